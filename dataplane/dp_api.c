@@ -1,0 +1,246 @@
+/* Control methods that describe the process: hello, ports, stats, schema. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "dp_api.h"
+#include "dp_ctl.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+#include "dp_tblrpc.h"
+
+static struct dp_api_ctx *api;
+/* table hit/miss baselines for stats.clear (readers only, like dp_stats) */
+static struct dp_table_counts tbl_base[DP_TABLES_MAX];
+
+static int
+m_hello(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
+		return -1;
+	*result = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i}", "name", "sxdp", "version", api->version,
+		"boot_id", api->boot_id, "generation", (json_int_t)dp_tables_generation(),
+		"pipeline", api->pl->name, "workers", api->n_workers, "ports", dp_n_ports);
+	return 0;
+}
+
+static json_t *
+port_json(const struct dp_port *p)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	struct rte_eth_link link = { 0 };
+	json_t *v4 = json_array(), *v6 = json_array();
+
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	for (unsigned int i = 0; i < p->cfg->n_ipv4; i++) {
+		inet_ntop(AF_INET, &p->cfg->ipv4[i].addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s/%u", a, p->cfg->ipv4[i].plen);
+		json_array_append_new(v4, json_string(buf));
+	}
+	for (unsigned int i = 0; i < p->cfg->n_ipv6; i++) {
+		inet_ntop(AF_INET6, p->cfg->ipv6[i].addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s/%u", a, p->cfg->ipv6[i].plen);
+		json_array_append_new(v6, json_string(buf));
+	}
+	rte_eth_link_get_nowait(p->port_id, &link);
+	return json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
+		"index", p->index, "name", p->cfg->name, "port_id", p->port_id,
+		"devargs", p->cfg->devargs, "driver", p->driver, "role", dp_role_name(p->cfg->role),
+		"mac", mac, "ipv4", v4, "ipv6", v6,
+		"link", "up", link.link_status == RTE_ETH_LINK_UP, "speed_mbps", (json_int_t)link.link_speed,
+		"rx_queues", p->n_rxq, "tx_queues", p->n_txq);
+}
+
+static int
+m_port_list(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	json_t *a;
+
+	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
+		return -1;
+	a = json_array();
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		json_array_append_new(a, port_json(&dp_ports[i]));
+	*result = json_pack("{s:o}", "ports", a);
+	return 0;
+}
+
+static json_t *
+port_counters(unsigned int i, const struct dp_lcore_stats *tot)
+{
+	const struct dp_port_cnt *c = &tot->port[i];
+
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "index", i, "name", dp_ports[i].cfg->name,
+		"rx_packets", (json_int_t)c->rx_pkts, "rx_bytes", (json_int_t)c->rx_bytes,
+		"tx_packets", (json_int_t)c->tx_pkts, "tx_bytes", (json_int_t)c->tx_bytes,
+		"tx_dropped", (json_int_t)c->tx_drop);
+}
+
+/* A port given as a name or an index; -1 with err set when it names none. */
+static int
+port_arg(json_t *params, int *port, struct dp_rpc_err *err)
+{
+	json_t *v = json_object_get(params, "port");
+
+	*port = -1;
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < (json_int_t)dp_n_ports)
+		*port = (int)json_integer_value(v);
+	else if (json_is_string(v))
+		*port = dp_port_parse(json_string_value(v));
+	if (*port < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, json_is_string(v) || json_is_integer(v) ?
+				      "not_found" : "wrong_type", "/port", "no such port");
+	return 0;
+}
+
+static int
+m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "port", NULL };
+	struct dp_lcore_stats tot;
+	int port;
+	json_t *a;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || port_arg(params, &port, err) < 0)
+		return -1;
+	dp_stats_total(&tot);
+	a = json_array();
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		struct rte_eth_stats hw = { 0 };
+		json_t *o;
+
+		if (port >= 0 && (unsigned int)port != i)
+			continue;
+		rte_eth_stats_get(dp_ports[i].port_id, &hw);
+		o = port_counters(i, &tot);
+		json_object_set_new(o, "hw", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"ipackets", (json_int_t)hw.ipackets, "opackets", (json_int_t)hw.opackets,
+			"ibytes", (json_int_t)hw.ibytes, "obytes", (json_int_t)hw.obytes,
+			"imissed", (json_int_t)hw.imissed, "ierrors", (json_int_t)hw.ierrors,
+			"oerrors", (json_int_t)hw.oerrors, "rx_nombuf", (json_int_t)hw.rx_nombuf));
+		json_array_append_new(a, o);
+	}
+	*result = json_pack("{s:o}", "ports", a);
+	return 0;
+}
+
+static int
+m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "table", NULL };
+	const char *only = NULL;
+	json_t *tables, *stages;
+	int tid = -1;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
+	    dp_rpc_get_string(params, "table", 0, &only, "", err) < 0)
+		return -1;
+	if (only && (tid = dp_table_by_name(only)) < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/table", "no table \"%s\"", only);
+	tables = json_array();
+	for (unsigned int t = 0; t < dp_tables_count(); t++)
+		if (tid < 0 || (unsigned int)tid == t)
+			json_array_append_new(tables, dp_tblrpc_describe_table(t));
+	stages = json_array();
+	json_array_append_new(stages, json_string("parse"));
+	for (unsigned int s = 0; s < api->pl->n_stages; s++)
+		json_array_append_new(stages, json_string(api->pl->stage_names[s]));
+	*result = json_pack("{s:s,s:s,s:o,s:o}", "pipeline", api->pl->name,
+			    "description", api->pl->description, "stages", stages, "tables", tables);
+	return 0;
+}
+
+static json_t *
+lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s)
+{
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "lcore", lcore, "role", role,
+		"rx_packets", (json_int_t)s->rx_pkts, "tx_packets", (json_int_t)s->tx_pkts,
+		"drop_packets", (json_int_t)s->drop_pkts, "punt_packets", (json_int_t)s->punt_pkts,
+		"busy_cycles", (json_int_t)s->busy_cycles, "idle_cycles", (json_int_t)s->idle_cycles,
+		"pipeline_cycles", (json_int_t)s->pipeline_cycles, "polls", (json_int_t)s->polls,
+		"cycles_per_packet", s->rx_pkts ? (double)s->busy_cycles / (double)s->rx_pkts : 0.0);
+}
+
+static int
+m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	struct dp_lcore_stats tot, one;
+	json_t *lcores, *ports, *drops, *tables;
+
+	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
+		return -1;
+	dp_stats_total(&tot);
+	lcores = json_array();
+	dp_stats_lcore(rte_get_main_lcore(), &one);
+	json_array_append_new(lcores, lcore_json(rte_get_main_lcore(), "main", &one));
+	for (unsigned int w = 0; w < api->n_workers; w++) {
+		dp_stats_lcore(api->worker_lcores[w], &one);
+		json_array_append_new(lcores, lcore_json(api->worker_lcores[w], "worker", &one));
+	}
+	ports = json_array();
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		json_array_append_new(ports, port_counters(i, &tot));
+	drops = json_object();
+	for (unsigned int r = 1; r < DP_DROP_MAX; r++)
+		if (tot.drops[r])
+			json_object_set_new(drops, dp_drop_name(r), json_integer((json_int_t)tot.drops[r]));
+	tables = json_object();
+	for (unsigned int t = 0; t < dp_tables_count(); t++) {
+		struct dp_table_counts c = dp_table_counts(t);
+
+		json_object_set_new(tables, dp_table_def(t)->name, json_pack("{s:I,s:I,s:I}",
+			"hits", (json_int_t)(c.hits - tbl_base[t].hits),
+			"misses", (json_int_t)(c.misses - tbl_base[t].misses),
+			"entries", (json_int_t)dp_table_entries(t)));
+	}
+	*result = json_pack("{s:f,s:I,s:I,s:{s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i}}",
+		"uptime_s", (double)(rte_rdtsc() - api->start_tsc) / (double)rte_get_tsc_hz(),
+		"tsc_hz", (json_int_t)rte_get_tsc_hz(), "generation", (json_int_t)dp_tables_generation(),
+		"total", "rx_packets", (json_int_t)tot.rx_pkts, "tx_packets", (json_int_t)tot.tx_pkts,
+		"drop_packets", (json_int_t)tot.drop_pkts, "punt_packets", (json_int_t)tot.punt_pkts,
+		"lcores", lcores, "ports", ports, "drops", drops, "tables", tables,
+		"mempool", "in_use", rte_mempool_in_use_count(api->mp),
+		"available", rte_mempool_avail_count(api->mp), "size", api->mp->size);
+	return 0;
+}
+
+static int
+m_stats_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
+		return -1;
+	dp_stats_clear();
+	for (unsigned int t = 0; t < dp_tables_count(); t++)
+		tbl_base[t] = dp_table_counts(t);
+	*result = json_pack("{s:b}", "cleared", 1);
+	return 0;
+}
+
+int
+dp_api_register(struct dp_api_ctx *ctx)
+{
+	int rc = 0;
+
+	api = ctx;
+	rc |= dp_rpc_register("sys.hello", m_hello, NULL,
+		"Version, boot_id (changes on every start) and table generation", "{}");
+	rc |= dp_rpc_register("port.list", m_port_list, NULL, "Ports with driver, role, addresses, link", "{}");
+	rc |= dp_rpc_register("port.stats", m_port_stats, NULL,
+		"Software and hardware counters of one port (name or index) or all", "{\"port\":\"p0\"}");
+	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
+		"The pipeline's tables: keys with match kinds, actions with typed params",
+		"{\"table\":\"flow\"}");
+	rc |= dp_rpc_register("stats.get", m_stats_get, NULL,
+		"Per-lcore, per-port, per-drop-reason, per-table counters and mempool use", "{}");
+	rc |= dp_rpc_register("stats.clear", m_stats_clear, NULL,
+		"Zero the counters as seen by readers (workers keep counting)", "{}");
+	return rc ? -EINVAL : dp_tblrpc_register();
+}

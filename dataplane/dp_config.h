@@ -1,0 +1,61 @@
+/* sxdp configuration: parsed from JSON once at start-up, read-only after. */
+#ifndef DP_CONFIG_H
+#define DP_CONFIG_H
+
+#include <stdint.h>
+#include <rte_ether.h>
+#include "dp_stats.h"
+
+#define DP_CFG_ADDRS_MAX 8
+#define DP_CFG_EAL_MAX 32
+#define DP_WORKER_LCORES_MAX 16
+
+enum dp_port_role { DP_ROLE_LAN, DP_ROLE_WAN, DP_ROLE_N3, DP_ROLE_N6, DP_ROLE_N9, DP_ROLE_MAX };
+
+struct dp_cfg_prefix4 {
+	uint32_t addr;      /* network order */
+	uint8_t plen;
+};
+
+struct dp_cfg_prefix6 {
+	uint8_t addr[16];
+	uint8_t plen;
+};
+
+struct dp_cfg_port {
+	char name[32];
+	char devargs[512];
+	enum dp_port_role role;
+	bool has_mac;
+	struct rte_ether_addr mac;
+	unsigned int n_ipv4, n_ipv6;
+	struct dp_cfg_prefix4 ipv4[DP_CFG_ADDRS_MAX];
+	struct dp_cfg_prefix6 ipv6[DP_CFG_ADDRS_MAX];
+	uint16_t rx_queues;  /* 0 = one per worker */
+	uint16_t rxd, txd;
+	uint16_t mtu;        /* 0 = leave the device's */
+	bool promisc;
+};
+
+struct dp_config {
+	char source[256];    /* file name, or "built-in lab config" */
+	char socket[256];
+	char pipeline[32];
+	unsigned int n_eal;
+	char *eal[DP_CFG_EAL_MAX];
+	int main_lcore;      /* -1 = EAL default */
+	unsigned int n_workers;
+	unsigned int workers[DP_WORKER_LCORES_MAX];
+	uint32_t mbufs;      /* per socket mempool size, 0 = computed */
+	unsigned int n_ports;
+	struct dp_cfg_port ports[DP_PORTS_MAX];
+};
+
+/* Fill *c from a JSON file (path) or from the built-in lab config (path NULL).
+ * On error returns -errno and writes a message naming the bad field to err. */
+int dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen);
+void dp_config_free(struct dp_config *c);
+const char *dp_role_name(enum dp_port_role r);
+int dp_role_parse(const char *s, enum dp_port_role *r);
+
+#endif

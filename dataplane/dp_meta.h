@@ -1,0 +1,67 @@
+/* Per-packet metadata, filled once by the parser and read by every stage.
+ * It lives in the mbuf private area so it follows the packet through hold
+ * queues and the slow path without a side table. */
+#ifndef DP_META_H
+#define DP_META_H
+
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+/* dp_meta.flags */
+#define DP_MF_VLAN      (1u << 0)  /* at least one 802.1Q/802.1ad tag */
+#define DP_MF_QINQ      (1u << 1)  /* two tags */
+#define DP_MF_ARP       (1u << 2)
+#define DP_MF_IPV4      (1u << 3)
+#define DP_MF_IPV6      (1u << 4)
+#define DP_MF_IP_OPTS   (1u << 5)  /* IPv4 options present */
+#define DP_MF_FRAG      (1u << 6)  /* any fragment (IPv4 MF/offset or IPv6 frag hdr) */
+#define DP_MF_FRAG_LATER (1u << 7) /* non-first fragment: no L4 header */
+#define DP_MF_L4        (1u << 8)  /* l4_off valid and L4 header fully present */
+#define DP_MF_VXLAN     (1u << 9)  /* outer UDP dport 4789 with a valid VXLAN header */
+#define DP_MF_GTPU      (1u << 10) /* outer UDP dport 2152 with a valid GTP-U header */
+#define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (tunnel payload is IP) */
+#define DP_MF_IP_EXT    (1u << 12) /* IPv6 extension headers walked */
+
+#define DP_META_VLAN_MAX 2
+
+struct dp_meta {
+	uint32_t flags;
+	uint16_t in_port;        /* DPDK port id of arrival */
+	uint16_t slice;          /* slice id decided at ingress (0 = none yet) */
+
+	uint16_t l2_len;         /* Ethernet + VLAN tags */
+	uint16_t l3_off;         /* == l2_len when an L3 header is present */
+	uint16_t l4_off;         /* valid when DP_MF_L4 */
+	uint16_t ethertype;      /* innermost ethertype, host order */
+	uint16_t vlan[DP_META_VLAN_MAX]; /* TCI host order, outer first */
+
+	uint8_t  l4_proto;       /* IPPROTO_* of the final header (after v6 ext) */
+	uint8_t  ttl;            /* IPv4 TTL / IPv6 hop limit */
+	uint16_t sport;          /* host order, valid when DP_MF_L4 and TCP/UDP */
+	uint16_t dport;
+
+	/* tunnels: offsets from the start of packet data */
+	uint16_t tun_off;        /* VXLAN or GTP-U header */
+	uint16_t inner_off;      /* inner Ethernet (VXLAN) or inner IP (GTP-U) */
+	uint16_t inner_l3_off;   /* inner IP header, valid when DP_MF_INNER */
+	uint32_t tun_id;         /* VNI or TEID, host order */
+	uint8_t  gtp_msg;        /* GTP message type */
+	uint8_t  gtp_qfi;        /* QFI from PDU session container, 0 if none */
+	uint8_t  gtp_pdu_type;   /* 0 = DL, 1 = UL, 0xff when absent */
+	uint8_t  pad0;
+
+	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
+	uint32_t out_port;       /* stage verdict parameter: egress port */
+	uint32_t aux;            /* stage-private scratch */
+};
+
+static inline struct dp_meta *
+dp_meta(struct rte_mbuf *m)
+{
+	return (struct dp_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Size to reserve as mbuf private area: must be a multiple of RTE_MBUF_PRIV_ALIGN. */
+#define DP_META_PRIV_SIZE RTE_ALIGN_CEIL(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN)
+
+#endif

@@ -1,0 +1,704 @@
+/* Packet parser: the first stage of every pipeline. Reads each packet's
+ * headers once (L2, VLAN/QinQ, ARP, IPv4, IPv6 + extension headers, UDP/TCP/
+ * ICMP, VXLAN and GTP-U outer tunnels) into struct dp_meta so later stages
+ * never re-parse. Every read is bounded by the first segment; anything that
+ * cannot be trusted becomes a named parse.* drop.
+ *
+ * Bounds model: `seg` is what we may read (first segment), `pkt` what the
+ * packet really holds (pkt_len). A header that ends past `seg` but within
+ * its logical bound is a multiseg drop, past the bound it is the header's
+ * own truncation reason. dp_parse_pkt() has seg == pkt. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
+#include "dp_parse.h"
+#include "gtp.h"
+
+#define ETH_HLEN        14
+#define VLAN_HLEN       4
+#define ET_IPV4         0x0800
+#define ET_ARP          0x0806
+#define ET_IPV6         0x86dd
+#define ET_VLAN         0x8100
+#define ET_QINQ         0x88a8
+#define ET_QINQ_OLD     0x9100  /* pre-802.1ad S-tag still sent by some gear */
+
+#define IPV4_HLEN       20
+#define IPV4_MF_OFF     0x3fff  /* MF flag + fragment offset */
+#define IPV4_OFF        0x1fff
+#define IPV6_HLEN       40
+#define IPV6_EXT_MIN    8       /* every walked ext header is at least 8 bytes */
+#define IPV6_FRAG_OFF   0xfff8
+
+#define P_ICMP          1
+#define P_TCP           6
+#define P_UDP           17
+#define P_HOPOPTS       0
+#define P_ROUTING       43
+#define P_FRAGMENT      44
+#define P_AH            51
+#define P_ICMPV6        58
+#define P_DSTOPTS       60
+#define P_MH            135     /* mobility, HIP and shim6 share the */
+#define P_HIP           139     /* (len + 1) * 8 extension header layout */
+#define P_SHIM6         140
+
+#define UDP_HLEN        8
+#define TCP_HLEN        20
+#define ICMP_HLEN       8       /* type, code, csum + 4 bytes every message has */
+#define ICMPV6_HLEN     4       /* RFC 4443 common part */
+
+#define VXLAN_PORT      4789
+#define VXLAN_HLEN      8
+#define VXLAN_F_I       0x08
+
+#define ARP_LEN         28
+
+#define R(name) DP_DROP_parse_##name
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_16(v);
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
+static inline uint32_t
+rd32_raw(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t
+rd64_raw(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Flow hash. CRC32C is one instruction per word with SSE4.2 (what the
+ * pkg-config -march gives); the fallback only has to be deterministic and
+ * spread reasonably. */
+static inline uint32_t
+hash_u64(uint32_t h, uint64_t v)
+{
+#if defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, v);
+#else
+	uint64_t x = (v ^ h) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+#endif
+}
+
+static inline uint32_t
+hash_u32(uint32_t h, uint32_t v)
+{
+#if defined(__SSE4_2__)
+	return _mm_crc32_u32(h, v);
+#else
+	return hash_u64(h, v);
+#endif
+}
+
+static inline int
+is_vlan_tpid(uint16_t et)
+{
+	return et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD;
+}
+
+static inline int
+is_v6_ext(uint8_t nh)
+{
+	switch (nh) {
+	case P_HOPOPTS:
+	case P_ROUTING:
+	case P_FRAGMENT:
+	case P_AH:
+	case P_DSTOPTS:
+	case P_MH:
+	case P_HIP:
+	case P_SHIM6:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Slow half of every bounds check: the header ends at `need`, which is past
+ * what we may read. Within its logical bound it is only split across
+ * segments; past the bound the packet really is short. */
+static __rte_noinline unsigned int
+short_reason(uint32_t need, uint32_t bound, unsigned int reason)
+{
+	return need > bound ? reason : R(multiseg);
+}
+
+/* Untagged frames skip this; tags sit between the MACs and the ethertype. */
+static inline unsigned int
+parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+	   uint16_t *et, uint32_t *off, uint32_t *flags)
+{
+	if (unlikely(ETH_HLEN + VLAN_HLEN > seg))
+		return short_reason(ETH_HLEN + VLAN_HLEN, pkt, R(vlan_trunc));
+	md->vlan[0] = rd16(p + ETH_HLEN);
+	*et = rd16(p + ETH_HLEN + 2);
+	*off = ETH_HLEN + VLAN_HLEN;
+	*flags |= DP_MF_VLAN;
+	if (!is_vlan_tpid(*et))
+		return 0;
+
+	if (unlikely(ETH_HLEN + 2 * VLAN_HLEN > seg))
+		return short_reason(ETH_HLEN + 2 * VLAN_HLEN, pkt, R(vlan_trunc));
+	md->vlan[1] = rd16(p + ETH_HLEN + VLAN_HLEN);
+	*et = rd16(p + ETH_HLEN + VLAN_HLEN + 2);
+	*off = ETH_HLEN + 2 * VLAN_HLEN;
+	*flags |= DP_MF_QINQ;
+	if (unlikely(is_vlan_tpid(*et)))
+		return R(vlan_depth);
+	return 0;
+}
+
+/* Inner Ethernet of a VXLAN packet: find the inner IP header, no more. A
+ * short inner frame is dropped; an inner frame that is not IP (ARP, or a
+ * version nibble that disagrees with the ethertype) just has no DP_MF_INNER. */
+static unsigned int
+parse_vxlan(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
+	    struct dp_meta *md)
+{
+	uint32_t lim = RTE_MIN(uend, seg);
+	uint32_t in = t + VXLAN_HLEN, ioff;
+	uint16_t et;
+	int i;
+
+	if (t + VXLAN_HLEN > lim)
+		return short_reason(t + VXLAN_HLEN, uend, R(vxlan_trunc));
+	if (!(p[t] & VXLAN_F_I))
+		return R(vxlan_trunc);
+	md->flags |= DP_MF_VXLAN;
+	md->tun_off = (uint16_t)t;
+	md->tun_id = rd32(p + t + 4) >> 8;
+	md->inner_off = (uint16_t)in;
+
+	if (in + ETH_HLEN > lim)
+		return short_reason(in + ETH_HLEN, uend, R(inner_trunc));
+	et = rd16(p + in + 12);
+	ioff = in + ETH_HLEN;
+	for (i = 0; i < DP_META_VLAN_MAX && is_vlan_tpid(et); i++) {
+		if (ioff + VLAN_HLEN > lim)
+			return short_reason(ioff + VLAN_HLEN, uend, R(inner_trunc));
+		et = rd16(p + ioff + 2);
+		ioff += VLAN_HLEN;
+	}
+	if (et == ET_IPV4) {
+		if (ioff + IPV4_HLEN > lim)
+			return short_reason(ioff + IPV4_HLEN, uend, R(inner_trunc));
+		if ((p[ioff] >> 4) != 4)
+			return 0;
+	} else if (et == ET_IPV6) {
+		if (ioff + IPV6_HLEN > lim)
+			return short_reason(ioff + IPV6_HLEN, uend, R(inner_trunc));
+		if ((p[ioff] >> 4) != 6)
+			return 0;
+	} else {
+		return 0;
+	}
+	md->flags |= DP_MF_INNER;
+	md->inner_l3_off = (uint16_t)ioff;
+	return 0;
+}
+
+static unsigned int
+parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
+	   struct dp_meta *md)
+{
+	uint32_t lim = RTE_MIN(uend, seg);
+	uint32_t in, gend;
+	struct gtp_info gi;
+	uint8_t v;
+	int rc;
+
+	rc = gtp_parse(p + t, lim - t, &gi);
+	if (unlikely(rc != 0)) {
+		switch (rc) {
+		case -EINVAL:
+			return R(gtpu_version);
+		case -ELOOP:
+		case -EBADMSG:
+			return R(gtpu_ext);
+		default:
+			return lim < uend ? R(multiseg) : R(gtpu_trunc);
+		}
+	}
+	/* The GTP message must fit the UDP payload it claims to be. */
+	gend = t + GTPU_HDR_LEN + gi.length;
+	if (gend > uend)
+		return R(gtpu_trunc);
+
+	md->flags |= DP_MF_GTPU;
+	md->tun_off = (uint16_t)t;
+	md->tun_id = gi.teid;
+	md->gtp_msg = gi.msg_type;
+	md->gtp_qfi = gi.qfi;
+	md->gtp_pdu_type = gi.pdu_type;
+	if (gi.msg_type != GTPU_MSG_GPDU)
+		return 0;
+
+	in = t + gi.hdr_len;
+	md->inner_off = (uint16_t)in;
+	if (in >= gend)
+		return 0;       /* empty T-PDU */
+	if (in >= seg)
+		return R(multiseg);
+	v = p[in] >> 4;
+	lim = RTE_MIN(gend, seg);
+	if (v == 4) {
+		if (in + IPV4_HLEN > lim)
+			return short_reason(in + IPV4_HLEN, gend, R(inner_trunc));
+	} else if (v == 6) {
+		if (in + IPV6_HLEN > lim)
+			return short_reason(in + IPV6_HLEN, gend, R(inner_trunc));
+	} else {
+		return 0;       /* Ethernet or unstructured PDU session */
+	}
+	md->flags |= DP_MF_INNER;
+	md->inner_l3_off = (uint16_t)in;
+	return 0;
+}
+
+/* Transport header at l4, inside an IP datagram ending at end (<= pkt).
+ * *ports gets the raw sport/dport word for the hash, 0 when not TCP/UDP. */
+static __rte_always_inline unsigned int
+parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
+	 uint8_t proto, struct dp_meta *md, uint32_t *flags, uint32_t *ports)
+{
+	uint32_t lim = RTE_MIN(end, seg);
+
+	if (likely(proto == P_UDP)) {
+		uint32_t ulen, w;
+		uint16_t dport;
+
+		if (unlikely(l4 + UDP_HLEN > lim))
+			return short_reason(l4 + UDP_HLEN, end, R(l4_trunc));
+		ulen = rd16(p + l4 + 4);
+		/* A first fragment carries only part of the datagram. */
+		if (unlikely(ulen < UDP_HLEN ||
+			     (l4 + ulen > end && !(*flags & DP_MF_FRAG))))
+			return R(udp_len);
+		w = rd32(p + l4);
+		dport = (uint16_t)w;
+		md->sport = (uint16_t)(w >> 16);
+		md->dport = dport;
+		*flags |= DP_MF_L4;
+		*ports = w;
+		if (unlikely((dport == VXLAN_PORT || dport == GTPU_UDP_PORT) &&
+			     !(*flags & DP_MF_FRAG))) {
+			unsigned int r;
+
+			/* Cold: tunnel parsers add their flags in md so that
+			 * *flags can stay in a register on the fast path. */
+			md->flags = *flags;
+			if (dport == VXLAN_PORT)
+				r = parse_vxlan(p, l4 + UDP_HLEN, l4 + ulen,
+						seg, md);
+			else
+				r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen,
+					       seg, md);
+			*flags = md->flags;
+			return r;
+		}
+		return 0;
+	}
+	if (likely(proto == P_TCP)) {
+		uint32_t doff, w;
+
+		if (unlikely(l4 + TCP_HLEN > lim))
+			return short_reason(l4 + TCP_HLEN, end, R(l4_trunc));
+		doff = (uint32_t)(p[l4 + 12] >> 4) << 2;
+		if (unlikely(doff < TCP_HLEN || l4 + doff > end))
+			return R(tcp_doff);
+		if (unlikely(l4 + doff > seg))
+			return R(multiseg);
+		w = rd32(p + l4);
+		md->sport = (uint16_t)(w >> 16);
+		md->dport = (uint16_t)w;
+		*flags |= DP_MF_L4;
+		*ports = w;
+		return 0;
+	}
+	if (proto == P_ICMP || proto == P_ICMPV6) {
+		uint32_t hl = proto == P_ICMP ? ICMP_HLEN : ICMPV6_HLEN;
+
+		if (unlikely(l4 + hl > lim))
+			return short_reason(l4 + hl, end, R(l4_trunc));
+		*flags |= DP_MF_L4;
+	}
+	/* Other protocols (GRE, ESP, SCTP, ...) are for later stages. */
+	return 0;
+}
+
+static __rte_always_inline unsigned int
+parse_ipv4(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
+	   struct dp_meta *md, uint32_t flags, int want_hash)
+{
+	const uint8_t *ip = p + off;
+	uint32_t ihl, tot, ports = 0;
+	uint16_t frag;
+	uint8_t proto;
+	unsigned int r;
+
+	if (unlikely(off + IPV4_HLEN > seg))
+		return short_reason(off + IPV4_HLEN, pkt, R(ipv4_trunc));
+	if (unlikely((ip[0] >> 4) != 4))
+		return R(ipv4_version);
+	ihl = (uint32_t)(ip[0] & 0xf) << 2;
+	if (unlikely(ihl != IPV4_HLEN)) {
+		if (ihl < IPV4_HLEN)
+			return R(ipv4_ihl);
+		if (off + ihl > seg)
+			return short_reason(off + ihl, pkt, R(ipv4_ihl));
+		flags |= DP_MF_IP_OPTS;
+	}
+	tot = rd16(ip + 2);
+	if (unlikely(tot < ihl || off + tot > pkt))
+		return R(ipv4_len);
+
+	flags |= DP_MF_IPV4;
+	proto = ip[9];
+	md->l3_off = (uint16_t)off;
+	md->ttl = ip[8];
+	md->l4_proto = proto;
+	frag = rd16(ip + 6);
+	if (unlikely(frag & IPV4_MF_OFF)) {
+		flags |= DP_MF_FRAG;
+		if (frag & IPV4_OFF) {
+			/* No transport header here; hash on addresses so all
+			 * fragments of a datagram take the same path. */
+			flags |= DP_MF_FRAG_LATER;
+			goto done;
+		}
+	}
+	md->l4_off = (uint16_t)(off + ihl);
+	r = parse_l4(p, off + ihl, off + tot, seg, proto, md, &flags, &ports);
+	if (unlikely(r != 0))
+		return r;
+	if (flags & DP_MF_FRAG)
+		ports = 0;
+done:
+	md->flags = flags;
+	if (want_hash) {
+		uint32_t h = hash_u64(proto, rd64_raw(ip + 12));
+
+		h = hash_u32(h, ports);
+		/* GTP-U between two nodes is one 5-tuple: spread on TEID. */
+		if (flags & DP_MF_GTPU)
+			h = hash_u32(h, md->tun_id);
+		md->hash = h;
+	}
+	return 0;
+}
+
+static __rte_noinline unsigned int
+parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
+	   struct dp_meta *md, uint32_t flags, int want_hash)
+{
+	const uint8_t *ip = p + off;
+	uint32_t end, lim, cur, n, ports = 0;
+	uint8_t nh;
+	unsigned int r;
+
+	if (unlikely(off + IPV6_HLEN > seg))
+		return short_reason(off + IPV6_HLEN, pkt, R(ipv6_trunc));
+	if (unlikely((ip[0] >> 4) != 6))
+		return R(ipv6_version);
+	end = off + IPV6_HLEN + rd16(ip + 4);
+	if (unlikely(end > pkt))
+		return R(ipv6_len);
+
+	flags |= DP_MF_IPV6;
+	md->l3_off = (uint16_t)off;
+	md->ttl = ip[7];
+	nh = ip[6];
+	cur = off + IPV6_HLEN;
+	lim = RTE_MIN(end, seg);
+
+	/* ESP, no-next-header and upper layers all end the walk. */
+	for (n = 0; is_v6_ext(nh); n++) {
+		uint32_t hl = IPV6_EXT_MIN;
+		int later = 0;
+
+		if (n >= DP_PARSE_IPV6_EXT_MAX)
+			return R(ipv6_ext);
+		if (cur + IPV6_EXT_MIN > lim)
+			return short_reason(cur + IPV6_EXT_MIN, end, R(ipv6_ext));
+		if (nh == P_FRAGMENT) {
+			flags |= DP_MF_FRAG;
+			later = (rd16(p + cur + 2) & IPV6_FRAG_OFF) != 0;
+		} else if (nh == P_AH) {
+			hl = ((uint32_t)p[cur + 1] + 2) << 2;
+		} else {
+			hl = ((uint32_t)p[cur + 1] + 1) << 3;
+		}
+		if (cur + hl > lim)
+			return short_reason(cur + hl, end, R(ipv6_ext));
+		flags |= DP_MF_IP_EXT;
+		nh = p[cur];
+		cur += hl;
+		if (later) {
+			flags |= DP_MF_FRAG_LATER;
+			md->l4_proto = nh;
+			goto done;
+		}
+	}
+
+	md->l4_proto = nh;
+	md->l4_off = (uint16_t)cur;
+	r = parse_l4(p, cur, end, seg, nh, md, &flags, &ports);
+	if (unlikely(r != 0))
+		return r;
+	if (flags & DP_MF_FRAG)
+		ports = 0;
+done:
+	md->flags = flags;
+	if (want_hash) {
+		uint32_t h = nh;
+
+		h = hash_u64(h, rd64_raw(ip + 8));
+		h = hash_u64(h, rd64_raw(ip + 16));
+		h = hash_u64(h, rd64_raw(ip + 24));
+		h = hash_u64(h, rd64_raw(ip + 32));
+		h = hash_u32(h, ports);
+		if (flags & DP_MF_GTPU)
+			h = hash_u32(h, md->tun_id);
+		md->hash = h;
+	}
+	return 0;
+}
+
+/* Not IP: L2 information only, hashed on the MACs. */
+static inline void
+l2_only(const uint8_t *p, struct dp_meta *md, uint32_t flags, uint16_t et,
+	int want_hash)
+{
+	md->flags = flags;
+	if (want_hash)
+		md->hash = hash_u32(hash_u64(et, rd64_raw(p)), rd32_raw(p + 8));
+}
+
+static __rte_noinline unsigned int
+parse_arp(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
+	  struct dp_meta *md, uint32_t flags, int want_hash)
+{
+	const uint8_t *a = p + off;
+
+	if (off + ARP_LEN > seg)
+		return short_reason(off + ARP_LEN, pkt, R(arp_trunc));
+	/* htype 1, ptype IPv4, hlen 6, plen 4 */
+	if (rd32(a) != 0x00010800 || rd16(a + 4) != 0x0604)
+		return R(arp_trunc);
+	md->l3_off = (uint16_t)off;
+	l2_only(p, md, flags | DP_MF_ARP, ET_ARP, want_hash);
+	return 0;
+}
+
+/* Everything that is not untagged IPv4: tags first, then dispatch. */
+static __rte_noinline unsigned int
+parse_l2_slow(const uint8_t *p, uint32_t seg, uint32_t pkt,
+	      struct dp_meta *md, uint16_t et, int want_hash)
+{
+	uint32_t off = ETH_HLEN, flags = 0;
+	unsigned int r;
+
+	if (is_vlan_tpid(et)) {
+		r = parse_vlan(p, seg, pkt, md, &et, &off, &flags);
+		if (r != 0)
+			return r;
+	}
+	md->l2_len = (uint16_t)off;
+	md->ethertype = et;
+	switch (et) {
+	case ET_IPV4:
+		return parse_ipv4(p, off, seg, pkt, md, flags, want_hash);
+	case ET_IPV6:
+		return parse_ipv6(p, off, seg, pkt, md, flags, want_hash);
+	case ET_ARP:
+		return parse_arp(p, off, seg, pkt, md, flags, want_hash);
+	default:
+		l2_only(p, md, flags, et, want_hash);
+		return 0;
+	}
+}
+
+/* The whole parser: any ethertype, tags, options, fragments, tunnels. */
+static __rte_noinline unsigned int
+parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
+	      struct dp_meta *md, int want_hash)
+{
+	uint16_t in_port = md->in_port;
+	uint16_t et;
+
+	/* One struct store: no field may keep a value from the mbuf's
+	 * previous life. in_port belongs to the worker. */
+	*md = (struct dp_meta){
+		.in_port = in_port,
+		.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
+	};
+	if (unlikely(seg < ETH_HLEN))
+		return short_reason(ETH_HLEN, pkt, R(runt));
+	et = rd16(p + 12);
+	if (likely(et == ET_IPV4)) {
+		md->l2_len = ETH_HLEN;
+		md->ethertype = ET_IPV4;
+		return parse_ipv4(p, ETH_HLEN, seg, pkt, md, 0, want_hash);
+	}
+	return parse_l2_slow(p, seg, pkt, md, et, want_hash);
+}
+
+#define FAST_MIN (ETH_HLEN + IPV4_HLEN + TCP_HLEN)
+
+/* Straight-line path for untagged IPv4 without options or fragmentation
+ * carrying plain UDP (no tunnel port) or TCP: all reads at fixed offsets
+ * below FAST_MIN, which every minimum-size frame (60 bytes) covers. The
+ * checks only decide; anything they do not accept goes to parse_general(),
+ * which must reach the same result for what they do accept. */
+static __rte_always_inline unsigned int
+parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+      int want_hash)
+{
+	if (likely(seg >= FAST_MIN)) {
+		uint32_t tot = rd16(p + ETH_HLEN + 2);
+		uint32_t end = ETH_HLEN + tot;
+		uint32_t ports = rd32(p + ETH_HLEN + IPV4_HLEN);
+		uint16_t dport = (uint16_t)ports;
+		uint8_t proto = p[ETH_HLEN + 9];
+		int ok;
+
+		/* ethertype 0x0800, version 4, IHL 5; MF clear, offset 0 */
+		ok = (rd32(p + 12) >> 8) == 0x080045 &&
+		     (rd16(p + ETH_HLEN + 6) & IPV4_MF_OFF) == 0 &&
+		     end <= pkt;
+		if (proto == P_UDP) {
+			uint32_t ulen = rd16(p + ETH_HLEN + IPV4_HLEN + 4);
+
+			ok &= ulen >= UDP_HLEN &&
+			      ETH_HLEN + IPV4_HLEN + ulen <= end &&
+			      dport != VXLAN_PORT && dport != GTPU_UDP_PORT;
+		} else if (proto == P_TCP) {
+			uint32_t doff = (uint32_t)(p[ETH_HLEN + IPV4_HLEN + 12] >> 4) << 2;
+
+			ok &= doff >= TCP_HLEN &&
+			      ETH_HLEN + IPV4_HLEN + doff <= end &&
+			      ETH_HLEN + IPV4_HLEN + doff <= seg;
+		} else {
+			ok = 0;
+		}
+		if (likely(ok)) {
+			uint32_t h = 0;
+
+			if (want_hash)
+				h = hash_u32(hash_u64(proto, rd64_raw(p + ETH_HLEN + 12)),
+					     ports);
+			*md = (struct dp_meta){
+				.flags = DP_MF_IPV4 | DP_MF_L4,
+				.in_port = md->in_port,
+				.l2_len = ETH_HLEN,
+				.l3_off = ETH_HLEN,
+				.l4_off = ETH_HLEN + IPV4_HLEN,
+				.ethertype = ET_IPV4,
+				.l4_proto = proto,
+				.ttl = p[ETH_HLEN + 8],
+				.sport = (uint16_t)(ports >> 16),
+				.dport = dport,
+				.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
+				.hash = h,
+			};
+			return 0;
+		}
+	}
+	return parse_general(p, seg, pkt, md, want_hash);
+}
+
+unsigned int
+dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md)
+{
+	return parse(data, len, len, md, 1);
+}
+
+#ifdef DP_PARSE_TEST_HOOKS
+/* The general path alone, so tests can check the fast path against it. */
+unsigned int dp_parse_pkt_general(const uint8_t *data, uint32_t len,
+				  struct dp_meta *md);
+
+unsigned int
+dp_parse_pkt_general(const uint8_t *data, uint32_t len, struct dp_meta *md)
+{
+	return parse_general(data, len, len, md, 1);
+}
+#endif
+
+/* Far enough ahead to hide a miss behind a couple of parses, near enough
+ * that the line is still there when we get to it. */
+#define PARSE_PREFETCH 2
+
+uint16_t
+dp_parse_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+	       uint16_t *next)
+{
+	uint16_t i, ok = 0;
+
+	RTE_SET_USED(ctx);
+	for (i = 0; i < n && i < PARSE_PREFETCH; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(dp_meta(pkts[i]));
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		uint32_t seg = rte_pktmbuf_data_len(m);
+		uint32_t pkt = rte_pktmbuf_pkt_len(m);
+		int rss = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0;
+		unsigned int r;
+
+		if (i + PARSE_PREFETCH < n) {
+			struct rte_mbuf *nm = pkts[i + PARSE_PREFETCH];
+
+			rte_prefetch0(rte_pktmbuf_mtod(nm, void *));
+			rte_prefetch0(dp_meta(nm));
+		}
+		/* A broken pkt_len must not let us read past the segment. */
+		seg = RTE_MIN(seg, pkt);
+		r = parse(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt, md,
+			  !rss);
+		if (rss)
+			md->hash = m->hash.rss;
+		next[i] = r == 0 ? PL_NEXT_CONTINUE : PL_DROP(r);
+		ok += r == 0;
+	}
+	return ok;
+}

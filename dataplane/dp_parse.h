@@ -1,0 +1,24 @@
+/* Packet parser: fills struct dp_meta once per packet, bounded by the data
+ * actually present. Malformed input yields a named drop reason. */
+#ifndef DP_PARSE_H
+#define DP_PARSE_H
+
+#include <stdint.h>
+#include "dp_meta.h"
+#include "pl.h"
+
+#define DP_PARSE_IPV6_EXT_MAX 8  /* extension headers walked before giving up */
+
+/* Parse len bytes at data into *md (all fields reset first; in_port is kept).
+ * Returns 0 (DP_DROP_NONE) when the packet may be forwarded, or the
+ * enum dp_drop reason when it is malformed. Never reads past data + len.
+ * Needs no EAL: unit tests and the fuzzer call it on plain buffers. */
+unsigned int dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md);
+
+/* Stage form: parses pkts[i] (first segment), sets md->in_port from
+ * m->port mapped by the caller beforehand, next[i] = PL_NEXT_CONTINUE or a
+ * PL_DROP(reason). Returns the number of packets left to continue. */
+uint16_t dp_parse_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+			uint16_t *next);
+
+#endif

@@ -1,0 +1,177 @@
+/* Port bring-up and teardown. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "dp_port.h"
+#include "dp_log.h"
+
+struct dp_port dp_ports[DP_PORTS_MAX];
+unsigned int dp_n_ports;
+
+static bool
+is_vdev(const char *devargs)
+{
+	return strncmp(devargs, "net_", 4) == 0 || strncmp(devargs, "eth_", 4) == 0;
+}
+
+/* DPDK names a vdev port by its devargs up to the first comma. */
+static void
+dev_name(const char *devargs, char *out, size_t n)
+{
+	size_t l = strcspn(devargs, ",");
+
+	snprintf(out, n, "%.*s", (int)RTE_MIN(l, n - 1), devargs);
+}
+
+int
+dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max)
+{
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		if (*argc + 2 > max)
+			return -E2BIG;
+		argv[(*argc)++] = is_vdev(c->ports[i].devargs) ? "--vdev" : "-a";
+		argv[(*argc)++] = (char *)c->ports[i].devargs;
+	}
+	return 0;
+}
+
+static int
+find_port(const char *devargs, uint16_t *port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN], alt[RTE_ETH_NAME_MAX_LEN + 8];
+
+	dev_name(devargs, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;
+	/* PCI devices are named with their domain. */
+	snprintf(alt, sizeof(alt), "0000:%s", name);
+	return rte_eth_dev_get_port_by_name(alt, port_id);
+}
+
+static int
+port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
+{
+	const struct dp_cfg_port *cfg = p->cfg;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t rxd = cfg->rxd, txd = cfg->txd;
+	int rc;
+
+	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
+		return rc;
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	p->n_rxq = cfg->rx_queues ? cfg->rx_queues : RTE_MAX(n_workers, 1u);
+	p->n_rxq = RTE_MIN(p->n_rxq, info.max_rx_queues);
+	p->n_txq = RTE_MIN((uint16_t)(n_workers + 1), info.max_tx_queues);
+	if (p->n_txq == 0 || p->n_rxq == 0)
+		return -ENOTSUP;
+	/* Too few TX queues: the slow path shares the last worker's. That is only
+	 * safe with one worker, which is what a one-queue device gets anyway. */
+	p->slow_txq = p->n_txq - 1;
+	if (p->n_rxq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
+						   info.flow_type_rss_offloads;
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH && p->n_rxq > 1)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	if ((rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf)) < 0)
+		return rc;
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd)) < 0)
+		return rc;
+	if (cfg->mtu && (rc = rte_eth_dev_set_mtu(p->port_id, cfg->mtu)) < 0)
+		DP_LOG(WARNING, "port %s: cannot set MTU %u: %s", cfg->name, cfg->mtu, strerror(-rc));
+	for (uint16_t q = 0; q < p->n_rxq; q++)
+		if ((rc = rte_eth_rx_queue_setup(p->port_id, q, rxd, rte_eth_dev_socket_id(p->port_id),
+						 NULL, mp)) < 0)
+			return rc;
+	for (uint16_t q = 0; q < p->n_txq; q++)
+		if ((rc = rte_eth_tx_queue_setup(p->port_id, q, txd, rte_eth_dev_socket_id(p->port_id),
+						 NULL)) < 0)
+			return rc;
+	if (cfg->has_mac && (rc = rte_eth_dev_default_mac_addr_set(p->port_id,
+			(struct rte_ether_addr *)&cfg->mac)) < 0)
+		DP_LOG(WARNING, "port %s: driver keeps its MAC (%s); using the configured one in headers",
+		       cfg->name, strerror(-rc));
+	if (cfg->has_mac)
+		p->mac = cfg->mac;
+	else
+		rte_eth_macaddr_get(p->port_id, &p->mac);
+	if ((rc = rte_eth_dev_start(p->port_id)) < 0)
+		return rc;
+	p->started = true;
+	if (cfg->promisc)
+		rte_eth_promiscuous_enable(p->port_id); /* some vdevs cannot; harmless */
+	return 0;
+}
+
+int
+dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	int rc;
+
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		struct dp_port *p = &dp_ports[i];
+
+		p->index = i;
+		p->cfg = &c->ports[i];
+		if (find_port(p->cfg->devargs, &p->port_id) < 0) {
+			DP_LOG(ERR, "port %s: no device for devargs \"%s\"", p->cfg->name, p->cfg->devargs);
+			return -ENODEV;
+		}
+		dp_n_ports = i + 1;
+		if ((rc = port_setup(p, mp, n_workers)) < 0) {
+			DP_LOG(ERR, "port %s (%s): setup failed: %s", p->cfg->name, p->cfg->devargs,
+			       strerror(-rc));
+			return rc;
+		}
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		DP_LOG(INFO, "port %u %s: %s driver %s mac %s rxq %u txq %u role %s", i, p->cfg->name,
+		       p->cfg->devargs, p->driver, mac, p->n_rxq, p->n_txq, dp_role_name(p->cfg->role));
+	}
+	return 0;
+}
+
+void
+dp_ports_stop(void)
+{
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		struct dp_port *p = &dp_ports[i];
+
+		if (p->started)
+			rte_eth_dev_stop(p->port_id);
+		p->started = false;
+		/* close releases the queues and the mbufs still sitting in them */
+		rte_eth_dev_close(p->port_id);
+	}
+}
+
+int
+dp_port_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		if (strcmp(dp_ports[i].cfg->name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int
+dp_port_parse(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		v = strtoul(s, &end, 10);
+		return (*end == 0 && v < dp_n_ports) ? (int)v : -ENOENT;
+	}
+	return dp_port_by_name(s);
+}

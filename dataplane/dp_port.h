@@ -1,0 +1,34 @@
+/* Ports: probed from config devargs, one RX queue set spread over workers,
+ * one TX queue per worker plus one for the main lcore's slow path. Ports
+ * are named and numbered (index) by config order; tables use the index. */
+#ifndef DP_PORT_H
+#define DP_PORT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include "dp_config.h"
+
+struct dp_port {
+	uint16_t index;              /* logical, config order */
+	uint16_t port_id;            /* DPDK */
+	const struct dp_cfg_port *cfg;
+	struct rte_ether_addr mac;
+	uint16_t n_rxq, n_txq;
+	uint16_t slow_txq;           /* TX queue of the main lcore */
+	char driver[48];
+	bool started;
+};
+
+extern struct dp_port dp_ports[DP_PORTS_MAX];
+extern unsigned int dp_n_ports;
+
+/* Append the EAL arguments that make the configured devices exist. */
+int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max);
+int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers);
+void dp_ports_stop(void);
+int dp_port_by_name(const char *name);   /* index or -ENOENT */
+int dp_port_parse(const char *s);        /* name or decimal index -> index, or -ENOENT */
+
+#endif

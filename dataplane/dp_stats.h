@@ -1,0 +1,41 @@
+/* Per-lcore counters. Each block is written only by its own lcore, with
+ * plain increments; readers on the main lcore sum them. No atomics on the
+ * fast path: a torn 64-bit read cannot happen on x86-64 and a slightly stale
+ * sum is what every counter read is anyway. */
+#ifndef DP_STATS_H
+#define DP_STATS_H
+
+#include <stdint.h>
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include "dp_drop.h"
+
+#define DP_PORTS_MAX 16
+
+struct dp_port_cnt {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t tx_drop;
+};
+
+struct dp_lcore_stats {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t drop_pkts;
+	uint64_t punt_pkts;
+	uint64_t polls, idle_polls;
+	uint64_t busy_cycles;      /* loops that received packets */
+	uint64_t idle_cycles;      /* loops that received nothing */
+	uint64_t pipeline_cycles;  /* parse + stages, excluding rx and tx */
+	uint64_t drops[DP_DROP_MAX];
+	struct dp_port_cnt port[DP_PORTS_MAX];
+} __rte_cache_aligned;
+
+extern struct dp_lcore_stats dp_lcore_stats[RTE_MAX_LCORE];
+
+
+void dp_stats_lcore(unsigned int lcore, struct dp_lcore_stats *out); /* minus baseline */
+void dp_stats_total(struct dp_lcore_stats *out);               /* sum minus baseline */
+void dp_stats_clear(void);                                     /* new baseline = now */
+
+#endif

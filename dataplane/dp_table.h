@@ -1,0 +1,163 @@
+/* P4-like match-action tables. A pipeline declares each table once (keys with
+ * match kinds, actions with typed params, size, default action); the engine
+ * picks the DPDK backend from the match kinds:
+ *   all exact             -> rte_hash, lock-free RW concurrency, in place
+ *   exact... + one lpm    -> rte_lpm per value of the exact part (a VRF), RCU
+ *   any ternary or range  -> rte_acl, rebuilt on the side and swapped
+ * Writers run on the control thread only. Workers are RCU QSBR readers that
+ * read one root pointer per burst; every write returns after a grace period,
+ * so when it returns every worker sees it. */
+#ifndef DP_TABLE_H
+#define DP_TABLE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_common.h>
+
+#define DP_TABLES_MAX      16
+#define DP_KEY_FIELDS_MAX  12
+#define DP_ACTIONS_MAX     8
+#define DP_PARAMS_MAX      6
+#define DP_KEY_MAX         64  /* bytes; key buffers are always this big */
+#define DP_PARAMS_BYTES    40
+#define DP_WORKERS_MAX     16
+#define DP_LOOKUP_BURST    64
+
+enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RANGE };
+enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC };
+enum dp_table_kind { DP_TK_EXACT, DP_TK_LPM, DP_TK_ACL };
+
+struct dp_field_def {
+	const char *name;
+	enum dp_type type;
+	enum dp_match_kind match;
+};
+
+struct dp_param_def {
+	const char *name;
+	enum dp_type type;
+};
+
+struct dp_action_def {
+	const char *name;
+	uint8_t n_params;
+	struct dp_param_def params[DP_PARAMS_MAX];
+};
+
+/* Declared once, in C, by a pipeline. Key bytes are the fields packed in
+ * order, every field in network byte order. Params are laid out with
+ * natural alignment (see dp_type_align) so a pipeline can overlay a struct. */
+struct dp_table_def {
+	const char *name;
+	uint32_t size;
+	uint8_t n_fields;
+	struct dp_field_def fields[DP_KEY_FIELDS_MAX];
+	uint8_t n_actions;
+	struct dp_action_def actions[DP_ACTIONS_MAX];
+	uint8_t default_action;      /* index into actions; must take no params */
+	const char *next_table;      /* shown by pipeline.describe */
+};
+
+/* What workers get back from a lookup. Immutable once published. */
+struct dp_entry {
+	uint32_t idx;                /* slot of this entry's hit counters */
+	uint16_t action;
+	uint16_t table;
+	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+};
+
+struct dp_table;
+
+/* Snapshot of every backend, swapped whole by dataplane-atomic writes. */
+struct dp_tables_root {
+	void *backend[DP_TABLES_MAX];
+	const struct dp_entry *deflt[DP_TABLES_MAX];
+	uint64_t generation;
+};
+
+enum dp_update_type { DP_UPD_INSERT, DP_UPD_MODIFY, DP_UPD_DELETE, DP_UPD_DEFAULT };
+enum dp_atomicity { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK, DP_ATOM_DATAPLANE };
+
+/* One update in C form. For exact fields key holds the value; ternary:
+ * key = value, mask = mask; range: key = min, mask = max; lpm: key =
+ * address, plen = prefix length. */
+struct dp_update {
+	enum dp_update_type type;
+	uint16_t table;
+	uint8_t plen;
+	uint32_t priority;           /* ACL tables: larger wins */
+	uint16_t action;
+	uint8_t key[DP_KEY_MAX];
+	uint8_t mask[DP_KEY_MAX];
+	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+};
+
+/* Read-back of an installed entry (control side). */
+struct dp_entry_view {
+	uint8_t key[DP_KEY_MAX];
+	uint8_t mask[DP_KEY_MAX];
+	uint8_t plen;
+	uint32_t priority;
+	uint16_t action;
+	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+	uint64_t hits;
+};
+
+struct dp_table_counts {
+	uint64_t hits, misses;
+};
+
+/* ---- setup (main lcore, before workers start) ---- */
+int dp_tables_init(unsigned int n_workers, int socket_id);
+int dp_table_create(const struct dp_table_def *def);  /* returns table id or -errno */
+void dp_tables_fini(void);
+
+/* Workers: register once, report quiescence once per loop. */
+void dp_tables_reader_online(unsigned int worker);
+void dp_tables_reader_offline(unsigned int worker);
+void dp_tables_quiescent(unsigned int worker);
+
+/* ---- schema ---- */
+unsigned int dp_tables_count(void);
+const struct dp_table_def *dp_table_def(unsigned int id);
+int dp_table_by_name(const char *name);
+enum dp_table_kind dp_table_kind(unsigned int id);
+unsigned int dp_table_key_len(unsigned int id);
+unsigned int dp_table_field_off(unsigned int id, unsigned int field);
+unsigned int dp_table_param_off(unsigned int id, unsigned int action, unsigned int param);
+uint32_t dp_table_entries(unsigned int id);
+unsigned int dp_type_size(enum dp_type t);
+unsigned int dp_type_bits(enum dp_type t);
+const char *dp_type_name(enum dp_type t);
+const char *dp_match_name(enum dp_match_kind m);
+const char *dp_table_kind_name(enum dp_table_kind k);
+
+/* ---- control writes ----
+ * results[i] = 0, or -EEXIST, -ENOENT, -ENOSPC, -EINVAL, -ENOMEM, or
+ * -ECANCELED (not applied because the batch was rolled back / aborted).
+ * Returns 0 when every update applied, -ECANCELED when a rollback or
+ * dataplane-atomic batch committed nothing, -EIO when some of a continue
+ * batch failed. On return every worker sees the outcome. */
+int dp_table_write(const struct dp_update *u, unsigned int n,
+		   enum dp_atomicity mode, int *results);
+int dp_table_clear(unsigned int id, uint32_t *deleted);
+uint64_t dp_tables_generation(void);
+
+/* Paged read in a stable order (by counter slot). *next is where the next
+ * page starts, or UINT32_MAX at the end. Returns entries filled. */
+unsigned int dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
+			   struct dp_entry_view *out, uint32_t *next);
+int dp_table_default_get(unsigned int id, struct dp_entry_view *out);
+struct dp_table_counts dp_table_counts(unsigned int id);
+
+/* ---- worker lookups ----
+ * Bulk lookup of n (<= DP_LOOKUP_BURST) keys, each a DP_KEY_MAX buffer laid
+ * out as the table's key. out[i] is the matching entry or the table's
+ * default entry; never NULL. Returns the bitmask of hits. */
+uint64_t dp_table_lookup(const struct dp_tables_root *root, unsigned int worker,
+			 unsigned int table, const uint8_t **keys,
+			 unsigned int n, const struct dp_entry **out);
+
+const struct dp_tables_root *dp_tables_root(void);
+
+#endif

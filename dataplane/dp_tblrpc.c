@@ -1,0 +1,606 @@
+/* table.* and pipeline.describe: JSON <-> table entries, for every table a
+ * pipeline declares, from its schema alone (no per-table RPC code).
+ * Decoding is strict and complete before anything is applied: a malformed
+ * request gets a JSON-RPC error and changes nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_acl.h>
+
+#include "dp_tblrpc.h"
+#include "dp_table.h"
+#include "dp_ctl.h"
+#include "dp_port.h"
+
+#define READ_LIMIT_MAX 1000
+#define WRITE_UPDATES_MAX 65536
+
+static const char *const upd_names[] = { "insert", "modify", "delete", "default", NULL };
+static const char *const atom_names[] = { "continue", "rollback", "dataplane-atomic", NULL };
+
+#define BAD(err, ptr, reason, ...) dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, __VA_ARGS__)
+
+/* ------------------------------------------------------------ values */
+
+static int
+parse_uint_str(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s == 0 || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || *end) ? -EINVAL : 0;
+}
+
+/* One value of type t, written to out in network order. */
+static int
+val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rpc_err *err)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	unsigned int sz = dp_type_size(t);
+	uint64_t u = 0, max;
+	int port;
+
+	switch (t) {
+	case DP_T_IPV4:
+		if (s == NULL || inet_pton(AF_INET, s, out) != 1)
+			return BAD(err, ptr, "bad_value", "expected an IPv4 address string");
+		return 0;
+	case DP_T_IPV6:
+		if (s == NULL || inet_pton(AF_INET6, s, out) != 1)
+			return BAD(err, ptr, "bad_value", "expected an IPv6 address string");
+		return 0;
+	case DP_T_MAC:
+		if (s == NULL || rte_ether_unformat_addr(s, (struct rte_ether_addr *)out) < 0)
+			return BAD(err, ptr, "bad_value", "expected a MAC address string");
+		return 0;
+	case DP_T_PORT:
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    json_integer_value(v) < (json_int_t)dp_n_ports)
+			port = (int)json_integer_value(v);
+		else if (s != NULL)
+			port = dp_port_parse(s);
+		else
+			return BAD(err, ptr, "wrong_type", "expected a port name or index");
+		if (port < 0)
+			return BAD(err, ptr, "not_found", "no such port");
+		*(rte_be16_t *)out = rte_cpu_to_be_16((uint16_t)port);
+		return 0;
+	default:
+		break;
+	}
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		u = (uint64_t)json_integer_value(v);
+	else if (s == NULL || parse_uint_str(s, &u) < 0)
+		return BAD(err, ptr, "wrong_type", "expected an unsigned integer");
+	max = sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
+	if (u > max)
+		return BAD(err, ptr, "out_of_range", "value above %llu", (unsigned long long)max);
+	for (unsigned int i = 0; i < sz; i++)
+		out[i] = (uint8_t)(u >> (8 * (sz - 1 - i)));
+	return 0;
+}
+
+static json_t *
+val_encode(enum dp_type t, const uint8_t *in)
+{
+	char buf[INET6_ADDRSTRLEN];
+	uint64_t u = 0;
+	uint16_t port;
+
+	switch (t) {
+	case DP_T_IPV4:
+		return json_string(inet_ntop(AF_INET, in, buf, sizeof(buf)));
+	case DP_T_IPV6:
+		return json_string(inet_ntop(AF_INET6, in, buf, sizeof(buf)));
+	case DP_T_MAC:
+		rte_ether_format_addr(buf, sizeof(buf), (const struct rte_ether_addr *)in);
+		return json_string(buf);
+	case DP_T_PORT:
+		port = rte_be_to_cpu_16(*(const rte_be16_t *)in);
+		return port < dp_n_ports ? json_string(dp_ports[port].cfg->name) : json_integer(port);
+	default:
+		for (unsigned int i = 0; i < dp_type_size(t); i++)
+			u = (u << 8) | in[i];
+		return json_integer((json_int_t)u);
+	}
+}
+
+/* "a.b.c.d/len" (or a bare address meaning a host route). */
+static int
+prefix_parse(json_t *v, enum dp_type t, uint8_t *out, uint8_t *plen, const char *ptr,
+	     struct dp_rpc_err *err)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	unsigned int bits = dp_type_bits(t);
+	char buf[64];
+	const char *slash;
+	uint64_t l = bits;
+	json_t *a;
+	int rc;
+
+	if (s == NULL)
+		return BAD(err, ptr, "wrong_type", "expected \"address/length\"");
+	slash = strchr(s, '/');
+	if (slash != NULL) {
+		if ((size_t)(slash - s) >= sizeof(buf) || parse_uint_str(slash + 1, &l) < 0 || l > bits)
+			return BAD(err, ptr, "bad_value", "prefix length must be 0..%u", bits);
+		memcpy(buf, s, slash - s);
+		buf[slash - s] = 0;
+	} else {
+		snprintf(buf, sizeof(buf), "%s", s);
+	}
+	a = json_string(buf);
+	rc = val_parse(a, t, out, ptr, err);
+	json_decref(a);
+	*plen = (uint8_t)l;
+	return rc;
+}
+
+/* ------------------------------------------------------------ entries */
+
+static int
+match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
+	    const char *ptr, struct dp_rpc_err *err)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	char fp[256], sp[256];
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(match))
+		return BAD(err, ptr, "wrong_type", "match must be an object");
+	json_object_foreach(match, k, v) {
+		unsigned int f;
+
+		for (f = 0; f < d->n_fields; f++)
+			if (strcmp(d->fields[f].name, k) == 0)
+				break;
+		if (f == d->n_fields) {
+			dp_rpc_ptr_join(fp, sizeof(fp), ptr, k);
+			return BAD(err, fp, "unknown_field", "table %s has no key field \"%s\"", d->name, k);
+		}
+	}
+	for (unsigned int f = 0; f < d->n_fields; f++) {
+		const struct dp_field_def *fd = &d->fields[f];
+		unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+
+		v = json_object_get(match, fd->name);
+		dp_rpc_ptr_join(fp, sizeof(fp), ptr, fd->name);
+		if (v == NULL) {
+			/* ternary/range fields may be left out: they then match anything */
+			if (fd->match == DP_MATCH_TERNARY) {
+				memset(u->mask + off, 0, sz);
+				memset(u->key + off, 0, sz);
+				continue;
+			}
+			if (fd->match == DP_MATCH_RANGE) {
+				memset(u->key + off, 0, sz);
+				memset(u->mask + off, 0xff, sz);
+				continue;
+			}
+			if (!need_all)
+				continue;
+			return BAD(err, fp, "missing_field", "key field \"%s\" is required", fd->name);
+		}
+		switch (fd->match) {
+		case DP_MATCH_EXACT:
+			if (val_parse(v, fd->type, u->key + off, fp, err) < 0)
+				return -1;
+			break;
+		case DP_MATCH_LPM:
+			if (prefix_parse(v, fd->type, u->key + off, &u->plen, fp, err) < 0)
+				return -1;
+			break;
+		case DP_MATCH_TERNARY:
+		case DP_MATCH_RANGE: {
+			const char *a = fd->match == DP_MATCH_TERNARY ? "value" : "min";
+			const char *b = fd->match == DP_MATCH_TERNARY ? "mask" : "max";
+			const char *const allowed[] = { a, b, NULL };
+
+			if (!json_is_object(v)) {   /* a scalar means this exact value */
+				if (val_parse(v, fd->type, u->key + off, fp, err) < 0)
+					return -1;
+				if (fd->match == DP_MATCH_TERNARY)
+					memset(u->mask + off, 0xff, sz);
+				else
+					memcpy(u->mask + off, u->key + off, sz);
+				break;
+			}
+			if (dp_rpc_check_fields(v, allowed, fp, err) < 0)
+				return -1;
+			dp_rpc_ptr_join(sp, sizeof(sp), fp, a);
+			if (json_object_get(v, a) == NULL)
+				return BAD(err, sp, "missing_field", "\"%s\" is required", a);
+			if (val_parse(json_object_get(v, a), fd->type, u->key + off, sp, err) < 0)
+				return -1;
+			dp_rpc_ptr_join(sp, sizeof(sp), fp, b);
+			if (json_object_get(v, b) == NULL)
+				return BAD(err, sp, "missing_field", "\"%s\" is required", b);
+			if (val_parse(json_object_get(v, b), fd->type, u->mask + off, sp, err) < 0)
+				return -1;
+			if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
+				return BAD(err, fp, "bad_value", "min is above max");
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+static int
+action_parse(unsigned int tid, json_t *upd, struct dp_update *u, const char *ptr,
+	     struct dp_rpc_err *err)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	const struct dp_action_def *ad;
+	char ap[256], pp[256];
+	const char *name, *k;
+	json_t *params, *v;
+	unsigned int a;
+
+	if (dp_rpc_get_string(upd, "action", 1, &name, ptr, err) < 0)
+		return -1;
+	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "action");
+	for (a = 0; a < d->n_actions; a++)
+		if (strcmp(d->actions[a].name, name) == 0)
+			break;
+	if (a == d->n_actions)
+		return BAD(err, ap, "bad_value", "table %s has no action \"%s\"", d->name, name);
+	ad = &d->actions[a];
+	u->action = a;
+	if (dp_rpc_get_object(upd, "params", 0, &params, ptr, err) < 0)
+		return -1;
+	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "params");
+	if (params != NULL) {
+		json_object_foreach(params, k, v) {
+			unsigned int p;
+
+			for (p = 0; p < ad->n_params; p++)
+				if (strcmp(ad->params[p].name, k) == 0)
+					break;
+			if (p == ad->n_params) {
+				dp_rpc_ptr_join(pp, sizeof(pp), ap, k);
+				return BAD(err, pp, "unknown_field", "action %s has no param \"%s\"", ad->name, k);
+			}
+		}
+	}
+	for (unsigned int p = 0; p < ad->n_params; p++) {
+		uint8_t be[16];
+		unsigned int off = dp_table_param_off(tid, a, p), sz = dp_type_size(ad->params[p].type);
+
+		dp_rpc_ptr_join(pp, sizeof(pp), ap, ad->params[p].name);
+		v = params ? json_object_get(params, ad->params[p].name) : NULL;
+		if (v == NULL)
+			return BAD(err, pp, "missing_field", "param \"%s\" is required", ad->params[p].name);
+		if (val_parse(v, ad->params[p].type, be, pp, err) < 0)
+			return -1;
+		/* params hold integers in host order so stages read them directly */
+		switch (ad->params[p].type) {
+		case DP_T_U16: case DP_T_PORT:
+			*(uint16_t *)(u->params + off) = rte_be_to_cpu_16(*(rte_be16_t *)be);
+			break;
+		case DP_T_U32:
+			*(uint32_t *)(u->params + off) = rte_be_to_cpu_32(*(rte_be32_t *)be);
+			break;
+		case DP_T_U64:
+			*(uint64_t *)(u->params + off) = rte_be_to_cpu_64(*(rte_be64_t *)be);
+			break;
+		default:
+			memcpy(u->params + off, be, sz);
+		}
+	}
+	return 0;
+}
+
+static json_t *
+params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
+{
+	const struct dp_action_def *ad = &dp_table_def(tid)->actions[action];
+	json_t *o = json_object();
+
+	for (unsigned int p = 0; p < ad->n_params; p++) {
+		const uint8_t *src = params + dp_table_param_off(tid, action, p);
+		uint8_t be[16];
+
+		switch (ad->params[p].type) {
+		case DP_T_U16: case DP_T_PORT:
+			*(rte_be16_t *)be = rte_cpu_to_be_16(*(const uint16_t *)src);
+			break;
+		case DP_T_U32:
+			*(rte_be32_t *)be = rte_cpu_to_be_32(*(const uint32_t *)src);
+			break;
+		case DP_T_U64:
+			*(rte_be64_t *)be = rte_cpu_to_be_64(*(const uint64_t *)src);
+			break;
+		default:
+			memcpy(be, src, dp_type_size(ad->params[p].type));
+		}
+		json_object_set_new(o, ad->params[p].name, val_encode(ad->params[p].type, be));
+	}
+	return o;
+}
+
+static json_t *
+match_encode(unsigned int tid, const struct dp_entry_view *ev)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	json_t *m = json_object();
+
+	for (unsigned int f = 0; f < d->n_fields; f++) {
+		const struct dp_field_def *fd = &d->fields[f];
+		unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+		const uint8_t *k = ev->key + off, *x = ev->mask + off;
+		uint8_t zero[16] = {0}, ones[16];
+		char buf[80];
+		json_t *a;
+
+		memset(ones, 0xff, sizeof(ones));
+		switch (fd->match) {
+		case DP_MATCH_EXACT:
+			json_object_set_new(m, fd->name, val_encode(fd->type, k));
+			break;
+		case DP_MATCH_LPM:
+			a = val_encode(fd->type, k);
+			snprintf(buf, sizeof(buf), "%s/%u", json_string_value(a), ev->plen);
+			json_decref(a);
+			json_object_set_new(m, fd->name, json_string(buf));
+			break;
+		case DP_MATCH_TERNARY:
+			if (memcmp(x, zero, sz) == 0)
+				break;   /* wildcard */
+			json_object_set_new(m, fd->name, json_pack("{s:o,s:o}", "value",
+					    val_encode(fd->type, k), "mask", val_encode(fd->type, x)));
+			break;
+		case DP_MATCH_RANGE:
+			if (memcmp(k, zero, sz) == 0 && memcmp(x, ones, sz) == 0)
+				break;   /* full range */
+			json_object_set_new(m, fd->name, json_pack("{s:o,s:o}", "min",
+					    val_encode(fd->type, k), "max", val_encode(fd->type, x)));
+			break;
+		}
+	}
+	return m;
+}
+
+static int
+table_arg(json_t *obj, const char *ptr, int *tid, struct dp_rpc_err *err)
+{
+	const char *name;
+	char tp[256];
+
+	if (dp_rpc_get_string(obj, "table", 1, &name, ptr, err) < 0)
+		return -1;
+	*tid = dp_table_by_name(name);
+	if (*tid < 0) {
+		dp_rpc_ptr_join(tp, sizeof(tp), ptr, "table");
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", tp, "no table \"%s\"", name);
+	}
+	return 0;
+}
+
+static int
+update_parse(json_t *upd, struct dp_update *u, const char *ptr, struct dp_rpc_err *err)
+{
+	static const char *const allowed[] = { "type", "table", "match", "priority", "action", "params", NULL };
+	unsigned int type;
+	uint64_t prio = 0;
+	json_t *match;
+	int tid, r;
+	char mp[256];
+
+	if (dp_rpc_check_fields(upd, allowed, ptr, err) < 0 ||
+	    dp_rpc_get_enum(upd, "type", 1, upd_names, &type, ptr, err) < 0 ||
+	    table_arg(upd, ptr, &tid, err) < 0)
+		return -1;
+	memset(u, 0, sizeof(*u));
+	u->type = type;
+	u->table = tid;
+	if (type == DP_UPD_DEFAULT) {
+		if (json_object_get(upd, "match") || json_object_get(upd, "priority")) {
+			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "match") ? "match" : "priority");
+			return BAD(err, mp, "unknown_field", "a default update takes only action and params");
+		}
+		return action_parse(tid, upd, u, ptr, err);
+	}
+	r = dp_rpc_get_uint(upd, "priority", 0, RTE_ACL_MAX_PRIORITY, &prio, ptr, err);
+	if (r < 0)
+		return -1;
+	dp_rpc_ptr_join(mp, sizeof(mp), ptr, "priority");
+	if (dp_table_kind(tid) == DP_TK_ACL && (r == 1 || prio == 0))
+		return BAD(err, mp, r == 1 ? "missing_field" : "out_of_range",
+			   "ternary/range tables need a priority >= 1 (larger wins)");
+	if (dp_table_kind(tid) != DP_TK_ACL && r == 0)
+		return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
+	u->priority = (uint32_t)prio;
+	if (dp_rpc_get_object(upd, "match", 1, &match, ptr, err) < 0)
+		return -1;
+	dp_rpc_ptr_join(mp, sizeof(mp), ptr, "match");
+	if (match_parse(tid, match, u, true, mp, err) < 0)
+		return -1;
+	if (type == DP_UPD_DELETE) {
+		if (json_object_get(upd, "action") || json_object_get(upd, "params")) {
+			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "action") ? "action" : "params");
+			return BAD(err, mp, "unknown_field", "a delete takes only table, match and priority");
+		}
+		return 0;
+	}
+	return action_parse(tid, upd, u, ptr, err);
+}
+
+static const char *
+result_reason(int rc)
+{
+	switch (rc) {
+	case -EEXIST: return "exists";
+	case -ENOENT: return "not_found";
+	case -ENOSPC: return "table_full";
+	case -ECANCELED: return "not_applied";
+	case -ENOMEM: return "no_memory";
+	default: return "bad_value";
+	}
+}
+
+/* ------------------------------------------------------------ methods */
+
+static int
+m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "atomicity", "updates", NULL };
+	unsigned int mode = DP_ATOM_ROLLBACK;
+	struct dp_update *u = NULL;
+	int *res = NULL, rc = -1;
+	json_t *ups, *results;
+	char ptr[64];
+	size_t n, i;
+	json_t *e;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
+	    dp_rpc_get_enum(params, "atomicity", 0, atom_names, &mode, "", err) < 0 ||
+	    dp_rpc_get_array(params, "updates", 1, &ups, "", err) < 0)
+		return -1;
+	n = json_array_size(ups);
+	if (n == 0 || n > WRITE_UPDATES_MAX)
+		return BAD(err, "/updates", "out_of_range", "1..%d updates per write", WRITE_UPDATES_MAX);
+	u = calloc(n, sizeof(*u));
+	res = calloc(n, sizeof(*res));
+	if (u == NULL || res == NULL) {
+		dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		goto out;
+	}
+	json_array_foreach(ups, i, e) {
+		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
+		if (update_parse(e, &u[i], ptr, err) < 0)
+			goto out;
+	}
+	rc = dp_table_write(u, n, mode, res);
+	results = json_array();
+	for (i = 0; i < n; i++) {
+		if (res[i] == 0) {
+			json_array_append_new(results, json_pack("{s:b}", "ok", 1));
+			continue;
+		}
+		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
+		json_array_append_new(results, json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0,
+			"error", "code", DP_RPC_APP_ERROR - 1, "message", strerror(-res[i]),
+			"data", "reason", result_reason(res[i]), "pointer", ptr));
+	}
+	*result = json_pack("{s:I,s:b,s:o}", "generation", (json_int_t)dp_tables_generation(),
+			    "committed", rc == 0 || (mode == DP_ATOM_CONTINUE && rc == -EIO),
+			    "results", results);
+	rc = 0;
+out:
+	free(u);
+	free(res);
+	return rc;
+}
+
+static int
+m_read(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "table", "offset", "limit", NULL };
+	struct dp_entry_view *ev;
+	uint64_t offset = 0, limit = 100;
+	uint32_t next;
+	unsigned int n;
+	json_t *ents;
+	int tid;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0 ||
+	    dp_rpc_get_uint(params, "offset", 0, UINT32_MAX, &offset, "", err) < 0 ||
+	    dp_rpc_get_uint(params, "limit", 0, READ_LIMIT_MAX, &limit, "", err) < 0)
+		return -1;
+	ev = calloc(limit ? limit : 1, sizeof(*ev));
+	if (ev == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	n = dp_table_read(tid, offset, limit, ev, &next);
+	ents = json_array();
+	for (unsigned int i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:o,s:s,s:o,s:I}", "match", match_encode(tid, &ev[i]),
+			"action", dp_table_def(tid)->actions[ev[i].action].name,
+			"params", params_encode(tid, ev[i].action, ev[i].params),
+			"hits", (json_int_t)ev[i].hits);
+
+		if (dp_table_kind(tid) == DP_TK_ACL)
+			json_object_set_new(o, "priority", json_integer(ev[i].priority));
+		json_array_append_new(ents, o);
+	}
+	free(ev);
+	*result = json_pack("{s:s,s:I,s:I,s:o,s:o}", "table", dp_table_def(tid)->name,
+			    "total", (json_int_t)dp_table_entries(tid), "offset", (json_int_t)offset,
+			    "entries", ents,
+			    "next_offset", next == UINT32_MAX ? json_null() : json_integer(next));
+	return 0;
+}
+
+static int
+m_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "table", NULL };
+	uint32_t deleted = 0;
+	int tid, rc;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0)
+		return -1;
+	rc = dp_table_clear(tid, &deleted);
+	if (rc < 0)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_applied", "", "clear failed: %s",
+				      strerror(-rc));
+	*result = json_pack("{s:I,s:I}", "deleted", (json_int_t)deleted,
+			    "generation", (json_int_t)dp_tables_generation());
+	return 0;
+}
+
+json_t *
+dp_tblrpc_describe_table(unsigned int tid)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	json_t *keys = json_array(), *acts = json_array();
+	struct dp_entry_view dv;
+
+	for (unsigned int f = 0; f < d->n_fields; f++)
+		json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:i}", "name", d->fields[f].name,
+			"match", dp_match_name(d->fields[f].match), "type", dp_type_name(d->fields[f].type),
+			"bits", dp_type_bits(d->fields[f].type)));
+	for (unsigned int a = 0; a < d->n_actions; a++) {
+		json_t *ps = json_array();
+
+		for (unsigned int p = 0; p < d->actions[a].n_params; p++)
+			json_array_append_new(ps, json_pack("{s:s,s:s,s:i}", "name",
+				d->actions[a].params[p].name, "type", dp_type_name(d->actions[a].params[p].type),
+				"bits", dp_type_bits(d->actions[a].params[p].type)));
+		json_array_append_new(acts, json_pack("{s:s,s:o}", "name", d->actions[a].name, "params", ps));
+	}
+	dp_table_default_get(tid, &dv);
+	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:o,s:o,s:{s:s,s:o},s:o}", "name", d->name, "id", tid,
+		"kind", dp_table_kind_name(dp_table_kind(tid)), "size", (json_int_t)d->size,
+		"entries", (json_int_t)dp_table_entries(tid), "keys", keys, "actions", acts,
+		"default_action", "action", d->actions[dv.action].name,
+		"params", params_encode(tid, dv.action, dv.params),
+		"next_table", d->next_table ? json_string(d->next_table) : json_null());
+}
+
+int
+dp_tblrpc_register(void)
+{
+	int rc = 0;
+
+	rc |= dp_rpc_register("table.write", m_write, NULL,
+		"Apply a batch of updates (insert|modify|delete|default) to tables, "
+		"all-or-nothing per atomicity; returns once workers see it",
+		"{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\",\"table\":\"flow\","
+		"\"match\":{},\"priority\":1,\"action\":\"output\",\"params\":{}}]}");
+	rc |= dp_rpc_register("table.read", m_read, NULL,
+		"Read a page of a table's entries with per-entry hit counters",
+		"{\"table\":\"flow\",\"offset\":0,\"limit\":100}");
+	rc |= dp_rpc_register("table.clear", m_clear, NULL,
+		"Delete every entry of a table (atomically)", "{\"table\":\"flow\"}");
+	return rc ? -EINVAL : 0;
+}

@@ -1,0 +1,51 @@
+/* Worker lcores: poll RX queues, run the pipeline, act on the verdicts. */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_ring.h>
+#include <rte_mbuf.h>
+#include "dp_stats.h"
+#include "pl.h"
+
+#define DP_BURST 32
+#define DP_RXQ_PER_WORKER_MAX 32
+
+struct dp_rxq {
+	uint16_t port;      /* logical index */
+	uint16_t port_id;   /* DPDK */
+	uint16_t queue;
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
+struct dp_worker {
+	unsigned int idx;
+	unsigned int lcore;
+	unsigned int n_rxq;
+	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
+	const struct pl_pipeline *pl;
+	struct rte_ring *punt;           /* to the main lcore */
+	struct dp_txbuf tx[DP_PORTS_MAX];
+} __rte_cache_aligned;
+
+extern volatile bool dp_quit;
+
+/* Spread every (port, queue) over the workers, round-robin. */
+int dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
+		     const struct pl_pipeline *pl, struct rte_ring *punt);
+int dp_worker_main(void *arg);
+
+/* Run parse + the pipeline's stages on a burst and act on every verdict.
+ * Shared with tests that drive a burst without ports. */
+void dp_worker_process(struct dp_worker *w, struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n);
+void dp_worker_flush(struct dp_worker *w, struct dp_lcore_stats *st);
+
+/* Main lcore: drain punted packets through the pipeline's slow path. */
+unsigned int dp_slowpath_drain(struct rte_ring *punt, const struct pl_pipeline *pl);
+
+#endif

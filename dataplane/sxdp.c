@@ -1,0 +1,284 @@
+/* sxdp: the SmartX Fastpath dataplane process. Start-up order matters:
+ * config -> EAL -> mempool -> tables (pipeline) -> ports -> control socket
+ * -> workers; shutdown runs it backwards and checks no mbuf was lost. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp_api.h"
+#include "dp_config.h"
+#include "dp_ctl.h"
+#include "dp_log.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+#include "dp_telemetry.h"
+#include "dp_worker.h"
+#include "pl.h"
+
+#define SXDP_VERSION "0.1.0"
+#define PUNT_RING_SIZE 4096
+#define EAL_ARGS_MAX 96
+
+int dp_logtype;
+
+static struct dp_config cfg;
+static struct dp_worker workers[DP_WORKER_LCORES_MAX];
+static struct dp_api_ctx api = { .version = SXDP_VERSION };
+
+static void
+on_signal(int sig __rte_unused)
+{
+	dp_quit = true;
+}
+
+static void
+ctl_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	DP_LOG(INFO, "%s", buf);
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [--config FILE] [--socket PATH] [--log-level N] [-- EAL args...]\n"
+	       "  --config FILE   JSON config (ports by devargs, lcores, pipeline); without it\n"
+	       "                  sxdp starts on a built-in lab config of virtual devices\n"
+	       "  --socket PATH   control socket (default from config, else /run/sxdp/sxdp.sock)\n"
+	       "  --log-level N   DPDK log level (1..8, default 6 = info)\n"
+	       "  --version       print the version\n", prog);
+}
+
+static void
+boot_id(char *out, size_t n)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/uuid", "r");
+
+	if (f == NULL || fgets(out, (int)n, f) == NULL)
+		snprintf(out, n, "%016llx", (unsigned long long)rte_rdtsc());
+	out[strcspn(out, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+static uint32_t
+mempool_size(unsigned int n_workers)
+{
+	uint64_t n = 4096;
+
+	if (cfg.mbufs)
+		return cfg.mbufs;
+	for (unsigned int i = 0; i < cfg.n_ports; i++) {
+		unsigned int rxq = cfg.ports[i].rx_queues ? cfg.ports[i].rx_queues : RTE_MAX(n_workers, 1u);
+
+		n += (uint64_t)cfg.ports[i].rxd * rxq + (uint64_t)cfg.ports[i].txd * (n_workers + 1);
+	}
+	n += (uint64_t)n_workers * (DP_BURST * (cfg.n_ports + 2) + 512) + PUNT_RING_SIZE;
+	return (uint32_t)rte_align64pow2(n) - 1;
+}
+
+static int
+eal_start(int argc, char **argv, const char *log_level, char **extra, int n_extra)
+{
+	static char lcores[256], main_l[16];
+	char *eargv[EAL_ARGS_MAX];
+	int eargc = 0, rc;
+	size_t off;
+
+	eargv[eargc++] = argv[0];
+	if (cfg.main_lcore < 0)
+		cfg.main_lcore = 0;
+	if (cfg.n_workers == 0)
+		cfg.workers[cfg.n_workers++] = cfg.main_lcore == 0 ? 1 : 0;
+	off = snprintf(lcores, sizeof(lcores), "%d", cfg.main_lcore);
+	for (unsigned int i = 0; i < cfg.n_workers && off < sizeof(lcores); i++)
+		off += snprintf(lcores + off, sizeof(lcores) - off, ",%u", cfg.workers[i]);
+	snprintf(main_l, sizeof(main_l), "%d", cfg.main_lcore);
+	eargv[eargc++] = "-l";
+	eargv[eargc++] = lcores;
+	eargv[eargc++] = "--main-lcore";
+	eargv[eargc++] = main_l;
+	for (unsigned int i = 0; i < cfg.n_eal && eargc < EAL_ARGS_MAX - 4; i++)
+		eargv[eargc++] = cfg.eal[i];
+	for (int i = 0; i < n_extra && eargc < EAL_ARGS_MAX - 4; i++)
+		eargv[eargc++] = extra[i];
+	if (log_level) {
+		eargv[eargc++] = "--log-level";
+		eargv[eargc++] = (char *)log_level;
+	}
+	if ((rc = dp_ports_eal_args(&cfg, eargv, &eargc, EAL_ARGS_MAX - 1)) < 0)
+		return rc;
+	eargv[eargc] = NULL;
+	(void)argc;
+	rc = rte_eal_init(eargc, eargv);
+	return rc < 0 ? -rte_errno : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *socket_path = NULL, *log_level = NULL;
+	const struct pl_pipeline *pl;
+	struct rte_mempool *mp = NULL;
+	struct rte_ring *punt = NULL;
+	char err[512];
+	unsigned int leaked;
+	int opt, rc, exit_code = 1;
+
+	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 's': socket_path = optarg; break;
+		case 'L': log_level = optarg; break;
+		case 'V': printf("sxdp %s\n", SXDP_VERSION); return 0;
+		case 'h': usage(argv[0]); return 0;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if ((rc = dp_config_load(config, &cfg, err, sizeof(err))) < 0) {
+		fprintf(stderr, "sxdp: config: %s\n", err);
+		return 2;
+	}
+	if (config == NULL)
+		fprintf(stderr, "sxdp: no --config given: starting on the %s "
+			"(TAP ports sxlab0/sxlab1, pipeline forward)\n", cfg.source);
+	if (socket_path)
+		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
+	pl = pl_pipeline_find(cfg.pipeline);
+	if (pl == NULL) {
+		fprintf(stderr, "sxdp: config: pipeline \"%s\" unknown (known: %s)\n", cfg.pipeline,
+			pl_pipeline_names());
+		return 2;
+	}
+	if ((rc = eal_start(argc, argv, log_level, argv + optind, argc - optind)) < 0) {
+		fprintf(stderr, "sxdp: EAL init failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_INFO);
+	dp_ctl_log = ctl_log;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	DP_LOG(INFO, "sxdp %s starting: config %s, pipeline %s, main lcore %u, %u worker(s)",
+	       SXDP_VERSION, cfg.source, pl->name, rte_get_main_lcore(), cfg.n_workers);
+
+	for (unsigned int i = 0; i < cfg.n_workers; i++) {
+		if (!rte_lcore_is_enabled(cfg.workers[i]) || cfg.workers[i] == rte_get_main_lcore()) {
+			DP_LOG(ERR, "worker lcore %u is not available", cfg.workers[i]);
+			goto out;
+		}
+	}
+	mp = rte_pktmbuf_pool_create("sxdp_mbuf", mempool_size(cfg.n_workers), 256,
+				     DP_META_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (mp == NULL) {
+		DP_LOG(ERR, "mbuf pool: %s", rte_strerror(rte_errno));
+		goto out;
+	}
+	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0 || (rc = pl->init()) < 0) {
+		DP_LOG(ERR, "pipeline %s: table set-up failed: %s", pl->name, strerror(-rc));
+		goto out;
+	}
+	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers)) < 0)
+		goto out;
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		if (dp_ports[i].n_txq < cfg.n_workers) {
+			DP_LOG(ERR, "port %s: %u TX queues for %u workers; use fewer workers",
+			       dp_ports[i].cfg->name, dp_ports[i].n_txq, cfg.n_workers);
+			goto out;
+		}
+	}
+	punt = rte_ring_create("sxdp_punt", PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
+	if (punt == NULL || dp_workers_setup(workers, cfg.n_workers, cfg.workers, pl, punt) < 0) {
+		DP_LOG(ERR, "worker set-up failed");
+		goto out;
+	}
+	boot_id(api.boot_id, sizeof(api.boot_id));
+	api.pl = pl;
+	api.n_workers = cfg.n_workers;
+	api.worker_lcores = cfg.workers;
+	api.mp = mp;
+	api.start_tsc = rte_rdtsc();
+	if (dp_api_register(&api) < 0 || dp_telemetry_register(cfg.workers, cfg.n_workers) < 0) {
+		DP_LOG(ERR, "registering control methods failed");
+		goto out;
+	}
+	rc = dp_ctl_open(&(struct dp_ctl_opts){ .path = cfg.socket, .mode = 0660,
+						.max_msg = 16u << 20 });
+	if (rc < 0) {
+		DP_LOG(ERR, "control socket %s: %s", cfg.socket, strerror(-rc));
+		goto out;
+	}
+	for (unsigned int i = 0; i < cfg.n_workers; i++)
+		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
+	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
+
+	while (!dp_quit) {
+		/* punted packets want low latency; otherwise sleep in poll() */
+		rc = dp_ctl_poll(pl->slowpath ? 1 : 20);
+		if (rc < 0 && rc != -EINTR)
+			DP_LOG(WARNING, "control socket poll: %s", strerror(-rc));
+		if (pl->slowpath)
+			while (dp_slowpath_drain(punt, pl) > 0)
+				;
+	}
+	DP_LOG(INFO, "stopping");
+	exit_code = 0;
+out:
+	dp_quit = true;
+	rte_eal_mp_wait_lcore();
+	dp_ctl_close();
+	if (punt) {
+		void *m = NULL;
+
+		while (rte_ring_dequeue(punt, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(punt);
+	}
+	for (unsigned int i = 0; i < cfg.n_workers; i++)
+		for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
+			for (uint16_t k = 0; k < workers[i].tx[p].n; k++)
+				rte_pktmbuf_free(workers[i].tx[p].pkts[k]);
+	dp_ports_stop();
+	dp_tables_fini();
+	if (mp) {
+		leaked = rte_mempool_in_use_count(mp);
+		if (leaked) {
+			DP_LOG(ERR, "mbuf leak: %u mbufs still in use at exit", leaked);
+#ifndef NDEBUG
+			exit_code = 3;
+#endif
+		} else {
+			DP_LOG(INFO, "mempool clean: all %u mbufs returned", mp->size);
+		}
+		rte_mempool_free(mp);
+	}
+	dp_config_free(&cfg);
+	rte_eal_cleanup();
+	return exit_code;
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""Fake sxdp control socket for the sxctl tests.
+
+Serves canned JSON-RPC 2.0 answers for the sxdp methods on a unix socket
+and appends every request line, exactly as received, to a log file, so a
+test can check what a client really sent. Stdlib only.
+
+usage: fake_sxdp.py SOCKET_PATH REQUEST_LOG
+
+Besides the real methods it knows a few test.* methods that misbehave on
+purpose (big, chunked, slow, garbage, close) to exercise the client's
+transport handling.
+"""
+import json
+import os
+import socket
+import sys
+import time
+
+TABLES = {
+    "flow": {
+        "name": "flow", "kind": "exact", "size": 65536, "entries": 5,
+        "keys": [
+            {"name": "in_port", "match": "exact", "type": "port", "bits": 16},
+            {"name": "ipv4_dst", "match": "exact", "type": "ipv4", "bits": 32},
+        ],
+        "actions": [
+            {"name": "output",
+             "params": [{"name": "port", "type": "port", "bits": 16}]},
+            {"name": "drop", "params": []},
+        ],
+        "default_action": {"action": "drop", "params": {}},
+        "next_table": None,
+    },
+    "acl": {
+        "name": "acl", "kind": "ternary", "size": 1024, "entries": 0,
+        "keys": [
+            {"name": "ipv4_src", "match": "ternary", "type": "ipv4",
+             "bits": 32},
+            {"name": "l4_dport", "match": "range", "type": "u16", "bits": 16},
+        ],
+        "actions": [{"name": "drop", "params": []}],
+        "default_action": {"action": "drop", "params": {}},
+        "next_table": "flow",
+    },
+    "route": {
+        "name": "route", "kind": "lpm", "size": 4096, "entries": 0,
+        "keys": [{"name": "ipv4_dst", "match": "lpm", "type": "ipv4",
+                  "bits": 32}],
+        "actions": [{"name": "output",
+                     "params": [{"name": "port", "type": "port",
+                                 "bits": 16}]}],
+        "default_action": {"action": "drop", "params": {}},
+        "next_table": None,
+    },
+}
+
+PORTS = [
+    {"index": 0, "name": "p0", "port_id": 0, "devargs": "net_pcap0,iface=a",
+     "driver": "net_pcap", "role": "lan", "mac": "02:00:00:00:00:01",
+     "ipv4": ["10.0.0.1/24"], "ipv6": [],
+     "link": {"up": True, "speed_mbps": 10000},
+     "rx_queues": 1, "tx_queues": 2},
+    {"index": 1, "name": "p1", "port_id": 1, "devargs": "net_pcap1,iface=b",
+     "driver": "net_pcap", "role": "wan", "mac": "02:00:00:00:00:02",
+     "ipv4": ["192.0.2.1/24"], "ipv6": ["2001:db8::1/64"],
+     "link": {"up": False, "speed_mbps": 0},
+     "rx_queues": 1, "tx_queues": 2},
+]
+
+
+def port_counters(p, hw):
+    c = {"index": p["index"], "name": p["name"], "rx_packets": 100,
+         "rx_bytes": 6400, "tx_packets": 90, "tx_bytes": 5760,
+         "tx_dropped": 10}
+    if hw:
+        c["hw"] = {"ipackets": 100, "opackets": 90, "ibytes": 6400,
+                   "obytes": 5760, "imissed": 0, "ierrors": 0,
+                   "oerrors": 0, "rx_nombuf": 0}
+    return c
+
+
+FLOW_ENTRIES = [
+    {"match": {"in_port": "p0", "ipv4_dst": "10.0.0.%d" % (i + 1)},
+     "priority": 0, "action": "output", "params": {"port": "p1"},
+     "hits": 12 + i}
+    for i in range(5)
+]
+
+
+class RpcError(Exception):
+    def __init__(self, code, message, reason=None, pointer=None):
+        Exception.__init__(self, message)
+        self.obj = {"code": code, "message": message}
+        if reason is not None:
+            self.obj["data"] = {"reason": reason, "pointer": pointer}
+
+
+def table_write(params):
+    results = []
+    for i, u in enumerate(params.get("updates", [])):
+        if u.get("table") not in TABLES:
+            raise RpcError(-32602, "no such table", "unknown_table",
+                           "/updates/%d/table" % i)
+        if "dup" in json.dumps(u.get("match", {})):
+            results.append({"ok": False, "error": {
+                "code": -32001, "message": "entry already exists",
+                "data": {"reason": "exists",
+                         "pointer": "/updates/%d/match" % i}}})
+        else:
+            results.append({"ok": True})
+    ok = all(r["ok"] for r in results)
+    return {"generation": 7 if ok else 6, "committed": ok,
+            "results": results}
+
+
+ACL_ENTRIES = [
+    {"match": {"ipv4_src": {"value": "10.0.0.0", "mask": "255.0.0.0"},
+               "l4_dport": {"min": 1, "max": 1024}},
+     "priority": 5, "action": "drop", "params": {}, "hits": 0},
+]
+
+
+def table_read(params):
+    name = params.get("table")
+    entries = {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(name)
+    if entries is None:
+        raise RpcError(-32602, "no such table", "unknown_table", "/table")
+    off = params.get("offset", 0)
+    lim = params.get("limit", 100)
+    page = entries[off:off + lim]
+    nxt = off + lim if off + lim < len(entries) else None
+    return {"table": name, "total": len(entries), "offset": off,
+            "entries": page, "next_offset": nxt}
+
+
+def port_stats(params):
+    want = params.get("port")
+    ports = [p for p in PORTS
+             if want is None or want in (p["name"], p["index"])]
+    if not ports:
+        raise RpcError(-32602, "no such port", "unknown_port", "/port")
+    return {"ports": [port_counters(p, True) for p in ports]}
+
+
+def describe(params):
+    name = params.get("table")
+    if name is not None and name not in TABLES:
+        raise RpcError(-32602, "no such table", "unknown_table", "/table")
+    tabs = [TABLES[name]] if name else list(TABLES.values())
+    return {"pipeline": "forward", "tables": tabs}
+
+
+STATS = {
+    "uptime_s": 42,
+    "lcores": [{"lcore": 1, "role": "worker", "rx_packets": 100,
+                "tx_packets": 90, "drop_packets": 10, "busy_cycles": 5000,
+                "idle_cycles": 95000, "pipeline_cycles": 3000,
+                "cycles_per_packet": 50.0}],
+    "ports": [port_counters(p, False) for p in PORTS],
+    "drops": {"parse.runt": 3, "flow.miss": 7},
+    "tables": {"flow": {"hits": 90, "misses": 10}},
+    "mempool": {"in_use": 512, "available": 7679, "size": 8191},
+}
+
+def slow(params):
+    time.sleep(2)
+    return {"slow": True}
+
+
+METHODS = {
+    "sys.hello": lambda p: {"name": "sxdp", "version": "0.1.0",
+                            "boot_id": "5f0c3a52-8f0e-4d7e-9a43-0c1f2b3d4e5f",
+                            "generation": 6, "pipeline": "forward",
+                            "workers": 1, "ports": 2},
+    "rpc.discover": lambda p: {"methods": [
+        {"name": "sys.hello", "description": "identity", "params": {}},
+        {"name": "table.read", "description": "read entries",
+         "params": {"table": "string", "offset": 0, "limit": 100}}]},
+    "port.list": lambda p: {"ports": PORTS},
+    "port.stats": port_stats,
+    "pipeline.describe": describe,
+    "table.write": table_write,
+    "table.read": table_read,
+    "table.clear": lambda p: {"deleted": 5, "generation": 8},
+    "stats.get": lambda p: STATS,
+    "stats.clear": lambda p: {"cleared": True},
+    "test.echo": lambda p: p,
+    "test.big": lambda p: {"blob": "x" * 2000000},
+    "test.slow": slow,
+}
+
+
+def send(conn, obj):
+    conn.sendall((json.dumps(obj) + "\n").encode())
+
+
+def serve_one(conn, line):
+    try:
+        req = json.loads(line)
+    except ValueError:
+        send(conn, {"jsonrpc": "2.0", "id": None,
+                    "error": {"code": -32700, "message": "parse error"}})
+        return True
+    rid, method = req.get("id"), req.get("method")
+    params = req.get("params", {})
+
+    if method == "test.garbage":
+        conn.sendall(b"this is not json\n")
+        return True
+    elif method == "test.close":
+        return False
+    elif method == "test.chunked":
+        # A stale answer to an old id and a notification come first; the
+        # real answer arrives in pieces.
+        send(conn, {"jsonrpc": "2.0", "id": 999, "result": {"stale": True}})
+        send(conn, {"jsonrpc": "2.0", "method": "event", "params": {}})
+        data = json.dumps({"jsonrpc": "2.0", "id": rid,
+                           "result": {"chunked": "y" * 100000}}) + "\n"
+        data = data.encode()
+        for i in range(0, len(data), 7000):
+            conn.sendall(data[i:i + 7000])
+            time.sleep(0.01)
+        return True
+    fn = METHODS.get(method)
+    try:
+        if fn is None:
+            raise RpcError(-32601, "method not found", "unknown_method",
+                           "/method")
+        send(conn, {"jsonrpc": "2.0", "id": rid, "result": fn(params)})
+    except RpcError as e:
+        send(conn, {"jsonrpc": "2.0", "id": rid, "error": e.obj})
+    return True
+
+
+def handle(conn, log):
+    buf = b""
+    while True:
+        try:
+            data = conn.recv(65536)
+        except OSError:
+            return
+        if not data:
+            return
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            with open(log, "ab") as f:
+                f.write(line + b"\n")
+            try:
+                if not serve_one(conn, line.decode()):
+                    return
+            except OSError:
+                return
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.stderr.write(__doc__)
+        return 2
+    path, log = sys.argv[1], sys.argv[2]
+    if os.path.exists(path):
+        os.unlink(path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path + ".tmp")
+    srv.listen(8)
+    # Appear only when ready, so waiting for the path is enough.
+    os.rename(path + ".tmp", path)
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            handle(conn, log)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

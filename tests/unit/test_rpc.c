@@ -1,0 +1,963 @@
+/* Unit tests of the sxdp control socket: JSON-RPC decoding and errors
+ * through dp_rpc_handle(), then the real unix socket server (framing,
+ * several clients, limits) driven by dp_ctl_poll() from this thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <check.h>
+#include <jansson.h>
+
+#include "dp_ctl.h"
+
+static int notified;
+static char log_buf[8192];
+
+static void
+test_log(const char *fmt, ...)
+{
+	size_t l = strlen(log_buf);
+	va_list ap;
+
+	if (l > sizeof(log_buf) - 512)
+		l = 0;	/* keep the tail only */
+	va_start(ap, fmt);
+	vsnprintf(log_buf + l, sizeof(log_buf) - l - 1, fmt, ap);
+	va_end(ap);
+	strcat(log_buf, "\n");
+}
+
+/* {"a": uint <= 10, "s": string, "b": optional bool} -> the same back */
+static int
+m_echo(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	static const char *const allowed[] = { "a", "s", "b", NULL };
+	const char *s;
+	uint64_t a;
+	int b = 0, rc;
+
+	(void)arg;
+	if (dp_rpc_check_fields(params, allowed, "", err) ||
+	    dp_rpc_get_uint(params, "a", 1, 10, &a, "", err) < 0 ||
+	    dp_rpc_get_string(params, "s", 1, &s, "", err) < 0)
+		return -1;
+	rc = dp_rpc_get_bool(params, "b", 0, &b, "", err);
+	if (rc < 0)
+		return -1;
+	*result = json_pack("{s:I, s:s}", "a", (json_int_t)a, "s", s);
+	if (rc == 0)
+		json_object_set_new(*result, "b", json_boolean(b));
+	return 0;
+}
+
+/* {"o": {"k": uint}, "list": [{"v": uint <= 5}], "mode": enum}: nested pointers */
+static int
+m_nested(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	static const char *const top[] = { "o", "list", "mode", NULL };
+	static const char *const inner[] = { "k", NULL };
+	static const char *const modes[] = { "continue-on-error", "rollback-on-error", NULL };
+	char ptr[256], eptr[256];
+	json_t *o, *list = NULL, *el;
+	unsigned int mode = 0;
+	size_t i;
+
+	(void)arg;
+	if (dp_rpc_check_fields(params, top, "", err) ||
+	    dp_rpc_get_object(params, "o", 1, &o, "", err) < 0 ||
+	    dp_rpc_get_array(params, "list", 0, &list, "", err) < 0 ||
+	    dp_rpc_get_enum(params, "mode", 0, modes, &mode, "", err) < 0)
+		return -1;
+	dp_rpc_ptr_join(ptr, sizeof(ptr), "", "o");
+	if (dp_rpc_check_fields(o, inner, ptr, err) ||
+	    dp_rpc_get_uint(o, "k", 0, UINT64_MAX, NULL, ptr, err) < 0)
+		return -1;
+	dp_rpc_ptr_join(ptr, sizeof(ptr), "", "list");
+	json_array_foreach(list, i, el) {
+		dp_rpc_ptr_index(eptr, sizeof(eptr), ptr, i);
+		if (dp_rpc_get_uint(el, "v", 1, 5, NULL, eptr, err) < 0)
+			return -1;
+	}
+	*result = json_integer(mode);
+	return 0;
+}
+
+/* {"how": "app" | "bare" | "errno" | "null"}: the failure paths */
+static int
+m_fail(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	const char *how = "app";
+
+	(void)arg;
+	dp_rpc_get_string(params, "how", 0, &how, "", err);
+	if (strcmp(how, "app") == 0)
+		return dp_rpc_err_set(err, -32001, "not_found", "/how", "no entry %d", 42);
+	if (strcmp(how, "bare") == 0)
+		return -1;
+	if (strcmp(how, "errno") == 0)
+		return -ENOENT;
+	*result = NULL;
+	return 0;
+}
+
+static int
+m_count(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	(void)params;
+	(void)err;
+	(void)arg;
+	notified++;
+	*result = json_true();
+	return 0;
+}
+
+static int
+m_whoami(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	const struct dp_ctl_peer *p = dp_ctl_current_peer();
+
+	(void)params;
+	(void)arg;
+	if (p == NULL)
+		return dp_rpc_err_set(err, -32000, "no_peer", "", NULL);
+	*result = json_pack("{s:i, s:i}", "pid", (int)p->pid, "uid", (int)p->uid);
+	return 0;
+}
+
+/* {"n": bytes}: a big result, to fill output queues */
+static int
+m_big(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	uint64_t n = 0;
+	char *s;
+
+	(void)arg;
+	if (dp_rpc_get_uint(params, "n", 1, 1 << 20, &n, "", err) < 0)
+		return -1;
+	s = malloc(n + 1);
+	memset(s, 'z', n);
+	s[n] = '\0';
+	*result = json_string(s);
+	free(s);
+	return 0;
+}
+
+static int
+m_close(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	(void)params;
+	(void)err;
+	(void)arg;
+	dp_ctl_close();		/* from inside a method: deferred */
+	*result = json_true();
+	return 0;
+}
+
+static int
+deny_self(const struct dp_ctl_peer *p)
+{
+	return p->pid != getpid() || p->uid != getuid();
+}
+
+static void
+setup(void)
+{
+	notified = 0;
+	log_buf[0] = '\0';
+	dp_ctl_log = test_log;
+	dp_ctl_allow = NULL;
+	ck_assert_int_eq(dp_rpc_builtin_register(), 0);
+	ck_assert_int_eq(dp_rpc_register("test.echo", m_echo, NULL, "echo a, s, b",
+					 "{\"a\":0,\"s\":\"\",\"b\":false}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.nested", m_nested, NULL, "nested", NULL), 0);
+	ck_assert_int_eq(dp_rpc_register("test.fail", m_fail, NULL, NULL, "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.count", m_count, NULL, "count", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.whoami", m_whoami, NULL, "peer", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.big", m_big, NULL, "big", "{\"n\":0}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.close", m_close, NULL, "close", "{}"), 0);
+}
+
+static void
+teardown(void)
+{
+	dp_ctl_close();
+	dp_rpc_reset();
+}
+
+/* Run one line; NULL when there is no response. Checks it is one line of JSON. */
+static json_t *
+call(const char *line)
+{
+	json_error_t jerr;
+	char *out = NULL;
+	json_t *r;
+
+	ck_assert_int_eq(dp_rpc_handle(line, strlen(line), &out), 0);
+	if (out == NULL)
+		return NULL;
+	ck_assert_ptr_null(strchr(out, '\n'));
+	r = json_loads(out, 0, &jerr);
+	ck_assert_msg(r != NULL, "bad response %s", out);
+	free(out);
+	return r;
+}
+
+static void
+check_error(json_t *r, int code, const char *reason, const char *pointer)
+{
+	json_t *e = json_object_get(r, "error");
+	json_t *d = json_object_get(e, "data");
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_null(json_object_get(r, "result"));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "jsonrpc")), "2.0");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "code")), code);
+	ck_assert(json_is_string(json_object_get(e, "message")));
+	ck_assert_str_eq(json_string_value(json_object_get(d, "reason")), reason);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "pointer")), pointer);
+}
+
+/* Call, expect an error, free. */
+static void
+expect_error(const char *line, int code, const char *reason, const char *pointer)
+{
+	json_t *r = call(line);
+
+	ck_assert_msg(r != NULL, "no response to %s", line);
+	check_error(r, code, reason, pointer);
+	json_decref(r);
+}
+
+#define REQ(m, p) "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" m "\",\"params\":" p "}"
+
+START_TEST(valid_call)
+{
+	json_t *r = call(REQ("test.echo", "{\"a\":3,\"s\":\"hi\",\"b\":true}"));
+	json_t *res = json_object_get(r, "result");
+
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 1);
+	ck_assert_ptr_null(json_object_get(r, "error"));
+	ck_assert_int_eq(json_integer_value(json_object_get(res, "a")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(res, "s")), "hi");
+	ck_assert(json_is_true(json_object_get(res, "b")));
+	json_decref(r);
+
+	/* params absent is an empty object */
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test.count\"}");
+	ck_assert(json_is_true(json_object_get(r, "result")));
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.fail\",\"params\":{\"how\":\"null\"}}");
+	ck_assert(json_is_null(json_object_get(r, "result")));
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(notification)
+{
+	ck_assert_ptr_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"test.count\"}"));
+	ck_assert_int_eq(notified, 1);
+	/* errors of a well-formed notification are not reported either */
+	ck_assert_ptr_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}"));
+	ck_assert_ptr_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":{\"x\":1}}"));
+	ck_assert_ptr_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"test.fail\"}"));
+	ck_assert_ptr_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":[1]}"));
+}
+END_TEST
+
+START_TEST(parse_error)
+{
+	static const char nul[] = "{\"jsonrpc\":\"2.0\",\0\"id\":1}";
+	static const char bad_utf8[] = "{\"jsonrpc\":\"2.0\",\"id\":\"\xc3\x28\",\"method\":\"x\"}";
+	char *out = NULL;
+	json_t *r;
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":");
+	check_error(r, -32700, "truncated", "");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	json_decref(r);
+	expect_error("{bad", -32700, "parse_error", "");
+	expect_error("", -32700, "truncated", "");
+	expect_error("{} {}", -32700, "trailing_data", "");
+	expect_error("{\"id\":1,\"id\":2}", -32700, "duplicate_key", "");
+	expect_error("{\"a\":\"\\u0000\"}", -32700, "nul_character", "");
+	expect_error("[1e999]", -32700, "numeric_overflow", "");
+	expect_error("{\"id\":99999999999999999999999}", -32700, "numeric_overflow", "");
+	expect_error(bad_utf8, -32700, "invalid_utf8", "");
+
+	ck_assert_int_eq(dp_rpc_handle(nul, sizeof(nul) - 1, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "-32700"));
+	free(out);
+	ck_assert_int_eq(dp_rpc_handle(NULL, 0, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "-32700"));
+	free(out);
+	ck_assert_int_eq(dp_rpc_handle("{}", 2, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(invalid_request)
+{
+	json_t *r;
+
+	expect_error("{\"id\":1,\"method\":\"test.count\"}", -32600, "missing_field", "/jsonrpc");
+	expect_error("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"test.count\"}", -32600,
+		     "bad_version", "/jsonrpc");
+	expect_error("{\"jsonrpc\":2.0,\"id\":1,\"method\":\"test.count\"}", -32600,
+		     "bad_version", "/jsonrpc");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1}", -32600, "missing_field", "/method");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":1}", -32600, "wrong_type", "/method");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.count\",\"params\":\"x\"}",
+		     -32600, "wrong_type", "/params");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.count\",\"params\":3}",
+		     -32600, "wrong_type", "/params");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"test.count\"}", -32600,
+		     "wrong_type", "/id");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"test.count\"}", -32600,
+		     "wrong_type", "/id");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"test.count\"}", -32600,
+		     "wrong_type", "/id");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.count\",\"foo\":1}", -32600,
+		     "unknown_field", "/foo");
+	expect_error("1", -32600, "wrong_type", "");
+	expect_error("\"x\"", -32600, "wrong_type", "");
+	expect_error("null", -32600, "wrong_type", "");
+	/* invalid requests without id still get an answer, with id null */
+	r = call("{\"jsonrpc\":\"2.0\",\"method\":1}");
+	check_error(r, -32600, "wrong_type", "/method");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	json_decref(r);
+	/* a valid id is echoed even when the rest is wrong */
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"method\":1}");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "q");
+	json_decref(r);
+	/* by-position params are valid JSON-RPC but not accepted here */
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.count\",\"params\":[]}",
+		     -32602, "wrong_type", "");
+}
+END_TEST
+
+START_TEST(unknown_method)
+{
+	expect_error(REQ("no.such", "{}"), -32601, "unknown_method", "/method");
+}
+END_TEST
+
+START_TEST(params_errors)
+{
+	json_t *r;
+
+	r = call(REQ("test.echo", "{\"a\":1,\"s\":\"x\",\"x\":2}"));
+	check_error(r, -32602, "unknown_field", "/x");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 1);
+	json_decref(r);
+	expect_error(REQ("test.echo", "{\"a\":\"1\",\"s\":\"x\"}"), -32602, "wrong_type", "/a");
+	expect_error(REQ("test.echo", "{\"a\":1.0,\"s\":\"x\"}"), -32602, "wrong_type", "/a");
+	expect_error(REQ("test.echo", "{\"a\":null,\"s\":\"x\"}"), -32602, "wrong_type", "/a");
+	expect_error(REQ("test.echo", "{\"a\":11,\"s\":\"x\"}"), -32602, "out_of_range", "/a");
+	expect_error(REQ("test.echo", "{\"a\":-1,\"s\":\"x\"}"), -32602, "out_of_range", "/a");
+	expect_error(REQ("test.echo", "{\"s\":\"x\"}"), -32602, "missing_field", "/a");
+	expect_error(REQ("test.echo", "{\"a\":1,\"s\":5}"), -32602, "wrong_type", "/s");
+	expect_error(REQ("test.echo", "{\"a\":1,\"s\":\"x\",\"b\":1}"), -32602, "wrong_type", "/b");
+	expect_error(REQ("test.nested", "{\"o\":{},\"mode\":\"fast\"}"), -32602, "bad_value",
+		     "/mode");
+	expect_error(REQ("rpc.discover", "{\"verbose\":true}"), -32602, "unknown_field",
+		     "/verbose");
+}
+END_TEST
+
+START_TEST(pointer_escaping)
+{
+	char buf[32];
+	json_t *r;
+
+	expect_error(REQ("test.nested", "{\"o\":{\"a/b~c\":1}}"), -32602, "unknown_field",
+		     "/o/a~1b~0c");
+	expect_error(REQ("test.nested", "{\"o\":{\"k\":-3}}"), -32602, "out_of_range", "/o/k");
+	expect_error(REQ("test.nested", "{\"o\":[]}"), -32602, "wrong_type", "/o");
+	expect_error(REQ("test.nested", "{\"o\":{},\"list\":[{\"v\":1},{\"v\":2},{\"v\":9}]}"),
+		     -32602, "out_of_range", "/list/2/v");
+	expect_error(REQ("test.nested", "{\"o\":{},\"list\":[{\"v\":1},7]}"),
+		     -32602, "wrong_type", "/list/1");
+	r = call(REQ("test.nested", "{\"o\":{\"k\":1},\"mode\":\"rollback-on-error\"}"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "result")), 1);
+	json_decref(r);
+
+	dp_rpc_ptr_join(buf, sizeof(buf), "/a", "~/");
+	ck_assert_str_eq(buf, "/a/~0~1");
+	dp_rpc_ptr_join(buf, sizeof(buf), buf, "");	/* in place, empty token */
+	ck_assert_str_eq(buf, "/a/~0~1/");
+	dp_rpc_ptr_join(buf, sizeof(buf), NULL, "x");
+	ck_assert_str_eq(buf, "/x");
+	/* overflow cuts at a whole escape / character, never inside one */
+	dp_rpc_ptr_join(buf, 8, "/abc", "~~");
+	ck_assert_str_eq(buf, "/abc/~0");
+	dp_rpc_ptr_join(buf, 8, "/abc", "\xc3\xa9\xc3\xa9");
+	ck_assert_str_eq(buf, "/abc/\xc3\xa9");
+	dp_rpc_ptr_index(buf, sizeof(buf), "/list", 12);
+	ck_assert_str_eq(buf, "/list/12");
+}
+END_TEST
+
+START_TEST(app_errors)
+{
+	json_t *r;
+
+	r = call(REQ("test.fail", "{\"how\":\"app\"}"));
+	check_error(r, -32001, "not_found", "/how");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "error"),
+							   "message")), "no entry 42");
+	json_decref(r);
+	expect_error(REQ("test.fail", "{\"how\":\"bare\"}"), -32603, "internal", "");
+	r = call(REQ("test.fail", "{\"how\":\"errno\"}"));
+	check_error(r, -32603, "internal", "");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(r, "error"),
+								       "message")), "No such file"));
+	json_decref(r);
+	/* no peer outside the socket server */
+	expect_error(REQ("test.whoami", "{}"), -32000, "no_peer", "");
+}
+END_TEST
+
+START_TEST(batch)
+{
+	json_t *r;
+
+	r = call("[" REQ("test.count", "{}") ","
+		 "{\"jsonrpc\":\"2.0\",\"method\":\"test.count\"},"
+		 "{\"foo\":1},"
+		 "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"no.such\"},"
+		 "7]");
+	ck_assert(json_is_array(r));
+	ck_assert_int_eq(json_array_size(r), 4);
+	ck_assert_int_eq(notified, 2);
+	ck_assert(json_is_true(json_object_get(json_array_get(r, 0), "result")));
+	check_error(json_array_get(r, 1), -32600, "unknown_field", "/foo");
+	check_error(json_array_get(r, 2), -32601, "unknown_method", "/method");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(r, 2), "id")), "b");
+	check_error(json_array_get(r, 3), -32600, "wrong_type", "");
+	json_decref(r);
+
+	/* only notifications: nothing at all */
+	ck_assert_ptr_null(call("[{\"jsonrpc\":\"2.0\",\"method\":\"test.count\"},"
+				"{\"jsonrpc\":\"2.0\",\"method\":\"test.count\"}]"));
+	ck_assert_int_eq(notified, 4);
+
+	r = call("[]");
+	ck_assert(json_is_object(r));
+	check_error(r, -32600, "empty_batch", "");
+	json_decref(r);
+	r = call("[[]]");
+	ck_assert_int_eq(json_array_size(r), 1);
+	check_error(json_array_get(r, 0), -32600, "wrong_type", "");
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(id_types)
+{
+	json_t *r;
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"test.count\"}");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "abc");
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":-9007199254740993,\"method\":\"test.count\"}");
+	ck_assert(json_integer_value(json_object_get(r, "id")) == -9007199254740993LL);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":2.5,\"method\":\"test.count\"}");
+	ck_assert(json_real_value(json_object_get(r, "id")) == 2.5);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"test.count\"}");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	ck_assert(json_is_true(json_object_get(r, "result")));
+	json_decref(r);
+	ck_assert_int_eq(notified, 4);
+}
+END_TEST
+
+START_TEST(discover)
+{
+	const char *prev = "";
+	json_t *r, *list, *m;
+	size_t i;
+
+	ck_assert_int_eq(dp_rpc_register("test.echo", m_echo, NULL, "dup", "{}"), -EEXIST);
+	ck_assert_int_eq(dp_rpc_register("test.bad", m_echo, NULL, "x", "{nope"), -EINVAL);
+	ck_assert_int_eq(dp_rpc_register("", m_echo, NULL, "x", "{}"), -EINVAL);
+	ck_assert_int_eq(dp_rpc_register("a.first", m_echo, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_builtin_register(), 0);	/* idempotent */
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}");
+	list = json_object_get(json_object_get(r, "result"), "methods");
+	ck_assert_int_eq(json_array_size(list), 9);
+	json_array_foreach(list, i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+
+		ck_assert_msg(strcmp(prev, name) < 0, "%s after %s", name, prev);
+		ck_assert(json_is_string(json_object_get(m, "description")));
+		ck_assert_ptr_nonnull(json_object_get(m, "params"));
+		prev = name;
+	}
+	m = json_array_get(list, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "a.first");
+	ck_assert(json_is_object(json_object_get(m, "params")));
+	m = json_array_get(list, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "rpc.discover");
+	m = json_array_get(list, 5);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "test.echo");
+	ck_assert(json_is_false(json_object_get(json_object_get(m, "params"), "b")));
+	json_decref(r);
+
+	dp_rpc_reset();
+	expect_error(REQ("rpc.discover", "{}"), -32601, "unknown_method", "/method");
+}
+END_TEST
+
+/* ---- the socket server */
+
+struct tc {
+	int fd;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static char sock_dir[64], sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static void
+server_open(size_t max_msg, unsigned int max_clients, size_t max_outq)
+{
+	struct dp_ctl_opts o = {
+		.path = sock_path, .mode = 0660, .max_msg = max_msg,
+		.max_clients = max_clients, .max_outq = max_outq,
+	};
+
+	snprintf(sock_dir, sizeof(sock_dir), "/tmp/test_rpc.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
+	/* a missing parent directory is created */
+	snprintf(sock_path, sizeof(sock_path), "%s/run/ctl.sock", sock_dir);
+	ck_assert_int_eq(dp_ctl_open(&o), 0);
+}
+
+static void
+server_cleanup(void)
+{
+	char d[96];
+
+	dp_ctl_close();
+	unlink(sock_path);
+	snprintf(d, sizeof(d), "%s/run", sock_dir);
+	rmdir(d);
+	rmdir(sock_dir);
+}
+
+static struct tc *
+tc_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct tc *c = calloc(1, sizeof(*c));
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(c->fd, 0);
+	ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	dp_ctl_poll(0);		/* accept */
+	return c;
+}
+
+static void
+tc_free(struct tc *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+static void
+tc_send(struct tc *c, const char *s, size_t n)
+{
+	ck_assert_int_eq(send(c->fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+static void
+tc_sends(struct tc *c, const char *s)
+{
+	tc_send(c, s, strlen(s));
+}
+
+/* Poll the server until c has a whole line; returns it parsed (NULL on EOF). */
+static json_t *
+tc_recv(struct tc *c)
+{
+	char *nl;
+	json_t *r;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		nl = memchr(c->buf, '\n', c->len);
+		if (nl != NULL) {
+			r = json_loadb(c->buf, (size_t)(nl - c->buf), 0, NULL);
+			ck_assert_ptr_nonnull(r);
+			c->len -= (size_t)(nl + 1 - c->buf);
+			memmove(c->buf, nl + 1, c->len);
+			return r;
+		}
+		dp_ctl_poll(5);
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+		if (n == 0)
+			return NULL;
+		if (n > 0)
+			c->len += (size_t)n;
+	}
+	ck_abort_msg("no response");
+	return NULL;
+}
+
+static json_int_t
+tc_recv_id(struct tc *c)
+{
+	json_t *r = tc_recv(c);
+	json_int_t id;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(json_object_get(r, "result"));
+	id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	return id;
+}
+
+/* Nothing arrives for c within a few rounds. */
+static void
+tc_quiet(struct tc *c)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		dp_ctl_poll(1);
+	ck_assert_int_lt(recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT), 0);
+}
+
+#define ECHO(id) "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"method\":\"test.echo\"," \
+	"\"params\":{\"a\":1,\"s\":\"s\"}}\n"
+
+START_TEST(socket_clients)
+{
+	struct tc *a, *b, *c, *d, *e;
+	char who[128];
+	struct stat st;
+	json_t *r;
+
+	server_open(1024, 4, 0);
+	ck_assert_int_eq(stat(sock_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+
+	a = tc_connect();
+	b = tc_connect();
+	c = tc_connect();
+	ck_assert_uint_eq(dp_ctl_clients(), 3);
+	snprintf(who, sizeof(who), "connected pid=%ld uid=%ld gid=%ld", (long)getpid(),
+		 (long)getuid(), (long)getgid());
+	ck_assert_msg(strstr(log_buf, who) != NULL, "log: %s", log_buf);
+
+	/* a's request arrives in pieces around b's and c's */
+	tc_sends(a, "{\"jsonrpc\":\"2.0\",\"id\":10,");
+	dp_ctl_poll(0);
+	tc_sends(b, ECHO(20));
+	dp_ctl_poll(0);
+	tc_sends(c, ECHO(30) ECHO(31) "\n  \r\n" ECHO(32));	/* blank lines ignored */
+	dp_ctl_poll(0);
+	tc_sends(a, "\"method\":\"test.echo\",\"params\":{\"a\":1,");
+	ck_assert_int_eq(tc_recv_id(b), 20);
+	tc_sends(a, "\"s\":\"s\"}}\r\n" ECHO(11));
+	ck_assert_int_eq(tc_recv_id(c), 30);
+	ck_assert_int_eq(tc_recv_id(c), 31);
+	ck_assert_int_eq(tc_recv_id(c), 32);
+	ck_assert_int_eq(tc_recv_id(a), 10);
+	ck_assert_int_eq(tc_recv_id(a), 11);
+	tc_quiet(b);
+
+	/* the peer seen by a method */
+	tc_sends(b, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.whoami\"}\n");
+	r = tc_recv(b);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "pid")),
+			 getpid());
+	json_decref(r);
+
+	/* d closes in the middle of a line: only d goes away */
+	d = tc_connect();
+	ck_assert_uint_eq(dp_ctl_clients(), 4);
+	tc_sends(d, "{\"jsonrpc\":\"2.0\",\"id\":");
+	dp_ctl_poll(0);
+	close(d->fd);
+	d->fd = -1;
+	tc_sends(a, ECHO(12));
+	ck_assert_int_eq(tc_recv_id(a), 12);
+	ck_assert_uint_eq(dp_ctl_clients(), 3);
+	tc_free(d);
+
+	/* over max_clients: accepted and closed at once */
+	d = tc_connect();
+	e = tc_connect();
+	ck_assert_ptr_null(tc_recv(e));
+	ck_assert_ptr_nonnull(strstr(log_buf, "refused"));
+	tc_free(e);
+	tc_free(d);
+	tc_sends(a, ECHO(13));
+	ck_assert_int_eq(tc_recv_id(a), 13);
+	ck_assert_uint_eq(dp_ctl_clients(), 3);
+
+	/* the access hook sees the peer's credentials */
+	dp_ctl_allow = deny_self;
+	d = tc_connect();
+	ck_assert_ptr_null(tc_recv(d));
+	ck_assert_ptr_nonnull(strstr(log_buf, "not allowed"));
+	tc_free(d);
+	dp_ctl_allow = NULL;
+
+	/* a client that sends and leaves before the answer: no SIGPIPE */
+	d = tc_connect();
+	tc_sends(d, ECHO(40) ECHO(41));
+	close(d->fd);
+	d->fd = -1;
+	tc_free(d);
+	tc_sends(b, ECHO(21));
+	ck_assert_int_eq(tc_recv_id(b), 21);
+	ck_assert_uint_eq(dp_ctl_clients(), 3);
+
+	/* the last request without newline, then shutdown(SHUT_WR): answered */
+	tc_sends(c, "{\"jsonrpc\":\"2.0\",\"id\":33,\"method\":\"test.count\"}");
+	shutdown(c->fd, SHUT_WR);
+	ck_assert_int_eq(tc_recv_id(c), 33);
+	ck_assert_ptr_null(tc_recv(c));
+	ck_assert_uint_eq(dp_ctl_clients(), 2);
+
+	tc_free(a);
+	tc_free(b);
+	tc_free(c);
+	server_cleanup();
+	ck_assert_int_ne(access(sock_path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(socket_too_large)
+{
+	static const char garbage[] = "{\"a\0\xff}\n";
+	char big[1500], line[1100];
+	struct tc *a, *b;
+	json_t *r;
+	int i, n;
+
+	server_open(1024, 0, 0);
+	a = tc_connect();
+	b = tc_connect();
+
+	/* 5000 bytes in pieces, polled between: one too_large, the rest dropped */
+	memset(big, 'x', 1000);
+	for (i = 0; i < 5; i++) {
+		tc_send(a, big, 1000);
+		dp_ctl_poll(0);
+	}
+	tc_sends(a, "\n" ECHO(2));
+	r = tc_recv(a);
+	check_error(r, -32600, "too_large", "");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(r,
+			 "error"), "data"), "limit")), 1024);
+	json_decref(r);
+	ck_assert_int_eq(tc_recv_id(a), 2);
+
+	/* exactly max_msg bytes is fine, one more is not */
+	n = snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.count\"}");
+	memset(line + n, ' ', 1024 - n);
+	line[1024] = '\n';
+	tc_send(a, line, 1025);
+	ck_assert_int_eq(tc_recv_id(a), 3);
+	memset(line + n, ' ', 1025 - n);
+	line[1025] = '\n';
+	tc_send(a, line, 1026);
+	r = tc_recv(a);
+	check_error(r, -32600, "too_large", "");
+	json_decref(r);
+
+	/* whole over-long line in one write, then garbage with NUL bytes */
+	memset(big, 'y', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	tc_send(a, big, sizeof(big));
+	tc_send(a, garbage, sizeof(garbage) - 1);
+	tc_sends(a, ECHO(4));
+	r = tc_recv(a);
+	check_error(r, -32600, "too_large", "");
+	json_decref(r);
+	r = tc_recv(a);
+	check_error(r, -32700, "parse_error", "");
+	json_decref(r);
+	ck_assert_int_eq(tc_recv_id(a), 4);
+
+	/* the other client never noticed */
+	tc_sends(b, ECHO(9));
+	ck_assert_int_eq(tc_recv_id(b), 9);
+	tc_quiet(b);
+	ck_assert_uint_eq(dp_ctl_clients(), 2);
+	tc_free(a);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+/* Many requests cut at random places: every one answered, in order. */
+START_TEST(socket_random_chunks)
+{
+	static char all[200 * 100];
+	struct tc *a;
+	size_t len = 0, off, n;
+	int i;
+
+	server_open(0, 0, 0);
+	a = tc_connect();
+	for (i = 0; i < 200; i++)
+		len += (size_t)snprintf(all + len, sizeof(all) - len,
+					"{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.echo\","
+					"\"params\":{\"a\":%d,\"s\":\"%*s\"}}\n%s",
+					i, i % 11, i % 17, "", i % 5 ? "" : "\n");
+	srand(1);
+	for (off = 0; off < len; off += n) {
+		n = 1 + (size_t)rand() % 150;
+		if (n > len - off)
+			n = len - off;
+		tc_send(a, all + off, n);
+		if (rand() % 2)
+			dp_ctl_poll(0);
+	}
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(tc_recv_id(a), i);
+	tc_quiet(a);
+	tc_free(a);
+	server_cleanup();
+}
+END_TEST
+
+START_TEST(socket_slow_reader)
+{
+	static const char req[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.big\",\"params\":{\"n\":4000}}\n";
+	struct tc *a, *b;
+	int i;
+
+	server_open(0, 0, 64 << 10);
+	a = tc_connect();
+	b = tc_connect();
+	/* a sends forever and never reads: dropped once 64 KiB are queued */
+	for (i = 0; i < 20000 && dp_ctl_clients() == 2; i++) {
+		send(a->fd, req, sizeof(req) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		dp_ctl_poll(0);
+	}
+	ck_assert_uint_eq(dp_ctl_clients(), 1);
+	ck_assert_ptr_nonnull(strstr(log_buf, "not reading"));
+	tc_sends(b, ECHO(5));
+	ck_assert_int_eq(tc_recv_id(b), 5);
+	tc_free(a);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+START_TEST(socket_open_errors)
+{
+	struct dp_ctl_opts o = { .path = NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char longp[200];
+	struct tc *a;
+	json_t *r;
+	int fd;
+
+	server_open(0, 0, 0);
+	o.path = sock_path;
+	ck_assert_int_eq(dp_ctl_open(&o), -EBUSY);
+	/* a method closing the server: takes effect after its round */
+	a = tc_connect();
+	tc_sends(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.close\"}\n");
+	r = tc_recv(a);		/* answered, then closed */
+	ck_assert(json_is_true(json_object_get(r, "result")));
+	json_decref(r);
+	ck_assert_ptr_null(tc_recv(a));
+	ck_assert_int_eq(dp_ctl_poll(0), -EBADF);
+	ck_assert_int_ne(access(sock_path, F_OK), 0);
+	tc_free(a);
+
+	/* a live listener on the path is left alone */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(dp_ctl_open(&o), -EADDRINUSE);
+	/* the same socket without listener is stale and replaced */
+	close(fd);
+	ck_assert_int_eq(dp_ctl_open(&o), 0);
+	dp_ctl_close();
+	/* never unlink something that is not a socket */
+	fd = open(sock_path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ck_assert_int_eq(dp_ctl_open(&o), -EEXIST);
+	ck_assert_int_eq(access(sock_path, F_OK), 0);
+
+	memset(longp, 'p', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	o.path = longp;
+	ck_assert_int_eq(dp_ctl_open(&o), -ENAMETOOLONG);
+	o.path = "";
+	ck_assert_int_eq(dp_ctl_open(&o), -EINVAL);
+	ck_assert_int_eq(dp_ctl_open(NULL), -EINVAL);
+	server_cleanup();
+}
+END_TEST
+
+static Suite *
+rpc_suite(void)
+{
+	Suite *s = suite_create("rpc");
+	TCase *tc = tcase_create("rpc");
+	TCase *ts = tcase_create("socket");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_call);
+	tcase_add_test(tc, notification);
+	tcase_add_test(tc, parse_error);
+	tcase_add_test(tc, invalid_request);
+	tcase_add_test(tc, unknown_method);
+	tcase_add_test(tc, params_errors);
+	tcase_add_test(tc, pointer_escaping);
+	tcase_add_test(tc, app_errors);
+	tcase_add_test(tc, batch);
+	tcase_add_test(tc, id_types);
+	tcase_add_test(tc, discover);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(ts, setup, teardown);
+	tcase_set_timeout(ts, 60);
+	tcase_add_test(ts, socket_clients);
+	tcase_add_test(ts, socket_too_large);
+	tcase_add_test(ts, socket_random_chunks);
+	tcase_add_test(ts, socket_slow_reader);
+	tcase_add_test(ts, socket_open_errors);
+	suite_add_tcase(s, ts);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(rpc_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

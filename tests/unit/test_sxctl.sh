@@ -1,0 +1,322 @@
+#!/bin/bash
+# test_sxctl.sh: sxctl against a fake sxdp (fake_sxdp.py). Checks the exact
+# requests sxctl sends, exit codes (0/1/2/3), human and --json output, and
+# the client's transport handling (big, chunked, stale, slow, broken replies).
+#
+# usage: test_sxctl.sh [PATH_TO_SXCTL]   (or SXCTL=...; PYTHON3=... to pick
+# the interpreter). Exit 77 = skipped (no python3).
+set -u
+
+PY=${PYTHON3:-/usr/bin/python3}
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+if [ -z "$PY" ]; then
+	echo "SKIP: python3 not found (needed for the fake sxdp server)"
+	exit 77
+fi
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SXCTL=${1:-${SXCTL:-}}
+if [ -z "$SXCTL" ]; then
+	for c in "$HERE/../../build/control/sxctl" "$HERE/../../build/sxctl"; do
+		[ -x "$c" ] && SXCTL=$c && break
+	done
+fi
+if [ -z "$SXCTL" ] || [ ! -x "$SXCTL" ]; then
+	echo "Bail out! sxctl binary not found; pass it as \$1 or SXCTL"
+	exit 99
+fi
+
+TMP=$(mktemp -d /tmp/test_sxctl.XXXXXX)
+SOCK=$TMP/sxdp.sock
+LOG=$TMP/requests.log
+: >"$LOG"
+"$PY" "$HERE/fake_sxdp.py" "$SOCK" "$LOG" 2>"$TMP/server.err" &
+SRV=$!
+trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
+
+for _ in $(seq 100); do
+	[ -S "$SOCK" ] && break
+	sleep 0.05
+done
+if [ ! -S "$SOCK" ]; then
+	echo "Bail out! fake server did not start:"
+	cat "$TMP/server.err"
+	exit 99
+fi
+
+PASS=0
+FAIL=0
+N=0
+OUT=$TMP/out
+ERR=$TMP/err
+RC=0
+
+ok() {
+	N=$((N + 1)); PASS=$((PASS + 1))
+	echo "ok $N - $1"
+}
+
+not_ok() {
+	N=$((N + 1)); FAIL=$((FAIL + 1))
+	echo "not ok $N - $1"
+	shift
+	for l in "$@"; do echo "#   $l"; done
+	sed 's/^/#   stdout: /' "$OUT" | head -20
+	sed 's/^/#   stderr: /' "$ERR" | head -20
+}
+
+# sx ARGS...: run sxctl on the fake socket; sets RC, $OUT, $ERR.
+sx() {
+	"$SXCTL" --socket "$SOCK" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# expect_rc NAME WANT
+expect_rc() {
+	if [ "$RC" -eq "$2" ]; then ok "$1: exit $2"
+	else not_ok "$1: exit $2" "got exit $RC"; fi
+}
+
+# expect_req NAME JSON: the last request logged equals JSON (parsed).
+expect_req() {
+	local got
+	got=$(tail -n 1 "$LOG")
+	if "$PY" - "$got" "$2" <<'EOF'
+import json, sys
+got, want = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.exit(0 if got == want else 1)
+EOF
+	then ok "$1: request"
+	else not_ok "$1: request" "got:  $got" "want: $2"; fi
+}
+
+# expect_grep NAME FILE PATTERN (fixed string)
+expect_grep() {
+	if grep -qF -- "$3" "$2"; then ok "$1: output has '$3'"
+	else not_ok "$1: output has '$3'"; fi
+}
+
+# expect_json NAME PYEXPR: stdout parses as JSON and PYEXPR (on d) is true.
+expect_json() {
+	if "$PY" - "$OUT" "$2" <<'EOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    sys.exit(0 if eval(sys.argv[2]) else 1)
+except Exception as e:
+    print("#   %s: %s" % (type(e).__name__, e))
+    sys.exit(1)
+EOF
+	then ok "$1: json ($2)"
+	else not_ok "$1: json ($2)"; fi
+}
+
+req() { # req METHOD PARAMS-JSON: the full request sxctl must send
+	echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"
+}
+
+# --- help and usage errors (exit 2, nothing sent) ---------------------------
+"$SXCTL" --help >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "--help" 0
+for c in hello ports "stats [clear]" "port-stats [PORT]" "describe [TABLE]" \
+	discover "table add" "table mod" "table del" "table default" \
+	"table show" "table clear" "table load" "raw METHOD"; do
+	expect_grep "--help" "$OUT" "$c"
+done
+
+before=$(wc -l <"$LOG")
+sx; expect_rc "no command" 2
+expect_grep "no command usage" "$ERR" "Usage: sxctl"
+sx frobnicate; expect_rc "unknown command" 2
+sx table add flow in_port=p0; expect_rc "table add without action" 2
+sx table add flow in_port=p0 in_port=p1 action drop
+expect_rc "duplicate field" 2
+sx table add flow priority x action drop; expect_rc "bad priority" 2
+sx table del flow action drop; expect_rc "action on del" 2
+sx table default flow in_port=p0 action drop; expect_rc "match on default" 2
+sx hello --offset 3; expect_rc "option not for command" 2
+sx table add flow action drop --atomicity sometimes; expect_rc "bad atomicity" 2
+sx table show; expect_rc "table show without table" 2
+sx raw test.echo '{bad'; expect_rc "raw bad JSON" 2
+sx --timeout; expect_rc "option missing value" 2
+sx table load "$TMP/nonexistent.json"; expect_rc "table load missing file" 2
+after=$(wc -l <"$LOG")
+if [ "$before" -eq "$after" ]; then ok "usage errors send nothing"
+else not_ok "usage errors send nothing" "$((after - before)) requests"; fi
+
+# --- requests ---------------------------------------------------------------
+sx table add flow in_port=p0 ipv4_dst=10.0.0.1 l4_dport=1..1024 \
+	'ipv4_src=10.0.0.0&&&255.0.0.0' priority 5 action output port=p1
+expect_rc "table add" 0
+expect_req "table add" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"flow","match":{"in_port":"p0","ipv4_dst":"10.0.0.1",
+	"l4_dport":{"min":1,"max":1024},
+	"ipv4_src":{"value":"10.0.0.0","mask":"255.0.0.0"}},
+	"priority":5,"action":"output","params":{"port":"p1"}}]}')"
+expect_grep "table add" "$OUT" "ok: 1 update applied, generation 7"
+if tail -n 1 "$LOG" | grep -q '^{"jsonrpc":"2.0","id":1,"method":"table.write","params":{"updates":\[{"type":"insert","table":"flow","match":{"in_port":"p0"'; then
+	ok "table add: compact, ordered wire form"
+else
+	not_ok "table add: compact, ordered wire form" "$(tail -n 1 "$LOG")"
+fi
+
+sx --atomicity dataplane-atomic table mod route ipv4_dst=10.1.0.0/16 \
+	action output port=1
+expect_rc "table mod" 0
+expect_req "table mod (lpm, integer param)" "$(req table.write '{
+	"atomicity":"dataplane-atomic","updates":[{"type":"modify",
+	"table":"route","match":{"ipv4_dst":"10.1.0.0/16"},"action":"output",
+	"params":{"port":1}}]}')"
+
+sx table del flow in_port=p0 ipv4_dst=10.0.0.1
+expect_rc "table del" 0
+expect_req "table del" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"flow","match":{"in_port":"p0","ipv4_dst":"10.0.0.1"}}]}')"
+
+sx table del acl 'ipv4_src=0x0a000000&&&0xff000000' priority 7 --atomicity continue
+expect_rc "table del ternary" 0
+expect_req "table del ternary" "$(req table.write '{"atomicity":"continue",
+	"updates":[{"type":"delete","table":"acl","match":{"ipv4_src":
+	{"value":"0x0a000000","mask":"0xff000000"}},"priority":7}]}')"
+
+sx table default flow action drop
+expect_rc "table default" 0
+expect_req "table default" "$(req table.write '{"updates":[{"type":"default",
+	"table":"flow","action":"drop","params":{}}]}')"
+
+sx table default flow action output port=p1 mac=aa:bb:cc:dd:ee:ff
+expect_req "table default with params" "$(req table.write '{"updates":[{
+	"type":"default","table":"flow","action":"output",
+	"params":{"port":"p1","mac":"aa:bb:cc:dd:ee:ff"}}]}')"
+
+sx raw test.echo '{"a":[1,2],"b":{"c":"x"}}'
+expect_rc "raw" 0
+expect_req "raw" "$(req test.echo '{"a":[1,2],"b":{"c":"x"}}')"
+expect_json "raw prints result" 'd == {"a": [1, 2], "b": {"c": "x"}}'
+
+sx raw stats.clear
+expect_req "raw default params" "$(req stats.clear '{}')"
+expect_json "raw default params" 'd == {"cleared": True}'
+
+sx port-stats p0;  expect_req "port-stats name" "$(req port.stats '{"port":"p0"}')"
+sx port-stats 1;   expect_req "port-stats index" "$(req port.stats '{"port":1}')"
+sx port-stats;     expect_req "port-stats all" "$(req port.stats '{}')"
+sx describe acl;   expect_req "describe table" "$(req pipeline.describe '{"table":"acl"}')"
+sx stats clear;    expect_req "stats clear" "$(req stats.clear '{}')"
+sx table clear flow
+expect_req "table clear" "$(req table.clear '{"table":"flow"}')"
+expect_grep "table clear" "$OUT" "deleted 5 entries, generation 8"
+
+cat >"$TMP/batch.json" <<'EOF'
+{"atomicity": "rollback", "updates": [
+  {"type": "insert", "table": "flow", "match": {"in_port": "p0", "ipv4_dst": "10.0.0.9"}, "action": "drop", "params": {}},
+  {"type": "delete", "table": "flow", "match": {"in_port": "p1", "ipv4_dst": "10.0.0.8"}}
+]}
+EOF
+"$SXCTL" --socket "$SOCK" table load - <"$TMP/batch.json" >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "table load stdin" 0
+expect_req "table load stdin" "$(req table.write "$(cat "$TMP/batch.json")")"
+sx table load "$TMP/batch.json" --atomicity continue
+expect_rc "table load file" 0
+expect_req "table load --atomicity" "$(req table.write "$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1])); d["atomicity"] = "continue"
+print(json.dumps(d))' "$TMP/batch.json")")"
+
+# --- server errors (exit 1) -------------------------------------------------
+sx table add nosuch in_port=p0 action drop
+expect_rc "unknown table" 1
+expect_grep "unknown table" "$ERR" \
+	"sxctl: error -32602 unknown_table at /updates/0/table: no such table"
+sx --json table add nosuch in_port=p0 action drop
+expect_rc "unknown table --json" 1
+expect_json "unknown table --json" 'd["error"]["code"] == -32602'
+
+sx table add flow in_port=dup ipv4_dst=10.0.0.1 action drop
+expect_rc "failed update" 1
+expect_grep "failed update" "$ERR" \
+	"sxctl: update 0: error -32001 exists at /updates/0/match: entry already exists"
+printf '[{"type":"delete","table":"flow","match":{"in_port":"p0"}},
+{"type":"insert","table":"flow","match":{"in_port":"dup"},"action":"drop","params":{}}]' \
+	>"$TMP/bad.json"
+sx table load "$TMP/bad.json"
+expect_rc "table load with failing update" 1
+expect_grep "table load with failing update" "$ERR" "sxctl: update 1: error -32001 exists"
+
+sx raw no.such.method
+expect_rc "unknown method" 1
+expect_grep "unknown method" "$ERR" "error -32601"
+sx port-stats p9
+expect_rc "unknown port" 1
+
+# --- human output -----------------------------------------------------------
+sx hello;     expect_rc "hello" 0
+expect_grep "hello" "$OUT" "5f0c3a52-8f0e-4d7e-9a43-0c1f2b3d4e5f"
+sx ports;     expect_rc "ports" 0
+expect_grep "ports" "$OUT" "2001:db8::1/64"
+expect_grep "ports" "$OUT" "down"
+sx stats;     expect_rc "stats" 0
+expect_grep "stats" "$OUT" "parse.runt"
+expect_grep "stats" "$OUT" "CYCLES/PKT"
+sx describe;  expect_rc "describe" 0
+expect_grep "describe" "$OUT" "output(port: port/16)"
+sx discover;  expect_rc "discover" 0
+expect_grep "discover" "$OUT" "table.read"
+sx table show flow --limit 2
+expect_rc "table show" 0
+expect_req "table show" "$(req table.read '{"table":"flow","offset":0,"limit":2}')"
+expect_grep "table show" "$OUT" "in_port=p0 ipv4_dst=10.0.0.1 -> output(port=p1) hits=12"
+expect_grep "table show" "$OUT" "more at --offset 2"
+sx table show acl
+expect_grep "table show ternary" "$OUT" \
+	"ipv4_src=10.0.0.0&&&255.0.0.0 l4_dport=1..1024 priority 5 -> drop() hits=0"
+sx table show nosuch
+expect_rc "table show unknown table" 1
+before=$(wc -l <"$LOG")
+sx table show flow --all --limit 2
+expect_rc "table show --all" 0
+after=$(wc -l <"$LOG")
+if [ $((after - before)) -eq 3 ]; then ok "table show --all: 3 pages"
+else not_ok "table show --all: 3 pages" "$((after - before)) requests"; fi
+if [ "$(grep -c ' -> ' "$OUT")" -eq 5 ]; then ok "table show --all: 5 entries"
+else not_ok "table show --all: 5 entries"; fi
+
+# --- --json -----------------------------------------------------------------
+sx --json hello;          expect_json "hello --json" 'd["generation"] == 6'
+sx ports --json;          expect_json "ports --json" 'len(d["ports"]) == 2'
+sx --json stats;          expect_json "stats --json" 'd["drops"]["parse.runt"] == 3'
+sx --json describe flow;  expect_json "describe --json" 'd["pipeline"] == "forward"'
+sx --json port-stats;     expect_json "port-stats --json" 'd["ports"][0]["hw"]["imissed"] == 0'
+sx --json table show flow --all --limit 2
+expect_json "table show --all --json" \
+	'len(d["entries"]) == 5 and d["next_offset"] is None'
+sx --json table add flow in_port=p0 action drop
+expect_json "table add --json" 'd["committed"] is True'
+
+# --- transport --------------------------------------------------------------
+sx raw test.big
+expect_rc "2 MB response" 0
+expect_json "2 MB response" 'len(d["blob"]) == 2000000'
+sx raw test.chunked
+expect_rc "chunked response after stale id and notification" 0
+expect_json "chunked response" 'd == {"chunked": "y" * 100000}'
+sx --timeout 300 raw test.slow
+expect_rc "timeout" 3
+expect_grep "timeout" "$ERR" "timed out"
+sx raw test.garbage
+expect_rc "garbage response" 3
+sx raw test.close
+expect_rc "server closes" 3
+
+"$SXCTL" --socket "$TMP/nope.sock" hello >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "no server" 3
+expect_grep "no server" "$ERR" \
+	"sxctl: cannot connect to $TMP/nope.sock: No such file or directory"
+SXDP_SOCKET=$TMP/nope2.sock "$SXCTL" ports >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "SXDP_SOCKET" 3
+expect_grep "SXDP_SOCKET" "$ERR" "cannot connect to $TMP/nope2.sock"
+SXDP_SOCKET=$SOCK "$SXCTL" hello >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "SXDP_SOCKET to server" 0
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,437 @@
+/* Table engine semantics on a real (no-huge, no-PCI) EAL: exact, lpm per
+ * VRF, ternary priority and ranges, transactions (rollback, continue,
+ * dataplane-atomic), paging, hit counters, capacity. The test thread plays
+ * worker 0: online only around its lookups, so writers' grace periods end. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_eal.h>
+#include <rte_byteorder.h>
+
+#include "dp_table.h"
+
+enum { A_OUT, A_DROP, A_NOOP };
+
+static const struct dp_table_def exact_def = {
+	.name = "t_exact", .size = 8, .n_fields = 2,
+	.fields = { { "in_port", DP_T_PORT, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static const struct dp_table_def lpm_def = {
+	.name = "t_lpm", .size = 64, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static const struct dp_table_def acl_def = {
+	.name = "t_acl", .size = 64, .n_fields = 4,
+	.fields = {
+		{ "proto", DP_T_U8, DP_MATCH_EXACT },
+		{ "src", DP_T_IPV4, DP_MATCH_TERNARY },
+		{ "dst", DP_T_IPV4, DP_MATCH_LPM },
+		{ "dport", DP_T_U16, DP_MATCH_RANGE },
+	},
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static int t_exact, t_lpm, t_acl;
+
+static uint32_t
+ip(const char *s)
+{
+	uint32_t a;
+
+	inet_pton(AF_INET, s, &a);
+	return a; /* network order, as keys hold it */
+}
+
+static struct dp_update
+upd(enum dp_update_type type, int table, uint16_t action, uint16_t port)
+{
+	struct dp_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.type = type;
+	u.table = table;
+	u.action = action;
+	*(uint16_t *)u.params = port;
+	return u;
+}
+
+static struct dp_update
+exact_upd(enum dp_update_type type, uint16_t in_port, const char *dst, uint16_t action, uint16_t port)
+{
+	struct dp_update u = upd(type, t_exact, action, port);
+	rte_be16_t p = rte_cpu_to_be_16(in_port);
+	uint32_t d = ip(dst);
+
+	memcpy(u.key, &p, 2);
+	memcpy(u.key + 2, &d, 4);
+	return u;
+}
+
+static struct dp_update
+lpm_upd(enum dp_update_type type, uint16_t vrf, const char *dst, uint8_t plen, uint16_t port)
+{
+	struct dp_update u = upd(type, t_lpm, A_OUT, port);
+	rte_be16_t v = rte_cpu_to_be_16(vrf);
+	uint32_t d = ip(dst);
+
+	memcpy(u.key, &v, 2);
+	memcpy(u.key + 2, &d, 4);
+	u.plen = plen;
+	return u;
+}
+
+/* proto exact; src value/mask; dst prefix; dport [lo, hi] */
+static struct dp_update
+acl_upd(enum dp_update_type type, uint32_t prio, uint8_t proto, const char *src, const char *smask,
+	const char *dst, uint8_t plen, uint16_t lo, uint16_t hi, uint16_t port)
+{
+	struct dp_update u = upd(type, t_acl, A_OUT, port);
+	uint32_t s = ip(src), m = ip(smask), d = ip(dst);
+	rte_be16_t l = rte_cpu_to_be_16(lo), h = rte_cpu_to_be_16(hi);
+
+	unsigned int o1 = dp_table_field_off(t_acl, 1), o2 = dp_table_field_off(t_acl, 2),
+		     o3 = dp_table_field_off(t_acl, 3);
+
+	u.priority = prio;
+	u.key[0] = proto;
+	u.mask[0] = 0xff;
+	memcpy(u.key + o1, &s, 4);
+	memcpy(u.mask + o1, &m, 4);
+	memcpy(u.key + o2, &d, 4);
+	u.plen = plen;
+	memcpy(u.key + o3, &l, 2);
+	memcpy(u.mask + o3, &h, 2);
+	return u;
+}
+
+/* Look one key up as worker 0; returns the output port, -1 drop, -2 noop. */
+static int
+lookup(int table, const uint8_t *key, bool *hit)
+{
+	uint8_t buf[DP_KEY_MAX] = {0};
+	const uint8_t *kp[1] = { buf };
+	const struct dp_entry *e[1];
+	uint64_t m;
+
+	memcpy(buf, key, dp_table_key_len(table));
+	dp_tables_reader_online(0);
+	m = dp_table_lookup(dp_tables_root(), 0, table, kp, 1, e);
+	dp_tables_reader_offline(0);
+	if (hit)
+		*hit = m & 1;
+	return e[0]->action == A_OUT ? *(const uint16_t *)e[0]->params :
+	       e[0]->action == A_DROP ? -1 : -2;
+}
+
+static int
+exact_lookup(uint16_t in_port, const char *dst)
+{
+	struct dp_update u = exact_upd(DP_UPD_INSERT, in_port, dst, 0, 0);
+
+	return lookup(t_exact, u.key, NULL);
+}
+
+static int
+lpm_lookup(uint16_t vrf, const char *dst)
+{
+	struct dp_update u = lpm_upd(DP_UPD_INSERT, vrf, dst, 32, 0);
+
+	return lookup(t_lpm, u.key, NULL);
+}
+
+static int
+acl_lookup(uint8_t proto, const char *src, const char *dst, uint16_t dport)
+{
+	struct dp_update u = acl_upd(DP_UPD_INSERT, 1, proto, src, "0.0.0.0", dst, 32, dport, dport, 0);
+
+	return lookup(t_acl, u.key, NULL);
+}
+
+static int
+write1(struct dp_update u)
+{
+	int r;
+
+	dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r);
+	return r;
+}
+
+static void
+clear_all(void)
+{
+	ck_assert_int_eq(dp_table_clear(t_exact, NULL), 0);
+	ck_assert_int_eq(dp_table_clear(t_lpm, NULL), 0);
+	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
+}
+
+START_TEST(exact_basic)
+{
+	clear_all();
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), -2);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 0, "10.0.0.1", A_OUT, 3)), 0);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), 3);
+	ck_assert_int_eq(exact_lookup(1, "10.0.0.1"), -2);   /* other in_port */
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 0, "10.0.0.1", A_OUT, 4)), -EEXIST);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_MODIFY, 0, "10.0.0.1", A_OUT, 5)), 0);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), 5);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_MODIFY, 0, "10.9.9.9", A_OUT, 5)), -ENOENT);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_DELETE, 0, "10.0.0.1", 0, 0)), 0);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_DELETE, 0, "10.0.0.1", 0, 0)), -ENOENT);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), -2);
+	ck_assert_uint_eq(dp_table_entries(t_exact), 0);
+}
+END_TEST
+
+START_TEST(exact_default_and_hits)
+{
+	struct dp_entry_view ev[8];
+	uint32_t next;
+
+	clear_all();
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 2, "10.0.0.2", A_OUT, 1)), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(exact_lookup(2, "10.0.0.2"), 1);
+	ck_assert_int_eq(dp_table_read(t_exact, 0, 8, ev, &next), 1);
+	ck_assert_uint_eq(ev[0].hits, 5);
+	ck_assert_uint_eq(next, UINT32_MAX);
+	/* modify keeps the entry's counter */
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_MODIFY, 2, "10.0.0.2", A_OUT, 2)), 0);
+	exact_lookup(2, "10.0.0.2");
+	dp_table_read(t_exact, 0, 8, ev, &next);
+	ck_assert_uint_eq(ev[0].hits, 6);
+	/* default action applies to misses */
+	ck_assert_int_eq(write1(upd(DP_UPD_DEFAULT, t_exact, A_DROP, 0)), 0);
+	ck_assert_int_eq(exact_lookup(9, "1.1.1.1"), -1);
+	ck_assert_int_eq(write1(upd(DP_UPD_DEFAULT, t_exact, A_NOOP, 0)), 0);
+	/* a re-inserted key starts from zero hits */
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_DELETE, 2, "10.0.0.2", 0, 0)), 0);
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 2, "10.0.0.2", A_OUT, 1)), 0);
+	dp_table_read(t_exact, 0, 8, ev, &next);
+	ck_assert_uint_eq(ev[0].hits, 0);
+}
+END_TEST
+
+START_TEST(exact_full)
+{
+	struct dp_update u[9];
+	int r[9];
+	char a[32];
+
+	clear_all();
+	for (int i = 0; i < 9; i++) {
+		snprintf(a, sizeof(a), "10.1.0.%d", i);
+		u[i] = exact_upd(DP_UPD_INSERT, 0, a, A_OUT, 1);
+	}
+	ck_assert_int_eq(dp_table_write(u, 9, DP_ATOM_CONTINUE, r), -EIO);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(r[i], 0);
+	ck_assert_int_eq(r[8], -ENOSPC);
+	ck_assert_uint_eq(dp_table_entries(t_exact), 8);
+}
+END_TEST
+
+START_TEST(txn_rollback_continue)
+{
+	struct dp_update u[4];
+	uint64_t gen;
+	int r[4];
+
+	clear_all();
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 0, "10.0.0.9", A_OUT, 7)), 0);
+	u[0] = exact_upd(DP_UPD_INSERT, 0, "10.0.0.1", A_OUT, 1);
+	u[1] = exact_upd(DP_UPD_MODIFY, 0, "10.0.0.9", A_OUT, 2);
+	u[2] = exact_upd(DP_UPD_INSERT, 0, "10.0.0.1", A_OUT, 3); /* duplicate of u[0] */
+	u[3] = exact_upd(DP_UPD_DELETE, 0, "10.0.0.9", 0, 0);
+	gen = dp_tables_generation();
+	ck_assert_int_eq(dp_table_write(u, 4, DP_ATOM_ROLLBACK, r), -ECANCELED);
+	ck_assert_int_eq(r[0], -ECANCELED);
+	ck_assert_int_eq(r[1], -ECANCELED);
+	ck_assert_int_eq(r[2], -EEXIST);
+	ck_assert_int_eq(r[3], -ECANCELED);
+	ck_assert_uint_eq(dp_tables_generation(), gen);
+	ck_assert_uint_eq(dp_table_entries(t_exact), 1);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), -2);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.9"), 7);   /* modify undone */
+
+	ck_assert_int_eq(dp_table_write(u, 4, DP_ATOM_CONTINUE, r), -EIO);
+	ck_assert_int_eq(r[0], 0);
+	ck_assert_int_eq(r[1], 0);
+	ck_assert_int_eq(r[2], -EEXIST);
+	ck_assert_int_eq(r[3], 0);
+	ck_assert_uint_eq(dp_tables_generation(), gen + 1);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.1"), 1);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.9"), -2);
+}
+END_TEST
+
+START_TEST(txn_dataplane_atomic)
+{
+	struct dp_update u[3];
+	int r[3];
+
+	clear_all();
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 0, "10.0.0.5", A_OUT, 1)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.0.0.0", 8, 1)), 0);
+	/* a batch across two tables, with a modify: all of it or none */
+	u[0] = exact_upd(DP_UPD_MODIFY, 0, "10.0.0.5", A_OUT, 2);
+	u[1] = lpm_upd(DP_UPD_INSERT, 1, "10.1.0.0", 16, 2);
+	u[2] = exact_upd(DP_UPD_DELETE, 0, "10.0.0.77", 0, 0);  /* not there */
+	ck_assert_int_eq(dp_table_write(u, 3, DP_ATOM_DATAPLANE, r), -ECANCELED);
+	ck_assert_int_eq(r[2], -ENOENT);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.5"), 1);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.3"), 1);
+	ck_assert_uint_eq(dp_table_entries(t_lpm), 1);
+
+	u[2] = exact_upd(DP_UPD_INSERT, 0, "10.0.0.77", A_DROP, 0);
+	ck_assert_int_eq(dp_table_write(u, 3, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.5"), 2);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.3"), 2);
+	ck_assert_int_eq(lpm_lookup(1, "10.2.2.3"), 1);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.77"), -1);
+	/* and deletes through a clone */
+	u[0] = exact_upd(DP_UPD_DELETE, 0, "10.0.0.5", 0, 0);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(exact_lookup(0, "10.0.0.5"), -2);
+	ck_assert_uint_eq(dp_table_entries(t_exact), 1);
+}
+END_TEST
+
+START_TEST(lpm_vrf)
+{
+	clear_all();
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.0.0.0", 8, 1)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.0.0", 16, 2)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 2, "10.1.0.0", 16, 3)), 0);
+	/* host bits are masked off: the same prefix again */
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.9.9", 16, 4)), -EEXIST);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.3"), 2);
+	ck_assert_int_eq(lpm_lookup(1, "10.2.2.3"), 1);
+	ck_assert_int_eq(lpm_lookup(2, "10.1.2.3"), 3);
+	ck_assert_int_eq(lpm_lookup(2, "10.2.2.3"), -2);   /* vrf 2 has no /8 */
+	ck_assert_int_eq(lpm_lookup(3, "10.1.2.3"), -2);   /* unknown vrf */
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_DELETE, 1, "10.1.0.0", 16, 0)), 0);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.3"), 1);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "0.0.0.0", 0, 9)), 0);
+	ck_assert_int_eq(lpm_lookup(1, "192.168.1.1"), 9);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "1.0.0.0", 33, 9)), -EINVAL);
+}
+END_TEST
+
+START_TEST(acl_priority_ranges)
+{
+	struct dp_entry_view ev[8];
+	uint32_t next;
+
+	clear_all();
+	ck_assert_int_eq(acl_lookup(17, "1.2.3.4", "10.0.0.1", 53), -2);
+	/* broad: any UDP to 10/8, low priority */
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 10, 17, "0.0.0.0", "0.0.0.0", "10.0.0.0", 8, 0, 65535, 1)), 0);
+	/* narrow: from 192.168.0.0/16 (as a mask), dport 1000..2000, higher priority */
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 20, 17, "192.168.7.7", "255.255.0.0", "10.0.0.0", 8, 1000, 2000, 2)), 0);
+	ck_assert_int_eq(acl_lookup(17, "1.2.3.4", "10.0.0.1", 53), 1);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 1500), 2);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 999), 1);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 2000), 2);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 2001), 1);
+	ck_assert_int_eq(acl_lookup(17, "192.169.1.1", "10.0.0.1", 1500), 1);
+	ck_assert_int_eq(acl_lookup(6, "192.168.1.1", "10.0.0.1", 1500), -2);   /* proto exact */
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "11.0.0.1", 1500), -2);  /* dst prefix */
+	/* same match, other priority: a distinct entry; same match+priority: exists */
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 20, 17, "192.168.0.0", "255.255.0.0", "10.0.0.0", 8, 1000, 2000, 3)), -EEXIST);
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 30, 17, "192.168.0.0", "255.255.0.0", "10.0.0.0", 8, 1000, 2000, 3)), 0);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 1500), 3);
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_DELETE, 30, 17, "192.168.0.0", "255.255.0.0", "10.0.0.0", 8, 1000, 2000, 0)), 0);
+	ck_assert_int_eq(acl_lookup(17, "192.168.1.1", "10.0.0.1", 1500), 2);
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 0, 17, "0.0.0.0", "0.0.0.0", "10.0.0.0", 8, 0, 1, 3)), -EINVAL);
+	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 5, 17, "0.0.0.0", "0.0.0.0", "10.0.0.0", 8, 9, 1, 3)), -EINVAL);
+	ck_assert_int_eq(dp_table_read(t_acl, 0, 8, ev, &next), 2);
+	ck_assert_uint_eq(ev[1].priority, 20);
+	ck_assert_uint_eq(ev[1].hits, 3);
+	/* the stored ternary value is canonical (host bits cleared) */
+	ck_assert_int_eq(ev[1].key[dp_table_field_off(t_acl, 1) + 2], 0);
+}
+END_TEST
+
+START_TEST(read_paging)
+{
+	struct dp_update u[6];
+	struct dp_entry_view ev[4];
+	uint32_t next, total = 0, off = 0;
+	int r[6];
+	char a[32];
+
+	clear_all();
+	for (int i = 0; i < 6; i++) {
+		snprintf(a, sizeof(a), "10.2.0.%d", i);
+		u[i] = exact_upd(DP_UPD_INSERT, 1, a, A_OUT, i);
+	}
+	ck_assert_int_eq(dp_table_write(u, 6, DP_ATOM_ROLLBACK, r), 0);
+	do {
+		unsigned int n = dp_table_read(t_exact, off, 4, ev, &next);
+
+		total += n;
+		off = next;
+	} while (next != UINT32_MAX);
+	ck_assert_uint_eq(total, 6);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("table");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, exact_basic);
+	tcase_add_test(tc, exact_default_and_hits);
+	tcase_add_test(tc, exact_full);
+	tcase_add_test(tc, txn_rollback_continue);
+	tcase_add_test(tc, txn_dataplane_atomic);
+	tcase_add_test(tc, lpm_vrf);
+	tcase_add_test(tc, acl_priority_ranges);
+	tcase_add_test(tc, read_paging);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	char *eal[] = { "test_table", "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+			"--no-shconf", "--log-level=3", NULL };
+	SRunner *sr;
+	int failed;
+
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "EAL init failed: skipping\n");
+		return 77;
+	}
+	if (dp_tables_init(1, 0) < 0 || (t_exact = dp_table_create(&exact_def)) < 0 ||
+	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0) {
+		fprintf(stderr, "table set-up failed: %d %d %d\n", t_exact, t_lpm, t_acl);
+		return 1;
+	}
+	sr = srunner_create(suite());
+	srunner_set_fork_status(sr, CK_NOFORK);  /* one EAL, shared by all tests */
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	dp_tables_fini();
+	rte_eal_cleanup();
+	return failed ? 1 : 0;
+}
