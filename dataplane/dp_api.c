@@ -49,8 +49,9 @@ port_json(const struct dp_port *p)
 		json_array_append_new(v6, json_string(buf));
 	}
 	rte_eth_link_get_nowait(p->port_id, &link);
-	return json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
+	return json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
 		"index", p->index, "name", p->cfg->name, "port_id", p->port_id,
+		"admin", p->admin_up ? "up" : "down",
 		"devargs", p->cfg->devargs, "driver", p->driver, "role", dp_role_name(p->cfg->role),
 		"mac", mac, "ipv4", v4, "ipv6", v6,
 		"link", "up", link.link_status == RTE_ETH_LINK_UP, "speed_mbps", (json_int_t)link.link_speed,
@@ -129,6 +130,26 @@ m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg 
 		json_array_append_new(a, o);
 	}
 	*result = json_pack("{s:o}", "ports", a);
+	return 0;
+}
+
+/* Administrative state: a port that is down is not polled (its device keeps
+ * running), so a test or an operator can program tables before traffic. */
+static int
+m_port_set(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "port", "admin", NULL };
+	static const char *const states[] = { "down", "up", NULL };
+	unsigned int up;
+	int port;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || port_arg(params, &port, err) < 0 ||
+	    dp_rpc_get_enum(params, "admin", 1, states, &up, "", err) < 0)
+		return -1;
+	if (port < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing_field", "/port", "port is required");
+	dp_ports[port].admin_up = up;
+	*result = port_json(&dp_ports[port]);
 	return 0;
 }
 
@@ -235,6 +256,9 @@ dp_api_register(struct dp_api_ctx *ctx)
 	rc |= dp_rpc_register("port.list", m_port_list, NULL, "Ports with driver, role, addresses, link", "{}");
 	rc |= dp_rpc_register("port.stats", m_port_stats, NULL,
 		"Software and hardware counters of one port (name or index) or all", "{\"port\":\"p0\"}");
+	rc |= dp_rpc_register("port.set", m_port_set, NULL,
+		"Set a port administratively up or down (down: its RX queues are not polled)",
+		"{\"port\":\"p0\",\"admin\":\"up\"}");
 	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
 		"The pipeline's tables: keys with match kinds, actions with typed params",
 		"{\"table\":\"flow\"}");

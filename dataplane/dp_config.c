@@ -123,9 +123,9 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 {
 	static const char *const keys[] = {
 		"name", "devargs", "role", "mac", "ipv4", "ipv6", "rx_queues",
-		"rxd", "txd", "mtu", "promisc", NULL,
+		"rxd", "txd", "mtu", "promisc", "admin", NULL,
 	};
-	char where[32], role[16] = "lan", mac[32] = "";
+	char where[32], role[16] = "lan", mac[32] = "", admin[8] = "up";
 	uint64_t v;
 	json_t *a, *e;
 	size_t k;
@@ -136,8 +136,12 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 	    (rc = get_str(p, "name", cp->name, sizeof(cp->name), true, where, err, errlen)) ||
 	    (rc = get_str(p, "devargs", cp->devargs, sizeof(cp->devargs), true, where, err, errlen)) ||
 	    (rc = get_str(p, "role", role, sizeof(role), false, where, err, errlen)) ||
-	    (rc = get_str(p, "mac", mac, sizeof(mac), false, where, err, errlen)))
+	    (rc = get_str(p, "mac", mac, sizeof(mac), false, where, err, errlen)) ||
+	    (rc = get_str(p, "admin", admin, sizeof(admin), false, where, err, errlen)))
 		return rc;
+	if (strcmp(admin, "up") && strcmp(admin, "down"))
+		FAIL("%s.admin: must be \"up\" or \"down\"", where);
+	cp->admin_down = strcmp(admin, "down") == 0;
 	if (cp->name[0] == 0 || strspn(cp->name, "0123456789") == strlen(cp->name))
 		FAIL("%s.name: must be non-empty and not all digits", where);
 	if (dp_role_parse(role, &cp->role) < 0)

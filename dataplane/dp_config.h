@@ -35,6 +35,7 @@ struct dp_cfg_port {
 	uint16_t rxd, txd;
 	uint16_t mtu;        /* 0 = leave the device's */
 	bool promisc;
+	bool admin_down;     /* start administratively down (port.set brings it up) */
 };
 
 struct dp_config {

@@ -107,6 +107,7 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	if ((rc = rte_eth_dev_start(p->port_id)) < 0)
 		return rc;
 	p->started = true;
+	p->admin_up = !cfg->admin_down;
 	if (cfg->promisc)
 		rte_eth_promiscuous_enable(p->port_id); /* some vdevs cannot; harmless */
 	return 0;

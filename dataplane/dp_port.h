@@ -19,6 +19,7 @@ struct dp_port {
 	uint16_t slow_txq;           /* TX queue of the main lcore */
 	char driver[48];
 	bool started;
+	volatile bool admin_up;      /* workers skip the RX queues of a port that is down */
 };
 
 extern struct dp_port dp_ports[DP_PORTS_MAX];

@@ -152,10 +152,13 @@ dp_worker_main(void *arg)
 	while (!dp_quit) {
 		for (unsigned int q = 0; q < w->n_rxq; q++) {
 			const struct dp_rxq *rq = &w->rxq[q];
-			uint64_t t0 = rte_rdtsc(), t1, t2;
-			uint16_t n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
-			uint64_t bytes = 0;
+			uint64_t t0, t1, t2, bytes = 0;
+			uint16_t n;
 
+			if (unlikely(!dp_ports[rq->port].admin_up))
+				continue;
+			t0 = rte_rdtsc();
+			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
 			st->polls++;
 			if (n == 0) {
 				st->idle_polls++;
