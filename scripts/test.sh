@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test tier, in order: unit (check) + fuzz corpus replay, packet (pcap
+# in/out), e2e (netns + AF_XDP). Installs what it needs first. A tier that
+# cannot run here says why and counts as skipped, never as passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+
+bash scripts/deps.sh || exit 1
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" >/dev/null || exit 1
+fi
+ninja -C "$BUILD" || exit 1
+
+pass=0 fail=0 skip=0
+tier() { # name, command...
+  local name=$1 rc; shift
+  echo "=== tier: $name"
+  "$@"; rc=$?
+  case $rc in
+    0) pass=$((pass + 1)); echo "=== tier $name: ok" ;;
+    77) skip=$((skip + 1)); echo "=== tier $name: SKIPPED" ;;
+    *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc)" ;;
+  esac
+}
+
+tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
+tier packet bash tests/packet/run.sh
+tier e2e bash tests/e2e/smoke.sh
+
+echo "tiers: $pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
