@@ -21,6 +21,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_byteorder.h>
 #include <rte_log.h>
+#include <rte_prefetch.h>
 
 #include "dp_table.h"
 
@@ -577,8 +578,10 @@ backend_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
 
 	switch (t->kind) {
 	case DP_TK_EXACT:
+		/* the entry itself is the data: one dependent load less per packet;
+		 * adding an existing key replaces the data atomically (modify) */
 		memcpy(hk, r->key, t->key_len);
-		rc = rte_hash_add_key_data(be, hk, (void *)(uintptr_t)idx);
+		rc = rte_hash_add_key_data(be, hk, t->by_idx[idx]);
 		return rc < 0 ? -ENOSPC : 0;
 	case DP_TK_LPM:
 		v = lpm_vrf_get(t, be, r->key, true);
@@ -975,6 +978,8 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 		ud->old_e = t->rec[idx].e;
 		t->rec[idx].e = e;
 		__atomic_store_n(&t->by_idx[idx], e, __ATOMIC_RELEASE);
+		if (t->kind == DP_TK_EXACT)
+			backend_add(t, be, &t->rec[idx], idx);  /* existing key: cannot fail */
 		return 0;
 
 	case DP_UPD_DELETE:
@@ -1037,6 +1042,8 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 			dead_e[(*n_dead)++] = t->rec[ud->idx].e;
 			t->rec[ud->idx].e = ud->old_e;
 			__atomic_store_n(&t->by_idx[ud->idx], ud->old_e, __ATOMIC_RELEASE);
+			if (t->kind == DP_TK_EXACT)
+				backend_add(t, be, &t->rec[ud->idx], ud->idx);
 		}
 		break;
 	case DP_UPD_DELETE:
@@ -1327,20 +1334,22 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		void *data[DP_LOOKUP_BURST];
 
 		rte_hash_lookup_bulk_data(be, (const void **)(uintptr_t)keys, n, &hitmask, data);
-		for (unsigned int i = 0; i < n; i++) {
-			const struct dp_entry *e = NULL;
-
+		/* entries and their counters are scattered: start every load first */
+		for (unsigned int i = 0; i < n; i++)
 			if (hitmask & (1ULL << i))
-				e = __atomic_load_n(&t->by_idx[(uintptr_t)data[i]], __ATOMIC_ACQUIRE);
-			if (e != NULL) {
-				hits[e->idx]++;
-				nhit++;
-				out[i] = e;
+				rte_prefetch0(data[i]);
+		for (unsigned int i = 0; i < n; i++) {
+			if (hitmask & (1ULL << i)) {
+				out[i] = data[i];
+				rte_prefetch0(&hits[out[i]->idx]);
 			} else {
-				hitmask &= ~(1ULL << i);
 				out[i] = deflt;
 			}
 		}
+		for (unsigned int i = 0; i < n; i++)
+			if (hitmask & (1ULL << i))
+				hits[out[i]->idx]++;
+		nhit = __builtin_popcountll(hitmask);
 		break;
 	}
 	case DP_TK_LPM: {

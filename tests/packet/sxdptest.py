@@ -1,0 +1,541 @@
+"""Helpers for sxdp packet tests: pcap in, pcap out, compared byte by byte.
+
+Run the tests with /usr/bin/python3 (Debian's python3-scapy). Only the
+standard library and scapy are used.
+
+A test builds a Sxdp with its ports and their input packets, starts it (ports
+start administratively down so that nothing is read before the tables are
+programmed), writes table entries, releases the ports, waits until every
+input packet has been read and accounted for (tx + drop), reads the
+counters, stops sxdp with SIGTERM (exit code 0 required) and compares each
+output pcap packet by packet with the expected scapy packets. Every output
+pcap must have zero malformed packets according to tshark, and the mempool
+must be back to the in-use count read right after start.
+
+    with Sxdp({"p0": [pkt, ...], "p1": []}) as dp:
+        dp.table_add("port", {"in_port": "p0"}, "output", {"port": "p1"})
+        dp.run_traffic()
+        st = dp.stats()
+        dp.stop()
+        dp.expect_outputs({"p0": [], "p1": [pkt, ...]})
+
+Environment: BUILD (meson build dir, default build/ at the repo root),
+SXDP (path of the binary, overrides BUILD), SXDP_KEEP=1 keeps the temp dir.
+"""
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+_seq = itertools.count()
+
+
+class SkipTest(Exception):
+    """The machine lacks something this test needs (exit 77)."""
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+class RpcError(Exception):
+    """A JSON-RPC error answer: code, message, data (reason, pointer)."""
+
+    def __init__(self, error):
+        self.code = error.get("code")
+        self.message = error.get("message")
+        self.data = error.get("data") or {}
+        super().__init__("%s %s at %s: %s" % (self.code, self.data.get("reason"),
+                                             self.data.get("pointer"), self.message))
+
+
+def check_prereqs():
+    """Raise SkipTest when scapy or tshark is missing."""
+    try:
+        import scapy.all  # noqa: F401
+    except ImportError:
+        raise SkipTest("scapy is not importable by %s (install python3-scapy, "
+                       "run with /usr/bin/python3)" % sys.executable)
+    if shutil.which("tshark") is None:
+        raise SkipTest("tshark is not installed")
+
+
+def build_dir():
+    b = os.environ.get("BUILD", "build")
+    return b if os.path.isabs(b) else os.path.join(REPO, b)
+
+
+def sxdp_path():
+    return os.environ.get("SXDP") or os.path.join(build_dir(), "sxdp")
+
+
+# --------------------------------------------------------------- pcap files
+
+def write_pcap(path, pkts):
+    """Write packets (scapy packets or bytes) as a classic Ethernet pcap."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, p in enumerate(pkts):
+            b = bytes(p)
+            f.write(struct.pack("<IIII", 1700000000 + i // 1000000, i % 1000000,
+                                len(b), len(b)))
+            f.write(b)
+
+
+def read_pcap(path):
+    """Frames of a pcap file (usec or nsec, either byte order) as bytes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise TestFailure("%s: not a pcap file (%d bytes)" % (path, len(data)))
+    magic = struct.unpack("<I", data[:4])[0]
+    if magic in (0xa1b2c3d4, 0xa1b23c4d):
+        e = "<"
+    elif magic in (0xd4c3b2a1, 0x4d3cb2a1):
+        e = ">"
+    else:
+        raise TestFailure("%s: bad pcap magic %#x" % (path, magic))
+    out, off = [], 24
+    while off + 16 <= len(data):
+        _, _, incl, orig = struct.unpack(e + "IIII", data[off:off + 16])
+        off += 16
+        if off + incl > len(data):
+            raise TestFailure("%s: truncated record at offset %d" % (path, off - 16))
+        if incl != orig:
+            raise TestFailure("%s: record %d captured %d of %d bytes"
+                              % (path, len(out), incl, orig))
+        out.append(data[off:off + incl])
+        off += incl
+    if off != len(data):
+        raise TestFailure("%s: %d trailing bytes" % (path, len(data) - off))
+    return out
+
+
+def tshark_malformed(path):
+    """Number of packets tshark flags as malformed in path (0 is required)."""
+    r = subprocess.run(["tshark", "-n", "-r", path, "-Y", "_ws.malformed"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("tshark -r %s failed (%d): %s" % (path, r.returncode, r.stderr.strip()))
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    return len(lines), lines
+
+
+def _describe(b):
+    try:
+        from scapy.all import Ether
+        return Ether(b).summary()
+    except Exception:  # pragma: no cover - only for messages
+        return "%d bytes" % len(b)
+
+
+def _first_diff(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def compare_packets(port, got, want):
+    """List of mismatch messages between got (bytes) and want (packets)."""
+    errs = []
+    want = [bytes(p) for p in want]
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            d = _first_diff(g, w)
+            errs.append("%s packet %d differs at byte %d (got %d bytes, want %d):\n"
+                        "    got  %s\n         %s\n    want %s\n         %s"
+                        % (port, i, d, len(g), len(w), _describe(g), g[max(0, d - 8):d + 16].hex(),
+                           _describe(w), w[max(0, d - 8):d + 16].hex()))
+            if len(errs) >= 5:
+                break
+    if len(got) != len(want):
+        errs.append("%s: got %d packets, want %d" % (port, len(got), len(want)))
+        for i in range(len(want), min(len(got), len(want) + 5)):
+            errs.append("    extra %d: %s" % (i, _describe(got[i])))
+        for i in range(len(got), min(len(want), len(got) + 5)):
+            errs.append("    missing %d: %s" % (i, _describe(want[i])))
+    return errs
+
+
+# -------------------------------------------------------------- JSON-RPC
+
+class RpcClient:
+    """Newline-delimited JSON-RPC 2.0 over a unix stream socket."""
+
+    def __init__(self, path, timeout=10.0):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        self.ids = itertools.count(1)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def call_raw(self, method, params=None):
+        """Send one request, return the whole response object."""
+        rid = next(self.ids)
+        req = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            req["params"] = params
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise TestFailure("sxdp closed the control socket during %s" % method)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        resp = json.loads(line)
+        if resp.get("jsonrpc") != "2.0" or resp.get("id") != rid:
+            raise TestFailure("bad JSON-RPC response to %s: %s" % (method, line[:300]))
+        return resp
+
+    def call(self, method, params=None):
+        resp = self.call_raw(method, params)
+        if "error" in resp:
+            raise RpcError(resp["error"])
+        return resp["result"]
+
+
+# ------------------------------------------------------------------ sxdp
+
+class Sxdp:
+    """One sxdp process on net_pcap ports.
+
+    ports: ordered mapping name -> list of input packets (empty list or None:
+    an empty rx pcap). Port i is net_pcap<i>, named as given.
+    """
+
+    def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
+                 admin_down=True, extra_eal=None, name=None):
+        check_prereqs()
+        binary = sxdp_path()
+        if not os.access(binary, os.X_OK):
+            raise TestFailure("%s not found or not executable (build first, or set BUILD=dir)" % binary)
+        self.binary = binary
+        self.ports = list(ports.items())
+        self.pipeline = pipeline
+        self.mbufs = mbufs
+        self.log_level = log_level
+        self.admin_down = admin_down
+        self.extra_eal = list(extra_eal or [])
+        self.name = name or "t"
+        self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
+        self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
+        self.sock_path = os.path.join(self.dir, "sxdp.sock")
+        self.log_path = os.path.join(self.dir, "sxdp.log")
+        self.cfg_path = os.path.join(self.dir, "config.json")
+        self.proc = None
+        self.rpcc = None
+        self.exit_code = None
+        self.baseline_in_use = None
+        self.n_in = {}
+        self.out_paths = {}
+        self.failed = False
+
+    # context manager: stop and clean up whatever happens
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, et, ev, tb):
+        if et is not None:
+            self.failed = True
+        self.cleanup()
+        return False
+
+    def in_path(self, name):
+        return os.path.join(self.dir, "in-%s.pcap" % name)
+
+    def out_path(self, name):
+        return os.path.join(self.dir, "out-%s.pcap" % name)
+
+    def write_config(self):
+        ports = []
+        for i, (name, pkts) in enumerate(self.ports):
+            pkts = list(pkts or [])
+            write_pcap(self.in_path(name), pkts)
+            self.n_in[name] = len(pkts)
+            self.out_paths[name] = self.out_path(name)
+            p = {"name": name,
+                 "devargs": "net_pcap%d,rx_pcap=%s,tx_pcap=%s" % (i, self.in_path(name), self.out_path(name)),
+                 "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+            if self.admin_down:
+                p["admin"] = "down"
+            ports.append(p)
+        cfg = {"eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
+               "lcores": {"main": 0, "workers": [1]},
+               "socket": self.sock_path,
+               "mbufs": self.mbufs,
+               "pipeline": self.pipeline,
+               "ports": ports}
+        with open(self.cfg_path, "w") as f:
+            json.dump(cfg, f, indent=1)
+
+    def start(self, timeout=20.0):
+        self.write_config()
+        cmd = [self.binary, "--config", self.cfg_path, "--socket", self.sock_path]
+        if self.log_level is not None:
+            cmd += ["--log-level", str(self.log_level)]
+        self.logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise TestFailure("sxdp exited with %d during start-up" % self.proc.returncode)
+            if os.path.exists(self.sock_path):
+                try:
+                    self.rpcc = RpcClient(self.sock_path)
+                    break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TestFailure("sxdp control socket %s did not appear in %.0f s" % (self.sock_path, timeout))
+            time.sleep(0.05)
+        self.hello = self.rpc("sys.hello")
+        if "boot_id" not in self.hello:
+            raise TestFailure("sys.hello has no boot_id: %s" % self.hello)
+        self.baseline_in_use = self.stats()["mempool"]["in_use"]
+        return self
+
+    def rpc(self, method, params=None):
+        if self.rpcc is None:
+            raise TestFailure("no control connection")
+        return self.rpcc.call(method, params)
+
+    def rpc_raw(self, method, params=None):
+        return self.rpcc.call_raw(method, params)
+
+    # ---------------------------------------------------------- tables
+    def table_write(self, updates, atomicity="rollback", check=True):
+        res = self.rpc("table.write", {"atomicity": atomicity, "updates": updates})
+        if check:
+            bad = [(i, r) for i, r in enumerate(res.get("results", [])) if not r.get("ok")]
+            if bad or not res.get("committed"):
+                raise TestFailure("table.write not committed: %s" % json.dumps(res)[:1000])
+        return res
+
+    @staticmethod
+    def update(table, match, action=None, params=None, type="insert"):
+        u = {"type": type, "table": table, "match": match}
+        if action is not None:
+            u["action"] = action
+            u["params"] = params or {}
+        return u
+
+    def table_add(self, table, match, action, params=None):
+        return self.table_write([self.update(table, match, action, params)])
+
+    def table_read(self, table):
+        """All entries of a table (follows next_offset) and the total."""
+        entries, off, total = [], 0, None
+        while True:
+            r = self.rpc("table.read", {"table": table, "offset": off, "limit": 1000})
+            entries += r.get("entries", [])
+            total = r.get("total")
+            if r.get("next_offset") is None:
+                return entries, total
+            off = r["next_offset"]
+
+    # --------------------------------------------------------- traffic
+    def release(self):
+        """Set every port administratively up: reading the pcaps starts."""
+        if self.admin_down:
+            for name, _ in self.ports:
+                self.rpc("port.set", {"port": name, "admin": "up"})
+
+    def stats(self):
+        return self.rpc("stats.get")
+
+    def wait_consumed(self, timeout=20.0, settle=3.0):
+        """Wait until every port has read its whole input and every packet
+        the workers read was sent or dropped; then require the mempool back
+        at its start-up in-use count (a few seconds' grace for in-flight
+        mbufs). Returns the last stats.get."""
+        deadline = time.monotonic() + timeout
+        want = dict(self.n_in)
+        while True:
+            st = self.stats()
+            rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
+            workers = [lc for lc in st["lcores"] if lc.get("role") == "worker"]
+            w_rx = sum(lc["rx_packets"] for lc in workers)
+            w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc.get("punt_packets", 0) for lc in workers)
+            if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx:
+                break
+            if self.proc.poll() is not None:
+                raise TestFailure("sxdp exited with %d while traffic ran" % self.proc.returncode)
+            if time.monotonic() > deadline:
+                raise TestFailure("input not consumed in %.0f s: port rx %s, want %s; worker rx %d, "
+                                  "tx+drop %d" % (timeout, rx, want, w_rx, w_done))
+            time.sleep(0.05)
+        deadline = time.monotonic() + settle
+        while st["mempool"]["in_use"] != self.baseline_in_use:
+            if time.monotonic() > deadline:
+                raise TestFailure("mempool leak: %d mbufs in use after all traffic, %d at start"
+                                  % (st["mempool"]["in_use"], self.baseline_in_use))
+            time.sleep(0.05)
+            st = self.stats()
+        return st
+
+    def run_traffic(self, timeout=20.0):
+        self.release()
+        return self.wait_consumed(timeout)
+
+    # ------------------------------------------------------------ stop
+    def stop(self, timeout=20.0):
+        """SIGTERM, require exit 0 and the socket removed."""
+        if self.rpcc:
+            self.rpcc.close()
+            self.rpcc = None
+        if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None and self.exit_code is None:
+                self.exit_code = self.proc.returncode
+                raise TestFailure("sxdp had already exited with %d" % self.exit_code)
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.exit_code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.exit_code = self.proc.wait()
+            raise TestFailure("sxdp did not exit within %.0f s of SIGTERM" % timeout)
+        if self.exit_code != 0:
+            raise TestFailure("sxdp exited with %d after SIGTERM" % self.exit_code)
+        if os.path.exists(self.sock_path):
+            raise TestFailure("sxdp left its control socket %s behind" % self.sock_path)
+
+    def outputs(self):
+        return {name: read_pcap(self.out_paths[name]) for name, _ in self.ports}
+
+    def expect_outputs(self, expected):
+        """Compare every port's output with expected[name] (list of packets,
+        missing name = no packets), then tshark: zero malformed."""
+        errs = []
+        outs = self.outputs()
+        for name, _ in self.ports:
+            errs += compare_packets(name, outs[name], expected.get(name, []))
+            n, lines = tshark_malformed(self.out_paths[name])
+            if n:
+                errs.append("%s: tshark found %d malformed packets:\n    %s"
+                            % (name, n, "\n    ".join(lines[:5])))
+        if errs:
+            raise TestFailure("output mismatch:\n  " + "\n  ".join(errs))
+        return outs
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        if self.rpcc:
+            self.rpcc.close()
+            self.rpcc = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.failed = True
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "logf", None):
+            self.logf.close()
+            self.logf = None
+        if self.failed:
+            sys.stdout.write("# sxdp log (%s):\n" % self.log_path)
+            for ln in self.log().splitlines()[-80:]:
+                sys.stdout.write("#   %s\n" % ln)
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        if os.environ.get("SXDP_KEEP") == "1":
+            sys.stdout.write("# kept %s\n" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ------------------------------------------------------------ assertions
+
+def drops_of(st):
+    """The non-zero drop reasons of a stats.get result."""
+    return {k: v for k, v in (st.get("drops") or {}).items() if v}
+
+
+def expect_drops(st, want):
+    got = drops_of(st)
+    want = {k: v for k, v in want.items() if v}
+    if got != want:
+        raise TestFailure("drop counters: got %s, want %s" % (got, want))
+
+
+def expect_eq(got, want, what):
+    if got != want:
+        raise TestFailure("%s: got %r, want %r" % (what, got, want))
+
+
+def expect(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+# ---------------------------------------------------------------- runner
+
+class Runner:
+    """TAP-like runner: `ok - name` / `not ok - name`, then `N passed, M failed`."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.tests = []
+
+    def test(self, fn):
+        self.tests.append(fn)
+        return fn
+
+    def main(self, argv=None):
+        argv = sys.argv[1:] if argv is None else argv
+        try:
+            check_prereqs()
+        except SkipTest as e:
+            print("SKIP: %s" % e)
+            sys.exit(77)
+        if not os.access(sxdp_path(), os.X_OK):
+            print("not ok - sxdp binary: %s missing (build first or set BUILD=dir)" % sxdp_path())
+            print("0 passed, 1 failed")
+            sys.exit(1)
+        sel = [t for t in self.tests if not argv or any(a in t.__name__ for a in argv)]
+        for fn in sel:
+            name = fn.__name__[5:] if fn.__name__.startswith("test_") else fn.__name__
+            t0 = time.monotonic()
+            try:
+                fn()
+            except Exception as e:  # every failure is reported, the run goes on
+                self.failed += 1
+                print("not ok - %s" % name)
+                for ln in ("%s: %s" % (type(e).__name__, e)).splitlines():
+                    print("#   %s" % ln)
+            else:
+                self.passed += 1
+                print("ok - %s" % name)
+                print("#   %.1f s" % (time.monotonic() - t0))
+            sys.stdout.flush()
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.exit(1 if self.failed else 0)
