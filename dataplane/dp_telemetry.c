@@ -36,8 +36,14 @@ t_drops(const char *cmd __rte_unused, const char *params __rte_unused, struct rt
 
 	dp_stats_total(&t);
 	rte_tel_data_start_dict(d);
-	for (unsigned int r = 1; r < DP_DROP_MAX; r++)
-		rte_tel_data_add_dict_u64(d, dp_drop_name(r), t.drops[r]);
+	for (unsigned int r = 1; r < DP_DROP_MAX; r++) {
+		char name[RTE_TEL_MAX_STRING_LEN];
+
+		/* telemetry names allow no '.': parse.runt is parse_runt here */
+		snprintf(name, sizeof(name), "%s", dp_drop_name(r));
+		name[strcspn(name, ".")] = '_';
+		rte_tel_data_add_dict_u64(d, name, t.drops[r]);
+	}
 	return 0;
 }
 

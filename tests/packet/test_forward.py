@@ -66,18 +66,18 @@ def port_counters(st):
 # ---------------------------------------------------------------- (a)
 @R.test
 def test_flow_steering_and_cross_connect():
-    f1 = udp("10.0.0.1", "10.0.1.1", 1000, 53)
-    f1b = udp("10.0.0.1", "10.0.1.1", 1000, 53, payload=b"second packet of flow 1, longer")
+    f1 = udp("10.0.0.1", "10.0.1.1", 31000, 33000)
+    f1b = udp("10.0.0.1", "10.0.1.1", 31000, 33000, payload=b"second packet of flow 1, longer")
     f2 = tcp("10.0.0.2", "10.0.2.2", 40000, 80)
     f3 = icmp("10.0.0.3", "10.0.3.3")
     near = udp("10.0.0.1", "10.0.1.1", 1001, 53)          # sport differs by one
     other = tcp("192.168.1.1", "192.168.2.2", 5555, 443)
     p1_in = [udp("10.9.9.9", "10.8.8.8", 1, 2), icmp("10.9.9.9", "10.8.8.8")]
-    p2_in = [udp("10.0.0.1", "10.0.1.1", 1000, 53)]        # flow 1's 5-tuple on another port
+    p2_in = [udp("10.0.0.1", "10.0.1.1", 31000, 33000)]        # flow 1's 5-tuple on another port
     p0_in = [f1, f2, other, f1b, f3, near]
     with Sxdp({"p0": p0_in, "p1": p1_in, "p2": p2_in, "p3": []}) as dp:
         dp.table_write([
-            Sxdp.update("flow", flow_match("p0", "10.0.0.1", "10.0.1.1", 17, 1000, 53), "output", {"port": "p1"}),
+            Sxdp.update("flow", flow_match("p0", "10.0.0.1", "10.0.1.1", 17, 31000, 33000), "output", {"port": "p1"}),
             Sxdp.update("flow", flow_match("p0", "10.0.0.2", "10.0.2.2", 6, 40000, 80), "output", {"port": "p2"}),
             Sxdp.update("flow", flow_match("p0", "10.0.0.3", "10.0.3.3", 1), "output", {"port": "p2"}),
             Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p3"}),
@@ -98,12 +98,12 @@ def test_flow_steering_and_cross_connect():
 # ---------------------------------------------------------------- (b)
 @R.test
 def test_flow_action_drop():
-    bad = udp("10.0.0.66", "10.0.1.1", 6666, 53)
-    good = [udp("10.0.0.1", "10.0.1.1", 1000 + i, 53) for i in range(3)]
+    bad = udp("10.0.0.66", "10.0.1.1", 6666, 33000)
+    good = [udp("10.0.0.1", "10.0.1.1", 31000 + i, 33000) for i in range(3)]
     p0_in = [good[0], bad, bad, good[1], bad, good[2]]
     with Sxdp({"p0": p0_in, "p1": []}) as dp:
         dp.table_write([
-            Sxdp.update("flow", flow_match("p0", "10.0.0.66", "10.0.1.1", 17, 6666, 53), "drop"),
+            Sxdp.update("flow", flow_match("p0", "10.0.0.66", "10.0.1.1", 17, 6666, 33000), "drop"),
             Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"}),
         ])
         st = dp.run_traffic()
@@ -179,18 +179,18 @@ def test_malformed_dropped_with_reasons():
 # ---------------------------------------------------------------- (d)
 @R.test
 def test_table_write_atomicity_and_hits():
-    A = flow_match("p0", "10.0.0.1", "10.0.1.1", 17, 1000, 53)
-    B = flow_match("p0", "10.0.0.2", "10.0.1.1", 17, 1000, 53)
-    C = flow_match("p0", "10.0.0.3", "10.0.1.1", 17, 1000, 53)
-    D = flow_match("p0", "10.0.0.4", "10.0.1.1", 17, 1000, 53)
-    E = flow_match("p0", "10.0.0.5", "10.0.1.1", 17, 1000, 53)
+    A = flow_match("p0", "10.0.0.1", "10.0.1.1", 17, 31000, 33000)
+    B = flow_match("p0", "10.0.0.2", "10.0.1.1", 17, 31000, 33000)
+    C = flow_match("p0", "10.0.0.3", "10.0.1.1", 17, 31000, 33000)
+    D = flow_match("p0", "10.0.0.4", "10.0.1.1", 17, 31000, 33000)
+    E = flow_match("p0", "10.0.0.5", "10.0.1.1", 17, 31000, 33000)
     out = {"port": "p1"}
 
     def ins(m):
         return Sxdp.update("flow", m, "output", out)
 
     def pk(src, i):
-        return udp(src, "10.0.1.1", 1000, 53, payload=b"hit %d" % i)
+        return udp(src, "10.0.1.1", 31000, 33000, payload=b"hit %d" % i)
 
     # A x3, B x5, C x0, D x2, interleaved
     pkts = [pk("10.0.0.1", 0), pk("10.0.0.2", 1), pk("10.0.0.4", 2), pk("10.0.0.2", 3),
