@@ -527,17 +527,28 @@ parse_arp(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 	return 0;
 }
 
-/* Everything that is not untagged IPv4: tags first, then dispatch. */
+/* The whole parser: any ethertype, tags, options, fragments, tunnels. */
 static __rte_noinline unsigned int
-parse_l2_slow(const uint8_t *p, uint32_t seg, uint32_t pkt,
-	      struct dp_meta *md, uint16_t et, int want_hash)
+parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
+	      struct dp_meta *md, int want_hash)
 {
+	uint16_t in_port = md->in_port;
 	uint32_t off = ETH_HLEN, flags = 0;
 	unsigned int r;
+	uint16_t et;
 
+	/* One struct store: no field may keep a value from the mbuf's
+	 * previous life. in_port belongs to the worker. */
+	*md = (struct dp_meta){
+		.in_port = in_port,
+		.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
+	};
+	if (unlikely(seg < ETH_HLEN))
+		return short_reason(ETH_HLEN, pkt, R(runt));
+	et = rd16(p + 12);
 	if (is_vlan_tpid(et)) {
 		r = parse_vlan(p, seg, pkt, md, &et, &off, &flags);
-		if (r != 0)
+		if (unlikely(r != 0))
 			return r;
 	}
 	md->l2_len = (uint16_t)off;
@@ -555,66 +566,43 @@ parse_l2_slow(const uint8_t *p, uint32_t seg, uint32_t pkt,
 	}
 }
 
-/* The whole parser: any ethertype, tags, options, fragments, tunnels. */
-static __rte_noinline unsigned int
-parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
-	      struct dp_meta *md, int want_hash)
-{
-	uint16_t in_port = md->in_port;
-	uint16_t et;
-
-	/* One struct store: no field may keep a value from the mbuf's
-	 * previous life. in_port belongs to the worker. */
-	*md = (struct dp_meta){
-		.in_port = in_port,
-		.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
-	};
-	if (unlikely(seg < ETH_HLEN))
-		return short_reason(ETH_HLEN, pkt, R(runt));
-	et = rd16(p + 12);
-	if (likely(et == ET_IPV4)) {
-		md->l2_len = ETH_HLEN;
-		md->ethertype = ET_IPV4;
-		return parse_ipv4(p, ETH_HLEN, seg, pkt, md, 0, want_hash);
-	}
-	return parse_l2_slow(p, seg, pkt, md, et, want_hash);
-}
-
 #define FAST_MIN (ETH_HLEN + IPV4_HLEN + TCP_HLEN)
 
-/* Straight-line path for untagged IPv4 without options or fragmentation
- * carrying plain UDP (no tunnel port) or TCP: all reads at fixed offsets
- * below FAST_MIN, which every minimum-size frame (60 bytes) covers. The
- * checks only decide; anything they do not accept goes to parse_general(),
- * which must reach the same result for what they do accept. */
+/* Straight-line path for IPv4 without options or fragmentation, untagged or
+ * with one 802.1Q tag, carrying plain UDP (no tunnel port) or TCP. Every
+ * read is at a fixed offset from the IP header below FAST_MIN even with the
+ * tag, which every minimum-size frame (60 bytes) covers. The checks only
+ * decide; anything they do not accept goes to parse_general(), which must
+ * reach the same result for what they do accept (the unit tests and the
+ * fuzzer check that). */
 static __rte_always_inline unsigned int
 parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
       int want_hash)
 {
 	if (likely(seg >= FAST_MIN)) {
-		uint32_t tot = rd16(p + ETH_HLEN + 2);
-		uint32_t end = ETH_HLEN + tot;
-		uint32_t ports = rd32(p + ETH_HLEN + IPV4_HLEN);
+		uint32_t tag = rd16(p + 12) == ET_VLAN ? VLAN_HLEN : 0;
+		uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
+		const uint8_t *ip = p + l2;
+		uint32_t end = l2 + rd16(ip + 2);
+		uint32_t ports = rd32(ip + IPV4_HLEN);
 		uint16_t dport = (uint16_t)ports;
-		uint8_t proto = p[ETH_HLEN + 9];
+		uint8_t proto = ip[9];
 		int ok;
 
-		/* ethertype 0x0800, version 4, IHL 5; MF clear, offset 0 */
-		ok = (rd32(p + 12) >> 8) == 0x080045 &&
-		     (rd16(p + ETH_HLEN + 6) & IPV4_MF_OFF) == 0 &&
-		     end <= pkt;
+		/* (inner) ethertype 0x0800, version 4, IHL 5; MF clear,
+		 * offset 0; total length >= 20 follows from the L4 checks */
+		ok = (rd32(ip - 2) >> 8) == 0x080045 &&
+		     (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt;
 		if (proto == P_UDP) {
-			uint32_t ulen = rd16(p + ETH_HLEN + IPV4_HLEN + 4);
+			uint32_t ulen = rd16(ip + IPV4_HLEN + 4);
 
-			ok &= ulen >= UDP_HLEN &&
-			      ETH_HLEN + IPV4_HLEN + ulen <= end &&
+			ok &= ulen >= UDP_HLEN && l4 + ulen <= end &&
 			      dport != VXLAN_PORT && dport != GTPU_UDP_PORT;
 		} else if (proto == P_TCP) {
-			uint32_t doff = (uint32_t)(p[ETH_HLEN + IPV4_HLEN + 12] >> 4) << 2;
+			uint32_t doff = (uint32_t)(ip[IPV4_HLEN + 12] >> 4) << 2;
 
-			ok &= doff >= TCP_HLEN &&
-			      ETH_HLEN + IPV4_HLEN + doff <= end &&
-			      ETH_HLEN + IPV4_HLEN + doff <= seg;
+			ok &= doff >= TCP_HLEN && l4 + doff <= end &&
+			      l4 + doff <= seg;
 		} else {
 			ok = 0;
 		}
@@ -622,17 +610,19 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 			uint32_t h = 0;
 
 			if (want_hash)
-				h = hash_u32(hash_u64(proto, rd64_raw(p + ETH_HLEN + 12)),
+				h = hash_u32(hash_u64(proto, rd64_raw(ip + 12)),
 					     ports);
 			*md = (struct dp_meta){
-				.flags = DP_MF_IPV4 | DP_MF_L4,
+				.flags = DP_MF_IPV4 | DP_MF_L4 |
+					 (tag ? DP_MF_VLAN : 0),
 				.in_port = md->in_port,
-				.l2_len = ETH_HLEN,
-				.l3_off = ETH_HLEN,
-				.l4_off = ETH_HLEN + IPV4_HLEN,
+				.l2_len = (uint16_t)l2,
+				.l3_off = (uint16_t)l2,
+				.l4_off = (uint16_t)l4,
 				.ethertype = ET_IPV4,
+				.vlan = { tag ? rd16(p + ETH_HLEN) : 0 },
 				.l4_proto = proto,
-				.ttl = p[ETH_HLEN + 8],
+				.ttl = ip[8],
 				.sport = (uint16_t)(ports >> 16),
 				.dport = dport,
 				.gtp_pdu_type = GTPU_PDU_TYPE_NONE,

@@ -251,7 +251,12 @@ class Sxdp:
 
     # context manager: stop and clean up whatever happens
     def __enter__(self):
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.failed = True
+            self.cleanup()
+            raise
         return self
 
     def __exit__(self, et, ev, tb):

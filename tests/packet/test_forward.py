@@ -70,7 +70,7 @@ def test_flow_steering_and_cross_connect():
     f1b = udp("10.0.0.1", "10.0.1.1", 31000, 33000, payload=b"second packet of flow 1, longer")
     f2 = tcp("10.0.0.2", "10.0.2.2", 40000, 80)
     f3 = icmp("10.0.0.3", "10.0.3.3")
-    near = udp("10.0.0.1", "10.0.1.1", 1001, 53)          # sport differs by one
+    near = udp("10.0.0.1", "10.0.1.1", 31001, 33000)          # sport differs by one
     other = tcp("192.168.1.1", "192.168.2.2", 5555, 443)
     p1_in = [udp("10.9.9.9", "10.8.8.8", 1, 2), icmp("10.9.9.9", "10.8.8.8")]
     p2_in = [udp("10.0.0.1", "10.0.1.1", 31000, 33000)]        # flow 1's 5-tuple on another port

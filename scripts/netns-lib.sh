@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# Shared netns + veth + AF_XDP topology for scripts/demo.sh and tests/e2e/smoke.sh.
+# Source it; it defines functions only (nl_*) and the variables below.
+#
+#   netns NL_H1 (10.0.0.1/24, eth0) ── veth ── sx0 ┐
+#                                                 sxdp (root namespace): p0 = sx0, p1 = sx1
+#   netns NL_H2 (10.0.0.2/24, eth0) ── veth ── sx1 ┘
+#
+# sxdp owns sx0/sx1 through net_af_xdp (one queue each). What veth needs here:
+#  - both ends up (an AF_XDP socket on a veth whose peer is down sees nothing);
+#  - one queue (veth defaults to 1 real queue; `ethtool -L` is applied anyway);
+#  - checksum offload OFF on the hosts' eth0 (`ethtool -K eth0 tx off`): the
+#    kernel hands a veth frame with a CHECKSUM_PARTIAL (unfinished) TCP/UDP
+#    checksum to XDP as is, sxdp re-injects it on the other veth as a fresh
+#    frame and the receiving host drops it for a bad checksum. ICMP is always
+#    checksummed in software, so ping works either way; TCP would not;
+#  - nothing else: veth has no zero-copy, the kernel uses copy mode by itself
+#    (native XDP on veth, copy-mode AF_XDP), no xdpgeneric/force_copy needed.
+# If net_af_xdp cannot start, nl_start_sxdp falls back to net_af_packet and
+# says so (NL_DRIVER tells which one runs; NL_DRIVER=af_packet forces it).
+
+NL_H1=${NL_H1:-h1}
+NL_H2=${NL_H2:-h2}
+NL_IF0=${NL_IF0:-sx0}
+NL_IF1=${NL_IF1:-sx1}
+NL_IP1=${NL_IP1:-10.0.0.1}
+NL_IP2=${NL_IP2:-10.0.0.2}
+NL_DRIVER=${NL_DRIVER:-af_xdp}
+NL_DIR=""
+NL_PID=""
+NL_SOCK=""
+NL_LOG=""
+NL_PREFIX=""
+
+nl_say() { printf '%s\n' "$*"; }
+
+# Can this machine do the topology? Prints a reason and returns 1 if not.
+nl_check() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "needs root (network namespaces, veth, AF_XDP)"; return 1
+  fi
+  local t
+  for t in ip ethtool ping; do
+    command -v "$t" >/dev/null || { echo "$t is not installed"; return 1; }
+  done
+  local probe="sxprobe$$"
+  if ! ip netns add "$probe" 2>/dev/null; then
+    echo "cannot create a network namespace (ip netns add failed)"; return 1
+  fi
+  if ! ip link add "${probe}a" type veth peer name "${probe}b" netns "$probe" 2>/dev/null; then
+    ip netns del "$probe" 2>/dev/null
+    echo "cannot create a veth pair"; return 1
+  fi
+  ip link del "${probe}a" 2>/dev/null
+  ip netns del "$probe" 2>/dev/null
+  return 0
+}
+
+# Host namespace $1 with address $2 on eth0, its veth peer $3 in the root namespace.
+nl_host() {
+  local ns=$1 ip=$2 peer=$3
+  ip netns add "$ns" || return 1
+  ip link add "$peer" type veth peer name eth0 netns "$ns" || return 1
+  ip -n "$ns" link set lo up
+  # IPv6 off: no DAD/MLD/RS chatter in the counters.
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+  ip -n "$ns" addr add "$ip/24" dev eth0
+  # See the header: the AF_XDP path does not finish partial checksums.
+  ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 || true
+  ip netns exec "$ns" ethtool -L eth0 rx 1 tx 1 >/dev/null 2>&1 || true
+  ip -n "$ns" link set eth0 up
+  sysctl -qw "net.ipv6.conf.$peer.disable_ipv6=1" >/dev/null 2>&1 || true
+  ethtool -L "$peer" rx 1 tx 1 >/dev/null 2>&1 || true
+  ip link set "$peer" up
+}
+
+# Build the topology (removing a stale one of ours first).
+nl_setup() {
+  nl_teardown_ns
+  nl_host "$NL_H1" "$NL_IP1" "$NL_IF0" && nl_host "$NL_H2" "$NL_IP2" "$NL_IF1"
+}
+
+nl_teardown_ns() {
+  ip netns del "$NL_H1" 2>/dev/null
+  ip netns del "$NL_H2" 2>/dev/null
+  ip link del "$NL_IF0" 2>/dev/null
+  ip link del "$NL_IF1" 2>/dev/null
+  return 0
+}
+
+# Write the sxdp config for driver $1 (af_xdp | af_packet) to $NL_DIR/sxdp.json.
+nl_config() {
+  local drv=$1 d0 d1
+  case $drv in
+    af_xdp)
+      d0="net_af_xdp0,iface=$NL_IF0,start_queue=0,queue_count=1"
+      d1="net_af_xdp1,iface=$NL_IF1,start_queue=0,queue_count=1" ;;
+    af_packet)
+      d0="net_af_packet0,iface=$NL_IF0,qpairs=1"
+      d1="net_af_packet1,iface=$NL_IF1,qpairs=1" ;;
+    *) echo "unknown driver $drv" >&2; return 1 ;;
+  esac
+  cat >"$NL_DIR/sxdp.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", "$NL_PREFIX"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$NL_SOCK",
+  "mbufs": 8192,
+  "pipeline": "forward",
+  "ports": [
+    {"name": "p0", "devargs": "$d0", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "p1", "devargs": "$d1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+}
+
+# Start sxdp ($1 = binary) with driver $2, wait for its socket. Returns 1 on failure.
+nl_try_sxdp() {
+  local bin=$1 drv=$2 i
+  NL_PREFIX="sxnl$$_$drv"
+  nl_config "$drv" || return 1
+  NL_LOG="$NL_DIR/sxdp-$drv.log"
+  "$bin" --config "$NL_DIR/sxdp.json" --socket "$NL_SOCK" >"$NL_LOG" 2>&1 </dev/null &
+  NL_PID=$!
+  for i in $(seq 1 200); do
+    if ! kill -0 "$NL_PID" 2>/dev/null; then
+      wait "$NL_PID" 2>/dev/null
+      NL_PID=""
+      rm -rf "/var/run/dpdk/$NL_PREFIX"
+      return 1
+    fi
+    [ -S "$NL_SOCK" ] && return 0
+    [ "$i" -eq 200 ] || sleep 0.1
+  done
+  return 1
+}
+
+# Start sxdp ($1 = binary) on the topology: AF_XDP, else AF_PACKET.
+# Sets NL_DRIVER to the driver in use.
+nl_start_sxdp() {
+  local bin=$1
+  [ -n "$NL_DIR" ] || NL_DIR=$(mktemp -d /tmp/sxdp-netns.XXXXXX)
+  NL_SOCK="$NL_DIR/sxdp.sock"
+  if [ "$NL_DRIVER" = af_xdp ]; then
+    if nl_try_sxdp "$bin" af_xdp; then
+      return 0
+    fi
+    nl_say "NOTE: sxdp could not start on net_af_xdp here; its log:"
+    sed 's/^/    /' "$NL_LOG" | tail -20
+    nl_say "NOTE: falling back to net_af_packet (AF_PACKET sockets, slower, same topology)"
+    nl_stop_sxdp >/dev/null 2>&1
+    NL_DRIVER=af_packet
+  fi
+  nl_try_sxdp "$bin" "$NL_DRIVER"
+}
+
+# SIGTERM sxdp and wait; returns its exit code (0 = clean stop).
+nl_stop_sxdp() {
+  local rc=0 i
+  [ -n "$NL_PID" ] || return 0
+  if kill -0 "$NL_PID" 2>/dev/null; then
+    kill -TERM "$NL_PID" 2>/dev/null
+    for i in $(seq 1 150); do
+      kill -0 "$NL_PID" 2>/dev/null || break
+      [ "$i" -eq 150 ] || sleep 0.1
+    done
+    if kill -0 "$NL_PID" 2>/dev/null; then
+      echo "sxdp (pid $NL_PID) did not stop in 15 s of SIGTERM; killing it" >&2
+      kill -KILL "$NL_PID" 2>/dev/null
+      rc=124
+    fi
+  fi
+  wait "$NL_PID" 2>/dev/null
+  local wrc=$?
+  [ "$rc" -ne 0 ] || rc=$wrc
+  NL_PID=""
+  rm -rf "/var/run/dpdk/$NL_PREFIX"
+  return "$rc"
+}
+
+# Everything down: sxdp, namespaces, temp dir. Safe to call twice (trap).
+nl_cleanup() {
+  nl_stop_sxdp >/dev/null 2>&1
+  nl_teardown_ns
+  if [ -n "$NL_DIR" ] && [ -z "${NL_KEEP:-}" ]; then
+    rm -rf "$NL_DIR"
+  fi
+  NL_DIR=""
+}
+
+# Ping from h1 until one answer arrives (ARP + AF_XDP warm-up), at most $1 s.
+nl_wait_path() {
+  local t=${1:-10} i
+  for i in $(seq 1 "$t"); do
+    ip netns exec "$NL_H1" ping -c 1 -W 1 "$NL_IP2" >/dev/null 2>&1 && return 0
+    [ "$i" -eq "$t" ] || sleep 0.2
+  done
+  return 1
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# e2e smoke: two kernel hosts in network namespaces talk through sxdp.
+#
+#   h1 10.0.0.1 ── veth ── sx0 = p0 ┐ sxdp, port table p0<->p1 (a wire)
+#   h2 10.0.0.2 ── veth ── sx1 = p1 ┘ net_af_xdp (net_af_packet fallback)
+#
+# Checks: sxdp starts on AF_XDP, the cross-connect is programmed, 20 pings
+# with 0% loss, a few seconds of TCP (iperf3, else a python3 socket pair) move
+# bytes, sxdp's counters saw the packets, SIGTERM stops it with exit 0.
+# Ends with "N passed, M failed"; exit 1 if any failed, 77 if this machine
+# cannot do network namespaces/veth. BUILD=dir picks the build directory.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+SXDP=$BUILD/sxdp
+SXCTL=$BUILD/sxctl
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+TCP_SECONDS=${TCP_SECONDS:-3}
+
+# shellcheck source=../../scripts/netns-lib.sh
+. "$root/scripts/netns-lib.sh"
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+finish() {
+  echo "$pass passed, $fail failed"
+  [ "$fail" -eq 0 ] && exit 0
+  exit 1
+}
+
+if ! why=$(nl_check); then
+  echo "SKIP: $why"
+  exit 77
+fi
+for b in "$SXDP" "$SXCTL"; do
+  if [ ! -x "$b" ]; then
+    notok "$b is missing: build first (meson setup build && ninja -C build)"
+    finish
+  fi
+done
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+dump_log() {
+  [ -n "$NL_LOG" ] && [ -f "$NL_LOG" ] || return 0
+  echo "# sxdp log ($NL_LOG):"
+  tail -40 "$NL_LOG" | sed 's/^/#   /'
+}
+# shellcheck disable=SC2317  # the EXIT trap
+on_exit() {
+  [ "$fail" -eq 0 ] || dump_log
+  nl_cleanup
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
+
+# 1. topology + sxdp on AF_XDP
+if ! nl_setup; then
+  notok "topology: namespaces $NL_H1/$NL_H2 with veth $NL_IF0/$NL_IF1"
+  finish
+fi
+ok "topology: $NL_H1 ($NL_IP1) -- $NL_IF0 | $NL_IF1 -- $NL_H2 ($NL_IP2)"
+
+asked=$NL_DRIVER
+if ! nl_start_sxdp "$SXDP"; then
+  notok "sxdp starts on $NL_IF0/$NL_IF1 (tried net_af_xdp and net_af_packet)"
+  finish
+fi
+if [ "$NL_DRIVER" = af_xdp ]; then
+  ok "sxdp started with net_af_xdp0,iface=$NL_IF0 / net_af_xdp1,iface=$NL_IF1 (queue_count=1)"
+elif [ "$asked" = af_xdp ]; then
+  ok "sxdp started with net_$NL_DRIVER ports (FALLBACK: net_af_xdp did not start on this kernel)"
+else
+  ok "sxdp started with net_$NL_DRIVER ports (NL_DRIVER=$asked asked for it)"
+fi
+
+if ctl hello >/dev/null; then ok "sys.hello over $NL_SOCK"; else notok "sys.hello over $NL_SOCK"; fi
+
+# 2. the wire: p0 -> p1, p1 -> p0
+if ctl table add port in_port=p0 action output port=p1 >/dev/null &&
+   ctl table add port in_port=p1 action output port=p0 >/dev/null; then
+  n=$(ctl --json table show port | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  if [ "$n" = 2 ]; then ok "port table: p0->p1, p1->p0"; else notok "port table has $n entries, want 2"; fi
+else
+  notok "port table: p0->p1, p1->p0"
+fi
+
+stats_json() { ctl --json stats; }
+before=$(stats_json)
+
+# 3. ping
+if ! nl_wait_path 15; then
+  notok "path h1 -> h2 never answered a ping within 15 s"
+fi
+pout=$(ip netns exec "$NL_H1" ping -c 20 -i 0.05 -W 2 "$NL_IP2" 2>&1)
+loss=$(printf '%s\n' "$pout" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p')
+if [ "$loss" = 0 ]; then
+  ok "ping h1 -> h2: 20 sent, 0% loss ($(printf '%s\n' "$pout" | tail -1))"
+else
+  notok "ping h1 -> h2: ${loss:-?}% loss"
+  printf '%s\n' "$pout" | tail -4 | sed 's/^/#   /'
+fi
+
+# 4. TCP for a few seconds
+tcp_bytes=0
+if command -v iperf3 >/dev/null; then
+  tool=iperf3
+  ip netns exec "$NL_H2" iperf3 -s -1 -B "$NL_IP2" >"$NL_DIR/iperf-server.log" 2>&1 &
+  srv=$!
+  sleep 0.5
+  ip netns exec "$NL_H1" timeout $((TCP_SECONDS + 15)) iperf3 -c "$NL_IP2" -t "$TCP_SECONDS" -J \
+    >"$NL_DIR/iperf.json" 2>&1
+  tcp_bytes=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
+    "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
+  kill "$srv" 2>/dev/null
+  wait "$srv" 2>/dev/null
+else
+  tool="python3 sockets"
+  ip netns exec "$NL_H2" "$PY" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5201)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b: break
+    n += len(b)
+print(n)' "$NL_IP2" >"$NL_DIR/tcp-recv.txt" 2>&1 &
+  srv=$!
+  sleep 0.5
+  ip netns exec "$NL_H1" "$PY" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 5201), timeout=10)
+end = time.time() + float(sys.argv[2]); buf = b"x" * 65536
+while time.time() < end: s.sendall(buf)
+s.close()' "$NL_IP2" "$TCP_SECONDS" 2>&1
+  wait "$srv" 2>/dev/null
+  tcp_bytes=$(tail -1 "$NL_DIR/tcp-recv.txt" 2>/dev/null | tr -cd 0-9)
+  tcp_bytes=${tcp_bytes:-0}
+fi
+if [ "$tcp_bytes" -gt 1000000 ]; then
+  ok "TCP h1 -> h2 over $tool for ${TCP_SECONDS} s: $tcp_bytes bytes received ($((tcp_bytes * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
+else
+  notok "TCP h1 -> h2 over $tool: only $tcp_bytes bytes received"
+  [ -f "$NL_DIR/iperf.json" ] && head -c 600 "$NL_DIR/iperf.json" | sed 's/^/#   /'
+fi
+
+# 5. sxdp's counters saw it
+after=$(stats_json)
+chk=$(printf '%s\n%s\n' "$before" "$after" | "$PY" -c '
+import json, sys
+dec = json.JSONDecoder(); txt = sys.stdin.read().strip()
+a, i = dec.raw_decode(txt); b, _ = dec.raw_decode(txt[i:].strip())
+def port(s, n): return next(p for p in s["ports"] if p["name"] == n)
+def d(n, k): return port(b, n)[k] - port(a, n)[k]
+w = sum(l["rx_packets"] for l in b["lcores"] if l["role"] == "worker") - \
+    sum(l["rx_packets"] for l in a["lcores"] if l["role"] == "worker")
+ph = b["tables"]["port"]["hits"] - a["tables"]["port"]["hits"]
+bad = []
+if d("p0", "rx_packets") < 20 or d("p1", "tx_packets") < 20: bad.append("p0->p1 below 20 packets")
+if d("p1", "rx_packets") < 20 or d("p0", "tx_packets") < 20: bad.append("p1->p0 below 20 packets")
+if ph < 40: bad.append("port table hits %d < 40" % ph)
+drops = {k: v for k, v in (b.get("drops") or {}).items() if v}
+print("%s|p0 rx %d tx %d, p1 rx %d tx %d, worker rx %d, port hits %d, drops %s" % (
+    "; ".join(bad), d("p0", "rx_packets"), d("p0", "tx_packets"), d("p1", "rx_packets"),
+    d("p1", "tx_packets"), w, ph, drops or "none"))
+' 2>&1)
+if [ "${chk%%|*}" = "" ] && [[ $chk == *"|"* ]]; then
+  ok "sxdp counters: ${chk#*|}"
+else
+  notok "sxdp counters: $chk"
+fi
+
+# 6. clean stop
+sock=$NL_SOCK
+nl_stop_sxdp
+rc=$?
+if [ "$rc" -eq 0 ] && [ ! -e "$sock" ]; then
+  ok "SIGTERM: sxdp exit 0, socket removed"
+else
+  notok "SIGTERM: sxdp exit $rc$([ -e "$sock" ] && echo ", socket left behind")"
+  grep -E 'leak|ERR|error' "$NL_LOG" | tail -3 | sed 's/^/#   /'
+fi
+finish
