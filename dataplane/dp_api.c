@@ -194,7 +194,7 @@ static int
 m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
 {
 	struct dp_lcore_stats tot, one;
-	json_t *lcores, *ports, *drops, *tables;
+	json_t *lcores, *ports, *drops, *events, *tables;
 
 	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
 		return -1;
@@ -213,6 +213,10 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 	for (unsigned int r = 1; r < DP_DROP_MAX; r++)
 		if (tot.drops[r])
 			json_object_set_new(drops, dp_drop_name(r), json_integer((json_int_t)tot.drops[r]));
+	events = json_object();
+	for (unsigned int e = 0; e < DP_EVENT_MAX; e++)
+		if (tot.events[e])
+			json_object_set_new(events, dp_event_name(e), json_integer((json_int_t)tot.events[e]));
 	tables = json_object();
 	for (unsigned int t = 0; t < dp_tables_count(); t++) {
 		struct dp_table_counts c = dp_table_counts(t);
@@ -222,12 +226,12 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 			"misses", (json_int_t)(c.misses - tbl_base[t].misses),
 			"entries", (json_int_t)dp_table_entries(t)));
 	}
-	*result = json_pack("{s:f,s:I,s:I,s:{s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i}}",
+	*result = json_pack("{s:f,s:I,s:I,s:{s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i}}",
 		"uptime_s", (double)(rte_rdtsc() - api->start_tsc) / (double)rte_get_tsc_hz(),
 		"tsc_hz", (json_int_t)rte_get_tsc_hz(), "generation", (json_int_t)dp_tables_generation(),
 		"total", "rx_packets", (json_int_t)tot.rx_pkts, "tx_packets", (json_int_t)tot.tx_pkts,
 		"drop_packets", (json_int_t)tot.drop_pkts, "punt_packets", (json_int_t)tot.punt_pkts,
-		"lcores", lcores, "ports", ports, "drops", drops, "tables", tables,
+		"lcores", lcores, "ports", ports, "drops", drops, "events", events, "tables", tables,
 		"mempool", "in_use", rte_mempool_in_use_count(api->mp),
 		"available", rte_mempool_avail_count(api->mp), "size", api->mp->size);
 	return 0;

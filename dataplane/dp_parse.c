@@ -568,68 +568,92 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 
 #define FAST_MIN (ETH_HLEN + IPV4_HLEN + TCP_HLEN)
 
-/* Straight-line path for IPv4 without options or fragmentation, untagged or
- * with one 802.1Q tag, carrying plain UDP (no tunnel port) or TCP. Every
- * read is at a fixed offset from the IP header below FAST_MIN even with the
- * tag, which every minimum-size frame (60 bytes) covers. The checks only
- * decide; anything they do not accept goes to parse_general(), which must
- * reach the same result for what they do accept (the unit tests and the
- * fuzzer check that). */
+/* parse_fast() resets struct dp_meta field by field: a new field needs a
+ * line there (and in the expected values of tests/unit/test_parse.c). */
+_Static_assert(sizeof(struct dp_meta) == 52,
+	       "struct dp_meta changed: update parse_fast()");
+
+/* Straight-line path for IPv4 without options or fragmentation, untagged
+ * (tag == 0) or with one 802.1Q tag (tag == VLAN_HLEN), carrying plain UDP
+ * (no tunnel port) or TCP. tag is a constant at each call so every read is
+ * at a fixed offset, all below FAST_MIN even with the tag: every
+ * minimum-size frame (60 bytes) qualifies. Returns 0 when it filled *md,
+ * -1 when parse_general() must decide; for what it accepts parse_general()
+ * reaches the same result (the unit tests and the fuzzer check that). */
+static __rte_always_inline int
+parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+	   int want_hash, const uint32_t tag)
+{
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
+	const uint8_t *ip = p + l2;
+	uint32_t end = l2 + rd16(ip + 2);
+	uint32_t ports = rd32(ip + IPV4_HLEN);
+	uint16_t dport = (uint16_t)ports;
+	uint8_t proto = ip[9];
+	uint32_t h = 0;
+	int ok;
+
+	/* ethertype 0x0800, version 4, IHL 5; MF clear, offset 0; total
+	 * length >= 20 follows from the L4 checks */
+	ok = (rd32(ip - 2) >> 8) == 0x080045 &&
+	     (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt;
+	if (proto == P_UDP) {
+		uint32_t ulen = rd16(ip + IPV4_HLEN + 4);
+
+		ok &= ulen >= UDP_HLEN && l4 + ulen <= end &&
+		      dport != VXLAN_PORT && dport != GTPU_UDP_PORT;
+	} else if (proto == P_TCP) {
+		uint32_t doff = (uint32_t)(ip[IPV4_HLEN + 12] >> 4) << 2;
+
+		ok &= doff >= TCP_HLEN && l4 + doff <= end && l4 + doff <= seg;
+	} else {
+		ok = 0;
+	}
+	if (unlikely(!ok))
+		return -1;
+
+	if (want_hash)
+		h = hash_u32(hash_u64(proto, rd64_raw(ip + 12)), ports);
+	/* Every field, in order, without a zeroing pass first: adjacent
+	 * constant stores merge. */
+	md->flags = DP_MF_IPV4 | DP_MF_L4 | (tag ? DP_MF_VLAN : 0);
+	md->slice = 0;
+	md->l2_len = (uint16_t)l2;
+	md->l3_off = (uint16_t)l2;
+	md->l4_off = (uint16_t)l4;
+	md->ethertype = ET_IPV4;
+	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
+	md->vlan[1] = 0;
+	md->l4_proto = proto;
+	md->ttl = ip[8];
+	md->sport = (uint16_t)(ports >> 16);
+	md->dport = dport;
+	md->tun_off = 0;
+	md->inner_off = 0;
+	md->inner_l3_off = 0;
+	md->tun_id = 0;
+	md->gtp_msg = 0;
+	md->gtp_qfi = 0;
+	md->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
+	md->pad0 = 0;
+	md->hash = h;
+	md->out_port = 0;
+	md->aux = 0;
+	return 0;
+}
+
 static __rte_always_inline unsigned int
 parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
       int want_hash)
 {
 	if (likely(seg >= FAST_MIN)) {
-		uint32_t tag = rd16(p + 12) == ET_VLAN ? VLAN_HLEN : 0;
-		uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
-		const uint8_t *ip = p + l2;
-		uint32_t end = l2 + rd16(ip + 2);
-		uint32_t ports = rd32(ip + IPV4_HLEN);
-		uint16_t dport = (uint16_t)ports;
-		uint8_t proto = ip[9];
-		int ok;
-
-		/* (inner) ethertype 0x0800, version 4, IHL 5; MF clear,
-		 * offset 0; total length >= 20 follows from the L4 checks */
-		ok = (rd32(ip - 2) >> 8) == 0x080045 &&
-		     (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt;
-		if (proto == P_UDP) {
-			uint32_t ulen = rd16(ip + IPV4_HLEN + 4);
-
-			ok &= ulen >= UDP_HLEN && l4 + ulen <= end &&
-			      dport != VXLAN_PORT && dport != GTPU_UDP_PORT;
-		} else if (proto == P_TCP) {
-			uint32_t doff = (uint32_t)(ip[IPV4_HLEN + 12] >> 4) << 2;
-
-			ok &= doff >= TCP_HLEN && l4 + doff <= end &&
-			      l4 + doff <= seg;
-		} else {
-			ok = 0;
-		}
-		if (likely(ok)) {
-			uint32_t h = 0;
-
-			if (want_hash)
-				h = hash_u32(hash_u64(proto, rd64_raw(ip + 12)),
-					     ports);
-			*md = (struct dp_meta){
-				.flags = DP_MF_IPV4 | DP_MF_L4 |
-					 (tag ? DP_MF_VLAN : 0),
-				.in_port = md->in_port,
-				.l2_len = (uint16_t)l2,
-				.l3_off = (uint16_t)l2,
-				.l4_off = (uint16_t)l4,
-				.ethertype = ET_IPV4,
-				.vlan = { tag ? rd16(p + ETH_HLEN) : 0 },
-				.l4_proto = proto,
-				.ttl = ip[8],
-				.sport = (uint16_t)(ports >> 16),
-				.dport = dport,
-				.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
-				.hash = h,
-			};
+		/* No ethertype test for the untagged case: parse_fast()
+		 * checks 0x0800 at the same time as version and IHL. */
+		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0))
 			return 0;
-		}
+		if (rd16(p + 12) == ET_VLAN &&
+		    parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
+			return 0;
 	}
 	return parse_general(p, seg, pkt, md, want_hash);
 }

@@ -39,6 +39,8 @@ struct ctl_rec {
 	uint8_t mask[DP_KEY_MAX];
 	struct dp_entry *e;
 	uint64_t base;           /* hit counter value when this slot was taken */
+	uint64_t seen_hits;      /* hit counter at the last age scan ... */
+	uint64_t active_tsc;     /* ... and when it last moved */
 };
 
 struct wcnt {
@@ -913,6 +915,8 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return -ENOMEM;
 		}
 		r.base = t->rec[idx].base;
+		r.seen_hits = r.base;
+		r.active_tsc = rte_rdtsc();
 		r.used = true;
 		r.e = e;
 		/* publish the entry before any backend can return its idx */
@@ -1283,6 +1287,8 @@ dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 		out[k].action = r->e->action;
 		memcpy(out[k].params, r->e->params, DP_PARAMS_BYTES);
 		out[k].hits = hits_sum(t, i) - r->base;
+		out[k].idle_ms = r->seen_hits == hits_sum(t, i) ?
+			(rte_rdtsc() - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
 		k++;
 	}
 	while (i < t->def.size && !t->rec[i].used)
@@ -1314,6 +1320,96 @@ dp_table_counts(unsigned int id)
 	return c;
 }
 
+const struct dp_entry *
+dp_table_find(unsigned int id, const uint8_t *key)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const uint8_t *kp[1] = { k };
+	const struct dp_entry *e[1];
+
+	if (id >= g.n)
+		return NULL;
+	memcpy(k, key, g.t[id]->key_len);
+	return dp_table_lookup(g.root, DP_WORKER_NONE, id, kp, 1, e) ? e[0] : NULL;
+}
+
+int
+dp_table_set_idle_timeout(unsigned int id, uint32_t seconds)
+{
+	if (id >= g.n || g.t[id]->def.age_action == 0)
+		return -ENOTSUP;
+	g.t[id]->def.idle_timeout_s = seconds;
+	return 0;
+}
+
+uint32_t
+dp_table_idle_timeout(unsigned int id)
+{
+	return id < g.n ? g.t[id]->def.idle_timeout_s : 0;
+}
+
+unsigned int
+dp_tables_age(uint64_t now, unsigned int *per_table)
+{
+	unsigned int total = 0;
+
+	for (unsigned int id = 0; id < g.n; id++) {
+		struct dp_table *t = g.t[id];
+		uint64_t limit = (uint64_t)t->def.idle_timeout_s * rte_get_tsc_hz();
+		struct dp_update *u = NULL;
+		unsigned int n = 0, cap = 0;
+		int *res;
+
+		if (per_table)
+			per_table[id] = 0;
+		if (t->def.age_action == 0)
+			continue;
+		for (uint32_t i = 0; i < t->def.size; i++) {
+			struct ctl_rec *r = &t->rec[i];
+			uint64_t h;
+
+			if (!r->used)
+				continue;
+			h = hits_sum(t, i);
+			if (h != r->seen_hits) {
+				r->seen_hits = h;
+				r->active_tsc = now;
+				continue;
+			}
+			if (t->def.idle_timeout_s == 0 || r->e->action != t->def.age_action - 1 ||
+			    now - r->active_tsc < limit)
+				continue;
+			if (n == cap) {
+				struct dp_update *nu = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
+
+				if (nu == NULL)
+					break;
+				u = nu;
+			}
+			memset(&u[n], 0, sizeof(u[n]));
+			u[n].type = DP_UPD_DELETE;
+			u[n].table = id;
+			u[n].plen = r->plen;
+			u[n].priority = r->priority;
+			memcpy(u[n].key, r->key, DP_KEY_MAX);
+			memcpy(u[n].mask, r->mask, DP_KEY_MAX);
+			n++;
+		}
+		if (n && (res = calloc(n, sizeof(*res))) != NULL) {
+			dp_table_write(u, n, DP_ATOM_CONTINUE, res);
+			for (unsigned int k = 0; k < n; k++)
+				if (res[k] == 0) {
+					total++;
+					if (per_table)
+						per_table[id]++;
+				}
+			free(res);
+		}
+		free(u);
+	}
+	return total;
+}
+
 /* ------------------------------------------------------------------ lookups */
 
 uint64_t
@@ -1323,7 +1419,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	struct dp_table *t = g.t[table];
 	const void *be = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
 	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
-	uint64_t *hits = t->hits[worker];
+	uint64_t *hits = worker < g.n_workers ? t->hits[worker] : NULL;
 	uint64_t hitmask = 0;
 	unsigned int nhit = 0;
 
@@ -1341,14 +1437,16 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		for (unsigned int i = 0; i < n; i++) {
 			if (hitmask & (1ULL << i)) {
 				out[i] = data[i];
-				rte_prefetch0(&hits[out[i]->idx]);
+				if (hits != NULL)
+					rte_prefetch0(&hits[out[i]->idx]);
 			} else {
 				out[i] = deflt;
 			}
 		}
-		for (unsigned int i = 0; i < n; i++)
-			if (hitmask & (1ULL << i))
-				hits[out[i]->idx]++;
+		if (hits != NULL)
+			for (unsigned int i = 0; i < n; i++)
+				if (hitmask & (1ULL << i))
+					hits[out[i]->idx]++;
 		nhit = __builtin_popcountll(hitmask);
 		break;
 	}
@@ -1373,7 +1471,8 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 					e = __atomic_load_n(&t->by_idx[nh], __ATOMIC_ACQUIRE);
 			}
 			if (e != NULL) {
-				hits[e->idx]++;
+				if (hits != NULL)
+					hits[e->idx]++;
 				nhit++;
 				hitmask |= 1ULL << i;
 				out[i] = e;
@@ -1396,7 +1495,8 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				__atomic_load_n(&t->by_idx[res[i] - 1], __ATOMIC_ACQUIRE) : NULL;
 
 			if (e != NULL) {
-				hits[e->idx]++;
+				if (hits != NULL)
+					hits[e->idx]++;
 				nhit++;
 				hitmask |= 1ULL << i;
 				out[i] = e;
@@ -1407,13 +1507,16 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		break;
 	}
 	}
-	t->wcnt[worker].hits += nhit;
-	t->wcnt[worker].misses += n - nhit;
+	if (hits != NULL) {
+		t->wcnt[worker].hits += nhit;
+		t->wcnt[worker].misses += n - nhit;
+	}
 	return hitmask;
 all_miss:
 	for (unsigned int i = 0; i < n; i++)
 		out[i] = deflt;
-	t->wcnt[worker].misses += n;
+	if (worker < g.n_workers)
+		t->wcnt[worker].misses += n;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #define DP_PARAMS_BYTES    40
 #define DP_WORKERS_MAX     16
 #define DP_LOOKUP_BURST    64
+#define DP_WORKER_NONE     UINT32_MAX /* lookup without counting (control side, or a second look) */
 
 enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RANGE };
 enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC };
@@ -56,6 +57,10 @@ struct dp_table_def {
 	struct dp_action_def actions[DP_ACTIONS_MAX];
 	uint8_t default_action;      /* index into actions; must take no params */
 	const char *next_table;      /* shown by pipeline.describe */
+	/* Entries whose action is age_action + 1 (0: none) are deleted after
+	 * idle_timeout_s without a hit (table.config changes the timeout). */
+	uint8_t age_action;
+	uint32_t idle_timeout_s;
 };
 
 /* What workers get back from a lookup. Immutable once published. */
@@ -101,6 +106,7 @@ struct dp_entry_view {
 	uint16_t action;
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
 	uint64_t hits;
+	uint64_t idle_ms;            /* since the hit counter last moved (as last scanned) */
 };
 
 struct dp_table_counts {
@@ -148,6 +154,14 @@ uint64_t dp_tables_generation(void);
 unsigned int dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 			   struct dp_entry_view *out, uint32_t *next);
 int dp_table_default_get(unsigned int id, struct dp_entry_view *out);
+/* Control-side exact lookup of one key (no counting): the live entry or NULL. */
+const struct dp_entry *dp_table_find(unsigned int id, const uint8_t *key);
+/* Idle ageing: scan every table that ages, delete what idled past its
+ * timeout. Call about once a second from the control thread. Returns the
+ * number of entries aged out; per_table[id] gets each table's count. */
+unsigned int dp_tables_age(uint64_t now_tsc, unsigned int *per_table);
+int dp_table_set_idle_timeout(unsigned int id, uint32_t seconds);
+uint32_t dp_table_idle_timeout(unsigned int id);
 struct dp_table_counts dp_table_counts(unsigned int id);
 
 /* ---- worker lookups ----

@@ -530,6 +530,8 @@ m_read(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_
 
 		if (dp_table_kind(tid) == DP_TK_ACL)
 			json_object_set_new(o, "priority", json_integer(ev[i].priority));
+		if (dp_table_def(tid)->age_action)
+			json_object_set_new(o, "idle_s", json_real((double)ev[i].idle_ms / 1000.0));
 		json_array_append_new(ents, o);
 	}
 	free(ev);
@@ -558,11 +560,28 @@ m_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 	return 0;
 }
 
+static int
+m_config(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const allowed[] = { "table", "idle_timeout_s", NULL };
+	uint64_t to;
+	int tid;
+
+	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0 ||
+	    dp_rpc_get_uint(params, "idle_timeout_s", 1, 86400 * 365, &to, "", err) < 0)
+		return -1;
+	if (dp_table_set_idle_timeout(tid, (uint32_t)to) < 0)
+		return BAD(err, "/idle_timeout_s", "bad_value", "table %s does not age entries",
+			   dp_table_def(tid)->name);
+	*result = json_pack("{s:s,s:I}", "table", dp_table_def(tid)->name, "idle_timeout_s", (json_int_t)to);
+	return 0;
+}
+
 json_t *
 dp_tblrpc_describe_table(unsigned int tid)
 {
 	const struct dp_table_def *d = dp_table_def(tid);
-	json_t *keys = json_array(), *acts = json_array();
+	json_t *keys = json_array(), *acts = json_array(), *o;
 	struct dp_entry_view dv;
 
 	for (unsigned int f = 0; f < d->n_fields; f++)
@@ -579,12 +598,17 @@ dp_tblrpc_describe_table(unsigned int tid)
 		json_array_append_new(acts, json_pack("{s:s,s:o}", "name", d->actions[a].name, "params", ps));
 	}
 	dp_table_default_get(tid, &dv);
-	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:o,s:o,s:{s:s,s:o},s:o}", "name", d->name, "id", tid,
+	o = json_pack("{s:s,s:i,s:s,s:I,s:I,s:o,s:o,s:{s:s,s:o},s:o}", "name", d->name, "id", tid,
 		"kind", dp_table_kind_name(dp_table_kind(tid)), "size", (json_int_t)d->size,
 		"entries", (json_int_t)dp_table_entries(tid), "keys", keys, "actions", acts,
 		"default_action", "action", d->actions[dv.action].name,
 		"params", params_encode(tid, dv.action, dv.params),
 		"next_table", d->next_table ? json_string(d->next_table) : json_null());
+	if (d->age_action)
+		json_object_set_new(o, "ageing", json_pack("{s:s,s:I}", "action",
+			d->actions[d->age_action - 1].name, "idle_timeout_s",
+			(json_int_t)dp_table_idle_timeout(tid)));
+	return o;
 }
 
 int
@@ -600,6 +624,9 @@ dp_tblrpc_register(void)
 	rc |= dp_rpc_register("table.read", m_read, NULL,
 		"Read a page of a table's entries with per-entry hit counters",
 		"{\"table\":\"flow\",\"offset\":0,\"limit\":100}");
+	rc |= dp_rpc_register("table.config", m_config, NULL,
+		"Set a table's idle timeout (tables that age entries, e.g. learned MACs)",
+		"{\"table\":\"fdb\",\"idle_timeout_s\":300}");
 	rc |= dp_rpc_register("table.clear", m_clear, NULL,
 		"Delete every entry of a table (atomically)", "{\"table\":\"flow\"}");
 	return rc ? -EINVAL : 0;

@@ -15,19 +15,31 @@
 #include "dp_log.h"
 
 volatile bool dp_quit;
+static struct dp_worker *all_workers;
+static unsigned int n_all_workers;
+
+#define INJECT_RING_SIZE 1024
 
 int
 dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
 		 const struct pl_pipeline *pl, struct rte_ring *punt)
 {
 	unsigned int k = 0;
+	char name[RTE_RING_NAMESIZE];
 
+	all_workers = w;
+	n_all_workers = n_workers;
 	for (unsigned int i = 0; i < n_workers; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].idx = i;
 		w[i].lcore = lcores[i];
 		w[i].pl = pl;
 		w[i].punt = punt;
+		snprintf(name, sizeof(name), "sxdp_inject%u", i);
+		w[i].inject = rte_ring_create(name, INJECT_RING_SIZE, rte_socket_id(),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w[i].inject == NULL)
+			return -ENOMEM;
 	}
 	if (n_workers == 0)
 		return 0;
@@ -120,6 +132,9 @@ dp_worker_process(struct dp_worker *w, struct pl_ctx *ctx, struct rte_mbuf **pkt
 	for (unsigned int s = 0; s <= w->pl->n_stages; s++) {
 		uint16_t k = 0;
 
+		for (uint16_t i = 0; i < ctx->n_extra; i++)
+			verdict(w, st, ctx->extra[i], PL_NEXT_TX);
+		ctx->n_extra = 0;
 		if (cont != n) {
 			/* keep only what continues; act on the rest now */
 			for (uint16_t i = 0; i < n; i++) {
@@ -150,6 +165,13 @@ dp_worker_main(void *arg)
 	DP_LOG(INFO, "worker %u on lcore %u: %u rx queues", w->idx, w->lcore, w->n_rxq);
 	dp_tables_reader_online(w->idx);
 	while (!dp_quit) {
+		unsigned int ni = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, DP_BURST, NULL);
+
+		if (unlikely(ni > 0)) {
+			for (unsigned int i = 0; i < ni; i++)
+				verdict(w, st, pkts[i], PL_NEXT_TX);
+			dp_worker_flush(w, st);
+		}
 		for (unsigned int q = 0; q < w->n_rxq; q++) {
 			const struct dp_rxq *rq = &w->rxq[q];
 			uint64_t t0, t1, t2, bytes = 0;
@@ -188,33 +210,36 @@ dp_worker_main(void *arg)
 	return 0;
 }
 
+int
+dp_slowpath_send(struct rte_mbuf *m, uint16_t port)
+{
+	struct dp_lcore_stats *st = &dp_lcore_stats[rte_lcore_id()];
+
+	if (port >= dp_n_ports) {
+		drop(st, m, DP_DROP_core_bad_port);
+		return -ENOBUFS;
+	}
+	dp_meta(m)->out_port = port;
+	/* spread by port so one port's packets stay in order */
+	if (n_all_workers == 0 ||
+	    rte_ring_sp_enqueue(all_workers[port % n_all_workers].inject, m) != 0) {
+		drop(st, m, DP_DROP_core_inject_full);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
 unsigned int
 dp_slowpath_drain(struct rte_ring *punt, const struct pl_pipeline *pl)
 {
-	struct dp_lcore_stats *st = &dp_lcore_stats[rte_lcore_id()];
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(punt, (void **)pkts, DP_BURST, NULL);
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		int out = pl->slowpath(m);
-		uint16_t sent;
+		int out = pl->slowpath(pkts[i]);
 
-		if (out < 0)
-			continue;
-		if ((unsigned int)out >= dp_n_ports) {
-			drop(st, m, DP_DROP_core_bad_port);
-			continue;
-		}
-		sent = rte_eth_tx_burst(dp_ports[out].port_id, dp_ports[out].slow_txq, &m, 1);
-		if (sent == 0) {
-			st->port[out].tx_drop++;
-			drop(st, m, DP_DROP_core_tx_full);
-		} else {
-			st->port[out].tx_pkts++;
-			st->port[out].tx_bytes += rte_pktmbuf_pkt_len(m);
-			st->tx_pkts++;
-		}
+		if (out >= 0)
+			dp_slowpath_send(pkts[i], (uint16_t)out);
 	}
 	return n;
 }

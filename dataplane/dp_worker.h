@@ -30,6 +30,7 @@ struct dp_worker {
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
 	const struct pl_pipeline *pl;
 	struct rte_ring *punt;           /* to the main lcore */
+	struct rte_ring *inject;         /* from the main lcore: packets to transmit */
 	struct dp_txbuf tx[DP_PORTS_MAX];
 } __rte_cache_aligned;
 
@@ -47,5 +48,9 @@ void dp_worker_flush(struct dp_worker *w, struct dp_lcore_stats *st);
 
 /* Main lcore: drain punted packets through the pipeline's slow path. */
 unsigned int dp_slowpath_drain(struct rte_ring *punt, const struct pl_pipeline *pl);
+/* Main lcore: transmit m on port (logical index) through a worker's inject
+ * ring, so the main lcore never shares a TX queue with a worker. Takes m
+ * in every case; returns 0 or -ENOBUFS (dropped and counted). */
+int dp_slowpath_send(struct rte_mbuf *m, uint16_t port);
 
 #endif

@@ -167,6 +167,7 @@ main(int argc, char **argv)
 	struct rte_ring *punt = NULL;
 	char err[512];
 	unsigned int leaked, driver_held = 0;
+	uint64_t next_age;
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -218,7 +219,7 @@ main(int argc, char **argv)
 		DP_LOG(ERR, "mbuf pool: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0 || (rc = pl->init()) < 0) {
+	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0 || (rc = pl->init(cfg.n_workers)) < 0) {
 		DP_LOG(ERR, "pipeline %s: table set-up failed: %s", pl->name, strerror(-rc));
 		goto out;
 	}
@@ -257,7 +258,10 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
+	next_age = rte_rdtsc() + rte_get_tsc_hz();
 	while (!dp_quit) {
+		uint64_t now;
+
 		/* punted packets want low latency; otherwise sleep in poll() */
 		rc = dp_ctl_poll(pl->slowpath ? 1 : 20);
 		if (rc < 0 && rc != -EINTR)
@@ -265,6 +269,13 @@ main(int argc, char **argv)
 		if (pl->slowpath)
 			while (dp_slowpath_drain(punt, pl) > 0)
 				;
+		now = rte_rdtsc();
+		if (pl->ctl_poll)
+			pl->ctl_poll(now);
+		if (now >= next_age) {
+			dp_lcore_stats[rte_lcore_id()].events[DP_EVENT_core_aged] += dp_tables_age(now, NULL);
+			next_age = now + rte_get_tsc_hz();
+		}
 	}
 	DP_LOG(INFO, "stopping");
 	exit_code = 0;
@@ -279,10 +290,16 @@ out:
 			rte_pktmbuf_free(m);
 		rte_ring_free(punt);
 	}
-	for (unsigned int i = 0; i < cfg.n_workers; i++)
+	for (unsigned int i = 0; i < cfg.n_workers; i++) {
+		void *m = NULL;
+
 		for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
 			for (uint16_t k = 0; k < workers[i].tx[p].n; k++)
 				rte_pktmbuf_free(workers[i].tx[p].pkts[k]);
+		while (workers[i].inject && rte_ring_dequeue(workers[i].inject, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(workers[i].inject);
+	}
 	dp_ports_stop();
 	dp_tables_fini();
 	if (mp) {

@@ -25,6 +25,8 @@ enum {
 #define PL_IS_DROP(next) ((next) >= PL_NEXT_DROP_BASE)
 #define PL_DROP_REASON(next) ((unsigned int)((next) - PL_NEXT_DROP_BASE))
 
+#define PL_EXTRA_MAX 512
+
 /* Per-worker context handed to every stage. */
 struct pl_ctx {
 	unsigned int worker;               /* dense worker index, 0..n_workers-1 */
@@ -32,6 +34,10 @@ struct pl_ctx {
 	struct dp_lcore_stats *stats;      /* this lcore's counters */
 	const struct dp_tables_root *root; /* table snapshot for this burst */
 	uint64_t now;                      /* TSC at burst start */
+	/* Copies a stage made (flooding), each with dp_meta.out_port set: the
+	 * worker transmits them after the stage like PL_NEXT_TX verdicts. */
+	uint16_t n_extra;
+	struct rte_mbuf *extra[PL_EXTRA_MAX];
 };
 
 typedef uint16_t (*pl_stage_fn)(struct pl_ctx *ctx, struct rte_mbuf **pkts,
@@ -44,13 +50,16 @@ typedef uint16_t (*pl_stage_fn)(struct pl_ctx *ctx, struct rte_mbuf **pkts,
 struct pl_pipeline {
 	const char *name;
 	const char *description;
-	int (*init)(void);                   /* declare tables; main lcore, before workers */
+	int (*init)(unsigned int n_workers); /* declare tables; main lcore, before workers */
 	unsigned int n_stages;
 	pl_stage_fn stages[PL_STAGES_MAX];
 	const char *stage_names[PL_STAGES_MAX];
 	/* Punted packets, on the main lcore. Returns the port index to send on,
 	 * or -1 when it consumed (freed) the packet. NULL: punts are dropped. */
 	int (*slowpath)(struct rte_mbuf *m);
+	/* Main lcore, every loop (about every millisecond): learning, ageing,
+	 * timers. NULL: nothing to do. */
+	void (*ctl_poll)(uint64_t now_tsc);
 };
 
 const struct pl_pipeline *pl_pipeline_find(const char *name);

@@ -69,7 +69,7 @@ static const struct dp_table_def port_def = {
 };
 
 static int
-fwd_init(void)
+fwd_init(unsigned int n_workers __rte_unused)
 {
 	flow_tid = dp_table_create(&flow_def);
 	if (flow_tid < 0)

@@ -40,7 +40,13 @@ def good():
                       TCP(sport=40000, dport=80,
                           options=[("MSS", 1460), ("NOP", None), ("WScale", 7)]))
     p["icmp4"] = eth() / IP(**A4) / ICMP() / Raw(b"ping")
-    p["vlan_udp4"] = eth() / Dot1Q(vlan=100, prio=1) / IP(**A4) / UDP(dport=5001)
+    # padded to 60 like on the wire: the tagged fast path needs 54 bytes
+    p["vlan_udp4"] = (eth() / Dot1Q(vlan=100, prio=1) / IP(**A4) /
+                      UDP(dport=5001) / Raw(b"v" * 14))
+    p["vlan_tcp4"] = (eth() / Dot1Q(vlan=4095) / IP(**A4) /
+                      TCP(sport=179, dport=50000, options=[("MSS", 1400)]) /
+                      Raw(b"bg"))
+    p["stag_udp4"] = eth() / Dot1AD(vlan=200) / IP(**A4) / UDP(dport=5001)
     p["qinq_tcp4"] = (eth() / Dot1AD(vlan=10) / Dot1Q(vlan=20) / IP(**A4) /
                       TCP(dport=22))
     p["qinq_udp6"] = (eth() / Dot1AD(vlan=10) / Dot1Q(vlan=20) / IPv6(**A6) /

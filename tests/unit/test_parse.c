@@ -295,284 +295,79 @@ b_pay(struct pb *pk, uint32_t n)
 
 /* ---- good packets ---------------------------------------------------- */
 
-static void
-k_udp4(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 1234, 53);
-	b_pay(pk, 18);
-}
+/* One builder per packet kind: the layers, outermost first. */
+#define KPKT(name, ...) \
+	static void name(struct pb *pk) { __VA_ARGS__; }
 
-static void
-k_tcp4(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 6, 0, 0x4000);
-	b_tcp(pk, 40000, 443, 5);
-	b_pay(pk, 6);
-}
-
-static void
-k_tcp4_opts(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 6, 0, 0);
-	b_tcp(pk, 40000, 80, 8);
-	b_pay(pk, 10);
-}
-
-static void
-k_vlan_udp4(struct pb *pk)
-{
-	b_eth(pk, 0x8100);
-	b_vlan(pk, 0x2064, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 5000, 5001);
-	b_pay(pk, 14);
-}
-
-static void
-k_qinq_tcp4(struct pb *pk)
-{
-	b_eth(pk, 0x88a8);
-	b_vlan(pk, 10, 0x8100);
-	b_vlan(pk, 0xe014, 0x0800);
-	b_ipv4(pk, 6, 0, 0);
-	b_tcp(pk, 22, 60000, 5);
-}
-
-static void
-k_arp(struct pb *pk)
-{
-	b_eth(pk, 0x0806);
-	b_arp(pk);
-	b_pay(pk, 18);           /* padding to 60 */
-}
-
-static void
-k_lldp(struct pb *pk)
-{
-	b_eth(pk, 0x88cc);
-	b_pay(pk, 46);
-}
-
-static void
-k_vlan_lldp(struct pb *pk)
-{
-	b_eth(pk, 0x8100);
-	b_vlan(pk, 7, 0x88cc);
-	b_pay(pk, 42);
-}
-
-static void
-k_ip4_opts(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 2, 0);
-	b_udp(pk, 68, 67);
-	b_pay(pk, 12);
-}
-
+KPKT(k_udp4, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0); b_udp(pk, 1234, 53);
+	b_pay(pk, 18))
+KPKT(k_tcp4, b_eth(pk, 0x0800); b_ipv4(pk, 6, 0, 0x4000);
+	b_tcp(pk, 40000, 443, 5); b_pay(pk, 6))
+KPKT(k_tcp4_opts, b_eth(pk, 0x0800); b_ipv4(pk, 6, 0, 0);
+	b_tcp(pk, 40000, 80, 8); b_pay(pk, 10))
+KPKT(k_vlan_udp4, b_eth(pk, 0x8100); b_vlan(pk, 0x2064, 0x0800);
+	b_ipv4(pk, 17, 0, 0); b_udp(pk, 5000, 5001); b_pay(pk, 14))
+KPKT(k_vlan_tcp4, b_eth(pk, 0x8100); b_vlan(pk, 0xfff, 0x0800);
+	b_ipv4(pk, 6, 0, 0); b_tcp(pk, 179, 50000, 6); b_pay(pk, 2))
+/* A lone 802.1ad S-tag is still one tag. */
+KPKT(k_stag_udp4, b_eth(pk, 0x88a8); b_vlan(pk, 200, 0x0800);
+	b_ipv4(pk, 17, 0, 0); b_udp(pk, 5000, 5001); b_pay(pk, 14))
+KPKT(k_qinq_tcp4, b_eth(pk, 0x88a8); b_vlan(pk, 10, 0x8100);
+	b_vlan(pk, 0xe014, 0x0800); b_ipv4(pk, 6, 0, 0); b_tcp(pk, 22, 60000, 5))
+KPKT(k_arp, b_eth(pk, 0x0806); b_arp(pk); b_pay(pk, 18))
+KPKT(k_lldp, b_eth(pk, 0x88cc); b_pay(pk, 46))
+KPKT(k_vlan_lldp, b_eth(pk, 0x8100); b_vlan(pk, 7, 0x88cc); b_pay(pk, 42))
+KPKT(k_ip4_opts, b_eth(pk, 0x0800); b_ipv4(pk, 17, 2, 0); b_udp(pk, 68, 67);
+	b_pay(pk, 12))
 /* First fragment: the UDP length is the whole datagram's. */
-static void
-k_frag_first(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0x2000);
-	b_udp(pk, 7000, 7001);
-	b_pay(pk, 32);
-	done(pk);
-	pk->nfix = 0;
-	wr16(pk, 14 + 20 + 4, 1480);
-}
-
-static void
-k_frag_later(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 185);
-	b_pay(pk, 40);
-}
-
-static void
-k_icmp4(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 1, 0, 0);
-	b_icmp(pk, 8);
-	b_pay(pk, 18);
-}
-
-static void
-k_v6_hbh_frag_udp(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 0);
-	b_ip6_opts(pk, 44, 0);
-	b_ip6_frag(pk, 17, 0, 1);
-	b_udp(pk, 9000, 9001);
-	b_pay(pk, 16);
-	done(pk);
-	pk->nfix = 0;
-	wr16(pk, 14 + 40 + 16 + 4, 3000);
-}
-
-static void
-k_v6_frag_later(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 0);
-	b_ip6_opts(pk, 44, 0);
-	b_ip6_frag(pk, 17, 181, 0);
-	b_pay(pk, 24);
-}
-
-static void
-k_v6_dst_rt_ah_tcp(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 60);
-	b_ip6_opts(pk, 43, 0);
-	b_ip6_rt(pk, 51);
-	b_ah(pk, 6);
-	b_tcp(pk, 1111, 2222, 5);
-}
-
-static void
-k_icmp6(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 58);
-	b_icmp(pk, 128);
-	b_pay(pk, 8);
-}
-
-static void
-k_v6_esp(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 50);
-	put32(pk, 0x100);
-	b_pay(pk, 20);
-}
-
-static void
-k_v6_hbh_none(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 0);
-	b_ip6_opts(pk, 59, 0);
-}
-
-static void
-k_vxlan4(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0x4000);
-	b_udp(pk, 49152, 4789);
-	b_vxlan(pk, 0x08, 0x123456);
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 6, 0, 0);
-	b_tcp(pk, 1000, 2000, 5);
-}
-
-static void
-k_vxlan_vlan6(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 17);
-	b_udp(pk, 50000, 4789);
-	b_vxlan(pk, 0x08, 7);
-	b_eth(pk, 0x8100);
-	b_vlan(pk, 30, 0x86dd);
-	b_ipv6(pk, 59);
-}
-
-static void
-k_vxlan_arp(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 50001, 4789);
-	b_vxlan(pk, 0x08, 0xffffff);
-	b_eth(pk, 0x0806);
-	b_arp(pk);
-}
-
-static void
-k_gtp_plain4(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 2152, 2152);
-	b_gtp(pk, 0x30, 255, 0x11223344);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 1, 2);
-}
-
-static void
-k_gtp_seq_psc_ul6(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 40000, 2152);
-	b_gtp(pk, 0x36, 255, 0xdeadbeef);
-	b_gtp_opt(pk, 0x0102, 0x85);
-	b_gtp_psc(pk, 1, 9, 0);
-	b_ipv6(pk, 58);
-	b_icmp(pk, 128);
-}
-
-static void
-k_gtp_psc_dl_over6(struct pb *pk)
-{
-	b_eth(pk, 0x86dd);
-	b_ipv6(pk, 17);
-	b_udp(pk, 2152, 2152);
-	b_gtp(pk, 0x34, 255, 42);
-	b_gtp_opt(pk, 0, 0x85);
-	b_gtp_psc(pk, 0, 0x40 | 5, 0);
-	b_ipv4(pk, 6, 0, 0);
-	b_tcp(pk, 80, 8080, 5);
-}
-
-static void
-k_gtp_echo(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 2152, 2152);
-	b_gtp(pk, 0x32, 1, 0);
-	b_gtp_opt(pk, 7, 0);
-	b_pay(pk, 6);
-}
-
-static void
-k_gtp_end_marker(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 2152, 2152);
-	b_gtp(pk, 0x30, 254, 77);
-}
-
+KPKT(k_frag_first, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0x2000);
+	b_udp(pk, 7000, 7001); b_pay(pk, 32); done(pk); pk->nfix = 0;
+	wr16(pk, 14 + 20 + 4, 1480))
+KPKT(k_frag_later, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 185); b_pay(pk, 40))
+KPKT(k_icmp4, b_eth(pk, 0x0800); b_ipv4(pk, 1, 0, 0); b_icmp(pk, 8);
+	b_pay(pk, 18))
+KPKT(k_v6_hbh_frag_udp, b_eth(pk, 0x86dd); b_ipv6(pk, 0);
+	b_ip6_opts(pk, 44, 0); b_ip6_frag(pk, 17, 0, 1); b_udp(pk, 9000, 9001);
+	b_pay(pk, 16); done(pk); pk->nfix = 0; wr16(pk, 14 + 40 + 16 + 4, 3000))
+KPKT(k_v6_frag_later, b_eth(pk, 0x86dd); b_ipv6(pk, 0); b_ip6_opts(pk, 44, 0);
+	b_ip6_frag(pk, 17, 181, 0); b_pay(pk, 24))
+KPKT(k_v6_dst_rt_ah_tcp, b_eth(pk, 0x86dd); b_ipv6(pk, 60);
+	b_ip6_opts(pk, 43, 0); b_ip6_rt(pk, 51); b_ah(pk, 6);
+	b_tcp(pk, 1111, 2222, 5))
+KPKT(k_icmp6, b_eth(pk, 0x86dd); b_ipv6(pk, 58); b_icmp(pk, 128);
+	b_pay(pk, 8))
+KPKT(k_v6_esp, b_eth(pk, 0x86dd); b_ipv6(pk, 50); put32(pk, 0x100);
+	b_pay(pk, 20))
+KPKT(k_v6_hbh_none, b_eth(pk, 0x86dd); b_ipv6(pk, 0); b_ip6_opts(pk, 59, 0))
+KPKT(k_vxlan4, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0x4000);
+	b_udp(pk, 49152, 4789); b_vxlan(pk, 0x08, 0x123456); b_eth(pk, 0x0800);
+	b_ipv4(pk, 6, 0, 0); b_tcp(pk, 1000, 2000, 5))
+KPKT(k_vxlan_vlan6, b_eth(pk, 0x86dd); b_ipv6(pk, 17); b_udp(pk, 50000, 4789);
+	b_vxlan(pk, 0x08, 7); b_eth(pk, 0x8100); b_vlan(pk, 30, 0x86dd);
+	b_ipv6(pk, 59))
+KPKT(k_vxlan_arp, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 50001, 4789); b_vxlan(pk, 0x08, 0xffffff); b_eth(pk, 0x0806);
+	b_arp(pk))
+KPKT(k_gtp_plain4, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x30, 255, 0x11223344);
+	b_ipv4(pk, 17, 0, 0); b_udp(pk, 1, 2))
+KPKT(k_gtp_seq_psc_ul6, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 40000, 2152); b_gtp(pk, 0x36, 255, 0xdeadbeef);
+	b_gtp_opt(pk, 0x0102, 0x85); b_gtp_psc(pk, 1, 9, 0); b_ipv6(pk, 58);
+	b_icmp(pk, 128))
+KPKT(k_gtp_psc_dl_over6, b_eth(pk, 0x86dd); b_ipv6(pk, 17);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x34, 255, 42); b_gtp_opt(pk, 0, 0x85);
+	b_gtp_psc(pk, 0, 0x40 | 5, 0); b_ipv4(pk, 6, 0, 0); b_tcp(pk, 80, 8080, 5))
+KPKT(k_gtp_echo, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x32, 1, 0); b_gtp_opt(pk, 7, 0);
+	b_pay(pk, 6))
+KPKT(k_gtp_end_marker, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x30, 254, 77))
 /* UDP port extension, then PSC: a two-long chain. */
-static void
-k_gtp_two_ext(struct pb *pk)
-{
-	b_eth(pk, 0x0800);
-	b_ipv4(pk, 17, 0, 0);
-	b_udp(pk, 2152, 2152);
-	b_gtp(pk, 0x34, 255, 5);
-	b_gtp_opt(pk, 0, 0x40);
-	put8(pk, 1);
-	put16(pk, 2152);
-	put8(pk, 0x85);
-	b_gtp_psc(pk, 1, 63, 0);
-	b_ipv4(pk, 1, 0, 0);
-	b_icmp(pk, 0);
-}
+KPKT(k_gtp_two_ext, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x34, 255, 5); b_gtp_opt(pk, 0, 0x40);
+	put8(pk, 1); put16(pk, 2152); put8(pk, 0x85); b_gtp_psc(pk, 1, 63, 0);
+	b_ipv4(pk, 1, 0, 0); b_icmp(pk, 0))
 
 #define FULL UINT32_MAX
 #define F(x) DP_MF_##x
@@ -610,6 +405,18 @@ static const struct tcase cases[] = {
 	{ "vlan_udp4", k_vlan_udp4, M(.flags = F(VLAN) | F(IPV4) | F(L4),
 	  .l2_len = 18, .l3_off = 18, .l4_off = 38, .ethertype = 0x0800,
 	  .vlan = { 0x2064 }, .l4_proto = 17, .ttl = 64, .sport = 5000,
+	  .dport = 5001), 46,
+	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 38, R(ipv4_trunc) },
+	    { FULL, R(ipv4_len) } } },
+	{ "vlan_tcp4", k_vlan_tcp4, M(.flags = F(VLAN) | F(IPV4) | F(L4),
+	  .l2_len = 18, .l3_off = 18, .l4_off = 38, .ethertype = 0x0800,
+	  .vlan = { 0xfff }, .l4_proto = 6, .ttl = 64, .sport = 179,
+	  .dport = 50000), 62,
+	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 38, R(ipv4_trunc) },
+	    { FULL, R(ipv4_len) } } },
+	{ "stag_udp4", k_stag_udp4, M(.flags = F(VLAN) | F(IPV4) | F(L4),
+	  .l2_len = 18, .l3_off = 18, .l4_off = 38, .ethertype = 0x0800,
+	  .vlan = { 200 }, .l4_proto = 17, .ttl = 64, .sport = 5000,
 	  .dport = 5001), 46,
 	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 38, R(ipv4_trunc) },
 	    { FULL, R(ipv4_len) } } },
