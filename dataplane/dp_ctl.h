@@ -112,7 +112,9 @@ struct dp_ctl_opts {
 int dp_ctl_open(const struct dp_ctl_opts *o);
 /* One round: poll() listener+clients (waiting up to timeout_ms), accept,
  * read, split lines, dispatch each via dp_rpc_handle, queue responses, write
- * what the sockets take. Returns the number of request lines handled, or
+ * what the sockets take. Blank lines are skipped, a trailing \r is dropped,
+ * and an unterminated last line is still answered when the peer shuts down
+ * its write side. Returns the number of request lines handled, or
  * -EBADF (not open), -EBUSY (called from inside a method), -errno of poll(). */
 int dp_ctl_poll(int timeout_ms);
 /* Closes clients and listener, unlinks the path (if it is still ours).

@@ -53,6 +53,9 @@ struct dp_meta {
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
 	uint32_t out_port;       /* stage verdict parameter: egress port */
 	uint32_t aux;            /* stage-private scratch */
+	uint32_t nh;             /* next hop (network order) for the slow path */
+	uint8_t  punt;           /* why a stage punted (pipeline-defined) */
+	uint8_t  pad1[3];        /* explicit: the parser clears it, tests memcmp */
 };
 
 static inline struct dp_meta *

@@ -300,6 +300,8 @@ out:
 			rte_pktmbuf_free(m);
 		rte_ring_free(workers[i].inject);
 	}
+	if (pl && pl->fini)
+		pl->fini();
 	dp_ports_stop();
 	dp_tables_fini();
 	if (mp) {

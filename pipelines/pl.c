@@ -3,9 +3,11 @@
 #include <string.h>
 #include "pl.h"
 #include "pl_fwd.h"
+#include "pl_switch.h"
 
 static const struct pl_pipeline *const pipelines[] = {
 	&pl_fwd_pipeline,
+	&pl_switch_pipeline,
 };
 
 const struct pl_pipeline *

@@ -60,6 +60,8 @@ struct pl_pipeline {
 	/* Main lcore, every loop (about every millisecond): learning, ageing,
 	 * timers. NULL: nothing to do. */
 	void (*ctl_poll)(uint64_t now_tsc);
+	/* Main lcore, after workers stopped: give back what the pipeline holds. */
+	void (*fini)(void);
 };
 
 const struct pl_pipeline *pl_pipeline_find(const char *name);

@@ -95,7 +95,8 @@ check_meta(const struct dp_meta *md, size_t size)
 	} else {
 		CHECK(md->inner_l3_off == 0);
 	}
-	CHECK(md->slice == 0 && md->out_port == 0 && md->aux == 0);
+	CHECK(md->slice == 0 && md->out_port == 0 && md->aux == 0 &&
+	      md->nh == 0 && md->punt == 0);
 }
 
 /* The parser as the worker runs it: on an mbuf whose first segment holds

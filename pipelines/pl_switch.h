@@ -1,0 +1,73 @@
+/* The "switch" pipeline: slices at ingress, an L2 bridge domain and an L3
+ * VRF per slice. Every key after ingress carries the slice (or a bridge
+ * domain that belongs to exactly one slice), so no lookup can match another
+ * slice's entry. Stages: ingress (interfaces, MAC learning) -> l2 (fdb:
+ * bridge, flood, or route) -> l3 (routes, neighbours, rewrite).
+ * The slow path (ARP, ICMP, neighbour resolution, learning) is pl_swctl. */
+#ifndef PL_SWITCH_H
+#define PL_SWITCH_H
+
+#include <stdint.h>
+#include <rte_ether.h>
+#include "pl.h"
+
+extern const struct pl_pipeline pl_switch_pipeline;
+
+/* table ids, filled at init */
+struct pl_switch_tables {
+	int interfaces, bd_ports, flood, fdb, routes, neigh, svi;
+};
+extern struct pl_switch_tables pl_sw;
+
+enum { SW_IF_ATTACH, SW_IF_DROP };
+enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP };
+enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
+enum { SW_NB_REWRITE, SW_NB_LEARNED };
+
+/* why the switch punted a packet (dp_meta.punt) */
+enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED };
+
+#define SW_ECMP_MAX 4
+
+/* Action params, overlaid on dp_entry.params (natural alignment, host-order
+ * integers, addresses in network order). */
+struct sw_attach { uint16_t slice, bd; };
+struct sw_member { uint16_t vlan; };
+struct sw_flood { uint32_t ports; };
+struct sw_fwd { uint16_t port; };
+struct sw_via { uint32_t nh; };
+struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
+struct sw_connected { uint16_t bd; };
+struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
+struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
+
+/* dp_meta.aux of a switched packet: bridge domain | ingress VID << 16 */
+#define SW_AUX(bd, vid) ((uint32_t)(bd) | ((uint32_t)(vid) << 16))
+#define SW_AUX_BD(aux) ((uint16_t)((aux) & 0xffff))
+#define SW_AUX_VID(aux) ((uint16_t)((aux) >> 16))
+
+/* The learn event a worker hands to the control thread. */
+struct sw_learn_ev {
+	uint16_t bd;
+	uint16_t port;
+	struct rte_ether_addr mac;
+	uint16_t pad[2];
+};
+
+/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
+ * tag now. 0 or -ENOSPC (no headroom to push). */
+int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);
+/* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
+int pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
+
+/* Key builders shared with the slow path. Keys are DP_KEY_MAX buffers. */
+void pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac);
+void pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be);
+void pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port);
+void pl_switch_key_bd(uint8_t *k, uint16_t bd);
+
+/* Worker -> control learn rings (one per worker). */
+struct rte_ring *pl_switch_learn_ring(unsigned int worker);
+unsigned int pl_switch_workers(void);
+
+#endif
