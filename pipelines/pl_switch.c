@@ -17,6 +17,7 @@
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
+#include "dp_log.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
 
@@ -87,14 +88,15 @@ static const struct dp_table_def routes_def = {
 static const struct dp_table_def neigh_def = {
 	.name = "neigh", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
-	.n_actions = 2,
+	.n_actions = 3,
 	.actions = {
 		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16 },
 						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
 		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16 },
 						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
+		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
 	},
-	.default_action = SW_NB_REWRITE, /* never used: a miss is a punt */
+	.default_action = SW_NB_UNRESOLVED, /* a miss is punted for ARP resolution */
 };
 
 static const struct dp_table_def svi_def = {
@@ -199,16 +201,20 @@ pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_
 static int
 sw_init(unsigned int workers)
 {
+	const struct { const struct dp_table_def *def; int *id; } tables[] = {
+		{ &interfaces_def, &pl_sw.interfaces }, { &bd_ports_def, &pl_sw.bd_ports },
+		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
+		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
+	};
 	char name[RTE_RING_NAMESIZE];
 
-	if ((pl_sw.interfaces = dp_table_create(&interfaces_def)) < 0 ||
-	    (pl_sw.bd_ports = dp_table_create(&bd_ports_def)) < 0 ||
-	    (pl_sw.flood = dp_table_create(&flood_def)) < 0 ||
-	    (pl_sw.fdb = dp_table_create(&fdb_def)) < 0 ||
-	    (pl_sw.routes = dp_table_create(&routes_def)) < 0 ||
-	    (pl_sw.neigh = dp_table_create(&neigh_def)) < 0 ||
-	    (pl_sw.svi = dp_table_create(&svi_def)) < 0)
-		return -EINVAL;
+	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
+		*tables[i].id = dp_table_create(tables[i].def);
+		if (*tables[i].id < 0) {
+			DP_LOG(ERR, "switch: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
+			return *tables[i].id;
+		}
+	}
 	n_workers = workers;
 	for (unsigned int w = 0; w < workers; w++) {
 		snprintf(name, sizeof(name), "sw_learn%u", w);
@@ -282,7 +288,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 		ev.bd = SW_AUX_BD(md->aux);
 		ev.port = md->in_port;
 		memcpy(&ev.mac, keys[j] + 2, 6);
-		ev.pad[0] = ev.pad[1] = 0;
+		ev.pad[0] = ev.pad[1] = ev.pad[2] = 0;
 		/* a burst from one new host would repeat its event: send it once */
 		if (ev.bd == last.bd && ev.port == last.port && rte_is_same_ether_addr(&ev.mac, &last.mac))
 			continue;
@@ -556,7 +562,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		struct dp_meta *md = dp_meta(m);
 		const struct sw_rewrite *rw = (const struct sw_rewrite *)e[j]->params;
 
-		if (!(hit & (1ULL << j))) {
+		if (!(hit & (1ULL << j)) || e[j]->action == SW_NB_UNRESOLVED) {
 			md->punt = SW_PUNT_UNRESOLVED;
 			next[idx[j]] = PL_NEXT_PUNT;
 			continue;

@@ -22,7 +22,7 @@ extern struct pl_switch_tables pl_sw;
 enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP };
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
-enum { SW_NB_REWRITE, SW_NB_LEARNED };
+enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 
 /* why the switch punted a packet (dp_meta.punt) */
 enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED };
@@ -51,8 +51,10 @@ struct sw_learn_ev {
 	uint16_t bd;
 	uint16_t port;
 	struct rte_ether_addr mac;
-	uint16_t pad[2];
+	uint16_t pad[3];
 };
+
+_Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");
 
 /* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
  * tag now. 0 or -ENOSPC (no headroom to push). */
