@@ -243,7 +243,7 @@ action_parse(unsigned int tid, json_t *upd, struct dp_update *u, const char *ptr
 	const struct dp_action_def *ad;
 	char ap[256], pp[256];
 	const char *name, *k;
-	json_t *params, *v;
+	json_t *params = NULL, *v;   /* the getter leaves it alone when absent */
 	unsigned int a;
 
 	if (dp_rpc_get_string(upd, "action", 1, &name, ptr, err) < 0)
