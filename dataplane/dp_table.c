@@ -38,7 +38,7 @@ struct ctl_rec {
 	uint8_t key[DP_KEY_MAX];
 	uint8_t mask[DP_KEY_MAX];
 	struct dp_entry *e;
-	uint64_t base;           /* hit counter value when this slot was taken */
+	uint64_t carried;        /* hits of the entries this one replaced (modify) */
 	uint64_t seen_hits;      /* hit counter at the last age scan ... */
 	uint64_t active_tsc;     /* ... and when it last moved */
 };
@@ -81,7 +81,6 @@ struct dp_table {
 	struct { uint8_t field; uint8_t chunk; } acl_map[RTE_ACL_MAX_FIELDS];
 
 	struct dp_entry **by_idx;           /* worker visible */
-	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by idx */
 	struct wcnt wcnt[DP_WORKERS_MAX];
 
 	struct ctl_rec *rec;                /* control side, by idx */
@@ -225,7 +224,7 @@ sync_readers(void)
 static struct dp_entry *
 entry_new(const struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *params)
 {
-	struct dp_entry *e = rte_zmalloc_socket(NULL, sizeof(*e), 8, g.socket);
+	struct dp_entry *e = rte_zmalloc_socket(NULL, sizeof(*e), RTE_CACHE_LINE_SIZE, g.socket);
 
 	if (e == NULL)
 		return NULL;
@@ -370,11 +369,6 @@ dp_table_create(const struct dp_table_def *def)
 	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
 	if (t->by_idx == NULL || t->rec == NULL || t->free_idx == NULL)
 		goto fail;
-	for (unsigned int w = 0; w < g.n_workers; w++) {
-		t->hits[w] = rte_zmalloc_socket(NULL, sizeof(uint64_t) * def->size, RTE_CACHE_LINE_SIZE, g.socket);
-		if (t->hits[w] == NULL)
-			goto fail;
-	}
 	/* Hand out low slots first so reads page in insertion-ish order. */
 	for (uint32_t i = 0; i < def->size; i++)
 		t->free_idx[i] = def->size - 1 - i;
@@ -397,8 +391,6 @@ dp_table_create(const struct dp_table_def *def)
 fail:
 	if (t->ctl_index)
 		rte_hash_free(t->ctl_index);
-	for (unsigned int w = 0; w < g.n_workers; w++)
-		rte_free(t->hits[w]);
 	rte_free(t->by_idx);
 	free(t->rec);
 	free(t->free_idx);
@@ -732,13 +724,19 @@ backend_clone(struct dp_table *t)
 /* ------------------------------------------------------------------ writes */
 
 static uint64_t
-hits_sum(const struct dp_table *t, uint32_t idx)
+entry_hits(const struct dp_entry *e)
 {
 	uint64_t s = 0;
 
 	for (unsigned int w = 0; w < g.n_workers; w++)
-		s += __atomic_load_n(&t->hits[w][idx], __ATOMIC_RELAXED);
+		s += __atomic_load_n(&e->hits[w], __ATOMIC_RELAXED);
 	return s;
+}
+
+static uint64_t
+hits_sum(const struct dp_table *t, uint32_t idx)
+{
+	return t->rec[idx].carried + (t->rec[idx].e ? entry_hits(t->rec[idx].e) : 0);
 }
 
 static void
@@ -851,7 +849,7 @@ slot_take(struct dp_table *t)
 	if (t->n_free == 0)
 		return IDX_NONE;
 	idx = t->free_idx[--t->n_free];
-	t->rec[idx].base = hits_sum(t, idx);
+	t->rec[idx].carried = 0;
 	return idx;
 }
 
@@ -914,8 +912,8 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			slot_give(t, idx);
 			return -ENOMEM;
 		}
-		r.base = t->rec[idx].base;
-		r.seen_hits = r.base;
+		r.carried = 0;
+		r.seen_hits = 0;
 		r.active_tsc = rte_rdtsc();
 		r.used = true;
 		r.e = e;
@@ -956,10 +954,10 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				slot_give(t, nidx);
 				return -ENOMEM;
 			}
-			carried = hits_sum(t, idx) - t->rec[idx].base;
+			carried = hits_sum(t, idx);
 			r = t->rec[idx];
 			r.e = e;
-			r.base = t->rec[nidx].base - carried;
+			r.carried = carried;
 			__atomic_store_n(&t->by_idx[nidx], e, __ATOMIC_RELEASE);
 			if ((rc = backend_add(t, be, &r, nidx)) < 0) {
 				__atomic_store_n(&t->by_idx[nidx], NULL, __ATOMIC_RELEASE);
@@ -1193,6 +1191,9 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 
 		if (ud->old_e)
 			dead_e[n_dead++] = ud->old_e;
+		/* a modified entry's counters live on in its slot */
+		if (ud->type == DP_UPD_MODIFY && ud->old_idx == IDX_NONE)
+			t->rec[ud->idx].carried += entry_hits(ud->old_e);
 		if (ud->type == DP_UPD_DELETE) {
 			/* the position is in the backend now live (the clone, if atomic) */
 			if (ud->pos >= 0)
@@ -1286,7 +1287,7 @@ dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 		out[k].priority = r->priority;
 		out[k].action = r->e->action;
 		memcpy(out[k].params, r->e->params, DP_PARAMS_BYTES);
-		out[k].hits = hits_sum(t, i) - r->base;
+		out[k].hits = hits_sum(t, i);
 		out[k].idle_ms = r->seen_hits == hits_sum(t, i) ?
 			(rte_rdtsc() - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
 		k++;
@@ -1419,7 +1420,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	struct dp_table *t = g.t[table];
 	const void *be = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
 	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
-	uint64_t *hits = worker < g.n_workers ? t->hits[worker] : NULL;
+	const bool count = worker < g.n_workers;
 	uint64_t hitmask = 0;
 	unsigned int nhit = 0;
 
@@ -1430,23 +1431,15 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		void *data[DP_LOOKUP_BURST];
 
 		rte_hash_lookup_bulk_data(be, (const void **)(uintptr_t)keys, n, &hitmask, data);
-		/* entries and their counters are scattered: start every load first */
+		/* entries are scattered: start every load before the first use */
 		for (unsigned int i = 0; i < n; i++)
 			if (hitmask & (1ULL << i))
 				rte_prefetch0(data[i]);
 		for (unsigned int i = 0; i < n; i++) {
-			if (hitmask & (1ULL << i)) {
-				out[i] = data[i];
-				if (hits != NULL)
-					rte_prefetch0(&hits[out[i]->idx]);
-			} else {
-				out[i] = deflt;
-			}
+			out[i] = (hitmask & (1ULL << i)) ? data[i] : deflt;
+			if (count && (hitmask & (1ULL << i)))
+				((struct dp_entry *)data[i])->hits[worker]++;
 		}
-		if (hits != NULL)
-			for (unsigned int i = 0; i < n; i++)
-				if (hitmask & (1ULL << i))
-					hits[out[i]->idx]++;
 		nhit = __builtin_popcountll(hitmask);
 		break;
 	}
@@ -1471,8 +1464,8 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 					e = __atomic_load_n(&t->by_idx[nh], __ATOMIC_ACQUIRE);
 			}
 			if (e != NULL) {
-				if (hits != NULL)
-					hits[e->idx]++;
+				if (count)
+					((struct dp_entry *)(uintptr_t)e)->hits[worker]++;
 				nhit++;
 				hitmask |= 1ULL << i;
 				out[i] = e;
@@ -1495,8 +1488,8 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				__atomic_load_n(&t->by_idx[res[i] - 1], __ATOMIC_ACQUIRE) : NULL;
 
 			if (e != NULL) {
-				if (hits != NULL)
-					hits[e->idx]++;
+				if (count)
+					((struct dp_entry *)(uintptr_t)e)->hits[worker]++;
 				nhit++;
 				hitmask |= 1ULL << i;
 				out[i] = e;
@@ -1507,7 +1500,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		break;
 	}
 	}
-	if (hits != NULL) {
+	if (count) {
 		t->wcnt[worker].hits += nhit;
 		t->wcnt[worker].misses += n - nhit;
 	}
@@ -1534,8 +1527,6 @@ dp_tables_fini(void)
 				rte_free(t->rec[k].e);
 		rte_free(t->deflt);
 		rte_hash_free(t->ctl_index);
-		for (unsigned int w = 0; w < g.n_workers; w++)
-			rte_free(t->hits[w]);
 		rte_free(t->by_idx);
 		free(t->rec);
 		free(t->free_idx);

@@ -63,13 +63,16 @@ struct dp_table_def {
 	uint32_t idle_timeout_s;
 };
 
-/* What workers get back from a lookup. Immutable once published. */
+/* What workers get back from a lookup. Immutable once published, but for
+ * the hit counters: one per worker, written only by that worker. The first
+ * two share the cache line a lookup already brought in for the action. */
 struct dp_entry {
-	uint32_t idx;                /* slot of this entry's hit counters */
+	uint32_t idx;                /* control slot */
 	uint16_t action;
 	uint16_t table;
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
-};
+	uint64_t hits[DP_WORKERS_MAX];
+} __rte_cache_aligned;
 
 struct dp_table;
 

@@ -198,3 +198,54 @@ nl_wait_path() {
   done
   return 1
 }
+
+# ---------------------------------------------------------------------------
+# Generic helpers for topologies with more than two hosts (tests/e2e/switch.sh).
+# They reuse NL_DIR, NL_SOCK, NL_PID, NL_LOG and NL_PREFIX, so nl_stop_sxdp
+# stops what nl_launch started.
+
+# devargs of sxdp port number $2 on interface $3 for driver $1 (af_xdp | af_packet).
+nl_devargs() {
+  case $1 in
+    af_xdp) printf 'net_af_xdp%s,iface=%s,start_queue=0,queue_count=1' "$2" "$3" ;;
+    af_packet) printf 'net_af_packet%s,iface=%s,qpairs=1' "$2" "$3" ;;
+    *) echo "unknown driver $1" >&2; return 1 ;;
+  esac
+}
+
+# Start sxdp ($1 = binary) on config file $2 (which must name $NL_SOCK as its
+# socket and $NL_PREFIX as its --file-prefix); wait for the socket. Log in
+# $NL_DIR/sxdp-$NL_PREFIX.log. Returns 1 if sxdp exits or the socket never
+# appears within 20 s.
+nl_launch() {
+  local bin=$1 cfg=$2 i
+  NL_LOG="$NL_DIR/sxdp-$NL_PREFIX.log"
+  "$bin" --config "$cfg" --socket "$NL_SOCK" >"$NL_LOG" 2>&1 </dev/null &
+  NL_PID=$!
+  for i in $(seq 1 200); do
+    if ! kill -0 "$NL_PID" 2>/dev/null; then
+      wait "$NL_PID" 2>/dev/null
+      NL_PID=""
+      rm -rf "/var/run/dpdk/$NL_PREFIX"
+      return 1
+    fi
+    [ -S "$NL_SOCK" ] && return 0
+    [ "$i" -eq 200 ] || sleep 0.1
+  done
+  return 1
+}
+
+# Host $1 (a netns of that name) gets MAC $2 on eth0 and, if $3 is given, a
+# default route via $3. Use after nl_host.
+nl_host_l2l3() {
+  local ns=$1 mac=$2 gw=${3:-}
+  ip -n "$ns" link set eth0 down &&
+    ip -n "$ns" link set eth0 address "$mac" &&
+    ip -n "$ns" link set eth0 up || return 1
+  [ -z "$gw" ] || ip -n "$ns" route add default via "$gw" dev eth0
+}
+
+# Packets eth0 of netns $1 has received (kernel interface counter).
+nl_rx_packets() {
+  ip netns exec "$1" cat /sys/class/net/eth0/statistics/rx_packets 2>/dev/null || echo -1
+}

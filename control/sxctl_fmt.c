@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sxctl text forms: the usage text, human-readable output of every result
+ * (tables padded to their widest cell, key/value lines, one line per table
+ * entry) and the address syntax the switch shortcuts accept.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl_client.h"
+#include "sxctl.h"
+
+/* --------------------------------------------------------------- helpers */
+
+static void __attribute__((noreturn))
+oom(void)
+{
+	fputs("sxctl: out of memory\n", stderr);
+	exit(EX_FAIL);
+}
+
+static char * __attribute__((format(printf, 1, 2)))
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return s;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* Strict unsigned decimal: no sign, no spaces, no trailing junk. */
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sxctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS...]\n"
+"\n"
+"Commands:\n"
+"  hello                       dataplane identity (version, boot id, generation)\n"
+"  ports                       list ports\n"
+"  port-stats [PORT]           per-port counters (PORT: name or index)\n"
+"  stats [clear]               dataplane counters, or reset them\n"
+"  describe [TABLE]            pipeline schema: tables, keys, actions\n"
+"  discover                    list the RPC methods of the socket\n"
+"  table add TABLE [FIELD=VALUE ...] [priority N] action ACTION [PARAM=VALUE ...]\n"
+"  table mod TABLE [FIELD=VALUE ...] [priority N] action ACTION [PARAM=VALUE ...]\n"
+"  table del TABLE [FIELD=VALUE ...] [priority N]\n"
+"  table default TABLE action ACTION [PARAM=VALUE ...]\n"
+"  table show TABLE [--offset N] [--limit N] [--all]\n"
+"  table clear TABLE\n"
+"  table load FILE|-           send {\"atomicity\":..,\"updates\":[..]} as one write\n"
+"  raw METHOD [JSON]           call METHOD with JSON params (default {})\n"
+"  help                        this text\n"
+"\n"
+"Options (anywhere on the line):\n"
+"  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n"
+"  --json              print the JSON result, pretty-printed\n"
+"  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n"
+"  --atomicity MODE    table writes: continue | rollback | dataplane-atomic\n"
+"  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n"
+"  -h, --help          this text\n"
+"\n"
+"FIELD=VALUE forms:  V exact   A/LEN lpm   V&&&M ternary   LO..HI range\n"
+"  Plain decimal numbers are sent as JSON integers, anything else as strings\n"
+"  (0x11, 10.0.0.1, aa:bb:cc:dd:ee:ff, 2001:db8::1, p0). Quote '&&&' in a shell.\n"
+"\n"
+"Exit status: 0 ok, 1 server error or failed update, 2 usage error,\n"
+"             3 cannot connect or transport failure.\n",
+		CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
+}
+
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void
+print_json(FILE *f, json_t *v)
+{
+	json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	fputc('\n', f);
+}
+
+/* Text of a JSON value for a table cell or key/value line; malloc'd. */
+static char *
+jtxt(json_t *v)
+{
+	char *s, *t;
+	json_t *e;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return xasprintf("%s", json_string_value(v));
+	case JSON_INTEGER:
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		return xasprintf("%.2f", json_real_value(v));
+	case JSON_NULL:
+		return xasprintf("-");
+	case JSON_ARRAY:
+		/* Address lists read better as a,b,c than as JSON. */
+		s = xasprintf("%s", json_array_size(v) ? "" : "-");
+		json_array_foreach(v, i, e) {
+			t = jtxt(e);
+			s = xrealloc(s, strlen(s) + strlen(t) + 2);
+			strcat(strcat(s, i ? "," : ""), t);
+			free(t);
+		}
+		return s;
+	default:
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		return s != NULL ? s : xasprintf("?");
+	}
+}
+
+static char *
+jget(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return v != NULL ? jtxt(v) : xasprintf("-");
+}
+
+/* A text table whose columns are padded to their widest cell. */
+struct tbl {
+	const char *align;	/* one 'l' or 'r' per column */
+	size_t ncols;
+	size_t ncells;
+	char **cells;
+};
+
+static void
+tbl_add(struct tbl *t, char *cell /* taken */)
+{
+	t->cells = xrealloc(t->cells, (t->ncells + 1) * sizeof(*t->cells));
+	t->cells[t->ncells++] = cell;
+}
+
+static void
+tbl_init(struct tbl *t, const char *align, const char *const *hdr)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->align = align;
+	t->ncols = strlen(align);
+	for (i = 0; i < t->ncols; i++)
+		tbl_add(t, xasprintf("%s", hdr[i]));
+}
+
+static void
+tbl_j(struct tbl *t, json_t *obj, const char *key)
+{
+	tbl_add(t, jget(obj, key));
+}
+
+static void
+tbl_print(struct tbl *t, int indent)
+{
+	size_t *w = calloc(t->ncols, sizeof(*w));
+	size_t i, c;
+
+	if (w == NULL)
+		oom();
+	for (i = 0; i < t->ncells; i++) {
+		size_t l = strlen(t->cells[i]);
+
+		if (l > w[i % t->ncols])
+			w[i % t->ncols] = l;
+	}
+	for (i = 0; i < t->ncells; i++) {
+		c = i % t->ncols;
+		if (c == 0)
+			printf("%*s", indent, "");
+		if (c == t->ncols - 1 && t->align[c] == 'l')
+			printf("%s\n", t->cells[i]);	/* no trailing blanks */
+		else
+			printf(t->align[c] == 'r' ? "%*s%s" : "%-*s%s",
+			       (int)w[c], t->cells[i],
+			       c == t->ncols - 1 ? "\n" : "  ");
+		free(t->cells[i]);
+	}
+	free(t->cells);
+	free(w);
+	t->cells = NULL;
+	t->ncells = 0;
+}
+
+static void
+tbl_row(struct tbl *t, json_t *obj, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		tbl_j(t, obj, *keys);
+}
+
+/* Print @pre, then @obj's @key as text ("-" if absent), then @post. */
+static void
+putk(const char *pre, json_t *obj, const char *key, const char *post)
+{
+	char *t = jget(obj, key);
+
+	printf("%s%s%s", pre, t, post);
+	free(t);
+}
+
+/* One "key  value" line per member, keys padded to the longest. */
+static void
+kv_lines(json_t *obj, int indent)
+{
+	size_t w = 0;
+	const char *k;
+	json_t *v;
+	char *t;
+
+	json_object_foreach(obj, k, v)
+		if (strlen(k) > w)
+			w = strlen(k);
+	json_object_foreach(obj, k, v) {
+		t = jtxt(v);
+		printf("%*s%-*s  %s\n", indent, "", (int)w, k, t);
+		free(t);
+	}
+}
+
+/* "name(k=v,...)" as table show prints actions. */
+static void
+put_call(json_t *obj, const char *name_key, json_t *params)
+{
+	const char *k, *sep = "";
+	json_t *v;
+	char *t;
+
+	putk("", obj, name_key, "(");
+	json_object_foreach(params, k, v) {
+		t = jtxt(v);
+		printf("%s%s=%s", sep, k, t);
+		free(t);
+		sep = ",";
+	}
+	printf(")");
+}
+
+/* "error <code> <reason> at <pointer>: <message>", absent parts omitted. */
+static void
+fmt_error(json_t *err, char *buf, size_t len)
+{
+	json_t *data = json_object_get(err, "data");
+	const char *reason = json_string_value(json_object_get(data, "reason"));
+	const char *ptr = json_string_value(json_object_get(data, "pointer"));
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	json_t *code = json_object_get(err, "code");
+	size_t n;
+
+	n = (size_t)snprintf(buf, len, "error %" JSON_INTEGER_FORMAT,
+			     json_integer_value(code));
+	if (reason != NULL && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " %s", reason);
+	if (ptr != NULL && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " at %s", ptr);
+	if (n < len)
+		snprintf(buf + n, len - n, ": %s", msg != NULL ? msg : "(no message)");
+}
+
+/* ---------------------------------------------------------- table show */
+
+/* Inverse of match_value() for table show, so lines can be pasted back. */
+static char *
+match_text(json_t *v)
+{
+	const char *k1 = NULL, *k2 = NULL, *sep = NULL;
+	char *a, *b, *s;
+
+	if (json_is_object(v) && json_object_get(v, "mask") != NULL) {
+		k1 = "value", k2 = "mask", sep = "&&&";
+	} else if (json_is_object(v) && json_object_get(v, "min") != NULL) {
+		k1 = "min", k2 = "max", sep = "..";
+	} else {
+		return jtxt(v);
+	}
+	a = jget(v, k1);
+	b = jget(v, k2);
+	s = xasprintf("%s%s%s", a, sep, b);
+	free(a);
+	free(b);
+	return s;
+}
+
+static void
+print_entry(json_t *e)
+{
+	json_t *match = json_object_get(e, "match");
+	json_t *prio = json_object_get(e, "priority");
+	bool masked = false;
+	const char *k;
+	json_t *v;
+	char *t;
+
+	json_object_foreach(match, k, v) {
+		t = match_text(v);
+		printf("%s=%s ", k, t);
+		free(t);
+		masked |= json_is_object(v);
+	}
+	/* Priority 0 on an exact/lpm entry is noise; on a masked one it matters. */
+	if (json_is_integer(prio) && (masked || json_integer_value(prio) != 0))
+		printf("priority %" JSON_INTEGER_FORMAT " ",
+		       json_integer_value(prio));
+	printf("-> ");
+	put_call(e, "action", json_object_get(e, "params"));
+	putk(" hits=", e, "hits", "\n");
+}
+
+/* --------------------------------------------------------- human output */
+
+static void
+human_kv(json_t *res)
+{
+	kv_lines(res, 0);
+}
+
+static void
+human_ports(json_t *res)
+{
+	static const char *const hdr[] = { "IDX", "NAME", "PORT", "DRIVER",
+		"ROLE", "MAC", "LINK", "SPEED", "RXQ", "TXQ", "ADDRESSES",
+		"DEVARGS" };
+	static const char *const k1[] = { "index", "name", "port_id", "driver",
+		"role", "mac", NULL };
+	static const char *const k2[] = { "rx_queues", "tx_queues", NULL };
+	json_t *p, *up, *link, *addrs;
+	struct tbl t;
+	size_t i;
+
+	tbl_init(&t, "rlrlllrrrrll", hdr);
+	json_array_foreach(json_object_get(res, "ports"), i, p) {
+		tbl_row(&t, p, k1);
+		link = json_object_get(p, "link");
+		up = json_object_get(link, "up");
+		tbl_add(&t, xasprintf("%s", up == NULL ? "-" : json_is_true(up) ?
+				    "up" : "down"));
+		tbl_j(&t, link, "speed_mbps");
+		tbl_row(&t, p, k2);
+		addrs = json_array();
+		json_array_extend(addrs, json_object_get(p, "ipv4"));
+		json_array_extend(addrs, json_object_get(p, "ipv6"));
+		tbl_add(&t, jtxt(addrs));
+		json_decref(addrs);
+		tbl_j(&t, p, "devargs");
+	}
+	tbl_print(&t, 0);
+}
+
+/* Port counters; @hw adds the NIC's own counters. */
+static void
+ports_counters(json_t *ports, bool hw, int indent)
+{
+	static const char *const hdr[] = { "NAME", "RX_PKTS", "RX_BYTES",
+		"TX_PKTS", "TX_BYTES", "TX_DROP", "IMISSED", "IERRORS",
+		"OERRORS", "RX_NOMBUF" };
+	static const char *const sw[] = { "name", "rx_packets", "rx_bytes",
+		"tx_packets", "tx_bytes", "tx_dropped", NULL };
+	static const char *const nic[] = { "imissed", "ierrors", "oerrors",
+		"rx_nombuf", NULL };
+	struct tbl t;
+	json_t *p;
+	size_t i;
+
+	tbl_init(&t, hw ? "lrrrrrrrrr" : "lrrrrr", hdr);
+	json_array_foreach(ports, i, p) {
+		tbl_row(&t, p, sw);
+		if (hw)
+			tbl_row(&t, json_object_get(p, "hw"), nic);
+	}
+	tbl_print(&t, indent);
+}
+
+static void
+human_port_stats(json_t *res)
+{
+	ports_counters(json_object_get(res, "ports"), true, 0);
+}
+
+static void
+human_stats(json_t *res)
+{
+	static const char *const lhdr[] = { "LCORE", "ROLE", "RX_PKTS",
+		"TX_PKTS", "DROP_PKTS", "BUSY_CYCLES", "IDLE_CYCLES",
+		"PIPELINE_CYCLES", "CYCLES/PKT" };
+	static const char *const lkeys[] = { "lcore", "role", "rx_packets",
+		"tx_packets", "drop_packets", "busy_cycles", "idle_cycles",
+		"pipeline_cycles", "cycles_per_packet", NULL };
+	static const char *const thdr[] = { "TABLE", "HITS", "MISSES" };
+	static const char *const tkeys[] = { "hits", "misses", NULL };
+	json_t *l, *v, *drops = json_object_get(res, "drops");
+	struct tbl t;
+	const char *k;
+	size_t i;
+
+	putk("uptime: ", res, "uptime_s", " s\n\nlcores:\n");
+	tbl_init(&t, "rlrrrrrrr", lhdr);
+	json_array_foreach(json_object_get(res, "lcores"), i, l)
+		tbl_row(&t, l, lkeys);
+	tbl_print(&t, 2);
+
+	printf("\nports:\n");
+	ports_counters(json_object_get(res, "ports"), false, 2);
+
+	/* The server lists only non-zero reasons. */
+	printf("\ndrops:\n%s", json_object_size(drops) ? "" : "  (none)\n");
+	kv_lines(drops, 2);
+
+	printf("\ntables:\n");
+	tbl_init(&t, "lrr", thdr);
+	json_object_foreach(json_object_get(res, "tables"), k, v) {
+		tbl_add(&t, xasprintf("%s", k));
+		tbl_row(&t, v, tkeys);
+	}
+	tbl_print(&t, 2);
+
+	printf("\nmempool:\n");
+	kv_lines(json_object_get(res, "mempool"), 2);
+}
+
+static void
+human_describe(json_t *res)
+{
+	static const char *const khdr[] = { "KEY", "MATCH", "TYPE", "BITS" };
+	static const char *const kkeys[] = { "name", "match", "type", "bits",
+		NULL };
+	json_t *tb, *key, *act, *p, *def, *next;
+	struct tbl t;
+	size_t i, j, n;
+
+	putk("pipeline ", res, "pipeline", "\n");
+	json_array_foreach(json_object_get(res, "tables"), i, tb) {
+		putk("\ntable ", tb, "name", " (");
+		putk("", tb, "kind", ", ");
+		putk("size ", tb, "size", ", ");
+		putk("", tb, "entries", " entries)");
+		next = json_object_get(tb, "next_table");
+		if (json_is_string(next))
+			printf(" -> next %s", json_string_value(next));
+		printf("\n");
+
+		tbl_init(&t, "lllr", khdr);
+		json_array_foreach(json_object_get(tb, "keys"), j, key)
+			tbl_row(&t, key, kkeys);
+		tbl_print(&t, 2);
+
+		printf("  actions:\n");
+		json_array_foreach(json_object_get(tb, "actions"), j, act) {
+			putk("    ", act, "name", "(");
+			json_array_foreach(json_object_get(act, "params"), n, p) {
+				putk(n ? ", " : "", p, "name", ": ");
+				putk("", p, "type", "/");
+				putk("", p, "bits", "");
+			}
+			printf(")\n");
+		}
+		def = json_object_get(tb, "default_action");
+		printf("  default: ");
+		put_call(def, "action", json_object_get(def, "params"));
+		printf("\n");
+	}
+}
+
+static void
+human_discover(json_t *res)
+{
+	static const char *const hdr[] = { "METHOD", "PARAMS", "DESCRIPTION" };
+	static const char *const keys[] = { "name", "params", "description",
+		NULL };
+	struct tbl t;
+	json_t *m;
+	size_t i;
+
+	tbl_init(&t, "lll", hdr);
+	json_array_foreach(json_object_get(res, "methods"), i, m)
+		tbl_row(&t, m, keys);
+	tbl_print(&t, 0);
+}
+
+static void
+human_clear(json_t *res)
+{
+	putk("deleted ", res, "deleted", " entries, ");
+	putk("generation ", res, "generation", "\n");
+}
+
