@@ -24,14 +24,14 @@
 
 /* --------------------------------------------------------------- helpers */
 
-static void __attribute__((noreturn))
+void
 oom(void)
 {
 	fputs("sxctl: out of memory\n", stderr);
 	exit(EX_FAIL);
 }
 
-static char * __attribute__((format(printf, 1, 2)))
+char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -46,7 +46,7 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-static void *
+void *
 xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n);
@@ -55,8 +55,7 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
-/* Strict unsigned decimal: no sign, no spaces, no trailing junk. */
-static bool
+bool
 parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -74,7 +73,7 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static void
+void
 usage(FILE *f)
 {
 	fprintf(f,
@@ -97,11 +96,36 @@ usage(FILE *f)
 "  raw METHOD [JSON]           call METHOD with JSON params (default {})\n"
 "  help                        this text\n"
 "\n"
+"Switch pipeline shortcuts (writes that touch several tables are one\n"
+"dataplane-atomic batch unless --atomicity says otherwise):\n"
+"  slice attach PORT [vlan V] slice S bd B\n"
+"                              PORT (VLAN V, default untagged) into slice S and\n"
+"                              bridge domain B: interfaces, bd_ports, flood\n"
+"  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n"
+"  svi add SLICE BD MAC IP/PLEN\n"
+"                              gateway of BD: svi, fdb route, IP/32 local and\n"
+"                              the connected subnet in the slice's VRF\n"
+"  svi del SLICE BD            undo it\n"
+"  route add VRF PREFIX via NH\n"
+"  route add VRF PREFIX ecmp NH1 NH2 [NH3 [NH4]]\n"
+"  route add VRF PREFIX drop\n"
+"  route del VRF PREFIX\n"
+"  route show [VRF]\n"
+"  mac add BD MAC PORT         static forwarding entry\n"
+"  mac del BD MAC\n"
+"  mac show [BD]               learned and static MACs, idle time, hits\n"
+"  mac ageing SECONDS          idle timeout of learned MACs\n"
+"  neigh add VRF IP PORT VLAN DMAC SMAC\n"
+"                              static next hop: out PORT/VLAN, DMAC from SMAC\n"
+"  neigh del VRF IP\n"
+"  neigh show [VRF]\n"
+"  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n"
+"\n"
 "Options (anywhere on the line):\n"
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n"
 "  --json              print the JSON result, pretty-printed\n"
 "  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n"
-"  --atomicity MODE    table writes: continue | rollback | dataplane-atomic\n"
+"  --atomicity MODE    writes: continue | rollback | dataplane-atomic\n"
 "  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n"
 "  -h, --help          this text\n"
 "\n"
@@ -114,7 +138,7 @@ usage(FILE *f)
 		CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
 }
 
-static int __attribute__((format(printf, 1, 2)))
+int
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -130,15 +154,14 @@ usage_error(const char *fmt, ...)
 
 /* ---------------------------------------------------------------- output */
 
-static void
+void
 print_json(FILE *f, json_t *v)
 {
 	json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	fputc('\n', f);
 }
 
-/* Text of a JSON value for a table cell or key/value line; malloc'd. */
-static char *
+char *
 jtxt(json_t *v)
 {
 	char *s, *t;
@@ -170,7 +193,7 @@ jtxt(json_t *v)
 	}
 }
 
-static char *
+char *
 jget(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
@@ -297,8 +320,7 @@ put_call(json_t *obj, const char *name_key, json_t *params)
 	printf(")");
 }
 
-/* "error <code> <reason> at <pointer>: <message>", absent parts omitted. */
-static void
+void
 fmt_error(json_t *err, char *buf, size_t len)
 {
 	json_t *data = json_object_get(err, "data");
@@ -342,7 +364,7 @@ match_text(json_t *v)
 	return s;
 }
 
-static void
+void
 print_entry(json_t *e)
 {
 	json_t *match = json_object_get(e, "match");
@@ -364,18 +386,23 @@ print_entry(json_t *e)
 		       json_integer_value(prio));
 	printf("-> ");
 	put_call(e, "action", json_object_get(e, "params"));
-	putk(" hits=", e, "hits", "\n");
+	putk(" hits=", e, "hits", "");
+	/* Tables that age entries report how long each has been idle. */
+	if (json_is_number(json_object_get(e, "idle_s")))
+		printf(" idle_s=%.1f",
+		       json_number_value(json_object_get(e, "idle_s")));
+	printf("\n");
 }
 
 /* --------------------------------------------------------- human output */
 
-static void
+void
 human_kv(json_t *res)
 {
 	kv_lines(res, 0);
 }
 
-static void
+void
 human_ports(json_t *res)
 {
 	static const char *const hdr[] = { "IDX", "NAME", "PORT", "DRIVER",
@@ -431,13 +458,13 @@ ports_counters(json_t *ports, bool hw, int indent)
 	tbl_print(&t, indent);
 }
 
-static void
+void
 human_port_stats(json_t *res)
 {
 	ports_counters(json_object_get(res, "ports"), true, 0);
 }
 
-static void
+void
 human_stats(json_t *res)
 {
 	static const char *const lhdr[] = { "LCORE", "ROLE", "RX_PKTS",
@@ -449,6 +476,7 @@ human_stats(json_t *res)
 	static const char *const thdr[] = { "TABLE", "HITS", "MISSES" };
 	static const char *const tkeys[] = { "hits", "misses", NULL };
 	json_t *l, *v, *drops = json_object_get(res, "drops");
+	json_t *events = json_object_get(res, "events");
 	struct tbl t;
 	const char *k;
 	size_t i;
@@ -466,6 +494,10 @@ human_stats(json_t *res)
 	printf("\ndrops:\n%s", json_object_size(drops) ? "" : "  (none)\n");
 	kv_lines(drops, 2);
 
+	/* Things the dataplane did besides forwarding (learning, ARP, ageing). */
+	printf("\nevents:\n%s", json_object_size(events) ? "" : "  (none)\n");
+	kv_lines(events, 2);
+
 	printf("\ntables:\n");
 	tbl_init(&t, "lrr", thdr);
 	json_object_foreach(json_object_get(res, "tables"), k, v) {
@@ -478,7 +510,7 @@ human_stats(json_t *res)
 	kv_lines(json_object_get(res, "mempool"), 2);
 }
 
-static void
+void
 human_describe(json_t *res)
 {
 	static const char *const khdr[] = { "KEY", "MATCH", "TYPE", "BITS" };
@@ -521,7 +553,7 @@ human_describe(json_t *res)
 	}
 }
 
-static void
+void
 human_discover(json_t *res)
 {
 	static const char *const hdr[] = { "METHOD", "PARAMS", "DESCRIPTION" };
@@ -537,10 +569,176 @@ human_discover(json_t *res)
 	tbl_print(&t, 0);
 }
 
-static void
+void
 human_clear(json_t *res)
 {
 	putk("deleted ", res, "deleted", " entries, ");
 	putk("generation ", res, "generation", "\n");
 }
 
+
+void
+human_ageing(json_t *res)
+{
+	putk("", res, "table", " idle timeout ");
+	putk("", res, "idle_timeout_s", " s\n");
+}
+
+/* ------------------------------------------------- switch table entries */
+
+/* Like putk(), with hex digits in lower case (the server prints MACs in
+ * upper case). */
+static void
+put_mac(const char *pre, json_t *obj, const char *key, const char *post)
+{
+	char *t = jget(obj, key), *c;
+
+	for (c = t; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	printf("%s%s%s", pre, t, post);
+	free(t);
+}
+
+static const char *
+action_of(json_t *e)
+{
+	const char *a = json_string_value(json_object_get(e, "action"));
+
+	return a != NULL ? a : "?";
+}
+
+/* An action the shortcuts do not know: "name" or "name(k=v,...)". */
+static void
+put_other(json_t *e)
+{
+	json_t *p = json_object_get(e, "params");
+
+	if (json_object_size(p) > 0)
+		put_call(e, "action", p);
+	else
+		printf("%s", action_of(e));
+}
+
+/* "vrf 1 10.0.0.0/24 via 10.0.1.254 hits=12": the route add syntax. */
+void
+print_route(json_t *e)
+{
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = action_of(e);
+	json_int_t i, n;
+	char key[8];
+
+	putk("vrf ", m, "vrf", " ");
+	putk("", m, "dst", " ");
+	if (strcmp(a, "via") == 0) {
+		putk("via ", p, "nh", "");
+	} else if (strcmp(a, "ecmp") == 0) {
+		printf("ecmp");
+		n = json_integer_value(json_object_get(p, "n"));
+		for (i = 0; i < n && i < 4; i++) {
+			snprintf(key, sizeof(key), "nh%d", (int)i);
+			putk(" ", p, key, "");
+		}
+	} else if (strcmp(a, "connected") == 0) {
+		putk("connected bd ", p, "bd", "");
+	} else {
+		put_other(e);	/* local, drop, unreachable */
+	}
+	putk(" hits=", e, "hits", "\n");
+}
+
+/* "bd 10 02:00:00:00:00:0a port p0 learned idle 3.2s hits 12". */
+void
+print_fdb(json_t *e)
+{
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	json_t *idle = json_object_get(e, "idle_s");
+	const char *a = action_of(e);
+
+	putk("bd ", m, "bd", " ");
+	put_mac("", m, "mac", " ");
+	if (strcmp(a, "forward") == 0)
+		putk("port ", p, "port", " static");
+	else if (strcmp(a, "learned") == 0)
+		putk("port ", p, "port", " learned");
+	else
+		put_other(e);	/* route (an SVI's MAC), drop */
+	if (json_is_number(idle))
+		printf(" idle %.1fs", json_number_value(idle));
+	putk(" hits ", e, "hits", "\n");
+}
+
+/* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3". */
+void
+print_neigh(json_t *e)
+{
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = action_of(e);
+	bool learned = strcmp(a, "learned") == 0;
+
+	putk("vrf ", m, "vrf", " ");
+	putk("", m, "ip", " ");
+	if (learned || strcmp(a, "rewrite") == 0) {
+		putk("port ", p, "port", " ");
+		putk("vlan ", p, "vlan", " ");
+		put_mac("dmac ", p, "dmac", " ");
+		put_mac("smac ", p, "smac", learned ? " learned" : " static");
+	} else {
+		put_other(e);	/* unresolved */
+	}
+	putk(" hits=", e, "hits", "\n");
+}
+
+/* ----------------------------------------------------- address syntax */
+
+bool
+parse_ipv4(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*ip = ntohl(a.s_addr);
+	return true;
+}
+
+bool
+parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
+{
+	const char *slash = strchr(s, '/');
+	uint64_t l = 32;
+	char buf[INET_ADDRSTRLEN];
+
+	if (slash == NULL) {
+		if (!bare_ok)
+			return false;
+		slash = s + strlen(s);
+	} else if (!parse_u64(slash + 1, 32, &l)) {
+		return false;
+	}
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	*plen = (unsigned int)l;
+	return parse_ipv4(buf, ip);
+}
+
+const char *
+ipv4_text(uint32_t ip, char *buf)
+{
+	snprintf(buf, INET_ADDRSTRLEN, "%u.%u.%u.%u", ip >> 24,
+		 (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	return buf;
+}
+
+bool
+parse_mac(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return s[17] == '\0';
+}

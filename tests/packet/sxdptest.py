@@ -223,7 +223,7 @@ class Sxdp:
     """
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
-                 admin_down=True, extra_eal=None, name=None):
+                 admin_down=True, extra_eal=None, name=None, mem_mb=512):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -232,6 +232,7 @@ class Sxdp:
         self.ports = list(ports.items())
         self.pipeline = pipeline
         self.mbufs = mbufs
+        self.mem_mb = mem_mb
         self.log_level = log_level
         self.admin_down = admin_down
         self.extra_eal = list(extra_eal or [])
@@ -246,6 +247,7 @@ class Sxdp:
         self.exit_code = None
         self.baseline_in_use = None
         self.n_in = {}
+        self.released = set()
         self.out_paths = {}
         self.failed = False
 
@@ -284,7 +286,7 @@ class Sxdp:
             if self.admin_down:
                 p["admin"] = "down"
             ports.append(p)
-        cfg = {"eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
+        cfg = {"eal": ["--no-huge", "-m", str(self.mem_mb), "--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
                "lcores": {"main": 0, "workers": [1]},
                "socket": self.sock_path,
                "mbufs": self.mbufs,
@@ -348,6 +350,9 @@ class Sxdp:
     def table_add(self, table, match, action, params=None):
         return self.table_write([self.update(table, match, action, params)])
 
+    def table_config(self, table, idle_timeout_s):
+        return self.rpc("table.config", {"table": table, "idle_timeout_s": idle_timeout_s})
+
     def table_read(self, table):
         """All entries of a table (follows next_offset) and the total."""
         entries, off, total = [], 0, None
@@ -360,22 +365,32 @@ class Sxdp:
             off = r["next_offset"]
 
     # --------------------------------------------------------- traffic
-    def release(self):
-        """Set every port administratively up: reading the pcaps starts."""
-        if self.admin_down:
-            for name, _ in self.ports:
+    def release(self, names=None):
+        """Set ports administratively up (all, or the given names): reading
+        their pcaps starts. Releasing ports one group at a time gives a test
+        phases: a group's input is read only after the previous group's."""
+        names = [n for n, _ in self.ports] if names is None else list(names)
+        for name in names:
+            if name not in self.n_in:
+                raise TestFailure("release: no port %r" % name)
+            if self.admin_down and name not in self.released:
                 self.rpc("port.set", {"port": name, "admin": "up"})
+            self.released.add(name)
 
     def stats(self):
         return self.rpc("stats.get")
 
-    def wait_consumed(self, timeout=20.0, settle=3.0):
-        """Wait until every port has read its whole input and every packet
-        the workers read was sent or dropped; then require the mempool back
-        at its start-up in-use count (a few seconds' grace for in-flight
-        mbufs). Returns the last stats.get."""
+    def wait_consumed(self, timeout=20.0, settle=3.0, names=None, mempool=True):
+        """Wait until every released port (or the given names) has read its
+        whole input and every packet the workers read was sent, dropped or
+        punted; then (mempool=True) require the mempool back at its start-up
+        in-use count (a few seconds' grace for in-flight mbufs). Pass
+        mempool=False between phases when the box legitimately holds mbufs
+        (packets waiting for ARP). Returns the last stats.get."""
         deadline = time.monotonic() + timeout
-        want = dict(self.n_in)
+        if names is None:
+            names = self.released if self.admin_down else [n for n, _ in self.ports]
+        want = {n: self.n_in[n] for n in names}
         while True:
             st = self.stats()
             rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
@@ -390,13 +405,50 @@ class Sxdp:
                 raise TestFailure("input not consumed in %.0f s: port rx %s, want %s; worker rx %d, "
                                   "tx+drop %d" % (timeout, rx, want, w_rx, w_done))
             time.sleep(0.05)
+        if not mempool:
+            return st
+        return self.wait_mempool(settle)
+
+    def wait_mempool(self, settle=3.0):
+        """Require the mempool back at its start-up in-use count within
+        settle seconds; returns the last stats.get."""
         deadline = time.monotonic() + settle
+        st = self.stats()
         while st["mempool"]["in_use"] != self.baseline_in_use:
             if time.monotonic() > deadline:
                 raise TestFailure("mempool leak: %d mbufs in use after all traffic, %d at start"
                                   % (st["mempool"]["in_use"], self.baseline_in_use))
             time.sleep(0.05)
             st = self.stats()
+        return st
+
+    def wait_stats(self, pred, what, timeout=10.0, interval=0.02):
+        """Poll stats.get until pred(stats) is true; return those stats."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.stats()
+            if pred(st):
+                return st
+            if self.proc.poll() is not None:
+                raise TestFailure("sxdp exited with %d while waiting for %s" % (self.proc.returncode, what))
+            if time.monotonic() > deadline:
+                raise TestFailure("timed out after %.0f s waiting for %s; drops %s, events %s"
+                                  % (timeout, what, drops_of(st), events_of(st)))
+            time.sleep(interval)
+
+    def wait_events(self, want, timeout=10.0):
+        """Wait until every event counter in want has at least that value."""
+        return self.wait_stats(lambda st: all(events_of(st).get(k, 0) >= v for k, v in want.items()),
+                               "events %s" % want, timeout)
+
+    def phase(self, names, timeout=20.0, mempool=False, events=None):
+        """Release the named ports, wait until their input is consumed and,
+        if given, until the event counters reach `events` (e.g. learn events
+        made by the control thread). Returns the last stats.get."""
+        self.release(names)
+        st = self.wait_consumed(timeout, names=names, mempool=mempool)
+        if events:
+            st = self.wait_events(events, timeout)
         return st
 
     def run_traffic(self, timeout=20.0):
@@ -429,13 +481,20 @@ class Sxdp:
     def outputs(self):
         return {name: read_pcap(self.out_paths[name]) for name, _ in self.ports}
 
-    def expect_outputs(self, expected):
+    def expect_outputs(self, expected, unordered=()):
         """Compare every port's output with expected[name] (list of packets,
-        missing name = no packets), then tshark: zero malformed."""
+        missing name = no packets), then tshark: zero malformed. Ports named
+        in unordered (or every port, unordered=True) are compared as sorted
+        lists: the same frames byte for byte, in any order (for outputs that
+        mix packets of different bursts or stages, whose order the dataplane
+        does not promise)."""
         errs = []
         outs = self.outputs()
         for name, _ in self.ports:
-            errs += compare_packets(name, outs[name], expected.get(name, []))
+            got, want = outs[name], [bytes(p) for p in expected.get(name, [])]
+            if unordered is True or name in unordered:
+                got, want = sorted(got), sorted(want)
+            errs += compare_packets(name, got, want)
             n, lines = tshark_malformed(self.out_paths[name])
             if n:
                 errs.append("%s: tshark found %d malformed packets:\n    %s"
@@ -482,6 +541,22 @@ class Sxdp:
 def drops_of(st):
     """The non-zero drop reasons of a stats.get result."""
     return {k: v for k, v in (st.get("drops") or {}).items() if v}
+
+
+def events_of(st):
+    """The non-zero event counters of a stats.get result."""
+    return {k: v for k, v in (st.get("events") or {}).items() if v}
+
+
+def expect_events(st, want, only=None):
+    """Event counters equal want; with only=PREFIX, compare only the events
+    whose name starts with PREFIX (e.g. "switch.")."""
+    got = events_of(st)
+    if only is not None:
+        got = {k: v for k, v in got.items() if k.startswith(only)}
+    want = {k: v for k, v in want.items() if v}
+    if got != want:
+        raise TestFailure("event counters: got %s, want %s" % (got, want))
 
 
 def expect_drops(st, want):
