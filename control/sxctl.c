@@ -86,6 +86,34 @@ call(struct ctx *x, const char *method, json_t *params, json_t **result)
 	return EX_OK;
 }
 
+/*
+ * A failure sxctl finds itself (no such port, nothing to delete): on
+ * stderr, and with --json also as an error object like the server's.
+ */
+static int __attribute__((format(printf, 3, 4)))
+fail(struct ctx *x, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *doc;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	fprintf(stderr, "sxctl: %s\n", msg);
+	if (x->json) {
+		doc = json_pack("{s:{s:s,s:{s:s}}}", "error", "message", msg,
+				"data", "reason", reason);
+		print_json(stdout, doc);
+		json_decref(doc);
+	}
+	free(msg);
+	return EX_FAIL;
+}
+
 /* Commands that only print their result differ in the human form alone. */
 static int
 simple(struct ctx *x, const char *method, json_t *params,
@@ -102,140 +130,6 @@ simple(struct ctx *x, const char *method, json_t *params,
 		human(res);
 	json_decref(res);
 	return EX_OK;
-}
-
-/* ------------------------------------------------------- value encoding */
-
-/* Plain decimal → JSON integer; anything else goes as a string. */
-static json_t *
-scalar_value(const char *s)
-{
-	uint64_t v;
-
-	if (*s == '\0')
-		return NULL;
-	if (parse_u64(s, INT64_MAX, &v))
-		return json_integer((json_int_t)v);
-	return json_string(s);
-}
-
-static json_t *
-pair_value(const char *s, const char *sep, const char *k1, const char *k2)
-{
-	const char *p = strstr(s, sep);
-	char *left = xasprintf("%.*s", (int)(p - s), s);
-	json_t *a = scalar_value(left), *b = scalar_value(p + strlen(sep));
-
-	free(left);
-	if (a == NULL || b == NULL) {
-		json_decref(a);
-		json_decref(b);
-		return NULL;
-	}
-	return json_pack("{s:o,s:o}", k1, a, k2, b);
-}
-
-/* FIELD=VALUE right-hand side; "a/len" (lpm) stays a string. */
-static json_t *
-match_value(const char *s)
-{
-	if (strstr(s, "&&&") != NULL)
-		return pair_value(s, "&&&", "value", "mask");
-	if (strstr(s, "..") != NULL)
-		return pair_value(s, "..", "min", "max");
-	return scalar_value(s);
-}
-
-static int
-parse_kv(const char *tok, bool match, json_t *obj)
-{
-	const char *eq = strchr(tok, '=');
-	json_t *v = NULL;
-	char *key;
-
-	if (eq == NULL || eq == tok || eq[1] == '\0')
-		return usage_error("expected %s=VALUE, got '%s'",
-				   match ? "FIELD" : "PARAM", tok);
-	key = xasprintf("%.*s", (int)(eq - tok), tok);
-	if (json_object_get(obj, key) == NULL)
-		v = match ? match_value(eq + 1) : scalar_value(eq + 1);
-	if (v != NULL)
-		json_object_set_new(obj, key, v);
-	free(key);
-	return v != NULL ? EX_OK :
-		usage_error("bad or repeated '%s'", tok);
-}
-
-/*
- * Build one table.write update from "TABLE [FIELD=VALUE ...] [priority N]
- * [action ACTION [PARAM=VALUE ...]]". @type decides which parts are
- * allowed. Returns an exit code; *out on success.
- */
-static int
-parse_update(char **av, int ac, const char *type, json_t **out)
-{
-	bool is_default = strcmp(type, "default") == 0;
-	bool is_delete = strcmp(type, "delete") == 0;
-	json_t *match = json_object(), *params = json_object(), *u;
-	const char *action = NULL;
-	uint64_t prio = 0;
-	bool have_prio = false;
-	int i = 1, rc = EX_USAGE;
-
-	if (ac < 1 || strchr(av[0], '=') != NULL || strcmp(av[0], "action") == 0) {
-		usage_error("missing TABLE");
-		goto out;
-	}
-	while (i < ac) {
-		if (strcmp(av[i], "priority") == 0 && !is_default) {
-			if (have_prio || i + 1 >= ac ||
-			    !parse_u64(av[i + 1], UINT32_MAX, &prio)) {
-				usage_error("'priority' needs one number (0..%u)",
-					    UINT32_MAX);
-				goto out;
-			}
-			have_prio = true;
-			i += 2;
-		} else if (strcmp(av[i], "action") == 0 && !is_delete) {
-			if (i + 1 >= ac || strchr(av[i + 1], '=') != NULL) {
-				usage_error("'action' needs an ACTION name");
-				goto out;
-			}
-			action = av[i + 1];
-			i += 2;
-			break;
-		} else if (is_default) {
-			usage_error("expected 'action ACTION', got '%s'", av[i]);
-			goto out;
-		} else if (parse_kv(av[i++], true, match) != EX_OK) {
-			goto out;
-		}
-	}
-	for (; i < ac; i++)
-		if (parse_kv(av[i], false, params) != EX_OK)
-			goto out;
-	if (!is_delete && action == NULL) {
-		usage_error("missing 'action ACTION'");
-		goto out;
-	}
-
-	u = json_pack("{s:s,s:s}", "type", type, "table", av[0]);
-	if (u == NULL)
-		oom();
-	if (!is_default)
-		json_object_set(u, "match", match);
-	if (have_prio)
-		json_object_set_new(u, "priority", json_integer((json_int_t)prio));
-	if (!is_delete) {
-		json_object_set_new(u, "action", json_string(action));
-		json_object_set(u, "params", params);
-	}
-	*out = u;
-	rc = EX_OK;
-out:
-	json_decref(match);
-	json_decref(params);
-	return rc;
 }
 
 /* --------------------------------------------------------------- writes */
@@ -398,6 +292,478 @@ table_show(struct ctx *x, const char *table)
 	return rc;
 }
 
+/* ----------------------------------------------------- switch shortcuts */
+
+/*
+ * Readable commands for the switch pipeline's tables. Each one becomes a
+ * single table.write (reading what it needs first) or table.read; the
+ * table and field names are those of pipelines/pl_switch.c.
+ */
+
+#define READ_PAGE	1000	/* table.read's largest page */
+#define FLOOD_PORTS	32	/* bits in a flood entry's port mask */
+
+/* One update; @match and @params are stolen. A NULL @action (a delete)
+ * drops @params. */
+static json_t *
+upd(const char *type, const char *table, json_t *match, const char *action,
+    json_t *params)
+{
+	json_t *u = json_pack("{s:s,s:s,s:o}", "type", type, "table", table,
+			      "match", match);
+
+	if (u == NULL)
+		oom();
+	if (action != NULL) {
+		json_object_set_new(u, "action", json_string(action));
+		json_object_set_new(u, "params",
+				    params != NULL ? params : json_object());
+	} else {
+		json_decref(params);
+	}
+	return u;
+}
+
+/* Send @updates (stolen) as one write: dataplane-atomic when there are
+ * several (they always span tables), unless --atomicity says otherwise. */
+static int
+write_updates(struct ctx *x, json_t *updates)
+{
+	json_t *params = json_array_size(updates) > 1 ?
+		json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic",
+			  "updates", updates) :
+		json_pack("{s:o}", "updates", updates);
+
+	if (params == NULL)
+		oom();
+	return table_write(x, params);
+}
+
+/* Every entry of @table, following next_offset; *out on EX_OK. */
+static int
+read_all(struct ctx *x, const char *table, json_t **out)
+{
+	json_t *all = json_array(), *res, *next;
+	json_int_t offset = 0;
+	int rc;
+
+	for (;;) {
+		rc = call(x, "table.read", json_pack("{s:s,s:I,s:i}", "table",
+			  table, "offset", offset, "limit", READ_PAGE), &res);
+		if (rc != EX_OK) {
+			json_decref(all);
+			return rc;
+		}
+		json_array_extend(all, json_object_get(res, "entries"));
+		next = json_object_get(res, "next_offset");
+		if (!json_is_integer(next) || json_integer_value(next) <= offset) {
+			json_decref(res);
+			break;
+		}
+		offset = json_integer_value(next);
+		json_decref(res);
+	}
+	*out = all;
+	return EX_OK;
+}
+
+/* The first entry whose match has every member of @match (stolen). */
+static json_t *
+find_entry(json_t *entries, json_t *match)
+{
+	json_t *e, *found = NULL, *v;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(entries, i, e) {
+		found = e;
+		json_object_foreach(match, k, v)
+			if (!json_equal(json_object_get(json_object_get(e,
+					"match"), k), v))
+				found = NULL;
+		if (found != NULL)
+			break;
+	}
+	json_decref(match);
+	return found;
+}
+
+static bool
+is_action(json_t *e, const char *action)
+{
+	const char *a = json_string_value(json_object_get(e, "action"));
+
+	return a != NULL && strcmp(a, action) == 0;
+}
+
+static json_int_t
+param_int(json_t *e, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(e, "params"),
+						  key));
+}
+
+/* PORT (a name or an index) from port.list: its index and name. */
+static int
+port_lookup(struct ctx *x, const char *arg, json_int_t *index, char *name,
+	    size_t len)
+{
+	json_t *res, *p;
+	const char *pn;
+	char idx[24];
+	size_t i;
+	int rc = call(x, "port.list", NULL, &res);
+
+	if (rc != EX_OK)
+		return rc;
+	rc = EX_FAIL;
+	json_array_foreach(json_object_get(res, "ports"), i, p) {
+		*index = json_integer_value(json_object_get(p, "index"));
+		pn = json_string_value(json_object_get(p, "name"));
+		snprintf(idx, sizeof(idx), "%" JSON_INTEGER_FORMAT, *index);
+		if ((pn != NULL && strcmp(pn, arg) == 0) || strcmp(idx, arg) == 0) {
+			snprintf(name, len, "%s", pn != NULL ? pn : idx);
+			rc = EX_OK;
+			break;
+		}
+	}
+	json_decref(res);
+	if (rc != EX_OK)
+		return fail(x, "not_found", "no port '%s'", arg);
+	if (*index < 0 || *index >= FLOOD_PORTS)
+		return fail(x, "out_of_range", "port %s (index %"
+			    JSON_INTEGER_FORMAT ") is beyond the %d-port flood "
+			    "mask", name, *index, FLOOD_PORTS);
+	return EX_OK;
+}
+
+/* The flood entry of @bd with port bit @bit set or cleared; NULL when
+ * nothing is to change (clearing a bit of a missing entry). */
+static json_t *
+flood_update(json_t *floods, json_int_t bd, json_int_t bit, bool set)
+{
+	json_t *e = find_entry(floods, json_pack("{s:I}", "bd", bd));
+	json_t *match = json_pack("{s:I}", "bd", bd);
+	uint32_t old = 0, mask;
+
+	if (is_action(e, "flood"))
+		old = (uint32_t)param_int(e, "ports");
+	mask = set ? old | (1u << bit) : old & ~(1u << bit);
+	if (!set && (e == NULL || mask == 0)) {
+		if (e != NULL)
+			return upd("delete", "flood", match, NULL, NULL);
+		json_decref(match);
+		return NULL;
+	}
+	return upd(e != NULL ? "modify" : "insert", "flood", match, "flood",
+		   json_pack("{s:I}", "ports", (json_int_t)mask));
+}
+
+/* slice attach PORT [vlan V] slice S bd B | slice detach PORT [vlan V] */
+static int
+cmd_slice(struct ctx *x, char **av, int ac)
+{
+	static const char *const kw[] = { "vlan", "slice", "bd" };
+	static const char *const spec[] = { "VLAN", "SLICE", "BD" };
+	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
+	json_int_t val[3] = { 0, 0, 0 }, idx = 0;
+	json_t *ups, *tbl, *e, *port, *u;
+	unsigned int k, nkw = attach ? 3 : 1, seen = 0;
+	char name[256];
+	int i, rc;
+
+	if (!attach && (ac < 1 || strcmp(av[0], "detach") != 0))
+		return usage_error("usage: slice attach|detach PORT ...");
+	if (ac < 2 || av[1][0] == '\0')
+		return usage_error("missing PORT");
+	for (i = 2; i < ac; i += 2) {
+		for (k = 0; k < nkw && strcmp(av[i], kw[k]) != 0; k++)
+			;
+		if (k == nkw || (seen & (1u << k)))
+			return usage_error("unexpected '%s'", av[i]);
+		if (i + 1 >= ac)
+			return usage_error("'%s' needs a value", av[i]);
+		if ((rc = check_args(av + i + 1, 1, spec[k], &val[k])) != EX_OK)
+			return rc;
+		seen |= 1u << k;
+	}
+	if (attach && (seen & 6) != 6)
+		return usage_error("slice attach needs 'slice S' and 'bd B'");
+	if ((rc = port_lookup(x, av[1], &idx, name, sizeof(name))) != EX_OK)
+		return rc;
+
+	port = scalar_value(av[1]);
+	ups = json_array();
+	if (!attach) {
+		/* The bridge domain is the interface's. */
+		if ((rc = read_all(x, "interfaces", &tbl)) != EX_OK)
+			goto out;
+		e = find_entry(tbl, json_pack("{s:s,s:I}", "in_port", name,
+					      "vlan", val[0]));
+		if (is_action(e, "attach"))
+			val[2] = param_int(e, "bd"), seen |= 4;
+		json_decref(tbl);
+		if (e == NULL) {
+			rc = fail(x, "not_found", "%s vlan %" JSON_INTEGER_FORMAT
+				  " is not attached", name, val[0]);
+			goto out;
+		}
+	}
+	json_array_append_new(ups, upd(attach ? "insert" : "delete",
+		"interfaces", json_pack("{s:O,s:I}", "in_port", port, "vlan",
+		val[0]), attach ? "attach" : NULL, json_pack("{s:I,s:I}", "slice", val[1],
+		"bd", val[2])));
+	if (seen & 4) {
+		json_array_append_new(ups, upd(attach ? "insert" : "delete",
+			"bd_ports", json_pack("{s:I,s:O}", "bd", val[2], "port",
+			port), attach ? "member" : NULL, json_pack("{s:I}", "vlan", val[0])));
+		if ((rc = read_all(x, "flood", &tbl)) != EX_OK)
+			goto out;
+		u = flood_update(tbl, val[2], idx, attach);
+		if (u != NULL)
+			json_array_append_new(ups, u);
+		json_decref(tbl);
+	}
+	json_decref(port);
+	return write_updates(x, ups);
+out:
+	json_decref(port);
+	json_decref(ups);
+	return rc;
+}
+
+/* The four entries of an SVI: its address, its MAC routed rather than
+ * bridged, IP/32 local and the connected subnet, in the slice's VRF. */
+static json_t *
+svi_updates(bool add, json_int_t slice, json_int_t bd, const char *mac,
+	    uint32_t ip, unsigned int plen)
+{
+	const char *t = add ? "insert" : "delete";
+	uint32_t net = plen ? ip & ~((1u << (32 - plen)) - 1) : 0;
+	char a[16], n[16], *host, *subnet;
+	json_t *ups = json_array();
+
+	ipv4_text(ip, a);
+	host = xasprintf("%s/32", a);
+	subnet = xasprintf("%s/%u", ipv4_text(net, n), plen);
+	json_array_append_new(ups, upd(t, "svi", json_pack("{s:I,s:I}", "vrf",
+		slice, "bd", bd), add ? "svi" : NULL, json_pack("{s:s,s:s,s:i}",
+		"mac", mac, "ip", a, "plen", (int)plen)));
+	json_array_append_new(ups, upd(t, "fdb", json_pack("{s:I,s:s}", "bd",
+		bd, "mac", mac), add ? "route" : NULL, NULL));
+	json_array_append_new(ups, upd(t, "routes", json_pack("{s:I,s:s}",
+		"vrf", slice, "dst", host), add ? "local" : NULL, NULL));
+	json_array_append_new(ups, upd(t, "routes", json_pack("{s:I,s:s}",
+		"vrf", slice, "dst", subnet), add ? "connected" : NULL,
+		json_pack("{s:I}", "bd", bd)));
+	free(host);
+	free(subnet);
+	return ups;
+}
+
+/* svi add SLICE BD MAC IP/PLEN | svi del SLICE BD */
+static int
+cmd_svi(struct ctx *x, char **av, int ac)
+{
+	json_int_t num[8];
+	json_t *svis, *e, *p;
+	const char *mac, *ipt;
+	unsigned int plen;
+	uint32_t ip;
+	int rc;
+
+	if (ac >= 1 && strcmp(av[0], "add") == 0) {
+		if ((rc = check_args(av + 1, ac - 1, "SLICE BD MAC IP/PLEN",
+				     num)) != EX_OK)
+			return rc;
+		parse_prefix(av[4], false, &ip, &plen);
+		return write_updates(x, svi_updates(true, num[0], num[1], av[3],
+						    ip, plen));
+	}
+	if (ac < 1 || strcmp(av[0], "del") != 0)
+		return usage_error("usage: svi add|del SLICE BD ...");
+	if ((rc = check_args(av + 1, ac - 1, "SLICE BD", num)) != EX_OK)
+		return rc;
+	/* The MAC and address to take away are the SVI's own. */
+	if ((rc = read_all(x, "svi", &svis)) != EX_OK)
+		return rc;
+	e = find_entry(svis, json_pack("{s:I,s:I}", "vrf", num[0], "bd",
+				       num[1]));
+	p = json_object_get(e, "params");
+	mac = json_string_value(json_object_get(p, "mac"));
+	ipt = json_string_value(json_object_get(p, "ip"));
+	plen = (unsigned int)json_integer_value(json_object_get(p, "plen"));
+	if (e == NULL || mac == NULL || ipt == NULL || !parse_ipv4(ipt, &ip) ||
+	    plen > 32) {
+		json_decref(svis);
+		return fail(x, "not_found", "no svi for slice %"
+			    JSON_INTEGER_FORMAT " bd %" JSON_INTEGER_FORMAT,
+			    num[0], num[1]);
+	}
+	rc = write_updates(x, svi_updates(false, num[0], num[1], mac, ip, plen));
+	json_decref(svis);
+	return rc;
+}
+
+/*
+ * Entries of @table whose match @key equals @want (all when < 0): one
+ * line each, or {"table","entries"} with --json.
+ */
+static int
+show_entries(struct ctx *x, const char *table, const char *key,
+	     json_int_t want, void (*line)(json_t *))
+{
+	json_t *all, *keep = json_array(), *e, *v, *doc;
+	size_t i;
+	int rc = read_all(x, table, &all);
+
+	if (rc != EX_OK) {
+		json_decref(keep);
+		return rc;
+	}
+	json_array_foreach(all, i, e) {
+		v = json_object_get(json_object_get(e, "match"), key);
+		if (want < 0 || (json_is_integer(v) &&
+				 json_integer_value(v) == want))
+			json_array_append(keep, e);
+	}
+	if (x->json) {
+		doc = json_pack("{s:s,s:O}", "table", table, "entries", keep);
+		print_json(stdout, doc);
+		json_decref(doc);
+	} else {
+		json_array_foreach(keep, i, e)
+			line(e);
+	}
+	json_decref(keep);
+	json_decref(all);
+	return EX_OK;
+}
+
+/* route add VRF PREFIX via NH | ecmp NH1 NH2 [NH3 [NH4]] | drop,
+ * route del VRF PREFIX, route show [VRF] */
+static int
+cmd_route(struct ctx *x, char **av, int ac)
+{
+	static const char *const ecmp_spec[] = { "", "", "NH NH", "NH NH NH",
+		"NH NH NH NH" };
+	json_int_t num[8] = { -1 };
+	const char *sub = ac > 0 ? av[0] : "", *how = ac > 3 ? av[3] : "";
+	json_t *match, *params = NULL;
+	char key[16];
+	int rc, i, n = ac - 4;
+
+	if (strcmp(sub, "show") == 0)
+		return (rc = check_args(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
+			rc : show_entries(x, "routes", "vrf", num[0], print_route);
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
+		return usage_error("usage: route add|del|show ...");
+	if ((rc = check_args(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num))
+	    != EX_OK)
+		return rc;
+	match = json_pack("{s:I,s:s}", "vrf", num[0], "dst", av[2]);
+	if (strcmp(sub, "del") == 0) {
+		if (ac > 3) {
+			json_decref(match);
+			return usage_error("unexpected '%s'", av[3]);
+		}
+		return write_updates(x, json_pack("[o]", upd("delete",
+						  "routes", match, NULL, NULL)));
+	}
+	if (strcmp(how, "via") == 0 && n == 1) {
+		params = json_pack("{s:s}", "nh", av[4]);
+		rc = check_args(av + 4, n, "NH", num);
+	} else if (strcmp(how, "ecmp") == 0 && n >= 2 && n <= 4) {
+		params = json_pack("{s:i}", "n", n);
+		for (i = 0; i < 4; i++) {
+			snprintf(key, sizeof(key), "nh%d", i);
+			json_object_set_new(params, key, json_string(i < n ?
+					    av[4 + i] : "0.0.0.0"));
+		}
+		rc = check_args(av + 4, n, ecmp_spec[n], num);
+	} else if (strcmp(how, "drop") == 0 && n == 0) {
+		params = json_object();
+	} else {
+		rc = usage_error("route add needs 'via NH', 'ecmp NH1 NH2 "
+				 "[NH3 [NH4]]' or 'drop'");
+	}
+	if (rc != EX_OK) {
+		json_decref(match);
+		json_decref(params);
+		return rc;
+	}
+	return write_updates(x, json_pack("[o]", upd("insert", "routes", match,
+						      how, params)));
+}
+
+/* mac add BD MAC PORT | mac del BD MAC | mac show [BD] | mac ageing S */
+static int
+cmd_mac(struct ctx *x, char **av, int ac)
+{
+	json_int_t num[8] = { -1 };
+	const char *sub = ac > 0 ? av[0] : "";
+	json_t *match;
+	int rc;
+
+	if (strcmp(sub, "show") == 0)
+		return (rc = check_args(av + 1, ac - 1, "[BD]", num)) != EX_OK ?
+			rc : show_entries(x, "fdb", "bd", num[0], print_fdb);
+	if (strcmp(sub, "ageing") == 0)
+		return (rc = check_args(av + 1, ac - 1, "SECONDS", num)) != EX_OK ?
+			rc : simple(x, "table.config", json_pack("{s:s,s:I}",
+				    "table", "fdb", "idle_timeout_s", num[0]),
+				    human_ageing);
+	if (strcmp(sub, "add") == 0)
+		rc = check_args(av + 1, ac - 1, "BD MAC PORT", num);
+	else if (strcmp(sub, "del") == 0)
+		rc = check_args(av + 1, ac - 1, "BD MAC", num);
+	else
+		return usage_error("usage: mac add|del|show|ageing ...");
+	if (rc != EX_OK)
+		return rc;
+	match = json_pack("{s:I,s:s}", "bd", num[0], "mac", av[2]);
+	return write_updates(x, json_pack("[o]", sub[0] == 'a' ?
+		upd("insert", "fdb", match, "forward", json_pack("{s:o}",
+		    "port", scalar_value(av[3]))) :
+		upd("delete", "fdb", match, NULL, NULL)));
+}
+
+/* neigh add VRF IP PORT VLAN DMAC SMAC | neigh del VRF IP | neigh show [VRF] */
+static int
+cmd_neigh(struct ctx *x, char **av, int ac)
+{
+	json_int_t num[8] = { -1 };
+	const char *sub = ac > 0 ? av[0] : "";
+	json_t *match;
+	int rc;
+
+	if (strcmp(sub, "show") == 0)
+		return (rc = check_args(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
+			rc : show_entries(x, "neigh", "vrf", num[0], print_neigh);
+	if (strcmp(sub, "add") == 0)
+		rc = check_args(av + 1, ac - 1, "VRF IP PORT VLAN DMAC SMAC", num);
+	else if (strcmp(sub, "del") == 0)
+		rc = check_args(av + 1, ac - 1, "VRF IP", num);
+	else
+		return usage_error("usage: neigh add|del|show ...");
+	if (rc != EX_OK)
+		return rc;
+	match = json_pack("{s:I,s:s}", "vrf", num[0], "ip", av[2]);
+	return write_updates(x, json_pack("[o]", sub[0] == 'a' ?
+		upd("insert", "neigh", match, "rewrite", json_pack(
+		    "{s:o,s:I,s:s,s:s}", "port", scalar_value(av[3]), "vlan",
+		    num[3], "dmac", av[5], "smac", av[6])) :
+		upd("delete", "neigh", match, NULL, NULL)));
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctx *, char **, int);
+} switch_cmds[] = {
+	{ "slice", cmd_slice }, { "svi", cmd_svi }, { "route", cmd_route },
+	{ "mac", cmd_mac }, { "neigh", cmd_neigh },
+};
+
 /* ------------------------------------------------------------- commands */
 
 static int
@@ -479,6 +845,18 @@ dispatch(struct ctx *x)
 
 	if (strcmp(cmd, "table") == 0)
 		return cmd_table(x);
+	for (i = 0; i < sizeof(switch_cmds) / sizeof(switch_cmds[0]); i++) {
+		const char *sub = x->ac > 1 ? x->av[1] : "";
+		bool writes = strcmp(sub, "show") != 0 &&
+			      strcmp(sub, "ageing") != 0;
+
+		if (strcmp(cmd, switch_cmds[i].name) != 0)
+			continue;
+		if (x->given & ~(writes ? OPT_ATOMICITY : 0u))
+			return usage_error("option not valid for '%s %s'",
+					   cmd, sub);
+		return switch_cmds[i].fn(x, x->av + 1, x->ac - 1);
+	}
 	if (x->given != 0)
 		return usage_error("option not valid for '%s'", cmd);
 	if (strcmp(cmd, "help") == 0 && n == 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sxctl internals shared by sxctl.c (commands, requests, transport) and
- * sxctl_fmt.c (text forms: usage, human output, address syntax).
+ * sxctl internals shared by sxctl.c (commands, requests, transport,
+ * options) and sxctl_fmt.c (text forms both ways: command-line words to
+ * JSON values and updates, results to human-readable output, usage).
  */
 #ifndef SXCTL_H
 #define SXCTL_H
@@ -36,6 +37,21 @@ bool parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
 const char *ipv4_text(uint32_t ip, char *buf);
 /* Six colon-separated pairs of hex digits. */
 bool parse_mac(const char *s);
+
+/* Plain decimal -> JSON integer; anything else a JSON string; "" -> NULL. */
+json_t *scalar_value(const char *s);
+/*
+ * One table.write update from "TABLE [FIELD=VALUE ...] [priority N]
+ * [action ACTION [PARAM=VALUE ...]]"; @type (insert|modify|delete|
+ * default) decides which parts are allowed. An exit code; *out on EX_OK.
+ */
+int parse_update(char **av, int ac, const char *type, json_t **out);
+/*
+ * Check positional arguments against @spec, synopsis words such as
+ * "VRF PREFIX" or "[BD]" (optional). Numbers (VRF, SLICE, BD, VLAN,
+ * SECONDS) land in @num at their position. EX_OK or a usage error.
+ */
+int check_args(char **av, int ac, const char *spec, json_int_t *num);
 
 void usage(FILE *f);
 /* Print "sxctl: MESSAGE" and the usage to stderr; returns EX_USAGE. */

@@ -88,6 +88,68 @@ FLOW_ENTRIES = [
 ]
 
 
+# The switch pipeline's tables (pipelines/pl_switch.c): writable, and
+# readable with the entries below. Their reads return at most SW_PAGE
+# entries a page whatever the limit, so clients must follow next_offset.
+SW_PAGE = 2
+SW_ENTRIES = {
+    "interfaces": [
+        {"match": {"in_port": "p1", "vlan": 100}, "action": "attach",
+         "params": {"slice": 1, "bd": 10}, "hits": 3},
+        {"match": {"in_port": "p0", "vlan": 0}, "action": "attach",
+         "params": {"slice": 2, "bd": 20}, "hits": 0},
+    ],
+    "bd_ports": [],
+    # bd 10 on the second page; its mask has p1 (bit 1) and p2 (bit 2).
+    "flood": [
+        {"match": {"bd": 1}, "action": "flood", "params": {"ports": 1},
+         "hits": 0},
+        {"match": {"bd": 20}, "action": "flood", "params": {"ports": 1},
+         "hits": 0},
+        {"match": {"bd": 10}, "action": "flood", "params": {"ports": 6},
+         "hits": 9},
+    ],
+    "svi": [
+        {"match": {"vrf": 1, "bd": 10}, "action": "svi",
+         "params": {"mac": "02:00:00:00:01:0A", "ip": "10.0.1.1",
+                    "plen": 24}, "hits": 0},
+    ],
+    "routes": [
+        {"match": {"vrf": 1, "dst": "10.0.0.0/24"}, "action": "via",
+         "params": {"nh": "10.0.1.254"}, "hits": 12},
+        {"match": {"vrf": 2, "dst": "0.0.0.0/0"}, "action": "drop",
+         "params": {}, "hits": 1},
+        {"match": {"vrf": 1, "dst": "10.2.0.0/16"}, "action": "ecmp",
+         "params": {"n": 2, "nh0": "10.0.1.2", "nh1": "10.0.1.3",
+                    "nh2": "0.0.0.0", "nh3": "0.0.0.0"}, "hits": 5},
+        {"match": {"vrf": 1, "dst": "10.0.1.0/24"}, "action": "connected",
+         "params": {"bd": 10}, "hits": 0},
+        {"match": {"vrf": 1, "dst": "10.0.1.1/32"}, "action": "local",
+         "params": {}, "hits": 2},
+    ],
+    "fdb": [
+        {"match": {"bd": 10, "mac": "02:00:00:00:00:0A"},
+         "action": "learned", "params": {"port": "p0"}, "hits": 12,
+         "idle_s": 3.2},
+        {"match": {"bd": 20, "mac": "02:00:00:00:00:0B"},
+         "action": "forward", "params": {"port": "p1"}, "hits": 0,
+         "idle_s": 41.0},
+        {"match": {"bd": 10, "mac": "02:00:00:00:01:0A"}, "action": "route",
+         "params": {}, "hits": 7, "idle_s": 0.5},
+    ],
+    "neigh": [
+        {"match": {"vrf": 1, "ip": "10.0.1.254"}, "action": "rewrite",
+         "params": {"port": "p1", "vlan": 100, "dmac": "02:00:00:00:00:FE",
+                    "smac": "02:00:00:00:01:0A"}, "hits": 12},
+        {"match": {"vrf": 2, "ip": "10.9.0.7"}, "action": "learned",
+         "params": {"port": "p0", "vlan": 0, "dmac": "02:00:00:00:00:07",
+                    "smac": "02:00:00:00:02:01"}, "hits": 1},
+        {"match": {"vrf": 1, "ip": "10.0.1.9"}, "action": "unresolved",
+         "params": {}, "hits": 0},
+    ],
+}
+
+
 class RpcError(Exception):
     def __init__(self, code, message, reason=None, pointer=None):
         Exception.__init__(self, message)
@@ -99,10 +161,11 @@ class RpcError(Exception):
 def table_write(params):
     results = []
     for i, u in enumerate(params.get("updates", [])):
-        if u.get("table") not in TABLES:
+        if u.get("table") not in TABLES and u.get("table") not in SW_ENTRIES:
             raise RpcError(-32602, "no such table", "unknown_table",
                            "/updates/%d/table" % i)
-        if "dup" in json.dumps(u.get("match", {})):
+        match = json.dumps(u.get("match", {}))
+        if "dup" in match or "10.66." in match:
             results.append({"ok": False, "error": {
                 "code": -32001, "message": "entry already exists",
                 "data": {"reason": "exists",
@@ -124,10 +187,12 @@ ACL_ENTRIES = [
 def table_read(params):
     name = params.get("table")
     entries = {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(name)
+    lim = params.get("limit", 100)
+    if name in SW_ENTRIES:
+        entries, lim = SW_ENTRIES[name], min(lim, SW_PAGE)
     if entries is None:
         raise RpcError(-32602, "no such table", "unknown_table", "/table")
     off = params.get("offset", 0)
-    lim = params.get("limit", 100)
     page = entries[off:off + lim]
     nxt = off + lim if off + lim < len(entries) else None
     return {"table": name, "total": len(entries), "offset": off,
@@ -159,9 +224,17 @@ STATS = {
                 "cycles_per_packet": 50.0}],
     "ports": [port_counters(p, False) for p in PORTS],
     "drops": {"parse.runt": 3, "flow.miss": 7},
+    "events": {"switch.learn": 4, "core.aged": 2},
     "tables": {"flow": {"hits": 90, "misses": 10}},
     "mempool": {"in_use": 512, "available": 7679, "size": 8191},
 }
+
+def table_config(params):
+    if params.get("table") != "fdb":
+        raise RpcError(-32602, "table does not age entries", "bad_value",
+                       "/idle_timeout_s")
+    return {"table": "fdb", "idle_timeout_s": params["idle_timeout_s"]}
+
 
 def slow(params):
     time.sleep(2)
@@ -183,6 +256,7 @@ METHODS = {
     "table.write": table_write,
     "table.read": table_read,
     "table.clear": lambda p: {"deleted": 5, "generation": 8},
+    "table.config": table_config,
     "stats.get": lambda p: STATS,
     "stats.clear": lambda p: {"cleared": True},
     "test.echo": lambda p: p,

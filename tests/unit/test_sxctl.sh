@@ -115,12 +115,61 @@ req() { # req METHOD PARAMS-JSON: the full request sxctl must send
 	echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"
 }
 
+# expect_call NAME METHOD PARAMS-JSON: the last request logged is METHOD
+# with these params, whatever its id (commands that read before writing).
+expect_call() {
+	local got
+	got=$(tail -n 1 "$LOG")
+	if "$PY" - "$got" "$2" "$3" <<'EOF'
+import json, sys
+got = json.loads(sys.argv[1])
+sys.exit(0 if got.get("method") == sys.argv[2] and
+         got.get("params") == json.loads(sys.argv[3]) else 1)
+EOF
+	then ok "$1: $2 request"
+	else not_ok "$1: $2 request" "got:  $got" "want: $2 $3"; fi
+}
+
+# expect_calls NAME FROM "METHOD ...": the methods of the requests logged
+# after line FROM, in order, table.read as table.read:TABLE/OFFSET; ids
+# must count up from 1 (one connection per sxctl run).
+expect_calls() {
+	local got
+	got=$(tail -n "+$(($2 + 1))" "$LOG" | "$PY" -c '
+import json, sys
+out = []
+for i, l in enumerate(sys.stdin):
+    r = json.loads(l)
+    m = r["method"]
+    if m == "table.read":
+        m += ":%s/%d" % (r["params"]["table"], r["params"].get("offset", 0))
+    if r["id"] != i + 1:
+        m += "(id %s)" % r["id"]
+    out.append(m)
+print(" ".join(out))')
+	if [ "$got" = "$3" ]; then ok "$1: requests $3"
+	else not_ok "$1: requests $3" "got: $got"; fi
+}
+
+# expect_out NAME TEXT: stdout is exactly TEXT.
+expect_out() {
+	if [ "$(cat "$OUT")" = "$2" ]; then ok "$1: output"
+	else not_ok "$1: output" "want: $2"; fi
+}
+
 # --- help and usage errors (exit 2, nothing sent) ---------------------------
 "$SXCTL" --help >"$OUT" 2>"$ERR"; RC=$?
 expect_rc "--help" 0
 for c in hello ports "stats [clear]" "port-stats [PORT]" "describe [TABLE]" \
 	discover "table add" "table mod" "table del" "table default" \
-	"table show" "table clear" "table load" "raw METHOD"; do
+	"table show" "table clear" "table load" "raw METHOD" \
+	"slice attach PORT [vlan V] slice S bd B" "slice detach PORT [vlan V]" \
+	"svi add SLICE BD MAC IP/PLEN" "svi del SLICE BD" \
+	"route add VRF PREFIX via NH" "route add VRF PREFIX ecmp NH1 NH2" \
+	"route add VRF PREFIX drop" "route del VRF PREFIX" "route show [VRF]" \
+	"mac add BD MAC PORT" "mac del BD MAC" "mac show [BD]" \
+	"mac ageing SECONDS" "neigh add VRF IP PORT VLAN DMAC SMAC" \
+	"neigh del VRF IP" "neigh show [VRF]"; do
 	expect_grep "--help" "$OUT" "$c"
 done
 
@@ -140,6 +189,33 @@ sx table show; expect_rc "table show without table" 2
 sx raw test.echo '{bad'; expect_rc "raw bad JSON" 2
 sx --timeout; expect_rc "option missing value" 2
 sx table load "$TMP/nonexistent.json"; expect_rc "table load missing file" 2
+sx slice attach p0 slice 1; expect_rc "slice attach without bd" 2
+sx slice attach p0 vlan 4096 slice 1 bd 1; expect_rc "slice attach bad vlan" 2
+sx slice attach p0 slice 1 bd 1 slice 2; expect_rc "slice attach repeated" 2
+sx slice detach p0 slice 1; expect_rc "slice detach with slice" 2
+sx slice move p0; expect_rc "slice bad subcommand" 2
+sx svi add 1 10 02:00:00:00:01 10.0.1.1/24; expect_rc "svi add bad MAC" 2
+sx svi add 1 10 02:00:00:00:01:0a 10.0.1.1/32; expect_rc "svi add /32" 2
+sx svi add 1 10 02:00:00:00:01:0a 10.0.1.1; expect_rc "svi add no PLEN" 2
+sx svi del 1; expect_rc "svi del missing BD" 2
+sx route add 1 10.0.0.0/33 via 10.0.1.254; expect_rc "route add bad prefix" 2
+sx route add 70000 10.0.0.0/8 drop; expect_rc "route add bad VRF" 2
+sx route add 1 10.0.0.0/8 via 10.0.1; expect_rc "route add bad NH" 2
+sx route add 1 10.0.0.0/8 via 10.0.1.1 10.0.1.2; expect_rc "route add via 2 NHs" 2
+sx route add 1 10.0.0.0/8 ecmp 10.0.1.1; expect_rc "route add ecmp 1 NH" 2
+sx route add 1 10.0.0.0/8 ecmp 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5
+expect_rc "route add ecmp 5 NHs" 2
+sx route add 1 10.0.0.0/8; expect_rc "route add without next hop" 2
+sx route del 1 10.0.0.0/8 drop; expect_rc "route del extra" 2
+sx route show x; expect_rc "route show bad VRF" 2
+sx mac add 10 02:00:00:00:00:0b; expect_rc "mac add missing PORT" 2
+sx mac add 10 02-00-00-00-00-0b p0; expect_rc "mac add bad MAC" 2
+sx mac ageing 0; expect_rc "mac ageing 0" 2
+sx mac show 10 --limit 3; expect_rc "mac show --limit" 2
+sx neigh add 1 10.0.1.254 p1 100 02:00:00:00:00:fe; expect_rc "neigh add missing SMAC" 2
+sx neigh add 1 10.0.1.254 p1 5000 02:00:00:00:00:fe 02:00:00:00:01:0a
+expect_rc "neigh add bad VLAN" 2
+sx neigh del 1; expect_rc "neigh del missing IP" 2
 after=$(wc -l <"$LOG")
 if [ "$before" -eq "$after" ]; then ok "usage errors send nothing"
 else not_ok "usage errors send nothing" "$((after - before)) requests"; fi
@@ -258,6 +334,8 @@ expect_grep "ports" "$OUT" "down"
 sx stats;     expect_rc "stats" 0
 expect_grep "stats" "$OUT" "parse.runt"
 expect_grep "stats" "$OUT" "CYCLES/PKT"
+expect_grep "stats events" "$OUT" "events:"
+expect_grep "stats events" "$OUT" "switch.learn  4"
 sx describe;  expect_rc "describe" 0
 expect_grep "describe" "$OUT" "output(port: port/16)"
 sx discover;  expect_rc "discover" 0
@@ -292,6 +370,202 @@ expect_json "table show --all --json" \
 	'len(d["entries"]) == 5 and d["next_offset"] is None'
 sx --json table add flow in_port=p0 action drop
 expect_json "table add --json" 'd["committed"] is True'
+
+# --- switch shortcuts -------------------------------------------------------
+# slice attach: port.list, the flood table page by page (the fake gives 2
+# a page; bd 10 is on page 2 with p1+p2 = 6), then one dataplane-atomic
+# write adding p0 (bit 0).
+before=$(wc -l <"$LOG")
+sx slice attach p0 slice 1 bd 10
+expect_rc "slice attach" 0
+expect_calls "slice attach" "$before" \
+	"port.list table.read:flood/0 table.read:flood/2 table.write"
+expect_call "slice attach" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"insert","table":"interfaces","match":{"in_port":"p0","vlan":0},
+	 "action":"attach","params":{"slice":1,"bd":10}},
+	{"type":"insert","table":"bd_ports","match":{"bd":10,"port":"p0"},
+	 "action":"member","params":{"vlan":0}},
+	{"type":"modify","table":"flood","match":{"bd":10},
+	 "action":"flood","params":{"ports":7}}]}'
+expect_grep "slice attach" "$OUT" "ok: 3 updates applied, generation 7"
+if tail -n 2 "$LOG" | head -n 1 | grep -q '"limit":1000'; then
+	ok "slice attach: reads ask for pages of 1000"
+else not_ok "slice attach: reads ask for pages of 1000" "$(tail -n 2 "$LOG")"; fi
+
+sx slice attach 1 vlan 7 slice 3 bd 30 --atomicity rollback
+expect_rc "slice attach new bd" 0
+expect_call "slice attach new bd (index, vlan, --atomicity)" table.write '{
+	"atomicity":"rollback","updates":[
+	{"type":"insert","table":"interfaces","match":{"in_port":1,"vlan":7},
+	 "action":"attach","params":{"slice":3,"bd":30}},
+	{"type":"insert","table":"bd_ports","match":{"bd":30,"port":1},
+	 "action":"member","params":{"vlan":7}},
+	{"type":"insert","table":"flood","match":{"bd":30},
+	 "action":"flood","params":{"ports":2}}]}'
+
+before=$(wc -l <"$LOG")
+sx slice detach p1 vlan 100
+expect_rc "slice detach" 0
+expect_calls "slice detach" "$before" "port.list table.read:interfaces/0 \
+table.read:flood/0 table.read:flood/2 table.write"
+expect_call "slice detach" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"delete","table":"interfaces","match":{"in_port":"p1","vlan":100}},
+	{"type":"delete","table":"bd_ports","match":{"bd":10,"port":"p1"}},
+	{"type":"modify","table":"flood","match":{"bd":10},
+	 "action":"flood","params":{"ports":4}}]}'
+sx slice detach 0
+expect_rc "slice detach last port" 0
+expect_call "slice detach last port: flood entry deleted" table.write '{
+	"atomicity":"dataplane-atomic","updates":[
+	{"type":"delete","table":"interfaces","match":{"in_port":0,"vlan":0}},
+	{"type":"delete","table":"bd_ports","match":{"bd":20,"port":0}},
+	{"type":"delete","table":"flood","match":{"bd":20}}]}'
+
+before=$(wc -l <"$LOG")
+sx slice detach p0 vlan 9
+expect_rc "slice detach not attached" 1
+expect_grep "slice detach not attached" "$ERR" "sxctl: p0 vlan 9 is not attached"
+sx --json slice detach p0 vlan 9
+expect_rc "slice detach not attached --json" 1
+expect_json "slice detach not attached --json" \
+	'd["error"]["data"]["reason"] == "not_found"'
+sx slice attach p9 slice 1 bd 1
+expect_rc "slice attach unknown port" 1
+expect_grep "slice attach unknown port" "$ERR" "sxctl: no port 'p9'"
+if ! tail -n "+$((before + 1))" "$LOG" | grep -q table.write; then
+	ok "failed lookups write nothing"
+else not_ok "failed lookups write nothing"; fi
+
+sx svi add 1 10 02:00:00:00:01:0a 10.0.1.1/24
+expect_rc "svi add" 0
+expect_req "svi add" "$(req table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"insert","table":"svi","match":{"vrf":1,"bd":10},"action":"svi",
+	 "params":{"mac":"02:00:00:00:01:0a","ip":"10.0.1.1","plen":24}},
+	{"type":"insert","table":"fdb","match":{"bd":10,"mac":"02:00:00:00:01:0a"},
+	 "action":"route","params":{}},
+	{"type":"insert","table":"routes","match":{"vrf":1,"dst":"10.0.1.1/32"},
+	 "action":"local","params":{}},
+	{"type":"insert","table":"routes","match":{"vrf":1,"dst":"10.0.1.0/24"},
+	 "action":"connected","params":{"bd":10}}]}')"
+expect_grep "svi add" "$OUT" "ok: 4 updates applied"
+sx svi add 2 20 02:00:00:00:02:01 172.16.5.9/20
+if tail -n 1 "$LOG" | grep -q '"dst":"172.16.0.0/20"},"action":"connected"'; then
+	ok "svi add: the connected route is the network, 172.16.0.0/20"
+else not_ok "svi add: the connected route is the network, 172.16.0.0/20" \
+	"$(tail -n 1 "$LOG")"; fi
+
+before=$(wc -l <"$LOG")
+sx svi del 1 10
+expect_rc "svi del" 0
+expect_calls "svi del" "$before" "table.read:svi/0 table.write"
+expect_call "svi del" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"delete","table":"svi","match":{"vrf":1,"bd":10}},
+	{"type":"delete","table":"fdb","match":{"bd":10,"mac":"02:00:00:00:01:0A"}},
+	{"type":"delete","table":"routes","match":{"vrf":1,"dst":"10.0.1.1/32"}},
+	{"type":"delete","table":"routes","match":{"vrf":1,"dst":"10.0.1.0/24"}}]}'
+sx svi del 1 11
+expect_rc "svi del unknown" 1
+expect_grep "svi del unknown" "$ERR" "sxctl: no svi for slice 1 bd 11"
+
+sx route add 1 10.0.0.0/24 via 10.0.1.254
+expect_rc "route add via" 0
+expect_req "route add via" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"routes","match":{"vrf":1,"dst":"10.0.0.0/24"},"action":"via",
+	"params":{"nh":"10.0.1.254"}}]}')"
+expect_grep "route add via" "$OUT" "ok: 1 update applied, generation 7"
+sx route add 1 10.2.0.0/16 ecmp 10.0.1.2 10.0.1.3 10.0.1.4
+expect_rc "route add ecmp" 0
+expect_req "route add ecmp" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"routes","match":{"vrf":1,"dst":"10.2.0.0/16"},"action":"ecmp",
+	"params":{"n":3,"nh0":"10.0.1.2","nh1":"10.0.1.3","nh2":"10.0.1.4",
+	"nh3":"0.0.0.0"}}]}')"
+sx route add 1 10.2.0.0/16 ecmp 10.0.1.2 10.0.1.3
+expect_req "route add ecmp 2" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"routes","match":{"vrf":1,"dst":"10.2.0.0/16"},"action":"ecmp",
+	"params":{"n":2,"nh0":"10.0.1.2","nh1":"10.0.1.3","nh2":"0.0.0.0",
+	"nh3":"0.0.0.0"}}]}')"
+sx route add 2 0.0.0.0/0 drop --atomicity dataplane-atomic
+expect_req "route add drop" "$(req table.write '{"atomicity":"dataplane-atomic",
+	"updates":[{"type":"insert","table":"routes","match":{"vrf":2,
+	"dst":"0.0.0.0/0"},"action":"drop","params":{}}]}')"
+sx route del 1 10.0.0.0/24
+expect_rc "route del" 0
+expect_req "route del" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"routes","match":{"vrf":1,"dst":"10.0.0.0/24"}}]}')"
+sx route add 1 10.66.0.0/16 via 10.0.1.254
+expect_rc "route add exists" 1
+expect_grep "route add exists" "$ERR" "sxctl: update 0: error -32001 exists"
+
+before=$(wc -l <"$LOG")
+sx route show
+expect_rc "route show" 0
+expect_calls "route show" "$before" \
+	"table.read:routes/0 table.read:routes/2 table.read:routes/4"
+expect_out "route show" "vrf 1 10.0.0.0/24 via 10.0.1.254 hits=12
+vrf 2 0.0.0.0/0 drop hits=1
+vrf 1 10.2.0.0/16 ecmp 10.0.1.2 10.0.1.3 hits=5
+vrf 1 10.0.1.0/24 connected bd 10 hits=0
+vrf 1 10.0.1.1/32 local hits=2"
+sx route show 2
+expect_out "route show VRF" "vrf 2 0.0.0.0/0 drop hits=1"
+sx --json route show 1
+expect_json "route show --json" \
+	'd["table"] == "routes" and len(d["entries"]) == 4 and all(e["match"]["vrf"] == 1 for e in d["entries"])'
+sx route show 9
+expect_rc "route show empty VRF" 0
+expect_out "route show empty VRF" ""
+
+sx mac add 10 02:00:00:00:00:0b p1
+expect_rc "mac add" 0
+expect_req "mac add" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"fdb","match":{"bd":10,"mac":"02:00:00:00:00:0b"},
+	"action":"forward","params":{"port":"p1"}}]}')"
+sx mac del 10 02:00:00:00:00:0b
+expect_rc "mac del" 0
+expect_req "mac del" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"fdb","match":{"bd":10,"mac":"02:00:00:00:00:0b"}}]}')"
+sx mac show
+expect_rc "mac show" 0
+expect_out "mac show" "bd 10 02:00:00:00:00:0a port p0 learned idle 3.2s hits 12
+bd 20 02:00:00:00:00:0b port p1 static idle 41.0s hits 0
+bd 10 02:00:00:00:01:0a route idle 0.5s hits 7"
+sx mac show 20
+expect_out "mac show BD" "bd 20 02:00:00:00:00:0b port p1 static idle 41.0s hits 0"
+sx --json mac show 10
+expect_json "mac show --json" \
+	'len(d["entries"]) == 2 and d["entries"][0]["idle_s"] == 3.2'
+sx mac ageing 120
+expect_rc "mac ageing" 0
+expect_req "mac ageing" "$(req table.config '{"table":"fdb","idle_timeout_s":120}')"
+expect_out "mac ageing" "fdb idle timeout 120 s"
+sx --json mac ageing 120
+expect_json "mac ageing --json" 'd == {"table": "fdb", "idle_timeout_s": 120}'
+
+sx neigh add 1 10.0.1.254 p1 100 02:00:00:00:00:fe 02:00:00:00:01:0a
+expect_rc "neigh add" 0
+expect_req "neigh add" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"neigh","match":{"vrf":1,"ip":"10.0.1.254"},"action":"rewrite",
+	"params":{"port":"p1","vlan":100,"dmac":"02:00:00:00:00:fe",
+	"smac":"02:00:00:00:01:0a"}}]}')"
+sx neigh del 1 10.0.1.254
+expect_rc "neigh del" 0
+expect_req "neigh del" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"neigh","match":{"vrf":1,"ip":"10.0.1.254"}}]}')"
+sx neigh show
+expect_rc "neigh show" 0
+expect_out "neigh show" "vrf 1 10.0.1.254 port p1 vlan 100 dmac 02:00:00:00:00:fe smac 02:00:00:00:01:0a static hits=12
+vrf 2 10.9.0.7 port p0 vlan 0 dmac 02:00:00:00:00:07 smac 02:00:00:00:02:01 learned hits=1
+vrf 1 10.0.1.9 unresolved hits=0"
+sx neigh show 2
+expect_out "neigh show VRF" "vrf 2 10.9.0.7 port p0 vlan 0 dmac 02:00:00:00:00:07 smac 02:00:00:00:02:01 learned hits=1"
+
+sx table show fdb
+expect_grep "table show idle_s" "$OUT" \
+	"bd=10 mac=02:00:00:00:00:0A -> learned(port=p0) hits=12 idle_s=3.2"
 
 # --- transport --------------------------------------------------------------
 sx raw test.big
