@@ -444,11 +444,66 @@ result_reason(int rc)
 	case -ENOSPC: return "table_full";
 	case -ECANCELED: return "not_applied";
 	case -ENOMEM: return "no_memory";
+	case -EXDEV: return "slice_conflict";
 	default: return "bad_value";
 	}
 }
 
 /* ------------------------------------------------------------ methods */
+
+static dp_tblrpc_check_fn check_fn;
+
+void
+dp_tblrpc_set_check(dp_tblrpc_check_fn fn)
+{
+	check_fn = fn;
+}
+
+/* The pipeline's cross-table rules first (e.g. a bridge domain belongs to one
+ * slice); what they refuse counts as failed updates of the batch. */
+static int
+checked_write(struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *res)
+{
+	unsigned int bad = 0, k = 0;
+	struct dp_update *ok;
+	unsigned int *map;
+	int *r2, rc;
+
+	memset(res, 0, n * sizeof(*res));
+	if (check_fn != NULL)
+		check_fn(u, n, res);
+	for (unsigned int i = 0; i < n; i++)
+		bad += res[i] != 0;
+	if (bad == 0)
+		return dp_table_write(u, n, mode, res);
+	if (mode != DP_ATOM_CONTINUE) {
+		for (unsigned int i = 0; i < n; i++)
+			if (res[i] == 0)
+				res[i] = -ECANCELED;
+		return -ECANCELED;
+	}
+	ok = calloc(n, sizeof(*ok));
+	map = calloc(n, sizeof(*map));
+	r2 = calloc(n, sizeof(*r2));
+	if (ok == NULL || map == NULL || r2 == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (res[i] == 0) {
+			map[k] = i;
+			ok[k++] = u[i];
+		}
+	rc = k ? dp_table_write(ok, k, mode, r2) : 0;
+	for (unsigned int j = 0; j < k; j++)
+		res[map[j]] = r2[j];
+	rc = -EIO;
+out:
+	free(ok);
+	free(map);
+	free(r2);
+	return rc;
+}
 
 static int
 m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
@@ -480,7 +535,7 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		if (update_parse(e, &u[i], ptr, err) < 0)
 			goto out;
 	}
-	rc = dp_table_write(u, n, mode, res);
+	rc = checked_write(u, n, mode, res);
 	results = json_array();
 	for (i = 0; i < n; i++) {
 		if (res[i] == 0) {
@@ -489,7 +544,8 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		}
 		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
 		json_array_append_new(results, json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0,
-			"error", "code", DP_RPC_APP_ERROR - 1, "message", strerror(-res[i]),
+			"error", "code", DP_RPC_APP_ERROR - 1, "message", res[i] == -EXDEV ?
+			"the bridge domain belongs to another slice" : strerror(-res[i]),
 			"data", "reason", result_reason(res[i]), "pointer", ptr));
 	}
 	*result = json_pack("{s:I,s:b,s:o}", "generation", (json_int_t)dp_tables_generation(),

@@ -463,6 +463,68 @@ learn_drain(void)
 	}
 }
 
+/* owner[bd] = slice + 1 of the bridge domain, 0 while unowned */
+static uint32_t owner[UINT16_MAX + 1];
+
+static int
+claim(uint16_t bd, uint16_t slice)
+{
+	if (owner[bd] != 0 && owner[bd] != (uint32_t)slice + 1)
+		return -EXDEV;
+	owner[bd] = (uint32_t)slice + 1;
+	return 0;
+}
+
+void
+pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
+{
+	struct dp_entry_view ev[64];
+	uint32_t off = 0, next;
+	unsigned int k;
+
+	memset(owner, 0, sizeof(owner));
+	/* what is installed: interfaces, svis, connected routes */
+	do {
+		k = dp_table_read(pl_sw.interfaces, off, RTE_DIM(ev), ev, &next);
+		for (unsigned int i = 0; i < k; i++)
+			if (ev[i].action == SW_IF_ATTACH)
+				claim(((const struct sw_attach *)ev[i].params)->bd,
+				      ((const struct sw_attach *)ev[i].params)->slice);
+		off = next;
+	} while (next != UINT32_MAX);
+	off = 0;
+	do {
+		k = dp_table_read(pl_sw.svi, off, RTE_DIM(ev), ev, &next);
+		for (unsigned int i = 0; i < k; i++)
+			claim(rte_be_to_cpu_16(*(const rte_be16_t *)(ev[i].key + 2)),
+			      rte_be_to_cpu_16(*(const rte_be16_t *)ev[i].key));
+		off = next;
+	} while (next != UINT32_MAX);
+	off = 0;
+	do {
+		k = dp_table_read(pl_sw.routes, off, RTE_DIM(ev), ev, &next);
+		for (unsigned int i = 0; i < k; i++)
+			if (ev[i].action == SW_RT_CONNECTED)
+				claim(((const struct sw_connected *)ev[i].params)->bd,
+				      rte_be_to_cpu_16(*(const rte_be16_t *)ev[i].key));
+		off = next;
+	} while (next != UINT32_MAX);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+		uint16_t a = rte_be_to_cpu_16(*(const rte_be16_t *)x->key);
+
+		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT)
+			continue;
+		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH)
+			res[i] = claim(((const struct sw_attach *)x->params)->bd,
+				       ((const struct sw_attach *)x->params)->slice);
+		else if (x->table == pl_sw.svi && x->action == 0)
+			res[i] = claim(rte_be_to_cpu_16(*(const rte_be16_t *)(x->key + 2)), a);
+		else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED)
+			res[i] = claim(((const struct sw_connected *)x->params)->bd, a);
+	}
+}
+
 void
 pl_swctl_fini(void)
 {

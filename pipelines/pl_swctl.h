@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <rte_mbuf.h>
+#include "dp_table.h"
 
 #define SWCTL_HOLD_MAX       4      /* packets held per unresolved neighbour */
 #define SWCTL_HOLDS          256    /* neighbours being resolved at once */
@@ -18,6 +19,10 @@ int pl_swctl_init(void);
 int pl_swctl_slowpath(struct rte_mbuf *m);
 /* pl_pipeline.ctl_poll: learn events, hold-queue timers. */
 void pl_swctl_poll(uint64_t now_tsc);
+/* table.write check: a bridge domain belongs to exactly one slice, so the
+ * interfaces, svi and connected routes that name a BD must agree on its
+ * slice. Refused updates get -EXDEV ("slice_conflict"). */
+void pl_swctl_check(const struct dp_update *u, unsigned int n, int *res);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);
 

@@ -18,6 +18,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_log.h"
+#include "dp_tblrpc.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
 
@@ -223,6 +224,7 @@ sw_init(unsigned int workers)
 		if (learn_rings[w] == NULL)
 			return -ENOMEM;
 	}
+	dp_tblrpc_set_check(pl_swctl_check);
 	return pl_swctl_init();
 }
 
