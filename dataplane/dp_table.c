@@ -1463,15 +1463,9 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				if (nh != IDX_NONE)
 					e = __atomic_load_n(&t->by_idx[nh], __ATOMIC_ACQUIRE);
 			}
-			if (e != NULL) {
-				if (count)
-					((struct dp_entry *)(uintptr_t)e)->hits[worker]++;
-				nhit++;
+			if (e != NULL)
 				hitmask |= 1ULL << i;
-				out[i] = e;
-			} else {
-				out[i] = deflt;
-			}
+			out[i] = e != NULL ? e : deflt;
 		}
 		break;
 	}
@@ -1487,18 +1481,19 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 			const struct dp_entry *e = res[i] ?
 				__atomic_load_n(&t->by_idx[res[i] - 1], __ATOMIC_ACQUIRE) : NULL;
 
-			if (e != NULL) {
-				if (count)
-					((struct dp_entry *)(uintptr_t)e)->hits[worker]++;
-				nhit++;
+			if (e != NULL)
 				hitmask |= 1ULL << i;
-				out[i] = e;
-			} else {
-				out[i] = deflt;
-			}
+			out[i] = e != NULL ? e : deflt;
 		}
 		break;
 	}
+	}
+	if (t->kind != DP_TK_EXACT) {
+		nhit = __builtin_popcountll(hitmask);
+		if (count)
+			for (unsigned int i = 0; i < n; i++)
+				if (hitmask & (1ULL << i))
+					((struct dp_entry *)(uintptr_t)out[i])->hits[worker]++;
 	}
 	if (count) {
 		t->wcnt[worker].hits += nhit;

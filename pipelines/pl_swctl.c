@@ -475,43 +475,59 @@ claim(uint16_t bd, uint16_t slice)
 	return 0;
 }
 
-void
-pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
+/* Call fn on every installed entry of a table, a page at a time. */
+static void
+for_each_entry(int tid, void (*fn)(const struct dp_entry_view *ev))
 {
 	struct dp_entry_view ev[64];
 	uint32_t off = 0, next;
-	unsigned int k;
 
+	do {
+		unsigned int k = dp_table_read(tid, off, RTE_DIM(ev), ev, &next);
+
+		for (unsigned int i = 0; i < k; i++)
+			fn(&ev[i]);
+		off = next;
+	} while (next != UINT32_MAX);
+}
+
+static uint16_t
+key_u16(const uint8_t *key, unsigned int off)
+{
+	return rte_be_to_cpu_16(*(const rte_be16_t *)(key + off));
+}
+
+static void
+claim_interface(const struct dp_entry_view *ev)
+{
+	const struct sw_attach *a = (const struct sw_attach *)ev->params;
+
+	if (ev->action == SW_IF_ATTACH)
+		claim(a->bd, a->slice);
+}
+
+static void
+claim_svi(const struct dp_entry_view *ev)
+{
+	claim(key_u16(ev->key, 2), key_u16(ev->key, 0));
+}
+
+static void
+claim_connected(const struct dp_entry_view *ev)
+{
+	if (ev->action == SW_RT_CONNECTED)
+		claim(((const struct sw_connected *)ev->params)->bd, key_u16(ev->key, 0));
+}
+
+void
+pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
+{
 	memset(owner, 0, sizeof(owner));
-	/* what is installed: interfaces, svis, connected routes */
-	do {
-		k = dp_table_read(pl_sw.interfaces, off, RTE_DIM(ev), ev, &next);
-		for (unsigned int i = 0; i < k; i++)
-			if (ev[i].action == SW_IF_ATTACH)
-				claim(((const struct sw_attach *)ev[i].params)->bd,
-				      ((const struct sw_attach *)ev[i].params)->slice);
-		off = next;
-	} while (next != UINT32_MAX);
-	off = 0;
-	do {
-		k = dp_table_read(pl_sw.svi, off, RTE_DIM(ev), ev, &next);
-		for (unsigned int i = 0; i < k; i++)
-			claim(rte_be_to_cpu_16(*(const rte_be16_t *)(ev[i].key + 2)),
-			      rte_be_to_cpu_16(*(const rte_be16_t *)ev[i].key));
-		off = next;
-	} while (next != UINT32_MAX);
-	off = 0;
-	do {
-		k = dp_table_read(pl_sw.routes, off, RTE_DIM(ev), ev, &next);
-		for (unsigned int i = 0; i < k; i++)
-			if (ev[i].action == SW_RT_CONNECTED)
-				claim(((const struct sw_connected *)ev[i].params)->bd,
-				      rte_be_to_cpu_16(*(const rte_be16_t *)ev[i].key));
-		off = next;
-	} while (next != UINT32_MAX);
+	for_each_entry(pl_sw.interfaces, claim_interface);
+	for_each_entry(pl_sw.svi, claim_svi);
+	for_each_entry(pl_sw.routes, claim_connected);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dp_update *x = &u[i];
-		uint16_t a = rte_be_to_cpu_16(*(const rte_be16_t *)x->key);
 
 		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT)
 			continue;
@@ -519,9 +535,9 @@ pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
 			res[i] = claim(((const struct sw_attach *)x->params)->bd,
 				       ((const struct sw_attach *)x->params)->slice);
 		else if (x->table == pl_sw.svi && x->action == 0)
-			res[i] = claim(rte_be_to_cpu_16(*(const rte_be16_t *)(x->key + 2)), a);
+			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
 		else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED)
-			res[i] = claim(((const struct sw_connected *)x->params)->bd, a);
+			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
 	}
 }
 
