@@ -1321,6 +1321,18 @@ dp_table_counts(unsigned int id)
 	return c;
 }
 
+/* Keys of exact tables are zero-padded to a multiple of 16 bytes. */
+static inline bool
+key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < len / 8; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
 const struct dp_entry *
 dp_table_find(unsigned int id, const uint8_t *key)
 {
@@ -1428,17 +1440,35 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		goto all_miss;
 	switch (t->kind) {
 	case DP_TK_EXACT: {
+		const void *uk[DP_LOOKUP_BURST];
 		void *data[DP_LOOKUP_BURST];
+		uint8_t map[DP_LOOKUP_BURST];
+		unsigned int nu = 0;
+		uint64_t uhit;
 
-		rte_hash_lookup_bulk_data(be, (const void **)(uintptr_t)keys, n, &hitmask, data);
-		/* entries are scattered: start every load before the first use */
-		for (unsigned int i = 0; i < n; i++)
-			if (hitmask & (1ULL << i))
-				rte_prefetch0(data[i]);
+		/* A burst often repeats a key back to back (one ingress port and
+		 * VLAN, one source MAC, one next hop): look each run up once. */
 		for (unsigned int i = 0; i < n; i++) {
-			out[i] = (hitmask & (1ULL << i)) ? data[i] : deflt;
-			if (count && (hitmask & (1ULL << i)))
-				((struct dp_entry *)data[i])->hits[worker]++;
+			if (i == 0 || !key_eq(keys[i], keys[i - 1], t->hash_len))
+				uk[nu++] = keys[i];
+			map[i] = nu - 1;
+		}
+		rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
+		/* entries are scattered: start every load before the first use */
+		for (unsigned int u = 0; u < nu; u++)
+			if (uhit & (1ULL << u))
+				rte_prefetch0(data[u]);
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int u = map[i];
+
+			if (uhit & (1ULL << u)) {
+				hitmask |= 1ULL << i;
+				out[i] = data[u];
+				if (count)
+					((struct dp_entry *)data[u])->hits[worker]++;
+			} else {
+				out[i] = deflt;
+			}
 		}
 		nhit = __builtin_popcountll(hitmask);
 		break;
@@ -1446,15 +1476,17 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	case DP_TK_LPM: {
 		const struct lpm_backend *b = be;
 
+		const struct lpm_vrf *v = NULL;
+
 		for (unsigned int i = 0; i < n; i++) {
-			const struct lpm_vrf *v;
 			const struct dp_entry *e = NULL;
 			uint32_t nh;
 			void *d;
 
+			/* the VRF of a burst rarely changes: look it up once per run */
 			if (b->vrfs == NULL)
 				v = __atomic_load_n(&b->only, __ATOMIC_ACQUIRE);
-			else
+			else if (i == 0 || memcmp(keys[i], keys[i - 1], t->vrf_len) != 0)
 				v = rte_hash_lookup_data(b->vrfs, keys[i], &d) >= 0 ? d : NULL;
 			if (v != NULL) {
 				if (rte_lpm_lookup(v->lpm, rte_be_to_cpu_32(

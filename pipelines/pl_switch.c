@@ -191,9 +191,12 @@ pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_
 	memcpy(&eth->dst_addr, rw->dmac, 6);
 	memcpy(&eth->src_addr, rw->smac, 6);
 	ip->time_to_live--;
-	/* RFC 1624: TTL is the high byte of its 16-bit word; one's complement add back */
-	sum = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)(sum + (sum >> 16)));
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
+	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
+	 * right when HC is 0xfeff. */
+	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + 0xfeff;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
 
