@@ -216,9 +216,25 @@ static void
 resolve(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	struct hold *h = hold_find(md->slice, md->nh, true);
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+	struct hold *h;
 	uint64_t now = rte_rdtsc();
 
+	/* resolved since the worker looked: send it (after anything held) */
+	pl_switch_key_vrf_ip(k, md->slice, md->nh);
+	e = dp_table_find(pl_sw.neigh, k);
+	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
+		const struct sw_rewrite *rw = (const struct sw_rewrite *)e->params;
+
+		hold_release(md->slice, md->nh, rw);
+		if (pl_switch_rewrite(m, md, rw) < 0)
+			sdrop(m, DP_DROP_switch_vlan_push);
+		else
+			dp_slowpath_send(m, rw->port);
+		return;
+	}
+	h = hold_find(md->slice, md->nh, true);
 	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
 		sdrop(m, DP_DROP_switch_hold_full);
 		if (h == NULL)
@@ -463,8 +479,10 @@ learn_drain(void)
 	}
 }
 
-/* owner[bd] = slice + 1 of the bridge domain, 0 while unowned */
+/* owner[bd] = slice + 1 of the bridge domain, 0 while unowned;
+ * wire[port][vid] = slice + 1 of that (port, VLAN) interface */
 static uint32_t owner[UINT16_MAX + 1];
+static uint32_t wire[DP_PORTS_MAX][4096];
 
 static int
 claim(uint16_t bd, uint16_t slice)
@@ -498,12 +516,33 @@ key_u16(const uint8_t *key, unsigned int off)
 }
 
 static void
+map_wire(const uint8_t *key, uint16_t slice)
+{
+	uint16_t port = key_u16(key, 0), vid = key_u16(key, 2) & 0x0fff;
+
+	if (port < DP_PORTS_MAX)
+		wire[port][vid] = (uint32_t)slice + 1;
+}
+
+static void
 claim_interface(const struct dp_entry_view *ev)
 {
 	const struct sw_attach *a = (const struct sw_attach *)ev->params;
 
-	if (ev->action == SW_IF_ATTACH)
+	if (ev->action == SW_IF_ATTACH) {
 		claim(a->bd, a->slice);
+		map_wire(ev->key, a->slice);
+	}
+}
+
+/* Egress onto (port, vid) for a slice: refused when that wire is another
+ * slice's interface. */
+static int
+egress_ok(uint16_t port, uint16_t vid, uint32_t slice1)
+{
+	uint32_t s = port < DP_PORTS_MAX ? wire[port][vid & 0x0fff] : 0;
+
+	return (s != 0 && slice1 != 0 && s != slice1) ? -EXDEV : 0;
 }
 
 static void
@@ -523,21 +562,42 @@ void
 pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
 {
 	memset(owner, 0, sizeof(owner));
+	memset(wire, 0, sizeof(wire));
 	for_each_entry(pl_sw.interfaces, claim_interface);
 	for_each_entry(pl_sw.svi, claim_svi);
 	for_each_entry(pl_sw.routes, claim_connected);
+	/* first who owns what (a default action owns its BD too), ... */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+		const struct sw_attach *a = (const struct sw_attach *)x->params;
+
+		if (x->type == DP_UPD_DELETE)
+			continue;
+		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH) {
+			res[i] = claim(a->bd, a->slice);
+			if (x->type != DP_UPD_DEFAULT)
+				map_wire(x->key, a->slice);
+		} else if (x->type == DP_UPD_DEFAULT) {
+			continue;
+		} else if (x->table == pl_sw.svi && x->action == 0) {
+			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
+		} else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED) {
+			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
+		}
+	}
+	/* ... then that nothing egresses onto another slice's wire */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dp_update *x = &u[i];
 
-		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT)
+		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
 			continue;
-		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH)
-			res[i] = claim(((const struct sw_attach *)x->params)->bd,
-				       ((const struct sw_attach *)x->params)->slice);
-		else if (x->table == pl_sw.svi && x->action == 0)
-			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
-		else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED)
-			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
+		if (x->table == pl_sw.bd_ports && x->action == 0)
+			res[i] = egress_ok(key_u16(x->key, 2), ((const struct sw_member *)x->params)->vlan,
+					   owner[key_u16(x->key, 0)]);
+		else if (x->table == pl_sw.neigh && x->action != SW_NB_UNRESOLVED)
+			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
+					   ((const struct sw_rewrite *)x->params)->vlan,
+					   (uint32_t)key_u16(x->key, 0) + 1);
 	}
 }
 

@@ -215,11 +215,19 @@ class RpcClient:
 
 # ------------------------------------------------------------------ sxdp
 
+class Replay(list):
+    """Input of a port that replays its packets forever (net_pcap
+    infinite_rx=1): a steady source, e.g. to keep a learned MAC active. Such
+    a port is never "consumed": set it admin down before waiting for the
+    others (Sxdp.wait_consumed skips it). Non-empty."""
+
+
 class Sxdp:
     """One sxdp process on net_pcap ports.
 
     ports: ordered mapping name -> list of input packets (empty list or None:
-    an empty rx pcap). Port i is net_pcap<i>, named as given.
+    an empty rx pcap; a Replay list: replayed forever). Port i is
+    net_pcap<i>, named as given.
     """
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
@@ -248,6 +256,7 @@ class Sxdp:
         self.baseline_in_use = None
         self.n_in = {}
         self.released = set()
+        self.replaying = set()
         self.out_paths = {}
         self.failed = False
 
@@ -276,12 +285,16 @@ class Sxdp:
     def write_config(self):
         ports = []
         for i, (name, pkts) in enumerate(self.ports):
+            replay = isinstance(pkts, Replay)
             pkts = list(pkts or [])
             write_pcap(self.in_path(name), pkts)
             self.n_in[name] = len(pkts)
+            if replay:
+                self.replaying.add(name)
             self.out_paths[name] = self.out_path(name)
             p = {"name": name,
-                 "devargs": "net_pcap%d,rx_pcap=%s,tx_pcap=%s" % (i, self.in_path(name), self.out_path(name)),
+                 "devargs": "net_pcap%d,rx_pcap=%s,tx_pcap=%s%s" % (i, self.in_path(name), self.out_path(name),
+                                                                   ",infinite_rx=1" if replay else ""),
                  "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
             if self.admin_down:
                 p["admin"] = "down"
@@ -365,6 +378,12 @@ class Sxdp:
             off = r["next_offset"]
 
     # --------------------------------------------------------- traffic
+    def port_admin(self, name, up):
+        """port.set admin up/down (down: its RX queue is no longer polled)."""
+        self.rpc("port.set", {"port": name, "admin": "up" if up else "down"})
+        if up:
+            self.released.add(name)
+
     def release(self, names=None):
         """Set ports administratively up (all, or the given names): reading
         their pcaps starts. Releasing ports one group at a time gives a test
@@ -390,7 +409,7 @@ class Sxdp:
         deadline = time.monotonic() + timeout
         if names is None:
             names = self.released if self.admin_down else [n for n, _ in self.ports]
-        want = {n: self.n_in[n] for n in names}
+        want = {n: self.n_in[n] for n in names if n not in self.replaying}
         while True:
             st = self.stats()
             rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
