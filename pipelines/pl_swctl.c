@@ -99,15 +99,18 @@ frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	uint16_t l2 = RTE_ETHER_HDR_LEN + (vid ? 4 : 0);
+	/* pad to the 60-byte minimum: virtual ports do not pad for us */
+	uint16_t total = RTE_MAX((uint16_t)(l2 + len), (uint16_t)(RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN));
 	uint8_t *p;
 
 	if (m == NULL)
 		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, l2 + len);
+	p = (uint8_t *)rte_pktmbuf_append(m, total);
 	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
+	memset(p + l2 + len, 0, total - l2 - len);
 	memcpy(p, dst, 6);
 	memcpy(p + 6, src, 6);
 	if (vid) {

@@ -616,7 +616,9 @@ def test_arp_resolution_hold_and_release():
     reply = frame(H2, ROUTER2, ARP(op=2, hwsrc=H2, psrc="10.0.2.1", hwdst=ROUTER2, pdst="10.0.2.254"), 20)
 
     def arp_request_for(tip, vlan):
-        return frame(ROUTER2, BCAST, ARP(op=1, hwsrc=ROUTER2, psrc="10.0.2.254", hwdst="00:00:00:00:00:00", pdst=tip), vlan)
+        # the box pads its own frames to the 60-byte minimum
+        f = frame(ROUTER2, BCAST, ARP(op=1, hwsrc=ROUTER2, psrc="10.0.2.254", hwdst="00:00:00:00:00:00", pdst=tip), vlan)
+        return f / Raw(b"\x00" * max(0, 60 - len(f)))
 
     p0_in = [frame(H1, ROUTER1, p) for p in held] + [frame(H1, ROUTER1, lost)]
     with new_switch({"p0": p0_in, "p1": [reply], "p2": [frame(H3, ROUTER1, later)], "p3": []}) as dp:
