@@ -270,6 +270,10 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 	rw->vlan = vid;
 	memcpy(rw->dmac, mac, 6);
 	memcpy(rw->smac, svi->mac, 6);
+	/* Held packets first: queued for the workers before the entry exists, so
+	 * the flow's next packets (fast path) cannot overtake them by more than
+	 * the burst a worker is in when the write lands. */
+	hold_release(slice, ip, rw);
 	if (e == NULL || memcmp(e->params, rw, sizeof(*rw)) != 0) {
 		u.type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
 		u.table = pl_sw.neigh;
@@ -277,7 +281,6 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
 			event(DP_EVENT_switch_neigh_learned);
 	}
-	hold_release(slice, ip, rw);
 }
 
 static int
