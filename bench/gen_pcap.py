@@ -1,17 +1,33 @@
 #!/usr/bin/python3
 """Traffic and table entries for a bench scenario.
 
-    gen_pcap.py SCENARIO --pcap OUT.pcap --entries OUT.json [--flows N]
+    gen_pcap.py SCENARIO --pcap OUT.pcap --entries OUT.json [--flows N] [--ovs-flows OUT.txt]
 
 Writes the scenario's input pcap (what net_pcap,infinite_rx=1 replays) and
 the table writes that make every packet of it hit exactly one entry, as a
 JSON list of table.write updates. The bench topology is fixed: port p0 is
-the pcap source, p1 the net_null sink.
+the pcap source, p1 the net_null sink. --ovs-flows also writes the
+equivalent OpenFlow flows for OVS (ovs-ofctl add-flows format; ports named
+"pcap" and "null"), for bench/compare-ovs.sh.
 
 A scenario is one generator function registered in SCENARIOS: it returns
-(frames, updates). Frames are raw Ethernet frames without FCS; a "64-byte"
-packet is a 60-byte frame here (+4 FCS on a wire). Standard library only
-(fast enough for 64k packets; no scapy needed).
+(frames, updates, ovs_flows). Frames are raw Ethernet frames without FCS; a
+"64-byte" packet is a 60-byte frame here (+4 FCS on a wire). Standard
+library only (fast enough for 64k packets; no scapy needed).
+
+Scenarios:
+  forward  pipeline forward: 65536 IPv4/UDP 5-tuples, one exact `flow`
+           entry each -> p1.
+  l3       pipeline switch, routed: every packet is addressed to the router
+           MAC (fdb (bd 1, router MAC) -> route), its destination is one of
+           64 hosts in one of 1024 /24 prefixes of vrf 1 (65536 distinct
+           destinations), each prefix `via` one of 4 next hops whose static
+           `neigh` entries rewrite to p1. The source MAC has a static fdb
+           entry on p0, so MAC learning is off the measured path.
+  l2       pipeline switch, bridged: 65536 distinct destination MACs, one
+           static fdb `forward` entry each -> p1; 256 source MACs (packet i
+           uses source i % 256) with static fdb entries on p0, so the
+           ingress learning lookup hits and learns nothing.
 """
 
 import argparse
@@ -35,7 +51,11 @@ def csum(data):
     return ~s & 0xffff
 
 
-def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0):
+def mac_str(b):
+    return ":".join("%02x" % x for x in b)
+
+
+def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0, dmac=DST_MAC, smac=SRC_MAC):
     """Ethernet + IPv4 + UDP frame of frame_len bytes, checksums filled."""
     payload_len = frame_len - 14 - 20 - 8
     if payload_len < 0:
@@ -49,7 +69,7 @@ def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0):
     udp = struct.pack("!HHHH", sport, dport, ulen, uc) + payload
     ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, ident, 0x4000, ttl, 17, 0, s, d)
     ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
-    return DST_MAC + SRC_MAC + b"\x08\x00" + ip + udp
+    return dmac + smac + b"\x08\x00" + ip + udp
 
 
 def gen_forward(n_flows=65536, frame_len=60, seed=1):
@@ -72,12 +92,93 @@ def gen_forward(n_flows=65536, frame_len=60, seed=1):
                 "match": {"in_port": "p0", "ipv4_src": f[0], "ipv4_dst": f[1], "ip_proto": 17,
                           "l4_sport": f[2], "l4_dport": f[3]},
                 "action": "output", "params": {"port": "p1"}} for f in flows]
-    return frames, updates
+    return frames, updates, ["in_port=pcap,actions=output:null"]
+
+
+def upd(table, match, action, params=None):
+    return {"type": "insert", "table": table, "match": match, "action": action, "params": params or {}}
+
+
+ROUTER_MAC = bytes.fromhex("025e00000001")
+N_ROUTES = 1024
+N_NEXTHOPS = 4
+
+
+def gen_l3(n_flows=65536, frame_len=60, seed=1):
+    """Routed: n_flows packets to n_flows distinct destinations spread evenly
+    over N_ROUTES /24 prefixes (10.P.Q.0/24), each prefix via one of
+    N_NEXTHOPS next hops (192.0.2.1..) with static neigh entries to p1."""
+    if n_flows % N_ROUTES or n_flows // N_ROUTES > 254:
+        raise ValueError("l3 wants a multiple of %d flows, at most %d" % (N_ROUTES, N_ROUTES * 254))
+    per = n_flows // N_ROUTES
+    updates = [
+        upd("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
+        upd("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 2}),
+        # the router MAC routes; the (single) source MAC is known: no learning
+        upd("fdb", {"bd": 1, "mac": mac_str(ROUTER_MAC)}, "route"),
+        upd("fdb", {"bd": 1, "mac": mac_str(SRC_MAC)}, "forward", {"port": "p0"}),
+        upd("svi", {"vrf": 1, "bd": 1}, "svi", {"mac": mac_str(ROUTER_MAC), "ip": "10.255.0.1", "plen": 24}),
+        upd("routes", {"vrf": 1, "dst": "10.255.0.1/32"}, "local"),
+        upd("routes", {"vrf": 1, "dst": "10.255.0.0/24"}, "connected", {"bd": 1}),
+    ]
+    nhs = ["192.0.2.%d" % (k + 1) for k in range(N_NEXTHOPS)]
+    for k, nh in enumerate(nhs):
+        updates.append(upd("neigh", {"vrf": 1, "ip": nh}, "rewrite",
+                           {"port": "p1", "vlan": 0, "dmac": "02:00:00:00:02:%02x" % (k + 1),
+                            "smac": mac_str(ROUTER_MAC)}))
+    for r in range(N_ROUTES):
+        updates.append(upd("routes", {"vrf": 1, "dst": "10.%d.%d.0/24" % (r >> 8, r & 0xff)}, "via",
+                           {"nh": nhs[(r * 7) % N_NEXTHOPS]}))
+    flows = []
+    for i in range(n_flows):
+        r, h = i % N_ROUTES, i // N_ROUTES
+        dst = "10.%d.%d.%d" % (r >> 8, r & 0xff, h + 1)
+        src = "172.16.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1)
+        flows.append((src, dst, 32768 + (i * 7919) % 16384, 49152 + (i % 4096)))
+    if len({f[1] for f in flows}) != n_flows:
+        raise AssertionError("destinations are not distinct")
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = [ipv4_udp(*flows[i], frame_len=frame_len, ident=i & 0xffff, dmac=ROUTER_MAC) for i in order]
+    return frames, updates, None
+
+
+N_L2_SOURCES = 256
+
+
+def gen_l2(n_flows=65536, frame_len=60, seed=1):
+    """Bridged: n_flows distinct destination MACs 02:dd:XX:XX:XX:XX in bd 1,
+    static fdb forward entries to p1; N_L2_SOURCES static source MACs on p0."""
+    dsts = [bytes.fromhex("02dd") + struct.pack("!I", (i * 2654435761) & 0xffffffff) for i in range(n_flows)]
+    if len(set(dsts)) != n_flows:
+        raise AssertionError("destination MACs are not distinct")
+    srcs = [bytes.fromhex("025a000000") + bytes([k]) for k in range(N_L2_SOURCES)]
+    updates = [
+        upd("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
+        upd("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
+        upd("bd_ports", {"bd": 1, "port": "p0"}, "member", {"vlan": 0}),
+        upd("bd_ports", {"bd": 1, "port": "p1"}, "member", {"vlan": 0}),
+        upd("flood", {"bd": 1}, "flood", {"ports": 3}),
+    ]
+    updates += [upd("fdb", {"bd": 1, "mac": mac_str(m)}, "forward", {"port": "p0"}) for m in srcs]
+    updates += [upd("fdb", {"bd": 1, "mac": mac_str(m)}, "forward", {"port": "p1"}) for m in dsts]
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for i in order:
+        src = "172.16.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1)
+        dst = "172.17.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1)
+        frames.append(ipv4_udp(src, dst, 32768 + (i * 7919) % 16384, 49152 + (i % 4096), frame_len=frame_len,
+                               ident=i & 0xffff, dmac=dsts[i], smac=srcs[i % N_L2_SOURCES]))
+    ovs = ["priority=100,in_port=pcap,dl_dst=%s,actions=output:null" % mac_str(m) for m in dsts]
+    return frames, updates, ovs
 
 
 # scenario name -> (generator, description for the report line)
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
+    "l3": (gen_l3, "64 B, {flows} flows routed over %d /24 routes via %d next hops" % (N_ROUTES, N_NEXTHOPS)),
+    "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),
 }
 
 
@@ -95,9 +196,16 @@ def main():
     ap.add_argument("--pcap", required=True)
     ap.add_argument("--entries", required=True)
     ap.add_argument("--flows", type=int, default=65536)
+    ap.add_argument("--ovs-flows", help="also write the equivalent OpenFlow flows here")
     a = ap.parse_args()
     gen, _ = SCENARIOS[a.scenario]
-    frames, updates = gen(n_flows=a.flows)
+    frames, updates, ovs = gen(n_flows=a.flows)
+    if a.ovs_flows:
+        if ovs is None:
+            sys.exit("gen_pcap: scenario %s has no OVS equivalent" % a.scenario)
+        with open(a.ovs_flows + ".tmp", "w") as f:
+            f.write("\n".join(ovs) + "\n")
+        os.replace(a.ovs_flows + ".tmp", a.ovs_flows)
     write_pcap(a.pcap + ".tmp", frames)
     with open(a.entries + ".tmp", "w") as f:
         json.dump(updates, f)

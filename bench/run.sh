@@ -2,19 +2,29 @@
 # Benchmark harness: sxdp with ONE worker between a virtual source and sink,
 # then dpdk-testpmd io on the same source/sink as the ceiling, in the same run.
 #
-#   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S]
+#   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling]
 #   bash bench/run.sh forward --runs 3
+#   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
 #
-# Scenarios: forward (64 B Ethernet/IPv4/UDP, 65536 flows, one exact `flow`
-# entry per flow, output to the sink). A new scenario = a generator in
-# bench/gen_pcap.py (SCENARIOS) + a case in scenario_setup below.
+# Scenarios (all 64 B Ethernet/IPv4/UDP, details in bench/gen_pcap.py):
+#   forward  pipeline forward: 65536 flows, one exact `flow` entry each -> sink
+#   l3       pipeline switch, routed: 65536 destinations over 1024 /24 routes
+#            via 4 next hops (static neigh), packets to the router MAC
+#   l2       pipeline switch, bridged: 65536 destination MACs with static fdb
+#            entries -> sink; 256 source MACs, static (no learning measured)
+# Each run checks, over the window: sink tx == source rx (no drop, no punt)
+# and every lookup of the scenario's tables hit (hits == packets, 0 misses).
+# A new scenario = a generator in bench/gen_pcap.py (SCENARIOS) + a case in
+# scenario_setup below.
 #
 # Source: net_pcap,infinite_rx=1 (replays the pcap from mbufs: virtual, never
 # runs dry); sink: net_null,no-rx=1. Main lcore 0, worker lcore 1.
 # Throughput = worker rx packets over a fixed window after a warm-up; total
 # cycles/pkt = (busy+idle cycles)/packets of the worker; pipeline cycles/pkt
-# = cycles spent in parse+stages per packet. Progress goes to stderr, results
-# to stdout. BUILD=dir picks the build directory. Needs root for hugepages
+# = cycles spent in parse+stages per packet. The worker thread's CPU share
+# over the window is measured: below 95 % (another process ran on lcore 1,
+# e.g. on a shared machine) a "note:" line says the numbers are low.
+# Progress goes to stderr, results to stdout. BUILD=dir picks the build directory. Needs root for hugepages
 # (falls back to --no-huge and says so).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,15 +36,17 @@ PY=/usr/bin/python3
 TESTPMD=${TESTPMD:-$(command -v dpdk-testpmd || echo /usr/bin/dpdk-testpmd)}
 CACHE=${BENCH_CACHE:-/tmp/sxdp-bench-cache}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0
 while [ $# -gt 0 ]; do
   case $1 in
+    --no-ceiling) CEILING=0; shift ;;
+    --input-only) INPUT_ONLY=1; shift ;;
     --runs) RUNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
@@ -45,29 +57,47 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 
 # ---------------------------------------------------------------- scenarios
-# Sets: FLOWS, DESC (the report's traffic words), SRC_EXTRA (devargs suffix).
+# Sets: FLOWS, DESC (the report's traffic words), PIPELINE, CHECK_TABLES
+# (tables whose every lookup must hit: hits == packets, no miss), OVS (1 if
+# gen_pcap.py has OpenFlow flows for bench/compare-ovs.sh).
 scenario_setup() {
   case $1 in
-    forward) FLOWS=65536; DESC="64 B, $FLOWS flows" ;;
-    *) die "unknown scenario '$1' (known: forward)" ;;
+    forward) FLOWS=65536; DESC="64 B, $FLOWS flows"; PIPELINE=forward; CHECK_TABLES=flow; OVS=1 ;;
+    l3) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,neigh; OVS=0
+        DESC="64 B, $FLOWS flows routed: 1024 /24 routes in one VRF via 4 next hops (static neigh)" ;;
+    l2) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports; OVS=1
+        DESC="64 B, $FLOWS destination MACs bridged (static fdb), 256 static source MACs" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l2)" ;;
   esac
 }
 scenario_setup "$SCENARIO"
 
-[ -x "$SXDP" ] || die "$SXDP missing: build first (meson setup build && ninja -C build)"
-[ -x "$TESTPMD" ] || die "dpdk-testpmd missing (apt-get install dpdk)"
+if [ "$INPUT_ONLY" -eq 0 ]; then
+  [ -x "$SXDP" ] || die "$SXDP missing: build first (meson setup build && ninja -C build)"
+  [ "$CEILING" -eq 0 ] || [ -x "$TESTPMD" ] || die "dpdk-testpmd missing (apt-get install dpdk)"
+fi
 
 # ------------------------------------------------------------------- input
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 key=$(sha1sum <"$root/bench/gen_pcap.py" | cut -c1-12)
 PCAP=$CACHE/$SCENARIO-$FLOWS-$key.pcap
 ENTRIES=$CACHE/$SCENARIO-$FLOWS-$key.entries.json
-if [ ! -s "$PCAP" ] || [ ! -s "$ENTRIES" ]; then
+OVS_FLOWS=$CACHE/$SCENARIO-$FLOWS-$key.ovs-flows
+OVS_ARGS=()
+[ "$OVS" -eq 0 ] || OVS_ARGS=(--ovs-flows "$OVS_FLOWS")
+if [ ! -s "$PCAP" ] || [ ! -s "$ENTRIES" ] || { [ "$OVS" -eq 1 ] && [ ! -s "$OVS_FLOWS" ]; }; then
   log "generating $PCAP"
-  "$PY" "$root/bench/gen_pcap.py" "$SCENARIO" --flows "$FLOWS" --pcap "$PCAP" --entries "$ENTRIES" ||
-    die "gen_pcap.py failed"
+  "$PY" "$root/bench/gen_pcap.py" "$SCENARIO" --flows "$FLOWS" --pcap "$PCAP" --entries "$ENTRIES" \
+    "${OVS_ARGS[@]}" || die "gen_pcap.py failed"
 else
   log "using cached $PCAP"
+fi
+if [ "$INPUT_ONLY" -eq 1 ]; then
+  # for bench/compare-ovs.sh: the pcap, then the OpenFlow flows file (or -)
+  echo "$PCAP"
+  if [ "$OVS" -eq 1 ]; then echo "$OVS_FLOWS"; else echo -; fi
+  echo "$DESC"
+  exit 0
 fi
 NPKTS=$FLOWS
 # infinite_rx keeps every pcap packet in an mbuf: the pool must hold them all.
@@ -134,7 +164,7 @@ run_sxdp() {
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$sock",
   "mbufs": $MBUFS,
-  "pipeline": "forward",
+  "pipeline": "$PIPELINE",
   "ports": [
     {"name": "p0", "devargs": "net_pcap0,rx_pcap=$PCAP,infinite_rx=1", "admin": "down", "rx_queues": 1},
     {"name": "p1", "devargs": "net_null0,no-rx=1", "rx_queues": 1}
@@ -144,9 +174,10 @@ EOF
   "$SXDP" --config "$cfg" >"$WORK/sxdp-$n.log" 2>&1 </dev/null &
   pid=$!
   PIDS+=("$pid")
-  "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" >"$WORK/sxdp-$n.json" <<'PYEOF'
+  "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" >"$WORK/sxdp-$n.json" <<'PYEOF'
 import json, os, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+check_tables = sys.argv[6].split(",")
 
 def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
@@ -191,7 +222,7 @@ for i in range(0, len(updates), 4096):
     r = rpc("table.write", {"atomicity": "rollback", "updates": updates[i:i + 4096]})
     if not r.get("committed"):
         sys.exit("table.write batch %d not committed: %s" % (i // 4096, json.dumps(r)[:500]))
-log("programmed %d flow entries in %.2f s (batches of 4096)" % (len(updates), time.monotonic() - t0))
+log("programmed %d table entries in %.2f s (batches of 4096)" % (len(updates), time.monotonic() - t0))
 rpc("port.set", {"port": "p0", "admin": "up"})
 time.sleep(warmup)
 
@@ -201,17 +232,45 @@ def sample():
 
 def worker(st):
     w = [l for l in st["lcores"] if l["role"] == "worker"]
-    return {k: sum(x[k] for x in w) for k in ("rx_packets", "tx_packets", "drop_packets", "busy_cycles", "idle_cycles", "pipeline_cycles")}
+    return {k: sum(x[k] for x in w) for k in ("rx_packets", "tx_packets", "drop_packets", "punt_packets",
+                                              "busy_cycles", "idle_cycles", "pipeline_cycles")}
 
+def port(st, name, key):
+    return next(p for p in st["ports"] if p["name"] == name)[key]
+
+def threads():
+    """CPU seconds per thread of sxdp: on a shared machine the worker's
+    share of its CPU over the window says whether someone else ran there."""
+    res = {}
+    hz = os.sysconf("SC_CLK_TCK")
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            f = open("%s/%s/stat" % (base, tid)).read()
+        except OSError:
+            continue
+        name = f[f.index("(") + 1:f.rindex(")")]
+        v = f[f.rindex(")") + 2:].split()
+        res[tid] = (name, (int(v[11]) + int(v[12])) / hz)
+    return res
+
+ca = threads()
 ta, a = sample()
 time.sleep(window)
 tb, b = sample()
+cb = threads()
+share = max(((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca)
 wa, wb = worker(a), worker(b)
 d = {k: wb[k] - wa[k] for k in wa}
 secs = tb - ta
 pk = d["rx_packets"]
-hits = b["tables"]["flow"]["hits"] - a["tables"]["flow"]["hits"]
-misses = b["tables"]["flow"]["misses"] - a["tables"]["flow"]["misses"]
+tbl = {t: (b["tables"][t]["hits"] - a["tables"][t]["hits"], b["tables"][t]["misses"] - a["tables"][t]["misses"])
+       for t in check_tables}
+hits = tbl[check_tables[0]][0]
+misses = sum(m for _, m in tbl.values())
+p0_rx = port(b, "p0", "rx_packets") - port(a, "p0", "rx_packets")
+p1_tx = port(b, "p1", "tx_packets") - port(a, "p1", "tx_packets")
+p1_txdrop = port(b, "p1", "tx_dropped") - port(a, "p1", "tx_dropped")
 res = {
     "window_s": secs,
     "packets": pk,
@@ -220,25 +279,42 @@ res = {
     "cycles_pipeline": d["pipeline_cycles"] / pk if pk else 0,
     "flow_hits": hits,
     "flow_misses": misses,
+    "tables": {t: {"hits": h, "misses": m} for t, (h, m) in tbl.items()},
+    "p0_rx": p0_rx,
+    "p1_tx": p1_tx,
+    "p1_tx_dropped": p1_txdrop,
+    "punt_packets": d["punt_packets"],
     "tx_packets": d["tx_packets"],
     "drop_packets": d["drop_packets"],
     "drops": {k: v for k, v in (b.get("drops") or {}).items() if v},
     "tsc_hz": b.get("tsc_hz"),
+    "worker_cpu_share": share[0],
+    "worker_thread": share[1],
     "mempool": b.get("mempool"),
 }
 problems = []
 if pk == 0:
     problems.append("no packets in the window")
-# Every packet must hit exactly one exact entry: no flow-table miss at all in
-# the window, and hits == packets. The per-lcore and per-table counters are
-# summed at slightly different instants of one stats.get, so hits may lead or
-# lag the rx count by what the worker forwards in that skew (< 0.1 %).
-if misses != 0:
-    problems.append("%d flow table misses in the window: not every packet hit an entry" % misses)
-if abs(hits - pk) > max(64, pk // 1000):
-    problems.append("flow hits %d != packets %d: not every packet hit one exact entry" % (hits, pk))
+# Every lookup of every checked table must hit: no miss at all in the
+# window, and hits == packets (each packet looks each table up once). The
+# per-lcore, per-port and per-table counters are summed at slightly different
+# instants of one stats.get, so they may lead or lag each other by what the
+# worker forwards in that skew (< 0.1 %).
+slack = max(64, pk // 1000)
+for t, (h, m) in tbl.items():
+    if m != 0:
+        problems.append("%d %s table misses in the window: not every packet hit an entry" % (m, t))
+    if abs(h - pk) > slack:
+        problems.append("%s hits %d != packets %d: not every packet hit one entry" % (t, h, pk))
 if d["drop_packets"] > 64:
     problems.append("%d drops in the window: %s" % (d["drop_packets"], res["drops"]))
+if d["punt_packets"] > 0:
+    problems.append("%d packets punted to the slow path in the window" % d["punt_packets"])
+# the sink sent what the source received: nothing lost on the way
+if abs(p1_tx - p0_rx) > slack or abs(p0_rx - pk) > slack:
+    problems.append("port counters: p0 rx %d, p1 tx %d, worker rx %d: output != input" % (p0_rx, p1_tx, pk))
+if p1_txdrop > 0:
+    problems.append("p1 tx_dropped %d in the window" % p1_txdrop)
 res["problems"] = problems
 print(json.dumps(res))
 PYEOF
@@ -299,20 +375,37 @@ PYEOF
 }
 
 # ------------------------------------------------------------------- runs
+# The machine may be shared: name other processes busy on the CPUs (another
+# DPDK poller on lcore 1 halves what we measure).
+busy_others() {
+  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
+}
 results=()
 for r in $(seq 1 "$RUNS"); do
+  others=$(busy_others)
   log "run $r/$RUNS: sxdp ($SCENARIO), warm-up ${WARMUP}s, window ${WINDOW}s"
   run_sxdp "$r" || die "sxdp measurement failed"
-  log "run $r/$RUNS: dpdk-testpmd io (ceiling), same source/sink/window"
-  ceil=$(run_testpmd "$r") || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
+  ceil=-
+  if [ "$CEILING" -eq 1 ]; then
+    log "run $r/$RUNS: dpdk-testpmd io (ceiling), same source/sink/window"
+    ceil=$(run_testpmd "$r") || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
+  fi
   line=$("$PY" - "$WORK/sxdp-$r.json" "$ceil" "$SCENARIO" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print("bench: sxdp window %.2f s: %d packets, flow hits %d misses %d, tx %d, drops %d %s, tsc %s Hz, mempool %s"
-      % (r["window_s"], r["packets"], r["flow_hits"], r["flow_misses"], r["tx_packets"], r["drop_packets"], r["drops"] or "",
-         r["tsc_hz"], r["mempool"]), file=sys.stderr)
-print("%s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %.1f Mpps)"
-      % (sys.argv[3], r["mpps"], r["cycles_total"], r["cycles_pipeline"], float(sys.argv[2])))
+print("bench: sxdp window %.2f s: %d packets, p0 rx %d -> p1 tx %d, %s, tx %d, drops %d %s, punts %d, tsc %s Hz, mempool %s"
+      % (r["window_s"], r["packets"], r["p0_rx"], r["p1_tx"],
+         ", ".join("%s hits %d misses %d" % (t, v["hits"], v["misses"]) for t, v in r["tables"].items()),
+         r["tx_packets"], r["drop_packets"], r["drops"] or "", r["punt_packets"], r["tsc_hz"], r["mempool"]),
+      file=sys.stderr)
+print("bench: sxdp worker thread %s ran %.0f%% of the window" % (r["worker_thread"], 100 * r["worker_cpu_share"]),
+      file=sys.stderr)
+ceil = "%.1f Mpps" % float(sys.argv[2]) if sys.argv[2] != "-" else "not measured"
+print("%s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %s)"
+      % (sys.argv[3], r["mpps"], r["cycles_total"], r["cycles_pipeline"], ceil))
+if r["worker_cpu_share"] < 0.95:
+    print("note: the worker thread (%s) ran only %.0f%% of the window: another process shared its CPU, "
+          "the numbers are low" % (r["worker_thread"], 100 * r["worker_cpu_share"]))
 for p in r["problems"]:
     print("CHECK FAILED: " + p)
 PYEOF
@@ -320,6 +413,7 @@ PYEOF
   echo "$line"
   echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC, 1 worker"
   [ -z "$MEM_NOTE" ] || echo "note: $MEM_NOTE"
+  [ -z "$others" ] || echo "note: busy processes before this run (shared machine, numbers may be low): $others"
   if grep -q '^CHECK FAILED' <<<"$line"; then
     die "run $r: a consistency check failed"
   fi
@@ -331,6 +425,7 @@ if [ "$RUNS" -gt 1 ]; then
 import re, statistics, sys
 rows = [list(map(float, re.findall(r"(\d+\.\d+)", l))) for l in sys.stdin if l.strip()]
 m = [statistics.median(c) for c in zip(*rows)]
-print("median of %d runs: %s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %.1f Mpps)"
-      % (len(rows), sys.argv[1], m[0], m[1], m[2], m[3]))' "$SCENARIO"
+ceil = "%.1f Mpps" % m[3] if len(m) > 3 else "not measured"
+print("median of %d runs: %s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %s)"
+      % (len(rows), sys.argv[1], m[0], m[1], m[2], ceil))' "$SCENARIO"
 fi

@@ -28,6 +28,7 @@ tier() { # name, command...
 tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
 tier packet bash tests/packet/run.sh
 tier e2e bash tests/e2e/smoke.sh
+tier e2e-switch bash tests/e2e/switch.sh
 
 echo "tiers: $pass passed, $fail failed, $skip skipped"
 echo "$pass passed, $fail failed"

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# sxdp against OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) on the same
+# virtual source and sink, one forwarding core each, in the same run.
+#
+#   bash bench/compare-ovs.sh [forward|l2] [--runs N] [--warmup S] [--window S]
+#
+# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, no
+# testpmd ceiling), then OVS-DPDK with a private ovsdb-server/ovs-vswitchd
+# (run/db/log dirs in a temp dir, own DPDK --file-prefix, dpdk-lcore-mask=0x1,
+# pmd-cpu-mask=0x2 = one PMD on core 1, dpdk-socket-mem=1024, --no-pci) on a
+# netdev bridge with the same pcap as a `dpdk` port (net_pcap,infinite_rx=1)
+# and net_null,no-rx=1 as the sink, with the same warm-up and window. Prints
+#   SCENARIO: sxdp X Mpps, OVS-DPDK 3.1 Y Mpps, ratio X/Y
+# and, with --runs > 1, the medians.
+#
+# OVS's flows (bench/gen_pcap.py --ovs-flows), installed before the source
+# port exists:
+#   forward  in_port=pcap,actions=output:null (OVS's best case: one rule,
+#            its "simple match" fast path skips EMC/megaflow caches); sxdp
+#            does a 65536-entry exact 5-tuple lookup per packet.
+#   l2       one explicit flow per destination MAC (65536 x
+#            priority=100,in_port=pcap,dl_dst=MAC,actions=output:null) and
+#            nothing else (table miss drops). Not NORMAL: 65536 static MAC
+#            entries would take 65536 `ovs-appctl fdb/add` calls (minutes),
+#            and NORMAL without them floods. So OVS does an exact dl_dst
+#            match (EMC, then megaflow), while sxdp does the full bridge:
+#            interface lookup, source-MAC (learning) lookup, destination fdb
+#            lookup and egress membership.
+# Throughput of OVS = `packets received` of dpif-netdev/pmd-stats-show
+# between a pmd-stats-clear and the end of the window, over the window's
+# wall time; checked: no upcall and no drop in the window (the sink's TX from
+# dpctl/show -s matches). OVS's warm-up is the same as sxdp's, then goes on
+# (1 s steps, at most 60 s) until its flow caches are filled: a second
+# with no upcall; the extra seconds are logged (l2: ~25 s, forward: 1 s).
+# Both forwarding threads' CPU share over the window is measured (a shared
+# machine): below 95 % a "note:" line says the number is low.
+# Installs openvswitch-switch-dpdk with apt-get if missing. Needs root and
+# 2 MB hugepages. Everything OVS made (processes, dirs, its tap,
+# /var/run/dpdk/PREFIX) is removed at exit, also on SIGINT/SIGTERM.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+
+usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+log() { printf 'compare-ovs: %s\n' "$*" >&2; }
+die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
+
+SCENARIO=forward
+case ${1:-} in forward|l2) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+RUNS=1 WARMUP=2 WINDOW=5
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --window) WINDOW=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
+[ "$(id -u)" -eq 0 ] || die "needs root (hugepages, OVS-DPDK)"
+
+# ------------------------------------------------------------- OVS-DPDK
+if [ ! -x "$VSWITCHD" ]; then
+  log "installing openvswitch-switch-dpdk (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -qq --no-install-recommends openvswitch-switch-dpdk ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends openvswitch-switch-dpdk; }; } \
+    >&2 || die "cannot install openvswitch-switch-dpdk"
+fi
+for t in ovsdb-tool ovsdb-server ovs-vsctl ovs-ofctl ovs-appctl; do
+  command -v "$t" >/dev/null || die "$t missing (openvswitch-common / openvswitch-switch)"
+done
+OVS_VERSION=$("$VSWITCHD" --version | sed -n '1s/.* \([0-9][0-9.]*\)$/\1/p')
+
+# ------------------------------------------------------------- the input
+mapfile -t inp < <(bash "$root/bench/run.sh" "$SCENARIO" --input-only) || true
+if [ "${#inp[@]}" -lt 3 ] || [ ! -s "${inp[0]}" ] || [ ! -s "${inp[1]}" ]; then
+  die "bench/run.sh $SCENARIO --input-only failed"
+fi
+PCAP=${inp[0]} FLOWS_FILE=${inp[1]} DESC=${inp[2]}
+
+WORK=$(mktemp -d /tmp/sxdp-cmp-ovs.XXXXXX)
+OVS_PIDS=()
+OVS_PREFIXES=()
+BR=swob$$
+stop_ovs() {
+  local p
+  if [ -S "$WORK/run/vswitchd.ctl" ]; then
+    timeout 20 ovs-appctl -t "$WORK/run/vswitchd.ctl" exit --cleanup >/dev/null 2>&1
+  fi
+  for p in "${OVS_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null; done
+  for p in "${OVS_PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  OVS_PIDS=()
+  for p in "${OVS_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
+  ip link del "$BR" 2>/dev/null
+  rm -rf "$WORK/run" "$WORK/db"
+  return 0
+}
+cleanup() {
+  stop_ovs
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hugepages_for_ovs() { # OVS wants dpdk-socket-mem=1024: 512 free 2 MB pages
+  local hp=/sys/kernel/mm/hugepages/hugepages-2048kB free
+  [ -d "$hp" ] || die "no 2 MB hugepage support: OVS-DPDK needs hugepages"
+  free=$(cat "$hp/free_hugepages")
+  if [ "$free" -lt 600 ]; then
+    echo $(( $(cat "$hp/nr_hugepages") + 600 - free )) >"$hp/nr_hugepages" 2>/dev/null
+    free=$(cat "$hp/free_hugepages")
+  fi
+  [ "$free" -ge 512 ] || die "only $free free 2 MB hugepages; OVS-DPDK needs 512"
+  if ! grep -q ' hugetlbfs ' /proc/mounts; then
+    { mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages; } || die "cannot mount hugetlbfs"
+  fi
+}
+
+# run_ovs N -> $WORK/ovs-N.json
+run_ovs() {
+  local n=$1 prefix="sxovs$$_$1" pid flows
+  export OVS_RUNDIR=$WORK/run OVS_DBDIR=$WORK/db OVS_LOGDIR=$WORK/log
+  mkdir -p "$OVS_RUNDIR" "$OVS_DBDIR" "$OVS_LOGDIR"
+  local db=unix:$OVS_RUNDIR/db.sock ctl=$OVS_RUNDIR/vswitchd.ctl
+  local vsctl=(ovs-vsctl --db="$db" --timeout=120)
+  hugepages_for_ovs
+  ovsdb-tool create "$OVS_DBDIR/conf.db" "$SCHEMA" || return 1
+  ovsdb-server "$OVS_DBDIR/conf.db" --remote="punix:$OVS_RUNDIR/db.sock" \
+    --unixctl="$OVS_RUNDIR/ovsdb-server.ctl" --log-file="$OVS_LOGDIR/ovsdb-server-$n.log" \
+    >"$OVS_LOGDIR/ovsdb-server-$n.out" 2>&1 </dev/null &
+  OVS_PIDS+=("$!")
+  for _ in $(seq 1 100); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
+  "${vsctl[@]}" --no-wait init || return 1
+  OVS_PREFIXES+=("$prefix")
+  "${vsctl[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+    other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+    other_config:dpdk-socket-mem=1024 \
+    other_config:dpdk-extra="--no-pci --huge-unlink --file-prefix=$prefix" || return 1
+  "$VSWITCHD" "$db" --unixctl="$ctl" --log-file="$OVS_LOGDIR/ovs-vswitchd-$n.log" \
+    >"$OVS_LOGDIR/ovs-vswitchd-$n.out" 2>&1 </dev/null &
+  pid=$!
+  OVS_PIDS+=("$pid")
+  for _ in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || { log "ovs-vswitchd exited during start-up"; return 1; }
+    [ "$("${vsctl[@]}" get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break
+    sleep 0.1
+  done
+  "${vsctl[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev || return 1
+  "${vsctl[@]}" add-port "$BR" null -- set Interface null type=dpdk \
+    options:dpdk-devargs=net_null1,no-rx=1 ofport_request=2 || return 1
+  # the rules first (no rule changes under traffic), then the source
+  flows=$WORK/flows.txt
+  sed -e 's/in_port=pcap/in_port=1/g' -e 's/output:null/output:2/g' "$FLOWS_FILE" >"$flows"
+  ovs-ofctl del-flows "$BR" || return 1
+  ovs-ofctl add-flows "$BR" "$flows" || return 1
+  log "OVS: $(ovs-ofctl dump-aggregate "$BR" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules in $BR"
+  "${vsctl[@]}" add-port "$BR" pcap -- set Interface pcap type=dpdk \
+    "options:dpdk-devargs=net_pcap0,rx_pcap=$PCAP,infinite_rx=1" ofport_request=1 || return 1
+  "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" >"$WORK/ovs-$n.json" <<'PYEOF'
+import json, os, re, subprocess, sys, time
+ctl, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+
+def threads():
+    """CPU seconds per thread of ovs-vswitchd (is the PMD alone on its CPU?)"""
+    res = {}
+    hz = os.sysconf("SC_CLK_TCK")
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            f = open("%s/%s/stat" % (base, tid)).read()
+        except OSError:
+            continue
+        v = f[f.rindex(")") + 2:].split()
+        res[tid] = (f[f.index("(") + 1:f.rindex(")")], (int(v[11]) + int(v[12])) / hz)
+    return res
+
+def appctl(*a):
+    return subprocess.run(["ovs-appctl", "-t", ctl] + list(a), check=True, capture_output=True, text=True).stdout
+
+def pmd():
+    out = appctl("dpif-netdev/pmd-stats-show")
+    v = {}
+    for k, pat in (("rx", r"packets received: (\d+)"), ("simple", r"simple match hits: (\d+)"),
+                   ("emc", r"emc hits: (\d+)"), ("smc", r"smc hits: (\d+)"), ("megaflow", r"megaflow hits: (\d+)"),
+                   ("upcall_ok", r"miss with success upcall: (\d+)"), ("upcall_fail", r"miss with failed upcall: (\d+)"),
+                   ("idle", r"idle cycles: (\d+)"), ("busy", r"processing cycles: (\d+)")):
+        m = re.search(pat, out)
+        v[k] = int(m.group(1)) if m else 0
+    return v
+
+def ports():
+    out = appctl("dpctl/show", "-s")
+    res, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"\s+port \d+: (\S+)", line)
+        if m:
+            cur = m.group(1)
+            continue
+        m = re.search(r"(RX|TX) packets:(\d+).*dropped:(\d+)", line)
+        if m and cur:
+            res[(cur, m.group(1))] = (int(m.group(2)), int(m.group(3)))
+    return res
+
+time.sleep(warmup)
+# OVS caches flows (EMC, megaflows installed by upcalls): with many flows
+# (l2: 65536 destination MACs) they are not all installed after the common
+# warm-up. Keep warming up, 1 s at a time (at most 60 s more), until a
+# second passes with (almost) no upcall, so the window measures the steady
+# state and not the cache filling. sxdp has no such cache.
+extra = 0
+while extra < 60:
+    appctl("dpif-netdev/pmd-stats-clear")
+    time.sleep(1)
+    w = pmd()
+    extra += 1
+    if w["rx"] and w["upcall_ok"] + w["upcall_fail"] <= max(64, w["rx"] // 10000):
+        break
+print("compare-ovs: OVS warm-up %.0f s + %d s until upcalls stopped (last second: %d packets, %d+%d upcalls)"
+      % (warmup, extra, w["rx"], w["upcall_ok"], w["upcall_fail"]), file=sys.stderr, flush=True)
+pa = ports()
+ca = threads()
+appctl("dpif-netdev/pmd-stats-clear")
+t0 = time.monotonic()
+time.sleep(window)
+b = pmd()
+t1 = time.monotonic()
+cb = threads()
+pb = ports()
+share = max(((cb[t][1] - ca[t][1]) / (t1 - t0), cb[t][0]) for t in cb if t in ca)
+secs = t1 - t0
+pk = b["rx"]
+def d(port, dirn, i):
+    return pb.get((port, dirn), (0, 0))[i] - pa.get((port, dirn), (0, 0))[i]
+res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6,
+       "cycles_total": (b["idle"] + b["busy"]) / pk if pk else 0,
+       "cycles_busy": b["busy"] / pk if pk else 0, "pmd": b, "extra_warmup_s": extra,
+       "pmd_cpu_share": share[0], "pmd_thread": share[1],
+       "pcap_rx": d("pcap", "RX", 0), "null_tx": d("null", "TX", 0), "null_tx_dropped": d("null", "TX", 1)}
+problems = []
+if pk == 0:
+    problems.append("OVS PMD received nothing in the window")
+hits = b["simple"] + b["emc"] + b["smc"] + b["megaflow"]
+if b["upcall_fail"] or b["upcall_ok"] > max(64, pk // 1000):
+    problems.append("OVS upcalls in the window: %d ok, %d failed" % (b["upcall_ok"], b["upcall_fail"]))
+if abs(hits - pk) > max(64, pk // 1000):
+    problems.append("OVS cache/flow hits %d != packets %d" % (hits, pk))
+# the port counters span a slightly longer interval than the PMD window
+if res["null_tx"] < 0.98 * res["pcap_rx"] or res["null_tx_dropped"] > 0:
+    problems.append("OVS sink TX %d (dropped %d) vs source RX %d" % (res["null_tx"], res["null_tx_dropped"], res["pcap_rx"]))
+res["problems"] = problems
+print(json.dumps(res))
+PYEOF
+  local rc=$?
+  [ $rc -eq 0 ] || tail -20 "$OVS_LOGDIR/ovs-vswitchd-$n.log" >&2
+  stop_ovs
+  return $rc
+}
+
+busy_others() { # other processes busy on the CPUs right now (a shared machine)
+  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
+}
+
+# ------------------------------------------------------------------- runs
+results=()
+for r in $(seq 1 "$RUNS"); do
+  others=$(busy_others)
+  [ -z "$others" ] || log "note: busy processes before run $r: $others"
+  log "run $r/$RUNS: sxdp ($SCENARIO) via bench/run.sh, warm-up ${WARMUP}s, window ${WINDOW}s"
+  sx=$(bash "$root/bench/run.sh" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
+  rc=$?
+  if [ $rc -ne 0 ] || ! grep -q "^$SCENARIO: [0-9.]* Mpps" <<<"$sx"; then
+    cat "$WORK/sxdp-$r.err" >&2
+    printf '%s\n' "$sx" >&2
+    die "sxdp run $r failed"
+  fi
+  grep '^bench: sxdp window' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
+  sx_line=$(grep "^$SCENARIO: " <<<"$sx")
+  sx_note=$(grep '^note: the worker' <<<"$sx")
+  grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
+  log "run $r/$RUNS: OVS-DPDK $OVS_VERSION, same pcap, sink, core, warm-up and window"
+  run_ovs "$r" || die "OVS-DPDK run $r failed (logs: $WORK/log)"
+  line=$("$PY" - "$WORK/ovs-$r.json" "$sx_line" "$SCENARIO" "$OVS_VERSION" <<'PYEOF'
+import json, re, sys
+o = json.load(open(sys.argv[1]))
+sx = sys.argv[2]
+m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total, ([0-9.]+) cycles/pkt in pipeline", sx)
+sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
+print("compare-ovs: OVS window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), pmd %s"
+      % (o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["pmd"]), file=sys.stderr)
+print("%s: sxdp %.1f Mpps, OVS-DPDK %s %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f)"
+      % (sys.argv[3], sx_mpps, sys.argv[4], o["mpps"], sx_mpps / o["mpps"] if o["mpps"] else float("inf"),
+         sx_cyc, o["cycles_total"]))
+if o["pmd_cpu_share"] < 0.95:
+    print("note: the OVS PMD thread (%s) ran only %.0f%% of the window: another process shared its CPU"
+          % (o["pmd_thread"], 100 * o["pmd_cpu_share"]))
+print("compare-ovs: OVS PMD thread %s ran %.0f%% of the window" % (o["pmd_thread"], 100 * o["pmd_cpu_share"]),
+      file=sys.stderr)
+for p in o["problems"]:
+    print("CHECK FAILED: " + p)
+PYEOF
+)
+  echo "$line"
+  [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
+  echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; 1 forwarding core (lcore 1) each"
+  others=$(busy_others)
+  [ -z "$others" ] || echo "note: other busy processes on this machine after run $r: $others"
+  grep -q '^CHECK FAILED' <<<"$line" && die "run $r: a consistency check failed"
+  results+=("$(head -1 <<<"$line")")
+done
+
+if [ "$RUNS" -gt 1 ]; then
+  printf '%s\n' "${results[@]}" | "$PY" -c '
+import re, statistics, sys
+rows = []
+for l in sys.stdin:
+    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
+    if m:
+        rows.append([float(x) for x in m.groups()])
+sx, ovs, ratio = (statistics.median(c) for c in zip(*rows))
+print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s %.1f Mpps, ratio %.2f (median of the per-run ratios)"
+      % (len(rows), sys.argv[1], sx, sys.argv[2], ovs, ratio))' "$SCENARIO" "$OVS_VERSION"
+fi
