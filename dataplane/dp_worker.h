@@ -9,7 +9,7 @@
 #include "dp_stats.h"
 #include "pl.h"
 
-#define DP_BURST 32
+#define DP_BURST 64
 #define DP_RXQ_PER_WORKER_MAX 32
 
 struct dp_rxq {
