@@ -51,6 +51,9 @@ struct wcnt {
 struct lpm_vrf {
 	struct rte_lpm *lpm;
 	uint32_t dflt;           /* idx + 1 of the /0 route (rte_lpm has no depth 0); 0 = none */
+	uint32_t refs;           /* backends sharing it (a dataplane-atomic clone shares
+				  * every VRF it does not change: copy on write) */
+	uint8_t key[DP_KEY_MAX]; /* the exact part naming this VRF */
 };
 
 struct lpm_backend {
@@ -469,6 +472,8 @@ lpm_free(struct lpm_backend *b)
 	if (b == NULL)
 		return;
 	for (uint32_t i = 0; i < b->n_all; i++) {
+		if (--b->all[i]->refs > 0)
+			continue;
 		rte_lpm_free(b->all[i]->lpm);
 		rte_free(b->all[i]);
 	}
@@ -479,30 +484,11 @@ lpm_free(struct lpm_backend *b)
 }
 
 static struct lpm_vrf *
-lpm_vrf_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
+lpm_vrf_alloc(struct dp_table *t, const uint8_t *key)
 {
-	struct lpm_vrf *v = NULL;
+	struct lpm_vrf *v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, g.socket);
 	char name[RTE_LPM_NAMESIZE];
-	void *data;
 
-	if (b->vrfs == NULL) {
-		if (b->only || !create)
-			return b->only;
-	} else if (rte_hash_lookup_data(b->vrfs, key, &data) >= 0) {
-		return data;
-	} else if (!create) {
-		return NULL;
-	}
-	if (b->n_all == b->cap_all) {
-		uint32_t cap = b->cap_all ? b->cap_all * 2 : 8;
-		struct lpm_vrf **n = realloc(b->all, cap * sizeof(*n));
-
-		if (n == NULL)
-			return NULL;
-		b->all = n;
-		b->cap_all = cap;
-	}
-	v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, g.socket);
 	if (v == NULL)
 		return NULL;
 	snprintf(name, sizeof(name), "tl%u_%u", t->id, g.seq++);
@@ -516,14 +502,118 @@ lpm_vrf_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool 
 		rte_free(v);
 		return NULL;
 	}
-	if (b->vrfs && rte_hash_add_key_data(b->vrfs, key, v) < 0) {
+	v->refs = 1;
+	memcpy(v->key, key, t->vrf_len);
+	return v;
+}
+
+static int
+lpm_route_add(struct dp_table *t, struct lpm_vrf *v, const struct ctl_rec *r, uint32_t idx)
+{
+	if (r->plen == 0) {
+		__atomic_store_n(&v->dflt, idx + 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return rte_lpm_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
+			   r->plen, idx) < 0 ? -ENOSPC : 0;
+}
+
+static int
+lpm_add_to_all(struct lpm_backend *b, struct lpm_vrf *v)
+{
+	if (b->n_all == b->cap_all) {
+		uint32_t cap = b->cap_all ? b->cap_all * 2 : 8;
+		struct lpm_vrf **n = realloc(b->all, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		b->all = n;
+		b->cap_all = cap;
+	}
+	b->all[b->n_all++] = v;
+	return 0;
+}
+
+/* A clone that shares every VRF of b (dataplane-atomic). */
+static struct lpm_backend *
+lpm_clone(struct dp_table *t, struct lpm_backend *b)
+{
+	struct lpm_backend *c = lpm_new(t);
+
+	if (c == NULL)
+		return NULL;
+	for (uint32_t i = 0; b && i < b->n_all; i++) {
+		struct lpm_vrf *v = b->all[i];
+
+		if (lpm_add_to_all(c, v) < 0 || (c->vrfs && rte_hash_add_key_data(c->vrfs, v->key, v) < 0)) {
+			if (c->n_all && c->all[c->n_all - 1] == v)
+				c->n_all--;
+			lpm_free(c);
+			return NULL;
+		}
+		v->refs++;
+		if (c->vrfs == NULL)
+			c->only = v;
+	}
+	return c;
+}
+
+/* Before b changes v: if another backend shares it, give b its own copy,
+ * rebuilt from the control records of that VRF. */
+static struct lpm_vrf *
+lpm_vrf_private(struct dp_table *t, struct lpm_backend *b, struct lpm_vrf *v)
+{
+	struct lpm_vrf *n;
+
+	if (v->refs == 1)
+		return v;
+	if ((n = lpm_vrf_alloc(t, v->key)) == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		const struct ctl_rec *r = &t->rec[i];
+
+		if (r->used && memcmp(r->key, v->key, t->vrf_len) == 0 && lpm_route_add(t, n, r, i) < 0) {
+			rte_lpm_free(n->lpm);
+			rte_free(n);
+			return NULL;
+		}
+	}
+	if (b->vrfs)
+		rte_hash_add_key_data(b->vrfs, v->key, n);   /* existing key: replaces */
+	else
+		b->only = n;
+	for (uint32_t i = 0; i < b->n_all; i++)
+		if (b->all[i] == v)
+			b->all[i] = n;
+	v->refs--;
+	return n;
+}
+
+static struct lpm_vrf *
+lpm_vrf_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
+{
+	struct lpm_vrf *v = NULL;
+	void *data;
+
+	if (b->vrfs == NULL) {
+		if (b->only || !create)
+			return b->only;
+	} else if (rte_hash_lookup_data(b->vrfs, key, &data) >= 0) {
+		return data;
+	} else if (!create) {
+		return NULL;
+	}
+	if ((v = lpm_vrf_alloc(t, key)) == NULL)
+		return NULL;
+	if (lpm_add_to_all(b, v) < 0 || (b->vrfs && rte_hash_add_key_data(b->vrfs, key, v) < 0)) {
+		if (b->n_all && b->all[b->n_all - 1] == v)
+			b->n_all--;
 		rte_lpm_free(v->lpm);
 		rte_free(v);
 		return NULL;
 	}
 	if (b->vrfs == NULL)
 		__atomic_store_n(&b->only, v, __ATOMIC_RELEASE);
-	b->all[b->n_all++] = v;
 	return v;
 }
 
@@ -579,17 +669,9 @@ backend_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
 		return rc < 0 ? -ENOSPC : 0;
 	case DP_TK_LPM:
 		v = lpm_vrf_get(t, be, r->key, true);
-		if (v == NULL)
+		if (v == NULL || (v = lpm_vrf_private(t, be, v)) == NULL)
 			return -ENOMEM;
-		if (r->plen == 0) {
-			__atomic_store_n(&v->dflt, idx + 1, __ATOMIC_RELEASE);
-			return 0;
-		}
-		rc = rte_lpm_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
-				 r->plen, idx);
-		if (rc < 0)
-			return -ENOSPC;
-		return 0;
+		return lpm_route_add(t, v, r, idx);
 	case DP_TK_ACL:
 		return 0;
 	}
@@ -616,6 +698,8 @@ backend_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 		v = lpm_vrf_get(t, be, r->key, false);
 		if (v == NULL)
 			return -ENOENT;
+		if ((v = lpm_vrf_private(t, be, v)) == NULL)
+			return -ENOMEM;
 		if (r->plen == 0) {
 			__atomic_store_n(&v->dflt, 0, __ATOMIC_RELEASE);
 			return 0;
@@ -708,8 +792,11 @@ fail:
 static void *
 backend_clone(struct dp_table *t)
 {
-	void *be = backend_new(t);
+	void *be;
 
+	if (t->kind == DP_TK_LPM)
+		return lpm_clone(t, g.root->backend[t->id]);
+	be = backend_new(t);
 	if (be == NULL || t->kind == DP_TK_ACL)
 		return be;
 	for (uint32_t i = 0; i < t->def.size; i++) {
