@@ -307,6 +307,24 @@ START_TEST(txn_dataplane_atomic)
 	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
 	ck_assert_int_eq(exact_lookup(0, "10.0.0.5"), -2);
 	ck_assert_uint_eq(dp_table_entries(t_exact), 1);
+
+	/* a clone shares the VRFs it does not change; both stay right */
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 2, "10.0.0.0", 8, 5)), 0);
+	u[0] = lpm_upd(DP_UPD_INSERT, 1, "10.9.0.0", 16, 6);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(lpm_lookup(1, "10.9.1.1"), 6);
+	ck_assert_int_eq(lpm_lookup(2, "10.9.1.1"), 5);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.3"), 2);
+	u[0] = lpm_upd(DP_UPD_MODIFY, 2, "10.0.0.0", 8, 7);
+	u[1] = lpm_upd(DP_UPD_INSERT, 2, "10.9.0.0", 16, 8);
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(lpm_lookup(2, "10.8.1.1"), 7);
+	ck_assert_int_eq(lpm_lookup(2, "10.9.1.1"), 8);
+	ck_assert_int_eq(lpm_lookup(1, "10.9.1.1"), 6);
+	/* and plain in-place writes after the clones */
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_DELETE, 1, "10.9.0.0", 16, 0)), 0);
+	ck_assert_int_eq(lpm_lookup(1, "10.9.1.1"), 1);
+	ck_assert_int_eq(lpm_lookup(2, "10.9.1.1"), 8);
 }
 END_TEST
 
