@@ -1,0 +1,108 @@
+/* Table engine internals shared by dp_table.c (schema, transactions,
+ * reads) and dp_tbackend.c (the DPDK backends and the worker lookup). Not
+ * for pipelines: they use dp_table.h. */
+#ifndef DP_TABLE_INT_H
+#define DP_TABLE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_acl.h>
+#include <rte_hash.h>
+#include <rte_lpm.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp_table.h"
+
+#define CTL_KEY_LEN (2 * DP_KEY_MAX + 5)
+#define IDX_NONE UINT32_MAX
+#define LPM_TBL8S 1024
+
+RTE_ACL_RULE_DEF(acl_rule, RTE_ACL_MAX_FIELDS);
+
+struct ctl_rec {
+	bool used;
+	uint8_t plen;
+	uint32_t priority;
+	uint8_t key[DP_KEY_MAX];
+	uint8_t mask[DP_KEY_MAX];
+	struct dp_entry *e;
+	uint64_t carried;        /* hits of the entries this one replaced (modify) */
+	uint64_t seen_hits;      /* hit counter at the last age scan ... */
+	uint64_t active_tsc;     /* ... and when it last moved */
+};
+
+struct wcnt {
+	uint64_t hits, misses;
+} __rte_cache_aligned;
+
+/* LPM backend: one rte_lpm per value of the exact part (a VRF). */
+struct lpm_vrf {
+	struct rte_lpm *lpm;
+	uint32_t dflt;           /* idx + 1 of the /0 route (rte_lpm has no depth 0); 0 = none */
+	uint32_t refs;           /* backends sharing it (a dataplane-atomic clone shares
+				  * every VRF it does not change: copy on write) */
+	uint8_t key[DP_KEY_MAX]; /* the exact part naming this VRF */
+};
+
+struct lpm_backend {
+	struct rte_hash *vrfs;   /* exact part -> struct lpm_vrf *; NULL if none */
+	struct lpm_vrf *only;    /* the single VRF when there is no exact part */
+	struct lpm_vrf **all;    /* control-side list, for teardown and clone */
+	uint32_t n_all, cap_all;
+};
+
+struct acl_backend {
+	struct rte_acl_ctx *ctx; /* NULL until the first rule */
+};
+
+struct dp_table {
+	struct dp_table_def def;
+	uint16_t id;
+	enum dp_table_kind kind;
+	uint16_t key_len;        /* packed key bytes */
+	uint16_t hash_len;       /* exact: key_len rounded up for rte_hash's fast compares */
+	uint16_t field_off[DP_KEY_FIELDS_MAX];
+	uint16_t param_off[DP_ACTIONS_MAX][DP_PARAMS_MAX];
+	uint16_t vrf_len;        /* lpm: bytes of exact part */
+	uint16_t lpm_off;
+
+	/* acl layout */
+	struct rte_acl_config acl_cfg;
+	unsigned int acl_nf;
+	struct { uint8_t field; uint8_t chunk; } acl_map[RTE_ACL_MAX_FIELDS];
+
+	struct dp_entry **by_idx;           /* worker visible */
+	struct wcnt wcnt[DP_WORKERS_MAX];
+
+	struct ctl_rec *rec;                /* control side, by idx */
+	struct rte_hash *ctl_index;         /* canonical match -> idx */
+	uint32_t *free_idx;
+	uint32_t n_free;
+	uint32_t n_entries;
+	struct dp_entry *deflt;
+	uint64_t cnt_base_hits, cnt_base_misses;
+};
+
+struct dp_tables_state {
+	struct dp_table *t[DP_TABLES_MAX];
+	unsigned int n;
+	unsigned int n_workers;
+	int socket;
+	struct rte_rcu_qsbr *rcu;
+	struct dp_tables_root *root;
+	uint64_t generation;
+	unsigned int seq;        /* unique DPDK object names */
+};
+
+extern struct dp_tables_state dp_tg;
+
+/* backends (dp_tbackend.c) */
+int dp_tbe_acl_layout(struct dp_table *t);
+void *dp_tbe_new(struct dp_table *t);
+void dp_tbe_free(struct dp_table *t, void *be);
+void *dp_tbe_clone(struct dp_table *t);
+int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx);
+int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
+int dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old);
+
+#endif

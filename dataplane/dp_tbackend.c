@@ -1,0 +1,591 @@
+/* Table engine backends: rte_hash (exact), one rte_lpm per VRF with RCU
+ * (lpm), rte_acl built on the side (ternary/range), and the bulk lookup the
+ * workers call. The control side (dp_table.c) decides what changes; this
+ * file only maps keys to entries in the DPDK structures. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_hash_crc.h>
+#include <rte_byteorder.h>
+#include <rte_prefetch.h>
+
+#include "dp_table_int.h"
+
+/* rte_acl consumes one byte, then whole 4-byte words: its first field must
+ * be one byte (ours is a zero-mask byte that matches anything) and every
+ * later word must be fully described. ACL keys therefore start each field
+ * on a 4-byte boundary and describe the padding with zero-mask fillers. */
+static int
+acl_add_def(struct dp_table *t, uint8_t type, unsigned int size, unsigned int off,
+	    unsigned int input, int field, unsigned int chunk)
+{
+	struct rte_acl_config *c = &t->acl_cfg;
+	unsigned int nf = c->num_fields;
+
+	if (nf >= RTE_ACL_MAX_FIELDS)
+		return -E2BIG;
+	c->defs[nf] = (struct rte_acl_field_def){
+		.type = type, .size = size, .field_index = nf, .input_index = input, .offset = off,
+	};
+	t->acl_map[nf].field = field < 0 ? UINT8_MAX : (uint8_t)field;
+	t->acl_map[nf].chunk = chunk;
+	c->num_fields = nf + 1;
+	return 0;
+}
+
+int
+dp_tbe_acl_layout(struct dp_table *t)
+{
+	unsigned int input = 0;
+	int rc;
+
+	t->acl_cfg.num_fields = 0;
+	t->acl_cfg.num_categories = 1;
+	if ((rc = acl_add_def(t, RTE_ACL_FIELD_TYPE_BITMASK, 1, 0, input++, -1, 0)) < 0)
+		return rc;
+	for (unsigned int f = 0; f < t->def.n_fields; f++) {
+		const struct dp_field_def *fd = &t->def.fields[f];
+		unsigned int size = dp_type_size(fd->type), off = t->field_off[f], chunk = 0;
+		uint8_t type = fd->match == DP_MATCH_RANGE ? RTE_ACL_FIELD_TYPE_RANGE :
+			fd->match == DP_MATCH_LPM ? RTE_ACL_FIELD_TYPE_MASK : RTE_ACL_FIELD_TYPE_BITMASK;
+
+		if (fd->match == DP_MATCH_RANGE && size > 4)
+			return -ENOTSUP;
+		while (size > 0) {
+			unsigned int cs = size >= 4 ? 4 : size;
+
+			if ((rc = acl_add_def(t, type, cs, off, input, f, chunk++)) < 0)
+				return rc;
+			/* fill the rest of the word: 3 bytes left is 2 + 1 */
+			for (unsigned int used = cs; used < 4;) {
+				unsigned int fs = (4 - used) >= 2 ? 2 : 1;
+
+				if ((rc = acl_add_def(t, RTE_ACL_FIELD_TYPE_BITMASK, fs, off + used,
+						      input, -1, 0)) < 0)
+					return rc;
+				used += fs;
+			}
+			input++;
+			off += 4;
+			size -= cs;
+		}
+	}
+	t->acl_nf = t->acl_cfg.num_fields;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ backends */
+
+static void *
+exact_new(struct dp_table *t)
+{
+	char name[RTE_HASH_NAMESIZE];
+
+	snprintf(name, sizeof(name), "tx%u_%u", t->id, dp_tg.seq++);
+	/* LF RW concurrency keeps key slots until we free them after a grace period. */
+	return rte_hash_create(&(struct rte_hash_parameters){
+		.name = name, .entries = RTE_MAX(t->def.size, 8u) + t->def.size / 4,
+		.key_len = t->hash_len, .hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	});
+}
+
+static struct lpm_backend *
+lpm_new(struct dp_table *t)
+{
+	struct lpm_backend *b = rte_zmalloc_socket(NULL, sizeof(*b), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	char name[RTE_HASH_NAMESIZE];
+
+	if (b == NULL)
+		return NULL;
+	if (t->vrf_len == 0)
+		return b;
+	snprintf(name, sizeof(name), "tv%u_%u", t->id, dp_tg.seq++);
+	b->vrfs = rte_hash_create(&(struct rte_hash_parameters){
+		.name = name, .entries = 1024, .key_len = t->vrf_len,
+		.hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	});
+	if (b->vrfs == NULL) {
+		rte_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+lpm_free(struct lpm_backend *b)
+{
+	if (b == NULL)
+		return;
+	for (uint32_t i = 0; i < b->n_all; i++) {
+		if (--b->all[i]->refs > 0)
+			continue;
+		rte_lpm_free(b->all[i]->lpm);
+		rte_free(b->all[i]);
+	}
+	free(b->all);
+	if (b->vrfs)
+		rte_hash_free(b->vrfs);
+	rte_free(b);
+}
+
+static struct lpm_vrf *
+lpm_vrf_alloc(struct dp_table *t, const uint8_t *key)
+{
+	struct lpm_vrf *v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	char name[RTE_LPM_NAMESIZE];
+
+	if (v == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "tl%u_%u", t->id, dp_tg.seq++);
+	v->lpm = rte_lpm_create(name, dp_tg.socket, &(struct rte_lpm_config){
+		.max_rules = t->def.size, .number_tbl8s = LPM_TBL8S,
+	});
+	if (v->lpm == NULL ||
+	    (dp_tg.n_workers && rte_lpm_rcu_qsbr_add(v->lpm, &(struct rte_lpm_rcu_config){
+			.v = dp_tg.rcu, .mode = RTE_LPM_QSBR_MODE_DQ }) != 0)) {
+		rte_lpm_free(v->lpm);
+		rte_free(v);
+		return NULL;
+	}
+	v->refs = 1;
+	memcpy(v->key, key, t->vrf_len);
+	return v;
+}
+
+static int
+lpm_route_add(struct dp_table *t, struct lpm_vrf *v, const struct ctl_rec *r, uint32_t idx)
+{
+	if (r->plen == 0) {
+		__atomic_store_n(&v->dflt, idx + 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return rte_lpm_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
+			   r->plen, idx) < 0 ? -ENOSPC : 0;
+}
+
+static int
+lpm_add_to_all(struct lpm_backend *b, struct lpm_vrf *v)
+{
+	if (b->n_all == b->cap_all) {
+		uint32_t cap = b->cap_all ? b->cap_all * 2 : 8;
+		struct lpm_vrf **n = realloc(b->all, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		b->all = n;
+		b->cap_all = cap;
+	}
+	b->all[b->n_all++] = v;
+	return 0;
+}
+
+/* A clone that shares every VRF of b (dataplane-atomic). */
+static struct lpm_backend *
+lpm_clone(struct dp_table *t, struct lpm_backend *b)
+{
+	struct lpm_backend *c = lpm_new(t);
+
+	if (c == NULL)
+		return NULL;
+	for (uint32_t i = 0; b && i < b->n_all; i++) {
+		struct lpm_vrf *v = b->all[i];
+
+		if (lpm_add_to_all(c, v) < 0 || (c->vrfs && rte_hash_add_key_data(c->vrfs, v->key, v) < 0)) {
+			if (c->n_all && c->all[c->n_all - 1] == v)
+				c->n_all--;
+			lpm_free(c);
+			return NULL;
+		}
+		v->refs++;
+		if (c->vrfs == NULL)
+			c->only = v;
+	}
+	return c;
+}
+
+/* Before b changes v: if another backend shares it, give b its own copy,
+ * rebuilt from the control records of that VRF. */
+static struct lpm_vrf *
+lpm_vrf_private(struct dp_table *t, struct lpm_backend *b, struct lpm_vrf *v)
+{
+	struct lpm_vrf *n;
+
+	if (v->refs == 1)
+		return v;
+	if ((n = lpm_vrf_alloc(t, v->key)) == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		const struct ctl_rec *r = &t->rec[i];
+
+		if (r->used && memcmp(r->key, v->key, t->vrf_len) == 0 && lpm_route_add(t, n, r, i) < 0) {
+			rte_lpm_free(n->lpm);
+			rte_free(n);
+			return NULL;
+		}
+	}
+	if (b->vrfs)
+		rte_hash_add_key_data(b->vrfs, v->key, n);   /* existing key: replaces */
+	else
+		b->only = n;
+	for (uint32_t i = 0; i < b->n_all; i++)
+		if (b->all[i] == v)
+			b->all[i] = n;
+	v->refs--;
+	return n;
+}
+
+static struct lpm_vrf *
+lpm_vrf_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
+{
+	struct lpm_vrf *v = NULL;
+	void *data;
+
+	if (b->vrfs == NULL) {
+		if (b->only || !create)
+			return b->only;
+	} else if (rte_hash_lookup_data(b->vrfs, key, &data) >= 0) {
+		return data;
+	} else if (!create) {
+		return NULL;
+	}
+	if ((v = lpm_vrf_alloc(t, key)) == NULL)
+		return NULL;
+	if (lpm_add_to_all(b, v) < 0 || (b->vrfs && rte_hash_add_key_data(b->vrfs, key, v) < 0)) {
+		if (b->n_all && b->all[b->n_all - 1] == v)
+			b->n_all--;
+		rte_lpm_free(v->lpm);
+		rte_free(v);
+		return NULL;
+	}
+	if (b->vrfs == NULL)
+		__atomic_store_n(&b->only, v, __ATOMIC_RELEASE);
+	return v;
+}
+
+void
+dp_tbe_free(struct dp_table *t, void *be)
+{
+	if (be == NULL)
+		return;
+	switch (t->kind) {
+	case DP_TK_EXACT:
+		rte_hash_free(be);
+		break;
+	case DP_TK_LPM:
+		lpm_free(be);
+		break;
+	case DP_TK_ACL:
+		rte_acl_free(((struct acl_backend *)be)->ctx);
+		rte_free(be);
+		break;
+	}
+}
+
+void *
+dp_tbe_new(struct dp_table *t)
+{
+	switch (t->kind) {
+	case DP_TK_EXACT:
+		return exact_new(t);
+	case DP_TK_LPM:
+		return lpm_new(t);
+	case DP_TK_ACL:
+		return rte_zmalloc_socket(NULL, sizeof(struct acl_backend), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	}
+	return NULL;
+}
+
+/* Map a key to idx in a backend. Exact and LPM are updated in place; ACL
+ * is rebuilt once per batch (dp_tbe_acl_build). position: exact key slot freed
+ * only after a grace period, returned through *pos. */
+int
+dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
+{
+	uint8_t hk[DP_KEY_MAX] = {0};
+	struct lpm_vrf *v;
+	int rc;
+
+	switch (t->kind) {
+	case DP_TK_EXACT:
+		/* the entry itself is the data: one dependent load less per packet;
+		 * adding an existing key replaces the data atomically (modify) */
+		memcpy(hk, r->key, t->key_len);
+		rc = rte_hash_add_key_data(be, hk, t->by_idx[idx]);
+		return rc < 0 ? -ENOSPC : 0;
+	case DP_TK_LPM:
+		v = lpm_vrf_get(t, be, r->key, true);
+		if (v == NULL || (v = lpm_vrf_private(t, be, v)) == NULL)
+			return -ENOMEM;
+		return lpm_route_add(t, v, r, idx);
+	case DP_TK_ACL:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
+dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
+{
+	uint8_t hk[DP_KEY_MAX] = {0};
+	struct lpm_vrf *v;
+	int32_t rc;
+
+	*pos = -1;
+	switch (t->kind) {
+	case DP_TK_EXACT:
+		memcpy(hk, r->key, t->key_len);
+		rc = rte_hash_del_key(be, hk);
+		if (rc < 0)
+			return -ENOENT;
+		*pos = rc;
+		return 0;
+	case DP_TK_LPM:
+		v = lpm_vrf_get(t, be, r->key, false);
+		if (v == NULL)
+			return -ENOENT;
+		if ((v = lpm_vrf_private(t, be, v)) == NULL)
+			return -ENOMEM;
+		if (r->plen == 0) {
+			__atomic_store_n(&v->dflt, 0, __ATOMIC_RELEASE);
+			return 0;
+		}
+		return rte_lpm_delete(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
+				      r->plen) < 0 ? -ENOENT : 0;
+	case DP_TK_ACL:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static uint32_t
+field_chunk_u32(const uint8_t *p, unsigned int cs)
+{
+	switch (cs) {
+	case 1: return p[0];
+	case 2: return rte_be_to_cpu_16(*(const unaligned_uint16_t *)p);
+	default: return rte_be_to_cpu_32(*(const unaligned_uint32_t *)p);
+	}
+}
+
+/* Build a new ACL context from the control records; NULL ctx when empty. */
+int
+dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old)
+{
+	struct rte_acl_ctx *ctx = NULL;
+	char name[RTE_ACL_NAMESIZE];
+	struct acl_rule rule;
+	int rc;
+
+	*old = be->ctx;
+	if (t->n_entries == 0)
+		goto publish;
+	snprintf(name, sizeof(name), "ta%u_%u", t->id, dp_tg.seq++);
+	ctx = rte_acl_create(&(struct rte_acl_param){
+		.name = name, .socket_id = dp_tg.socket,
+		.rule_size = RTE_ACL_RULE_SZ(t->acl_nf), .max_rule_num = t->def.size,
+	});
+	if (ctx == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		const struct ctl_rec *r = &t->rec[i];
+
+		if (!r->used)
+			continue;
+		memset(&rule, 0, sizeof(rule));
+		rule.data.category_mask = 1;
+		rule.data.priority = (int32_t)r->priority;
+		rule.data.userdata = i + 1;
+		/* field 0 is the one-byte wildcard rte_acl requires */
+		for (unsigned int k = 1; k < t->acl_nf; k++) {
+			const struct rte_acl_field_def *d = &t->acl_cfg.defs[k];
+			const struct dp_field_def *fd;
+			uint32_t v = field_chunk_u32(r->key + d->offset, d->size);
+			uint32_t m = field_chunk_u32(r->mask + d->offset, d->size);
+
+			if (t->acl_map[k].field == UINT8_MAX)
+				continue;   /* filler: zero value and mask match anything */
+			fd = &t->def.fields[t->acl_map[k].field];
+			if (fd->match == DP_MATCH_LPM) {
+				int bits = (int)r->plen - 32 * t->acl_map[k].chunk;
+
+				m = (uint32_t)RTE_MIN(RTE_MAX(bits, 0), 32);
+			} else if (fd->match == DP_MATCH_EXACT) {
+				m = d->size == 4 ? UINT32_MAX : (1u << (8 * d->size)) - 1;
+			}
+			switch (d->size) {
+			case 1: rule.field[k].value.u8 = v; rule.field[k].mask_range.u8 = m; break;
+			case 2: rule.field[k].value.u16 = v; rule.field[k].mask_range.u16 = m; break;
+			default: rule.field[k].value.u32 = v; rule.field[k].mask_range.u32 = m; break;
+			}
+		}
+		rc = rte_acl_add_rules(ctx, (struct rte_acl_rule *)&rule, 1);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = rte_acl_build(ctx, &t->acl_cfg);
+	if (rc < 0)
+		goto fail;
+publish:
+	__atomic_store_n(&be->ctx, ctx, __ATOMIC_RELEASE);
+	return 0;
+fail:
+	rte_acl_free(ctx);
+	return rc == -ERANGE || rc == -ENOMEM ? -ENOSPC : rc;
+}
+
+/* Clone a backend from the control records (for dataplane-atomic). */
+void *
+dp_tbe_clone(struct dp_table *t)
+{
+	void *be;
+
+	if (t->kind == DP_TK_LPM)
+		return lpm_clone(t, dp_tg.root->backend[t->id]);
+	be = dp_tbe_new(t);
+	if (be == NULL || t->kind == DP_TK_ACL)
+		return be;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		if (t->rec[i].used && dp_tbe_add(t, be, &t->rec[i], i) < 0) {
+			dp_tbe_free(t, be);
+			return NULL;
+		}
+	}
+	return be;
+}
+
+/* Keys of exact tables are zero-padded to a multiple of 16 bytes. */
+static inline bool
+key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < len / 8; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* ------------------------------------------------------------------ lookups */
+
+uint64_t
+dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
+		const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	struct dp_table *t = dp_tg.t[table];
+	const void *be = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
+	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
+	const bool count = worker < dp_tg.n_workers;
+	uint64_t hitmask = 0;
+	unsigned int nhit = 0;
+
+	if (be == NULL)
+		goto all_miss;
+	switch (t->kind) {
+	case DP_TK_EXACT: {
+		const void *uk[DP_LOOKUP_BURST];
+		void *data[DP_LOOKUP_BURST];
+		uint8_t map[DP_LOOKUP_BURST];
+		unsigned int nu = 0;
+		uint64_t uhit;
+
+		/* A burst often repeats a key back to back (one ingress port and
+		 * VLAN, one source MAC, one next hop): look each run up once. */
+		for (unsigned int i = 0; i < n; i++) {
+			if (i == 0 || !key_eq(keys[i], keys[i - 1], t->hash_len))
+				uk[nu++] = keys[i];
+			map[i] = nu - 1;
+		}
+		rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
+		/* entries are scattered: start every load before the first use */
+		for (unsigned int u = 0; u < nu; u++)
+			if (uhit & (1ULL << u))
+				rte_prefetch0(data[u]);
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int u = map[i];
+
+			if (uhit & (1ULL << u)) {
+				hitmask |= 1ULL << i;
+				out[i] = data[u];
+				if (count)
+					((struct dp_entry *)data[u])->hits[worker]++;
+			} else {
+				out[i] = deflt;
+			}
+		}
+		nhit = __builtin_popcountll(hitmask);
+		break;
+	}
+	case DP_TK_LPM: {
+		const struct lpm_backend *b = be;
+
+		const struct lpm_vrf *v = NULL;
+
+		for (unsigned int i = 0; i < n; i++) {
+			const struct dp_entry *e = NULL;
+			uint32_t nh;
+			void *d;
+
+			/* the VRF of a burst rarely changes: look it up once per run */
+			if (b->vrfs == NULL)
+				v = __atomic_load_n(&b->only, __ATOMIC_ACQUIRE);
+			else if (i == 0 || memcmp(keys[i], keys[i - 1], t->vrf_len) != 0)
+				v = rte_hash_lookup_data(b->vrfs, keys[i], &d) >= 0 ? d : NULL;
+			if (v != NULL) {
+				if (rte_lpm_lookup(v->lpm, rte_be_to_cpu_32(
+				    *(const unaligned_uint32_t *)(keys[i] + t->lpm_off)), &nh) != 0)
+					nh = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
+				if (nh != IDX_NONE)
+					e = __atomic_load_n(&t->by_idx[nh], __ATOMIC_ACQUIRE);
+			}
+			if (e != NULL)
+				hitmask |= 1ULL << i;
+			out[i] = e != NULL ? e : deflt;
+		}
+		break;
+	}
+	case DP_TK_ACL: {
+		const struct rte_acl_ctx *ctx = __atomic_load_n(&((const struct acl_backend *)be)->ctx,
+							       __ATOMIC_ACQUIRE);
+		uint32_t res[DP_LOOKUP_BURST];
+
+		if (ctx == NULL)
+			goto all_miss;
+		rte_acl_classify(ctx, (const uint8_t **)(uintptr_t)keys, res, n, 1);
+		for (unsigned int i = 0; i < n; i++) {
+			const struct dp_entry *e = res[i] ?
+				__atomic_load_n(&t->by_idx[res[i] - 1], __ATOMIC_ACQUIRE) : NULL;
+
+			if (e != NULL)
+				hitmask |= 1ULL << i;
+			out[i] = e != NULL ? e : deflt;
+		}
+		break;
+	}
+	}
+	if (t->kind != DP_TK_EXACT) {
+		nhit = __builtin_popcountll(hitmask);
+		if (count)
+			for (unsigned int i = 0; i < n; i++)
+				if (hitmask & (1ULL << i))
+					((struct dp_entry *)(uintptr_t)out[i])->hits[worker]++;
+	}
+	if (count) {
+		t->wcnt[worker].hits += nhit;
+		t->wcnt[worker].misses += n - nhit;
+	}
+	return hitmask;
+all_miss:
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = deflt;
+	if (worker < dp_tg.n_workers)
+		t->wcnt[worker].misses += n;
+	return 0;
+}
+
