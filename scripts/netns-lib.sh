@@ -117,23 +117,10 @@ EOF
 
 # Start sxdp ($1 = binary) with driver $2, wait for its socket. Returns 1 on failure.
 nl_try_sxdp() {
-  local bin=$1 drv=$2 i
+  local bin=$1 drv=$2
   NL_PREFIX="sxnl$$_$drv"
   nl_config "$drv" || return 1
-  NL_LOG="$NL_DIR/sxdp-$drv.log"
-  "$bin" --config "$NL_DIR/sxdp.json" --socket "$NL_SOCK" >"$NL_LOG" 2>&1 </dev/null &
-  NL_PID=$!
-  for i in $(seq 1 200); do
-    if ! kill -0 "$NL_PID" 2>/dev/null; then
-      wait "$NL_PID" 2>/dev/null
-      NL_PID=""
-      rm -rf "/var/run/dpdk/$NL_PREFIX"
-      return 1
-    fi
-    [ -S "$NL_SOCK" ] && return 0
-    [ "$i" -eq 200 ] || sleep 0.1
-  done
-  return 1
+  nl_launch "$bin" "$NL_DIR/sxdp.json"
 }
 
 # Start sxdp ($1 = binary) on the topology: AF_XDP, else AF_PACKET.
