@@ -67,12 +67,9 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	p->n_rxq = cfg->rx_queues ? cfg->rx_queues : RTE_MAX(n_workers, 1u);
 	p->n_rxq = RTE_MIN(p->n_rxq, info.max_rx_queues);
-	p->n_txq = RTE_MIN((uint16_t)(n_workers + 1), info.max_tx_queues);
+	p->n_txq = RTE_MIN((uint16_t)RTE_MAX(n_workers, 1u), info.max_tx_queues);
 	if (p->n_txq == 0 || p->n_rxq == 0)
 		return -ENOTSUP;
-	/* Too few TX queues: the slow path shares the last worker's. That is only
-	 * safe with one worker, which is what a one-queue device gets anyway. */
-	p->slow_txq = p->n_txq - 1;
 	if (p->n_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &

@@ -1,6 +1,7 @@
-/* Ports: probed from config devargs, one RX queue set spread over workers,
- * one TX queue per worker plus one for the main lcore's slow path. Ports
- * are named and numbered (index) by config order; tables use the index. */
+/* Ports: probed from config devargs, RX queues spread over the workers, one
+ * TX queue per worker (the main lcore's packets go out through a worker's
+ * inject ring). Ports are named and numbered (index) by config order; tables
+ * use the index. */
 #ifndef DP_PORT_H
 #define DP_PORT_H
 
@@ -16,7 +17,6 @@ struct dp_port {
 	const struct dp_cfg_port *cfg;
 	struct rte_ether_addr mac;
 	uint16_t n_rxq, n_txq;
-	uint16_t slow_txq;           /* TX queue of the main lcore */
 	char driver[48];
 	bool started;
 	volatile bool admin_up;      /* workers skip the RX queues of a port that is down */

@@ -80,7 +80,6 @@ struct dp_table {
 	uint32_t n_free;
 	uint32_t n_entries;
 	struct dp_entry *deflt;
-	uint64_t cnt_base_hits, cnt_base_misses;
 };
 
 struct dp_tables_state {

@@ -41,8 +41,7 @@ int dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned
 		     const struct pl_pipeline *pl, struct rte_ring *punt);
 int dp_worker_main(void *arg);
 
-/* Run parse + the pipeline's stages on a burst and act on every verdict.
- * Shared with tests that drive a burst without ports. */
+/* Run parse + the pipeline's stages on a burst and act on every verdict. */
 void dp_worker_process(struct dp_worker *w, struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n);
 void dp_worker_flush(struct dp_worker *w, struct dp_lcore_stats *st);
 

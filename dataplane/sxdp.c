@@ -89,7 +89,7 @@ mempool_size(unsigned int n_workers)
 	for (unsigned int i = 0; i < cfg.n_ports; i++) {
 		unsigned int rxq = cfg.ports[i].rx_queues ? cfg.ports[i].rx_queues : RTE_MAX(n_workers, 1u);
 
-		n += (uint64_t)cfg.ports[i].rxd * rxq + (uint64_t)cfg.ports[i].txd * (n_workers + 1);
+		n += (uint64_t)cfg.ports[i].rxd * rxq + (uint64_t)cfg.ports[i].txd * RTE_MAX(n_workers, 1u);
 	}
 	n += (uint64_t)n_workers * (DP_BURST * (cfg.n_ports + 2) + 512) + PUNT_RING_SIZE;
 	return (uint32_t)rte_align64pow2(n) - 1;
