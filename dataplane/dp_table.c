@@ -786,6 +786,19 @@ out_nomem:
 	return rc;
 }
 
+/* The update that deletes an installed record (table.clear, ageing). */
+static void
+delete_of(unsigned int id, const struct ctl_rec *r, struct dp_update *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->type = DP_UPD_DELETE;
+	u->table = id;
+	u->plen = r->plen;
+	u->priority = r->priority;
+	memcpy(u->key, r->key, DP_KEY_MAX);
+	memcpy(u->mask, r->mask, DP_KEY_MAX);
+}
+
 int
 dp_table_clear(unsigned int id, uint32_t *deleted)
 {
@@ -809,13 +822,7 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 
 		if (!r->used)
 			continue;
-		u[n].type = DP_UPD_DELETE;
-		u[n].table = id;
-		u[n].plen = r->plen;
-		u[n].priority = r->priority;
-		memcpy(u[n].key, r->key, DP_KEY_MAX);
-		memcpy(u[n].mask, r->mask, DP_KEY_MAX);
-		n++;
+		delete_of(id, r, &u[n++]);
 	}
 	rc = n ? dp_table_write(u, n, DP_ATOM_ROLLBACK, res) : 0;
 	if (deleted)
@@ -946,14 +953,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 					break;
 				u = nu;
 			}
-			memset(&u[n], 0, sizeof(u[n]));
-			u[n].type = DP_UPD_DELETE;
-			u[n].table = id;
-			u[n].plen = r->plen;
-			u[n].priority = r->priority;
-			memcpy(u[n].key, r->key, DP_KEY_MAX);
-			memcpy(u[n].mask, r->mask, DP_KEY_MAX);
-			n++;
+			delete_of(id, r, &u[n++]);
 		}
 		if (n && (res = calloc(n, sizeof(*res))) != NULL) {
 			dp_table_write(u, n, DP_ATOM_CONTINUE, res);
