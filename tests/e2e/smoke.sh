@@ -10,38 +10,8 @@
 # Ends with "N passed, M failed"; exit 1 if any failed, 77 if this machine
 # cannot do network namespaces/veth. BUILD=dir picks the build directory.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-SXDP=$BUILD/sxdp
-SXCTL=$BUILD/sxctl
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-TCP_SECONDS=${TCP_SECONDS:-3}
-
-# shellcheck source=../../scripts/netns-lib.sh
-. "$root/scripts/netns-lib.sh"
-
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" -eq 0 ] && exit 0
-  exit 1
-}
-
-if ! why=$(nl_check); then
-  echo "SKIP: $why"
-  exit 77
-fi
-for b in "$SXDP" "$SXCTL"; do
-  if [ ! -x "$b" ]; then
-    notok "$b is missing: build first (meson setup build && ninja -C build)"
-    finish
-  fi
-done
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 # shellcheck disable=SC2317  # called from the EXIT trap
 dump_log() {
