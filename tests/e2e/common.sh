@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared preamble of the e2e tests (sourced): paths, the netns library, TAP-ish
 # reporting, and the skip/missing-binary checks. Sets SXDP, SXCTL, PY,
 # TCP_SECONDS; provides ok, notok, finish.
