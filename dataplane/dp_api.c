@@ -10,6 +10,7 @@
 
 #include "dp_api.h"
 #include "dp_ctl.h"
+#include "dp_log.h"
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_table.h"
@@ -49,9 +50,9 @@ port_json(const struct dp_port *p)
 		json_array_append_new(v6, json_string(buf));
 	}
 	rte_eth_link_get_nowait(p->port_id, &link);
-	return json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
+	return json_pack("{s:i,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
 		"index", p->index, "name", p->cfg->name, "port_id", p->port_id,
-		"admin", p->admin_up ? "up" : "down",
+		"admin", p->admin_up ? "up" : "down", "mtu", p->mtu,
 		"devargs", p->cfg->devargs, "driver", p->driver, "role", dp_role_name(p->cfg->role),
 		"mac", mac, "ipv4", v4, "ipv6", v6,
 		"link", "up", link.link_status == RTE_ETH_LINK_UP, "speed_mbps", (json_int_t)link.link_speed,
@@ -96,9 +97,16 @@ port_arg(json_t *params, int *port, struct dp_rpc_err *err)
 		*port = (int)json_integer_value(v);
 	else if (json_is_string(v))
 		*port = dp_port_parse(json_string_value(v));
+	else if (json_is_integer(v))
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/port",
+				      "no port %" JSON_INTEGER_FORMAT " (the box has %u)", json_integer_value(v),
+				      dp_n_ports);
+	else
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "wrong_type", "/port",
+				      "port must be a name or an index");
 	if (*port < 0)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, json_is_string(v) || json_is_integer(v) ?
-				      "not_found" : "wrong_type", "/port", "no such port");
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/port", "no port \"%s\"",
+				      json_string_value(v));
 	return 0;
 }
 
@@ -138,17 +146,34 @@ m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg 
 static int
 m_port_set(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "port", "admin", NULL };
+	static const char *const allowed[] = { "port", "admin", "mtu", NULL };
 	static const char *const states[] = { "down", "up", NULL };
-	unsigned int up;
-	int port;
+	unsigned int up = 0;
+	uint64_t mtu = 0;
+	int port, has_admin, has_mtu, rc;
 
 	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || port_arg(params, &port, err) < 0 ||
-	    dp_rpc_get_enum(params, "admin", 1, states, &up, "", err) < 0)
+	    (has_admin = dp_rpc_get_enum(params, "admin", 0, states, &up, "", err)) < 0 ||
+	    (has_mtu = dp_rpc_get_uint(params, "mtu", 0, DP_PORT_MTU_MAX, &mtu, "", err)) < 0)
 		return -1;
 	if (port < 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing_field", "/port", "port is required");
-	dp_ports[port].admin_up = up;
+	if (has_admin != 0 && has_mtu != 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing_field", "",
+				      "give \"admin\", \"mtu\" or both");
+	if (has_mtu == 0 && mtu < DP_PORT_MTU_MIN)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "out_of_range", "/mtu",
+				      "mtu must be %u..%u", DP_PORT_MTU_MIN, DP_PORT_MTU_MAX);
+	if (has_mtu == 0) {
+		/* the device may refuse while started (most vdevs); sxdp's own
+		 * egress check is what holds the MTU either way */
+		if ((rc = rte_eth_dev_set_mtu(dp_ports[port].port_id, (uint16_t)mtu)) < 0)
+			DP_LOG(INFO, "port %s: device keeps its MTU (%s); sxdp enforces %u on egress",
+			       dp_ports[port].cfg->name, strerror(-rc), (unsigned int)mtu);
+		dp_ports[port].mtu = (uint16_t)mtu;
+	}
+	if (has_admin == 0)
+		dp_ports[port].admin_up = up;
 	*result = port_json(&dp_ports[port]);
 	return 0;
 }
@@ -261,8 +286,9 @@ dp_api_register(struct dp_api_ctx *ctx)
 	rc |= dp_rpc_register("port.stats", m_port_stats, NULL,
 		"Software and hardware counters of one port (name or index) or all", "{\"port\":\"p0\"}");
 	rc |= dp_rpc_register("port.set", m_port_set, NULL,
-		"Set a port administratively up or down (down: its RX queues are not polled)",
-		"{\"port\":\"p0\",\"admin\":\"up\"}");
+		"Set a port administratively up or down (down: its RX queues are not polled) "
+		"and/or its MTU (largest IP packet it sends)",
+		"{\"port\":\"p0\",\"admin\":\"up\",\"mtu\":1500}");
 	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
 		"The pipeline's tables: keys with match kinds, actions with typed params",
 		"{\"table\":\"flow\"}");

@@ -168,6 +168,8 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 	v = 0;
 	if ((rc = get_uint(p, "mtu", 9600, &v, where, err, errlen)))
 		return rc;
+	if (v != 0 && v < 576)
+		FAIL("%s.mtu: must be 576..9600 (or absent: the device's)", where);
 	cp->mtu = v;
 	cp->promisc = true;
 	if ((e = json_object_get(p, "promisc")) != NULL) {

@@ -59,7 +59,7 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	const struct dp_cfg_port *cfg = p->cfg;
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
-	uint16_t rxd = cfg->rxd, txd = cfg->txd;
+	uint16_t rxd = cfg->rxd, txd = cfg->txd, mtu;
 	int rc;
 
 	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
@@ -84,7 +84,11 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd)) < 0)
 		return rc;
 	if (cfg->mtu && (rc = rte_eth_dev_set_mtu(p->port_id, cfg->mtu)) < 0)
-		DP_LOG(WARNING, "port %s: cannot set MTU %u: %s", cfg->name, cfg->mtu, strerror(-rc));
+		DP_LOG(WARNING, "port %s: device refuses MTU %u (%s); sxdp enforces it on egress",
+		       cfg->name, cfg->mtu, strerror(-rc));
+	p->mtu = cfg->mtu;
+	if (p->mtu == 0 && (rte_eth_dev_get_mtu(p->port_id, &mtu) < 0 || (p->mtu = mtu) == 0))
+		p->mtu = RTE_ETHER_MTU;
 	for (uint16_t q = 0; q < p->n_rxq; q++)
 		if ((rc = rte_eth_rx_queue_setup(p->port_id, q, rxd, rte_eth_dev_socket_id(p->port_id),
 						 NULL, mp)) < 0)
@@ -132,8 +136,8 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 			return rc;
 		}
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		DP_LOG(INFO, "port %u %s: %s driver %s mac %s rxq %u txq %u role %s", i, p->cfg->name,
-		       p->cfg->devargs, p->driver, mac, p->n_rxq, p->n_txq, dp_role_name(p->cfg->role));
+		DP_LOG(INFO, "port %u %s: %s driver %s mac %s rxq %u txq %u mtu %u role %s", i, p->cfg->name,
+		       p->cfg->devargs, p->driver, mac, p->n_rxq, p->n_txq, p->mtu, dp_role_name(p->cfg->role));
 	}
 	return 0;
 }

@@ -11,6 +11,9 @@
 #include <rte_mempool.h>
 #include "dp_config.h"
 
+#define DP_PORT_MTU_MIN 576    /* RFC 791: every host takes 576 */
+#define DP_PORT_MTU_MAX 9600
+
 struct dp_port {
 	uint16_t index;              /* logical, config order */
 	uint16_t port_id;            /* DPDK */
@@ -20,6 +23,10 @@ struct dp_port {
 	char driver[48];
 	bool started;
 	volatile bool admin_up;      /* workers skip the RX queues of a port that is down */
+	/* Largest L3 packet (IP total length) this port sends, as Linux's MTU:
+	 * the config's "mtu", else the device's, else 1500. Workers read it per
+	 * routed/bridged packet; port.set changes it (one aligned 16-bit store). */
+	volatile uint16_t mtu;
 };
 
 extern struct dp_port dp_ports[DP_PORTS_MAX];
