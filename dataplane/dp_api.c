@@ -73,13 +73,17 @@ m_port_list(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 	return 0;
 }
 
+/* rx_missed: what the device (or, for AF_XDP/AF_PACKET, the kernel) dropped
+ * before sxdp could read it, so that a loss outside sxdp's own counters still
+ * shows next to them: ethdev imissed, plus rx_nombuf (no mbuf to receive into). */
 static json_t *
-port_counters(unsigned int i, const struct dp_lcore_stats *tot)
+port_counters(unsigned int i, const struct dp_lcore_stats *tot, const struct rte_eth_stats *hw)
 {
 	const struct dp_port_cnt *c = &tot->port[i];
 
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "index", i, "name", dp_ports[i].cfg->name,
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "index", i, "name", dp_ports[i].cfg->name,
 		"rx_packets", (json_int_t)c->rx_pkts, "rx_bytes", (json_int_t)c->rx_bytes,
+		"rx_missed", (json_int_t)(hw->imissed + hw->rx_nombuf),
 		"tx_packets", (json_int_t)c->tx_pkts, "tx_bytes", (json_int_t)c->tx_bytes,
 		"tx_dropped", (json_int_t)c->tx_drop);
 }
@@ -129,7 +133,7 @@ m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg 
 		if (port >= 0 && (unsigned int)port != i)
 			continue;
 		rte_eth_stats_get(dp_ports[i].port_id, &hw);
-		o = port_counters(i, &tot);
+		o = port_counters(i, &tot, &hw);
 		json_object_set_new(o, "hw", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"ipackets", (json_int_t)hw.ipackets, "opackets", (json_int_t)hw.opackets,
 			"ibytes", (json_int_t)hw.ibytes, "obytes", (json_int_t)hw.obytes,
@@ -207,9 +211,12 @@ m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __
 static json_t *
 lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s)
 {
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "lcore", lcore, "role", role,
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}",
+		"lcore", lcore, "role", role,
 		"rx_packets", (json_int_t)s->rx_pkts, "tx_packets", (json_int_t)s->tx_pkts,
 		"drop_packets", (json_int_t)s->drop_pkts, "punt_packets", (json_int_t)s->punt_pkts,
+		"inject_packets", (json_int_t)s->inject_pkts, "slow_packets", (json_int_t)s->slow_pkts,
+		"inject_dropped", (json_int_t)s->inject_drop,
 		"busy_cycles", (json_int_t)s->busy_cycles, "idle_cycles", (json_int_t)s->idle_cycles,
 		"pipeline_cycles", (json_int_t)s->pipeline_cycles, "polls", (json_int_t)s->polls,
 		"cycles_per_packet", s->rx_pkts ? (double)s->busy_cycles / (double)s->rx_pkts : 0.0);
@@ -232,8 +239,12 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 		json_array_append_new(lcores, lcore_json(api->worker_lcores[w], "worker", &one));
 	}
 	ports = json_array();
-	for (unsigned int i = 0; i < dp_n_ports; i++)
-		json_array_append_new(ports, port_counters(i, &tot));
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		struct rte_eth_stats hw = { 0 };
+
+		rte_eth_stats_get(dp_ports[i].port_id, &hw);
+		json_array_append_new(ports, port_counters(i, &tot, &hw));
+	}
 	drops = json_object();
 	for (unsigned int r = 1; r < DP_DROP_MAX; r++)
 		if (tot.drops[r])

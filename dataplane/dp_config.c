@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 
@@ -200,6 +201,37 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 	return 0;
 }
 
+/* An lcore: its id (it then runs on the CPU of the same number) or
+ * {"lcore": id, "cpu": cpu}. Whether the CPU exists is checked at EAL start. */
+static int
+parse_lcore(json_t *e, const char *where, unsigned int *lcore, unsigned int *cpu, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "lcore", "cpu", NULL };
+	json_t *id = e, *c = NULL;
+	int rc;
+
+	if (json_is_object(e)) {
+		if ((rc = check_keys(e, keys, where, err, errlen)))
+			return rc;
+		if ((id = json_object_get(e, "lcore")) == NULL)
+			FAIL("%s: \"lcore\" is required", where);
+		c = json_object_get(e, "cpu");
+	}
+	if (!json_is_integer(id) || json_integer_value(id) < 0)
+		FAIL("%s: must be an lcore id (an integer >= 0) or {\"lcore\": id, \"cpu\": cpu}", where);
+	if (json_integer_value(id) >= RTE_MAX_LCORE)
+		FAIL("%s: no such lcore %" JSON_INTEGER_FORMAT ": lcore ids are 0..%d", where,
+		     json_integer_value(id), RTE_MAX_LCORE - 1);
+	*lcore = (unsigned int)json_integer_value(id);
+	*cpu = *lcore;
+	if (c != NULL) {
+		if (!json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) >= CPU_SETSIZE)
+			FAIL("%s.cpu: must be a CPU number 0..%d", where, CPU_SETSIZE - 1);
+		*cpu = (unsigned int)json_integer_value(c);
+	}
+	return 0;
+}
+
 static int
 parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 {
@@ -230,25 +262,46 @@ parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 		}
 	}
 	if ((l = json_object_get(root, "lcores")) != NULL) {
+		unsigned int lc, cpu;
+
 		if ((rc = check_keys(l, lkeys, "config.lcores", err, errlen)))
 			return rc;
-		v = (uint64_t)-1;
-		if (json_object_get(l, "main") &&
-		    (rc = get_uint(l, "main", RTE_MAX_LCORE - 1, &v, "config.lcores", err, errlen)))
-			return rc;
-		c->main_lcore = json_object_get(l, "main") ? (int)v : -1;
+		if ((e = json_object_get(l, "main")) != NULL) {
+			if ((rc = parse_lcore(e, "config.lcores.main", &lc, &cpu, err, errlen)))
+				return rc;
+			c->main_lcore = (int)lc;
+			c->main_cpu = (int)cpu;
+		}
 		if ((a = json_object_get(l, "workers")) != NULL) {
 			if (!json_is_array(a) || json_array_size(a) > DP_WORKER_LCORES_MAX)
-				FAIL("config.lcores.workers: must be an array of at most %d lcore ids",
+				FAIL("config.lcores.workers: must be an array of at most %d lcores",
 				     DP_WORKER_LCORES_MAX);
 			json_array_foreach(a, k, e) {
-				if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-				    json_integer_value(e) >= RTE_MAX_LCORE ||
-				    json_integer_value(e) == c->main_lcore)
-					FAIL("config.lcores.workers[%zu]: must be an lcore id other than main", k);
-				c->workers[c->n_workers++] = (unsigned int)json_integer_value(e);
+				char where[48];
+
+				snprintf(where, sizeof(where), "config.lcores.workers[%zu]", k);
+				if ((rc = parse_lcore(e, where, &lc, &cpu, err, errlen)))
+					return rc;
+				if ((int)lc == (c->main_lcore < 0 ? 0 : c->main_lcore))
+					FAIL("%s: lcore %u is the main lcore; workers need lcores of their own "
+					     "(they may share a CPU: {\"lcore\": N, \"cpu\": C})", where, lc);
+				for (unsigned int j = 0; j < c->n_workers; j++)
+					if (c->workers[j] == lc)
+						FAIL("%s: lcore %u listed twice", where, lc);
+				c->workers[c->n_workers] = lc;
+				c->worker_cpu[c->n_workers++] = cpu;
 			}
 		}
+	}
+	for (size_t i = 0; i < c->n_eal; i++) {
+		static const char *const owned[] = { "-l", "-c", "--lcores", "--main-lcore", "--master-lcore" };
+
+		for (size_t j = 0; j < RTE_DIM(owned); j++)
+			if (strncmp(c->eal[i], owned[j], strlen(owned[j])) == 0 &&
+			    (c->eal[i][strlen(owned[j])] == 0 || c->eal[i][strlen(owned[j])] == '=' ||
+			     owned[j][1] != '-'))
+				FAIL("config.eal[%zu]: \"%s\" is set by sxdp from config.lcores; map lcores "
+				     "to CPUs there, e.g. \"workers\": [{\"lcore\": 2, \"cpu\": 1}]", i, c->eal[i]);
 	}
 	a = json_object_get(root, "ports");
 	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > DP_PORTS_MAX)
@@ -256,9 +309,17 @@ parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 	json_array_foreach(a, k, e) {
 		if ((rc = parse_port(e, k, &c->ports[k], err, errlen)))
 			return rc;
-		for (size_t j = 0; j < k; j++)
+		for (size_t j = 0; j < k; j++) {
+			const char *d1 = c->ports[j].devargs, *d2 = c->ports[k].devargs;
+			size_t n1 = strcspn(d1, ","), n2 = strcspn(d2, ",");
+
 			if (strcmp(c->ports[j].name, c->ports[k].name) == 0)
 				FAIL("ports[%zu].name: \"%s\" used twice", k, c->ports[k].name);
+			/* a device is named by its devargs up to the first comma */
+			if (n1 == n2 && strncmp(d1, d2, n1) == 0)
+				FAIL("ports[%zu].devargs: device \"%.*s\" is already ports[%zu] (\"%s\"); "
+				     "each port needs its own device", k, (int)n2, d2, j, c->ports[j].name);
+		}
 	}
 	c->n_ports = json_array_size(a);
 	return 0;
@@ -273,6 +334,7 @@ dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	c->main_lcore = -1;
+	c->main_cpu = -1;
 	snprintf(c->socket, sizeof(c->socket), "/run/sxdp/sxdp.sock");
 	snprintf(c->pipeline, sizeof(c->pipeline), "forward");
 	if (path) {

@@ -45,8 +45,12 @@ struct dp_config {
 	unsigned int n_eal;
 	char *eal[DP_CFG_EAL_MAX];
 	int main_lcore;      /* -1 = EAL default */
+	int main_cpu;        /* CPU the main lcore runs on; -1 = the lcore id */
 	unsigned int n_workers;
 	unsigned int workers[DP_WORKER_LCORES_MAX];
+	/* CPU each worker lcore runs on (EAL --lcores lcore@cpu): several lcores
+	 * may share a CPU, so a lab or test box runs more workers than CPUs */
+	unsigned int worker_cpu[DP_WORKER_LCORES_MAX];
 	uint32_t mbufs;      /* per socket mempool size, 0 = computed */
 	unsigned int n_ports;
 	struct dp_cfg_port ports[DP_PORTS_MAX];

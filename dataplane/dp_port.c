@@ -77,6 +77,12 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH && p->n_rxq > 1)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	/* frames longer than one mbuf arrive chained where the device can */
+	if (cfg->mtu && cfg->mtu + DP_L2_OVERHEAD > rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (cfg->mtu)
+		conf.rxmode.mtu = cfg->mtu;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	if ((rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf)) < 0)
@@ -131,8 +137,10 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		}
 		dp_n_ports = i + 1;
 		if ((rc = port_setup(p, mp, n_workers)) < 0) {
-			DP_LOG(ERR, "port %s (%s): setup failed: %s", p->cfg->name, p->cfg->devargs,
-			       strerror(-rc));
+			DP_LOG(ERR, "port %s (%s): setup failed: %s%s", p->cfg->name, p->cfg->devargs,
+			       strerror(-rc), strstr(p->cfg->devargs, "infinite_rx=1") == NULL ? "" :
+			       " (infinite_rx replays only frames that fit one mbuf: give the port an "
+			       "\"mtu\" of at least its largest frame's IP length)");
 			return rc;
 		}
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);

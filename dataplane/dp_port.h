@@ -13,6 +13,8 @@
 
 #define DP_PORT_MTU_MIN 576    /* RFC 791: every host takes 576 */
 #define DP_PORT_MTU_MAX 9600
+/* Ethernet header, two VLAN tags and the FCS: a frame is at most MTU + this */
+#define DP_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * 4 + RTE_ETHER_CRC_LEN)
 
 struct dp_port {
 	uint16_t index;              /* logical, config order */

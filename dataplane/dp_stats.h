@@ -18,11 +18,22 @@ struct dp_port_cnt {
 	uint64_t tx_drop;
 };
 
+/* Every packet is accounted for once per lcore that handles it:
+ *   worker: rx_pkts + inject_pkts = tx_pkts + drop_pkts + punt_pkts
+ *   main:   slow_pkts = drop_pkts + <stage>.consumed + <stage>.forwarded
+ *           (+ packets a pipeline holds, e.g. waiting for ARP)
+ * and across lcores main.inject_pkts = sum of the workers' inject_pkts once
+ * the inject rings are empty. inject_drop (main: an inject ring was full) is
+ * counted apart from drop_pkts because those packets were already counted as
+ * forwarded or were made by the box; their reason is still core.inject_full. */
 struct dp_lcore_stats {
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t drop_pkts;
-	uint64_t punt_pkts;
+	uint64_t punt_pkts;        /* worker: handed to the slow path */
+	uint64_t inject_pkts;      /* worker: taken from its inject ring; main: put there */
+	uint64_t slow_pkts;        /* main: punted packets taken from the punt ring */
+	uint64_t inject_drop;      /* main: not injected (ring full, bad port) */
 	uint64_t polls, idle_polls;
 	uint64_t busy_cycles;      /* loops that received packets */
 	uint64_t idle_cycles;      /* loops that received nothing */

@@ -168,6 +168,7 @@ dp_worker_main(void *arg)
 		unsigned int ni = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, DP_BURST, NULL);
 
 		if (unlikely(ni > 0)) {
+			st->inject_pkts += ni;
 			for (unsigned int i = 0; i < ni; i++)
 				verdict(w, st, pkts[i], PL_NEXT_TX);
 			dp_worker_flush(w, st);
@@ -215,18 +216,26 @@ dp_slowpath_send(struct rte_mbuf *m, uint16_t port)
 {
 	struct dp_lcore_stats *st = &dp_lcore_stats[rte_lcore_id()];
 
+	unsigned int reason = DP_DROP_core_inject_full;
+
 	if (port >= dp_n_ports) {
-		drop(st, m, DP_DROP_core_bad_port);
-		return -ENOBUFS;
+		reason = DP_DROP_core_bad_port;
+		goto fail;
 	}
 	dp_meta(m)->out_port = port;
 	/* spread by port so one port's packets stay in order */
 	if (n_all_workers == 0 ||
-	    rte_ring_sp_enqueue(all_workers[port % n_all_workers].inject, m) != 0) {
-		drop(st, m, DP_DROP_core_inject_full);
-		return -ENOBUFS;
-	}
+	    rte_ring_sp_enqueue(all_workers[port % n_all_workers].inject, m) != 0)
+		goto fail;
+	st->inject_pkts++;
 	return 0;
+fail:
+	/* not drop_pkts: the slow path already accounted for this packet (or
+	 * made it); see dp_stats.h */
+	st->drops[reason]++;
+	st->inject_drop++;
+	rte_pktmbuf_free(m);
+	return -ENOBUFS;
 }
 
 unsigned int
@@ -235,6 +244,7 @@ dp_slowpath_drain(struct rte_ring *punt, const struct pl_pipeline *pl)
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(punt, (void **)pkts, DP_BURST, NULL);
 
+	dp_lcore_stats[rte_lcore_id()].slow_pkts += n;
 	for (unsigned int i = 0; i < n; i++) {
 		int out = pl->slowpath(pkts[i]);
 

@@ -2,7 +2,11 @@
  * config -> EAL -> mempool -> tables (pipeline) -> ports -> control socket
  * -> workers; shutdown runs it backwards and checks no mbuf was lost. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <rte_ring.h>
 
 #include "dp_api.h"
@@ -37,6 +42,8 @@ int dp_logtype;
 static struct dp_config cfg;
 static struct dp_worker workers[DP_WORKER_LCORES_MAX];
 static struct dp_api_ctx api = { .version = SXDP_VERSION };
+static bool huge;                /* EAL runs on hugepage files */
+static char file_prefix[128];
 
 static void
 on_signal(int sig __rte_unused)
@@ -95,6 +102,20 @@ mempool_size(unsigned int n_workers)
 	return (uint32_t)rte_align64pow2(n) - 1;
 }
 
+/* One mbuf holds a whole frame of the largest configured MTU (a jumbo port
+ * gets jumbo mbufs), so the parser and stages see every header in the first
+ * segment; devices with scatter may still chain larger frames. */
+static uint16_t
+mbuf_size(void)
+{
+	uint32_t mtu = RTE_ETHER_MTU;
+
+	for (unsigned int i = 0; i < cfg.n_ports; i++)
+		mtu = RTE_MAX(mtu, (uint32_t)cfg.ports[i].mtu);
+	return (uint16_t)RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+				 RTE_PKTMBUF_HEADROOM + mtu + DP_L2_OVERHEAD);
+}
+
 /* net_af_xdp keeps the mbufs of its fill and completion rings past close;
  * everything else must give every mbuf back. What AF_XDP ports took at start
  * plus their TX rings is the allowance; any other port's share is zero. */
@@ -113,24 +134,100 @@ driver_holdback(struct rte_mempool *mp)
 	return afxdp ? held + rte_mempool_in_use_count(mp) : 0;
 }
 
-static int
-eal_start(int argc, char **argv, const char *log_level, char **extra, int n_extra)
+/* The value of an EAL option in argv ("--opt V" or "--opt=V"), or NULL. */
+static const char *
+eal_opt(char **eargv, int eargc, const char *opt)
 {
-	static char lcores[256], main_l[16];
+	size_t n = strlen(opt);
+
+	for (int i = 1; i < eargc; i++) {
+		if (strcmp(eargv[i], opt) == 0 && i + 1 < eargc)
+			return eargv[i + 1];
+		if (strncmp(eargv[i], opt, n) == 0 && eargv[i][n] == '=')
+			return eargv[i] + n + 1;
+	}
+	return NULL;
+}
+
+static bool
+eal_flag(char **eargv, int eargc, const char *flag)
+{
+	for (int i = 1; i < eargc; i++)
+		if (strcmp(eargv[i], flag) == 0)
+			return true;
+	return false;
+}
+
+/* EAL refuses a file prefix another primary process holds, but says so
+ * only in its log and may leave rte_errno unset: ask the lock first and
+ * name the holder. */
+static int
+prefix_free(const char *prefix)
+{
+	char path[PATH_MAX];
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" :
+		 getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "/tmp", prefix);
+	if ((fd = open(path, O_RDWR)) < 0)
+		return 0;
+	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK) {
+		fprintf(stderr, "sxdp: DPDK file prefix \"%s\" is in use by process %d (another sxdp?); "
+			"stop it or give this one its own \"--file-prefix\" in config.eal\n",
+			prefix, (int)lk.l_pid);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Is the CPU one this process may run on? */
+static bool
+cpu_usable(unsigned int cpu)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) == 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set);
+}
+
+static int
+eal_start(char *prog, const char *log_level, char **extra, int n_extra)
+{
+	static char lcores[512], main_l[16];
 	char *eargv[EAL_ARGS_MAX];
 	int eargc = 0, rc;
 	size_t off;
 
-	eargv[eargc++] = argv[0];
+	eargv[eargc++] = prog;
 	if (cfg.main_lcore < 0)
 		cfg.main_lcore = 0;
-	if (cfg.n_workers == 0)
-		cfg.workers[cfg.n_workers++] = cfg.main_lcore == 0 ? 1 : 0;
-	off = snprintf(lcores, sizeof(lcores), "%d", cfg.main_lcore);
-	for (unsigned int i = 0; i < cfg.n_workers && off < sizeof(lcores); i++)
-		off += snprintf(lcores + off, sizeof(lcores) - off, ",%u", cfg.workers[i]);
+	if (cfg.main_cpu < 0)
+		cfg.main_cpu = cfg.main_lcore;
+	if (cfg.n_workers == 0) {
+		cfg.workers[0] = cfg.main_lcore == 0 ? 1 : 0;
+		cfg.worker_cpu[cfg.n_workers++] = cfg.workers[0];
+	}
+	if (!cpu_usable((unsigned int)cfg.main_cpu)) {
+		fprintf(stderr, "sxdp: config.lcores.main: CPU %d is not available to this process\n",
+			cfg.main_cpu);
+		return -ENODEV;
+	}
+	/* --lcores lcore@cpu: a worker may share a CPU with another lcore */
+	off = snprintf(lcores, sizeof(lcores), "%d@%d", cfg.main_lcore, cfg.main_cpu);
+	for (unsigned int i = 0; i < cfg.n_workers && off < sizeof(lcores); i++) {
+		if (!cpu_usable(cfg.worker_cpu[i])) {
+			fprintf(stderr, "sxdp: config.lcores.workers[%u]: CPU %u is not available to this "
+				"process (%ld online); run worker lcores on existing CPUs with "
+				"{\"lcore\": %u, \"cpu\": C}\n", i, cfg.worker_cpu[i],
+				sysconf(_SC_NPROCESSORS_ONLN), cfg.workers[i]);
+			return -ENODEV;
+		}
+		off += snprintf(lcores + off, sizeof(lcores) - off, ",%u@%u", cfg.workers[i], cfg.worker_cpu[i]);
+	}
 	snprintf(main_l, sizeof(main_l), "%d", cfg.main_lcore);
-	eargv[eargc++] = "-l";
+	eargv[eargc++] = "--lcores";
 	eargv[eargc++] = lcores;
 	eargv[eargc++] = "--main-lcore";
 	eargv[eargc++] = main_l;
@@ -145,9 +242,50 @@ eal_start(int argc, char **argv, const char *log_level, char **extra, int n_extr
 	if ((rc = dp_ports_eal_args(&cfg, eargv, &eargc, EAL_ARGS_MAX - 1)) < 0)
 		return rc;
 	eargv[eargc] = NULL;
-	(void)argc;
+	huge = !eal_flag(eargv, eargc, "--no-huge") && !eal_flag(eargv, eargc, "--in-memory");
+	snprintf(file_prefix, sizeof(file_prefix), "%s",
+		 eal_opt(eargv, eargc, "--file-prefix") ? eal_opt(eargv, eargc, "--file-prefix") : "rte");
+	if ((rc = prefix_free(file_prefix)) < 0)
+		return rc;
 	rc = rte_eal_init(eargc, eargv);
-	return rc < 0 ? -rte_errno : 0;
+	if (rc < 0) {
+		/* EAL does not always set rte_errno; never report a failure as success */
+		rc = rte_errno > 0 ? -rte_errno : -EINVAL;
+		fprintf(stderr, "sxdp: EAL init failed: %s (EAL's own messages above say why)\n",
+			strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* EAL keeps its hugepage files after exit (a restart could reuse them), so a
+ * stopped sxdp would hold its memory until someone deletes them. A clean
+ * exit deletes its own: files named <prefix>map_* on every hugetlbfs mount
+ * (the prefix lock says nobody else uses them). */
+static void
+huge_unlink(void)
+{
+	char line[1024], dev[256], dir[512], type[64];
+	FILE *mounts;
+
+	if (!huge || (mounts = fopen("/proc/mounts", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), mounts)) {
+		char pattern[1024];
+		glob_t g;
+
+		if (sscanf(line, "%255s %511s %63s", dev, dir, type) != 3 || strcmp(type, "hugetlbfs"))
+			continue;
+		snprintf(pattern, sizeof(pattern), "%s/%smap_*", dir, file_prefix);
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		if (g.gl_pathc)
+			DP_LOG(INFO, "removed %zu hugepage files %s", g.gl_pathc, pattern);
+		globfree(&g);
+	}
+	fclose(mounts);
 }
 
 int
@@ -195,10 +333,8 @@ main(int argc, char **argv)
 			pl_pipeline_names());
 		return 2;
 	}
-	if ((rc = eal_start(argc, argv, log_level, argv + optind, argc - optind)) < 0) {
-		fprintf(stderr, "sxdp: EAL init failed: %s\n", strerror(-rc));
+	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;
-	}
 	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_INFO);
 	dp_ctl_log = ctl_log;
 	signal(SIGINT, on_signal);
@@ -213,10 +349,15 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* dpdk-dumpcap and dpdk-pdump attach as secondary processes and ask
+	 * this process to mirror a port's packets to them */
+	if (rte_pdump_init() < 0)
+		DP_LOG(WARNING, "packet capture (dpdk-dumpcap) unavailable: %s", rte_strerror(rte_errno));
 	mp = rte_pktmbuf_pool_create("sxdp_mbuf", mempool_size(cfg.n_workers), 256,
-				     DP_META_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+				     DP_META_PRIV_SIZE, mbuf_size(), rte_socket_id());
 	if (mp == NULL) {
-		DP_LOG(ERR, "mbuf pool: %s", rte_strerror(rte_errno));
+		DP_LOG(ERR, "mbuf pool of %u mbufs: %s", mempool_size(cfg.n_workers),
+		       rte_errno ? rte_strerror(rte_errno) : "unknown error");
 		goto out;
 	}
 	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0 || (rc = pl->init(cfg.n_workers)) < 0) {
@@ -269,9 +410,10 @@ main(int argc, char **argv)
 		if (pl->slowpath)
 			while (dp_slowpath_drain(punt, pl) > 0)
 				;
-		now = rte_rdtsc();
 		if (pl->ctl_poll)
-			pl->ctl_poll(now);
+			pl->ctl_poll(rte_rdtsc());
+		/* read after ctl_poll: entries it inserted are stamped before now */
+		now = rte_rdtsc();
 		if (now >= next_age) {
 			dp_lcore_stats[rte_lcore_id()].events[DP_EVENT_core_aged] += dp_tables_age(now, NULL);
 			next_age = now + rte_get_tsc_hz();
@@ -306,7 +448,10 @@ out:
 	dp_tables_fini();
 	if (mp) {
 		leaked = rte_mempool_in_use_count(mp);
-		if (leaked && leaked <= driver_held) {
+		if (leaked && exit_code != 0) {
+			/* a device that failed its set-up may keep what it took */
+			DP_LOG(INFO, "start-up failed: %u mbufs not returned, not checked", leaked);
+		} else if (leaked && leaked <= driver_held) {
 			DP_LOG(WARNING, "%u mbufs still held by AF_XDP rings after close (the DPDK 22.11 "
 			       "PMD does not return its fill/completion ring mbufs); allowance %u",
 			       leaked, driver_held);
@@ -321,6 +466,8 @@ out:
 		rte_mempool_free(mp);
 	}
 	dp_config_free(&cfg);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
+	huge_unlink();
 	return exit_code;
 }
