@@ -211,7 +211,7 @@ m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __
 static json_t *
 lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s)
 {
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}",
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}",
 		"lcore", lcore, "role", role,
 		"rx_packets", (json_int_t)s->rx_pkts, "tx_packets", (json_int_t)s->tx_pkts,
 		"drop_packets", (json_int_t)s->drop_pkts, "punt_packets", (json_int_t)s->punt_pkts,

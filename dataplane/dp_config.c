@@ -124,7 +124,7 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 {
 	static const char *const keys[] = {
 		"name", "devargs", "role", "mac", "ipv4", "ipv6", "rx_queues",
-		"rxd", "txd", "mtu", "promisc", "admin", NULL,
+		"rxd", "txd", "mtu", "promisc", "admin", "rx_queue_subset", NULL,
 	};
 	char where[32], role[16] = "lan", mac[32] = "", admin[8] = "up";
 	uint64_t v;
@@ -172,6 +172,11 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 	if (v != 0 && v < 576)
 		FAIL("%s.mtu: must be 576..9600 (or absent: the device's)", where);
 	cp->mtu = v;
+	if ((e = json_object_get(p, "rx_queue_subset")) != NULL) {
+		if (!json_is_boolean(e))
+			FAIL("%s.rx_queue_subset: must be a boolean", where);
+		cp->rx_queue_subset = json_is_true(e);
+	}
 	cp->promisc = true;
 	if ((e = json_object_get(p, "promisc")) != NULL) {
 		if (!json_is_boolean(e))

@@ -36,6 +36,7 @@ struct dp_cfg_port {
 	uint16_t mtu;        /* 0 = leave the device's */
 	bool promisc;
 	bool admin_down;     /* start administratively down (port.set brings it up) */
+	bool rx_queue_subset; /* AF_XDP on some of the interface's queues, on purpose */
 };
 
 struct dp_config {

@@ -3,6 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <glob.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -53,6 +60,73 @@ find_port(const char *devargs, uint16_t *port_id)
 	return rte_eth_dev_get_port_by_name(alt, port_id);
 }
 
+/* The value of key=... in devargs, or def. */
+static long
+devarg_num(const char *devargs, const char *key, long def)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), ",%s=", key);
+	p = strstr(devargs, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : def;
+}
+
+/* RX queues the kernel interface delivers to: ethtool channels, else sysfs. */
+static int
+kernel_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = { 0 };
+	char path[128];
+	glob_t g;
+	int fd, n = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ch;
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) >= 0) {
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && ch.combined_count + ch.rx_count > 0)
+			n = (int)(ch.combined_count + ch.rx_count);
+		close(fd);
+	}
+	if (n > 0)
+		return n;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-*", ifname);
+	if (glob(path, 0, NULL, &g) == 0) {
+		n = (int)g.gl_pathc;
+		globfree(&g);
+	}
+	return n;
+}
+
+/* An AF_XDP socket sees only the queues it is bound to; what the kernel puts
+ * on any other queue is lost without a trace in any counter of ours. Refuse
+ * a layout that does not cover every RX queue of the interface, unless the
+ * operator says traffic is steered to these queues (rx_queue_subset). */
+static int
+afxdp_queues_check(const struct dp_cfg_port *cfg)
+{
+	char ifname[IF_NAMESIZE];
+	const char *p = strstr(cfg->devargs, ",iface=");
+	long start = devarg_num(cfg->devargs, "start_queue", 0);
+	long count = devarg_num(cfg->devargs, "queue_count", 1);
+	int n;
+
+	if (p == NULL || cfg->rx_queue_subset)
+		return 0;
+	p += strlen(",iface=");
+	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(p, ","), p);
+	if ((n = kernel_rx_queues(ifname)) <= 0 || (start == 0 && count >= n))
+		return 0;
+	DP_LOG(ERR, "port %s: interface %s has %d RX queues but AF_XDP reads queues %ld..%ld: "
+	       "packets the kernel puts on the others would be lost unseen. Use "
+	       "start_queue=0,queue_count=%d, or give the interface %ld RX queue(s) (`ethtool -L %s "
+	       "combined N`, `rx N tx N` on veth), or set the port's "
+	       "\"rx_queue_subset\": true if flow steering sends all its traffic to these queues",
+	       cfg->name, ifname, n, start, start + count - 1, n, count, ifname);
+	return -EINVAL;
+}
+
 static int
 port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 {
@@ -65,6 +139,8 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
 		return rc;
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (strcmp(p->driver, "net_af_xdp") == 0 && (rc = afxdp_queues_check(cfg)) < 0)
+		return rc;
 	p->n_rxq = cfg->rx_queues ? cfg->rx_queues : RTE_MAX(n_workers, 1u);
 	p->n_rxq = RTE_MIN(p->n_rxq, info.max_rx_queues);
 	p->n_txq = RTE_MIN((uint16_t)RTE_MAX(n_workers, 1u), info.max_tx_queues);
@@ -132,7 +208,8 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		p->index = i;
 		p->cfg = &c->ports[i];
 		if (find_port(p->cfg->devargs, &p->port_id) < 0) {
-			DP_LOG(ERR, "port %s: no device for devargs \"%s\"", p->cfg->name, p->cfg->devargs);
+			DP_LOG(ERR, "port %s: no device for devargs \"%s\" (the driver's messages above "
+			       "say why)", p->cfg->name, p->cfg->devargs);
 			return -ENODEV;
 		}
 		dp_n_ports = i + 1;

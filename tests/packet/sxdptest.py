@@ -215,6 +215,13 @@ class RpcClient:
 
 # ------------------------------------------------------------------ sxdp
 
+class Queues(list):
+    """Input of one port split over its RX queues: Queues([pkts_q0, pkts_q1]).
+    With several workers each queue is read by one worker (queues of all
+    ports are dealt round-robin to the workers), so this is how a test spreads
+    one port's traffic over workers, as RSS would."""
+
+
 class Replay(list):
     """Input of a port that replays its packets forever (net_pcap
     infinite_rx=1): a steady source, e.g. to keep a learned MAC active. Such
@@ -231,7 +238,8 @@ class Sxdp:
     """
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
-                 admin_down=True, extra_eal=None, name=None, mem_mb=512):
+                 admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
+                 port_opts=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -245,6 +253,9 @@ class Sxdp:
         self.admin_down = admin_down
         self.extra_eal = list(extra_eal or [])
         self.name = name or "t"
+        # n workers need n RX and n TX queues per port: one pcap file each
+        self.workers = workers
+        self.port_opts = dict(port_opts or {})
         self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
@@ -257,7 +268,8 @@ class Sxdp:
         self.n_in = {}
         self.released = set()
         self.replaying = set()
-        self.out_paths = {}
+        self.out_paths = {}      # name -> TX queue 0's pcap
+        self.out_qpaths = {}     # name -> every TX queue's pcap
         self.failed = False
 
     # context manager: stop and clean up whatever happens
@@ -276,31 +288,42 @@ class Sxdp:
         self.cleanup()
         return False
 
-    def in_path(self, name):
-        return os.path.join(self.dir, "in-%s.pcap" % name)
+    def in_path(self, name, q=0):
+        return os.path.join(self.dir, "in-%s%s.pcap" % (name, "-q%d" % q if q else ""))
 
-    def out_path(self, name):
-        return os.path.join(self.dir, "out-%s.pcap" % name)
+    def out_path(self, name, q=0):
+        return os.path.join(self.dir, "out-%s%s.pcap" % (name, "-q%d" % q if q else ""))
 
     def write_config(self):
         ports = []
+        nq = self.workers
         for i, (name, pkts) in enumerate(self.ports):
             replay = isinstance(pkts, Replay)
-            pkts = list(pkts or [])
-            write_pcap(self.in_path(name), pkts)
-            self.n_in[name] = len(pkts)
+            queues = [list(q or []) for q in pkts] if isinstance(pkts, Queues) else [list(pkts or [])]
+            if len(queues) > nq:
+                raise TestFailure("port %s: %d input queues for %d workers" % (name, len(queues), nq))
+            queues += [[]] * (nq - len(queues))
+            for q, qp in enumerate(queues):
+                write_pcap(self.in_path(name, q), qp)
+            self.n_in[name] = sum(len(q) for q in queues)
             if replay:
                 self.replaying.add(name)
             self.out_paths[name] = self.out_path(name)
-            p = {"name": name,
-                 "devargs": "net_pcap%d,rx_pcap=%s,tx_pcap=%s%s" % (i, self.in_path(name), self.out_path(name),
-                                                                   ",infinite_rx=1" if replay else ""),
-                 "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+            self.out_qpaths[name] = [self.out_path(name, q) for q in range(nq)]
+            devargs = "net_pcap%d" % i + "".join(",rx_pcap=%s" % self.in_path(name, q) for q in range(nq)) + \
+                "".join(",tx_pcap=%s" % self.out_path(name, q) for q in range(nq)) + \
+                (",infinite_rx=1" if replay else "")
+            p = {"name": name, "devargs": devargs,
+                 "role": "lan", "rx_queues": nq, "rxd": 1024, "txd": 1024}
+            p.update(self.port_opts.get(name, {}))
             if self.admin_down:
                 p["admin"] = "down"
             ports.append(p)
+        # extra workers share CPU 1 with the first: a 2-CPU box runs them all
+        workers = [1] + [{"lcore": 1 + w, "cpu": 1 if (os.cpu_count() or 1) > 1 else 0}
+                         for w in range(1, self.workers)]
         cfg = {"eal": ["--no-huge", "-m", str(self.mem_mb), "--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
-               "lcores": {"main": 0, "workers": [1]},
+               "lcores": {"main": 0, "workers": workers},
                "socket": self.sock_path,
                "mbufs": self.mbufs,
                "pipeline": self.pipeline,
@@ -414,8 +437,8 @@ class Sxdp:
             st = self.stats()
             rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
             workers = [lc for lc in st["lcores"] if lc.get("role") == "worker"]
-            w_rx = sum(lc["rx_packets"] for lc in workers)
-            w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc.get("punt_packets", 0) for lc in workers)
+            w_rx = sum(lc["rx_packets"] + lc["inject_packets"] for lc in workers)
+            w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] for lc in workers)
             if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx:
                 break
             if self.proc.poll() is not None:
@@ -426,7 +449,59 @@ class Sxdp:
             time.sleep(0.05)
         if not mempool:
             return st
-        return self.wait_mempool(settle)
+        st = self.wait_mempool(settle)
+        # quiescent (nothing held, nothing in flight): every packet adds up
+        self.check_accounting(st)
+        return st
+
+    def check_accounting(self, st=None):
+        """The counter identities of dp_stats.h, on a quiescent box:
+        per worker rx + inject = tx + drop + punt; on the main lcore every
+        punted packet was dropped (named), consumed or forwarded; what the
+        main lcore injected the workers took; per port the device's counts
+        equal sxdp's and nothing was missed; named drops add up to the drop
+        counters. Returns the stats it checked."""
+        st = st or self.stats()
+        errs = []
+        lcores = st["lcores"]
+        main = next(lc for lc in lcores if lc["role"] == "main")
+        workers = [lc for lc in lcores if lc["role"] == "worker"]
+        for lc in workers:
+            a = lc["rx_packets"] + lc["inject_packets"]
+            b = lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"]
+            if a != b:
+                errs.append("worker lcore %d: rx %d + inject %d != tx %d + drop %d + punt %d"
+                            % (lc["lcore"], lc["rx_packets"], lc["inject_packets"], lc["tx_packets"],
+                               lc["drop_packets"], lc["punt_packets"]))
+        ev = st.get("events") or {}
+        consumed = sum(v for k, v in ev.items() if k.endswith(".consumed"))
+        forwarded = sum(v for k, v in ev.items() if k.endswith(".forwarded"))
+        punted = sum(lc["punt_packets"] for lc in workers)
+        if punted != main["slow_packets"]:
+            errs.append("workers punted %d, the slow path took %d" % (punted, main["slow_packets"]))
+        if main["slow_packets"] != main["drop_packets"] + consumed + forwarded:
+            errs.append("slow path: took %d != dropped %d + consumed %d + forwarded %d"
+                        % (main["slow_packets"], main["drop_packets"], consumed, forwarded))
+        w_inj = sum(lc["inject_packets"] for lc in workers)
+        if main["inject_packets"] != w_inj:
+            errs.append("main injected %d, workers took %d" % (main["inject_packets"], w_inj))
+        named = sum((st.get("drops") or {}).values())
+        counted = sum(lc["drop_packets"] + lc["inject_dropped"] for lc in lcores)
+        if named != counted:
+            errs.append("named drops sum to %d, lcore drop counters to %d" % (named, counted))
+        for p in self.rpc("port.stats")["ports"]:
+            hw = p["hw"]
+            if p["rx_missed"]:
+                errs.append("port %s: %d packets missed before sxdp read them" % (p["name"], p["rx_missed"]))
+            if hw["ipackets"] != p["rx_packets"]:
+                errs.append("port %s: device received %d, sxdp counted %d"
+                            % (p["name"], hw["ipackets"], p["rx_packets"]))
+            if hw["opackets"] != p["tx_packets"]:
+                errs.append("port %s: device sent %d, sxdp counted %d"
+                            % (p["name"], hw["opackets"], p["tx_packets"]))
+        if errs:
+            raise TestFailure("counters do not add up:\n  " + "\n  ".join(errs))
+        return st
 
     def wait_mempool(self, settle=3.0):
         """Require the mempool back at its start-up in-use count within
@@ -498,7 +573,10 @@ class Sxdp:
             raise TestFailure("sxdp left its control socket %s behind" % self.sock_path)
 
     def outputs(self):
-        return {name: read_pcap(self.out_paths[name]) for name, _ in self.ports}
+        """Each port's transmitted frames; with several workers the TX queues'
+        files one after the other (their relative order is not defined)."""
+        return {name: [f for path in self.out_qpaths[name] for f in read_pcap(path)]
+                for name, _ in self.ports}
 
     def expect_outputs(self, expected, unordered=()):
         """Compare every port's output with expected[name] (list of packets,
@@ -514,10 +592,11 @@ class Sxdp:
             if unordered is True or name in unordered:
                 got, want = sorted(got), sorted(want)
             errs += compare_packets(name, got, want)
-            n, lines = tshark_malformed(self.out_paths[name])
-            if n:
-                errs.append("%s: tshark found %d malformed packets:\n    %s"
-                            % (name, n, "\n    ".join(lines[:5])))
+            for path in self.out_qpaths[name]:
+                n, lines = tshark_malformed(path)
+                if n:
+                    errs.append("%s: tshark found %d malformed packets:\n    %s"
+                                % (name, n, "\n    ".join(lines[:5])))
         if errs:
             raise TestFailure("output mismatch:\n  " + "\n  ".join(errs))
         return outs
