@@ -19,7 +19,7 @@ struct dp_port_cnt {
 };
 
 /* Every packet is accounted for once per lcore that handles it:
- *   worker: rx_pkts + inject_pkts = tx_pkts + drop_pkts + punt_pkts
+ *   worker: rx_pkts + inject_pkts + copy_pkts = tx_pkts + drop_pkts + punt_pkts
  *   main:   slow_pkts = drop_pkts + <stage>.consumed + <stage>.forwarded
  *           (+ packets a pipeline holds, e.g. waiting for ARP)
  * and across lcores main.inject_pkts = sum of the workers' inject_pkts once
@@ -33,6 +33,8 @@ struct dp_lcore_stats {
 	uint64_t punt_pkts;        /* worker: handed to the slow path */
 	uint64_t inject_pkts;      /* worker: taken from its inject ring; main: put there */
 	uint64_t slow_pkts;        /* main: punted packets taken from the punt ring */
+	uint64_t copy_pkts;        /* worker: copies stages made (flooding); a stage that
+				    * fails to make one counts it here and as a drop */
 	uint64_t inject_drop;      /* main: not injected (ring full, bad port) */
 	uint64_t polls, idle_polls;
 	uint64_t busy_cycles;      /* loops that received packets */

@@ -132,6 +132,7 @@ dp_worker_process(struct dp_worker *w, struct pl_ctx *ctx, struct rte_mbuf **pkt
 	for (unsigned int s = 0; s <= w->pl->n_stages; s++) {
 		uint16_t k = 0;
 
+		st->copy_pkts += ctx->n_extra;
 		for (uint16_t i = 0; i < ctx->n_extra; i++)
 			verdict(w, st, ctx->extra[i], PL_NEXT_TX);
 		ctx->n_extra = 0;

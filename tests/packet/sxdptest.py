@@ -437,7 +437,7 @@ class Sxdp:
             st = self.stats()
             rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
             workers = [lc for lc in st["lcores"] if lc.get("role") == "worker"]
-            w_rx = sum(lc["rx_packets"] + lc["inject_packets"] for lc in workers)
+            w_rx = sum(lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"] for lc in workers)
             w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] for lc in workers)
             if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx:
                 break
@@ -456,7 +456,7 @@ class Sxdp:
 
     def check_accounting(self, st=None):
         """The counter identities of dp_stats.h, on a quiescent box:
-        per worker rx + inject = tx + drop + punt; on the main lcore every
+        per worker rx + inject + copies = tx + drop + punt; on the main lcore every
         punted packet was dropped (named), consumed or forwarded; what the
         main lcore injected the workers took; per port the device's counts
         equal sxdp's and nothing was missed; named drops add up to the drop
@@ -467,12 +467,12 @@ class Sxdp:
         main = next(lc for lc in lcores if lc["role"] == "main")
         workers = [lc for lc in lcores if lc["role"] == "worker"]
         for lc in workers:
-            a = lc["rx_packets"] + lc["inject_packets"]
+            a = lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"]
             b = lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"]
             if a != b:
-                errs.append("worker lcore %d: rx %d + inject %d != tx %d + drop %d + punt %d"
-                            % (lc["lcore"], lc["rx_packets"], lc["inject_packets"], lc["tx_packets"],
-                               lc["drop_packets"], lc["punt_packets"]))
+                errs.append("worker lcore %d: rx %d + inject %d + copies %d != tx %d + drop %d + punt %d"
+                            % (lc["lcore"], lc["rx_packets"], lc["inject_packets"], lc["copy_packets"],
+                               lc["tx_packets"], lc["drop_packets"], lc["punt_packets"]))
         ev = st.get("events") or {}
         consumed = sum(v for k, v in ev.items() if k.endswith(".consumed"))
         forwarded = sum(v for k, v in ev.items() if k.endswith(".forwarded"))
