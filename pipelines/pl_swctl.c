@@ -1,7 +1,14 @@
 /* Switch slow path and control jobs (main lcore). Everything here runs on
  * the thread that writes tables, so it reads them with dp_table_find and
  * writes them with dp_table_write like any other control client. Packets go
- * out through dp_slowpath_send (a worker transmits them). */
+ * out through dp_slowpath_send (a worker transmits them).
+ *
+ * Accounting: every punted packet ends here as exactly one of a named drop
+ * (sdrop), switch.consumed (it was for the box; an answered request counts
+ * even though its mbuf becomes the reply) or switch.forwarded (sent on:
+ * released from a hold queue, resolved meanwhile, or fragmented, once). A
+ * failed dp_slowpath_send counts its own core drop instead. Packets the box
+ * makes itself count only under their own events. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -9,6 +16,8 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
+#include <rte_jhash.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_ring_elem.h>
@@ -22,20 +31,40 @@
 
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_DEST_UNREACH 3
+#define ICMP_FRAG_NEEDED 4        /* code of ICMP_DEST_UNREACH */
+#define IP_DF 0x4000
 
 struct hold {
 	bool used;
 	uint8_t n;
 	uint16_t slice;
 	uint32_t ip;                 /* network order */
+	uint32_t src;                /* source of the first held packet: pays for the ARP requests */
 	uint64_t first_tsc, last_arp_tsc;
 	struct rte_mempool *pool;
 	struct rte_mbuf *m[SWCTL_HOLD_MAX];
 };
 
 static struct hold holds[SWCTL_HOLDS];
-static double icmp_tokens;
-static uint64_t icmp_last, next_timer;
+static uint64_t next_timer;
+
+/* Token buckets as GCRA: tat is the time the bucket would be full again;
+ * a packet is allowed while that stays within burst intervals of now. One
+ * word per bucket, no division per packet. */
+struct src_bucket {
+	uint64_t tat, last;
+	uint32_t ip;
+	uint16_t slice;
+	bool used;
+};
+
+static struct src_bucket srcs[SWCTL_SRC_SETS][SWCTL_SRC_WAYS];
+static uint64_t tx_tat, icmp_tat;
+static uint64_t src_iv, tx_iv, icmp_iv;   /* TSC per token */
+
+_Static_assert((SWCTL_SRC_SETS & (SWCTL_SRC_SETS - 1)) == 0, "sets: a power of two");
+
+enum { LIM_OK, LIM_SRC, LIM_TOTAL };
 
 static struct dp_lcore_stats *
 st(void)
@@ -60,9 +89,14 @@ event(unsigned int ev)
 int
 pl_swctl_init(void)
 {
+	uint64_t hz = rte_get_tsc_hz();
+
 	memset(holds, 0, sizeof(holds));
-	icmp_tokens = SWCTL_ICMP_PER_S;
-	icmp_last = rte_rdtsc();
+	memset(srcs, 0, sizeof(srcs));
+	src_iv = hz / SWCTL_SRC_PER_S;
+	tx_iv = hz / SWCTL_TX_PER_S;
+	icmp_iv = hz / SWCTL_ICMP_PER_S;
+	tx_tat = icmp_tat = 0;
 	next_timer = 0;
 	return 0;
 }
@@ -71,6 +105,64 @@ static uint64_t
 ms_to_tsc(uint64_t ms)
 {
 	return ms * rte_get_tsc_hz() / 1000;
+}
+
+static bool
+gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst)
+{
+	uint64_t t = RTE_MAX(*tat, now) + iv;
+
+	if (t - now > burst * iv)
+		return false;
+	*tat = t;
+	return true;
+}
+
+/* The bucket of (slice, ip): a fixed table, no allocation; a new source
+ * takes a free way of its set or the one idle longest. */
+static struct src_bucket *
+src_bucket(uint16_t slice, uint32_t ip, uint64_t now)
+{
+	struct src_bucket *set = srcs[rte_jhash_2words(ip, slice, 0) & (SWCTL_SRC_SETS - 1)];
+	struct src_bucket *old = &set[0];
+
+	for (unsigned int w = 0; w < SWCTL_SRC_WAYS; w++) {
+		struct src_bucket *b = &set[w];
+
+		if (b->used && b->ip == ip && b->slice == slice) {
+			b->last = now;
+			return b;
+		}
+		if (!b->used || (old->used && b->last < old->last))
+			old = b;
+	}
+	*old = (struct src_bucket){ .ip = ip, .slice = slice, .used = true, .last = now };
+	return old;
+}
+
+/* May the box originate one more packet on behalf of src? Per source
+ * first, then ICMP errors' own bucket (RFC 1812 4.3.2.8), then the total. */
+static int
+limit(uint16_t slice, uint32_t src, bool icmp_err)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (!gcra_take(&src_bucket(slice, src, now)->tat, now, src_iv, SWCTL_SRC_BURST))
+		return LIM_SRC;
+	if (icmp_err && !gcra_take(&icmp_tat, now, icmp_iv, SWCTL_ICMP_BURST))
+		return LIM_TOTAL;
+	if (!gcra_take(&tx_tat, now, tx_iv, SWCTL_TX_BURST))
+		return LIM_TOTAL;
+	return LIM_OK;
+}
+
+/* Not a unicast host address, as a source: 0/8, 127/8, 224/4, 240/4. */
+static inline bool
+ip_martian(uint32_t ip_be)
+{
+	uint8_t a = ((const uint8_t *)&ip_be)[0];
+
+	return a == 0 || a == 127 || a >= 224;
 }
 
 static const struct sw_svi *
@@ -90,6 +182,21 @@ in_subnet(const struct sw_svi *svi, uint32_t ip_be)
 	uint32_t mask = svi->plen ? rte_cpu_to_be_32(~0u << (32 - svi->plen)) : 0;
 
 	return (ip_be & mask) == (svi->ip & mask);
+}
+
+/* The SVI of the connected route ip falls in (and its bd), or NULL. */
+static const struct sw_svi *
+connected_svi(uint16_t slice, uint32_t ip, uint16_t *bd)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	pl_switch_key_vrf_ip(k, slice, ip);
+	e = dp_table_find(pl_sw.routes, k);
+	if (e == NULL || e->action != SW_RT_CONNECTED)
+		return NULL;
+	*bd = ((const struct sw_connected *)e->params)->bd;
+	return svi_get(slice, *bd);
 }
 
 /* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
@@ -123,9 +230,10 @@ frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16
 }
 
 /* Broadcast an ARP request for ip (in slice) on every member port of the
- * bridge domain its connected route names. */
+ * bridge domain its connected route names; src (the packet that needs it)
+ * pays for it. */
 static void
-arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip)
+arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint8_t k[DP_KEY_MAX] = {0};
@@ -134,17 +242,16 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip)
 	uint32_t mask;
 	uint16_t bd;
 
-	pl_switch_key_vrf_ip(k, slice, ip);
-	e = dp_table_find(pl_sw.routes, k);
-	if (e == NULL || e->action != SW_RT_CONNECTED)
+	if ((svi = connected_svi(slice, ip, &bd)) == NULL)
 		return;   /* not on a connected subnet: nothing to ask */
-	bd = ((const struct sw_connected *)e->params)->bd;
-	if ((svi = svi_get(slice, bd)) == NULL)
-		return;
 	pl_switch_key_bd(k, bd);
 	e = dp_table_find(pl_sw.flood, k);
 	if (e == NULL || e->action != 0)
 		return;
+	if (limit(slice, src, false) != LIM_OK) {
+		event(DP_EVENT_switch_arp_request_limited);
+		return;
+	}
 	mask = ((const struct sw_flood *)e->params)->ports;
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
@@ -176,6 +283,151 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip)
 	}
 }
 
+/* ICMP error about m back to its sender, out of the port it came in on;
+ * for "fragmentation needed", mtu is the next hop's (RFC 1191). Never about
+ * an ICMP error, a non-first fragment, a non-unicast source or destination,
+ * or a frame that came as link-layer broadcast/multicast (RFC 1812 4.3.2.7). */
+static void
+icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, uint16_t mtu)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	const struct sw_svi *svi = svi_get(md->slice, SW_AUX_BD(md->aux));
+	uint16_t quote, olen = rte_pktmbuf_data_len(m) - md->l3_off;
+	struct rte_ipv4_hdr *ip;
+	struct rte_icmp_hdr *icmp;
+	struct rte_mbuf *r;
+	uint8_t *p;
+	int lim;
+
+	if (svi == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    ip_martian(oip->src_addr) || ip_martian(oip->dst_addr))
+		return;
+	if (md->l4_proto == IPPROTO_ICMP && (md->flags & DP_MF_L4)) {
+		const struct rte_icmp_hdr *oi = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, md->l4_off);
+
+		if (oi->icmp_type != RTE_IP_ICMP_ECHO_REQUEST && oi->icmp_type != RTE_IP_ICMP_ECHO_REPLY)
+			return;
+	}
+	lim = limit(md->slice, oip->src_addr, true);
+	if (lim != LIM_OK) {
+		event(lim == LIM_SRC ? DP_EVENT_switch_icmp_limit_src : DP_EVENT_switch_icmp_ratelimit);
+		return;
+	}
+	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
+	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
+	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
+	r = frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, SW_AUX_VID(md->aux),
+		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
+	if (r == NULL)
+		return;
+	ip = (struct rte_ipv4_hdr *)p;
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0xc0;   /* network control */
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = svi->ip;
+	ip->dst_addr = oip->src_addr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	memset(icmp, 0, sizeof(*icmp));
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);   /* next-hop MTU, else 0 */
+	memcpy(icmp + 1, oip, quote);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
+	if (dp_slowpath_send(r, md->in_port) == 0)
+		event(DP_EVENT_switch_icmp_error);
+}
+
+/* Send m, whose IPv4 datagram starts l2 bytes in and is final but for its
+ * size, in fragments of at most mtu bytes (RFC 791): copies in single-segment
+ * mbufs of m's pool (whatever m's segments), so a fragment must fit one
+ * mbuf. m is consumed. Returns the fragments sent, or -1 (nothing sent). */
+static int
+send_fragments(struct rte_mbuf *m, uint16_t l2, uint16_t port, uint16_t mtu)
+{
+	struct rte_mbuf *f[SWCTL_FRAG_MAX];
+	uint8_t hdr[RTE_ETHER_HDR_LEN + 2 * 4];
+	uint16_t room = rte_pktmbuf_data_room_size(m->pool) - RTE_PKTMBUF_HEADROOM;
+	uint32_t tot;
+	int n, sent = 0;
+
+	if (l2 > sizeof(hdr))
+		goto fail;
+	memcpy(hdr, rte_pktmbuf_mtod(m, const void *), l2);
+	rte_pktmbuf_adj(m, l2);
+	tot = rte_be_to_cpu_16(rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->total_length);
+	/* Ethernet padding is no part of the datagram */
+	if (rte_pktmbuf_pkt_len(m) > tot && rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - tot) < 0)
+		goto fail;
+	n = rte_ipv4_fragment_copy_nonseg_packet(m, f, SWCTL_FRAG_MAX, RTE_MIN(mtu, room), m->pool);
+	if (n <= 0)
+		goto fail;
+	rte_pktmbuf_free(m);
+	for (int i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(f[i], struct rte_ipv4_hdr *);
+		uint32_t len;
+		uint8_t *p;
+
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		p = (uint8_t *)rte_pktmbuf_prepend(f[i], l2);
+		len = rte_pktmbuf_pkt_len(f[i]);
+		if (p == NULL || (len < 60 && rte_pktmbuf_append(f[i], 60 - len) == NULL)) {
+			rte_pktmbuf_free(f[i]);
+			continue;
+		}
+		memcpy(p, hdr, l2);
+		if (len < 60)
+			memset(p + len, 0, 60 - len);   /* the 60-byte minimum, as frame_new */
+		if (dp_slowpath_send(f[i], port) == 0) {
+			event(DP_EVENT_switch_frag_sent);
+			sent++;
+		}
+	}
+	return sent;
+fail:
+	rte_pktmbuf_free(m);
+	return -1;
+}
+
+/* A routed packet the slow path sends on (held, resolved meanwhile, or
+ * punted for its size): MTU check, rewrite, out. Counts it once. */
+static void
+route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
+{
+	struct dp_meta *md = dp_meta(m);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint16_t mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
+	uint32_t ip_bytes = rte_pktmbuf_pkt_len(m) - md->l3_off;
+
+	if (mtu != 0 && rte_be_to_cpu_16(ip->total_length) > mtu) {
+		if (ip->fragment_offset & rte_cpu_to_be_16(IP_DF)) {
+			icmp_error(m, md, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
+			sdrop(m, DP_DROP_switch_frag_needed);
+			return;
+		}
+		if (pl_switch_rewrite(m, md, rw) < 0) {
+			sdrop(m, DP_DROP_switch_vlan_push);
+			return;
+		}
+		if (send_fragments(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ip_bytes), rw->port, mtu) < 0) {
+			st()->drops[DP_DROP_switch_frag_failed]++;   /* freed by send_fragments */
+			st()->drop_pkts++;
+			return;
+		}
+		event(DP_EVENT_switch_fragmented);
+		event(DP_EVENT_switch_forwarded);
+		return;
+	}
+	if (pl_switch_rewrite(m, md, rw) < 0)
+		sdrop(m, DP_DROP_switch_vlan_push);
+	else if (dp_slowpath_send(m, rw->port) == 0)
+		event(DP_EVENT_switch_forwarded);
+}
+
 static struct hold *
 hold_find(uint16_t slice, uint32_t ip, bool create)
 {
@@ -204,38 +456,48 @@ hold_release(uint16_t slice, uint32_t ip, const struct sw_rewrite *rw)
 
 	if (h == NULL)
 		return;
-	for (unsigned int i = 0; i < h->n; i++) {
-		struct rte_mbuf *m = h->m[i];
-
-		if (pl_switch_rewrite(m, dp_meta(m), rw) < 0)
-			sdrop(m, DP_DROP_switch_vlan_push);
-		else
-			dp_slowpath_send(m, rw->port);
-	}
+	for (unsigned int i = 0; i < h->n; i++)
+		route_out(h->m[i], rw);
 	h->used = false;
+}
+
+static const struct sw_rewrite *
+neigh_get(uint16_t slice, uint32_t ip)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	pl_switch_key_vrf_ip(k, slice, ip);
+	e = dp_table_find(pl_sw.neigh, k);
+	return (e != NULL && e->action != SW_NB_UNRESOLVED) ? (const struct sw_rewrite *)e->params : NULL;
 }
 
 static void
 resolve(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
+	const struct sw_rewrite *rw = neigh_get(md->slice, md->nh);
+	const struct sw_svi *svi;
 	struct hold *h;
 	uint64_t now = rte_rdtsc();
+	uint16_t bd;
 
 	/* resolved since the worker looked: send it (after anything held) */
-	pl_switch_key_vrf_ip(k, md->slice, md->nh);
-	e = dp_table_find(pl_sw.neigh, k);
-	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
-		const struct sw_rewrite *rw = (const struct sw_rewrite *)e->params;
-
+	if (rw != NULL) {
 		hold_release(md->slice, md->nh, rw);
-		if (pl_switch_rewrite(m, md, rw) < 0)
-			sdrop(m, DP_DROP_switch_vlan_push);
-		else
-			dp_slowpath_send(m, rw->port);
+		route_out(m, rw);
 		return;
+	}
+	/* {subnet, -1} and {subnet, 0} of a connected subnet are no host to
+	 * ARP for: directed broadcasts are not forwarded (RFC 2644) */
+	svi = connected_svi(md->slice, md->nh, &bd);
+	if (svi != NULL && svi->plen <= 30) {
+		uint32_t host = rte_be_to_cpu_32(md->nh) & (UINT32_MAX >> svi->plen);
+
+		if (host == 0 || host == (UINT32_MAX >> svi->plen)) {
+			sdrop(m, DP_DROP_switch_directed_bcast);
+			return;
+		}
 	}
 	h = hold_find(md->slice, md->nh, true);
 	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
@@ -243,12 +505,14 @@ resolve(struct rte_mbuf *m)
 		if (h == NULL)
 			return;
 	} else {
+		if (h->n == 0)
+			h->src = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->src_addr;
 		h->m[h->n++] = m;
 		h->pool = m->pool;
 	}
 	if (h->last_arp_tsc == 0 || now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS)) {
 		h->last_arp_tsc = now;
-		arp_request(h->pool, h->slice, h->ip);
+		arp_request(h->pool, h->slice, h->ip, h->src);
 	}
 }
 
@@ -283,7 +547,13 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 	}
 }
 
-static int
+static void
+limited(struct rte_mbuf *m, int lim)
+{
+	sdrop(m, lim == LIM_SRC ? DP_DROP_switch_limit_src : DP_DROP_switch_limit_total);
+}
+
+static void
 handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -291,18 +561,33 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	const struct sw_svi *svi = svi_get(md->slice, SW_AUX_BD(md->aux));
 	struct rte_arp_ipv4 *a = &arp->arp_data;
 	uint32_t sip = a->arp_sip;
+	bool request = arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	int lim;
 
-	if (svi == NULL || arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
-	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || a->arp_tip != svi->ip) {
+	/* the parser checked htype Ethernet, ptype IPv4, hlen 6, plen 4 */
+	if (svi == NULL || a->arp_tip != svi->ip ||
+	    (!request && arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REPLY))) {
 		sdrop(m, DP_DROP_switch_not_for_us);
-		return -1;
+		return;
 	}
-	if (in_subnet(svi, sip) && sip != svi->ip)
+	/* A sender no reply can go to, or that would poison the neighbour
+	 * table: group or zero MAC, non-unicast IP (0.0.0.0 only as an RFC
+	 * 5227 probe, which is answered but never learned). */
+	if (rte_is_multicast_ether_addr(&a->arp_sha) || rte_is_zero_ether_addr(&a->arp_sha) ||
+	    (sip != 0 && ip_martian(sip)) || (sip == 0 && !request)) {
+		sdrop(m, DP_DROP_switch_arp_bad);
+		return;
+	}
+	if (request && (lim = limit(md->slice, sip, false)) != LIM_OK) {
+		limited(m, lim);
+		return;
+	}
+	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0)
 		neigh_learn(md->slice, sip, md->in_port, SW_AUX_VID(md->aux), a->arp_sha.addr_bytes, svi);
-	if (arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+	if (!request) {
 		event(DP_EVENT_switch_consumed);
 		rte_pktmbuf_free(m);
-		return -1;
+		return;
 	}
 	/* answer in place: the frame keeps its ingress tag */
 	eth->dst_addr = a->arp_sha;
@@ -312,30 +597,43 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	a->arp_tip = sip;
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
-	event(DP_EVENT_switch_arp_reply);
-	return md->in_port;
+	if (dp_slowpath_send(m, md->in_port) == 0) {
+		event(DP_EVENT_switch_arp_reply);
+		event(DP_EVENT_switch_consumed);
+	}
 }
 
-static int
+static void
 handle_local(struct rte_mbuf *m, struct dp_meta *md)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	struct rte_icmp_hdr *icmp;
 	struct rte_ether_addr tmp;
-	uint32_t a;
-	uint16_t len;
+	uint16_t len, sum, mtu = dp_ports[md->in_port].mtu;
+	uint32_t a, c;
+	int lim;
 
 	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG)) {
 		sdrop(m, DP_DROP_switch_not_for_us);
-		return -1;
+		return;
 	}
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, md->l4_off);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
 		sdrop(m, DP_DROP_switch_not_for_us);
-		return -1;
+		return;
 	}
+	/* The whole message, over every segment (the parser only vouched for
+	 * the ICMP header in the first): RFC 1122 3.2.2 discards a bad one. */
 	len = rte_be_to_cpu_16(ip->total_length) - (md->l4_off - md->l3_off);
+	if (rte_raw_cksum_mbuf(m, md->l4_off, len, &sum) != 0 || sum != 0xffff) {
+		sdrop(m, DP_DROP_switch_icmp_cksum);
+		return;
+	}
+	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
+		limited(m, lim);
+		return;
+	}
 	tmp = eth->dst_addr;
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = tmp;
@@ -343,81 +641,41 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
 	ip->time_to_live = 64;
+	/* our datagram: when it does not fit the link, we fragment it */
+	if (rte_be_to_cpu_16(ip->total_length) > mtu)
+		ip->fragment_offset &= ~rte_cpu_to_be_16(IP_DF);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* type 8 -> 0 changes one word, 0x0800 -> 0x0000: RFC 1624 eqn. 3,
+	 * without reading the payload again */
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	icmp->icmp_cksum = 0;
-	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, len);
-	event(DP_EVENT_switch_icmp_echo);
-	return md->in_port;
-}
-
-static bool
-icmp_allowed(void)
-{
-	uint64_t now = rte_rdtsc();
-
-	icmp_tokens += (double)(now - icmp_last) * SWCTL_ICMP_PER_S / (double)rte_get_tsc_hz();
-	icmp_last = now;
-	if (icmp_tokens > SWCTL_ICMP_PER_S)
-		icmp_tokens = SWCTL_ICMP_PER_S;
-	if (icmp_tokens < 1.0)
-		return false;
-	icmp_tokens -= 1.0;
-	return true;
-}
-
-/* ICMP error about m back to its sender, out of the port it came in on. */
-static void
-icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	const struct sw_svi *svi = svi_get(md->slice, SW_AUX_BD(md->aux));
-	uint16_t quote, olen = rte_pktmbuf_data_len(m) - md->l3_off;
-	struct rte_ipv4_hdr *ip;
-	struct rte_icmp_hdr *icmp;
-	struct rte_mbuf *r;
-	uint8_t *p;
-
-	/* never about an ICMP error, a fragment tail, or a non-unicast source */
-	if (svi == NULL || (md->flags & DP_MF_FRAG_LATER) ||
-	    (oip->src_addr & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0xe0000000) ||
-	    oip->src_addr == 0 || oip->src_addr == UINT32_MAX)
-		return;
-	if (md->l4_proto == IPPROTO_ICMP && (md->flags & DP_MF_L4)) {
-		const struct rte_icmp_hdr *oi = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, md->l4_off);
-
-		if (oi->icmp_type != RTE_IP_ICMP_ECHO_REQUEST && oi->icmp_type != RTE_IP_ICMP_ECHO_REPLY)
+	c = (uint32_t)(~rte_be_to_cpu_16(icmp->icmp_cksum) & 0xffff) + (~0x0800u & 0xffff);
+	c = (c & 0xffff) + (c >> 16);
+	c = (c & 0xffff) + (c >> 16);
+	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~c);
+	if (rte_be_to_cpu_16(ip->total_length) > mtu) {
+		if (send_fragments(m, md->l3_off, md->in_port, mtu) < 0) {
+			st()->drops[DP_DROP_switch_frag_failed]++;
+			st()->drop_pkts++;
 			return;
+		}
+	} else if (dp_slowpath_send(m, md->in_port) != 0) {
+		return;   /* counted as the core's drop */
 	}
-	if (!icmp_allowed()) {
-		event(DP_EVENT_switch_icmp_ratelimit);
-		return;
-	}
-	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
-	r = frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, SW_AUX_VID(md->aux),
-		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
-	if (r == NULL)
-		return;
-	ip = (struct rte_ipv4_hdr *)p;
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0xc0;   /* network control */
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = svi->ip;
-	ip->dst_addr = oip->src_addr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	icmp = (struct rte_icmp_hdr *)(ip + 1);
-	memset(icmp, 0, sizeof(*icmp));
-	icmp->icmp_type = type;
-	icmp->icmp_code = code;
-	memcpy(icmp + 1, oip, quote);
-	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
-	if (dp_slowpath_send(r, md->in_port) == 0)
-		event(DP_EVENT_switch_icmp_error);
+	event(DP_EVENT_switch_icmp_echo);
+	event(DP_EVENT_switch_consumed);
+}
+
+/* Punted for its size: the neighbour may be gone since, then resolve. */
+static void
+handle_mtu(struct rte_mbuf *m, struct dp_meta *md)
+{
+	const struct sw_rewrite *rw = neigh_get(md->slice, md->nh);
+
+	if (rw == NULL)
+		resolve(m);
+	else
+		route_out(m, rw);
 }
 
 int
@@ -425,26 +683,32 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
 
+	/* Always -1: this file sends what it sends itself, to count it. */
 	switch (md->punt) {
 	case SW_PUNT_ARP:
-		return handle_arp(m, md);
+		handle_arp(m, md);
+		break;
 	case SW_PUNT_LOCAL:
-		return handle_local(m, md);
+		handle_local(m, md);
+		break;
 	case SW_PUNT_TTL:
-		icmp_error(m, md, ICMP_TIME_EXCEEDED, 0);
+		icmp_error(m, md, ICMP_TIME_EXCEEDED, 0, 0);
 		sdrop(m, DP_DROP_switch_ttl_expired);
-		return -1;
+		break;
 	case SW_PUNT_NOROUTE:
-		icmp_error(m, md, ICMP_DEST_UNREACH, 0);
+		icmp_error(m, md, ICMP_DEST_UNREACH, 0, 0);
 		sdrop(m, DP_DROP_switch_no_route);
-		return -1;
+		break;
 	case SW_PUNT_UNRESOLVED:
 		resolve(m);
-		return -1;
+		break;
+	case SW_PUNT_MTU:
+		handle_mtu(m, md);
+		break;
 	default:
 		sdrop(m, DP_DROP_switch_not_for_us);
-		return -1;
 	}
+	return -1;
 }
 
 /* Turn the workers' learn events into fdb writes: new MACs inserted as
@@ -635,7 +899,7 @@ pl_swctl_poll(uint64_t now)
 			h->used = false;
 		} else if (now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS) && h->pool) {
 			h->last_arp_tsc = now;
-			arp_request(h->pool, h->slice, h->ip);
+			arp_request(h->pool, h->slice, h->ip, h->src);
 		}
 	}
 }

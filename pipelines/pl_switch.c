@@ -268,13 +268,19 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 			next[i] = PL_DROP(DP_DROP_switch_no_interface);
 			continue;
 		}
+		eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+		/* A group or all-zero source is no station: such a frame is
+		 * neither bridged, routed nor learned (IEEE 802.1Q 8.7,
+		 * RFC 1812 5.3.4; Linux's bridge drops it the same way). */
+		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
+			     rte_is_zero_ether_addr(&eth->src_addr))) {
+			next[i] = PL_DROP(DP_DROP_switch_bad_src_mac);
+			continue;
+		}
 		next[i] = PL_NEXT_CONTINUE;
 		cont++;
 		md->slice = a->slice;
 		md->aux = SW_AUX(a->bd, in_vid(md));
-		eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
-		if (rte_is_multicast_ether_addr(&eth->src_addr))
-			continue;   /* never learn a group address */
 		pl_switch_key_fdb(keys[k], a->bd, &eth->src_addr);
 		kp[k] = keys[k];
 		idx[k++] = i;
@@ -325,7 +331,8 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	const uint8_t *kp[1] = { key };
 	const struct dp_entry *e[1];
 	uint16_t bd = SW_AUX_BD(md->aux), ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
-	unsigned int n = 0;
+	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
+	unsigned int n = 0, big = 0;
 	uint32_t mask;
 
 	pl_switch_key_bd(key, bd);
@@ -343,11 +350,21 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.bd_ports, kp, 1, e);
 		if (e[0]->action != 0)
 			continue;
+		if (unlikely(len > dp_ports[p].mtu)) {
+			big++;   /* a bridge does not fragment: this copy is lost */
+			continue;
+		}
 		ports[n] = p;
 		vlans[n++] = ((const struct sw_member *)e[0]->params)->vlan;
 	}
-	if (n == 0)
-		return PL_DROP(DP_DROP_switch_no_flood);
+	if (n == 0) {
+		if (big == 0)
+			return PL_DROP(DP_DROP_switch_no_flood);
+		/* one count per copy that would have gone out: m is the last */
+		ctx->stats->drops[DP_DROP_switch_mtu_exceeded] += big - 1;
+		return PL_DROP(DP_DROP_switch_mtu_exceeded);
+	}
+	ctx->stats->drops[DP_DROP_switch_mtu_exceeded] += big;
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct rte_mbuf *c;
 
@@ -476,6 +493,10 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			next[idx[j]] = PL_DROP(DP_DROP_switch_not_member);
 			continue;
 		}
+		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len > dp_ports[md->out_port].mtu)) {
+			next[idx[j]] = PL_DROP(DP_DROP_switch_mtu_exceeded);
+			continue;
+		}
 		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN,
 				       ((const struct sw_member *)e[j]->params)->vlan) < 0)
 			next[idx[j]] = PL_DROP(DP_DROP_switch_vlan_push);
@@ -493,15 +514,43 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 	unsigned int k = 0;
 	uint64_t hit;
 
+	/* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
+	 * packets alike. The parser vouched for version, IHL and total
+	 * length against the frame and put the whole header in the first
+	 * segment; what is left is the checksum and the address classes. */
 	for (uint16_t i = 0; i < n; i++) {
-		struct dp_meta *md = dp_meta(pkts[i]);
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
+		uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		uint32_t sa, da;
 
 		if (!(md->flags & DP_MF_IPV4)) {
 			next[i] = PL_DROP(DP_DROP_switch_not_ipv4);
 			continue;
 		}
-		ip = rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *, md->l3_off);
+		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+		/* the device's verdict when it has one (NONE: header verified,
+		 * only the field is stale); software only for UNKNOWN */
+		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
+			      rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff))) {
+			next[i] = PL_DROP(DP_DROP_switch_ip_cksum);
+			continue;
+		}
+		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
+		 * 255.255.255.255) */
+		sa = ((const uint8_t *)&ip->src_addr)[0];
+		da = ((const uint8_t *)&ip->dst_addr)[0];
+		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
+			next[i] = PL_DROP(DP_DROP_switch_martian_src);
+			continue;
+		}
+		if (unlikely(da == 0 || da == 127 || da >= 224)) {
+			next[i] = PL_DROP(da >= 224 && da < 240 ? DP_DROP_switch_mcast_dst
+								: DP_DROP_switch_martian_dst);
+			continue;
+		}
 		pl_switch_key_vrf_ip(keys[k], md->slice, ip->dst_addr);
 		kp[k] = keys[k];
 		idx[k++] = i;
@@ -569,6 +618,15 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 
 		if (!(hit & (1ULL << j)) || e[j]->action == SW_NB_UNRESOLVED) {
 			md->punt = SW_PUNT_UNRESOLVED;
+			next[idx[j]] = PL_NEXT_PUNT;
+			continue;
+		}
+		/* Over the egress MTU: fragmentation or ICMP "fragmentation
+		 * needed" is the slow path's, on the packet as received. */
+		if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								       md->l3_off)->total_length) >
+			     dp_ports[rw->port].mtu)) {
+			md->punt = SW_PUNT_MTU;
 			next[idx[j]] = PL_NEXT_PUNT;
 			continue;
 		}

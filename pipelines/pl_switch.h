@@ -25,7 +25,8 @@ enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UN
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 
 /* why the switch punted a packet (dp_meta.punt) */
-enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED };
+enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
+       SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */ };
 
 #define SW_ECMP_MAX 4
 
