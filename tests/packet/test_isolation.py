@@ -212,6 +212,7 @@ class Model:
         port, vid = self.send(s, host, BCAST, req)
         self.out(port, vid, RMAC, mac, ARP(op=2, hwsrc=RMAC, psrc=gw, hwdst=mac, pdst=ip) / Raw(pad))
         self.count(self.events, "switch.arp_reply")
+        self.count(self.events, "switch.consumed")      # an answered request was for the box
         self.count(self.events, "switch.neigh_learned")
         self.neigh[(s, ip)] = (port, vid or 0, mac)
 
@@ -223,6 +224,7 @@ class Model:
         port, vid = self.send(s, host, RMAC, req)
         self.out(port, vid, RMAC, mac, IP(src=gw, dst=ip, id=s, ttl=64) / ICMP(type=0, id=s, seq=self.seq[s]) / Raw(m))
         self.count(self.events, "switch.icmp_echo")
+        self.count(self.events, "switch.consumed")
 
     def route(self, s, host, dip, nh=None):
         """A routed probe from host (slice s) to dip via next hop nh (default
@@ -345,6 +347,7 @@ def build():
     m.neigh[(2, N50_IP)] = ("e2", 0, N50_MAC)
     for l3 in held50_s2:
         m.out("e2", None, RMAC, N50_MAC, routed(l3))
+        m.count(m.events, "switch.forwarded")           # released from the hold queue
     del m.unresolved[(2, N50_IP)]
     m.count(m.drops, "switch.arp_unresolved", sum(m.unresolved.values()))
     return m, phase1
