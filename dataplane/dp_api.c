@@ -75,7 +75,7 @@ m_port_list(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 
 /* rx_missed: what the device (or, for AF_XDP/AF_PACKET, the kernel) dropped
  * before sxdp could read it, so that a loss outside sxdp's own counters still
- * shows next to them: ethdev imissed, plus rx_nombuf (no mbuf to receive into). */
+ * shows next to them (dp_port_rx_missed). */
 static json_t *
 port_counters(unsigned int i, const struct dp_lcore_stats *tot, const struct rte_eth_stats *hw)
 {
@@ -83,7 +83,7 @@ port_counters(unsigned int i, const struct dp_lcore_stats *tot, const struct rte
 
 	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "index", i, "name", dp_ports[i].cfg->name,
 		"rx_packets", (json_int_t)c->rx_pkts, "rx_bytes", (json_int_t)c->rx_bytes,
-		"rx_missed", (json_int_t)(hw->imissed + hw->rx_nombuf),
+		"rx_missed", (json_int_t)dp_port_rx_missed(i, hw),
 		"tx_packets", (json_int_t)c->tx_pkts, "tx_bytes", (json_int_t)c->tx_bytes,
 		"tx_dropped", (json_int_t)c->tx_drop);
 }

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <linux/if_packet.h>
+#include <dirent.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -99,6 +101,19 @@ kernel_rx_queues(const char *ifname)
 	return n;
 }
 
+/* The kernel interface a socket-based vdev (AF_XDP, AF_PACKET) sits on. */
+static void
+devarg_iface(const char *devargs, char *ifname, size_t n)
+{
+	const char *p = strstr(devargs, ",iface=");
+
+	ifname[0] = 0;
+	if (p != NULL) {
+		p += strlen(",iface=");
+		snprintf(ifname, n, "%.*s", (int)strcspn(p, ","), p);
+	}
+}
+
 /* An AF_XDP socket sees only the queues it is bound to; what the kernel puts
  * on any other queue is lost without a trace in any counter of ours. Refuse
  * a layout that does not cover every RX queue of the interface, unless the
@@ -107,15 +122,13 @@ static int
 afxdp_queues_check(const struct dp_cfg_port *cfg)
 {
 	char ifname[IF_NAMESIZE];
-	const char *p = strstr(cfg->devargs, ",iface=");
 	long start = devarg_num(cfg->devargs, "start_queue", 0);
 	long count = devarg_num(cfg->devargs, "queue_count", 1);
 	int n;
 
-	if (p == NULL || cfg->rx_queue_subset)
+	devarg_iface(cfg->devargs, ifname, sizeof(ifname));
+	if (ifname[0] == 0 || cfg->rx_queue_subset)
 		return 0;
-	p += strlen(",iface=");
-	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(p, ","), p);
 	if ((n = kernel_rx_queues(ifname)) <= 0 || (start == 0 && count >= n))
 		return 0;
 	DP_LOG(ERR, "port %s: interface %s has %d RX queues but AF_XDP reads queues %ld..%ld: "
@@ -125,6 +138,61 @@ afxdp_queues_check(const struct dp_cfg_port *cfg)
 	       "\"rx_queue_subset\": true if flow steering sends all its traffic to these queues",
 	       cfg->name, ifname, n, start, start + count - 1, n, count, ifname);
 	return -EINVAL;
+}
+
+/* AF_PACKET's drop counter resets when read: what sxdp has read so far */
+static uint64_t packet_drops[DP_PORTS_MAX];
+
+/* An interface's kernel drop counters (rx_dropped + rx_missed_errors). */
+static uint64_t
+iface_drops(unsigned int ifindex)
+{
+	static const char *const names[] = { "rx_dropped", "rx_missed_errors" };
+	char ifname[IF_NAMESIZE], path[128];
+	uint64_t sum = 0;
+
+	if (ifindex == 0 || if_indextoname(ifindex, ifname) == NULL)
+		return 0;
+	for (unsigned int k = 0; k < RTE_DIM(names); k++) {
+		unsigned long long v = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, names[k]);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%llu", &v) == 1)
+				sum += v;
+			fclose(f);
+		}
+	}
+	return sum;
+}
+
+/* AF_PACKET ring drops (tp_drops) of the packet sockets bound to ifindex:
+ * the PMD keeps its sockets to itself, so find ours by what they are bound
+ * to. Reading resets the kernel's count. */
+static uint64_t
+packet_socket_drops(unsigned int i, unsigned int ifindex)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return packet_drops[i];
+	while ((de = readdir(d)) != NULL) {
+		struct sockaddr_ll sa;
+		struct tpacket_stats ts = { 0 };
+		socklen_t sl = sizeof(sa), ol = sizeof(ts);
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || fd == dirfd(d) ||
+		    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0 ||
+		    sa.sll_family != AF_PACKET || sa.sll_ifindex != (int)ifindex)
+			continue;
+		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ts, &ol) == 0)
+			packet_drops[i] += ts.tp_drops;
+	}
+	closedir(d);
+	return packet_drops[i];
 }
 
 static int
@@ -139,6 +207,13 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
 		return rc;
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (strcmp(p->driver, "net_af_xdp") == 0 || strcmp(p->driver, "net_af_packet") == 0) {
+		char ifname[IF_NAMESIZE];
+
+		devarg_iface(cfg->devargs, ifname, sizeof(ifname));
+		p->ifindex = if_nametoindex(ifname);
+		p->iface_drops0 = iface_drops(p->ifindex);
+	}
 	if (strcmp(p->driver, "net_af_xdp") == 0 && (rc = afxdp_queues_check(cfg)) < 0)
 		return rc;
 	p->n_rxq = cfg->rx_queues ? cfg->rx_queues : RTE_MAX(n_workers, 1u);
@@ -239,6 +314,27 @@ dp_ports_stop(void)
 		/* close releases the queues and the mbufs still sitting in them */
 		rte_eth_dev_close(p->port_id);
 	}
+}
+
+/* The DPDK 22.11 socket PMDs miss most kernel-side losses: net_af_packet
+ * reports none (its sockets count tp_drops), and net_af_xdp reports its
+ * sockets' rx_dropped but not a redirect into a full RX ring, which the
+ * kernel counts on the interface (veth: rx_dropped). While sxdp owns an
+ * AF_XDP interface every frame is redirected to it (sxdp refuses queue
+ * layouts that leave some out), so the interface's drops since start are
+ * sxdp's; they include what the sockets counted, hence the max. */
+uint64_t
+dp_port_rx_missed(unsigned int i, const struct rte_eth_stats *hw)
+{
+	const struct dp_port *p = &dp_ports[i];
+	uint64_t dev = hw->imissed + hw->rx_nombuf, k;
+
+	if (i >= dp_n_ports || p->ifindex == 0)
+		return dev;
+	if (strcmp(p->driver, "net_af_packet") == 0)
+		return dev + packet_socket_drops(i, p->ifindex);
+	k = iface_drops(p->ifindex) - p->iface_drops0;
+	return RTE_MAX(dev, k);
 }
 
 int

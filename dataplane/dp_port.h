@@ -29,6 +29,8 @@ struct dp_port {
 	 * the config's "mtu", else the device's, else 1500. Workers read it per
 	 * routed/bridged packet; port.set changes it (one aligned 16-bit store). */
 	volatile uint16_t mtu;
+	unsigned int ifindex;        /* kernel interface of an AF_XDP/AF_PACKET port, else 0 */
+	uint64_t iface_drops0;       /* that interface's drop counters when sxdp took it */
 };
 
 extern struct dp_port dp_ports[DP_PORTS_MAX];
@@ -39,6 +41,11 @@ int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max
 int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers);
 void dp_ports_stop(void);
 int dp_port_by_name(const char *name);   /* index or -ENOENT */
+/* Frames the device or the kernel dropped before sxdp could read them:
+ * ethdev imissed + rx_nombuf, and for AF_XDP/AF_PACKET ports the kernel
+ * losses those PMDs do not report. Main lcore. */
+struct rte_eth_stats;
+uint64_t dp_port_rx_missed(unsigned int port, const struct rte_eth_stats *hw);
 int dp_port_parse(const char *s);        /* name or decimal index -> index, or -ENOENT */
 
 #endif

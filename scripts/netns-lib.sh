@@ -31,6 +31,9 @@ NL_PID=""
 NL_SOCK=""
 NL_LOG=""
 NL_PREFIX=""
+# NL_WORKERS=2: two worker lcores (the second shares CPU 1); AF_PACKET ports
+# then get one queue pair per worker (net_af_xdp on veth has one queue only)
+NL_WORKERS=${NL_WORKERS:-1}
 
 nl_say() { printf '%s\n' "$*"; }
 
@@ -90,26 +93,27 @@ nl_teardown_ns() {
 
 # Write the sxdp config for driver $1 (af_xdp | af_packet) to $NL_DIR/sxdp.json.
 nl_config() {
-  local drv=$1 d0 d1
+  local drv=$1 d0 d1 workers="[1]" q=1
+  [ "$NL_WORKERS" -lt 2 ] || { workers='[1, {"lcore": 2, "cpu": 1}]'; q=$NL_WORKERS; }
   case $drv in
     af_xdp)
       d0="net_af_xdp0,iface=$NL_IF0,start_queue=0,queue_count=1"
       d1="net_af_xdp1,iface=$NL_IF1,start_queue=0,queue_count=1" ;;
     af_packet)
-      d0="net_af_packet0,iface=$NL_IF0,qpairs=1"
-      d1="net_af_packet1,iface=$NL_IF1,qpairs=1" ;;
+      d0="net_af_packet0,iface=$NL_IF0,qpairs=$q"
+      d1="net_af_packet1,iface=$NL_IF1,qpairs=$q" ;;
     *) echo "unknown driver $drv" >&2; return 1 ;;
   esac
   cat >"$NL_DIR/sxdp.json" <<EOF
 {
   "eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", "$NL_PREFIX"],
-  "lcores": {"main": 0, "workers": [1]},
+  "lcores": {"main": 0, "workers": $workers},
   "socket": "$NL_SOCK",
-  "mbufs": 8192,
+  "mbufs": 16384,
   "pipeline": "forward",
   "ports": [
-    {"name": "p0", "devargs": "$d0", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "p1", "devargs": "$d1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+    {"name": "p0", "devargs": "$d0", "role": "lan", "rx_queues": $q, "rxd": 1024, "txd": 1024},
+    {"name": "p1", "devargs": "$d1", "role": "lan", "rx_queues": $q, "rxd": 1024, "txd": 1024}
   ]
 }
 EOF

@@ -61,6 +61,7 @@ else
 fi
 
 stats_json() { ctl --json stats; }
+ports_json() { ctl --json raw port.stats '{}'; }
 before=$(stats_json)
 
 # 3. ping
@@ -120,12 +121,14 @@ else
   [ -f "$NL_DIR/iperf.json" ] && head -c 600 "$NL_DIR/iperf.json" | sed 's/^/#   /'
 fi
 
-# 5. sxdp's counters saw it
+# 5. sxdp's counters saw it, and add up: per worker rx + inject + copies =
+# tx + drop + punt; what the kernel dropped before sxdp read it is rx_missed
+sleep 0.5
 after=$(stats_json)
-chk=$(printf '%s\n%s\n' "$before" "$after" | "$PY" -c '
+chk=$(printf '%s\n%s\n%s\n' "$before" "$after" "$(ports_json)" | "$PY" -c '
 import json, sys
 dec = json.JSONDecoder(); txt = sys.stdin.read().strip()
-a, i = dec.raw_decode(txt); b, _ = dec.raw_decode(txt[i:].strip())
+a, i = dec.raw_decode(txt); txt = txt[i:].strip(); b, i = dec.raw_decode(txt); ps, _ = dec.raw_decode(txt[i:].strip())
 def port(s, n): return next(p for p in s["ports"] if p["name"] == n)
 def d(n, k): return port(b, n)[k] - port(a, n)[k]
 w = sum(l["rx_packets"] for l in b["lcores"] if l["role"] == "worker") - \
@@ -136,9 +139,17 @@ if d("p0", "rx_packets") < 20 or d("p1", "tx_packets") < 20: bad.append("p0->p1 
 if d("p1", "rx_packets") < 20 or d("p0", "tx_packets") < 20: bad.append("p1->p0 below 20 packets")
 if ph < 40: bad.append("port table hits %d < 40" % ph)
 drops = {k: v for k, v in (b.get("drops") or {}).items() if v}
-print("%s|p0 rx %d tx %d, p1 rx %d tx %d, worker rx %d, port hits %d, drops %s" % (
+workers = [l for l in b["lcores"] if l["role"] == "worker"]
+for l in workers:
+    if l["rx_packets"] + l["inject_packets"] + l["copy_packets"] != l["tx_packets"] + l["drop_packets"] + l["punt_packets"]:
+        bad.append("lcore %d does not add up: %s" % (l["lcore"], l))
+if len(workers) > 1 and not all(l["rx_packets"] > 0 for l in workers):
+    bad.append("traffic not spread over the %d workers: %s" % (len(workers), [l["rx_packets"] for l in workers]))
+missed = {p["name"]: p["rx_missed"] for p in ps["ports"]}
+print("%s|p0 rx %d tx %d, p1 rx %d tx %d, worker rx %d (per worker %s), port hits %d, drops %s, "
+      "missed by the kernel/device %s" % (
     "; ".join(bad), d("p0", "rx_packets"), d("p0", "tx_packets"), d("p1", "rx_packets"),
-    d("p1", "tx_packets"), w, ph, drops or "none"))
+    d("p1", "tx_packets"), w, [l["rx_packets"] for l in workers], ph, drops or "none", missed))
 ' 2>&1)
 if [ "${chk%%|*}" = "" ] && [[ $chk == *"|"* ]]; then
   ok "sxdp counters: ${chk#*|}"
