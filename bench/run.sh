@@ -73,7 +73,13 @@ scenario_setup() {
 scenario_setup "$SCENARIO"
 
 if [ "$INPUT_ONLY" -eq 0 ]; then
-  [ -x "$SXDP" ] || die "$SXDP missing: build first (meson setup build && ninja -C build)"
+  # like the README's other commands: install what is missing, build what is stale
+  if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    bash "$root/scripts/deps.sh" >&2 || die "installing dependencies failed (scripts/deps.sh)"
+    [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >&2 || die "meson setup $BUILD failed"
+    ninja -C "$BUILD" >&2 || die "building in $BUILD failed"
+  fi
+  [ -x "$SXDP" ] || die "$SXDP missing (BENCH_NO_BUILD is set: build it first)"
   [ "$CEILING" -eq 0 ] || [ -x "$TESTPMD" ] || die "dpdk-testpmd missing (apt-get install dpdk)"
 fi
 
