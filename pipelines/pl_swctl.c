@@ -6,9 +6,10 @@
  * Accounting: every punted packet ends here as exactly one of a named drop
  * (sdrop), switch.consumed (it was for the box; an answered request counts
  * even though its mbuf becomes the reply) or switch.forwarded (sent on:
- * released from a hold queue, resolved meanwhile, or fragmented, once). A
- * failed dp_slowpath_send counts its own core drop instead. Packets the box
- * makes itself count only under their own events. */
+ * released from a hold queue, resolved meanwhile, or fragmented, once),
+ * whether or not dp_slowpath_send then finds room (a full inject ring is
+ * counted apart, as inject_dropped). Packets the box makes itself count only
+ * under their own events. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -422,10 +423,12 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		event(DP_EVENT_switch_forwarded);
 		return;
 	}
-	if (pl_switch_rewrite(m, md, rw) < 0)
+	if (pl_switch_rewrite(m, md, rw) < 0) {
 		sdrop(m, DP_DROP_switch_vlan_push);
-	else if (dp_slowpath_send(m, rw->port) == 0)
-		event(DP_EVENT_switch_forwarded);
+		return;
+	}
+	dp_slowpath_send(m, rw->port);
+	event(DP_EVENT_switch_forwarded);
 }
 
 static struct hold *
@@ -597,10 +600,9 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	a->arp_tip = sip;
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
-	if (dp_slowpath_send(m, md->in_port) == 0) {
+	if (dp_slowpath_send(m, md->in_port) == 0)
 		event(DP_EVENT_switch_arp_reply);
-		event(DP_EVENT_switch_consumed);
-	}
+	event(DP_EVENT_switch_consumed);
 }
 
 static void
@@ -659,10 +661,10 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 			st()->drop_pkts++;
 			return;
 		}
-	} else if (dp_slowpath_send(m, md->in_port) != 0) {
-		return;   /* counted as the core's drop */
+		event(DP_EVENT_switch_icmp_echo);
+	} else if (dp_slowpath_send(m, md->in_port) == 0) {
+		event(DP_EVENT_switch_icmp_echo);
 	}
-	event(DP_EVENT_switch_icmp_echo);
 	event(DP_EVENT_switch_consumed);
 }
 

@@ -322,6 +322,16 @@ is_arp_request(struct rte_mbuf *m, const struct dp_meta *md, uint32_t *tip)
 	return arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 }
 
+/* A flood copy that was never sent (no mbuf, no headroom, over the MTU)
+ * counts as a copy made and dropped: rx + copies = tx + drops + punts. */
+static inline void
+copy_lost(struct pl_ctx *ctx, unsigned int reason)
+{
+	ctx->stats->copy_pkts++;
+	ctx->stats->drop_pkts++;
+	ctx->stats->drops[reason]++;
+}
+
 /* Replicate m to every other member port of its bridge domain. The copies go
  * through ctx->extra; m itself takes the last port. */
 static uint16_t
@@ -361,21 +371,23 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		if (big == 0)
 			return PL_DROP(DP_DROP_switch_no_flood);
 		/* one count per copy that would have gone out: m is the last */
-		ctx->stats->drops[DP_DROP_switch_mtu_exceeded] += big - 1;
+		while (--big > 0)
+			copy_lost(ctx, DP_DROP_switch_mtu_exceeded);
 		return PL_DROP(DP_DROP_switch_mtu_exceeded);
 	}
-	ctx->stats->drops[DP_DROP_switch_mtu_exceeded] += big;
+	while (big-- > 0)
+		copy_lost(ctx, DP_DROP_switch_mtu_exceeded);
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct rte_mbuf *c;
 
 		if (ctx->n_extra == PL_EXTRA_MAX ||
 		    (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
-			ctx->stats->drops[DP_DROP_switch_flood_copy]++;
+			copy_lost(ctx, DP_DROP_switch_flood_copy);
 			continue;
 		}
 		if (pl_switch_vlan_set(c, md->flags & DP_MF_VLAN, vlans[i]) < 0) {
 			rte_pktmbuf_free(c);
-			ctx->stats->drops[DP_DROP_switch_vlan_push]++;
+			copy_lost(ctx, DP_DROP_switch_vlan_push);
 			continue;
 		}
 		dp_meta(c)->out_port = ports[i];
