@@ -1,6 +1,8 @@
 /* Switch pipeline control side, on the main lcore: MAC learning from the
  * workers' events, ARP (answer for the box's addresses, resolve next hops
- * with a bounded hold queue), ICMP echo and rate-limited ICMP errors. */
+ * with a bounded hold queue), ICMP echo, ICMP errors, fragmentation of
+ * routed packets over the egress MTU, and limits on everything the box
+ * sends of its own (per source and in total). */
 #ifndef PL_SWCTL_H
 #define PL_SWCTL_H
 

@@ -1,7 +1,11 @@
 /* Switch pipeline fast path: interfaces -> slice + bridge domain, MAC
  * learning (events to the control thread), bridging with flooding confined
  * to the bridge domain, and routing in the slice's VRF with neighbour
- * rewrite. Lookups are bulk per stage; only floods look up per packet. */
+ * rewrite. Lookups are bulk per stage; only floods look up per packet.
+ * Router conformance kept here is what costs a compare per packet: group or
+ * zero source MACs, the IPv4 header checksum, martian addresses, egress
+ * MTU (bridged: drop; routed: punt, the slow path fragments or answers
+ * "fragmentation needed"). */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
