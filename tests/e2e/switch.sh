@@ -382,6 +382,28 @@ if grep -q 'From 10.0.1.1 .*Unreachable' <<<"$out"; then
 else
   notok "a1 pings 10.9.9.9: no unreachable from 10.0.1.1: $(tr '\n' ' ' <<<"$out" | head -c 300)"
 fi
+# Egress MTU: the a1 - b1 path through a 1280 link (b1's port and b1's
+# eth0: AF_XDP sets the veth's MTU too, and a veth drops what is longer
+# than its peer's). Without DF the box fragments and b1's kernel
+# reassembles; with DF the box answers "fragmentation needed" with the
+# next-hop MTU (RFC 1191). DF-less first: once a1 has learned the path MTU
+# it fragments by itself.
+ctl raw port.set '{"port":"b1","mtu":1280}' >/dev/null
+in_ns b1 ip link set eth0 mtu 1280
+out=$(in_ns a1 ping -c 3 -i 0.2 -W 2 -M dont -s 1400 "${IP[b1]}" 2>&1)
+if grep -q ' 0% packet loss' <<<"$out"; then
+  ok "a1 -> b1 1428-byte pings without DF over a 1280 MTU: fragmented by the box, answered"
+else
+  notok "a1 -> b1 1428-byte pings without DF: $(tr '\n' ' ' <<<"$out" | head -c 300)"
+fi
+out=$(in_ns a1 ping -c 1 -W 2 -M do -s 1400 "${IP[b1]}" 2>&1)
+if grep -q 'From 10.0.1.1 .*mtu = 1280' <<<"$out"; then
+  ok "a1 -> b1 1428 bytes with DF: ICMP fragmentation needed (mtu = 1280) from the SVI"
+else
+  notok "a1 -> b1 1428 bytes with DF: no fragmentation needed: $(tr '\n' ' ' <<<"$out" | head -c 300)"
+fi
+ctl raw port.set '{"port":"b1","mtu":1500}' >/dev/null
+in_ns b1 ip link set eth0 mtu 1500
 tcp_check "TCP a1 -> b1 routed (iperf3)" a1 b1
 tcp_check "TCP a1 -> c1 bridged (iperf3)" a1 c1
 s1=$(stats_json)
@@ -484,7 +506,7 @@ import json, sys
 s = json.load(sys.stdin)
 ev = s.get("events") or {}
 need = ["switch.arp_reply", "switch.arp_request", "switch.neigh_learned", "switch.icmp_echo",
-        "switch.icmp_error", "switch.learn"]
+        "switch.icmp_error", "switch.learn", "switch.fragmented", "switch.consumed", "switch.forwarded"]
 miss = [k for k in need if not ev.get(k)]
 drops = {k: v for k, v in (s.get("drops") or {}).items() if v}
 print("%s|events %s; drops %s" % (", ".join(miss), ev, drops or "none"))' 2>&1)
