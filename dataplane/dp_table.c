@@ -361,6 +361,7 @@ struct undo {
 	uint32_t old_idx;        /* atomic modify: the slot it replaced */
 	uint32_t upd;            /* index of the update in the batch */
 	struct dp_entry *old_e;  /* modify/delete/default: the entry replaced */
+	uint64_t old_hits;       /* atomic modify: old_e's hits when its count was carried */
 	int32_t pos;             /* exact delete: hash key position to free */
 };
 
@@ -513,7 +514,8 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				slot_give(t, nidx);
 				return -ENOMEM;
 			}
-			carried = hits_sum(t, idx);
+			ud->old_hits = entry_hits(t->rec[idx].e);
+			carried = t->rec[idx].carried + ud->old_hits;
 			r = t->rec[idx];
 			r.e = e;
 			r.carried = carried;
@@ -617,6 +619,20 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 		t->n_entries++;
 		break;
 	}
+}
+
+static void
+carry_late_hits(struct dp_table *t, const struct undo *ud)
+{
+	uint64_t late = entry_hits(ud->old_e) - ud->old_hits;
+	uint8_t ck[CTL_KEY_LEN];
+	void *data;
+
+	if (late == 0)
+		return;
+	ctl_key(t, &t->rec[ud->idx], ck);
+	if (rte_hash_lookup_data(t->ctl_index, ck, &data) >= 0)
+		t->rec[(uint32_t)(uintptr_t)data].carried += late;
 }
 
 static void
@@ -753,6 +769,11 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 		/* a modified entry's counters live on in its slot */
 		if (ud->type == DP_UPD_MODIFY && ud->old_idx == IDX_NONE)
 			t->rec[ud->idx].carried += entry_hits(ud->old_e);
+		/* atomic: the old entry kept counting until the swap; hand what
+		 * it counted since its count was carried to the key's live slot
+		 * (looked up: a later update of the batch may have moved it on) */
+		if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE)
+			carry_late_hits(t, ud);
 		if (ud->type == DP_UPD_DELETE) {
 			/* the position is in the backend now live (the clone, if atomic) */
 			if (ud->pos >= 0)
@@ -854,7 +875,7 @@ dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 		out[k].action = r->e->action;
 		memcpy(out[k].params, r->e->params, DP_PARAMS_BYTES);
 		out[k].hits = hits_sum(t, i);
-		out[k].idle_ms = r->seen_hits == hits_sum(t, i) ?
+		out[k].idle_ms = r->seen_hits == hits_sum(t, i) && rte_rdtsc() > r->active_tsc ?
 			(rte_rdtsc() - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
 		k++;
 	}
@@ -943,8 +964,10 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 				r->active_tsc = now;
 				continue;
 			}
+			/* a record stamped after now (inserted since the caller read
+			 * its clock) is fresh, not 2^64 ticks old */
 			if (t->def.idle_timeout_s == 0 || r->e->action != t->def.age_action - 1 ||
-			    now - r->active_tsc < limit)
+			    now <= r->active_tsc || now - r->active_tsc < limit)
 				continue;
 			if (n == cap) {
 				struct dp_update *nu = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));

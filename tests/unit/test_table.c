@@ -4,6 +4,7 @@
  * worker 0: online only around its lookups, so writers' grace periods end. */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #include <rte_eal.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_pause.h>
 
 #include "dp_table.h"
 
@@ -45,7 +48,17 @@ static const struct dp_table_def acl_def = {
 	.default_action = A_NOOP,
 };
 
-static int t_exact, t_lpm, t_acl;
+/* like the switch's fdb: "learned" entries age, "static" ones never */
+static const struct dp_table_def age_def = {
+	.name = "t_age", .size = 64, .n_fields = 1,
+	.fields = { { "mac", DP_T_MAC, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "learned", 1, { { "port", DP_T_PORT } } }, { "static", 1, { { "port", DP_T_PORT } } },
+		     { "none", 0, {} } },
+	.default_action = 2, .age_action = 0 + 1, .idle_timeout_s = 1,
+};
+
+static int t_exact, t_lpm, t_acl, t_age;
 
 static uint32_t
 ip(const char *s)
@@ -408,6 +421,86 @@ START_TEST(read_paging)
 }
 END_TEST
 
+/* The control thread reads its clock, then inserts entries (learning)
+ * stamped later, then ages with the clock it read: those entries are fresh,
+ * not 2^64 ticks old. */
+START_TEST(ageing_entries_newer_than_now)
+{
+	struct dp_update u[16];
+	uint64_t before, hz = rte_get_tsc_hz();
+	int r[16];
+
+	ck_assert_int_eq(dp_table_clear(t_age, NULL), 0);
+	before = rte_rdtsc();
+	for (int i = 0; i < 16; i++) {
+		u[i] = upd(DP_UPD_INSERT, t_age, i < 12 ? 0 : 1, 1);   /* 12 learned, 4 static */
+		u[i].key[5] = (uint8_t)i;
+	}
+	ck_assert_int_eq(dp_table_write(u, 16, DP_ATOM_CONTINUE, r), 0);
+	ck_assert_uint_eq(dp_tables_age(before, NULL), 0);
+	ck_assert_uint_eq(dp_table_entries(t_age), 16);
+	/* within the timeout: nothing; past it: the 12 learned, not the static */
+	ck_assert_uint_eq(dp_tables_age(rte_rdtsc() + hz / 2, NULL), 0);
+	ck_assert_uint_eq(dp_tables_age(rte_rdtsc() + 3 * hz, NULL), 12);
+	ck_assert_uint_eq(dp_table_entries(t_age), 4);
+}
+END_TEST
+
+/* A worker keeps hitting an entry while dataplane-atomic batches modify it:
+ * every hit must be in the entry's count, including those that land on the
+ * old entry between the batch's snapshot and the swap. */
+static volatile bool hitter_stop;
+static volatile uint64_t hitter_progress;
+static uint64_t hitter_hits;
+
+static void *
+hitter(void *arg)
+{
+	const uint8_t *key = arg;
+	const uint8_t *kp[1] = { key };
+	const struct dp_entry *e[1];
+	uint64_t n = 0;
+
+	dp_tables_reader_online(0);
+	while (!hitter_stop) {
+		n += dp_table_lookup(dp_tables_root(), 0, t_exact, kp, 1, e) & 1;
+		hitter_progress = n;
+		dp_tables_quiescent(0);
+	}
+	dp_tables_reader_offline(0);
+	hitter_hits = n;
+	return NULL;
+}
+
+START_TEST(atomic_modify_keeps_hits)
+{
+	uint8_t key[DP_KEY_MAX] = {0};
+	struct dp_entry_view ev[1];
+	pthread_t th;
+	uint32_t next;
+	int r;
+
+	clear_all();
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 7, "10.7.7.7", A_OUT, 1)), 0);
+	memcpy(key, exact_upd(DP_UPD_INSERT, 7, "10.7.7.7", 0, 0).key, DP_KEY_MAX);
+	hitter_stop = false;
+	hitter_progress = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, hitter, key), 0);
+	while (hitter_progress == 0)   /* the worker is online and hitting */
+		rte_pause();
+	for (int i = 0; i < 300; i++) {
+		struct dp_update u = exact_upd(DP_UPD_MODIFY, 7, "10.7.7.7", A_OUT, (uint16_t)(2 + i % 5));
+
+		ck_assert_int_eq(dp_table_write(&u, 1, i % 3 ? DP_ATOM_DATAPLANE : DP_ATOM_ROLLBACK, &r), 0);
+	}
+	hitter_stop = true;
+	pthread_join(th, NULL);
+	ck_assert_uint_gt(hitter_hits, 0);
+	ck_assert_uint_eq(dp_table_read(t_exact, 0, 1, ev, &next), 1);
+	ck_assert_uint_eq(ev[0].hits, hitter_hits);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -423,6 +516,8 @@ suite(void)
 	tcase_add_test(tc, lpm_vrf);
 	tcase_add_test(tc, acl_priority_ranges);
 	tcase_add_test(tc, read_paging);
+	tcase_add_test(tc, ageing_entries_newer_than_now);
+	tcase_add_test(tc, atomic_modify_keeps_hits);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -440,8 +535,9 @@ main(void)
 		return 77;
 	}
 	if (dp_tables_init(1, 0) < 0 || (t_exact = dp_table_create(&exact_def)) < 0 ||
-	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0) {
-		fprintf(stderr, "table set-up failed: %d %d %d\n", t_exact, t_lpm, t_acl);
+	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0 ||
+	    (t_age = dp_table_create(&age_def)) < 0) {
+		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);
 		return 1;
 	}
 	sr = srunner_create(suite());
