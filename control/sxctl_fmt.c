@@ -22,6 +22,7 @@
 
 #include "ctl_client.h"
 #include "sxctl.h"
+#include "dp_num.h"
 
 /* --------------------------------------------------------------- helpers */
 
@@ -56,22 +57,12 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* The dataplane's rule (dp_num.h): "010" is not 10; a word that is not
+ * strict decimal goes to sxdp as a string, which refuses it the same way. */
 bool
 parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
+	return dp_num_parse(s, max, out) == 0;
 }
 
 void

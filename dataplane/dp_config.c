@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "dp_config.h"
+#include "dp_num.h"
 
 static const char *const role_names[DP_ROLE_MAX] = {
 	[DP_ROLE_LAN] = "lan", [DP_ROLE_WAN] = "wan", [DP_ROLE_N3] = "n3",
@@ -102,8 +103,7 @@ parse_prefix(const char *s, int af, void *addr, uint8_t *plen)
 {
 	char buf[64];
 	const char *slash = strchr(s, '/');
-	unsigned long l;
-	char *end;
+	uint64_t l;
 
 	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
 		return -EINVAL;
@@ -111,9 +111,7 @@ parse_prefix(const char *s, int af, void *addr, uint8_t *plen)
 	buf[slash - s] = 0;
 	if (inet_pton(af, buf, addr) != 1)
 		return -EINVAL;
-	errno = 0;
-	l = strtoul(slash + 1, &end, 10);
-	if (*end || slash[1] == 0 || errno || l > (af == AF_INET ? 32UL : 128UL))
+	if (dp_num_parse(slash + 1, af == AF_INET ? 32 : 128, &l) < 0)
 		return -EINVAL;
 	*plen = (uint8_t)l;
 	return 0;

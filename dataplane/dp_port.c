@@ -18,6 +18,7 @@
 
 #include "dp_port.h"
 #include "dp_log.h"
+#include "dp_num.h"
 
 struct dp_port dp_ports[DP_PORTS_MAX];
 unsigned int dp_n_ports;
@@ -349,12 +350,11 @@ dp_port_by_name(const char *name)
 int
 dp_port_parse(const char *s)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (s[0] >= '0' && s[0] <= '9') {
-		v = strtoul(s, &end, 10);
-		return (*end == 0 && v < dp_n_ports) ? (int)v : -ENOENT;
-	}
+	/* names are never all digits (config): digits are an index, strictly decimal */
+	if (s[0] >= '0' && s[0] <= '9')
+		return (dp_num_parse(s, dp_n_ports ? dp_n_ports - 1 : 0, &v) == 0 && v < dp_n_ports) ?
+		       (int)v : -ENOENT;
 	return dp_port_by_name(s);
 }

@@ -16,6 +16,7 @@
 #include "dp_table.h"
 #include "dp_ctl.h"
 #include "dp_port.h"
+#include "dp_num.h"
 
 #define READ_LIMIT_MAX 1000
 #define WRITE_UPDATES_MAX 65536
@@ -27,18 +28,6 @@ static const char *const atom_names[] = { "continue", "rollback", "dataplane-ato
 
 /* ------------------------------------------------------------ values */
 
-static int
-parse_uint_str(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (*s == 0 || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno || *end) ? -EINVAL : 0;
-}
-
 /* One value of type t, written to out in network order. */
 static int
 val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rpc_err *err)
@@ -46,7 +35,7 @@ val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rp
 	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 	unsigned int sz = dp_type_size(t);
 	uint64_t u = 0, max;
-	int port;
+	int port, rc;
 
 	switch (t) {
 	case DP_T_IPV4:
@@ -76,13 +65,20 @@ val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rp
 	default:
 		break;
 	}
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		u = (uint64_t)json_integer_value(v);
-	else if (s == NULL || parse_uint_str(s, &u) < 0)
-		return BAD(err, ptr, "wrong_type", "expected an unsigned integer");
 	max = sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
+	if (json_is_integer(v) && json_integer_value(v) < 0)
+		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
+	if (json_is_integer(v))
+		u = (uint64_t)json_integer_value(v);
+	else if (s == NULL)
+		return BAD(err, ptr, "wrong_type", "expected an unsigned integer");
+	else if ((rc = dp_num_parse(s, UINT64_MAX, &u)) < 0)
+		return rc == -ERANGE ? BAD(err, ptr, "out_of_range", "value must be 0..%llu",
+					   (unsigned long long)max) :
+		       BAD(err, ptr, "bad_value", "\"%s\" is not a decimal number (a JSON integer, "
+			   "or a string of decimal digits without sign, spaces or leading zeros)", s);
 	if (u > max)
-		return BAD(err, ptr, "out_of_range", "value above %llu", (unsigned long long)max);
+		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
 	for (unsigned int i = 0; i < sz; i++)
 		out[i] = (uint8_t)(u >> (8 * (sz - 1 - i)));
 	return 0;
@@ -130,8 +126,9 @@ prefix_parse(json_t *v, enum dp_type t, uint8_t *out, uint8_t *plen, const char 
 		return BAD(err, ptr, "wrong_type", "expected \"address/length\"");
 	slash = strchr(s, '/');
 	if (slash != NULL) {
-		if ((size_t)(slash - s) >= sizeof(buf) || parse_uint_str(slash + 1, &l) < 0 || l > bits)
-			return BAD(err, ptr, "bad_value", "prefix length must be 0..%u", bits);
+		if ((size_t)(slash - s) >= sizeof(buf) || dp_num_parse(slash + 1, bits, &l) < 0)
+			return BAD(err, ptr, "bad_value", "prefix length must be decimal 0..%u "
+				   "(no leading zeros)", bits);
 		memcpy(buf, s, slash - s);
 		buf[slash - s] = 0;
 	} else {
@@ -435,17 +432,18 @@ update_parse(json_t *upd, struct dp_update *u, const char *ptr, struct dp_rpc_er
 	return action_parse(tid, upd, u, ptr, err);
 }
 
+/* A failed update's reason code and what it means to the person reading it. */
 static const char *
-result_reason(int rc)
+result_reason(int rc, const char **message)
 {
 	switch (rc) {
-	case -EEXIST: return "exists";
-	case -ENOENT: return "not_found";
-	case -ENOSPC: return "table_full";
-	case -ECANCELED: return "not_applied";
-	case -ENOMEM: return "no_memory";
-	case -EXDEV: return "slice_conflict";
-	default: return "bad_value";
+	case -EEXIST: *message = "an entry with this match exists (modify it instead)"; return "exists";
+	case -ENOENT: *message = "no entry with this match"; return "not_found";
+	case -ENOSPC: *message = "the table is full"; return "table_full";
+	case -ECANCELED: *message = "not applied: another update of the batch failed"; return "not_applied";
+	case -ENOMEM: *message = "out of memory for this update"; return "no_memory";
+	case -EXDEV: *message = "the bridge domain or wire belongs to another slice"; return "slice_conflict";
+	default: *message = "the table engine refused this update"; return "bad_value";
 	}
 }
 
@@ -514,7 +512,7 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 	int *res = NULL, rc = -1;
 	json_t *ups, *results;
 	char ptr[64];
-	size_t n, i;
+	size_t n, i, applied = 0;
 	json_t *e;
 
 	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
@@ -535,22 +533,27 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		if (update_parse(e, &u[i], ptr, err) < 0)
 			goto out;
 	}
-	rc = checked_write(u, n, mode, res);
+	checked_write(u, n, mode, res);
 	results = json_array();
 	for (i = 0; i < n; i++) {
+		const char *reason, *msg;
+
 		if (res[i] == 0) {
+			applied++;
 			json_array_append_new(results, json_pack("{s:b}", "ok", 1));
 			continue;
 		}
+		reason = result_reason(res[i], &msg);
 		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
 		json_array_append_new(results, json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0,
-			"error", "code", DP_RPC_APP_ERROR - 1, "message", res[i] == -EXDEV ?
-			"the bridge domain belongs to another slice" : strerror(-res[i]),
-			"data", "reason", result_reason(res[i]), "pointer", ptr));
+			"error", "code", DP_RPC_APP_ERROR - 1, "message", msg,
+			"data", "reason", reason, "pointer", ptr));
 	}
-	*result = json_pack("{s:I,s:b,s:o}", "generation", (json_int_t)dp_tables_generation(),
-			    "committed", rc == 0 || (mode == DP_ATOM_CONTINUE && rc == -EIO),
-			    "results", results);
+	/* committed: the batch changed the tables (all of it, or in continue
+	 * mode the updates that are ok) */
+	*result = json_pack("{s:I,s:b,s:I,s:I,s:o}", "generation", (json_int_t)dp_tables_generation(),
+			    "committed", applied > 0, "applied", (json_int_t)applied,
+			    "failed", (json_int_t)(n - applied), "results", results);
 	rc = 0;
 out:
 	free(u);
@@ -573,7 +576,9 @@ m_read(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_
 	    dp_rpc_get_uint(params, "offset", 0, UINT32_MAX, &offset, "", err) < 0 ||
 	    dp_rpc_get_uint(params, "limit", 0, READ_LIMIT_MAX, &limit, "", err) < 0)
 		return -1;
-	ev = calloc(limit ? limit : 1, sizeof(*ev));
+	if (limit == 0)   /* a page of nothing would say "next page here" forever */
+		return BAD(err, "/limit", "out_of_range", "limit must be 1..%d", READ_LIMIT_MAX);
+	ev = calloc(limit, sizeof(*ev));
 	if (ev == NULL)
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
 	n = dp_table_read(tid, offset, limit, ev, &next);
@@ -629,7 +634,8 @@ m_config(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rt
 	if (dp_table_set_idle_timeout(tid, (uint32_t)to) < 0)
 		return BAD(err, "/idle_timeout_s", "bad_value", "table %s does not age entries",
 			   dp_table_def(tid)->name);
-	*result = json_pack("{s:s,s:I}", "table", dp_table_def(tid)->name, "idle_timeout_s", (json_int_t)to);
+	*result = json_pack("{s:s,s:I,s:b}", "table", dp_table_def(tid)->name, "idle_timeout_s",
+			    (json_int_t)to, "ageing", to != 0);
 	return 0;
 }
 
@@ -672,18 +678,33 @@ dp_tblrpc_register(void)
 {
 	int rc = 0;
 
+	char tmpl[512];
+	const char *t0 = dp_tables_count() ? dp_table_def(0)->name : "TABLE";
+	int ageing = -1;
+
+	/* templates name this pipeline's tables; priority only where a table
+	 * takes one (ternary/range), so a copied template is a valid request */
+	for (unsigned int t = 0; t < dp_tables_count() && ageing < 0; t++)
+		if (dp_table_def(t)->age_action)
+			ageing = (int)t;
+	snprintf(tmpl, sizeof(tmpl), "{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\","
+		 "\"table\":\"%s\",\"match\":{},%s\"action\":\"%s\",\"params\":{}}]}", t0,
+		 dp_tables_count() && dp_table_kind(0) == DP_TK_ACL ? "\"priority\":1," : "",
+		 dp_tables_count() ? dp_table_def(0)->actions[0].name : "ACTION");
 	rc |= dp_rpc_register("table.write", m_write, NULL,
 		"Apply a batch of updates (insert|modify|delete|default) to tables, "
-		"all-or-nothing per atomicity; returns once workers see it",
-		"{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\",\"table\":\"flow\","
-		"\"match\":{},\"priority\":1,\"action\":\"output\",\"params\":{}}]}");
+		"all-or-nothing per atomicity; returns once workers see it. \"priority\" (>= 1, "
+		"larger wins) only for tables with ternary/range keys", tmpl);
+	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\",\"offset\":0,\"limit\":100}", t0);
 	rc |= dp_rpc_register("table.read", m_read, NULL,
-		"Read a page of a table's entries with per-entry hit counters",
-		"{\"table\":\"flow\",\"offset\":0,\"limit\":100}");
+		"Read a page of a table's entries with per-entry hit counters (limit 1..1000)", tmpl);
+	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\",\"idle_timeout_s\":300}",
+		 ageing >= 0 ? dp_table_def(ageing)->name : t0);
 	rc |= dp_rpc_register("table.config", m_config, NULL,
-		"Set a table's idle timeout (tables that age entries, e.g. learned MACs)",
-		"{\"table\":\"fdb\",\"idle_timeout_s\":300}");
+		"Set a table's idle timeout in seconds (tables that age entries, e.g. learned MACs); "
+		"0 turns ageing off (entries never age)", tmpl);
+	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\"}", t0);
 	rc |= dp_rpc_register("table.clear", m_clear, NULL,
-		"Delete every entry of a table (atomically)", "{\"table\":\"flow\"}");
+		"Delete every entry of a table (atomically)", tmpl);
 	return rc ? -EINVAL : 0;
 }
