@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Control-socket sweep against a real sxdp (switch pipeline): every method
+rpc.discover lists gets missing, wrong-type, out-of-range and unknown params;
+numbers as text mean one thing; batch results say what happened. Each bad
+request must get a JSON-RPC error with the right data.reason and
+data.pointer and change nothing (tables, generation); sxdp must still answer
+and exit 0 at the end.
+
+    /usr/bin/python3 tests/packet/test_ctl_sweep.py [NAME-SUBSTRING ...]
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+
+R = T.Runner()
+U = Sxdp.update
+
+# wrong-type and out-of-range values per param name of the templates
+WRONG = {"port": [True, [1], {"a": 1}, 1.5], "admin": [1, True], "mtu": ["9000x", True, 1.5],
+         "table": [1, None, []], "offset": ["x", -1.5], "limit": ["10", True],
+         "idle_timeout_s": ["300", 1.5], "atomicity": [1], "updates": [{}, "x"]}
+RANGE = {"port": [99, -1, "p9"], "admin": ["sideways"], "mtu": [100, 9601, -1],
+         "table": ["nope"], "offset": [-1, 1 << 33], "limit": [0, 1001, -1],
+         "idle_timeout_s": [-1, 86400 * 366], "atomicity": ["eventually"], "updates": [[]]}
+
+
+def new_switch():
+    # ports up from the start: port.set's template (admin up, mtu 1500) then
+    # names the state they are in, so a valid probe changes nothing
+    return Sxdp({"p0": [], "p1": []}, pipeline="switch", mem_mb=512, admin_down=False)
+
+
+def state(dp):
+    """What a refused request must not change."""
+    tables = {}
+    for t in dp.rpc("pipeline.describe")["tables"]:
+        tables[t["name"]] = (t["entries"], t["default_action"]["action"], t.get("ageing"))
+    ports = [(p["admin"], p["mtu"]) for p in dp.rpc("port.list")["ports"]]
+    return dp.rpc("sys.hello")["generation"], tables, ports
+
+
+def expect_error(dp, method, params, reason, pointer, what):
+    r = dp.rpc_raw(method, params)
+    expect("error" in r, "%s: %s %s was accepted: %s" % (what, method, params, r.get("result")))
+    e = r["error"]
+    data = e.get("data") or {}
+    expect(e.get("message"), "%s: no message" % what)
+    if reason is not None:
+        expect_eq(data.get("reason"), reason, "%s: reason of %s %s (%s)" % (what, method, params, e))
+    if pointer is not None:
+        expect_eq(data.get("pointer"), pointer, "%s: pointer of %s %s (%s)" % (what, method, params, e))
+    return e
+
+
+@R.test
+def test_every_method_refuses_bad_params():
+    with new_switch() as dp:
+        dp.table_write([U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10})])
+        before = state(dp)
+        methods = dp.rpc("rpc.discover")["methods"]
+        expect(len(methods) >= 12, "rpc.discover lists %d methods" % len(methods))
+        checked = 0
+        for m in methods:
+            name, tmpl = m["name"], m.get("params") or {}
+            # an unknown member is refused wherever it is
+            expect_error(dp, name, dict(tmpl, bogus=1), "unknown_field", "/bogus", "extra param")
+            checked += 1
+            for k, v in tmpl.items():
+                if k == "updates":
+                    continue   # the batch itself is swept below
+                for bad in WRONG.get(k, []):
+                    expect_error(dp, name, dict(tmpl, **{k: bad}), None, "/" + k, "wrong type")
+                    checked += 1
+                for bad in RANGE.get(k, []):
+                    e = expect_error(dp, name, dict(tmpl, **{k: bad}), None, "/" + k, "out of range")
+                    expect(e["data"]["reason"] in ("out_of_range", "not_found", "bad_value"),
+                           "%s %s=%r: reason %s" % (name, k, bad, e["data"]["reason"]))
+                    checked += 1
+                # a required param left out
+                rest = {x: y for x, y in tmpl.items() if x != k}
+                r = dp.rpc_raw(name, rest)
+                if "error" in r:
+                    expect(r["error"]["data"]["reason"] in ("missing_field",), "%s without %s: %s"
+                           % (name, k, r["error"]))
+                    checked += 1
+            # params that are not an object
+            expect_error(dp, name, [1, 2], None, None, "array params")
+        expect_eq(state(dp), before, "state after %d refused requests" % checked)
+        print("#   %d methods, %d refused requests, nothing changed" % (len(methods), checked))
+        dp.stop()
+
+
+@R.test
+def test_numbers_are_decimal():
+    with new_switch() as dp:
+        before = state(dp)
+        for bad, reason in (("010", "bad_value"), ("0x11", "bad_value"), ("\t53", "bad_value"),
+                            (" 53", "bad_value"), ("+5", "bad_value"), ("1e3", "bad_value"),
+                            (-5, "out_of_range"), (70000, "out_of_range"), ("70000", "out_of_range")):
+            r = dp.rpc_raw("table.write", {"updates": [
+                U("interfaces", {"in_port": "p0", "vlan": bad}, "attach", {"slice": 1, "bd": 10})]})
+            expect("error" in r, "vlan %r accepted" % (bad,))
+            expect_eq((r["error"]["data"]["reason"], r["error"]["data"]["pointer"]),
+                      (reason, "/updates/0/match/vlan"), "vlan %r" % (bad,))
+        for bad in ("10.0.0.0/010", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/ 8", "10.0.0.0/33"):
+            r = dp.rpc_raw("table.write", {"updates": [U("routes", {"vrf": 1, "dst": bad}, "drop")]})
+            expect("error" in r and r["error"]["data"]["reason"] == "bad_value", "prefix %r: %s" % (bad, r))
+        for bad in ("01", "1 ", "0x1"):
+            expect_error(dp, "port.stats", {"port": bad}, "not_found", "/port", "port %r" % bad)
+        expect_error(dp, "port.stats", {"port": 7}, "not_found", "/port", "port index 7")
+        expect_eq(state(dp), before, "state after refused numbers")
+        # what is accepted means what it says: "10" and 10 are both ten
+        dp.table_write([U("interfaces", {"in_port": "p0", "vlan": "10"}, "attach", {"slice": 1, "bd": "10"}),
+                        U("interfaces", {"in_port": "1", "vlan": 0}, "attach", {"slice": 1, "bd": 10})])
+        ents = sorted((e["match"]["in_port"], e["match"]["vlan"], e["params"]["bd"])
+                      for e in dp.table_read("interfaces")[0])
+        expect_eq(ents, [("p0", 10, 10), ("p1", 0, 10)], "entries written with decimal strings")
+        dp.stop()
+
+
+@R.test
+def test_results_do_not_mislead():
+    with new_switch() as dp:
+        gen = dp.rpc("sys.hello")["generation"]
+        ok = U("interfaces", {"in_port": "p0", "vlan": 5}, "attach", {"slice": 1, "bd": 10})
+        dp.table_write([ok])
+        # a continue batch where every update fails committed nothing
+        r = dp.rpc("table.write", {"atomicity": "continue", "updates": [ok, {"type": "delete", "table": "fdb", "match": {"bd": 1, "mac": "02:00:00:00:00:01"}}]})
+        expect_eq((r["committed"], r["applied"], r["failed"]), (False, 0, 2), "all-failed continue batch")
+        errs = [x["error"] for x in r["results"]]
+        expect_eq([e["data"]["reason"] for e in errs], ["exists", "not_found"], "per-update reasons")
+        for e in errs:
+            expect("File exists" not in e["message"] and "No such file" not in e["message"],
+                   "per-update message is strerror text: %s" % e["message"])
+        expect_eq(dp.rpc("sys.hello")["generation"], gen + 1, "generation after a batch that changed nothing")
+        # a continue batch with one good update committed it
+        r = dp.rpc("table.write", {"atomicity": "continue", "updates": [ok, dict(ok, match={"in_port": "p1", "vlan": 5})]})
+        expect_eq((r["committed"], r["applied"], r["failed"]), (True, 1, 1), "half-good continue batch")
+        # rollback: nothing
+        r = dp.rpc("table.write", {"atomicity": "rollback", "updates": [dict(ok, match={"in_port": "p1", "vlan": 6}), ok]})
+        expect_eq((r["committed"], r["applied"], [x.get("ok") or x["error"]["data"]["reason"] for x in r["results"]]),
+                  (False, 0, ["not_applied", "exists"]), "rollback batch with a failure")
+        # limit 0 is refused rather than paging forever
+        expect_error(dp, "table.read", {"table": "interfaces", "limit": 0}, "out_of_range", "/limit", "limit 0")
+        # idle_timeout_s 0: ageing off, and the answer says so
+        r = dp.rpc("table.config", {"table": "fdb", "idle_timeout_s": 0})
+        expect_eq(r.get("ageing"), False, "idle_timeout_s 0 answer")
+        # the templates rpc.discover offers are valid requests here
+        for m in dp.rpc("rpc.discover")["methods"]:
+            if m["name"] == "table.write":
+                upd = m["params"]["updates"][0]
+                expect("priority" not in upd or dp.rpc("pipeline.describe", {"table": upd["table"]})
+                       ["tables"][0]["kind"] == "acl", "table.write template offers priority: %s" % upd)
+        dp.stop()
+
+
+@R.test
+def test_batches_and_after():
+    with new_switch() as dp:
+        before = state(dp)
+        # JSON-RPC batches: a mix of good, bad and notifications
+        reqs = [{"jsonrpc": "2.0", "id": 1, "method": "sys.hello"},
+                {"jsonrpc": "2.0", "id": 2, "method": "no.such"},
+                {"jsonrpc": "2.0", "id": 3, "method": "table.read", "params": {"table": "fdb", "limit": 0}},
+                {"jsonrpc": "2.0", "method": "sys.hello"},
+                {"jsonrpc": "2.0", "id": 4, "method": "port.set", "params": {"port": "p0"}},
+                5]
+        import json
+        c = dp.rpcc
+        c.sock.sendall(json.dumps(reqs).encode() + b"\n")
+        while b"\n" not in c.buf:
+            c.buf += c.sock.recv(1 << 20)
+        line, c.buf = c.buf.split(b"\n", 1)
+        resp = json.loads(line)
+        expect(isinstance(resp, list) and len(resp) == 5, "batch answered with %s" % line[:300])
+        by_id = {r.get("id"): r for r in resp}
+        expect("result" in by_id[1], "hello in a batch")
+        expect_eq(by_id[2]["error"]["code"], -32601, "unknown method in a batch")
+        expect_eq(by_id[3]["error"]["data"]["reason"], "out_of_range", "limit 0 in a batch")
+        expect_eq(by_id[4]["error"]["data"]["reason"], "missing_field", "port.set with nothing to set")
+        expect_eq(by_id[None]["error"]["code"], -32600, "a number as a request")
+        expect_eq(state(dp), before, "state after the batch")
+        expect(dp.rpc("sys.hello")["boot_id"] == dp.hello["boot_id"], "same sxdp after the sweep")
+        dp.stop()
+
+
+if __name__ == "__main__":
+    R.main()
