@@ -376,7 +376,10 @@ wait_response(struct ctl_client *c, json_int_t id, int64_t deadline,
 			json_decref(resp);
 			return -EPROTO;
 		}
-		if (is_ours(resp, id)) {
+		/* an error with a null id is about the connection itself (the
+		 * server is full, the request could not be read): ours too */
+		if (is_ours(resp, id) || (json_is_null(json_object_get(resp, "id")) &&
+					  json_is_object(json_object_get(resp, "error")))) {
 			*resp_out = resp;
 			return 0;
 		}

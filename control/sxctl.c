@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,7 @@ struct ctx {
 	bool have_offset;
 	bool have_limit;
 	bool all;
+	bool help;		/* -h/--help given */
 	unsigned int given;	/* OPT_* seen on the command line */
 	char **av;		/* positional arguments, command first */
 	int ac;
@@ -42,6 +44,26 @@ struct ctx {
 };
 
 /* ------------------------------------------------------------- transport */
+
+/* What a failed connect most likely means, for the person reading it. */
+static const char *
+connect_hint(const char *path, int err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return " (that is a directory: give the socket itself, e.g. --socket "
+		       "/run/sxdp/sxdp.sock)";
+	if (err == ENOENT)
+		return " (no such socket: is sxdp running? --socket PATH or $SXDP_SOCKET)";
+	if (err == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return " (not a socket)";
+	if (err == ECONNREFUSED)
+		return " (nobody listens there: sxdp is not running, or left a stale socket)";
+	if (err == EACCES)
+		return " (the socket is mode 0660: run as root or as a member of its group)";
+	return "";
+}
 
 /*
  * One RPC. Connects on first use so that usage errors are reported (exit
@@ -58,9 +80,11 @@ call(struct ctx *x, const char *method, json_t *params, json_t **result)
 	if (x->cli == NULL) {
 		x->cli = ctl_connect(x->path, x->timeout_ms, buf, sizeof(buf));
 		if (x->cli == NULL) {
+			int e = errno;
+
 			json_decref(params);
-			fprintf(stderr, "sxctl: cannot connect to %s: %s\n",
-				x->path, buf);
+			fprintf(stderr, "sxctl: cannot connect to %s: %s%s\n",
+				x->path, buf, connect_hint(x->path, e));
 			return EX_CONN;
 		}
 	}
@@ -843,6 +867,17 @@ dispatch(struct ctx *x)
 	json_t *params;
 	size_t i;
 
+	usage_cmd = cmd;
+	if (x->help) {   /* sxctl CMD --help */
+		if (!usage_topic(stdout, cmd))
+			return usage_error("unknown command '%s'", cmd);
+		return EX_OK;
+	}
+	if (strcmp(cmd, "help") == 0 && n == 1) {
+		if (!usage_topic(stdout, x->av[1]))
+			return usage_error("no command '%s'", x->av[1]);
+		return EX_OK;
+	}
 	if (strcmp(cmd, "table") == 0)
 		return cmd_table(x);
 	for (i = 0; i < sizeof(switch_cmds) / sizeof(switch_cmds[0]); i++) {
@@ -869,6 +904,8 @@ dispatch(struct ctx *x)
 		return simple(x, "stats.get", NULL, human_stats);
 	if (strcmp(cmd, "stats") == 0 && n == 1 && strcmp(x->av[1], "clear") == 0)
 		return simple(x, "stats.clear", NULL, human_kv);
+	if (strcmp(cmd, "stats") == 0)
+		return usage_error("'stats' takes nothing or 'clear'");
 	for (i = 0; i < sizeof(simple_cmds) / sizeof(simple_cmds[0]); i++) {
 		if (strcmp(cmd, simple_cmds[i].name) != 0)
 			continue;
@@ -931,8 +968,7 @@ parse_args(struct ctx *x, int argc, char **argv)
 		if (strcmp(a, "--") == 0) {
 			opts = false;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return -1;
+			x->help = true;   /* after a command: that command's help */
 		} else if (strcmp(a, "--json") == 0) {
 			x->json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -969,8 +1005,15 @@ parse_args(struct ctx *x, int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 		}
 	}
-	if (x->ac == 0)
-		return usage_error("missing COMMAND");
+	if (x->ac == 0 && x->help) {
+		usage(stdout);
+		return -1;
+	}
+	if (x->ac == 0) {
+		fputs("sxctl: missing COMMAND\n\n", stderr);
+		usage(stderr);
+		return EX_USAGE;
+	}
 	return 0;
 }
 

@@ -54,7 +54,12 @@ int parse_update(char **av, int ac, const char *type, json_t **out);
 int check_args(char **av, int ac, const char *spec, json_int_t *num);
 
 void usage(FILE *f);
-/* Print "sxctl: MESSAGE" and the usage to stderr; returns EX_USAGE. */
+/* The usage lines of one command (false when it has none). */
+bool usage_topic(FILE *f, const char *cmd);
+/* The command being run, for usage_error's hint (NULL before dispatch). */
+extern const char *usage_cmd;
+/* Print "sxctl: MESSAGE" and the current command's usage lines to stderr;
+ * returns EX_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ----------------------------------------------- output (sxctl_fmt.c) */

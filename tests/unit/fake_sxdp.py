@@ -284,6 +284,13 @@ def serve_one(conn, line):
         return True
     elif method == "test.close":
         return False
+    elif method == "test.full":
+        # what sxdp says to a client it cannot take: an error with a null
+        # id (it never read a request), then the close
+        send(conn, {"jsonrpc": "2.0", "id": None,
+                    "error": {"code": -32000, "message": "server full: 64 clients",
+                              "data": {"reason": "server_full", "pointer": ""}}})
+        return False
     elif method == "test.chunked":
         # A stale answer to an old id and a notification come first; the
         # real answer arrives in pieces.

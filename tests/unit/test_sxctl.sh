@@ -582,6 +582,35 @@ expect_rc "garbage response" 3
 sx raw test.close
 expect_rc "server closes" 3
 
+sx raw test.full
+expect_rc "server full" 1
+expect_grep "server full" "$ERR" "server full: 64 clients"
+"$SXCTL" --socket "$TMP" hello >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "socket path is a directory" 3
+expect_grep "socket path is a directory" "$ERR" "that is a directory"
+
+# --- help and usage errors ----------------------------------------------------
+sx table --help
+expect_rc "table --help" 0
+expect_grep "table --help" "$OUT" "table show TABLE"
+if grep -q "neigh show" "$OUT"; then not_ok "table --help: only table's lines"; else ok "table --help: only table's lines"; fi
+sx help route
+expect_rc "help route" 0
+expect_grep "help route" "$OUT" "route add VRF PREFIX via NH"
+sx route add 1
+expect_rc "route add without prefix" 2
+expect_grep "route add without prefix" "$ERR" "route add VRF PREFIX via NH"
+if grep -q "Usage: sxctl" "$ERR"; then not_ok "usage error is short (no whole usage)"; else ok "usage error is short (no whole usage)"; fi
+sx stats clear
+expect_rc "stats clear" 0
+expect_call "stats clear" stats.clear '{}'
+sx stats sideways
+expect_rc "stats sideways" 2
+expect_grep "stats sideways" "$ERR" "'stats' takes nothing or 'clear'"
+sx table add flow l4_sport=010 action drop
+expect_call "leading zero goes as a string (sxdp refuses it)" table.write \
+	'{"updates":[{"type":"insert","table":"flow","match":{"l4_sport":"010"},"action":"drop","params":{}}]}'
+
 "$SXCTL" --socket "$TMP/nope.sock" hello >"$OUT" 2>"$ERR"; RC=$?
 expect_rc "no server" 3
 expect_grep "no server" "$ERR" \
