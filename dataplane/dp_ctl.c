@@ -1,18 +1,19 @@
-/* sxdp control socket: JSON-RPC 2.0 request handling (dp_rpc_*) and the
- * unix stream socket server around it (dp_ctl_*). Single-threaded, polled
- * from the main lcore; no EAL here so it can be unit-tested and fuzzed.
- */
+/* sxdp control socket: the unix stream socket server (dp_ctl_*) around the
+ * JSON-RPC layer (dp_rpc.c). Single-threaded, polled from the main lcore;
+ * no EAL here so it can be unit-tested and fuzzed. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* struct ucred, accept4 */
 #endif
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,10 +25,16 @@
 #define CTL_DEF_MAX_CLIENTS	64
 #define CTL_DEF_MAX_OUTQ	(16u << 20)
 #define CTL_BACKLOG		64
-/* Bytes read from one client per round, so one chatty client cannot keep
- * the main lcore away from RCU, telemetry and the other clients. */
-#define CTL_READ_BUDGET		(256u << 10)
+/* Bytes read from one client at a time. */
+#define CTL_READ_CHUNK		(64u << 10)
 #define CTL_ACCEPT_BUDGET	16
+#define CTL_DEF_MAX_MEM		(256u << 20)
+#define CTL_DEF_IDLE_MS		(600u * 1000)
+#define CTL_DEF_EVICT_IDLE_MS	(10u * 1000)
+/* Calls (requests, or calls of a batch) of one client per round, so one
+ * chatty client cannot keep the main lcore away from RCU, the slow path
+ * and the other clients. */
+#define CTL_DEF_CALLS_PER_ROUND	32
 /* An idle client keeps at most this much input buffer. */
 #define CTL_IN_KEEP		(64u << 10)
 
@@ -45,754 +52,20 @@ log_stderr(const char *fmt, ...)
 void (*dp_ctl_log)(const char *fmt, ...) = log_stderr;
 int (*dp_ctl_allow)(const struct dp_ctl_peer *peer);
 
-/* ---- UTF-8: error texts are cut by fixed buffers and may carry request
- * bytes; json_string() refuses invalid UTF-8, so clean before encoding. */
-
-static size_t
-utf8_char(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* Length of the longest valid UTF-8 prefix of s. */
-static size_t
-utf8_prefix(const char *s, size_t n)
-{
-	size_t i = 0, l;
-
-	while (i < n) {
-		l = utf8_char((const unsigned char *)s + i, n - i);
-		if (l == 0)
-			break;
-		i += l;
-	}
-	return i;
-}
-
-static json_t *
-jstr(const char *s)
-{
-	size_t n = strlen(s);
-
-	return json_stringn(s, utf8_prefix(s, n));
-}
-
-/* ---- method registry, kept sorted by name for lookup and rpc.discover */
-
-struct rpc_method {
-	char *name;
-	char *desc;
-	json_t *tmpl;
-	dp_rpc_fn fn;
-	void *arg;
-};
-
-static struct rpc_method *methods;
-static size_t n_methods, cap_methods;
-
-/* Index of name, or -(insertion point) - 1. */
-static long
-method_find(const char *name)
-{
-	size_t lo = 0, hi = n_methods, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, methods[mid].name);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -(long)lo - 1;
-}
-
-int
-dp_rpc_register(const char *method, dp_rpc_fn fn, void *arg, const char *description,
-		const char *params_template_json)
-{
-	struct rpc_method m, *nm;
-	json_error_t jerr;
-	long pos;
-	size_t at;
-
-	if (method == NULL || fn == NULL || method[0] == '\0' ||
-	    utf8_prefix(method, strlen(method)) != strlen(method))
-		return -EINVAL;
-	if (description == NULL)
-		description = "";
-	if (utf8_prefix(description, strlen(description)) != strlen(description))
-		return -EINVAL;
-	pos = method_find(method);
-	if (pos >= 0)
-		return -EEXIST;
-	at = (size_t)(-pos - 1);
-
-	m.tmpl = json_loads(params_template_json ? params_template_json : "{}",
-			    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (m.tmpl == NULL)
-		return json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL;
-	m.name = strdup(method);
-	m.desc = strdup(description);
-	m.fn = fn;
-	m.arg = arg;
-	if (m.name == NULL || m.desc == NULL)
-		goto nomem;
-	if (n_methods == cap_methods) {
-		size_t ncap = cap_methods ? cap_methods * 2 : 32;
-
-		nm = realloc(methods, ncap * sizeof(*nm));
-		if (nm == NULL)
-			goto nomem;
-		methods = nm;
-		cap_methods = ncap;
-	}
-	memmove(&methods[at + 1], &methods[at], (n_methods - at) * sizeof(*methods));
-	methods[at] = m;
-	n_methods++;
-	return 0;
-nomem:
-	free(m.name);
-	free(m.desc);
-	json_decref(m.tmpl);
-	return -ENOMEM;
-}
-
-void
-dp_rpc_reset(void)
-{
-	size_t i;
-
-	for (i = 0; i < n_methods; i++) {
-		free(methods[i].name);
-		free(methods[i].desc);
-		json_decref(methods[i].tmpl);
-	}
-	free(methods);
-	methods = NULL;
-	n_methods = cap_methods = 0;
-}
-
-/* ---- errors, JSON pointers and the strict params helpers */
-
-static void
-copy_str(char *dst, size_t n, const char *src)
-{
-	size_t l;
-
-	if (src == NULL)
-		src = "";
-	if (dst == src)
-		return;
-	l = strnlen(src, n - 1);
-	memmove(dst, src, l);	/* src may live inside dst's struct */
-	dst[l] = '\0';
-}
-
-int
-dp_rpc_err_set(struct dp_rpc_err *err, int code, const char *reason, const char *pointer,
-	       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return -1;
-	err->code = code;
-	copy_str(err->reason, sizeof(err->reason), reason);
-	copy_str(err->pointer, sizeof(err->pointer), pointer);
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	} else {
-		err->message[0] = '\0';
-	}
-	return -1;
-}
-
-void
-dp_rpc_ptr_join(char *buf, size_t n, const char *prefix, const char *token)
-{
-	size_t len, i, ul;
-	const char *u;
-
-	if (buf == NULL || n == 0)
-		return;
-	if (prefix == NULL)
-		prefix = "";
-	if (token == NULL)
-		token = "";
-	len = strlen(prefix);
-	if (len >= n) {
-		/* Cannot even hold the prefix: cut it at a character
-		 * boundary and add nothing. */
-		len = utf8_prefix(prefix, n - 1);
-		memmove(buf, prefix, len);
-		buf[len] = '\0';
-		return;
-	}
-	if (buf != prefix)
-		memmove(buf, prefix, len);
-	buf[len] = '\0';
-	if (len + 1 >= n)
-		return;
-	buf[len++] = '/';
-	for (i = 0; token[i] != '\0'; i += ul) {
-		if (token[i] == '~' || token[i] == '/') {
-			u = token[i] == '~' ? "~0" : "~1";
-			ul = 1;
-			if (len + 2 >= n)
-				break;
-			memcpy(buf + len, u, 2);
-			len += 2;
-			continue;
-		}
-		/* strnlen: keys can be megabytes, only 256 bytes are kept */
-		ul = utf8_char((const unsigned char *)token + i, strnlen(token + i, 4));
-		if (ul == 0)
-			ul = 1;	/* jstr() cuts there later */
-		if (len + ul >= n)
-			break;
-		memcpy(buf + len, token + i, ul);
-		len += ul;
-	}
-	buf[len] = '\0';
-}
-
-void
-dp_rpc_ptr_index(char *buf, size_t n, const char *prefix, size_t idx)
-{
-	char tok[24];
-
-	snprintf(tok, sizeof(tok), "%zu", idx);
-	dp_rpc_ptr_join(buf, n, prefix, tok);
-}
-
-static const char *
-type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "unknown";
-}
-
-static int
-not_object(json_t *obj, const char *prefix, struct dp_rpc_err *err)
-{
-	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "wrong_type", prefix,
-			      "expected an object, got %s", obj ? type_name(obj) : "nothing");
-}
-
-int
-dp_rpc_check_fields(json_t *obj, const char *const *allowed, const char *ptr_prefix,
-		    struct dp_rpc_err *err)
-{
-	char ptr[sizeof(err->pointer)];
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (!json_is_object(obj))
-		return not_object(obj, ptr_prefix, err);
-	json_object_foreach(obj, key, v) {
-		for (i = 0; allowed != NULL && allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed != NULL && allowed[i] != NULL)
-			continue;
-		dp_rpc_ptr_join(ptr, sizeof(ptr), ptr_prefix, key);
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "unknown_field", ptr,
-				      "unknown field '%.64s'", key);
-	}
-	return 0;
-}
-
-static int __attribute__((format(printf, 5, 6)))
-bad_member(const char *reason, const char *key, const char *prefix, struct dp_rpc_err *err,
-	   const char *fmt, ...)
-{
-	char ptr[sizeof(err->pointer)];
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	dp_rpc_ptr_join(ptr, sizeof(ptr), prefix, key);
-	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, "field '%.64s' %s",
-			      key, what);
-}
-
-#define T(type) (1u << (type))
-
-/* Member key of obj whose type is in mask: 0 with *v set, 1 absent and
- * optional, -1 error. */
-static int
-get_typed(json_t *obj, const char *key, int required, unsigned int mask, const char *want,
-	  json_t **v, const char *prefix, struct dp_rpc_err *err)
-{
-	if (!json_is_object(obj))
-		return not_object(obj, prefix, err);
-	*v = json_object_get(obj, key);
-	if (*v == NULL)
-		return required ? bad_member("missing_field", key, prefix, err, "is required") : 1;
-	if (!(mask & T(json_typeof(*v))))
-		return bad_member("wrong_type", key, prefix, err, "must be %s, not %s", want,
-				  type_name(*v));
-	return 0;
-}
-
-int
-dp_rpc_get_string(json_t *obj, const char *key, int required, const char **out,
-		  const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_STRING), "a string", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = json_string_value(v);
-	return rc;
-}
-
-int
-dp_rpc_get_uint(json_t *obj, const char *key, int required, uint64_t max, uint64_t *out,
-		const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an unsigned integer", &v,
-			   ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-		return bad_member("out_of_range", key, ptr_prefix, err,
-				  "must be between 0 and %" PRIu64, max);
-	if (out != NULL)
-		*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-int
-dp_rpc_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
-	       int64_t *out, const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an integer", &v, ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	if (json_integer_value(v) < min || json_integer_value(v) > max)
-		return bad_member("out_of_range", key, ptr_prefix, err,
-				  "must be between %" PRId64 " and %" PRId64, min, max);
-	if (out != NULL)
-		*out = json_integer_value(v);
-	return 0;
-}
-
-int
-dp_rpc_get_bool(json_t *obj, const char *key, int required, int *out,
-		const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_TRUE) | T(JSON_FALSE), "a boolean", &v,
-			   ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = json_is_true(v);
-	return rc;
-}
-
-int
-dp_rpc_get_object(json_t *obj, const char *key, int required, json_t **out,
-		  const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_OBJECT), "an object", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = v;
-	return rc;
-}
-
-int
-dp_rpc_get_array(json_t *obj, const char *key, int required, json_t **out,
-		 const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_ARRAY), "an array", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = v;
-	return rc;
-}
-
-int
-dp_rpc_get_enum(json_t *obj, const char *key, int required, const char *const *names,
-		unsigned int *out, const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	const char *s;
-	char list[128];
-	size_t len = 0;
-	unsigned int i;
-	int rc = dp_rpc_get_string(obj, key, required, &s, ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	for (i = 0; names != NULL && names[i] != NULL; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			if (out != NULL)
-				*out = i;
-			return 0;
-		}
-	}
-	list[0] = '\0';
-	for (i = 0; names != NULL && names[i] != NULL && len < sizeof(list); i++)
-		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
-	return bad_member("bad_value", key, ptr_prefix, err, "must be one of: %s", list);
-}
-
-/* ---- request decoding, dispatch, response encoding */
-
-static const struct {
-	int code;
-	const char *message, *reason;
-} std_errors[] = {
-	{ DP_RPC_PARSE_ERROR, "Parse error", "parse_error" },
-	{ DP_RPC_INVALID_REQUEST, "Invalid Request", "invalid_request" },
-	{ DP_RPC_METHOD_NOT_FOUND, "Method not found", "unknown_method" },
-	{ DP_RPC_INVALID_PARAMS, "Invalid params", "invalid_params" },
-	{ DP_RPC_INTERNAL_ERROR, "Internal error", "internal" },
-	{ 0, "Server error", "error" },
-};
-
-static json_t *
-make_error(json_t *id, int code, const char *reason, const char *pointer, const char *message)
-{
-	size_t i;
-
-	for (i = 0; std_errors[i].code != 0 && std_errors[i].code != code; i++)
-		;
-	if (reason == NULL || reason[0] == '\0')
-		reason = std_errors[i].reason;
-	if (message == NULL || message[0] == '\0')
-		message = std_errors[i].message;
-	/* "o" arguments are stolen even on failure (jansson >= 2.11). */
-	return json_pack("{s:s, s:O, s:{s:i, s:o, s:{s:o, s:o}}}", "jsonrpc", "2.0",
-			 "id", id != NULL ? id : json_null(), "error", "code", code,
-			 "message", jstr(message), "data", "reason", jstr(reason),
-			 "pointer", jstr(pointer != NULL ? pointer : ""));
-}
-
-static int __attribute__((format(printf, 6, 7)))
-error_resp(json_t **resp, json_t *id, int code, const char *reason, const char *pointer,
-	   const char *fmt, ...)
-{
-	char msg[sizeof(((struct dp_rpc_err *)0)->message)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	*resp = make_error(id, code, reason, pointer, msg);
-	return *resp != NULL ? 0 : -ENOMEM;
-}
-
-static int
-id_valid(const json_t *id)
-{
-	return json_is_string(id) || json_is_number(id) || json_is_null(id);
-}
-
-/* Handle one request object. *resp is the response or NULL (notification).
- * 0 or -ENOMEM. */
-static int
-process(json_t *req, json_t **resp)
-{
-	static const char *const members[] = { "jsonrpc", "method", "params", "id", NULL };
-	char ptr[sizeof(((struct dp_rpc_err *)0)->pointer)];
-	json_t *id, *jv, *jm, *params, *v, *result = NULL;
-	struct dp_rpc_err err;
-	const char *key, *name;
-	dp_rpc_fn fn;
-	void *arg;
-	long pos;
-	size_t i;
-	int rc;
-
-	*resp = NULL;
-	if (!json_is_object(req))
-		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "",
-				  "request must be an object, not %s", type_name(req));
-	id = json_object_get(req, "id");
-	if (id != NULL && !id_valid(id))
-		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "/id",
-				  "id must be a string, a number or null, not %s", type_name(id));
-	json_object_foreach(req, key, v) {
-		for (i = 0; members[i] != NULL; i++)
-			if (strcmp(key, members[i]) == 0)
-				break;
-		if (members[i] != NULL)
-			continue;
-		dp_rpc_ptr_join(ptr, sizeof(ptr), "", key);
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "unknown_field", ptr,
-				  "unknown request member '%.64s'", key);
-	}
-	jv = json_object_get(req, "jsonrpc");
-	if (jv == NULL)
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "missing_field", "/jsonrpc",
-				  "missing \"jsonrpc\": \"2.0\"");
-	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0)
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "bad_version", "/jsonrpc",
-				  "jsonrpc must be the string \"2.0\"");
-	jm = json_object_get(req, "method");
-	if (jm == NULL)
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "missing_field", "/method",
-				  "missing method");
-	if (!json_is_string(jm))
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/method",
-				  "method must be a string, not %s", type_name(jm));
-	params = json_object_get(req, "params");
-	if (params != NULL && !json_is_object(params) && !json_is_array(params))
-		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/params",
-				  "params must be an object, not %s", type_name(params));
-
-	/* From here on the request is well formed: a notification gets no
-	 * response whatever happens. */
-	name = json_string_value(jm);
-	pos = method_find(name);
-	if (pos < 0)
-		return id == NULL ? 0 :
-			error_resp(resp, id, DP_RPC_METHOD_NOT_FOUND, "unknown_method", "/method",
-				   "method '%.64s' not found", name);
-	if (json_is_array(params))
-		return id == NULL ? 0 :
-			error_resp(resp, id, DP_RPC_INVALID_PARAMS, "wrong_type", "",
-				   "params must be an object (by-name), not an array");
-	if (params == NULL) {
-		params = json_object();
-		if (params == NULL)
-			return -ENOMEM;
-	} else {
-		json_incref(params);
-	}
-	/* The method may register or reset methods: do not keep the entry. */
-	fn = methods[pos].fn;
-	arg = methods[pos].arg;
-	memset(&err, 0, sizeof(err));
-	rc = fn(params, &result, &err, arg);
-	json_decref(params);
-
-	if (rc == 0) {
-		if (id == NULL) {
-			json_decref(result);
-			return 0;
-		}
-		*resp = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
-				  "result", result != NULL ? result : json_null());
-		return *resp != NULL ? 0 : -ENOMEM;
-	}
-	json_decref(result);
-	if (id == NULL)
-		return 0;
-	err.reason[sizeof(err.reason) - 1] = '\0';
-	err.pointer[sizeof(err.pointer) - 1] = '\0';
-	err.message[sizeof(err.message) - 1] = '\0';
-	if (err.code == 0)
-		return error_resp(resp, id, DP_RPC_INTERNAL_ERROR, "internal", "",
-				  "method '%.64s' failed: %s", name,
-				  rc < -1 ? strerror(-rc) : "no error reported");
-	*resp = make_error(id, err.code, err.reason, err.pointer, err.message);
-	return *resp != NULL ? 0 : -ENOMEM;
-}
-
-static const char *
-parse_reason(const json_error_t *jerr)
-{
-	switch (json_error_code(jerr)) {
-	case json_error_invalid_utf8: return "invalid_utf8";
-	case json_error_null_character: return "nul_character";
-	case json_error_null_byte_in_key: return "nul_character";
-	case json_error_duplicate_key: return "duplicate_key";
-	case json_error_numeric_overflow: return "numeric_overflow";
-	case json_error_premature_end_of_input: return "truncated";
-	case json_error_end_of_input_expected: return "trailing_data";
-	case json_error_stack_overflow: return "too_deep";
-	default: return "parse_error";
-	}
-}
-
-static const char oom_response[] =
-	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-	"\"message\":\"Internal error\",\"data\":{\"reason\":\"out_of_memory\",\"pointer\":\"\"}}}";
-
-static const char encode_response[] =
-	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-	"\"message\":\"Internal error\",\"data\":{\"reason\":\"encode_failed\",\"pointer\":\"\"}}}";
-
-int
-dp_rpc_handle(const char *line, size_t len, char **out)
-{
-	json_t *root, *resp = NULL, *r, *el;
-	json_error_t jerr;
-	size_t i;
-	int rc = 0;
-
-	if (out == NULL)
-		return -EINVAL;
-	*out = NULL;
-	if (line == NULL) {
-		if (len != 0)
-			return -EINVAL;
-		line = "";
-	}
-	/* Any JSON value decodes, so a scalar is an Invalid Request rather
-	 * than a parse error, as JSON-RPC 2.0 wants. */
-	root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
-			return -ENOMEM;
-		rc = error_resp(&resp, NULL, DP_RPC_PARSE_ERROR, parse_reason(&jerr), "",
-				"Parse error: %s at byte %d", jerr.text,
-				jerr.position);
-		if (rc == 0)
-			rc = json_object_set_new(json_object_get(json_object_get(resp, "error"),
-								 "data"),
-						 "offset", json_integer((json_int_t)jerr.position))
-				? -ENOMEM : 0;
-	} else if (json_is_array(root)) {
-		if (json_array_size(root) == 0) {
-			rc = error_resp(&resp, NULL, DP_RPC_INVALID_REQUEST, "empty_batch", "",
-					"empty batch");
-		} else {
-			resp = json_array();
-			if (resp == NULL)
-				rc = -ENOMEM;
-			json_array_foreach(root, i, el) {
-				if (rc != 0)
-					break;
-				rc = process(el, &r);
-				if (rc == 0 && r != NULL && json_array_append_new(resp, r) != 0)
-					rc = -ENOMEM;
-			}
-			if (rc == 0 && json_array_size(resp) == 0) {
-				json_decref(resp);
-				resp = NULL;
-			}
-		}
-	} else {
-		rc = process(root, &resp);
-	}
-	json_decref(root);
-	if (rc != 0) {
-		json_decref(resp);
-		return rc;
-	}
-	if (resp == NULL)
-		return 0;
-	*out = json_dumps(resp, JSON_COMPACT);
-	json_decref(resp);
-	if (*out == NULL) {
-		/* Not a result we can send (cyclic, or out of memory); the
-		 * client still gets a line for its request. */
-		*out = strdup(encode_response);
-		if (*out == NULL)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* ---- built-in methods */
-
-static int
-rpc_discover(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
-{
-	static const char *const allowed[] = { NULL };
-	json_t *list, *m;
-	size_t i;
-
-	(void)arg;
-	if (dp_rpc_check_fields(params, allowed, "", err) != 0)
-		return -1;
-	list = json_array();
-	if (list == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n_methods; i++) {
-		m = json_object();
-		if (m == NULL || json_array_append_new(list, m) != 0 ||
-		    json_object_set_new(m, "name", json_string(methods[i].name)) != 0 ||
-		    json_object_set_new(m, "description", json_string(methods[i].desc)) != 0 ||
-		    json_object_set(m, "params", methods[i].tmpl) != 0) {
-			json_decref(list);
-			return -ENOMEM;
-		}
-	}
-	*result = json_object();
-	if (*result == NULL || json_object_set_new(*result, "methods", list) != 0) {
-		json_decref(*result);
-		*result = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-int
-dp_rpc_builtin_register(void)
-{
-	int rc = dp_rpc_register("rpc.discover", rpc_discover, NULL,
-				 "List the methods of this server with their params templates",
-				 "{}");
-
-	return rc == -EEXIST ? 0 : rc;
-}
-
 /* ---- the socket server */
 
 struct ctl_client {
 	int fd;			/* -1: free slot */
 	struct dp_ctl_peer peer;
-	char *in;		/* partial line */
-	size_t in_len, in_cap;
+	char *in;		/* received, not yet handled: lines, maybe a partial one */
+	size_t in_off, in_len, in_cap;
 	char *out;		/* responses not yet taken by the socket */
 	size_t out_head, out_len, out_cap;
+	struct dp_rpc_job *job;	/* a batch being answered a few calls per round */
+	size_t job_bytes;	/* what the job holds, as last counted */
+	uint64_t active_ms;	/* last time it sent or took bytes */
 	int discard;		/* inside a too long line: drop up to the next newline */
-	int rd_eof;		/* peer will send no more: flush, then close */
+	int rd_eof;		/* peer will send no more: answer, flush, then close */
 	const char *dead;	/* why it must be closed at the end of the round */
 };
 
@@ -801,15 +74,26 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev;
 	ino_t ino;
-	size_t max_msg, max_outq;
-	unsigned int max_clients, n_clients, next_id;
+	size_t max_msg, max_outq, max_mem, mem;
+	unsigned int max_clients, n_clients, next_id, calls_per_round;
+	uint64_t idle_ms, evict_idle_ms;
 	struct ctl_client *clients;
 	struct pollfd *pfds;		/* [0] listener, [i + 1] clients[i] */
 	struct ctl_client *cur;		/* client being dispatched */
+	unsigned int rr;		/* first client served next round */
 	int in_poll, close_deferred, accept_errno;
 } ctl = { .lfd = -1 };
 
-static char ctl_rbuf[64 << 10];
+static uint64_t
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t (*dp_ctl_clock_ms)(void) = clock_ms;
 
 unsigned int
 dp_ctl_clients(void)
@@ -823,10 +107,71 @@ dp_ctl_current_peer(void)
 	return ctl.cur != NULL ? &ctl.cur->peer : NULL;
 }
 
+size_t
+dp_ctl_memory(void)
+{
+	return ctl.mem;
+}
+
 static size_t
 out_pending(const struct ctl_client *c)
 {
 	return c->out_len - c->out_head;
+}
+
+/* A whole request line is buffered (or the last one, at end of input). */
+static bool
+has_line(const struct ctl_client *c)
+{
+	return c->in_len > c->in_off && (memchr(c->in + c->in_off, '\n', c->in_len - c->in_off) != NULL ||
+					 c->rd_eof);
+}
+
+static bool
+has_work(const struct ctl_client *c)
+{
+	return c->fd >= 0 && c->dead == NULL && (c->job != NULL || has_line(c));
+}
+
+/* Send an error line straight to the socket, past the output queue (which
+ * may be what cannot grow); best effort, as the connection is closing. */
+static void
+client_say(struct ctl_client *c, char *line)
+{
+	size_t n = strlen(line);
+
+	line[n] = '\n';   /* over the NUL: the line is sent by length */
+	if (out_pending(c) == 0)
+		(void)!send(c->fd, line, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(line);
+}
+
+/* Grow *buf to at least need bytes, inside the server's memory budget. */
+static int
+grow(struct ctl_client *c, char **buf, size_t *cap, size_t need, size_t hint)
+{
+	size_t ncap = *cap ? *cap : hint;
+	char *nb;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ctl.mem - *cap + ncap > ctl.max_mem) {
+		dp_ctl_log("ctl: client %u: the server's buffers are at their %zu-byte limit, "
+			   "disconnecting it", c->peer.id, ctl.max_mem);
+		client_say(c, dp_rpc_error_line(DP_RPC_APP_ERROR, "memory_limit",
+			"the server's buffers for all clients are full (%zu bytes): closing this "
+			"connection; retry later or send smaller requests", ctl.max_mem));
+		c->dead = "memory limit";
+		return -1;
+	}
+	if ((nb = realloc(*buf, ncap)) == NULL) {
+		c->dead = "out of memory";
+		return -1;
+	}
+	ctl.mem = ctl.mem - *cap + ncap;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
 }
 
 /* Write what the socket takes; 0, or -1 with c->dead set. */
@@ -846,6 +191,7 @@ client_flush(struct ctl_client *c)
 			return -1;
 		}
 		c->out_head += (size_t)n;
+		c->active_ms = dp_ctl_clock_ms();
 	}
 	if (c->out_head == c->out_len)
 		c->out_head = c->out_len = 0;
@@ -857,9 +203,6 @@ client_flush(struct ctl_client *c)
 static void
 client_queue(struct ctl_client *c, const char *s, size_t len)
 {
-	size_t need;
-	char *nb;
-
 	if (c->dead != NULL)
 		return;
 	if (out_pending(c) > ctl.max_outq) {
@@ -868,30 +211,36 @@ client_queue(struct ctl_client *c, const char *s, size_t len)
 		c->dead = "output queue full";
 		return;
 	}
-	need = len + 1;
-	if (c->out_cap - c->out_len < need && c->out_head > 0) {
+	if (c->out_cap - c->out_len < len + 1 && c->out_head > 0) {
 		memmove(c->out, c->out + c->out_head, out_pending(c));
 		c->out_len -= c->out_head;
 		c->out_head = 0;
 	}
-	if (c->out_cap - c->out_len < need) {
-		size_t ncap = c->out_cap ? c->out_cap : 4096;
-
-		while (ncap - c->out_len < need)
-			ncap *= 2;
-		nb = realloc(c->out, ncap);
-		if (nb == NULL) {
-			c->dead = "out of memory";
-			return;
-		}
-		c->out = nb;
-		c->out_cap = ncap;
-	}
+	if (c->out_cap - c->out_len < len + 1 &&
+	    grow(c, &c->out, &c->out_cap, c->out_len + len + 1, 4096) < 0)
+		return;
 	memcpy(c->out + c->out_len, s, len);
 	c->out[c->out_len + len] = '\n';
-	c->out_len += need;
+	c->out_len += len + 1;
 	/* Send right away: most responses leave without ever waiting for POLLOUT. */
 	client_flush(c);
+}
+
+static void
+client_queue_free(struct ctl_client *c, char *s)
+{
+	client_queue(c, s, strlen(s));
+	free(s);
+}
+
+/* An error about the connection itself (null id), sent before a close. */
+static void
+say_and_close(int fd, char *line)
+{
+	struct ctl_client tmp = { .fd = fd };
+
+	client_say(&tmp, line);
+	close(fd);
 }
 
 static int
@@ -905,150 +254,173 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
+/* Run (part of) c's batch. */
 static void
-client_line(struct ctl_client *c, const char *line, size_t len, int *handled)
+client_job(struct ctl_client *c, unsigned int *budget)
+{
+	char *resp = NULL;
+	size_t bytes;
+	int rc;
+
+	ctl.cur = c;
+	rc = dp_rpc_step(c->job, budget, &resp);
+	ctl.cur = NULL;
+	bytes = dp_rpc_job_bytes(c->job);
+	if (rc != 0) {
+		dp_rpc_job_free(c->job);
+		c->job = NULL;
+		bytes = 0;
+	}
+	ctl.mem = ctl.mem - c->job_bytes + bytes;
+	c->job_bytes = bytes;
+	if (rc < 0) {
+		dp_ctl_log("ctl: client %u: batch failed: %s", c->peer.id, strerror(-rc));
+		client_queue(c, dp_rpc_oom_line(), strlen(dp_rpc_oom_line()));
+	} else if (resp != NULL) {
+		client_queue_free(c, resp);
+	}
+	if (c->job != NULL && ctl.mem > ctl.max_mem) {
+		dp_ctl_log("ctl: client %u: its batch's reply takes the server past its %zu-byte "
+			   "buffer limit, disconnecting it", c->peer.id, ctl.max_mem);
+		c->dead = "memory limit";
+	}
+}
+
+static void
+client_line(struct ctl_client *c, const char *line, size_t len)
 {
 	char *resp = NULL;
 	int rc;
 
-	/* Blank lines (a human at socat/nc) are not requests. */
-	if (blank(line, len))
-		return;
 	if (line[len - 1] == '\r')
 		len--;
 	ctl.cur = c;
-	rc = dp_rpc_handle(line, len, &resp);
+	rc = dp_rpc_start(line, len, &c->job, &resp);
 	ctl.cur = NULL;
-	(*handled)++;
 	if (rc < 0) {
 		dp_ctl_log("ctl: client %u: request failed: %s", c->peer.id, strerror(-rc));
-		client_queue(c, oom_response, sizeof(oom_response) - 1);
+		client_queue(c, dp_rpc_oom_line(), strlen(dp_rpc_oom_line()));
 		return;
 	}
-	if (resp != NULL) {
-		client_queue(c, resp, strlen(resp));
-		free(resp);
-	}
+	if (resp != NULL)
+		client_queue_free(c, resp);
 }
 
 static void
-client_too_large(struct ctl_client *c, int *handled)
+client_too_large(struct ctl_client *c)
 {
-	json_t *r;
-	char *s = NULL;
-
 	dp_ctl_log("ctl: client %u: request line over %zu bytes, dropped", c->peer.id,
 		   ctl.max_msg);
-	r = make_error(NULL, DP_RPC_INVALID_REQUEST, "too_large", "",
-		       "request line longer than the limit");
-	if (r != NULL &&
-	    json_object_set_new(json_object_get(json_object_get(r, "error"), "data"), "limit",
-				json_integer((json_int_t)ctl.max_msg)) == 0)
-		s = json_dumps(r, JSON_COMPACT);
+	json_t *r = json_pack("{s:s,s:n,s:{s:i,s:s,s:{s:s,s:s,s:I}}}", "jsonrpc", "2.0", "id",
+			      "error", "code", DP_RPC_INVALID_REQUEST, "message",
+			      "request line longer than the limit", "data", "reason", "too_large",
+			      "pointer", "", "limit", (json_int_t)ctl.max_msg);
+	char *s = r != NULL ? json_dumps(r, JSON_COMPACT) : NULL;
+
 	json_decref(r);
-	if (s != NULL) {
-		client_queue(c, s, strlen(s));
-		free(s);
-	} else {
-		client_queue(c, oom_response, sizeof(oom_response) - 1);
-	}
-	(*handled)++;
+	if (s != NULL)
+		client_queue_free(c, s);
+	else
+		client_queue(c, dp_rpc_oom_line(), strlen(dp_rpc_oom_line()));
 }
 
-static int
-client_in_append(struct ctl_client *c, const char *p, size_t n)
+/* Handle c's buffered lines and batch, at most *budget calls: one client's
+ * flood or 10,000-call batch waits for the next round instead of keeping
+ * the others (and the slow path) waiting. */
+static void
+client_work(struct ctl_client *c, unsigned int *budget)
 {
-	size_t ncap;
-	char *nb;
+	while (*budget > 0 && c->dead == NULL && !ctl.close_deferred) {
+		const char *p, *nl;
+		size_t n;
 
-	if (c->in_cap - c->in_len < n) {
-		ncap = c->in_cap ? c->in_cap : 4096;
-		while (ncap - c->in_len < n)
-			ncap *= 2;
-		if (ncap > ctl.max_msg)
-			ncap = ctl.max_msg;	/* callers never exceed it */
-		nb = realloc(c->in, ncap);
-		if (nb == NULL) {
-			c->dead = "out of memory";
-			return -1;
+		if (c->job != NULL) {
+			client_job(c, budget);
+			continue;
 		}
-		c->in = nb;
-		c->in_cap = ncap;
-	}
-	memcpy(c->in + c->in_len, p, n);
-	c->in_len += n;
-	return 0;
-}
-
-static void
-client_in_done(struct ctl_client *c)
-{
-	c->in_len = 0;
-	if (c->in_cap > CTL_IN_KEEP) {
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-	}
-}
-
-/* Split received bytes into lines and dispatch each complete one. */
-static void
-client_feed(struct ctl_client *c, const char *p, size_t n, int *handled)
-{
-	const char *nl;
-	size_t seg;
-
-	while (n > 0 && c->dead == NULL && !ctl.close_deferred) {
+		if (c->in_off == c->in_len)
+			break;
+		p = c->in + c->in_off;
+		n = c->in_len - c->in_off;
 		nl = memchr(p, '\n', n);
-		seg = nl != NULL ? (size_t)(nl - p) : n;
-		if (c->discard) {
-			if (nl != NULL)
-				c->discard = 0;
-		} else if (c->in_len + seg > ctl.max_msg) {
-			client_too_large(c, handled);
-			client_in_done(c);
-			if (nl == NULL)
-				c->discard = 1;
-		} else if (nl == NULL) {
-			client_in_append(c, p, seg);
-		} else if (c->in_len == 0) {
-			client_line(c, p, seg, handled);	/* whole line in hand: no copy */
-		} else if (client_in_append(c, p, seg) == 0) {
-			client_line(c, c->in, c->in_len, handled);
-			client_in_done(c);
+		if (nl == NULL && !c->rd_eof)
+			break;   /* the rest of the line has not come yet */
+		if (nl != NULL)
+			n = (size_t)(nl - p);
+		c->in_off += n + (nl != NULL);
+		if (blank(p, n))
+			continue;   /* a human at socat/nc */
+		(*budget)--;
+		if (n > ctl.max_msg)
+			client_too_large(c);
+		else
+			client_line(c, p, n);
+	}
+	if (c->in_off == c->in_len) {
+		/* all handled: an idle client keeps a small buffer only */
+		c->in_off = c->in_len = 0;
+		if (c->in_cap > CTL_IN_KEEP) {
+			free(c->in);
+			ctl.mem -= c->in_cap;
+			c->in = NULL;
+			c->in_cap = 0;
 		}
-		seg += nl != NULL;
-		p += seg;
-		n -= seg;
 	}
 }
 
+/* Take what c sent, once what it sent before is handled: a client's input
+ * buffer holds at most one request line and one read. */
 static void
-client_read(struct ctl_client *c, int *handled)
+client_read(struct ctl_client *c)
 {
-	size_t budget = CTL_READ_BUDGET;
+	size_t room;
 	ssize_t n;
+	char *nl;
 
-	while (budget > 0 && c->dead == NULL && !c->rd_eof && !ctl.close_deferred) {
-		n = recv(c->fd, ctl_rbuf, sizeof(ctl_rbuf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = errno == ECONNRESET ? "peer gone" : "read error";
+	if (c->in_off > 0 && c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	if (c->in_off > 0) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (c->in_cap - c->in_len < CTL_READ_CHUNK &&
+	    grow(c, &c->in, &c->in_cap, c->in_len + CTL_READ_CHUNK, CTL_READ_CHUNK) < 0)
+		return;
+	room = c->in_cap - c->in_len;
+	for (;;) {
+		n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			c->dead = errno == ECONNRESET ? "peer gone" : "read error";
+		return;
+	}
+	c->active_ms = dp_ctl_clock_ms();
+	if (n == 0) {
+		/* A client may shut down its write side after the last request
+		 * (socat, printf without newline): its partial line is answered. */
+		c->rd_eof = 1;
+		if (c->discard)
+			c->in_len = 0;
+		return;
+	}
+	if (c->discard) {
+		/* inside an over-long line: drop up to its newline */
+		nl = memchr(c->in + c->in_len, '\n', (size_t)n);
+		if (nl == NULL)
 			return;
-		}
-		if (n == 0) {
-			/* A client may shut down its write side after the last
-			 * request (socat, printf without newline): answer it. */
-			c->rd_eof = 1;
-			if (!c->discard && c->in_len > 0)
-				client_line(c, c->in, c->in_len, handled);
-			client_in_done(c);
-			return;
-		}
-		client_feed(c, ctl_rbuf, (size_t)n, handled);
-		budget -= (size_t)n < budget ? (size_t)n : budget;
+		c->discard = 0;
+		n -= nl + 1 - (c->in + c->in_len);
+		memmove(c->in + c->in_len, nl + 1, (size_t)n);
+	}
+	c->in_len += (size_t)n;
+	if (c->in_len > ctl.max_msg && memchr(c->in, '\n', c->in_len) == NULL) {
+		client_too_large(c);
+		c->in_len = 0;
+		c->discard = 1;
 	}
 }
 
@@ -1057,6 +429,8 @@ client_close(struct ctl_client *c, const char *why)
 {
 	dp_ctl_log("ctl: client %u disconnected (%s)", c->peer.id, why);
 	close(c->fd);
+	dp_rpc_job_free(c->job);
+	ctl.mem -= c->in_cap + c->out_cap + c->job_bytes;
 	free(c->in);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
@@ -1064,14 +438,35 @@ client_close(struct ctl_client *c, const char *why)
 	ctl.n_clients--;
 }
 
+/* The client idle longest, if it has been idle long enough to give its
+ * place to a newcomer; NULL when none has. */
+static struct ctl_client *
+evictable(uint64_t now)
+{
+	struct ctl_client *best = NULL;
+
+	for (unsigned int i = 0; i < ctl.max_clients; i++) {
+		struct ctl_client *c = &ctl.clients[i];
+
+		if (c->fd < 0 || has_work(c) || out_pending(c) || now <= c->active_ms ||
+		    now - c->active_ms < ctl.evict_idle_ms)
+			continue;
+		if (best == NULL || c->active_ms < best->active_ms)
+			best = c;
+	}
+	return best;
+}
+
 static void
 ctl_accept(void)
 {
 	struct dp_ctl_peer peer;
+	struct ctl_client *old;
 	struct ucred cred;
 	const char *why;
 	socklen_t clen;
 	unsigned int i, k;
+	uint64_t now;
 	int fd;
 
 	for (k = 0; k < CTL_ACCEPT_BUDGET; k++) {
@@ -1087,6 +482,7 @@ ctl_accept(void)
 			return;
 		}
 		ctl.accept_errno = 0;
+		now = dp_ctl_clock_ms();
 		cred.pid = 0;
 		cred.uid = (uid_t)-1;
 		cred.gid = (gid_t)-1;
@@ -1097,13 +493,28 @@ ctl_accept(void)
 		peer.pid = cred.pid;
 		peer.uid = cred.uid;
 		peer.gid = cred.gid;
-		why = ctl.n_clients >= ctl.max_clients ? "too many clients" :
-			dp_ctl_allow != NULL && !dp_ctl_allow(&peer) ? "not allowed" : NULL;
+		if (dp_ctl_allow != NULL && !dp_ctl_allow(&peer)) {
+			dp_ctl_log("ctl: client %u refused pid=%ld uid=%ld gid=%ld: not allowed",
+				   peer.id, (long)peer.pid, (long)peer.uid, (long)peer.gid);
+			say_and_close(fd, dp_rpc_error_line(DP_RPC_APP_ERROR, "not_allowed",
+				"this peer (uid %ld) may not use the control socket", (long)peer.uid));
+			continue;
+		}
+		/* Full: the longest-idle client makes room; nobody idle: refused.
+		 * Either way the one who loses its place is told why. */
+		if (ctl.n_clients >= ctl.max_clients && (old = evictable(now)) != NULL) {
+			client_queue_free(old, dp_rpc_error_line(DP_RPC_APP_ERROR, "evicted",
+				"closed after %" PRIu64 " s idle to make room for a new client",
+				(now - old->active_ms) / 1000));
+			client_close(old, "idle, evicted for a new client");
+		}
+		why = ctl.n_clients >= ctl.max_clients ? "too many clients" : NULL;
 		if (why != NULL) {
 			dp_ctl_log("ctl: client %u refused pid=%ld uid=%ld gid=%ld: %s (%u connected)",
 				   peer.id, (long)peer.pid, (long)peer.uid, (long)peer.gid, why,
 				   ctl.n_clients);
-			close(fd);
+			say_and_close(fd, dp_rpc_error_line(DP_RPC_APP_ERROR, "server_full",
+				"server full: %u clients, none idle; retry later", ctl.n_clients));
 			continue;
 		}
 		for (i = 0; ctl.clients[i].fd >= 0; i++)
@@ -1111,6 +522,7 @@ ctl_accept(void)
 		memset(&ctl.clients[i], 0, sizeof(ctl.clients[i]));
 		ctl.clients[i].fd = fd;
 		ctl.clients[i].peer = peer;
+		ctl.clients[i].active_ms = now;
 		ctl.n_clients++;
 		dp_ctl_log("ctl: client %u connected pid=%ld uid=%ld gid=%ld", peer.id,
 			   (long)peer.pid, (long)peer.uid, (long)peer.gid);
@@ -1121,8 +533,9 @@ int
 dp_ctl_poll(int timeout_ms)
 {
 	struct ctl_client *c;
-	unsigned int i;
+	unsigned int i, k, budget;
 	int rc, handled = 0;
+	uint64_t now;
 	short re;
 
 	if (ctl.lfd < 0)
@@ -1132,31 +545,50 @@ dp_ctl_poll(int timeout_ms)
 	for (i = 0; i < ctl.max_clients; i++) {
 		c = &ctl.clients[i];
 		ctl.pfds[i + 1].fd = c->fd;	/* poll() skips the -1 of free slots */
-		ctl.pfds[i + 1].events = (c->rd_eof ? 0 : POLLIN) | (out_pending(c) ? POLLOUT : 0);
+		/* nothing more is read from a client until its lines are handled */
+		ctl.pfds[i + 1].events = (c->rd_eof || has_work(c) ? 0 : POLLIN) |
+					 (out_pending(c) ? POLLOUT : 0);
+		if (has_work(c))
+			timeout_ms = 0;   /* work left from the last round */
 	}
 	rc = poll(ctl.pfds, ctl.max_clients + 1, timeout_ms);
-	if (rc <= 0)
-		return rc == 0 || errno == EINTR ? 0 : -errno;
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
 
 	ctl.in_poll = 1;
-	for (i = 0; i < ctl.max_clients && !ctl.close_deferred; i++) {
+	now = dp_ctl_clock_ms();
+	/* every client gets its share in turn, starting with another one each round */
+	for (k = 0; k < ctl.max_clients && !ctl.close_deferred; k++) {
+		i = (ctl.rr + k) % ctl.max_clients;
 		c = &ctl.clients[i];
 		re = ctl.pfds[i + 1].revents;
-		if (c->fd < 0 || re == 0)
+		if (c->fd < 0)
 			continue;
 		if (re & POLLNVAL)
 			c->dead = "invalid fd";
 		else if (!c->rd_eof && (re & (POLLIN | POLLHUP | POLLERR)))
-			client_read(c, &handled);
+			client_read(c);
 		else if ((re & (POLLHUP | POLLERR)) && !(re & POLLOUT))
 			c->dead = "peer gone";
+		budget = ctl.calls_per_round;
+		if (c->dead == NULL)
+			client_work(c, &budget);
+		handled += (int)(ctl.calls_per_round - budget);
 		if (c->dead == NULL)
 			client_flush(c);
+		/* now was read before this round's reads stamped active_ms */
+		if (c->dead == NULL && !has_work(c) && out_pending(c) == 0 && c->in_len == 0 &&
+		    now > c->active_ms && now - c->active_ms >= ctl.idle_ms) {
+			client_queue_free(c, dp_rpc_error_line(DP_RPC_APP_ERROR, "idle_timeout",
+				"closed after %" PRIu64 " s without a request", (now - c->active_ms) / 1000));
+			c->dead = "idle timeout";
+		}
 		if (c->dead != NULL)
 			client_close(c, c->dead);
-		else if (c->rd_eof && out_pending(c) == 0)
+		else if (c->rd_eof && !has_work(c) && out_pending(c) == 0)
 			client_close(c, "end of input");
 	}
+	ctl.rr = (ctl.rr + 1) % ctl.max_clients;
 	/* After the clients: a slot filled now has no revents of its own yet. */
 	if (!ctl.close_deferred && (ctl.pfds[0].revents & POLLIN))
 		ctl_accept();
@@ -1278,6 +710,13 @@ dp_ctl_open(const struct dp_ctl_opts *o)
 	ctl.max_msg = o->max_msg ? o->max_msg : CTL_DEF_MAX_MSG;
 	ctl.max_clients = o->max_clients ? o->max_clients : CTL_DEF_MAX_CLIENTS;
 	ctl.max_outq = o->max_outq ? o->max_outq : CTL_DEF_MAX_OUTQ;
+	ctl.max_mem = o->max_mem ? o->max_mem : CTL_DEF_MAX_MEM;
+	ctl.idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : CTL_DEF_IDLE_MS;
+	ctl.evict_idle_ms = o->evict_idle_ms ? o->evict_idle_ms : CTL_DEF_EVICT_IDLE_MS;
+	ctl.calls_per_round = o->calls_per_round ? o->calls_per_round : CTL_DEF_CALLS_PER_ROUND;
+	ctl.mem = 0;
+	ctl.rr = 0;
+	dp_rpc_set_limits(o->max_reply, o->max_batch);
 	ctl.clients = calloc(ctl.max_clients, sizeof(*ctl.clients));
 	ctl.pfds = calloc(ctl.max_clients + 1, sizeof(*ctl.pfds));
 	if (ctl.clients == NULL || ctl.pfds == NULL) {
@@ -1296,8 +735,9 @@ dp_ctl_open(const struct dp_ctl_opts *o)
 	ctl.n_clients = 0;
 	ctl.accept_errno = 0;
 	ctl.lfd = fd;
-	dp_ctl_log("ctl: listening on %s (mode %04o, max %u clients, %zu bytes per request)",
-		   ctl.path, mode, ctl.max_clients, ctl.max_msg);
+	dp_ctl_log("ctl: listening on %s (mode %04o, max %u clients, %zu bytes per request, "
+		   "%zu bytes of buffers in all, idle clients closed after %" PRIu64 " s)",
+		   ctl.path, mode, ctl.max_clients, ctl.max_msg, ctl.max_mem, ctl.idle_ms / 1000);
 	return 0;
 }
 

@@ -702,9 +702,13 @@ START_TEST(socket_clients)
 	ck_assert_uint_eq(dp_ctl_clients(), 3);
 	tc_free(d);
 
-	/* over max_clients: accepted and closed at once */
+	/* over max_clients, nobody idle long enough to evict: told why, closed */
 	d = tc_connect();
 	e = tc_connect();
+	r = tc_recv(e);
+	check_error(r, -32000, "server_full", "");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	json_decref(r);
 	ck_assert_ptr_null(tc_recv(e));
 	ck_assert_ptr_nonnull(strstr(log_buf, "refused"));
 	tc_free(e);
@@ -716,6 +720,9 @@ START_TEST(socket_clients)
 	/* the access hook sees the peer's credentials */
 	dp_ctl_allow = deny_self;
 	d = tc_connect();
+	r = tc_recv(d);
+	check_error(r, -32000, "not_allowed", "");
+	json_decref(r);
 	ck_assert_ptr_null(tc_recv(d));
 	ck_assert_ptr_nonnull(strstr(log_buf, "not allowed"));
 	tc_free(d);
@@ -918,6 +925,273 @@ START_TEST(socket_open_errors)
 }
 END_TEST
 
+/* ---- limits and fairness: a hostile or buggy client costs bounded memory
+ * and a bounded share of each round. Counted in poll rounds and a fake
+ * clock, never in wall time. */
+
+static uint64_t fake_now;
+
+static uint64_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static void
+server_open_opts(struct dp_ctl_opts *o)
+{
+	snprintf(sock_dir, sizeof(sock_dir), "/tmp/test_rpc.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/run/ctl.sock", sock_dir);
+	o->path = sock_path;
+	ck_assert_int_eq(dp_ctl_open(o), 0);
+}
+
+/* the next line c gets is an error with this reason and a null id */
+static void
+tc_expect_error(struct tc *c, int code, const char *reason)
+{
+	json_t *r = tc_recv(c);
+
+	ck_assert_msg(r != NULL, "no %s error before the close", reason);
+	check_error(r, code, reason, "");
+	ck_assert(json_is_null(json_object_get(r, "id")));
+	json_decref(r);
+}
+
+START_TEST(socket_idle_timeout)
+{
+	struct dp_ctl_opts o = { .idle_timeout_ms = 60000 };
+	struct tc *a, *b;
+
+	fake_now = 1000000;
+	dp_ctl_clock_ms = fake_clock;
+	server_open_opts(&o);
+	a = tc_connect();
+	b = tc_connect();
+	tc_sends(a, ECHO(1));
+	ck_assert_int_eq(tc_recv_id(a), 1);
+	fake_now += 59000;
+	tc_sends(b, ECHO(2));   /* b is busy, a only waits */
+	ck_assert_int_eq(tc_recv_id(b), 2);
+	fake_now += 1000;
+	dp_ctl_poll(0);
+	ck_assert_uint_eq(dp_ctl_clients(), 1);
+	tc_expect_error(a, -32000, "idle_timeout");
+	ck_assert_ptr_null(tc_recv(a));
+	ck_assert_ptr_nonnull(strstr(log_buf, "idle timeout"));
+	/* b, busy a minute ago, is not idle yet */
+	tc_sends(b, ECHO(3));
+	ck_assert_int_eq(tc_recv_id(b), 3);
+	tc_free(a);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+START_TEST(socket_full_evicts_idle)
+{
+	struct dp_ctl_opts o = { .max_clients = 2, .evict_idle_ms = 5000 };
+	struct tc *a, *b, *c, *d;
+
+	fake_now = 1000000;
+	dp_ctl_clock_ms = fake_clock;
+	server_open_opts(&o);
+	a = tc_connect();
+	fake_now += 1000;
+	b = tc_connect();
+	/* nobody idle long enough: the newcomer is refused, with a reason */
+	c = tc_connect();
+	tc_expect_error(c, -32000, "server_full");
+	ck_assert_ptr_null(tc_recv(c));
+	tc_free(c);
+	/* later: the client idle longest (a) makes room and is told so */
+	fake_now += 5500;
+	tc_sends(b, ECHO(1));
+	ck_assert_int_eq(tc_recv_id(b), 1);
+	d = tc_connect();
+	tc_expect_error(a, -32000, "evicted");
+	ck_assert_ptr_null(tc_recv(a));
+	tc_sends(d, ECHO(2));
+	ck_assert_int_eq(tc_recv_id(d), 2);
+	ck_assert_uint_eq(dp_ctl_clients(), 2);
+	tc_free(a);
+	tc_free(b);
+	tc_free(d);
+	server_cleanup();
+}
+END_TEST
+
+START_TEST(socket_reply_and_batch_limits)
+{
+	struct dp_ctl_opts o = { .max_reply = 13000, .max_batch = 8 };
+	char batch[4096];
+	struct tc *a;
+	size_t off = 0;
+	json_t *r;
+	int i, ran;
+
+	server_open_opts(&o);
+	a = tc_connect();
+	/* one reply over the cap: an error that says so, with the call's id */
+	tc_sends(a, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"test.big\",\"params\":{\"n\":14000}}\n");
+	r = tc_recv(a);
+	check_error(r, -32000, "reply_too_large", "");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 7);
+	json_decref(r);
+	/* a batch whose reply passes the cap: the rest is not run */
+	off += (size_t)snprintf(batch + off, sizeof(batch) - off, "[");
+	for (i = 0; i < 8; i++)
+		off += (size_t)snprintf(batch + off, sizeof(batch) - off,
+			"%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":{%s}}", i ? "," : "",
+			i, i % 2 ? "test.count" : "test.big", i % 2 ? "" : "\"n\":6000");
+	snprintf(batch + off, sizeof(batch) - off, "]\n");
+	tc_sends(a, batch);
+	r = tc_recv(a);
+	ck_assert(json_is_array(r));
+	ck_assert_uint_eq(json_array_size(r), 8);
+	ran = 0;
+	for (i = 0; i < 8; i++) {
+		json_t *e = json_array_get(r, (size_t)i);
+
+		if (json_object_get(e, "result") != NULL)
+			ran++;
+		else
+			ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+				json_object_get(e, "error"), "data"), "reason")), "reply_too_large");
+	}
+	/* ~6 KB per test.big: the third passes 13,000 bytes; what follows it is
+	 * not run (test.count ran only before the cap) */
+	ck_assert_int_eq(ran, 5);
+	ck_assert_int_eq(notified, 2);
+	json_decref(r);
+	/* a batch over max_batch is refused whole */
+#define C(id) "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"method\":\"test.count\"}"
+	tc_sends(a, "[" C(1) "," C(2) "," C(3) "," C(4) "," C(5) "," C(6) "," C(7) "," C(8) ","
+		    C(9) "]\n");
+#undef C
+	tc_expect_error(a, -32600, "batch_too_large");
+	tc_free(a);
+	server_cleanup();
+}
+END_TEST
+
+/* A 1,000-call batch from one client; another client's single call is
+ * answered within a round or two, not after the batch. */
+START_TEST(socket_fair_rounds)
+{
+	struct dp_ctl_opts o = { .calls_per_round = 4 };
+	static char batch[1000 * 64];
+	struct tc *a, *b;
+	size_t off = 0;
+	json_t *r;
+	int i, rounds = 0;
+
+	server_open_opts(&o);
+	a = tc_connect();
+	b = tc_connect();
+	off += (size_t)snprintf(batch, sizeof(batch), "[");
+	for (i = 0; i < 1000; i++)
+		off += (size_t)snprintf(batch + off, sizeof(batch) - off,
+			"%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.count\"}", i ? "," : "", i);
+	snprintf(batch + off, sizeof(batch) - off, "]\n");
+	tc_sends(a, batch);
+	for (i = 0; i < 20 && notified == 0; i++)
+		dp_ctl_poll(0);   /* until a's batch has started */
+	ck_assert_int_gt(notified, 0);
+	tc_sends(b, ECHO(5));
+	while (b->len == 0 || memchr(b->buf, '\n', b->len) == NULL) {
+		ssize_t n;
+
+		ck_assert_int_lt(rounds, 3);
+		dp_ctl_poll(0);
+		rounds++;
+		n = recv(b->fd, b->buf + b->len, sizeof(b->buf) - b->len, MSG_DONTWAIT);
+		if (n > 0)
+			b->len += (size_t)n;
+	}
+	ck_assert_int_eq(tc_recv_id(b), 5);
+	ck_assert_int_lt(notified, 1000);   /* a's batch is still going */
+	for (i = 0; i < 400 && notified < 1000; i++)
+		dp_ctl_poll(0);
+	ck_assert_int_eq(notified, 1000);
+	r = tc_recv(a);
+	ck_assert_uint_eq(json_array_size(r), 1000);
+	json_decref(r);
+	tc_free(a);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+/* Clients parking long partial lines cannot take more than the server's
+ * memory budget: the one that would pass it is told and closed. */
+START_TEST(socket_memory_bounded)
+{
+	struct dp_ctl_opts o = { .max_msg = 1 << 20, .max_mem = 1 << 20, .max_clients = 16 };
+	static char part[200 << 10];
+	struct tc *c[8];
+	int i, k, closed = 0;
+
+	server_open_opts(&o);
+	memset(part, 'x', sizeof(part));
+	memcpy(part, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.echo\",\"params\":{\"s\":\"", 60);
+	for (i = 0; i < 8; i++)
+		c[i] = tc_connect();
+	/* each sends 200 KiB without a newline, a piece at a time */
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 8; i++) {
+			send(c[i]->fd, part + k * (50 << 10), 50 << 10, MSG_NOSIGNAL | MSG_DONTWAIT);
+			dp_ctl_poll(0);
+		}
+	for (k = 0; k < 10; k++)
+		dp_ctl_poll(0);
+	ck_assert_uint_le(dp_ctl_memory(), 1 << 20);
+	for (i = 0; i < 8; i++) {
+		ssize_t n = recv(c[i]->fd, c[i]->buf, sizeof(c[i]->buf), MSG_DONTWAIT);
+
+		if (n > 0 && strstr(c[i]->buf, "memory_limit") != NULL)
+			closed++;
+	}
+	ck_assert_int_gt(closed, 0);
+	ck_assert_uint_eq(dp_ctl_clients(), (unsigned int)(8 - closed));
+	/* the survivors finish their lines and are answered */
+	for (i = 0; i < 8; i++) {
+		if (dp_ctl_clients() == 0)
+			break;
+		send(c[i]->fd, "\"}}\n", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	for (k = 0; k < 20; k++)
+		dp_ctl_poll(0);
+	ck_assert_uint_le(dp_ctl_memory(), 1 << 20);
+	for (i = 0; i < 8; i++)
+		tc_free(c[i]);
+	server_cleanup();
+}
+END_TEST
+
+/* A partial line and EOF: answered in the next round, then closed. */
+START_TEST(socket_partial_line_at_eof)
+{
+	struct dp_ctl_opts o = { 0 };
+	struct tc *a;
+	int i;
+
+	server_open_opts(&o);
+	a = tc_connect();
+	tc_sends(a, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"test.count\"}");
+	shutdown(a->fd, SHUT_WR);
+	for (i = 0; i < 2; i++)
+		dp_ctl_poll(0);
+	ck_assert_int_eq(notified, 1);
+	ck_assert_int_eq(tc_recv_id(a), 9);
+	ck_assert_ptr_null(tc_recv(a));
+	ck_assert_uint_eq(dp_ctl_clients(), 0);
+	tc_free(a);
+	server_cleanup();
+}
+END_TEST
+
 static Suite *
 rpc_suite(void)
 {
@@ -946,6 +1220,12 @@ rpc_suite(void)
 	tcase_add_test(ts, socket_random_chunks);
 	tcase_add_test(ts, socket_slow_reader);
 	tcase_add_test(ts, socket_open_errors);
+	tcase_add_test(ts, socket_idle_timeout);
+	tcase_add_test(ts, socket_full_evicts_idle);
+	tcase_add_test(ts, socket_reply_and_batch_limits);
+	tcase_add_test(ts, socket_fair_rounds);
+	tcase_add_test(ts, socket_memory_bounded);
+	tcase_add_test(ts, socket_partial_line_at_eof);
 	suite_add_tcase(s, ts);
 	return s;
 }

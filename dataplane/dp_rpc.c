@@ -1,0 +1,918 @@
+/* JSON-RPC 2.0 for sxdp's control socket: the method registry, the strict
+ * params helpers every method uses, and request decoding, dispatch and
+ * response encoding, with bounded replies and batches that can be answered
+ * a few calls at a time (dp_rpc_job). Pure: no I/O, no EAL, so it is
+ * unit-tested and fuzzed on its own; dp_ctl.c is the socket around it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_rpc.h"
+
+/* ---- UTF-8: error texts are cut by fixed buffers and may carry request
+ * bytes; json_string() refuses invalid UTF-8, so clean before encoding. */
+
+static size_t
+utf8_char(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Length of the longest valid UTF-8 prefix of s. */
+static size_t
+utf8_prefix(const char *s, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		l = utf8_char((const unsigned char *)s + i, n - i);
+		if (l == 0)
+			break;
+		i += l;
+	}
+	return i;
+}
+
+static json_t *
+jstr(const char *s)
+{
+	size_t n = strlen(s);
+
+	return json_stringn(s, utf8_prefix(s, n));
+}
+
+/* ---- method registry, kept sorted by name for lookup and rpc.discover */
+
+struct rpc_method {
+	char *name;
+	char *desc;
+	json_t *tmpl;
+	dp_rpc_fn fn;
+	void *arg;
+};
+
+static struct rpc_method *methods;
+static size_t n_methods, cap_methods;
+
+/* Index of name, or -(insertion point) - 1. */
+static long
+method_find(const char *name)
+{
+	size_t lo = 0, hi = n_methods, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(name, methods[mid].name);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -(long)lo - 1;
+}
+
+int
+dp_rpc_register(const char *method, dp_rpc_fn fn, void *arg, const char *description,
+		const char *params_template_json)
+{
+	struct rpc_method m, *nm;
+	json_error_t jerr;
+	long pos;
+	size_t at;
+
+	if (method == NULL || fn == NULL || method[0] == '\0' ||
+	    utf8_prefix(method, strlen(method)) != strlen(method))
+		return -EINVAL;
+	if (description == NULL)
+		description = "";
+	if (utf8_prefix(description, strlen(description)) != strlen(description))
+		return -EINVAL;
+	pos = method_find(method);
+	if (pos >= 0)
+		return -EEXIST;
+	at = (size_t)(-pos - 1);
+
+	m.tmpl = json_loads(params_template_json ? params_template_json : "{}",
+			    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (m.tmpl == NULL)
+		return json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL;
+	m.name = strdup(method);
+	m.desc = strdup(description);
+	m.fn = fn;
+	m.arg = arg;
+	if (m.name == NULL || m.desc == NULL)
+		goto nomem;
+	if (n_methods == cap_methods) {
+		size_t ncap = cap_methods ? cap_methods * 2 : 32;
+
+		nm = realloc(methods, ncap * sizeof(*nm));
+		if (nm == NULL)
+			goto nomem;
+		methods = nm;
+		cap_methods = ncap;
+	}
+	memmove(&methods[at + 1], &methods[at], (n_methods - at) * sizeof(*methods));
+	methods[at] = m;
+	n_methods++;
+	return 0;
+nomem:
+	free(m.name);
+	free(m.desc);
+	json_decref(m.tmpl);
+	return -ENOMEM;
+}
+
+void
+dp_rpc_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_methods; i++) {
+		free(methods[i].name);
+		free(methods[i].desc);
+		json_decref(methods[i].tmpl);
+	}
+	free(methods);
+	methods = NULL;
+	n_methods = cap_methods = 0;
+}
+
+/* ---- errors, JSON pointers and the strict params helpers */
+
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l;
+
+	if (src == NULL)
+		src = "";
+	if (dst == src)
+		return;
+	l = strnlen(src, n - 1);
+	memmove(dst, src, l);	/* src may live inside dst's struct */
+	dst[l] = '\0';
+}
+
+int
+dp_rpc_err_set(struct dp_rpc_err *err, int code, const char *reason, const char *pointer,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	copy_str(err->reason, sizeof(err->reason), reason);
+	copy_str(err->pointer, sizeof(err->pointer), pointer);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	} else {
+		err->message[0] = '\0';
+	}
+	return -1;
+}
+
+void
+dp_rpc_ptr_join(char *buf, size_t n, const char *prefix, const char *token)
+{
+	size_t len, i, ul;
+	const char *u;
+
+	if (buf == NULL || n == 0)
+		return;
+	if (prefix == NULL)
+		prefix = "";
+	if (token == NULL)
+		token = "";
+	len = strlen(prefix);
+	if (len >= n) {
+		/* Cannot even hold the prefix: cut it at a character
+		 * boundary and add nothing. */
+		len = utf8_prefix(prefix, n - 1);
+		memmove(buf, prefix, len);
+		buf[len] = '\0';
+		return;
+	}
+	if (buf != prefix)
+		memmove(buf, prefix, len);
+	buf[len] = '\0';
+	if (len + 1 >= n)
+		return;
+	buf[len++] = '/';
+	for (i = 0; token[i] != '\0'; i += ul) {
+		if (token[i] == '~' || token[i] == '/') {
+			u = token[i] == '~' ? "~0" : "~1";
+			ul = 1;
+			if (len + 2 >= n)
+				break;
+			memcpy(buf + len, u, 2);
+			len += 2;
+			continue;
+		}
+		/* strnlen: keys can be megabytes, only 256 bytes are kept */
+		ul = utf8_char((const unsigned char *)token + i, strnlen(token + i, 4));
+		if (ul == 0)
+			ul = 1;	/* jstr() cuts there later */
+		if (len + ul >= n)
+			break;
+		memcpy(buf + len, token + i, ul);
+		len += ul;
+	}
+	buf[len] = '\0';
+}
+
+void
+dp_rpc_ptr_index(char *buf, size_t n, const char *prefix, size_t idx)
+{
+	char tok[24];
+
+	snprintf(tok, sizeof(tok), "%zu", idx);
+	dp_rpc_ptr_join(buf, n, prefix, tok);
+}
+
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "unknown";
+}
+
+static int
+not_object(json_t *obj, const char *prefix, struct dp_rpc_err *err)
+{
+	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "wrong_type", prefix,
+			      "expected an object, got %s", obj ? type_name(obj) : "nothing");
+}
+
+int
+dp_rpc_check_fields(json_t *obj, const char *const *allowed, const char *ptr_prefix,
+		    struct dp_rpc_err *err)
+{
+	char ptr[sizeof(err->pointer)];
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(obj))
+		return not_object(obj, ptr_prefix, err);
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed != NULL && allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed != NULL && allowed[i] != NULL)
+			continue;
+		dp_rpc_ptr_join(ptr, sizeof(ptr), ptr_prefix, key);
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "unknown_field", ptr,
+				      "unknown field '%.64s'", key);
+	}
+	return 0;
+}
+
+static int __attribute__((format(printf, 5, 6)))
+bad_member(const char *reason, const char *key, const char *prefix, struct dp_rpc_err *err,
+	   const char *fmt, ...)
+{
+	char ptr[sizeof(err->pointer)];
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	dp_rpc_ptr_join(ptr, sizeof(ptr), prefix, key);
+	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, "field '%.64s' %s",
+			      key, what);
+}
+
+#define T(type) (1u << (type))
+
+/* Member key of obj whose type is in mask: 0 with *v set, 1 absent and
+ * optional, -1 error. */
+static int
+get_typed(json_t *obj, const char *key, int required, unsigned int mask, const char *want,
+	  json_t **v, const char *prefix, struct dp_rpc_err *err)
+{
+	if (!json_is_object(obj))
+		return not_object(obj, prefix, err);
+	*v = json_object_get(obj, key);
+	if (*v == NULL)
+		return required ? bad_member("missing_field", key, prefix, err, "is required") : 1;
+	if (!(mask & T(json_typeof(*v))))
+		return bad_member("wrong_type", key, prefix, err, "must be %s, not %s", want,
+				  type_name(*v));
+	return 0;
+}
+
+int
+dp_rpc_get_string(json_t *obj, const char *key, int required, const char **out,
+		  const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_STRING), "a string", &v, ptr_prefix, err);
+
+	if (rc == 0 && out != NULL)
+		*out = json_string_value(v);
+	return rc;
+}
+
+int
+dp_rpc_get_uint(json_t *obj, const char *key, int required, uint64_t max, uint64_t *out,
+		const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an unsigned integer", &v,
+			   ptr_prefix, err);
+
+	if (rc != 0)
+		return rc;
+	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+		return bad_member("out_of_range", key, ptr_prefix, err,
+				  "must be between 0 and %" PRIu64, max);
+	if (out != NULL)
+		*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+int
+dp_rpc_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
+	       int64_t *out, const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an integer", &v, ptr_prefix, err);
+
+	if (rc != 0)
+		return rc;
+	if (json_integer_value(v) < min || json_integer_value(v) > max)
+		return bad_member("out_of_range", key, ptr_prefix, err,
+				  "must be between %" PRId64 " and %" PRId64, min, max);
+	if (out != NULL)
+		*out = json_integer_value(v);
+	return 0;
+}
+
+int
+dp_rpc_get_bool(json_t *obj, const char *key, int required, int *out,
+		const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_TRUE) | T(JSON_FALSE), "a boolean", &v,
+			   ptr_prefix, err);
+
+	if (rc == 0 && out != NULL)
+		*out = json_is_true(v);
+	return rc;
+}
+
+int
+dp_rpc_get_object(json_t *obj, const char *key, int required, json_t **out,
+		  const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_OBJECT), "an object", &v, ptr_prefix, err);
+
+	if (rc == 0 && out != NULL)
+		*out = v;
+	return rc;
+}
+
+int
+dp_rpc_get_array(json_t *obj, const char *key, int required, json_t **out,
+		 const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	json_t *v;
+	int rc = get_typed(obj, key, required, T(JSON_ARRAY), "an array", &v, ptr_prefix, err);
+
+	if (rc == 0 && out != NULL)
+		*out = v;
+	return rc;
+}
+
+int
+dp_rpc_get_enum(json_t *obj, const char *key, int required, const char *const *names,
+		unsigned int *out, const char *ptr_prefix, struct dp_rpc_err *err)
+{
+	const char *s;
+	char list[128];
+	size_t len = 0;
+	unsigned int i;
+	int rc = dp_rpc_get_string(obj, key, required, &s, ptr_prefix, err);
+
+	if (rc != 0)
+		return rc;
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			if (out != NULL)
+				*out = i;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; names != NULL && names[i] != NULL && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
+	return bad_member("bad_value", key, ptr_prefix, err, "must be one of: %s", list);
+}
+
+/* ---- request decoding, dispatch, response encoding */
+
+static const struct {
+	int code;
+	const char *message, *reason;
+} std_errors[] = {
+	{ DP_RPC_PARSE_ERROR, "Parse error", "parse_error" },
+	{ DP_RPC_INVALID_REQUEST, "Invalid Request", "invalid_request" },
+	{ DP_RPC_METHOD_NOT_FOUND, "Method not found", "unknown_method" },
+	{ DP_RPC_INVALID_PARAMS, "Invalid params", "invalid_params" },
+	{ DP_RPC_INTERNAL_ERROR, "Internal error", "internal" },
+	{ 0, "Server error", "error" },
+};
+
+static json_t *
+make_error(json_t *id, int code, const char *reason, const char *pointer, const char *message)
+{
+	size_t i;
+
+	for (i = 0; std_errors[i].code != 0 && std_errors[i].code != code; i++)
+		;
+	if (reason == NULL || reason[0] == '\0')
+		reason = std_errors[i].reason;
+	if (message == NULL || message[0] == '\0')
+		message = std_errors[i].message;
+	/* "o" arguments are stolen even on failure (jansson >= 2.11). */
+	return json_pack("{s:s, s:O, s:{s:i, s:o, s:{s:o, s:o}}}", "jsonrpc", "2.0",
+			 "id", id != NULL ? id : json_null(), "error", "code", code,
+			 "message", jstr(message), "data", "reason", jstr(reason),
+			 "pointer", jstr(pointer != NULL ? pointer : ""));
+}
+
+static int __attribute__((format(printf, 6, 7)))
+error_resp(json_t **resp, json_t *id, int code, const char *reason, const char *pointer,
+	   const char *fmt, ...)
+{
+	char msg[sizeof(((struct dp_rpc_err *)0)->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*resp = make_error(id, code, reason, pointer, msg);
+	return *resp != NULL ? 0 : -ENOMEM;
+}
+
+static int
+id_valid(const json_t *id)
+{
+	return json_is_string(id) || json_is_number(id) || json_is_null(id);
+}
+
+/* Handle one request object. *resp is the response or NULL (notification).
+ * 0 or -ENOMEM. */
+static int
+process(json_t *req, json_t **resp)
+{
+	static const char *const members[] = { "jsonrpc", "method", "params", "id", NULL };
+	char ptr[sizeof(((struct dp_rpc_err *)0)->pointer)];
+	json_t *id, *jv, *jm, *params, *v, *result = NULL;
+	struct dp_rpc_err err;
+	const char *key, *name;
+	dp_rpc_fn fn;
+	void *arg;
+	long pos;
+	size_t i;
+	int rc;
+
+	*resp = NULL;
+	if (!json_is_object(req))
+		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "",
+				  "request must be an object, not %s", type_name(req));
+	id = json_object_get(req, "id");
+	if (id != NULL && !id_valid(id))
+		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "/id",
+				  "id must be a string, a number or null, not %s", type_name(id));
+	json_object_foreach(req, key, v) {
+		for (i = 0; members[i] != NULL; i++)
+			if (strcmp(key, members[i]) == 0)
+				break;
+		if (members[i] != NULL)
+			continue;
+		dp_rpc_ptr_join(ptr, sizeof(ptr), "", key);
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "unknown_field", ptr,
+				  "unknown request member '%.64s'", key);
+	}
+	jv = json_object_get(req, "jsonrpc");
+	if (jv == NULL)
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "missing_field", "/jsonrpc",
+				  "missing \"jsonrpc\": \"2.0\"");
+	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0)
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "bad_version", "/jsonrpc",
+				  "jsonrpc must be the string \"2.0\"");
+	jm = json_object_get(req, "method");
+	if (jm == NULL)
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "missing_field", "/method",
+				  "missing method");
+	if (!json_is_string(jm))
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/method",
+				  "method must be a string, not %s", type_name(jm));
+	params = json_object_get(req, "params");
+	if (params != NULL && !json_is_object(params) && !json_is_array(params))
+		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/params",
+				  "params must be an object, not %s", type_name(params));
+
+	/* From here on the request is well formed: a notification gets no
+	 * response whatever happens. */
+	name = json_string_value(jm);
+	pos = method_find(name);
+	if (pos < 0)
+		return id == NULL ? 0 :
+			error_resp(resp, id, DP_RPC_METHOD_NOT_FOUND, "unknown_method", "/method",
+				   "method '%.64s' not found", name);
+	if (json_is_array(params))
+		return id == NULL ? 0 :
+			error_resp(resp, id, DP_RPC_INVALID_PARAMS, "wrong_type", "",
+				   "params must be an object (by-name), not an array");
+	if (params == NULL) {
+		params = json_object();
+		if (params == NULL)
+			return -ENOMEM;
+	} else {
+		json_incref(params);
+	}
+	/* The method may register or reset methods: do not keep the entry. */
+	fn = methods[pos].fn;
+	arg = methods[pos].arg;
+	memset(&err, 0, sizeof(err));
+	rc = fn(params, &result, &err, arg);
+	json_decref(params);
+
+	if (rc == 0) {
+		if (id == NULL) {
+			json_decref(result);
+			return 0;
+		}
+		*resp = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+				  "result", result != NULL ? result : json_null());
+		return *resp != NULL ? 0 : -ENOMEM;
+	}
+	json_decref(result);
+	if (id == NULL)
+		return 0;
+	err.reason[sizeof(err.reason) - 1] = '\0';
+	err.pointer[sizeof(err.pointer) - 1] = '\0';
+	err.message[sizeof(err.message) - 1] = '\0';
+	if (err.code == 0)
+		return error_resp(resp, id, DP_RPC_INTERNAL_ERROR, "internal", "",
+				  "method '%.64s' failed: %s", name,
+				  rc < -1 ? strerror(-rc) : "no error reported");
+	*resp = make_error(id, err.code, err.reason, err.pointer, err.message);
+	return *resp != NULL ? 0 : -ENOMEM;
+}
+
+static const char *
+parse_reason(const json_error_t *jerr)
+{
+	switch (json_error_code(jerr)) {
+	case json_error_invalid_utf8: return "invalid_utf8";
+	case json_error_null_character: return "nul_character";
+	case json_error_null_byte_in_key: return "nul_character";
+	case json_error_duplicate_key: return "duplicate_key";
+	case json_error_numeric_overflow: return "numeric_overflow";
+	case json_error_premature_end_of_input: return "truncated";
+	case json_error_end_of_input_expected: return "trailing_data";
+	case json_error_stack_overflow: return "too_deep";
+	default: return "parse_error";
+	}
+}
+
+static const char oom_response[] =
+	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+	"\"message\":\"Internal error\",\"data\":{\"reason\":\"out_of_memory\",\"pointer\":\"\"}}}";
+
+static const char encode_response[] =
+	"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+	"\"message\":\"Internal error\",\"data\":{\"reason\":\"encode_failed\",\"pointer\":\"\"}}}";
+
+/* What one request may cost: its reply's bytes and its batch's calls. A
+ * batch of table.read calls once made sxdp build gigabytes of reply. */
+static size_t max_reply = DP_RPC_DEF_MAX_REPLY;
+static size_t max_batch = DP_RPC_DEF_MAX_BATCH;
+
+void
+dp_rpc_set_limits(size_t reply_bytes, size_t batch_calls)
+{
+	max_reply = reply_bytes ? reply_bytes : DP_RPC_DEF_MAX_REPLY;
+	max_batch = batch_calls ? batch_calls : DP_RPC_DEF_MAX_BATCH;
+}
+
+char *
+dp_rpc_error_line(int code, const char *reason, const char *fmt, ...)
+{
+	char msg[sizeof(((struct dp_rpc_err *)0)->message)];
+	json_t *r;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = make_error(NULL, code, reason, "", msg);
+	s = r != NULL ? json_dumps(r, JSON_COMPACT) : NULL;
+	json_decref(r);
+	return s != NULL ? s : strdup(oom_response);
+}
+
+const char *
+dp_rpc_oom_line(void)
+{
+	return oom_response;
+}
+
+/* A batch being answered a few calls at a time; its reply is built as text
+ * as it goes (an encoded response is far smaller than its json_t tree). */
+struct dp_rpc_job {
+	json_t *root;		/* the batch */
+	size_t next;		/* next element to run */
+	char *out;		/* "[" + responses so far, comma separated */
+	size_t len, cap;
+	size_t n_resp;
+	int full;		/* the reply reached max_reply: the rest is not run */
+};
+
+/* Encode a response (taking it); a response over max_reply becomes an error
+ * that says so. *s is malloc'd. 0 or -ENOMEM. */
+static int
+encode(json_t *resp, char **s)
+{
+	size_t n;
+
+	*s = json_dumps(resp, JSON_COMPACT);
+	if (*s == NULL) {
+		json_decref(resp);
+		*s = strdup(encode_response);
+		return *s != NULL ? 0 : -ENOMEM;
+	}
+	n = strlen(*s);
+	if (n > max_reply) {
+		json_t *id = json_incref(json_object_get(resp, "id"));
+		json_t *e = make_error(id, DP_RPC_APP_ERROR, "reply_too_large", "", "reply too large");
+		char msg[160];
+
+		free(*s);
+		snprintf(msg, sizeof(msg), "the reply (%zu bytes) is over the %zu-byte limit: ask for "
+			 "less (e.g. table.read with a smaller limit)", n, max_reply);
+		if (e != NULL)
+			json_object_set_new(json_object_get(e, "error"), "message", jstr(msg));
+		json_decref(id);
+		*s = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
+		json_decref(e);
+		if (*s == NULL)
+			*s = strdup(oom_response);
+	}
+	json_decref(resp);
+	return *s != NULL ? 0 : -ENOMEM;
+}
+
+static int
+job_append(struct dp_rpc_job *j, const char *s)
+{
+	size_t n = strlen(s), need = j->len + n + 2;
+	char *nb;
+
+	if (need > j->cap) {
+		size_t ncap = j->cap ? j->cap : 256;
+
+		while (ncap < need)
+			ncap *= 2;
+		if ((nb = realloc(j->out, ncap)) == NULL)
+			return -ENOMEM;
+		j->out = nb;
+		j->cap = ncap;
+	}
+	j->out[j->len++] = j->n_resp++ ? ',' : '[';
+	memcpy(j->out + j->len, s, n);
+	j->len += n;
+	return 0;
+}
+
+void
+dp_rpc_job_free(struct dp_rpc_job *j)
+{
+	if (j == NULL)
+		return;
+	json_decref(j->root);
+	free(j->out);
+	free(j);
+}
+
+size_t
+dp_rpc_job_bytes(const struct dp_rpc_job *j)
+{
+	return j != NULL ? j->cap : 0;
+}
+
+int
+dp_rpc_step(struct dp_rpc_job *j, unsigned int *budget, char **out)
+{
+	json_t *el, *r;
+	char *s;
+	int rc;
+
+	*out = NULL;
+	while (j->next < json_array_size(j->root) && *budget > 0) {
+		el = json_array_get(j->root, j->next++);
+		(*budget)--;
+		if (j->full) {
+			/* not run: the client learns which ones, and sends them again */
+			json_t *id = json_is_object(el) ? json_object_get(el, "id") : NULL;
+
+			if (json_is_object(el) && id == NULL)
+				continue;   /* a notification: nobody to tell */
+			if (error_resp(&r, id, DP_RPC_APP_ERROR, "reply_too_large", "",
+				       "not run: the batch's reply reached the %zu-byte limit; "
+				       "send the rest in another request", max_reply) < 0)
+				return -ENOMEM;
+		} else if ((rc = process(el, &r)) < 0) {
+			return rc;
+		}
+		if (r == NULL)
+			continue;
+		if ((rc = encode(r, &s)) < 0)
+			return rc;
+		rc = job_append(j, s);
+		free(s);
+		if (rc < 0)
+			return rc;
+		if (j->len > max_reply)
+			j->full = 1;
+	}
+	if (j->next < json_array_size(j->root))
+		return 0;
+	if (j->n_resp > 0) {
+		j->out[j->len++] = ']';
+		j->out[j->len] = '\0';
+		*out = j->out;
+		j->out = NULL;
+		j->len = j->cap = 0;
+	}
+	return 1;
+}
+
+int
+dp_rpc_start(const char *line, size_t len, struct dp_rpc_job **job, char **out)
+{
+	json_t *root, *resp = NULL;
+	json_error_t jerr;
+	int rc = 0;
+
+	if (out == NULL || job == NULL)
+		return -EINVAL;
+	*out = NULL;
+	*job = NULL;
+	if (line == NULL) {
+		if (len != 0)
+			return -EINVAL;
+		line = "";
+	}
+	/* Any JSON value decodes, so a scalar is an Invalid Request rather
+	 * than a parse error, as JSON-RPC 2.0 wants. */
+	root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			return -ENOMEM;
+		rc = error_resp(&resp, NULL, DP_RPC_PARSE_ERROR, parse_reason(&jerr), "",
+				"Parse error: %s at byte %d", jerr.text,
+				jerr.position);
+		if (rc == 0)
+			rc = json_object_set_new(json_object_get(json_object_get(resp, "error"),
+								 "data"),
+						 "offset", json_integer((json_int_t)jerr.position))
+				? -ENOMEM : 0;
+	} else if (json_is_array(root) && json_array_size(root) == 0) {
+		rc = error_resp(&resp, NULL, DP_RPC_INVALID_REQUEST, "empty_batch", "", "empty batch");
+	} else if (json_is_array(root) && json_array_size(root) > max_batch) {
+		rc = error_resp(&resp, NULL, DP_RPC_INVALID_REQUEST, "batch_too_large", "",
+				"a batch of %zu calls is over the limit of %zu: split it",
+				json_array_size(root), max_batch);
+	} else if (json_is_array(root)) {
+		*job = calloc(1, sizeof(**job));
+		if (*job == NULL) {
+			json_decref(root);
+			return -ENOMEM;
+		}
+		(*job)->root = root;
+		return 0;
+	} else {
+		rc = process(root, &resp);
+	}
+	json_decref(root);
+	if (rc != 0) {
+		json_decref(resp);
+		return rc;
+	}
+	return resp != NULL ? encode(resp, out) : 0;
+}
+
+int
+dp_rpc_handle(const char *line, size_t len, char **out)
+{
+	struct dp_rpc_job *job;
+	unsigned int budget;
+	int rc = dp_rpc_start(line, len, &job, out);
+
+	while (rc == 0 && job != NULL) {
+		budget = UINT32_MAX;
+		rc = dp_rpc_step(job, &budget, out);
+		if (rc != 0) {
+			dp_rpc_job_free(job);
+			job = NULL;
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- built-in methods */
+
+static int
+rpc_discover(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	static const char *const allowed[] = { NULL };
+	json_t *list, *m;
+	size_t i;
+
+	(void)arg;
+	if (dp_rpc_check_fields(params, allowed, "", err) != 0)
+		return -1;
+	list = json_array();
+	if (list == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n_methods; i++) {
+		m = json_object();
+		if (m == NULL || json_array_append_new(list, m) != 0 ||
+		    json_object_set_new(m, "name", json_string(methods[i].name)) != 0 ||
+		    json_object_set_new(m, "description", json_string(methods[i].desc)) != 0 ||
+		    json_object_set(m, "params", methods[i].tmpl) != 0) {
+			json_decref(list);
+			return -ENOMEM;
+		}
+	}
+	*result = json_object();
+	if (*result == NULL || json_object_set_new(*result, "methods", list) != 0) {
+		json_decref(*result);
+		*result = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+dp_rpc_builtin_register(void)
+{
+	int rc = dp_rpc_register("rpc.discover", rpc_discover, NULL,
+				 "List the methods of this server with their params templates",
+				 "{}");
+
+	return rc == -EEXIST ? 0 : rc;
+}
+

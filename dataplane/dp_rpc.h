@@ -1,0 +1,119 @@
+/* JSON-RPC 2.0 layer of sxdp's control socket: method registry, strict
+ * params helpers, request decoding/dispatch/encoding (pure, no I/O).
+ *
+ * Error pointers (error.data.pointer) are RFC 6901 JSON pointers. For
+ * -32602 and application errors they point into the request's "params";
+ * for -32600/-32601 they point into the request object itself ("/method",
+ * "/id", ...). "" means the whole thing.
+ */
+#ifndef DP_RPC_H
+#define DP_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+/* JSON-RPC 2.0 error codes. Methods use DP_RPC_INVALID_PARAMS for anything
+ * wrong with their params and -32000..-32099 for application failures. */
+#define DP_RPC_PARSE_ERROR	-32700
+#define DP_RPC_INVALID_REQUEST	-32600
+#define DP_RPC_METHOD_NOT_FOUND	-32601
+#define DP_RPC_INVALID_PARAMS	-32602
+#define DP_RPC_INTERNAL_ERROR	-32603
+#define DP_RPC_APP_ERROR	-32000	/* generic application failure */
+
+struct dp_rpc_err {		/* filled by a method on failure */
+	int code;		/* JSON-RPC code: -32602 invalid params, -32000.. app errors */
+	char reason[48];	/* short machine word: "unknown_field", "wrong_type", "missing_field",
+				 * "not_found", "exists", "table_full", "out_of_range", ... */
+	char pointer[256];	/* RFC 6901 pointer into params, e.g. "/updates/3/match/ipv4_dst" */
+	char message[256];	/* human text */
+};
+
+/* params: the "params" member (object, or an empty object if absent; never NULL).
+ * On success return 0 and set *result (a new reference; NULL is sent as null).
+ * On failure return -1 (or -errno) and fill err; an unfilled err becomes -32603. */
+typedef int (*dp_rpc_fn)(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg);
+
+/* 0, -EINVAL (bad name, template not JSON), -EEXIST, -ENOMEM.
+ * description may be NULL; params_template_json NULL means "{}". */
+int dp_rpc_register(const char *method, dp_rpc_fn fn, void *arg, const char *description,
+		    const char *params_template_json);
+/* Drop all registrations, built-ins included (tests). */
+void dp_rpc_reset(void);
+/* Register rpc.discover; idempotent. dp_ctl_open() calls it. */
+int dp_rpc_builtin_register(void);
+
+/* Decode one request line (no newline), dispatch, encode the response line.
+ * *out is malloc'd response text without trailing newline (never contains a
+ * newline), or NULL when nothing is to be sent (notification, batch of
+ * notifications). 0, or -ENOMEM/-EINVAL with *out NULL. A batch runs to the
+ * end here; the socket server uses the job API below instead. */
+int dp_rpc_handle(const char *line, size_t len, char **out);
+
+/* What one request may cost. A response longer than max_reply bytes is
+ * replaced by a reply_too_large error; once a batch's reply passes it, the
+ * rest of the batch is not run (each call gets reply_too_large). A batch
+ * of more than max_batch calls is refused (batch_too_large). 0 = default. */
+#define DP_RPC_DEF_MAX_REPLY	(16u << 20)
+#define DP_RPC_DEF_MAX_BATCH	1024
+void dp_rpc_set_limits(size_t max_reply, size_t max_batch);
+
+/* The same, a few calls at a time, so one client's batch cannot keep the
+ * others (and the slow path) waiting. dp_rpc_start answers a single request
+ * (or a bad line) at once in *out; a batch comes back as *job, to be run by
+ * dp_rpc_step until it returns 1 (*out: the reply, or NULL when the batch
+ * held only notifications). *budget is how many calls it may run; it is
+ * decremented. Both return 0 / -ENOMEM / -EINVAL; step 0 = more to do. */
+struct dp_rpc_job;
+int dp_rpc_start(const char *line, size_t len, struct dp_rpc_job **job, char **out);
+int dp_rpc_step(struct dp_rpc_job *job, unsigned int *budget, char **out);
+void dp_rpc_job_free(struct dp_rpc_job *job);
+size_t dp_rpc_job_bytes(const struct dp_rpc_job *job);   /* memory it holds */
+
+/* A malloc'd error line with a null id (about the connection, not a call):
+ * server_full, too_large, idle_timeout... Never NULL. */
+char *dp_rpc_error_line(int code, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The line sent when even an error cannot be built. */
+const char *dp_rpc_oom_line(void);
+
+/* Fill err (fmt may be NULL); always returns -1 so methods can
+ * "return dp_rpc_err_set(...)". pointer NULL means "". */
+int dp_rpc_err_set(struct dp_rpc_err *err, int code, const char *reason, const char *pointer,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Strict params decoding. ptr_prefix is the pointer of obj itself ("" or NULL
+ * for params). Getters return 0 when present and valid, 1 when absent and not
+ * required, -1 with err filled (-32602, reason missing_field / wrong_type /
+ * out_of_range / bad_value) otherwise. JSON null is a wrong type, not absent. */
+int dp_rpc_check_fields(json_t *obj, const char *const *allowed, const char *ptr_prefix,
+			struct dp_rpc_err *err);
+int dp_rpc_get_string(json_t *obj, const char *key, int required, const char **out,
+		      const char *ptr_prefix, struct dp_rpc_err *err);
+/* Integers only (1.0 is wrong_type); negative or > max is out_of_range.
+ * Values above INT64_MAX cannot be represented by jansson (parse error). */
+int dp_rpc_get_uint(json_t *obj, const char *key, int required, uint64_t max, uint64_t *out,
+		    const char *ptr_prefix, struct dp_rpc_err *err);
+int dp_rpc_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
+		   int64_t *out, const char *ptr_prefix, struct dp_rpc_err *err);
+int dp_rpc_get_bool(json_t *obj, const char *key, int required, int *out,
+		    const char *ptr_prefix, struct dp_rpc_err *err);
+/* *out is a borrowed reference. */
+int dp_rpc_get_object(json_t *obj, const char *key, int required, json_t **out,
+		      const char *ptr_prefix, struct dp_rpc_err *err);
+int dp_rpc_get_array(json_t *obj, const char *key, int required, json_t **out,
+		     const char *ptr_prefix, struct dp_rpc_err *err);
+/* A string that must be one of names (NULL-terminated); *out is its index.
+ * Anything else is bad_value, with the accepted names in the message. */
+int dp_rpc_get_enum(json_t *obj, const char *key, int required, const char *const *names,
+		    unsigned int *out, const char *ptr_prefix, struct dp_rpc_err *err);
+
+/* buf = prefix + "/" + token with RFC 6901 escaping (~ -> ~0, / -> ~1).
+ * buf may be the same buffer as prefix (append in place). On overflow the
+ * result is cut at a token/character boundary. */
+void dp_rpc_ptr_join(char *buf, size_t n, const char *prefix, const char *token);
+/* buf = prefix + "/" + idx, for array elements. */
+void dp_rpc_ptr_index(char *buf, size_t n, const char *prefix, size_t idx);
+
+#endif
