@@ -35,6 +35,7 @@
  * chatty client cannot keep the main lcore away from RCU, the slow path
  * and the other clients. */
 #define CTL_DEF_CALLS_PER_ROUND	32
+#define CTL_DEF_SLICE_MS	5
 /* An idle client keeps at most this much input buffer. */
 #define CTL_IN_KEEP		(64u << 10)
 
@@ -76,7 +77,7 @@ static struct {
 	ino_t ino;
 	size_t max_msg, max_outq, max_mem, mem;
 	unsigned int max_clients, n_clients, next_id, calls_per_round;
-	uint64_t idle_ms, evict_idle_ms;
+	uint64_t idle_ms, evict_idle_ms, slice_ms;
 	struct ctl_client *clients;
 	struct pollfd *pfds;		/* [0] listener, [i + 1] clients[i] */
 	struct ctl_client *cur;		/* client being dispatched */
@@ -330,12 +331,21 @@ client_too_large(struct ctl_client *c)
 static void
 client_work(struct ctl_client *c, unsigned int *budget)
 {
-	while (*budget > 0 && c->dead == NULL && !ctl.close_deferred) {
+	uint64_t t0 = dp_ctl_clock_ms();
+
+	/* and at most a slice of time: calls differ a lot in cost */
+	while (*budget > 0 && c->dead == NULL && !ctl.close_deferred &&
+	       dp_ctl_clock_ms() - t0 < ctl.slice_ms) {
 		const char *p, *nl;
 		size_t n;
 
 		if (c->job != NULL) {
-			client_job(c, budget);
+			unsigned int one = 1;
+
+			/* a batch one call at a time, so the slice is looked at
+			 * between its calls */
+			client_job(c, &one);
+			*budget -= 1 - one;
 			continue;
 		}
 		if (c->in_off == c->in_len)
@@ -714,6 +724,7 @@ dp_ctl_open(const struct dp_ctl_opts *o)
 	ctl.idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : CTL_DEF_IDLE_MS;
 	ctl.evict_idle_ms = o->evict_idle_ms ? o->evict_idle_ms : CTL_DEF_EVICT_IDLE_MS;
 	ctl.calls_per_round = o->calls_per_round ? o->calls_per_round : CTL_DEF_CALLS_PER_ROUND;
+	ctl.slice_ms = o->slice_ms ? o->slice_ms : CTL_DEF_SLICE_MS;
 	ctl.mem = 0;
 	ctl.rr = 0;
 	dp_rpc_set_limits(o->max_reply, o->max_batch);
