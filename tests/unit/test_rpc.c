@@ -529,18 +529,23 @@ struct tc {
 static char sock_dir[64], sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static void
-server_open(size_t max_msg, unsigned int max_clients, size_t max_outq)
+server_open_opts(struct dp_ctl_opts *o)
 {
-	struct dp_ctl_opts o = {
-		.path = sock_path, .mode = 0660, .max_msg = max_msg,
-		.max_clients = max_clients, .max_outq = max_outq,
-	};
-
 	snprintf(sock_dir, sizeof(sock_dir), "/tmp/test_rpc.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
 	/* a missing parent directory is created */
 	snprintf(sock_path, sizeof(sock_path), "%s/run/ctl.sock", sock_dir);
-	ck_assert_int_eq(dp_ctl_open(&o), 0);
+	o->path = sock_path;
+	o->mode = 0660;
+	ck_assert_int_eq(dp_ctl_open(o), 0);
+}
+
+static void
+server_open(size_t max_msg, unsigned int max_clients, size_t max_outq)
+{
+	struct dp_ctl_opts o = { .max_msg = max_msg, .max_clients = max_clients, .max_outq = max_outq };
+
+	server_open_opts(&o);
 }
 
 static void
@@ -935,16 +940,6 @@ static uint64_t
 fake_clock(void)
 {
 	return fake_now;
-}
-
-static void
-server_open_opts(struct dp_ctl_opts *o)
-{
-	snprintf(sock_dir, sizeof(sock_dir), "/tmp/test_rpc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sock_dir));
-	snprintf(sock_path, sizeof(sock_path), "%s/run/ctl.sock", sock_dir);
-	o->path = sock_path;
-	ck_assert_int_eq(dp_ctl_open(o), 0);
 }
 
 /* the next line c gets is an error with this reason and a null id */
