@@ -216,7 +216,6 @@ int
 dp_slowpath_send(struct rte_mbuf *m, uint16_t port)
 {
 	struct dp_lcore_stats *st = &dp_lcore_stats[rte_lcore_id()];
-
 	unsigned int reason = DP_DROP_core_inject_full;
 
 	if (port >= dp_n_ports) {
