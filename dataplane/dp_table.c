@@ -22,6 +22,7 @@
 #include "dp_table_int.h"
 
 struct dp_tables_state dp_tg;
+void (*dp_table_swap_hook)(void);
 
 /* ------------------------------------------------------------------ types */
 
@@ -750,6 +751,8 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 	}
 
 	if (x.nroot) {
+		if (dp_table_swap_hook != NULL)
+			dp_table_swap_hook();
 		x.nroot->generation = dp_tg.generation + 1;
 		old_root = dp_tg.root;
 		__atomic_store_n(&dp_tg.root, x.nroot, __ATOMIC_RELEASE);

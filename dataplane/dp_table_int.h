@@ -95,6 +95,11 @@ struct dp_tables_state {
 
 extern struct dp_tables_state dp_tg;
 
+/* Tests only (NULL otherwise): called by a dataplane-atomic batch between
+ * building its clone and swapping it in, the window in which workers still
+ * count hits on the entries the batch replaces; a test hits them there. */
+extern void (*dp_table_swap_hook)(void);
+
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
