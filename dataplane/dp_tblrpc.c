@@ -673,28 +673,80 @@ dp_tblrpc_describe_table(unsigned int tid)
 	return o;
 }
 
+/* A value of type t a request may carry as is (templates). */
+static json_t *
+example_value(enum dp_type t, enum dp_match_kind m)
+{
+	switch (t) {
+	case DP_T_IPV4:
+		return json_string(m == DP_MATCH_LPM ? "10.0.0.0/8" : "10.0.0.1");
+	case DP_T_IPV6:
+		return json_string(m == DP_MATCH_LPM ? "2001:db8::/32" : "2001:db8::1");
+	case DP_T_MAC:
+		return json_string("02:00:00:00:00:01");
+	case DP_T_PORT:
+		return dp_n_ports ? json_string(dp_ports[0].cfg->name) : json_integer(0);
+	default:
+		break;
+	}
+	if (m == DP_MATCH_TERNARY)
+		return json_pack("{s:i,s:i}", "value", 1, "mask", 255);
+	if (m == DP_MATCH_RANGE)
+		return json_pack("{s:i,s:i}", "min", 1, "max", 255);
+	return json_integer(1);
+}
+
+/* table.write's template: an insert into table 0 with every key field and
+ * the first action's params filled in, and a priority only if that table
+ * takes one, so that a copied template is a request sxdp accepts. */
+static char *
+write_template(void)
+{
+	const struct dp_table_def *d;
+	json_t *match, *params, *upd, *req;
+	char *s = NULL;
+
+	if (dp_tables_count() == 0)
+		return strdup("{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\","
+			      "\"table\":\"TABLE\",\"match\":{},\"action\":\"ACTION\",\"params\":{}}]}");
+	d = dp_table_def(0);
+	match = json_object();
+	params = json_object();
+	for (unsigned int f = 0; f < d->n_fields; f++)
+		json_object_set_new(match, d->fields[f].name,
+				    example_value(d->fields[f].type, d->fields[f].match));
+	for (unsigned int p = 0; p < d->actions[0].n_params; p++)
+		json_object_set_new(params, d->actions[0].params[p].name,
+				    example_value(d->actions[0].params[p].type, DP_MATCH_EXACT));
+	upd = json_pack("{s:s,s:s,s:o,s:s,s:o}", "type", "insert", "table", d->name, "match", match,
+			"action", d->actions[0].name, "params", params);
+	if (upd != NULL && dp_table_kind(0) == DP_TK_ACL)
+		json_object_set_new(upd, "priority", json_integer(1));
+	req = json_pack("{s:s,s:[o]}", "atomicity", "rollback", "updates", upd);
+	if (req != NULL)
+		s = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(req);
+	return s;
+}
+
 int
 dp_tblrpc_register(void)
 {
-	int rc = 0;
-
-	char tmpl[512];
 	const char *t0 = dp_tables_count() ? dp_table_def(0)->name : "TABLE";
-	int ageing = -1;
+	char tmpl[512], *wt;
+	int ageing = -1, rc = 0;
 
-	/* templates name this pipeline's tables; priority only where a table
-	 * takes one (ternary/range), so a copied template is a valid request */
 	for (unsigned int t = 0; t < dp_tables_count() && ageing < 0; t++)
 		if (dp_table_def(t)->age_action)
 			ageing = (int)t;
-	snprintf(tmpl, sizeof(tmpl), "{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\","
-		 "\"table\":\"%s\",\"match\":{},%s\"action\":\"%s\",\"params\":{}}]}", t0,
-		 dp_tables_count() && dp_table_kind(0) == DP_TK_ACL ? "\"priority\":1," : "",
-		 dp_tables_count() ? dp_table_def(0)->actions[0].name : "ACTION");
+	wt = write_template();
+	if (wt == NULL)
+		return -ENOMEM;
 	rc |= dp_rpc_register("table.write", m_write, NULL,
 		"Apply a batch of updates (insert|modify|delete|default) to tables, "
 		"all-or-nothing per atomicity; returns once workers see it. \"priority\" (>= 1, "
-		"larger wins) only for tables with ternary/range keys", tmpl);
+		"larger wins) only for tables with ternary/range keys", wt);
+	free(wt);
 	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\",\"offset\":0,\"limit\":100}", t0);
 	rc |= dp_rpc_register("table.read", m_read, NULL,
 		"Read a page of a table's entries with per-entry hit counters (limit 1..1000)", tmpl);

@@ -9,6 +9,7 @@ and exit 0 at the end.
     /usr/bin/python3 tests/packet/test_ctl_sweep.py [NAME-SUBSTRING ...]
 """
 
+import json
 import os
 import sys
 
@@ -35,11 +36,22 @@ def new_switch():
     return Sxdp({"p0": [], "p1": []}, pipeline="switch", mem_mb=512, admin_down=False)
 
 
+def entries(dp, table):
+    """A table's entries without their counters, in a stable order."""
+    out, off = [], 0
+    while off is not None:
+        r = dp.rpc("table.read", {"table": table, "offset": off, "limit": 1000})
+        out += [json.dumps({k: v for k, v in e.items() if k not in ("hits", "idle_s")}, sort_keys=True)
+                for e in r["entries"]]
+        off = r["next_offset"]
+    return sorted(out)
+
+
 def state(dp):
     """What a refused request must not change."""
     tables = {}
     for t in dp.rpc("pipeline.describe")["tables"]:
-        tables[t["name"]] = (t["entries"], t["default_action"]["action"], t.get("ageing"))
+        tables[t["name"]] = (t["entries"], t["default_action"], t.get("ageing"), entries(dp, t["name"]))
     ports = [(p["admin"], p["mtu"]) for p in dp.rpc("port.list")["ports"]]
     return dp.rpc("sys.hello")["generation"], tables, ports
 
@@ -60,9 +72,14 @@ def expect_error(dp, method, params, reason, pointer, what):
 @R.test
 def test_every_method_refuses_bad_params():
     with new_switch() as dp:
-        dp.table_write([U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10})])
-        before = state(dp)
         methods = dp.rpc("rpc.discover")["methods"]
+        # table.write's template is a request sxdp takes; with its entry in
+        # place, every request built from it below changes nothing even
+        # where it is valid (an insert of an existing entry)
+        tmpl = [m for m in methods if m["name"] == "table.write"][0]["params"]
+        r = dp.rpc("table.write", tmpl)
+        expect_eq((r["committed"], r["applied"]), (True, 1), "table.write template as a request")
+        before = state(dp)
         expect(len(methods) >= 12, "rpc.discover lists %d methods" % len(methods))
         checked = 0
         for m in methods:
@@ -170,7 +187,6 @@ def test_batches_and_after():
                 {"jsonrpc": "2.0", "method": "sys.hello"},
                 {"jsonrpc": "2.0", "id": 4, "method": "port.set", "params": {"port": "p0"}},
                 5]
-        import json
         c = dp.rpcc
         c.sock.sendall(json.dumps(reqs).encode() + b"\n")
         while b"\n" not in c.buf:
@@ -186,6 +202,144 @@ def test_batches_and_after():
         expect_eq(by_id[None]["error"]["code"], -32600, "a number as a request")
         expect_eq(state(dp), before, "state after the batch")
         expect(dp.rpc("sys.hello")["boot_id"] == dp.hello["boot_id"], "same sxdp after the sweep")
+        dp.stop()
+
+
+GOOD = [U("interfaces", {"in_port": "p1", "vlan": 7}, "attach", {"slice": 1, "bd": 10}),
+        U("routes", {"vrf": 1, "dst": "10.9.0.0/16"}, "drop")]
+
+
+def bad_update(base=None, **kw):
+    u = json.loads(json.dumps(base or GOOD[0]))
+    for k, v in kw.items():
+        if v is None:
+            u.pop(k, None)
+        else:
+            u[k] = v
+    return u
+
+
+def with_member(obj, key, value):
+    o = dict(obj)
+    if value is None:
+        o.pop(key, None)
+    else:
+        o[key] = value
+    return o
+
+
+G = GOOD[0]
+RT = GOOD[1]
+# (update, data.reason, pointer below /updates/N)
+BAD_UPDATES = [
+    ("x", "wrong_type", ""),
+    ([G], "wrong_type", ""),
+    (bad_update(type=None), "missing_field", "/type"),
+    (bad_update(type="upsert"), "bad_value", "/type"),
+    (bad_update(type=1), "wrong_type", "/type"),
+    (bad_update(table=None), "missing_field", "/table"),
+    (bad_update(table="nope"), "not_found", "/table"),
+    (bad_update(table=5), "wrong_type", "/table"),
+    (bad_update(bogus=1), "unknown_field", "/bogus"),
+    (bad_update(match=None), "missing_field", "/match"),
+    (bad_update(match=[]), "wrong_type", "/match"),
+    (bad_update(match=with_member(G["match"], "vlan", None)), "missing_field", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "x", 1)), "unknown_field", "/match/x"),
+    (bad_update(match=with_member(G["match"], "vlan", "7x")), "bad_value", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "vlan", "07")), "bad_value", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "vlan", 65536)), "out_of_range", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "vlan", True)), "wrong_type", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "vlan", 7.5)), "wrong_type", "/match/vlan"),
+    (bad_update(match=with_member(G["match"], "in_port", "p9")), "not_found", "/match/in_port"),
+    (bad_update(match=with_member(G["match"], "in_port", 1.5)), "wrong_type", "/match/in_port"),
+    (bad_update(action=None), "missing_field", "/action"),
+    (bad_update(action="fly"), "bad_value", "/action"),
+    (bad_update(action=3), "wrong_type", "/action"),
+    (bad_update(params=[]), "wrong_type", "/params"),
+    (bad_update(params=with_member(G["params"], "bd", None)), "missing_field", "/params/bd"),
+    (bad_update(params=with_member(G["params"], "x", 1)), "unknown_field", "/params/x"),
+    (bad_update(params=with_member(G["params"], "bd", -1)), "out_of_range", "/params/bd"),
+    (bad_update(params=with_member(G["params"], "bd", "0x0a")), "bad_value", "/params/bd"),
+    (bad_update(priority=1), "unknown_field", "/priority"),
+    (bad_update(type="default", match=None, priority=1), "unknown_field", "/priority"),
+    (bad_update(type="default"), "unknown_field", "/match"),
+    (bad_update(type="delete"), "unknown_field", "/action"),
+    (bad_update(RT, match=with_member(RT["match"], "dst", "10.0.0.0/33")), "bad_value", "/match/dst"),
+    (bad_update(RT, match=with_member(RT["match"], "dst", "10.0.0.0/016")), "bad_value", "/match/dst"),
+    (bad_update(RT, match=with_member(RT["match"], "dst", 5)), "wrong_type", "/match/dst"),
+    (bad_update(RT, match=with_member(RT["match"], "dst", "10.0.0.256/8")), "bad_value", "/match/dst"),
+    (bad_update(type="delete", table="fdb", match={"bd": 1, "mac": "02:00:00:00:00"}, action=None,
+                params=None), "bad_value", "/match/mac"),
+]
+
+
+@R.test
+def test_every_update_member_is_checked():
+    """A malformed update anywhere in a batch refuses the whole request,
+    whatever the atomicity, and names it; the valid updates before it are
+    not applied."""
+    with new_switch() as dp:
+        before = state(dp)
+        n = 0
+        for bad, reason, sub in BAD_UPDATES:
+            for mode in ("continue", "rollback", "dataplane-atomic"):
+                expect_error(dp, "table.write", {"atomicity": mode, "updates": GOOD + [bad]},
+                             reason, "/updates/2" + sub, "update %s (%s)" % (json.dumps(bad), mode))
+                n += 1
+        expect_eq(state(dp), before, "state after %d malformed batches" % n)
+        print("#   %d malformed batches refused, nothing changed" % n)
+        dp.stop()
+
+
+def reasons(r):
+    return [x["error"]["data"]["reason"] if not x["ok"] else "ok" for x in r["results"]]
+
+
+@R.test
+def test_batches_per_atomicity():
+    """Well-formed batches in which some updates fail, in each mode: what was
+    committed, the counts, each update's reason, the tables after."""
+    A = U("interfaces", {"in_port": "p0", "vlan": 5}, "attach", {"slice": 1, "bd": 10})
+    B = U("interfaces", {"in_port": "p0", "vlan": 6}, "attach", {"slice": 1, "bd": 10})
+    A2 = U("interfaces", {"in_port": "p0", "vlan": 5}, "attach", {"slice": 1, "bd": 11}, type="modify")
+    C = U("interfaces", {"in_port": "p1", "vlan": 9}, type="delete")
+    OTHER_SLICE = U("interfaces", {"in_port": "p1", "vlan": 8}, "attach", {"slice": 2, "bd": 10})
+    with new_switch() as dp:
+        for mode in ("continue", "rollback", "dataplane-atomic"):
+            dp.rpc("table.clear", {"table": "interfaces"})
+            dp.table_write([A])
+            gen, before = dp.rpc("sys.hello")["generation"], state(dp)
+            r = dp.rpc("table.write", {"atomicity": mode, "updates": [B, A, C, A2]})
+            if mode == "continue":
+                expect_eq((r["committed"], r["applied"], r["failed"], reasons(r)),
+                          (True, 2, 2, ["ok", "exists", "not_found", "ok"]), "mixed batch, continue")
+                expect_eq(dp.rpc("sys.hello")["generation"], gen + 1, "generation after a continue batch")
+                got = sorted((e["match"]["vlan"], e["params"]["bd"]) for e in dp.table_read("interfaces")[0])
+                expect_eq(got, [(5, 11), (6, 10)], "interfaces after the continue batch")
+            else:
+                expect_eq((r["committed"], r["applied"], r["failed"], reasons(r)),
+                          (False, 0, 4, ["not_applied", "exists", "not_applied", "not_applied"]),
+                          "mixed batch, " + mode)
+                expect_eq(dp.rpc("sys.hello")["generation"], gen, "generation after a %s batch" % mode)
+                expect_eq(state(dp), before, "state after a failed %s batch" % mode)
+            for x in r["results"]:
+                if not x["ok"]:
+                    expect(x["error"].get("message") and x["error"]["data"].get("pointer", "").startswith("/updates/"),
+                           "per-update error %s" % x)
+            # the pipeline's cross-table rule: a bridge domain belongs to one slice
+            gen, before = dp.rpc("sys.hello")["generation"], state(dp)
+            r = dp.rpc("table.write", {"atomicity": mode, "updates": [OTHER_SLICE]})
+            expect_eq((r["committed"], r["applied"], r["failed"], reasons(r)),
+                      (False, 0, 1, ["slice_conflict"]), "slice conflict, " + mode)
+            expect_eq((dp.rpc("sys.hello")["generation"], state(dp)), (gen, before),
+                      "state after a slice conflict (%s)" % mode)
+            # and a batch that is all good commits, in every mode
+            r = dp.rpc("table.write", {"atomicity": mode, "updates": [
+                U("interfaces", {"in_port": "p1", "vlan": 20 + i}, "attach", {"slice": 1, "bd": 10})
+                for i in range(3)]})
+            expect_eq((r["committed"], r["applied"], r["failed"]), (True, 3, 0), "good batch, " + mode)
+            expect_eq(dp.rpc("sys.hello")["generation"], gen + 1, "generation after a good %s batch" % mode)
+        expect(dp.rpc("sys.hello")["boot_id"] == dp.hello["boot_id"], "same sxdp after the batches")
         dp.stop()
 
 
