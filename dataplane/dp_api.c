@@ -246,11 +246,11 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 		json_array_append_new(ports, port_counters(i, &tot, &hw));
 	}
 	drops = json_object();
-	for (unsigned int r = 1; r < DP_DROP_MAX; r++)
+	for (unsigned int r = 1; r < dp_drop_count(); r++)
 		if (tot.drops[r])
 			json_object_set_new(drops, dp_drop_name(r), json_integer((json_int_t)tot.drops[r]));
 	events = json_object();
-	for (unsigned int e = 0; e < DP_EVENT_MAX; e++)
+	for (unsigned int e = 0; e < dp_event_count(); e++)
 		if (tot.events[e])
 			json_object_set_new(events, dp_event_name(e), json_integer((json_int_t)tot.events[e]));
 	tables = json_object();

@@ -36,7 +36,7 @@ t_drops(const char *cmd __rte_unused, const char *params __rte_unused, struct rt
 
 	dp_stats_total(&t);
 	rte_tel_data_start_dict(d);
-	for (unsigned int r = 1; r < DP_DROP_MAX; r++) {
+	for (unsigned int r = 1; r < dp_drop_count(); r++) {
 		char name[RTE_TEL_MAX_STRING_LEN];
 
 		/* telemetry names allow no '.': parse.runt is parse_runt here */

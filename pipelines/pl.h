@@ -64,6 +64,11 @@ struct pl_pipeline {
 	void (*fini)(void);
 };
 
+/* Called by a feature's constructor (PL_PIPELINE_REGISTER) before main(). */
+void pl_pipeline_register(const struct pl_pipeline *pl);
+#define PL_PIPELINE_REGISTER(pl) \
+	RTE_INIT(pl_register_##pl) { pl_pipeline_register(&(pl)); }
+
 const struct pl_pipeline *pl_pipeline_find(const char *name);
 /* Comma-separated list of known pipeline names, for error messages. */
 const char *pl_pipeline_names(void);

@@ -250,7 +250,7 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 	if (e == NULL || e->action != 0)
 		return;
 	if (limit(slice, src, false) != LIM_OK) {
-		event(DP_EVENT_switch_arp_request_limited);
+		event(SW_EVENT(arp_request_limited));
 		return;
 	}
 	mask = ((const struct sw_flood *)e->params)->ports;
@@ -280,7 +280,7 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 		memset(&arp->arp_data.arp_tha, 0, 6);
 		arp->arp_data.arp_tip = ip;
 		if (dp_slowpath_send(m, p) == 0)
-			event(DP_EVENT_switch_arp_request);
+			event(SW_EVENT(arp_request));
 	}
 }
 
@@ -312,7 +312,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	}
 	lim = limit(md->slice, oip->src_addr, true);
 	if (lim != LIM_OK) {
-		event(lim == LIM_SRC ? DP_EVENT_switch_icmp_limit_src : DP_EVENT_switch_icmp_ratelimit);
+		event(lim == LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
 		return;
 	}
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
@@ -340,7 +340,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	memcpy(icmp + 1, oip, quote);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
 	if (dp_slowpath_send(r, md->in_port) == 0)
-		event(DP_EVENT_switch_icmp_error);
+		event(SW_EVENT(icmp_error));
 }
 
 /* Send m, whose IPv4 datagram starts l2 bytes in and is final but for its
@@ -384,7 +384,7 @@ send_fragments(struct rte_mbuf *m, uint16_t l2, uint16_t port, uint16_t mtu)
 		if (len < 60)
 			memset(p + len, 0, 60 - len);   /* the 60-byte minimum, as frame_new */
 		if (dp_slowpath_send(f[i], port) == 0) {
-			event(DP_EVENT_switch_frag_sent);
+			event(SW_EVENT(frag_sent));
 			sent++;
 		}
 	}
@@ -407,28 +407,28 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 	if (mtu != 0 && rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(IP_DF)) {
 			icmp_error(m, md, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
-			sdrop(m, DP_DROP_switch_frag_needed);
+			sdrop(m, SW_DROP(frag_needed));
 			return;
 		}
 		if (pl_switch_rewrite(m, md, rw) < 0) {
-			sdrop(m, DP_DROP_switch_vlan_push);
+			sdrop(m, SW_DROP(vlan_push));
 			return;
 		}
 		if (send_fragments(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ip_bytes), rw->port, mtu) < 0) {
-			st()->drops[DP_DROP_switch_frag_failed]++;   /* freed by send_fragments */
+			st()->drops[SW_DROP(frag_failed)]++;   /* freed by send_fragments */
 			st()->drop_pkts++;
 			return;
 		}
-		event(DP_EVENT_switch_fragmented);
-		event(DP_EVENT_switch_forwarded);
+		event(SW_EVENT(fragmented));
+		event(SW_EVENT(forwarded));
 		return;
 	}
 	if (pl_switch_rewrite(m, md, rw) < 0) {
-		sdrop(m, DP_DROP_switch_vlan_push);
+		sdrop(m, SW_DROP(vlan_push));
 		return;
 	}
 	dp_slowpath_send(m, rw->port);
-	event(DP_EVENT_switch_forwarded);
+	event(SW_EVENT(forwarded));
 }
 
 static struct hold *
@@ -498,13 +498,13 @@ resolve(struct rte_mbuf *m)
 		uint32_t host = rte_be_to_cpu_32(md->nh) & (UINT32_MAX >> svi->plen);
 
 		if (host == 0 || host == (UINT32_MAX >> svi->plen)) {
-			sdrop(m, DP_DROP_switch_directed_bcast);
+			sdrop(m, SW_DROP(directed_bcast));
 			return;
 		}
 	}
 	h = hold_find(md->slice, md->nh, true);
 	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
-		sdrop(m, DP_DROP_switch_hold_full);
+		sdrop(m, SW_DROP(hold_full));
 		if (h == NULL)
 			return;
 	} else {
@@ -546,14 +546,14 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 		u.table = pl_sw.neigh;
 		u.action = SW_NB_LEARNED;
 		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
-			event(DP_EVENT_switch_neigh_learned);
+			event(SW_EVENT(neigh_learned));
 	}
 }
 
 static void
 limited(struct rte_mbuf *m, int lim)
 {
-	sdrop(m, lim == LIM_SRC ? DP_DROP_switch_limit_src : DP_DROP_switch_limit_total);
+	sdrop(m, lim == LIM_SRC ? SW_DROP(limit_src) : SW_DROP(limit_total));
 }
 
 static void
@@ -570,7 +570,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	/* the parser checked htype Ethernet, ptype IPv4, hlen 6, plen 4 */
 	if (svi == NULL || a->arp_tip != svi->ip ||
 	    (!request && arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REPLY))) {
-		sdrop(m, DP_DROP_switch_not_for_us);
+		sdrop(m, SW_DROP(not_for_us));
 		return;
 	}
 	/* A sender no reply can go to, or that would poison the neighbour
@@ -578,7 +578,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	 * 5227 probe, which is answered but never learned). */
 	if (rte_is_multicast_ether_addr(&a->arp_sha) || rte_is_zero_ether_addr(&a->arp_sha) ||
 	    (sip != 0 && ip_martian(sip)) || (sip == 0 && !request)) {
-		sdrop(m, DP_DROP_switch_arp_bad);
+		sdrop(m, SW_DROP(arp_bad));
 		return;
 	}
 	if (request && (lim = limit(md->slice, sip, false)) != LIM_OK) {
@@ -588,7 +588,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0)
 		neigh_learn(md->slice, sip, md->in_port, SW_AUX_VID(md->aux), a->arp_sha.addr_bytes, svi);
 	if (!request) {
-		event(DP_EVENT_switch_consumed);
+		event(SW_EVENT(consumed));
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -601,8 +601,8 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
 	if (dp_slowpath_send(m, md->in_port) == 0)
-		event(DP_EVENT_switch_arp_reply);
-	event(DP_EVENT_switch_consumed);
+		event(SW_EVENT(arp_reply));
+	event(SW_EVENT(consumed));
 }
 
 static void
@@ -617,19 +617,19 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	int lim;
 
 	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG)) {
-		sdrop(m, DP_DROP_switch_not_for_us);
+		sdrop(m, SW_DROP(not_for_us));
 		return;
 	}
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, md->l4_off);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
-		sdrop(m, DP_DROP_switch_not_for_us);
+		sdrop(m, SW_DROP(not_for_us));
 		return;
 	}
 	/* The whole message, over every segment (the parser only vouched for
 	 * the ICMP header in the first): RFC 1122 3.2.2 discards a bad one. */
 	len = rte_be_to_cpu_16(ip->total_length) - (md->l4_off - md->l3_off);
 	if (rte_raw_cksum_mbuf(m, md->l4_off, len, &sum) != 0 || sum != 0xffff) {
-		sdrop(m, DP_DROP_switch_icmp_cksum);
+		sdrop(m, SW_DROP(icmp_cksum));
 		return;
 	}
 	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
@@ -657,15 +657,15 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~c);
 	if (rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (send_fragments(m, md->l3_off, md->in_port, mtu) < 0) {
-			st()->drops[DP_DROP_switch_frag_failed]++;
+			st()->drops[SW_DROP(frag_failed)]++;
 			st()->drop_pkts++;
 			return;
 		}
-		event(DP_EVENT_switch_icmp_echo);
+		event(SW_EVENT(icmp_echo));
 	} else if (dp_slowpath_send(m, md->in_port) == 0) {
-		event(DP_EVENT_switch_icmp_echo);
+		event(SW_EVENT(icmp_echo));
 	}
-	event(DP_EVENT_switch_consumed);
+	event(SW_EVENT(consumed));
 }
 
 /* Punted for its size: the neighbour may be gone since, then resolve. */
@@ -695,11 +695,11 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		break;
 	case SW_PUNT_TTL:
 		icmp_error(m, md, ICMP_TIME_EXCEEDED, 0, 0);
-		sdrop(m, DP_DROP_switch_ttl_expired);
+		sdrop(m, SW_DROP(ttl_expired));
 		break;
 	case SW_PUNT_NOROUTE:
 		icmp_error(m, md, ICMP_DEST_UNREACH, 0, 0);
-		sdrop(m, DP_DROP_switch_no_route);
+		sdrop(m, SW_DROP(no_route));
 		break;
 	case SW_PUNT_UNRESOLVED:
 		resolve(m);
@@ -708,7 +708,7 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		handle_mtu(m, md);
 		break;
 	default:
-		sdrop(m, DP_DROP_switch_not_for_us);
+		sdrop(m, SW_DROP(not_for_us));
 	}
 	return -1;
 }
@@ -747,7 +747,7 @@ learn_drain(void)
 		dp_table_write(u, k, DP_ATOM_CONTINUE, res);
 		for (unsigned int i = 0; i < k; i++)
 			if (res[i] == 0)
-				event(moved[i] ? DP_EVENT_switch_mac_move : DP_EVENT_switch_learn);
+				event(moved[i] ? SW_EVENT(mac_move) : SW_EVENT(learn));
 	}
 }
 
@@ -897,7 +897,7 @@ pl_swctl_poll(uint64_t now)
 			continue;
 		if (now - h->first_tsc >= ms_to_tsc(SWCTL_HOLD_TIMEOUT_MS)) {
 			for (unsigned int k = 0; k < h->n; k++)
-				sdrop(h->m[k], DP_DROP_switch_arp_unresolved);
+				sdrop(h->m[k], SW_DROP(arp_unresolved));
 			h->used = false;
 		} else if (now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS) && h->pool) {
 			h->last_arp_tsc = now;

@@ -13,6 +13,14 @@
 enum { FWD_A_OUTPUT, FWD_A_DROP, FWD_A_NOOP };
 
 static int flow_tid = -1, port_tid = -1;
+unsigned int pl_fwd_drop_base;
+
+#define DP_REASONS_DEF "pl_fwd.def"
+#define DP_REASONS_PREFIX fwd
+#define DP_REASONS_TABLES
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
 
 /* Packed key of the flow table, network order, padded to 16 bytes. */
 struct fwd_key {
@@ -71,6 +79,12 @@ static const struct dp_table_def port_def = {
 static int
 fwd_init(unsigned int n_workers __rte_unused)
 {
+	unsigned int no_events;
+	int rc;
+
+	if ((rc = dp_reasons_register(fwd_drop_reasons, FWD_DROP_N, fwd_event_reasons, FWD_EVENT_N,
+				      &pl_fwd_drop_base, &no_events)) < 0)
+		return rc;
 	flow_tid = dp_table_create(&flow_def);
 	if (flow_tid < 0)
 		return flow_tid;
@@ -107,9 +121,9 @@ verdict(struct rte_mbuf *m, const struct dp_entry *e, bool hit)
 		dp_meta(m)->out_port = ((const struct fwd_output *)e->params)->port;
 		return PL_NEXT_TX;
 	case FWD_A_DROP:
-		return PL_DROP(hit ? DP_DROP_fwd_action_drop : DP_DROP_fwd_no_entry);
+		return PL_DROP(hit ? FWD_DROP(action_drop) : FWD_DROP(no_entry));
 	default:
-		return PL_DROP(DP_DROP_fwd_no_entry);
+		return PL_DROP(FWD_DROP(no_entry));
 	}
 }
 
@@ -163,3 +177,5 @@ const struct pl_pipeline pl_fwd_pipeline = {
 	.stage_names = { "fwd" },
 	.slowpath = NULL,
 };
+
+PL_PIPELINE_REGISTER(pl_fwd_pipeline)

@@ -8,6 +8,15 @@
 
 extern const struct pl_pipeline pl_fwd_pipeline;
 
+/* drop reasons (pl_fwd.def), in the slots registered at init */
+#define DP_REASONS_DEF "pl_fwd.def"
+#define DP_REASONS_PREFIX FWD
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
+extern unsigned int pl_fwd_drop_base;
+#define FWD_DROP(name) (pl_fwd_drop_base + FWD_DROP_##name)
+
 uint16_t pl_fwd_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 #endif

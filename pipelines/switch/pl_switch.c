@@ -25,6 +25,14 @@
 #include "dp_tblrpc.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
+unsigned int pl_sw_drop_base, pl_sw_event_base;
+
+#define DP_REASONS_DEF "pl_switch.def"
+#define DP_REASONS_PREFIX sw
+#define DP_REASONS_TABLES
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
 
 static struct rte_ring *learn_rings[DP_WORKERS_MAX];
 static unsigned int n_workers;
@@ -215,7 +223,11 @@ sw_init(unsigned int workers)
 		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
 	};
 	char name[RTE_RING_NAMESIZE];
+	int rc;
 
+	if ((rc = dp_reasons_register(sw_drop_reasons, SW_DROP_N, sw_event_reasons, SW_EVENT_N,
+				      &pl_sw_drop_base, &pl_sw_event_base)) < 0)
+		return rc;
 	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
 		*tables[i].id = dp_table_create(tables[i].def);
 		if (*tables[i].id < 0) {
@@ -269,7 +281,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 		const struct rte_ether_hdr *eth;
 
 		if (e[i]->action != SW_IF_ATTACH) {
-			next[i] = PL_DROP(DP_DROP_switch_no_interface);
+			next[i] = PL_DROP(SW_DROP(no_interface));
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
@@ -278,7 +290,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 		 * RFC 1812 5.3.4; Linux's bridge drops it the same way). */
 		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
 			     rte_is_zero_ether_addr(&eth->src_addr))) {
-			next[i] = PL_DROP(DP_DROP_switch_bad_src_mac);
+			next[i] = PL_DROP(SW_DROP(bad_src_mac));
 			continue;
 		}
 		next[i] = PL_NEXT_CONTINUE;
@@ -309,7 +321,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 			continue;
 		last = ev;
 		if (rte_ring_sp_enqueue_elem(lr, &ev, sizeof(ev)) != 0)
-			ctx->stats->events[DP_EVENT_switch_learn_lost]++;
+			ctx->stats->events[SW_EVENT(learn_lost)]++;
 	}
 	return cont;
 }
@@ -352,7 +364,7 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	pl_switch_key_bd(key, bd);
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood, kp, 1, e);
 	if (e[0]->action != 0)
-		return PL_DROP(DP_DROP_switch_no_flood);
+		return PL_DROP(SW_DROP(no_flood));
 	mask = ((const struct sw_flood *)e[0]->params)->ports & ~(1u << md->in_port);
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
@@ -373,32 +385,32 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	}
 	if (n == 0) {
 		if (big == 0)
-			return PL_DROP(DP_DROP_switch_no_flood);
+			return PL_DROP(SW_DROP(no_flood));
 		/* one count per copy that would have gone out: m is the last */
 		while (--big > 0)
-			copy_lost(ctx, DP_DROP_switch_mtu_exceeded);
-		return PL_DROP(DP_DROP_switch_mtu_exceeded);
+			copy_lost(ctx, SW_DROP(mtu_exceeded));
+		return PL_DROP(SW_DROP(mtu_exceeded));
 	}
 	while (big-- > 0)
-		copy_lost(ctx, DP_DROP_switch_mtu_exceeded);
+		copy_lost(ctx, SW_DROP(mtu_exceeded));
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct rte_mbuf *c;
 
 		if (ctx->n_extra == PL_EXTRA_MAX ||
 		    (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
-			copy_lost(ctx, DP_DROP_switch_flood_copy);
+			copy_lost(ctx, SW_DROP(flood_copy));
 			continue;
 		}
 		if (pl_switch_vlan_set(c, md->flags & DP_MF_VLAN, vlans[i]) < 0) {
 			rte_pktmbuf_free(c);
-			copy_lost(ctx, DP_DROP_switch_vlan_push);
+			copy_lost(ctx, SW_DROP(vlan_push));
 			continue;
 		}
 		dp_meta(c)->out_port = ports[i];
 		ctx->extra[ctx->n_extra++] = c;
 	}
 	if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, vlans[n - 1]) < 0)
-		return PL_DROP(DP_DROP_switch_vlan_push);
+		return PL_DROP(SW_DROP(vlan_push));
 	md->out_port = ports[n - 1];
 	return PL_NEXT_TX;
 }
@@ -457,7 +469,7 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 
 		if (!(hit & (1ULL << j))) {
 			if (e[j]->action == SW_FDB_DROP)   /* flooding disabled by default action */
-				*nx = PL_DROP(DP_DROP_switch_fdb_drop);
+				*nx = PL_DROP(SW_DROP(fdb_drop));
 			else
 				*nx = flood(ctx, m, md);
 			continue;
@@ -468,7 +480,7 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			uint16_t port = ((const struct sw_fwd *)e[j]->params)->port;
 
 			if (port == md->in_port) {
-				*nx = PL_DROP(DP_DROP_switch_hairpin);
+				*nx = PL_DROP(SW_DROP(hairpin));
 				break;
 			}
 			md->out_port = port;
@@ -486,7 +498,7 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			}
 			break;
 		default:
-			*nx = PL_DROP(DP_DROP_switch_fdb_drop);
+			*nx = PL_DROP(SW_DROP(fdb_drop));
 		}
 	}
 	/* egress membership and tagging of the bridged ones */
@@ -506,16 +518,16 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		struct dp_meta *md = dp_meta(m);
 
 		if (e[j]->action != 0) {
-			next[idx[j]] = PL_DROP(DP_DROP_switch_not_member);
+			next[idx[j]] = PL_DROP(SW_DROP(not_member));
 			continue;
 		}
 		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len > dp_ports[md->out_port].mtu)) {
-			next[idx[j]] = PL_DROP(DP_DROP_switch_mtu_exceeded);
+			next[idx[j]] = PL_DROP(SW_DROP(mtu_exceeded));
 			continue;
 		}
 		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN,
 				       ((const struct sw_member *)e[j]->params)->vlan) < 0)
-			next[idx[j]] = PL_DROP(DP_DROP_switch_vlan_push);
+			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
 	}
 	return cont;
 }
@@ -542,7 +554,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		uint32_t sa, da;
 
 		if (!(md->flags & DP_MF_IPV4)) {
-			next[i] = PL_DROP(DP_DROP_switch_not_ipv4);
+			next[i] = PL_DROP(SW_DROP(not_ipv4));
 			continue;
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
@@ -551,7 +563,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
 			      rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff))) {
-			next[i] = PL_DROP(DP_DROP_switch_ip_cksum);
+			next[i] = PL_DROP(SW_DROP(ip_cksum));
 			continue;
 		}
 		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
@@ -559,12 +571,12 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		sa = ((const uint8_t *)&ip->src_addr)[0];
 		da = ((const uint8_t *)&ip->dst_addr)[0];
 		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
-			next[i] = PL_DROP(DP_DROP_switch_martian_src);
+			next[i] = PL_DROP(SW_DROP(martian_src));
 			continue;
 		}
 		if (unlikely(da == 0 || da == 127 || da >= 224)) {
-			next[i] = PL_DROP(da >= 224 && da < 240 ? DP_DROP_switch_mcast_dst
-								: DP_DROP_switch_martian_dst);
+			next[i] = PL_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
+								: SW_DROP(martian_dst));
 			continue;
 		}
 		pl_switch_key_vrf_ip(keys[k], md->slice, ip->dst_addr);
@@ -605,7 +617,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 				*nx = PL_NEXT_PUNT;
 				continue;
 			case SW_RT_DROP:
-				*nx = PL_DROP(DP_DROP_switch_route_drop);
+				*nx = PL_DROP(SW_DROP(route_drop));
 				continue;
 			default:
 				md->punt = SW_PUNT_NOROUTE;
@@ -647,7 +659,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			continue;
 		}
 		if (pl_switch_rewrite(m, md, rw) < 0) {
-			next[idx[j]] = PL_DROP(DP_DROP_switch_vlan_push);
+			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
 			continue;
 		}
 		md->out_port = rw->port;
@@ -683,3 +695,5 @@ const struct pl_pipeline pl_switch_pipeline = {
 	.ctl_poll = pl_swctl_poll,
 	.fini = sw_fini,
 };
+
+PL_PIPELINE_REGISTER(pl_switch_pipeline)

@@ -13,6 +13,16 @@
 
 extern const struct pl_pipeline pl_switch_pipeline;
 
+/* drop reasons and events (pl_switch.def), in the slots registered at init */
+#define DP_REASONS_DEF "pl_switch.def"
+#define DP_REASONS_PREFIX SW
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
+extern unsigned int pl_sw_drop_base, pl_sw_event_base;
+#define SW_DROP(name) (pl_sw_drop_base + SW_DROP_##name)
+#define SW_EVENT(name) (pl_sw_event_base + SW_EVENT_##name)
+
 /* table ids, filled at init */
 struct pl_switch_tables {
 	int interfaces, bd_ports, flood, fdb, routes, neigh, svi;
