@@ -428,9 +428,15 @@ ctl_call(struct ctl_client *c, const char *method, json_t *params,
 	if (rc < 0) {
 		/* A partially sent request would corrupt the next one. */
 		c->broken = true;
-		return rc;
+		/* A server that refused us (full) may have said why and closed
+		 * before our request went out: read what it left, without waiting. */
+		if ((rc != -EPIPE && rc != -ECONNRESET) ||
+		    wait_response(c, id, now_ms(), &resp) < 0)
+			return rc;
+		rc = 0;
+	} else {
+		rc = wait_response(c, id, deadline, &resp);
 	}
-	rc = wait_response(c, id, deadline, &resp);
 	if (rc < 0) {
 		/* On timeout the late answer is skipped by id next time. */
 		if (rc != -ETIMEDOUT)

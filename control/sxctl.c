@@ -867,15 +867,20 @@ dispatch(struct ctx *x)
 	json_t *params;
 	size_t i;
 
-	usage_cmd = cmd;
-	if (x->help) {   /* sxctl CMD --help */
-		if (!usage_topic(stdout, cmd))
+	usage_cmd = usage_topic_of(x->av, x->ac);
+	if (x->help) {   /* sxctl CMD [SUB] --help */
+		if (!usage_topic(stdout, usage_cmd)) {
+			usage_cmd = NULL;
 			return usage_error("unknown command '%s'", cmd);
+		}
 		return EX_OK;
 	}
-	if (strcmp(cmd, "help") == 0 && n == 1) {
-		if (!usage_topic(stdout, x->av[1]))
+	if (strcmp(cmd, "help") == 0 && (n == 1 || n == 2)) {   /* sxctl help CMD [SUB] */
+		usage_cmd = usage_topic_of(x->av + 1, n);
+		if (!usage_topic(stdout, usage_cmd)) {
+			usage_cmd = NULL;
 			return usage_error("no command '%s'", x->av[1]);
+		}
 		return EX_OK;
 	}
 	if (strcmp(cmd, "table") == 0)

@@ -103,7 +103,7 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 "  mac add BD MAC PORT         static forwarding entry\n" \
 "  mac del BD MAC\n" \
 "  mac show [BD]               learned and static MACs, idle time, hits\n" \
-"  mac ageing SECONDS          idle timeout of learned MACs\n" \
+"  mac ageing SECONDS          idle timeout of learned MACs (0: never age)\n" \
 "  neigh add VRF IP PORT VLAN DMAC SMAC\n" \
 "                              static next hop: out PORT/VLAN, DMAC from SMAC\n" \
 "  neigh del VRF IP\n" \
@@ -127,6 +127,19 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 "             3 cannot connect or transport failure.\n"
 
 const char *usage_cmd;
+static char topic_buf[128];
+
+const char *
+usage_topic_of(char **av, int ac)
+{
+	/* "route add" when it has lines of its own, else "route" */
+	if (ac >= 2) {
+		snprintf(topic_buf, sizeof(topic_buf), "%s %s", av[0], av[1]);
+		if (strchr(av[1], ' ') == NULL && usage_topic(NULL, topic_buf))
+			return topic_buf;
+	}
+	return ac >= 1 ? av[0] : NULL;
+}
 
 static char *
 usage_text(void)
@@ -144,7 +157,8 @@ usage(FILE *f)
 }
 
 /* The usage lines of one command: "  CMD ..." and the deeper-indented lines
- * that continue them. false when CMD has none. */
+ * that continue them (CMD may be "route add"). false when CMD has none;
+ * f NULL only checks. */
 bool
 usage_topic(FILE *f, const char *cmd)
 {
@@ -158,7 +172,8 @@ usage_topic(FILE *f, const char *cmd)
 		else if (strncmp(line, "    ", 4) != 0)
 			in = false;
 		if (in) {
-			fprintf(f, "%s\n", line);
+			if (f != NULL)
+				fprintf(f, "%s\n", line);
 			any = true;
 		}
 	}
@@ -613,7 +628,11 @@ void
 human_ageing(json_t *res)
 {
 	putk("", res, "table", " idle timeout ");
-	putk("", res, "idle_timeout_s", " s\n");
+	putk("", res, "idle_timeout_s", " s");
+	/* 0 is not a timeout of zero seconds */
+	fputs(json_is_false(json_object_get(res, "ageing")) ||
+	      json_integer_value(json_object_get(res, "idle_timeout_s")) == 0 ?
+	      " (ageing off: entries never age)\n" : "\n", stdout);
 }
 
 /* ------------------------------------------------- switch table entries */
@@ -919,8 +938,8 @@ check_args(char **av, int ac, const char *spec, json_int_t *num)
 {
 	uint32_t ip;
 	unsigned int plen;
-	uint64_t v;
-	char w[16];
+	uint64_t v, max;
+	char w[16], why[96];
 	bool ok;
 	int i;
 
@@ -939,13 +958,14 @@ check_args(char **av, int ac, const char *spec, json_int_t *num)
 			memmove(w, w + 1, strlen(w));
 		}
 		v = UINT64_MAX;	/* not a number */
-		if (!strcmp(w, "VRF") || !strcmp(w, "SLICE") || !strcmp(w, "BD"))
-			ok = parse_u64(av[i], UINT16_MAX, &v);
-		else if (!strcmp(w, "VLAN"))
-			ok = parse_u64(av[i], 4095, &v);
-		else if (!strcmp(w, "SECONDS"))
-			ok = parse_u64(av[i], UINT32_MAX, &v) && v > 0;
-		else if (!strcmp(w, "IP") || !strcmp(w, "NH"))
+		max = !strcmp(w, "VRF") || !strcmp(w, "SLICE") || !strcmp(w, "BD") ? UINT16_MAX :
+		      !strcmp(w, "VLAN") ? 4095 : !strcmp(w, "SECONDS") ? 86400 * 365 : 0;
+		why[0] = '\0';
+		if (max != 0) {	/* the dataplane's rule, dp_num.h */
+			ok = parse_u64(av[i], max, &v);
+			snprintf(why, sizeof(why), " (decimal 0..%" PRIu64 ", no sign or leading zero%s)",
+				 max, strcmp(w, "SECONDS") ? "" : "; 0: never age");
+		} else if (!strcmp(w, "IP") || !strcmp(w, "NH"))
 			ok = parse_ipv4(av[i], &ip);
 		else if (!strcmp(w, "PREFIX"))
 			ok = parse_prefix(av[i], true, &ip, &plen);
@@ -957,7 +977,7 @@ check_args(char **av, int ac, const char *spec, json_int_t *num)
 			ok = av[i][0] != '\0';
 		if (!ok)
 			return usage_error("bad %s '%s'%s", w, av[i],
-					   strcmp(w, "IP/PLEN") ? "" :
+					   strcmp(w, "IP/PLEN") ? why :
 					   " (an SVI needs PLEN 0..31)");
 		if (v != UINT64_MAX)
 			num[i] = (json_int_t)v;

@@ -233,7 +233,9 @@ def table_config(params):
     if params.get("table") != "fdb":
         raise RpcError(-32602, "table does not age entries", "bad_value",
                        "/idle_timeout_s")
-    return {"table": "fdb", "idle_timeout_s": params["idle_timeout_s"]}
+    # as sxdp: 0 turns ageing off and the answer says so
+    return {"table": "fdb", "idle_timeout_s": params["idle_timeout_s"],
+            "ageing": params["idle_timeout_s"] != 0}
 
 
 def slow(params):

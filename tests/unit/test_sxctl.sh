@@ -210,7 +210,12 @@ sx route del 1 10.0.0.0/8 drop; expect_rc "route del extra" 2
 sx route show x; expect_rc "route show bad VRF" 2
 sx mac add 10 02:00:00:00:00:0b; expect_rc "mac add missing PORT" 2
 sx mac add 10 02-00-00-00-00-0b p0; expect_rc "mac add bad MAC" 2
-sx mac ageing 0; expect_rc "mac ageing 0" 2
+sx mac ageing 010; expect_rc "mac ageing 010" 2
+expect_grep "mac ageing 010" "$ERR" "no sign or leading zero"
+sx mac ageing 0x10; expect_rc "mac ageing 0x10" 2
+sx route add 01 10.0.0.0/8 drop; expect_rc "route add VRF 01" 2
+sx route add 1 10.0.0.0/08 drop; expect_rc "route add prefix /08" 2
+sx mac ageing 31536001; expect_rc "mac ageing over a year (sxdp's limit)" 2
 sx mac show 10 --limit 3; expect_rc "mac show --limit" 2
 sx neigh add 1 10.0.1.254 p1 100 02:00:00:00:00:fe; expect_rc "neigh add missing SMAC" 2
 sx neigh add 1 10.0.1.254 p1 5000 02:00:00:00:00:fe 02:00:00:00:01:0a
@@ -543,7 +548,12 @@ expect_rc "mac ageing" 0
 expect_req "mac ageing" "$(req table.config '{"table":"fdb","idle_timeout_s":120}')"
 expect_out "mac ageing" "fdb idle timeout 120 s"
 sx --json mac ageing 120
-expect_json "mac ageing --json" 'd == {"table": "fdb", "idle_timeout_s": 120}'
+expect_json "mac ageing --json" 'd == {"table": "fdb", "idle_timeout_s": 120, "ageing": True}'
+# 0 turns ageing off, as table.config says; the CLI says it too
+sx mac ageing 0
+expect_rc "mac ageing 0" 0
+expect_req "mac ageing 0" "$(req table.config '{"table":"fdb","idle_timeout_s":0}')"
+expect_out "mac ageing 0" "fdb idle timeout 0 s (ageing off: entries never age)"
 
 sx neigh add 1 10.0.1.254 p1 100 02:00:00:00:00:fe 02:00:00:00:01:0a
 expect_rc "neigh add" 0
@@ -597,8 +607,27 @@ if grep -q "neigh show" "$OUT"; then not_ok "table --help: only table's lines"; 
 sx help route
 expect_rc "help route" 0
 expect_grep "help route" "$OUT" "route add VRF PREFIX via NH"
+sx table add --help
+expect_rc "table add --help" 0
+expect_out "table add --help" "  table add TABLE [FIELD=VALUE ...] [priority N] action ACTION [PARAM=VALUE ...]"
+sx help mac ageing
+expect_rc "help mac ageing" 0
+expect_out "help mac ageing" "  mac ageing SECONDS          idle timeout of learned MACs (0: never age)"
+sx help nope
+expect_rc "help nope" 2
+expect_grep "help nope" "$ERR" "no command 'nope'"
+if grep -q "help  " "$ERR"; then not_ok "help nope: no usage lines of 'help'"; else ok "help nope: no usage lines of 'help'"; fi
+sx nope --help
+expect_rc "nope --help" 2
+expect_grep "nope --help" "$ERR" "Run 'sxctl help'"
+sx table add
+expect_rc "table add without TABLE" 2
+expect_grep "table add without TABLE" "$ERR" "missing TABLE"
+if grep -q "table show" "$ERR"; then not_ok "table add usage error: only 'table add' lines"; else ok "table add usage error: only 'table add' lines"; fi
+expect_grep "table add without TABLE" "$ERR" "Run 'sxctl table add --help'"
 sx route add 1
 expect_rc "route add without prefix" 2
+if grep -q "route del" "$ERR"; then not_ok "route add usage error: only 'route add' lines"; else ok "route add usage error: only 'route add' lines"; fi
 expect_grep "route add without prefix" "$ERR" "route add VRF PREFIX via NH"
 if grep -q "Usage: sxctl" "$ERR"; then not_ok "usage error is short (no whole usage)"; else ok "usage error is short (no whole usage)"; fi
 sx stats clear
