@@ -67,6 +67,12 @@ struct sw_learn_ev {
 
 _Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");
 
+/* The stages (pl.h contract), one file each. */
+uint16_t pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+				 uint16_t *next);
+uint16_t pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
 /* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
  * tag now. 0 or -ENOSPC (no headroom to push). */
 int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);

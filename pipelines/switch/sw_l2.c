@@ -1,0 +1,224 @@
+/* Switch stage "l2": bridging in the frame's bridge domain (known unicast
+ * to its port, flooding confined to the domain, the router MAC on to l3),
+ * egress membership, tagging and MTU. */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_arp.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_byteorder.h>
+
+#include "pl_switch.h"
+#include "pl_swctl.h"
+#include "dp_table.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+
+static inline int
+is_arp_request(struct rte_mbuf *m, const struct dp_meta *md, uint32_t *tip)
+{
+	const struct rte_arp_hdr *arp;
+
+	if (!(md->flags & DP_MF_ARP))
+		return 0;
+	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, md->l3_off);
+	*tip = arp->arp_data.arp_tip;
+	return arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+}
+
+/* A flood copy that was never sent (no mbuf, no headroom, over the MTU)
+ * counts as a copy made and dropped: rx + copies = tx + drops + punts. */
+static inline void
+copy_lost(struct pl_ctx *ctx, unsigned int reason)
+{
+	ctx->stats->copy_pkts++;
+	ctx->stats->drop_pkts++;
+	ctx->stats->drops[reason]++;
+}
+
+/* Replicate m to every other member port of its bridge domain. The copies go
+ * through ctx->extra; m itself takes the last port. */
+static uint16_t
+flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[1] = { key };
+	const struct dp_entry *e[1];
+	uint16_t bd = SW_AUX_BD(md->aux), ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
+	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
+	unsigned int n = 0, big = 0;
+	uint32_t mask;
+
+	pl_switch_key_bd(key, bd);
+	dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood, kp, 1, e);
+	if (e[0]->action != 0)
+		return PL_DROP(SW_DROP(no_flood));
+	mask = ((const struct sw_flood *)e[0]->params)->ports & ~(1u << md->in_port);
+	while (mask) {
+		uint16_t p = (uint16_t)__builtin_ctz(mask);
+
+		mask &= mask - 1;
+		if (p >= dp_n_ports)
+			break;
+		pl_switch_key_bd_port(key, bd, p);
+		dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.bd_ports, kp, 1, e);
+		if (e[0]->action != 0)
+			continue;
+		if (unlikely(len > dp_ports[p].mtu)) {
+			big++;   /* a bridge does not fragment: this copy is lost */
+			continue;
+		}
+		ports[n] = p;
+		vlans[n++] = ((const struct sw_member *)e[0]->params)->vlan;
+	}
+	if (n == 0) {
+		if (big == 0)
+			return PL_DROP(SW_DROP(no_flood));
+		/* one count per copy that would have gone out: m is the last */
+		while (--big > 0)
+			copy_lost(ctx, SW_DROP(mtu_exceeded));
+		return PL_DROP(SW_DROP(mtu_exceeded));
+	}
+	while (big-- > 0)
+		copy_lost(ctx, SW_DROP(mtu_exceeded));
+	for (unsigned int i = 0; i + 1 < n; i++) {
+		struct rte_mbuf *c;
+
+		if (ctx->n_extra == PL_EXTRA_MAX ||
+		    (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
+			copy_lost(ctx, SW_DROP(flood_copy));
+			continue;
+		}
+		if (pl_switch_vlan_set(c, md->flags & DP_MF_VLAN, vlans[i]) < 0) {
+			rte_pktmbuf_free(c);
+			copy_lost(ctx, SW_DROP(vlan_push));
+			continue;
+		}
+		dp_meta(c)->out_port = ports[i];
+		ctx->extra[ctx->n_extra++] = c;
+	}
+	if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, vlans[n - 1]) < 0)
+		return PL_DROP(SW_DROP(vlan_push));
+	md->out_port = ports[n - 1];
+	return PL_NEXT_TX;
+}
+
+/* Is ip one of the box's own addresses in this slice? */
+static inline int
+is_local(struct pl_ctx *ctx, uint16_t slice, uint32_t ip)
+{
+	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[1] = { key };
+	const struct dp_entry *e[1];
+
+	pl_switch_key_vrf_ip(key, slice, ip);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.routes, kp, 1, e);
+	return e[0]->action == SW_RT_LOCAL;
+}
+
+uint16_t
+pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST];
+	unsigned int k = 0;
+	uint16_t cont = 0;
+	uint64_t hit, unicast = 0;   /* packets bridged to one known port */
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		uint32_t tip;
+
+		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
+			if (is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip)) {
+				md->punt = SW_PUNT_ARP;
+				next[i] = PL_NEXT_PUNT;
+			} else {
+				next[i] = flood(ctx, m, md);
+			}
+			continue;
+		}
+		pl_switch_key_fdb(keys[k], SW_AUX_BD(md->aux), &eth->dst_addr);
+		kp[k] = keys[k];
+		idx[k++] = i;
+	}
+	if (k == 0)
+		return 0;
+	/* destination lookups do not count: hits mean "seen as a source" */
+	hit = dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.fdb, kp, k, e);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct dp_meta *md = dp_meta(m);
+		uint16_t *nx = &next[idx[j]];
+
+		if (!(hit & (1ULL << j))) {
+			if (e[j]->action == SW_FDB_DROP)   /* flooding disabled by default action */
+				*nx = PL_DROP(SW_DROP(fdb_drop));
+			else
+				*nx = flood(ctx, m, md);
+			continue;
+		}
+		switch (e[j]->action) {
+		case SW_FDB_FORWARD:
+		case SW_FDB_LEARNED: {
+			uint16_t port = ((const struct sw_fwd *)e[j]->params)->port;
+
+			if (port == md->in_port) {
+				*nx = PL_DROP(SW_DROP(hairpin));
+				break;
+			}
+			md->out_port = port;
+			*nx = PL_NEXT_TX;   /* VLAN set below, after the member lookup */
+			unicast |= 1ULL << idx[j];
+			break;
+		}
+		case SW_FDB_ROUTE:
+			if (md->flags & DP_MF_ARP) {
+				md->punt = SW_PUNT_ARP;
+				*nx = PL_NEXT_PUNT;
+			} else {
+				*nx = PL_NEXT_CONTINUE;
+				cont++;
+			}
+			break;
+		default:
+			*nx = PL_DROP(SW_DROP(fdb_drop));
+		}
+	}
+	/* egress membership and tagging of the bridged ones */
+	k = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!(unicast & (1ULL << i)))
+			continue;
+		pl_switch_key_bd_port(keys[k], SW_AUX_BD(dp_meta(pkts[i])->aux), dp_meta(pkts[i])->out_port);
+		kp[k] = keys[k];
+		idx[k++] = i;
+	}
+	if (k == 0)
+		return cont;
+	dp_table_lookup(ctx->root, ctx->worker, pl_sw.bd_ports, kp, k, e);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct dp_meta *md = dp_meta(m);
+
+		if (e[j]->action != 0) {
+			next[idx[j]] = PL_DROP(SW_DROP(not_member));
+			continue;
+		}
+		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len > dp_ports[md->out_port].mtu)) {
+			next[idx[j]] = PL_DROP(SW_DROP(mtu_exceeded));
+			continue;
+		}
+		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN,
+				       ((const struct sw_member *)e[j]->params)->vlan) < 0)
+			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
+	}
+	return cont;
+}

@@ -1,0 +1,155 @@
+/* Switch stage "l3": routing in the slice's VRF. RFC 1812 checks first
+ * (header checksum, martian and group addresses), then LPM with ECMP, the
+ * neighbour rewrite and the egress MTU (over it: punt, the slow path
+ * fragments or answers "fragmentation needed"). */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_arp.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_byteorder.h>
+
+#include "pl_switch.h"
+#include "pl_swctl.h"
+#include "dp_table.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+
+uint16_t
+pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST];
+	unsigned int k = 0;
+	uint64_t hit;
+
+	/* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
+	 * packets alike. The parser vouched for version, IHL and total
+	 * length against the frame and put the whole header in the first
+	 * segment; what is left is the checksum and the address classes. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		const struct rte_ipv4_hdr *ip;
+		uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		uint32_t sa, da;
+
+		if (!(md->flags & DP_MF_IPV4)) {
+			next[i] = PL_DROP(SW_DROP(not_ipv4));
+			continue;
+		}
+		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+		/* the device's verdict when it has one (NONE: header verified,
+		 * only the field is stale); software only for UNKNOWN */
+		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
+			      rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff))) {
+			next[i] = PL_DROP(SW_DROP(ip_cksum));
+			continue;
+		}
+		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
+		 * 255.255.255.255) */
+		sa = ((const uint8_t *)&ip->src_addr)[0];
+		da = ((const uint8_t *)&ip->dst_addr)[0];
+		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
+			next[i] = PL_DROP(SW_DROP(martian_src));
+			continue;
+		}
+		if (unlikely(da == 0 || da == 127 || da >= 224)) {
+			next[i] = PL_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
+								: SW_DROP(martian_dst));
+			continue;
+		}
+		pl_switch_key_vrf_ip(keys[k], md->slice, ip->dst_addr);
+		kp[k] = keys[k];
+		idx[k++] = i;
+	}
+	if (k == 0)
+		return 0;
+	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
+	{
+		unsigned int k2 = 0;
+
+		for (unsigned int j = 0; j < k; j++) {
+			struct rte_mbuf *m = pkts[idx[j]];
+			struct dp_meta *md = dp_meta(m);
+			const struct rte_ipv4_hdr *ip =
+				rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+			uint16_t *nx = &next[idx[j]];
+			uint32_t nh;
+
+			switch (e[j]->action) {
+			case SW_RT_VIA:
+				nh = ((const struct sw_via *)e[j]->params)->nh;
+				break;
+			case SW_RT_ECMP: {
+				const struct sw_ecmp *g = (const struct sw_ecmp *)e[j]->params;
+				uint32_t cnt = RTE_MIN(RTE_MAX(g->n, 1), SW_ECMP_MAX);
+
+				/* multiply-shift maps the flow hash onto [0, n) without a divide */
+				nh = g->nh[((uint64_t)md->hash * cnt) >> 32];
+				break;
+			}
+			case SW_RT_CONNECTED:
+				nh = ip->dst_addr;
+				break;
+			case SW_RT_LOCAL:
+				md->punt = SW_PUNT_LOCAL;
+				*nx = PL_NEXT_PUNT;
+				continue;
+			case SW_RT_DROP:
+				*nx = PL_DROP(SW_DROP(route_drop));
+				continue;
+			default:
+				md->punt = SW_PUNT_NOROUTE;
+				*nx = PL_NEXT_PUNT;
+				continue;
+			}
+			if (unlikely(md->ttl <= 1)) {
+				md->punt = SW_PUNT_TTL;
+				*nx = PL_NEXT_PUNT;
+				continue;
+			}
+			md->nh = nh;
+			pl_switch_key_vrf_ip(keys[k2], md->slice, nh);
+			kp[k2] = keys[k2];
+			idx[k2++] = idx[j];
+		}
+		k = k2;
+	}
+	if (k == 0)
+		return 0;
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, e);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct dp_meta *md = dp_meta(m);
+		const struct sw_rewrite *rw = (const struct sw_rewrite *)e[j]->params;
+
+		if (!(hit & (1ULL << j)) || e[j]->action == SW_NB_UNRESOLVED) {
+			md->punt = SW_PUNT_UNRESOLVED;
+			next[idx[j]] = PL_NEXT_PUNT;
+			continue;
+		}
+		/* Over the egress MTU: fragmentation or ICMP "fragmentation
+		 * needed" is the slow path's, on the packet as received. */
+		if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								       md->l3_off)->total_length) >
+			     dp_ports[rw->port].mtu)) {
+			md->punt = SW_PUNT_MTU;
+			next[idx[j]] = PL_NEXT_PUNT;
+			continue;
+		}
+		if (pl_switch_rewrite(m, md, rw) < 0) {
+			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
+			continue;
+		}
+		md->out_port = rw->port;
+		next[idx[j]] = PL_NEXT_TX;
+	}
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* Switch frame rewrites shared by the stages and the slow path: the outer
+ * VLAN tag (push, pop, retag) and the routed-packet rewrite (MACs, TTL with
+ * an incremental checksum, VLAN). */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_byteorder.h>
+
+#include "pl_switch.h"
+
+int
+pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (tagged) {
+		rte_be16_t *tci = (rte_be16_t *)(d + 2 * RTE_ETHER_ADDR_LEN + 2);
+
+		if (vid == 0) {   /* pop */
+			memmove(d + 4, d, 2 * RTE_ETHER_ADDR_LEN);
+			rte_pktmbuf_adj(m, 4);
+		} else {          /* retag, keeping the priority bits */
+			*tci = rte_cpu_to_be_16((rte_be_to_cpu_16(*tci) & 0xf000) | vid);
+		}
+		return 0;
+	}
+	if (vid == 0)
+		return 0;
+	d = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	if (d == NULL)
+		return -ENOSPC;
+	memmove(d, d + 4, 2 * RTE_ETHER_ADDR_LEN);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	*(rte_be16_t *)(d + 14) = rte_cpu_to_be_16(vid);
+	return 0;
+}
+
+int
+pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t sum;
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	ip->time_to_live--;
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
+	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
+	 * right when HC is 0xfeff. */
+	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + 0xfeff;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
