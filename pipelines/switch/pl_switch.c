@@ -1,22 +1,12 @@
-/* Switch pipeline wiring: its tables, drop reasons and learn rings, the key
- * layouts its stages and slow path share, set-up and teardown, and its
- * registration. The stages are sw_ingress.c, sw_l2.c and sw_l3.c; the
- * frame rewrites sw_rewrite.c; the slow path pl_swctl.c. */
-#include <errno.h>
+/* Switch pipeline wiring: its tables and drop reasons, set-up and
+ * teardown, and its registration. The stages are sw_ingress.c, sw_l2.c and sw_l3.c, the
+ * frame rewrites sw_rewrite.c, the learn rings sw_learn.c, the slow path
+ * pl_swctl.c. */
 #include <string.h>
-#include <netinet/in.h>
-
-#include <rte_arp.h>
-#include <rte_ip.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
-#include <rte_byteorder.h>
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
 #include "dp_table.h"
-#include "dp_port.h"
-#include "dp_stats.h"
 #include "dp_log.h"
 #include "dp_tblrpc.h"
 
@@ -30,10 +20,6 @@ unsigned int pl_sw_drop_base, pl_sw_event_base;
 #undef DP_REASONS_PREFIX
 #undef DP_REASONS_DEF
 
-static struct rte_ring *learn_rings[DP_WORKERS_MAX];
-static unsigned int n_workers;
-
-#define LEARN_RING_SIZE 4096
 #define FDB_SIZE (1u << 17)
 
 static const struct dp_table_def interfaces_def = {
@@ -117,51 +103,6 @@ static const struct dp_table_def svi_def = {
 	.default_action = 1,
 };
 
-/* ------------------------------------------------------------ helpers */
-
-void
-pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-	memcpy(k + 2, mac, 6);
-}
-
-void
-pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
-	memcpy(k + 2, &ip_be, 4);
-}
-
-void
-pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(port);
-}
-
-void
-pl_switch_key_bd(uint8_t *k, uint16_t bd)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-}
-
-struct rte_ring *
-pl_switch_learn_ring(unsigned int worker)
-{
-	return worker < n_workers ? learn_rings[worker] : NULL;
-}
-
-unsigned int
-pl_switch_workers(void)
-{
-	return n_workers;
-}
-
 static int
 sw_init(unsigned int workers)
 {
@@ -170,7 +111,6 @@ sw_init(unsigned int workers)
 		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
 		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
 	};
-	char name[RTE_RING_NAMESIZE];
 	int rc;
 
 	if ((rc = dp_reasons_register(sw_drop_reasons, SW_DROP_N, sw_event_reasons, SW_EVENT_N,
@@ -183,14 +123,8 @@ sw_init(unsigned int workers)
 			return *tables[i].id;
 		}
 	}
-	n_workers = workers;
-	for (unsigned int w = 0; w < workers; w++) {
-		snprintf(name, sizeof(name), "sw_learn%u", w);
-		learn_rings[w] = rte_ring_create_elem(name, sizeof(struct sw_learn_ev), LEARN_RING_SIZE,
-						      rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (learn_rings[w] == NULL)
-			return -ENOMEM;
-	}
+	if ((rc = pl_switch_learn_init(workers)) < 0)
+		return rc;
 	dp_tblrpc_set_check(pl_swctl_check);
 	return pl_swctl_init();
 }
@@ -198,16 +132,8 @@ sw_init(unsigned int workers)
 static void
 sw_fini(void)
 {
-	struct sw_learn_ev ev;
-
 	pl_swctl_fini();
-	for (unsigned int w = 0; w < n_workers; w++) {
-		while (rte_ring_sc_dequeue_elem(learn_rings[w], &ev, sizeof(ev)) == 0)
-			;
-		rte_ring_free(learn_rings[w]);
-		learn_rings[w] = NULL;
-	}
-	n_workers = 0;
+	pl_switch_learn_fini();
 }
 
 const struct pl_pipeline pl_switch_pipeline = {

@@ -8,6 +8,8 @@
 #define PL_SWITCH_H
 
 #include <stdint.h>
+#include <string.h>
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include "pl.h"
 
@@ -80,12 +82,40 @@ int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);
 int pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
 
 /* Key builders shared with the slow path. Keys are DP_KEY_MAX buffers. */
-void pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac);
-void pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be);
-void pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port);
-void pl_switch_key_bd(uint8_t *k, uint16_t bd);
+static inline void
+pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
+	memcpy(k + 2, mac, 6);
+}
+
+static inline void
+pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
+	memcpy(k + 2, &ip_be, 4);
+}
+
+static inline void
+pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
+	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(port);
+}
+
+static inline void
+pl_switch_key_bd(uint8_t *k, uint16_t bd)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
+}
 
 /* Worker -> control learn rings (one per worker). */
+int pl_switch_learn_init(unsigned int n_workers);
+void pl_switch_learn_fini(void);
 struct rte_ring *pl_switch_learn_ring(unsigned int worker);
 unsigned int pl_switch_workers(void);
 
