@@ -1,6 +1,7 @@
 /* Control methods that describe the process: hello, ports, stats, schema. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -285,27 +286,48 @@ m_stats_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg
 	return 0;
 }
 
+static char *
+template_of(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
 int
 dp_api_register(struct dp_api_ctx *ctx)
 {
+	const char *p0 = dp_n_ports ? dp_ports[0].cfg->name : "PORT";
+	const char *t0 = dp_tables_count() ? dp_table_def(0)->name : "TABLE";
+	/* templates name this box's first port and table: valid as they stand
+	 * (encoded by jansson: a name may hold any character) */
+	char *port_t = template_of(json_pack("{s:s}", "port", p0));
+	char *set_t = template_of(json_pack("{s:s,s:s,s:i}", "port", p0, "admin", "up", "mtu", 1500));
+	char *table_t = template_of(json_pack("{s:s}", "table", t0));
 	int rc = 0;
 
+	if (port_t == NULL || set_t == NULL || table_t == NULL)
+		rc = -1;
 	api = ctx;
 	rc |= dp_rpc_register("sys.hello", m_hello, NULL,
 		"Version, boot_id (changes on every start) and table generation", "{}");
 	rc |= dp_rpc_register("port.list", m_port_list, NULL, "Ports with driver, role, addresses, link", "{}");
 	rc |= dp_rpc_register("port.stats", m_port_stats, NULL,
-		"Software and hardware counters of one port (name or index) or all", "{\"port\":\"p0\"}");
+		"Software and hardware counters of one port (name or index) or all", port_t);
 	rc |= dp_rpc_register("port.set", m_port_set, NULL,
 		"Set a port administratively up or down (down: its RX queues are not polled) "
 		"and/or its MTU (largest IP packet it sends)",
-		"{\"port\":\"p0\",\"admin\":\"up\",\"mtu\":1500}");
+		set_t);
 	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
 		"The pipeline's tables: keys with match kinds, actions with typed params",
-		"{\"table\":\"flow\"}");
+		table_t);
 	rc |= dp_rpc_register("stats.get", m_stats_get, NULL,
 		"Per-lcore, per-port, per-drop-reason, per-table counters and mempool use", "{}");
 	rc |= dp_rpc_register("stats.clear", m_stats_clear, NULL,
 		"Zero the counters as seen by readers (workers keep counting)", "{}");
+	free(port_t);
+	free(set_t);
+	free(table_t);
 	return rc ? -EINVAL : dp_tblrpc_register();
 }
