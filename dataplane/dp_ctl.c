@@ -36,8 +36,13 @@
  * and the other clients. */
 #define CTL_DEF_CALLS_PER_ROUND	32
 #define CTL_DEF_SLICE_MS	5
-/* An idle client keeps at most this much input buffer. */
+/* All clients' calls in one round: the slow path and RCU wait no longer. */
+#define CTL_DEF_ROUND_MS	10
+/* An idle client keeps at most this much input buffer. Up to this much
+ * input and output per client is outside max_mem: clients parking long
+ * lines cannot lock out the ones that send small requests. */
 #define CTL_IN_KEEP		(64u << 10)
+#define CTL_BASE		CTL_IN_KEEP
 
 static void
 log_stderr(const char *fmt, ...)
@@ -60,11 +65,15 @@ struct ctl_client {
 	struct dp_ctl_peer peer;
 	char *in;		/* received, not yet handled: lines, maybe a partial one */
 	size_t in_off, in_len, in_cap;
+	size_t scan;		/* in[in_off..scan) has no newline: searched once only */
 	char *out;		/* responses not yet taken by the socket */
 	size_t out_head, out_len, out_cap;
 	struct dp_rpc_job *job;	/* a batch being answered a few calls per round */
 	size_t job_bytes;	/* what the job holds, as last counted */
 	uint64_t active_ms;	/* last time it sent or took bytes */
+	uint64_t vt;		/* ms of work done for it (virtual time): least served first */
+	int busy;		/* had work at the start of the last round */
+	size_t cost;		/* of its next call, this round (next_cost) */
 	int discard;		/* inside a too long line: drop up to the next newline */
 	int rd_eof;		/* peer will send no more: answer, flush, then close */
 	const char *dead;	/* why it must be closed at the end of the round */
@@ -77,9 +86,11 @@ static struct {
 	ino_t ino;
 	size_t max_msg, max_outq, max_mem, mem;
 	unsigned int max_clients, n_clients, next_id, calls_per_round;
-	uint64_t idle_ms, evict_idle_ms, slice_ms;
+	uint64_t idle_ms, evict_idle_ms, slice_ms, round_ms;
+	uint64_t vmin;			/* least vt of the busy clients */
 	struct ctl_client *clients;
 	struct pollfd *pfds;		/* [0] listener, [i + 1] clients[i] */
+	unsigned int *order;		/* this round's order of service */
 	struct ctl_client *cur;		/* client being dispatched */
 	unsigned int rr;		/* first client served next round */
 	int in_poll, close_deferred, accept_errno;
@@ -120,16 +131,29 @@ out_pending(const struct ctl_client *c)
 	return c->out_len - c->out_head;
 }
 
+/* The next newline of c's input, or NULL. Every byte is searched once: a
+ * client parking a 15 MiB partial line costs no memchr() per round. */
+static const char *
+next_nl(struct ctl_client *c)
+{
+	char *nl;
+
+	if (c->scan < c->in_off)
+		c->scan = c->in_off;
+	nl = memchr(c->in + c->scan, '\n', c->in_len - c->scan);
+	c->scan = nl != NULL ? (size_t)(nl - c->in) : c->in_len;
+	return nl;
+}
+
 /* A whole request line is buffered (or the last one, at end of input). */
 static bool
-has_line(const struct ctl_client *c)
+has_line(struct ctl_client *c)
 {
-	return c->in_len > c->in_off && (memchr(c->in + c->in_off, '\n', c->in_len - c->in_off) != NULL ||
-					 c->rd_eof);
+	return c->in_len > c->in_off && (c->rd_eof || next_nl(c) != NULL);
 }
 
 static bool
-has_work(const struct ctl_client *c)
+has_work(struct ctl_client *c)
 {
 	return c->fd >= 0 && c->dead == NULL && (c->job != NULL || has_line(c));
 }
@@ -147,7 +171,20 @@ client_say(struct ctl_client *c, char *line)
 	free(line);
 }
 
-/* Grow *buf to at least need bytes, inside the server's memory budget. */
+/* c would take the server past max_mem: told, and closed. */
+static void
+over_budget(struct ctl_client *c)
+{
+	dp_ctl_log("ctl: client %u: the server's buffers are at their %zu-byte limit, "
+		   "disconnecting it", c->peer.id, ctl.max_mem);
+	client_say(c, dp_rpc_error_line(DP_RPC_APP_ERROR, "memory_limit",
+		"the server's buffers for all clients are full (%zu bytes): closing this "
+		"connection; retry later or send smaller requests", ctl.max_mem));
+	c->dead = "memory limit";
+}
+
+/* Grow *buf to at least need bytes, inside the server's memory budget
+ * (a buffer's first CTL_BASE bytes are always granted). */
 static int
 grow(struct ctl_client *c, char **buf, size_t *cap, size_t need, size_t hint)
 {
@@ -156,13 +193,8 @@ grow(struct ctl_client *c, char **buf, size_t *cap, size_t need, size_t hint)
 
 	while (ncap < need)
 		ncap *= 2;
-	if (ctl.mem - *cap + ncap > ctl.max_mem) {
-		dp_ctl_log("ctl: client %u: the server's buffers are at their %zu-byte limit, "
-			   "disconnecting it", c->peer.id, ctl.max_mem);
-		client_say(c, dp_rpc_error_line(DP_RPC_APP_ERROR, "memory_limit",
-			"the server's buffers for all clients are full (%zu bytes): closing this "
-			"connection; retry later or send smaller requests", ctl.max_mem));
-		c->dead = "memory limit";
+	if (ncap > CTL_BASE && ctl.mem - *cap + ncap > ctl.max_mem) {
+		over_budget(c);
 		return -1;
 	}
 	if ((nb = realloc(*buf, ncap)) == NULL) {
@@ -280,11 +312,8 @@ client_job(struct ctl_client *c, unsigned int *budget)
 	} else if (resp != NULL) {
 		client_queue_free(c, resp);
 	}
-	if (c->job != NULL && ctl.mem > ctl.max_mem) {
-		dp_ctl_log("ctl: client %u: its batch's reply takes the server past its %zu-byte "
-			   "buffer limit, disconnecting it", c->peer.id, ctl.max_mem);
-		c->dead = "memory limit";
-	}
+	if (c->job != NULL && ctl.mem > ctl.max_mem)
+		over_budget(c);   /* its batch's reply grew past what is left */
 }
 
 static void
@@ -305,6 +334,25 @@ client_line(struct ctl_client *c, const char *line, size_t len)
 	}
 	if (resp != NULL)
 		client_queue_free(c, resp);
+	if (c->job == NULL)
+		return;
+	/* A batch's tree is kept while it runs, over several rounds: it has
+	 * to fit in what the others leave. If not, this batch is refused, not
+	 * the connection. */
+	c->job_bytes = dp_rpc_job_bytes(c->job);
+	if (ctl.mem + c->job_bytes > ctl.max_mem) {
+		dp_ctl_log("ctl: client %u: batch of %zu bytes decoded refused, the server's "
+			   "buffers are full", c->peer.id, c->job_bytes);
+		dp_rpc_job_free(c->job);
+		c->job = NULL;
+		client_queue_free(c, dp_rpc_error_line(DP_RPC_APP_ERROR, "memory_limit",
+			"this batch needs %zu bytes once decoded and the server's buffers for all "
+			"clients (%zu bytes) cannot hold it now: retry later or split it",
+			c->job_bytes, ctl.max_mem));
+		c->job_bytes = 0;
+		return;
+	}
+	ctl.mem += c->job_bytes;
 }
 
 static void
@@ -352,7 +400,7 @@ client_work(struct ctl_client *c, unsigned int *budget)
 			break;
 		p = c->in + c->in_off;
 		n = c->in_len - c->in_off;
-		nl = memchr(p, '\n', n);
+		nl = next_nl(c);
 		if (nl == NULL && !c->rd_eof)
 			break;   /* the rest of the line has not come yet */
 		if (nl != NULL)
@@ -368,7 +416,7 @@ client_work(struct ctl_client *c, unsigned int *budget)
 	}
 	if (c->in_off == c->in_len) {
 		/* all handled: an idle client keeps a small buffer only */
-		c->in_off = c->in_len = 0;
+		c->in_off = c->in_len = c->scan = 0;
 		if (c->in_cap > CTL_IN_KEEP) {
 			free(c->in);
 			ctl.mem -= c->in_cap;
@@ -388,10 +436,11 @@ client_read(struct ctl_client *c)
 	char *nl;
 
 	if (c->in_off > 0 && c->in_off == c->in_len)
-		c->in_off = c->in_len = 0;
+		c->in_off = c->in_len = c->scan = 0;
 	if (c->in_off > 0) {
 		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
 		c->in_len -= c->in_off;
+		c->scan = c->scan > c->in_off ? c->scan - c->in_off : 0;
 		c->in_off = 0;
 	}
 	if (c->in_cap - c->in_len < CTL_READ_CHUNK &&
@@ -414,7 +463,7 @@ client_read(struct ctl_client *c)
 		 * (socat, printf without newline): its partial line is answered. */
 		c->rd_eof = 1;
 		if (c->discard)
-			c->in_len = 0;
+			c->in_len = c->scan = 0;
 		return;
 	}
 	if (c->discard) {
@@ -427,9 +476,9 @@ client_read(struct ctl_client *c)
 		memmove(c->in + c->in_len, nl + 1, (size_t)n);
 	}
 	c->in_len += (size_t)n;
-	if (c->in_len > ctl.max_msg && memchr(c->in, '\n', c->in_len) == NULL) {
+	if (c->in_len > ctl.max_msg && next_nl(c) == NULL) {
 		client_too_large(c);
-		c->in_len = 0;
+		c->in_len = c->scan = 0;
 		c->discard = 1;
 	}
 }
@@ -539,13 +588,72 @@ ctl_accept(void)
 	}
 }
 
+/* What c's next call is likely to cost, to break ties: a request line's
+ * length (decoding dominates big ones); a batch's next call, or a client
+ * whose request is still to come, counts as small. */
+static size_t
+next_cost(struct ctl_client *c)
+{
+	const char *nl;
+
+	if (c->job != NULL || !c->busy)
+		return 0;
+	nl = next_nl(c);
+	return (nl != NULL ? (size_t)(nl - c->in) : c->in_len) - c->in_off;
+}
+
+static bool
+served_before(struct ctl_client *a, size_t cost_a, struct ctl_client *b, size_t cost_b)
+{
+	return a->vt < b->vt || (a->vt == b->vt && cost_a < cost_b);
+}
+
+/* This round's order of service: least work done first (virtual time vt),
+ * then the cheaper next call, then in turn from ctl.rr. A client that had
+ * no work at the last round starts at the least vt of the busy ones: no
+ * credit for idling, and no debt either: a client that waits for each
+ * answer is served within a round or two whatever it asked before. */
+static void
+round_order(void)
+{
+	unsigned int i, j, k, n = ctl.max_clients;
+	uint64_t vmin = UINT64_MAX;
+	struct ctl_client *c;
+	size_t cost;
+
+	for (i = 0; i < n; i++) {
+		c = &ctl.clients[i];
+		if (c->fd >= 0 && c->busy && c->vt < vmin)
+			vmin = c->vt;
+	}
+	if (vmin != UINT64_MAX)
+		ctl.vmin = vmin;
+	for (k = 0; k < n; k++) {
+		i = (ctl.rr + k) % n;
+		c = &ctl.clients[i];
+		if (!c->busy)
+			c->vt = ctl.vmin;
+		c->cost = next_cost(c);
+		cost = c->cost;
+		/* insertion sort: at most max_clients, and mostly in order */
+		for (j = k; j > 0; j--) {
+			struct ctl_client *p = &ctl.clients[ctl.order[j - 1]];
+
+			if (!served_before(c, cost, p, p->cost))
+				break;
+			ctl.order[j] = ctl.order[j - 1];
+		}
+		ctl.order[j] = i;
+	}
+}
+
 int
 dp_ctl_poll(int timeout_ms)
 {
 	struct ctl_client *c;
 	unsigned int i, k, budget;
 	int rc, handled = 0;
-	uint64_t now;
+	uint64_t now, now_c, t0, t;
 	short re;
 
 	if (ctl.lfd < 0)
@@ -555,10 +663,11 @@ dp_ctl_poll(int timeout_ms)
 	for (i = 0; i < ctl.max_clients; i++) {
 		c = &ctl.clients[i];
 		ctl.pfds[i + 1].fd = c->fd;	/* poll() skips the -1 of free slots */
+		c->busy = c->fd >= 0 && has_work(c);
 		/* nothing more is read from a client until its lines are handled */
-		ctl.pfds[i + 1].events = (c->rd_eof || has_work(c) ? 0 : POLLIN) |
+		ctl.pfds[i + 1].events = (c->rd_eof || c->busy ? 0 : POLLIN) |
 					 (out_pending(c) ? POLLOUT : 0);
-		if (has_work(c))
+		if (c->busy)
 			timeout_ms = 0;   /* work left from the last round */
 	}
 	rc = poll(ctl.pfds, ctl.max_clients + 1, timeout_ms);
@@ -566,10 +675,10 @@ dp_ctl_poll(int timeout_ms)
 		return errno == EINTR ? 0 : -errno;
 
 	ctl.in_poll = 1;
-	now = dp_ctl_clock_ms();
-	/* every client gets its share in turn, starting with another one each round */
+	now = t0 = t = dp_ctl_clock_ms();
+	round_order();
 	for (k = 0; k < ctl.max_clients && !ctl.close_deferred; k++) {
-		i = (ctl.rr + k) % ctl.max_clients;
+		i = ctl.order[k];
 		c = &ctl.clients[i];
 		re = ctl.pfds[i + 1].revents;
 		if (c->fd < 0)
@@ -580,10 +689,17 @@ dp_ctl_poll(int timeout_ms)
 			client_read(c);
 		else if ((re & (POLLHUP | POLLERR)) && !(re & POLLOUT))
 			c->dead = "peer gone";
+		/* Once the round has used its time, the clients after this one
+		 * only have their sockets served; they come first next round,
+		 * having had less (vt). The first one always gets its share. */
 		budget = ctl.calls_per_round;
-		if (c->dead == NULL)
+		if (c->dead == NULL && (k == 0 || t - t0 < ctl.round_ms))
 			client_work(c, &budget);
 		handled += (int)(ctl.calls_per_round - budget);
+		now_c = dp_ctl_clock_ms();
+		/* + 1: calls cost, even quick ones (and the clock is coarse) */
+		c->vt += now_c - t + (budget < ctl.calls_per_round);
+		t = now_c;
 		if (c->dead == NULL)
 			client_flush(c);
 		/* now was read before this round's reads stamped active_ms */
@@ -615,8 +731,10 @@ ctl_free(void)
 {
 	free(ctl.clients);
 	free(ctl.pfds);
+	free(ctl.order);
 	ctl.clients = NULL;
 	ctl.pfds = NULL;
+	ctl.order = NULL;
 	ctl.n_clients = 0;
 	ctl.cur = NULL;
 }
@@ -725,12 +843,16 @@ dp_ctl_open(const struct dp_ctl_opts *o)
 	ctl.evict_idle_ms = o->evict_idle_ms ? o->evict_idle_ms : CTL_DEF_EVICT_IDLE_MS;
 	ctl.calls_per_round = o->calls_per_round ? o->calls_per_round : CTL_DEF_CALLS_PER_ROUND;
 	ctl.slice_ms = o->slice_ms ? o->slice_ms : CTL_DEF_SLICE_MS;
+	ctl.round_ms = o->round_ms ? o->round_ms : CTL_DEF_ROUND_MS;
 	ctl.mem = 0;
 	ctl.rr = 0;
+	ctl.vmin = 0;
 	dp_rpc_set_limits(o->max_reply, o->max_batch);
+	dp_rpc_set_decoded_limit(o->max_decoded);
 	ctl.clients = calloc(ctl.max_clients, sizeof(*ctl.clients));
 	ctl.pfds = calloc(ctl.max_clients + 1, sizeof(*ctl.pfds));
-	if (ctl.clients == NULL || ctl.pfds == NULL) {
+	ctl.order = calloc(ctl.max_clients, sizeof(*ctl.order));
+	if (ctl.clients == NULL || ctl.pfds == NULL || ctl.order == NULL) {
 		ctl_free();
 		close(fd);
 		unlink(o->path);

@@ -21,8 +21,10 @@ struct dp_ctl_opts {
 	unsigned int max_clients;	/* 0 means 64 */
 	size_t max_outq;		/* unread response bytes before a client is dropped; 0 means 16 MiB */
 	size_t max_mem;			/* buffers of all clients together (input, output,
-					 * batch replies); the client that would pass it is
-					 * closed with an error; 0 means 256 MiB */
+					 * batches being run) beyond each one's first 64 KiB
+					 * in and out; the client that would pass it gets a
+					 * memory_limit error and is closed (a batch that
+					 * would pass it is refused); 0 means 256 MiB */
 	size_t max_reply;		/* bytes of one request's reply; 0: DP_RPC_DEF_MAX_REPLY */
 	size_t max_batch;		/* calls in one batch; 0: DP_RPC_DEF_MAX_BATCH */
 	unsigned int idle_timeout_ms;	/* a client silent this long is closed; 0 means 600 s */
@@ -31,6 +33,10 @@ struct dp_ctl_opts {
 	unsigned int calls_per_round;	/* calls of one client per dp_ctl_poll; 0 means 32 */
 	unsigned int slice_ms;		/* and milliseconds of work; 0 means 5 (a call that
 					 * started always ends: a table write is never cut) */
+	unsigned int round_ms;		/* all clients' work in one dp_ctl_poll; those not
+					 * served come first next round; 0 means 10 */
+	size_t max_decoded;		/* memory of one request once decoded (JSON tree);
+					 * over it: too_complex; 0: DP_RPC_DEF_MAX_DECODED */
 };
 
 /* Creates the parent dir if missing (0755), unlinks a stale socket (never a

@@ -58,6 +58,12 @@ int dp_rpc_handle(const char *line, size_t len, char **out);
 #define DP_RPC_DEF_MAX_REPLY	(16u << 20)
 #define DP_RPC_DEF_MAX_BATCH	1024
 void dp_rpc_set_limits(size_t max_reply, size_t max_batch);
+/* Memory one request may take once decoded (its JSON tree, 15 to 80 times
+ * its text): past it, the request is refused (too_complex) without being
+ * run. 0 = default. Decoding counts through jansson's allocator hooks,
+ * which dp_rpc installs (plain malloc/free outside a decode). */
+#define DP_RPC_DEF_MAX_DECODED	(256u << 20)
+void dp_rpc_set_decoded_limit(size_t bytes);
 
 /* The same, a few calls at a time, so one client's batch cannot keep the
  * others (and the slow path) waiting. dp_rpc_start answers a single request
@@ -69,7 +75,7 @@ struct dp_rpc_job;
 int dp_rpc_start(const char *line, size_t len, struct dp_rpc_job **job, char **out);
 int dp_rpc_step(struct dp_rpc_job *job, unsigned int *budget, char **out);
 void dp_rpc_job_free(struct dp_rpc_job *job);
-size_t dp_rpc_job_bytes(const struct dp_rpc_job *job);   /* memory it holds */
+size_t dp_rpc_job_bytes(const struct dp_rpc_job *job);   /* memory it holds: tree and reply */
 
 /* A malloc'd error line with a null id (about the connection, not a call):
  * server_full, too_large, idle_timeout... Never NULL. */
