@@ -786,7 +786,7 @@ encode(json_t *resp, char **s)
 static int
 job_append(struct dp_rpc_job *j, const char *s)
 {
-	size_t n = strlen(s), need = j->len + n + 2;
+	size_t n = strlen(s), need = j->len + n + 3;   /* , or [ before; ] and NUL after */
 	char *nb;
 
 	if (need > j->cap) {

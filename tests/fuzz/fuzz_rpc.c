@@ -2,7 +2,8 @@
  * through dp_rpc_handle(), which must answer with nothing or one line of
  * well-formed JSON-RPC 2.0 (checked here, abort otherwise), and never
  * crash or leak. Two test methods give the params helpers and the error
- * pointers something to chew on. */
+ * pointers something to chew on; small reply, batch and decoded-size
+ * limits put the refusals in reach. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -120,6 +121,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    "\"o\":{\"k\":0}}") != 0 ||
 		    dp_rpc_register("test.walk", m_walk, NULL, "walk anything", "{}") != 0)
 			abort();
+		/* small limits, so inputs reach reply_too_large, batch_too_large
+		 * and too_complex (decoding refused mid-way) */
+		dp_rpc_set_limits(4096, 16);
+		dp_rpc_set_decoded_limit(256 << 10);
 		init = 1;
 	}
 	rc = dp_rpc_handle((const char *)data, size, &out);

@@ -1187,6 +1187,242 @@ START_TEST(socket_partial_line_at_eof)
 }
 END_TEST
 
+/* test.slow: a call that takes 50 ms of the fake clock */
+static int slow_calls, slow_before_count;
+
+static int
+m_slow(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	(void)params;
+	(void)err;
+	(void)arg;
+	slow_calls++;
+	fake_now += 50;
+	*result = json_true();
+	return 0;
+}
+
+/* test.count that also notes how many slow calls ran before it */
+static int
+m_count_after(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+{
+	slow_before_count = slow_calls;
+	return m_count(params, result, err, arg);
+}
+
+/* Send all of s, polling the server while c's socket is full. */
+static void
+tc_send_all(struct tc *c, const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; n > 0 && i < 10000; i++) {
+		ssize_t k = send(c->fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (k > 0) {
+			s += k;
+			n -= (size_t)k;
+		}
+		dp_ctl_poll(0);
+	}
+	ck_assert_uint_eq(n, 0);
+}
+
+/* c has a whole line now (without polling the server) */
+static int
+tc_has_line(struct tc *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (n > 0)
+		c->len += (size_t)n;
+	return memchr(c->buf, '\n', c->len) != NULL;
+}
+
+/* Six clients leave an expensive request without its newline and shut
+ * down their write side at once (the old server ran all such lines in one
+ * round: ~11 s with 60 parked 15 MiB lines). Each round now runs at most
+ * one expensive call past its time budget, and another client's call goes
+ * before all but one or two of them. */
+START_TEST(socket_partial_lines_at_eof_fair)
+{
+	struct dp_ctl_opts o = { .max_clients = 16 };
+	struct tc *h[6], *b;
+	char req[128];
+	int i, rounds, before;
+
+	fake_now = 1000000;
+	dp_ctl_clock_ms = fake_clock;
+	ck_assert_int_eq(dp_rpc_register("test.slow", m_slow, NULL, "slow", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register("test.count_after", m_count_after, NULL, "c", "{}"), 0);
+	server_open_opts(&o);
+	b = tc_connect();
+	for (i = 0; i < 6; i++) {
+		h[i] = tc_connect();
+		snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.slow\"}", i);
+		tc_sends(h[i], req);
+	}
+	dp_ctl_poll(0);
+	for (i = 0; i < 6; i++)
+		shutdown(h[i]->fd, SHUT_WR);
+	tc_sends(b, "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"test.count_after\"}\n");
+	for (rounds = 0; !tc_has_line(b); rounds++) {
+		ck_assert_int_lt(rounds, 3);
+		before = slow_calls;
+		dp_ctl_poll(0);
+		ck_assert_int_le(slow_calls - before, 1);   /* one past the budget, no more */
+	}
+	ck_assert_int_le(slow_before_count, 2);
+	ck_assert_int_eq(tc_recv_id(b), 77);
+	/* all answered, one per round, and closed */
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_ge(tc_recv_id(h[i]), 0);
+		ck_assert_ptr_null(tc_recv(h[i]));
+		tc_free(h[i]);
+	}
+	ck_assert_int_eq(slow_calls, 6);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+/* A client sending a 3 MiB line (read 64 KiB a round) and then a batch of
+ * slow calls (50 ms each, over the 10 ms round budget): another client's calls are answered within two rounds all
+ * along, and the long line is answered too. */
+START_TEST(socket_long_line_fair)
+{
+	struct dp_ctl_opts o = { .max_msg = 4 << 20 };
+	static char line[3 << 20];
+	size_t len, off = 0;
+	struct tc *a, *b;
+	int id = 0, rounds, sent = 0;
+	json_t *r;
+
+	fake_now = 1000000;
+	dp_ctl_clock_ms = fake_clock;
+	ck_assert_int_eq(dp_rpc_register("test.slow", m_slow, NULL, "slow", "{}"), 0);
+	server_open_opts(&o);
+	a = tc_connect();
+	b = tc_connect();
+	len = (size_t)snprintf(line, sizeof(line),
+			       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.count\",\"params\":{\"pad\":\"");
+	memset(line + len, 'x', sizeof(line) - len - 256);
+	len = sizeof(line) - 256;
+	len += (size_t)snprintf(line + len, 256, "\"}}\n[" "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test.slow\"},"
+				"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.slow\"}]\n");
+	while (off < len || slow_calls < 2) {
+		ssize_t n = off < len ? send(a->fd, line + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+
+		if (n > 0)
+			off += (size_t)n;
+		snprintf(b->buf + sizeof(b->buf) - 128, 128, "{\"jsonrpc\":\"2.0\",\"id\":%d,"
+			 "\"method\":\"test.count\"}\n", ++id);
+		tc_sends(b, b->buf + sizeof(b->buf) - 128);
+		for (rounds = 0; !tc_has_line(b); rounds++) {
+			ck_assert_int_lt(rounds, 2);
+			dp_ctl_poll(0);
+		}
+		ck_assert_int_eq(tc_recv_id(b), id);
+		sent++;
+		ck_assert_int_lt(sent, 400);
+	}
+	ck_assert_int_gt(sent, 10);   /* b was served all along a's line */
+	ck_assert_int_eq(tc_recv_id(a), 1);
+	r = tc_recv(a);
+	ck_assert_uint_eq(json_array_size(r), 2);
+	json_decref(r);
+	tc_free(a);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+/* Clients parking long lines fill the memory budget; one that sends small
+ * requests still gets in and is answered (its first 64 KiB are its own). */
+START_TEST(socket_memory_small_client_not_locked_out)
+{
+	struct dp_ctl_opts o = { .max_msg = 1 << 20, .max_mem = 1 << 20 };
+	static char part[600 << 10];
+	struct tc *h[4], *b;
+	int i, k, told = 0;
+
+	server_open_opts(&o);
+	memset(part, 'x', sizeof(part));
+	for (i = 0; i < 4; i++)
+		h[i] = tc_connect();
+	for (k = 0; k < 12; k++)
+		for (i = 0; i < 4; i++) {
+			(void)!send(h[i]->fd, part + k * (50 << 10), 50 << 10, MSG_NOSIGNAL | MSG_DONTWAIT);
+			dp_ctl_poll(0);
+		}
+	for (i = 0; i < 4; i++) {
+		ssize_t n = recv(h[i]->fd, h[i]->buf, sizeof(h[i]->buf) - 1, MSG_DONTWAIT);
+
+		if (n > 0) {
+			h[i]->buf[n] = '\0';
+			told += strstr(h[i]->buf, "\"memory_limit\"") != NULL;
+		}
+	}
+	ck_assert_int_gt(told, 0);
+	ck_assert_int_lt(told, 4);
+	b = tc_connect();
+	tc_sends(b, ECHO(4));
+	ck_assert_int_eq(tc_recv_id(b), 4);
+	for (i = 0; i < 4; i++)
+		tc_free(h[i]);
+	tc_free(b);
+	server_cleanup();
+}
+END_TEST
+
+/* A request that decodes to more than max_decoded is refused before it
+ * runs (too_complex); a batch whose tree does not fit in what the other
+ * clients leave of max_mem is refused (memory_limit); the connection stays. */
+START_TEST(socket_decoded_limits)
+{
+	struct dp_ctl_opts o = { .max_decoded = 1 << 20, .max_mem = 4 << 20 };
+	static char req[300 << 10];
+	struct tc *a;
+	size_t off;
+	int i;
+
+	server_open_opts(&o);
+	a = tc_connect();
+	/* 100,000 empty objects: 300 KB of text, over 10 MB decoded */
+	off = (size_t)snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"test.count\","
+			       "\"params\":{\"x\":[");
+	for (i = 0; off + 8 < sizeof(req); i++)
+		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s{}", i ? "," : "");
+	snprintf(req + off, sizeof(req) - off, "]}}\n");
+	tc_send_all(a, req, strlen(req));
+	tc_expect_error(a, -32600, "too_complex");
+	ck_assert_int_eq(notified, 0);
+	tc_sends(a, ECHO(6));
+	ck_assert_int_eq(tc_recv_id(a), 6);
+	server_cleanup();
+	tc_free(a);
+
+	/* a batch under max_decoded but over what max_mem has room for */
+	o = (struct dp_ctl_opts){ .max_mem = 512 << 10 };
+	server_open_opts(&o);
+	a = tc_connect();
+	off = (size_t)snprintf(req, sizeof(req), "[");
+	for (i = 0; i < 1000; i++)
+		off += (size_t)snprintf(req + off, sizeof(req) - off,
+			"%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.count\",\"params\":{\"p\":[1,2,3,4]}}",
+			i ? "," : "", i);
+	snprintf(req + off, sizeof(req) - off, "]\n");
+	tc_send_all(a, req, strlen(req));
+	tc_expect_error(a, -32000, "memory_limit");
+	ck_assert_int_eq(notified, 0);
+	tc_sends(a, ECHO(7));
+	ck_assert_int_eq(tc_recv_id(a), 7);
+	ck_assert_uint_eq(dp_ctl_clients(), 1);
+	tc_free(a);
+	server_cleanup();
+}
+END_TEST
+
 static Suite *
 rpc_suite(void)
 {
@@ -1221,6 +1457,10 @@ rpc_suite(void)
 	tcase_add_test(ts, socket_fair_rounds);
 	tcase_add_test(ts, socket_memory_bounded);
 	tcase_add_test(ts, socket_partial_line_at_eof);
+	tcase_add_test(ts, socket_partial_lines_at_eof_fair);
+	tcase_add_test(ts, socket_long_line_fair);
+	tcase_add_test(ts, socket_memory_small_client_not_locked_out);
+	tcase_add_test(ts, socket_decoded_limits);
 	suite_add_tcase(s, ts);
 	return s;
 }
