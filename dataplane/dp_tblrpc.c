@@ -458,49 +458,53 @@ dp_tblrpc_set_check(dp_tblrpc_check_fn fn)
 }
 
 /* The pipeline's cross-table rules first (e.g. a bridge domain belongs to one
- * slice); what they refuse counts as failed updates of the batch. */
-static int
+ * slice); what they refuse counts as failed updates of the batch. res[i] is
+ * every update's outcome, which is all table.write reports. */
+static void
 checked_write(struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *res)
 {
 	unsigned int bad = 0, k = 0;
 	struct dp_update *ok;
 	unsigned int *map;
-	int *r2, rc;
+	int *r2;
 
 	memset(res, 0, n * sizeof(*res));
 	if (check_fn != NULL)
 		check_fn(u, n, res);
 	for (unsigned int i = 0; i < n; i++)
 		bad += res[i] != 0;
-	if (bad == 0)
-		return dp_table_write(u, n, mode, res);
+	if (bad == 0) {
+		dp_table_write(u, n, mode, res);
+		return;
+	}
 	if (mode != DP_ATOM_CONTINUE) {
 		for (unsigned int i = 0; i < n; i++)
 			if (res[i] == 0)
 				res[i] = -ECANCELED;
-		return -ECANCELED;
+		return;
 	}
 	ok = calloc(n, sizeof(*ok));
 	map = calloc(n, sizeof(*map));
 	r2 = calloc(n, sizeof(*r2));
 	if (ok == NULL || map == NULL || r2 == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		/* nothing written: the updates the check passed are not applied */
+		for (unsigned int i = 0; i < n; i++)
+			if (res[i] == 0)
+				res[i] = -ENOMEM;
+	} else {
+		for (unsigned int i = 0; i < n; i++)
+			if (res[i] == 0) {
+				map[k] = i;
+				ok[k++] = u[i];
+			}
+		if (k)
+			dp_table_write(ok, k, mode, r2);
+		for (unsigned int j = 0; j < k; j++)
+			res[map[j]] = r2[j];
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (res[i] == 0) {
-			map[k] = i;
-			ok[k++] = u[i];
-		}
-	rc = k ? dp_table_write(ok, k, mode, r2) : 0;
-	for (unsigned int j = 0; j < k; j++)
-		res[map[j]] = r2[j];
-	rc = -EIO;
-out:
 	free(ok);
 	free(map);
 	free(r2);
-	return rc;
 }
 
 static int
