@@ -35,7 +35,7 @@
  * chatty client cannot keep the main lcore away from RCU, the slow path
  * and the other clients. */
 #define CTL_DEF_CALLS_PER_ROUND	32
-#define CTL_DEF_SLICE_MS	5
+#define CTL_DEF_QUANTUM_MS	5
 /* All clients' calls in one round: the slow path and RCU wait no longer. */
 #define CTL_DEF_ROUND_MS	10
 /* An idle client keeps at most this much input buffer. Up to this much
@@ -86,7 +86,7 @@ static struct {
 	ino_t ino;
 	size_t max_msg, max_outq, max_mem, mem;
 	unsigned int max_clients, n_clients, next_id, calls_per_round;
-	uint64_t idle_ms, evict_idle_ms, slice_ms, round_ms;
+	uint64_t idle_ms, evict_idle_ms, quantum_ms, round_ms;
 	uint64_t vmin;			/* least vt of the busy clients */
 	struct ctl_client *clients;
 	struct pollfd *pfds;		/* [0] listener, [i + 1] clients[i] */
@@ -383,7 +383,7 @@ client_work(struct ctl_client *c, unsigned int *budget)
 
 	/* and at most a slice of time: calls differ a lot in cost */
 	while (*budget > 0 && c->dead == NULL && !ctl.close_deferred &&
-	       dp_ctl_clock_ms() - t0 < ctl.slice_ms) {
+	       dp_ctl_clock_ms() - t0 < ctl.quantum_ms) {
 		const char *p, *nl;
 		size_t n;
 
@@ -842,7 +842,7 @@ dp_ctl_open(const struct dp_ctl_opts *o)
 	ctl.idle_ms = o->idle_timeout_ms ? o->idle_timeout_ms : CTL_DEF_IDLE_MS;
 	ctl.evict_idle_ms = o->evict_idle_ms ? o->evict_idle_ms : CTL_DEF_EVICT_IDLE_MS;
 	ctl.calls_per_round = o->calls_per_round ? o->calls_per_round : CTL_DEF_CALLS_PER_ROUND;
-	ctl.slice_ms = o->slice_ms ? o->slice_ms : CTL_DEF_SLICE_MS;
+	ctl.quantum_ms = o->quantum_ms ? o->quantum_ms : CTL_DEF_QUANTUM_MS;
 	ctl.round_ms = o->round_ms ? o->round_ms : CTL_DEF_ROUND_MS;
 	ctl.mem = 0;
 	ctl.rr = 0;

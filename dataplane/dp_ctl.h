@@ -31,7 +31,7 @@ struct dp_ctl_opts {
 	unsigned int evict_idle_ms;	/* when full, a newcomer takes the place of the client
 					 * idle longest if idle this long; 0 means 10 s */
 	unsigned int calls_per_round;	/* calls of one client per dp_ctl_poll; 0 means 32 */
-	unsigned int slice_ms;		/* and milliseconds of work; 0 means 5 (a call that
+	unsigned int quantum_ms;		/* and milliseconds of work; 0 means 5 (a call that
 					 * started always ends: a table write is never cut) */
 	unsigned int round_ms;		/* all clients' work in one dp_ctl_poll; those not
 					 * served come first next round; 0 means 10 */

@@ -188,7 +188,7 @@ dp_table_create(const struct dp_table_def *def)
 			t->lpm_off = t->field_off[f];
 		}
 	}
-	/* An LPM table is exact fields (the VRF) then one IPv4 prefix, last.
+	/* An LPM table is exact fields (the partition) then one IPv4 prefix, last.
 	 * IPv6 prefixes and other shapes go to rte_acl by adding a ternary field. */
 	if (n_acl == 0 && n_lpm > 0 &&
 	    (n_lpm > 1 || def->fields[def->n_fields - 1].match != DP_MATCH_LPM ||
@@ -203,7 +203,7 @@ dp_table_create(const struct dp_table_def *def)
 	t->key_len = off;
 	t->kind = n_acl ? DP_TK_ACL : n_lpm ? DP_TK_LPM : DP_TK_EXACT;
 	t->hash_len = RTE_ALIGN_CEIL(t->key_len, 16);
-	t->vrf_len = t->lpm_off;
+	t->part_len = t->lpm_off;
 	for (unsigned int a = 0; a < def->n_actions; a++) {
 		unsigned int po = 0;
 
@@ -858,6 +858,23 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 
 /* ------------------------------------------------------------------ reads */
 
+static void
+view_of(const struct dp_table *t, uint32_t idx, struct dp_entry_view *v)
+{
+	const struct ctl_rec *r = &t->rec[idx];
+	uint64_t now = rte_rdtsc(), hits = hits_sum(t, idx);
+
+	memcpy(v->key, r->key, DP_KEY_MAX);
+	memcpy(v->mask, r->mask, DP_KEY_MAX);
+	v->plen = r->plen;
+	v->priority = r->priority;
+	v->action = r->e->action;
+	memcpy(v->params, r->e->params, DP_PARAMS_BYTES);
+	v->hits = hits;
+	v->idle_ms = r->seen_hits == hits && now > r->active_tsc ?
+		(now - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
+}
+
 unsigned int
 dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 	      struct dp_entry_view *out, uint32_t *next)
@@ -871,21 +888,32 @@ dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 
 		if (!r->used)
 			continue;
-		memcpy(out[k].key, r->key, DP_KEY_MAX);
-		memcpy(out[k].mask, r->mask, DP_KEY_MAX);
-		out[k].plen = r->plen;
-		out[k].priority = r->priority;
-		out[k].action = r->e->action;
-		memcpy(out[k].params, r->e->params, DP_PARAMS_BYTES);
-		out[k].hits = hits_sum(t, i);
-		out[k].idle_ms = r->seen_hits == hits_sum(t, i) && rte_rdtsc() > r->active_tsc ?
-			(rte_rdtsc() - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
-		k++;
+		view_of(t, i, &out[k++]);
 	}
 	while (i < t->def.size && !t->rec[i].used)
 		i++;
 	*next = i < t->def.size ? i : UINT32_MAX;
 	return k;
+}
+
+int
+dp_table_get(const struct dp_update *u, struct dp_entry_view *out)
+{
+	struct dp_table *t;
+	uint8_t k[CTL_KEY_LEN];
+	struct ctl_rec r;
+	void *data;
+
+	if (u->table >= dp_tg.n)
+		return -ENOENT;
+	t = dp_tg.t[u->table];
+	if (canon(t, u, &r) < 0)
+		return -ENOENT;
+	ctl_key(t, &r, k);
+	if (rte_hash_lookup_data(t->ctl_index, k, &data) < 0)
+		return -ENOENT;
+	view_of(t, (uint32_t)(uintptr_t)data, out);
+	return 0;
 }
 
 int

@@ -2,7 +2,7 @@
  * match kinds, actions with typed params, size, default action); the engine
  * picks the DPDK backend from the match kinds:
  *   all exact             -> rte_hash, lock-free RW concurrency, in place
- *   exact... + one lpm    -> rte_lpm per value of the exact part (a VRF), RCU
+ *   exact... + one lpm    -> rte_lpm per value of the exact part (a partition), RCU
  *   any ternary or range  -> rte_acl, rebuilt on the side and swapped
  * Writers run on the control thread only. Workers are RCU QSBR readers that
  * read one root pointer per burst; every write returns after a grace period,
@@ -157,6 +157,9 @@ uint64_t dp_tables_generation(void);
 unsigned int dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 			   struct dp_entry_view *out, uint32_t *next);
 int dp_table_default_get(unsigned int id, struct dp_entry_view *out);
+/* The installed entry whose match is u's match (table, key/mask/plen,
+ * priority; the action part of u is ignored): 0 and *out, or -ENOENT. */
+int dp_table_get(const struct dp_update *u, struct dp_entry_view *out);
 /* Control-side exact lookup of one key (no counting): the live entry or NULL. */
 const struct dp_entry *dp_table_find(unsigned int id, const uint8_t *key);
 /* Idle ageing: scan every table that ages, delete what idled past its

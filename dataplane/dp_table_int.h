@@ -35,19 +35,19 @@ struct wcnt {
 	uint64_t hits, misses;
 } __rte_cache_aligned;
 
-/* LPM backend: one rte_lpm per value of the exact part (a VRF). */
-struct lpm_vrf {
+/* LPM backend: one rte_lpm per value of the exact part (a partition). */
+struct lpm_part {
 	struct rte_lpm *lpm;
 	uint32_t dflt;           /* idx + 1 of the /0 route (rte_lpm has no depth 0); 0 = none */
 	uint32_t refs;           /* backends sharing it (a dataplane-atomic clone shares
-				  * every VRF it does not change: copy on write) */
-	uint8_t key[DP_KEY_MAX]; /* the exact part naming this VRF */
+				  * every partition it does not change: copy on write) */
+	uint8_t key[DP_KEY_MAX]; /* the exact part naming this partition */
 };
 
 struct lpm_backend {
-	struct rte_hash *vrfs;   /* exact part -> struct lpm_vrf *; NULL if none */
-	struct lpm_vrf *only;    /* the single VRF when there is no exact part */
-	struct lpm_vrf **all;    /* control-side list, for teardown and clone */
+	struct rte_hash *parts;   /* exact part -> struct lpm_part *; NULL if none */
+	struct lpm_part *only;    /* the single partition when there is no exact part */
+	struct lpm_part **all;    /* control-side list, for teardown and clone */
 	uint32_t n_all, cap_all;
 };
 
@@ -63,7 +63,7 @@ struct dp_table {
 	uint16_t hash_len;       /* exact: key_len rounded up for rte_hash's fast compares */
 	uint16_t field_off[DP_KEY_FIELDS_MAX];
 	uint16_t param_off[DP_ACTIONS_MAX][DP_PARAMS_MAX];
-	uint16_t vrf_len;        /* lpm: bytes of exact part */
+	uint16_t part_len;        /* lpm: bytes of exact part */
 	uint16_t lpm_off;
 
 	/* acl layout */

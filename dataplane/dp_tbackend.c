@@ -1,4 +1,4 @@
-/* Table engine backends: rte_hash (exact), one rte_lpm per VRF with RCU
+/* Table engine backends: rte_hash (exact), one rte_lpm per partition with RCU
  * (lpm), rte_acl built on the side (ternary/range), and the bulk lookup the
  * workers call. The control side (dp_table.c) decides what changes; this
  * file only maps keys to entries in the DPDK structures. */
@@ -103,15 +103,15 @@ lpm_new(struct dp_table *t)
 
 	if (b == NULL)
 		return NULL;
-	if (t->vrf_len == 0)
+	if (t->part_len == 0)
 		return b;
 	snprintf(name, sizeof(name), "tv%u_%u", t->id, dp_tg.seq++);
-	b->vrfs = rte_hash_create(&(struct rte_hash_parameters){
-		.name = name, .entries = 1024, .key_len = t->vrf_len,
+	b->parts = rte_hash_create(&(struct rte_hash_parameters){
+		.name = name, .entries = 1024, .key_len = t->part_len,
 		.hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	});
-	if (b->vrfs == NULL) {
+	if (b->parts == NULL) {
 		rte_free(b);
 		return NULL;
 	}
@@ -130,15 +130,15 @@ lpm_free(struct lpm_backend *b)
 		rte_free(b->all[i]);
 	}
 	free(b->all);
-	if (b->vrfs)
-		rte_hash_free(b->vrfs);
+	if (b->parts)
+		rte_hash_free(b->parts);
 	rte_free(b);
 }
 
-static struct lpm_vrf *
-lpm_vrf_alloc(struct dp_table *t, const uint8_t *key)
+static struct lpm_part *
+lpm_part_alloc(struct dp_table *t, const uint8_t *key)
 {
-	struct lpm_vrf *v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	struct lpm_part *v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, dp_tg.socket);
 	char name[RTE_LPM_NAMESIZE];
 
 	if (v == NULL)
@@ -155,12 +155,12 @@ lpm_vrf_alloc(struct dp_table *t, const uint8_t *key)
 		return NULL;
 	}
 	v->refs = 1;
-	memcpy(v->key, key, t->vrf_len);
+	memcpy(v->key, key, t->part_len);
 	return v;
 }
 
 static int
-lpm_route_add(struct dp_table *t, struct lpm_vrf *v, const struct ctl_rec *r, uint32_t idx)
+lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r, uint32_t idx)
 {
 	if (r->plen == 0) {
 		__atomic_store_n(&v->dflt, idx + 1, __ATOMIC_RELEASE);
@@ -171,11 +171,11 @@ lpm_route_add(struct dp_table *t, struct lpm_vrf *v, const struct ctl_rec *r, ui
 }
 
 static int
-lpm_add_to_all(struct lpm_backend *b, struct lpm_vrf *v)
+lpm_add_to_all(struct lpm_backend *b, struct lpm_part *v)
 {
 	if (b->n_all == b->cap_all) {
 		uint32_t cap = b->cap_all ? b->cap_all * 2 : 8;
-		struct lpm_vrf **n = realloc(b->all, cap * sizeof(*n));
+		struct lpm_part **n = realloc(b->all, cap * sizeof(*n));
 
 		if (n == NULL)
 			return -ENOMEM;
@@ -186,7 +186,7 @@ lpm_add_to_all(struct lpm_backend *b, struct lpm_vrf *v)
 	return 0;
 }
 
-/* A clone that shares every VRF of b (dataplane-atomic). */
+/* A clone that shares every partition of b (dataplane-atomic). */
 static struct lpm_backend *
 lpm_clone(struct dp_table *t, struct lpm_backend *b)
 {
@@ -195,43 +195,43 @@ lpm_clone(struct dp_table *t, struct lpm_backend *b)
 	if (c == NULL)
 		return NULL;
 	for (uint32_t i = 0; b && i < b->n_all; i++) {
-		struct lpm_vrf *v = b->all[i];
+		struct lpm_part *v = b->all[i];
 
-		if (lpm_add_to_all(c, v) < 0 || (c->vrfs && rte_hash_add_key_data(c->vrfs, v->key, v) < 0)) {
+		if (lpm_add_to_all(c, v) < 0 || (c->parts && rte_hash_add_key_data(c->parts, v->key, v) < 0)) {
 			if (c->n_all && c->all[c->n_all - 1] == v)
 				c->n_all--;
 			lpm_free(c);
 			return NULL;
 		}
 		v->refs++;
-		if (c->vrfs == NULL)
+		if (c->parts == NULL)
 			c->only = v;
 	}
 	return c;
 }
 
 /* Before b changes v: if another backend shares it, give b its own copy,
- * rebuilt from the control records of that VRF. */
-static struct lpm_vrf *
-lpm_vrf_private(struct dp_table *t, struct lpm_backend *b, struct lpm_vrf *v)
+ * rebuilt from the control records of that partition. */
+static struct lpm_part *
+lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 {
-	struct lpm_vrf *n;
+	struct lpm_part *n;
 
 	if (v->refs == 1)
 		return v;
-	if ((n = lpm_vrf_alloc(t, v->key)) == NULL)
+	if ((n = lpm_part_alloc(t, v->key)) == NULL)
 		return NULL;
 	for (uint32_t i = 0; i < t->def.size; i++) {
 		const struct ctl_rec *r = &t->rec[i];
 
-		if (r->used && memcmp(r->key, v->key, t->vrf_len) == 0 && lpm_route_add(t, n, r, i) < 0) {
+		if (r->used && memcmp(r->key, v->key, t->part_len) == 0 && lpm_route_add(t, n, r, i) < 0) {
 			rte_lpm_free(n->lpm);
 			rte_free(n);
 			return NULL;
 		}
 	}
-	if (b->vrfs)
-		rte_hash_add_key_data(b->vrfs, v->key, n);   /* existing key: replaces */
+	if (b->parts)
+		rte_hash_add_key_data(b->parts, v->key, n);   /* existing key: replaces */
 	else
 		b->only = n;
 	for (uint32_t i = 0; i < b->n_all; i++)
@@ -241,30 +241,30 @@ lpm_vrf_private(struct dp_table *t, struct lpm_backend *b, struct lpm_vrf *v)
 	return n;
 }
 
-static struct lpm_vrf *
-lpm_vrf_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
+static struct lpm_part *
+lpm_part_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
 {
-	struct lpm_vrf *v = NULL;
+	struct lpm_part *v = NULL;
 	void *data;
 
-	if (b->vrfs == NULL) {
+	if (b->parts == NULL) {
 		if (b->only || !create)
 			return b->only;
-	} else if (rte_hash_lookup_data(b->vrfs, key, &data) >= 0) {
+	} else if (rte_hash_lookup_data(b->parts, key, &data) >= 0) {
 		return data;
 	} else if (!create) {
 		return NULL;
 	}
-	if ((v = lpm_vrf_alloc(t, key)) == NULL)
+	if ((v = lpm_part_alloc(t, key)) == NULL)
 		return NULL;
-	if (lpm_add_to_all(b, v) < 0 || (b->vrfs && rte_hash_add_key_data(b->vrfs, key, v) < 0)) {
+	if (lpm_add_to_all(b, v) < 0 || (b->parts && rte_hash_add_key_data(b->parts, key, v) < 0)) {
 		if (b->n_all && b->all[b->n_all - 1] == v)
 			b->n_all--;
 		rte_lpm_free(v->lpm);
 		rte_free(v);
 		return NULL;
 	}
-	if (b->vrfs == NULL)
+	if (b->parts == NULL)
 		__atomic_store_n(&b->only, v, __ATOMIC_RELEASE);
 	return v;
 }
@@ -309,7 +309,7 @@ int
 dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
 {
 	uint8_t hk[DP_KEY_MAX] = {0};
-	struct lpm_vrf *v;
+	struct lpm_part *v;
 	int rc;
 
 	switch (t->kind) {
@@ -320,8 +320,8 @@ dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
 		rc = rte_hash_add_key_data(be, hk, t->by_idx[idx]);
 		return rc < 0 ? -ENOSPC : 0;
 	case DP_TK_LPM:
-		v = lpm_vrf_get(t, be, r->key, true);
-		if (v == NULL || (v = lpm_vrf_private(t, be, v)) == NULL)
+		v = lpm_part_get(t, be, r->key, true);
+		if (v == NULL || (v = lpm_part_private(t, be, v)) == NULL)
 			return -ENOMEM;
 		return lpm_route_add(t, v, r, idx);
 	case DP_TK_ACL:
@@ -334,7 +334,7 @@ int
 dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 {
 	uint8_t hk[DP_KEY_MAX] = {0};
-	struct lpm_vrf *v;
+	struct lpm_part *v;
 	int32_t rc;
 
 	*pos = -1;
@@ -347,10 +347,10 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 		*pos = rc;
 		return 0;
 	case DP_TK_LPM:
-		v = lpm_vrf_get(t, be, r->key, false);
+		v = lpm_part_get(t, be, r->key, false);
 		if (v == NULL)
 			return -ENOENT;
-		if ((v = lpm_vrf_private(t, be, v)) == NULL)
+		if ((v = lpm_part_private(t, be, v)) == NULL)
 			return -ENOMEM;
 		if (r->plen == 0) {
 			__atomic_store_n(&v->dflt, 0, __ATOMIC_RELEASE);
@@ -525,18 +525,18 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	case DP_TK_LPM: {
 		const struct lpm_backend *b = be;
 
-		const struct lpm_vrf *v = NULL;
+		const struct lpm_part *v = NULL;
 
 		for (unsigned int i = 0; i < n; i++) {
 			const struct dp_entry *e = NULL;
 			uint32_t nh;
 			void *d;
 
-			/* the VRF of a burst rarely changes: look it up once per run */
-			if (b->vrfs == NULL)
+			/* the partition of a burst rarely changes: look it up once per run */
+			if (b->parts == NULL)
 				v = __atomic_load_n(&b->only, __ATOMIC_ACQUIRE);
-			else if (i == 0 || memcmp(keys[i], keys[i - 1], t->vrf_len) != 0)
-				v = rte_hash_lookup_data(b->vrfs, keys[i], &d) >= 0 ? d : NULL;
+			else if (i == 0 || memcmp(keys[i], keys[i - 1], t->part_len) != 0)
+				v = rte_hash_lookup_data(b->parts, keys[i], &d) >= 0 ? d : NULL;
 			if (v != NULL) {
 				if (rte_lpm_lookup(v->lpm, rte_be_to_cpu_32(
 				    *(const unaligned_uint32_t *)(keys[i] + t->lpm_off)), &nh) != 0)

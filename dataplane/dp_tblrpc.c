@@ -383,10 +383,43 @@ table_arg(json_t *obj, const char *ptr, int *tid, struct dp_rpc_err *err)
 	return 0;
 }
 
+/* What a modify or delete expects its entry to hold ("expect"). */
+struct expect {
+	bool set;
+	uint16_t action;
+	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+};
+
 static int
-update_parse(json_t *upd, struct dp_update *u, const char *ptr, struct dp_rpc_err *err)
+expect_parse(json_t *upd, unsigned int tid, struct expect *x, const char *ptr, struct dp_rpc_err *err)
 {
-	static const char *const allowed[] = { "type", "table", "match", "priority", "action", "params", NULL };
+	static const char *const allowed[] = { "action", "params", NULL };
+	struct dp_update e;
+	json_t *obj = NULL;
+	char xp[256];
+	int r;
+
+	memset(x, 0, sizeof(*x));
+	if ((r = dp_rpc_get_object(upd, "expect", 0, &obj, ptr, err)) < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	dp_rpc_ptr_join(xp, sizeof(xp), ptr, "expect");
+	memset(&e, 0, sizeof(e));
+	if (dp_rpc_check_fields(obj, allowed, xp, err) < 0 || action_parse(tid, obj, &e, xp, err) < 0)
+		return -1;
+	x->set = true;
+	x->action = e.action;
+	memcpy(x->params, e.params, DP_PARAMS_BYTES);
+	return 0;
+}
+
+static int
+update_parse(json_t *upd, struct dp_update *u, struct expect *x, const char *ptr,
+	     struct dp_rpc_err *err)
+{
+	static const char *const allowed[] = { "type", "table", "match", "priority", "action", "params",
+					       "expect", NULL };
 	unsigned int type;
 	uint64_t prio = 0;
 	json_t *match;
@@ -400,6 +433,12 @@ update_parse(json_t *upd, struct dp_update *u, const char *ptr, struct dp_rpc_er
 	memset(u, 0, sizeof(*u));
 	u->type = type;
 	u->table = tid;
+	if ((type == DP_UPD_INSERT || type == DP_UPD_DEFAULT) && json_object_get(upd, "expect")) {
+		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "expect");
+		return BAD(err, mp, "unknown_field", "only modify and delete take expect");
+	}
+	if (expect_parse(upd, tid, x, ptr, err) < 0)
+		return -1;
 	if (type == DP_UPD_DEFAULT) {
 		if (json_object_get(upd, "match") || json_object_get(upd, "priority")) {
 			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "match") ? "match" : "priority");
@@ -425,43 +464,89 @@ update_parse(json_t *upd, struct dp_update *u, const char *ptr, struct dp_rpc_er
 	if (type == DP_UPD_DELETE) {
 		if (json_object_get(upd, "action") || json_object_get(upd, "params")) {
 			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "action") ? "action" : "params");
-			return BAD(err, mp, "unknown_field", "a delete takes only table, match and priority");
+			return BAD(err, mp, "unknown_field", "a delete takes only table, match, priority and expect");
 		}
 		return 0;
 	}
 	return action_parse(tid, upd, u, ptr, err);
 }
 
+#define CHECKS_MAX 8
+#define REASONS_MAX 16
+#define REASON_CODE_BASE 0x10000   /* feature codes lie below -REASON_CODE_BASE */
+
+static dp_tblrpc_check_fn checks[CHECKS_MAX];
+static unsigned int n_checks;
+static struct { const char *reason, *message; } reasons[REASONS_MAX];
+static unsigned int n_reasons;
+
+int
+dp_tblrpc_check_add(dp_tblrpc_check_fn fn)
+{
+	if (n_checks == CHECKS_MAX)
+		return -ENOSPC;
+	checks[n_checks++] = fn;
+	return 0;
+}
+
+int
+dp_tblrpc_reason_add(const char *reason, const char *message)
+{
+	if (n_reasons == REASONS_MAX)
+		return -ENOSPC;
+	reasons[n_reasons].reason = reason;
+	reasons[n_reasons].message = message;
+	return -(int)(REASON_CODE_BASE + n_reasons++);
+}
+
 /* A failed update's reason code and what it means to the person reading it. */
 static const char *
 result_reason(int rc, const char **message)
 {
+	unsigned int fr = (unsigned int)-rc - REASON_CODE_BASE;
+
+	if (rc <= -REASON_CODE_BASE && fr < n_reasons) {
+		*message = reasons[fr].message;
+		return reasons[fr].reason;
+	}
 	switch (rc) {
 	case -EEXIST: *message = "an entry with this match exists (modify it instead)"; return "exists";
 	case -ENOENT: *message = "no entry with this match"; return "not_found";
 	case -ENOSPC: *message = "the table is full"; return "table_full";
 	case -ECANCELED: *message = "not applied: another update of the batch failed"; return "not_applied";
 	case -ENOMEM: *message = "out of memory for this update"; return "no_memory";
-	case -EXDEV: *message = "the bridge domain or wire belongs to another slice"; return "slice_conflict";
+	case -ESTALE: *message = "the entry changed since it was read (expect did not match)"; return "changed";
 	default: *message = "the table engine refused this update"; return "bad_value";
 	}
 }
 
 /* ------------------------------------------------------------ methods */
 
-static dp_tblrpc_check_fn check_fn;
-
-void
-dp_tblrpc_set_check(dp_tblrpc_check_fn fn)
+/* Compare-and-set: an update with "expect" applies only while its entry
+ * still holds what the client read, so a read-modify-write (a flood mask)
+ * cannot lose a concurrent writer's change. Writes all run on this thread,
+ * so nothing changes between this check and the write. */
+static void
+expect_check(const struct dp_update *u, const struct expect *x, unsigned int n, int *res)
 {
-	check_fn = fn;
+	struct dp_entry_view v;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (!x[i].set || res[i] != 0)
+			continue;
+		if (dp_table_get(&u[i], &v) < 0)
+			res[i] = -ENOENT;
+		else if (v.action != x[i].action || memcmp(v.params, x[i].params, DP_PARAMS_BYTES) != 0)
+			res[i] = -ESTALE;
+	}
 }
 
-/* The pipeline's cross-table rules first (e.g. a bridge domain belongs to one
- * slice); what they refuse counts as failed updates of the batch. res[i] is
- * every update's outcome, which is all table.write reports. */
+/* Expectations and the features' cross-table rules first; what they refuse
+ * counts as failed updates of the batch. res[i] is every update's outcome,
+ * which is all table.write reports. */
 static void
-checked_write(struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *res)
+checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
+	      enum dp_atomicity mode, int *res)
 {
 	unsigned int bad = 0, k = 0;
 	struct dp_update *ok;
@@ -469,8 +554,9 @@ checked_write(struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *
 	int *r2;
 
 	memset(res, 0, n * sizeof(*res));
-	if (check_fn != NULL)
-		check_fn(u, n, res);
+	expect_check(u, x, n, res);
+	for (unsigned int c = 0; c < n_checks; c++)
+		checks[c](u, n, res);
 	for (unsigned int i = 0; i < n; i++)
 		bad += res[i] != 0;
 	if (bad == 0) {
@@ -513,6 +599,7 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 	static const char *const allowed[] = { "atomicity", "updates", NULL };
 	unsigned int mode = DP_ATOM_ROLLBACK;
 	struct dp_update *u = NULL;
+	struct expect *x = NULL;
 	int *res = NULL, rc = -1;
 	json_t *ups, *results;
 	char ptr[64];
@@ -527,17 +614,18 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 	if (n == 0 || n > WRITE_UPDATES_MAX)
 		return BAD(err, "/updates", "out_of_range", "1..%d updates per write", WRITE_UPDATES_MAX);
 	u = calloc(n, sizeof(*u));
+	x = calloc(n, sizeof(*x));
 	res = calloc(n, sizeof(*res));
-	if (u == NULL || res == NULL) {
+	if (u == NULL || x == NULL || res == NULL) {
 		dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
 		goto out;
 	}
 	json_array_foreach(ups, i, e) {
 		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
-		if (update_parse(e, &u[i], ptr, err) < 0)
+		if (update_parse(e, &u[i], &x[i], ptr, err) < 0)
 			goto out;
 	}
-	checked_write(u, n, mode, res);
+	checked_write(u, x, n, mode, res);
 	results = json_array();
 	for (i = 0; i < n; i++) {
 		const char *reason, *msg;
@@ -549,6 +637,8 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		}
 		reason = result_reason(res[i], &msg);
 		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
+		if (res[i] == -ESTALE)
+			strncat(ptr, "/expect", sizeof(ptr) - strlen(ptr) - 1);
 		json_array_append_new(results, json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0,
 			"error", "code", DP_RPC_APP_ERROR - 1, "message", msg,
 			"data", "reason", reason, "pointer", ptr));
@@ -561,6 +651,7 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 	rc = 0;
 out:
 	free(u);
+	free(x);
 	free(res);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_worker.h"
+#include "dp_tblrpc.h"
 
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_DEST_UNREACH 3
@@ -87,6 +88,8 @@ event(unsigned int ev)
 	st()->events[ev]++;
 }
 
+static int slice_conflict;   /* table.write result code of a refusal */
+
 int
 pl_swctl_init(void)
 {
@@ -99,7 +102,11 @@ pl_swctl_init(void)
 	icmp_iv = hz / SWCTL_ICMP_PER_S;
 	tx_tat = icmp_tat = 0;
 	next_timer = 0;
-	return 0;
+	slice_conflict = dp_tblrpc_reason_add("slice_conflict",
+					      "the bridge domain or wire belongs to another slice");
+	if (slice_conflict == -ENOSPC)
+		return -ENOSPC;
+	return dp_tblrpc_check_add(pl_swctl_check);
 }
 
 static uint64_t
@@ -760,7 +767,7 @@ static int
 claim(uint16_t bd, uint16_t slice)
 {
 	if (owner[bd] != 0 && owner[bd] != (uint32_t)slice + 1)
-		return -EXDEV;
+		return slice_conflict;
 	owner[bd] = (uint32_t)slice + 1;
 	return 0;
 }
@@ -814,7 +821,7 @@ egress_ok(uint16_t port, uint16_t vid, uint32_t slice1)
 {
 	uint32_t s = port < DP_PORTS_MAX ? wire[port][vid & 0x0fff] : 0;
 
-	return (s != 0 && slice1 != 0 && s != slice1) ? -EXDEV : 0;
+	return (s != 0 && slice1 != 0 && s != slice1) ? slice_conflict : 0;
 }
 
 static void

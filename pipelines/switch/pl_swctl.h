@@ -37,7 +37,7 @@ int pl_swctl_slowpath(struct rte_mbuf *m);
 void pl_swctl_poll(uint64_t now_tsc);
 /* table.write check: a bridge domain belongs to exactly one slice, so the
  * interfaces, svi and connected routes that name a BD must agree on its
- * slice. Refused updates get -EXDEV ("slice_conflict"). */
+ * slice. Refused updates fail as "slice_conflict". */
 void pl_swctl_check(const struct dp_update *u, unsigned int n, int *res);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);

@@ -8,7 +8,6 @@
 #include "pl_swctl.h"
 #include "dp_table.h"
 #include "dp_log.h"
-#include "dp_tblrpc.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
@@ -125,7 +124,6 @@ sw_init(unsigned int workers)
 	}
 	if ((rc = pl_switch_learn_init(workers)) < 0)
 		return rc;
-	dp_tblrpc_set_check(pl_swctl_check);
 	return pl_swctl_init();
 }
 

@@ -343,5 +343,46 @@ def test_batches_per_atomicity():
         dp.stop()
 
 
+@R.test
+def test_expect_compare_and_set():
+    """A modify or delete with "expect" applies only while the entry holds
+    what the client read: a read-modify-write cannot lose another writer's
+    change. A stale expect fails as "changed" and changes nothing."""
+    F = {"bd": 10}
+    with new_switch() as dp:
+        dp.table_add("flood", F, "flood", {"ports": 1})
+        gen = dp.rpc("sys.hello")["generation"]
+        r = dp.rpc("table.write", {"updates": [dict(U("flood", F, "flood", {"ports": 3}, type="modify"),
+                                                    expect={"action": "flood", "params": {"ports": 1}})]})
+        expect_eq((r["committed"], reasons(r)), (True, ["ok"]), "modify with a matching expect")
+        # a second client still holding ports=1 must not overwrite ports=3
+        for mode in ("continue", "rollback", "dataplane-atomic"):
+            gen, before = dp.rpc("sys.hello")["generation"], state(dp)
+            stale = dict(U("flood", F, "flood", {"ports": 5}, type="modify"),
+                         expect={"action": "flood", "params": {"ports": 1}})
+            r = dp.rpc("table.write", {"atomicity": mode, "updates": [stale]})
+            expect_eq((r["committed"], r["failed"], reasons(r)), (False, 1, ["changed"]), "stale modify, " + mode)
+            expect_eq(r["results"][0]["error"]["data"]["pointer"], "/updates/0/expect", "pointer of changed")
+            expect_eq((dp.rpc("sys.hello")["generation"], state(dp)), (gen, before), "state after stale " + mode)
+        r = dp.rpc("table.write", {"atomicity": "continue", "updates": [
+            dict(U("flood", F, type="delete"), expect={"action": "flood", "params": {"ports": 1}}),
+            dict(U("flood", {"bd": 11}, type="delete"), expect={"action": "flood", "params": {"ports": 1}})]})
+        expect_eq(reasons(r), ["changed", "not_found"], "stale and missing deletes")
+        r = dp.rpc("table.write", {"updates": [dict(U("flood", F, type="delete"),
+                                                    expect={"action": "flood", "params": {"ports": 3}})]})
+        expect_eq(reasons(r), ["ok"], "delete with a matching expect")
+        expect_eq(dp.table_read("flood")[1], 0, "flood entry deleted")
+        # expect is for modify and delete; its action and params are checked like an update's
+        gen = dp.rpc("sys.hello")["generation"]
+        ins = dict(U("flood", F, "flood", {"ports": 1}), expect={"action": "flood", "params": {"ports": 1}})
+        expect_error(dp, "table.write", {"updates": [ins]}, "unknown_field", "/updates/0/expect", "expect on insert")
+        bad = dict(U("flood", F, "flood", {"ports": 1}, type="modify"), expect={"action": "flod"})
+        expect_error(dp, "table.write", {"updates": [bad]}, "bad_value", "/updates/0/expect/action", "bad expect action")
+        bad = dict(U("flood", F, "flood", {"ports": 1}, type="modify"), expect={"action": "flood", "x": 1})
+        expect_error(dp, "table.write", {"updates": [bad]}, "unknown_field", "/updates/0/expect/x", "unknown expect field")
+        expect_eq(dp.rpc("sys.hello")["generation"], gen, "refused expects change nothing")
+        dp.stop()
+
+
 if __name__ == "__main__":
     R.main()
