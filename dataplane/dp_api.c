@@ -16,6 +16,7 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_tblrpc.h"
+#include "dp_graph.h"
 
 static struct dp_api_ctx *api;
 /* table hit/miss baselines for stats.clear (readers only, like dp_stats) */
@@ -28,7 +29,7 @@ m_hello(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		return -1;
 	*result = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i}", "name", "sxdp", "version", api->version,
 		"boot_id", api->boot_id, "generation", (json_int_t)dp_tables_generation(),
-		"pipeline", api->pl->name, "workers", api->n_workers, "ports", dp_n_ports);
+		"pipeline", api->pipeline, "workers", api->n_workers, "ports", dp_n_ports);
 	return 0;
 }
 
@@ -188,7 +189,7 @@ m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __
 {
 	static const char *const allowed[] = { "table", NULL };
 	const char *only = NULL;
-	json_t *tables, *stages;
+	json_t *tables;
 	int tid = -1;
 
 	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
@@ -200,12 +201,10 @@ m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __
 	for (unsigned int t = 0; t < dp_tables_count(); t++)
 		if (tid < 0 || (unsigned int)tid == t)
 			json_array_append_new(tables, dp_tblrpc_describe_table(t));
-	stages = json_array();
-	json_array_append_new(stages, json_string("parse"));
-	for (unsigned int s = 0; s < api->pl->n_stages; s++)
-		json_array_append_new(stages, json_string(api->pl->stage_names[s]));
-	*result = json_pack("{s:s,s:s,s:o,s:o}", "pipeline", api->pl->name,
-			    "description", api->pl->description, "stages", stages, "tables", tables);
+	/* the features and the graph they make, then their tables */
+	*result = json_pack("{s:s}", "pipeline", api->pipeline);
+	json_object_update_new(*result, dp_graph_describe());
+	json_object_set_new(*result, "tables", tables);
 	return 0;
 }
 

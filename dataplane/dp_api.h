@@ -3,12 +3,11 @@
 #define DP_API_H
 
 #include <rte_mempool.h>
-#include "pl.h"
 
 struct dp_api_ctx {
 	const char *version;
 	char boot_id[40];
-	const struct pl_pipeline *pl;
+	const char *pipeline;        /* the config's, as text */
 	unsigned int n_workers;
 	const unsigned int *worker_lcores;
 	struct rte_mempool *mp;

@@ -235,6 +235,43 @@ parse_lcore(json_t *e, const char *where, unsigned int *lcore, unsigned int *cpu
 	return 0;
 }
 
+/* "pipeline": a feature name for every port role, or {role: feature}. */
+static int
+parse_pipeline(json_t *v, struct dp_config *c, char *err, size_t errlen)
+{
+	enum dp_port_role r;
+	const char *k;
+	size_t off = 0;
+	json_t *e;
+
+	if (v == NULL)
+		return 0;
+	if (json_is_string(v)) {
+		if (json_string_length(v) == 0 || json_string_length(v) >= sizeof(c->role_feature[0]))
+			FAIL("config.pipeline: must be a feature name of 1..%zu characters",
+			     sizeof(c->role_feature[0]) - 1);
+		for (int i = 0; i < DP_ROLE_MAX; i++)
+			snprintf(c->role_feature[i], sizeof(c->role_feature[i]), "%s", json_string_value(v));
+		snprintf(c->pipeline, sizeof(c->pipeline), "%s", json_string_value(v));
+		return 0;
+	}
+	if (!json_is_object(v) || json_object_size(v) == 0)
+		FAIL("config.pipeline: must be a feature name or an object {\"role\": \"feature\", ...}");
+	memset(c->role_feature, 0, sizeof(c->role_feature));
+	c->pipeline[0] = 0;
+	json_object_foreach(v, k, e) {
+		if (dp_role_parse(k, &r) < 0)
+			FAIL("config.pipeline.%s: not a port role (lan, wan, n3, n6, n9)", k);
+		if (!json_is_string(e) || json_string_length(e) == 0 ||
+		    json_string_length(e) >= sizeof(c->role_feature[r]))
+			FAIL("config.pipeline.%s: must be a feature name", k);
+		snprintf(c->role_feature[r], sizeof(c->role_feature[r]), "%s", json_string_value(e));
+		off += snprintf(c->pipeline + off, off < sizeof(c->pipeline) ? sizeof(c->pipeline) - off : 0,
+				"%s%s=%s", off ? "," : "", k, json_string_value(e));
+	}
+	return 0;
+}
+
 static int
 parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 {
@@ -249,7 +286,7 @@ parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 
 	if ((rc = check_keys(root, keys, "config", err, errlen)) ||
 	    (rc = get_str(root, "socket", c->socket, sizeof(c->socket), false, "config", err, errlen)) ||
-	    (rc = get_str(root, "pipeline", c->pipeline, sizeof(c->pipeline), false, "config", err, errlen)))
+	    (rc = parse_pipeline(json_object_get(root, "pipeline"), c, err, errlen)))
 		return rc;
 	v = 0;
 	if ((rc = get_uint(root, "mbufs", 1u << 22, &v, "config", err, errlen)))
@@ -325,6 +362,10 @@ parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 		}
 	}
 	c->n_ports = json_array_size(a);
+	for (unsigned int i = 0; i < c->n_ports; i++)
+		if (c->role_feature[c->ports[i].role][0] == 0)
+			FAIL("ports[%u].role: config.pipeline names no feature for role %s", i,
+			     dp_role_name(c->ports[i].role));
 	return 0;
 }
 
@@ -340,6 +381,8 @@ dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen)
 	c->main_cpu = -1;
 	snprintf(c->socket, sizeof(c->socket), "/run/sxdp/sxdp.sock");
 	snprintf(c->pipeline, sizeof(c->pipeline), "forward");
+	for (int i = 0; i < DP_ROLE_MAX; i++)
+		snprintf(c->role_feature[i], sizeof(c->role_feature[i]), "forward");
 	if (path) {
 		root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 		snprintf(c->source, sizeof(c->source), "%s", path);

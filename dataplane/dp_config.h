@@ -42,7 +42,11 @@ struct dp_cfg_port {
 struct dp_config {
 	char source[256];    /* file name, or "built-in lab config" */
 	char socket[256];
-	char pipeline[32];
+	/* The feature a port's packets enter, per port role ("" = none): the
+	 * config's "pipeline", one feature name for every role or an object
+	 * {"lan": "switch", "wan": ...}. pipeline is its text for logs. */
+	char pipeline[128];
+	char role_feature[DP_ROLE_MAX][32];
 	unsigned int n_eal;
 	char *eal[DP_CFG_EAL_MAX];
 	int main_lcore;      /* -1 = EAL default */

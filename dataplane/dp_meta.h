@@ -1,6 +1,8 @@
-/* Per-packet metadata, filled once by the parser and read by every stage.
- * It lives in the mbuf private area so it follows the packet through hold
- * queues and the slow path without a side table. */
+/* Per-packet metadata every feature shares, filled once by the parser and
+ * read by every stage. It lives in the mbuf private area so it follows the
+ * packet through hold queues and the slow path without a side table. A
+ * feature's own per-packet fields are an rte_mbuf dynamic field it
+ * registers itself (see pipelines/switch/pl_switch.h sw_meta). */
 #ifndef DP_META_H
 #define DP_META_H
 
@@ -27,7 +29,8 @@
 struct dp_meta {
 	uint32_t flags;
 	uint16_t in_port;        /* DPDK port id of arrival */
-	uint16_t slice;          /* slice id decided at ingress (0 = none yet) */
+	uint16_t slice;          /* slice id decided at ingress (0 = none yet): the
+				  * isolation domain every feature keys on */
 
 	uint16_t l2_len;         /* Ethernet + VLAN tags */
 	uint16_t l3_off;         /* == l2_len when an L3 header is present */
@@ -51,11 +54,10 @@ struct dp_meta {
 	uint8_t  pad0;
 
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
-	uint32_t out_port;       /* stage verdict parameter: egress port */
-	uint32_t aux;            /* stage-private scratch */
-	uint32_t nh;             /* next hop (network order) for the slow path */
-	uint8_t  punt;           /* why a stage punted (pipeline-defined) */
-	uint8_t  pad1[3];        /* explicit: the parser clears it, tests memcmp */
+	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */
+	uint16_t drop;           /* DP_DROP's reason, for the graph's drop node */
+	uint8_t  feature;        /* DP_NEXT_PUNT: whose slow path takes it */
+	uint8_t  pad1;           /* explicit: the parser clears it, tests memcmp */
 };
 
 static inline struct dp_meta *

@@ -570,7 +570,7 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 
 /* parse_fast() resets struct dp_meta field by field: a new field needs a
  * line there (and in the expected values of tests/unit/test_parse.c). */
-_Static_assert(sizeof(struct dp_meta) == 60,
+_Static_assert(sizeof(struct dp_meta) == 52,
 	       "struct dp_meta changed: update parse_fast()");
 
 /* Straight-line path for IPv4 without options or fragmentation, untagged
@@ -638,10 +638,9 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	md->pad0 = 0;
 	md->hash = h;
 	md->out_port = 0;
-	md->aux = 0;
-	md->nh = 0;
-	md->punt = 0;
-	md->pad1[0] = md->pad1[1] = md->pad1[2] = 0;
+	md->drop = 0;
+	md->feature = 0;
+	md->pad1 = 0;
 	return 0;
 }
 
@@ -684,7 +683,7 @@ dp_parse_pkt_general(const uint8_t *data, uint32_t len, struct dp_meta *md)
 #define PARSE_PREFETCH 2
 
 uint16_t
-dp_parse_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	       uint16_t *next)
 {
 	uint16_t i, ok = 0;
@@ -714,7 +713,7 @@ dp_parse_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			  !rss);
 		if (rss)
 			md->hash = m->hash.rss;
-		next[i] = r == 0 ? PL_NEXT_CONTINUE : PL_DROP(r);
+		next[i] = r == 0 ? DP_NEXT_CONTINUE : DP_NEXT_DROP(r);
 		ok += r == 0;
 	}
 	return ok;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include "dp_meta.h"
-#include "pl.h"
+#include "dp_feature.h"
 
 #define DP_PARSE_IPV6_EXT_MAX 8  /* extension headers walked before giving up */
 
@@ -16,9 +16,9 @@
 unsigned int dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md);
 
 /* Stage form: parses pkts[i] (first segment), sets md->in_port from
- * m->port mapped by the caller beforehand, next[i] = PL_NEXT_CONTINUE or a
- * PL_DROP(reason). Returns the number of packets left to continue. */
-uint16_t dp_parse_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+ * m->port mapped by the caller beforehand, next[i] = DP_NEXT_CONTINUE or a
+ * DP_NEXT_DROP(reason). Returns the number of packets left to continue. */
+uint16_t dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			uint16_t *next);
 
 #endif

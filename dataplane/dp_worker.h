@@ -1,4 +1,5 @@
-/* Worker lcores: poll RX queues, run the pipeline, act on the verdicts. */
+/* Worker lcores: each walks its own packet graph (dp_graph) until told to
+ * stop; the main lcore's slow path reaches the wire through them. */
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
@@ -7,10 +8,12 @@
 #include <rte_ring.h>
 #include <rte_mbuf.h>
 #include "dp_stats.h"
-#include "pl.h"
+#include "dp_feature.h"
 
 #define DP_BURST 64
 #define DP_RXQ_PER_WORKER_MAX 32
+
+struct rte_graph;
 
 struct dp_rxq {
 	uint16_t port;      /* logical index */
@@ -28,25 +31,28 @@ struct dp_worker {
 	unsigned int lcore;
 	unsigned int n_rxq;
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
-	const struct pl_pipeline *pl;
 	struct rte_ring *punt;           /* to the main lcore */
 	struct rte_ring *inject;         /* from the main lcore: packets to transmit */
-	struct dp_txbuf tx[DP_PORTS_MAX];
+	struct rte_graph *graph;
+	/* this walk, from the rx node: cycles of empty polls, and when it
+	 * finished (0: no packets) */
+	uint64_t walk_idle, rx_done;
+	struct dp_stage_ctx ctx;
+	struct dp_txbuf tx[DP_PORTS_MAX];  /* port_out's, empty between calls */
 } __rte_cache_aligned;
 
 extern volatile bool dp_quit;
 
-/* Spread every (port, queue) over the workers, round-robin. */
+/* Spread every (port, queue) over the workers, round-robin, and make each
+ * worker's graph (dp_graph_setup first). */
 int dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
-		     const struct pl_pipeline *pl, struct rte_ring *punt);
+		     struct rte_ring *punt);
+/* After the workers stopped: give back their graphs, rings and packets. */
+void dp_workers_fini(struct dp_worker *w, unsigned int n_workers);
 int dp_worker_main(void *arg);
 
-/* Run parse + the pipeline's stages on a burst and act on every verdict. */
-void dp_worker_process(struct dp_worker *w, struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n);
-void dp_worker_flush(struct dp_worker *w, struct dp_lcore_stats *st);
-
-/* Main lcore: drain punted packets through the pipeline's slow path. */
-unsigned int dp_slowpath_drain(struct rte_ring *punt, const struct pl_pipeline *pl);
+/* Main lcore: drain punted packets through their features' slow paths. */
+unsigned int dp_slowpath_drain(struct rte_ring *punt);
 /* Main lcore: transmit m on port (logical index) through a worker's inject
  * ring, so the main lcore never shares a TX queue with a worker. Takes m
  * in every case; returns 0 or -ENOBUFS (dropped and counted). */

@@ -31,7 +31,8 @@
 #include "dp_table.h"
 #include "dp_telemetry.h"
 #include "dp_worker.h"
-#include "pl.h"
+#include "dp_feature.h"
+#include "dp_graph.h"
 
 #define SXDP_VERSION "0.1.0"
 #define PUNT_RING_SIZE 4096
@@ -300,12 +301,12 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *socket_path = NULL, *log_level = NULL;
-	const struct pl_pipeline *pl;
 	struct rte_mempool *mp = NULL;
 	struct rte_ring *punt = NULL;
 	char err[512];
 	unsigned int leaked, driver_held = 0;
 	uint64_t next_age;
+	bool slowpath;
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -327,11 +328,12 @@ main(int argc, char **argv)
 			"(TAP ports sxlab0/sxlab1, pipeline forward)\n", cfg.source);
 	if (socket_path)
 		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
-	pl = pl_pipeline_find(cfg.pipeline);
-	if (pl == NULL) {
-		fprintf(stderr, "sxdp: config: pipeline \"%s\" unknown (known: %s)\n", cfg.pipeline,
-			pl_pipeline_names());
-		return 2;
+	for (unsigned int r = 0; r < DP_ROLE_MAX; r++) {
+		if (cfg.role_feature[r][0] && dp_feature_find(cfg.role_feature[r]) == NULL) {
+			fprintf(stderr, "sxdp: config: pipeline \"%s\" unknown (known: %s)\n",
+				cfg.role_feature[r], dp_feature_names());
+			return 2;
+		}
 	}
 	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;
@@ -341,7 +343,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	DP_LOG(INFO, "sxdp %s starting: config %s, pipeline %s, main lcore %u, %u worker(s)",
-	       SXDP_VERSION, cfg.source, pl->name, rte_get_main_lcore(), cfg.n_workers);
+	       SXDP_VERSION, cfg.source, cfg.pipeline, rte_get_main_lcore(), cfg.n_workers);
 
 	for (unsigned int i = 0; i < cfg.n_workers; i++) {
 		if (!rte_lcore_is_enabled(cfg.workers[i]) || cfg.workers[i] == rte_get_main_lcore()) {
@@ -360,8 +362,12 @@ main(int argc, char **argv)
 		       rte_errno ? rte_strerror(rte_errno) : "unknown error");
 		goto out;
 	}
-	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0 || (rc = pl->init(cfg.n_workers)) < 0) {
-		DP_LOG(ERR, "pipeline %s: table set-up failed: %s", pl->name, strerror(-rc));
+	if ((rc = dp_tables_init(cfg.n_workers, rte_socket_id())) < 0) {
+		DP_LOG(ERR, "table set-up failed: %s", strerror(-rc));
+		goto out;
+	}
+	if (dp_feature_setup(&cfg, cfg.n_workers, err, sizeof(err)) < 0) {
+		DP_LOG(ERR, "pipeline %s: %s", cfg.pipeline, err);
 		goto out;
 	}
 	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers)) < 0)
@@ -375,12 +381,13 @@ main(int argc, char **argv)
 		}
 	}
 	punt = rte_ring_create("sxdp_punt", PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
-	if (punt == NULL || dp_workers_setup(workers, cfg.n_workers, cfg.workers, pl, punt) < 0) {
+	if (punt == NULL || dp_graph_setup() < 0 ||
+	    dp_workers_setup(workers, cfg.n_workers, cfg.workers, punt) < 0) {
 		DP_LOG(ERR, "worker set-up failed");
 		goto out;
 	}
 	boot_id(api.boot_id, sizeof(api.boot_id));
-	api.pl = pl;
+	api.pipeline = cfg.pipeline;
 	api.n_workers = cfg.n_workers;
 	api.worker_lcores = cfg.workers;
 	api.mp = mp;
@@ -400,18 +407,18 @@ main(int argc, char **argv)
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
 	next_age = rte_rdtsc() + rte_get_tsc_hz();
+	slowpath = dp_feature_has_slowpath();
 	while (!dp_quit) {
 		uint64_t now;
 
 		/* punted packets want low latency; otherwise sleep in poll() */
-		rc = dp_ctl_poll(pl->slowpath ? 1 : 20);
+		rc = dp_ctl_poll(slowpath ? 1 : 20);
 		if (rc < 0 && rc != -EINTR)
 			DP_LOG(WARNING, "control socket poll: %s", strerror(-rc));
-		if (pl->slowpath)
-			while (dp_slowpath_drain(punt, pl) > 0)
+		if (slowpath)
+			while (dp_slowpath_drain(punt) > 0)
 				;
-		if (pl->ctl_poll)
-			pl->ctl_poll(rte_rdtsc());
+		dp_feature_poll(rte_rdtsc());
 		/* read after ctl_poll: entries it inserted are stamped before now */
 		now = rte_rdtsc();
 		if (now >= next_age) {
@@ -432,18 +439,8 @@ out:
 			rte_pktmbuf_free(m);
 		rte_ring_free(punt);
 	}
-	for (unsigned int i = 0; i < cfg.n_workers; i++) {
-		void *m = NULL;
-
-		for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
-			for (uint16_t k = 0; k < workers[i].tx[p].n; k++)
-				rte_pktmbuf_free(workers[i].tx[p].pkts[k]);
-		while (workers[i].inject && rte_ring_dequeue(workers[i].inject, &m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(workers[i].inject);
-	}
-	if (pl && pl->fini)
-		pl->fini();
+	dp_workers_fini(workers, cfg.n_workers);
+	dp_feature_fini();
 	dp_ports_stop();
 	dp_tables_fini();
 	if (mp) {

@@ -1,4 +1,4 @@
-/* Forward pipeline: flow (exact 5-tuple + ingress port) then port
+/* Forward feature: flow (exact 5-tuple + ingress port) then port
  * (cross-connect). The benchmark's "one exact-match hit per packet" path. */
 #include <string.h>
 #include <netinet/in.h>
@@ -119,16 +119,16 @@ verdict(struct rte_mbuf *m, const struct dp_entry *e, bool hit)
 	switch (e->action) {
 	case FWD_A_OUTPUT:
 		dp_meta(m)->out_port = ((const struct fwd_output *)e->params)->port;
-		return PL_NEXT_TX;
+		return DP_NEXT_TX;
 	case FWD_A_DROP:
-		return PL_DROP(hit ? FWD_DROP(action_drop) : FWD_DROP(no_entry));
+		return DP_NEXT_DROP(hit ? FWD_DROP(action_drop) : FWD_DROP(no_entry));
 	default:
-		return PL_DROP(FWD_DROP(no_entry));
+		return DP_NEXT_DROP(FWD_DROP(no_entry));
 	}
 }
 
 uint16_t
-pl_fwd_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_fwd_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -168,14 +168,12 @@ pl_fwd_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	return 0;
 }
 
-const struct pl_pipeline pl_fwd_pipeline = {
+const struct dp_feature pl_fwd_feature = {
 	.name = "forward",
 	.description = "exact 5-tuple flow table, then per-port cross-connect",
 	.init = fwd_init,
 	.n_stages = 1,
-	.stages = { pl_fwd_burst },
-	.stage_names = { "fwd" },
-	.slowpath = NULL,
+	.stages = { { "forward.flow", pl_fwd_burst, { NULL } } },
 };
 
-PL_PIPELINE_REGISTER(pl_fwd_pipeline)
+DP_FEATURE_REGISTER(pl_fwd_feature)

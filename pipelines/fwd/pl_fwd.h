@@ -4,9 +4,9 @@
 #ifndef PL_FWD_H
 #define PL_FWD_H
 
-#include "pl.h"
+#include "dp_feature.h"
 
-extern const struct pl_pipeline pl_fwd_pipeline;
+extern const struct dp_feature pl_fwd_feature;
 
 /* drop reasons (pl_fwd.def), in the slots registered at init */
 #define DP_REASONS_DEF "pl_fwd.def"
@@ -17,6 +17,6 @@ extern const struct pl_pipeline pl_fwd_pipeline;
 extern unsigned int pl_fwd_drop_base;
 #define FWD_DROP(name) (pl_fwd_drop_base + FWD_DROP_##name)
 
-uint16_t pl_fwd_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_fwd_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 #endif

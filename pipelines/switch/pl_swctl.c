@@ -300,7 +300,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	const struct sw_svi *svi = svi_get(md->slice, SW_AUX_BD(md->aux));
+	const struct sw_svi *svi = svi_get(md->slice, sw_meta(m)->bd);
 	uint16_t quote, olen = rte_pktmbuf_data_len(m) - md->l3_off;
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
@@ -325,7 +325,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
 	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
 	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
-	r = frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, SW_AUX_VID(md->aux),
+	r = frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
 		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
 	if (r == NULL)
 		return;
@@ -486,7 +486,7 @@ static void
 resolve(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	const struct sw_rewrite *rw = neigh_get(md->slice, md->nh);
+	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh);
 	const struct sw_svi *svi;
 	struct hold *h;
 	uint64_t now = rte_rdtsc();
@@ -494,22 +494,22 @@ resolve(struct rte_mbuf *m)
 
 	/* resolved since the worker looked: send it (after anything held) */
 	if (rw != NULL) {
-		hold_release(md->slice, md->nh, rw);
+		hold_release(md->slice, sw_meta(m)->nh, rw);
 		route_out(m, rw);
 		return;
 	}
 	/* {subnet, -1} and {subnet, 0} of a connected subnet are no host to
 	 * ARP for: directed broadcasts are not forwarded (RFC 2644) */
-	svi = connected_svi(md->slice, md->nh, &bd);
+	svi = connected_svi(md->slice, sw_meta(m)->nh, &bd);
 	if (svi != NULL && svi->plen <= 30) {
-		uint32_t host = rte_be_to_cpu_32(md->nh) & (UINT32_MAX >> svi->plen);
+		uint32_t host = rte_be_to_cpu_32(sw_meta(m)->nh) & (UINT32_MAX >> svi->plen);
 
 		if (host == 0 || host == (UINT32_MAX >> svi->plen)) {
 			sdrop(m, SW_DROP(directed_bcast));
 			return;
 		}
 	}
-	h = hold_find(md->slice, md->nh, true);
+	h = hold_find(md->slice, sw_meta(m)->nh, true);
 	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
 		sdrop(m, SW_DROP(hold_full));
 		if (h == NULL)
@@ -568,7 +568,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, md->l3_off);
-	const struct sw_svi *svi = svi_get(md->slice, SW_AUX_BD(md->aux));
+	const struct sw_svi *svi = svi_get(md->slice, sw_meta(m)->bd);
 	struct rte_arp_ipv4 *a = &arp->arp_data;
 	uint32_t sip = a->arp_sip;
 	bool request = arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
@@ -593,7 +593,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		return;
 	}
 	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0)
-		neigh_learn(md->slice, sip, md->in_port, SW_AUX_VID(md->aux), a->arp_sha.addr_bytes, svi);
+		neigh_learn(md->slice, sip, md->in_port, sw_meta(m)->vid, a->arp_sha.addr_bytes, svi);
 	if (!request) {
 		event(SW_EVENT(consumed));
 		rte_pktmbuf_free(m);
@@ -679,7 +679,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 static void
 handle_mtu(struct rte_mbuf *m, struct dp_meta *md)
 {
-	const struct sw_rewrite *rw = neigh_get(md->slice, md->nh);
+	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh);
 
 	if (rw == NULL)
 		resolve(m);
@@ -693,7 +693,7 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 
 	/* Always -1: this file sends what it sends itself, to count it. */
-	switch (md->punt) {
+	switch (sw_meta(m)->punt) {
 	case SW_PUNT_ARP:
 		handle_arp(m, md);
 		break;

@@ -1,8 +1,9 @@
-/* Switch pipeline wiring: its tables and drop reasons, set-up and
- * teardown, and its registration. The stages are sw_ingress.c, sw_l2.c and sw_l3.c, the
+/* Switch feature wiring: its tables, drop reasons and per-packet field,
+ * set-up and teardown, and its registration. The stages are sw_ingress.c, sw_l2.c and sw_l3.c, the
  * frame rewrites sw_rewrite.c, the learn rings sw_learn.c, the slow path
  * pl_swctl.c. */
 #include <string.h>
+#include <rte_errno.h>
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
@@ -11,6 +12,7 @@
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
+int pl_sw_meta_off = -1;
 
 #define DP_REASONS_DEF "pl_switch.def"
 #define DP_REASONS_PREFIX sw
@@ -110,11 +112,20 @@ sw_init(unsigned int workers)
 		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
 		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
 	};
+
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "sx_switch_meta", .size = sizeof(struct sw_meta),
+		.align = __alignof__(struct sw_meta),
+	};
 	int rc;
 
 	if ((rc = dp_reasons_register(sw_drop_reasons, SW_DROP_N, sw_event_reasons, SW_EVENT_N,
 				      &pl_sw_drop_base, &pl_sw_event_base)) < 0)
 		return rc;
+	if ((pl_sw_meta_off = rte_mbuf_dynfield_register(&meta_desc)) < 0) {
+		DP_LOG(ERR, "switch: per-packet field: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
 	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
 		*tables[i].id = dp_table_create(tables[i].def);
 		if (*tables[i].id < 0) {
@@ -134,18 +145,21 @@ sw_fini(void)
 	pl_switch_learn_fini();
 }
 
-const struct pl_pipeline pl_switch_pipeline = {
+const struct dp_feature pl_switch_feature = {
 	.name = "switch",
 	.description = "slices at ingress; per-slice L2 bridge domains (learning, ageing, flooding) "
 		       "and L3 VRFs (LPM, ECMP, ARP, ICMP)",
 	.init = sw_init,
 	.n_stages = 3,
-	.stages = { pl_switch_ingress_burst, pl_switch_l2_burst, pl_switch_l3_burst },
-	.stage_names = { "ingress", "l2", "l3" },
+	.stages = {
+		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
+		{ "switch.l2", pl_switch_l2_burst, { "switch.l3" } },
+		{ "switch.l3", pl_switch_l3_burst, { NULL } },
+	},
 	.slowpath = pl_swctl_slowpath,
 	.ctl_poll = pl_swctl_poll,
 	.fini = sw_fini,
 };
 
-PL_PIPELINE_REGISTER(pl_switch_pipeline)
+DP_FEATURE_REGISTER(pl_switch_feature)
 

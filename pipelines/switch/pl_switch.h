@@ -11,9 +11,10 @@
 #include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include "pl.h"
+#include <rte_mbuf_dyn.h>
+#include "dp_feature.h"
 
-extern const struct pl_pipeline pl_switch_pipeline;
+extern const struct dp_feature pl_switch_feature;
 
 /* drop reasons and events (pl_switch.def), in the slots registered at init */
 #define DP_REASONS_DEF "pl_switch.def"
@@ -54,10 +55,21 @@ struct sw_connected { uint16_t bd; };
 struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
 struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
 
-/* dp_meta.aux of a switched packet: bridge domain | ingress VID << 16 */
-#define SW_AUX(bd, vid) ((uint32_t)(bd) | ((uint32_t)(vid) << 16))
-#define SW_AUX_BD(aux) ((uint16_t)((aux) & 0xffff))
-#define SW_AUX_VID(aux) ((uint16_t)((aux) >> 16))
+/* The switch's own per-packet fields, an mbuf dynamic field registered at
+ * init: set by its stages, read by later stages and its slow path. */
+struct sw_meta {
+	uint16_t bd;             /* bridge domain, from ingress */
+	uint16_t vid;            /* ingress VLAN (0 untagged) */
+	uint32_t nh;             /* routed: next hop (network order) */
+	uint8_t  punt;           /* why a stage punted (SW_PUNT_*) */
+};
+extern int pl_sw_meta_off;
+
+static inline struct sw_meta *
+sw_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pl_sw_meta_off, struct sw_meta *);
+}
 
 /* The learn event a worker hands to the control thread. */
 struct sw_learn_ev {
@@ -70,10 +82,10 @@ struct sw_learn_ev {
 _Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");
 
 /* The stages (pl.h contract), one file each. */
-uint16_t pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				 uint16_t *next);
-uint16_t pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
  * tag now. 0 or -ENOSPC (no headroom to push). */

@@ -25,7 +25,7 @@ in_vid(const struct dp_meta *md)
 }
 
 uint16_t
-pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -52,7 +52,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 		const struct rte_ether_hdr *eth;
 
 		if (e[i]->action != SW_IF_ATTACH) {
-			next[i] = PL_DROP(SW_DROP(no_interface));
+			next[i] = DP_NEXT_DROP(SW_DROP(no_interface));
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
@@ -61,13 +61,14 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 		 * RFC 1812 5.3.4; Linux's bridge drops it the same way). */
 		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
 			     rte_is_zero_ether_addr(&eth->src_addr))) {
-			next[i] = PL_DROP(SW_DROP(bad_src_mac));
+			next[i] = DP_NEXT_DROP(SW_DROP(bad_src_mac));
 			continue;
 		}
-		next[i] = PL_NEXT_CONTINUE;
+		next[i] = DP_NEXT_CONTINUE;
 		cont++;
 		md->slice = a->slice;
-		md->aux = SW_AUX(a->bd, in_vid(md));
+		sw_meta(pkts[i])->bd = a->bd;
+		sw_meta(pkts[i])->vid = in_vid(md);
 		pl_switch_key_fdb(keys[k], a->bd, &eth->src_addr);
 		kp[k] = keys[k];
 		idx[k++] = i;
@@ -83,7 +84,7 @@ pl_switch_ingress_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, 
 
 		if ((hit & (1ULL << j)) && (e[j]->action != SW_FDB_LEARNED || f->port == md->in_port))
 			continue;   /* known here, or static */
-		ev.bd = SW_AUX_BD(md->aux);
+		ev.bd = sw_meta(pkts[idx[j]])->bd;
 		ev.port = md->in_port;
 		memcpy(&ev.mac, keys[j] + 2, 6);
 		ev.pad[0] = ev.pad[1] = ev.pad[2] = 0;

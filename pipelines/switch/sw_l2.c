@@ -32,7 +32,7 @@ is_arp_request(struct rte_mbuf *m, const struct dp_meta *md, uint32_t *tip)
 /* A flood copy that was never sent (no mbuf, no headroom, over the MTU)
  * counts as a copy made and dropped: rx + copies = tx + drops + punts. */
 static inline void
-copy_lost(struct pl_ctx *ctx, unsigned int reason)
+copy_lost(struct dp_stage_ctx *ctx, unsigned int reason)
 {
 	ctx->stats->copy_pkts++;
 	ctx->stats->drop_pkts++;
@@ -42,12 +42,12 @@ copy_lost(struct pl_ctx *ctx, unsigned int reason)
 /* Replicate m to every other member port of its bridge domain. The copies go
  * through ctx->extra; m itself takes the last port. */
 static uint16_t
-flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
 	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[1] = { key };
 	const struct dp_entry *e[1];
-	uint16_t bd = SW_AUX_BD(md->aux), ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
+	uint16_t bd = sw_meta(m)->bd, ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
 	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
 	unsigned int n = 0, big = 0;
 	uint32_t mask;
@@ -55,7 +55,7 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	pl_switch_key_bd(key, bd);
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood, kp, 1, e);
 	if (e[0]->action != 0)
-		return PL_DROP(SW_DROP(no_flood));
+		return DP_NEXT_DROP(SW_DROP(no_flood));
 	mask = ((const struct sw_flood *)e[0]->params)->ports & ~(1u << md->in_port);
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
@@ -76,18 +76,18 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	}
 	if (n == 0) {
 		if (big == 0)
-			return PL_DROP(SW_DROP(no_flood));
+			return DP_NEXT_DROP(SW_DROP(no_flood));
 		/* one count per copy that would have gone out: m is the last */
 		while (--big > 0)
 			copy_lost(ctx, SW_DROP(mtu_exceeded));
-		return PL_DROP(SW_DROP(mtu_exceeded));
+		return DP_NEXT_DROP(SW_DROP(mtu_exceeded));
 	}
 	while (big-- > 0)
 		copy_lost(ctx, SW_DROP(mtu_exceeded));
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct rte_mbuf *c;
 
-		if (ctx->n_extra == PL_EXTRA_MAX ||
+		if (ctx->n_extra == DP_EXTRA_MAX ||
 		    (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
 			copy_lost(ctx, SW_DROP(flood_copy));
 			continue;
@@ -97,18 +97,21 @@ flood(struct pl_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 			copy_lost(ctx, SW_DROP(vlan_push));
 			continue;
 		}
+		/* a copy goes on through the graph like any packet: same metadata
+		 * (rte_pktmbuf_copy brings the dynamic fields, not the private area) */
+		*dp_meta(c) = *md;
 		dp_meta(c)->out_port = ports[i];
 		ctx->extra[ctx->n_extra++] = c;
 	}
 	if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, vlans[n - 1]) < 0)
-		return PL_DROP(SW_DROP(vlan_push));
+		return DP_NEXT_DROP(SW_DROP(vlan_push));
 	md->out_port = ports[n - 1];
-	return PL_NEXT_TX;
+	return DP_NEXT_TX;
 }
 
 /* Is ip one of the box's own addresses in this slice? */
 static inline int
-is_local(struct pl_ctx *ctx, uint16_t slice, uint32_t ip)
+is_local(struct dp_stage_ctx *ctx, uint16_t slice, uint32_t ip)
 {
 	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[1] = { key };
@@ -120,7 +123,7 @@ is_local(struct pl_ctx *ctx, uint16_t slice, uint32_t ip)
 }
 
 uint16_t
-pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -138,14 +141,14 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 
 		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
 			if (is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip)) {
-				md->punt = SW_PUNT_ARP;
-				next[i] = PL_NEXT_PUNT;
+				sw_meta(m)->punt = SW_PUNT_ARP;
+				next[i] = DP_NEXT_PUNT;
 			} else {
 				next[i] = flood(ctx, m, md);
 			}
 			continue;
 		}
-		pl_switch_key_fdb(keys[k], SW_AUX_BD(md->aux), &eth->dst_addr);
+		pl_switch_key_fdb(keys[k], sw_meta(m)->bd, &eth->dst_addr);
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}
@@ -160,7 +163,7 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 
 		if (!(hit & (1ULL << j))) {
 			if (e[j]->action == SW_FDB_DROP)   /* flooding disabled by default action */
-				*nx = PL_DROP(SW_DROP(fdb_drop));
+				*nx = DP_NEXT_DROP(SW_DROP(fdb_drop));
 			else
 				*nx = flood(ctx, m, md);
 			continue;
@@ -171,25 +174,25 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			uint16_t port = ((const struct sw_fwd *)e[j]->params)->port;
 
 			if (port == md->in_port) {
-				*nx = PL_DROP(SW_DROP(hairpin));
+				*nx = DP_NEXT_DROP(SW_DROP(hairpin));
 				break;
 			}
 			md->out_port = port;
-			*nx = PL_NEXT_TX;   /* VLAN set below, after the member lookup */
+			*nx = DP_NEXT_TX;   /* VLAN set below, after the member lookup */
 			unicast |= 1ULL << idx[j];
 			break;
 		}
 		case SW_FDB_ROUTE:
 			if (md->flags & DP_MF_ARP) {
-				md->punt = SW_PUNT_ARP;
-				*nx = PL_NEXT_PUNT;
+				sw_meta(m)->punt = SW_PUNT_ARP;
+				*nx = DP_NEXT_PUNT;
 			} else {
-				*nx = PL_NEXT_CONTINUE;
+				*nx = DP_NEXT_CONTINUE;
 				cont++;
 			}
 			break;
 		default:
-			*nx = PL_DROP(SW_DROP(fdb_drop));
+			*nx = DP_NEXT_DROP(SW_DROP(fdb_drop));
 		}
 	}
 	/* egress membership and tagging of the bridged ones */
@@ -197,7 +200,7 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 	for (uint16_t i = 0; i < n; i++) {
 		if (!(unicast & (1ULL << i)))
 			continue;
-		pl_switch_key_bd_port(keys[k], SW_AUX_BD(dp_meta(pkts[i])->aux), dp_meta(pkts[i])->out_port);
+		pl_switch_key_bd_port(keys[k], sw_meta(pkts[i])->bd, dp_meta(pkts[i])->out_port);
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}
@@ -209,16 +212,16 @@ pl_switch_l2_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		struct dp_meta *md = dp_meta(m);
 
 		if (e[j]->action != 0) {
-			next[idx[j]] = PL_DROP(SW_DROP(not_member));
+			next[idx[j]] = DP_NEXT_DROP(SW_DROP(not_member));
 			continue;
 		}
 		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len > dp_ports[md->out_port].mtu)) {
-			next[idx[j]] = PL_DROP(SW_DROP(mtu_exceeded));
+			next[idx[j]] = DP_NEXT_DROP(SW_DROP(mtu_exceeded));
 			continue;
 		}
 		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN,
 				       ((const struct sw_member *)e[j]->params)->vlan) < 0)
-			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
+			next[idx[j]] = DP_NEXT_DROP(SW_DROP(vlan_push));
 	}
 	return cont;
 }

@@ -19,7 +19,7 @@
 #include "dp_stats.h"
 
 uint16_t
-pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -40,7 +40,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		uint32_t sa, da;
 
 		if (!(md->flags & DP_MF_IPV4)) {
-			next[i] = PL_DROP(SW_DROP(not_ipv4));
+			next[i] = DP_NEXT_DROP(SW_DROP(not_ipv4));
 			continue;
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
@@ -49,7 +49,7 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
 			      rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff))) {
-			next[i] = PL_DROP(SW_DROP(ip_cksum));
+			next[i] = DP_NEXT_DROP(SW_DROP(ip_cksum));
 			continue;
 		}
 		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
@@ -57,11 +57,11 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		sa = ((const uint8_t *)&ip->src_addr)[0];
 		da = ((const uint8_t *)&ip->dst_addr)[0];
 		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
-			next[i] = PL_DROP(SW_DROP(martian_src));
+			next[i] = DP_NEXT_DROP(SW_DROP(martian_src));
 			continue;
 		}
 		if (unlikely(da == 0 || da == 127 || da >= 224)) {
-			next[i] = PL_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
+			next[i] = DP_NEXT_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
 								: SW_DROP(martian_dst));
 			continue;
 		}
@@ -99,23 +99,23 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 				nh = ip->dst_addr;
 				break;
 			case SW_RT_LOCAL:
-				md->punt = SW_PUNT_LOCAL;
-				*nx = PL_NEXT_PUNT;
+				sw_meta(m)->punt = SW_PUNT_LOCAL;
+				*nx = DP_NEXT_PUNT;
 				continue;
 			case SW_RT_DROP:
-				*nx = PL_DROP(SW_DROP(route_drop));
+				*nx = DP_NEXT_DROP(SW_DROP(route_drop));
 				continue;
 			default:
-				md->punt = SW_PUNT_NOROUTE;
-				*nx = PL_NEXT_PUNT;
+				sw_meta(m)->punt = SW_PUNT_NOROUTE;
+				*nx = DP_NEXT_PUNT;
 				continue;
 			}
 			if (unlikely(md->ttl <= 1)) {
-				md->punt = SW_PUNT_TTL;
-				*nx = PL_NEXT_PUNT;
+				sw_meta(m)->punt = SW_PUNT_TTL;
+				*nx = DP_NEXT_PUNT;
 				continue;
 			}
-			md->nh = nh;
+			sw_meta(m)->nh = nh;
 			pl_switch_key_vrf_ip(keys[k2], md->slice, nh);
 			kp[k2] = keys[k2];
 			idx[k2++] = idx[j];
@@ -131,8 +131,8 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		const struct sw_rewrite *rw = (const struct sw_rewrite *)e[j]->params;
 
 		if (!(hit & (1ULL << j)) || e[j]->action == SW_NB_UNRESOLVED) {
-			md->punt = SW_PUNT_UNRESOLVED;
-			next[idx[j]] = PL_NEXT_PUNT;
+			sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
+			next[idx[j]] = DP_NEXT_PUNT;
 			continue;
 		}
 		/* Over the egress MTU: fragmentation or ICMP "fragmentation
@@ -140,16 +140,16 @@ pl_switch_l3_burst(struct pl_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								       md->l3_off)->total_length) >
 			     dp_ports[rw->port].mtu)) {
-			md->punt = SW_PUNT_MTU;
-			next[idx[j]] = PL_NEXT_PUNT;
+			sw_meta(m)->punt = SW_PUNT_MTU;
+			next[idx[j]] = DP_NEXT_PUNT;
 			continue;
 		}
 		if (pl_switch_rewrite(m, md, rw) < 0) {
-			next[idx[j]] = PL_DROP(SW_DROP(vlan_push));
+			next[idx[j]] = DP_NEXT_DROP(SW_DROP(vlan_push));
 			continue;
 		}
 		md->out_port = rw->port;
-		next[idx[j]] = PL_NEXT_TX;
+		next[idx[j]] = DP_NEXT_TX;
 	}
 	return 0;
 }

@@ -95,8 +95,8 @@ check_meta(const struct dp_meta *md, size_t size)
 	} else {
 		CHECK(md->inner_l3_off == 0);
 	}
-	CHECK(md->slice == 0 && md->out_port == 0 && md->aux == 0 &&
-	      md->nh == 0 && md->punt == 0);
+	CHECK(md->slice == 0 && md->out_port == 0 && md->drop == 0 &&
+	      md->feature == 0 && md->pad1 == 0);
 }
 
 /* The parser as the worker runs it: on an mbuf whose first segment holds
@@ -130,11 +130,11 @@ parse_split(const uint8_t *data, uint32_t seg, uint32_t pkt, int rss,
 	memset(dp_meta(m), 0x3c, sizeof(struct dp_meta));
 	dp_meta(m)->in_port = 7;
 	n = dp_parse_burst(NULL, &m, 1, &next);
-	CHECK(n == (next == PL_NEXT_CONTINUE));
-	CHECK(next == PL_NEXT_CONTINUE || PL_IS_DROP(next));
+	CHECK(n == (next == DP_NEXT_CONTINUE));
+	CHECK(next == DP_NEXT_CONTINUE || DP_NEXT_IS_DROP(next));
 	*out = *dp_meta(m);
 	free(copy);
-	return next == PL_NEXT_CONTINUE ? 0 : PL_DROP_REASON(next);
+	return next == DP_NEXT_CONTINUE ? 0 : DP_NEXT_REASON(next);
 }
 
 static void

@@ -550,8 +550,8 @@ assert_meta(const char *name, const struct dp_meta *got,
 	EQ(flags); EQ(slice); EQ(l2_len); EQ(l3_off); EQ(l4_off); EQ(ethertype);
 	EQ(vlan[0]); EQ(vlan[1]); EQ(l4_proto); EQ(ttl); EQ(sport); EQ(dport);
 	EQ(tun_off); EQ(inner_off); EQ(inner_l3_off); EQ(tun_id); EQ(gtp_msg);
-	EQ(gtp_qfi); EQ(gtp_pdu_type); EQ(pad0); EQ(out_port); EQ(aux);
-	EQ(nh); EQ(punt);
+	EQ(gtp_qfi); EQ(gtp_pdu_type); EQ(pad0); EQ(out_port); EQ(drop);
+	EQ(feature); EQ(pad1);
 #undef EQ
 }
 
@@ -688,13 +688,13 @@ START_TEST(multiseg)
 		md->in_port = full.in_port;
 		n = dp_parse_burst(NULL, &f.m, 1, &next);
 		if (seg < tc->hdr_end) {
-			ck_assert_msg(n == 0 && next == PL_DROP(R(multiseg)),
+			ck_assert_msg(n == 0 && next == DP_NEXT_DROP(R(multiseg)),
 				      "%s/%u: next %#x", tc->name, seg, next);
 		} else {
-			ck_assert_msg(n == 1 && next == PL_NEXT_CONTINUE,
+			ck_assert_msg(n == 1 && next == DP_NEXT_CONTINUE,
 				      "%s/%u: next %#x (%s)", tc->name, seg, next,
-				      PL_IS_DROP(next) ?
-				      dp_drop_name(PL_DROP_REASON(next)) : "");
+				      DP_NEXT_IS_DROP(next) ?
+				      dp_drop_name(DP_NEXT_REASON(next)) : "");
 			ck_assert_msg(memcmp(md, &full, sizeof(full)) == 0,
 				      "%s/%u: meta differs", tc->name, seg);
 		}
@@ -968,11 +968,11 @@ START_TEST(burst)
 		dp_meta(ms[i])->in_port = (uint16_t)(10 + i);
 	}
 	ck_assert_uint_eq(dp_parse_burst(NULL, ms, NB, next), 3);
-	ck_assert_uint_eq(next[0], PL_NEXT_CONTINUE);
-	ck_assert_uint_eq(next[1], PL_DROP(R(ipv4_ihl)));
-	ck_assert_uint_eq(next[2], PL_NEXT_CONTINUE);
-	ck_assert_uint_eq(next[3], PL_DROP(R(multiseg)));
-	ck_assert_uint_eq(next[4], PL_NEXT_CONTINUE);
+	ck_assert_uint_eq(next[0], DP_NEXT_CONTINUE);
+	ck_assert_uint_eq(next[1], DP_NEXT_DROP(R(ipv4_ihl)));
+	ck_assert_uint_eq(next[2], DP_NEXT_CONTINUE);
+	ck_assert_uint_eq(next[3], DP_NEXT_DROP(R(multiseg)));
+	ck_assert_uint_eq(next[4], DP_NEXT_CONTINUE);
 	for (i = 0; i < NB; i++)
 		ck_assert_uint_eq(dp_meta(ms[i])->in_port, 10 + i);
 	ck_assert_uint_eq(dp_meta(ms[4])->hash, 0xfeedf00d);

@@ -1,0 +1,134 @@
+/* The registry of features sxdp can run. Each registers itself (a
+ * constructor in its folder, DP_FEATURE_REGISTER), so the core never lists
+ * one. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "dp_feature.h"
+#include "dp_config.h"
+
+
+static const struct dp_feature *features[DP_FEATURES_MAX];
+static unsigned int n_features;
+
+void
+dp_feature_register(const struct dp_feature *f)
+{
+	if (n_features < DP_FEATURES_MAX)
+		features[n_features++] = f;
+}
+
+const struct dp_feature *
+dp_feature_find(const char *name)
+{
+	for (unsigned int i = 0; i < n_features; i++)
+		if (strcmp(features[i]->name, name) == 0)
+			return features[i];
+	return NULL;
+}
+
+const char *
+dp_feature_names(void)
+{
+	static char buf[256];
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < n_features && off < sizeof(buf); i++)
+		off += snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "", features[i]->name);
+	return buf;
+}
+
+/* ------------------------------------------------------------ in use */
+
+static const struct dp_feature *used[DP_FEATURES_MAX];
+static unsigned int n_used, n_inited;
+static uint8_t role_feature[DP_ROLE_MAX];
+
+static bool
+named(const struct dp_config *c, const struct dp_feature *f)
+{
+	for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+		if (strcmp(c->role_feature[r], f->name) == 0)
+			return true;
+	return false;
+}
+
+int
+dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, size_t errlen)
+{
+	int rc;
+
+	for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+		if (c->role_feature[r][0] && dp_feature_find(c->role_feature[r]) == NULL) {
+			snprintf(err, errlen, "pipeline \"%s\" (role %s) unknown (known: %s)",
+				 c->role_feature[r], dp_role_name(r), dp_feature_names());
+			return -ENOENT;
+		}
+	/* registration order, so tables and drop reasons number the same way
+	 * whatever order the config names the roles in */
+	n_used = n_inited = 0;
+	memset(role_feature, 0xff, sizeof(role_feature));
+	for (unsigned int i = 0; i < n_features; i++)
+		if (named(c, features[i])) {
+			for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+				if (strcmp(c->role_feature[r], features[i]->name) == 0)
+					role_feature[r] = (uint8_t)n_used;
+			used[n_used++] = features[i];
+		}
+	while (n_inited < n_used) {
+		/* counted before init: fini undoes a half-done set-up too */
+		const struct dp_feature *f = used[n_inited++];
+
+		if (f->init && (rc = f->init(n_workers)) < 0) {
+			snprintf(err, errlen, "feature %s: set-up failed: %s", f->name, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+unsigned int dp_feature_count(void) { return n_used; }
+const struct dp_feature *dp_feature_get(unsigned int i) { return i < n_used ? used[i] : NULL; }
+unsigned int dp_feature_of_role(unsigned int role) { return role_feature[role]; }
+
+int
+dp_feature_slowpath(struct rte_mbuf *m)
+{
+	const struct dp_feature *f = dp_feature_get(dp_meta(m)->feature);
+
+	if (f == NULL || f->slowpath == NULL) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	return f->slowpath(m);
+}
+
+bool
+dp_feature_has_slowpath(void)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i]->slowpath)
+			return true;
+	return false;
+}
+
+void
+dp_feature_poll(uint64_t now_tsc)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i]->ctl_poll)
+			used[i]->ctl_poll(now_tsc);
+}
+
+void
+dp_feature_fini(void)
+{
+	/* only what init set up, in reverse */
+	while (n_inited > 0) {
+		const struct dp_feature *f = used[--n_inited];
+
+		if (f->fini)
+			f->fini();
+	}
+}

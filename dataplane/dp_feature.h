@@ -1,0 +1,114 @@
+/* What a feature (a folder under pipelines/) gives the core, and the shape
+ * of its stages. A feature registers itself from a constructor; the core
+ * builds one packet graph from every feature the config uses, so one sxdp
+ * runs several at once. Stages never free or transmit: each returns a next
+ * step per packet (one of its edges, transmit, punt, or a drop with a named
+ * reason) and the graph moves the packet on. */
+#ifndef DP_FEATURE_H
+#define DP_FEATURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include "dp_meta.h"
+#include "dp_drop.h"
+
+struct dp_lcore_stats;
+struct dp_tables_root;
+
+/* Next steps a stage writes into next[i]:
+ *   0..DP_STAGE_EDGES_MAX-1  the stage's own edges, in the order of its
+ *                            dp_stage_def.next (DP_NEXT_CONTINUE = the first)
+ *   DP_NEXT_TX               out of dp_meta.out_port (logical port index),
+ *                            through the egress part of the graph
+ *   DP_NEXT_PUNT             to the feature's slow path on the main lcore
+ *   DP_NEXT_DROP(reason)          freed and counted under reason (enum dp_drop) */
+#define DP_STAGE_EDGES_MAX 8
+enum {
+	DP_NEXT_CONTINUE = 0,
+	DP_NEXT_TX = 0xfe,
+	DP_NEXT_PUNT = 0xff,
+	DP_NEXT_DROP_BASE = 0x100,
+};
+
+#define DP_NEXT_DROP(reason) ((uint16_t)(DP_NEXT_DROP_BASE + (reason)))
+#define DP_NEXT_IS_DROP(next) ((next) >= DP_NEXT_DROP_BASE)
+#define DP_NEXT_REASON(next) ((unsigned int)((next) - DP_NEXT_DROP_BASE))
+
+#define DP_EXTRA_MAX 512
+
+/* Per-worker context handed to every stage. */
+struct dp_stage_ctx {
+	unsigned int worker;               /* dense worker index, 0..n_workers-1 */
+	unsigned int lcore;
+	struct dp_lcore_stats *stats;      /* this lcore's counters */
+	const struct dp_tables_root *root; /* table snapshot for this walk */
+	uint64_t now;                      /* TSC at the start of this walk */
+	/* Copies a stage made (flooding), each with dp_meta.out_port set: they
+	 * go on like DP_NEXT_TX verdicts, through the rest of the graph. */
+	uint16_t n_extra;
+	struct rte_mbuf *extra[DP_EXTRA_MAX];
+};
+
+/* A burst in (n <= DP_BURST), next[i] out for every packet. Returns how
+ * many got DP_NEXT_CONTINUE (n lets the graph move the burst whole). */
+typedef uint16_t (*dp_stage_fn)(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+				uint16_t *next);
+
+struct dp_stage_def {
+	const char *name;                       /* node name: "<feature>.<stage>" */
+	dp_stage_fn fn;
+	const char *next[DP_STAGE_EDGES_MAX];   /* node names of its edges; NULL ends */
+};
+
+#define DP_FEATURE_STAGES_MAX 8
+#define DP_FEATURES_MAX 16
+
+struct dp_feature {
+	const char *name;
+	const char *description;
+	/* Declare tables, register drop reasons and write checks. Main lcore,
+	 * before workers start; only for features the config uses. */
+	int (*init)(unsigned int n_workers);
+	/* stages[0] is where a port's packets enter the feature */
+	unsigned int n_stages;
+	struct dp_stage_def stages[DP_FEATURE_STAGES_MAX];
+	/* Punted packets, on the main lcore. Returns the port index to send on,
+	 * or -1 when it consumed (freed) the packet. NULL: punts are dropped. */
+	int (*slowpath)(struct rte_mbuf *m);
+	/* Main lcore, every loop (about every millisecond): learning, ageing,
+	 * timers. NULL: nothing to do. */
+	void (*ctl_poll)(uint64_t now_tsc);
+	/* Main lcore, after workers stopped: give back what the feature holds. */
+	void (*fini)(void);
+};
+
+/* Called by a feature's constructor (DP_FEATURE_REGISTER) before main(). */
+void dp_feature_register(const struct dp_feature *f);
+#define DP_FEATURE_REGISTER(f) \
+	RTE_INIT(dp_feature_register_##f) { dp_feature_register(&(f)); }
+
+const struct dp_feature *dp_feature_find(const char *name);
+/* Comma-separated list of registered feature names, for error messages. */
+const char *dp_feature_names(void);
+
+/* The features the config uses (config.pipeline, per port role), in
+ * registration order; each initialised once. Main lcore, at start-up.
+ * 0, or -errno with a message in err. */
+struct dp_config;
+int dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, size_t errlen);
+unsigned int dp_feature_count(void);                 /* in use */
+const struct dp_feature *dp_feature_get(unsigned int i);
+/* Index (in use) of the feature a port of this role enters (0xff: none). */
+unsigned int dp_feature_of_role(unsigned int role);
+
+/* Main lcore: a punted packet to its feature's slow path (dp_meta.feature).
+ * Returns the port to send it on, or -1 when it was consumed. */
+int dp_feature_slowpath(struct rte_mbuf *m);
+bool dp_feature_has_slowpath(void);
+void dp_feature_poll(uint64_t now_tsc);
+void dp_feature_fini(void);
+
+#endif

@@ -1,0 +1,543 @@
+/* The packet graph on DPDK's rte_graph. Core nodes: rx (source: RX queues
+ * and the inject ring), parse (then the entry stage of the feature the
+ * port's role enters), port_out (transmit), drop (count by reason, free) and
+ * punt (to the slow path). Every feature stage is a node of the same shape:
+ * a wrapper runs the stage on bursts of at most DP_BURST and moves each
+ * packet along the edge its next value names. Nodes are the only place that
+ * frees or transmits, so a packet is accounted for exactly once. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+
+#include "dp_graph.h"
+#include "dp_feature.h"
+#include "dp_worker.h"
+#include "dp_parse.h"
+#include "dp_port.h"
+#include "dp_log.h"
+#include "dp_table.h"
+
+/* edges of every stage node; its own edges follow */
+enum { STAGE_EDGE_DROP, STAGE_EDGE_PUNT, STAGE_EDGE_OUT, STAGE_EDGE_OWN };
+enum { RX_EDGE_PARSE, RX_EDGE_OUT };
+enum { PARSE_EDGE_DROP, PARSE_EDGE_FEATURE };   /* + index of the feature in use */
+
+#define NODES_MAX (5 + DP_FEATURES_MAX * DP_FEATURE_STAGES_MAX)
+#define EDGES_MAX (STAGE_EDGE_OWN + DP_STAGE_EDGES_MAX + DP_FEATURES_MAX)
+
+/* What a stage node runs (found from the node id at graph creation). */
+struct stage_rt {
+	dp_stage_fn fn;
+	rte_node_t id;
+	uint8_t feature;         /* index among the features in use */
+	uint8_t n_next;          /* the stage's own edges */
+	bool can_punt;           /* its feature has a slow path */
+};
+
+/* rte_node.ctx: who this node works for */
+struct node_ctx {
+	struct dp_worker *w;
+	const struct stage_rt *rt;   /* stage nodes only */
+};
+
+_Static_assert(sizeof(struct node_ctx) <= RTE_NODE_CTX_SZ, "rte_node ctx holds it");
+
+/* For describe: every node of the graph with its edges, in order. */
+struct node_desc {
+	const char *name;
+	unsigned int n_next;
+	const char *next[EDGES_MAX];
+};
+
+static struct stage_rt rts[DP_FEATURES_MAX * DP_FEATURE_STAGES_MAX];
+static unsigned int n_rts;
+static struct node_desc descs[NODES_MAX];
+static unsigned int n_descs;
+static uint16_t port_edge[DP_PORTS_MAX];    /* parse's edge for a port's packets */
+static struct dp_worker *building;           /* the worker whose graph is being made */
+static struct dp_worker *graphs[DP_WORKERS_MAX];
+
+static inline struct node_ctx *
+nctx(struct rte_node *node)
+{
+	return (struct node_ctx *)node->ctx;
+}
+
+static int
+node_init(const struct rte_graph *graph __rte_unused, struct rte_node *node)
+{
+	struct node_ctx *c = nctx(node);
+
+	c->w = building;
+	c->rt = NULL;
+	for (unsigned int i = 0; i < n_rts; i++)
+		if (rts[i].id == node->id)
+			c->rt = &rts[i];
+	return 0;
+}
+
+/* Move n packets along their edges: runs of one edge go in one enqueue, and
+ * a whole call that takes one edge moves the stream without copying. */
+static inline void
+path_send(struct rte_graph *g, struct rte_node *node, void **objs, const uint16_t *edge, uint16_t n,
+     bool whole)
+{
+	uint16_t start = 0;
+
+	for (uint16_t i = 1; i < n; i++) {
+		if (likely(edge[i] == edge[start]))
+			continue;
+		rte_node_enqueue(g, node, edge[start], objs + start, i - start);
+		start = i;
+	}
+	if (whole && start == 0)
+		rte_node_next_stream_move(g, node, edge[0]);
+	else
+		rte_node_enqueue(g, node, edge[start], objs + start, n - start);
+}
+
+/* ------------------------------------------------------------ core nodes */
+
+static uint16_t
+rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
+	   uint16_t n_objs __rte_unused)
+{
+	struct dp_worker *w = nctx(node)->w;
+	struct dp_lcore_stats *st = w->ctx.stats;
+	uint16_t total = 0;
+	void **o;
+
+	/* the slow path's packets go straight out, through port_out */
+	o = rte_node_next_stream_get(g, node, RX_EDGE_OUT, DP_BURST);
+	total = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, o, DP_BURST, NULL);
+	rte_node_next_stream_put(g, node, RX_EDGE_OUT, total);
+	st->inject_pkts += total;
+
+	w->walk_idle = 0;
+	for (unsigned int q = 0; q < w->n_rxq; q++) {
+		const struct dp_rxq *rq = &w->rxq[q];
+		struct rte_mbuf **pkts;
+		uint64_t t0, bytes = 0;
+		uint16_t n;
+
+		if (unlikely(!dp_ports[rq->port].admin_up))
+			continue;
+		t0 = rte_rdtsc();
+		pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, RX_EDGE_PARSE, DP_BURST);
+		n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
+		st->polls++;
+		if (n == 0) {
+			uint64_t idle = rte_rdtsc() - t0;
+
+			st->idle_polls++;
+			st->idle_cycles += idle;
+			w->walk_idle += idle;
+			continue;
+		}
+		for (uint16_t i = 0; i < n; i++) {
+			dp_meta(pkts[i])->in_port = rq->port;
+			bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		}
+		st->rx_pkts += n;
+		st->port[rq->port].rx_pkts += n;
+		st->port[rq->port].rx_bytes += bytes;
+		rte_node_next_stream_put(g, node, RX_EDGE_PARSE, n);
+		total += n;
+	}
+	w->rx_done = total ? rte_rdtsc() : 0;
+	return total;
+}
+
+static uint16_t
+parse_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t n_objs)
+{
+	struct dp_worker *w = nctx(node)->w;
+	uint16_t next[DP_BURST], edge[DP_BURST];
+
+	for (uint16_t off = 0, n; off < n_objs; off += n) {
+		struct rte_mbuf **pkts = (struct rte_mbuf **)objs + off;
+
+		n = RTE_MIN(n_objs - off, DP_BURST);
+		dp_parse_burst(&w->ctx, pkts, n, next);
+		for (uint16_t i = 0; i < n; i++) {
+			struct dp_meta *md = dp_meta(pkts[i]);
+
+			if (likely(next[i] == DP_NEXT_CONTINUE)) {
+				edge[i] = port_edge[md->in_port];
+			} else {
+				md->drop = (uint16_t)DP_NEXT_REASON(next[i]);
+				edge[i] = PARSE_EDGE_DROP;
+			}
+		}
+		path_send(g, node, objs + off, edge, n, n == n_objs);
+	}
+	return n_objs;
+}
+
+static inline void
+drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
+{
+	st->drops[reason]++;
+	st->drop_pkts++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+tx_flush(struct dp_worker *w, struct dp_lcore_stats *st, unsigned int p)
+{
+	struct dp_txbuf *tb = &w->tx[p];
+	uint16_t sent, n = tb->n;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
+	sent = rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts, n);
+	/* one retry absorbs a momentarily full ring without stalling the loop */
+	if (unlikely(sent < n))
+		sent += rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts + sent, n - sent);
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(tb->pkts[i]);
+		st->port[p].tx_drop++;
+		drop_one(st, tb->pkts[i], DP_DROP_core_tx_full);
+	}
+	st->port[p].tx_pkts += sent;
+	st->port[p].tx_bytes += bytes;
+	st->tx_pkts += sent;
+	tb->n = 0;
+}
+
+static uint16_t
+port_out_process(struct rte_graph *g __rte_unused, struct rte_node *node, void **objs, uint16_t n_objs)
+{
+	struct dp_worker *w = nctx(node)->w;
+	struct dp_lcore_stats *st = w->ctx.stats;
+
+	for (uint16_t i = 0; i < n_objs; i++) {
+		struct rte_mbuf *m = objs[i];
+		uint32_t out = dp_meta(m)->out_port;
+		struct dp_txbuf *tb;
+
+		if (unlikely(out >= dp_n_ports)) {
+			drop_one(st, m, DP_DROP_core_bad_port);
+			continue;
+		}
+		tb = &w->tx[out];
+		tb->pkts[tb->n++] = m;
+		if (unlikely(tb->n == DP_BURST))
+			tx_flush(w, st, out);
+	}
+	for (unsigned int p = 0; p < dp_n_ports; p++)
+		if (w->tx[p].n)
+			tx_flush(w, st, p);
+	return n_objs;
+}
+
+static uint16_t
+drop_process(struct rte_graph *g __rte_unused, struct rte_node *node, void **objs, uint16_t n_objs)
+{
+	struct dp_lcore_stats *st = nctx(node)->w->ctx.stats;
+
+	for (uint16_t i = 0; i < n_objs; i++) {
+		unsigned int r = dp_meta(objs[i])->drop;
+
+		st->drops[likely(r < DP_DROP_MAX) ? r : DP_DROP_core_no_verdict]++;
+	}
+	st->drop_pkts += n_objs;
+	rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n_objs);
+	return n_objs;
+}
+
+static uint16_t
+punt_process(struct rte_graph *g __rte_unused, struct rte_node *node, void **objs, uint16_t n_objs)
+{
+	struct dp_worker *w = nctx(node)->w;
+	struct dp_lcore_stats *st = w->ctx.stats;
+	unsigned int k = rte_ring_mp_enqueue_burst(w->punt, objs, n_objs, NULL);
+
+	st->punt_pkts += k;
+	for (unsigned int i = k; i < n_objs; i++)
+		drop_one(st, objs[i], DP_DROP_core_punt_full);
+	return n_objs;
+}
+
+static struct rte_node_register rx_node = {
+	.name = "rx", .flags = RTE_NODE_SOURCE_F, .process = rx_process, .init = node_init,
+	.nb_edges = 2, .next_nodes = { [RX_EDGE_PARSE] = "parse", [RX_EDGE_OUT] = "port_out" },
+};
+static struct rte_node_register parse_node = {
+	.name = "parse", .process = parse_process, .init = node_init,
+	.nb_edges = 1, .next_nodes = { [PARSE_EDGE_DROP] = "drop" },
+};
+static struct rte_node_register port_out_node = {
+	.name = "port_out", .process = port_out_process, .init = node_init,
+};
+static struct rte_node_register drop_node = {
+	.name = "drop", .process = drop_process, .init = node_init,
+};
+static struct rte_node_register punt_node = {
+	.name = "punt", .process = punt_process, .init = node_init,
+};
+
+RTE_NODE_REGISTER(rx_node);
+RTE_NODE_REGISTER(parse_node);
+RTE_NODE_REGISTER(port_out_node);
+RTE_NODE_REGISTER(drop_node);
+RTE_NODE_REGISTER(punt_node);
+
+/* ----------------------------------------------------------- stage nodes */
+
+/* The edge for a stage's next value; drops and mistakes carry their reason. */
+static inline uint16_t
+stage_edge(const struct stage_rt *rt, struct rte_mbuf *m, uint16_t v)
+{
+	struct dp_meta *md;
+
+	if (likely(v < rt->n_next))
+		return STAGE_EDGE_OWN + v;
+	if (likely(v == DP_NEXT_TX))
+		return STAGE_EDGE_OUT;
+	md = dp_meta(m);
+	if (v == DP_NEXT_PUNT && rt->can_punt) {
+		md->feature = rt->feature;
+		return STAGE_EDGE_PUNT;
+	}
+	if (DP_NEXT_IS_DROP(v) && DP_NEXT_REASON(v) < DP_DROP_MAX)
+		md->drop = (uint16_t)DP_NEXT_REASON(v);
+	else
+		md->drop = v == DP_NEXT_PUNT ? DP_DROP_core_no_slowpath : DP_DROP_core_no_verdict;
+	return STAGE_EDGE_DROP;
+}
+
+static uint16_t
+stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t n_objs)
+{
+	const struct stage_rt *rt = nctx(node)->rt;
+	struct dp_stage_ctx *ctx = &nctx(node)->w->ctx;
+	uint16_t next[DP_BURST], edge[DP_BURST];
+
+	for (uint16_t off = 0, n; off < n_objs; off += n) {
+		struct rte_mbuf **pkts = (struct rte_mbuf **)objs + off;
+		uint16_t cont;
+
+		n = RTE_MIN(n_objs - off, DP_BURST);
+		cont = rt->fn(ctx, pkts, n, next);
+		if (ctx->n_extra) {
+			/* copies go on through the egress part of the graph */
+			ctx->stats->copy_pkts += ctx->n_extra;
+			rte_node_enqueue(g, node, STAGE_EDGE_OUT, (void **)ctx->extra, ctx->n_extra);
+			ctx->n_extra = 0;
+		}
+		if (cont == n && rt->n_next > 0) {
+			for (uint16_t i = 0; i < n; i++)
+				edge[i] = STAGE_EDGE_OWN;
+		} else {
+			for (uint16_t i = 0; i < n; i++)
+				edge[i] = stage_edge(rt, pkts[i], next[i]);
+		}
+		path_send(g, node, objs + off, edge, n, n == n_objs);
+	}
+	return n_objs;
+}
+
+static void
+desc_add(const char *name, unsigned int n, const char *const *next)
+{
+	struct node_desc *d = &descs[n_descs++];
+
+	d->name = name;
+	d->n_next = n;
+	for (unsigned int i = 0; i < n; i++)
+		d->next[i] = next[i];
+}
+
+static int
+stage_register(const struct dp_stage_def *sd, unsigned int feature, bool can_punt)
+{
+	struct rte_node_register *r;
+	struct stage_rt *rt = &rts[n_rts];
+	unsigned int n = 0;
+
+	while (n < DP_STAGE_EDGES_MAX && sd->next[n] != NULL)
+		n++;
+	r = calloc(1, sizeof(*r) + (STAGE_EDGE_OWN + n) * sizeof(r->next_nodes[0]));
+	if (r == NULL)
+		return -ENOMEM;
+	snprintf(r->name, sizeof(r->name), "%s", sd->name);
+	r->process = stage_process;
+	r->init = node_init;
+	r->parent_id = RTE_NODE_ID_INVALID;
+	r->nb_edges = STAGE_EDGE_OWN + n;
+	r->next_nodes[STAGE_EDGE_DROP] = "drop";
+	r->next_nodes[STAGE_EDGE_PUNT] = "punt";
+	r->next_nodes[STAGE_EDGE_OUT] = "port_out";
+	for (unsigned int i = 0; i < n; i++)
+		r->next_nodes[STAGE_EDGE_OWN + i] = sd->next[i];
+	rt->id = __rte_node_register(r);
+	/* the library keeps its own copy of the registration */
+	desc_add(sd->name, r->nb_edges, r->next_nodes);
+	free(r);
+	if (rt->id == RTE_NODE_ID_INVALID) {
+		DP_LOG(ERR, "graph: node %s: %s", sd->name, rte_strerror(rte_errno));
+		return -EINVAL;
+	}
+	rt->fn = sd->fn;
+	rt->feature = (uint8_t)feature;
+	rt->n_next = (uint8_t)n;
+	rt->can_punt = can_punt;
+	n_rts++;
+	return 0;
+}
+
+int
+dp_graph_setup(void)
+{
+	const char *entries[DP_FEATURES_MAX];
+	unsigned int nf = dp_feature_count();
+	int rc;
+
+	n_rts = n_descs = 0;
+	desc_add(rx_node.name, rx_node.nb_edges, rx_node.next_nodes);
+	for (unsigned int i = 0; i < nf; i++) {
+		const struct dp_feature *f = dp_feature_get(i);
+
+		for (unsigned int s = 0; s < f->n_stages; s++)
+			if ((rc = stage_register(&f->stages[s], i, f->slowpath != NULL)) < 0)
+				return rc;
+		entries[i] = f->stages[0].name;
+	}
+	/* parse hands each packet to the feature its port's role enters */
+	if (rte_node_edge_update(parse_node.id, RTE_EDGE_ID_INVALID, entries, nf) != nf) {
+		DP_LOG(ERR, "graph: parse edges: %s", rte_strerror(rte_errno));
+		return -EINVAL;
+	}
+	{
+		const char *pn[PARSE_EDGE_FEATURE + DP_FEATURES_MAX] = { [PARSE_EDGE_DROP] = "drop" };
+
+		memcpy(pn + PARSE_EDGE_FEATURE, entries, nf * sizeof(entries[0]));
+		desc_add(parse_node.name, PARSE_EDGE_FEATURE + nf, pn);
+	}
+	desc_add(port_out_node.name, 0, NULL);
+	desc_add(punt_node.name, 0, NULL);
+	desc_add(drop_node.name, 0, NULL);
+	for (unsigned int p = 0; p < dp_n_ports; p++)
+		port_edge[p] = PARSE_EDGE_FEATURE + dp_feature_of_role(dp_ports[p].cfg->role);
+	return 0;
+}
+
+static void
+graph_name(const struct dp_worker *w, char *buf, size_t len)
+{
+	snprintf(buf, len, "sxdp_w%u", w->idx);
+}
+
+int
+dp_graph_create(struct dp_worker *w)
+{
+	const char *pat[NODES_MAX];
+	char name[RTE_GRAPH_NAMESIZE];
+	rte_graph_t id;
+
+	for (unsigned int i = 0; i < n_descs; i++)
+		pat[i] = descs[i].name;
+	graph_name(w, name, sizeof(name));
+	building = w;
+	id = rte_graph_create(name, &(struct rte_graph_param){
+		.socket_id = (int)rte_lcore_to_socket_id(w->lcore),
+		.nb_node_patterns = (uint16_t)n_descs, .node_patterns = pat });
+	building = NULL;
+	if (id == RTE_GRAPH_ID_INVALID) {
+		DP_LOG(ERR, "graph %s: %s", name, rte_strerror(rte_errno));
+		return -rte_errno ? -rte_errno : -EINVAL;
+	}
+	w->graph = rte_graph_lookup(name);
+	graphs[w->idx] = w;
+	return 0;
+}
+
+void
+dp_graph_destroy(struct dp_worker *w)
+{
+	char name[RTE_GRAPH_NAMESIZE];
+
+	if (w->graph == NULL)
+		return;
+	graph_name(w, name, sizeof(name));
+	rte_graph_destroy(rte_graph_from_name(name));
+	w->graph = NULL;
+	graphs[w->idx] = NULL;
+}
+
+/* ------------------------------------------------------------ describe */
+
+json_t *
+dp_graph_describe(void)
+{
+	json_t *features = json_array(), *stages = json_array(), *graph = json_array();
+	char desc[1024];
+	size_t off = 0;
+
+	desc[0] = 0;
+	json_array_append_new(stages, json_string(parse_node.name));
+	for (unsigned int i = 0; i < dp_feature_count(); i++) {
+		const struct dp_feature *f = dp_feature_get(i);
+		json_t *roles = json_array(), *fs = json_array();
+
+		for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+			if (dp_feature_of_role(r) == i)
+				json_array_append_new(roles, json_string(dp_role_name(r)));
+		for (unsigned int s = 0; s < f->n_stages; s++) {
+			json_array_append_new(fs, json_string(f->stages[s].name));
+			json_array_append_new(stages, json_string(f->stages[s].name));
+		}
+		json_array_append_new(features, json_pack("{s:s,s:s,s:o,s:o}", "name", f->name,
+			"description", f->description, "roles", roles, "stages", fs));
+		off += snprintf(desc + off, off < sizeof(desc) ? sizeof(desc) - off : 0, "%s%s",
+				off ? "; " : "", f->description);
+	}
+	for (unsigned int i = 0; i < n_descs; i++) {
+		json_t *next = json_array();
+
+		for (unsigned int e = 0; e < descs[i].n_next; e++)
+			json_array_append_new(next, json_string(descs[i].next[e]));
+		json_array_append_new(graph, json_pack("{s:s,s:o}", "node", descs[i].name, "next", next));
+	}
+	return json_pack("{s:s,s:o,s:o,s:o}", "description", desc, "features", features,
+			 "stages", stages, "graph", graph);
+}
+
+/* ------------------------------------------------------------ node stats */
+
+json_t *
+dp_graph_stats(void)
+{
+	json_t *nodes = json_array();
+
+	for (unsigned int i = 0; i < n_descs; i++) {
+		uint64_t calls = 0, objs = 0, cycles = 0;
+
+		for (unsigned int k = 0; k < DP_WORKERS_MAX; k++) {
+			const struct rte_graph *g = graphs[k] ? graphs[k]->graph : NULL;
+			struct rte_node *n;
+
+			if (g == NULL)
+				continue;
+			n = rte_graph_node_get_by_name(g->name, descs[i].name);
+			if (n == NULL)
+				continue;
+			/* written by the worker as it runs: plain loads, like dp_stats */
+			calls += n->total_calls;
+			objs += n->total_objs;
+			cycles += n->total_cycles;
+		}
+		json_array_append_new(nodes, json_pack("{s:s,s:I,s:I,s:I,s:f}", "node", descs[i].name,
+			"calls", (json_int_t)calls, "packets", (json_int_t)objs, "cycles", (json_int_t)cycles,
+			"cycles_per_packet", objs ? (double)cycles / (double)objs : 0.0));
+	}
+	return json_pack("{s:o}", "nodes", nodes);
+}

@@ -1,0 +1,25 @@
+/* The packet graph: DPDK rte_graph nodes for the core's steps (rx, parse,
+ * port_out, drop, punt) and one node per stage of every feature in use, one
+ * graph per worker. A packet's next node depends on its port's role (parse
+ * -> the feature that role enters) and on what each stage decides. */
+#ifndef DP_GRAPH_H
+#define DP_GRAPH_H
+
+#include <jansson.h>
+
+struct dp_worker;
+
+/* Main lcore, after dp_feature_setup and dp_ports_init: the nodes of the
+ * features in use and the edges into them. 0 or -errno. */
+int dp_graph_setup(void);
+/* One graph for a worker, before it is launched. 0 or -errno. */
+int dp_graph_create(struct dp_worker *w);
+void dp_graph_destroy(struct dp_worker *w);
+
+/* {"description", "features": [{name, description, roles, stages}],
+ *  "stages": [node names, parse first], "graph": [{node, next: [...]}]} */
+json_t *dp_graph_describe(void);
+/* Per node, summed over workers: {"nodes": [{node, calls, packets, cycles}]}. */
+json_t *dp_graph_stats(void);
+
+#endif
