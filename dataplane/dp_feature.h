@@ -18,21 +18,23 @@
 struct dp_lcore_stats;
 struct dp_tables_root;
 
-/* Next steps a stage writes into next[i]:
- *   0..DP_STAGE_EDGES_MAX-1  the stage's own edges, in the order of its
- *                            dp_stage_def.next (DP_NEXT_CONTINUE = the first)
+/* Next steps a stage writes into next[i]. They are the stage node's edge
+ * numbers, so the graph moves packets without translating them:
  *   DP_NEXT_TX               out of dp_meta.out_port (logical port index),
  *                            through the egress part of the graph
  *   DP_NEXT_PUNT             to the feature's slow path on the main lcore
- *   DP_NEXT_DROP(reason)          freed and counted under reason (enum dp_drop) */
+ *   DP_NEXT_CONTINUE + k     the stage's own edge k (dp_stage_def.next[k])
+ *   DP_NEXT_DROP(reason)     freed and counted under reason (enum dp_drop) */
 #define DP_STAGE_EDGES_MAX 8
 enum {
-	DP_NEXT_CONTINUE = 0,
-	DP_NEXT_TX = 0xfe,
-	DP_NEXT_PUNT = 0xff,
+	DP_NEXT_TX = 0,
+	DP_NEXT_PUNT = 1,
+	DP_NEXT_DROP_EDGE = 2,          /* the graph's; stages say DP_NEXT_DROP(reason) */
+	DP_NEXT_CONTINUE = 3,
 	DP_NEXT_DROP_BASE = 0x100,
 };
 
+#define DP_NEXT_EDGE(k) ((uint16_t)(DP_NEXT_CONTINUE + (k)))
 #define DP_NEXT_DROP(reason) ((uint16_t)(DP_NEXT_DROP_BASE + (reason)))
 #define DP_NEXT_IS_DROP(next) ((next) >= DP_NEXT_DROP_BASE)
 #define DP_NEXT_REASON(next) ((unsigned int)((next) - DP_NEXT_DROP_BASE))

@@ -16,10 +16,17 @@ int dp_graph_setup(void);
 int dp_graph_create(struct dp_worker *w);
 void dp_graph_destroy(struct dp_worker *w);
 
+/* Worker: one walk of its graph (walk: a counter, for sampling cycles). */
+#define DP_GRAPH_TIMED_EVERY 16
+struct rte_graph;
+void dp_graph_walk(struct rte_graph *graph, uint32_t walk);
+
 /* {"description", "features": [{name, description, roles, stages}],
  *  "stages": [node names, parse first], "graph": [{node, next: [...]}]} */
 json_t *dp_graph_describe(void);
-/* Per node, summed over workers: {"nodes": [{node, calls, packets, cycles}]}. */
+/* Per node, summed over workers: {"nodes": [{node, calls, packets, cycles,
+ * cycles_per_packet}], "cycles_sampled_every": N}; cycles are measured on
+ * one walk in N and scaled. */
 json_t *dp_graph_stats(void);
 
 #endif

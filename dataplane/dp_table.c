@@ -262,6 +262,7 @@ unsigned int dp_tables_count(void) { return dp_tg.n; }
 const struct dp_table_def *dp_table_def(unsigned int id) { return id < dp_tg.n ? &dp_tg.t[id]->def : NULL; }
 enum dp_table_kind dp_table_kind(unsigned int id) { return dp_tg.t[id]->kind; }
 unsigned int dp_table_key_len(unsigned int id) { return dp_tg.t[id]->key_len; }
+unsigned int dp_table_key_room(unsigned int id) { return RTE_MAX(dp_tg.t[id]->hash_len, dp_tg.t[id]->key_len); }
 unsigned int dp_table_field_off(unsigned int id, unsigned int f) { return dp_tg.t[id]->field_off[f]; }
 uint32_t dp_table_entries(unsigned int id) { return dp_tg.t[id]->n_entries; }
 uint64_t dp_tables_generation(void) { return dp_tg.generation; }

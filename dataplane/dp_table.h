@@ -132,6 +132,9 @@ const struct dp_table_def *dp_table_def(unsigned int id);
 int dp_table_by_name(const char *name);
 enum dp_table_kind dp_table_kind(unsigned int id);
 unsigned int dp_table_key_len(unsigned int id);
+/* Bytes a lookup key buffer of this table needs (key_len rounded up for the
+ * backends' wide compares); at most DP_KEY_MAX. */
+unsigned int dp_table_key_room(unsigned int id);
 unsigned int dp_table_field_off(unsigned int id, unsigned int field);
 unsigned int dp_table_param_off(unsigned int id, unsigned int action, unsigned int param);
 uint32_t dp_table_entries(unsigned int id);
@@ -171,8 +174,9 @@ uint32_t dp_table_idle_timeout(unsigned int id);
 struct dp_table_counts dp_table_counts(unsigned int id);
 
 /* ---- worker lookups ----
- * Bulk lookup of n (<= DP_LOOKUP_BURST) keys, each a DP_KEY_MAX buffer laid
- * out as the table's key. out[i] is the matching entry or the table's
+ * Bulk lookup of n (<= DP_LOOKUP_BURST) keys, each a buffer of
+ * dp_table_key_room() bytes (DP_KEY_MAX always does) laid out as the table's
+ * key, zero past key_len. out[i] is the matching entry or the table's
  * default entry; never NULL. Returns the bitmask of hits. */
 uint64_t dp_table_lookup(const struct dp_tables_root *root, unsigned int worker,
 			 unsigned int table, const uint8_t **keys,

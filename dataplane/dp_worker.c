@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_graph_worker.h>
 
 #include "dp_worker.h"
 #include "dp_graph.h"
@@ -79,13 +78,13 @@ dp_worker_main(void *arg)
 
 	DP_LOG(INFO, "worker %u on lcore %u: %u rx queues", w->idx, w->lcore, w->n_rxq);
 	dp_tables_reader_online(w->idx);
-	while (!dp_quit) {
+	for (uint32_t walk = 0; !dp_quit; walk++) {
 		uint64_t t0 = rte_rdtsc(), t1;
 
 		/* one table snapshot per walk: quiescent only after it */
 		w->ctx.root = dp_tables_root();
 		w->ctx.now = t0;
-		rte_graph_walk(w->graph);
+		dp_graph_walk(w->graph, walk);
 		if (w->rx_done) {
 			t1 = rte_rdtsc();
 			st->pipeline_cycles += t1 - w->rx_done;

@@ -89,7 +89,11 @@ fwd_init(unsigned int n_workers __rte_unused)
 	if (flow_tid < 0)
 		return flow_tid;
 	port_tid = dp_table_create(&port_def);
-	return port_tid < 0 ? port_tid : 0;
+	if (port_tid < 0)
+		return port_tid;
+	/* the stage's key buffers are struct fwd_key wide */
+	return dp_table_key_room(flow_tid) <= sizeof(struct fwd_key) &&
+	       dp_table_key_room(port_tid) <= sizeof(struct fwd_key) ? 0 : -EINVAL;
 }
 
 static inline void
@@ -130,7 +134,7 @@ verdict(struct rte_mbuf *m, const struct dp_entry *e, bool hit)
 uint16_t
 pl_fwd_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+	uint8_t keys[DP_LOOKUP_BURST][sizeof(struct fwd_key)] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t rest[DP_LOOKUP_BURST];

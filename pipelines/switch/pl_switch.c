@@ -132,6 +132,8 @@ sw_init(unsigned int workers)
 			DP_LOG(ERR, "switch: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
 			return *tables[i].id;
 		}
+		if (dp_table_key_room(*tables[i].id) > SW_KEY_BYTES)
+			return -EINVAL;   /* a declaration outgrew the stages' key buffers */
 	}
 	if ((rc = pl_switch_learn_init(workers)) < 0)
 		return rc;

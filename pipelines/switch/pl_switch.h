@@ -93,7 +93,10 @@ int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);
 /* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
 int pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
 
-/* Key builders shared with the slow path. Keys are DP_KEY_MAX buffers. */
+/* Key builders shared with the slow path. Every switch key fits in
+ * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,
+ * not DP_KEY_MAX's 4 KiB: L1 room the packets need. */
+#define SW_KEY_BYTES 16
 static inline void
 pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac)
 {

@@ -27,7 +27,7 @@ in_vid(const struct dp_meta *md)
 uint16_t
 pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
