@@ -1,10 +1,11 @@
-/* The packet graph on DPDK's rte_graph. Core nodes: rx (source: RX queues
- * and the inject ring), parse (then the entry stage of the feature the
- * port's role enters), port_out (transmit), drop (count by reason, free) and
- * punt (to the slow path). Every feature stage is a node of the same shape:
- * a wrapper runs the stage on bursts of at most DP_BURST and moves each
- * packet along the edge its next value names. Nodes are the only place that
- * frees or transmits, so a packet is accounted for exactly once. */
+/* The packet graph on DPDK's rte_graph. Core nodes: rx (the source: RX
+ * queues, each burst parsed and handed to the entry stage of the feature its
+ * port's role enters; and the inject ring), port_out (transmit) and drop
+ * (count by reason, free); each feature adds a node per stage and a punt
+ * node (to its slow path). Every stage node has the same shape: a wrapper
+ * runs the stage on bursts of at most DP_BURST and moves each packet along
+ * the edge its next value names. Nodes are the only place that frees or
+ * transmits, so a packet is accounted for exactly once. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,7 @@
 /* edges of every stage node are its next values (dp_feature.h) */
 _Static_assert(DP_NEXT_TX == 0 && DP_NEXT_PUNT == 1 && DP_NEXT_DROP_EDGE == 2 && DP_NEXT_CONTINUE == 3,
 	       "stage_register lays the edges out in this order");
-enum { RX_EDGE_PARSE, RX_EDGE_OUT };
-enum { PARSE_EDGE_DROP, PARSE_EDGE_FEATURE };   /* + index of the feature in use */
+enum { RX_EDGE_OUT, RX_EDGE_DROP, RX_EDGE_FEATURE };   /* + index of the feature in use */
 
 #define NODES_MAX (5 + DP_FEATURES_MAX * (DP_FEATURE_STAGES_MAX + 1))
 #define EDGES_MAX (DP_NEXT_CONTINUE + DP_STAGE_EDGES_MAX + DP_FEATURES_MAX)
@@ -61,8 +61,7 @@ static struct stage_rt rts[DP_FEATURES_MAX * DP_FEATURE_STAGES_MAX];
 static unsigned int n_rts;
 static struct node_desc descs[NODES_MAX];
 static unsigned int n_descs;
-static uint16_t port_edge[DP_PORTS_MAX];    /* parse's edge for a port's packets */
-static uint16_t only_edge;                   /* ... when all ports share one, else 0 */
+static uint16_t port_edge[DP_PORTS_MAX];    /* rx's edge for a port's packets */
 static struct dp_worker *building;           /* the worker whose graph is being made */
 static struct dp_worker *graphs[DP_WORKERS_MAX];
 
@@ -107,16 +106,39 @@ path_send(struct rte_graph *g, struct rte_node *node, void **objs, const uint16_
 
 /* ------------------------------------------------------------ core nodes */
 
+/* Parse errors out of a burst: the rest stay in order, the malformed go to
+ * drop with their reason. Returns how many stay. */
+static uint16_t
+parse_drops(struct rte_graph *g, struct rte_node *node, struct rte_mbuf **pkts, const uint16_t *next,
+	    uint16_t n)
+{
+	struct rte_mbuf *bad[DP_BURST];
+	uint16_t k = 0, nb = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (likely(next[i] == DP_NEXT_CONTINUE)) {
+			pkts[k++] = pkts[i];
+		} else {
+			dp_meta(pkts[i])->drop = (uint16_t)DP_NEXT_REASON(next[i]);
+			bad[nb++] = pkts[i];
+		}
+	}
+	rte_node_enqueue(g, node, RX_EDGE_DROP, (void **)bad, nb);
+	return k;
+}
+
+/* The source: the slow path's packets to port_out, then every RX queue of
+ * the worker, each burst parsed here (the parser is the core's, not a
+ * feature's) and handed to the feature its port's role enters. */
 static uint16_t
 rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	   uint16_t n_objs __rte_unused)
 {
 	struct dp_worker *w = nctx(node)->w;
 	struct dp_lcore_stats *st = w->ctx.stats;
-	uint16_t total = 0;
+	uint16_t next[DP_BURST], total;
 	void **o;
 
-	/* the slow path's packets go straight out, through port_out */
 	o = rte_node_next_stream_get(g, node, RX_EDGE_OUT, DP_BURST);
 	total = (uint16_t)rte_ring_sc_dequeue_burst(w->inject, o, DP_BURST, NULL);
 	rte_node_next_stream_put(g, node, RX_EDGE_OUT, total);
@@ -125,14 +147,16 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	w->walk_idle = 0;
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
+		uint16_t edge = port_edge[rq->port];
 		struct rte_mbuf **pkts;
 		uint64_t t0, bytes = 0;
-		uint16_t n;
+		uint16_t n, cont;
 
 		if (unlikely(!dp_ports[rq->port].admin_up))
 			continue;
 		t0 = rte_rdtsc();
-		pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, RX_EDGE_PARSE, DP_BURST);
+		/* straight into the stream of the node that takes them */
+		pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, DP_BURST);
 		n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
 		st->polls++;
 		if (n == 0) {
@@ -150,45 +174,14 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 		st->rx_pkts += n;
 		st->port[rq->port].rx_pkts += n;
 		st->port[rq->port].rx_bytes += bytes;
-		rte_node_next_stream_put(g, node, RX_EDGE_PARSE, n);
 		total += n;
+		cont = dp_parse_burst(&w->ctx, pkts, n, next);
+		if (unlikely(cont != n))
+			n = parse_drops(g, node, pkts, next, n);
+		rte_node_next_stream_put(g, node, edge, n);
 	}
 	w->rx_done = total ? rte_rdtsc() : 0;
 	return total;
-}
-
-static uint16_t
-parse_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t n_objs)
-{
-	struct dp_worker *w = nctx(node)->w;
-	uint16_t next[DP_BURST];
-
-	for (uint16_t off = 0, n; off < n_objs; off += n) {
-		struct rte_mbuf **pkts = (struct rte_mbuf **)objs + off;
-		uint16_t cont;
-
-		n = RTE_MIN(n_objs - off, DP_BURST);
-		cont = dp_parse_burst(&w->ctx, pkts, n, next);
-		if (likely(cont == n) && only_edge) {
-			if (n == n_objs)
-				rte_node_next_stream_move(g, node, only_edge);
-			else
-				rte_node_enqueue(g, node, only_edge, objs + off, n);
-			continue;
-		}
-		for (uint16_t i = 0; i < n; i++) {
-			struct dp_meta *md = dp_meta(pkts[i]);
-
-			if (likely(next[i] == DP_NEXT_CONTINUE)) {
-				next[i] = port_edge[md->in_port];
-			} else {
-				md->drop = (uint16_t)DP_NEXT_REASON(next[i]);
-				next[i] = PARSE_EDGE_DROP;
-			}
-		}
-		path_send(g, node, objs + off, next, n, n == n_objs);
-	}
-	return n_objs;
 }
 
 static inline void
@@ -287,11 +280,7 @@ punt_process(struct rte_graph *g __rte_unused, struct rte_node *node, void **obj
 
 static struct rte_node_register rx_node = {
 	.name = "rx", .flags = RTE_NODE_SOURCE_F, .process = rx_process, .init = node_init,
-	.nb_edges = 2, .next_nodes = { [RX_EDGE_PARSE] = "parse", [RX_EDGE_OUT] = "port_out" },
-};
-static struct rte_node_register parse_node = {
-	.name = "parse", .process = parse_process, .init = node_init,
-	.nb_edges = 1, .next_nodes = { [PARSE_EDGE_DROP] = "drop" },
+	.nb_edges = 2, .next_nodes = { [RX_EDGE_OUT] = "port_out", [RX_EDGE_DROP] = "drop" },
 };
 static struct rte_node_register port_out_node = {
 	.name = "port_out", .process = port_out_process, .init = node_init,
@@ -301,7 +290,6 @@ static struct rte_node_register drop_node = {
 };
 
 RTE_NODE_REGISTER(rx_node);
-RTE_NODE_REGISTER(parse_node);
 RTE_NODE_REGISTER(port_out_node);
 RTE_NODE_REGISTER(drop_node);
 
@@ -439,7 +427,6 @@ dp_graph_setup(void)
 	int rc;
 
 	n_rts = n_descs = 0;
-	desc_add(rx_node.name, rx_node.nb_edges, rx_node.next_nodes);
 	for (unsigned int i = 0; i < nf; i++) {
 		const struct dp_feature *f = dp_feature_get(i);
 
@@ -450,22 +437,22 @@ dp_graph_setup(void)
 			return rc;
 		entries[i] = f->stages[0].name;
 	}
-	/* parse hands each packet to the feature its port's role enters */
-	if (rte_node_edge_update(parse_node.id, RTE_EDGE_ID_INVALID, entries, nf) != nf) {
-		DP_LOG(ERR, "graph: parse edges: %s", rte_strerror(rte_errno));
+	/* rx hands each packet to the feature its port's role enters */
+	if (rte_node_edge_update(rx_node.id, RTE_EDGE_ID_INVALID, entries, nf) != nf) {
+		DP_LOG(ERR, "graph: rx edges: %s", rte_strerror(rte_errno));
 		return -EINVAL;
 	}
 	{
-		const char *pn[PARSE_EDGE_FEATURE + DP_FEATURES_MAX] = { [PARSE_EDGE_DROP] = "drop" };
+		const char *rn[RX_EDGE_FEATURE + DP_FEATURES_MAX] = { [RX_EDGE_OUT] = "port_out",
+								       [RX_EDGE_DROP] = "drop" };
 
-		memcpy(pn + PARSE_EDGE_FEATURE, entries, nf * sizeof(entries[0]));
-		desc_add(parse_node.name, PARSE_EDGE_FEATURE + nf, pn);
+		memcpy(rn + RX_EDGE_FEATURE, entries, nf * sizeof(entries[0]));
+		desc_add(rx_node.name, RX_EDGE_FEATURE + nf, rn);
 	}
 	desc_add(port_out_node.name, 0, NULL);
 	desc_add(drop_node.name, 0, NULL);
 	for (unsigned int p = 0; p < dp_n_ports; p++)
-		port_edge[p] = PARSE_EDGE_FEATURE + dp_feature_of_role(dp_ports[p].cfg->role);
-	only_edge = nf == 1 ? PARSE_EDGE_FEATURE : 0;
+		port_edge[p] = RX_EDGE_FEATURE + dp_feature_of_role(dp_ports[p].cfg->role);
 	return 0;
 }
 
@@ -556,7 +543,7 @@ dp_graph_describe(void)
 	size_t off = 0;
 
 	desc[0] = 0;
-	json_array_append_new(stages, json_string(parse_node.name));
+	json_array_append_new(stages, json_string("parse"));
 	for (unsigned int i = 0; i < dp_feature_count(); i++) {
 		const struct dp_feature *f = dp_feature_get(i);
 		json_t *roles = json_array(), *fs = json_array();

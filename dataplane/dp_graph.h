@@ -1,7 +1,8 @@
-/* The packet graph: DPDK rte_graph nodes for the core's steps (rx, parse,
- * port_out, drop, punt) and one node per stage of every feature in use, one
- * graph per worker. A packet's next node depends on its port's role (parse
- * -> the feature that role enters) and on what each stage decides. */
+/* The packet graph: DPDK rte_graph nodes for the core's steps (rx with the
+ * parser, port_out, drop) and, for every feature in use, a node per stage
+ * and a punt node; one graph per worker. A packet's next node depends on
+ * its port's role (rx -> the feature that role enters) and on what each
+ * stage decides. */
 #ifndef DP_GRAPH_H
 #define DP_GRAPH_H
 
@@ -22,7 +23,7 @@ struct rte_graph;
 void dp_graph_walk(struct rte_graph *graph, uint32_t walk);
 
 /* {"description", "features": [{name, description, roles, stages}],
- *  "stages": [node names, parse first], "graph": [{node, next: [...]}]} */
+ *  "stages": ["parse", stage node names], "graph": [{node, next: [...]}]} */
 json_t *dp_graph_describe(void);
 /* Per node, summed over workers: {"nodes": [{node, calls, packets, cycles,
  * cycles_per_packet}], "cycles_sampled_every": N}; cycles are measured on
