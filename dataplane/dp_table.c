@@ -26,26 +26,6 @@ void (*dp_table_swap_hook)(void);
 
 /* ------------------------------------------------------------------ types */
 
-unsigned int
-dp_type_size(enum dp_type t)
-{
-	switch (t) {
-	case DP_T_U8: return 1;
-	case DP_T_U16: case DP_T_PORT: return 2;
-	case DP_T_U32: case DP_T_IPV4: return 4;
-	case DP_T_U64: return 8;
-	case DP_T_MAC: return 6;
-	case DP_T_IPV6: return 16;
-	}
-	return 0;
-}
-
-unsigned int
-dp_type_bits(enum dp_type t)
-{
-	return dp_type_size(t) * 8;
-}
-
 static unsigned int
 type_align(enum dp_type t)
 {

@@ -28,6 +28,28 @@ enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RA
 enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC };
 enum dp_table_kind { DP_TK_EXACT, DP_TK_LPM, DP_TK_ACL };
 
+/* Bytes of a value of type t (inline: the backends size ACL fields with it
+ * and need nothing else of the schema code). */
+static inline unsigned int
+dp_type_size(enum dp_type t)
+{
+	switch (t) {
+	case DP_T_U8: return 1;
+	case DP_T_U16: case DP_T_PORT: return 2;
+	case DP_T_U32: case DP_T_IPV4: return 4;
+	case DP_T_U64: return 8;
+	case DP_T_MAC: return 6;
+	case DP_T_IPV6: return 16;
+	}
+	return 0;
+}
+
+static inline unsigned int
+dp_type_bits(enum dp_type t)
+{
+	return dp_type_size(t) * 8;
+}
+
 struct dp_field_def {
 	const char *name;
 	enum dp_type type;
@@ -138,8 +160,6 @@ unsigned int dp_table_key_room(unsigned int id);
 unsigned int dp_table_field_off(unsigned int id, unsigned int field);
 unsigned int dp_table_param_off(unsigned int id, unsigned int action, unsigned int param);
 uint32_t dp_table_entries(unsigned int id);
-unsigned int dp_type_size(enum dp_type t);
-unsigned int dp_type_bits(enum dp_type t);
 const char *dp_type_name(enum dp_type t);
 const char *dp_match_name(enum dp_match_kind m);
 const char *dp_table_kind_name(enum dp_table_kind k);

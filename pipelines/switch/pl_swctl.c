@@ -1,4 +1,5 @@
-/* Switch slow path and control jobs (main lcore). Everything here runs on
+/* Switch slow path (main lcore): ARP, neighbour resolution with a hold
+ * queue, ICMP echo and errors, fragmentation, reflection limits. Everything here runs on
  * the thread that writes tables, so it reads them with dp_table_find and
  * writes them with dp_table_write like any other control client. Packets go
  * out through dp_slowpath_send (a worker transmits them).
@@ -29,7 +30,6 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_worker.h"
-#include "dp_tblrpc.h"
 
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_DEST_UNREACH 3
@@ -88,8 +88,6 @@ event(unsigned int ev)
 	st()->events[ev]++;
 }
 
-static int slice_conflict;   /* table.write result code of a refusal */
-
 int
 pl_swctl_init(void)
 {
@@ -102,11 +100,7 @@ pl_swctl_init(void)
 	icmp_iv = hz / SWCTL_ICMP_PER_S;
 	tx_tat = icmp_tat = 0;
 	next_timer = 0;
-	slice_conflict = dp_tblrpc_reason_add("slice_conflict",
-					      "the bridge domain or wire belongs to another slice");
-	if (slice_conflict == -ENOSPC)
-		return -ENOSPC;
-	return dp_tblrpc_check_add(pl_swctl_check);
+	return 0;
 }
 
 static uint64_t
@@ -720,166 +714,6 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 	return -1;
 }
 
-/* Turn the workers' learn events into fdb writes: new MACs inserted as
- * "learned", moves of learned MACs modified, static entries left alone. */
-static void
-learn_drain(void)
-{
-	struct sw_learn_ev ev[256];
-	struct dp_update u[256];
-	int res[256], moved[256];
-
-	for (unsigned int w = 0; w < pl_switch_workers(); w++) {
-		unsigned int n = rte_ring_sc_dequeue_burst_elem(pl_switch_learn_ring(w), ev, sizeof(ev[0]),
-								RTE_DIM(ev), NULL);
-		unsigned int k = 0;
-
-		for (unsigned int i = 0; i < n; i++) {
-			const struct dp_entry *e;
-
-			memset(&u[k], 0, sizeof(u[k]));
-			pl_switch_key_fdb(u[k].key, ev[i].bd, &ev[i].mac);
-			e = dp_table_find(pl_sw.fdb, u[k].key);
-			if (e != NULL && (e->action != SW_FDB_LEARNED ||
-					  ((const struct sw_fwd *)e->params)->port == ev[i].port))
-				continue;
-			u[k].type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
-			u[k].table = pl_sw.fdb;
-			u[k].action = SW_FDB_LEARNED;
-			((struct sw_fwd *)u[k].params)->port = ev[i].port;
-			moved[k++] = e != NULL;
-		}
-		if (k == 0)
-			continue;
-		dp_table_write(u, k, DP_ATOM_CONTINUE, res);
-		for (unsigned int i = 0; i < k; i++)
-			if (res[i] == 0)
-				event(moved[i] ? SW_EVENT(mac_move) : SW_EVENT(learn));
-	}
-}
-
-/* owner[bd] = slice + 1 of the bridge domain, 0 while unowned;
- * wire[port][vid] = slice + 1 of that (port, VLAN) interface */
-static uint32_t owner[UINT16_MAX + 1];
-static uint32_t wire[DP_PORTS_MAX][4096];
-
-static int
-claim(uint16_t bd, uint16_t slice)
-{
-	if (owner[bd] != 0 && owner[bd] != (uint32_t)slice + 1)
-		return slice_conflict;
-	owner[bd] = (uint32_t)slice + 1;
-	return 0;
-}
-
-/* Call fn on every installed entry of a table, a page at a time. */
-static void
-for_each_entry(int tid, void (*fn)(const struct dp_entry_view *ev))
-{
-	struct dp_entry_view ev[64];
-	uint32_t off = 0, next;
-
-	do {
-		unsigned int k = dp_table_read(tid, off, RTE_DIM(ev), ev, &next);
-
-		for (unsigned int i = 0; i < k; i++)
-			fn(&ev[i]);
-		off = next;
-	} while (next != UINT32_MAX);
-}
-
-static uint16_t
-key_u16(const uint8_t *key, unsigned int off)
-{
-	return rte_be_to_cpu_16(*(const rte_be16_t *)(key + off));
-}
-
-static void
-map_wire(const uint8_t *key, uint16_t slice)
-{
-	uint16_t port = key_u16(key, 0), vid = key_u16(key, 2) & 0x0fff;
-
-	if (port < DP_PORTS_MAX)
-		wire[port][vid] = (uint32_t)slice + 1;
-}
-
-static void
-claim_interface(const struct dp_entry_view *ev)
-{
-	const struct sw_attach *a = (const struct sw_attach *)ev->params;
-
-	if (ev->action == SW_IF_ATTACH) {
-		claim(a->bd, a->slice);
-		map_wire(ev->key, a->slice);
-	}
-}
-
-/* Egress onto (port, vid) for a slice: refused when that wire is another
- * slice's interface. */
-static int
-egress_ok(uint16_t port, uint16_t vid, uint32_t slice1)
-{
-	uint32_t s = port < DP_PORTS_MAX ? wire[port][vid & 0x0fff] : 0;
-
-	return (s != 0 && slice1 != 0 && s != slice1) ? slice_conflict : 0;
-}
-
-static void
-claim_svi(const struct dp_entry_view *ev)
-{
-	claim(key_u16(ev->key, 2), key_u16(ev->key, 0));
-}
-
-static void
-claim_connected(const struct dp_entry_view *ev)
-{
-	if (ev->action == SW_RT_CONNECTED)
-		claim(((const struct sw_connected *)ev->params)->bd, key_u16(ev->key, 0));
-}
-
-void
-pl_swctl_check(const struct dp_update *u, unsigned int n, int *res)
-{
-	memset(owner, 0, sizeof(owner));
-	memset(wire, 0, sizeof(wire));
-	for_each_entry(pl_sw.interfaces, claim_interface);
-	for_each_entry(pl_sw.svi, claim_svi);
-	for_each_entry(pl_sw.routes, claim_connected);
-	/* first who owns what (a default action owns its BD too), ... */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct dp_update *x = &u[i];
-		const struct sw_attach *a = (const struct sw_attach *)x->params;
-
-		if (x->type == DP_UPD_DELETE)
-			continue;
-		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH) {
-			res[i] = claim(a->bd, a->slice);
-			if (x->type != DP_UPD_DEFAULT)
-				map_wire(x->key, a->slice);
-		} else if (x->type == DP_UPD_DEFAULT) {
-			continue;
-		} else if (x->table == pl_sw.svi && x->action == 0) {
-			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
-		} else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED) {
-			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
-		}
-	}
-	/* ... then that nothing egresses onto another slice's wire */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct dp_update *x = &u[i];
-
-		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
-			continue;
-		if (x->table == pl_sw.bd_ports && x->action == 0)
-			res[i] = egress_ok(key_u16(x->key, 2), ((const struct sw_member *)x->params)->vlan,
-					   owner[key_u16(x->key, 0)]);
-		else if (x->table == pl_sw.neigh && x->action != SW_NB_UNRESOLVED)
-			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
-					   ((const struct sw_rewrite *)x->params)->vlan,
-					   (uint32_t)key_u16(x->key, 0) + 1);
-	}
-}
-
 void
 pl_swctl_fini(void)
 {
@@ -893,7 +727,6 @@ pl_swctl_fini(void)
 void
 pl_swctl_poll(uint64_t now)
 {
-	learn_drain();
 	if (now < next_timer)
 		return;
 	next_timer = now + ms_to_tsc(100);

@@ -1,8 +1,7 @@
-/* Switch pipeline control side, on the main lcore: MAC learning from the
- * workers' events, ARP (answer for the box's addresses, resolve next hops
- * with a bounded hold queue), ICMP echo, ICMP errors, fragmentation of
- * routed packets over the egress MTU, and limits on everything the box
- * sends of its own (per source and in total). */
+/* Switch slow path, on the main lcore: ARP (answer for the box's
+ * addresses, resolve next hops with a bounded hold queue), ICMP echo, ICMP
+ * errors, fragmentation of routed packets over the egress MTU, and limits on
+ * everything the box sends of its own (per source and in total). */
 #ifndef PL_SWCTL_H
 #define PL_SWCTL_H
 
@@ -31,14 +30,10 @@
 #define SWCTL_FRAG_MAX       128    /* fragments of one packet (65535 / 512) */
 
 int pl_swctl_init(void);
-/* pl_pipeline.slowpath: -1 when it took the packet, else the port to send it on. */
+/* dp_feature.slowpath: -1 when it took the packet, else the port to send it on. */
 int pl_swctl_slowpath(struct rte_mbuf *m);
-/* pl_pipeline.ctl_poll: learn events, hold-queue timers. */
+/* Hold-queue timers; main lcore, every loop. */
 void pl_swctl_poll(uint64_t now_tsc);
-/* table.write check: a bridge domain belongs to exactly one slice, so the
- * interfaces, svi and connected routes that name a BD must agree on its
- * slice. Refused updates fail as "slice_conflict". */
-void pl_swctl_check(const struct dp_update *u, unsigned int n, int *res);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);
 

@@ -1,7 +1,7 @@
 /* Switch feature wiring: its tables, drop reasons and per-packet field,
- * set-up and teardown, and its registration. The stages are sw_ingress.c, sw_l2.c and sw_l3.c, the
- * frame rewrites sw_rewrite.c, the learn rings sw_learn.c, the slow path
- * pl_swctl.c. */
+ * set-up and teardown, and its registration. The stages are sw_ingress.c,
+ * sw_l2.c and sw_l3.c, the frame rewrites sw_rewrite.c, learning
+ * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c. */
 #include <string.h>
 #include <rte_errno.h>
 
@@ -135,9 +135,17 @@ sw_init(unsigned int workers)
 		if (dp_table_key_room(*tables[i].id) > SW_KEY_BYTES)
 			return -EINVAL;   /* a declaration outgrew the stages' key buffers */
 	}
-	if ((rc = pl_switch_learn_init(workers)) < 0)
+	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0)
 		return rc;
 	return pl_swctl_init();
+}
+
+/* Main lcore, every loop: learned MACs into the fdb, then slow-path timers. */
+static void
+sw_poll(uint64_t now)
+{
+	pl_switch_learn_drain();
+	pl_swctl_poll(now);
 }
 
 static void
@@ -159,7 +167,7 @@ const struct dp_feature pl_switch_feature = {
 		{ "switch.l3", pl_switch_l3_burst, { NULL } },
 	},
 	.slowpath = pl_swctl_slowpath,
-	.ctl_poll = pl_swctl_poll,
+	.ctl_poll = sw_poll,
 	.fini = sw_fini,
 };
 

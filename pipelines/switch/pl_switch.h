@@ -128,10 +128,14 @@ pl_switch_key_bd(uint8_t *k, uint16_t bd)
 	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
 }
 
-/* Worker -> control learn rings (one per worker). */
+/* Worker -> control learn rings (one per worker), and their drain into
+ * the fdb (main lcore, every loop). */
 int pl_switch_learn_init(unsigned int n_workers);
 void pl_switch_learn_fini(void);
 struct rte_ring *pl_switch_learn_ring(unsigned int worker);
-unsigned int pl_switch_workers(void);
+void pl_switch_learn_drain(void);
+
+/* The write check (sw_guard.c): registers it and its refusal reason. */
+int pl_switch_guard_init(void);
 
 #endif

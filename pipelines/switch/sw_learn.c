@@ -1,6 +1,6 @@
-/* Switch learning rings: one single-producer ring per worker carries
- * (bridge domain, MAC, port) learn events from the ingress stage to the
- * control thread, which turns them into fdb entries (pl_swctl.c). */
+/* Switch learning: one single-producer ring per worker carries (bridge
+ * domain, MAC, port) learn events from the ingress stage to the control
+ * thread, which turns them into fdb entries here. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -9,6 +9,7 @@
 
 #include "pl_switch.h"
 #include "dp_table.h"
+#include "dp_stats.h"
 
 #define LEARN_RING_SIZE 4096
 
@@ -51,8 +52,40 @@ pl_switch_learn_ring(unsigned int worker)
 	return worker < n_workers ? learn_rings[worker] : NULL;
 }
 
-unsigned int
-pl_switch_workers(void)
+/* Turn the workers' learn events into fdb writes: new MACs inserted as
+ * "learned", moves of learned MACs modified, static entries left alone. */
+void
+pl_switch_learn_drain(void)
 {
-	return n_workers;
+	struct sw_learn_ev ev[256];
+	struct dp_update u[256];
+	int res[256], moved[256];
+
+	for (unsigned int w = 0; w < n_workers; w++) {
+		unsigned int n = rte_ring_sc_dequeue_burst_elem(learn_rings[w], ev, sizeof(ev[0]),
+								RTE_DIM(ev), NULL);
+		unsigned int k = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			const struct dp_entry *e;
+
+			memset(&u[k], 0, sizeof(u[k]));
+			pl_switch_key_fdb(u[k].key, ev[i].bd, &ev[i].mac);
+			e = dp_table_find(pl_sw.fdb, u[k].key);
+			if (e != NULL && (e->action != SW_FDB_LEARNED ||
+					  ((const struct sw_fwd *)e->params)->port == ev[i].port))
+				continue;
+			u[k].type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
+			u[k].table = pl_sw.fdb;
+			u[k].action = SW_FDB_LEARNED;
+			((struct sw_fwd *)u[k].params)->port = ev[i].port;
+			moved[k++] = e != NULL;
+		}
+		if (k == 0)
+			continue;
+		dp_table_write(u, k, DP_ATOM_CONTINUE, res);
+		for (unsigned int i = 0; i < k; i++)
+			if (res[i] == 0)
+				dp_lcore_stats[rte_lcore_id()].events[moved[i] ? SW_EVENT(mac_move) : SW_EVENT(learn)]++;
+	}
 }

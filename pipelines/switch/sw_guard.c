@@ -1,0 +1,148 @@
+/* The switch's write check: a bridge domain belongs to exactly one slice,
+ * so the interfaces, svi and connected routes that name it must agree on its
+ * slice, and no bridge-domain member or neighbour egresses onto a wire
+ * (port, VLAN) that is another slice's interface. Runs on every table.write
+ * batch before it is applied (registered with dp_tblrpc_check_add). */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "pl_switch.h"
+#include "dp_port.h"
+#include "dp_table.h"
+#include "dp_tblrpc.h"
+
+static int slice_conflict;   /* table.write result code of a refusal */
+
+/* owner[bd] = slice + 1 of the bridge domain, 0 while unowned;
+ * wire[port][vid] = slice + 1 of that (port, VLAN) interface */
+static uint32_t owner[UINT16_MAX + 1];
+static uint32_t wire[DP_PORTS_MAX][4096];
+
+static int
+claim(uint16_t bd, uint16_t slice)
+{
+	if (owner[bd] != 0 && owner[bd] != (uint32_t)slice + 1)
+		return slice_conflict;
+	owner[bd] = (uint32_t)slice + 1;
+	return 0;
+}
+
+/* Call fn on every installed entry of a table, a page at a time. */
+static void
+for_each_entry(int tid, void (*fn)(const struct dp_entry_view *ev))
+{
+	struct dp_entry_view ev[64];
+	uint32_t off = 0, next;
+
+	do {
+		unsigned int k = dp_table_read(tid, off, RTE_DIM(ev), ev, &next);
+
+		for (unsigned int i = 0; i < k; i++)
+			fn(&ev[i]);
+		off = next;
+	} while (next != UINT32_MAX);
+}
+
+static uint16_t
+key_u16(const uint8_t *key, unsigned int off)
+{
+	return rte_be_to_cpu_16(*(const rte_be16_t *)(key + off));
+}
+
+static void
+map_wire(const uint8_t *key, uint16_t slice)
+{
+	uint16_t port = key_u16(key, 0), vid = key_u16(key, 2) & 0x0fff;
+
+	if (port < DP_PORTS_MAX)
+		wire[port][vid] = (uint32_t)slice + 1;
+}
+
+static void
+claim_interface(const struct dp_entry_view *ev)
+{
+	const struct sw_attach *a = (const struct sw_attach *)ev->params;
+
+	if (ev->action == SW_IF_ATTACH) {
+		claim(a->bd, a->slice);
+		map_wire(ev->key, a->slice);
+	}
+}
+
+/* Egress onto (port, vid) for a slice: refused when that wire is another
+ * slice's interface. */
+static int
+egress_ok(uint16_t port, uint16_t vid, uint32_t slice1)
+{
+	uint32_t s = port < DP_PORTS_MAX ? wire[port][vid & 0x0fff] : 0;
+
+	return (s != 0 && slice1 != 0 && s != slice1) ? slice_conflict : 0;
+}
+
+static void
+claim_svi(const struct dp_entry_view *ev)
+{
+	claim(key_u16(ev->key, 2), key_u16(ev->key, 0));
+}
+
+static void
+claim_connected(const struct dp_entry_view *ev)
+{
+	if (ev->action == SW_RT_CONNECTED)
+		claim(((const struct sw_connected *)ev->params)->bd, key_u16(ev->key, 0));
+}
+
+static void
+guard_check(const struct dp_update *u, unsigned int n, int *res)
+{
+	memset(owner, 0, sizeof(owner));
+	memset(wire, 0, sizeof(wire));
+	for_each_entry(pl_sw.interfaces, claim_interface);
+	for_each_entry(pl_sw.svi, claim_svi);
+	for_each_entry(pl_sw.routes, claim_connected);
+	/* first who owns what (a default action owns its BD too), ... */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+		const struct sw_attach *a = (const struct sw_attach *)x->params;
+
+		if (x->type == DP_UPD_DELETE)
+			continue;
+		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH) {
+			res[i] = claim(a->bd, a->slice);
+			if (x->type != DP_UPD_DEFAULT)
+				map_wire(x->key, a->slice);
+		} else if (x->type == DP_UPD_DEFAULT) {
+			continue;
+		} else if (x->table == pl_sw.svi && x->action == 0) {
+			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
+		} else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED) {
+			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
+		}
+	}
+	/* ... then that nothing egresses onto another slice's wire */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+
+		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
+			continue;
+		if (x->table == pl_sw.bd_ports && x->action == 0)
+			res[i] = egress_ok(key_u16(x->key, 2), ((const struct sw_member *)x->params)->vlan,
+					   owner[key_u16(x->key, 0)]);
+		else if (x->table == pl_sw.neigh && x->action != SW_NB_UNRESOLVED)
+			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
+					   ((const struct sw_rewrite *)x->params)->vlan,
+					   (uint32_t)key_u16(x->key, 0) + 1);
+	}
+}
+
+int
+pl_switch_guard_init(void)
+{
+	slice_conflict = dp_tblrpc_reason_add("slice_conflict",
+					      "the bridge domain or wire belongs to another slice");
+	if (slice_conflict == -ENOSPC)
+		return -ENOSPC;
+	return dp_tblrpc_check_add(guard_check);
+}
