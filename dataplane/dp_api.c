@@ -274,6 +274,15 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 }
 
 static int
+m_graph_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
+		return -1;
+	*result = dp_graph_stats();
+	return 0;
+}
+
+static int
 m_stats_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
 {
 	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
@@ -319,8 +328,10 @@ dp_api_register(struct dp_api_ctx *ctx)
 		"and/or its MTU (largest IP packet it sends)",
 		set_t);
 	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
-		"The pipeline's tables: keys with match kinds, actions with typed params",
-		table_t);
+		"The features in use, the packet graph, and the tables: keys with match kinds, "
+		"actions with typed params", table_t);
+	rc |= dp_rpc_register("graph.stats", m_graph_stats, NULL,
+		"Per graph node, summed over workers since start: calls, packets, cycles", "{}");
 	rc |= dp_rpc_register("stats.get", m_stats_get, NULL,
 		"Per-lcore, per-port, per-drop-reason, per-table counters and mempool use", "{}");
 	rc |= dp_rpc_register("stats.clear", m_stats_clear, NULL,

@@ -152,5 +152,26 @@ def test_infinite_rx_jumbo_frame(tmp):
         expect(st["total"]["drop_packets"] == 0, "drops forwarding jumbo frames: %s" % T.drops_of(st))
 
 
+@R.test
+@with_tmp
+def test_pipeline_per_role(tmp):
+    """config.pipeline as {role: feature}: an unknown role or feature, or a
+    port whose role names no feature, is refused with the field named."""
+    pid = os.getpid()
+    wan = [{"name": "p0", "devargs": "net_null0"}, {"name": "p1", "devargs": "net_null1", "role": "wan"}]
+    cfg = base(tmp, "sxst%d_pr1" % pid, ports=wan)
+    cfg["pipeline"] = {"lan": "switch"}
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "ports[1].role: config.pipeline names no feature for role wan", "wan without feature")
+    cfg = base(tmp, "sxst%d_pr2" % pid)
+    cfg["pipeline"] = {"lan": "switch", "uplink": "forward"}
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.pipeline.uplink: not a port role", "unknown role")
+    cfg = base(tmp, "sxst%d_pr3" % pid, ports=wan)
+    cfg["pipeline"] = {"lan": "switch", "wan": "overlay"}
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, 'pipeline "overlay" unknown (known: ', "unknown feature")
+
+
 if __name__ == "__main__":
     R.main()
