@@ -84,26 +84,6 @@ node_init(const struct rte_graph *graph __rte_unused, struct rte_node *node)
 	return 0;
 }
 
-/* Move n packets along their edges: runs of one edge go in one enqueue, and
- * a whole call that takes one edge moves the stream without copying. */
-static inline void
-path_send(struct rte_graph *g, struct rte_node *node, void **objs, const uint16_t *edge, uint16_t n,
-	  bool whole)
-{
-	uint16_t start = 0;
-
-	for (uint16_t i = 1; i < n; i++) {
-		if (likely(edge[i] == edge[start]))
-			continue;
-		rte_node_enqueue(g, node, edge[start], objs + start, i - start);
-		start = i;
-	}
-	if (whole && start == 0)
-		rte_node_next_stream_move(g, node, edge[0]);
-	else
-		rte_node_enqueue(g, node, edge[start], objs + start, n - start);
-}
-
 /* ------------------------------------------------------------ core nodes */
 
 /* Parse errors out of a burst: the rest stay in order, the malformed go to
@@ -305,8 +285,9 @@ stage_drop(struct rte_mbuf *m, uint16_t v)
 	return DP_NEXT_DROP_EDGE;
 }
 
-/* path_send() for a stage's next values, fixing drops up on the way: one
- * pass over the burst. */
+/* Move a stage's burst along its next values in one pass: runs of one edge
+ * go in one enqueue, a whole call that takes one edge moves the stream
+ * without copying, drops get their reason on the way. */
 static inline void
 stage_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt,
 	   struct rte_mbuf **pkts, const uint16_t *next, uint16_t n, bool whole)
