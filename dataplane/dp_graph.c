@@ -124,12 +124,12 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	rte_node_next_stream_put(g, node, RX_EDGE_OUT, total);
 	st->inject_pkts += total;
 
-	w->walk_idle = 0;
+	w->walk_idle = w->walk_rx = 0;
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		uint16_t edge = port_edge[rq->port];
 		struct rte_mbuf **pkts;
-		uint64_t t0, bytes = 0;
+		uint64_t t0, t1, bytes = 0;
 		uint16_t n, cont;
 
 		if (unlikely(!dp_ports[rq->port].admin_up))
@@ -138,15 +138,15 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 		/* straight into the stream of the node that takes them */
 		pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, DP_BURST);
 		n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
+		t1 = rte_rdtsc();
 		st->polls++;
 		if (n == 0) {
-			uint64_t idle = rte_rdtsc() - t0;
-
 			st->idle_polls++;
-			st->idle_cycles += idle;
-			w->walk_idle += idle;
+			st->idle_cycles += t1 - t0;
+			w->walk_idle += t1 - t0;
 			continue;
 		}
+		w->walk_rx += t1 - t0;
 		for (uint16_t i = 0; i < n; i++) {
 			dp_meta(pkts[i])->in_port = rq->port;
 			bytes += rte_pktmbuf_pkt_len(pkts[i]);
@@ -160,7 +160,6 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 			n = parse_drops(g, node, pkts, next, n);
 		rte_node_next_stream_put(g, node, edge, n);
 	}
-	w->rx_done = total ? rte_rdtsc() : 0;
 	return total;
 }
 
@@ -285,6 +284,23 @@ stage_drop(struct rte_mbuf *m, uint16_t v)
 	return DP_NEXT_DROP_EDGE;
 }
 
+/* Whether next[0..n) are all equal: four values a word, no branch per
+ * packet. */
+static inline bool
+all_same(const uint16_t *next, uint16_t n)
+{
+	uint64_t pat = next[0] * UINT64_C(0x0001000100010001), diff = 0, w;
+	uint16_t i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		memcpy(&w, next + i, sizeof(w));
+		diff |= w ^ pat;
+	}
+	for (; i < n; i++)
+		diff |= next[i] ^ next[0];
+	return diff == 0;
+}
+
 /* Move a stage's burst along its next values in one pass: runs of one edge
  * go in one enqueue, a whole call that takes one edge moves the stream
  * without copying, drops get their reason on the way. */
@@ -295,6 +311,14 @@ stage_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt
 	void **objs = (void **)pkts;
 	uint16_t start = 0, cur = next[0];
 
+	/* the usual burst: every packet to one edge */
+	if (likely(cur < rt->n_edges) && all_same(next, n)) {
+		if (whole)
+			rte_node_next_stream_move(g, node, cur);
+		else
+			rte_node_enqueue(g, node, cur, objs, n);
+		return;
+	}
 	if (unlikely(cur >= rt->n_edges))
 		cur = stage_drop(pkts[0], cur);
 	for (uint16_t i = 1; i < n; i++) {

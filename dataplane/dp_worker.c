@@ -85,10 +85,11 @@ dp_worker_main(void *arg)
 		w->ctx.root = dp_tables_root();
 		w->ctx.now = t0;
 		dp_graph_walk(w->graph, walk);
-		if (w->rx_done) {
+		if (w->walk_rx) {
+			/* pipeline: what the walk spent past the drivers' RX */
 			t1 = rte_rdtsc();
-			st->pipeline_cycles += t1 - w->rx_done;
 			st->busy_cycles += t1 - t0 - w->walk_idle;
+			st->pipeline_cycles += t1 - t0 - w->walk_idle - w->walk_rx;
 		}
 		dp_tables_quiescent(w->idx);
 	}

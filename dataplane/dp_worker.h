@@ -34,9 +34,9 @@ struct dp_worker {
 	struct rte_ring *punt;           /* to the main lcore */
 	struct rte_ring *inject;         /* from the main lcore: packets to transmit */
 	struct rte_graph *graph;
-	/* this walk, from the rx node: cycles of empty polls, and when it
-	 * finished (0: no packets) */
-	uint64_t walk_idle, rx_done;
+	/* this walk, from the rx node: cycles in empty polls and in polls
+	 * that brought packets */
+	uint64_t walk_idle, walk_rx;
 	struct dp_stage_ctx ctx;
 	struct dp_txbuf tx[DP_PORTS_MAX];  /* port_out's, empty between calls */
 } __rte_cache_aligned;
