@@ -159,23 +159,17 @@ simple(struct ctx *x, const char *method, json_t *params,
 /* --------------------------------------------------------------- writes */
 
 /*
- * Send a table.write and judge it: every update must be ok and the batch
+ * Judge a table.write result (taken): every update must be ok and the batch
  * committed. Failing updates are listed on stderr in both output modes.
  */
 static int
-table_write(struct ctx *x, json_t *params)
+table_judge(struct ctx *x, json_t *res)
 {
 	char buf[1024];
-	json_t *res, *results, *r, *committed;
+	json_t *results, *r, *committed;
 	size_t i, nfail = 0, n;
 	int rc;
 
-	if (x->atomicity != NULL)
-		json_object_set_new(params, "atomicity",
-				    json_string(x->atomicity));
-	rc = call(x, "table.write", params, &res);
-	if (rc != EX_OK)
-		return rc;
 	results = json_object_get(res, "results");
 	n = json_array_size(results);
 	json_array_foreach(results, i, r) {
@@ -205,6 +199,22 @@ table_write(struct ctx *x, json_t *params)
 	rc = (nfail > 0 || json_is_false(committed)) ? EX_FAIL : EX_OK;
 	json_decref(res);
 	return rc;
+}
+
+/* Send a table.write (params taken), --atomicity applied, and judge it. */
+static int
+table_write(struct ctx *x, json_t *params)
+{
+	json_t *res;
+	int rc;
+
+	if (x->atomicity != NULL)
+		json_object_set_new(params, "atomicity",
+				    json_string(x->atomicity));
+	rc = call(x, "table.write", params, &res);
+	if (rc != EX_OK)
+		return rc;
+	return table_judge(x, res);
 }
 
 static int
@@ -348,10 +358,10 @@ upd(const char *type, const char *table, json_t *match, const char *action,
 	return u;
 }
 
-/* Send @updates (stolen) as one write: dataplane-atomic when there are
- * several (they always span tables), unless --atomicity says otherwise. */
-static int
-write_updates(struct ctx *x, json_t *updates)
+/* table.write params for @updates (stolen): dataplane-atomic when there
+ * are several (they always span tables), unless --atomicity says otherwise. */
+static json_t *
+batch_params(struct ctx *x, json_t *updates)
 {
 	json_t *params = json_array_size(updates) > 1 ?
 		json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic",
@@ -360,7 +370,19 @@ write_updates(struct ctx *x, json_t *updates)
 
 	if (params == NULL)
 		oom();
-	return table_write(x, params);
+	if (x->atomicity != NULL)
+		json_object_set_new(params, "atomicity", json_string(x->atomicity));
+	return params;
+}
+
+/* Send @updates (stolen) as one write and judge it. */
+static int
+write_updates(struct ctx *x, json_t *updates)
+{
+	json_t *res;
+	int rc = call(x, "table.write", batch_params(x, updates), &res);
+
+	return rc != EX_OK ? rc : table_judge(x, res);
 }
 
 /* Every entry of @table, following next_offset; *out on EX_OK. */
@@ -462,12 +484,13 @@ port_lookup(struct ctx *x, const char *arg, json_int_t *index, char *name,
 }
 
 /* The flood entry of @bd with port bit @bit set or cleared; NULL when
- * nothing is to change (clearing a bit of a missing entry). */
+ * nothing is to change (clearing a bit of a missing entry). A modify or
+ * delete expects the entry as read (compare-and-set). */
 static json_t *
 flood_update(json_t *floods, json_int_t bd, json_int_t bit, bool set)
 {
 	json_t *e = find_entry(floods, json_pack("{s:I}", "bd", bd));
-	json_t *match = json_pack("{s:I}", "bd", bd);
+	json_t *match = json_pack("{s:I}", "bd", bd), *u = NULL;
 	uint32_t old = 0, mask;
 
 	if (is_action(e, "flood"))
@@ -475,12 +498,74 @@ flood_update(json_t *floods, json_int_t bd, json_int_t bit, bool set)
 	mask = set ? old | (1u << bit) : old & ~(1u << bit);
 	if (!set && (e == NULL || mask == 0)) {
 		if (e != NULL)
-			return upd("delete", "flood", match, NULL, NULL);
-		json_decref(match);
-		return NULL;
+			u = upd("delete", "flood", match, NULL, NULL);
+		else
+			json_decref(match);
+	} else {
+		u = upd(e != NULL ? "modify" : "insert", "flood", match, "flood",
+			json_pack("{s:I}", "ports", (json_int_t)mask));
 	}
-	return upd(e != NULL ? "modify" : "insert", "flood", match, "flood",
-		   json_pack("{s:I}", "ports", (json_int_t)mask));
+	if (u != NULL && e != NULL)
+		json_object_set_new(u, "expect", json_pack("{s:O,s:O}",
+			"action", json_object_get(e, "action"),
+			"params", json_object_get(e, "params")));
+	return u;
+}
+
+/* Did the flood update (the last of the batch) lose a race: nothing
+ * committed, and it failed because the entry changed, appeared or went
+ * since it was read? */
+static bool
+flood_raced(json_t *res)
+{
+	json_t *results = json_object_get(res, "results");
+	json_t *last = json_array_get(results, json_array_size(results) - 1);
+	const char *reason = json_string_value(json_object_get(json_object_get(
+		json_object_get(last, "error"), "data"), "reason"));
+
+	return json_is_false(json_object_get(res, "committed")) && reason != NULL &&
+	       (strcmp(reason, "changed") == 0 || strcmp(reason, "exists") == 0 ||
+		strcmp(reason, "not_found") == 0);
+}
+
+#define FLOOD_ATTEMPTS	8
+
+/*
+ * Send @ups (taken) with the flood entry of @bd, port bit @bit set or
+ * cleared. The mask is read, changed and written back with "expect" (sxdp
+ * applies it only while the entry still holds what was read), so two
+ * clients changing one bridge domain at once cannot lose a port: the one
+ * that loses reads again and retries.
+ */
+static int
+write_flood(struct ctx *x, json_t *ups, json_int_t bd, json_int_t bit, bool set)
+{
+	json_t *tbl, *u, *batch, *params, *res;
+	int rc, attempt;
+
+	for (attempt = 1;; attempt++) {
+		if ((rc = read_all(x, "flood", &tbl)) != EX_OK)
+			break;
+		u = flood_update(tbl, bd, bit, set);
+		json_decref(tbl);
+		batch = json_copy(ups);
+		if (u != NULL)
+			json_array_append_new(batch, u);
+		params = batch_params(x, batch);
+		if ((rc = call(x, "table.write", params, &res)) != EX_OK)
+			break;
+		if (u == NULL || !flood_raced(res) || attempt == FLOOD_ATTEMPTS) {
+			if (u != NULL && flood_raced(res))
+				fprintf(stderr, "sxctl: the flood entry of bd %" JSON_INTEGER_FORMAT
+					" changed concurrently, giving up after %d attempts\n",
+					bd, attempt);
+			rc = table_judge(x, res);
+			break;
+		}
+		json_decref(res);
+	}
+	json_decref(ups);
+	return rc;
 }
 
 /* slice attach PORT [vlan V] slice S bd B | slice detach PORT [vlan V] */
@@ -491,7 +576,7 @@ cmd_slice(struct ctx *x, char **av, int ac)
 	static const char *const spec[] = { "VLAN", "SLICE", "BD" };
 	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
 	json_int_t val[3] = { 0, 0, 0 }, idx = 0;
-	json_t *ups, *tbl, *e, *port, *u;
+	json_t *ups, *tbl, *e, *port;
 	unsigned int k, nkw = attach ? 3 : 1, seen = 0;
 	char name[256];
 	int i, rc;
@@ -541,12 +626,8 @@ cmd_slice(struct ctx *x, char **av, int ac)
 		json_array_append_new(ups, upd(attach ? "insert" : "delete",
 			"bd_ports", json_pack("{s:I,s:O}", "bd", val[2], "port",
 			port), attach ? "member" : NULL, json_pack("{s:I}", "vlan", val[0])));
-		if ((rc = read_all(x, "flood", &tbl)) != EX_OK)
-			goto out;
-		u = flood_update(tbl, val[2], idx, attach);
-		if (u != NULL)
-			json_array_append_new(ups, u);
-		json_decref(tbl);
+		json_decref(port);
+		return write_flood(x, ups, val[2], idx, attach);
 	}
 	json_decref(port);
 	return write_updates(x, ups);

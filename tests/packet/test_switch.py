@@ -734,5 +734,30 @@ def test_ecmp_spread():
             expect_eq(n, 0, "%s malformed packets" % name)
 
 
+@R.test
+def test_concurrent_attach_keeps_every_port():
+    """Six sxctl processes attach six ports to one bridge domain at the same
+    time, five rounds: the flood mask (read, changed, written back with a
+    compare-and-set "expect") must end with every port, none lost to a race."""
+    import subprocess
+    names = ["p%d" % i for i in range(6)]
+    sxctl = os.path.join(T.build_dir(), "sxctl")
+    with new_switch({n: [] for n in names}) as dp:
+        for rnd in range(5):
+            procs = [subprocess.Popen([sxctl, "--socket", dp.sock_path, "slice", "attach", n,
+                                       "slice", "1", "bd", "10"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in names]
+            outs = [(p.wait(timeout=30), p.stderr.read().decode()) for p in procs]
+            expect(all(rc == 0 for rc, _ in outs), "round %d: attach failed: %s" % (rnd, outs))
+            flood = {e["match"]["bd"]: e["params"]["ports"] for e in dp.table_read("flood")[0]}
+            expect_eq(flood.get(10), mask(dp, names), "round %d: flood mask of bd 10" % rnd)
+            procs = [subprocess.Popen([sxctl, "--socket", dp.sock_path, "slice", "detach", n],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in names]
+            outs = [(p.wait(timeout=30), p.stderr.read().decode()) for p in procs]
+            expect(all(rc == 0 for rc, _ in outs), "round %d: detach failed: %s" % (rnd, outs))
+            expect_eq(dp.table_read("flood")[1], 0, "round %d: flood entry gone after the last detach" % rnd)
+        dp.stop()
+
+
 if __name__ == "__main__":
     R.main()

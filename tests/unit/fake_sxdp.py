@@ -158,14 +158,39 @@ class RpcError(Exception):
             self.obj["data"] = {"reason": reason, "pointer": pointer}
 
 
+# fake.race {"count": N}: the next N writes that carry "expect" find the
+# entry changed by someone else, as sxdp reports a lost compare-and-set
+RACE = {"count": 0}
+
+
+def fake_race(params):
+    RACE["count"] = params.get("count", 1)
+    return {"count": RACE["count"]}
+
+
 def table_write(params):
     results = []
-    for i, u in enumerate(params.get("updates", [])):
+    ups = params.get("updates", [])
+    for i, u in enumerate(ups):
         if u.get("table") not in TABLES and u.get("table") not in SW_ENTRIES:
             raise RpcError(-32602, "no such table", "unknown_table",
                            "/updates/%d/table" % i)
+        if "expect" in u and u.get("type") not in ("modify", "delete"):
+            raise RpcError(-32602, "only modify and delete take expect",
+                           "unknown_field", "/updates/%d/expect" % i)
+    raced = RACE["count"] > 0 and any("expect" in u for u in ups)
+    if raced:
+        RACE["count"] -= 1
+    for i, u in enumerate(ups):
         match = json.dumps(u.get("match", {}))
-        if "dup" in match or "10.66." in match:
+        if raced:
+            lost = "expect" in u
+            results.append({"ok": False, "error": {
+                "code": -32001,
+                "message": "the entry changed since it was read" if lost else "not applied",
+                "data": {"reason": "changed" if lost else "not_applied",
+                         "pointer": "/updates/%d%s" % (i, "/expect" if lost else "")}}})
+        elif "dup" in match or "10.66." in match:
             results.append({"ok": False, "error": {
                 "code": -32001, "message": "entry already exists",
                 "data": {"reason": "exists",
@@ -262,6 +287,7 @@ METHODS = {
     "stats.get": lambda p: STATS,
     "stats.clear": lambda p: {"cleared": True},
     "test.echo": lambda p: p,
+    "fake.race": fake_race,
     "test.big": lambda p: {"blob": "x" * 2000000},
     "test.slow": slow,
 }

@@ -392,7 +392,8 @@ expect_call "slice attach" table.write '{"atomicity":"dataplane-atomic",
 	{"type":"insert","table":"bd_ports","match":{"bd":10,"port":"p0"},
 	 "action":"member","params":{"vlan":0}},
 	{"type":"modify","table":"flood","match":{"bd":10},
-	 "action":"flood","params":{"ports":7}}]}'
+	 "action":"flood","params":{"ports":7},
+	 "expect":{"action":"flood","params":{"ports":6}}}]}'
 expect_grep "slice attach" "$OUT" "ok: 3 updates applied, generation 7"
 if tail -n 2 "$LOG" | head -n 1 | grep -q '"limit":1000'; then
 	ok "slice attach: reads ask for pages of 1000"
@@ -419,14 +420,37 @@ expect_call "slice detach" table.write '{"atomicity":"dataplane-atomic",
 	{"type":"delete","table":"interfaces","match":{"in_port":"p1","vlan":100}},
 	{"type":"delete","table":"bd_ports","match":{"bd":10,"port":"p1"}},
 	{"type":"modify","table":"flood","match":{"bd":10},
-	 "action":"flood","params":{"ports":4}}]}'
+	 "action":"flood","params":{"ports":4},
+	 "expect":{"action":"flood","params":{"ports":6}}}]}'
 sx slice detach 0
 expect_rc "slice detach last port" 0
 expect_call "slice detach last port: flood entry deleted" table.write '{
 	"atomicity":"dataplane-atomic","updates":[
 	{"type":"delete","table":"interfaces","match":{"in_port":0,"vlan":0}},
 	{"type":"delete","table":"bd_ports","match":{"bd":20,"port":0}},
-	{"type":"delete","table":"flood","match":{"bd":20}}]}'
+	{"type":"delete","table":"flood","match":{"bd":20},
+	 "expect":{"action":"flood","params":{"ports":1}}}]}'
+
+# Two clients changing one flood mask at once: the write whose "expect"
+# no longer holds fails as "changed" and nothing of it is applied; sxctl
+# reads the mask again and retries, and gives up after 8 attempts.
+sx raw fake.race '{"count":1}' >/dev/null
+before=$(wc -l <"$LOG")
+sx slice attach p0 slice 1 bd 10
+expect_rc "slice attach after a lost compare-and-set" 0
+expect_calls "slice attach retried" "$before" \
+	"port.list table.read:flood/0 table.read:flood/2 table.write \
+table.read:flood/0 table.read:flood/2 table.write"
+expect_grep "slice attach retried" "$OUT" "ok: 3 updates applied, generation 7"
+sx raw fake.race '{"count":8}' >/dev/null
+sx slice attach p0 slice 1 bd 10
+expect_rc "slice attach losing every race" 1
+expect_grep "slice attach gives up" "$ERR" \
+	"flood entry of bd 10 changed concurrently, giving up after 8 attempts"
+expect_grep "slice attach gives up: the failed update named" "$ERR" "changed"
+sx raw table.write '{"updates":[{"type":"insert","table":"flood","match":{"bd":5},
+	"action":"flood","params":{"ports":1},"expect":{"action":"flood","params":{"ports":1}}}]}'
+expect_rc "expect on insert refused" 1
 
 before=$(wc -l <"$LOG")
 sx slice detach p0 vlan 9
