@@ -21,6 +21,7 @@
 
 #include "ctl_client.h"
 #include "sxctl.h"
+#include "intent.h"
 
 /* Options that only some commands accept. */
 #define OPT_ATOMICITY	0x1
@@ -329,34 +330,13 @@ table_show(struct ctx *x, const char *table)
 /* ----------------------------------------------------- switch shortcuts */
 
 /*
- * Readable commands for the switch pipeline's tables. Each one becomes a
- * single table.write (reading what it needs first) or table.read; the
- * table and field names are those of pipelines/pl_switch.c.
+ * Readable commands for the switch's tables. What each writes is compiled
+ * by the intent library (intent.c, shared with sxcd); here are the reads
+ * it needs first, the write (one table.write, retried when the flood mask
+ * changed underneath) and the output.
  */
 
 #define READ_PAGE	1000	/* table.read's largest page */
-#define FLOOD_PORTS	32	/* bits in a flood entry's port mask */
-
-/* One update; @match and @params are stolen. A NULL @action (a delete)
- * drops @params. */
-static json_t *
-upd(const char *type, const char *table, json_t *match, const char *action,
-    json_t *params)
-{
-	json_t *u = json_pack("{s:s,s:s,s:o}", "type", type, "table", table,
-			      "match", match);
-
-	if (u == NULL)
-		oom();
-	if (action != NULL) {
-		json_object_set_new(u, "action", json_string(action));
-		json_object_set_new(u, "params",
-				    params != NULL ? params : json_object());
-	} else {
-		json_decref(params);
-	}
-	return u;
-}
 
 /* table.write params for @updates (stolen): dataplane-atomic when there
  * are several (they always span tables), unless --atomicity says otherwise. */
@@ -413,42 +393,6 @@ read_all(struct ctx *x, const char *table, json_t **out)
 	return EX_OK;
 }
 
-/* The first entry whose match has every member of @match (stolen). */
-static json_t *
-find_entry(json_t *entries, json_t *match)
-{
-	json_t *e, *found = NULL, *v;
-	const char *k;
-	size_t i;
-
-	json_array_foreach(entries, i, e) {
-		found = e;
-		json_object_foreach(match, k, v)
-			if (!json_equal(json_object_get(json_object_get(e,
-					"match"), k), v))
-				found = NULL;
-		if (found != NULL)
-			break;
-	}
-	json_decref(match);
-	return found;
-}
-
-static bool
-is_action(json_t *e, const char *action)
-{
-	const char *a = json_string_value(json_object_get(e, "action"));
-
-	return a != NULL && strcmp(a, action) == 0;
-}
-
-static json_int_t
-param_int(json_t *e, const char *key)
-{
-	return json_integer_value(json_object_get(json_object_get(e, "params"),
-						  key));
-}
-
 /* PORT (a name or an index) from port.list: its index and name. */
 static int
 port_lookup(struct ctx *x, const char *arg, json_int_t *index, char *name,
@@ -476,56 +420,11 @@ port_lookup(struct ctx *x, const char *arg, json_int_t *index, char *name,
 	json_decref(res);
 	if (rc != EX_OK)
 		return fail(x, "not_found", "no port '%s'", arg);
-	if (*index < 0 || *index >= FLOOD_PORTS)
+	if (*index < 0 || *index >= INTENT_FLOOD_PORTS)
 		return fail(x, "out_of_range", "port %s (index %"
 			    JSON_INTEGER_FORMAT ") is beyond the %d-port flood "
-			    "mask", name, *index, FLOOD_PORTS);
+			    "mask", name, *index, INTENT_FLOOD_PORTS);
 	return EX_OK;
-}
-
-/* The flood entry of @bd with port bit @bit set or cleared; NULL when
- * nothing is to change (clearing a bit of a missing entry). A modify or
- * delete expects the entry as read (compare-and-set). */
-static json_t *
-flood_update(json_t *floods, json_int_t bd, json_int_t bit, bool set)
-{
-	json_t *e = find_entry(floods, json_pack("{s:I}", "bd", bd));
-	json_t *match = json_pack("{s:I}", "bd", bd), *u = NULL;
-	uint32_t old = 0, mask;
-
-	if (is_action(e, "flood"))
-		old = (uint32_t)param_int(e, "ports");
-	mask = set ? old | (1u << bit) : old & ~(1u << bit);
-	if (!set && (e == NULL || mask == 0)) {
-		if (e != NULL)
-			u = upd("delete", "flood", match, NULL, NULL);
-		else
-			json_decref(match);
-	} else {
-		u = upd(e != NULL ? "modify" : "insert", "flood", match, "flood",
-			json_pack("{s:I}", "ports", (json_int_t)mask));
-	}
-	if (u != NULL && e != NULL)
-		json_object_set_new(u, "expect", json_pack("{s:O,s:O}",
-			"action", json_object_get(e, "action"),
-			"params", json_object_get(e, "params")));
-	return u;
-}
-
-/* Did the flood update (the last of the batch) lose a race: nothing
- * committed, and it failed because the entry changed, appeared or went
- * since it was read? */
-static bool
-flood_raced(json_t *res)
-{
-	json_t *results = json_object_get(res, "results");
-	json_t *last = json_array_get(results, json_array_size(results) - 1);
-	const char *reason = json_string_value(json_object_get(json_object_get(
-		json_object_get(last, "error"), "data"), "reason"));
-
-	return json_is_false(json_object_get(res, "committed")) && reason != NULL &&
-	       (strcmp(reason, "changed") == 0 || strcmp(reason, "exists") == 0 ||
-		strcmp(reason, "not_found") == 0);
 }
 
 #define FLOOD_ATTEMPTS	8
@@ -544,9 +443,9 @@ write_flood(struct ctx *x, json_t *ups, json_int_t bd, json_int_t bit, bool set)
 	int rc, attempt;
 
 	for (attempt = 1;; attempt++) {
-		if ((rc = read_all(x, "flood", &tbl)) != EX_OK)
+		if ((rc = read_all(x, INTENT_T_FLOOD, &tbl)) != EX_OK)
 			break;
-		u = flood_update(tbl, bd, bit, set);
+		u = intent_flood(tbl, bd, bit, set);
 		json_decref(tbl);
 		batch = json_copy(ups);
 		if (u != NULL)
@@ -554,8 +453,8 @@ write_flood(struct ctx *x, json_t *ups, json_int_t bd, json_int_t bit, bool set)
 		params = batch_params(x, batch);
 		if ((rc = call(x, "table.write", params, &res)) != EX_OK)
 			break;
-		if (u == NULL || !flood_raced(res) || attempt == FLOOD_ATTEMPTS) {
-			if (u != NULL && flood_raced(res))
+		if (u == NULL || !intent_flood_raced(res) || attempt == FLOOD_ATTEMPTS) {
+			if (u != NULL && intent_flood_raced(res))
 				fprintf(stderr, "sxctl: the flood entry of bd %" JSON_INTEGER_FORMAT
 					" changed concurrently, giving up after %d attempts\n",
 					bd, attempt);
@@ -576,7 +475,7 @@ cmd_slice(struct ctx *x, char **av, int ac)
 	static const char *const spec[] = { "VLAN", "SLICE", "BD" };
 	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
 	json_int_t val[3] = { 0, 0, 0 }, idx = 0;
-	json_t *ups, *tbl, *e, *port;
+	json_t *ups, *tbl, *port;
 	unsigned int k, nkw = attach ? 3 : 1, seen = 0;
 	char name[256];
 	int i, rc;
@@ -602,68 +501,24 @@ cmd_slice(struct ctx *x, char **av, int ac)
 		return rc;
 
 	port = scalar_value(av[1]);
-	ups = json_array();
 	if (!attach) {
 		/* The bridge domain is the interface's. */
-		if ((rc = read_all(x, "interfaces", &tbl)) != EX_OK)
+		if ((rc = read_all(x, INTENT_T_INTERFACES, &tbl)) != EX_OK)
 			goto out;
-		e = find_entry(tbl, json_pack("{s:s,s:I}", "in_port", name,
-					      "vlan", val[0]));
-		if (is_action(e, "attach"))
-			val[2] = param_int(e, "bd"), seen |= 4;
-		json_decref(tbl);
-		if (e == NULL) {
+		if (intent_slice_bd(tbl, name, val[0], &val[2]) < 0) {
+			json_decref(tbl);
 			rc = fail(x, "not_found", "%s vlan %" JSON_INTEGER_FORMAT
 				  " is not attached", name, val[0]);
 			goto out;
 		}
+		json_decref(tbl);
 	}
-	json_array_append_new(ups, upd(attach ? "insert" : "delete",
-		"interfaces", json_pack("{s:O,s:I}", "in_port", port, "vlan",
-		val[0]), attach ? "attach" : NULL, json_pack("{s:I,s:I}", "slice", val[1],
-		"bd", val[2])));
-	if (seen & 4) {
-		json_array_append_new(ups, upd(attach ? "insert" : "delete",
-			"bd_ports", json_pack("{s:I,s:O}", "bd", val[2], "port",
-			port), attach ? "member" : NULL, json_pack("{s:I}", "vlan", val[0])));
-		json_decref(port);
-		return write_flood(x, ups, val[2], idx, attach);
-	}
+	ups = intent_slice(attach, port, val[0], val[1], val[2]);
 	json_decref(port);
-	return write_updates(x, ups);
+	return write_flood(x, ups, val[2], idx, attach);
 out:
 	json_decref(port);
-	json_decref(ups);
 	return rc;
-}
-
-/* The four entries of an SVI: its address, its MAC routed rather than
- * bridged, IP/32 local and the connected subnet, in the slice's VRF. */
-static json_t *
-svi_updates(bool add, json_int_t slice, json_int_t bd, const char *mac,
-	    uint32_t ip, unsigned int plen)
-{
-	const char *t = add ? "insert" : "delete";
-	uint32_t net = plen ? ip & ~((1u << (32 - plen)) - 1) : 0;
-	char a[16], n[16], *host, *subnet;
-	json_t *ups = json_array();
-
-	ipv4_text(ip, a);
-	host = xasprintf("%s/32", a);
-	subnet = xasprintf("%s/%u", ipv4_text(net, n), plen);
-	json_array_append_new(ups, upd(t, "svi", json_pack("{s:I,s:I}", "vrf",
-		slice, "bd", bd), add ? "svi" : NULL, json_pack("{s:s,s:s,s:i}",
-		"mac", mac, "ip", a, "plen", (int)plen)));
-	json_array_append_new(ups, upd(t, "fdb", json_pack("{s:I,s:s}", "bd",
-		bd, "mac", mac), add ? "route" : NULL, NULL));
-	json_array_append_new(ups, upd(t, "routes", json_pack("{s:I,s:s}",
-		"vrf", slice, "dst", host), add ? "local" : NULL, NULL));
-	json_array_append_new(ups, upd(t, "routes", json_pack("{s:I,s:s}",
-		"vrf", slice, "dst", subnet), add ? "connected" : NULL,
-		json_pack("{s:I}", "bd", bd)));
-	free(host);
-	free(subnet);
-	return ups;
 }
 
 /* svi add SLICE BD MAC IP/PLEN | svi del SLICE BD */
@@ -671,8 +526,8 @@ static int
 cmd_svi(struct ctx *x, char **av, int ac)
 {
 	json_int_t num[8];
-	json_t *svis, *e, *p;
-	const char *mac, *ipt;
+	json_t *svis;
+	const char *mac;
 	unsigned int plen;
 	uint32_t ip;
 	int rc;
@@ -682,30 +537,23 @@ cmd_svi(struct ctx *x, char **av, int ac)
 				     num)) != EX_OK)
 			return rc;
 		parse_prefix(av[4], false, &ip, &plen);
-		return write_updates(x, svi_updates(true, num[0], num[1], av[3],
-						    ip, plen));
+		return write_updates(x, intent_svi(true, num[0], num[1], av[3],
+						   ip, plen));
 	}
 	if (ac < 1 || strcmp(av[0], "del") != 0)
 		return usage_error("usage: svi add|del SLICE BD ...");
 	if ((rc = check_args(av + 1, ac - 1, "SLICE BD", num)) != EX_OK)
 		return rc;
 	/* The MAC and address to take away are the SVI's own. */
-	if ((rc = read_all(x, "svi", &svis)) != EX_OK)
+	if ((rc = read_all(x, INTENT_T_SVI, &svis)) != EX_OK)
 		return rc;
-	e = find_entry(svis, json_pack("{s:I,s:I}", "vrf", num[0], "bd",
-				       num[1]));
-	p = json_object_get(e, "params");
-	mac = json_string_value(json_object_get(p, "mac"));
-	ipt = json_string_value(json_object_get(p, "ip"));
-	plen = (unsigned int)json_integer_value(json_object_get(p, "plen"));
-	if (e == NULL || mac == NULL || ipt == NULL || !parse_ipv4(ipt, &ip) ||
-	    plen > 32) {
+	if (intent_svi_of(svis, num[0], num[1], &mac, &ip, &plen) < 0) {
 		json_decref(svis);
 		return fail(x, "not_found", "no svi for slice %"
 			    JSON_INTEGER_FORMAT " bd %" JSON_INTEGER_FORMAT,
 			    num[0], num[1]);
 	}
-	rc = write_updates(x, svi_updates(false, num[0], num[1], mac, ip, plen));
+	rc = write_updates(x, intent_svi(false, num[0], num[1], mac, ip, plen));
 	json_decref(svis);
 	return rc;
 }
@@ -750,55 +598,35 @@ show_entries(struct ctx *x, const char *table, const char *key,
 static int
 cmd_route(struct ctx *x, char **av, int ac)
 {
-	static const char *const ecmp_spec[] = { "", "", "NH NH", "NH NH NH",
+	static const char *const nh_spec[] = { "", "NH", "NH NH", "NH NH NH",
 		"NH NH NH NH" };
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "", *how = ac > 3 ? av[3] : "";
-	json_t *match, *params = NULL;
-	char key[16];
-	int rc, i, n = ac - 4;
+	json_t *ups;
+	int rc, n = ac - 4;
 
 	if (strcmp(sub, "show") == 0)
 		return (rc = check_args(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show_entries(x, "routes", "vrf", num[0], print_route);
+			rc : show_entries(x, INTENT_T_ROUTES, "vrf", num[0], print_route);
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
 		return usage_error("usage: route add|del|show ...");
 	if ((rc = check_args(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num))
 	    != EX_OK)
 		return rc;
-	match = json_pack("{s:I,s:s}", "vrf", num[0], "dst", av[2]);
 	if (strcmp(sub, "del") == 0) {
-		if (ac > 3) {
-			json_decref(match);
+		if (ac > 3)
 			return usage_error("unexpected '%s'", av[3]);
-		}
-		return write_updates(x, json_pack("[o]", upd("delete",
-						  "routes", match, NULL, NULL)));
+		return write_updates(x, intent_route(num[0], av[2], NULL, NULL, 0));
 	}
-	if (strcmp(how, "via") == 0 && n == 1) {
-		params = json_pack("{s:s}", "nh", av[4]);
-		rc = check_args(av + 4, n, "NH", num);
-	} else if (strcmp(how, "ecmp") == 0 && n >= 2 && n <= 4) {
-		params = json_pack("{s:i}", "n", n);
-		for (i = 0; i < 4; i++) {
-			snprintf(key, sizeof(key), "nh%d", i);
-			json_object_set_new(params, key, json_string(i < n ?
-					    av[4 + i] : "0.0.0.0"));
-		}
-		rc = check_args(av + 4, n, ecmp_spec[n], num);
-	} else if (strcmp(how, "drop") == 0 && n == 0) {
-		params = json_object();
-	} else {
-		rc = usage_error("route add needs 'via NH', 'ecmp NH1 NH2 "
-				 "[NH3 [NH4]]' or 'drop'");
-	}
-	if (rc != EX_OK) {
-		json_decref(match);
-		json_decref(params);
+	ups = n >= 0 ? intent_route(num[0], av[2], how, (const char *const *)av + 4, n) : NULL;
+	if (ups == NULL)
+		return usage_error("route add needs 'via NH', 'ecmp NH1 NH2 "
+				   "[NH3 [NH4]]' or 'drop'");
+	if (n > 0 && (rc = check_args(av + 4, n, nh_spec[n], num)) != EX_OK) {
+		json_decref(ups);
 		return rc;
 	}
-	return write_updates(x, json_pack("[o]", upd("insert", "routes", match,
-						      how, params)));
+	return write_updates(x, ups);
 }
 
 /* mac add BD MAC PORT | mac del BD MAC | mac show [BD] | mac ageing S */
@@ -807,16 +635,16 @@ cmd_mac(struct ctx *x, char **av, int ac)
 {
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "";
-	json_t *match;
+	json_t *port, *ups;
 	int rc;
 
 	if (strcmp(sub, "show") == 0)
 		return (rc = check_args(av + 1, ac - 1, "[BD]", num)) != EX_OK ?
-			rc : show_entries(x, "fdb", "bd", num[0], print_fdb);
+			rc : show_entries(x, INTENT_T_FDB, "bd", num[0], print_fdb);
 	if (strcmp(sub, "ageing") == 0)
 		return (rc = check_args(av + 1, ac - 1, "SECONDS", num)) != EX_OK ?
 			rc : simple(x, "table.config", json_pack("{s:s,s:I}",
-				    "table", "fdb", "idle_timeout_s", num[0]),
+				    "table", INTENT_T_FDB, "idle_timeout_s", num[0]),
 				    human_ageing);
 	if (strcmp(sub, "add") == 0)
 		rc = check_args(av + 1, ac - 1, "BD MAC PORT", num);
@@ -826,11 +654,10 @@ cmd_mac(struct ctx *x, char **av, int ac)
 		return usage_error("usage: mac add|del|show|ageing ...");
 	if (rc != EX_OK)
 		return rc;
-	match = json_pack("{s:I,s:s}", "bd", num[0], "mac", av[2]);
-	return write_updates(x, json_pack("[o]", sub[0] == 'a' ?
-		upd("insert", "fdb", match, "forward", json_pack("{s:o}",
-		    "port", scalar_value(av[3]))) :
-		upd("delete", "fdb", match, NULL, NULL)));
+	port = sub[0] == 'a' ? scalar_value(av[3]) : NULL;
+	ups = intent_mac(num[0], av[2], port);
+	json_decref(port);
+	return write_updates(x, ups);
 }
 
 /* neigh add VRF IP PORT VLAN DMAC SMAC | neigh del VRF IP | neigh show [VRF] */
@@ -839,12 +666,12 @@ cmd_neigh(struct ctx *x, char **av, int ac)
 {
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "";
-	json_t *match;
+	json_t *port, *ups;
 	int rc;
 
 	if (strcmp(sub, "show") == 0)
 		return (rc = check_args(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show_entries(x, "neigh", "vrf", num[0], print_neigh);
+			rc : show_entries(x, INTENT_T_NEIGH, "vrf", num[0], print_neigh);
 	if (strcmp(sub, "add") == 0)
 		rc = check_args(av + 1, ac - 1, "VRF IP PORT VLAN DMAC SMAC", num);
 	else if (strcmp(sub, "del") == 0)
@@ -853,12 +680,11 @@ cmd_neigh(struct ctx *x, char **av, int ac)
 		return usage_error("usage: neigh add|del|show ...");
 	if (rc != EX_OK)
 		return rc;
-	match = json_pack("{s:I,s:s}", "vrf", num[0], "ip", av[2]);
-	return write_updates(x, json_pack("[o]", sub[0] == 'a' ?
-		upd("insert", "neigh", match, "rewrite", json_pack(
-		    "{s:o,s:I,s:s,s:s}", "port", scalar_value(av[3]), "vlan",
-		    num[3], "dmac", av[5], "smac", av[6])) :
-		upd("delete", "neigh", match, NULL, NULL)));
+	port = sub[0] == 'a' ? scalar_value(av[3]) : NULL;
+	ups = port ? intent_neigh(num[0], av[2], port, num[3], av[5], av[6]) :
+		intent_neigh(num[0], av[2], NULL, 0, NULL, NULL);
+	json_decref(port);
+	return write_updates(x, ups);
 }
 
 static const struct {

@@ -33,8 +33,6 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *out);
 bool parse_ipv4(const char *s, uint32_t *ip);
 /* "a.b.c.d/len"; a bare address is a /32 when @bare_ok. */
 bool parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen);
-/* Host-order IPv4 to text; @buf holds at least 16 bytes. */
-const char *ipv4_text(uint32_t ip, char *buf);
 /* Six colon-separated pairs of hex digits. */
 bool parse_mac(const char *s);
 

@@ -775,14 +775,6 @@ parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
 	return parse_ipv4(buf, ip);
 }
 
-const char *
-ipv4_text(uint32_t ip, char *buf)
-{
-	snprintf(buf, INET_ADDRSTRLEN, "%u.%u.%u.%u", ip >> 24,
-		 (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-	return buf;
-}
-
 bool
 parse_mac(const char *s)
 {
