@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sxctl internals shared by sxctl.c (commands, requests, transport,
- * options) and sxctl_fmt.c (text forms both ways: command-line words to
- * JSON values and updates, results to human-readable output, usage).
+ * options), sxctl_parse.c (command-line words to JSON values and updates),
+ * sxctl_fmt.c (results to human-readable output) and sxctl_usage.c.
  */
 #ifndef SXCTL_H
 #define SXCTL_H
@@ -26,6 +26,9 @@
 void oom(void) __attribute__((noreturn));
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xrealloc(void *p, size_t n);
+
+/* ------------------------------------------------ input (sxctl_parse.c) */
+
 /* Strict unsigned decimal: no sign, no spaces, no trailing junk. */
 bool parse_u64(const char *s, uint64_t max, uint64_t *out);
 
@@ -50,6 +53,8 @@ int parse_update(char **av, int ac, const char *type, json_t **out);
  * SECONDS) land in @num at their position. EX_OK or a usage error.
  */
 int check_args(char **av, int ac, const char *spec, json_int_t *num);
+
+/* ------------------------------------------------ usage (sxctl_usage.c) */
 
 void usage(FILE *f);
 /* The usage lines of one command (false when it has none). */

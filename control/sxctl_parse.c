@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxctl input: command-line words to JSON values and table updates
+ * (FIELD=VALUE, match and action parts), positional arguments checked
+ * against a synopsis, and the address syntax of the switch shortcuts. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sxctl.h"
+#include "dp_num.h"
+
+/* The dataplane's rule (dp_num.h): "010" is not 10; a word that is not
+ * strict decimal goes to sxdp as a string, which refuses it the same way. */
+bool
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	return dp_num_parse(s, max, out) == 0;
+}
+
+/* ----------------------------------------------------- address syntax */
+
+bool
+parse_ipv4(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*ip = ntohl(a.s_addr);
+	return true;
+}
+
+bool
+parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
+{
+	const char *slash = strchr(s, '/');
+	uint64_t l = 32;
+	char buf[INET_ADDRSTRLEN];
+
+	if (slash == NULL) {
+		if (!bare_ok)
+			return false;
+		slash = s + strlen(s);
+	} else if (!parse_u64(slash + 1, 32, &l)) {
+		return false;
+	}
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	*plen = (unsigned int)l;
+	return parse_ipv4(buf, ip);
+}
+
+bool
+parse_mac(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return s[17] == '\0';
+}
+
+/* ------------------------------------------------ words to JSON values */
+
+/* Strict decimal (dp_num.h) → JSON integer; anything else goes as a string. */
+json_t *
+scalar_value(const char *s)
+{
+	uint64_t v;
+
+	if (*s == '\0')
+		return NULL;
+	if (parse_u64(s, INT64_MAX, &v))
+		return json_integer((json_int_t)v);
+	return json_string(s);
+}
+
+static json_t *
+pair_value(const char *s, const char *sep, const char *k1, const char *k2)
+{
+	const char *p = strstr(s, sep);
+	char *left = xasprintf("%.*s", (int)(p - s), s);
+	json_t *a = scalar_value(left), *b = scalar_value(p + strlen(sep));
+
+	free(left);
+	if (a == NULL || b == NULL) {
+		json_decref(a);
+		json_decref(b);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o}", k1, a, k2, b);
+}
+
+/* FIELD=VALUE right-hand side; "a/len" (lpm) stays a string. */
+static json_t *
+match_value(const char *s)
+{
+	if (strstr(s, "&&&") != NULL)
+		return pair_value(s, "&&&", "value", "mask");
+	if (strstr(s, "..") != NULL)
+		return pair_value(s, "..", "min", "max");
+	return scalar_value(s);
+}
+
+static int
+parse_kv(const char *tok, bool match, json_t *obj)
+{
+	const char *eq = strchr(tok, '=');
+	json_t *v = NULL;
+	char *key;
+
+	if (eq == NULL || eq == tok || eq[1] == '\0')
+		return usage_error("expected %s=VALUE, got '%s'",
+				   match ? "FIELD" : "PARAM", tok);
+	key = xasprintf("%.*s", (int)(eq - tok), tok);
+	if (json_object_get(obj, key) == NULL)
+		v = match ? match_value(eq + 1) : scalar_value(eq + 1);
+	if (v != NULL)
+		json_object_set_new(obj, key, v);
+	free(key);
+	return v != NULL ? EX_OK :
+		usage_error("bad or repeated '%s'", tok);
+}
+
+/*
+ * Build one table.write update from "TABLE [FIELD=VALUE ...] [priority N]
+ * [action ACTION [PARAM=VALUE ...]]". @type decides which parts are
+ * allowed. Returns an exit code; *out on success.
+ */
+int
+parse_update(char **av, int ac, const char *type, json_t **out)
+{
+	bool is_default = strcmp(type, "default") == 0;
+	bool is_delete = strcmp(type, "delete") == 0;
+	json_t *match = json_object(), *params = json_object(), *u;
+	const char *action = NULL;
+	uint64_t prio = 0;
+	bool have_prio = false;
+	int i = 1, rc = EX_USAGE;
+
+	if (ac < 1 || strchr(av[0], '=') != NULL || strcmp(av[0], "action") == 0) {
+		usage_error("missing TABLE");
+		goto out;
+	}
+	while (i < ac) {
+		if (strcmp(av[i], "priority") == 0 && !is_default) {
+			if (have_prio || i + 1 >= ac ||
+			    !parse_u64(av[i + 1], UINT32_MAX, &prio)) {
+				usage_error("'priority' needs one number (0..%u)",
+					    UINT32_MAX);
+				goto out;
+			}
+			have_prio = true;
+			i += 2;
+		} else if (strcmp(av[i], "action") == 0 && !is_delete) {
+			if (i + 1 >= ac || strchr(av[i + 1], '=') != NULL) {
+				usage_error("'action' needs an ACTION name");
+				goto out;
+			}
+			action = av[i + 1];
+			i += 2;
+			break;
+		} else if (is_default) {
+			usage_error("expected 'action ACTION', got '%s'", av[i]);
+			goto out;
+		} else if (parse_kv(av[i++], true, match) != EX_OK) {
+			goto out;
+		}
+	}
+	for (; i < ac; i++)
+		if (parse_kv(av[i], false, params) != EX_OK)
+			goto out;
+	if (!is_delete && action == NULL) {
+		usage_error("missing 'action ACTION'");
+		goto out;
+	}
+
+	u = json_pack("{s:s,s:s}", "type", type, "table", av[0]);
+	if (u == NULL)
+		oom();
+	if (!is_default)
+		json_object_set(u, "match", match);
+	if (have_prio)
+		json_object_set_new(u, "priority", json_integer((json_int_t)prio));
+	if (!is_delete) {
+		json_object_set_new(u, "action", json_string(action));
+		json_object_set(u, "params", params);
+	}
+	*out = u;
+	rc = EX_OK;
+out:
+	json_decref(match);
+	json_decref(params);
+	return rc;
+}
+
+/*
+ * Check positional arguments against @spec, the synopsis words ("VRF
+ * PREFIX", "[BD]": optional). Numbers land in @num at their position;
+ * the rest stays in @av.
+ */
+int
+check_args(char **av, int ac, const char *spec, json_int_t *num)
+{
+	uint32_t ip;
+	unsigned int plen;
+	uint64_t v, max;
+	char w[16], why[96];
+	bool ok;
+	int i;
+
+	for (i = 0; *spec != '\0'; i++) {
+		size_t n = strcspn(spec, " ");
+
+		snprintf(w, sizeof(w), "%.*s", (int)n, spec);
+		spec += n + (spec[n] == ' ');
+		if (i >= ac) {
+			if (w[0] == '[')
+				return EX_OK;
+			return usage_error("missing %s", w);
+		}
+		if (w[0] == '[') {	/* "[VRF]" */
+			w[strlen(w) - 1] = '\0';
+			memmove(w, w + 1, strlen(w));
+		}
+		v = UINT64_MAX;	/* not a number */
+		max = !strcmp(w, "VRF") || !strcmp(w, "SLICE") || !strcmp(w, "BD") ? UINT16_MAX :
+		      !strcmp(w, "VLAN") ? 4095 : !strcmp(w, "SECONDS") ? 86400 * 365 : 0;
+		why[0] = '\0';
+		if (max != 0) {	/* the dataplane's rule, dp_num.h */
+			ok = parse_u64(av[i], max, &v);
+			snprintf(why, sizeof(why), " (decimal 0..%" PRIu64 ", no sign or leading zero%s)",
+				 max, strcmp(w, "SECONDS") ? "" : "; 0: never age");
+		} else if (!strcmp(w, "IP") || !strcmp(w, "NH"))
+			ok = parse_ipv4(av[i], &ip);
+		else if (!strcmp(w, "PREFIX"))
+			ok = parse_prefix(av[i], true, &ip, &plen);
+		else if (!strcmp(w, "IP/PLEN"))
+			ok = parse_prefix(av[i], false, &ip, &plen) && plen < 32;
+		else if (strstr(w, "MAC") != NULL)
+			ok = parse_mac(av[i]);
+		else	/* PORT: a name or an index, the server judges */
+			ok = av[i][0] != '\0';
+		if (!ok)
+			return usage_error("bad %s '%s'%s", w, av[i],
+					   strcmp(w, "IP/PLEN") ? why :
+					   " (an SVI needs PLEN 0..31)");
+		if (v != UINT64_MAX)
+			num[i] = (json_int_t)v;
+	}
+	return i < ac ? usage_error("unexpected '%s'", av[i]) : EX_OK;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxctl usage: the command list, each command's own lines, usage errors. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_client.h"
+#include "sxctl.h"
+
+#define USAGE_TEXT \
+"Usage: sxctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS...]\n" \
+"\n" \
+"Commands:\n" \
+"  hello                       dataplane identity (version, boot id, generation)\n" \
+"  ports                       list ports\n" \
+"  port-stats [PORT]           per-port counters (PORT: name or index)\n" \
+"  stats [clear]               dataplane counters, or reset them\n" \
+"  describe [TABLE]            pipeline schema: tables, keys, actions\n" \
+"  discover                    list the RPC methods of the socket\n" \
+"  table add TABLE [FIELD=VALUE ...] [priority N] action ACTION [PARAM=VALUE ...]\n" \
+"  table mod TABLE [FIELD=VALUE ...] [priority N] action ACTION [PARAM=VALUE ...]\n" \
+"  table del TABLE [FIELD=VALUE ...] [priority N]\n" \
+"  table default TABLE action ACTION [PARAM=VALUE ...]\n" \
+"  table show TABLE [--offset N] [--limit N] [--all]\n" \
+"  table clear TABLE\n" \
+"  table load FILE|-           send {\"atomicity\":..,\"updates\":[..]} as one write\n" \
+"  raw METHOD [JSON]           call METHOD with JSON params (default {})\n" \
+"  help                        this text\n" \
+"\n" \
+"Switch pipeline shortcuts (writes that touch several tables are one\n" \
+"dataplane-atomic batch unless --atomicity says otherwise):\n" \
+"  slice attach PORT [vlan V] slice S bd B\n" \
+"                              PORT (VLAN V, default untagged) into slice S and\n" \
+"                              bridge domain B: interfaces, bd_ports, flood\n" \
+"  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n" \
+"  svi add SLICE BD MAC IP/PLEN\n" \
+"                              gateway of BD: svi, fdb route, IP/32 local and\n" \
+"                              the connected subnet in the slice's VRF\n" \
+"  svi del SLICE BD            undo it\n" \
+"  route add VRF PREFIX via NH\n" \
+"  route add VRF PREFIX ecmp NH1 NH2 [NH3 [NH4]]\n" \
+"  route add VRF PREFIX drop\n" \
+"  route del VRF PREFIX\n" \
+"  route show [VRF]\n" \
+"  mac add BD MAC PORT         static forwarding entry\n" \
+"  mac del BD MAC\n" \
+"  mac show [BD]               learned and static MACs, idle time, hits\n" \
+"  mac ageing SECONDS          idle timeout of learned MACs (0: never age)\n" \
+"  neigh add VRF IP PORT VLAN DMAC SMAC\n" \
+"                              static next hop: out PORT/VLAN, DMAC from SMAC\n" \
+"  neigh del VRF IP\n" \
+"  neigh show [VRF]\n" \
+"  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n" \
+"\n" \
+"Options (anywhere on the line):\n" \
+"  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \
+"  --json              print the JSON result, pretty-printed\n" \
+"  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n" \
+"  --atomicity MODE    writes: continue | rollback | dataplane-atomic\n" \
+"  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n" \
+"  -h, --help          this text\n" \
+"\n" \
+"FIELD=VALUE forms:  V exact   A/LEN lpm   V&&&M ternary   LO..HI range\n" \
+"  Decimal numbers (no sign, no leading zero) are sent as JSON integers, anything\n" \
+"  else as strings (10.0.0.1, aa:bb:cc:dd:ee:ff, 2001:db8::1, p0); sxdp refuses\n" \
+"  '010' or '0x11' where it wants a number. Quote '&&&' in a shell.\n" \
+"\n" \
+"Exit status: 0 ok, 1 server error or failed update, 2 usage error,\n" \
+"             3 cannot connect or transport failure.\n"
+
+const char *usage_cmd;
+static char topic_buf[128];
+
+const char *
+usage_topic_of(char **av, int ac)
+{
+	/* "route add" when it has lines of its own, else "route" */
+	if (ac >= 2) {
+		snprintf(topic_buf, sizeof(topic_buf), "%s %s", av[0], av[1]);
+		if (strchr(av[1], ' ') == NULL && usage_topic(NULL, topic_buf))
+			return topic_buf;
+	}
+	return ac >= 1 ? av[0] : NULL;
+}
+
+static char *
+usage_text(void)
+{
+	return xasprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
+}
+
+void
+usage(FILE *f)
+{
+	char *t = usage_text();
+
+	fputs(t, f);
+	free(t);
+}
+
+/* The usage lines of one command: "  CMD ..." and the deeper-indented lines
+ * that continue them (CMD may be "route add"). false when CMD has none;
+ * f NULL only checks. */
+bool
+usage_topic(FILE *f, const char *cmd)
+{
+	char *t = usage_text(), *save = NULL, *line;
+	size_t n = strlen(cmd);
+	bool in = false, any = false;
+
+	for (line = strtok_r(t, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "  ", 2) == 0 && line[2] != ' ')
+			in = strncmp(line + 2, cmd, n) == 0 && (line[2 + n] == ' ' || line[2 + n] == '\0');
+		else if (strncmp(line, "    ", 4) != 0)
+			in = false;
+		if (in) {
+			if (f != NULL)
+				fprintf(f, "%s\n", line);
+			any = true;
+		}
+	}
+	free(t);
+	return any;
+}
+
+int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	/* the command's own lines, not all of them */
+	if (usage_cmd != NULL && usage_topic(stderr, usage_cmd))
+		fprintf(stderr, "Run 'sxctl %s --help' or 'sxctl help' for more.\n", usage_cmd);
+	else
+		fputs("Run 'sxctl help' for the commands and options.\n", stderr);
+	return EX_USAGE;
+}
