@@ -6,7 +6,7 @@
 #include <string.h>
 #include "dp_feature.h"
 #include "dp_config.h"
-
+#include "dp_stats.h"
 
 static const struct dp_feature *features[DP_FEATURES_MAX];
 static unsigned int n_features;
@@ -55,16 +55,24 @@ named(const struct dp_config *c, const struct dp_feature *f)
 }
 
 int
+dp_feature_check(const struct dp_config *c, char *err, size_t errlen)
+{
+	for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+		if (c->role_feature[r][0] && dp_feature_find(c->role_feature[r]) == NULL) {
+			snprintf(err, errlen, "pipeline \"%s\" unknown (known: %s)",
+				 c->role_feature[r], dp_feature_names());
+			return -ENOENT;
+		}
+	return 0;
+}
+
+int
 dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, size_t errlen)
 {
 	int rc;
 
-	for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
-		if (c->role_feature[r][0] && dp_feature_find(c->role_feature[r]) == NULL) {
-			snprintf(err, errlen, "pipeline \"%s\" (role %s) unknown (known: %s)",
-				 c->role_feature[r], dp_role_name(r), dp_feature_names());
-			return -ENOENT;
-		}
+	if ((rc = dp_feature_check(c, err, errlen)) < 0)
+		return rc;
 	/* registration order, so tables and drop reasons number the same way
 	 * whatever order the config names the roles in */
 	n_used = n_inited = 0;
@@ -97,7 +105,12 @@ dp_feature_slowpath(struct rte_mbuf *m)
 {
 	const struct dp_feature *f = dp_feature_get(dp_meta(m)->feature);
 
-	if (f == NULL || f->slowpath == NULL) {
+	if (unlikely(f == NULL || f->slowpath == NULL)) {
+		/* the punt nodes let no such packet through; counted if one does */
+		struct dp_lcore_stats *st = &dp_lcore_stats[rte_lcore_id()];
+
+		st->drops[DP_DROP_core_no_slowpath]++;
+		st->drop_pkts++;
 		rte_pktmbuf_free(m);
 		return -1;
 	}

@@ -100,6 +100,9 @@ const char *dp_feature_names(void);
  * registration order; each initialised once. Main lcore, at start-up.
  * 0, or -errno with a message in err. */
 struct dp_config;
+/* Only the names: every feature the config names is registered. 0 or
+ * -ENOENT with a message (before EAL starts, for a clear early error). */
+int dp_feature_check(const struct dp_config *c, char *err, size_t errlen);
 int dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, size_t errlen);
 unsigned int dp_feature_count(void);                 /* in use */
 const struct dp_feature *dp_feature_get(unsigned int i);

@@ -328,12 +328,9 @@ main(int argc, char **argv)
 			"(TAP ports sxlab0/sxlab1, pipeline forward)\n", cfg.source);
 	if (socket_path)
 		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
-	for (unsigned int r = 0; r < DP_ROLE_MAX; r++) {
-		if (cfg.role_feature[r][0] && dp_feature_find(cfg.role_feature[r]) == NULL) {
-			fprintf(stderr, "sxdp: config: pipeline \"%s\" unknown (known: %s)\n",
-				cfg.role_feature[r], dp_feature_names());
-			return 2;
-		}
+	if (dp_feature_check(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sxdp: config: %s\n", err);
+		return 2;
 	}
 	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;
