@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #endif
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +16,7 @@
 #include <jansson.h>
 
 #include "sxctl.h"
+#include "dp_addr.h"
 #include "dp_num.h"
 
 /* The dataplane's rule (dp_num.h): "010" is not 10; a word that is not
@@ -32,45 +32,33 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 bool
 parse_ipv4(const char *s, uint32_t *ip)
 {
-	struct in_addr a;
+	uint32_t be;
 
-	if (inet_pton(AF_INET, s, &a) != 1)
+	if (dp_addr_ip(s, AF_INET, &be) < 0)
 		return false;
-	*ip = ntohl(a.s_addr);
+	*ip = ntohl(be);
 	return true;
 }
 
 bool
 parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
 {
-	const char *slash = strchr(s, '/');
-	uint64_t l = 32;
-	char buf[INET_ADDRSTRLEN];
+	uint32_t be;
+	uint8_t l;
 
-	if (slash == NULL) {
-		if (!bare_ok)
-			return false;
-		slash = s + strlen(s);
-	} else if (!parse_u64(slash + 1, 32, &l)) {
+	if (dp_addr_prefix(s, AF_INET, bare_ok, &be, &l) < 0)
 		return false;
-	}
-	if ((size_t)(slash - s) >= sizeof(buf))
-		return false;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	*plen = (unsigned int)l;
-	return parse_ipv4(buf, ip);
+	*ip = ntohl(be);
+	*plen = l;
+	return true;
 }
 
 bool
 parse_mac(const char *s)
 {
-	int i;
+	uint8_t mac[6];
 
-	for (i = 0; i < 17; i++)
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-			return false;
-	return s[17] == '\0';
+	return dp_addr_mac(s, mac) == 0;
 }
 
 /* ------------------------------------------------ words to JSON values */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "dp_config.h"
+#include "dp_addr.h"
 #include "dp_num.h"
 
 static const char *const role_names[DP_ROLE_MAX] = {
@@ -99,25 +100,6 @@ get_uint(json_t *o, const char *k, uint64_t max, uint64_t *out, const char *wher
 }
 
 static int
-parse_prefix(const char *s, int af, void *addr, uint8_t *plen)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	uint64_t l;
-
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, slash - s);
-	buf[slash - s] = 0;
-	if (inet_pton(af, buf, addr) != 1)
-		return -EINVAL;
-	if (dp_num_parse(slash + 1, af == AF_INET ? 32 : 128, &l) < 0)
-		return -EINVAL;
-	*plen = (uint8_t)l;
-	return 0;
-}
-
-static int
 parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
@@ -146,7 +128,7 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 	if (dp_role_parse(role, &cp->role) < 0)
 		FAIL("%s.role: \"%s\" is not one of lan, wan, n3, n6, n9", where, role);
 	if (mac[0]) {
-		if (rte_ether_unformat_addr(mac, &cp->mac) < 0)
+		if (dp_addr_mac(mac, cp->mac.addr_bytes) < 0)
 			FAIL("%s.mac: \"%s\" is not a MAC address", where, mac);
 		cp->has_mac = true;
 	}
@@ -185,7 +167,7 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 		if (!json_is_array(a) || json_array_size(a) > DP_CFG_ADDRS_MAX)
 			FAIL("%s.ipv4: must be an array of at most %d prefixes", where, DP_CFG_ADDRS_MAX);
 		json_array_foreach(a, k, e) {
-			if (!json_is_string(e) || parse_prefix(json_string_value(e), AF_INET,
+			if (!json_is_string(e) || dp_addr_prefix(json_string_value(e), AF_INET, false,
 			    &cp->ipv4[k].addr, &cp->ipv4[k].plen) < 0)
 				FAIL("%s.ipv4[%zu]: must be \"a.b.c.d/len\"", where, k);
 		}
@@ -195,7 +177,7 @@ parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t 
 		if (!json_is_array(a) || json_array_size(a) > DP_CFG_ADDRS_MAX)
 			FAIL("%s.ipv6: must be an array of at most %d prefixes", where, DP_CFG_ADDRS_MAX);
 		json_array_foreach(a, k, e) {
-			if (!json_is_string(e) || parse_prefix(json_string_value(e), AF_INET6,
+			if (!json_is_string(e) || dp_addr_prefix(json_string_value(e), AF_INET6, false,
 			    cp->ipv6[k].addr, &cp->ipv6[k].plen) < 0)
 				FAIL("%s.ipv6[%zu]: must be \"addr/len\"", where, k);
 		}

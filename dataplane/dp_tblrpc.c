@@ -13,6 +13,7 @@
 #include <rte_acl.h>
 
 #include "dp_tblrpc.h"
+#include "dp_addr.h"
 #include "dp_table.h"
 #include "dp_ctl.h"
 #include "dp_port.h"
@@ -39,15 +40,13 @@ val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rp
 
 	switch (t) {
 	case DP_T_IPV4:
-		if (s == NULL || inet_pton(AF_INET, s, out) != 1)
-			return BAD(err, ptr, "bad_value", "expected an IPv4 address string");
-		return 0;
 	case DP_T_IPV6:
-		if (s == NULL || inet_pton(AF_INET6, s, out) != 1)
-			return BAD(err, ptr, "bad_value", "expected an IPv6 address string");
+		if (s == NULL || dp_addr_ip(s, t == DP_T_IPV4 ? AF_INET : AF_INET6, out) < 0)
+			return BAD(err, ptr, "bad_value", "expected an %s address string",
+				   t == DP_T_IPV4 ? "IPv4" : "IPv6");
 		return 0;
 	case DP_T_MAC:
-		if (s == NULL || rte_ether_unformat_addr(s, (struct rte_ether_addr *)out) < 0)
+		if (s == NULL || dp_addr_mac(s, out) < 0)
 			return BAD(err, ptr, "bad_value", "expected a MAC address string");
 		return 0;
 	case DP_T_PORT:
@@ -115,30 +114,19 @@ prefix_parse(json_t *v, enum dp_type t, uint8_t *out, uint8_t *plen, const char 
 	     struct dp_rpc_err *err)
 {
 	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-	unsigned int bits = dp_type_bits(t);
-	char buf[64];
-	const char *slash;
-	uint64_t l = bits;
-	json_t *a;
-	int rc;
 
 	if (s == NULL)
 		return BAD(err, ptr, "wrong_type", "expected \"address/length\"");
-	slash = strchr(s, '/');
-	if (slash != NULL) {
-		if ((size_t)(slash - s) >= sizeof(buf) || dp_num_parse(slash + 1, bits, &l) < 0)
-			return BAD(err, ptr, "bad_value", "prefix length must be decimal 0..%u "
-				   "(no leading zeros)", bits);
-		memcpy(buf, s, slash - s);
-		buf[slash - s] = 0;
-	} else {
-		snprintf(buf, sizeof(buf), "%s", s);
+	switch (dp_addr_prefix(s, t == DP_T_IPV4 ? AF_INET : AF_INET6, true, out, plen)) {
+	case 0:
+		return 0;
+	case -ERANGE:
+		return BAD(err, ptr, "bad_value", "prefix length must be decimal 0..%u "
+			   "(no leading zeros)", dp_type_bits(t));
+	default:
+		return BAD(err, ptr, "bad_value", "expected an %s address string",
+			   t == DP_T_IPV4 ? "IPv4" : "IPv6");
 	}
-	a = json_string(buf);
-	rc = val_parse(a, t, out, ptr, err);
-	json_decref(a);
-	*plen = (uint8_t)l;
-	return rc;
 }
 
 /* ------------------------------------------------------------ entries */

@@ -1,0 +1,85 @@
+/* The one way sxdp, its config and sxctl read addresses written as text:
+ * IPv4/IPv6 by inet_pton, "address/length" with a strict decimal length
+ * (dp_num.h), MACs as six colon-separated hex pairs (or DPDK's three
+ * groups of four). No DPDK or jansson, so control/ code uses it too. */
+#ifndef DP_ADDR_H
+#define DP_ADDR_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "dp_num.h"
+
+/* An IPv4 or IPv6 address (af AF_INET or AF_INET6) into addr, network
+ * order. 0 or -EINVAL. */
+static inline int
+dp_addr_ip(const char *s, int af, void *addr)
+{
+	return inet_pton(af, s, addr) == 1 ? 0 : -EINVAL;
+}
+
+/* "address/length" (af AF_INET or AF_INET6) into addr (network order) and
+ * plen; a bare address, when bare_ok, is a host prefix. 0, -ERANGE (the
+ * length is not decimal 0..32/128) or -EINVAL (the address). */
+static inline int
+dp_addr_prefix(const char *s, int af, bool bare_ok, void *addr, uint8_t *plen)
+{
+	unsigned int bits = af == AF_INET ? 32 : 128;
+	const char *slash = strchr(s, '/');
+	uint64_t l = bits;
+	char buf[INET6_ADDRSTRLEN];
+	size_t n;
+
+	if (slash == NULL && !bare_ok)
+		return -EINVAL;
+	if (slash != NULL && dp_num_parse(slash + 1, bits, &l) < 0)
+		return -ERANGE;
+	n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (dp_addr_ip(buf, af, addr) < 0)
+		return -EINVAL;
+	*plen = (uint8_t)l;
+	return 0;
+}
+
+static inline int
+dp_addr_hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "xx:xx:xx:xx:xx:xx" or "xxxx:xxxx:xxxx" into mac. 0 or -EINVAL. */
+static inline int
+dp_addr_mac(const char *s, uint8_t mac[6])
+{
+	size_t len = strlen(s);
+	unsigned int groups = len == 17 ? 6 : len == 14 ? 3 : 0, width = groups == 6 ? 2 : 4;
+	uint8_t m[6];
+
+	if (groups == 0)
+		return -EINVAL;
+	for (unsigned int g = 0, k = 0; g < groups; g++) {
+		const char *p = s + g * (width + 1);
+
+		if (g + 1 < groups && p[width] != ':')
+			return -EINVAL;
+		for (unsigned int d = 0; d < width; d += 2) {
+			int hi = dp_addr_hex(p[d]), lo = dp_addr_hex(p[d + 1]);
+
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			m[k++] = (uint8_t)(hi << 4 | lo);
+		}
+	}
+	memcpy(mac, m, 6);
+	return 0;
+}
+
+#endif
