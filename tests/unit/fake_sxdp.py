@@ -9,8 +9,13 @@ usage: fake_sxdp.py SOCKET_PATH REQUEST_LOG
 
 Besides the real methods it knows a few test.* methods that misbehave on
 purpose (big, chunked, slow, garbage, close) to exercise the client's
-transport handling.
+transport handling, and fake.race / fake.reset, another client writing
+between a client's read and its write (see fake_race).
+
+table.write judges updates as sxdp does (atomicity modes, "expect"
+compare-and-set, per-update results) but applies none of them.
 """
+import copy
 import json
 import os
 import socket
@@ -158,18 +163,99 @@ class RpcError(Exception):
             self.obj["data"] = {"reason": reason, "pointer": pointer}
 
 
-# fake.race {"count": N}: the next N writes that carry "expect" find the
-# entry changed by someone else, as sxdp reports a lost compare-and-set
-RACE = {"count": 0}
+# Writes are checked, never applied, so every test sees the same tables.
+# The one thing that changes them is another writer, simulated on demand
+# (fake.race), until fake.reset.
+INITIAL = copy.deepcopy(SW_ENTRIES)
+RACE = {"count": 0, "how": "change", "n": 0}
+# (table, match) of entries the other writer inserted: an insert of ours
+# meets those as "exists"
+OTHERS = set()
 
 
 def fake_race(params):
+    """fake.race {"count": N, "how": "change"|"delete"}: before each of the
+    next N writes with a read-modify-write update (one with "expect", or an
+    insert into flood), another client changes that entry first: one port
+    bit of its mask flipped (the entry inserted if it was not there), or
+    the entry deleted."""
     RACE["count"] = params.get("count", 1)
-    return {"count": RACE["count"]}
+    RACE["how"] = params.get("how", "change")
+    return {"count": RACE["count"], "how": RACE["how"]}
+
+
+def fake_reset(params):
+    SW_ENTRIES.clear()
+    SW_ENTRIES.update(copy.deepcopy(INITIAL))
+    OTHERS.clear()
+    RACE.update(count=0, how="change", n=0)
+    return {"reset": True}
+
+
+def entries_of(table):
+    if table in SW_ENTRIES:
+        return SW_ENTRIES[table]
+    return {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(table, [])
+
+
+def find(table, match):
+    return next((e for e in entries_of(table) if e["match"] == match), None)
+
+
+def key(table, match):
+    return table, json.dumps(match, sort_keys=True)
+
+
+def other_writer(ups):
+    target = next((u for u in ups if "expect" in u), None) or next(
+        (u for u in ups if u.get("type") == "insert" and u.get("table") == "flood"), None)
+    if target is None:
+        return
+    RACE["count"] -= 1
+    RACE["n"] += 1
+    table, match = target["table"], target.get("match", {})
+    entries = SW_ENTRIES.setdefault(table, [])
+    e = find(table, match)
+    bit = 1 << (8 + RACE["n"] % 16)
+    if RACE["how"] == "delete":
+        if e is not None:
+            entries.remove(e)
+    elif e is None:
+        entries.append({"match": dict(match), "action": target.get("action", "flood"),
+                        "params": {"ports": bit}, "hits": 0})
+        OTHERS.add(key(table, match))
+    elif isinstance(e["params"].get("ports"), int):
+        e["params"]["ports"] ^= bit     # always a change: a port in or out
+    else:
+        e["params"]["other_writer"] = RACE["n"]
+
+
+def failure(i, reason, message, suffix=""):
+    return {"ok": False, "error": {"code": -32001, "message": message,
+            "data": {"reason": reason, "pointer": "/updates/%d%s" % (i, suffix)}}}
+
+
+def update_result(i, u):
+    """As sxdp's table.write judges one update; "dup" or "10.66." in a
+    match stands for an entry that exists."""
+    table, match = u.get("table"), u.get("match", {})
+    if "expect" in u:
+        # compare-and-set: only while the entry holds what was read
+        e, x = find(table, match), u["expect"]
+        if e is None:
+            return failure(i, "not_found", "no entry with this match")
+        if e["action"] != x.get("action") or e["params"] != x.get("params", {}):
+            return failure(i, "changed", "the entry changed since it was read "
+                           "(expect did not match)", "/expect")
+        return {"ok": True}
+    dump = json.dumps(match)
+    if "dup" in dump or "10.66." in dump or (
+            u.get("type") == "insert" and key(table, match) in OTHERS):
+        return failure(i, "exists", "entry already exists", "/match")
+    return {"ok": True}
 
 
 def table_write(params):
-    results = []
     ups = params.get("updates", [])
     for i, u in enumerate(ups):
         if u.get("table") not in TABLES and u.get("table") not in SW_ENTRIES:
@@ -178,27 +264,22 @@ def table_write(params):
         if "expect" in u and u.get("type") not in ("modify", "delete"):
             raise RpcError(-32602, "only modify and delete take expect",
                            "unknown_field", "/updates/%d/expect" % i)
-    raced = RACE["count"] > 0 and any("expect" in u for u in ups)
-    if raced:
-        RACE["count"] -= 1
-    for i, u in enumerate(ups):
-        match = json.dumps(u.get("match", {}))
-        if raced:
-            lost = "expect" in u
-            results.append({"ok": False, "error": {
-                "code": -32001,
-                "message": "the entry changed since it was read" if lost else "not applied",
-                "data": {"reason": "changed" if lost else "not_applied",
-                         "pointer": "/updates/%d%s" % (i, "/expect" if lost else "")}}})
-        elif "dup" in match or "10.66." in match:
-            results.append({"ok": False, "error": {
-                "code": -32001, "message": "entry already exists",
-                "data": {"reason": "exists",
-                         "pointer": "/updates/%d/match" % i}}})
-        else:
-            results.append({"ok": True})
-    ok = all(r["ok"] for r in results)
-    return {"generation": 7 if ok else 6, "committed": ok,
+        x = u.get("expect")
+        if "expect" in u and (not isinstance(x, dict) or
+                              set(x) - {"action", "params"} or "action" not in x):
+            raise RpcError(-32602, "expect is {action, params}", "bad_value",
+                           "/updates/%d/expect" % i)
+    if RACE["count"] > 0:
+        other_writer(ups)
+    results = [update_result(i, u) for i, u in enumerate(ups)]
+    # rollback and dataplane-atomic: one failure and nothing is applied
+    if params.get("atomicity", "rollback") != "continue" and not all(r["ok"] for r in results):
+        results = [r if not r["ok"] else failure(
+            i, "not_applied", "not applied: another update of the batch failed")
+            for i, r in enumerate(results)]
+    applied = sum(1 for r in results if r["ok"])
+    return {"generation": 7 if applied else 6, "committed": applied > 0,
+            "applied": applied, "failed": len(results) - applied,
             "results": results}
 
 
@@ -288,6 +369,7 @@ METHODS = {
     "stats.clear": lambda p: {"cleared": True},
     "test.echo": lambda p: p,
     "fake.race": fake_race,
+    "fake.reset": fake_reset,
     "test.big": lambda p: {"blob": "x" * 2000000},
     "test.slow": slow,
 }

@@ -431,9 +431,45 @@ expect_call "slice detach last port: flood entry deleted" table.write '{
 	{"type":"delete","table":"flood","match":{"bd":20},
 	 "expect":{"action":"flood","params":{"ports":1}}}]}'
 
+# sxdp's compare-and-set, as the fake server speaks it: a modify or delete
+# with "expect" applies only while its entry holds exactly that.
+flood_mod() { # flood_mod BD PORTS EXPECTED-PORTS: one flood modify with expect
+	echo "{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":$1},\"action\":\"flood\",
+	\"params\":{\"ports\":$2},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":$3}}}"
+}
+FLOW_INS='{"type":"insert","table":"flow","match":{"in_port":"p0"},"action":"drop","params":{}}'
+echo "[$(flood_mod 10 7 6)]" >"$TMP/cas.json"
+sx table load "$TMP/cas.json"
+expect_rc "expect that holds" 0
+echo "[$(flood_mod 10 7 5)]" >"$TMP/cas.json"
+sx table load "$TMP/cas.json"
+expect_rc "expect that does not hold" 1
+expect_grep "expect that does not hold" "$ERR" "sxctl: update 0: error -32001 changed at /updates/0/expect: the entry changed since it was read (expect did not match)"
+echo "[$(flood_mod 99 1 1)]" >"$TMP/cas.json"
+sx table load "$TMP/cas.json"
+expect_rc "expect on a missing entry" 1
+expect_grep "expect on a missing entry" "$ERR" "sxctl: update 0: error -32001 not_found at /updates/0: no entry with this match"
+echo "[$(flood_mod 10 7 5), $FLOW_INS]" >"$TMP/cas.json"
+sx table load "$TMP/cas.json"
+expect_rc "expect fails a rollback batch" 1
+expect_grep "expect fails a rollback batch" "$ERR" "sxctl: update 1: error -32001 not_applied"
+expect_grep "expect fails a rollback batch" "$OUT" "2 of 2 updates failed, nothing committed"
+sx table load "$TMP/cas.json" --atomicity continue
+expect_rc "expect fails one update of a continue batch" 1
+expect_grep "expect fails one update of a continue batch" "$OUT" "1 of 2 updates failed, others committed"
+sx raw table.write '{"updates":[{"type":"default","table":"flood","action":"flood",
+	"params":{"ports":1},"expect":{"action":"flood","params":{"ports":1}}}]}'
+expect_rc "expect on default refused" 1
+expect_grep "expect on default refused" "$ERR" "error -32602 unknown_field at /updates/0/expect"
+
+# writes_since N: how many table.write requests came after log line N
+writes_since() { tail -n "+$(($1 + 1))" "$LOG" | grep -c '"method":"table.write"'; }
+
 # Two clients changing one flood mask at once: the write whose "expect"
 # no longer holds fails as "changed" and nothing of it is applied; sxctl
 # reads the mask again and retries, and gives up after 8 attempts.
+# (fake.race: another client flips a port bit of the entry before the
+# write; 6 is then 6 ^ 512.)
 sx raw fake.race '{"count":1}' >/dev/null
 before=$(wc -l <"$LOG")
 sx slice attach p0 slice 1 bd 10
@@ -442,15 +478,86 @@ expect_calls "slice attach retried" "$before" \
 	"port.list table.read:flood/0 table.read:flood/2 table.write \
 table.read:flood/0 table.read:flood/2 table.write"
 expect_grep "slice attach retried" "$OUT" "ok: 3 updates applied, generation 7"
+expect_call "slice attach retried: the mask as read again, the other client's port kept" \
+	table.write '{"atomicity":"dataplane-atomic","updates":[
+	{"type":"insert","table":"interfaces","match":{"in_port":"p0","vlan":0},
+	 "action":"attach","params":{"slice":1,"bd":10}},
+	{"type":"insert","table":"bd_ports","match":{"bd":10,"port":"p0"},
+	 "action":"member","params":{"vlan":0}},
+	{"type":"modify","table":"flood","match":{"bd":10},
+	 "action":"flood","params":{"ports":519},
+	 "expect":{"action":"flood","params":{"ports":518}}}]}'
+sx raw fake.reset >/dev/null
+
+sx raw fake.race '{"count":7}' >/dev/null
+before=$(wc -l <"$LOG")
+sx slice attach p0 slice 1 bd 10
+expect_rc "slice attach winning its 8th attempt" 0
+if [ "$(writes_since "$before")" -eq 8 ]; then ok "slice attach winning its 8th attempt: 8 writes"
+else not_ok "slice attach winning its 8th attempt: 8 writes" "$(writes_since "$before") writes"; fi
+sx raw fake.reset >/dev/null
+
 sx raw fake.race '{"count":8}' >/dev/null
+before=$(wc -l <"$LOG")
 sx slice attach p0 slice 1 bd 10
 expect_rc "slice attach losing every race" 1
 expect_grep "slice attach gives up" "$ERR" \
 	"flood entry of bd 10 changed concurrently, giving up after 8 attempts"
 expect_grep "slice attach gives up: the failed update named" "$ERR" "changed"
+expect_grep "slice attach gives up: nothing applied" "$OUT" "3 of 3 updates failed, nothing committed"
+if [ "$(writes_since "$before")" -eq 8 ]; then ok "slice attach gives up: 8 writes, no more"
+else not_ok "slice attach gives up: 8 writes, no more" "$(writes_since "$before") writes"; fi
+sx raw fake.reset >/dev/null
 sx raw table.write '{"updates":[{"type":"insert","table":"flood","match":{"bd":5},
 	"action":"flood","params":{"ports":1},"expect":{"action":"flood","params":{"ports":1}}}]}'
 expect_rc "expect on insert refused" 1
+expect_grep "expect on insert refused" "$ERR" "error -32602 unknown_field at /updates/0/expect"
+
+# A new bridge domain whose flood entry another client inserts first: our
+# insert meets "exists", and the retry modifies the entry it now reads.
+sx raw fake.race '{"count":1}' >/dev/null
+before=$(wc -l <"$LOG")
+sx slice attach 1 vlan 7 slice 3 bd 30
+expect_rc "slice attach after a concurrent insert" 0
+expect_calls "slice attach after a concurrent insert" "$before" \
+	"port.list table.read:flood/0 table.read:flood/2 table.write \
+table.read:flood/0 table.read:flood/2 table.write"
+expect_call "slice attach after a concurrent insert: a modify" table.write '{
+	"atomicity":"dataplane-atomic","updates":[
+	{"type":"insert","table":"interfaces","match":{"in_port":1,"vlan":7},
+	 "action":"attach","params":{"slice":3,"bd":30}},
+	{"type":"insert","table":"bd_ports","match":{"bd":30,"port":1},
+	 "action":"member","params":{"vlan":7}},
+	{"type":"modify","table":"flood","match":{"bd":30},
+	 "action":"flood","params":{"ports":514},
+	 "expect":{"action":"flood","params":{"ports":512}}}]}'
+sx raw fake.reset >/dev/null
+
+# The flood entry deleted under a detach: "not_found", read again (the
+# flood table only), and the retry has no flood update left to make.
+sx raw fake.race '{"count":1,"how":"delete"}' >/dev/null
+before=$(wc -l <"$LOG")
+sx slice detach p1 vlan 100
+expect_rc "slice detach after a concurrent delete" 0
+expect_calls "slice detach after a concurrent delete" "$before" \
+	"port.list table.read:interfaces/0 table.read:flood/0 table.read:flood/2 \
+table.write table.read:flood/0 table.write"
+expect_call "slice detach after a concurrent delete: no flood update" table.write '{
+	"atomicity":"dataplane-atomic","updates":[
+	{"type":"delete","table":"interfaces","match":{"in_port":"p1","vlan":100}},
+	{"type":"delete","table":"bd_ports","match":{"bd":10,"port":"p1"}}]}'
+sx raw fake.reset >/dev/null
+
+# --atomicity continue: the rest of the batch applied despite the lost
+# race, so the result stands and is reported, not retried.
+sx raw fake.race '{"count":1}' >/dev/null
+before=$(wc -l <"$LOG")
+sx slice attach p0 slice 1 bd 10 --atomicity continue
+expect_rc "slice attach, continue, lost race" 1
+if [ "$(writes_since "$before")" -eq 1 ]; then ok "slice attach, continue, lost race: not retried"
+else not_ok "slice attach, continue, lost race: not retried" "$(writes_since "$before") writes"; fi
+expect_grep "slice attach, continue, lost race" "$OUT" "1 of 3 updates failed, others committed"
+sx raw fake.reset >/dev/null
 
 before=$(wc -l <"$LOG")
 sx slice detach p0 vlan 9
