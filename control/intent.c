@@ -1,38 +1,104 @@
-/* Switch intents compiled into table.write updates (see intent.h). */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Switch intents compiled into table.write params from the tables they read (see intent.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "dp_addr.h"
+#include "dp_num.h"
 #include "intent.h"
 
-json_t *
-intent_upd(const char *type, const char *table, json_t *match, const char *action, json_t *params)
-{
-	json_t *u = json_pack("{s:s,s:s,s:o}", "type", type, "table", table, "match", match);
+/* The switch's tables (pipelines/switch); their fields and actions are
+ * spelled in the compile functions below and nowhere else. */
+#define T_INTERFACES "interfaces"
+#define T_BD_PORTS   "bd_ports"
+#define T_FLOOD	     "flood"
+#define T_SVI	     "svi"
+#define T_ROUTES     "routes"
+#define T_FDB	     "fdb"
+#define T_NEIGH	     "neigh"
 
-	if (u == NULL) {
-		json_decref(params);
-		return NULL;
+#define U16_MAX	 65535	/* slice, VRF and bridge domain ids */
+#define VLAN_MAX 4095
+
+static const char *const input_table[INTENT_IN_MAX] = {
+	[INTENT_IN_PORTS] = NULL,	/* port.list */
+	[INTENT_IN_INTERFACES] = T_INTERFACES,
+	[INTENT_IN_FLOOD] = T_FLOOD,
+	[INTENT_IN_SVI] = T_SVI,
+};
+
+/* One compile step's state: what was read, what it still needs, the
+ * updates so far and the reason it stops. */
+struct cc {
+	json_t *const *in;
+	unsigned int need;
+	json_t *ups;
+	bool nomem;
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+refuse(struct cc *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
 	}
-	if (action != NULL) {
+	return rc;
+}
+
+/* Input @k, or NULL once it is noted as needed. */
+static json_t *
+input(struct cc *c, enum intent_input k)
+{
+	if (c->in[k] == NULL)
+		c->need |= INTENT_IN(k);
+	return c->in[k];
+}
+
+/* One table.write update (match and params taken); a delete (NULL
+ * action) has no params. */
+static json_t *
+upd(const char *type, const char *table, json_t *match, const char *action, json_t *params)
+{
+	json_t *u = match != NULL ? json_pack("{s:s,s:s,s:O}", "type", type, "table", table, "match",
+					      match) : NULL;
+
+	json_decref(match);
+	if (u != NULL && action != NULL) {
 		json_object_set_new(u, "action", json_string(action));
-		json_object_set_new(u, "params", params != NULL ? params : json_object());
-	} else {
-		json_decref(params);
+		json_object_set_new(u, "params", params != NULL ? json_incref(params) : json_object());
 	}
+	json_decref(params);
 	return u;
 }
 
-json_t *
-intent_find(json_t *entries, json_t *match)
+static void
+add(struct cc *c, json_t *u)
+{
+	if (u == NULL || json_array_append_new(c->ups, u) < 0)
+		c->nomem = true;
+}
+
+/* The first of @entries (a table.read array) whose match has every member
+ * of @match (taken) and, unless NULL, whose action is @action; borrowed. */
+static json_t *
+find(json_t *entries, json_t *match, const char *action)
 {
 	json_t *e, *found = NULL, *v;
-	const char *k;
+	const char *k, *a;
 	size_t i;
 
 	json_array_foreach(entries, i, e) {
-		found = e;
+		a = json_string_value(json_object_get(e, "action"));
+		found = action == NULL || (a != NULL && strcmp(a, action) == 0) ? e : NULL;
 		json_object_foreach(match, k, v)
 			if (!json_equal(json_object_get(json_object_get(e, "match"), k), v))
 				found = NULL;
@@ -43,83 +109,202 @@ intent_find(json_t *entries, json_t *match)
 	return found;
 }
 
-static bool
-is_action(json_t *e, const char *action)
-{
-	const char *a = json_string_value(json_object_get(e, "action"));
-
-	return a != NULL && strcmp(a, action) == 0;
-}
-
 static json_int_t
 param_int(json_t *e, const char *key)
 {
 	return json_integer_value(json_object_get(json_object_get(e, "params"), key));
 }
 
-json_t *
-intent_slice(bool attach, json_t *port, json_int_t vlan, json_int_t slice, json_int_t bd)
-{
-	const char *t = attach ? "insert" : "delete";
-	json_t *ups = json_array();
+/* ----------------------------------------------------- argument syntax */
 
-	json_array_append_new(ups, intent_upd(t, INTENT_T_INTERFACES,
-		json_pack("{s:O,s:I}", "in_port", port, "vlan", vlan), attach ? "attach" : NULL,
-		json_pack("{s:I,s:I}", "slice", slice, "bd", bd)));
-	json_array_append_new(ups, intent_upd(t, "bd_ports", json_pack("{s:I,s:O}", "bd", bd, "port", port),
-		attach ? "member" : NULL, json_pack("{s:I}", "vlan", vlan)));
-	return ups;
+/* The dataplane's rule for numbers (dp_num.h): strict decimal. A PORT
+ * that is one is an index, anything else a name. */
+static json_t *
+port_value(const char *s)
+{
+	uint64_t v;
+
+	return dp_num_parse(s, INT64_MAX, &v) == 0 ? json_integer((json_int_t)v) : json_string(s);
 }
 
-int
-intent_slice_bd(json_t *interfaces, const char *port_name, json_int_t vlan, json_int_t *bd)
+/* Addresses as sxdp and sxctl read them (dp_addr.h), so what sxctl lets
+ * through the library takes, and what the library takes sxdp does. */
+static bool
+ipv4_ok(const char *s, uint32_t *ip)
 {
-	json_t *e = intent_find(interfaces, json_pack("{s:s,s:I}", "in_port", port_name, "vlan", vlan));
+	uint32_t be;
 
-	if (!is_action(e, "attach"))
-		return -ENOENT;
-	*bd = param_int(e, "bd");
+	if (s == NULL || dp_addr_ip(s, AF_INET, &be) < 0)
+		return false;
+	*ip = ntohl(be);
+	return true;
+}
+
+static bool
+prefix_ok(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
+{
+	uint32_t be;
+	uint8_t l;
+
+	if (s == NULL || dp_addr_prefix(s, AF_INET, bare_ok, &be, &l) < 0)
+		return false;
+	*ip = ntohl(be);
+	*plen = l;
+	return true;
+}
+
+static bool
+mac_ok(const char *s)
+{
+	uint8_t mac[6];
+
+	return s != NULL && dp_addr_mac(s, mac) == 0;
+}
+
+/* The numbers and words every intent of a kind carries; -EINVAL names the
+ * first bad one. */
+static int
+check_id(struct cc *c, const char *what, json_int_t v, json_int_t max)
+{
+	if (v < 0 || v > max)
+		return refuse(c, -EINVAL, "bad %s %" JSON_INTEGER_FORMAT " (0..%" JSON_INTEGER_FORMAT
+			      ")", what, v, max);
 	return 0;
 }
 
-json_t *
-intent_flood(json_t *floods, json_int_t bd, json_int_t bit, bool set)
+static int
+check_mac(struct cc *c, const char *what, const char *mac)
 {
-	json_t *e = intent_find(floods, json_pack("{s:I}", "bd", bd));
-	json_t *match = json_pack("{s:I}", "bd", bd), *u = NULL;
-	uint32_t old = 0, mask;
+	return mac_ok(mac) ? 0 : refuse(c, -EINVAL, "bad %s '%s'", what, mac ? mac : "");
+}
 
-	if (is_action(e, "flood"))
+static int
+check_port(struct cc *c, const char *port)
+{
+	return port != NULL && port[0] != '\0' ? 0 : refuse(c, -EINVAL, "missing PORT");
+}
+
+/* ---------------------------------------------------- slice membership */
+
+/* PORT among port.list's ports: its index (the flood mask bit) and name
+ * (how sxdp names it in the interfaces table). */
+static int
+port_find(struct cc *c, json_t *ports, const char *arg, json_int_t *index, char *name, size_t len)
+{
+	char idx[24];
+	const char *pn;
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(ports, i, p) {
+		*index = json_integer_value(json_object_get(p, "index"));
+		pn = json_string_value(json_object_get(p, "name"));
+		snprintf(idx, sizeof(idx), "%" JSON_INTEGER_FORMAT, *index);
+		if ((pn != NULL && strcmp(pn, arg) == 0) || strcmp(idx, arg) == 0) {
+			snprintf(name, len, "%s", pn != NULL ? pn : idx);
+			if (*index < 0 || *index >= INTENT_FLOOD_PORTS)
+				return refuse(c, -ERANGE, "port %s (index %" JSON_INTEGER_FORMAT
+					      ") is beyond the %d-port flood mask", name, *index,
+					      INTENT_FLOOD_PORTS);
+			return 0;
+		}
+	}
+	return refuse(c, -ENOENT, "no port '%s'", arg);
+}
+
+/*
+ * The flood update of @bd with port @bit set or cleared, from the flood
+ * entries read; NULL when a port leaves a bridge domain that has no flood
+ * entry. A modify or delete carries "expect" (the entry as read): sxdp
+ * applies it only while the mask still holds what was read, so a
+ * concurrent writer's port is never lost.
+ */
+static json_t *
+flood_update(json_t *floods, json_int_t bd, json_int_t bit, bool set)
+{
+	json_t *e = find(floods, json_pack("{s:I}", "bd", bd), NULL);
+	json_t *match = json_pack("{s:I}", "bd", bd), *u;
+	uint32_t old = 0, mask;
+	const char *a = json_string_value(json_object_get(e, "action"));
+
+	if (a != NULL && strcmp(a, "flood") == 0)
 		old = (uint32_t)param_int(e, "ports");
 	mask = set ? old | (1u << bit) : old & ~(1u << bit);
-	if (!set && (e == NULL || mask == 0)) {
-		if (e != NULL)
-			u = intent_upd("delete", INTENT_T_FLOOD, match, NULL, NULL);
-		else
-			json_decref(match);
-	} else {
-		u = intent_upd(e != NULL ? "modify" : "insert", INTENT_T_FLOOD, match, "flood",
-			       json_pack("{s:I}", "ports", (json_int_t)mask));
+	if (e == NULL && !set) {
+		json_decref(match);
+		return NULL;
 	}
-	/* compare-and-set: applied only while the entry is as read */
+	if (!set && mask == 0)
+		u = upd("delete", T_FLOOD, match, NULL, NULL);
+	else
+		u = upd(e != NULL ? "modify" : "insert", T_FLOOD, match, "flood",
+			json_pack("{s:I}", "ports", (json_int_t)mask));
 	if (u != NULL && e != NULL)
 		json_object_set_new(u, "expect", json_pack("{s:O,s:O}", "action",
 				    json_object_get(e, "action"), "params", json_object_get(e, "params")));
 	return u;
 }
 
-bool
-intent_flood_raced(json_t *res)
+/* slice attach: interfaces, bd_ports, flood. detach: the bridge domain is
+ * the interface's, and the flood entry goes with its last port. */
+static int
+compile_slice(struct cc *c, const struct intent *it)
 {
-	json_t *results = json_object_get(res, "results");
-	json_t *last = json_array_get(results, json_array_size(results) - 1);
-	const char *reason = json_string_value(json_object_get(json_object_get(
-		json_object_get(last, "error"), "data"), "reason"));
+	bool attach = it->kind == INTENT_SLICE_ATTACH;
+	const char *t = attach ? "insert" : "delete";
+	json_int_t idx = 0, slice = it->slice, bd = it->bd;
+	json_t *ports, *ifs, *floods, *e, *port;
+	char name[256];
+	int rc;
 
-	return json_is_false(json_object_get(res, "committed")) && reason != NULL &&
-	       (strcmp(reason, "changed") == 0 || strcmp(reason, "exists") == 0 ||
-		strcmp(reason, "not_found") == 0);
+	if ((rc = check_port(c, it->port)) < 0 || (rc = check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
+	    (attach && ((rc = check_id(c, "SLICE", slice, U16_MAX)) < 0 ||
+			(rc = check_id(c, "BD", bd, U16_MAX)) < 0)))
+		return rc;
+	if ((ports = input(c, INTENT_IN_PORTS)) == NULL)
+		return -EAGAIN;
+	if ((rc = port_find(c, ports, it->port, &idx, name, sizeof(name))) < 0)
+		return rc;
+	ifs = c->in[INTENT_IN_INTERFACES];
+	if (!attach) {
+		if ((ifs = input(c, INTENT_IN_INTERFACES)) == NULL)
+			return -EAGAIN;
+		e = find(ifs, json_pack("{s:s,s:I}", "in_port", name, "vlan", it->vlan), "attach");
+		if (e == NULL)
+			return refuse(c, -ENOENT, "%s vlan %" JSON_INTEGER_FORMAT " is not attached",
+				      name, it->vlan);
+		bd = param_int(e, "bd");
+		slice = param_int(e, "slice");
+	} else if (ifs != NULL) {
+		/* a bridge domain belongs to one slice; sxdp refuses it too,
+		 * this names the owner */
+		size_t i;
+
+		json_array_foreach(ifs, i, e) {
+			const char *a = json_string_value(json_object_get(e, "action"));
+
+			if (a != NULL && strcmp(a, "attach") == 0 && param_int(e, "bd") == bd &&
+			    param_int(e, "slice") != slice)
+				return refuse(c, -EPERM, "bd %" JSON_INTEGER_FORMAT " belongs to slice %"
+					      JSON_INTEGER_FORMAT ", not %" JSON_INTEGER_FORMAT, bd,
+					      param_int(e, "slice"), slice);
+		}
+	}
+	if ((floods = input(c, INTENT_IN_FLOOD)) == NULL)
+		return -EAGAIN;
+
+	port = port_value(it->port);
+	add(c, upd(t, T_INTERFACES, json_pack("{s:O,s:I}", "in_port", port, "vlan", it->vlan),
+		   attach ? "attach" : NULL, json_pack("{s:I,s:I}", "slice", slice, "bd", bd)));
+	add(c, upd(t, T_BD_PORTS, json_pack("{s:I,s:O}", "bd", bd, "port", port),
+		   attach ? "member" : NULL, json_pack("{s:I}", "vlan", it->vlan)));
+	json_decref(port);
+	if ((e = flood_update(floods, bd, idx, attach)) != NULL)
+		add(c, e);
+	return 0;
 }
+
+/* -------------------------------------------------------------- SVIs */
 
 static const char *
 ipv4_text(uint32_t ip, char *buf)
@@ -129,88 +314,338 @@ ipv4_text(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-json_t *
-intent_svi(bool add, json_int_t slice, json_int_t bd, const char *mac, uint32_t ip, unsigned int plen)
+/* svi add: the SVI, its MAC routed, IP/32 local and the connected subnet.
+ * svi del: the same entries, from the SVI as read. */
+static int
+compile_svi(struct cc *c, const struct intent *it)
 {
-	const char *t = add ? "insert" : "delete";
-	uint32_t net = plen ? ip & ~(uint32_t)((UINT64_C(1) << (32 - plen)) - 1) : 0;
-	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN], host[INET_ADDRSTRLEN + 4], subnet[INET_ADDRSTRLEN + 4];
-	json_t *ups = json_array();
+	bool add_ = it->kind == INTENT_SVI_ADD;
+	const char *t = add_ ? "insert" : "delete", *mac = it->mac, *ipt;
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN], host[INET_ADDRSTRLEN + 4],
+		subnet[INET_ADDRSTRLEN + 4];
+	unsigned int plen;
+	json_t *svis, *e;
+	uint32_t ip, net;
+	int rc;
 
+	if ((rc = check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
+	    (rc = check_id(c, "BD", it->bd, U16_MAX)) < 0)
+		return rc;
+	if (add_) {
+		if ((rc = check_mac(c, "MAC", mac)) < 0)
+			return rc;
+		if (!prefix_ok(it->addr, false, &ip, &plen) || plen > 31)
+			return refuse(c, -EINVAL, "bad IP/PLEN '%s' (an SVI needs PLEN 0..31)",
+				      it->addr ? it->addr : "");
+	} else {
+		if ((svis = input(c, INTENT_IN_SVI)) == NULL)
+			return -EAGAIN;
+		e = find(svis, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd), NULL);
+		mac = json_string_value(json_object_get(json_object_get(e, "params"), "mac"));
+		ipt = json_string_value(json_object_get(json_object_get(e, "params"), "ip"));
+		plen = (unsigned int)param_int(e, "plen");
+		if (e == NULL || mac == NULL || !ipv4_ok(ipt, &ip) || plen > 32)
+			return refuse(c, -ENOENT, "no svi for slice %" JSON_INTEGER_FORMAT " bd %"
+				      JSON_INTEGER_FORMAT, it->slice, it->bd);
+	}
+	net = plen ? ip & ~(uint32_t)((UINT64_C(1) << (32 - plen)) - 1) : 0;
 	ipv4_text(ip, a);
 	snprintf(host, sizeof(host), "%s/32", a);
 	snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_text(net, n), plen);
-	json_array_append_new(ups, intent_upd(t, INTENT_T_SVI, json_pack("{s:I,s:I}", "vrf", slice, "bd", bd),
-		add ? "svi" : NULL, json_pack("{s:s,s:s,s:i}", "mac", mac, "ip", a, "plen", (int)plen)));
-	json_array_append_new(ups, intent_upd(t, INTENT_T_FDB, json_pack("{s:I,s:s}", "bd", bd, "mac", mac),
-		add ? "route" : NULL, NULL));
-	json_array_append_new(ups, intent_upd(t, INTENT_T_ROUTES, json_pack("{s:I,s:s}", "vrf", slice,
-		"dst", host), add ? "local" : NULL, NULL));
-	json_array_append_new(ups, intent_upd(t, INTENT_T_ROUTES, json_pack("{s:I,s:s}", "vrf", slice,
-		"dst", subnet), add ? "connected" : NULL, json_pack("{s:I}", "bd", bd)));
-	return ups;
-}
-
-int
-intent_svi_of(json_t *svis, json_int_t slice, json_int_t bd, const char **mac, uint32_t *ip,
-	      unsigned int *plen)
-{
-	json_t *e = intent_find(svis, json_pack("{s:I,s:I}", "vrf", slice, "bd", bd));
-	json_t *p = json_object_get(e, "params");
-	const char *ipt = json_string_value(json_object_get(p, "ip"));
-	struct in_addr a;
-
-	*mac = json_string_value(json_object_get(p, "mac"));
-	*plen = (unsigned int)json_integer_value(json_object_get(p, "plen"));
-	if (e == NULL || *mac == NULL || ipt == NULL || inet_pton(AF_INET, ipt, &a) != 1 || *plen > 32)
-		return -ENOENT;
-	*ip = ntohl(a.s_addr);
+	add(c, upd(t, T_SVI, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd),
+		   add_ ? "svi" : NULL, json_pack("{s:s,s:s,s:i}", "mac", mac, "ip", a, "plen",
+						  (int)plen)));
+	add(c, upd(t, T_FDB, json_pack("{s:I,s:s}", "bd", it->bd, "mac", mac),
+		   add_ ? "route" : NULL, NULL));
+	add(c, upd(t, T_ROUTES, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", host),
+		   add_ ? "local" : NULL, NULL));
+	add(c, upd(t, T_ROUTES, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", subnet),
+		   add_ ? "connected" : NULL, json_pack("{s:I}", "bd", it->bd)));
 	return 0;
 }
 
-json_t *
-intent_route(json_int_t vrf, const char *prefix, const char *how, const char *const *nh, int n_nh)
+/* --------------------------------------------- routes, MACs, neighbours */
+
+static int
+compile_route(struct cc *c, const struct intent *it)
 {
-	json_t *match = json_pack("{s:I,s:s}", "vrf", vrf, "dst", prefix), *params;
+	const char *how = it->how != NULL ? it->how : "";
+	json_t *match, *params;
+	unsigned int plen;
+	uint32_t ip;
 	char key[8];
+	int rc, n = it->n_nh;
 
-	if (how == NULL)
-		return json_pack("[o]", intent_upd("delete", INTENT_T_ROUTES, match, NULL, NULL));
-	if (strcmp(how, "via") == 0 && n_nh == 1) {
-		params = json_pack("{s:s}", "nh", nh[0]);
-	} else if (strcmp(how, "ecmp") == 0 && n_nh >= 2 && n_nh <= 4) {
-		params = json_pack("{s:i}", "n", n_nh);
-		for (int i = 0; i < 4; i++) {
-			snprintf(key, sizeof(key), "nh%d", i);
-			json_object_set_new(params, key, json_string(i < n_nh ? nh[i] : "0.0.0.0"));
-		}
-	} else if (strcmp(how, "drop") == 0 && n_nh == 0) {
-		params = json_object();
-	} else {
-		json_decref(match);
-		return NULL;
+	if ((rc = check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+		return rc;
+	if (!prefix_ok(it->addr, true, &ip, &plen))
+		return refuse(c, -EINVAL, "bad PREFIX '%s'", it->addr ? it->addr : "");
+	match = json_pack("{s:I,s:s}", "vrf", it->vrf, "dst", it->addr);
+	if (it->kind == INTENT_ROUTE_DEL) {
+		add(c, upd("delete", T_ROUTES, match, NULL, NULL));
+		return 0;
 	}
-	return json_pack("[o]", intent_upd("insert", INTENT_T_ROUTES, match, how, params));
+	if (!((strcmp(how, "via") == 0 && n == 1) || (strcmp(how, "ecmp") == 0 && n >= 2 && n <= 4) ||
+	      (strcmp(how, "drop") == 0 && n == 0))) {
+		json_decref(match);
+		return refuse(c, -EINVAL, "route add needs 'via NH', 'ecmp NH1 NH2 [NH3 [NH4]]' or "
+			      "'drop'");
+	}
+	for (int i = 0; i < n; i++)
+		if (!ipv4_ok(it->nh[i], &ip)) {
+			json_decref(match);
+			return refuse(c, -EINVAL, "bad NH '%s'", it->nh[i] ? it->nh[i] : "");
+		}
+	if (n == 1) {
+		params = json_pack("{s:s}", "nh", it->nh[0]);
+	} else {
+		params = json_object();
+		if (n > 0)
+			json_object_set_new(params, "n", json_integer(n));
+		for (int i = 0; n > 0 && i < 4; i++) {
+			snprintf(key, sizeof(key), "nh%d", i);
+			json_object_set_new(params, key, json_string(i < n ? it->nh[i] : "0.0.0.0"));
+		}
+	}
+	add(c, upd("insert", T_ROUTES, match, how, params));
+	return 0;
+}
+
+static int
+compile_mac(struct cc *c, const struct intent *it)
+{
+	json_t *match;
+	int rc;
+
+	if ((rc = check_id(c, "BD", it->bd, U16_MAX)) < 0 || (rc = check_mac(c, "MAC", it->mac)) < 0 ||
+	    (it->kind == INTENT_MAC_ADD && (rc = check_port(c, it->port)) < 0))
+		return rc;
+	match = json_pack("{s:I,s:s}", "bd", it->bd, "mac", it->mac);
+	if (it->kind == INTENT_MAC_ADD)
+		add(c, upd("insert", T_FDB, match, "forward", json_pack("{s:o}", "port",
+			   port_value(it->port))));
+	else
+		add(c, upd("delete", T_FDB, match, NULL, NULL));
+	return 0;
+}
+
+static int
+compile_neigh(struct cc *c, const struct intent *it)
+{
+	bool add_ = it->kind == INTENT_NEIGH_ADD;
+	json_t *match;
+	uint32_t ip;
+	int rc;
+
+	if ((rc = check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+		return rc;
+	if (!ipv4_ok(it->addr, &ip))
+		return refuse(c, -EINVAL, "bad IP '%s'", it->addr ? it->addr : "");
+	if (add_ && ((rc = check_port(c, it->port)) < 0 ||
+		     (rc = check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
+		     (rc = check_mac(c, "DMAC", it->mac)) < 0 || (rc = check_mac(c, "SMAC", it->smac)) < 0))
+		return rc;
+	match = json_pack("{s:I,s:s}", "vrf", it->vrf, "ip", it->addr);
+	if (add_)
+		add(c, upd("insert", T_NEIGH, match, "rewrite", json_pack("{s:o,s:I,s:s,s:s}",
+			   "port", port_value(it->port), "vlan", it->vlan, "dmac", it->mac, "smac",
+			   it->smac)));
+	else
+		add(c, upd("delete", T_NEIGH, match, NULL, NULL));
+	return 0;
+}
+
+/* ------------------------------------------------------------ driving */
+
+const char *
+intent_input_table(enum intent_input k)
+{
+	return (unsigned int)k < INTENT_IN_MAX ? input_table[k] : NULL;
+}
+
+/* The inputs whose tables @it writes from what it read there: a failed
+ * update of one of those may be a race lost, not a refusal. */
+static unsigned int
+inputs_written(const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_SLICE_ATTACH:
+		return INTENT_IN(INTENT_IN_FLOOD);
+	case INTENT_SLICE_DETACH:
+		return INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
+	case INTENT_SVI_DEL:
+		return INTENT_IN(INTENT_IN_SVI);
+	default:
+		return 0;
+	}
+}
+
+unsigned int
+intent_inputs(const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_SLICE_ATTACH:
+	case INTENT_SLICE_DETACH:
+		return INTENT_IN(INTENT_IN_PORTS) | INTENT_IN(INTENT_IN_INTERFACES) |
+		       INTENT_IN(INTENT_IN_FLOOD);
+	default:
+		return inputs_written(it);
+	}
+}
+
+int
+intent_compile(const struct intent *it, json_t *const in[INTENT_IN_MAX], unsigned int *need,
+	       json_t **params, char *err, size_t errlen)
+{
+	struct cc c = { .in = in, .ups = json_array(), .err = err, .errlen = errlen };
+	int rc;
+
+	*need = 0;
+	*params = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (c.ups == NULL)
+		return refuse(&c, -ENOMEM, "out of memory");
+	switch (it->kind) {
+	case INTENT_SLICE_ATTACH:
+	case INTENT_SLICE_DETACH:
+		rc = compile_slice(&c, it);
+		break;
+	case INTENT_SVI_ADD:
+	case INTENT_SVI_DEL:
+		rc = compile_svi(&c, it);
+		break;
+	case INTENT_ROUTE_ADD:
+	case INTENT_ROUTE_DEL:
+		rc = compile_route(&c, it);
+		break;
+	case INTENT_MAC_ADD:
+	case INTENT_MAC_DEL:
+		rc = compile_mac(&c, it);
+		break;
+	case INTENT_NEIGH_ADD:
+	case INTENT_NEIGH_DEL:
+		rc = compile_neigh(&c, it);
+		break;
+	default:
+		rc = refuse(&c, -EINVAL, "unknown intent %d", (int)it->kind);
+	}
+	if (rc == 0 && c.nomem)
+		rc = refuse(&c, -ENOMEM, "out of memory");
+	if (rc == 0) {
+		/* several updates always span tables: all of them or none */
+		*params = json_array_size(c.ups) > 1 ?
+			json_pack("{s:s,s:O}", "atomicity", "dataplane-atomic", "updates", c.ups) :
+			json_pack("{s:O}", "updates", c.ups);
+		if (*params == NULL)
+			rc = refuse(&c, -ENOMEM, "out of memory");
+	}
+	if (rc == -EAGAIN)
+		*need = c.need;
+	json_decref(c.ups);
+	return rc;
+}
+
+const char *
+intent_reason(int rc)
+{
+	switch (rc) {
+	case -EINVAL: return "bad_value";
+	case -ENOENT: return "not_found";
+	case -ERANGE: return "out_of_range";
+	case -EPERM: return "slice_conflict";
+	case -ENOMEM: return "no_memory";
+	default: return "failed";
+	}
+}
+
+/* "the flood entry of bd 10" */
+static void
+entry_text(json_t *u, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v;
+	size_t n;
+
+	n = (size_t)snprintf(buf, len, "the %s entry of",
+			     json_string_value(json_object_get(u, "table")));
+	json_object_foreach(json_object_get(u, "match"), k, v) {
+		if (n >= len)
+			break;
+		if (json_is_string(v))
+			n += (size_t)snprintf(buf + n, len - n, " %s %s", k, json_string_value(v));
+		else
+			n += (size_t)snprintf(buf + n, len - n, " %s %" JSON_INTEGER_FORMAT, k,
+					      json_integer_value(v));
+	}
+}
+
+unsigned int
+intent_raced(const struct intent *it, json_t *params, json_t *result, char *what, size_t len)
+{
+	json_t *ups = json_object_get(params, "updates"), *r;
+	unsigned int from = inputs_written(it), stale = 0;
+	const char *table, *reason;
+	size_t i;
+	int k;
+
+	if (len > 0)
+		what[0] = '\0';
+	/* in continue mode the rest applied: that stands, and is reported */
+	if (!json_is_false(json_object_get(result, "committed")))
+		return 0;
+	json_array_foreach(json_object_get(result, "results"), i, r) {
+		reason = json_string_value(json_object_get(json_object_get(json_object_get(r,
+			 "error"), "data"), "reason"));
+		table = json_string_value(json_object_get(json_array_get(ups, i), "table"));
+		if (reason == NULL || table == NULL || (strcmp(reason, "changed") != 0 &&
+		    strcmp(reason, "exists") != 0 && strcmp(reason, "not_found") != 0))
+			continue;
+		for (k = 0; k < INTENT_IN_MAX; k++) {
+			if (!(from & INTENT_IN(k)) || input_table[k] == NULL ||
+			    strcmp(input_table[k], table) != 0)
+				continue;
+			if (stale == 0 && len > 0)
+				entry_text(json_array_get(ups, i), what, len);
+			stale |= INTENT_IN(k);
+		}
+	}
+	return stale;
+}
+
+/* ------------------------------------------------------------- views */
+
+static const struct {
+	const char *table;
+	const char *key;
+} views[] = {
+	[INTENT_V_ROUTES] = { T_ROUTES, "vrf" },
+	[INTENT_V_FDB] = { T_FDB, "bd" },
+	[INTENT_V_NEIGH] = { T_NEIGH, "vrf" },
+};
+
+const char *
+intent_view_table(enum intent_view v)
+{
+	return views[v].table;
 }
 
 json_t *
-intent_mac(json_int_t bd, const char *mac, json_t *port)
+intent_view_select(enum intent_view v, json_t *entries, json_int_t key)
 {
-	json_t *match = json_pack("{s:I,s:s}", "bd", bd, "mac", mac);
+	json_t *keep = json_array(), *e, *m;
+	size_t i;
 
-	return json_pack("[o]", port != NULL ?
-		intent_upd("insert", INTENT_T_FDB, match, "forward", json_pack("{s:O}", "port", port)) :
-		intent_upd("delete", INTENT_T_FDB, match, NULL, NULL));
+	json_array_foreach(entries, i, e) {
+		m = json_object_get(json_object_get(e, "match"), views[v].key);
+		if (key < 0 || (json_is_integer(m) && json_integer_value(m) == key))
+			json_array_append(keep, e);
+	}
+	return keep;
 }
 
 json_t *
-intent_neigh(json_int_t vrf, const char *ip, json_t *port, json_int_t vlan, const char *dmac,
-	     const char *smac)
+intent_ageing(json_int_t seconds)
 {
-	json_t *match = json_pack("{s:I,s:s}", "vrf", vrf, "ip", ip);
-
-	return json_pack("[o]", port != NULL ?
-		intent_upd("insert", INTENT_T_NEIGH, match, "rewrite", json_pack("{s:O,s:I,s:s,s:s}",
-			   "port", port, "vlan", vlan, "dmac", dmac, "smac", smac)) :
-		intent_upd("delete", INTENT_T_NEIGH, match, NULL, NULL));
+	return json_pack("{s:s,s:I}", "table", T_FDB, "idle_timeout_s", seconds);
 }

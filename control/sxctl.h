@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* sxctl's modules and what they share: one prefix per file, listed below. */
 /*
- * sxctl internals shared by sxctl.c (commands, requests, transport,
- * options), sxctl_parse.c (command-line words to JSON values and updates),
- * sxctl_fmt.c (results to human-readable output) and sxctl_usage.c.
+ *   sxctl.c         sx_        options, dispatch, the RPC transport, helpers
+ *   sxctl_table.c   table_     table add/mod/del/default/load/show/clear
+ *   sxctl_switch.c  shortcut_  switch shortcuts, driving the intent library
+ *   sxctl_parse.c   parse_     command-line words to JSON values and updates
+ *   sxctl_usage.c   usage_     usage text and usage errors
+ *   sxctl_fmt.c     fmt_       results as text
  */
 #ifndef SXCTL_H
 #define SXCTL_H
@@ -21,26 +25,68 @@
 
 #define DEFAULT_TIMEOUT_MS	10000
 
-/* ------------------------------------------------ helpers (sxctl_fmt.c) */
+/* Options that only some commands accept. */
+#define OPT_ATOMICITY	0x1
+#define OPT_PAGING	0x2
 
-void oom(void) __attribute__((noreturn));
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void *xrealloc(void *p, size_t n);
+struct ctl_client;
 
-/* ------------------------------------------------ input (sxctl_parse.c) */
+/* One run of sxctl: its options, its words, its connection. */
+struct sx_ctx {
+	const char *path;
+	bool json;
+	int timeout_ms;
+	const char *atomicity;
+	uint64_t offset;
+	uint64_t limit;
+	bool have_offset;
+	bool have_limit;
+	bool all;
+	bool help;		/* -h/--help given */
+	unsigned int given;	/* OPT_* seen on the command line */
+	char **av;		/* positional arguments, command first */
+	int ac;
+	struct ctl_client *cli;
+};
+
+/* ------------------------------------------------------------- sxctl.c */
+
+void sx_oom(void) __attribute__((noreturn));
+char *sx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *sx_realloc(void *p, size_t n);
+
+/* One RPC (params taken); connects on first use, so usage errors come
+ * first. An exit code; *result (the caller's) on EX_OK. */
+int sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result);
+/* A failure sxctl finds itself (no such port): "sxctl: MESSAGE" on
+ * stderr, and with --json an error object like the server's. EX_FAIL. */
+int sx_fail(struct sx_ctx *x, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* One call whose result is printed: as JSON, or by @human. */
+int sx_simple(struct sx_ctx *x, const char *method, json_t *params, void (*human)(json_t *));
+
+/* ------------------------------------------------------- sxctl_table.c */
+
+/* sxctl table SUB ... */
+int table_cmd(struct sx_ctx *x);
+/* Judge a table.write result (taken): every update ok and the batch
+ * committed, else the failures on stderr. An exit code. */
+int table_judge(struct sx_ctx *x, json_t *res);
+/* Every entry of @table, following next_offset; *out on EX_OK. */
+int table_read_all(struct sx_ctx *x, const char *table, json_t **out);
+
+/* ------------------------------------------------------ sxctl_switch.c */
+
+typedef int shortcut_fn(struct sx_ctx *x, char **av, int ac);
+/* The handler of a switch shortcut (slice, svi, route, mac, neigh), or NULL. */
+shortcut_fn *shortcut_find(const char *cmd);
+
+/* ------------------------------------------------------- sxctl_parse.c */
 
 /* Strict unsigned decimal: no sign, no spaces, no trailing junk. */
 bool parse_u64(const char *s, uint64_t max, uint64_t *out);
-
-/* Dotted-quad IPv4 to a host-order value. */
-bool parse_ipv4(const char *s, uint32_t *ip);
-/* "a.b.c.d/len"; a bare address is a /32 when @bare_ok. */
-bool parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen);
-/* Six colon-separated pairs of hex digits. */
-bool parse_mac(const char *s);
-
 /* Plain decimal -> JSON integer; anything else a JSON string; "" -> NULL. */
-json_t *scalar_value(const char *s);
+json_t *parse_scalar(const char *s);
 /*
  * One table.write update from "TABLE [FIELD=VALUE ...] [priority N]
  * [action ACTION [PARAM=VALUE ...]]"; @type (insert|modify|delete|
@@ -52,11 +98,11 @@ int parse_update(char **av, int ac, const char *type, json_t **out);
  * "VRF PREFIX" or "[BD]" (optional). Numbers (VRF, SLICE, BD, VLAN,
  * SECONDS) land in @num at their position. EX_OK or a usage error.
  */
-int check_args(char **av, int ac, const char *spec, json_int_t *num);
+int parse_positional(char **av, int ac, const char *spec, json_int_t *num);
 
-/* ------------------------------------------------ usage (sxctl_usage.c) */
+/* ------------------------------------------------------- sxctl_usage.c */
 
-void usage(FILE *f);
+void usage_print(FILE *f);
 /* The usage lines of one command (false when it has none). */
 bool usage_topic(FILE *f, const char *cmd);
 /* The command being run, for usage_error's hint (NULL before dispatch). */
@@ -67,32 +113,32 @@ const char *usage_topic_of(char **av, int ac);
  * returns EX_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ----------------------------------------------- output (sxctl_fmt.c) */
+/* --------------------------------------------------------- sxctl_fmt.c */
 
-void print_json(FILE *f, json_t *v);
+void fmt_json(FILE *f, json_t *v);
 /* Text of a JSON value for a table cell or key/value line; malloc'd. */
-char *jtxt(json_t *v);
+char *fmt_text(json_t *v);
 /* @obj's @key as text, "-" if absent; malloc'd. */
-char *jget(json_t *obj, const char *key);
+char *fmt_get(json_t *obj, const char *key);
 /* "error <code> <reason> at <pointer>: <message>", absent parts omitted. */
 void fmt_error(json_t *err, char *buf, size_t len);
 
 /* One table.read entry as "FIELD=VALUE ... -> action(k=v) hits=N". */
-void print_entry(json_t *e);
+void fmt_entry(json_t *e);
 
 /* Human forms of whole results. */
-void human_kv(json_t *res);
-void human_ports(json_t *res);
-void human_port_stats(json_t *res);
-void human_stats(json_t *res);
-void human_describe(json_t *res);
-void human_discover(json_t *res);
-void human_clear(json_t *res);
-void human_ageing(json_t *res);
+void fmt_kv(json_t *res);
+void fmt_ports(json_t *res);
+void fmt_port_stats(json_t *res);
+void fmt_stats(json_t *res);
+void fmt_describe(json_t *res);
+void fmt_discover(json_t *res);
+void fmt_clear(json_t *res);
+void fmt_ageing(json_t *res);
 
 /* One line per entry of the switch tables (route, mac, neigh show). */
-void print_route(json_t *e);
-void print_fdb(json_t *e);
-void print_neigh(json_t *e);
+void fmt_route(json_t *e);
+void fmt_fdb(json_t *e);
+void fmt_neigh(json_t *e);
 
 #endif /* SXCTL_H */

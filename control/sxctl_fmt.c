@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * sxctl output: results in human-readable form (tables padded to their
- * widest cell, key/value lines, one line per table entry), JSON as is, and
- * the allocation helpers every part of sxctl uses.
- */
+/* sxctl output: results as text (padded tables, key/value lines, an entry a line), JSON as is. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,50 +15,17 @@
 
 #include "sxctl.h"
 
-/* --------------------------------------------------------------- helpers */
-
-void
-oom(void)
-{
-	fputs("sxctl: out of memory\n", stderr);
-	exit(EX_FAIL);
-}
-
-char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		oom();
-	return s;
-}
-
-void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL)
-		oom();
-	return p;
-}
-
 /* ---------------------------------------------------------------- output */
 
 void
-print_json(FILE *f, json_t *v)
+fmt_json(FILE *f, json_t *v)
 {
 	json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	fputc('\n', f);
 }
 
 char *
-jtxt(json_t *v)
+fmt_text(json_t *v)
 {
 	char *s, *t;
 	json_t *e;
@@ -71,35 +33,35 @@ jtxt(json_t *v)
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return xasprintf("%s", json_string_value(v));
+		return sx_asprintf("%s", json_string_value(v));
 	case JSON_INTEGER:
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return sx_asprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	case JSON_REAL:
-		return xasprintf("%.2f", json_real_value(v));
+		return sx_asprintf("%.2f", json_real_value(v));
 	case JSON_NULL:
-		return xasprintf("-");
+		return sx_asprintf("-");
 	case JSON_ARRAY:
 		/* Address lists read better as a,b,c than as JSON. */
-		s = xasprintf("%s", json_array_size(v) ? "" : "-");
+		s = sx_asprintf("%s", json_array_size(v) ? "" : "-");
 		json_array_foreach(v, i, e) {
-			t = jtxt(e);
-			s = xrealloc(s, strlen(s) + strlen(t) + 2);
+			t = fmt_text(e);
+			s = sx_realloc(s, strlen(s) + strlen(t) + 2);
 			strcat(strcat(s, i ? "," : ""), t);
 			free(t);
 		}
 		return s;
 	default:
 		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		return s != NULL ? s : xasprintf("?");
+		return s != NULL ? s : sx_asprintf("?");
 	}
 }
 
 char *
-jget(json_t *obj, const char *key)
+fmt_get(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
-	return v != NULL ? jtxt(v) : xasprintf("-");
+	return v != NULL ? fmt_text(v) : sx_asprintf("-");
 }
 
 /* A text table whose columns are padded to their widest cell. */
@@ -113,7 +75,7 @@ struct tbl {
 static void
 tbl_add(struct tbl *t, char *cell /* taken */)
 {
-	t->cells = xrealloc(t->cells, (t->ncells + 1) * sizeof(*t->cells));
+	t->cells = sx_realloc(t->cells, (t->ncells + 1) * sizeof(*t->cells));
 	t->cells[t->ncells++] = cell;
 }
 
@@ -126,13 +88,13 @@ tbl_init(struct tbl *t, const char *align, const char *const *hdr)
 	t->align = align;
 	t->ncols = strlen(align);
 	for (i = 0; i < t->ncols; i++)
-		tbl_add(t, xasprintf("%s", hdr[i]));
+		tbl_add(t, sx_asprintf("%s", hdr[i]));
 }
 
 static void
 tbl_j(struct tbl *t, json_t *obj, const char *key)
 {
-	tbl_add(t, jget(obj, key));
+	tbl_add(t, fmt_get(obj, key));
 }
 
 static void
@@ -142,7 +104,7 @@ tbl_print(struct tbl *t, int indent)
 	size_t i, c;
 
 	if (w == NULL)
-		oom();
+		sx_oom();
 	for (i = 0; i < t->ncells; i++) {
 		size_t l = strlen(t->cells[i]);
 
@@ -178,7 +140,7 @@ tbl_row(struct tbl *t, json_t *obj, const char *const *keys)
 static void
 putk(const char *pre, json_t *obj, const char *key, const char *post)
 {
-	char *t = jget(obj, key);
+	char *t = fmt_get(obj, key);
 
 	printf("%s%s%s", pre, t, post);
 	free(t);
@@ -197,7 +159,7 @@ kv_lines(json_t *obj, int indent)
 		if (strlen(k) > w)
 			w = strlen(k);
 	json_object_foreach(obj, k, v) {
-		t = jtxt(v);
+		t = fmt_text(v);
 		printf("%*s%-*s  %s\n", indent, "", (int)w, k, t);
 		free(t);
 	}
@@ -213,7 +175,7 @@ put_call(json_t *obj, const char *name_key, json_t *params)
 
 	putk("", obj, name_key, "(");
 	json_object_foreach(params, k, v) {
-		t = jtxt(v);
+		t = fmt_text(v);
 		printf("%s%s=%s", sep, k, t);
 		free(t);
 		sep = ",";
@@ -243,7 +205,7 @@ fmt_error(json_t *err, char *buf, size_t len)
 
 /* ---------------------------------------------------------- table show */
 
-/* Inverse of match_value() for table show, so lines can be pasted back. */
+/* Inverse of sxctl_parse.c's match syntax, so table show lines can be pasted back. */
 static char *
 match_text(json_t *v)
 {
@@ -255,18 +217,18 @@ match_text(json_t *v)
 	} else if (json_is_object(v) && json_object_get(v, "min") != NULL) {
 		k1 = "min", k2 = "max", sep = "..";
 	} else {
-		return jtxt(v);
+		return fmt_text(v);
 	}
-	a = jget(v, k1);
-	b = jget(v, k2);
-	s = xasprintf("%s%s%s", a, sep, b);
+	a = fmt_get(v, k1);
+	b = fmt_get(v, k2);
+	s = sx_asprintf("%s%s%s", a, sep, b);
 	free(a);
 	free(b);
 	return s;
 }
 
 void
-print_entry(json_t *e)
+fmt_entry(json_t *e)
 {
 	json_t *match = json_object_get(e, "match");
 	json_t *prio = json_object_get(e, "priority");
@@ -298,13 +260,13 @@ print_entry(json_t *e)
 /* --------------------------------------------------------- human output */
 
 void
-human_kv(json_t *res)
+fmt_kv(json_t *res)
 {
 	kv_lines(res, 0);
 }
 
 void
-human_ports(json_t *res)
+fmt_ports(json_t *res)
 {
 	static const char *const hdr[] = { "IDX", "NAME", "PORT", "DRIVER",
 		"ROLE", "MAC", "LINK", "SPEED", "RXQ", "TXQ", "ADDRESSES",
@@ -321,14 +283,14 @@ human_ports(json_t *res)
 		tbl_row(&t, p, k1);
 		link = json_object_get(p, "link");
 		up = json_object_get(link, "up");
-		tbl_add(&t, xasprintf("%s", up == NULL ? "-" : json_is_true(up) ?
-				    "up" : "down"));
+		tbl_add(&t, sx_asprintf("%s", up == NULL ? "-" : json_is_true(up) ?
+				       "up" : "down"));
 		tbl_j(&t, link, "speed_mbps");
 		tbl_row(&t, p, k2);
 		addrs = json_array();
 		json_array_extend(addrs, json_object_get(p, "ipv4"));
 		json_array_extend(addrs, json_object_get(p, "ipv6"));
-		tbl_add(&t, jtxt(addrs));
+		tbl_add(&t, fmt_text(addrs));
 		json_decref(addrs);
 		tbl_j(&t, p, "devargs");
 	}
@@ -360,13 +322,13 @@ ports_counters(json_t *ports, bool hw, int indent)
 }
 
 void
-human_port_stats(json_t *res)
+fmt_port_stats(json_t *res)
 {
 	ports_counters(json_object_get(res, "ports"), true, 0);
 }
 
 void
-human_stats(json_t *res)
+fmt_stats(json_t *res)
 {
 	static const char *const lhdr[] = { "LCORE", "ROLE", "RX_PKTS",
 		"TX_PKTS", "DROP_PKTS", "BUSY_CYCLES", "IDLE_CYCLES",
@@ -402,7 +364,7 @@ human_stats(json_t *res)
 	printf("\ntables:\n");
 	tbl_init(&t, "lrr", thdr);
 	json_object_foreach(json_object_get(res, "tables"), k, v) {
-		tbl_add(&t, xasprintf("%s", k));
+		tbl_add(&t, sx_asprintf("%s", k));
 		tbl_row(&t, v, tkeys);
 	}
 	tbl_print(&t, 2);
@@ -412,7 +374,7 @@ human_stats(json_t *res)
 }
 
 void
-human_describe(json_t *res)
+fmt_describe(json_t *res)
 {
 	static const char *const khdr[] = { "KEY", "MATCH", "TYPE", "BITS" };
 	static const char *const kkeys[] = { "name", "match", "type", "bits",
@@ -455,7 +417,7 @@ human_describe(json_t *res)
 }
 
 void
-human_discover(json_t *res)
+fmt_discover(json_t *res)
 {
 	static const char *const hdr[] = { "METHOD", "PARAMS", "DESCRIPTION" };
 	static const char *const keys[] = { "name", "params", "description",
@@ -471,7 +433,7 @@ human_discover(json_t *res)
 }
 
 void
-human_clear(json_t *res)
+fmt_clear(json_t *res)
 {
 	putk("deleted ", res, "deleted", " entries, ");
 	putk("generation ", res, "generation", "\n");
@@ -479,7 +441,7 @@ human_clear(json_t *res)
 
 
 void
-human_ageing(json_t *res)
+fmt_ageing(json_t *res)
 {
 	putk("", res, "table", " idle timeout ");
 	putk("", res, "idle_timeout_s", " s");
@@ -496,7 +458,7 @@ human_ageing(json_t *res)
 static void
 put_mac(const char *pre, json_t *obj, const char *key, const char *post)
 {
-	char *t = jget(obj, key), *c;
+	char *t = fmt_get(obj, key), *c;
 
 	for (c = t; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -526,7 +488,7 @@ put_other(json_t *e)
 
 /* "vrf 1 10.0.0.0/24 via 10.0.1.254 hits=12": the route add syntax. */
 void
-print_route(json_t *e)
+fmt_route(json_t *e)
 {
 	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
 	const char *a = action_of(e);
@@ -554,7 +516,7 @@ print_route(json_t *e)
 
 /* "bd 10 02:00:00:00:00:0a port p0 learned idle 3.2s hits 12". */
 void
-print_fdb(json_t *e)
+fmt_fdb(json_t *e)
 {
 	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
 	json_t *idle = json_object_get(e, "idle_s");
@@ -575,7 +537,7 @@ print_fdb(json_t *e)
 
 /* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3". */
 void
-print_neigh(json_t *e)
+fmt_neigh(json_t *e)
 {
 	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
 	const char *a = action_of(e);

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl input: command-line words to JSON values and table updates
- * (FIELD=VALUE, match and action parts), positional arguments checked
- * against a synopsis, and the address syntax of the switch shortcuts. */
+/* sxctl input: command-line words to JSON values, table updates and checked arguments. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -29,7 +27,7 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 /* ----------------------------------------------------- address syntax */
 
-bool
+static bool
 parse_ipv4(const char *s, uint32_t *ip)
 {
 	uint32_t be;
@@ -40,7 +38,7 @@ parse_ipv4(const char *s, uint32_t *ip)
 	return true;
 }
 
-bool
+static bool
 parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
 {
 	uint32_t be;
@@ -53,7 +51,7 @@ parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
 	return true;
 }
 
-bool
+static bool
 parse_mac(const char *s)
 {
 	uint8_t mac[6];
@@ -65,7 +63,7 @@ parse_mac(const char *s)
 
 /* Strict decimal (dp_num.h) → JSON integer; anything else goes as a string. */
 json_t *
-scalar_value(const char *s)
+parse_scalar(const char *s)
 {
 	uint64_t v;
 
@@ -80,8 +78,8 @@ static json_t *
 pair_value(const char *s, const char *sep, const char *k1, const char *k2)
 {
 	const char *p = strstr(s, sep);
-	char *left = xasprintf("%.*s", (int)(p - s), s);
-	json_t *a = scalar_value(left), *b = scalar_value(p + strlen(sep));
+	char *left = sx_asprintf("%.*s", (int)(p - s), s);
+	json_t *a = parse_scalar(left), *b = parse_scalar(p + strlen(sep));
 
 	free(left);
 	if (a == NULL || b == NULL) {
@@ -100,7 +98,7 @@ match_value(const char *s)
 		return pair_value(s, "&&&", "value", "mask");
 	if (strstr(s, "..") != NULL)
 		return pair_value(s, "..", "min", "max");
-	return scalar_value(s);
+	return parse_scalar(s);
 }
 
 static int
@@ -113,9 +111,9 @@ parse_kv(const char *tok, bool match, json_t *obj)
 	if (eq == NULL || eq == tok || eq[1] == '\0')
 		return usage_error("expected %s=VALUE, got '%s'",
 				   match ? "FIELD" : "PARAM", tok);
-	key = xasprintf("%.*s", (int)(eq - tok), tok);
+	key = sx_asprintf("%.*s", (int)(eq - tok), tok);
 	if (json_object_get(obj, key) == NULL)
-		v = match ? match_value(eq + 1) : scalar_value(eq + 1);
+		v = match ? match_value(eq + 1) : parse_scalar(eq + 1);
 	if (v != NULL)
 		json_object_set_new(obj, key, v);
 	free(key);
@@ -178,7 +176,7 @@ parse_update(char **av, int ac, const char *type, json_t **out)
 
 	u = json_pack("{s:s,s:s}", "type", type, "table", av[0]);
 	if (u == NULL)
-		oom();
+		sx_oom();
 	if (!is_default)
 		json_object_set(u, "match", match);
 	if (have_prio)
@@ -201,7 +199,7 @@ out:
  * the rest stays in @av.
  */
 int
-check_args(char **av, int ac, const char *spec, json_int_t *num)
+parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 {
 	uint32_t ip;
 	unsigned int plen;

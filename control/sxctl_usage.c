@@ -91,11 +91,11 @@ usage_topic_of(char **av, int ac)
 static char *
 usage_text(void)
 {
-	return xasprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
+	return sx_asprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
 }
 
 void
-usage(FILE *f)
+usage_print(FILE *f)
 {
 	char *t = usage_text();
 

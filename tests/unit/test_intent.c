@@ -1,7 +1,7 @@
-/* Unit tests of the intent library: what each switch intent compiles to,
- * from tables read in, and how a lost flood compare-and-set is recognised. */
+/* Unit tests of the intent library: what an intent reads, writes, refuses, and calls a race. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <check.h>
 #include <jansson.h>
 
@@ -13,7 +13,7 @@ J(const char *text)
 	json_error_t e;
 	json_t *v = json_loads(text, 0, &e);
 
-	ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
+	ck_assert_msg(v != NULL, "bad test JSON: %s: %s", e.text, text);
 	return v;
 }
 
@@ -30,109 +30,374 @@ eq(json_t *got, const char *want)
 	json_decref(w);
 }
 
-static const char *floods = "[{\"match\":{\"bd\":10},\"action\":\"flood\",\"params\":{\"ports\":6}},"
-			    "{\"match\":{\"bd\":20},\"action\":\"flood\",\"params\":{\"ports\":1}}]";
+/* What a switch box holds: two ports (p0, p1) and a 40th beyond the flood
+ * mask; p1.100 in slice 1 bd 10, p0 untagged in slice 2 bd 20. */
+static const char *ports_text = "[{\"index\":0,\"name\":\"p0\"},{\"index\":1,\"name\":\"p1\"},"
+				"{\"index\":40,\"name\":\"p40\"}]";
+static const char *ifs_text = "[{\"match\":{\"in_port\":\"p1\",\"vlan\":100},\"action\":\"attach\","
+			      "\"params\":{\"slice\":1,\"bd\":10}},"
+			      "{\"match\":{\"in_port\":\"p0\",\"vlan\":0},\"action\":\"attach\","
+			      "\"params\":{\"slice\":2,\"bd\":20}}]";
+static const char *floods_text = "[{\"match\":{\"bd\":10},\"action\":\"flood\","
+				 "\"params\":{\"ports\":6}},"
+				 "{\"match\":{\"bd\":20},\"action\":\"flood\",\"params\":{\"ports\":1}}]";
+static const char *svis_text = "[{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\",\"params\":"
+			       "{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}}]";
 
-START_TEST(flood_set_expects_what_was_read)
+static json_t *store[INTENT_IN_MAX];
+
+static void
+setup(void)
 {
-	json_t *f = J(floods);
+	store[INTENT_IN_PORTS] = J(ports_text);
+	store[INTENT_IN_INTERFACES] = J(ifs_text);
+	store[INTENT_IN_FLOOD] = J(floods_text);
+	store[INTENT_IN_SVI] = J(svis_text);
+}
 
-	eq(intent_flood(f, 10, 0, true),
-	   "{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\","
-	   "\"params\":{\"ports\":7},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}");
-	/* a new bridge domain: an insert, which cannot carry expect */
-	eq(intent_flood(f, 30, 1, true),
-	   "{\"type\":\"insert\",\"table\":\"flood\",\"match\":{\"bd\":30},\"action\":\"flood\","
-	   "\"params\":{\"ports\":2}}");
+static void
+teardown(void)
+{
+	for (int k = 0; k < INTENT_IN_MAX; k++) {
+		json_decref(store[k]);
+		store[k] = NULL;
+	}
+}
+
+/*
+ * Drive @it as sxctl and sxcd do: compile, read what it asks for (from
+ * store), again. The inputs read, in order, as "ports,flood" in @asked;
+ * @given are read before the first compile. The final compile's return.
+ */
+static int
+drive(const struct intent *it, unsigned int given, json_t **params, char *err, size_t len,
+      char *asked, size_t alen)
+{
+	json_t *in[INTENT_IN_MAX] = { NULL };
+	static const char *const names[] = { "ports", "interfaces", "flood", "svi" };
+	unsigned int need;
+	int rc, k, rounds = 0;
+
+	asked[0] = '\0';
+	for (k = 0; k < INTENT_IN_MAX; k++)
+		if (given & INTENT_IN(k))
+			in[k] = store[k];
+	while ((rc = intent_compile(it, in, &need, params, err, len)) == -EAGAIN) {
+		ck_assert_uint_ne(need, 0);
+		ck_assert_int_lt(++rounds, 8);
+		for (k = 0; k < INTENT_IN_MAX; k++) {
+			if (!(need & INTENT_IN(k)))
+				continue;
+			ck_assert_ptr_null(in[k]);	/* never asked twice */
+			in[k] = store[k];
+			if (asked[0] != '\0')
+				strncat(asked, ",", alen - strlen(asked) - 1);
+			strncat(asked, names[k], alen - strlen(asked) - 1);
+		}
+	}
+	if (rc != 0)
+		ck_assert_ptr_null(*params);
+	return rc;
+}
+
+/* @it compiles, after reading @want_asked, to @want. */
+static void
+compiles(const struct intent *it, const char *want_asked, const char *want)
+{
+	char err[256], asked[128];
+	json_t *params;
+	int rc = drive(it, 0, &params, err, sizeof(err), asked, sizeof(asked));
+
+	ck_assert_msg(rc == 0, "compile: %d %s", rc, err);
+	ck_assert_str_eq(asked, want_asked);
+	eq(params, want);
+}
+
+/* @it is refused with @want_rc and a message holding @want_msg. */
+static void
+refused(const struct intent *it, unsigned int given, int want_rc, const char *want_msg)
+{
+	char err[256], asked[128];
+	json_t *params;
+	int rc = drive(it, given, &params, err, sizeof(err), asked, sizeof(asked));
+
+	ck_assert_int_eq(rc, want_rc);
+	ck_assert_msg(strstr(err, want_msg) != NULL, "message '%s' lacks '%s'", err, want_msg);
+}
+
+START_TEST(slice_attach_sets_the_flood_bit_with_expect)
+{
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p0", .slice = 1, .bd = 10 };
+
+	compiles(&it, "ports,flood",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":\"p0\",\"vlan\":0},"
+		 "\"action\":\"attach\",\"params\":{\"slice\":1,\"bd\":10}},"
+		 "{\"type\":\"insert\",\"table\":\"bd_ports\",\"match\":{\"bd\":10,\"port\":\"p0\"},"
+		 "\"action\":\"member\",\"params\":{\"vlan\":0}},"
+		 "{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\","
+		 "\"params\":{\"ports\":7},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}]}");
+	/* a new bridge domain: an insert, which cannot carry expect; a
+	 * decimal PORT goes as an index */
+	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "1", .vlan = 7, .slice = 3,
+			      .bd = 30 };
+	compiles(&it, "ports,flood",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":1,\"vlan\":7},"
+		 "\"action\":\"attach\",\"params\":{\"slice\":3,\"bd\":30}},"
+		 "{\"type\":\"insert\",\"table\":\"bd_ports\",\"match\":{\"bd\":30,\"port\":1},"
+		 "\"action\":\"member\",\"params\":{\"vlan\":7}},"
+		 "{\"type\":\"insert\",\"table\":\"flood\",\"match\":{\"bd\":30},\"action\":\"flood\","
+		 "\"params\":{\"ports\":2}}]}");
+}
+END_TEST
+
+START_TEST(slice_attach_refusals)
+{
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p9", .slice = 1, .bd = 10 };
+
+	refused(&it, 0, -ENOENT, "no port 'p9'");
+	it.port = "p40";
+	refused(&it, 0, -ERANGE, "port p40 (index 40) is beyond the 32-port flood mask");
+	/* with the interfaces at hand (sxcd), another slice's bridge domain
+	 * is refused before sxdp would */
+	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "p1", .slice = 1, .bd = 20 };
+	refused(&it, INTENT_IN(INTENT_IN_INTERFACES), -EPERM, "bd 20 belongs to slice 2, not 1");
+	it.vlan = 4096;
+	refused(&it, 0, -EINVAL, "bad VLAN 4096");
+	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "", .slice = 1, .bd = 10 };
+	refused(&it, 0, -EINVAL, "missing PORT");
+	ck_assert_str_eq(intent_reason(-EPERM), "slice_conflict");
+	ck_assert_str_eq(intent_reason(-ENOENT), "not_found");
+	ck_assert_str_eq(intent_reason(-ERANGE), "out_of_range");
+}
+END_TEST
+
+START_TEST(slice_detach_finds_the_bd_and_drops_the_last_port)
+{
+	struct intent it = { .kind = INTENT_SLICE_DETACH, .port = "p1", .vlan = 100 };
+
+	compiles(&it, "ports,interfaces,flood",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"delete\",\"table\":\"interfaces\",\"match\":{\"in_port\":\"p1\",\"vlan\":100}},"
+		 "{\"type\":\"delete\",\"table\":\"bd_ports\",\"match\":{\"bd\":10,\"port\":\"p1\"}},"
+		 "{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\","
+		 "\"params\":{\"ports\":4},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}]}");
 	/* the last port out: the entry goes, if it is still as read */
-	eq(intent_flood(f, 20, 0, false),
-	   "{\"type\":\"delete\",\"table\":\"flood\",\"match\":{\"bd\":20},"
-	   "\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1}}}");
-	ck_assert_ptr_null(intent_flood(f, 30, 0, false));
-	json_decref(f);
+	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "0" };
+	compiles(&it, "ports,interfaces,flood",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"delete\",\"table\":\"interfaces\",\"match\":{\"in_port\":0,\"vlan\":0}},"
+		 "{\"type\":\"delete\",\"table\":\"bd_ports\",\"match\":{\"bd\":20,\"port\":0}},"
+		 "{\"type\":\"delete\",\"table\":\"flood\",\"match\":{\"bd\":20},"
+		 "\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1}}}]}");
+	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "p0", .vlan = 9 };
+	refused(&it, 0, -ENOENT, "p0 vlan 9 is not attached");
+	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_PORTS) |
+			  INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD));
+	ck_assert_str_eq(intent_input_table(INTENT_IN_FLOOD), "flood");
+	ck_assert_ptr_null(intent_input_table(INTENT_IN_PORTS));
 }
 END_TEST
 
-START_TEST(flood_race_recognised)
+/* The write of @it against the store, and @result_text as sxdp's answer. */
+static unsigned int
+raced(const struct intent *it, const char *result_text, char *what, size_t len)
 {
-	json_t *lost = J("{\"committed\":false,\"results\":[{\"ok\":false,\"error\":{\"data\":"
-			 "{\"reason\":\"not_applied\"}}},{\"ok\":false,\"error\":{\"data\":{\"reason\":\"changed\"}}}]}");
-	json_t *other = J("{\"committed\":false,\"results\":[{\"ok\":false,\"error\":{\"data\":"
-			  "{\"reason\":\"slice_conflict\"}}},{\"ok\":false,\"error\":{\"data\":{\"reason\":\"not_applied\"}}}]}");
-	json_t *ok = J("{\"committed\":true,\"results\":[{\"ok\":true},{\"ok\":true}]}");
+	char err[256], asked[128];
+	json_t *params, *res = J(result_text);
+	unsigned int stale;
 
-	ck_assert(intent_flood_raced(lost));
-	ck_assert(!intent_flood_raced(other));
-	ck_assert(!intent_flood_raced(ok));
-	json_decref(lost);
-	json_decref(other);
-	json_decref(ok);
+	ck_assert_int_eq(drive(it, 0, &params, err, sizeof(err), asked, sizeof(asked)), 0);
+	stale = intent_raced(it, params, res, what, len);
+	json_decref(params);
+	json_decref(res);
+	return stale;
 }
-END_TEST
 
-START_TEST(slice_and_its_bd)
+#define FAILED(r) "{\"ok\":false,\"error\":{\"code\":-32001,\"data\":{\"reason\":\"" r "\"}}}"
+#define NA FAILED("not_applied")
+
+START_TEST(races_recognised)
 {
-	json_t *ifs = J("[{\"match\":{\"in_port\":\"p1\",\"vlan\":100},\"action\":\"attach\","
-			"\"params\":{\"slice\":1,\"bd\":10}}]");
-	json_t *port = json_string("p1");
-	json_int_t bd = 0;
+	struct intent at = { .kind = INTENT_SLICE_ATTACH, .port = "p0", .slice = 1, .bd = 10 };
+	struct intent de = { .kind = INTENT_SLICE_DETACH, .port = "p1", .vlan = 100 };
+	struct intent ro = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "10.0.0.0/8", .how = "drop" };
+	char what[128];
 
-	ck_assert_int_eq(intent_slice_bd(ifs, "p1", 100, &bd), 0);
-	ck_assert_int_eq(bd, 10);
-	ck_assert_int_eq(intent_slice_bd(ifs, "p1", 7, &bd), -ENOENT);
-	eq(intent_slice(false, port, 100, 0, 10),
-	   "[{\"type\":\"delete\",\"table\":\"interfaces\",\"match\":{\"in_port\":\"p1\",\"vlan\":100}},"
-	   "{\"type\":\"delete\",\"table\":\"bd_ports\",\"match\":{\"bd\":10,\"port\":\"p1\"}}]");
-	json_decref(port);
-	json_decref(ifs);
+	ck_assert_uint_eq(raced(&at, "{\"committed\":false,\"results\":[" NA "," NA ","
+				FAILED("changed") "]}", what, sizeof(what)),
+			  INTENT_IN(INTENT_IN_FLOOD));
+	ck_assert_str_eq(what, "the flood entry of bd 10");
+	/* another client's insert of the flood entry, or its delete */
+	ck_assert_uint_eq(raced(&at, "{\"committed\":false,\"results\":[" NA "," NA ","
+				FAILED("exists") "]}", what, sizeof(what)),
+			  INTENT_IN(INTENT_IN_FLOOD));
+	ck_assert_uint_eq(raced(&de, "{\"committed\":false,\"results\":[" NA "," NA ","
+				FAILED("not_found") "]}", what, sizeof(what)),
+			  INTENT_IN(INTENT_IN_FLOOD));
+	/* the interface detached meanwhile: read it again, and find it gone */
+	ck_assert_uint_eq(raced(&de, "{\"committed\":false,\"results\":[" FAILED("not_found") ","
+				NA "," NA "]}", what, sizeof(what)),
+			  INTENT_IN(INTENT_IN_INTERFACES));
+	ck_assert_str_eq(what, "the interfaces entry of in_port p1 vlan 100");
+	/* refusals, not races: an interface attached twice, another slice's bd */
+	ck_assert_uint_eq(raced(&at, "{\"committed\":false,\"results\":[" FAILED("exists") ","
+				NA "," NA "]}", what, sizeof(what)), 0);
+	ck_assert_uint_eq(raced(&at, "{\"committed\":false,\"results\":[" FAILED("slice_conflict")
+				"," NA "," NA "]}", what, sizeof(what)), 0);
+	/* continue mode applied the rest: that stands */
+	ck_assert_uint_eq(raced(&at, "{\"committed\":true,\"results\":[{\"ok\":true},{\"ok\":true},"
+				FAILED("changed") "]}", what, sizeof(what)), 0);
+	ck_assert_uint_eq(raced(&at, "{\"committed\":true,\"results\":[{\"ok\":true},{\"ok\":true},"
+				"{\"ok\":true}]}", what, sizeof(what)), 0);
+	/* nothing read, nothing to read again */
+	ck_assert_uint_eq(raced(&ro, "{\"committed\":false,\"results\":[" FAILED("exists") "]}",
+				what, sizeof(what)), 0);
 }
 END_TEST
 
 START_TEST(svi_entries_and_back)
 {
-	json_t *svis = J("[{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
-			 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}}]");
-	const char *mac;
-	unsigned int plen;
-	json_t *ups;
-	uint32_t ip;
+	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 10,
+			     .mac = "02:5e:00:00:01:01", .addr = "10.0.1.1/24" };
 
-	eq(intent_svi(true, 1, 10, "02:5e:00:00:01:01", 0x0a000101, 24),
-	   "[{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
-	   "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}},"
-	   "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"},"
-	   "\"action\":\"route\",\"params\":{}},"
-	   "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"},"
-	   "\"action\":\"local\",\"params\":{}},"
-	   "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
-	   "\"action\":\"connected\",\"params\":{\"bd\":10}}]");
-	ck_assert_int_eq(intent_svi_of(svis, 1, 10, &mac, &ip, &plen), 0);
-	ck_assert_str_eq(mac, "02:5e:00:00:01:01");
-	ck_assert_uint_eq(ip, 0x0a000101);
-	ck_assert_uint_eq(plen, 24);
-	ck_assert_int_eq(intent_svi_of(svis, 2, 10, &mac, &ip, &plen), -ENOENT);
+	compiles(&it, "",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
+		 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}},"
+		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"},"
+		 "\"action\":\"route\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"},"
+		 "\"action\":\"local\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
+		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
 	/* /0: the whole space, no shift by 32 */
-	ups = intent_svi(false, 1, 10, "02:5e:00:00:01:01", 0x0a000101, 0);
-	eq(json_incref(json_array_get(ups, 3)),
-	   "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"0.0.0.0/0\"}}");
-	json_decref(ups);
-	json_decref(svis);
+	it.addr = "172.16.5.9/0";
+	compiles(&it, "",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
+		 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"172.16.5.9\",\"plen\":0}},"
+		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"},"
+		 "\"action\":\"route\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"172.16.5.9/32\"},"
+		 "\"action\":\"local\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"0.0.0.0/0\"},"
+		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
+	it.addr = "10.0.1.1/32";
+	refused(&it, 0, -EINVAL, "an SVI needs PLEN 0..31");
+	it.addr = "10.0.1.1/24";
+	it.mac = "02:5e:00:00:01";
+	refused(&it, 0, -EINVAL, "bad MAC '02:5e:00:00:01'");
+	/* del: the MAC and addresses are the SVI's own, as read */
+	it = (struct intent){ .kind = INTENT_SVI_DEL, .slice = 1, .bd = 10 };
+	compiles(&it, "svi",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"delete\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10}},"
+		 "{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"}},"
+		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"}},"
+		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"}}]}");
+	it.bd = 11;
+	refused(&it, 0, -ENOENT, "no svi for slice 1 bd 11");
 }
 END_TEST
 
 START_TEST(routes)
 {
-	const char *nh[] = { "10.0.0.1", "10.0.0.2" };
+	const char *nh[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5" };
+	const char *bad[] = { "10.0.1" };
+	struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "10.1.0.0/16", .how = "ecmp",
+			     .nh = nh, .n_nh = 2 };
 
-	eq(intent_route(1, "10.1.0.0/16", "ecmp", nh, 2),
-	   "[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.1.0.0/16\"},"
-	   "\"action\":\"ecmp\",\"params\":{\"n\":2,\"nh0\":\"10.0.0.1\",\"nh1\":\"10.0.0.2\","
-	   "\"nh2\":\"0.0.0.0\",\"nh3\":\"0.0.0.0\"}}]");
-	ck_assert_ptr_null(intent_route(1, "10.1.0.0/16", "via", nh, 2));
-	ck_assert_ptr_null(intent_route(1, "10.1.0.0/16", "ecmp", nh, 1));
-	ck_assert_ptr_null(intent_route(1, "10.1.0.0/16", "teleport", nh, 0));
-	eq(intent_route(1, "10.1.0.0/16", NULL, NULL, 0),
-	   "[{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.1.0.0/16\"}}]");
+	/* one update: no atomicity, the server's default */
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"ecmp\",\"params\":{\"n\":2,\"nh0\":\"10.0.0.1\","
+		 "\"nh1\":\"10.0.0.2\",\"nh2\":\"0.0.0.0\",\"nh3\":\"0.0.0.0\"}}]}");
+	it.how = "via";
+	it.n_nh = 1;
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"via\",\"params\":{\"nh\":\"10.0.0.1\"}}]}");
+	it.how = "drop";
+	it.n_nh = 0;
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"drop\",\"params\":{}}]}");
+	it.how = "via";
+	it.n_nh = 2;
+	refused(&it, 0, -EINVAL, "route add needs 'via NH'");
+	it.how = "ecmp";
+	it.n_nh = 1;
+	refused(&it, 0, -EINVAL, "route add needs");
+	it.n_nh = 5;
+	refused(&it, 0, -EINVAL, "route add needs");
+	it.how = "teleport";
+	it.n_nh = 0;
+	refused(&it, 0, -EINVAL, "route add needs");
+	it.how = "via";
+	it.nh = bad;
+	it.n_nh = 1;
+	refused(&it, 0, -EINVAL, "bad NH '10.0.1'");
+	it.addr = "10.0.0.0/08";
+	refused(&it, 0, -EINVAL, "bad PREFIX '10.0.0.0/08'");
+	it = (struct intent){ .kind = INTENT_ROUTE_DEL, .vrf = 1, .addr = "10.1.0.0/16" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"10.1.0.0/16\"}}]}");
+	it.vrf = 70000;
+	refused(&it, 0, -EINVAL, "bad VRF 70000 (0..65535)");
+}
+END_TEST
+
+START_TEST(macs_and_neighbours)
+{
+	struct intent it = { .kind = INTENT_MAC_ADD, .bd = 10, .mac = "02:00:00:00:00:0b", .port = "1" };
+
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,"
+		 "\"mac\":\"02:00:00:00:00:0b\"},\"action\":\"forward\",\"params\":{\"port\":1}}]}");
+	it.kind = INTENT_MAC_DEL;
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":10,"
+		 "\"mac\":\"02:00:00:00:00:0b\"}}]}");
+	it.mac = "02-00-00-00-00-0b";
+	refused(&it, 0, -EINVAL, "bad MAC");
+	it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = 1, .addr = "10.0.1.254", .port = "p1",
+			      .vlan = 100, .mac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"neigh\",\"match\":{\"vrf\":1,"
+		 "\"ip\":\"10.0.1.254\"},\"action\":\"rewrite\",\"params\":{\"port\":\"p1\",\"vlan\":100,"
+		 "\"dmac\":\"02:00:00:00:00:fe\",\"smac\":\"02:00:00:00:01:0a\"}}]}");
+	it.smac = NULL;
+	refused(&it, 0, -EINVAL, "bad SMAC");
+	it = (struct intent){ .kind = INTENT_NEIGH_DEL, .vrf = 1, .addr = "10.0.1.254" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"neigh\",\"match\":{\"vrf\":1,"
+		 "\"ip\":\"10.0.1.254\"}}]}");
+	it.addr = "10.0.1";
+	refused(&it, 0, -EINVAL, "bad IP '10.0.1'");
+}
+END_TEST
+
+START_TEST(views)
+{
+	json_t *routes = J("[{\"match\":{\"vrf\":1,\"dst\":\"10.0.0.0/24\"}},"
+			   "{\"match\":{\"vrf\":2,\"dst\":\"0.0.0.0/0\"}},"
+			   "{\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"}}]");
+	json_t *all;
+
+	ck_assert_str_eq(intent_view_table(INTENT_V_ROUTES), "routes");
+	ck_assert_str_eq(intent_view_table(INTENT_V_FDB), "fdb");
+	ck_assert_str_eq(intent_view_table(INTENT_V_NEIGH), "neigh");
+	eq(intent_view_select(INTENT_V_ROUTES, routes, 2),
+	   "[{\"match\":{\"vrf\":2,\"dst\":\"0.0.0.0/0\"}}]");
+	all = intent_view_select(INTENT_V_ROUTES, routes, -1);
+	ck_assert_uint_eq(json_array_size(all), 3);
+	json_decref(all);
+	eq(intent_view_select(INTENT_V_ROUTES, routes, 9), "[]");
+	eq(intent_ageing(0), "{\"table\":\"fdb\",\"idle_timeout_s\":0}");
+	json_decref(routes);
 }
 END_TEST
 
@@ -144,11 +409,15 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, flood_set_expects_what_was_read);
-	tcase_add_test(tc, flood_race_recognised);
-	tcase_add_test(tc, slice_and_its_bd);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, slice_attach_sets_the_flood_bit_with_expect);
+	tcase_add_test(tc, slice_attach_refusals);
+	tcase_add_test(tc, slice_detach_finds_the_bd_and_drops_the_last_port);
+	tcase_add_test(tc, races_recognised);
 	tcase_add_test(tc, svi_entries_and_back);
 	tcase_add_test(tc, routes);
+	tcase_add_test(tc, macs_and_neighbours);
+	tcase_add_test(tc, views);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
