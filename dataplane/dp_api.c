@@ -17,16 +17,19 @@
 #include "dp_table.h"
 #include "dp_tblrpc.h"
 #include "dp_graph.h"
+#include "dp_apidef.h"
+
+_Static_assert(DP_PORT_MTU_MIN == DP_APIDEF_MTU_MIN && DP_PORT_MTU_MAX == DP_APIDEF_MTU_MAX,
+	       "port.set's declared MTU range is the ports' own");
 
 static struct dp_api_ctx *api;
 /* table hit/miss baselines for stats.clear (readers only, like dp_stats) */
 static struct dp_table_counts tbl_base[DP_TABLES_MAX];
 
 static int
-m_hello(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_hello(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+	struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
-		return -1;
 	*result = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i}", "name", "sxdp", "version", api->version,
 		"boot_id", api->boot_id, "generation", (json_int_t)dp_tables_generation(),
 		"pipeline", api->pipeline, "workers", api->n_workers, "ports", dp_n_ports);
@@ -62,13 +65,11 @@ port_json(const struct dp_port *p)
 }
 
 static int
-m_port_list(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_port_list(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
+	    json_t **result, struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	json_t *a;
+	json_t *a = json_array();
 
-	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
-		return -1;
-	a = json_array();
 	for (unsigned int i = 0; i < dp_n_ports; i++)
 		json_array_append_new(a, port_json(&dp_ports[i]));
 	*result = json_pack("{s:o}", "ports", a);
@@ -90,42 +91,14 @@ port_counters(unsigned int i, const struct dp_lcore_stats *tot, const struct rte
 		"tx_dropped", (json_int_t)c->tx_drop);
 }
 
-/* A port given as a name or an index; -1 with err set when it names none. */
 static int
-port_arg(json_t *params, int *port, struct dp_rpc_err *err)
+m_port_stats(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	     struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	json_t *v = json_object_get(params, "port");
-
-	*port = -1;
-	if (v == NULL)
-		return 0;
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < (json_int_t)dp_n_ports)
-		*port = (int)json_integer_value(v);
-	else if (json_is_string(v))
-		*port = dp_port_parse(json_string_value(v));
-	else if (json_is_integer(v))
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/port",
-				      "no port %" JSON_INTEGER_FORMAT " (the box has %u)", json_integer_value(v),
-				      dp_n_ports);
-	else
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "wrong_type", "/port",
-				      "port must be a name or an index");
-	if (*port < 0)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/port", "no port \"%s\"",
-				      json_string_value(v));
-	return 0;
-}
-
-static int
-m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
-{
-	static const char *const allowed[] = { "port", NULL };
+	int port = v[DP_APIDEF_STATS_PORT].set ? (int)v[DP_APIDEF_STATS_PORT].u : -1;
 	struct dp_lcore_stats tot;
-	int port;
 	json_t *a;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || port_arg(params, &port, err) < 0)
-		return -1;
 	dp_stats_total(&tot);
 	a = json_array();
 	for (unsigned int i = 0; i < dp_n_ports; i++) {
@@ -150,53 +123,38 @@ m_port_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg 
 /* Administrative state: a port that is down is not polled (its device keeps
  * running), so a test or an operator can program tables before traffic. */
 static int
-m_port_set(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_port_set(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	   struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "port", "admin", "mtu", NULL };
-	static const char *const states[] = { "down", "up", NULL };
-	unsigned int up = 0;
-	uint64_t mtu = 0;
-	int port, has_admin, has_mtu, rc;
+	const struct dp_schema_val *admin = &v[DP_APIDEF_SET_ADMIN], *m = &v[DP_APIDEF_SET_MTU];
+	unsigned int port = (unsigned int)v[DP_APIDEF_SET_PORT].u;
+	uint16_t mtu = (uint16_t)m->u;
+	int rc;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || port_arg(params, &port, err) < 0 ||
-	    (has_admin = dp_rpc_get_enum(params, "admin", 0, states, &up, "", err)) < 0 ||
-	    (has_mtu = dp_rpc_get_uint(params, "mtu", 0, DP_PORT_MTU_MAX, &mtu, "", err)) < 0)
-		return -1;
-	if (port < 0)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing_field", "/port", "port is required");
-	if (has_admin != 0 && has_mtu != 0)
+	if (!admin->set && !m->set)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing_field", "",
 				      "give \"admin\", \"mtu\" or both");
-	if (has_mtu == 0 && mtu < DP_PORT_MTU_MIN)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "out_of_range", "/mtu",
-				      "mtu must be %u..%u", DP_PORT_MTU_MIN, DP_PORT_MTU_MAX);
-	if (has_mtu == 0) {
+	if (m->set) {
 		/* the device may refuse while started (most vdevs); sxdp's own
 		 * egress check is what holds the MTU either way */
-		if ((rc = rte_eth_dev_set_mtu(dp_ports[port].port_id, (uint16_t)mtu)) < 0)
+		if ((rc = rte_eth_dev_set_mtu(dp_ports[port].port_id, mtu)) < 0)
 			DP_LOG(INFO, "port %s: device keeps its MTU (%s); sxdp enforces %u on egress",
-			       dp_ports[port].cfg->name, strerror(-rc), (unsigned int)mtu);
-		dp_ports[port].mtu = (uint16_t)mtu;
+			       dp_ports[port].cfg->name, strerror(-rc), mtu);
+		dp_ports[port].mtu = mtu;
 	}
-	if (has_admin == 0)
-		dp_ports[port].admin_up = up;
+	if (admin->set)
+		dp_ports[port].admin_up = admin->u == DP_APIDEF_ADMIN_UP;
 	*result = port_json(&dp_ports[port]);
 	return 0;
 }
 
 static int
-m_describe(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_describe(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	   struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "table", NULL };
-	const char *only = NULL;
+	int tid = v[DP_APIDEF_DESCRIBE_TABLE].set ? (int)v[DP_APIDEF_DESCRIBE_TABLE].u : -1;
 	json_t *tables;
-	int tid = -1;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
-	    dp_rpc_get_string(params, "table", 0, &only, "", err) < 0)
-		return -1;
-	if (only && (tid = dp_table_by_name(only)) < 0)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/table", "no table \"%s\"", only);
 	tables = json_array();
 	for (unsigned int t = 0; t < dp_tables_count(); t++)
 		if (tid < 0 || (unsigned int)tid == t)
@@ -223,13 +181,12 @@ lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s)
 }
 
 static int
-m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_stats_get(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
+	    json_t **result, struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
 	struct dp_lcore_stats tot, one;
 	json_t *lcores, *ports, *drops, *events, *tables;
 
-	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
-		return -1;
 	dp_stats_total(&tot);
 	lcores = json_array();
 	dp_stats_lcore(rte_get_main_lcore(), &one);
@@ -274,19 +231,17 @@ m_stats_get(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg _
 }
 
 static int
-m_graph_stats(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_graph_stats(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
+	      json_t **result, struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
-		return -1;
 	*result = dp_graph_stats();
 	return 0;
 }
 
 static int
-m_stats_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_stats_clear(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
+	      json_t **result, struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
 {
-	if (dp_rpc_check_fields(params, (const char *const[]){ NULL }, "", err) < 0)
-		return -1;
 	dp_stats_clear();
 	for (unsigned int t = 0; t < dp_tables_count(); t++)
 		tbl_base[t] = dp_table_counts(t);
@@ -294,50 +249,50 @@ m_stats_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg
 	return 0;
 }
 
-static char *
-template_of(json_t *o)
+/* Ports as REF params name them: by name, or by index (a number or a
+ * string of decimal digits). */
+static int
+port_find(const char *name)
 {
-	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
-	json_decref(o);
-	return s;
+	return dp_port_parse(name);
 }
+
+static unsigned int
+port_count(void)
+{
+	return dp_n_ports;
+}
+
+static const char *
+port_name(unsigned int i)
+{
+	return dp_ports[i].cfg->name;
+}
+
+static const struct dp_schema_ref port_ref = {
+	.name = DP_APIDEF_REF_PORT, .find = port_find, .count = port_count, .name_of = port_name,
+};
 
 int
 dp_api_register(struct dp_api_ctx *ctx)
 {
-	const char *p0 = dp_n_ports ? dp_ports[0].cfg->name : "PORT";
-	const char *t0 = dp_tables_count() ? dp_table_def(0)->name : "TABLE";
-	/* templates name this box's first port and table: valid as they stand
-	 * (encoded by jansson: a name may hold any character) */
-	char *port_t = template_of(json_pack("{s:s}", "port", p0));
-	char *set_t = template_of(json_pack("{s:s,s:s,s:i}", "port", p0, "admin", "up", "mtu", 1500));
-	char *table_t = template_of(json_pack("{s:s}", "table", t0));
-	int rc = 0;
+	static const struct {
+		const struct dp_rpc_method *decl;
+		dp_rpc_fn fn;
+	} bind[] = {
+		{ &dp_apidef_sys_hello, m_hello },
+		{ &dp_apidef_port_list, m_port_list },
+		{ &dp_apidef_port_stats, m_port_stats },
+		{ &dp_apidef_port_set, m_port_set },
+		{ &dp_apidef_pipeline_describe, m_describe },
+		{ &dp_apidef_graph_stats, m_graph_stats },
+		{ &dp_apidef_stats_get, m_stats_get },
+		{ &dp_apidef_stats_clear, m_stats_clear },
+	};
+	int rc = dp_schema_ref_add(&port_ref);
 
-	if (port_t == NULL || set_t == NULL || table_t == NULL)
-		rc = -1;
 	api = ctx;
-	rc |= dp_rpc_register("sys.hello", m_hello, NULL,
-		"Version, boot_id (changes on every start) and table generation", "{}");
-	rc |= dp_rpc_register("port.list", m_port_list, NULL, "Ports with driver, role, addresses, link", "{}");
-	rc |= dp_rpc_register("port.stats", m_port_stats, NULL,
-		"Software and hardware counters of one port (name or index) or all", port_t);
-	rc |= dp_rpc_register("port.set", m_port_set, NULL,
-		"Set a port administratively up or down (down: its RX queues are not polled) "
-		"and/or its MTU (largest IP packet it sends)",
-		set_t);
-	rc |= dp_rpc_register("pipeline.describe", m_describe, NULL,
-		"The features in use, the packet graph, and the tables: keys with match kinds, "
-		"actions with typed params", table_t);
-	rc |= dp_rpc_register("graph.stats", m_graph_stats, NULL,
-		"Per graph node, summed over workers since start: calls, packets, cycles", "{}");
-	rc |= dp_rpc_register("stats.get", m_stats_get, NULL,
-		"Per-lcore, per-port, per-drop-reason, per-table counters and mempool use", "{}");
-	rc |= dp_rpc_register("stats.clear", m_stats_clear, NULL,
-		"Zero the counters as seen by readers (workers keep counting)", "{}");
-	free(port_t);
-	free(set_t);
-	free(table_t);
-	return rc ? -EINVAL : dp_tblrpc_register();
+	for (size_t i = 0; i < RTE_DIM(bind) && rc == 0; i++)
+		rc = dp_rpc_register(bind[i].decl, bind[i].fn, NULL, NULL);
+	return rc < 0 ? rc : dp_tblrpc_register();
 }

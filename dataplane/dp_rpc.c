@@ -1,6 +1,6 @@
-/* JSON-RPC 2.0 for sxdp's control socket: the method registry, the strict
- * params helpers every method uses, and request decoding, dispatch and
- * response encoding, with bounded replies and batches that can be answered
+/* JSON-RPC 2.0 for sxdp's control socket: the registry of declared methods
+ * (params checked against their declaration before a handler runs), and
+ * request decoding, dispatch and response encoding, with bounded replies and batches that can be answered
  * a few calls at a time (dp_rpc_job). Pure: no I/O, no EAL, so it is
  * unit-tested and fuzzed on its own; dp_ctl.c is the socket around it. */
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dp_rpc.h"
+#include "dp_schema.h"
 
 /* ---- UTF-8: error texts are cut by fixed buffers and may carry request
  * bytes; json_string() refuses invalid UTF-8, so clean before encoding. */
@@ -76,15 +77,20 @@ jstr(const char *s)
 /* ---- method registry, kept sorted by name for lookup and rpc.discover */
 
 struct rpc_method {
-	char *name;
-	char *desc;
-	json_t *tmpl;
+	const struct dp_rpc_method *decl;
 	dp_rpc_fn fn;
 	void *arg;
+	json_t *example;	/* NULL: built from decl by rpc.discover */
 };
 
 static struct rpc_method *methods;
 static size_t n_methods, cap_methods;
+
+static bool
+utf8_ok(const char *s)
+{
+	return utf8_prefix(s, strlen(s)) == strlen(s);
+}
 
 /* Index of name, or -(insertion point) - 1. */
 static long
@@ -95,7 +101,7 @@ method_find(const char *name)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, methods[mid].name);
+		c = strcmp(name, methods[mid].decl->name);
 		if (c == 0)
 			return (long)mid;
 		if (c < 0)
@@ -106,55 +112,57 @@ method_find(const char *name)
 	return -(long)lo - 1;
 }
 
-int
-dp_rpc_register(const char *method, dp_rpc_fn fn, void *arg, const char *description,
-		const char *params_template_json)
+/* The declaration of params as one object value, for dp_schema. */
+static struct dp_schema_field
+params_decl(const struct dp_rpc_method *m)
 {
-	struct rpc_method m, *nm;
-	json_error_t jerr;
+	return (struct dp_schema_field){ .name = "params", .type = DP_SCHEMA_OBJECT,
+		.desc = "by name", .fields = m->params };
+}
+
+static bool
+decl_ok(const struct dp_rpc_method *m)
+{
+	struct dp_schema_field p = params_decl(m);
+
+	if (m->name == NULL || m->name[0] == '\0' || !utf8_ok(m->name) ||
+	    (m->description != NULL && !utf8_ok(m->description)))
+		return false;
+	return dp_schema_valid(&p) == 0 && (m->result == NULL || dp_schema_valid(m->result) == 0);
+}
+
+int
+dp_rpc_register(const struct dp_rpc_method *m, dp_rpc_fn fn, void *arg, json_t *example)
+{
+	struct rpc_method *nm;
 	long pos;
 	size_t at;
 
-	if (method == NULL || fn == NULL || method[0] == '\0' ||
-	    utf8_prefix(method, strlen(method)) != strlen(method))
+	if (m == NULL || fn == NULL || !decl_ok(m)) {
+		json_decref(example);
 		return -EINVAL;
-	if (description == NULL)
-		description = "";
-	if (utf8_prefix(description, strlen(description)) != strlen(description))
-		return -EINVAL;
-	pos = method_find(method);
-	if (pos >= 0)
+	}
+	pos = method_find(m->name);
+	if (pos >= 0) {
+		json_decref(example);
 		return -EEXIST;
+	}
 	at = (size_t)(-pos - 1);
-
-	m.tmpl = json_loads(params_template_json ? params_template_json : "{}",
-			    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (m.tmpl == NULL)
-		return json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL;
-	m.name = strdup(method);
-	m.desc = strdup(description);
-	m.fn = fn;
-	m.arg = arg;
-	if (m.name == NULL || m.desc == NULL)
-		goto nomem;
 	if (n_methods == cap_methods) {
 		size_t ncap = cap_methods ? cap_methods * 2 : 32;
 
 		nm = realloc(methods, ncap * sizeof(*nm));
-		if (nm == NULL)
-			goto nomem;
+		if (nm == NULL) {
+			json_decref(example);
+			return -ENOMEM;
+		}
 		methods = nm;
 		cap_methods = ncap;
 	}
 	memmove(&methods[at + 1], &methods[at], (n_methods - at) * sizeof(*methods));
-	methods[at] = m;
+	methods[at] = (struct rpc_method){ .decl = m, .fn = fn, .arg = arg, .example = example };
 	n_methods++;
 	return 0;
-nomem:
-	free(m.name);
-	free(m.desc);
-	json_decref(m.tmpl);
-	return -ENOMEM;
 }
 
 void
@@ -162,17 +170,14 @@ dp_rpc_reset(void)
 {
 	size_t i;
 
-	for (i = 0; i < n_methods; i++) {
-		free(methods[i].name);
-		free(methods[i].desc);
-		json_decref(methods[i].tmpl);
-	}
+	for (i = 0; i < n_methods; i++)
+		json_decref(methods[i].example);
 	free(methods);
 	methods = NULL;
 	n_methods = cap_methods = 0;
 }
 
-/* ---- errors, JSON pointers and the strict params helpers */
+/* ---- errors and JSON pointers */
 
 static void
 copy_str(char *dst, size_t n, const char *src)
@@ -282,181 +287,6 @@ type_name(const json_t *v)
 	return "unknown";
 }
 
-static int
-not_object(json_t *obj, const char *prefix, struct dp_rpc_err *err)
-{
-	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "wrong_type", prefix,
-			      "expected an object, got %s", obj ? type_name(obj) : "nothing");
-}
-
-int
-dp_rpc_check_fields(json_t *obj, const char *const *allowed, const char *ptr_prefix,
-		    struct dp_rpc_err *err)
-{
-	char ptr[sizeof(err->pointer)];
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (!json_is_object(obj))
-		return not_object(obj, ptr_prefix, err);
-	json_object_foreach(obj, key, v) {
-		for (i = 0; allowed != NULL && allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed != NULL && allowed[i] != NULL)
-			continue;
-		dp_rpc_ptr_join(ptr, sizeof(ptr), ptr_prefix, key);
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "unknown_field", ptr,
-				      "unknown field '%.64s'", key);
-	}
-	return 0;
-}
-
-static int __attribute__((format(printf, 5, 6)))
-bad_member(const char *reason, const char *key, const char *prefix, struct dp_rpc_err *err,
-	   const char *fmt, ...)
-{
-	char ptr[sizeof(err->pointer)];
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	dp_rpc_ptr_join(ptr, sizeof(ptr), prefix, key);
-	return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, "field '%.64s' %s",
-			      key, what);
-}
-
-#define T(type) (1u << (type))
-
-/* Member key of obj whose type is in mask: 0 with *v set, 1 absent and
- * optional, -1 error. */
-static int
-get_typed(json_t *obj, const char *key, int required, unsigned int mask, const char *want,
-	  json_t **v, const char *prefix, struct dp_rpc_err *err)
-{
-	if (!json_is_object(obj))
-		return not_object(obj, prefix, err);
-	*v = json_object_get(obj, key);
-	if (*v == NULL)
-		return required ? bad_member("missing_field", key, prefix, err, "is required") : 1;
-	if (!(mask & T(json_typeof(*v))))
-		return bad_member("wrong_type", key, prefix, err, "must be %s, not %s", want,
-				  type_name(*v));
-	return 0;
-}
-
-int
-dp_rpc_get_string(json_t *obj, const char *key, int required, const char **out,
-		  const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_STRING), "a string", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = json_string_value(v);
-	return rc;
-}
-
-int
-dp_rpc_get_uint(json_t *obj, const char *key, int required, uint64_t max, uint64_t *out,
-		const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an unsigned integer", &v,
-			   ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-		return bad_member("out_of_range", key, ptr_prefix, err,
-				  "must be between 0 and %" PRIu64, max);
-	if (out != NULL)
-		*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-int
-dp_rpc_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
-	       int64_t *out, const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_INTEGER), "an integer", &v, ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	if (json_integer_value(v) < min || json_integer_value(v) > max)
-		return bad_member("out_of_range", key, ptr_prefix, err,
-				  "must be between %" PRId64 " and %" PRId64, min, max);
-	if (out != NULL)
-		*out = json_integer_value(v);
-	return 0;
-}
-
-int
-dp_rpc_get_bool(json_t *obj, const char *key, int required, int *out,
-		const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_TRUE) | T(JSON_FALSE), "a boolean", &v,
-			   ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = json_is_true(v);
-	return rc;
-}
-
-int
-dp_rpc_get_object(json_t *obj, const char *key, int required, json_t **out,
-		  const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_OBJECT), "an object", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = v;
-	return rc;
-}
-
-int
-dp_rpc_get_array(json_t *obj, const char *key, int required, json_t **out,
-		 const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	json_t *v;
-	int rc = get_typed(obj, key, required, T(JSON_ARRAY), "an array", &v, ptr_prefix, err);
-
-	if (rc == 0 && out != NULL)
-		*out = v;
-	return rc;
-}
-
-int
-dp_rpc_get_enum(json_t *obj, const char *key, int required, const char *const *names,
-		unsigned int *out, const char *ptr_prefix, struct dp_rpc_err *err)
-{
-	const char *s;
-	char list[128];
-	size_t len = 0;
-	unsigned int i;
-	int rc = dp_rpc_get_string(obj, key, required, &s, ptr_prefix, err);
-
-	if (rc != 0)
-		return rc;
-	for (i = 0; names != NULL && names[i] != NULL; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			if (out != NULL)
-				*out = i;
-			return 0;
-		}
-	}
-	list[0] = '\0';
-	for (i = 0; names != NULL && names[i] != NULL && len < sizeof(list); i++)
-		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
-	return bad_member("bad_value", key, ptr_prefix, err, "must be one of: %s", list);
-}
-
 /* ---- request decoding, dispatch, response encoding */
 
 static const struct {
@@ -517,6 +347,8 @@ process(json_t *req, json_t **resp)
 	static const char *const members[] = { "jsonrpc", "method", "params", "id", NULL };
 	char ptr[sizeof(((struct dp_rpc_err *)0)->pointer)];
 	json_t *id, *jv, *jm, *params, *v, *result = NULL;
+	struct dp_schema_val *vals = NULL;
+	struct dp_schema_field pd;
 	struct dp_rpc_err err;
 	const char *key, *name;
 	dp_rpc_fn fn;
@@ -584,8 +416,13 @@ process(json_t *req, json_t **resp)
 	/* The method may register or reset methods: do not keep the entry. */
 	fn = methods[pos].fn;
 	arg = methods[pos].arg;
+	pd = params_decl(methods[pos].decl);
 	memset(&err, 0, sizeof(err));
-	rc = fn(params, &result, &err, arg);
+	/* params as declared, or the handler is not called at all */
+	rc = pd.fields != NULL ? dp_schema_check(&pd, params, "", NULL, &vals, &err) : 0;
+	if (rc == 0)
+		rc = fn(params, vals != NULL ? vals->sub : NULL, &result, &err, arg);
+	dp_schema_val_free(vals);
 	json_decref(params);
 
 	if (rc == 0) {
@@ -950,25 +787,48 @@ dp_rpc_handle(const char *line, size_t len, char **out)
 
 /* ---- built-in methods */
 
-static int
-rpc_discover(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+/* One method as rpc.discover shows it: the template sxctl prints and the
+ * declaration as JSON Schema (params) and an OpenRPC content descriptor
+ * (result). */
+static json_t *
+method_json(const struct rpc_method *rm)
 {
-	static const char *const allowed[] = { NULL };
+	const struct dp_rpc_method *m = rm->decl;
+	struct dp_schema_field pd = params_decl(m);
+	json_t *ps, *res;
+
+	ps = m->params != NULL ? dp_schema_json(&pd) :
+		json_pack("{s:s,s:s}", "type", "object", "description",
+			  "any members: the method reads them itself");
+	res = m->result != NULL ?
+		json_pack("{s:s,s:s,s:o}", "name", m->result->name ? m->result->name : "result",
+			  "description", m->result->desc ? m->result->desc : "",
+			  "schema", dp_schema_json(m->result)) :
+		json_pack("{s:s,s:{}}", "name", "result", "schema");
+	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "name", m->name,
+			 "description", m->description ? m->description : "",
+			 "params", rm->example != NULL ? json_incref(rm->example) :
+				   m->params != NULL ? dp_schema_example(&pd) : json_object(),
+			 "params_schema", ps, "result", res);
+}
+
+static int
+rpc_discover(json_t *params, const struct dp_schema_val *v, json_t **result,
+	     struct dp_rpc_err *err, void *arg)
+{
 	json_t *list, *m;
 	size_t i;
 
+	(void)params;
+	(void)v;
+	(void)err;
 	(void)arg;
-	if (dp_rpc_check_fields(params, allowed, "", err) != 0)
-		return -1;
 	list = json_array();
 	if (list == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n_methods; i++) {
-		m = json_object();
-		if (m == NULL || json_array_append_new(list, m) != 0 ||
-		    json_object_set_new(m, "name", json_string(methods[i].name)) != 0 ||
-		    json_object_set_new(m, "description", json_string(methods[i].desc)) != 0 ||
-		    json_object_set(m, "params", methods[i].tmpl) != 0) {
+		m = method_json(&methods[i]);
+		if (m == NULL || json_array_append_new(list, m) != 0) {
 			json_decref(list);
 			return -ENOMEM;
 		}
@@ -982,13 +842,44 @@ rpc_discover(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 	return 0;
 }
 
+static const struct dp_schema_field discover_method[] = {
+	{ .name = "name", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "the method" },
+	{ .name = "description", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
+	  .desc = "what it does" },
+	{ .name = "params", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ,
+	  .desc = "params a request may carry as they stand (naming this box's ports and tables)" },
+	{ .name = "params_schema", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ,
+	  .desc = "JSON Schema of params: each member's type, range, enum, default; the server "
+		  "refuses any other (unknown_field, missing_field, wrong_type, out_of_range, "
+		  "bad_value, not_found)" },
+	{ .name = "result", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ,
+	  .desc = "the result as an OpenRPC content descriptor: name, description, schema" },
+	{ NULL }
+};
+
+static const struct dp_schema_field discover_methods =
+	{ .type = DP_SCHEMA_OBJECT, .fields = discover_method };
+
+static const struct dp_schema_field discover_result = {
+	.name = "methods", .type = DP_SCHEMA_OBJECT, .desc = "this server's methods",
+	.fields = (const struct dp_schema_field[]){
+		{ .name = "methods", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
+		  .desc = "by name", .items = &discover_methods },
+		{ NULL } },
+};
+
+static const struct dp_rpc_method discover_decl = {
+	.name = "rpc.discover",
+	.description = "The methods of this server: each one's params (a template, and their "
+		       "declaration as JSON Schema) and result",
+	.params = dp_schema_none,
+	.result = &discover_result,
+};
+
 int
 dp_rpc_builtin_register(void)
 {
-	int rc = dp_rpc_register("rpc.discover", rpc_discover, NULL,
-				 "List the methods of this server with their params templates",
-				 "{}");
+	int rc = dp_rpc_register(&discover_decl, rpc_discover, NULL, NULL);
 
 	return rc == -EEXIST ? 0 : rc;
 }
-

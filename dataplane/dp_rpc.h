@@ -1,5 +1,6 @@
-/* JSON-RPC 2.0 layer of sxdp's control socket: method registry, strict
- * params helpers, request decoding/dispatch/encoding (pure, no I/O).
+/* JSON-RPC 2.0 layer of sxdp's control socket: method registry (methods
+ * declared as data, params checked by dp_schema before their handler
+ * runs), request decoding/dispatch/encoding (pure, no I/O).
  *
  * Error pointers (error.data.pointer) are RFC 6901 JSON pointers. For
  * -32602 and application errors they point into the request's "params";
@@ -30,15 +31,38 @@ struct dp_rpc_err {		/* filled by a method on failure */
 	char message[256];	/* human text */
 };
 
-/* params: the "params" member (object, or an empty object if absent; never NULL).
- * On success return 0 and set *result (a new reference; NULL is sent as null).
- * On failure return -1 (or -errno) and fill err; an unfilled err becomes -32603. */
-typedef int (*dp_rpc_fn)(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg);
+struct dp_schema_field;
+struct dp_schema_val;
 
-/* 0, -EINVAL (bad name, template not JSON), -EEXIST, -ENOMEM.
- * description may be NULL; params_template_json NULL means "{}". */
-int dp_rpc_register(const char *method, dp_rpc_fn fn, void *arg, const char *description,
-		    const char *params_template_json);
+/* A method's handler. params: the request's "params" (an object, {} when
+ * absent; never NULL). v: when the method declares its params, their
+ * values, already checked against the declaration: v[i] is the i-th
+ * declared member (set false when absent, then holding its default); NULL
+ * for a method that takes any object. On success return 0 and set *result
+ * (a new reference; NULL is sent as null). On failure return -1 (or
+ * -errno) and fill err; an unfilled err becomes -32603. */
+typedef int (*dp_rpc_fn)(json_t *params, const struct dp_schema_val *v, json_t **result,
+			 struct dp_rpc_err *err, void *arg);
+
+/* A method, declared once as data: rpc.discover prints it, and the
+ * dispatcher checks every call's params against it before the handler
+ * runs (dp_schema.h says what it refuses, with which reason). */
+struct dp_rpc_method {
+	const char *name;
+	const char *description;
+	/* the members of params ({NULL} ends them; an empty list takes
+	 * nothing); NULL: any object, passed unchecked */
+	const struct dp_schema_field *params;
+	/* the result, for rpc.discover (its name names it) */
+	const struct dp_schema_field *result;
+};
+
+/* Bind handler fn to declaration m (which must outlive the registration).
+ * example: params a client may send as they stand, for rpc.discover (taken,
+ * even on failure); NULL: built from the declaration when asked. 0,
+ * -EINVAL (no name or fn, text not UTF-8, a malformed declaration),
+ * -EEXIST, -ENOMEM. */
+int dp_rpc_register(const struct dp_rpc_method *m, dp_rpc_fn fn, void *arg, json_t *example);
 /* Drop all registrations, built-ins included (tests). */
 void dp_rpc_reset(void);
 /* Register rpc.discover; idempotent. dp_ctl_open() calls it. */
@@ -88,32 +112,6 @@ const char *dp_rpc_oom_line(void);
  * "return dp_rpc_err_set(...)". pointer NULL means "". */
 int dp_rpc_err_set(struct dp_rpc_err *err, int code, const char *reason, const char *pointer,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* Strict params decoding. ptr_prefix is the pointer of obj itself ("" or NULL
- * for params). Getters return 0 when present and valid, 1 when absent and not
- * required, -1 with err filled (-32602, reason missing_field / wrong_type /
- * out_of_range / bad_value) otherwise. JSON null is a wrong type, not absent. */
-int dp_rpc_check_fields(json_t *obj, const char *const *allowed, const char *ptr_prefix,
-			struct dp_rpc_err *err);
-int dp_rpc_get_string(json_t *obj, const char *key, int required, const char **out,
-		      const char *ptr_prefix, struct dp_rpc_err *err);
-/* Integers only (1.0 is wrong_type); negative or > max is out_of_range.
- * Values above INT64_MAX cannot be represented by jansson (parse error). */
-int dp_rpc_get_uint(json_t *obj, const char *key, int required, uint64_t max, uint64_t *out,
-		    const char *ptr_prefix, struct dp_rpc_err *err);
-int dp_rpc_get_int(json_t *obj, const char *key, int required, int64_t min, int64_t max,
-		   int64_t *out, const char *ptr_prefix, struct dp_rpc_err *err);
-int dp_rpc_get_bool(json_t *obj, const char *key, int required, int *out,
-		    const char *ptr_prefix, struct dp_rpc_err *err);
-/* *out is a borrowed reference. */
-int dp_rpc_get_object(json_t *obj, const char *key, int required, json_t **out,
-		      const char *ptr_prefix, struct dp_rpc_err *err);
-int dp_rpc_get_array(json_t *obj, const char *key, int required, json_t **out,
-		     const char *ptr_prefix, struct dp_rpc_err *err);
-/* A string that must be one of names (NULL-terminated); *out is its index.
- * Anything else is bad_value, with the accepted names in the message. */
-int dp_rpc_get_enum(json_t *obj, const char *key, int required, const char *const *names,
-		    unsigned int *out, const char *ptr_prefix, struct dp_rpc_err *err);
 
 /* buf = prefix + "/" + token with RFC 6901 escaping (~ -> ~0, / -> ~1).
  * buf may be the same buffer as prefix (append in place). On overflow the

@@ -18,12 +18,17 @@
 #include "dp_ctl.h"
 #include "dp_port.h"
 #include "dp_num.h"
+#include "dp_apidef.h"
 
-#define READ_LIMIT_MAX 1000
-#define WRITE_UPDATES_MAX 65536
-
-static const char *const upd_names[] = { "insert", "modify", "delete", "default", NULL };
-static const char *const atom_names[] = { "continue", "rollback", "dataplane-atomic", NULL };
+/* table.write's declaration (dp_apidef.c) numbers these as the engine does */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(DP_UPD_INSERT, DP_APIDEF_UPD_INSERT) && SAME(DP_UPD_MODIFY, DP_APIDEF_UPD_MODIFY) &&
+	       SAME(DP_UPD_DELETE, DP_APIDEF_UPD_DELETE) && SAME(DP_UPD_DEFAULT, DP_APIDEF_UPD_DEFAULT),
+	       "update types");
+_Static_assert(SAME(DP_ATOM_CONTINUE, DP_APIDEF_ATOM_CONTINUE) &&
+	       SAME(DP_ATOM_ROLLBACK, DP_APIDEF_ATOM_ROLLBACK) &&
+	       SAME(DP_ATOM_DATAPLANE, DP_APIDEF_ATOM_DATAPLANE), "atomicity modes");
+_Static_assert(SAME(RTE_ACL_MAX_PRIORITY, DP_APIDEF_PRIORITY_MAX), "ACL priorities");
 
 #define BAD(err, ptr, reason, ...) dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, __VA_ARGS__)
 
@@ -131,6 +136,21 @@ prefix_parse(json_t *v, enum dp_type t, uint8_t *out, uint8_t *plen, const char 
 
 /* ------------------------------------------------------------ entries */
 
+/* A ternary or range field given as an object: both members, typed by the
+ * field (val_parse). */
+static const struct dp_schema_field ternary_decl = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "value", .type = DP_SCHEMA_ANY, .flags = DP_SCHEMA_REQ },
+		{ .name = "mask", .type = DP_SCHEMA_ANY, .flags = DP_SCHEMA_REQ },
+		{ NULL } },
+};
+static const struct dp_schema_field range_decl = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "min", .type = DP_SCHEMA_ANY, .flags = DP_SCHEMA_REQ },
+		{ .name = "max", .type = DP_SCHEMA_ANY, .flags = DP_SCHEMA_REQ },
+		{ NULL } },
+};
+
 static int
 match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 	    const char *ptr, struct dp_rpc_err *err)
@@ -140,8 +160,6 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 	const char *k;
 	json_t *v;
 
-	if (!json_is_object(match))
-		return BAD(err, ptr, "wrong_type", "match must be an object");
 	json_object_foreach(match, k, v) {
 		unsigned int f;
 
@@ -186,9 +204,10 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 			break;
 		case DP_MATCH_TERNARY:
 		case DP_MATCH_RANGE: {
-			const char *a = fd->match == DP_MATCH_TERNARY ? "value" : "min";
-			const char *b = fd->match == DP_MATCH_TERNARY ? "mask" : "max";
-			const char *const allowed[] = { a, b, NULL };
+			const struct dp_schema_field *od = fd->match == DP_MATCH_TERNARY ?
+							   &ternary_decl : &range_decl;
+			const char *a = od->fields[0].name, *b = od->fields[1].name;
+			struct dp_schema_val *ov;
 
 			if (!json_is_object(v)) {   /* a scalar means this exact value */
 				if (val_parse(v, fd->type, u->key + off, fp, err) < 0)
@@ -199,16 +218,13 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 					memcpy(u->mask + off, u->key + off, sz);
 				break;
 			}
-			if (dp_rpc_check_fields(v, allowed, fp, err) < 0)
+			if (dp_schema_check(od, v, fp, NULL, &ov, err) < 0)
 				return -1;
+			dp_schema_val_free(ov);
 			dp_rpc_ptr_join(sp, sizeof(sp), fp, a);
-			if (json_object_get(v, a) == NULL)
-				return BAD(err, sp, "missing_field", "\"%s\" is required", a);
 			if (val_parse(json_object_get(v, a), fd->type, u->key + off, sp, err) < 0)
 				return -1;
 			dp_rpc_ptr_join(sp, sizeof(sp), fp, b);
-			if (json_object_get(v, b) == NULL)
-				return BAD(err, sp, "missing_field", "\"%s\" is required", b);
 			if (val_parse(json_object_get(v, b), fd->type, u->mask + off, sp, err) < 0)
 				return -1;
 			if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
@@ -220,19 +236,19 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 	return 0;
 }
 
+/* The action called name with params (an object, or NULL when absent) of
+ * the update at ptr, into u. */
 static int
-action_parse(unsigned int tid, json_t *upd, struct dp_update *u, const char *ptr,
-	     struct dp_rpc_err *err)
+action_parse(unsigned int tid, const char *name, json_t *params, struct dp_update *u,
+	     const char *ptr, struct dp_rpc_err *err)
 {
 	const struct dp_table_def *d = dp_table_def(tid);
 	const struct dp_action_def *ad;
 	char ap[256], pp[256];
-	const char *name, *k;
-	json_t *params = NULL, *v;   /* the getter leaves it alone when absent */
+	const char *k;
+	json_t *v;
 	unsigned int a;
 
-	if (dp_rpc_get_string(upd, "action", 1, &name, ptr, err) < 0)
-		return -1;
 	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "action");
 	for (a = 0; a < d->n_actions; a++)
 		if (strcmp(d->actions[a].name, name) == 0)
@@ -241,8 +257,6 @@ action_parse(unsigned int tid, json_t *upd, struct dp_update *u, const char *ptr
 		return BAD(err, ap, "bad_value", "table %s has no action \"%s\"", d->name, name);
 	ad = &d->actions[a];
 	u->action = a;
-	if (dp_rpc_get_object(upd, "params", 0, &params, ptr, err) < 0)
-		return -1;
 	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "params");
 	if (params != NULL) {
 		json_object_foreach(params, k, v) {
@@ -355,22 +369,6 @@ match_encode(unsigned int tid, const struct dp_entry_view *ev)
 	return m;
 }
 
-static int
-table_arg(json_t *obj, const char *ptr, int *tid, struct dp_rpc_err *err)
-{
-	const char *name;
-	char tp[256];
-
-	if (dp_rpc_get_string(obj, "table", 1, &name, ptr, err) < 0)
-		return -1;
-	*tid = dp_table_by_name(name);
-	if (*tid < 0) {
-		dp_rpc_ptr_join(tp, sizeof(tp), ptr, "table");
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", tp, "no table \"%s\"", name);
-	}
-	return 0;
-}
-
 /* What a modify or delete expects its entry to hold ("expect"). */
 struct expect {
 	bool set;
@@ -378,85 +376,51 @@ struct expect {
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
 };
 
+/* One update, its shape already checked against table.write's declaration
+ * (uv: its members, dp_apidef.h): what its table's schema says of its
+ * match, priority, action and params, and of what it expects. */
 static int
-expect_parse(json_t *upd, unsigned int tid, struct expect *x, const char *ptr, struct dp_rpc_err *err)
-{
-	static const char *const allowed[] = { "action", "params", NULL };
-	struct dp_update e;
-	json_t *obj = NULL;
-	char xp[256];
-	int r;
-
-	memset(x, 0, sizeof(*x));
-	if ((r = dp_rpc_get_object(upd, "expect", 0, &obj, ptr, err)) < 0)
-		return -1;
-	if (r == 1)
-		return 0;
-	dp_rpc_ptr_join(xp, sizeof(xp), ptr, "expect");
-	memset(&e, 0, sizeof(e));
-	if (dp_rpc_check_fields(obj, allowed, xp, err) < 0 || action_parse(tid, obj, &e, xp, err) < 0)
-		return -1;
-	x->set = true;
-	x->action = e.action;
-	memcpy(x->params, e.params, DP_PARAMS_BYTES);
-	return 0;
-}
-
-static int
-update_parse(json_t *upd, struct dp_update *u, struct expect *x, const char *ptr,
+update_parse(const struct dp_schema_val *uv, struct dp_update *u, struct expect *x, const char *ptr,
 	     struct dp_rpc_err *err)
 {
-	static const char *const allowed[] = { "type", "table", "match", "priority", "action", "params",
-					       "expect", NULL };
-	unsigned int type;
-	uint64_t prio = 0;
-	json_t *match;
-	int tid, r;
+	const struct dp_schema_val *m = uv->sub, *xv = &m[DP_APIDEF_UPD_EXPECT];
+	const struct dp_schema_val *prio = &m[DP_APIDEF_UPD_PRIORITY];
+	unsigned int type = (unsigned int)m[DP_APIDEF_UPD_TYPE].u;
+	int tid = (int)m[DP_APIDEF_UPD_TABLE].u;
 	char mp[256];
 
-	if (dp_rpc_check_fields(upd, allowed, ptr, err) < 0 ||
-	    dp_rpc_get_enum(upd, "type", 1, upd_names, &type, ptr, err) < 0 ||
-	    table_arg(upd, ptr, &tid, err) < 0)
-		return -1;
 	memset(u, 0, sizeof(*u));
+	memset(x, 0, sizeof(*x));
 	u->type = type;
 	u->table = tid;
-	if ((type == DP_UPD_INSERT || type == DP_UPD_DEFAULT) && json_object_get(upd, "expect")) {
+	if (xv->set) {
+		struct dp_update e;
+
 		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "expect");
-		return BAD(err, mp, "unknown_field", "only modify and delete take expect");
+		memset(&e, 0, sizeof(e));
+		if (action_parse(tid, xv->sub[DP_APIDEF_EXPECT_ACTION].s,
+				 xv->sub[DP_APIDEF_EXPECT_PARAMS].json, &e, mp, err) < 0)
+			return -1;
+		x->set = true;
+		x->action = e.action;
+		memcpy(x->params, e.params, DP_PARAMS_BYTES);
 	}
-	if (expect_parse(upd, tid, x, ptr, err) < 0)
-		return -1;
-	if (type == DP_UPD_DEFAULT) {
-		if (json_object_get(upd, "match") || json_object_get(upd, "priority")) {
-			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "match") ? "match" : "priority");
-			return BAD(err, mp, "unknown_field", "a default update takes only action and params");
-		}
-		return action_parse(tid, upd, u, ptr, err);
+	if (type != DP_UPD_DEFAULT) {
+		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "priority");
+		if (dp_table_kind(tid) == DP_TK_ACL && (!prio->set || prio->u == 0))
+			return BAD(err, mp, !prio->set ? "missing_field" : "out_of_range",
+				   "ternary/range tables need a priority >= 1 (larger wins)");
+		if (dp_table_kind(tid) != DP_TK_ACL && prio->set)
+			return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
+		u->priority = (uint32_t)prio->u;
+		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "match");
+		if (match_parse(tid, m[DP_APIDEF_UPD_MATCH].json, u, true, mp, err) < 0)
+			return -1;
 	}
-	r = dp_rpc_get_uint(upd, "priority", 0, RTE_ACL_MAX_PRIORITY, &prio, ptr, err);
-	if (r < 0)
-		return -1;
-	dp_rpc_ptr_join(mp, sizeof(mp), ptr, "priority");
-	if (dp_table_kind(tid) == DP_TK_ACL && (r == 1 || prio == 0))
-		return BAD(err, mp, r == 1 ? "missing_field" : "out_of_range",
-			   "ternary/range tables need a priority >= 1 (larger wins)");
-	if (dp_table_kind(tid) != DP_TK_ACL && r == 0)
-		return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
-	u->priority = (uint32_t)prio;
-	if (dp_rpc_get_object(upd, "match", 1, &match, ptr, err) < 0)
-		return -1;
-	dp_rpc_ptr_join(mp, sizeof(mp), ptr, "match");
-	if (match_parse(tid, match, u, true, mp, err) < 0)
-		return -1;
-	if (type == DP_UPD_DELETE) {
-		if (json_object_get(upd, "action") || json_object_get(upd, "params")) {
-			dp_rpc_ptr_join(mp, sizeof(mp), ptr, json_object_get(upd, "action") ? "action" : "params");
-			return BAD(err, mp, "unknown_field", "a delete takes only table, match, priority and expect");
-		}
+	if (type == DP_UPD_DELETE)
 		return 0;
-	}
-	return action_parse(tid, upd, u, ptr, err);
+	return action_parse(tid, m[DP_APIDEF_UPD_ACTION].s, m[DP_APIDEF_UPD_PARAMS].json, u, ptr,
+			    err);
 }
 
 #define CHECKS_MAX 8
@@ -582,25 +546,18 @@ checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
 }
 
 static int
-m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_write(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "atomicity", "updates", NULL };
-	unsigned int mode = DP_ATOM_ROLLBACK;
+	const struct dp_schema_val *ups = &v[DP_APIDEF_WRITE_UPDATES];
+	enum dp_atomicity mode = (enum dp_atomicity)v[DP_APIDEF_WRITE_ATOMICITY].u;
+	size_t n = ups->n, i, applied = 0;
 	struct dp_update *u = NULL;
 	struct expect *x = NULL;
 	int *res = NULL, rc = -1;
-	json_t *ups, *results;
+	json_t *results;
 	char ptr[64];
-	size_t n, i, applied = 0;
-	json_t *e;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 ||
-	    dp_rpc_get_enum(params, "atomicity", 0, atom_names, &mode, "", err) < 0 ||
-	    dp_rpc_get_array(params, "updates", 1, &ups, "", err) < 0)
-		return -1;
-	n = json_array_size(ups);
-	if (n == 0 || n > WRITE_UPDATES_MAX)
-		return BAD(err, "/updates", "out_of_range", "1..%d updates per write", WRITE_UPDATES_MAX);
 	u = calloc(n, sizeof(*u));
 	x = calloc(n, sizeof(*x));
 	res = calloc(n, sizeof(*res));
@@ -608,9 +565,9 @@ m_write(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 		dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
 		goto out;
 	}
-	json_array_foreach(ups, i, e) {
+	for (i = 0; i < n; i++) {
 		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
-		if (update_parse(e, &u[i], &x[i], ptr, err) < 0)
+		if (update_parse(&ups->sub[i], &u[i], &x[i], ptr, err) < 0)
 			goto out;
 	}
 	checked_write(u, x, n, mode, res);
@@ -644,23 +601,19 @@ out:
 	return rc;
 }
 
+/* limit is 1.. (dp_apidef.c): a page of nothing would say "next page
+ * here" forever */
 static int
-m_read(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_read(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+       struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "table", "offset", "limit", NULL };
+	unsigned int tid = (unsigned int)v[DP_APIDEF_READ_TABLE].u;
+	uint64_t offset = v[DP_APIDEF_READ_OFFSET].u, limit = v[DP_APIDEF_READ_LIMIT].u;
 	struct dp_entry_view *ev;
-	uint64_t offset = 0, limit = 100;
 	uint32_t next;
 	unsigned int n;
 	json_t *ents;
-	int tid;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0 ||
-	    dp_rpc_get_uint(params, "offset", 0, UINT32_MAX, &offset, "", err) < 0 ||
-	    dp_rpc_get_uint(params, "limit", 0, READ_LIMIT_MAX, &limit, "", err) < 0)
-		return -1;
-	if (limit == 0)   /* a page of nothing would say "next page here" forever */
-		return BAD(err, "/limit", "out_of_range", "limit must be 1..%d", READ_LIMIT_MAX);
 	ev = calloc(limit, sizeof(*ev));
 	if (ev == NULL)
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
@@ -687,15 +640,13 @@ m_read(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_
 }
 
 static int
-m_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_clear(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "table", NULL };
 	uint32_t deleted = 0;
-	int tid, rc;
+	int rc;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0)
-		return -1;
-	rc = dp_table_clear(tid, &deleted);
+	rc = dp_table_clear((unsigned int)v[DP_APIDEF_CLEAR_TABLE].u, &deleted);
 	if (rc < 0)
 		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_applied", "", "clear failed: %s",
 				      strerror(-rc));
@@ -705,15 +656,12 @@ m_clear(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte
 }
 
 static int
-m_config(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg __rte_unused)
+m_config(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const allowed[] = { "table", "idle_timeout_s", NULL };
-	uint64_t to;
-	int tid;
+	unsigned int tid = (unsigned int)v[DP_APIDEF_CONFIG_TABLE].u;
+	uint64_t to = v[DP_APIDEF_CONFIG_IDLE].u;
 
-	if (dp_rpc_check_fields(params, allowed, "", err) < 0 || table_arg(params, "", &tid, err) < 0 ||
-	    dp_rpc_get_uint(params, "idle_timeout_s", 1, 86400 * 365, &to, "", err) < 0)
-		return -1;
 	if (dp_table_set_idle_timeout(tid, (uint32_t)to) < 0)
 		return BAD(err, "/idle_timeout_s", "bad_value", "table %s does not age entries",
 			   dp_table_def(tid)->name);
@@ -782,16 +730,14 @@ example_value(enum dp_type t, enum dp_match_kind m)
 /* table.write's template: an insert into table 0 with every key field and
  * the first action's params filled in, and a priority only if that table
  * takes one, so that a copied template is a request sxdp accepts. */
-static char *
+static json_t *
 write_template(void)
 {
 	const struct dp_table_def *d;
-	json_t *match, *params, *upd, *req;
-	char *s = NULL;
+	json_t *match, *params, *upd;
 
 	if (dp_tables_count() == 0)
-		return strdup("{\"atomicity\":\"rollback\",\"updates\":[{\"type\":\"insert\","
-			      "\"table\":\"TABLE\",\"match\":{},\"action\":\"ACTION\",\"params\":{}}]}");
+		return NULL;   /* the declaration's own example */
 	d = dp_table_def(0);
 	match = json_object();
 	params = json_object();
@@ -805,41 +751,41 @@ write_template(void)
 			"action", d->actions[0].name, "params", params);
 	if (upd != NULL && dp_table_kind(0) == DP_TK_ACL)
 		json_object_set_new(upd, "priority", json_integer(1));
-	req = json_pack("{s:s,s:[o]}", "atomicity", "rollback", "updates", upd);
-	if (req != NULL)
-		s = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(req);
-	return s;
+	return json_pack("{s:s,s:[o]}", "atomicity", "rollback", "updates", upd);
 }
+
+/* Tables as REF params name them: by name. */
+static int
+table_find(const char *name)
+{
+	return dp_table_by_name(name);
+}
+
+static const char *
+table_name(unsigned int t)
+{
+	return dp_table_def(t)->name;
+}
+
+static const struct dp_schema_ref table_ref = {
+	.name = DP_APIDEF_REF_TABLE, .find = table_find, .count = dp_tables_count,
+	.name_of = table_name,
+};
 
 int
 dp_tblrpc_register(void)
 {
-	const char *t0 = dp_tables_count() ? dp_table_def(0)->name : "TABLE";
-	char tmpl[512], *wt;
-	int ageing = -1, rc = 0;
+	int ageing = -1, rc;
 
 	for (unsigned int t = 0; t < dp_tables_count() && ageing < 0; t++)
 		if (dp_table_def(t)->age_action)
 			ageing = (int)t;
-	wt = write_template();
-	if (wt == NULL)
-		return -ENOMEM;
-	rc |= dp_rpc_register("table.write", m_write, NULL,
-		"Apply a batch of updates (insert|modify|delete|default) to tables, "
-		"all-or-nothing per atomicity; returns once workers see it. \"priority\" (>= 1, "
-		"larger wins) only for tables with ternary/range keys", wt);
-	free(wt);
-	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\",\"offset\":0,\"limit\":100}", t0);
-	rc |= dp_rpc_register("table.read", m_read, NULL,
-		"Read a page of a table's entries with per-entry hit counters (limit 1..1000)", tmpl);
-	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\",\"idle_timeout_s\":300}",
-		 ageing >= 0 ? dp_table_def(ageing)->name : t0);
-	rc |= dp_rpc_register("table.config", m_config, NULL,
-		"Set a table's idle timeout in seconds (tables that age entries, e.g. learned MACs); "
-		"0 turns ageing off (entries never age)", tmpl);
-	snprintf(tmpl, sizeof(tmpl), "{\"table\":\"%s\"}", t0);
-	rc |= dp_rpc_register("table.clear", m_clear, NULL,
-		"Delete every entry of a table (atomically)", tmpl);
-	return rc ? -EINVAL : 0;
+	if ((rc = dp_schema_ref_add(&table_ref)) < 0 ||
+	    (rc = dp_rpc_register(&dp_apidef_table_write, m_write, NULL, write_template())) < 0 ||
+	    (rc = dp_rpc_register(&dp_apidef_table_read, m_read, NULL, NULL)) < 0 ||
+	    (rc = dp_rpc_register(&dp_apidef_table_clear, m_clear, NULL, NULL)) < 0)
+		return rc;
+	/* a template that works here names a table that ages */
+	return dp_rpc_register(&dp_apidef_table_config, m_config, NULL, ageing < 0 ? NULL :
+		json_pack("{s:s,s:i}", "table", dp_table_def(ageing)->name, "idle_timeout_s", 300));
 }

@@ -1,8 +1,9 @@
 /* libFuzzer target for the sxdp control socket's request path: any bytes go
  * through dp_rpc_handle(), which must answer with nothing or one line of
  * well-formed JSON-RPC 2.0 (checked here, abort otherwise), and never
- * crash or leak. Two test methods give the params helpers and the error
- * pointers something to chew on; small reply, batch and decoded-size
+ * crash or leak. Test methods declared with every kind of schema give the
+ * params check and the error pointers something to chew on (each input is
+ * also checked against one declaration directly); small reply, batch and decoded-size
  * limits put the refusals in reach. */
 #include <errno.h>
 #include <stdint.h>
@@ -11,40 +12,145 @@
 #include <jansson.h>
 
 #include "dp_ctl.h"
+#include "dp_schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* {"a": uint <= 10, "s": string, "b": optional bool, "mode": optional enum,
- *  "o": optional {"k": int in [-5, 5]}} */
-static int
-m_echo(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
-{
-	static const char *const allowed[] = { "a", "s", "b", "mode", "o", NULL };
-	static const char *const inner[] = { "k", NULL };
-	static const char *const modes[] = { "continue-on-error", "rollback-on-error",
-					     "dataplane-atomic", NULL };
-	unsigned int mode = 0;
-	const char *s;
-	json_t *o = NULL;
-	uint64_t a;
-	int64_t k = 0;
-	int b = 0;
+static const char *const modes[] = { "continue-on-error", "rollback-on-error",
+				     "dataplane-atomic", NULL };
+enum { E_A, E_S, E_B, E_MODE, E_O, E_N };
+static const struct dp_rpc_method echo_decl = {
+	.name = "test.echo", .description = "strict params",
+	.params = (const struct dp_schema_field[]){
+		[E_A] = { .name = "a", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = 10 },
+		[E_S] = { .name = "s", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ },
+		[E_B] = { .name = "b", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF },
+		[E_MODE] = { .name = "mode", .type = DP_SCHEMA_ENUM, .names = modes,
+			     .flags = DP_SCHEMA_DEF },
+		[E_O] = { .name = "o", .type = DP_SCHEMA_OBJECT,
+			  .fields = (const struct dp_schema_field[]){
+				{ .name = "k", .type = DP_SCHEMA_INT, .flags = DP_SCHEMA_REQ,
+				  .min = -5, .max = 5 },
+				{ NULL } } },
+		[E_N] = { NULL } },
+};
 
+/* {"a": uint <= 10, "s": string, "b": optional bool, "mode": optional enum,
+ *  "o": optional {"k": int in [-5, 5]}}, checked before it runs */
+static int
+m_echo(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+       void *arg)
+{
+	const struct dp_schema_val *o = &v[E_O];
+
+	(void)params;
+	(void)err;
 	(void)arg;
-	if (dp_rpc_check_fields(params, allowed, "", err) ||
-	    dp_rpc_get_uint(params, "a", 1, 10, &a, "", err) < 0 ||
-	    dp_rpc_get_string(params, "s", 1, &s, "", err) < 0 ||
-	    dp_rpc_get_bool(params, "b", 0, &b, "", err) < 0 ||
-	    dp_rpc_get_enum(params, "mode", 0, modes, &mode, "", err) < 0 ||
-	    dp_rpc_get_object(params, "o", 0, &o, "", err) < 0)
-		return -1;
-	if (o != NULL && (dp_rpc_check_fields(o, inner, "/o", err) ||
-			  dp_rpc_get_int(o, "k", 1, -5, 5, &k, "/o", err) < 0))
-		return -1;
-	*result = json_pack("{s:I, s:s, s:b, s:i, s:I}", "a", (json_int_t)a, "s", s, "b", b,
-			    "mode", (int)mode, "k", (json_int_t)k);
+	*result = json_pack("{s:I, s:s, s:b, s:i, s:I}", "a", (json_int_t)v[E_A].u, "s", v[E_S].s,
+			    "b", v[E_B].b, "mode", (int)v[E_MODE].u,
+			    "k", (json_int_t)(o->set ? o->sub[0].i : 0));
 	return *result != NULL ? 0 : -ENOMEM;
 }
+
+/* Every kind of declaration at once: formats, a name a server resolves
+ * (or an index), arrays, maps, a tagged object, alternatives. */
+static const char *const kinds[] = { "insert", "modify", "delete", "default", NULL };
+static const char *const things[] = { "p0", "p1", "p2", NULL };
+
+static int
+thing_find(const char *name)
+{
+	for (int i = 0; things[i] != NULL; i++)
+		if (strcmp(things[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static unsigned int
+thing_count(void)
+{
+	return 3;
+}
+
+static const char *
+thing_name(unsigned int i)
+{
+	return things[i];
+}
+
+static const struct dp_schema_ref thing_ref = {
+	.name = "port", .find = thing_find, .count = thing_count, .name_of = thing_name };
+
+#define WRITES DP_SCHEMA_BIT(0) | DP_SCHEMA_BIT(1)
+static const struct dp_schema_field update = {
+	.type = DP_SCHEMA_OBJECT, .tag = "type", .fields = (const struct dp_schema_field[]){
+		{ .name = "type", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = kinds },
+		{ .name = "port", .type = DP_SCHEMA_REF, .ref = "port", .flags = DP_SCHEMA_REQ |
+		  DP_SCHEMA_BY_INDEX },
+		{ .name = "expect", .type = DP_SCHEMA_OBJECT, .in = DP_SCHEMA_BIT(1) | DP_SCHEMA_BIT(2),
+		  .fields = (const struct dp_schema_field[]){
+			{ .name = "action", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ },
+			{ .name = "params", .type = DP_SCHEMA_OBJECT }, { NULL } } },
+		{ .name = "match", .type = DP_SCHEMA_OBJECT, .in = WRITES | DP_SCHEMA_BIT(2),
+		  .need = WRITES | DP_SCHEMA_BIT(2),
+		  .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_STRING,
+							    .format = DP_SCHEMA_FMT_IPV4_PREFIX } },
+		{ .name = "mac", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_MAC },
+		{ .name = "v6", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IPV6_PREFIX },
+		{ .name = "action", .type = DP_SCHEMA_STRING, .in = WRITES | DP_SCHEMA_BIT(3),
+		  .need = WRITES | DP_SCHEMA_BIT(3), .min = 1, .max = 8 },
+		{ NULL } },
+};
+static const struct dp_schema_field lcore_obj = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "lcore", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = 127 },
+		{ .name = "cpu", .type = DP_SCHEMA_UINT, .max = 1023 }, { NULL } },
+};
+static const struct dp_schema_field kinds_params[] = {
+	{ .name = "atomicity", .type = DP_SCHEMA_ENUM, .names = modes, .flags = DP_SCHEMA_DEF,
+	  .def = 1 },
+	{ .name = "updates", .type = DP_SCHEMA_ARRAY, .min = 1, .max = 8, .items = &update },
+	{ .name = "lcores", .type = DP_SCHEMA_ARRAY, .max = 4,
+	  .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT, .max = 127,
+						    .alt = &lcore_obj } },
+	{ .name = "n", .type = DP_SCHEMA_INT },
+	{ .name = "x", .type = DP_SCHEMA_NUMBER, .flags = DP_SCHEMA_NULL },
+	{ NULL }
+};
+static const struct dp_rpc_method kinds_decl = {
+	.name = "test.kinds", .description = "every kind of declaration", .params = kinds_params };
+static const struct dp_schema_field kinds_root = {
+	.type = DP_SCHEMA_OBJECT, .fields = kinds_params };
+
+/* Walks the checked values as a handler would. */
+static size_t
+walk_vals(const struct dp_schema_val *v)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += walk_vals(&v->sub[i]);
+	if (v->set && v->decl == NULL)
+		abort();
+	return n;
+}
+
+static int
+m_kinds(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	void *arg)
+{
+	size_t n = 0;
+
+	(void)params;
+	(void)err;
+	(void)arg;
+	for (size_t i = 0; kinds_params[i].name != NULL; i++)
+		n += walk_vals(&v[i]);
+	*result = json_integer((json_int_t)n);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+
+static const struct dp_rpc_method walk_decl = { .name = "test.walk", .description = "walk anything" };
 
 /* Walks any params, building a pointer to every value; a string "fail"
  * fails there, a string "errno" fails bare, otherwise params come back. */
@@ -77,8 +183,10 @@ walk(json_t *v, const char *ptr, struct dp_rpc_err *err)
 }
 
 static int
-m_walk(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_walk(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+       void *arg)
 {
+	(void)v;
 	(void)arg;
 	if (walk(params, "", err) != 0)
 		return err->code != 0 ? -1 : -EIO;
@@ -104,6 +212,29 @@ check_one(json_t *r)
 		abort();
 }
 
+/* The bytes as a value of test.kinds' params, checked with the config's
+ * wording: refused with a reason, pointer and message, or handed over. */
+static void
+schema_direct(const uint8_t *data, size_t size)
+{
+	json_t *v = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+	struct dp_rpc_err err = { 0 };
+	struct dp_schema_val *out;
+
+	if (v == NULL)
+		return;
+	if (dp_schema_check(&kinds_root, v, "", "config", &out, &err) == 0) {
+		if (out == NULL || !json_is_object(v))
+			abort();
+		walk_vals(out);
+		dp_schema_val_free(out);
+	} else if (out != NULL || err.reason[0] == '\0' || strncmp(err.message, "config", 6) != 0 ||
+		   (err.pointer[0] != '\0' && err.pointer[0] != '/')) {
+		abort();
+	}
+	json_decref(v);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -115,11 +246,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	if (!init) {
-		if (dp_rpc_builtin_register() != 0 ||
-		    dp_rpc_register("test.echo", m_echo, NULL, "strict params",
-				    "{\"a\":0,\"s\":\"\",\"b\":false,\"mode\":\"continue-on-error\","
-				    "\"o\":{\"k\":0}}") != 0 ||
-		    dp_rpc_register("test.walk", m_walk, NULL, "walk anything", "{}") != 0)
+		if (dp_rpc_builtin_register() != 0 || dp_schema_ref_add(&thing_ref) != 0 ||
+		    dp_rpc_register(&echo_decl, m_echo, NULL, NULL) != 0 ||
+		    dp_rpc_register(&kinds_decl, m_kinds, NULL, NULL) != 0 ||
+		    dp_rpc_register(&walk_decl, m_walk, NULL, NULL) != 0)
 			abort();
 		/* small limits, so inputs reach reply_too_large, batch_too_large
 		 * and too_complex (decoding refused mid-way) */
@@ -127,6 +257,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dp_rpc_set_decoded_limit(256 << 10);
 		init = 1;
 	}
+	schema_direct(data, size);
 	rc = dp_rpc_handle((const char *)data, size, &out);
 	if (rc != 0) {
 		if (rc != -ENOMEM || out != NULL)

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "dp_ctl.h"
+#include "dp_schema.h"
 
 static int notified;
 static char log_buf[8192];
@@ -34,69 +35,76 @@ test_log(const char *fmt, ...)
 	strcat(log_buf, "\n");
 }
 
+/* The test methods, declared as sxdp's are (dp_schema.h): the dispatcher
+ * checks their params before the handlers below run. */
+enum { ECHO_A, ECHO_S, ECHO_B, ECHO_N };
+static const struct dp_rpc_method echo_decl = {
+	.name = "test.echo", .description = "echo a, s, b",
+	.params = (const struct dp_schema_field[]){
+		[ECHO_A] = { .name = "a", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = 10 },
+		[ECHO_S] = { .name = "s", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ },
+		[ECHO_B] = { .name = "b", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF, .def = 0 },
+		[ECHO_N] = { NULL } },
+};
+
 /* {"a": uint <= 10, "s": string, "b": optional bool} -> the same back */
 static int
-m_echo(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_echo(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+       void *arg)
 {
-	static const char *const allowed[] = { "a", "s", "b", NULL };
-	const char *s;
-	uint64_t a;
-	int b = 0, rc;
-
+	(void)params;
+	(void)err;
 	(void)arg;
-	if (dp_rpc_check_fields(params, allowed, "", err) ||
-	    dp_rpc_get_uint(params, "a", 1, 10, &a, "", err) < 0 ||
-	    dp_rpc_get_string(params, "s", 1, &s, "", err) < 0)
-		return -1;
-	rc = dp_rpc_get_bool(params, "b", 0, &b, "", err);
-	if (rc < 0)
-		return -1;
-	*result = json_pack("{s:I, s:s}", "a", (json_int_t)a, "s", s);
-	if (rc == 0)
-		json_object_set_new(*result, "b", json_boolean(b));
+	*result = json_pack("{s:I, s:s}", "a", (json_int_t)v[ECHO_A].u, "s", v[ECHO_S].s);
+	if (v[ECHO_B].set)
+		json_object_set_new(*result, "b", json_boolean(v[ECHO_B].b));
 	return 0;
 }
+
+static const char *const modes[] = { "continue-on-error", "rollback-on-error", NULL };
+enum { NESTED_O, NESTED_LIST, NESTED_MODE };
+static const struct dp_schema_field nested_el = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "v", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = 5 }, { NULL } },
+};
+static const struct dp_rpc_method nested_decl = {
+	.name = "test.nested", .description = "nested",
+	.params = (const struct dp_schema_field[]){
+		[NESTED_O] = { .name = "o", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ,
+			.fields = (const struct dp_schema_field[]){
+				{ .name = "k", .type = DP_SCHEMA_UINT }, { NULL } } },
+		[NESTED_LIST] = { .name = "list", .type = DP_SCHEMA_ARRAY, .items = &nested_el },
+		[NESTED_MODE] = { .name = "mode", .type = DP_SCHEMA_ENUM, .names = modes },
+		{ NULL } },
+};
 
 /* {"o": {"k": uint}, "list": [{"v": uint <= 5}], "mode": enum}: nested pointers */
 static int
-m_nested(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_nested(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	 void *arg)
 {
-	static const char *const top[] = { "o", "list", "mode", NULL };
-	static const char *const inner[] = { "k", NULL };
-	static const char *const modes[] = { "continue-on-error", "rollback-on-error", NULL };
-	char ptr[256], eptr[256];
-	json_t *o, *list = NULL, *el;
-	unsigned int mode = 0;
-	size_t i;
-
+	(void)params;
+	(void)err;
 	(void)arg;
-	if (dp_rpc_check_fields(params, top, "", err) ||
-	    dp_rpc_get_object(params, "o", 1, &o, "", err) < 0 ||
-	    dp_rpc_get_array(params, "list", 0, &list, "", err) < 0 ||
-	    dp_rpc_get_enum(params, "mode", 0, modes, &mode, "", err) < 0)
-		return -1;
-	dp_rpc_ptr_join(ptr, sizeof(ptr), "", "o");
-	if (dp_rpc_check_fields(o, inner, ptr, err) ||
-	    dp_rpc_get_uint(o, "k", 0, UINT64_MAX, NULL, ptr, err) < 0)
-		return -1;
-	dp_rpc_ptr_join(ptr, sizeof(ptr), "", "list");
-	json_array_foreach(list, i, el) {
-		dp_rpc_ptr_index(eptr, sizeof(eptr), ptr, i);
-		if (dp_rpc_get_uint(el, "v", 1, 5, NULL, eptr, err) < 0)
-			return -1;
-	}
-	*result = json_integer(mode);
+	*result = json_integer((json_int_t)v[NESTED_MODE].u);
 	return 0;
 }
 
+static const struct dp_rpc_method fail_decl = {
+	.name = "test.fail",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "how", .type = DP_SCHEMA_STRING }, { NULL } },
+};
+
 /* {"how": "app" | "bare" | "errno" | "null"}: the failure paths */
 static int
-m_fail(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_fail(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+       void *arg)
 {
-	const char *how = "app";
+	const char *how = v[0].set ? v[0].s : "app";
 
+	(void)params;
 	(void)arg;
-	dp_rpc_get_string(params, "how", 0, &how, "", err);
 	if (strcmp(how, "app") == 0)
 		return dp_rpc_err_set(err, -32001, "not_found", "/how", "no entry %d", 42);
 	if (strcmp(how, "bare") == 0)
@@ -107,10 +115,15 @@ m_fail(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 	return 0;
 }
 
+/* any params at all: the method reads none */
+static const struct dp_rpc_method count_decl = { .name = "test.count", .description = "count" };
+
 static int
-m_count(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_count(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	void *arg)
 {
 	(void)params;
+	(void)v;
 	(void)err;
 	(void)arg;
 	notified++;
@@ -118,12 +131,17 @@ m_count(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 	return 0;
 }
 
+static const struct dp_rpc_method whoami_decl = {
+	.name = "test.whoami", .description = "peer", .params = dp_schema_none };
+
 static int
-m_whoami(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_whoami(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	 void *arg)
 {
 	const struct dp_ctl_peer *p = dp_ctl_current_peer();
 
 	(void)params;
+	(void)v;
 	(void)arg;
 	if (p == NULL)
 		return dp_rpc_err_set(err, -32000, "no_peer", "", NULL);
@@ -131,16 +149,24 @@ m_whoami(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 	return 0;
 }
 
+static const struct dp_rpc_method big_decl = {
+	.name = "test.big", .description = "big",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "n", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = 1 << 20 },
+		{ NULL } },
+};
+
 /* {"n": bytes}: a big result, to fill output queues */
 static int
-m_big(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_big(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+      void *arg)
 {
-	uint64_t n = 0;
+	uint64_t n = v[0].u;
 	char *s;
 
+	(void)params;
+	(void)err;
 	(void)arg;
-	if (dp_rpc_get_uint(params, "n", 1, 1 << 20, &n, "", err) < 0)
-		return -1;
 	s = malloc(n + 1);
 	memset(s, 'z', n);
 	s[n] = '\0';
@@ -149,10 +175,15 @@ m_big(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 	return 0;
 }
 
+static const struct dp_rpc_method close_decl = {
+	.name = "test.close", .description = "close", .params = dp_schema_none };
+
 static int
-m_close(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_close(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	void *arg)
 {
 	(void)params;
+	(void)v;
 	(void)err;
 	(void)arg;
 	dp_ctl_close();		/* from inside a method: deferred */
@@ -174,14 +205,13 @@ setup(void)
 	dp_ctl_log = test_log;
 	dp_ctl_allow = NULL;
 	ck_assert_int_eq(dp_rpc_builtin_register(), 0);
-	ck_assert_int_eq(dp_rpc_register("test.echo", m_echo, NULL, "echo a, s, b",
-					 "{\"a\":0,\"s\":\"\",\"b\":false}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.nested", m_nested, NULL, "nested", NULL), 0);
-	ck_assert_int_eq(dp_rpc_register("test.fail", m_fail, NULL, NULL, "{}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.count", m_count, NULL, "count", "{}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.whoami", m_whoami, NULL, "peer", "{}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.big", m_big, NULL, "big", "{\"n\":0}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.close", m_close, NULL, "close", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register(&echo_decl, m_echo, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&nested_decl, m_nested, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&fail_decl, m_fail, NULL, json_object()), 0);
+	ck_assert_int_eq(dp_rpc_register(&count_decl, m_count, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&whoami_decl, m_whoami, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&big_decl, m_big, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&close_decl, m_close, NULL, NULL), 0);
 }
 
 static void
@@ -480,16 +510,25 @@ START_TEST(id_types)
 }
 END_TEST
 
+static const struct dp_rpc_method dup_decl = { .name = "test.echo", .description = "dup" };
+/* an enum without names: refused at registration, not at the first call */
+static const struct dp_rpc_method bad_decl = {
+	.name = "test.bad", .params = (const struct dp_schema_field[]){
+		{ .name = "e", .type = DP_SCHEMA_ENUM }, { NULL } },
+};
+static const struct dp_rpc_method noname_decl = { .name = "" };
+static const struct dp_rpc_method first_decl = { .name = "a.first" };
+
 START_TEST(discover)
 {
 	const char *prev = "";
-	json_t *r, *list, *m;
+	json_t *r, *list, *m, *ps, *a;
 	size_t i;
 
-	ck_assert_int_eq(dp_rpc_register("test.echo", m_echo, NULL, "dup", "{}"), -EEXIST);
-	ck_assert_int_eq(dp_rpc_register("test.bad", m_echo, NULL, "x", "{nope"), -EINVAL);
-	ck_assert_int_eq(dp_rpc_register("", m_echo, NULL, "x", "{}"), -EINVAL);
-	ck_assert_int_eq(dp_rpc_register("a.first", m_echo, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&dup_decl, m_echo, NULL, json_object()), -EEXIST);
+	ck_assert_int_eq(dp_rpc_register(&bad_decl, m_echo, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(dp_rpc_register(&noname_decl, m_echo, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(dp_rpc_register(&first_decl, m_echo, NULL, NULL), 0);
 	ck_assert_int_eq(dp_rpc_builtin_register(), 0);	/* idempotent */
 
 	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}");
@@ -501,6 +540,8 @@ START_TEST(discover)
 		ck_assert_msg(strcmp(prev, name) < 0, "%s after %s", name, prev);
 		ck_assert(json_is_string(json_object_get(m, "description")));
 		ck_assert_ptr_nonnull(json_object_get(m, "params"));
+		ck_assert(json_is_object(json_object_get(m, "params_schema")));
+		ck_assert(json_is_object(json_object_get(json_object_get(m, "result"), "schema")));
 		prev = name;
 	}
 	m = json_array_get(list, 0);
@@ -508,13 +549,340 @@ START_TEST(discover)
 	ck_assert(json_is_object(json_object_get(m, "params")));
 	m = json_array_get(list, 1);
 	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "rpc.discover");
+	/* rpc.discover describes itself: no params, a list of methods */
+	ps = json_object_get(m, "params_schema");
+	ck_assert(json_is_false(json_object_get(ps, "additionalProperties")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(json_object_get(m, "result"), "schema"), "properties"), "methods"),
+		"type")), "array");
 	m = json_array_get(list, 5);
 	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "test.echo");
 	ck_assert(json_is_false(json_object_get(json_object_get(m, "params"), "b")));
+	/* the declaration as JSON Schema: types, range, required, default */
+	ps = json_object_get(m, "params_schema");
+	a = json_object_get(json_object_get(ps, "properties"), "a");
+	ck_assert_str_eq(json_string_value(json_object_get(a, "type")), "integer");
+	ck_assert_int_eq(json_integer_value(json_object_get(a, "minimum")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(a, "maximum")), 10);
+	ck_assert(json_is_false(json_object_get(json_object_get(json_object_get(ps, "properties"), "b"),
+						"default")));
+	ck_assert_int_eq(json_array_size(json_object_get(ps, "required")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(ps, "required"), 1)), "s");
+	ck_assert(json_is_false(json_object_get(ps, "additionalProperties")));
+	/* a method taking any object says so */
+	m = json_array_get(list, 4);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "test.count");
+	ck_assert_ptr_null(json_object_get(json_object_get(m, "params_schema"), "additionalProperties"));
 	json_decref(r);
 
 	dp_rpc_reset();
 	expect_error(REQ("rpc.discover", "{}"), -32601, "unknown_method", "/method");
+}
+END_TEST
+
+/* ---- the schema check on its own: every kind of refusal, its reason and
+ * pointer, and what a check hands over */
+
+static const char *const colours[] = { "red", "green", "blue", NULL };
+static const char *const shapes[] = { "dot", "line", "box", NULL };
+static const char *const things[] = { "alpha", "beta", NULL };
+
+static int
+thing_find(const char *name)
+{
+	for (int i = 0; things[i] != NULL; i++)
+		if (strcmp(things[i], name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+static unsigned int
+thing_count(void)
+{
+	return 2;
+}
+
+static const char *
+thing_name(unsigned int i)
+{
+	return things[i];
+}
+
+static const struct dp_schema_ref thing_ref = {
+	.name = "thing", .find = thing_find, .count = thing_count, .name_of = thing_name };
+
+enum { S_N, S_I, S_C, S_NAME, S_MAC, S_NET, S_TH, S_LIST, S_SHAPE, S_MAP, S_LC, S_END };
+#define DOT DP_SCHEMA_BIT(0)
+#define LINE DP_SCHEMA_BIT(1)
+#define BOX DP_SCHEMA_BIT(2)
+static const struct dp_schema_field lc_obj = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "id", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ },
+		{ .name = "cpu", .type = DP_SCHEMA_UINT, .max = 7 }, { NULL } },
+};
+static const struct dp_schema_field all_kinds = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		[S_N] = { .name = "n", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 2, .max = 9 },
+		[S_I] = { .name = "i", .type = DP_SCHEMA_INT, .min = -5, .max = 5, .flags = DP_SCHEMA_DEF,
+			  .def = -1 },
+		[S_C] = { .name = "c", .type = DP_SCHEMA_ENUM, .names = colours, .flags = DP_SCHEMA_DEF,
+			  .def = 2 },
+		[S_NAME] = { .name = "name", .type = DP_SCHEMA_STRING, .min = 1, .max = 4 },
+		[S_MAC] = { .name = "mac", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_MAC },
+		[S_NET] = { .name = "net", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IPV4_PREFIX },
+		[S_TH] = { .name = "th", .type = DP_SCHEMA_REF, .ref = "thing",
+			   .flags = DP_SCHEMA_BY_INDEX },
+		[S_LIST] = { .name = "list", .type = DP_SCHEMA_ARRAY, .min = 1, .max = 3,
+			     .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_BOOL } },
+		[S_SHAPE] = { .name = "shape", .type = DP_SCHEMA_OBJECT, .tag = "kind",
+			.fields = (const struct dp_schema_field[]){
+				{ .name = "kind", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ,
+				  .names = shapes },
+				{ .name = "len", .type = DP_SCHEMA_UINT, .in = LINE | BOX, .need = LINE | BOX },
+				{ .name = "width", .type = DP_SCHEMA_UINT, .in = BOX },
+				{ NULL } } },
+		[S_MAP] = { .name = "map", .type = DP_SCHEMA_OBJECT,
+			    .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_STRING } },
+		[S_LC] = { .name = "lc", .type = DP_SCHEMA_UINT, .max = 100, .alt = &lc_obj },
+		[S_END] = { NULL } },
+};
+
+/* The check refuses text with reason at pointer (and says so in the
+ * message when want is given). */
+static void
+refused(const char *text, const char *reason, const char *pointer, const char *want)
+{
+	json_t *v = json_loads(text, JSON_ALLOW_NUL, NULL);
+	struct dp_schema_val *out = (void *)1;
+	struct dp_rpc_err err = { 0 };
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", NULL, &out, &err), -1);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(err.code, -32602);
+	ck_assert_msg(strcmp(err.reason, reason) == 0 && strcmp(err.pointer, pointer) == 0,
+		      "%s: got %s at %s (%s), want %s at %s", text, err.reason, err.pointer,
+		      err.message, reason, pointer);
+	if (want != NULL)
+		ck_assert_msg(strstr(err.message, want) != NULL, "%s: message \"%s\" lacks \"%s\"", text,
+			      err.message, want);
+	json_decref(v);
+}
+
+START_TEST(schema_refusals)
+{
+	ck_assert_int_eq(dp_schema_ref_add(&thing_ref), 0);
+	refused("{\"n\":3,\"x\":1}", "unknown_field", "/x", "unknown field 'x'");
+	refused("{}", "missing_field", "/n", "field 'n' is required");
+	refused("{\"n\":\"3\"}", "wrong_type", "/n", "must be an unsigned integer, not a string");
+	refused("{\"n\":null}", "wrong_type", "/n", "not null");
+	refused("{\"n\":3.0}", "wrong_type", "/n", NULL);
+	refused("{\"n\":1}", "out_of_range", "/n", "between 2 and 9");
+	refused("{\"n\":10}", "out_of_range", "/n", NULL);
+	refused("{\"n\":3,\"i\":-6}", "out_of_range", "/i", "between -5 and 5");
+	refused("{\"n\":3,\"i\":true}", "wrong_type", "/i", NULL);
+	refused("{\"n\":3,\"c\":\"pink\"}", "bad_value", "/c", "one of: red, green, blue");
+	refused("{\"n\":3,\"c\":1}", "wrong_type", "/c", NULL);
+	refused("{\"n\":3,\"name\":\"\"}", "bad_value", "/name", "1..4 characters");
+	refused("{\"n\":3,\"name\":\"abcde\"}", "bad_value", "/name", NULL);
+	refused("{\"n\":3,\"mac\":\"02:00:00:00:00\"}", "bad_value", "/mac", "MAC address");
+	refused("{\"n\":3,\"mac\":\"02:00:00:00:00:01\\u0000\"}", "bad_value", "/mac", NULL);
+	refused("{\"n\":3,\"net\":\"10.0.0.0/010\"}", "bad_value", "/net", "IPv4 prefix");
+	refused("{\"n\":3,\"net\":\"10.0.0.1\"}", "bad_value", "/net", NULL);
+	refused("{\"n\":3,\"th\":\"gamma\"}", "not_found", "/th", "no thing \"gamma\"");
+	refused("{\"n\":3,\"th\":2}", "not_found", "/th", NULL);
+	refused("{\"n\":3,\"th\":-1}", "not_found", "/th", NULL);
+	refused("{\"n\":3,\"th\":1.5}", "wrong_type", "/th", "a thing name or index");
+	refused("{\"n\":3,\"list\":[]}", "out_of_range", "/list", "1..3 items");
+	refused("{\"n\":3,\"list\":[true,true,true,true]}", "out_of_range", "/list", NULL);
+	refused("{\"n\":3,\"list\":[true,1]}", "wrong_type", "/list/1", "item /list/1 must be a boolean");
+	refused("{\"n\":3,\"list\":{}}", "wrong_type", "/list", NULL);
+	/* a tagged object: its tag first, then what that tag takes and needs */
+	refused("{\"n\":3,\"shape\":{}}", "missing_field", "/shape/kind", NULL);
+	refused("{\"n\":3,\"shape\":{\"kind\":\"oval\"}}", "bad_value", "/shape/kind", NULL);
+	refused("{\"n\":3,\"shape\":{\"kind\":\"dot\",\"len\":1}}", "unknown_field", "/shape/len",
+		"not taken with kind \"dot\"");
+	refused("{\"n\":3,\"shape\":{\"kind\":\"line\",\"width\":1,\"len\":1}}", "unknown_field",
+		"/shape/width", NULL);
+	refused("{\"n\":3,\"shape\":{\"kind\":\"box\",\"width\":1}}", "missing_field", "/shape/len",
+		"kind \"box\" needs it");
+	refused("{\"n\":3,\"shape\":{\"kind\":\"box\",\"zz\":1}}", "unknown_field", "/shape/zz", NULL);
+	refused("{\"n\":3,\"map\":{\"a\":\"x\",\"b~/\":2}}", "wrong_type", "/map/b~0~1", NULL);
+	/* alternatives: an integer, or an object */
+	refused("{\"n\":3,\"lc\":\"1\"}", "wrong_type", "/lc",
+		"must be an unsigned integer or an object, not a string");
+	refused("{\"n\":3,\"lc\":101}", "out_of_range", "/lc", NULL);
+	refused("{\"n\":3,\"lc\":{\"cpu\":1}}", "missing_field", "/lc/id", NULL);
+	refused("{\"n\":3,\"lc\":{\"id\":1,\"cpu\":8}}", "out_of_range", "/lc/cpu", NULL);
+	dp_schema_ref_reset();
+	refused("{\"n\":3,\"th\":\"alpha\"}", "not_found", "/th", NULL);   /* nobody resolves */
+}
+END_TEST
+
+START_TEST(schema_values)
+{
+	json_t *v = json_loads("{\"n\":3,\"mac\":\"02:00:00:00:00:01\",\"net\":\"10.0.0.0/8\","
+			       "\"th\":\"beta\",\"list\":[true,false],\"shape\":{\"kind\":\"box\","
+			       "\"len\":4},\"map\":{\"a\":\"x\"},\"lc\":{\"id\":7}}", 0, NULL);
+	struct dp_schema_val *out;
+	struct dp_rpc_err err = { 0 };
+	const struct dp_schema_val *m;
+
+	ck_assert_int_eq(dp_schema_ref_add(&thing_ref), 0);
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", NULL, &out, &err), 0);
+	ck_assert_int_eq(out->n, S_END);
+	m = out->sub;
+	ck_assert(m[S_N].set && m[S_N].u == 3);
+	/* absent: not set, holding the default */
+	ck_assert(!m[S_I].set && m[S_I].i == -1);
+	ck_assert(!m[S_C].set && m[S_C].u == 2 && strcmp(m[S_C].s, "blue") == 0);
+	ck_assert(!m[S_NAME].set && m[S_NAME].s == NULL && m[S_NAME].json == NULL);
+	ck_assert(m[S_TH].set && m[S_TH].u == 1 && strcmp(m[S_TH].s, "beta") == 0);
+	ck_assert_int_eq(m[S_LIST].n, 2);
+	ck_assert(m[S_LIST].sub[0].b && !m[S_LIST].sub[1].b);
+	ck_assert_int_eq(m[S_SHAPE].sub[0].u, 2);
+	ck_assert_int_eq(m[S_SHAPE].sub[1].u, 4);
+	ck_assert(!m[S_SHAPE].sub[2].set);
+	ck_assert_int_eq(m[S_MAP].n, 1);
+	ck_assert_str_eq(m[S_MAP].sub[0].key, "a");
+	ck_assert_str_eq(m[S_MAP].sub[0].s, "x");
+	/* which alternative matched */
+	ck_assert_ptr_eq(m[S_LC].decl, &lc_obj);
+	ck_assert_int_eq(m[S_LC].sub[0].u, 7);
+	dp_schema_val_free(out);
+	json_decref(v);
+
+	/* an index names a thing too */
+	v = json_loads("{\"n\":2,\"th\":0,\"lc\":5}", 0, NULL);
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", NULL, &out, &err), 0);
+	ck_assert(out->sub[S_TH].u == 0 && out->sub[S_TH].s == NULL);
+	ck_assert_ptr_eq(out->sub[S_LC].decl, &all_kinds.fields[S_LC]);
+	dp_schema_val_free(out);
+	json_decref(v);
+	dp_schema_ref_reset();
+}
+END_TEST
+
+/* The config's wording: a path under a root, the same reasons. */
+START_TEST(schema_config_style)
+{
+	json_t *v = json_loads("{\"n\":3,\"list\":[true,\"x\"]}", 0, NULL);
+	struct dp_schema_val *out;
+	struct dp_rpc_err err = { 0 };
+
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", "config", &out, &err), -1);
+	ck_assert_str_eq(err.message, "config.list[1]: must be a boolean, not a string");
+	ck_assert_str_eq(err.pointer, "/list/1");
+	json_decref(v);
+	v = json_loads("{\"n\":3,\"shape\":{\"kind\":\"dot\",\"colour\":1}}", 0, NULL);
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", "config", &out, &err), -1);
+	ck_assert_str_eq(err.message, "config.shape: unknown member \"colour\"");
+	json_decref(v);
+	v = json_loads("{}", 0, NULL);
+	ck_assert_int_eq(dp_schema_check(&all_kinds, v, "", "config", &out, &err), -1);
+	ck_assert_str_eq(err.message, "config: \"n\" is required");
+	json_decref(v);
+}
+END_TEST
+
+/* each one malformed in its own way */
+static const struct dp_schema_field bad_decls[] = {
+	{ .type = 0 },
+	{ .type = DP_SCHEMA_ENUM },
+	{ .type = DP_SCHEMA_ENUM, .names = colours, .flags = DP_SCHEMA_DEF, .def = 3 },
+	{ .type = DP_SCHEMA_UINT, .min = -1 },
+	{ .type = DP_SCHEMA_UINT, .min = 5, .max = 4 },
+	{ .type = DP_SCHEMA_UINT, .max = 4, .flags = DP_SCHEMA_DEF, .def = 5 },
+	{ .type = DP_SCHEMA_STRING, .min = 3, .max = 2 },
+	{ .type = DP_SCHEMA_REF },
+	{ .type = DP_SCHEMA_BOOL, .example = "{nope" },
+	{ .type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		{ .name = "a", .type = DP_SCHEMA_BOOL }, { .name = "a", .type = DP_SCHEMA_BOOL },
+		{ NULL } } },
+	{ .type = DP_SCHEMA_OBJECT, .tag = "t", .fields = (const struct dp_schema_field[]){
+		{ .name = "t", .type = DP_SCHEMA_ENUM, .names = colours }, { NULL } } },
+	{ .type = DP_SCHEMA_ARRAY, .items = &(const struct dp_schema_field){ .type = 99 } },
+	{ .type = DP_SCHEMA_UINT, .alt = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT } },
+};
+
+START_TEST(schema_declarations)
+{
+	json_t *j, *e;
+
+	for (size_t i = 0; i < sizeof(bad_decls) / sizeof(bad_decls[0]); i++)
+		ck_assert_msg(dp_schema_valid(&bad_decls[i]) == -EINVAL, "declaration %zu passed", i);
+	ck_assert_int_eq(dp_schema_valid(&all_kinds), 0);
+
+	/* as JSON Schema: the tagged object as one branch per tag value */
+	ck_assert_int_eq(dp_schema_ref_add(&thing_ref), 0);
+	j = dp_schema_json(&all_kinds);
+	e = json_object_get(json_object_get(j, "properties"), "shape");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "discriminator"),
+							   "propertyName")), "kind");
+	ck_assert_int_eq(json_array_size(json_object_get(e, "oneOf")), 3);
+	e = json_array_get(json_object_get(e, "oneOf"), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(e,
+		"properties"), "kind"), "const")), "box");
+	ck_assert_int_eq(json_array_size(json_object_get(e, "required")), 2);
+	e = json_object_get(json_object_get(j, "properties"), "th");
+	ck_assert_int_eq(json_array_size(json_object_get(e, "type")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(e, "x-known"), 1)), "beta");
+	e = json_object_get(json_object_get(j, "properties"), "lc");
+	ck_assert_int_eq(json_array_size(json_object_get(e, "oneOf")), 2);
+	e = json_object_get(json_object_get(j, "properties"), "net");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "format")), "ipv4-prefix");
+	json_decref(j);
+
+	/* an example: required members and those with a default or a name to give */
+	j = dp_schema_example(&all_kinds);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "n")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "c")), "blue");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "th")), "alpha");
+	ck_assert_ptr_null(json_object_get(j, "mac"));
+	json_decref(j);
+	dp_schema_ref_reset();
+}
+END_TEST
+
+/* Through the dispatcher: the handler runs only on params as declared. */
+static int tagged_calls;
+
+static int
+m_tagged(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	 void *arg)
+{
+	(void)params;
+	(void)err;
+	(void)arg;
+	tagged_calls++;
+	*result = json_pack("{s:I,s:s}", "n", (json_int_t)v[S_N].u, "c", v[S_C].s);
+	return 0;
+}
+
+static const struct dp_rpc_method tagged_decl = {
+	.name = "test.kinds", .description = "every kind", .params = NULL,
+};
+
+START_TEST(schema_dispatch)
+{
+	struct dp_rpc_method d = tagged_decl;	/* registered until the reset below */
+	json_t *r;
+
+	d.params = all_kinds.fields;
+	ck_assert_int_eq(dp_schema_ref_add(&thing_ref), 0);
+	ck_assert_int_eq(dp_rpc_register(&d, m_tagged, NULL, NULL), 0);
+	expect_error(REQ("test.kinds", "{\"n\":3,\"shape\":{\"kind\":\"dot\",\"width\":2}}"), -32602,
+		     "unknown_field", "/shape/width");
+	expect_error(REQ("test.kinds", "{\"n\":3,\"th\":\"nope\"}"), -32602, "not_found", "/th");
+	expect_error(REQ("test.kinds", "{\"n\":3,\"list\":[1]}"), -32602, "wrong_type", "/list/0");
+	ck_assert_int_eq(tagged_calls, 0);
+	r = call(REQ("test.kinds", "{\"n\":4,\"th\":1}"));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "result"), "n")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "c")), "blue");
+	json_decref(r);
+	ck_assert_int_eq(tagged_calls, 1);
+	dp_rpc_reset();
+	dp_schema_ref_reset();
 }
 END_TEST
 
@@ -1191,9 +1559,11 @@ END_TEST
 static int slow_calls, slow_before_count;
 
 static int
-m_slow(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_slow(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+       void *arg)
 {
 	(void)params;
+	(void)v;
 	(void)err;
 	(void)arg;
 	slow_calls++;
@@ -1204,11 +1574,17 @@ m_slow(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
 
 /* test.count that also notes how many slow calls ran before it */
 static int
-m_count_after(json_t *params, json_t **result, struct dp_rpc_err *err, void *arg)
+m_count_after(json_t *params, const struct dp_schema_val *v, json_t **result,
+	      struct dp_rpc_err *err, void *arg)
 {
 	slow_before_count = slow_calls;
-	return m_count(params, result, err, arg);
+	return m_count(params, v, result, err, arg);
 }
+
+static const struct dp_rpc_method slow_decl = {
+	.name = "test.slow", .description = "slow", .params = dp_schema_none };
+static const struct dp_rpc_method count_after_decl = {
+	.name = "test.count_after", .description = "c", .params = dp_schema_none };
 
 /* Send all of s, polling the server while c's socket is full. */
 static void
@@ -1253,8 +1629,8 @@ START_TEST(socket_partial_lines_at_eof_fair)
 
 	fake_now = 1000000;
 	dp_ctl_clock_ms = fake_clock;
-	ck_assert_int_eq(dp_rpc_register("test.slow", m_slow, NULL, "slow", "{}"), 0);
-	ck_assert_int_eq(dp_rpc_register("test.count_after", m_count_after, NULL, "c", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register(&slow_decl, m_slow, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&count_after_decl, m_count_after, NULL, NULL), 0);
 	server_open_opts(&o);
 	b = tc_connect();
 	for (i = 0; i < 6; i++) {
@@ -1300,7 +1676,7 @@ START_TEST(socket_long_line_fair)
 
 	fake_now = 1000000;
 	dp_ctl_clock_ms = fake_clock;
-	ck_assert_int_eq(dp_rpc_register("test.slow", m_slow, NULL, "slow", "{}"), 0);
+	ck_assert_int_eq(dp_rpc_register(&slow_decl, m_slow, NULL, NULL), 0);
 	server_open_opts(&o);
 	a = tc_connect();
 	b = tc_connect();
@@ -1442,6 +1818,11 @@ rpc_suite(void)
 	tcase_add_test(tc, batch);
 	tcase_add_test(tc, id_types);
 	tcase_add_test(tc, discover);
+	tcase_add_test(tc, schema_refusals);
+	tcase_add_test(tc, schema_values);
+	tcase_add_test(tc, schema_config_style);
+	tcase_add_test(tc, schema_declarations);
+	tcase_add_test(tc, schema_dispatch);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(ts, setup, teardown);
