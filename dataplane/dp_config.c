@@ -2,6 +2,7 @@
  * errors, so a typo never silently falls back to a default) or the built-in
  * lab config of virtual devices. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -11,9 +12,9 @@
 
 #include "dp_config.h"
 #include "dp_addr.h"
-#include "dp_num.h"
+#include "dp_schema.h"
 
-static const char *const role_names[DP_ROLE_MAX] = {
+static const char *const role_names[DP_ROLE_MAX + 1] = {
 	[DP_ROLE_LAN] = "lan", [DP_ROLE_WAN] = "wan", [DP_ROLE_N3] = "n3",
 	[DP_ROLE_N6] = "n6", [DP_ROLE_N9] = "n9",
 };
@@ -48,272 +49,199 @@ static const char lab_config[] =
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
 
-static int
-check_keys(json_t *o, const char *const *allowed, const char *where, char *err, size_t errlen)
-{
-	const char *k;
-	json_t *v;
+/* The config's shape, declared as the RPC's params are (dp_schema.h) and
+ * checked by the same code: unknown members, types, ranges, lengths,
+ * enums and address formats are refused before anything is read, with a
+ * message that names the place ("config.ports[0].mac: ..."). What the
+ * shape cannot say (lcores that exist, one device per port, ...) is
+ * checked below. */
+static const char *const admin_names[] = { "up", "down", NULL };
 
-	if (!json_is_object(o))
-		FAIL("%s: must be an object", where);
-	json_object_foreach(o, k, v) {
-		const char *const *a;
-
-		for (a = allowed; *a; a++)
-			if (strcmp(*a, k) == 0)
-				break;
-		if (*a == NULL)
-			FAIL("%s: unknown member \"%s\"", where, k);
-	}
-	return 0;
-}
-
-static int
-get_str(json_t *o, const char *k, char *dst, size_t n, bool req, const char *where,
-	char *err, size_t errlen)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (v == NULL) {
-		if (req)
-			FAIL("%s: \"%s\" is required", where, k);
-		return 0;
-	}
-	if (!json_is_string(v) || json_string_length(v) >= n)
-		FAIL("%s.%s: must be a string shorter than %zu", where, k, n);
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
-static int
-get_uint(json_t *o, const char *k, uint64_t max, uint64_t *out, const char *where,
-	 char *err, size_t errlen)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-		FAIL("%s.%s: must be an integer 0..%llu", where, k, (unsigned long long)max);
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static int
-parse_port(json_t *p, unsigned int i, struct dp_cfg_port *cp, char *err, size_t errlen)
-{
-	static const char *const keys[] = {
-		"name", "devargs", "role", "mac", "ipv4", "ipv6", "rx_queues",
-		"rxd", "txd", "mtu", "promisc", "admin", "rx_queue_subset", NULL,
-	};
-	char where[32], role[16] = "lan", mac[32] = "", admin[8] = "up";
-	uint64_t v;
-	json_t *a, *e;
-	size_t k;
-	int rc;
-
-	snprintf(where, sizeof(where), "ports[%u]", i);
-	if ((rc = check_keys(p, keys, where, err, errlen)) ||
-	    (rc = get_str(p, "name", cp->name, sizeof(cp->name), true, where, err, errlen)) ||
-	    (rc = get_str(p, "devargs", cp->devargs, sizeof(cp->devargs), true, where, err, errlen)) ||
-	    (rc = get_str(p, "role", role, sizeof(role), false, where, err, errlen)) ||
-	    (rc = get_str(p, "mac", mac, sizeof(mac), false, where, err, errlen)) ||
-	    (rc = get_str(p, "admin", admin, sizeof(admin), false, where, err, errlen)))
-		return rc;
-	if (strcmp(admin, "up") && strcmp(admin, "down"))
-		FAIL("%s.admin: must be \"up\" or \"down\"", where);
-	cp->admin_down = strcmp(admin, "down") == 0;
-	if (cp->name[0] == 0 || strspn(cp->name, "0123456789") == strlen(cp->name))
-		FAIL("%s.name: must be non-empty and not all digits", where);
-	if (dp_role_parse(role, &cp->role) < 0)
-		FAIL("%s.role: \"%s\" is not one of lan, wan, n3, n6, n9", where, role);
-	if (mac[0]) {
-		if (dp_addr_mac(mac, cp->mac.addr_bytes) < 0)
-			FAIL("%s.mac: \"%s\" is not a MAC address", where, mac);
-		cp->has_mac = true;
-	}
-	cp->rxd = 1024;
-	cp->txd = 1024;
-	v = 0;
-	if ((rc = get_uint(p, "rx_queues", 64, &v, where, err, errlen)))
-		return rc;
-	cp->rx_queues = v;
-	v = cp->rxd;
-	if ((rc = get_uint(p, "rxd", 16384, &v, where, err, errlen)))
-		return rc;
-	cp->rxd = v;
-	v = cp->txd;
-	if ((rc = get_uint(p, "txd", 16384, &v, where, err, errlen)))
-		return rc;
-	cp->txd = v;
-	v = 0;
-	if ((rc = get_uint(p, "mtu", 9600, &v, where, err, errlen)))
-		return rc;
-	if (v != 0 && v < 576)
-		FAIL("%s.mtu: must be 576..9600 (or absent: the device's)", where);
-	cp->mtu = v;
-	if ((e = json_object_get(p, "rx_queue_subset")) != NULL) {
-		if (!json_is_boolean(e))
-			FAIL("%s.rx_queue_subset: must be a boolean", where);
-		cp->rx_queue_subset = json_is_true(e);
-	}
-	cp->promisc = true;
-	if ((e = json_object_get(p, "promisc")) != NULL) {
-		if (!json_is_boolean(e))
-			FAIL("%s.promisc: must be a boolean", where);
-		cp->promisc = json_is_true(e);
-	}
-	if ((a = json_object_get(p, "ipv4")) != NULL) {
-		if (!json_is_array(a) || json_array_size(a) > DP_CFG_ADDRS_MAX)
-			FAIL("%s.ipv4: must be an array of at most %d prefixes", where, DP_CFG_ADDRS_MAX);
-		json_array_foreach(a, k, e) {
-			if (!json_is_string(e) || dp_addr_prefix(json_string_value(e), AF_INET, false,
-			    &cp->ipv4[k].addr, &cp->ipv4[k].plen) < 0)
-				FAIL("%s.ipv4[%zu]: must be \"a.b.c.d/len\"", where, k);
-		}
-		cp->n_ipv4 = json_array_size(a);
-	}
-	if ((a = json_object_get(p, "ipv6")) != NULL) {
-		if (!json_is_array(a) || json_array_size(a) > DP_CFG_ADDRS_MAX)
-			FAIL("%s.ipv6: must be an array of at most %d prefixes", where, DP_CFG_ADDRS_MAX);
-		json_array_foreach(a, k, e) {
-			if (!json_is_string(e) || dp_addr_prefix(json_string_value(e), AF_INET6, false,
-			    cp->ipv6[k].addr, &cp->ipv6[k].plen) < 0)
-				FAIL("%s.ipv6[%zu]: must be \"addr/len\"", where, k);
-		}
-		cp->n_ipv6 = json_array_size(a);
-	}
-	return 0;
-}
+enum { P_NAME, P_DEVARGS, P_ROLE, P_MAC, P_IPV4, P_IPV6, P_RXQ, P_RXD, P_TXD, P_MTU, P_PROMISC,
+       P_ADMIN, P_SUBSET, P_N };
+static const struct dp_schema_field port_decl = {
+	.type = DP_SCHEMA_OBJECT, .desc = "a port, named and numbered in config order",
+	.fields = (const struct dp_schema_field[]){
+		[P_NAME] = { .name = "name", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
+			     .min = 1, .max = 31, .desc = "not all digits (digits are an index)" },
+		[P_DEVARGS] = { .name = "devargs", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
+				.min = 1, .max = 511, .desc = "a PCI address or a vdev" },
+		[P_ROLE] = { .name = "role", .type = DP_SCHEMA_ENUM, .names = role_names,
+			     .flags = DP_SCHEMA_DEF, .def = DP_ROLE_LAN },
+		[P_MAC] = { .name = "mac", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_MAC },
+		[P_IPV4] = { .name = "ipv4", .type = DP_SCHEMA_ARRAY, .max = DP_CFG_ADDRS_MAX,
+			     .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_STRING,
+				     .format = DP_SCHEMA_FMT_IPV4_PREFIX } },
+		[P_IPV6] = { .name = "ipv6", .type = DP_SCHEMA_ARRAY, .max = DP_CFG_ADDRS_MAX,
+			     .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_STRING,
+				     .format = DP_SCHEMA_FMT_IPV6_PREFIX } },
+		[P_RXQ] = { .name = "rx_queues", .type = DP_SCHEMA_UINT, .max = 64,
+			    .desc = "absent or 0: one per worker" },
+		[P_RXD] = { .name = "rxd", .type = DP_SCHEMA_UINT, .max = 16384,
+			    .flags = DP_SCHEMA_DEF, .def = 1024 },
+		[P_TXD] = { .name = "txd", .type = DP_SCHEMA_UINT, .max = 16384,
+			    .flags = DP_SCHEMA_DEF, .def = 1024 },
+		[P_MTU] = { .name = "mtu", .type = DP_SCHEMA_UINT, .max = 9600,
+			    .desc = "576..9600; absent or 0: the device's" },
+		[P_PROMISC] = { .name = "promisc", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF,
+				.def = 1 },
+		[P_ADMIN] = { .name = "admin", .type = DP_SCHEMA_ENUM, .names = admin_names,
+			      .flags = DP_SCHEMA_DEF, .def = 0 },
+		[P_SUBSET] = { .name = "rx_queue_subset", .type = DP_SCHEMA_BOOL },
+		[P_N] = { NULL } },
+};
 
 /* An lcore: its id (it then runs on the CPU of the same number) or
  * {"lcore": id, "cpu": cpu}. Whether the CPU exists is checked at EAL start. */
-static int
-parse_lcore(json_t *e, const char *where, unsigned int *lcore, unsigned int *cpu, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "lcore", "cpu", NULL };
-	json_t *id = e, *c = NULL;
-	int rc;
+enum { L_LCORE, L_CPU };
+static const struct dp_schema_field lcore_obj = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		[L_LCORE] = { .name = "lcore", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ },
+		[L_CPU] = { .name = "cpu", .type = DP_SCHEMA_UINT, .max = CPU_SETSIZE - 1 },
+		{ NULL } },
+};
+#define LCORE(n) { .name = n, .type = DP_SCHEMA_UINT, .alt = &lcore_obj, \
+		   .desc = "an lcore id, or {\"lcore\": id, \"cpu\": cpu}" }
+static const struct dp_schema_field lcore_decl = LCORE(NULL);
 
-	if (json_is_object(e)) {
-		if ((rc = check_keys(e, keys, where, err, errlen)))
-			return rc;
-		if ((id = json_object_get(e, "lcore")) == NULL)
-			FAIL("%s: \"lcore\" is required", where);
-		c = json_object_get(e, "cpu");
-	}
-	if (!json_is_integer(id) || json_integer_value(id) < 0)
-		FAIL("%s: must be an lcore id (an integer >= 0) or {\"lcore\": id, \"cpu\": cpu}", where);
-	if (json_integer_value(id) >= RTE_MAX_LCORE)
-		FAIL("%s: no such lcore %" JSON_INTEGER_FORMAT ": lcore ids are 0..%d", where,
-		     json_integer_value(id), RTE_MAX_LCORE - 1);
-	*lcore = (unsigned int)json_integer_value(id);
-	*cpu = *lcore;
-	if (c != NULL) {
-		if (!json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) >= CPU_SETSIZE)
-			FAIL("%s.cpu: must be a CPU number 0..%d", where, CPU_SETSIZE - 1);
-		*cpu = (unsigned int)json_integer_value(c);
-	}
+enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_PORTS, R_N };
+enum { LC_MAIN, LC_WORKERS };
+static const struct dp_schema_field feature_name = {
+	.type = DP_SCHEMA_STRING, .min = 1, .max = 31 };
+static const struct dp_schema_field config_decl = {
+	.type = DP_SCHEMA_OBJECT, .fields = (const struct dp_schema_field[]){
+		[R_EAL] = { .name = "eal", .type = DP_SCHEMA_ARRAY, .max = DP_CFG_EAL_MAX,
+			    .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_STRING } },
+		[R_LCORES] = { .name = "lcores", .type = DP_SCHEMA_OBJECT,
+			.fields = (const struct dp_schema_field[]){
+				[LC_MAIN] = LCORE("main"),
+				[LC_WORKERS] = { .name = "workers", .type = DP_SCHEMA_ARRAY,
+						 .max = DP_WORKER_LCORES_MAX, .items = &lcore_decl },
+				{ NULL } } },
+		[R_SOCKET] = { .name = "socket", .type = DP_SCHEMA_STRING, .max = 255 },
+		/* a feature for every role, or {role: feature} (roles checked below) */
+		[R_PIPELINE] = { .name = "pipeline", .type = DP_SCHEMA_STRING, .min = 1, .max = 31,
+				 .alt = &(const struct dp_schema_field){ .type = DP_SCHEMA_OBJECT,
+					 .items = &feature_name } },
+		[R_MBUFS] = { .name = "mbufs", .type = DP_SCHEMA_UINT, .max = 1u << 22 },
+		[R_PORTS] = { .name = "ports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
+			      .min = 1, .max = DP_PORTS_MAX, .items = &port_decl },
+		[R_N] = { NULL } },
+};
+
+static int
+parse_port(const struct dp_schema_val *pv, unsigned int i, struct dp_cfg_port *cp, char *err,
+	   size_t errlen)
+{
+	const struct dp_schema_val *v = pv->sub;
+
+	snprintf(cp->name, sizeof(cp->name), "%s", v[P_NAME].s);
+	snprintf(cp->devargs, sizeof(cp->devargs), "%s", v[P_DEVARGS].s);
+	if (strspn(cp->name, "0123456789") == strlen(cp->name))
+		FAIL("config.ports[%u].name: must not be all digits (digits name a port by index)", i);
+	cp->role = (enum dp_port_role)v[P_ROLE].u;
+	cp->admin_down = v[P_ADMIN].u == 1;
+	/* the shape checked the text: these parse */
+	if (v[P_MAC].set)
+		cp->has_mac = dp_addr_mac(v[P_MAC].s, cp->mac.addr_bytes) == 0;
+	for (size_t k = 0; k < v[P_IPV4].n; k++)
+		dp_addr_prefix(v[P_IPV4].sub[k].s, AF_INET, false, &cp->ipv4[k].addr, &cp->ipv4[k].plen);
+	cp->n_ipv4 = v[P_IPV4].n;
+	for (size_t k = 0; k < v[P_IPV6].n; k++)
+		dp_addr_prefix(v[P_IPV6].sub[k].s, AF_INET6, false, cp->ipv6[k].addr, &cp->ipv6[k].plen);
+	cp->n_ipv6 = v[P_IPV6].n;
+	cp->rx_queues = (uint16_t)v[P_RXQ].u;
+	cp->rxd = (uint16_t)v[P_RXD].u;
+	cp->txd = (uint16_t)v[P_TXD].u;
+	if (v[P_MTU].u != 0 && v[P_MTU].u < 576)
+		FAIL("config.ports[%u].mtu: must be 576..9600 (or absent: the device's)", i);
+	cp->mtu = (uint16_t)v[P_MTU].u;
+	cp->promisc = v[P_PROMISC].b;
+	cp->rx_queue_subset = v[P_SUBSET].b;
+	return 0;
+}
+
+static int
+parse_lcore(const struct dp_schema_val *v, const char *where, unsigned int *lcore, unsigned int *cpu,
+	    char *err, size_t errlen)
+{
+	bool obj = v->decl == &lcore_obj;
+	uint64_t id = obj ? v->sub[L_LCORE].u : v->u;
+
+	if (id >= RTE_MAX_LCORE)
+		FAIL("%s: no such lcore %" PRIu64 ": lcore ids are 0..%d", where, id, RTE_MAX_LCORE - 1);
+	*lcore = (unsigned int)id;
+	*cpu = obj && v->sub[L_CPU].set ? (unsigned int)v->sub[L_CPU].u : *lcore;
 	return 0;
 }
 
 /* "pipeline": a feature name for every port role, or {role: feature}. */
 static int
-parse_pipeline(json_t *v, struct dp_config *c, char *err, size_t errlen)
+parse_pipeline(const struct dp_schema_val *v, struct dp_config *c, char *err, size_t errlen)
 {
 	enum dp_port_role r;
-	const char *k;
 	size_t off = 0;
-	json_t *e;
 
-	if (v == NULL)
+	if (!v->set)
 		return 0;
-	if (json_is_string(v)) {
-		if (json_string_length(v) == 0 || json_string_length(v) >= sizeof(c->role_feature[0]))
-			FAIL("config.pipeline: must be a feature name of 1..%zu characters",
-			     sizeof(c->role_feature[0]) - 1);
+	if (v->s != NULL) {
 		for (int i = 0; i < DP_ROLE_MAX; i++)
-			snprintf(c->role_feature[i], sizeof(c->role_feature[i]), "%s", json_string_value(v));
-		snprintf(c->pipeline, sizeof(c->pipeline), "%s", json_string_value(v));
+			snprintf(c->role_feature[i], sizeof(c->role_feature[i]), "%s", v->s);
+		snprintf(c->pipeline, sizeof(c->pipeline), "%s", v->s);
 		return 0;
 	}
-	if (!json_is_object(v) || json_object_size(v) == 0)
+	if (v->n == 0)
 		FAIL("config.pipeline: must be a feature name or an object {\"role\": \"feature\", ...}");
 	memset(c->role_feature, 0, sizeof(c->role_feature));
 	c->pipeline[0] = 0;
-	json_object_foreach(v, k, e) {
+	for (size_t i = 0; i < v->n; i++) {
+		const char *k = v->sub[i].key, *f = v->sub[i].s;
+
 		if (dp_role_parse(k, &r) < 0)
 			FAIL("config.pipeline.%s: not a port role (lan, wan, n3, n6, n9)", k);
-		if (!json_is_string(e) || json_string_length(e) == 0 ||
-		    json_string_length(e) >= sizeof(c->role_feature[r]))
-			FAIL("config.pipeline.%s: must be a feature name", k);
-		snprintf(c->role_feature[r], sizeof(c->role_feature[r]), "%s", json_string_value(e));
+		snprintf(c->role_feature[r], sizeof(c->role_feature[r]), "%s", f);
 		off += snprintf(c->pipeline + off, off < sizeof(c->pipeline) ? sizeof(c->pipeline) - off : 0,
-				"%s%s=%s", off ? "," : "", k, json_string_value(e));
+				"%s%s=%s", off ? "," : "", k, f);
 	}
 	return 0;
 }
 
 static int
-parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
+parse_values(const struct dp_schema_val *v, struct dp_config *c, char *err, size_t errlen)
 {
-	static const char *const keys[] = {
-		"eal", "lcores", "socket", "pipeline", "mbufs", "ports", NULL,
-	};
-	static const char *const lkeys[] = { "main", "workers", NULL };
-	json_t *a, *e, *l;
-	uint64_t v;
-	size_t k;
+	const struct dp_schema_val *l = v[R_LCORES].sub, *ports = &v[R_PORTS];
 	int rc;
 
-	if ((rc = check_keys(root, keys, "config", err, errlen)) ||
-	    (rc = get_str(root, "socket", c->socket, sizeof(c->socket), false, "config", err, errlen)) ||
-	    (rc = parse_pipeline(json_object_get(root, "pipeline"), c, err, errlen)))
+	if (v[R_SOCKET].set)
+		snprintf(c->socket, sizeof(c->socket), "%s", v[R_SOCKET].s);
+	if ((rc = parse_pipeline(&v[R_PIPELINE], c, err, errlen)))
 		return rc;
-	v = 0;
-	if ((rc = get_uint(root, "mbufs", 1u << 22, &v, "config", err, errlen)))
-		return rc;
-	c->mbufs = v;
-	if ((a = json_object_get(root, "eal")) != NULL) {
-		if (!json_is_array(a) || json_array_size(a) > DP_CFG_EAL_MAX)
-			FAIL("config.eal: must be an array of at most %d strings", DP_CFG_EAL_MAX);
-		json_array_foreach(a, k, e) {
-			if (!json_is_string(e))
-				FAIL("config.eal[%zu]: must be a string", k);
-			c->eal[c->n_eal++] = strdup(json_string_value(e));
-		}
-	}
-	if ((l = json_object_get(root, "lcores")) != NULL) {
+	c->mbufs = (uint32_t)v[R_MBUFS].u;
+	for (size_t k = 0; k < v[R_EAL].n; k++)
+		c->eal[c->n_eal++] = strdup(v[R_EAL].sub[k].s);
+	if (v[R_LCORES].set && l[LC_MAIN].set) {
 		unsigned int lc, cpu;
 
-		if ((rc = check_keys(l, lkeys, "config.lcores", err, errlen)))
+		if ((rc = parse_lcore(&l[LC_MAIN], "config.lcores.main", &lc, &cpu, err, errlen)))
 			return rc;
-		if ((e = json_object_get(l, "main")) != NULL) {
-			if ((rc = parse_lcore(e, "config.lcores.main", &lc, &cpu, err, errlen)))
-				return rc;
-			c->main_lcore = (int)lc;
-			c->main_cpu = (int)cpu;
-		}
-		if ((a = json_object_get(l, "workers")) != NULL) {
-			if (!json_is_array(a) || json_array_size(a) > DP_WORKER_LCORES_MAX)
-				FAIL("config.lcores.workers: must be an array of at most %d lcores",
-				     DP_WORKER_LCORES_MAX);
-			json_array_foreach(a, k, e) {
-				char where[48];
+		c->main_lcore = (int)lc;
+		c->main_cpu = (int)cpu;
+	}
+	for (size_t k = 0; v[R_LCORES].set && k < l[LC_WORKERS].n; k++) {
+		unsigned int lc, cpu;
+		char where[48];
 
-				snprintf(where, sizeof(where), "config.lcores.workers[%zu]", k);
-				if ((rc = parse_lcore(e, where, &lc, &cpu, err, errlen)))
-					return rc;
-				if ((int)lc == (c->main_lcore < 0 ? 0 : c->main_lcore))
-					FAIL("%s: lcore %u is the main lcore; workers need lcores of their own "
-					     "(they may share a CPU: {\"lcore\": N, \"cpu\": C})", where, lc);
-				for (unsigned int j = 0; j < c->n_workers; j++)
-					if (c->workers[j] == lc)
-						FAIL("%s: lcore %u listed twice", where, lc);
-				c->workers[c->n_workers] = lc;
-				c->worker_cpu[c->n_workers++] = cpu;
-			}
-		}
+		snprintf(where, sizeof(where), "config.lcores.workers[%zu]", k);
+		if ((rc = parse_lcore(&l[LC_WORKERS].sub[k], where, &lc, &cpu, err, errlen)))
+			return rc;
+		if ((int)lc == (c->main_lcore < 0 ? 0 : c->main_lcore))
+			FAIL("%s: lcore %u is the main lcore; workers need lcores of their own "
+			     "(they may share a CPU: {\"lcore\": N, \"cpu\": C})", where, lc);
+		for (unsigned int j = 0; j < c->n_workers; j++)
+			if (c->workers[j] == lc)
+				FAIL("%s: lcore %u listed twice", where, lc);
+		c->workers[c->n_workers] = lc;
+		c->worker_cpu[c->n_workers++] = cpu;
 	}
 	for (size_t i = 0; i < c->n_eal; i++) {
 		static const char *const owned[] = { "-l", "-c", "--lcores", "--main-lcore", "--master-lcore" };
@@ -325,30 +253,41 @@ parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
 				FAIL("config.eal[%zu]: \"%s\" is set by sxdp from config.lcores; map lcores "
 				     "to CPUs there, e.g. \"workers\": [{\"lcore\": 2, \"cpu\": 1}]", i, c->eal[i]);
 	}
-	a = json_object_get(root, "ports");
-	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > DP_PORTS_MAX)
-		FAIL("config.ports: must be an array of 1..%d ports", DP_PORTS_MAX);
-	json_array_foreach(a, k, e) {
-		if ((rc = parse_port(e, k, &c->ports[k], err, errlen)))
+	for (size_t k = 0; k < ports->n; k++) {
+		if ((rc = parse_port(&ports->sub[k], (unsigned int)k, &c->ports[k], err, errlen)))
 			return rc;
 		for (size_t j = 0; j < k; j++) {
 			const char *d1 = c->ports[j].devargs, *d2 = c->ports[k].devargs;
 			size_t n1 = strcspn(d1, ","), n2 = strcspn(d2, ",");
 
 			if (strcmp(c->ports[j].name, c->ports[k].name) == 0)
-				FAIL("ports[%zu].name: \"%s\" used twice", k, c->ports[k].name);
+				FAIL("config.ports[%zu].name: \"%s\" used twice", k, c->ports[k].name);
 			/* a device is named by its devargs up to the first comma */
 			if (n1 == n2 && strncmp(d1, d2, n1) == 0)
-				FAIL("ports[%zu].devargs: device \"%.*s\" is already ports[%zu] (\"%s\"); "
+				FAIL("config.ports[%zu].devargs: device \"%.*s\" is already ports[%zu] (\"%s\"); "
 				     "each port needs its own device", k, (int)n2, d2, j, c->ports[j].name);
 		}
 	}
-	c->n_ports = json_array_size(a);
+	c->n_ports = (unsigned int)ports->n;
 	for (unsigned int i = 0; i < c->n_ports; i++)
 		if (c->role_feature[c->ports[i].role][0] == 0)
-			FAIL("ports[%u].role: config.pipeline names no feature for role %s", i,
+			FAIL("config.ports[%u].role: config.pipeline names no feature for role %s", i,
 			     dp_role_name(c->ports[i].role));
 	return 0;
+}
+
+static int
+parse_root(json_t *root, struct dp_config *c, char *err, size_t errlen)
+{
+	struct dp_schema_val *cv;
+	struct dp_rpc_err e;
+	int rc;
+
+	if (dp_schema_check(&config_decl, root, "", "config", &cv, &e) < 0)
+		FAIL("%s", e.message);
+	rc = parse_values(cv->sub, c, err, errlen);
+	dp_schema_val_free(cv);
+	return rc;
 }
 
 int
