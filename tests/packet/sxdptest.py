@@ -172,15 +172,19 @@ def compare_packets(port, got, want):
 # -------------------------------------------------------------- JSON-RPC
 
 class RpcClient:
-    """Newline-delimited JSON-RPC 2.0 over a unix stream socket."""
+    """Newline-delimited JSON-RPC 2.0 over a unix stream socket. With a
+    schema (ApiSchema), call() checks params against a method's declaration
+    before sending and the result after: a test that sends what sxdp would
+    refuse, or an answer that is not what sxdp declares, fails there."""
 
-    def __init__(self, path, timeout=10.0):
+    def __init__(self, path, timeout=10.0, schema=None):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
         self.buf = b""
         self.ids = itertools.count(1)
+        self.schema = schema
 
     def close(self):
         try:
@@ -189,7 +193,7 @@ class RpcClient:
             pass
 
     def call_raw(self, method, params=None):
-        """Send one request, return the whole response object."""
+        """Send one request, return the whole response object (unchecked)."""
         rid = next(self.ids)
         req = {"jsonrpc": "2.0", "id": rid, "method": method}
         if params is not None:
@@ -207,10 +211,355 @@ class RpcClient:
         return resp
 
     def call(self, method, params=None):
+        if self.schema is not None:
+            bad = self.schema.check_params(method, params if params is not None else {})
+            if bad:
+                raise TestFailure("%s %s: the schema refuses it (%s at %s: %s)"
+                                  % (method, json.dumps(params)[:300], bad[0], bad[1], bad[2]))
         resp = self.call_raw(method, params)
         if "error" in resp:
             raise RpcError(resp["error"])
+        if self.schema is not None:
+            bad = self.schema.check_result(method, resp["result"])
+            if bad:
+                raise TestFailure("%s answered what it does not declare (%s at %s: %s): %s"
+                                  % (method, bad[0], bad[1], bad[2], json.dumps(resp["result"])[:300]))
         return resp["result"]
+
+
+def _ptr(ptr, token):
+    """RFC 6901: ptr + "/" + token, escaped."""
+    return "%s/%s" % (ptr, str(token).replace("~", "~0").replace("/", "~1"))
+
+
+def _json_type(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def _types(schema):
+    t = schema.get("type")
+    if t is None:
+        return None if "discriminator" not in schema else ["object"]
+    return t if isinstance(t, list) else [t]
+
+
+def _fits(schema, v):
+    if "oneOf" in schema and "discriminator" not in schema:
+        return any(_fits(b, v) for b in schema["oneOf"])
+    types = _types(schema)
+    jt = _json_type(v)
+    return types is None or jt in types or (jt == "integer" and "number" in types)
+
+
+def _decimal(s, top):
+    """sxdp's numbers as text (dp_num.h): decimal digits, no leading zero."""
+    if not s or not s.isdigit() or not s.isascii() or (s[0] == "0" and len(s) > 1):
+        return None
+    n = int(s)
+    return n if n <= top else None
+
+
+def _format_ok(fmt, s):
+    import ipaddress
+    if "\0" in s:
+        return False
+    if fmt == "mac":
+        groups = s.split(":")
+        width = {6: 2, 3: 4}.get(len(groups))
+        return width is not None and all(len(g) == width and all(c in "0123456789abcdefABCDEF" for c in g)
+                                         for g in groups)
+    if fmt in ("ipv4", "ipv6"):
+        try:
+            (ipaddress.IPv4Address if fmt == "ipv4" else ipaddress.IPv6Address)(s)
+            return True
+        except ValueError:
+            return False
+    if fmt in ("ipv4-prefix", "ipv6-prefix"):
+        a, sep, plen = s.partition("/")
+        return bool(sep) and _format_ok(fmt[:4], a) and \
+            _decimal(plen, 32 if fmt == "ipv4-prefix" else 128) is not None
+    return True
+
+
+def _merged_order(lists):
+    """One order of the keys of several ordered lists that keeps each
+    list's own (the declaration order the branches of a tagged object
+    were cut from)."""
+    out = []
+    for keys in lists:
+        for i, k in enumerate(keys):
+            if k not in out:
+                prev = next((keys[j] for j in range(i - 1, -1, -1) if keys[j] in out), None)
+                out.insert(out.index(prev) + 1 if prev is not None else 0, k)
+    return out
+
+
+def _example(schema):
+    """A value the schema takes, as sxdp builds its templates."""
+    if "examples" in schema:
+        return json.loads(json.dumps(schema["examples"][0]))
+    if "default" in schema:
+        return schema["default"]
+    if "x-known" in schema and schema["x-known"]:
+        return schema["x-known"][0]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if "oneOf" in schema:
+        return _example(schema["oneOf"][0])
+    t = (_types(schema) or ["null"])[0]
+    if t == "integer":
+        return max(schema.get("minimum", 0), 0)
+    if t == "string":
+        return {"mac": "02:00:00:00:00:01", "ipv4": "192.0.2.1", "ipv6": "2001:db8::1",
+                "ipv4-prefix": "192.0.2.0/24", "ipv6-prefix": "2001:db8::/32"}.get(schema.get("format"), "x")
+    if t == "boolean":
+        return False
+    if t == "array":
+        return [_example(schema["items"])] if schema.get("minItems") and "items" in schema else []
+    if t == "object":
+        return {k: _example(p) for k, p in schema.get("properties", {}).items()
+                if k in schema.get("required", [])}
+    return None
+
+
+class ApiSchema:
+    """sxdp's control API as sxdp declares it: rpc.discover's answer, or the
+    build's tests/sxdp-api.json (the same from the declarations alone, for
+    a fake server or a client without an sxdp). check_params() refuses what
+    sxdp refuses, with the same data.reason and data.pointer (None when it
+    takes the params); check_result() holds an answer to its declaration;
+    bad_params() derives from a declaration the requests sxdp must refuse."""
+
+    WRONG = [True, 1, 1.5, "x", [1], {"a": 1}, None]
+
+    def __init__(self, discover):
+        self.methods = {m["name"]: m for m in discover["methods"]}
+
+    @classmethod
+    def load(cls, path=None):
+        with open(path or os.path.join(build_dir(), "tests", "sxdp-api.json")) as f:
+            return cls(json.load(f))
+
+    def template(self, method):
+        return json.loads(json.dumps(self.methods[method]["params"]))
+
+    def param(self, method, name):
+        return self.methods[method]["params_schema"]["properties"][name]
+
+    def check_params(self, method, params):
+        """(reason, pointer, message) of the first thing sxdp refuses in params, or None."""
+        if method not in self.methods:
+            return ("unknown_method", "/method", "no such method")
+        if not isinstance(params, dict):
+            return ("wrong_type", "", "params must be an object")
+        return self.check(self.methods[method]["params_schema"], params, "")
+
+    def check_result(self, method, result):
+        return self.check(self.methods[method]["result"]["schema"], result, "")
+
+    def check(self, schema, v, ptr):
+        if "oneOf" in schema and "discriminator" not in schema:
+            for b in schema["oneOf"]:
+                if _fits(b, v):
+                    return self.check(b, v, ptr)
+            return ("wrong_type", ptr, "none of %s" % [b.get("type") for b in schema["oneOf"]])
+        types = _types(schema)
+        if not _fits(schema, v):
+            return ("wrong_type", ptr, "must be %s, not %s" % (types, _json_type(v)))
+        if v is None or types is None:
+            return None
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, int) and "x-ref" not in schema:
+            if v < schema.get("minimum", v) or v > schema.get("maximum", v):
+                return ("out_of_range", ptr, "outside %s..%s" % (schema.get("minimum"), schema.get("maximum")))
+            return None
+        if "x-ref" in schema:
+            return self._check_ref(schema, v, ptr)
+        if isinstance(v, str):
+            if "enum" in schema and v not in schema["enum"]:
+                return ("bad_value", ptr, "not one of %s" % schema["enum"])
+            n = len(v.encode())
+            if n < schema.get("minLength", 0) or n > schema.get("maxLength", n):
+                return ("bad_value", ptr, "length %d" % n)
+            if "format" in schema and not _format_ok(schema["format"], v):
+                return ("bad_value", ptr, "not %s" % schema["format"])
+            return None
+        if isinstance(v, list):
+            if len(v) < schema.get("minItems", 0) or len(v) > schema.get("maxItems", len(v)):
+                return ("out_of_range", ptr, "%d items" % len(v))
+            for i, e in enumerate(v):
+                bad = self.check(schema.get("items", {}), e, _ptr(ptr, i))
+                if bad:
+                    return bad
+            return None
+        if isinstance(v, dict):
+            return self._check_object(schema, v, ptr)
+        return None
+
+    def _check_ref(self, schema, v, ptr):
+        known = schema.get("x-known")
+        if known is None:
+            return None   # names the server holds: not in a schema file
+        if isinstance(v, int):
+            ok = 0 <= v < len(known)
+        elif "integer" in _types(schema) and v[:1].isdigit():
+            ok = _decimal(v, len(known) - 1) is not None
+        else:
+            ok = v in known
+        return None if ok else ("not_found", ptr, "no %s %r" % (schema["x-ref"], v))
+
+    def _check_object(self, schema, v, ptr):
+        if "discriminator" not in schema:
+            props = schema.get("properties")
+            extra = schema.get("additionalProperties", True)
+            if props is None:
+                for k, e in (v.items() if isinstance(extra, dict) else ()):
+                    bad = self.check(extra, e, _ptr(ptr, k))
+                    if bad:
+                        return bad
+                return None
+            for k in (v if extra is False else ()):
+                if k not in props:
+                    return ("unknown_field", _ptr(ptr, k), "unknown")
+            return self._check_members(props, schema.get("required", []), list(props), v, ptr)
+        # a tagged object: what its tag takes, in the order sxdp declares it
+        tag = schema["discriminator"]["propertyName"]
+        branches = {b["properties"][tag]["const"]: b for b in schema["oneOf"]}
+        order = _merged_order([list(b["properties"]) for b in schema["oneOf"]])
+        for k in v:
+            if k not in order:
+                return ("unknown_field", _ptr(ptr, k), "unknown")
+        if tag not in v:
+            return ("missing_field", _ptr(ptr, tag), "required")
+        if not isinstance(v[tag], str):
+            return ("wrong_type", _ptr(ptr, tag), "must be a string")
+        if v[tag] not in branches:
+            return ("bad_value", _ptr(ptr, tag), "not one of %s" % list(branches))
+        b = branches[v[tag]]
+        return self._check_members(b["properties"], b.get("required", []),
+                                   [k for k in order if k != tag], v, ptr)
+
+    def _check_members(self, props, required, order, v, ptr):
+        for k in order:
+            if k not in props:
+                if k in v:
+                    return ("unknown_field", _ptr(ptr, k), "not taken here")
+            elif k not in v:
+                if k in required:
+                    return ("missing_field", _ptr(ptr, k), "required")
+            else:
+                bad = self.check(props[k], v[k], _ptr(ptr, k))
+                if bad:
+                    return bad
+        return None
+
+    def bad_params(self, method):
+        """(params, reason, pointer) for every refusal a declaration implies:
+        a member of each wrong JSON type, out of range, not in its enum, too
+        long or short, not in its format, naming nothing; left out when
+        required; unknown; for a tagged object (table.write's updates) each
+        member where its tag does not take it and left out where it needs
+        it. Built on the method's template, which sxdp takes as it stands."""
+        base = self.template(method)
+        out = []
+        for value, reason, pointer in self._bad(self.methods[method]["params_schema"], base, "", root=True):
+            out.append((value, reason, pointer))
+        return out
+
+    def _bad(self, schema, base, ptr, root=False):
+        if not root:
+            for w in self.WRONG:
+                if not _fits(schema, w):
+                    yield w, "wrong_type", ptr
+        if "oneOf" in schema and "discriminator" not in schema:
+            for b in schema["oneOf"]:
+                if _fits(b, base):
+                    yield from self._bad(b, base, ptr, root=True)
+            return
+        t = _types(schema) or []
+        if "x-ref" in schema and "x-known" in schema:
+            yield "no-such-%s" % schema["x-ref"], "not_found", ptr
+            if "integer" in t:
+                yield len(schema["x-known"]), "not_found", ptr
+                yield -1, "not_found", ptr
+                yield "0%d" % len(schema["x-known"]), "not_found", ptr
+            return
+        if "integer" in t:
+            if "minimum" in schema and schema["minimum"] > -(1 << 63):
+                yield schema["minimum"] - 1, "out_of_range", ptr
+            if "maximum" in schema and schema["maximum"] < (1 << 63) - 1:
+                yield schema["maximum"] + 1, "out_of_range", ptr
+        if "string" in t:
+            if "enum" in schema:
+                yield "no-such-value", "bad_value", ptr
+            if schema.get("minLength"):
+                yield "", "bad_value", ptr
+            if "maxLength" in schema:
+                yield "x" * (schema["maxLength"] + 1), "bad_value", ptr
+            if "format" in schema:
+                yield "not-a-" + schema["format"], "bad_value", ptr
+        if "array" in t:
+            if schema.get("minItems"):
+                yield [], "out_of_range", ptr
+            if "maxItems" in schema:
+                yield [{}] * (schema["maxItems"] + 1), "out_of_range", ptr
+            if "items" in schema and isinstance(base, list) and base:
+                for v, r, p in self._bad(schema["items"], base[0], _ptr(ptr, 0)):
+                    yield [v] + base[1:], r, p
+        if "object" in t or "discriminator" in schema:
+            if not isinstance(base, dict):
+                base = _example(schema)
+            yield from self._bad_object(schema, base, ptr)
+
+    def _bad_object(self, schema, base, ptr):
+        if "discriminator" in schema:
+            tag = schema["discriminator"]["propertyName"]
+            every = {}
+            for b in schema["oneOf"]:
+                every.update(b["properties"])
+            names = [b["properties"][tag]["const"] for b in schema["oneOf"]]
+            yield dict(base, bogus=1), "unknown_field", _ptr(ptr, "bogus")
+            yield {k: v for k, v in base.items() if k != tag}, "missing_field", _ptr(ptr, tag)
+            for v, r, p in self._bad({"type": "string", "enum": names}, base[tag], _ptr(ptr, tag)):
+                yield dict(base, **{tag: v}), r, p
+            for b in schema["oneOf"]:
+                # this tag's own base: the members it needs, from base or examples
+                bb = {k: (base[k] if k in base else _example(p)) for k, p in b["properties"].items()
+                      if k in b.get("required", []) or k in base}
+                bb[tag] = b["properties"][tag]["const"]
+                for k, p in every.items():
+                    if k not in b["properties"]:
+                        yield dict(bb, **{k: _example(p)}), "unknown_field", _ptr(ptr, k)
+                yield from self._bad_members(dict(b, properties={k: p for k, p in b["properties"].items()
+                                                                 if k != tag}), bb, ptr)
+            return
+        if "properties" not in schema:
+            return
+        if schema.get("additionalProperties") is False:
+            yield dict(base, bogus=1), "unknown_field", _ptr(ptr, "bogus")
+        yield from self._bad_members(schema, base, ptr)
+
+    def _bad_members(self, schema, base, ptr):
+        for k, p in schema["properties"].items():
+            if k in schema.get("required", []):
+                yield {x: y for x, y in base.items() if x != k}, "missing_field", _ptr(ptr, k)
+            for v, r, q in self._bad(p, base[k] if k in base else _example(p), _ptr(ptr, k)):
+                yield dict(base, **{k: v}), r, q
 
 
 # ------------------------------------------------------------------ sxdp
@@ -263,6 +612,7 @@ class Sxdp:
         self.cfg_path = os.path.join(self.dir, "config.json")
         self.proc = None
         self.rpcc = None
+        self.api = None          # ApiSchema, from rpc.discover at start
         self.exit_code = None
         self.baseline_in_use = None
         self.n_in = {}
@@ -352,6 +702,13 @@ class Sxdp:
             if time.monotonic() > deadline:
                 raise TestFailure("sxdp control socket %s did not appear in %.0f s" % (self.sock_path, timeout))
             time.sleep(0.05)
+        # what sxdp declares of its methods: every later call is checked against it
+        disc = self.rpcc.call("rpc.discover")
+        self.api = ApiSchema(disc)
+        bad = self.api.check_result("rpc.discover", disc)
+        if bad:
+            raise TestFailure("rpc.discover is not what it declares: %s at %s: %s" % bad)
+        self.rpcc.schema = self.api
         self.hello = self.rpc("sys.hello")
         if "boot_id" not in self.hello:
             raise TestFailure("sys.hello has no boot_id: %s" % self.hello)
@@ -364,11 +721,16 @@ class Sxdp:
         return self.rpcc.call(method, params)
 
     def rpc_raw(self, method, params=None):
+        """The whole response, unchecked: for requests meant to be refused."""
         return self.rpcc.call_raw(method, params)
 
     # ---------------------------------------------------------- tables
-    def table_write(self, updates, atomicity="rollback", check=True):
-        res = self.rpc("table.write", {"atomicity": atomicity, "updates": updates})
+    def table_write(self, updates, atomicity=None, check=True):
+        """table.write; atomicity None: sxdp's declared default (rollback)."""
+        params = {"updates": updates}
+        if atomicity is not None:
+            params["atomicity"] = atomicity
+        res = self.rpc("table.write", params)
         if check:
             bad = [(i, r) for i, r in enumerate(res.get("results", [])) if not r.get("ok")]
             if bad or not res.get("committed"):
@@ -392,8 +754,9 @@ class Sxdp:
     def table_read(self, table):
         """All entries of a table (follows next_offset) and the total."""
         entries, off, total = [], 0, None
+        limit = self.api.param("table.read", "limit")["maximum"]
         while True:
-            r = self.rpc("table.read", {"table": table, "offset": off, "limit": 1000})
+            r = self.rpc("table.read", {"table": table, "offset": off, "limit": limit})
             entries += r.get("entries", [])
             total = r.get("total")
             if r.get("next_offset") is None:

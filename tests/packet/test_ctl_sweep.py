@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """Control-socket sweep against a real sxdp (switch pipeline): every method
-rpc.discover lists gets missing, wrong-type, out-of-range and unknown params;
-numbers as text mean one thing; batch results say what happened. Each bad
-request must get a JSON-RPC error with the right data.reason and
-data.pointer and change nothing (tables, generation); sxdp must still answer
-and exit 0 at the end.
+rpc.discover lists gets the bad params its own declaration implies (each
+member of each wrong type, out of range, not in its enum or format, naming
+nothing, left out when required, unknown; each update member where its type
+does not take it), generated from the schema; numbers as text mean one
+thing; batch results say what happened. Each bad request must get a
+JSON-RPC error with the data.reason and data.pointer the schema predicts
+and change nothing (tables, generation); sxdp must still answer and exit 0
+at the end. The schema the build writes (tests/sxdp-api.json) must be the
+one sxdp serves.
 
     /usr/bin/python3 tests/packet/test_ctl_sweep.py [NAME-SUBSTRING ...]
 """
@@ -20,15 +24,6 @@ from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
 
 R = T.Runner()
 U = Sxdp.update
-
-# wrong-type and out-of-range values per param name of the templates
-WRONG = {"port": [True, [1], {"a": 1}, 1.5], "admin": [1, True], "mtu": ["9000x", True, 1.5],
-         "table": [1, None, []], "offset": ["x", -1.5], "limit": ["10", True],
-         "idle_timeout_s": ["300", 1.5], "atomicity": [1], "updates": [{}, "x"]}
-RANGE = {"port": [99, -1, "p9"], "admin": ["sideways"], "mtu": [100, 9601, -1],
-         "table": ["nope"], "offset": [-1, 1 << 33], "limit": [0, 1001, -1],
-         "idle_timeout_s": [-1, 86400 * 366], "atomicity": ["eventually"], "updates": [[]]}
-
 
 def new_switch():
     # ports up from the start: port.set's template (admin up, mtu 1500) then
@@ -72,6 +67,7 @@ def expect_error(dp, method, params, reason, pointer, what):
 @R.test
 def test_every_method_refuses_bad_params():
     with new_switch() as dp:
+        api = dp.api
         methods = dp.rpc("rpc.discover")["methods"]
         # table.write's template is a request sxdp takes; with its entry in
         # place, every request built from it below changes nothing even
@@ -81,34 +77,72 @@ def test_every_method_refuses_bad_params():
         expect_eq((r["committed"], r["applied"]), (True, 1), "table.write template as a request")
         before = state(dp)
         expect(len(methods) >= 12, "rpc.discover lists %d methods" % len(methods))
-        checked = 0
+        checked, kinds = 0, set()
         for m in methods:
             name, tmpl = m["name"], m.get("params") or {}
+            props = m["params_schema"].get("properties", {})
+            expect(m["params_schema"].get("additionalProperties") is False,
+                   "%s takes members it does not declare" % name)
+            expect(api.check_params(name, tmpl) is None,
+                   "%s: its template %s is refused by its own schema: %s" % (name, tmpl, api.check_params(name, tmpl)))
             # an unknown member is refused wherever it is
             expect_error(dp, name, dict(tmpl, bogus=1), "unknown_field", "/bogus", "extra param")
             checked += 1
-            for k, v in tmpl.items():
-                if k == "updates":
-                    continue   # the batch itself is swept below
-                for bad in WRONG.get(k, []):
-                    expect_error(dp, name, dict(tmpl, **{k: bad}), "wrong_type", "/" + k, "wrong type")
-                    checked += 1
-                for bad in RANGE.get(k, []):
-                    e = expect_error(dp, name, dict(tmpl, **{k: bad}), None, "/" + k, "out of range")
-                    expect(e["data"]["reason"] in ("out_of_range", "not_found", "bad_value"),
-                           "%s %s=%r: reason %s" % (name, k, bad, e["data"]["reason"]))
-                    checked += 1
-                # a required param left out
+            for params, reason, pointer in api.bad_params(name):
+                # what the schema predicts, sxdp says
+                predicted = api.check_params(name, params)
+                expect_eq(predicted and predicted[:2], (reason, pointer),
+                          "%s %s: the schema's own prediction" % (name, json.dumps(params)[:200]))
+                expect_error(dp, name, params, reason, pointer, "declared refusal")
+                kinds.add(reason)
+                checked += 1
+            for k in props:
+                # a required param left out is refused; an optional one is not
+                # needed (and the request, built on the template, changes nothing)
                 rest = {x: y for x, y in tmpl.items() if x != k}
                 r = dp.rpc_raw(name, rest)
-                if "error" in r:   # else k is optional (and the request changed nothing)
-                    expect_eq((r["error"]["data"]["reason"], r["error"]["data"]["pointer"]),
-                              ("missing_field", "/" + k), "%s without %s: %s" % (name, k, r["error"]))
+                if k in m["params_schema"].get("required", []):
+                    expect_eq(("error" in r) and (r["error"]["data"]["reason"], r["error"]["data"]["pointer"]),
+                              ("missing_field", "/" + k), "%s without %s: %s" % (name, k, r.get("error")))
                     checked += 1
+                else:
+                    expect("result" in r, "%s without optional %s refused: %s" % (name, k, r.get("error")))
             # params that are not an object
             expect_error(dp, name, [1, 2], None, None, "array params")
+        expect_eq(kinds >= {"unknown_field", "missing_field", "wrong_type", "out_of_range", "bad_value",
+                            "not_found"}, True, "kinds of refusal swept: %s" % sorted(kinds))
         expect_eq(state(dp), before, "state after %d refused requests" % checked)
         print("#   %d methods, %d refused requests, nothing changed" % (len(methods), checked))
+        dp.stop()
+
+
+@R.test
+def test_schema_file_is_what_sxdp_serves():
+    """The build's tests/sxdp-api.json (from the declarations alone) holds
+    the methods, params and results sxdp serves; only the names this box
+    holds (x-known) and its templates differ."""
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k != "x-known"}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    path = os.path.join(T.build_dir(), "tests", "sxdp-api.json")
+    expect(os.path.exists(path), "%s is missing: build it (ninja -C %s)" % (path, T.build_dir()))
+    built = T.ApiSchema.load(path)
+    with new_switch() as dp:
+        live = dp.api
+        expect_eq(sorted(built.methods), sorted(live.methods), "methods in %s" % path)
+        for name, m in live.methods.items():
+            b = built.methods[name]
+            expect_eq(strip(b["params_schema"]), strip(m["params_schema"]), "%s params" % name)
+            expect_eq(strip(b["result"]), strip(m["result"]), "%s result" % name)
+            expect_eq(b["description"], m["description"], "%s description" % name)
+            expect_eq(sorted(b["params"]), sorted(m["params"]), "%s template members" % name)
+        # the file says which names a box must hold; sxdp lists the ones it holds
+        port = live.param("port.set", "port")
+        expect_eq(port["x-known"], ["p0", "p1"], "port names sxdp lists")
+        expect("x-known" not in built.param("port.set", "port"), "a schema file lists no box's ports")
         dp.stop()
 
 
@@ -172,7 +206,7 @@ def test_results_do_not_mislead():
             if m["name"] == "table.write":
                 upd = m["params"]["updates"][0]
                 expect("priority" not in upd or dp.rpc("pipeline.describe", {"table": upd["table"]})
-                       ["tables"][0]["kind"] == "acl", "table.write template offers priority: %s" % upd)
+                       ["tables"][0]["kind"] == "ternary", "table.write template offers priority: %s" % upd)
         dp.stop()
 
 
