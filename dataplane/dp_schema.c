@@ -434,7 +434,8 @@ check_ref(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 || json_integer_value(v) >= (json_int_t)n)
 			return fail(c, "not_found", ptr, key, "names no %s: there is no %s %"
-				    JSON_INTEGER_FORMAT " (of %u)", f->ref, f->ref, json_integer_value(v), n);
+				    JSON_INTEGER_FORMAT " (of %u)", f->ref, f->ref,
+				    json_integer_value(v), n);
 		out->u = (uint64_t)json_integer_value(v);
 		return 0;
 	}
@@ -528,7 +529,9 @@ check(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const cha
 	case DP_SCHEMA_REF:
 		return check_ref(c, d, v, ptr, key, out);
 	case DP_SCHEMA_OBJECT:
-		return d->fields != NULL ? check_members(c, d, v, ptr, out) : check_map(c, d, v, ptr, out);
+		if (d->fields != NULL)
+			return check_members(c, d, v, ptr, out);
+		return check_map(c, d, v, ptr, out);
 	case DP_SCHEMA_ARRAY:
 		return check_array(c, d, v, ptr, key, out);
 	default:
@@ -820,8 +823,8 @@ to_json(const struct dp_schema_field *f, int depth)
 	if (f->flags & DP_SCHEMA_DEF)
 		rc |= json_object_set_new(o, "default", def_json(f));
 	if (f->example != NULL)
-		rc |= json_object_set_new(o, "examples",
-					  json_pack("[o]", json_loads(f->example, JSON_DECODE_ANY, NULL)));
+		rc |= json_object_set_new(o, "examples", json_pack("[o]",
+					  json_loads(f->example, JSON_DECODE_ANY, NULL)));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -851,8 +854,8 @@ example_members(const struct dp_schema_field *f, int depth)
 
 		tag = member_find(f->fields, f->tag);
 		t = example(&f->fields[tag], depth + 1);
-		for (size_t k = 0; f->fields[tag].names[k] != NULL; k++)
-			if (json_is_string(t) && strcmp(json_string_value(t), f->fields[tag].names[k]) == 0)
+		for (size_t k = 0; json_is_string(t) && f->fields[tag].names[k] != NULL; k++)
+			if (strcmp(json_string_value(t), f->fields[tag].names[k]) == 0)
 				bit = DP_SCHEMA_BIT(k);
 		json_decref(t);
 	}
@@ -891,9 +894,12 @@ example(const struct dp_schema_field *f, int depth)
 		if (r != NULL && r->count() > 0)
 			return json_string(r->name_of(0));
 		/* a placeholder that says what goes there */
-		for (size_t i = 0; i < sizeof(up) - 1; i++)
-			if ((up[i] = (char)(f->ref[i] >= 'a' && f->ref[i] <= 'z' ? f->ref[i] - 32 : f->ref[i])) == 0)
+		for (size_t i = 0; i < sizeof(up) - 1; i++) {
+			char ch = f->ref[i];
+
+			if ((up[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch)) == '\0')
 				break;
+		}
 		up[sizeof(up) - 1] = '\0';
 		return json_string(up);
 	case DP_SCHEMA_OBJECT:
