@@ -354,6 +354,21 @@ class ApiSchema:
         with open(path or os.path.join(build_dir(), "tests", "sxdp-api.json")) as f:
             return cls(json.load(f))
 
+    def know(self, ref, names):
+        """Let REF params (x-ref: "port", "table") name these: what a schema
+        file cannot list, for a fake server that holds them. Returns self."""
+        def walk(v):
+            if isinstance(v, dict):
+                if v.get("x-ref") == ref:
+                    v["x-known"] = list(names)
+                for x in v.values():
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+        walk(self.methods)
+        return self
+
     def template(self, method):
         return json.loads(json.dumps(self.methods[method]["params"]))
 
