@@ -757,7 +757,7 @@ to_json(const struct dp_schema_field *f, int depth)
 	o = json_object();
 	if (o == NULL)
 		return NULL;
-	if (f->desc != NULL)
+	if (f->desc != NULL && f->desc[0] != '\0')
 		rc |= json_object_set_new(o, "description", json_string(f->desc));
 	if (f->type == DP_SCHEMA_ANY) {
 		/* no "type": anything, null included */
