@@ -272,8 +272,8 @@ dp_rpc_ptr_index(char *buf, size_t n, const char *prefix, size_t idx)
 	dp_rpc_ptr_join(buf, n, prefix, tok);
 }
 
-static const char *
-type_name(const json_t *v)
+const char *
+dp_rpc_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
@@ -360,11 +360,11 @@ process(json_t *req, json_t **resp)
 	*resp = NULL;
 	if (!json_is_object(req))
 		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "",
-				  "request must be an object, not %s", type_name(req));
+				  "request must be an object, not %s", dp_rpc_type_name(req));
 	id = json_object_get(req, "id");
 	if (id != NULL && !id_valid(id))
 		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "/id",
-				  "id must be a string, a number or null, not %s", type_name(id));
+				  "id must be a string, a number or null, not %s", dp_rpc_type_name(id));
 	json_object_foreach(req, key, v) {
 		for (i = 0; members[i] != NULL; i++)
 			if (strcmp(key, members[i]) == 0)
@@ -388,11 +388,11 @@ process(json_t *req, json_t **resp)
 				  "missing method");
 	if (!json_is_string(jm))
 		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/method",
-				  "method must be a string, not %s", type_name(jm));
+				  "method must be a string, not %s", dp_rpc_type_name(jm));
 	params = json_object_get(req, "params");
 	if (params != NULL && !json_is_object(params) && !json_is_array(params))
 		return error_resp(resp, id, DP_RPC_INVALID_REQUEST, "wrong_type", "/params",
-				  "params must be an object, not %s", type_name(params));
+				  "params must be an object, not %s", dp_rpc_type_name(params));
 
 	/* From here on the request is well formed: a notification gets no
 	 * response whatever happens. */

@@ -117,6 +117,8 @@ int dp_rpc_err_set(struct dp_rpc_err *err, int code, const char *reason, const c
  * buf may be the same buffer as prefix (append in place). On overflow the
  * result is cut at a token/character boundary. */
 void dp_rpc_ptr_join(char *buf, size_t n, const char *prefix, const char *token);
+/* "an object", "a string", ... for "must be X, not Y" messages. */
+const char *dp_rpc_type_name(const json_t *v);
 /* buf = prefix + "/" + idx, for array elements. */
 void dp_rpc_ptr_index(char *buf, size_t n, const char *prefix, size_t idx);
 

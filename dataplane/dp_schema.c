@@ -98,21 +98,6 @@ int_hi(const struct dp_schema_field *f)
 	return f->max == 0 && (f->type == DP_SCHEMA_UINT || f->min == 0) ? INT64_MAX : f->max;
 }
 
-static const char *
-json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "unknown";
-}
-
 static bool
 fits(const struct dp_schema_field *f, const json_t *v)
 {
@@ -504,7 +489,7 @@ check(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const cha
 		for (d = f; d != NULL && len < sizeof(want); d = d->alt)
 			len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s",
 						d == f ? "" : " or ", type_want(d, one, sizeof(one)));
-		return fail(c, "wrong_type", ptr, key, "must be %s, not %s", want, json_type_name(v));
+		return fail(c, "wrong_type", ptr, key, "must be %s, not %s", want, dp_rpc_type_name(v));
 	}
 	out->decl = d;
 	out->json = v;
