@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "dp_apidef.h"
 #include "sxctl.h"
 
 /* --------------------------------------------------------------- helpers */
@@ -214,6 +215,10 @@ dispatch(struct sx_ctx *x)
 	size_t i;
 
 	usage_cmd = usage_topic_of(x->av, x->ac);
+	if (strcmp(cmd, "call") == 0 && n >= 1)	/* its --help is the method's */
+		return call_cmd(x);
+	if (strcmp(cmd, "help") == 0 && n == 1 && strchr(x->av[1], '.') != NULL)
+		return call_help_cmd(x, x->av[1]);	/* sxctl help table.read */
 	if (x->help) {   /* sxctl CMD [SUB] --help */
 		if (!usage_topic(stdout, usage_cmd)) {
 			usage_cmd = NULL;
@@ -268,6 +273,17 @@ dispatch(struct sx_ctx *x)
 }
 
 /* --------------------------------------------------------- option parse */
+
+/* One of the names table.write declares for its atomicity. */
+static bool
+atomicity_known(const char *v)
+{
+	const char *const *n = dp_apidef_table_write.params[DP_APIDEF_WRITE_ATOMICITY].names;
+
+	while (*n != NULL && strcmp(*n, v) != 0)
+		n++;
+	return *n != NULL;
+}
 
 /* "--name VALUE" or "--name=VALUE"; NULL when the option is not @name. */
 static const char *
@@ -329,9 +345,7 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 				return usage_error("bad --timeout '%s'", v);
 			x->timeout_ms = (int)n;
 		} else if ((v = opt_value("--atomicity", argv, argc, &i, &missing))) {
-			if (strcmp(v, "continue") != 0 &&
-			    strcmp(v, "rollback") != 0 &&
-			    strcmp(v, "dataplane-atomic") != 0)
+			if (!atomicity_known(v))
 				return usage_error("bad --atomicity '%s'", v);
 			x->atomicity = v;
 			x->given |= OPT_ATOMICITY;

@@ -4,6 +4,7 @@
  *   sxctl.c         sx_        options, dispatch, the RPC transport, helpers
  *   sxctl_table.c   table_     table add/mod/del/default/load/show/clear
  *   sxctl_switch.c  shortcut_  switch shortcuts, driving the intent library
+ *   sxctl_call.c    call_      call/help METHOD, typed by the server's rpc.discover
  *   sxctl_parse.c   parse_     command-line words to JSON values and updates
  *   sxctl_usage.c   usage_     usage text and usage errors
  *   sxctl_fmt.c     fmt_       results as text
@@ -80,6 +81,13 @@ int table_read_all(struct sx_ctx *x, const char *table, json_t **out);
 typedef int shortcut_fn(struct sx_ctx *x, char **av, int ac);
 /* The handler of a switch shortcut (slice, svi, route, mac, neigh), or NULL. */
 shortcut_fn *shortcut_find(const char *cmd);
+
+/* -------------------------------------------------------- sxctl_call.c */
+
+/* sxctl call METHOD [NAME=VALUE ...] (--help: the method's help). */
+int call_cmd(struct sx_ctx *x);
+/* sxctl help METHOD: what the server declares METHOD takes and returns. */
+int call_help_cmd(struct sx_ctx *x, const char *method);
 
 /* ------------------------------------------------------- sxctl_parse.c */
 

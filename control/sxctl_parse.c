@@ -15,6 +15,7 @@
 
 #include "sxctl.h"
 #include "dp_addr.h"
+#include "dp_apidef.h"
 #include "dp_num.h"
 
 /* The dataplane's rule (dp_num.h): "010" is not 10; a word that is not
@@ -224,7 +225,7 @@ parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 		}
 		v = UINT64_MAX;	/* not a number */
 		max = !strcmp(w, "VRF") || !strcmp(w, "SLICE") || !strcmp(w, "BD") ? UINT16_MAX :
-		      !strcmp(w, "VLAN") ? 4095 : !strcmp(w, "SECONDS") ? 86400 * 365 : 0;
+		      !strcmp(w, "VLAN") ? 4095 : !strcmp(w, "SECONDS") ? DP_APIDEF_IDLE_TIMEOUT_MAX : 0;
 		why[0] = '\0';
 		if (max != 0) {	/* the dataplane's rule, dp_num.h */
 			ok = parse_u64(av[i], max, &v);

@@ -12,9 +12,9 @@
 
 #include <jansson.h>
 
+#include "dp_apidef.h"
 #include "sxctl.h"
 
-#define READ_PAGE	1000	/* table.read's largest page */
 
 /* --------------------------------------------------------------- writes */
 
@@ -186,7 +186,7 @@ table_show(struct sx_ctx *x, const char *table)
 
 /* ------------------------------------------------------------ reads */
 
-/* Pages of READ_PAGE, the most sxdp gives, so a big table costs few calls. */
+/* Pages as big as table.read declares it gives, so a big table costs few calls. */
 int
 table_read_all(struct sx_ctx *x, const char *table, json_t **out)
 {
@@ -196,7 +196,7 @@ table_read_all(struct sx_ctx *x, const char *table, json_t **out)
 
 	for (;;) {
 		rc = sx_call(x, "table.read", json_pack("{s:s,s:I,s:i}", "table", table,
-			     "offset", offset, "limit", READ_PAGE), &res);
+			     "offset", offset, "limit", DP_APIDEF_READ_LIMIT_MAX), &res);
 		if (rc != EX_OK) {
 			json_decref(all);
 			return rc;

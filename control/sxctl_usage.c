@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "dp_apidef.h"
 #include "sxctl.h"
 
 #define USAGE_TEXT \
@@ -29,8 +30,13 @@
 "  table show TABLE [--offset N] [--limit N] [--all]\n" \
 "  table clear TABLE\n" \
 "  table load FILE|-           send {\"atomicity\":..,\"updates\":[..]} as one write\n" \
+"  call METHOD [NAME=VALUE ...]\n" \
+"                              call any method; each VALUE typed and checked by\n" \
+"                              the schema sxdp declares (rpc.discover)\n" \
 "  raw METHOD [JSON]           call METHOD with JSON params (default {})\n" \
-"  help                        this text\n" \
+"  help [COMMAND]              this text, or one command's lines\n" \
+"  help METHOD                 what METHOD (e.g. table.read) takes and returns,\n" \
+"                              as the running sxdp declares it\n" \
 "\n" \
 "Switch pipeline shortcuts (writes that touch several tables are one\n" \
 "dataplane-atomic batch unless --atomicity says otherwise):\n" \
@@ -61,7 +67,7 @@
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \
 "  --json              print the JSON result, pretty-printed\n" \
 "  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n" \
-"  --atomicity MODE    writes: continue | rollback | dataplane-atomic\n" \
+"  --atomicity MODE    writes: %s\n" \
 "  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n" \
 "  -h, --help          this text\n" \
 "\n" \
@@ -91,7 +97,18 @@ usage_topic_of(char **av, int ac)
 static char *
 usage_text(void)
 {
-	return sx_asprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS);
+	/* the modes as table.write declares them */
+	const char *const *n = dp_apidef_table_write.params[DP_APIDEF_WRITE_ATOMICITY].names;
+	char *modes = sx_asprintf("%s", *n), *t, *text;
+
+	while (*++n != NULL) {
+		t = sx_asprintf("%s | %s", modes, *n);
+		free(modes);
+		modes = t;
+	}
+	text = sx_asprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS, modes);
+	free(modes);
+	return text;
 }
 
 void

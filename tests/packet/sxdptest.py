@@ -436,7 +436,9 @@ class ApiSchema:
             ok = _decimal(v, len(known) - 1) is not None
         else:
             ok = v in known
-        return None if ok else ("not_found", ptr, "no %s %r" % (schema["x-ref"], v))
+        ref = schema["x-ref"]
+        what = ("%d (of %d)" % (v, len(known))) if isinstance(v, int) else '"%s"' % v[:64]
+        return None if ok else ("not_found", ptr, "names no %s: there is no %s %s" % (ref, ref, what))
 
     def _check_object(self, schema, v, ptr):
         if "discriminator" not in schema:

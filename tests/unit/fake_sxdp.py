@@ -5,7 +5,14 @@ Serves canned JSON-RPC 2.0 answers for the sxdp methods on a unix socket
 and appends every request line, exactly as received, to a log file, so a
 test can check what a client really sent. Stdlib only.
 
-usage: fake_sxdp.py SOCKET_PATH REQUEST_LOG
+usage: fake_sxdp.py SOCKET_PATH REQUEST_LOG [API_JSON]
+
+It knows sxdp's methods from sxdp's own declaration (API_JSON, default the
+build's tests/sxdp-api.json, as tests/packet/sxdptest.py's ApiSchema reads
+it): rpc.discover answers with it, every request is refused as sxdp would
+refuse it (same data.reason and data.pointer) before a canned handler runs,
+and every canned answer must fit the declared result, or the fake answers
+-32603 "fake out of date" so the test fails instead of drifting from sxdp.
 
 Besides the real methods it knows a few test.* methods that misbehave on
 purpose (big, chunked, slow, garbage, close) to exercise the client's
@@ -22,9 +29,12 @@ import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packet"))
+from sxdptest import ApiSchema  # noqa: E402
+
 TABLES = {
     "flow": {
-        "name": "flow", "kind": "exact", "size": 65536, "entries": 5,
+        "name": "flow", "id": 0, "kind": "exact", "size": 65536, "entries": 5,
         "keys": [
             {"name": "in_port", "match": "exact", "type": "port", "bits": 16},
             {"name": "ipv4_dst", "match": "exact", "type": "ipv4", "bits": 32},
@@ -38,7 +48,7 @@ TABLES = {
         "next_table": None,
     },
     "acl": {
-        "name": "acl", "kind": "ternary", "size": 1024, "entries": 0,
+        "name": "acl", "id": 1, "kind": "ternary", "size": 1024, "entries": 0,
         "keys": [
             {"name": "ipv4_src", "match": "ternary", "type": "ipv4",
              "bits": 32},
@@ -49,7 +59,7 @@ TABLES = {
         "next_table": "flow",
     },
     "route": {
-        "name": "route", "kind": "lpm", "size": 4096, "entries": 0,
+        "name": "route", "id": 2, "kind": "lpm", "size": 4096, "entries": 0,
         "keys": [{"name": "ipv4_dst", "match": "lpm", "type": "ipv4",
                   "bits": 32}],
         "actions": [{"name": "output",
@@ -61,12 +71,14 @@ TABLES = {
 }
 
 PORTS = [
-    {"index": 0, "name": "p0", "port_id": 0, "devargs": "net_pcap0,iface=a",
+    {"index": 0, "name": "p0", "port_id": 0, "admin": "up", "mtu": 1500,
+     "devargs": "net_pcap0,iface=a",
      "driver": "net_pcap", "role": "lan", "mac": "02:00:00:00:00:01",
      "ipv4": ["10.0.0.1/24"], "ipv6": [],
      "link": {"up": True, "speed_mbps": 10000},
      "rx_queues": 1, "tx_queues": 2},
-    {"index": 1, "name": "p1", "port_id": 1, "devargs": "net_pcap1,iface=b",
+    {"index": 1, "name": "p1", "port_id": 1, "admin": "up", "mtu": 1500,
+     "devargs": "net_pcap1,iface=b",
      "driver": "net_pcap", "role": "wan", "mac": "02:00:00:00:00:02",
      "ipv4": ["192.0.2.1/24"], "ipv6": ["2001:db8::1/64"],
      "link": {"up": False, "speed_mbps": 0},
@@ -76,8 +88,8 @@ PORTS = [
 
 def port_counters(p, hw):
     c = {"index": p["index"], "name": p["name"], "rx_packets": 100,
-         "rx_bytes": 6400, "tx_packets": 90, "tx_bytes": 5760,
-         "tx_dropped": 10}
+         "rx_bytes": 6400, "rx_missed": 0, "tx_packets": 90,
+         "tx_bytes": 5760, "tx_dropped": 10}
     if hw:
         c["hw"] = {"ipackets": 100, "opackets": 90, "ibytes": 6400,
                    "obytes": 5760, "imissed": 0, "ierrors": 0,
@@ -257,18 +269,6 @@ def update_result(i, u):
 
 def table_write(params):
     ups = params.get("updates", [])
-    for i, u in enumerate(ups):
-        if u.get("table") not in TABLES and u.get("table") not in SW_ENTRIES:
-            raise RpcError(-32602, "no such table", "unknown_table",
-                           "/updates/%d/table" % i)
-        if "expect" in u and u.get("type") not in ("modify", "delete"):
-            raise RpcError(-32602, "only modify and delete take expect",
-                           "unknown_field", "/updates/%d/expect" % i)
-        x = u.get("expect")
-        if "expect" in u and (not isinstance(x, dict) or
-                              set(x) - {"action", "params"} or "action" not in x):
-            raise RpcError(-32602, "expect is {action, params}", "bad_value",
-                           "/updates/%d/expect" % i)
     if RACE["count"] > 0:
         other_writer(ups)
     results = [update_result(i, u) for i, u in enumerate(ups)]
@@ -292,12 +292,10 @@ ACL_ENTRIES = [
 
 def table_read(params):
     name = params.get("table")
-    entries = {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(name)
+    entries = {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(name, [])
     lim = params.get("limit", 100)
     if name in SW_ENTRIES:
         entries, lim = SW_ENTRIES[name], min(lim, SW_PAGE)
-    if entries is None:
-        raise RpcError(-32602, "no such table", "unknown_table", "/table")
     off = params.get("offset", 0)
     page = entries[off:off + lim]
     nxt = off + lim if off + lim < len(entries) else None
@@ -309,29 +307,40 @@ def port_stats(params):
     want = params.get("port")
     ports = [p for p in PORTS
              if want is None or want in (p["name"], p["index"])]
-    if not ports:
-        raise RpcError(-32602, "no such port", "unknown_port", "/port")
     return {"ports": [port_counters(p, True) for p in ports]}
 
 
 def describe(params):
     name = params.get("table")
-    if name is not None and name not in TABLES:
-        raise RpcError(-32602, "no such table", "unknown_table", "/table")
-    tabs = [TABLES[name]] if name else list(TABLES.values())
-    return {"pipeline": "forward", "tables": tabs}
+    # describes the forward tables; the switch tables it only reads and writes
+    tabs = [TABLES[name]] if name in TABLES else [] if name else list(TABLES.values())
+    return {"pipeline": "forward", "description": FEATURE["description"],
+            "features": [FEATURE], "stages": ["parse"] + FEATURE["stages"],
+            "graph": GRAPH, "tables": tabs}
+
+
+FEATURE = {"name": "forward", "description": "exact flow table, then port cross-connect",
+           "roles": ["lan", "wan", "n3", "n6", "n9"], "stages": ["forward.flow"]}
+GRAPH = [{"node": "forward.flow", "next": ["port_out", "forward.punt", "drop"]},
+         {"node": "forward.punt", "next": []},
+         {"node": "rx", "next": ["port_out", "drop", "forward.flow"]},
+         {"node": "port_out", "next": []}, {"node": "drop", "next": []}]
 
 
 STATS = {
-    "uptime_s": 42,
+    "uptime_s": 42, "tsc_hz": 2600000000, "generation": 6,
+    "total": {"rx_packets": 100, "tx_packets": 90, "drop_packets": 10,
+              "punt_packets": 0},
     "lcores": [{"lcore": 1, "role": "worker", "rx_packets": 100,
-                "tx_packets": 90, "drop_packets": 10, "busy_cycles": 5000,
-                "idle_cycles": 95000, "pipeline_cycles": 3000,
+                "tx_packets": 90, "drop_packets": 10, "punt_packets": 0,
+                "inject_packets": 0, "slow_packets": 0, "inject_dropped": 0,
+                "copy_packets": 0, "busy_cycles": 5000,
+                "idle_cycles": 95000, "pipeline_cycles": 3000, "polls": 40,
                 "cycles_per_packet": 50.0}],
     "ports": [port_counters(p, False) for p in PORTS],
     "drops": {"parse.runt": 3, "flow.miss": 7},
     "events": {"switch.learn": 4, "core.aged": 2},
-    "tables": {"flow": {"hits": 90, "misses": 10}},
+    "tables": {"flow": {"hits": 90, "misses": 10, "entries": 5}},
     "mempool": {"in_use": 512, "available": 7679, "size": 8191},
 }
 
@@ -344,22 +353,35 @@ def table_config(params):
             "ageing": params["idle_timeout_s"] != 0}
 
 
+def port_set(params):
+    p = next(p for p in PORTS if params["port"] in (p["name"], p["index"]))
+    p = dict(p)
+    p.update({k: params[k] for k in ("admin", "mtu") if k in params})
+    return p   # the port as it would be; PORTS stays as it is
+
+
+GRAPH_STATS = {"nodes": [{"node": n["node"], "calls": 4, "packets": 100, "cycles": 5000,
+                          "cycles_per_packet": 50.0} for n in GRAPH],
+               "cycles_sampled_every": 16}
+
+
 def slow(params):
     time.sleep(2)
     return {"slow": True}
 
+
+API = None   # sxdp's declaration (main)
 
 METHODS = {
     "sys.hello": lambda p: {"name": "sxdp", "version": "0.1.0",
                             "boot_id": "5f0c3a52-8f0e-4d7e-9a43-0c1f2b3d4e5f",
                             "generation": 6, "pipeline": "forward",
                             "workers": 1, "ports": 2},
-    "rpc.discover": lambda p: {"methods": [
-        {"name": "sys.hello", "description": "identity", "params": {}},
-        {"name": "table.read", "description": "read entries",
-         "params": {"table": "string", "offset": 0, "limit": 100}}]},
+    "rpc.discover": lambda p: {"methods": list(API.methods.values())},
     "port.list": lambda p: {"ports": PORTS},
     "port.stats": port_stats,
+    "port.set": port_set,
+    "graph.stats": lambda p: GRAPH_STATS,
     "pipeline.describe": describe,
     "table.write": table_write,
     "table.read": table_read,
@@ -418,7 +440,16 @@ def serve_one(conn, line):
         if fn is None:
             raise RpcError(-32601, "method not found", "unknown_method",
                            "/method")
-        send(conn, {"jsonrpc": "2.0", "id": rid, "result": fn(params)})
+        if method in API.methods:
+            bad = API.check_params(method, params)
+            if bad:
+                raise RpcError(-32602, bad[2], bad[0], bad[1])
+        result = fn(params)
+        bad = method in API.methods and API.check_result(method, result)
+        if bad:
+            raise RpcError(-32603, "fake out of date: its %s answer breaks sxdp's "
+                           "declaration at %s: %s" % (method, bad[1], bad[2]))
+        send(conn, {"jsonrpc": "2.0", "id": rid, "result": result})
     except RpcError as e:
         send(conn, {"jsonrpc": "2.0", "id": rid, "error": e.obj})
     return True
@@ -446,10 +477,19 @@ def handle(conn, log):
 
 
 def main():
-    if len(sys.argv) != 3:
+    global API
+    if len(sys.argv) not in (3, 4):
         sys.stderr.write(__doc__)
         return 2
     path, log = sys.argv[1], sys.argv[2]
+    API = ApiSchema.load(sys.argv[3] if len(sys.argv) == 4 else None)
+    API.know("port", [p["name"] for p in PORTS])
+    API.know("table", list(TABLES) + [t for t in SW_ENTRIES if t not in TABLES])
+    missing = sorted(set(API.methods) - set(METHODS))
+    if missing:
+        sys.stderr.write("fake out of date: sxdp declares %s, the fake serves none of them\n"
+                         % ", ".join(missing))
+        return 1
     if os.path.exists(path):
         os.unlink(path)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

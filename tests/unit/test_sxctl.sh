@@ -3,8 +3,10 @@
 # requests sxctl sends, exit codes (0/1/2/3), human and --json output, and
 # the client's transport handling (big, chunked, stale, slow, broken replies).
 #
-# usage: test_sxctl.sh [PATH_TO_SXCTL]   (or SXCTL=...; PYTHON3=... to pick
-# the interpreter). Exit 77 = skipped (no python3).
+# usage: test_sxctl.sh [PATH_TO_SXCTL [SXDP_API_JSON]]   (or SXCTL=...;
+# PYTHON3=... to pick the interpreter; the API file is the build's
+# tests/sxdp-api.json, sxdp's declared control API, which the fake serves
+# and judges requests by). Exit 77 = skipped (no python3).
 set -u
 
 PY=${PYTHON3:-/usr/bin/python3}
@@ -26,11 +28,17 @@ if [ -z "$SXCTL" ] || [ ! -x "$SXCTL" ]; then
 	exit 99
 fi
 
+API=${2:-$(dirname "$SXCTL")/tests/sxdp-api.json}
+if [ ! -f "$API" ]; then
+	echo "Bail out! $API not found (meson builds it); pass it as \$2"
+	exit 99
+fi
+
 TMP=$(mktemp -d /tmp/test_sxctl.XXXXXX)
 SOCK=$TMP/sxdp.sock
 LOG=$TMP/requests.log
 : >"$LOG"
-"$PY" "$HERE/fake_sxdp.py" "$SOCK" "$LOG" 2>"$TMP/server.err" &
+"$PY" "$HERE/fake_sxdp.py" "$SOCK" "$LOG" "$API" 2>"$TMP/server.err" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
 
@@ -308,7 +316,7 @@ print(json.dumps(d))' "$TMP/batch.json")")"
 sx table add nosuch in_port=p0 action drop
 expect_rc "unknown table" 1
 expect_grep "unknown table" "$ERR" \
-	"sxctl: error -32602 unknown_table at /updates/0/table: no such table"
+	"sxctl: error -32602 not_found at /updates/0/table: names no table"
 sx --json table add nosuch in_port=p0 action drop
 expect_rc "unknown table --json" 1
 expect_json "unknown table --json" 'd["error"]["code"] == -32602'
@@ -345,6 +353,54 @@ sx describe;  expect_rc "describe" 0
 expect_grep "describe" "$OUT" "output(port: port/16)"
 sx discover;  expect_rc "discover" 0
 expect_grep "discover" "$OUT" "table.read"
+expect_grep "discover: the declared methods" "$OUT" "table.config"
+
+# --- call/help METHOD: typed and checked by the server's rpc.discover --------
+sx help table.read;  expect_rc "help METHOD" 0
+expect_grep "help METHOD" "$OUT" "usage: sxctl call table.read table=TABLE [offset=N] [limit=N]"
+expect_grep "help METHOD" "$OUT" "limit=N                optional, 1..1000, default 100"
+sx call table.config --help;  expect_rc "call --help" 0
+expect_grep "call --help" "$OUT" "idle_timeout_s=N       required, 0..31536000"
+sx call table.read table=flow limit=2 offset=0
+expect_rc "call" 0
+expect_call "call: typed by the schema" table.read '{"table":"flow","limit":2,"offset":0}'
+expect_json "call prints the result" 'd["entries"][0]["params"] == {"port": "p1"}'
+sx call port.stats port=1
+expect_call "call: a decimal port is its index" port.stats '{"port":1}'
+sx call port.stats port=p1
+expect_call "call: a port by name" port.stats '{"port":"p1"}'
+sx call port.set port=p0 admin=down mtu=9000
+expect_rc "call port.set" 0
+expect_call "call port.set" port.set '{"port":"p0","admin":"down","mtu":9000}'
+sx call table.write 'updates=[{"type":"delete","table":"flow","match":{"in_port":"p0"}}]'
+expect_rc "call with a JSON param" 0
+expect_call "call with a JSON param" table.write '{"updates":[{"type":"delete","table":"flow","match":{"in_port":"p0"}}]}'
+# what the schema alone refuses is a usage error, and no call is made
+for bad in "table=flow limit=0|limit wants 1..1000" "table=flow limit=x|limit wants N" \
+	"limit=5|table.read needs table=..." "table=flow bogus=1|table.read takes no 'bogus'" \
+	"table=flow table=acl|'table' given twice" "table|'table' is not NAME=VALUE"; do
+	: >"$LOG"
+	# shellcheck disable=SC2086
+	sx call table.read ${bad%%|*}
+	expect_rc "call refused: ${bad%%|*}" 2
+	expect_grep "call refused: ${bad%%|*}" "$ERR" "${bad#*|}"
+	expect_grep "call refused: ${bad%%|*}: help follows" "$ERR" "usage: sxctl call table.read"
+	if grep -q '"table.read"' "$LOG"; then not_ok "call refused: ${bad%%|*}: not sent"
+	else ok "call refused: ${bad%%|*}: not sent"; fi
+done
+sx call port.set port=p0 admin=sideways
+expect_rc "call: enum" 2
+expect_grep "call: enum" "$ERR" "admin wants down|up"
+sx call no.such.method
+expect_rc "call: unknown method" 1
+expect_grep "call: unknown method" "$ERR" "sxdp has no method 'no.such.method'"
+# what needs the server's state, the server refuses (here the fake, as sxdp)
+sx call table.read table=nosuch
+expect_rc "call: no such table" 1
+expect_grep "call: no such table" "$ERR" "error -32602 not_found at /table"
+sx raw table.read '{"table":"flow","limit":1001}'
+expect_rc "raw: the fake refuses as sxdp" 1
+expect_grep "raw: the fake refuses as sxdp" "$ERR" "error -32602 out_of_range at /limit"
 sx table show flow --limit 2
 expect_rc "table show" 0
 expect_req "table show" "$(req table.read '{"table":"flow","offset":0,"limit":2}')"
