@@ -152,8 +152,8 @@ static const struct dp_schema_field range_decl = {
 };
 
 static int
-match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
-	    const char *ptr, struct dp_rpc_err *err)
+match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *ptr,
+	    struct dp_rpc_err *err)
 {
 	const struct dp_table_def *d = dp_table_def(tid);
 	char fp[256], sp[256];
@@ -189,8 +189,6 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, bool need_all,
 				memset(u->mask + off, 0xff, sz);
 				continue;
 			}
-			if (!need_all)
-				continue;
 			return BAD(err, fp, "missing_field", "key field \"%s\" is required", fd->name);
 		}
 		switch (fd->match) {
@@ -414,7 +412,7 @@ update_parse(const struct dp_schema_val *uv, struct dp_update *u, struct expect 
 			return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
 		u->priority = (uint32_t)prio->u;
 		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "match");
-		if (match_parse(tid, m[DP_APIDEF_UPD_MATCH].json, u, true, mp, err) < 0)
+		if (match_parse(tid, m[DP_APIDEF_UPD_MATCH].json, u, mp, err) < 0)
 			return -1;
 	}
 	if (type == DP_UPD_DELETE)
