@@ -4,10 +4,10 @@
  *
  * Control state: every installed entry owns a slot ("idx") whose control
  * record keeps its canonical match, so writes can find, undo and read it
- * back. dp_entry objects are immutable but for their hit counters and are
- * reached from the backends (directly for rte_hash, through by_idx[] for
- * rte_lpm and rte_acl), so one entry is shared by a live backend and its
- * dataplane-atomic clone. */
+ * back. dp_entry objects are immutable and live in the table's slab; every
+ * backend names an entry by its slab index (rte_hash: by its address), so
+ * one entry is shared by a live backend and its dataplane-atomic clone, and
+ * a modify puts a new entry in the backend. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,17 +123,34 @@ sync_readers(void)
 }
 
 static struct dp_entry *
-entry_new(const struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *params)
+entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *params,
+	  const uint8_t *key)
 {
-	struct dp_entry *e = rte_zmalloc_socket(NULL, sizeof(*e), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	struct dp_entry *e;
 
-	if (e == NULL)
+	if (t->n_ent_free == 0)
 		return NULL;
+	e = &t->ent[t->ent_free[--t->n_ent_free]];
+	memset(e, 0, sizeof(*e));
+	if (key != NULL && t->em)
+		memcpy(e->key, key, t->key_len);
 	e->idx = idx;
 	e->action = action;
 	e->table = t->id;
 	memcpy(e->params, params, DP_PARAMS_BYTES);
 	return e;
+}
+
+/* Once no reader can hold it (after a grace period, or never published). */
+static void
+entry_free(struct dp_entry *e)
+{
+	struct dp_table *t;
+
+	if (e == NULL)
+		return;
+	t = dp_tg.t[e->table];
+	t->ent_free[t->n_ent_free++] = dp_entry_ref(t, e);
 }
 
 int
@@ -201,12 +218,34 @@ dp_table_create(const struct dp_table_def *def)
 	}
 	if (t->kind == DP_TK_ACL && (rc = dp_tbe_acl_layout(t)) < 0)
 		goto fail;
+	/* Entries: the live ones, plus those a batch of up to 64k modifies
+	 * replaces before its grace period frees them, plus defaults. rte_lpm
+	 * keeps a route's entry index in 24 bits. */
+	t->ent_cap = def->size + RTE_MIN(def->size, 65536u) + 64;
+	if (t->kind == DP_TK_LPM && t->ent_cap > (1u << 24)) {
+		rc = -EINVAL;
+		goto fail;
+	}
 
-	t->by_idx = rte_zmalloc_socket(NULL, sizeof(*t->by_idx) * def->size, RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	t->em = t->kind == DP_TK_EXACT && t->key_len <= DP_ENTRY_KEY;
 	t->rec = calloc(def->size, sizeof(*t->rec));
 	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
-	if (t->by_idx == NULL || t->rec == NULL || t->free_idx == NULL)
+	if (t->rec == NULL || t->free_idx == NULL)
 		goto fail;
+	t->ent = rte_zmalloc_socket("dp_entries", (size_t)t->ent_cap * sizeof(*t->ent),
+				    RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	t->ent_free = malloc(sizeof(*t->ent_free) * t->ent_cap);
+	if (t->ent == NULL || t->ent_free == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < t->ent_cap; i++)
+		t->ent_free[i] = t->ent_cap - 1 - i;
+	t->n_ent_free = t->ent_cap;
+	for (unsigned int w = 0; w < dp_tg.n_workers; w++) {
+		t->hits[w] = rte_zmalloc_socket("dp_hits", sizeof(uint64_t) * def->size,
+						RTE_CACHE_LINE_SIZE, dp_tg.socket);
+		if (t->hits[w] == NULL)
+			goto fail;
+	}
 	/* Hand out low slots first so reads page in insertion-ish order. */
 	for (uint32_t i = 0; i < def->size; i++)
 		t->free_idx[i] = def->size - 1 - i;
@@ -219,7 +258,7 @@ dp_table_create(const struct dp_table_def *def)
 	});
 	if (t->ctl_index == NULL)
 		goto fail;
-	t->deflt = entry_new(t, IDX_NONE, def->default_action, (uint8_t[DP_PARAMS_BYTES]){0});
+	t->deflt = entry_new(t, IDX_NONE, def->default_action, (uint8_t[DP_PARAMS_BYTES]){0}, NULL);
 	if (t->deflt == NULL)
 		goto fail;
 	dp_tg.t[dp_tg.n] = t;
@@ -229,7 +268,10 @@ dp_table_create(const struct dp_table_def *def)
 fail:
 	if (t->ctl_index)
 		rte_hash_free(t->ctl_index);
-	rte_free(t->by_idx);
+	for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
+		rte_free(t->hits[w]);
+	rte_free(t->ent);
+	free(t->ent_free);
 	free(t->rec);
 	free(t->free_idx);
 	rte_free(t);
@@ -264,20 +306,21 @@ dp_table_by_name(const char *name)
 
 /* ------------------------------------------------------------------ writes */
 
+/* What the workers counted in a control slot (its entries, old and new). */
 static uint64_t
-entry_hits(const struct dp_entry *e)
+slot_hits(const struct dp_table *t, uint32_t idx)
 {
 	uint64_t s = 0;
 
 	for (unsigned int w = 0; w < dp_tg.n_workers; w++)
-		s += __atomic_load_n(&e->hits[w], __ATOMIC_RELAXED);
+		s += __atomic_load_n(&t->hits[w][idx], __ATOMIC_RELAXED);
 	return s;
 }
 
 static uint64_t
 hits_sum(const struct dp_table *t, uint32_t idx)
 {
-	return t->rec[idx].carried + (t->rec[idx].e ? entry_hits(t->rec[idx].e) : 0);
+	return t->rec[idx].carried + slot_hits(t, idx);
 }
 
 static void
@@ -392,6 +435,9 @@ slot_take(struct dp_table *t)
 		return IDX_NONE;
 	idx = t->free_idx[--t->n_free];
 	t->rec[idx].carried = 0;
+	/* a slot is free only after a grace period: no worker counts in it */
+	for (unsigned int w = 0; w < dp_tg.n_workers; w++)
+		t->hits[w][idx] = 0;
 	return idx;
 }
 
@@ -425,7 +471,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 	be = live_backend(x, t->id);
 
 	if (u->type == DP_UPD_DEFAULT) {
-		e = entry_new(t, IDX_NONE, u->action, u->params);
+		e = entry_new(t, IDX_NONE, u->action, u->params, NULL);
 		if (e == NULL)
 			return -ENOMEM;
 		ud->old_e = t->deflt;
@@ -449,19 +495,17 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return -EEXIST;
 		if ((idx = slot_take(t)) == IDX_NONE)
 			return -ENOSPC;
-		e = entry_new(t, idx, u->action, u->params);
+		e = entry_new(t, idx, u->action, u->params, r.key);
 		if (e == NULL) {
 			slot_give(t, idx);
-			return -ENOMEM;
+			return -ENOSPC;
 		}
 		r.carried = 0;
 		r.seen_hits = 0;
 		r.active_tsc = rte_rdtsc();
 		r.used = true;
 		r.e = e;
-		/* publish the entry before any backend can return its idx */
-		__atomic_store_n(&t->by_idx[idx], e, __ATOMIC_RELEASE);
-		if ((rc = dp_tbe_add(t, be, &r, idx)) < 0 ||
+		if ((rc = dp_tbe_add(t, be, &r)) < 0 ||
 		    rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)idx) < 0) {
 			if (rc == 0) {
 				int32_t pos;
@@ -471,8 +515,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 					rte_hash_free_key_with_position(be, pos); /* never published */
 				rc = -ENOSPC;
 			}
-			__atomic_store_n(&t->by_idx[idx], NULL, __ATOMIC_RELEASE);
-			rte_free(e);
+			entry_free(e);
 			slot_give(t, idx);
 			return rc;
 		}
@@ -491,20 +534,19 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 
 			if (nidx == IDX_NONE)
 				return -ENOSPC;
-			e = entry_new(t, nidx, u->action, u->params);
+			e = entry_new(t, nidx, u->action, u->params, r.key);
 			if (e == NULL) {
 				slot_give(t, nidx);
-				return -ENOMEM;
+				return -ENOSPC;
 			}
-			ud->old_hits = entry_hits(t->rec[idx].e);
+			/* the new slot counts from zero: carry the old one's */
+			ud->old_hits = slot_hits(t, idx);
 			carried = t->rec[idx].carried + ud->old_hits;
 			r = t->rec[idx];
 			r.e = e;
 			r.carried = carried;
-			__atomic_store_n(&t->by_idx[nidx], e, __ATOMIC_RELEASE);
-			if ((rc = dp_tbe_add(t, be, &r, nidx)) < 0) {
-				__atomic_store_n(&t->by_idx[nidx], NULL, __ATOMIC_RELEASE);
-				rte_free(e);
+			if ((rc = dp_tbe_add(t, be, &r)) < 0) {
+				entry_free(e);
 				slot_give(t, nidx);
 				return rc;
 			}
@@ -516,15 +558,19 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			ud->old_e = t->rec[idx].e;
 			return 0;
 		}
-		e = entry_new(t, idx, u->action, u->params);
+		e = entry_new(t, idx, u->action, u->params, r.key);
 		if (e == NULL)
-			return -ENOMEM;
+			return -ENOSPC;
 		ud->idx = idx;
 		ud->old_e = t->rec[idx].e;
 		t->rec[idx].e = e;
-		__atomic_store_n(&t->by_idx[idx], e, __ATOMIC_RELEASE);
-		if (t->kind == DP_TK_EXACT)
-			dp_tbe_add(t, be, &t->rec[idx], idx);  /* existing key: cannot fail */
+		/* the key is there: the backend swaps the entry in place (exact,
+		 * lpm; acl is rebuilt with the batch) */
+		if ((rc = dp_tbe_add(t, be, &t->rec[idx])) < 0) {
+			t->rec[idx].e = ud->old_e;
+			entry_free(e);
+			return rc;
+		}
 		return 0;
 
 	case DP_UPD_DELETE:
@@ -586,9 +632,7 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 		} else {
 			dead_e[(*n_dead)++] = t->rec[ud->idx].e;
 			t->rec[ud->idx].e = ud->old_e;
-			__atomic_store_n(&t->by_idx[ud->idx], ud->old_e, __ATOMIC_RELEASE);
-			if (t->kind == DP_TK_EXACT)
-				dp_tbe_add(t, be, &t->rec[ud->idx], ud->idx);
+			dp_tbe_add(t, be, &t->rec[ud->idx]);
 		}
 		break;
 	case DP_UPD_DELETE:
@@ -597,7 +641,7 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 		ctl_key(t, r, ck);
 		rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)ud->idx);
 		if (!x->nroot)
-			dp_tbe_add(t, be, r, ud->idx);
+			dp_tbe_add(t, be, r);
 		t->n_entries++;
 		break;
 	}
@@ -606,7 +650,7 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 static void
 carry_late_hits(struct dp_table *t, const struct undo *ud)
 {
-	uint64_t late = entry_hits(ud->old_e) - ud->old_hits;
+	uint64_t late = slot_hits(t, ud->old_idx) - ud->old_hits;
 	uint8_t ck[CTL_KEY_LEN];
 	void *data;
 
@@ -617,12 +661,6 @@ carry_late_hits(struct dp_table *t, const struct undo *ud)
 		t->rec[(uint32_t)(uintptr_t)data].carried += late;
 }
 
-static void
-slot_release(struct dp_table *t, uint32_t idx)
-{
-	__atomic_store_n(&t->by_idx[idx], NULL, __ATOMIC_RELAXED);
-	slot_give(t, idx);
-}
 
 int
 dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
@@ -724,7 +762,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 			struct dp_table *t = dp_tg.t[ud->table];
 
 			if (ud->type == DP_UPD_INSERT || (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE))
-				slot_release(t, ud->idx);
+				slot_give(t, ud->idx);
 			if (!atomic && ud->pos >= 0)
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 		}
@@ -750,9 +788,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 
 		if (ud->old_e)
 			dead_e[n_dead++] = ud->old_e;
-		/* a modified entry's counters live on in its slot */
-		if (ud->type == DP_UPD_MODIFY && ud->old_idx == IDX_NONE)
-			t->rec[ud->idx].carried += entry_hits(ud->old_e);
+		/* a modified entry in place: old and new count in the same slot */
 		/* atomic: the old entry kept counting until the swap; hand what
 		 * it counted since its count was carried to the key's live slot
 		 * (looked up: a later update of the batch may have moved it on) */
@@ -762,9 +798,9 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 			/* the position is in the backend now live (the clone, if atomic) */
 			if (ud->pos >= 0)
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
-			slot_release(t, ud->idx);
+			slot_give(t, ud->idx);
 		} else if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE) {
-			slot_release(t, ud->old_idx);
+			slot_give(t, ud->old_idx);
 		}
 	}
 	if (old_root) {
@@ -777,7 +813,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 		rc = -EIO;
 out:
 	for (unsigned int i = 0; i < n_dead; i++)
-		rte_free(dead_e[i]);
+		entry_free(dead_e[i]);
 	for (unsigned int i = 0; i < n_dead_acl; i++)
 		rte_acl_free(dead_acl[i]);
 out_nomem:
@@ -1014,12 +1050,11 @@ dp_tables_fini(void)
 		struct dp_table *t = dp_tg.t[i];
 
 		dp_tbe_free(t, dp_tg.root->backend[i]);
-		for (uint32_t k = 0; k < t->def.size; k++)
-			if (t->rec[k].used)
-				rte_free(t->rec[k].e);
-		rte_free(t->deflt);
+		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
+			rte_free(t->hits[w]);
+		rte_free(t->ent);
+		free(t->ent_free);
 		rte_hash_free(t->ctl_index);
-		rte_free(t->by_idx);
 		free(t->rec);
 		free(t->free_idx);
 		rte_free(t);

@@ -1,7 +1,8 @@
 /* P4-like match-action tables. A pipeline declares each table once (keys with
  * match kinds, actions with typed params, size, default action); the engine
  * picks the DPDK backend from the match kinds:
- *   all exact             -> rte_hash, lock-free RW concurrency, in place
+ *   all exact, <= 16 B    -> dp_em (compact buckets, key in the entry), in place
+ *   all exact, longer     -> rte_hash, lock-free RW concurrency, in place
  *   exact... + one lpm    -> rte_lpm per value of the exact part (a partition), RCU
  *   any ternary or range  -> rte_acl, rebuilt on the side and swapped
  * Writers run on the control thread only. Workers are RCU QSBR readers that
@@ -85,16 +86,21 @@ struct dp_table_def {
 	uint32_t idle_timeout_s;
 };
 
-/* What workers get back from a lookup. Immutable once published, but for
- * the hit counters: one per worker, written only by that worker. The first
- * two share the cache line a lookup already brought in for the action. */
+/* What workers get back from a lookup: one cache line, immutable once
+ * published (a modify publishes a new one). Entries live in a per-table
+ * slab, so a backend names one by a 32-bit index; hit counters are per
+ * worker and per control slot (idx), outside the read-mostly entries. */
+#define DP_ENTRY_KEY 16
 struct dp_entry {
-	uint32_t idx;                /* control slot */
+	uint8_t key[DP_ENTRY_KEY];   /* small exact tables: the key, compared here */
+	uint32_t idx;                /* control slot (DP_ENTRY_NO_SLOT: a default entry) */
 	uint16_t action;
 	uint16_t table;
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
-	uint64_t hits[DP_WORKERS_MAX];
 } __rte_cache_aligned;
+#define DP_ENTRY_NO_SLOT UINT32_MAX
+
+_Static_assert(sizeof(struct dp_entry) == RTE_CACHE_LINE_SIZE, "an entry is one line");
 
 struct dp_table;
 

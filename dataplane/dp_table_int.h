@@ -11,6 +11,7 @@
 #include <rte_lpm.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dp_em.h"
 #include "dp_table.h"
 
 #define CTL_KEY_LEN (2 * DP_KEY_MAX + 5)
@@ -45,7 +46,8 @@ struct lpm_part {
 };
 
 struct lpm_backend {
-	struct rte_hash *parts;   /* exact part -> struct lpm_part *; NULL if none */
+	struct lpm_part **dir;    /* 2-byte exact part (a VRF) -> its partition, by value */
+	struct rte_hash *parts;   /* longer exact part -> struct lpm_part *; NULL if none */
 	struct lpm_part *only;    /* the single partition when there is no exact part */
 	struct lpm_part **all;    /* control-side list, for teardown and clone */
 	uint32_t n_all, cap_all;
@@ -71,8 +73,15 @@ struct dp_table {
 	unsigned int acl_nf;
 	struct { uint8_t field; uint8_t chunk; } acl_map[RTE_ACL_MAX_FIELDS];
 
-	struct dp_entry **by_idx;           /* worker visible */
 	struct wcnt wcnt[DP_WORKERS_MAX];
+	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by control slot */
+	bool em;                            /* exact with a key of <= 16 bytes: dp_em */
+
+	/* the entry slab: live entries, and those a batch replaced until its
+	 * grace period ends */
+	struct dp_entry *ent;
+	uint32_t *ent_free;
+	uint32_t n_ent_free, ent_cap;
 
 	struct ctl_rec *rec;                /* control side, by idx */
 	struct rte_hash *ctl_index;         /* canonical match -> idx */
@@ -100,12 +109,18 @@ extern struct dp_tables_state dp_tg;
  * count hits on the entries the batch replaces; a test hits them there. */
 extern void (*dp_table_swap_hook)(void);
 
+static inline uint32_t
+dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
+{
+	return (uint32_t)(e - t->ent);
+}
+
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
 void dp_tbe_free(struct dp_table *t, void *be);
 void *dp_tbe_clone(struct dp_table *t);
-int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx);
+int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
 int dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old);
 

@@ -1,8 +1,9 @@
-/* Table engine backends: rte_hash (exact), one rte_lpm per partition with RCU
- * (lpm), rte_acl built on the side (ternary/range), and the bulk lookup the
- * workers call. The control side (dp_table.c) decides what changes; this
+/* Table engine backends: dp_em (small exact keys), rte_hash (longer exact
+ * keys), one rte_lpm per partition with RCU (lpm), rte_acl built on the side
+ * (ternary/range), and the bulk lookup the workers call. The control side (dp_table.c) decides what changes; this
  * file only maps keys to entries in the DPDK structures. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -85,6 +86,10 @@ exact_new(struct dp_table *t)
 {
 	char name[RTE_HASH_NAMESIZE];
 
+	if (t->em)	/* values are entry refs; the key is compared in the entry */
+		return dp_em_create(t->def.size, 0, t->ent, sizeof(*t->ent),
+				    offsetof(struct dp_entry, key), dp_tg.socket);
+
 	snprintf(name, sizeof(name), "tx%u_%u", t->id, dp_tg.seq++);
 	/* LF RW concurrency keeps key slots until we free them after a grace period. */
 	return rte_hash_create(&(struct rte_hash_parameters){
@@ -105,6 +110,15 @@ lpm_new(struct dp_table *t)
 		return NULL;
 	if (t->part_len == 0)
 		return b;
+	if (t->part_len == 2) {	/* a VRF: indexed directly, no hash per run */
+		b->dir = rte_zmalloc_socket(NULL, sizeof(*b->dir) * 65536, RTE_CACHE_LINE_SIZE,
+					    dp_tg.socket);
+		if (b->dir == NULL) {
+			rte_free(b);
+			return NULL;
+		}
+		return b;
+	}
 	snprintf(name, sizeof(name), "tv%u_%u", t->id, dp_tg.seq++);
 	b->parts = rte_hash_create(&(struct rte_hash_parameters){
 		.name = name, .entries = 1024, .key_len = t->part_len,
@@ -132,7 +146,34 @@ lpm_free(struct lpm_backend *b)
 	free(b->all);
 	if (b->parts)
 		rte_hash_free(b->parts);
+	rte_free(b->dir);
 	rte_free(b);
+}
+
+/* The partition named by key's exact part (workers and control). */
+static inline struct lpm_part *
+part_find(const struct lpm_backend *b, const uint8_t *key)
+{
+	void *d;
+
+	if (b->dir != NULL)
+		return __atomic_load_n(&b->dir[*(const unaligned_uint16_t *)key], __ATOMIC_ACQUIRE);
+	if (b->parts != NULL)
+		return rte_hash_lookup_data(b->parts, key, &d) >= 0 ? d : NULL;
+	return __atomic_load_n(&b->only, __ATOMIC_ACQUIRE);
+}
+
+/* Publish v as key's partition (replacing one). */
+static int
+part_set(struct lpm_backend *b, const uint8_t *key, struct lpm_part *v)
+{
+	if (b->dir != NULL)
+		__atomic_store_n(&b->dir[*(const unaligned_uint16_t *)key], v, __ATOMIC_RELEASE);
+	else if (b->parts != NULL)
+		return rte_hash_add_key_data(b->parts, key, v) < 0 ? -ENOSPC : 0;
+	else
+		__atomic_store_n(&b->only, v, __ATOMIC_RELEASE);
+	return 0;
 }
 
 static struct lpm_part *
@@ -159,15 +200,18 @@ lpm_part_alloc(struct dp_table *t, const uint8_t *key)
 	return v;
 }
 
+/* The route's next hop in rte_lpm is its entry's slab index (24 bits). */
 static int
-lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r, uint32_t idx)
+lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r)
 {
+	uint32_t ref = dp_entry_ref(t, r->e);
+
 	if (r->plen == 0) {
-		__atomic_store_n(&v->dflt, idx + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->dflt, ref + 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	return rte_lpm_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
-			   r->plen, idx) < 0 ? -ENOSPC : 0;
+			   r->plen, ref) < 0 ? -ENOSPC : 0;
 }
 
 static int
@@ -197,15 +241,13 @@ lpm_clone(struct dp_table *t, struct lpm_backend *b)
 	for (uint32_t i = 0; b && i < b->n_all; i++) {
 		struct lpm_part *v = b->all[i];
 
-		if (lpm_add_to_all(c, v) < 0 || (c->parts && rte_hash_add_key_data(c->parts, v->key, v) < 0)) {
+		if (lpm_add_to_all(c, v) < 0 || part_set(c, v->key, v) < 0) {
 			if (c->n_all && c->all[c->n_all - 1] == v)
 				c->n_all--;
 			lpm_free(c);
 			return NULL;
 		}
 		v->refs++;
-		if (c->parts == NULL)
-			c->only = v;
 	}
 	return c;
 }
@@ -224,16 +266,13 @@ lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 	for (uint32_t i = 0; i < t->def.size; i++) {
 		const struct ctl_rec *r = &t->rec[i];
 
-		if (r->used && memcmp(r->key, v->key, t->part_len) == 0 && lpm_route_add(t, n, r, i) < 0) {
+		if (r->used && memcmp(r->key, v->key, t->part_len) == 0 && lpm_route_add(t, n, r) < 0) {
 			rte_lpm_free(n->lpm);
 			rte_free(n);
 			return NULL;
 		}
 	}
-	if (b->parts)
-		rte_hash_add_key_data(b->parts, v->key, n);   /* existing key: replaces */
-	else
-		b->only = n;
+	part_set(b, v->key, n);   /* an existing key: replaced, cannot fail */
 	for (uint32_t i = 0; i < b->n_all; i++)
 		if (b->all[i] == v)
 			b->all[i] = n;
@@ -244,28 +283,19 @@ lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 static struct lpm_part *
 lpm_part_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool create)
 {
-	struct lpm_part *v = NULL;
-	void *data;
+	struct lpm_part *v = part_find(b, key);
 
-	if (b->parts == NULL) {
-		if (b->only || !create)
-			return b->only;
-	} else if (rte_hash_lookup_data(b->parts, key, &data) >= 0) {
-		return data;
-	} else if (!create) {
-		return NULL;
-	}
+	if (v != NULL || !create)
+		return v;
 	if ((v = lpm_part_alloc(t, key)) == NULL)
 		return NULL;
-	if (lpm_add_to_all(b, v) < 0 || (b->parts && rte_hash_add_key_data(b->parts, key, v) < 0)) {
+	if (lpm_add_to_all(b, v) < 0 || part_set(b, key, v) < 0) {
 		if (b->n_all && b->all[b->n_all - 1] == v)
 			b->n_all--;
 		rte_lpm_free(v->lpm);
 		rte_free(v);
 		return NULL;
 	}
-	if (b->parts == NULL)
-		__atomic_store_n(&b->only, v, __ATOMIC_RELEASE);
 	return v;
 }
 
@@ -276,7 +306,10 @@ dp_tbe_free(struct dp_table *t, void *be)
 		return;
 	switch (t->kind) {
 	case DP_TK_EXACT:
-		rte_hash_free(be);
+		if (t->em)
+			dp_em_free(be);
+		else
+			rte_hash_free(be);
 		break;
 	case DP_TK_LPM:
 		lpm_free(be);
@@ -302,11 +335,11 @@ dp_tbe_new(struct dp_table *t)
 	return NULL;
 }
 
-/* Map a key to idx in a backend. Exact and LPM are updated in place; ACL
- * is rebuilt once per batch (dp_tbe_acl_build). position: exact key slot freed
- * only after a grace period, returned through *pos. */
+/* Map r's key to its entry r->e in a backend (an existing key's entry is
+ * replaced). Exact and LPM are updated in place; ACL is rebuilt once per
+ * batch (dp_tbe_acl_build). */
 int
-dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
+dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r)
 {
 	uint8_t hk[DP_KEY_MAX] = {0};
 	struct lpm_part *v;
@@ -317,19 +350,23 @@ dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r, uint32_t idx)
 		/* the entry itself is the data: one dependent load less per packet;
 		 * adding an existing key replaces the data atomically (modify) */
 		memcpy(hk, r->key, t->key_len);
-		rc = rte_hash_add_key_data(be, hk, t->by_idx[idx]);
+		if (t->em)
+			return dp_em_add(be, hk, dp_entry_ref(t, r->e));
+		rc = rte_hash_add_key_data(be, hk, r->e);
 		return rc < 0 ? -ENOSPC : 0;
 	case DP_TK_LPM:
 		v = lpm_part_get(t, be, r->key, true);
 		if (v == NULL || (v = lpm_part_private(t, be, v)) == NULL)
 			return -ENOMEM;
-		return lpm_route_add(t, v, r, idx);
+		return lpm_route_add(t, v, r);
 	case DP_TK_ACL:
 		return 0;
 	}
 	return -EINVAL;
 }
 
+/* rte_hash: *pos is the key's slot, which the caller frees once a grace
+ * period has passed (-1 for the others). */
 int
 dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 {
@@ -341,6 +378,8 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 	switch (t->kind) {
 	case DP_TK_EXACT:
 		memcpy(hk, r->key, t->key_len);
+		if (t->em)
+			return dp_em_del(be, hk);
 		rc = rte_hash_del_key(be, hk);
 		if (rc < 0)
 			return -ENOENT;
@@ -401,7 +440,7 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 		memset(&rule, 0, sizeof(rule));
 		rule.data.category_mask = 1;
 		rule.data.priority = (int32_t)r->priority;
-		rule.data.userdata = i + 1;
+		rule.data.userdata = dp_entry_ref(t, r->e) + 1;
 		/* field 0 is the one-byte wildcard rte_acl requires */
 		for (unsigned int k = 1; k < t->acl_nf; k++) {
 			const struct rte_acl_field_def *d = &t->acl_cfg.defs[k];
@@ -448,11 +487,13 @@ dp_tbe_clone(struct dp_table *t)
 
 	if (t->kind == DP_TK_LPM)
 		return lpm_clone(t, dp_tg.root->backend[t->id]);
+	if (t->em && dp_tg.root->backend[t->id] != NULL)
+		return dp_em_clone(dp_tg.root->backend[t->id]);
 	be = dp_tbe_new(t);
 	if (be == NULL || t->kind == DP_TK_ACL)
 		return be;
 	for (uint32_t i = 0; i < t->def.size; i++) {
-		if (t->rec[i].used && dp_tbe_add(t, be, &t->rec[i], i) < 0) {
+		if (t->rec[i].used && dp_tbe_add(t, be, &t->rec[i]) < 0) {
 			dp_tbe_free(t, be);
 			return NULL;
 		}
@@ -485,7 +526,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	uint64_t hitmask = 0;
 	unsigned int nhit = 0;
 
-	if (be == NULL)
+	if (be == NULL || n == 0)
 		goto all_miss;
 	switch (t->kind) {
 	case DP_TK_EXACT: {
@@ -502,11 +543,20 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				uk[nu++] = keys[i];
 			map[i] = nu - 1;
 		}
-		rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
-		/* entries are scattered: start every load before the first use */
-		for (unsigned int u = 0; u < nu; u++)
-			if (uhit & (1ULL << u))
-				rte_prefetch0(data[u]);
+		if (t->em) {
+			uint32_t ref[DP_LOOKUP_BURST];
+
+			/* dp_em compared the key in the entry: it is in cache */
+			uhit = dp_em_lookup_bulk(be, (const uint8_t *const *)uk, nu, ref);
+			for (unsigned int u = 0; u < nu; u++)
+				data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : NULL;
+		} else {
+			rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
+			/* entries are scattered: start every load before the first use */
+			for (unsigned int u = 0; u < nu; u++)
+				if (uhit & (1ULL << u))
+					rte_prefetch0(data[u]);
+		}
 		for (unsigned int i = 0; i < n; i++) {
 			unsigned int u = map[i];
 
@@ -514,7 +564,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				hitmask |= 1ULL << i;
 				out[i] = data[u];
 				if (count)
-					((struct dp_entry *)data[u])->hits[worker]++;
+					t->hits[worker][((struct dp_entry *)data[u])->idx]++;
 			} else {
 				out[i] = deflt;
 			}
@@ -530,19 +580,19 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		for (unsigned int i = 0; i < n; i++) {
 			const struct dp_entry *e = NULL;
 			uint32_t nh;
-			void *d;
 
 			/* the partition of a burst rarely changes: look it up once per run */
-			if (b->parts == NULL)
-				v = __atomic_load_n(&b->only, __ATOMIC_ACQUIRE);
-			else if (i == 0 || memcmp(keys[i], keys[i - 1], t->part_len) != 0)
-				v = rte_hash_lookup_data(b->parts, keys[i], &d) >= 0 ? d : NULL;
+			if (i == 0 || (b->dir != NULL ?
+				       *(const unaligned_uint16_t *)keys[i] !=
+				       *(const unaligned_uint16_t *)keys[i - 1] :
+				       memcmp(keys[i], keys[i - 1], t->part_len) != 0))
+				v = part_find(b, keys[i]);
 			if (v != NULL) {
 				if (rte_lpm_lookup(v->lpm, rte_be_to_cpu_32(
 				    *(const unaligned_uint32_t *)(keys[i] + t->lpm_off)), &nh) != 0)
 					nh = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
 				if (nh != IDX_NONE)
-					e = __atomic_load_n(&t->by_idx[nh], __ATOMIC_ACQUIRE);
+					e = &t->ent[nh];
 			}
 			if (e != NULL)
 				hitmask |= 1ULL << i;
@@ -559,8 +609,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 			goto all_miss;
 		rte_acl_classify(ctx, (const uint8_t **)(uintptr_t)keys, res, n, 1);
 		for (unsigned int i = 0; i < n; i++) {
-			const struct dp_entry *e = res[i] ?
-				__atomic_load_n(&t->by_idx[res[i] - 1], __ATOMIC_ACQUIRE) : NULL;
+			const struct dp_entry *e = res[i] ? &t->ent[res[i] - 1] : NULL;
 
 			if (e != NULL)
 				hitmask |= 1ULL << i;
@@ -574,7 +623,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		if (count)
 			for (unsigned int i = 0; i < n; i++)
 				if (hitmask & (1ULL << i))
-					((struct dp_entry *)(uintptr_t)out[i])->hits[worker]++;
+					t->hits[worker][out[i]->idx]++;
 	}
 	if (count) {
 		t->wcnt[worker].hits += nhit;

@@ -1,0 +1,472 @@
+/* Concurrency torture of the table engine: worker threads look keys up
+ * without pause while the control thread inserts, deletes, modifies (in
+ * place and dataplane-atomic), clears and ages entries, in tables full
+ * enough that dp_em moves keys between their buckets. Every hit must be an
+ * entry of the key looked up (its key bytes and the key id in its params),
+ * with an action the table has, and for one reader a key's versions never
+ * go back: the old value or the new one, never another key's or garbage.
+ * Bounded in time (TORTURE_S seconds per table, default 3). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp_table.h"
+#include "dp_table_int.h"
+
+#define READERS 2
+#define KEYS 4096
+#define BURST 32
+#define STABLE 8	/* ids below: in the table from the start, replaced, never deleted */
+
+enum { A_SET, A_LEARNED, A_MISS };
+
+/* params: the key id and a version the writer raises on every change */
+struct val {
+	uint32_t id;
+	uint32_t version;
+};
+
+static const struct dp_table_def small_def = {
+	/* 4-byte key: dp_em; sized to the key space, so it runs full */
+	.name = "t_small", .size = KEYS, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "miss", 0, {} } },
+	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+};
+
+static const struct dp_table_def long_def = {
+	/* 20-byte key: rte_hash */
+	.name = "t_long", .size = KEYS, .n_fields = 2,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT }, { "pad", DP_T_IPV6, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "miss", 0, {} } },
+	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+};
+
+static int table;			/* the one under torture */
+static volatile bool stable_in;		/* the STABLE ids are in it */
+static volatile bool stop;
+static volatile uint64_t lookups[READERS], hits[READERS];
+static volatile int failures;
+static char failure[256];
+
+static void
+key_of(uint32_t id, uint8_t *k)
+{
+	uint32_t be = rte_cpu_to_be_32(id);
+
+	memset(k, 0, DP_KEY_MAX);
+	memcpy(k, &be, 4);
+	if (dp_table_key_len(table) > 4)	/* t_long: the id again, in the pad */
+		memcpy(k + 4 + 12, &be, 4);
+}
+
+static void
+fail(const char *what, uint32_t id, uint32_t a, uint32_t b)
+{
+	if (__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED) == 0)
+		snprintf(failure, sizeof(failure), "%s: key %u: %u vs %u", what, id, a, b);
+}
+
+static void *
+reader(void *arg)
+{
+	unsigned int w = (unsigned int)(uintptr_t)arg;
+	uint8_t keys[BURST][DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[BURST];
+	const struct dp_entry *e[BURST];
+	uint32_t *seen = calloc(KEYS, sizeof(*seen)), ids[BURST], x = 12345 + w;
+
+	if (seen == NULL)
+		abort();
+
+	dp_tables_reader_online(w);
+	while (!stop) {
+		/* read before the lookup: the ids went in before it was raised */
+		bool stable = stable_in;
+		uint64_t m;
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			/* runs of one key too, as bursts have them */
+			x = x * 1103515245 + 12345;
+			ids[i] = i > 0 && (x >> 28) < 4 ? ids[i - 1] : (x >> 8) % KEYS;
+			key_of(ids[i], keys[i]);
+			kp[i] = keys[i];
+		}
+		m = dp_table_lookup(dp_tables_root(), w, (unsigned int)table, kp, BURST, e);
+		for (unsigned int i = 0; i < BURST; i++) {
+			const struct val *v = (const struct val *)e[i]->params;
+
+			if (!(m & (1ULL << i))) {
+				if (e[i]->action != A_MISS)
+					fail("a miss gave a non-default entry", ids[i], e[i]->action, A_MISS);
+				if (ids[i] < STABLE && stable)
+					fail("a key always there was missed", ids[i], 0, 0);
+				continue;
+			}
+			if (e[i]->action != A_SET && e[i]->action != A_LEARNED)
+				fail("bad action", ids[i], e[i]->action, 0);
+			else if (e[i]->table != table)
+				fail("another table's entry", ids[i], e[i]->table, (uint32_t)table);
+			else if (v->id != ids[i])
+				fail("another key's entry", ids[i], v->id, ids[i]);
+			else if (dp_table_key_len(table) <= DP_ENTRY_KEY &&
+				 memcmp(e[i]->key, keys[i], DP_ENTRY_KEY) != 0)
+				fail("entry key differs", ids[i], 0, 0);
+			else if (v->version < seen[ids[i]])
+				fail("version went back", ids[i], v->version, seen[ids[i]]);
+			else
+				seen[ids[i]] = v->version;
+		}
+		lookups[w] += BURST;
+		hits[w] += (uint64_t)__builtin_popcountll(m);
+		dp_tables_quiescent(w);
+	}
+	dp_tables_reader_offline(w);
+	free(seen);
+	return NULL;
+}
+
+/* ---- dp_em alone, crowded: at most 28 keys of 256 in 4 buckets (32 ways),
+ * so keys often find both their buckets full and entries move. Records are the
+ * test's, reclaimed after a grace period of its own QSBR, as the engine
+ * does. */
+#define EM_MAX 28
+#define EM_BUCKETS 4
+#define EM_IDS 256
+#define EM_RECS 1024
+
+struct rec {
+	uint8_t key[16];
+	uint32_t id, version;
+	uint8_t pad[40];
+};
+
+static struct rec recs[EM_RECS];
+static struct dp_em *em;
+static struct rte_rcu_qsbr *qs;
+
+static void
+em_key_of(uint32_t id, uint8_t *k)
+{
+	memset(k, 0, 16);
+	memcpy(k, &id, 4);
+	k[9] = (uint8_t)(id * 7);	/* bytes past 8 matter too */
+}
+
+static void *
+em_reader(void *arg)
+{
+	unsigned int w = (unsigned int)(uintptr_t)arg;
+	uint8_t keys[BURST][16];
+	const uint8_t *kp[BURST];
+	uint32_t vals[BURST], ids[BURST], *seen = calloc(EM_IDS, sizeof(*seen)), x = 99 + w;
+
+	if (seen == NULL)
+		abort();
+	rte_rcu_qsbr_thread_register(qs, w);
+	rte_rcu_qsbr_thread_online(qs, w);
+	while (!stop) {
+		uint64_t m;
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			x = x * 1103515245 + 12345;
+			/* half the looks at the keys that must always hit */
+			ids[i] = (x >> 30) & 1 ? (x >> 8) % STABLE : (x >> 8) % EM_IDS;
+			em_key_of(ids[i], keys[i]);
+			kp[i] = keys[i];
+		}
+		m = dp_em_lookup_bulk(em, kp, BURST, vals);
+		for (unsigned int i = 0; i < BURST; i++) {
+			const struct rec *r;
+
+			if (!(m & (1ULL << i))) {
+				if (vals[i] != DP_EM_MISS)
+					fail("a miss with a value", ids[i], vals[i], 0);
+				if (ids[i] < STABLE)
+					fail("a key always there was missed", ids[i], 0, 0);
+				continue;
+			}
+			if (vals[i] >= EM_RECS) {
+				fail("value out of range", ids[i], vals[i], EM_RECS);
+				continue;
+			}
+			r = &recs[vals[i]];
+			if (r->id != ids[i] || memcmp(r->key, keys[i], 16) != 0)
+				fail("another key's record", ids[i], r->id, ids[i]);
+			else if (r->version < seen[ids[i]])
+				fail("version went back", ids[i], r->version, seen[ids[i]]);
+			else
+				seen[ids[i]] = r->version;
+		}
+		lookups[w] += BURST;
+		hits[w] += (uint64_t)__builtin_popcountll(m);
+		rte_rcu_qsbr_quiescent(qs, w);
+	}
+	rte_rcu_qsbr_thread_offline(qs, w);
+	free(seen);
+	return NULL;
+}
+
+static int
+em_torture(unsigned int seconds)
+{
+	uint32_t free_recs[EM_RECS], n_free = 0, cur[EM_IDS], ver = 0, x = 4242, dead[8];
+	uint64_t end, ops = 0, moves0;
+	unsigned int n_dead = 0;
+	pthread_t th[READERS];
+	size_t sz = rte_rcu_qsbr_get_memsize(READERS);
+
+	qs = calloc(1, sz);
+	em = dp_em_create(EM_MAX, EM_BUCKETS, recs, sizeof(recs[0]), 0, 0);
+	if (qs == NULL || em == NULL || rte_rcu_qsbr_init(qs, READERS) != 0)
+		return -1;
+	for (uint32_t i = 0; i < EM_RECS; i++)
+		free_recs[n_free++] = EM_RECS - 1 - i;
+	for (uint32_t i = 0; i < EM_IDS; i++) {
+		uint8_t k[16];
+		uint32_t r;
+
+		cur[i] = DP_EM_MISS;
+		if (i >= STABLE)
+			continue;
+		r = free_recs[--n_free];
+		em_key_of(i, k);
+		memcpy(recs[r].key, k, 16);
+		recs[r].id = i;
+		recs[r].version = ++ver;
+		if (dp_em_add(em, k, r) != 0)
+			return -1;
+		cur[i] = r;
+	}
+	stop = false;
+	for (unsigned int w = 0; w < READERS; w++)
+		if (pthread_create(&th[w], NULL, em_reader, (void *)(uintptr_t)w) != 0)
+			return -1;
+	moves0 = dp_em_moves(em);
+	end = rte_rdtsc() + seconds * rte_get_tsc_hz();
+	while (rte_rdtsc() < end && failures == 0) {
+		uint32_t id, r;
+		uint8_t k[16];
+
+		x = x * 1103515245 + 12345;
+		id = (x >> 8) % EM_IDS;
+		em_key_of(id, k);
+		if (cur[id] != DP_EM_MISS && id >= STABLE && (x >> 20) % 3 == 0) {	/* delete */
+			if (dp_em_del(em, k) != 0)
+				return fail("delete of a key it holds", id, 0, 0), -1;
+			dead[n_dead++] = cur[id];
+			cur[id] = DP_EM_MISS;
+		} else {					/* insert or replace */
+			r = free_recs[--n_free];
+			memcpy(recs[r].key, k, 16);
+			recs[r].id = id;
+			recs[r].version = ++ver;
+			if (dp_em_add(em, k, r) != 0) {		/* full: give it back */
+				free_recs[n_free++] = r;
+			} else {
+				if (cur[id] != DP_EM_MISS)
+					dead[n_dead++] = cur[id];
+				cur[id] = r;
+			}
+		}
+		if (dp_em_lookup(em, k) != cur[id])
+			return fail("writer's own lookup", id, dp_em_lookup(em, k), cur[id]), -1;
+		/* records a reader may still hold come back after a grace period */
+		if (n_dead == RTE_DIM(dead)) {
+			rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
+			while (n_dead)
+				free_recs[n_free++] = dead[--n_dead];
+		}
+		ops++;
+	}
+	stop = true;
+	for (unsigned int w = 0; w < READERS; w++)
+		pthread_join(th[w], NULL);
+	printf("dp_em crowded (%u keys of %u in %u buckets): %lu writes, %lu moves, %lu lookups "
+	       "(%lu hits) in %u s; %s\n", dp_em_count(em), EM_IDS, EM_BUCKETS, (unsigned long)ops,
+	       (unsigned long)(dp_em_moves(em) - moves0), (unsigned long)(lookups[0] + lookups[1]),
+	       (unsigned long)(hits[0] + hits[1]), seconds,
+	       failures ? failure : "every hit was its key's record");
+	if (failures || dp_em_moves(em) == moves0 || hits[0] == 0 || hits[1] == 0)
+		return -1;
+	lookups[0] = lookups[1] = hits[0] = hits[1] = 0;
+	dp_em_free(em);
+	free(qs);
+	return 0;
+}
+
+/* ---- the engine */
+
+static uint32_t version[KEYS];		/* last written; 0: not in the table */
+
+static void
+upd_of(struct dp_update *u, enum dp_update_type type, uint32_t id)
+{
+	struct val v = { id, ++version[id] };
+
+	memset(u, 0, sizeof(*u));
+	u->type = type;
+	u->table = (uint16_t)table;
+	key_of(id, u->key);
+	/* the stable ids never age */
+	u->action = (v.version & 3) || id < STABLE ? A_SET : A_LEARNED;
+	memcpy(u->params, &v, sizeof(v));
+}
+
+/* The stable ids, in one batch; readers check them from then on. */
+static int
+stable_insert(void)
+{
+	struct dp_update u[STABLE];
+	int res[STABLE];
+
+	for (uint32_t id = 0; id < STABLE; id++)
+		upd_of(&u[id], DP_UPD_INSERT, id);
+	if (dp_table_write(u, STABLE, DP_ATOM_ROLLBACK, res) != 0)
+		return -1;
+	stable_in = true;
+	return 0;
+}
+
+static int
+torture(int t, unsigned int seconds, const char *name)
+{
+	static const enum dp_atomicity modes[] = { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK,
+						    DP_ATOM_DATAPLANE };
+	struct dp_update u[64];
+	int res[64], rc = 0;
+	pthread_t th[READERS];
+	uint64_t end, batches = 0, updates = 0, clears = 0, aged = 0, hz = rte_get_tsc_hz();
+	uint32_t x = 777;
+
+	table = t;
+	stop = false;
+	memset(version, 0, sizeof(version));
+	if (stable_insert() < 0)
+		return -1;
+	for (unsigned int w = 0; w < READERS; w++)
+		if (pthread_create(&th[w], NULL, reader, (void *)(uintptr_t)w) != 0)
+			return -1;
+	end = rte_rdtsc() + seconds * hz;
+	while (rte_rdtsc() < end && failures == 0) {
+		unsigned int n = 1 + (x >> 8) % 64;
+		enum dp_atomicity mode = modes[(x >> 4) % 3];
+		unsigned int k = 0;
+
+		x = x * 1103515245 + 12345;
+		if (batches % 150 == 149) {	/* now and then: the whole table at once */
+			/* readers that saw the flag up finish their burst first */
+			stable_in = false;
+			rte_rcu_qsbr_synchronize(dp_tg.rcu, RTE_QSBR_THRID_INVALID);
+			if (dp_table_clear((unsigned int)t, NULL) != 0)
+				return -1;
+			clears++;	/* versions go on rising: a reader's never go back */
+			if (stable_insert() < 0)
+				return -1;
+			batches++;
+			continue;
+		}
+		if (batches % 40 == 39) {	/* ageing: every learned entry idles out */
+			aged += dp_tables_age(rte_rdtsc() + 10 * hz, NULL);
+			batches++;
+			continue;
+		}
+		/* a batch of distinct keys, each changed by what it holds now */
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t id;
+
+			x = x * 1103515245 + 12345;
+			id = (x >> 6) % KEYS;
+			for (unsigned int j = 0; j < k; j++)
+				if (rte_be_to_cpu_32(*(uint32_t *)u[j].key) == id)
+					goto next;
+			upd_of(&u[k++], DP_UPD_INSERT, id);
+next:;
+		}
+		/* what each key is now decides the update: insert, modify or delete;
+		 * a key that turns out gone (aged) just fails in continue mode */
+		for (unsigned int j = 0; j < k; j++) {
+			bool there = dp_table_find((unsigned int)t, u[j].key) != NULL;
+
+			u[j].type = !there ? DP_UPD_INSERT :
+				    (x >> (j % 16)) & 1 ||
+				    rte_be_to_cpu_32(*(const uint32_t *)u[j].key) < STABLE ? DP_UPD_MODIFY : DP_UPD_DELETE;
+		}
+		dp_table_write(u, k, mode, res);
+		batches++;
+		updates += k;
+	}
+	stop = true;
+	for (unsigned int w = 0; w < READERS; w++)
+		pthread_join(th[w], NULL);
+	printf("%s: %lu batches (%lu updates, %lu clears, %lu aged) against %lu lookups "
+	       "(%lu hits) in %u s; %s\n", name, (unsigned long)batches, (unsigned long)updates,
+	       (unsigned long)clears, (unsigned long)aged,
+	       (unsigned long)(lookups[0] + lookups[1]), (unsigned long)(hits[0] + hits[1]),
+	       seconds, failures ? failure : "every hit was its key's entry");
+	if (failures || hits[0] == 0 || hits[1] == 0 || batches == 0)
+		rc = -1;
+	lookups[0] = lookups[1] = hits[0] = hits[1] = 0;
+	return rc;
+}
+
+int
+main(void)
+{
+	char *eal[] = { "test_table_torture", "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+			"--no-shconf", "--log-level=3", NULL };
+	const char *env = getenv("TORTURE_S");
+	unsigned int seconds = env ? (unsigned int)atoi(env) : 3;
+	int t_small, t_long, rc = 0;
+	cpu_set_t all;
+
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "EAL init failed: skipping\n");
+		return 77;
+	}
+	/* EAL pinned this thread to one CPU, and threads inherit it: let the
+	 * readers and the writer run on every CPU, at the same time */
+	CPU_ZERO(&all);
+	for (long c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+	if (dp_tables_init(READERS, 0) < 0 || (t_small = dp_table_create(&small_def)) < 0 ||
+	    (t_long = dp_table_create(&long_def)) < 0) {
+		fprintf(stderr, "table set-up failed\n");
+		return 1;
+	}
+	if (!dp_tg.t[t_small]->em || dp_tg.t[t_long]->em) {
+		fprintf(stderr, "backends: t_small must be dp_em, t_long rte_hash\n");
+		return 1;
+	}
+	if (em_torture(seconds) < 0)
+		rc = 1;
+	if (torture(t_small, seconds, "engine, dp_em (4-byte keys)") < 0)
+		rc = 1;
+	printf("dp_em moves (an entry moved to its second bucket to make room): %lu\n",
+	       (unsigned long)dp_em_moves(dp_tables_root()->backend[t_small]));
+	if (torture(t_long, seconds, "engine, rte_hash (20-byte keys)") < 0)
+		rc = 1;
+	dp_tables_fini();
+	rte_eal_cleanup();
+	return rc;
+}
