@@ -513,6 +513,37 @@ key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
 	return d == 0;
 }
 
+static inline bool
+key_eq16(const uint8_t *a, const uint8_t *b)
+{
+	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* One add per run of hits on one entry: back-to-back increments of one
+ * counter would each wait for the last. */
+static inline void
+count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsigned int n)
+{
+	const struct dp_entry *cur = NULL;
+	uint64_t len = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (!(hitmask & (1ULL << i)))
+			continue;
+		if (out[i] != cur) {
+			if (cur != NULL)
+				hits[cur->idx] += len;
+			cur = out[i];
+			len = 0;
+		}
+		len++;
+	}
+	if (cur != NULL)
+		hits[cur->idx] += len;
+}
+
 /* ------------------------------------------------------------------ lookups */
 
 uint64_t
@@ -532,15 +563,21 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	case DP_TK_EXACT: {
 		const void *uk[DP_LOOKUP_BURST];
 		void *data[DP_LOOKUP_BURST];
-		uint8_t map[DP_LOOKUP_BURST];
+		uint8_t map[DP_LOOKUP_BURST], run[DP_LOOKUP_BURST];
 		unsigned int nu = 0;
 		uint64_t uhit;
 
 		/* A burst often repeats a key back to back (one ingress port and
-		 * VLAN, one source MAC, one next hop): look each run up once. */
+		 * VLAN, one source MAC, one next hop): look each run up once,
+		 * and count it once (back-to-back increments of one counter
+		 * would wait on each other). */
 		for (unsigned int i = 0; i < n; i++) {
-			if (i == 0 || !key_eq(keys[i], keys[i - 1], t->hash_len))
+			if (i == 0 || !(t->hash_len == 16 ? key_eq16(keys[i], keys[i - 1]) :
+					key_eq(keys[i], keys[i - 1], t->hash_len))) {
+				run[nu] = 0;
 				uk[nu++] = keys[i];
+			}
+			run[nu - 1]++;
 			map[i] = nu - 1;
 		}
 		if (t->em) {
@@ -549,25 +586,23 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 			/* dp_em compared the key in the entry: it is in cache */
 			uhit = dp_em_lookup_bulk(be, (const uint8_t *const *)uk, nu, ref);
 			for (unsigned int u = 0; u < nu; u++)
-				data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : NULL;
+				data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : (void *)(uintptr_t)deflt;
 		} else {
 			rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
 			/* entries are scattered: start every load before the first use */
-			for (unsigned int u = 0; u < nu; u++)
+			for (unsigned int u = 0; u < nu; u++) {
 				if (uhit & (1ULL << u))
 					rte_prefetch0(data[u]);
-		}
-		for (unsigned int i = 0; i < n; i++) {
-			unsigned int u = map[i];
-
-			if (uhit & (1ULL << u)) {
-				hitmask |= 1ULL << i;
-				out[i] = data[u];
-				if (count)
-					t->hits[worker][((struct dp_entry *)data[u])->idx]++;
-			} else {
-				out[i] = deflt;
+				else
+					data[u] = (void *)(uintptr_t)deflt;
 			}
+		}
+		for (unsigned int u = 0; count && u < nu; u++)
+			if (uhit & (1ULL << u))
+				t->hits[worker][((struct dp_entry *)data[u])->idx] += run[u];
+		for (unsigned int i = 0; i < n; i++) {
+			out[i] = data[map[i]];
+			hitmask |= ((uhit >> map[i]) & 1) << i;
 		}
 		nhit = __builtin_popcountll(hitmask);
 		break;
@@ -621,9 +656,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	if (t->kind != DP_TK_EXACT) {
 		nhit = __builtin_popcountll(hitmask);
 		if (count)
-			for (unsigned int i = 0; i < n; i++)
-				if (hitmask & (1ULL << i))
-					t->hits[worker][out[i]->idx]++;
+			count_runs(t->hits[worker], out, hitmask, n);
 	}
 	if (count) {
 		t->wcnt[worker].hits += nhit;

@@ -14,6 +14,7 @@
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
+#include "dp_parse.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
@@ -48,7 +49,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		 * only the field is stale); software only for UNKNOWN */
 		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
-			      rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff))) {
+			      !dp_ipv4_cksum_ok(ip)))) {
 			next[i] = DP_NEXT_DROP(SW_DROP(ip_cksum));
 			continue;
 		}
