@@ -178,6 +178,8 @@ static const struct dp_schema_field typed_param = {
 		  .desc = "u8..u64 take a JSON integer or a decimal string; port a name or index; "
 			  "ipv4, ipv6, mac a string" },
 		RU("bits", "its width"),
+		{ .name = "max", .type = DP_SCHEMA_UINT, .desc = "the largest value it takes, "
+		  "when less than its type's" },
 		END },
 };
 
@@ -192,6 +194,8 @@ static const struct dp_schema_field table_key = {
 		{ .name = "type", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = type_names,
 		  .desc = "its value's type" },
 		RU("bits", "its width"),
+		{ .name = "max", .type = DP_SCHEMA_UINT, .desc = "the largest value it takes, "
+		  "when less than its type's (exact fields)" },
 		END },
 };
 
@@ -212,7 +216,9 @@ static const struct dp_schema_field table_object = {
 		RS("name", ""),
 		RU("id", ""),
 		{ .name = "kind", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = kind_names,
-		  .desc = "its backend: exact (hash), lpm, ternary (ACL: entries take a priority)" },
+		  .desc = "its match: exact, lpm, ternary (ACL: entries take a priority)" },
+		{ .name = "backend", .type = DP_SCHEMA_STRING,
+		  .desc = "what holds it: array (direct index), dp_em, rte_hash, rte_lpm, rte_acl" },
 		RU("size", "entries it holds at most"),
 		RU("entries", "entries it holds now"),
 		RA("keys", "its key fields, in order", &table_key),

@@ -67,6 +67,15 @@ dp_table_kind_name(enum dp_table_kind k)
 	return (unsigned int)k < RTE_DIM(n) ? n[k] : "?";
 }
 
+const char *
+dp_table_backend_name(unsigned int id)
+{
+	const struct dp_table *t = dp_tg.t[id];
+
+	return t->kind == DP_TK_LPM ? "rte_lpm" : t->kind == DP_TK_ACL ? "rte_acl" :
+	       t->dense ? "array" : t->em ? "dp_em" : "rte_hash";
+}
+
 /* ------------------------------------------------------------------ setup */
 
 int
@@ -132,7 +141,7 @@ entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *para
 		return NULL;
 	e = &t->ent[t->ent_free[--t->n_ent_free]];
 	memset(e, 0, sizeof(*e));
-	if (key != NULL && t->em)
+	if (key != NULL && (t->em || t->dense))   /* readable in the entry */
 		memcpy(e->key, key, t->key_len);
 	e->idx = idx;
 	e->action = action;
@@ -227,7 +236,15 @@ dp_table_create(const struct dp_table_def *def)
 		goto fail;
 	}
 
-	t->em = t->kind == DP_TK_EXACT && t->key_len <= DP_ENTRY_KEY;
+	if (t->kind == DP_TK_EXACT) {
+		uint64_t span = 1;
+
+		for (unsigned int f = 0; f < def->n_fields && span <= DP_DENSE_MAX; f++)
+			span *= def->fields[f].max ? (uint64_t)def->fields[f].max + 1 : UINT64_MAX >> 8;
+		t->dense = span <= DP_DENSE_MAX;
+		t->dense_n = t->dense ? (uint32_t)span : 0;
+	}
+	t->em = t->kind == DP_TK_EXACT && !t->dense && t->key_len <= DP_ENTRY_KEY;
 	t->rec = calloc(def->size, sizeof(*t->rec));
 	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
 	if (t->rec == NULL || t->free_idx == NULL)

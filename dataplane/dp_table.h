@@ -1,6 +1,7 @@
 /* P4-like match-action tables. A pipeline declares each table once (keys with
  * match kinds, actions with typed params, size, default action); the engine
  * picks the DPDK backend from the match kinds:
+ *   all exact, small span -> a direct array of entry indices (DP_DENSE_MAX slots)
  *   all exact, <= 16 B    -> dp_em (compact buckets, key in the entry), in place
  *   all exact, longer     -> rte_hash, lock-free RW concurrency, in place
  *   exact... + one lpm    -> rte_lpm per value of the exact part (a partition), RCU
@@ -23,7 +24,8 @@
 #define DP_PARAMS_BYTES    40
 #define DP_WORKERS_MAX     16
 #define DP_LOOKUP_BURST    64
-#define DP_WORKER_NONE     UINT32_MAX /* lookup without counting (control side, or a second look) */
+#define DP_WORKER_NONE     UINT32_MAX
+#define DP_DENSE_MAX       (1u << 18) /* slots of a direct-index table at most */ /* lookup without counting (control side, or a second look) */
 
 enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RANGE };
 enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC };
@@ -51,15 +53,20 @@ dp_type_bits(enum dp_type t)
 	return dp_type_size(t) * 8;
 }
 
+/* max: the largest value a field or param takes (0: its type's), refused
+ * above it at write time. Exact keys whose bounded values span a small
+ * space (a port and a VLAN, a bridge domain) are looked up by direct index. */
 struct dp_field_def {
 	const char *name;
 	enum dp_type type;
 	enum dp_match_kind match;
+	uint32_t max;
 };
 
 struct dp_param_def {
 	const char *name;
 	enum dp_type type;
+	uint32_t max;
 };
 
 struct dp_action_def {
@@ -169,6 +176,8 @@ uint32_t dp_table_entries(unsigned int id);
 const char *dp_type_name(enum dp_type t);
 const char *dp_match_name(enum dp_match_kind m);
 const char *dp_table_kind_name(enum dp_table_kind k);
+/* What holds the table: "array", "dp_em", "rte_hash", "rte_lpm", "rte_acl". */
+const char *dp_table_backend_name(unsigned int id);
 
 /* ---- control writes ----
  * results[i] = 0, or -EEXIST, -ENOENT, -ENOSPC, -EINVAL, -ENOMEM, or

@@ -76,6 +76,8 @@ struct dp_table {
 	struct wcnt wcnt[DP_WORKERS_MAX];
 	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by control slot */
 	bool em;                            /* exact with a key of <= 16 bytes: dp_em */
+	bool dense;                         /* exact over a small span: a direct array */
+	uint32_t dense_n;                   /* its slots: the product of (max + 1) */
 
 	/* the entry slab: live entries, and those a batch replaced until its
 	 * grace period ends */
@@ -108,6 +110,27 @@ extern struct dp_tables_state dp_tg;
  * building its clone and swapping it in, the window in which workers still
  * count hits on the entries the batch replaces; a test hits them there. */
 extern void (*dp_table_swap_hook)(void);
+
+/* A dense table's slot for key: the fields' values in mixed radix, or
+ * UINT32_MAX when one is above its bound (no entry can hold it). */
+static inline uint32_t
+dp_dense_slot(const struct dp_table *t, const uint8_t *key)
+{
+	uint64_t slot = 0;
+
+	for (unsigned int f = 0; f < t->def.n_fields; f++) {
+		const struct dp_field_def *fd = &t->def.fields[f];
+		const uint8_t *p = key + t->field_off[f];
+		uint64_t v = 0;
+
+		for (unsigned int b = 0; b < dp_type_size(fd->type); b++)
+			v = v << 8 | p[b];
+		if (v > fd->max)
+			return UINT32_MAX;
+		slot = slot * ((uint64_t)fd->max + 1) + v;
+	}
+	return (uint32_t)slot;
+}
 
 static inline uint32_t
 dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)

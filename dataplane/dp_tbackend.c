@@ -86,6 +86,9 @@ exact_new(struct dp_table *t)
 {
 	char name[RTE_HASH_NAMESIZE];
 
+	if (t->dense)	/* slot -> entry ref + 1, 0: none */
+		return rte_zmalloc_socket(NULL, sizeof(uint32_t) * t->dense_n, RTE_CACHE_LINE_SIZE,
+					  dp_tg.socket);
 	if (t->em)	/* values are entry refs; the key is compared in the entry */
 		return dp_em_create(t->def.size, 0, t->ent, sizeof(*t->ent),
 				    offsetof(struct dp_entry, key), dp_tg.socket);
@@ -306,7 +309,9 @@ dp_tbe_free(struct dp_table *t, void *be)
 		return;
 	switch (t->kind) {
 	case DP_TK_EXACT:
-		if (t->em)
+		if (t->dense)
+			rte_free(be);
+		else if (t->em)
 			dp_em_free(be);
 		else
 			rte_hash_free(be);
@@ -350,6 +355,15 @@ dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r)
 		/* the entry itself is the data: one dependent load less per packet;
 		 * adding an existing key replaces the data atomically (modify) */
 		memcpy(hk, r->key, t->key_len);
+		if (t->dense) {
+			uint32_t slot = dp_dense_slot(t, hk);
+
+			if (slot == UINT32_MAX)
+				return -EINVAL;	/* the write path checks bounds first */
+			__atomic_store_n(&((uint32_t *)be)[slot], dp_entry_ref(t, r->e) + 1,
+					 __ATOMIC_RELEASE);
+			return 0;
+		}
 		if (t->em)
 			return dp_em_add(be, hk, dp_entry_ref(t, r->e));
 		rc = rte_hash_add_key_data(be, hk, r->e);
@@ -378,6 +392,14 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 	switch (t->kind) {
 	case DP_TK_EXACT:
 		memcpy(hk, r->key, t->key_len);
+		if (t->dense) {
+			uint32_t slot = dp_dense_slot(t, hk);
+
+			if (slot == UINT32_MAX || ((uint32_t *)be)[slot] == 0)
+				return -ENOENT;
+			__atomic_store_n(&((uint32_t *)be)[slot], 0, __ATOMIC_RELEASE);
+			return 0;
+		}
 		if (t->em)
 			return dp_em_del(be, hk);
 		rc = rte_hash_del_key(be, hk);
@@ -489,6 +511,12 @@ dp_tbe_clone(struct dp_table *t)
 		return lpm_clone(t, dp_tg.root->backend[t->id]);
 	if (t->em && dp_tg.root->backend[t->id] != NULL)
 		return dp_em_clone(dp_tg.root->backend[t->id]);
+	if (t->dense && dp_tg.root->backend[t->id] != NULL) {
+		be = dp_tbe_new(t);
+		if (be != NULL)
+			memcpy(be, dp_tg.root->backend[t->id], sizeof(uint32_t) * t->dense_n);
+		return be;
+	}
 	be = dp_tbe_new(t);
 	if (be == NULL || t->kind == DP_TK_ACL)
 		return be;
@@ -580,7 +608,19 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 			run[nu - 1]++;
 			map[i] = nu - 1;
 		}
-		if (t->em) {
+		if (t->dense) {
+			const uint32_t *slots = be;
+
+			uhit = 0;
+			for (unsigned int u = 0; u < nu; u++) {
+				uint32_t sl = dp_dense_slot(t, uk[u]);
+				uint32_t r = sl != UINT32_MAX ?
+					__atomic_load_n(&slots[sl], __ATOMIC_ACQUIRE) : 0;
+
+				data[u] = r ? &t->ent[r - 1] : (void *)(uintptr_t)deflt;
+				uhit |= (uint64_t)(r != 0) << u;
+			}
+		} else if (t->em) {
 			uint32_t ref[DP_LOOKUP_BURST];
 
 			/* dp_em compared the key in the entry: it is in cache */

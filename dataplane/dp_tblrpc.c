@@ -36,7 +36,8 @@ _Static_assert(SAME(RTE_ACL_MAX_PRIORITY, DP_APIDEF_PRIORITY_MAX), "ACL prioriti
 
 /* One value of type t, written to out in network order. */
 static int
-val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rpc_err *err)
+val_parse(json_t *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *ptr,
+	  struct dp_rpc_err *err)
 {
 	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 	unsigned int sz = dp_type_size(t);
@@ -69,7 +70,7 @@ val_parse(json_t *v, enum dp_type t, uint8_t *out, const char *ptr, struct dp_rp
 	default:
 		break;
 	}
-	max = sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
+	max = bound ? bound : sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
 	if (json_is_integer(v) && json_integer_value(v) < 0)
 		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
 	if (json_is_integer(v))
@@ -193,7 +194,7 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *pt
 		}
 		switch (fd->match) {
 		case DP_MATCH_EXACT:
-			if (val_parse(v, fd->type, u->key + off, fp, err) < 0)
+			if (val_parse(v, fd->type, fd->max, u->key + off, fp, err) < 0)
 				return -1;
 			break;
 		case DP_MATCH_LPM:
@@ -208,7 +209,7 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *pt
 			struct dp_schema_val *ov;
 
 			if (!json_is_object(v)) {   /* a scalar means this exact value */
-				if (val_parse(v, fd->type, u->key + off, fp, err) < 0)
+				if (val_parse(v, fd->type, 0, u->key + off, fp, err) < 0)
 					return -1;
 				if (fd->match == DP_MATCH_TERNARY)
 					memset(u->mask + off, 0xff, sz);
@@ -220,10 +221,10 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *pt
 				return -1;
 			dp_schema_val_free(ov);
 			dp_rpc_ptr_join(sp, sizeof(sp), fp, a);
-			if (val_parse(json_object_get(v, a), fd->type, u->key + off, sp, err) < 0)
+			if (val_parse(json_object_get(v, a), fd->type, 0, u->key + off, sp, err) < 0)
 				return -1;
 			dp_rpc_ptr_join(sp, sizeof(sp), fp, b);
-			if (val_parse(json_object_get(v, b), fd->type, u->mask + off, sp, err) < 0)
+			if (val_parse(json_object_get(v, b), fd->type, 0, u->mask + off, sp, err) < 0)
 				return -1;
 			if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
 				return BAD(err, fp, "bad_value", "min is above max");
@@ -277,7 +278,7 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 		v = params ? json_object_get(params, ad->params[p].name) : NULL;
 		if (v == NULL)
 			return BAD(err, pp, "missing_field", "param \"%s\" is required", ad->params[p].name);
-		if (val_parse(v, ad->params[p].type, be, pp, err) < 0)
+		if (val_parse(v, ad->params[p].type, ad->params[p].max, be, pp, err) < 0)
 			return -1;
 		/* params hold integers in host order so stages read them directly */
 		switch (ad->params[p].type) {
@@ -675,17 +676,27 @@ dp_tblrpc_describe_table(unsigned int tid)
 	json_t *keys = json_array(), *acts = json_array(), *o;
 	struct dp_entry_view dv;
 
-	for (unsigned int f = 0; f < d->n_fields; f++)
-		json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:i}", "name", d->fields[f].name,
+	for (unsigned int f = 0; f < d->n_fields; f++) {
+		json_t *k = json_pack("{s:s,s:s,s:s,s:i}", "name", d->fields[f].name,
 			"match", dp_match_name(d->fields[f].match), "type", dp_type_name(d->fields[f].type),
-			"bits", dp_type_bits(d->fields[f].type)));
+			"bits", dp_type_bits(d->fields[f].type));
+
+		if (d->fields[f].max)
+			json_object_set_new(k, "max", json_integer(d->fields[f].max));
+		json_array_append_new(keys, k);
+	}
 	for (unsigned int a = 0; a < d->n_actions; a++) {
 		json_t *ps = json_array();
 
-		for (unsigned int p = 0; p < d->actions[a].n_params; p++)
-			json_array_append_new(ps, json_pack("{s:s,s:s,s:i}", "name",
-				d->actions[a].params[p].name, "type", dp_type_name(d->actions[a].params[p].type),
-				"bits", dp_type_bits(d->actions[a].params[p].type)));
+		for (unsigned int p = 0; p < d->actions[a].n_params; p++) {
+			const struct dp_param_def *pd = &d->actions[a].params[p];
+			json_t *o = json_pack("{s:s,s:s,s:i}", "name", pd->name, "type",
+					      dp_type_name(pd->type), "bits", dp_type_bits(pd->type));
+
+			if (pd->max)
+				json_object_set_new(o, "max", json_integer(pd->max));
+			json_array_append_new(ps, o);
+		}
 		json_array_append_new(acts, json_pack("{s:s,s:o}", "name", d->actions[a].name, "params", ps));
 	}
 	dp_table_default_get(tid, &dv);
@@ -695,6 +706,7 @@ dp_tblrpc_describe_table(unsigned int tid)
 		"default_action", "action", d->actions[dv.action].name,
 		"params", params_encode(tid, dv.action, dv.params),
 		"next_table", d->next_table ? json_string(d->next_table) : json_null());
+	json_object_set_new(o, "backend", json_string(dp_table_backend_name(tid)));
 	if (d->age_action)
 		json_object_set_new(o, "ageing", json_pack("{s:s,s:I}", "action",
 			d->actions[d->age_action - 1].name, "idle_timeout_s",

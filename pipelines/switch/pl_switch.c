@@ -9,6 +9,7 @@
 #include "pl_swctl.h"
 #include "dp_table.h"
 #include "dp_log.h"
+#include "dp_stats.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
@@ -22,13 +23,19 @@ int pl_sw_meta_off = -1;
 #undef DP_REASONS_DEF
 
 #define FDB_SIZE (1u << 17)
+/* Bounds, so (port, VLAN), (bd, port) and bd key direct arrays: VLAN IDs
+ * are 12 bits (IEEE 802.1Q), bridge domains as many. */
+#define PORT_MAX (DP_PORTS_MAX - 1)
+#define VID_MAX 4095
+#define BD_MAX 4095
 
 static const struct dp_table_def interfaces_def = {
 	.name = "interfaces", .size = 4096, .n_fields = 2,
-	.fields = { { "in_port", DP_T_PORT, DP_MATCH_EXACT }, { "vlan", DP_T_U16, DP_MATCH_EXACT } },
+	.fields = { { "in_port", DP_T_PORT, DP_MATCH_EXACT, PORT_MAX },
+		    { "vlan", DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
 	.n_actions = 2,
 	.actions = {
-		[SW_IF_ATTACH] = { "attach", 2, { { "slice", DP_T_U16 }, { "bd", DP_T_U16 } } },
+		[SW_IF_ATTACH] = { "attach", 2, { { "slice", DP_T_U16 }, { "bd", DP_T_U16, BD_MAX } } },
 		[SW_IF_DROP] = { "drop", 0, {} },
 	},
 	.default_action = SW_IF_DROP, .next_table = "fdb",
@@ -36,15 +43,16 @@ static const struct dp_table_def interfaces_def = {
 
 static const struct dp_table_def bd_ports_def = {
 	.name = "bd_ports", .size = 4096, .n_fields = 2,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT }, { "port", DP_T_PORT, DP_MATCH_EXACT } },
+	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX },
+		    { "port", DP_T_PORT, DP_MATCH_EXACT, PORT_MAX } },
 	.n_actions = 2,
-	.actions = { { "member", 1, { { "vlan", DP_T_U16 } } }, { "none", 0, {} } },
+	.actions = { { "member", 1, { { "vlan", DP_T_U16, VID_MAX } } }, { "none", 0, {} } },
 	.default_action = 1,
 };
 
 static const struct dp_table_def flood_def = {
 	.name = "flood", .size = 4096, .n_fields = 1,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT } },
+	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
 	.actions = { { "flood", 1, { { "ports", DP_T_U32 } } }, { "none", 0, {} } },
 	.default_action = 1,
@@ -52,7 +60,7 @@ static const struct dp_table_def flood_def = {
 
 static const struct dp_table_def fdb_def = {
 	.name = "fdb", .size = FDB_SIZE, .n_fields = 2,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT }, { "mac", DP_T_MAC, DP_MATCH_EXACT } },
+	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX }, { "mac", DP_T_MAC, DP_MATCH_EXACT } },
 	.n_actions = 4,
 	.actions = {
 		[SW_FDB_FORWARD] = { "forward", 1, { { "port", DP_T_PORT } } },
@@ -73,7 +81,7 @@ static const struct dp_table_def routes_def = {
 		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV4 } } },
 		[SW_RT_ECMP] = { "ecmp", 5, { { "n", DP_T_U8 }, { "nh0", DP_T_IPV4 }, { "nh1", DP_T_IPV4 },
 					      { "nh2", DP_T_IPV4 }, { "nh3", DP_T_IPV4 } } },
-		[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16 } } },
+		[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },
 		[SW_RT_LOCAL] = { "local", 0, {} },
 		[SW_RT_DROP] = { "drop", 0, {} },
 		[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },
@@ -86,9 +94,9 @@ static const struct dp_table_def neigh_def = {
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
 	.n_actions = 3,
 	.actions = {
-		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16 },
+		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
 						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
-		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16 },
+		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
 						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
 		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
 	},
@@ -97,7 +105,7 @@ static const struct dp_table_def neigh_def = {
 
 static const struct dp_table_def svi_def = {
 	.name = "svi", .size = 1024, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT } },
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
 	.actions = { { "svi", 3, { { "mac", DP_T_MAC }, { "ip", DP_T_IPV4 }, { "plen", DP_T_U8 } } },
 		     { "none", 0, {} } },

@@ -282,6 +282,11 @@ BAD_UPDATES = [
     (bad_update(match=with_member(G["match"], "vlan", "7x")), "bad_value", "/match/vlan"),
     (bad_update(match=with_member(G["match"], "vlan", "07")), "bad_value", "/match/vlan"),
     (bad_update(match=with_member(G["match"], "vlan", 65536)), "out_of_range", "/match/vlan"),
+    # declared bounds: VLAN IDs and bridge domains are 12 bits (direct-array keys)
+    (bad_update(match=with_member(G["match"], "vlan", 4096)), "out_of_range", "/match/vlan"),
+    (bad_update(params=with_member(G["params"], "bd", 4096)), "out_of_range", "/params/bd"),
+    (bad_update(table="flood", match={"bd": "4096"}, action="flood", params={"ports": 1}),
+     "out_of_range", "/match/bd"),
     (bad_update(match=with_member(G["match"], "vlan", True)), "wrong_type", "/match/vlan"),
     (bad_update(match=with_member(G["match"], "vlan", 7.5)), "wrong_type", "/match/vlan"),
     (bad_update(match=with_member(G["match"], "in_port", "p9")), "not_found", "/match/in_port"),
@@ -305,6 +310,21 @@ BAD_UPDATES = [
     (bad_update(type="delete", table="fdb", match={"bd": 1, "mac": "02:00:00:00:00"}, action=None,
                 params=None), "bad_value", "/match/mac"),
 ]
+
+
+@R.test
+def test_describe_backends_and_bounds():
+    """pipeline.describe says what holds each table and the bounds that make
+    the small exact keys direct arrays."""
+    with new_switch() as dp:
+        t = {x["name"]: x for x in dp.rpc("pipeline.describe")["tables"]}
+        expect_eq({n: t[n]["backend"] for n in t},
+                  {"interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
+                   "routes": "rte_lpm", "neigh": "dp_em", "svi": "dp_em"}, "backends")
+        expect_eq([k.get("max") for k in t["interfaces"]["keys"]], [15, 4095], "interfaces bounds")
+        expect_eq([p.get("max") for p in t["interfaces"]["actions"][0]["params"]], [None, 4095],
+                  "attach params' bounds")
+        dp.stop()
 
 
 @R.test

@@ -59,7 +59,17 @@ static const struct dp_table_def age_def = {
 	.default_action = 2, .age_action = 0 + 1, .idle_timeout_s = 1,
 };
 
-static int t_exact, t_lpm, t_acl, t_age;
+/* like the switch's interfaces: (port, VLAN) bounded, so a direct array */
+static const struct dp_table_def dense_def = {
+	.name = "t_dense", .size = 64, .n_fields = 2,
+	.fields = { { "in_port", DP_T_PORT, DP_MATCH_EXACT, 15 },
+		    { "vlan", DP_T_U16, DP_MATCH_EXACT, 4095 } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static int t_exact, t_lpm, t_acl, t_age, t_dense;
 
 static uint32_t
 ip(const char *s)
@@ -191,6 +201,62 @@ clear_all(void)
 	ck_assert_int_eq(dp_table_clear(t_lpm, NULL), 0);
 	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
 }
+
+static struct dp_update
+dense_upd(enum dp_update_type type, uint16_t in_port, uint16_t vlan, uint16_t port)
+{
+	struct dp_update u = upd(type, t_dense, A_OUT, port);
+	rte_be16_t p = rte_cpu_to_be_16(in_port), v = rte_cpu_to_be_16(vlan);
+
+	memcpy(u.key, &p, 2);
+	memcpy(u.key + 2, &v, 2);
+	return u;
+}
+
+static int
+dense_lookup(uint16_t in_port, uint16_t vlan)
+{
+	return lookup(t_dense, dense_upd(DP_UPD_INSERT, in_port, vlan, 0).key, NULL);
+}
+
+/* A direct-array table: the same semantics as a hash, keys above their
+ * bounds refused by the engine (the RPC refuses them first) and missed. */
+START_TEST(dense_bounds)
+{
+	struct dp_update u[3];
+	int r[3];
+
+	ck_assert(dp_tg.t[t_dense]->dense);
+	ck_assert_uint_eq(dp_tg.t[t_dense]->dense_n, 16 * 4096);
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_INSERT, 3, 100, 7)), 0);
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_INSERT, 15, 4095, 8)), 0);
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_INSERT, 3, 100, 9)), -EEXIST);
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_INSERT, 16, 0, 1)), -EINVAL);
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_INSERT, 0, 4096, 1)), -EINVAL);
+	ck_assert_int_eq(dense_lookup(3, 100), 7);
+	ck_assert_int_eq(dense_lookup(15, 4095), 8);
+	ck_assert_int_eq(dense_lookup(3, 101), -2);
+	ck_assert_int_eq(dense_lookup(16, 100), -2);	/* above the bound: a miss */
+	ck_assert_int_eq(dense_lookup(3, 0xffff), -2);
+	/* modify in place, then a dataplane-atomic batch on a copy */
+	ck_assert_int_eq(write1(dense_upd(DP_UPD_MODIFY, 3, 100, 5)), 0);
+	ck_assert_int_eq(dense_lookup(3, 100), 5);
+	u[0] = dense_upd(DP_UPD_DELETE, 3, 100, 0);
+	u[1] = dense_upd(DP_UPD_INSERT, 4, 1, 6);
+	u[2] = dense_upd(DP_UPD_MODIFY, 15, 4095, 2);
+	ck_assert_int_eq(dp_table_write(u, 3, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(dense_lookup(3, 100), -2);
+	ck_assert_int_eq(dense_lookup(4, 1), 6);
+	ck_assert_int_eq(dense_lookup(15, 4095), 2);
+	/* a failed atomic batch changes nothing */
+	u[0] = dense_upd(DP_UPD_INSERT, 5, 5, 1);
+	u[1] = dense_upd(DP_UPD_INSERT, 4, 1, 1);	/* exists */
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), -ECANCELED);
+	ck_assert_int_eq(dense_lookup(5, 5), -2);
+	ck_assert_int_eq(dp_table_clear(t_dense, NULL), 0);
+	ck_assert_int_eq(dense_lookup(4, 1), -2);
+}
+END_TEST
 
 START_TEST(exact_basic)
 {
@@ -581,6 +647,7 @@ suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exact_basic);
+	tcase_add_test(tc, dense_bounds);
 	tcase_add_test(tc, exact_default_and_hits);
 	tcase_add_test(tc, exact_full);
 	tcase_add_test(tc, txn_rollback_continue);
@@ -609,7 +676,7 @@ main(void)
 	}
 	if (dp_tables_init(1, 0) < 0 || (t_exact = dp_table_create(&exact_def)) < 0 ||
 	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0 ||
-	    (t_age = dp_table_create(&age_def)) < 0) {
+	    (t_age = dp_table_create(&age_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0) {
 		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);
 		return 1;
 	}

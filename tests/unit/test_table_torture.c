@@ -5,7 +5,7 @@
  * entry of the key looked up (its key bytes and the key id in its params),
  * with an action the table has, and for one reader a key's versions never
  * go back: the old value or the new one, never another key's or garbage.
- * Bounded in time (TORTURE_S seconds per table, default 3). */
+ * Bounded in time (TORTURE_S seconds per part, default 3; four parts). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -43,6 +43,17 @@ static const struct dp_table_def small_def = {
 	/* 4-byte key: dp_em; sized to the key space, so it runs full */
 	.name = "t_small", .size = KEYS, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
+		     { "miss", 0, {} } },
+	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+};
+
+static const struct dp_table_def dense_def = {
+	/* the id bounded by the key space: a direct array */
+	.name = "t_dense", .size = KEYS, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, KEYS - 1 } },
 	.n_actions = 3,
 	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
@@ -436,7 +447,7 @@ main(void)
 			"--no-shconf", "--log-level=3", NULL };
 	const char *env = getenv("TORTURE_S");
 	unsigned int seconds = env ? (unsigned int)atoi(env) : 3;
-	int t_small, t_long, rc = 0;
+	int t_small, t_long, t_dense, rc = 0;
 	cpu_set_t all;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
@@ -450,12 +461,13 @@ main(void)
 		CPU_SET(c, &all);
 	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
 	if (dp_tables_init(READERS, 0) < 0 || (t_small = dp_table_create(&small_def)) < 0 ||
-	    (t_long = dp_table_create(&long_def)) < 0) {
+	    (t_long = dp_table_create(&long_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0) {
 		fprintf(stderr, "table set-up failed\n");
 		return 1;
 	}
-	if (!dp_tg.t[t_small]->em || dp_tg.t[t_long]->em) {
-		fprintf(stderr, "backends: t_small must be dp_em, t_long rte_hash\n");
+	if (!dp_tg.t[t_small]->em || dp_tg.t[t_long]->em || dp_tg.t[t_long]->dense ||
+	    !dp_tg.t[t_dense]->dense) {
+		fprintf(stderr, "backends: t_small must be dp_em, t_long rte_hash, t_dense an array\n");
 		return 1;
 	}
 	if (em_torture(seconds) < 0)
@@ -465,6 +477,8 @@ main(void)
 	printf("dp_em moves (an entry moved to its second bucket to make room): %lu\n",
 	       (unsigned long)dp_em_moves(dp_tables_root()->backend[t_small]));
 	if (torture(t_long, seconds, "engine, rte_hash (20-byte keys)") < 0)
+		rc = 1;
+	if (torture(t_dense, seconds, "engine, direct array (bounded 4-byte keys)") < 0)
 		rc = 1;
 	dp_tables_fini();
 	rte_eal_cleanup();
