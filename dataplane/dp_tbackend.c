@@ -591,23 +591,24 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	case DP_TK_EXACT: {
 		const void *uk[DP_LOOKUP_BURST];
 		void *data[DP_LOOKUP_BURST];
-		uint8_t map[DP_LOOKUP_BURST], run[DP_LOOKUP_BURST];
+		uint8_t map[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST + 1];
 		unsigned int nu = 0;
 		uint64_t uhit;
 
 		/* A burst often repeats a key back to back (one ingress port and
 		 * VLAN, one source MAC, one next hop): look each run up once,
 		 * and count it once (back-to-back increments of one counter
-		 * would wait on each other). */
+		 * would wait on each other; so would a run length kept in
+		 * memory, hence where each run starts). */
 		for (unsigned int i = 0; i < n; i++) {
 			if (i == 0 || !(t->hash_len == 16 ? key_eq16(keys[i], keys[i - 1]) :
 					key_eq(keys[i], keys[i - 1], t->hash_len))) {
-				run[nu] = 0;
+				start[nu] = (uint8_t)i;
 				uk[nu++] = keys[i];
 			}
-			run[nu - 1]++;
-			map[i] = nu - 1;
+			map[i] = (uint8_t)(nu - 1);
 		}
+		start[nu] = (uint8_t)n;
 		if (t->dense) {
 			const uint32_t *slots = be;
 
@@ -639,7 +640,8 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		}
 		for (unsigned int u = 0; count && u < nu; u++)
 			if (uhit & (1ULL << u))
-				t->hits[worker][((struct dp_entry *)data[u])->idx] += run[u];
+				t->hits[worker][((struct dp_entry *)data[u])->idx] +=
+					(uint64_t)(start[u + 1] - start[u]);
 		for (unsigned int i = 0; i < n; i++) {
 			out[i] = data[map[i]];
 			hitmask |= ((uhit >> map[i]) & 1) << i;
