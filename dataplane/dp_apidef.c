@@ -218,7 +218,7 @@ static const struct dp_schema_field table_object = {
 		{ .name = "kind", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = kind_names,
 		  .desc = "its match: exact, lpm, ternary (ACL: entries take a priority)" },
 		{ .name = "backend", .type = DP_SCHEMA_STRING,
-		  .desc = "what holds it: array (direct index), dp_em, rte_hash, rte_lpm, rte_acl" },
+		  .desc = "what holds it: array (direct index), dp_em, rte_hash, dp_lpm4, rte_acl" },
 		RU("size", "entries it holds at most"),
 		RU("entries", "entries it holds now"),
 		RA("keys", "its key fields, in order", &table_key),

@@ -104,7 +104,7 @@ static const struct dp_schema_field lcore_obj = {
 		   .desc = "an lcore id, or {\"lcore\": id, \"cpu\": cpu}" }
 static const struct dp_schema_field lcore_decl = LCORE(NULL);
 
-enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_PORTS, R_N };
+enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_TABLE_SIZES, R_PORTS, R_N };
 enum { LC_MAIN, LC_WORKERS };
 static const struct dp_schema_field feature_name = {
 	.type = DP_SCHEMA_STRING, .min = 1, .max = 31 };
@@ -124,6 +124,10 @@ static const struct dp_schema_field config_decl = {
 				 .alt = &(const struct dp_schema_field){ .type = DP_SCHEMA_OBJECT,
 					 .items = &feature_name } },
 		[R_MBUFS] = { .name = "mbufs", .type = DP_SCHEMA_UINT, .max = 1u << 22 },
+		/* {table: entries}: a table sized for this box (routes for 1,024 VRFs) */
+		[R_TABLE_SIZES] = { .name = "table_sizes", .type = DP_SCHEMA_OBJECT,
+				    .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT,
+					    .min = 1, .max = DP_CFG_TABLE_SIZE_MAX } },
 		[R_PORTS] = { .name = "ports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
 			      .min = 1, .max = DP_PORTS_MAX, .items = &port_decl },
 		[R_N] = { NULL } },
@@ -217,6 +221,14 @@ parse_values(const struct dp_schema_val *v, struct dp_config *c, char *err, size
 	if ((rc = parse_pipeline(&v[R_PIPELINE], c, err, errlen)))
 		return rc;
 	c->mbufs = (uint32_t)v[R_MBUFS].u;
+	for (size_t k = 0; k < v[R_TABLE_SIZES].n; k++) {
+		if (c->n_table_sizes == DP_CFG_TABLE_SIZES_MAX)
+			return snprintf(err, errlen, "config.table_sizes: at most %d tables",
+					DP_CFG_TABLE_SIZES_MAX), -E2BIG;
+		snprintf(c->table_sizes[c->n_table_sizes].name, sizeof(c->table_sizes[0].name), "%s",
+			 v[R_TABLE_SIZES].sub[k].key);
+		c->table_sizes[c->n_table_sizes++].size = (uint32_t)v[R_TABLE_SIZES].sub[k].u;
+	}
 	for (size_t k = 0; k < v[R_EAL].n; k++)
 		c->eal[c->n_eal++] = strdup(v[R_EAL].sub[k].s);
 	if (v[R_LCORES].set && l[LC_MAIN].set) {

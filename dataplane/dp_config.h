@@ -39,6 +39,9 @@ struct dp_cfg_port {
 	bool rx_queue_subset; /* AF_XDP on some of the interface's queues, on purpose */
 };
 
+#define DP_CFG_TABLE_SIZES_MAX	16
+#define DP_CFG_TABLE_SIZE_MAX	(1u << 23)
+
 struct dp_config {
 	char source[256];    /* file name, or "built-in lab config" */
 	char socket[256];
@@ -57,6 +60,9 @@ struct dp_config {
 	 * may share a CPU, so a lab or test box runs more workers than CPUs */
 	unsigned int worker_cpu[DP_WORKER_LCORES_MAX];
 	uint32_t mbufs;      /* per socket mempool size, 0 = computed */
+	/* tables sized here rather than as their feature declares them */
+	unsigned int n_table_sizes;
+	struct { char name[32]; uint32_t size; } table_sizes[DP_CFG_TABLE_SIZES_MAX];
 	unsigned int n_ports;
 	struct dp_cfg_port ports[DP_PORTS_MAX];
 };

@@ -22,6 +22,9 @@
 #include "dp_table_int.h"
 
 struct dp_tables_state dp_tg;
+/* sizes the config gives tables, by name (dp_table_size_set) */
+static struct { char name[32]; uint32_t size; } size_set[DP_TABLES_MAX];
+static unsigned int n_size_set;
 void (*dp_table_swap_hook)(void);
 
 /* ------------------------------------------------------------------ types */
@@ -72,7 +75,7 @@ dp_table_backend_name(unsigned int id)
 {
 	const struct dp_table *t = dp_tg.t[id];
 
-	return t->kind == DP_TK_LPM ? "rte_lpm" : t->kind == DP_TK_ACL ? "rte_acl" :
+	return t->kind == DP_TK_LPM ? "dp_lpm4" : t->kind == DP_TK_ACL ? "rte_acl" :
 	       t->dense ? "array" : t->em ? "dp_em" : "rte_hash";
 }
 
@@ -163,6 +166,23 @@ entry_free(struct dp_entry *e)
 }
 
 int
+dp_table_size_set(const char *name, uint32_t size)
+{
+	if (size == 0 || strlen(name) >= sizeof(size_set[0].name))
+		return -EINVAL;
+	for (unsigned int i = 0; i < n_size_set; i++)
+		if (strcmp(size_set[i].name, name) == 0) {
+			size_set[i].size = size;
+			return 0;
+		}
+	if (n_size_set == DP_TABLES_MAX)
+		return -ENOSPC;
+	snprintf(size_set[n_size_set].name, sizeof(size_set[0].name), "%s", name);
+	size_set[n_size_set++].size = size;
+	return 0;
+}
+
+int
 dp_table_create(const struct dp_table_def *def)
 {
 	struct dp_table *t;
@@ -182,6 +202,10 @@ dp_table_create(const struct dp_table_def *def)
 		return -ENOMEM;
 	t->def = *def;
 	t->id = dp_tg.n;
+	for (unsigned int i = 0; i < n_size_set; i++)
+		if (strcmp(size_set[i].name, def->name) == 0)
+			t->def.size = size_set[i].size;
+	def = &t->def;
 	for (unsigned int f = 0; f < def->n_fields; f++)
 		if (def->fields[f].match == DP_MATCH_TERNARY || def->fields[f].match == DP_MATCH_RANGE)
 			n_acl++;
@@ -228,10 +252,10 @@ dp_table_create(const struct dp_table_def *def)
 	if (t->kind == DP_TK_ACL && (rc = dp_tbe_acl_layout(t)) < 0)
 		goto fail;
 	/* Entries: the live ones, plus those a batch of up to 64k modifies
-	 * replaces before its grace period frees them, plus defaults. rte_lpm
+	 * replaces before its grace period frees them, plus defaults. The trie
 	 * keeps a route's entry index in 24 bits. */
 	t->ent_cap = def->size + RTE_MIN(def->size, 65536u) + 64;
-	if (t->kind == DP_TK_LPM && t->ent_cap > (1u << 24)) {
+	if (t->kind == DP_TK_LPM && t->ent_cap > DP_LPM4_NH_MAX) {
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -270,7 +294,7 @@ dp_table_create(const struct dp_table_def *def)
 
 	snprintf(name, sizeof(name), "ctl%u_%u", t->id, dp_tg.seq++);
 	t->ctl_index = rte_hash_create(&(struct rte_hash_parameters){
-		.name = name, .entries = RTE_MAX(def->size, 8u) * 2, .key_len = CTL_KEY_LEN,
+		.name = name, .entries = RTE_MAX(def->size, 8u) * 2, .key_len = CTL_KEY_LEN(t->key_len),
 		.hash_func = rte_jhash, .socket_id = dp_tg.socket,
 	});
 	if (t->ctl_index == NULL)
@@ -340,14 +364,16 @@ hits_sum(const struct dp_table *t, uint32_t idx)
 	return t->rec[idx].carried + slot_hits(t, idx);
 }
 
+/* A record's match as the control index's key: key, mask, prefix length,
+ * priority, packed to the table's own key length (a million routes' index
+ * takes 17-byte keys, not 133). */
 static void
 ctl_key(const struct dp_table *t, const struct ctl_rec *r, uint8_t *k)
 {
-	memset(k, 0, CTL_KEY_LEN);
 	memcpy(k, r->key, t->key_len);
-	memcpy(k + DP_KEY_MAX, r->mask, t->key_len);
-	k[2 * DP_KEY_MAX] = r->plen;
-	memcpy(k + 2 * DP_KEY_MAX + 1, &r->priority, 4);
+	memcpy(k + t->key_len, r->mask, t->key_len);
+	k[2 * t->key_len] = r->plen;
+	memcpy(k + 2 * t->key_len + 1, &r->priority, 4);
 }
 
 /* Canonical form: bits outside a mask or prefix are zero, so equal matches
@@ -394,6 +420,33 @@ canon(const struct dp_table *t, const struct dp_update *u, struct ctl_rec *r)
 		}
 	}
 	return 0;
+}
+
+const struct dp_entry *
+dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth)
+{
+	struct ctl_rec c = *r;
+	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
+	void *data;
+
+	for (int d = (int)r->plen - 1; d >= 1; d--) {
+		for (unsigned int b = 0; b < 4; b++) {
+			int keep = d - 8 * (int)b;
+			uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+
+			c.key[t->lpm_off + b] = r->key[t->lpm_off + b] & m;
+			c.mask[t->lpm_off + b] = m;
+		}
+		c.plen = (uint8_t)d;
+		ctl_key(t, &c, k);
+		if (rte_hash_lookup_data(t->ctl_index, k, &data) >= 0) {
+			const struct ctl_rec *x = &t->rec[(uint32_t)(uintptr_t)data];
+
+			*depth = (uint8_t)d;
+			return x->e;
+		}
+	}
+	return NULL;
 }
 
 struct undo {
@@ -469,7 +522,7 @@ static int
 apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 {
 	struct dp_table *t = dp_tg.t[u->table];
-	uint8_t ck[CTL_KEY_LEN];
+	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
 	struct ctl_rec r;
 	struct dp_entry *e;
 	void *be, *data;
@@ -613,7 +666,7 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 {
 	struct dp_table *t = dp_tg.t[ud->table];
 	void *be = live_backend(x, t->id);
-	uint8_t ck[CTL_KEY_LEN];
+	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
 	struct ctl_rec *r;
 	int32_t pos;
 
@@ -668,7 +721,7 @@ static void
 carry_late_hits(struct dp_table *t, const struct undo *ud)
 {
 	uint64_t late = slot_hits(t, ud->old_idx) - ud->old_hits;
-	uint8_t ck[CTL_KEY_LEN];
+	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
 	void *data;
 
 	if (late == 0)
@@ -678,6 +731,15 @@ carry_late_hits(struct dp_table *t, const struct undo *ud)
 		t->rec[(uint32_t)(uintptr_t)data].carried += late;
 }
 
+
+/* After the batch's grace period: what its backends unlinked is reusable. */
+static void
+reclaim_touched(const struct txn *x)
+{
+	for (unsigned int tid = 0; tid < dp_tg.n; tid++)
+		if (x->touched[tid])
+			dp_tbe_reclaim(dp_tg.t[tid]);
+}
 
 int
 dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
@@ -772,6 +834,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 			x.nroot = NULL;
 		}
 		sync_readers();
+		reclaim_touched(&x);
 		/* Key slots of rolled-back inserts and re-added deletes are free to reuse now. */
 		rc = -ECANCELED;
 		for (unsigned int k = 0; k < x.n_log; k++) {
@@ -798,6 +861,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 	if (!x.nroot)
 		dp_tg.root->generation = dp_tg.generation;
 	sync_readers();
+	reclaim_touched(&x);
 	/* Everything replaced is now unreachable by workers. */
 	for (unsigned int k = 0; k < x.n_log; k++) {
 		struct undo *ud = &x.log[k];
@@ -934,7 +998,7 @@ int
 dp_table_get(const struct dp_update *u, struct dp_entry_view *out)
 {
 	struct dp_table *t;
-	uint8_t k[CTL_KEY_LEN];
+	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
 	struct ctl_rec r;
 	void *data;
 
@@ -1079,4 +1143,5 @@ dp_tables_fini(void)
 	rte_free(dp_tg.root);
 	rte_free(dp_tg.rcu);
 	memset(&dp_tg, 0, sizeof(dp_tg));
+	n_size_set = 0;
 }

@@ -4,7 +4,7 @@
  *   all exact, small span -> a direct array of entry indices (DP_DENSE_MAX slots)
  *   all exact, <= 16 B    -> dp_em (compact buckets, key in the entry), in place
  *   all exact, longer     -> rte_hash, lock-free RW concurrency, in place
- *   exact... + one lpm    -> rte_lpm per value of the exact part (a partition), RCU
+ *   exact... + one lpm    -> a dp_lpm4 trie per value of the exact part (a partition)
  *   any ternary or range  -> rte_acl, rebuilt on the side and swapped
  * Writers run on the control thread only. Workers are RCU QSBR readers that
  * read one root pointer per burst; every write returns after a grace period,
@@ -154,6 +154,9 @@ struct dp_table_counts {
 /* ---- setup (main lcore, before workers start) ---- */
 int dp_tables_init(unsigned int n_workers, int socket_id);
 int dp_table_create(const struct dp_table_def *def);  /* returns table id or -errno */
+/* Size the table called name at size entries instead of its def's, when
+ * it is created (the box's config). 0, -ENOSPC (too many), -EINVAL. */
+int dp_table_size_set(const char *name, uint32_t size);
 void dp_tables_fini(void);
 
 /* Workers: register once, report quiescence once per loop. */
@@ -176,7 +179,7 @@ uint32_t dp_table_entries(unsigned int id);
 const char *dp_type_name(enum dp_type t);
 const char *dp_match_name(enum dp_match_kind m);
 const char *dp_table_kind_name(enum dp_table_kind k);
-/* What holds the table: "array", "dp_em", "rte_hash", "rte_lpm", "rte_acl". */
+/* What holds the table: "array", "dp_em", "rte_hash", "dp_lpm4", "rte_acl". */
 const char *dp_table_backend_name(unsigned int id);
 
 /* ---- control writes ----

@@ -8,15 +8,14 @@
 #include <stdint.h>
 #include <rte_acl.h>
 #include <rte_hash.h>
-#include <rte_lpm.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp_em.h"
+#include "dp_lpm4.h"
 #include "dp_table.h"
 
-#define CTL_KEY_LEN (2 * DP_KEY_MAX + 5)
+#define CTL_KEY_LEN(key_len) (2 * (key_len) + 5)	/* key, mask, plen, priority */
 #define IDX_NONE UINT32_MAX
-#define LPM_TBL8S 1024
 
 RTE_ACL_RULE_DEF(acl_rule, RTE_ACL_MAX_FIELDS);
 
@@ -36,10 +35,10 @@ struct wcnt {
 	uint64_t hits, misses;
 } __rte_cache_aligned;
 
-/* LPM backend: one rte_lpm per value of the exact part (a partition). */
+/* LPM backend: one dp_lpm4 trie per value of the exact part (a partition). */
 struct lpm_part {
-	struct rte_lpm *lpm;
-	uint32_t dflt;           /* idx + 1 of the /0 route (rte_lpm has no depth 0); 0 = none */
+	struct dp_lpm4 *lpm;
+	uint32_t dflt;           /* entry ref + 1 of the /0 route (the trie has no depth 0); 0 = none */
 	uint32_t refs;           /* backends sharing it (a dataplane-atomic clone shares
 				  * every partition it does not change: copy on write) */
 	uint8_t key[DP_KEY_MAX]; /* the exact part naming this partition */
@@ -145,6 +144,11 @@ void dp_tbe_free(struct dp_table *t, void *be);
 void *dp_tbe_clone(struct dp_table *t);
 int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
+void dp_tbe_reclaim(struct dp_table *t);
+/* LPM: the longest route in r's partition shorter than r (NULL: none; the
+ * /0 is kept apart), and its length (dp_table.c). */
+const struct dp_entry *dp_table_cover(const struct dp_table *t, const struct ctl_rec *r,
+				      uint8_t *depth);
 int dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old);
 
 #endif

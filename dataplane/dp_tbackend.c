@@ -1,5 +1,5 @@
 /* Table engine backends: dp_em (small exact keys), rte_hash (longer exact
- * keys), one rte_lpm per partition with RCU (lpm), rte_acl built on the side
+ * keys), one dp_lpm4 trie per partition (lpm), rte_acl built on the side
  * (ternary/range), and the bulk lookup the workers call. The control side (dp_table.c) decides what changes; this
  * file only maps keys to entries in the DPDK structures. */
 #include <errno.h>
@@ -143,7 +143,7 @@ lpm_free(struct lpm_backend *b)
 	for (uint32_t i = 0; i < b->n_all; i++) {
 		if (--b->all[i]->refs > 0)
 			continue;
-		rte_lpm_free(b->all[i]->lpm);
+		dp_lpm4_free(b->all[i]->lpm);
 		rte_free(b->all[i]);
 	}
 	free(b->all);
@@ -183,18 +183,10 @@ static struct lpm_part *
 lpm_part_alloc(struct dp_table *t, const uint8_t *key)
 {
 	struct lpm_part *v = rte_zmalloc_socket(NULL, sizeof(*v), RTE_CACHE_LINE_SIZE, dp_tg.socket);
-	char name[RTE_LPM_NAMESIZE];
 
 	if (v == NULL)
 		return NULL;
-	snprintf(name, sizeof(name), "tl%u_%u", t->id, dp_tg.seq++);
-	v->lpm = rte_lpm_create(name, dp_tg.socket, &(struct rte_lpm_config){
-		.max_rules = t->def.size, .number_tbl8s = LPM_TBL8S,
-	});
-	if (v->lpm == NULL ||
-	    (dp_tg.n_workers && rte_lpm_rcu_qsbr_add(v->lpm, &(struct rte_lpm_rcu_config){
-			.v = dp_tg.rcu, .mode = RTE_LPM_QSBR_MODE_DQ }) != 0)) {
-		rte_lpm_free(v->lpm);
+	if ((v->lpm = dp_lpm4_create(dp_tg.socket)) == NULL) {
 		rte_free(v);
 		return NULL;
 	}
@@ -203,7 +195,7 @@ lpm_part_alloc(struct dp_table *t, const uint8_t *key)
 	return v;
 }
 
-/* The route's next hop in rte_lpm is its entry's slab index (24 bits). */
+/* The route's next hop in the trie is its entry's slab index (24 bits). */
 static int
 lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r)
 {
@@ -213,7 +205,7 @@ lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r)
 		__atomic_store_n(&v->dflt, ref + 1, __ATOMIC_RELEASE);
 		return 0;
 	}
-	return rte_lpm_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
+	return dp_lpm4_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
 			   r->plen, ref) < 0 ? -ENOSPC : 0;
 }
 
@@ -255,8 +247,7 @@ lpm_clone(struct dp_table *t, struct lpm_backend *b)
 	return c;
 }
 
-/* Before b changes v: if another backend shares it, give b its own copy,
- * rebuilt from the control records of that partition. */
+/* Before b changes v: if another backend shares it, give b its own copy. */
 static struct lpm_part *
 lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 {
@@ -264,17 +255,15 @@ lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 
 	if (v->refs == 1)
 		return v;
-	if ((n = lpm_part_alloc(t, v->key)) == NULL)
+	/* a copy of its trie: what this VRF holds, not the whole table */
+	n = rte_zmalloc_socket(NULL, sizeof(*n), RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	if (n == NULL || (n->lpm = dp_lpm4_clone(v->lpm)) == NULL) {
+		rte_free(n);
 		return NULL;
-	for (uint32_t i = 0; i < t->def.size; i++) {
-		const struct ctl_rec *r = &t->rec[i];
-
-		if (r->used && memcmp(r->key, v->key, t->part_len) == 0 && lpm_route_add(t, n, r) < 0) {
-			rte_lpm_free(n->lpm);
-			rte_free(n);
-			return NULL;
-		}
 	}
+	n->refs = 1;
+	n->dflt = v->dflt;
+	memcpy(n->key, v->key, t->part_len);
 	part_set(b, v->key, n);   /* an existing key: replaced, cannot fail */
 	for (uint32_t i = 0; i < b->n_all; i++)
 		if (b->all[i] == v)
@@ -295,7 +284,7 @@ lpm_part_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool
 	if (lpm_add_to_all(b, v) < 0 || part_set(b, key, v) < 0) {
 		if (b->n_all && b->all[b->n_all - 1] == v)
 			b->n_all--;
-		rte_lpm_free(v->lpm);
+		dp_lpm4_free(v->lpm);
 		rte_free(v);
 		return NULL;
 	}
@@ -417,8 +406,15 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 			__atomic_store_n(&v->dflt, 0, __ATOMIC_RELEASE);
 			return 0;
 		}
-		return rte_lpm_delete(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
-				      r->plen) < 0 ? -ENOENT : 0;
+		{
+			/* what it covered falls back to the longest shorter route */
+			uint8_t cd = 0;
+			const struct dp_entry *c = dp_table_cover(t, r, &cd);
+
+			return dp_lpm4_delete(v->lpm,
+					      rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
+					      r->plen, c ? dp_entry_ref(t, c) : 0, c ? cd : 0);
+		}
 	case DP_TK_ACL:
 		return 0;
 	}
@@ -499,6 +495,18 @@ publish:
 fail:
 	rte_acl_free(ctx);
 	return rc == -ERANGE || rc == -ENOMEM ? -ENOSPC : rc;
+}
+
+/* After a grace period: trie groups a batch unlinked can be reused. */
+void
+dp_tbe_reclaim(struct dp_table *t)
+{
+	struct lpm_backend *b = dp_tg.root->backend[t->id];
+
+	if (t->kind != DP_TK_LPM || b == NULL)
+		return;
+	for (uint32_t i = 0; i < b->n_all; i++)
+		dp_lpm4_reclaim(b->all[i]->lpm);
 }
 
 /* Clone a backend from the control records (for dataplane-atomic). */
@@ -665,8 +673,9 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 				       memcmp(keys[i], keys[i - 1], t->part_len) != 0))
 				v = part_find(b, keys[i]);
 			if (v != NULL) {
-				if (rte_lpm_lookup(v->lpm, rte_be_to_cpu_32(
-				    *(const unaligned_uint32_t *)(keys[i] + t->lpm_off)), &nh) != 0)
+				nh = dp_lpm4_lookup(v->lpm, rte_be_to_cpu_32(
+					*(const unaligned_uint32_t *)(keys[i] + t->lpm_off)));
+				if (nh == DP_LPM4_MISS)
 					nh = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
 				if (nh != IDX_NONE)
 					e = &t->ent[nh];

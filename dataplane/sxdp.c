@@ -393,10 +393,18 @@ main(int argc, char **argv)
 		DP_LOG(ERR, "table set-up failed: %s", strerror(-rc));
 		goto out;
 	}
+	for (unsigned int i = 0; i < cfg.n_table_sizes; i++)
+		dp_table_size_set(cfg.table_sizes[i].name, cfg.table_sizes[i].size);
 	if (dp_feature_setup(&cfg, cfg.n_workers, err, sizeof(err)) < 0) {
 		DP_LOG(ERR, "pipeline %s: %s", cfg.pipeline, err);
 		goto out;
 	}
+	for (unsigned int i = 0; i < cfg.n_table_sizes; i++)
+		if (dp_table_by_name(cfg.table_sizes[i].name) < 0) {
+			DP_LOG(ERR, "config.table_sizes.%s: the pipeline has no such table",
+			       cfg.table_sizes[i].name);
+			goto out;
+		}
 	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers)) < 0)
 		goto out;
 	driver_held = driver_holdback(mp);

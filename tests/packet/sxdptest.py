@@ -605,7 +605,7 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None):
+                 port_opts=None, extra_cfg=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -622,6 +622,7 @@ class Sxdp:
         # n workers need n RX and n TX queues per port: one pcap file each
         self.workers = workers
         self.port_opts = dict(port_opts or {})
+        self.extra_cfg = dict(extra_cfg or {})
         self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
@@ -695,6 +696,7 @@ class Sxdp:
                "mbufs": self.mbufs,
                "pipeline": self.pipeline,
                "ports": ports}
+        cfg.update(self.extra_cfg)
         with open(self.cfg_path, "w") as f:
             json.dump(cfg, f, indent=1)
 

@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import expect  # noqa: E402
+from sxdptest import expect, expect_eq  # noqa: E402
 
 try:
     from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
@@ -171,6 +171,30 @@ def test_pipeline_per_role(tmp):
     cfg["pipeline"] = {"lan": "switch", "wan": "overlay"}
     rc, out = run(cfg, tmp)
     expect_refused(rc, out, 'pipeline "overlay" unknown (known: ', "unknown feature")
+
+
+
+@R.test
+@with_tmp
+def test_table_sizes(tmp):
+    """config.table_sizes sizes a table by name; a name the pipeline does not
+    have, or a size out of range, is refused with the field named."""
+    pid = os.getpid()
+    cfg = base(tmp, "sxst%d_ts1" % pid)
+    cfg["table_sizes"] = {"routes": 1000}
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.table_sizes.routes: the pipeline has no such table",
+                   "a switch table in the forward pipeline")
+    cfg = base(tmp, "sxst%d_ts2" % pid)
+    cfg["table_sizes"] = {"flow": 0}
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.table_sizes.flow", "size 0")
+    with T.Sxdp({"p0": [], "p1": []}, pipeline="switch",
+                extra_cfg={"table_sizes": {"routes": 300000, "fdb": 1000}}) as dp:
+        sizes = {t["name"]: t["size"] for t in dp.rpc("pipeline.describe")["tables"]}
+        expect_eq((sizes["routes"], sizes["fdb"], sizes["neigh"]), (300000, 1000, 65536),
+                  "sizes in pipeline.describe")
+        dp.stop()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,293 @@
+/* IPv4 16-8-8 trie (dp_lpm4.h): adds and deletes by prefix expansion, groups
+ * allocated in chunks and recycled after a grace period. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+#include "dp_lpm4.h"
+
+#define DEPTH_SHIFT	24
+#define DEPTH_OF(e)	(((e) >> DEPTH_SHIFT) & 0x3f)
+#define GROUP_OF(e)	((e) & DP_LPM4_NH_MAX)
+
+static inline uint32_t *
+grp(struct dp_lpm4 *l, uint32_t g)
+{
+	return (uint32_t *)(uintptr_t)dp_lpm4_group(l, g);
+}
+
+static inline uint32_t
+leaf(uint32_t nh, uint8_t depth)
+{
+	return DP_LPM4_VALID | (uint32_t)depth << DEPTH_SHIFT | nh;
+}
+
+static inline void
+put(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static int
+push(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 64;
+		uint32_t *x = realloc(*a, sizeof(*x) * c);
+
+		if (x == NULL)
+			return -ENOMEM;
+		*a = x;
+		*cap = c;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
+struct dp_lpm4 *
+dp_lpm4_create(int socket)
+{
+	struct dp_lpm4 *l = rte_zmalloc_socket("dp_lpm4", sizeof(*l), RTE_CACHE_LINE_SIZE, socket);
+
+	if (l != NULL)
+		l->socket = socket;
+	return l;
+}
+
+void
+dp_lpm4_free(struct dp_lpm4 *l)
+{
+	if (l == NULL)
+		return;
+	for (uint32_t c = 0; c < l->n_chunks; c++)
+		rte_free(l->chunk[c]);
+	free(l->free_g);
+	free(l->dead_g);
+	rte_free(l);
+}
+
+struct dp_lpm4 *
+dp_lpm4_clone(const struct dp_lpm4 *l)
+{
+	struct dp_lpm4 *c = dp_lpm4_create(l->socket);
+	size_t chunk = (256u << DP_LPM4_CHUNK_SHIFT) * 4;
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c->root, l->root, sizeof(l->root));
+	for (uint32_t k = 0; k < l->n_chunks; k++) {
+		c->chunk[k] = rte_malloc_socket("dp_lpm4_g", chunk, RTE_CACHE_LINE_SIZE, l->socket);
+		if (c->chunk[k] == NULL)
+			goto fail;
+		c->n_chunks++;
+		memcpy(c->chunk[k], l->chunk[k], chunk);
+	}
+	/* no reader has seen the copy: what l keeps for a grace period is free here */
+	for (uint32_t i = 0; i < l->n_free; i++)
+		if (push(&c->free_g, &c->n_free, &c->cap_free, l->free_g[i]) < 0)
+			goto fail;
+	for (uint32_t i = 0; i < l->n_dead; i++)
+		if (push(&c->free_g, &c->n_free, &c->cap_free, l->dead_g[i]) < 0)
+			goto fail;
+	c->n_groups = l->n_groups;
+	return c;
+fail:
+	dp_lpm4_free(c);
+	return NULL;
+}
+
+uint64_t
+dp_lpm4_bytes(const struct dp_lpm4 *l)
+{
+	return sizeof(*l) + (uint64_t)l->n_chunks * (256u << DP_LPM4_CHUNK_SHIFT) * 4;
+}
+
+/* A group filled with fill, not yet linked anywhere; -1 when out of memory. */
+static int64_t
+group_new(struct dp_lpm4 *l, uint32_t fill)
+{
+	uint32_t g, *p;
+
+	if (l->n_free == 0) {
+		uint32_t c = l->n_chunks;
+
+		if (c == DP_LPM4_CHUNKS)
+			return -1;
+		l->chunk[c] = rte_malloc_socket("dp_lpm4_g", (256u << DP_LPM4_CHUNK_SHIFT) * 4,
+						RTE_CACHE_LINE_SIZE, l->socket);
+		if (l->chunk[c] == NULL)
+			return -1;
+		l->n_chunks++;
+		for (uint32_t i = 1u << DP_LPM4_CHUNK_SHIFT; i-- > 0;)
+			if (push(&l->free_g, &l->n_free, &l->cap_free, (c << DP_LPM4_CHUNK_SHIFT) + i) < 0)
+				return -1;
+	}
+	g = l->free_g[--l->n_free];
+	p = grp(l, g);
+	for (unsigned int i = 0; i < 256; i++)
+		p[i] = fill;
+	l->n_groups++;
+	return g;
+}
+
+/* The group *p points to, made first if *p is a leaf (the group inherits it). */
+static int64_t
+group_at(struct dp_lpm4 *l, uint32_t *p)
+{
+	uint32_t e = *p;
+	int64_t g;
+
+	if (e & DP_LPM4_GROUP)
+		return GROUP_OF(e);
+	if ((g = group_new(l, e)) < 0)
+		return -1;
+	put(p, DP_LPM4_GROUP | (uint32_t)g);	/* whole before it is linked */
+	return g;
+}
+
+/* Set entry *p, and every entry under it, that a prefix of depth or
+ * shorter set (or none did) to v. */
+static void
+fill(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth)
+{
+	uint32_t e = *p;
+
+	if (e & DP_LPM4_GROUP) {
+		uint32_t *c = grp(l, GROUP_OF(e));
+
+		for (unsigned int i = 0; i < 256; i++)
+			fill(l, &c[i], v, depth);
+	} else if (!(e & DP_LPM4_VALID) || DEPTH_OF(e) <= depth) {
+		put(p, v);
+	}
+}
+
+/* Put every entry under *p that the deleted prefix (of depth) set back to
+ * what covers it (v), then fold a group whose entries all agree back into
+ * one entry. */
+static void
+unfill(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth)
+{
+	uint32_t e = *p;
+
+	if (e & DP_LPM4_GROUP) {
+		uint32_t *c = grp(l, GROUP_OF(e));
+
+		for (unsigned int i = 0; i < 256; i++)
+			unfill(l, &c[i], v, depth);
+	} else if ((e & DP_LPM4_VALID) && DEPTH_OF(e) == depth) {
+		put(p, v);
+	}
+}
+
+/* If the group *p points to holds 256 equal leaves, make *p that leaf and
+ * retire the group (readers may still be in it: reused after reclaim). */
+static void
+fold(struct dp_lpm4 *l, uint32_t *p)
+{
+	uint32_t e = *p, *c, first;
+
+	if (!(e & DP_LPM4_GROUP))
+		return;
+	c = grp(l, GROUP_OF(e));
+	first = c[0];
+	if (first & DP_LPM4_GROUP)
+		return;
+	for (unsigned int i = 1; i < 256; i++)
+		if (c[i] != first)
+			return;
+	if (push(&l->dead_g, &l->n_dead, &l->cap_dead, GROUP_OF(e)) < 0)
+		return;	/* keep the group: correct, only not reclaimed */
+	put(p, first);
+	l->n_groups--;
+}
+
+/* The entries a prefix covers at its level: the slot array, first, count. */
+static int
+span(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, bool make, uint32_t **tbl, uint32_t *first,
+     uint32_t *count, uint32_t **parent1, uint32_t **parent2)
+{
+	uint32_t *p1 = &l->root[ip >> 16], *p2;
+	int64_t g;
+
+	*parent1 = *parent2 = NULL;
+	if (depth <= 16) {
+		*tbl = l->root;
+		*first = (ip >> 16) & ~((1u << (16 - depth)) - 1);
+		*count = 1u << (16 - depth);
+		return 0;
+	}
+	if (!make && !(*p1 & DP_LPM4_GROUP))
+		return -ENOENT;
+	if ((g = make ? group_at(l, p1) : (int64_t)GROUP_OF(*p1)) < 0)
+		return -ENOMEM;
+	*parent1 = p1;
+	if (depth <= 24) {
+		*tbl = grp(l, (uint32_t)g);
+		*first = ((ip >> 8) & 0xff) & ~((1u << (24 - depth)) - 1);
+		*count = 1u << (24 - depth);
+		return 0;
+	}
+	p2 = &grp(l, (uint32_t)g)[(ip >> 8) & 0xff];
+	if (!make && !(*p2 & DP_LPM4_GROUP))
+		return -ENOENT;
+	if ((g = make ? group_at(l, p2) : (int64_t)GROUP_OF(*p2)) < 0)
+		return -ENOMEM;
+	*parent2 = p2;
+	*tbl = grp(l, (uint32_t)g);
+	*first = (ip & 0xff) & ~((1u << (32 - depth)) - 1);
+	*count = 1u << (32 - depth);
+	return 0;
+}
+
+int
+dp_lpm4_add(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t nh)
+{
+	uint32_t *tbl, first, count, *p1, *p2;
+	int rc;
+
+	if (depth < 1 || depth > 32 || nh > DP_LPM4_NH_MAX)
+		return -EINVAL;
+	ip &= depth == 32 ? UINT32_MAX : ~(UINT32_MAX >> depth);
+	if ((rc = span(l, ip, depth, true, &tbl, &first, &count, &p1, &p2)) < 0)
+		return rc;
+	for (uint32_t i = first; i < first + count; i++)
+		fill(l, &tbl[i], leaf(nh, depth), depth);
+	return 0;
+}
+
+int
+dp_lpm4_delete(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t cover_nh,
+	       uint8_t cover_depth)
+{
+	uint32_t *tbl, first, count, *p1, *p2, v;
+
+	if (depth < 1 || depth > 32 || cover_depth >= depth || cover_nh > DP_LPM4_NH_MAX)
+		return -EINVAL;
+	ip &= depth == 32 ? UINT32_MAX : ~(UINT32_MAX >> depth);
+	if (span(l, ip, depth, false, &tbl, &first, &count, &p1, &p2) < 0)
+		return 0;	/* no group on its path: nothing of it is there */
+	v = cover_depth ? leaf(cover_nh, cover_depth) : 0;
+	for (uint32_t i = first; i < first + count; i++)
+		unfill(l, &tbl[i], v, depth);
+	/* groups along its path that now say one thing fold, deepest first */
+	if (p2 != NULL)
+		fold(l, p2);
+	if (p1 != NULL)
+		fold(l, p1);
+	return 0;
+}
+
+void
+dp_lpm4_reclaim(struct dp_lpm4 *l)
+{
+	while (l->n_dead > 0) {
+		if (push(&l->free_g, &l->n_free, &l->cap_free, l->dead_g[l->n_dead - 1]) < 0)
+			return;
+		l->n_dead--;
+	}
+}

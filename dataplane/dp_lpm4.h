@@ -1,0 +1,78 @@
+/* IPv4 longest-prefix match for one routing table (a VRF): a 16-8-8 trie,
+ * VPP's ip4 mtrie shape. A 2^16-entry root (256 KiB) and 256-entry groups
+ * for longer prefixes, where rte_lpm's 2^24-entry root costs 64 MiB a
+ * table: a box holds a thousand VRFs in the memory rte_lpm needs for
+ * sixteen. A /24 or shorter costs two loads at most, like rte_lpm's tbl8.
+ *
+ * An entry is 32 bits: valid, "points to a group", the prefix length that
+ * set it, and a 24-bit value (the route's next hop, or a group). One writer,
+ * lock-free readers: every change is one 32-bit store, a new group is whole
+ * before it is linked, and a group unlinked by a delete is reused only
+ * after dp_lpm4_reclaim(), which the caller runs once readers have passed a
+ * grace period. The caller keeps the routes and says, on a delete, which
+ * shorter route covers the deleted one (dp_lpm4 keeps no rule list). */
+#ifndef DP_LPM4_H
+#define DP_LPM4_H
+
+#include <stdint.h>
+
+#define DP_LPM4_MISS		UINT32_MAX
+#define DP_LPM4_NH_MAX		((1u << 24) - 1)
+
+#define DP_LPM4_VALID		0x80000000u
+#define DP_LPM4_GROUP		0x40000000u
+#define DP_LPM4_CHUNK_SHIFT	6	/* groups are allocated 64 at a time */
+#define DP_LPM4_CHUNKS		1024	/* so at most 65,536 groups (64 MiB) a table */
+
+struct dp_lpm4 {
+	uint32_t root[1 << 16];
+	uint32_t *chunk[DP_LPM4_CHUNKS];	/* 64 groups of 256 entries each */
+	uint32_t n_chunks;
+	uint32_t *free_g, n_free, cap_free;	/* groups to hand out */
+	uint32_t *dead_g, n_dead, cap_dead;	/* unlinked, until reclaimed */
+	uint32_t n_groups;			/* in use */
+	int socket;
+};
+
+struct dp_lpm4 *dp_lpm4_create(int socket);
+void dp_lpm4_free(struct dp_lpm4 *l);
+/* A copy with the same routes (a dataplane-atomic batch edits it): costs
+ * what the table holds, not what the routing table around it holds. */
+struct dp_lpm4 *dp_lpm4_clone(const struct dp_lpm4 *l);
+
+/* ip in host order; depth 1..32; nh <= DP_LPM4_NH_MAX. The same prefix
+ * again replaces its next hop. 0, -EINVAL, -ENOMEM. */
+int dp_lpm4_add(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t nh);
+/* Remove ip/depth; what it covered falls back to cover_nh/cover_depth (the
+ * longest shorter route that covers it; cover_depth 0: none). 0, -EINVAL. */
+int dp_lpm4_delete(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t cover_nh,
+		   uint8_t cover_depth);
+/* Groups unlinked before the grace period that just ended can be reused. */
+void dp_lpm4_reclaim(struct dp_lpm4 *l);
+/* Bytes it holds (root and group chunks). */
+uint64_t dp_lpm4_bytes(const struct dp_lpm4 *l);
+
+static inline const uint32_t *
+dp_lpm4_group(const struct dp_lpm4 *l, uint32_t g)
+{
+	return l->chunk[g >> DP_LPM4_CHUNK_SHIFT] +
+	       ((size_t)(g & ((1u << DP_LPM4_CHUNK_SHIFT) - 1)) << 8);
+}
+
+/* The next hop of ip (host order), or DP_LPM4_MISS. */
+static inline uint32_t
+dp_lpm4_lookup(const struct dp_lpm4 *l, uint32_t ip)
+{
+	uint32_t e = __atomic_load_n(&l->root[ip >> 16], __ATOMIC_ACQUIRE);
+
+	if (e & DP_LPM4_GROUP) {
+		e = __atomic_load_n(&dp_lpm4_group(l, e & DP_LPM4_NH_MAX)[(ip >> 8) & 0xff],
+				    __ATOMIC_ACQUIRE);
+		if (e & DP_LPM4_GROUP)
+			e = __atomic_load_n(&dp_lpm4_group(l, e & DP_LPM4_NH_MAX)[ip & 0xff],
+					    __ATOMIC_ACQUIRE);
+	}
+	return (e & DP_LPM4_VALID) ? e & DP_LPM4_NH_MAX : DP_LPM4_MISS;
+}
+
+#endif
