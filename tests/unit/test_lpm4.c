@@ -170,6 +170,38 @@ main(void)
 			return 1;
 		}
 	printf("every route deleted: no group left, root empty\n");
+	/* A group a delete folds away may still be read by a worker that loaded
+	 * its parent just before: it must not be handed out again until
+	 * dp_lpm4_reclaim (which the engine runs after a grace period). */
+	{
+		uint32_t g_old, g_new;
+		bool free_before = false, free_after = false;
+
+		dp_lpm4_reclaim(l);
+		if (dp_lpm4_add(l, 0x0a000100, 24, 1) != 0)
+			return 1;
+		g_old = l->root[0x0a00] & DP_LPM4_NH_MAX;
+		if (dp_lpm4_delete(l, 0x0a000100, 24, 0, 0) != 0 || (l->root[0x0a00] & DP_LPM4_GROUP))
+			return 1;
+		for (uint32_t i = 0; i < l->n_free; i++)
+			free_before |= l->free_g[i] == g_old;
+		if (dp_lpm4_add(l, 0x0b000100, 24, 2) != 0)
+			return 1;
+		g_new = l->root[0x0b00] & DP_LPM4_NH_MAX;
+		if (g_new == g_old || free_before) {
+			fprintf(stderr, "a folded group was reusable before reclaim\n");
+			return 1;
+		}
+		dp_lpm4_reclaim(l);
+		for (uint32_t i = 0; i < l->n_free; i++)
+			free_after |= l->free_g[i] == g_old;
+		if (!free_after || dp_lpm4_add(l, 0x0c000100, 24, 3) != 0 ||
+		    (l->root[0x0c00] & DP_LPM4_NH_MAX) != g_old) {
+			fprintf(stderr, "a reclaimed group was not reused\n");
+			return 1;
+		}
+		printf("a folded group is reused only after reclaim\n");
+	}
 	dp_lpm4_free(l);
 	rte_eal_cleanup();
 	return 0;

@@ -5,7 +5,9 @@
  * entry of the key looked up (its key bytes and the key id in its params),
  * with an action the table has, and for one reader a key's versions never
  * go back: the old value or the new one, never another key's or garbage.
- * Bounded in time (TORTURE_S seconds per part, default 3; four parts). */
+ * Routes are tortured alike: every lookup must find a route that covers
+ * its address. Bounded in time (TORTURE_S seconds per part, default 3;
+ * five parts). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -325,6 +327,167 @@ em_torture(unsigned int seconds)
 	return 0;
 }
 
+/* ---- routes: a dp_lpm4 partition under churn. Readers look up addresses
+ * in 10/8, which a /8 that never goes covers, so every lookup must hit, and
+ * the route it returns must cover the address (its params say which prefix
+ * it is). The writer adds, changes and deletes prefixes of every length in
+ * 10/8 (groups made, folded, recycled), in every atomicity mode. */
+enum { R_VIA };
+
+static const struct dp_table_def route_def = {
+	.name = "t_routes", .size = 4096, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
+	.n_actions = 2,
+	.actions = { [R_VIA] = { "via", 3, { { "ip", DP_T_U32 }, { "depth", DP_T_U8 },
+					     { "version", DP_T_U32 } } },
+		     { "none", 0, {} } },
+	.default_action = 1,
+};
+
+struct rval {
+	uint32_t ip;		/* host order */
+	uint8_t depth;
+	uint8_t pad[3];
+	uint32_t version;
+};
+
+static int t_routes;
+
+static void
+route_key(uint16_t vrf, uint32_t ip, uint8_t *k)
+{
+	rte_be16_t v = rte_cpu_to_be_16(vrf);
+	uint32_t a = rte_cpu_to_be_32(ip);
+
+	memset(k, 0, DP_KEY_MAX);
+	memcpy(k, &v, 2);
+	memcpy(k + 2, &a, 4);
+}
+
+static void *
+route_reader(void *arg)
+{
+	unsigned int w = (unsigned int)(uintptr_t)arg;
+	uint8_t keys[BURST][DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[BURST];
+	const struct dp_entry *e[BURST];
+	uint32_t ips[BURST], x = 31337 + w;
+
+	dp_tables_reader_online(w);
+	while (!stop) {
+		uint64_t m;
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			x = x * 1103515245 + 12345;
+			/* half the looks where the groups churn */
+			ips[i] = 0x0a000000 | (x & ((x >> 31) ? 0x0003ffff : 0x00ffffff));
+			route_key(3, ips[i], keys[i]);
+			kp[i] = keys[i];
+		}
+		m = dp_table_lookup(dp_tables_root(), w, (unsigned int)t_routes, kp, BURST, e);
+		for (unsigned int i = 0; i < BURST; i++) {
+			const struct rval *v = (const struct rval *)e[i]->params;
+			uint32_t mask = v->depth == 0 ? 0 : ~(UINT32_MAX >> v->depth);
+
+			if (!(m & (1ULL << i)))
+				fail("an address the /8 covers was missed", ips[i], 0, 0);
+			else if (e[i]->action != R_VIA || e[i]->table != t_routes)
+				fail("bad route entry", ips[i], e[i]->action, e[i]->table);
+			else if (v->depth < 8 || v->depth > 32 || (ips[i] & mask) != v->ip)
+				fail("a route that does not cover the address", ips[i], v->ip, v->depth);
+		}
+		lookups[w] += BURST;
+		hits[w] += (uint64_t)__builtin_popcountll(m);
+		dp_tables_quiescent(w);
+	}
+	dp_tables_reader_offline(w);
+	return NULL;
+}
+
+static void
+route_upd(struct dp_update *u, enum dp_update_type type, uint32_t ip, uint8_t depth, uint32_t ver)
+{
+	struct rval v = { ip, depth, { 0 }, ver };
+
+	memset(u, 0, sizeof(*u));
+	u->type = type;
+	u->table = (uint16_t)t_routes;
+	route_key(3, ip, u->key);
+	u->plen = depth;
+	u->action = R_VIA;
+	memcpy(u->params, &v, sizeof(v));
+}
+
+static int
+route_torture(unsigned int seconds)
+{
+	static const enum dp_atomicity modes[] = { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK,
+						    DP_ATOM_DATAPLANE };
+	struct { uint32_t ip; uint8_t depth; bool in; } pfx[512];
+	struct dp_update u[32];
+	int res[32];
+	pthread_t th[READERS];
+	uint64_t end, batches = 0, updates = 0;
+	uint32_t x = 4711, ver = 1;
+
+	/* prefixes of every length in 10/8, a few places crowded */
+	for (unsigned int i = 0; i < RTE_DIM(pfx); i++) {
+		/* mostly longer than /16, in four /16s: groups made, folded, reused */
+		uint8_t d = (uint8_t)(i % 4 ? 17 + i % 16 : 9 + i % 8);
+
+		x = x * 1103515245 + 12345;
+		pfx[i].ip = (0x0a000000 | ((i % 4) << 16) | (x & 0xffff) | ((x >> 8) & 0xf00000)) &
+			    ~(UINT32_MAX >> d);
+		pfx[i].depth = d;
+		pfx[i].in = false;
+	}
+	route_upd(&u[0], DP_UPD_INSERT, 0x0a000000, 8, ver++);
+	if (dp_table_write(u, 1, DP_ATOM_ROLLBACK, res) != 0)
+		return -1;
+	stop = false;
+	for (unsigned int w = 0; w < READERS; w++)
+		if (pthread_create(&th[w], NULL, route_reader, (void *)(uintptr_t)w) != 0)
+			return -1;
+	end = rte_rdtsc() + seconds * rte_get_tsc_hz();
+	while (rte_rdtsc() < end && failures == 0) {
+		unsigned int n = 1 + (x >> 9) % 32, k = 0;
+		unsigned int pick[32];
+		enum dp_atomicity mode = modes[(x >> 5) % 3];
+
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int p;
+
+			x = x * 1103515245 + 12345;
+			p = (x >> 7) % RTE_DIM(pfx);
+			for (unsigned int j = 0; j < k; j++)
+				if (pfx[pick[j]].ip == pfx[p].ip && pfx[pick[j]].depth == pfx[p].depth)
+					goto next;
+			pick[k] = p;
+			route_upd(&u[k], !pfx[p].in ? DP_UPD_INSERT : (x >> 3) & 1 ? DP_UPD_MODIFY :
+				  DP_UPD_DELETE, pfx[p].ip, pfx[p].depth, ver++);
+			k++;
+next:;
+		}
+		dp_table_write(u, k, mode, res);
+		for (unsigned int j = 0; j < k; j++)
+			if (res[j] == 0)
+				pfx[pick[j]].in = u[j].type != DP_UPD_DELETE;
+		batches++;
+		updates += k;
+	}
+	stop = true;
+	for (unsigned int w = 0; w < READERS; w++)
+		pthread_join(th[w], NULL);
+	printf("engine, dp_lpm4 routes: %lu batches (%lu updates) against %lu lookups (%lu hits) in "
+	       "%u s; %s\n", (unsigned long)batches, (unsigned long)updates,
+	       (unsigned long)(lookups[0] + lookups[1]), (unsigned long)(hits[0] + hits[1]), seconds,
+	       failures ? failure : "every lookup found a route covering its address");
+	if (failures || batches == 0 || hits[0] == 0 || hits[1] == 0)
+		return -1;
+	lookups[0] = lookups[1] = hits[0] = hits[1] = 0;
+	return 0;
+}
+
 /* ---- the engine */
 
 static uint32_t version[KEYS];		/* last written; 0: not in the table */
@@ -461,7 +624,8 @@ main(void)
 		CPU_SET(c, &all);
 	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
 	if (dp_tables_init(READERS, 0) < 0 || (t_small = dp_table_create(&small_def)) < 0 ||
-	    (t_long = dp_table_create(&long_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0) {
+	    (t_long = dp_table_create(&long_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0 ||
+	    (t_routes = dp_table_create(&route_def)) < 0) {
 		fprintf(stderr, "table set-up failed\n");
 		return 1;
 	}
@@ -479,6 +643,8 @@ main(void)
 	if (torture(t_long, seconds, "engine, rte_hash (20-byte keys)") < 0)
 		rc = 1;
 	if (torture(t_dense, seconds, "engine, direct array (bounded 4-byte keys)") < 0)
+		rc = 1;
+	if (route_torture(seconds) < 0)
 		rc = 1;
 	dp_tables_fini();
 	rte_eal_cleanup();
