@@ -4,6 +4,7 @@
  * (port, VLAN) that is another slice's interface. Runs on every table.write
  * batch before it is applied (registered with dp_tblrpc_check_add). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -94,9 +95,30 @@ claim_connected(const struct dp_entry_view *ev)
 		claim(((const struct sw_connected *)ev->params)->bd, key_u16(ev->key, 0));
 }
 
+/* Does the batch claim a bridge domain or egress onto a wire? Only such
+ * updates are checked, and only then are the installed claims gathered:
+ * a batch of a million routes via next hops costs no scan of the routes. */
+static bool
+claims_anything(const struct dp_update *u, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+
+		if (x->type == DP_UPD_DELETE)
+			continue;
+		if (x->table == pl_sw.interfaces || x->table == pl_sw.svi ||
+		    x->table == pl_sw.bd_ports || x->table == pl_sw.neigh ||
+		    (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED))
+			return true;
+	}
+	return false;
+}
+
 static void
 guard_check(const struct dp_update *u, unsigned int n, int *res)
 {
+	if (!claims_anything(u, n))
+		return;
 	memset(owner, 0, sizeof(owner));
 	memset(wire, 0, sizeof(wire));
 	for_each_entry(pl_sw.interfaces, claim_interface);
