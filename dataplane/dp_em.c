@@ -64,14 +64,6 @@ em_key(const struct dp_em *em, uint32_t val)
 	return em->base + (size_t)val * em->stride + em->key_off;
 }
 
-static inline bool
-key_eq(const uint8_t *a, const uint8_t *b)
-{
-	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
-
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-}
-
 /* The ways of b whose signature is sig, one bit per way. */
 static inline unsigned int
 sig_match(const struct em_bucket *b, uint16_t sig)
@@ -107,7 +99,7 @@ bucket_find(const struct dp_em *em, const struct em_bucket *b, unsigned int m, c
 		uint32_t v = __atomic_load_n(&b->val[w], __ATOMIC_RELAXED);
 
 		m &= m - 1;
-		if (v != DP_EM_MISS && key_eq(em_key(em, v), key)) {
+		if (v != DP_EM_MISS && dp_em_key_eq(em_key(em, v), key)) {
 			if (way)
 				*way = w;
 			return v;
@@ -333,7 +325,7 @@ dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned i
 	/* 3: compare; the rare rest (a signature collision, a key in its
 	 * second bucket, a miss) takes the full search */
 	for (unsigned int i = 0; i < n; i++) {
-		if (likely(vals[i] != DP_EM_MISS && key_eq(em_key(em, vals[i]), keys[i]))) {
+		if (likely(vals[i] != DP_EM_MISS && dp_em_key_eq(em_key(em, vals[i]), keys[i]))) {
 			hit |= 1ULL << i;
 			continue;
 		}

@@ -24,12 +24,23 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <rte_common.h>
 
 #define DP_EM_KEY_MAX	16
 #define DP_EM_BURST	64
 #define DP_EM_MISS	UINT32_MAX
 
 struct dp_em;
+
+/* Two 16-byte keys equal? (Zero-padded keys: also the table engine's
+ * compare for runs of equal keys.) */
+static inline bool
+dp_em_key_eq(const uint8_t *a, const uint8_t *b)
+{
+	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
 
 /* A table for up to max_entries keys whose values index records of stride
  * bytes from base, each with its 16-byte key (zero-padded) at key_off.

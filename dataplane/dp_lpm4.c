@@ -149,10 +149,11 @@ group_at(struct dp_lpm4 *l, uint32_t *p)
 	return g;
 }
 
-/* Set entry *p, and every entry under it, that a prefix of depth or
- * shorter set (or none did) to v. */
+/* Set entry *p, and every entry under it, to v where a prefix of depth
+ * owns it: adding (set), any leaf a prefix of depth or shorter set, or none
+ * did; deleting (!set), the leaves the deleted prefix of depth set. */
 static void
-fill(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth)
+rewrite(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth, bool set)
 {
 	uint32_t e = *p;
 
@@ -160,26 +161,9 @@ fill(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth)
 		uint32_t *c = grp(l, GROUP_OF(e));
 
 		for (unsigned int i = 0; i < 256; i++)
-			fill(l, &c[i], v, depth);
-	} else if (!(e & DP_LPM4_VALID) || DEPTH_OF(e) <= depth) {
-		put(p, v);
-	}
-}
-
-/* Put every entry under *p that the deleted prefix (of depth) set back to
- * what covers it (v), then fold a group whose entries all agree back into
- * one entry. */
-static void
-unfill(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth)
-{
-	uint32_t e = *p;
-
-	if (e & DP_LPM4_GROUP) {
-		uint32_t *c = grp(l, GROUP_OF(e));
-
-		for (unsigned int i = 0; i < 256; i++)
-			unfill(l, &c[i], v, depth);
-	} else if ((e & DP_LPM4_VALID) && DEPTH_OF(e) == depth) {
+			rewrite(l, &c[i], v, depth, set);
+	} else if (set ? !(e & DP_LPM4_VALID) || DEPTH_OF(e) <= depth :
+		   (e & DP_LPM4_VALID) && DEPTH_OF(e) == depth) {
 		put(p, v);
 	}
 }
@@ -256,7 +240,7 @@ dp_lpm4_add(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t nh)
 	if ((rc = span(l, ip, depth, true, &tbl, &first, &count, &p1, &p2)) < 0)
 		return rc;
 	for (uint32_t i = first; i < first + count; i++)
-		fill(l, &tbl[i], leaf(nh, depth), depth);
+		rewrite(l, &tbl[i], leaf(nh, depth), depth, true);
 	return 0;
 }
 
@@ -273,7 +257,7 @@ dp_lpm4_delete(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t cover_nh,
 		return 0;	/* no group on its path: nothing of it is there */
 	v = cover_depth ? leaf(cover_nh, cover_depth) : 0;
 	for (uint32_t i = first; i < first + count; i++)
-		unfill(l, &tbl[i], v, depth);
+		rewrite(l, &tbl[i], v, depth, false);
 	/* groups along its path that now say one thing fold, deepest first */
 	if (p2 != NULL)
 		fold(l, p2);

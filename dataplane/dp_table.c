@@ -376,6 +376,15 @@ ctl_key(const struct dp_table *t, const struct ctl_rec *r, uint8_t *k)
 	memcpy(k + 2 * t->key_len + 1, &r->priority, 4);
 }
 
+/* Byte b of a prefix of plen bits' mask. */
+static inline uint8_t
+prefix_mask_byte(unsigned int plen, unsigned int b)
+{
+	int keep = (int)plen - 8 * (int)b;
+
+	return keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+}
+
 /* Canonical form: bits outside a mask or prefix are zero, so equal matches
  * compare equal and a packet key can hit them. */
 static int
@@ -410,8 +419,7 @@ canon(const struct dp_table *t, const struct dp_update *u, struct ctl_rec *r)
 				return -EINVAL;
 			r->plen = u->plen;
 			for (unsigned int b = 0; b < sz; b++) {
-				int keep = (int)u->plen - 8 * (int)b;
-				uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+				uint8_t m = prefix_mask_byte(u->plen, b);
 
 				r->key[off + b] &= m;
 				r->mask[off + b] = m;
@@ -431,8 +439,7 @@ dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth
 
 	for (int d = (int)r->plen - 1; d >= 1; d--) {
 		for (unsigned int b = 0; b < 4; b++) {
-			int keep = d - 8 * (int)b;
-			uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+			uint8_t m = prefix_mask_byte((unsigned int)d, b);
 
 			c.key[t->lpm_off + b] = r->key[t->lpm_off + b] & m;
 			c.mask[t->lpm_off + b] = m;

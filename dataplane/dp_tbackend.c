@@ -549,14 +549,6 @@ key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
 	return d == 0;
 }
 
-static inline bool
-key_eq16(const uint8_t *a, const uint8_t *b)
-{
-	const unaligned_uint64_t *x = (const unaligned_uint64_t *)a, *y = (const unaligned_uint64_t *)b;
-
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-}
-
 /* One add per run of hits on one entry: back-to-back increments of one
  * counter would each wait for the last. */
 static inline void
@@ -609,7 +601,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		 * would wait on each other; so would a run length kept in
 		 * memory, hence where each run starts). */
 		for (unsigned int i = 0; i < n; i++) {
-			if (i == 0 || !(t->hash_len == 16 ? key_eq16(keys[i], keys[i - 1]) :
+			if (i == 0 || !(t->hash_len == 16 ? dp_em_key_eq(keys[i], keys[i - 1]) :
 					key_eq(keys[i], keys[i - 1], t->hash_len))) {
 				start[nu] = (uint8_t)i;
 				uk[nu++] = keys[i];
