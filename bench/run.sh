@@ -21,7 +21,7 @@
 # runs dry); sink: net_null,no-rx=1. Main lcore 0, worker lcore 1.
 # Throughput = worker rx packets over a fixed window after a warm-up; total
 # cycles/pkt = (busy+idle cycles)/packets of the worker; pipeline cycles/pkt
-# = cycles spent in parse+stages+tx per packet (outside the RX driver). The worker thread's CPU share
+# = cycles spent in parse+stages per packet (outside the RX and TX drivers). The worker thread's CPU share
 # over the window is measured: below 95 % (another process ran on lcore 1,
 # e.g. on a shared machine) a "note:" line says the numbers are low.
 # Progress goes to stderr, results to stdout. BUILD=dir picks the build directory. Needs root for hugepages

@@ -327,7 +327,7 @@ static const struct dp_schema_field lcore_stats = {
 		RU("inject_dropped", "main lcore: injections no worker took"),
 		RU("copy_packets", "flood copies"),
 		RU("busy_cycles", ""), RU("idle_cycles", ""),
-		RU("pipeline_cycles", "busy outside the RX driver"),
+		RU("pipeline_cycles", "busy outside the RX and TX drivers"),
 		RU("polls", ""),
 		RN("cycles_per_packet", "busy cycles per received packet"),
 		END },

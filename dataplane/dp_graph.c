@@ -124,7 +124,7 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	rte_node_next_stream_put(g, node, RX_EDGE_OUT, total);
 	st->inject_pkts += total;
 
-	w->walk_idle = w->walk_rx = 0;
+	w->walk_idle = w->walk_rx = w->walk_tx = 0;
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		uint16_t edge = port_edge[rq->port];
@@ -176,14 +176,17 @@ tx_flush(struct dp_worker *w, struct dp_lcore_stats *st, unsigned int p)
 {
 	struct dp_txbuf *tb = &w->tx[p];
 	uint16_t sent, n = tb->n;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, t0;
 
 	for (uint16_t i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
+	/* the driver's TX is not the pipeline's: timed apart, as RX is */
+	t0 = rte_rdtsc();
 	sent = rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts, n);
 	/* one retry absorbs a momentarily full ring without stalling the loop */
 	if (unlikely(sent < n))
 		sent += rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts + sent, n - sent);
+	w->walk_tx += rte_rdtsc() - t0;
 	for (uint16_t i = sent; i < n; i++) {
 		bytes -= rte_pktmbuf_pkt_len(tb->pkts[i]);
 		st->port[p].tx_drop++;

@@ -86,10 +86,10 @@ dp_worker_main(void *arg)
 		w->ctx.now = t0;
 		dp_graph_walk(w->graph, walk);
 		if (w->walk_rx) {
-			/* pipeline: what the walk spent past the drivers' RX */
+			/* pipeline: what the walk spent outside the drivers' RX and TX */
 			t1 = rte_rdtsc();
 			st->busy_cycles += t1 - t0 - w->walk_idle;
-			st->pipeline_cycles += t1 - t0 - w->walk_idle - w->walk_rx;
+			st->pipeline_cycles += t1 - t0 - w->walk_idle - w->walk_rx - w->walk_tx;
 		}
 		dp_tables_quiescent(w->idx);
 	}
