@@ -63,8 +63,8 @@ done
 scenario_setup() {
   case $1 in
     forward) FLOWS=65536; DESC="64 B, $FLOWS flows"; PIPELINE=forward; CHECK_TABLES=flow; OVS=1 ;;
-    l3) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,neigh; OVS=0
-        DESC="64 B, $FLOWS flows routed: 1024 /24 routes in one VRF via 4 next hops (static neigh)" ;;
+    l3) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
+        DESC="64 B, $FLOWS flows routed: 1024 /24 routes in one VRF via 4 next hops (static neigh, next hops by id)" ;;
     l2) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports; OVS=1
         DESC="64 B, $FLOWS destination MACs bridged (static fdb), 256 static source MACs" ;;
     *) die "unknown scenario '$1' (known: forward, l3, l2)" ;;

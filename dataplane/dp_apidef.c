@@ -219,6 +219,8 @@ static const struct dp_schema_field table_object = {
 		  .desc = "its match: exact, lpm, ternary (ACL: entries take a priority)" },
 		{ .name = "backend", .type = DP_SCHEMA_STRING,
 		  .desc = "what holds it: array (direct index), dp_em, rte_hash, dp_lpm4, rte_acl" },
+		{ .name = "derived", .type = DP_SCHEMA_BOOL,
+		  .desc = "kept by its feature from other tables: read, never written" },
 		RU("size", "entries it holds at most"),
 		RU("entries", "entries it holds now"),
 		RA("keys", "its key fields, in order", &table_key),
@@ -438,7 +440,7 @@ static const struct dp_schema_field update = {
 		RS("message", "what it means"), \
 		RO("data", "", ((const struct dp_schema_field[]){ \
 			RS("reason", "exists, not_found, table_full, not_applied (another update of the " \
-				     "batch failed), changed (expect), slice_conflict, ..."), \
+				     "batch failed), changed (expect), read_only (a derived table), slice_conflict, ..."), \
 			RS("pointer", "the update: /updates/N (/expect for changed)"), \
 			END })), \
 		END } }

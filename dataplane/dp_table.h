@@ -91,6 +91,9 @@ struct dp_table_def {
 	 * idle_timeout_s without a hit (table.config changes the timeout). */
 	uint8_t age_action;
 	uint32_t idle_timeout_s;
+	/* Kept by its feature from other tables (a dp_table_deriver): the
+	 * control socket reads it but never writes or clears it. */
+	bool derived;
 };
 
 /* What workers get back from a lookup: one cache line, immutable once
@@ -130,6 +133,9 @@ struct dp_update {
 	uint8_t plen;
 	uint32_t priority;           /* ACL tables: larger wins */
 	uint16_t action;
+	/* A derived update that applies only if the update this many places
+	 * before it applied (0: on its own); see dp_table_deriver. */
+	uint16_t after;
 	uint8_t key[DP_KEY_MAX];
 	uint8_t mask[DP_KEY_MAX];
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
@@ -192,6 +198,25 @@ int dp_table_write(const struct dp_update *u, unsigned int n,
 		   enum dp_atomicity mode, int *results);
 int dp_table_clear(unsigned int id, uint32_t *deleted);
 uint64_t dp_tables_generation(void);
+
+/* A derived table (the switch's next hops, kept from its routes and
+ * neighbours) changes in the same batch as what it derives from, so workers
+ * never see one without the other whatever the atomicity. For each update
+ * on one of its source tables, expand() may rewrite the update's params and
+ * appends the updates it implies (at most DP_DERIVE_MAX) to out; it returns
+ * how many, or -errno to refuse the update (then it appends and keeps
+ * nothing). An appended update with after = 1 applies only if u applied
+ * (in continue mode too). done() is then told the result of every update
+ * of the batch, its own among them. */
+#define DP_DERIVE_MAX 4
+#define DP_DERIVERS_MAX 4
+struct dp_table_deriver {
+	uint32_t sources;            /* bitmask of table ids it watches */
+	int (*expand)(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,
+		      struct dp_update *out);
+	void (*done)(const struct dp_update *d, unsigned int n, const int *res);
+};
+int dp_table_deriver_add(const struct dp_table_deriver *d);
 
 /* Paged read in a stable order (by counter slot). *next is where the next
  * page starts, or UINT32_MAX at the end. Returns entries filled. */

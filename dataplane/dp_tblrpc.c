@@ -467,11 +467,25 @@ result_reason(int rc, const char **message)
 	case -ECANCELED: *message = "not applied: another update of the batch failed"; return "not_applied";
 	case -ENOMEM: *message = "out of memory for this update"; return "no_memory";
 	case -ESTALE: *message = "the entry changed since it was read (expect did not match)"; return "changed";
+	case -EROFS: *message = "a derived table: its feature keeps it from other tables"; return "read_only";
 	default: *message = "the table engine refused this update"; return "bad_value";
 	}
 }
 
 /* ------------------------------------------------------------ methods */
+
+/* Bytes of an action's declared params (a feature may keep derived bytes
+ * after them, see dp_table_deriver). */
+static unsigned int
+params_len(unsigned int tid, unsigned int action)
+{
+	const struct dp_action_def *a = &dp_table_def(tid)->actions[action];
+	unsigned int end = 0;
+
+	for (unsigned int p = 0; p < a->n_params; p++)
+		end = RTE_MAX(end, dp_table_param_off(tid, action, p) + dp_type_size(a->params[p].type));
+	return end;
+}
 
 /* Compare-and-set: an update with "expect" applies only while its entry
  * still holds what the client read, so a read-modify-write (a flood mask)
@@ -487,7 +501,8 @@ expect_check(const struct dp_update *u, const struct expect *x, unsigned int n, 
 			continue;
 		if (dp_table_get(&u[i], &v) < 0)
 			res[i] = -ENOENT;
-		else if (v.action != x[i].action || memcmp(v.params, x[i].params, DP_PARAMS_BYTES) != 0)
+		else if (v.action != x[i].action ||
+			 memcmp(v.params, x[i].params, params_len(u[i].table, v.action)) != 0)
 			res[i] = -ESTALE;
 	}
 }
@@ -505,6 +520,9 @@ checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
 	int *r2;
 
 	memset(res, 0, n * sizeof(*res));
+	for (unsigned int i = 0; i < n; i++)
+		if (dp_table_def(u[i].table)->derived)
+			res[i] = -EROFS;
 	expect_check(u, x, n, res);
 	for (unsigned int c = 0; c < n_checks; c++)
 		checks[c](u, n, res);
@@ -645,6 +663,9 @@ m_clear(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 	uint32_t deleted = 0;
 	int rc;
 
+	if (dp_table_def((unsigned int)v[DP_APIDEF_CLEAR_TABLE].u)->derived)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "read_only", "/table",
+				      "a derived table: its feature keeps it from other tables");
 	rc = dp_table_clear((unsigned int)v[DP_APIDEF_CLEAR_TABLE].u, &deleted);
 	if (rc < 0)
 		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_applied", "", "clear failed: %s",
@@ -707,6 +728,8 @@ dp_tblrpc_describe_table(unsigned int tid)
 		"params", params_encode(tid, dv.action, dv.params),
 		"next_table", d->next_table ? json_string(d->next_table) : json_null());
 	json_object_set_new(o, "backend", json_string(dp_table_backend_name(tid)));
+	if (d->derived)
+		json_object_set_new(o, "derived", json_true());
 	if (d->age_action)
 		json_object_set_new(o, "ageing", json_pack("{s:s,s:I}", "action",
 			d->actions[d->age_action - 1].name, "idle_timeout_s",

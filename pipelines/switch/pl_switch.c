@@ -2,6 +2,7 @@
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
  * sw_l2.c and sw_l3.c, the frame rewrites sw_rewrite.c, learning
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c. */
+#include <stddef.h>
 #include <string.h>
 #include <rte_errno.h>
 
@@ -11,7 +12,7 @@
 #include "dp_log.h"
 #include "dp_stats.h"
 
-struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1 };
+struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
 int pl_sw_meta_off = -1;
 
@@ -86,7 +87,7 @@ static const struct dp_table_def routes_def = {
 		[SW_RT_DROP] = { "drop", 0, {} },
 		[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },
 	},
-	.default_action = SW_RT_UNREACHABLE, .next_table = "neigh",
+	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
 };
 
 static const struct dp_table_def neigh_def = {
@@ -101,6 +102,24 @@ static const struct dp_table_def neigh_def = {
 		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
 	},
 	.default_action = SW_NB_UNRESOLVED, /* a miss is punted for ARP resolution */
+};
+
+/* Derived from routes and neigh (sw_nexthop.c): what a route's next-hop id
+ * resolves to, by direct index. */
+static const struct dp_table_def nexthops_def = {
+	.name = "nexthops", .size = SW_NH_MAX, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, SW_NH_MAX - 1 } },
+	.n_actions = 3,
+	.actions = {
+		[SW_NH_RESOLVED] = { "resolved", 6, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
+						      { "dmac", DP_T_MAC }, { "smac", DP_T_MAC },
+						      { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
+		[SW_NH_UNRESOLVED] = { "unresolved", 2, { { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
+		[SW_NH_NONE] = { "none", 0, {} },
+	},
+	/* a miss (never, but for a bug) resolves through neigh on the slow path */
+	.default_action = SW_NH_NONE,
+	.derived = true,
 };
 
 static const struct dp_table_def svi_def = {
@@ -119,6 +138,7 @@ sw_init(unsigned int workers)
 		{ &interfaces_def, &pl_sw.interfaces }, { &bd_ports_def, &pl_sw.bd_ports },
 		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
 		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
+		{ &nexthops_def, &pl_sw.nexthops },
 	};
 
 	static const struct rte_mbuf_dynfield meta_desc = {
@@ -143,7 +163,17 @@ sw_init(unsigned int workers)
 		if (dp_table_key_room(*tables[i].id) > SW_KEY_BYTES)
 			return -EINVAL;   /* a declaration outgrew the stages' key buffers */
 	}
-	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0)
+	/* the params the stages overlay are where the engine lays them out */
+	if (dp_table_param_off(pl_sw.nexthops, SW_NH_RESOLVED, 4) !=
+	    offsetof(struct sw_nh_resolved, vrf) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_RESOLVED, 5) !=
+	    offsetof(struct sw_nh_resolved, ip) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_UNRESOLVED, 1) !=
+	    offsetof(struct sw_nh_unresolved, ip) ||
+	    dp_table_param_off(pl_sw.routes, SW_RT_ECMP, 4) + 4 > SW_RT_IDS_OFF)
+		return -EINVAL;
+	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
+	    (rc = pl_switch_nexthop_init()) < 0)
 		return rc;
 	return pl_swctl_init();
 }
@@ -160,6 +190,7 @@ static void
 sw_fini(void)
 {
 	pl_swctl_fini();
+	pl_switch_nexthop_fini();
 	pl_switch_learn_fini();
 }
 

@@ -13,6 +13,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf_dyn.h>
 #include "dp_feature.h"
+#include "dp_table.h"
 
 extern const struct dp_feature pl_switch_feature;
 
@@ -28,7 +29,7 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
 
 /* table ids, filled at init */
 struct pl_switch_tables {
-	int interfaces, bd_ports, flood, fdb, routes, neigh, svi;
+	int interfaces, bd_ports, flood, fdb, routes, neigh, svi, nexthops;
 };
 extern struct pl_switch_tables pl_sw;
 
@@ -36,12 +37,17 @@ enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP };
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
+enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE };
 
 /* why the switch punted a packet (dp_meta.punt) */
 enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
        SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */ };
 
 #define SW_ECMP_MAX 4
+#define SW_NH_MAX (1u << 16)     /* next-hop ids 1..65535 (sw_nexthop.c) */
+/* A via/ecmp route entry carries its next hops' ids after its declared
+ * params (uint32_t[SW_ECMP_MAX], host order; 0: none). */
+#define SW_RT_IDS_OFF 24
 
 /* Action params, overlaid on dp_entry.params (natural alignment, host-order
  * integers, addresses in network order). */
@@ -54,6 +60,12 @@ struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
 struct sw_connected { uint16_t bd; };
 struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
 struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
+struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
+struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };
+
+_Static_assert(SW_RT_IDS_OFF >= sizeof(struct sw_ecmp) &&
+	       SW_RT_IDS_OFF + SW_ECMP_MAX * sizeof(uint32_t) <= DP_PARAMS_BYTES,
+	       "a route's next-hop ids fit after its params");
 
 /* The switch's own per-packet fields, an mbuf dynamic field registered at
  * init: set by its stages, read by later stages and its slow path. */
@@ -137,5 +149,9 @@ void pl_switch_learn_drain(void);
 
 /* The write check (sw_guard.c): registers it and its refusal reason. */
 int pl_switch_guard_init(void);
+
+/* Next-hop ids and the derived nexthops table (sw_nexthop.c). */
+int pl_switch_nexthop_init(void);
+void pl_switch_nexthop_fini(void);
 
 #endif

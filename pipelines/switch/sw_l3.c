@@ -1,6 +1,7 @@
 /* Switch stage "l3": routing in the slice's VRF. RFC 1812 checks first
  * (header checksum, martian and group addresses), then LPM with ECMP, the
- * neighbour rewrite and the egress MTU (over it: punt, the slow path
+ * next hop's rewrite by id (nexthops; hosts of a connected subnet by
+ * address in neigh) and the egress MTU (over it: punt, the slow path
  * fragments or answers "fragmentation needed"). */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +19,35 @@
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
+
+/* A routed packet with its neighbour's rewrite (NULL: unresolved, the
+ * slow path resolves it): the egress MTU, the rewrite, out. */
+static inline void
+out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	if (rw == NULL) {
+		sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
+		*nx = DP_NEXT_PUNT;
+		return;
+	}
+	/* Over the egress MTU: fragmentation or ICMP "fragmentation needed"
+	 * is the slow path's, on the packet as received. */
+	if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+							       md->l3_off)->total_length) >
+		     dp_ports[rw->port].mtu)) {
+		sw_meta(m)->punt = SW_PUNT_MTU;
+		*nx = DP_NEXT_PUNT;
+		return;
+	}
+	if (pl_switch_rewrite(m, md, rw) < 0) {
+		*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
+		return;
+	}
+	md->out_port = rw->port;
+	*nx = DP_NEXT_TX;
+}
 
 uint16_t
 pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
@@ -74,30 +104,39 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		return 0;
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	{
-		unsigned int k2 = 0;
+		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
+		 * subnet by address into neigh */
+		uint8_t nkeys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+		const uint8_t *nkp[DP_LOOKUP_BURST];
+		const struct dp_entry *ne[DP_LOOKUP_BURST];
+		uint16_t nidx[DP_LOOKUP_BURST];
+		unsigned int k2 = 0, kn = 0;
 
 		for (unsigned int j = 0; j < k; j++) {
 			struct rte_mbuf *m = pkts[idx[j]];
 			struct dp_meta *md = dp_meta(m);
-			const struct rte_ipv4_hdr *ip =
-				rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+			const uint32_t *rid = (const uint32_t *)(e[j]->params + SW_RT_IDS_OFF);
 			uint16_t *nx = &next[idx[j]];
-			uint32_t nh;
+			uint32_t nh, id = 0;
 
 			switch (e[j]->action) {
 			case SW_RT_VIA:
 				nh = ((const struct sw_via *)e[j]->params)->nh;
+				id = rid[0];
 				break;
 			case SW_RT_ECMP: {
 				const struct sw_ecmp *g = (const struct sw_ecmp *)e[j]->params;
 				uint32_t cnt = RTE_MIN(RTE_MAX(g->n, 1), SW_ECMP_MAX);
-
 				/* multiply-shift maps the flow hash onto [0, n) without a divide */
-				nh = g->nh[((uint64_t)md->hash * cnt) >> 32];
+				uint32_t pick = ((uint64_t)md->hash * cnt) >> 32;
+
+				nh = g->nh[pick];
+				id = rid[pick];
 				break;
 			}
 			case SW_RT_CONNECTED:
-				nh = ip->dst_addr;
+				nh = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+							     md->l3_off)->dst_addr;
 				break;
 			case SW_RT_LOCAL:
 				sw_meta(m)->punt = SW_PUNT_LOCAL;
@@ -117,40 +156,29 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				continue;
 			}
 			sw_meta(m)->nh = nh;
-			pl_switch_key_vrf_ip(keys[k2], md->slice, nh);
-			kp[k2] = keys[k2];
-			idx[k2++] = idx[j];
+			if (id != 0) {
+				memset(keys[k2], 0, SW_KEY_BYTES);
+				*(rte_be32_t *)keys[k2] = rte_cpu_to_be_32(id);
+				kp[k2] = keys[k2];
+				idx[k2++] = idx[j];
+			} else {
+				pl_switch_key_vrf_ip(nkeys[kn], md->slice, nh);
+				nkp[kn] = nkeys[kn];
+				nidx[kn++] = idx[j];
+			}
 		}
-		k = k2;
-	}
-	if (k == 0)
-		return 0;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, e);
-	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		struct dp_meta *md = dp_meta(m);
-		const struct sw_rewrite *rw = (const struct sw_rewrite *)e[j]->params;
-
-		if (!(hit & (1ULL << j)) || e[j]->action == SW_NB_UNRESOLVED) {
-			sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
-			next[idx[j]] = DP_NEXT_PUNT;
-			continue;
+		if (k2)
+			dp_table_lookup(ctx->root, ctx->worker, pl_sw.nexthops, kp, k2, e);
+		for (unsigned int j = 0; j < k2; j++)
+			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED ?
+				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL);
+		if (kn) {
+			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, nkp, kn, ne);
+			for (unsigned int j = 0; j < kn; j++)
+				out_resolved(pkts[nidx[j]], &next[nidx[j]],
+					     (hit & (1ULL << j)) && ne[j]->action != SW_NB_UNRESOLVED ?
+					     (const struct sw_rewrite *)ne[j]->params : NULL);
 		}
-		/* Over the egress MTU: fragmentation or ICMP "fragmentation
-		 * needed" is the slow path's, on the packet as received. */
-		if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-								       md->l3_off)->total_length) >
-			     dp_ports[rw->port].mtu)) {
-			sw_meta(m)->punt = SW_PUNT_MTU;
-			next[idx[j]] = DP_NEXT_PUNT;
-			continue;
-		}
-		if (pl_switch_rewrite(m, md, rw) < 0) {
-			next[idx[j]] = DP_NEXT_DROP(SW_DROP(vlan_push));
-			continue;
-		}
-		md->out_port = rw->port;
-		next[idx[j]] = DP_NEXT_TX;
 	}
 	return 0;
 }

@@ -320,7 +320,9 @@ def test_describe_backends_and_bounds():
         t = {x["name"]: x for x in dp.rpc("pipeline.describe")["tables"]}
         expect_eq({n: t[n]["backend"] for n in t},
                   {"interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
-                   "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em"}, "backends")
+                   "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array"},
+                  "backends")
+        expect_eq({n for n in t if t[n].get("derived")}, {"nexthops"}, "derived tables")
         expect_eq([k.get("max") for k in t["interfaces"]["keys"]], [15, 4095], "interfaces bounds")
         expect_eq([p.get("max") for p in t["interfaces"]["actions"][0]["params"]], [None, 4095],
                   "attach params' bounds")

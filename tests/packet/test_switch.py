@@ -464,13 +464,77 @@ def test_routed_ttl_and_checksum():
         st = dp.wait_events({"switch.learn": 2})     # learning is the control thread's, after the packets
         expect_drops(st, {"switch.route_drop": 1, "switch.no_route": 1})
         expect_events(st, {"switch.icmp_error": 1, "switch.learn": 2}, only="switch.")
+        # hosts of a connected subnet are looked up by address (neigh); a
+        # `via` route's next hop by its id (nexthops, derived: the route
+        # made it, the neighbour's rewrite is in it)
         neighs = {e["match"]["ip"]: e["hits"] for e in dp.table_read("neigh")[0]}
-        expect_eq(neighs, {"10.0.2.1": len(to_h2) + len(edges), "10.0.1.1": len(to_h1)}, "neigh hits")
+        expect_eq(neighs, {"10.0.2.1": len(to_h2) + len(edges) - 1, "10.0.1.1": len(to_h1)}, "neigh hits")
+        nhs = dp.table_read("nexthops")[0]
+        expect_eq([(e["action"], e["params"]["ip"], e["params"]["port"], e["hits"]) for e in nhs],
+                  [("resolved", "10.0.2.1", "p1", 1)], "nexthops: the via route's next hop, hit once")
         dp.stop()
         want_p1 = [frame(ROUTER2, H2, decremented(p), 20) for p in to_h2 + edges]
         want_p0 = [frame(ROUTER1, H1, decremented(p)) for p in to_h1]   # tag popped, PCP gone with it
         want_p0.append(icmp_error_for(p0_in[-1], None, ROUTER1, "10.0.1.254", 3, 0))
         dp.expect_outputs({"p0": want_p0, "p1": want_p1}, unordered=["p0"])
+
+
+def nexthops(dp):
+    """nexthops as {ip: (action, port or None, dmac or None)}."""
+    return {e["params"]["ip"]: (e["action"], e["params"].get("port"), e["params"].get("dmac"))
+            for e in dp.table_read("nexthops")[0]}
+
+
+@R.test
+def test_nexthops_follow_routes_and_neighbours():
+    """A via/ecmp route's next hops get ids; the derived `nexthops` table
+    holds each id's rewrite (or unresolved) and changes in the same batch as
+    the route or neighbour write that changes it, in every atomicity mode: a
+    failed update changes nothing there, a neighbour written before its
+    route in one batch is what the route's id gets. The socket never writes
+    it. Traffic via the route takes the id's rewrite."""
+    via = ip_udp("10.0.1.1", "192.168.7.7", 1, 2, ttl=9, payload=b"via an id")
+    with new_switch({"p0": [frame(H1, ROUTER1, via)], "p1": []}) as dp:
+        dp.table_write(l3_setup(dp))
+        R1 = U("routes", {"vrf": SLICE, "dst": "192.168.0.0/16"}, "via", {"nh": "10.0.2.1"})
+        dp.table_write([R1], atomicity="dataplane-atomic")
+        expect_eq(nexthops(dp), {"10.0.2.1": ("unresolved", None, None)}, "a route via an unknown neighbour")
+        dp.table_write([neigh(SLICE, "10.0.2.1", "p1", 20, H2, ROUTER2)])
+        expect_eq(nexthops(dp), {"10.0.2.1": ("resolved", "p1", H2)}, "its neighbour written")
+        dp.table_write([U("routes", {"vrf": SLICE, "dst": "172.16.0.0/12"}, "ecmp",
+                          {"n": 2, "nh0": "10.0.2.2", "nh1": "10.0.2.1", "nh2": "0.0.0.0", "nh3": "0.0.0.0"})],
+                       atomicity="continue")
+        want = {"10.0.2.1": ("resolved", "p1", H2), "10.0.2.2": ("unresolved", None, None)}
+        expect_eq(nexthops(dp), want, "ecmp: one new id, one shared")
+        # failed batches: nothing of them in nexthops, and no id kept
+        for mode in ("rollback", "dataplane-atomic"):
+            r = dp.table_write([U("routes", {"vrf": SLICE, "dst": "10.77.0.0/16"}, "via", {"nh": "10.0.2.3"}),
+                                R1], atomicity=mode, check=False)
+            expect_eq((r["committed"], [x.get("error", {}).get("data", {}).get("reason") for x in r["results"]]),
+                      (False, ["not_applied", "exists"]), "a batch that fails: " + mode)
+            expect_eq(nexthops(dp), want, "after a failed %s batch" % mode)
+        r = dp.table_write([neigh(SLICE, "10.0.2.1", "p0", 0, H3, ROUTER1)], atomicity="continue", check=False)
+        expect(not r["results"][0]["ok"], "a neighbour insert over an existing one fails")
+        expect_eq(nexthops(dp), want, "a failed neighbour update in continue mode leaves its id alone")
+        # the socket only reads it
+        r = dp.table_write([U("nexthops", {"id": 1}, "none")], check=False)
+        expect_eq(r["results"][0]["error"]["data"]["reason"], "read_only", "table.write on nexthops")
+        r = dp.rpc_raw("table.clear", {"table": "nexthops"})
+        expect_eq(r.get("error", {}).get("data", {}).get("reason"), "read_only", "table.clear of nexthops")
+        # the neighbour goes: its id is unresolved; back (before a route
+        # via it, in one batch): resolved
+        dp.table_write([U("neigh", {"vrf": SLICE, "ip": "10.0.2.1"}, type="delete")])
+        expect_eq(nexthops(dp)["10.0.2.1"], ("unresolved", None, None), "neighbour deleted")
+        dp.table_write([U("routes", {"vrf": SLICE, "dst": "192.168.0.0/16"}, type="delete"),
+                        U("routes", {"vrf": SLICE, "dst": "172.16.0.0/12"}, type="delete")])
+        dp.table_write([neigh(SLICE, "10.0.2.1", "p1", 20, H2, ROUTER2), R1], atomicity="dataplane-atomic")
+        expect_eq(nexthops(dp)["10.0.2.1"], ("resolved", "p1", H2), "neighbour and route in one batch")
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        nh = {e["params"]["ip"]: e["hits"] for e in dp.table_read("nexthops")[0]}
+        expect_eq(nh["10.0.2.1"], 1, "the routed packet's next hop, by id")
+        dp.stop()
+        dp.expect_outputs({"p1": [frame(ROUTER2, H2, decremented(via), 20)]})
 
 
 @R.test
