@@ -69,7 +69,24 @@ static const struct dp_table_def dense_def = {
 	.default_action = A_NOOP,
 };
 
-static int t_exact, t_lpm, t_acl, t_age, t_dense;
+/* a source table and the table derived from it (by the deriver below) */
+static const struct dp_table_def src_def = {
+	.name = "t_src", .size = 16, .n_fields = 1,
+	.fields = { { "k", DP_T_U16, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static const struct dp_table_def drv_def = {
+	.name = "t_drv", .size = 16, .n_fields = 1,
+	.fields = { { "k", DP_T_U16, DP_MATCH_EXACT, 255 } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP, .derived = true,
+};
+
+static int t_exact, t_lpm, t_acl, t_age, t_dense, t_src, t_drv;
 
 static uint32_t
 ip(const char *s)
@@ -639,6 +656,108 @@ START_TEST(atomic_modify_hits_before_swap)
 }
 END_TEST
 
+/* t_drv[k] mirrors t_src[k]'s output port; port 999 is refused. */
+static unsigned int drv_done_ok, drv_done_failed;
+
+static int
+drv_expand(struct dp_update *u, const struct dp_update *batch __rte_unused,
+	   unsigned int n_batch __rte_unused, struct dp_update *out)
+{
+	if (u->type != DP_UPD_DELETE && *(const uint16_t *)u->params == 999)
+		return -EPERM;
+	*out = *u;
+	out->table = t_drv;
+	out->after = 1;
+	return 1;
+}
+
+static void
+drv_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (d[i].table == t_drv) {
+			drv_done_ok += res[i] == 0;
+			drv_done_failed += res[i] != 0;
+		}
+}
+
+static struct dp_table_deriver drv = { .expand = drv_expand, .done = drv_done };
+
+static struct dp_update
+src_upd(enum dp_update_type type, uint16_t k, uint16_t port)
+{
+	struct dp_update u = upd(type, t_src, A_OUT, port);
+	rte_be16_t v = rte_cpu_to_be_16(k);
+
+	memcpy(u.key, &v, 2);
+	return u;
+}
+
+static int
+drv_lookup(uint16_t k)
+{
+	rte_be16_t v = rte_cpu_to_be_16(k);
+
+	return lookup(t_drv, (const uint8_t *)&v, NULL);
+}
+
+/* A derived table changes in the batch of the update it derives from, with
+ * its atomicity: nothing of a failed batch, nothing of a failed update in
+ * continue mode ("after"); an update the deriver refuses fails as a bad
+ * one does; done() hears every derived result. */
+START_TEST(derived_tables)
+{
+	struct dp_update u[2];
+	int r[2];
+
+	u[0] = src_upd(DP_UPD_INSERT, 1, 5);
+	u[1] = src_upd(DP_UPD_INSERT, 1, 6);          /* exists */
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_CONTINUE, r), -EIO);
+	ck_assert_int_eq(r[0], 0);
+	ck_assert_int_eq(r[1], -EEXIST);
+	ck_assert_int_eq(drv_lookup(1), 5);           /* not 6: u[1] failed */
+	ck_assert_uint_eq(drv_done_ok, 1);
+	ck_assert_uint_eq(drv_done_failed, 1);
+
+	for (int mode = DP_ATOM_ROLLBACK; mode <= DP_ATOM_DATAPLANE; mode++) {
+		u[0] = src_upd(DP_UPD_INSERT, 2, 5);
+		u[1] = src_upd(DP_UPD_INSERT, 1, 7);  /* exists */
+		ck_assert_int_eq(dp_table_write(u, 2, (enum dp_atomicity)mode, r), -ECANCELED);
+		ck_assert_int_eq(r[0], -ECANCELED);
+		ck_assert_int_eq(r[1], -EEXIST);
+		ck_assert_int_eq(drv_lookup(2), -2);
+		ck_assert_int_eq(drv_lookup(1), 5);
+	}
+	u[0] = src_upd(DP_UPD_MODIFY, 1, 8);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(drv_lookup(1), 8);
+
+	/* refused by the deriver: alone, in a rollback batch, in continue */
+	u[0] = src_upd(DP_UPD_INSERT, 3, 999);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_ROLLBACK, r), -ECANCELED);
+	ck_assert_int_eq(r[0], -EPERM);
+	u[0] = src_upd(DP_UPD_INSERT, 4, 1);
+	u[1] = src_upd(DP_UPD_INSERT, 3, 999);
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_ROLLBACK, r), -ECANCELED);
+	ck_assert_int_eq(r[0], -ECANCELED);
+	ck_assert_int_eq(r[1], -EPERM);
+	ck_assert_int_eq(drv_lookup(4), -2);
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_CONTINUE, r), -EIO);
+	ck_assert_int_eq(r[0], 0);
+	ck_assert_int_eq(r[1], -EPERM);
+	ck_assert_int_eq(drv_lookup(4), 1);
+	ck_assert_int_eq(drv_lookup(3), -2);
+
+	u[0] = src_upd(DP_UPD_DELETE, 1, 0);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_ROLLBACK, r), 0);
+	ck_assert_int_eq(drv_lookup(1), -2);
+	/* a batch on other tables costs the derivers nothing */
+	drv_done_ok = drv_done_failed = 0;
+	ck_assert_int_eq(write1(exact_upd(DP_UPD_INSERT, 0, "10.9.9.9", A_OUT, 1)), 0);
+	ck_assert_uint_eq(drv_done_ok + drv_done_failed, 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -658,6 +777,7 @@ suite(void)
 	tcase_add_test(tc, ageing_entries_newer_than_now);
 	tcase_add_test(tc, atomic_modify_keeps_hits);
 	tcase_add_test(tc, atomic_modify_hits_before_swap);
+	tcase_add_test(tc, derived_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -676,10 +796,14 @@ main(void)
 	}
 	if (dp_tables_init(1, 0) < 0 || (t_exact = dp_table_create(&exact_def)) < 0 ||
 	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0 ||
-	    (t_age = dp_table_create(&age_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0) {
+	    (t_age = dp_table_create(&age_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0 ||
+	    (t_src = dp_table_create(&src_def)) < 0 || (t_drv = dp_table_create(&drv_def)) < 0) {
 		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);
 		return 1;
 	}
+	drv.sources = 1u << t_src;
+	if (dp_table_deriver_add(&drv) < 0)
+		return 1;
 	sr = srunner_create(suite());
 	srunner_set_fork_status(sr, CK_NOFORK);  /* one EAL, shared by all tests */
 	srunner_run_all(sr, CK_NORMAL);
