@@ -840,7 +840,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		if (x.nroot) {
 			for (unsigned int tid = 0; tid < dp_tg.n; tid++)
 				if (x.touched[tid] && x.nroot->backend[tid] != dp_tg.root->backend[tid])
-					dp_tbe_free(dp_tg.t[tid], x.nroot->backend[tid]);
+					dp_tbe_retire(dp_tg.t[tid], x.nroot->backend[tid]);
 			rte_free(x.nroot);
 			x.nroot = NULL;
 		}
@@ -898,7 +898,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 	if (old_root) {
 		for (unsigned int tid = 0; tid < dp_tg.n; tid++)
 			if (x.touched[tid] && old_root->backend[tid] != dp_tg.root->backend[tid])
-				dp_tbe_free(dp_tg.t[tid], old_root->backend[tid]);
+				dp_tbe_retire(dp_tg.t[tid], old_root->backend[tid]);
 		rte_free(old_root);
 	}
 	if (failed || applied < n)
@@ -1259,6 +1259,8 @@ dp_tables_fini(void)
 		struct dp_table *t = dp_tg.t[i];
 
 		dp_tbe_free(t, dp_tg.root->backend[i]);
+		dp_tbe_free(t, t->spare);
+		t->spare = NULL;
 		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 			rte_free(t->hits[w]);
 		rte_free(t->ent);

@@ -76,6 +76,8 @@ struct dp_table {
 	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by control slot */
 	bool em;                            /* exact with a key of <= 16 bytes: dp_em */
 	bool dense;                         /* exact over a small span: a direct array */
+	void *spare;                        /* dense or dp_em: a retired backend the next
+					     * dataplane-atomic clone is copied into */
 	uint32_t dense_n;                   /* its slots: the product of (max + 1) */
 
 	/* the entry slab: live entries, and those a batch replaced until its
@@ -141,6 +143,7 @@ dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 int dp_tbe_acl_layout(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
 void dp_tbe_free(struct dp_table *t, void *be);
+void dp_tbe_retire(struct dp_table *t, void *be);
 void *dp_tbe_clone(struct dp_table *t);
 int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);

@@ -315,6 +315,20 @@ dp_tbe_free(struct dp_table *t, void *be)
 	}
 }
 
+/* A backend a batch replaced or built in vain, once no reader can see it:
+ * one array-shaped backend is kept for the next clone, since allocating
+ * and freeing megabytes per batch maps, zeroes and unmaps hugepages (most
+ * of a small dataplane-atomic batch's time, measured). */
+void
+dp_tbe_retire(struct dp_table *t, void *be)
+{
+	if (be != NULL && (t->dense || t->em) && t->spare == NULL) {
+		t->spare = be;
+		return;
+	}
+	dp_tbe_free(t, be);
+}
+
 void *
 dp_tbe_new(struct dp_table *t)
 {
@@ -517,10 +531,15 @@ dp_tbe_clone(struct dp_table *t)
 
 	if (t->kind == DP_TK_LPM)
 		return lpm_clone(t, dp_tg.root->backend[t->id]);
-	if (t->em && dp_tg.root->backend[t->id] != NULL)
-		return dp_em_clone(dp_tg.root->backend[t->id]);
+	if (t->em && dp_tg.root->backend[t->id] != NULL) {
+		be = dp_em_clone(dp_tg.root->backend[t->id], t->spare);
+		if (be == t->spare)
+			t->spare = NULL;
+		return be;
+	}
 	if (t->dense && dp_tg.root->backend[t->id] != NULL) {
-		be = dp_tbe_new(t);
+		be = t->spare != NULL ? t->spare : dp_tbe_new(t);
+		t->spare = NULL;
 		if (be != NULL)
 			memcpy(be, dp_tg.root->backend[t->id], sizeof(uint32_t) * t->dense_n);
 		return be;
