@@ -38,18 +38,17 @@ put(uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-/* Room for n more in a list: a push after it cannot fail. */
+/* Room in list *a for n_used + n: a push after it cannot fail. */
 static int
-reserve(void **a, uint32_t n_used, uint32_t *cap, size_t size, uint32_t n)
+reserve(uint32_t **a, uint32_t n_used, uint32_t *cap, uint32_t n)
 {
-	uint32_t c = *cap;
-	void *x;
+	uint32_t c = *cap, *x;
 
 	if (n_used + n <= c)
 		return 0;
 	while (c < n_used + n)
 		c = c ? c * 2 : 64;
-	if ((x = realloc(*a, size * c)) == NULL)
+	if ((x = realloc(*a, sizeof(*x) * c)) == NULL)
 		return -ENOMEM;
 	*a = x;
 	*cap = c;
@@ -59,7 +58,7 @@ reserve(void **a, uint32_t n_used, uint32_t *cap, size_t size, uint32_t n)
 static int
 push(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
-	if (reserve((void **)a, *n, cap, sizeof(**a), 1) < 0)
+	if (reserve(a, *n, cap, 1) < 0)
 		return -ENOMEM;
 	(*a)[(*n)++] = v;
 	return 0;
@@ -104,10 +103,18 @@ dir_add(struct dp_lpm6 *l, uint32_t *chunk)
 		uint32_t **d = rte_malloc_socket("dp_lpm6_dir", cap * sizeof(*d), RTE_CACHE_LINE_SIZE,
 						 l->socket);
 
-		if (d == NULL || reserve((void **)&l->dead_dir, l->n_dead_dir, &l->cap_dead_dir,
-					 sizeof(*l->dead_dir), 1) < 0) {
-			rte_free(d);
+		if (d == NULL)
 			return -ENOMEM;
+		if (l->n_dead_dir == l->cap_dead_dir) {
+			uint32_t dc = l->cap_dead_dir ? l->cap_dead_dir * 2 : 8;
+			void **x = realloc(l->dead_dir, dc * sizeof(*x));
+
+			if (x == NULL) {
+				rte_free(d);
+				return -ENOMEM;
+			}
+			l->dead_dir = x;
+			l->cap_dead_dir = dc;
 		}
 		if (n > 0)
 			memcpy(d, l->dir, n * sizeof(*d));
@@ -150,12 +157,12 @@ dp_lpm6_clone(const struct dp_lpm6 *l)
 		memcpy(c->dir[k], l->dir[k], CHUNK_BYTES);
 	}
 	/* no reader has seen the copy: what l keeps for a grace period is free here */
-	if (reserve((void **)&c->free_g, 0, &c->cap_free, sizeof(*c->free_g),
-		    l->n_free + l->n_dead) < 0)
+	if (reserve(&c->free_g, 0, &c->cap_free, l->n_free + l->n_dead) < 0)
 		goto fail;
-	memcpy(c->free_g, l->free_g, l->n_free * sizeof(*c->free_g));
-	memcpy(c->free_g + l->n_free, l->dead_g, l->n_dead * sizeof(*c->free_g));
-	c->n_free = l->n_free + l->n_dead;
+	for (uint32_t i = 0; i < l->n_free; i++)
+		c->free_g[c->n_free++] = l->free_g[i];
+	for (uint32_t i = 0; i < l->n_dead; i++)
+		c->free_g[c->n_free++] = l->dead_g[i];
 	c->n_groups = l->n_groups;
 	return c;
 fail:
@@ -180,7 +187,7 @@ group_new(struct dp_lpm6 *l, uint32_t fill)
 		uint32_t c = l->n_chunks, *chunk;
 
 		if (c == MAX_CHUNKS ||
-		    reserve((void **)&l->free_g, 0, &l->cap_free, sizeof(*l->free_g), CHUNK_GROUPS) < 0)
+		    reserve(&l->free_g, 0, &l->cap_free, CHUNK_GROUPS) < 0)
 			return -1;
 		chunk = rte_malloc_socket("dp_lpm6_g", CHUNK_BYTES, RTE_CACHE_LINE_SIZE, l->socket);
 		if (chunk == NULL)
@@ -239,11 +246,14 @@ rewrite(struct dp_lpm6 *l, uint32_t *p, uint32_t v, uint8_t depth, bool set)
 	}
 }
 
-/* If the group *p points to holds 256 equal entries (none a group), make
- * *p that entry and retire the group (readers may still be in it: reused
- * after reclaim). false: *p stays a group. */
+/* If the group *p points to holds 256 equal entries that a prefix no
+ * longer than base (where the group's bits start) set, make *p that entry
+ * and retire the group (readers may still be in it: reused after reclaim).
+ * Equal entries of longer prefixes (siblings with one next hop) stay: the
+ * walks of their deletes must find them at their level. false: *p stays a
+ * group. */
 static bool
-fold(struct dp_lpm6 *l, uint32_t *p)
+fold(struct dp_lpm6 *l, uint32_t *p, unsigned int base)
 {
 	uint32_t e = *p, *c, first;
 
@@ -251,7 +261,7 @@ fold(struct dp_lpm6 *l, uint32_t *p)
 		return false;
 	c = grp(l, GROUP_OF(e));
 	first = c[0];
-	if (dp_lpm6_is_group(first))
+	if (dp_lpm6_is_group(first) || ((first & DP_LPM6_VALID) && DEPTH_OF(first) > base))
 		return false;
 	for (unsigned int i = 1; i < 256; i++)
 		if (c[i] != first)
@@ -263,13 +273,13 @@ fold(struct dp_lpm6 *l, uint32_t *p)
 	return true;
 }
 
-/* Fold the groups on a path, deepest first, until one still says more
- * than one thing (the ones above it then hold a group, so do too). */
+/* Fold the groups on a path (path[i] names a group of bits 16+8i..), the
+ * deepest first, until one stays (the ones above it then hold a group). */
 static void
 fold_path(struct dp_lpm6 *l, uint32_t **path, unsigned int n)
 {
 	while (n-- > 0)
-		if (!fold(l, path[n]))
+		if (!fold(l, path[n], 16 + 8 * n))
 			return;
 }
 
@@ -366,9 +376,9 @@ dp_lpm6_delete(struct dp_lpm6 *l, const uint8_t ip[16], uint8_t depth, uint32_t 
 void
 dp_lpm6_reclaim(struct dp_lpm6 *l)
 {
-	if (reserve((void **)&l->free_g, l->n_free, &l->cap_free, sizeof(*l->free_g), l->n_dead) == 0) {
-		memcpy(l->free_g + l->n_free, l->dead_g, l->n_dead * sizeof(*l->free_g));
-		l->n_free += l->n_dead;
+	if (reserve(&l->free_g, l->n_free, &l->cap_free, l->n_dead) == 0) {
+		for (uint32_t i = 0; i < l->n_dead; i++)
+			l->free_g[l->n_free++] = l->dead_g[i];
 		l->n_dead = 0;
 	}
 	for (uint32_t i = 0; i < l->n_dead_dir; i++)
@@ -377,7 +387,7 @@ dp_lpm6_reclaim(struct dp_lpm6 *l)
 	l->dead_dir_bytes = 0;
 }
 
-#define LANES	16
+#define LANES	16u
 
 void
 dp_lpm6_lookup_bulk(const struct dp_lpm6 *l, const uint8_t *const *ips, unsigned int n,
