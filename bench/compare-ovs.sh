@@ -3,35 +3,65 @@
 # virtual source and sink, one forwarding core each, in the same run.
 #
 #   bash bench/compare-ovs.sh [forward|l2] [--runs N] [--warmup S] [--window S]
+#                             [--ovs-mode MODE[,MODE...]]
+#   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
+#     bash bench/compare-ovs.sh forward --runs 3
 #
 # For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, no
-# testpmd ceiling), then OVS-DPDK with a private ovsdb-server/ovs-vswitchd
-# (run/db/log dirs in a temp dir, own DPDK --file-prefix, dpdk-lcore-mask=0x1,
-# pmd-cpu-mask=0x2 = one PMD on core 1, dpdk-socket-mem=1024, --no-pci) on a
-# netdev bridge with the same pcap as a `dpdk` port (net_pcap,infinite_rx=1)
-# and net_null,no-rx=1 as the sink, with the same warm-up and window. Prints
-#   SCENARIO: sxdp X Mpps, OVS-DPDK 3.1 Y Mpps, ratio X/Y
-# and, with --runs > 1, the medians.
+# testpmd ceiling; BUILD and BENCH_NO_BUILD are passed through;
+# BENCH_RUN=TREE/bench/run.sh uses another tree's harness, to match a build
+# of another commit), then, for
+# each OVS mode in turn, a fresh OVS-DPDK with a private
+# ovsdb-server/ovs-vswitchd (run/db/log dirs in a temp dir, own DPDK
+# --file-prefix, dpdk-lcore-mask=0x1, pmd-cpu-mask=0x2 = one PMD on core 1,
+# dpdk-socket-mem=1024, --no-pci) on a netdev bridge with the same pcap as a
+# `dpdk` port (net_pcap,infinite_rx=1) and net_null,no-rx=1 as the sink,
+# with the same warm-up and window. Prints per run and mode
+#   SCENARIO: sxdp X Mpps, OVS-DPDK 3.1.0 [MODE: what OVS does] Y Mpps, ratio X/Y
+# and, with --runs > 1, the medians per mode. Default: every mode of the
+# scenario.
 #
-# OVS's flows (bench/gen_pcap.py --ovs-flows), installed before the source
-# port exists:
-#   forward  in_port=pcap,actions=output:null (OVS's best case: one rule,
-#            its "simple match" fast path skips EMC/megaflow caches); sxdp
-#            does a 65536-entry exact 5-tuple lookup per packet.
-#   l2       one explicit flow per destination MAC (65536 x
-#            priority=100,in_port=pcap,dl_dst=MAC,actions=output:null) and
-#            nothing else (table miss drops). Not NORMAL: 65536 static MAC
-#            entries would take 65536 `ovs-appctl fdb/add` calls (minutes),
-#            and NORMAL without them floods. So OVS does an exact dl_dst
-#            match (EMC, then megaflow), while sxdp does the full bridge:
-#            interface lookup, source-MAC (learning) lookup, destination fdb
-#            lookup and egress membership.
+# OVS modes (OpenFlow flows from bench/gen_pcap.py --ovs-flows
+# [--ovs-variant V], installed before the source port exists; anything that
+# matches no flow is dropped):
+#   forward  (sxdp: a 65536-entry exact 5-tuple lookup per packet)
+#     single     in_port=pcap,actions=output:null. OVS's best case, not
+#                like for like: one rule, its "simple match" fast path
+#                skips the EMC/SMC/megaflow caches and keeps no per-flow
+#                table.
+#     exact      like for like: the same 65536 5-tuples as 65536 OpenFlow
+#                flows in_port=pcap,ip,nw_src,nw_dst,nw_proto=17,tp_src,
+#                tp_dst -> output:null: one megaflow per 5-tuple, looked up
+#                through EMC (8192 entries), then the megaflow classifier.
+#     exact-smc  exact with other_config:smc-enable=true (the signature
+#                match cache, OVS's own advice for many flows).
+#   l2       (sxdp: interface lookup, source-MAC (learning) lookup,
+#            destination fdb lookup among 65536, egress membership)
+#     flows      one explicit flow per destination MAC (65536 x
+#                priority=100,in_port=pcap,dl_dst=MAC,actions=output:null):
+#                OVS does an exact dl_dst match (EMC, then megaflow), no
+#                bridging.
+#     normal     like for like: a NORMAL bridge (actions=NORMAL, MAC
+#                learning) whose MAC table holds the 65536 destination MACs
+#                on null and the 256 source MACs on pcap as static entries
+#                (mac-table-size=131072; `fdb/add BR PORT 0 MAC` sent
+#                pipelined over vswitchd's unixctl socket, what ovs-appctl
+#                does one call at a time; the time it takes is logged): the
+#                destinations before the source port exists, the sources
+#                right after (a few first packets may learn a source
+#                dynamically; the static entry then overrides it).
+#     normal-smc normal with other_config:smc-enable=true.
 # Throughput of OVS = `packets received` of dpif-netdev/pmd-stats-show
 # between a pmd-stats-clear and the end of the window, over the window's
 # wall time; checked: no upcall and no drop in the window (the sink's TX from
-# dpctl/show -s matches). OVS's warm-up is the same as sxdp's, then goes on
+# dpctl/show -s matches), and in the NORMAL modes that the MAC table holds
+# every static entry. OVS's warm-up is the same as sxdp's, then goes on
 # (1 s steps, at most 60 s) until its flow caches are filled: a second
-# with no upcall; the extra seconds are logged (l2: ~25 s, forward: 1 s).
+# with no upcall; the extra seconds are logged. OVS admits at most 10,000
+# datapath flows at first and raises its limit by 1,000 per revalidator
+# round (~25 s to reach 65536): `upcall/set-flow-limit 200000` (its
+# configured flow-limit) is set before the source starts, so the cache
+# fills in a few seconds; the steady state measured is the same.
 # Both forwarding threads' CPU share over the window is measured (a shared
 # machine): below 95 % a "note:" line says the number is low.
 # Installs openvswitch-switch-dpdk with apt-get if missing. Needs root and
@@ -43,6 +73,10 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+# the sxdp harness (and the pcap it names): BENCH_RUN=/other/tree/bench/run.sh
+# runs a build of another commit with that commit's own harness
+RUN_SH=${BENCH_RUN:-$root/bench/run.sh}
+[ -f "$RUN_SH" ] || { echo "no $RUN_SH" >&2; exit 1; }
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 log() { printf 'compare-ovs: %s\n' "$*" >&2; }
@@ -50,9 +84,10 @@ die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=forward
 case ${1:-} in forward|l2) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
-RUNS=1 WARMUP=2 WINDOW=5
+RUNS=1 WARMUP=2 WINDOW=5 MODES=
 while [ $# -gt 0 ]; do
   case $1 in
+    --ovs-mode) MODES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
@@ -62,6 +97,30 @@ while [ $# -gt 0 ]; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 [ "$(id -u)" -eq 0 ] || die "needs root (hugepages, OVS-DPDK)"
+case $SCENARIO in
+  forward) ALL_MODES=single,exact,exact-smc ;;
+  l2) ALL_MODES=flows,normal,normal-smc ;;
+esac
+MODES=${MODES:-$ALL_MODES}
+IFS=, read -ra MODE_LIST <<<"$MODES"
+for m in "${MODE_LIST[@]}"; do
+  [[ ",$ALL_MODES," == *",$m,"* ]] || die "no OVS mode '$m' for $SCENARIO (known: $ALL_MODES)"
+done
+
+# mode_setup MODE: MODE_DESC (the report's words), MODE_VARIANT (the
+# gen_pcap.py --ovs-variant of its flows, or - for actions=NORMAL),
+# MODE_SMC (true/false), MODE_FDB (1: prime the MAC table from the fdb variant)
+mode_setup() {
+  MODE_SMC=false MODE_FDB=0
+  case $1 in
+    single) MODE_VARIANT=single MODE_DESC="1 in_port rule, OVS's best case" ;;
+    exact) MODE_VARIANT=exact MODE_DESC="65536 exact 5-tuple rules" ;;
+    exact-smc) MODE_VARIANT=exact MODE_SMC=true MODE_DESC="65536 exact 5-tuple rules, SMC on" ;;
+    flows) MODE_VARIANT=flows MODE_DESC="65536 dl_dst rules, no bridging" ;;
+    normal) MODE_VARIANT=- MODE_FDB=1 MODE_DESC="NORMAL bridge, 65536+256 static MACs" ;;
+    normal-smc) MODE_VARIANT=- MODE_FDB=1 MODE_SMC=true MODE_DESC="NORMAL bridge, 65536+256 static MACs, SMC on" ;;
+  esac
+}
 
 # ------------------------------------------------------------- OVS-DPDK
 if [ ! -x "$VSWITCHD" ]; then
@@ -77,11 +136,29 @@ done
 OVS_VERSION=$("$VSWITCHD" --version | sed -n '1s/.* \([0-9][0-9.]*\)$/\1/p')
 
 # ------------------------------------------------------------- the input
-mapfile -t inp < <(bash "$root/bench/run.sh" "$SCENARIO" --input-only) || true
+mapfile -t inp < <(bash "$RUN_SH" "$SCENARIO" --input-only) || true
 if [ "${#inp[@]}" -lt 3 ] || [ ! -s "${inp[0]}" ] || [ ! -s "${inp[1]}" ]; then
   die "bench/run.sh $SCENARIO --input-only failed"
 fi
-PCAP=${inp[0]} FLOWS_FILE=${inp[1]} DESC=${inp[2]}
+PCAP=${inp[0]} DESC=${inp[2]}
+# the OVS inputs of each mode, cached next to run.sh's pcap (same key)
+ovs_input() { # VARIANT -> file
+  local f=${PCAP%.pcap}.ovs-$1 flows
+  if [ ! -s "$f" ]; then
+    flows=$(basename "$PCAP" | sed -n "s/^$SCENARIO-\([0-9]*\)-.*/\1/p")
+    "$PY" "$root/bench/gen_pcap.py" "$SCENARIO" --flows "${flows:-65536}" --ovs-flows "$f" --ovs-variant "$1" ||
+      return 1
+  fi
+  echo "$f"
+}
+declare -A MODE_FILE
+for m in "${MODE_LIST[@]}"; do
+  mode_setup "$m"
+  v=$MODE_VARIANT
+  [ "$MODE_FDB" -eq 1 ] && v=fdb
+  [ "$v" = - ] && continue
+  MODE_FILE[$v]=$(ovs_input "$v") || die "gen_pcap.py --ovs-variant $v failed"
+done
 
 WORK=$(mktemp -d /tmp/sxdp-cmp-ovs.XXXXXX)
 OVS_PIDS=()
@@ -125,9 +202,75 @@ hugepages_for_ovs() { # OVS wants dpdk-socket-mem=1024: 512 free 2 MB pages
   fi
 }
 
-# run_ovs N -> $WORK/ovs-N.json
+# MAC-table priming: `fdb/add BR PORT 0 MAC` for each `PORT MAC` line of
+# FILE whose port is one of PORTS, pipelined over vswitchd's unixctl
+# socket (JSON-RPC, what ovs-appctl sends one call per process).
+fdb_prime() { # CTL BR FILE PORTS
+  "$PY" - "$@" <<'PYEOF'
+import json, selectors, socket, sys, time
+ctl, br, path, ports = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
+todo = [l.split() for l in open(path) if l.strip()]
+todo = [(p, m) for p, m in todo if p in ports]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(ctl)
+s.setblocking(False)
+sel = selectors.DefaultSelector()
+# never block on a send while replies wait to be read: vswitchd stops
+# reading requests while its replies back up
+sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+dec = json.JSONDecoder()
+t0 = time.monotonic()
+sent = done = 0
+out, buf, errors = b"", "", []
+while done < len(todo):
+    if not out and sent < len(todo) and sent - done < 256:
+        chunk = []
+        while sent < len(todo) and sent - done < 256:
+            p, m = todo[sent]
+            chunk.append(json.dumps({"method": "fdb/add", "params": [br, p, "0", m], "id": sent}))
+            sent += 1
+        out = "".join(chunk).encode()
+    sel.modify(s, selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0))
+    ev = sel.select(60)
+    if not ev:
+        sys.exit("fdb/add: no progress for 60 s after %d of %d (%d sent)" % (done, len(todo), sent))
+    _, mask = ev[0]
+    if mask & selectors.EVENT_WRITE and out:
+        try:
+            out = out[s.send(out):]
+        except BlockingIOError:
+            pass
+    if mask & selectors.EVENT_READ:
+        try:
+            data = s.recv(1 << 20)
+        except BlockingIOError:
+            continue
+        if not data:
+            sys.exit("vswitchd closed the unixctl connection after %d of %d fdb/add" % (done, len(todo)))
+        buf += data.decode()
+        i = 0
+        while True:
+            while i < len(buf) and buf[i].isspace():
+                i += 1
+            try:
+                obj, i = dec.raw_decode(buf, i)
+            except ValueError:
+                break
+            done += 1
+            if obj.get("error") is not None and len(errors) < 5:
+                errors.append("%s: %s" % (todo[obj["id"]], obj["error"]))
+        buf = buf[i:]
+if errors:
+    sys.exit("fdb/add failed: " + "; ".join(errors))
+print("compare-ovs: %d static MAC entries (ports %s) added with fdb/add in %.2f s"
+      % (len(todo), ",".join(ports), time.monotonic() - t0), file=sys.stderr)
+PYEOF
+}
+
+# run_ovs N MODE -> $WORK/ovs-N-MODE.json
 run_ovs() {
-  local n=$1 prefix="sxovs$$_$1" pid flows
+  local n=$1 mode=$2 prefix="sxovs$$_$1${2//-/}" pid flows fdb= want_static=0
+  mode_setup "$mode"
   export OVS_RUNDIR=$WORK/run OVS_DBDIR=$WORK/db OVS_LOGDIR=$WORK/log
   mkdir -p "$OVS_RUNDIR" "$OVS_DBDIR" "$OVS_LOGDIR"
   local db=unix:$OVS_RUNDIR/db.sock ctl=$OVS_RUNDIR/vswitchd.ctl
@@ -135,18 +278,18 @@ run_ovs() {
   hugepages_for_ovs
   ovsdb-tool create "$OVS_DBDIR/conf.db" "$SCHEMA" || return 1
   ovsdb-server "$OVS_DBDIR/conf.db" --remote="punix:$OVS_RUNDIR/db.sock" \
-    --unixctl="$OVS_RUNDIR/ovsdb-server.ctl" --log-file="$OVS_LOGDIR/ovsdb-server-$n.log" \
-    >"$OVS_LOGDIR/ovsdb-server-$n.out" 2>&1 </dev/null &
+    --unixctl="$OVS_RUNDIR/ovsdb-server.ctl" --log-file="$OVS_LOGDIR/ovsdb-server-$n-$mode.log" \
+    >"$OVS_LOGDIR/ovsdb-server-$n-$mode.out" 2>&1 </dev/null &
   OVS_PIDS+=("$!")
   for _ in $(seq 1 100); do [ -S "$OVS_RUNDIR/db.sock" ] && break; sleep 0.1; done
   "${vsctl[@]}" --no-wait init || return 1
   OVS_PREFIXES+=("$prefix")
   "${vsctl[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
     other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-    other_config:dpdk-socket-mem=1024 \
+    other_config:dpdk-socket-mem=1024 other_config:smc-enable="$MODE_SMC" \
     other_config:dpdk-extra="--no-pci --huge-unlink --file-prefix=$prefix" || return 1
-  "$VSWITCHD" "$db" --unixctl="$ctl" --log-file="$OVS_LOGDIR/ovs-vswitchd-$n.log" \
-    >"$OVS_LOGDIR/ovs-vswitchd-$n.out" 2>&1 </dev/null &
+  "$VSWITCHD" "$db" --unixctl="$ctl" --log-file="$OVS_LOGDIR/ovs-vswitchd-$n-$mode.log" \
+    >"$OVS_LOGDIR/ovs-vswitchd-$n-$mode.out" 2>&1 </dev/null &
   pid=$!
   OVS_PIDS+=("$pid")
   for _ in $(seq 1 600); do
@@ -155,19 +298,35 @@ run_ovs() {
     sleep 0.1
   done
   "${vsctl[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev || return 1
+  if [ "$MODE_FDB" -eq 1 ]; then
+    fdb=${MODE_FILE[fdb]}
+    want_static=$(grep -c . "$fdb")
+    # the default (8192) would evict: room for every static entry
+    "${vsctl[@]}" set bridge "$BR" other_config:mac-table-size=131072 || return 1
+  fi
   "${vsctl[@]}" add-port "$BR" null -- set Interface null type=dpdk \
     options:dpdk-devargs=net_null1,no-rx=1 ofport_request=2 || return 1
   # the rules first (no rule changes under traffic), then the source
   flows=$WORK/flows.txt
-  sed -e 's/in_port=pcap/in_port=1/g' -e 's/output:null/output:2/g' "$FLOWS_FILE" >"$flows"
+  if [ "$MODE_VARIANT" = - ]; then
+    echo "actions=NORMAL" >"$flows"
+  else
+    sed -e 's/in_port=pcap/in_port=1/g' -e 's/output:null/output:2/g' "${MODE_FILE[$MODE_VARIANT]}" >"$flows"
+  fi
   ovs-ofctl del-flows "$BR" || return 1
   ovs-ofctl add-flows "$BR" "$flows" || return 1
-  log "OVS: $(ovs-ofctl dump-aggregate "$BR" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules in $BR"
+  log "OVS ($mode): $(ovs-ofctl dump-aggregate "$BR" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules in $BR, smc-enable=$MODE_SMC"
+  [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" null || return 1
+  # admit the whole working set into the datapath flow cache at once (see
+  # the header); OVS's configured flow-limit is 200000
+  ovs-appctl -t "$ctl" upcall/set-flow-limit 200000 >/dev/null || return 1
   "${vsctl[@]}" add-port "$BR" pcap -- set Interface pcap type=dpdk \
     "options:dpdk-devargs=net_pcap0,rx_pcap=$PCAP,infinite_rx=1" ofport_request=1 || return 1
-  "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" >"$WORK/ovs-$n.json" <<'PYEOF'
+  [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" pcap || return 1
+  "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" "$BR" "$want_static" >"$WORK/ovs-$n-$mode.json" <<'PYEOF'
 import json, os, re, subprocess, sys, time
 ctl, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+br, want_static = sys.argv[5], int(sys.argv[6])
 
 def threads():
     """CPU seconds per thread of ovs-vswitchd (is the PMD alone on its CPU?)"""
@@ -200,6 +359,8 @@ def pmd():
 def ports():
     out = appctl("dpctl/show", "-s")
     res, cur = {}, None
+    m = re.search(r"flows: (\d+)", out)
+    res["flows"] = int(m.group(1)) if m else -1
     for line in out.splitlines():
         m = re.match(r"\s+port \d+: (\S+)", line)
         if m:
@@ -240,7 +401,7 @@ secs = t1 - t0
 pk = b["rx"]
 def d(port, dirn, i):
     return pb.get((port, dirn), (0, 0))[i] - pa.get((port, dirn), (0, 0))[i]
-res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6,
+res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6, "dp_flows": pb["flows"],
        "cycles_total": (b["idle"] + b["busy"]) / pk if pk else 0,
        "cycles_busy": b["busy"] / pk if pk else 0, "pmd": b, "extra_warmup_s": extra,
        "pmd_cpu_share": share[0], "pmd_thread": share[1],
@@ -256,11 +417,17 @@ if abs(hits - pk) > max(64, pk // 1000):
 # the port counters span a slightly longer interval than the PMD window
 if res["null_tx"] < 0.98 * res["pcap_rx"] or res["null_tx_dropped"] > 0:
     problems.append("OVS sink TX %d (dropped %d) vs source RX %d" % (res["null_tx"], res["null_tx_dropped"], res["pcap_rx"]))
+if want_static:
+    st = appctl("fdb/stats-show", br)
+    m = re.search(r"static MAC entries in the table\s*:\s*(\d+)", st)
+    res["static_macs"] = int(m.group(1)) if m else -1
+    if res["static_macs"] != want_static:
+        problems.append("OVS MAC table holds %d static entries, want %d" % (res["static_macs"], want_static))
 res["problems"] = problems
 print(json.dumps(res))
 PYEOF
   local rc=$?
-  [ $rc -eq 0 ] || tail -20 "$OVS_LOGDIR/ovs-vswitchd-$n.log" >&2
+  [ $rc -eq 0 ] || tail -20 "$OVS_LOGDIR/ovs-vswitchd-$n-$mode.log" >&2
   stop_ovs
   return $rc
 }
@@ -275,7 +442,7 @@ for r in $(seq 1 "$RUNS"); do
   others=$(busy_others)
   [ -z "$others" ] || log "note: busy processes before run $r: $others"
   log "run $r/$RUNS: sxdp ($SCENARIO) via bench/run.sh, warm-up ${WARMUP}s, window ${WINDOW}s"
-  sx=$(bash "$root/bench/run.sh" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
+  sx=$(bash "$RUN_SH" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
   rc=$?
   if [ $rc -ne 0 ] || ! grep -q "^$SCENARIO: [0-9.]* Mpps" <<<"$sx"; then
     cat "$WORK/sxdp-$r.err" >&2
@@ -286,19 +453,23 @@ for r in $(seq 1 "$RUNS"); do
   sx_line=$(grep "^$SCENARIO: " <<<"$sx")
   sx_note=$(grep '^note: the worker' <<<"$sx")
   grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
-  log "run $r/$RUNS: OVS-DPDK $OVS_VERSION, same pcap, sink, core, warm-up and window"
-  run_ovs "$r" || die "OVS-DPDK run $r failed (logs: $WORK/log)"
-  line=$("$PY" - "$WORK/ovs-$r.json" "$sx_line" "$SCENARIO" "$OVS_VERSION" <<'PYEOF'
+  for mode in "${MODE_LIST[@]}"; do
+    mode_setup "$mode"
+    log "run $r/$RUNS: OVS-DPDK $OVS_VERSION, mode $mode ($MODE_DESC), same pcap, sink, core, warm-up and window"
+    run_ovs "$r" "$mode" || die "OVS-DPDK run $r ($mode) failed (logs: $WORK/log)"
+    line=$("$PY" - "$WORK/ovs-$r-$mode.json" "$sx_line" "$SCENARIO" "$OVS_VERSION" "$mode" "$MODE_DESC" <<'PYEOF'
 import json, re, sys
 o = json.load(open(sys.argv[1]))
 sx = sys.argv[2]
 m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total, ([0-9.]+) cycles/pkt in pipeline", sx)
 sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
-print("compare-ovs: OVS window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), pmd %s"
-      % (o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["pmd"]), file=sys.stderr)
-print("%s: sxdp %.1f Mpps, OVS-DPDK %s %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f)"
-      % (sys.argv[3], sx_mpps, sys.argv[4], o["mpps"], sx_mpps / o["mpps"] if o["mpps"] else float("inf"),
-         sx_cyc, o["cycles_total"]))
+mode, desc = sys.argv[5], sys.argv[6]
+print("compare-ovs: OVS %s window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), %d datapath flows%s, pmd %s"
+      % (mode, o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["dp_flows"],
+         ", %d static MACs" % o["static_macs"] if "static_macs" in o else "", o["pmd"]), file=sys.stderr)
+print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f)"
+      % (sys.argv[3], sx_mpps, sys.argv[4], mode, desc, o["mpps"],
+         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"]))
 if o["pmd_cpu_share"] < 0.95:
     print("note: the OVS PMD thread (%s) ran only %.0f%% of the window: another process shared its CPU"
           % (o["pmd_thread"], 100 * o["pmd_cpu_share"]))
@@ -308,24 +479,27 @@ for p in o["problems"]:
     print("CHECK FAILED: " + p)
 PYEOF
 )
-  echo "$line"
-  [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
-  echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; 1 forwarding core (lcore 1) each"
-  others=$(busy_others)
-  [ -z "$others" ] || echo "note: other busy processes on this machine after run $r: $others"
-  grep -q '^CHECK FAILED' <<<"$line" && die "run $r: a consistency check failed"
-  results+=("$(head -1 <<<"$line")")
+    echo "$line"
+    [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
+    echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; 1 forwarding core (lcore 1) each"
+    others=$(busy_others)
+    [ -z "$others" ] || echo "note: other busy processes on this machine after run $r: $others"
+    grep -q '^CHECK FAILED' <<<"$line" && die "run $r ($mode): a consistency check failed"
+    results+=("$(head -1 <<<"$line")")
+  done
 done
 
 if [ "$RUNS" -gt 1 ]; then
   printf '%s\n' "${results[@]}" | "$PY" -c '
 import re, statistics, sys
-rows = []
+rows = {}
 for l in sys.stdin:
-    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
+    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
     if m:
-        rows.append([float(x) for x in m.groups()])
-sx, ovs, ratio = (statistics.median(c) for c in zip(*rows))
-print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s %.1f Mpps, ratio %.2f (median of the per-run ratios)"
-      % (len(rows), sys.argv[1], sx, sys.argv[2], ovs, ratio))' "$SCENARIO" "$OVS_VERSION"
+        rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x)) for x in (1, 4, 5)])
+for (mode, desc), r in rows.items():
+    sx, ovs, ratio = (statistics.median(c) for c in zip(*r))
+    print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f "
+          "(median of the per-run ratios; virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio))
+' "$SCENARIO" "$OVS_VERSION"
 fi

@@ -2,22 +2,29 @@
 """Traffic and table entries for a bench scenario.
 
     gen_pcap.py SCENARIO --pcap OUT.pcap --entries OUT.json [--flows N] [--ovs-flows OUT.txt]
+    gen_pcap.py SCENARIO [--flows N] --ovs-flows OUT.txt --ovs-variant VARIANT
 
 Writes the scenario's input pcap (what net_pcap,infinite_rx=1 replays) and
 the table writes that make every packet of it hit exactly one entry, as a
 JSON list of table.write updates. The bench topology is fixed: port p0 is
 the pcap source, p1 the net_null sink. --ovs-flows also writes the
 equivalent OpenFlow flows for OVS (ovs-ofctl add-flows format; ports named
-"pcap" and "null"), for bench/compare-ovs.sh.
+"pcap" and "null"), for bench/compare-ovs.sh; --ovs-variant picks which of
+the scenario's OVS set-ups it writes (default: the first listed below).
+--pcap and --entries may be left out to write only OVS input.
 
 A scenario is one generator function registered in SCENARIOS: it returns
-(frames, updates, ovs_flows). Frames are raw Ethernet frames without FCS; a
+(frames, updates, ovs), ovs a dict variant -> lines (first = default) or
+None. Frames are raw Ethernet frames without FCS; a
 "64-byte" packet is a 60-byte frame here (+4 FCS on a wire). Standard
 library only (fast enough for 64k packets; no scapy needed).
 
 Scenarios:
   forward  pipeline forward: 65536 IPv4/UDP 5-tuples, one exact `flow`
            entry each -> p1.
+           OVS variants: single (in_port=pcap,actions=output:null: one
+           rule), exact (one OpenFlow flow per 5-tuple: in_port, ip,
+           nw_src, nw_dst, nw_proto, tp_src, tp_dst -> output:null).
   l3       pipeline switch, routed: every packet is addressed to the router
            MAC (fdb (bd 1, router MAC) -> route), its destination is one of
            64 hosts in one of 1024 /24 prefixes of vrf 1 (65536 distinct
@@ -28,6 +35,11 @@ Scenarios:
            static fdb `forward` entry each -> p1; 256 source MACs (packet i
            uses source i % 256) with static fdb entries on p0, so the
            ingress learning lookup hits and learns nothing.
+           OVS variants: flows (one priority=100,in_port=pcap,dl_dst=MAC
+           flow per destination MAC -> output:null), fdb (not flows: one
+           `PORT MAC` line per MAC-table entry of a NORMAL bridge, for
+           `ovs-appctl fdb/add BRIDGE PORT 0 MAC`: the 65536 destinations on
+           null, then the 256 sources on pcap).
 """
 
 import argparse
@@ -92,7 +104,9 @@ def gen_forward(n_flows=65536, frame_len=60, seed=1):
                 "match": {"in_port": "p0", "ipv4_src": f[0], "ipv4_dst": f[1], "ip_proto": 17,
                           "l4_sport": f[2], "l4_dport": f[3]},
                 "action": "output", "params": {"port": "p1"}} for f in flows]
-    return frames, updates, ["in_port=pcap,actions=output:null"]
+    exact = ["in_port=pcap,ip,nw_src=%s,nw_dst=%s,nw_proto=17,tp_src=%d,tp_dst=%d,actions=output:null" % f
+             for f in flows]
+    return frames, updates, {"single": ["in_port=pcap,actions=output:null"], "exact": exact}
 
 
 def upd(table, match, action, params=None):
@@ -170,7 +184,8 @@ def gen_l2(n_flows=65536, frame_len=60, seed=1):
         dst = "172.17.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1)
         frames.append(ipv4_udp(src, dst, 32768 + (i * 7919) % 16384, 49152 + (i % 4096), frame_len=frame_len,
                                ident=i & 0xffff, dmac=dsts[i], smac=srcs[i % N_L2_SOURCES]))
-    ovs = ["priority=100,in_port=pcap,dl_dst=%s,actions=output:null" % mac_str(m) for m in dsts]
+    ovs = {"flows": ["priority=100,in_port=pcap,dl_dst=%s,actions=output:null" % mac_str(m) for m in dsts],
+           "fdb": ["null %s" % mac_str(m) for m in dsts] + ["pcap %s" % mac_str(m) for m in srcs]}
     return frames, updates, ovs
 
 
@@ -193,19 +208,34 @@ def write_pcap(path, frames):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
-    ap.add_argument("--pcap", required=True)
-    ap.add_argument("--entries", required=True)
+    ap.add_argument("--pcap")
+    ap.add_argument("--entries")
     ap.add_argument("--flows", type=int, default=65536)
     ap.add_argument("--ovs-flows", help="also write the equivalent OpenFlow flows here")
+    ap.add_argument("--ovs-variant", help="which OVS set-up --ovs-flows writes (default: the scenario's first)")
     a = ap.parse_args()
+    if bool(a.pcap) != bool(a.entries):
+        ap.error("--pcap and --entries go together")
+    if not a.pcap and not a.ovs_flows:
+        ap.error("nothing to write: --pcap/--entries and/or --ovs-flows")
+    if a.ovs_variant and not a.ovs_flows:
+        ap.error("--ovs-variant needs --ovs-flows")
     gen, _ = SCENARIOS[a.scenario]
     frames, updates, ovs = gen(n_flows=a.flows)
     if a.ovs_flows:
         if ovs is None:
             sys.exit("gen_pcap: scenario %s has no OVS equivalent" % a.scenario)
+        variant = a.ovs_variant or next(iter(ovs))
+        if variant not in ovs:
+            sys.exit("gen_pcap: scenario %s has no OVS variant %s (known: %s)"
+                     % (a.scenario, variant, ", ".join(ovs)))
         with open(a.ovs_flows + ".tmp", "w") as f:
-            f.write("\n".join(ovs) + "\n")
+            f.write("\n".join(ovs[variant]) + "\n")
         os.replace(a.ovs_flows + ".tmp", a.ovs_flows)
+        if not a.pcap:
+            print("gen_pcap: %s: OVS %s: %d lines -> %s" % (a.scenario, variant, len(ovs[variant]), a.ovs_flows),
+                  file=sys.stderr)
+            return
     write_pcap(a.pcap + ".tmp", frames)
     with open(a.entries + ".tmp", "w") as f:
         json.dump(updates, f)

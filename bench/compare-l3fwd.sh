@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# sxdp against DPDK's own examples/l3fwd on the same virtual source and sink,
+# one forwarding core each (lcore 1), back to back in the same run.
+#
+#   bash bench/compare-l3fwd.sh [l3|forward] [--runs N] [--warmup S] [--window S]
+#                               [--l3fwd-march ARCH]
+#   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
+#     bash bench/compare-l3fwd.sh l3 --runs 3
+#
+# Pairs (same pcap, same rules, every rule to the sink):
+#   l3       sxdp pipeline switch, routed over 1024 /24 routes, against
+#            `l3fwd --lookup lpm` with the same 1024 /24 routes (from the
+#            scenario's table entries: its `via` routes), all to port 1.
+#   forward  sxdp pipeline forward, 65536 exact 5-tuple `flow` entries,
+#            against `l3fwd --lookup em` with the same 65536 5-tuples (from
+#            the scenario's table entries), all to port 1.
+# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, no
+# testpmd ceiling; BUILD and BENCH_NO_BUILD are passed through;
+# BENCH_RUN=TREE/bench/run.sh uses another tree's harness, to match a build
+# of another commit), then l3fwd
+# -l 1 (lcore 1 is its main and only forwarding lcore; its control threads
+# go to core 0) on the pcap `bench/run.sh SCENARIO --input-only` names, as
+# net_pcap,infinite_rx=1 port 0, net_null,no-rx=1 port 1, --parse-ptype,
+# with the same warm-up and window. Prints
+#   SCENARIO: sxdp X Mpps, l3fwd-lpm Y Mpps, ratio X/Y
+# (l3fwd-em for forward) and, with --runs > 1, the medians.
+#
+# l3fwd's rate = DPDK telemetry /ethdev/stats,0 ipackets over the window
+# (after the warm-up, counted from its first received packet); checked over
+# the window: port 1 opackets == port 0 ipackets (every packet hit a rule),
+# port 0 opackets == 0 (an l3fwd miss goes back out of its input port), no
+# rx_nombuf/imissed/oerrors, and the forwarding thread's CPU share (below
+# 95 % a "note:" line says the number is low).
+#
+# l3fwd is built once and cached (L3FWD_CACHE, default /tmp/sxdp-l3fwd-cache,
+# keyed by the DPDK version, the patch below and the -march): Debian's
+# dpdk-doc of the same version as libdpdk-dev (apt-get download, dpkg -x),
+# examples/l3fwd and examples/common copied side by side, three changes made
+# with sed at build time (DPDK's code is not in this repo): RX offloads
+# masked with the port's rx_offload_capa (port and queue; virtual devices
+# have no checksum offload), the mbuf pool floor 8192 -> 131071 (net_pcap
+# infinite_rx keeps one mbuf per pcap packet), and nothing for the single
+# TX queue (run on one lcore); then `make`. As shipped, l3fwd builds with
+# DPDK's pkg-config flags (-march=corei7); --l3fwd-march ARCH (e.g. native,
+# what sxdp's build uses) appends -march=ARCH to its CFLAGS (cached apart).
+# Needs root and 2 MB hugepages (the em hash is sized for 4M entries). The
+# l3fwd process, /var/run/dpdk/PREFIX and the temp dir are removed at exit,
+# also on SIGINT/SIGTERM. Numbers are from a virtual source (net_pcap).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+L3FWD_CACHE=${L3FWD_CACHE:-/tmp/sxdp-l3fwd-cache}
+# the sxdp harness (and the pcap it names): BENCH_RUN=/other/tree/bench/run.sh
+# runs a build of another commit with that commit's own harness
+RUN_SH=${BENCH_RUN:-$root/bench/run.sh}
+[ -f "$RUN_SH" ] || { echo "no $RUN_SH" >&2; exit 1; }
+
+usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+log() { printf 'compare-l3fwd: %s\n' "$*" >&2; }
+die() { printf 'compare-l3fwd: %s\n' "$*" >&2; exit 1; }
+
+SCENARIO=l3
+case ${1:-} in l3|forward) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+RUNS=1 WARMUP=2 WINDOW=5 MARCH=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --window) WINDOW=$2; shift 2 ;;
+    --l3fwd-march) MARCH=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
+[[ $MARCH =~ ^[A-Za-z0-9_.-]*$ ]] || die "bad --l3fwd-march"
+[ "$(id -u)" -eq 0 ] || die "needs root (hugepages)"
+case $SCENARIO in
+  l3) LOOKUP=lpm ;;
+  forward) LOOKUP=em ;;
+esac
+NAME=l3fwd-$LOOKUP
+L3FWD_MBUFS=131071 # the pool floor the build sets (pcap packets + 16384 must fit)
+
+# ------------------------------------------------------------ build l3fwd
+# The three changes to DPDK's examples/l3fwd (see the header); each must
+# apply exactly once, or the build stops (another DPDK version changed it).
+patch_l3fwd() { # DIR
+  local d=$1
+  sed -i \
+    -e 's/^\(\t\tlocal_port_conf\.rx_adv_conf\.rss_conf\.rss_hf &=\)$/\t\tlocal_port_conf.rxmode.offloads \&= dev_info.rx_offload_capa; \/* sxdp bench: virtual devices *\/\n\1/' \
+    -e 's/^\(\t\t\trxq_conf\.offloads = port_conf\.rxmode\.offloads\);$/\1 \& dev_info.rx_offload_capa; \/* sxdp bench: virtual devices *\//' \
+    -e 's/^\t(unsigned)8192)$/\t(unsigned)'"$L3FWD_MBUFS"') \/* sxdp bench: net_pcap infinite_rx *\//' \
+    "$d/main.c" || return 1
+  [ "$(grep -c 'rxmode.offloads &= dev_info.rx_offload_capa; /\* sxdp bench' "$d/main.c")" -eq 1 ] || return 1
+  [ "$(grep -c 'rxq_conf.offloads = port_conf.rxmode.offloads & dev_info.rx_offload_capa; /\* sxdp bench' "$d/main.c")" -eq 1 ] || return 1
+  [ "$(grep -c "(unsigned)$L3FWD_MBUFS) /\* sxdp bench" "$d/main.c")" -eq 1 ] || return 1
+  if [ -n "$MARCH" ]; then
+    # after DPDK's pkg-config flags (which end with -march=corei7): the last -march wins
+    sed -i "s|^CFLAGS += -I../common\$|& -march=$MARCH|" "$d/Makefile" || return 1
+    grep -q -- "-I../common -march=$MARCH\$" "$d/Makefile" || return 1
+  fi
+  return 0
+}
+
+build_l3fwd() { # sets L3FWD, L3FWD_SRC
+  local ver key dir tmp
+  if ! pkg-config --exists libdpdk 2>/dev/null; then
+    log "installing libdpdk-dev (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdpdk-dev pkg-config make gcc \
+      >&2 || die "cannot install libdpdk-dev"
+  fi
+  ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null) || die "libdpdk-dev is not a Debian package here"
+  key=$({ echo "$ver $MARCH $L3FWD_MBUFS"; declare -f patch_l3fwd; } | sha1sum | cut -c1-12)
+  dir=$L3FWD_CACHE/l3fwd-$ver-$key
+  L3FWD_SRC=$dir/l3fwd
+  L3FWD=$L3FWD_SRC/build/l3fwd
+  if [ -x "$L3FWD" ]; then
+    log "using cached $L3FWD"
+    return 0
+  fi
+  log "building DPDK $ver examples/l3fwd from dpdk-doc into $dir"
+  mkdir -p "$L3FWD_CACHE" || die "cannot create $L3FWD_CACHE"
+  tmp=$(mktemp -d "$L3FWD_CACHE/build.XXXXXX")
+  chmod 755 "$tmp" # apt-get download drops privileges to _apt where it can
+  if ! (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2; then
+    apt-get update -qq >&2
+    (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2 || { rm -rf "$tmp"; die "apt-get download dpdk-doc=$ver failed"; }
+  fi
+  dpkg -x "$tmp"/dpdk-doc_*.deb "$tmp/x" || { rm -rf "$tmp"; die "dpkg -x dpdk-doc failed"; }
+  mkdir "$tmp/src" &&
+    cp -r "$tmp/x/usr/share/dpdk/examples/l3fwd" "$tmp/x/usr/share/dpdk/examples/common" "$tmp/src/" ||
+    { rm -rf "$tmp"; die "dpdk-doc has no examples/l3fwd + examples/common"; }
+  patch_l3fwd "$tmp/src/l3fwd" || { rm -rf "$tmp"; die "patching l3fwd failed: DPDK $ver's main.c/Makefile differ from what this script expects"; }
+  make -C "$tmp/src/l3fwd" -j"$(nproc)" >&2 || { rm -rf "$tmp"; die "building l3fwd failed"; }
+  [ -x "$tmp/src/l3fwd/build/l3fwd" ] || { rm -rf "$tmp"; die "make produced no build/l3fwd"; }
+  # publish whole or not at all (a concurrent build may have won)
+  mv -T "$tmp/src" "$dir" 2>/dev/null || [ -x "$L3FWD" ] || { rm -rf "$tmp"; die "cannot move the build to $dir"; }
+  rm -rf "$tmp"
+  log "built $L3FWD"
+}
+
+# ------------------------------------------------------------- the input
+mapfile -t inp < <(bash "$RUN_SH" "$SCENARIO" --input-only) || true
+if [ "${#inp[@]}" -lt 3 ] || [ ! -s "${inp[0]}" ]; then
+  die "bench/run.sh $SCENARIO --input-only failed"
+fi
+PCAP=${inp[0]} DESC=${inp[2]}
+ENTRIES=${PCAP%.pcap}.entries.json # run.sh's cache names them side by side
+[ -s "$ENTRIES" ] || die "no $ENTRIES next to $PCAP"
+
+build_l3fwd
+
+WORK=$(mktemp -d /tmp/sxdp-cmp-l3fwd.XXXXXX)
+L3_PIDS=()
+L3_PREFIXES=()
+cleanup() {
+  local p
+  for p in "${L3_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null; done
+  for p in "${L3_PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  for p in "${L3_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Rule files from the scenario's table entries: the same routes / 5-tuples
+# sxdp is given, every one to port 1 (the sink). IPv6: l3fwd wants a file;
+# its shipped default (no IPv6 traffic here).
+RULES=$WORK/rules-v4.cfg
+"$PY" - "$ENTRIES" "$LOOKUP" "$RULES" "$(wc -c <"$PCAP")" <<'PYEOF' || die "cannot derive l3fwd rules from $ENTRIES"
+import json, sys
+entries, lookup, out = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+lines = []
+if lookup == "lpm":
+    # the routes packets are forwarded by (`via` a next hop); not the
+    # router's own /32 and connected /24, which no packet of the pcap hits
+    for u in entries:
+        if u["table"] == "routes" and u["action"] == "via":
+            lines.append("R%s 1" % u["match"]["dst"])
+else:
+    for u in entries:
+        if u["table"] == "flow":
+            m = u["match"]
+            lines.append("R%s %s %d %d 0x%02x 1" % (m["ipv4_dst"], m["ipv4_src"], m["l4_dport"], m["l4_sport"],
+                                                   m["ip_proto"]))
+if not lines:
+    sys.exit("no %s rules in the entries" % lookup)
+open(out, "w").write("\n".join(lines) + "\n")
+print("compare-l3fwd: %d %s rules -> port 1" % (len(lines), lookup), file=sys.stderr)
+PYEOF
+RULES6=$L3FWD_SRC/${LOOKUP}_default_v6.cfg
+NRULES=$(wc -l <"$RULES")
+# at most this many pcap packets (frames of 60 B or more + 16 B record
+# headers): net_pcap infinite_rx holds them all in the pool
+NPKTS=$(( ($(wc -c <"$PCAP") - 24) / 76 ))
+[ $((NPKTS + 16384)) -le "$L3FWD_MBUFS" ] || die "pcap of ~$NPKTS packets needs more than l3fwd's $L3FWD_MBUFS mbufs"
+
+# --------------------------------------------------------------- hugepages
+hugepages() { # as bench/run.sh: 1024 x 2 MB, hugetlbfs mounted
+  local hp=/sys/kernel/mm/hugepages/hugepages-2048kB want=1024 free
+  [ -d "$hp" ] || die "no 2 MB hugepage support"
+  free=$(cat "$hp/free_hugepages")
+  if [ "$free" -lt "$want" ]; then
+    echo $(( $(cat "$hp/nr_hugepages") + want - free )) >"$hp/nr_hugepages" 2>/dev/null
+    free=$(cat "$hp/free_hugepages")
+  fi
+  [ "$free" -ge 512 ] || die "only $free free 2 MB hugepages; l3fwd needs about 512"
+  if ! grep -q ' hugetlbfs ' /proc/mounts; then
+    { mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages; } || die "cannot mount hugetlbfs"
+  fi
+}
+
+# run_l3fwd N -> $WORK/l3fwd-N.json
+run_l3fwd() {
+  local n=$1 prefix="sxl3f$$_$1" pid rc
+  hugepages
+  L3_PREFIXES+=("$prefix")
+  "$L3FWD" -l 1 --file-prefix "$prefix" --huge-unlink --no-pci \
+    --vdev "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+    -- -p 0x3 --config "(0,0,1),(1,0,1)" --lookup "$LOOKUP" --parse-ptype \
+    --rule_ipv4 "$RULES" --rule_ipv6 "$RULES6" >"$WORK/l3fwd-$n.log" 2>&1 </dev/null &
+  pid=$!
+  L3_PIDS+=("$pid")
+  "$PY" - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$WARMUP" "$WINDOW" "$pid" >"$WORK/l3fwd-$n.json" <<'PYEOF'
+import json, os, socket, sys, time
+path, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+
+def log(*a):
+    print("compare-l3fwd:", *a, file=sys.stderr, flush=True)
+
+def alive():
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+deadline = time.monotonic() + 120
+while not os.path.exists(path):
+    if not alive():
+        sys.exit("l3fwd exited during start-up")
+    if time.monotonic() > deadline:
+        sys.exit("l3fwd's telemetry socket did not appear")
+    time.sleep(0.1)
+s = None
+while s is None:
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(path)
+    except OSError:
+        s = None
+        if not alive() or time.monotonic() > deadline:
+            sys.exit("cannot connect to l3fwd's telemetry socket")
+        time.sleep(0.1)
+s.settimeout(30)
+s.recv(1 << 16)  # the greeting: version, pid, max_output_len
+
+def tel(cmd):
+    s.send(cmd.encode())
+    r = json.loads(s.recv(1 << 20).decode())
+    return r[cmd.split(",")[0]]
+
+def stats():
+    # both ports back to back, port 0 first, the same order every time
+    return time.monotonic(), tel("/ethdev/stats,0"), tel("/ethdev/stats,1")
+
+def threads():
+    """CPU seconds per thread of l3fwd (is lcore 1 alone on its CPU?)"""
+    res = {}
+    hz = os.sysconf("SC_CLK_TCK")
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            f = open("%s/%s/stat" % (base, tid)).read()
+        except OSError:
+            continue
+        v = f[f.rindex(")") + 2:].split()
+        res[tid] = (f[f.index("(") + 1:f.rindex(")")], (int(v[11]) + int(v[12])) / hz)
+    return res
+
+# routes/rules are installed before the ports start: the warm-up counts
+# from the first packet received
+def rx0():
+    try:
+        return (tel("/ethdev/stats,0") or {}).get("ipackets", 0)
+    except (ValueError, KeyError, AttributeError):
+        return 0
+
+while rx0() == 0:
+    if not alive() or time.monotonic() > deadline:
+        sys.exit("l3fwd did not start forwarding")
+    time.sleep(0.05)
+time.sleep(warmup)
+ca = threads()
+ta, a0, a1 = stats()
+time.sleep(window)
+tb, b0, b1 = stats()
+cb = threads()
+share = max(((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca)
+secs = tb - ta
+d0 = {k: b0[k] - a0[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
+d1 = {k: b1[k] - a1[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
+pk = d0["ipackets"]
+res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6, "p0": d0, "p1": d1,
+       "cpu_share": share[0], "thread": share[1]}
+problems = []
+if pk == 0:
+    problems.append("l3fwd received nothing in the window")
+slack = max(64, pk // 1000)
+if abs(d1["opackets"] - pk) > slack:
+    problems.append("l3fwd port 1 opackets %d != port 0 ipackets %d: not every packet hit a rule"
+                    % (d1["opackets"], pk))
+if d0["opackets"] > 0:
+    problems.append("l3fwd sent %d packets back out of port 0: lookup misses" % d0["opackets"])
+for p, d in (("0", d0), ("1", d1)):
+    for k in ("imissed", "ierrors", "oerrors", "rx_nombuf"):
+        if d[k]:
+            problems.append("l3fwd port %s %s %d in the window" % (p, k, d[k]))
+res["problems"] = problems
+print(json.dumps(res))
+PYEOF
+  rc=$?
+  kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rm -rf "/var/run/dpdk/$prefix"
+  if [ $rc -ne 0 ]; then
+    log "l3fwd run $n failed; its log:"
+    grep -v ': Adding route\|^EM: Adding\|^LPM: Adding' "$WORK/l3fwd-$n.log" | tail -20 >&2
+    return 1
+  fi
+  return 0
+}
+
+busy_others() { # other processes busy on the CPUs right now (a shared machine)
+  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
+}
+
+# ------------------------------------------------------------------- runs
+BUILD_NOTE="DPDK $(dpkg-query -W -f='${Version}' libdpdk-dev) examples/l3fwd, $(
+  if [ -n "$MARCH" ]; then echo "built with -march=$MARCH"; else echo "built as shipped (-march=corei7 from DPDK's pkg-config)"; fi)"
+log "$NAME: $NRULES rules from $ENTRIES, pcap $PCAP; $BUILD_NOTE"
+results=()
+for r in $(seq 1 "$RUNS"); do
+  others=$(busy_others)
+  [ -z "$others" ] || log "note: busy processes before run $r: $others"
+  log "run $r/$RUNS: sxdp ($SCENARIO) via bench/run.sh, warm-up ${WARMUP}s, window ${WINDOW}s"
+  sx=$(bash "$RUN_SH" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
+  rc=$?
+  if [ $rc -ne 0 ] || ! grep -q "^$SCENARIO: [0-9.]* Mpps" <<<"$sx"; then
+    cat "$WORK/sxdp-$r.err" >&2
+    printf '%s\n' "$sx" >&2
+    die "sxdp run $r failed"
+  fi
+  grep -E '^bench: (sxdp window|sxdp worker thread)' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-l3fwd: /' >&2
+  sx_line=$(grep "^$SCENARIO: " <<<"$sx")
+  sx_note=$(grep '^note: the worker' <<<"$sx")
+  tsc=$(sed -n 's/^bench: sxdp window.* tsc \([0-9]*\) Hz.*/\1/p' "$WORK/sxdp-$r.err" | tail -1)
+  log "run $r/$RUNS: $NAME, same pcap, sink, core, warm-up and window"
+  run_l3fwd "$r" || die "l3fwd run $r failed (log: $WORK/l3fwd-$r.log)"
+  line=$("$PY" - "$WORK/l3fwd-$r.json" "$sx_line" "$SCENARIO" "$NAME" "${tsc:-0}" <<'PYEOF'
+import json, re, sys
+o = json.load(open(sys.argv[1]))
+m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total", sys.argv[2])
+sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
+name, tsc = sys.argv[4], float(sys.argv[5])
+print("compare-l3fwd: %s window %.2f s: port 0 rx %d tx %d, port 1 tx %d; thread %s ran %.0f%% of the window"
+      % (name, o["window_s"], o["packets"], o["p0"]["opackets"], o["p1"]["opackets"], o["thread"],
+         100 * o["cpu_share"]), file=sys.stderr)
+# l3fwd keeps no cycle counters: a polling core's total cycles/pkt is TSC Hz / rate
+cyc = "%.1f" % (tsc / (o["mpps"] * 1e6)) if tsc and o["mpps"] else "?"
+print("%s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, %s %s)"
+      % (sys.argv[3], sx_mpps, name, o["mpps"], sx_mpps / o["mpps"] if o["mpps"] else float("inf"),
+         sx_cyc, name, cyc))
+if o["cpu_share"] < 0.95:
+    print("note: the l3fwd forwarding thread (%s) ran only %.0f%% of the window: another process shared its CPU"
+          % (o["thread"], 100 * o["cpu_share"]))
+for p in o["problems"]:
+    print("CHECK FAILED: " + p)
+PYEOF
+)
+  echo "$line"
+  [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
+  echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; $NAME: $NRULES rules, all to the sink; 1 forwarding core (lcore 1) each; $BUILD_NOTE"
+  others=$(busy_others)
+  [ -z "$others" ] || echo "note: other busy processes on this machine after run $r: $others"
+  grep -q '^CHECK FAILED' <<<"$line" && die "run $r: a consistency check failed"
+  results+=("$(head -1 <<<"$line")")
+done
+
+if [ "$RUNS" -gt 1 ]; then
+  printf '%s\n' "${results[@]}" | "$PY" -c '
+import re, statistics, sys
+rows = []
+for l in sys.stdin:
+    m = re.search(r"sxdp ([0-9.]+) Mpps, \S+ ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
+    if m:
+        rows.append([float(x) for x in m.groups()])
+sx, peer, ratio = (statistics.median(c) for c in zip(*rows))
+print("median of %d runs: %s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (median of the per-run ratios; virtual source)"
+      % (len(rows), sys.argv[1], sx, sys.argv[2], peer, ratio))' "$SCENARIO" "$NAME"
+fi
