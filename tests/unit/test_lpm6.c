@@ -980,7 +980,7 @@ struct croute {
 static struct croute *cr;
 static uint32_t c_slot[C_SLOTS];	/* ids of routes there (0: none; id 1 is the /32) */
 static uint32_t c_version = 1;
-static volatile int c_stop;
+static int c_stop;
 static struct rte_rcu_qsbr *c_rcu;
 static uint64_t c_lookups[C_READERS];
 static char c_failure[256];
@@ -1064,7 +1064,7 @@ c_reader(void *arg)
 
 	rte_rcu_qsbr_thread_register(c_rcu, cfg->w);
 	rte_rcu_qsbr_thread_online(c_rcu, cfg->w);
-	while (!c_stop) {
+	while (!__atomic_load_n(&c_stop, __ATOMIC_RELAXED)) {
 		uint32_t v0 = __atomic_load_n(&c_version, __ATOMIC_ACQUIRE);
 
 		for (unsigned int j = 0; j < B; j++) {
@@ -1167,7 +1167,7 @@ t_concurrent(void)
 			syncs++;
 		}
 	}
-	c_stop = 1;
+	__atomic_store_n(&c_stop, 1, __ATOMIC_RELAXED);
 	for (unsigned int w = 0; w < C_READERS; w++) {
 		pthread_join(th[w], NULL);
 		total += c_lookups[w];
