@@ -84,7 +84,10 @@ if command -v iperf3 >/dev/null; then
   ip netns exec "$NL_H2" iperf3 -s -1 -B "$NL_IP2" >"$NL_DIR/iperf-server.log" 2>&1 &
   srv=$!
   sleep 0.5
-  ip netns exec "$NL_H1" timeout $((TCP_SECONDS + 15)) iperf3 -c "$NL_IP2" -t "$TCP_SECONDS" -J \
+  # Several streams when there are several workers: the kernel hashes each
+  # flow to one queue, and a single stream can land every packet on one worker.
+  streams=$(( ${NL_WORKERS:-1} > 1 ? 4 * NL_WORKERS : 1 ))
+  ip netns exec "$NL_H1" timeout $((TCP_SECONDS + 15)) iperf3 -c "$NL_IP2" -t "$TCP_SECONDS" -P "$streams" -J \
     >"$NL_DIR/iperf.json" 2>&1
   tcp_bytes=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
     "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
