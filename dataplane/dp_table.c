@@ -75,7 +75,7 @@ dp_table_backend_name(unsigned int id)
 {
 	const struct dp_table *t = dp_tg.t[id];
 
-	return t->kind == DP_TK_LPM ? "dp_lpm4" : t->kind == DP_TK_ACL ? "rte_acl" :
+	return t->kind == DP_TK_LPM ? (t->lpm6 ? "dp_lpm6" : "dp_lpm4") : t->kind == DP_TK_ACL ? "rte_acl" :
 	       t->dense ? "array" : t->em ? "dp_em" : "rte_hash";
 }
 
@@ -218,11 +218,12 @@ dp_table_create(const struct dp_table_def *def)
 			t->lpm_off = t->field_off[f];
 		}
 	}
-	/* An LPM table is exact fields (the partition) then one IPv4 prefix, last.
-	 * IPv6 prefixes and other shapes go to rte_acl by adding a ternary field. */
+	/* An LPM table is exact fields (the partition) then one IPv4 or IPv6
+	 * prefix, last. Other shapes go to rte_acl by adding a ternary field. */
 	if (n_acl == 0 && n_lpm > 0 &&
 	    (n_lpm > 1 || def->fields[def->n_fields - 1].match != DP_MATCH_LPM ||
-	     def->fields[def->n_fields - 1].type != DP_T_IPV4)) {
+	     (def->fields[def->n_fields - 1].type != DP_T_IPV4 &&
+	      def->fields[def->n_fields - 1].type != DP_T_IPV6))) {
 		rc = -ENOTSUP;
 		goto fail;
 	}
@@ -234,6 +235,7 @@ dp_table_create(const struct dp_table_def *def)
 	t->kind = n_acl ? DP_TK_ACL : n_lpm ? DP_TK_LPM : DP_TK_EXACT;
 	t->hash_len = RTE_ALIGN_CEIL(t->key_len, 16);
 	t->part_len = t->lpm_off;
+	t->lpm6 = t->kind == DP_TK_LPM && def->fields[def->n_fields - 1].type == DP_T_IPV6;
 	for (unsigned int a = 0; a < def->n_actions; a++) {
 		unsigned int po = 0;
 
@@ -255,7 +257,7 @@ dp_table_create(const struct dp_table_def *def)
 	 * replaces before its grace period frees them, plus defaults. The trie
 	 * keeps a route's entry index in 24 bits. */
 	t->ent_cap = def->size + RTE_MIN(def->size, 65536u) + 64;
-	if (t->kind == DP_TK_LPM && t->ent_cap > DP_LPM4_NH_MAX) {
+	if (t->kind == DP_TK_LPM && t->ent_cap > (t->lpm6 ? DP_LPM6_NH_MAX : DP_LPM4_NH_MAX)) {
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -438,7 +440,8 @@ dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth
 	void *data;
 
 	for (int d = (int)r->plen - 1; d >= 1; d--) {
-		for (unsigned int b = 0; b < 4; b++) {
+		/* the prefix is the key's last field: 4 or 16 bytes */
+		for (unsigned int b = 0; b < (unsigned int)(t->key_len - t->lpm_off); b++) {
 			uint8_t m = prefix_mask_byte((unsigned int)d, b);
 
 			c.key[t->lpm_off + b] = r->key[t->lpm_off + b] & m;

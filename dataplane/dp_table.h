@@ -4,7 +4,8 @@
  *   all exact, small span -> a direct array of entry indices (DP_DENSE_MAX slots)
  *   all exact, <= 16 B    -> dp_em (compact buckets, key in the entry), in place
  *   all exact, longer     -> rte_hash, lock-free RW concurrency, in place
- *   exact... + one lpm    -> a dp_lpm4 trie per value of the exact part (a partition)
+ *   exact... + one lpm    -> a dp_lpm4 (IPv4) or dp_lpm6 (IPv6) trie per value of
+ *                            the exact part (a partition)
  *   any ternary or range  -> rte_acl, rebuilt on the side and swapped
  * Writers run on the control thread only. Workers are RCU QSBR readers that
  * read one root pointer per burst; every write returns after a grace period,
@@ -185,7 +186,7 @@ uint32_t dp_table_entries(unsigned int id);
 const char *dp_type_name(enum dp_type t);
 const char *dp_match_name(enum dp_match_kind m);
 const char *dp_table_kind_name(enum dp_table_kind k);
-/* What holds the table: "array", "dp_em", "rte_hash", "dp_lpm4", "rte_acl". */
+/* What holds the table: "array", "dp_em", "rte_hash", "dp_lpm4", "dp_lpm6", "rte_acl". */
 const char *dp_table_backend_name(unsigned int id);
 
 /* ---- control writes ----

@@ -12,6 +12,7 @@
 
 #include "dp_em.h"
 #include "dp_lpm4.h"
+#include "dp_lpm6.h"
 #include "dp_table.h"
 
 #define CTL_KEY_LEN(key_len) (2 * (key_len) + 5)	/* key, mask, plen, priority */
@@ -35,9 +36,11 @@ struct wcnt {
 	uint64_t hits, misses;
 } __rte_cache_aligned;
 
-/* LPM backend: one dp_lpm4 trie per value of the exact part (a partition). */
+/* LPM backend: one trie per value of the exact part (a partition): a
+ * dp_lpm4, or a dp_lpm6 when the table's prefix is IPv6 (then lpm is NULL). */
 struct lpm_part {
 	struct dp_lpm4 *lpm;
+	struct dp_lpm6 *lpm6;
 	uint32_t dflt;           /* entry ref + 1 of the /0 route (the trie has no depth 0); 0 = none */
 	uint32_t refs;           /* backends sharing it (a dataplane-atomic clone shares
 				  * every partition it does not change: copy on write) */
@@ -66,6 +69,7 @@ struct dp_table {
 	uint16_t param_off[DP_ACTIONS_MAX][DP_PARAMS_MAX];
 	uint16_t part_len;        /* lpm: bytes of exact part */
 	uint16_t lpm_off;
+	bool lpm6;                /* lpm: the prefix is IPv6 (dp_lpm6 tries) */
 
 	/* acl layout */
 	struct rte_acl_config acl_cfg;

@@ -1,5 +1,5 @@
 /* Table engine backends: dp_em (small exact keys), rte_hash (longer exact
- * keys), one dp_lpm4 trie per partition (lpm), rte_acl built on the side
+ * keys), one dp_lpm4 or dp_lpm6 trie per partition (lpm), rte_acl built on the side
  * (ternary/range), and the bulk lookup the workers call. The control side (dp_table.c) decides what changes; this
  * file only maps keys to entries in the DPDK structures. */
 #include <errno.h>
@@ -135,6 +135,14 @@ lpm_new(struct dp_table *t)
 	return b;
 }
 
+/* A partition's trie, whichever family it is (the other is NULL). */
+static void
+part_trie_free(struct lpm_part *v)
+{
+	dp_lpm4_free(v->lpm);
+	dp_lpm6_free(v->lpm6);
+}
+
 static void
 lpm_free(struct lpm_backend *b)
 {
@@ -143,7 +151,7 @@ lpm_free(struct lpm_backend *b)
 	for (uint32_t i = 0; i < b->n_all; i++) {
 		if (--b->all[i]->refs > 0)
 			continue;
-		dp_lpm4_free(b->all[i]->lpm);
+		part_trie_free(b->all[i]);
 		rte_free(b->all[i]);
 	}
 	free(b->all);
@@ -186,7 +194,8 @@ lpm_part_alloc(struct dp_table *t, const uint8_t *key)
 
 	if (v == NULL)
 		return NULL;
-	if ((v->lpm = dp_lpm4_create(dp_tg.socket)) == NULL) {
+	if (t->lpm6 ? (v->lpm6 = dp_lpm6_create(dp_tg.socket)) == NULL :
+		      (v->lpm = dp_lpm4_create(dp_tg.socket)) == NULL) {
 		rte_free(v);
 		return NULL;
 	}
@@ -205,6 +214,8 @@ lpm_route_add(struct dp_table *t, struct lpm_part *v, const struct ctl_rec *r)
 		__atomic_store_n(&v->dflt, ref + 1, __ATOMIC_RELEASE);
 		return 0;
 	}
+	if (t->lpm6)
+		return dp_lpm6_add(v->lpm6, r->key + t->lpm_off, r->plen, ref) < 0 ? -ENOSPC : 0;
 	return dp_lpm4_add(v->lpm, rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
 			   r->plen, ref) < 0 ? -ENOSPC : 0;
 }
@@ -257,7 +268,8 @@ lpm_part_private(struct dp_table *t, struct lpm_backend *b, struct lpm_part *v)
 		return v;
 	/* a copy of its trie: what this VRF holds, not the whole table */
 	n = rte_zmalloc_socket(NULL, sizeof(*n), RTE_CACHE_LINE_SIZE, dp_tg.socket);
-	if (n == NULL || (n->lpm = dp_lpm4_clone(v->lpm)) == NULL) {
+	if (n == NULL || (t->lpm6 ? (n->lpm6 = dp_lpm6_clone(v->lpm6)) == NULL :
+				    (n->lpm = dp_lpm4_clone(v->lpm)) == NULL)) {
 		rte_free(n);
 		return NULL;
 	}
@@ -284,7 +296,7 @@ lpm_part_get(struct dp_table *t, struct lpm_backend *b, const uint8_t *key, bool
 	if (lpm_add_to_all(b, v) < 0 || part_set(b, key, v) < 0) {
 		if (b->n_all && b->all[b->n_all - 1] == v)
 			b->n_all--;
-		dp_lpm4_free(v->lpm);
+		part_trie_free(v);
 		rte_free(v);
 		return NULL;
 	}
@@ -425,6 +437,9 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 			uint8_t cd = 0;
 			const struct dp_entry *c = dp_table_cover(t, r, &cd);
 
+			if (t->lpm6)
+				return dp_lpm6_delete(v->lpm6, r->key + t->lpm_off, r->plen,
+						      c ? dp_entry_ref(t, c) : 0, c ? cd : 0);
 			return dp_lpm4_delete(v->lpm,
 					      rte_be_to_cpu_32(*(const uint32_t *)(r->key + t->lpm_off)),
 					      r->plen, c ? dp_entry_ref(t, c) : 0, c ? cd : 0);
@@ -519,8 +534,12 @@ dp_tbe_reclaim(struct dp_table *t)
 
 	if (t->kind != DP_TK_LPM || b == NULL)
 		return;
-	for (uint32_t i = 0; i < b->n_all; i++)
-		dp_lpm4_reclaim(b->all[i]->lpm);
+	for (uint32_t i = 0; i < b->n_all; i++) {
+		if (t->lpm6)
+			dp_lpm6_reclaim(b->all[i]->lpm6);
+		else
+			dp_lpm4_reclaim(b->all[i]->lpm);
+	}
 }
 
 /* Clone a backend from the control records (for dataplane-atomic). */
@@ -592,6 +611,44 @@ count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsign
 }
 
 /* ------------------------------------------------------------------ lookups */
+
+/* IPv6 LPM: a partition per run of keys that share it, each run walked in
+ * one dp_lpm6 bulk lookup (its lanes' loads overlap; a lone walk would
+ * wait on up to eight dependent loads per address). */
+static uint64_t
+lpm6_lookup(const struct dp_table *t, const struct lpm_backend *b, const uint8_t **keys,
+	    unsigned int n, const struct dp_entry *deflt, const struct dp_entry **out)
+{
+	const uint8_t *ips[DP_LOOKUP_BURST];
+	uint32_t nh[DP_LOOKUP_BURST];
+	uint64_t hitmask = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		ips[i] = keys[i] + t->lpm_off;
+	for (unsigned int s = 0, e; s < n; s = e) {
+		const struct lpm_part *v = part_find(b, keys[s]);
+		uint32_t dflt;
+
+		for (e = s + 1; e < n && (b->dir != NULL ?
+			*(const unaligned_uint16_t *)keys[e] == *(const unaligned_uint16_t *)keys[s] :
+			memcmp(keys[e], keys[s], t->part_len) == 0); e++)
+			;
+		if (v == NULL) {
+			for (unsigned int i = s; i < e; i++)
+				out[i] = deflt;
+			continue;
+		}
+		dp_lpm6_lookup_bulk(v->lpm6, ips + s, e - s, nh + s);
+		dflt = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE);
+		for (unsigned int i = s; i < e; i++) {
+			uint32_t x = nh[i] != DP_LPM6_MISS ? nh[i] : dflt - 1;
+
+			out[i] = x != IDX_NONE ? &t->ent[x] : deflt;
+			hitmask |= (uint64_t)(x != IDX_NONE) << i;
+		}
+	}
+	return hitmask;
+}
 
 uint64_t
 dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
@@ -672,6 +729,11 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		const struct lpm_backend *b = be;
 
 		const struct lpm_part *v = NULL;
+
+		if (t->lpm6) {
+			hitmask = lpm6_lookup(t, b, keys, n, deflt, out);
+			break;
+		}
 
 		for (unsigned int i = 0; i < n; i++) {
 			const struct dp_entry *e = NULL;

@@ -1,5 +1,5 @@
 /* Table engine semantics on a real (no-huge, no-PCI) EAL: exact, lpm per
- * VRF, ternary priority and ranges, transactions (rollback, continue,
+ * VRF (IPv4 and IPv6), ternary priority and ranges, transactions (rollback, continue,
  * dataplane-atomic), paging, hit counters, capacity. The test thread plays
  * worker 0: online only around its lookups, so writers' grace periods end. */
 #include <check.h>
@@ -31,6 +31,15 @@ static const struct dp_table_def exact_def = {
 static const struct dp_table_def lpm_def = {
 	.name = "t_lpm", .size = 64, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+/* the switch's routes6 shape: VRF then an IPv6 prefix */
+static const struct dp_table_def lpm6_def = {
+	.name = "t_lpm6", .size = 64, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
 	.n_actions = 3,
 	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
 	.default_action = A_NOOP,
@@ -86,7 +95,7 @@ static const struct dp_table_def drv_def = {
 	.default_action = A_NOOP, .derived = true,
 };
 
-static int t_exact, t_lpm, t_acl, t_age, t_dense, t_src, t_drv;
+static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv;
 
 static uint32_t
 ip(const char *s)
@@ -131,6 +140,18 @@ lpm_upd(enum dp_update_type type, uint16_t vrf, const char *dst, uint8_t plen, u
 
 	memcpy(u.key, &v, 2);
 	memcpy(u.key + 2, &d, 4);
+	u.plen = plen;
+	return u;
+}
+
+static struct dp_update
+lpm6_upd(enum dp_update_type type, uint16_t vrf, const char *dst, uint8_t plen, uint16_t port)
+{
+	struct dp_update u = upd(type, t_lpm6, A_OUT, port);
+	rte_be16_t v = rte_cpu_to_be_16(vrf);
+
+	memcpy(u.key, &v, 2);
+	ck_assert_int_eq(inet_pton(AF_INET6, dst, u.key + 2), 1);
 	u.plen = plen;
 	return u;
 }
@@ -195,6 +216,14 @@ lpm_lookup(uint16_t vrf, const char *dst)
 }
 
 static int
+lpm6_lookup(uint16_t vrf, const char *dst)
+{
+	struct dp_update u = lpm6_upd(DP_UPD_INSERT, vrf, dst, 128, 0);
+
+	return lookup(t_lpm6, u.key, NULL);
+}
+
+static int
 acl_lookup(uint8_t proto, const char *src, const char *dst, uint16_t dport)
 {
 	struct dp_update u = acl_upd(DP_UPD_INSERT, 1, proto, src, "0.0.0.0", dst, 32, dport, dport, 0);
@@ -216,6 +245,7 @@ clear_all(void)
 {
 	ck_assert_int_eq(dp_table_clear(t_exact, NULL), 0);
 	ck_assert_int_eq(dp_table_clear(t_lpm, NULL), 0);
+	ck_assert_int_eq(dp_table_clear(t_lpm6, NULL), 0);
 	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
 }
 
@@ -443,6 +473,152 @@ START_TEST(lpm_vrf)
 	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "0.0.0.0", 0, 9)), 0);
 	ck_assert_int_eq(lpm_lookup(1, "192.168.1.1"), 9);
 	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "1.0.0.0", 33, 9)), -EINVAL);
+}
+END_TEST
+
+/* IPv6 prefixes: one dp_lpm6 per VRF, covers on delete, the /0 kept
+ * apart, prefix lengths up to 128. */
+START_TEST(lpm6_vrf)
+{
+	clear_all();
+	ck_assert_str_eq(dp_table_backend_name(t_lpm6), "dp_lpm6");
+	ck_assert_str_eq(dp_table_backend_name(t_lpm), "dp_lpm4");
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8::", 32, 1)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:1::", 48, 2)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:1:2::", 64, 3)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:1:2::7", 128, 4)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 2, "2001:db8:1::", 48, 5)), 0);
+	/* host bits are masked off: the same prefix again */
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:1:ffff::1", 48, 6)), -EEXIST);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::7"), 4);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::8"), 3);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:3::1"), 2);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:ff::1"), 1);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db9::1"), -2);
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:1:2::7"), 5);   /* vrf 2: its own /48 only */
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:2::1"), -2);
+	ck_assert_int_eq(lpm6_lookup(3, "2001:db8:1::1"), -2);    /* unknown vrf */
+	/* a delete falls back to the longest shorter route, level by level */
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "2001:db8:1:2::", 64, 0)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::8"), 2);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::7"), 4);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "2001:db8:1::", 48, 0)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::8"), 1);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "2001:db8::", 32, 0)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::8"), -2);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::7"), 4);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "2001:db8::", 32, 0)), -ENOENT);
+	/* the default route, and what a delete of it leaves */
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "::", 0, 9)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "fd00::1"), 9);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:1:2::7"), 4);
+	ck_assert_int_eq(lpm6_lookup(2, "fd00::1"), -2);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "::", 0, 0)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "fd00::1"), -2);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8::", 129, 9)), -EINVAL);
+	ck_assert_uint_eq(dp_table_entries(t_lpm6), 2);
+}
+END_TEST
+
+/* Every atomicity mode on IPv6 routes: a dataplane-atomic batch copies only
+ * the VRFs it changes (the others are shared, and stay right in both), a
+ * failed batch leaves nothing. */
+START_TEST(lpm6_atomicity)
+{
+	struct dp_update u[3];
+	int r[3];
+
+	clear_all();
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8::", 32, 1)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 2, "2001:db8::", 32, 2)), 0);
+	/* rollback and dataplane-atomic: the failing third update undoes all */
+	for (int mode = DP_ATOM_ROLLBACK; mode <= DP_ATOM_DATAPLANE; mode++) {
+		u[0] = lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:5::", 48, 3);
+		u[1] = lpm6_upd(DP_UPD_MODIFY, 2, "2001:db8::", 32, 4);
+		u[2] = lpm6_upd(DP_UPD_DELETE, 1, "fd00::", 8, 0);   /* not there */
+		ck_assert_int_eq(dp_table_write(u, 3, mode, r), -ECANCELED);
+		ck_assert_int_eq(r[2], -ENOENT);
+		ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5::1"), 1);
+		ck_assert_int_eq(lpm6_lookup(2, "2001:db8:5::1"), 2);
+		ck_assert_uint_eq(dp_table_entries(t_lpm6), 2);
+	}
+	/* continue: the good ones stay */
+	ck_assert_int_eq(dp_table_write(u, 3, DP_ATOM_CONTINUE, r), -EIO);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5::1"), 3);
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:5::1"), 4);
+	/* dataplane-atomic on vrf 1 only, then on both, then deletes */
+	u[0] = lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:5:6::", 64, 5);
+	u[1] = lpm6_upd(DP_UPD_INSERT, 1, "::", 0, 6);
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:6::1"), 5);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:7::1"), 3);
+	ck_assert_int_eq(lpm6_lookup(1, "fe80::1"), 6);
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:5:6::1"), 4);
+	ck_assert_int_eq(lpm6_lookup(2, "fe80::1"), -2);
+	u[0] = lpm6_upd(DP_UPD_MODIFY, 2, "2001:db8::", 32, 7);
+	u[1] = lpm6_upd(DP_UPD_DELETE, 1, "2001:db8:5::", 48, 0);
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:6::1"), 5);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:7::1"), 1);
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:5:7::1"), 7);
+	/* in place after the clones, and a clear */
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_DELETE, 1, "2001:db8:5:6::", 64, 0)), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:6::1"), 1);
+	ck_assert_int_eq(dp_table_clear(t_lpm6, NULL), 0);
+	ck_assert_int_eq(lpm6_lookup(1, "2001:db8:5:6::1"), -2);
+	ck_assert_int_eq(lpm6_lookup(2, "2001:db8:5:6::1"), -2);
+}
+END_TEST
+
+/* A burst of keys over VRFs in runs and alone, hits and misses: each gets
+ * its route (one bulk walk per run), and the hits are counted per route. */
+START_TEST(lpm6_burst_and_hits)
+{
+	static const struct { uint16_t vrf; const char *ip; int want; } k[] = {
+		{ 1, "2001:db8:1::1", 1 }, { 1, "2001:db8:1::2", 1 }, { 1, "2001:db8:2::1", 2 },
+		{ 2, "2001:db8:1::1", 3 }, { 1, "2001:db8:1::3", 1 }, { 1, "fd00::1", -2 },
+		{ 9, "2001:db8:1::1", -2 }, { 2, "fd00::1", 4 }, { 2, "2001:db8:2::1", 4 },
+	};
+	uint8_t keys[RTE_DIM(k)][DP_KEY_MAX];
+	const uint8_t *kp[RTE_DIM(k)];
+	const struct dp_entry *e[RTE_DIM(k)];
+	struct dp_entry_view ev[8];
+	struct dp_table_counts c0, c1;
+	uint32_t next;
+	uint64_t hit, hits[5] = { 0 };
+	unsigned int n;
+
+	clear_all();
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:1::", 48, 1)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 1, "2001:db8:2::", 48, 2)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 2, "2001:db8:1::", 48, 3)), 0);
+	ck_assert_int_eq(write1(lpm6_upd(DP_UPD_INSERT, 2, "::", 0, 4)), 0);
+	for (unsigned int i = 0; i < RTE_DIM(k); i++) {
+		memset(keys[i], 0, DP_KEY_MAX);
+		memcpy(keys[i], lpm6_upd(DP_UPD_INSERT, k[i].vrf, k[i].ip, 128, 0).key, 18);
+		kp[i] = keys[i];
+	}
+	c0 = dp_table_counts(t_lpm6);
+	dp_tables_reader_online(0);
+	hit = dp_table_lookup(dp_tables_root(), 0, t_lpm6, kp, RTE_DIM(k), e);
+	dp_tables_reader_offline(0);
+	for (unsigned int i = 0; i < RTE_DIM(k); i++) {
+		int got = e[i]->action == A_OUT ? *(const uint16_t *)e[i]->params : -2;
+
+		ck_assert_msg(got == k[i].want, "key %u: %d, want %d", i, got, k[i].want);
+		ck_assert_int_eq(!!(hit & (1ULL << i)), k[i].want > 0);
+	}
+	c1 = dp_table_counts(t_lpm6);
+	ck_assert_uint_eq(c1.hits - c0.hits, 7);
+	ck_assert_uint_eq(c1.misses - c0.misses, 2);
+	n = dp_table_read(t_lpm6, 0, 8, ev, &next);
+	ck_assert_uint_eq(n, 4);
+	for (unsigned int i = 0; i < n; i++)
+		hits[*(const uint16_t *)ev[i].params] = ev[i].hits;
+	ck_assert_uint_eq(hits[1], 3);
+	ck_assert_uint_eq(hits[2], 1);
+	ck_assert_uint_eq(hits[3], 1);
+	ck_assert_uint_eq(hits[4], 2);
 }
 END_TEST
 
@@ -772,6 +948,9 @@ suite(void)
 	tcase_add_test(tc, txn_rollback_continue);
 	tcase_add_test(tc, txn_dataplane_atomic);
 	tcase_add_test(tc, lpm_vrf);
+	tcase_add_test(tc, lpm6_vrf);
+	tcase_add_test(tc, lpm6_atomicity);
+	tcase_add_test(tc, lpm6_burst_and_hits);
 	tcase_add_test(tc, acl_priority_ranges);
 	tcase_add_test(tc, read_paging);
 	tcase_add_test(tc, ageing_entries_newer_than_now);
@@ -795,7 +974,8 @@ main(void)
 		return 77;
 	}
 	if (dp_tables_init(1, 0) < 0 || (t_exact = dp_table_create(&exact_def)) < 0 ||
-	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_acl = dp_table_create(&acl_def)) < 0 ||
+	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_lpm6 = dp_table_create(&lpm6_def)) < 0 ||
+	    (t_acl = dp_table_create(&acl_def)) < 0 ||
 	    (t_age = dp_table_create(&age_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0 ||
 	    (t_src = dp_table_create(&src_def)) < 0 || (t_drv = dp_table_create(&drv_def)) < 0) {
 		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);

@@ -331,12 +331,24 @@ em_torture(unsigned int seconds)
  * in 10/8, which a /8 that never goes covers, so every lookup must hit, and
  * the route it returns must cover the address (its params say which prefix
  * it is). The writer adds, changes and deletes prefixes of every length in
- * 10/8 (groups made, folded, recycled), in every atomicity mode. */
+ * 10/8 (groups made, folded, recycled), in every atomicity mode. The same
+ * again on a dp_lpm6 partition, the IPv4 address in bits 32..63 of
+ * 2001:db8::/32 (a /d there is a /(d + 32)). */
 enum { R_VIA };
 
 static const struct dp_table_def route_def = {
 	.name = "t_routes", .size = 4096, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
+	.n_actions = 2,
+	.actions = { [R_VIA] = { "via", 3, { { "ip", DP_T_U32 }, { "depth", DP_T_U8 },
+					     { "version", DP_T_U32 } } },
+		     { "none", 0, {} } },
+	.default_action = 1,
+};
+
+static const struct dp_table_def route6_def = {
+	.name = "t_routes6", .size = 4096, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
 	.n_actions = 2,
 	.actions = { [R_VIA] = { "via", 3, { { "ip", DP_T_U32 }, { "depth", DP_T_U8 },
 					     { "version", DP_T_U32 } } },
@@ -351,17 +363,23 @@ struct rval {
 	uint32_t version;
 };
 
-static int t_routes;
+static int t_routes, t_routes4, t_routes6;
 
 static void
 route_key(uint16_t vrf, uint32_t ip, uint8_t *k)
 {
+	static const uint8_t doc[4] = { 0x20, 0x01, 0x0d, 0xb8 };
 	rte_be16_t v = rte_cpu_to_be_16(vrf);
 	uint32_t a = rte_cpu_to_be_32(ip);
 
 	memset(k, 0, DP_KEY_MAX);
 	memcpy(k, &v, 2);
-	memcpy(k + 2, &a, 4);
+	if (t_routes == t_routes6) {
+		memcpy(k + 2, doc, 4);
+		memcpy(k + 6, &a, 4);
+	} else {
+		memcpy(k + 2, &a, 4);
+	}
 }
 
 static void *
@@ -413,13 +431,13 @@ route_upd(struct dp_update *u, enum dp_update_type type, uint32_t ip, uint8_t de
 	u->type = type;
 	u->table = (uint16_t)t_routes;
 	route_key(3, ip, u->key);
-	u->plen = depth;
+	u->plen = (uint8_t)(depth + (t_routes == t_routes6 ? 32 : 0));
 	u->action = R_VIA;
 	memcpy(u->params, &v, sizeof(v));
 }
 
 static int
-route_torture(unsigned int seconds)
+route_torture(int table, unsigned int seconds)
 {
 	static const enum dp_atomicity modes[] = { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK,
 						    DP_ATOM_DATAPLANE };
@@ -430,6 +448,7 @@ route_torture(unsigned int seconds)
 	uint64_t end, batches = 0, updates = 0;
 	uint32_t x = 4711, ver = 1;
 
+	t_routes = table;
 	/* prefixes of every length in 10/8, a few places crowded */
 	for (unsigned int i = 0; i < RTE_DIM(pfx); i++) {
 		/* mostly longer than /16, in four /16s: groups made, folded, reused */
@@ -478,8 +497,8 @@ next:;
 	stop = true;
 	for (unsigned int w = 0; w < READERS; w++)
 		pthread_join(th[w], NULL);
-	printf("engine, dp_lpm4 routes: %lu batches (%lu updates) against %lu lookups (%lu hits) in "
-	       "%u s; %s\n", (unsigned long)batches, (unsigned long)updates,
+	printf("engine, %s routes: %lu batches (%lu updates) against %lu lookups (%lu hits) in "
+	       "%u s; %s\n", dp_table_backend_name((unsigned int)table), (unsigned long)batches, (unsigned long)updates,
 	       (unsigned long)(lookups[0] + lookups[1]), (unsigned long)(hits[0] + hits[1]), seconds,
 	       failures ? failure : "every lookup found a route covering its address");
 	if (failures || batches == 0 || hits[0] == 0 || hits[1] == 0)
@@ -625,7 +644,8 @@ main(void)
 	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
 	if (dp_tables_init(READERS, 0) < 0 || (t_small = dp_table_create(&small_def)) < 0 ||
 	    (t_long = dp_table_create(&long_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0 ||
-	    (t_routes = dp_table_create(&route_def)) < 0) {
+	    (t_routes4 = dp_table_create(&route_def)) < 0 ||
+	    (t_routes6 = dp_table_create(&route6_def)) < 0) {
 		fprintf(stderr, "table set-up failed\n");
 		return 1;
 	}
@@ -642,7 +662,7 @@ main(void)
 		rc = 1;
 	if (torture(t_dense, seconds, "engine, direct array (bounded 4-byte keys)") < 0)
 		rc = 1;
-	if (route_torture(seconds) < 0)
+	if (route_torture(t_routes4, seconds) < 0 || route_torture(t_routes6, seconds) < 0)
 		rc = 1;
 	dp_tables_fini();
 	rte_eal_cleanup();
