@@ -1,5 +1,7 @@
 /* Switch slow path (main lcore): ARP, neighbour resolution with a hold
- * queue, ICMP echo and errors, fragmentation, reflection limits. Everything here runs on
+ * queue, ICMP echo and errors, fragmentation, reflection limits; the hold
+ * queue and the limits serve IPv6 too (sw_nd.c, which gets every punted
+ * IPv6 packet). Everything here runs on
  * the thread that writes tables, so it reads them with dp_table_find and
  * writes them with dp_table_write like any other control client. Packets go
  * out through dp_slowpath_send (a worker transmits them).
@@ -36,12 +38,14 @@
 #define ICMP_FRAG_NEEDED 4        /* code of ICMP_DEST_UNREACH */
 #define IP_DF 0x4000
 
+/* Addresses in network order: IPv4 in the first 4 bytes, the rest zero. */
 struct hold {
 	bool used;
+	bool v6;
 	uint8_t n;
 	uint16_t slice;
-	uint32_t ip;                 /* network order */
-	uint32_t src;                /* source of the first held packet: pays for the ARP requests */
+	uint8_t ip[16];
+	uint8_t src[16];             /* source of the first held packet: pays for the requests */
 	uint64_t first_tsc, last_arp_tsc;
 	struct rte_mempool *pool;
 	struct rte_mbuf *m[SWCTL_HOLD_MAX];
@@ -55,8 +59,9 @@ static uint64_t next_timer;
  * word per bucket, no division per packet. */
 struct src_bucket {
 	uint64_t tat, last;
-	uint32_t ip;
+	uint8_t ip[16];              /* as struct hold's */
 	uint16_t slice;
+	bool v6;
 	bool used;
 };
 
@@ -66,7 +71,7 @@ static uint64_t src_iv, tx_iv, icmp_iv;   /* TSC per token */
 
 _Static_assert((SWCTL_SRC_SETS & (SWCTL_SRC_SETS - 1)) == 0, "sets: a power of two");
 
-enum { LIM_OK, LIM_SRC, LIM_TOTAL };
+enum { LIM_OK = SWCTL_LIM_OK, LIM_SRC = SWCTL_LIM_SRC, LIM_TOTAL = SWCTL_LIM_TOTAL };
 
 static struct dp_lcore_stats *
 st(void)
@@ -86,6 +91,18 @@ static void
 event(unsigned int ev)
 {
 	st()->events[ev]++;
+}
+
+void
+pl_swctl_drop(struct rte_mbuf *m, unsigned int reason)
+{
+	sdrop(m, reason);
+}
+
+void
+pl_swctl_event(unsigned int ev)
+{
+	event(ev);
 }
 
 int
@@ -120,42 +137,60 @@ gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst)
 	return true;
 }
 
+/* An address as holds and buckets keep it. */
+static void
+addr_set(uint8_t *to, bool v6, const uint8_t *ip)
+{
+	memset(to, 0, 16);
+	memcpy(to, ip, v6 ? 16 : 4);
+}
+
 /* The bucket of (slice, ip): a fixed table, no allocation; a new source
  * takes a free way of its set or the one idle longest. */
 static struct src_bucket *
-src_bucket(uint16_t slice, uint32_t ip, uint64_t now)
+src_bucket(uint16_t slice, bool v6, const uint8_t *ip, uint64_t now)
 {
-	struct src_bucket *set = srcs[rte_jhash_2words(ip, slice, 0) & (SWCTL_SRC_SETS - 1)];
-	struct src_bucket *old = &set[0];
+	uint8_t a[16];
+	struct src_bucket *set, *old;
 
+	addr_set(a, v6, ip);
+	set = srcs[rte_jhash(a, sizeof(a), (uint32_t)slice << 1 | v6) & (SWCTL_SRC_SETS - 1)];
+	old = &set[0];
 	for (unsigned int w = 0; w < SWCTL_SRC_WAYS; w++) {
 		struct src_bucket *b = &set[w];
 
-		if (b->used && b->ip == ip && b->slice == slice) {
+		if (b->used && memcmp(b->ip, a, sizeof(a)) == 0 && b->slice == slice && b->v6 == v6) {
 			b->last = now;
 			return b;
 		}
 		if (!b->used || (old->used && b->last < old->last))
 			old = b;
 	}
-	*old = (struct src_bucket){ .ip = ip, .slice = slice, .used = true, .last = now };
+	*old = (struct src_bucket){ .slice = slice, .v6 = v6, .used = true, .last = now };
+	memcpy(old->ip, a, sizeof(a));
 	return old;
 }
 
 /* May the box originate one more packet on behalf of src? Per source
  * first, then ICMP errors' own bucket (RFC 1812 4.3.2.8), then the total. */
-static int
-limit(uint16_t slice, uint32_t src, bool icmp_err)
+int
+pl_swctl_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err)
 {
 	uint64_t now = rte_rdtsc();
 
-	if (!gcra_take(&src_bucket(slice, src, now)->tat, now, src_iv, SWCTL_SRC_BURST))
+	if (!gcra_take(&src_bucket(slice, v6, src, now)->tat, now, src_iv, SWCTL_SRC_BURST))
 		return LIM_SRC;
 	if (icmp_err && !gcra_take(&icmp_tat, now, icmp_iv, SWCTL_ICMP_BURST))
 		return LIM_TOTAL;
 	if (!gcra_take(&tx_tat, now, tx_iv, SWCTL_TX_BURST))
 		return LIM_TOTAL;
 	return LIM_OK;
+}
+
+static int
+limit(uint16_t slice, uint32_t src, bool icmp_err)
+{
+	return pl_swctl_limit(slice, false, (const uint8_t *)&src, icmp_err);
 }
 
 /* Not a unicast host address, as a source: 0/8, 127/8, 224/4, 240/4. */
@@ -202,8 +237,8 @@ connected_svi(uint16_t slice, uint32_t ip, uint16_t *bd)
 }
 
 /* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
-static struct rte_mbuf *
-frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16_t vid,
+struct rte_mbuf *
+pl_swctl_frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16_t vid,
 	  uint16_t ethertype, uint16_t len, uint8_t **payload)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
@@ -231,33 +266,21 @@ frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16
 	return m;
 }
 
-/* Broadcast an ARP request for ip (in slice) on every member port of the
- * bridge domain its connected route names; src (the packet that needs it)
- * pays for it. */
-static void
-arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
+void
+pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
+		 uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint8_t k[DP_KEY_MAX] = {0};
 	const struct dp_entry *e;
-	const struct sw_svi *svi;
 	uint32_t mask;
-	uint16_t bd;
 
-	if ((svi = connected_svi(slice, ip, &bd)) == NULL)
-		return;   /* not on a connected subnet: nothing to ask */
 	pl_switch_key_bd(k, bd);
 	e = dp_table_find(pl_sw.flood, k);
 	if (e == NULL || e->action != 0)
 		return;
-	if (limit(slice, src, false) != LIM_OK) {
-		event(SW_EVENT(arp_request_limited));
-		return;
-	}
 	mask = ((const struct sw_flood *)e->params)->ports;
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
-		struct rte_arp_hdr *arp;
 		struct rte_mbuf *m;
 		uint8_t *pl;
 
@@ -266,23 +289,44 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 		e = dp_table_find(pl_sw.bd_ports, k);
 		if (e == NULL || e->action != 0)
 			continue;
-		m = frame_new(mp, bcast, svi->mac, ((const struct sw_member *)e->params)->vlan,
-			      RTE_ETHER_TYPE_ARP, sizeof(*arp), &pl);
+		m = pl_swctl_frame_new(mp, dst, src, ((const struct sw_member *)e->params)->vlan,
+				       ethertype, len, &pl);
 		if (m == NULL)
 			return;
-		arp = (struct rte_arp_hdr *)pl;
-		arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-		arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-		arp->arp_plen = 4;
-		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-		memcpy(&arp->arp_data.arp_sha, svi->mac, 6);
-		arp->arp_data.arp_sip = svi->ip;
-		memset(&arp->arp_data.arp_tha, 0, 6);
-		arp->arp_data.arp_tip = ip;
+		memcpy(pl, payload, len);
 		if (dp_slowpath_send(m, p) == 0)
-			event(SW_EVENT(arp_request));
+			event(ev);
 	}
+}
+
+/* Broadcast an ARP request for ip (in slice) on every member port of the
+ * bridge domain its connected route names; src (the packet that needs it)
+ * pays for it. */
+static void
+arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct rte_arp_hdr arp;
+	const struct sw_svi *svi;
+	uint16_t bd;
+
+	if ((svi = connected_svi(slice, ip, &bd)) == NULL)
+		return;   /* not on a connected subnet: nothing to ask */
+	if (limit(slice, src, false) != LIM_OK) {
+		event(SW_EVENT(arp_request_limited));
+		return;
+	}
+	arp.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp.arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp.arp_plen = 4;
+	arp.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	memcpy(&arp.arp_data.arp_sha, svi->mac, 6);
+	arp.arp_data.arp_sip = svi->ip;
+	memset(&arp.arp_data.arp_tha, 0, 6);
+	arp.arp_data.arp_tip = ip;
+	pl_swctl_bd_send(mp, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
+			 SW_EVENT(arp_request));
 }
 
 /* ICMP error about m back to its sender, out of the port it came in on;
@@ -319,7 +363,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
 	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
 	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
-	r = frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
 		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
 	if (r == NULL)
 		return;
@@ -433,12 +477,15 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 }
 
 static struct hold *
-hold_find(uint16_t slice, uint32_t ip, bool create)
+hold_find(uint16_t slice, bool v6, const uint8_t *ip, bool create)
 {
 	struct hold *free_h = NULL;
+	uint8_t a[16];
 
+	addr_set(a, v6, ip);
 	for (unsigned int i = 0; i < SWCTL_HOLDS; i++) {
-		if (holds[i].used && holds[i].slice == slice && holds[i].ip == ip)
+		if (holds[i].used && holds[i].slice == slice && holds[i].v6 == v6 &&
+		    memcmp(holds[i].ip, a, sizeof(a)) == 0)
 			return &holds[i];
 		if (!holds[i].used && free_h == NULL)
 			free_h = &holds[i];
@@ -447,22 +494,70 @@ hold_find(uint16_t slice, uint32_t ip, bool create)
 		return NULL;
 	memset(free_h, 0, sizeof(*free_h));
 	free_h->used = true;
+	free_h->v6 = v6;
 	free_h->slice = slice;
-	free_h->ip = ip;
+	memcpy(free_h->ip, a, sizeof(a));
 	free_h->first_tsc = rte_rdtsc();
 	return free_h;
+}
+
+void
+pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw)
+{
+	struct hold *h = hold_find(slice, v6, ip, false);
+
+	if (h == NULL)
+		return;
+	for (unsigned int i = 0; i < h->n; i++) {
+		if (v6)
+			pl_switch_nd_route_out(h->m[i], rw);
+		else
+			route_out(h->m[i], rw);
+	}
+	h->used = false;
 }
 
 static void
 hold_release(uint16_t slice, uint32_t ip, const struct sw_rewrite *rw)
 {
-	struct hold *h = hold_find(slice, ip, false);
+	pl_swctl_hold_release(slice, false, (const uint8_t *)&ip, rw);
+}
 
-	if (h == NULL)
+/* Ask for h's neighbour: an ARP request or an NDP solicitation. */
+static void
+hold_ask(struct hold *h)
+{
+	uint32_t ip, src;
+
+	if (h->v6) {
+		pl_switch_nd_solicit(h->pool, h->slice, h->ip, h->src);
 		return;
-	for (unsigned int i = 0; i < h->n; i++)
-		route_out(h->m[i], rw);
-	h->used = false;
+	}
+	memcpy(&ip, h->ip, 4);
+	memcpy(&src, h->src, 4);
+	arp_request(h->pool, h->slice, ip, src);
+}
+
+void
+pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip, const uint8_t *src)
+{
+	struct hold *h = hold_find(slice, v6, ip, true);
+	uint64_t now = rte_rdtsc();
+
+	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
+		sdrop(m, SW_DROP(hold_full));
+		if (h == NULL)
+			return;
+	} else {
+		if (h->n == 0)
+			addr_set(h->src, v6, src);
+		h->m[h->n++] = m;
+		h->pool = m->pool;
+	}
+	if (h->last_arp_tsc == 0 || now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS)) {
+		h->last_arp_tsc = now;
+		hold_ask(h);
+	}
 }
 
 static const struct sw_rewrite *
@@ -482,8 +577,6 @@ resolve(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh);
 	const struct sw_svi *svi;
-	struct hold *h;
-	uint64_t now = rte_rdtsc();
 	uint16_t bd;
 
 	/* resolved since the worker looked: send it (after anything held) */
@@ -503,21 +596,9 @@ resolve(struct rte_mbuf *m)
 			return;
 		}
 	}
-	h = hold_find(md->slice, sw_meta(m)->nh, true);
-	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
-		sdrop(m, SW_DROP(hold_full));
-		if (h == NULL)
-			return;
-	} else {
-		if (h->n == 0)
-			h->src = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->src_addr;
-		h->m[h->n++] = m;
-		h->pool = m->pool;
-	}
-	if (h->last_arp_tsc == 0 || now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS)) {
-		h->last_arp_tsc = now;
-		arp_request(h->pool, h->slice, h->ip, h->src);
-	}
+	pl_swctl_hold(m, md->slice, false, (const uint8_t *)&sw_meta(m)->nh,
+		      (const uint8_t *)&rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								md->l3_off)->src_addr);
 }
 
 static void
@@ -551,11 +632,12 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 	}
 }
 
-static void
-limited(struct rte_mbuf *m, int lim)
+void
+pl_swctl_limited(struct rte_mbuf *m, int lim)
 {
 	sdrop(m, lim == LIM_SRC ? SW_DROP(limit_src) : SW_DROP(limit_total));
 }
+
 
 static void
 handle_arp(struct rte_mbuf *m, struct dp_meta *md)
@@ -583,7 +665,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		return;
 	}
 	if (request && (lim = limit(md->slice, sip, false)) != LIM_OK) {
-		limited(m, lim);
+		pl_swctl_limited(m, lim);
 		return;
 	}
 	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0)
@@ -634,7 +716,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 		return;
 	}
 	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
-		limited(m, lim);
+		pl_swctl_limited(m, lim);
 		return;
 	}
 	tmp = eth->dst_addr;
@@ -687,6 +769,10 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 
 	/* Always -1: this file sends what it sends itself, to count it. */
+	if (md->flags & DP_MF_IPV6) {
+		pl_switch_nd_slowpath(m);
+		return -1;
+	}
 	switch (sw_meta(m)->punt) {
 	case SW_PUNT_ARP:
 		handle_arp(m, md);
@@ -736,12 +822,16 @@ pl_swctl_poll(uint64_t now)
 		if (!h->used)
 			continue;
 		if (now - h->first_tsc >= ms_to_tsc(SWCTL_HOLD_TIMEOUT_MS)) {
-			for (unsigned int k = 0; k < h->n; k++)
-				sdrop(h->m[k], SW_DROP(arp_unresolved));
+			for (unsigned int k = 0; k < h->n; k++) {
+				if (h->v6)
+					pl_switch_nd_unresolved(h->m[k]);
+				else
+					sdrop(h->m[k], SW_DROP(arp_unresolved));
+			}
 			h->used = false;
 		} else if (now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS) && h->pool) {
 			h->last_arp_tsc = now;
-			arp_request(h->pool, h->slice, h->ip, h->src);
+			hold_ask(h);
 		}
 	}
 }

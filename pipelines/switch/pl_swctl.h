@@ -1,13 +1,17 @@
 /* Switch slow path, on the main lcore: ARP (answer for the box's
  * addresses, resolve next hops with a bounded hold queue), ICMP echo, ICMP
  * errors, fragmentation of routed packets over the egress MTU, and limits on
- * everything the box sends of its own (per source and in total). */
+ * everything the box sends of its own (per source and in total). IPv6 (NDP,
+ * ICMPv6) is sw_nd.c, on the same hold queue and limits (the seam below). */
 #ifndef PL_SWCTL_H
 #define PL_SWCTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_table.h"
+
+struct sw_rewrite;
 
 #define SWCTL_HOLD_MAX       4      /* packets held per unresolved neighbour */
 #define SWCTL_HOLDS          256    /* neighbours being resolved at once */
@@ -36,5 +40,41 @@ int pl_swctl_slowpath(struct rte_mbuf *m);
 void pl_swctl_poll(uint64_t now_tsc);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);
+
+/* ---- the seam between the IPv4 slow path (pl_swctl.c) and IPv6's (sw_nd.c) ----
+ * Addresses are network order; an IPv4 one is 4 bytes, an IPv6 one 16. */
+enum { SWCTL_LIM_OK, SWCTL_LIM_SRC, SWCTL_LIM_TOTAL };
+
+/* A named drop of m, or an event, on the main lcore's counters. */
+void pl_swctl_drop(struct rte_mbuf *m, unsigned int reason);
+void pl_swctl_event(unsigned int ev);
+/* May the box originate one more packet on behalf of src (an ICMP error
+ * when icmp_err)? SWCTL_LIM_*; a refused request is pl_swctl_limited(). */
+int pl_swctl_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err);
+void pl_swctl_limited(struct rte_mbuf *m, int lim);
+/* A new frame from src to dst (tagged vid unless 0), padded to the
+ * Ethernet minimum, with *payload pointing at its len bytes. */
+struct rte_mbuf *pl_swctl_frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src,
+				    uint16_t vid, uint16_t ethertype, uint16_t len, uint8_t **payload);
+/* One frame of payload out of every member port of bd, tagged as the port
+ * is in it; each frame sent counts event ev. */
+void pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
+		      uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev);
+/* Hold routed m until (slice, ip) resolves, asking for it (ARP request,
+ * NDP solicitation) at most once per SWCTL_ARP_RETRY_MS on behalf of src
+ * (who pays for the requests); a full queue drops m (switch.hold_full). */
+void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
+		   const uint8_t *src);
+/* (slice, ip) resolved to rw: send what is held for it. */
+void pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw);
+
+/* sw_nd.c: every punted IPv6 packet; send a solicitation for ip; the end
+ * of a packet held for a neighbour that never answered; a held (or
+ * resolved meanwhile) packet sent on to rw. Each consumes m. */
+void pl_switch_nd_slowpath(struct rte_mbuf *m);
+void pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip,
+			  const uint8_t *src);
+void pl_switch_nd_unresolved(struct rte_mbuf *m);
+void pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
 
 #endif

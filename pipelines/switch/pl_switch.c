@@ -1,7 +1,8 @@
 /* Switch feature wiring: its tables, drop reasons and per-packet field,
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
- * sw_l2.c and sw_l3.c, the frame rewrites sw_rewrite.c, learning
- * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c. */
+ * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.c, learning
+ * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
+ * ICMPv6: sw_nd.c). */
 #include <stddef.h>
 #include <string.h>
 #include <rte_errno.h>
@@ -12,7 +13,7 @@
 #include "dp_log.h"
 #include "dp_stats.h"
 
-struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1 };
+struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
 int pl_sw_meta_off = -1;
 
@@ -109,13 +110,17 @@ static const struct dp_table_def neigh_def = {
 static const struct dp_table_def nexthops_def = {
 	.name = "nexthops", .size = SW_NH_MAX, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, SW_NH_MAX - 1 } },
-	.n_actions = 3,
+	.n_actions = 5,
 	.actions = {
 		[SW_NH_RESOLVED] = { "resolved", 6, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
 						      { "dmac", DP_T_MAC }, { "smac", DP_T_MAC },
 						      { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
 		[SW_NH_UNRESOLVED] = { "unresolved", 2, { { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
 		[SW_NH_NONE] = { "none", 0, {} },
+		[SW_NH_RESOLVED6] = { "resolved6", 6, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
+							{ "dmac", DP_T_MAC }, { "smac", DP_T_MAC },
+							{ "vrf", DP_T_U16 }, { "ip", DP_T_IPV6 } } },
+		[SW_NH_UNRESOLVED6] = { "unresolved6", 2, { { "vrf", DP_T_U16 }, { "ip", DP_T_IPV6 } } },
 	},
 	/* a miss (never, but for a bug) resolves through neigh on the slow path */
 	.default_action = SW_NH_NONE,
@@ -131,6 +136,49 @@ static const struct dp_table_def svi_def = {
 	.default_action = 1,
 };
 
+/* IPv6: the same VRFs (the slice), the same actions as routes and neigh;
+ * ECMP is 2-way (see SW_ECMP6_MAX). */
+static const struct dp_table_def routes6_def = {
+	.name = "routes6", .size = 1u << 16, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
+	.n_actions = 6,
+	.actions = {
+		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV6 } } },
+		[SW_RT_ECMP] = { "ecmp", 3, { { "n", DP_T_U8, SW_ECMP6_MAX }, { "nh0", DP_T_IPV6 },
+					      { "nh1", DP_T_IPV6 } } },
+		[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },
+		[SW_RT_LOCAL] = { "local", 0, {} },
+		[SW_RT_DROP] = { "drop", 0, {} },
+		[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },
+	},
+	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
+};
+
+static const struct dp_table_def neigh6_def = {
+	.name = "neigh6", .size = 1u << 16, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV6, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = {
+		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
+						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
+		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
+						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
+		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
+	},
+	.default_action = SW_NB_UNRESOLVED, /* a miss is punted for NDP resolution */
+};
+
+/* The box's IPv6 address in a BD (its link-local one follows from the MAC). */
+static const struct dp_table_def svi6_def = {
+	.name = "svi6", .size = 1024, .n_fields = 2,
+	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
+	.n_actions = 2,
+	.actions = { { "svi6", 3, { { "mac", DP_T_MAC }, { "ip", DP_T_IPV6 },
+				    { "plen", DP_T_U8, 128 } } },
+		     { "none", 0, {} } },
+	.default_action = 1,
+};
+
 static int
 sw_init(unsigned int workers)
 {
@@ -138,7 +186,8 @@ sw_init(unsigned int workers)
 		{ &interfaces_def, &pl_sw.interfaces }, { &bd_ports_def, &pl_sw.bd_ports },
 		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
 		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
-		{ &nexthops_def, &pl_sw.nexthops },
+		{ &nexthops_def, &pl_sw.nexthops }, { &routes6_def, &pl_sw.routes6 },
+		{ &neigh6_def, &pl_sw.neigh6 }, { &svi6_def, &pl_sw.svi6 },
 	};
 
 	static const struct rte_mbuf_dynfield meta_desc = {
@@ -160,7 +209,9 @@ sw_init(unsigned int workers)
 			DP_LOG(ERR, "switch: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
 			return *tables[i].id;
 		}
-		if (dp_table_key_room(*tables[i].id) > SW_KEY_BYTES)
+		if (dp_table_key_room(*tables[i].id) >
+		    (*tables[i].id == pl_sw.routes6 || *tables[i].id == pl_sw.neigh6 ?
+		     SW_KEY6_BYTES : SW_KEY_BYTES))
 			return -EINVAL;   /* a declaration outgrew the stages' key buffers */
 	}
 	/* the params the stages overlay are where the engine lays them out */
@@ -170,7 +221,13 @@ sw_init(unsigned int workers)
 	    offsetof(struct sw_nh_resolved, ip) ||
 	    dp_table_param_off(pl_sw.nexthops, SW_NH_UNRESOLVED, 1) !=
 	    offsetof(struct sw_nh_unresolved, ip) ||
-	    dp_table_param_off(pl_sw.routes, SW_RT_ECMP, 4) + 4 > SW_RT_IDS_OFF)
+	    dp_table_param_off(pl_sw.routes, SW_RT_ECMP, 4) + 4 > SW_RT_IDS_OFF ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_RESOLVED6, 5) !=
+	    offsetof(struct sw_nh6_resolved, ip) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_UNRESOLVED6, 1) !=
+	    offsetof(struct sw_nh6_unresolved, ip) ||
+	    dp_table_param_off(pl_sw.routes6, SW_RT_ECMP, 2) != offsetof(struct sw_ecmp6, nh[1]) ||
+	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
 		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
 	    (rc = pl_switch_nexthop_init()) < 0)
@@ -197,13 +254,14 @@ sw_fini(void)
 const struct dp_feature pl_switch_feature = {
 	.name = "switch",
 	.description = "slices at ingress; per-slice L2 bridge domains (learning, ageing, flooding) "
-		       "and L3 VRFs (LPM, ECMP, ARP, ICMP)",
+		       "and L3 VRFs (IPv4 and IPv6: LPM, ECMP, ARP/NDP, ICMP/ICMPv6)",
 	.init = sw_init,
-	.n_stages = 3,
+	.n_stages = 4,
 	.stages = {
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
-		{ "switch.l2", pl_switch_l2_burst, { "switch.l3" } },
+		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6" } },
 		{ "switch.l3", pl_switch_l3_burst, { NULL } },
+		{ "switch.l3v6", pl_switch_l3v6_burst, { NULL } },
 	},
 	.slowpath = pl_swctl_slowpath,
 	.ctl_poll = sw_poll,

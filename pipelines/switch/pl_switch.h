@@ -2,8 +2,9 @@
  * VRF per slice. Every key after ingress carries the slice (or a bridge
  * domain that belongs to exactly one slice), so no lookup can match another
  * slice's entry. Stages: ingress (interfaces, MAC learning) -> l2 (fdb:
- * bridge, flood, or route) -> l3 (routes, neighbours, rewrite).
- * The slow path (ARP, ICMP, neighbour resolution, learning) is pl_swctl. */
+ * bridge, flood, or route) -> l3 (routes, neighbours, rewrite) for IPv4,
+ * l3v6 (routes6, neigh6) for IPv6. The slow path (ARP, ICMP, neighbour
+ * resolution, learning) is pl_swctl, NDP and ICMPv6 sw_nd. */
 #ifndef PL_SWITCH_H
 #define PL_SWITCH_H
 
@@ -30,6 +31,7 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
 /* table ids, filled at init */
 struct pl_switch_tables {
 	int interfaces, bd_ports, flood, fdb, routes, neigh, svi, nexthops;
+	int routes6, neigh6, svi6;
 };
 extern struct pl_switch_tables pl_sw;
 
@@ -37,11 +39,14 @@ enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP };
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
-enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE };
+/* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
+enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };
 
 /* why the switch punted a packet (dp_meta.punt) */
 enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
-       SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */ };
+       SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */,
+       SW_PUNT_ND /* IPv6: a neighbour solicitation multicast to one of the box's addresses */,
+       SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */ };
 
 #define SW_ECMP_MAX 4
 #define SW_NH_MAX (1u << 16)     /* next-hop ids 1..65535 (sw_nexthop.c) */
@@ -67,12 +72,27 @@ _Static_assert(SW_RT_IDS_OFF >= sizeof(struct sw_ecmp) &&
 	       SW_RT_IDS_OFF + SW_ECMP_MAX * sizeof(uint32_t) <= DP_PARAMS_BYTES,
 	       "a route's next-hop ids fit after its params");
 
+/* IPv6 (routes6, neigh6, svi6, nexthops' resolved6/unresolved6). Two
+ * 16-byte next hops and their ids are what fits an entry's 40 bytes of
+ * params: IPv6 ECMP is 2-way. The ids are 16 bits (SW_NH_MAX). */
+#define SW_ECMP6_MAX 2
+#define SW_RT6_IDS_OFF 34
+struct sw_via6 { uint8_t nh[16]; };
+struct sw_ecmp6 { uint8_t n; uint8_t nh[SW_ECMP6_MAX][16]; };
+struct sw_svi6 { uint8_t mac[6]; uint8_t ip[16]; uint8_t plen; };
+struct sw_nh6_resolved { struct sw_rewrite rw; uint16_t vrf; uint8_t ip[16]; };
+struct sw_nh6_unresolved { uint16_t vrf; uint8_t ip[16]; };
+
+_Static_assert(SW_RT6_IDS_OFF >= sizeof(struct sw_ecmp6) && SW_RT6_IDS_OFF % 2 == 0 &&
+	       SW_RT6_IDS_OFF + SW_ECMP6_MAX * sizeof(uint16_t) <= DP_PARAMS_BYTES &&
+	       SW_NH_MAX - 1 <= UINT16_MAX, "an IPv6 route's next-hop ids fit after its params");
+
 /* The switch's own per-packet fields, an mbuf dynamic field registered at
  * init: set by its stages, read by later stages and its slow path. */
 struct sw_meta {
 	uint16_t bd;             /* bridge domain, from ingress */
 	uint16_t vid;            /* ingress VLAN (0 untagged) */
-	uint32_t nh;             /* routed: next hop (network order) */
+	uint32_t nh;             /* routed IPv4: next hop (network order) */
 	uint8_t  punt;           /* why a stage punted (SW_PUNT_*) */
 };
 extern int pl_sw_meta_off;
@@ -98,12 +118,19 @@ uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkt
 				 uint16_t *next);
 uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t *next);
+/* l2, for a frame to a group MAC: is it a neighbour solicitation for one of
+ * the box's IPv6 addresses in its bridge domain (then punted, not flooded)? */
+int pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
 
 /* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
  * tag now. 0 or -ENOSPC (no headroom to push). */
 int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);
 /* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
 int pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
+/* The same for IPv6: MACs, hop limit - 1 (no header checksum), VLAN. */
+int pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
 
 /* Key builders shared with the slow path. Every switch key fits in
  * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,
@@ -123,6 +150,59 @@ pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be)
 	memset(k, 0, 16);
 	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
 	memcpy(k + 2, &ip_be, 4);
+}
+
+/* (vrf, IPv6 address): routes6 and neigh6. Their keys are 18 bytes, so
+ * IPv6 stages use SW_KEY6_BYTES buffers (checked at init as SW_KEY_BYTES). */
+#define SW_KEY6_BYTES 32
+static inline void
+pl_switch_key_vrf_ip6(uint8_t *k, uint16_t vrf, const uint8_t *ip)
+{
+	memset(k, 0, SW_KEY6_BYTES);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
+	memcpy(k + 2, ip, 16);
+}
+
+/* IPv6 address classes (RFC 4291 2.4). */
+static inline int
+pl_switch_ip6_mcast(const uint8_t *a)
+{
+	return a[0] == 0xff;
+}
+
+static inline int
+pl_switch_ip6_ll(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96
+ * (IPv4-mapped): no packet between routers carries them. */
+static inline int
+pl_switch_ip6_reserved(const uint8_t *a)
+{
+	uint64_t hi;
+	uint16_t mid;
+
+	memcpy(&hi, a, 8);
+	memcpy(&mid, a + 10, 2);
+	return hi == 0 && a[8] == 0 && a[9] == 0 && (mid == 0 || mid == 0xffff);
+}
+
+/* The box's link-local address in a bridge domain: fe80::/64 with the
+ * modified EUI-64 of its SVI MAC (RFC 4291 2.5.6, appendix A). */
+static inline void
+pl_switch_ll_addr(uint8_t *ip, const uint8_t *mac)
+{
+	static const uint8_t fe80[8] = { 0xfe, 0x80 };
+
+	memcpy(ip, fe80, 8);
+	ip[8] = mac[0] ^ 0x02;
+	ip[9] = mac[1];
+	ip[10] = mac[2];
+	ip[11] = 0xff;
+	ip[12] = 0xfe;
+	memcpy(ip + 13, mac + 3, 3);
 }
 
 static inline void

@@ -1,7 +1,7 @@
 /* The switch's write check: a bridge domain belongs to exactly one slice,
- * so the interfaces, svi and connected routes that name it must agree on its
- * slice, and no bridge-domain member or neighbour egresses onto a wire
- * (port, VLAN) that is another slice's interface. Runs on every table.write
+ * so the interfaces, SVIs and connected routes (of either family) that name
+ * it must agree on its slice, and no bridge-domain member or neighbour
+ * egresses onto a wire (port, VLAN) that is another slice's interface. Runs on every table.write
  * batch before it is applied (registered with dp_tblrpc_check_add). */
 #include <errno.h>
 #include <stdbool.h>
@@ -106,9 +106,10 @@ claims_anything(const struct dp_update *u, unsigned int n)
 
 		if (x->type == DP_UPD_DELETE)
 			continue;
-		if (x->table == pl_sw.interfaces || x->table == pl_sw.svi ||
-		    x->table == pl_sw.bd_ports || x->table == pl_sw.neigh ||
-		    (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED))
+		if (x->table == pl_sw.interfaces || x->table == pl_sw.svi || x->table == pl_sw.svi6 ||
+		    x->table == pl_sw.bd_ports || x->table == pl_sw.neigh || x->table == pl_sw.neigh6 ||
+		    ((x->table == pl_sw.routes || x->table == pl_sw.routes6) &&
+		     x->action == SW_RT_CONNECTED))
 			return true;
 	}
 	return false;
@@ -123,7 +124,9 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 	memset(wire, 0, sizeof(wire));
 	for_each_entry(pl_sw.interfaces, claim_interface);
 	for_each_entry(pl_sw.svi, claim_svi);
+	for_each_entry(pl_sw.svi6, claim_svi);
 	for_each_entry(pl_sw.routes, claim_connected);
+	for_each_entry(pl_sw.routes6, claim_connected);
 	/* first who owns what (a default action owns its BD too), ... */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dp_update *x = &u[i];
@@ -137,9 +140,10 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 				map_wire(x->key, a->slice);
 		} else if (x->type == DP_UPD_DEFAULT) {
 			continue;
-		} else if (x->table == pl_sw.svi && x->action == 0) {
+		} else if ((x->table == pl_sw.svi || x->table == pl_sw.svi6) && x->action == 0) {
 			res[i] = claim(key_u16(x->key, 2), key_u16(x->key, 0));
-		} else if (x->table == pl_sw.routes && x->action == SW_RT_CONNECTED) {
+		} else if ((x->table == pl_sw.routes || x->table == pl_sw.routes6) &&
+			   x->action == SW_RT_CONNECTED) {
 			res[i] = claim(((const struct sw_connected *)x->params)->bd, key_u16(x->key, 0));
 		}
 	}
@@ -152,7 +156,8 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 		if (x->table == pl_sw.bd_ports && x->action == 0)
 			res[i] = egress_ok(key_u16(x->key, 2), ((const struct sw_member *)x->params)->vlan,
 					   owner[key_u16(x->key, 0)]);
-		else if (x->table == pl_sw.neigh && x->action != SW_NB_UNRESOLVED)
+		else if ((x->table == pl_sw.neigh || x->table == pl_sw.neigh6) &&
+			 x->action != SW_NB_UNRESOLVED)
 			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
 					   ((const struct sw_rewrite *)x->params)->vlan,
 					   (uint32_t)key_u16(x->key, 0) + 1);

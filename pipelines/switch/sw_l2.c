@@ -143,6 +143,9 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			if (is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip)) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
 				next[i] = DP_NEXT_PUNT;
+			} else if ((md->flags & DP_MF_IPV6) && pl_switch_nd_for_box(ctx, m, md)) {
+				sw_meta(m)->punt = SW_PUNT_ND;
+				next[i] = DP_NEXT_PUNT;
 			} else {
 				next[i] = flood(ctx, m, md);
 			}
@@ -187,7 +190,8 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				sw_meta(m)->punt = SW_PUNT_ARP;
 				*nx = DP_NEXT_PUNT;
 			} else {
-				*nx = DP_NEXT_CONTINUE;
+				/* IPv6 to its own stage (edge 1) */
+				*nx = DP_NEXT_EDGE(!!(md->flags & DP_MF_IPV6));
 				cont++;
 			}
 			break;

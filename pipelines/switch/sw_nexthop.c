@@ -9,7 +9,13 @@
  * The table is derived (dp_table_deriver): a route write that needs a new id
  * and a neighbour write that changes an id's rewrite bring their nexthops
  * update into the same batch, so every atomicity mode holds for both. Ids
- * no route uses any more are collected when the ids run out. */
+ * no route uses any more are collected when the ids run out.
+ *
+ * IPv6 next hops (routes6 via neigh6) share the ids and the table: an id is
+ * a (VRF, address) of either family, its entry resolved/unresolved or
+ * resolved6/unresolved6, as VPP's adjacencies are one pool for both. A
+ * routes6 entry carries 16-bit ids (SW_RT6_IDS_OFF), since its addresses
+ * take most of the entry. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,10 +33,32 @@
 
 enum nh_state { NH_FREE, NH_PENDING, NH_LIVE };
 
+/* A next hop of either family: IPv4 in ip[0..3] (network order), the
+ * rest zero. */
 struct nh_addr {
 	uint16_t vrf;
-	uint16_t pad;
-	uint32_t ip;             /* network order */
+	uint8_t v6;
+	uint8_t pad;
+	uint8_t ip[16];
+};
+
+/* Each family's route and neighbour tables and how a route holds its next
+ * hops and their ids. */
+struct nh_family {
+	int *routes, *neigh;
+	uint8_t ip_len, max_nh;
+	uint16_t ids_off;
+	uint8_t id_bytes;
+	uint16_t resolved, unresolved;       /* nexthops actions */
+};
+
+static const struct nh_family fam4 = {
+	&pl_sw.routes, &pl_sw.neigh, 4, SW_ECMP_MAX, SW_RT_IDS_OFF, 4,
+	SW_NH_RESOLVED, SW_NH_UNRESOLVED,
+};
+static const struct nh_family fam6 = {
+	&pl_sw.routes6, &pl_sw.neigh6, 16, SW_ECMP6_MAX, SW_RT6_IDS_OFF, 2,
+	SW_NH_RESOLVED6, SW_NH_UNRESOLVED6,
 };
 
 static struct rte_hash *by_addr;        /* (vrf, ip) -> id */
@@ -40,10 +68,19 @@ static uint32_t *free_ids, n_free;
 
 /* ------------------------------------------------------------ ids */
 
-static uint32_t
-id_find(uint16_t vrf, uint32_t ip)
+static struct nh_addr
+nh_addr(const struct nh_family *f, uint16_t vrf, const uint8_t *ip)
 {
-	struct nh_addr a = { .vrf = vrf, .ip = ip };
+	struct nh_addr a = { .vrf = vrf, .v6 = f == &fam6 };
+
+	memcpy(a.ip, ip, f->ip_len);
+	return a;
+}
+
+static uint32_t
+id_find(const struct nh_family *f, uint16_t vrf, const uint8_t *ip)
+{
+	struct nh_addr a = nh_addr(f, vrf, ip);
 	void *data;
 
 	return rte_hash_lookup_data(by_addr, &a, &data) >= 0 ? (uint32_t)(uintptr_t)data : 0;
@@ -57,19 +94,71 @@ id_release(uint32_t id)
 	free_ids[n_free++] = id;
 }
 
+/* How many next hops a route's action names (its ECMP count is its first
+ * param in both families). */
+static unsigned int
+route_n(const struct nh_family *f, uint16_t action, const uint8_t *params)
+{
+	if (action == SW_RT_VIA)
+		return 1;
+	if (action == SW_RT_ECMP)
+		return RTE_MIN(RTE_MAX(params[0], 1), f->max_nh);
+	return 0;
+}
+
+/* Next hop j of a via/ecmp route: via's only param, ecmp's after its count. */
+static const uint8_t *
+route_nh(const struct nh_family *f, uint16_t action, const uint8_t *params, unsigned int j)
+{
+	if (action == SW_RT_VIA)
+		return params;
+	return f == &fam6 ? ((const struct sw_ecmp6 *)params)->nh[j] :
+			    (const uint8_t *)&((const struct sw_ecmp *)params)->nh[j];
+}
+
+static uint32_t
+id_get(const struct nh_family *f, const uint8_t *params, unsigned int j)
+{
+	const uint8_t *p = params + f->ids_off + j * f->id_bytes;
+
+	return f->id_bytes == 2 ? *(const uint16_t *)p : *(const uint32_t *)p;
+}
+
+static void
+id_put(const struct nh_family *f, uint8_t *params, unsigned int j, uint32_t id)
+{
+	uint8_t *p = params + f->ids_off + j * f->id_bytes;
+
+	if (f->id_bytes == 2)
+		*(uint16_t *)p = (uint16_t)id;
+	else
+		*(uint32_t *)p = id;
+}
+
 /* The ids a route update or an installed route refers to. */
 static unsigned int
-route_ids(uint16_t action, const uint8_t *params, uint32_t *ids)
+route_ids(const struct nh_family *f, uint16_t action, const uint8_t *params, uint32_t *ids)
 {
-	const uint32_t *rid = (const uint32_t *)(params + SW_RT_IDS_OFF);
-	unsigned int n = 0;
+	unsigned int n = route_n(f, action, params);
 
-	if (action == SW_RT_VIA)
-		n = 1;
-	else if (action == SW_RT_ECMP)
-		n = RTE_MIN(RTE_MAX(((const struct sw_ecmp *)params)->n, 1), SW_ECMP_MAX);
-	memcpy(ids, rid, n * sizeof(*ids));
+	for (unsigned int j = 0; j < n; j++)
+		ids[j] = id_get(f, params, j);
 	return n;
+}
+
+/* Mark every id the installed routes of a family use. */
+static void
+mark_installed(const struct nh_family *f, struct dp_entry_view *ev, uint8_t *used)
+{
+	uint32_t off = 0, ids[SW_ECMP_MAX];
+
+	do {
+		unsigned int got = dp_table_read(*f->routes, off, 1000, ev, &off);
+
+		for (unsigned int i = 0; i < got; i++)
+			for (unsigned int j = route_ids(f, ev[i].action, ev[i].params, ids); j-- > 0;)
+				used[ids[j] % SW_NH_MAX] = 1;
+	} while (off != UINT32_MAX);
 }
 
 /* Out of ids: free those no installed route and no update of the batch in
@@ -81,23 +170,22 @@ collect(const struct dp_update *batch, unsigned int n_batch)
 	uint8_t *used = calloc(SW_NH_MAX, 1);
 	struct dp_entry_view *ev = malloc(1000 * sizeof(*ev));
 	struct dp_update *del = NULL;
-	uint32_t off = 0, ids[SW_ECMP_MAX];
+	uint32_t ids[SW_ECMP_MAX];
 	unsigned int n_del = 0;
 	int *res = NULL;
 
 	if (used == NULL || ev == NULL)
 		goto out;
-	do {
-		unsigned int got = dp_table_read(pl_sw.routes, off, 1000, ev, &off);
+	mark_installed(&fam4, ev, used);
+	mark_installed(&fam6, ev, used);
+	for (unsigned int i = 0; i < n_batch; i++) {
+		const struct nh_family *f = batch[i].table == pl_sw.routes ? &fam4 :
+					    batch[i].table == pl_sw.routes6 ? &fam6 : NULL;
 
-		for (unsigned int i = 0; i < got; i++)
-			for (unsigned int j = route_ids(ev[i].action, ev[i].params, ids); j-- > 0;)
+		if (f != NULL && batch[i].type != DP_UPD_DELETE)
+			for (unsigned int j = route_ids(f, batch[i].action, batch[i].params, ids); j-- > 0;)
 				used[ids[j] % SW_NH_MAX] = 1;
-	} while (off != UINT32_MAX);
-	for (unsigned int i = 0; i < n_batch; i++)
-		if (batch[i].table == pl_sw.routes && batch[i].type != DP_UPD_DELETE)
-			for (unsigned int j = route_ids(batch[i].action, batch[i].params, ids); j-- > 0;)
-				used[ids[j] % SW_NH_MAX] = 1;
+	}
 	del = calloc(SW_NH_MAX, sizeof(*del));
 	res = calloc(SW_NH_MAX, sizeof(*res));
 	if (del == NULL || res == NULL)
@@ -124,9 +212,10 @@ out:
 }
 
 static uint32_t
-id_new(uint16_t vrf, uint32_t ip, const struct dp_update *batch, unsigned int n_batch)
+id_new(const struct nh_family *f, uint16_t vrf, const uint8_t *ip, const struct dp_update *batch,
+       unsigned int n_batch)
 {
-	struct nh_addr a = { .vrf = vrf, .ip = ip };
+	struct nh_addr a = nh_addr(f, vrf, ip);
 	uint32_t id;
 
 	if (n_free == 0)
@@ -148,42 +237,39 @@ id_new(uint16_t vrf, uint32_t ip, const struct dp_update *batch, unsigned int n_
 /* What nexthops holds for (vrf, ip): the neighbour as this batch leaves
  * it (its last update before this point), else as installed. */
 static void
-nh_entry(uint16_t vrf, uint32_t ip, const struct dp_update *batch, unsigned int n_batch,
-	 struct dp_update *out)
+nh_entry(const struct nh_family *f, uint16_t vrf, const uint8_t *ip,
+	 const struct dp_update *batch, unsigned int n_batch, struct dp_update *out)
 {
 	uint8_t key[DP_KEY_MAX] = { 0 };
+	unsigned int key_len = 2u + f->ip_len;
 	const struct dp_entry *e;
 	const uint8_t *params = NULL;
 
-	pl_switch_key_vrf_ip(key, vrf, ip);
+	*(rte_be16_t *)key = rte_cpu_to_be_16(vrf);
+	memcpy(key + 2, ip, f->ip_len);
 	for (unsigned int i = n_batch; i-- > 0;) {
 		const struct dp_update *b = &batch[i];
 
-		if (b->table != pl_sw.neigh || b->type == DP_UPD_DEFAULT || memcmp(b->key, key, 6) != 0)
+		if (b->table != *f->neigh || b->type == DP_UPD_DEFAULT ||
+		    memcmp(b->key, key, key_len) != 0)
 			continue;
 		if (b->type != DP_UPD_DELETE && b->action != SW_NB_UNRESOLVED)
 			params = b->params;
 		goto found;
 	}
-	e = dp_table_find(pl_sw.neigh, key);
+	e = dp_table_find(*f->neigh, key);
 	if (e != NULL && e->action != SW_NB_UNRESOLVED)
 		params = e->params;
 found:
+	/* both families: the rewrite, then (vrf, ip); unresolved: (vrf, ip) */
 	memset(out->params, 0, sizeof(out->params));
-	if (params != NULL) {
-		struct sw_nh_resolved *r = (struct sw_nh_resolved *)out->params;
-
-		out->action = SW_NH_RESOLVED;
-		memcpy(&r->rw, params, sizeof(r->rw));
-		r->vrf = vrf;
-		r->ip = ip;
-	} else {
-		struct sw_nh_unresolved *r = (struct sw_nh_unresolved *)out->params;
-
-		out->action = SW_NH_UNRESOLVED;
-		r->vrf = vrf;
-		r->ip = ip;
-	}
+	out->action = params != NULL ? f->resolved : f->unresolved;
+	if (params != NULL)
+		memcpy(out->params, params, sizeof(struct sw_rewrite));
+	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? 4 : 0),
+	       &vrf, sizeof(vrf));
+	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? 5 : 1),
+	       ip, f->ip_len);
 }
 
 static void
@@ -201,33 +287,35 @@ key_vrf(const uint8_t *k)
 	return rte_be_to_cpu_16(*(const rte_be16_t *)k);
 }
 
+/* An IPv6 next hop must be a unicast address a neighbour can have on a
+ * connected subnet: not reserved, multicast or link-local (a link-local
+ * one would need its interface, which a route does not name). */
 static int
-expand_route(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,
-	     struct dp_update *out)
+nh6_ok(const uint8_t *ip)
 {
-	uint32_t *rid = (uint32_t *)(u->params + SW_RT_IDS_OFF);
-	const struct sw_ecmp *g = (const struct sw_ecmp *)u->params;
+	return !pl_switch_ip6_reserved(ip) && !pl_switch_ip6_mcast(ip) && !pl_switch_ip6_ll(ip);
+}
+
+static int
+expand_route(const struct nh_family *f, struct dp_update *u, const struct dp_update *batch,
+	     unsigned int n_batch, struct dp_update *out)
+{
 	uint16_t vrf = key_vrf(u->key);
-	uint32_t ips[SW_ECMP_MAX];
 	unsigned int n, m = 0;
 
 	if (u->type == DP_UPD_DELETE || u->type == DP_UPD_DEFAULT)
 		return 0;
-	memset(rid, 0, SW_ECMP_MAX * sizeof(*rid));
-	if (u->action == SW_RT_VIA) {
-		n = 1;
-		ips[0] = ((const struct sw_via *)u->params)->nh;
-	} else if (u->action == SW_RT_ECMP) {
-		n = RTE_MIN(RTE_MAX(g->n, 1), SW_ECMP_MAX);
-		memcpy(ips, g->nh, n * sizeof(ips[0]));
-	} else {
-		return 0;
-	}
+	memset(u->params + f->ids_off, 0, (size_t)f->max_nh * f->id_bytes);
+	n = route_n(f, u->action, u->params);
+	for (unsigned int j = 0; f == &fam6 && j < n; j++)
+		if (!nh6_ok(route_nh(f, u->action, u->params, j)))
+			return -EINVAL;
 	for (unsigned int j = 0; j < n; j++) {
-		uint32_t id = id_find(vrf, ips[j]);
+		const uint8_t *ip = route_nh(f, u->action, u->params, j);
+		uint32_t id = id_find(f, vrf, ip);
 
 		if (id == 0) {
-			if ((id = id_new(vrf, ips[j], batch, n_batch)) == 0) {
+			if ((id = id_new(f, vrf, ip, batch, n_batch)) == 0) {
 				/* appended nothing, keeps nothing */
 				for (unsigned int k = 0; k < m; k++)
 					id_release(rte_be_to_cpu_32(*(rte_be32_t *)out[k].key));
@@ -236,40 +324,41 @@ expand_route(struct dp_update *u, const struct dp_update *batch, unsigned int n_
 			/* its own entry whatever becomes of the route: an id with
 			 * no route is collected later */
 			nh_update(&out[m], DP_UPD_INSERT, id);
-			nh_entry(vrf, ips[j], batch, n_batch, &out[m++]);
+			nh_entry(f, vrf, ip, batch, n_batch, &out[m++]);
 		}
 		/* pending: an earlier update of this batch inserts its entry */
-		rid[j] = id;
+		id_put(f, u->params, j, id);
 	}
 	return (int)m;
 }
 
 static int
-expand_neigh(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,
-	     struct dp_update *out)
+expand_neigh(const struct nh_family *f, struct dp_update *u, const struct dp_update *batch,
+	     unsigned int n_batch, struct dp_update *out)
 {
-	uint32_t ip, id;
+	uint32_t id;
 
 	if (u->type == DP_UPD_DEFAULT)
 		return 0;
-	memcpy(&ip, u->key + 2, 4);
-	if ((id = id_find(key_vrf(u->key), ip)) == 0)
+	if ((id = id_find(f, key_vrf(u->key), u->key + 2)) == 0)
 		return 0;
 	/* the id's entry becomes what the neighbour becomes, if it does (a
 	 * pending id's insert is earlier in the batch and always applies) */
 	nh_update(out, DP_UPD_MODIFY, id);
 	out->after = 1;
 	/* batch as it will be with u applied: u is its last word on (vrf, ip) */
-	nh_entry(key_vrf(u->key), ip, batch, n_batch + 1, out);
+	nh_entry(f, key_vrf(u->key), u->key + 2, batch, n_batch + 1, out);
 	return 1;
 }
 
 static int
 expand(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch, struct dp_update *out)
 {
-	if (u->table == pl_sw.routes)
-		return expand_route(u, batch, n_batch, out);
-	return expand_neigh(u, batch, n_batch, out);
+	const struct nh_family *f = u->table == pl_sw.routes || u->table == pl_sw.neigh ? &fam4 : &fam6;
+
+	if (u->table == *f->routes)
+		return expand_route(f, u, batch, n_batch, out);
+	return expand_neigh(f, u, batch, n_batch, out);
 }
 
 static void
@@ -311,7 +400,8 @@ pl_switch_nexthop_init(void)
 	n_free = 0;
 	for (uint32_t id = SW_NH_MAX - 1; id >= 1; id--)
 		free_ids[n_free++] = id;
-	deriver.sources = (1u << pl_sw.routes) | (1u << pl_sw.neigh);
+	deriver.sources = (1u << pl_sw.routes) | (1u << pl_sw.neigh) | (1u << pl_sw.routes6) |
+			  (1u << pl_sw.neigh6);
 	return dp_table_deriver_add(&deriver);
 }
 

@@ -1,6 +1,6 @@
 /* Switch frame rewrites shared by the stages and the slow path: the outer
  * VLAN tag (push, pop, retag) and the routed-packet rewrite (MACs, TTL with
- * an incremental checksum, VLAN). */
+ * an incremental checksum or IPv6 hop limit, VLAN). */
 #include <errno.h>
 #include <string.h>
 
@@ -36,15 +36,22 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 	return 0;
 }
 
-int
-pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+static inline void
+rewrite_macs(struct rte_mbuf *m, const struct sw_rewrite *rw)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	uint32_t sum;
 
 	memcpy(&eth->dst_addr, rw->dmac, 6);
 	memcpy(&eth->src_addr, rw->smac, 6);
+}
+
+int
+pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t sum;
+
+	rewrite_macs(m, rw);
 	ip->time_to_live--;
 	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
 	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
@@ -52,5 +59,14 @@ pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_
 	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + 0xfeff;
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
+
+int
+pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	/* IPv6 has no header checksum: the hop limit is all that changes */
+	rewrite_macs(m, rw);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }

@@ -1,0 +1,599 @@
+/* Switch slow path for IPv6 (main lcore), every punted IPv6 packet: NDP
+ * (RFC 4861) for the box's addresses (an SVI6's, and the link-local one its
+ * MAC makes): solicitations answered, neighbours learned from solicitations
+ * and advertisements, next hops resolved by solicitations on pl_swctl's
+ * hold queue; ICMPv6 echo; ICMPv6 errors (RFC 4443): time exceeded,
+ * destination unreachable (no route, beyond scope, address unreachable),
+ * packet too big, as IPv6 routers never fragment. What the box sends is
+ * limited by pl_swctl's buckets, and every packet here ends as a named
+ * drop, switch.consumed or switch.forwarded, as there. */
+#include <stdbool.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+
+#include <rte_ip.h>
+#include <rte_byteorder.h>
+
+#include "pl_swctl.h"
+#include "pl_switch.h"
+#include "dp_table.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+#include "dp_worker.h"
+
+#define IP6_HLEN	 40
+#define ND_HLIM		 255	/* NDP is only valid from on-link (RFC 4861 7.1) */
+#define ICMP6_HLIM	 64
+#define ND_MSG_LEN	 24	/* NS/NA: header, flags/reserved, target */
+#define ND_LLA_LEN	 8	/* a link-layer address option: type, length, MAC */
+#define ICMP6_QUOTE_MAX	 (1280 - IP6_HLEN - 8)	/* an error fits the minimum MTU */
+#define NA_ROUTER	 0x80
+#define NA_SOLICITED	 0x40
+#define NA_OVERRIDE	 0x20
+
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
+
+static const struct sw_svi6 *
+svi6_get(uint16_t slice, uint16_t bd)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	pl_switch_key_bd_port(k, slice, bd);   /* (vrf, bd): the same two u16 */
+	e = dp_table_find(pl_sw.svi6, k);
+	return (e && e->action == 0) ? (const struct sw_svi6 *)e->params : NULL;
+}
+
+/* Byte b of a prefix of plen bits' mask. */
+static uint8_t
+mask_byte(unsigned int plen, unsigned int b)
+{
+	int keep = (int)plen - 8 * (int)b;
+
+	return keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+}
+
+static bool
+in_subnet6(const struct sw_svi6 *svi, const uint8_t *ip)
+{
+	for (unsigned int b = 0; b < 16; b++)
+		if ((ip[b] ^ svi->ip[b]) & mask_byte(svi->plen, b))
+			return false;
+	return true;
+}
+
+/* The subnet-router anycast address of the SVI6's subnet: its prefix with
+ * a zero host part, which is the box's (RFC 4291 2.6.1; none on a /127,
+ * RFC 6164). */
+static bool
+subnet_anycast(const struct sw_svi6 *svi, const uint8_t *ip)
+{
+	if (svi->plen >= 127 || !in_subnet6(svi, ip))
+		return false;
+	for (unsigned int b = 0; b < 16; b++)
+		if (ip[b] & (uint8_t)~mask_byte(svi->plen, b))
+			return false;
+	return true;
+}
+
+/* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
+static bool
+solicited_node(const uint8_t *ip)
+{
+	static const uint8_t pfx[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+
+	return memcmp(ip, pfx, sizeof(pfx)) == 0;
+}
+
+static bool
+ip6_unspec(const uint8_t *ip)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(ip, zero, 16) == 0;
+}
+
+/* The route of ip in the slice's VRF, or NULL. */
+static const struct dp_entry *
+route6_get(uint16_t slice, const uint8_t *ip)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+
+	pl_switch_key_vrf_ip6(k, slice, ip);
+	return dp_table_find(pl_sw.routes6, k);
+}
+
+static const struct sw_rewrite *
+neigh6_get(uint16_t slice, const uint8_t *ip)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	pl_switch_key_vrf_ip6(k, slice, ip);
+	e = dp_table_find(pl_sw.neigh6, k);
+	return (e != NULL && e->action != SW_NB_UNRESOLVED) ? (const struct sw_rewrite *)e->params : NULL;
+}
+
+static struct rte_ipv6_hdr *
+ip6_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, dp_meta(m)->l3_off);
+}
+
+/* Bytes of the ICMPv6 message: from l4_off to the end of the datagram. */
+static uint32_t
+icmp6_len(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	return md->l3_off + IP6_HLEN + rte_be_to_cpu_16(ip6_of(m)->payload_len) - md->l4_off;
+}
+
+/* The ones' complement sum of the pseudo-header (RFC 8200 8.1) of an
+ * ICMPv6 message of len bytes from src to dst. */
+static uint32_t
+pseudo_sum(const uint8_t *src, const uint8_t *dst, uint32_t len)
+{
+	struct {
+		uint8_t a[32];
+		rte_be32_t len, nh;
+	} __rte_packed p;
+
+	memcpy(p.a, src, 16);
+	memcpy(p.a + 16, dst, 16);
+	p.len = rte_cpu_to_be_32(len);
+	p.nh = rte_cpu_to_be_32(IPPROTO_ICMPV6);
+	return rte_raw_cksum(&p, sizeof(p));
+}
+
+static uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The received message's checksum, over every segment. */
+static bool
+icmp6_cksum_ok(struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip = ip6_of(m);
+	uint32_t len = icmp6_len(m);
+	uint16_t sum;
+
+	if (rte_raw_cksum_mbuf(m, dp_meta(m)->l4_off, len, &sum) != 0)
+		return false;
+	return fold(pseudo_sum(ip->src_addr, ip->dst_addr, len) + sum) == 0xffff;
+}
+
+/* The IPv6 header at p of an ICMPv6 message of len bytes right after it,
+ * and the message's checksum. */
+static void
+icmp6_finish(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint8_t hlim, uint16_t len)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)p;
+	struct icmp6_hdr *icmp = (struct icmp6_hdr *)(p + IP6_HLEN);
+
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(len);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = hlim;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	icmp->icmp6_cksum = 0;
+	icmp->icmp6_cksum = (uint16_t)~fold(pseudo_sum(src, dst, len) + rte_raw_cksum(icmp, len));
+}
+
+/* An ICMPv6 error about m back to its sender, out of the port it came in
+ * on, from the box's address of the ingress BD (its link-local one to a
+ * link-local sender); param is the MTU of "packet too big". Never about an
+ * ICMPv6 error or a redirect, a non-first fragment, a non-unicast source
+ * or destination, or a frame that came as link-layer group traffic (RFC
+ * 4443 2.4 (e)). As much of m as fits the minimum MTU is quoted. */
+static void
+icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
+{
+	struct dp_meta *md = dp_meta(m);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *oip = ip6_of(m);
+	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	uint32_t quote = RTE_MIN(rte_pktmbuf_pkt_len(m) - md->l3_off,
+				 IP6_HLEN + (uint32_t)rte_be_to_cpu_16(oip->payload_len));
+	uint8_t src[16], *p;
+	struct icmp6_hdr *icmp;
+	const void *q;
+	struct rte_mbuf *r;
+	int lim;
+
+	if (svi == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    pl_switch_ip6_mcast(oip->src_addr) || pl_switch_ip6_reserved(oip->src_addr) ||
+	    pl_switch_ip6_mcast(oip->dst_addr))
+		return;
+	if (md->l4_proto == IPPROTO_ICMPV6 && (md->flags & DP_MF_L4)) {
+		uint8_t t = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
+
+		if (t < ICMP6_ECHO_REQUEST || t == ND_REDIRECT)
+			return;
+	}
+	lim = pl_swctl_limit(md->slice, true, oip->src_addr, true);
+	if (lim != SWCTL_LIM_OK) {
+		pl_swctl_event(lim == SWCTL_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
+		return;
+	}
+	quote = RTE_MIN(quote, (uint32_t)ICMP6_QUOTE_MAX);
+	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + sizeof(*icmp) + quote), &p);
+	if (r == NULL)
+		return;
+	icmp = (struct icmp6_hdr *)(p + IP6_HLEN);
+	icmp->icmp6_type = type;
+	icmp->icmp6_code = code;
+	icmp->icmp6_data32[0] = rte_cpu_to_be_32(param);
+	/* the quote may span segments: read copies only then */
+	q = rte_pktmbuf_read(m, md->l3_off, quote, icmp + 1);
+	if (q != NULL && q != (const void *)(icmp + 1))
+		memcpy(icmp + 1, q, quote);
+	if (pl_switch_ip6_ll(oip->src_addr))
+		pl_switch_ll_addr(src, svi->mac);
+	else
+		memcpy(src, svi->ip, 16);
+	icmp6_finish(p, src, oip->src_addr, ICMP6_HLIM, (uint16_t)(sizeof(*icmp) + quote));
+	if (dp_slowpath_send(r, md->in_port) == 0)
+		pl_swctl_event(SW_EVENT(icmp6_error));
+}
+
+void
+pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
+{
+	struct dp_meta *md = dp_meta(m);
+	uint16_t mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
+
+	if (mtu != 0 && IP6_HLEN + rte_be_to_cpu_16(ip6_of(m)->payload_len) > mtu) {
+		icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, mtu);
+		pl_swctl_drop(m, SW_DROP(pkt_too_big));
+		return;
+	}
+	if (pl_switch_rewrite6(m, md, rw) < 0) {
+		pl_swctl_drop(m, SW_DROP(vlan_push));
+		return;
+	}
+	dp_slowpath_send(m, rw->port);
+	pl_swctl_event(SW_EVENT(forwarded));
+}
+
+void
+pl_switch_nd_unresolved(struct rte_mbuf *m)
+{
+	icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
+	pl_swctl_drop(m, SW_DROP(nd_unresolved));
+}
+
+/* A solicitation for ip (in slice) to its solicited-node group on every
+ * member port of the BD its connected route names, from the SVI6 there;
+ * src (the packet that needs it) pays for it. */
+void
+pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
+{
+	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN] = {0};
+	uint8_t group[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	uint8_t dmac[6] = { 0x33, 0x33, 0xff };
+	const struct dp_entry *e = route6_get(slice, ip);
+	const struct sw_svi6 *svi;
+	uint8_t *ns = pkt + IP6_HLEN;
+	uint16_t bd;
+
+	if (e == NULL || e->action != SW_RT_CONNECTED)
+		return;   /* not on a connected subnet: nothing to ask */
+	bd = ((const struct sw_connected *)e->params)->bd;
+	if ((svi = svi6_get(slice, bd)) == NULL)
+		return;
+	if (pl_swctl_limit(slice, true, src, false) != SWCTL_LIM_OK) {
+		pl_swctl_event(SW_EVENT(nd_solicit_limited));
+		return;
+	}
+	memcpy(group + 13, ip + 13, 3);   /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
+	memcpy(dmac + 3, ip + 13, 3);     /* 33:33 + its last 32 bits (RFC 2464 7) */
+	ns[0] = ND_NEIGHBOR_SOLICIT;
+	memcpy(ns + 8, ip, 16);
+	ns[ND_MSG_LEN] = ND_OPT_SOURCE_LINKADDR;
+	ns[ND_MSG_LEN + 1] = 1;
+	memcpy(ns + ND_MSG_LEN + 2, svi->mac, 6);
+	icmp6_finish(pkt, svi->ip, group, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+	pl_swctl_bd_send(mp, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
+			 SW_EVENT(nd_solicit));
+}
+
+/* (slice, ip) is at mac behind (port, vid): send what was held for it and
+ * keep it in neigh6, unless the operator's static entry says otherwise. */
+static void
+nd_learn(uint16_t slice, const uint8_t *ip, uint16_t port, uint16_t vid, const uint8_t *mac,
+	 const struct sw_svi6 *svi)
+{
+	struct dp_update u;
+	struct sw_rewrite *rw = (struct sw_rewrite *)u.params;
+	const struct dp_entry *e;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	pl_switch_key_vrf_ip6(u.key, slice, ip);
+	e = dp_table_find(pl_sw.neigh6, u.key);
+	if (e != NULL && e->action == SW_NB_REWRITE)
+		return;
+	rw->port = port;
+	rw->vlan = vid;
+	memcpy(rw->dmac, mac, 6);
+	memcpy(rw->smac, svi->mac, 6);
+	/* held packets first, as pl_swctl's neigh_learn does: the flow's next
+	 * packets (fast path, once the entry exists) cannot overtake them */
+	pl_swctl_hold_release(slice, true, ip, rw);
+	if (e == NULL || memcmp(e->params, rw, sizeof(*rw)) != 0) {
+		u.type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
+		u.table = pl_sw.neigh6;
+		u.action = SW_NB_LEARNED;
+		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
+			pl_swctl_event(SW_EVENT(nd_learned));
+	}
+}
+
+/* An advertisement of target from the SVI6, out of the port the
+ * solicitation came in on: to its sender, or to all nodes when the sender
+ * had no address yet (duplicate address detection, RFC 4862 5.4.3). */
+static void
+nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *target,
+	     const uint8_t *lla)
+{
+	static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip = ip6_of(m);
+	bool dad = ip6_unspec(ip->src_addr);
+	const uint8_t *dmac = dad ? all_nodes_mac : lla ? lla : eth->src_addr.addr_bytes;
+	struct rte_mbuf *r;
+	uint8_t *p, *na;
+
+	r = pl_swctl_frame_new(m->pool, dmac, svi->mac, sw_meta(m)->vid, RTE_ETHER_TYPE_IPV6,
+			       IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN, &p);
+	if (r == NULL)
+		return;
+	na = p + IP6_HLEN;
+	memset(na, 0, ND_MSG_LEN + ND_LLA_LEN);
+	na[0] = ND_NEIGHBOR_ADVERT;
+	na[4] = NA_ROUTER | NA_OVERRIDE | (dad ? 0 : NA_SOLICITED);
+	memcpy(na + 8, target, 16);
+	na[ND_MSG_LEN] = ND_OPT_TARGET_LINKADDR;
+	na[ND_MSG_LEN + 1] = 1;
+	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
+	icmp6_finish(p, target, dad ? all_nodes : ip->src_addr, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+	if (dp_slowpath_send(r, dp_meta(m)->in_port) == 0)
+		pl_swctl_event(SW_EVENT(nd_advert));
+}
+
+/* The link-layer address option of type want in an NDP message's options
+ * (opt, len bytes): *lla = its MAC, or NULL. -1 when an option is
+ * malformed (zero length, past the end: RFC 4861 7.1.1). */
+static int
+nd_options(const uint8_t *opt, uint32_t len, uint8_t want, const uint8_t **lla)
+{
+	*lla = NULL;
+	while (len > 0) {
+		uint32_t ol = len >= 2 ? (uint32_t)opt[1] * 8 : 0;
+
+		if (ol == 0 || ol > len)
+			return -1;
+		if (opt[0] == want && ol == ND_LLA_LEN)
+			*lla = opt + 2;
+		opt += ol;
+		len -= ol;
+	}
+	return 0;
+}
+
+/* A neighbour solicitation or advertisement for the box's BD: validated
+ * (RFC 4861 7.1), answered (solicitations for the box's addresses), and
+ * the neighbour learned from its link-layer option. */
+static void
+handle_nd(struct rte_mbuf *m, struct dp_meta *md)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	const struct rte_ipv6_hdr *ip = ip6_of(m);
+	uint32_t len = icmp6_len(m);
+	const uint8_t *nd, *target, *lla;
+	uint8_t ll[16];
+	bool ns, unspec = ip6_unspec(ip->src_addr);
+	int lim;
+
+	if (svi == NULL) {
+		pl_swctl_drop(m, SW_DROP(not_for_us));
+		return;
+	}
+	/* all of it in the first segment, and not a fragment */
+	if (!(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG) || len < ND_MSG_LEN ||
+	    md->l4_off + len > rte_pktmbuf_data_len(m)) {
+		pl_swctl_drop(m, SW_DROP(nd_bad));
+		return;
+	}
+	if (!icmp6_cksum_ok(m)) {
+		pl_swctl_drop(m, SW_DROP(icmp6_cksum));
+		return;
+	}
+	nd = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
+	target = nd + 8;
+	ns = nd[0] == ND_NEIGHBOR_SOLICIT;
+	if (ip->hop_limits != ND_HLIM || nd[1] != 0 || pl_switch_ip6_mcast(target) ||
+	    nd_options(nd + ND_MSG_LEN, len - ND_MSG_LEN,
+		       ns ? ND_OPT_SOURCE_LINKADDR : ND_OPT_TARGET_LINKADDR, &lla) < 0 ||
+	    (lla != NULL && (rte_is_multicast_ether_addr((const struct rte_ether_addr *)lla) ||
+			     rte_is_zero_ether_addr((const struct rte_ether_addr *)lla))) ||
+	    (ns && unspec && (lla != NULL || !solicited_node(ip->dst_addr))) ||
+	    (!ns && (unspec || (pl_switch_ip6_mcast(ip->dst_addr) && (nd[4] & NA_SOLICITED))))) {
+		pl_swctl_drop(m, SW_DROP(nd_bad));
+		return;
+	}
+	if (ns) {
+		pl_switch_ll_addr(ll, svi->mac);
+		if (memcmp(target, svi->ip, 16) != 0 && memcmp(target, ll, 16) != 0) {
+			pl_swctl_drop(m, SW_DROP(not_for_us));
+			return;
+		}
+		if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
+			pl_swctl_limited(m, lim);
+			return;
+		}
+	} else {
+		/* an advertisement names its sender in target; without the
+		 * option, the frame's source is its link-layer address */
+		if (lla == NULL)
+			lla = eth->src_addr.addr_bytes;
+	}
+	/* neighbours on the SVI6's subnet only: link-local ones would need
+	 * their BD in the key, and no route goes via one */
+	{
+		const uint8_t *who = ns ? ip->src_addr : target;
+
+		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0)
+			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
+	}
+	if (ns)
+		nd_advertise(m, svi, target, lla);
+	pl_swctl_event(SW_EVENT(consumed));
+	rte_pktmbuf_free(m);
+}
+
+/* An echo request to a box address (or the subnet-router anycast address,
+ * answered from the SVI6's: RFC 4291 2.6.1, RFC 4443 4.2): a fresh reply
+ * out of the ingress port. */
+static void
+handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip = ip6_of(m);
+	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	uint32_t len = icmp6_len(m);
+	struct icmp6_hdr *icmp;
+	struct rte_mbuf *r;
+	const void *q;
+	uint8_t *p;
+	int lim;
+
+	if (svi == NULL || (md->flags & DP_MF_FRAG)) {
+		pl_swctl_drop(m, SW_DROP(not_for_us));
+		return;
+	}
+	if (!icmp6_cksum_ok(m)) {
+		pl_swctl_drop(m, SW_DROP(icmp6_cksum));
+		return;
+	}
+	if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
+		pl_swctl_limited(m, lim);
+		return;
+	}
+	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + len), &p);
+	if (r != NULL) {
+		icmp = (struct icmp6_hdr *)(p + IP6_HLEN);
+		q = rte_pktmbuf_read(m, md->l4_off, len, icmp);
+		if (q != NULL && q != (const void *)icmp)
+			memcpy(icmp, q, len);
+		icmp->icmp6_type = ICMP6_ECHO_REPLY;
+		icmp6_finish(p, anycast ? svi->ip : ip->dst_addr, ip->src_addr, ICMP6_HLIM,
+			     (uint16_t)len);
+		if (dp_slowpath_send(r, md->in_port) == 0)
+			pl_swctl_event(SW_EVENT(icmp6_echo));
+	}
+	pl_swctl_event(SW_EVENT(consumed));
+	rte_pktmbuf_free(m);
+}
+
+static void
+handle_local(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
+{
+	uint8_t type;
+
+	if (md->l4_proto != IPPROTO_ICMPV6 || !(md->flags & DP_MF_L4)) {
+		pl_swctl_drop(m, SW_DROP(not_for_us));
+		return;
+	}
+	type = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
+	if (type == ICMP6_ECHO_REQUEST)
+		handle_echo(m, md, anycast);
+	else if ((type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT) && !anycast)
+		handle_nd(m, md);
+	else
+		pl_swctl_drop(m, SW_DROP(not_for_us));
+}
+
+/* A routed packet with no rewrite when the worker looked (or over the
+ * MTU): the route as it is now names its next hop, which is resolved by
+ * now (send it, after anything held), or gets held while we solicit. */
+static void
+resolve(struct rte_mbuf *m, struct dp_meta *md)
+{
+	const struct rte_ipv6_hdr *ip = ip6_of(m);
+	const struct dp_entry *e = route6_get(md->slice, ip->dst_addr);
+	const struct sw_rewrite *rw;
+	const uint8_t *nh;
+
+	if (e != NULL && e->action == SW_RT_VIA) {
+		nh = ((const struct sw_via6 *)e->params)->nh;
+	} else if (e != NULL && e->action == SW_RT_ECMP) {
+		const struct sw_ecmp6 *g = (const struct sw_ecmp6 *)e->params;
+		uint32_t cnt = RTE_MIN(RTE_MAX(g->n, 1), SW_ECMP6_MAX);
+
+		nh = g->nh[((uint64_t)md->hash * cnt) >> 32];   /* the worker's pick */
+	} else if (e != NULL && e->action == SW_RT_CONNECTED) {
+		const struct sw_svi6 *svi = svi6_get(md->slice,
+						     ((const struct sw_connected *)e->params)->bd);
+
+		nh = ip->dst_addr;
+		if (svi != NULL && subnet_anycast(svi, nh)) {
+			handle_local(m, md, true);
+			return;
+		}
+	} else {
+		/* the route changed meanwhile to local, drop or none: no next hop */
+		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
+		pl_swctl_drop(m, SW_DROP(no_route));
+		return;
+	}
+	if ((rw = neigh6_get(md->slice, nh)) != NULL) {
+		pl_swctl_hold_release(md->slice, true, nh, rw);
+		pl_switch_nd_route_out(m, rw);
+		return;
+	}
+	pl_swctl_hold(m, md->slice, true, nh, ip->src_addr);
+}
+
+void
+pl_switch_nd_slowpath(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	switch (sw_meta(m)->punt) {
+	case SW_PUNT_ND:
+		handle_nd(m, md);
+		break;
+	case SW_PUNT_LOCAL:
+		handle_local(m, md, false);
+		break;
+	case SW_PUNT_TTL:
+		icmp6_error(m, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, 0);
+		pl_swctl_drop(m, SW_DROP(ttl_expired));
+		break;
+	case SW_PUNT_NOROUTE:
+		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
+		pl_swctl_drop(m, SW_DROP(no_route));
+		break;
+	case SW_PUNT_SCOPE:
+		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_BEYONDSCOPE, 0);
+		pl_swctl_drop(m, SW_DROP(ip6_ll_src));
+		break;
+	case SW_PUNT_UNRESOLVED:
+	case SW_PUNT_MTU:
+		resolve(m, md);
+		break;
+	default:
+		pl_swctl_drop(m, SW_DROP(not_for_us));
+	}
+}
