@@ -189,9 +189,10 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			if (md->flags & DP_MF_ARP) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
 				*nx = DP_NEXT_PUNT;
+			} else if (md->flags & DP_MF_IPV6) {
+				*nx = DP_NEXT_EDGE(1);   /* switch.l3v6 */
 			} else {
-				/* IPv6 to its own stage (edge 1) */
-				*nx = DP_NEXT_EDGE(!!(md->flags & DP_MF_IPV6));
+				*nx = DP_NEXT_CONTINUE;
 				cont++;
 			}
 			break;
