@@ -19,6 +19,9 @@
 #define T_ROUTES     "routes"
 #define T_FDB	     "fdb"
 #define T_NEIGH	     "neigh"
+#define T_SVI6	     "svi6"
+#define T_ROUTES6    "routes6"
+#define T_NEIGH6     "neigh6"
 
 #define U16_MAX	 65535	/* slice, VRF and bridge domain ids */
 #define VLAN_MAX 4095
@@ -28,6 +31,7 @@ static const char *const input_table[INTENT_IN_MAX] = {
 	[INTENT_IN_INTERFACES] = T_INTERFACES,
 	[INTENT_IN_FLOOD] = T_FLOOD,
 	[INTENT_IN_SVI] = T_SVI,
+	[INTENT_IN_SVI6] = T_SVI6,
 };
 
 /* One compile step's state: what was read, what it still needs, the
@@ -129,26 +133,30 @@ port_value(const char *s)
 
 /* Addresses as sxdp and sxctl read them (dp_addr.h), so what sxctl lets
  * through the library takes, and what the library takes sxdp does. */
-static bool
-ipv4_ok(const char *s, uint32_t *ip)
-{
-	uint32_t be;
 
-	if (s == NULL || dp_addr_ip(s, AF_INET, &be) < 0)
-		return false;
-	*ip = ntohl(be);
-	return true;
+/* The family an address, prefix or next hop is written in. */
+static int
+af_of(const char *s)
+{
+	return s != NULL && strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+}
+
+/* Either family's address or prefix into addr (16 bytes, network order). */
+static bool
+addr_ok(const char *s, int af, uint8_t *addr)
+{
+	memset(addr, 0, 16);
+	return s != NULL && dp_addr_ip(s, af, addr) == 0;
 }
 
 static bool
-prefix_ok(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
+pfx_ok(const char *s, int af, bool bare_ok, uint8_t *addr, unsigned int *plen)
 {
-	uint32_t be;
 	uint8_t l;
 
-	if (s == NULL || dp_addr_prefix(s, AF_INET, bare_ok, &be, &l) < 0)
+	memset(addr, 0, 16);
+	if (s == NULL || dp_addr_prefix(s, af, bare_ok, addr, &l) < 0)
 		return false;
-	*ip = ntohl(be);
 	*plen = l;
 	return true;
 }
@@ -306,26 +314,50 @@ compile_slice(struct cc *c, const struct intent *it)
 
 /* -------------------------------------------------------------- SVIs */
 
-static const char *
-ipv4_text(uint32_t ip, char *buf)
-{
-	struct in_addr a = { htonl(ip) };
+/* What an SVI of one family writes, and where the other family's are. */
+struct svi_family {
+	int af;
+	unsigned int bits, plen_min, plen_max;
+	const char *svi, *action, *routes, *plen_text;
+	enum intent_input own, other;
+};
 
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+static const struct svi_family svi4 = {
+	AF_INET, 32, 0, 31, T_SVI, "svi", T_ROUTES, "an SVI needs PLEN 0..31",
+	INTENT_IN_SVI, INTENT_IN_SVI6,
+};
+static const struct svi_family svi6 = {
+	AF_INET6, 128, 1, 127, T_SVI6, "svi6", T_ROUTES6, "an IPv6 SVI needs PLEN 1..127",
+	INTENT_IN_SVI6, INTENT_IN_SVI,
+};
+
+/* Does the BD's SVI in @svis (the other family's, as read) route @mac too?
+ * Then the fdb entry is both SVIs', written by the first and deleted by
+ * the last. */
+static bool
+mac_shared(json_t *svis, const struct intent *it, const char *mac)
+{
+	json_t *e = find(svis, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd), NULL);
+	const char *m = json_string_value(json_object_get(json_object_get(e, "params"), "mac"));
+	uint8_t a[6], b[6];
+
+	return m != NULL && dp_addr_mac(m, a) == 0 && dp_addr_mac(mac, b) == 0 &&
+	       memcmp(a, b, 6) == 0;
 }
 
-/* svi add: the SVI, its MAC routed, IP/32 local and the connected subnet.
- * svi del: the same entries, from the SVI as read. */
+/* svi add: the SVI, its MAC routed, IP/32 (/128) local and the connected
+ * subnet. svi del: the same entries, from the SVI as read. */
 static int
 compile_svi(struct cc *c, const struct intent *it)
 {
 	bool add_ = it->kind == INTENT_SVI_ADD;
+	const struct svi_family *f = (add_ ? af_of(it->addr) == AF_INET6 : it->ipv6) ? &svi6 : &svi4;
 	const char *t = add_ ? "insert" : "delete", *mac = it->mac, *ipt;
-	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN], host[INET_ADDRSTRLEN + 4],
-		subnet[INET_ADDRSTRLEN + 4];
+	char a[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 5],
+		subnet[INET6_ADDRSTRLEN + 5];
+	uint8_t ip[16], net[16];
 	unsigned int plen;
-	json_t *svis, *e;
-	uint32_t ip, net;
+	json_t *svis, *others, *e;
 	int rc;
 
 	if ((rc = check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
@@ -334,80 +366,106 @@ compile_svi(struct cc *c, const struct intent *it)
 	if (add_) {
 		if ((rc = check_mac(c, "MAC", mac)) < 0)
 			return rc;
-		if (!prefix_ok(it->addr, false, &ip, &plen) || plen > 31)
-			return refuse(c, -EINVAL, "bad IP/PLEN '%s' (an SVI needs PLEN 0..31)",
-				      it->addr ? it->addr : "");
+		if (!pfx_ok(it->addr, f->af, false, ip, &plen) || plen < f->plen_min ||
+		    plen > f->plen_max)
+			return refuse(c, -EINVAL, "bad IP/PLEN '%s' (%s)", it->addr ? it->addr : "",
+				      f->plen_text);
 	} else {
-		if ((svis = input(c, INTENT_IN_SVI)) == NULL)
+		if ((svis = input(c, f->own)) == NULL)
 			return -EAGAIN;
 		e = find(svis, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd), NULL);
 		mac = json_string_value(json_object_get(json_object_get(e, "params"), "mac"));
 		ipt = json_string_value(json_object_get(json_object_get(e, "params"), "ip"));
 		plen = (unsigned int)param_int(e, "plen");
-		if (e == NULL || mac == NULL || !ipv4_ok(ipt, &ip) || plen > 32)
-			return refuse(c, -ENOENT, "no svi for slice %" JSON_INTEGER_FORMAT " bd %"
-				      JSON_INTEGER_FORMAT, it->slice, it->bd);
+		if (e == NULL || mac == NULL || !addr_ok(ipt, f->af, ip) || plen > f->bits)
+			return refuse(c, -ENOENT, "no %s for slice %" JSON_INTEGER_FORMAT " bd %"
+				      JSON_INTEGER_FORMAT, f->svi, it->slice, it->bd);
 	}
-	net = plen ? ip & ~(uint32_t)((UINT64_C(1) << (32 - plen)) - 1) : 0;
-	ipv4_text(ip, a);
-	snprintf(host, sizeof(host), "%s/32", a);
-	snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_text(net, n), plen);
-	add(c, upd(t, T_SVI, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd),
-		   add_ ? "svi" : NULL, json_pack("{s:s,s:s,s:i}", "mac", mac, "ip", a, "plen",
-						  (int)plen)));
-	add(c, upd(t, T_FDB, json_pack("{s:I,s:s}", "bd", it->bd, "mac", mac),
-		   add_ ? "route" : NULL, NULL));
-	add(c, upd(t, T_ROUTES, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", host),
+	if ((others = input(c, f->other)) == NULL)
+		return -EAGAIN;
+	for (unsigned int b = 0; b < 16; b++) {
+		int keep = (int)plen - 8 * (int)b;
+
+		net[b] = ip[b] & (keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep)));
+	}
+	inet_ntop(f->af, ip, a, sizeof(a));
+	snprintf(host, sizeof(host), "%s/%u", a, f->bits);
+	snprintf(subnet, sizeof(subnet), "%s/%u", inet_ntop(f->af, net, n, sizeof(n)), plen);
+	add(c, upd(t, f->svi, json_pack("{s:I,s:I}", "vrf", it->slice, "bd", it->bd),
+		   add_ ? f->action : NULL, json_pack("{s:s,s:s,s:i}", "mac", mac, "ip", a, "plen",
+						      (int)plen)));
+	if (!mac_shared(others, it, mac))
+		add(c, upd(t, T_FDB, json_pack("{s:I,s:s}", "bd", it->bd, "mac", mac),
+			   add_ ? "route" : NULL, NULL));
+	add(c, upd(t, f->routes, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", host),
 		   add_ ? "local" : NULL, NULL));
-	add(c, upd(t, T_ROUTES, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", subnet),
+	add(c, upd(t, f->routes, json_pack("{s:I,s:s}", "vrf", it->slice, "dst", subnet),
 		   add_ ? "connected" : NULL, json_pack("{s:I}", "bd", it->bd)));
 	return 0;
 }
 
 /* --------------------------------------------- routes, MACs, neighbours */
 
+/* An IPv6 route's next hop is a neighbour on a connected subnet, found by
+ * its address: a link-local one would need its interface named. */
+static bool
+nh6_ok(const uint8_t *ip)
+{
+	return ip[0] != 0xff && !(ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
+}
+
 static int
 compile_route(struct cc *c, const struct intent *it)
 {
 	const char *how = it->how != NULL ? it->how : "";
+	bool v6 = af_of(it->addr) == AF_INET6;
+	const char *table = v6 ? T_ROUTES6 : T_ROUTES;
+	int af = v6 ? AF_INET6 : AF_INET, max = v6 ? 2 : 4;
 	json_t *match, *params;
 	unsigned int plen;
-	uint32_t ip;
+	uint8_t ip[16];
 	char key[8];
 	int rc, n = it->n_nh;
 
 	if ((rc = check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
 		return rc;
-	if (!prefix_ok(it->addr, true, &ip, &plen))
+	if (!pfx_ok(it->addr, af, true, ip, &plen))
 		return refuse(c, -EINVAL, "bad PREFIX '%s'", it->addr ? it->addr : "");
 	match = json_pack("{s:I,s:s}", "vrf", it->vrf, "dst", it->addr);
 	if (it->kind == INTENT_ROUTE_DEL) {
-		add(c, upd("delete", T_ROUTES, match, NULL, NULL));
+		add(c, upd("delete", table, match, NULL, NULL));
 		return 0;
 	}
-	if (!((strcmp(how, "via") == 0 && n == 1) || (strcmp(how, "ecmp") == 0 && n >= 2 && n <= 4) ||
+	if (!((strcmp(how, "via") == 0 && n == 1) || (strcmp(how, "ecmp") == 0 && n >= 2 && n <= max) ||
 	      (strcmp(how, "drop") == 0 && n == 0))) {
 		json_decref(match);
-		return refuse(c, -EINVAL, "route add needs 'via NH', 'ecmp NH1 NH2 [NH3 [NH4]]' or "
-			      "'drop'");
+		return refuse(c, -EINVAL, v6 ? "an IPv6 route add needs 'via NH', 'ecmp NH1 NH2' or 'drop'" :
+			      "route add needs 'via NH', 'ecmp NH1 NH2 [NH3 [NH4]]' or 'drop'");
 	}
-	for (int i = 0; i < n; i++)
-		if (!ipv4_ok(it->nh[i], &ip)) {
+	for (int i = 0; i < n; i++) {
+		if (!addr_ok(it->nh[i], af, ip)) {
 			json_decref(match);
-			return refuse(c, -EINVAL, "bad NH '%s'", it->nh[i] ? it->nh[i] : "");
+			return refuse(c, -EINVAL, "bad NH '%s'%s", it->nh[i] ? it->nh[i] : "",
+				      v6 ? " (an IPv6 prefix needs an IPv6 next hop)" : "");
 		}
+		if (v6 && !nh6_ok(ip)) {
+			json_decref(match);
+			return refuse(c, -EINVAL, "bad NH '%s' (a next hop is a unicast address on a "
+				      "connected subnet, not link-local)", it->nh[i]);
+		}
+	}
 	if (n == 1) {
 		params = json_pack("{s:s}", "nh", it->nh[0]);
 	} else {
 		params = json_object();
 		if (n > 0)
 			json_object_set_new(params, "n", json_integer(n));
-		for (int i = 0; n > 0 && i < 4; i++) {
+		for (int i = 0; n > 0 && i < max; i++) {
 			snprintf(key, sizeof(key), "nh%d", i);
 			json_object_set_new(params, key, json_string(i < n ? it->nh[i] : "0.0.0.0"));
 		}
 	}
-	add(c, upd("insert", T_ROUTES, match, how, params));
+	add(c, upd("insert", table, match, how, params));
 	return 0;
 }
 
@@ -433,13 +491,15 @@ static int
 compile_neigh(struct cc *c, const struct intent *it)
 {
 	bool add_ = it->kind == INTENT_NEIGH_ADD;
+	int af = af_of(it->addr);
+	const char *table = af == AF_INET6 ? T_NEIGH6 : T_NEIGH;
 	json_t *match;
-	uint32_t ip;
+	uint8_t ip[16];
 	int rc;
 
 	if ((rc = check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
 		return rc;
-	if (!ipv4_ok(it->addr, &ip))
+	if (!addr_ok(it->addr, af, ip))
 		return refuse(c, -EINVAL, "bad IP '%s'", it->addr ? it->addr : "");
 	if (add_ && ((rc = check_port(c, it->port)) < 0 ||
 		     (rc = check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
@@ -447,11 +507,11 @@ compile_neigh(struct cc *c, const struct intent *it)
 		return rc;
 	match = json_pack("{s:I,s:s}", "vrf", it->vrf, "ip", it->addr);
 	if (add_)
-		add(c, upd("insert", T_NEIGH, match, "rewrite", json_pack("{s:o,s:I,s:s,s:s}",
+		add(c, upd("insert", table, match, "rewrite", json_pack("{s:o,s:I,s:s,s:s}",
 			   "port", port_value(it->port), "vlan", it->vlan, "dmac", it->mac, "smac",
 			   it->smac)));
 	else
-		add(c, upd("delete", T_NEIGH, match, NULL, NULL));
+		add(c, upd("delete", table, match, NULL, NULL));
 	return 0;
 }
 
@@ -474,7 +534,7 @@ inputs_written(const struct intent *it)
 	case INTENT_SLICE_DETACH:
 		return INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
 	case INTENT_SVI_DEL:
-		return INTENT_IN(INTENT_IN_SVI);
+		return INTENT_IN(it->ipv6 ? INTENT_IN_SVI6 : INTENT_IN_SVI);
 	default:
 		return 0;
 	}
@@ -488,6 +548,10 @@ intent_inputs(const struct intent *it)
 	case INTENT_SLICE_DETACH:
 		return INTENT_IN(INTENT_IN_PORTS) | INTENT_IN(INTENT_IN_INTERFACES) |
 		       INTENT_IN(INTENT_IN_FLOOD);
+	case INTENT_SVI_ADD:
+	case INTENT_SVI_DEL:
+		/* the other family's SVIs: whether the router MAC is theirs too */
+		return INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6);
 	default:
 		return inputs_written(it);
 	}
@@ -622,6 +686,8 @@ static const struct {
 	[INTENT_V_ROUTES] = { T_ROUTES, "vrf" },
 	[INTENT_V_FDB] = { T_FDB, "bd" },
 	[INTENT_V_NEIGH] = { T_NEIGH, "vrf" },
+	[INTENT_V_ROUTES6] = { T_ROUTES6, "vrf" },
+	[INTENT_V_NEIGH6] = { T_NEIGH6, "vrf" },
 };
 
 const char *

@@ -21,8 +21,8 @@
 enum intent_kind {
 	INTENT_SLICE_ATTACH,	/* port, vlan, slice, bd */
 	INTENT_SLICE_DETACH,	/* port, vlan */
-	INTENT_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (PLEN 0..31) */
-	INTENT_SVI_DEL,		/* slice, bd */
+	INTENT_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (IPv4 PLEN 0..31, IPv6 1..127) */
+	INTENT_SVI_DEL,		/* slice, bd, ipv6 (which of the BD's SVIs) */
 	INTENT_ROUTE_ADD,	/* vrf, addr PREFIX, how, nh/n_nh */
 	INTENT_ROUTE_DEL,	/* vrf, addr PREFIX */
 	INTENT_MAC_ADD,		/* bd, mac, port */
@@ -30,6 +30,11 @@ enum intent_kind {
 	INTENT_NEIGH_ADD,	/* vrf, addr IP, port, vlan, mac (next hop's), smac */
 	INTENT_NEIGH_DEL,	/* vrf, addr IP */
 };
+
+/* Addresses, prefixes and next hops are IPv4 or IPv6, as written (an IPv6
+ * one has a ':'): the IPv6 ones go to svi6, routes6 and neigh6. The router
+ * MAC's fdb entry is shared by a BD's IPv4 and IPv6 SVIs, so an SVI intent
+ * reads the other family's SVIs first. */
 
 /* One intent's arguments; the strings are borrowed for the intent's life. */
 struct intent {
@@ -42,9 +47,10 @@ struct intent {
 	const char *mac;
 	const char *smac;
 	const char *addr;
-	const char *how;	/* "via" (1 next hop), "ecmp" (2..4) or "drop" (none) */
+	const char *how;	/* "via" (1 next hop), "ecmp" (2..4; IPv6 2) or "drop" (none) */
 	const char *const *nh;
 	int n_nh;
+	bool ipv6;		/* svi del: the BD's IPv6 SVI */
 };
 
 /* What an intent is compiled from: port.list's "ports", or the entries of
@@ -54,6 +60,7 @@ enum intent_input {
 	INTENT_IN_INTERFACES,
 	INTENT_IN_FLOOD,
 	INTENT_IN_SVI,
+	INTENT_IN_SVI6,
 	INTENT_IN_MAX
 };
 #define INTENT_IN(k) (1u << (k))
@@ -96,6 +103,8 @@ enum intent_view {
 	INTENT_V_ROUTES,	/* by VRF */
 	INTENT_V_FDB,		/* by bridge domain */
 	INTENT_V_NEIGH,		/* by VRF */
+	INTENT_V_ROUTES6,	/* by VRF */
+	INTENT_V_NEIGH6,	/* by VRF */
 };
 
 const char *intent_view_table(enum intent_view v);

@@ -28,26 +28,28 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 /* ----------------------------------------------------- address syntax */
 
-static bool
-parse_ipv4(const char *s, uint32_t *ip)
+/* IPv4, or IPv6 when it has a ':' (the switch shortcuts take both). */
+static int
+af_of(const char *s)
 {
-	uint32_t be;
-
-	if (dp_addr_ip(s, AF_INET, &be) < 0)
-		return false;
-	*ip = ntohl(be);
-	return true;
+	return strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
 }
 
 static bool
-parse_prefix(const char *s, bool bare_ok, uint32_t *ip, unsigned int *plen)
+parse_ip(const char *s)
 {
-	uint32_t be;
-	uint8_t l;
+	uint8_t a[16];
 
-	if (dp_addr_prefix(s, AF_INET, bare_ok, &be, &l) < 0)
+	return dp_addr_ip(s, af_of(s), a) == 0;
+}
+
+static bool
+parse_prefix(const char *s, bool bare_ok, unsigned int *plen)
+{
+	uint8_t a[16], l;
+
+	if (dp_addr_prefix(s, af_of(s), bare_ok, a, &l) < 0)
 		return false;
-	*ip = ntohl(be);
 	*plen = l;
 	return true;
 }
@@ -202,7 +204,6 @@ out:
 int
 parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 {
-	uint32_t ip;
 	unsigned int plen;
 	uint64_t v, max;
 	char w[16], why[96];
@@ -232,11 +233,12 @@ parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 			snprintf(why, sizeof(why), " (decimal 0..%" PRIu64 ", no sign or leading zero%s)",
 				 max, strcmp(w, "SECONDS") ? "" : "; 0: never age");
 		} else if (!strcmp(w, "IP") || !strcmp(w, "NH"))
-			ok = parse_ipv4(av[i], &ip);
+			ok = parse_ip(av[i]);
 		else if (!strcmp(w, "PREFIX"))
-			ok = parse_prefix(av[i], true, &ip, &plen);
+			ok = parse_prefix(av[i], true, &plen);
 		else if (!strcmp(w, "IP/PLEN"))
-			ok = parse_prefix(av[i], false, &ip, &plen) && plen < 32;
+			ok = parse_prefix(av[i], false, &plen) &&
+			     (af_of(av[i]) == AF_INET ? plen < 32 : plen >= 1 && plen < 128);
 		else if (strstr(w, "MAC") != NULL)
 			ok = parse_mac(av[i]);
 		else	/* PORT: a name or an index, the server judges */
@@ -244,7 +246,8 @@ parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 		if (!ok)
 			return usage_error("bad %s '%s'%s", w, av[i],
 					   strcmp(w, "IP/PLEN") ? why :
-					   " (an SVI needs PLEN 0..31)");
+					   af_of(av[i]) == AF_INET ? " (an SVI needs PLEN 0..31)" :
+					   " (an IPv6 SVI needs PLEN 1..127)");
 		if (v != UINT64_MAX)
 			num[i] = (json_int_t)v;
 	}

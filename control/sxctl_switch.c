@@ -139,22 +139,24 @@ cmd_slice(struct sx_ctx *x, char **av, int ac)
 	return run(x, &it);
 }
 
-/* svi add SLICE BD MAC IP/PLEN | svi del SLICE BD */
+/* svi add SLICE BD MAC IP/PLEN | svi del SLICE BD [ipv6] */
 static int
 cmd_svi(struct sx_ctx *x, char **av, int ac)
 {
 	bool add = ac >= 1 && strcmp(av[0], "add") == 0;
+	bool v6 = !add && ac == 4 && strcmp(av[3], "ipv6") == 0;
 	json_int_t num[8];
 	struct intent it;
 	int rc;
 
 	if (!add && (ac < 1 || strcmp(av[0], "del") != 0))
 		return usage_error("usage: svi add|del SLICE BD ...");
-	rc = parse_positional(av + 1, ac - 1, add ? "SLICE BD MAC IP/PLEN" : "SLICE BD", num);
+	rc = parse_positional(av + 1, ac - 1 - v6, add ? "SLICE BD MAC IP/PLEN" : "SLICE BD", num);
 	if (rc != EX_OK)
 		return rc;
 	it = (struct intent){ .kind = add ? INTENT_SVI_ADD : INTENT_SVI_DEL, .slice = num[0],
-			      .bd = num[1], .mac = add ? av[3] : NULL, .addr = add ? av[4] : NULL };
+			      .bd = num[1], .mac = add ? av[3] : NULL, .addr = add ? av[4] : NULL,
+			      .ipv6 = v6 };
 	return run(x, &it);
 }
 
@@ -189,7 +191,8 @@ show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t 
 }
 
 /* route add VRF PREFIX via NH | ecmp NH1 NH2 [NH3 [NH4]] | drop,
- * route del VRF PREFIX, route show [VRF] */
+ * route del VRF PREFIX, route show [VRF], route show6 [VRF]; an IPv6
+ * PREFIX is an IPv6 route (routes6) */
 static int
 cmd_route(struct sx_ctx *x, char **av, int ac)
 {
@@ -198,11 +201,11 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 	struct intent it;
 	int rc;
 
-	if (strcmp(sub, "show") == 0)
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show(x, INTENT_V_ROUTES, num[0], fmt_route);
+			rc : show(x, sub[4] ? INTENT_V_ROUTES6 : INTENT_V_ROUTES, num[0], fmt_route);
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
-		return usage_error("usage: route add|del|show ...");
+		return usage_error("usage: route add|del|show|show6 ...");
 	if ((rc = parse_positional(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num)) != EX_OK)
 		return rc;
 	if (strcmp(sub, "del") == 0 && ac > 3)
@@ -242,7 +245,8 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 	return run(x, &it);
 }
 
-/* neigh add VRF IP PORT VLAN DMAC SMAC | neigh del VRF IP | neigh show [VRF] */
+/* neigh add VRF IP PORT VLAN DMAC SMAC | neigh del VRF IP | neigh show [VRF] |
+ * neigh show6 [VRF]; an IPv6 IP is an IPv6 neighbour (neigh6) */
 static int
 cmd_neigh(struct sx_ctx *x, char **av, int ac)
 {
@@ -252,15 +256,15 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 	struct intent it;
 	int rc;
 
-	if (strcmp(sub, "show") == 0)
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show(x, INTENT_V_NEIGH, num[0], fmt_neigh);
+			rc : show(x, sub[4] ? INTENT_V_NEIGH6 : INTENT_V_NEIGH, num[0], fmt_neigh);
 	if (add)
 		rc = parse_positional(av + 1, ac - 1, "VRF IP PORT VLAN DMAC SMAC", num);
 	else if (strcmp(sub, "del") == 0)
 		rc = parse_positional(av + 1, ac - 1, "VRF IP", num);
 	else
-		return usage_error("usage: neigh add|del|show ...");
+		return usage_error("usage: neigh add|del|show|show6 ...");
 	if (rc != EX_OK)
 		return rc;
 	it = (struct intent){ .kind = add ? INTENT_NEIGH_ADD : INTENT_NEIGH_DEL, .vrf = num[0],

@@ -46,21 +46,27 @@
 "  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n" \
 "  svi add SLICE BD MAC IP/PLEN\n" \
 "                              gateway of BD: svi, fdb route, IP/32 local and\n" \
-"                              the connected subnet in the slice's VRF\n" \
-"  svi del SLICE BD            undo it\n" \
+"                              the connected subnet in the slice's VRF; an IPv6\n" \
+"                              IP/PLEN (PLEN 1..127): svi6, IP/128, routes6\n" \
+"                              (the box also answers on fe80:: + EUI-64 of MAC)\n" \
+"  svi del SLICE BD [ipv6]     undo it (the BD's IPv4 SVI, or its IPv6 one)\n" \
 "  route add VRF PREFIX via NH\n" \
 "  route add VRF PREFIX ecmp NH1 NH2 [NH3 [NH4]]\n" \
+"                              an IPv6 PREFIX (routes6): IPv6 next hops, ecmp of 2\n" \
 "  route add VRF PREFIX drop\n" \
 "  route del VRF PREFIX\n" \
 "  route show [VRF]\n" \
+"  route show6 [VRF]           the IPv6 routes\n" \
 "  mac add BD MAC PORT         static forwarding entry\n" \
 "  mac del BD MAC\n" \
 "  mac show [BD]               learned and static MACs, idle time, hits\n" \
 "  mac ageing SECONDS          idle timeout of learned MACs (0: never age)\n" \
 "  neigh add VRF IP PORT VLAN DMAC SMAC\n" \
 "                              static next hop: out PORT/VLAN, DMAC from SMAC\n" \
+"                              (an IPv6 IP: neigh6)\n" \
 "  neigh del VRF IP\n" \
 "  neigh show [VRF]\n" \
+"  neigh show6 [VRF]           IPv6 neighbours (static, learned by NDP)\n" \
 "  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n" \
 "\n" \
 "Options (anywhere on the line):\n" \

@@ -154,6 +154,26 @@ SW_ENTRIES = {
         {"match": {"bd": 10, "mac": "02:00:00:00:01:0A"}, "action": "route",
          "params": {}, "hits": 7, "idle_s": 0.5},
     ],
+    # bd 20's IPv6 SVI shares its router MAC with no IPv4 SVI; bd 10 has none
+    "svi6": [
+        {"match": {"vrf": 2, "bd": 20}, "action": "svi6",
+         "params": {"mac": "02:00:00:00:02:01", "ip": "2001:db8:2::1",
+                    "plen": 64}, "hits": 0},
+    ],
+    "routes6": [
+        {"match": {"vrf": 2, "dst": "2001:db8:99::/48"}, "action": "via",
+         "params": {"nh": "2001:db8:2::9"}, "hits": 4},
+        {"match": {"vrf": 2, "dst": "2001:db8:2::/64"}, "action": "connected",
+         "params": {"bd": 20}, "hits": 1},
+        {"match": {"vrf": 1, "dst": "2001:db8:77::/48"}, "action": "ecmp",
+         "params": {"n": 2, "nh0": "2001:db8:1::2", "nh1": "2001:db8:1::3"},
+         "hits": 6},
+    ],
+    "neigh6": [
+        {"match": {"vrf": 2, "ip": "2001:db8:2::9"}, "action": "learned",
+         "params": {"port": "p0", "vlan": 0, "dmac": "02:00:00:00:00:09",
+                    "smac": "02:00:00:00:02:01"}, "hits": 4},
+    ],
     "neigh": [
         {"match": {"vrf": 1, "ip": "10.0.1.254"}, "action": "rewrite",
          "params": {"port": "p1", "vlan": 100, "dmac": "02:00:00:00:00:FE",

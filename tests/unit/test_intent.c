@@ -43,6 +43,11 @@ static const char *floods_text = "[{\"match\":{\"bd\":10},\"action\":\"flood\","
 				 "{\"match\":{\"bd\":20},\"action\":\"flood\",\"params\":{\"ports\":1}}]";
 static const char *svis_text = "[{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\",\"params\":"
 			       "{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}}]";
+/* bd 20's IPv6 SVI routes the MAC bd 10's IPv4 SVI does (upper case, as read) */
+static const char *svi6s_text = "[{\"match\":{\"vrf\":1,\"bd\":20},\"action\":\"svi6\",\"params\":"
+				"{\"mac\":\"02:5E:00:00:02:01\",\"ip\":\"2001:db8:2::1\",\"plen\":64}},"
+				"{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi6\",\"params\":"
+				"{\"mac\":\"02:5E:00:00:01:01\",\"ip\":\"2001:db8:1::1\",\"plen\":64}}]";
 
 static json_t *store[INTENT_IN_MAX];
 
@@ -53,6 +58,7 @@ setup(void)
 	store[INTENT_IN_INTERFACES] = J(ifs_text);
 	store[INTENT_IN_FLOOD] = J(floods_text);
 	store[INTENT_IN_SVI] = J(svis_text);
+	store[INTENT_IN_SVI6] = J(svi6s_text);
 }
 
 static void
@@ -74,7 +80,7 @@ drive(const struct intent *it, unsigned int given, json_t **params, char *err, s
       char *asked, size_t alen)
 {
 	json_t *in[INTENT_IN_MAX] = { NULL };
-	static const char *const names[] = { "ports", "interfaces", "flood", "svi" };
+	static const char *const names[] = { "ports", "interfaces", "flood", "svi", "svi6" };
 	unsigned int need;
 	int rc, k, rounds = 0;
 
@@ -259,46 +265,114 @@ END_TEST
 
 START_TEST(svi_entries_and_back)
 {
-	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 10,
+	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 11,
 			     .mac = "02:5e:00:00:01:01", .addr = "10.0.1.1/24" };
 
-	compiles(&it, "",
+	/* bd 11 has no IPv6 SVI: the fdb entry is this one's */
+	compiles(&it, "svi6",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":11},\"action\":\"svi\","
+		 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}},"
+		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":11,\"mac\":\"02:5e:00:00:01:01\"},"
+		 "\"action\":\"route\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"},"
+		 "\"action\":\"local\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
+		 "\"action\":\"connected\",\"params\":{\"bd\":11}}]}");
+	/* bd 10's IPv6 SVI routes the same MAC: its fdb entry stays theirs */
+	it.bd = 10;
+	compiles(&it, "svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
 		 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}},"
-		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"},"
-		 "\"action\":\"route\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"},"
 		 "\"action\":\"local\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
 	/* /0: the whole space, no shift by 32 */
 	it.addr = "172.16.5.9/0";
-	compiles(&it, "",
+	it.bd = 11;
+	compiles(&it, "svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
-		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
+		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":11},\"action\":\"svi\","
 		 "\"params\":{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"172.16.5.9\",\"plen\":0}},"
-		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"},"
+		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":11,\"mac\":\"02:5e:00:00:01:01\"},"
 		 "\"action\":\"route\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"172.16.5.9/32\"},"
 		 "\"action\":\"local\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"0.0.0.0/0\"},"
-		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
+		 "\"action\":\"connected\",\"params\":{\"bd\":11}}]}");
 	it.addr = "10.0.1.1/32";
 	refused(&it, 0, -EINVAL, "an SVI needs PLEN 0..31");
 	it.addr = "10.0.1.1/24";
 	it.mac = "02:5e:00:00:01";
 	refused(&it, 0, -EINVAL, "bad MAC '02:5e:00:00:01'");
-	/* del: the MAC and addresses are the SVI's own, as read */
+	/* del: the MAC and addresses are the SVI's own, as read; the fdb
+	 * entry stays while bd 10's IPv6 SVI routes the same MAC */
 	it = (struct intent){ .kind = INTENT_SVI_DEL, .slice = 1, .bd = 10 };
-	compiles(&it, "svi",
+	compiles(&it, "svi,svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"delete\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10}},"
-		 "{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":10,\"mac\":\"02:5e:00:00:01:01\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"}}]}");
 	it.bd = 11;
 	refused(&it, 0, -ENOENT, "no svi for slice 1 bd 11");
+}
+END_TEST
+
+/* IPv6 SVIs: svi6, IP/128 local and the connected prefix in routes6; the
+ * router MAC's fdb entry written by the first of a BD's two SVIs and
+ * deleted by the last. */
+START_TEST(svi6_entries_and_back)
+{
+	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 20,
+			     .mac = "02:5e:00:00:02:01", .addr = "2001:db8:2:0:1::7/64" };
+
+	compiles(&it, "svi",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":20},\"action\":\"svi6\","
+		 "\"params\":{\"mac\":\"02:5e:00:00:02:01\",\"ip\":\"2001:db8:2:0:1::7\",\"plen\":64}},"
+		 "{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":20,\"mac\":\"02:5e:00:00:02:01\"},"
+		 "\"action\":\"route\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"2001:db8:2:0:1::7/128\"},\"action\":\"local\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::/64\"},"
+		 "\"action\":\"connected\",\"params\":{\"bd\":20}}]}");
+	/* bd 10's IPv4 SVI has this MAC: no fdb update; /127 (RFC 6164) */
+	it.bd = 10;
+	it.mac = "02:5E:00:00:01:01";
+	it.addr = "2001:db8:1::1/127";
+	compiles(&it, "svi",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi6\","
+		 "\"params\":{\"mac\":\"02:5E:00:00:01:01\",\"ip\":\"2001:db8:1::1\",\"plen\":127}},"
+		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::1/128\"},"
+		 "\"action\":\"local\",\"params\":{}},"
+		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::/127\"},"
+		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
+	it.addr = "2001:db8:1::1/128";
+	refused(&it, 0, -EINVAL, "an IPv6 SVI needs PLEN 1..127");
+	it.addr = "2001:db8:1::1/0";
+	refused(&it, 0, -EINVAL, "an IPv6 SVI needs PLEN 1..127");
+	it.addr = "2001:db8:1:::1/64";
+	refused(&it, 0, -EINVAL, "bad IP/PLEN '2001:db8:1:::1/64'");
+	/* del: bd 20's fdb entry is its own; bd 10's is the IPv4 SVI's too */
+	it = (struct intent){ .kind = INTENT_SVI_DEL, .slice = 1, .bd = 20, .ipv6 = true };
+	compiles(&it, "svi6,svi",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"delete\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":20}},"
+		 "{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":20,\"mac\":\"02:5E:00:00:02:01\"}},"
+		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::1/128\"}},"
+		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::/64\"}}]}");
+	it.bd = 10;
+	compiles(&it, "svi6,svi",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"delete\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":10}},"
+		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::1/128\"}},"
+		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::/64\"}}]}");
+	it.bd = 11;
+	refused(&it, 0, -ENOENT, "no svi6 for slice 1 bd 11");
+	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6));
 }
 END_TEST
 
@@ -347,6 +421,52 @@ START_TEST(routes)
 		 "\"dst\":\"10.1.0.0/16\"}}]}");
 	it.vrf = 70000;
 	refused(&it, 0, -EINVAL, "bad VRF 70000 (0..65535)");
+}
+END_TEST
+
+/* An IPv6 prefix is a routes6 route: IPv6 next hops (not link-local, not
+ * multicast), ecmp of 2. */
+START_TEST(routes6)
+{
+	const char *nh[] = { "2001:db8:1::2", "2001:db8:1::3", "2001:db8:1::4" };
+	const char *ll[] = { "fe80::1" }, *v4[] = { "10.0.0.1" };
+	struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "2001:db8:77::/48",
+			     .how = "ecmp", .nh = nh, .n_nh = 2 };
+
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"2001:db8:77::/48\"},\"action\":\"ecmp\",\"params\":{\"n\":2,"
+		 "\"nh0\":\"2001:db8:1::2\",\"nh1\":\"2001:db8:1::3\"}}]}");
+	it.n_nh = 3;
+	refused(&it, 0, -EINVAL, "an IPv6 route add needs 'via NH', 'ecmp NH1 NH2' or 'drop'");
+	it.how = "via";
+	it.n_nh = 1;
+	it.addr = "::/0";
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"::/0\"},\"action\":\"via\",\"params\":{\"nh\":\"2001:db8:1::2\"}}]}");
+	it.nh = ll;
+	refused(&it, 0, -EINVAL, "not link-local");
+	it.nh = v4;
+	refused(&it, 0, -EINVAL, "an IPv6 prefix needs an IPv6 next hop");
+	it.addr = "2001:db8::/129";
+	refused(&it, 0, -EINVAL, "bad PREFIX '2001:db8::/129'");
+	it = (struct intent){ .kind = INTENT_ROUTE_DEL, .vrf = 1, .addr = "2001:db8:77::/48" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
+		 "\"dst\":\"2001:db8:77::/48\"}}]}");
+	it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = 1, .addr = "2001:db8:1::9", .port = "p1",
+			      .vlan = 0, .mac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"neigh6\",\"match\":{\"vrf\":1,"
+		 "\"ip\":\"2001:db8:1::9\"},\"action\":\"rewrite\",\"params\":{\"port\":\"p1\",\"vlan\":0,"
+		 "\"dmac\":\"02:00:00:00:00:fe\",\"smac\":\"02:00:00:00:01:0a\"}}]}");
+	it = (struct intent){ .kind = INTENT_NEIGH_DEL, .vrf = 1, .addr = "2001:db8:1::9" };
+	compiles(&it, "",
+		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"neigh6\",\"match\":{\"vrf\":1,"
+		 "\"ip\":\"2001:db8:1::9\"}}]}");
+	ck_assert_str_eq(intent_view_table(INTENT_V_ROUTES6), "routes6");
+	ck_assert_str_eq(intent_view_table(INTENT_V_NEIGH6), "neigh6");
 }
 END_TEST
 
@@ -415,7 +535,9 @@ main(void)
 	tcase_add_test(tc, slice_detach_finds_the_bd_and_drops_the_last_port);
 	tcase_add_test(tc, races_recognised);
 	tcase_add_test(tc, svi_entries_and_back);
+	tcase_add_test(tc, svi6_entries_and_back);
 	tcase_add_test(tc, routes);
+	tcase_add_test(tc, routes6);
 	tcase_add_test(tc, macs_and_neighbours);
 	tcase_add_test(tc, views);
 	suite_add_tcase(s, tc);

@@ -172,9 +172,10 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" "describe [TABLE]" \
 	discover "table add" "table mod" "table del" "table default" \
 	"table show" "table clear" "table load" "raw METHOD" \
 	"slice attach PORT [vlan V] slice S bd B" "slice detach PORT [vlan V]" \
-	"svi add SLICE BD MAC IP/PLEN" "svi del SLICE BD" \
+	"svi add SLICE BD MAC IP/PLEN" "svi del SLICE BD [ipv6]" \
 	"route add VRF PREFIX via NH" "route add VRF PREFIX ecmp NH1 NH2" \
 	"route add VRF PREFIX drop" "route del VRF PREFIX" "route show [VRF]" \
+	"route show6 [VRF]" "neigh show6 [VRF]" \
 	"mac add BD MAC PORT" "mac del BD MAC" "mac show [BD]" \
 	"mac ageing SECONDS" "neigh add VRF IP PORT VLAN DMAC SMAC" \
 	"neigh del VRF IP" "neigh show [VRF]"; do
@@ -216,6 +217,15 @@ expect_rc "route add ecmp 5 NHs" 2
 sx route add 1 10.0.0.0/8; expect_rc "route add without next hop" 2
 sx route del 1 10.0.0.0/8 drop; expect_rc "route del extra" 2
 sx route show x; expect_rc "route show bad VRF" 2
+sx route add 1 2001:db8::/32 ecmp 2001:db8:1::1 2001:db8:1::2 2001:db8:1::3
+expect_rc "IPv6 route add ecmp 3 NHs" 2
+expect_grep "IPv6 route add ecmp 3 NHs" "$ERR" "an IPv6 route add needs 'via NH', 'ecmp NH1 NH2' or 'drop'"
+sx route add 1 2001:db8::/32 via fe80::1; expect_rc "IPv6 route via link-local" 2
+sx route add 1 2001:db8::/32 via 10.0.1.1; expect_rc "IPv6 route via IPv4" 2
+sx route add 1 2001:db8::/129 drop; expect_rc "IPv6 route add bad prefix" 2
+sx svi add 1 10 02:00:00:00:01:0a 2001:db8::1/128; expect_rc "svi add IPv6 /128" 2
+sx svi del 1 10 ipv4; expect_rc "svi del 1 10 ipv4" 2
+sx route show6 x; expect_rc "route show6 bad VRF" 2
 sx mac add 10 02:00:00:00:00:0b; expect_rc "mac add missing PORT" 2
 sx mac add 10 02-00-00-00-00-0b p0; expect_rc "mac add bad MAC" 2
 sx mac ageing 010; expect_rc "mac ageing 010" 2
@@ -630,9 +640,11 @@ if ! tail -n "+$((before + 1))" "$LOG" | grep -q table.write; then
 	ok "failed lookups write nothing"
 else not_ok "failed lookups write nothing"; fi
 
+before=$(wc -l <"$LOG")
 sx svi add 1 10 02:00:00:00:01:0a 10.0.1.1/24
 expect_rc "svi add" 0
-expect_req "svi add" "$(req table.write '{"atomicity":"dataplane-atomic",
+expect_calls "svi add" "$before" "table.read:svi6/0 table.write"
+expect_call "svi add" table.write '{"atomicity":"dataplane-atomic",
 	"updates":[
 	{"type":"insert","table":"svi","match":{"vrf":1,"bd":10},"action":"svi",
 	 "params":{"mac":"02:00:00:00:01:0a","ip":"10.0.1.1","plen":24}},
@@ -641,8 +653,43 @@ expect_req "svi add" "$(req table.write '{"atomicity":"dataplane-atomic",
 	{"type":"insert","table":"routes","match":{"vrf":1,"dst":"10.0.1.1/32"},
 	 "action":"local","params":{}},
 	{"type":"insert","table":"routes","match":{"vrf":1,"dst":"10.0.1.0/24"},
-	 "action":"connected","params":{"bd":10}}]}')"
+	 "action":"connected","params":{"bd":10}}]}'
 expect_grep "svi add" "$OUT" "ok: 4 updates applied"
+# the router MAC of bd 20 is its IPv6 SVI's already: no fdb insert
+sx svi add 2 20 02:00:00:00:02:01 10.0.2.1/24
+expect_call "svi add, MAC shared with the IPv6 SVI" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"insert","table":"svi","match":{"vrf":2,"bd":20},"action":"svi",
+	 "params":{"mac":"02:00:00:00:02:01","ip":"10.0.2.1","plen":24}},
+	{"type":"insert","table":"routes","match":{"vrf":2,"dst":"10.0.2.1/32"},
+	 "action":"local","params":{}},
+	{"type":"insert","table":"routes","match":{"vrf":2,"dst":"10.0.2.0/24"},
+	 "action":"connected","params":{"bd":20}}]}'
+before=$(wc -l <"$LOG")
+sx svi add 1 10 02:00:00:00:01:0a 2001:db8:1::1/64
+expect_rc "svi add IPv6" 0
+expect_calls "svi add IPv6" "$before" "table.read:svi/0 table.write"
+expect_call "svi add IPv6 (MAC shared with the IPv4 SVI)" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"insert","table":"svi6","match":{"vrf":1,"bd":10},"action":"svi6",
+	 "params":{"mac":"02:00:00:00:01:0a","ip":"2001:db8:1::1","plen":64}},
+	{"type":"insert","table":"routes6","match":{"vrf":1,"dst":"2001:db8:1::1/128"},
+	 "action":"local","params":{}},
+	{"type":"insert","table":"routes6","match":{"vrf":1,"dst":"2001:db8:1::/64"},
+	 "action":"connected","params":{"bd":10}}]}'
+before=$(wc -l <"$LOG")
+sx svi del 2 20 ipv6
+expect_rc "svi del ipv6" 0
+expect_calls "svi del ipv6" "$before" "table.read:svi6/0 table.read:svi/0 table.write"
+expect_call "svi del ipv6" table.write '{"atomicity":"dataplane-atomic",
+	"updates":[
+	{"type":"delete","table":"svi6","match":{"vrf":2,"bd":20}},
+	{"type":"delete","table":"fdb","match":{"bd":20,"mac":"02:00:00:00:02:01"}},
+	{"type":"delete","table":"routes6","match":{"vrf":2,"dst":"2001:db8:2::1/128"}},
+	{"type":"delete","table":"routes6","match":{"vrf":2,"dst":"2001:db8:2::/64"}}]}'
+sx svi del 1 10 ipv6
+expect_rc "svi del ipv6 unknown" 1
+expect_grep "svi del ipv6 unknown" "$ERR" "sxctl: no svi6 for slice 1 bd 10"
 sx svi add 2 20 02:00:00:00:02:01 172.16.5.9/20
 if tail -n 1 "$LOG" | grep -q '"dst":"172.16.0.0/20"},"action":"connected"'; then
 	ok "svi add: the connected route is the network, 172.16.0.0/20"
@@ -652,7 +699,7 @@ else not_ok "svi add: the connected route is the network, 172.16.0.0/20" \
 before=$(wc -l <"$LOG")
 sx svi del 1 10
 expect_rc "svi del" 0
-expect_calls "svi del" "$before" "table.read:svi/0 table.write"
+expect_calls "svi del" "$before" "table.read:svi/0 table.read:svi6/0 table.write"
 expect_call "svi del" table.write '{"atomicity":"dataplane-atomic",
 	"updates":[
 	{"type":"delete","table":"svi","match":{"vrf":1,"bd":10}},
@@ -710,6 +757,28 @@ expect_json "route show --json" \
 sx route show 9
 expect_rc "route show empty VRF" 0
 expect_out "route show empty VRF" ""
+sx route add 2 2001:db8:99::/48 via 2001:db8:2::9
+expect_rc "route add IPv6 via" 0
+expect_req "route add IPv6 via" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"routes6","match":{"vrf":2,"dst":"2001:db8:99::/48"},"action":"via",
+	"params":{"nh":"2001:db8:2::9"}}]}')"
+sx route add 1 2001:db8:77::/48 ecmp 2001:db8:1::2 2001:db8:1::3
+expect_req "route add IPv6 ecmp" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"routes6","match":{"vrf":1,"dst":"2001:db8:77::/48"},"action":"ecmp",
+	"params":{"n":2,"nh0":"2001:db8:1::2","nh1":"2001:db8:1::3"}}]}')"
+sx route del 2 2001:db8:99::/48
+expect_req "route del IPv6" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"routes6","match":{"vrf":2,"dst":"2001:db8:99::/48"}}]}')"
+before=$(wc -l <"$LOG")
+sx route show6
+expect_rc "route show6" 0
+expect_calls "route show6" "$before" "table.read:routes6/0 table.read:routes6/2"
+expect_out "route show6" "vrf 2 2001:db8:99::/48 via 2001:db8:2::9 hits=4
+vrf 2 2001:db8:2::/64 connected bd 20 hits=1
+vrf 1 2001:db8:77::/48 ecmp 2001:db8:1::2 2001:db8:1::3 hits=6"
+sx --json route show6 1
+expect_json "route show6 --json" \
+	'd["table"] == "routes6" and len(d["entries"]) == 1 and d["entries"][0]["action"] == "ecmp"'
 
 sx mac add 10 02:00:00:00:00:0b p1
 expect_rc "mac add" 0
@@ -759,6 +828,16 @@ vrf 2 10.9.0.7 port p0 vlan 0 dmac 02:00:00:00:00:07 smac 02:00:00:00:02:01 lear
 vrf 1 10.0.1.9 unresolved hits=0"
 sx neigh show 2
 expect_out "neigh show VRF" "vrf 2 10.9.0.7 port p0 vlan 0 dmac 02:00:00:00:00:07 smac 02:00:00:00:02:01 learned hits=1"
+sx neigh add 2 2001:db8:2::9 p0 0 02:00:00:00:00:09 02:00:00:00:02:01
+expect_req "neigh add IPv6" "$(req table.write '{"updates":[{"type":"insert",
+	"table":"neigh6","match":{"vrf":2,"ip":"2001:db8:2::9"},"action":"rewrite",
+	"params":{"port":"p0","vlan":0,"dmac":"02:00:00:00:00:09",
+	"smac":"02:00:00:00:02:01"}}]}')"
+sx neigh del 2 2001:db8:2::9
+expect_req "neigh del IPv6" "$(req table.write '{"updates":[{"type":"delete",
+	"table":"neigh6","match":{"vrf":2,"ip":"2001:db8:2::9"}}]}')"
+sx neigh show6 2
+expect_out "neigh show6" "vrf 2 2001:db8:2::9 port p0 vlan 0 dmac 02:00:00:00:00:09 smac 02:00:00:00:02:01 learned hits=4"
 
 sx table show fdb
 expect_grep "table show idle_s" "$OUT" \
