@@ -32,6 +32,7 @@ tier e2e bash tests/e2e/smoke.sh
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
   bash tests/e2e/smoke.sh
 tier e2e-switch bash tests/e2e/switch.sh
+tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
 
 echo "tiers: $pass passed, $fail failed, $skip skipped"
