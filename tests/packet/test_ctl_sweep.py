@@ -320,7 +320,8 @@ def test_describe_backends_and_bounds():
         t = {x["name"]: x for x in dp.rpc("pipeline.describe")["tables"]}
         expect_eq({n: t[n]["backend"] for n in t},
                   {"interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
-                   "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array"},
+                   "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array",
+                   "routes6": "dp_lpm6", "neigh6": "rte_hash", "svi6": "dp_em"},
                   "backends")
         expect_eq({n for n in t if t[n].get("derived")}, {"nexthops"}, "derived tables")
         expect_eq([k.get("max") for k in t["interfaces"]["keys"]], [15, 4095], "interfaces bounds")

@@ -91,12 +91,16 @@ def test_describe_shows_the_graph():
         expect_eq(sorted(feats), ["forward", "switch"], "features in use")
         expect_eq(feats["switch"]["roles"], ["lan"], "switch's roles")
         expect_eq(feats["forward"]["roles"], ["wan"], "forward's roles")
-        expect_eq(feats["switch"]["stages"], ["switch.ingress", "switch.l2", "switch.l3"], "switch stages")
+        expect_eq(feats["switch"]["stages"], ["switch.ingress", "switch.l2", "switch.l3", "switch.l3v6"],
+                  "switch stages")
         graph = {n["node"]: n["next"] for n in d["graph"]}
         # rx parses and hands each packet to the feature of its port's role
         expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "switch.ingress"], "rx edges")
         expect_eq(graph["switch.ingress"], ["port_out", "switch.punt", "drop", "switch.l2"], "ingress edges")
+        expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6"],
+                  "l2 edges: IPv4 and IPv6 routing")
         expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop"], "l3 edges")
+        expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop"], "l3v6 edges")
         expect_eq(graph["forward.flow"], ["port_out", "forward.punt", "drop"], "forward's edges")
         tables = {t["name"] for t in d["tables"]}
         expect({"flow", "port", "interfaces", "fdb", "routes"} <= tables, "both features' tables: %s" % tables)

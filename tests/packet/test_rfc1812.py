@@ -26,7 +26,7 @@ import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import ARP, ICMP, IP, IPv6, UDP, Ether, Raw, fragment  # noqa: E402
+    from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, fragment  # noqa: E402
     from scapy.utils import checksum  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
@@ -238,7 +238,8 @@ def build_corpus():
     c.add("RFC 1812 5.2.2 IHL 4: parser", raw4(bytes([0x44]) + good[1:]), "parse.ipv4_ihl")
     c.add("RFC 1812 5.2.2 total length past the frame: parser",
           raw4(good[:2] + struct.pack("!H", len(good) + 40) + good[4:]), "parse.ipv4_len")
-    c.add("not IPv4 to the router MAC", r1(IPv6(src="fe80::1", dst="fe80::2") / UDP(sport=1, dport=2)),
+    c.add("neither IPv4 nor IPv6 to the router MAC (IPv6 is switch.l3v6's: test_ipv6.py)",
+          Ether(src=H1, dst=ROUTER1, type=0x88b5) / Raw(b"local experimental ethertype" + b"\x00" * 20),
           "switch.not_ipv4")
 
     # RFC 826 / RFC 5227: ARP for the SVI
