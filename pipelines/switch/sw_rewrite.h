@@ -1,6 +1,10 @@
 /* Switch frame rewrites shared by the stages and the slow path: the outer
  * VLAN tag (push, pop, retag) and the routed-packet rewrite (MACs, TTL with
- * an incremental checksum, VLAN). */
+ * an incremental checksum, VLAN). Inline: every routed or tagged packet
+ * takes them, and the untagged case is two tests. */
+#ifndef SW_REWRITE_H
+#define SW_REWRITE_H
+
 #include <errno.h>
 #include <string.h>
 
@@ -9,7 +13,9 @@
 
 #include "pl_switch.h"
 
-int
+/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
+ * tag now. 0 or -ENOSPC (no headroom to push). */
+static inline int
 pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -36,7 +42,8 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 	return 0;
 }
 
-int
+/* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
+static inline int
 pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -54,3 +61,5 @@ pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
+
+#endif
