@@ -625,13 +625,18 @@ runs_out(void *const *data, uint64_t uhit, const uint8_t *map, const uint8_t *st
 {
 	uint64_t hitmask = 0;
 
+	/* a large table's counters are as scattered as its entries: start
+	 * their loads before the packets are mapped, add after */
 	for (unsigned int u = 0; hits != NULL && u < nu; u++)
 		if (uhit & (1ULL << u))
-			hits[((const struct dp_entry *)data[u])->idx] += (uint64_t)(start[u + 1] - start[u]);
+			rte_prefetch0(&hits[((const struct dp_entry *)data[u])->idx]);
 	for (unsigned int i = 0; i < n; i++) {
 		out[i] = data[map[i]];
 		hitmask |= ((uhit >> map[i]) & 1) << i;
 	}
+	for (unsigned int u = 0; hits != NULL && u < nu; u++)
+		if (uhit & (1ULL << u))
+			hits[((const struct dp_entry *)data[u])->idx] += (uint64_t)(start[u + 1] - start[u]);
 	return hitmask;
 }
 

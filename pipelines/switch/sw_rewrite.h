@@ -43,7 +43,7 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 }
 
 /* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
-static inline int
+static __rte_always_inline int
 pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
