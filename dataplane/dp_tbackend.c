@@ -732,29 +732,65 @@ lookup_hash(const struct dp_table *t, const void *be, const struct dp_entry *def
 	return runs_out(data, uhit, map, start, nu, n, hits, out);
 }
 
+/* In stages across the burst, each starting the next one's loads for every
+ * key before any is used: with many VRFs each key's partition, trie root
+ * and group are lines of their own, missed in cache, and a packet at a time
+ * would wait for each in turn. */
 static uint64_t
 lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
 	   uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
 {
 	const struct lpm_backend *b = be;
-	const struct lpm_part *v = NULL;
+	const struct lpm_part *part[DP_LOOKUP_BURST], *v = NULL;
+	const uint32_t *slot[DP_LOOKUP_BURST];
+	uint32_t ip[DP_LOOKUP_BURST];
 	uint64_t hitmask = 0;
 
+	/* 1: the partition (once per run of one), its trie on its way */
 	for (unsigned int i = 0; i < n; i++) {
-		const struct dp_entry *e = NULL;
-		uint32_t nh;
-
-		/* the partition of a burst rarely changes: look it up once per run */
 		if (i == 0 || (b->dir != NULL ?
 			       *(const unaligned_uint16_t *)keys[i] !=
 			       *(const unaligned_uint16_t *)keys[i - 1] :
-			       memcmp(keys[i], keys[i - 1], t->part_len) != 0))
+			       memcmp(keys[i], keys[i - 1], t->part_len) != 0)) {
 			v = part_find(b, keys[i]);
-		if (v != NULL) {
-			nh = dp_lpm4_lookup(v->lpm, rte_be_to_cpu_32(
-				*(const unaligned_uint32_t *)(keys[i] + t->lpm_off)));
+			if (v != NULL)
+				rte_prefetch0(v);
+		}
+		part[i] = v;
+		ip[i] = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(keys[i] + t->lpm_off));
+	}
+	/* 2: the root entries */
+	for (unsigned int i = 0; i < n; i++) {
+		slot[i] = part[i] != NULL ? &part[i]->lpm->root[ip[i] >> 16] : NULL;
+		if (slot[i] != NULL)
+			rte_prefetch0(slot[i]);
+	}
+	/* 3: the group entries of the roots that point to a group */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t e;
+
+		if (slot[i] == NULL)
+			continue;
+		e = __atomic_load_n(slot[i], __ATOMIC_ACQUIRE);
+		if (e & DP_LPM4_GROUP) {
+			slot[i] = &dp_lpm4_group(part[i]->lpm, e & DP_LPM4_NH_MAX)[(ip[i] >> 8) & 0xff];
+			rte_prefetch0(slot[i]);
+		}
+	}
+	/* 4: the next hop (a /25../32 takes one more group), the entry */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e = NULL;
+		uint32_t nh = DP_LPM4_MISS;
+
+		if (slot[i] != NULL) {
+			uint32_t x = __atomic_load_n(slot[i], __ATOMIC_ACQUIRE);
+
+			if (unlikely(x & DP_LPM4_GROUP))
+				nh = dp_lpm4_lookup(part[i]->lpm, ip[i]);   /* deeper: rare */
+			else if (x & DP_LPM4_VALID)
+				nh = x & DP_LPM4_NH_MAX;
 			if (nh == DP_LPM4_MISS)
-				nh = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
+				nh = __atomic_load_n(&part[i]->dflt, __ATOMIC_ACQUIRE) - 1;
 			if (nh != IDX_NONE)
 				e = &t->ent[nh];
 		}
