@@ -576,6 +576,11 @@ count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsign
 	const struct dp_entry *cur = NULL;
 	uint64_t len = 0;
 
+	/* in a large table entries and counters are scattered: every
+	 * counter's load on its way before the first add */
+	for (unsigned int i = 0; i < n; i++)
+		if ((hitmask & (1ULL << i)) && (i == 0 || out[i] != out[i - 1]))
+			rte_prefetch0(&hits[out[i]->idx]);
 	for (unsigned int i = 0; i < n; i++) {
 		if (!(hitmask & (1ULL << i)))
 			continue;
@@ -791,8 +796,10 @@ lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *defl
 				nh = x & DP_LPM4_NH_MAX;
 			if (nh == DP_LPM4_MISS)
 				nh = __atomic_load_n(&part[i]->dflt, __ATOMIC_ACQUIRE) - 1;
-			if (nh != IDX_NONE)
+			if (nh != IDX_NONE) {
 				e = &t->ent[nh];
+				rte_prefetch0(e);
+			}
 		}
 		if (e != NULL)
 			hitmask |= 1ULL << i;
