@@ -30,6 +30,7 @@
 # (falls back to --no-huge and says so).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_DIR=$root/bench
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
 SXDP=$BUILD/sxdp
@@ -188,6 +189,7 @@ EOF
   pid=$!
   PIDS+=("$pid")
   "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" >"$WORK/sxdp-$n.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 check_tables = sys.argv[6].split(",")
@@ -254,20 +256,7 @@ def port(st, name, key):
     return next(p for p in st["ports"] if p["name"] == name)[key]
 
 def threads():
-    """CPU seconds per thread of sxdp: on a shared machine the worker's
-    share of its CPU over the window says whether someone else ran there."""
-    res = {}
-    hz = os.sysconf("SC_CLK_TCK")
-    base = "/proc/%d/task" % pid
-    for tid in os.listdir(base):
-        try:
-            f = open("%s/%s/stat" % (base, tid)).read()
-        except OSError:
-            continue
-        name = f[f.index("(") + 1:f.rindex(")")]
-        v = f[f.rindex(")") + 2:].split()
-        res[tid] = (name, (int(v[11]) + int(v[12])) / hz)
-    return res
+    return benchlib.thread_cpu(pid)
 
 ca = threads()
 ta, a = sample()
