@@ -48,6 +48,7 @@
 # also on SIGINT/SIGTERM. Numbers are from a virtual source (net_pcap).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_DIR=$root/bench
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 L3FWD_CACHE=${L3FWD_CACHE:-/tmp/sxdp-l3fwd-cache}
@@ -228,6 +229,7 @@ run_l3fwd() {
   pid=$!
   L3_PIDS+=("$pid")
   "$PY" - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$WARMUP" "$WINDOW" "$pid" >"$WORK/l3fwd-$n.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, socket, sys, time
 path, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 
@@ -271,18 +273,7 @@ def stats():
     return time.monotonic(), tel("/ethdev/stats,0"), tel("/ethdev/stats,1")
 
 def threads():
-    """CPU seconds per thread of l3fwd (is lcore 1 alone on its CPU?)"""
-    res = {}
-    hz = os.sysconf("SC_CLK_TCK")
-    base = "/proc/%d/task" % pid
-    for tid in os.listdir(base):
-        try:
-            f = open("%s/%s/stat" % (base, tid)).read()
-        except OSError:
-            continue
-        v = f[f.rindex(")") + 2:].split()
-        res[tid] = (f[f.index("(") + 1:f.rindex(")")], (int(v[11]) + int(v[12])) / hz)
-    return res
+    return benchlib.thread_cpu(pid)
 
 # routes/rules are installed before the ports start: the warm-up counts
 # from the first packet received

@@ -69,6 +69,7 @@
 # /var/run/dpdk/PREFIX) is removed at exit, also on SIGINT/SIGTERM.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_DIR=$root/bench
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
@@ -324,23 +325,13 @@ run_ovs() {
     "options:dpdk-devargs=net_pcap0,rx_pcap=$PCAP,infinite_rx=1" ofport_request=1 || return 1
   [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" pcap || return 1
   "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" "$BR" "$want_static" >"$WORK/ovs-$n-$mode.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, re, subprocess, sys, time
 ctl, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 br, want_static = sys.argv[5], int(sys.argv[6])
 
 def threads():
-    """CPU seconds per thread of ovs-vswitchd (is the PMD alone on its CPU?)"""
-    res = {}
-    hz = os.sysconf("SC_CLK_TCK")
-    base = "/proc/%d/task" % pid
-    for tid in os.listdir(base):
-        try:
-            f = open("%s/%s/stat" % (base, tid)).read()
-        except OSError:
-            continue
-        v = f[f.rindex(")") + 2:].split()
-        res[tid] = (f[f.index("(") + 1:f.rindex(")")], (int(v[11]) + int(v[12])) / hz)
-    return res
+    return benchlib.thread_cpu(pid)
 
 def appctl(*a):
     return subprocess.run(["ovs-appctl", "-t", ctl] + list(a), check=True, capture_output=True, text=True).stdout

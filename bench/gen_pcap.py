@@ -67,9 +67,11 @@ def mac_str(b):
     return ":".join("%02x" % x for x in b)
 
 
-def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0, dmac=DST_MAC, smac=SRC_MAC):
-    """Ethernet + IPv4 + UDP frame of frame_len bytes, checksums filled."""
-    payload_len = frame_len - 14 - 20 - 8
+def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0, dmac=DST_MAC, smac=SRC_MAC, vlan=0):
+    """Ethernet (802.1Q-tagged when vlan) + IPv4 + UDP frame of frame_len
+    bytes, checksums filled."""
+    l2 = dmac + smac + (struct.pack("!HH", 0x8100, vlan) if vlan else b"") + b"\x08\x00"
+    payload_len = frame_len - len(l2) - 20 - 8
     if payload_len < 0:
         raise ValueError("frame_len %d too small for Ethernet+IPv4+UDP" % frame_len)
     payload = bytes((i * 7) & 0xff for i in range(payload_len))
@@ -81,7 +83,7 @@ def ipv4_udp(src, dst, sport, dport, frame_len=60, ttl=64, ident=0, dmac=DST_MAC
     udp = struct.pack("!HHHH", sport, dport, ulen, uc) + payload
     ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, ident, 0x4000, ttl, 17, 0, s, d)
     ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
-    return dmac + smac + b"\x08\x00" + ip + udp
+    return l2 + ip + udp
 
 
 def gen_forward(n_flows=65536, frame_len=60, seed=1):
@@ -157,6 +159,47 @@ def gen_l3(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, None
 
 
+N_VRFS = 1024
+N_VRF_ROUTES = 1000
+
+
+def gen_l3_vrfs(n_flows=65536, frame_len=60, seed=1):
+    """Routed in N_VRFS VRFs of N_VRF_ROUTES /24 routes each: the packet's
+    802.1Q VLAN (1..N_VRFS) on p0 picks its slice, VRF and bridge domain;
+    each VRF has its router MAC route, N_NEXTHOPS next hops (static neigh
+    to p1, out on VLAN v: each slice has its own wire) and the same prefixes 10.P.Q.0/24 as every other VRF.
+    n_flows distinct (VRF, destination) pairs spread over every VRF and
+    route."""
+    updates = []
+    nhs = ["192.0.2.%d" % (k + 1) for k in range(N_NEXTHOPS)]
+    for v in range(1, N_VRFS + 1):
+        # a slice egresses on its own wire: VLAN v on p1 too
+        updates += [
+            upd("interfaces", {"in_port": "p0", "vlan": v}, "attach", {"slice": v, "bd": v}),
+            upd("interfaces", {"in_port": "p1", "vlan": v}, "attach", {"slice": v, "bd": N_VRFS + v}),
+            upd("fdb", {"bd": v, "mac": mac_str(ROUTER_MAC)}, "route"),
+            upd("fdb", {"bd": v, "mac": mac_str(SRC_MAC)}, "forward", {"port": "p0"}),
+        ]
+        for k, nh in enumerate(nhs):
+            updates.append(upd("neigh", {"vrf": v, "ip": nh}, "rewrite",
+                               {"port": "p1", "vlan": v, "dmac": "02:00:00:00:02:%02x" % (k + 1),
+                                "smac": mac_str(ROUTER_MAC)}))
+        for r in range(N_VRF_ROUTES):
+            updates.append(upd("routes", {"vrf": v, "dst": "10.%d.%d.0/24" % (r >> 8, r & 0xff)}, "via",
+                               {"nh": nhs[(r * 7 + v) % N_NEXTHOPS]}))
+    rng = random.Random(seed)
+    frames = []
+    for i in range(n_flows):
+        v = 1 + i % N_VRFS
+        r = (i // N_VRFS * 7 + i) % N_VRF_ROUTES
+        dst = "10.%d.%d.%d" % (r >> 8, r & 0xff, 1 + (i // N_VRFS) % 254)
+        src = "172.16.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1)
+        frames.append(ipv4_udp(src, dst, 32768 + (i * 7919) % 16384, 49152 + (i % 4096),
+                               frame_len=frame_len, ident=i & 0xffff, dmac=ROUTER_MAC, vlan=v))
+    rng.shuffle(frames)
+    return frames, updates, None
+
+
 N_L2_SOURCES = 256
 
 
@@ -193,6 +236,8 @@ def gen_l2(n_flows=65536, frame_len=60, seed=1):
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
     "l3": (gen_l3, "64 B, {flows} flows routed over %d /24 routes via %d next hops" % (N_ROUTES, N_NEXTHOPS)),
+    "l3-vrfs": (gen_l3_vrfs, "64 B, {flows} flows routed in %d VRFs of %d /24 routes each (VLAN -> VRF)"
+                % (N_VRFS, N_VRF_ROUTES)),
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),
 }
 

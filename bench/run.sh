@@ -10,6 +10,8 @@
 #   forward  pipeline forward: 65536 flows, one exact `flow` entry each -> sink
 #   l3       pipeline switch, routed: 65536 destinations over 1024 /24 routes
 #            via 4 next hops (static neigh), packets to the router MAC
+#   l3-vrfs  as l3 in 1024 VRFs (VLAN 1..1024 on p0 -> slice/VRF) of 1000 /24
+#            routes each, 4 next hops per VRF (out on p1, VLAN = VRF)
 #   l2       pipeline switch, bridged: 65536 destination MACs with static fdb
 #            entries -> sink; 256 source MACs, static (no learning measured)
 # Each run checks, over the window: sink tx == source rx (no drop, no punt)
@@ -28,6 +30,7 @@
 # (falls back to --no-huge and says so).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_DIR=$root/bench
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
 SXDP=$BUILD/sxdp
@@ -65,12 +68,17 @@ scenario_setup() {
     forward) FLOWS=65536; DESC="64 B, $FLOWS flows"; PIPELINE=forward; CHECK_TABLES=flow; OVS=1 ;;
     l3) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
         DESC="64 B, $FLOWS flows routed: 1024 /24 routes in one VRF via 4 next hops (static neigh, next hops by id)" ;;
+    l3-vrfs) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
+        TABLE_SIZES='{"routes": 1048576}'
+        DESC="64 B, $FLOWS flows routed in 1024 VRFs (one VLAN each) of 1000 /24 routes, 4 next hops each (static neigh, next hops by id)" ;;
     l2) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports; OVS=1
         DESC="64 B, $FLOWS destination MACs bridged (static fdb), 256 static source MACs" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l2)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3-vrfs, l2)" ;;
   esac
 }
+TABLE_SIZES=""
 scenario_setup "$SCENARIO"
+TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}
 
 if [ "$INPUT_ONLY" -eq 0 ]; then
   # like the README's other commands: install what is missing, build what is stale
@@ -170,7 +178,7 @@ run_sxdp() {
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$sock",
   "mbufs": $MBUFS,
-  "pipeline": "$PIPELINE",
+  "pipeline": "$PIPELINE",$TABLE_SIZES_JSON
   "ports": [
     {"name": "p0", "devargs": "net_pcap0,rx_pcap=$PCAP,infinite_rx=1", "admin": "down", "rx_queues": 1},
     {"name": "p1", "devargs": "net_null0,no-rx=1", "rx_queues": 1}
@@ -181,6 +189,7 @@ EOF
   pid=$!
   PIDS+=("$pid")
   "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" >"$WORK/sxdp-$n.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 check_tables = sys.argv[6].split(",")
@@ -227,7 +236,9 @@ t0 = time.monotonic()
 for i in range(0, len(updates), 4096):
     r = rpc("table.write", {"atomicity": "rollback", "updates": updates[i:i + 4096]})
     if not r.get("committed"):
-        sys.exit("table.write batch %d not committed: %s" % (i // 4096, json.dumps(r)[:500]))
+        bad = [x for x in r.get("results", [])
+               if not x.get("ok") and x["error"].get("data", {}).get("reason") != "not_applied"]
+        sys.exit("table.write batch %d not committed: %s" % (i // 4096, json.dumps(bad[:1] or r)[:500]))
 log("programmed %d table entries in %.2f s (batches of 4096)" % (len(updates), time.monotonic() - t0))
 rpc("port.set", {"port": "p0", "admin": "up"})
 time.sleep(warmup)
@@ -245,20 +256,7 @@ def port(st, name, key):
     return next(p for p in st["ports"] if p["name"] == name)[key]
 
 def threads():
-    """CPU seconds per thread of sxdp: on a shared machine the worker's
-    share of its CPU over the window says whether someone else ran there."""
-    res = {}
-    hz = os.sysconf("SC_CLK_TCK")
-    base = "/proc/%d/task" % pid
-    for tid in os.listdir(base):
-        try:
-            f = open("%s/%s/stat" % (base, tid)).read()
-        except OSError:
-            continue
-        name = f[f.index("(") + 1:f.rindex(")")]
-        v = f[f.rindex(")") + 2:].split()
-        res[tid] = (name, (int(v[11]) + int(v[12])) / hz)
-    return res
+    return benchlib.thread_cpu(pid)
 
 ca = threads()
 ta, a = sample()

@@ -271,6 +271,7 @@ dp_table_create(const struct dp_table_def *def)
 		t->dense_n = t->dense ? (uint32_t)span : 0;
 	}
 	t->em = t->kind == DP_TK_EXACT && !t->dense && t->key_len <= DP_ENTRY_KEY;
+	dp_tbe_bind(t);
 	t->rec = calloc(def->size, sizeof(*t->rec));
 	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
 	if (t->rec == NULL || t->free_idx == NULL)

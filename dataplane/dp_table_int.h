@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_acl.h>
+#include <rte_byteorder.h>
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
@@ -59,8 +60,23 @@ struct acl_backend {
 	struct rte_acl_ctx *ctx; /* NULL until the first rule */
 };
 
+/* The worker lookup of one table shape (dp_tbackend.c): be is the live
+ * backend (never NULL), hits the worker's counters (NULL: do not count). */
+typedef uint64_t dp_tlookup_fn(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+			       uint64_t *hits, const uint8_t **keys, unsigned int n,
+			       const struct dp_entry **out);
+
+/* A field of a dense key: where it is and what it weighs in the slot. */
+struct dense_field {
+	uint16_t off;
+	uint8_t size;
+	uint32_t max;
+	uint32_t mul;
+};
+
 struct dp_table {
 	struct dp_table_def def;
+	dp_tlookup_fn *lookup;   /* bound at create from the key's shape */
 	uint16_t id;
 	enum dp_table_kind kind;
 	uint16_t key_len;        /* packed key bytes */
@@ -83,6 +99,7 @@ struct dp_table {
 	void *spare;                        /* dense or dp_em: a retired backend the next
 					     * dataplane-atomic clone is copied into */
 	uint32_t dense_n;                   /* its slots: the product of (max + 1) */
+	struct dense_field dfield[DP_KEY_FIELDS_MAX];
 
 	/* the entry slab: live entries, and those a batch replaced until its
 	 * grace period ends */
@@ -116,25 +133,41 @@ extern struct dp_tables_state dp_tg;
  * count hits on the entries the batch replaces; a test hits them there. */
 extern void (*dp_table_swap_hook)(void);
 
+/* A field's value, key bytes in network order (sizes 1, 2, 4, 8). */
+static __rte_always_inline uint64_t
+dp_dense_val(const uint8_t *p, unsigned int size)
+{
+	switch (size) {
+	case 1: return p[0];
+	case 2: return rte_be_to_cpu_16(*(const unaligned_uint16_t *)p);
+	case 4: return rte_be_to_cpu_32(*(const unaligned_uint32_t *)p);
+	default: return rte_be_to_cpu_64(*(const unaligned_uint64_t *)p);
+	}
+}
+
 /* A dense table's slot for key: the fields' values in mixed radix, or
- * UINT32_MAX when one is above its bound (no entry can hold it). */
+ * UINT32_MAX when one is above its bound (no entry can hold it). nf is the
+ * table's field count, a constant where the lookup is specialised. */
+static __rte_always_inline uint32_t
+dp_dense_slot_n(const struct dp_table *t, const uint8_t *key, unsigned int nf)
+{
+	uint32_t slot = 0;
+	bool over = false;
+
+	for (unsigned int f = 0; f < nf; f++) {
+		const struct dense_field *d = &t->dfield[f];
+		uint64_t v = dp_dense_val(key + d->off, d->size);
+
+		over |= v > d->max;
+		slot += (uint32_t)v * d->mul;
+	}
+	return over ? UINT32_MAX : slot;
+}
+
 static inline uint32_t
 dp_dense_slot(const struct dp_table *t, const uint8_t *key)
 {
-	uint64_t slot = 0;
-
-	for (unsigned int f = 0; f < t->def.n_fields; f++) {
-		const struct dp_field_def *fd = &t->def.fields[f];
-		const uint8_t *p = key + t->field_off[f];
-		uint64_t v = 0;
-
-		for (unsigned int b = 0; b < dp_type_size(fd->type); b++)
-			v = v << 8 | p[b];
-		if (v > fd->max)
-			return UINT32_MAX;
-		slot = slot * ((uint64_t)fd->max + 1) + v;
-	}
-	return (uint32_t)slot;
+	return dp_dense_slot_n(t, key, t->def.n_fields);
 }
 
 static inline uint32_t
@@ -145,6 +178,8 @@ dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);
+/* Choose t's worker lookup (and a dense table's slot weights) from its shape. */
+void dp_tbe_bind(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
 void dp_tbe_free(struct dp_table *t, void *be);
 void dp_tbe_retire(struct dp_table *t, void *be);

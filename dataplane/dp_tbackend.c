@@ -595,6 +595,11 @@ count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsign
 	const struct dp_entry *cur = NULL;
 	uint64_t len = 0;
 
+	/* in a large table entries and counters are scattered: every
+	 * counter's load on its way before the first add */
+	for (unsigned int i = 0; i < n; i++)
+		if ((hitmask & (1ULL << i)) && (i == 0 || out[i] != out[i - 1]))
+			rte_prefetch0(&hits[out[i]->idx]);
 	for (unsigned int i = 0; i < n; i++) {
 		if (!(hitmask & (1ULL << i)))
 			continue;
@@ -612,13 +617,227 @@ count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsign
 
 /* ------------------------------------------------------------------ lookups */
 
-/* IPv6 LPM: a partition per run of keys that share it, each run walked in
- * one dp_lpm6 bulk lookup (its lanes' loads overlap; a lone walk would
- * wait on up to eight dependent loads per address). */
-static uint64_t
-lpm6_lookup(const struct dp_table *t, const struct lpm_backend *b, const uint8_t **keys,
-	    unsigned int n, const struct dp_entry *deflt, const struct dp_entry **out)
+/* Runs of equal keys: a burst often repeats a key back to back (one
+ * ingress port and VLAN, one router MAC, one next hop). Each run is looked
+ * up once and counted once (back-to-back increments of one counter would
+ * wait on each other; so would a run length kept in memory, hence where
+ * each run starts). Returns the number of runs. */
+static __rte_always_inline unsigned int
+key_runs(const uint8_t **keys, unsigned int n, unsigned int len, const uint8_t **uk,
+	 uint8_t *map, uint8_t *start)
 {
+	unsigned int nu = 1;   /* n >= 1 */
+
+	uk[0] = keys[0];
+	start[0] = 0;
+	map[0] = 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if (!(len == 16 ? dp_em_key_eq(keys[i], keys[i - 1]) : key_eq(keys[i], keys[i - 1], len))) {
+			start[nu] = (uint8_t)i;
+			uk[nu++] = keys[i];
+		}
+		map[i] = (uint8_t)(nu - 1);
+	}
+	start[nu] = (uint8_t)n;
+	return nu;
+}
+
+/* Runs back to packets: out[], the hit mask, and one count per run. */
+static __rte_always_inline uint64_t
+runs_out(void *const *data, uint64_t uhit, const uint8_t *map, const uint8_t *start,
+	 unsigned int nu, unsigned int n, uint64_t *hits, const struct dp_entry **out)
+{
+	uint64_t hitmask = 0;
+
+	/* a large table's counters are as scattered as its entries: start
+	 * their loads before the packets are mapped, add after */
+	for (unsigned int u = 0; hits != NULL && u < nu; u++)
+		if (uhit & (1ULL << u))
+			rte_prefetch0(&hits[((const struct dp_entry *)data[u])->idx]);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = data[map[i]];
+		hitmask |= ((uhit >> map[i]) & 1) << i;
+	}
+	for (unsigned int u = 0; hits != NULL && u < nu; u++)
+		if (uhit & (1ULL << u))
+			hits[((const struct dp_entry *)data[u])->idx] += (uint64_t)(start[u + 1] - start[u]);
+	return hitmask;
+}
+
+/* Direct array: the slot from the key in a few instructions, no hash, no
+ * key compare. W is the width of every field when they are all one width
+ * (the common shapes: (port, VLAN), (bd, port), a bd, a port, an id), so
+ * the slot unrolls into loads, compares and multiply-adds; 0: any mix. */
+static __rte_always_inline uint32_t
+dense_slot(const struct dp_table *t, const uint8_t *key, unsigned int nf, unsigned int w)
+{
+	uint32_t slot = 0;
+	bool over = false;
+
+	if (w == 0)
+		return dp_dense_slot_n(t, key, nf);
+	for (unsigned int f = 0; f < nf; f++) {
+		uint64_t v = dp_dense_val(key + f * w, w);
+
+		over |= v > t->dfield[f].max;
+		slot += (uint32_t)v * t->dfield[f].mul;
+	}
+	return over ? UINT32_MAX : slot;
+}
+
+static __rte_always_inline uint64_t
+lookup_dense_n(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	       uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out,
+	       unsigned int nf, unsigned int w)
+{
+	const uint32_t *slots = be;
+	uint64_t hit = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t sl = dense_slot(t, keys[i], nf, w);
+		uint32_t r = likely(sl != UINT32_MAX) ? __atomic_load_n(&slots[sl], __ATOMIC_ACQUIRE) : 0;
+
+		out[i] = r ? &t->ent[r - 1] : deflt;
+		hit |= (uint64_t)(r != 0) << i;
+	}
+	if (hits != NULL)
+		count_runs(hits, out, hit, n);
+	return hit;
+}
+
+#define LOOKUP_DENSE(name, nf, w)							\
+static uint64_t										\
+name(const struct dp_table *t, const void *be, const struct dp_entry *deflt,		\
+     uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)	\
+{											\
+	return lookup_dense_n(t, be, deflt, hits, keys, n, out, nf, w);			\
+}
+LOOKUP_DENSE(lookup_dense_16x1, 1, 2)
+LOOKUP_DENSE(lookup_dense_16x2, 2, 2)
+LOOKUP_DENSE(lookup_dense_16x3, 3, 2)
+LOOKUP_DENSE(lookup_dense_32x1, 1, 4)
+LOOKUP_DENSE(lookup_dense_any, t->def.n_fields, 0)
+
+/* dp_em: it compared the key in the entry, so the entry is in cache. */
+static uint64_t
+lookup_em(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	  uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const uint8_t *uk[DP_LOOKUP_BURST];
+	void *data[DP_LOOKUP_BURST];
+	uint32_t ref[DP_LOOKUP_BURST];
+	uint8_t map[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST + 1];
+	unsigned int nu = key_runs(keys, n, 16, uk, map, start);
+	uint64_t uhit = dp_em_lookup_bulk(be, uk, nu, ref);
+
+	for (unsigned int u = 0; u < nu; u++)
+		data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : (void *)(uintptr_t)deflt;
+	return runs_out(data, uhit, map, start, nu, n, hits, out);
+}
+
+static uint64_t
+lookup_hash(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	    uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const uint8_t *uk[DP_LOOKUP_BURST];
+	void *data[DP_LOOKUP_BURST];
+	uint8_t map[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST + 1];
+	unsigned int nu = key_runs(keys, n, t->hash_len, uk, map, start);
+	uint64_t uhit;
+
+	rte_hash_lookup_bulk_data(be, (const void **)uk, nu, &uhit, data);
+	/* entries are scattered: start every load before the first use */
+	for (unsigned int u = 0; u < nu; u++) {
+		if (uhit & (1ULL << u))
+			rte_prefetch0(data[u]);
+		else
+			data[u] = (void *)(uintptr_t)deflt;
+	}
+	return runs_out(data, uhit, map, start, nu, n, hits, out);
+}
+
+/* In stages across the burst, each starting the next one's loads for every
+ * key before any is used: with many VRFs each key's partition, trie root
+ * and group are lines of their own, missed in cache, and a packet at a time
+ * would wait for each in turn. */
+static uint64_t
+lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	   uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const struct lpm_backend *b = be;
+	const struct lpm_part *part[DP_LOOKUP_BURST], *v = NULL;
+	const uint32_t *slot[DP_LOOKUP_BURST];
+	uint32_t ip[DP_LOOKUP_BURST];
+	uint64_t hitmask = 0;
+
+	/* 1: the partition (once per run of one), its trie on its way */
+	for (unsigned int i = 0; i < n; i++) {
+		if (i == 0 || (b->dir != NULL ?
+			       *(const unaligned_uint16_t *)keys[i] !=
+			       *(const unaligned_uint16_t *)keys[i - 1] :
+			       memcmp(keys[i], keys[i - 1], t->part_len) != 0)) {
+			v = part_find(b, keys[i]);
+			if (v != NULL)
+				rte_prefetch0(v);
+		}
+		part[i] = v;
+		ip[i] = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(keys[i] + t->lpm_off));
+	}
+	/* 2: the root entries */
+	for (unsigned int i = 0; i < n; i++) {
+		slot[i] = part[i] != NULL ? &part[i]->lpm->root[ip[i] >> 16] : NULL;
+		if (slot[i] != NULL)
+			rte_prefetch0(slot[i]);
+	}
+	/* 3: the group entries of the roots that point to a group */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t e;
+
+		if (slot[i] == NULL)
+			continue;
+		e = __atomic_load_n(slot[i], __ATOMIC_ACQUIRE);
+		if (e & DP_LPM4_GROUP) {
+			slot[i] = &dp_lpm4_group(part[i]->lpm, e & DP_LPM4_NH_MAX)[(ip[i] >> 8) & 0xff];
+			rte_prefetch0(slot[i]);
+		}
+	}
+	/* 4: the next hop (a /25../32 takes one more group), the entry */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e = NULL;
+		uint32_t nh = DP_LPM4_MISS;
+
+		if (slot[i] != NULL) {
+			uint32_t x = __atomic_load_n(slot[i], __ATOMIC_ACQUIRE);
+
+			if (unlikely(x & DP_LPM4_GROUP))
+				nh = dp_lpm4_lookup(part[i]->lpm, ip[i]);   /* deeper: rare */
+			else if (x & DP_LPM4_VALID)
+				nh = x & DP_LPM4_NH_MAX;
+			if (nh == DP_LPM4_MISS)
+				nh = __atomic_load_n(&part[i]->dflt, __ATOMIC_ACQUIRE) - 1;
+			if (nh != IDX_NONE) {
+				e = &t->ent[nh];
+				rte_prefetch0(e);
+			}
+		}
+		if (e != NULL)
+			hitmask |= 1ULL << i;
+		out[i] = e != NULL ? e : deflt;
+	}
+	if (hits != NULL)
+		count_runs(hits, out, hitmask, n);
+	return hitmask;
+}
+
+/* IPv6: a partition per run of keys that share it, each run walked in one
+ * dp_lpm6 bulk lookup (its lanes go down the trie a level at a time, their
+ * loads in flight together; one address alone would wait on up to eight
+ * dependent loads). */
+static uint64_t
+lookup_lpm6(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	    uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const struct lpm_backend *b = be;
 	const uint8_t *ips[DP_LOOKUP_BURST];
 	uint32_t nh[DP_LOOKUP_BURST];
 	uint64_t hitmask = 0;
@@ -643,155 +862,109 @@ lpm6_lookup(const struct dp_table *t, const struct lpm_backend *b, const uint8_t
 		for (unsigned int i = s; i < e; i++) {
 			uint32_t x = nh[i] != DP_LPM6_MISS ? nh[i] : dflt - 1;
 
-			out[i] = x != IDX_NONE ? &t->ent[x] : deflt;
-			hitmask |= (uint64_t)(x != IDX_NONE) << i;
+			if (x != IDX_NONE) {
+				out[i] = &t->ent[x];
+				rte_prefetch0(out[i]);
+				hitmask |= 1ULL << i;
+			} else {
+				out[i] = deflt;
+			}
 		}
 	}
+	if (hits != NULL)
+		count_runs(hits, out, hitmask, n);
 	return hitmask;
+}
+
+static uint64_t
+lookup_acl(const struct dp_table *t, const void *be, const struct dp_entry *deflt,
+	   uint64_t *hits, const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const struct rte_acl_ctx *ctx = __atomic_load_n(&((const struct acl_backend *)be)->ctx,
+						       __ATOMIC_ACQUIRE);
+	uint32_t res[DP_LOOKUP_BURST];
+	uint64_t hitmask = 0;
+
+	if (ctx == NULL) {
+		for (unsigned int i = 0; i < n; i++)
+			out[i] = deflt;
+		return 0;
+	}
+	rte_acl_classify(ctx, (const uint8_t **)(uintptr_t)keys, res, n, 1);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e = res[i] ? &t->ent[res[i] - 1] : NULL;
+
+		if (e != NULL)
+			hitmask |= 1ULL << i;
+		out[i] = e != NULL ? e : deflt;
+	}
+	if (hits != NULL)
+		count_runs(hits, out, hitmask, n);
+	return hitmask;
+}
+
+/* The width of every field of a dense key when they are all one, else 0. */
+static unsigned int
+dense_width(const struct dp_table *t)
+{
+	unsigned int w = dp_type_size(t->def.fields[0].type);
+
+	for (unsigned int f = 1; f < t->def.n_fields; f++)
+		if (dp_type_size(t->def.fields[f].type) != w)
+			return 0;
+	return w;
+}
+
+void
+dp_tbe_bind(struct dp_table *t)
+{
+	if (t->dense) {
+		uint32_t mul = 1;
+
+		for (int f = t->def.n_fields - 1; f >= 0; f--) {
+			t->dfield[f] = (struct dense_field){
+				.off = t->field_off[f], .size = dp_type_size(t->def.fields[f].type),
+				.max = t->def.fields[f].max, .mul = mul,
+			};
+			mul *= t->def.fields[f].max + 1;
+		}
+		t->lookup = lookup_dense_any;
+		if (dense_width(t) == 2)
+			t->lookup = t->def.n_fields == 1 ? lookup_dense_16x1 :
+				    t->def.n_fields == 2 ? lookup_dense_16x2 :
+				    t->def.n_fields == 3 ? lookup_dense_16x3 : lookup_dense_any;
+		else if (dense_width(t) == 4 && t->def.n_fields == 1)
+			t->lookup = lookup_dense_32x1;
+		return;
+	}
+	switch (t->kind) {
+	case DP_TK_EXACT: t->lookup = t->em ? lookup_em : lookup_hash; break;
+	case DP_TK_LPM: t->lookup = t->lpm6 ? lookup_lpm6 : lookup_lpm; break;
+	case DP_TK_ACL: t->lookup = lookup_acl; break;
+	}
 }
 
 uint64_t
 dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
 		const uint8_t **keys, unsigned int n, const struct dp_entry **out)
 {
-	struct dp_table *t = dp_tg.t[table];
+	const struct dp_table *t = dp_tg.t[table];
 	const void *be = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
 	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
 	const bool count = worker < dp_tg.n_workers;
 	uint64_t hitmask = 0;
-	unsigned int nhit = 0;
+	unsigned int nhit;
 
-	if (be == NULL || n == 0)
-		goto all_miss;
-	switch (t->kind) {
-	case DP_TK_EXACT: {
-		const void *uk[DP_LOOKUP_BURST];
-		void *data[DP_LOOKUP_BURST];
-		uint8_t map[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST + 1];
-		unsigned int nu = 0;
-		uint64_t uhit;
-
-		/* A burst often repeats a key back to back (one ingress port and
-		 * VLAN, one source MAC, one next hop): look each run up once,
-		 * and count it once (back-to-back increments of one counter
-		 * would wait on each other; so would a run length kept in
-		 * memory, hence where each run starts). */
-		for (unsigned int i = 0; i < n; i++) {
-			if (i == 0 || !(t->hash_len == 16 ? dp_em_key_eq(keys[i], keys[i - 1]) :
-					key_eq(keys[i], keys[i - 1], t->hash_len))) {
-				start[nu] = (uint8_t)i;
-				uk[nu++] = keys[i];
-			}
-			map[i] = (uint8_t)(nu - 1);
-		}
-		start[nu] = (uint8_t)n;
-		if (t->dense) {
-			const uint32_t *slots = be;
-
-			uhit = 0;
-			for (unsigned int u = 0; u < nu; u++) {
-				uint32_t sl = dp_dense_slot(t, uk[u]);
-				uint32_t r = sl != UINT32_MAX ?
-					__atomic_load_n(&slots[sl], __ATOMIC_ACQUIRE) : 0;
-
-				data[u] = r ? &t->ent[r - 1] : (void *)(uintptr_t)deflt;
-				uhit |= (uint64_t)(r != 0) << u;
-			}
-		} else if (t->em) {
-			uint32_t ref[DP_LOOKUP_BURST];
-
-			/* dp_em compared the key in the entry: it is in cache */
-			uhit = dp_em_lookup_bulk(be, (const uint8_t *const *)uk, nu, ref);
-			for (unsigned int u = 0; u < nu; u++)
-				data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : (void *)(uintptr_t)deflt;
-		} else {
-			rte_hash_lookup_bulk_data(be, uk, nu, &uhit, data);
-			/* entries are scattered: start every load before the first use */
-			for (unsigned int u = 0; u < nu; u++) {
-				if (uhit & (1ULL << u))
-					rte_prefetch0(data[u]);
-				else
-					data[u] = (void *)(uintptr_t)deflt;
-			}
-		}
-		for (unsigned int u = 0; count && u < nu; u++)
-			if (uhit & (1ULL << u))
-				t->hits[worker][((struct dp_entry *)data[u])->idx] +=
-					(uint64_t)(start[u + 1] - start[u]);
-		for (unsigned int i = 0; i < n; i++) {
-			out[i] = data[map[i]];
-			hitmask |= ((uhit >> map[i]) & 1) << i;
-		}
-		nhit = __builtin_popcountll(hitmask);
-		break;
-	}
-	case DP_TK_LPM: {
-		const struct lpm_backend *b = be;
-
-		const struct lpm_part *v = NULL;
-
-		if (t->lpm6) {
-			hitmask = lpm6_lookup(t, b, keys, n, deflt, out);
-			break;
-		}
-
-		for (unsigned int i = 0; i < n; i++) {
-			const struct dp_entry *e = NULL;
-			uint32_t nh;
-
-			/* the partition of a burst rarely changes: look it up once per run */
-			if (i == 0 || (b->dir != NULL ?
-				       *(const unaligned_uint16_t *)keys[i] !=
-				       *(const unaligned_uint16_t *)keys[i - 1] :
-				       memcmp(keys[i], keys[i - 1], t->part_len) != 0))
-				v = part_find(b, keys[i]);
-			if (v != NULL) {
-				nh = dp_lpm4_lookup(v->lpm, rte_be_to_cpu_32(
-					*(const unaligned_uint32_t *)(keys[i] + t->lpm_off)));
-				if (nh == DP_LPM4_MISS)
-					nh = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
-				if (nh != IDX_NONE)
-					e = &t->ent[nh];
-			}
-			if (e != NULL)
-				hitmask |= 1ULL << i;
-			out[i] = e != NULL ? e : deflt;
-		}
-		break;
-	}
-	case DP_TK_ACL: {
-		const struct rte_acl_ctx *ctx = __atomic_load_n(&((const struct acl_backend *)be)->ctx,
-							       __ATOMIC_ACQUIRE);
-		uint32_t res[DP_LOOKUP_BURST];
-
-		if (ctx == NULL)
-			goto all_miss;
-		rte_acl_classify(ctx, (const uint8_t **)(uintptr_t)keys, res, n, 1);
-		for (unsigned int i = 0; i < n; i++) {
-			const struct dp_entry *e = res[i] ? &t->ent[res[i] - 1] : NULL;
-
-			if (e != NULL)
-				hitmask |= 1ULL << i;
-			out[i] = e != NULL ? e : deflt;
-		}
-		break;
-	}
-	}
-	if (t->kind != DP_TK_EXACT) {
-		nhit = __builtin_popcountll(hitmask);
-		if (count)
-			count_runs(t->hits[worker], out, hitmask, n);
+	if (likely(be != NULL && n != 0)) {
+		hitmask = t->lookup(t, be, deflt, count ? t->hits[worker] : NULL, keys, n, out);
+	} else {
+		for (unsigned int i = 0; i < n; i++)
+			out[i] = deflt;
 	}
 	if (count) {
-		t->wcnt[worker].hits += nhit;
-		t->wcnt[worker].misses += n - nhit;
+		nhit = __builtin_popcountll(hitmask);
+		dp_tg.t[table]->wcnt[worker].hits += nhit;
+		dp_tg.t[table]->wcnt[worker].misses += n - nhit;
 	}
 	return hitmask;
-all_miss:
-	for (unsigned int i = 0; i < n; i++)
-		out[i] = deflt;
-	if (worker < dp_tg.n_workers)
-		t->wcnt[worker].misses += n;
-	return 0;
 }
-

@@ -28,6 +28,7 @@
 
 #include "pl_swctl.h"
 #include "pl_switch.h"
+#include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"

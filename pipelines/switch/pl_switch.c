@@ -1,6 +1,6 @@
 /* Switch feature wiring: its tables, drop reasons and per-packet field,
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
- * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.c, learning
+ * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.h, learning
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
  * ICMPv6: sw_nd.c). */
 #include <stddef.h>

@@ -124,13 +124,6 @@ uint16_t pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, 
  * the box's IPv6 addresses in its bridge domain (then punted, not flooded)? */
 int pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
 
-/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
- * tag now. 0 or -ENOSPC (no headroom to push). */
-int pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid);
-/* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
-int pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
-/* The same for IPv6: MACs, hop limit - 1 (no header checksum), VLAN. */
-int pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw);
 
 /* Key builders shared with the slow path. Every switch key fits in
  * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,

@@ -14,6 +14,7 @@
 #include <rte_byteorder.h>
 
 #include "pl_switch.h"
+#include "sw_rewrite.h"
 #include "pl_swctl.h"
 #include "dp_parse.h"
 #include "dp_table.h"

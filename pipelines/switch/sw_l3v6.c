@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 
 #include "pl_switch.h"
+#include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"

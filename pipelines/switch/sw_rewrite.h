@@ -1,6 +1,10 @@
 /* Switch frame rewrites shared by the stages and the slow path: the outer
  * VLAN tag (push, pop, retag) and the routed-packet rewrite (MACs, TTL with
- * an incremental checksum or IPv6 hop limit, VLAN). */
+ * an incremental checksum or the IPv6 hop limit, VLAN). Inline: every routed or tagged packet
+ * takes them, and the untagged case is two tests. */
+#ifndef SW_REWRITE_H
+#define SW_REWRITE_H
+
 #include <errno.h>
 #include <string.h>
 
@@ -9,7 +13,9 @@
 
 #include "pl_switch.h"
 
-int
+/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
+ * tag now. 0 or -ENOSPC (no headroom to push). */
+static inline int
 pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -36,22 +42,16 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 	return 0;
 }
 
-static inline void
-rewrite_macs(struct rte_mbuf *m, const struct sw_rewrite *rw)
-{
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	memcpy(&eth->dst_addr, rw->dmac, 6);
-	memcpy(&eth->src_addr, rw->smac, 6);
-}
-
-int
+/* Routed-packet rewrite: MACs, TTL - 1 with incremental checksum, VLAN. */
+static __rte_always_inline int
 pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t sum;
 
-	rewrite_macs(m, rw);
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
 	ip->time_to_live--;
 	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
 	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
@@ -62,11 +62,16 @@ pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
 
-int
+/* The same for IPv6: no header checksum, the hop limit is all that changes. */
+static __rte_always_inline int
 pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
-	/* IPv6 has no header checksum: the hop limit is all that changes */
-	rewrite_macs(m, rw);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
 	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
+
+#endif
