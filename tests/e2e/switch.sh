@@ -32,6 +32,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
 
 # ------------------------------------------------------------------ names
 # Unique per run (others may run e2e tests at the same time): netns and root
@@ -209,87 +211,6 @@ else
   finish
 fi
 
-stats_json() { ctl --json stats; }
-# port stats delta: stats_delta BEFORE AFTER PORT KEY
-port_delta() {
-  printf '%s\n%s\n' "$1" "$2" | "$PY" -c '
-import json, sys
-dec = json.JSONDecoder(); txt = sys.stdin.read().strip()
-a, i = dec.raw_decode(txt); b, _ = dec.raw_decode(txt[i:].strip())
-def port(s, n): return next(p for p in s["ports"] if p["name"] == n)
-print(port(b, sys.argv[1])[sys.argv[2]] - port(a, sys.argv[1])[sys.argv[2]])' "$3" "$4"
-}
-
-# ----------------------------------------------------------- helpers
-# ping_check NAME HOST DST COUNT WANT_TTL(or -) -> ok/notok
-ping_check() {
-  local name=$1 h=$2 dst=$3 cnt=$4 want_ttl=$5 out loss ttls
-  out=$(in_ns "$h" ping -c "$cnt" -i 0.05 -W 2 "$dst" 2>&1)
-  loss=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p')
-  ttls=$(printf '%s\n' "$out" | sed -n 's/.* ttl=\([0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')
-  ttls=${ttls% }
-  if [ "$loss" = 0 ] && { [ "$want_ttl" = - ] || [ "$ttls" = "$want_ttl" ]; }; then
-    ok "$name: $cnt/$cnt answered, ttl $ttls"
-  else
-    notok "$name: loss ${loss:-?}%, reply ttl '${ttls}' (want ${want_ttl})"
-    printf '%s\n' "$out" | tail -4 | sed 's/^/#   /'
-  fi
-}
-# wait until one ping from HOST to DST is answered, at most $3 s
-wait_ping() {
-  local h=$1 dst=$2 t=${3:-10} i
-  for i in $(seq 1 "$t"); do
-    in_ns "$h" ping -c 1 -W 1 "$dst" >/dev/null 2>&1 && return 0
-    [ "$i" -eq "$t" ] || sleep 0.2
-  done
-  return 1
-}
-# tcp SRC DST_HOST -> prints bytes received by DST_HOST's server
-tcp_bytes() {
-  local s=$1 d=$2 tag=$1-$2-$RANDOM srv n
-  if command -v iperf3 >/dev/null; then
-    in_ns "$d" iperf3 -s -1 -B "${IP[$d]}" >"$NL_DIR/iperf-srv-$tag.log" 2>&1 &
-    srv=$!
-    sleep 0.5
-    in_ns "$s" timeout $((TCP_SECONDS + 15)) iperf3 -c "${IP[$d]}" -t "$TCP_SECONDS" -J \
-      >"$NL_DIR/iperf-$tag.json" 2>&1
-    n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
-      "$NL_DIR/iperf-$tag.json" 2>/dev/null || echo 0)
-    kill "$srv" 2>/dev/null
-    wait "$srv" 2>/dev/null
-  else
-    in_ns "$d" "$PY" -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5201)); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    n += len(b)
-print(n)' "${IP[$d]}" >"$NL_DIR/tcp-recv-$tag.txt" 2>&1 &
-    srv=$!
-    sleep 0.5
-    in_ns "$s" "$PY" -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 5201), timeout=10)
-end = time.time() + float(sys.argv[2]); buf = b"x" * 65536
-while time.time() < end: s.sendall(buf)
-s.close()' "${IP[$d]}" "$TCP_SECONDS" >/dev/null 2>&1
-    wait "$srv" 2>/dev/null
-    n=$(tail -1 "$NL_DIR/tcp-recv-$tag.txt" 2>/dev/null | tr -cd 0-9)
-  fi
-  echo "${n:-0}"
-}
-tcp_check() { # NAME SRC DST
-  local n
-  n=$(tcp_bytes "$2" "$3")
-  if [ "$n" -gt 1000000 ]; then
-    ok "$1: $n bytes in ${TCP_SECONDS} s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
-  else
-    notok "$1: only $n bytes received"
-  fi
-}
 # capture on the eth0 of each host named (a dumpcap in its netns) + rx counter
 declare -A RX0
 cap_start() {

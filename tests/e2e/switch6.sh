@@ -23,6 +23,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
 
 TAG=$$
 HOSTS=(a1 b1 a2 b2)
@@ -159,69 +161,6 @@ else
 fi
 
 # ----------------------------------------------------------- helpers
-stats_json() { ctl --json stats; }
-port_delta() { # BEFORE AFTER PORT KEY
-  printf '%s\n%s\n' "$1" "$2" | "$PY" -c '
-import json, sys
-dec = json.JSONDecoder(); txt = sys.stdin.read().strip()
-a, i = dec.raw_decode(txt); b, _ = dec.raw_decode(txt[i:].strip())
-def port(s, n): return next(p for p in s["ports"] if p["name"] == n)
-print(port(b, sys.argv[1])[sys.argv[2]] - port(a, sys.argv[1])[sys.argv[2]])' "$3" "$4"
-}
-ping_check() { # NAME HOST DST COUNT WANT_HLIM(or -)
-  local name=$1 h=$2 dst=$3 cnt=$4 want=$5 out loss hl
-  out=$(in_ns "$h" ping -6 -c "$cnt" -i 0.05 -W 2 "$dst" 2>&1)
-  loss=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p')
-  hl=$(printf '%s\n' "$out" | sed -n 's/.* ttl=\([0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')
-  hl=${hl% }
-  if [ "$loss" = 0 ] && { [ "$want" = - ] || [ "$hl" = "$want" ]; }; then
-    ok "$name: $cnt/$cnt answered, hop limit $hl"
-  else
-    notok "$name: loss ${loss:-?}%, reply hop limit '$hl' (want $want)"
-    printf '%s\n' "$out" | tail -4 | sed 's/^/#   /'
-  fi
-}
-wait_ping() { # HOST DST SECONDS
-  local i
-  for i in $(seq 1 "${3:-10}"); do
-    in_ns "$1" ping -6 -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
-tcp_bytes() { # SRC DST -> bytes the DST's server received
-  local s=$1 d=$2 tag=$1-$2-$RANDOM srv n
-  in_ns "$d" "$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5201)); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); n = 0
-while True:
-    b = c.recv(1 << 16)
-    if not b: break
-    n += len(b)
-print(n)' "${IP[$d]}" >"$NL_DIR/tcp-$tag.txt" 2>&1 &
-  srv=$!
-  sleep 0.5
-  in_ns "$s" "$PY" -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 5201), timeout=10)
-end = time.time() + float(sys.argv[2]); buf = b"x" * 65536
-while time.time() < end: s.sendall(buf)
-s.close()' "${IP[$d]}" "$TCP_SECONDS" >/dev/null 2>&1
-  wait "$srv" 2>/dev/null
-  n=$(tail -1 "$NL_DIR/tcp-$tag.txt" 2>/dev/null | tr -cd 0-9)
-  echo "${n:-0}"
-}
-tcp_check() { # NAME SRC DST
-  local n
-  n=$(tcp_bytes "$2" "$3")
-  if [ "$n" -gt 1000000 ]; then
-    ok "$1: $n bytes in ${TCP_SECONDS} s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
-  else
-    notok "$1: only $n bytes received"
-  fi
-}
 declare -A RX0
 rx_mark() { local h; for h in "$@"; do RX0[$h]=$(nl_rx_packets "$(ns "$h")"); done; }
 # isolation WHAT S0 S1 QUIET_HOSTS...: the other slice's ports sent nothing, its hosts received nothing
@@ -273,7 +212,7 @@ fi
 # a1's kernel then fragments by itself and the pings go through
 ctl raw port.set '{"port":"b1","mtu":1280}' >/dev/null
 in_ns b1 ip link set eth0 mtu 1280
-out=$(in_ns a1 ping -6 -c 1 -W 2 -s 1400 -M do "${IP[b1]}" 2>&1)
+out=$(in_ns a1 ping -6 -c 1 -W 2 -s 1400 -M "do" "${IP[b1]}" 2>&1)
 if grep -q "From ${GW[a1]} .*Packet too big: mtu=1280" <<<"$out"; then
   ok "a1 -> b1 1448 bytes over a 1280 link: ICMPv6 packet too big (mtu=1280) from ${GW[a1]}"
 else
