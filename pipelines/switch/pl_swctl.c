@@ -203,15 +203,21 @@ ip_martian(uint32_t ip_be)
 	return a == 0 || a == 127 || a >= 224;
 }
 
-static const struct sw_svi *
-svi_get(uint16_t slice, uint16_t bd)
+const void *
+pl_swctl_svi(int table, uint16_t slice, uint16_t bd)
 {
 	uint8_t k[DP_KEY_MAX] = {0};
 	const struct dp_entry *e;
 
 	pl_switch_key_bd_port(k, slice, bd);   /* (vrf, bd): the same two u16 */
-	e = dp_table_find(pl_sw.svi, k);
-	return (e && e->action == 0) ? (const struct sw_svi *)e->params : NULL;
+	e = dp_table_find(table, k);
+	return (e && e->action == 0) ? e->params : NULL;
+}
+
+static const struct sw_svi *
+svi_get(uint16_t slice, uint16_t bd)
+{
+	return pl_swctl_svi(pl_sw.svi, slice, bd);
 }
 
 static bool

@@ -52,6 +52,8 @@ void pl_swctl_event(unsigned int ev);
  * when icmp_err)? SWCTL_LIM_*; a refused request is pl_swctl_limited(). */
 int pl_swctl_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err);
 void pl_swctl_limited(struct rte_mbuf *m, int lim);
+/* The params of the SVI entry of (slice, bd) in table (svi or svi6), or NULL. */
+const void *pl_swctl_svi(int table, uint16_t slice, uint16_t bd);
 /* A new frame from src to dst (tagged vid unless 0), padded to the
  * Ethernet minimum, with *payload pointing at its len bytes. */
 struct rte_mbuf *pl_swctl_frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src,

@@ -75,6 +75,13 @@ static const struct dp_table_def fdb_def = {
 	.age_action = SW_FDB_LEARNED + 1, .idle_timeout_s = 300,
 };
 
+/* The route actions that name no next hop, IPv4 and IPv6 alike. */
+#define ROUTE_ACTIONS_LOCAL								\
+	[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },			\
+	[SW_RT_LOCAL] = { "local", 0, {} },							\
+	[SW_RT_DROP] = { "drop", 0, {} },							\
+	[SW_RT_UNREACHABLE] = { "unreachable", 0, {} }
+
 static const struct dp_table_def routes_def = {
 	.name = "routes", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
@@ -83,26 +90,28 @@ static const struct dp_table_def routes_def = {
 		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV4 } } },
 		[SW_RT_ECMP] = { "ecmp", 5, { { "n", DP_T_U8 }, { "nh0", DP_T_IPV4 }, { "nh1", DP_T_IPV4 },
 					      { "nh2", DP_T_IPV4 }, { "nh3", DP_T_IPV4 } } },
-		[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },
-		[SW_RT_LOCAL] = { "local", 0, {} },
-		[SW_RT_DROP] = { "drop", 0, {} },
-		[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },
+		ROUTE_ACTIONS_LOCAL,
 	},
 	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
 };
 
+/* A neighbour's rewrite, static or learned (ARP, NDP); a miss is punted to
+ * resolve it. IPv4 and IPv6 alike. */
+#define NEIGH_ACTIONS									\
+	.n_actions = 3,									\
+	.actions = {									\
+		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX }, \
+						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } }, \
+		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX }, \
+						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } }, \
+		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },				\
+	},										\
+	.default_action = SW_NB_UNRESOLVED
+
 static const struct dp_table_def neigh_def = {
 	.name = "neigh", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
-	.n_actions = 3,
-	.actions = {
-		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
-		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
-		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
-	},
-	.default_action = SW_NB_UNRESOLVED, /* a miss is punted for ARP resolution */
+	NEIGH_ACTIONS,
 };
 
 /* Derived from routes and neigh (sw_nexthop.c): what a route's next-hop id
@@ -146,10 +155,7 @@ static const struct dp_table_def routes6_def = {
 		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV6 } } },
 		[SW_RT_ECMP] = { "ecmp", 3, { { "n", DP_T_U8, SW_ECMP6_MAX }, { "nh0", DP_T_IPV6 },
 					      { "nh1", DP_T_IPV6 } } },
-		[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },
-		[SW_RT_LOCAL] = { "local", 0, {} },
-		[SW_RT_DROP] = { "drop", 0, {} },
-		[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },
+		ROUTE_ACTIONS_LOCAL,
 	},
 	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
 };
@@ -157,15 +163,7 @@ static const struct dp_table_def routes6_def = {
 static const struct dp_table_def neigh6_def = {
 	.name = "neigh6", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV6, DP_MATCH_EXACT } },
-	.n_actions = 3,
-	.actions = {
-		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
-		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } },
-		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },
-	},
-	.default_action = SW_NB_UNRESOLVED, /* a miss is punted for NDP resolution */
+	NEIGH_ACTIONS,
 };
 
 /* The box's IPv6 address in a BD (its link-local one follows from the MAC). */

@@ -38,12 +38,7 @@ static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
 static const struct sw_svi6 *
 svi6_get(uint16_t slice, uint16_t bd)
 {
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
-
-	pl_switch_key_bd_port(k, slice, bd);   /* (vrf, bd): the same two u16 */
-	e = dp_table_find(pl_sw.svi6, k);
-	return (e && e->action == 0) ? (const struct sw_svi6 *)e->params : NULL;
+	return pl_swctl_svi(pl_sw.svi6, slice, bd);
 }
 
 /* Byte b of a prefix of plen bits' mask. */

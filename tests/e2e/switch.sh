@@ -116,29 +116,9 @@ done
 ok "topology: 5 hosts (netns swe$TAG-{a1,b1,c1,a2,b2}) on veth, identical addressing in both slices"
 
 # ---------------------------------------------------------------- 2. sxdp
-write_config() { # driver
-  local drv=$1 i=0 h ports=""
-  for h in "${HOSTS[@]}"; do
-    [ -z "$ports" ] || ports+=$',\n'
-    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"lan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
-    i=$((i + 1))
-  done
-  cat >"$NL_DIR/sxdp.json" <<EOF
-{
-  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$NL_SOCK",
-  "mbufs": 32767,
-  "pipeline": "switch",
-  "ports": [
-$ports
-  ]
-}
-EOF
-}
 start_sxdp() { # driver
   NL_PREFIX="swe$TAG-$1"
-  write_config "$1" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"
+  sw_write_config "$1" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"
 }
 asked=$NL_DRIVER
 started=0

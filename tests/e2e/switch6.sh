@@ -103,27 +103,7 @@ done
 ok "topology: 4 IPv6 hosts (netns sw6$TAG-{a1,b1,a2,b2}), identical addressing in both slices"
 
 # ---------------------------------------------------------------- 2. sxdp
-write_config() { # driver
-  local drv=$1 i=0 h ports=""
-  for h in "${HOSTS[@]}"; do
-    [ -z "$ports" ] || ports+=$',\n'
-    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"lan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
-    i=$((i + 1))
-  done
-  cat >"$NL_DIR/sxdp.json" <<EOF
-{
-  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$NL_SOCK",
-  "mbufs": 32767,
-  "pipeline": "switch",
-  "ports": [
-$ports
-  ]
-}
-EOF
-}
-start_sxdp() { NL_PREFIX="sw6$TAG-$1"; write_config "$1" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; }
+start_sxdp() { NL_PREFIX="sw6$TAG-$1"; sw_write_config "$1" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; }
 started=0
 if [ "$NL_DRIVER" = af_xdp ]; then
   if start_sxdp af_xdp; then started=1; else nl_stop_sxdp >/dev/null 2>&1; NL_DRIVER=af_packet; fi

@@ -1,7 +1,31 @@
 # shellcheck shell=bash
 # Helpers of the switch e2e tests (switch.sh, switch6.sh), sourced after
 # common.sh. The caller defines in_ns HOST CMD..., ctl ARGS..., the IP map
-# (host -> its address, IPv4 or IPv6) and NL_DIR.
+# (host -> its address, IPv4 or IPv6), HOSTS (the sxdp ports, in order:
+# one veth each, named ns HOST), ns HOST and NL_DIR.
+
+# $NL_DIR/sxdp.json: the switch pipeline on one port per host, driver $1
+# (af_xdp | af_packet), NL_SOCK and NL_PREFIX as set.
+sw_write_config() { # driver
+  local drv=$1 i=0 h ports=""
+  for h in "${HOSTS[@]}"; do
+    [ -z "$ports" ] || ports+=$',\n'
+    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"lan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+    i=$((i + 1))
+  done
+  cat >"$NL_DIR/sxdp.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$NL_SOCK",
+  "mbufs": 32767,
+  "pipeline": "switch",
+  "ports": [
+$ports
+  ]
+}
+EOF
+}
 
 stats_json() { ctl --json stats; }
 # port stats delta: stats_delta BEFORE AFTER PORT KEY
