@@ -49,20 +49,6 @@ SVI2_MAC=02:5e:00:00:02:01   # SVI of 10.0.2.0/24 (bd 12 and bd 22)
 ns() { printf 'swe%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 
-# Remove what an earlier run of this script left behind (its pid is gone).
-stale_cleanup() {
-  local n pid
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^swe[0-9]+-(a1|b1|c1|a2|b2)$'); do
-    pid=${n#swe}; pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null
-  done
-  for n in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-             grep -E '^swe[0-9]+-(a1|b1|c1|a2|b2)$'); do
-    pid=${n#swe}; pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip link del "$n" 2>/dev/null
-  done
-}
-
 CAPS=()   # "host pid file" of running dumpcaps
 BGPIDS=()
 # shellcheck disable=SC2317  # called from the EXIT trap
@@ -100,7 +86,7 @@ trap 'exit 130' INT TERM
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 
 # ------------------------------------------------------------- 1. topology
-stale_cleanup
+sw_stale_cleanup swe
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-switch.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 topo_ok=1

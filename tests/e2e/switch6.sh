@@ -39,18 +39,6 @@ ns() { printf 'sw6%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 
-stale_cleanup() {
-  local n pid
-  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^sw6[0-9]+-(a1|b1|a2|b2)$'); do
-    pid=${n#sw6}; pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null
-  done
-  for n in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-             grep -E '^sw6[0-9]+-(a1|b1|a2|b2)$'); do
-    pid=${n#sw6}; pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null || ip link del "$n" 2>/dev/null
-  done
-}
 
 BGPIDS=()
 # shellcheck disable=SC2317  # the EXIT trap
@@ -91,7 +79,7 @@ host6() { # host
 }
 
 # ------------------------------------------------------------- 1. topology
-stale_cleanup
+sw_stale_cleanup sw6
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-switch6.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 for h in "${HOSTS[@]}"; do
@@ -141,6 +129,17 @@ else
 fi
 
 # ----------------------------------------------------------- helpers
+# one packet, one chance: the box holds it while it solicits DST
+first_held() { # SRC DST
+  local out
+  out=$(in_ns "$1" ping -6 -c 1 -W 5 "${IP[$2]}" 2>&1)
+  if grep -q ' 0% packet loss' <<<"$out"; then
+    ok "$1 -> $2 ${IP[$2]} routed in vrf ${SLICE[$1]}: the first packet was held while the box solicited $2, then delivered"
+  else
+    notok "$1 -> $2: the first packet ($2 unknown to the box) got no answer in 5 s"
+    wait_ping "$1" "${IP[$2]}" 15 >/dev/null
+  fi
+}
 declare -A RX0
 rx_mark() { local h; for h in "$@"; do RX0[$h]=$(nl_rx_packets "$(ns "$h")"); done; }
 # isolation WHAT S0 S1 QUIET_HOSTS...: the other slice's ports sent nothing, its hosts received nothing
@@ -167,13 +166,7 @@ fi
 ping_check "a1 pings its SVI ${GW[a1]}" a1 "${GW[a1]}" 10 64
 ping_check "a1 pings the box's link-local $LL_A%eth0" a1 "$LL_A%eth0" 5 64
 ping_check "a1 pings the other SVI 2001:db8:2::1 (local in vrf 1)" a1 2001:db8:2::1 5 64
-out=$(in_ns a1 ping -6 -c 1 -W 5 "${IP[b1]}" 2>&1)
-if grep -q ' 0% packet loss' <<<"$out"; then
-  ok "a1 -> b1 ${IP[b1]} routed: the first packet was held while the box solicited b1, then delivered"
-else
-  notok "a1 -> b1: the first packet (b1 unknown to the box) got no answer in 5 s"
-  wait_ping a1 "${IP[b1]}" 15 >/dev/null
-fi
+first_held a1 b1
 ping_check "a1 pings b1 (routed: hop limit 64 -> 63)" a1 "${IP[b1]}" 20 63
 ping_check "b1 pings a1 (routed back)" b1 "${IP[a1]}" 5 63
 out=$(in_ns a1 ping -6 -c 1 -t 1 -W 2 "${IP[b1]}" 2>&1)
@@ -213,13 +206,7 @@ rx_mark a1 b1
 s0=$(stats_json)
 if wait_ping a2 "${GW[a2]}" 15; then ok "a2 -> its gateway ${GW[a2]} (slice-2 SVI, same address and MAC)"; else
   notok "a2 -> its gateway ${GW[a2]}: no answer within 15 s"; fi
-out=$(in_ns a2 ping -6 -c 1 -W 5 "${IP[b2]}" 2>&1)
-if grep -q ' 0% packet loss' <<<"$out"; then
-  ok "a2 -> b2 routed in vrf 2: the first packet held during the solicitation, delivered"
-else
-  notok "a2 -> b2: the first packet got no answer in 5 s"
-  wait_ping a2 "${IP[b2]}" 15 >/dev/null
-fi
+first_held a2 b2
 ping_check "a2 pings b2 (routed: hop limit 64 -> 63)" a2 "${IP[b2]}" 20 63
 tcp_check "TCP a2 -> b2 routed (IPv6)" a2 b2
 s1=$(stats_json)

@@ -27,6 +27,19 @@ $ports
 EOF
 }
 
+# Remove what an earlier run left behind: netns and root veths named
+# PREFIX<pid>-<host> for the hosts of HOSTS, whose pid is gone.
+sw_stale_cleanup() { # prefix
+  local p=$1 re n pid
+  re="^${p}[0-9]+-($(IFS='|'; echo "${HOSTS[*]}"))\$"
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$re") \
+           $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "$re"); do
+    pid=${n#"$p"}; pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null && continue
+    ip netns del "$n" 2>/dev/null || ip link del "$n" 2>/dev/null
+  done
+}
+
 stats_json() { ctl --json stats; }
 # port stats delta: stats_delta BEFORE AFTER PORT KEY
 port_delta() {
