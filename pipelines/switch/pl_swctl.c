@@ -508,6 +508,12 @@ hold_find(uint16_t slice, bool v6, const uint8_t *ip, bool create)
 	return free_h;
 }
 
+bool
+pl_swctl_held(uint16_t slice, bool v6, const uint8_t *ip)
+{
+	return hold_find(slice, v6, ip, false) != NULL;
+}
+
 void
 pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw)
 {

@@ -67,6 +67,8 @@ void pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, c
  * (who pays for the requests); a full queue drops m (switch.hold_full). */
 void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
 		   const uint8_t *src);
+/* Is anything held for (slice, ip), waiting for it to resolve? */
+bool pl_swctl_held(uint16_t slice, bool v6, const uint8_t *ip);
 /* (slice, ip) resolved to rw: send what is held for it. */
 void pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw);
 

@@ -444,11 +444,14 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 			lla = eth->src_addr.addr_bytes;
 	}
 	/* neighbours on the SVI6's subnet only: link-local ones would need
-	 * their BD in the key, and no route goes via one */
+	 * their BD in the key, and no route goes via one. An advertisement
+	 * only answers a solicitation or updates a known neighbour: one for
+	 * an address nobody asked about makes no entry (RFC 4861 7.2.5) */
 	{
 		const uint8_t *who = ns ? ip->src_addr : target;
 
-		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0)
+		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0 &&
+		    (ns || neigh6_get(md->slice, who) != NULL || pl_swctl_held(md->slice, true, who)))
 			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
 	}
 	if (ns)

@@ -244,7 +244,8 @@ def test_ns_answered_and_neighbours_learned():
     solicitors are learned in neigh6 (link-local ones are not); an NS for
     another address is flooded in the bridge domain; malformed ones
     (hop limit, checksum, code, option length) are switch.nd_bad /
-    switch.icmp6_cksum; tagged ones are answered on their VLAN."""
+    switch.icmp6_cksum; tagged ones are answered on their VLAN; an
+    advertisement nobody solicited makes no neighbour (RFC 4861 7.2.5)."""
     ns1 = ns(H1, A1, SVI1)
     ns_ll = ns(H3, A3, LL1)
     nud = ns(H1, A1, SVI1, dst=SVI1, eth_dst=ROUTER1)
@@ -261,20 +262,22 @@ def test_ns_answered_and_neighbours_learned():
                      IPv6(src=A1, dst=socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, SVI1))),
                           hlim=255) / ICMPv6ND_NS(tgt=SVI1) / Raw(b"\x01\x00" + b"\x00" * 6))
     ns2 = ns(H2, B1, SVI2, vlan=20)
-    p0_in = [ns1, ns_ll, nud, ns_from_ll, dad, other, bad_hlim, bad_sum, bad_code, zero_opt]
+    unsolicited = frame(H3, ROUTER1, IPv6(src="2001:db8:1::33", dst=SVI1, hlim=255) /
+                        ICMPv6ND_NA(R=0, S=0, O=1, tgt="2001:db8:1::33") / ICMPv6NDOptDstLLAddr(lladdr=H3))
+    p0_in = [ns1, ns_ll, nud, ns_from_ll, dad, other, bad_hlim, bad_sum, bad_code, zero_opt, unsolicited]
     with new_switch({"p0": p0_in, "p1": [ns2], "p2": []}) as dp:
         dp.table_write(l3_setup6(dp, bd10=(("p0", 0), ("p2", 0))))
         dp.run_traffic()
         st = dp.wait_events({"switch.learn": 3, "switch.nd_learned": 3})
         expect_drops(st, {"switch.nd_bad": 3, "switch.icmp6_cksum": 1})
         expect_events(st, {"switch.nd_advert": 6, "switch.nd_learned": 3, "switch.learn": 3,
-                           "switch.consumed": 6}, only="switch.")
+                           "switch.consumed": 7}, only="switch.")
         got = {e["match"]["ip"]: (e["action"], e["params"]) for e in dp.table_read("neigh6")[0]}
         expect_eq(got, {
             A1: ("learned", {"port": "p0", "vlan": 0, "dmac": H1.upper(), "smac": ROUTER1.upper()}),
             A3: ("learned", {"port": "p0", "vlan": 0, "dmac": H3.upper(), "smac": ROUTER1.upper()}),
             B1: ("learned", {"port": "p1", "vlan": 20, "dmac": H2.upper(), "smac": ROUTER2.upper()}),
-        }, "neighbours learned from solicitations")
+        }, "neighbours learned from solicitations (an unsolicited advertisement makes none)")
         dp.stop()
         expect_outputs6(dp, {
             "p0": [na_reply(ROUTER1, SVI1, H1, A1), na_reply(ROUTER1, LL1, H3, A3),
