@@ -168,26 +168,41 @@ rewrite(struct dp_lpm4 *l, uint32_t *p, uint32_t v, uint8_t depth, bool set)
 	}
 }
 
-/* If the group *p points to holds 256 equal leaves, make *p that leaf and
- * retire the group (readers may still be in it: reused after reclaim). */
-static void
-fold(struct dp_lpm4 *l, uint32_t *p)
+/* If the group *p points to holds 256 equal entries that a prefix no
+ * longer than base (where the group's bits start) set, make *p that entry
+ * and retire the group (readers may still be in it: reused after reclaim).
+ * Equal entries of longer prefixes (siblings with one next hop) stay: the
+ * walks of their deletes must find them at their level. false: *p stays a
+ * group. */
+static bool
+fold(struct dp_lpm4 *l, uint32_t *p, unsigned int base)
 {
-	uint32_t e = *p, *c, first;
+	uint32_t e, *c, first;
 
-	if (!(e & DP_LPM4_GROUP))
-		return;
+	if (p == NULL || !((e = *p) & DP_LPM4_GROUP))
+		return false;
 	c = grp(l, GROUP_OF(e));
 	first = c[0];
-	if (first & DP_LPM4_GROUP)
-		return;
+	if ((first & DP_LPM4_GROUP) || ((first & DP_LPM4_VALID) && DEPTH_OF(first) > base))
+		return false;
 	for (unsigned int i = 1; i < 256; i++)
 		if (c[i] != first)
-			return;
+			return false;
 	if (push(&l->dead_g, &l->n_dead, &l->cap_dead, GROUP_OF(e)) < 0)
-		return;	/* keep the group: correct, only not reclaimed */
+		return false;	/* keep the group: correct, only not reclaimed */
 	put(p, first);
 	l->n_groups--;
+	return true;
+}
+
+/* Fold the groups on a path (p1 names a group of bits 16.., p2 one of bits
+ * 24..; NULL: none), the deepest first, until one stays (the one above it
+ * then holds a group). */
+static void
+fold_path(struct dp_lpm4 *l, uint32_t *p1, uint32_t *p2)
+{
+	if (p2 == NULL || fold(l, p2, 24))
+		fold(l, p1, 16);
 }
 
 /* The entries a prefix covers at its level: the slot array, first, count. */
@@ -237,8 +252,10 @@ dp_lpm4_add(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t nh)
 	if (depth < 1 || depth > 32 || nh > DP_LPM4_NH_MAX)
 		return -EINVAL;
 	ip &= depth == 32 ? UINT32_MAX : ~(UINT32_MAX >> depth);
-	if ((rc = span(l, ip, depth, true, &tbl, &first, &count, &p1, &p2)) < 0)
+	if ((rc = span(l, ip, depth, true, &tbl, &first, &count, &p1, &p2)) < 0) {
+		fold_path(l, p1, p2);	/* the groups it made say only what *p did */
 		return rc;
+	}
 	for (uint32_t i = first; i < first + count; i++)
 		rewrite(l, &tbl[i], leaf(nh, depth), depth, true);
 	return 0;
@@ -258,11 +275,9 @@ dp_lpm4_delete(struct dp_lpm4 *l, uint32_t ip, uint8_t depth, uint32_t cover_nh,
 	v = cover_depth ? leaf(cover_nh, cover_depth) : 0;
 	for (uint32_t i = first; i < first + count; i++)
 		rewrite(l, &tbl[i], v, depth, false);
-	/* groups along its path that now say one thing fold, deepest first */
-	if (p2 != NULL)
-		fold(l, p2);
-	if (p1 != NULL)
-		fold(l, p1);
+	/* groups along its path that now say one thing fold, deepest first;
+	 * groups below its span hold longer routes, which stay */
+	fold_path(l, p1, p2);
 	return 0;
 }
 

@@ -809,12 +809,12 @@ diff_check(const struct dp_lpm6 *l, const struct ref *f, unsigned int n, int op)
 	return 0;
 }
 
-/* A next hop: mostly unique, sometimes one of a few (siblings then say the
- * same, which folding must not mistake for their cover). */
+/* A next hop: often one of a few (siblings and nested routes then say the
+ * same, which folding must not mistake for their cover), else unique. */
 static uint32_t
 nh_any(void)
 {
-	return rnd() % 4 == 0 ? (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % DP_LPM6_NH_MAX);
+	return rnd() % 2 ? (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % DP_LPM6_NH_MAX);
 }
 
 /* One random change to l and f: add, replace or delete. */
@@ -860,38 +860,35 @@ step(struct dp_lpm6 *l, struct ref *f, int op, int *adds, int *repl, int *dels)
 	return 0;
 }
 
+/* One seed: a table under random changes, checked after each, then every
+ * route deleted to its cover in random order: nothing may be left. */
 static int
-t_differential(void)
+diff_seed(uint64_t s, int ops, int *adds, int *repl, int *dels, int *most)
 {
 	struct dp_lpm6 *l = dp_lpm6_create(0);
-	int ops, adds = 0, repl = 0, dels = 0, most = 0;
-	double t0 = now();
 
+	seed = s;
 	CHECK(l != NULL, "create");
 	ref_init(&R);
-	for (ops = 0; ops < 60000 && now() - t0 < 4.0; ops++) {
-		if (step(l, &R, ops, &adds, &repl, &dels) < 0)
+	for (int op = 0; op < ops; op++) {
+		if (step(l, &R, op, adds, repl, dels) < 0)
 			return -1;
-		most = RTE_MAX(most, R.n);
-		if (ops % 7 == 0)
+		*most = RTE_MAX(*most, R.n);
+		if (op % 7 == 0)
 			dp_lpm6_reclaim(l);	/* groups come back and are reused */
-		if (diff_check(l, &R, ops % 500 == 0 ? 4096 : 16, ops) < 0)
+		if (diff_check(l, &R, op % 500 == 0 ? 4096 : 16, op) < 0)
 			return -1;
-		if (ops % 2000 == 0 && audit(l) < 0)
+		if (op % 2000 == 0 && audit(l) < 0)
 			return -1;
 	}
 	CHECK(audit(l) == 0, "audit");
-	printf("differential: %d ops (%d adds, %d replaces, %d deletes; up to %d routes) in "
-	       "%.1f s, %u groups in use, %lu bytes\n", ops, adds, repl, dels, most, now() - t0,
-	       l->n_groups, (unsigned long)dp_lpm6_bytes(l));
-	/* delete all in any order, each to its cover */
 	while (R.n > 0) {
 		int i = ref_any(&R), c = ref_lpm(&R, R.r[i].ip, R.r[i].depth);
 
 		CHECK(del(l, R.r[i].ip, R.r[i].depth, c >= 0 ? R.r[c].nh : 0,
 			  c >= 0 ? R.r[c].depth : 0) == 0, "delete");
 		ref_del(&R, i);
-		if (R.n % 64 == 0 && diff_check(l, &R, 256, -1) < 0)
+		if (diff_check(l, &R, R.n % 64 == 0 ? 256 : 4, -1) < 0)
 			return -1;
 		if (R.n % 1024 == 0 && audit(l) < 0)
 			return -1;
@@ -900,8 +897,47 @@ t_differential(void)
 	      l->n_groups);
 	dp_lpm6_reclaim(l);
 	CHECK(audit(l) == 0 && l->n_free == l->n_chunks << DP_LPM6_CHUNK_SHIFT, "all free");
-	printf("differential: every route deleted to its cover: no group left, root empty\n");
 	dp_lpm6_free(l);
+	return 0;
+}
+
+static uint64_t one_seed;	/* from the command line: run only it */
+
+static uint64_t
+seed_of(unsigned int k)
+{
+	uint64_t z = 0x9e3779b97f4a7c15ull * (k + 1);	/* splitmix64: seeds far apart */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (z ^ (z >> 31)) | 1;
+}
+
+/* Many runs of a few thousand changes rather than one long one: a bug needs
+ * a few changes in one place in the right order, which many small tables
+ * find sooner; one longer run keeps big tables (many chunks) covered. */
+static int
+t_differential(void)
+{
+	int adds = 0, repl = 0, dels = 0, most = 0;
+	double t0 = now();
+	unsigned int k;
+
+	if (one_seed != 0)
+		return diff_seed(one_seed, 20000, &adds, &repl, &dels, &most);
+	for (k = 0; k < 2000 && now() - t0 < 4.0; k++) {
+		uint64_t s = seed_of(k);
+
+		if (diff_seed(s, k == 0 ? 20000 : 1000 + (int)(k % 4) * 1000, &adds, &repl, &dels,
+			      &most) < 0) {
+			fprintf(stderr, "differential: seed %#lx failed (test_lpm6 %#lx)\n",
+				(unsigned long)s, (unsigned long)s);
+			return -1;
+		}
+	}
+	printf("differential: %u seeds in %.1f s (%d adds, %d replaces, %d deletes; up to %d "
+	       "routes), every route deleted to its cover in random order: no group left, root "
+	       "empty\n", k, now() - t0, adds, repl, dels, most);
 	return 0;
 }
 
@@ -1311,7 +1347,7 @@ t_cost(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char *eal[] = { "test_lpm6", "--no-huge", "-m", "512", "--no-pci", "-l", "0", "--no-shconf",
 			"--log-level=3", NULL };
@@ -1326,6 +1362,8 @@ main(void)
 	};
 	int failed = 0;
 
+	if (argc > 1)
+		one_seed = strtoull(argv[1], NULL, 0);
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "EAL init failed: skipping\n");
 		return 77;
@@ -1333,7 +1371,11 @@ main(void)
 	bases_init();
 	for (unsigned int i = 0; i < RTE_DIM(tests); i++) {
 		double t = now();
-		int rc = tests[i].fn();
+		int rc;
+
+		if (one_seed != 0 && tests[i].fn != t_differential)
+			continue;
+		rc = tests[i].fn();
 
 		printf("%s %s (%.2f s)\n", rc == 0 ? "ok  " : "FAIL", tests[i].name, now() - t);
 		failed += rc != 0;
