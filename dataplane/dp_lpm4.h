@@ -2,7 +2,10 @@
  * VPP's ip4 mtrie shape. A 2^16-entry root (256 KiB) and 256-entry groups
  * for longer prefixes, where rte_lpm's 2^24-entry root costs 64 MiB a
  * table: a box holds a thousand VRFs in the memory rte_lpm needs for
- * sixteen. A /24 or shorter costs two loads at most, like rte_lpm's tbl8.
+ * sixteen. The price is in the lookup: a /24 or shorter costs two trie
+ * loads (and its group's chunk pointer, from an array that stays in cache)
+ * where rte_lpm's costs one, about 3x rte_lpm_lookupx4's cycles on a table
+ * in cache (tests/unit/bench_lpm4.c).
  *
  * An entry is 32 bits: valid, "points to a group", the prefix length that
  * set it, and a 24-bit value (the route's next hop, or a group). One writer,
