@@ -43,6 +43,10 @@
  * lines cannot lock out the ones that send small requests. */
 #define CTL_IN_KEEP		(64u << 10)
 #define CTL_BASE		CTL_IN_KEEP
+/* Responses to a client's pipelined requests leave together at the end of
+ * its turn (one send() and one wake-up of the client for many), or as soon
+ * as this much waits. */
+#define CTL_SEND_AT		(64u << 10)
 
 static void
 log_stderr(const char *fmt, ...)
@@ -71,10 +75,12 @@ struct ctl_client {
 	struct dp_rpc_job *job;	/* a batch being answered a few calls per round */
 	size_t job_bytes;	/* what the job holds, as last counted */
 	uint64_t active_ms;	/* last time it sent or took bytes */
+	struct dp_rpc_counts counts;	/* its calls, and those a fast path took */
 	uint64_t vt;		/* ms of work done for it (virtual time): least served first */
 	int busy;		/* had work at the start of the last round */
 	size_t cost;		/* of its next call, this round (next_cost) */
 	int discard;		/* inside a too long line: drop up to the next newline */
+	int hold;		/* in its turn: responses wait for its end (CTL_SEND_AT) */
 	int rd_eof;		/* peer will send no more: answer, flush, then close */
 	const char *dead;	/* why it must be closed at the end of the round */
 };
@@ -255,8 +261,10 @@ client_queue(struct ctl_client *c, const char *s, size_t len)
 	memcpy(c->out + c->out_len, s, len);
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1;
-	/* Send right away: most responses leave without ever waiting for POLLOUT. */
-	client_flush(c);
+	/* Sent right away, or at the end of the client's turn: most responses
+	 * leave without ever waiting for POLLOUT. */
+	if (!c->hold || out_pending(c) >= CTL_SEND_AT)
+		client_flush(c);
 }
 
 static void
@@ -287,17 +295,35 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
+/* c's calls are dispatched from here to dispatched(c, before). */
+static struct dp_rpc_counts
+dispatching(struct ctl_client *c)
+{
+	ctl.cur = c;
+	return dp_rpc_counts();
+}
+
+static void
+dispatched(struct ctl_client *c, struct dp_rpc_counts before)
+{
+	struct dp_rpc_counts now = dp_rpc_counts();
+
+	ctl.cur = NULL;
+	c->counts.calls += now.calls - before.calls;
+	c->counts.fast += now.fast - before.fast;
+}
+
 /* Run (part of) c's batch. */
 static void
 client_job(struct ctl_client *c, unsigned int *budget)
 {
+	struct dp_rpc_counts before = dispatching(c);
 	char *resp = NULL;
 	size_t bytes;
 	int rc;
 
-	ctl.cur = c;
 	rc = dp_rpc_step(c->job, budget, &resp);
-	ctl.cur = NULL;
+	dispatched(c, before);
 	bytes = dp_rpc_job_bytes(c->job);
 	if (rc != 0) {
 		dp_rpc_job_free(c->job);
@@ -319,14 +345,15 @@ client_job(struct ctl_client *c, unsigned int *budget)
 static void
 client_line(struct ctl_client *c, const char *line, size_t len)
 {
+	struct dp_rpc_counts before;
 	char *resp = NULL;
 	int rc;
 
 	if (line[len - 1] == '\r')
 		len--;
-	ctl.cur = c;
+	before = dispatching(c);
 	rc = dp_rpc_start(line, len, &c->job, &resp);
-	ctl.cur = NULL;
+	dispatched(c, before);
 	if (rc < 0) {
 		dp_ctl_log("ctl: client %u: request failed: %s", c->peer.id, strerror(-rc));
 		client_queue(c, dp_rpc_oom_line(), strlen(dp_rpc_oom_line()));
@@ -381,6 +408,7 @@ client_work(struct ctl_client *c, unsigned int *budget)
 {
 	uint64_t t0 = dp_ctl_clock_ms();
 
+	c->hold = 1;
 	/* and at most a slice of time: calls differ a lot in cost */
 	while (*budget > 0 && c->dead == NULL && !ctl.close_deferred &&
 	       dp_ctl_clock_ms() - t0 < ctl.quantum_ms) {
@@ -414,6 +442,7 @@ client_work(struct ctl_client *c, unsigned int *budget)
 		else
 			client_line(c, p, n);
 	}
+	c->hold = 0;   /* dp_ctl_poll sends what waits */
 	if (c->in_off == c->in_len) {
 		/* all handled: an idle client keeps a small buffer only */
 		c->in_off = c->in_len = c->scan = 0;
@@ -486,7 +515,8 @@ client_read(struct ctl_client *c)
 static void
 client_close(struct ctl_client *c, const char *why)
 {
-	dp_ctl_log("ctl: client %u disconnected (%s)", c->peer.id, why);
+	dp_ctl_log("ctl: client %u disconnected (%s) after %" PRIu64 " calls, %" PRIu64
+		   " decoded by a fast path", c->peer.id, why, c->counts.calls, c->counts.fast);
 	close(c->fd);
 	dp_rpc_job_free(c->job);
 	ctl.mem -= c->in_cap + c->out_cap + c->job_bytes;

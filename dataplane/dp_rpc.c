@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dp_rpc.h"
+#include "dp_jscan.h"
 #include "dp_schema.h"
 
 /* ---- UTF-8: error texts are cut by fixed buffers and may carry request
@@ -81,6 +82,7 @@ struct rpc_method {
 	dp_rpc_fn fn;
 	void *arg;
 	json_t *example;	/* NULL: built from decl by rpc.discover */
+	const struct dp_rpc_fast *fast;	/* its fast path, or NULL */
 };
 
 static struct rpc_method *methods;
@@ -162,6 +164,17 @@ dp_rpc_register(const struct dp_rpc_method *m, dp_rpc_fn fn, void *arg, json_t *
 	memmove(&methods[at + 1], &methods[at], (n_methods - at) * sizeof(*methods));
 	methods[at] = (struct rpc_method){ .decl = m, .fn = fn, .arg = arg, .example = example };
 	n_methods++;
+	return 0;
+}
+
+int
+dp_rpc_fast_set(const char *name, const struct dp_rpc_fast *f)
+{
+	long pos = method_find(name);
+
+	if (pos < 0)
+		return -ENOENT;
+	methods[pos].fast = f;
 	return 0;
 }
 
@@ -339,12 +352,41 @@ id_valid(const json_t *id)
 	return json_is_string(id) || json_is_number(id) || json_is_null(id);
 }
 
+static struct dp_rpc_counts counts;
+
+struct dp_rpc_counts
+dp_rpc_counts(void)
+{
+	return counts;
+}
+
+/* A request's members (the fast path numbers them so). */
+enum { REQ_JSONRPC, REQ_METHOD, REQ_PARAMS, REQ_ID, REQ_N };
+static const char *const request_members[] = {
+	[REQ_JSONRPC] = "jsonrpc", [REQ_METHOD] = "method", [REQ_PARAMS] = "params",
+	[REQ_ID] = "id", [REQ_N] = NULL };
+
+/* The error response of method name, which failed with rc and err. */
+static json_t *
+method_error(json_t *id, const char *name, int rc, struct dp_rpc_err *err)
+{
+	json_t *r;
+
+	err->reason[sizeof(err->reason) - 1] = '\0';
+	err->pointer[sizeof(err->pointer) - 1] = '\0';
+	err->message[sizeof(err->message) - 1] = '\0';
+	if (err->code != 0)
+		return make_error(id, err->code, err->reason, err->pointer, err->message);
+	return error_resp(&r, id, DP_RPC_INTERNAL_ERROR, "internal", "", "method '%.64s' failed: %s",
+			  name, rc < -1 ? strerror(-rc) : "no error reported") == 0 ? r : NULL;
+}
+
 /* Handle one request object. *resp is the response or NULL (notification).
  * 0 or -ENOMEM. */
 static int
 process(json_t *req, json_t **resp)
 {
-	static const char *const members[] = { "jsonrpc", "method", "params", "id", NULL };
+	const char *const *members = request_members;
 	char ptr[sizeof(((struct dp_rpc_err *)0)->pointer)];
 	json_t *id, *jv, *jm, *params, *v, *result = NULL;
 	struct dp_schema_val *vals = NULL;
@@ -358,6 +400,7 @@ process(json_t *req, json_t **resp)
 	int rc;
 
 	*resp = NULL;
+	counts.calls++;
 	if (!json_is_object(req))
 		return error_resp(resp, NULL, DP_RPC_INVALID_REQUEST, "wrong_type", "",
 				  "request must be an object, not %s", dp_rpc_type_name(req));
@@ -437,14 +480,7 @@ process(json_t *req, json_t **resp)
 	json_decref(result);
 	if (id == NULL)
 		return 0;
-	err.reason[sizeof(err.reason) - 1] = '\0';
-	err.pointer[sizeof(err.pointer) - 1] = '\0';
-	err.message[sizeof(err.message) - 1] = '\0';
-	if (err.code == 0)
-		return error_resp(resp, id, DP_RPC_INTERNAL_ERROR, "internal", "",
-				  "method '%.64s' failed: %s", name,
-				  rc < -1 ? strerror(-rc) : "no error reported");
-	*resp = make_error(id, err.code, err.reason, err.pointer, err.message);
+	*resp = method_error(id, name, rc, &err);
 	return *resp != NULL ? 0 : -ENOMEM;
 }
 
@@ -574,17 +610,69 @@ dp_rpc_oom_line(void)
 	return oom_response;
 }
 
-/* A batch being answered a few calls at a time; its reply is built as text
- * as it goes (an encoded response is far smaller than its json_t tree). */
-struct dp_rpc_job {
-	json_t *root;		/* the batch */
-	size_t next;		/* next element to run */
-	char *out;		/* "[" + responses so far, comma separated */
-	size_t len, cap;
-	size_t n_resp;
-	int full;		/* the reply reached max_reply: the rest is not run */
-	size_t tree;		/* bytes of root, as decoded */
-};
+/* ---- text buffers */
+
+int
+dp_rpc_buf_add(struct dp_rpc_buf *b, const char *s, size_t n)
+{
+	size_t need = b->len + n + 1;
+	char *nb;
+
+	if (need > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+
+		while (ncap < need)
+			ncap *= 2;
+		if ((nb = realloc(b->s, ncap)) == NULL)
+			return -ENOMEM;
+		b->s = nb;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+static int
+buf_dump(const char *s, size_t n, void *b)
+{
+	return dp_rpc_buf_add(b, s, n) < 0 ? -1 : 0;
+}
+
+int
+dp_rpc_buf_json(struct dp_rpc_buf *b, const json_t *v)
+{
+	return json_dump_callback(v, buf_dump, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : -ENOMEM;
+}
+
+static int
+buf_str(struct dp_rpc_buf *b, const char *s)
+{
+	return dp_rpc_buf_add(b, s, strlen(s));
+}
+
+/* Back to len bytes (dropping what a failed step added). */
+static void
+buf_cut(struct dp_rpc_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->s != NULL)
+		b->s[len] = '\0';
+}
+
+/* ---- replies */
+
+/* What replaces a response of n bytes, over max_reply. */
+static json_t *
+too_large(json_t *id, size_t n)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "the reply (%zu bytes) is over the %zu-byte limit: ask for "
+		 "less (e.g. table.read with a smaller limit)", n, max_reply);
+	return make_error(id, DP_RPC_APP_ERROR, "reply_too_large", "", msg);
+}
 
 /* Encode a response (taking it); a response over max_reply becomes an error
  * that says so. *s is malloc'd. 0 or -ENOMEM. */
@@ -601,16 +689,9 @@ encode(json_t *resp, char **s)
 	}
 	n = strlen(*s);
 	if (n > max_reply) {
-		json_t *id = json_incref(json_object_get(resp, "id"));
-		json_t *e = make_error(id, DP_RPC_APP_ERROR, "reply_too_large", "", "reply too large");
-		char msg[160];
+		json_t *e = too_large(json_object_get(resp, "id"), n);
 
 		free(*s);
-		snprintf(msg, sizeof(msg), "the reply (%zu bytes) is over the %zu-byte limit: ask for "
-			 "less (e.g. table.read with a smaller limit)", n, max_reply);
-		if (e != NULL)
-			json_object_set_new(json_object_get(e, "error"), "message", jstr(msg));
-		json_decref(id);
 		*s = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
 		json_decref(e);
 		if (*s == NULL)
@@ -620,25 +701,204 @@ encode(json_t *resp, char **s)
 	return *s != NULL ? 0 : -ENOMEM;
 }
 
+/* ---- the fast path: requests decoded from their text (dp_rpc_fast) */
+
+/* A request a fast path decoded. */
+struct fast_call {
+	const struct dp_rpc_fast *ops;
+	const char *method;
+	void *call;		/* NULL once run */
+	size_t bytes;		/* what call holds */
+	size_t id_off, id_len;	/* its id's text (in the line, or a batch's ids) */
+};
+
+/* The request object at s, if its method's fast path takes it as it
+ * stands: 0 with c filled (its id at id_off in text), else -EAGAIN. */
 static int
-job_append(struct dp_rpc_job *j, const char *s)
+fast_parse(struct dp_jscan *s, const char *text, struct fast_call *c)
 {
-	size_t n = strlen(s), need = j->len + n + 3;   /* , or [ before; ] and NUL after */
-	char *nb;
+	struct dp_jscan_span k, v, params = { 0 };
+	char name[64] = "";
+	bool first = true;
+	unsigned int seen = 0, m;
+	long pos;
+	int rc;
 
-	if (need > j->cap) {
-		size_t ncap = j->cap ? j->cap : 256;
-
-		while (ncap < need)
-			ncap *= 2;
-		if ((nb = realloc(j->out, ncap)) == NULL)
-			return -ENOMEM;
-		j->out = nb;
-		j->cap = ncap;
+	if (dp_jscan_char(s, '{') < 0)
+		return -EAGAIN;
+	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
+		for (m = 0; m < REQ_N && !dp_jscan_is(&k, request_members[m]); m++)
+			;
+		if (m == REQ_N || (seen & (1u << m)) || dp_jscan_value(s, &v) < 0)
+			return -EAGAIN;
+		seen |= 1u << m;
+		switch (m) {
+		case REQ_JSONRPC:
+			rc = v.n == 5 && memcmp(v.p, "\"2.0\"", 5) == 0 ? 0 : -1;
+			break;
+		case REQ_METHOD:
+			rc = -1;
+			if (v.p[0] == '"') {
+				v.p++;
+				v.n -= 2;
+				rc = dp_jscan_cstr(&v, name, sizeof(name));
+			}
+			break;
+		case REQ_PARAMS:
+			params = v;
+			rc = v.p[0] == '{' ? 0 : -1;
+			break;
+		default:   /* an id the reply repeats as given: a string, a number, null */
+			c->id_off = (size_t)(v.p - text);
+			c->id_len = v.n;
+			rc = v.p[0] == '"' || v.p[0] == 'n' || (v.p[0] >= '0' && v.p[0] <= '9') ? 0 : -1;
+		}
+		if (rc < 0)
+			return -EAGAIN;
 	}
-	j->out[j->len++] = j->n_resp++ ? ',' : '[';
-	memcpy(j->out + j->len, s, n);
-	j->len += n;
+	if (rc < 0 || seen != (1u << REQ_N) - 1 || (pos = method_find(name)) < 0 ||
+	    methods[pos].fast == NULL)
+		return -EAGAIN;
+	c->ops = methods[pos].fast;
+	c->method = methods[pos].decl->name;
+	if (c->ops->parse(params.p, params.n, &c->call, &c->bytes) != 0)
+		return -EAGAIN;
+	return 0;
+}
+
+static void
+fast_free(struct fast_call *c)
+{
+	if (c->call != NULL)
+		c->ops->free(c->call);
+	c->call = NULL;
+}
+
+/* Run c and append its response to b, as the general path would answer
+ * (an error the method reports, a reply over max_reply). 0 or -ENOMEM. */
+static int
+fast_run(struct fast_call *c, const char *id, struct dp_rpc_buf *b)
+{
+	size_t start = b->len, n;
+	struct dp_rpc_err err;
+	json_t *jid, *e;
+	int rc;
+
+	counts.calls++;
+	counts.fast++;
+	memset(&err, 0, sizeof(err));
+	if (buf_str(b, "{\"jsonrpc\":\"2.0\",\"id\":") < 0 || dp_rpc_buf_add(b, id, c->id_len) < 0 ||
+	    buf_str(b, ",\"result\":") < 0)
+		return -ENOMEM;
+	rc = c->ops->run(c->call, b, &err);
+	fast_free(c);
+	if (rc == 0 && buf_str(b, "}") < 0)
+		return -ENOMEM;
+	n = b->len - start;
+	if (rc == 0 && n <= max_reply)
+		return 0;
+	buf_cut(b, start);
+	jid = json_loadb(id, c->id_len, JSON_DECODE_ANY, NULL);
+	if (jid == NULL)
+		return -ENOMEM;
+	e = rc == 0 ? too_large(jid, n) : method_error(jid, c->method, rc, &err);
+	json_decref(jid);
+	rc = e != NULL ? dp_rpc_buf_json(b, e) : -ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
+/* A batch being answered a few calls at a time; its reply is built as text
+ * as it goes (an encoded response is far smaller than its json_t tree). */
+struct dp_rpc_job {
+	json_t *root;		/* the batch, decoded by jansson; or */
+	struct fast_call *fast;	/* the batch, decoded by its methods' fast paths */
+	struct dp_rpc_buf ids;	/* their ids' text */
+	size_t n;		/* calls */
+	size_t next;		/* next element to run */
+	struct dp_rpc_buf out;	/* "[" + responses so far, comma separated */
+	size_t n_resp;
+	int full;		/* the reply reached max_reply: the rest is not run */
+	size_t tree;		/* bytes of root or the fast calls, as decoded */
+};
+
+/* A JSON-RPC batch whose every call a fast path takes ('[' taken): 0 and
+ * *job, else -EAGAIN (empty or over max_batch too: the general path says
+ * so). */
+static int
+fast_batch(struct dp_jscan *s, const char *text, struct dp_rpc_job **job)
+{
+	struct dp_rpc_job *j = calloc(1, sizeof(*j));
+	struct fast_call *c, *nf;
+	bool first = true;
+	size_t cap = 0;
+	int rc;
+
+	if (j == NULL)
+		return -EAGAIN;
+	while ((rc = dp_jscan_element(s, &first)) == 1) {
+		if (j->n == max_batch) {
+			rc = -EAGAIN;
+			break;
+		}
+		if (j->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((nf = realloc(j->fast, cap * sizeof(*nf))) == NULL) {
+				rc = -EAGAIN;
+				break;
+			}
+			j->fast = nf;
+		}
+		c = &j->fast[j->n];
+		memset(c, 0, sizeof(*c));
+		if ((rc = fast_parse(s, text, c)) != 0)
+			break;
+		j->n++;
+		/* the line goes away: keep the id */
+		if (dp_rpc_buf_add(&j->ids, text + c->id_off, c->id_len) < 0) {
+			rc = -EAGAIN;
+			break;
+		}
+		c->id_off = j->ids.len - c->id_len;
+		j->tree += sizeof(*c) + c->bytes + c->id_len;
+	}
+	if (rc == 0 && (j->n == 0 || !dp_jscan_done(s) || j->tree > max_decoded))
+		rc = -EAGAIN;
+	if (rc != 0) {
+		dp_rpc_job_free(j);
+		return -EAGAIN;
+	}
+	*job = j;
+	return 0;
+}
+
+/* The line through the fast paths: 0 (answered in *out, or a batch in
+ * *job), -EAGAIN (the general path takes it), -ENOMEM. */
+static int
+fast_start(const char *line, size_t len, struct dp_rpc_job **job, char **out)
+{
+	struct dp_rpc_buf b = { 0 };
+	struct fast_call c = { 0 };
+	struct dp_jscan s;
+	int rc;
+
+	dp_jscan_init(&s, line, len);
+	if (dp_jscan_peek(&s) == '[') {
+		s.p++;
+		return fast_batch(&s, line, job);
+	}
+	if (fast_parse(&s, line, &c) != 0)
+		return -EAGAIN;
+	if (!dp_jscan_done(&s) || c.bytes > max_decoded) {
+		fast_free(&c);
+		return -EAGAIN;
+	}
+	rc = fast_run(&c, line + c.id_off, &b);
+	if (rc < 0) {
+		free(b.s);
+		return rc;
+	}
+	*out = b.s;
 	return 0;
 }
 
@@ -648,59 +908,110 @@ dp_rpc_job_free(struct dp_rpc_job *j)
 	if (j == NULL)
 		return;
 	json_decref(j->root);
-	free(j->out);
+	for (size_t i = 0; i < j->n && j->fast != NULL; i++)
+		fast_free(&j->fast[i]);
+	free(j->fast);
+	free(j->ids.s);
+	free(j->out.s);
 	free(j);
 }
 
 size_t
 dp_rpc_job_bytes(const struct dp_rpc_job *j)
 {
-	return j != NULL ? sizeof(*j) + j->tree + j->cap : 0;
+	return j != NULL ? sizeof(*j) + j->tree + j->ids.cap + j->out.cap : 0;
+}
+
+/* The response to a call of a batch whose reply reached max_reply: not
+ * run, so the client learns which ones and sends them again. */
+static int
+not_run(json_t *id, json_t **r)
+{
+	return error_resp(r, id, DP_RPC_APP_ERROR, "reply_too_large", "",
+			  "not run: the batch's reply reached the %zu-byte limit; "
+			  "send the rest in another request", max_reply);
+}
+
+/* Append response r (taken) to the batch's reply. */
+static int
+job_append(struct dp_rpc_job *j, json_t *r)
+{
+	char *s;
+	int rc;
+
+	if ((rc = encode(r, &s)) < 0)
+		return rc;
+	rc = buf_str(&j->out, j->n_resp++ ? "," : "[");
+	if (rc == 0)
+		rc = buf_str(&j->out, s);
+	free(s);
+	return rc;
+}
+
+/* The next call of a batch decoded by jansson, its response appended. */
+static int
+step_json(struct dp_rpc_job *j, json_t *el)
+{
+	json_t *r;
+	int rc;
+
+	if (j->full) {
+		json_t *id = json_is_object(el) ? json_object_get(el, "id") : NULL;
+
+		if (json_is_object(el) && id == NULL)
+			return 0;   /* a notification: nobody to tell */
+		if (not_run(id, &r) < 0)
+			return -ENOMEM;
+	} else if ((rc = process(el, &r)) < 0) {
+		return rc;
+	}
+	return r != NULL ? job_append(j, r) : 0;
+}
+
+/* The next call of a batch decoded by the fast paths. */
+static int
+step_fast(struct dp_rpc_job *j, struct fast_call *c)
+{
+	const char *id = j->ids.s + c->id_off;
+	json_t *jid, *r;
+	int rc;
+
+	if (!j->full) {
+		j->tree -= c->bytes;
+		if (buf_str(&j->out, j->n_resp++ ? "," : "[") < 0)
+			return -ENOMEM;
+		return fast_run(c, id, &j->out);
+	}
+	jid = json_loadb(id, c->id_len, JSON_DECODE_ANY, NULL);
+	rc = jid != NULL ? not_run(jid, &r) : -ENOMEM;
+	json_decref(jid);
+	return rc == 0 ? job_append(j, r) : -ENOMEM;
 }
 
 int
 dp_rpc_step(struct dp_rpc_job *j, unsigned int *budget, char **out)
 {
-	json_t *el, *r;
-	char *s;
+	size_t n = j->root != NULL ? json_array_size(j->root) : j->n;
 	int rc;
 
 	*out = NULL;
-	while (j->next < json_array_size(j->root) && *budget > 0) {
-		el = json_array_get(j->root, j->next++);
+	while (j->next < n && *budget > 0) {
 		(*budget)--;
-		if (j->full) {
-			/* not run: the client learns which ones, and sends them again */
-			json_t *id = json_is_object(el) ? json_object_get(el, "id") : NULL;
-
-			if (json_is_object(el) && id == NULL)
-				continue;   /* a notification: nobody to tell */
-			if (error_resp(&r, id, DP_RPC_APP_ERROR, "reply_too_large", "",
-				       "not run: the batch's reply reached the %zu-byte limit; "
-				       "send the rest in another request", max_reply) < 0)
-				return -ENOMEM;
-		} else if ((rc = process(el, &r)) < 0) {
-			return rc;
-		}
-		if (r == NULL)
-			continue;
-		if ((rc = encode(r, &s)) < 0)
-			return rc;
-		rc = job_append(j, s);
-		free(s);
+		rc = j->root != NULL ? step_json(j, json_array_get(j->root, j->next)) :
+		     step_fast(j, &j->fast[j->next]);
+		j->next++;
 		if (rc < 0)
 			return rc;
-		if (j->len > max_reply)
+		if (j->out.len > max_reply)
 			j->full = 1;
 	}
-	if (j->next < json_array_size(j->root))
+	if (j->next < n)
 		return 0;
 	if (j->n_resp > 0) {
-		j->out[j->len++] = ']';
-		j->out[j->len] = '\0';
-		*out = j->out;
-		j->out = NULL;
-		j->len = j->cap = 0;
+		if (buf_str(&j->out, "]") < 0)
+			return -ENOMEM;
+		*out = j->out.s;
+		j->out = (struct dp_rpc_buf){ 0 };
 	}
 	return 1;
 }
@@ -723,6 +1034,10 @@ dp_rpc_start(const char *line, size_t len, struct dp_rpc_job **job, char **out)
 			return -EINVAL;
 		line = "";
 	}
+	rc = fast_start(line, len, job, out);
+	if (rc != -EAGAIN)
+		return rc;
+	rc = 0;
 	/* Any JSON value decodes, so a scalar is an Invalid Request rather
 	 * than a parse error, as JSON-RPC 2.0 wants. */
 	root = decode(line, len, &jerr, &tree, &too_big);

@@ -68,6 +68,48 @@ void dp_rpc_reset(void);
 /* Register rpc.discover; idempotent. dp_ctl_open() calls it. */
 int dp_rpc_builtin_register(void);
 
+/* A growable text buffer, always NUL-terminated (replies are built as
+ * text). Start it zeroed; s is malloc'd. */
+struct dp_rpc_buf {
+	char *s;
+	size_t len, cap;
+};
+/* Append n bytes of s. 0 or -ENOMEM. */
+int dp_rpc_buf_add(struct dp_rpc_buf *b, const char *s, size_t n);
+/* Append v encoded as replies are (compact). 0 or -ENOMEM. */
+int dp_rpc_buf_json(struct dp_rpc_buf *b, const json_t *v);
+
+/* A method's fast path, for requests that come at high rates (table.write):
+ * decoded from their text straight into what the method runs, with no JSON
+ * tree in between (dp_jscan.h). What it does not take as it stands goes the
+ * general way, which then says what is wrong with it: errors, their
+ * reasons and pointers are the general path's. The reply is the same. */
+struct dp_rpc_fast {
+	/* params: the text of the request's "params" (an object). Decode it
+	 * into *call, which then holds *bytes of memory: 0, or -EAGAIN for
+	 * anything irregular, malformed or refused, or -ENOMEM. Changes
+	 * nothing. */
+	int (*parse)(const char *params, size_t len, void **call, size_t *bytes);
+	/* Run it: append the result's JSON text to result, or return -1 (or
+	 * -errno) with err filled, as a handler does (dp_rpc_fn). */
+	int (*run)(void *call, struct dp_rpc_buf *result, struct dp_rpc_err *err);
+	void (*free)(void *call);
+};
+/* Give registered method name a fast path (f outlives it; NULL: none).
+ * A request goes the fast way when it is an object with an id and the
+ * members "jsonrpc", "method", "params" in plain JSON; a JSON-RPC batch
+ * when all its calls do. 0 or -ENOENT. */
+int dp_rpc_fast_set(const char *name, const struct dp_rpc_fast *f);
+
+/* Calls run since start (requests and batch elements that reached a
+ * method or were refused as requests), and how many of them a fast path
+ * decoded: a client whose writes never do sends something irregular
+ * (escapes, non-ASCII, numbers as reals...). */
+struct dp_rpc_counts {
+	uint64_t calls, fast;
+};
+struct dp_rpc_counts dp_rpc_counts(void);
+
 /* Decode one request line (no newline), dispatch, encode the response line.
  * *out is malloc'd response text without trailing newline (never contains a
  * newline), or NULL when nothing is to be sent (notification, batch of

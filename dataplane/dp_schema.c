@@ -294,6 +294,13 @@ absent(const struct dp_schema_field *m, struct dp_schema_val *out)
 	}
 }
 
+void
+dp_schema_member_rule(const struct dp_schema_field *m, uint32_t tag_bit, bool *taken, bool *needed)
+{
+	*taken = tag_bit == 0 || m->in == 0 || (m->in & tag_bit);
+	*needed = (m->flags & DP_SCHEMA_REQ) || (m->need & tag_bit);
+}
+
 static int
 check_members(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const char *ptr,
 	      struct dp_schema_val *out)
@@ -329,8 +336,7 @@ check_members(const struct ctx *c, const struct dp_schema_field *f, json_t *v, c
 		m = &f->fields[i];
 		if ((long)i == tag)
 			continue;
-		taken = tag < 0 || m->in == 0 || (m->in & bit);
-		needed = (m->flags & DP_SCHEMA_REQ) || (m->need & bit);
+		dp_schema_member_rule(m, bit, &taken, &needed);
 		mv = json_object_get(v, m->name);
 		if (mv == NULL) {
 			if (needed) {

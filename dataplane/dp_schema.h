@@ -115,6 +115,10 @@ struct dp_schema_val {
 int dp_schema_check(const struct dp_schema_field *decl, json_t *value, const char *ptr,
 		    const char *style, struct dp_schema_val **out, struct dp_rpc_err *err);
 void dp_schema_val_free(struct dp_schema_val *v);
+/* Member m of an object with a tag, whose tag holds the value of bit
+ * tag_bit (DP_SCHEMA_BIT; 0: no tag): may it be given, must it be. */
+void dp_schema_member_rule(const struct dp_schema_field *m, uint32_t tag_bit, bool *taken,
+			   bool *needed);
 
 /* 0 when decl is well formed (types, enums, tags, examples that parse,
  * ranges, no member twice), else -EINVAL. */

@@ -19,6 +19,7 @@
 #include "dp_port.h"
 #include "dp_num.h"
 #include "dp_apidef.h"
+#include "dp_jscan.h"
 
 /* table.write's declaration (dp_apidef.c) numbers these as the engine does */
 #define SAME(a, b) ((int)(a) == (int)(b))
@@ -34,12 +35,28 @@ _Static_assert(SAME(RTE_ACL_MAX_PRIORITY, DP_APIDEF_PRIORITY_MAX), "ACL prioriti
 
 /* ------------------------------------------------------------ values */
 
+/* A scalar of a request as the value parsers read it, from a JSON tree or
+ * straight from the text (the fast path): a JSON integer, a string (s), or
+ * another JSON type (neither). */
+struct tval {
+	bool is_int;
+	json_int_t i;
+	const char *s;
+};
+
+static struct tval
+tval_json(const json_t *v)
+{
+	return (struct tval){ .is_int = json_is_integer(v), .i = json_integer_value(v),
+			      .s = json_is_string(v) ? json_string_value(v) : NULL };
+}
+
 /* One value of type t, written to out in network order. */
 static int
-val_parse(json_t *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *ptr,
+val_parse(const struct tval *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *ptr,
 	  struct dp_rpc_err *err)
 {
-	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	const char *s = v->s;
 	unsigned int sz = dp_type_size(t);
 	uint64_t u = 0, max;
 	int port, rc;
@@ -56,9 +73,8 @@ val_parse(json_t *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *p
 			return BAD(err, ptr, "bad_value", "expected a MAC address string");
 		return 0;
 	case DP_T_PORT:
-		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    json_integer_value(v) < (json_int_t)dp_n_ports)
-			port = (int)json_integer_value(v);
+		if (v->is_int && v->i >= 0 && v->i < (json_int_t)dp_n_ports)
+			port = (int)v->i;
 		else if (s != NULL)
 			port = dp_port_parse(s);
 		else
@@ -71,10 +87,10 @@ val_parse(json_t *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *p
 		break;
 	}
 	max = bound ? bound : sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
-	if (json_is_integer(v) && json_integer_value(v) < 0)
+	if (v->is_int && v->i < 0)
 		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
-	if (json_is_integer(v))
-		u = (uint64_t)json_integer_value(v);
+	if (v->is_int)
+		u = (uint64_t)v->i;
 	else if (s == NULL)
 		return BAD(err, ptr, "wrong_type", "expected an unsigned integer");
 	else if ((rc = dp_num_parse(s, UINT64_MAX, &u)) < 0)
@@ -114,13 +130,12 @@ val_encode(enum dp_type t, const uint8_t *in)
 	}
 }
 
-/* "a.b.c.d/len" (or a bare address meaning a host route). */
+/* "a.b.c.d/len" (or a bare address meaning a host route); s NULL: not a
+ * string. */
 static int
-prefix_parse(json_t *v, enum dp_type t, uint8_t *out, uint8_t *plen, const char *ptr,
+prefix_parse(const char *s, enum dp_type t, uint8_t *out, uint8_t *plen, const char *ptr,
 	     struct dp_rpc_err *err)
 {
-	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-
 	if (s == NULL)
 		return BAD(err, ptr, "wrong_type", "expected \"address/length\"");
 	switch (dp_addr_prefix(s, t == DP_T_IPV4 ? AF_INET : AF_INET6, true, out, plen)) {
@@ -152,86 +167,183 @@ static const struct dp_schema_field range_decl = {
 		{ NULL } },
 };
 
+static const struct dp_schema_field *
+pair_decl(const struct dp_field_def *fd)
+{
+	return fd->match == DP_MATCH_TERNARY ? &ternary_decl : &range_decl;
+}
+
+/* Index of the name v among n declarations (stride bytes apart, name_at
+ * the first one's name), or -1. The search starts at hint: members mostly
+ * come in declaration order, and then each is found at the first compare. */
+static int
+name_index(const struct dp_jscan_span *v, const void *name_at, size_t stride, unsigned int n,
+	   unsigned int hint)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int i = (hint + k) % n;
+
+		if (dp_jscan_is(v, *(const char *const *)((const char *)name_at + i * stride)))
+			return (int)i;
+	}
+	return -1;
+}
+#define NAME_INDEX(v, decls, n, hint) name_index(v, &(decls)[0].name, sizeof((decls)[0]), n, hint)
+
+static struct dp_jscan_span
+span_of(const char *s)
+{
+	return (struct dp_jscan_span){ .p = s, .n = strlen(s) };
+}
+
+/* Key field f of u from its value v at fp: an exact or lpm field, or a
+ * scalar for a ternary or range field (that value exactly). */
+static int
+field_value(unsigned int tid, unsigned int f, const struct tval *v, struct dp_update *u,
+	    const char *fp, struct dp_rpc_err *err)
+{
+	const struct dp_field_def *fd = &dp_table_def(tid)->fields[f];
+	unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+
+	switch (fd->match) {
+	case DP_MATCH_EXACT:
+		return val_parse(v, fd->type, fd->max, u->key + off, fp, err);
+	case DP_MATCH_LPM:
+		return prefix_parse(v->s, fd->type, u->key + off, &u->plen, fp, err);
+	default:
+		if (val_parse(v, fd->type, 0, u->key + off, fp, err) < 0)
+			return -1;
+		if (fd->match == DP_MATCH_TERNARY)
+			memset(u->mask + off, 0xff, sz);
+		else
+			memcpy(u->mask + off, u->key + off, sz);
+		return 0;
+	}
+}
+
+/* Ternary or range field f from its object's members a and b (value and
+ * mask, or min and max). */
+static int
+field_pair(unsigned int tid, unsigned int f, const struct tval *a, const struct tval *b,
+	   struct dp_update *u, const char *fp, struct dp_rpc_err *err)
+{
+	const struct dp_field_def *fd = &dp_table_def(tid)->fields[f];
+	const struct dp_schema_field *od = pair_decl(fd);
+	unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+	char sp[256];
+
+	dp_rpc_ptr_join(sp, sizeof(sp), fp, od->fields[0].name);
+	if (val_parse(a, fd->type, 0, u->key + off, sp, err) < 0)
+		return -1;
+	dp_rpc_ptr_join(sp, sizeof(sp), fp, od->fields[1].name);
+	if (val_parse(b, fd->type, 0, u->mask + off, sp, err) < 0)
+		return -1;
+	if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
+		return BAD(err, fp, "bad_value", "min is above max");
+	return 0;
+}
+
+/* Key field f left out: ternary and range fields then match anything. */
+static int
+field_absent(unsigned int tid, unsigned int f, struct dp_update *u, const char *fp,
+	     struct dp_rpc_err *err)
+{
+	const struct dp_field_def *fd = &dp_table_def(tid)->fields[f];
+	unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+
+	switch (fd->match) {
+	case DP_MATCH_TERNARY:
+		memset(u->mask + off, 0, sz);
+		memset(u->key + off, 0, sz);
+		return 0;
+	case DP_MATCH_RANGE:
+		memset(u->key + off, 0, sz);
+		memset(u->mask + off, 0xff, sz);
+		return 0;
+	default:
+		return BAD(err, fp, "missing_field", "key field \"%s\" is required", fd->name);
+	}
+}
+
 static int
 match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *ptr,
 	    struct dp_rpc_err *err)
 {
 	const struct dp_table_def *d = dp_table_def(tid);
-	char fp[256], sp[256];
+	char fp[256];
 	const char *k;
 	json_t *v;
 
 	json_object_foreach(match, k, v) {
-		unsigned int f;
+		struct dp_jscan_span ks = span_of(k);
 
-		for (f = 0; f < d->n_fields; f++)
-			if (strcmp(d->fields[f].name, k) == 0)
-				break;
-		if (f == d->n_fields) {
+		if (NAME_INDEX(&ks, d->fields, d->n_fields, 0) < 0) {
 			dp_rpc_ptr_join(fp, sizeof(fp), ptr, k);
 			return BAD(err, fp, "unknown_field", "table %s has no key field \"%s\"", d->name, k);
 		}
 	}
 	for (unsigned int f = 0; f < d->n_fields; f++) {
 		const struct dp_field_def *fd = &d->fields[f];
-		unsigned int off = dp_table_field_off(tid, f), sz = dp_type_size(fd->type);
+		struct tval a, b;
 
 		v = json_object_get(match, fd->name);
 		dp_rpc_ptr_join(fp, sizeof(fp), ptr, fd->name);
 		if (v == NULL) {
-			/* ternary/range fields may be left out: they then match anything */
-			if (fd->match == DP_MATCH_TERNARY) {
-				memset(u->mask + off, 0, sz);
-				memset(u->key + off, 0, sz);
-				continue;
-			}
-			if (fd->match == DP_MATCH_RANGE) {
-				memset(u->key + off, 0, sz);
-				memset(u->mask + off, 0xff, sz);
-				continue;
-			}
-			return BAD(err, fp, "missing_field", "key field \"%s\" is required", fd->name);
-		}
-		switch (fd->match) {
-		case DP_MATCH_EXACT:
-			if (val_parse(v, fd->type, fd->max, u->key + off, fp, err) < 0)
+			if (field_absent(tid, f, u, fp, err) < 0)
 				return -1;
-			break;
-		case DP_MATCH_LPM:
-			if (prefix_parse(v, fd->type, u->key + off, &u->plen, fp, err) < 0)
-				return -1;
-			break;
-		case DP_MATCH_TERNARY:
-		case DP_MATCH_RANGE: {
-			const struct dp_schema_field *od = fd->match == DP_MATCH_TERNARY ?
-							   &ternary_decl : &range_decl;
-			const char *a = od->fields[0].name, *b = od->fields[1].name;
+		} else if ((fd->match == DP_MATCH_TERNARY || fd->match == DP_MATCH_RANGE) &&
+			   json_is_object(v)) {
+			const struct dp_schema_field *od = pair_decl(fd);
 			struct dp_schema_val *ov;
 
-			if (!json_is_object(v)) {   /* a scalar means this exact value */
-				if (val_parse(v, fd->type, 0, u->key + off, fp, err) < 0)
-					return -1;
-				if (fd->match == DP_MATCH_TERNARY)
-					memset(u->mask + off, 0xff, sz);
-				else
-					memcpy(u->mask + off, u->key + off, sz);
-				break;
-			}
 			if (dp_schema_check(od, v, fp, NULL, &ov, err) < 0)
 				return -1;
 			dp_schema_val_free(ov);
-			dp_rpc_ptr_join(sp, sizeof(sp), fp, a);
-			if (val_parse(json_object_get(v, a), fd->type, 0, u->key + off, sp, err) < 0)
+			a = tval_json(json_object_get(v, od->fields[0].name));
+			b = tval_json(json_object_get(v, od->fields[1].name));
+			if (field_pair(tid, f, &a, &b, u, fp, err) < 0)
 				return -1;
-			dp_rpc_ptr_join(sp, sizeof(sp), fp, b);
-			if (val_parse(json_object_get(v, b), fd->type, 0, u->mask + off, sp, err) < 0)
+		} else {
+			a = tval_json(v);
+			if (field_value(tid, f, &a, u, fp, err) < 0)
 				return -1;
-			if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
-				return BAD(err, fp, "bad_value", "min is above max");
-			break;
-		}
 		}
 	}
+	return 0;
+}
+
+/* A param between network order (dst or src: as val_parse and val_encode
+ * have values) and the order entries hold it in: integers in host order,
+ * so stages read them directly. The same swap serves both ways. */
+static void
+param_order(enum dp_type t, uint8_t *dst, const uint8_t *src)
+{
+	switch (t) {
+	case DP_T_U16: case DP_T_PORT:
+		*(uint16_t *)dst = rte_be_to_cpu_16(*(const rte_be16_t *)src);
+		break;
+	case DP_T_U32:
+		*(uint32_t *)dst = rte_be_to_cpu_32(*(const rte_be32_t *)src);
+		break;
+	case DP_T_U64:
+		*(uint64_t *)dst = rte_be_to_cpu_64(*(const rte_be64_t *)src);
+		break;
+	default:
+		memcpy(dst, src, dp_type_size(t));
+	}
+}
+
+/* Param p of action a of u from its value v at pp. */
+static int
+param_value(unsigned int tid, unsigned int a, unsigned int p, const struct tval *v,
+	    struct dp_update *u, const char *pp, struct dp_rpc_err *err)
+{
+	const struct dp_param_def *pd = &dp_table_def(tid)->actions[a].params[p];
+	uint8_t be[16];
+
+	if (val_parse(v, pd->type, pd->max, be, pp, err) < 0)
+		return -1;
+	param_order(pd->type, u->params + dp_table_param_off(tid, a, p), be);
 	return 0;
 }
 
@@ -242,58 +354,39 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 	     const char *ptr, struct dp_rpc_err *err)
 {
 	const struct dp_table_def *d = dp_table_def(tid);
+	struct dp_jscan_span ns = span_of(name);
 	const struct dp_action_def *ad;
 	char ap[256], pp[256];
 	const char *k;
 	json_t *v;
-	unsigned int a;
+	int a;
 
 	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "action");
-	for (a = 0; a < d->n_actions; a++)
-		if (strcmp(d->actions[a].name, name) == 0)
-			break;
-	if (a == d->n_actions)
+	a = NAME_INDEX(&ns, d->actions, d->n_actions, 0);
+	if (a < 0)
 		return BAD(err, ap, "bad_value", "table %s has no action \"%s\"", d->name, name);
 	ad = &d->actions[a];
-	u->action = a;
+	u->action = (uint16_t)a;
 	dp_rpc_ptr_join(ap, sizeof(ap), ptr, "params");
 	if (params != NULL) {
 		json_object_foreach(params, k, v) {
-			unsigned int p;
-
-			for (p = 0; p < ad->n_params; p++)
-				if (strcmp(ad->params[p].name, k) == 0)
-					break;
-			if (p == ad->n_params) {
+			ns = span_of(k);
+			if (NAME_INDEX(&ns, ad->params, ad->n_params, 0) < 0) {
 				dp_rpc_ptr_join(pp, sizeof(pp), ap, k);
 				return BAD(err, pp, "unknown_field", "action %s has no param \"%s\"", ad->name, k);
 			}
 		}
 	}
 	for (unsigned int p = 0; p < ad->n_params; p++) {
-		uint8_t be[16];
-		unsigned int off = dp_table_param_off(tid, a, p), sz = dp_type_size(ad->params[p].type);
+		struct tval tv;
 
 		dp_rpc_ptr_join(pp, sizeof(pp), ap, ad->params[p].name);
 		v = params ? json_object_get(params, ad->params[p].name) : NULL;
 		if (v == NULL)
 			return BAD(err, pp, "missing_field", "param \"%s\" is required", ad->params[p].name);
-		if (val_parse(v, ad->params[p].type, ad->params[p].max, be, pp, err) < 0)
+		tv = tval_json(v);
+		if (param_value(tid, (unsigned int)a, p, &tv, u, pp, err) < 0)
 			return -1;
-		/* params hold integers in host order so stages read them directly */
-		switch (ad->params[p].type) {
-		case DP_T_U16: case DP_T_PORT:
-			*(uint16_t *)(u->params + off) = rte_be_to_cpu_16(*(rte_be16_t *)be);
-			break;
-		case DP_T_U32:
-			*(uint32_t *)(u->params + off) = rte_be_to_cpu_32(*(rte_be32_t *)be);
-			break;
-		case DP_T_U64:
-			*(uint64_t *)(u->params + off) = rte_be_to_cpu_64(*(rte_be64_t *)be);
-			break;
-		default:
-			memcpy(u->params + off, be, sz);
-		}
 	}
 	return 0;
 }
@@ -305,22 +398,9 @@ params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
 	json_t *o = json_object();
 
 	for (unsigned int p = 0; p < ad->n_params; p++) {
-		const uint8_t *src = params + dp_table_param_off(tid, action, p);
 		uint8_t be[16];
 
-		switch (ad->params[p].type) {
-		case DP_T_U16: case DP_T_PORT:
-			*(rte_be16_t *)be = rte_cpu_to_be_16(*(const uint16_t *)src);
-			break;
-		case DP_T_U32:
-			*(rte_be32_t *)be = rte_cpu_to_be_32(*(const uint32_t *)src);
-			break;
-		case DP_T_U64:
-			*(rte_be64_t *)be = rte_cpu_to_be_64(*(const uint64_t *)src);
-			break;
-		default:
-			memcpy(be, src, dp_type_size(ad->params[p].type));
-		}
+		param_order(ad->params[p].type, be, params + dp_table_param_off(tid, action, p));
 		json_object_set_new(o, ad->params[p].name, val_encode(ad->params[p].type, be));
 	}
 	return o;
@@ -375,6 +455,31 @@ struct expect {
 	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
 };
 
+static void
+expect_set(struct expect *x, const struct dp_update *e)
+{
+	x->set = true;
+	x->action = e->action;
+	memcpy(x->params, e->params, DP_PARAMS_BYTES);
+}
+
+/* An update's priority (set: given) where its table takes one, and only
+ * there; ptr: the update. */
+static int
+prio_check(unsigned int tid, bool set, uint64_t prio, const char *ptr, struct dp_rpc_err *err)
+{
+	bool acl = dp_table_kind(tid) == DP_TK_ACL;
+	char mp[256];
+
+	if (acl ? set && prio > 0 : !set)
+		return 0;
+	dp_rpc_ptr_join(mp, sizeof(mp), ptr, "priority");
+	if (acl)
+		return BAD(err, mp, !set ? "missing_field" : "out_of_range",
+			   "ternary/range tables need a priority >= 1 (larger wins)");
+	return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
+}
+
 /* One update, its shape already checked against table.write's declaration
  * (uv: its members, dp_apidef.h): what its table's schema says of its
  * match, priority, action and params, and of what it expects. */
@@ -400,17 +505,11 @@ update_parse(const struct dp_schema_val *uv, struct dp_update *u, struct expect 
 		if (action_parse(tid, xv->sub[DP_APIDEF_EXPECT_ACTION].s,
 				 xv->sub[DP_APIDEF_EXPECT_PARAMS].json, &e, mp, err) < 0)
 			return -1;
-		x->set = true;
-		x->action = e.action;
-		memcpy(x->params, e.params, DP_PARAMS_BYTES);
+		expect_set(x, &e);
 	}
 	if (type != DP_UPD_DEFAULT) {
-		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "priority");
-		if (dp_table_kind(tid) == DP_TK_ACL && (!prio->set || prio->u == 0))
-			return BAD(err, mp, !prio->set ? "missing_field" : "out_of_range",
-				   "ternary/range tables need a priority >= 1 (larger wins)");
-		if (dp_table_kind(tid) != DP_TK_ACL && prio->set)
-			return BAD(err, mp, "unknown_field", "only ternary/range tables take a priority");
+		if (prio_check(tid, prio->set, prio->u, ptr, err) < 0)
+			return -1;
 		u->priority = (uint32_t)prio->u;
 		dp_rpc_ptr_join(mp, sizeof(mp), ptr, "match");
 		if (match_parse(tid, m[DP_APIDEF_UPD_MATCH].json, u, mp, err) < 0)
@@ -496,7 +595,7 @@ expect_check(const struct dp_update *u, const struct expect *x, unsigned int n, 
 {
 	struct dp_entry_view v;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n && x != NULL; i++) {
 		if (!x[i].set || res[i] != 0)
 			continue;
 		if (dp_table_get(&u[i], &v) < 0)
@@ -505,6 +604,31 @@ expect_check(const struct dp_update *u, const struct expect *x, unsigned int n, 
 			 memcmp(v.params, x[i].params, params_len(u[i].table, v.action)) != 0)
 			res[i] = -ESTALE;
 	}
+}
+
+/* The features' cross-table rules, each into an array of its own: a check
+ * that writes 0 for what it lets through (the switch's guard does) must
+ * not undo a refusal made before it (a stale expect, a derived table). */
+static void
+feature_checks(const struct dp_update *u, unsigned int n, int *res)
+{
+	int small[64], *r = small;
+
+	if (n_checks == 0)
+		return;
+	if (n > RTE_DIM(small) && (r = malloc(n * sizeof(*r))) == NULL) {
+		for (unsigned int i = 0; i < n; i++)
+			res[i] = res[i] ? res[i] : -ENOMEM;
+		return;
+	}
+	for (unsigned int c = 0; c < n_checks; c++) {
+		memset(r, 0, n * sizeof(*r));
+		checks[c](u, n, r);
+		for (unsigned int i = 0; i < n; i++)
+			res[i] = res[i] ? res[i] : r[i];
+	}
+	if (r != small)
+		free(r);
 }
 
 /* Expectations and the features' cross-table rules first; what they refuse
@@ -524,8 +648,7 @@ checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
 		if (dp_table_def(u[i].table)->derived)
 			res[i] = -EROFS;
 	expect_check(u, x, n, res);
-	for (unsigned int c = 0; c < n_checks; c++)
-		checks[c](u, n, res);
+	feature_checks(u, n, res);
 	for (unsigned int i = 0; i < n; i++)
 		bad += res[i] != 0;
 	if (bad == 0) {
@@ -562,24 +685,73 @@ checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
 	free(r2);
 }
 
+/* table.write's result as text: the counts, then each update's outcome
+ * ({"ok":true}, or why it failed). The general path decodes it into its
+ * result; the fast path sends it as it is. 0 or -ENOMEM. */
+static int
+write_result(struct dp_rpc_buf *b, size_t n, const int *res)
+{
+	static const char ok[] = "{\"ok\":true}";
+	size_t applied = 0;
+	char head[192], ptr[64];
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		applied += res[i] == 0;
+	/* committed: the batch changed the tables (all of it, or in continue
+	 * mode the updates that are ok) */
+	snprintf(head, sizeof(head), "{\"generation\":%" JSON_INTEGER_FORMAT ",\"committed\":%s,"
+		 "\"applied\":%" JSON_INTEGER_FORMAT ",\"failed\":%" JSON_INTEGER_FORMAT ",\"results\":[",
+		 (json_int_t)dp_tables_generation(), applied > 0 ? "true" : "false",
+		 (json_int_t)applied, (json_int_t)(n - applied));
+	rc = dp_rpc_buf_add(b, head, strlen(head));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *reason, *msg;
+		json_t *e;
+
+		if (i > 0 && (rc = dp_rpc_buf_add(b, ",", 1)) < 0)
+			break;
+		if (res[i] == 0) {
+			rc = dp_rpc_buf_add(b, ok, sizeof(ok) - 1);
+			continue;
+		}
+		reason = result_reason(res[i], &msg);
+		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
+		if (res[i] == -ESTALE)
+			strncat(ptr, "/expect", sizeof(ptr) - strlen(ptr) - 1);
+		e = json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0, "error", "code",
+			      DP_RPC_APP_ERROR - 1, "message", msg, "data", "reason", reason,
+			      "pointer", ptr);
+		rc = e != NULL ? dp_rpc_buf_json(b, e) : -ENOMEM;
+		json_decref(e);
+	}
+	return rc == 0 ? dp_rpc_buf_add(b, "]}", 2) : rc;
+}
+
+static int
+no_memory(struct dp_rpc_err *err)
+{
+	return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+}
+
 static int
 m_write(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
 	struct dp_rpc_err *err, void *arg __rte_unused)
 {
 	const struct dp_schema_val *ups = &v[DP_APIDEF_WRITE_UPDATES];
 	enum dp_atomicity mode = (enum dp_atomicity)v[DP_APIDEF_WRITE_ATOMICITY].u;
-	size_t n = ups->n, i, applied = 0;
+	struct dp_rpc_buf b = { 0 };
+	size_t n = ups->n, i;
 	struct dp_update *u = NULL;
 	struct expect *x = NULL;
 	int *res = NULL, rc = -1;
-	json_t *results;
 	char ptr[64];
 
 	u = calloc(n, sizeof(*u));
 	x = calloc(n, sizeof(*x));
 	res = calloc(n, sizeof(*res));
 	if (u == NULL || x == NULL || res == NULL) {
-		dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		no_memory(err);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -588,35 +760,456 @@ m_write(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 			goto out;
 	}
 	checked_write(u, x, n, mode, res);
-	results = json_array();
-	for (i = 0; i < n; i++) {
-		const char *reason, *msg;
-
-		if (res[i] == 0) {
-			applied++;
-			json_array_append_new(results, json_pack("{s:b}", "ok", 1));
-			continue;
-		}
-		reason = result_reason(res[i], &msg);
-		dp_rpc_ptr_index(ptr, sizeof(ptr), "/updates", i);
-		if (res[i] == -ESTALE)
-			strncat(ptr, "/expect", sizeof(ptr) - strlen(ptr) - 1);
-		json_array_append_new(results, json_pack("{s:b,s:{s:i,s:s,s:{s:s,s:s}}}", "ok", 0,
-			"error", "code", DP_RPC_APP_ERROR - 1, "message", msg,
-			"data", "reason", reason, "pointer", ptr));
-	}
-	/* committed: the batch changed the tables (all of it, or in continue
-	 * mode the updates that are ok) */
-	*result = json_pack("{s:I,s:b,s:I,s:I,s:o}", "generation", (json_int_t)dp_tables_generation(),
-			    "committed", applied > 0, "applied", (json_int_t)applied,
-			    "failed", (json_int_t)(n - applied), "results", results);
-	rc = 0;
+	*result = write_result(&b, n, res) == 0 ? json_loadb(b.s, b.len, 0, NULL) : NULL;
+	rc = *result != NULL ? 0 : no_memory(err);
 out:
+	free(b.s);
 	free(u);
 	free(x);
 	free(res);
 	return rc;
 }
+
+/* ------------------------------------------------------------ fast path */
+
+/* A table.write decoded straight from its text (dp_rpc_fast): what m_write
+ * would run, for requests in plain JSON (dp_jscan.h) it would take as they
+ * stand. Anything else, a malformed request first, goes through m_write,
+ * which says what is wrong. Both read table.write's declaration and the
+ * tables' schema through the same functions (field_value, param_value,
+ * prio_check, dp_schema_member_rule...). Values are decoded where they
+ * are; only a member that comes before the one it needs (params before
+ * their action, a match before its table) is skipped and decoded after. */
+struct fast_write {
+	enum dp_atomicity mode;
+	size_t n, cap;
+	struct dp_update *u;
+	struct expect *x;	/* NULL while no update expects */
+	int *res;
+};
+
+#define WRITE_DECL (dp_apidef_table_write.params)
+#define UPDATE_DECL (WRITE_DECL[DP_APIDEF_WRITE_UPDATES].items->fields)
+#define HAS(seen, i) (((seen) >> (i)) & 1u)
+
+/* The next member of an object (its '{' taken) among n declared ones
+ * (name_at, stride: NAME_INDEX; *i the last one's index, -1 at first),
+ * each at most once (*seen): 1 with *i its index and the scan at its
+ * value, 0 at the object's end, -1. */
+static int
+fast_member(struct dp_jscan *s, bool *first, const void *name_at, size_t stride, unsigned int n,
+	    uint32_t *seen, int *i)
+{
+	struct dp_jscan_span k;
+	int rc = dp_jscan_member(s, first, &k);
+
+	if (rc != 1)
+		return rc;
+	*i = name_index(&k, name_at, stride, n, (unsigned int)(*i + 1));
+	if (*i < 0 || HAS(*seen, *i))
+		return -1;
+	*seen |= 1u << *i;
+	return 1;
+}
+#define FAST_MEMBER(s, first, decls, n, seen, i) \
+	fast_member(s, first, &(decls)[0].name, sizeof((decls)[0]), n, seen, i)
+
+/* A scalar at s: an integer, or a string (copied to buf). */
+static int
+fast_tval(struct dp_jscan *s, char *buf, size_t n, struct tval *tv)
+{
+	struct dp_jscan_span str;
+	uint64_t i;
+
+	memset(tv, 0, sizeof(*tv));
+	if (dp_jscan_peek(s) == '"') {
+		if (dp_jscan_string(s, &str) < 0 || dp_jscan_cstr(&str, buf, n) < 0)
+			return -1;
+		tv->s = buf;
+		return 0;
+	}
+	if (dp_jscan_uint(s, &i) < 0)
+		return -1;
+	tv->is_int = true;
+	tv->i = (json_int_t)i;
+	return 0;
+}
+
+/* An enum's value at s: the index of its name in names, or -1. */
+static int
+fast_enum(struct dp_jscan *s, const char *const *names)
+{
+	struct dp_jscan_span v;
+
+	if (dp_jscan_string(s, &v) < 0)
+		return -1;
+	for (int i = 0; names[i] != NULL; i++)
+		if (dp_jscan_is(&v, names[i]))
+			return i;
+	return -1;
+}
+
+/* The table the string at s names (as table_ref resolves it: by name), or
+ * -1. Updates of a batch mostly name one table: the last one is compared
+ * first. */
+static int
+fast_table(struct dp_jscan *s)
+{
+	static unsigned int last;
+	struct dp_jscan_span name;
+	char buf[64];
+	int tid;
+
+	if (dp_jscan_string(s, &name) < 0)
+		return -1;
+	if (last < dp_tables_count() && dp_jscan_is(&name, dp_table_def(last)->name))
+		return (int)last;
+	if (dp_jscan_cstr(&name, buf, sizeof(buf)) < 0 || (tid = dp_table_by_name(buf)) < 0)
+		return -1;
+	last = (unsigned int)tid;
+	return tid;
+}
+
+/* A ternary or range field given as an object, at s. */
+static int
+fast_pair(unsigned int tid, unsigned int f, struct dp_jscan *s, struct dp_update *u,
+	  struct dp_rpc_err *err)
+{
+	const struct dp_schema_field *od = pair_decl(&dp_table_def(tid)->fields[f]);
+	char buf[2][64];
+	struct tval v[2];
+	bool first = true;
+	uint32_t seen = 0;
+	int i = -1, rc;
+
+	if (dp_jscan_char(s, '{') < 0)
+		return -1;
+	while ((rc = FAST_MEMBER(s, &first, od->fields, 2, &seen, &i)) == 1)
+		if (fast_tval(s, buf[i], sizeof(buf[i]), &v[i]) < 0)
+			return -1;
+	return rc < 0 || seen != 3 ? -1 : field_pair(tid, f, &v[0], &v[1], u, "", err);
+}
+
+static int
+fast_match(unsigned int tid, struct dp_jscan *s, struct dp_update *u, struct dp_rpc_err *err)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	bool first = true;
+	uint32_t seen = 0;
+	struct tval tv;
+	int f = -1, rc;
+	char buf[64];
+
+	if (dp_jscan_char(s, '{') < 0)
+		return -1;
+	while ((rc = FAST_MEMBER(s, &first, d->fields, d->n_fields, &seen, &f)) == 1) {
+		enum dp_match_kind mk = d->fields[f].match;
+
+		if (dp_jscan_peek(s) == '{')
+			rc = mk == DP_MATCH_TERNARY || mk == DP_MATCH_RANGE ?
+			     fast_pair(tid, (unsigned int)f, s, u, err) : -1;
+		else
+			rc = fast_tval(s, buf, sizeof(buf), &tv) < 0 ? -1 :
+			     field_value(tid, (unsigned int)f, &tv, u, "", err);
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0)
+		return -1;
+	for (unsigned int i = 0; i < d->n_fields; i++)
+		if (!HAS(seen, i) && field_absent(tid, i, u, "", err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The action whose name is the string at s: its index, or -1. */
+static int
+fast_action(unsigned int tid, struct dp_jscan *s)
+{
+	const struct dp_table_def *d = dp_table_def(tid);
+	struct dp_jscan_span name;
+
+	if (dp_jscan_string(s, &name) < 0)
+		return -1;
+	return NAME_INDEX(&name, d->actions, d->n_actions, 0);
+}
+
+/* The params of action a at s (NULL: left out), into u. */
+static int
+fast_params(unsigned int tid, int a, struct dp_jscan *s, struct dp_update *u,
+	    struct dp_rpc_err *err)
+{
+	const struct dp_action_def *ad = &dp_table_def(tid)->actions[a];
+	bool first = true;
+	uint32_t seen = 0;
+	struct tval tv;
+	int p = -1, rc = 0;
+	char buf[64];
+
+	if (s != NULL) {
+		if (dp_jscan_char(s, '{') < 0)
+			return -1;
+		while ((rc = FAST_MEMBER(s, &first, ad->params, ad->n_params, &seen, &p)) == 1)
+			if (fast_tval(s, buf, sizeof(buf), &tv) < 0 ||
+			    param_value(tid, (unsigned int)a, (unsigned int)p, &tv, u, "", err) < 0)
+				return -1;
+	}
+	u->action = (uint16_t)a;
+	return rc < 0 || seen != (1u << ad->n_params) - 1 ? -1 : 0;
+}
+
+/* The text of a value skipped at s, to be decoded later. */
+static struct dp_jscan *
+later(struct dp_jscan *s, struct dp_jscan *sub)
+{
+	struct dp_jscan_span v;
+
+	if (dp_jscan_value(s, &v) < 0)
+		return NULL;
+	dp_jscan_init(sub, v.p, v.n);
+	return sub;
+}
+
+static int
+fast_expect(unsigned int tid, struct dp_jscan *s, struct expect *x, struct dp_rpc_err *err)
+{
+	const struct dp_schema_field *xd = UPDATE_DECL[DP_APIDEF_UPD_EXPECT].fields;
+	struct dp_jscan params_later, *ps = NULL;
+	struct dp_update e;
+	bool first = true;
+	uint32_t seen = 0;
+	int i = -1, a = -1, rc;
+
+	memset(&e, 0, sizeof(e));
+	if (dp_jscan_char(s, '{') < 0)
+		return -1;
+	while ((rc = FAST_MEMBER(s, &first, xd, DP_APIDEF_EXPECT_N, &seen, &i)) == 1) {
+		if (i == DP_APIDEF_EXPECT_ACTION)
+			rc = a = fast_action(tid, s);
+		else if (a >= 0)
+			rc = fast_params(tid, a, s, &e, err);
+		else
+			rc = (ps = later(s, &params_later)) != NULL ? 0 : -1;
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0 || a < 0 || ((ps != NULL || !HAS(seen, DP_APIDEF_EXPECT_PARAMS)) &&
+				fast_params(tid, a, ps, &e, err) < 0))
+		return -1;
+	expect_set(x, &e);
+	return 0;
+}
+
+/* What decoding an update knows so far. */
+struct fast_upd {
+	int type, tid, action;
+	uint64_t prio;
+};
+
+/* Member i of an update at s, which needs nothing it lacks. */
+static int
+fast_upd_member(struct dp_jscan *s, unsigned int i, struct fast_upd *f, struct dp_update *u,
+		struct expect *x, struct dp_rpc_err *err)
+{
+	const struct dp_schema_field *m = UPDATE_DECL;
+
+	switch (i) {
+	case DP_APIDEF_UPD_TYPE:
+		return f->type = fast_enum(s, m[i].names);
+	case DP_APIDEF_UPD_TABLE:
+		return f->tid = fast_table(s);
+	case DP_APIDEF_UPD_EXPECT:
+		return fast_expect((unsigned int)f->tid, s, x, err);
+	case DP_APIDEF_UPD_MATCH:
+		return fast_match((unsigned int)f->tid, s, u, err);
+	case DP_APIDEF_UPD_PRIORITY:
+		return dp_jscan_uint(s, &f->prio) < 0 || f->prio > (uint64_t)m[i].max ? -1 : 0;
+	case DP_APIDEF_UPD_ACTION:
+		return f->action = fast_action((unsigned int)f->tid, s);
+	default:
+		return fast_params((unsigned int)f->tid, f->action, s, u, err);
+	}
+}
+
+/* Whether member i can be decoded with what f knows. */
+static bool
+fast_upd_ready(unsigned int i, const struct fast_upd *f)
+{
+	switch (i) {
+	case DP_APIDEF_UPD_EXPECT: case DP_APIDEF_UPD_MATCH: case DP_APIDEF_UPD_ACTION:
+		return f->tid >= 0;
+	case DP_APIDEF_UPD_PARAMS:
+		return f->action >= 0;
+	default:
+		return true;
+	}
+}
+
+/* One update at s, into u and x; the members its type takes as the
+ * declaration says (dp_schema_member_rule). */
+static int
+fast_update(struct dp_jscan *s, struct dp_update *u, struct expect *x)
+{
+	const struct dp_schema_field *m = UPDATE_DECL;
+	struct fast_upd f = { .type = -1, .tid = -1, .action = -1 };
+	struct dp_jscan_span skipped[DP_APIDEF_UPD_N];
+	uint32_t seen = 0, deferred = 0;
+	struct dp_rpc_err err;
+	bool first = true;
+	int i = -1, rc;
+
+	memset(u, 0, sizeof(*u));
+	memset(x, 0, sizeof(*x));
+	if (dp_jscan_char(s, '{') < 0)
+		return -1;
+	while ((rc = FAST_MEMBER(s, &first, m, DP_APIDEF_UPD_N, &seen, &i)) == 1) {
+		if (fast_upd_ready((unsigned int)i, &f))
+			rc = fast_upd_member(s, (unsigned int)i, &f, u, x, &err);
+		else if ((rc = dp_jscan_value(s, &skipped[i])) == 0)
+			deferred |= 1u << i;
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0 || f.type < 0)
+		return -1;
+	/* in declaration order: an action before its params */
+	for (unsigned int k = 0; k < DP_APIDEF_UPD_N; k++) {
+		struct dp_jscan sub;
+		bool taken, needed;
+
+		if (HAS(deferred, k)) {
+			dp_jscan_init(&sub, skipped[k].p, skipped[k].n);
+			if (!fast_upd_ready(k, &f) || fast_upd_member(&sub, k, &f, u, x, &err) < 0)
+				return -1;
+		}
+		dp_schema_member_rule(&m[k], DP_SCHEMA_BIT(f.type), &taken, &needed);
+		if (HAS(seen, k) ? !taken : needed)
+			return -1;
+	}
+	u->type = (enum dp_update_type)f.type;
+	u->table = (uint16_t)f.tid;
+	if (f.type != DP_UPD_DEFAULT) {
+		if (prio_check((unsigned int)f.tid, HAS(seen, DP_APIDEF_UPD_PRIORITY), f.prio, "",
+			       &err) < 0)
+			return -1;
+		u->priority = (uint32_t)f.prio;
+	}
+	/* an action's params may be left out (when it takes none) */
+	if (f.type != DP_UPD_DELETE && !HAS(seen, DP_APIDEF_UPD_PARAMS))
+		return fast_params((unsigned int)f.tid, f.action, NULL, u, &err);
+	return 0;
+}
+
+static void
+fast_write_free(void *call)
+{
+	struct fast_write *w = call;
+
+	free(w->u);
+	free(w->x);
+	free(w->res);
+	free(w);
+}
+
+static int
+fast_grow(struct fast_write *w)
+{
+	size_t cap = w->cap ? 2 * w->cap : 16;
+	struct dp_update *u = realloc(w->u, cap * sizeof(*u));
+	struct expect *x;
+
+	if (u == NULL)
+		return -1;
+	w->u = u;
+	if (w->x != NULL) {
+		if ((x = realloc(w->x, cap * sizeof(*x))) == NULL)
+			return -1;
+		memset(x + w->cap, 0, (cap - w->cap) * sizeof(*x));
+		w->x = x;
+	}
+	w->cap = cap;
+	return 0;
+}
+
+/* The updates array at s, into w. */
+static int
+fast_updates(struct dp_jscan *s, struct fast_write *w)
+{
+	const struct dp_schema_field *ud = &WRITE_DECL[DP_APIDEF_WRITE_UPDATES];
+	struct expect x;
+	bool first = true;
+	int rc;
+
+	if (dp_jscan_char(s, '[') < 0)
+		return -1;
+	while ((rc = dp_jscan_element(s, &first)) == 1) {
+		if (w->n == (size_t)ud->max || (w->n == w->cap && fast_grow(w) < 0) ||
+		    fast_update(s, &w->u[w->n], &x) < 0)
+			return -1;
+		if (x.set) {
+			if (w->x == NULL && (w->x = calloc(w->cap, sizeof(*w->x))) == NULL)
+				return -1;
+			w->x[w->n] = x;
+		}
+		w->n++;
+	}
+	return rc < 0 || w->n < (size_t)ud->min ? -1 : 0;
+}
+
+static int
+fast_write_parse(const char *text, size_t len, void **call, size_t *bytes)
+{
+	const struct dp_schema_field *wd = WRITE_DECL;
+	struct fast_write *w = calloc(1, sizeof(*w));
+	struct dp_jscan_span k;
+	struct dp_jscan s;
+	bool first = true;
+	uint32_t seen = 0;
+	int i = -1, rc;
+
+	if (w == NULL)
+		return -ENOMEM;
+	w->mode = (enum dp_atomicity)wd[DP_APIDEF_WRITE_ATOMICITY].def;
+	dp_jscan_init(&s, text, len);
+	if (dp_jscan_char(&s, '{') < 0)
+		goto irregular;
+	/* the updates are decoded where they are, not skipped first */
+	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+		i = NAME_INDEX(&k, wd, DP_APIDEF_WRITE_N, (unsigned int)(i + 1));
+		if (i < 0 || HAS(seen, i))
+			goto irregular;
+		seen |= 1u << i;
+		if (i == DP_APIDEF_WRITE_ATOMICITY)
+			rc = (int)(w->mode = (enum dp_atomicity)fast_enum(&s, wd[i].names));
+		else
+			rc = fast_updates(&s, w);
+		if (rc < 0)
+			goto irregular;
+	}
+	if (rc < 0 || !HAS(seen, DP_APIDEF_WRITE_UPDATES) || !dp_jscan_done(&s) ||
+	    (w->res = malloc(w->n * sizeof(*w->res))) == NULL)
+		goto irregular;
+	*call = w;
+	*bytes = sizeof(*w) + w->cap * (sizeof(*w->u) + (w->x != NULL ? sizeof(*w->x) : 0)) +
+		 w->n * sizeof(*w->res);
+	return 0;
+irregular:
+	fast_write_free(w);
+	return -EAGAIN;
+}
+
+static int
+fast_write_run(void *call, struct dp_rpc_buf *result, struct dp_rpc_err *err)
+{
+	struct fast_write *w = call;
+
+	checked_write(w->u, w->x, (unsigned int)w->n, w->mode, w->res);
+	return write_result(result, w->n, w->res) == 0 ? 0 : no_memory(err);
+}
+
+static const struct dp_rpc_fast write_fast = {
+	.parse = fast_write_parse, .run = fast_write_run, .free = fast_write_free,
+};
 
 /* limit is 1.. (dp_apidef.c): a page of nothing would say "next page
  * here" forever */
@@ -815,6 +1408,7 @@ dp_tblrpc_register(void)
 			ageing = (int)t;
 	if ((rc = dp_schema_ref_add(&table_ref)) < 0 ||
 	    (rc = dp_rpc_register(&dp_apidef_table_write, m_write, NULL, write_template())) < 0 ||
+	    (rc = dp_rpc_fast_set(dp_apidef_table_write.name, &write_fast)) < 0 ||
 	    (rc = dp_rpc_register(&dp_apidef_table_read, m_read, NULL, NULL)) < 0 ||
 	    (rc = dp_rpc_register(&dp_apidef_table_clear, m_clear, NULL, NULL)) < 0)
 		return rc;

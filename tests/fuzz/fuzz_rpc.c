@@ -4,7 +4,9 @@
  * crash or leak. Test methods declared with every kind of schema give the
  * params check and the error pointers something to chew on (each input is
  * also checked against one declaration directly); small reply, batch and decoded-size
- * limits put the refusals in reach. */
+ * limits put the refusals in reach. test.echo has a fast path (dp_rpc_fast,
+ * decoding plain JSON in place): every input is answered with it and
+ * without it, and the two answers must be the same bytes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <jansson.h>
 
 #include "dp_ctl.h"
+#include "dp_jscan.h"
 #include "dp_schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +54,95 @@ m_echo(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp
 			    "k", (json_int_t)(o->set ? o->sub[0].i : 0));
 	return *result != NULL ? 0 : -ENOMEM;
 }
+
+/* test.echo's fast path: what m_echo takes, in plain JSON, and the same
+ * answer. */
+struct echo_call {
+	uint64_t a, mode, k;
+	bool b;
+	char s[256];
+};
+
+static int
+echo_member(struct dp_jscan *s, int m, struct echo_call *c)
+{
+	struct dp_jscan_span k, v;
+	bool first = true;
+	int rc;
+
+	switch (m) {
+	case E_A:
+		return dp_jscan_uint(s, &c->a) < 0 || c->a > 10 ? -1 : 0;
+	case E_S:
+		return dp_jscan_string(s, &v) < 0 ? -1 : dp_jscan_cstr(&v, c->s, sizeof(c->s));
+	case E_B:
+		if (dp_jscan_value(s, &v) < 0 || (v.p[0] != 't' && v.p[0] != 'f'))
+			return -1;
+		c->b = v.p[0] == 't';
+		return 0;
+	case E_MODE:
+		if (dp_jscan_string(s, &v) < 0)
+			return -1;
+		for (c->mode = 0; modes[c->mode] != NULL; c->mode++)
+			if (dp_jscan_is(&v, modes[c->mode]))
+				return 0;
+		return -1;
+	default:   /* E_O: {"k": 0..5} (a negative k is not plain) */
+		if (dp_jscan_char(s, '{') < 0 || dp_jscan_member(s, &first, &k) != 1 ||
+		    !dp_jscan_is(&k, "k") || dp_jscan_uint(s, &c->k) < 0 || c->k > 5)
+			return -1;
+		rc = dp_jscan_member(s, &first, &k);
+		return rc == 0 ? 0 : -1;
+	}
+}
+
+static int
+fast_echo_parse(const char *text, size_t len, void **call, size_t *bytes)
+{
+	struct echo_call *c = calloc(1, sizeof(*c));
+	struct dp_jscan_span k;
+	unsigned int seen = 0;
+	struct dp_jscan s;
+	bool first = true;
+	int m, rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	dp_jscan_init(&s, text, len);
+	if (dp_jscan_char(&s, '{') < 0)
+		goto no;
+	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+		for (m = 0; m < E_N && !dp_jscan_is(&k, echo_decl.params[m].name); m++)
+			;
+		if (m == E_N || (seen & (1u << m)) || echo_member(&s, m, c) < 0)
+			goto no;
+		seen |= 1u << m;
+	}
+	if (rc < 0 || (seen & 3) != 3 || !dp_jscan_done(&s))
+		goto no;
+	*call = c;
+	*bytes = sizeof(*c);
+	return 0;
+no:
+	free(c);
+	return -EAGAIN;
+}
+
+static int
+fast_echo_run(void *call, struct dp_rpc_buf *b, struct dp_rpc_err *err)
+{
+	const struct echo_call *c = call;
+	char t[400];
+
+	(void)err;
+	snprintf(t, sizeof(t), "{\"a\":%llu,\"s\":\"%s\",\"b\":%s,\"mode\":%llu,\"k\":%llu}",
+		 (unsigned long long)c->a, c->s, c->b ? "true" : "false",
+		 (unsigned long long)c->mode, (unsigned long long)c->k);
+	return dp_rpc_buf_add(b, t, strlen(t));
+}
+
+static const struct dp_rpc_fast echo_fast = {
+	.parse = fast_echo_parse, .run = fast_echo_run, .free = free };
 
 /* Every kind of declaration at once: formats, a name a server resolves
  * (or an index), arrays, maps, a tagged object, alternatives. */
@@ -235,6 +327,25 @@ schema_direct(const uint8_t *data, size_t size)
 	json_decref(v);
 }
 
+/* The answer without the fast path is the same. */
+static void
+same_without_fast(const uint8_t *data, size_t size, const char *out)
+{
+	char *general = NULL;
+	int rc;
+
+	if (dp_rpc_fast_set("test.echo", NULL) != 0)
+		abort();
+	rc = dp_rpc_handle((const char *)data, size, &general);
+	if (dp_rpc_fast_set("test.echo", &echo_fast) != 0)
+		abort();
+	if (rc != 0)
+		return;   /* out of memory the second time */
+	if ((out == NULL) != (general == NULL) || (out != NULL && strcmp(out, general) != 0))
+		abort();
+	free(general);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -249,7 +360,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dp_rpc_builtin_register() != 0 || dp_schema_ref_add(&thing_ref) != 0 ||
 		    dp_rpc_register(&echo_decl, m_echo, NULL, NULL) != 0 ||
 		    dp_rpc_register(&kinds_decl, m_kinds, NULL, NULL) != 0 ||
-		    dp_rpc_register(&walk_decl, m_walk, NULL, NULL) != 0)
+		    dp_rpc_register(&walk_decl, m_walk, NULL, NULL) != 0 ||
+		    dp_rpc_fast_set("test.echo", &echo_fast) != 0)
 			abort();
 		/* small limits, so inputs reach reply_too_large, batch_too_large
 		 * and too_complex (decoding refused mid-way) */
@@ -264,6 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	same_without_fast(data, size, out);
 	if (out == NULL)
 		return 0;
 	if (strchr(out, '\n') != NULL)

@@ -16,6 +16,7 @@ one sxdp serves.
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -421,6 +422,14 @@ def test_expect_compare_and_set():
             expect_eq((r["committed"], r["failed"], reasons(r)), (False, 1, ["changed"]), "stale modify, " + mode)
             expect_eq(r["results"][0]["error"]["data"]["pointer"], "/updates/0/expect", "pointer of changed")
             expect_eq((dp.rpc("sys.hello")["generation"], state(dp)), (gen, before), "state after stale " + mode)
+        # a table the switch's guard checks too: its pass does not undo the refusal
+        dp.table_add("interfaces", {"in_port": "p1", "vlan": 7}, "attach", {"slice": 1, "bd": 10})
+        gen, before = dp.rpc("sys.hello")["generation"], state(dp)
+        stale = dict(U("interfaces", {"in_port": "p1", "vlan": 7}, "attach", {"slice": 1, "bd": 11}, type="modify"),
+                     expect={"action": "attach", "params": {"slice": 1, "bd": 12}})
+        r = dp.rpc("table.write", {"updates": [stale]})
+        expect_eq((r["committed"], reasons(r)), (False, ["changed"]), "stale modify of a guarded table")
+        expect_eq((dp.rpc("sys.hello")["generation"], state(dp)), (gen, before), "state after it")
         r = dp.rpc("table.write", {"atomicity": "continue", "updates": [
             dict(U("flood", F, type="delete"), expect={"action": "flood", "params": {"ports": 1}}),
             dict(U("flood", {"bd": 11}, type="delete"), expect={"action": "flood", "params": {"ports": 1}})]})
@@ -438,6 +447,134 @@ def test_expect_compare_and_set():
         bad = dict(U("flood", F, "flood", {"ports": 1}, type="modify"), expect={"action": "flood", "x": 1})
         expect_error(dp, "table.write", {"updates": [bad]}, "unknown_field", "/updates/0/expect/x", "unknown expect field")
         expect_eq(dp.rpc("sys.hello")["generation"], gen, "refused expects change nothing")
+        dp.stop()
+
+
+# ------------------------------------------------ table.write's fast path
+
+def write_line(params, general=False, rid=1):
+    """A table.write request line. sxdp decodes plain JSON straight into its
+    updates (the fast path); an escape anywhere sends the request the
+    general way (jansson), which must answer the same."""
+    line = json.dumps({"jsonrpc": "2.0", "id": rid, "method": "table.write", "params": params})
+    if general:
+        line = line.replace('"jsonrpc": "2.0"', '"jsonrpc": "2\\u002e0"', 1)
+        expect("\\u002e" in line, "no escape in %s" % line[:80])
+    return line.encode() + b"\n"
+
+
+def answer(c, line):
+    c.sock.sendall(line)
+    while b"\n" not in c.buf:
+        c.buf += c.sock.recv(1 << 20)
+    out, c.buf = c.buf.split(b"\n", 1)
+    return out
+
+
+def both_ways(dp, c, params, what):
+    """A request that changes nothing, sent both ways: the same bytes."""
+    fast = answer(c, write_line(params))
+    general = answer(c, write_line(params, general=True))
+    expect_eq(fast, general, "%s: fast and general answers" % what)
+    return json.loads(fast)
+
+
+def members_first(u, *names):
+    """u with those members first: a match before its table, params before
+    their action."""
+    return dict([(k, u[k]) for k in names] + [(k, v) for k, v in u.items() if k not in names])
+
+
+def no_generation(line):
+    r = json.loads(line)
+    r.get("result", {}).pop("generation", None)
+    return r
+
+
+@R.test
+def test_fast_path_answers_as_general():
+    """table.write requests in plain JSON are decoded without a JSON tree;
+    every answer, error, reason and pointer is the general path's, byte for
+    byte, and a client's log line counts the calls each way took."""
+    import re
+    with new_switch() as dp:
+        c = T.RpcClient(dp.sock_path)
+        before = state(dp)
+        n = n_fast = 0   # calls sent, and those the fast path must have taken
+        # malformed updates, in every mode: the same refusal, nothing changed
+        for bad, reason, sub in BAD_UPDATES:
+            for mode in ("continue", "rollback", "dataplane-atomic"):
+                r = both_ways(dp, c, {"atomicity": mode, "updates": GOOD + [bad]}, json.dumps(bad))
+                expect_eq((r["error"]["data"]["reason"], r["error"]["data"]["pointer"]),
+                          (reason, "/updates/2" + sub), "refusal of %s" % json.dumps(bad))
+                n += 2
+        for params in ({}, {"updates": []}, {"updates": GOOD, "atomicity": "all"}, {"updates": GOOD, "x": 1},
+                       {"updates": [dict(G, params={"slice": 1, "bd": 10.0})]},
+                       {"updates": [dict(G, params={"slice": 1, "bd": "10", "bd2": 1})]},
+                       {"updates": [dict(G, table="interfaces", match={"in_port": "p0", "vlan": "+1"})]}):
+            both_ways(dp, c, params, json.dumps(params))
+            n += 2
+        expect_eq(state(dp), before, "state after %d refused requests" % n)
+        # well-formed batches that fail as a whole change nothing either
+        dp.table_write([G])
+        before = state(dp)
+        for mode in ("rollback", "dataplane-atomic"):
+            r = both_ways(dp, c, {"atomicity": mode, "updates": [GOOD[1], G]}, "exists, " + mode)
+            expect_eq(r["result"]["failed"], 2, "failed updates")
+            stale = dict(U("interfaces", G["match"], "attach", {"slice": 1, "bd": 11}, type="modify"),
+                         expect={"params": {"slice": 1, "bd": 12}, "action": "attach"})
+            r = both_ways(dp, c, {"atomicity": mode, "updates": [stale]}, "stale expect, " + mode)
+            expect_eq(r["result"]["results"][0]["error"]["data"]["pointer"], "/updates/0/expect", "changed")
+            n += 4
+            n_fast += 2
+        expect_eq(state(dp), before, "state after failed batches")
+        # writes that apply: the same answer each way, but for the generation
+        dp.rpc("table.clear", {"table": "interfaces"})
+        pre = U("interfaces", {"in_port": "p0", "vlan": 99}, "attach", {"slice": 1, "bd": 10})
+        ups = [U("interfaces", {"in_port": "p1", "vlan": 30 + i}, "attach", {"slice": 1, "bd": 10}) for i in range(20)]
+        ups.append(members_first(U("interfaces", {"vlan": 30, "in_port": "1"}, "attach", {"bd": "10", "slice": 1},
+                                   type="modify"), "params", "match"))
+        ups.append(members_first(dict(U("interfaces", pre["match"], "attach", {"slice": 1, "bd": 11}, type="modify"),
+                                      expect={"params": {"slice": 1, "bd": 10}, "action": "attach"}), "expect"))
+        ups.append(U("routes", {"vrf": 1, "dst": "10.1.0.0/16"}, "drop"))
+        ups.append(members_first({"type": "default", "table": "routes", "action": "drop"}, "action"))
+        for mode in ("continue", "rollback", "dataplane-atomic"):
+            answers = []
+            for general in (False, True):
+                dp.table_write([pre])
+                snap = state(dp)
+                answers.append(answer(c, write_line({"atomicity": mode, "updates": ups}, general)))
+                after = state(dp)
+                dp.rpc("table.clear", {"table": "interfaces"})
+                dp.rpc("table.clear", {"table": "routes"})
+                answers.append(after)
+                expect(snap != after, "a %s write changed nothing" % mode)
+            expect_eq(no_generation(answers[0]), no_generation(answers[2]), "answers of a %s write" % mode)
+            expect_eq(json.loads(answers[0])["result"]["applied"], len(ups), "applied (%s)" % mode)
+            expect_eq(answers[1][1:], answers[3][1:], "tables after a %s write each way" % mode)
+            n += 2
+            n_fast += 1
+        # a JSON-RPC batch of table.write calls goes the fast way as a whole
+        dp.table_write([G])
+        lines = [write_line({"updates": [GOOD[1]]}, rid=i)[:-1] for i in range(1, 4)]
+        fast = answer(c, b"[" + b",".join(lines) + b"]\n")
+        dp.rpc("table.clear", {"table": "routes"})
+        general = answer(c, b"[" + lines[0].replace(b'"2.0"', b'"2\\u002e0"') + b"," + b",".join(lines[1:]) + b"]\n")
+        dp.rpc("table.clear", {"table": "routes"})
+        expect_eq([no_generation(json.dumps(x)) for x in json.loads(fast)],
+                  [no_generation(json.dumps(x)) for x in json.loads(general)], "batch of calls")
+        expect_eq([x["result"]["failed"] for x in json.loads(fast)], [0, 1, 1], "batch of calls' outcomes")
+        n += 6
+        n_fast += 3
+        c.close()
+        deadline = time.time() + 5
+        while time.time() < deadline and "decoded by a fast path" not in dp.log()[-4000:]:
+            time.sleep(0.05)
+        m = re.findall(r"client \d+ disconnected \(end of input\) after (\d+) calls, (\d+) decoded by a fast path",
+                       dp.log())
+        expect(m, "no disconnect line in the log")
+        calls, fast_calls = map(int, m[-1])
+        expect_eq((calls, fast_calls), (n, n_fast), "calls and fast calls of the client")
         dp.stop()
 
 

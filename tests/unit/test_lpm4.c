@@ -4,22 +4,29 @@
  * brute-force reference (random adds, replaces and deletes in a few crowded
  * places, next hops often shared, lookups biased toward the routes, the
  * trie's shape audited, everything deleted in random order at the end);
- * folded groups reused only after reclaim. A failing seed is printed:
+ * folded groups reused only after reclaim; the bulk lookup against the
+ * single one for every burst size; readers, alone and in bursts, under
+ * churn. A failing seed is printed:
  * `test_lpm4 SEED` runs that one alone. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dp_lpm4.h"
 
 #define MISS	DP_LPM4_MISS
+#define BURST	64	/* the table engine's bursts are no longer */
 
 #define FAIL(...) do {								\
 	fprintf(stderr, "%s:%d: ", __func__, __LINE__);				\
@@ -398,16 +405,29 @@ probe(const struct ref *f)
 	}
 }
 
+/* n probes, looked up one at a time and in bursts of every size: both must
+ * say what the reference says. */
 static int
 diff_check(const struct dp_lpm4 *l, const struct ref *f, unsigned int n, int op)
 {
-	for (unsigned int k = 0; k < n; k++) {
-		uint32_t a = probe(f), got = dp_lpm4_lookup(l, a);
-		int i = ref_lpm(f, a, 33);
-		uint32_t want = i >= 0 ? f->r[i].nh : MISS;
+	uint32_t a[BURST], nh[BURST];
 
-		CHECK(got == want, "op %d: %s -> %u, want %u (%s/%u)", op, str(a), got, want,
-		      i >= 0 ? str(f->r[i].ip) : "-", i >= 0 ? f->r[i].depth : 0);
+	for (unsigned int k = 0; k < n;) {
+		unsigned int m = RTE_MIN(n - k, 1 + rnd() % BURST);
+
+		for (unsigned int j = 0; j < m; j++)
+			a[j] = probe(f);
+		dp_lpm4_lookup_bulk(l, a, m, nh);
+		for (unsigned int j = 0; j < m; j++) {
+			int i = ref_lpm(f, a[j], 33);
+			uint32_t want = i >= 0 ? f->r[i].nh : MISS, got = dp_lpm4_lookup(l, a[j]);
+
+			CHECK(got == want && nh[j] == want,
+			      "op %d: %s -> %u (in a burst of %u: %u), want %u (%s/%u)", op, str(a[j]),
+			      got, m, nh[j], want, i >= 0 ? str(f->r[i].ip) : "-",
+			      i >= 0 ? f->r[i].depth : 0);
+		}
+		k += m;
 	}
 	return 0;
 }
@@ -454,6 +474,72 @@ step(struct dp_lpm4 *l, struct ref *f, int op)
 		i = ref_add(f, ip, depth, nh_any());
 		CHECK(dp_lpm4_add(l, ip, depth, f->r[i].nh) == 0, "op %d: add %s/%u", op, str(ip), depth);
 	}
+	return 0;
+}
+
+/* The bulk lookup says what the single one says, for every burst size up
+ * to past a burst (it walks DP_LPM4_LANES at a time), on tables of every
+ * shape: empty, routes no longer than /16 (no group on the way), /24s,
+ * hosts and /28s (three levels), all mixed; addresses anywhere and inside
+ * the routes. It writes nh[0..n-1] and nothing after. */
+static int
+t_bulk(void)
+{
+	enum { N = BURST + 2 * DP_LPM4_LANES + 3, ROUTES = 3000 };
+	static const uint8_t shapes[][6] = {
+		{ 0 }, { 8, 12, 16 }, { 24 }, { 32, 28 }, { 8, 16, 20, 24, 28, 32 },
+	};
+	static uint32_t route[ROUTES];
+	static uint8_t rdepth[ROUTES];
+	uint32_t a[N], nh[N + 1];
+	unsigned int tables = 0, lookups = 0;
+
+	for (unsigned int t = 0; t < RTE_DIM(shapes) * 4; t++) {
+		const uint8_t *sh = shapes[t % RTE_DIM(shapes)];
+		struct dp_lpm4 *l = dp_lpm4_create(0);
+		unsigned int n_sh = 0, n_routes = sh[0] ? 1 + rnd() % ROUTES : 0;
+
+		CHECK(l != NULL, "create");
+		while (n_sh < 6 && sh[n_sh] != 0)
+			n_sh++;
+		/* group 0 says something at entry 0: a lane that stops and
+		 * reads it (the mixed loop) must not take it */
+		if (n_sh > 0 && sh[0] > 16)
+			CHECK(dp_lpm4_add(l, 0, 24, 77) == 0, "0.0.0.0/24");
+		for (unsigned int r = 0; r < n_routes; r++) {
+			rdepth[r] = sh[rnd() % n_sh];
+			/* half near a few places (shared groups), half anywhere */
+			route[r] = (r % 2 ? addr() : rnd()) & mask(rdepth[r]);
+			CHECK(dp_lpm4_add(l, route[r], rdepth[r], rnd() % (DP_LPM4_NH_MAX + 1)) == 0,
+			      "add");
+		}
+		for (unsigned int pass = 0; pass < 9; pass++) {
+			/* inside the routes only (every lane walks as far: the
+			 * loops without a test per lane), anywhere, or a mix */
+			unsigned int inside = pass % 3 == 0 ? 4 : pass % 3 == 1 ? 0 : 3;
+
+			for (unsigned int j = 0; j < N; j++) {
+				unsigned int r = n_routes ? rnd() % n_routes : 0;
+
+				a[j] = n_routes && rnd() % 4 < inside ? route[r] | (rnd() & ~mask(rdepth[r])) :
+					rnd() % 2 ? rnd() : addr();
+			}
+			for (unsigned int k = 1; k <= N; k++) {
+				nh[k] = 0x5a5a5a5a;
+				dp_lpm4_lookup_bulk(l, a, k, nh);
+				CHECK(nh[k] == 0x5a5a5a5a, "a burst of %u wrote past its end", k);
+				for (unsigned int j = 0; j < k; j++)
+					CHECK(nh[j] == dp_lpm4_lookup(l, a[j]),
+					      "table %u, burst of %u: [%u] %s -> %u, one at a time %u", t, k,
+					      j, str(a[j]), nh[j], dp_lpm4_lookup(l, a[j]));
+				lookups += k;
+			}
+		}
+		dp_lpm4_free(l);
+		tables++;
+	}
+	printf("bulk: %u tables, %u lookups in bursts of every size 1..%u: as one at a time\n",
+	       tables, lookups, N);
 	return 0;
 }
 
@@ -535,6 +621,319 @@ t_differential(void)
 	return 0;
 }
 
+/* ---- readers under churn ----
+ * Readers look up addresses in 10.0.0.0/8, which a /8 that never goes
+ * covers, one at a time and in bursts, while the writer adds, replaces and
+ * deletes routes under it and reclaims after each grace period
+ * (rte_rcu_qsbr). Every route has its own next hop (an id, never reused),
+ * so a reader can tell: the route it gets covers the address, had not been
+ * deleted before the lookup began, and no longer route covering the address
+ * was there throughout the lookup. */
+#define C_READERS	2
+#define C_SLOTS		96
+#define C_IDS		(1u << 20)
+#define C_BASE		0x0a000000u
+
+struct croute {
+	uint32_t ip;
+	uint8_t depth;
+	uint32_t born;		/* the version its add started at */
+	uint32_t dying;		/* the version its delete or replace started at; 0: not yet */
+};
+
+static struct croute *cr;
+static uint32_t c_slot[C_SLOTS];	/* ids of routes there (0: none; id 1 is the /8) */
+static uint32_t c_version = 1;
+static int c_stop;
+static struct rte_rcu_qsbr *c_rcu;
+static uint64_t c_lookups[C_READERS];
+static char c_failure[256];
+static int c_failed;
+
+static void
+c_fail(const char *what, uint32_t a, uint32_t id)
+{
+	if (__atomic_exchange_n(&c_failed, 1, __ATOMIC_ACQ_REL) == 0)
+		snprintf(c_failure, sizeof(c_failure), "%s: %s -> %u", what, str(a), id);
+}
+
+static uint32_t
+c_addr(uint64_t *y)
+{
+	*y ^= *y << 13;
+	*y ^= *y >> 7;
+	*y ^= *y << 17;
+	if (*y % 4 != 0) {	/* into or beside a route there */
+		uint32_t id = __atomic_load_n(&c_slot[*y % C_SLOTS], __ATOMIC_ACQUIRE);
+
+		if (id != 0)
+			return cr[id].ip ^ ((uint32_t)(*y >> 32) & ~mask(cr[id].depth - (*y % 3 == 0)));
+	}
+	return C_BASE | (uint32_t)(*y >> 40);
+}
+
+static void
+c_judge(uint32_t a, uint32_t id, uint32_t v0)
+{
+	if (id == MISS || id == 0 || id >= C_IDS || cr[id].depth == 0) {
+		c_fail("no route, or not one of ours", a, id);
+		return;
+	}
+	if ((a & mask(cr[id].depth)) != cr[id].ip) {
+		c_fail("a route that does not cover the address", a, id);
+		return;
+	}
+	{
+		uint32_t dying = __atomic_load_n(&cr[id].dying, __ATOMIC_ACQUIRE);
+
+		if (dying != 0 && dying < v0)
+			c_fail("a route deleted before the lookup began", a, id);
+	}
+	for (unsigned int s = 0; s < C_SLOTS; s++) {
+		uint32_t o = __atomic_load_n(&c_slot[s], __ATOMIC_ACQUIRE);
+
+		if (o != 0 && o != id && cr[o].born < v0 &&
+		    __atomic_load_n(&cr[o].dying, __ATOMIC_ACQUIRE) == 0 &&
+		    cr[o].depth > cr[id].depth && (a & mask(cr[o].depth)) == cr[o].ip) {
+			c_fail("a longer route there all along was missed", a, id);
+			return;
+		}
+	}
+}
+
+/* A thread free to run on every CPU: EAL pinned this one (and what it
+ * starts) to one, where readers and the writer would only take turns. */
+static int
+spawn(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t at;
+	cpu_set_t cpus;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	CPU_ZERO(&cpus);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		CPU_SET((int)c, &cpus);
+	if (pthread_attr_init(&at) != 0)
+		return -1;
+	rc = pthread_attr_setaffinity_np(&at, sizeof(cpus), &cpus) == 0 &&
+	     pthread_create(th, &at, fn, arg) == 0 ? 0 : -1;
+	pthread_attr_destroy(&at);
+	return rc;
+}
+
+struct creader {
+	const struct dp_lpm4 *l;
+	unsigned int w;
+};
+
+static void *
+c_reader(void *arg)
+{
+	const struct creader *cfg = arg;
+	uint64_t y = 0x1234567 + cfg->w * 7919;
+	uint32_t a[BURST], nh[BURST];
+
+	rte_rcu_qsbr_thread_register(c_rcu, cfg->w);
+	rte_rcu_qsbr_thread_online(c_rcu, cfg->w);
+	while (!__atomic_load_n(&c_stop, __ATOMIC_RELAXED)) {
+		uint32_t v0 = __atomic_load_n(&c_version, __ATOMIC_ACQUIRE);
+		unsigned int m = 1 + (unsigned int)(y % BURST);
+
+		for (unsigned int j = 0; j < m; j++)
+			a[j] = c_addr(&y);
+		if (y & 1) {
+			dp_lpm4_lookup_bulk(cfg->l, a, m, nh);
+		} else {
+			for (unsigned int j = 0; j < m; j++)
+				nh[j] = dp_lpm4_lookup(cfg->l, a[j]);
+		}
+		for (unsigned int j = 0; j < m; j++)
+			c_judge(a[j], nh[j], v0);
+		c_lookups[cfg->w] += m;
+		rte_rcu_qsbr_quiescent(c_rcu, cfg->w);
+	}
+	rte_rcu_qsbr_thread_offline(c_rcu, cfg->w);
+	rte_rcu_qsbr_thread_unregister(c_rcu, cfg->w);
+	return NULL;
+}
+
+/* The longest route in the slots (or the /8) covering ip/depth, shorter. */
+static uint32_t
+c_cover(uint32_t ip, uint8_t depth)
+{
+	uint32_t best = 1;
+
+	for (unsigned int s = 0; s < C_SLOTS; s++) {
+		uint32_t o = c_slot[s];
+
+		if (o != 0 && cr[o].depth < depth && (ip & mask(cr[o].depth)) == cr[o].ip &&
+		    cr[o].depth > cr[best].depth)
+			best = o;
+	}
+	return best;
+}
+
+static int
+t_concurrent(void)
+{
+	struct dp_lpm4 *l = dp_lpm4_create(0);
+	pthread_t th[C_READERS];
+	struct creader cfg[C_READERS];
+	uint32_t next_id = 2, ops = 0, syncs = 0;
+	uint64_t total = 0;
+	size_t sz = rte_rcu_qsbr_get_memsize(C_READERS);
+	double t0;
+
+	CHECK(l != NULL, "create");
+	cr = calloc(C_IDS, sizeof(*cr));
+	c_rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	CHECK(cr != NULL && c_rcu != NULL && rte_rcu_qsbr_init(c_rcu, C_READERS) == 0, "alloc");
+	cr[1] = (struct croute){ C_BASE, 8, 0, 0 };
+	CHECK(dp_lpm4_add(l, C_BASE, 8, 1) == 0, "the /8");
+	for (unsigned int w = 0; w < C_READERS; w++) {
+		cfg[w] = (struct creader){ l, w };
+		CHECK(spawn(&th[w], c_reader, &cfg[w]) == 0, "thread");
+	}
+	t0 = now();
+	while (now() - t0 < 2.0 && next_id < C_IDS && !c_failed) {
+		unsigned int s = rnd() % C_SLOTS;
+		uint32_t old = c_slot[s], id, v = c_version;
+
+		if (old == 0) {
+			uint8_t depth = (uint8_t)(9 + rnd() % 24);
+			/* often in one /16, so groups are shared, made and folded */
+			uint32_t ip = (C_BASE | (rnd() >> (rnd() % 2 ? 8 : 16))) & mask(depth);
+			bool dup = false;
+
+			for (unsigned int k = 0; k < C_SLOTS; k++)
+				dup |= c_slot[k] && cr[c_slot[k]].ip == ip && cr[c_slot[k]].depth == depth;
+			if (dup)
+				continue;
+			id = next_id++;
+			cr[id] = (struct croute){ ip, depth, v, 0 };
+			__atomic_store_n(&c_slot[s], id, __ATOMIC_RELEASE);
+			CHECK(dp_lpm4_add(l, ip, depth, id) == 0, "add");
+		} else if (rnd() % 3 == 0) {	/* replace: a new id for the same prefix */
+			id = next_id++;
+			cr[id] = (struct croute){ cr[old].ip, cr[old].depth, v, 0 };
+			__atomic_store_n(&cr[old].dying, v, __ATOMIC_RELEASE);
+			__atomic_store_n(&c_slot[s], id, __ATOMIC_RELEASE);
+			CHECK(dp_lpm4_add(l, cr[id].ip, cr[id].depth, id) == 0, "replace");
+		} else {
+			uint32_t c;
+
+			__atomic_store_n(&c_slot[s], 0, __ATOMIC_RELEASE);
+			c = c_cover(cr[old].ip, cr[old].depth);
+			__atomic_store_n(&cr[old].dying, v, __ATOMIC_RELEASE);
+			CHECK(dp_lpm4_delete(l, cr[old].ip, cr[old].depth, c, cr[c].depth) == 0, "delete");
+		}
+		/* the change is whole: lookups that begin now must see it */
+		__atomic_store_n(&c_version, v + 1, __ATOMIC_RELEASE);
+		ops++;
+		if (ops % 16 == 0) {
+			rte_rcu_qsbr_synchronize(c_rcu, RTE_QSBR_THRID_INVALID);
+			dp_lpm4_reclaim(l);
+			syncs++;
+		}
+	}
+	__atomic_store_n(&c_stop, 1, __ATOMIC_RELAXED);
+	for (unsigned int w = 0; w < C_READERS; w++) {
+		pthread_join(th[w], NULL);
+		total += c_lookups[w];
+	}
+	CHECK(!c_failed, "%s", c_failure);
+	CHECK(audit(l) == 0, "audit");
+	CHECK(total > 0 && syncs > 0, "nothing ran");
+	printf("concurrent: %u changes (%u grace periods, groups reused), %lu lookups by %d "
+	       "readers, alone and in bursts; every one a route covering its address, live "
+	       "during the lookup, and none longer missed\n", ops, syncs, (unsigned long)total,
+	       C_READERS);
+	dp_lpm4_free(l);
+	rte_free(c_rcu);
+	free(cr);
+	return 0;
+}
+
+/* A root entry that turns from a route into a group and back, as fast as
+ * the writer can: 10.1.0.0/17 added and deleted under the /8. A reader
+ * between its root load and the next level's must walk on from the entry
+ * it loaded: were it to read the root again and find the new group, it
+ * would take it for the next level's (indexing it with the third level's
+ * byte), and every address in 10.1.128.0/17 whose last byte is below 128
+ * would get the /17, which does not cover it. The /8 is the only right
+ * answer. */
+static int f_stop;
+static uint64_t f_lookups, f_wrong;
+static uint32_t f_wrong_nh;
+
+static void *
+f_reader(void *arg)
+{
+	const struct dp_lpm4 *l = arg;
+	uint64_t y = 0x9abcdef;
+	uint32_t a[BURST], nh[BURST];
+
+	rte_rcu_qsbr_thread_register(c_rcu, 0);
+	rte_rcu_qsbr_thread_online(c_rcu, 0);
+	while (!__atomic_load_n(&f_stop, __ATOMIC_RELAXED)) {
+		for (unsigned int j = 0; j < BURST; j++) {
+			y ^= y << 13;
+			y ^= y >> 7;
+			y ^= y << 17;
+			/* every other one under a root entry that stays the /8,
+			 * so a burst that sees both walks the mixed loop */
+			a[j] = j % 2 ? ip4(10, 2, 0, 0) | ((uint32_t)y & 0xffff) :
+				ip4(10, 1, 128, 0) | ((uint32_t)y & 0x7f7f);
+		}
+		dp_lpm4_lookup_bulk(l, a, BURST, nh);
+		for (unsigned int j = 0; j < BURST; j++)
+			if (nh[j] != 1) {
+				f_wrong++;
+				f_wrong_nh = nh[j];
+			}
+		f_lookups += BURST;
+		rte_rcu_qsbr_quiescent(c_rcu, 0);
+	}
+	rte_rcu_qsbr_thread_offline(c_rcu, 0);
+	rte_rcu_qsbr_thread_unregister(c_rcu, 0);
+	return NULL;
+}
+
+static int
+t_flip(void)
+{
+	struct dp_lpm4 *l = dp_lpm4_create(0);
+	pthread_t th;
+	uint32_t flips = 0;
+	double t0;
+
+	CHECK(l != NULL, "create");
+	c_rcu = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	CHECK(c_rcu != NULL && rte_rcu_qsbr_init(c_rcu, 1) == 0, "rcu");
+	CHECK(dp_lpm4_add(l, C_BASE, 8, 1) == 0, "the /8");
+	CHECK(spawn(&th, f_reader, l) == 0, "thread");
+	t0 = now();
+	while (now() - t0 < 1.0) {
+		CHECK(dp_lpm4_add(l, ip4(10, 1, 0, 0), 17, 2) == 0 &&
+		      dp_lpm4_delete(l, ip4(10, 1, 0, 0), 17, 1, 8) == 0, "flip");
+		if (++flips % 1024 == 0) {
+			rte_rcu_qsbr_synchronize(c_rcu, RTE_QSBR_THRID_INVALID);
+			dp_lpm4_reclaim(l);
+		}
+	}
+	__atomic_store_n(&f_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	CHECK(f_wrong == 0, "%lu of %lu lookups wrong (-> %u)", (unsigned long)f_wrong,
+	      (unsigned long)f_lookups, f_wrong_nh);
+	CHECK(f_lookups > 0 && l->n_groups == 0, "nothing ran");
+	printf("flip: a root entry turned group and back %u times under %lu bulk lookups: "
+	       "every one the /8\n", flips, (unsigned long)f_lookups);
+	dp_lpm4_free(l);
+	rte_free(c_rcu);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -545,7 +944,8 @@ main(int argc, char **argv)
 		int (*fn)(void);
 	} tests[] = {
 		{ "einval", t_einval }, { "siblings", t_siblings }, { "reclaim", t_reclaim },
-		{ "differential", t_differential },
+		{ "bulk", t_bulk }, { "differential", t_differential },
+		{ "concurrent", t_concurrent }, { "flip", t_flip },
 	};
 	int failed = 0;
 

@@ -1117,6 +1117,9 @@ START_TEST(socket_clients)
 	ck_assert_int_eq(tc_recv_id(c), 33);
 	ck_assert_ptr_null(tc_recv(c));
 	ck_assert_uint_eq(dp_ctl_clients(), 2);
+	/* its calls are counted (no method here has a fast path) */
+	ck_assert_msg(strstr(log_buf, "disconnected (end of input) after 4 calls, 0 decoded by a "
+			     "fast path") != NULL, "log: %s", log_buf);
 
 	tc_free(a);
 	tc_free(b);
