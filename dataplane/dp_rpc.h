@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "dp_jscan.h"
+
 /* JSON-RPC 2.0 error codes. Methods use DP_RPC_INVALID_PARAMS for anything
  * wrong with their params and -32000..-32099 for application failures. */
 #define DP_RPC_PARSE_ERROR	-32700
@@ -85,11 +87,11 @@ int dp_rpc_buf_json(struct dp_rpc_buf *b, const json_t *v);
  * general way, which then says what is wrong with it: errors, their
  * reasons and pointers are the general path's. The reply is the same. */
 struct dp_rpc_fast {
-	/* params: the text of the request's "params" (an object). Decode it
-	 * into *call, which then holds *bytes of memory: 0, or -EAGAIN for
-	 * anything irregular, malformed or refused, or -ENOMEM. Changes
+	/* s is at the request's "params" (an object): decode it, taking it
+	 * whole, into *call, which then holds *bytes of memory: 0, or -EAGAIN
+	 * for anything irregular, malformed or refused, or -ENOMEM. Changes
 	 * nothing. */
-	int (*parse)(const char *params, size_t len, void **call, size_t *bytes);
+	int (*parse)(struct dp_jscan *s, void **call, size_t *bytes);
 	/* Run it: append the result's JSON text to result, or return -1 (or
 	 * -errno) with err filled, as a handler does (dp_rpc_fn). */
 	int (*run)(void *call, struct dp_rpc_buf *result, struct dp_rpc_err *err);

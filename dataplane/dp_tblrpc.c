@@ -174,14 +174,15 @@ pair_decl(const struct dp_field_def *fd)
 }
 
 /* Index of the name v among n declarations (stride bytes apart, name_at
- * the first one's name), or -1. The search starts at hint: members mostly
- * come in declaration order, and then each is found at the first compare. */
+ * the first one's name), or -1. The search starts at hint (0..n): members
+ * mostly come in declaration order, and then each is found at the first
+ * compare. */
 static int
 name_index(const struct dp_jscan_span *v, const void *name_at, size_t stride, unsigned int n,
 	   unsigned int hint)
 {
 	for (unsigned int k = 0; k < n; k++) {
-		unsigned int i = (hint + k) % n;
+		unsigned int i = hint + k < n ? hint + k : hint + k - n;
 
 		if (dp_jscan_is(v, *(const char *const *)((const char *)name_at + i * stride)))
 			return (int)i;
@@ -1157,12 +1158,11 @@ fast_updates(struct dp_jscan *s, struct fast_write *w)
 }
 
 static int
-fast_write_parse(const char *text, size_t len, void **call, size_t *bytes)
+fast_write_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
 	const struct dp_schema_field *wd = WRITE_DECL;
 	struct fast_write *w = calloc(1, sizeof(*w));
 	struct dp_jscan_span k;
-	struct dp_jscan s;
 	bool first = true;
 	uint32_t seen = 0;
 	int i = -1, rc;
@@ -1170,23 +1170,21 @@ fast_write_parse(const char *text, size_t len, void **call, size_t *bytes)
 	if (w == NULL)
 		return -ENOMEM;
 	w->mode = (enum dp_atomicity)wd[DP_APIDEF_WRITE_ATOMICITY].def;
-	dp_jscan_init(&s, text, len);
-	if (dp_jscan_char(&s, '{') < 0)
+	if (dp_jscan_char(s, '{') < 0)
 		goto irregular;
-	/* the updates are decoded where they are, not skipped first */
-	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
 		i = NAME_INDEX(&k, wd, DP_APIDEF_WRITE_N, (unsigned int)(i + 1));
 		if (i < 0 || HAS(seen, i))
 			goto irregular;
 		seen |= 1u << i;
 		if (i == DP_APIDEF_WRITE_ATOMICITY)
-			rc = (int)(w->mode = (enum dp_atomicity)fast_enum(&s, wd[i].names));
+			rc = (int)(w->mode = (enum dp_atomicity)fast_enum(s, wd[i].names));
 		else
-			rc = fast_updates(&s, w);
+			rc = fast_updates(s, w);
 		if (rc < 0)
 			goto irregular;
 	}
-	if (rc < 0 || !HAS(seen, DP_APIDEF_WRITE_UPDATES) || !dp_jscan_done(&s) ||
+	if (rc < 0 || !HAS(seen, DP_APIDEF_WRITE_UPDATES) ||
 	    (w->res = malloc(w->n * sizeof(*w->res))) == NULL)
 		goto irregular;
 	*call = w;
