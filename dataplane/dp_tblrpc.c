@@ -1157,6 +1157,7 @@ fast_updates(struct dp_jscan *s, struct fast_write *w)
 	return rc < 0 || w->n < (size_t)ud->min ? -1 : 0;
 }
 
+/* table.write's params at s, as m_write would run them (dp_rpc_fast). */
 static int
 fast_write_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
@@ -1177,10 +1178,12 @@ fast_write_parse(struct dp_jscan *s, void **call, size_t *bytes)
 		if (i < 0 || HAS(seen, i))
 			goto irregular;
 		seen |= 1u << i;
-		if (i == DP_APIDEF_WRITE_ATOMICITY)
-			rc = (int)(w->mode = (enum dp_atomicity)fast_enum(s, wd[i].names));
-		else
+		if (i == DP_APIDEF_WRITE_ATOMICITY) {
+			rc = fast_enum(s, wd[i].names);
+			w->mode = (enum dp_atomicity)rc;
+		} else {
 			rc = fast_updates(s, w);
+		}
 		if (rc < 0)
 			goto irregular;
 	}
