@@ -1,7 +1,8 @@
 /* JSON-RPC 2.0 for sxdp's control socket: the registry of declared methods
  * (params checked against their declaration before a handler runs), and
  * request decoding, dispatch and response encoding, with bounded replies and batches that can be answered
- * a few calls at a time (dp_rpc_job). Pure: no I/O, no EAL, so it is
+ * a few calls at a time (dp_rpc_job); requests in plain JSON go to their
+ * method's fast path (dp_rpc_fast) when it has one, the rest through jansson. Pure: no I/O, no EAL, so it is
  * unit-tested and fuzzed on its own; dp_ctl.c is the socket around it. */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,7 @@
 /* JSON-RPC 2.0 layer of sxdp's control socket: method registry (methods
  * declared as data, params checked by dp_schema before their handler
- * runs), request decoding/dispatch/encoding (pure, no I/O).
+ * runs), request decoding/dispatch/encoding (pure, no I/O), and the fast
+ * path a method may add for requests in plain JSON (dp_rpc_fast).
  *
  * Error pointers (error.data.pointer) are RFC 6901 JSON pointers. For
  * -32602 and application errors they point into the request's "params";
@@ -103,10 +104,10 @@ struct dp_rpc_fast {
  * when all its calls do. 0 or -ENOENT. */
 int dp_rpc_fast_set(const char *name, const struct dp_rpc_fast *f);
 
-/* Calls run since start (requests and batch elements that reached a
- * method or were refused as requests), and how many of them a fast path
- * decoded: a client whose writes never do sends something irregular
- * (escapes, non-ASCII, numbers as reals...). */
+/* Calls since start (requests and batch elements, run or refused; a line
+ * that does not parse is none), and how many of them a fast path decoded:
+ * a client whose writes never are sends something irregular (escapes,
+ * non-ASCII, numbers as reals...). */
 struct dp_rpc_counts {
 	uint64_t calls, fast;
 };
