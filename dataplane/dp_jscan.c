@@ -2,43 +2,18 @@
  * else irregular, so the general decoder has the last word on it. */
 #include "dp_jscan.h"
 
-static void
-ws(struct dp_jscan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
-		s->p++;
-}
-
-int
-dp_jscan_peek(struct dp_jscan *s)
-{
-	ws(s);
-	return s->p < s->end ? (unsigned char)*s->p : -1;
-}
-
-int
-dp_jscan_char(struct dp_jscan *s, char c)
-{
-	if (dp_jscan_peek(s) != (unsigned char)c)
-		return -1;
-	s->p++;
-	return 0;
-}
-
 bool
 dp_jscan_done(struct dp_jscan *s)
 {
 	return dp_jscan_peek(s) < 0;
 }
 
-/* A byte a plain string holds: printable ASCII but the quote and the
+/* The bytes a plain string holds: printable ASCII but the quote and the
  * backslash (no escapes, no control characters, nothing for UTF-8
  * validation to say). */
-static inline bool
-plain(char c)
-{
-	return (unsigned char)(c - 0x20) < 0x5f && c != '"' && c != '\\';
-}
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
 
 int
 dp_jscan_string(struct dp_jscan *s, struct dp_jscan_span *v)
@@ -47,7 +22,7 @@ dp_jscan_string(struct dp_jscan *s, struct dp_jscan_span *v)
 
 	if (dp_jscan_char(s, '"') < 0)
 		return -1;
-	for (q = s->p; q < s->end && plain(*q); q++)
+	for (q = s->p; q < s->end && plain[(unsigned char)*q]; q++)
 		;
 	if (q == s->end || *q != '"')
 		return -1;

@@ -40,9 +40,24 @@ dp_jscan_init(struct dp_jscan *s, const char *text, size_t len)
 }
 
 /* The next byte after whitespace (not taken), or -1 at the end. */
-int dp_jscan_peek(struct dp_jscan *s);
+static inline int
+dp_jscan_peek(struct dp_jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
+		s->p++;
+	return s->p < s->end ? (unsigned char)*s->p : -1;
+}
+
 /* Whitespace, then c. 0 or -1. */
-int dp_jscan_char(struct dp_jscan *s, char c);
+static inline int
+dp_jscan_char(struct dp_jscan *s, char c)
+{
+	if (dp_jscan_peek(s) != (unsigned char)c)
+		return -1;
+	s->p++;
+	return 0;
+}
+
 /* Nothing but whitespace is left. */
 bool dp_jscan_done(struct dp_jscan *s);
 /* A plain string; v: its bytes. 0 or -1. */

@@ -1,7 +1,8 @@
 /* JSON-RPC 2.0 for sxdp's control socket: the registry of declared methods
  * (params checked against their declaration before a handler runs), and
  * request decoding, dispatch and response encoding, with bounded replies and batches that can be answered
- * a few calls at a time (dp_rpc_job). Pure: no I/O, no EAL, so it is
+ * a few calls at a time (dp_rpc_job); requests in plain JSON go to their
+ * method's fast path (dp_rpc_fast) when it has one, the rest through jansson. Pure: no I/O, no EAL, so it is
  * unit-tested and fuzzed on its own; dp_ctl.c is the socket around it. */
 #include <errno.h>
 #include <inttypes.h>
@@ -713,12 +714,13 @@ struct fast_call {
 };
 
 /* The request object at s, if its method's fast path takes it as it
- * stands: 0 with c filled (its id at id_off in text), else -EAGAIN. */
+ * stands: 0 with c filled (its id at id_off in text), else -EAGAIN. Its
+ * params are decoded where they are, unless they come before the method. */
 static int
 fast_parse(struct dp_jscan *s, const char *text, struct fast_call *c)
 {
 	struct dp_jscan_span k, v, params = { 0 };
-	char name[64] = "";
+	char name[64];
 	bool first = true;
 	unsigned int seen = 0, m;
 	long pos;
@@ -729,24 +731,38 @@ fast_parse(struct dp_jscan *s, const char *text, struct fast_call *c)
 	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
 		for (m = 0; m < REQ_N && !dp_jscan_is(&k, request_members[m]); m++)
 			;
-		if (m == REQ_N || (seen & (1u << m)) || dp_jscan_value(s, &v) < 0)
-			return -EAGAIN;
+		if (m == REQ_N || (seen & (1u << m)))
+			goto irregular;
 		seen |= 1u << m;
+		if (m == REQ_PARAMS && dp_jscan_peek(s) != '{')
+			goto irregular;
+		if (m == REQ_PARAMS && c->ops != NULL) {
+			if (c->ops->parse(s, &c->call, &c->bytes) != 0)
+				goto irregular;
+			continue;
+		}
+		if (dp_jscan_value(s, &v) < 0)
+			goto irregular;
 		switch (m) {
 		case REQ_JSONRPC:
 			rc = v.n == 5 && memcmp(v.p, "\"2.0\"", 5) == 0 ? 0 : -1;
 			break;
 		case REQ_METHOD:
 			rc = -1;
-			if (v.p[0] == '"') {
-				v.p++;
-				v.n -= 2;
-				rc = dp_jscan_cstr(&v, name, sizeof(name));
+			if (v.p[0] != '"')
+				break;
+			v.p++;
+			v.n -= 2;
+			if (dp_jscan_cstr(&v, name, sizeof(name)) == 0 && (pos = method_find(name)) >= 0 &&
+			    methods[pos].fast != NULL) {
+				c->ops = methods[pos].fast;
+				c->method = methods[pos].decl->name;
+				rc = 0;
 			}
 			break;
-		case REQ_PARAMS:
+		case REQ_PARAMS:   /* before the method: decoded below */
 			params = v;
-			rc = v.p[0] == '{' ? 0 : -1;
+			rc = 0;
 			break;
 		default:   /* an id the reply repeats as given: a string, a number, null */
 			c->id_off = (size_t)(v.p - text);
@@ -754,16 +770,23 @@ fast_parse(struct dp_jscan *s, const char *text, struct fast_call *c)
 			rc = v.p[0] == '"' || v.p[0] == 'n' || (v.p[0] >= '0' && v.p[0] <= '9') ? 0 : -1;
 		}
 		if (rc < 0)
-			return -EAGAIN;
+			goto irregular;
 	}
-	if (rc < 0 || seen != (1u << REQ_N) - 1 || (pos = method_find(name)) < 0 ||
-	    methods[pos].fast == NULL)
-		return -EAGAIN;
-	c->ops = methods[pos].fast;
-	c->method = methods[pos].decl->name;
-	if (c->ops->parse(params.p, params.n, &c->call, &c->bytes) != 0)
-		return -EAGAIN;
+	if (rc < 0 || seen != (1u << REQ_N) - 1)
+		goto irregular;
+	if (c->call == NULL) {
+		struct dp_jscan sub;
+
+		dp_jscan_init(&sub, params.p, params.n);
+		if (c->ops->parse(&sub, &c->call, &c->bytes) != 0)
+			goto irregular;
+	}
 	return 0;
+irregular:
+	if (c->call != NULL)
+		c->ops->free(c->call);
+	c->call = NULL;
+	return -EAGAIN;
 }
 
 static void

@@ -1,6 +1,7 @@
 /* JSON-RPC 2.0 layer of sxdp's control socket: method registry (methods
  * declared as data, params checked by dp_schema before their handler
- * runs), request decoding/dispatch/encoding (pure, no I/O).
+ * runs), request decoding/dispatch/encoding (pure, no I/O), and the fast
+ * path a method may add for requests in plain JSON (dp_rpc_fast).
  *
  * Error pointers (error.data.pointer) are RFC 6901 JSON pointers. For
  * -32602 and application errors they point into the request's "params";
@@ -13,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+
+#include "dp_jscan.h"
 
 /* JSON-RPC 2.0 error codes. Methods use DP_RPC_INVALID_PARAMS for anything
  * wrong with their params and -32000..-32099 for application failures. */
@@ -85,11 +88,11 @@ int dp_rpc_buf_json(struct dp_rpc_buf *b, const json_t *v);
  * general way, which then says what is wrong with it: errors, their
  * reasons and pointers are the general path's. The reply is the same. */
 struct dp_rpc_fast {
-	/* params: the text of the request's "params" (an object). Decode it
-	 * into *call, which then holds *bytes of memory: 0, or -EAGAIN for
-	 * anything irregular, malformed or refused, or -ENOMEM. Changes
+	/* s is at the request's "params" (an object): decode it, taking it
+	 * whole, into *call, which then holds *bytes of memory: 0, or -EAGAIN
+	 * for anything irregular, malformed or refused, or -ENOMEM. Changes
 	 * nothing. */
-	int (*parse)(const char *params, size_t len, void **call, size_t *bytes);
+	int (*parse)(struct dp_jscan *s, void **call, size_t *bytes);
 	/* Run it: append the result's JSON text to result, or return -1 (or
 	 * -errno) with err filled, as a handler does (dp_rpc_fn). */
 	int (*run)(void *call, struct dp_rpc_buf *result, struct dp_rpc_err *err);
@@ -101,10 +104,10 @@ struct dp_rpc_fast {
  * when all its calls do. 0 or -ENOENT. */
 int dp_rpc_fast_set(const char *name, const struct dp_rpc_fast *f);
 
-/* Calls run since start (requests and batch elements that reached a
- * method or were refused as requests), and how many of them a fast path
- * decoded: a client whose writes never do sends something irregular
- * (escapes, non-ASCII, numbers as reals...). */
+/* Calls since start (requests and batch elements, run or refused; a line
+ * that does not parse is none), and how many of them a fast path decoded:
+ * a client whose writes never are sends something irregular (escapes,
+ * non-ASCII, numbers as reals...). */
 struct dp_rpc_counts {
 	uint64_t calls, fast;
 };

@@ -174,14 +174,15 @@ pair_decl(const struct dp_field_def *fd)
 }
 
 /* Index of the name v among n declarations (stride bytes apart, name_at
- * the first one's name), or -1. The search starts at hint: members mostly
- * come in declaration order, and then each is found at the first compare. */
+ * the first one's name), or -1. The search starts at hint (0..n): members
+ * mostly come in declaration order, and then each is found at the first
+ * compare. */
 static int
 name_index(const struct dp_jscan_span *v, const void *name_at, size_t stride, unsigned int n,
 	   unsigned int hint)
 {
 	for (unsigned int k = 0; k < n; k++) {
-		unsigned int i = (hint + k) % n;
+		unsigned int i = hint + k < n ? hint + k : hint + k - n;
 
 		if (dp_jscan_is(v, *(const char *const *)((const char *)name_at + i * stride)))
 			return (int)i;
@@ -685,26 +686,47 @@ checked_write(struct dp_update *u, const struct expect *x, unsigned int n,
 	free(r2);
 }
 
+/* s, then v in decimal as jansson writes an integer (snprintf was 4 % of
+ * a one-update write). */
+static int
+text_int(struct dp_rpc_buf *b, const char *s, json_int_t v)
+{
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char t[24];
+	size_t n = 0;
+
+	do
+		t[sizeof(t) - ++n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		t[sizeof(t) - ++n] = '-';
+	return dp_rpc_buf_add(b, s, strlen(s)) < 0 ? -ENOMEM :
+	       dp_rpc_buf_add(b, t + sizeof(t) - n, n);
+}
+
 /* table.write's result as text: the counts, then each update's outcome
  * ({"ok":true}, or why it failed). The general path decodes it into its
  * result; the fast path sends it as it is. 0 or -ENOMEM. */
 static int
 write_result(struct dp_rpc_buf *b, size_t n, const int *res)
 {
-	static const char ok[] = "{\"ok\":true}";
+	static const char ok[] = "{\"ok\":true}", results[] = ",\"results\":[";
 	size_t applied = 0;
-	char head[192], ptr[64];
+	char ptr[64];
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		applied += res[i] == 0;
 	/* committed: the batch changed the tables (all of it, or in continue
 	 * mode the updates that are ok) */
-	snprintf(head, sizeof(head), "{\"generation\":%" JSON_INTEGER_FORMAT ",\"committed\":%s,"
-		 "\"applied\":%" JSON_INTEGER_FORMAT ",\"failed\":%" JSON_INTEGER_FORMAT ",\"results\":[",
-		 (json_int_t)dp_tables_generation(), applied > 0 ? "true" : "false",
-		 (json_int_t)applied, (json_int_t)(n - applied));
-	rc = dp_rpc_buf_add(b, head, strlen(head));
+	rc = text_int(b, "{\"generation\":", (json_int_t)dp_tables_generation());
+	if (rc == 0)
+		rc = text_int(b, applied > 0 ? ",\"committed\":true,\"applied\":" :
+			      ",\"committed\":false,\"applied\":", (json_int_t)applied);
+	if (rc == 0)
+		rc = text_int(b, ",\"failed\":", (json_int_t)(n - applied));
+	if (rc == 0)
+		rc = dp_rpc_buf_add(b, results, sizeof(results) - 1);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *reason, *msg;
 		json_t *e;
@@ -1156,13 +1178,13 @@ fast_updates(struct dp_jscan *s, struct fast_write *w)
 	return rc < 0 || w->n < (size_t)ud->min ? -1 : 0;
 }
 
+/* table.write's params at s, as m_write would run them (dp_rpc_fast). */
 static int
-fast_write_parse(const char *text, size_t len, void **call, size_t *bytes)
+fast_write_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
 	const struct dp_schema_field *wd = WRITE_DECL;
 	struct fast_write *w = calloc(1, sizeof(*w));
 	struct dp_jscan_span k;
-	struct dp_jscan s;
 	bool first = true;
 	uint32_t seen = 0;
 	int i = -1, rc;
@@ -1170,23 +1192,23 @@ fast_write_parse(const char *text, size_t len, void **call, size_t *bytes)
 	if (w == NULL)
 		return -ENOMEM;
 	w->mode = (enum dp_atomicity)wd[DP_APIDEF_WRITE_ATOMICITY].def;
-	dp_jscan_init(&s, text, len);
-	if (dp_jscan_char(&s, '{') < 0)
+	if (dp_jscan_char(s, '{') < 0)
 		goto irregular;
-	/* the updates are decoded where they are, not skipped first */
-	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
 		i = NAME_INDEX(&k, wd, DP_APIDEF_WRITE_N, (unsigned int)(i + 1));
 		if (i < 0 || HAS(seen, i))
 			goto irregular;
 		seen |= 1u << i;
-		if (i == DP_APIDEF_WRITE_ATOMICITY)
-			rc = (int)(w->mode = (enum dp_atomicity)fast_enum(&s, wd[i].names));
-		else
-			rc = fast_updates(&s, w);
+		if (i == DP_APIDEF_WRITE_ATOMICITY) {
+			rc = fast_enum(s, wd[i].names);
+			w->mode = (enum dp_atomicity)rc;
+		} else {
+			rc = fast_updates(s, w);
+		}
 		if (rc < 0)
 			goto irregular;
 	}
-	if (rc < 0 || !HAS(seen, DP_APIDEF_WRITE_UPDATES) || !dp_jscan_done(&s) ||
+	if (rc < 0 || !HAS(seen, DP_APIDEF_WRITE_UPDATES) ||
 	    (w->res = malloc(w->n * sizeof(*w->res))) == NULL)
 		goto irregular;
 	*call = w;

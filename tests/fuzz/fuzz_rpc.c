@@ -97,28 +97,26 @@ echo_member(struct dp_jscan *s, int m, struct echo_call *c)
 }
 
 static int
-fast_echo_parse(const char *text, size_t len, void **call, size_t *bytes)
+fast_echo_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
 	struct echo_call *c = calloc(1, sizeof(*c));
 	struct dp_jscan_span k;
 	unsigned int seen = 0;
-	struct dp_jscan s;
 	bool first = true;
 	int m, rc;
 
 	if (c == NULL)
 		return -ENOMEM;
-	dp_jscan_init(&s, text, len);
-	if (dp_jscan_char(&s, '{') < 0)
+	if (dp_jscan_char(s, '{') < 0)
 		goto no;
-	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
 		for (m = 0; m < E_N && !dp_jscan_is(&k, echo_decl.params[m].name); m++)
 			;
-		if (m == E_N || (seen & (1u << m)) || echo_member(&s, m, c) < 0)
+		if (m == E_N || (seen & (1u << m)) || echo_member(s, m, c) < 0)
 			goto no;
 		seen |= 1u << m;
 	}
-	if (rc < 0 || (seen & 3) != 3 || !dp_jscan_done(&s))
+	if (rc < 0 || (seen & 3) != 3)
 		goto no;
 	*call = c;
 	*bytes = sizeof(*c);

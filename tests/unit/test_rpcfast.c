@@ -139,32 +139,30 @@ struct echo_call {
 };
 
 static int
-fast_echo_parse(const char *text, size_t len, void **call, size_t *bytes)
+fast_echo_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
 	struct echo_call *c = calloc(1, sizeof(*c));
 	struct dp_jscan_span k, v;
 	unsigned int seen = 0;
-	struct dp_jscan s;
 	bool first = true;
 	int rc;
 
 	if (c == NULL)
 		return -ENOMEM;
 	c->b = -1;
-	dp_jscan_init(&s, text, len);
-	if (dp_jscan_char(&s, '{') < 0)
+	if (dp_jscan_char(s, '{') < 0)
 		goto no;
-	while ((rc = dp_jscan_member(&s, &first, &k)) == 1) {
+	while ((rc = dp_jscan_member(s, &first, &k)) == 1) {
 		if (dp_jscan_is(&k, "a") && !(seen & 1)) {
-			if (dp_jscan_uint(&s, &c->a) < 0 || c->a > 10)
+			if (dp_jscan_uint(s, &c->a) < 0 || c->a > 10)
 				goto no;
 			seen |= 1;
 		} else if (dp_jscan_is(&k, "s") && !(seen & 2)) {
-			if (dp_jscan_string(&s, &v) < 0 || dp_jscan_cstr(&v, c->s, sizeof(c->s)) < 0)
+			if (dp_jscan_string(s, &v) < 0 || dp_jscan_cstr(&v, c->s, sizeof(c->s)) < 0)
 				goto no;
 			seen |= 2;
 		} else if (dp_jscan_is(&k, "b") && !(seen & 4)) {
-			if (dp_jscan_value(&s, &v) < 0 || (v.p[0] != 't' && v.p[0] != 'f'))
+			if (dp_jscan_value(s, &v) < 0 || (v.p[0] != 't' && v.p[0] != 'f'))
 				goto no;
 			c->b = v.p[0] == 't';
 			seen |= 4;
@@ -172,7 +170,7 @@ fast_echo_parse(const char *text, size_t len, void **call, size_t *bytes)
 			goto no;
 		}
 	}
-	if (rc < 0 || (seen & 3) != 3 || !dp_jscan_done(&s))
+	if (rc < 0 || (seen & 3) != 3)
 		goto no;
 	*call = c;
 	*bytes = sizeof(*c);
@@ -232,17 +230,15 @@ m_fail(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp
 }
 
 static int
-fast_fail_parse(const char *text, size_t len, void **call, size_t *bytes)
+fast_fail_parse(struct dp_jscan *s, void **call, size_t *bytes)
 {
 	struct dp_jscan_span k, v;
-	struct dp_jscan s;
 	bool first = true;
 	char *how = malloc(16);
 
-	dp_jscan_init(&s, text, len);
-	if (how == NULL || dp_jscan_char(&s, '{') < 0 || dp_jscan_member(&s, &first, &k) != 1 ||
-	    !dp_jscan_is(&k, "how") || dp_jscan_string(&s, &v) < 0 ||
-	    dp_jscan_cstr(&v, how, 16) < 0 || dp_jscan_member(&s, &first, &k) != 0) {
+	if (how == NULL || dp_jscan_char(s, '{') < 0 || dp_jscan_member(s, &first, &k) != 1 ||
+	    !dp_jscan_is(&k, "how") || dp_jscan_string(s, &v) < 0 ||
+	    dp_jscan_cstr(&v, how, 16) < 0 || dp_jscan_member(s, &first, &k) != 0) {
 		free(how);
 		return -EAGAIN;
 	}
@@ -372,6 +368,12 @@ START_TEST(fast_same_answers)
 		{ "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"test.echo\",\"params\":{\"a\":1,\"s\":\"x\"},"
 		  "\"extra\":1}", 0 },
 		{ ECHO("4") " x", 0 }, { ECHO("4") ECHO("5"), 0 },
+		/* params decoded in place, then something wrong after them */
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":{\"a\":1,\"s\":\"x\"},\"id\":2,"
+		  "\"id\":3}", 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":{\"a\":1,\"s\":\"x\"},\"x\":1}", 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":{\"a\":1,\"s\":\"x\"}}", 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"test.echo\",\"params\":{\"a\":1,\"s\":\"x\"},\"id\":4", 0 },
 		{ R("5", "test.nope", "{}"), 0 }, { R("5", "test.count", "{}"), 0 },
 		/* failures the method reports */
 		{ R("6", "test.fail", "{\"how\":\"app\"}"), 1 },
