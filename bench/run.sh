@@ -245,6 +245,7 @@ time.sleep(warmup)
 
 def sample():
     st = rpc("stats.get")
+    st["graph"] = {g["node"]: g for g in rpc("graph.stats")["nodes"]}
     return time.monotonic(), st
 
 def worker(st):
@@ -295,6 +296,10 @@ res = {
     "worker_cpu_share": share[0],
     "worker_thread": share[1],
     "mempool": b.get("mempool"),
+    # each node's cycles over the window, per packet the worker received
+    # (sampled on one walk in cycles_sampled_every, so a few % of noise)
+    "stages": {g: (b["graph"][g]["cycles"] - a["graph"][g]["cycles"]) / pk if pk else 0
+               for g in b["graph"] if b["graph"][g]["packets"] != a["graph"][g]["packets"]},
 }
 problems = []
 if pk == 0:
@@ -402,6 +407,8 @@ print("bench: sxdp window %.2f s: %d packets, p0 rx %d -> p1 tx %d, %s, tx %d, d
          ", ".join("%s hits %d misses %d" % (t, v["hits"], v["misses"]) for t, v in r["tables"].items()),
          r["tx_packets"], r["drop_packets"], r["drops"] or "", r["punt_packets"], r["tsc_hz"], r["mempool"]),
       file=sys.stderr)
+print("bench: sxdp cycles/pkt by graph node: " +
+      ", ".join("%s %.1f" % (g, c) for g, c in r["stages"].items()), file=sys.stderr)
 print("bench: sxdp worker thread %s ran %.0f%% of the window" % (r["worker_thread"], 100 * r["worker_cpu_share"]),
       file=sys.stderr)
 ceil = "%.1f Mpps" % float(sys.argv[2]) if sys.argv[2] != "-" else "not measured"

@@ -284,8 +284,10 @@ dp_table_create(const struct dp_table_def *def)
 	for (uint32_t i = 0; i < t->ent_cap; i++)
 		t->ent_free[i] = t->ent_cap - 1 - i;
 	t->n_ent_free = t->ent_cap;
+	/* one slot more than entries: where workers count misses, so their
+	 * count loop needs no branch (never read) */
 	for (unsigned int w = 0; w < dp_tg.n_workers; w++) {
-		t->hits[w] = rte_zmalloc_socket("dp_hits", sizeof(uint64_t) * def->size,
+		t->hits[w] = rte_zmalloc_socket("dp_hits", sizeof(uint64_t) * (def->size + 1),
 						RTE_CACHE_LINE_SIZE, dp_tg.socket);
 		if (t->hits[w] == NULL)
 			goto fail;

@@ -245,6 +245,11 @@ struct dp_table_counts dp_table_counts(unsigned int id);
 uint64_t dp_table_lookup(const struct dp_tables_root *root, unsigned int worker,
 			 unsigned int table, const uint8_t **keys,
 			 unsigned int n, const struct dp_entry **out);
+/* The same for a table keyed by one u32 (an id: next hops, tunnels,
+ * meters), ids[] in host order: a direct index with no key to build. */
+uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker,
+			     unsigned int table, const uint32_t *ids, unsigned int n,
+			     const struct dp_entry **out);
 
 const struct dp_tables_root *dp_tables_root(void);
 

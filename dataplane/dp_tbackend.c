@@ -587,32 +587,34 @@ key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
 	return d == 0;
 }
 
-/* One add per run of hits on one entry: back-to-back increments of one
- * counter would each wait for the last. */
+/* The burst's hits, per packet. When every packet hit one entry (one
+ * ingress port and VLAN, one router MAC), one add: back-to-back increments
+ * of one counter would each wait for the last. Otherwise one add per
+ * packet, misses into the spare slot after the table's (sink): a loop over
+ * runs mispredicts at every run's end when outputs interleave (routes,
+ * next hops), and that cost more than the adds. */
 static inline void
-count_runs(uint64_t *hits, const struct dp_entry **out, uint64_t hitmask, unsigned int n)
+count_hits(uint64_t *hits, uint32_t sink, const struct dp_entry **out, uint64_t hitmask,
+	   unsigned int n)
 {
-	const struct dp_entry *cur = NULL;
-	uint64_t len = 0;
+	uint32_t ci[DP_LOOKUP_BURST];
+	uintptr_t diff = 0;
 
-	/* in a large table entries and counters are scattered: every
-	 * counter's load on its way before the first add */
-	for (unsigned int i = 0; i < n; i++)
-		if ((hitmask & (1ULL << i)) && (i == 0 || out[i] != out[i - 1]))
-			rte_prefetch0(&hits[out[i]->idx]);
-	for (unsigned int i = 0; i < n; i++) {
-		if (!(hitmask & (1ULL << i)))
-			continue;
-		if (out[i] != cur) {
-			if (cur != NULL)
-				hits[cur->idx] += len;
-			cur = out[i];
-			len = 0;
-		}
-		len++;
+	for (unsigned int i = 1; i < n; i++)
+		diff |= (uintptr_t)out[i] ^ (uintptr_t)out[0];
+	if (diff == 0) {
+		if (hitmask & 1)
+			hits[out[0]->idx] += n;
+		return;
 	}
-	if (cur != NULL)
-		hits[cur->idx] += len;
+	/* in a large table counters are as scattered as entries: every
+	 * counter's load on its way before the first add */
+	for (unsigned int i = 0; i < n; i++) {
+		ci[i] = ((hitmask >> i) & 1) ? out[i]->idx : sink;
+		rte_prefetch0(&hits[ci[i]]);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		hits[ci[i]]++;
 }
 
 /* ------------------------------------------------------------------ lookups */
@@ -701,7 +703,7 @@ lookup_dense_n(const struct dp_table *t, const void *be, const struct dp_entry *
 		hit |= (uint64_t)(r != 0) << i;
 	}
 	if (hits != NULL)
-		count_runs(hits, out, hit, n);
+		count_hits(hits, t->def.size, out, hit, n);
 	return hit;
 }
 
@@ -825,7 +827,7 @@ lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *defl
 		out[i] = e != NULL ? e : deflt;
 	}
 	if (hits != NULL)
-		count_runs(hits, out, hitmask, n);
+		count_hits(hits, t->def.size, out, hitmask, n);
 	return hitmask;
 }
 
@@ -872,7 +874,7 @@ lookup_lpm6(const struct dp_table *t, const void *be, const struct dp_entry *def
 		}
 	}
 	if (hits != NULL)
-		count_runs(hits, out, hitmask, n);
+		count_hits(hits, t->def.size, out, hitmask, n);
 	return hitmask;
 }
 
@@ -899,7 +901,7 @@ lookup_acl(const struct dp_table *t, const void *be, const struct dp_entry *defl
 		out[i] = e != NULL ? e : deflt;
 	}
 	if (hits != NULL)
-		count_runs(hits, out, hitmask, n);
+		count_hits(hits, t->def.size, out, hitmask, n);
 	return hitmask;
 }
 
@@ -944,6 +946,16 @@ dp_tbe_bind(struct dp_table *t)
 	}
 }
 
+/* The worker's table counts of one burst. */
+static inline void
+count_burst(unsigned int table, unsigned int worker, uint64_t hitmask, unsigned int n)
+{
+	unsigned int nhit = (unsigned int)__builtin_popcountll(hitmask);
+
+	dp_tg.t[table]->wcnt[worker].hits += nhit;
+	dp_tg.t[table]->wcnt[worker].misses += n - nhit;
+}
+
 uint64_t
 dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
 		const uint8_t **keys, unsigned int n, const struct dp_entry **out)
@@ -953,7 +965,6 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
 	const bool count = worker < dp_tg.n_workers;
 	uint64_t hitmask = 0;
-	unsigned int nhit;
 
 	if (likely(be != NULL && n != 0)) {
 		hitmask = t->lookup(t, be, deflt, count ? t->hits[worker] : NULL, keys, n, out);
@@ -961,10 +972,43 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 		for (unsigned int i = 0; i < n; i++)
 			out[i] = deflt;
 	}
-	if (count) {
-		nhit = __builtin_popcountll(hitmask);
-		dp_tg.t[table]->wcnt[worker].hits += nhit;
-		dp_tg.t[table]->wcnt[worker].misses += n - nhit;
+	if (count)
+		count_burst(table, worker, hitmask, n);
+	return hitmask;
+}
+
+uint64_t
+dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
+		    const uint32_t *ids, unsigned int n, const struct dp_entry **out)
+{
+	const struct dp_table *t = dp_tg.t[table];
+	const uint32_t *slots = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
+	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
+	const bool count = worker < dp_tg.n_workers;
+	uint64_t hitmask = 0;
+
+	if (unlikely(!t->dense || t->dfield[0].size != 4 || t->def.n_fields != 1)) {
+		/* not an array by id: the keys the general lookup takes */
+		uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+		const uint8_t *kp[DP_LOOKUP_BURST];
+
+		for (unsigned int i = 0; i < n; i++) {
+			memset(keys[i], 0, sizeof(keys[i]));
+			*(rte_be32_t *)keys[i] = rte_cpu_to_be_32(ids[i]);
+			kp[i] = keys[i];
+		}
+		return dp_table_lookup(root, worker, table, kp, n, out);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t r = slots != NULL && ids[i] <= t->dfield[0].max ?
+			     __atomic_load_n(&slots[ids[i]], __ATOMIC_ACQUIRE) : 0;
+
+		out[i] = r ? &t->ent[r - 1] : deflt;
+		hitmask |= (uint64_t)(r != 0) << i;
+	}
+	if (count && n != 0) {
+		count_hits(t->hits[worker], t->def.size, out, hitmask, n);
+		count_burst(table, worker, hitmask, n);
 	}
 	return hitmask;
 }

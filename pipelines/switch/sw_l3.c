@@ -23,7 +23,7 @@
 
 /* A routed packet with its neighbour's rewrite (NULL: unresolved, the
  * slow path resolves it): the egress MTU, the rewrite, out. */
-static inline void
+static __rte_always_inline void
 out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
 {
 	struct dp_meta *md = dp_meta(m);
@@ -111,6 +111,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		const uint8_t *nkp[DP_LOOKUP_BURST];
 		const struct dp_entry *ne[DP_LOOKUP_BURST];
 		uint16_t nidx[DP_LOOKUP_BURST];
+		uint32_t ids[DP_LOOKUP_BURST];
 		unsigned int k2 = 0, kn = 0;
 
 		for (unsigned int j = 0; j < k; j++) {
@@ -158,9 +159,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			}
 			sw_meta(m)->nh = nh;
 			if (id != 0) {
-				memset(keys[k2], 0, SW_KEY_BYTES);
-				*(rte_be32_t *)keys[k2] = rte_cpu_to_be_32(id);
-				kp[k2] = keys[k2];
+				ids[k2] = id;
 				idx[k2++] = idx[j];
 			} else {
 				pl_switch_key_vrf_ip(nkeys[kn], md->slice, nh);
@@ -169,7 +168,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			}
 		}
 		if (k2)
-			dp_table_lookup(ctx->root, ctx->worker, pl_sw.nexthops, kp, k2, e);
+			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED ?
 				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL);

@@ -194,6 +194,7 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		const uint8_t *nkp[DP_LOOKUP_BURST];
 		const struct dp_entry *ne[DP_LOOKUP_BURST];
 		uint16_t nidx[DP_LOOKUP_BURST];
+		uint32_t ids[DP_LOOKUP_BURST];
 		unsigned int k2 = 0, kn = 0;
 		uint64_t hit;
 
@@ -206,9 +207,7 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			if (route_nh(m, e[j], &next[idx[j]], &id) < 0)
 				continue;
 			if (id != 0) {
-				memset(keys[k2], 0, SW_KEY_BYTES);
-				*(rte_be32_t *)keys[k2] = rte_cpu_to_be_32(id);
-				kp[k2] = keys[k2];
+				ids[k2] = id;
 				idx[k2++] = idx[j];
 			} else {
 				pl_switch_key_vrf_ip6(nkeys[kn], md->slice,
@@ -219,7 +218,7 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			}
 		}
 		if (k2)
-			dp_table_lookup(ctx->root, ctx->worker, pl_sw.nexthops, kp, k2, e);
+			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED6 ?
 				     &((const struct sw_nh6_resolved *)e[j]->params)->rw : NULL);
