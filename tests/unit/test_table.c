@@ -95,7 +95,25 @@ static const struct dp_table_def drv_def = {
 	.default_action = A_NOOP, .derived = true,
 };
 
-static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv;
+/* keyed by an id, like the switch's nexthops: bounded (a direct array)
+ * and unbounded (a hash) */
+static const struct dp_table_def ids_def = {
+	.name = "t_ids", .size = 64, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, 1023 } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static const struct dp_table_def idh_def = {
+	.name = "t_idh", .size = 64, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	.n_actions = 3,
+	.actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	.default_action = A_NOOP,
+};
+
+static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv, t_ids, t_idh;
 
 static uint32_t
 ip(const char *s)
@@ -250,6 +268,16 @@ clear_all(void)
 }
 
 static struct dp_update
+id_upd(enum dp_update_type type, int table, uint32_t id, uint16_t port)
+{
+	struct dp_update u = upd(type, table, A_OUT, port);
+	rte_be32_t k = rte_cpu_to_be_32(id);
+
+	memcpy(u.key, &k, 4);
+	return u;
+}
+
+static struct dp_update
 dense_upd(enum dp_update_type type, uint16_t in_port, uint16_t vlan, uint16_t port)
 {
 	struct dp_update u = upd(type, t_dense, A_OUT, port);
@@ -302,6 +330,57 @@ START_TEST(dense_bounds)
 	ck_assert_int_eq(dense_lookup(5, 5), -2);
 	ck_assert_int_eq(dp_table_clear(t_dense, NULL), 0);
 	ck_assert_int_eq(dense_lookup(4, 1), -2);
+}
+END_TEST
+
+/* dp_table_lookup_ids: what dp_table_lookup gives for the same ids, on a
+ * direct array and on a hash, with hits counted per entry and misses
+ * (an id above the array's bound among them) not counted. */
+START_TEST(lookup_by_ids)
+{
+	static const uint32_t ids[] = { 1, 5, 1023, 2, 1024, 5, 5, 0xffffffff, 1, 0 };
+	const unsigned int n = RTE_DIM(ids);
+	const int tables[] = { t_ids, t_idh };
+
+	ck_assert(dp_tg.t[t_ids]->dense);
+	ck_assert(!dp_tg.t[t_idh]->dense);
+	for (unsigned int ti = 0; ti < RTE_DIM(tables); ti++) {
+		int t = tables[ti];
+		const struct dp_entry *a[RTE_DIM(ids)], *b[RTE_DIM(ids)];
+		uint8_t keys[RTE_DIM(ids)][DP_KEY_MAX];
+		const uint8_t *kp[RTE_DIM(ids)];
+		struct dp_entry_view ev[8];
+		uint64_t ma, mb;
+		uint32_t next;
+
+		ck_assert_int_eq(dp_table_clear(t, NULL), 0);
+		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1, 11)), 0);
+		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 5, 55)), 0);
+		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1023, 99)), 0);
+		for (unsigned int i = 0; i < n; i++) {
+			memset(keys[i], 0, sizeof(keys[i]));
+			memcpy(keys[i], id_upd(DP_UPD_INSERT, t, ids[i], 0).key, 4);
+			kp[i] = keys[i];
+		}
+		dp_tables_reader_online(0);
+		ma = dp_table_lookup_ids(dp_tables_root(), 0, t, ids, n, a);
+		mb = dp_table_lookup(dp_tables_root(), DP_WORKER_NONE, t, kp, n, b);
+		dp_tables_reader_offline(0);
+		ck_assert_uint_eq(ma, mb);
+		ck_assert_uint_eq(ma, 0x167);	/* 1, 5, 1023, 5, 5, 1 */
+		for (unsigned int i = 0; i < n; i++)
+			ck_assert_ptr_eq(a[i], b[i]);
+		ck_assert_uint_eq(*(const uint16_t *)a[1]->params, 55);
+		ck_assert_uint_eq(a[3]->action, A_NOOP);
+		ck_assert_int_eq(dp_table_read(t, 0, 8, ev, &next), 3);
+		for (unsigned int i = 0; i < 3; i++) {
+			uint16_t port = *(const uint16_t *)ev[i].params;
+
+			ck_assert_uint_eq(ev[i].hits, port == 11 ? 2 : port == 55 ? 3 : 1);
+		}
+		ck_assert_uint_eq(dp_table_counts(t).hits, 6);
+		ck_assert_uint_eq(dp_table_counts(t).misses, 4);
+	}
 }
 END_TEST
 
@@ -943,6 +1022,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exact_basic);
 	tcase_add_test(tc, dense_bounds);
+	tcase_add_test(tc, lookup_by_ids);
 	tcase_add_test(tc, exact_default_and_hits);
 	tcase_add_test(tc, exact_full);
 	tcase_add_test(tc, txn_rollback_continue);
@@ -977,7 +1057,8 @@ main(void)
 	    (t_lpm = dp_table_create(&lpm_def)) < 0 || (t_lpm6 = dp_table_create(&lpm6_def)) < 0 ||
 	    (t_acl = dp_table_create(&acl_def)) < 0 ||
 	    (t_age = dp_table_create(&age_def)) < 0 || (t_dense = dp_table_create(&dense_def)) < 0 ||
-	    (t_src = dp_table_create(&src_def)) < 0 || (t_drv = dp_table_create(&drv_def)) < 0) {
+	    (t_src = dp_table_create(&src_def)) < 0 || (t_drv = dp_table_create(&drv_def)) < 0 ||
+	    (t_ids = dp_table_create(&ids_def)) < 0 || (t_idh = dp_table_create(&idh_def)) < 0) {
 		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);
 		return 1;
 	}
