@@ -174,10 +174,9 @@ dp_em_free(struct dp_em *em)
 }
 
 struct dp_em *
-dp_em_clone(const struct dp_em *em, struct dp_em *dst)
+dp_em_clone(const struct dp_em *em)
 {
-	struct dp_em *c = dst != NULL && dst->mask == em->mask ? dst :
-			  dp_em_create(em->max_entries, em->mask + 1, em->base, em->stride,
+	struct dp_em *c = dp_em_create(em->max_entries, em->mask + 1, em->base, em->stride,
 				       em->key_off, em->socket);
 
 	if (c == NULL)

@@ -6,8 +6,17 @@
  * record keeps its canonical match, so writes can find, undo and read it
  * back. dp_entry objects are immutable and live in the table's slab; every
  * backend names an entry by its slab index (rte_hash: by its address), so
- * one entry is shared by a live backend and its dataplane-atomic clone, and
- * a modify puts a new entry in the backend. */
+ * one entry is shared by a live backend and its dataplane-atomic copy, and
+ * a modify puts a new entry in the backend.
+ *
+ * Dataplane-atomic batches on exact tables are left-right: after its first
+ * such batch (which clones the live backend once) a table keeps a shadow
+ * equal in content to the live backend, which no worker reads. A batch
+ * changes the shadow, swaps the root, waits a grace period and replays its
+ * keys' final states onto the old live backend, the next shadow: it costs
+ * what it changes, not the table. Other writes change the live backend and
+ * replay the same way onto the shadow. LPM copies the partitions a batch
+ * changes and ACL rebuilds per batch anyway: they have no shadow. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -493,10 +502,12 @@ touch(struct txn *x, struct dp_table *t)
 	if (x->touched[t->id])
 		return 0;
 	if (x->nroot) {
-		void *be = dp_tbe_clone(t);
+		/* an exact table's shadow is the copy; the batch holds it until it ends */
+		void *be = t->shadow != NULL ? t->shadow : dp_tbe_clone(t);
 
 		if (be == NULL)
 			return -ENOMEM;
+		t->shadow = NULL;
 		x->nroot->backend[t->id] = be;
 	} else if (dp_tg.root->backend[t->id] == NULL) {
 		void *be = dp_tbe_new(t);
@@ -661,6 +672,10 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return -ENOENT;
 		if ((rc = dp_tbe_del(t, be, &t->rec[idx], &ud->pos)) < 0)
 			return rc;
+		if (x->nroot && ud->pos >= 0) {   /* a copy no worker reads yet */
+			rte_hash_free_key_with_position(be, ud->pos);
+			ud->pos = -1;
+		}
 		rte_hash_del_key(t->ctl_index, ck);
 		ud->idx = idx;
 		ud->old_e = t->rec[idx].e;
@@ -744,6 +759,91 @@ carry_late_hits(struct dp_table *t, const struct undo *ud)
 		t->rec[(uint32_t)(uintptr_t)data].carried += late;
 }
 
+static void
+shadow_drop(struct dp_table *t)
+{
+	dp_tbe_free(t, t->shadow);
+	t->shadow = NULL;
+}
+
+/* Past this many keys, a rollback or continue write drops the table's
+ * shadow rather than replay them onto it: the write was already of the
+ * order of the table, and the clone the next dataplane-atomic batch then
+ * makes costs about what the replay would have. */
+static inline uint32_t
+replay_max(const struct dp_table *t)
+{
+	return t->def.size / 4;
+}
+
+/* Put one key the batch touched (named by its update's slot, whose record
+ * still holds it) in the shadow be as the control side now has it: present,
+ * its entry (replaced); absent, deleted. No worker reads be: a key position
+ * of rte_hash is free at once. */
+static int
+replay_key(struct dp_table *t, void *be, const struct undo *ud)
+{
+	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
+	const struct ctl_rec *r = &t->rec[ud->idx];
+	int32_t pos;
+	void *data;
+	int rc;
+
+	ctl_key(t, r, ck);
+	if (rte_hash_lookup_data(t->ctl_index, ck, &data) >= 0)
+		return dp_tbe_add(t, be, &t->rec[(uint32_t)(uintptr_t)data]);
+	rc = dp_tbe_del(t, be, r, &pos);
+	if (pos >= 0)
+		rte_hash_free_key_with_position(be, pos);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Every shadow of the batch's tables made equal to its live backend again,
+ * whatever the mode and outcome, by replaying the keys the batch touched.
+ * Before the batch frees the entries it replaced and gives back slots:
+ * dp_em finds a key by comparing it in the entry its slot names, and a
+ * shadow slot that outlived its entry would name whatever key the entry
+ * is reused for. A shadow that cannot take a key (its layout differs: a
+ * full bucket pair) is dropped; the next dataplane-atomic batch clones. */
+static void
+shadows_replay(const struct txn *x)
+{
+	uint32_t n_keys[DP_TABLES_MAX] = {0};
+
+	for (unsigned int k = 0; k < x->n_log; k++)
+		if (x->log[k].type != DP_UPD_DEFAULT)
+			n_keys[x->log[k].table]++;
+	for (unsigned int tid = 0; tid < dp_tg.n && x->mode != DP_ATOM_DATAPLANE; tid++)
+		if (n_keys[tid] > replay_max(dp_tg.t[tid]))
+			shadow_drop(dp_tg.t[tid]);
+	for (unsigned int k = 0; k < x->n_log; k++) {
+		const struct undo *ud = &x->log[k];
+		struct dp_table *t = dp_tg.t[ud->table];
+
+		if (ud->type != DP_UPD_DEFAULT && t->shadow != NULL && replay_key(t, t->shadow, ud) < 0)
+			shadow_drop(t);
+	}
+}
+
+/* After a dataplane-atomic batch (swapped in, or abandoned) no worker reads
+ * the backends of root: an exact table's becomes its shadow (an empty one
+ * when it had none: the table was empty), the others are freed. */
+static void
+backends_retire(const struct txn *x, struct dp_tables_root *root)
+{
+	for (unsigned int tid = 0; tid < dp_tg.n; tid++) {
+		struct dp_table *t = dp_tg.t[tid];
+		void *be = root->backend[tid];
+
+		if (!x->touched[tid])
+			continue;
+		if (t->kind == DP_TK_EXACT)
+			t->shadow = be != NULL ? be : dp_tbe_new(t);
+		else if (be != dp_tg.root->backend[tid])
+			dp_tbe_free(t, be);
+	}
+	rte_free(root);
+}
 
 /* After the batch's grace period: what its backends unlinked is reusable. */
 static void
@@ -758,7 +858,6 @@ static int
 write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
 {
 	struct txn x = { .mode = mode };
-	const bool atomic = mode == DP_ATOM_DATAPLANE;
 	struct dp_tables_root *old_root = NULL;
 	struct dp_entry **dead_e;
 	struct rte_acl_ctx **dead_acl;
@@ -844,14 +943,14 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 			if (results[i] == 0)
 				results[i] = -ECANCELED;
 		if (x.nroot) {
-			for (unsigned int tid = 0; tid < dp_tg.n; tid++)
-				if (x.touched[tid] && x.nroot->backend[tid] != dp_tg.root->backend[tid])
-					dp_tbe_retire(dp_tg.t[tid], x.nroot->backend[tid]);
-			rte_free(x.nroot);
+			/* the batch's copies were never read: its undo left the
+			 * shadows dirty, the replay below cleans them */
+			backends_retire(&x, x.nroot);
 			x.nroot = NULL;
 		}
 		sync_readers();
 		reclaim_touched(&x);
+		shadows_replay(&x);
 		/* Key slots of rolled-back inserts and re-added deletes are free to reuse now. */
 		rc = -ECANCELED;
 		for (unsigned int k = 0; k < x.n_log; k++) {
@@ -860,7 +959,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 
 			if (ud->type == DP_UPD_INSERT || (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE))
 				slot_give(t, ud->idx);
-			if (!atomic && ud->pos >= 0)
+			if (ud->pos >= 0)   /* never in a dataplane-atomic batch's log */
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 		}
 		goto out;
@@ -879,7 +978,10 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		dp_tg.root->generation = dp_tg.generation;
 	sync_readers();
 	reclaim_touched(&x);
-	/* Everything replaced is now unreachable by workers. */
+	/* Everything replaced is now unreachable by workers, the old backends too. */
+	if (old_root)
+		backends_retire(&x, old_root);
+	shadows_replay(&x);
 	for (unsigned int k = 0; k < x.n_log; k++) {
 		struct undo *ud = &x.log[k];
 		struct dp_table *t = dp_tg.t[ud->table];
@@ -893,19 +995,13 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE)
 			carry_late_hits(t, ud);
 		if (ud->type == DP_UPD_DELETE) {
-			/* the position is in the backend now live (the clone, if atomic) */
+			/* rollback, continue: the position is in the live backend */
 			if (ud->pos >= 0)
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 			slot_give(t, ud->idx);
 		} else if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE) {
 			slot_give(t, ud->old_idx);
 		}
-	}
-	if (old_root) {
-		for (unsigned int tid = 0; tid < dp_tg.n; tid++)
-			if (x.touched[tid] && old_root->backend[tid] != dp_tg.root->backend[tid])
-				dp_tbe_retire(dp_tg.t[tid], old_root->backend[tid]);
-		rte_free(old_root);
 	}
 	if (failed || applied < n)
 		rc = -EIO;
@@ -1265,8 +1361,7 @@ dp_tables_fini(void)
 		struct dp_table *t = dp_tg.t[i];
 
 		dp_tbe_free(t, dp_tg.root->backend[i]);
-		dp_tbe_free(t, t->spare);
-		t->spare = NULL;
+		shadow_drop(t);
 		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 			rte_free(t->hits[w]);
 		rte_free(t->ent);
