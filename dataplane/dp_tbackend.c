@@ -83,6 +83,15 @@ dp_tbe_acl_layout(struct dp_table *t)
 
 /* ------------------------------------------------------------------ backends */
 
+/* rte_hash's CRC seed. Not 0: a key of zeros would hash to 0, its
+ * signature would be that of an empty bucket entry, and rte_hash_add_key_data
+ * (DPDK 22.11), which checks an entry's signature and then compares the key
+ * its index names without checking that the entry is empty, would take the
+ * empty entry's index 0 (a dummy key of zeros: equal) for "not there" and
+ * add the key a second time: a modify of that key leaked a key slot and
+ * left a stale copy behind. */
+#define CRC_SEED 0x9e3779b9u
+
 static void *
 exact_new(struct dp_table *t)
 {
@@ -100,6 +109,7 @@ exact_new(struct dp_table *t)
 	return rte_hash_create(&(struct rte_hash_parameters){
 		.name = name, .entries = RTE_MAX(t->def.size, 8u) + t->def.size / 4,
 		.key_len = t->hash_len, .hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.hash_func_init_val = CRC_SEED,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	});
@@ -127,7 +137,7 @@ lpm_new(struct dp_table *t)
 	snprintf(name, sizeof(name), "tv%u_%u", t->id, dp_tg.seq++);
 	b->parts = rte_hash_create(&(struct rte_hash_parameters){
 		.name = name, .entries = 1024, .key_len = t->part_len,
-		.hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.hash_func = rte_hash_crc, .hash_func_init_val = CRC_SEED, .socket_id = dp_tg.socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	});
 	if (b->parts == NULL) {
