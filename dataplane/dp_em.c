@@ -295,6 +295,12 @@ dp_em_lookup(const struct dp_em *em, const uint8_t *key)
 	return em_find(em, key, em_hash(key), NULL, NULL);
 }
 
+void
+dp_em_prefetch(const struct dp_em *em, const uint8_t *key)
+{
+	rte_prefetch0(&em->bkt[em_hash(key) & em->mask]);
+}
+
 uint64_t
 dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned int n, uint32_t *vals)
 {

@@ -73,5 +73,7 @@ uint64_t dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, u
 			   uint32_t *vals);
 /* One key (control side). */
 uint32_t dp_em_lookup(const struct dp_em *em, const uint8_t *key);
+/* Start loading key's first bucket (a writer about to change a run of keys). */
+void dp_em_prefetch(const struct dp_em *em, const uint8_t *key);
 
 #endif
