@@ -1296,7 +1296,9 @@ END_TEST
 
 /* What a dataplane-atomic batch copies does not depend on the table: the
  * first one clones it, the next thousand copy nothing (counted in bytes,
- * not timed), whichever mode writes between them and whether they commit. */
+ * not timed), whichever mode writes between them and whether they commit.
+ * The first write of a table never written, dataplane-atomic, copies
+ * nothing either (an empty shadow). */
 START_TEST(lr_atomic_copies_nothing)
 {
 	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
@@ -1305,12 +1307,22 @@ START_TEST(lr_atomic_copies_nothing)
 		uint64_t cloned;
 		int r[2];
 
+		/* as on a fresh start: no backend, no shadow (no reader is online) */
 		ck_assert_int_eq(dp_table_clear(t_lr[i], NULL), 0);
-		dp_tbe_free(t, t->shadow);   /* as on a fresh start */
+		dp_tbe_free(t, t->shadow);
 		t->shadow = NULL;
-		for (uint32_t id = 0; id < 200; id++)
-			ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, 1)), 0);
+		dp_tbe_free(t, dp_tg.root->backend[t->id]);
+		dp_tg.root->backend[t->id] = NULL;
 		cloned = t->clone_bytes;
+		u[0] = lr_upd(DP_UPD_INSERT, i, 0, 1);
+		ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+		ck_assert_int_eq(lr_check(i), 0);
+		ck_assert_uint_eq(t->clone_bytes, cloned);
+		/* as after a dropped shadow */
+		dp_tbe_free(t, t->shadow);
+		t->shadow = NULL;
+		for (uint32_t id = 1; id < 200; id++)
+			ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, 1)), 0);
 		u[0] = lr_upd(DP_UPD_MODIFY, i, 0, 2);
 		ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
 		ck_assert_uint_gt(t->clone_bytes, cloned);   /* the first: a clone */
