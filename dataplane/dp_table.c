@@ -797,7 +797,7 @@ replay_burst(struct dp_table *t, const struct undo *const *ud, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		ckp[i] = ck[i];
 		ctl_key(t, &t->rec[ud[i]->idx], ck[i]);
-		dp_tbe_prefetch(t, t->shadow, &t->rec[ud[i]->idx]);
+		dp_tbe_prefetch(t, t->shadow, t->rec[ud[i]->idx].key);
 	}
 	rte_hash_lookup_bulk_data(t->ctl_index, ckp, n, &hit, data);
 	for (unsigned int i = 0; i < n; i++) {
@@ -885,6 +885,8 @@ reclaim_touched(const struct txn *x)
 			dp_tbe_reclaim(dp_tg.t[tid]);
 }
 
+#define APPLY_AHEAD 8
+
 static int
 write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
 {
@@ -933,6 +935,13 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 			results[i] = -ECANCELED;   /* what it derives from did not apply */
 			continue;
 		}
+		/* a later update's bucket or slot on its way, so that its load
+		 * overlaps this update's work (the shadow a dataplane-atomic
+		 * batch changes is cold: no worker reads it) */
+		if (i + APPLY_AHEAD < n && u[i + APPLY_AHEAD].table < dp_tg.n &&
+		    x.touched[u[i + APPLY_AHEAD].table])
+			dp_tbe_prefetch(dp_tg.t[u[i + APPLY_AHEAD].table],
+					live_backend(&x, u[i + APPLY_AHEAD].table), u[i + APPLY_AHEAD].key);
 		results[i] = apply_one(&x, &u[i], &x.log[x.n_log]);
 		x.log[x.n_log].upd = i;
 		if (results[i] == 0) {

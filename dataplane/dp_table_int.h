@@ -99,7 +99,7 @@ struct dp_table {
 	void *shadow;                       /* exact: a backend equal in content to the
 					     * live one, which no worker reads (NULL until
 					     * the first dataplane-atomic batch, or dropped) */
-	uint64_t clone_bytes;               /* exact: what dataplane-atomic clones copied */
+	uint64_t clone_bytes;               /* exact: bytes its dataplane-atomic clones copied */
 	uint32_t dense_n;                   /* its slots: the product of (max + 1) */
 	struct dense_field dfield[DP_KEY_FIELDS_MAX];
 
@@ -188,7 +188,7 @@ void dp_tbe_free(struct dp_table *t, void *be);
 void *dp_tbe_clone(struct dp_table *t);
 int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
-void dp_tbe_prefetch(const struct dp_table *t, const void *be, const struct ctl_rec *r);
+void dp_tbe_prefetch(const struct dp_table *t, const void *be, const uint8_t *key);
 void dp_tbe_reclaim(struct dp_table *t);
 /* LPM: the longest route in r's partition shorter than r (NULL: none; the
  * /0 is kept apart), and its length (dp_table.c). */

@@ -392,18 +392,21 @@ dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r)
 	return -EINVAL;
 }
 
-/* Start loading where r's key lives in an exact backend (a writer about to
- * change a run of keys; rte_hash has no such call). */
+/* Start loading where key lives in an exact backend (a writer about to
+ * change a run of keys; rte_hash has no such call, LPM and ACL none). */
 void
-dp_tbe_prefetch(const struct dp_table *t, const void *be, const struct ctl_rec *r)
+dp_tbe_prefetch(const struct dp_table *t, const void *be, const uint8_t *key)
 {
 	uint8_t hk[DP_KEY_MAX] = {0};
+	uint32_t slot;
 
-	memcpy(hk, r->key, t->key_len);
+	if (!t->em && !t->dense)
+		return;
+	memcpy(hk, key, t->key_len);
 	if (t->em)
 		dp_em_prefetch(be, hk);
-	else if (t->dense && dp_dense_slot(t, hk) != UINT32_MAX)
-		rte_prefetch0(&((const uint32_t *)be)[dp_dense_slot(t, hk)]);
+	else if ((slot = dp_dense_slot(t, hk)) != UINT32_MAX)
+		rte_prefetch0(&((const uint32_t *)be)[slot]);
 }
 
 /* rte_hash: *pos is the key's slot, which the caller frees once a grace
