@@ -174,10 +174,9 @@ dp_em_free(struct dp_em *em)
 }
 
 struct dp_em *
-dp_em_clone(const struct dp_em *em, struct dp_em *dst)
+dp_em_clone(const struct dp_em *em)
 {
-	struct dp_em *c = dst != NULL && dst->mask == em->mask ? dst :
-			  dp_em_create(em->max_entries, em->mask + 1, em->base, em->stride,
+	struct dp_em *c = dp_em_create(em->max_entries, em->mask + 1, em->base, em->stride,
 				       em->key_off, em->socket);
 
 	if (c == NULL)
@@ -294,6 +293,12 @@ uint32_t
 dp_em_lookup(const struct dp_em *em, const uint8_t *key)
 {
 	return em_find(em, key, em_hash(key), NULL, NULL);
+}
+
+void
+dp_em_prefetch(const struct dp_em *em, const uint8_t *key)
+{
+	rte_prefetch0(&em->bkt[em_hash(key) & em->mask]);
 }
 
 uint64_t

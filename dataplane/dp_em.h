@@ -50,10 +50,9 @@ dp_em_key_eq(const uint8_t *a, const uint8_t *b)
 struct dp_em *dp_em_create(uint32_t max_entries, uint32_t buckets, const void *base,
 			   uint32_t stride, uint32_t key_off, int socket);
 void dp_em_free(struct dp_em *em);
-/* A table with the same contents (a dataplane-atomic batch edits it),
- * made in dst when given (a retired table of the same geometry, reused:
- * no allocation, no hugepage mapped and zeroed again), else new. */
-struct dp_em *dp_em_clone(const struct dp_em *em, struct dp_em *dst);
+/* A new table with the same contents and layout (the table engine's
+ * shadow of a table, made once: later batches keep it equal by key). */
+struct dp_em *dp_em_clone(const struct dp_em *em);
 
 /* Map key (16 bytes, zero-padded) to val; an existing key's value is
  * replaced. The record val names must already hold the key. 0, -ENOSPC. */
@@ -74,5 +73,7 @@ uint64_t dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, u
 			   uint32_t *vals);
 /* One key (control side). */
 uint32_t dp_em_lookup(const struct dp_em *em, const uint8_t *key);
+/* Start loading key's first bucket (a writer about to change a run of keys). */
+void dp_em_prefetch(const struct dp_em *em, const uint8_t *key);
 
 #endif

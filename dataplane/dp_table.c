@@ -6,8 +6,17 @@
  * record keeps its canonical match, so writes can find, undo and read it
  * back. dp_entry objects are immutable and live in the table's slab; every
  * backend names an entry by its slab index (rte_hash: by its address), so
- * one entry is shared by a live backend and its dataplane-atomic clone, and
- * a modify puts a new entry in the backend. */
+ * one entry is shared by a live backend and its dataplane-atomic copy, and
+ * a modify puts a new entry in the backend.
+ *
+ * Dataplane-atomic batches on exact tables are left-right: after its first
+ * such batch (which clones the live backend once) a table keeps a shadow
+ * equal in content to the live backend, which no worker reads. A batch
+ * changes the shadow, swaps the root, waits a grace period and replays its
+ * keys' final states onto the old live backend, the next shadow: it costs
+ * what it changes, not the table. Other writes change the live backend and
+ * replay the same way onto the shadow. LPM copies the partitions a batch
+ * changes and ACL rebuilds per batch anyway: they have no shadow. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -493,10 +502,12 @@ touch(struct txn *x, struct dp_table *t)
 	if (x->touched[t->id])
 		return 0;
 	if (x->nroot) {
-		void *be = dp_tbe_clone(t);
+		/* an exact table's shadow is the copy; the batch holds it until it ends */
+		void *be = t->shadow != NULL ? t->shadow : dp_tbe_clone(t);
 
 		if (be == NULL)
 			return -ENOMEM;
+		t->shadow = NULL;
 		x->nroot->backend[t->id] = be;
 	} else if (dp_tg.root->backend[t->id] == NULL) {
 		void *be = dp_tbe_new(t);
@@ -661,6 +672,10 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return -ENOENT;
 		if ((rc = dp_tbe_del(t, be, &t->rec[idx], &ud->pos)) < 0)
 			return rc;
+		if (x->nroot && ud->pos >= 0) {   /* a copy no worker reads yet */
+			rte_hash_free_key_with_position(be, ud->pos);
+			ud->pos = -1;
+		}
 		rte_hash_del_key(t->ctl_index, ck);
 		ud->idx = idx;
 		ud->old_e = t->rec[idx].e;
@@ -744,6 +759,122 @@ carry_late_hits(struct dp_table *t, const struct undo *ud)
 		t->rec[(uint32_t)(uintptr_t)data].carried += late;
 }
 
+static void
+shadow_drop(struct dp_table *t)
+{
+	dp_tbe_free(t, t->shadow);
+	t->shadow = NULL;
+}
+
+/* Past this many keys, a rollback or continue write drops the table's
+ * shadow rather than replay them onto it: the write was already of the
+ * order of the table, and the clone the next dataplane-atomic batch then
+ * makes costs about what the replay would have. */
+static inline uint32_t
+replay_max(const struct dp_table *t)
+{
+	return t->def.size / 4;
+}
+
+#define REPLAY_BURST 32
+
+/* Put n keys the batch touched (each named by its update's slot, whose
+ * record still holds it) in t's shadow as the control side now has them:
+ * present, their entry (replaced); absent, deleted (no worker reads a
+ * shadow: an rte_hash key position is free at once). The control records
+ * are looked up together and the shadow's lines loaded first, so their
+ * cache misses overlap (a 1,000-key replay: 250 -> 75 us). A shadow that
+ * cannot take a key (its layout differs: a full bucket pair) is dropped;
+ * the next dataplane-atomic batch clones. */
+static void
+replay_burst(struct dp_table *t, const struct undo *const *ud, unsigned int n)
+{
+	uint8_t ck[REPLAY_BURST][CTL_KEY_LEN(DP_KEY_MAX)];
+	const void *ckp[REPLAY_BURST];
+	void *data[REPLAY_BURST];
+	uint64_t hit;
+
+	for (unsigned int i = 0; i < n; i++) {
+		ckp[i] = ck[i];
+		ctl_key(t, &t->rec[ud[i]->idx], ck[i]);
+		dp_tbe_prefetch(t, t->shadow, t->rec[ud[i]->idx].key);
+	}
+	rte_hash_lookup_bulk_data(t->ctl_index, ckp, n, &hit, data);
+	for (unsigned int i = 0; i < n; i++) {
+		int32_t pos;
+		int rc;
+
+		if (hit & (1ULL << i)) {
+			rc = dp_tbe_add(t, t->shadow, &t->rec[(uint32_t)(uintptr_t)data[i]]);
+		} else {
+			rc = dp_tbe_del(t, t->shadow, &t->rec[ud[i]->idx], &pos);
+			if (pos >= 0)
+				rte_hash_free_key_with_position(t->shadow, pos);
+		}
+		if (rc < 0 && rc != -ENOENT) {
+			shadow_drop(t);
+			return;
+		}
+	}
+}
+
+/* Every shadow of the batch's tables made equal to its live backend again,
+ * whatever the mode and outcome, by replaying the keys the batch touched.
+ * Before the batch frees the entries it replaced and gives back slots:
+ * dp_em finds a key by comparing it in the entry its slot names, and a
+ * shadow slot that outlived its entry would name whatever key the entry is
+ * reused for. */
+static void
+shadows_replay(const struct txn *x)
+{
+	const struct undo *ud[REPLAY_BURST];
+
+	for (unsigned int tid = 0; tid < dp_tg.n; tid++) {
+		struct dp_table *t = dp_tg.t[tid];
+		uint32_t n_keys = 0;
+		unsigned int n = 0;
+
+		if (!x->touched[tid] || t->shadow == NULL)
+			continue;
+		for (unsigned int k = 0; k < x->n_log; k++)
+			n_keys += x->log[k].table == tid && x->log[k].type != DP_UPD_DEFAULT;
+		if (x->mode != DP_ATOM_DATAPLANE && n_keys > replay_max(t)) {
+			shadow_drop(t);
+			continue;
+		}
+		for (unsigned int k = 0; k < x->n_log && t->shadow != NULL; k++) {
+			if (x->log[k].table != tid || x->log[k].type == DP_UPD_DEFAULT)
+				continue;
+			ud[n++] = &x->log[k];
+			if (n == REPLAY_BURST) {
+				replay_burst(t, ud, n);
+				n = 0;
+			}
+		}
+		if (n > 0 && t->shadow != NULL)
+			replay_burst(t, ud, n);
+	}
+}
+
+/* After a dataplane-atomic batch (swapped in, or abandoned) no worker reads
+ * the backends of root: an exact table's becomes its shadow (an empty one
+ * when it had none: the table was empty), the others are freed. */
+static void
+backends_retire(const struct txn *x, struct dp_tables_root *root)
+{
+	for (unsigned int tid = 0; tid < dp_tg.n; tid++) {
+		struct dp_table *t = dp_tg.t[tid];
+		void *be = root->backend[tid];
+
+		if (!x->touched[tid])
+			continue;
+		if (t->kind == DP_TK_EXACT)
+			t->shadow = be != NULL ? be : dp_tbe_new(t);
+		else if (be != dp_tg.root->backend[tid])
+			dp_tbe_free(t, be);
+	}
+	rte_free(root);
+}
 
 /* After the batch's grace period: what its backends unlinked is reusable. */
 static void
@@ -754,11 +885,12 @@ reclaim_touched(const struct txn *x)
 			dp_tbe_reclaim(dp_tg.t[tid]);
 }
 
+#define APPLY_AHEAD 8
+
 static int
 write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
 {
 	struct txn x = { .mode = mode };
-	const bool atomic = mode == DP_ATOM_DATAPLANE;
 	struct dp_tables_root *old_root = NULL;
 	struct dp_entry **dead_e;
 	struct rte_acl_ctx **dead_acl;
@@ -803,6 +935,13 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 			results[i] = -ECANCELED;   /* what it derives from did not apply */
 			continue;
 		}
+		/* a later update's bucket or slot on its way, so that its load
+		 * overlaps this update's work (the shadow a dataplane-atomic
+		 * batch changes is cold: no worker reads it) */
+		if (i + APPLY_AHEAD < n && u[i + APPLY_AHEAD].table < dp_tg.n &&
+		    x.touched[u[i + APPLY_AHEAD].table])
+			dp_tbe_prefetch(dp_tg.t[u[i + APPLY_AHEAD].table],
+					live_backend(&x, u[i + APPLY_AHEAD].table), u[i + APPLY_AHEAD].key);
 		results[i] = apply_one(&x, &u[i], &x.log[x.n_log]);
 		x.log[x.n_log].upd = i;
 		if (results[i] == 0) {
@@ -844,14 +983,14 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 			if (results[i] == 0)
 				results[i] = -ECANCELED;
 		if (x.nroot) {
-			for (unsigned int tid = 0; tid < dp_tg.n; tid++)
-				if (x.touched[tid] && x.nroot->backend[tid] != dp_tg.root->backend[tid])
-					dp_tbe_retire(dp_tg.t[tid], x.nroot->backend[tid]);
-			rte_free(x.nroot);
+			/* the batch's copies were never read: its undo left the
+			 * shadows dirty, the replay below cleans them */
+			backends_retire(&x, x.nroot);
 			x.nroot = NULL;
 		}
 		sync_readers();
 		reclaim_touched(&x);
+		shadows_replay(&x);
 		/* Key slots of rolled-back inserts and re-added deletes are free to reuse now. */
 		rc = -ECANCELED;
 		for (unsigned int k = 0; k < x.n_log; k++) {
@@ -860,7 +999,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 
 			if (ud->type == DP_UPD_INSERT || (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE))
 				slot_give(t, ud->idx);
-			if (!atomic && ud->pos >= 0)
+			if (ud->pos >= 0)   /* never in a dataplane-atomic batch's log */
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 		}
 		goto out;
@@ -879,7 +1018,10 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		dp_tg.root->generation = dp_tg.generation;
 	sync_readers();
 	reclaim_touched(&x);
-	/* Everything replaced is now unreachable by workers. */
+	/* Everything replaced is now unreachable by workers, the old backends too. */
+	if (old_root)
+		backends_retire(&x, old_root);
+	shadows_replay(&x);
 	for (unsigned int k = 0; k < x.n_log; k++) {
 		struct undo *ud = &x.log[k];
 		struct dp_table *t = dp_tg.t[ud->table];
@@ -893,19 +1035,13 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE)
 			carry_late_hits(t, ud);
 		if (ud->type == DP_UPD_DELETE) {
-			/* the position is in the backend now live (the clone, if atomic) */
+			/* rollback, continue: the position is in the live backend */
 			if (ud->pos >= 0)
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 			slot_give(t, ud->idx);
 		} else if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE) {
 			slot_give(t, ud->old_idx);
 		}
-	}
-	if (old_root) {
-		for (unsigned int tid = 0; tid < dp_tg.n; tid++)
-			if (x.touched[tid] && old_root->backend[tid] != dp_tg.root->backend[tid])
-				dp_tbe_retire(dp_tg.t[tid], old_root->backend[tid]);
-		rte_free(old_root);
 	}
 	if (failed || applied < n)
 		rc = -EIO;
@@ -1265,8 +1401,7 @@ dp_tables_fini(void)
 		struct dp_table *t = dp_tg.t[i];
 
 		dp_tbe_free(t, dp_tg.root->backend[i]);
-		dp_tbe_free(t, t->spare);
-		t->spare = NULL;
+		shadow_drop(t);
 		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 			rte_free(t->hits[w]);
 		rte_free(t->ent);

@@ -96,8 +96,10 @@ struct dp_table {
 	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by control slot */
 	bool em;                            /* exact with a key of <= 16 bytes: dp_em */
 	bool dense;                         /* exact over a small span: a direct array */
-	void *spare;                        /* dense or dp_em: a retired backend the next
-					     * dataplane-atomic clone is copied into */
+	void *shadow;                       /* exact: a backend equal in content to the
+					     * live one, which no worker reads (NULL until
+					     * the first dataplane-atomic batch, or dropped) */
+	uint64_t clone_bytes;               /* exact: bytes its dataplane-atomic clones copied */
 	uint32_t dense_n;                   /* its slots: the product of (max + 1) */
 	struct dense_field dfield[DP_KEY_FIELDS_MAX];
 
@@ -129,8 +131,9 @@ struct dp_tables_state {
 extern struct dp_tables_state dp_tg;
 
 /* Tests only (NULL otherwise): called by a dataplane-atomic batch between
- * building its clone and swapping it in, the window in which workers still
- * count hits on the entries the batch replaces; a test hits them there. */
+ * building its new backends and swapping them in, the window in which
+ * workers still count hits on the entries the batch replaces; a test hits
+ * them there. */
 extern void (*dp_table_swap_hook)(void);
 
 /* A field's value, key bytes in network order (sizes 1, 2, 4, 8). */
@@ -182,15 +185,19 @@ int dp_tbe_acl_layout(struct dp_table *t);
 void dp_tbe_bind(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
 void dp_tbe_free(struct dp_table *t, void *be);
-void dp_tbe_retire(struct dp_table *t, void *be);
 void *dp_tbe_clone(struct dp_table *t);
 int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
+void dp_tbe_prefetch(const struct dp_table *t, const void *be, const uint8_t *key);
 void dp_tbe_reclaim(struct dp_table *t);
 /* LPM: the longest route in r's partition shorter than r (NULL: none; the
  * /0 is kept apart), and its length (dp_table.c). */
 const struct dp_entry *dp_table_cover(const struct dp_table *t, const struct ctl_rec *r,
 				      uint8_t *depth);
 int dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old);
+/* Tests: 0 when an exact table's shadow maps exactly the keys of its
+ * control records to their entries, as the live backend does, and holds
+ * nothing else; -ENOENT without a shadow, -EIO when they differ. */
+int dp_tbe_shadow_check(const struct dp_table *t);
 
 #endif

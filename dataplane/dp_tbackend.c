@@ -1,6 +1,8 @@
-/* Table engine backends: dp_em (small exact keys), rte_hash (longer exact
- * keys), one dp_lpm4 or dp_lpm6 trie per partition (lpm), rte_acl built on the side
- * (ternary/range), and the bulk lookup the workers call. The control side (dp_table.c) decides what changes; this
+/* Table engine backends: a direct array or dp_em (small exact keys),
+ * rte_hash (longer exact keys), one dp_lpm4 or dp_lpm6 trie per partition
+ * (lpm), rte_acl built on the side (ternary/range), their clones for
+ * dataplane-atomic batches, and the bulk lookup the workers call. The
+ * control side (dp_table.c) decides what changes and in which backend; this
  * file only maps keys to entries in the DPDK structures. */
 #include <errno.h>
 #include <stddef.h>
@@ -81,6 +83,15 @@ dp_tbe_acl_layout(struct dp_table *t)
 
 /* ------------------------------------------------------------------ backends */
 
+/* rte_hash's CRC seed. Not 0: a key of zeros would hash to 0, its
+ * signature would be that of an empty bucket entry, and rte_hash_add_key_data
+ * (DPDK 22.11), which checks an entry's signature and then compares the key
+ * its index names without checking that the entry is empty, would take the
+ * empty entry's index 0 (a dummy key of zeros: equal) for "not there" and
+ * add the key a second time: a modify of that key leaked a key slot and
+ * left a stale copy behind. */
+#define CRC_SEED 0x9e3779b9u
+
 static void *
 exact_new(struct dp_table *t)
 {
@@ -98,6 +109,7 @@ exact_new(struct dp_table *t)
 	return rte_hash_create(&(struct rte_hash_parameters){
 		.name = name, .entries = RTE_MAX(t->def.size, 8u) + t->def.size / 4,
 		.key_len = t->hash_len, .hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.hash_func_init_val = CRC_SEED,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	});
@@ -125,7 +137,7 @@ lpm_new(struct dp_table *t)
 	snprintf(name, sizeof(name), "tv%u_%u", t->id, dp_tg.seq++);
 	b->parts = rte_hash_create(&(struct rte_hash_parameters){
 		.name = name, .entries = 1024, .key_len = t->part_len,
-		.hash_func = rte_hash_crc, .socket_id = dp_tg.socket,
+		.hash_func = rte_hash_crc, .hash_func_init_val = CRC_SEED, .socket_id = dp_tg.socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	});
 	if (b->parts == NULL) {
@@ -327,20 +339,6 @@ dp_tbe_free(struct dp_table *t, void *be)
 	}
 }
 
-/* A backend a batch replaced or built in vain, once no reader can see it:
- * one array-shaped backend is kept for the next clone, since allocating
- * and freeing megabytes per batch maps, zeroes and unmaps hugepages (most
- * of a small dataplane-atomic batch's time, measured). */
-void
-dp_tbe_retire(struct dp_table *t, void *be)
-{
-	if (be != NULL && (t->dense || t->em) && t->spare == NULL) {
-		t->spare = be;
-		return;
-	}
-	dp_tbe_free(t, be);
-}
-
 void *
 dp_tbe_new(struct dp_table *t)
 {
@@ -392,6 +390,23 @@ dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/* Start loading where key lives in an exact backend (a writer about to
+ * change a run of keys; rte_hash has no such call, LPM and ACL none). */
+void
+dp_tbe_prefetch(const struct dp_table *t, const void *be, const uint8_t *key)
+{
+	uint8_t hk[DP_KEY_MAX] = {0};
+	uint32_t slot;
+
+	if (!t->em && !t->dense)
+		return;
+	memcpy(hk, key, t->key_len);
+	if (t->em)
+		dp_em_prefetch(be, hk);
+	else if ((slot = dp_dense_slot(t, hk)) != UINT32_MAX)
+		rte_prefetch0(&((const uint32_t *)be)[slot]);
 }
 
 /* rte_hash: *pos is the key's slot, which the caller frees once a grace
@@ -542,37 +557,87 @@ dp_tbe_reclaim(struct dp_table *t)
 	}
 }
 
-/* Clone a backend from the control records (for dataplane-atomic). */
+/* A backend with the live one's contents, for a dataplane-atomic batch to
+ * change: LPM shares every partition (copied on write), ACL starts empty
+ * (rebuilt with the batch), exact copies its array or buckets, or re-adds
+ * its records to a new rte_hash. An exact table does this once: the copy
+ * becomes its shadow, kept equal by key from then on (dp_table.c); what
+ * exact copies cost is counted in clone_bytes. */
 void *
 dp_tbe_clone(struct dp_table *t)
 {
+	const void *live = dp_tg.root->backend[t->id];
 	void *be;
 
 	if (t->kind == DP_TK_LPM)
 		return lpm_clone(t, dp_tg.root->backend[t->id]);
-	if (t->em && dp_tg.root->backend[t->id] != NULL) {
-		be = dp_em_clone(dp_tg.root->backend[t->id], t->spare);
-		if (be == t->spare)
-			t->spare = NULL;
-		return be;
-	}
-	if (t->dense && dp_tg.root->backend[t->id] != NULL) {
-		be = t->spare != NULL ? t->spare : dp_tbe_new(t);
-		t->spare = NULL;
+	if (t->em && live != NULL) {
+		be = dp_em_clone(live);
 		if (be != NULL)
-			memcpy(be, dp_tg.root->backend[t->id], sizeof(uint32_t) * t->dense_n);
+			t->clone_bytes += dp_em_bytes(be);
 		return be;
 	}
 	be = dp_tbe_new(t);
 	if (be == NULL || t->kind == DP_TK_ACL)
 		return be;
+	if (t->dense && live != NULL) {
+		memcpy(be, live, sizeof(uint32_t) * t->dense_n);
+		t->clone_bytes += sizeof(uint32_t) * t->dense_n;
+		return be;
+	}
 	for (uint32_t i = 0; i < t->def.size; i++) {
 		if (t->rec[i].used && dp_tbe_add(t, be, &t->rec[i]) < 0) {
 			dp_tbe_free(t, be);
 			return NULL;
 		}
 	}
+	t->clone_bytes += (uint64_t)t->n_entries * (t->hash_len + sizeof(void *));
 	return be;
+}
+
+/* Keys an exact backend holds (NULL: none). */
+static uint32_t
+exact_count(const struct dp_table *t, const void *be)
+{
+	uint32_t n = 0;
+
+	if (be == NULL)
+		return 0;
+	if (t->em)
+		return dp_em_count(be);
+	if (!t->dense)
+		return (uint32_t)rte_hash_count(be);
+	for (uint32_t s = 0; s < t->dense_n; s++)
+		n += ((const uint32_t *)be)[s] != 0;
+	return n;
+}
+
+int
+dp_tbe_shadow_check(const struct dp_table *t)
+{
+	const void *be[2] = { dp_tg.root->backend[t->id], t->shadow };
+	uint32_t n = 0;
+
+	if (t->kind != DP_TK_EXACT || t->shadow == NULL)
+		return -ENOENT;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		uint8_t k[DP_KEY_MAX] __rte_aligned(16) = {0};
+		const uint8_t *kp[1] = { k };
+		const struct dp_entry *e[1];
+
+		if (!t->rec[i].used)
+			continue;
+		n++;
+		memcpy(k, t->rec[i].key, t->key_len);
+		for (unsigned int b = 0; b < RTE_DIM(be); b++)
+			if (be[b] == NULL || t->lookup(t, be[b], t->deflt, NULL, kp, 1, e) != 1 ||
+			    e[0] != t->rec[i].e)
+				return -EIO;
+	}
+	/* as many keys as records in each: no stale key left over */
+	if (n != t->n_entries || exact_count(t, be[0]) != n || exact_count(t, be[1]) != n)
+		return -EIO;
+	return 0;
 }
 
 /* Keys of exact tables are zero-padded to a multiple of 16 bytes. */

@@ -113,7 +113,31 @@ static const struct dp_table_def idh_def = {
 	.default_action = A_NOOP,
 };
 
+/* left-right: one exact table of each backend, keyed by an id (below
+ * LR_IDS), sized so that a quarter of it is a small write */
+#define LR_IDS 512
+#define LR_SIZE 256
+
+static const struct dp_table_def lr_defs[] = {
+	{ .name = "t_lr_array", .size = LR_SIZE, .n_fields = 1,
+	  .fields = { { "id", DP_T_U16, DP_MATCH_EXACT, LR_IDS - 1 } },
+	  .n_actions = 3,
+	  .actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	  .default_action = A_NOOP },
+	{ .name = "t_lr_em", .size = LR_SIZE, .n_fields = 1,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	  .n_actions = 3,
+	  .actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	  .default_action = A_NOOP },
+	{ .name = "t_lr_hash", .size = LR_SIZE, .n_fields = 2,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT }, { "pad", DP_T_IPV6, DP_MATCH_EXACT } },
+	  .n_actions = 3,
+	  .actions = { { "output", 1, { { "port", DP_T_PORT } } }, { "drop", 0, {} }, { "noop", 0, {} } },
+	  .default_action = A_NOOP },
+};
+
 static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv, t_ids, t_idh;
+static int t_lr[RTE_DIM(lr_defs)];
 
 static uint32_t
 ip(const char *s)
@@ -842,8 +866,8 @@ END_TEST
 
 /* The same without a thread, so it fails the same way every time on an
  * engine that loses them: the hook hits the entries while a dataplane-atomic
- * batch has built its clone and not yet swapped it in (the old entries are
- * still the live ones). */
+ * batch has changed its copy of the table and not yet swapped it in (the old
+ * entries are still the live ones). */
 static int swap_hook_table, swap_hook_hits;
 static uint8_t swap_hook_key[DP_KEY_MAX];
 
@@ -1013,6 +1037,316 @@ START_TEST(derived_tables)
 }
 END_TEST
 
+/* ---- left-right exact tables */
+
+static struct dp_update
+lr_upd(enum dp_update_type type, unsigned int i, uint32_t id, uint16_t port)
+{
+	struct dp_update u = upd(type, t_lr[i], A_OUT, port);
+
+	if (dp_tg.t[t_lr[i]]->dense) {
+		rte_be16_t k = rte_cpu_to_be_16((uint16_t)id);
+
+		memcpy(u.key, &k, 2);
+	} else {
+		rte_be32_t k = rte_cpu_to_be_32(id);
+
+		memcpy(u.key, &k, 4);
+		if (dp_table_key_len(t_lr[i]) > 4)   /* the id again, in the pad */
+			memcpy(u.key + 16, &k, 4);
+	}
+	return u;
+}
+
+/* The port id maps to in table i, -1 when it misses. */
+static int
+lr_find(unsigned int i, uint32_t id)
+{
+	const struct dp_entry *e = dp_table_find(t_lr[i], lr_upd(DP_UPD_INSERT, i, id, 0).key);
+
+	return e == NULL ? -1 : *(const uint16_t *)e->params;
+}
+
+static int
+lr_check(unsigned int i)
+{
+	return dp_tbe_shadow_check(dp_tg.t[t_lr[i]]);
+}
+
+/* A random mix of batches over the three tables at once: every mode;
+ * inserts, modifies and deletes, a key more than once in a batch, refused
+ * updates (an insert of a key that is there, a modify or delete of one that
+ * is not) that cancel whole rollback and dataplane-atomic batches, default
+ * changes; now and then a rollback write of more than a quarter of a table
+ * (its shadow is dropped). After every batch each table holds what a model
+ * of it says, its shadow maps the same keys to the same entries as its live
+ * backend and nothing else, and a table cloned only in a dataplane-atomic
+ * batch it had no shadow for. */
+START_TEST(lr_shadow_random_mix)
+{
+	static const enum dp_atomicity modes[] = { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK, DP_ATOM_DATAPLANE };
+	static int model[RTE_DIM(t_lr)][LR_IDS], next_m[RTE_DIM(t_lr)][LR_IDS];
+	unsigned int n_in[RTE_DIM(t_lr)] = { 0 }, checks = 0, clones = 0, drops = 0, aborted = 0;
+	struct dp_update u[160];
+	uint32_t x = 2024;
+	int r[160];
+
+	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+		ck_assert_int_eq(dp_table_clear(t_lr[i], NULL), 0);
+		for (uint32_t id = 0; id < LR_IDS; id++)
+			model[i][id] = -1;
+	}
+	for (unsigned int b = 0; b < 3000; b++) {
+		enum dp_atomicity mode;
+		uint64_t cloned[RTE_DIM(t_lr)];
+		bool had_shadow[RTE_DIM(t_lr)], bad = false;
+		unsigned int n = 0, big = RTE_DIM(t_lr);
+		int rc;
+
+		x = x * 1103515245 + 12345;
+		mode = modes[(x >> 16) % 3];
+		memcpy(next_m, model, sizeof(model));
+		if (b % 97 == 96) {
+			/* one table, more than a quarter of its size at once: keys
+			 * toggled (a deleted key's slot is free only after the batch) */
+			unsigned int used = n_in[(x >> 8) % RTE_DIM(t_lr)];
+
+			big = (x >> 8) % RTE_DIM(t_lr);
+			mode = DP_ATOM_ROLLBACK;
+			for (uint32_t id = b % 3; id < LR_IDS && n < LR_SIZE / 4 + 8; id += 3) {
+				if (next_m[big][id] < 0 && used++ >= LR_SIZE)
+					continue;
+				u[n++] = lr_upd(next_m[big][id] < 0 ? DP_UPD_INSERT : DP_UPD_DELETE, big, id, 99);
+				next_m[big][id] = next_m[big][id] < 0 ? 99 : -1;
+			}
+		} else {
+			unsigned int want = 1 + (x >> 20) % 12;
+
+			for (unsigned int k = 0; k < want; k++) {
+				unsigned int i, id, type;
+				uint16_t port;
+
+				x = x * 1103515245 + 12345;
+				i = (x >> 10) % RTE_DIM(t_lr);
+				id = (x >> 13) % LR_IDS;
+				port = (uint16_t)(1 + (x >> 3) % 50);
+				type = (x >> 24) % 16;
+				if (type == 0) {         /* a default: no key to replay */
+					u[n] = upd(DP_UPD_DEFAULT, t_lr[i], (x >> 5) & 1 ? A_DROP : A_NOOP, 0);
+					n++;
+					continue;
+				}
+				if (type == 1) {         /* refused: the key is or is not there */
+					u[n++] = lr_upd(next_m[i][id] >= 0 ? DP_UPD_INSERT : DP_UPD_MODIFY, i, id, port);
+					bad = true;
+					continue;
+				}
+				if (next_m[i][id] < 0) {
+					if (n_in[i] + k >= LR_SIZE - 16)   /* room for atomic modifies' slots */
+						continue;
+					u[n++] = lr_upd(DP_UPD_INSERT, i, id, port);
+					next_m[i][id] = port;
+				} else if (type < 9) {
+					u[n++] = lr_upd(DP_UPD_MODIFY, i, id, port);
+					next_m[i][id] = port;
+				} else {
+					u[n++] = lr_upd(DP_UPD_DELETE, i, id, 0);
+					next_m[i][id] = -1;
+				}
+			}
+		}
+		if (n == 0)
+			continue;
+		for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+			cloned[i] = dp_tg.t[t_lr[i]]->clone_bytes;
+			had_shadow[i] = dp_tg.t[t_lr[i]]->shadow != NULL;
+		}
+		rc = dp_table_write(u, n, mode, r);
+		if (mode == DP_ATOM_CONTINUE) {
+			/* what took: in order, each on its own (a refused one changes nothing) */
+			memcpy(next_m, model, sizeof(model));
+			for (unsigned int k = 0; k < n; k++) {
+				unsigned int i;
+				uint32_t id;
+
+				if (r[k] != 0 || u[k].type == DP_UPD_DEFAULT)
+					continue;
+				for (i = 0; u[k].table != t_lr[i]; i++)
+					;
+				id = dp_tg.t[t_lr[i]]->dense ? rte_be_to_cpu_16(*(uint16_t *)u[k].key) :
+				     rte_be_to_cpu_32(*(uint32_t *)u[k].key);
+				next_m[i][id] = u[k].type == DP_UPD_DELETE ? -1 : *(const uint16_t *)u[k].params;
+			}
+			ck_assert_int_eq(rc, bad ? -EIO : 0);
+		} else {
+			ck_assert_int_eq(rc, bad ? -ECANCELED : 0);
+			if (bad) {
+				memcpy(next_m, model, sizeof(model));
+				aborted++;
+			}
+		}
+		memcpy(model, next_m, sizeof(model));
+		for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+			const struct dp_table *t = dp_tg.t[t_lr[i]];
+
+			n_in[i] = 0;
+			for (uint32_t id = 0; id < LR_IDS; id++) {
+				ck_assert_msg(lr_find(i, id) == model[i][id], "batch %u, %s, id %u: %d, want %d",
+					      b, t->def.name, id, lr_find(i, id), model[i][id]);
+				n_in[i] += model[i][id] >= 0;
+			}
+			ck_assert_uint_eq(dp_table_entries(t_lr[i]), n_in[i]);
+			if (i == big) {
+				ck_assert_ptr_null(t->shadow);
+				drops += had_shadow[i];
+			}
+			if (t->clone_bytes != cloned[i]) {
+				ck_assert_msg(mode == DP_ATOM_DATAPLANE && !had_shadow[i],
+					      "batch %u: %s cloned with a shadow", b, t->def.name);
+				clones++;
+			}
+			if (t->shadow != NULL) {
+				ck_assert_msg(lr_check(i) == 0, "batch %u (%s): %s: shadow differs",
+					      b, mode == DP_ATOM_DATAPLANE ? "atomic" : "not atomic", t->def.name);
+				checks++;
+			}
+		}
+	}
+	/* every table went through each path many times */
+	ck_assert_uint_gt(checks, 6000);
+	ck_assert_uint_gt(drops, 10);
+	ck_assert_uint_le(clones, drops + RTE_DIM(t_lr));
+	ck_assert_uint_gt(aborted, 100);
+}
+END_TEST
+
+/* Entries are reused as soon as a batch frees them (the slab is a stack):
+ * a shadow slot left naming a freed entry would name whatever key the
+ * entry is reused for. Deleted in one mode, the freed entry goes to another
+ * key in the next write, then both keys change in a dataplane-atomic batch
+ * (which edits the shadow): each key stays its own in both backends. */
+START_TEST(lr_reused_entries)
+{
+	static const enum dp_atomicity modes[] = { DP_ATOM_CONTINUE, DP_ATOM_ROLLBACK, DP_ATOM_DATAPLANE };
+
+	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+		ck_assert_int_eq(dp_table_clear(t_lr[i], NULL), 0);
+		for (uint32_t id = 0; id < 20; id++)
+			ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, (uint16_t)id)), 0);
+		for (unsigned int m = 0; m < 3 * RTE_DIM(modes); m++) {
+			struct dp_update u[2] = { lr_upd(DP_UPD_DELETE, i, 3, 0) };
+			const struct dp_entry *old = dp_table_find(t_lr[i], u[0].key);
+			uint32_t reuse = 100 + m;
+			int r[2];
+
+			/* a shadow first (a dataplane-atomic batch) */
+			u[1] = lr_upd(DP_UPD_MODIFY, i, 5, (uint16_t)m);
+			ck_assert_int_eq(dp_table_write(&u[1], 1, DP_ATOM_DATAPLANE, r), 0);
+			ck_assert_ptr_nonnull(old);
+			ck_assert_int_eq(dp_table_write(u, 1, modes[m % 3], r), 0);
+			u[0] = lr_upd(DP_UPD_INSERT, i, reuse, 7);
+			ck_assert_int_eq(dp_table_write(u, 1, modes[(m / 3) % 3], r), 0);
+			ck_assert_ptr_eq(dp_table_find(t_lr[i], u[0].key), old);   /* reused */
+			ck_assert_int_eq(lr_check(i), 0);
+			u[0] = lr_upd(DP_UPD_MODIFY, i, reuse, 8);
+			u[1] = lr_upd(DP_UPD_INSERT, i, 3, 33);
+			ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), 0);
+			ck_assert_int_eq(lr_find(i, reuse), 8);
+			ck_assert_int_eq(lr_find(i, 3), 33);
+			ck_assert_int_eq(lr_check(i), 0);
+			u[0] = lr_upd(DP_UPD_DELETE, i, reuse, 0);
+			u[1] = lr_upd(DP_UPD_MODIFY, i, 3, 3);
+			ck_assert_int_eq(dp_table_write(u, 2, modes[m % 3], r), 0);
+			ck_assert_int_eq(lr_find(i, reuse), -1);
+			ck_assert_int_eq(lr_check(i), 0);
+		}
+		ck_assert_uint_eq(dp_table_entries(t_lr[i]), 20);
+	}
+}
+END_TEST
+
+/* A key of zeros (id 0 and its pad) in the bucket entries that others
+ * left empty, modified in every mode: one key in each backend. (rte_hash
+ * once hashed it to the signature of an empty entry and added it again on
+ * every modify.) */
+START_TEST(lr_zero_key)
+{
+	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+		struct dp_update u;
+		int r;
+
+		ck_assert_int_eq(dp_table_clear(t_lr[i], NULL), 0);
+		for (uint32_t id = 1; id <= 200; id++)
+			ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, 1)), 0);
+		ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, 0, 1)), 0);
+		for (uint32_t id = 1; id <= 200; id++)
+			ck_assert_int_eq(write1(lr_upd(DP_UPD_DELETE, i, id, 0)), 0);
+		for (unsigned int k = 0; k < 30; k++) {   /* dataplane-atomic first: a shadow */
+			u = lr_upd(DP_UPD_MODIFY, i, 0, (uint16_t)(2 + k));
+			ck_assert_int_eq(dp_table_write(&u, 1, (enum dp_atomicity)((k + 2) % 3), &r), 0);
+			ck_assert_int_eq(lr_find(i, 0), 2 + k);
+			ck_assert_int_eq(lr_check(i), 0);
+		}
+		ck_assert_int_eq(write1(lr_upd(DP_UPD_DELETE, i, 0, 0)), 0);
+		ck_assert_int_eq(lr_find(i, 0), -1);
+		ck_assert_int_eq(lr_check(i), 0);
+	}
+}
+END_TEST
+
+/* What a dataplane-atomic batch copies does not depend on the table: the
+ * first one clones it, the next thousand copy nothing (counted in bytes,
+ * not timed), whichever mode writes between them and whether they commit.
+ * The first write of a table never written, dataplane-atomic, copies
+ * nothing either (an empty shadow). */
+START_TEST(lr_atomic_copies_nothing)
+{
+	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++) {
+		struct dp_table *t = dp_tg.t[t_lr[i]];
+		struct dp_update u[2];
+		uint64_t cloned;
+		int r[2];
+
+		/* as on a fresh start: no backend, no shadow (no reader is online) */
+		ck_assert_int_eq(dp_table_clear(t_lr[i], NULL), 0);
+		dp_tbe_free(t, t->shadow);
+		t->shadow = NULL;
+		dp_tbe_free(t, dp_tg.root->backend[t->id]);
+		dp_tg.root->backend[t->id] = NULL;
+		cloned = t->clone_bytes;
+		u[0] = lr_upd(DP_UPD_INSERT, i, 0, 1);
+		ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+		ck_assert_int_eq(lr_check(i), 0);
+		ck_assert_uint_eq(t->clone_bytes, cloned);
+		/* as after a dropped shadow */
+		dp_tbe_free(t, t->shadow);
+		t->shadow = NULL;
+		for (uint32_t id = 1; id < 200; id++)
+			ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, 1)), 0);
+		u[0] = lr_upd(DP_UPD_MODIFY, i, 0, 2);
+		ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+		ck_assert_uint_gt(t->clone_bytes, cloned);   /* the first: a clone */
+		cloned = t->clone_bytes;
+		for (uint32_t k = 0; k < 1000; k++) {
+			uint32_t id = k % 200;
+
+			u[0] = lr_upd(DP_UPD_MODIFY, i, id, (uint16_t)(k % 7));
+			ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+			if (k % 10 == 0) {   /* delete and put back, not atomic */
+				ck_assert_int_eq(write1(lr_upd(DP_UPD_DELETE, i, id, 0)), 0);
+				ck_assert_int_eq(write1(lr_upd(DP_UPD_INSERT, i, id, 1)), 0);
+			}
+			if (k % 10 == 5) {   /* an atomic batch that fails */
+				u[1] = lr_upd(DP_UPD_INSERT, i, id, 1);
+				ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_DATAPLANE, r), -ECANCELED);
+			}
+		}
+		ck_assert_uint_eq(t->clone_bytes, cloned);
+		ck_assert_int_eq(lr_check(i), 0);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1037,6 +1371,10 @@ suite(void)
 	tcase_add_test(tc, atomic_modify_keeps_hits);
 	tcase_add_test(tc, atomic_modify_hits_before_swap);
 	tcase_add_test(tc, derived_tables);
+	tcase_add_test(tc, lr_shadow_random_mix);
+	tcase_add_test(tc, lr_reused_entries);
+	tcase_add_test(tc, lr_zero_key);
+	tcase_add_test(tc, lr_atomic_copies_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1060,6 +1398,14 @@ main(void)
 	    (t_src = dp_table_create(&src_def)) < 0 || (t_drv = dp_table_create(&drv_def)) < 0 ||
 	    (t_ids = dp_table_create(&ids_def)) < 0 || (t_idh = dp_table_create(&idh_def)) < 0) {
 		fprintf(stderr, "table set-up failed: %d %d %d %d\n", t_exact, t_lpm, t_acl, t_age);
+		return 1;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++)
+		if ((t_lr[i] = dp_table_create(&lr_defs[i])) < 0)
+			return 1;
+	if (!dp_tg.t[t_lr[0]]->dense || !dp_tg.t[t_lr[1]]->em || dp_tg.t[t_lr[2]]->em ||
+	    dp_tg.t[t_lr[2]]->dense) {
+		fprintf(stderr, "backends: t_lr_array must be an array, t_lr_em dp_em, t_lr_hash rte_hash\n");
 		return 1;
 	}
 	drv.sources = 1u << t_src;

@@ -5,6 +5,9 @@
  * entry of the key looked up (its key bytes and the key id in its params),
  * with an action the table has, and for one reader a key's versions never
  * go back: the old value or the new one, never another key's or garbage.
+ * Dataplane-atomic batches go through the exact tables' shadows (left-right),
+ * cloning only after a clear dropped one; after every write a shadow must
+ * map the same keys to the same entries as the live backend.
  * Routes are tortured alike: every lookup must find a route that covers
  * its address. Bounded in time (TORTURE_S seconds per part, default 3;
  * five parts). */
@@ -549,6 +552,9 @@ torture(int t, unsigned int seconds, const char *name)
 	int res[64], rc = 0;
 	pthread_t th[READERS];
 	uint64_t end, batches = 0, updates = 0, clears = 0, aged = 0, hz = rte_get_tsc_hz();
+	uint64_t atomic = 0, via_shadow = 0, clones = 0, drops = 0;
+	struct dp_table *tt = dp_tg.t[t];
+	bool shadow = false;
 	uint32_t x = 777;
 
 	table = t;
@@ -566,6 +572,8 @@ torture(int t, unsigned int seconds, const char *name)
 		unsigned int k = 0;
 
 		x = x * 1103515245 + 12345;
+		drops += shadow && tt->shadow == NULL;   /* by the last write */
+		shadow = tt->shadow != NULL;
 		if (batches % 150 == 149) {	/* now and then: the whole table at once */
 			/* readers that saw the flag up finish their burst first */
 			stable_in = false;
@@ -604,19 +612,39 @@ next:;
 				    (x >> (j % 16)) & 1 ||
 				    rte_be_to_cpu_32(*(const uint32_t *)u[j].key) < STABLE ? DP_UPD_MODIFY : DP_UPD_DELETE;
 		}
-		dp_table_write(u, k, mode, res);
+		{
+			bool had_shadow = tt->shadow != NULL;
+			uint64_t cloned = tt->clone_bytes;
+
+			dp_table_write(u, k, mode, res);
+			if (mode == DP_ATOM_DATAPLANE) {
+				atomic++;
+				via_shadow += had_shadow;
+				clones += tt->clone_bytes != cloned;
+			}
+			if (had_shadow && tt->clone_bytes != cloned)
+				fail("a dataplane-atomic batch cloned a table with a shadow", 0, 0, 0);
+		}
+		if (tt->shadow != NULL && dp_tbe_shadow_check(tt) != 0)
+			fail("the shadow differs from the live backend", 0, (uint32_t)batches, mode);
 		batches++;
 		updates += k;
 	}
 	stop = true;
 	for (unsigned int w = 0; w < READERS; w++)
 		pthread_join(th[w], NULL);
-	printf("%s: %lu batches (%lu updates, %lu clears, %lu aged) against %lu lookups "
-	       "(%lu hits) in %u s; %s\n", name, (unsigned long)batches, (unsigned long)updates,
-	       (unsigned long)clears, (unsigned long)aged,
-	       (unsigned long)(lookups[0] + lookups[1]), (unsigned long)(hits[0] + hits[1]),
-	       seconds, failures ? failure : "every hit was its key's entry");
-	if (failures || hits[0] == 0 || hits[1] == 0 || batches == 0)
+	printf("%s: %lu batches (%lu updates, %lu clears, %lu aged; %lu dataplane-atomic, %lu of them "
+	       "through the shadow, %lu clones, %lu shadows dropped) against %lu lookups (%lu hits) "
+	       "in %u s; %s\n", name,
+	       (unsigned long)batches, (unsigned long)updates, (unsigned long)clears,
+	       (unsigned long)aged, (unsigned long)atomic, (unsigned long)via_shadow,
+	       (unsigned long)clones, (unsigned long)drops, (unsigned long)(lookups[0] + lookups[1]),
+	       (unsigned long)(hits[0] + hits[1]), seconds,
+	       failures ? failure : "every hit was its key's entry");
+	/* a clear of more than a quarter of the table drops the shadow: the
+	 * next atomic batch clones, the others do not */
+	if (failures || hits[0] == 0 || hits[1] == 0 || batches == 0 || via_shadow < 10 ||
+	    clones > drops + 1)
 		rc = -1;
 	lookups[0] = lookups[1] = hits[0] = hits[1] = 0;
 	return rc;
