@@ -1,7 +1,9 @@
 /* Table engine semantics on a real (no-huge, no-PCI) EAL: exact, lpm per
  * VRF (IPv4 and IPv6), ternary priority and ranges, transactions (rollback, continue,
- * dataplane-atomic), paging, hit counters, capacity. The test thread plays
- * worker 0: online only around its lookups, so writers' grace periods end. */
+ * dataplane-atomic), the exact tables' shadows (left-right: equal to live,
+ * no clone after the first), paging, hit counters, capacity. The test
+ * thread plays worker 0: online only around its lookups, so writers' grace
+ * periods end. */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +18,7 @@
 #include <rte_pause.h>
 
 #include "dp_table.h"
-#include "dp_table_int.h"   /* dp_table_swap_hook */
+#include "dp_table_int.h"   /* dp_table_swap_hook, the shadows */
 
 enum { A_OUT, A_DROP, A_NOOP };
 
