@@ -19,9 +19,8 @@
 #define DP_MF_FRAG      (1u << 6)  /* any fragment (IPv4 MF/offset or IPv6 frag hdr) */
 #define DP_MF_FRAG_LATER (1u << 7) /* non-first fragment: no L4 header */
 #define DP_MF_L4        (1u << 8)  /* l4_off valid and L4 header fully present */
-#define DP_MF_VXLAN     (1u << 9)  /* outer UDP dport 4789 with a valid VXLAN header */
 #define DP_MF_GTPU      (1u << 10) /* outer UDP dport 2152 with a valid GTP-U header */
-#define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (tunnel payload is IP) */
+#define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (GTP-U payload is IP) */
 #define DP_MF_IP_EXT    (1u << 12) /* IPv6 extension headers walked */
 
 #define DP_META_VLAN_MAX 2
@@ -44,10 +43,10 @@ struct dp_meta {
 	uint16_t dport;
 
 	/* tunnels: offsets from the start of packet data */
-	uint16_t tun_off;        /* VXLAN or GTP-U header */
-	uint16_t inner_off;      /* inner Ethernet (VXLAN) or inner IP (GTP-U) */
+	uint16_t tun_off;        /* GTP-U header (overlay tunnels are their feature's to read) */
+	uint16_t inner_off;      /* inner IP (GTP-U) */
 	uint16_t inner_l3_off;   /* inner IP header, valid when DP_MF_INNER */
-	uint32_t tun_id;         /* VNI or TEID, host order */
+	uint32_t tun_id;         /* TEID, host order */
 	uint8_t  gtp_msg;        /* GTP message type */
 	uint8_t  gtp_qfi;        /* QFI from PDU session container, 0 if none */
 	uint8_t  gtp_pdu_type;   /* 0 = DL, 1 = UL, 0xff when absent */

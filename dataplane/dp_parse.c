@@ -1,6 +1,6 @@
 /* Packet parser: the first stage of every pipeline. Reads each packet's
  * headers once (L2, VLAN/QinQ, ARP, IPv4, IPv6 + extension headers, UDP/TCP/
- * ICMP, VXLAN and GTP-U outer tunnels) into struct dp_meta so later stages
+ * ICMP, GTP-U outer tunnels) into struct dp_meta so later stages
  * never re-parse. Every read is bounded by the first segment; anything that
  * cannot be trusted becomes a named parse.* drop.
  *
@@ -57,10 +57,6 @@
 #define TCP_HLEN        20
 #define ICMP_HLEN       8       /* type, code, csum + 4 bytes every message has */
 #define ICMPV6_HLEN     4       /* RFC 4443 common part */
-
-#define VXLAN_PORT      4789
-#define VXLAN_HLEN      8
-#define VXLAN_F_I       0x08
 
 #define ARP_LEN         28
 
@@ -185,55 +181,6 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
-/* Inner Ethernet of a VXLAN packet: find the inner IP header, no more. A
- * short inner frame is dropped; an inner frame that is not IP (ARP, or a
- * version nibble that disagrees with the ethertype) just has no DP_MF_INNER. */
-static unsigned int
-parse_vxlan(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
-	    struct dp_meta *md)
-{
-	uint32_t lim = RTE_MIN(uend, seg);
-	uint32_t in = t + VXLAN_HLEN, ioff;
-	uint16_t et;
-	int i;
-
-	if (t + VXLAN_HLEN > lim)
-		return short_reason(t + VXLAN_HLEN, uend, R(vxlan_trunc));
-	if (!(p[t] & VXLAN_F_I))
-		return R(vxlan_trunc);
-	md->flags |= DP_MF_VXLAN;
-	md->tun_off = (uint16_t)t;
-	md->tun_id = rd32(p + t + 4) >> 8;
-	md->inner_off = (uint16_t)in;
-
-	if (in + ETH_HLEN > lim)
-		return short_reason(in + ETH_HLEN, uend, R(inner_trunc));
-	et = rd16(p + in + 12);
-	ioff = in + ETH_HLEN;
-	for (i = 0; i < DP_META_VLAN_MAX && is_vlan_tpid(et); i++) {
-		if (ioff + VLAN_HLEN > lim)
-			return short_reason(ioff + VLAN_HLEN, uend, R(inner_trunc));
-		et = rd16(p + ioff + 2);
-		ioff += VLAN_HLEN;
-	}
-	if (et == ET_IPV4) {
-		if (ioff + IPV4_HLEN > lim)
-			return short_reason(ioff + IPV4_HLEN, uend, R(inner_trunc));
-		if ((p[ioff] >> 4) != 4)
-			return 0;
-	} else if (et == ET_IPV6) {
-		if (ioff + IPV6_HLEN > lim)
-			return short_reason(ioff + IPV6_HLEN, uend, R(inner_trunc));
-		if ((p[ioff] >> 4) != 6)
-			return 0;
-	} else {
-		return 0;
-	}
-	md->flags |= DP_MF_INNER;
-	md->inner_l3_off = (uint16_t)ioff;
-	return 0;
-}
-
 static unsigned int
 parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	   struct dp_meta *md)
@@ -317,19 +264,13 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 		md->dport = dport;
 		*flags |= DP_MF_L4;
 		*ports = w;
-		if (unlikely((dport == VXLAN_PORT || dport == GTPU_UDP_PORT) &&
-			     !(*flags & DP_MF_FRAG))) {
+		if (unlikely(dport == GTPU_UDP_PORT && !(*flags & DP_MF_FRAG))) {
 			unsigned int r;
 
 			/* Cold: tunnel parsers add their flags in md so that
 			 * *flags can stay in a register on the fast path. */
 			md->flags = *flags;
-			if (dport == VXLAN_PORT)
-				r = parse_vxlan(p, l4 + UDP_HLEN, l4 + ulen,
-						seg, md);
-			else
-				r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen,
-					       seg, md);
+			r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen, seg, md);
 			*flags = md->flags;
 			return r;
 		}
@@ -601,7 +542,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 		uint32_t ulen = rd16(ip + IPV4_HLEN + 4);
 
 		ok &= ulen >= UDP_HLEN && l4 + ulen <= end &&
-		      dport != VXLAN_PORT && dport != GTPU_UDP_PORT;
+		      dport != GTPU_UDP_PORT;
 	} else if (proto == P_TCP) {
 		uint32_t doff = (uint32_t)(ip[IPV4_HLEN + 12] >> 4) << 2;
 

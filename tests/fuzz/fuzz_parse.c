@@ -73,11 +73,6 @@ check_meta(const struct dp_meta *md, size_t size)
 	} else {
 		CHECK(md->sport == 0 && md->dport == 0);
 	}
-	CHECK(!((f & DP_MF_VXLAN) && (f & DP_MF_GTPU)));
-	if (f & DP_MF_VXLAN)
-		CHECK(md->dport == 4789 && md->tun_off == md->l4_off + 8 &&
-		      md->tun_off + 8u <= size && md->inner_off == md->tun_off + 8 &&
-		      md->tun_id <= 0xffffff);
 	if (f & DP_MF_GTPU) {
 		CHECK(md->dport == 2152 && md->tun_off == md->l4_off + 8 &&
 		      md->tun_off + 8u <= size);
@@ -86,10 +81,10 @@ check_meta(const struct dp_meta *md, size_t size)
 		CHECK(md->gtp_msg == 0 && md->gtp_qfi == 0 &&
 		      md->gtp_pdu_type == 0xff);
 	}
-	if (!(f & (DP_MF_VXLAN | DP_MF_GTPU)))
+	if (!(f & DP_MF_GTPU))
 		CHECK(md->tun_off == 0 && md->inner_off == 0 && md->tun_id == 0);
 	if (f & DP_MF_INNER) {
-		CHECK(f & (DP_MF_VXLAN | DP_MF_GTPU));
+		CHECK(f & DP_MF_GTPU);
 		CHECK(md->inner_l3_off >= md->inner_off);
 		CHECK(md->inner_l3_off + 20u <= size);
 	} else {

@@ -471,20 +471,17 @@ static const struct tcase cases[] = {
 	{ "v6_hbh_none", k_v6_hbh_none, M(.flags = F(IPV6) | F(IP_EXT),
 	  .l2_len = 14, .l3_off = 14, .l4_off = 62, .ethertype = 0x86dd,
 	  .l4_proto = 59, .ttl = 255), 62, T6(14) },
-	{ "vxlan4", k_vxlan4, M(.flags = F(IPV4) | F(L4) | F(VXLAN) | F(INNER),
+	/* VXLAN is plain UDP to the core: the overlay feature reads it */
+	{ "vxlan4", k_vxlan4, M(.flags = F(IPV4) | F(L4),
 	  .l2_len = 14, .l3_off = 14, .l4_off = 34, .ethertype = 0x0800,
-	  .l4_proto = 17, .ttl = 64, .sport = 49152, .dport = 4789,
-	  .tun_off = 42, .inner_off = 50, .inner_l3_off = 64,
-	  .tun_id = 0x123456), 84, T4(14) },
+	  .l4_proto = 17, .ttl = 64, .sport = 49152, .dport = 4789), 42, T4(14) },
 	{ "vxlan_vlan6", k_vxlan_vlan6,
-	  M(.flags = F(IPV6) | F(L4) | F(VXLAN) | F(INNER), .l2_len = 14,
+	  M(.flags = F(IPV6) | F(L4), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 17,
-	  .ttl = 255, .sport = 50000, .dport = 4789, .tun_off = 62,
-	  .inner_off = 70, .inner_l3_off = 88, .tun_id = 7), 128, T6(14) },
-	{ "vxlan_arp", k_vxlan_arp, M(.flags = F(IPV4) | F(L4) | F(VXLAN),
+	  .ttl = 255, .sport = 50000, .dport = 4789), 62, T6(14) },
+	{ "vxlan_arp", k_vxlan_arp, M(.flags = F(IPV4) | F(L4),
 	  .l2_len = 14, .l3_off = 14, .l4_off = 34, .ethertype = 0x0800,
-	  .l4_proto = 17, .ttl = 64, .sport = 50001, .dport = 4789,
-	  .tun_off = 42, .inner_off = 50, .tun_id = 0xffffff), 64, T4(14) },
+	  .l4_proto = 17, .ttl = 64, .sport = 50001, .dport = 4789), 42, T4(14) },
 	{ "gtp_plain4", k_gtp_plain4,
 	  M(.flags = F(IPV4) | F(L4) | F(GTPU) | F(INNER), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 34, .ethertype = 0x0800, .l4_proto = 17,
@@ -850,9 +847,11 @@ START_TEST(bad_tunnels)
 {
 	struct pb pk;
 
+	/* a broken VXLAN header is not the core's to judge: a switch passes
+	 * such UDP on, an overlay decap names what is wrong with it */
 	fresh(&pk, k_vxlan4);
 	pk.b[42] = 0;                           /* I flag clear */
-	EXPECT(&pk, R(vxlan_trunc));
+	EXPECT(&pk, 0);
 
 	memset(&pk, 0, sizeof(pk));             /* inner Ethernet cut short */
 	b_eth(&pk, 0x0800);
@@ -861,7 +860,7 @@ START_TEST(bad_tunnels)
 	b_vxlan(&pk, 0x08, 1);
 	b_pay(&pk, 10);
 	done(&pk);
-	EXPECT(&pk, R(inner_trunc));
+	EXPECT(&pk, 0);
 
 	memset(&pk, 0, sizeof(pk));             /* inner IPv4 header short */
 	b_eth(&pk, 0x0800);
@@ -905,9 +904,9 @@ START_TEST(bad_tunnels)
 		EXPECT(&pk, R(gtpu_ext));
 	}
 	/* Fragments are not tunnel-parsed: a later stage reassembles. */
-	fresh(&pk, k_vxlan4);
+	fresh(&pk, k_gtp_plain4);
 	wr16(&pk, 20, 0x2000);
-	pk.b[42] = 0;
+	pk.b[42] = 0x50;
 	EXPECT(&pk, 0);
 }
 END_TEST
