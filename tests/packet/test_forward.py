@@ -131,7 +131,6 @@ MALFORMED = [
     ("parse.udp_len", lambda: eth() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2, len=100) / Raw(b"x" * 10)),
     ("parse.vlan_depth", lambda: eth() / Dot1Q(vlan=10) / Dot1Q(vlan=20) / Dot1Q(vlan=30) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2) / Raw(b"x" * 10)),
     ("parse.gtpu_version", gtpu_v2),
-    ("parse.vxlan_trunc", lambda: eth() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=4789, dport=4789) / VXLAN(flags=0, vni=42) / Ether(src=MAC_A, dst=MAC_B) / IP(src="192.168.0.1", dst="192.168.0.2") / ICMP()),
 ]
 
 
@@ -151,6 +150,9 @@ def valid_mix():
         eth() / Dot1Q(vlan=100) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=7, dport=8) / Raw(b"tagged"),
         eth() / IP(src="10.0.0.1", dst="10.0.0.2", options=[b"\x01" * 4]) / UDP(sport=9, dport=10) / Raw(b"ip-opts"),
         eth() / IP(src="10.0.0.1", dst="10.0.0.2", flags="MF", frag=0) / UDP(sport=11, dport=12, len=200) / Raw(b"first-frag"),
+        # a broken VXLAN header is plain UDP to the core: a cross-connect passes it
+        eth() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=4789, dport=4789) / VXLAN(flags=0, vni=42) /
+        Ether(src=MAC_A, dst=MAC_B) / IP(src="192.168.0.1", dst="192.168.0.2") / ICMP(),
         udp("10.0.0.1", "10.0.0.2", 3000, 4000, payload=b"last"),
     ]
 
