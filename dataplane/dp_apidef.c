@@ -230,9 +230,9 @@ static const struct dp_schema_field table_object = {
 		{ .name = "next_table", .type = DP_SCHEMA_STRING,
 		  .flags = DP_SCHEMA_REQ | DP_SCHEMA_NULL, .desc = "the table looked up next" },
 		{ .name = "ageing", .type = DP_SCHEMA_OBJECT,
-		  .desc = "tables whose entries age: the action that ages and the idle timeout",
+		  .desc = "tables whose entries age: the actions that age and the idle timeout",
 		  .fields = (const struct dp_schema_field[]){
-			RS("action", "entries with this action age"),
+			RA("actions", "entries with one of these actions age", &a_string),
 			RU("idle_timeout_s", "0: ageing off"),
 			END } },
 		END },

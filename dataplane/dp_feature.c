@@ -18,13 +18,21 @@ dp_feature_register(const struct dp_feature *f)
 		features[n_features++] = f;
 }
 
-const struct dp_feature *
-dp_feature_find(const char *name)
+static int
+feature_index(const char *name)
 {
 	for (unsigned int i = 0; i < n_features; i++)
 		if (strcmp(features[i]->name, name) == 0)
-			return features[i];
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const struct dp_feature *
+dp_feature_find(const char *name)
+{
+	int i = feature_index(name);
+
+	return i < 0 ? NULL : features[i];
 }
 
 const char *
@@ -44,6 +52,36 @@ dp_feature_names(void)
 static const struct dp_feature *used[DP_FEATURES_MAX];
 static unsigned int n_used, n_inited;
 static uint8_t role_feature[DP_ROLE_MAX];
+
+static bool want[DP_FEATURES_MAX];
+
+static unsigned int
+n_wanted(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_features; i++)
+		n += want[i];
+	return n;
+}
+
+static bool
+is_used(const struct dp_feature *f)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i] == f)
+			return true;
+	return false;
+}
+
+static bool
+needs_used(const struct dp_feature *f)
+{
+	for (unsigned int k = 0; k < DP_FEATURE_NEEDS_MAX && f->needs[k]; k++)
+		if (!is_used(dp_feature_find(f->needs[k])))
+			return false;
+	return true;
+}
 
 static bool
 named(const struct dp_config *c, const struct dp_feature *f)
@@ -73,17 +111,44 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 
 	if ((rc = dp_feature_check(c, err, errlen)) < 0)
 		return rc;
-	/* registration order, so tables and drop reasons number the same way
-	 * whatever order the config names the roles in */
+	/* what the config names and what that needs, set up in registration
+	 * order with every feature after those it needs: tables and drop
+	 * reasons number the same way whatever order the config names them */
 	n_used = n_inited = 0;
 	memset(role_feature, 0xff, sizeof(role_feature));
+	memset(want, 0, sizeof(want));
 	for (unsigned int i = 0; i < n_features; i++)
-		if (named(c, features[i])) {
-			for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
-				if (strcmp(c->role_feature[r], features[i]->name) == 0)
-					role_feature[r] = (uint8_t)n_used;
-			used[n_used++] = features[i];
+		want[i] = named(c, features[i]);
+	for (bool more = true; more;) {
+		more = false;
+		for (unsigned int i = 0; i < n_features; i++)
+			for (unsigned int k = 0; want[i] && k < DP_FEATURE_NEEDS_MAX && features[i]->needs[k]; k++) {
+				int j = feature_index(features[i]->needs[k]);
+
+				if (j < 0) {
+					snprintf(err, errlen, "feature %s needs %s, which is not built in",
+						 features[i]->name, features[i]->needs[k]);
+					return -ENOENT;
+				}
+				if (!want[j])
+					want[j] = more = true;
+			}
+	}
+	while (n_used < n_wanted()) {
+		unsigned int before = n_used;
+
+		for (unsigned int i = 0; i < n_features; i++)
+			if (want[i] && !is_used(features[i]) && needs_used(features[i])) {
+				for (unsigned int r = 0; r < DP_ROLE_MAX; r++)
+					if (strcmp(c->role_feature[r], features[i]->name) == 0)
+						role_feature[r] = (uint8_t)n_used;
+				used[n_used++] = features[i];
+			}
+		if (n_used == before) {
+			snprintf(err, errlen, "features need each other in a circle");
+			return -ELOOP;
 		}
+	}
 	while (n_inited < n_used) {
 		/* counted before init: fini undoes a half-done set-up too */
 		const struct dp_feature *f = used[n_inited++];

@@ -68,9 +68,15 @@ struct dp_stage_def {
 #define DP_FEATURE_STAGES_MAX 8
 #define DP_FEATURES_MAX 16
 
+#define DP_FEATURE_NEEDS_MAX 4
+
 struct dp_feature {
 	const char *name;
 	const char *description;
+	/* Features this one builds on (their tables, stages, slow path): in
+	 * use and set up before it whenever it is. A stage's edge to a node of
+	 * a feature that is not in use drops (core.feature_absent). */
+	const char *needs[DP_FEATURE_NEEDS_MAX];
 	/* Declare tables, register drop reasons and write checks. Main lcore,
 	 * before workers start; only for features the config uses. */
 	int (*init)(unsigned int n_workers);

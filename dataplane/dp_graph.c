@@ -40,6 +40,7 @@ struct stage_rt {
 	uint8_t feature;         /* index among the features in use */
 	uint8_t n_edges;         /* next values below this are edges */
 	bool can_punt;           /* its feature has a slow path */
+	uint16_t absent;         /* edges (bit e) into a feature not in use: they drop */
 };
 
 /* rte_node.ctx: who this node works for */
@@ -277,13 +278,18 @@ RTE_NODE_REGISTER(drop_node);
 
 /* ----------------------------------------------------------- stage nodes */
 
-/* A next value that is no edge: a drop with its reason, or a mistake. */
+/* A next value that is no edge: a drop with its reason, an edge into a
+ * feature not in use, or a mistake. */
 static uint16_t
-stage_drop(struct rte_mbuf *m, uint16_t v)
+stage_drop(const struct stage_rt *rt, struct rte_mbuf *m, uint16_t v)
 {
 	unsigned int r = DP_NEXT_REASON(v);
 
-	dp_meta(m)->drop = DP_NEXT_IS_DROP(v) && r < DP_DROP_MAX ? (uint16_t)r : DP_DROP_core_no_verdict;
+	if (v < rt->n_edges)
+		r = DP_DROP_core_feature_absent;
+	else if (!DP_NEXT_IS_DROP(v) || r >= DP_DROP_MAX)
+		r = DP_DROP_core_no_verdict;
+	dp_meta(m)->drop = (uint16_t)r;
 	return DP_NEXT_DROP_EDGE;
 }
 
@@ -315,20 +321,20 @@ stage_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt
 	uint16_t start = 0, cur = next[0];
 
 	/* the usual burst: every packet to one edge */
-	if (likely(cur < rt->n_edges) && all_same(next, n)) {
+	if (likely(cur < rt->n_edges && !(rt->absent >> cur & 1)) && all_same(next, n)) {
 		if (whole)
 			rte_node_next_stream_move(g, node, cur);
 		else
 			rte_node_enqueue(g, node, cur, objs, n);
 		return;
 	}
-	if (unlikely(cur >= rt->n_edges))
-		cur = stage_drop(pkts[0], cur);
+	if (unlikely(cur >= rt->n_edges || (rt->absent >> cur & 1)))
+		cur = stage_drop(rt, pkts[0], cur);
 	for (uint16_t i = 1; i < n; i++) {
 		uint16_t e = next[i];
 
-		if (unlikely(e >= rt->n_edges))
-			e = stage_drop(pkts[i], e);
+		if (unlikely(e >= rt->n_edges || (rt->absent >> e & 1)))
+			e = stage_drop(rt, pkts[i], e);
 		if (likely(e == cur))
 			continue;
 		rte_node_enqueue(g, node, cur, objs + start, i - start);
@@ -360,7 +366,7 @@ stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t 
 			rte_node_enqueue(g, node, DP_NEXT_TX, (void **)ctx->extra, ctx->n_extra);
 			ctx->n_extra = 0;
 		}
-		if (cont == n && rt->n_edges > DP_NEXT_CONTINUE) {
+		if (cont == n && rt->n_edges > DP_NEXT_CONTINUE && !(rt->absent >> DP_NEXT_CONTINUE & 1)) {
 			if (n == n_objs)
 				rte_node_next_stream_move(g, node, DP_NEXT_CONTINUE);
 			else
@@ -384,6 +390,25 @@ desc_add(const char *name, unsigned int n, const char *const *next)
 		snprintf(d->next[i], sizeof(d->next[i]), "%s", next[i]);
 }
 
+/* Is node name a stage of a feature in use (or one the core's)? A name
+ * that is neither and no feature's either is kept: rte_graph refuses it. */
+static bool
+node_in_use(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	char fname[RTE_NODE_NAMESIZE];
+
+	if (dot == NULL || (size_t)(dot - name) >= sizeof(fname))
+		return true;
+	snprintf(fname, sizeof(fname), "%.*s", (int)(dot - name), name);
+	if (dp_feature_find(fname) == NULL)
+		return true;
+	for (unsigned int i = 0; i < dp_feature_count(); i++)
+		if (strcmp(dp_feature_get(i)->name, fname) == 0)
+			return true;
+	return false;
+}
+
 /* A node of a feature: a stage (sd), or its punt node (sd NULL). */
 static int
 feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned int feature)
@@ -394,8 +419,12 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 	unsigned int n = 0;
 
 	snprintf(punt, sizeof(punt), "%s.punt", f->name);
-	while (sd && n < DP_STAGE_EDGES_MAX && sd->next[n] != NULL)
+	rt->absent = 0;
+	while (sd && n < DP_STAGE_EDGES_MAX && sd->next[n] != NULL) {
+		if (!node_in_use(sd->next[n]))
+			rt->absent |= 1u << (DP_NEXT_CONTINUE + n);
 		n++;
+	}
 	r = calloc(1, sizeof(*r) + (DP_NEXT_CONTINUE + n) * sizeof(r->next_nodes[0]));
 	if (r == NULL)
 		return -ENOMEM;
@@ -408,8 +437,10 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 		r->next_nodes[DP_NEXT_TX] = port_out_node.name;
 		r->next_nodes[DP_NEXT_PUNT] = punt;
 		r->next_nodes[DP_NEXT_DROP_EDGE] = drop_node.name;
+		/* an absent feature's edge leads to drop (stage_drop names why) */
 		for (unsigned int i = 0; i < n; i++)
-			r->next_nodes[DP_NEXT_CONTINUE + i] = sd->next[i];
+			r->next_nodes[DP_NEXT_CONTINUE + i] =
+				(rt->absent >> (DP_NEXT_CONTINUE + i) & 1) ? drop_node.name : sd->next[i];
 	}
 	rt->id = __rte_node_register(r);
 	/* the library keeps its own copy of the registration */

@@ -54,6 +54,8 @@ struct dp_meta {
 
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
 	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */
+	uint32_t tunnel;         /* overlay tunnel id: the one a decapsulated frame came
+				  * through, then the one an edge to encap sends it into */
 	uint16_t drop;           /* DP_DROP's reason, for the graph's drop node */
 	uint8_t  feature;        /* DP_NEXT_PUNT: whose slow path takes it */
 	uint8_t  pad1;           /* explicit: the parser clears it, tests memcmp */

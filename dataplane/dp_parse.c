@@ -511,7 +511,7 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 
 /* parse_fast() resets struct dp_meta field by field: a new field needs a
  * line there (and in the expected values of tests/unit/test_parse.c). */
-_Static_assert(sizeof(struct dp_meta) == 52,
+_Static_assert(sizeof(struct dp_meta) == 56,
 	       "struct dp_meta changed: update parse_fast()");
 
 /* Straight-line path for IPv4 without options or fragmentation, untagged
@@ -579,6 +579,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	md->pad0 = 0;
 	md->hash = h;
 	md->out_port = 0;
+	md->tunnel = 0;
 	md->drop = 0;
 	md->feature = 0;
 	md->pad1 = 0;

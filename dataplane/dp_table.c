@@ -1323,7 +1323,7 @@ dp_table_find(unsigned int id, const uint8_t *key)
 int
 dp_table_set_idle_timeout(unsigned int id, uint32_t seconds)
 {
-	if (id >= dp_tg.n || dp_tg.t[id]->def.age_action == 0)
+	if (id >= dp_tg.n || dp_tg.t[id]->def.age_actions == 0)
 		return -ENOTSUP;
 	dp_tg.t[id]->def.idle_timeout_s = seconds;
 	return 0;
@@ -1349,7 +1349,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 
 		if (per_table)
 			per_table[id] = 0;
-		if (t->def.age_action == 0)
+		if (t->def.age_actions == 0)
 			continue;
 		for (uint32_t i = 0; i < t->def.size; i++) {
 			struct ctl_rec *r = &t->rec[i];
@@ -1365,7 +1365,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 			}
 			/* a record stamped after now (inserted since the caller read
 			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 || r->e->action != t->def.age_action - 1 ||
+			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> r->e->action & 1) ||
 			    now <= r->active_tsc || now - r->active_tsc < limit)
 				continue;
 			if (n == cap) {

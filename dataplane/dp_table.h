@@ -88,9 +88,10 @@ struct dp_table_def {
 	struct dp_action_def actions[DP_ACTIONS_MAX];
 	uint8_t default_action;      /* index into actions; must take no params */
 	const char *next_table;      /* shown by pipeline.describe */
-	/* Entries whose action is age_action + 1 (0: none) are deleted after
-	 * idle_timeout_s without a hit (table.config changes the timeout). */
-	uint8_t age_action;
+	/* Entries whose action is in age_actions (bit a: action a; 0: none)
+	 * are deleted after idle_timeout_s without a hit (table.config changes
+	 * the timeout): a learned MAC, on a port or behind a tunnel. */
+	uint8_t age_actions;
 	uint32_t idle_timeout_s;
 	/* Kept by its feature from other tables (a dp_table_deriver): the
 	 * control socket reads it but never writes or clears it. */

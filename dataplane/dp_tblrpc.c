@@ -1259,7 +1259,7 @@ m_read(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 
 		if (dp_table_kind(tid) == DP_TK_ACL)
 			json_object_set_new(o, "priority", json_integer(ev[i].priority));
-		if (dp_table_def(tid)->age_action)
+		if (dp_table_def(tid)->age_actions)
 			json_object_set_new(o, "idle_s", json_real((double)ev[i].idle_ms / 1000.0));
 		json_array_append_new(ents, o);
 	}
@@ -1345,10 +1345,15 @@ dp_tblrpc_describe_table(unsigned int tid)
 	json_object_set_new(o, "backend", json_string(dp_table_backend_name(tid)));
 	if (d->derived)
 		json_object_set_new(o, "derived", json_true());
-	if (d->age_action)
-		json_object_set_new(o, "ageing", json_pack("{s:s,s:I}", "action",
-			d->actions[d->age_action - 1].name, "idle_timeout_s",
-			(json_int_t)dp_table_idle_timeout(tid)));
+	if (d->age_actions) {
+		json_t *acts = json_array();
+
+		for (unsigned int a = 0; a < d->n_actions; a++)
+			if (d->age_actions >> a & 1)
+				json_array_append_new(acts, json_string(d->actions[a].name));
+		json_object_set_new(o, "ageing", json_pack("{s:o,s:I}", "actions", acts,
+			"idle_timeout_s", (json_int_t)dp_table_idle_timeout(tid)));
+	}
 	return o;
 }
 
@@ -1426,7 +1431,7 @@ dp_tblrpc_register(void)
 	int ageing = -1, rc;
 
 	for (unsigned int t = 0; t < dp_tables_count() && ageing < 0; t++)
-		if (dp_table_def(t)->age_action)
+		if (dp_table_def(t)->age_actions)
 			ageing = (int)t;
 	if ((rc = dp_schema_ref_add(&table_ref)) < 0 ||
 	    (rc = dp_rpc_register(&dp_apidef_table_write, m_write, NULL, write_template())) < 0 ||

@@ -63,16 +63,19 @@ static const struct dp_table_def flood_def = {
 static const struct dp_table_def fdb_def = {
 	.name = "fdb", .size = FDB_SIZE, .n_fields = 2,
 	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX }, { "mac", DP_T_MAC, DP_MATCH_EXACT } },
-	.n_actions = 4,
+	.n_actions = 6,
 	.actions = {
 		[SW_FDB_FORWARD] = { "forward", 1, { { "port", DP_T_PORT } } },
 		[SW_FDB_LEARNED] = { "learned", 1, { { "port", DP_T_PORT } } },
 		[SW_FDB_ROUTE] = { "route", 0, {} },
 		[SW_FDB_DROP] = { "drop", 0, {} },
+		/* behind an overlay tunnel (the overlay feature's tunnels table) */
+		[SW_FDB_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },
+		[SW_FDB_TUNNEL_LEARNED] = { "tunnel_learned", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },
 	},
 	/* a miss floods; "drop" as default turns unknown unicast flooding off */
 	.default_action = SW_FDB_ROUTE, .next_table = "routes",
-	.age_action = SW_FDB_LEARNED + 1, .idle_timeout_s = 300,
+	.age_actions = 1u << SW_FDB_LEARNED | 1u << SW_FDB_TUNNEL_LEARNED, .idle_timeout_s = 300,
 };
 
 /* The route actions that name no next hop, IPv4 and IPv6 alike. */
@@ -257,7 +260,7 @@ const struct dp_feature pl_switch_feature = {
 	.n_stages = 4,
 	.stages = {
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
-		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6" } },
+		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", "overlay.encap" } },
 		{ "switch.l3", pl_switch_l3_burst, { NULL } },
 		{ "switch.l3v6", pl_switch_l3v6_burst, { NULL } },
 	},

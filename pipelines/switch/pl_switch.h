@@ -36,7 +36,10 @@ struct pl_switch_tables {
 extern struct pl_switch_tables pl_sw;
 
 enum { SW_IF_ATTACH, SW_IF_DROP };
-enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP };
+enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
+/* switch.l2's edges */
+enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };
+#define SW_TUNNEL_MAX 65535      /* tunnel ids 1..: the overlay's tunnels table */
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 /* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
@@ -60,6 +63,7 @@ struct sw_attach { uint16_t slice, bd; };
 struct sw_member { uint16_t vlan; };
 struct sw_flood { uint32_t ports; };
 struct sw_fwd { uint16_t port; };
+struct sw_tun { uint32_t tunnel; };
 struct sw_via { uint32_t nh; };
 struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
 struct sw_connected { uint16_t bd; };
@@ -103,12 +107,14 @@ sw_meta(struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, pl_sw_meta_off, struct sw_meta *);
 }
 
-/* The learn event a worker hands to the control thread. */
+/* The learn event a worker hands to the control thread: mac in bd seen on
+ * port, or (tunnel != 0) arriving through that overlay tunnel. */
 struct sw_learn_ev {
 	uint16_t bd;
 	uint16_t port;
 	struct rte_ether_addr mac;
-	uint16_t pad[3];
+	uint16_t pad;
+	uint32_t tunnel;
 };
 
 _Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");

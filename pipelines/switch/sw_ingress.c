@@ -82,12 +82,14 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		const struct sw_fwd *f = (const struct sw_fwd *)e[j]->params;
 		struct sw_learn_ev ev;
 
-		if ((hit & (1ULL << j)) && (e[j]->action != SW_FDB_LEARNED || f->port == md->in_port))
+		if ((hit & (1ULL << j)) && (e[j]->action == SW_FDB_LEARNED ? f->port == md->in_port :
+					    e[j]->action != SW_FDB_TUNNEL_LEARNED))
 			continue;   /* known here, or static */
 		ev.bd = sw_meta(pkts[idx[j]])->bd;
 		ev.port = md->in_port;
 		memcpy(&ev.mac, keys[j] + 2, 6);
-		ev.pad[0] = ev.pad[1] = ev.pad[2] = 0;
+		ev.pad = 0;
+		ev.tunnel = 0;
 		/* a burst from one new host would repeat its event: send it once */
 		if (ev.bd == last.bd && ev.port == last.port && rte_is_same_ether_addr(&ev.mac, &last.mac))
 			continue;

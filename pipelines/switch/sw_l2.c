@@ -186,12 +186,22 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			unicast |= 1ULL << idx[j];
 			break;
 		}
+		case SW_FDB_TUNNEL:
+		case SW_FDB_TUNNEL_LEARNED:
+			/* split horizon: what came out of a tunnel goes into none */
+			if (unlikely(md->tunnel != 0)) {
+				*nx = DP_NEXT_DROP(SW_DROP(split_horizon));
+				break;
+			}
+			md->tunnel = ((const struct sw_tun *)e[j]->params)->tunnel;
+			*nx = DP_NEXT_EDGE(SW_L2_EDGE_ENCAP);
+			break;
 		case SW_FDB_ROUTE:
 			if (md->flags & DP_MF_ARP) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
 				*nx = DP_NEXT_PUNT;
 			} else if (md->flags & DP_MF_IPV6) {
-				*nx = DP_NEXT_EDGE(1);   /* switch.l3v6 */
+				*nx = DP_NEXT_EDGE(SW_L2_EDGE_L3V6);
 			} else {
 				*nx = DP_NEXT_CONTINUE;
 				cont++;

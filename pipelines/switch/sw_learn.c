@@ -53,7 +53,8 @@ pl_switch_learn_ring(unsigned int worker)
 }
 
 /* Turn the workers' learn events into fdb writes: new MACs inserted as
- * "learned", moves of learned MACs modified, static entries left alone. */
+ * "learned" (on a port) or "tunnel_learned" (behind a tunnel), moves of
+ * learned MACs modified, static entries left alone. */
 void
 pl_switch_learn_drain(void)
 {
@@ -72,13 +73,19 @@ pl_switch_learn_drain(void)
 			memset(&u[k], 0, sizeof(u[k]));
 			pl_switch_key_fdb(u[k].key, ev[i].bd, &ev[i].mac);
 			e = dp_table_find(pl_sw.fdb, u[k].key);
-			if (e != NULL && (e->action != SW_FDB_LEARNED ||
-					  ((const struct sw_fwd *)e->params)->port == ev[i].port))
-				continue;
+			if (ev[i].tunnel) {
+				u[k].action = SW_FDB_TUNNEL_LEARNED;
+				((struct sw_tun *)u[k].params)->tunnel = ev[i].tunnel;
+			} else {
+				u[k].action = SW_FDB_LEARNED;
+				((struct sw_fwd *)u[k].params)->port = ev[i].port;
+			}
+			if (e != NULL && ((e->action != SW_FDB_LEARNED && e->action != SW_FDB_TUNNEL_LEARNED) ||
+					  (e->action == u[k].action &&
+					   memcmp(e->params, u[k].params, sizeof(uint32_t)) == 0)))
+				continue;   /* static, or known there */
 			u[k].type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
 			u[k].table = pl_sw.fdb;
-			u[k].action = SW_FDB_LEARNED;
-			((struct sw_fwd *)u[k].params)->port = ev[i].port;
 			moved[k++] = e != NULL;
 		}
 		if (k == 0)

@@ -286,7 +286,7 @@ def test_ageing():
         r = dp.table_config("fdb", 2)
         expect_eq(r.get("idle_timeout_s"), 2, "table.config answer")
         ageing = [t for t in dp.rpc("pipeline.describe")["tables"] if t["name"] == "fdb"][0].get("ageing")
-        expect_eq(ageing, {"action": "learned", "idle_timeout_s": 2}, "fdb ageing in pipeline.describe")
+        expect_eq(ageing, {"actions": ["learned", "tunnel_learned"], "idle_timeout_s": 2}, "fdb ageing in pipeline.describe")
         dp.phase(["p0", "p2"], events={"switch.learn": 2})
         t_learn = time.monotonic()
         e1 = {e["match"]["mac"].lower(): e["idle_s"] for e in dp.table_read("fdb")[0]}

@@ -67,7 +67,7 @@ static const struct dp_table_def age_def = {
 	.n_actions = 3,
 	.actions = { { "learned", 1, { { "port", DP_T_PORT } } }, { "static", 1, { { "port", DP_T_PORT } } },
 		     { "none", 0, {} } },
-	.default_action = 2, .age_action = 0 + 1, .idle_timeout_s = 1,
+	.default_action = 2, .age_actions = 1u << 0, .idle_timeout_s = 1,
 };
 
 /* like the switch's interfaces: (port, VLAN) bounded, so a direct array */

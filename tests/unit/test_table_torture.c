@@ -52,7 +52,7 @@ static const struct dp_table_def small_def = {
 	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "miss", 0, {} } },
-	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+	.default_action = A_MISS, .age_actions = 1u << A_LEARNED, .idle_timeout_s = 1,
 };
 
 static const struct dp_table_def dense_def = {
@@ -63,7 +63,7 @@ static const struct dp_table_def dense_def = {
 	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "miss", 0, {} } },
-	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+	.default_action = A_MISS, .age_actions = 1u << A_LEARNED, .idle_timeout_s = 1,
 };
 
 static const struct dp_table_def long_def = {
@@ -74,7 +74,7 @@ static const struct dp_table_def long_def = {
 	.actions = { { "set", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "learned", 2, { { "id", DP_T_U32 }, { "version", DP_T_U32 } } },
 		     { "miss", 0, {} } },
-	.default_action = A_MISS, .age_action = A_LEARNED + 1, .idle_timeout_s = 1,
+	.default_action = A_MISS, .age_actions = 1u << A_LEARNED, .idle_timeout_s = 1,
 };
 
 static int table;			/* the one under torture */
