@@ -1,0 +1,69 @@
+/* Overlay tunnel headers: VXLAN (RFC 7348) and GENEVE (RFC 8926) read on
+ * decap, and the outer IPv4/UDP/tunnel headers written on encap. Plain
+ * buffers, no EAL: unit-tested and fuzzed on crafted and truncated input. */
+#ifndef OV_TUN_H
+#define OV_TUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define OV_VXLAN_PORT   4789
+#define OV_GENEVE_PORT  6081
+#define OV_TUN_HLEN     8        /* VXLAN, and GENEVE without options */
+#define OV_VNI_MAX      0xffffffu
+#define OV_ETH_HLEN     14
+#define OV_IP_HLEN      20
+#define OV_UDP_HLEN     8
+/* What encap puts before the inner frame: Ethernet, IPv4, UDP, tunnel. */
+#define OV_ENCAP_LEN    (OV_ETH_HLEN + OV_IP_HLEN + OV_UDP_HLEN + OV_TUN_HLEN)
+
+enum ov_tun_type { OV_TUN_VXLAN, OV_TUN_GENEVE };
+
+/* Why a tunnel header cannot be taken (0: it can). */
+enum ov_tun_err {
+	OV_TUN_OK,
+	OV_TUN_TRUNC,            /* header, options or inner Ethernet past the datagram */
+	OV_TUN_VXLAN_FLAGS,      /* VXLAN I flag clear: no valid VNI */
+	OV_TUN_GENEVE_VERSION,   /* GENEVE version is not 0 */
+	OV_TUN_GENEVE_OAM,       /* GENEVE O bit: a control message, never forwarded */
+	OV_TUN_GENEVE_CRITICAL,  /* GENEVE C bit: a critical option this box does not implement */
+	OV_TUN_GENEVE_PROTO,     /* GENEVE payload is not Ethernet (0x6558) */
+};
+
+/* The tunnel header at p, len bytes of UDP payload. On OV_TUN_OK *vni is
+ * the VNI and *hlen the bytes before the inner Ethernet frame (at least an
+ * Ethernet header of which follows within len). */
+enum ov_tun_err ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len,
+			    uint32_t *vni, uint32_t *hlen);
+
+/* The UDP port a type listens on. */
+static inline uint16_t
+ov_tun_port(enum ov_tun_type type)
+{
+	return type == OV_TUN_VXLAN ? OV_VXLAN_PORT : OV_GENEVE_PORT;
+}
+
+/* The outer headers of one packet: addresses in network order. */
+struct ov_encap_hdr {
+	enum ov_tun_type type;
+	uint32_t vni;
+	uint32_t src, dst;
+	uint8_t ttl, tos;
+	uint16_t sport;          /* host order */
+	bool udp_csum;           /* else 0, as RFC 7348 and RFC 8926 allow over IPv4 */
+};
+
+/* Write IPv4 + UDP + tunnel header at p (OV_ENCAP_LEN - OV_ETH_HLEN bytes),
+ * the inner frame of inner_len bytes right after them. The UDP checksum,
+ * when asked for, covers the inner frame, so it must already be there. */
+void ov_tun_write(uint8_t *p, const struct ov_encap_hdr *h, uint16_t inner_len);
+
+/* The source port for a flow hash: 49152..65535 (RFC 7348 5, RFC 8926 3.3),
+ * so underlay ECMP spreads the flows and keeps each in order. */
+static inline uint16_t
+ov_tun_sport(uint32_t hash)
+{
+	return (uint16_t)(49152 | ((hash ^ hash >> 16) & 0x3fff));
+}
+
+#endif
