@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""The overlay feature: VXLAN (RFC 7348) and GENEVE (RFC 8926) between sites.
+A LAN frame to a MAC behind a tunnel leaves the WAN port encapsulated,
+byte for byte what scapy builds (the flow-hash source port read back), the
+VNIs as tshark dissects them; a WAN datagram to the local VTEP is checked in
+order (outer checksum, header, VNI, peer) with a named drop for each
+failure, then bridged into its slice with its source MAC learned against
+the tunnel. A frame never leaves in another slice's tunnel.
+
+    /usr/bin/python3 tests/packet/test_overlay.py [NAME-SUBSTRING ...]
+"""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
+
+try:
+    from scapy.all import IP, UDP, Ether, Raw, Dot1Q  # noqa: E402
+    from scapy.layers.vxlan import VXLAN  # noqa: E402
+    from scapy.contrib.geneve import GENEVE  # noqa: E402
+except ImportError:
+    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
+          % sys.executable)
+    sys.exit(77)
+
+R = T.Runner()
+U = Sxdp.update
+
+PORTS = {"p0": {"role": "lan"}, "p1": {"role": "lan"}, "w0": {"role": "wan"}}
+PIPELINE = {"lan": "switch", "wan": "overlay"}
+
+MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"     # site 1 hosts, p0 / p1
+MAC_R, MAC_R2 = "02:00:00:00:01:0a", "02:00:00:00:01:0b"    # site 2 hosts, behind the tunnel
+WAN_MAC, GW_MAC, PEER_MAC = "02:00:00:00:ff:01", "02:00:00:00:ff:fe", "02:00:00:00:ff:02"
+VTEP, PEER, GW = "192.0.2.10", "198.51.100.20", "192.0.2.1"
+UNDERLAY = 100
+VNI, VNI2 = 5000, 6000
+TUN = 7
+
+
+def setup(kind="vxlan", ttl=64, dscp=0, csum=0):
+    """slice 1: bd 10 = p0 + the tunnel to site 2 (VNI 5000); slice 2: bd 20 = p1.
+    The underlay next hop GW is a static neighbour on w0."""
+    return [
+        U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+        U("bd_ports", {"bd": 10, "port": "p0"}, "member", {"vlan": 0}),
+        U("flood", {"bd": 10}, "flood", {"ports": 0b1}),
+        U("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 2, "bd": 20}),
+        U("bd_ports", {"bd": 20, "port": "p1"}, "member", {"vlan": 0}),
+        U("fdb", {"bd": 10, "mac": MAC_A}, "forward", {"port": "p0"}),
+        U("fdb", {"bd": 20, "mac": MAC_B}, "forward", {"port": "p1"}),
+        U("fdb", {"bd": 10, "mac": MAC_R}, "tunnel", {"tunnel": TUN}),
+        U("neigh", {"vrf": UNDERLAY, "ip": GW}, "rewrite",
+          {"port": "w0", "vlan": 0, "dmac": GW_MAC, "smac": WAN_MAC}),
+        U("vteps", {"ip": VTEP}, "vtep"),
+        U("vnis", {"vni": VNI}, "l2", {"slice": 1, "bd": 10}),
+        U("vnis", {"vni": VNI2}, "l2", {"slice": 2, "bd": 20}),
+        U("peers", {"slice": 1, "ip": PEER}, "peer", {"tunnel": TUN}),
+        U("tunnels", {"id": TUN}, kind, {"slice": 1, "vni": VNI, "src": VTEP, "dst": PEER, "vrf": UNDERLAY,
+                                         "gw": GW, "ttl": ttl, "dscp": dscp, "csum": csum}),
+    ]
+
+
+def inner(src, dst, payload, tos=0, ttl=64):
+    return Ether(src=src, dst=dst) / IP(src="10.1.0.1", dst="10.1.0.2", tos=tos, ttl=ttl) / \
+        UDP(sport=1000, dport=2000) / Raw(payload)
+
+
+def outer(frame, vni=VNI, src=PEER, dst=VTEP, kind="vxlan", sport=50000, **ip):
+    hdr = VXLAN(vni=vni, flags=0x08) if kind == "vxlan" else GENEVE(vni=vni, proto=0x6558)
+    return Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=src, dst=dst, **ip) / \
+        UDP(sport=sport, dport=4789 if kind == "vxlan" else 6081) / hdr / frame
+
+
+def tshark_fields(path, fields):
+    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields"] + sum((["-e", f] for f in fields), []),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    if r.returncode != 0:
+        raise T.TestFailure("tshark failed: %s" % r.stderr.strip())
+    return [ln.split("\t") for ln in r.stdout.splitlines() if ln.strip()]
+
+
+def encap_case(kind, ttl, dscp, csum, frames, want_tos, want_ttl):
+    """frames from p0 to MAC_R leave w0 in the tunnel, each byte for byte the
+    scapy encapsulation with the source port the box chose (from the flow
+    hash: 49152..65535, one per flow)."""
+    with Sxdp({"p0": frames, "p1": [], "w0": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup(kind, ttl, dscp, csum))
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        dp.stop()
+        got = dp.outputs()["w0"]
+        expect_eq(len(got), len(frames), "encapsulated frames on w0")
+        want = []
+        for f, g in zip(frames, got):
+            sport = UDP(g[34:42]).sport
+            expect(49152 <= sport <= 65535, "source port %d outside 49152..65535" % sport)
+            o = Ether(src=WAN_MAC, dst=GW_MAC) / IP(src=VTEP, dst=PEER, ttl=want_ttl, tos=want_tos, id=0,
+                                                    flags="DF") / \
+                UDP(sport=sport, dport=4789 if kind == "vxlan" else 6081,
+                    chksum=None if csum else 0) / \
+                (VXLAN(vni=VNI, flags=0x08) if kind == "vxlan" else GENEVE(vni=VNI, proto=0x6558)) / f
+            want.append(o)
+        expect_eq(len({UDP(g[34:42]).sport for g in got[:2]}), 1, "one flow, one source port")
+        dp.expect_outputs({"w0": want})
+        vnis = tshark_fields(dp.out_path("w0"), ["vxlan.vni" if kind == "vxlan" else "geneve.vni"])
+        expect_eq([int(v[0], 0) for v in vnis], [VNI] * len(frames), "tshark: the VNI of every packet")
+
+
+@R.test
+def test_vxlan_encap_byte_exact():
+    frames = [inner(MAC_A, MAC_R, b"to site 2 %d" % i, tos=0xb9, ttl=30) for i in range(3)]
+    # a tagged frame leaves untagged inside: the VNI names its bridge domain
+    encap_case("vxlan", 64, 10, 0, frames, want_tos=(10 << 2) | 1, want_ttl=64)
+
+
+@R.test
+def test_geneve_encap_copies_ttl_dscp_with_udp_checksum():
+    frames = [inner(MAC_A, MAC_R, b"geneve %d" % i, tos=0xb9, ttl=30) for i in range(2)]
+    encap_case("geneve", 0, 64, 1, frames, want_tos=0xb9, want_ttl=30)
+
+
+@R.test
+def test_decap_into_slice_and_learn():
+    """A datagram to the VTEP from the slice's peer is bridged into bd 10;
+    its inner source MAC is learned against the tunnel: a reply from p0
+    then goes back into the tunnel without a static entry."""
+    from_r2 = inner(MAC_R2, MAC_A, b"from site 2")
+    reply = inner(MAC_A, MAC_R2, b"reply to R2")
+    with Sxdp({"p0": [reply], "p1": [], "w0": [outer(from_r2)]}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        dp.phase(["w0"], events={"switch.learn": 1})
+        fdb = {e["match"]["mac"].lower(): (e["action"], e["params"]) for e in dp.table_read("fdb")[0]}
+        expect_eq(fdb.get(MAC_R2), ("tunnel_learned", {"tunnel": TUN}), "R2 learned behind the tunnel")
+        dp.phase(["p0"])
+        st = dp.stats()
+        expect_drops(st, {})
+        dp.stop()
+        out = dp.outputs()
+        expect_eq(out["p0"], [bytes(from_r2)], "p0 got the inner frame, byte for byte")
+        expect_eq(len(out["w0"]), 1, "the reply went into the tunnel")
+        expect_eq(bytes(Ether(out["w0"][0])[VXLAN].payload), bytes(reply), "inner reply")
+
+
+@R.test
+def test_decap_checks_in_order():
+    """Each failing datagram names the first check it fails: header before
+    VNI, VNI before peer. Not to a VTEP: underlay traffic for the switch
+    (w0 has no interface here: switch.no_interface)."""
+    f = inner(MAC_R2, MAC_A, b"x")
+    bad_flags = outer(f)
+    bad_flags[VXLAN].flags = 0
+    bad_flags_unknown_peer = outer(f, src="203.0.113.9")
+    bad_flags_unknown_peer[VXLAN].flags = 0
+    gen_oam = outer(f, kind="geneve")
+    gen_oam[GENEVE].oam = 1
+    gen_crit = outer(f, kind="geneve")
+    gen_crit[GENEVE].critical = 1
+    gen_ver = outer(f, kind="geneve")
+    gen_ver[GENEVE].version = 1
+    gen_proto = outer(f, kind="geneve")
+    gen_proto[GENEVE].proto = 0x0800
+    short = Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=PEER, dst=VTEP) / UDP(sport=50000, dport=4789) / \
+        VXLAN(vni=VNI, flags=0x08) / Raw(b"\x02\x00\x00")
+    bad_ck = Ether(bytes(outer(f)))
+    bad_ck[IP].chksum ^= 0x0101
+    cases = {
+        "overlay.vxlan_flags": [bad_flags, bad_flags_unknown_peer],
+        "overlay.unknown_vni": [outer(f, vni=4242), outer(f, vni=4243, src="203.0.113.9")],
+        # slice 2 has VNI 6000 but PEER is slice 1's peer only
+        "overlay.unknown_peer": [outer(f, src="203.0.113.9"), outer(f, vni=VNI2)],
+        "overlay.geneve_oam": [gen_oam],
+        "overlay.geneve_critical": [gen_crit],
+        "overlay.geneve_version": [gen_ver],
+        "overlay.geneve_proto": [gen_proto],
+        "overlay.truncated": [short],
+        "overlay.outer_cksum": [bad_ck],
+        "switch.no_interface": [outer(f, dst="192.0.2.99")],
+    }
+    pkts = [p for v in cases.values() for p in v]
+    with Sxdp({"p0": [], "p1": [], "w0": pkts}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {k: len(v) for k, v in cases.items()})
+        dp.stop()
+        dp.expect_outputs({})
+
+
+@R.test
+def test_never_into_another_slices_tunnel():
+    """slice 2's bridge domain has an fdb entry naming slice 1's tunnel (a
+    mistake): the frame is dropped, not sent to slice 1's site."""
+    with Sxdp({"p0": [], "p1": [inner(MAC_B, MAC_R, b"slice 2 to slice 1's site")], "w0": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [U("fdb", {"bd": 20, "mac": MAC_R}, "tunnel", {"tunnel": TUN})])
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.wrong_slice": 1})
+        dp.stop()
+        dp.expect_outputs({})
+
+
+if __name__ == "__main__":
+    sys.exit(R.main())

@@ -1,0 +1,167 @@
+/* Overlay tunnel headers (pipelines/overlay/ov_tun.c): every check of the
+ * decap side on crafted and truncated VXLAN/GENEVE headers, and the encap
+ * side's outer headers read back field by field. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "ov_tun.h"
+
+static void
+vxlan(uint8_t *p, uint8_t flags, uint32_t vni)
+{
+	memset(p, 0, 8);
+	p[0] = flags;
+	p[4] = (uint8_t)(vni >> 16);
+	p[5] = (uint8_t)(vni >> 8);
+	p[6] = (uint8_t)vni;
+}
+
+static void
+geneve(uint8_t *p, uint8_t optlen4, uint8_t flags, uint16_t proto, uint32_t vni)
+{
+	memset(p, 0, 8);
+	p[0] = optlen4 & 0x3f;
+	p[1] = flags;
+	p[2] = (uint8_t)(proto >> 8);
+	p[3] = (uint8_t)proto;
+	p[4] = (uint8_t)(vni >> 16);
+	p[5] = (uint8_t)(vni >> 8);
+	p[6] = (uint8_t)vni;
+}
+
+START_TEST(vxlan_read)
+{
+	uint8_t b[64] = { 0 };
+	uint32_t vni = 0, hlen = 0;
+
+	vxlan(b, 0x08, 0xabcdef);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, 22, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(vni, 0xabcdef);
+	ck_assert_uint_eq(hlen, 8);
+	/* reserved bits are ignored on receipt; the I flag is not */
+	vxlan(b, 0xff, 1);
+	b[3] = b[7] = 0xff;
+	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, 22, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(vni, 1);
+	vxlan(b, 0xf7, 1);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, 22, &vni, &hlen), OV_TUN_VXLAN_FLAGS);
+	/* the header, then a whole inner Ethernet header, must be there */
+	vxlan(b, 0x08, 1);
+	for (uint32_t len = 0; len < 22; len++)
+		ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, len, &vni, &hlen), OV_TUN_TRUNC);
+}
+END_TEST
+
+START_TEST(geneve_read)
+{
+	uint8_t b[300] = { 0 };
+	uint32_t vni = 0, hlen = 0;
+
+	geneve(b, 0, 0, 0x6558, 77);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(vni, 77);
+	ck_assert_uint_eq(hlen, 8);
+	/* non-critical options are skipped: 63 words of them at most */
+	geneve(b, 63, 0, 0x6558, 78);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 8 + 252 + 14, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(hlen, 8 + 252);
+	for (uint32_t len = 8; len < 8 + 252 + 14; len++)
+		ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, len, &vni, &hlen), OV_TUN_TRUNC);
+	geneve(b, 0, 0, 0x6558, 1);
+	b[0] |= 0x40;                                   /* version 1 */
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_VERSION);
+	geneve(b, 0, 0x80, 0x6558, 1);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_OAM);
+	geneve(b, 1, 0x40, 0x6558, 1);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 26, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
+	geneve(b, 0, 0, 0x0800, 1);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_PROTO);
+	for (uint32_t len = 0; len < 8; len++)
+		ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, len, &vni, &hlen), OV_TUN_TRUNC);
+}
+END_TEST
+
+/* Random bytes never read past len and never yield an inner frame past it. */
+START_TEST(read_random)
+{
+	uint8_t b[300];
+
+	srand(7);
+	for (int it = 0; it < 200000; it++) {
+		uint32_t len = (uint32_t)rand() % 300, vni, hlen;
+		uint8_t *p = malloc(len ? len : 1);
+
+		for (uint32_t i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)rand();
+		memcpy(p, b, len);
+		for (int t = 0; t < 2; t++)
+			if (ov_tun_read(t ? OV_TUN_GENEVE : OV_TUN_VXLAN, p, len, &vni, &hlen) == OV_TUN_OK) {
+				ck_assert_uint_le(hlen + 14, len);
+				ck_assert_uint_le(vni, OV_VNI_MAX);
+			}
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(write_outer)
+{
+	uint8_t b[128];
+	struct ov_encap_hdr h = { .type = OV_TUN_GENEVE, .vni = 0x123456, .src = rte_cpu_to_be_32(0xc000020a),
+				  .dst = rte_cpu_to_be_32(0xc6336414), .ttl = 9, .tos = 0xb8, .sport = 50001,
+				  .udp_csum = true };
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)b;
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(b + 20);
+	uint32_t vni, hlen;
+
+	memset(b, 0xee, sizeof(b));
+	memset(b + 36, 0x5a, 40);                       /* the inner frame */
+	ov_tun_write(b, &h, 40);
+	ck_assert_uint_eq(ip->version_ihl, 0x45);
+	ck_assert_uint_eq(rte_be_to_cpu_16(ip->total_length), 20 + 8 + 8 + 40);
+	ck_assert_uint_eq(rte_be_to_cpu_16(ip->fragment_offset), RTE_IPV4_HDR_DF_FLAG);
+	ck_assert_uint_eq(ip->time_to_live, 9);
+	ck_assert_uint_eq(ip->type_of_service, 0xb8);
+	ck_assert_uint_eq(rte_raw_cksum(ip, 20), 0xffff);
+	ck_assert_uint_eq(rte_be_to_cpu_16(udp->src_port), 50001);
+	ck_assert_uint_eq(rte_be_to_cpu_16(udp->dst_port), OV_GENEVE_PORT);
+	ck_assert_uint_eq(rte_be_to_cpu_16(udp->dgram_len), 8 + 8 + 40);
+	ck_assert_int_eq(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b + 28, 48, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(vni, 0x123456);
+	h.type = OV_TUN_VXLAN;
+	h.udp_csum = false;
+	ov_tun_write(b, &h, 40);
+	ck_assert_uint_eq(udp->dgram_cksum, 0);
+	ck_assert_uint_eq(rte_be_to_cpu_16(udp->dst_port), OV_VXLAN_PORT);
+	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b + 28, 48, &vni, &hlen), OV_TUN_OK);
+	ck_assert_uint_eq(vni, 0x123456);
+	for (uint32_t hash = 0; hash < 100000; hash += 7)
+		ck_assert_uint_ge(ov_tun_sport(hash * 2654435761u), 49152);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ov_tun");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, vxlan_read);
+	tcase_add_test(tc, geneve_read);
+	tcase_add_test(tc, read_random);
+	tcase_add_test(tc, write_outer);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
