@@ -168,9 +168,9 @@ def test_pipeline_per_role(tmp):
     rc, out = run(cfg, tmp)
     expect_refused(rc, out, "config.pipeline.uplink: not a port role", "unknown role")
     cfg = base(tmp, "sxst%d_pr3" % pid, ports=wan)
-    cfg["pipeline"] = {"lan": "switch", "wan": "overlay"}
+    cfg["pipeline"] = {"lan": "switch", "wan": "sdwan"}
     rc, out = run(cfg, tmp)
-    expect_refused(rc, out, 'pipeline "overlay" unknown (known: ', "unknown feature")
+    expect_refused(rc, out, 'pipeline "sdwan" unknown (known: ', "unknown feature")
 
 
 
