@@ -9,9 +9,7 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
-#include <rte_ring.h>
 #include <rte_udp.h>
-#include <rte_ring_elem.h>
 
 #include "pl_overlay.h"
 #include "ov_tun.h"
@@ -51,7 +49,6 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	struct rte_ring *lr = pl_switch_learn_ring(ctx->worker);
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
 	uint64_t hit;
 
@@ -68,21 +65,14 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 		struct dp_meta *md = dp_meta(pkts[idx[j]]);
 		struct sw_learn_ev ev;
 
-		if ((hit >> j & 1) &&
-		    (e[j]->action == SW_FDB_TUNNEL_LEARNED ?
-		     ((const struct sw_tun *)e[j]->params)->tunnel == md->tunnel :
-		     e[j]->action != SW_FDB_LEARNED))
+		if ((hit >> j & 1) && pl_switch_fdb_knows(e[j], md->in_port, md->tunnel))
 			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.bd = sw_meta(pkts[idx[j]])->bd;
 		ev.port = md->in_port;
 		ev.tunnel = md->tunnel;
 		memcpy(&ev.mac, keys[j] + 2, 6);
-		if (ev.bd == last.bd && ev.tunnel == last.tunnel && rte_is_same_ether_addr(&ev.mac, &last.mac))
-			continue;
-		last = ev;
-		if (rte_ring_sp_enqueue_elem(lr, &ev, sizeof(ev)) != 0)
-			ctx->stats->events[SW_EVENT(learn_lost)]++;
+		pl_switch_learn_post(ctx, &last, &ev);
 	}
 }
 
@@ -94,6 +84,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST], l2[DP_LOOKUP_BURST];
 	uint32_t hlen[DP_LOOKUP_BURST];
+	enum ov_tun_type type[DP_LOOKUP_BURST];
 	unsigned int k = 0, nl2 = 0;
 	uint16_t cont = 0;
 	uint64_t hit;
@@ -101,9 +92,8 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	/* 1: the outer destination, for datagrams on a tunnel port */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
-		enum ov_tun_type type;
 
-		if (!tunnel_udp(md, &type)) {
+		if (!tunnel_udp(md, &type[i])) {
 			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 			cont++;
 			continue;
@@ -128,7 +118,6 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 				rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 			uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 			uint16_t *nx = &next[idx[j]];
-			enum ov_tun_type type = OV_TUN_VXLAN;
 			enum ov_tun_err err;
 			uint32_t vni, be, ulen;
 
@@ -142,13 +131,12 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 				*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 				continue;
 			}
-			tunnel_udp(md, &type);
 			/* the parser vouched for the UDP length against the packet;
 			 * what is read must also be in the first segment */
 			ulen = RTE_MIN(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 										 md->l4_off)->dgram_len),
 				       (uint32_t)rte_pktmbuf_data_len(m) - md->l4_off);
-			err = ov_tun_read(type, rte_pktmbuf_mtod_offset(m, const uint8_t *,
+			err = ov_tun_read(type[idx[j]], rte_pktmbuf_mtod_offset(m, const uint8_t *,
 									md->l4_off + OV_UDP_HLEN),
 					  ulen - OV_UDP_HLEN, &vni, &hlen[idx[j]]);
 			if (err != OV_TUN_OK) {

@@ -84,6 +84,8 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	unsigned int k = 0;
 	uint64_t hit;
 
+	if (unlikely(n == 0))
+		return 0;
 	for (uint16_t i = 0; i < n; i++)
 		ids[i] = dp_meta(pkts[i])->tunnel;
 	dp_table_lookup_ids(ctx->root, ctx->worker, pl_ov.tunnels, ids, n, te);

@@ -223,8 +223,23 @@ pl_switch_key_bd(uint8_t *k, uint16_t bd)
  * the fdb (main lcore, every loop). */
 int pl_switch_learn_init(unsigned int n_workers);
 void pl_switch_learn_fini(void);
-struct rte_ring *pl_switch_learn_ring(unsigned int worker);
 void pl_switch_learn_drain(void);
+/* Worker: ev to the control thread, unless it repeats *last (a burst from
+ * one new host would send it once a packet); *last becomes ev. */
+void pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last,
+			  const struct sw_learn_ev *ev);
+
+/* Does fdb entry e already say what a learn event for (port, or tunnel
+ * when not 0) would? Static entries always do: learning never moves them. */
+static inline bool
+pl_switch_fdb_knows(const struct dp_entry *e, uint16_t port, uint32_t tunnel)
+{
+	if (e->action == SW_FDB_LEARNED)
+		return tunnel == 0 && ((const struct sw_fwd *)e->params)->port == port;
+	if (e->action == SW_FDB_TUNNEL_LEARNED)
+		return tunnel != 0 && ((const struct sw_tun *)e->params)->tunnel == tunnel;
+	return true;
+}
 
 /* The write check (sw_guard.c): registers it and its refusal reason. */
 int pl_switch_guard_init(void);

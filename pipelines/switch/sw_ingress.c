@@ -31,7 +31,6 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
-	struct rte_ring *lr = pl_switch_learn_ring(ctx->worker);
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
 	unsigned int k = 0;
 	uint16_t cont = 0;
@@ -79,23 +78,16 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct dp_meta *md = dp_meta(pkts[idx[j]]);
-		const struct sw_fwd *f = (const struct sw_fwd *)e[j]->params;
 		struct sw_learn_ev ev;
 
-		if ((hit & (1ULL << j)) && (e[j]->action == SW_FDB_LEARNED ? f->port == md->in_port :
-					    e[j]->action != SW_FDB_TUNNEL_LEARNED))
+		if ((hit & (1ULL << j)) && pl_switch_fdb_knows(e[j], md->in_port, 0))
 			continue;   /* known here, or static */
 		ev.bd = sw_meta(pkts[idx[j]])->bd;
 		ev.port = md->in_port;
 		memcpy(&ev.mac, keys[j] + 2, 6);
 		ev.pad = 0;
 		ev.tunnel = 0;
-		/* a burst from one new host would repeat its event: send it once */
-		if (ev.bd == last.bd && ev.port == last.port && rte_is_same_ether_addr(&ev.mac, &last.mac))
-			continue;
-		last = ev;
-		if (rte_ring_sp_enqueue_elem(lr, &ev, sizeof(ev)) != 0)
-			ctx->stats->events[SW_EVENT(learn_lost)]++;
+		pl_switch_learn_post(ctx, &last, &ev);
 	}
 	return cont;
 }

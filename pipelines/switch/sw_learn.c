@@ -46,10 +46,15 @@ pl_switch_learn_fini(void)
 	n_workers = 0;
 }
 
-struct rte_ring *
-pl_switch_learn_ring(unsigned int worker)
+void
+pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last, const struct sw_learn_ev *ev)
 {
-	return worker < n_workers ? learn_rings[worker] : NULL;
+	if (ev->bd == last->bd && ev->port == last->port && ev->tunnel == last->tunnel &&
+	    rte_is_same_ether_addr(&ev->mac, &last->mac))
+		return;
+	*last = *ev;
+	if (rte_ring_sp_enqueue_elem(learn_rings[ctx->worker], last, sizeof(*last)) != 0)
+		ctx->stats->events[SW_EVENT(learn_lost)]++;
 }
 
 /* Turn the workers' learn events into fdb writes: new MACs inserted as
@@ -73,6 +78,8 @@ pl_switch_learn_drain(void)
 			memset(&u[k], 0, sizeof(u[k]));
 			pl_switch_key_fdb(u[k].key, ev[i].bd, &ev[i].mac);
 			e = dp_table_find(pl_sw.fdb, u[k].key);
+			if (e != NULL && pl_switch_fdb_knows(e, ev[i].port, ev[i].tunnel))
+				continue;   /* static, or known there */
 			if (ev[i].tunnel) {
 				u[k].action = SW_FDB_TUNNEL_LEARNED;
 				((struct sw_tun *)u[k].params)->tunnel = ev[i].tunnel;
@@ -80,10 +87,6 @@ pl_switch_learn_drain(void)
 				u[k].action = SW_FDB_LEARNED;
 				((struct sw_fwd *)u[k].params)->port = ev[i].port;
 			}
-			if (e != NULL && ((e->action != SW_FDB_LEARNED && e->action != SW_FDB_TUNNEL_LEARNED) ||
-					  (e->action == u[k].action &&
-					   memcmp(e->params, u[k].params, sizeof(uint32_t)) == 0)))
-				continue;   /* static, or known there */
 			u[k].type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
 			u[k].table = pl_sw.fdb;
 			moved[k++] = e != NULL;
