@@ -41,6 +41,10 @@ enum {
 
 #define DP_EXTRA_MAX 512
 
+/* The packet pool (rte_mempool_lookup): frames a feature originates on the
+ * main lcore (probes) come from it like every received packet. */
+#define DP_MBUF_POOL_NAME "sxdp_mbuf"
+
 /* Per-worker context handed to every stage. */
 struct dp_stage_ctx {
 	unsigned int worker;               /* dense worker index, 0..n_workers-1 */

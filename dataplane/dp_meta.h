@@ -58,7 +58,7 @@ struct dp_meta {
 				  * through, then the one an edge to encap sends it into */
 	uint16_t drop;           /* DP_DROP's reason, for the graph's drop node */
 	uint8_t  feature;        /* DP_NEXT_PUNT: whose slow path takes it */
-	uint8_t  pad1;           /* explicit: the parser clears it, tests memcmp */
+	uint8_t  punt;           /* DP_NEXT_PUNT: why, in the feature's own terms (the parser clears it) */
 };
 
 static inline struct dp_meta *

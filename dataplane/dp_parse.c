@@ -582,7 +582,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	md->tunnel = 0;
 	md->drop = 0;
 	md->feature = 0;
-	md->pad1 = 0;
+	md->punt = 0;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <rte_common.h>
 
-#define DP_TABLES_MAX      16
+#define DP_TABLES_MAX      24
 #define DP_KEY_FIELDS_MAX  12
 #define DP_ACTIONS_MAX     8
 #define DP_PARAMS_MAX      10

@@ -382,7 +382,7 @@ main(int argc, char **argv)
 	 * this process to mirror a port's packets to them */
 	if (rte_pdump_init() < 0)
 		DP_LOG(WARNING, "packet capture (dpdk-dumpcap) unavailable: %s", rte_strerror(rte_errno));
-	mp = rte_pktmbuf_pool_create("sxdp_mbuf", mempool_size(cfg.n_workers), 256,
+	mp = rte_pktmbuf_pool_create(DP_MBUF_POOL_NAME, mempool_size(cfg.n_workers), 256,
 				     DP_META_PRIV_SIZE, mbuf_size(), rte_socket_id());
 	if (mp == NULL) {
 		DP_LOG(ERR, "mbuf pool of %u mbufs: %s", mempool_size(cfg.n_workers),

@@ -1,5 +1,6 @@
-/* Overlay stage "wan": the entry of WAN ports. A UDP datagram to a local
- * VTEP on the VXLAN or GENEVE port is checked in this order, each failure
+/* Overlay stage "wan": the entry of WAN ports. Probes to a local VTEP are
+ * the prober's (ov_probe.c). A UDP datagram to a local VTEP on the VXLAN
+ * or GENEVE port is checked in this order, each failure
  * a named drop: the outer header checksum, the tunnel header, the VNI
  * (some slice's), the outer source (a peer of that slice). Only then is the
  * inner frame taken: into the slice's bridge domain (its source MAC learned
@@ -8,11 +9,13 @@
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
 #include "pl_overlay.h"
 #include "ov_tun.h"
+#include "ov_probe.h"
 #include "pl_switch.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
@@ -24,21 +27,27 @@ static const unsigned int tun_reason[] = {
 	[OV_TUN_GENEVE_CRITICAL] = OV_DROP_geneve_critical, [OV_TUN_GENEVE_PROTO] = OV_DROP_geneve_proto,
 };
 
-/* Is m a UDP datagram on a tunnel port (its type in *type)? Fragments are
- * not: reassembly is not the overlay's. */
-static inline bool
-tunnel_udp(const struct dp_meta *md, enum ov_tun_type *type)
+/* What a WAN packet may be for the overlay, if addressed to a local VTEP:
+ * a tunnel datagram, a probe, or an ICMP echo reply (perhaps to our probe). */
+enum { K_VXLAN = OV_TUN_VXLAN, K_GENEVE = OV_TUN_GENEVE, K_PROBE, K_PING, K_NONE };
+
+/* Fragments are none of them: reassembly is not the overlay's. */
+static inline uint8_t
+kind_of(struct rte_mbuf *m, const struct dp_meta *md)
 {
-	if ((md->flags & (DP_MF_IPV4 | DP_MF_L4 | DP_MF_FRAG)) != (DP_MF_IPV4 | DP_MF_L4) ||
-	    md->l4_proto != IPPROTO_UDP)
-		return false;
-	if (md->dport == OV_VXLAN_PORT)
-		*type = OV_TUN_VXLAN;
-	else if (md->dport == OV_GENEVE_PORT)
-		*type = OV_TUN_GENEVE;
-	else
-		return false;
-	return true;
+	if ((md->flags & (DP_MF_IPV4 | DP_MF_L4 | DP_MF_FRAG)) != (DP_MF_IPV4 | DP_MF_L4))
+		return K_NONE;
+	if (likely(md->l4_proto == IPPROTO_UDP)) {
+		if (md->dport == OV_VXLAN_PORT)
+			return K_VXLAN;
+		if (md->dport == OV_GENEVE_PORT)
+			return K_GENEVE;
+		return md->dport == OV_PROBE_PORT ? K_PROBE : K_NONE;
+	}
+	if (md->l4_proto == IPPROTO_ICMP &&
+	    *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off) == RTE_IP_ICMP_ECHO_REPLY)
+		return K_PING;
+	return K_NONE;
 }
 
 /* A learn event for the inner source when the fdb does not already have it
@@ -84,7 +93,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST], l2[DP_LOOKUP_BURST];
 	uint32_t hlen[DP_LOOKUP_BURST];
-	enum ov_tun_type type[DP_LOOKUP_BURST];
+	uint8_t kind[DP_LOOKUP_BURST];
 	unsigned int k = 0, nl2 = 0;
 	uint16_t cont = 0;
 	uint64_t hit;
@@ -93,7 +102,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
 
-		if (!tunnel_udp(md, &type[i])) {
+		if ((kind[i] = kind_of(pkts[i], md)) == K_NONE) {
 			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 			cont++;
 			continue;
@@ -131,12 +140,22 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 				*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 				continue;
 			}
+			if (unlikely(kind[idx[j]] >= K_PROBE)) {
+				bool underlay;
+
+				*nx = ov_probe_rx(ctx, m, kind[idx[j]] == K_PING, &underlay);
+				if (underlay) {
+					*nx = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
+					cont++;
+				}
+				continue;
+			}
 			/* the parser vouched for the UDP length against the packet;
 			 * what is read must also be in the first segment */
 			ulen = RTE_MIN(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 										 md->l4_off)->dgram_len),
 				       (uint32_t)rte_pktmbuf_data_len(m) - md->l4_off);
-			err = ov_tun_read(type[idx[j]], rte_pktmbuf_mtod_offset(m, const uint8_t *,
+			err = ov_tun_read((enum ov_tun_type)kind[idx[j]], rte_pktmbuf_mtod_offset(m, const uint8_t *,
 									md->l4_off + OV_UDP_HLEN),
 					  ulen - OV_UDP_HLEN, &vni, &hlen[idx[j]]);
 			if (err != OV_TUN_OK) {

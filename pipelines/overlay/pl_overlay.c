@@ -9,7 +9,14 @@
 #include <rte_ip.h>
 
 #include "pl_overlay.h"
+#include "ov_path.h"
+#include "ov_probe.h"
+#include "ov_sla.h"
 #include "ov_tun.h"
+#include "sw_rewrite.h"
+#include "dp_apidef.h"
+#include "dp_tblrpc.h"
+#include "dp_worker.h"
 #include "pl_switch.h"
 #include "pl_swctl.h"
 #include "dp_table.h"
@@ -18,6 +25,7 @@
 
 struct pl_overlay_tables pl_ov = { -1, -1, -1, -1 };
 unsigned int pl_ov_drop_base, pl_ov_event_base;
+uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
 
 #define DP_REASONS_DEF "pl_overlay.def"
 #define DP_REASONS_PREFIX ov
@@ -65,13 +73,13 @@ static const struct dp_table_def peers_def = {
 	.default_action = OV_PEER_NONE, .next_table = "fdb",
 };
 
-/* A tunnel: one slice's frames to one remote endpoint. ttl 0 copies the
- * inner TTL, dscp 64 the inner DSCP; csum 1 computes the outer UDP
- * checksum (0: zero, as RFC 7348 and RFC 8926 allow over IPv4). */
-#define TUNNEL_PARAMS 9, {								\
-	{ "slice", DP_T_U16 }, { "vni", DP_T_U32, OV_VNI_MAX }, { "src", DP_T_IPV4 },		\
-	{ "dst", DP_T_IPV4 }, { "vrf", DP_T_U16 }, { "gw", DP_T_IPV4 }, { "ttl", DP_T_U8 },	\
-	{ "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 } }
+/* A tunnel: one slice's frames to one peer site, over the path its policy
+ * picks (policies), else over its own path. ttl 0 copies the inner TTL,
+ * dscp 64 the inner DSCP; csum 1 computes the outer UDP checksum (0: zero,
+ * as RFC 7348 and RFC 8926 allow over IPv4). */
+#define TUNNEL_PARAMS 6, {								\
+	{ "slice", DP_T_U16 }, { "vni", DP_T_U32, OV_VNI_MAX }, { "path", DP_T_U16, OV_PATH_MAX },	\
+	{ "ttl", DP_T_U8 }, { "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 } }
 static const struct dp_table_def tunnels_def = {
 	.name = "tunnels", .size = TUNNEL_MAX + 1, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },
@@ -81,15 +89,136 @@ static const struct dp_table_def tunnels_def = {
 		[OV_TUNNEL_GENEVE] = { "geneve", TUNNEL_PARAMS },
 		[OV_TUNNEL_NONE] = { "none", 0, {} },
 	},
-	.default_action = OV_TUNNEL_NONE, .next_table = "neigh",
+	.default_action = OV_TUNNEL_NONE, .next_table = "classes",
+};
+
+/* The underlay addresses of peer sites: only these get their probes
+ * turned around. */
+static const struct dp_table_def endpoints_def = {
+	.name = "endpoints", .size = 4096, .n_fields = 1,
+	.fields = { { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
+	.n_actions = 2,
+	.actions = {
+		[OV_ENDPOINT] = { "endpoint", 1, { { "site", DP_T_U16 } } },
+		[OV_ENDPOINT_NONE] = { "none", 0, {} },
+	},
+	.default_action = OV_ENDPOINT_NONE,
+};
+
+/* A path: a local VTEP on one WAN link to one endpoint of a peer site,
+ * through the underlay next hop gw. static paths are always up; sxdp and
+ * icmp ones are probed every interval_ms (BFD-like echo to a peer sxdp,
+ * ICMP echo to anything else), down after down_after probes unanswered,
+ * up again after up_after answers in a row. mtu 0: the port's. */
+#define PATH_WHERE \
+	{ "src", DP_T_IPV4 }, { "dst", DP_T_IPV4 }, { "vrf", DP_T_U16 },		\
+	{ "mtu", DP_T_U16, DP_APIDEF_MTU_MAX }, { "gw", DP_T_IPV4 }
+#define PATH_PROBED 8, { PATH_WHERE, { "interval_ms", DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ "down_after", DP_T_U8, OV_SLA_DOWN_MAX }, { "up_after", DP_T_U8 } }
+static const struct dp_table_def paths_def = {
+	.name = "paths", .size = OV_PATH_MAX + 1, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
+	.n_actions = 4,
+	.actions = {
+		[OV_PATH_STATIC] = { "static", 5, { PATH_WHERE } },
+		[OV_PATH_SXDP] = { "sxdp", PATH_PROBED },
+		[OV_PATH_ICMP] = { "icmp", PATH_PROBED },
+		[OV_PATH_NONE] = { "none", 0, {} },
+	},
+	.default_action = OV_PATH_NONE, .next_table = "neigh",
+};
+
+/* Application classes, on the inner packet of a slice's frame (IPv4
+ * addresses; an IPv6 packet has 0.0.0.0 for both). No match: class 0. */
+static const struct dp_table_def classes_def = {
+	.name = "classes", .size = 4096, .n_fields = OV_CLASS_FIELDS,
+	.fields = {
+		{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },
+		{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },
+		{ "sport", DP_T_U16, DP_MATCH_RANGE }, { "dport", DP_T_U16, DP_MATCH_RANGE },
+		{ "dscp", DP_T_U8, DP_MATCH_TERNARY },
+	},
+	.n_actions = 2,
+	.actions = {
+		[OV_CLASS] = { "class", 1, { { "class", DP_T_U16, OV_CLASS_MAX } } },
+		[OV_CLASS_DEFAULT] = { "default", 0, {} },
+	},
+	.default_action = OV_CLASS_DEFAULT, .next_table = "policies",
+};
+
+/* How a class of a tunnel picks its path (class 0: the tunnel's other
+ * classes too, when they have no entry of their own). p0..p3 in order of
+ * preference, 0 unused. failover: the first up; balance: by flow hash and
+ * weight over the up ones, a flow staying on its path while it is up; sla:
+ * the first up one within the limits (0: no limit), else the first up. */
+#define POLICY_PATHS \
+	{ "p0", DP_T_U16, OV_PATH_MAX }, { "p1", DP_T_U16, OV_PATH_MAX },		\
+	{ "p2", DP_T_U16, OV_PATH_MAX }, { "p3", DP_T_U16, OV_PATH_MAX }
+static const struct dp_table_def policies_def = {
+	.name = "policies", .size = 16384, .n_fields = 2,
+	.fields = { { "tunnel", DP_T_U16, DP_MATCH_EXACT }, { "class", DP_T_U16, DP_MATCH_EXACT, OV_CLASS_MAX } },
+	.n_actions = 4,
+	.actions = {
+		[OV_POLICY_FAILOVER] = { "failover", 4, { POLICY_PATHS } },
+		[OV_POLICY_BALANCE] = { "balance", 8, { POLICY_PATHS, { "w0", DP_T_U8 }, { "w1", DP_T_U8 },
+							   { "w2", DP_T_U8 }, { "w3", DP_T_U8 } } },
+		[OV_POLICY_SLA] = { "sla", 7, { POLICY_PATHS, { "rtt_ms", DP_T_U16 },
+						   { "jitter_ms", DP_T_U16 }, { "loss_pct", DP_T_U8, 100 } } },
+		[OV_POLICY_NONE] = { "none", 0, {} },
+	},
+	.default_action = OV_POLICY_NONE, .next_table = "paths",
+};
+
+static int bad_path, bad_policy;   /* table.write result codes of refusals */
+
+/* What the tables cannot say of one entry: a probe timer within reason, a
+ * policy with a path to pick. */
+static void
+ov_check(const struct dp_update *u, unsigned int n, int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+
+		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
+			continue;
+		if (x->table == pl_ov.paths && (x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP)) {
+			const struct ov_path *p = (const struct ov_path *)x->params;
+
+			if (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0)
+				res[i] = bad_path;
+		} else if (x->table == pl_ov.policies && x->action != OV_POLICY_NONE) {
+			const struct ov_policy *p = (const struct ov_policy *)x->params;
+			bool any = false;
+
+			for (unsigned int k = 0; k < OV_POLICY_PATHS; k++)
+				any |= p->path[k] != 0 &&
+				       (x->action != OV_POLICY_BALANCE || p->weight[k] != 0);
+			if (!any)
+				res[i] = bad_policy;
+		}
+	}
+}
+
+/* The prober follows the paths table: nothing derived, only told. */
+static int
+paths_expand(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
+	     unsigned int n_batch __rte_unused, struct dp_update *out __rte_unused)
+{
+	return 0;
+}
+
+static struct dp_table_deriver paths_watch = {
+	.expand = paths_expand, .done = ov_probe_paths_done,
 };
 
 static int
-ov_init(unsigned int workers __rte_unused)
+ov_init(unsigned int workers)
 {
 	const struct { const struct dp_table_def *def; int *id; } tables[] = {
 		{ &vteps_def, &pl_ov.vteps }, { &vnis_def, &pl_ov.vnis },
 		{ &peers_def, &pl_ov.peers }, { &tunnels_def, &pl_ov.tunnels },
+		{ &endpoints_def, &pl_ov.endpoints }, { &paths_def, &pl_ov.paths },
+		{ &classes_def, &pl_ov.classes }, { &policies_def, &pl_ov.policies },
 	};
 	int rc;
 
@@ -102,63 +231,115 @@ ov_init(unsigned int workers __rte_unused)
 			DP_LOG(ERR, "overlay: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
 			return *tables[i].id;
 		}
-		if (dp_table_key_room(*tables[i].id) > SW_KEY_BYTES)
-			return -EINVAL;   /* the stages' key buffers are the switch's size */
+		if (dp_table_key_room(*tables[i].id) >
+		    (*tables[i].id == pl_ov.classes ? OV_CLASS_KEY_ROOM : SW_KEY_BYTES)) {
+			DP_LOG(ERR, "overlay: table %s: keys of %u bytes", tables[i].def->name,
+			       dp_table_key_room(*tables[i].id));
+			return -EINVAL;   /* the stages' key buffers */
+		}
 	}
 	/* the params the stages overlay are where the engine lays them out */
-	if (dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 1) != offsetof(struct ov_tunnel, vni) ||
-	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 5) != offsetof(struct ov_tunnel, gw) ||
-	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 8) != offsetof(struct ov_tunnel, csum) ||
-	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 8) != offsetof(struct ov_tunnel, csum) ||
+	if (dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 2) != offsetof(struct ov_tunnel, path) ||
+	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 5) != offsetof(struct ov_tunnel, csum) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
+	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, 4) != offsetof(struct ov_policy, weight) ||
+	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, 6) != offsetof(struct ov_policy, sla.loss_pct) ||
 	    dp_table_param_off(pl_ov.vnis, OV_VNI_L2, 1) != offsetof(struct ov_vni_l2, bd))
 		return -EINVAL;
+	for (unsigned int f = 0; f < OV_CLASS_FIELDS; f++)
+		pl_ov_class_off[f] = (uint8_t)dp_table_field_off(pl_ov.classes, f);
+	bad_path = dp_tblrpc_reason_add("bad_probe", "a probed path needs interval_ms >= "
+					RTE_STR(OV_PROBE_INTERVAL_MIN) ", down_after and up_after >= 1");
+	bad_policy = dp_tblrpc_reason_add("no_path", "a policy needs a path to pick (with a weight, "
+					  "for balance)");
+	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
+		return -ENOSPC;
+	paths_watch.sources = 1u << pl_ov.paths;
+	if ((rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = ov_path_init(workers)) < 0 ||
+	    (rc = ov_probe_init()) < 0)
+		return rc;
 	return 0;
 }
 
-/* The tunnels entry of id, or NULL. */
-static const struct ov_tunnel *
-tunnel_get(uint32_t id)
+int
+pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src)
+{
+	struct dp_meta *md = dp_meta(m);
+	struct rte_ipv4_hdr *ip;
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	const struct dp_entry *e;
+
+	pl_switch_key_vrf_ip(k, vrf, gw);
+	e = dp_table_find(pl_sw.neigh, k);
+	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
+		const struct sw_rewrite *rw = (const struct sw_rewrite *)e->params;
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		memcpy(&eth->dst_addr, rw->dmac, 6);
+		memcpy(&eth->src_addr, rw->smac, 6);
+		if (pl_switch_vlan_set(m, (md->flags & DP_MF_VLAN) != 0, rw->vlan) < 0) {
+			pl_swctl_drop(m, OV_DROP(no_headroom));
+			return -1;
+		}
+		return dp_slowpath_send(m, rw->port);
+	}
+	/* The switch's hold queue asks for gw and then sends the packet with
+	 * a routed packet's rewrite, which takes one off the TTL: put back
+	 * here, so a held packet leaves with the TTL of one that was not. */
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	ip->time_to_live++;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	pl_swctl_event(OV_EVENT(held));
+	pl_swctl_hold(m, vrf, false, (const uint8_t *)&gw, (const uint8_t *)&src);
+	return 0;
+}
+
+/* The paths entry of id, or NULL. */
+static const struct ov_path *
+path_get(uint32_t id)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
 	uint32_t be = rte_cpu_to_be_32(id);
 
 	memcpy(k, &be, 4);
-	e = dp_table_find(pl_ov.tunnels, k);
-	return e != NULL && e->action != OV_TUNNEL_NONE ? (const struct ov_tunnel *)e->params : NULL;
+	e = dp_table_find(pl_ov.paths, k);
+	return e != NULL && e->action != OV_PATH_NONE ? (const struct ov_path *)e->params : NULL;
 }
 
-/* An encapsulated packet whose underlay next hop was unresolved: into the
- * switch's hold queue for (vrf, gw), which asks for it and sends the packet
- * on with the switch's routed rewrite. That rewrite takes one off the
- * TTL, as for any routed packet: it is put back here, so a held packet
- * leaves with the TTL of one that was not. */
+/* Punts: answers to our probes, and encapsulated packets whose underlay
+ * next hop was unresolved (dp_meta.tunnel: the path they leave on). */
 static int
 ov_slowpath(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	const struct ov_tunnel *t = tunnel_get(md->tunnel);
-	struct rte_ipv4_hdr *ip;
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	const struct dp_entry *e;
+	const struct ov_path *p;
 
-	if (t == NULL) {   /* deleted since the worker looked */
-		pl_swctl_drop(m, OV_DROP(no_tunnel));
+	switch (md->punt) {
+	case OV_PUNT_PROBE:
+		ov_probe_answer(m);
+		return -1;
+	case OV_PUNT_UNRESOLVED:
+		if ((p = path_get(md->tunnel)) == NULL) {   /* deleted since the worker looked */
+			pl_swctl_drop(m, OV_DROP(no_path));
+			return -1;
+		}
+		pl_overlay_underlay_out(m, p->vrf, p->gw, p->src);
+		return -1;
+	default:
+		pl_swctl_drop(m, OV_DROP(no_slowpath));
 		return -1;
 	}
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	ip->time_to_live++;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	pl_swctl_event(OV_EVENT(held));
-	pl_swctl_hold(m, t->vrf, false, (const uint8_t *)&t->gw, (const uint8_t *)&t->src);
-	/* resolved since the worker looked: what is held goes now */
-	pl_switch_key_vrf_ip(k, t->vrf, t->gw);
-	e = dp_table_find(pl_sw.neigh, k);
-	if (e != NULL && e->action != SW_NB_UNRESOLVED)
-		pl_swctl_hold_release(t->vrf, false, (const uint8_t *)&t->gw,
-				      (const struct sw_rewrite *)e->params);
-	return -1;
+}
+
+static void
+ov_fini(void)
+{
+	ov_probe_fini();
+	ov_path_fini();
 }
 
 const struct dp_feature pl_overlay_feature = {
@@ -175,6 +356,8 @@ const struct dp_feature pl_overlay_feature = {
 		{ "overlay.encap", pl_overlay_encap_burst, { NULL } },
 	},
 	.slowpath = ov_slowpath,
+	.ctl_poll = ov_probe_poll,
+	.fini = ov_fini,
 };
 
 DP_FEATURE_REGISTER(pl_overlay_feature)

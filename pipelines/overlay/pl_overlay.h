@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "dp_feature.h"
+#include "dp_table.h"
 
 extern const struct dp_feature pl_overlay_feature;
 
@@ -25,7 +26,7 @@ extern unsigned int pl_ov_drop_base, pl_ov_event_base;
 #define OV_EVENT(name) (pl_ov_event_base + OV_EVENT_##name)
 
 struct pl_overlay_tables {
-	int vteps, vnis, peers, tunnels;
+	int vteps, vnis, peers, tunnels, endpoints, paths, classes, policies;
 };
 extern struct pl_overlay_tables pl_ov;
 
@@ -33,6 +34,18 @@ enum { OV_VTEP, OV_VTEP_NONE };
 enum { OV_VNI_L2, OV_VNI_L3, OV_VNI_NONE };
 enum { OV_PEER, OV_PEER_NONE };
 enum { OV_TUNNEL_VXLAN, OV_TUNNEL_GENEVE, OV_TUNNEL_NONE };
+enum { OV_ENDPOINT, OV_ENDPOINT_NONE };
+/* a path's probing: none (always up), BFD-like echo to a peer sxdp, ICMP echo */
+enum { OV_PATH_STATIC, OV_PATH_SXDP, OV_PATH_ICMP, OV_PATH_NONE };
+enum { OV_CLASS, OV_CLASS_DEFAULT };
+enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
+
+#define OV_PATH_MAX      4095    /* path ids 1..OV_PATH_MAX; 0: no path */
+#define OV_POLICY_PATHS  4       /* paths a policy chooses from */
+#define OV_CLASS_MAX     255     /* class 0: what no classes entry matches */
+
+/* Why overlay stages punt (dp_meta.punt). */
+enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG };
 
 /* overlay.wan's edges */
 enum { OV_WAN_EDGE_UNDERLAY, OV_WAN_EDGE_L2, OV_WAN_EDGE_L3, OV_WAN_EDGE_L3V6 };
@@ -49,11 +62,43 @@ struct ov_peer { uint32_t tunnel; };
 struct ov_tunnel {
 	uint16_t slice;          /* whose frames it may carry */
 	uint32_t vni;
-	uint32_t src, dst;       /* local VTEP, remote endpoint */
-	uint16_t vrf;            /* underlay VRF */
-	uint32_t gw;             /* underlay next hop, resolved in vrf by the switch */
+	uint16_t path;           /* where it goes when no policy says (0: nowhere) */
 	uint8_t ttl, dscp, csum;
 };
+struct ov_endpoint { uint16_t site; };
+/* A path: one local VTEP (on a WAN link) to one remote endpoint. */
+struct ov_path {
+	uint32_t src, dst;       /* local VTEP, remote endpoint */
+	uint16_t vrf;            /* underlay VRF */
+	uint16_t mtu;            /* the underlay's on this path (0: the port's) */
+	uint32_t gw;             /* underlay next hop, resolved in vrf by the switch */
+	/* probed paths (sxdp, icmp) only */
+	uint16_t interval_ms;
+	uint8_t down_after, up_after;
+};
+struct ov_class { uint16_t class; };
+struct ov_policy {
+	uint16_t path[OV_POLICY_PATHS];   /* in order of preference; 0: unused */
+	union {
+		uint8_t weight[OV_POLICY_PATHS];                               /* balance */
+		struct { uint16_t rtt_ms, jitter_ms; uint8_t loss_pct; } sla;  /* sla */
+	};
+};
+
+#define OV_PROBE_INTERVAL_MIN 10      /* ms */
+#define OV_PROBE_INTERVAL_MAX 10000
+/* The classes key: its fields, where the engine lays each out (set at
+ * init), and the buffer it takes. */
+enum { OV_CF_SLICE, OV_CF_SRC, OV_CF_DST, OV_CF_PROTO, OV_CF_SPORT, OV_CF_DPORT, OV_CF_DSCP,
+       OV_CLASS_FIELDS };
+extern uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
+#define OV_CLASS_KEY_ROOM 32
+
+/* Main lcore: an outer IPv4 packet m (Ethernet header in place, addresses
+ * to be written) out through the underlay next hop gw in vrf, or held on
+ * the switch's queue while the switch resolves it (src pays for the ARP
+ * requests). Takes m; 0 or -1 (dropped). */
+int pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
 
 uint16_t pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			      uint16_t *next);

@@ -91,7 +91,7 @@ check_meta(const struct dp_meta *md, size_t size)
 		CHECK(md->inner_l3_off == 0);
 	}
 	CHECK(md->slice == 0 && md->out_port == 0 && md->tunnel == 0 && md->drop == 0 &&
-	      md->feature == 0 && md->pad1 == 0);
+	      md->feature == 0 && md->punt == 0);
 }
 
 /* The parser as the worker runs it: on an mbuf whose first segment holds

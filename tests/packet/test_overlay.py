@@ -41,6 +41,7 @@ VTEP, PEER, GW = "192.0.2.10", "198.51.100.20", "192.0.2.1"
 UNDERLAY = 100
 VNI, VNI2 = 5000, 6000
 TUN = 7
+PATH = 1
 
 
 def setup(kind="vxlan", ttl=64, dscp=0, csum=0):
@@ -61,8 +62,9 @@ def setup(kind="vxlan", ttl=64, dscp=0, csum=0):
         U("vnis", {"vni": VNI}, "l2", {"slice": 1, "bd": 10}),
         U("vnis", {"vni": VNI2}, "l2", {"slice": 2, "bd": 20}),
         U("peers", {"slice": 1, "ip": PEER}, "peer", {"tunnel": TUN}),
-        U("tunnels", {"id": TUN}, kind, {"slice": 1, "vni": VNI, "src": VTEP, "dst": PEER, "vrf": UNDERLAY,
-                                         "gw": GW, "ttl": ttl, "dscp": dscp, "csum": csum}),
+        U("paths", {"id": PATH}, "static", {"src": VTEP, "dst": PEER, "vrf": UNDERLAY, "mtu": 0, "gw": GW}),
+        U("tunnels", {"id": TUN}, kind, {"slice": 1, "vni": VNI, "path": PATH, "ttl": ttl, "dscp": dscp,
+                                         "csum": csum}),
     ]
 
 

@@ -550,7 +550,7 @@ assert_meta(const char *name, const struct dp_meta *got,
 	EQ(vlan[0]); EQ(vlan[1]); EQ(l4_proto); EQ(ttl); EQ(sport); EQ(dport);
 	EQ(tun_off); EQ(inner_off); EQ(inner_l3_off); EQ(tun_id); EQ(gtp_msg);
 	EQ(gtp_qfi); EQ(gtp_pdu_type); EQ(pad0); EQ(out_port); EQ(tunnel); EQ(drop);
-	EQ(feature); EQ(pad1);
+	EQ(feature); EQ(punt);
 #undef EQ
 }
 

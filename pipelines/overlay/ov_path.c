@@ -1,0 +1,144 @@
+/* Paths' live state and counters (ov_path.h), and overlay.paths, the
+ * control method that shows them with each path's entry and probe figures. */
+#include <errno.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "ov_path.h"
+#include "ov_probe.h"
+#include "ov_sla.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
+
+struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
+struct ov_path_ctr *ov_path_ctr[DP_WORKERS_MAX];
+static unsigned int n_workers;
+
+#define RU(n, d) { .name = n, .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = d }
+
+static const struct dp_schema_field path_row = {
+	.type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN, .desc = "one path",
+	.fields = (const struct dp_schema_field[]){
+		RU("id", ""),
+		{ .name = "probe", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
+		  .desc = "static (not probed), sxdp (echo to a peer sxdp), icmp (ICMP echo)" },
+		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "local VTEP" },
+		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "remote endpoint" },
+		{ .name = "state", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "up or down" },
+		RU("since_ms", "since the state last changed (probed paths)"),
+		RU("rtt_us", "mean over the last probes"), RU("jitter_us", "mean RTT change"),
+		RU("loss_pm", "per mille of the last probes"),
+		RU("packets", "sent on it"), RU("bytes", "sent on it, outer frames"),
+		RU("probes_sent", ""), RU("probes_answered", ""), RU("probes_lost", ""),
+		RU("probes_late", "answered after counted lost"), RU("downs", ""), RU("ups", ""),
+		{ .name = NULL } },
+};
+
+static const struct dp_rpc_method paths_method = {
+	.name = "overlay.paths",
+	.description = "Every path: where it goes, whether it is up, its RTT, jitter and loss from "
+		       "its probes, and what it carried",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){
+		.name = "paths", .type = DP_SCHEMA_ARRAY, .items = &path_row },
+};
+
+static const char *const kind_name[] = {
+	[OV_PATH_STATIC] = "static", [OV_PATH_SXDP] = "sxdp", [OV_PATH_ICMP] = "icmp",
+};
+
+static json_t *
+ip_str(uint32_t be)
+{
+	char b[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &be, b, sizeof(b)));
+}
+
+static json_t *
+path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
+{
+	const struct ov_path *c = (const struct ov_path *)ev->params;
+	const struct ov_path_live *l = &ov_path_live[id];
+	const struct ov_sla *s = ov_probe_sla(id);
+	uint64_t pkts = 0, bytes = 0;
+	json_t *o;
+
+	for (unsigned int w = 0; w < n_workers; w++) {
+		pkts += ov_path_ctr[w][id].pkts;
+		bytes += ov_path_ctr[w][id].bytes;
+	}
+	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I}",
+		      "id", (json_int_t)id, "probe", kind_name[ev->action],
+		      "src", ip_str(c->src), "dst", ip_str(c->dst), "state", l->up ? "up" : "down",
+		      "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
+		      "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts);
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(o, "since_ms", json_integer(s ? (json_int_t)((now_ns - s->changed) / 1000000) : 0));
+	json_object_set_new(o, "probes_sent", json_integer(s ? (json_int_t)s->st.sent : 0));
+	json_object_set_new(o, "probes_answered", json_integer(s ? (json_int_t)s->st.answered : 0));
+	json_object_set_new(o, "probes_lost", json_integer(s ? (json_int_t)s->st.lost : 0));
+	json_object_set_new(o, "probes_late", json_integer(s ? (json_int_t)s->st.late : 0));
+	json_object_set_new(o, "downs", json_integer(s ? (json_int_t)s->st.downs : 0));
+	json_object_set_new(o, "ups", json_integer(s ? (json_int_t)s->st.ups : 0));
+	return o;
+}
+
+static int
+m_paths(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+	struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	struct dp_entry_view ev[64];
+	uint64_t now_ns = (uint64_t)((unsigned __int128)rte_rdtsc() * 1000000000u / rte_get_tsc_hz());
+	uint32_t off = 0, next;
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	do {
+		unsigned int k = dp_table_read(pl_ov.paths, off, RTE_DIM(ev), ev, &next);
+
+		for (unsigned int i = 0; i < k; i++) {
+			uint16_t id = (uint16_t)(ev[i].key[2] << 8 | ev[i].key[3]);
+
+			if (ev[i].action == OV_PATH_NONE)
+				continue;
+			if (json_array_append_new(a, path_json(id, &ev[i], now_ns)) < 0) {
+				json_decref(a);
+				return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "",
+						      "out of memory");
+			}
+		}
+		off = next;
+	} while (next != UINT32_MAX);
+	*result = a;
+	return 0;
+}
+
+int
+ov_path_init(unsigned int workers)
+{
+	memset(ov_path_live, 0, sizeof(ov_path_live));
+	n_workers = workers;
+	for (unsigned int w = 0; w < workers; w++) {
+		ov_path_ctr[w] = rte_zmalloc("ov_path_ctr", sizeof(struct ov_path_ctr) * (OV_PATH_MAX + 1),
+					     RTE_CACHE_LINE_SIZE);
+		if (ov_path_ctr[w] == NULL)
+			return -ENOMEM;
+	}
+	return dp_rpc_register(&paths_method, m_paths, NULL, NULL);
+}
+
+void
+ov_path_fini(void)
+{
+	for (unsigned int w = 0; w < n_workers; w++) {
+		rte_free(ov_path_ctr[w]);
+		ov_path_ctr[w] = NULL;
+	}
+}

@@ -1,0 +1,324 @@
+/* Path probes: the worker's part (turn a peer's echo around, stamp and
+ * punt an answer to ours) and the main lcore's (send one probe per path
+ * per interval, judge the answers, publish each path's state). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "ov_probe.h"
+#include "ov_path.h"
+#include "ov_sla.h"
+#include "pl_overlay.h"
+#include "pl_switch.h"
+#include "pl_swctl.h"
+#include "dp_log.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+
+#define ICMP_ECHO_HLEN 8
+#define PROBE_TOS      0xc0     /* CS6, network control: as BFD */
+
+/* ------------------------------------------------------------ workers */
+
+static inline bool
+endpoint_known(struct dp_stage_ctx *ctx, uint32_t ip)
+{
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16) = { 0 };
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+
+	memcpy(key, &ip, 4);
+	return dp_table_lookup(ctx->root, ctx->worker, pl_ov.endpoints, &kp, 1, &e) != 0 &&
+	       e->action == OV_ENDPOINT;
+}
+
+uint16_t
+ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *underlay)
+{
+	struct dp_meta *md = dp_meta(m);
+	uint32_t off = md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr));
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	struct ov_probe_msg *msg;
+	struct rte_ether_addr mac;
+	uint32_t a;
+
+	*underlay = false;
+	if (off + sizeof(*msg) > rte_pktmbuf_data_len(m) ||
+	    (msg = rte_pktmbuf_mtod_offset(m, struct ov_probe_msg *, off))->magic !=
+		    rte_cpu_to_be_32(OV_PROBE_MAGIC) || msg->version != OV_PROBE_VERSION) {
+		if (icmp) {   /* someone else's ping: the switch's */
+			*underlay = true;
+			return 0;
+		}
+		return DP_NEXT_DROP(OV_DROP(probe_bad));
+	}
+	/* an ICMP answer echoes our request as it was */
+	if (icmp || msg->type == OV_PROBE_REPLY) {
+		msg->rx = ctx->now;
+		md->punt = OV_PUNT_PROBE;
+		return DP_NEXT_PUNT;
+	}
+	if (msg->type != OV_PROBE_REQUEST)
+		return DP_NEXT_DROP(OV_DROP(probe_bad));
+	/* turned around only for the sites this box knows: no reflector for
+	 * anyone who forges a source */
+	if (!endpoint_known(ctx, ip->src_addr))
+		return DP_NEXT_DROP(OV_DROP(probe_unknown));
+	{
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, md->l4_off);
+		uint16_t port = udp->src_port;
+
+		rte_ether_addr_copy(&eth->src_addr, &mac);
+		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+		rte_ether_addr_copy(&mac, &eth->dst_addr);
+		a = ip->src_addr;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->time_to_live = 64;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->src_port = udp->dst_port;
+		udp->dst_port = port;
+		udp->dgram_cksum = 0;
+	}
+	msg->type = OV_PROBE_REPLY;
+	md->out_port = md->in_port;
+	ctx->stats->events[OV_EVENT(probe_reflected)]++;
+	return DP_NEXT_TX;
+}
+
+/* ------------------------------------------------------------ main lcore */
+
+struct prober {
+	uint8_t kind;            /* OV_PATH_SXDP, OV_PATH_ICMP; 0 (static): not probed */
+	struct ov_path cfg;
+	struct ov_sla sla;
+	uint64_t settled;        /* answered + lost when last published */
+};
+
+static struct prober *pr;           /* [OV_PATH_MAX + 1] */
+static uint16_t used[OV_PATH_MAX];  /* the probed paths */
+static unsigned int n_used;
+static struct rte_mempool *pool;
+static uint64_t hz, tx_tat, tx_iv;
+
+static inline uint64_t
+tsc_ns(uint64_t tsc)
+{
+	return (uint64_t)((unsigned __int128)tsc * 1000000000u / hz);
+}
+
+int
+ov_probe_init(void)
+{
+	pr = calloc(OV_PATH_MAX + 1, sizeof(*pr));
+	if (pr == NULL)
+		return -ENOMEM;
+	pool = rte_mempool_lookup(DP_MBUF_POOL_NAME);
+	if (pool == NULL) {
+		DP_LOG(ERR, "overlay: no packet pool \"%s\" for probes", DP_MBUF_POOL_NAME);
+		return -ENOENT;
+	}
+	hz = rte_get_tsc_hz();
+	tx_iv = hz / OV_PROBE_MAX_PPS;
+	tx_tat = 0;
+	n_used = 0;
+	return 0;
+}
+
+void
+ov_probe_fini(void)
+{
+	free(pr);
+	pr = NULL;
+	n_used = 0;
+}
+
+const struct ov_sla *
+ov_probe_sla(uint16_t p)
+{
+	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind != 0 ? &pr[p].sla : NULL;
+}
+
+static void
+unprobe(uint16_t id)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i] == id) {
+			used[i] = used[--n_used];
+			break;
+		}
+	pr[id].kind = 0;
+}
+
+static void
+publish(uint16_t id, const struct ov_sla *s)
+{
+	struct ov_path_live *l = &ov_path_live[id];
+
+	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->up, s->up, __ATOMIC_RELAXED);
+}
+
+/* A path set up, changed or gone: probed ones start down and prove
+ * themselves; a change of where it goes starts it afresh, a change of its
+ * timers keeps what it knows. */
+static void
+path_set(uint16_t id, uint16_t action, const struct ov_path *c)
+{
+	struct prober *p = &pr[id];
+	struct ov_sla_cfg sc;
+
+	if (action != OV_PATH_SXDP && action != OV_PATH_ICMP) {
+		if (p->kind)
+			unprobe(id);
+		memset(&ov_path_live[id], 0, sizeof(ov_path_live[id]));
+		__atomic_store_n(&ov_path_live[id].up, action == OV_PATH_STATIC, __ATOMIC_RELAXED);
+		return;
+	}
+	sc.interval_ns = (uint64_t)c->interval_ms * 1000000u;
+	sc.down_after = c->down_after;
+	sc.up_after = c->up_after;
+	if (p->kind == action && p->cfg.src == c->src && p->cfg.dst == c->dst &&
+	    p->cfg.vrf == c->vrf && p->cfg.gw == c->gw) {
+		ov_sla_reconfig(&p->sla, &sc);
+		p->cfg = *c;
+		return;
+	}
+	if (!p->kind)
+		used[n_used++] = id;
+	p->kind = (uint8_t)action;
+	p->cfg = *c;
+	p->settled = 0;
+	ov_sla_init(&p->sla, &sc, tsc_ns(rte_rdtsc()));
+	publish(id, &p->sla);
+}
+
+void
+ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t id;
+
+		if (d[i].table != pl_ov.paths || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
+			continue;
+		id = (uint16_t)rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key);
+		if (id == 0 || id > OV_PATH_MAX)
+			continue;
+		path_set(id, d[i].type == DP_UPD_DELETE ? OV_PATH_NONE : d[i].action,
+			 (const struct ov_path *)d[i].params);
+	}
+}
+
+static void
+probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
+{
+	uint16_t l4 = p->kind == OV_PATH_ICMP ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr);
+	uint16_t len = (uint16_t)(sizeof(struct rte_ipv4_hdr) + l4 + sizeof(struct ov_probe_msg));
+	static const uint8_t zero[6];
+	struct rte_ipv4_hdr *ip;
+	struct ov_probe_msg *msg;
+	struct rte_mbuf *m;
+	uint8_t *pl;
+
+	/* bounded whatever the paths and their state */
+	if (tx_tat > tsc + tx_iv * OV_PROBE_MAX_PPS / 10) {
+		pl_swctl_event(OV_EVENT(probe_limited));
+		return;
+	}
+	tx_tat = RTE_MAX(tx_tat, tsc) + tx_iv;
+	m = pl_swctl_frame_new(pool, zero, zero, 0, RTE_ETHER_TYPE_IPV4, len, &pl);
+	if (m == NULL)
+		return;
+	ip = (struct rte_ipv4_hdr *)pl;
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = PROBE_TOS;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->src_addr = p->cfg.src;
+	ip->dst_addr = p->cfg.dst;
+	msg = (struct ov_probe_msg *)(pl + sizeof(*ip) + l4);
+	memset(msg, 0, sizeof(*msg));
+	msg->magic = rte_cpu_to_be_32(OV_PROBE_MAGIC);
+	msg->version = OV_PROBE_VERSION;
+	msg->type = OV_PROBE_REQUEST;
+	msg->path = rte_cpu_to_be_16(id);
+	msg->seq = rte_cpu_to_be_32(seq);
+	msg->tx = tsc;
+	if (p->kind == OV_PATH_ICMP) {
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+		ip->next_proto_id = IPPROTO_ICMP;
+		icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		icmp->icmp_code = 0;
+		icmp->icmp_ident = rte_cpu_to_be_16(id);
+		icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)seq);
+		icmp->icmp_cksum = 0;
+		icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, l4 + sizeof(*msg));
+	} else {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		ip->next_proto_id = IPPROTO_UDP;
+		udp->src_port = udp->dst_port = rte_cpu_to_be_16(OV_PROBE_PORT);
+		udp->dgram_len = rte_cpu_to_be_16(l4 + sizeof(*msg));
+		udp->dgram_cksum = 0;
+	}
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (pl_overlay_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
+		pl_swctl_event(OV_EVENT(probe_sent));
+}
+
+void
+ov_probe_poll(uint64_t now_tsc)
+{
+	uint64_t now = tsc_ns(now_tsc);
+
+	for (unsigned int i = 0; i < n_used; i++) {
+		uint16_t id = used[i];
+		struct prober *p = &pr[id];
+		uint32_t seq;
+
+		if (ov_sla_due(&p->sla, now, &seq))
+			probe_send(id, p, seq, now_tsc);
+		if (ov_sla_judge(&p->sla, now)) {
+			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
+			pl_swctl_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
+			publish(id, &p->sla);
+		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
+			publish(id, &p->sla);
+		}
+		p->settled = p->sla.st.answered + p->sla.st.lost;
+	}
+}
+
+void
+ov_probe_answer(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	bool icmp = md->l4_proto == IPPROTO_ICMP;
+	const struct ov_probe_msg *msg = rte_pktmbuf_mtod_offset(m, const struct ov_probe_msg *,
+		md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr)));
+	uint16_t id = rte_be_to_cpu_16(msg->path);
+	struct prober *p = id <= OV_PATH_MAX ? &pr[id] : NULL;
+
+	/* the path's own answer: its kind, from its far end to its VTEP */
+	if (p == NULL || p->kind != (icmp ? OV_PATH_ICMP : OV_PATH_SXDP) ||
+	    ip->src_addr != p->cfg.dst || ip->dst_addr != p->cfg.src) {
+		pl_swctl_drop(m, OV_DROP(probe_stray));
+		return;
+	}
+	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), tsc_ns(msg->tx), tsc_ns(msg->rx));
+	pl_swctl_event(OV_EVENT(probe_answered));
+	rte_pktmbuf_free(m);
+}

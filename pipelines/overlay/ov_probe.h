@@ -1,0 +1,55 @@
+/* Path probes. Every probed path sends one probe per interval from its
+ * local VTEP to its remote endpoint through its own underlay next hop: to
+ * a peer sxdp a BFD-like echo (UDP 3785, RFC 5881's echo port) that the
+ * peer's worker turns around on the spot, to any other host an ICMP echo.
+ * The answer is stamped by the worker that receives it and judged on the
+ * main lcore (ov_sla.h), which publishes each path's state to the workers
+ * (ov_path.h). */
+#ifndef OV_PROBE_H
+#define OV_PROBE_H
+
+#include <stdint.h>
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "dp_feature.h"
+#include "dp_table.h"
+
+#define OV_PROBE_PORT     3785          /* BFD echo */
+#define OV_PROBE_MAGIC    0x53585042u   /* "SXPB" */
+#define OV_PROBE_VERSION  1
+#define OV_PROBE_MAX_PPS  20000         /* every probe the box sends, at most */
+enum { OV_PROBE_REQUEST = 1, OV_PROBE_REPLY = 2 };
+
+/* The payload of both kinds. tx and rx are the prober's own clock (TSC),
+ * meaningful to it alone: the far end turns them around untouched. */
+struct ov_probe_msg {
+	rte_be32_t magic;
+	uint8_t version, type;
+	rte_be16_t path;          /* the sender's path id */
+	rte_be32_t seq;
+	rte_be32_t pad;
+	uint64_t tx;              /* when the prober sent it */
+	uint64_t rx;              /* when a worker took the answer in */
+} __rte_packed;
+
+/* ---- workers (overlay.wan) ----
+ * A probe datagram (UDP to OV_PROBE_PORT) or ICMP echo reply to a local
+ * VTEP: a request from a known endpoint is turned around (DP_NEXT_TX); an
+ * answer to one of ours is stamped and punted; an ICMP echo reply that is
+ * no probe of ours goes on to the underlay (*underlay set). */
+uint16_t ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *underlay);
+
+/* ---- main lcore ---- */
+int ov_probe_init(void);
+void ov_probe_fini(void);
+/* Send what is due, judge what timed out. */
+void ov_probe_poll(uint64_t now_tsc);
+/* A punted answer (consumed). */
+void ov_probe_answer(struct rte_mbuf *m);
+/* The paths table changed (dp_table_deriver.done). */
+void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res);
+/* The state of probed path p, NULL if p is not probed. */
+const struct ov_sla *ov_probe_sla(uint16_t p);
+
+#endif
