@@ -189,7 +189,7 @@ path_set(uint16_t id, uint16_t action, const struct ov_path *c)
 	sc.up_after = c->up_after;
 	if (p->kind == action && p->cfg.src == c->src && p->cfg.dst == c->dst &&
 	    p->cfg.vrf == c->vrf && p->cfg.gw == c->gw) {
-		ov_sla_reconfig(&p->sla, &sc);
+		ov_sla_reconfig(&p->sla, &sc, tsc_ns(rte_rdtsc()));
 		p->cfg = *c;
 		return;
 	}

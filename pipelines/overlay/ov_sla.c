@@ -21,10 +21,13 @@ ov_sla_init(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now)
 }
 
 void
-ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c)
+ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now)
 {
 	if (c->interval_ns < s->cfg.interval_ns)
-		s->next_tx = 0;   /* a shorter interval starts at once */
+		s->next_tx = now;   /* a shorter interval starts at once */
+	/* the new detection time counts from now, not from the last answer */
+	if (s->up && s->last_rx < now)
+		s->last_rx = now;
 	s->cfg = *c;
 }
 
@@ -92,8 +95,10 @@ ov_sla_answer(struct ov_sla *s, uint32_t seq, uint64_t tx, uint64_t rx)
 		s->rtt_n++;
 	if (rx > s->last_rx)
 		s->last_rx = rx;
+	/* in a row: by sequence, so a probe still out breaks the run */
 	if (!s->up && s->run_good < UINT8_MAX)
-		s->run_good++;
+		s->run_good = seq == s->run_next ? s->run_good + 1 : 1;
+	s->run_next = seq + 1;
 }
 
 bool

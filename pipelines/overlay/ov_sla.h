@@ -32,6 +32,7 @@ struct ov_sla {
 	struct ov_sla_cfg cfg;
 	bool up;
 	uint8_t run_good;        /* on-time answers in a row, while down */
+	uint32_t run_next;       /* the seq that continues the run */
 	uint32_t seq;            /* the next probe's */
 	uint64_t next_tx;
 	uint64_t last_rx;        /* the last on-time answer (or set-up) */
@@ -51,8 +52,8 @@ struct ov_sla {
 
 /* A path set up at now: down, its first probe due at once. */
 void ov_sla_init(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
-/* New settings for a path that keeps its state (a modify of the same path). */
-void ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c);
+/* New settings at now for a path that keeps its state (a modify of the same path). */
+void ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
 /* Is a probe due at now? Then true, and *seq is that probe's, recorded as
  * sent at now. One per interval whatever the path's state: the probe rate
  * is the same with every path down. */

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""The overlay's paths: probes and path choice.
+A peer's BFD-like echo to the local VTEP is turned around on the spot, byte
+for byte, only for known endpoints; probed paths send one probe per
+interval (UDP 3785 echo, or ICMP echo) from their VTEP to their far end and
+stay down while nothing answers; a tunnel's traffic goes by its policy
+(failover, per-class, weighted balance) over the paths that are up, with
+only a dead path's flows moving; what each path carried is counted.
+
+    /usr/bin/python3 tests/packet/test_paths.py [NAME-SUBSTRING ...]
+"""
+
+import os
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
+
+try:
+    from scapy.all import ICMP, IP, UDP, Ether, Raw  # noqa: E402
+except ImportError:
+    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
+          % sys.executable)
+    sys.exit(77)
+
+R = T.Runner()
+U = Sxdp.update
+
+PIPELINE = {"lan": "switch", "wan": "overlay"}
+MAC_A, MAC_R = "02:00:00:00:00:0a", "02:00:00:00:01:0a"
+WAN_MAC, GW_MAC, PEER_MAC = "02:00:00:00:ff:01", "02:00:00:00:ff:fe", "02:00:00:00:ff:02"
+VTEP, GW = "192.0.2.10", "192.0.2.1"
+PEERS = {1: "198.51.100.20", 2: "198.51.100.21", 3: "198.51.100.22"}
+UNDERLAY, VNI, TUN = 100, 5000, 7
+MAGIC = 0x53585042
+
+
+def probe_msg(kind=1, path=1, seq=0, magic=MAGIC, version=1, tx=0x1122334455667788, rx=0):
+    return struct.pack(">IBBHII", magic, version, kind, path, seq, 0) + struct.pack("<QQ", tx, rx)
+
+
+def base(lan_ports, paths, tunnel_path=0):
+    """slice 1: bd 10 = the LAN ports + the tunnel TUN to site 2; the
+    underlay next hop GW a static neighbour on w0; paths as given."""
+    ups = [U("vteps", {"ip": VTEP}, "vtep"),
+           U("vnis", {"vni": VNI}, "l2", {"slice": 1, "bd": 10}),
+           U("neigh", {"vrf": UNDERLAY, "ip": GW}, "rewrite",
+             {"port": "w0", "vlan": 0, "dmac": GW_MAC, "smac": WAN_MAC}),
+           U("fdb", {"bd": 10, "mac": MAC_R}, "tunnel", {"tunnel": TUN})]
+    for i, p in enumerate(lan_ports):
+        ups += [U("interfaces", {"in_port": p, "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+                U("bd_ports", {"bd": 10, "port": p}, "member", {"vlan": 0})]
+    ups.append(U("flood", {"bd": 10}, "flood", {"ports": (1 << len(lan_ports)) - 1}))
+    for pid, (kind, extra) in paths.items():
+        prm = {"src": VTEP, "dst": PEERS[pid], "vrf": UNDERLAY, "mtu": 0, "gw": GW}
+        prm.update(extra)
+        ups.append(U("paths", {"id": pid}, kind, prm))
+    ups.append(U("tunnels", {"id": TUN}, "vxlan",
+                 {"slice": 1, "vni": VNI, "path": tunnel_path, "ttl": 64, "dscp": 0, "csum": 0}))
+    return ups
+
+
+PROBED = {"interval_ms": 50, "down_after": 3, "up_after": 2}
+
+
+def frame(sport, dport=2000, payload=b"x"):
+    return Ether(src=MAC_A, dst=MAC_R) / IP(src="10.1.0.1", dst="10.2.0.1") / \
+        UDP(sport=sport, dport=dport) / Raw(payload)
+
+
+def outer_dst(pkt):
+    return IP(pkt[14:]).dst
+
+
+def paths_of(dp):
+    return {p["id"]: p for p in dp.rpc("overlay.paths")}
+
+
+@R.test
+def test_probe_turned_around_for_known_endpoints_only():
+    peer = PEERS[1]
+    req = Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=peer, dst=VTEP, tos=0xc0, id=77, flags="DF") / \
+        UDP(sport=3785, dport=3785) / Raw(probe_msg(seq=41))
+    stranger = Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src="203.0.113.9", dst=VTEP) / \
+        UDP(sport=3785, dport=3785) / Raw(probe_msg())
+    bad = Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=peer, dst=VTEP) / \
+        UDP(sport=3785, dport=3785) / Raw(probe_msg(magic=0x12345678))
+    with Sxdp({"p0": [], "w0": [req, stranger, bad]}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        dp.table_write(base(["p0"], {}) + [U("endpoints", {"ip": peer}, "endpoint", {"site": 2})])
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.probe_unknown": 1, "overlay.probe_bad": 1})
+        expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
+        dp.stop()
+        want = Ether(src=WAN_MAC, dst=PEER_MAC) / IP(src=VTEP, dst=peer, tos=0xc0, id=77, flags="DF", ttl=64) / \
+            UDP(sport=3785, dport=3785, chksum=0) / Raw(probe_msg(kind=2, seq=41))
+        dp.expect_outputs({"w0": [want]})
+
+
+@R.test
+def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
+    """sxdp path 1 (50 ms) and icmp path 2 (100 ms): probes leave w0 from
+    the VTEP to each far end on their cadence; nothing answers, so both stay
+    down and the tunnel's frames drop as overlay.no_path."""
+    frames = [frame(1000 + i) for i in range(4)]
+    with Sxdp({"p0": frames, "w0": []}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        dp.table_write(base(["p0"], {1: ("sxdp", PROBED),
+                                     2: ("icmp", dict(PROBED, interval_ms=100))}, tunnel_path=1))
+        t0 = time.monotonic()
+        time.sleep(1.0)
+        st = dp.phase(["p0"])
+        expect_drops(st, {"overlay.no_path": 4})
+        ps = paths_of(dp)
+        elapsed = time.monotonic() - t0
+        for pid, iv in ((1, 0.05), (2, 0.1)):
+            p = ps[pid]
+            expect_eq(p["state"], "down", "path %d state" % pid)
+            expect(elapsed / iv * 0.5 <= p["probes_sent"] <= elapsed / iv * 1.5 + 1,
+                   "path %d sent %d probes in %.2f s at one per %.2f s" % (pid, p["probes_sent"], elapsed, iv))
+            expect(p["probes_lost"] >= p["probes_sent"] - 4, "path %d: unanswered probes count lost" % pid)
+            expect_eq(p["probes_answered"], 0, "path %d answers" % pid)
+            expect_eq(p["loss_pm"], 1000, "path %d loss" % pid)
+        expect_eq(ps[1]["probe"], "sxdp", "path 1 kind")
+        dp.stop()
+        out = dp.outputs()["w0"]
+        expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "malformed probes")
+        seqs = {1: [], 2: []}
+        for raw in out:
+            e = Ether(raw)
+            ip = e[IP]
+            expect_eq((e.src, e.dst, ip.src, ip.tos, ip.flags.DF), (WAN_MAC, GW_MAC, VTEP, 0xc0, True),
+                      "probe headers")
+            if ip.proto == 17:
+                expect_eq((ip.dst, ip[UDP].sport, ip[UDP].dport), (PEERS[1], 3785, 3785), "echo probe")
+                body = bytes(ip[UDP].payload)
+            else:
+                expect_eq((ip.dst, ip[ICMP].type, ip[ICMP].id), (PEERS[2], 8, 2), "ICMP probe")
+                body = bytes(ip[ICMP].payload)
+            magic, ver, kind, path, seq, _ = struct.unpack(">IBBHII", body[:16])
+            expect_eq((magic, ver, kind), (MAGIC, 1, 1), "probe message")
+            seqs[path].append(seq)
+        for pid in (1, 2):
+            expect(len(seqs[pid]) >= 3, "path %d probes on the wire: %d" % (pid, len(seqs[pid])))
+            expect_eq(seqs[pid], list(range(len(seqs[pid]))), "path %d sequence numbers" % pid)
+
+
+@R.test
+def test_failover_and_class_policy():
+    """Class 1 (UDP to 5060) goes by its own policy (path 3); the rest by
+    the tunnel's class 0 policy: failover from path 1 (probed, never
+    answered: down) to path 2. Each path counts what it carried."""
+    frames = [frame(1000 + i) for i in range(3)] + [frame(1100 + i, dport=5060) for i in range(2)]
+    with Sxdp({"p0": frames, "w0": []}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        cls = U("classes", {"slice": 1, "proto": 17, "dport": {"min": 5060, "max": 5060}}, "class",
+                {"class": 1})
+        cls["priority"] = 10
+        dp.table_write(base(["p0"], {1: ("sxdp", PROBED), 2: ("static", {}), 3: ("static", {})}) + [
+            cls,
+            U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0}),
+            U("policies", {"tunnel": TUN, "class": 1}, "failover", {"p0": 3, "p1": 0, "p2": 0, "p3": 0}),
+        ])
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        ps = paths_of(dp)
+        dp.stop()
+        out = dp.outputs()["w0"]
+        data = [o for o in out if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 4789]
+        expect_eq([outer_dst(o) for o in data], [PEERS[2]] * 3 + [PEERS[3]] * 2, "outer destinations")
+        expect_eq((ps[2]["packets"], ps[3]["packets"], ps[1]["packets"]), (3, 2, 0), "packets per path")
+        expect_eq(ps[2]["bytes"], sum(len(o) for o in data[:3]), "bytes of path 2")
+
+
+@R.test
+def test_balance_moves_only_the_dead_paths_flows():
+    """Weights 1:1:2 over paths 1-3 spread 96 flows; when path 1 dies (made
+    a probed path nobody answers) its flows move to 2 and 3 and no flow of
+    2 or 3 moves; with every path dead the frames drop as no_path."""
+    flows = [frame(2000 + i) for i in range(96)]
+    ports = {"p0": flows, "p1": flows, "p2": flows[:8], "w0": []}
+    with Sxdp(ports, pipeline=PIPELINE,
+              port_opts={n: {"role": "lan"} for n in ("p0", "p1", "p2")} | {"w0": {"role": "wan"}}) as dp:
+        paths = {1: ("static", {}), 2: ("static", {}), 3: ("static", {})}
+        dp.table_write(base(["p0", "p1", "p2"], paths) + [
+            U("policies", {"tunnel": TUN, "class": 0}, "balance",
+              {"p0": 1, "p1": 2, "p2": 3, "p3": 0, "w0": 1, "w1": 1, "w2": 2, "w3": 0})])
+        dp.phase(["p0"])
+        dp.table_write([U("paths", {"id": 1}, "sxdp", dict({"src": VTEP, "dst": PEERS[1], "vrf": UNDERLAY,
+                                                            "mtu": 0, "gw": GW}, **PROBED), type="modify")])
+        dp.phase(["p1"])
+        dp.table_write([U("paths", {"id": p}, "none", type="modify") for p in (2, 3)])
+        st = dp.phase(["p2"])
+        expect_eq(st["drops"].get("overlay.no_path"), 8, "frames with no path up")
+        dp.stop()
+        out = [o for o in dp.outputs()["w0"] if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 4789]
+        expect_eq(len(out), 192, "frames encapsulated")
+        before = [outer_dst(o) for o in out[:96]]
+        after = [outer_dst(o) for o in out[96:]]
+        counts = {p: before.count(PEERS[p]) for p in (1, 2, 3)}
+        expect(counts[1] >= 12 and counts[2] >= 12 and counts[3] >= 30,
+               "weights 1:1:2 over 96 flows: %s" % counts)
+        for i, (b, a) in enumerate(zip(before, after)):
+            if b == PEERS[1]:
+                expect(a in (PEERS[2], PEERS[3]), "flow %d of dead path 1 moved to %s" % (i, a))
+            else:
+                expect_eq(a, b, "flow %d of live path %s" % (i, b))
+
+
+@R.test
+def test_bad_paths_and_policies_refused():
+    with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        dp.table_write(base(["p0"], {}))
+        prm = {"src": VTEP, "dst": PEERS[1], "vrf": UNDERLAY, "mtu": 0, "gw": GW}
+        for extra in ({"interval_ms": 5, "down_after": 3, "up_after": 2},
+                      {"interval_ms": 50, "down_after": 0, "up_after": 2}):
+            res = dp.table_write([U("paths", {"id": 1}, "sxdp", dict(prm, **extra))], check=False)
+            expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), "bad_probe",
+                      "path %s" % extra)
+        try:
+            dp.table_write([U("paths", {"id": 1}, "sxdp", dict(prm, interval_ms=50, down_after=33,
+                                                               up_after=2))])
+            raise T.TestFailure("down_after 33 taken")
+        except T.RpcError as e:
+            expect_eq(e.data.get("reason"), "out_of_range", "down_after 33")
+        res = dp.table_write([U("policies", {"tunnel": TUN, "class": 0}, "balance",
+                                {"p0": 1, "p1": 2, "p2": 0, "p3": 0, "w0": 0, "w1": 0, "w2": 0, "w3": 0})],
+                             check=False)
+        expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), "no_path", "balance without weights")
+        expect_eq(len(dp.table_read("paths")[0]) + len(dp.table_read("policies")[0]), 0, "nothing written")
+
+
+if __name__ == "__main__":
+    sys.exit(R.main())
