@@ -34,6 +34,7 @@ tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_
 tier e2e-switch bash tests/e2e/switch.sh
 tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
+tier e2e-overlay bash tests/e2e/overlay.sh
 
 echo "tiers: $pass passed, $fail failed, $skip skipped"
 echo "$pass passed, $fail failed"

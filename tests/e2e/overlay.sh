@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# e2e overlay: two sites over two WAN links, the remote site being the Linux
+# kernel's own VXLAN device.
+#
+#   site A: host a (netns, 10.10.0.1)                 site B: netns "b"
+#     eth0 ── lan ┐                                     vx0 10.10.0.2 (VXLAN 5000,
+#                 │ sxdp: slice 1, bd 10  ── wan1 ── w1 192.0.2.2         remotes
+#                 │ VTEPs 192.0.2.1,         wan2 ── w2 198.51.100.2      both VTEPs)
+#                 ┘       198.51.100.1
+#
+# The WAN ports are the underlay slice 100 (their SVIs are the VTEPs; the
+# box resolves the far ends with its own ARP). Path 1 (wan1) and path 2
+# (wan2) are probed with ICMP echo every 50 ms (down after 3 unanswered, up
+# after 5 answers); the tunnel's policy is failover 1 then 2.
+#
+# Checks: both paths come up with an RTT; ping a -> b and b -> a and TCP
+# (iperf3) across the overlay, interop with the kernel's VXLAN; then five
+# times: link 1 is pulled down (w1 down in b) under a 500 packet/s UDP
+# stream and the outage the receiver sees (the longest gap between two
+# packets) is measured, must be under 1 s here (a noisy machine's bound; the
+# figure and the median are printed), the stream must arrive over path 2;
+# link 1 back up, path 1 up again and the stream back on it.
+# Ends with "N passed, M failed"; 77 if the machine cannot do netns/veth.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+TAG=$$
+N_RUNS=${OV_RUNS:-5}
+ns() { printf 'ove%s-%s' "$TAG" "$1"; }
+in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
+ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
+A_MAC=02:00:0a:0a:00:01 B_MAC=02:00:0a:0a:00:02
+VTEP1=192.0.2.1 VTEP2=198.51.100.1 FAR1=192.0.2.2 FAR2=198.51.100.2
+W1_MAC=02:5e:00:00:0c:01 W2_MAC=02:5e:00:00:0c:02
+BGPIDS=()
+
+# shellcheck disable=SC2317  # the EXIT trap
+on_exit() {
+  local p
+  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
+    echo "# sxdp log ($NL_LOG):"
+    tail -30 "$NL_LOG" | sed 's/^/#   /'
+  fi
+  nl_stop_sxdp >/dev/null 2>&1
+  ip netns del "$(ns a)" 2>/dev/null
+  ip netns del "$(ns b)" 2>/dev/null
+  for p in lan wan1 wan2; do ip link del "$(ns "$p")" 2>/dev/null; done
+  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ove[0-9]+-'); do
+  pid=${n#ove}; pid=${pid%%-*}
+  kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null
+done
+NL_DIR=$(mktemp -d /tmp/sxdp-e2e-overlay.XXXXXX)
+NL_SOCK="$NL_DIR/sxdp.sock"
+topo() {
+  ip netns add "$(ns a)" && ip netns add "$(ns b)" || return 1
+  ip link add "$(ns lan)" type veth peer name eth0 netns "$(ns a)" || return 1
+  ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
+  ip link add "$(ns wan2)" type veth peer name w2 netns "$(ns b)" || return 1
+  local h
+  for h in a b; do
+    ip -n "$(ns $h)" link set lo up
+    ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+      net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+  done
+  # site A's host: the overlay's MTU (1500 less VXLAN's 50), B's MAC static
+  # (flooding across sites is not the box's yet)
+  ip -n "$(ns a)" link set eth0 address $A_MAC mtu 1450 up
+  ip -n "$(ns a)" addr add 10.10.0.1/24 dev eth0
+  ip -n "$(ns a)" neigh replace 10.10.0.2 lladdr $B_MAC dev eth0 nud permanent
+  in_ns a ethtool -K eth0 tx off >/dev/null 2>&1
+  # site B: two underlay links and the kernel's VXLAN to both VTEPs
+  ip -n "$(ns b)" addr add $FAR1/24 dev w1
+  ip -n "$(ns b)" addr add $FAR2/24 dev w2
+  ip -n "$(ns b)" link set w1 up
+  ip -n "$(ns b)" link set w2 up
+  in_ns b ethtool -K w1 tx off >/dev/null 2>&1
+  in_ns b ethtool -K w2 tx off >/dev/null 2>&1
+  ip -n "$(ns b)" link add vx0 address $B_MAC type vxlan id 5000 dstport 4789 || return 1
+  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP1 || return 1
+  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP2 || return 1
+  ip -n "$(ns b)" addr add 10.10.0.2/24 dev vx0
+  ip -n "$(ns b)" link set vx0 up
+  for h in lan wan1 wan2; do
+    sysctl -qw "net.ipv6.conf.$(ns $h).disable_ipv6=1" >/dev/null 2>&1
+    ethtool -L "$(ns $h)" rx 1 tx 1 >/dev/null 2>&1
+    ip link set "$(ns $h)" up
+  done
+}
+if ! topo; then
+  notok "topology: netns a, b; veth lan, wan1, wan2; VXLAN vx0 in b"
+  finish
+fi
+ok "topology: site A host on lan, site B (kernel VXLAN 5000) on wan1 and wan2"
+
+# ---------------------------------------------------------------- sxdp
+write_config() { # driver
+  local i=0 p ports="" role
+  for p in lan wan1 wan2; do
+    role=wan; [ $p = lan ] && role=lan
+    [ -z "$ports" ] || ports+=$',\n'
+    ports+="    {\"name\": \"$p\", \"devargs\": \"$(nl_devargs "$1" "$i" "$(ns $p)")\", \"role\": \"$role\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+    i=$((i + 1))
+  done
+  cat >"$NL_DIR/sxdp.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$NL_SOCK",
+  "mbufs": 32767,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+$ports
+  ]
+}
+EOF
+}
+started=0
+for drv in $NL_DRIVER af_packet; do
+  NL_PREFIX="ove$TAG-$drv"
+  if write_config "$drv" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
+    started=1
+    break
+  fi
+  nl_stop_sxdp >/dev/null 2>&1
+done
+if [ "$started" -eq 0 ]; then
+  notok "sxdp starts on 3 veth ports"
+  tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
+  finish
+fi
+ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
+
+# ----------------------------------------------------------- programming
+# ports: lan=0 wan1=1 wan2=2
+"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+import json, sys
+vtep1, vtep2, far1, far2, w1mac, w2mac, bmac = sys.argv[1:]
+u = []
+def add(table, match, action, params=None):
+    u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
+# slice 1: bd 10 on the LAN, stretched to site B
+add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
+add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
+add("flood", {"bd": 10}, "flood", {"ports": 1})
+add("fdb", {"bd": 10, "mac": bmac}, "tunnel", {"tunnel": 7})
+# the underlay: slice 100, one bridge domain per WAN link, the VTEPs its SVIs
+for port, bd, vtep, mac, net in (("wan1", 101, vtep1, w1mac, "192.0.2.0/24"),
+                                  ("wan2", 102, vtep2, w2mac, "198.51.100.0/24")):
+    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": 100, "bd": bd})
+    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
+    add("flood", {"bd": bd}, "flood", {"ports": 1 << (1 if port == "wan1" else 2)})
+    add("svi", {"vrf": 100, "bd": bd}, "svi", {"mac": mac, "ip": vtep, "plen": 24})
+    add("fdb", {"bd": bd, "mac": mac}, "route")
+    add("routes", {"vrf": 100, "dst": vtep + "/32"}, "local")
+    add("routes", {"vrf": 100, "dst": net}, "connected", {"bd": bd})
+    add("vteps", {"ip": vtep}, "vtep")
+add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
+for far in (far1, far2):
+    add("peers", {"slice": 1, "ip": far}, "peer", {"tunnel": 7})
+    add("endpoints", {"ip": far}, "endpoint", {"site": 2})
+for pid, src, far in ((1, vtep1, far1), (2, vtep2, far2)):
+    add("paths", {"id": pid}, "icmp", {"src": src, "dst": far, "vrf": 100, "mtu": 0, "gw": far,
+                                        "interval_ms": 50, "down_after": 3, "up_after": 5})
+add("tunnels", {"id": 7}, "vxlan", {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0})
+add("policies", {"tunnel": 7, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
+print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
+PYEOF
+if out=$(ctl --json table load "$NL_DIR/tables.json" 2>&1); then
+  ok "tables programmed in one dataplane-atomic batch"
+else
+  notok "table load: $(printf '%s' "$out" | head -c 600)"
+  finish
+fi
+
+paths_json() { ctl --json call overlay.paths 2>/dev/null; }
+# path_field ID FIELD
+path_field() {
+  paths_json | "$PY" -c '
+import json, sys
+print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
+}
+wait_state() { # ID STATE SECONDS
+  local i
+  for i in $(seq 1 $(($3 * 20))); do
+    [ "$(path_field "$1" state)" = "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+if wait_state 1 up 5 && wait_state 2 up 5; then
+  ok "both paths up (ICMP probes every 50 ms, answered by site B's kernel): rtt $(path_field 1 rtt_us) us / $(path_field 2 rtt_us) us"
+else
+  notok "paths up: $(paths_json | head -c 800)"
+  finish
+fi
+
+# ------------------------------------------------------------ interop
+for dir in "a 10.10.0.2" "b 10.10.0.1"; do
+  set -- $dir
+  if out=$(in_ns "$1" ping -c 5 -i 0.1 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
+    ok "ping $1 -> $2 across the overlay (kernel VXLAN at site B): 5/5"
+  else
+    notok "ping $1 -> $2: $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
+  fi
+done
+if command -v iperf3 >/dev/null; then
+  ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 >"$NL_DIR/iperf-srv.log" 2>&1 &
+  BGPIDS+=($!)
+  sleep 0.5
+  if in_ns a timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 -t "$TCP_SECONDS" -J >"$NL_DIR/iperf.json" 2>&1; then
+    n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
+  else
+    n=0
+  fi
+  if [ "$n" -gt 1000000 ]; then
+    ok "TCP a -> b over VXLAN: $n bytes in $TCP_SECONDS s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
+  else
+    notok "TCP a -> b over VXLAN: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
+  fi
+else
+  echo "# iperf3 not installed: TCP check skipped"
+fi
+
+# ------------------------------------------------------------ failover
+# A 500 packet/s UDP stream a -> b; b records arrival times.
+# not through in_ns (a function: a subshell): $! must be the process itself
+ip netns exec "$(ns b)" "$PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.2", 9999))
+with open(sys.argv[1], "w", buffering=1) as f:
+    while True:
+        d, _ = s.recvfrom(64)
+        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv.txt" &
+BGPIDS+=($!)
+ip netns exec "$(ns a)" "$PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+i, t = 0, time.monotonic()
+while True:
+    s.sendto(str(i).encode(), ("10.10.0.2", 9999))
+    i += 1; t += 0.002
+    time.sleep(max(0, t - time.monotonic()))' &
+BGPIDS+=($!)
+sleep 1
+# outage of the cut at line L of recv.txt: the longest gap after it
+gap_after() {
+  "$PY" - "$NL_DIR/recv.txt" "$1" <<'PYEOF'
+import sys
+ts = [float(l.split()[0]) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):] if l.strip()]
+print("%.0f" % (max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else "nan")
+PYEOF
+}
+outages=()
+for run in $(seq 1 "$N_RUNS"); do
+  p2_before=$(path_field 2 packets)
+  line=$(wc -l <"$NL_DIR/recv.txt")
+  ip -n "$(ns b)" link set w1 down
+  if ! wait_state 1 down 3; then
+    notok "failover $run: path 1 not declared down within 3 s"
+    ip -n "$(ns b)" link set w1 up
+    continue
+  fi
+  sleep 0.6
+  gap=$(gap_after "$line")
+  p2_after=$(path_field 2 packets)
+  outages+=("$gap")
+  if [ "$gap" != nan ] && [ "$gap" -lt 1000 ] && [ "$((p2_after - p2_before))" -gt 100 ]; then
+    ok "failover $run: link 1 pulled, outage ${gap} ms (last packet on path 1 -> first on path 2), path 2 carried $((p2_after - p2_before)) packets"
+  else
+    notok "failover $run: outage ${gap} ms, path 2 carried $((p2_after - p2_before))"
+  fi
+  ip -n "$(ns b)" link set w1 up
+  p1_before=$(path_field 1 packets)
+  if wait_state 1 up 5; then
+    sleep 0.3
+    if [ "$(( $(path_field 1 packets) - p1_before ))" -gt 50 ]; then
+      ok "failover $run: link 1 back, path 1 up after 5 answers, the stream back on it"
+    else
+      notok "failover $run: path 1 up but the stream did not come back"
+    fi
+  else
+    notok "failover $run: path 1 not back up within 5 s"
+  fi
+done
+if [ "${#outages[@]}" -gt 0 ]; then
+  med=$(printf '%s\n' "${outages[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
+  echo "# failover outage (ICMP probes every 50 ms, down after 3): runs ${outages[*]} ms, median ${med} ms"
+fi
+lost=$(ctl --json stats | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.")))')
+echo "# overlay drops: ${lost:-none}"
+
+if nl_stop_sxdp; then ok "sxdp stopped cleanly"; else notok "sxdp stop"; fi
+finish
