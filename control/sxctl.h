@@ -81,6 +81,8 @@ int table_read_all(struct sx_ctx *x, const char *table, json_t **out);
 typedef int shortcut_fn(struct sx_ctx *x, char **av, int ac);
 /* The handler of a switch shortcut (slice, svi, route, mac, neigh), or NULL. */
 shortcut_fn *shortcut_find(const char *cmd);
+/* sxctl_overlay.c's, NULL when cmd is none of them */
+shortcut_fn *overlay_shortcut_find(const char *cmd);
 
 /* -------------------------------------------------------- sxctl_call.c */
 
@@ -137,6 +139,7 @@ void fmt_entry(json_t *e);
 /* Human forms of whole results. */
 void fmt_kv(json_t *res);
 void fmt_ports(json_t *res);
+void fmt_paths(json_t *res);
 void fmt_port_stats(json_t *res);
 void fmt_stats(json_t *res);
 void fmt_describe(json_t *res);

@@ -265,6 +265,35 @@ fmt_kv(json_t *res)
 	kv_lines(res, 0);
 }
 
+/* path show: one line per path; RTT and jitter in ms, loss in percent */
+void
+fmt_paths(json_t *res)
+{
+	static const char *const hdr[] = { "ID", "PROBE", "SRC", "DST", "STATE", "SINCE",
+		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST" };
+	static const char *const k1[] = { "id", "probe", "src", "dst", "state", NULL };
+	json_t *p;
+	struct tbl t;
+	size_t i;
+
+	tbl_init(&t, "rllllrrrrrrrr", hdr);
+	json_array_foreach(res, i, p) {
+		double ms = (double)json_integer_value(json_object_get(p, "since_ms"));
+
+		tbl_row(&t, p, k1);
+		tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
+			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
+		tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
+		tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
+		tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
+		tbl_j(&t, p, "packets");
+		tbl_j(&t, p, "bytes");
+		tbl_j(&t, p, "probes_sent");
+		tbl_j(&t, p, "probes_lost");
+	}
+	tbl_print(&t, 0);
+}
+
 void
 fmt_ports(json_t *res)
 {

@@ -69,6 +69,10 @@
 "  neigh show6 [VRF]           IPv6 neighbours (static, learned by NDP)\n" \
 "  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n" \
 "\n" \
+"Overlay shortcuts:\n" \
+"  path show                   every path: state and since when, RTT, jitter and\n" \
+"                              loss of its probes, packets and bytes it carried\n" \
+"\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \
 "  --json              print the JSON result, pretty-printed\n" \

@@ -24,6 +24,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
 
 TAG=$$
 N_RUNS=${OV_RUNS:-5}
@@ -101,31 +103,12 @@ fi
 ok "topology: site A host on lan, site B (kernel VXLAN 5000) on wan1 and wan2"
 
 # ---------------------------------------------------------------- sxdp
-write_config() { # driver
-  local i=0 p ports="" role
-  for p in lan wan1 wan2; do
-    role=wan; [ $p = lan ] && role=lan
-    [ -z "$ports" ] || ports+=$',\n'
-    ports+="    {\"name\": \"$p\", \"devargs\": \"$(nl_devargs "$1" "$i" "$(ns $p)")\", \"role\": \"$role\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
-    i=$((i + 1))
-  done
-  cat >"$NL_DIR/sxdp.json" <<EOF
-{
-  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$NL_SOCK",
-  "mbufs": 32767,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [
-$ports
-  ]
-}
-EOF
-}
+HOSTS=(lan wan1 wan2)   # the sxdp ports, in order (switchlib's sw_write_config)
+declare -A ROLE=([lan]=lan [wan1]=wan [wan2]=wan)
 started=0
 for drv in $NL_DRIVER af_packet; do
   NL_PREFIX="ove$TAG-$drv"
-  if write_config "$drv" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
+  if sw_write_config "$drv" '{"lan": "switch", "wan": "overlay"}' && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
     started=1
     break
   fi
@@ -200,6 +183,14 @@ if wait_state 1 up 5 && wait_state 2 up 5; then
 else
   notok "paths up: $(paths_json | head -c 800)"
   finish
+fi
+
+show=$(ctl path show 2>&1)
+if [ "$(printf '%s\n' "$show" | awk '$2 == "icmp" && $5 == "up"' | wc -l)" = 2 ]; then
+  ok "sxctl path show: both icmp paths up"
+  printf '%s\n' "$show" | sed 's/^/#   /'
+else
+  notok "sxctl path show: $show"
 fi
 
 # ------------------------------------------------------------ interop

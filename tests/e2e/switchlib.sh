@@ -4,13 +4,16 @@
 # (host -> its address, IPv4 or IPv6), HOSTS (the sxdp ports, in order:
 # one veth each, named ns HOST), ns HOST and NL_DIR.
 
-# $NL_DIR/sxdp.json: the switch pipeline on one port per host, driver $1
-# (af_xdp | af_packet), NL_SOCK and NL_PREFIX as set.
-sw_write_config() { # driver
-  local drv=$1 i=0 h ports=""
+# $NL_DIR/sxdp.json: pipeline $2 (default "switch") on one port per host,
+# driver $1 (af_xdp | af_packet), NL_SOCK and NL_PREFIX as set; a port's
+# role is ROLE[host] when the caller declares that array, else lan.
+sw_write_config() { # driver [pipeline JSON]
+  local drv=$1 pipeline=${2:-'"switch"'} i=0 h ports="" role
   for h in "${HOSTS[@]}"; do
+    role=lan
+    if declare -p ROLE >/dev/null 2>&1; then role=${ROLE[$h]:-lan}; fi
     [ -z "$ports" ] || ports+=$',\n'
-    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"lan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"$role\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
     i=$((i + 1))
   done
   cat >"$NL_DIR/sxdp.json" <<EOF
@@ -19,7 +22,7 @@ sw_write_config() { # driver
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$NL_SOCK",
   "mbufs": 32767,
-  "pipeline": "switch",
+  "pipeline": $pipeline,
   "ports": [
 $ports
   ]
