@@ -226,6 +226,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	static const uint8_t zero[6];
 	struct rte_ipv4_hdr *ip;
 	struct ov_probe_msg *msg;
+	struct dp_meta *md;
 	struct rte_mbuf *m;
 	uint8_t *pl;
 
@@ -238,6 +239,16 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	m = pl_swctl_frame_new(pool, zero, zero, 0, RTE_ETHER_TYPE_IPV4, len, &pl);
 	if (m == NULL)
 		return;
+	/* what the underlay send and the switch's hold queue read of it: the
+	 * private area of a fresh mbuf still holds an earlier packet's */
+	md = dp_meta(m);
+	memset(md, 0, sizeof(*md));
+	md->flags = DP_MF_IPV4 | DP_MF_L4;
+	md->l2_len = md->l3_off = RTE_ETHER_HDR_LEN;
+	md->l4_off = RTE_ETHER_HDR_LEN + sizeof(*ip);
+	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = p->kind == OV_PATH_ICMP ? IPPROTO_ICMP : IPPROTO_UDP;
+	md->ttl = 64;
 	ip = (struct rte_ipv4_hdr *)pl;
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;

@@ -150,6 +150,32 @@ def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
 
 
 @R.test
+def test_probe_waits_for_the_underlay_next_hop():
+    """With the next hop GW not yet resolved, a probe waits on the switch's
+    hold queue while the box asks for GW by ARP from its VTEP on w0."""
+    with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        ups = [u for u in base(["p0"], {1: ("sxdp", PROBED)}) if u["table"] != "neigh"] + [
+            U("interfaces", {"in_port": "w0", "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": 101}),
+            U("bd_ports", {"bd": 101, "port": "w0"}, "member", {"vlan": 0}),
+            U("flood", {"bd": 101}, "flood", {"ports": 0b10}),
+            U("svi", {"vrf": UNDERLAY, "bd": 101}, "svi", {"mac": WAN_MAC, "ip": VTEP, "plen": 24}),
+            U("routes", {"vrf": UNDERLAY, "dst": "192.0.2.0/24"}, "connected", {"bd": 101})]
+        dp.table_write(ups)
+        time.sleep(0.5)
+        st = dp.stats()
+        expect(st["events"].get("overlay.held", 0) >= 1, "probes held: %s" % st["events"])
+        dp.stop()
+        arps = [Ether(o) for o in dp.outputs()["w0"] if Ether(o).type == 0x0806]
+        expect(len(arps) >= 1, "ARP requests for the next hop on w0")
+        a = arps[0]
+        expect_eq((a.src, a.dst, a.psrc, a.pdst, a.op), (WAN_MAC, "ff:ff:ff:ff:ff:ff", VTEP, GW, 1),
+                  "ARP request from the VTEP for GW")
+        expect_eq([o for o in dp.outputs()["w0"] if Ether(o).type == 0x0800], [],
+                  "no probe leaves unresolved")
+
+
+@R.test
 def test_failover_and_class_policy():
     """Class 1 (UDP to 5060) goes by its own policy (path 3); the rest by
     the tunnel's class 0 policy: failover from path 1 (probed, never
