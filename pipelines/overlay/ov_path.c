@@ -61,32 +61,27 @@ ip_str(uint32_t be)
 static json_t *
 path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 {
+	static const struct ov_sla_stats none;
 	const struct ov_path *c = (const struct ov_path *)ev->params;
 	const struct ov_path_live *l = &ov_path_live[id];
 	const struct ov_sla *s = ov_probe_sla(id);
+	const struct ov_sla_stats *st = s ? &s->st : &none;
 	uint64_t pkts = 0, bytes = 0;
-	json_t *o;
 
 	for (unsigned int w = 0; w < n_workers; w++) {
 		pkts += ov_path_ctr[w][id].pkts;
 		bytes += ov_path_ctr[w][id].bytes;
 	}
-	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I}",
-		      "id", (json_int_t)id, "probe", kind_name[ev->action],
-		      "src", ip_str(c->src), "dst", ip_str(c->dst), "state", l->up ? "up" : "down",
-		      "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
-		      "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts);
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
-	json_object_set_new(o, "since_ms", json_integer(s ? (json_int_t)((now_ns - s->changed) / 1000000) : 0));
-	json_object_set_new(o, "probes_sent", json_integer(s ? (json_int_t)s->st.sent : 0));
-	json_object_set_new(o, "probes_answered", json_integer(s ? (json_int_t)s->st.answered : 0));
-	json_object_set_new(o, "probes_lost", json_integer(s ? (json_int_t)s->st.lost : 0));
-	json_object_set_new(o, "probes_late", json_integer(s ? (json_int_t)s->st.late : 0));
-	json_object_set_new(o, "downs", json_integer(s ? (json_int_t)s->st.downs : 0));
-	json_object_set_new(o, "ups", json_integer(s ? (json_int_t)s->st.ups : 0));
-	return o;
+	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "id", (json_int_t)id, "probe", kind_name[ev->action],
+			 "src", ip_str(c->src), "dst", ip_str(c->dst), "state", l->up ? "up" : "down",
+			 "since_ms", (json_int_t)(s ? (now_ns - s->changed) / 1000000 : 0),
+			 "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
+			 "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts,
+			 "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st->sent,
+			 "probes_answered", (json_int_t)st->answered, "probes_lost", (json_int_t)st->lost,
+			 "probes_late", (json_int_t)st->late, "downs", (json_int_t)st->downs,
+			 "ups", (json_int_t)st->ups);
 }
 
 static int
@@ -94,7 +89,7 @@ m_paths(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 	struct dp_rpc_err *err, void *arg __rte_unused)
 {
 	struct dp_entry_view ev[64];
-	uint64_t now_ns = (uint64_t)((unsigned __int128)rte_rdtsc() * 1000000000u / rte_get_tsc_hz());
+	uint64_t now_ns = ov_probe_ns(rte_rdtsc());
 	uint32_t off = 0, next;
 	json_t *a = json_array();
 

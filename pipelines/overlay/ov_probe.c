@@ -108,8 +108,8 @@ static unsigned int n_used;
 static struct rte_mempool *pool;
 static uint64_t hz, tx_tat, tx_iv;
 
-static inline uint64_t
-tsc_ns(uint64_t tsc)
+uint64_t
+ov_probe_ns(uint64_t tsc)
 {
 	return (uint64_t)((unsigned __int128)tsc * 1000000000u / hz);
 }
@@ -189,7 +189,7 @@ path_set(uint16_t id, uint16_t action, const struct ov_path *c)
 	sc.up_after = c->up_after;
 	if (p->kind == action && p->cfg.src == c->src && p->cfg.dst == c->dst &&
 	    p->cfg.vrf == c->vrf && p->cfg.gw == c->gw) {
-		ov_sla_reconfig(&p->sla, &sc, tsc_ns(rte_rdtsc()));
+		ov_sla_reconfig(&p->sla, &sc, ov_probe_ns(rte_rdtsc()));
 		p->cfg = *c;
 		return;
 	}
@@ -198,7 +198,7 @@ path_set(uint16_t id, uint16_t action, const struct ov_path *c)
 	p->kind = (uint8_t)action;
 	p->cfg = *c;
 	p->settled = 0;
-	ov_sla_init(&p->sla, &sc, tsc_ns(rte_rdtsc()));
+	ov_sla_init(&p->sla, &sc, ov_probe_ns(rte_rdtsc()));
 	publish(id, &p->sla);
 }
 
@@ -292,7 +292,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 void
 ov_probe_poll(uint64_t now_tsc)
 {
-	uint64_t now = tsc_ns(now_tsc);
+	uint64_t now = ov_probe_ns(now_tsc);
 
 	for (unsigned int i = 0; i < n_used; i++) {
 		uint16_t id = used[i];
@@ -329,7 +329,7 @@ ov_probe_answer(struct rte_mbuf *m)
 		pl_swctl_drop(m, OV_DROP(probe_stray));
 		return;
 	}
-	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), tsc_ns(msg->tx), tsc_ns(msg->rx));
+	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), ov_probe_ns(msg->tx), ov_probe_ns(msg->rx));
 	pl_swctl_event(OV_EVENT(probe_answered));
 	rte_pktmbuf_free(m);
 }

@@ -49,6 +49,8 @@ void ov_probe_poll(uint64_t now_tsc);
 void ov_probe_answer(struct rte_mbuf *m);
 /* The paths table changed (dp_table_deriver.done). */
 void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res);
+/* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */
+uint64_t ov_probe_ns(uint64_t tsc);
 /* The state of probed path p, NULL if p is not probed. */
 const struct ov_sla *ov_probe_sla(uint16_t p);
 

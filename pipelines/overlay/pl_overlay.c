@@ -214,11 +214,13 @@ static struct dp_table_deriver paths_watch = {
 static int
 ov_init(unsigned int workers)
 {
-	const struct { const struct dp_table_def *def; int *id; } tables[] = {
-		{ &vteps_def, &pl_ov.vteps }, { &vnis_def, &pl_ov.vnis },
-		{ &peers_def, &pl_ov.peers }, { &tunnels_def, &pl_ov.tunnels },
-		{ &endpoints_def, &pl_ov.endpoints }, { &paths_def, &pl_ov.paths },
-		{ &classes_def, &pl_ov.classes }, { &policies_def, &pl_ov.policies },
+	/* room: the key buffers the stages build each table's keys in */
+	const struct { const struct dp_table_def *def; int *id; unsigned int room; } tables[] = {
+		{ &vteps_def, &pl_ov.vteps, SW_KEY_BYTES }, { &vnis_def, &pl_ov.vnis, SW_KEY_BYTES },
+		{ &peers_def, &pl_ov.peers, SW_KEY_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
+		{ &endpoints_def, &pl_ov.endpoints, SW_KEY_BYTES }, { &paths_def, &pl_ov.paths, SW_KEY_BYTES },
+		{ &classes_def, &pl_ov.classes, OV_CLASS_KEY_ROOM },
+		{ &policies_def, &pl_ov.policies, SW_KEY_BYTES },
 	};
 	int rc;
 
@@ -231,11 +233,10 @@ ov_init(unsigned int workers)
 			DP_LOG(ERR, "overlay: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
 			return *tables[i].id;
 		}
-		if (dp_table_key_room(*tables[i].id) >
-		    (*tables[i].id == pl_ov.classes ? OV_CLASS_KEY_ROOM : SW_KEY_BYTES)) {
+		if (dp_table_key_room(*tables[i].id) > tables[i].room) {
 			DP_LOG(ERR, "overlay: table %s: keys of %u bytes", tables[i].def->name,
 			       dp_table_key_room(*tables[i].id));
-			return -EINVAL;   /* the stages' key buffers */
+			return -EINVAL;
 		}
 	}
 	/* the params the stages overlay are where the engine lays them out */
