@@ -180,6 +180,8 @@ static const struct dp_schema_field typed_param = {
 		RU("bits", "its width"),
 		{ .name = "max", .type = DP_SCHEMA_UINT, .desc = "the largest value it takes, "
 		  "when less than its type's" },
+		{ .name = "optional", .type = DP_SCHEMA_BOOL,
+		  .desc = "a write may leave it out (0), a read leaves it out when 0" },
 		END },
 };
 
@@ -203,7 +205,7 @@ static const struct dp_schema_field table_action = {
 	.type = DP_SCHEMA_OBJECT, .desc = "an action",
 	.fields = (const struct dp_schema_field[]){
 		RS("name", ""),
-		RA("params", "its params, all required in a write", &typed_param),
+		RA("params", "its params, required in a write unless optional", &typed_param),
 		END },
 };
 

@@ -52,10 +52,12 @@ struct dp_stage_ctx {
 	struct dp_lcore_stats *stats;      /* this lcore's counters */
 	const struct dp_tables_root *root; /* table snapshot for this walk */
 	uint64_t now;                      /* TSC at the start of this walk */
-	/* Copies a stage made (flooding), each with dp_meta.out_port set: they
-	 * go on like DP_NEXT_TX verdicts, through the rest of the graph. */
+	/* Copies a stage made (flooding), each with its verdict (a next value,
+	 * DP_NEXT_TX with dp_meta.out_port set, or an edge): they go on through
+	 * the graph like the burst's packets. */
 	uint16_t n_extra;
 	struct rte_mbuf *extra[DP_EXTRA_MAX];
+	uint16_t extra_next[DP_EXTRA_MAX];
 };
 
 /* A burst in (n <= DP_BURST), next[i] out for every packet. Returns how

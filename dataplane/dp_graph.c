@@ -361,9 +361,8 @@ stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t 
 		n = RTE_MIN(n_objs - off, DP_BURST);
 		cont = rt->fn(ctx, pkts, n, next);
 		if (ctx->n_extra) {
-			/* copies go on through the egress part of the graph */
 			ctx->stats->copy_pkts += ctx->n_extra;
-			rte_node_enqueue(g, node, DP_NEXT_TX, (void **)ctx->extra, ctx->n_extra);
+			stage_send(g, node, rt, ctx->extra, ctx->extra_next, ctx->n_extra, false);
 			ctx->n_extra = 0;
 		}
 		if (cont == n && rt->n_edges > DP_NEXT_CONTINUE && !(rt->absent >> DP_NEXT_CONTINUE & 1)) {

@@ -64,10 +64,13 @@ struct dp_field_def {
 	uint32_t max;
 };
 
+/* opt: a write may leave it out (then 0), and a read leaves it out when 0:
+ * for lists of ids where 0 is "none" (a flood list's tunnels). */
 struct dp_param_def {
 	const char *name;
 	enum dp_type type;
 	uint32_t max;
+	bool opt;
 };
 
 struct dp_action_def {

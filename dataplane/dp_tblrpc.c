@@ -383,6 +383,8 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 
 		dp_rpc_ptr_join(pp, sizeof(pp), ap, ad->params[p].name);
 		v = params ? json_object_get(params, ad->params[p].name) : NULL;
+		if (v == NULL && ad->params[p].opt)
+			continue;   /* u->params starts zeroed */
 		if (v == NULL)
 			return BAD(err, pp, "missing_field", "param \"%s\" is required", ad->params[p].name);
 		tv = tval_json(v);
@@ -390,6 +392,15 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 			return -1;
 	}
 	return 0;
+}
+
+static bool
+is_zero(const uint8_t *b, unsigned int n)
+{
+	while (n-- > 0)
+		if (b[n] != 0)
+			return false;
+	return true;
 }
 
 static json_t *
@@ -402,6 +413,8 @@ params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
 		uint8_t be[16];
 
 		param_order(ad->params[p].type, be, params + dp_table_param_off(tid, action, p));
+		if (ad->params[p].opt && is_zero(be, dp_type_size(ad->params[p].type)))
+			continue;
 		json_object_set_new(o, ad->params[p].name, val_encode(ad->params[p].type, be));
 	}
 	return o;
@@ -1331,6 +1344,8 @@ dp_tblrpc_describe_table(unsigned int tid)
 
 			if (pd->max)
 				json_object_set_new(o, "max", json_integer(pd->max));
+			if (pd->opt)
+				json_object_set_new(o, "optional", json_true());
 			json_array_append_new(ps, o);
 		}
 		json_array_append_new(acts, json_pack("{s:s,s:o}", "name", d->actions[a].name, "params", ps));

@@ -56,7 +56,13 @@ static const struct dp_table_def flood_def = {
 	.name = "flood", .size = 4096, .n_fields = 1,
 	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	.actions = { { "flood", 1, { { "ports", DP_T_U32 } } }, { "none", 0, {} } },
+	/* tunnels: head-end replication to the domain's peer sites (0: none) */
+	.actions = { { "flood", 1 + SW_FLOOD_TUNNELS, { { "ports", DP_T_U32 },
+		{ "t0", DP_T_U32, SW_TUNNEL_MAX, true }, { "t1", DP_T_U32, SW_TUNNEL_MAX, true },
+		{ "t2", DP_T_U32, SW_TUNNEL_MAX, true }, { "t3", DP_T_U32, SW_TUNNEL_MAX, true },
+		{ "t4", DP_T_U32, SW_TUNNEL_MAX, true }, { "t5", DP_T_U32, SW_TUNNEL_MAX, true },
+		{ "t6", DP_T_U32, SW_TUNNEL_MAX, true }, { "t7", DP_T_U32, SW_TUNNEL_MAX, true } } },
+		{ "none", 0, {} } },
 	.default_action = 1,
 };
 

@@ -61,7 +61,8 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
  * integers, addresses in network order). */
 struct sw_attach { uint16_t slice, bd; };
 struct sw_member { uint16_t vlan; };
-struct sw_flood { uint32_t ports; };
+#define SW_FLOOD_TUNNELS 8   /* peer sites a bridge domain floods to, at most */
+struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; };
 struct sw_fwd { uint16_t port; };
 struct sw_tun { uint32_t tunnel; };
 struct sw_via { uint32_t nh; };

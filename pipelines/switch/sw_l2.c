@@ -40,24 +40,50 @@ copy_lost(struct dp_stage_ctx *ctx, unsigned int reason)
 	ctx->stats->drops[reason]++;
 }
 
-/* Replicate m to every other member port of its bridge domain. The copies go
- * through ctx->extra; m itself takes the last port. */
+/* A copy of m (with its metadata: rte_pktmbuf_copy brings the dynamic
+ * fields, not the private area) that goes on with verdict nx, or NULL. */
+static struct rte_mbuf *
+copy_to(struct dp_stage_ctx *ctx, struct rte_mbuf *m, uint16_t nx)
+{
+	struct rte_mbuf *c;
+
+	if (ctx->n_extra == DP_EXTRA_MAX || (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
+		copy_lost(ctx, SW_DROP(flood_copy));
+		return NULL;
+	}
+	*dp_meta(c) = *dp_meta(m);
+	ctx->extra[ctx->n_extra] = c;
+	ctx->extra_next[ctx->n_extra++] = nx;
+	return c;
+}
+
+/* Replicate m to every other member port of its bridge domain and, unless
+ * it came out of a tunnel (split horizon), to the domain's peer sites'
+ * tunnels (head-end replication). The copies go through ctx->extra; m
+ * itself takes the last port, or the last tunnel. */
 static uint16_t
 flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
 	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[1] = { key };
 	const struct dp_entry *e[1];
+	const struct sw_flood *fl;
 	uint16_t bd = sw_meta(m)->bd, ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
 	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
-	unsigned int n = 0, big = 0;
+	uint32_t tuns[SW_FLOOD_TUNNELS];
+	unsigned int n = 0, nt = 0, big = 0;
 	uint32_t mask;
 
 	pl_switch_key_bd(key, bd);
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood, kp, 1, e);
 	if (e[0]->action != 0)
 		return DP_NEXT_DROP(SW_DROP(no_flood));
-	mask = ((const struct sw_flood *)e[0]->params)->ports & ~(1u << md->in_port);
+	fl = (const struct sw_flood *)e[0]->params;
+	if (md->tunnel == 0)
+		for (unsigned int t = 0; t < SW_FLOOD_TUNNELS; t++)
+			if (fl->tunnels[t] != 0)
+				tuns[nt++] = fl->tunnels[t];
+	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
 
@@ -75,7 +101,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		ports[n] = p;
 		vlans[n++] = ((const struct sw_member *)e[0]->params)->vlan;
 	}
-	if (n == 0) {
+	if (n + nt == 0) {
 		if (big == 0)
 			return DP_NEXT_DROP(SW_DROP(no_flood));
 		/* one count per copy that would have gone out: m is the last */
@@ -85,24 +111,29 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	}
 	while (big-- > 0)
 		copy_lost(ctx, SW_DROP(mtu_exceeded));
-	for (unsigned int i = 0; i + 1 < n; i++) {
+	/* the tunnels' copies first: the encap stage untags the inner frame */
+	for (unsigned int i = 0; i < nt; i++) {
 		struct rte_mbuf *c;
 
-		if (ctx->n_extra == DP_EXTRA_MAX ||
-		    (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
-			copy_lost(ctx, SW_DROP(flood_copy));
-			continue;
+		if (i + 1 == nt && n == 0) {
+			md->tunnel = tuns[i];
+			return DP_NEXT_EDGE(SW_L2_EDGE_ENCAP);
 		}
+		c = copy_to(ctx, m, DP_NEXT_EDGE(SW_L2_EDGE_ENCAP));
+		if (c != NULL)
+			dp_meta(c)->tunnel = tuns[i];
+	}
+	for (unsigned int i = 0; i + 1 < n; i++) {
+		struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_TX);
+
+		if (c == NULL)
+			continue;
 		if (pl_switch_vlan_set(c, md->flags & DP_MF_VLAN, vlans[i]) < 0) {
-			rte_pktmbuf_free(c);
-			copy_lost(ctx, SW_DROP(vlan_push));
+			/* counted as a copy made and dropped, like copy_lost */
+			ctx->extra_next[ctx->n_extra - 1] = DP_NEXT_DROP(SW_DROP(vlan_push));
 			continue;
 		}
-		/* a copy goes on through the graph like any packet: same metadata
-		 * (rte_pktmbuf_copy brings the dynamic fields, not the private area) */
-		*dp_meta(c) = *md;
 		dp_meta(c)->out_port = ports[i];
-		ctx->extra[ctx->n_extra++] = c;
 	}
 	if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, vlans[n - 1]) < 0)
 		return DP_NEXT_DROP(SW_DROP(vlan_push));

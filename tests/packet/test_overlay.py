@@ -5,7 +5,10 @@ byte for byte what scapy builds (the flow-hash source port read back), the
 VNIs as tshark dissects them; a WAN datagram to the local VTEP is checked in
 order (outer checksum, header, VNI, peer) with a named drop for each
 failure, then bridged into its slice with its source MAC learned against
-the tunnel. A frame never leaves in another slice's tunnel.
+the tunnel. Broadcast and unknown unicast go to the bridge domain's member
+ports and, one copy each, to its peer sites' tunnels (head-end
+replication), except what came out of a tunnel (split horizon). A frame
+never leaves in another slice's tunnel.
 
     /usr/bin/python3 tests/packet/test_overlay.py [NAME-SUBSTRING ...]
 """
@@ -204,6 +207,57 @@ def test_never_into_another_slices_tunnel():
         expect_drops(st, {"overlay.wrong_slice": 1})
         dp.stop()
         dp.expect_outputs({})
+
+
+@R.test
+def test_head_end_replication():
+    """bd 10 floods to p0, p2 and the tunnels to two peer sites: a broadcast
+    from p0 leaves on p2 and once in each tunnel (outer destinations: the
+    two sites; inner frame byte for byte); unknown unicast alike; a
+    broadcast out of a tunnel reaches the member ports only (split
+    horizon); a flood list naming another slice's tunnel loses that copy
+    (overlay.wrong_slice). The flood entry reads back with only the tunnels
+    it names."""
+    tun2, path2, peer2 = 8, 2, "203.0.113.30"
+    ports = dict(PORTS, p2={"role": "lan"})
+    bcast = inner(MAC_A, "ff:ff:ff:ff:ff:ff", b"who is there")
+    unknown = inner(MAC_A, "02:00:00:00:09:09", b"unknown unicast")
+    from_tun = outer(inner(MAC_R2, "ff:ff:ff:ff:ff:ff", b"broadcast from site 2"))
+    from_p2 = inner(MAC_B, "ff:ff:ff:ff:ff:ff", b"from p2")
+    with Sxdp({"p0": [bcast, unknown], "p1": [], "p2": [from_p2], "w0": [from_tun]}, pipeline=PIPELINE,
+              port_opts=ports) as dp:
+        dp.table_write(setup() + [
+            U("interfaces", {"in_port": "p2", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+            U("bd_ports", {"bd": 10, "port": "p2"}, "member", {"vlan": 0}),
+            U("paths", {"id": path2}, "static", {"src": VTEP, "dst": peer2, "vrf": UNDERLAY, "mtu": 0,
+                                                 "gw": GW}),
+            U("tunnels", {"id": tun2}, "vxlan", {"slice": 1, "vni": VNI, "path": path2, "ttl": 64,
+                                                 "dscp": 0, "csum": 0}),
+            U("tunnels", {"id": 9}, "vxlan", {"slice": 2, "vni": VNI2, "path": path2, "ttl": 64,
+                                              "dscp": 0, "csum": 0}),
+            U("flood", {"bd": 10}, "flood", {"ports": 0b101, "t0": TUN, "t3": tun2}, type="modify"),
+        ])
+        rows = dp.table_read("flood")[0]
+        expect_eq([r["params"] for r in rows if r["match"]["bd"] == 10],
+                  [{"ports": 0b101, "t0": TUN, "t3": tun2}], "flood entry read back")
+        dp.phase(["p0"])
+        dp.phase(["w0"])
+        # another slice's tunnel in bd 10's list: that copy is refused
+        dp.table_write([U("flood", {"bd": 10}, "flood", {"ports": 0b101, "t0": TUN, "t1": 9},
+                          type="modify")])
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.wrong_slice": 1})
+        dp.stop()
+        out = dp.outputs()
+        expect_eq(out["p2"], [bytes(bcast), bytes(unknown), bytes(from_tun[VXLAN].payload)],
+                  "p2: the member port's copies")
+        expect_eq(out["p0"], [bytes(from_tun[VXLAN].payload), bytes(from_p2)], "p0: from the tunnel, from p2")
+        got = [Ether(g) for g in out["w0"]]
+        expect_eq(sorted((g[IP].dst, bytes(g[VXLAN].payload)) for g in got),
+                  sorted([(PEER, bytes(bcast)), (peer2, bytes(bcast)), (PEER, bytes(unknown)),
+                          (peer2, bytes(unknown)), (PEER, bytes(from_p2))]),
+                  "one copy per peer site's tunnel, none back into a tunnel")
+        expect_eq({g[VXLAN].vni for g in got}, {VNI}, "slice 1's VNI only")
 
 
 if __name__ == "__main__":
