@@ -39,8 +39,9 @@ enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
 /* switch.l2's edges */
 enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };
+enum { SW_L3_EDGE_ENCAP };   /* switch.l3 and switch.l3v6 alike */
 #define SW_TUNNEL_MAX 65535      /* tunnel ids 1..: the overlay's tunnels table */
-enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE };
+enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 /* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
 enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };
@@ -69,6 +70,9 @@ struct sw_via { uint32_t nh; };
 struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
 struct sw_connected { uint16_t bd; };
 struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
+/* A route to a peer site: the overlay tunnel, and the inner frame's MACs
+ * (dmac: the far end's router MAC for its L3 VNI). */
+struct sw_rt_tunnel { uint32_t tunnel; uint8_t dmac[6], smac[6]; };
 struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
 struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
 struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };

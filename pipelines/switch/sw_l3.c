@@ -147,6 +147,9 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			case SW_RT_DROP:
 				*nx = DP_NEXT_DROP(SW_DROP(route_drop));
 				continue;
+			case SW_RT_TUNNEL:
+				nh = 0;
+				break;
 			default:
 				sw_meta(m)->punt = SW_PUNT_NOROUTE;
 				*nx = DP_NEXT_PUNT;
@@ -155,6 +158,10 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			if (unlikely(md->ttl <= 1)) {
 				sw_meta(m)->punt = SW_PUNT_TTL;
 				*nx = DP_NEXT_PUNT;
+				continue;
+			}
+			if (e[j]->action == SW_RT_TUNNEL) {
+				*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e[j]->params);
 				continue;
 			}
 			sw_meta(m)->nh = nh;

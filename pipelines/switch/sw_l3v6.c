@@ -93,7 +93,8 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
 }
 
 /* The route's next hop: its nexthops id (0: the destination itself, a host
- * of a connected subnet), or a final verdict in *nx (returns -1). */
+ * of a connected subnet), or a final verdict in *nx (returns -1: a route
+ * to a peer site's tunnel is one). */
 static inline int
 route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *id)
 {
@@ -122,6 +123,9 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 	case SW_RT_DROP:
 		*nx = DP_NEXT_DROP(SW_DROP(route_drop));
 		return -1;
+	case SW_RT_TUNNEL:
+		*id = 0;
+		break;
 	default:
 		sw_meta(m)->punt = SW_PUNT_NOROUTE;
 		*nx = DP_NEXT_PUNT;
@@ -137,6 +141,10 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 	if (unlikely(md->ttl <= 1)) {
 		sw_meta(m)->punt = SW_PUNT_TTL;
 		*nx = DP_NEXT_PUNT;
+		return -1;
+	}
+	if (e->action == SW_RT_TUNNEL) {
+		*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e->params);
 		return -1;
 	}
 	return 0;

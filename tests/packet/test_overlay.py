@@ -7,8 +7,10 @@ order (outer checksum, header, VNI, peer) with a named drop for each
 failure, then bridged into its slice with its source MAC learned against
 the tunnel. Broadcast and unknown unicast go to the bridge domain's member
 ports and, one copy each, to its peer sites' tunnels (head-end
-replication), except what came out of a tunnel (split horizon). A frame
-never leaves in another slice's tunnel.
+replication), except what came out of a tunnel (split horizon). A route
+in a slice's VRF may go to a peer site: routed (TTL - 1, the far end's
+router MAC) and encapsulated with the L3 VNI. A frame never leaves in
+another slice's tunnel.
 
     /usr/bin/python3 tests/packet/test_overlay.py [NAME-SUBSTRING ...]
 """
@@ -23,7 +25,7 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import IP, UDP, Ether, Raw, Dot1Q  # noqa: E402
+    from scapy.all import IP, IPv6, UDP, Ether, Raw, Dot1Q  # noqa: E402
     from scapy.layers.vxlan import VXLAN  # noqa: E402
     from scapy.contrib.geneve import GENEVE  # noqa: E402
 except ImportError:
@@ -258,6 +260,53 @@ def test_head_end_replication():
                           (peer2, bytes(unknown)), (PEER, bytes(from_p2))]),
                   "one copy per peer site's tunnel, none back into a tunnel")
         expect_eq({g[VXLAN].vni for g in got}, {VNI}, "slice 1's VNI only")
+
+
+@R.test
+def test_route_to_peer_site():
+    """slice 1's VRF routes 10.2/16 and fd00:2::/32 to site 2's tunnel with
+    the L3 VNI: a packet from p0 to the router MAC leaves w0 encapsulated,
+    the inner frame routed (TTL / hop limit - 1, IPv4 checksum right, MACs
+    from the route). The reverse: an L3 VNI datagram from the peer is
+    routed in the VRF to the host on p0."""
+    rmac, far_rmac, vni_l3, tun_l3 = "02:00:00:00:00:fe", "02:00:00:00:02:fe", 7000, 11
+    v4 = Ether(src=MAC_A, dst=rmac) / IP(src="10.1.0.1", dst="10.2.0.5", ttl=30) / UDP(sport=7, dport=9) / \
+        Raw(b"routed to site 2")
+    v6 = Ether(src=MAC_A, dst=rmac) / IPv6(src="fd00:1::1", dst="fd00:2::5", hlim=30) / \
+        UDP(sport=7, dport=9) / Raw(b"routed6 to site 2")
+    back = Ether(src=far_rmac, dst=rmac) / IP(src="10.2.0.5", dst="10.1.0.1", ttl=20) / UDP(sport=9, dport=7) / \
+        Raw(b"from site 2's VRF")
+    with Sxdp({"p0": [v4, v6], "p1": [], "w0": [outer(back, vni=vni_l3)]}, pipeline=PIPELINE,
+              port_opts=PORTS) as dp:
+        dp.table_write(setup() + [
+            U("svi", {"vrf": 1, "bd": 10}, "svi", {"mac": rmac, "ip": "10.1.0.254", "plen": 24}),
+            U("fdb", {"bd": 10, "mac": rmac}, "route"),
+            U("routes", {"vrf": 1, "dst": "10.1.0.254/32"}, "local"),
+            U("routes", {"vrf": 1, "dst": "10.1.0.0/24"}, "connected", {"bd": 10}),
+            U("neigh", {"vrf": 1, "ip": "10.1.0.1"}, "rewrite",
+              {"port": "p0", "vlan": 0, "dmac": MAC_A, "smac": rmac}),
+            U("vnis", {"vni": vni_l3}, "l3", {"slice": 1}),
+            U("tunnels", {"id": tun_l3}, "vxlan", {"slice": 1, "vni": vni_l3, "path": PATH, "ttl": 64,
+                                                   "dscp": 0, "csum": 0}),
+            U("routes", {"vrf": 1, "dst": "10.2.0.0/16"}, "tunnel",
+              {"tunnel": tun_l3, "dmac": far_rmac, "smac": rmac}),
+            U("routes6", {"vrf": 1, "dst": "fd00:2::/32"}, "tunnel",
+              {"tunnel": tun_l3, "dmac": far_rmac, "smac": rmac}),
+        ])
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        dp.stop()
+        out = dp.outputs()
+        got = [Ether(g) for g in out["w0"]]
+        expect_eq([(g[IP].dst, g[VXLAN].vni) for g in got], [(PEER, vni_l3)] * 2, "two datagrams to site 2")
+        w4 = Ether(src=rmac, dst=far_rmac) / IP(src="10.1.0.1", dst="10.2.0.5", ttl=29) / \
+            UDP(sport=7, dport=9) / Raw(b"routed to site 2")
+        w6 = Ether(src=rmac, dst=far_rmac) / IPv6(src="fd00:1::1", dst="fd00:2::5", hlim=29) / \
+            UDP(sport=7, dport=9) / Raw(b"routed6 to site 2")
+        expect_eq([bytes(g[VXLAN].payload) for g in got], [bytes(w4), bytes(w6)], "inner frames, routed")
+        want_back = Ether(src=rmac, dst=MAC_A) / IP(src="10.2.0.5", dst="10.1.0.1", ttl=19) / \
+            UDP(sport=9, dport=7) / Raw(b"from site 2's VRF")
+        expect_eq(out["p0"], [bytes(want_back)], "site 2's packet routed to the host")
 
 
 if __name__ == "__main__":
