@@ -6,16 +6,21 @@
  * outer headers go from the path's VTEP to its far end, with the source
  * port from the inner flow hash; the underlay next hop's rewrite is the
  * switch's neighbour entry (unresolved: the slow path holds the packet
- * while the switch asks for it). */
+ * while the switch asks for it). A packet too big for its path once
+ * encapsulated is checked before encap, on the inner packet as it came:
+ * the slow path half (pl_overlay_too_big) tells its sender or, routed
+ * without DF, fragments it. */
 #include <string.h>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 
 #include "pl_overlay.h"
 #include "ov_path.h"
 #include "ov_tun.h"
 #include "pl_switch.h"
+#include "pl_swctl.h"
 #include "sw_rewrite.h"
 #include "dp_port.h"
 #include "dp_stats.h"
@@ -50,6 +55,13 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	}
 	if ((md->flags & DP_MF_VLAN) && pl_switch_vlan_set(m, 1, 0) < 0)
 		return OV_DROP(no_headroom);
+	if (ov_tunnel_l3(t)) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		/* routed: from the router MAC its sender addressed, to the far end's */
+		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+		memcpy(&eth->dst_addr, t->rmac, 6);
+	}
 	inner_len = (uint16_t)rte_pktmbuf_pkt_len(m);
 	d = (uint8_t *)rte_pktmbuf_prepend(m, OV_ENCAP_LEN);
 	if (d == NULL)
@@ -75,6 +87,26 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	md->sport = h.sport;
 	md->dport = ov_tun_port(h.type);
 	return 0;
+}
+
+/* m does not fit its path (mtu: the largest outer IPv4 packet it takes).
+ * IPv4 with DF and IPv6 go to the slow path, which tells the sender; IPv4
+ * without DF into a routed tunnel goes there to be fragmented; a bridged
+ * frame is dropped. */
+static inline uint16_t
+too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu)
+{
+	bool df = false;
+
+	if (md->flags & DP_MF_IPV4)
+		df = (rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->fragment_offset &
+		      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
+	if (mtu < OV_ENCAP_LEN + OV_INNER_MTU_MIN ||
+	    !(df || (md->flags & DP_MF_IPV6) || ((md->flags & DP_MF_IPV4) && ov_tunnel_l3(t))))
+		return DP_NEXT_DROP(OV_DROP(too_big));
+	md->out_port = OV_TOO_BIG(path, mtu - OV_ENCAP_LEN);
+	md->punt = OV_PUNT_TOO_BIG;
+	return DP_NEXT_PUNT;
 }
 
 /* The classes key of m's inner packet. */
@@ -200,24 +232,17 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	pick_paths(ctx, pkts, idx, k, te, ids);
 	dp_table_lookup_ids(ctx->root, ctx->worker, pl_ov.paths, ids, k, pe);
 	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		struct dp_meta *md = dp_meta(m);
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
-		unsigned int r;
 
 		if (ids[j] == 0 || pe[j]->action == OV_PATH_NONE) {
 			next[idx[j]] = DP_NEXT_DROP(OV_DROP(no_path));
 			continue;
 		}
-		if ((r = encap(m, md, (const struct ov_tunnel *)te[j]->params, te[j]->action, p)) != 0) {
-			next[idx[j]] = DP_NEXT_DROP(r);
-			continue;
-		}
-		/* from here the path is what the packet goes by (the slow path too) */
-		md->tunnel = ids[j];
 		pl_switch_key_vrf_ip(keys[k2], p->vrf, p->gw);
 		kp[k2] = keys[k2];
+		te[k2] = te[j];
 		pe[k2] = pe[j];
+		ids[k2] = ids[j];
 		idx[k2++] = idx[j];
 	}
 	if (k2 == 0)
@@ -226,35 +251,142 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	for (unsigned int j = 0; j < k2; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
+		const struct ov_tunnel *t = (const struct ov_tunnel *)te[j]->params;
 		const struct sw_rewrite *rw = (const struct sw_rewrite *)ne[j]->params;
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 		uint16_t *nx = &next[idx[j]];
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-		uint16_t mtu;
+		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
+		unsigned int r;
 
-		if (!(hit >> j & 1) || ne[j]->action == SW_NB_UNRESOLVED) {
+		/* the outer IPv4 packet: our headers, the inner frame untagged */
+		if (resolved && dp_ports[rw->port].mtu < mtu)
+			mtu = dp_ports[rw->port].mtu;
+		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + OV_ENCAP_LEN > mtu)) {
+			*nx = too_big(m, md, t, ids[j], mtu);
+			continue;
+		}
+		if ((r = encap(m, md, t, te[j]->action, p)) != 0) {
+			*nx = DP_NEXT_DROP(r);
+			continue;
+		}
+		/* from here the path is what the packet goes by (the slow path too) */
+		md->tunnel = ids[j];
+		if (!resolved) {
 			md->punt = OV_PUNT_UNRESOLVED;
 			*nx = DP_NEXT_PUNT;   /* held by the slow path until it resolves */
 			continue;
 		}
-		mtu = dp_ports[rw->port].mtu;
-		if (p->mtu != 0 && p->mtu < mtu)
-			mtu = p->mtu;
-		if (unlikely(len - OV_ETH_HLEN > mtu)) {
-			*nx = DP_NEXT_DROP(OV_DROP(too_big));
-			continue;
-		}
-		memcpy(&eth->dst_addr, rw->dmac, 6);
-		memcpy(&eth->src_addr, rw->smac, 6);
 		if (pl_switch_vlan_set(m, 0, rw->vlan) < 0) {
 			*nx = DP_NEXT_DROP(OV_DROP(no_headroom));
 			continue;
 		}
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), rw->dmac, 6);
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), rw->smac, 6);
 		ctr[md->tunnel].pkts++;
-		ctr[md->tunnel].bytes += len;
+		ctr[md->tunnel].bytes += rte_pktmbuf_pkt_len(m);
 		md->out_port = rw->port;
 		*nx = DP_NEXT_TX;
 	}
 	return 0;
+}
+
+/* The fragments of routed m (IPv4, no DF) that fit mtu, each encapsulated
+ * for path p of tunnel te and sent (RFC 791: a router fragments what it
+ * cannot forward whole; RFC 7348 forbids fragmenting the outer packet).
+ * Every fragment keeps the flow's source port. Only through a resolved
+ * next hop: held fragments would each count as a packet forwarded. Takes m. */
+static void
+fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path *p, uint32_t path,
+	     uint16_t mtu)
+{
+	struct rte_mbuf *f[OV_FRAGS_MAX];
+	struct dp_meta fm = *dp_meta(m);
+	uint8_t eth[OV_ETH_HLEN];
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	const struct dp_entry *ne;
+	uint32_t tot;
+	int n;
+
+	pl_switch_key_vrf_ip(k, p->vrf, p->gw);
+	ne = dp_table_find(pl_sw.neigh, k);
+	if (ne == NULL || ne->action == SW_NB_UNRESOLVED) {
+		pl_swctl_drop(m, OV_DROP(frag_failed));
+		return;
+	}
+	memcpy(eth, rte_pktmbuf_mtod(m, const uint8_t *), 12);
+	*(rte_be16_t *)(eth + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	rte_pktmbuf_adj(m, fm.l3_off);
+	tot = rte_be_to_cpu_16(rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->total_length);
+	/* Ethernet padding is no part of the datagram */
+	if (rte_pktmbuf_pkt_len(m) > tot)
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - tot);
+	n = rte_ipv4_fragment_copy_nonseg_packet(m, f, OV_FRAGS_MAX, mtu, m->pool);
+	if (n <= 0) {
+		pl_swctl_drop(m, OV_DROP(frag_failed));
+		return;
+	}
+	rte_pktmbuf_free(m);
+	fm.flags = (fm.flags & ~(DP_MF_VLAN | DP_MF_QINQ)) | DP_MF_FRAG;
+	fm.l2_len = fm.l3_off = OV_ETH_HLEN;
+	for (int i = 0; i < n; i++) {
+		struct dp_meta *md = dp_meta(f[i]);
+		uint8_t *d;
+		unsigned int r;
+
+		rte_pktmbuf_mtod(f[i], struct rte_ipv4_hdr *)->hdr_checksum =
+			rte_ipv4_cksum(rte_pktmbuf_mtod(f[i], struct rte_ipv4_hdr *));
+		if ((d = (uint8_t *)rte_pktmbuf_prepend(f[i], OV_ETH_HLEN)) == NULL) {
+			pl_swctl_drop(f[i], OV_DROP(no_headroom));
+			continue;
+		}
+		memcpy(d, eth, OV_ETH_HLEN);
+		*md = fm;
+		if ((r = encap(f[i], md, (const struct ov_tunnel *)te->params, te->action, p)) != 0) {
+			pl_swctl_drop(f[i], r);
+			continue;
+		}
+		md->tunnel = path;
+		pl_overlay_underlay_out(f[i], p->vrf, p->gw, p->src);
+	}
+	pl_swctl_event(OV_EVENT(fragmented));
+	pl_swctl_event(OV_EVENT(forwarded));
+}
+
+void
+pl_overlay_too_big(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	uint32_t path = md->out_port >> 16;
+	uint16_t mtu = (uint16_t)md->out_port;
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	rte_be32_t id = rte_cpu_to_be_32(md->tunnel);
+	const struct ov_path *p = pl_overlay_path(path);
+	const struct dp_entry *te;
+	bool routed;
+
+	memcpy(k, &id, 4);
+	te = dp_table_find(pl_ov.tunnels, k);
+	if (te == NULL || te->action == OV_TUNNEL_NONE || p == NULL) {   /* deleted meanwhile */
+		pl_swctl_drop(m, OV_DROP(no_path));
+		return;
+	}
+	routed = ov_tunnel_l3((const struct ov_tunnel *)te->params);
+	if (md->flags & DP_MF_IPV4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+
+		if (!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) {
+			fragment_out(m, te, p, path, mtu);
+			return;
+		}
+		if (routed) {   /* quoted as it came in: the TTL the route took off back */
+			ip->time_to_live++;
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+	} else if (routed) {
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits++;
+	}
+	pl_swctl_too_big(m, mtu, routed);
+	pl_swctl_drop(m, OV_DROP(frag_needed));
 }

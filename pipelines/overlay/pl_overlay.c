@@ -76,10 +76,13 @@ static const struct dp_table_def peers_def = {
 /* A tunnel: one slice's frames to one peer site, over the path its policy
  * picks (policies), else over its own path. ttl 0 copies the inner TTL,
  * dscp 64 the inner DSCP; csum 1 computes the outer UDP checksum (0: zero,
- * as RFC 7348 and RFC 8926 allow over IPv4). */
-#define TUNNEL_PARAMS 6, {								\
+ * as RFC 7348 and RFC 8926 allow over IPv4). rmac (optional) makes it a
+ * tunnel into the far end's VRF (an L3 VNI): routes send packets into it,
+ * the inner frame goes to that router MAC. */
+#define TUNNEL_PARAMS 7, {								\
 	{ "slice", DP_T_U16 }, { "vni", DP_T_U32, OV_VNI_MAX }, { "path", DP_T_U16, OV_PATH_MAX },	\
-	{ "ttl", DP_T_U8 }, { "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 } }
+	{ "ttl", DP_T_U8 }, { "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 },		\
+	{ "rmac", DP_T_MAC, 0, true } }
 static const struct dp_table_def tunnels_def = {
 	.name = "tunnels", .size = TUNNEL_MAX + 1, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },
@@ -242,6 +245,7 @@ ov_init(unsigned int workers)
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 2) != offsetof(struct ov_tunnel, path) ||
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 5) != offsetof(struct ov_tunnel, csum) ||
+	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 6) != offsetof(struct ov_tunnel, rmac) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
@@ -298,9 +302,8 @@ pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t 
 	return 0;
 }
 
-/* The paths entry of id, or NULL. */
-static const struct ov_path *
-path_get(uint32_t id)
+const struct ov_path *
+pl_overlay_path(uint32_t id)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
@@ -311,8 +314,9 @@ path_get(uint32_t id)
 	return e != NULL && e->action != OV_PATH_NONE ? (const struct ov_path *)e->params : NULL;
 }
 
-/* Punts: answers to our probes, and encapsulated packets whose underlay
- * next hop was unresolved (dp_meta.tunnel: the path they leave on). */
+/* Punts: answers to our probes, encapsulated packets whose underlay next
+ * hop was unresolved (dp_meta.tunnel: the path they leave on), and
+ * packets too big for their path. */
 static int
 ov_slowpath(struct rte_mbuf *m)
 {
@@ -324,11 +328,14 @@ ov_slowpath(struct rte_mbuf *m)
 		ov_probe_answer(m);
 		return -1;
 	case OV_PUNT_UNRESOLVED:
-		if ((p = path_get(md->tunnel)) == NULL) {   /* deleted since the worker looked */
+		if ((p = pl_overlay_path(md->tunnel)) == NULL) {   /* deleted since the worker looked */
 			pl_swctl_drop(m, OV_DROP(no_path));
 			return -1;
 		}
 		pl_overlay_underlay_out(m, p->vrf, p->gw, p->src);
+		return -1;
+	case OV_PUNT_TOO_BIG:
+		pl_overlay_too_big(m);
 		return -1;
 	default:
 		pl_swctl_drop(m, OV_DROP(no_slowpath));

@@ -44,8 +44,13 @@ enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 #define OV_POLICY_PATHS  4       /* paths a policy chooses from */
 #define OV_CLASS_MAX     255     /* class 0: what no classes entry matches */
 
-/* Why overlay stages punt (dp_meta.punt). */
+/* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port
+ * holds OV_TOO_BIG(path, mtu), the path picked and the largest inner IP
+ * packet it carries. */
 enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG };
+#define OV_TOO_BIG(path, mtu) ((uint32_t)(path) << 16 | (mtu))
+#define OV_INNER_MTU_MIN 68      /* IPv4's minimum (RFC 791): below, a path carries nothing */
+#define OV_FRAGS_MAX 8           /* fragments of one routed packet, at most */
 
 /* overlay.wan's edges */
 enum { OV_WAN_EDGE_UNDERLAY, OV_WAN_EDGE_L2, OV_WAN_EDGE_L3, OV_WAN_EDGE_L3V6 };
@@ -64,7 +69,15 @@ struct ov_tunnel {
 	uint32_t vni;
 	uint16_t path;           /* where it goes when no policy says (0: nowhere) */
 	uint8_t ttl, dscp, csum;
+	uint8_t rmac[6];         /* L3 VNI: the far end's router MAC (all 0: an L2 tunnel) */
 };
+
+/* A tunnel into the far end's VRF: what goes in was routed. */
+static inline bool
+ov_tunnel_l3(const struct ov_tunnel *t)
+{
+	return (t->rmac[0] | t->rmac[1] | t->rmac[2] | t->rmac[3] | t->rmac[4] | t->rmac[5]) != 0;
+}
 struct ov_endpoint { uint16_t site; };
 /* A path: one local VTEP (on a WAN link) to one remote endpoint. */
 struct ov_path {
@@ -99,6 +112,11 @@ extern uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
  * the switch's queue while the switch resolves it (src pays for the ARP
  * requests). Takes m; 0 or -1 (dropped). */
 int pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
+/* Main lcore: the paths entry of id, or NULL. */
+const struct ov_path *pl_overlay_path(uint32_t id);
+/* Main lcore: m, punted OV_PUNT_TOO_BIG by the encap stage, answered or
+ * fragmented (ov_encap.c). Takes m. */
+void pl_overlay_too_big(struct rte_mbuf *m);
 
 uint16_t pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			      uint16_t *next);

@@ -336,24 +336,33 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 			 SW_EVENT(arp_request));
 }
 
-/* ICMP error about m back to its sender, out of the port it came in on;
- * for "fragmentation needed", mtu is the next hop's (RFC 1191). Never about
- * an ICMP error, a non-first fragment, a non-unicast source or destination,
- * or a frame that came as link-layer broadcast/multicast (RFC 1812 4.3.2.7). */
+/* ICMP error about m back to its sender, out of the port it came in on,
+ * from the box's address in the ingress BD, or (bridged) in the name of
+ * m's destination; for "fragmentation needed", mtu is the next hop's (RFC
+ * 1191). Never about an ICMP error, a non-first fragment, a non-unicast
+ * source or destination, or a frame that came as link-layer
+ * broadcast/multicast (RFC 1812 4.3.2.7). */
 static void
-icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, uint16_t mtu)
+icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, uint16_t mtu,
+	      bool bridged)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	const struct sw_svi *svi = svi_get(md->slice, sw_meta(m)->bd);
 	uint16_t quote, olen = rte_pktmbuf_data_len(m) - md->l3_off;
+	const uint8_t *smac = svi != NULL ? svi->mac : NULL;
+	uint32_t sip = svi != NULL ? svi->ip : 0;
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
 	struct rte_mbuf *r;
 	uint8_t *p;
 	int lim;
 
-	if (svi == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	if (bridged) {
+		smac = eth->dst_addr.addr_bytes;
+		sip = oip->dst_addr;
+	}
+	if (smac == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
 	    ip_martian(oip->src_addr) || ip_martian(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMP && (md->flags & DP_MF_L4)) {
@@ -370,7 +379,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
 	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
 	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
-	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
 		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
 	if (r == NULL)
 		return;
@@ -381,7 +390,7 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = svi->ip;
+	ip->src_addr = sip;
 	ip->dst_addr = oip->src_addr;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	icmp = (struct rte_icmp_hdr *)(ip + 1);
@@ -393,6 +402,23 @@ icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, u
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
 	if (dp_slowpath_send(r, md->in_port) == 0)
 		event(SW_EVENT(icmp_error));
+}
+
+static void
+icmp_error(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, uint16_t mtu)
+{
+	icmp_error_as(m, md, type, code, mtu, false);
+}
+
+void
+pl_swctl_too_big(struct rte_mbuf *m, uint16_t mtu, bool routed)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	if (md->flags & DP_MF_IPV4)
+		icmp_error_as(m, md, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, !routed);
+	else if (md->flags & DP_MF_IPV6)
+		pl_switch_nd_too_big(m, mtu, routed);
 }
 
 /* Send m, whose IPv4 datagram starts l2 bytes in and is final but for its

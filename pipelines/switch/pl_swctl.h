@@ -67,6 +67,13 @@ void pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, c
  * (who pays for the requests); a full queue drops m (switch.hold_full). */
 void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
 		   const uint8_t *src);
+/* ICMP "fragmentation needed" (IPv4) or "packet too big" (IPv6) about m to
+ * its sender, mtu being the largest IP packet the way on takes. Routed m:
+ * from the box's address in its ingress BD. Bridged m: in the name of m's
+ * destination with the MACs swapped, as Linux's tunnels answer for bridged
+ * frames (a bridge has no address, and the sender's PMTU cache is keyed by
+ * destination). Rate-limited like every ICMP error; m is not consumed. */
+void pl_swctl_too_big(struct rte_mbuf *m, uint16_t mtu, bool routed);
 /* Is anything held for (slice, ip), waiting for it to resolve? */
 bool pl_swctl_held(uint16_t slice, bool v6, const uint8_t *ip);
 /* (slice, ip) resolved to rw: send what is held for it. */
@@ -78,6 +85,8 @@ void pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const str
 void pl_switch_nd_slowpath(struct rte_mbuf *m);
 void pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip,
 			  const uint8_t *src);
+/* pl_swctl_too_big's IPv6 half. */
+void pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed);
 void pl_switch_nd_unresolved(struct rte_mbuf *m);
 void pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
 

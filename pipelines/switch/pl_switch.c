@@ -90,8 +90,7 @@ static const struct dp_table_def fdb_def = {
 	[SW_RT_LOCAL] = { "local", 0, {} },							\
 	[SW_RT_DROP] = { "drop", 0, {} },							\
 	[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },						\
-	[SW_RT_TUNNEL] = { "tunnel", 3, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX }, { "dmac", DP_T_MAC }, \
-					  { "smac", DP_T_MAC } } }
+	[SW_RT_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } }
 
 static const struct dp_table_def routes_def = {
 	.name = "routes", .size = 1u << 16, .n_fields = 2,

@@ -70,9 +70,9 @@ struct sw_via { uint32_t nh; };
 struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
 struct sw_connected { uint16_t bd; };
 struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
-/* A route to a peer site: the overlay tunnel, and the inner frame's MACs
- * (dmac: the far end's router MAC for its L3 VNI). */
-struct sw_rt_tunnel { uint32_t tunnel; uint8_t dmac[6], smac[6]; };
+/* A route to a peer site: the overlay tunnel (its entry has the far end's
+ * router MAC). */
+struct sw_rt_tunnel { uint32_t tunnel; };
 struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
 struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
 struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };

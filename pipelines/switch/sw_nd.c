@@ -184,12 +184,13 @@ icmp6_finish(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint8_t hlim, u
 
 /* An ICMPv6 error about m back to its sender, out of the port it came in
  * on, from the box's address of the ingress BD (its link-local one to a
- * link-local sender); param is the MTU of "packet too big". Never about an
- * ICMPv6 error or a redirect, a non-first fragment, a non-unicast source
- * or destination, or a frame that came as link-layer group traffic (RFC
- * 4443 2.4 (e)). As much of m as fits the minimum MTU is quoted. */
+ * link-local sender), or (bridged) in the name of m's destination; param
+ * is the MTU of "packet too big". Never about an ICMPv6 error or a
+ * redirect, a non-first fragment, a non-unicast source or destination, or
+ * a frame that came as link-layer group traffic (RFC 4443 2.4 (e)). As
+ * much of m as fits the minimum MTU is quoted. */
 static void
-icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
+icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, bool bridged)
 {
 	struct dp_meta *md = dp_meta(m);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -197,13 +198,14 @@ icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
 	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
 	uint32_t quote = RTE_MIN(rte_pktmbuf_pkt_len(m) - md->l3_off,
 				 IP6_HLEN + (uint32_t)rte_be_to_cpu_16(oip->payload_len));
+	const uint8_t *smac = bridged ? eth->dst_addr.addr_bytes : svi != NULL ? svi->mac : NULL;
 	uint8_t src[16], *p;
 	struct icmp6_hdr *icmp;
 	const void *q;
 	struct rte_mbuf *r;
 	int lim;
 
-	if (svi == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	if (smac == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
 	    pl_switch_ip6_mcast(oip->src_addr) || pl_switch_ip6_reserved(oip->src_addr) ||
 	    pl_switch_ip6_mcast(oip->dst_addr))
 		return;
@@ -219,7 +221,7 @@ icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
 		return;
 	}
 	quote = RTE_MIN(quote, (uint32_t)ICMP6_QUOTE_MAX);
-	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
 			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + sizeof(*icmp) + quote), &p);
 	if (r == NULL)
 		return;
@@ -231,13 +233,27 @@ icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
 	q = rte_pktmbuf_read(m, md->l3_off, quote, icmp + 1);
 	if (q != NULL && q != (const void *)(icmp + 1))
 		memcpy(icmp + 1, q, quote);
-	if (pl_switch_ip6_ll(oip->src_addr))
+	if (bridged)
+		memcpy(src, oip->dst_addr, 16);
+	else if (pl_switch_ip6_ll(oip->src_addr))
 		pl_switch_ll_addr(src, svi->mac);
 	else
 		memcpy(src, svi->ip, 16);
 	icmp6_finish(p, src, oip->src_addr, ICMP6_HLIM, (uint16_t)(sizeof(*icmp) + quote));
 	if (dp_slowpath_send(r, md->in_port) == 0)
 		pl_swctl_event(SW_EVENT(icmp6_error));
+}
+
+static void
+icmp6_error(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param)
+{
+	icmp6_error_as(m, type, code, param, false);
+}
+
+void
+pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed)
+{
+	icmp6_error_as(m, ICMP6_PACKET_TOO_BIG, 0, mtu, !routed);
 }
 
 void

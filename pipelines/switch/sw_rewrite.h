@@ -42,17 +42,13 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 	return 0;
 }
 
-/* A routed IPv4 packet's MACs, and TTL - 1 with incremental checksum. */
+/* A routed IPv4 packet's TTL - 1, with incremental checksum. */
 static __rte_always_inline void
-pl_switch_route_hop(struct rte_mbuf *m, const struct dp_meta *md, const uint8_t *dmac,
-		    const uint8_t *smac)
+pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t sum;
 
-	memcpy(&eth->dst_addr, dmac, 6);
-	memcpy(&eth->src_addr, smac, 6);
 	ip->time_to_live--;
 	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
 	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
@@ -62,42 +58,40 @@ pl_switch_route_hop(struct rte_mbuf *m, const struct dp_meta *md, const uint8_t 
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
-/* The same for IPv6: no header checksum, the hop limit is all that changes. */
-static __rte_always_inline void
-pl_switch_route_hop6(struct rte_mbuf *m, const struct dp_meta *md, const uint8_t *dmac,
-		     const uint8_t *smac)
-{
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	memcpy(&eth->dst_addr, dmac, 6);
-	memcpy(&eth->src_addr, smac, 6);
-	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
-}
-
-/* Routed-packet rewrite: the hop, then the egress VLAN. */
+/* Routed-packet rewrite: MACs, TTL, then the egress VLAN. */
 static __rte_always_inline int
 pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
-	pl_switch_route_hop(m, md, rw->dmac, rw->smac);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	pl_switch_ttl_dec(m, md);
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
 
+/* The same for IPv6: no header checksum, the hop limit is all that changes. */
 static __rte_always_inline int
 pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
-	pl_switch_route_hop6(m, md, rw->dmac, rw->smac);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
 
-/* A route to a peer site: the hop with the inner frame's MACs, then the
- * overlay's encap stage (it untags the inner frame and checks the slice). */
+/* A route to a peer site: TTL or hop limit - 1, then the overlay's encap
+ * stage. The frame keeps its MACs until encap (the tunnel's router MAC
+ * then), so a packet too big for the path still names its sender. */
 static __rte_always_inline uint16_t
 pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rt_tunnel *t)
 {
 	if (md->flags & DP_MF_IPV4)
-		pl_switch_route_hop(m, md, t->dmac, t->smac);
+		pl_switch_ttl_dec(m, md);
 	else
-		pl_switch_route_hop6(m, md, t->dmac, t->smac);
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
 	md->tunnel = t->tunnel;
 	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
 }

@@ -9,8 +9,11 @@ the tunnel. Broadcast and unknown unicast go to the bridge domain's member
 ports and, one copy each, to its peer sites' tunnels (head-end
 replication), except what came out of a tunnel (split horizon). A route
 in a slice's VRF may go to a peer site: routed (TTL - 1, the far end's
-router MAC) and encapsulated with the L3 VNI. A frame never leaves in
-another slice's tunnel.
+router MAC) and encapsulated with the L3 VNI. A packet too big for its
+path once encapsulated: IPv4 with DF and IPv6 get ICMP back (bridged: in
+the name of the destination; routed: from the router), routed IPv4
+without DF is fragmented, a bridged frame without DF is dropped. A frame
+never leaves in another slice's tunnel.
 
     /usr/bin/python3 tests/packet/test_overlay.py [NAME-SUBSTRING ...]
 """
@@ -25,7 +28,8 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import IP, IPv6, UDP, Ether, Raw, Dot1Q  # noqa: E402
+    from scapy.all import IP, IPv6, UDP, ICMP, Ether, Raw, Dot1Q, IPerror, UDPerror, defragment  # noqa: E402
+    from scapy.layers.inet6 import ICMPv6PacketTooBig  # noqa: E402
     from scapy.layers.vxlan import VXLAN  # noqa: E402
     from scapy.contrib.geneve import GENEVE  # noqa: E402
 except ImportError:
@@ -266,8 +270,8 @@ def test_head_end_replication():
 def test_route_to_peer_site():
     """slice 1's VRF routes 10.2/16 and fd00:2::/32 to site 2's tunnel with
     the L3 VNI: a packet from p0 to the router MAC leaves w0 encapsulated,
-    the inner frame routed (TTL / hop limit - 1, IPv4 checksum right, MACs
-    from the route). The reverse: an L3 VNI datagram from the peer is
+    the inner frame routed (TTL / hop limit - 1, IPv4 checksum right, from
+    the router MAC to the tunnel's rmac). The reverse: an L3 VNI datagram from the peer is
     routed in the VRF to the host on p0."""
     rmac, far_rmac, vni_l3, tun_l3 = "02:00:00:00:00:fe", "02:00:00:00:02:fe", 7000, 11
     v4 = Ether(src=MAC_A, dst=rmac) / IP(src="10.1.0.1", dst="10.2.0.5", ttl=30) / UDP(sport=7, dport=9) / \
@@ -287,11 +291,9 @@ def test_route_to_peer_site():
               {"port": "p0", "vlan": 0, "dmac": MAC_A, "smac": rmac}),
             U("vnis", {"vni": vni_l3}, "l3", {"slice": 1}),
             U("tunnels", {"id": tun_l3}, "vxlan", {"slice": 1, "vni": vni_l3, "path": PATH, "ttl": 64,
-                                                   "dscp": 0, "csum": 0}),
-            U("routes", {"vrf": 1, "dst": "10.2.0.0/16"}, "tunnel",
-              {"tunnel": tun_l3, "dmac": far_rmac, "smac": rmac}),
-            U("routes6", {"vrf": 1, "dst": "fd00:2::/32"}, "tunnel",
-              {"tunnel": tun_l3, "dmac": far_rmac, "smac": rmac}),
+                                                   "dscp": 0, "csum": 0, "rmac": far_rmac}),
+            U("routes", {"vrf": 1, "dst": "10.2.0.0/16"}, "tunnel", {"tunnel": tun_l3}),
+            U("routes6", {"vrf": 1, "dst": "fd00:2::/32"}, "tunnel", {"tunnel": tun_l3}),
         ])
         st = dp.run_traffic()
         expect_drops(st, {})
@@ -307,6 +309,69 @@ def test_route_to_peer_site():
         want_back = Ether(src=rmac, dst=MAC_A) / IP(src="10.2.0.5", dst="10.1.0.1", ttl=19) / \
             UDP(sport=9, dport=7) / Raw(b"from site 2's VRF")
         expect_eq(out["p0"], [bytes(want_back)], "site 2's packet routed to the host")
+
+
+@R.test
+def test_too_big_for_the_path():
+    """Path MTU 1000: an inner IP packet of 950 bytes fits (outer 1000), 951
+    does not. Bridged, IPv4 with DF: ICMP fragmentation needed (MTU 950)
+    from the destination's address and MAC, quoting the header + 8 bytes;
+    IPv6: packet too big alike; IPv4 without DF: dropped (overlay.too_big).
+    Routed into the L3 VNI: with DF, ICMP from the router's address and
+    MAC quoting the TTL as it came; without DF, fragments of at most 950
+    bytes, each encapsulated, that reassemble to the routed packet."""
+    rmac, far_rmac, vni_l3, tun_l3 = "02:00:00:00:00:fe", "02:00:00:00:02:fe", 7000, 11
+
+    def v4(n, df, dst_mac=MAC_R, dst="10.1.0.2", ttl=64):
+        return Ether(src=MAC_A, dst=dst_mac) / IP(src="10.1.0.1", dst=dst, flags="DF" if df else 0, ttl=ttl,
+                                                  id=77) / UDP(sport=5, dport=6) / Raw(b"x" * (n - 28))
+
+    fits = v4(950, True)
+    big_df, big_nodf = v4(951, True), v4(951, False)
+    big6 = Ether(src=MAC_A, dst=MAC_R) / IPv6(src="fd00:1::1", dst="fd00:1::2") / UDP(sport=5, dport=6) / \
+        Raw(b"y" * (951 - 48))
+    routed_df, routed_nodf = (v4(1400, df, rmac, "10.2.0.5", 30) for df in (True, False))
+    with Sxdp({"p0": [fits, big_df, big_nodf, big6, routed_df, routed_nodf], "p1": [], "w0": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [
+            U("paths", {"id": PATH}, "static", {"src": VTEP, "dst": PEER, "vrf": UNDERLAY, "mtu": 1000,
+                                                "gw": GW}, type="modify"),
+            U("svi", {"vrf": 1, "bd": 10}, "svi", {"mac": rmac, "ip": "10.1.0.254", "plen": 24}),
+            U("fdb", {"bd": 10, "mac": rmac}, "route"),
+            U("routes", {"vrf": 1, "dst": "10.1.0.254/32"}, "local"),
+            U("routes", {"vrf": 1, "dst": "10.1.0.0/24"}, "connected", {"bd": 10}),
+            U("vnis", {"vni": vni_l3}, "l3", {"slice": 1}),
+            U("tunnels", {"id": tun_l3}, "vxlan", {"slice": 1, "vni": vni_l3, "path": PATH, "ttl": 64,
+                                                   "dscp": 0, "csum": 0, "rmac": far_rmac}),
+            U("routes", {"vrf": 1, "dst": "10.2.0.0/16"}, "tunnel", {"tunnel": tun_l3}),
+        ])
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.frag_needed": 3, "overlay.too_big": 1})
+        expect_eq(T.events_of(st).get("overlay.fragmented", 0), 1, "one packet fragmented")
+        dp.stop()
+        out = dp.outputs()
+        back = [Ether(f) for f in out["p0"]]
+        expect_eq(len(back), 3, "three ICMP errors back on p0")
+        e4, e6, er = back
+        expect_eq((e4.src, e4.dst, e4[IP].src, e4[IP].dst, e4[ICMP].type, e4[ICMP].code, e4[ICMP].nexthopmtu),
+                  (MAC_R, MAC_A, "10.1.0.2", "10.1.0.1", 3, 4, 950), "bridged: frag needed from the destination")
+        expect_eq(bytes(e4[ICMP].payload), bytes(big_df[IP])[:28], "quote: the header and 8 bytes")
+        expect_eq((e6.src, e6[IPv6].src, e6[IPv6].dst, e6[ICMPv6PacketTooBig].mtu),
+                  (MAC_R, "fd00:1::2", "fd00:1::1", 950), "bridged IPv6: packet too big from the destination")
+        expect_eq((er.src, er.dst, er[IP].src, er[IP].dst, er[ICMP].nexthopmtu, er[IPerror].ttl),
+                  (rmac, MAC_A, "10.1.0.254", "10.1.0.1", 950, 30), "routed: from the router, TTL as it came")
+        outer_pkts = [Ether(g) for g in out["w0"]]
+        expect_eq(max(len(g[IP]) for g in outer_pkts), 1000, "nothing over the path MTU")
+        expect_eq(bytes(outer_pkts[0][VXLAN].payload), bytes(fits), "950 bytes fit, untouched")
+        frags = [g[VXLAN].payload for g in outer_pkts[1:]]
+        expect_eq(len(frags), 2, "the routed 1400-byte packet in two fragments")
+        expect(all(len(f[IP]) <= 950 and f.src == rmac and f.dst == far_rmac for f in frags),
+               "fragments fit the inner MTU, routed MACs")
+        whole = defragment([f[IP] for f in frags])[0]
+        want = v4(1400, False, rmac, "10.2.0.5", 29)[IP]
+        expect_eq(bytes(whole[IP].payload), bytes(want.payload), "fragments reassemble to the routed packet")
+        expect_eq(whole[IP].ttl, 29, "routed: TTL - 1")
+        expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: no malformed packet")
 
 
 if __name__ == "__main__":
