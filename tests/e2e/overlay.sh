@@ -6,15 +6,22 @@
 #     eth0 ── lan ┐                                     vx0 10.10.0.2 (VXLAN 5000,
 #                 │ sxdp: slice 1, bd 10  ── wan1 ── w1 192.0.2.2         remotes
 #                 │ VTEPs 192.0.2.1,         wan2 ── w2 198.51.100.2      both VTEPs)
-#                 ┘       198.51.100.1
+#                 ┘       198.51.100.1                vx1 (VXLAN 7000, made in b,
+#                   SVI 10.10.0.254 (router)          moved to netns "c": B's other
+#                                                     VRF) 10.99.0.2, lo 10.30.0.1
 #
 # The WAN ports are the underlay slice 100 (their SVIs are the VTEPs; the
 # box resolves the far ends with its own ARP). Path 1 (wan1) and path 2
 # (wan2) are probed with ICMP echo every 50 ms (down after 3 unanswered, up
-# after 5 answers); the tunnel's policy is failover 1 then 2.
+# after 5 answers); the tunnel's policy is failover 1 then 2. Slice 1 is
+# both an L2 overlay (bd 10 stretched over VNI 5000: no static MAC or
+# neighbour anywhere, ARP crosses by head-end replication and MACs are
+# learned) and an L3 one (its VRF routes 10.30.0.0/24 to site B's VRF over
+# the L3 VNI 7000).
 #
 # Checks: both paths come up with an RTT; ping a -> b and b -> a and TCP
-# (iperf3) across the overlay, interop with the kernel's VXLAN; then five
+# (iperf3) across the overlay, interop with the kernel's VXLAN; ping a ->
+# 10.30.0.1 routed into site B's VRF and back (the kernel's L3 VXLAN); five
 # times: link 1 is pulled down (w1 down in b) under a 500 packet/s UDP
 # stream and the outage the receiver sees (the longest gap between two
 # packets) is measured, must be under 1 s here (a noisy machine's bound; the
@@ -32,7 +39,7 @@ N_RUNS=${OV_RUNS:-5}
 ns() { printf 'ove%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
-A_MAC=02:00:0a:0a:00:01 B_MAC=02:00:0a:0a:00:02
+A_MAC=02:00:0a:0a:00:01 B_MAC=02:00:0a:0a:00:02 RMAC=02:00:0a:0a:00:fe B_RMAC=02:00:0a:1e:00:fe
 VTEP1=192.0.2.1 VTEP2=198.51.100.1 FAR1=192.0.2.2 FAR2=198.51.100.2
 W1_MAC=02:5e:00:00:0c:01 W2_MAC=02:5e:00:00:0c:02
 BGPIDS=()
@@ -48,6 +55,7 @@ on_exit() {
   nl_stop_sxdp >/dev/null 2>&1
   ip netns del "$(ns a)" 2>/dev/null
   ip netns del "$(ns b)" 2>/dev/null
+  ip netns del "$(ns c)" 2>/dev/null
   for p in lan wan1 wan2; do ip link del "$(ns "$p")" 2>/dev/null; done
   if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
 }
@@ -62,7 +70,7 @@ done
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-overlay.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 topo() {
-  ip netns add "$(ns a)" && ip netns add "$(ns b)" || return 1
+  ip netns add "$(ns a)" && ip netns add "$(ns b)" && ip netns add "$(ns c)" || return 1
   ip link add "$(ns lan)" type veth peer name eth0 netns "$(ns a)" || return 1
   ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
   ip link add "$(ns wan2)" type veth peer name w2 netns "$(ns b)" || return 1
@@ -72,11 +80,11 @@ topo() {
     ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
       net.ipv6.conf.default.disable_ipv6=1 >/dev/null
   done
-  # site A's host: the overlay's MTU (1500 less VXLAN's 50), B's MAC static
-  # (flooding across sites is not the box's yet)
+  # site A's host: the overlay's MTU (1500 less VXLAN's 50); the box's SVI
+  # routes to site B's VRF
   ip -n "$(ns a)" link set eth0 address $A_MAC mtu 1450 up
   ip -n "$(ns a)" addr add 10.10.0.1/24 dev eth0
-  ip -n "$(ns a)" neigh replace 10.10.0.2 lladdr $B_MAC dev eth0 nud permanent
+  ip -n "$(ns a)" route add 10.30.0.0/24 via 10.10.0.254
   in_ns a ethtool -K eth0 tx off >/dev/null 2>&1
   # site B: two underlay links and the kernel's VXLAN to both VTEPs
   ip -n "$(ns b)" addr add $FAR1/24 dev w1
@@ -90,6 +98,19 @@ topo() {
   in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP2 || return 1
   ip -n "$(ns b)" addr add 10.10.0.2/24 dev vx0
   ip -n "$(ns b)" link set vx0 up
+  # site B's routed side behind the L3 VNI, its own netns (this kernel has
+  # no VRF device): the VXLAN device keeps its underlay in b; the box's
+  # router MAC is its next hop
+  ip -n "$(ns b)" link add vx1 address $B_RMAC type vxlan id 7000 dstport 4789 || return 1
+  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx1 dst $VTEP1 || return 1
+  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx1 dst $VTEP2 || return 1
+  ip -n "$(ns b)" link set vx1 netns "$(ns c)" || return 1
+  ip -n "$(ns c)" link set lo up
+  ip -n "$(ns c)" addr add 10.30.0.1/24 dev lo
+  ip -n "$(ns c)" addr add 10.99.0.2/30 dev vx1
+  ip -n "$(ns c)" link set vx1 up
+  ip -n "$(ns c)" neigh replace 10.99.0.1 lladdr $RMAC dev vx1 nud permanent
+  ip -n "$(ns c)" route add 10.10.0.0/24 via 10.99.0.1 dev vx1 || return 1
   for h in lan wan1 wan2; do
     sysctl -qw "net.ipv6.conf.$(ns $h).disable_ipv6=1" >/dev/null 2>&1
     ethtool -L "$(ns $h)" rx 1 tx 1 >/dev/null 2>&1
@@ -123,17 +144,26 @@ ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 wan1=1 wan2=2
-"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$RMAC" "$B_RMAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-vtep1, vtep2, far1, far2, w1mac, w2mac, bmac = sys.argv[1:]
+vtep1, vtep2, far1, far2, w1mac, w2mac, rmac, b_rmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
-# slice 1: bd 10 on the LAN, stretched to site B
+# slice 1: bd 10 on the LAN, stretched to site B (floods go into tunnel 7
+# too), routed by the SVI; its VRF routes 10.30/24 to site B's over tunnel 8
 add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
 add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
-add("flood", {"bd": 10}, "flood", {"ports": 1})
-add("fdb", {"bd": 10, "mac": bmac}, "tunnel", {"tunnel": 7})
+add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+add("svi", {"vrf": 1, "bd": 10}, "svi", {"mac": rmac, "ip": "10.10.0.254", "plen": 24})
+add("fdb", {"bd": 10, "mac": rmac}, "route")
+add("routes", {"vrf": 1, "dst": "10.10.0.254/32"}, "local")
+add("routes", {"vrf": 1, "dst": "10.10.0.0/24"}, "connected", {"bd": 10})
+add("routes", {"vrf": 1, "dst": "10.30.0.0/24"}, "tunnel", {"tunnel": 8})
+add("vnis", {"vni": 7000}, "l3", {"slice": 1})
+add("tunnels", {"id": 8}, "vxlan", {"slice": 1, "vni": 7000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0,
+                                    "rmac": b_rmac})
+add("policies", {"tunnel": 8, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
 # the underlay: slice 100, one bridge domain per WAN link, the VTEPs its SVIs
 for port, bd, vtep, mac, net in (("wan1", 101, vtep1, w1mac, "192.0.2.0/24"),
                                   ("wan2", 102, vtep2, w2mac, "198.51.100.0/24")):
@@ -202,6 +232,11 @@ for dir in "a 10.10.0.2" "b 10.10.0.1"; do
     notok "ping $1 -> $2: $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
   fi
 done
+if out=$(in_ns a ping -c 5 -i 0.1 -W 2 10.30.0.1 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
+  ok "ping a -> 10.30.0.1: routed by the box into site B's VRF over the L3 VNI 7000 and back: 5/5"
+else
+  notok "ping a -> 10.30.0.1 (L3 VNI): $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
+fi
 if command -v iperf3 >/dev/null; then
   ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 >"$NL_DIR/iperf-srv.log" 2>&1 &
   BGPIDS+=($!)
@@ -242,18 +277,35 @@ while True:
     time.sleep(max(0, t - time.monotonic()))' &
 BGPIDS+=($!)
 sleep 1
-# outage of the cut at line L of recv.txt: the longest gap after it
+# outage of the cut at monotonic time T: the longest gap between two
+# packets from the last one before T on (CLOCK_MONOTONIC is the same in
+# every netns)
 gap_after() {
   "$PY" - "$NL_DIR/recv.txt" "$1" <<'PYEOF'
 import sys
-ts = [float(l.split()[0]) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):] if l.strip()]
+cut = float(sys.argv[2])
+ts = [float(l.split()[0]) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
+ts = [t for i, t in enumerate(ts) if t >= cut or (i + 1 < len(ts) and ts[i + 1] >= cut)]
 print("%.0f" % (max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else "nan")
 PYEOF
 }
+# is the stream on path 1 (up, its packet counter moving)?
+on_path1() {
+  local p
+  [ "$(path_field 1 state)" = up ] || return 1
+  p=$(path_field 1 packets)
+  sleep 0.1
+  [ "$(path_field 1 state)" = up ] && [ "$(path_field 1 packets)" -gt "$((p + 20))" ]
+}
 outages=()
 for run in $(seq 1 "$N_RUNS"); do
+  for _ in $(seq 20); do on_path1 && break; done
+  if ! on_path1; then
+    notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
+    continue
+  fi
   p2_before=$(path_field 2 packets)
-  line=$(wc -l <"$NL_DIR/recv.txt")
+  cut=$("$PY" -c 'import time; print(time.monotonic())')
   ip -n "$(ns b)" link set w1 down
   if ! wait_state 1 down 3; then
     notok "failover $run: path 1 not declared down within 3 s"
@@ -261,7 +313,7 @@ for run in $(seq 1 "$N_RUNS"); do
     continue
   fi
   sleep 0.6
-  gap=$(gap_after "$line")
+  gap=$(gap_after "$cut")
   p2_after=$(path_field 2 packets)
   outages+=("$gap")
   if [ "$gap" != nan ] && [ "$gap" -lt 1000 ] && [ "$((p2_after - p2_before))" -gt 100 ]; then
