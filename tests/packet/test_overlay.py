@@ -31,7 +31,7 @@ try:
     from scapy.all import IP, IPv6, UDP, ICMP, Ether, Raw, Dot1Q, IPerror, UDPerror, defragment  # noqa: E402
     from scapy.layers.inet6 import ICMPv6PacketTooBig  # noqa: E402
     from scapy.layers.vxlan import VXLAN  # noqa: E402
-    from scapy.contrib.geneve import GENEVE  # noqa: E402
+    from scapy.contrib.geneve import GENEVE, GeneveOptions  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
@@ -372,6 +372,45 @@ def test_too_big_for_the_path():
         expect_eq(bytes(whole[IP].payload), bytes(want.payload), "fragments reassemble to the routed packet")
         expect_eq(whole[IP].ttl, 29, "routed: TTL - 1")
         expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: no malformed packet")
+
+
+@R.test
+def test_geneve_as_tshark_dissects_it():
+    """GENEVE against an independent implementation's reading (tshark's
+    dissector): what the box sends is version 0, no O or C flag, no options,
+    protocol Transparent Ethernet Bridging, the VNI, and the inner frame
+    dissected as Ethernet; what it takes: a datagram with two non-critical
+    options (as tshark reads them) is decapsulated past them, byte for
+    byte; one with the C flag is not (overlay.geneve_critical)."""
+    out_frame = inner(MAC_A, MAC_R, b"to site 2 over geneve")
+    inner_in = inner(MAC_R2, MAC_A, b"from site 2 with options")
+    opts = [GeneveOptions(classid=0x0102, type=0x01, data=b"\x11\x22\x33\x44"),
+            GeneveOptions(classid=0xffff, type=0x05, data=b"\xaa" * 8)]
+    with_opts = Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=PEER, dst=VTEP) / UDP(sport=50001, dport=6081) / \
+        GENEVE(vni=VNI, proto=0x6558, options=opts) / inner_in
+    crit = Ether(bytes(with_opts))
+    crit[GENEVE].critical = 1
+    with Sxdp({"p0": [out_frame], "p1": [], "w0": [with_opts, crit]}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup("geneve"))
+        seen = tshark_fields(dp.in_path("w0"), ["geneve.option.class", "geneve.option.type", "geneve.vni"])
+        expect_eq(seen[0][:2] + [int(seen[0][2], 0)], ["0x0102,0xffff", "0x01,0x05", VNI],
+                  "tshark reads the input's options")
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.geneve_critical": 1})
+        dp.stop()
+        out = dp.outputs()
+        expect_eq(out["p0"], [bytes(inner_in)], "decapsulated past the options, byte for byte")
+        f = ["geneve.version", "geneve.flags.oam", "geneve.flags.critical", "geneve.proto_type", "geneve.vni",
+             "geneve.options", "udp.dstport", "eth.src"]
+        got = tshark_fields(dp.out_path("w0"), f)
+        expect_eq(len(got), 1, "one datagram on w0")
+        g = dict(zip(f, got[0] + [""] * (len(f) - len(got[0]))))
+        expect_eq((g["geneve.version"], g["geneve.flags.oam"], g["geneve.flags.critical"],
+                   int(g["geneve.proto_type"], 0), int(g["geneve.vni"], 0), g["geneve.options"],
+                   g["udp.dstport"].split(",")[0]),
+                  ("0", "0", "0", 0x6558, VNI, "", "6081"), "tshark: the box's GENEVE header")
+        expect_eq(g["eth.src"].split(",")[-1], MAC_A, "tshark: the inner frame dissected as Ethernet")
+        expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: nothing malformed")
 
 
 if __name__ == "__main__":
