@@ -155,6 +155,8 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	const struct dp_entry *e[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	uint16_t cls[DP_LOOKUP_BURST];
 	unsigned int again[DP_LOOKUP_BURST], na = 0;
+	struct ov_pin *pins = ov_path_pin[ctx->worker];
+	uint16_t tick = (uint16_t)(ctx->now >> OV_PIN_TICK_SHIFT);
 	uint64_t hit;
 
 	for (unsigned int j = 0; j < k; j++) {
@@ -188,8 +190,8 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 			pid[j] = ov_path_up(own) ? own : 0;
 			continue;
 		}
-		pid[j] = ov_path_pick(pe[j]->action, (const struct ov_policy *)pe[j]->params,
-				      dp_meta(pkts[idx[j]])->hash, &unmet);
+		pid[j] = ov_path_pick_pinned(pe[j]->action, (const struct ov_policy *)pe[j]->params,
+					     dp_meta(pkts[idx[j]])->hash, &unmet, pins, tick);
 		if (unlikely(unmet))
 			ctx->stats->events[OV_EVENT(sla_unmet)]++;
 	}

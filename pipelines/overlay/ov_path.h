@@ -2,9 +2,10 @@
  * figures of its probes), written by the prober on the main lcore and read
  * by the encap stage with plain loads of naturally aligned fields (a
  * reader may see one field new and another old, never a torn one: they are
- * figures, not a transaction); the choice of a path for a flow; and the
- * per-worker packet and byte counters of what each path carried. The
- * overlay.paths method shows it all. */
+ * figures, not a transaction); the choice of a path for a flow (with the
+ * per-worker memory of balanced flows that moved); and the per-worker
+ * packet and byte counters of what each path carried. The overlay.paths
+ * method shows it all. */
 #ifndef OV_PATH_H
 #define OV_PATH_H
 
@@ -27,6 +28,23 @@ struct ov_path_ctr {
 };
 /* [worker][path], each worker's written by that worker only */
 extern struct ov_path_ctr *ov_path_ctr[DP_WORKERS_MAX];
+
+/* A balanced flow's path, remembered per worker in a direct-mapped table
+ * (slot: the flow hash's low bits; tag: the whole hash), so that a flow
+ * that moved off a dead path stays where it went when that path comes
+ * back: the flows never reorder while their path is up. An entry idle for
+ * ov_pin_idle ticks holds no more (an idle flow has nothing in flight to
+ * reorder), and a slot two flows share remembers one of them. */
+struct ov_pin {
+	uint32_t hash;
+	uint16_t path;
+	uint16_t tick;           /* last seen: TSC >> OV_PIN_TICK_SHIFT, wrapping */
+};
+#define OV_PIN_SLOTS      (1u << 16)
+#define OV_PIN_TICK_SHIFT 24      /* a tick: 2^24 TSC cycles, some ms */
+#define OV_PIN_IDLE_MS    2000
+extern struct ov_pin *ov_path_pin[DP_WORKERS_MAX];
+extern uint16_t ov_pin_idle;      /* OV_PIN_IDLE_MS in ticks */
 
 int ov_path_init(unsigned int n_workers);
 void ov_path_fini(void);
@@ -109,6 +127,31 @@ ov_path_pick(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *
 		return 0;
 	}
 	return 0;
+}
+
+/* ov_path_pick, but a balanced flow goes on the path pins remember for it
+ * while that path is up and still the policy's (tick: now, in ticks). */
+static inline uint16_t
+ov_path_pick_pinned(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *unmet,
+		    struct ov_pin *pins, uint16_t tick)
+{
+	struct ov_pin *e;
+	uint16_t p;
+
+	if (action != OV_POLICY_BALANCE)
+		return ov_path_pick(action, pol, hash, unmet);
+	e = &pins[hash & (OV_PIN_SLOTS - 1)];
+	p = e->path;
+	if (e->hash == hash && p != 0 && (uint16_t)(tick - e->tick) <= ov_pin_idle && ov_path_up(p))
+		for (unsigned int i = 0; i < OV_POLICY_PATHS; i++)
+			if (pol->path[i] == p && pol->weight[i] != 0) {
+				if (e->tick != tick)
+					e->tick = tick;
+				return p;
+			}
+	p = ov_path_pick(action, pol, hash, unmet);
+	*e = (struct ov_pin){ .hash = hash, .path = p, .tick = tick };
+	return p;
 }
 
 #endif
