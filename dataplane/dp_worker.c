@@ -70,6 +70,16 @@ dp_workers_fini(struct dp_worker *w, unsigned int n_workers)
 	}
 }
 
+uint64_t
+dp_workers_seen(void)
+{
+	uint64_t seen = UINT64_MAX;
+
+	for (unsigned int i = 0; i < n_all_workers; i++)
+		seen = RTE_MIN(seen, __atomic_load_n(&all_workers[i].ctx.now, __ATOMIC_RELAXED));
+	return n_all_workers ? seen : 0;
+}
+
 int
 dp_worker_main(void *arg)
 {
@@ -83,7 +93,8 @@ dp_worker_main(void *arg)
 
 		/* one table snapshot per walk: quiescent only after it */
 		w->ctx.root = dp_tables_root();
-		w->ctx.now = t0;
+		/* relaxed: a plain store, read by dp_workers_seen */
+		__atomic_store_n(&w->ctx.now, t0, __ATOMIC_RELAXED);
 		dp_graph_walk(w->graph, walk);
 		if (w->walk_rx) {
 			/* pipeline: what the walk spent outside the drivers' RX and TX */

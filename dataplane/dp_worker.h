@@ -51,6 +51,11 @@ int dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned
 void dp_workers_fini(struct dp_worker *w, unsigned int n_workers);
 int dp_worker_main(void *arg);
 
+/* Main lcore: the TSC by which every worker has begun a walk (the oldest of
+ * their latest walks; 0 before they all have): what reached the box before
+ * it has been looked at. A feature that judges by silence (a path's probes)
+ * judges up to there, so that a stalled worker is not taken for a dead link. */
+uint64_t dp_workers_seen(void);
 /* Main lcore: drain punted packets through their features' slow paths. */
 unsigned int dp_slowpath_drain(struct rte_ring *punt);
 /* Main lcore: transmit m on port (logical index) through a worker's inject

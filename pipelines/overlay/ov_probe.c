@@ -19,6 +19,7 @@
 #include "dp_log.h"
 #include "dp_stats.h"
 #include "dp_table.h"
+#include "dp_worker.h"
 
 #define ICMP_ECHO_HLEN 8
 #define PROBE_TOS      0xc0     /* CS6, network control: as BFD */
@@ -293,6 +294,10 @@ void
 ov_probe_poll(uint64_t now_tsc)
 {
 	uint64_t now = ov_probe_ns(now_tsc);
+	/* silence is judged up to where every worker has looked at its queues:
+	 * answers still waiting in a stalled worker's RX ring are no loss */
+	uint64_t seen = dp_workers_seen();
+	uint64_t judge = ov_probe_ns(RTE_MIN(now_tsc, seen));
 
 	for (unsigned int i = 0; i < n_used; i++) {
 		uint16_t id = used[i];
@@ -301,7 +306,7 @@ ov_probe_poll(uint64_t now_tsc)
 
 		if (ov_sla_due(&p->sla, now, &seq))
 			probe_send(id, p, seq, now_tsc);
-		if (ov_sla_judge(&p->sla, now)) {
+		if (seen != 0 && ov_sla_judge(&p->sla, judge)) {
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
 			pl_swctl_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);

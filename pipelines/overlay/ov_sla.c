@@ -106,15 +106,17 @@ ov_sla_judge(struct ov_sla *s, uint64_t now)
 {
 	uint64_t to = timeout(s);
 
+	/* signed: now may be before a probe's send time (judged up to where the
+	 * workers have looked, which can be behind the prober's clock) */
 	for (unsigned int i = 0; i < OV_SLA_SLOTS; i++) {
-		if (!s->slot[i].open || now - s->slot[i].tx <= to)
+		if (!s->slot[i].open || (int64_t)(now - s->slot[i].tx) <= (int64_t)to)
 			continue;
 		s->slot[i].open = false;
 		s->st.lost++;
 		settle(s, true);
 		s->run_good = 0;
 	}
-	if (s->up && now - s->last_rx > to) {
+	if (s->up && (int64_t)(now - s->last_rx) > (int64_t)to) {
 		s->up = false;
 		s->run_good = 0;
 		s->changed = now;

@@ -2,8 +2,10 @@
  * far end answers each probe after an RTT (or not); the path must come up
  * after exactly up_after answers, go down within BFD's detection time of
  * the last answer, keep its RTT/jitter/loss windows right, count late and
- * stray answers, and send one probe per interval whatever happens. */
+ * stray answers, send one probe per interval whatever happens, and take
+ * no stalled worker (answers waiting unread) for a dead link. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@ struct sim {
 	struct { uint32_t seq; uint64_t tx, at; } q[1024];
 	unsigned int nq;
 	uint64_t up_at, down_at;     /* when the judge last said so */
+	uint64_t stall_from, stall_to; /* the worker reads nothing then */
 };
 
 /* What the far end does with probe seq: its RTT in ns, or 0 to lose it. */
@@ -37,11 +40,14 @@ static void
 sim_run(struct sim *x, uint64_t until, far_fn far)
 {
 	for (; x->now <= until; x->now += MS) {
+		bool stalled = x->now >= x->stall_from && x->now < x->stall_to;
+		uint64_t seen = stalled ? x->stall_from : x->now;   /* dp_workers_seen */
 		uint32_t seq;
 
-		for (unsigned int i = 0; i < x->nq;) {
+		for (unsigned int i = 0; i < x->nq && !stalled;) {
 			if (x->q[i].at <= x->now) {
-				ov_sla_answer(&x->s, x->q[i].seq, x->q[i].tx, x->q[i].at);
+				/* stamped when the worker reads it: now */
+				ov_sla_answer(&x->s, x->q[i].seq, x->q[i].tx, x->now);
 				x->q[i] = x->q[--x->nq];
 			} else {
 				i++;
@@ -56,7 +62,7 @@ sim_run(struct sim *x, uint64_t until, far_fn far)
 				x->q[x->nq++].at = x->now + rtt;
 			}
 		}
-		if (ov_sla_judge(&x->s, x->now)) {
+		if (ov_sla_judge(&x->s, seen)) {
 			if (x->s.up)
 				x->up_at = x->now;
 			else
@@ -102,6 +108,31 @@ START_TEST(down_within_detection_time)
 		ck_assert_uint_gt(x.down_at, cut_at + 100 * MS - 10 * MS);
 		ck_assert_uint_le(x.down_at, cut_at + 150 * MS + 10 * MS + MS);
 	}
+}
+END_TEST
+
+/* The worker stalls 300 ms (two detection times) while the far end answers
+ * every probe: judged up to where the worker has read, the path stays up
+ * (the answers read late still count as late in the windows: a software
+ * stamp cannot tell our stall from the path's delay); a real cut during
+ * the stall still takes it down once the worker reads again. */
+START_TEST(stalled_worker_is_no_dead_link)
+{
+	struct sim x;
+
+	sim_init(&x, 50, 3, 5);
+	x.stall_from = 500 * MS;
+	x.stall_to = 800 * MS;
+	sim_run(&x, 1500 * MS, rtt10);
+	ck_assert(x.s.up);
+	ck_assert_uint_eq(x.s.st.downs, 0);
+	cut_at = 700 * MS;
+	sim_init(&x, 50, 3, 5);
+	x.stall_from = 500 * MS;
+	x.stall_to = 800 * MS;
+	sim_run(&x, 1500 * MS, cut);
+	ck_assert_uint_eq(x.s.st.downs, 1);
+	ck_assert_uint_le(x.down_at, 800 * MS + 150 * MS + MS);
 }
 END_TEST
 
@@ -225,6 +256,7 @@ main(void)
 
 	tcase_add_test(tc, up_after_m_answers);
 	tcase_add_test(tc, down_within_detection_time);
+	tcase_add_test(tc, stalled_worker_is_no_dead_link);
 	tcase_add_test(tc, windows);
 	tcase_add_test(tc, late_and_stray);
 	tcase_add_test(tc, hysteresis);
