@@ -20,7 +20,7 @@
 # the L3 VNI 7000).
 #
 # Checks: both paths come up with an RTT; ping a -> b and b -> a and TCP
-# (iperf3) across the overlay, interop with the kernel's VXLAN; ping a ->
+# (iperf3) both ways across the overlay, interop with the kernel's VXLAN; ping a ->
 # 10.30.0.1 routed into site B's VRF and back (the kernel's L3 VXLAN); five
 # times: link 1 is pulled down (w1 down in b) under a 500 packet/s UDP
 # stream and the outage the receiver sees (the longest gap between two
@@ -238,19 +238,24 @@ else
   notok "ping a -> 10.30.0.1 (L3 VNI): $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
 fi
 if command -v iperf3 >/dev/null; then
-  ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 >"$NL_DIR/iperf-srv.log" 2>&1 &
-  BGPIDS+=($!)
-  sleep 0.5
-  if in_ns a timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 -t "$TCP_SECONDS" -J >"$NL_DIR/iperf.json" 2>&1; then
-    n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
-  else
-    n=0
-  fi
-  if [ "$n" -gt 1000000 ]; then
-    ok "TCP a -> b over VXLAN: $n bytes in $TCP_SECONDS s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
-  else
-    notok "TCP a -> b over VXLAN: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
-  fi
+  # a -> b, then b -> a (-R: the server in b sends)
+  for dir in "a -> b:" "b -> a:-R"; do
+    what=${dir%%:*} rev=${dir#*:}
+    ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 >"$NL_DIR/iperf-srv.log" 2>&1 &
+    BGPIDS+=($!)
+    sleep 0.5
+    # shellcheck disable=SC2086  # $rev: no flag or one
+    if in_ns a timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 $rev -t "$TCP_SECONDS" -J >"$NL_DIR/iperf.json" 2>&1; then
+      n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
+    else
+      n=0
+    fi
+    if [ "$n" -gt 1000000 ]; then
+      ok "TCP $what over VXLAN: $n bytes in $TCP_SECONDS s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
+    else
+      notok "TCP $what over VXLAN: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
+    fi
+  done
 else
   echo "# iperf3 not installed: TCP check skipped"
 fi
