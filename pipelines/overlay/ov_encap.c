@@ -14,6 +14,7 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_ip_frag.h>
 
 #include "pl_overlay.h"
@@ -160,6 +161,8 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	uint64_t hit;
 
 	for (unsigned int j = 0; j < k; j++) {
+		/* a pin is a likely cache miss: fetched while the lookups run */
+		rte_prefetch0(&pins[dp_meta(pkts[idx[j]])->hash & (OV_PIN_SLOTS - 1)]);
 		class_key(ckeys[j], pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = ckeys[j];
 	}
