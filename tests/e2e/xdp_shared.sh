@@ -46,7 +46,7 @@ on_exit() {
     tail -30 "$NL_LOG" | sed 's/^/#   /'
   fi
   nl_stop_sxdp >/dev/null 2>&1
-  for p in a b box; do ip netns del "$(ns $p)" 2>/dev/null; done
+  for p in a b box; do ip netns del "$(ns "$p")" 2>/dev/null; done
   if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
 }
 trap on_exit EXIT
@@ -220,6 +220,7 @@ fi
 # ------------------------------------------------------------ overlay
 s0=$(xdp_field steered)
 for dir in "a 10.10.0.2" "b 10.10.0.1"; do
+  # shellcheck disable=SC2086  # two words: host, destination
   set -- $dir
   if out=$(in_ns "$1" ping -c 5 -i 0.1 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
     ok "ping $1 -> $2 across the overlay (kernel VXLAN at site B): 5/5"
@@ -237,6 +238,7 @@ fi
 
 # ------------------------------------------------- the box's own traffic
 for dir in "box $FAR" "b $HOST"; do
+  # shellcheck disable=SC2086  # two words: host, destination
   set -- $dir
   if out=$(in_ns "$1" ping -c 10 -i 0.05 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
     ok "the box's kernel: ping $1 -> $2 on the shared interface, 10/10"
