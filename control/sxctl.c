@@ -202,6 +202,7 @@ static const struct {
 	{ "ports", "port.list", NULL, fmt_ports },
 	{ "discover", "rpc.discover", NULL, fmt_discover },
 	{ "port-stats", "port.stats", "port", fmt_port_stats },
+	{ "xdp", "xdp.steer", NULL, fmt_xdp },
 	{ "describe", "pipeline.describe", "table", fmt_describe },
 };
 

@@ -141,6 +141,7 @@ void fmt_kv(json_t *res);
 void fmt_ports(json_t *res);
 void fmt_paths(json_t *res);
 void fmt_port_stats(json_t *res);
+void fmt_xdp(json_t *res);
 void fmt_stats(json_t *res);
 void fmt_describe(json_t *res);
 void fmt_discover(json_t *res);

@@ -356,6 +356,38 @@ fmt_port_stats(json_t *res)
 	ports_counters(json_object_get(res, "ports"), true, 0);
 }
 
+/* xdp: the shared ports' verdicts, then the rules with their owners */
+void
+fmt_xdp(json_t *res)
+{
+	static const char *const phdr[] = { "PORT", "IFACE", "PROG", "MODE", "STEERED", "PASSED",
+		"NO_SOCKET" };
+	static const char *const pk[] = { "port", "iface", "prog_id", "mode", "steered", "passed",
+		"no_socket", NULL };
+	static const char *const rhdr[] = { "ADDRESS", "PROTO", "PORT", "OWNERS", "PACKETS" };
+	static const char *const rk[] = { "addr", "proto", "port", NULL };
+	json_t *ports = json_object_get(res, "ports"), *p;
+	struct tbl t;
+	size_t i;
+
+	if (json_array_size(ports) == 0) {
+		printf("no port is shared with the kernel (config: \"shared\": true on an AF_XDP port)\n");
+		return;
+	}
+	tbl_init(&t, "llrlrrr", phdr);
+	json_array_foreach(ports, i, p)
+		tbl_row(&t, p, pk);
+	tbl_print(&t, 0);
+	printf("\n");
+	tbl_init(&t, "llrlr", rhdr);
+	json_array_foreach(json_object_get(res, "rules"), i, p) {
+		tbl_row(&t, p, rk);
+		tbl_add(&t, fmt_text(json_object_get(p, "owners")));
+		tbl_j(&t, p, "packets");
+	}
+	tbl_print(&t, 0);
+}
+
 void
 fmt_stats(json_t *res)
 {

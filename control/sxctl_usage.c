@@ -20,6 +20,8 @@
 "  hello                       dataplane identity (version, boot id, generation)\n" \
 "  ports                       list ports\n" \
 "  port-stats [PORT]           per-port counters (PORT: name or index)\n" \
+"  xdp                         shared AF_XDP ports: frames their XDP program gave\n" \
+"                              sxdp or left to the kernel, and what is steered\n" \
 "  stats [clear]               dataplane counters, or reset them\n" \
 "  describe [TABLE]            pipeline schema: tables, keys, actions\n" \
 "  discover                    list the RPC methods of the socket\n" \

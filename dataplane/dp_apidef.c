@@ -558,9 +558,51 @@ const struct dp_rpc_method dp_apidef_table_config = {
 			END } },
 };
 
+/* ------------------------------------------------------------ xdp.steer */
+
+static const struct dp_schema_field xdp_port_row = {
+	.type = DP_SCHEMA_OBJECT, .desc = "a port shared with the kernel",
+	.fields = (const struct dp_schema_field[]){
+		RS("port", "its name"),
+		RS("iface", "its kernel interface"),
+		RU("prog_id", "the kernel's id of its XDP program"),
+		RS("mode", "how the kernel runs it: native (the driver's XDP) or generic (after the "
+			   "driver, slower)"),
+		RU("steered", "frames the program gave sxdp"),
+		RU("passed", "frames it left to the kernel (no rule matched)"),
+		RU("no_socket", "frames a rule matched on an RX queue without sxdp's socket: the "
+				"kernel got them"),
+		END },
+};
+
+static const struct dp_schema_field xdp_rule_row = {
+	.type = DP_SCHEMA_OBJECT, .desc = "traffic steered to sxdp",
+	.fields = (const struct dp_schema_field[]){
+		RS("addr", "one of the box's addresses"),
+		RS("proto", "tcp, udp, sctp (by port), icmp, icmpv6, another IP protocol number "
+			    "(whole), arp or nd (the address's resolution)"),
+		RU("port", "the destination port (tcp, udp, sctp), else 0"),
+		RA("owners", "the features that claim it", &a_string),
+		RU("packets", "frames it steered, over every shared port"),
+		END },
+};
+
+const struct dp_rpc_method dp_apidef_xdp_steer = {
+	.name = "xdp.steer",
+	.description = "AF_XDP shared-NIC mode: per shared port, the frames its XDP program gave "
+		       "sxdp or left to the kernel; the rules (what features claim) with their packets",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){
+		.name = "steer", .type = DP_SCHEMA_OBJECT,
+		.fields = (const struct dp_schema_field[]){
+			RA("ports", "the shared ports (none: no port is shared)", &xdp_port_row),
+			RA("rules", "what is steered to sxdp on every shared port", &xdp_rule_row),
+			END } },
+};
+
 const struct dp_rpc_method *const dp_apidef_all[] = {
 	&dp_apidef_sys_hello, &dp_apidef_port_list, &dp_apidef_port_stats, &dp_apidef_port_set,
 	&dp_apidef_pipeline_describe, &dp_apidef_graph_stats, &dp_apidef_stats_get,
 	&dp_apidef_stats_clear, &dp_apidef_table_write, &dp_apidef_table_read,
-	&dp_apidef_table_clear, &dp_apidef_table_config, NULL,
+	&dp_apidef_table_clear, &dp_apidef_table_config, &dp_apidef_xdp_steer, NULL,
 };

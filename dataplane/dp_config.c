@@ -58,7 +58,7 @@ static const char lab_config[] =
 static const char *const admin_names[] = { "up", "down", NULL };
 
 enum { P_NAME, P_DEVARGS, P_ROLE, P_MAC, P_IPV4, P_IPV6, P_RXQ, P_RXD, P_TXD, P_MTU, P_PROMISC,
-       P_ADMIN, P_SUBSET, P_N };
+       P_ADMIN, P_SUBSET, P_SHARED, P_N };
 static const struct dp_schema_field port_decl = {
 	.type = DP_SCHEMA_OBJECT, .desc = "a port, named and numbered in config order",
 	.fields = (const struct dp_schema_field[]){
@@ -88,6 +88,9 @@ static const struct dp_schema_field port_decl = {
 		[P_ADMIN] = { .name = "admin", .type = DP_SCHEMA_ENUM, .names = admin_names,
 			      .flags = DP_SCHEMA_DEF, .def = 0 },
 		[P_SUBSET] = { .name = "rx_queue_subset", .type = DP_SCHEMA_BOOL },
+		[P_SHARED] = { .name = "shared", .type = DP_SCHEMA_BOOL,
+			       .desc = "AF_XDP only: the interface stays the kernel's too; sxdp gets "
+				       "only the traffic its features claim (its own addresses)" },
 		[P_N] = { NULL } },
 };
 
@@ -104,7 +107,7 @@ static const struct dp_schema_field lcore_obj = {
 		   .desc = "an lcore id, or {\"lcore\": id, \"cpu\": cpu}" }
 static const struct dp_schema_field lcore_decl = LCORE(NULL);
 
-enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_TABLE_SIZES, R_PORTS, R_N };
+enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_TABLE_SIZES, R_XDP_PROG, R_PORTS, R_N };
 enum { LC_MAIN, LC_WORKERS };
 static const struct dp_schema_field feature_name = {
 	.type = DP_SCHEMA_STRING, .min = 1, .max = 31 };
@@ -128,6 +131,8 @@ static const struct dp_schema_field config_decl = {
 		[R_TABLE_SIZES] = { .name = "table_sizes", .type = DP_SCHEMA_OBJECT,
 				    .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT,
 					    .min = 1, .max = DP_CFG_TABLE_SIZE_MAX } },
+		[R_XDP_PROG] = { .name = "xdp_prog", .type = DP_SCHEMA_STRING, .min = 1, .max = 255,
+				 .desc = "the XDP program shared ports load (default: the build's)" },
 		[R_PORTS] = { .name = "ports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
 			      .min = 1, .max = DP_PORTS_MAX, .items = &port_decl },
 		[R_N] = { NULL } },
@@ -162,6 +167,14 @@ parse_port(const struct dp_schema_val *pv, unsigned int i, struct dp_cfg_port *c
 	cp->mtu = (uint16_t)v[P_MTU].u;
 	cp->promisc = v[P_PROMISC].b;
 	cp->rx_queue_subset = v[P_SUBSET].b;
+	cp->shared = v[P_SHARED].b;
+	/* the XDP program that decides what is sxdp's is loaded by net_af_xdp */
+	if (cp->shared && strncmp(cp->devargs, "net_af_xdp", strlen("net_af_xdp")) != 0)
+		FAIL("config.ports[%u].shared: only an AF_XDP port (net_af_xdp...) shares its "
+		     "interface with the kernel", i);
+	if (cp->shared && strstr(cp->devargs, ",xdp_prog=") != NULL)
+		FAIL("config.ports[%u].devargs: a shared port loads sxdp's XDP program; drop "
+		     "xdp_prog= (config.xdp_prog names another build of it)", i);
 	return 0;
 }
 
@@ -218,6 +231,8 @@ parse_values(const struct dp_schema_val *v, struct dp_config *c, char *err, size
 
 	if (v[R_SOCKET].set)
 		snprintf(c->socket, sizeof(c->socket), "%s", v[R_SOCKET].s);
+	if (v[R_XDP_PROG].set)
+		snprintf(c->xdp_prog, sizeof(c->xdp_prog), "%s", v[R_XDP_PROG].s);
 	if ((rc = parse_pipeline(&v[R_PIPELINE], c, err, errlen)))
 		return rc;
 	c->mbufs = (uint32_t)v[R_MBUFS].u;

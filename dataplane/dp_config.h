@@ -37,6 +37,7 @@ struct dp_cfg_port {
 	bool promisc;
 	bool admin_down;     /* start administratively down (port.set brings it up) */
 	bool rx_queue_subset; /* AF_XDP on some of the interface's queues, on purpose */
+	bool shared;         /* AF_XDP sharing its interface with the kernel (dp_xdp.h) */
 };
 
 #define DP_CFG_TABLE_SIZES_MAX	16
@@ -45,6 +46,7 @@ struct dp_cfg_port {
 struct dp_config {
 	char source[256];    /* file name, or "built-in lab config" */
 	char socket[256];
+	char xdp_prog[256];  /* the shared ports' XDP program ("": the build's or installed one) */
 	/* The feature a port's packets enter, per port role ("" = none): the
 	 * config's "pipeline", one feature name for every role or an object
 	 * {"lan": "switch", "wan": ...}. pipeline is its text for logs. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <glob.h>
+#include <limits.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -19,6 +20,7 @@
 #include "dp_port.h"
 #include "dp_log.h"
 #include "dp_num.h"
+#include "dp_xdp.h"
 
 struct dp_port dp_ports[DP_PORTS_MAX];
 unsigned int dp_n_ports;
@@ -41,11 +43,17 @@ dev_name(const char *devargs, char *out, size_t n)
 int
 dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max)
 {
+	/* what EAL gets: a shared port's devargs also name its XDP program */
+	static char devargs[DP_PORTS_MAX][sizeof(c->ports[0].devargs) + PATH_MAX];
+	int rc;
+
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		if (*argc + 2 > max)
 			return -E2BIG;
+		if ((rc = dp_xdp_devargs(&c->ports[i], devargs[i], sizeof(devargs[i]))) < 0)
+			return rc;
 		argv[(*argc)++] = is_vdev(c->ports[i].devargs) ? "--vdev" : "-a";
-		argv[(*argc)++] = (char *)c->ports[i].devargs;
+		argv[(*argc)++] = devargs[i];
 	}
 	return 0;
 }
@@ -217,6 +225,8 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	}
 	if (strcmp(p->driver, "net_af_xdp") == 0 && (rc = afxdp_queues_check(cfg)) < 0)
 		return rc;
+	if (cfg->shared && (rc = dp_xdp_iface_free(cfg->name, p->ifindex)) < 0)
+		return rc;
 	p->n_rxq = cfg->rx_queues ? cfg->rx_queues : RTE_MAX(n_workers, 1u);
 	p->n_rxq = RTE_MIN(p->n_rxq, info.max_rx_queues);
 	p->n_txq = RTE_MIN((uint16_t)RTE_MAX(n_workers, 1u), info.max_tx_queues);
@@ -266,6 +276,9 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	if ((rc = rte_eth_dev_start(p->port_id)) < 0)
 		return rc;
 	p->started = true;
+	/* net_af_xdp attached the program when it set up the RX queues */
+	if (cfg->shared && (rc = dp_xdp_port_start(p->index, cfg->name, p->ifindex)) < 0)
+		return rc;
 	p->admin_up = !cfg->admin_down;
 	if (cfg->promisc)
 		rte_eth_promiscuous_enable(p->port_id); /* some vdevs cannot; harmless */
@@ -323,14 +336,15 @@ dp_ports_stop(void)
  * kernel counts on the interface (veth: rx_dropped). While sxdp owns an
  * AF_XDP interface every frame is redirected to it (sxdp refuses queue
  * layouts that leave some out), so the interface's drops since start are
- * sxdp's; they include what the sockets counted, hence the max. */
+ * sxdp's; they include what the sockets counted, hence the max. A shared
+ * interface's drops are the kernel's too: only the device's count there. */
 uint64_t
 dp_port_rx_missed(unsigned int i, const struct rte_eth_stats *hw)
 {
 	const struct dp_port *p = &dp_ports[i];
 	uint64_t dev = hw->imissed + hw->rx_nombuf, k;
 
-	if (i >= dp_n_ports || p->ifindex == 0)
+	if (i >= dp_n_ports || p->ifindex == 0 || p->cfg->shared)
 		return dev;
 	if (strcmp(p->driver, "net_af_packet") == 0)
 		return dev + packet_socket_drops(i, p->ifindex);

@@ -33,6 +33,7 @@
 #include "dp_worker.h"
 #include "dp_feature.h"
 #include "dp_graph.h"
+#include "dp_xdp.h"
 
 #define SXDP_VERSION "0.1.0"
 #ifndef SXDP_BUILD_FLAGS
@@ -357,7 +358,7 @@ main(int argc, char **argv)
 			"(TAP ports sxlab0/sxlab1, pipeline forward)\n", cfg.source);
 	if (socket_path)
 		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
-	if (dp_feature_check(&cfg, err, sizeof(err)) < 0) {
+	if (dp_feature_check(&cfg, err, sizeof(err)) < 0 || dp_xdp_setup(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sxdp: config: %s\n", err);
 		return 2;
 	}
@@ -427,7 +428,8 @@ main(int argc, char **argv)
 	api.worker_lcores = cfg.workers;
 	api.mp = mp;
 	api.start_tsc = rte_rdtsc();
-	if (dp_api_register(&api) < 0 || dp_telemetry_register(cfg.workers, cfg.n_workers) < 0) {
+	if (dp_api_register(&api) < 0 || dp_xdp_register() < 0 ||
+	    dp_telemetry_register(cfg.workers, cfg.n_workers) < 0) {
 		DP_LOG(ERR, "registering control methods failed");
 		goto out;
 	}
@@ -476,6 +478,7 @@ out:
 	}
 	dp_workers_fini(workers, cfg.n_workers);
 	dp_feature_fini();
+	dp_xdp_fini();
 	dp_ports_stop();
 	dp_tables_fini();
 	if (mp) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <rte_ip.h>
 
 #include "pl_overlay.h"
@@ -22,6 +24,7 @@
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
+#include "dp_xdp.h"
 
 struct pl_overlay_tables pl_ov = { -1, -1, -1, -1 };
 unsigned int pl_ov_drop_base, pl_ov_event_base;
@@ -214,6 +217,37 @@ static struct dp_table_deriver paths_watch = {
 	.expand = paths_expand, .done = ov_probe_paths_done,
 };
 
+/* The VTEPs are the box's own addresses: where a port shares its NIC with
+ * the kernel (dp_xdp.h), their tunnels, probes, ICMP and ARP are claimed
+ * for sxdp, as the vteps table says after each write. */
+static const struct { uint8_t proto; uint16_t port; } vtep_traffic[] = {
+	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
+	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
+};
+
+static void
+vteps_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e;
+
+		if (d[i].table != pl_ov.vteps || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
+			continue;
+		e = dp_table_find(pl_ov.vteps, d[i].key);
+		for (unsigned int k = 0; k < RTE_DIM(vtep_traffic); k++) {
+			if (e != NULL && e->action == OV_VTEP)
+				dp_xdp_steer_add("overlay", AF_INET, d[i].key, vtep_traffic[k].proto,
+						 vtep_traffic[k].port);
+			else
+				dp_xdp_steer_del("overlay", AF_INET, d[i].key, vtep_traffic[k].proto,
+						 vtep_traffic[k].port);
+		}
+	}
+}
+
+/* nothing derived either, only told */
+static struct dp_table_deriver vteps_watch = { .expand = paths_expand, .done = vteps_done };
+
 static int
 ov_init(unsigned int workers)
 {
@@ -262,7 +296,9 @@ ov_init(unsigned int workers)
 	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
 	paths_watch.sources = 1u << pl_ov.paths;
-	if ((rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = ov_path_init(workers)) < 0 ||
+	vteps_watch.sources = 1u << pl_ov.vteps;
+	if ((rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
+	    (rc = ov_path_init(workers)) < 0 ||
 	    (rc = ov_probe_init()) < 0)
 		return rc;
 	return 0;

@@ -197,5 +197,31 @@ def test_table_sizes(tmp):
         dp.stop()
 
 
+@R.test
+@with_tmp
+def test_shared_port(tmp):
+    """AF_XDP shared-NIC mode is refused where it cannot be: on another
+    driver, with a program of the devargs' own, with a program that is not
+    there. (tests/e2e/xdp_shared.sh runs it.)"""
+    pid = os.getpid()
+    cfg = base(tmp, "sxst%d_sh1" % pid)
+    cfg["ports"][0]["shared"] = True
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.ports[0].shared: only an AF_XDP port", "shared net_null")
+    cfg = base(tmp, "sxst%d_sh2" % pid, ports=[
+        {"name": "p0", "devargs": "net_af_xdp0,iface=lo,xdp_prog=/tmp/x.o", "shared": True},
+        {"name": "p1", "devargs": "net_null1"}])
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.ports[0].devargs: a shared port loads sxdp's XDP program",
+                   "shared with xdp_prog= in devargs")
+    cfg = base(tmp, "sxst%d_sh3" % pid, ports=[
+        {"name": "p0", "devargs": "net_af_xdp0,iface=lo", "shared": True},
+        {"name": "p1", "devargs": "net_null1"}])
+    cfg["xdp_prog"] = os.path.join(tmp, "missing.bpf.o")
+    rc, out = run(cfg, tmp)
+    expect_refused(rc, out, "config.xdp_prog: %s: No such file" % cfg["xdp_prog"],
+                   "a program that is not there")
+
+
 if __name__ == "__main__":
     R.main()

@@ -364,6 +364,17 @@ STATS = {
     "mempool": {"in_use": 512, "available": 7679, "size": 8191},
 }
 
+# one shared AF_XDP port, an overlay VTEP's claims
+XDP_STEER = {
+    "ports": [{"port": "p1", "iface": "wan0", "prog_id": 42, "mode": "native",
+               "steered": 1200, "passed": 345, "no_socket": 0}],
+    "rules": [{"addr": "192.0.2.1", "proto": "udp", "port": 4789, "owners": ["overlay"],
+               "packets": 1100},
+              {"addr": "192.0.2.1", "proto": "arp", "port": 0, "owners": ["overlay"],
+               "packets": 3}],
+}
+
+
 def table_config(params):
     if params.get("table") != "fdb":
         raise RpcError(-32602, "table does not age entries", "bad_value",
@@ -409,6 +420,7 @@ METHODS = {
     "table.config": table_config,
     "stats.get": lambda p: STATS,
     "stats.clear": lambda p: {"cleared": True},
+    "xdp.steer": lambda p: XDP_STEER,
     "test.echo": lambda p: p,
     "fake.race": fake_race,
     "fake.reset": fake_reset,

@@ -168,7 +168,7 @@ expect_out() {
 # --- help and usage errors (exit 2, nothing sent) ---------------------------
 "$SXCTL" --help >"$OUT" 2>"$ERR"; RC=$?
 expect_rc "--help" 0
-for c in hello ports "stats [clear]" "port-stats [PORT]" "describe [TABLE]" \
+for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" \
 	discover "table add" "table mod" "table del" "table default" \
 	"table show" "table clear" "table load" "raw METHOD" \
 	"slice attach PORT [vlan V] slice S bd B" "slice detach PORT [vlan V]" \
@@ -301,6 +301,10 @@ sx port-stats p0;  expect_req "port-stats name" "$(req port.stats '{"port":"p0"}
 sx port-stats 1;   expect_req "port-stats index" "$(req port.stats '{"port":1}')"
 sx port-stats;     expect_req "port-stats all" "$(req port.stats '{}')"
 sx describe acl;   expect_req "describe table" "$(req pipeline.describe '{"table":"acl"}')"
+sx xdp;            expect_req "xdp" "$(req xdp.steer '{}')"
+expect_grep "xdp: a shared port's verdicts" "$OUT" "p1    wan0     42  native     1200     345          0"
+expect_grep "xdp: a rule with its owners" "$OUT" "192.0.2.1  udp    4789  overlay     1100"
+sx xdp p1;         expect_rc "xdp takes no argument" 2
 sx stats clear;    expect_req "stats clear" "$(req stats.clear '{}')"
 sx table clear flow
 expect_req "table clear" "$(req table.clear '{"table":"flow"}')"
@@ -436,6 +440,7 @@ sx ports --json;          expect_json "ports --json" 'len(d["ports"]) == 2'
 sx --json stats;          expect_json "stats --json" 'd["drops"]["parse.runt"] == 3'
 sx --json describe flow;  expect_json "describe --json" 'd["pipeline"] == "forward"'
 sx --json port-stats;     expect_json "port-stats --json" 'd["ports"][0]["hw"]["imissed"] == 0'
+sx --json xdp;            expect_json "xdp --json" 'd["ports"][0]["steered"] == 1200'
 sx --json table show flow --all --limit 2
 expect_json "table show --all --json" \
 	'len(d["entries"]) == 5 and d["next_offset"] is None'
