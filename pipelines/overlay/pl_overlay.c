@@ -205,16 +205,17 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 	}
 }
 
-/* The prober follows the paths table: nothing derived, only told. */
+/* The prober follows the paths table, the XDP claims the vteps table:
+ * nothing derived, only told (done()). */
 static int
-paths_expand(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
+told_only(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
 	     unsigned int n_batch __rte_unused, struct dp_update *out __rte_unused)
 {
 	return 0;
 }
 
 static struct dp_table_deriver paths_watch = {
-	.expand = paths_expand, .done = ov_probe_paths_done,
+	.expand = told_only, .done = ov_probe_paths_done,
 };
 
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
@@ -245,8 +246,7 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 	}
 }
 
-/* nothing derived either, only told */
-static struct dp_table_deriver vteps_watch = { .expand = paths_expand, .done = vteps_done };
+static struct dp_table_deriver vteps_watch = { .expand = told_only, .done = vteps_done };
 
 static int
 ov_init(unsigned int workers)
@@ -298,8 +298,7 @@ ov_init(unsigned int workers)
 	paths_watch.sources = 1u << pl_ov.paths;
 	vteps_watch.sources = 1u << pl_ov.vteps;
 	if ((rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
-	    (rc = ov_path_init(workers)) < 0 ||
-	    (rc = ov_probe_init()) < 0)
+	    (rc = ov_path_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
 		return rc;
 	return 0;
 }
