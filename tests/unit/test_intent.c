@@ -7,13 +7,20 @@
 
 #include "intent.h"
 
+/* Test JSON; ' stands for " (no test text has a quote of its own). */
 static json_t *
 J(const char *text)
 {
+	char *t = strdup(text), *q;
 	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
+	json_t *v;
 
-	ck_assert_msg(v != NULL, "bad test JSON: %s: %s", e.text, text);
+	ck_assert_ptr_nonnull(t);
+	for (q = t; (q = strchr(q, '\'')) != NULL; q++)
+		*q = '"';
+	v = json_loads(t, 0, &e);
+	ck_assert_msg(v != NULL, "bad test JSON: %s: %s", e.text, t);
+	free(t);
 	return v;
 }
 
@@ -31,16 +38,25 @@ eq(json_t *got, const char *want)
 }
 
 /* What a switch box holds: two ports (p0, p1) and a 40th beyond the flood
- * mask; p1.100 in slice 1 bd 10, p0 untagged in slice 2 bd 20. */
+ * mask; p1.100 in slice 1 bd 10, p0 untagged in slice 2 bd 20, p0.50 in
+ * slice 1 bd 50. bd 50 floods into tunnels 21 and 23 (t1 free), bd 60 into
+ * 8 (full), bd 80 into tunnel 21 only (no port). */
 static const char *ports_text = "[{\"index\":0,\"name\":\"p0\"},{\"index\":1,\"name\":\"p1\"},"
 				"{\"index\":40,\"name\":\"p40\"}]";
 static const char *ifs_text = "[{\"match\":{\"in_port\":\"p1\",\"vlan\":100},\"action\":\"attach\","
 			      "\"params\":{\"slice\":1,\"bd\":10}},"
 			      "{\"match\":{\"in_port\":\"p0\",\"vlan\":0},\"action\":\"attach\","
-			      "\"params\":{\"slice\":2,\"bd\":20}}]";
+			      "\"params\":{\"slice\":2,\"bd\":20}},"
+			      "{\"match\":{\"in_port\":\"p0\",\"vlan\":50},\"action\":\"attach\","
+			      "\"params\":{\"slice\":1,\"bd\":50}}]";
 static const char *floods_text = "[{\"match\":{\"bd\":10},\"action\":\"flood\","
 				 "\"params\":{\"ports\":6}},"
-				 "{\"match\":{\"bd\":20},\"action\":\"flood\",\"params\":{\"ports\":1}}]";
+				 "{\"match\":{\"bd\":20},\"action\":\"flood\",\"params\":{\"ports\":1}},"
+				 "{\"match\":{\"bd\":50},\"action\":\"flood\","
+				 "\"params\":{\"ports\":1,\"t0\":21,\"t2\":23}},"
+				 "{\"match\":{\"bd\":60},\"action\":\"flood\",\"params\":{\"ports\":2,"
+				 "\"t0\":11,\"t1\":12,\"t2\":13,\"t3\":21,\"t4\":15,\"t5\":16,\"t6\":17,\"t7\":18}},"
+				 "{\"match\":{\"bd\":80},\"action\":\"flood\",\"params\":{\"ports\":0,\"t0\":21}}]";
 static const char *svis_text = "[{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\",\"params\":"
 			       "{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}}]";
 /* bd 20's IPv6 SVI routes the MAC bd 10's IPv4 SVI does (upper case, as read) */
@@ -48,6 +64,36 @@ static const char *svi6s_text = "[{\"match\":{\"vrf\":1,\"bd\":20},\"action\":\"
 				"{\"mac\":\"02:5E:00:00:02:01\",\"ip\":\"2001:db8:2::1\",\"plen\":64}},"
 				"{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi6\",\"params\":"
 				"{\"mac\":\"02:5E:00:00:01:01\",\"ip\":\"2001:db8:1::1\",\"plen\":64}}]";
+
+/* The overlay: tunnel 21 (two peers, two policies), tunnel 22 (one of
+ * each); class rules of slices 1 and 2. */
+static const char *tunnels_text = "[{\"match\":{\"id\":21},\"action\":\"vxlan\",\"params\":{\"slice\":1,"
+				  "\"vni\":5000,\"path\":1,\"ttl\":64,\"dscp\":64,\"csum\":0},\"hits\":4},"
+				  "{\"match\":{\"id\":22},\"action\":\"geneve\",\"params\":{\"slice\":1,"
+				  "\"vni\":7000,\"path\":0,\"ttl\":0,\"dscp\":0,\"csum\":1,"
+				  "\"rmac\":\"02:00:00:00:AA:01\"},\"hits\":0}]";
+static const char *peers_text = "[{\"match\":{\"slice\":1,\"ip\":\"198.51.100.20\"},\"action\":\"peer\","
+				"\"params\":{\"tunnel\":21}},"
+				"{\"match\":{\"slice\":1,\"ip\":\"198.51.100.22\"},\"action\":\"peer\","
+				"\"params\":{\"tunnel\":22}},"
+				"{\"match\":{\"slice\":1,\"ip\":\"198.51.100.21\"},\"action\":\"peer\","
+				"\"params\":{\"tunnel\":21}}]";
+static const char *policies_text = "[{\"match\":{\"tunnel\":21,\"class\":0},\"action\":\"failover\","
+				   "\"params\":{\"p0\":1,\"p1\":2,\"p2\":0,\"p3\":0}},"
+				   "{\"match\":{\"tunnel\":22,\"class\":0},\"action\":\"failover\","
+				   "\"params\":{\"p0\":2,\"p1\":0,\"p2\":0,\"p3\":0}},"
+				   "{\"match\":{\"tunnel\":21,\"class\":1},\"action\":\"sla\","
+				   "\"params\":{\"p0\":1,\"p1\":2,\"p2\":0,\"p3\":0,\"rtt_ms\":50,"
+				   "\"jitter_ms\":0,\"loss_pct\":1}}]";
+static const char *classes_text = "[{\"match\":{\"slice\":1,\"proto\":{\"value\":17,\"mask\":255},"
+				  "\"dport\":{\"min\":5060,\"max\":5061}},\"priority\":10,\"action\":\"class\","
+				  "\"params\":{\"class\":1}},"
+				  "{\"match\":{\"slice\":2,\"sport\":{\"min\":80,\"max\":80}},\"priority\":10,"
+				  "\"action\":\"class\",\"params\":{\"class\":1}},"
+				  "{\"match\":{\"slice\":1,\"dscp\":{\"value\":46,\"mask\":255}},\"priority\":20,"
+				  "\"action\":\"class\",\"params\":{\"class\":1}},"
+				  "{\"match\":{\"slice\":1},\"priority\":5,\"action\":\"class\","
+				  "\"params\":{\"class\":2}}]";
 
 static json_t *store[INTENT_IN_MAX];
 
@@ -59,6 +105,10 @@ setup(void)
 	store[INTENT_IN_FLOOD] = J(floods_text);
 	store[INTENT_IN_SVI] = J(svis_text);
 	store[INTENT_IN_SVI6] = J(svi6s_text);
+	store[INTENT_IN_TUNNELS] = J(tunnels_text);
+	store[INTENT_IN_PEERS] = J(peers_text);
+	store[INTENT_IN_POLICIES] = J(policies_text);
+	store[INTENT_IN_CLASSES] = J(classes_text);
 }
 
 static void
@@ -80,7 +130,8 @@ drive(const struct intent *it, unsigned int given, json_t **params, char *err, s
       char *asked, size_t alen)
 {
 	json_t *in[INTENT_IN_MAX] = { NULL };
-	static const char *const names[] = { "ports", "interfaces", "flood", "svi", "svi6" };
+	static const char *const names[] = { "ports", "interfaces", "flood", "svi", "svi6", "tunnels",
+					      "peers", "policies", "classes" };
 	unsigned int need;
 	int rc, k, rounds = 0;
 
@@ -521,6 +572,392 @@ START_TEST(views)
 }
 END_TEST
 
+/* ------------------------------------------------------------- overlay */
+
+/* A flood entry keeps its tunnels (t0..t7) when a port joins or leaves,
+ * and stays while it floods into a tunnel after its last port left. */
+START_TEST(flood_ports_keep_the_tunnels)
+{
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p1", .vlan = 5, .slice = 1, .bd = 50 };
+
+	compiles(&it, "ports,flood",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'insert','table':'interfaces','match':{'in_port':'p1','vlan':5},"
+		 "'action':'attach','params':{'slice':1,'bd':50}},"
+		 "{'type':'insert','table':'bd_ports','match':{'bd':50,'port':'p1'},"
+		 "'action':'member','params':{'vlan':5}},"
+		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
+		 "'params':{'ports':3,'t0':21,'t2':23},"
+		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
+	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "p0", .vlan = 50 };
+	compiles(&it, "ports,interfaces,flood",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'delete','table':'interfaces','match':{'in_port':'p0','vlan':50}},"
+		 "{'type':'delete','table':'bd_ports','match':{'bd':50,'port':'p0'}},"
+		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
+		 "'params':{'ports':0,'t0':21,'t2':23},"
+		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
+}
+END_TEST
+
+/* tunnel add: the tunnel, a peers entry per peer, and with flood BD the
+ * first free of BD's slots (the hole t1, not the end). */
+START_TEST(tunnel_add_takes_the_first_free_flood_slot)
+{
+	const char *peers[] = { "198.51.100.30", "198.51.100.31" };
+	struct intent it = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .path = 1,
+			     .ttl = 64, .dscp = INTENT_DSCP_COPY, .peers = peers, .n_peers = 2,
+			     .flood = 50 };
+
+	compiles(&it, "interfaces,flood",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'insert','table':'tunnels','match':{'id':24},'action':'vxlan',"
+		 "'params':{'slice':1,'vni':5000,'path':1,'ttl':64,'dscp':64,'csum':0}},"
+		 "{'type':'insert','table':'peers','match':{'slice':1,'ip':'198.51.100.30'},"
+		 "'action':'peer','params':{'tunnel':24}},"
+		 "{'type':'insert','table':'peers','match':{'slice':1,'ip':'198.51.100.31'},"
+		 "'action':'peer','params':{'tunnel':24}},"
+		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
+		 "'params':{'ports':1,'t0':21,'t1':24,'t2':23},"
+		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
+	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_INTERFACES) |
+			  INTENT_IN(INTENT_IN_FLOOD));
+	/* GENEVE into an L3 VNI: rmac, checksum, copied TTL; no peer, no flood:
+	 * one update, nothing read */
+	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 25, .how = "geneve", .slice = 1,
+			      .vni = 7000, .ttl = INTENT_TTL_COPY, .dscp = 10, .csum = true,
+			      .mac = "02:00:00:00:aa:01", .flood = -1 };
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'tunnels','match':{'id':25},'action':'geneve',"
+		 "'params':{'slice':1,'vni':7000,'path':0,'ttl':0,'dscp':10,'csum':1,"
+		 "'rmac':'02:00:00:00:aa:01'}}]}");
+	ck_assert_uint_eq(intent_inputs(&it), 0);
+	/* already in the flood list: no second slot */
+	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 23, .slice = 1, .vni = 5000, .ttl = 64,
+			      .flood = 50 };
+	compiles(&it, "interfaces,flood",
+		 "{'updates':[{'type':'insert','table':'tunnels','match':{'id':23},'action':'vxlan',"
+		 "'params':{'slice':1,'vni':5000,'path':0,'ttl':64,'dscp':0,'csum':0}}]}");
+}
+END_TEST
+
+START_TEST(tunnel_add_refusals)
+{
+	const char *dup[] = { "198.51.100.30", "198.51.100.30" }, *bad[] = { "198.51.100" };
+	struct intent it = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
+			     .flood = 60 };
+
+	refused(&it, 0, -ENOSPC, "bd 60 floods into 8 tunnels already (t0..t7)");
+	ck_assert_str_eq(intent_reason(-ENOSPC), "full");
+	it.flood = 70;
+	refused(&it, 0, -ENOENT, "bd 70 has no flood entry (attach a port to it first)");
+	/* bd 50 is slice 1's: slice 2's tunnel would lose every copy there */
+	it.flood = 50;
+	it.slice = 2;
+	refused(&it, 0, -EPERM, "bd 50 belongs to slice 1, not 2");
+	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 0, .slice = 1, .vni = 5000, .flood = -1 };
+	refused(&it, 0, -EINVAL, "bad TUNNEL 0 (1..65535)");
+	it.id = 24;
+	it.vni = 1 << 24;
+	refused(&it, 0, -EINVAL, "bad VNI 16777216 (0..16777215)");
+	it.vni = 5000;
+	it.dscp = 65;
+	refused(&it, 0, -EINVAL, "bad DSCP 65 (0..64)");
+	it.dscp = 0;
+	it.how = "gre";
+	refused(&it, 0, -EINVAL, "bad tunnel type 'gre' (vxlan or geneve)");
+	it.how = NULL;
+	it.mac = "02:00:00:00:aa";
+	refused(&it, 0, -EINVAL, "bad rmac '02:00:00:00:aa'");
+	it.mac = NULL;
+	it.peers = dup;
+	it.n_peers = 2;
+	refused(&it, 0, -EINVAL, "peer 198.51.100.30 given twice");
+	it.peers = bad;
+	it.n_peers = 1;
+	refused(&it, 0, -EINVAL, "bad peer '198.51.100' (an IPv4 address)");
+}
+END_TEST
+
+/* tunnel del: the tunnel, its peers entries and policies, and its slot in
+ * every flood entry (bd 50's t0, bd 60's t3; bd 80 floods nowhere else and
+ * goes), each expecting what was read. */
+START_TEST(tunnel_del_removes_what_names_it)
+{
+	struct intent it = { .kind = INTENT_TUNNEL_DEL, .id = 21 };
+
+	compiles(&it, "peers,policies,flood",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'delete','table':'tunnels','match':{'id':21}},"
+		 "{'type':'delete','table':'peers','match':{'slice':1,'ip':'198.51.100.20'},"
+		 "'expect':{'action':'peer','params':{'tunnel':21}}},"
+		 "{'type':'delete','table':'peers','match':{'slice':1,'ip':'198.51.100.21'},"
+		 "'expect':{'action':'peer','params':{'tunnel':21}}},"
+		 "{'type':'delete','table':'policies','match':{'tunnel':21,'class':0},"
+		 "'expect':{'action':'failover','params':{'p0':1,'p1':2,'p2':0,'p3':0}}},"
+		 "{'type':'delete','table':'policies','match':{'tunnel':21,'class':1},"
+		 "'expect':{'action':'sla','params':{'p0':1,'p1':2,'p2':0,'p3':0,'rtt_ms':50,"
+		 "'jitter_ms':0,'loss_pct':1}}},"
+		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
+		 "'params':{'ports':1,'t2':23},"
+		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}},"
+		 "{'type':'modify','table':'flood','match':{'bd':60},'action':'flood',"
+		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t4':15,'t5':16,'t6':17,'t7':18},"
+		 "'expect':{'action':'flood','params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':21,"
+		 "'t4':15,'t5':16,'t6':17,'t7':18}}},"
+		 "{'type':'delete','table':'flood','match':{'bd':80},"
+		 "'expect':{'action':'flood','params':{'ports':0,'t0':21}}}]}");
+	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_PEERS) |
+			  INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD));
+	/* nothing names tunnel 9: the tunnel alone (sxdp says if it is not there) */
+	it.id = 9;
+	compiles(&it, "peers,policies,flood",
+		 "{'updates':[{'type':'delete','table':'tunnels','match':{'id':9}}]}");
+}
+END_TEST
+
+/* What a lost race looks like for a tunnel or a policy, and what is not. */
+START_TEST(overlay_races)
+{
+	struct intent add_ = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
+			       .flood = 50 };
+	struct intent del = { .kind = INTENT_TUNNEL_DEL, .id = 22 };
+	struct intent pol = { .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "failover",
+			      .n_paths = 1, .paths = { 3 } };
+	char what[128];
+
+	/* another client's port or tunnel in bd 50 meanwhile */
+	ck_assert_uint_eq(raced(&add_, "{\"committed\":false,\"results\":[" NA "," FAILED("changed")
+				"]}", what, sizeof(what)), INTENT_IN(INTENT_IN_FLOOD));
+	ck_assert_str_eq(what, "the flood entry of bd 50");
+	/* the tunnel or its peer exists: a refusal, not a race */
+	ck_assert_uint_eq(raced(&add_, "{\"committed\":false,\"results\":[" FAILED("exists") "," NA
+				"]}", what, sizeof(what)), 0);
+	/* tunnel 22's peer went, or its policy changed, meanwhile */
+	ck_assert_uint_eq(raced(&del, "{\"committed\":false,\"results\":[" NA "," FAILED("not_found")
+				"," NA "]}", what, sizeof(what)), INTENT_IN(INTENT_IN_PEERS));
+	ck_assert_str_eq(what, "the peers entry of slice 1 ip 198.51.100.22");
+	ck_assert_uint_eq(raced(&del, "{\"committed\":false,\"results\":[" NA "," NA ","
+				FAILED("changed") "]}", what, sizeof(what)),
+			  INTENT_IN(INTENT_IN_POLICIES));
+	/* no tunnel 22 at all: final */
+	ck_assert_uint_eq(raced(&del, "{\"committed\":false,\"results\":[" FAILED("not_found") "," NA
+				"," NA "]}", what, sizeof(what)), 0);
+	/* a policy inserted or changed by another client since it was read */
+	ck_assert_uint_eq(raced(&pol, "{\"committed\":false,\"results\":[" FAILED("changed") "]}",
+				what, sizeof(what)), INTENT_IN(INTENT_IN_POLICIES));
+}
+END_TEST
+
+/* policy set writes over what it read (modify, expect) or inserts; each
+ * kind's params as the table declares them. */
+START_TEST(policies)
+{
+	struct intent it = { .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "balance",
+			     .n_paths = 3, .paths = { 1, 2, 3 }, .weights = { 1, 1, 2 } };
+
+	compiles(&it, "policies",
+		 "{'updates':[{'type':'modify','table':'policies','match':{'tunnel':21,'class':0},"
+		 "'action':'balance','params':{'p0':1,'p1':2,'p2':3,'p3':0,'w0':1,'w1':1,'w2':2,'w3':0},"
+		 "'expect':{'action':'failover','params':{'p0':1,'p1':2,'p2':0,'p3':0}}}]}");
+	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 22, .cls = 5, .how = "sla", .n_paths = 2,
+			      .paths = { 2, 1 }, .rtt_ms = 80, .loss_pct = 2 };
+	compiles(&it, "policies",
+		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
+		 "'action':'sla','params':{'p0':2,'p1':1,'p2':0,'p3':0,'rtt_ms':80,'jitter_ms':0,"
+		 "'loss_pct':2}}]}");
+	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 22, .cls = 5, .how = "failover",
+			      .n_paths = 4, .paths = { 4, 3, 2, 1 } };
+	compiles(&it, "policies",
+		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
+		 "'action':'failover','params':{'p0':4,'p1':3,'p2':2,'p3':1}}]}");
+	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_POLICIES));
+	it.n_paths = 5;
+	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
+	it.n_paths = 0;
+	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
+	it.n_paths = 1;
+	it.paths[0] = 0;
+	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");
+	it.paths[0] = 1;
+	it.weights[0] = 3;
+	refused(&it, 0, -EINVAL, "weights are a balance policy's");
+	it.weights[0] = 0;
+	it.rtt_ms = 10;
+	refused(&it, 0, -EINVAL, "rtt, jitter and loss limits are an sla policy's");
+	it.rtt_ms = 0;
+	it.how = "random";
+	refused(&it, 0, -EINVAL, "bad policy 'random' (failover, balance or sla)");
+	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "balance",
+			      .n_paths = 2, .paths = { 1, 2 }, .weights = { 1, 0 } };
+	refused(&it, 0, -EINVAL, "bad weight 0 (1..255)");
+	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "sla",
+			      .n_paths = 1, .paths = { 1 }, .loss_pct = 101 };
+	refused(&it, 0, -EINVAL, "bad loss 101 (0..100)");
+	it = (struct intent){ .kind = INTENT_POLICY_DEL, .id = 21, .cls = 1 };
+	compiles(&it, "",
+		 "{'updates':[{'type':'delete','table':'policies','match':{'tunnel':21,'class':1}}]}");
+}
+END_TEST
+
+/* class add: one ACL rule (prefixes as value/mask of the network, one port
+ * exactly or a range, DSCP 0 is a DSCP); class del: the slice's rules of
+ * the class as read, by key and priority. */
+START_TEST(classes)
+{
+	struct intent it = { .kind = INTENT_CLASS_ADD, .slice = 1, .cls = 3, .prio = 100,
+			     .rule = { .src = "10.1.2.3/16", .dst = "192.0.2.9", .proto = 17,
+				       .sport = { 1024, 65535 }, .dport = { 5060, 5060 },
+				       .dscp = 0, .dscp_set = true } };
+
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':1,"
+		 "'src':{'value':'10.1.0.0','mask':'255.255.0.0'},"
+		 "'dst':{'value':'192.0.2.9','mask':'255.255.255.255'},'proto':17,"
+		 "'sport':{'min':1024,'max':65535},'dport':5060,'dscp':0},"
+		 "'action':'class','params':{'class':3},'priority':100}]}");
+	it = (struct intent){ .kind = INTENT_CLASS_ADD, .slice = 2, .cls = 0, .prio = 1,
+			      .rule = { .src = "0.0.0.0/0" } };
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':2,"
+		 "'src':{'value':'0.0.0.0','mask':'0.0.0.0'}},'action':'class','params':{'class':0},"
+		 "'priority':1}]}");
+	it.prio = 0;
+	refused(&it, 0, -EINVAL, "bad prio 0 (1..4294967295)");
+	it.prio = 1;
+	it.rule.src = "10.1.0.0/33";
+	refused(&it, 0, -EINVAL, "bad src '10.1.0.0/33' (an IPv4 prefix or address)");
+	it.rule.src = "2001:db8::/32";
+	refused(&it, 0, -EINVAL, "bad src '2001:db8::/32'");
+	it.rule.src = NULL;
+	it.rule.sport[0] = 10;
+	it.rule.sport[1] = 5;
+	refused(&it, 0, -EINVAL, "bad sport 10-5 (LO-HI, 0 <= LO <= HI)");
+	it.rule.sport[1] = 0;
+	it.rule.dport[1] = 65536;
+	refused(&it, 0, -EINVAL, "bad dport 65536 (0..65535)");
+	it.rule.dport[1] = 0;
+	it.rule.proto = 256;
+	refused(&it, 0, -EINVAL, "bad proto 256 (0..255)");
+	it.rule.proto = 0;
+	it.rule.dscp = 64;
+	it.rule.dscp_set = true;
+	refused(&it, 0, -EINVAL, "bad dscp 64 (0..63)");
+
+	it = (struct intent){ .kind = INTENT_CLASS_DEL, .slice = 1, .cls = 1 };
+	compiles(&it, "classes",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'delete','table':'classes','match':{'slice':1,'proto':{'value':17,'mask':255},"
+		 "'dport':{'min':5060,'max':5061}},'priority':10,"
+		 "'expect':{'action':'class','params':{'class':1}}},"
+		 "{'type':'delete','table':'classes','match':{'slice':1,'dscp':{'value':46,'mask':255}},"
+		 "'priority':20,'expect':{'action':'class','params':{'class':1}}}]}");
+	it.prio = 20;
+	compiles(&it, "classes",
+		 "{'updates':[{'type':'delete','table':'classes','match':{'slice':1,"
+		 "'dscp':{'value':46,'mask':255}},'priority':20,"
+		 "'expect':{'action':'class','params':{'class':1}}}]}");
+	it.prio = 30;
+	refused(&it, 0, -ENOENT, "slice 1 has no rule of class 1 at that priority");
+	it = (struct intent){ .kind = INTENT_CLASS_DEL, .slice = 2, .cls = 2 };
+	refused(&it, 0, -ENOENT, "slice 2 has no rule of class 2");
+}
+END_TEST
+
+/* paths: static ones are not probed; probed ones get BFD's common timers
+ * unless told otherwise. */
+START_TEST(paths)
+{
+	struct intent it = { .kind = INTENT_PATH_ADD, .id = 1, .addr = "192.0.2.10",
+			     .dst = "198.51.100.20", .gw = "192.0.2.1", .vrf = 100 };
+
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'static',"
+		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':0,"
+		 "'gw':'192.0.2.1'}}]}");
+	it.how = "sxdp";
+	it.mtu = 1400;
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'sxdp',"
+		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':1400,"
+		 "'gw':'192.0.2.1','interval_ms':50,'down_after':3,'up_after':5}}]}");
+	it.how = "icmp";
+	it.interval_ms = 100;
+	it.up_after = 2;
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'icmp',"
+		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':1400,"
+		 "'gw':'192.0.2.1','interval_ms':100,'down_after':3,'up_after':2}}]}");
+	it.up_after = 256;
+	refused(&it, 0, -EINVAL, "bad up 256 (1..255)");
+	it.up_after = 0;
+	it.how = "static";
+	refused(&it, 0, -EINVAL, "a static path is not probed: no interval, down or up");
+	it.how = "bfd";
+	refused(&it, 0, -EINVAL, "bad probe 'bfd' (static, sxdp or icmp)");
+	it.how = NULL;
+	it.interval_ms = 0;
+	it.gw = "192.0.2";
+	refused(&it, 0, -EINVAL, "bad gw '192.0.2' (an IPv4 address)");
+	it.gw = "192.0.2.1";
+	it.id = 0;
+	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");
+	it = (struct intent){ .kind = INTENT_PATH_DEL, .id = 7 };
+	compiles(&it, "", "{'updates':[{'type':'delete','table':'paths','match':{'id':7}}]}");
+}
+END_TEST
+
+START_TEST(vteps_sites_vnis)
+{
+	struct intent it = { .kind = INTENT_VTEP_ADD, .addr = "192.0.2.10" };
+
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'vteps','match':{'ip':'192.0.2.10'},"
+		 "'action':'vtep','params':{}}]}");
+	it.kind = INTENT_VTEP_DEL;
+	compiles(&it, "", "{'updates':[{'type':'delete','table':'vteps','match':{'ip':'192.0.2.10'}}]}");
+	it.addr = "2001:db8::1";
+	refused(&it, 0, -EINVAL, "bad IP '2001:db8::1' (an IPv4 address)");
+	it = (struct intent){ .kind = INTENT_SITE_ADD, .id = 2, .addr = "198.51.100.20" };
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'endpoints','match':"
+		 "{'ip':'198.51.100.20'},'action':'endpoint','params':{'site':2}}]}");
+	it.id = 65536;
+	refused(&it, 0, -EINVAL, "bad SITE 65536 (0..65535)");
+	it = (struct intent){ .kind = INTENT_SITE_DEL, .addr = "198.51.100.20" };
+	compiles(&it, "", "{'updates':[{'type':'delete','table':'endpoints','match':"
+		 "{'ip':'198.51.100.20'}}]}");
+	it = (struct intent){ .kind = INTENT_VNI_ADD, .vni = 5000, .slice = 1, .bd = 10 };
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'vnis','match':{'vni':5000},"
+		 "'action':'l2','params':{'slice':1,'bd':10}}]}");
+	it.l3 = true;
+	it.vni = 16777215;
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'vnis','match':{'vni':16777215},"
+		 "'action':'l3','params':{'slice':1}}]}");
+	it.vni = 16777216;
+	refused(&it, 0, -EINVAL, "bad VNI 16777216 (0..16777215)");
+	it = (struct intent){ .kind = INTENT_VNI_DEL, .vni = 7000 };
+	compiles(&it, "", "{'updates':[{'type':'delete','table':'vnis','match':{'vni':7000}}]}");
+}
+END_TEST
+
+START_TEST(overlay_views)
+{
+	json_t *pols = J(policies_text);
+
+	ck_assert_str_eq(intent_view_table(INTENT_V_POLICIES), "policies");
+	ck_assert_str_eq(intent_input_table(INTENT_IN_PEERS), "peers");
+	ck_assert_str_eq(intent_input_table(INTENT_IN_TUNNELS), "tunnels");
+	eq(intent_view_select(INTENT_V_POLICIES, pols, 22),
+	   "[{'match':{'tunnel':22,'class':0},'action':'failover',"
+	   "'params':{'p0':2,'p1':0,'p2':0,'p3':0}}]");
+	json_decref(pols);
+	eq(intent_tunnel_rows(store[INTENT_IN_TUNNELS], store[INTENT_IN_PEERS], store[INTENT_IN_FLOOD]),
+	   "[{'id':21,'type':'vxlan','slice':1,'vni':5000,'path':1,'ttl':64,'dscp':64,'csum':0,"
+	   "'peers':['198.51.100.20','198.51.100.21'],'flood':[50,60,80],'hits':4},"
+	   "{'id':22,'type':'geneve','slice':1,'vni':7000,'path':0,'ttl':0,'dscp':0,'csum':1,"
+	   "'rmac':'02:00:00:00:AA:01','peers':['198.51.100.22'],'flood':[],'hits':0}]");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -540,6 +977,16 @@ main(void)
 	tcase_add_test(tc, routes6);
 	tcase_add_test(tc, macs_and_neighbours);
 	tcase_add_test(tc, views);
+	tcase_add_test(tc, flood_ports_keep_the_tunnels);
+	tcase_add_test(tc, tunnel_add_takes_the_first_free_flood_slot);
+	tcase_add_test(tc, tunnel_add_refusals);
+	tcase_add_test(tc, tunnel_del_removes_what_names_it);
+	tcase_add_test(tc, overlay_races);
+	tcase_add_test(tc, policies);
+	tcase_add_test(tc, classes);
+	tcase_add_test(tc, paths);
+	tcase_add_test(tc, vteps_sites_vnis);
+	tcase_add_test(tc, overlay_views);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

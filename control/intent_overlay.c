@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Overlay intents compiled into table.write updates (see intent_overlay.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "intent_overlay.h"
+
+/* The overlay's tables (pipelines/overlay); their fields and actions are
+ * spelled in the compile functions below and nowhere else. */
+#define T_VTEPS	    "vteps"
+#define T_VNIS	    "vnis"
+#define T_PEERS	    "peers"
+#define T_TUNNELS   "tunnels"
+#define T_ENDPOINTS "endpoints"
+#define T_PATHS	    "paths"
+#define T_CLASSES   "classes"
+#define T_POLICIES  "policies"
+
+/* The limits the overlay's protocols and field types set; sxdp judges
+ * what its tables declare beyond them (paths 1..4095, classes 0..255). */
+#define U8_MAX	 255
+#define U16_MAX	 65535
+#define U32_MAX	 4294967295LL
+#define VNI_MAX	 0xffffff	/* 24 bits (RFC 7348, RFC 8926) */
+#define DSCP_MAX 63
+
+/* @e's match field @key (an entry as read) as an integer. */
+static json_int_t
+match_int(json_t *e, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(e, "match"), key));
+}
+
+/* An update removing @e (as read) while it holds what was read. */
+static json_t *
+rm_as_read(json_t *e, const char *table)
+{
+	return cc_rmw(e, table, json_incref(json_object_get(e, "match")), NULL, NULL);
+}
+
+/* ----------------------------------------------- one entry per intent */
+
+/* vtep add|del IP; site add SITE endpoint IP | site del IP */
+static int
+compile_vtep_site(struct cc *c, const struct intent *it)
+{
+	bool add = it->kind == INTENT_VTEP_ADD || it->kind == INTENT_SITE_ADD;
+	bool site = it->kind == INTENT_SITE_ADD || it->kind == INTENT_SITE_DEL;
+	int rc;
+
+	if ((rc = cc_check_ip4(c, "IP", it->addr)) < 0 ||
+	    (site && add && (rc = cc_check_id(c, "SITE", it->id, U16_MAX)) < 0))
+		return rc;
+	cc_add(c, cc_upd(add ? "insert" : "delete", site ? T_ENDPOINTS : T_VTEPS,
+			 json_pack("{s:s}", "ip", it->addr),
+			 !add ? NULL : site ? "endpoint" : "vtep",
+			 site ? json_pack("{s:I}", "site", it->id) : NULL));
+	return 0;
+}
+
+/* vni add VNI slice S (bd B | l3) | vni del VNI */
+static int
+compile_vni(struct cc *c, const struct intent *it)
+{
+	bool add = it->kind == INTENT_VNI_ADD;
+	json_t *match;
+	int rc;
+
+	if ((rc = cc_check_id(c, "VNI", it->vni, VNI_MAX)) < 0 ||
+	    (add && (rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0) ||
+	    (add && !it->l3 && (rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0))
+		return rc;
+	match = json_pack("{s:I}", "vni", it->vni);
+	if (!add)
+		cc_add(c, cc_upd("delete", T_VNIS, match, NULL, NULL));
+	else if (it->l3)
+		cc_add(c, cc_upd("insert", T_VNIS, match, "l3",
+				 json_pack("{s:I}", "slice", it->slice)));
+	else
+		cc_add(c, cc_upd("insert", T_VNIS, match, "l2", json_pack("{s:I,s:I}", "slice",
+				 it->slice, "bd", it->bd)));
+	return 0;
+}
+
+/* path add: static (always up), or probed by sxdp's echo or ICMP on the
+ * timers given, BFD's common ones otherwise. path del: by id. */
+static int
+compile_path(struct cc *c, const struct intent *it)
+{
+	const char *probe = it->how != NULL ? it->how : "static";
+	bool probed = strcmp(probe, "sxdp") == 0 || strcmp(probe, "icmp") == 0;
+	json_int_t iv = it->interval_ms ? it->interval_ms : INTENT_PROBE_INTERVAL_MS;
+	json_int_t down = it->down_after ? it->down_after : INTENT_PROBE_DOWN;
+	json_int_t up = it->up_after ? it->up_after : INTENT_PROBE_UP;
+	json_t *match, *params;
+	int rc;
+
+	/* 0 is no path where tunnels and policies name one */
+	if ((rc = cc_check_num(c, "PATH", it->id, 1, U16_MAX)) < 0)
+		return rc;
+	match = json_pack("{s:I}", "id", it->id);
+	if (it->kind == INTENT_PATH_DEL) {
+		cc_add(c, cc_upd("delete", T_PATHS, match, NULL, NULL));
+		return 0;
+	}
+	if (!probed && strcmp(probe, "static") != 0)
+		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp or icmp)", probe);
+	else if (!probed && (it->interval_ms || it->down_after || it->up_after))
+		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
+	else if ((rc = cc_check_ip4(c, "src", it->addr)) == 0 &&
+		 (rc = cc_check_ip4(c, "dst", it->dst)) == 0 &&
+		 (rc = cc_check_ip4(c, "gw", it->gw)) == 0 &&
+		 (rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) == 0 &&
+		 (rc = cc_check_id(c, "MTU", it->mtu, U16_MAX)) == 0 && probed &&
+		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&
+		 (rc = cc_check_num(c, "down", down, 1, U8_MAX)) == 0)
+		rc = cc_check_num(c, "up", up, 1, U8_MAX);
+	if (rc < 0) {
+		json_decref(match);
+		return rc;
+	}
+	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", "src", it->addr, "dst", it->dst, "vrf", it->vrf,
+			   "mtu", it->mtu, "gw", it->gw);
+	if (probed && params != NULL && json_object_update_new(params, json_pack("{s:I,s:I,s:I}",
+	    "interval_ms", iv, "down_after", down, "up_after", up)) < 0)
+		c->nomem = true;
+	cc_add(c, cc_upd("insert", T_PATHS, match, probe, params));
+	return 0;
+}
+
+/* --------------------------------------------------------------- tunnels */
+
+static int
+tunnel_args(struct cc *c, const struct intent *it, const char *type)
+{
+	int rc;
+
+	if (strcmp(type, "vxlan") != 0 && strcmp(type, "geneve") != 0)
+		return cc_refuse(c, -EINVAL, "bad tunnel type '%s' (vxlan or geneve)", type);
+	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "VNI", it->vni, VNI_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "PATH", it->path, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "TTL", it->ttl, U8_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "DSCP", it->dscp, INTENT_DSCP_COPY)) < 0 ||
+	    (it->mac != NULL && (rc = cc_check_mac(c, "rmac", it->mac)) < 0))
+		return rc;
+	for (int i = 0; i < it->n_peers; i++) {
+		if ((rc = cc_check_ip4(c, "peer", it->peers[i])) < 0)
+			return rc;
+		/* one (slice, address) is one peer entry */
+		for (int j = 0; j < i; j++)
+			if (strcmp(it->peers[i], it->peers[j]) == 0)
+				return cc_refuse(c, -EINVAL, "peer %s given twice", it->peers[i]);
+	}
+	return 0;
+}
+
+/* tunnel add: the tunnel and a peers entry per peer address (who may send
+ * into the slice through it). tunnel del: the tunnel and what names it in
+ * the overlay's tables as read: its peers entries and its policies. */
+static int
+compile_tunnel(struct cc *c, const struct intent *it)
+{
+	const char *type = it->how != NULL ? it->how : "vxlan";
+	json_t *peers, *pols, *e, *params;
+	size_t i;
+	int rc;
+
+	if ((rc = cc_check_num(c, "TUNNEL", it->id, 1, INTENT_OV_TUNNEL_MAX)) < 0)
+		return rc;
+	if (it->kind == INTENT_TUNNEL_DEL) {
+		peers = cc_input(c, INTENT_IN_PEERS);
+		pols = cc_input(c, INTENT_IN_POLICIES);
+		if (peers == NULL || pols == NULL)
+			return -EAGAIN;
+		cc_add(c, cc_upd("delete", T_TUNNELS, json_pack("{s:I}", "id", it->id), NULL,
+				 NULL));
+		json_array_foreach(peers, i, e)
+			if (cc_is(e, "peer") && cc_param_int(e, "tunnel") == it->id)
+				cc_add(c, rm_as_read(e, T_PEERS));
+		json_array_foreach(pols, i, e)
+			if (match_int(e, "tunnel") == it->id)
+				cc_add(c, rm_as_read(e, T_POLICIES));
+		return 0;
+	}
+	if ((rc = tunnel_args(c, it, type)) < 0)
+		return rc;
+	params = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", "slice", it->slice, "vni", it->vni, "path",
+			   it->path, "ttl", it->ttl, "dscp", it->dscp, "csum", it->csum ? 1 : 0);
+	if (it->mac != NULL && params != NULL)
+		json_object_set_new(params, "rmac", json_string(it->mac));
+	cc_add(c, cc_upd("insert", T_TUNNELS, json_pack("{s:I}", "id", it->id), type, params));
+	for (int p = 0; p < it->n_peers; p++)
+		cc_add(c, cc_upd("insert", T_PEERS, json_pack("{s:I,s:s}", "slice", it->slice, "ip",
+				 it->peers[p]), "peer", json_pack("{s:I}", "tunnel", it->id)));
+	return 0;
+}
+
+/* -------------------------------------------------------------- policies */
+
+static int
+policy_args(struct cc *c, const struct intent *it, const char *how)
+{
+	bool balance = strcmp(how, "balance") == 0, sla = strcmp(how, "sla") == 0;
+	int rc;
+
+	if (!balance && !sla && strcmp(how, "failover") != 0)
+		return cc_refuse(c, -EINVAL, "bad policy '%s' (failover, balance or sla)", how);
+	if (it->n_paths < 1 || it->n_paths > INTENT_POLICY_PATHS)
+		return cc_refuse(c, -EINVAL, "a policy picks from 1..%d paths",
+				 INTENT_POLICY_PATHS);
+	for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
+		if (i < it->n_paths && (rc = cc_check_num(c, "PATH", it->paths[i], 1, U16_MAX)) < 0)
+			return rc;
+		if (balance && i < it->n_paths &&
+		    (rc = cc_check_num(c, "weight", it->weights[i], 1, U8_MAX)) < 0)
+			return rc;
+		if (!balance && it->weights[i] != 0)
+			return cc_refuse(c, -EINVAL, "weights are a balance policy's");
+	}
+	if (!sla && (it->rtt_ms || it->jitter_ms || it->loss_pct))
+		return cc_refuse(c, -EINVAL, "rtt, jitter and loss limits are an sla policy's");
+	if ((rc = cc_check_id(c, "rtt", it->rtt_ms, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "jitter", it->jitter_ms, U16_MAX)) < 0)
+		return rc;
+	return cc_check_id(c, "loss", it->loss_pct, 100);
+}
+
+/* policy set: the (tunnel, class) entry as it should be, written over the
+ * one read (so a change of policy is one command). policy del: by key. */
+static int
+compile_policy(struct cc *c, const struct intent *it)
+{
+	const char *how = it->how != NULL ? it->how : "";
+	json_t *pols, *params, *key_of = json_pack("{s:I,s:I}", "tunnel", it->id, "class", it->cls);
+	char key[4];
+	int rc;
+
+	if ((rc = cc_check_num(c, "TUNNEL", it->id, 1, INTENT_OV_TUNNEL_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "CLASS", it->cls, U16_MAX)) < 0 ||
+	    (it->kind == INTENT_POLICY_SET && (rc = policy_args(c, it, how)) < 0)) {
+		json_decref(key_of);
+		return rc;
+	}
+	if (it->kind == INTENT_POLICY_DEL) {
+		cc_add(c, cc_upd("delete", T_POLICIES, key_of, NULL, NULL));
+		return 0;
+	}
+	if ((pols = cc_input(c, INTENT_IN_POLICIES)) == NULL || (params = json_object()) == NULL) {
+		json_decref(key_of);
+		return pols == NULL ? -EAGAIN : cc_refuse(c, -ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
+		snprintf(key, sizeof(key), "p%d", i);
+		json_object_set_new(params, key, json_integer(i < it->n_paths ? it->paths[i] : 0));
+	}
+	for (int i = 0; strcmp(how, "balance") == 0 && i < INTENT_POLICY_PATHS; i++) {
+		snprintf(key, sizeof(key), "w%d", i);
+		json_object_set_new(params, key,
+				    json_integer(i < it->n_paths ? it->weights[i] : 0));
+	}
+	if (strcmp(how, "sla") == 0 &&
+	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", "rtt_ms", it->rtt_ms,
+			"jitter_ms", it->jitter_ms, "loss_pct", it->loss_pct)) < 0)
+		c->nomem = true;
+	cc_add(c, cc_rmw(cc_find(pols, json_incref(key_of), NULL), T_POLICIES, key_of, how,
+			 params));
+	return 0;
+}
+
+/* --------------------------------------------------------------- classes */
+
+/* A ternary IPv4 prefix: {"value": the network, "mask"}; NULL when bad. */
+static json_t *
+prefix_match(const char *s)
+{
+	char v[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+	unsigned int plen;
+	uint8_t a[16];
+	uint32_t mask, net;
+
+	if (!cc_pfx_ok(s, AF_INET, true, a, &plen))
+		return NULL;
+	mask = plen == 0 ? 0 : htonl(~0u << (32 - plen));
+	memcpy(&net, a, 4);
+	net &= mask;
+	inet_ntop(AF_INET, &net, v, sizeof(v));
+	inet_ntop(AF_INET, &mask, m, sizeof(m));
+	return json_pack("{s:s,s:s}", "value", v, "mask", m);
+}
+
+/* A port range: one port exactly, or {"min", "max"}. */
+static int
+range_match(struct cc *c, json_t *match, const char *field, const json_int_t *r)
+{
+	int rc;
+
+	if (r[1] == 0)	/* any */
+		return 0;
+	if ((rc = cc_check_id(c, field, r[1], U16_MAX)) < 0)
+		return rc;
+	if (r[0] < 0 || r[0] > r[1])
+		return cc_refuse(c, -EINVAL, "bad %s %" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT
+				 " (LO-HI, 0 <= LO <= HI)", field, r[0], r[1]);
+	json_object_set_new(match, field, r[0] == r[1] ? json_integer(r[0]) :
+			    json_pack("{s:I,s:I}", "min", r[0], "max", r[1]));
+	return 0;
+}
+
+/* One classes rule: the slice's inner packets it matches, as the table's
+ * key (unset fields match anything). */
+static int
+rule_match(struct cc *c, const struct intent *it, json_t **out)
+{
+	const struct intent_rule *r = &it->rule;
+	json_t *m = json_pack("{s:I}", "slice", it->slice), *v;
+	const char *const pfx[2] = { r->src, r->dst }, *const name[2] = { "src", "dst" };
+	int rc = 0;
+
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (pfx[i] == NULL)
+			continue;
+		if ((v = prefix_match(pfx[i])) == NULL)
+			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 prefix or address)",
+				       name[i], pfx[i]);
+		else
+			json_object_set_new(m, name[i], v);
+	}
+	if (rc == 0 && r->proto != 0 && (rc = cc_check_id(c, "proto", r->proto, U8_MAX)) == 0)
+		json_object_set_new(m, "proto", json_integer(r->proto));
+	if (rc == 0)
+		rc = range_match(c, m, "sport", r->sport);
+	if (rc == 0)
+		rc = range_match(c, m, "dport", r->dport);
+	if (rc == 0 && r->dscp_set && (rc = cc_check_id(c, "dscp", r->dscp, DSCP_MAX)) == 0)
+		json_object_set_new(m, "dscp", json_integer(r->dscp));
+	if (rc < 0 || m == NULL) {
+		json_decref(m);
+		return rc < 0 ? rc : cc_refuse(c, -ENOMEM, "out of memory");
+	}
+	*out = m;
+	return 0;
+}
+
+/* class add: one rule. class del: the slice's rules of the class as read
+ * (at one priority, or all of them), each by its key and priority. */
+static int
+compile_class(struct cc *c, const struct intent *it)
+{
+	json_t *rules, *e, *m = NULL, *u;
+	bool any = false;
+	size_t i;
+	int rc;
+
+	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "CLASS", it->cls, U16_MAX)) < 0)
+		return rc;
+	if (it->kind == INTENT_CLASS_ADD) {
+		/* an ACL priority: >= 1, the larger wins */
+		if ((rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0 ||
+		    (rc = rule_match(c, it, &m)) < 0)
+			return rc;
+		u = cc_upd("insert", T_CLASSES, m, "class", json_pack("{s:I}", "class", it->cls));
+		if (u != NULL)
+			json_object_set_new(u, "priority", json_integer(it->prio));
+		cc_add(c, u);
+		return 0;
+	}
+	if ((rc = cc_check_id(c, "prio", it->prio, U32_MAX)) < 0)
+		return rc;
+	if ((rules = cc_input(c, INTENT_IN_CLASSES)) == NULL)
+		return -EAGAIN;
+	json_array_foreach(rules, i, e) {
+		if (match_int(e, "slice") != it->slice || !cc_is(e, "class") ||
+		    cc_param_int(e, "class") != it->cls || (it->prio != 0 &&
+		    json_integer_value(json_object_get(e, "priority")) != it->prio))
+			continue;
+		u = rm_as_read(e, T_CLASSES);
+		if (u != NULL)
+			json_object_set(u, "priority", json_object_get(e, "priority"));
+		cc_add(c, u);
+		any = true;
+	}
+	if (!any)
+		return cc_refuse(c, -ENOENT, "slice %" JSON_INTEGER_FORMAT " has no rule of class %"
+				 JSON_INTEGER_FORMAT "%s", it->slice, it->cls,
+				 it->prio != 0 ? " at that priority" : "");
+	return 0;
+}
+
+/* ------------------------------------------------------------ driving */
+
+bool
+intent_ov_kind(enum intent_kind kind)
+{
+	return kind >= INTENT_VTEP_ADD && kind <= INTENT_CLASS_DEL;
+}
+
+int
+intent_ov_compile(struct cc *c, const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_VTEP_ADD:
+	case INTENT_VTEP_DEL:
+	case INTENT_SITE_ADD:
+	case INTENT_SITE_DEL:
+		return compile_vtep_site(c, it);
+	case INTENT_VNI_ADD:
+	case INTENT_VNI_DEL:
+		return compile_vni(c, it);
+	case INTENT_PATH_ADD:
+	case INTENT_PATH_DEL:
+		return compile_path(c, it);
+	case INTENT_TUNNEL_ADD:
+	case INTENT_TUNNEL_DEL:
+		return compile_tunnel(c, it);
+	case INTENT_POLICY_SET:
+	case INTENT_POLICY_DEL:
+		return compile_policy(c, it);
+	case INTENT_CLASS_ADD:
+	case INTENT_CLASS_DEL:
+		return compile_class(c, it);
+	default:
+		return cc_refuse(c, -EINVAL, "unknown intent %d", (int)it->kind);
+	}
+}
+
+unsigned int
+intent_ov_inputs(const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_TUNNEL_DEL:
+		return INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES);
+	case INTENT_POLICY_SET:
+		return INTENT_IN(INTENT_IN_POLICIES);
+	case INTENT_CLASS_DEL:
+		return INTENT_IN(INTENT_IN_CLASSES);
+	default:
+		return 0;
+	}
+}
+
+const char *
+intent_ov_input_table(enum intent_input k)
+{
+	switch (k) {
+	case INTENT_IN_TUNNELS: return T_TUNNELS;
+	case INTENT_IN_PEERS: return T_PEERS;
+	case INTENT_IN_POLICIES: return T_POLICIES;
+	case INTENT_IN_CLASSES: return T_CLASSES;
+	default: return NULL;
+	}
+}
+
+bool
+intent_ov_view(enum intent_view v, const char **table, const char **key)
+{
+	if (v != INTENT_V_POLICIES)
+		return false;
+	*table = T_POLICIES;
+	*key = "tunnel";
+	return true;
+}
+
+json_t *
+intent_ov_tunnel_rows(json_t *tunnels, json_t *peers)
+{
+	static const char *const keep[] = { "slice", "vni", "path", "ttl", "dscp", "csum", "rmac" };
+	json_t *rows = json_array(), *row, *e, *p, *ips, *v;
+	json_int_t id;
+	size_t i, j;
+
+	json_array_foreach(tunnels, i, e) {
+		if (!cc_is(e, "vxlan") && !cc_is(e, "geneve"))
+			continue;
+		id = match_int(e, "id");
+		ips = json_array();
+		json_array_foreach(peers, j, p)
+			if (cc_is(p, "peer") && cc_param_int(p, "tunnel") == id)
+				json_array_append(ips, json_object_get(json_object_get(p, "match"),
+								       "ip"));
+		row = json_pack("{s:I,s:O}", "id", id, "type", json_object_get(e, "action"));
+		for (size_t k = 0; row != NULL && k < sizeof(keep) / sizeof(keep[0]); k++)
+			if ((v = json_object_get(json_object_get(e, "params"), keep[k])) != NULL)
+				json_object_set(row, keep[k], v);
+		if (row != NULL && ips != NULL)
+			json_object_set_new(row, "peers", json_incref(ips));
+		if (row != NULL && json_object_get(e, "hits") != NULL)
+			json_object_set(row, "hits", json_object_get(e, "hits"));
+		json_decref(ips);
+		if (row == NULL || json_array_append_new(rows, row) < 0) {
+			json_decref(rows);
+			return NULL;
+		}
+	}
+	return rows;
+}
