@@ -4,6 +4,7 @@
  *   sxctl.c         sx_        options, dispatch, the RPC transport, helpers
  *   sxctl_table.c   table_     table add/mod/del/default/load/show/clear
  *   sxctl_switch.c  shortcut_  switch shortcuts, driving the intent library
+ *   sxctl_overlay.c overlay_   overlay shortcuts
  *   sxctl_call.c    call_      call/help METHOD, typed by the server's rpc.discover
  *   sxctl_parse.c   parse_     command-line words to JSON values and updates
  *   sxctl_usage.c   usage_     usage text and usage errors
@@ -18,6 +19,8 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "intent.h"
 
 #define EX_OK		0
 #define EX_FAIL		1	/* server error or a failed update */
@@ -79,9 +82,20 @@ int table_read_all(struct sx_ctx *x, const char *table, json_t **out);
 /* ------------------------------------------------------ sxctl_switch.c */
 
 typedef int shortcut_fn(struct sx_ctx *x, char **av, int ac);
-/* The handler of a switch shortcut (slice, svi, route, mac, neigh), or NULL. */
+/* The handler of a shortcut (the switch's: slice, svi, route, mac, neigh;
+ * the overlay's), or NULL. */
 shortcut_fn *shortcut_find(const char *cmd);
-/* sxctl_overlay.c's, NULL when cmd is none of them */
+/* Compile @it with the intent library, reading what it asks for, and
+ * write it; a lost race is read, compiled and written again. An exit code. */
+int shortcut_run(struct sx_ctx *x, const struct intent *it);
+/* The entries of @v's table whose filter field is @want (all when < 0):
+ * @line prints each, or {"table","entries"} with --json. */
+int shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *));
+
+/* ----------------------------------------------------- sxctl_overlay.c */
+
+/* The handler of an overlay shortcut (vtep, site, vni, path, tunnel,
+ * policy, class), or NULL. */
 shortcut_fn *overlay_shortcut_find(const char *cmd);
 
 /* -------------------------------------------------------- sxctl_call.c */
@@ -109,6 +123,19 @@ int parse_update(char **av, int ac, const char *type, json_t **out);
  * SECONDS) land in @num at their position. EX_OK or a usage error.
  */
 int parse_positional(char **av, int ac, const char *spec, json_int_t *num);
+
+/* One option of a shortcut: a flag, or a word and its value(s). */
+struct parse_opt {
+	const char *word;	/* "vlan" */
+	int nval;		/* values it takes: 0 (a flag), 1, or -1 (one or more) */
+	char **val;		/* out: where they are in av (after the word), NULL: not given */
+	int n;			/* out: how many */
+};
+/* The options @opts in @av ("vlan 7 slice 1", any order, each once). */
+int parse_options(char **av, int ac, struct parse_opt *opts, size_t n);
+/* A number word of a shortcut, named @what in the usage error: strict
+ * decimal (dp_num.h) up to 2^32 - 1; the intent library judges its range. */
+int parse_number(const char *s, const char *what, json_int_t *out);
 
 /* ------------------------------------------------------- sxctl_usage.c */
 
@@ -152,5 +179,9 @@ void fmt_ageing(json_t *res);
 void fmt_route(json_t *e);
 void fmt_fdb(json_t *e);
 void fmt_neigh(json_t *e);
+/* The overlay's: one line per policy entry, a table of tunnel rows
+ * (intent_tunnel_rows). */
+void fmt_policy(json_t *e);
+void fmt_tunnels(json_t *rows);
 
 #endif /* SXCTL_H */

@@ -616,3 +616,75 @@ fmt_neigh(json_t *e)
 	}
 	putk(" hits=", e, "hits", "\n");
 }
+
+/* ------------------------------------------------ overlay table entries */
+
+static json_int_t
+int_of(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/* "tunnel 21 class 0 balance 1:1 2:3 hits=4": the policy set syntax (a
+ * path 0 is no path; sla limits of 0 are none). */
+void
+fmt_policy(json_t *e)
+{
+	static const char *const limits[][2] = { { "rtt_ms", "rtt" }, { "jitter_ms", "jitter" },
+						 { "loss_pct", "loss" } };
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = action_of(e);
+	bool balance = strcmp(a, "balance") == 0;
+	char key[4];
+
+	putk("tunnel ", m, "tunnel", " ");
+	putk("class ", m, "class", " ");
+	if (!balance && strcmp(a, "failover") != 0 && strcmp(a, "sla") != 0) {
+		put_other(e);
+	} else {
+		printf("%s", a);
+		for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
+			snprintf(key, sizeof(key), "p%d", i);
+			if (int_of(p, key) == 0)
+				continue;
+			putk(" ", p, key, "");
+			key[0] = 'w';
+			if (balance)
+				putk(":", p, key, "");
+		}
+		for (size_t i = 0; i < 3; i++)
+			if (int_of(p, limits[i][0]) != 0) {
+				printf(" %s", limits[i][1]);
+				putk(" ", p, limits[i][0], "");
+			}
+	}
+	putk(" hits=", e, "hits", "\n");
+}
+
+/* tunnel show: one row per tunnel (intent_tunnel_rows); ttl 0 and dscp 64
+ * copy the inner packet's. */
+void
+fmt_tunnels(json_t *rows)
+{
+	static const char *const hdr[] = { "ID", "TYPE", "SLICE", "VNI", "PATH", "TTL", "DSCP",
+		"CSUM", "RMAC", "PEERS", "FLOOD", "HITS" };
+	static const char *const k1[] = { "id", "type", "slice", "vni", "path", NULL };
+	json_t *r;
+	struct tbl t;
+	size_t i;
+
+	tbl_init(&t, "rlrrrrrlllrr", hdr);
+	json_array_foreach(rows, i, r) {
+		tbl_row(&t, r, k1);
+		tbl_add(&t, int_of(r, "ttl") == INTENT_TTL_COPY ? sx_asprintf("copy") :
+			fmt_get(r, "ttl"));
+		tbl_add(&t, int_of(r, "dscp") == INTENT_DSCP_COPY ? sx_asprintf("copy") :
+			fmt_get(r, "dscp"));
+		tbl_add(&t, sx_asprintf("%s", int_of(r, "csum") ? "on" : "off"));
+		tbl_j(&t, r, "rmac");
+		tbl_j(&t, r, "peers");
+		tbl_j(&t, r, "flood");
+		tbl_j(&t, r, "hits");
+	}
+	tbl_print(&t, 0);
+}

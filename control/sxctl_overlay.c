@@ -1,25 +1,366 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl overlay shortcuts: paths and their live state. */
+/* sxctl overlay shortcuts: their words to the overlay's intents, and their output. */
+/*
+ * Here are the words only: their syntax, which word goes where. What each
+ * writes, its limits and defaults (a probed path's timers) are the intent
+ * library's (intent_overlay.c), which sxcd shares; it refuses a malformed
+ * argument before anything is sent, and sxctl reports that as a usage error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "intent.h"
 #include "sxctl.h"
 
-/* path show: every path, its state and its probes' figures (overlay.paths) */
+/* add|del: which, else a usage error naming the forms. */
+static int
+add_or_del(char **av, int ac, const char *usage, bool *add)
+{
+	*add = ac > 0 && strcmp(av[0], "add") == 0;
+	if (!*add && (ac < 1 || strcmp(av[0], "del") != 0))
+		return usage_error("usage: %s", usage);
+	return EX_OK;
+}
+
+/* The options given whose @what names a number (NULL: not one), into *@out[k]. */
+static int
+option_numbers(struct parse_opt *o, const char *const *what, size_t n, json_int_t **out)
+{
+	int rc;
+
+	for (size_t k = 0; k < n; k++)
+		if (what[k] != NULL && o[k].val != NULL &&
+		    (rc = parse_number(o[k].val[0], what[k], out[k])) != EX_OK)
+			return rc;
+	return EX_OK;
+}
+
+/* vtep add IP | vtep del IP */
+static int
+cmd_vtep(struct sx_ctx *x, char **av, int ac)
+{
+	struct intent it = { .kind = INTENT_VTEP_DEL };
+	json_int_t num[1];
+	bool add;
+	int rc;
+
+	if ((rc = add_or_del(av, ac, "vtep add|del IP", &add)) != EX_OK ||
+	    (rc = parse_positional(av + 1, ac - 1, "IP", num)) != EX_OK)
+		return rc;
+	if (add)
+		it.kind = INTENT_VTEP_ADD;
+	it.addr = av[1];
+	return shortcut_run(x, &it);
+}
+
+/* site add SITE endpoint IP | site del IP */
+static int
+cmd_site(struct sx_ctx *x, char **av, int ac)
+{
+	struct intent it = { .kind = INTENT_SITE_DEL };
+	json_int_t num[1];
+	bool add;
+	int rc;
+
+	if ((rc = add_or_del(av, ac, "site add SITE endpoint IP | site del IP", &add)) != EX_OK)
+		return rc;
+	if (!add) {
+		if ((rc = parse_positional(av + 1, ac - 1, "IP", num)) != EX_OK)
+			return rc;
+		it.addr = av[1];
+		return shortcut_run(x, &it);
+	}
+	if (ac < 2)
+		return usage_error("missing SITE");
+	if ((rc = parse_number(av[1], "SITE", &it.id)) != EX_OK)
+		return rc;
+	if (ac < 3 || strcmp(av[2], "endpoint") != 0)
+		return usage_error("site add needs 'endpoint IP'");
+	if ((rc = parse_positional(av + 3, ac - 3, "IP", num)) != EX_OK)
+		return rc;
+	it.kind = INTENT_SITE_ADD;
+	it.addr = av[3];
+	return shortcut_run(x, &it);
+}
+
+/* vni add VNI slice S bd B | vni add VNI slice S l3 | vni del VNI */
+static int
+cmd_vni(struct sx_ctx *x, char **av, int ac)
+{
+	struct parse_opt o[] = { { "slice", 1 }, { "bd", 1 }, { "l3", 0 } };
+	static const char *const what[] = { "SLICE", "BD", NULL };
+	struct intent it = { .kind = INTENT_VNI_DEL };
+	json_int_t *out[] = { &it.slice, &it.bd, NULL };
+	bool add;
+	int rc;
+
+	rc = add_or_del(av, ac, "vni add VNI slice S (bd B | l3) | vni del VNI", &add);
+	if (rc != EX_OK)
+		return rc;
+	if (ac < 2)
+		return usage_error("missing VNI");
+	if ((rc = parse_number(av[1], "VNI", &it.vni)) != EX_OK)
+		return rc;
+	if (!add)
+		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
+	if ((rc = parse_options(av + 2, ac - 2, o, 3)) != EX_OK ||
+	    (rc = option_numbers(o, what, 3, out)) != EX_OK)
+		return rc;
+	if (o[0].val == NULL || (o[1].val == NULL) == (o[2].val == NULL))
+		return usage_error("vni add needs 'slice S' and one of 'bd B' or 'l3'");
+	it.kind = INTENT_VNI_ADD;
+	it.l3 = o[2].val != NULL;
+	return shortcut_run(x, &it);
+}
+
+/* path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]
+ * [interval MS] [down N] [up N] | path del ID | path show */
 static int
 cmd_path(struct sx_ctx *x, char **av, int ac)
 {
-	if (ac != 1 || strcmp(av[0], "show") != 0)
-		return usage_error("usage: path show");
-	return sx_simple(x, "overlay.paths", NULL, fmt_paths);
+	struct parse_opt o[] = { { "src", 1 }, { "dst", 1 }, { "gw", 1 }, { "vrf", 1 },
+				 { "mtu", 1 }, { "probe", 1 }, { "interval", 1 }, { "down", 1 },
+				 { "up", 1 } };
+	static const char *const what[] = { NULL, NULL, NULL, "VRF", "MTU", NULL, "MS", "N", "N" };
+	struct intent it = { .kind = INTENT_PATH_DEL };
+	json_int_t *out[] = { NULL, NULL, NULL, &it.vrf, &it.mtu, NULL, &it.interval_ms,
+			      &it.down_after, &it.up_after };
+	bool add;
+	int rc;
+
+	if (ac == 1 && strcmp(av[0], "show") == 0)	/* every path and its live state */
+		return sx_simple(x, "overlay.paths", NULL, fmt_paths);
+	if ((rc = add_or_del(av, ac, "path add|del ID ... | path show", &add)) != EX_OK)
+		return rc;
+	if (ac < 2)
+		return usage_error("missing ID");
+	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
+		return rc;
+	if (!add)
+		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
+	if ((rc = parse_options(av + 2, ac - 2, o, 9)) != EX_OK ||
+	    (rc = option_numbers(o, what, 9, out)) != EX_OK)
+		return rc;
+	if (!o[0].val || !o[1].val || !o[2].val || !o[3].val)
+		return usage_error("path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'");
+	it.kind = INTENT_PATH_ADD;
+	it.addr = o[0].val[0];
+	it.dst = o[1].val[0];
+	it.gw = o[2].val[0];
+	it.how = o[5].val != NULL ? o[5].val[0] : NULL;
+	return shortcut_run(x, &it);
+}
+
+/* A number, or two joined by @sep ("P:W", "A-B"); *@b stays as it is
+ * without the second. */
+static int
+number_pair(const char *s, char sep, const char *wa, const char *wb, json_int_t *a, json_int_t *b)
+{
+	const char *p = strchr(s, sep);
+	char *first = p != NULL ? sx_asprintf("%.*s", (int)(p - s), s) : NULL;
+	int rc = parse_number(first != NULL ? first : s, wa, a);
+
+	free(first);
+	if (rc == EX_OK && p != NULL)
+		rc = parse_number(p + 1, wb, b);
+	return rc;
+}
+
+/* ttl N|copy, dscp N|copy */
+static int
+number_or_copy(struct parse_opt *o, const char *what, json_int_t copy, json_int_t *out)
+{
+	if (o->val == NULL)
+		return EX_OK;
+	if (strcmp(o->val[0], "copy") == 0) {
+		*out = copy;
+		return EX_OK;
+	}
+	return parse_number(o->val[0], what, out);
+}
+
+/* tunnel show: the tunnels with their peers and the bridge domains that
+ * flood into them. */
+static int
+tunnel_show(struct sx_ctx *x)
+{
+	static const enum intent_input from[] = { INTENT_IN_TUNNELS, INTENT_IN_PEERS,
+						  INTENT_IN_FLOOD };
+	json_t *in[3] = { NULL }, *rows, *doc;
+	int rc = EX_OK;
+
+	for (size_t k = 0; k < 3 && rc == EX_OK; k++)
+		rc = table_read_all(x, intent_input_table(from[k]), &in[k]);
+	if (rc == EX_OK) {
+		if ((rows = intent_tunnel_rows(in[0], in[1], in[2])) == NULL)
+			sx_oom();
+		if (x->json) {
+			doc = json_pack("{s:o}", "tunnels", rows);
+			fmt_json(stdout, doc);
+			json_decref(doc);
+		} else {
+			fmt_tunnels(rows);
+			json_decref(rows);
+		}
+	}
+	for (size_t k = 0; k < 3; k++)
+		json_decref(in[k]);
+	return rc;
+}
+
+/* tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy]
+ * [csum] [rmac MAC] [peer IP ...] [flood BD] | tunnel del ID | tunnel show */
+static int
+cmd_tunnel(struct sx_ctx *x, char **av, int ac)
+{
+	struct parse_opt o[] = { { "slice", 1 }, { "vni", 1 }, { "path", 1 }, { "geneve", 0 },
+				 { "ttl", 1 }, { "dscp", 1 }, { "csum", 0 }, { "rmac", 1 },
+				 { "peer", -1 }, { "flood", 1 } };
+	static const char *const what[] = { "SLICE", "VNI", "PATH", NULL, NULL, NULL, NULL, NULL,
+					    NULL, "BD" };
+	struct intent it = { .kind = INTENT_TUNNEL_DEL, .ttl = INTENT_TTL, .flood = -1 };
+	json_int_t *out[] = { &it.slice, &it.vni, &it.path, NULL, NULL, NULL, NULL, NULL, NULL,
+			      &it.flood };
+	bool add;
+	int rc;
+
+	if (ac == 1 && strcmp(av[0], "show") == 0)
+		return tunnel_show(x);
+	if ((rc = add_or_del(av, ac, "tunnel add|del ID ... | tunnel show", &add)) != EX_OK)
+		return rc;
+	if (ac < 2)
+		return usage_error("missing ID");
+	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
+		return rc;
+	if (!add)
+		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
+	if ((rc = parse_options(av + 2, ac - 2, o, 10)) != EX_OK ||
+	    (rc = option_numbers(o, what, 10, out)) != EX_OK ||
+	    (rc = number_or_copy(&o[4], "TTL", INTENT_TTL_COPY, &it.ttl)) != EX_OK ||
+	    (rc = number_or_copy(&o[5], "DSCP", INTENT_DSCP_COPY, &it.dscp)) != EX_OK)
+		return rc;
+	if (!o[0].val || !o[1].val || !o[2].val)
+		return usage_error("tunnel add needs 'slice S', 'vni V' and 'path P' (0: its "
+				   "policies only)");
+	it.kind = INTENT_TUNNEL_ADD;
+	it.how = o[3].val != NULL ? "geneve" : "vxlan";
+	it.csum = o[6].val != NULL;
+	it.mac = o[7].val != NULL ? o[7].val[0] : NULL;
+	it.peers = (const char *const *)o[8].val;
+	it.n_peers = o[8].n;
+	return shortcut_run(x, &it);
+}
+
+/* policy set TUNNEL CLASS failover|balance|sla P[:W] ... [rtt MS] [jitter MS]
+ * [loss PCT] | policy del TUNNEL CLASS | policy show [TUNNEL] */
+static int
+cmd_policy(struct sx_ctx *x, char **av, int ac)
+{
+	struct parse_opt o[] = { { "rtt", 1 }, { "jitter", 1 }, { "loss", 1 } };
+	static const char *const what[] = { "MS", "MS", "PCT" };
+	struct intent it = { .kind = INTENT_POLICY_DEL };
+	json_int_t *out[] = { &it.rtt_ms, &it.jitter_ms, &it.loss_pct }, want = -1;
+	const char *sub = ac > 0 ? av[0] : "";
+	int i, rc;
+
+	if (strcmp(sub, "show") == 0) {
+		if (ac > 2)
+			return usage_error("unexpected '%s'", av[2]);
+		if (ac == 2 && (rc = parse_number(av[1], "TUNNEL", &want)) != EX_OK)
+			return rc;
+		return shortcut_show(x, INTENT_V_POLICIES, want, fmt_policy);
+	}
+	if (strcmp(sub, "set") != 0 && strcmp(sub, "del") != 0)
+		return usage_error("usage: policy set|del|show ...");
+	if (ac < 3)
+		return usage_error(ac < 2 ? "missing TUNNEL" : "missing CLASS");
+	if ((rc = parse_number(av[1], "TUNNEL", &it.id)) != EX_OK ||
+	    (rc = parse_number(av[2], "CLASS", &it.cls)) != EX_OK)
+		return rc;
+	if (sub[0] == 'd')
+		return ac > 3 ? usage_error("unexpected '%s'", av[3]) : shortcut_run(x, &it);
+	if (ac < 4)
+		return usage_error("missing failover, balance or sla");
+	it.kind = INTENT_POLICY_SET;
+	it.how = av[3];
+	/* the paths, up to the sla limits; how many and which is the library's to judge */
+	for (i = 4; i < ac && strcmp(av[i], "rtt") != 0 && strcmp(av[i], "jitter") != 0 &&
+		    strcmp(av[i], "loss") != 0; i++, it.n_paths++)
+		if (it.n_paths < INTENT_POLICY_PATHS &&
+		    (rc = number_pair(av[i], ':', "PATH", "weight", &it.paths[it.n_paths],
+				      &it.weights[it.n_paths])) != EX_OK)
+			return rc;
+	if ((rc = parse_options(av + i, ac - i, o, 3)) != EX_OK ||
+	    (rc = option_numbers(o, what, 3, out)) != EX_OK)
+		return rc;
+	return shortcut_run(x, &it);
+}
+
+/* sport/dport A[-B] */
+static int
+port_range(struct parse_opt *o, json_int_t *r)
+{
+	int rc;
+
+	if (o->val == NULL)
+		return EX_OK;
+	r[1] = -1;
+	if ((rc = number_pair(o->val[0], '-', o->word, o->word, &r[0], &r[1])) != EX_OK)
+		return rc;
+	if (r[1] < 0)
+		r[1] = r[0];
+	/* port 0 is none: 0 alone would mean any */
+	return r[1] == 0 ? usage_error("bad %s '%s' (ports 1..65535)", o->word, o->val[0]) : EX_OK;
+}
+
+/* class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N]
+ * [sport A[-B]] [dport A[-B]] [dscp N] | class del SLICE CLASS [prio N] */
+static int
+cmd_class(struct sx_ctx *x, char **av, int ac)
+{
+	struct parse_opt o[] = { { "prio", 1 }, { "src", 1 }, { "dst", 1 }, { "proto", 1 },
+				 { "sport", 1 }, { "dport", 1 }, { "dscp", 1 } };
+	static const char *const what[] = { "prio", NULL, NULL, "proto", NULL, NULL, "dscp" };
+	struct intent it = { .kind = INTENT_CLASS_DEL };
+	json_int_t *out[] = { &it.prio, NULL, NULL, &it.rule.proto, NULL, NULL, &it.rule.dscp };
+	bool add;
+	int rc;
+
+	if ((rc = add_or_del(av, ac, "class add|del SLICE CLASS ...", &add)) != EX_OK)
+		return rc;
+	if (ac < 3)
+		return usage_error(ac < 2 ? "missing SLICE" : "missing CLASS");
+	if ((rc = parse_number(av[1], "SLICE", &it.slice)) != EX_OK ||
+	    (rc = parse_number(av[2], "CLASS", &it.cls)) != EX_OK ||
+	    (rc = parse_options(av + 3, ac - 3, o, add ? 7 : 1)) != EX_OK ||
+	    (rc = option_numbers(o, what, add ? 7 : 1, out)) != EX_OK)
+		return rc;
+	if (add) {
+		if (o[0].val == NULL)
+			return usage_error("class add needs 'prio N' (>= 1, the larger wins)");
+		if ((rc = port_range(&o[4], it.rule.sport)) != EX_OK ||
+		    (rc = port_range(&o[5], it.rule.dport)) != EX_OK)
+			return rc;
+		it.kind = INTENT_CLASS_ADD;
+		it.rule.src = o[1].val != NULL ? o[1].val[0] : NULL;
+		it.rule.dst = o[2].val != NULL ? o[2].val[0] : NULL;
+		it.rule.dscp_set = o[6].val != NULL;
+		/* protocol 0 is none: 0 would mean any */
+		if (o[3].val != NULL && it.rule.proto == 0)
+			return usage_error("bad proto '0' (1..255)");
+	}
+	return shortcut_run(x, &it);
 }
 
 static const struct {
 	const char *name;
 	shortcut_fn *fn;
 } cmds[] = {
-	{ "path", cmd_path },
+	{ "vtep", cmd_vtep }, { "site", cmd_site }, { "vni", cmd_vni }, { "path", cmd_path },
+	{ "tunnel", cmd_tunnel }, { "policy", cmd_policy }, { "class", cmd_class },
 };
 
 shortcut_fn *

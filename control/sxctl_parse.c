@@ -253,3 +253,60 @@ parse_positional(char **av, int ac, const char *spec, json_int_t *num)
 	}
 	return i < ac ? usage_error("unexpected '%s'", av[i]) : EX_OK;
 }
+
+/* The index of @word among @opts' words, @n when it is none of them. */
+static size_t
+option_index(const char *word, const struct parse_opt *opts, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && strcmp(word, opts[k].word) != 0; k++)
+		;
+	return k;
+}
+
+/*
+ * A shortcut's options, "WORD [VALUE ...]" in any order, each once: the
+ * words of @opts found in @av, their values left in @av. A word that is
+ * none of them, one given twice or one missing its value is a usage error.
+ */
+int
+parse_options(char **av, int ac, struct parse_opt *opts, size_t n)
+{
+	struct parse_opt *o;
+	size_t k;
+	int i = 0;
+
+	for (k = 0; k < n; k++) {
+		opts[k].val = NULL;
+		opts[k].n = 0;
+	}
+	while (i < ac) {
+		k = option_index(av[i], opts, n);
+		if (k == n || opts[k].val != NULL)
+			return usage_error("unexpected '%s'", av[i]);
+		o = &opts[k];
+		o->val = av + ++i;
+		/* a list runs up to the next option word */
+		while (i < ac &&
+		       (o->nval < 0 ? option_index(av[i], opts, n) == n : o->n < o->nval)) {
+			o->n++;
+			i++;
+		}
+		if (o->n == 0 && o->nval != 0)
+			return usage_error("'%s' needs a value", o->word);
+	}
+	return EX_OK;
+}
+
+int
+parse_number(const char *s, const char *what, json_int_t *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, UINT32_MAX, &v))
+		return usage_error("bad %s '%s' (a decimal number, no sign or leading zero)",
+				   what, s);
+	*out = (json_int_t)v;
+	return EX_OK;
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sxctl switch shortcuts: their words to intents, the intent library's reads and write, output. */
 /*
- * What a shortcut writes is compiled by intent.c, which sxcd shares; here
- * are the blocking calls that feed it and the retry when a write lost a
- * race with another client.
+ * What a shortcut writes is compiled by the intent library (intent.c),
+ * which sxcd shares; here are the blocking calls that feed it and the
+ * retry when a write lost a race with another client, for the overlay's
+ * shortcuts (sxctl_overlay.c) too.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -53,8 +54,8 @@ read_inputs(struct sx_ctx *x, unsigned int need, json_t **in)
  * our write, refused by its "expect") applied nothing: what changed is
  * read again and the intent compiled again, INTENT_ATTEMPTS writes at most.
  */
-static int
-run(struct sx_ctx *x, const struct intent *it)
+int
+shortcut_run(struct sx_ctx *x, const struct intent *it)
 {
 	json_t *in[INTENT_IN_MAX] = { NULL }, *params, *res;
 	char err[512], what[256];
@@ -109,34 +110,28 @@ run(struct sx_ctx *x, const struct intent *it)
 static int
 cmd_slice(struct sx_ctx *x, char **av, int ac)
 {
-	static const char *const kw[] = { "vlan", "slice", "bd" };
 	static const char *const spec[] = { "VLAN", "SLICE", "BD" };
+	struct parse_opt o[] = { { "vlan", 1 }, { "slice", 1 }, { "bd", 1 } };
 	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
 	json_int_t val[3] = { 0, 0, 0 };
-	unsigned int k, nkw = attach ? 3 : 1, seen = 0;
 	struct intent it;
-	int i, rc;
+	int k, rc;
 
 	if (!attach && (ac < 1 || strcmp(av[0], "detach") != 0))
 		return usage_error("usage: slice attach|detach PORT ...");
 	if (ac < 2 || av[1][0] == '\0')
 		return usage_error("missing PORT");
-	for (i = 2; i < ac; i += 2) {
-		for (k = 0; k < nkw && strcmp(av[i], kw[k]) != 0; k++)
-			;
-		if (k == nkw || (seen & (1u << k)))
-			return usage_error("unexpected '%s'", av[i]);
-		if (i + 1 >= ac)
-			return usage_error("'%s' needs a value", av[i]);
-		if ((rc = parse_positional(av + i + 1, 1, spec[k], &val[k])) != EX_OK)
+	if ((rc = parse_options(av + 2, ac - 2, o, attach ? 3 : 1)) != EX_OK)
+		return rc;
+	for (k = 0; k < (attach ? 3 : 1); k++)
+		if (o[k].val != NULL &&
+		    (rc = parse_positional(o[k].val, 1, spec[k], &val[k])) != EX_OK)
 			return rc;
-		seen |= 1u << k;
-	}
-	if (attach && (seen & 6) != 6)
+	if (attach && (o[1].val == NULL || o[2].val == NULL))
 		return usage_error("slice attach needs 'slice S' and 'bd B'");
 	it = (struct intent){ .kind = attach ? INTENT_SLICE_ATTACH : INTENT_SLICE_DETACH,
 			      .port = av[1], .vlan = val[0], .slice = val[1], .bd = val[2] };
-	return run(x, &it);
+	return shortcut_run(x, &it);
 }
 
 /* svi add SLICE BD MAC IP/PLEN | svi del SLICE BD [ipv6] */
@@ -157,15 +152,11 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 	it = (struct intent){ .kind = add ? INTENT_SVI_ADD : INTENT_SVI_DEL, .slice = num[0],
 			      .bd = num[1], .mac = add ? av[3] : NULL, .addr = add ? av[4] : NULL,
 			      .ipv6 = v6 };
-	return run(x, &it);
+	return shortcut_run(x, &it);
 }
 
-/*
- * The entries of a switch table whose VRF or BD is @want (all when < 0):
- * one line each, or {"table","entries"} with --json.
- */
-static int
-show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *))
+int
+shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *))
 {
 	const char *table = intent_view_table(v);
 	json_t *all, *keep, *e, *doc;
@@ -203,7 +194,8 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 
 	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show(x, sub[4] ? INTENT_V_ROUTES6 : INTENT_V_ROUTES, num[0], fmt_route);
+			rc : shortcut_show(x, sub[4] ? INTENT_V_ROUTES6 : INTENT_V_ROUTES, num[0],
+					   fmt_route);
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
 		return usage_error("usage: route add|del|show|show6 ...");
 	if ((rc = parse_positional(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num)) != EX_OK)
@@ -214,7 +206,7 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 	it = (struct intent){ .kind = sub[0] == 'a' ? INTENT_ROUTE_ADD : INTENT_ROUTE_DEL,
 			      .vrf = num[0], .addr = av[2], .how = ac > 3 ? av[3] : "",
 			      .nh = (const char *const *)av + 4, .n_nh = ac > 4 ? ac - 4 : 0 };
-	return run(x, &it);
+	return shortcut_run(x, &it);
 }
 
 /* mac add BD MAC PORT | mac del BD MAC | mac show [BD] | mac ageing S */
@@ -228,7 +220,7 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 
 	if (strcmp(sub, "show") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[BD]", num)) != EX_OK ?
-			rc : show(x, INTENT_V_FDB, num[0], fmt_fdb);
+			rc : shortcut_show(x, INTENT_V_FDB, num[0], fmt_fdb);
 	if (strcmp(sub, "ageing") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "SECONDS", num)) != EX_OK ?
 			rc : sx_simple(x, "table.config", intent_ageing(num[0]), fmt_ageing);
@@ -242,7 +234,7 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 		return rc;
 	it = (struct intent){ .kind = sub[0] == 'a' ? INTENT_MAC_ADD : INTENT_MAC_DEL,
 			      .bd = num[0], .mac = av[2], .port = sub[0] == 'a' ? av[3] : NULL };
-	return run(x, &it);
+	return shortcut_run(x, &it);
 }
 
 /* neigh add VRF IP PORT VLAN DMAC SMAC | neigh del VRF IP | neigh show [VRF] |
@@ -258,7 +250,8 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 
 	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
-			rc : show(x, sub[4] ? INTENT_V_NEIGH6 : INTENT_V_NEIGH, num[0], fmt_neigh);
+			rc : shortcut_show(x, sub[4] ? INTENT_V_NEIGH6 : INTENT_V_NEIGH, num[0],
+					   fmt_neigh);
 	if (add)
 		rc = parse_positional(av + 1, ac - 1, "VRF IP PORT VLAN DMAC SMAC", num);
 	else if (strcmp(sub, "del") == 0)
@@ -275,7 +268,7 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 		it.mac = av[5];
 		it.smac = av[6];
 	}
-	return run(x, &it);
+	return shortcut_run(x, &it);
 }
 
 static const struct {

@@ -11,7 +11,12 @@
 
 #include "ctl_client.h"
 #include "dp_apidef.h"
+#include "intent.h"
 #include "sxctl.h"
+
+/* the intent library's defaults, as the text says them */
+#define STR_(x) #x
+#define STR(x)	STR_(x)
 
 #define USAGE_TEXT \
 "Usage: sxctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS...]\n" \
@@ -71,9 +76,55 @@
 "  neigh show6 [VRF]           IPv6 neighbours (static, learned by NDP)\n" \
 "  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n" \
 "\n" \
-"Overlay shortcuts:\n" \
+"Overlay shortcuts (the same: one batch; IPv4 underlay):\n" \
+"  vtep add IP                 a local tunnel endpoint (vteps)\n" \
+"  vtep del IP\n" \
+"  site add SITE endpoint IP   IP is peer site SITE's: its probes are turned\n" \
+"                              around (endpoints)\n" \
+"  site del IP\n" \
+"  vni add VNI slice S bd B    frames of VNI into slice S's bridge domain B (vnis)\n" \
+"  vni add VNI slice S l3      packets of VNI into slice S's VRF\n" \
+"  vni del VNI\n" \
+"  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]\n" \
+"           [interval MS] [down N] [up N]\n" \
+"                              local VTEP src to far end dst via the underlay\n" \
+"                              next hop gw in VRF (paths); mtu 0: the port's;\n" \
+"                              static is always up, sxdp/icmp are probed every\n" \
+"                              interval (" STR(INTENT_PROBE_INTERVAL_MS) ") ms, down after down (" \
+	STR(INTENT_PROBE_DOWN) ") probes\n" \
+"                              unanswered, up after up (" STR(INTENT_PROBE_UP) ") answers in a " \
+	"row\n" \
+"  path del ID\n" \
 "  path show                   every path: state and since when, RTT, jitter and\n" \
 "                              loss of its probes, packets and bytes it carried\n" \
+"  tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]\n" \
+"           [rmac MAC] [peer IP ...] [flood BD]\n" \
+"                              slice S's frames to a peer site over VXLAN (or\n" \
+"                              GENEVE) on path P (0: its policies only); ttl " \
+	STR(INTENT_TTL) ",\n" \
+"                              dscp 0 and no UDP checksum unless told; rmac: the\n" \
+"                              far end's router MAC (L3 VNI); each peer IP may\n" \
+"                              send into the slice through it (peers); flood BD:\n" \
+"                              BD's broadcasts get a copy too (a free t0..t7 of\n" \
+"                              its flood entry, which must exist)\n" \
+"  tunnel del ID               the tunnel, its peers and policies, its flood slots\n" \
+"  tunnel show                 tunnels, their peers and the BDs flooding into them\n" \
+"  policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]\n" \
+"                              the first path up (policies; class 0: the\n" \
+"                              tunnel's classes without a policy of their own)\n" \
+"  policy set TUNNEL CLASS balance P0:W0 [P1:W1 ...]\n" \
+"                              by flow over the paths up, by weight\n" \
+"  policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]\n" \
+"                              the first path up within the limits, else the\n" \
+"                              first up; set replaces the class's policy\n" \
+"  policy del TUNNEL CLASS\n" \
+"  policy show [TUNNEL]\n" \
+"  class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]\n" \
+"            [dport A[-B]] [dscp N]\n" \
+"                              inner IPv4 packets of the slice that match all of\n" \
+"                              these are of CLASS (classes; the larger prio wins)\n" \
+"  class del SLICE CLASS [prio N]\n" \
+"                              the class's rules in the slice (or the one at N)\n" \
 "\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \

@@ -118,9 +118,11 @@ SW_ENTRIES = {
     ],
     "bd_ports": [],
     # bd 10 on the second page; its mask has p1 (bit 1) and p2 (bit 2).
+    # bd 1 floods into 8 overlay tunnels (all its slots), tunnel 21 at t3.
     "flood": [
-        {"match": {"bd": 1}, "action": "flood", "params": {"ports": 1},
-         "hits": 0},
+        {"match": {"bd": 1}, "action": "flood",
+         "params": {"ports": 1, "t0": 11, "t1": 12, "t2": 13, "t3": 21,
+                    "t4": 15, "t5": 16, "t6": 17, "t7": 18}, "hits": 0},
         {"match": {"bd": 20}, "action": "flood", "params": {"ports": 1},
          "hits": 0},
         {"match": {"bd": 10}, "action": "flood", "params": {"ports": 6},
@@ -185,6 +187,54 @@ SW_ENTRIES = {
          "params": {}, "hits": 0},
     ],
 }
+
+
+# The overlay's tables (pipelines/overlay/pl_overlay.c), read page by
+# page like the switch's: tunnels 21 and 22 of slice 1 (21 with two peers
+# and two policies), 23 of slice 2; class rules of slices 1 and 2.
+SW_ENTRIES.update({
+    "vteps": [], "vnis": [], "endpoints": [], "paths": [],
+    "tunnels": [
+        {"match": {"id": 21}, "action": "vxlan",
+         "params": {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0},
+         "hits": 4},
+        {"match": {"id": 22}, "action": "geneve",
+         "params": {"slice": 1, "vni": 7000, "path": 0, "ttl": 0, "dscp": 0, "csum": 1,
+                    "rmac": "02:00:00:00:AA:01"}, "hits": 0},
+        {"match": {"id": 23}, "action": "vxlan",
+         "params": {"slice": 2, "vni": 6000, "path": 3, "ttl": 64, "dscp": 0, "csum": 0},
+         "hits": 1},
+    ],
+    "peers": [
+        {"match": {"slice": 1, "ip": "198.51.100.20"}, "action": "peer",
+         "params": {"tunnel": 21}, "hits": 9},
+        {"match": {"slice": 1, "ip": "198.51.100.22"}, "action": "peer",
+         "params": {"tunnel": 22}, "hits": 0},
+        {"match": {"slice": 1, "ip": "198.51.100.21"}, "action": "peer",
+         "params": {"tunnel": 21}, "hits": 0},
+    ],
+    "policies": [
+        {"match": {"tunnel": 21, "class": 0}, "action": "failover",
+         "params": {"p0": 1, "p1": 2, "p2": 0, "p3": 0}, "hits": 40},
+        {"match": {"tunnel": 22, "class": 0}, "action": "balance",
+         "params": {"p0": 1, "p1": 2, "p2": 0, "p3": 0, "w0": 1, "w1": 3, "w2": 0, "w3": 0},
+         "hits": 2},
+        {"match": {"tunnel": 21, "class": 1}, "action": "sla",
+         "params": {"p0": 1, "p1": 2, "p2": 0, "p3": 0, "rtt_ms": 50, "jitter_ms": 0,
+                    "loss_pct": 1}, "hits": 0},
+    ],
+    "classes": [
+        {"match": {"slice": 1, "proto": {"value": 17, "mask": 255},
+                   "dport": {"min": 5060, "max": 5061}}, "priority": 10,
+         "action": "class", "params": {"class": 1}, "hits": 3},
+        {"match": {"slice": 2, "sport": {"min": 80, "max": 80}}, "priority": 10,
+         "action": "class", "params": {"class": 1}, "hits": 0},
+        {"match": {"slice": 1, "dscp": {"value": 46, "mask": 255}}, "priority": 20,
+         "action": "class", "params": {"class": 1}, "hits": 0},
+        {"match": {"slice": 1}, "priority": 5, "action": "class",
+         "params": {"class": 2}, "hits": 0},
+    ],
+})
 
 
 class RpcError(Exception):

@@ -178,7 +178,19 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	"route show6 [VRF]" "neigh show6 [VRF]" \
 	"mac add BD MAC PORT" "mac del BD MAC" "mac show [BD]" \
 	"mac ageing SECONDS" "neigh add VRF IP PORT VLAN DMAC SMAC" \
-	"neigh del VRF IP" "neigh show [VRF]"; do
+	"neigh del VRF IP" "neigh show [VRF]" \
+	"vtep add IP" "vtep del IP" "site add SITE endpoint IP" "site del IP" \
+	"vni add VNI slice S bd B" "vni add VNI slice S l3" "vni del VNI" \
+	"path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]" \
+	"[interval MS] [down N] [up N]" "path del ID" "path show" \
+	"tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]" \
+	"[rmac MAC] [peer IP ...] [flood BD]" "tunnel del ID" "tunnel show" \
+	"policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]" \
+	"policy set TUNNEL CLASS balance P0:W0 [P1:W1 ...]" \
+	"policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]" \
+	"policy del TUNNEL CLASS" "policy show [TUNNEL]" \
+	"class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]" \
+	"[dport A[-B]] [dscp N]" "class del SLICE CLASS [prio N]"; do
 	expect_grep "--help" "$OUT" "$c"
 done
 
@@ -239,6 +251,55 @@ sx neigh add 1 10.0.1.254 p1 100 02:00:00:00:00:fe; expect_rc "neigh add missing
 sx neigh add 1 10.0.1.254 p1 5000 02:00:00:00:00:fe 02:00:00:00:01:0a
 expect_rc "neigh add bad VLAN" 2
 sx neigh del 1; expect_rc "neigh del missing IP" 2
+# the overlay's: the words (sxctl), their values and limits (the intent
+# library), both before anything is sent
+PATH_WHERE="src 192.0.2.10 dst 198.51.100.20 gw 192.0.2.1"
+TUN="tunnel add 24 slice 1 vni 5000 path 1"
+for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
+	"vtep add 2001:db8::1|bad IP '2001:db8::1' (an IPv4 address)" \
+	"vtep show|usage: vtep add|del IP" \
+	"site add 2 198.51.100.20|site add needs 'endpoint IP'" \
+	"site add x endpoint 198.51.100.20|bad SITE 'x' (a decimal number" \
+	"site add 70000 endpoint 198.51.100.20|bad SITE 70000 (0..65535)" \
+	"vni add 5000 slice 1|vni add needs 'slice S' and one of 'bd B' or 'l3'" \
+	"vni add 5000 slice 1 bd 10 l3|vni add needs 'slice S' and one of 'bd B' or 'l3'" \
+	"vni add 16777216 slice 1 l3|bad VNI 16777216 (0..16777215)" \
+	"vni add 05000 slice 1 l3|bad VNI '05000'" "vni del 5000 l3|unexpected 'l3'" \
+	"path add 1 $PATH_WHERE|path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'" \
+	"path add 1 $PATH_WHERE vrf 100 interval 20|a static path is not probed" \
+	"path add 1 $PATH_WHERE vrf 100 probe bfd|bad probe 'bfd' (static, sxdp or icmp)" \
+	"path add 0 $PATH_WHERE vrf 100|bad PATH 0 (1..65535)" \
+	"path add 1 $PATH_WHERE vrf 100 probe sxdp down 256|bad down 256 (1..255)" \
+	"path add 1 src 192.0.2.10 dst 198.51.100 gw 192.0.2.1 vrf 100|bad dst '198.51.100'" \
+	"path add 1 $PATH_WHERE vrf 100 vrf 100|unexpected 'vrf'" \
+	"tunnel add 24 slice 1 vni 5000|tunnel add needs 'slice S', 'vni V' and 'path P'" \
+	"$TUN ttl x|bad TTL 'x'" "$TUN peer|'peer' needs a value" \
+	"$TUN dscp 65|bad DSCP 65 (0..64)" "$TUN rmac 02:00|bad rmac '02:00'" \
+	"$TUN peer 198.51.100.30 198.51.100.30|peer 198.51.100.30 given twice" \
+	"$TUN geneve geneve|unexpected 'geneve'" "$TUN flood 70000|bad BD 70000 (0..65535)" \
+	"tunnel add 0 slice 1 vni 5000 path 1|bad TUNNEL 0 (1..65535)" \
+	"tunnel del 24 now|unexpected 'now'" \
+	"policy set 21 0 failover|a policy picks from 1..4 paths" \
+	"policy set 21 0 failover 1 2 3 4 5|a policy picks from 1..4 paths" \
+	"policy set 21 0 balance 1:1 2|bad weight 0 (1..255)" \
+	"policy set 21 0 failover 1:2|weights are a balance policy's" \
+	"policy set 21 0 failover 1 rtt 10|rtt, jitter and loss limits are an sla policy's" \
+	"policy set 21 0 sla 1 loss 101|bad loss 101 (0..100)" \
+	"policy set 21 0 sla 1 rtt|'rtt' needs a value" \
+	"policy set 21 0 random 1|bad policy 'random' (failover, balance or sla)" \
+	"policy set 21|missing CLASS" "policy show x|bad TUNNEL 'x'" \
+	"class add 1 3|class add needs 'prio N'" "class add 1 3 prio 0|bad prio 0" \
+	"class add 1 3 prio 1 sport 10-5|bad sport 10-5 (LO-HI, 0 <= LO <= HI)" \
+	"class add 1 3 prio 1 dport 0|bad dport '0' (ports 1..65535)" \
+	"class add 1 3 prio 1 src 10.0.0.0/33|bad src '10.0.0.0/33'" \
+	"class add 1 3 prio 1 proto 0|bad proto '0' (1..255)" \
+	"class add 1 3 prio 1 dscp 64|bad dscp 64 (0..63)" \
+	"class del 1 3 src 10.0.0.0/8|unexpected 'src'"; do
+	# shellcheck disable=SC2086
+	sx ${bad%%|*}
+	expect_rc "${bad%%|*}" 2
+	expect_grep "${bad%%|*}" "$ERR" "${bad#*|}"
+done
 after=$(wc -l <"$LOG")
 if [ "$before" -eq "$after" ]; then ok "usage errors send nothing"
 else not_ok "usage errors send nothing" "$((after - before)) requests"; fi
@@ -847,6 +908,224 @@ expect_out "neigh show6" "vrf 2 2001:db8:2::9 port p0 vlan 0 dmac 02:00:00:00:00
 sx table show fdb
 expect_grep "table show idle_s" "$OUT" \
 	"bd=10 mac=02:00:00:00:00:0A -> learned(port=p0) hits=12 idle_s=3.2"
+
+# --- overlay shortcuts ------------------------------------------------------
+# One entry each: no read, one update, sxdp's default atomicity.
+for c in "vtep add 192.0.2.10|vteps|insert|{\"ip\":\"192.0.2.10\"}|vtep|{}" \
+	"vtep del 192.0.2.10|vteps|delete|{\"ip\":\"192.0.2.10\"}||" \
+	"site add 2 endpoint 198.51.100.20|endpoints|insert|{\"ip\":\"198.51.100.20\"}|endpoint|{\"site\":2}" \
+	"site del 198.51.100.20|endpoints|delete|{\"ip\":\"198.51.100.20\"}||" \
+	"vni add 5000 slice 1 bd 10|vnis|insert|{\"vni\":5000}|l2|{\"slice\":1,\"bd\":10}" \
+	"vni add 7000 slice 1 l3|vnis|insert|{\"vni\":7000}|l3|{\"slice\":1}" \
+	"vni del 5000|vnis|delete|{\"vni\":5000}||" \
+	"path add 1 src 192.0.2.10 dst 198.51.100.20 gw 192.0.2.1 vrf 100|paths|insert|{\"id\":1}|static|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.20\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\"}" \
+	"path add 2 vrf 100 gw 192.0.2.1 probe sxdp dst 198.51.100.21 src 192.0.2.10|paths|insert|{\"id\":2}|sxdp|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.21\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5}" \
+	"path add 3 src 192.0.2.10 dst 203.0.113.7 gw 192.0.2.1 vrf 100 mtu 1400 probe icmp interval 100 down 4 up 2|paths|insert|{\"id\":3}|icmp|{\"src\":\"192.0.2.10\",\"dst\":\"203.0.113.7\",\"vrf\":100,\"mtu\":1400,\"gw\":\"192.0.2.1\",\"interval_ms\":100,\"down_after\":4,\"up_after\":2}" \
+	"path del 3|paths|delete|{\"id\":3}||" \
+	"policy del 21 1|policies|delete|{\"tunnel\":21,\"class\":1}||" \
+	"tunnel add 25 slice 1 vni 7000 path 0 geneve ttl copy dscp 10 csum rmac 02:00:00:00:aa:01|tunnels|insert|{\"id\":25}|geneve|{\"slice\":1,\"vni\":7000,\"path\":0,\"ttl\":0,\"dscp\":10,\"csum\":1,\"rmac\":\"02:00:00:00:aa:01\"}"; do
+	IFS='|' read -r cmd table type match action params <<<"$c"
+	want="{\"type\":\"$type\",\"table\":\"$table\",\"match\":$match"
+	[ -n "$action" ] && want="$want,\"action\":\"$action\",\"params\":$params"
+	before=$(wc -l <"$LOG")
+	# shellcheck disable=SC2086
+	sx $cmd
+	expect_rc "$cmd" 0
+	expect_calls "$cmd" "$before" "table.write"
+	expect_req "$cmd" "$(req table.write "{\"updates\":[$want}]}")"
+	expect_grep "$cmd" "$OUT" "ok: 1 update applied, generation 7"
+done
+
+# tunnel add: the tunnel, its peers, and bd 10's flood entry (bd 10 is
+# slice 1's: the interfaces say so) with the tunnel in its first free
+# slot, expecting the entry as read: one dataplane-atomic batch.
+before=$(wc -l <"$LOG")
+sx tunnel add 24 slice 1 vni 5000 path 1 dscp copy peer 198.51.100.30 198.51.100.31 flood 10
+expect_rc "tunnel add" 0
+expect_calls "tunnel add" "$before" \
+	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.write"
+TUN24='{"type":"insert","table":"tunnels","match":{"id":24},"action":"vxlan",
+	 "params":{"slice":1,"vni":5000,"path":1,"ttl":64,"dscp":64,"csum":0}},
+	{"type":"insert","table":"peers","match":{"slice":1,"ip":"198.51.100.30"},
+	 "action":"peer","params":{"tunnel":24}},
+	{"type":"insert","table":"peers","match":{"slice":1,"ip":"198.51.100.31"},
+	 "action":"peer","params":{"tunnel":24}}'
+expect_call "tunnel add" table.write "{\"atomicity\":\"dataplane-atomic\",\"updates\":[$TUN24,
+	{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\",
+	 \"params\":{\"ports\":6,\"t0\":24},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}]}"
+expect_grep "tunnel add" "$OUT" "ok: 4 updates applied, generation 7"
+
+# another client changes bd 10's flood entry between the read and the
+# write: its change is read again and kept
+sx raw fake.race '{"count":1}' >/dev/null
+before=$(wc -l <"$LOG")
+sx tunnel add 24 slice 1 vni 5000 path 1 dscp copy peer 198.51.100.30 198.51.100.31 flood 10
+expect_rc "tunnel add after a lost compare-and-set" 0
+expect_calls "tunnel add retried: the flood entry read again" "$before" \
+	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.write \
+table.read:flood/0 table.read:flood/2 table.write"
+expect_call "tunnel add retried: the other client's port kept" table.write \
+	"{\"atomicity\":\"dataplane-atomic\",\"updates\":[$TUN24,
+	{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\",
+	 \"params\":{\"ports\":518,\"t0\":24},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":518}}}]}"
+sx raw fake.reset >/dev/null
+
+# refused before any write: bd 1 floods into 8 tunnels already; bd 30 has
+# no flood entry; bd 10 is slice 1's, not slice 2's
+before=$(wc -l <"$LOG")
+sx tunnel add 24 slice 1 vni 5000 path 1 flood 1
+expect_rc "tunnel add, flood entry full" 1
+expect_grep "tunnel add, flood entry full" "$ERR" "sxctl: bd 1 floods into 8 tunnels already (t0..t7)"
+sx --json tunnel add 24 slice 1 vni 5000 path 1 flood 1
+expect_json "tunnel add, flood entry full --json" 'd["error"]["data"]["reason"] == "full"'
+sx tunnel add 24 slice 1 vni 5000 path 1 flood 30
+expect_rc "tunnel add, no flood entry" 1
+expect_grep "tunnel add, no flood entry" "$ERR" "sxctl: bd 30 has no flood entry (attach a port to it first)"
+sx --json tunnel add 24 slice 2 vni 6000 path 1 flood 10
+expect_rc "tunnel add, another slice's bd" 1
+expect_json "tunnel add, another slice's bd" 'd["error"]["data"]["reason"] == "slice_conflict"'
+if [ "$(writes_since "$before")" -eq 0 ]; then ok "tunnel add refusals write nothing"
+else not_ok "tunnel add refusals write nothing" "$(writes_since "$before") writes"; fi
+# refused by sxdp (the fake: 10.66. is taken): its reason, nothing applied
+sx tunnel add 24 slice 1 vni 5000 path 1 peer 10.66.0.1
+expect_rc "tunnel add, peer refused by sxdp" 1
+expect_grep "tunnel add, peer refused by sxdp" "$ERR" "sxctl: update 1: error -32001 exists at /updates/1/match"
+expect_grep "tunnel add, peer refused by sxdp" "$OUT" "2 of 2 updates failed, nothing committed"
+
+# a port joining bd 1 keeps its tunnels
+sx slice attach p1 vlan 5 slice 1 bd 1
+expect_rc "slice attach keeps the flood's tunnels" 0
+T1='"t0":11,"t1":12,"t2":13,"t3":21,"t4":15,"t5":16,"t6":17,"t7":18'
+expect_call "slice attach keeps the flood's tunnels" table.write "{\"atomicity\":\"dataplane-atomic\",
+	\"updates\":[
+	{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":\"p1\",\"vlan\":5},
+	 \"action\":\"attach\",\"params\":{\"slice\":1,\"bd\":1}},
+	{\"type\":\"insert\",\"table\":\"bd_ports\",\"match\":{\"bd\":1,\"port\":\"p1\"},
+	 \"action\":\"member\",\"params\":{\"vlan\":5}},
+	{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":1},\"action\":\"flood\",
+	 \"params\":{\"ports\":3,$T1},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1,$T1}}}]}"
+
+# tunnel del: the tunnel, its two peers (one per page), its policies, its
+# slot t3 of bd 1, each expecting what was read
+before=$(wc -l <"$LOG")
+sx tunnel del 21
+expect_rc "tunnel del" 0
+expect_calls "tunnel del" "$before" "table.read:peers/0 table.read:peers/2 \
+table.read:policies/0 table.read:policies/2 table.read:flood/0 table.read:flood/2 table.write"
+expect_call "tunnel del" table.write "{\"atomicity\":\"dataplane-atomic\",\"updates\":[
+	{\"type\":\"delete\",\"table\":\"tunnels\",\"match\":{\"id\":21}},
+	{\"type\":\"delete\",\"table\":\"peers\",\"match\":{\"slice\":1,\"ip\":\"198.51.100.20\"},
+	 \"expect\":{\"action\":\"peer\",\"params\":{\"tunnel\":21}}},
+	{\"type\":\"delete\",\"table\":\"peers\",\"match\":{\"slice\":1,\"ip\":\"198.51.100.21\"},
+	 \"expect\":{\"action\":\"peer\",\"params\":{\"tunnel\":21}}},
+	{\"type\":\"delete\",\"table\":\"policies\",\"match\":{\"tunnel\":21,\"class\":0},
+	 \"expect\":{\"action\":\"failover\",\"params\":{\"p0\":1,\"p1\":2,\"p2\":0,\"p3\":0}}},
+	{\"type\":\"delete\",\"table\":\"policies\",\"match\":{\"tunnel\":21,\"class\":1},
+	 \"expect\":{\"action\":\"sla\",\"params\":{\"p0\":1,\"p1\":2,\"p2\":0,\"p3\":0,
+	 \"rtt_ms\":50,\"jitter_ms\":0,\"loss_pct\":1}}},
+	{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":1},\"action\":\"flood\",
+	 \"params\":{\"ports\":1,\"t0\":11,\"t1\":12,\"t2\":13,\"t4\":15,\"t5\":16,\"t6\":17,\"t7\":18},
+	 \"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1,$T1}}}]}"
+expect_grep "tunnel del" "$OUT" "ok: 6 updates applied, generation 7"
+# a peer entry deleted by another client meanwhile: read again, not named again
+sx raw fake.race '{"count":1,"how":"delete"}' >/dev/null
+before=$(wc -l <"$LOG")
+sx tunnel del 21
+expect_rc "tunnel del after a concurrent delete" 0
+expect_calls "tunnel del after a concurrent delete: the peers read again" "$before" \
+	"table.read:peers/0 table.read:peers/2 table.read:policies/0 table.read:policies/2 \
+table.read:flood/0 table.read:flood/2 table.write table.read:peers/0 table.write"
+if tail -n 1 "$LOG" | grep -q '198.51.100.20'; then
+	not_ok "tunnel del after a concurrent delete: the gone peer not deleted again"
+else ok "tunnel del after a concurrent delete: the gone peer not deleted again"; fi
+sx raw fake.reset >/dev/null
+
+before=$(wc -l <"$LOG")
+sx tunnel show
+expect_rc "tunnel show" 0
+expect_calls "tunnel show" "$before" "table.read:tunnels/0 table.read:tunnels/2 \
+table.read:peers/0 table.read:peers/2 table.read:flood/0 table.read:flood/2"
+expect_out "tunnel show" "ID  TYPE    SLICE   VNI  PATH   TTL  DSCP  CSUM  RMAC               PEERS                        FLOOD  HITS
+21  vxlan       1  5000     1    64  copy  off   -                  198.51.100.20,198.51.100.21      1     4
+22  geneve      1  7000     0  copy     0  on    02:00:00:00:AA:01  198.51.100.22                    -     0
+23  vxlan       2  6000     3    64     0  off   -                  -                                -     1"
+sx --json tunnel show
+expect_json "tunnel show --json" 'd["tunnels"][0] == {"id": 21, "type": "vxlan", "slice": 1,
+	"vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0, "hits": 4, "flood": [1],
+	"peers": ["198.51.100.20", "198.51.100.21"]} and d["tunnels"][1]["rmac"] == "02:00:00:00:AA:01"'
+sx tunnel show --atomicity continue
+expect_rc "tunnel show --atomicity" 2
+
+# policy set: over the entry as read (a modify expecting it) or new
+before=$(wc -l <"$LOG")
+sx policy set 21 0 balance 1:1 2:1 3:2
+expect_rc "policy set over a policy" 0
+expect_calls "policy set over a policy" "$before" \
+	"table.read:policies/0 table.read:policies/2 table.write"
+expect_call "policy set over a policy" table.write '{"updates":[{"type":"modify",
+	"table":"policies","match":{"tunnel":21,"class":0},"action":"balance",
+	"params":{"p0":1,"p1":2,"p2":3,"p3":0,"w0":1,"w1":1,"w2":2,"w3":0},
+	"expect":{"action":"failover","params":{"p0":1,"p1":2,"p2":0,"p3":0}}}]}'
+sx policy set 22 5 sla 2 1 rtt 80 jitter 10 loss 2
+expect_rc "policy set sla" 0
+expect_call "policy set sla, a new policy" table.write '{"updates":[{"type":"insert",
+	"table":"policies","match":{"tunnel":22,"class":5},"action":"sla",
+	"params":{"p0":2,"p1":1,"p2":0,"p3":0,"rtt_ms":80,"jitter_ms":10,"loss_pct":2}}]}'
+sx policy set 22 5 failover 4 3 2 1 --atomicity dataplane-atomic
+expect_call "policy set failover" table.write '{"atomicity":"dataplane-atomic","updates":[
+	{"type":"insert","table":"policies","match":{"tunnel":22,"class":5},"action":"failover",
+	"params":{"p0":4,"p1":3,"p2":2,"p3":1}}]}'
+sx raw fake.race '{"count":1}' >/dev/null
+before=$(wc -l <"$LOG")
+sx policy set 21 0 failover 2 1
+expect_rc "policy set after a concurrent change" 0
+if [ "$(writes_since "$before")" -eq 2 ]; then ok "policy set after a concurrent change: written again"
+else not_ok "policy set after a concurrent change: written again" "$(writes_since "$before") writes"; fi
+expect_call "policy set after a concurrent change: expects what it read again" table.write \
+	'{"updates":[{"type":"modify","table":"policies","match":{"tunnel":21,"class":0},
+	"action":"failover","params":{"p0":2,"p1":1,"p2":0,"p3":0},"expect":{"action":"failover",
+	"params":{"p0":1,"p1":2,"p2":0,"p3":0,"other_writer":1}}}]}'
+sx raw fake.reset >/dev/null
+
+sx policy show
+expect_rc "policy show" 0
+expect_out "policy show" "tunnel 21 class 0 failover 1 2 hits=40
+tunnel 22 class 0 balance 1:1 2:3 hits=2
+tunnel 21 class 1 sla 1 2 rtt 50 loss 1 hits=0"
+sx policy show 22
+expect_out "policy show TUNNEL" "tunnel 22 class 0 balance 1:1 2:3 hits=2"
+sx --json policy show 21
+expect_json "policy show --json" \
+	'd["table"] == "policies" and [e["match"]["class"] for e in d["entries"]] == [0, 1]'
+
+# class add: one rule; class del: the class's rules in the slice as read
+sx class add 1 3 prio 100 src 10.1.2.3/16 dst 192.0.2.9 proto 17 sport 1024-65535 dport 5060 dscp 0
+expect_rc "class add" 0
+expect_req "class add" "$(req table.write '{"updates":[{"type":"insert","table":"classes",
+	"match":{"slice":1,"src":{"value":"10.1.0.0","mask":"255.255.0.0"},
+	"dst":{"value":"192.0.2.9","mask":"255.255.255.255"},"proto":17,
+	"sport":{"min":1024,"max":65535},"dport":5060,"dscp":0},
+	"action":"class","params":{"class":3},"priority":100}]}')"
+before=$(wc -l <"$LOG")
+sx class del 1 1
+expect_rc "class del" 0
+expect_calls "class del" "$before" "table.read:classes/0 table.read:classes/2 table.write"
+expect_call "class del" table.write '{"atomicity":"dataplane-atomic","updates":[
+	{"type":"delete","table":"classes","match":{"slice":1,"proto":{"value":17,"mask":255},
+	 "dport":{"min":5060,"max":5061}},"priority":10,
+	 "expect":{"action":"class","params":{"class":1}}},
+	{"type":"delete","table":"classes","match":{"slice":1,"dscp":{"value":46,"mask":255}},
+	 "priority":20,"expect":{"action":"class","params":{"class":1}}}]}'
+sx class del 1 1 prio 20
+expect_call "class del at a priority" table.write '{"updates":[{"type":"delete","table":"classes",
+	"match":{"slice":1,"dscp":{"value":46,"mask":255}},"priority":20,
+	"expect":{"action":"class","params":{"class":1}}}]}'
+before=$(wc -l <"$LOG")
+sx class del 2 2
+expect_rc "class del, no such rule" 1
+expect_grep "class del, no such rule" "$ERR" "sxctl: slice 2 has no rule of class 2"
+if [ "$(writes_since "$before")" -eq 0 ]; then ok "class del, no such rule: nothing written"
+else not_ok "class del, no such rule: nothing written"; fi
 
 # --- transport --------------------------------------------------------------
 sx raw test.big
