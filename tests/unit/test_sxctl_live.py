@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""sxctl's overlay shortcuts against a real sxdp (switch on the LAN ports,
+overlay on the WAN port, net_pcap ports, --no-huge): what each writes is
+what table.read then shows, sxdp's own refusals come back with their
+reason, and the flood entries' tunnel slots (t0..t7) and ports change
+without losing each other.
+
+    /usr/bin/python3 tests/unit/test_sxctl_live.py [SXCTL]   (SXDP=... or BUILD=...)
+
+Exit 77 when sxdp cannot run here (the packet tier's prerequisites).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packet"))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+
+R = T.Runner()
+SXCTL = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SXCTL") or \
+    os.path.join(T.build_dir(), "sxctl")
+PIPELINE = {"lan": "switch", "wan": "overlay"}
+PORTS = {"p0": [], "p1": [], "w0": []}
+ROLES = {"p0": {"role": "lan"}, "p1": {"role": "lan"}, "w0": {"role": "wan"}}
+VTEP, GW, PEER = "192.0.2.10", "192.0.2.1", "198.51.100.20"
+
+
+def sxctl(dp, *args, rc=0):
+    """Run sxctl on dp's socket; its stdout. A different exit code fails."""
+    p = subprocess.run([SXCTL, "--socket", dp.sock_path] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=30)
+    if p.returncode != rc:
+        raise T.TestFailure("sxctl %s: exit %d, want %d\n%s%s" % (" ".join(map(str, args)),
+                            p.returncode, rc, p.stdout, p.stderr))
+    return p.stdout + p.stderr
+
+
+def entry(dp, table, match):
+    """The entry of table whose match is match, None when there is none."""
+    return next((e for e in dp.table_read(table)[0] if e["match"] == match), None)
+
+
+def flood(dp, bd):
+    e = entry(dp, "flood", {"bd": bd})
+    return e and e["params"]
+
+
+@R.test
+def test_tunnels_fill_and_leave_the_flood_slots():
+    """tunnel add ... flood takes bd 10's free slots in order, a ninth is
+    refused (nothing written), ports join and leave without touching the
+    tunnels, tunnel del frees its slot and deletes its peers and policies,
+    and the entry stays while it floods into a tunnel."""
+    with Sxdp(PORTS, pipeline=PIPELINE, port_opts=ROLES) as dp:
+        sxctl(dp, "slice", "attach", "p0", "slice", 1, "bd", 10)
+        sxctl(dp, "tunnel", "add", 7, "slice", 1, "vni", 5000, "path", 1, "peer", PEER,
+              "198.51.100.21", "flood", 10)
+        expect_eq(flood(dp, 10), {"ports": 1, "t0": 7}, "flood after tunnel 7")
+        expect_eq(entry(dp, "tunnels", {"id": 7})["params"],
+                  {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 0, "csum": 0}, "tunnel 7")
+        expect_eq(entry(dp, "peers", {"slice": 1, "ip": PEER})["params"], {"tunnel": 7}, "peer")
+        for t in range(8, 15):
+            sxctl(dp, "tunnel", "add", t, "slice", 1, "vni", 5000, "path", 1, "flood", 10)
+        full = {"ports": 1, **{"t%d" % k: 7 + k for k in range(8)}}
+        expect_eq(flood(dp, 10), full, "8 tunnels")
+        out = sxctl(dp, "tunnel", "add", 15, "slice", 1, "vni", 5000, "path", 1, "flood", 10, rc=1)
+        expect("bd 10 floods into 8 tunnels already" in out, "the ninth refused: %s" % out)
+        expect_eq(entry(dp, "tunnels", {"id": 15}), None, "nothing of the ninth written")
+        # another slice's tunnel would lose every copy there: refused
+        sxctl(dp, "tunnel", "add", 16, "slice", 2, "vni", 6000, "path", 1, "flood", 10, rc=1)
+
+        sxctl(dp, "slice", "attach", "p1", "slice", 1, "bd", 10)
+        expect_eq(flood(dp, 10), dict(full, ports=3), "a port joins, the tunnels stay")
+        sxctl(dp, "policy", "set", 7, 0, "failover", 1, 2)
+        sxctl(dp, "policy", "set", 7, 3, "sla", 2, "rtt", 40)
+        sxctl(dp, "tunnel", "del", 7)
+        want = dict(full, ports=3)
+        del want["t0"]
+        expect_eq(flood(dp, 10), want, "tunnel 7's slot freed, the rest as they were")
+        expect_eq([e for e in dp.table_read("peers")[0] if e["params"]["tunnel"] == 7], [],
+                  "tunnel 7's peers")
+        expect_eq(dp.table_read("policies")[0], [], "tunnel 7's policies")
+        expect_eq(entry(dp, "tunnels", {"id": 7}), None, "tunnel 7")
+        # the freed slot is the first free one again
+        sxctl(dp, "tunnel", "add", 15, "slice", 1, "vni", 5000, "path", 1, "flood", 10)
+        expect_eq(flood(dp, 10)["t0"], 15, "tunnel 15 in t0")
+        sxctl(dp, "slice", "detach", "p0")
+        sxctl(dp, "slice", "detach", "p1")
+        expect_eq(flood(dp, 10)["ports"], 0, "no port left, the entry floods into its tunnels")
+        for t in range(8, 16):
+            sxctl(dp, "tunnel", "del", t)
+        expect_eq(flood(dp, 10), None, "no port, no tunnel: the entry goes")
+        out = sxctl(dp, "tunnel", "del", 8, rc=1)
+        expect("not_found" in out, "deleting a tunnel that is not there: %s" % out)
+        dp.stop()
+
+
+@R.test
+def test_sites_vnis_paths_policies_classes_as_written():
+    with Sxdp(PORTS, pipeline=PIPELINE, port_opts=ROLES) as dp:
+        sxctl(dp, "vtep", "add", VTEP)
+        sxctl(dp, "site", "add", 2, "endpoint", PEER)
+        sxctl(dp, "vni", "add", 5000, "slice", 1, "bd", 10)
+        sxctl(dp, "vni", "add", 7000, "slice", 1, "l3")
+        expect_eq([e["action"] for e in dp.table_read("vteps")[0]], ["vtep"], "vteps")
+        expect_eq(entry(dp, "endpoints", {"ip": PEER})["params"], {"site": 2}, "endpoint")
+        expect_eq(entry(dp, "vnis", {"vni": 5000})["params"], {"slice": 1, "bd": 10}, "l2 VNI")
+        expect_eq(entry(dp, "vnis", {"vni": 7000})["action"], "l3", "l3 VNI")
+
+        where = ["src", VTEP, "dst", PEER, "gw", GW, "vrf", 100]
+        sxctl(dp, "path", "add", 1, *where)
+        sxctl(dp, "path", "add", 2, *where, "probe", "icmp")
+        sxctl(dp, "path", "add", 3, *where, "probe", "sxdp", "interval", 100, "up", 2, "mtu", 1400)
+        expect_eq(entry(dp, "paths", {"id": 2})["params"],
+                  {"src": VTEP, "dst": PEER, "vrf": 100, "mtu": 0, "gw": GW, "interval_ms": 50,
+                   "down_after": 3, "up_after": 5}, "icmp path, default timers")
+        expect_eq(entry(dp, "paths", {"id": 3})["params"]["interval_ms"], 100, "sxdp path interval")
+        # what the table declares beyond the library's limits, sxdp judges
+        out = sxctl(dp, "path", "add", 4, *where, "probe", "sxdp", "interval", 5, rc=1)
+        expect("bad_probe" in out, "interval 5 refused by sxdp: %s" % out)
+        out = sxctl(dp, "path", "add", 5000, *where, rc=1)
+        expect("out_of_range" in out, "path 5000 refused by sxdp: %s" % out)
+        show = sxctl(dp, "path", "show")
+        expect(all(" %s " % k in show for k in ("static", "icmp", "sxdp")), "path show:\n" + show)
+        sxctl(dp, "path", "del", 1)
+        expect_eq(entry(dp, "paths", {"id": 1}), None, "path del")
+
+        sxctl(dp, "tunnel", "add", 7, "slice", 1, "vni", 7000, "path", 0, "geneve", "ttl", "copy",
+              "dscp", "copy", "csum", "rmac", "02:00:00:00:aa:01")
+        expect_eq(entry(dp, "tunnels", {"id": 7}),
+                  {"match": {"id": 7}, "action": "geneve", "hits": 0,
+                   "params": {"slice": 1, "vni": 7000, "path": 0, "ttl": 0, "dscp": 64, "csum": 1,
+                              "rmac": "02:00:00:00:AA:01"}}, "GENEVE tunnel")
+        sxctl(dp, "policy", "set", 7, 0, "balance", "2:1", "3:2")
+        sxctl(dp, "policy", "set", 7, 0, "failover", 3, 2)   # over the one read
+        sxctl(dp, "policy", "set", 7, 1, "sla", 3, 2, "rtt", 50, "loss", 1)
+        expect_eq(entry(dp, "policies", {"tunnel": 7, "class": 0})["params"],
+                  {"p0": 3, "p1": 2, "p2": 0, "p3": 0}, "failover replaced balance")
+        expect_eq(sxctl(dp, "policy", "show", 7),
+                  "tunnel 7 class 0 failover 3 2 hits=0\ntunnel 7 class 1 sla 3 2 rtt 50 loss 1 hits=0\n",
+                  "policy show")
+        out = sxctl(dp, "policy", "set", 7, 300, "failover", 3, rc=1)
+        expect("out_of_range" in out, "class 300 refused by sxdp: %s" % out)
+        sxctl(dp, "policy", "del", 7, 1)
+        expect_eq(entry(dp, "policies", {"tunnel": 7, "class": 1}), None, "policy del")
+
+        sxctl(dp, "class", "add", 1, 1, "prio", 10, "src", "10.1.2.3/16", "proto", 17,
+              "dport", "5060-5061")
+        sxctl(dp, "class", "add", 1, 1, "prio", 20, "dscp", 46)
+        sxctl(dp, "class", "add", 1, 2, "prio", 5, "sport", 80)
+        rules = {e["priority"]: e for e in dp.table_read("classes")[0]}
+        expect_eq(rules[10]["match"], {"slice": 1, "src": {"value": "10.1.0.0", "mask": "255.255.0.0"},
+                                       "proto": {"value": 17, "mask": 255},
+                                       "dport": {"min": 5060, "max": 5061}}, "class rule")
+        # the rules as read are deleted by key and priority, expecting what was read
+        sxctl(dp, "class", "del", 1, 1)
+        expect_eq([(e["priority"], e["params"]["class"]) for e in dp.table_read("classes")[0]],
+                  [(5, 2)], "class 1's rules deleted, class 2's kept")
+        tunnels = json.loads(sxctl(dp, "--json", "tunnel", "show"))["tunnels"]
+        expect_eq([(t["id"], t["type"], t["peers"], t["flood"]) for t in tunnels],
+                  [(7, "geneve", [], [])], "tunnel show --json")
+        dp.stop()
+
+
+if __name__ == "__main__":
+    if not os.access(SXCTL, os.X_OK):
+        print("not ok - sxctl binary: %s missing" % SXCTL)
+        sys.exit(1)
+    R.main([])
