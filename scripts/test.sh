@@ -8,6 +8,14 @@ BUILD=${BUILD:-build}
 export BUILD
 
 bash scripts/deps.sh || exit 1
+# nftables: e2e-overlay-sla makes loss on a WAN link with it (this kernel
+# has no netem). Without it that tier skips and says so.
+if ! command -v nft >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends nftables >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends nftables >/dev/null 2>&1; } ||
+    echo "test: nftables could not be installed"
+fi
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" >/dev/null || exit 1
 fi
@@ -35,6 +43,7 @@ tier e2e-switch bash tests/e2e/switch.sh
 tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
 tier e2e-overlay bash tests/e2e/overlay.sh
+tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 
 echo "tiers: $pass passed, $fail failed, $skip skipped"
 echo "$pass passed, $fail failed"
