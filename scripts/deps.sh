@@ -9,7 +9,7 @@ pkgs=(
   libjansson-dev libevent-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   check
   python3-scapy tshark
-  iproute2 iputils-ping iperf3 ethtool
+  iproute2 iputils-ping iperf3 ethtool nftables
   clang libclang-rt-14-dev
 )
 

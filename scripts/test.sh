@@ -35,6 +35,7 @@ tier e2e-switch bash tests/e2e/switch.sh
 tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
 tier e2e-overlay bash tests/e2e/overlay.sh
+tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
 
