@@ -248,6 +248,21 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 
 static struct dp_table_deriver vteps_watch = { .expand = told_only, .done = vteps_done };
 
+/* An L2 VNI hands its bridge domain to its slice: the switch's guard
+ * refuses one that is another slice's (slice_conflict). */
+static bool
+vni_claims(uint16_t action, const uint8_t *key __rte_unused, const uint8_t *params, uint16_t *bd,
+	   uint16_t *slice)
+{
+	const struct ov_vni_l2 *v = (const struct ov_vni_l2 *)params;
+
+	if (action != OV_VNI_L2)
+		return false;
+	*bd = v->bd;
+	*slice = v->slice;
+	return true;
+}
+
 static int
 ov_init(unsigned int workers)
 {
@@ -297,7 +312,8 @@ ov_init(unsigned int workers)
 		return -ENOSPC;
 	paths_watch.sources = 1u << pl_ov.paths;
 	vteps_watch.sources = 1u << pl_ov.vteps;
-	if ((rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
+	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
+	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
 		return rc;
 	return 0;

@@ -248,6 +248,12 @@ pl_switch_fdb_knows(const struct dp_entry *e, uint16_t port, uint32_t tunnel)
 
 /* The write check (sw_guard.c): registers it and its refusal reason. */
 int pl_switch_guard_init(void);
+/* A feature's table that hands a bridge domain to a slice joins the check:
+ * fn says which (bd, slice) an entry (action, key, params) claims, false
+ * for none. Main lcore, at init; 0 or -ENOSPC. */
+typedef bool pl_switch_claim_fn(uint16_t action, const uint8_t *key, const uint8_t *params, uint16_t *bd,
+				uint16_t *slice);
+int pl_switch_guard_claimer(int table, pl_switch_claim_fn *fn);
 
 /* Next-hop ids and the derived nexthops table (sw_nexthop.c). */
 int pl_switch_nexthop_init(void);

@@ -1,6 +1,8 @@
 /* The switch's write check: a bridge domain belongs to exactly one slice,
  * so the interfaces, SVIs and connected routes (of either family) that name
- * it must agree on its slice, and no bridge-domain member or neighbour
+ * it, and other features' tables that hand it to a slice (the overlay's
+ * VNIs: pl_switch_guard_claimer), must agree on its slice, and no
+ * bridge-domain member or neighbour
  * egresses onto a wire (port, VLAN) that is another slice's interface. Runs on every table.write
  * batch before it is applied (registered with dp_tblrpc_check_add). */
 #include <errno.h>
@@ -15,6 +17,14 @@
 #include "dp_tblrpc.h"
 
 static int slice_conflict;   /* table.write result code of a refusal */
+
+#define CLAIMERS_MAX 4
+static struct {
+	int table;
+	pl_switch_claim_fn *fn;
+} claimers[CLAIMERS_MAX];
+static unsigned int n_claimers;
+static pl_switch_claim_fn *scan_fn;   /* the claimer for_each_entry is scanning */
 
 /* owner[bd] = slice + 1 of the bridge domain, 0 while unowned;
  * wire[port][vid] = slice + 1 of that (port, VLAN) interface */
@@ -95,6 +105,24 @@ claim_connected(const struct dp_entry_view *ev)
 		claim(((const struct sw_connected *)ev->params)->bd, key_u16(ev->key, 0));
 }
 
+static void
+claim_other(const struct dp_entry_view *ev)
+{
+	uint16_t bd, slice;
+
+	if (scan_fn(ev->action, ev->key, ev->params, &bd, &slice))
+		claim(bd, slice);
+}
+
+static pl_switch_claim_fn *
+claimer_of(int table)
+{
+	for (unsigned int c = 0; c < n_claimers; c++)
+		if (claimers[c].table == table)
+			return claimers[c].fn;
+	return NULL;
+}
+
 /* Does the batch claim a bridge domain or egress onto a wire? Only such
  * updates are checked, and only then are the installed claims gathered:
  * a batch of a million routes via next hops costs no scan of the routes. */
@@ -109,7 +137,7 @@ claims_anything(const struct dp_update *u, unsigned int n)
 		if (x->table == pl_sw.interfaces || x->table == pl_sw.svi || x->table == pl_sw.svi6 ||
 		    x->table == pl_sw.bd_ports || x->table == pl_sw.neigh || x->table == pl_sw.neigh6 ||
 		    ((x->table == pl_sw.routes || x->table == pl_sw.routes6) &&
-		     x->action == SW_RT_CONNECTED))
+		     x->action == SW_RT_CONNECTED) || claimer_of(x->table) != NULL)
 			return true;
 	}
 	return false;
@@ -127,13 +155,24 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 	for_each_entry(pl_sw.svi6, claim_svi);
 	for_each_entry(pl_sw.routes, claim_connected);
 	for_each_entry(pl_sw.routes6, claim_connected);
+	for (unsigned int c = 0; c < n_claimers; c++) {
+		scan_fn = claimers[c].fn;
+		for_each_entry(claimers[c].table, claim_other);
+	}
 	/* first who owns what (a default action owns its BD too), ... */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dp_update *x = &u[i];
 		const struct sw_attach *a = (const struct sw_attach *)x->params;
+		pl_switch_claim_fn *fn = claimer_of(x->table);
+		uint16_t bd, slice;
 
 		if (x->type == DP_UPD_DELETE)
 			continue;
+		if (fn != NULL) {
+			if (x->type != DP_UPD_DEFAULT && fn(x->action, x->key, x->params, &bd, &slice))
+				res[i] = claim(bd, slice);
+			continue;
+		}
 		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH) {
 			res[i] = claim(a->bd, a->slice);
 			if (x->type != DP_UPD_DEFAULT)
@@ -162,6 +201,16 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 					   ((const struct sw_rewrite *)x->params)->vlan,
 					   (uint32_t)key_u16(x->key, 0) + 1);
 	}
+}
+
+int
+pl_switch_guard_claimer(int table, pl_switch_claim_fn *fn)
+{
+	if (n_claimers == CLAIMERS_MAX)
+		return -ENOSPC;
+	claimers[n_claimers].table = table;
+	claimers[n_claimers++].fn = fn;
+	return 0;
 }
 
 int

@@ -31,8 +31,8 @@
 #    many as sent and no other drop; VNI 5001/5000 from the right peer to
 #    the shared MAC reach only that slice's host; a slice 2 fdb entry
 #    pointing at slice 1's tunnel is overlay.wrong_slice and nothing leaves;
-#    with OSL_KNOWN_BUGS=1 also: a VNI of slice 2 mapped onto slice 1's
-#    bridge domain is refused or leaks nothing (sxdp fails this today);
+#    a VNI of slice 2 mapped onto slice 1's bridge domain is refused
+#    (slice_conflict);
 #  - delay: 80 ms on link 1 (A to B) moves class 1 to path 2 within 5 s,
 #    class 0 stays on path 1 (what site B sees on w1/w2, per class, and the
 #    paths' packet counters); the delay off brings class 1 back;
@@ -425,40 +425,15 @@ else
   notok "fdb bd 20 -> tunnel 7: $(printf '%s' "$wout" | head -c 300)"
 fi
 
-# A VNI of slice 2 mapped onto slice 1's bridge domain: the switch refuses
-# the same for an interfaces entry (slice_conflict). sxdp accepts this one
-# and delivers slice 2's peer's frames to slice 1's hosts (a known bug, not
-# this branch's to fix): checked only with OSL_KNOWN_BUGS=1, so that the
-# tier stays green until the fix, which should make it the default.
-if [ -n "${OSL_KNOWN_BUGS:-}" ]; then
-  wout=$(ctl --json table add vnis vni=5003 action l2 slice=2 bd=10 2>&1)
-  if printf '%s' "$wout" | grep -q slice_conflict; then
-    ok "vnis 5003 -> l2(slice 2, bd 10 of slice 1) refused at write (slice_conflict)"
-  elif printf '%s' "$wout" | grep -q '"committed": *true'; then
-    r0=$(rx4)
-    in_ns b "$PY" - w2 "$W2_MAC" "$VTEP2" "$FAR2" "$A_MAC" <<'PYEOF'
-import sys
-from scapy.all import Ether, IP, UDP, ICMP, sendp, get_if_hwaddr
-from scapy.layers.vxlan import VXLAN
-iface, wmac, vtep, far2, amac = sys.argv[1:6]
-inner = Ether(src="02:00:0a:0a:00:77", dst=amac) / IP(src="10.10.0.77", dst="10.10.0.1") / ICMP(type=0)
-sendp([Ether(src=get_if_hwaddr(iface), dst=wmac) / IP(src=far2, dst=vtep) / UDP(sport=50000, dport=4789, chksum=0) /
-       VXLAN(vni=5003, flags=0x08) / inner] * 5, iface=iface, verbose=False, inter=0.01)
-PYEOF
-    sleep 0.5
-    read -r -a d <<<"$(rx4_delta "$r0" "$(rx4)")"
-    if [ "${d[0]}" -eq 0 ]; then
-      ok "vnis 5003 -> l2(slice 2, bd 10 of slice 1) accepted, but no frame of slice 2's peer reached slice 1's a1"
-    else
-      notok "vnis 5003 -> l2(slice 2, bd 10 of slice 1) accepted by table.write, and ${d[0]} of 5 VNI 5003 frames from slice 2's peer reached slice 1's a1"
-    fi
-    ctl table del vnis vni=5003 >/dev/null 2>&1
-    ctl table del fdb bd=10 mac=02:00:0a:0a:00:77 >/dev/null 2>&1
-  else
-    notok "vnis 5003: $(printf '%s' "$wout" | head -c 300)"
-  fi
+# A VNI of slice 2 mapped onto slice 1's bridge domain: refused at write,
+# as an interfaces entry would be (the switch's guard knows the overlay's
+# VNIs as claims on a bridge domain).
+wout=$(ctl --json table add vnis vni=5003 action l2 slice=2 bd=10 2>&1)
+if printf '%s' "$wout" | grep -q slice_conflict; then
+  ok "vnis 5003 -> l2(slice 2, bd 10 of slice 1) refused at write (slice_conflict)"
 else
-  echo "# not checked (known sxdp bug; OSL_KNOWN_BUGS=1 checks it): a vnis entry mapping slice 2 onto slice 1's bd 10 is accepted, and slice 2's peer's frames reach slice 1's hosts"
+  notok "vnis 5003 -> l2(slice 2, bd 10 of slice 1) not refused: $(printf '%s' "$wout" | head -c 300)"
+  ctl table del vnis vni=5003 >/dev/null 2>&1
 fi
 
 # ================================================= SLA class: delay, loss

@@ -205,10 +205,14 @@ def test_decap_checks_in_order():
 @R.test
 def test_never_into_another_slices_tunnel():
     """slice 2's bridge domain has an fdb entry naming slice 1's tunnel (a
-    mistake): the frame is dropped, not sent to slice 1's site."""
+    mistake): the frame is dropped, not sent to slice 1's site. A VNI that
+    would hand slice 1's bridge domain to slice 2 is refused at write."""
     with Sxdp({"p0": [], "p1": [inner(MAC_B, MAC_R, b"slice 2 to slice 1's site")], "w0": []},
               pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup() + [U("fdb", {"bd": 20, "mac": MAC_R}, "tunnel", {"tunnel": TUN})])
+        res = dp.table_write([U("vnis", {"vni": 7777}, "l2", {"slice": 2, "bd": 10})], check=False)
+        expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), "slice_conflict",
+                  "a VNI of slice 2 onto slice 1's bd 10")
         st = dp.run_traffic()
         expect_drops(st, {"overlay.wrong_slice": 1})
         dp.stop()
