@@ -63,10 +63,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology
-for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ove[0-9]+-'); do
-  pid=${n#ove}; pid=${pid%%-*}
-  kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null
-done
+sw_stale_cleanup ove
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-overlay.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 topo() {
@@ -126,16 +123,7 @@ ok "topology: site A host on lan, site B (kernel VXLAN 5000) on wan1 and wan2"
 # ---------------------------------------------------------------- sxdp
 HOSTS=(lan wan1 wan2)   # the sxdp ports, in order (switchlib's sw_write_config)
 declare -A ROLE=([lan]=lan [wan1]=wan [wan2]=wan)
-started=0
-for drv in $NL_DRIVER af_packet; do
-  NL_PREFIX="ove$TAG-$drv"
-  if sw_write_config "$drv" '{"lan": "switch", "wan": "overlay"}' && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
-    started=1
-    break
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-done
-if [ "$started" -eq 0 ]; then
+if ! sw_launch "ove$TAG" '{"lan": "switch", "wan": "overlay"}'; then
   notok "sxdp starts on 3 veth ports"
   tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
   finish
@@ -225,6 +213,7 @@ fi
 
 # ------------------------------------------------------------ interop
 for dir in "a 10.10.0.2" "b 10.10.0.1"; do
+  # shellcheck disable=SC2086  # two words: host and address
   set -- $dir
   if out=$(in_ns "$1" ping -c 5 -i 0.1 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
     ok "ping $1 -> $2 across the overlay (kernel VXLAN at site B): 5/5"

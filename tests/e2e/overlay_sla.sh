@@ -185,16 +185,7 @@ else
 fi
 
 # ---------------------------------------------------------------- sxdp
-started=0
-for drv in $NL_DRIVER af_packet; do
-  NL_PREFIX="osl$TAG-$drv"
-  if sw_write_config "$drv" '{"lan": "switch", "wan": "overlay"}' && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
-    started=1
-    break
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-done
-if [ "$started" -eq 0 ]; then
+if ! sw_launch "osl$TAG" '{"lan": "switch", "wan": "overlay"}'; then
   notok "sxdp starts on 6 veth ports"
   tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
   finish

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers of the switch e2e tests (switch.sh, switch6.sh), sourced after
-# common.sh. The caller defines in_ns HOST CMD..., ctl ARGS..., the IP map
+# Helpers of the switch and overlay e2e tests (switch.sh, switch6.sh,
+# overlay.sh, overlay_sla.sh), sourced after common.sh. The caller defines in_ns HOST CMD..., ctl ARGS..., the IP map
 # (host -> its address, IPv4 or IPv6), HOSTS (the sxdp ports, in order:
 # one veth each, named ns HOST), ns HOST and NL_DIR.
 
@@ -31,16 +31,29 @@ EOF
 }
 
 # Remove what an earlier run left behind: netns and root veths named
-# PREFIX<pid>-<host> for the hosts of HOSTS, whose pid is gone.
+# PREFIX<pid>-<anything>, whose pid is gone.
 sw_stale_cleanup() { # prefix
   local p=$1 re n pid
-  re="^${p}[0-9]+-($(IFS='|'; echo "${HOSTS[*]}"))\$"
+  re="^${p}[0-9]+-"
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$re") \
            $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "$re"); do
     pid=${n#"$p"}; pid=${pid%%-*}
     kill -0 "$pid" 2>/dev/null && continue
     ip netns del "$n" 2>/dev/null || ip link del "$n" 2>/dev/null
   done
+}
+
+# Start sxdp with pipeline $2 on the HOSTS' veths: AF_XDP (NL_DRIVER), else
+# AF_PACKET, DPDK file prefix $1-<driver>. Sets drv; 1 when neither starts.
+sw_launch() { # prefix pipeline-JSON
+  for drv in $NL_DRIVER af_packet; do
+    NL_PREFIX="$1-$drv"
+    if sw_write_config "$drv" "$2" && nl_launch "$SXDP" "$NL_DIR/sxdp.json"; then
+      return 0
+    fi
+    nl_stop_sxdp >/dev/null 2>&1
+  done
+  return 1
 }
 
 stats_json() { ctl --json stats; }

@@ -28,6 +28,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
 
 TAG=$$
 ns() { printf 'xds%s-%s' "$TAG" "$1"; }
@@ -53,10 +55,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology
-for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^xds[0-9]+-'); do
-  pid=${n#xds}; pid=${pid%%-*}
-  kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null
-done
+sw_stale_cleanup xds
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-xds.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 topo() {
