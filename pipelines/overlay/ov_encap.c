@@ -14,7 +14,6 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
-#include <rte_prefetch.h>
 #include <rte_ip_frag.h>
 
 #include "pl_overlay.h"
@@ -156,13 +155,11 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	const struct dp_entry *e[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	uint16_t cls[DP_LOOKUP_BURST];
 	unsigned int again[DP_LOOKUP_BURST], na = 0;
-	struct ov_pin *pins = ov_path_pin[ctx->worker];
+	struct ov_pins *pins = ov_path_pins[ctx->worker];
 	uint16_t tick = (uint16_t)(ctx->now >> OV_PIN_TICK_SHIFT);
 	uint64_t hit;
 
 	for (unsigned int j = 0; j < k; j++) {
-		/* a pin is a likely cache miss: fetched while the lookups run */
-		rte_prefetch0(&pins[dp_meta(pkts[idx[j]])->hash & (OV_PIN_SLOTS - 1)]);
 		class_key(ckeys[j], pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = ckeys[j];
 	}

@@ -15,7 +15,7 @@
 
 struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
 struct ov_path_ctr *ov_path_ctr[DP_WORKERS_MAX];
-struct ov_pin *ov_path_pin[DP_WORKERS_MAX];
+struct ov_pins *ov_path_pins[DP_WORKERS_MAX];
 uint16_t ov_pin_idle;
 static unsigned int n_workers;
 
@@ -125,9 +125,8 @@ ov_path_init(unsigned int workers)
 	for (unsigned int w = 0; w < workers; w++) {
 		ov_path_ctr[w] = rte_zmalloc("ov_path_ctr", sizeof(struct ov_path_ctr) * (OV_PATH_MAX + 1),
 					     RTE_CACHE_LINE_SIZE);
-		ov_path_pin[w] = rte_zmalloc("ov_path_pin", sizeof(struct ov_pin) * OV_PIN_SLOTS,
-					     RTE_CACHE_LINE_SIZE);
-		if (ov_path_ctr[w] == NULL || ov_path_pin[w] == NULL)
+		ov_path_pins[w] = rte_zmalloc("ov_path_pins", sizeof(struct ov_pins), RTE_CACHE_LINE_SIZE);
+		if (ov_path_ctr[w] == NULL || ov_path_pins[w] == NULL)
 			return -ENOMEM;
 	}
 	ov_pin_idle = (uint16_t)RTE_MIN(rte_get_tsc_hz() / 1000 * OV_PIN_IDLE_MS >> OV_PIN_TICK_SHIFT,
@@ -140,8 +139,8 @@ ov_path_fini(void)
 {
 	for (unsigned int w = 0; w < n_workers; w++) {
 		rte_free(ov_path_ctr[w]);
-		rte_free(ov_path_pin[w]);
+		rte_free(ov_path_pins[w]);
 		ov_path_ctr[w] = NULL;
-		ov_path_pin[w] = NULL;
+		ov_path_pins[w] = NULL;
 	}
 }

@@ -29,21 +29,28 @@ struct ov_path_ctr {
 /* [worker][path], each worker's written by that worker only */
 extern struct ov_path_ctr *ov_path_ctr[DP_WORKERS_MAX];
 
-/* A balanced flow's path, remembered per worker in a direct-mapped table
- * (slot: the flow hash's low bits; tag: the whole hash), so that a flow
- * that moved off a dead path stays where it went when that path comes
- * back: the flows never reorder while their path is up. An entry idle for
- * ov_pin_idle ticks holds no more (an idle flow has nothing in flight to
- * reorder), and a slot two flows share remembers one of them. */
+/* Balanced flows that moved, remembered per worker, so that a flow that
+ * moved off a dead path stays where it went when that path comes back: no
+ * live flow reorders. A direct-mapped table (slot: the flow hash's low
+ * bits; tag: the whole hash) holds the moved flows' paths; an entry idle
+ * for ov_pin_idle ticks holds no more (an idle flow has nothing in flight
+ * to reorder), and a slot two flows share remembers one of them. Per path,
+ * when a flow moved off it was last seen: while none has been for
+ * ov_pin_idle, a flow whose path is up takes it without a look at the
+ * table, so pins cost nothing when no path has failed. */
+#define OV_PIN_SLOTS      (1u << 16)
+#define OV_PIN_TICK_SHIFT 24      /* a tick: 2^24 TSC cycles, some ms */
+#define OV_PIN_IDLE_MS    2000
 struct ov_pin {
 	uint32_t hash;
 	uint16_t path;
 	uint16_t tick;           /* last seen: TSC >> OV_PIN_TICK_SHIFT, wrapping */
 };
-#define OV_PIN_SLOTS      (1u << 16)
-#define OV_PIN_TICK_SHIFT 24      /* a tick: 2^24 TSC cycles, some ms */
-#define OV_PIN_IDLE_MS    2000
-extern struct ov_pin *ov_path_pin[DP_WORKERS_MAX];
+struct ov_pins {
+	struct ov_pin slot[OV_PIN_SLOTS];
+	uint16_t moved_seen[OV_PATH_MAX + 1];   /* a tick, by the path moved off */
+};
+extern struct ov_pins *ov_path_pins[DP_WORKERS_MAX];
 extern uint16_t ov_pin_idle;      /* OV_PIN_IDLE_MS in ticks */
 
 int ov_path_init(unsigned int n_workers);
@@ -69,6 +76,53 @@ ov_path_meets(uint16_t p, const struct ov_policy *pol)
 					   pol->sla.loss_pct * 10u);
 }
 
+/* balance: a flow's path by weight over all the policy's paths, up or not. */
+static inline uint16_t
+ov_path_first(const struct ov_policy *pol, uint32_t hash)
+{
+	uint32_t total = 0, b;
+	unsigned int i;
+
+	for (i = 0; i < OV_POLICY_PATHS; i++)
+		if (pol->path[i] != 0)
+			total += pol->weight[i];
+	if (total == 0)
+		return 0;
+	b = hash % total;
+	for (i = 0; i < OV_POLICY_PATHS; i++) {
+		if (pol->path[i] == 0)
+			continue;
+		if (b < pol->weight[i])
+			return pol->path[i];
+		b -= pol->weight[i];
+	}
+	return 0;
+}
+
+/* balance, for a flow whose first path is down: another draw from the same
+ * flow by weight over the paths that are up (0: none). */
+static inline uint16_t
+ov_path_live_draw(const struct ov_policy *pol, uint32_t hash)
+{
+	uint32_t up_total = 0, b;
+	unsigned int i;
+
+	for (i = 0; i < OV_POLICY_PATHS; i++)
+		if (ov_path_up(pol->path[i]))
+			up_total += pol->weight[i];
+	if (up_total == 0)
+		return 0;
+	b = (hash * 0x9e3779b1u >> 8) % up_total;
+	for (i = 0; i < OV_POLICY_PATHS; i++) {
+		if (!ov_path_up(pol->path[i]))
+			continue;
+		if (b < pol->weight[i])
+			return pol->path[i];
+		b -= pol->weight[i];
+	}
+	return 0;
+}
+
 /* The path of a flow (its hash) under a policy, or 0 when none is up.
  *   failover: the first path that is up;
  *   sla:      the first up path within the SLA, else the first up one
@@ -80,7 +134,7 @@ ov_path_meets(uint16_t p, const struct ov_policy *pol)
 static inline uint16_t
 ov_path_pick(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *unmet)
 {
-	uint32_t total = 0, up_total = 0, b;
+	uint32_t b;
 	unsigned int i;
 
 	switch (action) {
@@ -96,61 +150,45 @@ ov_path_pick(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *
 				return pol->path[i];
 		return 0;
 	case OV_POLICY_BALANCE:
-		for (i = 0; i < OV_POLICY_PATHS; i++) {
-			if (pol->path[i] == 0)
-				continue;
-			total += pol->weight[i];
-			if (ov_path_up(pol->path[i]))
-				up_total += pol->weight[i];
-		}
-		if (up_total == 0)
-			return 0;
-		b = hash % total;
-		for (i = 0; i < OV_POLICY_PATHS; i++) {
-			if (pol->path[i] == 0)
-				continue;
-			if (b < pol->weight[i])
-				break;
-			b -= pol->weight[i];
-		}
-		if (ov_path_up(pol->path[i]))
-			return pol->path[i];
-		/* another draw from the same flow, over the live paths */
-		b = (hash * 0x9e3779b1u >> 8) % up_total;
-		for (i = 0; i < OV_POLICY_PATHS; i++) {
-			if (!ov_path_up(pol->path[i]))
-				continue;
-			if (b < pol->weight[i])
-				return pol->path[i];
-			b -= pol->weight[i];
-		}
-		return 0;
+		b = ov_path_first(pol, hash);
+		return ov_path_up((uint16_t)b) ? (uint16_t)b : ov_path_live_draw(pol, hash);
 	}
 	return 0;
 }
 
-/* ov_path_pick, but a balanced flow goes on the path pins remember for it
- * while that path is up and still the policy's (tick: now, in ticks). */
+/* ov_path_pick, but a balanced flow that moved goes on the path the pins
+ * remember for it while that path is up and still the policy's (tick:
+ * now, in ticks). */
 static inline uint16_t
 ov_path_pick_pinned(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *unmet,
-		    struct ov_pin *pins, uint16_t tick)
+		    struct ov_pins *pins, uint16_t tick)
 {
+	uint16_t first, p;
 	struct ov_pin *e;
-	uint16_t p;
 
 	if (action != OV_POLICY_BALANCE)
 		return ov_path_pick(action, pol, hash, unmet);
-	e = &pins[hash & (OV_PIN_SLOTS - 1)];
+	first = ov_path_first(pol, hash);
+	if (first == 0)
+		return 0;
+	/* the usual case: no flow moved off its path lately, nothing to look up */
+	if (ov_path_up(first) && (uint16_t)(tick - pins->moved_seen[first]) > ov_pin_idle)
+		return first;
+	e = &pins->slot[hash & (OV_PIN_SLOTS - 1)];
 	p = e->path;
-	if (e->hash == hash && p != 0 && (uint16_t)(tick - e->tick) <= ov_pin_idle && ov_path_up(p))
+	if (e->hash == hash && p != 0 && p != first && (uint16_t)(tick - e->tick) <= ov_pin_idle &&
+	    ov_path_up(p))
 		for (unsigned int i = 0; i < OV_POLICY_PATHS; i++)
 			if (pol->path[i] == p && pol->weight[i] != 0) {
-				if (e->tick != tick)
-					e->tick = tick;
+				e->tick = tick;
+				pins->moved_seen[first] = tick;
 				return p;
 			}
-	p = ov_path_pick(action, pol, hash, unmet);
+	if (ov_path_up(first))
+		return first;
+	p = ov_path_live_draw(pol, hash);
 	*e = (struct ov_pin){ .hash = hash, .path = p, .tick = tick };
+	pins->moved_seen[first] = tick;
 	return p;
 }
 

@@ -9,7 +9,7 @@
 
 struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
 uint16_t ov_pin_idle = 50;
-static struct ov_pin pins[OV_PIN_SLOTS];
+static struct ov_pins pins;
 
 static void
 live(uint16_t p, int up, uint32_t rtt_us, uint32_t jitter_us, uint16_t loss_pm)
@@ -125,14 +125,14 @@ START_TEST(balance_pinned)
 	uint16_t t0 = 65500;             /* wraps during the test */
 
 	memset(ov_path_live, 0, sizeof(ov_path_live));
-	memset(pins, 0, sizeof(pins));
+	memset(&pins, 0, sizeof(pins));
 	for (uint16_t p = 1; p <= 3; p++)
 		live(p, 1, 0, 0, 0);
 	for (uint32_t f = 0; f < 4096; f++)
-		first[f] = ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, pins, t0);
+		first[f] = ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, &pins, t0);
 	live(2, 0, 0, 0, 0);
 	for (uint32_t f = 0; f < 4096; f++) {
-		moved[f] = ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, pins,
+		moved[f] = ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, &pins,
 					       (uint16_t)(t0 + 10));
 		ck_assert_uint_ne(moved[f], 2);
 		if (first[f] == 2)
@@ -144,24 +144,24 @@ START_TEST(balance_pinned)
 	live(2, 1, 0, 0, 0);
 	/* back up, within the idle time of every flow: nobody moves */
 	for (uint32_t f = 0; f < 4096; f++)
-		ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, pins,
+		ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, &pins,
 						      (uint16_t)(t0 + 10 + ov_pin_idle)), moved[f]);
 	/* idle longer than that: a flow starts again where the weights put it */
 	for (uint32_t f = 0; f < 4096; f++)
-		ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, pins,
+		ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, &pins,
 						      (uint16_t)(t0 + 11 + 2 * ov_pin_idle)), first[f]);
 	/* path 3 leaves the policy: its pinned flows go elsewhere at once */
 	pol.weight[2] = 0;
 	for (uint32_t f = 0; f < 4096; f++)
-		ck_assert_uint_ne(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, pins,
+		ck_assert_uint_ne(ov_path_pick_pinned(OV_POLICY_BALANCE, &pol, f * 2654435761u, &unmet, &pins,
 						      (uint16_t)(t0 + 12 + 2 * ov_pin_idle)), 3);
 	/* failover and sla never pin */
 	pol = (struct ov_policy){ .path = { 1, 2, 0, 0 } };
-	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, pins, t0), 1);
+	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, &pins, t0), 1);
 	live(1, 0, 0, 0, 0);
-	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, pins, t0), 2);
+	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, &pins, t0), 2);
 	live(1, 1, 0, 0, 0);
-	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, pins, t0), 1);
+	ck_assert_uint_eq(ov_path_pick_pinned(OV_POLICY_FAILOVER, &pol, 7, &unmet, &pins, t0), 1);
 }
 END_TEST
 
