@@ -88,7 +88,8 @@ ov_path_first(const struct ov_policy *pol, uint32_t hash)
 			total += pol->weight[i];
 	if (total == 0)
 		return 0;
-	b = hash % total;
+	/* multiply-shift maps the hash onto [0, total) without a divide */
+	b = (uint32_t)(((uint64_t)hash * total) >> 32);
 	for (i = 0; i < OV_POLICY_PATHS; i++) {
 		if (pol->path[i] == 0)
 			continue;
@@ -112,7 +113,7 @@ ov_path_live_draw(const struct ov_policy *pol, uint32_t hash)
 			up_total += pol->weight[i];
 	if (up_total == 0)
 		return 0;
-	b = (hash * 0x9e3779b1u >> 8) % up_total;
+	b = (uint32_t)(((uint64_t)(hash * 0x9e3779b1u) * up_total) >> 32);
 	for (i = 0; i < OV_POLICY_PATHS; i++) {
 		if (!ov_path_up(pol->path[i]))
 			continue;
