@@ -141,6 +141,8 @@ START_TEST(write_outer)
 	ck_assert_uint_eq(rte_be_to_cpu_16(udp->dst_port), OV_VXLAN_PORT);
 	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b + 28, 48, &vni, &hlen), OV_TUN_OK);
 	ck_assert_uint_eq(vni, 0x123456);
+	for (unsigned int i = 36; i < 76; i++)   /* the inner frame untouched */
+		ck_assert_uint_eq(b[i], 0x5a);
 	for (uint32_t hash = 0; hash < 100000; hash += 7)
 		ck_assert_uint_ge(ov_tun_sport(hash * 2654435761u), 49152);
 }
