@@ -704,7 +704,8 @@ for r in $(seq 1 "$RUNS"); do
     printf '%s\n' "$sx" >&2
     die "sxdp run $r failed"
   fi
-  grep '^bench: sxdp window' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
+  grep -E '^bench: sxdp (window|packets per overlay path|events|cycles/pkt by graph node)' "$WORK/sxdp-$r.err" |
+    sed 's/^bench: /compare-ovs: /' >&2
   sx_line=$(grep "^$SCENARIO: " <<<"$sx")
   sx_note=$(grep '^note: the worker' <<<"$sx")
   grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
@@ -721,7 +722,7 @@ import json, re, sys
 o = json.load(open(sys.argv[1]))
 sx = sys.argv[2]
 m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total, ([0-9.]+) cycles/pkt in pipeline", sx)
-sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
+sx_mpps, sx_cyc, sx_pipe = float(m.group(1)), float(m.group(2)), float(m.group(3))
 mode, desc = sys.argv[5], sys.argv[6]
 print("compare-ovs: OVS %s window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), %d datapath flows%s, pmd %s"
       % (mode, o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["dp_flows"],
@@ -731,9 +732,10 @@ if "tnl_flows" in o:
           % (mode, o["tnl_flows"], o["flow_sample"].split("actions:")[-1].split("(")[0] if o["flow_sample"] else "-",
              " (header sizes %s)" % o["push_sizes"] if "push_sizes" in o else "", o["flow_sample"][:600]),
           file=sys.stderr)
-print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f)"
+print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f; "
+      "sxdp in pipeline %.1f)"
       % (sys.argv[3], sx_mpps, sys.argv[4], mode, desc, o["mpps"],
-         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"]))
+         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"], sx_pipe))
 if o["pmd_cpu_share"] < 0.95:
     print("note: the OVS PMD thread (%s) ran only %.0f%% of the window: another process shared its CPU"
           % (o["pmd_thread"], 100 * o["pmd_cpu_share"]))
@@ -758,12 +760,14 @@ if [ "$RUNS" -gt 1 ]; then
 import re, statistics, sys
 rows = {}
 for l in sys.stdin:
-    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
+    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+) "
+                  r"\(cycles/pkt total: sxdp ([0-9.]+), OVS ([0-9.]+)(?:; sxdp in pipeline ([0-9.]+))?", l)
     if m:
-        rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x)) for x in (1, 4, 5)])
+        rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x) or "nan") for x in (1, 4, 5, 6, 7, 8)])
 for (mode, desc), r in rows.items():
-    sx, ovs, ratio = (statistics.median(c) for c in zip(*r))
+    sx, ovs, ratio, sxc, ovc, sxp = (statistics.median(c) for c in zip(*r))
     print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f "
-          "(median of the per-run ratios; virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio))
+          "(median of the per-run ratios; cycles/pkt total: sxdp %.1f, OVS %.1f; sxdp in pipeline %.1f; "
+          "virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio, sxc, ovc, sxp))
 ' "$SCENARIO" "$OVS_VERSION"
 fi
