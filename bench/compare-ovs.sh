@@ -2,8 +2,8 @@
 # sxdp against OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) on the same
 # virtual source and sink, one forwarding core each, in the same run.
 #
-#   bash bench/compare-ovs.sh [forward|l2] [--runs N] [--warmup S] [--window S]
-#                             [--ovs-mode MODE[,MODE...]]
+#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_decap] [--runs N]
+#                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-ovs.sh forward --runs 3
 #
@@ -51,6 +51,37 @@
 #                right after (a few first packets may learn a source
 #                dynamically; the static entry then overrides it).
 #     normal-smc normal with other_config:smc-enable=true.
+#   vxlan_encap, vxlan_decap  (OVS userspace VXLAN, "native tunneling"; the
+#            set-up comes from gen_pcap.py, which also writes sxdp's tables:
+#            the same VTEP, VNI, peers, gateway and MACs)
+#            Two netdev bridges: an integration bridge with one type=vxlan
+#            port per peer endpoint (options:remote_ip=ENDPOINT,
+#            options:key=5000), and a "physical" bridge whose LOCAL port
+#            carries the local VTEP (its kernel tap gets the VTEP address,
+#            other_config:hwaddr the WAN MAC), with `ovs-appctl ovs/route/add
+#            198.19.0.0/16 BR-PHY GW` and `tnl/arp/set BR-PHY GW GW-MAC` so
+#            the tunnel push has its route and next hop. encap: the pcap port
+#            in the integration bridge, the sink on the physical one
+#            (tnl_push, then out of br-phy); decap: the pcap port on the
+#            physical bridge, to LOCAL, where OVS pops the tunnel
+#            (tnl_pop) and recirculates into the integration bridge ->
+#            sink (2 datapath passes per packet).
+#     flows      explicit rules: encap: in_port=pcap,dl_dst=MAC ->
+#                output:TUNNEL for the 64 remote MACs (one tunnel port per
+#                peer site: OVS picks no path, sxdp classifies and balances
+#                over two), in_port=LOCAL -> output:null on br-phy; decap:
+#                in_port=pcap -> output:LOCAL on br-phy, in_port=TUNNEL,
+#                dl_dst=MAC -> output:null for the 256 local MACs x 4 tunnel
+#                ports.
+#     flows-smc  flows with other_config:smc-enable=true.
+#     normal     NORMAL on both bridges, the MACs as static MAC-table
+#                entries (remote MACs on their site's first tunnel port,
+#                local ones on pcap/null, the gateway's on null, br-phy's
+#                own on LOCAL): what an OVS user would configure.
+#            Checked besides the above: the datapath flows carry tnl_push
+#            (encap) / tnl_pop (decap), every packet made the expected
+#            datapath passes (recirculations), and the sink's frames have
+#            the expected size (110 B encapsulated, 60 B decapsulated).
 # Throughput of OVS = `packets received` of dpif-netdev/pmd-stats-show
 # between a pmd-stats-clear and the end of the window, over the window's
 # wall time; checked: no upcall and no drop in the window (the sink's TX from
@@ -84,7 +115,7 @@ log() { printf 'compare-ovs: %s\n' "$*" >&2; }
 die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=forward
-case ${1:-} in forward|l2) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+case ${1:-} in forward|l2|vxlan_encap|vxlan_decap) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
 RUNS=1 WARMUP=2 WINDOW=5 MODES=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -101,7 +132,10 @@ done
 case $SCENARIO in
   forward) ALL_MODES=single,exact,exact-smc ;;
   l2) ALL_MODES=flows,normal,normal-smc ;;
+  vxlan_*) ALL_MODES=flows,flows-smc,normal ;;
 esac
+VXLAN=0
+case $SCENARIO in vxlan_*) VXLAN=1 ;; esac
 MODES=${MODES:-$ALL_MODES}
 IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do
@@ -113,6 +147,14 @@ done
 # MODE_SMC (true/false), MODE_FDB (1: prime the MAC table from the fdb variant)
 mode_setup() {
   MODE_SMC=false MODE_FDB=0
+  if [ "$VXLAN" -eq 1 ]; then   # the variant file is the whole OVS set-up
+    case $1 in
+      flows) MODE_VARIANT=flows MODE_DESC="userspace VXLAN, explicit dl_dst rules" ;;
+      flows-smc) MODE_VARIANT=flows MODE_SMC=true MODE_DESC="userspace VXLAN, explicit dl_dst rules, SMC on" ;;
+      normal) MODE_VARIANT=normal MODE_DESC="userspace VXLAN, NORMAL bridges with static MACs" ;;
+    esac
+    return
+  fi
   case $1 in
     single) MODE_VARIANT=single MODE_DESC="1 in_port rule, OVS's best case" ;;
     exact) MODE_VARIANT=exact MODE_DESC="65536 exact 5-tuple rules" ;;
@@ -164,7 +206,7 @@ done
 WORK=$(mktemp -d /tmp/sxdp-cmp-ovs.XXXXXX)
 OVS_PIDS=()
 OVS_PREFIXES=()
-BR=swob$$
+BR=swob$$ BRI=swobi$$ BRP=swobp$$   # bridge = its kernel tap's name: <= 15 characters
 stop_ovs() {
   local p
   if [ -S "$WORK/run/vswitchd.ctl" ]; then
@@ -179,6 +221,8 @@ stop_ovs() {
   OVS_PIDS=()
   for p in "${OVS_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
   ip link del "$BR" 2>/dev/null
+  ip link del "$BRI" 2>/dev/null
+  ip link del "$BRP" 2>/dev/null
   rm -rf "$WORK/run" "$WORK/db"
   return 0
 }
@@ -268,9 +312,191 @@ print("compare-ovs: %d static MAC entries (ports %s) added with fdb/add in %.2f 
 PYEOF
 }
 
+# setup_vxlan CTL SPEC: the two bridges of the userspace VXLAN modes, from
+# gen_pcap.py's set-up lines (`local ADDR/PLEN MAC`, `tunnel NAME REMOTE
+# VNI`, `route PREFIX GW`, `arp IP MAC`, `source|sink int|phy`, `flow
+# int|phy FLOW`, `fdb int|phy PORT MAC`, `expect LEN PASSES`), through the
+# source port, which comes last (rules and static MACs first). Uses run_ovs's
+# vsctl; ports: pcap = 1, null = 2, tunnels 10.. (in FLOW, names).
+setup_vxlan() {
+  local ctl=$1 spec=$2 kind a b c r t br local_addr= local_mac= src= sink= ofp=10 ok
+  local -a tunnels=() routes=() arps=() names=()
+  local -A num=([pcap]=1 [null]=2) brname=([int]=$BRI [phy]=$BRP)
+  while read -r kind a b c; do
+    case $kind in
+      local) local_addr=$a local_mac=$b ;;
+      tunnel) tunnels+=("$a $b $c"); num[$a]=$ofp; ofp=$((ofp + 1)) ;;
+      route) routes+=("$a $b") ;;
+      arp) arps+=("$a $b") ;;
+      source|sink) [ -n "${brname[$a]:-}" ] || { log "bad OVS set-up line: $kind $a"; return 1; }
+                   if [ "$kind" = source ]; then src=${brname[$a]}; else sink=${brname[$a]}; fi ;;
+      flow|fdb|expect) ;;
+      *) log "unknown OVS set-up line '$kind $a' in $spec"; return 1 ;;
+    esac
+  done <"$spec"
+  if [ -z "$local_addr" ] || [ -z "$src" ] || [ -z "$sink" ] || [ ${#tunnels[@]} -eq 0 ]; then
+    log "incomplete OVS set-up in $spec"; return 1
+  fi
+  "${vsctl[@]}" add-br "$BRP" -- set bridge "$BRP" datapath_type=netdev other_config:hwaddr="$local_mac" \
+    -- add-br "$BRI" -- set bridge "$BRI" datapath_type=netdev || return 1
+  # the VTEP on br-phy's kernel tap: OVS takes its tunnel endpoint and
+  # routes' source address from there (no IPv6 chatter into the bridge)
+  sysctl -qw "net.ipv6.conf.$BRP.disable_ipv6=1" 2>/dev/null
+  { ip addr add "$local_addr" dev "$BRP" && ip link set "$BRP" up; } || { log "cannot address $BRP"; return 1; }
+  for t in "${tunnels[@]}"; do
+    read -r a b c <<<"$t"
+    "${vsctl[@]}" add-port "$BRI" "$a" -- set Interface "$a" type=vxlan options:remote_ip="$b" \
+      options:key="$c" ofport_request="${num[$a]}" || return 1
+  done
+  "${vsctl[@]}" add-port "$sink" null -- set Interface null type=dpdk \
+    options:dpdk-devargs="$sink_devargs" ofport_request=2 || return 1
+  # OVS learns the tap's address asynchronously: retry the route for 10 s
+  for r in "${routes[@]}"; do
+    read -r a b <<<"$r"
+    ok=0
+    for _ in $(seq 1 100); do
+      ovs-appctl -t "$ctl" ovs/route/add "$a" "$BRP" "$b" >/dev/null 2>&1 && { ok=1; break; }
+      sleep 0.1
+    done
+    [ "$ok" -eq 1 ] || { log "ovs/route/add $a $BRP $b failed: $(ovs-appctl -t "$ctl" ovs/route/add "$a" "$BRP" "$b" 2>&1)"; return 1; }
+  done
+  for r in "${arps[@]}"; do
+    read -r a b <<<"$r"
+    ovs-appctl -t "$ctl" tnl/arp/set "$BRP" "$a" "$b" >/dev/null || return 1
+  done
+  # rules, with the ports' numbers (the source port does not exist yet)
+  local -a sub=()
+  for a in "${!num[@]}"; do sub+=(-e "s/\(in_port=\|output:\)$a\([,]\|$\)/\1${num[$a]}\2/g"); done
+  for br in int phy; do
+    sed -n "s/^flow $br //p" "$spec" | sed "${sub[@]}" >"$WORK/flows-$br.txt"
+    ovs-ofctl del-flows "${brname[$br]}" || return 1
+    if [ -s "$WORK/flows-$br.txt" ]; then
+      ovs-ofctl add-flows "${brname[$br]}" "$WORK/flows-$br.txt" || return 1
+    fi
+    # static MACs (NORMAL): LOCAL is the bridge's own port, named as the bridge
+    sed -n "s/^fdb $br //p" "$spec" | sed "s/^LOCAL /${brname[$br]} /" >"$WORK/fdb-$br.txt"
+    log "OVS ($SCENARIO, $MODE_VARIANT): ${brname[$br]}: $(ovs-ofctl dump-aggregate "${brname[$br]}" |
+      sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules, $(grep -c . "$WORK/fdb-$br.txt") static MACs"
+    if [ -s "$WORK/fdb-$br.txt" ]; then
+      names=("${brname[$br]}" null)
+      for t in "${tunnels[@]}"; do names+=("${t%% *}"); done
+      fdb_prime "$ctl" "${brname[$br]}" "$WORK/fdb-$br.txt" "$(IFS=,; echo "${names[*]}")" || return 1
+    fi
+  done
+  ovs-appctl -t "$ctl" upcall/set-flow-limit 200000 >/dev/null || return 1
+  "${vsctl[@]}" add-port "$src" pcap -- set Interface pcap type=dpdk \
+    "options:dpdk-devargs=$src_devargs" ofport_request=1 || return 1
+  for br in int phy; do
+    if grep -q '^pcap ' "$WORK/fdb-$br.txt"; then
+      fdb_prime "$ctl" "${brname[$br]}" "$WORK/fdb-$br.txt" pcap || return 1
+    fi
+  done
+  log "OVS: route $(ovs-appctl -t "$ctl" ovs/route/lookup "${routes[0]%%/*}" | tr '\n' ' ')"
+  log "OVS: tunnel ports: $(ovs-appctl -t "$ctl" tnl/ports/show | tr '\n' ' ')"
+  return 0
+}
+
+# verify_vxlan CTL SPEC LEN (inside run_ovs ... verify): waits until OVS
+# has sent what it will of the pcap (its sink's TX stands still for 2 s),
+# stops OVS (the pcap sink is flushed) and checks the frames: one per input
+# packet, each LEN bytes; encap: Ethernet to the gateway's MAC, IPv4 from
+# the VTEP to a tunnel's remote, UDP 4789, VXLAN with the I flag and the
+# tunnel's VNI around an input frame; decap: each an input packet's inner
+# frame.
+verify_vxlan() {
+  local ctl=$1 spec=$2 len=$3 got last=-1 still=0
+  for _ in $(seq 1 600); do
+    got=$(ovs-appctl -t "$ctl" dpctl/show -s |
+      awk '/^ *port [0-9]+: /{f = ($3 == "null")} f && /TX packets:/{sub(/.*TX packets:/, ""); print $1 + 0; exit}')
+    if [ "${got:-0}" = "$last" ]; then
+      still=$((still + 1))
+      [ "$still" -ge 20 ] && break
+    else
+      still=0 last=${got:-0}
+    fi
+    sleep 0.1
+  done
+  ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show >"$WORK/verify-pmd.txt" 2>&1
+  ovs-appctl -t "$ctl" coverage/show >"$WORK/verify-coverage.txt" 2>&1
+  stop_ovs
+  "$PY" - "$PCAP" "$WORK/ovs-out.pcap" "$spec" "$len" "$SCENARIO" <<'PYEOF'
+import socket, struct, sys
+inp, out, spec, want_len, scen = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+
+def frames(path):
+    b = open(path, "rb").read()
+    if len(b) < 24:
+        sys.exit("compare-ovs: verify: %s is empty (OVS sent nothing?)" % path)
+    # microsecond or nanosecond pcap, either byte order
+    end = "<" if struct.unpack("<I", b[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    res, off = [], 24
+    while off + 16 <= len(b):
+        incl = struct.unpack(end + "I", b[off + 8:off + 12])[0]
+        res.append(b[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return res
+
+sp = [l.split() for l in open(spec) if l.strip()]
+remotes = {socket.inet_aton(l[2]) for l in sp if l[0] == "tunnel"}
+vnis = {int(l[3]) for l in sp if l[0] == "tunnel"}
+vtep = socket.inet_aton(next(l[1] for l in sp if l[0] == "local").split("/")[0])
+gw_mac = bytes.fromhex(next(l[2] for l in sp if l[0] == "arp").replace(":", ""))
+fin, fout = frames(inp), frames(out)
+import os, re
+w = os.path.dirname(out)
+# the first packets of a new flow go up to vswitchd: an upcall may fail
+# while the flow is being set up (datapath_drop_upcall_error), a drop OVS
+# counts; the measurement windows have none
+failed = sum(int(x) for x in re.findall(r"miss with failed upcall: (\d+)", open(w + "/verify-pmd.txt").read()))
+bad = []
+if len(fout) + failed != len(fin):
+    bad.append("%d frames out + %d failed upcalls for %d in" % (len(fout), failed, len(fin)))
+sizes = sorted({len(f) for f in fout})
+if sizes != [want_len]:
+    bad.append("frame sizes %s, want %d" % (sizes, want_len))
+if scen == "vxlan_encap":
+    known = set(fin)
+    for i, f in enumerate(fout):
+        why = None
+        if f[:6] != gw_mac or f[12:14] != b"\x08\x00":
+            why = "not IPv4 to the gateway's MAC"
+        elif f[23] != 17 or f[26:30] != vtep or f[30:34] not in remotes:
+            why = "not UDP from the VTEP to a tunnel remote"
+        elif struct.unpack("!H", f[36:38])[0] != 4789 or f[42] != 0x08 or \
+                struct.unpack("!I", f[46:50])[0] >> 8 not in vnis:
+            why = "not VXLAN (port 4789, I flag, the tunnel's VNI)"
+        elif f[50:] not in known:
+            why = "the inner frame is no input frame"
+        if why:
+            bad.append("frame %d: %s: %s" % (i, why, f[:64].hex()))
+            break
+else:
+    known = {f[50:] for f in fin}
+    for i, f in enumerate(fout):
+        if f not in known:
+            bad.append("frame %d is no input packet's inner frame: %s" % (i, f.hex()))
+            break
+if bad:
+    sys.stderr.write(open(w + "/verify-pmd.txt").read() + open(w + "/verify-coverage.txt").read())
+    sys.exit("compare-ovs: verify (%s): OVS output wrong: %s" % (scen, "; ".join(bad)))
+print("compare-ovs: verify: OVS sent %d frames for %d input packets (%d dropped by failed upcalls while "
+      "its flows were set up), all %d B, %s"
+      % (len(fout), len(fin), failed, want_len, "each VXLAN (VNI %s) from the VTEP to a tunnel remote around an input frame"
+         % ",".join(map(str, sorted(vnis))) if scen == "vxlan_encap" else "each an input packet's inner frame"),
+      file=sys.stderr)
+PYEOF
+}
+
 # run_ovs N MODE -> $WORK/ovs-N-MODE.json
+# run_ovs 0 MODE verify (VXLAN modes): the pcap once, without infinite_rx,
+# into a pcap sink instead of net_null; checks every frame that comes out.
 run_ovs() {
-  local n=$1 mode=$2 prefix="sxovs$$_$1${2//-/}" pid flows fdb= want_static=0
+  local n=$1 mode=$2 verify=${3:-} prefix="sxovs$$_$1${2//-/}" pid flows fdb= want_static=0
+  local src_port=pcap sink_port=null passes=1 tx_len=0 tnl=-
+  local src_devargs="net_pcap0,rx_pcap=$PCAP,infinite_rx=1" sink_devargs="net_null1,no-rx=1"
+  if [ -n "$verify" ]; then
+    src_devargs="net_pcap0,rx_pcap=$PCAP" sink_devargs="net_pcap1,tx_pcap=$WORK/ovs-out.pcap"
+  fi
   mode_setup "$mode"
   export OVS_RUNDIR=$WORK/run OVS_DBDIR=$WORK/db OVS_LOGDIR=$WORK/log
   mkdir -p "$OVS_RUNDIR" "$OVS_DBDIR" "$OVS_LOGDIR"
@@ -298,37 +524,54 @@ run_ovs() {
     [ "$("${vsctl[@]}" get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break
     sleep 0.1
   done
-  "${vsctl[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev || return 1
-  if [ "$MODE_FDB" -eq 1 ]; then
-    fdb=${MODE_FILE[fdb]}
-    want_static=$(grep -c . "$fdb")
-    # the default (8192) would evict: room for every static entry
-    "${vsctl[@]}" set bridge "$BR" other_config:mac-table-size=131072 || return 1
-  fi
-  "${vsctl[@]}" add-port "$BR" null -- set Interface null type=dpdk \
-    options:dpdk-devargs=net_null1,no-rx=1 ofport_request=2 || return 1
-  # the rules first (no rule changes under traffic), then the source
-  flows=$WORK/flows.txt
-  if [ "$MODE_VARIANT" = - ]; then
-    echo "actions=NORMAL" >"$flows"
+  if [ "$VXLAN" -eq 1 ]; then
+    setup_vxlan "$ctl" "${MODE_FILE[$MODE_VARIANT]}" "$prefix" || return 1
+    # what the measurement checks: the sink's frame size, datapath passes
+    read -r tx_len passes < <(sed -n 's/^expect //p' "${MODE_FILE[$MODE_VARIANT]}")
+    [[ ${tx_len:-} =~ ^[0-9]+$ && ${passes:-} =~ ^[0-9]+$ ]] || { log "no 'expect' line in the OVS set-up"; return 1; }
+    tnl=tnl_push
+    [ "$SCENARIO" = vxlan_decap ] && tnl=tnl_pop
+    if [ -n "$verify" ]; then
+      verify_vxlan "$ctl" "${MODE_FILE[$MODE_VARIANT]}" "$tx_len"
+      local rc=$?
+      [ $rc -eq 0 ] || tail -20 "$OVS_LOGDIR/ovs-vswitchd-$n-$mode.log" >&2
+      return $rc
+    fi
   else
-    sed -e 's/in_port=pcap/in_port=1/g' -e 's/output:null/output:2/g' "${MODE_FILE[$MODE_VARIANT]}" >"$flows"
+    "${vsctl[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev || return 1
+    if [ "$MODE_FDB" -eq 1 ]; then
+      fdb=${MODE_FILE[fdb]}
+      want_static=$(grep -c . "$fdb")
+      # the default (8192) would evict: room for every static entry
+      "${vsctl[@]}" set bridge "$BR" other_config:mac-table-size=131072 || return 1
+    fi
+    "${vsctl[@]}" add-port "$BR" null -- set Interface null type=dpdk \
+      options:dpdk-devargs=net_null1,no-rx=1 ofport_request=2 || return 1
+    # the rules first (no rule changes under traffic), then the source
+    flows=$WORK/flows.txt
+    if [ "$MODE_VARIANT" = - ]; then
+      echo "actions=NORMAL" >"$flows"
+    else
+      sed -e 's/in_port=pcap/in_port=1/g' -e 's/output:null/output:2/g' "${MODE_FILE[$MODE_VARIANT]}" >"$flows"
+    fi
+    ovs-ofctl del-flows "$BR" || return 1
+    ovs-ofctl add-flows "$BR" "$flows" || return 1
+    log "OVS ($mode): $(ovs-ofctl dump-aggregate "$BR" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules in $BR, smc-enable=$MODE_SMC"
+    [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" null || return 1
+    # admit the whole working set into the datapath flow cache at once (see
+    # the header); OVS's configured flow-limit is 200000
+    ovs-appctl -t "$ctl" upcall/set-flow-limit 200000 >/dev/null || return 1
+    "${vsctl[@]}" add-port "$BR" pcap -- set Interface pcap type=dpdk \
+      "options:dpdk-devargs=net_pcap0,rx_pcap=$PCAP,infinite_rx=1" ofport_request=1 || return 1
+    [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" pcap || return 1
   fi
-  ovs-ofctl del-flows "$BR" || return 1
-  ovs-ofctl add-flows "$BR" "$flows" || return 1
-  log "OVS ($mode): $(ovs-ofctl dump-aggregate "$BR" | sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules in $BR, smc-enable=$MODE_SMC"
-  [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" null || return 1
-  # admit the whole working set into the datapath flow cache at once (see
-  # the header); OVS's configured flow-limit is 200000
-  ovs-appctl -t "$ctl" upcall/set-flow-limit 200000 >/dev/null || return 1
-  "${vsctl[@]}" add-port "$BR" pcap -- set Interface pcap type=dpdk \
-    "options:dpdk-devargs=net_pcap0,rx_pcap=$PCAP,infinite_rx=1" ofport_request=1 || return 1
-  [ -z "$fdb" ] || fdb_prime "$ctl" "$BR" "$fdb" pcap || return 1
-  "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" "$BR" "$want_static" >"$WORK/ovs-$n-$mode.json" <<'PYEOF'
+  "$PY" - "$ctl" "$WARMUP" "$WINDOW" "$pid" "$BR" "$want_static" "$src_port" "$sink_port" "$passes" "$tx_len" \
+    "$tnl" >"$WORK/ovs-$n-$mode.json" <<'PYEOF'
 import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, re, subprocess, sys, time
 ctl, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 br, want_static = sys.argv[5], int(sys.argv[6])
+src_port, sink_port, passes, tx_len, tnl = sys.argv[7], sys.argv[8], int(sys.argv[9]), int(sys.argv[10]), sys.argv[11]
 
 def threads():
     return benchlib.thread_cpu(pid)
@@ -341,6 +584,7 @@ def pmd():
     v = {}
     for k, pat in (("rx", r"packets received: (\d+)"), ("simple", r"simple match hits: (\d+)"),
                    ("emc", r"emc hits: (\d+)"), ("smc", r"smc hits: (\d+)"), ("megaflow", r"megaflow hits: (\d+)"),
+                   ("recirc", r"packet recirculations: (\d+)"),
                    ("upcall_ok", r"miss with success upcall: (\d+)"), ("upcall_fail", r"miss with failed upcall: (\d+)"),
                    ("idle", r"idle cycles: (\d+)"), ("busy", r"processing cycles: (\d+)")):
         m = re.search(pat, out)
@@ -360,6 +604,9 @@ def ports():
         m = re.search(r"(RX|TX) packets:(\d+).*dropped:(\d+)", line)
         if m and cur:
             res[(cur, m.group(1))] = (int(m.group(2)), int(m.group(3)))
+        m = re.search(r"RX bytes:(\d+).*TX bytes:(\d+)", line)
+        if m and cur:
+            res[(cur, "bytes")] = (int(m.group(1)), int(m.group(2)))
     return res
 
 time.sleep(warmup)
@@ -396,18 +643,35 @@ res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6, "dp_flows": pb[
        "cycles_total": (b["idle"] + b["busy"]) / pk if pk else 0,
        "cycles_busy": b["busy"] / pk if pk else 0, "pmd": b, "extra_warmup_s": extra,
        "pmd_cpu_share": share[0], "pmd_thread": share[1],
-       "pcap_rx": d("pcap", "RX", 0), "null_tx": d("null", "TX", 0), "null_tx_dropped": d("null", "TX", 1)}
+       "pcap_rx": d(src_port, "RX", 0), "null_tx": d(sink_port, "TX", 0),
+       "null_tx_dropped": d(sink_port, "TX", 1)}
 problems = []
 if pk == 0:
     problems.append("OVS PMD received nothing in the window")
 hits = b["simple"] + b["emc"] + b["smc"] + b["megaflow"]
 if b["upcall_fail"] or b["upcall_ok"] > max(64, pk // 1000):
     problems.append("OVS upcalls in the window: %d ok, %d failed" % (b["upcall_ok"], b["upcall_fail"]))
-if abs(hits - pk) > max(64, pk // 1000):
-    problems.append("OVS cache/flow hits %d != packets %d" % (hits, pk))
+# each datapath pass (the first, and one per recirculation) is a lookup
+if abs(hits - pk * passes) > max(64, pk // 1000):
+    problems.append("OVS cache/flow hits %d != packets %d x %d datapath passes" % (hits, pk, passes))
+if abs(b["recirc"] - pk * (passes - 1)) > max(64, pk // 1000):
+    problems.append("OVS recirculations %d, want %d per packet (%d packets)" % (b["recirc"], passes - 1, pk))
 # the port counters span a slightly longer interval than the PMD window
 if res["null_tx"] < 0.98 * res["pcap_rx"] or res["null_tx_dropped"] > 0:
     problems.append("OVS sink TX %d (dropped %d) vs source RX %d" % (res["null_tx"], res["null_tx_dropped"], res["pcap_rx"]))
+# net_null counts no bytes: the frames' size is checked by the verify
+# pass (a pcap sink); here the datapath actions say what OVS does
+if tnl == "tnl_push":
+    hdr = re.findall(r"tnl_push\(tnl_port\(\d+\),header\(size=(\d+),type=4,", appctl("dpctl/dump-flows"))
+    res["push_sizes"] = sorted(set(int(x) for x in hdr))
+    if tx_len and res["push_sizes"] != [tx_len - 60]:
+        problems.append("OVS tnl_push header sizes %s, want %d (VXLAN over IPv4)" % (res["push_sizes"], tx_len - 60))
+if tnl != "-":
+    dump = appctl("dpctl/dump-flows")
+    res["tnl_flows"] = dump.count(tnl + "(")
+    res["flow_sample"] = next((l.strip() for l in dump.splitlines() if tnl + "(" in l), "")
+    if res["tnl_flows"] == 0:
+        problems.append("no datapath flow does %s: OVS is not tunnelling" % tnl)
 if want_static:
     st = appctl("fdb/stats-show", br)
     m = re.search(r"static MAC entries in the table\s*:\s*(\d+)", st)
@@ -440,12 +704,17 @@ for r in $(seq 1 "$RUNS"); do
     printf '%s\n' "$sx" >&2
     die "sxdp run $r failed"
   fi
-  grep '^bench: sxdp window' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
+  grep -E '^bench: sxdp (window|packets per overlay path|events|cycles/pkt by graph node)' "$WORK/sxdp-$r.err" |
+    sed 's/^bench: /compare-ovs: /' >&2
   sx_line=$(grep "^$SCENARIO: " <<<"$sx")
   sx_note=$(grep '^note: the worker' <<<"$sx")
   grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
   for mode in "${MODE_LIST[@]}"; do
     mode_setup "$mode"
+    if [ "$VXLAN" -eq 1 ] && [ "$r" -eq 1 ]; then
+      log "OVS-DPDK $OVS_VERSION, mode $mode: the pcap once into a pcap sink, to check what OVS sends"
+      run_ovs 0 "$mode" verify || die "OVS-DPDK ($mode) does not tunnel as sxdp does (logs: $WORK/log)"
+    fi
     log "run $r/$RUNS: OVS-DPDK $OVS_VERSION, mode $mode ($MODE_DESC), same pcap, sink, core, warm-up and window"
     run_ovs "$r" "$mode" || die "OVS-DPDK run $r ($mode) failed (logs: $WORK/log)"
     line=$("$PY" - "$WORK/ovs-$r-$mode.json" "$sx_line" "$SCENARIO" "$OVS_VERSION" "$mode" "$MODE_DESC" <<'PYEOF'
@@ -453,14 +722,20 @@ import json, re, sys
 o = json.load(open(sys.argv[1]))
 sx = sys.argv[2]
 m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total, ([0-9.]+) cycles/pkt in pipeline", sx)
-sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
+sx_mpps, sx_cyc, sx_pipe = float(m.group(1)), float(m.group(2)), float(m.group(3))
 mode, desc = sys.argv[5], sys.argv[6]
 print("compare-ovs: OVS %s window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), %d datapath flows%s, pmd %s"
       % (mode, o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["dp_flows"],
          ", %d static MACs" % o["static_macs"] if "static_macs" in o else "", o["pmd"]), file=sys.stderr)
-print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f)"
+if "tnl_flows" in o:
+    print("compare-ovs: OVS %s: %d datapath flows with %s%s; e.g. %s"
+          % (mode, o["tnl_flows"], o["flow_sample"].split("actions:")[-1].split("(")[0] if o["flow_sample"] else "-",
+             " (header sizes %s)" % o["push_sizes"] if "push_sizes" in o else "", o["flow_sample"][:600]),
+          file=sys.stderr)
+print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f; "
+      "sxdp in pipeline %.1f)"
       % (sys.argv[3], sx_mpps, sys.argv[4], mode, desc, o["mpps"],
-         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"]))
+         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"], sx_pipe))
 if o["pmd_cpu_share"] < 0.95:
     print("note: the OVS PMD thread (%s) ran only %.0f%% of the window: another process shared its CPU"
           % (o["pmd_thread"], 100 * o["pmd_cpu_share"]))
@@ -485,12 +760,14 @@ if [ "$RUNS" -gt 1 ]; then
 import re, statistics, sys
 rows = {}
 for l in sys.stdin:
-    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
+    m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+) "
+                  r"\(cycles/pkt total: sxdp ([0-9.]+), OVS ([0-9.]+)(?:; sxdp in pipeline ([0-9.]+))?", l)
     if m:
-        rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x)) for x in (1, 4, 5)])
+        rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x) or "nan") for x in (1, 4, 5, 6, 7, 8)])
 for (mode, desc), r in rows.items():
-    sx, ovs, ratio = (statistics.median(c) for c in zip(*r))
+    sx, ovs, ratio, sxc, ovc, sxp = (statistics.median(c) for c in zip(*r))
     print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f "
-          "(median of the per-run ratios; virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio))
+          "(median of the per-run ratios; cycles/pkt total: sxdp %.1f, OVS %.1f; sxdp in pipeline %.1f; "
+          "virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio, sxc, ovc, sxp))
 ' "$SCENARIO" "$OVS_VERSION"
 fi

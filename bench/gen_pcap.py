@@ -232,6 +232,237 @@ def gen_l2(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, ovs
 
 
+# ------------------------------------------------------------------- overlay
+# Site 1 (this box) joins slice 1 (bridge domain 10, VNI 5000) to sites 2
+# and 3, one tunnel each; each peer site has two WAN endpoints, so each
+# tunnel has two static paths from the one local VTEP on p1. Underlay
+# addresses are from the benchmarking range (RFC 2544, 198.18.0.0/15).
+VX_VTEP, VX_GW = "198.18.0.10", "198.18.0.1"
+VX_WAN_MAC, VX_GW_MAC = bytes.fromhex("02000000ff01"), bytes.fromhex("02000000fffe")
+VX_UNDERLAY, VX_SLICE, VX_BD, VX_VNI = 100, 1, 10, 5000
+VX_SITES = (2, 3)
+VX_TUN = {2: 2, 3: 3}                   # site -> tunnel id
+VX_ENDPOINTS = {2: ("198.19.2.1", "198.19.2.2"), 3: ("198.19.3.1", "198.19.3.2")}
+VX_PATHS = {2: (1, 2), 3: (3, 4)}       # site -> path ids (one per endpoint)
+VX_REMOTES = 32                         # remote hosts per site
+VX_VIDEO = 4                            # of which video servers (10.S.200.x)
+VX_LOCALS = 256                         # local hosts (p0 side)
+VX_OUTER = 50                           # Ethernet + IPv4 + UDP + VXLAN
+PIPELINE_OVERLAY = {"lan": "switch", "wan": "overlay"}
+
+
+def vx_remote(site, h):
+    """(MAC, IPv4) of remote host h of a site; the last VX_VIDEO are video
+    servers in 10.S.200.0/24."""
+    ip = "10.%d.200.%d" % (site, h + 1) if h >= VX_REMOTES - VX_VIDEO else "10.%d.0.%d" % (site, h + 1)
+    return bytes([0x02, 0x5e, site, 0, 0, h]), ip
+
+
+def vx_local(k):
+    return bytes.fromhex("025a000000") + bytes([k]), "10.1.%d.%d" % (k >> 6, (k & 0x3f) + 1)
+
+
+# (traffic class, inner DSCP, UDP destination port of flow i) by i % 16: a
+# quarter voice (RTP, EF), SIP, video, bulk (CS1), half everything else
+def vx_kind(i):
+    c = i % 16
+    if c < 4:
+        return "voice", 46, 16384 + 2 * ((i * 7) % 8192)
+    if c == 4:
+        return "sip", 24, 5060
+    if c < 7:
+        return "video", 34, 5004
+    if c == 7:
+        return "bulk", 8, 9000
+    return "other", 0, 443
+
+
+def vx_classes():
+    """A few classes entries on the inner packet: voice (RTP ports with EF,
+    and SIP) is class 1, video (to 10.x.200.0/24) class 2, bulk (CS1) class
+    3; the rest matches none: class 0."""
+    def cls(prio, match, c):
+        u = upd("classes", dict({"slice": VX_SLICE}, **match), "class", {"class": c})
+        u["priority"] = prio
+        return u
+    return [
+        cls(40, {"proto": {"value": 17, "mask": 255}, "dport": {"min": 16384, "max": 32767},
+                 "dscp": {"value": 46, "mask": 63}}, 1),
+        cls(30, {"proto": {"value": 17, "mask": 255}, "dport": {"min": 5060, "max": 5061}}, 1),
+        cls(20, {"dst": {"value": "10.0.200.0", "mask": "255.0.255.0"}}, 2),
+        cls(10, {"dscp": {"value": 8, "mask": 63}}, 3),
+    ]
+
+
+def vx_common(lan, wan):
+    """The slice, its bridge domain on the LAN port, the underlay next hop
+    (static neighbour on the WAN port), the VTEP, the VNI, the peers, the
+    paths and the tunnels; the remote hosts' MACs behind their site's
+    tunnel (static fdb `tunnel`), the local hosts' MACs on the LAN port."""
+    ups = [
+        upd("interfaces", {"in_port": lan, "vlan": 0}, "attach", {"slice": VX_SLICE, "bd": VX_BD}),
+        upd("bd_ports", {"bd": VX_BD, "port": lan}, "member", {"vlan": 0}),
+        upd("flood", {"bd": VX_BD}, "flood", {"ports": 1 << int(lan[1:])}),
+        upd("neigh", {"vrf": VX_UNDERLAY, "ip": VX_GW}, "rewrite",
+            {"port": wan, "vlan": 0, "dmac": mac_str(VX_GW_MAC), "smac": mac_str(VX_WAN_MAC)}),
+        upd("vteps", {"ip": VX_VTEP}, "vtep"),
+        upd("vnis", {"vni": VX_VNI}, "l2", {"slice": VX_SLICE, "bd": VX_BD}),
+    ]
+    for s in VX_SITES:
+        for ep, pid in zip(VX_ENDPOINTS[s], VX_PATHS[s]):
+            ups.append(upd("peers", {"slice": VX_SLICE, "ip": ep}, "peer", {"tunnel": VX_TUN[s]}))
+            ups.append(upd("paths", {"id": pid}, "static",
+                           {"src": VX_VTEP, "dst": ep, "vrf": VX_UNDERLAY, "mtu": 0, "gw": VX_GW}))
+        ups.append(upd("tunnels", {"id": VX_TUN[s]}, "vxlan",
+                       {"slice": VX_SLICE, "vni": VX_VNI, "path": VX_PATHS[s][0], "ttl": 64, "dscp": 64,
+                        "csum": 0}))
+        ups += [upd("fdb", {"bd": VX_BD, "mac": mac_str(vx_remote(s, h)[0])}, "tunnel", {"tunnel": VX_TUN[s]})
+                for h in range(VX_REMOTES)]
+    ups += [upd("fdb", {"bd": VX_BD, "mac": mac_str(vx_local(k)[0])}, "forward", {"port": lan})
+            for k in range(VX_LOCALS)]
+    return ups
+
+
+def vx_flows(n_flows):
+    """n_flows distinct inner flows between a local host (i % VX_LOCALS) and
+    a remote one of site 2 or 3, of the kinds vx_kind spreads; returns
+    (local k, site, remote h, sport, dscp, dport) per flow."""
+    flows = []
+    for i in range(n_flows):
+        kind, dscp, dport = vx_kind(i)
+        k = i % VX_LOCALS
+        site = VX_SITES[(i >> 4) & 1]
+        r = (i * 2654435761 >> 7) % (VX_REMOTES - VX_VIDEO)
+        if kind == "video":
+            r = VX_REMOTES - VX_VIDEO + r % VX_VIDEO
+        flows.append((k, site, r, 1024 + (i // VX_LOCALS) % 64512, dscp, dport))
+    if len({(f[0], f[3], f[1], f[2], f[5]) for f in flows}) != n_flows:
+        raise AssertionError("flows are not distinct")
+    return flows
+
+
+def ipv4_dscp(frame, dscp):
+    """frame (Ethernet + IPv4 at 14) with its DSCP set and the IPv4 checksum
+    redone (UDP's does not cover the TOS)."""
+    ip = bytearray(frame[14:34])
+    ip[1] = dscp << 2
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    return frame[:14] + bytes(ip) + frame[34:]
+
+
+def vx_inner(f, n, to_remote, frame_len=60):
+    k, site, r, sport, dscp, dport = f
+    lmac, lip = vx_local(k)
+    rmac, rip = vx_remote(site, r)
+    if to_remote:
+        fr = ipv4_udp(lip, rip, sport, dport, frame_len=frame_len, ident=n & 0xffff, dmac=rmac, smac=lmac)
+    else:
+        fr = ipv4_udp(rip, lip, dport, sport, frame_len=frame_len, ident=n & 0xffff, dmac=lmac, smac=rmac)
+    return ipv4_dscp(fr, dscp)
+
+
+def vx_policies():
+    """Per tunnel: class 0 balanced 1:1 over its two paths, voice (1) on the
+    first while it is up, video (2) on the second, bulk (3) balanced 1:3."""
+    ups = []
+    for s in VX_SITES:
+        a, b = VX_PATHS[s]
+        t = VX_TUN[s]
+        ups += [
+            upd("policies", {"tunnel": t, "class": 0}, "balance",
+                {"p0": a, "p1": b, "p2": 0, "p3": 0, "w0": 1, "w1": 1, "w2": 0, "w3": 0}),
+            upd("policies", {"tunnel": t, "class": 1}, "failover", {"p0": a, "p1": b, "p2": 0, "p3": 0}),
+            upd("policies", {"tunnel": t, "class": 2}, "failover", {"p0": b, "p1": a, "p2": 0, "p3": 0}),
+            upd("policies", {"tunnel": t, "class": 3}, "balance",
+                {"p0": a, "p1": b, "p2": 0, "p3": 0, "w0": 1, "w1": 3, "w2": 0, "w3": 0}),
+        ]
+    return ups
+
+
+def vx_ovs(direction, src_bridge, sink_bridge):
+    """The OVS userspace-tunnel set-up of bench/compare-ovs.sh (one line per
+    item, see its header): variant flows (explicit OpenFlow rules) and
+    normal (NORMAL bridges with static MAC-table entries)."""
+    common = ["local %s/24 %s" % (VX_VTEP, mac_str(VX_WAN_MAC)),
+              "route 198.19.0.0/16 %s" % VX_GW,
+              "arp %s %s" % (VX_GW, mac_str(VX_GW_MAC)),
+              "source %s" % src_bridge, "sink %s" % sink_bridge]
+    tuns = {}
+    for s in VX_SITES:
+        for ep, x in zip(VX_ENDPOINTS[s], "ab"):
+            tuns["vx%d%s" % (s, x)] = ep
+            common.append("tunnel vx%d%s %s %d" % (s, x, ep, VX_VNI))
+    flows, normal = list(common), list(common) + ["flow int actions=NORMAL", "flow phy actions=NORMAL"]
+    if direction == "encap":
+        # the frame size the sink must see, the datapath passes per packet
+        flows.append("expect %d 1" % (60 + VX_OUTER))
+        normal.append("expect %d 1" % (60 + VX_OUTER))
+        for s in VX_SITES:
+            for h in range(VX_REMOTES):
+                m = mac_str(vx_remote(s, h)[0])
+                flows.append("flow int priority=100,in_port=pcap,dl_dst=%s,actions=output:vx%da" % (m, s))
+                normal.append("fdb int vx%da %s" % (s, m))
+        flows.append("flow phy priority=100,in_port=LOCAL,actions=output:null")
+        normal += ["fdb int pcap %s" % mac_str(vx_local(k)[0]) for k in range(VX_LOCALS)]
+        normal.append("fdb phy null %s" % mac_str(VX_GW_MAC))
+    else:
+        flows.append("expect 60 2")
+        normal.append("expect 60 2")
+        flows.append("flow phy priority=100,in_port=pcap,actions=output:LOCAL")
+        for k in range(VX_LOCALS):
+            m = mac_str(vx_local(k)[0])
+            flows += ["flow int priority=100,in_port=%s,dl_dst=%s,actions=output:null" % (t, m) for t in tuns]
+            normal.append("fdb int null %s" % m)
+        normal += ["fdb int vx%da %s" % (s, mac_str(vx_remote(s, h)[0]))
+                   for s in VX_SITES for h in range(VX_REMOTES)]
+        normal.append("fdb phy LOCAL %s" % mac_str(VX_WAN_MAC))
+    return {"flows": flows, "normal": normal}
+
+
+def gen_vxlan_encap(n_flows=65536, frame_len=60, seed=1):
+    """LAN frames from p0 into bridge domain 10 to remote MACs behind the
+    tunnels (static fdb `tunnel`): classes, policies, paths, VXLAN encap,
+    static underlay neighbour on p1 -> sink."""
+    flows = vx_flows(n_flows)
+    updates = vx_common("p0", "p1") + vx_classes() + vx_policies()
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = [vx_inner(flows[i], i, True, frame_len) for i in order]
+    return frames, updates, vx_ovs("encap", "int", "phy")
+
+
+def vxlan_outer(inner, src, sport, vni=VX_VNI):
+    """inner in VXLAN from src to the VTEP: outer Ethernet (gateway -> the
+    WAN port's MAC), IPv4 (DF, ID 0, TTL 64), UDP to 4789 (checksum 0)."""
+    udp_len = 8 + 8 + len(inner)
+    s, d = socket.inet_aton(src), socket.inet_aton(VX_VTEP)
+    ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0, s, d)
+    ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
+    return (VX_WAN_MAC + VX_GW_MAC + b"\x08\x00" + ip + struct.pack("!HHHH", sport, 4789, udp_len, 0) +
+            struct.pack("!II", 0x08000000, vni << 8) + inner)
+
+
+def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
+    """VXLAN datagrams on p0 (WAN) to the local VTEP from the peer sites'
+    endpoints (VNI 5000, the outer source port from the inner flow, the
+    endpoint too, as the peer's own balance would): VTEP, VNI and peer
+    checks, decap into bridge domain 10, the inner source known behind its
+    tunnel (static fdb `tunnel`: no learning), the inner destination a
+    static fdb `forward` to p1 -> sink."""
+    flows = vx_flows(n_flows)
+    updates = vx_common("p1", "p0")
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for i in order:
+        f = flows[i]
+        h = (i * 40503) & 0xffff
+        ep = VX_ENDPOINTS[f[1]][h >> 15]
+        frames.append(vxlan_outer(vx_inner(f, i, False, frame_len), ep, 49152 + (h & 0x3fff)))
+    return frames, updates, vx_ovs("decap", "phy", "int")
+
+
 # scenario name -> (generator, description for the report line)
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
@@ -239,6 +470,10 @@ SCENARIOS = {
     "l3-vrfs": (gen_l3_vrfs, "64 B, {flows} flows routed in %d VRFs of %d /24 routes each (VLAN -> VRF)"
                 % (N_VRFS, N_VRF_ROUTES)),
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),
+    "vxlan_encap": (gen_vxlan_encap, "64 B inner, {flows} flows to %d remote MACs behind 2 tunnels, classes + "
+                    "policies over 2 static paths each, VXLAN encap (%d B out)" % (2 * VX_REMOTES, 60 + VX_OUTER)),
+    "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
+                    "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }
 
 

@@ -14,8 +14,20 @@
 #            routes each, 4 next hops per VRF (out on p1, VLAN = VRF)
 #   l2       pipeline switch, bridged: 65536 destination MACs with static fdb
 #            entries -> sink; 256 source MACs, static (no learning measured)
+#   vxlan_encap  pipeline lan switch + wan overlay (as the overlay tests run
+#            it): 65536 inner flows from p0 (lan) into a slice's bridge domain
+#            to 64 remote MACs behind 2 tunnels (static fdb `tunnel`), the
+#            ACL `classes` (4 entries; half the flows match none: class 0),
+#            `policies` (balance/failover over 2 static paths per tunnel),
+#            VXLAN encap, static underlay neighbour on p1 (wan) -> sink
+#   vxlan_decap  the same tables; 65536 flows of VXLAN datagrams on p0 (wan)
+#            from the 4 peer endpoints to the local VTEP: VTEP, VNI, peer,
+#            decap into the bridge domain (inner source static behind its
+#            tunnel: no learning), static fdb to p1 (lan) -> sink
 # Each run checks, over the window: sink tx == source rx (no drop, no punt)
-# and every lookup of the scenario's tables hit (hits == packets, 0 misses).
+# and every lookup of the scenario's tables hit (hits == packets, 0 misses;
+# a table marked ~ may default: hits + misses == packets), and, where the
+# scenario says, the sink's frame size, per-path packets, and event counts.
 # A new scenario = a generator in bench/gen_pcap.py (SCENARIOS) + a case in
 # scenario_setup below.
 #
@@ -60,9 +72,14 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 
 # ---------------------------------------------------------------- scenarios
-# Sets: FLOWS, DESC (the report's traffic words), PIPELINE, CHECK_TABLES
-# (tables whose every lookup must hit: hits == packets, no miss), OVS (1 if
-# gen_pcap.py has OpenFlow flows for bench/compare-ovs.sh).
+# Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
+# object), CHECK_TABLES (tables whose every lookup must hit: hits == packets,
+# no miss; NAME~: looked up once per packet, may default), OVS (1 if
+# gen_pcap.py has OpenFlow flows for bench/compare-ovs.sh); optionally
+# P0_OPTS/P1_OPTS (more JSON members of port p0/p1), TX_LEN (the frame size
+# every packet leaves p1 with), CHECK_PATHS (1: every overlay path carried
+# packets and their sum is the packets), CHECK_EVENTS (events counted once
+# per packet).
 scenario_setup() {
   case $1 in
     forward) FLOWS=65536; DESC="64 B, $FLOWS flows"; PIPELINE=forward; CHECK_TABLES=flow; OVS=1 ;;
@@ -73,12 +90,23 @@ scenario_setup() {
         DESC="64 B, $FLOWS flows routed in 1024 VRFs (one VLAN each) of 1000 /24 routes, 4 next hops each (static neigh, next hops by id)" ;;
     l2) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports; OVS=1
         DESC="64 B, $FLOWS destination MACs bridged (static fdb), 256 static source MACs" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3-vrfs, l2)" ;;
+    vxlan_encap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
+        CHECK_TABLES=interfaces,fdb,tunnels,classes~,policies,paths,neigh
+        P0_OPTS='"role": "lan",' P1_OPTS='"role": "wan", "mac": "02:00:00:00:ff:01",'
+        TX_LEN=110 CHECK_PATHS=1
+        DESC="64 B inner (110 B out), $FLOWS flows to 64 remote MACs behind 2 tunnels (static fdb), 4 classes entries, balance/failover policies over 2 static paths per tunnel, VXLAN encap, static underlay neighbour" ;;
+    vxlan_decap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
+        CHECK_TABLES=vteps,vnis,peers,fdb,bd_ports CHECK_EVENTS=overlay.decap
+        P0_OPTS='"role": "wan", "mac": "02:00:00:00:ff:01",' P1_OPTS='"role": "lan",'
+        TX_LEN=60
+        DESC="VXLAN 110 B (64 B inner), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3-vrfs, l2, vxlan_encap, vxlan_decap)" ;;
   esac
 }
-TABLE_SIZES=""
+TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
 scenario_setup "$SCENARIO"
 TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}
+case $PIPELINE in "{"*) PIPELINE_JSON=$PIPELINE ;; *) PIPELINE_JSON="\"$PIPELINE\"" ;; esac
 
 if [ "$INPUT_ONLY" -eq 0 ]; then
   # like the README's other commands: install what is missing, build what is stale
@@ -178,21 +206,25 @@ run_sxdp() {
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$sock",
   "mbufs": $MBUFS,
-  "pipeline": "$PIPELINE",$TABLE_SIZES_JSON
+  "pipeline": $PIPELINE_JSON,$TABLE_SIZES_JSON
   "ports": [
-    {"name": "p0", "devargs": "net_pcap0,rx_pcap=$PCAP,infinite_rx=1", "admin": "down", "rx_queues": 1},
-    {"name": "p1", "devargs": "net_null0,no-rx=1", "rx_queues": 1}
+    {"name": "p0", $P0_OPTS "devargs": "net_pcap0,rx_pcap=$PCAP,infinite_rx=1", "admin": "down", "rx_queues": 1},
+    {"name": "p1", $P1_OPTS "devargs": "net_null0,no-rx=1", "rx_queues": 1}
   ]
 }
 EOF
   "$SXDP" --config "$cfg" >"$WORK/sxdp-$n.log" 2>&1 </dev/null &
   pid=$!
   PIDS+=("$pid")
-  "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" >"$WORK/sxdp-$n.json" <<'PYEOF'
+  "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" "$TX_LEN" "$CHECK_PATHS" "$CHECK_EVENTS" \
+    >"$WORK/sxdp-$n.json" <<'PYEOF'
 import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-check_tables = sys.argv[6].split(",")
+check_tables = [t.rstrip("~") for t in sys.argv[6].split(",")]
+may_default = {t.rstrip("~") for t in sys.argv[6].split(",") if t.endswith("~")}
+tx_len, check_paths = int(sys.argv[7]), sys.argv[8] == "1"
+check_events = [e for e in sys.argv[9].split(",") if e]
 
 def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
@@ -246,6 +278,8 @@ time.sleep(warmup)
 def sample():
     st = rpc("stats.get")
     st["graph"] = {g["node"]: g for g in rpc("graph.stats")["nodes"]}
+    if check_paths:
+        st["paths"] = {p["id"]: p for p in rpc("overlay.paths")}
     return time.monotonic(), st
 
 def worker(st):
@@ -272,10 +306,11 @@ pk = d["rx_packets"]
 tbl = {t: (b["tables"][t]["hits"] - a["tables"][t]["hits"], b["tables"][t]["misses"] - a["tables"][t]["misses"])
        for t in check_tables}
 hits = tbl[check_tables[0]][0]
-misses = sum(m for _, m in tbl.values())
+misses = sum(m for t, (_, m) in tbl.items() if t not in may_default)
 p0_rx = port(b, "p0", "rx_packets") - port(a, "p0", "rx_packets")
 p1_tx = port(b, "p1", "tx_packets") - port(a, "p1", "tx_packets")
 p1_txdrop = port(b, "p1", "tx_dropped") - port(a, "p1", "tx_dropped")
+p1_txbytes = port(b, "p1", "tx_bytes") - port(a, "p1", "tx_bytes")
 res = {
     "window_s": secs,
     "packets": pk,
@@ -288,6 +323,7 @@ res = {
     "p0_rx": p0_rx,
     "p1_tx": p1_tx,
     "p1_tx_dropped": p1_txdrop,
+    "p1_tx_bytes": p1_txbytes,
     "punt_packets": d["punt_packets"],
     "tx_packets": d["tx_packets"],
     "drop_packets": d["drop_packets"],
@@ -311,10 +347,29 @@ if pk == 0:
 # worker forwards in that skew (< 0.1 %).
 slack = max(64, pk // 1000)
 for t, (h, m) in tbl.items():
+    if t in may_default:
+        if abs(h + m - pk) > slack:
+            problems.append("%s lookups %d (hits %d + misses %d) != packets %d" % (t, h + m, h, m, pk))
+        continue
     if m != 0:
         problems.append("%d %s table misses in the window: not every packet hit an entry" % (m, t))
     if abs(h - pk) > slack:
         problems.append("%s hits %d != packets %d: not every packet hit one entry" % (t, h, pk))
+if tx_len and p1_tx and p1_txbytes != tx_len * p1_tx:
+    problems.append("p1 sent %d bytes in %d frames: not all of %d bytes" % (p1_txbytes, p1_tx, tx_len))
+if check_paths:
+    per = {i: b["paths"][i]["packets"] - a["paths"].get(i, {"packets": 0})["packets"] for i in b["paths"]}
+    res["paths"] = per
+    if any(v <= 0 for v in per.values()) or not per:
+        problems.append("overlay paths that carried nothing: %s" % per)
+    if abs(sum(per.values()) - pk) > slack:
+        problems.append("overlay paths carried %d packets, the worker received %d" % (sum(per.values()), pk))
+res["events"] = {}
+for ev in check_events:
+    v = (b.get("events") or {}).get(ev, 0) - (a.get("events") or {}).get(ev, 0)
+    res["events"][ev] = v
+    if abs(v - pk) > slack:
+        problems.append("event %s counted %d times for %d packets" % (ev, v, pk))
 if d["drop_packets"] > 64:
     problems.append("%d drops in the window: %s" % (d["drop_packets"], res["drops"]))
 if d["punt_packets"] > 0:
@@ -407,6 +462,11 @@ print("bench: sxdp window %.2f s: %d packets, p0 rx %d -> p1 tx %d, %s, tx %d, d
          ", ".join("%s hits %d misses %d" % (t, v["hits"], v["misses"]) for t, v in r["tables"].items()),
          r["tx_packets"], r["drop_packets"], r["drops"] or "", r["punt_packets"], r["tsc_hz"], r["mempool"]),
       file=sys.stderr)
+if r.get("paths"):
+    print("bench: sxdp packets per overlay path: " + ", ".join("%s: %d" % kv for kv in sorted(r["paths"].items())),
+          file=sys.stderr)
+if r.get("events"):
+    print("bench: sxdp events: " + ", ".join("%s %d" % kv for kv in r["events"].items()), file=sys.stderr)
 print("bench: sxdp cycles/pkt by graph node: " +
       ", ".join("%s %.1f" % (g, c) for g, c in r["stages"].items()), file=sys.stderr)
 print("bench: sxdp worker thread %s ran %.0f%% of the window" % (r["worker_thread"], 100 * r["worker_cpu_share"]),
