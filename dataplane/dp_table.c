@@ -191,6 +191,43 @@ dp_table_size_set(const char *name, uint32_t size)
 	return 0;
 }
 
+/* An ACL table's key: rte_acl reads it in 4-byte words, and what it costs
+ * is the words it walks, so the fields are packed into as few as they fit:
+ * 4-byte and longer fields take whole words, in order; then the 2-byte
+ * fields pair up in words of their own, and the 1-byte fields fill what
+ * is left, first fit (ports, slice, protocol and DSCP take 2 words, not 5).
+ * A field never straddles a word. Returns the key's length. */
+static unsigned int
+acl_key_layout(struct dp_table *t)
+{
+	unsigned int off = 0, free_at[DP_KEY_FIELDS_MAX], n_words = 0, first_small;
+
+	for (unsigned int f = 0; f < t->def.n_fields; f++) {
+		unsigned int sz = dp_type_size(t->def.fields[f].type);
+
+		if (sz >= 4) {
+			t->field_off[f] = off;
+			off += RTE_ALIGN_CEIL(sz, 4u);
+		}
+	}
+	first_small = off;
+	/* free_at[w]: the next free byte of small word w (4: full) */
+	for (unsigned int sz = 2; sz >= 1; sz--)
+		for (unsigned int f = 0; f < t->def.n_fields; f++) {
+			unsigned int w;
+
+			if (dp_type_size(t->def.fields[f].type) != sz)
+				continue;
+			for (w = 0; w < n_words && free_at[w] + sz > 4; w++)
+				;
+			if (w == n_words)
+				free_at[n_words++] = 0;
+			t->field_off[f] = first_small + 4 * w + free_at[w];
+			free_at[w] += sz;
+		}
+	return first_small + 4 * n_words;
+}
+
 int
 dp_table_create(const struct dp_table_def *def)
 {
@@ -218,10 +255,13 @@ dp_table_create(const struct dp_table_def *def)
 	for (unsigned int f = 0; f < def->n_fields; f++)
 		if (def->fields[f].match == DP_MATCH_TERNARY || def->fields[f].match == DP_MATCH_RANGE)
 			n_acl++;
+	if (n_acl)
+		off = acl_key_layout(t);
 	for (unsigned int f = 0; f < def->n_fields; f++) {
-		t->field_off[f] = off;
-		off += n_acl ? RTE_ALIGN_CEIL(dp_type_size(def->fields[f].type), 4u) :
-			       dp_type_size(def->fields[f].type);
+		if (!n_acl) {
+			t->field_off[f] = off;
+			off += dp_type_size(def->fields[f].type);
+		}
 		if (def->fields[f].match == DP_MATCH_LPM) {
 			n_lpm++;
 			t->lpm_off = t->field_off[f];

@@ -20,8 +20,10 @@
 
 /* rte_acl consumes one byte, then whole 4-byte words: its first field must
  * be one byte (ours is a zero-mask byte that matches anything) and every
- * later word must be fully described. ACL keys therefore start each field
- * on a 4-byte boundary and describe the padding with zero-mask fillers. */
+ * later word must be fully described, its fields in the order of their
+ * offsets. The key's words (dp_table.c's acl_key_layout) hold whole fields
+ * or chunks of long ones; what no field covers is described by zero-mask
+ * fillers. */
 static int
 acl_add_def(struct dp_table *t, uint8_t type, unsigned int size, unsigned int off,
 	    unsigned int input, int field, unsigned int chunk)
@@ -40,10 +42,26 @@ acl_add_def(struct dp_table *t, uint8_t type, unsigned int size, unsigned int of
 	return 0;
 }
 
+/* Fillers for the bytes [from, to) of a word at off: 2-byte, then 1. */
+static int
+acl_fill(struct dp_table *t, unsigned int off, unsigned int from, unsigned int to, unsigned int input)
+{
+	int rc;
+
+	while (from < to) {
+		unsigned int fs = to - from >= 2 ? 2 : 1;
+
+		if ((rc = acl_add_def(t, RTE_ACL_FIELD_TYPE_BITMASK, fs, off + from, input, -1, 0)) < 0)
+			return rc;
+		from += fs;
+	}
+	return 0;
+}
+
 int
 dp_tbe_acl_layout(struct dp_table *t)
 {
-	unsigned int input = 0;
+	unsigned int input = 0, key_len = 0;
 	int rc;
 
 	t->acl_cfg.num_fields = 0;
@@ -52,30 +70,37 @@ dp_tbe_acl_layout(struct dp_table *t)
 		return rc;
 	for (unsigned int f = 0; f < t->def.n_fields; f++) {
 		const struct dp_field_def *fd = &t->def.fields[f];
-		unsigned int size = dp_type_size(fd->type), off = t->field_off[f], chunk = 0;
-		uint8_t type = fd->match == DP_MATCH_RANGE ? RTE_ACL_FIELD_TYPE_RANGE :
-			fd->match == DP_MATCH_LPM ? RTE_ACL_FIELD_TYPE_MASK : RTE_ACL_FIELD_TYPE_BITMASK;
 
-		if (fd->match == DP_MATCH_RANGE && size > 4)
+		if (fd->match == DP_MATCH_RANGE && dp_type_size(fd->type) > 4)
 			return -ENOTSUP;
-		while (size > 0) {
-			unsigned int cs = size >= 4 ? 4 : size;
+		key_len = RTE_MAX(key_len, t->field_off[f] + dp_type_size(fd->type));
+	}
+	/* word by word: the fields (or chunks) in it by offset, gaps filled */
+	for (unsigned int w = 0; w < key_len; w += 4, input++) {
+		unsigned int at = 0;
 
-			if ((rc = acl_add_def(t, type, cs, off, input, f, chunk++)) < 0)
-				return rc;
-			/* fill the rest of the word: 3 bytes left is 2 + 1 */
-			for (unsigned int used = cs; used < 4;) {
-				unsigned int fs = (4 - used) >= 2 ? 2 : 1;
+		for (unsigned int b = 0; b < 4; b++) {
+			for (unsigned int f = 0; f < t->def.n_fields; f++) {
+				const struct dp_field_def *fd = &t->def.fields[f];
+				unsigned int off = t->field_off[f], size = dp_type_size(fd->type), chunk, cs;
+				uint8_t type = fd->match == DP_MATCH_RANGE ? RTE_ACL_FIELD_TYPE_RANGE :
+					fd->match == DP_MATCH_LPM ? RTE_ACL_FIELD_TYPE_MASK :
+					RTE_ACL_FIELD_TYPE_BITMASK;
 
-				if ((rc = acl_add_def(t, RTE_ACL_FIELD_TYPE_BITMASK, fs, off + used,
-						      input, -1, 0)) < 0)
+				if (w + b < off || w + b >= off + size)
+					continue;
+				chunk = (w + b - off) / 4;
+				cs = RTE_MIN(size - chunk * 4, 4u);
+				if (w + b != off + chunk * 4)
+					continue;   /* not where this field's piece starts */
+				if ((rc = acl_fill(t, w, at, b, input)) < 0 ||
+				    (rc = acl_add_def(t, type, cs, w + b, input, (int)f, chunk)) < 0)
 					return rc;
-				used += fs;
+				at = b + cs;
 			}
-			input++;
-			off += 4;
-			size -= cs;
 		}
+		if ((rc = acl_fill(t, w, at, 4, input)) < 0)
+			return rc;
 	}
 	t->acl_nf = t->acl_cfg.num_fields;
 	return 0;

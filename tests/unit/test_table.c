@@ -209,12 +209,12 @@ acl_upd(enum dp_update_type type, uint32_t prio, uint8_t proto, const char *src,
 	uint32_t s = ip(src), m = ip(smask), d = ip(dst);
 	rte_be16_t l = rte_cpu_to_be_16(lo), h = rte_cpu_to_be_16(hi);
 
-	unsigned int o1 = dp_table_field_off(t_acl, 1), o2 = dp_table_field_off(t_acl, 2),
-		     o3 = dp_table_field_off(t_acl, 3);
+	unsigned int o0 = dp_table_field_off(t_acl, 0), o1 = dp_table_field_off(t_acl, 1),
+		     o2 = dp_table_field_off(t_acl, 2), o3 = dp_table_field_off(t_acl, 3);
 
 	u.priority = prio;
-	u.key[0] = proto;
-	u.mask[0] = 0xff;
+	u.key[o0] = proto;
+	u.mask[o0] = 0xff;
 	memcpy(u.key + o1, &s, 4);
 	memcpy(u.mask + o1, &m, 4);
 	memcpy(u.key + o2, &d, 4);
@@ -733,6 +733,10 @@ START_TEST(acl_priority_ranges)
 	uint32_t next;
 
 	clear_all();
+	/* packed for rte_acl: src, dst, then dport and proto in one word */
+	ck_assert_uint_eq(dp_table_key_len(t_acl), 12);
+	ck_assert_uint_eq(dp_table_field_off(t_acl, 3), 8);
+	ck_assert_uint_eq(dp_table_field_off(t_acl, 0), 10);
 	ck_assert_int_eq(acl_lookup(17, "1.2.3.4", "10.0.0.1", 53), -2);
 	/* broad: any UDP to 10/8, low priority */
 	ck_assert_int_eq(write1(acl_upd(DP_UPD_INSERT, 10, 17, "0.0.0.0", "0.0.0.0", "10.0.0.0", 8, 0, 65535, 1)), 0);
