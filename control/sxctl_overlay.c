@@ -25,6 +25,19 @@ add_or_del(char **av, int ac, const char *usage, bool *add)
 	return EX_OK;
 }
 
+/* "add|del N ...": which, and N, a number named @what, into *@n. */
+static int
+add_or_del_number(char **av, int ac, const char *usage, const char *what, json_int_t *n, bool *add)
+{
+	int rc = add_or_del(av, ac, usage, add);
+
+	if (rc != EX_OK)
+		return rc;
+	if (ac < 2)
+		return usage_error("missing %s", what);
+	return parse_number(av[1], what, n);
+}
+
 /* The options given whose @what names a number (NULL: not one), into *@out[k]. */
 static int
 option_numbers(struct parse_opt *o, const char *const *what, size_t n, json_int_t **out)
@@ -97,12 +110,9 @@ cmd_vni(struct sx_ctx *x, char **av, int ac)
 	bool add;
 	int rc;
 
-	rc = add_or_del(av, ac, "vni add VNI slice S (bd B | l3) | vni del VNI", &add);
+	rc = add_or_del_number(av, ac, "vni add VNI slice S (bd B | l3) | vni del VNI", "VNI", &it.vni,
+			       &add);
 	if (rc != EX_OK)
-		return rc;
-	if (ac < 2)
-		return usage_error("missing VNI");
-	if ((rc = parse_number(av[1], "VNI", &it.vni)) != EX_OK)
 		return rc;
 	if (!add)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
@@ -133,11 +143,8 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)	/* every path and its live state */
 		return sx_simple(x, "overlay.paths", NULL, fmt_paths);
-	if ((rc = add_or_del(av, ac, "path add|del ID ... | path show", &add)) != EX_OK)
-		return rc;
-	if (ac < 2)
-		return usage_error("missing ID");
-	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
+	rc = add_or_del_number(av, ac, "path add|del ID ... | path show", "ID", &it.id, &add);
+	if (rc != EX_OK)
 		return rc;
 	if (!add)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
@@ -229,11 +236,8 @@ cmd_tunnel(struct sx_ctx *x, char **av, int ac)
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)
 		return tunnel_show(x);
-	if ((rc = add_or_del(av, ac, "tunnel add|del ID ... | tunnel show", &add)) != EX_OK)
-		return rc;
-	if (ac < 2)
-		return usage_error("missing ID");
-	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
+	rc = add_or_del_number(av, ac, "tunnel add|del ID ... | tunnel show", "ID", &it.id, &add);
+	if (rc != EX_OK)
 		return rc;
 	if (!add)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);

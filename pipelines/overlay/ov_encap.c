@@ -305,14 +305,10 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 	struct rte_mbuf *f[OV_FRAGS_MAX];
 	struct dp_meta fm = *dp_meta(m);
 	uint8_t eth[OV_ETH_HLEN];
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	const struct dp_entry *ne;
 	uint32_t tot;
 	int n;
 
-	pl_switch_key_vrf_ip(k, p->vrf, p->gw);
-	ne = dp_table_find(pl_sw.neigh, k);
-	if (ne == NULL || ne->action == SW_NB_UNRESOLVED) {
+	if (pl_overlay_underlay_rw(p->vrf, p->gw) == NULL) {
 		pl_swctl_drop(m, OV_DROP(frag_failed));
 		return;
 	}
@@ -361,14 +357,10 @@ pl_overlay_too_big(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 	uint32_t path = md->out_port >> 16;
 	uint16_t mtu = (uint16_t)md->out_port;
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	rte_be32_t id = rte_cpu_to_be_32(md->tunnel);
 	const struct ov_path *p = pl_overlay_path(path);
-	const struct dp_entry *te;
+	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, md->tunnel);
 	bool routed;
 
-	memcpy(k, &id, 4);
-	te = dp_table_find(pl_ov.tunnels, k);
 	if (te == NULL || te->action == OV_TUNNEL_NONE || p == NULL) {   /* deleted meanwhile */
 		pl_swctl_drop(m, OV_DROP(no_path));
 		return;

@@ -319,18 +319,25 @@ ov_init(unsigned int workers)
 	return 0;
 }
 
-int
-pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src)
+const struct sw_rewrite *
+pl_overlay_underlay_rw(uint16_t vrf, uint32_t gw)
 {
-	struct dp_meta *md = dp_meta(m);
-	struct rte_ipv4_hdr *ip;
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
 
 	pl_switch_key_vrf_ip(k, vrf, gw);
 	e = dp_table_find(pl_sw.neigh, k);
-	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
-		const struct sw_rewrite *rw = (const struct sw_rewrite *)e->params;
+	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
+}
+
+int
+pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src)
+{
+	struct dp_meta *md = dp_meta(m);
+	const struct sw_rewrite *rw = pl_overlay_underlay_rw(vrf, gw);
+	struct rte_ipv4_hdr *ip;
+
+	if (rw != NULL) {
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 		memcpy(&eth->dst_addr, rw->dmac, 6);
@@ -353,15 +360,21 @@ pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t 
 	return 0;
 }
 
-const struct ov_path *
-pl_overlay_path(uint32_t id)
+const struct dp_entry *
+pl_overlay_find_id(int table, uint32_t id)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
-	const struct dp_entry *e;
 	uint32_t be = rte_cpu_to_be_32(id);
 
 	memcpy(k, &be, 4);
-	e = dp_table_find(pl_ov.paths, k);
+	return dp_table_find(table, k);
+}
+
+const struct ov_path *
+pl_overlay_path(uint32_t id)
+{
+	const struct dp_entry *e = pl_overlay_find_id(pl_ov.paths, id);
+
 	return e != NULL && e->action != OV_PATH_NONE ? (const struct ov_path *)e->params : NULL;
 }
 

@@ -112,7 +112,12 @@ extern uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
  * the switch's queue while the switch resolves it (src pays for the ARP
  * requests). Takes m; 0 or -1 (dropped). */
 int pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
-/* Main lcore: the paths entry of id, or NULL. */
+/* Main lcore: the switch's resolved rewrite for gw in vrf, or NULL. */
+struct sw_rewrite;
+const struct sw_rewrite *pl_overlay_underlay_rw(uint16_t vrf, uint32_t gw);
+/* Main lcore: the entry of id in an id-keyed table (tunnels, paths), or
+ * NULL; the paths entry of id, or NULL. */
+const struct dp_entry *pl_overlay_find_id(int table, uint32_t id);
 const struct ov_path *pl_overlay_path(uint32_t id);
 /* Main lcore: m, punted OV_PUNT_TOO_BIG by the encap stage, answered or
  * fragmented (ov_encap.c). Takes m. */

@@ -174,28 +174,8 @@ add("tunnels", {"id": 7}, "vxlan", {"slice": 1, "vni": 5000, "path": 1, "ttl": 6
 add("policies", {"tunnel": 7, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
 print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
 PYEOF
-if out=$(ctl --json table load "$NL_DIR/tables.json" 2>&1); then
-  ok "tables programmed in one dataplane-atomic batch"
-else
-  notok "table load: $(printf '%s' "$out" | head -c 600)"
-  finish
-fi
+sw_table_load "$NL_DIR/tables.json"
 
-paths_json() { ctl --json call overlay.paths 2>/dev/null; }
-# path_field ID FIELD
-path_field() {
-  paths_json | "$PY" -c '
-import json, sys
-print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
-}
-wait_state() { # ID STATE SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 20))); do
-    [ "$(path_field "$1" state)" = "$2" ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
 if wait_state 1 up 5 && wait_state 2 up 5; then
   ok "both paths up (ICMP probes every 50 ms, answered by site B's kernel): rtt $(path_field 1 rtt_us) us / $(path_field 2 rtt_us) us"
 else
@@ -212,20 +192,10 @@ else
 fi
 
 # ------------------------------------------------------------ interop
-for dir in "a 10.10.0.2" "b 10.10.0.1"; do
-  # shellcheck disable=SC2086  # two words: host and address
-  set -- $dir
-  if out=$(in_ns "$1" ping -c 5 -i 0.1 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
-    ok "ping $1 -> $2 across the overlay (kernel VXLAN at site B): 5/5"
-  else
-    notok "ping $1 -> $2: $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
-  fi
-done
-if out=$(in_ns a ping -c 5 -i 0.1 -W 2 10.30.0.1 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
-  ok "ping a -> 10.30.0.1: routed by the box into site B's VRF over the L3 VNI 7000 and back: 5/5"
-else
-  notok "ping a -> 10.30.0.1 (L3 VNI): $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
-fi
+ping_check "ping a -> b across the overlay (kernel VXLAN at site B)" a 10.10.0.2 5 -
+ping_check "ping b -> a across the overlay (kernel VXLAN at site B)" b 10.10.0.1 5 -
+ping_check "ping a -> 10.30.0.1: routed by the box into site B's VRF over the L3 VNI 7000 and back" \
+  a 10.30.0.1 5 -
 if command -v iperf3 >/dev/null; then
   # a -> b, then b -> a (-R: the server in b sends)
   for dir in "a -> b:" "b -> a:-R"; do

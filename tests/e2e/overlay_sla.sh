@@ -246,34 +246,14 @@ add("policies", {"tunnel": 7, "class": 1}, "sla",
     {"p0": 1, "p1": 2, "p2": 0, "p3": 0, "rtt_ms": 40, "jitter_ms": 0, "loss_pct": 10})
 print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
 PYEOF
-if out=$(ctl --json table load "$NL_DIR/tables.json" 2>&1); then
-  ok "tables programmed in one dataplane-atomic batch"
-else
-  notok "table load: $(printf '%s' "$out" | head -c 600)"
-  finish
-fi
+sw_table_load "$NL_DIR/tables.json"
 
-paths_json() { ctl --json call overlay.paths 2>/dev/null; }
-# path_field ID FIELD
-path_field() {
-  paths_json | "$PY" -c '
-import json, sys
-print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
-}
 # path_fig ID: "rtt R ms, jitter J ms, loss L %"
 path_fig() {
   paths_json | "$PY" -c '
 import json, sys
 p = next(p for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1]))
 print("rtt %.1f ms, jitter %.1f ms, loss %g %%" % (p["rtt_us"] / 1000, p["jitter_us"] / 1000, p["loss_pm"] / 10))' "$1"
-}
-wait_state() { # ID STATE SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 10))); do
-    [ "$(path_field "$1" state)" = "$2" ] && return 0
-    sleep 0.1
-  done
-  return 1
 }
 # counters: drops and events as NAME=VALUE lines
 counters() {

@@ -57,6 +57,33 @@ sw_launch() { # prefix pipeline-JSON
 }
 
 stats_json() { ctl --json stats; }
+
+# Load FILE (table.write params) in one call: ok, or notok and the end.
+sw_table_load() { # FILE
+  local out
+  if out=$(ctl --json table load "$1" 2>&1); then
+    ok "tables programmed in one dataplane-atomic batch"
+  else
+    notok "table load: $(printf '%s' "$out" | head -c 600)"
+    finish
+  fi
+}
+
+# The overlay's paths (overlay.paths), one field of one, a wait for a state.
+paths_json() { ctl --json call overlay.paths 2>/dev/null; }
+path_field() { # ID FIELD
+  paths_json | "$PY" -c '
+import json, sys
+print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
+}
+wait_state() { # ID STATE SECONDS
+  local i
+  for i in $(seq 1 $(($3 * 20))); do
+    [ "$(path_field "$1" state)" = "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
 # port stats delta: stats_delta BEFORE AFTER PORT KEY
 port_delta() {
   printf '%s\n%s\n' "$1" "$2" | "$PY" -c '

@@ -182,12 +182,7 @@ add("paths", {"id": 1}, "icmp", {"src": vtep, "dst": far, "vrf": 100, "mtu": 0, 
 add("tunnels", {"id": 7}, "vxlan", {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0})
 print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
 PYEOF
-if out=$(ctl --json table load "$NL_DIR/tables.json" 2>&1); then
-  ok "tables programmed in one dataplane-atomic batch"
-else
-  notok "table load: $(printf '%s' "$out" | head -c 600)"
-  finish
-fi
+sw_table_load "$NL_DIR/tables.json"
 
 rules=$(xdp_json | "$PY" -c '
 import json, sys
@@ -200,33 +195,16 @@ else
   notok "rules: '$rules', want '$want'"
 fi
 
-path_state() {
-  ctl --json call overlay.paths 2>/dev/null | "$PY" -c '
-import json, sys
-print(next((p["state"] for p in json.load(sys.stdin) if p["id"] == 1), "?"))'
-}
-up=0
-for _ in $(seq 1 100); do
-  [ "$(path_state)" = up ] && { up=1; break; }
-  sleep 0.05
-done
-if [ "$up" = 1 ]; then
+if wait_state 1 up 5; then
   ok "path 1 up: site B's echo replies to the VTEP reach sxdp through the shared port"
 else
-  notok "path 1 up: $(ctl --json call overlay.paths 2>&1 | head -c 600)"
+  notok "path 1 up: $(paths_json | head -c 600)"
 fi
 
 # ------------------------------------------------------------ overlay
 s0=$(xdp_field steered)
-for dir in "a 10.10.0.2" "b 10.10.0.1"; do
-  # shellcheck disable=SC2086  # two words: host, destination
-  set -- $dir
-  if out=$(in_ns "$1" ping -c 5 -i 0.1 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
-    ok "ping $1 -> $2 across the overlay (kernel VXLAN at site B): 5/5"
-  else
-    notok "ping $1 -> $2: $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
-  fi
-done
+ping_check "ping a -> b across the overlay (kernel VXLAN at site B)" a 10.10.0.2 5 -
+ping_check "ping b -> a across the overlay (kernel VXLAN at site B)" b 10.10.0.1 5 -
 s1=$(xdp_field steered)
 # 10 VXLAN frames from b at least, besides the probes' answers
 if [ "$((s1 - s0))" -ge 10 ]; then
@@ -236,15 +214,8 @@ else
 fi
 
 # ------------------------------------------------- the box's own traffic
-for dir in "box $FAR" "b $HOST"; do
-  # shellcheck disable=SC2086  # two words: host, destination
-  set -- $dir
-  if out=$(in_ns "$1" ping -c 10 -i 0.05 -W 2 "$2" 2>&1) && printf '%s' "$out" | grep -q ' 0% packet loss'; then
-    ok "the box's kernel: ping $1 -> $2 on the shared interface, 10/10"
-  else
-    notok "ping $1 -> $2 (kernel to kernel): $(printf '%s' "$out" | tail -2 | tr '\n' ' ')"
-  fi
-done
+ping_check "the box's kernel: ping box -> $FAR on the shared interface" box "$FAR" 10 -
+ping_check "the box's kernel: ping b -> $HOST on the shared interface" b "$HOST" 10 -
 
 if command -v iperf3 >/dev/null; then
   ip netns exec "$(ns box)" iperf3 -s -1 -B $HOST >"$NL_DIR/iperf-srv.log" 2>&1 &
