@@ -560,6 +560,18 @@ touch(struct txn *x, struct dp_table *t)
 	return 0;
 }
 
+/* Tell workers that the tables the batch touched changed (dp_table_version):
+ * before the grace period, so that what a worker remembered of them is
+ * stale before anything it points to is freed. */
+static void
+versions_bump(const struct txn *x)
+{
+	for (unsigned int tid = 0; tid < dp_tg.n; tid++)
+		if (x->touched[tid])
+			__atomic_store_n(&dp_tg.t[tid]->version, dp_tg.t[tid]->version + 1,
+					 __ATOMIC_RELEASE);
+}
+
 static uint32_t
 slot_take(struct dp_table *t)
 {
@@ -1028,6 +1040,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 			backends_retire(&x, x.nroot);
 			x.nroot = NULL;
 		}
+		versions_bump(&x);
 		sync_readers();
 		reclaim_touched(&x);
 		shadows_replay(&x);
@@ -1056,6 +1069,7 @@ write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, i
 		dp_tg.generation++;
 	if (!x.nroot)
 		dp_tg.root->generation = dp_tg.generation;
+	versions_bump(&x);
 	sync_readers();
 	reclaim_touched(&x);
 	/* Everything replaced is now unreachable by workers, the old backends too. */

@@ -254,6 +254,15 @@ uint64_t dp_table_lookup(const struct dp_tables_root *root, unsigned int worker,
 uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker,
 			     unsigned int table, const uint32_t *ids, unsigned int n,
 			     const struct dp_entry **out);
+/* A worker's memo of lookups (a feature's cache of what several tables
+ * decided for a flow) is good while the versions of those tables are those
+ * it read before it looked them up: a batch that touches a table bumps its
+ * version before any entry it replaced is freed, so a memo stamped with
+ * the current versions points at live entries. A memo hit counts as the
+ * lookups it stands for (dp_table_count_hits): n hits, on entries e[]. */
+uint64_t dp_table_version(unsigned int table);
+void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
+			 unsigned int n);
 
 const struct dp_tables_root *dp_tables_root(void);
 

@@ -92,6 +92,8 @@ struct dp_table {
 	unsigned int acl_nf;
 	struct { uint8_t field; uint8_t chunk; } acl_map[RTE_ACL_MAX_FIELDS];
 
+	/* one more per batch that touched the table: workers read it */
+	uint64_t version __rte_cache_aligned;
 	struct wcnt wcnt[DP_WORKERS_MAX];
 	uint64_t *hits[DP_WORKERS_MAX];     /* per worker, by control slot */
 	bool em;                            /* exact with a key of <= 16 bytes: dp_em */

@@ -1068,6 +1068,25 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 }
 
 uint64_t
+dp_table_version(unsigned int table)
+{
+	return __atomic_load_n(&dp_tg.t[table]->version, __ATOMIC_ACQUIRE);
+}
+
+void
+dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
+		    unsigned int n)
+{
+	const struct dp_table *t = dp_tg.t[table];
+	uint64_t all = n >= 64 ? UINT64_MAX : (1ULL << n) - 1;
+
+	if (worker >= dp_tg.n_workers || n == 0)
+		return;
+	count_hits(t->hits[worker], t->def.size, (const struct dp_entry **)e, all, n);
+	count_burst(table, worker, all, n);
+}
+
+uint64_t
 dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
 		    const uint32_t *ids, unsigned int n, const struct dp_entry **out)
 {

@@ -5,12 +5,16 @@
  * (some slice's), the outer source (a peer of that slice). Only then is the
  * inner frame taken: into the slice's bridge domain (its source MAC learned
  * against the peer's tunnel) or VRF. Everything else on a WAN port is
- * underlay traffic and goes to the switch. */
+ * underlay traffic and goes to the switch. A worker remembers the
+ * (VTEP, VNI, peer) triples that passed, so that their datagrams take one
+ * memo probe instead of three lookups; the inner frames of a burst are
+ * parsed together. */
 #include <string.h>
 
 #include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_malloc.h>
 #include <rte_udp.h>
 
 #include "pl_overlay.h"
@@ -85,175 +89,333 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	}
 }
 
-uint16_t
-pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+/* A worker's memo of what the ordered checks found for a datagram from one
+ * peer endpoint to one local VTEP with one VNI: its vteps, vnis and peers
+ * entries, good while the versions of those three tables sum to its stamp
+ * (dp_table_version). A site has few such triples, so a hit spares three
+ * lookups per packet and counts as them; what the memo does not know goes
+ * through the checks in order, so every refusal keeps its name and
+ * nothing refused is remembered. Direct-mapped: a collision costs only
+ * the lookups. */
+#define MEMO_SLOTS 1024
+struct memo_slot {
+	uint32_t dst, src, vni;
+	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
+	const struct dp_entry *e[3];     /* vteps, vnis, peers */
+};
+static struct memo_slot *memo[DP_WORKERS_MAX];
+static unsigned int memo_workers;
+
+int
+ov_decap_init(unsigned int workers)
+{
+	memo_workers = workers;
+	for (unsigned int w = 0; w < workers; w++)
+		if ((memo[w] = rte_zmalloc("ov_decap_memo", sizeof(struct memo_slot) * MEMO_SLOTS,
+					   RTE_CACHE_LINE_SIZE)) == NULL)
+			return -ENOMEM;
+	return 0;
+}
+
+void
+ov_decap_fini(void)
+{
+	for (unsigned int w = 0; w < memo_workers; w++) {
+		rte_free(memo[w]);
+		memo[w] = NULL;
+	}
+}
+
+static inline struct memo_slot *
+memo_at(struct memo_slot *mm, uint32_t dst, uint32_t src, uint32_t vni)
+{
+	uint32_t h = (src * 0x9e3779b1u) ^ (dst * 0x85ebca6bu) ^ (vni * 0xc2b2ae35u);
+
+	return &mm[(h ^ h >> 16) & (MEMO_SLOTS - 1)];
+}
+
+/* A datagram the checks let in (its peers entry pe, its vnis entry ve):
+ * the outer headers off; then, the inner frames parsed as one burst,
+ * into the slice's bridge domain or VRF. */
+struct decap_in {
+	uint16_t idx[DP_LOOKUP_BURST];
+	uint32_t hlen[DP_LOOKUP_BURST];
+	const struct dp_entry *ve[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
+	unsigned int n;
+};
+
+static inline void
+decap_add(struct decap_in *in, uint16_t i, uint32_t hlen, const struct dp_entry *ve,
+	  const struct dp_entry *pe)
+{
+	in->idx[in->n] = i;
+	in->hlen[in->n] = hlen;
+	in->ve[in->n] = ve;
+	in->pe[in->n++] = pe;
+}
+
+static void
+decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct decap_in *in)
+{
+	struct rte_mbuf *m[DP_LOOKUP_BURST];
+	uint16_t nx[DP_LOOKUP_BURST], l2[DP_LOOKUP_BURST];
+	unsigned int nl2 = 0;
+
+	for (unsigned int j = 0; j < in->n; j++) {
+		struct rte_mbuf *p = pkts[in->idx[j]];
+		const struct dp_meta *md = dp_meta(p);
+		/* the inner frame ends with the datagram, not with the outer
+		 * frame's Ethernet padding */
+		uint32_t end = md->l4_off + rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(p,
+				const struct rte_udp_hdr *, md->l4_off)->dgram_len);
+
+		if (rte_pktmbuf_pkt_len(p) > end)
+			rte_pktmbuf_trim(p, (uint16_t)(rte_pktmbuf_pkt_len(p) - end));
+		rte_pktmbuf_adj(p, (uint16_t)(md->l4_off + OV_UDP_HLEN + in->hlen[j]));
+		/* what the NIC said (RSS hash, checksums) was of the outer
+		 * headers: the inner flow hashes and verifies afresh */
+		p->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				 RTE_MBUF_F_RX_L4_CKSUM_MASK);
+		m[j] = p;
+	}
+	/* the inner frame is parsed as any frame: a malformed one is a parse
+	 * drop like any other */
+	dp_parse_burst(ctx, m, (uint16_t)in->n, nx);
+	for (unsigned int j = 0; j < in->n; j++) {
+		struct dp_meta *md = dp_meta(m[j]);
+		const struct dp_entry *ve = in->ve[j];
+		const struct rte_ether_hdr *eth;
+		uint16_t *x = &next[in->idx[j]];
+
+		if (nx[j] != DP_NEXT_CONTINUE) {
+			*x = nx[j];
+			continue;
+		}
+		ctx->stats->events[OV_EVENT(decap)]++;
+		md->tunnel = ((const struct ov_peer *)in->pe[j]->params)->tunnel;
+		if (ve->action == OV_VNI_L3) {
+			md->slice = ((const struct ov_vni_l3 *)ve->params)->slice;
+			if (md->flags & DP_MF_IPV4)
+				*x = DP_NEXT_EDGE(OV_WAN_EDGE_L3);
+			else if (md->flags & DP_MF_IPV6)
+				*x = DP_NEXT_EDGE(OV_WAN_EDGE_L3V6);
+			else
+				*x = DP_NEXT_DROP(OV_DROP(l3_not_ip));
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m[j], const struct rte_ether_hdr *);
+		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
+			     rte_is_zero_ether_addr(&eth->src_addr))) {
+			*x = DP_NEXT_DROP(OV_DROP(inner_src_mac));
+			continue;
+		}
+		md->slice = ((const struct ov_vni_l2 *)ve->params)->slice;
+		sw_meta(m[j])->bd = ((const struct ov_vni_l2 *)ve->params)->bd;
+		sw_meta(m[j])->vid = 0;
+		*x = DP_NEXT_EDGE(OV_WAN_EDGE_L2);
+		l2[nl2++] = in->idx[j];
+	}
+	if (nl2)
+		learn(ctx, pkts, l2, nl2);
+}
+
+/* The outer IPv4 header checksum, unless the NIC vouched for it. */
+static inline bool
+outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	return unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
+}
+
+/* The tunnel header of m, a datagram of kind type: OV_TUN_OK with *vni and
+ * *hlen, or why not. */
+static inline enum ov_tun_err
+tun_header(struct rte_mbuf *m, const struct dp_meta *md, uint8_t type, uint32_t *vni, uint32_t *hlen)
+{
+	/* the parser vouched for the UDP length against the packet; what is
+	 * read must also be in the first segment */
+	uint32_t ulen = RTE_MIN(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+									  md->l4_off)->dgram_len),
+				(uint32_t)rte_pktmbuf_data_len(m) - md->l4_off);
+
+	return ov_tun_read((enum ov_tun_type)type,
+			   rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off + OV_UDP_HLEN),
+			   ulen - OV_UDP_HLEN, vni, hlen);
+}
+
+/* The checks in order (VTEP, outer checksum, tunnel header, VNI, peer) for
+ * the packets the memo did not know (idx[], k of them), probes among
+ * them; what passes goes into in and the memo. Returns how many went to
+ * the underlay. */
+static uint16_t
+checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint8_t *kind,
+       uint16_t *idx, unsigned int k, uint64_t stamp, struct decap_in *in)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
-	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], l2[DP_LOOKUP_BURST];
-	uint32_t hlen[DP_LOOKUP_BURST];
-	uint8_t kind[DP_LOOKUP_BURST];
-	unsigned int k = 0, nl2 = 0;
+	const struct dp_entry *e[DP_LOOKUP_BURST], *vt[DP_LOOKUP_BURST], *ve[DP_LOOKUP_BURST];
+	uint32_t hlen[DP_LOOKUP_BURST], vnis[DP_LOOKUP_BURST];
+	unsigned int k2 = 0;
 	uint16_t cont = 0;
 	uint64_t hit;
 
-	/* 1: the outer destination, for datagrams on a tunnel port */
-	for (uint16_t i = 0; i < n; i++) {
-		const struct dp_meta *md = dp_meta(pkts[i]);
+	/* 1: the outer destination */
+	for (unsigned int j = 0; j < k; j++) {
+		memset(keys[j], 0, SW_KEY_BYTES);
+		memcpy(keys[j], &rte_pktmbuf_mtod_offset(pkts[idx[j]], const struct rte_ipv4_hdr *,
+							 dp_meta(pkts[idx[j]])->l3_off)->dst_addr, 4);
+		kp[j] = keys[j];
+	}
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, kp, k, e);
+	/* 2: for a local VTEP: the outer checksum, the tunnel header; the VNI */
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		const struct dp_meta *md = dp_meta(m);
+		uint16_t *nx = &next[idx[j]];
+		enum ov_tun_err err;
+		uint32_t be;
 
-		if ((kind[i] = kind_of(pkts[i], md)) == K_NONE) {
-			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
+		if (!(hit >> j & 1)) {   /* not ours: transit UDP */
+			*nx = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 			cont++;
 			continue;
 		}
-		memset(keys[k], 0, SW_KEY_BYTES);
-		memcpy(keys[k], &rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *,
-							 md->l3_off)->dst_addr, 4);
-		kp[k] = keys[k];
-		idx[k++] = i;
-	}
-	if (k == 0)
-		return cont;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, kp, k, e);
-	/* 2: for a local VTEP: the outer checksum, the tunnel header; the VNI */
-	{
-		unsigned int k2 = 0;
+		if (outer_cksum_bad(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off))) {
+			*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
+			continue;
+		}
+		if (unlikely(kind[idx[j]] >= K_PROBE)) {
+			bool underlay;
 
-		for (unsigned int j = 0; j < k; j++) {
-			struct rte_mbuf *m = pkts[idx[j]];
-			const struct dp_meta *md = dp_meta(m);
-			const struct rte_ipv4_hdr *ip =
-				rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-			uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-			uint16_t *nx = &next[idx[j]];
-			enum ov_tun_err err;
-			uint32_t vni, be, ulen;
-
-			if (!(hit >> j & 1)) {   /* not ours: transit UDP */
+			*nx = ov_probe_rx(ctx, m, kind[idx[j]] == K_PING, &underlay);
+			if (underlay) {
 				*nx = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 				cont++;
-				continue;
 			}
-			if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-				     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)))) {
-				*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
-				continue;
-			}
-			if (unlikely(kind[idx[j]] >= K_PROBE)) {
-				bool underlay;
-
-				*nx = ov_probe_rx(ctx, m, kind[idx[j]] == K_PING, &underlay);
-				if (underlay) {
-					*nx = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
-					cont++;
-				}
-				continue;
-			}
-			/* the parser vouched for the UDP length against the packet;
-			 * what is read must also be in the first segment */
-			ulen = RTE_MIN(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
-										 md->l4_off)->dgram_len),
-				       (uint32_t)rte_pktmbuf_data_len(m) - md->l4_off);
-			err = ov_tun_read((enum ov_tun_type)kind[idx[j]], rte_pktmbuf_mtod_offset(m, const uint8_t *,
-									md->l4_off + OV_UDP_HLEN),
-					  ulen - OV_UDP_HLEN, &vni, &hlen[idx[j]]);
-			if (err != OV_TUN_OK) {
-				*nx = DP_NEXT_DROP(pl_ov_drop_base + tun_reason[err]);
-				continue;
-			}
-			be = rte_cpu_to_be_32(vni);
-			memset(keys[k2], 0, SW_KEY_BYTES);
-			memcpy(keys[k2], &be, 4);
-			kp[k2] = keys[k2];
-			idx[k2++] = idx[j];
+			continue;
 		}
-		k = k2;
+		err = tun_header(m, md, kind[idx[j]], &vnis[k2], &hlen[k2]);
+		if (err != OV_TUN_OK) {
+			*nx = DP_NEXT_DROP(pl_ov_drop_base + tun_reason[err]);
+			continue;
+		}
+		be = rte_cpu_to_be_32(vnis[k2]);
+		memset(keys[k2], 0, SW_KEY_BYTES);
+		memcpy(keys[k2], &be, 4);
+		kp[k2] = keys[k2];
+		vt[k2] = e[j];
+		idx[k2++] = idx[j];
 	}
+	k = k2;
+	k2 = 0;
 	if (k == 0)
 		return cont;
 	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.vnis, kp, k, e);
 	/* 3: the VNI's slice, then whether the outer source is its peer */
-	{
-		const struct dp_entry *ve[DP_LOOKUP_BURST];
-		unsigned int k2 = 0;
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		uint16_t slice;
 
-		for (unsigned int j = 0; j < k; j++) {
-			struct rte_mbuf *m = pkts[idx[j]];
-			const struct dp_meta *md = dp_meta(m);
-			uint16_t slice;
-
-			if (!(hit >> j & 1) || e[j]->action == OV_VNI_NONE) {
-				next[idx[j]] = DP_NEXT_DROP(OV_DROP(unknown_vni));
-				continue;
-			}
-			slice = e[j]->action == OV_VNI_L2 ? ((const struct ov_vni_l2 *)e[j]->params)->slice :
-							    ((const struct ov_vni_l3 *)e[j]->params)->slice;
-			memset(keys[k2], 0, SW_KEY_BYTES);
-			*(rte_be16_t *)keys[k2] = rte_cpu_to_be_16(slice);
-			memcpy(keys[k2] + 2, &rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-								      md->l3_off)->src_addr, 4);
-			kp[k2] = keys[k2];
-			ve[k2] = e[j];
-			idx[k2++] = idx[j];
+		if (!(hit >> j & 1) || e[j]->action == OV_VNI_NONE) {
+			next[idx[j]] = DP_NEXT_DROP(OV_DROP(unknown_vni));
+			continue;
 		}
-		k = k2;
-		if (k == 0)
-			return cont;
-		hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
-		/* 4: in: the outer headers off, the inner frame parsed */
-		for (unsigned int j = 0; j < k; j++) {
-			struct rte_mbuf *m = pkts[idx[j]];
-			struct dp_meta *md = dp_meta(m);
-			uint16_t *nx = &next[idx[j]];
-			const struct rte_ether_hdr *eth;
-			uint32_t end;
-
-			if (!(hit >> j & 1) || e[j]->action == OV_PEER_NONE) {
-				*nx = DP_NEXT_DROP(OV_DROP(unknown_peer));
-				continue;
-			}
-			/* the inner frame ends with the datagram, not with the
-			 * outer frame's Ethernet padding */
-			end = md->l4_off + rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
-					const struct rte_udp_hdr *, md->l4_off)->dgram_len);
-			if (rte_pktmbuf_pkt_len(m) > end)
-				rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
-			rte_pktmbuf_adj(m, (uint16_t)(md->l4_off + OV_UDP_HLEN + hlen[idx[j]]));
-			/* what the NIC said (RSS hash, checksums) was of the outer
-			 * headers: the inner flow hashes and verifies afresh */
-			m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK |
-					 RTE_MBUF_F_RX_L4_CKSUM_MASK);
-			/* the inner frame is parsed as any frame: a malformed one is
-			 * a parse drop like any other */
-			if (dp_parse_burst(ctx, &m, 1, nx) == 0)
-				continue;
-			ctx->stats->events[OV_EVENT(decap)]++;
-			md->tunnel = ((const struct ov_peer *)e[j]->params)->tunnel;
-			if (ve[j]->action == OV_VNI_L3) {
-				md->slice = ((const struct ov_vni_l3 *)ve[j]->params)->slice;
-				if (md->flags & DP_MF_IPV4)
-					*nx = DP_NEXT_EDGE(OV_WAN_EDGE_L3);
-				else if (md->flags & DP_MF_IPV6)
-					*nx = DP_NEXT_EDGE(OV_WAN_EDGE_L3V6);
-				else
-					*nx = DP_NEXT_DROP(OV_DROP(l3_not_ip));
-				continue;
-			}
-			eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-			if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
-				     rte_is_zero_ether_addr(&eth->src_addr))) {
-				*nx = DP_NEXT_DROP(OV_DROP(inner_src_mac));
-				continue;
-			}
-			md->slice = ((const struct ov_vni_l2 *)ve[j]->params)->slice;
-			sw_meta(m)->bd = ((const struct ov_vni_l2 *)ve[j]->params)->bd;
-			sw_meta(m)->vid = 0;
-			*nx = DP_NEXT_EDGE(OV_WAN_EDGE_L2);
-			l2[nl2++] = idx[j];
-		}
+		slice = e[j]->action == OV_VNI_L2 ? ((const struct ov_vni_l2 *)e[j]->params)->slice :
+						    ((const struct ov_vni_l3 *)e[j]->params)->slice;
+		memset(keys[k2], 0, SW_KEY_BYTES);
+		*(rte_be16_t *)keys[k2] = rte_cpu_to_be_16(slice);
+		memcpy(keys[k2] + 2, &rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+							      dp_meta(m)->l3_off)->src_addr, 4);
+		kp[k2] = keys[k2];
+		ve[k2] = e[j];
+		vt[k2] = vt[j];
+		vnis[k2] = vnis[j];
+		hlen[k2] = hlen[j];
+		idx[k2++] = idx[j];
 	}
-	if (nl2)
-		learn(ctx, pkts, l2, nl2);
+	k = k2;
+	if (k == 0)
+		return cont;
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
+	for (unsigned int j = 0; j < k; j++) {
+		const struct rte_ipv4_hdr *ip;
+		struct memo_slot *s;
+
+		if (!(hit >> j & 1) || e[j]->action == OV_PEER_NONE) {
+			next[idx[j]] = DP_NEXT_DROP(OV_DROP(unknown_peer));
+			continue;
+		}
+		ip = rte_pktmbuf_mtod_offset(pkts[idx[j]], const struct rte_ipv4_hdr *,
+					     dp_meta(pkts[idx[j]])->l3_off);
+		s = memo_at(memo[ctx->worker], ip->dst_addr, ip->src_addr, vnis[j]);
+		s->dst = ip->dst_addr;
+		s->src = ip->src_addr;
+		s->vni = vnis[j];
+		s->e[0] = vt[j];
+		s->e[1] = ve[j];
+		s->e[2] = e[j];
+		s->stamp = stamp;
+		decap_add(in, idx[j], hlen[j], ve[j], e[j]);
+	}
+	return cont;
+}
+
+uint16_t
+pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	/* what the memo stood for: the VTEP of every datagram it knew, the
+	 * VNI and peer of those whose checksum was good */
+	const struct dp_entry *known[3][DP_LOOKUP_BURST];
+	struct memo_slot *mm = memo[ctx->worker];
+	/* read before any lookup: a memo filled now is stamped no newer
+	 * than what the lookups saw */
+	uint64_t stamp = 1 + dp_table_version(pl_ov.vteps) + dp_table_version(pl_ov.vnis) +
+			 dp_table_version(pl_ov.peers);
+	struct decap_in in;
+	uint16_t idx[DP_LOOKUP_BURST];
+	uint8_t kind[DP_LOOKUP_BURST];
+	unsigned int k = 0, nv = 0, nk = 0;
+	uint16_t cont = 0;
+
+	in.n = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_meta *md = dp_meta(m);
+		const struct rte_ipv4_hdr *ip;
+		const struct memo_slot *s;
+		uint32_t vni, hlen;
+
+		if ((kind[i] = kind_of(m, md)) == K_NONE) {
+			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
+			cont++;
+			continue;
+		}
+		/* a datagram from a peer the memo knows: its checks passed
+		 * but the checksum and the header, which are the packet's */
+		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK ||
+		    (s = memo_at(mm, ip->dst_addr, ip->src_addr, vni))->stamp != stamp ||
+		    s->dst != ip->dst_addr || s->src != ip->src_addr || s->vni != vni) {
+			idx[k++] = i;
+			continue;
+		}
+		known[0][nv++] = s->e[0];
+		if (outer_cksum_bad(m, ip)) {
+			next[i] = DP_NEXT_DROP(OV_DROP(outer_cksum));
+			continue;
+		}
+		known[1][nk] = s->e[1];
+		known[2][nk++] = s->e[2];
+		decap_add(&in, i, hlen, s->e[1], s->e[2]);
+	}
+	dp_table_count_hits(ctx->worker, pl_ov.vteps, known[0], nv);
+	dp_table_count_hits(ctx->worker, pl_ov.vnis, known[1], nk);
+	dp_table_count_hits(ctx->worker, pl_ov.peers, known[2], nk);
+	if (k)
+		cont += checks(ctx, pkts, next, kind, idx, k, stamp, &in);
+	if (in.n)
+		decap(ctx, pkts, next, &in);
 	return cont;
 }

@@ -314,7 +314,8 @@ ov_init(unsigned int workers)
 	vteps_watch.sources = 1u << pl_ov.vteps;
 	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
-	    (rc = ov_path_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
+	    (rc = ov_path_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
+	    (rc = ov_probe_init()) < 0)
 		return rc;
 	return 0;
 }
@@ -411,6 +412,7 @@ static void
 ov_fini(void)
 {
 	ov_probe_fini();
+	ov_decap_fini();
 	ov_path_fini();
 }
 

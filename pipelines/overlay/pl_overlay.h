@@ -123,6 +123,9 @@ const struct ov_path *pl_overlay_path(uint32_t id);
  * fragmented (ov_encap.c). Takes m. */
 void pl_overlay_too_big(struct rte_mbuf *m);
 
+/* overlay.wan's per-worker memo (ov_decap.c): 0, -ENOMEM. */
+int ov_decap_init(unsigned int workers);
+void ov_decap_fini(void);
 uint16_t pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			      uint16_t *next);
 uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,

@@ -203,6 +203,36 @@ def test_decap_checks_in_order():
 
 
 @R.test
+def test_decap_memo_follows_table_changes():
+    """A worker remembers what the checks found for a (VTEP, VNI, peer)
+    triple; every write to vteps, vnis or peers makes it ask again: a
+    deleted peer is refused at once, a re-added one let in, a VNI moved to
+    another slice's bridge domain bridges there."""
+    to_a = outer(inner(MAC_R2, MAC_A, b"to A"))
+    to_b = outer(inner(MAC_R2, MAC_B, b"to B"))
+    wan = {"role": "wan"}
+    ports = dict(PORTS, w1=wan, w2=wan, w3=wan)
+    with Sxdp({"p0": [], "p1": [], "w0": [to_a, to_a], "w1": [to_a], "w2": [to_a], "w3": [to_b]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup())
+        dp.phase(["w0"])
+        dp.table_write([U("peers", {"slice": 1, "ip": PEER}, type="delete")])
+        st = dp.phase(["w1"])
+        expect_drops(st, {"overlay.unknown_peer": 1})
+        dp.table_write([U("peers", {"slice": 1, "ip": PEER}, "peer", {"tunnel": TUN})])
+        dp.phase(["w2"])
+        dp.table_write([U("vnis", {"vni": VNI}, "l2", {"slice": 2, "bd": 20}, type="modify"),
+                        U("peers", {"slice": 2, "ip": PEER}, "peer", {"tunnel": TUN + 1})])
+        st = dp.phase(["w3"])
+        expect_drops(st, {"overlay.unknown_peer": 1})
+        expect_eq(st["events"].get("overlay.decap"), 4, "decap events")
+        dp.stop()
+        out = dp.outputs()
+        expect_eq(out["p0"], [bytes(to_a[VXLAN].payload)] * 3, "p0: before the delete and after the re-add")
+        expect_eq(out["p1"], [bytes(to_b[VXLAN].payload)], "p1: the VNI moved to bd 20")
+
+
+@R.test
 def test_never_into_another_slices_tunnel():
     """slice 2's bridge domain has an fdb entry naming slice 1's tunnel (a
     mistake): the frame is dropped, not sent to slice 1's site. A VNI that

@@ -410,6 +410,53 @@ START_TEST(lookup_by_ids)
 }
 END_TEST
 
+/* dp_table_version: one more per batch that touched the table (a failed
+ * one too: its undo changed what workers saw), none for another table's;
+ * dp_table_count_hits counts as the lookups a memo stands for. */
+START_TEST(versions_and_memo_hits)
+{
+	struct dp_update u[2];
+	int r[2];
+	uint64_t v = dp_table_version(t_ids), vo = dp_table_version(t_idh);
+	const struct dp_entry *e[3];
+	struct dp_entry_view ev[4];
+	uint32_t next;
+
+	ck_assert_int_eq(dp_table_clear(t_ids, NULL), 0);
+	ck_assert_uint_gt(dp_table_version(t_ids), v);
+	v = dp_table_version(t_ids);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t_ids, 7, 70)), 0);
+	ck_assert_uint_eq(dp_table_version(t_ids), v + 1);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_MODIFY, t_ids, 7, 71)), 0);
+	ck_assert_uint_eq(dp_table_version(t_ids), v + 2);
+	u[0] = id_upd(DP_UPD_INSERT, t_ids, 8, 80);
+	u[1] = id_upd(DP_UPD_INSERT, t_ids, 7, 72);	/* exists */
+	ck_assert_int_eq(dp_table_write(u, 2, DP_ATOM_ROLLBACK, r), -ECANCELED);
+	ck_assert_uint_eq(dp_table_version(t_ids), v + 3);
+	u[0] = id_upd(DP_UPD_DELETE, t_ids, 7, 0);
+	ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+	ck_assert_uint_eq(dp_table_version(t_ids), v + 4);
+	ck_assert_uint_eq(dp_table_version(t_idh), vo);
+	/* hits counted on a memo's entries */
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t_ids, 3, 30)), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t_ids, 4, 40)), 0);
+	dp_tables_reader_online(0);
+	dp_table_lookup_ids(dp_tables_root(), DP_WORKER_NONE, t_ids, (const uint32_t[]){ 3, 4, 3 }, 3, e);
+	dp_tables_reader_offline(0);
+	{
+		struct dp_table_counts c0 = dp_table_counts(t_ids);
+
+		dp_table_count_hits(0, t_ids, e, 3);
+		dp_table_count_hits(DP_WORKER_NONE, t_ids, e, 3);	/* not a worker: not counted */
+		ck_assert_uint_eq(dp_table_counts(t_ids).hits, c0.hits + 3);
+		ck_assert_uint_eq(dp_table_counts(t_ids).misses, c0.misses);
+	}
+	ck_assert_int_eq(dp_table_read(t_ids, 0, 4, ev, &next), 2);
+	for (unsigned int i = 0; i < 2; i++)
+		ck_assert_uint_eq(ev[i].hits, *(const uint16_t *)ev[i].params == 30 ? 2 : 1);
+}
+END_TEST
+
 START_TEST(exact_basic)
 {
 	clear_all();
@@ -1377,6 +1424,7 @@ suite(void)
 	tcase_add_test(tc, atomic_modify_keeps_hits);
 	tcase_add_test(tc, atomic_modify_hits_before_swap);
 	tcase_add_test(tc, derived_tables);
+	tcase_add_test(tc, versions_and_memo_hits);
 	tcase_add_test(tc, lr_shadow_random_mix);
 	tcase_add_test(tc, lr_reused_entries);
 	tcase_add_test(tc, lr_zero_key);
