@@ -259,10 +259,11 @@ uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int wor
  * it read before it looked them up: a batch that touches a table bumps its
  * version before any entry it replaced is freed, so a memo stamped with
  * the current versions points at live entries. A memo hit counts as the
- * lookups it stands for (dp_table_count_hits): n hits, on entries e[]. */
+ * lookups it stands for (dp_table_count_hits): cnt[i] hits on entry e[i],
+ * for i < n (a memo counts per burst what each of its slots stood for). */
 uint64_t dp_table_version(unsigned int table);
 void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
-			 unsigned int n);
+			 const uint32_t *cnt, unsigned int n);
 
 const struct dp_tables_root *dp_tables_root(void);
 

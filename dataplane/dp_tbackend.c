@@ -1075,15 +1075,18 @@ dp_table_version(unsigned int table)
 
 void
 dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
-		    unsigned int n)
+		    const uint32_t *cnt, unsigned int n)
 {
 	const struct dp_table *t = dp_tg.t[table];
-	uint64_t all = n >= 64 ? UINT64_MAX : (1ULL << n) - 1;
+	uint64_t sum = 0;
 
-	if (worker >= dp_tg.n_workers || n == 0)
+	if (worker >= dp_tg.n_workers)
 		return;
-	count_hits(t->hits[worker], t->def.size, (const struct dp_entry **)e, all, n);
-	count_burst(table, worker, all, n);
+	for (unsigned int i = 0; i < n; i++) {
+		t->hits[worker][e[i]->idx] += cnt[i];
+		sum += cnt[i];
+	}
+	dp_tg.t[table]->wcnt[worker].hits += sum;
 }
 
 uint64_t

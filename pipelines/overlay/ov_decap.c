@@ -102,6 +102,7 @@ struct memo_slot {
 	uint32_t dst, src, vni;
 	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
 	const struct dp_entry *e[3];     /* vteps, vnis, peers */
+	uint32_t n[3];                   /* this burst's hits on them, not yet counted */
 };
 static struct memo_slot *memo[DP_WORKERS_MAX];
 static unsigned int memo_workers;
@@ -362,13 +363,30 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	return cont;
 }
 
+/* What the memo stood for in this burst, counted as the lookups would
+ * have: per slot, not per packet (a site's datagrams share few slots). */
+static void
+memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int nu)
+{
+	static const int *const tables[3] = { &pl_ov.vteps, &pl_ov.vnis, &pl_ov.peers };
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint32_t cnt[DP_LOOKUP_BURST];
+
+	for (unsigned int t = 0; t < 3; t++) {
+		for (unsigned int u = 0; u < nu; u++) {
+			e[u] = used[u]->e[t];
+			cnt[u] = used[u]->n[t];
+		}
+		dp_table_count_hits(ctx->worker, (unsigned int)*tables[t], e, cnt, nu);
+	}
+	for (unsigned int u = 0; u < nu; u++)
+		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
+}
+
 uint16_t
 pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	/* what the memo stood for: the VTEP of every datagram it knew, the
-	 * VNI and peer of those whose checksum was good */
-	const struct dp_entry *known[3][DP_LOOKUP_BURST];
-	struct memo_slot *mm = memo[ctx->worker];
+	struct memo_slot *mm = memo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a memo filled now is stamped no newer
 	 * than what the lookups saw */
 	uint64_t stamp = 1 + dp_table_version(pl_ov.vteps) + dp_table_version(pl_ov.vnis) +
@@ -376,7 +394,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	struct decap_in in;
 	uint16_t idx[DP_LOOKUP_BURST];
 	uint8_t kind[DP_LOOKUP_BURST];
-	unsigned int k = 0, nv = 0, nk = 0;
+	unsigned int k = 0, nu = 0;
 	uint16_t cont = 0;
 
 	in.n = 0;
@@ -384,7 +402,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
-		const struct memo_slot *s;
+		struct memo_slot *s;
 		uint32_t vni, hlen;
 
 		if ((kind[i] = kind_of(m, md)) == K_NONE) {
@@ -401,18 +419,21 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			idx[k++] = i;
 			continue;
 		}
-		known[0][nv++] = s->e[0];
+		/* the VTEP of every datagram it knew, the VNI and peer of
+		 * those whose checksum was good */
+		if ((s->n[0] | s->n[1]) == 0)
+			used[nu++] = s;
+		s->n[0]++;
 		if (outer_cksum_bad(m, ip)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}
-		known[1][nk] = s->e[1];
-		known[2][nk++] = s->e[2];
+		s->n[1]++;
+		s->n[2]++;
 		decap_add(&in, i, hlen, s->e[1], s->e[2]);
 	}
-	dp_table_count_hits(ctx->worker, pl_ov.vteps, known[0], nv);
-	dp_table_count_hits(ctx->worker, pl_ov.vnis, known[1], nk);
-	dp_table_count_hits(ctx->worker, pl_ov.peers, known[2], nk);
+	if (nu)
+		memo_count(ctx, used, nu);
 	if (k)
 		cont += checks(ctx, pkts, next, kind, idx, k, stamp, &in);
 	if (in.n)

@@ -446,14 +446,16 @@ START_TEST(versions_and_memo_hits)
 	{
 		struct dp_table_counts c0 = dp_table_counts(t_ids);
 
-		dp_table_count_hits(0, t_ids, e, 3);
-		dp_table_count_hits(DP_WORKER_NONE, t_ids, e, 3);	/* not a worker: not counted */
-		ck_assert_uint_eq(dp_table_counts(t_ids).hits, c0.hits + 3);
+		dp_table_count_hits(0, t_ids, e, (const uint32_t[]){ 1, 1, 1 }, 3);
+		dp_table_count_hits(0, t_ids, e, (const uint32_t[]){ 2, 0 }, 2);
+		/* not a worker: not counted */
+		dp_table_count_hits(DP_WORKER_NONE, t_ids, e, (const uint32_t[]){ 1, 1, 1 }, 3);
+		ck_assert_uint_eq(dp_table_counts(t_ids).hits, c0.hits + 5);
 		ck_assert_uint_eq(dp_table_counts(t_ids).misses, c0.misses);
 	}
 	ck_assert_int_eq(dp_table_read(t_ids, 0, 4, ev, &next), 2);
 	for (unsigned int i = 0; i < 2; i++)
-		ck_assert_uint_eq(ev[i].hits, *(const uint16_t *)ev[i].params == 30 ? 2 : 1);
+		ck_assert_uint_eq(ev[i].hits, *(const uint16_t *)ev[i].params == 30 ? 4 : 1);
 }
 END_TEST
 
