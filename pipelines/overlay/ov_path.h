@@ -76,22 +76,23 @@ ov_path_meets(uint16_t p, const struct ov_policy *pol)
 					   pol->sla.loss_pct * 10u);
 }
 
-/* balance: a flow's path by weight over all the policy's paths, up or not. */
+/* A draw by weight over the policy's paths (live: only those up), 0 when
+ * none weighs anything; multiply-shift maps the draw onto [0, total)
+ * without a divide. */
 static inline uint16_t
-ov_path_first(const struct ov_policy *pol, uint32_t hash)
+ov_path_draw(const struct ov_policy *pol, uint32_t draw, bool live)
 {
 	uint32_t total = 0, b;
 	unsigned int i;
 
 	for (i = 0; i < OV_POLICY_PATHS; i++)
-		if (pol->path[i] != 0)
+		if (live ? ov_path_up(pol->path[i]) : pol->path[i] != 0)
 			total += pol->weight[i];
 	if (total == 0)
 		return 0;
-	/* multiply-shift maps the hash onto [0, total) without a divide */
-	b = (uint32_t)(((uint64_t)hash * total) >> 32);
+	b = (uint32_t)(((uint64_t)draw * total) >> 32);
 	for (i = 0; i < OV_POLICY_PATHS; i++) {
-		if (pol->path[i] == 0)
+		if (!(live ? ov_path_up(pol->path[i]) : pol->path[i] != 0))
 			continue;
 		if (b < pol->weight[i])
 			return pol->path[i];
@@ -100,28 +101,19 @@ ov_path_first(const struct ov_policy *pol, uint32_t hash)
 	return 0;
 }
 
+/* balance: a flow's path by weight over all the policy's paths, up or not. */
+static inline uint16_t
+ov_path_first(const struct ov_policy *pol, uint32_t hash)
+{
+	return ov_path_draw(pol, hash, false);
+}
+
 /* balance, for a flow whose first path is down: another draw from the same
  * flow by weight over the paths that are up (0: none). */
 static inline uint16_t
 ov_path_live_draw(const struct ov_policy *pol, uint32_t hash)
 {
-	uint32_t up_total = 0, b;
-	unsigned int i;
-
-	for (i = 0; i < OV_POLICY_PATHS; i++)
-		if (ov_path_up(pol->path[i]))
-			up_total += pol->weight[i];
-	if (up_total == 0)
-		return 0;
-	b = (uint32_t)(((uint64_t)(hash * 0x9e3779b1u) * up_total) >> 32);
-	for (i = 0; i < OV_POLICY_PATHS; i++) {
-		if (!ov_path_up(pol->path[i]))
-			continue;
-		if (b < pol->weight[i])
-			return pol->path[i];
-		b -= pol->weight[i];
-	}
-	return 0;
+	return ov_path_draw(pol, hash * 0x9e3779b1u, true);
 }
 
 /* The path of a flow (its hash) under a policy, or 0 when none is up.
