@@ -54,6 +54,26 @@ kind_of(struct rte_mbuf *m, const struct dp_meta *md)
 	return K_NONE;
 }
 
+/* A worker's memo of the fdb entries of inner sources, keyed by (bridge
+ * domain, MAC) as the fdb key's first 8 bytes: a site's remote hosts are
+ * few and send again and again. Good while the fdb's version is its stamp;
+ * only entries that exist are remembered, so an unknown source always
+ * reaches the learn check. Direct-mapped, hits counted per slot and burst. */
+#define LMEMO_SLOTS 512
+struct lmemo_slot {
+	uint64_t key;
+	uint64_t stamp;                  /* 0: empty */
+	const struct dp_entry *e;
+	uint32_t n;                      /* this burst's hits, not yet counted */
+};
+static struct lmemo_slot *lmemo[DP_WORKERS_MAX];
+
+static inline struct lmemo_slot *
+lmemo_at(struct lmemo_slot *lm, uint64_t key)
+{
+	return &lm[(key * 0x9e3779b97f4a7c15ull) >> 55 & (LMEMO_SLOTS - 1)];
+}
+
 /* A learn event for the inner source when the fdb does not already have it
  * behind this tunnel (static entries are never moved). */
 static void
@@ -62,26 +82,60 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct lmemo_slot *lm = lmemo[ctx->worker], *s, *used[DP_LOOKUP_BURST];
+	uint16_t miss[DP_LOOKUP_BURST];
+	uint32_t cnt[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
+	/* read before the lookups: what they fill is no newer than this */
+	uint64_t stamp = 1 + dp_table_version(pl_sw.fdb);
+	unsigned int nm = 0, nu = 0;
 	uint64_t hit;
 
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
+		const struct dp_meta *md = dp_meta(m);
+		uint64_t key;
 
-		pl_switch_key_fdb(keys[j], sw_meta(m)->bd,
-				  &rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr);
-		kp[j] = keys[j];
+		key = pl_switch_fdb_key8(sw_meta(m)->bd, &rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr);
+		s = lmemo_at(lm, key);
+		if (s->stamp == stamp && s->key == key && pl_switch_fdb_knows(s->e, md->in_port, md->tunnel)) {
+			if (s->n++ == 0)
+				used[nu++] = s;
+			continue;
+		}
+		sw_key_store(keys[nm], key);
+		kp[nm] = keys[nm];
+		miss[nm++] = idx[j];
 	}
 	/* the source lookup counts hits: ageing watches them */
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, k, e);
-	for (unsigned int j = 0; j < k; j++) {
-		struct dp_meta *md = dp_meta(pkts[idx[j]]);
+	for (unsigned int u = 0; u < nu; u++) {
+		e[u] = used[u]->e;
+		cnt[u] = used[u]->n;
+		used[u]->n = 0;
+	}
+	if (nu)
+		dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.fdb, e, cnt, nu);
+	if (nm == 0)
+		return;
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, nm, e);
+	for (unsigned int j = 0; j < nm; j++) {
+		struct dp_meta *md = dp_meta(pkts[miss[j]]);
 		struct sw_learn_ev ev;
 
-		if ((hit >> j & 1) && pl_switch_fdb_knows(e[j], md->in_port, md->tunnel))
-			continue;
+		if (hit >> j & 1) {
+			uint64_t key;
+
+			memcpy(&key, keys[j], sizeof(key));
+			s = lmemo_at(lm, key);
+			s->key = key;
+			s->e = e[j];
+			s->n = 0;
+			s->stamp = stamp;
+			if (pl_switch_fdb_knows(e[j], md->in_port, md->tunnel))
+				continue;
+		}
 		memset(&ev, 0, sizeof(ev));
-		ev.bd = sw_meta(pkts[idx[j]])->bd;
+		ev.bd = sw_meta(pkts[miss[j]])->bd;
 		ev.port = md->in_port;
 		ev.tunnel = md->tunnel;
 		memcpy(&ev.mac, keys[j] + 2, 6);
@@ -113,7 +167,9 @@ ov_decap_init(unsigned int workers)
 	memo_workers = workers;
 	for (unsigned int w = 0; w < workers; w++)
 		if ((memo[w] = rte_zmalloc("ov_decap_memo", sizeof(struct memo_slot) * MEMO_SLOTS,
-					   RTE_CACHE_LINE_SIZE)) == NULL)
+					   RTE_CACHE_LINE_SIZE)) == NULL ||
+		    (lmemo[w] = rte_zmalloc("ov_decap_lmemo", sizeof(struct lmemo_slot) * LMEMO_SLOTS,
+					    RTE_CACHE_LINE_SIZE)) == NULL)
 			return -ENOMEM;
 	return 0;
 }
@@ -123,7 +179,9 @@ ov_decap_fini(void)
 {
 	for (unsigned int w = 0; w < memo_workers; w++) {
 		rte_free(memo[w]);
+		rte_free(lmemo[w]);
 		memo[w] = NULL;
+		lmemo[w] = NULL;
 	}
 }
 

@@ -140,20 +140,42 @@ int pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const str
  * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,
  * not DP_KEY_MAX's 4 KiB: L1 room the packets need. */
 #define SW_KEY_BYTES 16
+/* Keys are composed in registers and stored whole: assembled from narrow
+ * stores, they would stall the wide loads that hash and compare them
+ * (store forwarding fails for a load spanning several stores). */
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "switch keys are composed as little-endian words"
+#endif
+static inline void
+sw_key_store(uint8_t *k, uint64_t lo)
+{
+	const uint64_t w[2] = { lo, 0 };
+
+	memcpy(k, w, sizeof(w));
+}
+
+/* The first 8 bytes of the fdb key of (bd, mac), all that is not zero. */
+static inline uint64_t
+pl_switch_fdb_key8(uint16_t bd, const struct rte_ether_addr *mac)
+{
+	uint32_t lo;
+	uint16_t hi;
+
+	memcpy(&lo, mac->addr_bytes, 4);
+	memcpy(&hi, mac->addr_bytes + 4, 2);
+	return (uint64_t)rte_cpu_to_be_16(bd) | (uint64_t)lo << 16 | (uint64_t)hi << 48;
+}
+
 static inline void
 pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac)
 {
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-	memcpy(k + 2, mac, 6);
+	sw_key_store(k, pl_switch_fdb_key8(bd, mac));
 }
 
 static inline void
 pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be)
 {
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
-	memcpy(k + 2, &ip_be, 4);
+	sw_key_store(k, (uint64_t)rte_cpu_to_be_16(vrf) | (uint64_t)ip_be << 16);
 }
 
 /* (vrf, IPv6 address): routes6 and neigh6. Their keys are 18 bytes, so

@@ -233,6 +233,39 @@ def test_decap_memo_follows_table_changes():
 
 
 @R.test
+def test_decap_learn_memo_follows_the_fdb():
+    """A worker remembers the fdb entries of inner sources: R2, once
+    learned, is not learned again, and every datagram from it counts a hit
+    on its entry (ageing watches them); deleting the entry makes the next
+    datagram learn it again; a static entry written for R2 on a port is
+    obeyed: no learn event moves it."""
+    from_r2 = outer(inner(MAC_R2, MAC_A, b"from site 2"))
+    wan = {"role": "wan"}
+    ports = dict(PORTS, w1=wan, w2=wan, w3=wan)
+    with Sxdp({"p0": [], "p1": [], "w0": [from_r2], "w1": [from_r2] * 3, "w2": [from_r2], "w3": [from_r2]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup())
+
+        def r2_entry():
+            return [(e["action"], e.get("hits")) for e in dp.table_read("fdb")[0]
+                    if e["match"]["mac"].lower() == MAC_R2]
+
+        dp.phase(["w0"], events={"switch.learn": 1})
+        dp.phase(["w1"])
+        expect_eq(r2_entry(), [("tunnel_learned", 3)], "R2 learned once; three hits on its entry")
+        dp.table_write([U("fdb", {"bd": 10, "mac": MAC_R2}, type="delete")])
+        dp.phase(["w2"], events={"switch.learn": 2})
+        expect_eq([a for a, _ in r2_entry()], ["tunnel_learned"], "R2 learned again")
+        dp.table_write([U("fdb", {"bd": 10, "mac": MAC_R2}, "forward", {"port": "p0"}, type="modify")])
+        st = dp.phase(["w3"])
+        expect_drops(st, {})
+        expect_eq(st["events"].get("switch.learn"), 2, "learn events: a static entry is not moved")
+        expect_eq(r2_entry(), [("forward", 1)], "the static entry, one hit")
+        dp.stop()
+        expect_eq(len(dp.outputs()["p0"]), 6, "every datagram bridged to p0")
+
+
+@R.test
 def test_never_into_another_slices_tunnel():
     """slice 2's bridge domain has an fdb entry naming slice 1's tunnel (a
     mistake): the frame is dropped, not sent to slice 1's site. A VNI that
