@@ -100,6 +100,10 @@ dp_feature_check(const struct dp_config *c, char *err, size_t errlen)
 			snprintf(err, errlen, "pipeline \"%s\" unknown (known: %s)",
 				 c->role_feature[r], dp_feature_names());
 			return -ENOENT;
+		} else if (c->role_feature[r][0] && dp_feature_find(c->role_feature[r])->n_stages == 0) {
+			snprintf(err, errlen, "pipeline \"%s\" is no packet path: other features use it",
+				 c->role_feature[r]);
+			return -EINVAL;
 		}
 	return 0;
 }

@@ -86,7 +86,8 @@ struct dp_feature {
 	/* Declare tables, register drop reasons and write checks. Main lcore,
 	 * before workers start; only for features the config uses. */
 	int (*init)(unsigned int n_workers);
-	/* stages[0] is where a port's packets enter the feature */
+	/* stages[0] is where a port's packets enter the feature; a feature
+	 * with none only serves others (tables, functions their stages call) */
 	unsigned int n_stages;
 	struct dp_stage_def stages[DP_FEATURE_STAGES_MAX];
 	/* Punted packets, on the main lcore. Returns the port index to send on,

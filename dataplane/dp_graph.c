@@ -471,9 +471,13 @@ dp_graph_setup(void)
 		for (unsigned int s = 0; s < f->n_stages; s++)
 			if ((rc = feature_node(f, &f->stages[s], i)) < 0)
 				return rc;
-		if ((rc = feature_node(f, NULL, i)) < 0)
+		/* a punt node only where a stage can punt to it (the graph
+		 * refuses a node nothing leads to) */
+		if (f->n_stages && (rc = feature_node(f, NULL, i)) < 0)
 			return rc;
-		entries[i] = f->stages[0].name;
+		/* a feature without stages (tables other features use) is
+		 * no port's entry: the config refuses such a role */
+		entries[i] = f->n_stages ? f->stages[0].name : drop_node.name;
 	}
 	/* rx hands each packet to the feature its port's role enters */
 	if (rte_node_edge_update(rx_node.id, RTE_EDGE_ID_INVALID, entries, nf) != nf) {

@@ -990,6 +990,10 @@ fast_params(unsigned int tid, int a, struct dp_jscan *s, struct dp_update *u,
 				return -1;
 	}
 	u->action = (uint16_t)a;
+	/* an optional param left out is 0, as on the general path */
+	for (unsigned int q = 0; q < ad->n_params; q++)
+		if (ad->params[q].opt)
+			seen |= 1u << q;
 	return rc < 0 || seen != (1u << ad->n_params) - 1 ? -1 : 0;
 }
 

@@ -1,6 +1,5 @@
 /* The policers' arithmetic (see qm_meter.h): profile conversion, and the
  * coloring of a burst against a shared bucket state. */
-#include <errno.h>
 #include <string.h>
 
 #include "qm_meter.h"
@@ -13,43 +12,53 @@ ticks_per_byte(uint64_t hz, uint64_t bps)
 	unsigned __int128 num = ((unsigned __int128)hz * 8) << QM_FRAC;
 	unsigned __int128 u = (num + bps / 2) / bps;
 
-	return u == 0 || u > UINT32_MAX * 64ull ? 0 : (uint64_t)u;
+	return u == 0 || u >= (1ull << 62) ? 0 : (uint64_t)u;
 }
 
-/* A bucket whose depth in ticks, or one packet's weight, would leave the
- * signed range of the virtual-time arithmetic (an hour of its rate). */
+/* A bucket whose depth in ticks would leave the range the virtual-time
+ * arithmetic keeps signed (more than an hour of its rate). Tokens are
+ * counted in bytes, so no packet's size is ever multiplied by u. */
 static int
 bucket_ok(uint64_t hz, uint64_t u, uint32_t d)
 {
 	return u != 0 && (unsigned __int128)u * d < ((unsigned __int128)hz << QM_FRAC) * 3600;
 }
 
-int
-qm_profile_make(const struct qm_rates *r, uint64_t hz, uint64_t max_bps, struct qm_profile *p,
-		const char **why)
+const char *const qm_bad_text[QM_BAD_N] = {
+	[QM_OK] = "",
+	[QM_BAD_CIR] = "cir: must be above 0 bit/s",
+	[QM_BAD_CBS] = "cbs: must be above 0 bytes",
+	[QM_BAD_PIR] = "pir: must be at least the cir (RFC 2698)",
+	[QM_BAD_PBS] = "pbs: must be above 0 bytes (RFC 2698)",
+	[QM_BAD_SR_EIR] = "eir: an srTCM has no excess rate (its excess bucket fills at the cir)",
+	[QM_BAD_EIR] = "eir: an excess burst (ebs) needs an excess rate (RFC 4115)",
+	[QM_BAD_EBS] = "ebs: an excess rate (eir) needs an excess burst (RFC 4115)",
+	[QM_BAD_PORT_RATE] = "cir/eir/pir: above the fastest port's rate",
+	[QM_BAD_DEPTH] = "cbs/ebs/pbs: a bucket deeper than an hour of its rate, or a rate below what the TSC resolves",
+};
+
+enum qm_bad
+qm_profile_make(const struct qm_rates *r, uint64_t hz, uint64_t max_bps, struct qm_profile *p)
 {
 	uint64_t rate2 = r->mode == QM_SRTCM ? r->cir : r->eir;
 
 	memset(p, 0, sizeof(*p));
-	*why = NULL;
 	if (r->cir == 0)
-		*why = "cir: must be above 0 bit/s";
-	else if (r->cbs == 0)
-		*why = "cbs: must be above 0 bytes";
-	else if (r->mode == QM_TRTCM && r->eir < r->cir)
-		*why = "pir: must be at least the cir (RFC 2698)";
-	else if (r->mode == QM_TRTCM && r->ebs == 0)
-		*why = "pbs: must be above 0 bytes (RFC 2698)";
-	else if (r->mode == QM_SRTCM && r->eir != 0)
-		*why = "eir: an srTCM has no excess rate (its excess bucket fills at the cir)";
-	else if (r->mode == QM_RFC4115 && (r->eir == 0) != (r->ebs == 0))
-		*why = r->eir == 0 ? "eir: an excess burst needs an excess rate" :
-				     "ebs: an excess rate needs an excess burst";
-	else if (max_bps != 0 && (r->cir > max_bps || r->eir > max_bps))
-		*why = r->cir > max_bps ? "cir: above the fastest port's rate" :
-					  "eir: above the fastest port's rate";
-	if (*why != NULL)
-		return -EINVAL;
+		return QM_BAD_CIR;
+	if (r->cbs == 0)
+		return QM_BAD_CBS;
+	if (r->mode == QM_TRTCM && r->eir < r->cir)
+		return QM_BAD_PIR;
+	if (r->mode == QM_TRTCM && r->ebs == 0)
+		return QM_BAD_PBS;
+	if (r->mode == QM_SRTCM && r->eir != 0)
+		return QM_BAD_SR_EIR;
+	if (r->mode == QM_RFC4115 && r->eir == 0 && r->ebs != 0)
+		return QM_BAD_EIR;
+	if (r->mode == QM_RFC4115 && r->eir != 0 && r->ebs == 0)
+		return QM_BAD_EBS;
+	if (max_bps != 0 && (r->cir > max_bps || r->eir > max_bps))
+		return QM_BAD_PORT_RATE;
 	p->mode = (uint8_t)r->mode;
 	p->u[0] = ticks_per_byte(hz, r->mode == QM_TRTCM ? r->eir : r->cir);
 	p->u[1] = rate2 != 0 ? ticks_per_byte(hz, r->mode == QM_TRTCM ? r->cir : rate2) : 0;
@@ -61,11 +70,9 @@ qm_profile_make(const struct qm_rates *r, uint64_t hz, uint64_t max_bps, struct 
 		p->d[1] = r->ebs;
 	}
 	if (!bucket_ok(hz, p->u[0], r->mode == QM_SRTCM ? p->d[0] + p->d[1] : p->d[0]) ||
-	    (r->mode != QM_SRTCM && rate2 != 0 && !bucket_ok(hz, p->u[1], p->d[1]))) {
-		*why = "cbs: bucket deeper than an hour of its rate, or the rate below what the TSC resolves";
-		return -EINVAL;
-	}
-	return 0;
+	    (r->mode != QM_SRTCM && rate2 != 0 && !bucket_ok(hz, p->u[1], p->d[1])))
+		return QM_BAD_DEPTH;
+	return QM_OK;
 }
 
 void

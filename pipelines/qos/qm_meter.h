@@ -54,14 +54,20 @@ struct qm_state {
 	rte_int128_t s;
 };
 
-/* The profile for r on a TSC of hz, or why not: 0, or -EINVAL with *why
- * (a field and a reason, static text). Refused: a zero rate or committed
- * burst, a trTCM peak below its committed rate, an excess rate without an
- * excess burst or the other way round, rates above max_bps (a port's
- * rate; 0: unchecked), and buckets too deep or rates too slow for the
- * virtual-time arithmetic (over an hour of traffic in a bucket). */
-int qm_profile_make(const struct qm_rates *r, uint64_t hz, uint64_t max_bps, struct qm_profile *p,
-		    const char **why);
+/* Why a profile is refused: each a field and a reason (qm_bad_text). */
+enum qm_bad {
+	QM_OK, QM_BAD_CIR, QM_BAD_CBS, QM_BAD_PIR, QM_BAD_PBS, QM_BAD_SR_EIR, QM_BAD_EIR, QM_BAD_EBS,
+	QM_BAD_PORT_RATE, QM_BAD_DEPTH, QM_BAD_N
+};
+extern const char *const qm_bad_text[QM_BAD_N];
+
+/* The profile for r on a TSC of hz: QM_OK, or why not. Refused: a zero
+ * rate or committed burst, a trTCM peak below its committed rate, an
+ * excess rate without an excess burst or the other way round, rates above
+ * max_bps (the fastest port's; 0: unchecked), and buckets too deep or
+ * rates too slow for the virtual-time arithmetic (over an hour of traffic
+ * in a bucket). */
+enum qm_bad qm_profile_make(const struct qm_rates *r, uint64_t hz, uint64_t max_bps, struct qm_profile *p);
 /* A full bucket state for p (a new meter), as of TSC now. */
 void qm_state_init(struct qm_state *st, const struct qm_profile *p, uint64_t now);
 

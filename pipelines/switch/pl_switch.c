@@ -9,6 +9,7 @@
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
+#include "pl_qos.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
@@ -37,7 +38,8 @@ static const struct dp_table_def interfaces_def = {
 		    { "vlan", DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
 	.n_actions = 2,
 	.actions = {
-		[SW_IF_ATTACH] = { "attach", 2, { { "slice", DP_T_U16 }, { "bd", DP_T_U16, BD_MAX } } },
+		[SW_IF_ATTACH] = { "attach", 3, { { "slice", DP_T_U16 }, { "bd", DP_T_U16, BD_MAX },
+						  { "meter", DP_T_U32, QOS_METER_MAX, true } } },
 		[SW_IF_DROP] = { "drop", 0, {} },
 	},
 	.default_action = SW_IF_DROP, .next_table = "fdb",
@@ -237,8 +239,11 @@ sw_init(unsigned int workers)
 	    dp_table_param_off(pl_sw.routes6, SW_RT_ECMP, 2) != offsetof(struct sw_ecmp6, nh[1]) ||
 	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
 		return -EINVAL;
+	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter))
+		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
-	    (rc = pl_switch_nexthop_init()) < 0)
+	    (rc = pl_switch_nexthop_init()) < 0 ||
+	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
 	return pl_swctl_init();
 }
@@ -263,6 +268,7 @@ const struct dp_feature pl_switch_feature = {
 	.name = "switch",
 	.description = "slices at ingress; per-slice L2 bridge domains (learning, ageing, flooding) "
 		       "and L3 VRFs (IPv4 and IPv6: LPM, ECMP, ARP/NDP, ICMP/ICMPv6)",
+	.needs = { "qos" },
 	.init = sw_init,
 	.n_stages = 4,
 	.stages = {

@@ -60,7 +60,7 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
 
 /* Action params, overlaid on dp_entry.params (natural alignment, host-order
  * integers, addresses in network order). */
-struct sw_attach { uint16_t slice, bd; };
+struct sw_attach { uint16_t slice, bd; uint32_t meter; };   /* meter 0: none */
 struct sw_member { uint16_t vlan; };
 #define SW_FLOOD_TUNNELS 8   /* peer sites a bridge domain floods to, at most */
 struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; };

@@ -1,7 +1,9 @@
 /* Switch stage "ingress": the (port, VLAN) interface gives the frame its
  * slice and bridge domain; frames from a group or zero source MAC stop
  * here; unknown or moved sources become learn events for the control
- * thread (one lookup per burst, bulk). */
+ * thread (one lookup per burst, bulk). An interface's meter (qos) polices
+ * what enters through it; a slice's interfaces sharing one meter police
+ * the slice. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
+#include "pl_qos.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
@@ -30,9 +33,10 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], midx[DP_LOOKUP_BURST];
+	uint32_t meter[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
-	unsigned int k = 0;
+	unsigned int k = 0, nm = 0;
 	uint16_t cont = 0;
 	uint64_t hit;
 
@@ -63,6 +67,10 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 			next[i] = DP_NEXT_DROP(SW_DROP(bad_src_mac));
 			continue;
 		}
+		if (a->meter != 0) {
+			midx[nm] = i;
+			meter[nm++] = a->meter;
+		}
 		next[i] = DP_NEXT_CONTINUE;
 		cont++;
 		md->slice = a->slice;
@@ -72,6 +80,9 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}
+	/* policed before learning: a dropped frame still taught its source */
+	if (nm)
+		cont -= pl_qos_meter(ctx, pkts, midx, nm, meter, next);
 	if (k == 0)
 		return cont;
 	/* Learning: the source lookup counts hits, which is what ageing watches. */

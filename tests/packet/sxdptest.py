@@ -1103,3 +1103,12 @@ class Runner:
             sys.stdout.flush()
         print("%d passed, %d failed" % (self.passed, self.failed))
         sys.exit(1 if self.failed else 0)
+
+
+def tshark_fields(path, fields):
+    """tshark's reading of a pcap: one list of field values per packet."""
+    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields"] + sum((["-e", f] for f in fields), []),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("tshark failed: %s" % r.stderr.strip())
+    return [ln.split("\t") for ln in r.stdout.splitlines() if ln.strip()]

@@ -88,14 +88,16 @@ def test_describe_shows_the_graph():
     with Sxdp({"p0": [], "p1": [], "w0": [], "w1": []}, pipeline=PIPELINE, port_opts=ROLES) as dp:
         d = dp.rpc("pipeline.describe")
         feats = {f["name"]: f for f in d["features"]}
-        expect_eq(sorted(feats), ["forward", "switch"], "features in use")
+        expect_eq(sorted(feats), ["forward", "qos", "switch"], "features in use (qos: the switch's meters)")
+        expect_eq((feats["qos"]["roles"], feats["qos"]["stages"]), ([], []), "qos: no role, no stage")
         expect_eq(feats["switch"]["roles"], ["lan"], "switch's roles")
         expect_eq(feats["forward"]["roles"], ["wan"], "forward's roles")
         expect_eq(feats["switch"]["stages"], ["switch.ingress", "switch.l2", "switch.l3", "switch.l3v6"],
                   "switch stages")
         graph = {n["node"]: n["next"] for n in d["graph"]}
         # rx parses and hands each packet to the feature of its port's role
-        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "switch.ingress"], "rx edges")
+        # one edge per feature in use, in their order; qos is no port's entry
+        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress"], "rx edges")
         expect_eq(graph["switch.ingress"], ["port_out", "switch.punt", "drop", "switch.l2"], "ingress edges")
         # the overlay is not in use here: its encap edge leads to drop
         expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop"],

@@ -19,13 +19,12 @@ never leaves in another slice's tunnel.
 """
 
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
+from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
     from scapy.all import IP, IPv6, UDP, ICMP, Ether, Raw, Dot1Q, IPerror, UDPerror, defragment  # noqa: E402
@@ -86,14 +85,6 @@ def outer(frame, vni=VNI, src=PEER, dst=VTEP, kind="vxlan", sport=50000, **ip):
     hdr = VXLAN(vni=vni, flags=0x08) if kind == "vxlan" else GENEVE(vni=vni, proto=0x6558)
     return Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=src, dst=dst, **ip) / \
         UDP(sport=sport, dport=4789 if kind == "vxlan" else 6081) / hdr / frame
-
-
-def tshark_fields(path, fields):
-    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields"] + sum((["-e", f] for f in fields), []),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
-    if r.returncode != 0:
-        raise T.TestFailure("tshark failed: %s" % r.stderr.strip())
-    return [ln.split("\t") for ln in r.stdout.splitlines() if ln.strip()]
 
 
 def encap_case(kind, ttl, dscp, csum, frames, want_tos, want_ttl):

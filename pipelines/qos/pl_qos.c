@@ -1,0 +1,666 @@
+/* QoS feature wiring: the meters and their color policies, the profiles
+ * derived from them for workers (kept in the same batch), the refusals
+ * (bad profiles, unknown or still-named meters), per-color counters
+ * (qos.meters), and pl_qos_meter, the extern other features' stages call.
+ * The arithmetic is qm_meter.c's. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "pl_qos.h"
+#include "qm_meter.h"
+#include "dp_log.h"
+#include "dp_port.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
+#include "dp_stats.h"
+#include "dp_tblrpc.h"
+
+struct pl_qos_tables pl_qos = { -1, -1, -1 };
+unsigned int pl_qos_drop_base;
+static unsigned int qos_event_base;
+
+#define DP_REASONS_DEF "pl_qos.def"
+#define DP_REASONS_PREFIX qos
+#define DP_REASONS_TABLES
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
+
+/* What a packet is charged (the "charge" param): the frame as received
+ * (no FCS), with its FCS, on the wire (FCS, preamble, SFD and the
+ * inter-frame gap: what a link's bit rate carries), or its IP packet. */
+enum { CHARGE_L2, CHARGE_L2_FCS, CHARGE_WIRE, CHARGE_IP };
+static const uint8_t charge_extra[] = {
+	[CHARGE_L2] = 0, [CHARGE_L2_FCS] = 4, [CHARGE_WIRE] = 24, [CHARGE_IP] = 0,
+};
+
+/* The meters' params as the engine lays them out (checked at init). */
+struct qos_srtcm {
+	uint64_t cir;
+	uint32_t cbs, ebs;
+	uint8_t aware, charge;
+};
+struct qos_two_rate {            /* trtcm: pir, pbs; rfc4115: eir, ebs */
+	uint64_t cir;
+	uint32_t cbs;
+	uint64_t xir;
+	uint32_t xbs;
+	uint8_t aware, charge;
+};
+struct qos_remark {
+	uint8_t dscp, pcp;
+};
+/* A derived profile: the meter in TSC units (qm_profile's fields), then
+ * per color (byte c of each word) its policy and the values it marks. */
+struct qos_profile {
+	uint64_t u[2];
+	uint32_t d[2];
+	uint8_t mode, aware, charge;
+	uint32_t acts;               /* QOS_PASS, QOS_DROP or QOS_REMARK */
+	uint32_t dscps;              /* 0..63, QOS_DSCP_KEEP */
+	uint32_t pcps;               /* 0..7, QOS_PCP_KEEP */
+};
+_Static_assert(sizeof(struct qos_profile) <= DP_PARAMS_BYTES, "a profile fits an entry's params");
+
+#define METER_PARAMS_AC { "aware", DP_T_U8, 1, true }, { "charge", DP_T_U8, CHARGE_IP, true }
+static const struct dp_table_def meters_def = {
+	.name = "meters", .size = QOS_METER_MAX + 1, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.n_actions = 4,
+	.actions = {
+		[QOS_SRTCM] = { "srtcm", 5, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 }, { "ebs", DP_T_U32 },
+					      METER_PARAMS_AC } },
+		[QOS_TRTCM] = { "trtcm", 6, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 }, { "pir", DP_T_U64 },
+					      { "pbs", DP_T_U32 }, METER_PARAMS_AC } },
+		[QOS_RFC4115] = { "rfc4115", 6, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 },
+						  { "eir", DP_T_U64 }, { "ebs", DP_T_U32 }, METER_PARAMS_AC } },
+		[QOS_METER_NONE] = { "none", 0, {} },
+	},
+	.default_action = QOS_METER_NONE, .next_table = "meter_colors",
+};
+
+static const struct dp_table_def meter_colors_def = {
+	.name = "meter_colors", .size = 3 * (QOS_METER_MAX + 1), .n_fields = 2,
+	.fields = { { "meter", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX },
+		    { "color", DP_T_U8, DP_MATCH_EXACT, QM_RED } },
+	.n_actions = 4,
+	.actions = {
+		[QOS_PASS] = { "pass", 0, {} },
+		[QOS_DROP] = { "drop", 0, {} },
+		[QOS_REMARK] = { "remark", 2, { { "dscp", DP_T_U8, QOS_DSCP_KEEP },
+						{ "pcp", DP_T_U8, QOS_PCP_KEEP } } },
+		[QOS_COLOR_DEFAULT] = { "none", 0, {} },
+	},
+	.default_action = QOS_COLOR_DEFAULT, .next_table = "meter_profiles",
+};
+
+enum { PROFILE, PROFILE_NONE };
+static const struct dp_table_def profiles_def = {
+	.name = "meter_profiles", .size = QOS_METER_MAX + 1, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.n_actions = 2,
+	.actions = {
+		[PROFILE] = { "profile", 10, {
+			{ "ticks_per_byte_1", DP_T_U64 }, { "ticks_per_byte_2", DP_T_U64 },
+			{ "depth_1", DP_T_U32 }, { "depth_2", DP_T_U32 }, { "mode", DP_T_U8 },
+			{ "aware", DP_T_U8 }, { "charge", DP_T_U8 }, { "acts", DP_T_U32 },
+			{ "dscps", DP_T_U32 }, { "pcps", DP_T_U32 } } },
+		[PROFILE_NONE] = { "none", 0, {} },
+	},
+	.default_action = PROFILE_NONE, .derived = true,
+};
+
+/* Bucket states, one line each; per-worker per-color counters. */
+struct qos_slot {
+	struct qm_state st;
+} __rte_cache_aligned;
+struct qos_ctr {
+	uint64_t pkts[3], bytes[3];
+};
+static struct qos_slot *slots;
+static struct qos_ctr *ctrs[DP_WORKERS_MAX];
+static unsigned int n_workers;
+
+/* Tables whose actions name meters (pl_qos_meter_ref). */
+#define REFS_MAX 8
+static struct {
+	int table;
+	uint16_t action;
+	unsigned int off;
+} refs[REFS_MAX];
+static unsigned int n_refs;
+
+static int bad_reason[QM_BAD_N], unknown_meter, meter_in_use;
+
+int
+pl_qos_meter_ref(int table, uint16_t action, unsigned int param_off)
+{
+	if (n_refs == REFS_MAX)
+		return -ENOSPC;
+	refs[n_refs].table = table;
+	refs[n_refs].action = action;
+	refs[n_refs++].off = param_off;
+	return 0;
+}
+
+/* ------------------------------------------------------------ workers */
+
+static inline uint32_t
+charged(const struct rte_mbuf *m, const struct dp_meta *md, uint8_t charge)
+{
+	if (charge == CHARGE_IP && (md->flags & (DP_MF_IPV4 | DP_MF_IPV6)))
+		return rte_pktmbuf_pkt_len(m) - md->l3_off;
+	return rte_pktmbuf_pkt_len(m) + charge_extra[charge];
+}
+
+/* The DSCP of m's IP header to dscp (RFC 1624 for the IPv4 checksum), the
+ * PCP of its outer tag to pcp; QOS_DSCP_KEEP / QOS_PCP_KEEP leave them. */
+static void
+remark(struct rte_mbuf *m, struct dp_meta *md, uint8_t dscp, uint8_t pcp)
+{
+	if (dscp != QOS_DSCP_KEEP && (md->flags & DP_MF_IPV4)) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+		uint16_t old = *(const uint16_t *)ip, nw;
+		uint32_t sum;
+
+		ip->type_of_service = (uint8_t)(dscp << 2 | (ip->type_of_service & 3));
+		nw = *(const uint16_t *)ip;
+		sum = (uint16_t)~ip->hdr_checksum + (uint32_t)(uint16_t)~old + nw;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip->hdr_checksum = (uint16_t)~sum;
+	} else if (dscp != QOS_DSCP_KEEP && (md->flags & DP_MF_IPV6)) {
+		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+		uint32_t vtc = rte_be_to_cpu_32(ip->vtc_flow);
+
+		vtc = (vtc & ~(0xfcu << 20)) | (uint32_t)dscp << 22;
+		ip->vtc_flow = rte_cpu_to_be_32(vtc);
+	}
+	if (pcp != QOS_PCP_KEEP && (md->flags & DP_MF_VLAN)) {
+		/* the outer tag: the one the next hop's switch reads */
+		rte_be16_t *tci = rte_pktmbuf_mtod_offset(m, rte_be16_t *, 14);   /* after its TPID */
+
+		md->vlan[0] = (uint16_t)((md->vlan[0] & 0x1fff) | pcp << 13);
+		*tci = rte_cpu_to_be_16(md->vlan[0]);
+	}
+}
+
+unsigned int
+pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	     const uint32_t *meter, uint16_t *next)
+{
+	const struct dp_entry *pe[DP_LOOKUP_BURST];
+	struct qos_ctr *ctr = ctrs[ctx->worker];
+	uint64_t left = k >= 64 ? UINT64_MAX : (1ull << k) - 1;
+	unsigned int dropped = 0;
+
+	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, meter, k, pe);
+	/* one group per meter: its packets colored against one read of its state */
+	while (left) {
+		unsigned int j0 = (unsigned int)__builtin_ctzll(left), ng = 0;
+		const struct qos_profile *p = (const struct qos_profile *)pe[j0]->params;
+		struct qm_profile q;
+		uint32_t id = meter[j0], len[DP_LOOKUP_BURST];
+		uint8_t col[DP_LOOKUP_BURST];
+		uint16_t g[DP_LOOKUP_BURST];
+
+		for (uint64_t b = left; b; b &= b - 1) {
+			unsigned int j = (unsigned int)__builtin_ctzll(b);
+
+			if (meter[j] != id)
+				continue;
+			left &= ~(1ull << j);
+			g[ng++] = (uint16_t)j;
+		}
+		if (pe[j0]->action != PROFILE)   /* deleted meanwhile: unmetered */
+			continue;
+		for (unsigned int x = 0; x < ng; x++) {
+			struct rte_mbuf *m = pkts[idx[g[x]]];
+			const struct dp_meta *md = dp_meta(m);
+
+			len[x] = charged(m, md, p->charge);
+			col[x] = (uint8_t)((md->flags & QOS_MF_COLOR_MASK) >> QOS_MF_COLOR_SHIFT);
+		}
+		q = (struct qm_profile){ { p->u[0], p->u[1] }, { p->d[0], p->d[1] }, p->mode, p->aware };
+		qm_color(&slots[id].st, &q, ctx->now, len, col, ng);
+		for (unsigned int x = 0; x < ng; x++) {
+			struct rte_mbuf *m = pkts[idx[g[x]]];
+			struct dp_meta *md = dp_meta(m);
+			unsigned int c = col[x], act = p->acts >> (8 * c) & 0xff;
+
+			ctr[id].pkts[c]++;
+			ctr[id].bytes[c] += len[x];
+			md->flags = (md->flags & ~QOS_MF_COLOR_MASK) | c << QOS_MF_COLOR_SHIFT;
+			if (act == QOS_DROP) {
+				next[idx[g[x]]] = DP_NEXT_DROP(pl_qos_drop_base + QOS_DROP_meter_green + c);
+				dropped++;
+			} else if (act == QOS_REMARK) {
+				remark(m, md, (uint8_t)(p->dscps >> (8 * c)), (uint8_t)(p->pcps >> (8 * c)));
+			}
+		}
+	}
+	return dropped;
+}
+
+/* ------------------------------------------------------- control side */
+
+static uint32_t
+key_id(const uint8_t *key)
+{
+	return rte_be_to_cpu_32(*(const rte_be32_t *)key);
+}
+
+static void
+id_key(uint8_t *key, uint32_t id)
+{
+	rte_be32_t be = rte_cpu_to_be_32(id);
+
+	memset(key, 0, DP_KEY_MAX);
+	memcpy(key, &be, 4);
+}
+
+/* What the batch says last of (table, key): extra (when it is of that
+ * key), else the latest of batch[0..n), else what is installed. 1 with its
+ * action and params, 0 when absent (or deleted). A scan per question: a
+ * batch of n meters costs n^2 compares on the control thread. */
+static int
+latest(int table, const uint8_t *key, unsigned int klen, const struct dp_update *batch, unsigned int n,
+       const struct dp_update *extra, uint16_t *action, uint8_t *params)
+{
+	const struct dp_update *b = NULL;
+	const struct dp_entry *e;
+
+	if (extra != NULL && extra->table == table && extra->type != DP_UPD_DEFAULT &&
+	    memcmp(extra->key, key, klen) == 0)
+		b = extra;
+	for (unsigned int j = n; b == NULL && j-- > 0;)
+		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
+		    memcmp(batch[j].key, key, klen) == 0)
+			b = &batch[j];
+	if (b != NULL) {
+		if (b->type == DP_UPD_DELETE)
+			return 0;
+		*action = b->action;
+		memcpy(params, b->params, DP_PARAMS_BYTES);
+		return 1;
+	}
+	if ((e = dp_table_find(table, key)) == NULL)
+		return 0;
+	*action = e->action;
+	memcpy(params, e->params, DP_PARAMS_BYTES);
+	return 1;
+}
+
+static int
+meter_exists(uint32_t id, const struct dp_update *batch, unsigned int n, const struct dp_update *extra,
+	     uint16_t *action, uint8_t *params)
+{
+	uint8_t key[DP_KEY_MAX];
+
+	id_key(key, id);
+	return latest(pl_qos.meters, key, 4, batch, n, extra, action, params) && *action != QOS_METER_NONE;
+}
+
+/* The fastest port's rate in bit/s (0: none says). */
+static uint64_t
+max_port_bps(void)
+{
+	uint64_t best = 0;
+
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		struct rte_eth_link l;
+
+		if (rte_eth_link_get_nowait(dp_ports[i].port_id, &l) == 0 && l.link_speed != 0 &&
+		    l.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
+			best = RTE_MAX(best, (uint64_t)l.link_speed * 1000000);
+	}
+	return best;
+}
+
+/* The profile of meter (action, params) with its color policies as the
+ * batch leaves them: QM_OK or why not. */
+static enum qm_bad
+profile_of(uint32_t id, uint16_t action, const uint8_t *params, const struct dp_update *batch,
+	   unsigned int n, const struct dp_update *extra, struct qos_profile *out)
+{
+	struct qm_rates r = { .mode = action == QOS_SRTCM ? QM_SRTCM : action == QOS_TRTCM ? QM_TRTCM :
+									       QM_RFC4115 };
+	struct qm_profile q;
+	uint8_t aware, charge;
+	enum qm_bad bad;
+
+	if (action == QOS_SRTCM) {
+		const struct qos_srtcm *s = (const struct qos_srtcm *)params;
+
+		r.cir = s->cir;
+		r.cbs = s->cbs;
+		r.ebs = s->ebs;
+		aware = s->aware;
+		charge = s->charge;
+	} else {
+		const struct qos_two_rate *t = (const struct qos_two_rate *)params;
+
+		r.cir = t->cir;
+		r.cbs = t->cbs;
+		r.eir = t->xir;
+		r.ebs = t->xbs;
+		aware = t->aware;
+		charge = t->charge;
+	}
+	memset(out, 0, sizeof(*out));
+	if ((bad = qm_profile_make(&r, rte_get_tsc_hz(), max_port_bps(), &q)) != QM_OK)
+		return bad;
+	out->u[0] = q.u[0];
+	out->u[1] = q.u[1];
+	out->d[0] = q.d[0];
+	out->d[1] = q.d[1];
+	out->mode = q.mode;
+	out->aware = aware;
+	out->charge = charge;
+	for (unsigned int c = 0; c < 3; c++) {
+		uint8_t key[DP_KEY_MAX], p[DP_PARAMS_BYTES];
+		uint16_t act;
+		struct qos_remark rm = { QOS_DSCP_KEEP, QOS_PCP_KEEP };
+
+		id_key(key, id);
+		key[4] = (uint8_t)c;
+		if (!latest(pl_qos.meter_colors, key, 5, batch, n, extra, &act, p) || act == QOS_COLOR_DEFAULT)
+			act = c == QM_RED ? QOS_DROP : QOS_PASS;
+		if (act == QOS_REMARK)
+			memcpy(&rm, p, sizeof(rm));
+		out->acts |= (uint32_t)act << (8 * c);
+		out->dscps |= (uint32_t)rm.dscp << (8 * c);
+		out->pcps |= (uint32_t)rm.pcp << (8 * c);
+	}
+	return QM_OK;
+}
+
+/* meters and meter_colors imply meter_profiles: the profile of the meter
+ * as the batch leaves it once u applies, inserted, replaced or deleted
+ * with u. A profile the meter's rates do not make refuses u. */
+static int
+derive(struct dp_update *u, const struct dp_update *batch, unsigned int n, struct dp_update *out)
+{
+	uint32_t id = key_id(u->key);
+	uint8_t key[DP_KEY_MAX], params[DP_PARAMS_BYTES];
+	struct qos_profile prof;
+	uint16_t action;
+	bool had, has;
+	enum qm_bad bad;
+
+	if (u->type == DP_UPD_DEFAULT)
+		return 0;
+	id_key(key, id);
+	had = latest(pl_qos.profiles, key, 4, batch, n, NULL, &action, params) && action == PROFILE;
+	has = meter_exists(id, batch, n, u, &action, params);
+	if (!has && !had)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->table = (uint16_t)pl_qos.profiles;
+	out->after = 1;
+	memcpy(out->key, key, 4);
+	if (!has) {
+		out->type = DP_UPD_DELETE;
+		return 1;
+	}
+	if ((bad = profile_of(id, action, params, batch, n, u, &prof)) != QM_OK)
+		return bad_reason[bad];
+	if (!had) {
+		/* a new meter: no worker reads its slot (it has no profile
+		 * yet), so it starts full and counted afresh */
+		struct qm_profile q = { { prof.u[0], prof.u[1] }, { prof.d[0], prof.d[1] }, prof.mode, 0 };
+
+		qm_state_init(&slots[id].st, &q, rte_rdtsc());
+		for (unsigned int w = 0; w < n_workers; w++)
+			memset(&ctrs[w][id], 0, sizeof(ctrs[w][id]));
+	}
+	out->type = had ? DP_UPD_MODIFY : DP_UPD_INSERT;
+	out->action = PROFILE;
+	memcpy(out->params, &prof, sizeof(prof));
+	return 1;
+}
+
+static void
+derive_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused,
+	    const int *res __rte_unused)
+{
+}
+
+static struct dp_table_deriver deriver = { .expand = derive, .done = derive_done };
+
+/* Does update x (of a table that names meters, r) name meter id? */
+static bool
+update_names(const struct dp_update *x, unsigned int r, uint32_t id)
+{
+	uint32_t m;
+
+	if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || x->action != refs[r].action)
+		return false;
+	memcpy(&m, x->params + refs[r].off, 4);
+	return m == id;
+}
+
+/* The last update of batch[0..n) to (table, key), or NULL. */
+static const struct dp_update *
+last_update(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n)
+{
+	unsigned int klen = dp_table_key_len((unsigned int)table);
+
+	for (unsigned int j = n; j-- > 0;)
+		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
+		    memcmp(batch[j].key, key, klen) == 0)
+			return &batch[j];
+	return NULL;
+}
+
+/* Will an entry name meter id once batch[0..n) applies: an installed one
+ * the batch leaves naming it, or one the batch writes? */
+static bool
+named(uint32_t id, const struct dp_update *batch, unsigned int n)
+{
+	struct dp_entry_view ev[64];
+
+	for (unsigned int r = 0; r < n_refs; r++) {
+		uint32_t off = 0, next;
+
+		for (unsigned int j = 0; j < n; j++)
+			if (batch[j].table == refs[r].table && update_names(&batch[j], r, id) &&
+			    last_update(refs[r].table, batch[j].key, batch, n) == &batch[j])
+				return true;
+		do {
+			unsigned int k = dp_table_read(refs[r].table, off, RTE_DIM(ev), ev, &next);
+
+			for (unsigned int i = 0; i < k; i++) {
+				const struct dp_update *x;
+				uint32_t m;
+
+				memcpy(&m, ev[i].params + refs[r].off, 4);
+				if (ev[i].action != refs[r].action || m != id)
+					continue;
+				x = last_update(refs[r].table, ev[i].key, batch, n);
+				if (x == NULL || update_names(x, r, id))
+					return true;
+			}
+			off = next;
+		} while (next != UINT32_MAX);
+	}
+	return false;
+}
+
+/* Before a batch applies: what names a meter names one that exists (or
+ * that the batch makes first); a meter an entry still names stays. */
+static void
+check(const struct dp_update *u, unsigned int n, int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+		uint8_t params[DP_PARAMS_BYTES];
+		uint16_t action;
+
+		if (res[i] != 0)
+			continue;
+		if (x->table == pl_qos.meters && (x->type == DP_UPD_DELETE || x->action == QOS_METER_NONE)) {
+			if (named(key_id(x->key), u, i))
+				res[i] = meter_in_use;
+			continue;
+		}
+		for (unsigned int r = 0; r < n_refs; r++) {
+			uint32_t m;
+
+			if (x->table != refs[r].table || x->type == DP_UPD_DELETE || x->action != refs[r].action)
+				continue;
+			memcpy(&m, x->params + refs[r].off, 4);
+			if (m != 0 && !meter_exists(m, u, i, NULL, &action, params))
+				res[i] = unknown_meter;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ qos.meters */
+
+#define RU(n, d) { .name = n, .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = d }
+static const struct dp_schema_field color_fields[] = {
+	RU("packets", ""), RU("bytes", "as charged"), { .name = NULL },
+};
+static const struct dp_schema_field meter_row = {
+	.type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN, .desc = "one meter",
+	.fields = (const struct dp_schema_field[]){
+		RU("id", ""),
+		{ .name = "type", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "srtcm, trtcm, rfc4115" },
+		{ .name = "green", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ, .fields = color_fields },
+		{ .name = "yellow", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ, .fields = color_fields },
+		{ .name = "red", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ, .fields = color_fields },
+		{ .name = NULL } },
+};
+static const struct dp_rpc_method meters_method = {
+	.name = "qos.meters",
+	.description = "Every meter with what it colored green, yellow and red, summed over workers",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){ .name = "meters", .type = DP_SCHEMA_ARRAY, .items = &meter_row },
+};
+
+static int
+m_meters(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	static const char *const color_name[3] = { "green", "yellow", "red" };
+	struct dp_entry_view ev[64];
+	uint32_t off = 0, next;
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	do {
+		unsigned int k = dp_table_read(pl_qos.meters, off, RTE_DIM(ev), ev, &next);
+
+		for (unsigned int i = 0; i < k; i++) {
+			uint32_t id = key_id(ev[i].key);
+			json_t *row;
+
+			if (ev[i].action == QOS_METER_NONE)
+				continue;
+			row = json_pack("{s:I, s:s}", "id", (json_int_t)id, "type",
+					meters_def.actions[ev[i].action].name);
+			for (unsigned int c = 0; row != NULL && c < 3; c++) {
+				uint64_t p = 0, b = 0;
+
+				for (unsigned int w = 0; w < n_workers; w++) {
+					p += ctrs[w][id].pkts[c];
+					b += ctrs[w][id].bytes[c];
+				}
+				json_object_set_new(row, color_name[c],
+						    json_pack("{s:I, s:I}", "packets", (json_int_t)p, "bytes",
+							      (json_int_t)b));
+			}
+			if (row == NULL || json_array_append_new(a, row) < 0) {
+				json_decref(a);
+				return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "",
+						      "out of memory");
+			}
+		}
+		off = next;
+	} while (next != UINT32_MAX);
+	*result = a;
+	return 0;
+}
+
+/* ------------------------------------------------------------ wiring */
+
+static int
+qos_init(unsigned int workers)
+{
+	static const char *const bad_name[QM_BAD_N] = {
+		[QM_BAD_CIR] = "bad_cir", [QM_BAD_CBS] = "bad_cbs", [QM_BAD_PIR] = "bad_pir",
+		[QM_BAD_PBS] = "bad_pbs", [QM_BAD_SR_EIR] = "bad_eir", [QM_BAD_EIR] = "bad_eir",
+		[QM_BAD_EBS] = "bad_ebs", [QM_BAD_PORT_RATE] = "above_port_rate",
+		[QM_BAD_DEPTH] = "bad_burst",
+	};
+	const struct { const struct dp_table_def *def; int *id; } tables[] = {
+		{ &meters_def, &pl_qos.meters }, { &meter_colors_def, &pl_qos.meter_colors },
+		{ &profiles_def, &pl_qos.profiles },
+	};
+	int rc;
+
+	if ((rc = dp_reasons_register(qos_drop_reasons, QOS_DROP_N, qos_event_reasons, QOS_EVENT_N,
+				      &pl_qos_drop_base, &qos_event_base)) < 0)
+		return rc;
+	for (unsigned int i = 0; i < RTE_DIM(tables); i++)
+		if ((*tables[i].id = dp_table_create(tables[i].def)) < 0) {
+			DP_LOG(ERR, "qos: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
+			return *tables[i].id;
+		}
+	if (dp_table_param_off(pl_qos.meters, QOS_SRTCM, 4) != offsetof(struct qos_srtcm, charge) ||
+	    dp_table_param_off(pl_qos.meters, QOS_TRTCM, 2) != offsetof(struct qos_two_rate, xir) ||
+	    dp_table_param_off(pl_qos.meters, QOS_RFC4115, 5) != offsetof(struct qos_two_rate, charge) ||
+	    dp_table_param_off(pl_qos.meter_colors, QOS_REMARK, 1) != offsetof(struct qos_remark, pcp) ||
+	    dp_table_param_off(pl_qos.profiles, PROFILE, 4) != offsetof(struct qos_profile, mode) ||
+	    dp_table_param_off(pl_qos.profiles, PROFILE, 6) != offsetof(struct qos_profile, charge) ||
+	    dp_table_param_off(pl_qos.profiles, PROFILE, 9) != offsetof(struct qos_profile, pcps))
+		return -EINVAL;
+	for (unsigned int b = 1; b < QM_BAD_N; b++)
+		if ((bad_reason[b] = dp_tblrpc_reason_add(bad_name[b], qm_bad_text[b])) == -ENOSPC)
+			return -ENOSPC;
+	unknown_meter = dp_tblrpc_reason_add("unknown_meter", "names a meter id the meters table does not have");
+	meter_in_use = dp_tblrpc_reason_add("meter_in_use", "a table entry still names this meter");
+	if (unknown_meter == -ENOSPC || meter_in_use == -ENOSPC || (rc = dp_tblrpc_check_add(check)) < 0)
+		return -ENOSPC;
+	deriver.sources = 1u << pl_qos.meters | 1u << pl_qos.meter_colors;
+	if ((rc = dp_table_deriver_add(&deriver)) < 0)
+		return rc;
+	n_workers = workers;
+	if ((slots = rte_zmalloc("qos_meters", sizeof(*slots) * (QOS_METER_MAX + 1), RTE_CACHE_LINE_SIZE)) == NULL)
+		return -ENOMEM;
+	for (unsigned int w = 0; w < workers; w++)
+		if ((ctrs[w] = rte_zmalloc("qos_ctr", sizeof(struct qos_ctr) * (QOS_METER_MAX + 1),
+					   RTE_CACHE_LINE_SIZE)) == NULL)
+			return -ENOMEM;
+	return dp_rpc_register(&meters_method, m_meters, NULL, NULL);
+}
+
+static void
+qos_fini(void)
+{
+	rte_free(slots);
+	slots = NULL;
+	for (unsigned int w = 0; w < n_workers; w++) {
+		rte_free(ctrs[w]);
+		ctrs[w] = NULL;
+	}
+}
+
+const struct dp_feature pl_qos_feature = {
+	.name = "qos",
+	.description = "meters (srTCM, trTCM, RFC 4115) that other features' entries name by id, "
+		       "exact across workers; per-color policies: pass, drop, remark DSCP/PCP",
+	.init = qos_init,
+	.n_stages = 0,
+	.fini = qos_fini,
+};
+
+DP_FEATURE_REGISTER(pl_qos_feature)

@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Packet tests of the qos feature's meters, attached to the switch's
+interfaces: colors as the RFCs count them, each color's policy (pass,
+remark DSCP/PCP as tshark reads it, drop under a named reason), per-color
+counters that add up to what was sent, and writes refused with a clear
+reason that change nothing.
+
+Meters here run at 100 bit/s: over a test the buckets refill by less than
+one frame, so what a burst gets of each color is its bucket depth.
+
+    /usr/bin/python3 tests/packet/test_qos.py [NAME-SUBSTRING ...]
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, tshark_fields, expect_drops, expect_eq  # noqa: E402
+
+try:
+    from scapy.all import IP, IPv6, UDP, Dot1Q, Ether, Raw  # noqa: E402
+except ImportError:
+    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
+          % sys.executable)
+    sys.exit(77)
+
+R = T.Runner()
+U = Sxdp.update
+
+MAC_A = "02:00:00:00:00:0a"
+MAC_B = "02:00:00:00:00:0b"
+SLOW = 100                     # bit/s: a test refills < 1 frame
+
+
+def frame(i, size=100, dscp=46, vlan=None, v6=False):
+    """A frame of exactly size bytes (no FCS) from A to B."""
+    e = Ether(src=MAC_A, dst=MAC_B)
+    if vlan is not None:
+        e = e / Dot1Q(vlan=vlan, prio=5)
+    ip = IPv6(src="2001:db8::a", dst="2001:db8::b", tc=dscp << 2 | 1) if v6 else \
+        IP(src="10.0.0.1", dst="10.0.0.2", tos=dscp << 2 | 1, id=i)
+    p = e / ip / UDP(sport=1000 + i, dport=2000)
+    return p / Raw(b"\x00" * (size - len(p)))
+
+
+def setup(meter_id=1, vlan=0):
+    return [U("interfaces", {"in_port": "p0", "vlan": vlan}, "attach", {"slice": 1, "bd": 10, "meter": meter_id}),
+            U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": vlan}),
+            U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"})]
+
+
+def meters(dp):
+    return {m["id"]: m for m in dp.rpc("qos.meters")}
+
+
+@R.test
+def test_srtcm_colors_and_policies():
+    """srTCM, CBS 1000 and EBS 500 bytes, 30 frames of 100 bytes: 10
+    green pass unchanged, 5 yellow leave remarked to DSCP 10 (ECN kept,
+    IPv4 checksum right), 15 red are dropped (qos.meter_red); the counters
+    per color add up to what was sent."""
+    frames = [frame(i) for i in range(30)]
+    with Sxdp({"p0": frames, "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("meters", {"id": 1}, "srtcm", {"cir": SLOW, "cbs": 1000, "ebs": 500}),
+                        U("meter_colors", {"meter": 1, "color": 1}, "remark", {"dscp": 10, "pcp": 8})] +
+                       setup())
+        st = dp.run_traffic()
+        expect_drops(st, {"qos.meter_red": 15})
+        m = meters(dp)[1]
+        dp.stop()
+        got = {c: (m[c]["packets"], m[c]["bytes"]) for c in ("green", "yellow", "red")}
+        expect_eq(got, {"green": (10, 1000), "yellow": (5, 500), "red": (15, 1500)}, "per-color counters")
+        out = dp.outputs()["p1"]
+        expect_eq(len(out), 15, "frames out")
+        expect_eq(out[:10], [bytes(f) for f in frames[:10]], "green: unchanged")
+        for f, g in zip(frames[10:15], out[10:15]):
+            want = Ether(bytes(f))
+            want[IP].tos = 10 << 2 | 1
+            del want[IP].chksum
+            expect_eq(g, bytes(Ether(bytes(want))), "yellow: remarked, checksum recomputed")
+        rows = tshark_fields(dp.out_path("p1"), ["ip.dsfield.dscp", "ip.dsfield.ecn", "ip.checksum.status"])
+        expect_eq([r[0] for r in rows], ["46"] * 10 + ["10"] * 5, "tshark: DSCP")
+        expect_eq({r[1] for r in rows}, {"1"}, "tshark: ECN kept")
+
+
+@R.test
+def test_trtcm_policies_per_color():
+    """trTCM (RFC 2698), PBS 800 and CBS 300 bytes: 3 green, 5 yellow, the
+    rest red. Policies: green remarks PCP 1 on the tagged wire, yellow
+    drops, red passes with DSCP 0 (a policy may pass any color); IPv6
+    frames get their traffic class remarked."""
+    frames = [frame(i, vlan=7, v6=True) for i in range(12)]
+    with Sxdp({"p0": frames, "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("meters", {"id": 9}, "trtcm", {"cir": SLOW, "cbs": 300, "pir": SLOW, "pbs": 800}),
+                        U("meter_colors", {"meter": 9, "color": 0}, "remark", {"dscp": 64, "pcp": 1}),
+                        U("meter_colors", {"meter": 9, "color": 1}, "drop"),
+                        U("meter_colors", {"meter": 9, "color": 2}, "remark", {"dscp": 0, "pcp": 8})] +
+                       setup(9, vlan=7))
+        st = dp.run_traffic()
+        expect_drops(st, {"qos.meter_yellow": 5})
+        dp.stop()
+        rows = tshark_fields(dp.out_path("p1"), ["vlan.priority", "ipv6.tclass.dscp", "ipv6.tclass.ecn"])
+        expect_eq([(r[0], r[1]) for r in rows], [("1", "46")] * 3 + [("5", "0")] * 4, "tshark: PCP, DSCP")
+        expect_eq({r[2] for r in rows}, {"1"}, "tshark: ECN kept")
+
+
+@R.test
+def test_writes_refused_change_nothing():
+    """Bad profiles (CBS 0, a trTCM peak below its committed rate, an RFC
+    4115 excess rate without an excess burst, a rate above the ports'),
+    an interface naming a meter that does not exist, and deleting a meter
+    an interface names: each refused with its reason, nothing changed."""
+    cases = [
+        ([U("meters", {"id": 2}, "srtcm", {"cir": 1000000, "cbs": 0, "ebs": 100})], "bad_cbs"),
+        ([U("meters", {"id": 2}, "trtcm", {"cir": 2000000, "cbs": 100, "pir": 1000000, "pbs": 100})], "bad_pir"),
+        ([U("meters", {"id": 2}, "rfc4115", {"cir": 1000000, "cbs": 100, "eir": 1000000, "ebs": 0})], "bad_ebs"),
+        ([U("meters", {"id": 2}, "srtcm", {"cir": 10 ** 12, "cbs": 100, "ebs": 100})], "above_port_rate"),
+        ([U("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 10, "meter": 5})],
+         "unknown_meter"),
+        ([U("meters", {"id": 1}, type="delete")], "meter_in_use"),
+    ]
+    with Sxdp({"p0": [], "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("meters", {"id": 1}, "rfc4115", {"cir": 1000000, "cbs": 1500, "eir": 0, "ebs": 0})] +
+                       setup())
+        before = {t: dp.table_read(t)[0] for t in ("meters", "meter_profiles", "interfaces")}
+        for ups, reason in cases:
+            res = dp.table_write(ups, check=False)
+            err = res["results"][0].get("error", {})
+            expect_eq(err.get("data", {}).get("reason"), reason, "refusal of %s" % ups[0])
+        after = {t: dp.table_read(t)[0] for t in ("meters", "meter_profiles", "interfaces")}
+        expect_eq(after, before, "tables after the refused writes")
+        # the interface lets go first, then the meter may go, its profile with it
+        dp.table_write([U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10}, type="modify"),
+                        U("meters", {"id": 1}, type="delete")])
+        expect_eq(dp.table_read("meter_profiles")[0], [], "no profile without its meter")
+        dp.stop()
+
+
+if __name__ == "__main__":
+    R.main()
