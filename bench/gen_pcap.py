@@ -463,6 +463,27 @@ def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, vx_ovs("decap", "phy", "int")
 
 
+# A meter on the slice's ingress interface: the same scenario plus its
+# cost. RFC 4115 at 10 Gbit/s committed and excess (the pcap port's rate),
+# 1 MiB bursts, red passed too: every packet is colored and counted, none
+# dropped, so the sink still sees them all.
+METER_UPDATES = [
+    upd("meters", {"id": 1}, "rfc4115", {"cir": 10 ** 10, "cbs": 1 << 20, "eir": 10 ** 10, "ebs": 1 << 20}),
+    upd("meter_colors", {"meter": 1, "color": 2}, "pass"),
+]
+
+
+def with_meter(gen, port):
+    """gen's scenario with meter 1 on port's interfaces."""
+    def metered(**kw):
+        frames, updates, ovs = gen(**kw)
+        for u in updates:
+            if u["table"] == "interfaces" and u["match"]["in_port"] == port:
+                u["params"]["meter"] = 1
+        return frames, METER_UPDATES + updates, ovs
+    return metered
+
+
 # scenario name -> (generator, description for the report line)
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
@@ -472,6 +493,11 @@ SCENARIOS = {
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),
     "vxlan_encap": (gen_vxlan_encap, "64 B inner, {flows} flows to %d remote MACs behind 2 tunnels, classes + "
                     "policies over 2 static paths each, VXLAN encap (%d B out)" % (2 * VX_REMOTES, 60 + VX_OUTER)),
+    "l3_meter": (with_meter(gen_l3, "p0"), "64 B, {flows} flows routed over %d /24 routes via %d next hops, "
+                 "an RFC 4115 meter on the ingress interface" % (N_ROUTES, N_NEXTHOPS)),
+    "vxlan_encap_meter": (with_meter(gen_vxlan_encap, "p0"), "64 B inner, {flows} flows to %d remote MACs behind "
+                          "2 tunnels, classes + policies, VXLAN encap, an RFC 4115 meter on the slice's ingress "
+                          "interface" % (2 * VX_REMOTES)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }
