@@ -197,52 +197,89 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 {
 	const struct dp_entry *pe[DP_LOOKUP_BURST];
 	struct qos_ctr *ctr = ctrs[ctx->worker];
+	uint16_t order[DP_LOOKUP_BURST], gsize[DP_LOOKUP_BURST];
+	uint32_t gid[DP_LOOKUP_BURST] = { 0 }, more[DP_LOOKUP_BURST];
 	uint64_t left = k >= 64 ? UINT64_MAX : (1ull << k) - 1;
-	unsigned int dropped = 0;
+	unsigned int ng = 0, no = 0, dropped = 0, extra = 0;
 
-	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, meter, k, pe);
-	/* one group per meter: its packets colored against one read of its state */
+	/* the packets by meter (a burst mostly has one): one profile lookup
+	 * and one read of the shared state per meter, hits counted for all */
 	while (left) {
-		unsigned int j0 = (unsigned int)__builtin_ctzll(left), ng = 0;
-		const struct qos_profile *p = (const struct qos_profile *)pe[j0]->params;
-		struct qm_profile q;
-		uint32_t id = meter[j0], len[DP_LOOKUP_BURST];
-		uint8_t col[DP_LOOKUP_BURST];
-		uint16_t g[DP_LOOKUP_BURST];
+		unsigned int j0 = (unsigned int)__builtin_ctzll(left);
 
+		gid[ng] = meter[j0];
+		gsize[ng] = 0;
 		for (uint64_t b = left; b; b &= b - 1) {
 			unsigned int j = (unsigned int)__builtin_ctzll(b);
 
-			if (meter[j] != id)
-				continue;
-			left &= ~(1ull << j);
-			g[ng++] = (uint16_t)j;
+			if (meter[j] == gid[ng]) {
+				left &= ~(1ull << j);
+				order[no++] = (uint16_t)j;
+				gsize[ng]++;
+			}
 		}
-		if (pe[j0]->action != PROFILE)   /* deleted meanwhile: unmetered */
-			continue;
-		for (unsigned int x = 0; x < ng; x++) {
-			struct rte_mbuf *m = pkts[idx[g[x]]];
-			const struct dp_meta *md = dp_meta(m);
+		more[ng] = gsize[ng] - 1u;
+		extra += more[ng++];
+	}
+	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, gid, ng, pe);
+	if (extra) {
+		const struct dp_entry *he[DP_LOOKUP_BURST];
+		uint32_t hc[DP_LOOKUP_BURST];
+		unsigned int nh = 0;
 
-			len[x] = charged(m, md, p->charge);
+		for (unsigned int g = 0; g < ng; g++)
+			if (more[g] && pe[g]->action == PROFILE) {
+				he[nh] = pe[g];
+				hc[nh++] = more[g];
+			}
+		dp_table_count_hits(ctx->worker, (unsigned int)pl_qos.profiles, he, hc, nh);
+	}
+	no = 0;
+	for (unsigned int g = 0; g < ng; no += gsize[g++]) {
+		const struct qos_profile *p = (const struct qos_profile *)pe[g]->params;
+		struct rte_mbuf *m[DP_LOOKUP_BURST];
+		uint32_t len[DP_LOOKUP_BURST], id = gid[g], n = gsize[g];
+		/* green is what is left: sums kept in registers for the rest */
+		uint64_t pk[3] = { n, 0, 0 }, by[3] = { 0, 0, 0 };
+		uint8_t col[DP_LOOKUP_BURST];
+		struct qm_profile q;
+
+		if (pe[g]->action != PROFILE)   /* deleted meanwhile: unmetered */
+			continue;
+		for (unsigned int x = 0; x < n; x++) {
+			const struct dp_meta *md;
+
+			m[x] = pkts[idx[order[no + x]]];
+			md = dp_meta(m[x]);
+			len[x] = charged(m[x], md, p->charge);
+			by[0] += len[x];
 			col[x] = (uint8_t)((md->flags & QOS_MF_COLOR_MASK) >> QOS_MF_COLOR_SHIFT);
 		}
 		q = (struct qm_profile){ { p->u[0], p->u[1] }, { p->d[0], p->d[1] }, p->mode, p->aware };
-		qm_color(&slots[id].st, &q, ctx->now, len, col, ng);
-		for (unsigned int x = 0; x < ng; x++) {
-			struct rte_mbuf *m = pkts[idx[g[x]]];
-			struct dp_meta *md = dp_meta(m);
+		qm_color(&slots[id].st, &q, ctx->now, len, col, n);
+		for (unsigned int x = 0; x < n; x++) {
+			struct dp_meta *md = dp_meta(m[x]);
 			unsigned int c = col[x], act = p->acts >> (8 * c) & 0xff;
 
-			ctr[id].pkts[c]++;
-			ctr[id].bytes[c] += len[x];
-			md->flags = (md->flags & ~QOS_MF_COLOR_MASK) | c << QOS_MF_COLOR_SHIFT;
-			if (act == QOS_DROP) {
-				next[idx[g[x]]] = DP_NEXT_DROP(pl_qos_drop_base + QOS_DROP_meter_green + c);
-				dropped++;
-			} else if (act == QOS_REMARK) {
-				remark(m, md, (uint8_t)(p->dscps >> (8 * c)), (uint8_t)(p->pcps >> (8 * c)));
+			if (c != QM_GREEN) {
+				pk[0]--;
+				by[0] -= len[x];
+				pk[c]++;
+				by[c] += len[x];
 			}
+			md->flags = (md->flags & ~QOS_MF_COLOR_MASK) | c << QOS_MF_COLOR_SHIFT;
+			if (likely(act == QOS_PASS))
+				continue;
+			if (act == QOS_DROP) {
+				next[idx[order[no + x]]] = DP_NEXT_DROP(pl_qos_drop_base + QOS_DROP_meter_green + c);
+				dropped++;
+			} else {
+				remark(m[x], md, (uint8_t)(p->dscps >> (8 * c)), (uint8_t)(p->pcps >> (8 * c)));
+			}
+		}
+		for (unsigned int c = 0; c < 3; c++) {
+			ctr[id].pkts[c] += pk[c];
+			ctr[id].bytes[c] += by[c];
 		}
 	}
 	return dropped;
