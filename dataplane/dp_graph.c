@@ -17,6 +17,7 @@
 #include <rte_graph_worker.h>
 
 #include "dp_graph.h"
+#include "dp_egress.h"
 #include "dp_feature.h"
 #include "dp_worker.h"
 #include "dp_parse.h"
@@ -108,8 +109,11 @@ parse_drops(struct rte_graph *g, struct rte_node *node, struct rte_mbuf **pkts, 
 	return k;
 }
 
-/* The source: the slow path's packets to port_out, then every RX queue of
- * the worker, each burst parsed here (the parser is the core's, not a
+static void egress_poll(struct dp_worker *w, struct dp_lcore_stats *st);
+
+/* The source: the slow path's packets to port_out, what the egress this
+ * worker owns releases, then every RX queue of the worker, each burst
+ * parsed here (the parser is the core's, not a
  * feature's) and handed to the feature its port's role enters. */
 static uint16_t
 rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
@@ -126,6 +130,7 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	st->inject_pkts += total;
 
 	w->walk_idle = w->walk_rx = w->walk_tx = 0;
+	egress_poll(w, st);
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		uint16_t edge = port_edge[rq->port];
@@ -172,31 +177,63 @@ drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
 	rte_pktmbuf_free(m);
 }
 
+/* To the driver: n packets on port p (what does not fit is dropped). */
 static void
-tx_flush(struct dp_worker *w, struct dp_lcore_stats *st, unsigned int p)
+tx_send(struct dp_worker *w, struct dp_lcore_stats *st, unsigned int p, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct dp_txbuf *tb = &w->tx[p];
-	uint16_t sent, n = tb->n;
+	uint16_t sent;
 	uint64_t bytes = 0, t0;
 
 	for (uint16_t i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	/* the driver's TX is not the pipeline's: timed apart, as RX is */
 	t0 = rte_rdtsc();
-	sent = rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts, n);
+	sent = rte_eth_tx_burst(dp_ports[p].port_id, w->idx, pkts, n);
 	/* one retry absorbs a momentarily full ring without stalling the loop */
 	if (unlikely(sent < n))
-		sent += rte_eth_tx_burst(dp_ports[p].port_id, w->idx, tb->pkts + sent, n - sent);
+		sent += rte_eth_tx_burst(dp_ports[p].port_id, w->idx, pkts + sent, n - sent);
 	w->walk_tx += rte_rdtsc() - t0;
 	for (uint16_t i = sent; i < n; i++) {
-		bytes -= rte_pktmbuf_pkt_len(tb->pkts[i]);
+		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
 		st->port[p].tx_drop++;
-		drop_one(st, tb->pkts[i], DP_DROP_core_tx_full);
+		drop_one(st, pkts[i], DP_DROP_core_tx_full);
 	}
 	st->port[p].tx_pkts += sent;
 	st->port[p].tx_bytes += bytes;
 	st->tx_pkts += sent;
+}
+
+/* Port p's buffered packets: to the feature that took its egress, else
+ * to the driver. */
+static void
+tx_flush(struct dp_worker *w, struct dp_lcore_stats *st, unsigned int p)
+{
+	struct dp_txbuf *tb = &w->tx[p];
+	struct dp_egress *e = __atomic_load_n(&dp_egress_of[p], __ATOMIC_ACQUIRE);
+
+	if (e != NULL)
+		e->enqueue(&w->ctx, e, tb->pkts, tb->n);
+	else
+		tx_send(w, st, p, tb->pkts, tb->n);
 	tb->n = 0;
+}
+
+/* The ports whose egress this worker owns: what their features release
+ * now goes to the driver. */
+static void
+egress_poll(struct dp_worker *w, struct dp_lcore_stats *st)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+
+	for (unsigned int p = 0; p < dp_n_ports; p++) {
+		struct dp_egress *e = __atomic_load_n(&dp_egress_of[p], __ATOMIC_ACQUIRE);
+		uint16_t n;
+
+		if (e == NULL || e->owner != w->idx)
+			continue;
+		if ((n = e->dequeue(&w->ctx, e, pkts, DP_BURST)) != 0)
+			tx_send(w, st, p, pkts, n);
+	}
 }
 
 static uint16_t

@@ -56,9 +56,12 @@ struct dp_meta {
 	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */
 	uint32_t tunnel;         /* overlay tunnel id: the one a decapsulated frame came
 				  * through, then the one an edge to encap sends it into */
+	uint16_t class_id;       /* the class a feature put the packet in (an egress
+				  * scheduler's pipe; 0: its slice's default) */
 	uint16_t drop;           /* DP_DROP's reason, for the graph's drop node */
 	uint8_t  feature;        /* DP_NEXT_PUNT: whose slow path takes it */
 	uint8_t  punt;           /* DP_NEXT_PUNT: why, in the feature's own terms (the parser clears it) */
+	uint16_t pad1;           /* explicit: the parser clears every byte */
 };
 
 static inline struct dp_meta *

@@ -511,7 +511,7 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 
 /* parse_fast() resets struct dp_meta field by field: a new field needs a
  * line there (and in the expected values of tests/unit/test_parse.c). */
-_Static_assert(sizeof(struct dp_meta) == 56,
+_Static_assert(sizeof(struct dp_meta) == 60,
 	       "struct dp_meta changed: update parse_fast()");
 
 /* Straight-line path for IPv4 without options or fragmentation, untagged
@@ -580,9 +580,11 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	md->hash = h;
 	md->out_port = 0;
 	md->tunnel = 0;
+	md->class_id = 0;
 	md->drop = 0;
 	md->feature = 0;
 	md->punt = 0;
+	md->pad1 = 0;
 	return 0;
 }
 

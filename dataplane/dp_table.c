@@ -143,6 +143,12 @@ sync_readers(void)
 	rte_rcu_qsbr_synchronize(dp_tg.rcu, RTE_QSBR_THRID_INVALID);
 }
 
+void
+dp_tables_sync(void)
+{
+	sync_readers();
+}
+
 static struct dp_entry *
 entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *params,
 	  const uint8_t *key)
@@ -1469,4 +1475,33 @@ dp_tables_fini(void)
 	rte_free(dp_tg.rcu);
 	memset(&dp_tg, 0, sizeof(dp_tg));
 	n_size_set = 0;
+}
+
+int
+dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n,
+		    const struct dp_update *extra, uint16_t *action, uint8_t *params)
+{
+	unsigned int klen = dp_table_key_len((unsigned int)table);
+	const struct dp_update *b = NULL;
+	const struct dp_entry *e;
+
+	if (extra != NULL && extra->table == table && extra->type != DP_UPD_DEFAULT &&
+	    memcmp(extra->key, key, klen) == 0)
+		b = extra;
+	for (unsigned int j = n; b == NULL && j-- > 0;)
+		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
+		    memcmp(batch[j].key, key, klen) == 0)
+			b = &batch[j];
+	if (b != NULL) {
+		if (b->type == DP_UPD_DELETE)
+			return 0;
+		*action = b->action;
+		memcpy(params, b->params, DP_PARAMS_BYTES);
+		return 1;
+	}
+	if ((e = dp_table_find((unsigned int)table, key)) == NULL)
+		return 0;
+	*action = e->action;
+	memcpy(params, e->params, DP_PARAMS_BYTES);
+	return 1;
 }

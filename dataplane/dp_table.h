@@ -174,6 +174,9 @@ void dp_tables_fini(void);
 void dp_tables_reader_online(unsigned int worker);
 void dp_tables_reader_offline(unsigned int worker);
 void dp_tables_quiescent(unsigned int worker);
+/* Control thread: returns once every worker has been quiescent since the
+ * call (what it read before is no longer in use). */
+void dp_tables_sync(void);
 
 /* ---- schema ---- */
 unsigned int dp_tables_count(void);
@@ -231,6 +234,12 @@ int dp_table_default_get(unsigned int id, struct dp_entry_view *out);
 /* The installed entry whose match is u's match (table, key/mask/plen,
  * priority; the action part of u is ignored): 0 and *out, or -ENOENT. */
 int dp_table_get(const struct dp_update *u, struct dp_entry_view *out);
+/* What a batch leaves at (table, key), for write checks and derivers:
+ * extra (when given and of that key) as the last word, else the last
+ * update of batch[0..n) to that key, else the installed entry (exact
+ * tables). 1 with its action and params, 0 when absent or deleted. */
+int dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n,
+			const struct dp_update *extra, uint16_t *action, uint8_t *params);
 /* Control-side exact lookup of one key (no counting): the live entry or NULL. */
 const struct dp_entry *dp_table_find(unsigned int id, const uint8_t *key);
 /* Idle ageing: scan every table that ages, delete what idled past its

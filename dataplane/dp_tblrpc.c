@@ -536,7 +536,7 @@ update_parse(const struct dp_schema_val *uv, struct dp_update *u, struct expect 
 }
 
 #define CHECKS_MAX 8
-#define REASONS_MAX 16
+#define REASONS_MAX 64
 #define REASON_CODE_BASE 0x10000   /* feature codes lie below -REASON_CODE_BASE */
 
 static dp_tblrpc_check_fn checks[CHECKS_MAX];

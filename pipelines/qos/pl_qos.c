@@ -14,6 +14,7 @@
 
 #include "pl_qos.h"
 #include "qm_meter.h"
+#include "qs_sched.h"
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_rpc.h"
@@ -302,38 +303,6 @@ id_key(uint8_t *key, uint32_t id)
 	memcpy(key, &be, 4);
 }
 
-/* What the batch says last of (table, key): extra (when it is of that
- * key), else the latest of batch[0..n), else what is installed. 1 with its
- * action and params, 0 when absent (or deleted). A scan per question: a
- * batch of n meters costs n^2 compares on the control thread. */
-static int
-latest(int table, const uint8_t *key, unsigned int klen, const struct dp_update *batch, unsigned int n,
-       const struct dp_update *extra, uint16_t *action, uint8_t *params)
-{
-	const struct dp_update *b = NULL;
-	const struct dp_entry *e;
-
-	if (extra != NULL && extra->table == table && extra->type != DP_UPD_DEFAULT &&
-	    memcmp(extra->key, key, klen) == 0)
-		b = extra;
-	for (unsigned int j = n; b == NULL && j-- > 0;)
-		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
-		    memcmp(batch[j].key, key, klen) == 0)
-			b = &batch[j];
-	if (b != NULL) {
-		if (b->type == DP_UPD_DELETE)
-			return 0;
-		*action = b->action;
-		memcpy(params, b->params, DP_PARAMS_BYTES);
-		return 1;
-	}
-	if ((e = dp_table_find(table, key)) == NULL)
-		return 0;
-	*action = e->action;
-	memcpy(params, e->params, DP_PARAMS_BYTES);
-	return 1;
-}
-
 static int
 meter_exists(uint32_t id, const struct dp_update *batch, unsigned int n, const struct dp_update *extra,
 	     uint16_t *action, uint8_t *params)
@@ -341,7 +310,7 @@ meter_exists(uint32_t id, const struct dp_update *batch, unsigned int n, const s
 	uint8_t key[DP_KEY_MAX];
 
 	id_key(key, id);
-	return latest(pl_qos.meters, key, 4, batch, n, extra, action, params) && *action != QOS_METER_NONE;
+	return dp_table_batch_view(pl_qos.meters, key, batch, n, extra, action, params) && *action != QOS_METER_NONE;
 }
 
 /* The fastest port's rate in bit/s (0: none says). */
@@ -407,7 +376,7 @@ profile_of(uint32_t id, uint16_t action, const uint8_t *params, const struct dp_
 
 		id_key(key, id);
 		key[4] = (uint8_t)c;
-		if (!latest(pl_qos.meter_colors, key, 5, batch, n, extra, &act, p) || act == QOS_COLOR_DEFAULT)
+		if (!dp_table_batch_view(pl_qos.meter_colors, key, batch, n, extra, &act, p) || act == QOS_COLOR_DEFAULT)
 			act = c == QM_RED ? QOS_DROP : QOS_PASS;
 		if (act == QOS_REMARK)
 			memcpy(&rm, p, sizeof(rm));
@@ -434,7 +403,7 @@ derive(struct dp_update *u, const struct dp_update *batch, unsigned int n, struc
 	if (u->type == DP_UPD_DEFAULT)
 		return 0;
 	id_key(key, id);
-	had = latest(pl_qos.profiles, key, 4, batch, n, NULL, &action, params) && action == PROFILE;
+	had = dp_table_batch_view(pl_qos.profiles, key, batch, n, NULL, &action, params) && action == PROFILE;
 	has = meter_exists(id, batch, n, u, &action, params);
 	if (!has && !had)
 		return 0;
@@ -667,6 +636,9 @@ qos_init(unsigned int workers)
 	meter_in_use = dp_tblrpc_reason_add("meter_in_use", "a table entry still names this meter");
 	if (unknown_meter == -ENOSPC || meter_in_use == -ENOSPC || (rc = dp_tblrpc_check_add(check)) < 0)
 		return -ENOSPC;
+	if ((rc = qs_sched_init(workers, pl_qos_drop_base + QOS_DROP_sched_full,
+				pl_qos_drop_base + QOS_DROP_sched_flushed)) < 0)
+		return rc;
 	deriver.sources = 1u << pl_qos.meters | 1u << pl_qos.meter_colors;
 	if ((rc = dp_table_deriver_add(&deriver)) < 0)
 		return rc;
@@ -683,6 +655,7 @@ qos_init(unsigned int workers)
 static void
 qos_fini(void)
 {
+	qs_sched_fini();
 	rte_free(slots);
 	slots = NULL;
 	for (unsigned int w = 0; w < n_workers; w++) {

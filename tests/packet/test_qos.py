@@ -17,10 +17,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, tshark_fields, expect_drops, expect_eq  # noqa: E402
+from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import IP, IPv6, UDP, Dot1Q, Ether, Raw  # noqa: E402
+    from scapy.all import IP, IPv6, UDP, Dot1Q, Ether, Raw, rdpcap  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
@@ -135,6 +135,110 @@ def test_writes_refused_change_nothing():
         dp.table_write([U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10}, type="modify"),
                         U("meters", {"id": 1}, type="delete")])
         expect_eq(dp.table_read("meter_profiles")[0], [], "no profile without its meter")
+        dp.stop()
+
+
+def shaped_rate(pkts, skip=16):
+    """Bytes per second on the wire (frame + 24: what rte_sched counts)
+    from packet skip on (the ones before left with the buckets' first
+    credit) to the last, by the sink's timestamps."""
+    pkts = pkts[skip:]
+    if len(pkts) < 10:
+        raise T.TestFailure("too few shaped packets: %d" % len(pkts))
+    span = float(pkts[-1].time - pkts[0].time)
+    return sum(len(p) + 24 for p in pkts[1:]) / span
+
+
+def sched_setup(rate_bps=8000000, qsize=256):
+    return [U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": rate_bps, "subports": 4, "pipes": 4,
+                                                        "qsize": qsize})]
+
+
+@R.test
+def test_sched_shapes_a_port():
+    """rte_sched on p1 at 8 Mbit/s (1 MB/s on the wire): 400 frames of
+    1000 bytes offered at once leave at that rate (within 5 %, by the
+    sink's timestamps); a full queue drops the rest under qos.sched_full,
+    and what was sent plus what was dropped is what was offered."""
+    frames = [frame(i, size=1000) for i in range(400)]
+    with Sxdp({"p0": frames, "p1": []}, pipeline="switch") as dp:
+        dp.table_write(sched_setup() + setup(meter_id=0))
+        st = dp.run_traffic(timeout=30)
+        dropped = st["drops"].get("qos.sched_full", 0)
+        q = dp.rpc("qos.sched")[0]
+        dp.stop()
+        out = rdpcap(dp.out_path("p1"))
+        expect_eq(len(out) + dropped, 400, "sent + dropped")
+        expect(256 <= len(out) < 400, "a queue of 256 held what the rate did not let out: %d sent" % len(out))
+        rate = shaped_rate(out)
+        expect(abs(rate - 1e6) / 1e6 < 0.05, "shaped at %.0f B/s, want 1e6 +- 5 %%" % rate)
+        be = [t for s in q["subports"] if s["subport"] == 0 for t in s["tcs"]]
+        expect_eq([(t["tc"], t["packets"], t["drops"]) for t in be], [(12, len(out), dropped)],
+                  "qos.sched: best-effort subport, traffic class 12")
+        print("#   %d sent at %.3f Mbit/s (wire), %d dropped" % (len(out), rate * 8 / 1e6, dropped))
+
+
+@R.test
+def test_sched_slices_get_their_rates():
+    """Two slices out of p1 (VLAN 10 and 20) at 8 Mbit/s: slice 1 reserved
+    2 Mbit/s, slice 2 5 Mbit/s, both flooding at once. Each leaves at its
+    own rate (within 5 %), whatever the other sends."""
+    a = [frame(i, size=1000) for i in range(300)]
+    b = [Ether(src="02:00:00:00:00:1a", dst="02:00:00:00:00:1b") / IP(src="10.0.1.1", dst="10.0.1.2") /
+         UDP(sport=1000 + i, dport=2000) / Raw(b"\x00" * 958) for i in range(300)]
+    with Sxdp({"p0": a, "p2": b, "p1": []}, pipeline="switch") as dp:
+        dp.table_write(sched_setup() + [
+            U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+            U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 10}),
+            U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"}),
+            U("interfaces", {"in_port": "p2", "vlan": 0}, "attach", {"slice": 2, "bd": 20}),
+            U("bd_ports", {"bd": 20, "port": "p1"}, "member", {"vlan": 20}),
+            U("fdb", {"bd": 20, "mac": "02:00:00:00:00:1b"}, "forward", {"port": "p1"}),
+            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 2000000}),
+            U("sched_subports", {"port": "p1", "slice": 2}, "subport", {"subport": 2, "rate_bps": 5000000})])
+        dp.run_traffic(timeout=30)
+        dp.stop()
+        out = rdpcap(dp.out_path("p1"))
+        by = {v: [p for p in out if p[Dot1Q].vlan == v] for v in (10, 20)}
+        for v, want in ((10, 250000), (20, 625000)):
+            rate = shaped_rate(by[v])
+            print("#   VLAN %d: %d sent at %.3f Mbit/s (wire)" % (v, len(by[v]), rate * 8 / 1e6))
+            expect(abs(rate - want) / want < 0.05, "VLAN %d at %.0f B/s, want %d +- 5 %%" % (v, rate, want))
+
+
+@R.test
+def test_sched_admission():
+    """Guarantees above the port (less 1 % for best effort), pipes above
+    their slice, a subport index taken, a queue size not a power of 2, and
+    removing a scheduler subports still use: refused with a reason,
+    nothing changed."""
+    cases = [
+        ([U("sched_subports", {"port": "p1", "slice": 2}, "subport", {"subport": 2, "rate_bps": 6000000})],
+         "oversubscribed"),
+        ([U("sched_subports", {"port": "p1", "slice": 2}, "subport", {"subport": 1, "rate_bps": 1000})],
+         "bad_subport"),
+        ([U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 1500000}),
+          U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 2}, "pipe", {"rate_bps": 1000000})],
+         "oversubscribed"),
+        ([U("sched_ports", {"port": "p0"}, "sched", {"rate_bps": 8000000, "subports": 4, "pipes": 4,
+                                                      "qsize": 100})], "bad_sched"),
+        ([U("sched_pipes", {"port": "p0", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 1000})], "no_sched"),
+        ([U("sched_ports", {"port": "p1"}, type="delete")], "sched_in_use"),
+    ]
+    with Sxdp({"p0": [], "p1": []}, pipeline="switch") as dp:
+        dp.table_write(sched_setup() + [
+            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 2000000})])
+        tables = ("sched_ports", "sched_subports", "sched_pipes")
+        before = {t: dp.table_read(t)[0] for t in tables}
+        for ups, reason in cases:
+            res = dp.table_write(ups, atomicity="rollback", check=False)
+            reasons = [r.get("error", {}).get("data", {}).get("reason") for r in res["results"]]
+            expect(reason in reasons, "refusal %s: got %s" % (reason, reasons))
+        expect_eq({t: dp.table_read(t)[0] for t in tables}, before, "tables after the refused writes")
+        # in one batch: the subport goes first, then the scheduler
+        dp.table_write([U("sched_subports", {"port": "p1", "slice": 1}, type="delete"),
+                        U("sched_ports", {"port": "p1"}, type="delete")])
+        expect_eq(dp.rpc("qos.sched"), [], "no scheduler left")
         dp.stop()
 
 
