@@ -25,19 +25,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_table.h"
-
-/* The inner packet's TTL and traffic class (DSCP and ECN), 0 if not IP. */
-static inline uint8_t
-inner_tos(struct rte_mbuf *m, const struct dp_meta *md)
-{
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
-
-	if (md->flags & DP_MF_IPV4)
-		return l3[1];
-	if (md->flags & DP_MF_IPV6)
-		return (uint8_t)((l3[0] << 4) | (l3[1] >> 4));
-	return 0;
-}
+#include "dp_flowkey.h"
 
 /* Outer headers and metadata of m, encapsulated for path p. 0, or a drop reason. */
 static inline unsigned int
@@ -50,7 +38,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	uint8_t *d;
 
 	if (md->flags & (DP_MF_IPV4 | DP_MF_IPV6)) {
-		tos = inner_tos(m, md);
+		tos = dp_flowkey_tos(m, md);
 		ttl = md->ttl;
 	}
 	if ((md->flags & DP_MF_VLAN) && pl_switch_vlan_set(m, 1, 0) < 0)
@@ -109,32 +97,6 @@ too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint3
 	return DP_NEXT_PUNT;
 }
 
-/* The classes key of m's inner packet. */
-static inline void
-class_key(uint8_t *k, struct rte_mbuf *m, const struct dp_meta *md)
-{
-	const uint8_t *off = pl_ov_class_off;
-
-	memset(k, 0, OV_CLASS_KEY_ROOM);
-	*(rte_be16_t *)(k + off[OV_CF_SLICE]) = rte_cpu_to_be_16(md->slice);
-	if (md->flags & DP_MF_IPV4) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									md->l3_off);
-
-		memcpy(k + off[OV_CF_SRC], &ip->src_addr, 4);
-		memcpy(k + off[OV_CF_DST], &ip->dst_addr, 4);
-	}
-	if (md->flags & (DP_MF_IPV4 | DP_MF_IPV6)) {
-		k[off[OV_CF_PROTO]] = md->l4_proto;
-		if ((md->flags & DP_MF_L4) &&
-		    (md->l4_proto == IPPROTO_TCP || md->l4_proto == IPPROTO_UDP)) {
-			*(rte_be16_t *)(k + off[OV_CF_SPORT]) = rte_cpu_to_be_16(md->sport);
-			*(rte_be16_t *)(k + off[OV_CF_DPORT]) = rte_cpu_to_be_16(md->dport);
-		}
-		k[off[OV_CF_DSCP]] = inner_tos(m, md) >> 2;
-	}
-}
-
 static inline void
 policy_key(uint8_t *k, uint32_t tunnel, uint16_t class)
 {
@@ -149,7 +111,7 @@ static void
 pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	   const struct dp_entry **te, uint32_t *pid)
 {
-	uint8_t ckeys[DP_LOOKUP_BURST][OV_CLASS_KEY_ROOM] __rte_aligned(16);
+	uint8_t ckeys[DP_LOOKUP_BURST][DP_FK_ROOM] __rte_aligned(16);
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
@@ -160,7 +122,7 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	uint64_t hit;
 
 	for (unsigned int j = 0; j < k; j++) {
-		class_key(ckeys[j], pkts[idx[j]], dp_meta(pkts[idx[j]]));
+		dp_flowkey(ckeys[j], pl_ov_class_off, pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = ckeys[j];
 	}
 	dp_table_lookup(ctx->root, ctx->worker, pl_ov.classes, kp, k, e);

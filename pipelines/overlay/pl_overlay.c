@@ -28,7 +28,7 @@
 
 struct pl_overlay_tables pl_ov = { -1, -1, -1, -1 };
 unsigned int pl_ov_drop_base, pl_ov_event_base;
-uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
+uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
 #define DP_REASONS_DEF "pl_overlay.def"
 #define DP_REASONS_PREFIX ov
@@ -137,7 +137,7 @@ static const struct dp_table_def paths_def = {
 /* Application classes, on the inner packet of a slice's frame (IPv4
  * addresses; an IPv6 packet has 0.0.0.0 for both). No match: class 0. */
 static const struct dp_table_def classes_def = {
-	.name = "classes", .size = 4096, .n_fields = OV_CLASS_FIELDS,
+	.name = "classes", .size = 4096, .n_fields = DP_FK_FIELDS,
 	.fields = {
 		{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },
 		{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },
@@ -271,7 +271,7 @@ ov_init(unsigned int workers)
 		{ &vteps_def, &pl_ov.vteps, SW_KEY_BYTES }, { &vnis_def, &pl_ov.vnis, SW_KEY_BYTES },
 		{ &peers_def, &pl_ov.peers, SW_KEY_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
 		{ &endpoints_def, &pl_ov.endpoints, SW_KEY_BYTES }, { &paths_def, &pl_ov.paths, SW_KEY_BYTES },
-		{ &classes_def, &pl_ov.classes, OV_CLASS_KEY_ROOM },
+		{ &classes_def, &pl_ov.classes, DP_FK_ROOM },
 		{ &policies_def, &pl_ov.policies, SW_KEY_BYTES },
 	};
 	int rc;
@@ -302,8 +302,7 @@ ov_init(unsigned int workers)
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, 6) != offsetof(struct ov_policy, sla.loss_pct) ||
 	    dp_table_param_off(pl_ov.vnis, OV_VNI_L2, 1) != offsetof(struct ov_vni_l2, bd))
 		return -EINVAL;
-	for (unsigned int f = 0; f < OV_CLASS_FIELDS; f++)
-		pl_ov_class_off[f] = (uint8_t)dp_table_field_off(pl_ov.classes, f);
+	dp_flowkey_offsets((unsigned int)pl_ov.classes, pl_ov_class_off);
 	bad_path = dp_tblrpc_reason_add("bad_probe", "a probed path needs interval_ms >= "
 					RTE_STR(OV_PROBE_INTERVAL_MIN) ", down_after and up_after >= 1");
 	bad_policy = dp_tblrpc_reason_add("no_path", "a policy needs a path to pick (with a weight, "

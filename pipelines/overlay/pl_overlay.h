@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "dp_feature.h"
 #include "dp_table.h"
+#include "dp_flowkey.h"
 
 extern const struct dp_feature pl_overlay_feature;
 
@@ -100,12 +101,8 @@ struct ov_policy {
 
 #define OV_PROBE_INTERVAL_MIN 10      /* ms */
 #define OV_PROBE_INTERVAL_MAX 10000
-/* The classes key: its fields, where the engine lays each out (set at
- * init), and the buffer it takes. */
-enum { OV_CF_SLICE, OV_CF_SRC, OV_CF_DST, OV_CF_PROTO, OV_CF_SPORT, OV_CF_DPORT, OV_CF_DSCP,
-       OV_CLASS_FIELDS };
-extern uint8_t pl_ov_class_off[OV_CLASS_FIELDS];
-#define OV_CLASS_KEY_ROOM 32
+/* Where the engine laid out the classes key's fields (a dp_flowkey). */
+extern uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
 /* Main lcore: an outer IPv4 packet m (Ethernet header in place, addresses
  * to be written) out through the underlay next hop gw in vrf, or held on

@@ -15,6 +15,7 @@
 #include "pl_qos.h"
 #include "qm_meter.h"
 #include "qs_sched.h"
+#include "dp_flowkey.h"
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_rpc.h"
@@ -22,7 +23,8 @@
 #include "dp_stats.h"
 #include "dp_tblrpc.h"
 
-struct pl_qos_tables pl_qos = { -1, -1, -1 };
+struct pl_qos_tables pl_qos = { -1, -1, -1, -1 };
+static uint8_t vdn_off[DP_FK_FIELDS];
 unsigned int pl_qos_drop_base;
 static unsigned int qos_event_base;
 
@@ -115,6 +117,28 @@ static const struct dp_table_def profiles_def = {
 		[PROFILE_NONE] = { "none", 0, {} },
 	},
 	.default_action = PROFILE_NONE, .derived = true,
+};
+
+/* A slice's VDNs and classes: the first match (priority) names its pipe
+ * and meter. Endpoints are IPv4 hosts or subnets (a site: its subnets). */
+struct qos_vdn {
+	uint16_t pipe;
+	uint32_t meter;
+};
+static const struct dp_table_def vdns_def = {
+	.name = "vdns", .size = 4096, .n_fields = DP_FK_FIELDS,
+	.fields = {
+		{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },
+		{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },
+		{ "sport", DP_T_U16, DP_MATCH_RANGE }, { "dport", DP_T_U16, DP_MATCH_RANGE },
+		{ "dscp", DP_T_U8, DP_MATCH_TERNARY },
+	},
+	.n_actions = 2,
+	.actions = {
+		[QOS_VDN] = { "vdn", 2, { { "pipe", DP_T_U16, 4095 }, { "meter", DP_T_U32, QOS_METER_MAX, true } } },
+		[QOS_VDN_NONE] = { "none", 0, {} },
+	},
+	.default_action = QOS_VDN_NONE,
 };
 
 /* Bucket states, one line each; per-worker per-color counters. */
@@ -284,6 +308,38 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 		}
 	}
 	return dropped;
+}
+
+unsigned int
+pl_qos_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+		uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][DP_FK_ROOM] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t midx[DP_LOOKUP_BURST];
+	uint32_t meter[DP_LOOKUP_BURST];
+	unsigned int nm = 0;
+
+	if (dp_table_entries((unsigned int)pl_qos.vdns) == 0)
+		return 0;
+	for (unsigned int j = 0; j < k; j++) {
+		dp_flowkey(keys[j], vdn_off, pkts[idx[j]], dp_meta(pkts[idx[j]]));
+		kp[j] = keys[j];
+	}
+	dp_table_lookup(ctx->root, ctx->worker, pl_qos.vdns, kp, k, e);
+	for (unsigned int j = 0; j < k; j++) {
+		const struct qos_vdn *v = (const struct qos_vdn *)e[j]->params;
+
+		if (e[j]->action != QOS_VDN)
+			continue;
+		dp_meta(pkts[idx[j]])->class_id = v->pipe;
+		if (v->meter != 0) {
+			midx[nm] = idx[j];
+			meter[nm++] = v->meter;
+		}
+	}
+	return nm ? pl_qos_meter(ctx, pkts, midx, nm, meter, next) : 0;
 }
 
 /* ------------------------------------------------------- control side */
@@ -609,7 +665,7 @@ qos_init(unsigned int workers)
 	};
 	const struct { const struct dp_table_def *def; int *id; } tables[] = {
 		{ &meters_def, &pl_qos.meters }, { &meter_colors_def, &pl_qos.meter_colors },
-		{ &profiles_def, &pl_qos.profiles },
+		{ &profiles_def, &pl_qos.profiles }, { &vdns_def, &pl_qos.vdns },
 	};
 	int rc;
 
@@ -628,6 +684,11 @@ qos_init(unsigned int workers)
 	    dp_table_param_off(pl_qos.profiles, PROFILE, 4) != offsetof(struct qos_profile, mode) ||
 	    dp_table_param_off(pl_qos.profiles, PROFILE, 6) != offsetof(struct qos_profile, charge) ||
 	    dp_table_param_off(pl_qos.profiles, PROFILE, 9) != offsetof(struct qos_profile, pcps))
+		return -EINVAL;
+	dp_flowkey_offsets((unsigned int)pl_qos.vdns, vdn_off);
+	if (dp_table_key_room((unsigned int)pl_qos.vdns) > DP_FK_ROOM ||
+	    dp_table_param_off(pl_qos.vdns, QOS_VDN, 1) != offsetof(struct qos_vdn, meter) ||
+	    (rc = pl_qos_meter_ref(pl_qos.vdns, QOS_VDN, offsetof(struct qos_vdn, meter))) < 0)
 		return -EINVAL;
 	for (unsigned int b = 1; b < QM_BAD_N; b++)
 		if ((bad_reason[b] = dp_tblrpc_reason_add(bad_name[b], qm_bad_text[b])) == -ENOSPC)

@@ -11,6 +11,9 @@
  *   meter_profiles (derived, read-only) what workers use: the profile in
  *                 TSC units and the policies, kept in the same batch as
  *                 the two above
+ *   vdns          (slice, src, dst, proto, sport, dport, dscp: a
+ *                 dp_flowkey) -> vdn {pipe, meter}: a VDN or class of a
+ *                 slice, its egress scheduler pipe (qs_sched.h) and meter
  * A write naming a meter that does not exist, or deleting one an entry
  * still names, is refused. */
 #ifndef PL_QOS_H
@@ -31,13 +34,14 @@ extern unsigned int pl_qos_drop_base;
 #define QOS_DROP(name) (pl_qos_drop_base + QOS_DROP_##name)
 
 struct pl_qos_tables {
-	int meters, meter_colors, profiles;
+	int meters, meter_colors, profiles, vdns;
 };
 extern struct pl_qos_tables pl_qos;
 
 #define QOS_METER_MAX 16383      /* meter ids 1..QOS_METER_MAX; 0: no meter */
 
 enum { QOS_SRTCM, QOS_TRTCM, QOS_RFC4115, QOS_METER_NONE };
+enum { QOS_VDN, QOS_VDN_NONE };
 enum { QOS_PASS, QOS_DROP, QOS_REMARK, QOS_COLOR_DEFAULT };
 #define QOS_DSCP_KEEP 64
 #define QOS_PCP_KEEP  8
@@ -52,6 +56,12 @@ enum { QOS_PASS, QOS_DROP, QOS_REMARK, QOS_COLOR_DEFAULT };
  * left alone (remarked in place). Returns how many it dropped. Workers. */
 unsigned int pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 			  unsigned int k, const uint32_t *meter, uint16_t *next);
+
+/* The VDN or class of pkts[idx[j]], j < k (their slice decided): its pipe
+ * into dp_meta.class_id, its meter run (pl_qos_meter). Returns how many
+ * the meters dropped. Workers; nothing to do while vdns is empty. */
+unsigned int pl_qos_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
+			     unsigned int k, uint16_t *next);
 
 /* A table whose action names a meter in a u32 param at param_off (0: no
  * meter): its writes are refused when the meter does not exist, and a

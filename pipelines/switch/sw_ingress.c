@@ -80,7 +80,24 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}
-	/* policed before learning: a dropped frame still taught its source */
+	/* its VDN or class (pipe, meter), then the interface's meter (the
+	 * slice's), color-aware ones seeing the class meter's color; policed
+	 * before learning: a dropped frame still taught its source */
+	if (k) {
+		unsigned int dropped = pl_qos_classify(ctx, pkts, idx, k, next);
+
+		if (dropped) {
+			unsigned int m = 0;
+
+			cont -= (uint16_t)dropped;
+			for (unsigned int j = 0; j < nm; j++)
+				if (next[midx[j]] == DP_NEXT_CONTINUE) {
+					midx[m] = midx[j];
+					meter[m++] = meter[j];
+				}
+			nm = m;
+		}
+	}
 	if (nm)
 		cont -= pl_qos_meter(ctx, pkts, midx, nm, meter, next);
 	if (k == 0)

@@ -324,7 +324,7 @@ def test_describe_backends_and_bounds():
     with new_switch() as dp:
         t = {x["name"]: x for x in dp.rpc("pipeline.describe")["tables"]}
         expect_eq({n: t[n]["backend"] for n in t},
-                  {"meters": "array", "meter_colors": "array", "meter_profiles": "array",
+                  {"meters": "array", "meter_colors": "array", "meter_profiles": "array", "vdns": "rte_acl",
                    "sched_ports": "array", "sched_subports": "dp_em", "sched_pipes": "dp_em", "dscp_tc": "array",
                    "interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
                    "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array",

@@ -242,5 +242,40 @@ def test_sched_admission():
         dp.stop()
 
 
+@R.test
+def test_vdn_one_batch():
+    """A VDN in one dataplane-atomic batch: its class entry (slice 1, to
+    10.0.0.2 UDP 2000), its meter (RFC 4115, CBS 1000: 10 green frames of
+    100 bytes, the rest red and dropped) and its pipe on p1's scheduler.
+    Its frames are metered and leave through pipe 1 (qos.sched counts
+    them there); the slice's other frames are neither metered nor in the
+    pipe. The meter cannot go while the VDN names it."""
+    vdn = [frame(i) for i in range(20)]
+    other = [Ether(src=MAC_A, dst=MAC_B) / IP(src="10.0.0.1", dst="10.0.0.3") / UDP(sport=5, dport=2000) /
+             Raw(b"\x00" * 58) for _ in range(5)]
+    with Sxdp({"p0": vdn + other, "p1": []}, pipeline="switch") as dp:
+        dp.table_write(sched_setup(rate_bps=100000000) + setup(meter_id=0) + [
+            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 50000000})])
+        res = dp.table_write([
+            U("meters", {"id": 7}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 0, "ebs": 0}),
+            U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 10000000}),
+            dict(U("vdns", {"slice": 1, "src": {"value": "0.0.0.0", "mask": "0.0.0.0"},
+                            "dst": {"value": "10.0.0.2", "mask": "255.255.255.255"},
+                            "proto": {"value": 17, "mask": 255}, "sport": {"min": 0, "max": 65535},
+                            "dport": {"min": 2000, "max": 2000}, "dscp": {"value": 0, "mask": 0}},
+                   "vdn", {"pipe": 1, "meter": 7}), priority=10)], atomicity="dataplane-atomic")
+        expect_eq(res["committed"], True, "the VDN's batch")
+        st = dp.run_traffic(timeout=30)
+        expect_drops(st, {"qos.meter_red": 10})
+        m = meters(dp)[7]
+        expect_eq((m["green"]["packets"], m["red"]["packets"]), (10, 10), "the VDN's meter")
+        pipes = dp.rpc("qos.sched")[0]["pipes"]
+        expect_eq([(p["slice"], p["pipe"], p["packets"]) for p in pipes], [(1, 1, 10)], "pipe 1 sent its 10")
+        r = dp.table_write([U("meters", {"id": 7}, type="delete")], check=False)
+        expect_eq(r["results"][0].get("error", {}).get("data", {}).get("reason"), "meter_in_use", "meter in use")
+        dp.stop()
+        expect_eq(len(dp.outputs()["p1"]), 15, "frames out: 10 green of the VDN, the 5 others")
+
+
 if __name__ == "__main__":
     R.main()
