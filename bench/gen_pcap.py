@@ -232,6 +232,51 @@ def gen_l2(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, ovs
 
 
+# ---------------------------------------------------------------------- sched
+SCHED_SLICES, SCHED_PIPES = 8, 64
+
+
+def gen_sched(n_flows=65536, frame_len=60, seed=1):
+    """Egress scheduling: 8 slices (VLAN v on p0 -> slice v, bridge domain
+    v, out on p1 VLAN v), each a subport of p1's rte_sched (10 Gbit/s,
+    1.2 Gbit/s reserved per slice) with 64 pipes: 63 VDN classes (vdns:
+    slice v, to 10.v.k.0/24 -> pipe k) at 1/64 of the slice each and the
+    slice's default pipe 0. n_flows flows spread evenly over the 8 x 64
+    pipes; best-effort traffic class (DSCP 0)."""
+    updates = [upd("sched_ports", {"port": "p1"}, "sched",
+                   {"rate_bps": 10 ** 10, "subports": 16, "pipes": SCHED_PIPES, "qsize": 256})]
+    slice_bps = 1200 * 10 ** 6
+    for v in range(1, SCHED_SLICES + 1):
+        dmac = bytes.fromhex("02dd000000") + bytes([v])
+        updates += [
+            upd("interfaces", {"in_port": "p0", "vlan": v}, "attach", {"slice": v, "bd": v}),
+            upd("bd_ports", {"bd": v, "port": "p1"}, "member", {"vlan": v}),
+            upd("fdb", {"bd": v, "mac": mac_str(SRC_MAC)}, "forward", {"port": "p0"}),
+            upd("fdb", {"bd": v, "mac": mac_str(dmac)}, "forward", {"port": "p1"}),
+            upd("sched_subports", {"port": "p1", "slice": v}, "subport", {"subport": v, "rate_bps": slice_bps}),
+        ]
+        for k in range(1, SCHED_PIPES):
+            updates.append(upd("sched_pipes", {"port": "p1", "slice": v, "pipe": k}, "pipe",
+                               {"rate_bps": slice_bps // SCHED_PIPES}))
+            u = upd("vdns", {"slice": v, "src": {"value": "0.0.0.0", "mask": "0.0.0.0"},
+                             "dst": {"value": "10.%d.%d.0" % (v, k), "mask": "255.255.255.0"},
+                             "proto": {"value": 0, "mask": 0}, "sport": {"min": 0, "max": 65535},
+                             "dport": {"min": 0, "max": 65535}, "dscp": {"value": 0, "mask": 0}},
+                    "vdn", {"pipe": k})
+            u["priority"] = 1
+            updates.append(u)
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for i in order:
+        v, k, h = 1 + i % SCHED_SLICES, (i // SCHED_SLICES) % SCHED_PIPES, i // (SCHED_SLICES * SCHED_PIPES)
+        dmac = bytes.fromhex("02dd000000") + bytes([v])
+        frames.append(ipv4_udp("172.16.%d.%d" % (i >> 8 & 0xff, (i & 0xff) or 1), "10.%d.%d.%d" % (v, k, h + 1),
+                               32768 + (i * 7919) % 16384, 49152 + (i % 4096), frame_len=frame_len,
+                               ident=i & 0xffff, dmac=dmac, vlan=v))
+    return frames, updates, None
+
+
 # ------------------------------------------------------------------- overlay
 # Site 1 (this box) joins slice 1 (bridge domain 10, VNI 5000) to sites 2
 # and 3, one tunnel each; each peer site has two WAN endpoints, so each
@@ -498,6 +543,8 @@ SCENARIOS = {
     "vxlan_encap_meter": (with_meter(gen_vxlan_encap, "p0"), "64 B inner, {flows} flows to %d remote MACs behind "
                           "2 tunnels, classes + policies, VXLAN encap, an RFC 4115 meter on the slice's ingress "
                           "interface" % (2 * VX_REMOTES)),
+    "sched": (gen_sched, "64 B, {flows} flows over %d slices (VLANs) x %d pipes (63 VDN classes + the default) of "
+              "p1's rte_sched (10 Gbit/s, 1.2 Gbit/s per slice)" % (SCHED_SLICES, SCHED_PIPES)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

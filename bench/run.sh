@@ -20,6 +20,9 @@
 #            ACL `classes` (4 entries; half the flows match none: class 0),
 #            `policies` (balance/failover over 2 static paths per tunnel),
 #            VXLAN encap, static underlay neighbour on p1 (wan) -> sink
+#   sched    pipeline switch: 8 slices (VLANs) x 64 pipes (63 VDN classes
+#            each, vdns) of an rte_sched on p1 (10 Gbit/s, 1.2 Gbit/s per
+#            slice): classification, enqueue and dequeue on the one worker
 #   l3_meter, vxlan_encap_meter  l3 and vxlan_encap with an RFC 4115 meter
 #            on the ingress interface (10 Gbit/s, red passed): the cost of
 #            metering over the scenario without it
@@ -102,12 +105,14 @@ scenario_setup() {
         DESC="$DESC, an RFC 4115 meter on the ingress interface (10 Gbit/s, red passed: all colored and counted)" ;;
     vxlan_encap_meter) scenario_setup vxlan_encap; CHECK_TABLES=$CHECK_TABLES,meter_profiles OVS=0
         DESC="$DESC, an RFC 4115 meter on the slice's ingress interface (10 Gbit/s, red passed)" ;;
+    sched) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports,vdns~; OVS=0
+        DESC="64 B (68 B tagged), $FLOWS flows over 8 slices x 64 pipes of p1's rte_sched (10 Gbit/s, 1.2 Gbit/s reserved per slice, 63 VDN classes each), run by the one worker" ;;
     vxlan_decap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
         CHECK_TABLES=vteps,vnis,peers,fdb,bd_ports CHECK_EVENTS=overlay.decap
         P0_OPTS='"role": "wan", "mac": "02:00:00:00:ff:01",' P1_OPTS='"role": "lan",'
         TX_LEN=60
         DESC="VXLAN 110 B (64 B inner), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, vxlan_encap, vxlan_encap_meter, vxlan_decap)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""

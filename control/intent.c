@@ -10,6 +10,7 @@
 #include "intent.h"
 #include "intent_cc.h"
 #include "intent_overlay.h"
+#include "intent_qos.h"
 
 /* The switch's tables (pipelines/switch); their fields and actions are
  * spelled in the compile functions below and nowhere else. */
@@ -487,7 +488,9 @@ intent_input_table(enum intent_input k)
 {
 	if ((unsigned int)k >= INTENT_IN_MAX)
 		return NULL;
-	return input_table[k] != NULL ? input_table[k] : intent_ov_input_table(k);
+	if (input_table[k] != NULL)
+		return input_table[k];
+	return intent_ov_input_table(k) != NULL ? intent_ov_input_table(k) : intent_qos_input_table(k);
 }
 
 /* The inputs whose tables @it writes from what it read there: a failed
@@ -507,7 +510,8 @@ inputs_written(const struct intent *it)
 	case INTENT_TUNNEL_DEL:
 		return intent_ov_inputs(it) | INTENT_IN(INTENT_IN_FLOOD);
 	default:
-		return intent_ov_kind(it->kind) ? intent_ov_inputs(it) : 0;
+		return intent_ov_kind(it->kind) ? intent_ov_inputs(it) :
+		       intent_qos_kind(it->kind) ? intent_qos_inputs(it) : 0;
 	}
 }
 
@@ -567,6 +571,10 @@ intent_compile(const struct intent *it, json_t *const in[INTENT_IN_MAX], unsigne
 		rc = compile_neigh(&c, it);
 		break;
 	default:
+		if (intent_qos_kind(it->kind)) {
+			rc = intent_qos_compile(&c, it);
+			break;
+		}
 		rc = intent_ov_compile(&c, it);
 		/* a tunnel's flood entries are the switch's table */
 		if (rc == 0 && (it->kind == INTENT_TUNNEL_ADD || it->kind == INTENT_TUNNEL_DEL))

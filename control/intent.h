@@ -61,7 +61,19 @@ enum intent_kind {
 	INTENT_POLICY_DEL,	/* id, cls */
 	INTENT_CLASS_ADD,	/* slice, cls, prio, rule */
 	INTENT_CLASS_DEL,	/* slice, cls, prio (0: every rule of the class in the slice) */
+	/* QoS's (intent_qos.c); rates in bit/s, bursts in bytes */
+	INTENT_METER_ADD,	/* id, how ("srtcm", "trtcm", "rfc4115"), rate (cir), burst
+				 * (cbs), peak (eir or pir), ebs (ebs or pbs), aware, charge */
+	INTENT_METER_DEL,	/* id, with its color policies */
+	INTENT_METER_COLOR,	/* id, color (0 green, 1 yellow, 2 red), how ("pass", "drop",
+				 * "remark"), dscp, pcp (INTENT_DSCP_KEEP, INTENT_PCP_KEEP) */
+	INTENT_VDN_ADD,		/* id (its meter's id and its pipe's), slice, port (the egress
+				 * scheduler's), rate, peak (0: none), prio, rule */
+	INTENT_VDN_DEL,		/* id, slice, port */
 };
+
+#define INTENT_DSCP_KEEP 64	/* a remark that leaves the DSCP */
+#define INTENT_PCP_KEEP	 8	/* ... or the 802.1p PCP */
 
 /* Addresses, prefixes and next hops are IPv4 or IPv6, as written (an IPv6
  * one has a ':'): the IPv6 ones go to svi6, routes6 and neigh6. The router
@@ -103,6 +115,10 @@ struct intent {
 	int n_paths;
 	json_int_t rtt_ms, jitter_ms, loss_pct;	/* sla: the limits, 0: none */
 	json_int_t prio;	/* a class rule's priority (the larger wins) */
+	/* QoS's: a meter's or a VDN's */
+	json_int_t rate, peak, burst, ebs;
+	json_int_t color, charge, pcp;
+	bool aware;
 	struct intent_rule {	/* class add: what the rule matches in the inner packet */
 		const char *src, *dst;	/* IPv4 prefixes (an address: /32), NULL: any */
 		json_int_t proto;	/* 0: any */
@@ -124,6 +140,8 @@ enum intent_input {
 	INTENT_IN_PEERS,
 	INTENT_IN_POLICIES,
 	INTENT_IN_CLASSES,
+	INTENT_IN_METER_COLORS,	/* QoS's */
+	INTENT_IN_VDNS,
 	INTENT_IN_MAX
 };
 #define INTENT_IN(k) (1u << (k))
@@ -185,6 +203,14 @@ json_t *intent_view_select(enum intent_view v, json_t *entries, json_int_t key);
  * domains that flood into it), "hits"}. A new array.
  */
 json_t *intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods);
+/*
+ * vdn show: from the vdns entries, qos.meters and qos.sched as read
+ * (borrowed), one row per VDN (a vdns entry): {"id" (its pipe), "slice",
+ * "match", "priority", "meter", "green"/"yellow"/"red" (packets, bytes:
+ * its meter's), "sent", "drops" (its pipe's, summed over the ports that
+ * schedule it)}. A new array.
+ */
+json_t *intent_vdn_rows(json_t *vdns, json_t *meters, json_t *sched);
 /* table.config params for the idle timeout of learned MACs (0: never age). */
 json_t *intent_ageing(json_int_t seconds);
 

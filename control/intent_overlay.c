@@ -273,78 +273,6 @@ compile_policy(struct cc *c, const struct intent *it)
 
 /* --------------------------------------------------------------- classes */
 
-/* A ternary IPv4 prefix: {"value": the network, "mask"}; NULL when bad. */
-static json_t *
-prefix_match(const char *s)
-{
-	char v[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
-	unsigned int plen;
-	uint8_t a[16];
-	uint32_t mask, net;
-
-	if (!cc_pfx_ok(s, AF_INET, true, a, &plen))
-		return NULL;
-	mask = plen == 0 ? 0 : htonl(~0u << (32 - plen));
-	memcpy(&net, a, 4);
-	net &= mask;
-	inet_ntop(AF_INET, &net, v, sizeof(v));
-	inet_ntop(AF_INET, &mask, m, sizeof(m));
-	return json_pack("{s:s,s:s}", "value", v, "mask", m);
-}
-
-/* A port range: one port exactly, or {"min", "max"}. */
-static int
-range_match(struct cc *c, json_t *match, const char *field, const json_int_t *r)
-{
-	int rc;
-
-	if (r[1] == 0)	/* any */
-		return 0;
-	if ((rc = cc_check_id(c, field, r[1], U16_MAX)) < 0)
-		return rc;
-	if (r[0] < 0 || r[0] > r[1])
-		return cc_refuse(c, -EINVAL, "bad %s %" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT
-				 " (LO-HI, 0 <= LO <= HI)", field, r[0], r[1]);
-	json_object_set_new(match, field, r[0] == r[1] ? json_integer(r[0]) :
-			    json_pack("{s:I,s:I}", "min", r[0], "max", r[1]));
-	return 0;
-}
-
-/* One classes rule: the slice's inner packets it matches, as the table's
- * key (unset fields match anything). */
-static int
-rule_match(struct cc *c, const struct intent *it, json_t **out)
-{
-	const struct intent_rule *r = &it->rule;
-	json_t *m = json_pack("{s:I}", "slice", it->slice), *v;
-	const char *const pfx[2] = { r->src, r->dst }, *const name[2] = { "src", "dst" };
-	int rc = 0;
-
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (pfx[i] == NULL)
-			continue;
-		if ((v = prefix_match(pfx[i])) == NULL)
-			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 prefix or address)",
-				       name[i], pfx[i]);
-		else
-			json_object_set_new(m, name[i], v);
-	}
-	if (rc == 0 && r->proto != 0 && (rc = cc_check_id(c, "proto", r->proto, U8_MAX)) == 0)
-		json_object_set_new(m, "proto", json_integer(r->proto));
-	if (rc == 0)
-		rc = range_match(c, m, "sport", r->sport);
-	if (rc == 0)
-		rc = range_match(c, m, "dport", r->dport);
-	if (rc == 0 && r->dscp_set && (rc = cc_check_id(c, "dscp", r->dscp, DSCP_MAX)) == 0)
-		json_object_set_new(m, "dscp", json_integer(r->dscp));
-	if (rc < 0 || m == NULL) {
-		json_decref(m);
-		return rc < 0 ? rc : cc_refuse(c, -ENOMEM, "out of memory");
-	}
-	*out = m;
-	return 0;
-}
-
 /* class add: one rule. class del: the slice's rules of the class as read
  * (at one priority, or all of them), each by its key and priority. */
 static int
@@ -361,7 +289,7 @@ compile_class(struct cc *c, const struct intent *it)
 	if (it->kind == INTENT_CLASS_ADD) {
 		/* an ACL priority: >= 1, the larger wins */
 		if ((rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0 ||
-		    (rc = rule_match(c, it, &m)) < 0)
+		    (rc = cc_flow_match(c, it, &m)) < 0)
 			return rc;
 		u = cc_upd("insert", T_CLASSES, m, "class", json_pack("{s:I}", "class", it->cls));
 		if (u != NULL)

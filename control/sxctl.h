@@ -98,6 +98,11 @@ int shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*
  * policy, class), or NULL. */
 shortcut_fn *overlay_shortcut_find(const char *cmd);
 
+/* --------------------------------------------------------- sxctl_qos.c */
+
+/* The handler of a QoS shortcut (meter, vdn, sched), or NULL. */
+shortcut_fn *qos_shortcut_find(const char *cmd);
+
 /* -------------------------------------------------------- sxctl_call.c */
 
 /* sxctl call METHOD [NAME=VALUE ...] (--help: the method's help). */
@@ -136,6 +141,11 @@ int parse_options(char **av, int ac, struct parse_opt *opts, size_t n);
 /* A number word of a shortcut, named @what in the usage error: strict
  * decimal (dp_num.h) up to 2^32 - 1; the intent library judges its range. */
 int parse_number(const char *s, const char *what, json_int_t *out);
+/* A number, or two joined by @sep ("P:W", "A-B"), named @wa and @wb;
+ * *@b stays as it is without the second. */
+int parse_number_pair(const char *s, char sep, const char *wa, const char *wb, json_int_t *a, json_int_t *b);
+/* An option's port or port range A[-B] into r[0..1] (untouched when not given). */
+int parse_port_range(struct parse_opt *o, json_int_t *r);
 
 /* ------------------------------------------------------- sxctl_usage.c */
 
@@ -167,6 +177,9 @@ void fmt_entry(json_t *e);
 void fmt_kv(json_t *res);
 void fmt_ports(json_t *res);
 void fmt_paths(json_t *res);
+void fmt_meters(json_t *res);
+void fmt_sched(json_t *res);
+void fmt_vdns(json_t *rows);
 void fmt_port_stats(json_t *res);
 void fmt_xdp(json_t *res);
 void fmt_stats(json_t *res);

@@ -688,3 +688,90 @@ fmt_tunnels(json_t *rows)
 	}
 	tbl_print(&t, 0);
 }
+
+static const char *const qos_colors[] = { "green", "yellow", "red" };
+
+/* meter show: one line per meter, packets and bytes per color */
+void
+fmt_meters(json_t *res)
+{
+	static const char *const hdr[] = { "ID", "TYPE", "GREEN", "BYTES", "YELLOW", "BYTES", "RED", "BYTES" };
+	static const char *const k1[] = { "id", "type", NULL };
+	json_t *m;
+	struct tbl t;
+	size_t i;
+
+	tbl_init(&t, "rlrrrrrr", hdr);
+	json_array_foreach(res, i, m) {
+		tbl_row(&t, m, k1);
+		for (int c = 0; c < 3; c++) {
+			tbl_j(&t, json_object_get(m, qos_colors[c]), "packets");
+			tbl_j(&t, json_object_get(m, qos_colors[c]), "bytes");
+		}
+	}
+	tbl_print(&t, 0);
+}
+
+/* sched show: per port, one line per subport and traffic class, then per pipe */
+void
+fmt_sched(json_t *res)
+{
+	static const char *const sh[] = { "SUBPORT", "SLICE", "TC", "PACKETS", "BYTES", "DROPS" };
+	static const char *const ph[] = { "SLICE", "PIPE", "PACKETS", "BYTES", "DROPS" };
+	static const char *const pk[] = { "slice", "pipe", "packets", "bytes", "drops", NULL };
+	json_t *port, *s, *tc, *p;
+	size_t i, j, k;
+	struct tbl t;
+
+	json_array_foreach(res, i, port) {
+		printf("port %s: %.3f Mbit/s, %" JSON_INTEGER_FORMAT " queued\n",
+		       json_string_value(json_object_get(port, "port")) ?: "?",
+		       (double)json_integer_value(json_object_get(port, "rate_bps")) / 1e6,
+		       json_integer_value(json_object_get(port, "queued")));
+		tbl_init(&t, "rrrrrr", sh);
+		json_array_foreach(json_object_get(port, "subports"), j, s)
+			json_array_foreach(json_object_get(s, "tcs"), k, tc) {
+				tbl_j(&t, s, "subport");
+				tbl_j(&t, s, "slice");
+				tbl_j(&t, tc, "tc");
+				tbl_j(&t, tc, "packets");
+				tbl_j(&t, tc, "bytes");
+				tbl_j(&t, tc, "drops");
+			}
+		tbl_print(&t, 2);
+		tbl_init(&t, "rrrrr", ph);
+		json_array_foreach(json_object_get(port, "pipes"), j, p)
+			tbl_row(&t, p, pk);
+		tbl_print(&t, 2);
+	}
+}
+
+/* vdn show: its class, what its meter passed (rate over the sampling
+ * interval), conformance (green of all it saw), its pipe's counters */
+void
+fmt_vdns(json_t *rows)
+{
+	static const char *const hdr[] = { "ID", "SLICE", "PRIO", "RATE", "GREEN", "YELLOW", "RED",
+					   "CONFORM", "SENT", "DROPS" };
+	json_t *r;
+	struct tbl t;
+	size_t i;
+
+	tbl_init(&t, "rrrrrrrrrr", hdr);
+	json_array_foreach(rows, i, r) {
+		json_int_t n[3], all = 0;
+
+		for (int c = 0; c < 3; c++)
+			all += n[c] = json_integer_value(json_object_get(json_object_get(r, qos_colors[c]), "packets"));
+		tbl_j(&t, r, "id");
+		tbl_j(&t, r, "slice");
+		tbl_j(&t, r, "priority");
+		tbl_add(&t, sx_asprintf("%.3fMbit/s", (double)json_integer_value(json_object_get(r, "rate_bps")) / 1e6));
+		for (int c = 0; c < 3; c++)
+			tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT, n[c]));
+		tbl_add(&t, all ? sx_asprintf("%.1f%%", 100.0 * (double)n[0] / (double)all) : sx_asprintf("-"));
+		tbl_j(&t, r, "sent");
+		tbl_j(&t, r, "drops");
+	}
+	tbl_print(&t, 0);
+}

@@ -161,21 +161,6 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
-/* A number, or two joined by @sep ("P:W", "A-B"); *@b stays as it is
- * without the second. */
-static int
-number_pair(const char *s, char sep, const char *wa, const char *wb, json_int_t *a, json_int_t *b)
-{
-	const char *p = strchr(s, sep);
-	char *first = p != NULL ? sx_asprintf("%.*s", (int)(p - s), s) : NULL;
-	int rc = parse_number(first != NULL ? first : s, wa, a);
-
-	free(first);
-	if (rc == EX_OK && p != NULL)
-		rc = parse_number(p + 1, wb, b);
-	return rc;
-}
-
 /* ttl N|copy, dscp N|copy */
 static int
 number_or_copy(struct parse_opt *o, const char *what, json_int_t copy, json_int_t *out)
@@ -294,30 +279,13 @@ cmd_policy(struct sx_ctx *x, char **av, int ac)
 	for (i = 4; i < ac && strcmp(av[i], "rtt") != 0 && strcmp(av[i], "jitter") != 0 &&
 		    strcmp(av[i], "loss") != 0; i++, it.n_paths++)
 		if (it.n_paths < INTENT_POLICY_PATHS &&
-		    (rc = number_pair(av[i], ':', "PATH", "weight", &it.paths[it.n_paths],
+		    (rc = parse_number_pair(av[i], ':', "PATH", "weight", &it.paths[it.n_paths],
 				      &it.weights[it.n_paths])) != EX_OK)
 			return rc;
 	if ((rc = parse_options(av + i, ac - i, o, 3)) != EX_OK ||
 	    (rc = option_numbers(o, what, 3, out)) != EX_OK)
 		return rc;
 	return shortcut_run(x, &it);
-}
-
-/* sport/dport A[-B] */
-static int
-port_range(struct parse_opt *o, json_int_t *r)
-{
-	int rc;
-
-	if (o->val == NULL)
-		return EX_OK;
-	r[1] = -1;
-	if ((rc = number_pair(o->val[0], '-', o->word, o->word, &r[0], &r[1])) != EX_OK)
-		return rc;
-	if (r[1] < 0)
-		r[1] = r[0];
-	/* port 0 is none: 0 alone would mean any */
-	return r[1] == 0 ? usage_error("bad %s '%s' (ports 1..65535)", o->word, o->val[0]) : EX_OK;
 }
 
 /* class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N]
@@ -345,8 +313,8 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 	if (add) {
 		if (o[0].val == NULL)
 			return usage_error("class add needs 'prio N' (>= 1, the larger wins)");
-		if ((rc = port_range(&o[4], it.rule.sport)) != EX_OK ||
-		    (rc = port_range(&o[5], it.rule.dport)) != EX_OK)
+		if ((rc = parse_port_range(&o[4], it.rule.sport)) != EX_OK ||
+		    (rc = parse_port_range(&o[5], it.rule.dport)) != EX_OK)
 			return rc;
 		it.kind = INTENT_CLASS_ADD;
 		it.rule.src = o[1].val != NULL ? o[1].val[0] : NULL;
@@ -373,5 +341,5 @@ overlay_shortcut_find(const char *cmd)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)
 			return cmds[i].fn;
-	return NULL;
+	return qos_shortcut_find(cmd);
 }

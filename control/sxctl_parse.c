@@ -310,3 +310,35 @@ parse_number(const char *s, const char *what, json_int_t *out)
 	*out = (json_int_t)v;
 	return EX_OK;
 }
+
+/* A number, or two joined by @sep ("P:W", "A-B"); *@b stays as it is
+ * without the second. */
+int
+parse_number_pair(const char *s, char sep, const char *wa, const char *wb, json_int_t *a, json_int_t *b)
+{
+	const char *p = strchr(s, sep);
+	char *first = p != NULL ? sx_asprintf("%.*s", (int)(p - s), s) : NULL;
+	int rc = parse_number(first != NULL ? first : s, wa, a);
+
+	free(first);
+	if (rc == EX_OK && p != NULL)
+		rc = parse_number(p + 1, wb, b);
+	return rc;
+}
+
+/* sport/dport A[-B] */
+int
+parse_port_range(struct parse_opt *o, json_int_t *r)
+{
+	int rc;
+
+	if (o->val == NULL)
+		return EX_OK;
+	r[1] = -1;
+	if ((rc = parse_number_pair(o->val[0], '-', o->word, o->word, &r[0], &r[1])) != EX_OK)
+		return rc;
+	if (r[1] < 0)
+		r[1] = r[0];
+	/* port 0 is none: 0 alone would mean any */
+	return r[1] == 0 ? usage_error("bad %s '%s' (ports 1..65535)", o->word, o->val[0]) : EX_OK;
+}

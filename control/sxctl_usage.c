@@ -126,6 +126,31 @@
 "  class del SLICE CLASS [prio N]\n" \
 "                              the class's rules in the slice (or the one at N)\n" \
 "\n" \
+"QoS shortcuts (rates in bit/s, bursts in bytes):\n" \
+"  meter add ID srtcm|trtcm|rfc4115 cir BPS cbs B [eir|pir BPS] [ebs|pbs B]\n" \
+"            [aware] [charge l2|fcs|wire|ip]\n" \
+"                              a meter (meters): srtcm cir/cbs/ebs, trtcm\n" \
+"                              cir/cbs/pir/pbs, rfc4115 cir/cbs/eir/ebs; aware:\n" \
+"                              color-aware; charge: the frame (l2, default),\n" \
+"                              with FCS, on the wire (+24), or the IP packet\n" \
+"  meter color ID green|yellow|red pass|drop|remark [dscp N] [pcp N]\n" \
+"                              what the color gets (meter_colors; without: red\n" \
+"                              drops); remark keeps what it is not told\n" \
+"  meter del ID                the meter and its color policies\n" \
+"  meter show                  every meter: packets and bytes per color\n" \
+"  vdn add ID slice S port P rate BPS [peak BPS] [prio N] [src PREFIX]\n" \
+"          [dst PREFIX] [proto N] [sport A[-B]] [dport A[-B]] [dscp N]\n" \
+"                              a VDN of slice S, in one batch: its class (vdns),\n" \
+"                              meter ID (RFC 4115: rate committed, up to peak in\n" \
+"                              excess, the rest dropped) and pipe ID on port P's\n" \
+"                              scheduler (sched_pipes: rate guaranteed)\n" \
+"  vdn del ID slice S port P   the VDN's class entries, pipe and meter\n" \
+"  vdn show [interval MS]      every VDN: the rate it passed over MS (1000),\n" \
+"                              its meter's colors, conformance, its pipe's\n" \
+"                              packets and drops\n" \
+"  sched show                  every egress scheduler: per subport (slice) and\n" \
+"                              traffic class, and per pipe: packets, bytes, drops\n" \
+"\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \
 "  --json              print the JSON result, pretty-printed\n" \

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""sxctl's overlay shortcuts against a real sxdp (switch on the LAN ports,
+"""sxctl's overlay and QoS shortcuts against a real sxdp (switch on the LAN ports,
 overlay on the WAN port, net_pcap ports, --no-huge): what each writes is
 what table.read then shows, sxdp's own refusals come back with their
 reason, and the flood entries' tunnel slots (t0..t7) and ports change
@@ -163,6 +163,60 @@ def test_sites_vnis_paths_policies_classes_as_written():
         tunnels = json.loads(sxctl(dp, "--json", "tunnel", "show"))["tunnels"]
         expect_eq([(t["id"], t["type"], t["peers"], t["flood"]) for t in tunnels],
                   [(7, "geneve", [], [])], "tunnel show --json")
+        dp.stop()
+
+
+@R.test
+def test_meters_and_vdns_as_written():
+    """meter add/color/del and vdn add/del write what the qos tables then
+    show; a VDN is its class entry, meter and pipe (one batch) and goes
+    whole; sxdp's refusals come back with their reason; meter show, vdn
+    show and sched show print their counters."""
+    with Sxdp(PORTS, pipeline=PIPELINE, port_opts=ROLES) as dp:
+        sxctl(dp, "meter", "add", 3, "trtcm", "cir", 1000000, "cbs", 3000, "pir", 2000000, "pbs", 6000,
+              "aware", "charge", "wire")
+        expect_eq(entry(dp, "meters", {"id": 3}),
+                  {"match": {"id": 3}, "action": "trtcm", "hits": 0,
+                   "params": {"cir": 1000000, "cbs": 3000, "pir": 2000000, "pbs": 6000, "aware": 1,
+                              "charge": 2}}, "meter 3")
+        sxctl(dp, "meter", "color", 3, "yellow", "remark", "dscp", 10)
+        expect_eq(entry(dp, "meter_colors", {"meter": 3, "color": 1})["params"], {"dscp": 10, "pcp": 8},
+                  "yellow remarks to AF11, PCP kept")
+        out = sxctl(dp, "meter", "add", 4, "rfc4115", "cir", 1000000, "cbs", 0, rc=2)
+        expect("cbs" in out, "CBS 0 refused before anything is sent: %s" % out)
+        out = sxctl(dp, "meter", "add", 4, "trtcm", "cir", 2000000, "cbs", 3000, "pir", 1000000, "pbs", 3000,
+                    rc=1)
+        expect("bad_pir" in out, "a peak below the committed rate refused by sxdp: %s" % out)
+        sxctl(dp, "meter", "del", 3)
+        expect_eq((entry(dp, "meters", {"id": 3}), dp.table_read("meter_colors")[0]), (None, []),
+                  "meter 3 and its colors gone")
+        # a VDN needs a scheduler on its port
+        dp.table_write([Sxdp.update("sched_ports", {"port": "w0"}, "sched",
+                                    {"rate_bps": 100000000, "subports": 4, "pipes": 8, "qsize": 64}),
+                        Sxdp.update("sched_subports", {"port": "w0", "slice": 1}, "subport",
+                                    {"subport": 1, "rate_bps": 50000000})])
+        sxctl(dp, "vdn", "add", 5, "slice", 1, "port", "w0", "rate", 10000000, "peak", 20000000,
+              "dst", "10.1.2.0/24", "proto", 6, "dport", 443, "prio", 7)
+        v = dp.table_read("vdns")[0]
+        expect_eq([(e["match"]["dst"], e["match"]["dport"], e["priority"], e["params"]) for e in v],
+                  [({"value": "10.1.2.0", "mask": "255.255.255.0"}, {"min": 443, "max": 443}, 7,
+                    {"pipe": 5, "meter": 5})], "the VDN's class entry")
+        expect_eq(entry(dp, "meters", {"id": 5})["params"],
+                  {"cir": 10000000, "cbs": 12500, "eir": 10000000, "ebs": 12500}, "its meter")
+        expect_eq(entry(dp, "sched_pipes", {"port": "w0", "slice": 1, "pipe": 5})["params"],
+                  {"rate_bps": 10000000, "ceil_bps": 20000000}, "its pipe")
+        out = sxctl(dp, "vdn", "add", 6, "slice", 1, "port", "w0", "rate", 45000000, rc=1)
+        expect("oversubscribed" in out, "a VDN above its slice's rate: %s" % out)
+        expect(entry(dp, "meters", {"id": 6}) is None, "nothing of the refused VDN written")
+        show = sxctl(dp, "vdn", "show", "interval", 100)
+        expect(show.splitlines()[0].split()[:4] == ["ID", "SLICE", "PRIO", "RATE"] and
+               show.splitlines()[1].split()[:3] == ["5", "1", "7"], "vdn show: %s" % show)
+        expect("port w0" in sxctl(dp, "sched", "show"), "sched show")
+        expect("rfc4115" in sxctl(dp, "meter", "show"), "meter show")
+        sxctl(dp, "vdn", "del", 5, "slice", 1, "port", "w0")
+        expect_eq((dp.table_read("vdns")[0], entry(dp, "meters", {"id": 5}),
+                   entry(dp, "sched_pipes", {"port": "w0", "slice": 1, "pipe": 5})), ([], None, None),
+                  "the VDN gone whole")
         dp.stop()
 
 

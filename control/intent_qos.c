@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* QoS intents compiled into table.write updates (see intent_qos.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "intent_qos.h"
+
+/* The qos feature's tables (pipelines/qos); their fields and actions are
+ * spelled below and nowhere else. */
+#define T_METERS       "meters"
+#define T_METER_COLORS "meter_colors"
+#define T_VDNS	       "vdns"
+#define T_SCHED_PIPES  "sched_pipes"
+
+#define METER_MAX  16383	/* meter ids 1..16383 */
+#define PIPE_MAX   4095
+#define CHARGE_MAX 3		/* l2, l2 + FCS, wire, IP */
+#define U16_MAX	   65535
+#define U32_MAX	   4294967295LL
+/* a VDN's bursts: 10 ms of its rate, a jumbo frame at least */
+#define BURST_MS   10
+#define BURST_MIN  9600
+
+static const char *const colors[] = { "green", "yellow", "red" };
+
+static json_int_t
+burst_of(json_int_t bps)
+{
+	json_int_t b = bps / 8 * BURST_MS / 1000;
+
+	return b < BURST_MIN ? BURST_MIN : b;
+}
+
+/* meter add ID TYPE ...: one meters entry. */
+static int
+compile_meter_add(struct cc *c, const struct intent *it)
+{
+	const char *how = it->how != NULL ? it->how : "rfc4115";
+	json_t *p;
+	int rc;
+
+	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cir", it->rate, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cbs", it->burst, 1, U32_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "ebs", it->ebs, U32_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "charge", it->charge, CHARGE_MAX)) < 0)
+		return rc;
+	if (strcmp(how, "srtcm") == 0)
+		p = json_pack("{s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "ebs", it->ebs);
+	else if (strcmp(how, "trtcm") == 0)
+		p = json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "pir", it->peak,
+			      "pbs", it->ebs);
+	else if (strcmp(how, "rfc4115") == 0)
+		p = json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "eir", it->peak,
+			      "ebs", it->ebs);
+	else
+		return cc_refuse(c, -EINVAL, "bad meter type '%s' (srtcm, trtcm or rfc4115)", how);
+	if (p != NULL && (json_object_set_new(p, "aware", json_integer(it->aware)) < 0 ||
+			  json_object_set_new(p, "charge", json_integer(it->charge)) < 0)) {
+		json_decref(p);
+		p = NULL;
+	}
+	cc_add(c, cc_upd("insert", T_METERS, json_pack("{s:I}", "id", it->id), how, p));
+	return 0;
+}
+
+/* The updates removing meter @id's color policies as read. */
+static int
+rm_colors(struct cc *c, json_int_t id)
+{
+	json_t *cols, *e;
+	size_t i;
+
+	if ((cols = cc_input(c, INTENT_IN_METER_COLORS)) == NULL)
+		return -EAGAIN;
+	json_array_foreach(cols, i, e)
+		if (json_integer_value(json_object_get(json_object_get(e, "match"), "meter")) == id)
+			cc_add(c, cc_rmw(e, T_METER_COLORS, json_incref(json_object_get(e, "match")), NULL,
+					 NULL));
+	return 0;
+}
+
+/* meter del ID: the meter and its color policies. */
+static int
+compile_meter_del(struct cc *c, const struct intent *it)
+{
+	int rc;
+
+	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 || (rc = rm_colors(c, it->id)) < 0)
+		return rc;
+	cc_add(c, cc_upd("delete", T_METERS, json_pack("{s:I}", "id", it->id), NULL, NULL));
+	return 0;
+}
+
+/* meter color ID COLOR pass|drop|remark [dscp N] [pcp N] */
+static int
+compile_meter_color(struct cc *c, const struct intent *it)
+{
+	json_t *cols, *params = NULL;
+	const char *how = it->how != NULL ? it->how : "";
+	int rc;
+
+	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "COLOR", it->color, 2)) < 0)
+		return rc;
+	if (strcmp(how, "remark") == 0) {
+		if ((rc = cc_check_id(c, "dscp", it->dscp, INTENT_DSCP_KEEP)) < 0 ||
+		    (rc = cc_check_id(c, "pcp", it->pcp, INTENT_PCP_KEEP)) < 0)
+			return rc;
+		params = json_pack("{s:I,s:I}", "dscp", it->dscp, "pcp", it->pcp);
+	} else if (strcmp(how, "pass") != 0 && strcmp(how, "drop") != 0) {
+		return cc_refuse(c, -EINVAL, "bad policy '%s' (pass, drop or remark)", how);
+	}
+	if ((cols = cc_input(c, INTENT_IN_METER_COLORS)) == NULL) {
+		json_decref(params);
+		return -EAGAIN;
+	}
+	cc_add(c, cc_rmw(cc_find(cols, json_pack("{s:I,s:I}", "meter", it->id, "color", it->color), NULL),
+			 T_METER_COLORS, json_pack("{s:I,s:I}", "meter", it->id, "color", it->color), how,
+			 params));
+	return 0;
+}
+
+/* vdn add: its meter (RFC 4115: the rate committed, up to the peak in
+ * excess, red dropped), its pipe on the port's scheduler, its class
+ * entry; the driver writes them in one dataplane-atomic batch. */
+static int
+compile_vdn_add(struct cc *c, const struct intent *it)
+{
+	json_t *m, *u;
+	int rc;
+
+	if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "rate", it->rate, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "peak", it->peak, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0)
+		return rc;
+	if (it->port == NULL)
+		return cc_refuse(c, -EINVAL, "a VDN needs the port whose scheduler carries it");
+	if (it->peak != 0 && it->peak < it->rate)
+		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
+				 JSON_INTEGER_FORMAT, it->peak, it->rate);
+	if ((rc = cc_flow_match(c, it, &m)) < 0)
+		return rc;
+	cc_add(c, cc_upd("insert", T_METERS, json_pack("{s:I}", "id", it->id), "rfc4115",
+			 json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", burst_of(it->rate), "eir",
+				   it->peak ? it->peak - it->rate : 0, "ebs",
+				   it->peak ? burst_of(it->peak - it->rate) : 0)));
+	cc_add(c, cc_upd("insert", T_SCHED_PIPES,
+			 json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
+			 "pipe", json_pack("{s:I,s:I}", "rate_bps", it->rate, "ceil_bps", it->peak)));
+	u = cc_upd("insert", T_VDNS, m, "vdn", json_pack("{s:I,s:I}", "pipe", it->id, "meter", it->id));
+	if (u != NULL)
+		json_object_set_new(u, "priority", json_integer(it->prio));
+	cc_add(c, u);
+	return 0;
+}
+
+/* vdn del: its class entries as read first (they name the meter), then
+ * its pipe and its meter. */
+static int
+compile_vdn_del(struct cc *c, const struct intent *it)
+{
+	json_t *vdns, *e, *u;
+	bool any = false;
+	size_t i;
+	int rc;
+
+	if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0)
+		return rc;
+	if (it->port == NULL)
+		return cc_refuse(c, -EINVAL, "a VDN needs the port whose scheduler carries it");
+	if ((vdns = cc_input(c, INTENT_IN_VDNS)) == NULL)
+		return -EAGAIN;
+	json_array_foreach(vdns, i, e) {
+		if (json_integer_value(json_object_get(json_object_get(e, "match"), "slice")) != it->slice ||
+		    !cc_is(e, "vdn") || cc_param_int(e, "pipe") != it->id)
+			continue;
+		u = cc_rmw(e, T_VDNS, json_incref(json_object_get(e, "match")), NULL, NULL);
+		if (u != NULL)
+			json_object_set(u, "priority", json_object_get(e, "priority"));
+		cc_add(c, u);
+		any = true;
+	}
+	if (!any)
+		return cc_refuse(c, -ENOENT, "slice %" JSON_INTEGER_FORMAT " has no VDN %" JSON_INTEGER_FORMAT,
+				 it->slice, it->id);
+	cc_add(c, cc_upd("delete", T_SCHED_PIPES,
+			 json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
+			 NULL, NULL));
+	cc_add(c, cc_upd("delete", T_METERS, json_pack("{s:I}", "id", it->id), NULL, NULL));
+	return 0;
+}
+
+/* ------------------------------------------------------------ driving */
+
+bool
+intent_qos_kind(enum intent_kind kind)
+{
+	return kind >= INTENT_METER_ADD && kind <= INTENT_VDN_DEL;
+}
+
+int
+intent_qos_compile(struct cc *c, const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_METER_ADD: return compile_meter_add(c, it);
+	case INTENT_METER_DEL: return compile_meter_del(c, it);
+	case INTENT_METER_COLOR: return compile_meter_color(c, it);
+	case INTENT_VDN_ADD: return compile_vdn_add(c, it);
+	case INTENT_VDN_DEL: return compile_vdn_del(c, it);
+	default: return cc_refuse(c, -EINVAL, "unknown intent %d", (int)it->kind);
+	}
+}
+
+unsigned int
+intent_qos_inputs(const struct intent *it)
+{
+	switch (it->kind) {
+	case INTENT_METER_DEL:
+	case INTENT_METER_COLOR:
+		return INTENT_IN(INTENT_IN_METER_COLORS);
+	case INTENT_VDN_DEL:
+		return INTENT_IN(INTENT_IN_VDNS);
+	default:
+		return 0;
+	}
+}
+
+const char *
+intent_qos_input_table(enum intent_input k)
+{
+	switch (k) {
+	case INTENT_IN_METER_COLORS: return T_METER_COLORS;
+	case INTENT_IN_VDNS: return T_VDNS;
+	default: return NULL;
+	}
+}
+
+/* ------------------------------------------------------------ vdn show */
+
+static json_t *
+by_id(json_t *rows, const char *key, json_int_t id)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+		if (json_integer_value(json_object_get(r, key)) == id)
+			return r;
+	return NULL;
+}
+
+json_t *
+intent_vdn_rows(json_t *vdns, json_t *meters, json_t *sched)
+{
+	json_t *rows = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(vdns, i, e) {
+		json_t *mt = json_object_get(e, "match"), *row, *m, *port, *p;
+		json_int_t pipe = cc_param_int(e, "pipe"), meter = cc_param_int(e, "meter");
+		json_int_t slice = json_integer_value(json_object_get(mt, "slice")), sent = 0, drops = 0;
+		size_t k, j;
+
+		if (!cc_is(e, "vdn"))
+			continue;
+		row = json_pack("{s:I,s:I,s:O,s:O,s:I}", "id", pipe, "slice", slice, "match", mt, "priority",
+				json_object_get(e, "priority"), "meter", meter);
+		m = meter != 0 ? by_id(meters, "id", meter) : NULL;
+		for (k = 0; row != NULL && k < 3; k++)
+			json_object_set_new(row, colors[k], m != NULL ? json_incref(json_object_get(m, colors[k])) :
+					    json_pack("{s:i,s:i}", "packets", 0, "bytes", 0));
+		json_array_foreach(sched, k, port)
+			json_array_foreach(json_object_get(port, "pipes"), j, p)
+				if (json_integer_value(json_object_get(p, "slice")) == slice &&
+				    json_integer_value(json_object_get(p, "pipe")) == pipe) {
+					sent += json_integer_value(json_object_get(p, "packets"));
+					drops += json_integer_value(json_object_get(p, "drops"));
+				}
+		if (row == NULL || json_object_set_new(row, "sent", json_integer(sent)) < 0 ||
+		    json_object_set_new(row, "drops", json_integer(drops)) < 0 ||
+		    json_array_append_new(rows, row) < 0) {
+			json_decref(row);
+			json_decref(rows);
+			return NULL;
+		}
+	}
+	return rows;
+}
