@@ -2,7 +2,7 @@
 # sxdp against OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) on the same
 # virtual source and sink, one forwarding core each, in the same run.
 #
-#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_decap] [--runs N]
+#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap] [--runs N]
 #                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-ovs.sh forward --runs 3
@@ -74,6 +74,10 @@
 #                dl_dst=MAC -> output:null for the 256 local MACs x 4 tunnel
 #                ports.
 #     flows-smc  flows with other_config:smc-enable=true.
+#            vxlan_encap_meter: the flows modes with an OpenFlow 1.3 meter
+#            (meter 1, kbps, one drop band at 10 Gbit/s, what sxdp's RFC
+#            4115 meter holds) in every encap rule's actions, as sxdp
+#            meters the slice's ingress interface.
 #     normal     NORMAL on both bridges, the MACs as static MAC-table
 #                entries (remote MACs on their site's first tunnel port,
 #                local ones on pcap/null, the gateway's on null, br-phy's
@@ -115,7 +119,7 @@ log() { printf 'compare-ovs: %s\n' "$*" >&2; }
 die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=forward
-case ${1:-} in forward|l2|vxlan_encap|vxlan_decap) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
 RUNS=1 WARMUP=2 WINDOW=5 MODES=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -132,6 +136,7 @@ done
 case $SCENARIO in
   forward) ALL_MODES=single,exact,exact-smc ;;
   l2) ALL_MODES=flows,normal,normal-smc ;;
+  vxlan_encap_meter) ALL_MODES=flows,flows-smc ;;
   vxlan_*) ALL_MODES=flows,flows-smc,normal ;;
 esac
 VXLAN=0
@@ -315,7 +320,9 @@ PYEOF
 # setup_vxlan CTL SPEC: the two bridges of the userspace VXLAN modes, from
 # gen_pcap.py's set-up lines (`local ADDR/PLEN MAC`, `tunnel NAME REMOTE
 # VNI`, `route PREFIX GW`, `arp IP MAC`, `source|sink int|phy`, `flow
-# int|phy FLOW`, `fdb int|phy PORT MAC`, `expect LEN PASSES`), through the
+# int|phy FLOW`, `fdb int|phy PORT MAC`, `meter int|phy METER` (an
+# OpenFlow 1.3 meter, then the bridge's flows go in as OpenFlow 1.3),
+# `expect LEN PASSES`), through the
 # source port, which comes last (rules and static MACs first). Uses run_ovs's
 # vsctl; ports: pcap = 1, null = 2, tunnels 10.. (in FLOW, names).
 setup_vxlan() {
@@ -330,7 +337,7 @@ setup_vxlan() {
       arp) arps+=("$a $b") ;;
       source|sink) [ -n "${brname[$a]:-}" ] || { log "bad OVS set-up line: $kind $a"; return 1; }
                    if [ "$kind" = source ]; then src=${brname[$a]}; else sink=${brname[$a]}; fi ;;
-      flow|fdb|expect) ;;
+      flow|fdb|expect|meter) ;;
       *) log "unknown OVS set-up line '$kind $a' in $spec"; return 1 ;;
     esac
   done <"$spec"
@@ -369,13 +376,20 @@ setup_vxlan() {
   for a in "${!num[@]}"; do sub+=(-e "s/\(in_port=\|output:\)$a\([,]\|$\)/\1${num[$a]}\2/g"); done
   for br in int phy; do
     sed -n "s/^flow $br //p" "$spec" | sed "${sub[@]}" >"$WORK/flows-$br.txt"
-    ovs-ofctl del-flows "${brname[$br]}" || return 1
+    local -a of=()
+    if grep -q "^meter $br " "$spec"; then
+      of=(-O OpenFlow13)
+      while read -r a; do
+        ovs-ofctl "${of[@]}" add-meter "${brname[$br]}" "$a" || return 1
+      done < <(sed -n "s/^meter $br //p" "$spec")
+    fi
+    ovs-ofctl "${of[@]}" del-flows "${brname[$br]}" || return 1
     if [ -s "$WORK/flows-$br.txt" ]; then
-      ovs-ofctl add-flows "${brname[$br]}" "$WORK/flows-$br.txt" || return 1
+      ovs-ofctl "${of[@]}" add-flows "${brname[$br]}" "$WORK/flows-$br.txt" || return 1
     fi
     # static MACs (NORMAL): LOCAL is the bridge's own port, named as the bridge
     sed -n "s/^fdb $br //p" "$spec" | sed "s/^LOCAL /${brname[$br]} /" >"$WORK/fdb-$br.txt"
-    log "OVS ($SCENARIO, $MODE_VARIANT): ${brname[$br]}: $(ovs-ofctl dump-aggregate "${brname[$br]}" |
+    log "OVS ($SCENARIO, $MODE_VARIANT): ${brname[$br]}: $(ovs-ofctl "${of[@]}" dump-aggregate "${brname[$br]}" |
       sed -n 's/.*flow_count=\([0-9]*\).*/\1/p') OpenFlow rules, $(grep -c . "$WORK/fdb-$br.txt") static MACs"
     if [ -s "$WORK/fdb-$br.txt" ]; then
       names=("${brname[$br]}" null)
@@ -454,7 +468,7 @@ if len(fout) + failed != len(fin):
 sizes = sorted({len(f) for f in fout})
 if sizes != [want_len]:
     bad.append("frame sizes %s, want %d" % (sizes, want_len))
-if scen == "vxlan_encap":
+if scen.startswith("vxlan_encap"):
     known = set(fin)
     for i, f in enumerate(fout):
         why = None
@@ -482,7 +496,7 @@ if bad:
 print("compare-ovs: verify: OVS sent %d frames for %d input packets (%d dropped by failed upcalls while "
       "its flows were set up), all %d B, %s"
       % (len(fout), len(fin), failed, want_len, "each VXLAN (VNI %s) from the VTEP to a tunnel remote around an input frame"
-         % ",".join(map(str, sorted(vnis))) if scen == "vxlan_encap" else "each an input packet's inner frame"),
+         % ",".join(map(str, sorted(vnis))) if scen.startswith("vxlan_encap") else "each an input packet's inner frame"),
       file=sys.stderr)
 PYEOF
 }

@@ -519,14 +519,27 @@ METER_UPDATES = [
 
 
 def with_meter(gen, port):
-    """gen's scenario with meter 1 on port's interfaces."""
+    """gen's scenario with meter 1 on port's interfaces; for OVS (its
+    explicit-flow set-ups) an OpenFlow 1.3 meter at the same rate in every
+    rule that forwards the source's packets."""
     def metered(**kw):
         frames, updates, ovs = gen(**kw)
         for u in updates:
             if u["table"] == "interfaces" and u["match"]["in_port"] == port:
                 u["params"]["meter"] = 1
+        if ovs is not None:
+            ovs = {v: ovs_metered(lines) for v, lines in ovs.items() if v == "flows"}
         return frames, METER_UPDATES + updates, ovs
     return metered
+
+
+def ovs_metered(lines):
+    out = []
+    for ln in lines:
+        if ln.startswith("flow ") and "in_port=pcap" in ln and "actions=" in ln:
+            ln = ln.replace("actions=", "actions=meter:1,")
+        out.append(ln)
+    return out + ["meter int meter=1,kbps,band=type=drop,rate=%d" % (10 ** 10 // 1000)]
 
 
 # scenario name -> (generator, description for the report line)

@@ -103,7 +103,7 @@ scenario_setup() {
         DESC="64 B inner (110 B out), $FLOWS flows to 64 remote MACs behind 2 tunnels (static fdb), 4 classes entries, balance/failover policies over 2 static paths per tunnel, VXLAN encap, static underlay neighbour" ;;
     l3_meter) scenario_setup l3; CHECK_TABLES=$CHECK_TABLES,meter_profiles OVS=0
         DESC="$DESC, an RFC 4115 meter on the ingress interface (10 Gbit/s, red passed: all colored and counted)" ;;
-    vxlan_encap_meter) scenario_setup vxlan_encap; CHECK_TABLES=$CHECK_TABLES,meter_profiles OVS=0
+    vxlan_encap_meter) scenario_setup vxlan_encap; CHECK_TABLES=$CHECK_TABLES,meter_profiles
         DESC="$DESC, an RFC 4115 meter on the slice's ingress interface (10 Gbit/s, red passed)" ;;
     sched) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports,vdns~; OVS=0
         DESC="64 B (68 B tagged), $FLOWS flows over 8 slices x 64 pipes of p1's rte_sched (10 Gbit/s, 1.2 Gbit/s reserved per slice, 63 VDN classes each), run by the one worker" ;;

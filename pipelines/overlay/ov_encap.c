@@ -20,6 +20,7 @@
 #include "ov_path.h"
 #include "ov_tun.h"
 #include "pl_switch.h"
+#include "pl_qos.h"
 #include "pl_swctl.h"
 #include "sw_rewrite.h"
 #include "dp_port.h"
@@ -193,6 +194,31 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	}
 	if (k == 0)
 		return 0;
+	/* the tunnels' meters, before any work on what they drop */
+	{
+		uint16_t midx[DP_LOOKUP_BURST];
+		uint32_t mid[DP_LOOKUP_BURST];
+		unsigned int nm = 0, k1 = 0;
+
+		for (unsigned int j = 0; j < k; j++) {
+			uint32_t m = ((const struct ov_tunnel *)te[j]->params)->meter;
+
+			next[idx[j]] = DP_NEXT_CONTINUE;   /* a meter's drop is the only other */
+			if (m != 0) {
+				midx[nm] = idx[j];
+				mid[nm++] = m;
+			}
+		}
+		if (nm && pl_qos_meter(ctx, pkts, midx, nm, mid, next) != 0) {
+			for (unsigned int j = 0; j < k; j++)
+				if (next[idx[j]] == DP_NEXT_CONTINUE) {
+					te[k1] = te[j];
+					idx[k1++] = idx[j];
+				}
+			if ((k = k1) == 0)
+				return 0;
+		}
+	}
 	pick_paths(ctx, pkts, idx, k, te, ids);
 	dp_table_lookup_ids(ctx->root, ctx->worker, pl_ov.paths, ids, k, pe);
 	for (unsigned int j = 0; j < k; j++) {

@@ -20,6 +20,7 @@
 #include "dp_tblrpc.h"
 #include "dp_worker.h"
 #include "pl_switch.h"
+#include "pl_qos.h"
 #include "pl_swctl.h"
 #include "dp_table.h"
 #include "dp_log.h"
@@ -81,11 +82,12 @@ static const struct dp_table_def peers_def = {
  * dscp 64 the inner DSCP; csum 1 computes the outer UDP checksum (0: zero,
  * as RFC 7348 and RFC 8926 allow over IPv4). rmac (optional) makes it a
  * tunnel into the far end's VRF (an L3 VNI): routes send packets into it,
- * the inner frame goes to that router MAC. */
-#define TUNNEL_PARAMS 7, {								\
+ * the inner frame goes to that router MAC. meter (optional): a qos meter
+ * that polices what goes into the tunnel, before its path is picked. */
+#define TUNNEL_PARAMS 8, {								\
 	{ "slice", DP_T_U16 }, { "vni", DP_T_U32, OV_VNI_MAX }, { "path", DP_T_U16, OV_PATH_MAX },	\
 	{ "ttl", DP_T_U8 }, { "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 },		\
-	{ "rmac", DP_T_MAC, 0, true } }
+	{ "rmac", DP_T_MAC, 0, true }, { "meter", DP_T_U32, QOS_METER_MAX, true } }
 static const struct dp_table_def tunnels_def = {
 	.name = "tunnels", .size = TUNNEL_MAX + 1, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },
@@ -295,6 +297,7 @@ ov_init(unsigned int workers)
 	if (dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 2) != offsetof(struct ov_tunnel, path) ||
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 5) != offsetof(struct ov_tunnel, csum) ||
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 6) != offsetof(struct ov_tunnel, rmac) ||
+	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 7) != offsetof(struct ov_tunnel, meter) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
@@ -312,6 +315,8 @@ ov_init(unsigned int workers)
 	paths_watch.sources = 1u << pl_ov.paths;
 	vteps_watch.sources = 1u << pl_ov.vteps;
 	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
+	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_VXLAN, offsetof(struct ov_tunnel, meter))) < 0 ||
+	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_probe_init()) < 0)

@@ -71,6 +71,7 @@ struct ov_tunnel {
 	uint16_t path;           /* where it goes when no policy says (0: nowhere) */
 	uint8_t ttl, dscp, csum;
 	uint8_t rmac[6];         /* L3 VNI: the far end's router MAC (all 0: an L2 tunnel) */
+	uint32_t meter;          /* what goes in is policed by it (qos; 0: none) */
 };
 
 /* A tunnel into the far end's VRF: what goes in was routed. */

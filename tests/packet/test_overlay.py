@@ -257,6 +257,27 @@ def test_decap_learn_memo_follows_the_fdb():
 
 
 @R.test
+def test_tunnel_meter():
+    """A tunnel with a meter (qos, RFC 4115 at 100 bit/s, CBS 1000: what
+    goes in is charged as the inner frame, 100 bytes each): 10 frames go
+    into the tunnel, the other 10 are dropped (qos.meter_red) before any
+    path is picked; deleting the meter while the tunnel names it is
+    refused."""
+    frames = [inner(MAC_A, MAC_R, b"x" * (100 - 14 - 20 - 8 - 5) + b"%05d" % i) for i in range(20)]
+    with Sxdp({"p0": frames, "p1": [], "w0": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        ups = setup()
+        ups[-1]["params"]["meter"] = 2
+        dp.table_write([U("meters", {"id": 2}, "rfc4115", {"cir": 100, "cbs": 1000, "eir": 0, "ebs": 0})] + ups)
+        st = dp.run_traffic()
+        expect_drops(st, {"qos.meter_red": 10})
+        r = dp.table_write([U("meters", {"id": 2}, type="delete")], check=False)
+        expect_eq(r["results"][0].get("error", {}).get("data", {}).get("reason"), "meter_in_use",
+                  "the tunnel's meter stays")
+        dp.stop()
+        expect_eq(len(dp.outputs()["w0"]), 10, "10 frames encapsulated")
+
+
+@R.test
 def test_never_into_another_slices_tunnel():
     """slice 2's bridge domain has an fdb entry naming slice 1's tunnel (a
     mistake): the frame is dropped, not sent to slice 1's site. A VNI that
