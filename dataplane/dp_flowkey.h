@@ -21,6 +21,14 @@
 enum { DP_FK_SLICE, DP_FK_SRC, DP_FK_DST, DP_FK_PROTO, DP_FK_SPORT, DP_FK_DPORT, DP_FK_DSCP, DP_FK_FIELDS };
 #define DP_FK_ROOM 32            /* a key buffer (the ACL backend reads in words) */
 
+/* The fields of such a table as its dp_table_def declares them: the slice
+ * exact, addresses and DSCP ternary, ports ranges. */
+#define DP_FLOWKEY_FIELDS							\
+	{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },	\
+	{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },	\
+	{ "sport", DP_T_U16, DP_MATCH_RANGE }, { "dport", DP_T_U16, DP_MATCH_RANGE },	\
+	{ "dscp", DP_T_U8, DP_MATCH_TERNARY }
+
 /* The offsets of table's fields (at init, once the table exists). */
 static inline void
 dp_flowkey_offsets(unsigned int table, uint8_t *off)

@@ -140,12 +140,7 @@ static const struct dp_table_def paths_def = {
  * addresses; an IPv6 packet has 0.0.0.0 for both). No match: class 0. */
 static const struct dp_table_def classes_def = {
 	.name = "classes", .size = 4096, .n_fields = DP_FK_FIELDS,
-	.fields = {
-		{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },
-		{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },
-		{ "sport", DP_T_U16, DP_MATCH_RANGE }, { "dport", DP_T_U16, DP_MATCH_RANGE },
-		{ "dscp", DP_T_U8, DP_MATCH_TERNARY },
-	},
+	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
 		[OV_CLASS] = { "class", 1, { { "class", DP_T_U16, OV_CLASS_MAX } } },

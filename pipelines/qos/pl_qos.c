@@ -127,12 +127,7 @@ struct qos_vdn {
 };
 static const struct dp_table_def vdns_def = {
 	.name = "vdns", .size = 4096, .n_fields = DP_FK_FIELDS,
-	.fields = {
-		{ "slice", DP_T_U16, DP_MATCH_EXACT }, { "src", DP_T_IPV4, DP_MATCH_TERNARY },
-		{ "dst", DP_T_IPV4, DP_MATCH_TERNARY }, { "proto", DP_T_U8, DP_MATCH_TERNARY },
-		{ "sport", DP_T_U16, DP_MATCH_RANGE }, { "dport", DP_T_U16, DP_MATCH_RANGE },
-		{ "dscp", DP_T_U8, DP_MATCH_TERNARY },
-	},
+	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
 		[QOS_VDN] = { "vdn", 2, { { "pipe", DP_T_U16, 4095 }, { "meter", DP_T_U32, QOS_METER_MAX, true } } },

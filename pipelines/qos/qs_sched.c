@@ -592,8 +592,6 @@ each_left(int table, const struct dp_update *batch, unsigned int n, const struct
 
 struct sum {
 	uint16_t port, slice, subport;
-	const uint8_t *self;
-	unsigned int klen;
 	uint64_t total;
 	bool clash;
 };
