@@ -44,22 +44,8 @@ VTEP1=192.0.2.1 VTEP2=198.51.100.1 FAR1=192.0.2.2 FAR2=198.51.100.2
 W1_MAC=02:5e:00:00:0c:01 W2_MAC=02:5e:00:00:0c:02
 BGPIDS=()
 
-# shellcheck disable=SC2317  # the EXIT trap
-on_exit() {
-  local p
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
-    echo "# sxdp log ($NL_LOG):"
-    tail -30 "$NL_LOG" | sed 's/^/#   /'
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-  ip netns del "$(ns a)" 2>/dev/null
-  ip netns del "$(ns b)" 2>/dev/null
-  ip netns del "$(ns c)" 2>/dev/null
-  for p in lan wan1 wan2; do ip link del "$(ns "$p")" 2>/dev/null; done
-  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
-}
-trap on_exit EXIT
+NSES=(a b c) LINKS=(lan wan1 wan2)
+trap sw_teardown EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology

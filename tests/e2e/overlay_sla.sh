@@ -70,21 +70,8 @@ declare -A ROLE=([lan]=lan [lan2]=lan [wan1]=wan [wan2]=wan [wan3]=wan [wan4]=wa
 BGPIDS=()
 RELAY_PID="" SNIFF_PID=""
 
-# shellcheck disable=SC2317  # the EXIT trap
-on_exit() {
-  local p
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
-    echo "# sxdp log ($NL_LOG):"
-    tail -30 "$NL_LOG" | sed 's/^/#   /'
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-  for p in "${NSES[@]}"; do ip netns del "$(ns "$p")" 2>/dev/null; done
-  for p in "${HOSTS[@]}"; do ip link del "$(ns "$p")" 2>/dev/null; done
-  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
-}
-trap on_exit EXIT
+LINKS=("${HOSTS[@]}")
+trap sw_teardown EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology

@@ -29,20 +29,8 @@ ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 VTEP=192.0.2.1 FAR=192.0.2.2 W1_MAC=02:5e:00:00:0d:01
 BGPIDS=()
 
-# shellcheck disable=SC2317  # the EXIT trap
-on_exit() {
-  local p
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
-    echo "# sxdp log ($NL_LOG):"
-    tail -30 "$NL_LOG" | sed 's/^/#   /'
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-  for p in a1 a2 b; do ip netns del "$(ns "$p")" 2>/dev/null; done
-  for p in lan1 lan2 wan1; do ip link del "$(ns "$p")" 2>/dev/null; done
-  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
-}
-trap on_exit EXIT
+NSES=(a1 a2 b) LINKS=(lan1 lan2 wan1)
+trap sw_teardown EXIT
 trap 'exit 130' INT TERM
 
 if ! command -v iperf3 >/dev/null; then
@@ -153,7 +141,7 @@ sched0=$(ctl --json call qos.sched 2>/dev/null)
 ip netns exec "$(ns a1)" timeout $((SECONDS_RUN + 20)) iperf3 -c 10.10.0.2 -p 5202 -u -b 50M -l 1380 \
   -t $((SECONDS_RUN + 2)) -J >"$NL_DIR/flood.json" 2>&1 &
 flood=$!
-BGPIDS+=($flood)
+BGPIDS+=("$flood")
 sleep 1
 in_ns a2 timeout $((SECONDS_RUN + 20)) iperf3 -c 10.20.0.2 -p 5201 -t "$SECONDS_RUN" -J >"$NL_DIR/tcp.json" 2>&1
 wait "$flood" 2>/dev/null

@@ -164,3 +164,22 @@ tcp_check() { # NAME SRC DST
     notok "$1: only $n bytes received"
   fi
 }
+
+# The EXIT trap of the tests that set BGPIDS (background processes), NSES
+# (their netns, names for ns) and LINKS (root-namespace veths, the same):
+# the processes killed, sxdp's log shown when a check failed, sxdp
+# stopped, the namespaces and veths removed, NL_DIR too unless NL_KEEP.
+# shellcheck disable=SC2317  # the EXIT trap
+sw_teardown() {
+  local p
+  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
+    echo "# sxdp log ($NL_LOG):"
+    tail -30 "$NL_LOG" | sed 's/^/#   /'
+  fi
+  nl_stop_sxdp >/dev/null 2>&1
+  for p in "${NSES[@]}"; do ip netns del "$(ns "$p")" 2>/dev/null; done
+  for p in "${LINKS[@]}"; do ip link del "$(ns "$p")" 2>/dev/null; done
+  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
+}

@@ -39,19 +39,8 @@ A_MAC=02:00:0a:0a:00:01 B_MAC=02:00:0a:0a:00:02 W_MAC=02:5e:00:00:0d:01
 HOST=192.0.2.10 VTEP=192.0.2.1 FAR=192.0.2.2
 BGPIDS=()
 
-# shellcheck disable=SC2317  # the EXIT trap
-on_exit() {
-  local p
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
-    echo "# sxdp log ($NL_LOG):"
-    tail -30 "$NL_LOG" | sed 's/^/#   /'
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-  for p in a b box; do ip netns del "$(ns "$p")" 2>/dev/null; done
-  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
-}
-trap on_exit EXIT
+NSES=(a b box) LINKS=()
+trap sw_teardown EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology
