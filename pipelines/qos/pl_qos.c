@@ -218,7 +218,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 	const struct dp_entry *pe[DP_LOOKUP_BURST];
 	struct qos_ctr *ctr = ctrs[ctx->worker];
 	uint16_t order[DP_LOOKUP_BURST], gsize[DP_LOOKUP_BURST];
-	uint32_t gid[DP_LOOKUP_BURST] = { 0 }, more[DP_LOOKUP_BURST];
+	uint32_t gid[DP_LOOKUP_BURST] = { 0 }, more[DP_LOOKUP_BURST];   /* zeroed: GCC cannot see ng >= 1 */
 	uint64_t left = k >= 64 ? UINT64_MAX : (1ull << k) - 1;
 	unsigned int ng = 0, no = 0, dropped = 0, extra = 0;
 

@@ -124,7 +124,10 @@ qm_color(struct qm_state *st, const struct qm_profile *p, uint64_t now, const ui
 	rte_int128_t old = st->s, nu;
 	uint8_t in[QM_BURST_MAX];
 
-	memcpy(in, color, n);
+	/* the colors going in, for a retry after color[] was written (a blind
+	 * meter reads none) */
+	if (p->aware)
+		memcpy(in, color, n);
 	for (;;) {
 		uint64_t v0, v1 = 0, t1, t2, te = 0, took[2] = { 0, 0 };
 
