@@ -693,6 +693,7 @@ qos_init(unsigned int workers)
 	if (unknown_meter == -ENOSPC || meter_in_use == -ENOSPC || (rc = dp_tblrpc_check_add(check)) < 0)
 		return -ENOSPC;
 	if ((rc = qs_sched_init(workers, pl_qos_drop_base + QOS_DROP_sched_full,
+				pl_qos_drop_base + QOS_DROP_sched_red,
 				pl_qos_drop_base + QOS_DROP_sched_flushed)) < 0)
 		return rc;
 	deriver.sources = 1u << pl_qos.meters | 1u << pl_qos.meter_colors;

@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_red.h>
 #include <rte_sched.h>
 
 #include "qs_sched.h"
@@ -50,7 +51,7 @@ enum { SUBPORT, SUBPORT_NONE };
 enum { PIPE, PIPE_NONE };
 enum { TC, TC_DEFAULT };
 
-struct sched_p { uint64_t rate_bps; uint16_t subports, pipes, qsize; };
+struct sched_p { uint64_t rate_bps; uint16_t subports, pipes, qsize; uint8_t red; };
 struct subport_p { uint64_t rate_bps, ceil_bps; uint16_t subport; };
 struct pipe_p { uint64_t rate_bps, ceil_bps; };
 struct tc_p { uint8_t tc, queue; };
@@ -60,8 +61,9 @@ static const struct dp_table_def sched_ports_def = {
 	.fields = { { "port", DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 } },
 	.n_actions = 2,
 	.actions = {
-		[SCHED] = { "sched", 4, { { "rate_bps", DP_T_U64 }, { "subports", DP_T_U16, SUBPORTS_MAX },
-					  { "pipes", DP_T_U16, PIPES_MAX }, { "qsize", DP_T_U16, 4096 } } },
+		[SCHED] = { "sched", 5, { { "rate_bps", DP_T_U64 }, { "subports", DP_T_U16, SUBPORTS_MAX },
+					  { "pipes", DP_T_U16, PIPES_MAX }, { "qsize", DP_T_U16, 4096 },
+					  { "red", DP_T_U8, 1, true } } },
 		[SCHED_NONE] = { "none", 0, {} },
 	},
 	.default_action = SCHED_NONE, .next_table = "sched_subports",
@@ -130,6 +132,15 @@ struct qs_port {
 	uint64_t cmd_seq;            /* control's */
 	uint64_t cmd_done;           /* owner's, control waits on it */
 	uint64_t queued;             /* owner's: enqueued, not dequeued yet */
+	/* owner's: each queue's length as far as what it let in and out; a
+	 * packet for a full queue is dropped here (tail drop), so rte_sched
+	 * never drops and these stay exact; with red, WRED on that length
+	 * (per traffic class and color: rte_red) decides first */
+	uint16_t *qlen;
+	struct rte_red *red;
+	struct rte_red_config red_cfg[TCS][RTE_COLORS];
+	uint16_t qsize;
+	uint32_t pipe_shift;         /* queue id >> this: the subport */
 	/* owner's: the wire. rte_sched takes the NIC's TX to pace the port
 	 * (its clock advances with what it releases); a virtual or faster
 	 * port would take everything, so the owner releases no faster than
@@ -157,7 +168,7 @@ struct qs_port {
 
 static struct qs_port *ports[DP_PORTS_MAX];
 static uint8_t dscp_map[64];     /* tc << 2 | queue */
-static unsigned int n_workers, drop_full, drop_flushed;
+static unsigned int n_workers, drop_full, drop_red, drop_flushed;
 static int bad_sched, no_sched, bad_subport, oversubscribed, sched_in_use;
 
 static uint64_t
@@ -324,17 +335,54 @@ dscp_of(struct rte_mbuf *m, const struct dp_meta *md)
 	return 0;
 }
 
-/* Owner: packets into the scheduler; what it refuses (its queue full) it
- * has freed, and is counted here. */
+/* Owner: a packet it drops before rte_sched, counted as rte_sched would
+ * (its subport and traffic class, its pipe) and under reason. */
+static void
+drop_early(struct dp_stage_ctx *ctx, struct qs_port *q, struct rte_mbuf *m, uint32_t qid, unsigned int reason)
+{
+	uint32_t sub = qid >> q->pipe_shift, tc = rte_mbuf_sched_traffic_class_get(m);
+	uint16_t slot = q->pipe_slot[qid >> 4];
+
+	q->sub_ctr[sub][tc].drops++;
+	if (slot != 0)
+		q->pipe_ctr[slot - 1].drops++;
+	ctx->stats->drops[reason]++;
+	ctx->stats->drop_pkts++;
+	rte_pktmbuf_free(m);
+}
+
+/* Owner: packets into the scheduler, past the queues' length checks. */
 static void
 sched_in(struct dp_stage_ctx *ctx, struct qs_port *q, struct rte_mbuf **pkts, uint16_t n)
 {
-	int in = rte_sched_port_enqueue(q->sp, pkts, n);
+	/* RED's clock: bytes at the port's rate, as rte_sched's own */
+	uint64_t t = q->red != NULL ? (uint64_t)((unsigned __int128)ctx->now * q->rate / rte_get_tsc_hz()) : 0;
+	uint16_t keep = 0;
+	int in;
 
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t qid = rte_mbuf_sched_queue_get(m);
+
+		if (q->qlen[qid] >= q->qsize) {
+			drop_early(ctx, q, m, qid, drop_full);
+			continue;
+		}
+		if (q->red != NULL &&
+		    rte_red_enqueue(&q->red_cfg[rte_mbuf_sched_traffic_class_get(m)][rte_mbuf_sched_color_get(m)],
+				    &q->red[qid], q->qlen[qid], t) != 0) {
+			drop_early(ctx, q, m, qid, drop_red);
+			continue;
+		}
+		q->qlen[qid]++;
+		pkts[keep++] = m;
+	}
+	in = rte_sched_port_enqueue(q->sp, pkts, keep);
 	q->queued += (uint64_t)in;
-	if (in < n) {
-		ctx->stats->drops[drop_full] += n - (unsigned int)in;
-		ctx->stats->drop_pkts += n - (unsigned int)in;
+	/* cannot happen: no queue gets more than its size */
+	if (unlikely(in < keep)) {
+		ctx->stats->drops[drop_full] += keep - (unsigned int)in;
+		ctx->stats->drop_pkts += keep - (unsigned int)in;
 	}
 }
 
@@ -392,8 +440,14 @@ qs_dequeue(struct dp_stage_ctx *ctx, struct dp_egress *e, struct rte_mbuf **pkts
 		return 0;
 	out = rte_sched_port_dequeue(q->sp, pkts, max);
 	q->queued -= (uint64_t)out;
-	for (int i = 0; i < out; i++)
+	for (int i = 0; i < out; i++) {
+		uint32_t qid = rte_mbuf_sched_queue_get(pkts[i]);
+
 		q->wire_credit -= (int64_t)(rte_pktmbuf_pkt_len(pkts[i]) + RTE_SCHED_FRAME_OVERHEAD_DEFAULT);
+		if (--q->qlen[qid] == 0 && q->red != NULL)
+			rte_red_mark_queue_empty(&q->red[qid], (uint64_t)((unsigned __int128)ctx->now * q->rate /
+									  rte_get_tsc_hz()));
+	}
 	return (uint16_t)out;
 }
 
@@ -403,6 +457,36 @@ static uint32_t
 pow2(uint32_t v)
 {
 	return v <= 1 ? 1 : rte_align32pow2(v);
+}
+
+/* WRED per traffic class and color on a queue of qsize (RFC 2309's RED
+ * with the drop precedence of RFC 2597): green from 1/2 to the whole
+ * queue, yellow from 1/4 to 1/2, red from 1/8 to 1/4; at most 1 drop in 10
+ * at the top threshold, the average over 2^9 packets. Thresholds are
+ * rte_red's, at most 1023. */
+static struct rte_red *
+red_new(struct qs_port *q, uint16_t qsize)
+{
+	static const uint16_t lo[RTE_COLORS][2] = { { 1, 2 }, { 1, 4 }, { 1, 8 } };   /* min = qsize * a / b */
+	uint32_t nq = q->n_subports * q->n_pipes * RTE_SCHED_QUEUES_PER_PIPE;
+	struct rte_red *red = rte_zmalloc("qos_sched_red", sizeof(*red) * nq, 0);
+	uint16_t top = (uint16_t)RTE_MIN(qsize, RTE_RED_MAX_TH_MAX);
+
+	if (red == NULL)
+		return NULL;
+	for (unsigned int t = 0; t < TCS; t++)
+		for (unsigned int c = 0; c < RTE_COLORS; c++) {
+			uint16_t min = (uint16_t)(top * lo[c][0] / lo[c][1]);
+			uint16_t max = c == 0 ? top : (uint16_t)(2 * min);
+
+			if (rte_red_config_init(&q->red_cfg[t][c], 9, min, max, 10) != 0) {
+				rte_free(red);
+				return NULL;
+			}
+		}
+	for (uint32_t i = 0; i < nq; i++)
+		rte_red_rt_data_init(&red[i]);
+	return red;
 }
 
 static struct qs_port *
@@ -434,6 +518,12 @@ port_new(uint16_t port, const struct sched_p *p)
 	q->wire_credit = (int64_t)q->wire_cap;
 	q->wire_tsc = rte_get_tsc_cycles();
 	q->pipe_slot = rte_zmalloc("qos_sched_slots", sizeof(uint16_t) * q->n_subports * q->n_pipes, 0);
+	q->qsize = p->qsize;
+	q->pipe_shift = (uint32_t)rte_log2_u32(q->n_pipes) + 4;
+	q->qlen = rte_zmalloc("qos_sched_qlen", sizeof(uint16_t) * q->n_subports * q->n_pipes *
+			      RTE_SCHED_QUEUES_PER_PIPE, 0);
+	if (p->red && (q->red = red_new(q, p->qsize)) == NULL)
+		goto fail;
 	snprintf(name, sizeof(name), "qs_handoff_%u", port);
 	q->handoff = rte_ring_create(name, HANDOFF_SIZE, (int)rte_socket_id(), RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "qs_cmds_%u", port);
@@ -457,7 +547,7 @@ port_new(uint16_t port, const struct sched_p *p)
 	}
 	pipe_params(&pprof, q->rate);
 	sub.n_pipes_per_subport_enabled = q->n_pipes;
-	if (q->pipe_slot == NULL || q->handoff == NULL || q->cmds == NULL ||
+	if (q->pipe_slot == NULL || q->qlen == NULL || q->handoff == NULL || q->cmds == NULL ||
 	    (q->sp = rte_sched_port_config(&pp)) == NULL)
 		goto fail;
 	q->sub_rate[0] = q->rate;
@@ -478,6 +568,8 @@ fail:
 	rte_ring_free(q->handoff);
 	rte_ring_free(q->cmds);
 	rte_free(q->pipe_slot);
+	rte_free(q->qlen);
+	rte_free(q->red);
 	rte_free(q);
 	return NULL;
 }
@@ -519,6 +611,8 @@ port_free(struct qs_port *q)
 	rte_ring_free(q->handoff);
 	rte_ring_free(q->cmds);
 	rte_free(q->pipe_slot);
+	rte_free(q->qlen);
+	rte_free(q->red);
 	rte_free(q);
 }
 
@@ -663,8 +757,9 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 		if (port >= dp_n_ports || p->rate_bps < 8000 || p->subports < 2 || p->pipes < 1 ||
 		    p->qsize < 16 || (p->qsize & (p->qsize - 1)) != 0 ||
 		    (link_bps(port) != 0 && p->rate_bps > link_bps(port)) ||
-		    (uint64_t)pow2(p->subports) * pow2(p->pipes) * RTE_SCHED_QUEUES_PER_PIPE * p->qsize *
-		    sizeof(void *) > QUEUE_BYTES_MAX)
+		    (uint64_t)pow2(p->subports) * pow2(p->pipes) * RTE_SCHED_QUEUES_PER_PIPE *
+		    (p->qsize * sizeof(void *) + sizeof(uint16_t) + (p->red ? sizeof(struct rte_red) : 0)) >
+		    QUEUE_BYTES_MAX)
 			return bad_sched;
 		return 0;
 	}
@@ -935,7 +1030,8 @@ m_sched(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 /* ------------------------------------------------------------ wiring */
 
 int
-qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int drop_flushed_reason)
+qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int drop_red_reason,
+	      unsigned int drop_flushed_reason)
 {
 	const struct { const struct dp_table_def *def; int *id; } tables[] = {
 		{ &sched_ports_def, &t_ports }, { &sched_subports_def, &t_subports },
@@ -945,12 +1041,13 @@ qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int 
 
 	n_workers = workers;
 	drop_full = drop_full_reason;
+	drop_red = drop_red_reason;
 	drop_flushed = drop_flushed_reason;
 	memset(dscp_map, TC_BE << 2, sizeof(dscp_map));
 	for (unsigned int i = 0; i < RTE_DIM(tables); i++)
 		if ((*tables[i].id = dp_table_create(tables[i].def)) < 0)
 			return *tables[i].id;
-	if (dp_table_param_off(t_ports, SCHED, 3) != offsetof(struct sched_p, qsize) ||
+	if (dp_table_param_off(t_ports, SCHED, 4) != offsetof(struct sched_p, red) ||
 	    dp_table_param_off(t_subports, SUBPORT, 2) != offsetof(struct subport_p, subport) ||
 	    dp_table_param_off(t_pipes, PIPE, 1) != offsetof(struct pipe_p, ceil_bps) ||
 	    dp_table_param_off(t_dscp, TC, 1) != offsetof(struct tc_p, queue))

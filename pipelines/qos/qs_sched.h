@@ -5,7 +5,7 @@
  * other workers hand it over a ring, applies configuration changes from
  * the control thread between bursts (rte_sched is one thread's), and
  * dequeues what the port's rate lets out. Tables:
- *   sched_ports    port -> sched {rate_bps, subports, pipes, qsize}
+ *   sched_ports    port -> sched {rate_bps, subports, pipes, qsize, red}
  *   sched_subports (port, slice) -> subport {subport, rate_bps, ceil_bps}
  *   sched_pipes    (port, slice, pipe) -> pipe {rate_bps, ceil_bps}
  *   dscp_tc        dscp -> tc {tc, queue}; without an entry, best effort
@@ -17,7 +17,8 @@
 #include <stdint.h>
 
 /* Main lcore, from qos's init and fini. */
-int qs_sched_init(unsigned int workers, unsigned int drop_full, unsigned int drop_flushed);
+int qs_sched_init(unsigned int workers, unsigned int drop_full, unsigned int drop_red,
+		  unsigned int drop_flushed);
 void qs_sched_fini(void);
 
 #endif

@@ -13,6 +13,7 @@ one frame, so what a burst gets of each color is its bucket depth.
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -204,6 +205,32 @@ def test_sched_slices_get_their_rates():
             rate = shaped_rate(by[v])
             print("#   VLAN %d: %d sent at %.3f Mbit/s (wire)" % (v, len(by[v]), rate * 8 / 1e6))
             expect(abs(rate - want) / want < 0.05, "VLAN %d at %.0f B/s, want %d +- 5 %%" % (v, rate, want))
+
+
+@R.test
+def test_sched_wred():
+    """With red on, a queue under a steady overload drops early (WRED,
+    qos.sched_red) as well as when full (qos.sched_full); what leaves still
+    leaves at the port's rate, and every packet is sent or dropped."""
+    frames = T.Replay([frame(i, size=1000) for i in range(64)])
+    with Sxdp({"p0": frames, "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": 8000000, "subports": 4,
+                                                                    "pipes": 4, "qsize": 64, "red": 1})] +
+                       setup(meter_id=0))
+        dp.release(["p0", "p1"])
+        time.sleep(1.5)
+        dp.port_admin("p0", False)
+        st = dp.wait_consumed(names=["p1"])
+        red, full = st["drops"].get("qos.sched_red", 0), st["drops"].get("qos.sched_full", 0)
+        q = dp.rpc("qos.sched")[0]
+        dp.stop()
+        out = rdpcap(dp.out_path("p1"))
+        print("#   %d sent, %d dropped early (WRED), %d tail-dropped" % (len(out), red, full))
+        expect(red > 0, "WRED dropped nothing (tail drops: %d)" % full)
+        be = [t for s in q["subports"] if s["subport"] == 0 for t in s["tcs"]]
+        expect_eq(sum(t["drops"] for t in be), red + full, "qos.sched counts both kinds of drop")
+        rate = shaped_rate(out)
+        expect(abs(rate - 1e6) / 1e6 < 0.05, "shaped at %.0f B/s, want 1e6 +- 5 %%" % rate)
 
 
 @R.test
