@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd's intent store (see store.h): temp file, fsync, rename, fsync of the directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct store {
+	char *dir;
+};
+
+#define TMP_SUFFIX ".tmp"
+
+int
+store_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > STORE_NAME_MAX || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* fsync of a directory: what makes a rename or an unlink in it durable. */
+static int
+sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int
+mkdir_synced(const char *path, const char *parent)
+{
+	if (mkdir(path, 0700) == 0)
+		return parent != NULL ? sync_dir(parent) : 0;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* Remove what an interrupted put left in @path (a kind's directory). */
+static void
+sweep_tmp(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char f[PATH_MAX];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' && n > strlen(TMP_SUFFIX) &&
+		    strcmp(e->d_name + n - strlen(TMP_SUFFIX), TMP_SUFFIX) == 0 &&
+		    snprintf(f, sizeof(f), "%s/%s", path, e->d_name) < (int)sizeof(f))
+			unlink(f);
+	}
+	closedir(d);
+	sync_dir(path);
+}
+
+int
+store_open(const char *dir, struct store **out)
+{
+	struct store *s;
+	DIR *d;
+	struct dirent *e;
+	int rc;
+
+	if ((rc = mkdir_synced(dir, NULL)) < 0)
+		return rc;
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char p[PATH_MAX];
+
+			if (store_name_ok(e->d_name) && snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) <
+								 (int)sizeof(p))
+				sweep_tmp(p);
+		}
+		closedir(d);
+	}
+	*out = s;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	free(s->dir);
+	free(s);
+}
+
+/* DIR/KIND into @kdir, DIR/KIND/NAME.json into @file (NULL name: none). */
+static int
+paths(const struct store *s, const char *kind, const char *name, char *kdir, char *file)
+{
+	if (!store_name_ok(kind) || (name != NULL && !store_name_ok(name)))
+		return -EINVAL;
+	if (snprintf(kdir, PATH_MAX, "%s/%s", s->dir, kind) >= PATH_MAX ||
+	    (name != NULL && snprintf(file, PATH_MAX, "%s/%s.json", kdir, name) >= PATH_MAX))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int
+store_put(struct store *s, const char *kind, const char *name, json_t *doc)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	char *text;
+	size_t len, off = 0;
+	int fd, rc;
+
+	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+		return rc;
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((rc = mkdir_synced(kdir, s->dir)) < 0)
+		return rc;
+	if ((text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1))) == NULL)
+		return -ENOMEM;
+	len = strlen(text);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		rc = -errno;
+		free(text);
+		return rc;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(text);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, file) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	return sync_dir(kdir);
+}
+
+int
+store_del(struct store *s, const char *kind, const char *name)
+{
+	char kdir[PATH_MAX], file[PATH_MAX];
+	int rc;
+
+	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+		return rc;
+	if (unlink(file) < 0)
+		return -errno;
+	return sync_dir(kdir);
+}
+
+json_t *
+store_get(struct store *s, const char *kind, const char *name)
+{
+	char kdir[PATH_MAX], file[PATH_MAX];
+
+	if (paths(s, kind, name, kdir, file) < 0)
+		return NULL;
+	return json_load_file(file, JSON_REJECT_DUPLICATES, NULL);
+}
+
+/* Every NAME.json of one kind's directory into @into. */
+static int
+load_kind(struct store *s, const char *kind, json_t *into, json_t *bad)
+{
+	char kdir[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	if (paths(s, kind, NULL, kdir, NULL) < 0 || (d = opendir(kdir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char name[STORE_NAME_MAX + 1];
+		json_t *doc;
+
+		if (n <= 5 || n - 5 > STORE_NAME_MAX || strcmp(e->d_name + n - 5, ".json") != 0)
+			continue;
+		memcpy(name, e->d_name, n - 5);
+		name[n - 5] = '\0';
+		if (!store_name_ok(name))
+			continue;
+		if ((doc = store_get(s, kind, name)) == NULL) {
+			if (bad != NULL)
+				json_array_append_new(bad, json_sprintf("%s/%s", kind, name));
+			continue;
+		}
+		if (json_object_set_new(into, name, doc) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+json_t *
+store_load(struct store *s, json_t **bad)
+{
+	json_t *all = json_object(), *b = bad != NULL ? json_array() : NULL;
+	DIR *d;
+	struct dirent *e;
+
+	if (all == NULL || (bad != NULL && b == NULL))
+		goto oom;
+	if ((d = opendir(s->dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			json_t *kind;
+
+			if (!store_name_ok(e->d_name) || e->d_type == DT_REG)
+				continue;
+			if ((kind = json_object()) == NULL || load_kind(s, e->d_name, kind, b) < 0 ||
+			    json_object_set_new(all, e->d_name, kind) < 0) {
+				closedir(d);
+				goto oom;
+			}
+		}
+		closedir(d);
+	}
+	if (bad != NULL)
+		*bad = b;
+	return all;
+oom:
+	json_decref(all);
+	json_decref(b);
+	return NULL;
+}

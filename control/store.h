@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd's intent store: one JSON file per intent, written so that a crash at any moment loses nothing acknowledged. */
+/*
+ * Layout: DIR/KIND/NAME.json. A put writes DIR/KIND/.NAME.json.tmp,
+ * fsyncs it, renames it over NAME.json and fsyncs KIND's directory before
+ * it returns: after a return, a kill -9 or a power cut finds the new
+ * document whole; before it, the old one (or none). A delete unlinks and
+ * fsyncs the directory likewise. Leftover temp files of an interrupted
+ * put are removed when the store opens. Not thread-safe: sxcd's one loop
+ * owns it.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <jansson.h>
+
+#define STORE_NAME_MAX 128
+
+struct store;
+
+/* Open (create, mode 0700) the store at @dir. 0 and *@out, or -errno. */
+int store_open(const char *dir, struct store **out);
+void store_close(struct store *s);
+
+/* Is @s a usable kind or name: 1..STORE_NAME_MAX of [A-Za-z0-9_.-], not
+ * starting with '.'? */
+int store_name_ok(const char *s);
+
+/* @doc (borrowed) as KIND/NAME, durably. 0, or -EINVAL (a bad kind or
+ * name), or the -errno of the failing call (then the old document stands). */
+int store_put(struct store *s, const char *kind, const char *name, json_t *doc);
+/* KIND/NAME removed, durably. 0, -ENOENT, -EINVAL or -errno. */
+int store_del(struct store *s, const char *kind, const char *name);
+/* KIND/NAME as stored: a new reference, or NULL (absent or unreadable). */
+json_t *store_get(struct store *s, const char *kind, const char *name);
+/* Everything: {"KIND": {"NAME": document, ...}, ...}, a new object; NULL
+ * only when out of memory. A file that does not parse is skipped and
+ * reported in *@bad (a new array of "KIND/NAME" strings) when @bad is not
+ * NULL. */
+json_t *store_load(struct store *s, json_t **bad);
+
+#endif
