@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ctl_async (see ctl_async.h): a bufferevent on the unix socket, a list of calls in flight, a reconnect timer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "ctl_async.h"
+
+struct pending {
+	struct pending *next;
+	json_int_t id;
+	ctl_async_done *done;
+	void *arg;
+};
+
+struct ctl_async {
+	struct event_base *base;
+	char *path;
+	struct bufferevent *bev;
+	struct event *retry;
+	bool up;
+	int backoff_ms;
+	json_int_t next_id;
+	struct pending *calls;
+	unsigned int n_calls;
+	ctl_async_state *state;
+	void *arg;
+};
+
+static void try_connect(evutil_socket_t fd, short what, void *arg);
+
+/* Every call in flight ends with @error. */
+static void
+fail_all(struct ctl_async *c, const char *why)
+{
+	struct pending *p = c->calls;
+	json_t *err = json_pack("{s:i,s:s}", "code", CTL_ASYNC_LOST, "message", why);
+
+	c->calls = NULL;
+	c->n_calls = 0;
+	while (p != NULL) {
+		struct pending *next = p->next;
+
+		p->done(p->arg, NULL, err);
+		free(p);
+		p = next;
+	}
+	json_decref(err);
+}
+
+static void
+schedule_retry(struct ctl_async *c)
+{
+	struct timeval tv = { c->backoff_ms / 1000, (c->backoff_ms % 1000) * 1000 };
+
+	evtimer_add(c->retry, &tv);
+	c->backoff_ms = c->backoff_ms * 2 > CTL_ASYNC_BACKOFF_MAX_MS ? CTL_ASYNC_BACKOFF_MAX_MS : c->backoff_ms * 2;
+}
+
+static void
+went_down(struct ctl_async *c, const char *why)
+{
+	bool was = c->up;
+
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	c->up = false;
+	fail_all(c, why);
+	if (was && c->state != NULL)
+		c->state(c->arg, false);
+	schedule_retry(c);
+}
+
+/* One answer line: the call it answers ends. */
+static void
+answer(struct ctl_async *c, const char *line)
+{
+	json_t *msg = json_loads(line, 0, NULL), *id;
+	struct pending **pp, *p;
+
+	if (msg == NULL || !json_is_integer(id = json_object_get(msg, "id"))) {
+		json_decref(msg);
+		return;   /* not ours to answer: notifications, garbage */
+	}
+	for (pp = &c->calls; (p = *pp) != NULL; pp = &p->next)
+		if (p->id == json_integer_value(id))
+			break;
+	if (p != NULL) {
+		*pp = p->next;
+		c->n_calls--;
+		p->done(p->arg, json_object_get(msg, "result"), json_object_get(msg, "error"));
+		free(p);
+	}
+	json_decref(msg);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl_async *c = arg;
+	char *line;
+	size_t n;
+
+	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n, EVBUFFER_EOL_LF)) != NULL) {
+		answer(c, line);
+		free(line);
+		if (c->bev != bev)
+			return;   /* a callback closed or replaced the connection */
+	}
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_async *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		c->up = true;
+		c->backoff_ms = CTL_ASYNC_BACKOFF_MIN_MS;
+		if (c->state != NULL)
+			c->state(c->arg, true);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		went_down(c, (what & BEV_EVENT_EOF) ? "sxdp closed the connection" : "connection error");
+}
+
+static void
+try_connect(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_async *c = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	(void)fd;
+	(void)what;
+	if (strlen(c->path) >= sizeof(sa.sun_path) ||
+	    (c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		schedule_retry(c);
+		return;
+	}
+	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
+	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		schedule_retry(c);
+	}
+}
+
+struct ctl_async *
+ctl_async_new(struct event_base *base, const char *path, ctl_async_state *state, void *arg)
+{
+	struct ctl_async *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->path = strdup(path)) == NULL ||
+	    (c->retry = evtimer_new(base, try_connect, c)) == NULL) {
+		if (c != NULL)
+			free(c->path);
+		free(c);
+		return NULL;
+	}
+	c->base = base;
+	c->state = state;
+	c->arg = arg;
+	c->backoff_ms = CTL_ASYNC_BACKOFF_MIN_MS;
+	c->next_id = 1;
+	try_connect(-1, 0, c);
+	return c;
+}
+
+bool
+ctl_async_up(const struct ctl_async *c)
+{
+	return c->up;
+}
+
+unsigned int
+ctl_async_pending(const struct ctl_async *c)
+{
+	return c->n_calls;
+}
+
+int
+ctl_async_call(struct ctl_async *c, const char *method, json_t *params, ctl_async_done *done, void *arg)
+{
+	struct pending *p;
+	json_t *req;
+	char *text;
+
+	if (!c->up) {
+		json_decref(params);
+		return -ENOTCONN;
+	}
+	req = json_pack("{s:s,s:s,s:o,s:I}", "jsonrpc", "2.0", "method", method, "params",
+			params != NULL ? params : json_object(), "id", c->next_id);
+	if (req == NULL)
+		return -ENOMEM;
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (text == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+		free(text);
+		return -ENOMEM;
+	}
+	p->id = c->next_id++;
+	p->done = done;
+	p->arg = arg;
+	p->next = c->calls;
+	c->calls = p;
+	c->n_calls++;
+	evbuffer_add(bufferevent_get_output(c->bev), text, strlen(text));
+	evbuffer_add(bufferevent_get_output(c->bev), "\n", 1);
+	free(text);
+	return 0;
+}
+
+void
+ctl_async_free(struct ctl_async *c)
+{
+	if (c == NULL)
+		return;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	c->bev = NULL;
+	fail_all(c, "client closed");
+	event_free(c->retry);
+	free(c->path);
+	free(c);
+}
