@@ -21,6 +21,7 @@
 #include "qs_sched.h"
 #include "pl_qos.h"
 #include "dp_egress.h"
+#include "dp_flowkey.h"
 #include "dp_log.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
@@ -323,18 +324,6 @@ send_cmd(struct qs_port *q, struct cmd c)
 
 /* ------------------------------------------------------------ workers */
 
-static inline uint8_t
-dscp_of(struct rte_mbuf *m, const struct dp_meta *md)
-{
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
-
-	if (md->flags & DP_MF_IPV4)
-		return l3[1] >> 2;
-	if (md->flags & DP_MF_IPV6)
-		return (uint8_t)(((l3[0] << 4) | (l3[1] >> 4)) >> 2);
-	return 0;
-}
-
 /* Owner: a packet it drops before rte_sched, counted as rte_sched would
  * (its subport and traffic class, its pipe) and under reason. */
 static void
@@ -396,7 +385,7 @@ qs_enqueue(struct dp_stage_ctx *ctx, struct dp_egress *e, struct rte_mbuf **pkts
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
 		uint32_t sub = q->sub_of_slice[md->slice], pipe = md->class_id;
-		uint8_t t = dscp_map[dscp_of(m, md)];
+		uint8_t t = dscp_map[dp_flowkey_tos(m, md) >> 2];
 
 		if (pipe >= q->n_pipes || q->pipe_slot[sub * q->n_pipes + pipe] == 0)
 			pipe = 0;   /* the slice's default pipe */
