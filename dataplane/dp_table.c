@@ -945,8 +945,8 @@ reclaim_touched(const struct txn *x)
 
 #define APPLY_AHEAD 8
 
-static int
-write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
+int
+dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
 {
 	struct txn x = { .mode = mode };
 	struct dp_tables_root *old_root = NULL;
@@ -1118,123 +1118,6 @@ out_nomem:
 		for (unsigned int i = 0; i < n; i++)
 			if (results[i] == 0)
 				results[i] = -ENOMEM;
-	return rc;
-}
-
-/* ------------------------------------------------------- derived tables */
-static const struct dp_table_deriver *derivers[DP_DERIVERS_MAX];
-static unsigned int n_derivers;
-
-int
-dp_table_deriver_add(const struct dp_table_deriver *d)
-{
-	if (n_derivers == DP_DERIVERS_MAX)
-		return -ENOSPC;
-	derivers[n_derivers++] = d;
-	return 0;
-}
-
-static uint32_t
-sources_of(const struct dp_update *u, unsigned int n)
-{
-	uint32_t all = 0, seen = 0;
-
-	for (unsigned int d = 0; d < n_derivers; d++)
-		all |= derivers[d]->sources;
-	for (unsigned int i = 0; i < n && seen != all; i++)
-		if (u[i].table < 32)
-			seen |= all & (1u << u[i].table);
-	return seen;
-}
-
-/* Every update, each followed by what it implies in the derived tables, in
- * one batch: the derived updates share its atomicity. An update a deriver
- * refuses fails as a bad update does before a batch runs. */
-int
-dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
-{
-	const unsigned int per = 1 + DP_DERIVE_MAX * n_derivers;
-	struct dp_update *x;
-	uint32_t *origin;
-	int *xres, rc = 0;
-	unsigned int k = 0, refused = 0;
-
-	if (sources_of(u, n) == 0)
-		return write_batch(u, n, mode, results);
-	x = malloc((size_t)n * per * sizeof(*x));
-	origin = malloc((size_t)n * per * sizeof(*origin));
-	xres = malloc((size_t)n * per * sizeof(*xres));
-	if (x == NULL || origin == NULL || xres == NULL) {
-		rc = -ENOMEM;
-		for (unsigned int i = 0; i < n; i++)
-			results[i] = -ENOMEM;
-		goto out;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int first = k;
-
-		results[i] = 0;
-		x[k] = u[i];
-		origin[k++] = i;
-		for (unsigned int d = 0; d < n_derivers; d++) {
-			int m;
-
-			if (u[i].table >= 32 || !(derivers[d]->sources & (1u << u[i].table)))
-				continue;
-			m = derivers[d]->expand(&x[first], x, first, &x[k]);
-			if (m < 0) {
-				results[i] = m;
-				break;
-			}
-			for (int j = 0; j < m; j++) {
-				/* expand says "after its origin"; the batch needs the distance */
-				if (x[k].after)
-					x[k].after = (uint16_t)(k - first);
-				origin[k++] = i;
-			}
-		}
-		if (results[i] < 0) {
-			/* what the derivers before the refusal appended goes too */
-			for (unsigned int j = first + 1; j < k; j++)
-				xres[j] = -ECANCELED;
-			for (unsigned int d = 0; d < n_derivers; d++)
-				derivers[d]->done(&x[first + 1], k - first - 1, &xres[first + 1]);
-			k = first;
-			refused++;
-		}
-	}
-	if (refused && mode != DP_ATOM_CONTINUE) {
-		for (unsigned int j = 0; j < k; j++)
-			xres[j] = -ECANCELED;
-		rc = -ECANCELED;
-	} else {
-		rc = write_batch(x, k, mode, xres);
-		if (refused && rc == 0)
-			rc = -EIO;
-	}
-	/* Each update's result. In a batch that fails as a whole, the update
-	 * whose implied change failed says why; in continue mode an update
-	 * keeps its own result (a derived table that lags is caught up by the
-	 * slow path, see the switch's next hops). The derivers learn which of
-	 * their updates took. */
-	for (unsigned int j = 0; j < k; j++) {
-		int *r = &results[origin[j]];
-
-		if (j == 0 || origin[j - 1] != origin[j])
-			*r = xres[j];
-		else if (mode != DP_ATOM_CONTINUE && xres[j] != 0 && xres[j] != -ECANCELED)
-			*r = xres[j];
-	}
-	if (refused && mode != DP_ATOM_CONTINUE)
-		for (unsigned int i = 0; i < n; i++)
-			if (results[i] == 0)
-				results[i] = -ECANCELED;
-	for (unsigned int d = 0; d < n_derivers; d++)
-		derivers[d]->done(x, k, xres);
-out:
-	free(x);
-	free(origin);
-	free(xres);
 	return rc;
 }
 
@@ -1475,33 +1358,4 @@ dp_tables_fini(void)
 	rte_free(dp_tg.rcu);
 	memset(&dp_tg, 0, sizeof(dp_tg));
 	n_size_set = 0;
-}
-
-int
-dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n,
-		    const struct dp_update *extra, uint16_t *action, uint8_t *params)
-{
-	unsigned int klen = dp_table_key_len((unsigned int)table);
-	const struct dp_update *b = NULL;
-	const struct dp_entry *e;
-
-	if (extra != NULL && extra->table == table && extra->type != DP_UPD_DEFAULT &&
-	    memcmp(extra->key, key, klen) == 0)
-		b = extra;
-	for (unsigned int j = n; b == NULL && j-- > 0;)
-		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
-		    memcmp(batch[j].key, key, klen) == 0)
-			b = &batch[j];
-	if (b != NULL) {
-		if (b->type == DP_UPD_DELETE)
-			return 0;
-		*action = b->action;
-		memcpy(params, b->params, DP_PARAMS_BYTES);
-		return 1;
-	}
-	if ((e = dp_table_find((unsigned int)table, key)) == NULL)
-		return 0;
-	*action = e->action;
-	memcpy(params, e->params, DP_PARAMS_BYTES);
-	return 1;
 }

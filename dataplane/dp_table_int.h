@@ -183,6 +183,9 @@ dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);
+/* A batch as dp_table_write applies it, without its derivers (dp_tderive.c
+ * adds their updates first). */
+int dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results);
 /* Choose t's worker lookup (and a dense table's slot weights) from its shape. */
 void dp_tbe_bind(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);
