@@ -1186,6 +1186,24 @@ view_of(const struct dp_table *t, uint32_t idx, struct dp_entry_view *v)
 		(now - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
 }
 
+int
+dp_table_each(unsigned int id, int (*fn)(const struct dp_entry_view *ev, void *arg), void *arg)
+{
+	struct dp_entry_view ev[64];
+	uint32_t off = 0, next;
+	int rc;
+
+	do {
+		unsigned int k = dp_table_read(id, off, RTE_DIM(ev), ev, &next);
+
+		for (unsigned int i = 0; i < k; i++)
+			if ((rc = fn(&ev[i], arg)) != 0)
+				return rc;
+		off = next;
+	} while (next != UINT32_MAX);
+	return 0;
+}
+
 unsigned int
 dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 	      struct dp_entry_view *out, uint32_t *next)

@@ -231,9 +231,15 @@ int dp_table_deriver_add(const struct dp_table_deriver *d);
 unsigned int dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 			   struct dp_entry_view *out, uint32_t *next);
 int dp_table_default_get(unsigned int id, struct dp_entry_view *out);
+/* fn on every installed entry of table id, in dp_table_read's order, a
+ * page at a time, until it returns non-zero: that value, else 0. */
+int dp_table_each(unsigned int id, int (*fn)(const struct dp_entry_view *ev, void *arg), void *arg);
 /* The installed entry whose match is u's match (table, key/mask/plen,
  * priority; the action part of u is ignored): 0 and *out, or -ENOENT. */
 int dp_table_get(const struct dp_update *u, struct dp_entry_view *out);
+/* The last update of batch[0..n) to (table, key) (defaults aside), or NULL. */
+const struct dp_update *dp_table_batch_last(int table, const uint8_t *key, const struct dp_update *batch,
+					    unsigned int n);
 /* What a batch leaves at (table, key), for write checks and derivers:
  * extra (when given and of that key) as the last word, else the last
  * update of batch[0..n) to that key, else the installed entry (exact

@@ -125,21 +125,30 @@ out:
 	return rc;
 }
 
+const struct dp_update *
+dp_table_batch_last(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n)
+{
+	unsigned int klen = dp_table_key_len((unsigned int)table);
+
+	for (unsigned int j = n; j-- > 0;)
+		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
+		    memcmp(batch[j].key, key, klen) == 0)
+			return &batch[j];
+	return NULL;
+}
+
 int
 dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n,
 		    const struct dp_update *extra, uint16_t *action, uint8_t *params)
 {
-	unsigned int klen = dp_table_key_len((unsigned int)table);
 	const struct dp_update *b = NULL;
 	const struct dp_entry *e;
 
 	if (extra != NULL && extra->table == table && extra->type != DP_UPD_DEFAULT &&
-	    memcmp(extra->key, key, klen) == 0)
+	    memcmp(extra->key, key, dp_table_key_len((unsigned int)table)) == 0)
 		b = extra;
-	for (unsigned int j = n; b == NULL && j-- > 0;)
-		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
-		    memcmp(batch[j].key, key, klen) == 0)
-			b = &batch[j];
+	else
+		b = dp_table_batch_last(table, key, batch, n);
 	if (b != NULL) {
 		if (b->type == DP_UPD_DELETE)
 			return 0;

@@ -503,49 +503,41 @@ update_names(const struct dp_update *x, unsigned int r, uint32_t id)
 	return m == id;
 }
 
-/* The last update of batch[0..n) to (table, key), or NULL. */
-static const struct dp_update *
-last_update(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n)
-{
-	unsigned int klen = dp_table_key_len((unsigned int)table);
-
-	for (unsigned int j = n; j-- > 0;)
-		if (batch[j].table == table && batch[j].type != DP_UPD_DEFAULT &&
-		    memcmp(batch[j].key, key, klen) == 0)
-			return &batch[j];
-	return NULL;
-}
-
 /* Will an entry name meter id once batch[0..n) applies: an installed one
  * the batch leaves naming it, or one the batch writes? */
+struct naming {
+	uint32_t id;
+	unsigned int r;
+	const struct dp_update *batch;
+	unsigned int n;
+};
+
+static int
+names_id(const struct dp_entry_view *ev, void *arg)
+{
+	const struct naming *w = arg;
+	const struct dp_update *x;
+	uint32_t m;
+
+	memcpy(&m, ev->params + refs[w->r].off, 4);
+	if (ev->action != refs[w->r].action || m != w->id)
+		return 0;
+	x = dp_table_batch_last(refs[w->r].table, ev->key, w->batch, w->n);
+	return x == NULL || update_names(x, w->r, w->id);
+}
+
 static bool
 named(uint32_t id, const struct dp_update *batch, unsigned int n)
 {
-	struct dp_entry_view ev[64];
-
 	for (unsigned int r = 0; r < n_refs; r++) {
-		uint32_t off = 0, next;
+		struct naming w = { id, r, batch, n };
 
 		for (unsigned int j = 0; j < n; j++)
 			if (batch[j].table == refs[r].table && update_names(&batch[j], r, id) &&
-			    last_update(refs[r].table, batch[j].key, batch, n) == &batch[j])
+			    dp_table_batch_last(refs[r].table, batch[j].key, batch, n) == &batch[j])
 				return true;
-		do {
-			unsigned int k = dp_table_read(refs[r].table, off, RTE_DIM(ev), ev, &next);
-
-			for (unsigned int i = 0; i < k; i++) {
-				const struct dp_update *x;
-				uint32_t m;
-
-				memcpy(&m, ev[i].params + refs[r].off, 4);
-				if (ev[i].action != refs[r].action || m != id)
-					continue;
-				x = last_update(refs[r].table, ev[i].key, batch, n);
-				if (x == NULL || update_names(x, r, id))
-					return true;
-			}
-			off = next;
-		} while (next != UINT32_MAX);
+		if (dp_table_each((unsigned int)refs[r].table, names_id, &w))
+			return true;
 	}
 	return false;
 }
@@ -602,47 +594,40 @@ static const struct dp_rpc_method meters_method = {
 	.result = &(const struct dp_schema_field){ .name = "meters", .type = DP_SCHEMA_ARRAY, .items = &meter_row },
 };
 
+/* One qos.meters row per meter, into the array arg: -ENOMEM stops. */
+static int
+meter_row_of(const struct dp_entry_view *ev, void *arg)
+{
+	static const char *const color_name[3] = { "green", "yellow", "red" };
+	uint32_t id = key_id(ev->key);
+	json_t *row;
+
+	if (ev->action == QOS_METER_NONE)
+		return 0;
+	row = json_pack("{s:I, s:s}", "id", (json_int_t)id, "type", meters_def.actions[ev->action].name);
+	for (unsigned int c = 0; row != NULL && c < 3; c++) {
+		uint64_t p = 0, b = 0;
+
+		for (unsigned int w = 0; w < n_workers; w++) {
+			p += ctrs[w][id].pkts[c];
+			b += ctrs[w][id].bytes[c];
+		}
+		json_object_set_new(row, color_name[c],
+				    json_pack("{s:I, s:I}", "packets", (json_int_t)p, "bytes", (json_int_t)b));
+	}
+	return row == NULL || json_array_append_new(arg, row) < 0 ? -ENOMEM : 0;
+}
+
 static int
 m_meters(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
 	 struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static const char *const color_name[3] = { "green", "yellow", "red" };
-	struct dp_entry_view ev[64];
-	uint32_t off = 0, next;
 	json_t *a = json_array();
 
-	if (a == NULL)
+	if (a == NULL || dp_table_each((unsigned int)pl_qos.meters, meter_row_of, a) < 0) {
+		json_decref(a);
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
-	do {
-		unsigned int k = dp_table_read(pl_qos.meters, off, RTE_DIM(ev), ev, &next);
-
-		for (unsigned int i = 0; i < k; i++) {
-			uint32_t id = key_id(ev[i].key);
-			json_t *row;
-
-			if (ev[i].action == QOS_METER_NONE)
-				continue;
-			row = json_pack("{s:I, s:s}", "id", (json_int_t)id, "type",
-					meters_def.actions[ev[i].action].name);
-			for (unsigned int c = 0; row != NULL && c < 3; c++) {
-				uint64_t p = 0, b = 0;
-
-				for (unsigned int w = 0; w < n_workers; w++) {
-					p += ctrs[w][id].pkts[c];
-					b += ctrs[w][id].bytes[c];
-				}
-				json_object_set_new(row, color_name[c],
-						    json_pack("{s:I, s:I}", "packets", (json_int_t)p, "bytes",
-							      (json_int_t)b));
-			}
-			if (row == NULL || json_array_append_new(a, row) < 0) {
-				json_decref(a);
-				return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "",
-						      "out of memory");
-			}
-		}
-		off = next;
-	} while (next != UINT32_MAX);
+	}
 	*result = a;
 	return 0;
 }

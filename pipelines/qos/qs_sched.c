@@ -478,6 +478,20 @@ red_new(struct qs_port *q, uint16_t qsize)
 	return red;
 }
 
+/* What a scheduler holds, given back (its queues already empty). */
+static void
+port_release(struct qs_port *q)
+{
+	if (q->sp != NULL)
+		rte_sched_port_free(q->sp);
+	rte_ring_free(q->handoff);
+	rte_ring_free(q->cmds);
+	rte_free(q->pipe_slot);
+	rte_free(q->qlen);
+	rte_free(q->red);
+	rte_free(q);
+}
+
 static struct qs_port *
 port_new(uint16_t port, const struct sched_p *p)
 {
@@ -552,14 +566,7 @@ port_new(uint16_t port, const struct sched_p *p)
 	return q;
 fail:
 	DP_LOG(ERR, "qos: port %u: scheduler not made (rte_sched)", port);
-	if (q->sp != NULL)
-		rte_sched_port_free(q->sp);
-	rte_ring_free(q->handoff);
-	rte_ring_free(q->cmds);
-	rte_free(q->pipe_slot);
-	rte_free(q->qlen);
-	rte_free(q->red);
-	rte_free(q);
+	port_release(q);
 	return NULL;
 }
 
@@ -596,13 +603,7 @@ port_free(struct qs_port *q)
 		st->drop_pkts += (unsigned int)k;
 		rte_pktmbuf_free_bulk(m, (unsigned int)k);
 	}
-	rte_sched_port_free(q->sp);
-	rte_ring_free(q->handoff);
-	rte_ring_free(q->cmds);
-	rte_free(q->pipe_slot);
-	rte_free(q->qlen);
-	rte_free(q->red);
-	rte_free(q);
+	port_release(q);
 }
 
 static void
@@ -634,42 +635,45 @@ key16(uint8_t *key, unsigned int n, const uint16_t *v)
 }
 
 /* Every entry of table as batch[0..n) and then extra leave it, to fn. */
+struct left {
+	int table;
+	const struct dp_update *batch, *extra;
+	unsigned int n;
+	void (*fn)(const uint8_t *key, const uint8_t *params, void *arg);
+	void *arg;
+};
+
+static int
+installed_left(const struct dp_entry_view *ev, void *arg)
+{
+	const struct left *l = arg;
+	uint8_t params[DP_PARAMS_BYTES];
+	uint16_t action;
+
+	if (dp_table_batch_view(l->table, ev->key, l->batch, l->n, l->extra, &action, params) && action == 0)
+		l->fn(ev->key, params, l->arg);
+	return 0;
+}
+
 static void
 each_left(int table, const struct dp_update *batch, unsigned int n, const struct dp_update *extra,
 	  void (*fn)(const uint8_t *key, const uint8_t *params, void *arg), void *arg)
 {
-	unsigned int klen = dp_table_key_len((unsigned int)table);
-	struct dp_entry_view ev[64];
-	uint8_t params[DP_PARAMS_BYTES];
-	uint32_t off = 0, next;
-	uint16_t action;
+	struct left l = { table, batch, extra, n, fn, arg };
 
-	do {
-		unsigned int k = dp_table_read((unsigned int)table, off, RTE_DIM(ev), ev, &next);
-
-		for (unsigned int i = 0; i < k; i++)
-			if (dp_table_batch_view(table, ev[i].key, batch, n, extra, &action, params) && action == 0)
-				fn(ev[i].key, params, arg);
-		off = next;
-	} while (next != UINT32_MAX);
-	/* what the batch makes that is not installed: at its last word */
+	dp_table_each((unsigned int)table, installed_left, &l);
+	/* what the batch makes that is not installed: once, at its last word */
 	for (unsigned int j = 0; j <= n; j++) {
-		const struct dp_update *u = j < n ? &batch[j] : extra;
+		const struct dp_update *u = j < n ? &batch[j] : extra, *last;
 
 		if (u == NULL || u->table != table || u->type == DP_UPD_DELETE || u->type == DP_UPD_DEFAULT ||
 		    u->action != 0 || dp_table_find((unsigned int)table, u->key) != NULL)
 			continue;
-		if (dp_table_batch_view(table, u->key, batch, n, extra, &action, params) && action == 0 &&
-		    memcmp(params, u->params, DP_PARAMS_BYTES) == 0) {
-			/* only once per key: its last update */
-			bool later = extra != NULL && u != extra && extra->table == table &&
-				     memcmp(extra->key, u->key, klen) == 0;
-
-			for (unsigned int l = j + 1; !later && l < n; l++)
-				later = batch[l].table == table && memcmp(batch[l].key, u->key, klen) == 0;
-			if (!later)
-				fn(u->key, params, arg);
-		}
+		last = extra != NULL && extra->table == table &&
+		       memcmp(extra->key, u->key, dp_table_key_len((unsigned int)table)) == 0 ?
+		       extra : dp_table_batch_last(table, u->key, batch, n);
+		if (last == u)
+			fn(u->key, u->params, arg);
 	}
 }
 

@@ -40,20 +40,24 @@ claim(uint16_t bd, uint16_t slice)
 	return 0;
 }
 
-/* Call fn on every installed entry of a table, a page at a time. */
+struct claim_call {
+	void (*fn)(const struct dp_entry_view *ev);
+};
+
+static int
+call_claim(const struct dp_entry_view *ev, void *arg)
+{
+	((struct claim_call *)arg)->fn(ev);
+	return 0;
+}
+
+/* Call fn on every installed entry of a table. */
 static void
 for_each_entry(int tid, void (*fn)(const struct dp_entry_view *ev))
 {
-	struct dp_entry_view ev[64];
-	uint32_t off = 0, next;
+	struct claim_call c = { fn };
 
-	do {
-		unsigned int k = dp_table_read(tid, off, RTE_DIM(ev), ev, &next);
-
-		for (unsigned int i = 0; i < k; i++)
-			fn(&ev[i]);
-		off = next;
-	} while (next != UINT32_MAX);
+	dp_table_each((unsigned int)tid, call_claim, &c);
 }
 
 static uint16_t
