@@ -210,7 +210,8 @@ compile_slice(struct cc *c, const struct intent *it)
 
 	port = port_value(it->port);
 	cc_add(c, cc_upd(t, T_INTERFACES, json_pack("{s:O,s:I}", "in_port", port, "vlan", it->vlan),
-			 attach ? "attach" : NULL, json_pack("{s:I,s:I}", "slice", slice, "bd", bd)));
+			 attach ? "attach" : NULL, json_pack("{s:I,s:I,s:I}", "slice", slice, "bd", bd,
+							     "meter", attach ? it->meter : 0)));
 	cc_add(c, cc_upd(t, T_BD_PORTS, json_pack("{s:I,s:O}", "bd", bd, "port", port),
 			 attach ? "member" : NULL, json_pack("{s:I}", "vlan", it->vlan)));
 	json_decref(port);

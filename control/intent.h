@@ -33,7 +33,7 @@
 #define INTENT_DSCP_COPY	 64	/* a tunnel's outer DSCP: the inner packet's */
 
 enum intent_kind {
-	INTENT_SLICE_ATTACH,	/* port, vlan, slice, bd */
+	INTENT_SLICE_ATTACH,	/* port, vlan, slice, bd, meter (0: none) */
 	INTENT_SLICE_DETACH,	/* port, vlan */
 	INTENT_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (IPv4 PLEN 0..31, IPv6 1..127) */
 	INTENT_SVI_DEL,		/* slice, bd, ipv6 (which of the BD's SVIs) */
@@ -87,6 +87,7 @@ struct intent {
 	json_int_t bd;
 	json_int_t vrf;
 	json_int_t vlan;	/* 0: untagged */
+	json_int_t meter;	/* slice attach: the meter of what enters there (0: none) */
 	const char *port;	/* a name, or a decimal index */
 	const char *mac;
 	const char *smac;

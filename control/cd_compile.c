@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd's intents (site, peers, slices, vdns, policies) compiled into the entries they want (see cd_compile.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_compile.h"
+#include "intent.h"
+
+#define PATH_ID_MAX   4095
+#define METER_ID_MAX  4095	/* a VDN's meter is its pipe (PIPE_MAX) */
+#define BURST_MS      10	/* a slice meter's bursts: 10 ms of its rate */
+#define BURST_MIN     9600	/* ... a jumbo frame at least */
+#define CLASS_PRIO    1		/* a policy's class rule when it names none */
+
+static const char *const kinds[CD_KINDS] = { "site", "peers", "slices", "vdns", "policies" };
+static const char *const schemas[CD_KINDS] = { "SiteSpec", "PeerSpec", "SliceSpec", "VdnSpec",
+					       "PolicySpec" };
+
+const char *
+cd_kind_name(enum cd_kind k)
+{
+	return (unsigned int)k < CD_KINDS ? kinds[k] : "?";
+}
+
+int
+cd_kind_of(const char *name)
+{
+	for (int k = 0; k < CD_KINDS; k++)
+		if (name != NULL && strcmp(name, kinds[k]) == 0)
+			return k;
+	return -1;
+}
+
+const char *
+cd_kind_schema(enum cd_kind k)
+{
+	return schemas[k];
+}
+
+/* One compile run. */
+struct cx {
+	const struct cd_tables *t;
+	json_t *set, *owner, *results;
+	json_t *ids, *used;	/* the allocations: as given, and those used now */
+	json_t *site;		/* the site's spec, NULL: none */
+	json_t *peers;		/* NAME → {"id", "eps": [{"wan", "addr", "path"}]}: compiled ones */
+	json_t *slices;		/* NAME → {"id", "tunnels": {PEER: id}}: compiled ones */
+	/* the intent being compiled */
+	char who[160];
+	json_t *res;
+	bool failed;
+};
+
+static json_int_t
+num(json_t *o, const char *key, json_int_t dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The intent fails: Failed (invalid or colliding) or Pending (waiting for
+ * @what). The first reason is the one reported; a Pending intent lists
+ * everything it waits for. */
+static void __attribute__((format(printf, 5, 6)))
+fail(struct cx *x, const char *phase, const char *pointer, const char *reason, const char *fmt, ...)
+{
+	char msg[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(phase, "Pending") == 0) {
+		json_array_append_new(json_object_get(x->res, "waiting_for"), json_string(msg));
+		if (x->failed)
+			return;
+	} else if (x->failed && strcmp(str(x->res, "phase"), "Failed") == 0) {
+		return;
+	}
+	x->failed = true;
+	json_object_set_new(x->res, "phase", json_string(phase));
+	json_object_set_new(x->res, "reason", json_string(reason));
+	json_object_set_new(x->res, "message", json_string(msg));
+	json_object_set_new(x->res, "pointer", json_string(pointer));
+}
+
+static void
+wait_for(struct cx *x, const char *pointer, const char *what)
+{
+	fail(x, "Pending", pointer, "waiting", "%s", what);
+}
+
+/* ----------------------------------------------------------- ids */
+
+/* @key's id in namespace @ns (1..@max): the one it had, else the lowest
+ * free one; -1 when all are taken. */
+static json_int_t
+alloc(struct cx *x, const char *ns, const char *key, json_int_t max)
+{
+	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns), *v;
+	json_int_t id = json_integer_value(json_object_get(m, key));
+	const char *k;
+
+	if (m == NULL) {
+		json_object_set_new(x->ids, ns, json_object());
+		m = json_object_get(x->ids, ns);
+	}
+	if (u == NULL) {
+		json_object_set_new(x->used, ns, json_object());
+		u = json_object_get(x->used, ns);
+	}
+	for (json_int_t cand = 1; id == 0 && cand <= max; cand++) {
+		bool taken = false;
+
+		json_object_foreach(m, k, v)
+			taken = taken || json_integer_value(v) == cand;
+		if (!taken)
+			id = cand;
+	}
+	if (id == 0)
+		return -1;
+	json_object_set_new(m, key, json_integer(id));
+	json_object_set_new(u, key, json_integer(id));
+	return id;
+}
+
+/* ------------------------------------------------- one library intent */
+
+/* Compile @it on the set and apply its updates; on a refusal the intent
+ * (x->who) fails, with @ptr pointing at what in its spec said it. */
+static int
+run(struct cx *x, const struct intent *it, const char *ptr)
+{
+	json_t *in[INTENT_IN_MAX] = { NULL }, *params = NULL, *u, *rows;
+	unsigned int need = 0;
+	char err[320], *key = NULL;
+	size_t i;
+	int rc;
+
+	if (x->failed)
+		return -ECANCELED;
+	for (int k = 0; k < INTENT_IN_MAX; k++)
+		in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
+			cd_tables_entries(x->set, intent_input_table((enum intent_input)k));
+	rc = intent_compile(it, in, &need, &params, err, sizeof(err));
+	for (int k = 0; k < INTENT_IN_MAX; k++)
+		json_decref(in[k]);
+	if (rc < 0) {
+		fail(x, rc == -ENOMEM ? "Error" : "Failed", ptr, intent_reason(rc), "%s", err);
+		return rc;
+	}
+	json_array_foreach(json_object_get(params, "updates"), i, u) {
+		const char *table = str(u, "table"), *type = str(u, "type");
+
+		rc = cd_tables_apply(x->t, x->set, u, &key, err, sizeof(err));
+		if (rc == -EEXIST) {
+			const char *other = str(json_object_get(x->owner, table), key);
+
+			fail(x, "Failed", ptr, "conflict", "%s: %s", other ? other : "another intent",
+			     err);
+		} else if (rc < 0) {
+			fail(x, "Failed", ptr, "bad_value", "%s", err);
+		} else {
+			if ((rows = json_object_get(x->owner, table)) == NULL) {
+				json_object_set_new(x->owner, table, json_object());
+				rows = json_object_get(x->owner, table);
+			}
+			if (strcmp(type, "delete") == 0)
+				json_object_del(rows, key);
+			else if (json_object_get(rows, key) == NULL)
+				json_object_set_new(rows, key, json_string(x->who));
+		}
+		free(key);
+		key = NULL;
+		if (rc < 0)
+			break;
+	}
+	json_decref(params);
+	return rc;
+}
+
+/* ------------------------------------------------------------- site */
+
+static json_t *
+wan_of(struct cx *x, const char *name, int *index)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(x->site, "wan"), i, w) {
+		if (strcmp(str(w, "name"), name) == 0) {
+			*index = (int)i;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/* The address part of "ADDR/LEN" into @out. */
+static const char *
+addr_part(const char *pfx, char *out, size_t len)
+{
+	const char *slash = strchr(pfx, '/');
+
+	snprintf(out, len, "%.*s", slash ? (int)(slash - pfx) : (int)strlen(pfx), pfx);
+	return out;
+}
+
+static const char *
+port_mac(struct cx *x, const char *port)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(cd_tables_ports(x->t), i, p)
+		if (strcmp(str(p, "name") ? str(p, "name") : "", port) == 0)
+			return str(p, "mac");
+	return NULL;
+}
+
+static bool
+port_known(struct cx *x, const char *port)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(cd_tables_ports(x->t), i, p)
+		if (str(p, "name") != NULL && strcmp(str(p, "name"), port) == 0)
+			return true;
+	return false;
+}
+
+static void
+compile_site(struct cx *x, json_t *spec)
+{
+	json_int_t under = num(spec, "underlay_slice", CD_UNDERLAY);
+	char ptr[64], ip[64], what[96];
+	json_t *w, *a, *w2;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(spec, "lan"), i, a) {
+		snprintf(ptr, sizeof(ptr), "/spec/lan/%zu/port", i);
+		if (!port_known(x, str(a, "port"))) {
+			snprintf(what, sizeof(what), "port %s (sxdp has none)", str(a, "port"));
+			wait_for(x, ptr, what);
+		}
+	}
+	json_array_foreach(json_object_get(spec, "wan"), i, w) {
+		const char *mac = str(w, "mac") ? str(w, "mac") : port_mac(x, str(w, "port"));
+		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = str(w, "port"),
+				     .vlan = num(w, "vlan", 0), .slice = under,
+				     .bd = CD_WAN_BD + (json_int_t)i };
+
+		json_array_foreach(json_object_get(spec, "wan"), j, w2) {
+			if (j < i && strcmp(str(w, "name"), str(w2, "name")) == 0) {
+				snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/name", i);
+				fail(x, "Failed", ptr, "duplicate", "WAN link '%s' is named twice",
+				     str(w, "name"));
+			}
+		}
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/port", i);
+		if (mac == NULL) {
+			snprintf(what, sizeof(what), "port %s (sxdp has none)", str(w, "port"));
+			wait_for(x, ptr, what);
+			continue;
+		}
+		run(x, &it, ptr);
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
+		it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under,
+				      .bd = CD_WAN_BD + (json_int_t)i, .mac = mac,
+				      .addr = str(w, "address") };
+		run(x, &it, ptr);
+		it = (struct intent){ .kind = INTENT_VTEP_ADD,
+				      .addr = addr_part(str(w, "address"), ip, sizeof(ip)) };
+		run(x, &it, ptr);
+	}
+}
+
+/* ------------------------------------------------------------ peers */
+
+static void
+compile_peer(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *probe = json_object_get(spec, "probe"), *ep, *eps = json_array(), *p;
+	const char *how = str(probe, "how") ? str(probe, "how") : "icmp";
+	char ptr[64], ip[64], key[200], what[96];
+	const char *other;
+	size_t i;
+	int wi;
+
+	if (x->site == NULL) {
+		wait_for(x, "/spec", "site");
+		json_decref(eps);
+		return;
+	}
+	json_object_foreach(x->peers, other, p) {
+		if (num(p, "id", 0) == num(spec, "id", 0))
+			fail(x, "Failed", "/spec/id", "conflict", "site id %" JSON_INTEGER_FORMAT
+			     " is peers/%s's", num(spec, "id", 0), other);
+	}
+	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+		json_t *w = wan_of(x, str(ep, "wan"), &wi);
+		json_int_t path;
+		struct intent it;
+
+		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/wan", i);
+		if (w == NULL) {
+			snprintf(what, sizeof(what), "site WAN link '%s'", str(ep, "wan"));
+			wait_for(x, ptr, what);
+			continue;
+		}
+		snprintf(key, sizeof(key), "peers/%s/%s", name, str(ep, "address"));
+		if ((path = alloc(x, "path", key, PATH_ID_MAX)) < 0) {
+			fail(x, "Failed", ptr, "no_space", "no path id left (1..%d)", PATH_ID_MAX);
+			continue;
+		}
+		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
+		it = (struct intent){ .kind = INTENT_SITE_ADD, .id = num(spec, "id", 0),
+				      .addr = str(ep, "address") };
+		run(x, &it, ptr);
+		it = (struct intent){ .kind = INTENT_PATH_ADD, .id = path,
+				      .how = strcmp(how, "static") == 0 ? NULL : how,
+				      .addr = addr_part(str(w, "address"), ip, sizeof(ip)),
+				      .dst = str(ep, "address"),
+				      .gw = str(w, "gateway") ? str(w, "gateway") : str(ep, "address"),
+				      .vrf = num(x->site, "underlay_slice", CD_UNDERLAY),
+				      .mtu = num(w, "mtu", 0),
+				      .interval_ms = num(probe, "interval_ms", 0),
+				      .down_after = num(probe, "down_after", 0),
+				      .up_after = num(probe, "up_after", 0) };
+		run(x, &it, ptr);
+		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", str(ep, "wan"), "addr",
+						     str(ep, "address"), "path", path));
+	}
+	if (!x->failed)
+		json_object_set_new(x->peers, name, json_pack("{s:I,s:o}", "id", num(spec, "id", 0),
+							      "eps", eps));
+	else
+		json_decref(eps);
+}
+
+/* ----------------------------------------------------------- slices */
+
+/* A path policy (NULL: failover over the peer's endpoints in order) as
+ * a policy intent's paths to @peer; 0, or the WAN link no path of the
+ * peer's uses. */
+static int
+policy_paths(json_t *pol, json_t *peer, struct intent *it, const char **missing)
+{
+	json_t *w, *ep;
+	size_t i, j;
+
+	it->how = pol != NULL ? str(pol, "mode") : "failover";
+	it->n_paths = 0;
+	if (pol == NULL) {
+		json_array_foreach(json_object_get(peer, "eps"), j, ep)
+			if (it->n_paths < INTENT_POLICY_PATHS)
+				it->paths[it->n_paths++] = num(ep, "path", 0);
+		return 0;
+	}
+	json_array_foreach(json_object_get(pol, "wans"), i, w) {
+		json_array_foreach(json_object_get(peer, "eps"), j, ep) {
+			if (strcmp(str(ep, "wan"), json_string_value(w)) == 0 &&
+			    it->n_paths < INTENT_POLICY_PATHS) {
+				it->weights[it->n_paths] = json_integer_value(
+					json_array_get(json_object_get(pol, "weights"), i));
+				if (it->weights[it->n_paths] == 0)
+					it->weights[it->n_paths] = 1;
+				it->paths[it->n_paths++] = num(ep, "path", 0);
+			}
+		}
+	}
+	if (it->n_paths == 0) {
+		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
+		return -ENOENT;
+	}
+	it->rtt_ms = num(json_object_get(pol, "sla"), "rtt_ms", 0);
+	it->jitter_ms = num(json_object_get(pol, "sla"), "jitter_ms", 0);
+	it->loss_pct = num(json_object_get(pol, "sla"), "loss_pct", 0);
+	return 0;
+}
+
+static bool
+lan_has(struct cx *x, json_t *m)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(x->site, "lan"), i, a)
+		if (strcmp(str(a, "port"), str(m, "port")) == 0 && num(a, "vlan", 0) == num(m, "vlan", 0))
+			return true;
+	return false;
+}
+
+static json_int_t
+burst_of(json_int_t bps)
+{
+	json_int_t b = bps / 8 * BURST_MS / 1000;
+
+	return b < BURST_MIN ? BURST_MIN : b;
+}
+
+/* The slice's tunnel to each of its peers, with its policy for class 0. */
+static void
+compile_stretch(struct cx *x, const char *name, json_t *spec, json_int_t sid, json_t *tunnels)
+{
+	json_t *list = json_object_get(spec, "peers"), *pol = json_object_get(spec, "path_policy");
+	json_t *peer, *v;
+	const char *pn, *missing = NULL;
+	char key[200], ptr[64], what[96];
+	size_t i;
+
+	if (list == NULL) {
+		list = json_array();
+		json_object_foreach(x->peers, pn, peer)
+			json_array_append_new(list, json_string(pn));
+	} else {
+		json_incref(list);
+	}
+	json_array_foreach(list, i, v) {
+		const char *peers[INTENT_POLICY_PATHS];
+		struct intent it = { 0 };
+		json_int_t tid;
+		json_t *ep;
+		size_t j;
+
+		pn = json_string_value(v);
+		snprintf(ptr, sizeof(ptr), "/spec/peers/%zu", i);
+		if ((peer = json_object_get(x->peers, pn)) == NULL) {
+			snprintf(what, sizeof(what), "peers/%s", pn);
+			wait_for(x, ptr, what);
+			continue;
+		}
+		if (policy_paths(pol, peer, &it, &missing) < 0) {
+			fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
+			     "endpoint over WAN link %s", pn, missing);
+			continue;
+		}
+		snprintf(key, sizeof(key), "slices/%s/%s", name, pn);
+		if ((tid = alloc(x, "tunnel", key, 65535)) < 0) {
+			fail(x, "Failed", ptr, "no_space", "no tunnel id left");
+			continue;
+		}
+		json_array_foreach(json_object_get(peer, "eps"), j, ep)
+			peers[j] = str(ep, "addr");
+		struct intent tun = { .kind = INTENT_TUNNEL_ADD, .id = tid, .slice = sid,
+				      .vni = num(spec, "vni", 0), .path = it.paths[0],
+				      .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY, .peers = peers,
+				      .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
+				      .flood = json_array_size(json_object_get(spec, "members")) ?
+					       sid : -1 };
+		run(x, &tun, "/spec/vni");
+		it.kind = INTENT_POLICY_SET;
+		it.id = tid;
+		it.cls = 0;
+		run(x, &it, pol != NULL ? "/spec/path_policy" : "/spec/vni");
+		json_object_set_new(tunnels, pn, json_integer(tid));
+	}
+	json_decref(list);
+}
+
+static void
+compile_slice(struct cx *x, const char *name, json_t *spec)
+{
+	json_int_t sid = num(spec, "id", 0), meter = 0;
+	json_t *rate = json_object_get(spec, "rate"), *m, *r, *tunnels = json_object(), *s;
+	const char *other;
+	char ptr[64], key[200], what[128];
+	size_t i;
+
+	if (x->site == NULL) {
+		wait_for(x, "/spec", "site");
+		json_decref(tunnels);
+		return;
+	}
+	json_object_foreach(x->slices, other, s)
+		if (num(s, "id", 0) == sid)
+			fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
+			     " is slices/%s's", sid, other);
+	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
+		json_int_t cir = num(rate, "guaranteed_bps", 0), pir = num(rate, "peak_bps", 0);
+
+		if (pir < cir)
+			fail(x, "Failed", "/spec/rate/peak_bps", "out_of_range", "peak_bps %"
+			     JSON_INTEGER_FORMAT " is below guaranteed_bps %" JSON_INTEGER_FORMAT,
+			     pir, cir);
+		snprintf(key, sizeof(key), "slices/%s", name);
+		if (!x->failed && (meter = alloc(x, "meter", key, METER_ID_MAX)) < 0)
+			fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
+		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = "trtcm",
+				     .rate = cir, .burst = burst_of(cir), .peak = pir,
+				     .ebs = burst_of(pir) };
+		run(x, &it, "/spec/rate");
+	}
+	json_array_foreach(json_object_get(spec, "members"), i, m) {
+		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = str(m, "port"),
+				     .vlan = num(m, "vlan", 0), .slice = sid, .bd = sid,
+				     .meter = meter };
+
+		snprintf(ptr, sizeof(ptr), "/spec/members/%zu", i);
+		if (!lan_has(x, m)) {
+			snprintf(what, sizeof(what), "site LAN port %s vlan %" JSON_INTEGER_FORMAT,
+				 str(m, "port"), num(m, "vlan", 0));
+			wait_for(x, ptr, what);
+			continue;
+		}
+		run(x, &it, ptr);
+	}
+	if ((s = json_object_get(spec, "svi")) != NULL) {
+		struct intent it = { .kind = INTENT_SVI_ADD, .slice = sid, .bd = sid,
+				     .mac = str(s, "mac"), .addr = str(s, "address") };
+
+		run(x, &it, "/spec/svi");
+	}
+	json_array_foreach(json_object_get(spec, "routes"), i, r) {
+		const char *nh = str(r, "via");
+		struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = sid, .addr = str(r, "prefix"),
+				     .how = nh ? "via" : "drop", .nh = &nh, .n_nh = nh ? 1 : 0 };
+
+		snprintf(ptr, sizeof(ptr), "/spec/routes/%zu", i);
+		if (nh == NULL && !json_is_true(json_object_get(r, "drop")))
+			fail(x, "Failed", ptr, "missing", "a route needs 'via' or 'drop': true");
+		run(x, &it, ptr);
+	}
+	if (json_object_get(spec, "vni") != NULL) {
+		struct intent it = { .kind = INTENT_VNI_ADD, .vni = num(spec, "vni", 0), .slice = sid,
+				     .bd = sid };
+
+		run(x, &it, "/spec/vni");
+		compile_stretch(x, name, spec, sid, tunnels);
+	} else if (json_object_get(spec, "peers") != NULL) {
+		fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
+	}
+	if (!x->failed || strcmp(str(x->res, "phase"), "Pending") == 0)
+		json_object_set_new(x->slices, name, json_pack("{s:I,s:o}", "id", sid, "tunnels",
+							       tunnels));
+	else
+		json_decref(tunnels);
+}
+
+/* --------------------------------------------------- vdns, policies */
+
+static void
+rule_of(json_t *f, struct intent *it)
+{
+	it->rule.src = str(f, "src");
+	it->rule.dst = str(f, "dst");
+	it->rule.proto = num(f, "proto", 0);
+	it->rule.dscp_set = json_object_get(f, "dscp") != NULL;
+	it->rule.dscp = num(f, "dscp", 0);
+	for (int i = 0; i < 2; i++) {
+		it->rule.sport[i] = json_integer_value(json_array_get(json_object_get(f, "sport"), i));
+		it->rule.dport[i] = json_integer_value(json_array_get(json_object_get(f, "dport"), i));
+	}
+}
+
+/* The slice a VDN or policy names: compiled, or Pending on it. */
+static json_t *
+slice_of(struct cx *x, json_t *spec)
+{
+	json_t *s = json_object_get(x->slices, str(spec, "slice"));
+	char what[96];
+
+	if (s == NULL) {
+		snprintf(what, sizeof(what), "slices/%s", str(spec, "slice"));
+		wait_for(x, "/spec/slice", what);
+	}
+	return s;
+}
+
+/* A VDN: a pipe on every WAN link's scheduler that has one (rate_bps),
+ * its meter and its class entry. */
+static void
+compile_vdn(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *s = slice_of(x, spec), *w;
+	char key[200];
+	json_int_t id;
+	size_t i;
+	bool any = false;
+
+	if (s == NULL)
+		return;
+	snprintf(key, sizeof(key), "vdns/%s", name);
+	if ((id = alloc(x, "meter", key, METER_ID_MAX)) < 0) {
+		fail(x, "Failed", "/spec", "no_space", "no VDN id left");
+		return;
+	}
+	json_array_foreach(json_object_get(x->site, "wan"), i, w) {
+		struct intent it = { .kind = INTENT_VDN_ADD, .id = id, .slice = num(s, "id", 0),
+				     .port = str(w, "port"), .rate = num(spec, "guaranteed_bps", 0),
+				     .peak = num(spec, "peak_bps", 0),
+				     .prio = num(spec, "priority", CLASS_PRIO) };
+
+		if (json_object_get(w, "rate_bps") == NULL || any)
+			continue;
+		rule_of(json_object_get(spec, "match"), &it);
+		run(x, &it, "/spec");
+		any = true;
+	}
+	if (!any)
+		wait_for(x, "/spec", "a site WAN link with rate_bps (an egress scheduler)");
+}
+
+static void
+compile_policy(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *s = slice_of(x, spec), *pol = json_object_get(spec, "path_policy"), *tid;
+	struct intent cl = { .kind = INTENT_CLASS_ADD, .cls = num(spec, "class", 0),
+			     .prio = num(spec, "priority", CLASS_PRIO) };
+	const char *pn, *missing = NULL;
+
+	(void)name;
+	if (s == NULL)
+		return;
+	cl.slice = num(s, "id", 0);
+	rule_of(json_object_get(spec, "match"), &cl);
+	run(x, &cl, "/spec/match");
+	json_object_foreach(json_object_get(s, "tunnels"), pn, tid) {
+		struct intent it = { .kind = INTENT_POLICY_SET, .id = json_integer_value(tid),
+				     .cls = cl.cls };
+
+		if (policy_paths(pol, json_object_get(x->peers, pn), &it, &missing) < 0) {
+			fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
+			     "endpoint over WAN link %s", pn, missing);
+			continue;
+		}
+		run(x, &it, "/spec/path_policy");
+	}
+}
+
+/* ------------------------------------------------------------ driver */
+
+static void
+compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+{
+	json_t *set0 = json_deep_copy(x->set), *owner0 = json_deep_copy(x->owner);
+	json_t *peers0 = json_deep_copy(x->peers), *slices0 = json_deep_copy(x->slices);
+	json_t *used0 = json_deep_copy(x->used);
+
+	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
+	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
+	x->failed = false;
+	switch (k) {
+	case CD_SITE:
+		compile_site(x, spec);
+		break;
+	case CD_PEERS:
+		compile_peer(x, name, spec);
+		break;
+	case CD_SLICES:
+		compile_slice(x, name, spec);
+		break;
+	case CD_VDNS:
+		compile_vdn(x, name, spec);
+		break;
+	case CD_POLICIES:
+		compile_policy(x, name, spec);
+		break;
+	default:
+		break;
+	}
+	/* A Failed intent holds nothing; a Pending one what it could compile
+	 * (a slice waiting for one peer still carries its LAN traffic). */
+	if (x->failed && strcmp(str(x->res, "phase"), "Pending") != 0) {
+		json_decref(x->set);
+		json_decref(x->owner);
+		json_decref(x->peers);
+		json_decref(x->slices);
+		json_decref(x->used);
+		x->set = set0;
+		x->owner = owner0;
+		x->peers = peers0;
+		x->slices = slices0;
+		x->used = used0;
+	} else {
+		json_decref(set0);
+		json_decref(owner0);
+		json_decref(peers0);
+		json_decref(slices0);
+		json_decref(used0);
+	}
+	if (k == CD_SITE && !x->failed)
+		x->site = spec;
+	json_object_set_new(x->res, "entries", json_integer(0));
+	json_object_set_new(x->results, x->who, x->res);
+	x->res = NULL;
+}
+
+/* The names of @objs sorted. */
+static json_t *
+sorted_names(json_t *objs)
+{
+	json_t *out = json_array();
+	const char *n;
+	json_t *v;
+
+	json_object_foreach(objs, n, v)
+		json_array_append_new(out, json_string(n));
+	for (size_t i = 1; i < json_array_size(out); i++)
+		for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(out, j - 1)),
+						   json_string_value(json_array_get(out, j))) > 0; j--) {
+			json_t *a = json_incref(json_array_get(out, j - 1));
+
+			json_array_set(out, j - 1, json_array_get(out, j));
+			json_array_set_new(out, j, a);
+		}
+	return out;
+}
+
+int
+cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_compiled *out)
+{
+	struct cx x = { .t = t, .set = json_object(), .owner = json_object(),
+			.results = json_object(), .ids = ids, .used = json_object(),
+			.peers = json_object(), .slices = json_object() };
+	const char *ns;
+	json_t *names, *m;
+	size_t i;
+
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_t *objs = json_object_get(intents, kinds[k]);
+
+		names = sorted_names(objs);
+		json_array_foreach(names, i, m)
+			compile_one(&x, (enum cd_kind)k, json_string_value(m),
+				    json_object_get(objs, json_string_value(m)));
+		json_decref(names);
+	}
+	/* what each intent holds */
+	json_object_foreach(x.owner, ns, m) {
+		const char *key;
+		json_t *who, *r;
+
+		json_object_foreach(m, key, who) {
+			r = json_object_get(x.results, json_string_value(who));
+			json_object_set_new(r, "entries", json_integer(num(r, "entries", 0) + 1));
+		}
+	}
+	/* ids of what is gone are free again */
+	json_object_foreach(ids, ns, m)
+		json_object_clear(m);
+	json_object_update(ids, x.used);
+	json_decref(x.used);
+	json_decref(x.peers);
+	json_decref(x.slices);
+	out->want = x.set;
+	out->owner = x.owner;
+	out->results = x.results;
+	return out->want && out->owner && out->results ? 0 : -ENOMEM;
+}
+
+void
+cd_compiled_free(struct cd_compiled *c)
+{
+	json_decref(c->want);
+	json_decref(c->owner);
+	json_decref(c->results);
+	memset(c, 0, sizeof(*c));
+}

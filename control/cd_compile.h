@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_compile: sxcd's whole intent set compiled into the table entries it wants, deterministically. */
+/*
+ * Each intent becomes the intent library's intents (intent.h), compiled
+ * one after the other on a set of entries held in memory (cd_tables) as
+ * if it were sxdp: an entry two intents share (a bridge domain's flood
+ * mask, a router MAC) comes out as the library builds it, and an intent
+ * that collides with another (a port two slices claim, a slice id taken)
+ * is refused with the owner named and leaves the set as it was. Kinds go
+ * in dependency order (site, peers, slices, vdns, policies), intents of a
+ * kind by name, so the same intents give the same entries. Ids sxdp needs
+ * and intents do not name (paths, tunnels, meters) are allocated in @ids,
+ * which the caller keeps (and stores) so they stay the same across runs:
+ * an intent's entries never move when another one comes or goes.
+ */
+#ifndef CD_COMPILE_H
+#define CD_COMPILE_H
+
+#include <jansson.h>
+
+#include "cd_tables.h"
+
+enum cd_kind { CD_SITE, CD_PEERS, CD_SLICES, CD_VDNS, CD_POLICIES, CD_KINDS };
+
+/* "site", "peers", "slices", "vdns", "policies"; and back (-1: none). */
+const char *cd_kind_name(enum cd_kind k);
+int cd_kind_of(const char *name);
+/* components.schemas' name of a kind's spec ("SliceSpec"). */
+const char *cd_kind_schema(enum cd_kind k);
+
+#define CD_SITE_NAME	 "local"	/* the one site intent */
+#define CD_UNDERLAY	 4000		/* the WAN links' slice, by default */
+#define CD_WAN_BD	 4001		/* WAN link i's bridge domain: CD_WAN_BD + i (BDs are 12 bits) */
+
+struct cd_compiled {
+	json_t *want;	 /* the entries (a cd_tables set) */
+	json_t *owner;	 /* TABLE → KEY → "kind/name" */
+	/* "kind/name" → {"phase": "Ready" (compiled), "Pending" or "Failed",
+	 * "waiting_for": [...], "reason", "message", "pointer", "entries"} */
+	json_t *results;
+};
+
+/*
+ * Compile @intents ({"KIND": {"NAME": spec}}, borrowed; specs already
+ * checked against their schema) against sxdp's tables and ports @t.
+ * @ids ({"NS": {"KEY": id}}) is read and updated: ids of intents no
+ * longer compiled are freed. 0, or -ENOMEM.
+ */
+int cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_compiled *out);
+void cd_compiled_free(struct cd_compiled *c);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_http: sxcd's REST API (evhttp): intents CRUD and apply, status, visibility, metrics, the OpenAPI document. */
+/*
+ * Routes are those of control/sxcd-openapi.json; every answer is JSON
+ * (apart from /metrics), every error {"error": {"code", "reason",
+ * "message", "errors": [{"pointer", "reason", "message"}]}}. Bodies are
+ * at most CD_HTTP_BODY_MAX bytes (413). When a bearer token is set, every
+ * request must carry it (401); sxcd sets one whenever it listens on
+ * anything but loopback.
+ */
+#ifndef CD_HTTP_H
+#define CD_HTTP_H
+
+#include <stdint.h>
+
+#include "cd_res.h"
+#include "cd_schema.h"
+#include "cd_sync.h"
+
+#define CD_HTTP_BODY_MAX (4u << 20)
+#define CD_HTTP_WAIT_MS	 10000	/* ?wait=1: the longest an answer waits for the dataplane */
+
+struct event_base;
+struct cd_http;
+
+/* Serve on @addr:@port (@token NULL: none). 0 and *@out, or -errno. */
+int cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
+		struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
+		struct cd_http **out);
+void cd_http_free(struct cd_http *h);
+
+#endif

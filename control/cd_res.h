@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_res: sxcd's intents (spec, metadata, status), kept in the store before anything is acknowledged. */
+/*
+ * An intent is {"kind", "metadata": {"name", "generation", "created",
+ * "updated"}, "spec"}; that is what the store holds, one file each. Its
+ * status is not stored: the reconciler works it out again (level-
+ * triggered). A change is checked first (schema, kind, name, expected
+ * generation: cd_res_check), then, unless it is a dry run, written
+ * (cd_res_commit). The generation counts changes of the spec: putting the
+ * same spec again changes nothing. A withdrawn intent is gone from the
+ * store at once and stays listed as Withdrawing until its entries are out
+ * of sxdp.
+ */
+#ifndef CD_RES_H
+#define CD_RES_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "cd_compile.h"
+#include "cd_schema.h"
+#include "store.h"
+
+struct cd_res;
+
+/* The intents in @st (borrowed, as @sc): 0 and *@out, or -errno. Files
+ * that do not parse or no longer pass the schema are reported in *@bad
+ * (a new array of {"intent", "message"}) and left out. */
+int cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t **bad);
+void cd_res_free(struct cd_res *r);
+
+/* A change that was checked: what cd_res_commit writes. */
+struct cd_change {
+	enum cd_kind kind;
+	char name[STORE_NAME_MAX + 1];
+	json_t *doc;		/* the new document; NULL: a withdrawal */
+	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
+	json_int_t generation;
+};
+
+/*
+ * Check a put of @body ({"metadata"?, "spec"}, borrowed) as @kind/@name
+ * (@name NULL: the body's metadata.name), or a withdrawal (@body NULL),
+ * with @expected the generation it must have (-1: any; 0: absent; a
+ * body's metadata.generation counts as one too). Errors are added to
+ * @errs under @base (a JSON pointer prefix). Returns the HTTP status: 200
+ * (and *@ch filled, doc a new reference), 400 (errs), 404 (no such intent
+ * to withdraw), or 409 (reason in @errs: stale_generation, exists).
+ */
+int cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body,
+		 json_int_t expected, bool create_only, const char *base, json_t *errs,
+		 struct cd_change *ch);
+/* Write a checked change: the store first (durably), then memory. 0 or
+ * -errno (then nothing changed). */
+int cd_res_commit(struct cd_res *r, struct cd_change *ch);
+void cd_change_clear(struct cd_change *ch);
+
+/* The specs to compile ({"KIND": {"NAME": spec}}, new), with @changes
+ * (an array of struct cd_change pointers... NULL: none) applied on top,
+ * for a dry run. */
+json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
+/* The documents of @kind with their status: {"items": [...]} (new). */
+json_t *cd_res_list(struct cd_res *r, enum cd_kind kind);
+/* One document with its status (new), NULL: none. */
+json_t *cd_res_get(struct cd_res *r, enum cd_kind kind, const char *name);
+/* "KIND/NAME" → generation of every live intent (new). */
+json_t *cd_res_generations(struct cd_res *r);
+
+/* The reconciler's findings: @status ("KIND/NAME" → status object,
+ * borrowed) replaces what was there. Withdrawn intents whose entries are
+ * gone (@withdrawn_done) are forgotten. */
+void cd_res_set_status(struct cd_res *r, json_t *status, bool withdrawn_done);
+/* Every intent's phase set to @phase with @waiting (NULL: none) except
+ * Failed ones; e.g. Pending on "sxdp" while it is away. */
+void cd_res_set_phase_all(struct cd_res *r, const char *phase, const char *waiting);
+/* phase → count over every intent (new). */
+json_t *cd_res_phases(struct cd_res *r);
+/* The status of one intent (borrowed), NULL: none. */
+json_t *cd_res_status(struct cd_res *r, const char *who);
+
+/* The reconciler's own state in the store: the ids it allocated and the
+ * entries it owns in sxdp (borrowed; saved durably by cd_res_save). */
+json_t *cd_res_state(struct cd_res *r, const char *what);
+int cd_res_save(struct cd_res *r, const char *what, json_t *doc);
+
+#endif

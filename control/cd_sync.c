@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The reconciler: compile, read, diff, write, status (see cd_sync.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+
+#include "cd_log.h"
+#include "cd_sync.h"
+#include "ctl_async.h"
+
+#define READ_PAGE	 1000	/* table.read's most */
+#define RETRY_MIN_MS	 1000
+#define RETRY_MAX_MS	 30000
+
+struct waiter {
+	struct waiter *next;
+	struct cd_sync *s;
+	uint64_t epoch;
+	struct event *timer;
+	cd_sync_waiter *fn;
+	void *arg;
+};
+
+struct cd_sync {
+	struct event_base *base;
+	struct ctl_async *ctl;
+	struct cd_res *res;
+	struct cd_tables *tables;	/* sxdp's, once connected */
+	char boot_id[64], version[64];
+	unsigned int resync_ms, retry_ms;
+	struct event *timer;		/* resync or retry */
+	struct waiter *waiters;
+
+	/* the run under way */
+	bool running, dirty;
+	uint64_t epoch;			/* runs started */
+	uint64_t t0;
+	struct cd_compiled c;
+	json_t *gens;			/* "KIND/NAME" → generation compiled */
+	json_t *have;			/* sxdp's entries as read */
+	unsigned int reads;		/* table reads in flight */
+	json_t *diff;			/* the writes, with owners */
+	json_t *groups;			/* owner → updates: the batches after a refusal */
+	size_t group;			/* the one in flight */
+	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
+	uint64_t connected_at;
+
+	/* what the last runs did */
+	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
+	bool ready_once;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void run_start(struct cd_sync *s);
+
+static void
+arm(struct cd_sync *s, unsigned int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	cd_sync_kick(arg);
+}
+
+/* ----------------------------------------------------------- waiters */
+
+static void
+waiter_end(struct cd_sync *s, struct waiter *w, bool done)
+{
+	struct waiter **pp;
+
+	for (pp = &s->waiters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	event_free(w->timer);
+	w->fn(w->arg, done);
+	free(w);
+}
+
+static void
+on_wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter *w = arg;
+
+	(void)fd;
+	(void)what;
+	waiter_end(w->s, w, false);
+}
+
+int
+cd_sync_wait(struct cd_sync *s, uint64_t epoch, unsigned int timeout_ms, cd_sync_waiter *fn,
+	     void *arg)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+
+	if (w == NULL || (w->timer = evtimer_new(s->base, on_wait_timeout, w)) == NULL) {
+		free(w);
+		return -ENOMEM;
+	}
+	*w = (struct waiter){ .next = s->waiters, .s = s, .epoch = epoch, .timer = w->timer,
+			      .fn = fn, .arg = arg };
+	s->waiters = w;
+	evtimer_add(w->timer, &tv);
+	return 0;
+}
+
+void
+cd_sync_unwait(struct cd_sync *s, void *arg)
+{
+	struct waiter **pp = &s->waiters, *w;
+
+	while ((w = *pp) != NULL) {
+		if (w->arg == arg) {
+			*pp = w->next;
+			event_free(w->timer);
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
+static void
+waiters_fire(struct cd_sync *s)
+{
+	struct waiter *w = s->waiters, *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		if (w->epoch <= s->epoch)
+			waiter_end(s, w, true);
+	}
+}
+
+/* ------------------------------------------------------------ status */
+
+static bool
+is_lost(json_t *error)
+{
+	return error != NULL &&
+	       json_integer_value(json_object_get(error, "code")) == CTL_ASYNC_LOST;
+}
+
+static void
+run_clear(struct cd_sync *s)
+{
+	cd_compiled_free(&s->c);
+	json_decref(s->gens);
+	json_decref(s->have);
+	json_decref(s->diff);
+	json_decref(s->groups);
+	json_decref(s->errors);
+	s->gens = s->have = s->diff = s->groups = s->errors = NULL;
+	s->running = false;
+}
+
+/* The run is over: every intent's status from the compile and what sxdp
+ * refused; the next run is armed. */
+static void
+run_end(struct cd_sync *s, bool wrote)
+{
+	json_t *st = json_object(), *r, *e, *old;
+	const char *who;
+	bool failed = json_object_size(s->errors) > 0;
+	uint64_t took = now_ms() - s->t0;
+
+	json_object_foreach(s->c.results, who, r) {
+		const char *phase = json_string_value(json_object_get(r, "phase"));
+		json_t *o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
+				      json_object_get(s->gens, who), "entries",
+				      json_object_get(r, "entries"));
+
+		if (json_array_size(json_object_get(r, "waiting_for")) > 0)
+			json_object_set(o, "waiting_for", json_object_get(r, "waiting_for"));
+		if ((e = json_object_get(s->errors, who)) != NULL) {
+			json_object_set_new(o, "phase", json_string("Error"));
+			json_object_update(o, e);
+		} else if (json_object_get(r, "reason") != NULL) {
+			json_object_set(o, "reason", json_object_get(r, "reason"));
+			json_object_set(o, "message", json_object_get(r, "message"));
+			json_object_set(o, "pointer", json_object_get(r, "pointer"));
+		}
+		old = cd_res_status(s->res, who);
+		if (old != NULL && json_equal(json_object_get(old, "phase"), json_object_get(o, "phase")) &&
+		    json_object_get(old, "since") != NULL)
+			json_object_set(o, "since", json_object_get(old, "since"));
+		else
+			json_object_set_new(o, "since", json_integer((json_int_t)time(NULL)));
+		json_object_set_new(st, who, o);
+	}
+	cd_res_set_status(s->res, st, !failed);
+	json_decref(st);
+	s->last_ms = took;
+	if (failed) {
+		s->runs_failed++;
+		s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_MIN_MS;
+		if (s->retry_ms > RETRY_MAX_MS)
+			s->retry_ms = RETRY_MAX_MS;
+		CD_LOG(WARN, "run %lu: sxdp refused %zu intents' writes; again in %u ms",
+		       (unsigned long)s->epoch, json_object_size(s->errors), s->retry_ms);
+	} else {
+		s->runs_ok++;
+		s->retry_ms = 0;
+		if (!s->ready_once) {
+			s->ready_once = true;
+			s->ready_after_connect_ms = now_ms() - s->connected_at;
+			CD_LOG(INFO, "converged %lu ms after sxdp connected (boot_id %s)",
+			       (unsigned long)s->ready_after_connect_ms, s->boot_id);
+		}
+	}
+	if (wrote)
+		CD_LOG(INFO, "run %lu: %zu writes in %lu ms", (unsigned long)s->epoch,
+		       json_array_size(s->diff), (unsigned long)took);
+	run_clear(s);
+	waiters_fire(s);
+	if (s->dirty) {
+		s->dirty = false;
+		run_start(s);
+		return;
+	}
+	arm(s, failed ? s->retry_ms : s->resync_ms);
+}
+
+/* Connection lost mid-run: the run is void; the reconnect starts the next. */
+static void
+run_abort(struct cd_sync *s)
+{
+	if (!s->running)
+		return;
+	run_clear(s);
+	s->dirty = false;
+}
+
+/* ------------------------------------------------------------ writes */
+
+static void write_group(struct cd_sync *s);
+
+/* The owners of the updates @result says were refused (not those only
+ * "not_applied" for another's sake) → their reason and message. */
+static void
+note_refusals(struct cd_sync *s, json_t *updates, json_t *result, const char *owner)
+{
+	json_t *r, *err;
+	size_t i;
+
+	json_array_foreach(json_object_get(result, "results"), i, r) {
+		const char *reason, *who;
+
+		if (json_is_true(json_object_get(r, "ok")))
+			continue;
+		err = json_object_get(r, "error");
+		reason = json_string_value(json_object_get(json_object_get(err, "data"), "reason"));
+		if (reason != NULL && strcmp(reason, "not_applied") == 0)
+			continue;
+		who = owner ? owner : json_string_value(json_object_get(json_array_get(updates, i),
+									 "owner"));
+		if (who != NULL && json_object_get(s->errors, who) == NULL)
+			json_object_set_new(s->errors, who, json_pack("{s:s,s:O,s:O}", "reason",
+				reason ? reason : "refused", "message",
+				json_object_get(err, "message"), "update", json_array_get(updates, i)));
+	}
+}
+
+static void
+on_group_written(void *arg, json_t *result, json_t *error)
+{
+	struct cd_sync *s = arg;
+	const char *owner;
+	json_t *ups;
+	void *it;
+
+	if (!s->running)
+		return;
+	if (is_lost(error)) {
+		run_abort(s);
+		return;
+	}
+	it = json_object_iter(s->groups);
+	for (size_t i = 0; i < s->group && it != NULL; i++)
+		it = json_object_iter_next(s->groups, it);
+	owner = json_object_iter_key(it);
+	ups = json_object_iter_value(it);
+	if (error != NULL)
+		json_object_set_new(s->errors, owner, json_pack("{s:s,s:O}", "reason", "refused",
+								"message", json_object_get(error, "message")));
+	else if (json_integer_value(json_object_get(result, "failed")) > 0)
+		note_refusals(s, ups, result, strcmp(owner, "") ? owner : NULL);
+	s->group++;
+	write_group(s);
+}
+
+/* After a refused batch: each intent's writes as a batch of their own
+ * (deletes of what nobody wants any more first, as "" ). */
+static void
+write_group(struct cd_sync *s)
+{
+	void *it = json_object_iter(s->groups);
+	json_t *params;
+
+	for (size_t i = 0; i < s->group && it != NULL; i++)
+		it = json_object_iter_next(s->groups, it);
+	if (it == NULL) {
+		run_end(s, true);
+		return;
+	}
+	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
+			   cd_tables_strip(json_object_iter_value(it)));
+	if (ctl_async_call(s->ctl, "table.write", params, on_group_written, s) < 0)
+		run_abort(s);
+}
+
+static void
+on_written(void *arg, json_t *result, json_t *error)
+{
+	struct cd_sync *s = arg;
+	json_t *u;
+	size_t i;
+
+	if (!s->running)
+		return;
+	if (is_lost(error)) {
+		run_abort(s);
+		return;
+	}
+	s->writes += json_array_size(s->diff);
+	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
+		json_t *owned = cd_tables_keys(s->c.want);
+
+		if (cd_res_save(s->res, "owned", owned) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+		json_decref(owned);
+		run_end(s, true);
+		return;
+	}
+	/* refused: each intent on its own */
+	if (error != NULL)
+		CD_LOG(WARN, "table.write refused: %s",
+		       json_string_value(json_object_get(error, "message")));
+	s->groups = json_object();
+	json_array_foreach(s->diff, i, u) {
+		const char *who = json_string_value(json_object_get(u, "owner"));
+		json_t *g;
+
+		if (who == NULL)
+			who = "";
+		if ((g = json_object_get(s->groups, who)) == NULL) {
+			g = json_array();
+			json_object_set_new(s->groups, who, g);
+		}
+		json_array_append(g, u);
+	}
+	s->group = 0;
+	write_group(s);
+}
+
+static void
+diff_and_write(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *wal, *params;
+
+	s->diff = cd_tables_diff(s->c.want, s->have, owned, s->c.owner);
+	if (json_array_size(s->diff) == 0) {
+		json_t *k = cd_tables_keys(s->c.want);
+
+		if (!json_equal(owned, k) && cd_res_save(s->res, "owned", k) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+		json_decref(k);
+		run_end(s, false);
+		return;
+	}
+	/* what is about to be written is owned before it is written */
+	wal = cd_tables_keys(s->c.want);
+	json_object_update_recursive(wal, owned);
+	if (cd_res_save(s->res, "owned", wal) < 0) {
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp: not writing");
+		json_decref(wal);
+		json_object_set_new(s->errors, "sxcd/store", json_pack("{s:s}", "reason", "store"));
+		run_end(s, false);
+		return;
+	}
+	json_decref(wal);
+	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
+			   cd_tables_strip(s->diff));
+	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
+		run_abort(s);
+}
+
+/* ------------------------------------------------------------- reads */
+
+struct read_ctx {
+	struct cd_sync *s;
+	uint64_t epoch;
+	char table[64];
+};
+
+static void read_page(struct cd_sync *s, const char *table, json_int_t offset);
+
+static void
+on_read(void *arg, json_t *result, json_t *error)
+{
+	struct read_ctx *rc = arg;
+	struct cd_sync *s = rc->s;
+	json_t *next;
+
+	if (!s->running || rc->epoch != s->epoch) {
+		free(rc);
+		return;
+	}
+	if (is_lost(error)) {
+		free(rc);
+		run_abort(s);
+		return;
+	}
+	/* a table this sxdp does not have reads as empty */
+	if (error == NULL) {
+		if (cd_tables_add_read(s->tables, s->have, rc->table,
+				       json_object_get(result, "entries")) < 0)
+			CD_LOG(WARN, "table %s: entries sxcd cannot read", rc->table);
+		next = json_object_get(result, "next_offset");
+		if (json_is_integer(next)) {
+			read_page(s, rc->table, json_integer_value(next));
+			free(rc);
+			return;
+		}
+	}
+	free(rc);
+	if (--s->reads == 0)
+		diff_and_write(s);
+}
+
+static void
+read_page(struct cd_sync *s, const char *table, json_int_t offset)
+{
+	struct read_ctx *rc = calloc(1, sizeof(*rc));
+
+	if (rc == NULL) {
+		run_abort(s);
+		return;
+	}
+	rc->s = s;
+	rc->epoch = s->epoch;
+	snprintf(rc->table, sizeof(rc->table), "%s", table);
+	if (ctl_async_call(s->ctl, "table.read", json_pack("{s:s,s:I,s:i}", "table", table, "offset",
+				   offset, "limit", READ_PAGE), on_read, rc) < 0) {
+		free(rc);
+		run_abort(s);
+	}
+}
+
+/* ------------------------------------------------------------- runs */
+
+static void
+run_start(struct cd_sync *s)
+{
+	json_t *specs, *ids, *tabs, *v;
+	const char *t;
+
+	evtimer_del(s->timer);
+	if (s->tables == NULL || !ctl_async_up(s->ctl))
+		return;
+	s->running = true;
+	s->epoch++;
+	s->t0 = now_ms();
+	specs = cd_res_specs(s->res, NULL, 0);
+	ids = json_deep_copy(cd_res_state(s->res, "ids"));
+	s->gens = cd_res_generations(s->res);
+	s->errors = json_object();
+	s->have = json_object();
+	if (cd_compile(s->tables, specs, ids, &s->c) < 0) {
+		json_decref(specs);
+		json_decref(ids);
+		run_clear(s);
+		arm(s, RETRY_MIN_MS);
+		return;
+	}
+	json_decref(specs);
+	if (!json_equal(ids, cd_res_state(s->res, "ids")) && cd_res_save(s->res, "ids", ids) < 0)
+		CD_LOG(WARN, "cannot store the ids sxcd allocated");
+	json_decref(ids);
+	/* every table wanted or owned, read whole */
+	tabs = json_object();
+	json_object_foreach(s->c.want, t, v)
+		json_object_set_new(tabs, t, json_true());
+	json_object_foreach(cd_res_state(s->res, "owned"), t, v)
+		json_object_set_new(tabs, t, json_true());
+	s->reads = (unsigned int)json_object_size(tabs);
+	if (s->reads == 0)
+		diff_and_write(s);
+	json_object_foreach(tabs, t, v)
+		if (s->running)
+			read_page(s, t, 0);
+	json_decref(tabs);
+}
+
+uint64_t
+cd_sync_kick(struct cd_sync *s)
+{
+	if (s->running) {
+		s->dirty = true;
+		return s->epoch + 1;
+	}
+	run_start(s);
+	return s->running ? s->epoch : s->epoch + 1;
+}
+
+/* -------------------------------------------------------- connection */
+
+struct hello_ctx {
+	struct cd_sync *s;
+	json_t *describe;
+};
+
+static void
+on_port_list(void *arg, json_t *result, json_t *error)
+{
+	struct hello_ctx *h = arg;
+	struct cd_sync *s = h->s;
+
+	if (error == NULL) {
+		cd_tables_free(s->tables);
+		s->tables = cd_tables_new(h->describe, json_object_get(result, "ports"));
+		if (s->tables == NULL)
+			CD_LOG(ERR, "sxdp's pipeline.describe or port.list is not what sxcd reads");
+		else
+			cd_sync_kick(s);
+	}
+	json_decref(h->describe);
+	free(h);
+}
+
+static void
+on_describe(void *arg, json_t *result, json_t *error)
+{
+	struct hello_ctx *h = arg;
+
+	if (error != NULL || ctl_async_call(h->s->ctl, "port.list", NULL, on_port_list, h) < 0) {
+		free(h);
+		return;
+	}
+	h->describe = json_incref(result);
+}
+
+static void
+on_hello(void *arg, json_t *result, json_t *error)
+{
+	struct cd_sync *s = arg;
+	const char *boot = json_string_value(json_object_get(result, "boot_id"));
+	struct hello_ctx *h;
+
+	if (error != NULL || boot == NULL)
+		return;
+	if (s->boot_id[0] != '\0' && strcmp(s->boot_id, boot) != 0)
+		CD_LOG(INFO, "sxdp restarted (boot_id %s, was %s): programming every intent again",
+		       boot, s->boot_id);
+	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot);
+	snprintf(s->version, sizeof(s->version), "%s",
+		 json_string_value(json_object_get(result, "version")) ?: "");
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return;
+	h->s = s;
+	if (ctl_async_call(s->ctl, "pipeline.describe", NULL, on_describe, h) < 0)
+		free(h);
+}
+
+static void
+on_state(void *arg, bool up)
+{
+	struct cd_sync *s = arg;
+
+	if (up) {
+		s->connected_at = now_ms();
+		s->ready_once = false;
+		CD_LOG(INFO, "sxdp connected");
+		ctl_async_call(s->ctl, "sys.hello", NULL, on_hello, s);
+		return;
+	}
+	CD_LOG(WARN, "sxdp connection lost");
+	run_abort(s);
+	cd_tables_free(s->tables);
+	s->tables = NULL;
+	evtimer_del(s->timer);
+	cd_res_set_phase_all(s->res, "Pending", "sxdp");
+}
+
+struct cd_sync *
+cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, unsigned int resync_ms)
+{
+	struct cd_sync *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->base = base;
+	s->res = res;
+	s->resync_ms = resync_ms;
+	s->timer = evtimer_new(base, on_timer, s);
+	cd_res_set_phase_all(res, "Pending", "sxdp");
+	s->ctl = ctl_async_new(base, socket, on_state, s);
+	if (s->timer == NULL || s->ctl == NULL) {
+		cd_sync_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+cd_sync_free(struct cd_sync *s)
+{
+	struct waiter *w, *next;
+
+	if (s == NULL)
+		return;
+	for (w = s->waiters; w != NULL; w = next) {
+		next = w->next;
+		event_free(w->timer);
+		free(w);
+	}
+	run_clear(s);
+	if (s->ctl != NULL)
+		ctl_async_free(s->ctl);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	cd_tables_free(s->tables);
+	free(s);
+}
+
+/* -------------------------------------------------------------- views */
+
+int
+cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results)
+{
+	struct cd_compiled now = { 0 }, then = { 0 };
+	json_t *ids, *owned;
+	int rc;
+
+	if (s->tables == NULL)
+		return -ENOTCONN;
+	ids = json_deep_copy(cd_res_state(s->res, "ids"));
+	rc = cd_compile(s->tables, cd_res_specs(s->res, NULL, 0), ids, &now);
+	json_decref(ids);
+	if (rc == 0) {
+		ids = json_deep_copy(cd_res_state(s->res, "ids"));
+		rc = cd_compile(s->tables, specs, ids, &then);
+		json_decref(ids);
+	}
+	if (rc == 0) {
+		owned = cd_tables_keys(now.want);
+		*diff = cd_tables_diff(then.want, now.want, owned, then.owner);
+		*results = json_incref(then.results);
+		json_decref(owned);
+	}
+	cd_compiled_free(&now);
+	cd_compiled_free(&then);
+	return rc;
+}
+
+struct ctl_async *
+cd_sync_ctl(struct cd_sync *s)
+{
+	return s->ctl;
+}
+
+const struct cd_tables *
+cd_sync_tables(struct cd_sync *s)
+{
+	return s->tables;
+}
+
+json_t *
+cd_sync_info(struct cd_sync *s)
+{
+	return json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "connected", s->tables != NULL, "boot_id", s->boot_id, "version", s->version,
+			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
+			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
+			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "converged_after_connect_ms",
+			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
+			 "retry_ms", (json_int_t)s->retry_ms);
+}

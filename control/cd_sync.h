@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_sync: sxcd's reconciler: compile every intent, read sxdp's tables, write the difference, say how it went. */
+/*
+ * Level-triggered: a run compiles the whole intent set (cd_compile), reads
+ * every table it wants or owns (table.read, all pages), and writes what
+ * differs (cd_tables_diff) as one dataplane-atomic batch; entries already
+ * right are not touched, so a run after sxcd restarts disturbs no traffic.
+ * If sxdp refuses the batch, each intent's part is written as its own
+ * batch: the ones refused are in Error and retried with backoff (1 s,
+ * doubling, up to 30 s); the others are Ready. A run starts when an intent
+ * changes, when sxdp connects (a new boot_id: sxdp restarted and is
+ * empty), after an error, and every resync period (entries changed behind
+ * sxcd's back are put back). Runs never overlap; changes during one start
+ * the next.
+ *
+ * What sxcd owns in sxdp is kept in the store ("owned"): before a batch,
+ * the entries it is about to write are added (so a crash mid-write leaves
+ * nothing unaccounted), after it the set is what it wanted. Only owned
+ * entries are ever deleted: entries sxdp learned or someone else wrote
+ * stay.
+ */
+#ifndef CD_SYNC_H
+#define CD_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "cd_res.h"
+
+struct event_base;
+struct ctl_async;
+struct cd_sync;
+
+struct cd_sync *cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res,
+			    unsigned int resync_ms);
+void cd_sync_free(struct cd_sync *s);
+
+/* The intents changed: run (now, or after the run under way). Returns the
+ * number of the run that will include the change (for cd_sync_wait). */
+uint64_t cd_sync_kick(struct cd_sync *s);
+
+/* Call @fn(@arg, done) once run @epoch has ended (done true), or after
+ * @timeout_ms (done false). */
+typedef void cd_sync_waiter(void *arg, bool done);
+int cd_sync_wait(struct cd_sync *s, uint64_t epoch, unsigned int timeout_ms, cd_sync_waiter *fn,
+		 void *arg);
+/* Drop every wait for @arg (its request went away). */
+void cd_sync_unwait(struct cd_sync *s, void *arg);
+
+/*
+ * Dry run: the table writes (a new array, each with its "owner") that
+ * going from the current intents to @specs would make, and the compile's
+ * per-intent results (new). -ENOTCONN while sxdp's tables are unknown.
+ */
+int cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results);
+
+/* The client of sxdp's socket (for counters and visibility). */
+struct ctl_async *cd_sync_ctl(struct cd_sync *s);
+/* sxdp's tables and ports, NULL while not connected. */
+const struct cd_tables *cd_sync_tables(struct cd_sync *s);
+/* {"connected", "boot_id", "version", "reconcile": {...}} (new). */
+json_t *cd_sync_info(struct cd_sync *s);
+
+#endif

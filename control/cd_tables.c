@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Table entries in one canonical form, and the diff between two sets of them (see cd_tables.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "cd_tables.h"
+#include "dp_addr.h"
+#include "dp_num.h"
+
+struct cd_tables {
+	json_t *tables;	/* name → pipeline.describe's table object */
+	json_t *ports;
+};
+
+struct cd_tables *
+cd_tables_new(json_t *describe, json_t *ports)
+{
+	struct cd_tables *t = calloc(1, sizeof(*t));
+	json_t *tab;
+	size_t i;
+
+	if (t == NULL)
+		return NULL;
+	t->tables = json_object();
+	t->ports = json_incref(ports);
+	json_array_foreach(json_object_get(describe, "tables"), i, tab) {
+		const char *n = json_string_value(json_object_get(tab, "name"));
+
+		if (n != NULL)
+			json_object_set(t->tables, n, tab);
+	}
+	if (t->tables == NULL || !json_is_array(ports) || json_object_size(t->tables) == 0) {
+		cd_tables_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+cd_tables_free(struct cd_tables *t)
+{
+	if (t == NULL)
+		return;
+	json_decref(t->tables);
+	json_decref(t->ports);
+	free(t);
+}
+
+int
+cd_tables_has(const struct cd_tables *t, const char *name)
+{
+	return json_object_get(t->tables, name) != NULL;
+}
+
+json_t *
+cd_tables_ports(const struct cd_tables *t)
+{
+	return t->ports;
+}
+
+/* ------------------------------------------------------------ values */
+
+static int
+af_of(const char *type)
+{
+	return strcmp(type, "ipv6") == 0 ? AF_INET6 : AF_INET;
+}
+
+static bool
+int_of(json_t *v, uint64_t *out)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return true;
+	}
+	return json_is_string(v) && dp_num_parse(json_string_value(v), UINT64_MAX, out) == 0;
+}
+
+/* @v (of @type) in canonical form, NULL when it does not parse. */
+static json_t *
+canon_value(const struct cd_tables *t, const char *type, json_t *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	uint64_t u;
+	json_t *p;
+	size_t i;
+
+	if (strcmp(type, "ipv4") == 0 || strcmp(type, "ipv6") == 0) {
+		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), af_of(type), a) != 0)
+			return NULL;
+		return json_string(inet_ntop(af_of(type), a, buf, sizeof(buf)));
+	}
+	if (strcmp(type, "mac") == 0) {
+		if (!json_is_string(v) || dp_addr_mac(json_string_value(v), a) != 0)
+			return NULL;
+		snprintf(buf, sizeof(buf), "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4],
+			 a[5]);
+		return json_string(buf);
+	}
+	if (strcmp(type, "port") == 0) {
+		bool idx = int_of(v, &u);
+
+		json_array_foreach(t->ports, i, p) {
+			const char *n = json_string_value(json_object_get(p, "name"));
+
+			if (idx ? (uint64_t)json_integer_value(json_object_get(p, "index")) == u :
+				  (n != NULL && json_is_string(v) && strcmp(n, json_string_value(v)) == 0))
+				return n != NULL ? json_string(n) : json_integer((json_int_t)u);
+		}
+		return idx ? json_integer((json_int_t)u) : NULL;
+	}
+	return int_of(v, &u) ? json_integer((json_int_t)u) : NULL;
+}
+
+/* "ADDR/LEN" without host bits (a bare address: the host route). */
+static json_t *
+canon_prefix(const char *type, json_t *v)
+{
+	char buf[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 5];
+	int af = af_of(type);
+	uint8_t a[16];
+	uint8_t plen;
+
+	if (!json_is_string(v) || dp_addr_prefix(json_string_value(v), af, true, a, &plen) != 0)
+		return NULL;
+	for (unsigned int b = 0; b < 16; b++) {
+		int keep = (int)plen - 8 * (int)b;
+
+		a[b] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+	}
+	snprintf(out, sizeof(out), "%s/%u", inet_ntop(af, a, buf, sizeof(buf)), plen);
+	return json_string(out);
+}
+
+/* A ternary {value, mask} (a scalar: all bits) with the value masked;
+ * json_null() for a wildcard (left out). Addresses and MACs mask bytewise. */
+static json_t *
+canon_ternary(const struct cd_tables *t, const char *type, json_t *v)
+{
+	json_t *val = canon_value(t, type, json_is_object(v) ? json_object_get(v, "value") : v);
+	json_t *mask = json_is_object(v) ? canon_value(t, type, json_object_get(v, "mask")) : NULL;
+	uint64_t m = UINT64_MAX, x;
+
+	if (val == NULL || (json_is_object(v) && mask == NULL)) {
+		json_decref(val);
+		json_decref(mask);
+		return NULL;
+	}
+	if (json_is_integer(val)) {
+		if (mask != NULL)
+			m = (uint64_t)json_integer_value(mask);
+		if (m == 0) {
+			json_decref(val);
+			json_decref(mask);
+			return json_null();
+		}
+		x = (uint64_t)json_integer_value(val) & m;
+		json_decref(val);
+		json_decref(mask);
+		if (!json_is_object(v))
+			return json_integer((json_int_t)x);
+		return json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
+	}
+	if (mask == NULL)
+		return val;
+	return json_pack("{s:o,s:o}", "value", val, "mask", mask);
+}
+
+/* A range {min, max} (a scalar: just it); json_null() for the full
+ * range of @bits (left out). */
+static json_t *
+canon_range(const struct cd_tables *t, const char *type, json_int_t bits, json_t *v)
+{
+	uint64_t all = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+	json_t *lo, *hi;
+
+	if (!json_is_object(v))
+		return canon_value(t, type, v);
+	lo = canon_value(t, type, json_object_get(v, "min"));
+	hi = canon_value(t, type, json_object_get(v, "max"));
+	if (lo == NULL || hi == NULL || !json_is_integer(lo) || !json_is_integer(hi)) {
+		json_decref(lo);
+		json_decref(hi);
+		return NULL;
+	}
+	if (json_integer_value(lo) == 0 && (uint64_t)json_integer_value(hi) == all) {
+		json_decref(lo);
+		json_decref(hi);
+		return json_null();
+	}
+	return json_pack("{s:o,s:o}", "min", lo, "max", hi);
+}
+
+/* The canonical match of @upd (an update or a read entry) in table @tab. */
+static json_t *
+canon_match(const struct cd_tables *t, json_t *tab, json_t *match, char *err, size_t len)
+{
+	json_t *out = json_object(), *k, *v, *c;
+	const char *name, *type, *how;
+	size_t i;
+
+	json_object_foreach(match, name, v) {
+		bool found = false;
+
+		json_array_foreach(json_object_get(tab, "keys"), i, k)
+			found = found || strcmp(json_string_value(json_object_get(k, "name")), name) == 0;
+		if (!found) {
+			snprintf(err, len, "no match field '%s'", name);
+			json_decref(out);
+			return NULL;
+		}
+	}
+	json_array_foreach(json_object_get(tab, "keys"), i, k) {
+		name = json_string_value(json_object_get(k, "name"));
+		type = json_string_value(json_object_get(k, "type"));
+		how = json_string_value(json_object_get(k, "match"));
+		if ((v = json_object_get(match, name)) == NULL)
+			continue;	/* a wildcard, or refused by sxdp */
+		if (strcmp(how, "lpm") == 0)
+			c = canon_prefix(type, v);
+		else if (strcmp(how, "ternary") == 0)
+			c = canon_ternary(t, type, v);
+		else if (strcmp(how, "range") == 0)
+			c = canon_range(t, type, json_integer_value(json_object_get(k, "bits")), v);
+		else
+			c = canon_value(t, type, v);
+		if (c == NULL) {
+			snprintf(err, len, "bad value of match field '%s'", name);
+			json_decref(out);
+			return NULL;
+		}
+		if (!json_is_null(c))
+			json_object_set(out, name, c);
+		json_decref(c);
+	}
+	return out;
+}
+
+static json_t *
+action_of(json_t *tab, const char *action)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(tab, "actions"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "name")), action) == 0)
+			return a;
+	return NULL;
+}
+
+/* A canonical value that is all zero bits. */
+static bool
+is_zero(json_t *c)
+{
+	const char *s = json_string_value(c);
+
+	if (json_is_integer(c))
+		return json_integer_value(c) == 0;
+	return s != NULL && (strcmp(s, "0.0.0.0") == 0 || strcmp(s, "::") == 0 ||
+			     strcmp(s, "00:00:00:00:00:00") == 0);
+}
+
+static json_t *
+canon_params(const struct cd_tables *t, json_t *act, json_t *params, char *err, size_t len)
+{
+	json_t *out = json_object(), *p, *v, *c;
+	const char *name;
+	size_t i;
+
+	json_object_foreach(params, name, v) {
+		bool found = false;
+
+		json_array_foreach(json_object_get(act, "params"), i, p)
+			found = found || strcmp(json_string_value(json_object_get(p, "name")), name) == 0;
+		if (!found) {
+			snprintf(err, len, "no param '%s'", name);
+			json_decref(out);
+			return NULL;
+		}
+	}
+	json_array_foreach(json_object_get(act, "params"), i, p) {
+		bool opt = json_is_true(json_object_get(p, "optional"));
+
+		name = json_string_value(json_object_get(p, "name"));
+		v = json_object_get(params, name);
+		if (v == NULL && opt)
+			continue;
+		if (v == NULL || (c = canon_value(t, json_string_value(json_object_get(p, "type")),
+						  v)) == NULL) {
+			snprintf(err, len, "%s param '%s'", v ? "bad value of" : "missing", name);
+			json_decref(out);
+			return NULL;
+		}
+		/* sxdp reads an optional param that is zero as left out */
+		if (opt && is_zero(c))
+			json_decref(c);
+		else
+			json_object_set_new(out, name, c);
+	}
+	return out;
+}
+
+/* The canonical entry of @e (update or read entry) in @table, and its key
+ * (a new string) in *@key. */
+static json_t *
+canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_action, char **key,
+	    char *err, size_t len)
+{
+	json_t *tab = json_object_get(t->tables, table), *m, *act, *p, *out, *k;
+	const char *an = json_string_value(json_object_get(e, "action"));
+	bool acl;
+
+	if (tab == NULL) {
+		snprintf(err, len, "no table '%s'", table);
+		return NULL;
+	}
+	acl = strcmp(json_string_value(json_object_get(tab, "kind")), "ternary") == 0;
+	if ((m = canon_match(t, tab, json_object_get(e, "match"), err, len)) == NULL)
+		return NULL;
+	out = json_pack("{s:o}", "match", m);
+	if (acl)
+		json_object_set_new(out, "priority", json_integer(json_integer_value(
+			json_object_get(e, "priority"))));
+	k = json_copy(out);
+	*key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(k);
+	if (!with_action)
+		return out;
+	if (an == NULL || (act = action_of(tab, an)) == NULL) {
+		snprintf(err, len, "no action '%s' in %s", an ? an : "", table);
+		goto bad;
+	}
+	if ((p = canon_params(t, act, json_object_get(e, "params"), err, len)) == NULL)
+		goto bad;
+	json_object_set_new(out, "action", json_string(an));
+	json_object_set_new(out, "params", p);
+	return out;
+bad:
+	free(*key);
+	*key = NULL;
+	json_decref(out);
+	return NULL;
+}
+
+/* ------------------------------------------------------------- sets */
+
+int
+cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **keyp, char *err,
+		size_t len)
+{
+	const char *type = json_string_value(json_object_get(update, "type"));
+	const char *table = json_string_value(json_object_get(update, "table"));
+	bool del = type != NULL && strcmp(type, "delete") == 0;
+	json_t *e, *rows;
+	char *key = NULL;
+	int rc = 0;
+
+	if (keyp != NULL)
+		*keyp = NULL;
+	if (type == NULL || table == NULL) {
+		snprintf(err, len, "an update without type or table");
+		return -EINVAL;
+	}
+	if ((e = canon_entry(t, table, update, !del, &key, err, len)) == NULL)
+		return -EINVAL;
+	if ((rows = json_object_get(set, table)) == NULL) {
+		json_object_set_new(set, table, json_object());
+		rows = json_object_get(set, table);
+	}
+	if (strcmp(type, "insert") == 0) {
+		if (json_object_get(rows, key) != NULL) {
+			snprintf(err, len, "%s already has %s", table, key);
+			rc = -EEXIST;
+		} else {
+			json_object_set(rows, key, e);
+		}
+	} else if (strcmp(type, "modify") == 0 || del) {
+		if (json_object_get(rows, key) == NULL) {
+			snprintf(err, len, "%s has no %s", table, key);
+			rc = -ENOENT;
+		} else if (del) {
+			json_object_del(rows, key);
+		} else {
+			json_object_set(rows, key, e);
+		}
+	} else {
+		snprintf(err, len, "update type '%s' is not one an intent writes", type);
+		rc = -EINVAL;
+	}
+	json_decref(e);
+	if (keyp != NULL)
+		*keyp = key;
+	else
+		free(key);
+	return rc;
+}
+
+int
+cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries)
+{
+	json_t *rows = json_object_get(set, table), *e, *c;
+	char err[128], *key;
+	size_t i;
+
+	if (rows == NULL) {
+		json_object_set_new(set, table, json_object());
+		rows = json_object_get(set, table);
+	}
+	json_array_foreach(entries, i, e) {
+		if ((c = canon_entry(t, table, e, true, &key, err, sizeof(err))) == NULL)
+			return -EINVAL;
+		json_object_set_new(rows, key, c);
+		free(key);
+	}
+	return 0;
+}
+
+json_t *
+cd_tables_entries(json_t *set, const char *table)
+{
+	json_t *out = json_array(), *e;
+	const char *k;
+
+	json_object_foreach(json_object_get(set, table), k, e)
+		json_array_append(out, e);
+	return out;
+}
+
+static json_t *
+upd(const char *type, const char *table, json_t *e, json_t *owner, const char *key)
+{
+	json_t *u = json_pack("{s:s,s:s,s:O}", "type", type, "table", table, "match",
+			      json_object_get(e, "match"));
+	const char *who = json_string_value(json_object_get(json_object_get(owner, table), key));
+
+	if (json_object_get(e, "priority") != NULL)
+		json_object_set(u, "priority", json_object_get(e, "priority"));
+	if (strcmp(type, "delete") != 0) {
+		json_object_set(u, "action", json_object_get(e, "action"));
+		json_object_set(u, "params", json_object_get(e, "params"));
+	}
+	if (who != NULL)
+		json_object_set_new(u, "owner", json_string(who));
+	return u;
+}
+
+json_t *
+cd_tables_diff(json_t *want, json_t *have, json_t *owned, json_t *owner)
+{
+	json_t *out = json_array(), *order = json_array(), *rows, *e, *h, *x;
+	const char *table, *key;
+	size_t i;
+
+	/* tables in the order they were first written, then those only owned */
+	json_object_foreach(want, table, rows)
+		json_array_append_new(order, json_string(table));
+	json_object_foreach(owned, table, rows)
+		if (json_object_get(want, table) == NULL)
+			json_array_append_new(order, json_string(table));
+	for (i = json_array_size(order); i-- > 0;) {
+		table = json_string_value(json_array_get(order, i));
+		json_object_foreach(json_object_get(owned, table), key, x) {
+			if (json_object_get(json_object_get(want, table), key) == NULL &&
+			    (h = json_object_get(json_object_get(have, table), key)) != NULL)
+				json_array_append_new(out, upd("delete", table, h, NULL, key));
+		}
+	}
+	json_object_foreach(want, table, rows) {
+		json_object_foreach(rows, key, e) {
+			h = json_object_get(json_object_get(have, table), key);
+			if (h == NULL)
+				json_array_append_new(out, upd("insert", table, e, owner, key));
+			else if (!json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
+				 !json_equal(json_object_get(h, "params"), json_object_get(e, "params")))
+				json_array_append_new(out, upd("modify", table, e, owner, key));
+		}
+	}
+	json_decref(order);
+	return out;
+}
+
+json_t *
+cd_tables_strip(json_t *updates)
+{
+	json_t *out = json_array(), *u, *c;
+	size_t i;
+
+	json_array_foreach(updates, i, u) {
+		c = json_copy(u);
+		json_object_del(c, "owner");
+		json_array_append_new(out, c);
+	}
+	return out;
+}
+
+json_t *
+cd_tables_keys(json_t *set)
+{
+	json_t *out = json_object(), *rows, *e, *k;
+	const char *table, *key;
+
+	json_object_foreach(set, table, rows) {
+		k = json_object();
+		json_object_foreach(rows, key, e)
+			json_object_set_new(k, key, json_true());
+		json_object_set_new(out, table, k);
+	}
+	return out;
+}
+
+size_t
+cd_tables_count(json_t *set)
+{
+	json_t *rows;
+	const char *table;
+	size_t n = 0;
+
+	json_object_foreach(set, table, rows)
+		n += json_object_size(rows);
+	return n;
+}

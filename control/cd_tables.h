@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_tables: sets of table entries in one canonical form, the writes that turn one set into another. */
+/*
+ * sxcd compares what its intents compile to with what sxdp's tables hold.
+ * Both sides are put in one form first, by the tables' own description
+ * (pipeline.describe: each field's match kind and type, each action's
+ * params) and port.list: ports by name, addresses as inet_ntop writes
+ * them, prefixes without host bits, MACs as sxdp prints them, optional
+ * params that were left out as 0, wildcards left out. A set is
+ * {"TABLE": {"KEY": entry}}, KEY the canonical match (and ACL priority) as
+ * compact JSON, entry as table.read gives it; tables appear in the order
+ * they were first written, the order dependencies go in.
+ */
+#ifndef CD_TABLES_H
+#define CD_TABLES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct cd_tables;
+
+/* From pipeline.describe's result and port.list's (both borrowed). NULL
+ * when out of memory or they are not what sxdp sends. */
+struct cd_tables *cd_tables_new(json_t *describe, json_t *ports);
+void cd_tables_free(struct cd_tables *t);
+/* Does sxdp have table @name? */
+int cd_tables_has(const struct cd_tables *t, const char *name);
+/* port.list's ports (borrowed). */
+json_t *cd_tables_ports(const struct cd_tables *t);
+
+/*
+ * Apply one table.write update (borrowed) to @set as sxdp would, without
+ * its checks beyond the key: insert needs the key absent, modify and
+ * delete present. 0, -EEXIST, -ENOENT, or -EINVAL (an unknown table,
+ * field, action or a value that does not parse); @err says which. The
+ * entry's key (a new string, the caller frees it) in *@key, unless NULL.
+ */
+int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key, char *err,
+		    size_t len);
+/* Add entries as table.read returned them (borrowed) to @set under @table. */
+int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries);
+/* @table's entries in @set as a table.read array (a new one, entries
+ * borrowed from @set: valid while @set is unchanged). */
+json_t *cd_tables_entries(json_t *set, const char *table);
+
+/*
+ * The updates (a new array) that make @have hold @want: inserts and
+ * modifies for every entry of @want, deletes for entries of @have that
+ * @owned ({"TABLE": {"KEY": true}}, NULL: none) lists and @want does not.
+ * Deletes come first, tables in the reverse of @want's order; then the
+ * rest in @want's order. When @owner ({"TABLE": {"KEY": "kind/name"}}) is
+ * given, each update carries its "owner" (for the dry-run diff and for
+ * splitting a batch); strip it (cd_tables_strip) before writing.
+ */
+json_t *cd_tables_diff(json_t *want, json_t *have, json_t *owned, json_t *owner);
+/* The updates without "owner", for table.write (a new array). */
+json_t *cd_tables_strip(json_t *updates);
+/* @set's keys: {"TABLE": {"KEY": true}} (new). */
+json_t *cd_tables_keys(json_t *set);
+/* Count of entries in @set. */
+size_t cd_tables_count(json_t *set);
+
+#endif

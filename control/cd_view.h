@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_view: the Visibility API's JSON (topology, counters), from the intents and what sxdp says now. */
+/*
+ * Both ask sxdp (cd_gather: several calls at once, one answer when all
+ * are back) and join its answers with the intents: a path is shown with
+ * the peer and WAN link it belongs to, a tunnel's counters under its
+ * slice, a VDN's meter and pipe under the VDN's name.
+ */
+#ifndef CD_VIEW_H
+#define CD_VIEW_H
+
+#include <jansson.h>
+
+#include "cd_res.h"
+#include "cd_sync.h"
+
+/* Called with {METHOD: result (null when the call failed)}; borrowed. NULL:
+ * sxdp is not connected. */
+typedef void cd_gather_done(void *arg, json_t *results);
+/* Call each of @methods (NULL-terminated, no params) on sxdp. */
+void cd_gather(struct cd_sync *s, const char *const *methods, cd_gather_done *done, void *arg);
+
+enum cd_view_kind { CD_VIEW_TOPOLOGY, CD_VIEW_COUNTERS };
+/* The view's JSON (a new reference, the callee's to free), NULL when sxdp
+ * is not connected. */
+typedef void cd_view_done(void *arg, json_t *body);
+void cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_done *done,
+	     void *arg);
+
+#endif

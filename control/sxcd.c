@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd: the control daemon: intents in over REST, kept applied to sxdp, counters out. One libevent loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "cd_http.h"
+#include "cd_log.h"
+#include "cd_res.h"
+#include "cd_schema.h"
+#include "cd_sync.h"
+#include "dp_num.h"
+#include "store.h"
+
+#ifndef SXCD_SCHEMA_BUILD
+#define SXCD_SCHEMA_BUILD ""
+#endif
+#ifndef SXCD_SCHEMA_INSTALLED
+#define SXCD_SCHEMA_INSTALLED "/usr/local/share/sxcd/sxcd-openapi.json"
+#endif
+
+#define DEFAULT_SOCKET "/run/sxdp/sxdp.sock"
+#define DEFAULT_STORE  "/var/lib/sxcd"
+#define DEFAULT_LISTEN "127.0.0.1:8181"
+#define DEFAULT_RESYNC 10000
+#define TOKEN_MAX      256
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sxcd [options]\n"
+		"  --socket PATH      sxdp's control socket (" DEFAULT_SOCKET ")\n"
+		"  --store DIR        the intent store (" DEFAULT_STORE ")\n"
+		"  --listen ADDR:PORT the REST API (" DEFAULT_LISTEN "); any address but\n"
+		"                     loopback needs --token-file\n"
+		"  --token-file FILE  the bearer token every request must carry\n"
+		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
+		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
+		"  --version\n", DEFAULT_RESYNC);
+}
+
+static bool
+loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strcmp(addr, "localhost") == 0;
+}
+
+/* "ADDR:PORT" (an IPv6 ADDR in brackets) into @addr and @port. */
+static int
+parse_listen(const char *s, char *addr, size_t len, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t p;
+
+	if (colon == NULL || dp_num_parse(colon + 1, 65535, &p) != 0 || p == 0)
+		return -EINVAL;
+	if (s[0] == '[' && colon > s && colon[-1] == ']')
+		snprintf(addr, len, "%.*s", (int)(colon - s - 2), s + 1);
+	else
+		snprintf(addr, len, "%.*s", (int)(colon - s), s);
+	*port = (uint16_t)p;
+	return addr[0] != '\0' ? 0 : -EINVAL;
+}
+
+static int
+read_token(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -errno;
+	n = fread(out, 1, len - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+		out[--n] = '\0';
+	return n >= 16 ? 0 : -EINVAL;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	CD_LOG(INFO, "signal %d: stopping", (int)sig);
+	event_base_loopexit(arg, NULL);
+}
+
+static const char *
+schema_path(const char *given)
+{
+	if (given != NULL)
+		return given;
+	if (SXCD_SCHEMA_BUILD[0] != '\0' && access(SXCD_SCHEMA_BUILD, R_OK) == 0)
+		return SXCD_SCHEMA_BUILD;
+	return SXCD_SCHEMA_INSTALLED;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "store", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "schema", required_argument, NULL, 'S' },
+		{ "resync-ms", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
+	const char *token_file = NULL, *schema_file = NULL;
+	char addr[128], token[TOKEN_MAX], err[256];
+	struct cd_schema *schema = NULL;
+	struct store *st = NULL;
+	struct cd_res *res = NULL;
+	struct cd_sync *sync = NULL;
+	struct cd_http *http = NULL;
+	struct event_base *base;
+	struct event *sigint, *sigterm;
+	uint64_t resync = DEFAULT_RESYNC;
+	uint16_t port;
+	json_t *bad = NULL, *b;
+	size_t i;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'l': listen = optarg; break;
+		case 't': token_file = optarg; break;
+		case 'S': schema_file = optarg; break;
+		case 'r':
+			if (dp_num_parse(optarg, 86400000, &resync) != 0 || resync < 100) {
+				fprintf(stderr, "sxcd: --resync-ms: 100..86400000\n");
+				return 2;
+			}
+			break;
+		case 'V': printf("sxcd %s\n", SXDP_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || parse_listen(listen, addr, sizeof(addr), &port) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (token_file != NULL && (rc = read_token(token_file, token, sizeof(token))) < 0) {
+		fprintf(stderr, "sxcd: %s: %s\n", token_file, rc == -EINVAL ?
+			"a token is at least 16 characters" : strerror(-rc));
+		return 2;
+	}
+	if (token_file == NULL && !loopback(addr)) {
+		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
+			"without)\n", addr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = cd_schema_load(schema_path(schema_file), &schema, err, sizeof(err))) < 0) {
+		fprintf(stderr, "sxcd: schema: %s\n", err);
+		return 1;
+	}
+	if ((rc = store_open(dir, &st)) < 0) {
+		fprintf(stderr, "sxcd: store %s: %s\n", dir, strerror(-rc));
+		return 1;
+	}
+	if ((rc = cd_res_open(st, schema, &res, &bad)) < 0) {
+		fprintf(stderr, "sxcd: store %s: %s\n", dir, strerror(-rc));
+		return 1;
+	}
+	json_array_foreach(bad, i, b) {
+		char *m = json_dumps(json_object_get(b, "message"), JSON_COMPACT | JSON_ENCODE_ANY);
+
+		CD_LOG(WARN, "stored intent %s left out: %s",
+		       json_string_value(json_object_get(b, "intent")), m ? m : "");
+		free(m);
+	}
+	json_decref(bad);
+	if ((base = event_base_new()) == NULL ||
+	    (sync = cd_sync_new(base, sock, res, (unsigned int)resync)) == NULL) {
+		fprintf(stderr, "sxcd: out of memory\n");
+		return 1;
+	}
+	if ((rc = cd_http_new(base, addr, port, token_file ? token : NULL, res, sync, schema,
+			      &http)) < 0) {
+		fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
+		return 1;
+	}
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	CD_LOG(INFO, "ready: REST on %s, store %s, sxdp at %s", listen, dir, sock);
+	event_base_dispatch(base);
+	cd_http_free(http);
+	cd_sync_free(sync);
+	cd_res_free(res);
+	store_close(st);
+	cd_schema_free(schema);
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(base);
+	return 0;
+}
