@@ -179,7 +179,7 @@ compile_slice(struct cc *c, const struct intent *it)
 	bool attach = it->kind == INTENT_SLICE_ATTACH;
 	const char *t = attach ? "insert" : "delete";
 	json_int_t idx = 0, slice = it->slice, bd = it->bd;
-	json_t *ports, *ifs, *floods, *e, *port;
+	json_t *ports, *ifs, *floods, *e, *port, *params;
 	char name[256];
 	int rc;
 
@@ -209,9 +209,11 @@ compile_slice(struct cc *c, const struct intent *it)
 		return -EAGAIN;
 
 	port = port_value(it->port);
+	params = json_pack("{s:I,s:I}", "slice", slice, "bd", bd);
+	if (attach && it->meter != 0 && params != NULL)
+		json_object_set_new(params, "meter", json_integer(it->meter));
 	cc_add(c, cc_upd(t, T_INTERFACES, json_pack("{s:O,s:I}", "in_port", port, "vlan", it->vlan),
-			 attach ? "attach" : NULL, json_pack("{s:I,s:I,s:I}", "slice", slice, "bd", bd,
-							     "meter", attach ? it->meter : 0)));
+			 attach ? "attach" : NULL, params));
 	cc_add(c, cc_upd(t, T_BD_PORTS, json_pack("{s:I,s:O}", "bd", bd, "port", port),
 			 attach ? "member" : NULL, json_pack("{s:I}", "vlan", it->vlan)));
 	json_decref(port);
