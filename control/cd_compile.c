@@ -44,7 +44,8 @@ cd_kind_schema(enum cd_kind k)
 /* One compile run. */
 struct cx {
 	const struct cd_tables *t;
-	json_t *set, *owner, *results;
+	json_t *set, *owner, *seq, *results;
+	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
 	json_t *site;		/* the site's spec, NULL: none */
 	json_t *peers;		/* NAME → {"id", "eps": [{"wan", "addr", "path"}]}: compiled ones */
@@ -180,6 +181,14 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 				json_object_del(rows, key);
 			else if (json_object_get(rows, key) == NULL)
 				json_object_set_new(rows, key, json_string(x->who));
+			if ((rows = json_object_get(x->seq, table)) == NULL) {
+				json_object_set_new(x->seq, table, json_object());
+				rows = json_object_get(x->seq, table);
+			}
+			if (strcmp(type, "delete") == 0)
+				json_object_del(rows, key);
+			else
+				json_object_set_new(rows, key, json_integer(++x->n));
 		}
 		free(key);
 		key = NULL;
@@ -371,20 +380,21 @@ policy_paths(json_t *pol, json_t *peer, struct intent *it, const char **missing)
 	}
 	json_array_foreach(json_object_get(pol, "wans"), i, w) {
 		json_array_foreach(json_object_get(peer, "eps"), j, ep) {
-			if (strcmp(str(ep, "wan"), json_string_value(w)) == 0 &&
-			    it->n_paths < INTENT_POLICY_PATHS) {
-				it->weights[it->n_paths] = json_integer_value(
-					json_array_get(json_object_get(pol, "weights"), i));
-				if (it->weights[it->n_paths] == 0)
-					it->weights[it->n_paths] = 1;
-				it->paths[it->n_paths++] = num(ep, "path", 0);
-			}
+			if (strcmp(str(ep, "wan"), json_string_value(w)) != 0 ||
+			    it->n_paths >= INTENT_POLICY_PATHS)
+				continue;
+			/* a balance policy's weight (1 when it names none) */
+			it->weights[it->n_paths] = strcmp(it->how, "balance") != 0 ? 0 :
+				json_integer_value(json_array_get(json_object_get(pol, "weights"), i)) ?: 1;
+			it->paths[it->n_paths++] = num(ep, "path", 0);
 		}
 	}
 	if (it->n_paths == 0) {
 		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
 		return -ENOENT;
 	}
+	if (strcmp(it->how, "sla") != 0)
+		return 0;
 	it->rtt_ms = num(json_object_get(pol, "sla"), "rtt_ms", 0);
 	it->jitter_ms = num(json_object_get(pol, "sla"), "jitter_ms", 0);
 	it->loss_pct = num(json_object_get(pol, "sla"), "loss_pct", 0);
@@ -646,6 +656,7 @@ static void
 compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 {
 	json_t *set0 = json_deep_copy(x->set), *owner0 = json_deep_copy(x->owner);
+	json_t *seq0 = json_deep_copy(x->seq);
 	json_t *peers0 = json_deep_copy(x->peers), *slices0 = json_deep_copy(x->slices);
 	json_t *used0 = json_deep_copy(x->used);
 
@@ -676,17 +687,20 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	if (x->failed && strcmp(str(x->res, "phase"), "Pending") != 0) {
 		json_decref(x->set);
 		json_decref(x->owner);
+		json_decref(x->seq);
 		json_decref(x->peers);
 		json_decref(x->slices);
 		json_decref(x->used);
 		x->set = set0;
 		x->owner = owner0;
+		x->seq = seq0;
 		x->peers = peers0;
 		x->slices = slices0;
 		x->used = used0;
 	} else {
 		json_decref(set0);
 		json_decref(owner0);
+		json_decref(seq0);
 		json_decref(peers0);
 		json_decref(slices0);
 		json_decref(used0);
@@ -722,7 +736,7 @@ sorted_names(json_t *objs)
 int
 cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_compiled *out)
 {
-	struct cx x = { .t = t, .set = json_object(), .owner = json_object(),
+	struct cx x = { .t = t, .set = json_object(), .owner = json_object(), .seq = json_object(),
 			.results = json_object(), .ids = ids, .used = json_object(),
 			.peers = json_object(), .slices = json_object() };
 	const char *ns;
@@ -757,8 +771,9 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_co
 	json_decref(x.slices);
 	out->want = x.set;
 	out->owner = x.owner;
+	out->seq = x.seq;
 	out->results = x.results;
-	return out->want && out->owner && out->results ? 0 : -ENOMEM;
+	return out->want && out->owner && out->seq && out->results ? 0 : -ENOMEM;
 }
 
 void
@@ -766,6 +781,7 @@ cd_compiled_free(struct cd_compiled *c)
 {
 	json_decref(c->want);
 	json_decref(c->owner);
+	json_decref(c->seq);
 	json_decref(c->results);
 	memset(c, 0, sizeof(*c));
 }

@@ -35,6 +35,9 @@ const char *cd_kind_schema(enum cd_kind k);
 struct cd_compiled {
 	json_t *want;	 /* the entries (a cd_tables set) */
 	json_t *owner;	 /* TABLE → KEY → "kind/name" */
+	/* TABLE → KEY → the entry's place in the order it was written: what
+	 * it needs (a meter before the interface naming it) comes first */
+	json_t *seq;
 	/* "kind/name" → {"phase": "Ready" (compiled), "Pending" or "Failed",
 	 * "waiting_for": [...], "reason", "message", "pointer", "entries"} */
 	json_t *results;

@@ -63,6 +63,17 @@ now_ms(void)
 
 static void run_start(struct cd_sync *s);
 
+static const char *
+now_iso(char *out, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
 static void
 arm(struct cd_sync *s, unsigned int ms)
 {
@@ -181,6 +192,7 @@ static void
 run_end(struct cd_sync *s, bool wrote)
 {
 	json_t *st = json_object(), *r, *e, *old;
+	char when[32];
 	const char *who;
 	bool failed = json_object_size(s->errors) > 0;
 	uint64_t took = now_ms() - s->t0;
@@ -206,7 +218,7 @@ run_end(struct cd_sync *s, bool wrote)
 		    json_object_get(old, "since") != NULL)
 			json_object_set(o, "since", json_object_get(old, "since"));
 		else
-			json_object_set_new(o, "since", json_integer((json_int_t)time(NULL)));
+			json_object_set_new(o, "since", json_string(now_iso(when, sizeof(when))));
 		json_object_set_new(st, who, o);
 	}
 	cd_res_set_status(s->res, st, !failed);
@@ -345,7 +357,7 @@ on_written(void *arg, json_t *result, json_t *error)
 	}
 	s->writes += json_array_size(s->diff);
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
-		json_t *owned = cd_tables_keys(s->c.want);
+		json_t *owned = json_deep_copy(s->c.seq);
 
 		if (cd_res_save(s->res, "owned", owned) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
@@ -379,9 +391,9 @@ diff_and_write(struct cd_sync *s)
 {
 	json_t *owned = cd_res_state(s->res, "owned"), *wal, *params;
 
-	s->diff = cd_tables_diff(s->c.want, s->have, owned, s->c.owner);
+	s->diff = cd_tables_diff(s->c.want, s->have, s->c.seq, owned, s->c.owner);
 	if (json_array_size(s->diff) == 0) {
-		json_t *k = cd_tables_keys(s->c.want);
+		json_t *k = json_deep_copy(s->c.seq);
 
 		if (!json_equal(owned, k) && cd_res_save(s->res, "owned", k) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
@@ -390,8 +402,8 @@ diff_and_write(struct cd_sync *s)
 		return;
 	}
 	/* what is about to be written is owned before it is written */
-	wal = cd_tables_keys(s->c.want);
-	json_object_update_recursive(wal, owned);
+	wal = json_deep_copy(owned);
+	json_object_update_recursive(wal, s->c.seq);
 	if (cd_res_save(s->res, "owned", wal) < 0) {
 		CD_LOG(WARN, "cannot store what sxcd owns in sxdp: not writing");
 		json_decref(wal);
@@ -650,7 +662,7 @@ int
 cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results)
 {
 	struct cd_compiled now = { 0 }, then = { 0 };
-	json_t *ids, *owned;
+	json_t *ids;
 	int rc;
 
 	if (s->tables == NULL)
@@ -664,10 +676,8 @@ cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **result
 		json_decref(ids);
 	}
 	if (rc == 0) {
-		owned = cd_tables_keys(now.want);
-		*diff = cd_tables_diff(then.want, now.want, owned, then.owner);
+		*diff = cd_tables_diff(then.want, now.want, then.seq, now.seq, then.owner);
 		*results = json_incref(then.results);
-		json_decref(owned);
 	}
 	cd_compiled_free(&now);
 	cd_compiled_free(&then);

@@ -450,38 +450,66 @@ upd(const char *type, const char *table, json_t *e, json_t *owner, const char *k
 	return u;
 }
 
-json_t *
-cd_tables_diff(json_t *want, json_t *have, json_t *owned, json_t *owner)
-{
-	json_t *out = json_array(), *order = json_array(), *rows, *e, *h, *x;
-	const char *table, *key;
-	size_t i;
+struct ordered {
+	json_int_t seq;
+	json_t *u;
+};
 
-	/* tables in the order they were first written, then those only owned */
-	json_object_foreach(want, table, rows)
-		json_array_append_new(order, json_string(table));
-	json_object_foreach(owned, table, rows)
-		if (json_object_get(want, table) == NULL)
-			json_array_append_new(order, json_string(table));
-	for (i = json_array_size(order); i-- > 0;) {
-		table = json_string_value(json_array_get(order, i));
-		json_object_foreach(json_object_get(owned, table), key, x) {
-			if (json_object_get(json_object_get(want, table), key) == NULL &&
-			    (h = json_object_get(json_object_get(have, table), key)) != NULL)
-				json_array_append_new(out, upd("delete", table, h, NULL, key));
-		}
+static int
+by_seq(const void *a, const void *b)
+{
+	json_int_t x = ((const struct ordered *)a)->seq, y = ((const struct ordered *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Append @n updates sorted by seq (@rev: descending) to @out. */
+static void
+append_sorted(json_t *out, struct ordered *o, size_t n, bool rev)
+{
+	qsort(o, n, sizeof(*o), by_seq);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, o[rev ? n - 1 - i : i].u);
+}
+
+json_t *
+cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner)
+{
+	json_t *out = json_array(), *rows, *e, *h, *x;
+	size_t n = 0, cap = cd_tables_count(want) + cd_tables_count(have) + 1, nd = 0;
+	struct ordered *ups = calloc(cap, sizeof(*ups)), *dels = calloc(cap, sizeof(*dels));
+	const char *table, *key;
+
+	if (ups == NULL || dels == NULL || out == NULL) {
+		free(ups);
+		free(dels);
+		json_decref(out);
+		return NULL;
 	}
 	json_object_foreach(want, table, rows) {
 		json_object_foreach(rows, key, e) {
+			json_int_t sq = json_integer_value(json_object_get(json_object_get(seq, table), key));
+
 			h = json_object_get(json_object_get(have, table), key);
 			if (h == NULL)
-				json_array_append_new(out, upd("insert", table, e, owner, key));
+				ups[n++] = (struct ordered){ sq, upd("insert", table, e, owner, key) };
 			else if (!json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
 				 !json_equal(json_object_get(h, "params"), json_object_get(e, "params")))
-				json_array_append_new(out, upd("modify", table, e, owner, key));
+				ups[n++] = (struct ordered){ sq, upd("modify", table, e, owner, key) };
 		}
 	}
-	json_decref(order);
+	json_object_foreach(owned, table, rows) {
+		json_object_foreach(rows, key, x) {
+			if (json_object_get(json_object_get(want, table), key) != NULL ||
+			    (h = json_object_get(json_object_get(have, table), key)) == NULL || nd >= cap)
+				continue;
+			dels[nd++] = (struct ordered){ json_integer_value(x), upd("delete", table, h, NULL, key) };
+		}
+	}
+	append_sorted(out, ups, n, false);
+	append_sorted(out, dels, nd, true);
+	free(ups);
+	free(dels);
 	return out;
 }
 
@@ -495,21 +523,6 @@ cd_tables_strip(json_t *updates)
 		c = json_copy(u);
 		json_object_del(c, "owner");
 		json_array_append_new(out, c);
-	}
-	return out;
-}
-
-json_t *
-cd_tables_keys(json_t *set)
-{
-	json_t *out = json_object(), *rows, *e, *k;
-	const char *table, *key;
-
-	json_object_foreach(set, table, rows) {
-		k = json_object();
-		json_object_foreach(rows, key, e)
-			json_object_set_new(k, key, json_true());
-		json_object_set_new(out, table, k);
 	}
 	return out;
 }

@@ -45,18 +45,20 @@ json_t *cd_tables_entries(json_t *set, const char *table);
 
 /*
  * The updates (a new array) that make @have hold @want: inserts and
- * modifies for every entry of @want, deletes for entries of @have that
- * @owned ({"TABLE": {"KEY": true}}, NULL: none) lists and @want does not.
- * Deletes come first, tables in the reverse of @want's order; then the
- * rest in @want's order. When @owner ({"TABLE": {"KEY": "kind/name"}}) is
- * given, each update carries its "owner" (for the dry-run diff and for
- * splitting a batch); strip it (cd_tables_strip) before writing.
+ * modifies for every entry of @want that @have lacks or holds otherwise,
+ * in @seq's order ({"TABLE": {"KEY": n}}: the order the compile wrote
+ * them, dependencies first); then deletes of the entries of @have that
+ * @owned lists ({"TABLE": {"KEY": n}}, NULL: none) and @want does not, in
+ * the reverse of @owned's order (what names an entry goes before it).
+ * Modifies come before deletes because a modify may drop the last
+ * reference to what a delete removes. When @owner ({"TABLE": {"KEY":
+ * "kind/name"}}) is given, each update carries its "owner" (for the
+ * dry-run diff and for splitting a batch); strip it (cd_tables_strip)
+ * before writing.
  */
-json_t *cd_tables_diff(json_t *want, json_t *have, json_t *owned, json_t *owner);
+json_t *cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner);
 /* The updates without "owner", for table.write (a new array). */
 json_t *cd_tables_strip(json_t *updates);
-/* @set's keys: {"TABLE": {"KEY": true}} (new). */
-json_t *cd_tables_keys(json_t *set);
 /* Count of entries in @set. */
 size_t cd_tables_count(json_t *set);
 

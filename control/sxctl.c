@@ -235,6 +235,14 @@ dispatch(struct sx_ctx *x)
 		}
 		return EX_OK;
 	}
+	if (api_is_cmd(cmd)) {
+		if (x->given & ~OPT_API)
+			return usage_error("option not valid for '%s'", cmd);
+		return api_cmd(x);
+	}
+	if (x->given & OPT_API)
+		return usage_error("--api, --token-file, -f, --dry-run, --prune and --wait are for "
+				   "apply, get, delete and status");
 	if (strcmp(cmd, "table") == 0)
 		return table_cmd(x);
 	if ((shortcut = shortcut_find(cmd)) != NULL) {
@@ -341,6 +349,20 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			if (*v == '\0')
 				return usage_error("--socket needs a PATH");
 			x->path = v;
+		} else if ((v = opt_value("--api", argv, argc, &i, &missing))) {
+			x->api = v;
+			x->given |= OPT_API;
+		} else if ((v = opt_value("--token-file", argv, argc, &i, &missing))) {
+			x->token_file = v;
+			x->given |= OPT_API;
+		} else if ((v = opt_value("-f", argv, argc, &i, &missing)) ||
+			   (v = opt_value("--file", argv, argc, &i, &missing))) {
+			x->file = v;
+			x->given |= OPT_API;
+		} else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--prune") == 0 ||
+			   strcmp(a, "--wait") == 0) {
+			*(a[2] == 'd' ? &x->dry_run : a[2] == 'p' ? &x->prune : &x->wait) = true;
+			x->given |= OPT_API;
 		} else if ((v = opt_value("--timeout", argv, argc, &i, &missing))) {
 			if (!parse_u64(v, INT32_MAX, &n))
 				return usage_error("bad --timeout '%s'", v);

@@ -9,6 +9,7 @@
  *   sxctl_parse.c   parse_     command-line words to JSON values and updates
  *   sxctl_usage.c   usage_     usage text and usage errors
  *   sxctl_fmt.c     fmt_       results as text
+ *   sxctl_api.c     api_       apply/get/delete/status: sxcd's REST API
  */
 #ifndef SXCTL_H
 #define SXCTL_H
@@ -32,6 +33,7 @@
 /* Options that only some commands accept. */
 #define OPT_ATOMICITY	0x1
 #define OPT_PAGING	0x2
+#define OPT_API		0x4	/* sxcd's commands' */
 
 struct ctl_client;
 
@@ -47,6 +49,11 @@ struct sx_ctx {
 	bool have_limit;
 	bool all;
 	bool help;		/* -h/--help given */
+	/* sxcd's commands */
+	const char *api;	/* http://HOST[:PORT] */
+	const char *token_file;
+	const char *file;	/* apply -f */
+	bool dry_run, prune, wait;
 	unsigned int given;	/* OPT_* seen on the command line */
 	char **av;		/* positional arguments, command first */
 	int ac;
@@ -68,6 +75,13 @@ int sx_fail(struct sx_ctx *x, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* One call whose result is printed: as JSON, or by @human. */
 int sx_simple(struct sx_ctx *x, const char *method, json_t *params, void (*human)(json_t *));
+
+/* --------------------------------------------------------- sxctl_api.c */
+
+/* Is @cmd one of sxcd's (apply, get, delete, status)? */
+bool api_is_cmd(const char *cmd);
+/* sxctl apply|get|delete|status ...: an exit code. */
+int api_cmd(struct sx_ctx *x);
 
 /* ------------------------------------------------------- sxctl_table.c */
 

@@ -151,12 +151,30 @@
 "  sched show                  every egress scheduler: per subport (slice) and\n" \
 "                              traffic class, and per pipe: packets, bytes, drops\n" \
 "\n" \
+"sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
+"http://127.0.0.1:8181):\n" \
+"  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \
+"                              intents (JSON: one, a list, or {\"items\": [...]})\n" \
+"                              applied as one set; --dry-run: the table writes it\n" \
+"                              would make and every error, nothing changed;\n" \
+"                              --prune: intents of the kinds in FILE that FILE\n" \
+"                              leaves out are withdrawn; --wait: until sxdp has\n" \
+"                              them (or 10 s)\n" \
+"  get site|peers|slices|vdns|policies [NAME]\n" \
+"                              intents with their phase, generation and entries\n" \
+"  delete KIND NAME [--dry-run] [--wait]\n" \
+"                              withdraw one intent\n" \
+"  status                      sxcd: sxdp connected, reconcile runs, intents by\n" \
+"                              phase\n" \
+"\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \
 "  --json              print the JSON result, pretty-printed\n" \
 "  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n" \
 "  --atomicity MODE    writes: %s\n" \
 "  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n" \
+"  --api URL           sxcd's REST API (http://HOST[:PORT])\n" \
+"  --token-file FILE   the bearer token sxcd wants (when not on loopback)\n" \
 "  -h, --help          this text\n" \
 "\n" \
 "FIELD=VALUE forms:  V exact   A/LEN lpm   V&&&M ternary   LO..HI range\n" \

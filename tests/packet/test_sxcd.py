@@ -1,0 +1,704 @@
+#!/usr/bin/python3
+"""sxcd against a real sxdp (net_pcap ports): the REST contract, apply and
+reconcile, the store across kill -9 of either daemon, phases.
+
+Every REST route and error class is exercised; every refusal is checked to
+change nothing (the intents listed and the store's files are the same
+after). Responses are validated against the OpenAPI document sxcd serves,
+which must be the repository's control/sxcd-openapi.json.
+"""
+import glob
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+
+try:
+    import jsonschema  # noqa: E402
+except ImportError:
+    jsonschema = None
+
+R = T.Runner()
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DOC = os.path.join(ROOT, "control", "sxcd-openapi.json")
+PORTS = {"lan1": [], "lan2": [], "wan1": [], "wan2": []}
+PIPE = {"lan": "switch", "wan": "overlay"}
+WAN = {"wan1": {"role": "wan"}, "wan2": {"role": "wan"}}
+PHASES_DONE = ("Ready", "Failed", "Error", "Degraded")
+
+
+def sxcd_path():
+    return os.path.join(T.build_dir(), "sxcd")
+
+
+def sxctl_path():
+    return os.path.join(T.build_dir(), "sxctl")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Sxcd:
+    """One sxcd on a store directory, talking to the sxdp socket at `sock`."""
+
+    def __init__(self, sock, store=None, token=None, resync_ms=500):
+        self.sock = sock
+        self.store = store or tempfile.mkdtemp(prefix="sxcd-store-")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.token = token
+        self.resync_ms = resync_ms
+        self.proc = None
+        self.log = os.path.join(self.store + ".log")
+
+    def start(self):
+        cmd = [sxcd_path(), "--socket", self.sock, "--store", self.store,
+               "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)]
+        if self.token:
+            tf = self.store + ".token"
+            with open(tf, "w") as f:
+                f.write(self.token + "\n")
+            cmd += ["--token-file", tf]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+
+    def logtail(self):
+        try:
+            return open(self.log).read()[-1500:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, et, ev, tb):
+        self.stop()
+        if et is not None:
+            print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
+        shutil.rmtree(self.store, ignore_errors=True)
+        return False
+
+    def req(self, method, path, body=None, raw=None, token=None, ctype="application/json"):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        r = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            r.add_header("Content-Type", ctype)
+        tok = token if token is not None else self.token
+        if tok:
+            r.add_header("Authorization", "Bearer " + tok)
+        try:
+            with urllib.request.urlopen(r, timeout=30) as f:
+                text = f.read()
+                return f.status, (json.loads(text) if f.headers.get_content_type() == "application/json"
+                                  else text.decode())
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            try:
+                return e.code, json.loads(text)
+            except ValueError:
+                return e.code, text.decode(errors="replace")
+
+    def status(self):
+        return self.req("GET", "/api/v1/status")[1]
+
+    def wait_settled(self, timeout=15, names=None):
+        """Until every intent (or those named) is out of Pending/Programming and no run is under way."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.status()
+            phases = {}
+            for k in ("site", "peers", "slices", "vdns", "policies"):
+                code, res = self.req("GET", "/api/v1/" + k)
+                items = [res] if k == "site" and code == 200 else res.get("items", []) if code == 200 else []
+                for it in items:
+                    phases["%s/%s" % (k, it["metadata"]["name"])] = it["status"]
+            want = {k: v for k, v in phases.items() if names is None or k in names}
+            if st["sxdp"]["connected"] and not st["sxdp"]["reconcile"]["running"] and \
+                    all(v["phase"] in PHASES_DONE or (v["phase"] == "Pending" and v.get("waiting_for")
+                                                       and "sxdp" not in v["waiting_for"])
+                        for v in want.values()):
+                return want
+            if time.monotonic() > deadline:
+                raise T.TestFailure("intents did not settle: %s %s" % (st, want))
+            time.sleep(0.05)
+
+    def store_files(self):
+        out = {}
+        for p in sorted(glob.glob(os.path.join(self.store, "*", "*.json"))):
+            with open(p) as f:
+                out[os.path.relpath(p, self.store)] = f.read()
+        return out
+
+
+# ----------------------------------------------------------------- intents
+
+SITE = {"kind": "site", "spec": {
+    "id": 1, "lan": [{"port": "lan1"}, {"port": "lan2"}],
+    "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24", "gateway": "192.0.2.254"},
+            {"name": "isp2", "port": "wan2", "address": "198.51.100.1/24", "gateway": "198.51.100.254"}]}}
+PEER = {"kind": "peers", "metadata": {"name": "siteB"}, "spec": {
+    "id": 2, "endpoints": [{"address": "203.0.113.2", "wan": "isp1"}, {"address": "203.0.113.3", "wan": "isp2"}],
+    "probe": {"how": "static"}}}
+
+
+def slice_(name, sid, port, vni, **extra):
+    spec = {"id": sid, "vni": vni, "members": [{"port": port}],
+            "svi": {"address": "10.10.0.254/24", "mac": "02:00:0a:0a:00:fe"},
+            "subnets": ["10.10.0.0/24"], "routes": [{"prefix": "10.40.0.0/16", "via": "10.10.0.1"}]}
+    spec.update(extra)
+    return {"kind": "slices", "metadata": {"name": name}, "spec": spec}
+
+
+SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vteps", "vnis", "peers",
+                 "tunnels", "endpoints", "paths", "policies", "classes", "meters", "meter_colors"]
+
+
+def snapshot(dp):
+    """Every entry of the tables sxcd writes, without hit counters."""
+    out = {}
+    for t in SWITCH_TABLES:
+        ents = []
+        off = 0
+        while off is not None:
+            r = dp.rpc("table.read", {"table": t, "offset": off, "limit": 1000})
+            for e in r["entries"]:
+                e = {k: v for k, v in e.items() if k not in ("hits", "idle_s")}
+                ents.append(json.dumps(e, sort_keys=True))
+            off = r["next_offset"]
+        out[t] = sorted(ents)
+    return out
+
+
+def snap_diff(a, b):
+    """(entries only in a, entries only in b), over every table."""
+    only_a, only_b = [], []
+    for t in SWITCH_TABLES:
+        sa, sb = set(a.get(t, [])), set(b.get(t, []))
+        only_a += ["%s %s" % (t, e) for e in sorted(sa - sb)]
+        only_b += ["%s %s" % (t, e) for e in sorted(sb - sa)]
+    return only_a, only_b
+
+
+def expect_err(res, code, want_code, reason=None, pointer=None):
+    expect_eq(code, want_code, "status of %s" % json.dumps(res)[:300])
+    expect(isinstance(res, dict) and "error" in res, "an error body: %r" % (res,))
+    if reason is not None:
+        errs = res["error"].get("errors") or [{"reason": res["error"]["reason"], "pointer": ""}]
+        reasons = [(e["reason"], e["pointer"]) for e in errs] + [(res["error"]["reason"], "")]
+        expect(any(r == reason and (pointer is None or p == pointer) for r, p in reasons),
+               "want reason %s at %s in %s" % (reason, pointer, json.dumps(res["error"])[:600]))
+
+
+# ----------------------------------------------------------- OpenAPI check
+
+class Api:
+    """The OpenAPI document: does an answer fit what it documents?"""
+
+    def __init__(self, doc):
+        self.doc = doc
+
+    def response_schema(self, path, method, code):
+        op = self.doc["paths"][path][method]
+        r = op["responses"].get(str(code))
+        expect(r is not None, "%s %s: %d is not documented (%s)" % (method.upper(), path, code,
+                                                                      sorted(op["responses"])))
+        while "$ref" in r:
+            r = self.resolve(r["$ref"])
+        content = r.get("content", {})
+        return content.get("application/json", {}).get("schema")
+
+    def resolve(self, ref):
+        node = self.doc
+        for part in ref[2:].split("/"):
+            node = node[part]
+        return node
+
+    def check(self, path, method, code, body):
+        sch = self.response_schema(path, method, code)
+        if sch is None or jsonschema is None:
+            return
+        full = dict(sch)
+        full["components"] = self.doc["components"]
+        try:
+            jsonschema.validate(body, full)
+        except jsonschema.ValidationError as e:
+            raise T.TestFailure("%s %s %d: the answer does not fit the OpenAPI document: %s at %s"
+                                % (method.upper(), path, code, e.message, list(e.absolute_path)))
+
+
+# ------------------------------------------------------------------ tests
+
+@R.test
+def test_rest_contract():
+    """Every route and every error class; refusals change nothing; answers fit the document."""
+    doc = json.load(open(DOC))
+    api = Api(doc)
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, served = cd.req("GET", "/api/v1/openapi.json")
+        expect_eq((code, served), (200, doc), "the served OpenAPI document is control/sxcd-openapi.json")
+        code, res = cd.req("PUT", "/api/v1/site", SITE)
+        expect_eq(code, 201, "site created")
+        api.check("/api/v1/site", "put", code, res)
+        code, res = cd.req("POST", "/api/v1/peers", PEER)
+        expect_eq(code, 201, "peer created")
+        api.check("/api/v1/{kind}", "post", code, res)
+        code, res = cd.req("PUT", "/api/v1/slices/blue", slice_("blue", 1, "lan1", 5000))
+        api.check("/api/v1/{kind}/{name}", "put", code, res)
+        cd.wait_settled()
+        before = (cd.store_files(), cd.req("GET", "/api/v1/slices")[1], snapshot(dp))
+
+        def unchanged(what):
+            now = (cd.store_files(), cd.req("GET", "/api/v1/slices")[1], snapshot(dp))
+            expect_eq(now[0], before[0], "%s: the store" % what)
+            expect_eq([i["spec"] for i in now[1]["items"]], [i["spec"] for i in before[1]["items"]],
+                      "%s: the intents" % what)
+            expect_eq(now[2], before[2], "%s: sxdp's tables" % what)
+
+        bad = [
+            ("no such route", "GET", "/api/v1/nothing", None, None, 404, "not_found", None),
+            ("no such top route", "GET", "/nothing", None, None, 404, "not_found", None),
+            ("no such intent", "GET", "/api/v1/slices/none", None, None, 404, "not_found", None),
+            ("withdraw what is not there", "DELETE", "/api/v1/slices/none", None, None, 404, "not_found", None),
+            ("method", "DELETE", "/api/v1/slices", None, None, 405, "bad_method", None),
+            ("method on apply", "GET", "/api/v1/apply", None, None, 405, "bad_method", None),
+            ("bad JSON", "PUT", "/api/v1/slices/red", None, b"{\"spec\": ", 400, "bad_json", None),
+            ("duplicate keys", "PUT", "/api/v1/slices/red", None, b"{\"spec\": {}, \"spec\": {}}", 400,
+             "bad_json", None),
+            ("not an object", "PUT", "/api/v1/slices/red", [1, 2], None, 400, "wrong_type", ""),
+            ("no spec", "PUT", "/api/v1/slices/red", {"metadata": {}}, None, 400, "missing", "/spec"),
+            ("unknown top field", "PUT", "/api/v1/slices/red", {"spec": {"id": 2}, "x": 1}, None, 400,
+             "unknown_field", "/x"),
+            ("wrong type", "PUT", "/api/v1/slices/red", {"spec": {"id": "2"}}, None, 400, "wrong_type",
+             "/spec/id"),
+            ("out of range", "PUT", "/api/v1/slices/red", {"spec": {"id": 4000}}, None, 400, "out_of_range",
+             "/spec/id"),
+            ("missing field", "PUT", "/api/v1/slices/red", {"spec": {"vni": 5}}, None, 400, "missing",
+             "/spec/id"),
+            ("unknown spec field", "PUT", "/api/v1/slices/red", {"spec": {"id": 2, "colour": 1}}, None, 400,
+             "unknown_field", "/spec/colour"),
+            ("bad MAC", "PUT", "/api/v1/slices/red",
+             {"spec": {"id": 2, "svi": {"address": "10.0.0.1/24", "mac": "02:00:zz:00:00:01"}}}, None, 400,
+             "bad_value", "/spec/svi/mac"),
+            ("bad prefix", "PUT", "/api/v1/slices/red", {"spec": {"id": 2, "routes": [{"prefix": "10.0.0.0/33"}]}},
+             None, 400, "bad_value", "/spec/routes/0/prefix"),
+            ("bad enum", "PUT", "/api/v1/slices/red",
+             {"spec": {"id": 2, "path_policy": {"mode": "fastest", "wans": ["isp1"]}}}, None, 400, "bad_value",
+             "/spec/path_policy/mode"),
+            ("too many", "PUT", "/api/v1/peers/p", {"spec": {"id": 3, "endpoints": [
+                {"address": "1.1.1.%d" % i, "wan": "isp1"} for i in range(5)]}}, None, 400, "too_many",
+             "/spec/endpoints"),
+            ("kind in body disagrees", "PUT", "/api/v1/slices/red", {"kind": "peers", "spec": {"id": 2}}, None,
+             400, "bad_value", "/kind"),
+            ("name in body disagrees", "PUT", "/api/v1/slices/red",
+             {"metadata": {"name": "green"}, "spec": {"id": 2}}, None, 400, "bad_value", "/metadata/name"),
+            ("bad name", "PUT", "/api/v1/slices/.hidden", {"spec": {"id": 2}}, None, 400, None, None),
+            ("POST without a name", "POST", "/api/v1/slices", {"spec": {"id": 2}}, None, 400, "missing",
+             "/metadata/name"),
+            ("POST of one that exists", "POST", "/api/v1/slices",
+             {"metadata": {"name": "blue"}, "spec": {"id": 1}}, None, 409, "exists", None),
+            ("stale generation", "PUT", "/api/v1/slices/blue?expected_generation=7",
+             slice_("blue", 1, "lan1", 5001), None, 409, "stale_generation", "/metadata/generation"),
+            ("stale generation in the body", "PUT", "/api/v1/slices/blue",
+             dict(slice_("blue", 1, "lan1", 5001), metadata={"name": "blue", "generation": 3}), None, 409,
+             "stale_generation", None),
+            ("expected absent", "PUT", "/api/v1/slices/blue?expected_generation=0",
+             slice_("blue", 1, "lan1", 5001), None, 409, "stale_generation", None),
+            ("stale withdrawal", "DELETE", "/api/v1/slices/blue?expected_generation=9", None, None, 409,
+             "stale_generation", None),
+            ("unknown query", "PUT", "/api/v1/slices/red?force=1", {"spec": {"id": 2}}, None, 400,
+             "unknown_field", "/query/force"),
+            ("bad query value", "PUT", "/api/v1/slices/red?dry_run=2", {"spec": {"id": 2}}, None, 400,
+             "out_of_range", "/query/dry_run"),
+            ("non-decimal query", "PUT", "/api/v1/slices/red?expected_generation=0x1", {"spec": {"id": 2}},
+             None, 400, "bad_value", "/query/expected_generation"),
+            ("too large", "PUT", "/api/v1/slices/red", None,
+             b"{\"spec\": {\"id\": 2, \"subnets\": [" + b",".join([b"\"10.0.0.0/8\""] * 400000) + b"]}}",
+             413, "too_large", None),
+            ("apply: bad item", "POST", "/api/v1/apply", {"items": [SITE, {"kind": "slices", "spec": {"id": 2}}]},
+             None, 400, "missing", "/items/1/metadata/name"),
+            ("apply: no kind", "POST", "/api/v1/apply", {"items": [{"metadata": {"name": "x"}, "spec": {}}]},
+             None, 400, "missing", "/items/0"),
+            ("apply: twice", "POST", "/api/v1/apply", {"items": [PEER, PEER]}, None, 400, "duplicate",
+             "/items/1"),
+            ("apply: stale", "POST", "/api/v1/apply",
+             {"items": [dict(PEER, metadata={"name": "siteB", "generation": 5})]}, None, 409,
+             "stale_generation", None),
+            ("apply: bad prune", "POST", "/api/v1/apply", {"items": [], "prune": ["tunnels"]}, None, 400,
+             "bad_value", "/prune/0"),
+        ]
+        for what, method, path, body, raw, want, reason, ptr in bad:
+            code, res = cd.req(method, path, body, raw=raw)
+            try:
+                expect_err(res, code, want, reason, ptr)
+                tpl = path.split("?")[0]
+                if tpl.startswith("/api/v1/") and tpl.count("/") == 4 and "/site" not in tpl:
+                    tpl = "/api/v1/{kind}/{name}"
+                elif tpl.startswith("/api/v1/") and tpl.count("/") == 3 and tpl not in doc["paths"]:
+                    tpl = "/api/v1/{kind}"
+                if tpl in doc["paths"] and method.lower() in doc["paths"][tpl]:
+                    api.check(tpl, method.lower(), code, res)
+            except T.TestFailure as e:
+                raise T.TestFailure("%s: %s" % (what, e))
+            unchanged(what)
+        # auth: none needed on loopback without a token; wrong and missing tokens below
+        # every documented GET answers and fits
+        for path in ("/api/v1/site", "/api/v1/status", "/api/v1/topology", "/api/v1/counters"):
+            code, res = cd.req("GET", path)
+            expect_eq(code, 200, "GET %s" % path)
+            api.check(path, "get", code, res)
+        for kind in ("peers", "slices", "vdns", "policies"):
+            code, res = cd.req("GET", "/api/v1/" + kind)
+            api.check("/api/v1/{kind}", "get", code, res)
+        code, res = cd.req("GET", "/api/v1/slices/blue")
+        api.check("/api/v1/{kind}/{name}", "get", code, res)
+        code, text = cd.req("GET", "/metrics")
+        expect(code == 200 and "sxdp_port_rx_packets_total{port=\"lan1\"}" in text, "metrics: %s" % text[:300])
+        # the same spec again: unchanged, no new generation
+        code, res = cd.req("PUT", "/api/v1/slices/blue", slice_("blue", 1, "lan1", 5000))
+        expect_eq((code, res["metadata"]["generation"]), (200, 1), "same spec: generation stays")
+        # a change with the right expected generation
+        code, res = cd.req("PUT", "/api/v1/slices/blue?expected_generation=1&wait=1",
+                           slice_("blue", 1, "lan1", 5001))
+        expect_eq((code, res["metadata"]["generation"], res["status"]["observedGeneration"],
+                   res["status"]["phase"]), (200, 2, 2, "Ready"), "replace at generation 1, waited")
+        api.check("/api/v1/{kind}/{name}", "put", code, res)
+        code, res = cd.req("DELETE", "/api/v1/slices/blue?expected_generation=2")
+        expect_eq(code, 200, "withdraw at generation 2")
+        api.check("/api/v1/{kind}/{name}", "delete", code, res)
+
+
+@R.test
+def test_token():
+    """Bound with a token: every request without it, or with another, is 401 and changes nothing."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, token="s3cret-token-0123456789") as cd:
+        for tok in ("", "wrong-token-0123456789", "s3cret-token-012345678"):
+            code, res = cd.req("PUT", "/api/v1/site", SITE, token=tok)
+            expect_err(res, code, 401, "unauthorized")
+            code, res = cd.req("GET", "/api/v1/status", token=tok)
+            expect_err(res, code, 401, "unauthorized")
+        expect_eq(cd.store_files(), {}, "nothing stored")
+        code, res = cd.req("PUT", "/api/v1/site", SITE)
+        expect_eq(code, 201, "with the token")
+    r = subprocess.run([sxcd_path(), "--listen", "0.0.0.0:1", "--store", "/nonexistent"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
+    expect(r.returncode == 2 and "token" in r.stderr, "any address but loopback needs a token: %s" % r.stderr)
+
+
+@R.test
+def test_two_slices_apply_and_withdraw():
+    """Two slices with the same addressing via one apply; the dry run's diff is what gets written;
+    withdrawing one removes exactly its entries, the other's stay untouched."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        base = snapshot(dp)
+        one = {"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]}
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", one)
+        expect_eq(code, 200, "apply site, peer, blue: %s" % res)
+        expect_eq([c["action"] for c in res["changes"]], ["created"] * 3, "created")
+        ph = cd.wait_settled()
+        expect(all(v["phase"] == "Ready" for v in ph.values()), "all Ready: %s" % ph)
+        with_blue = snapshot(dp)
+        red = slice_("red", 2, "lan2", 5001)
+        code, dry = cd.req("POST", "/api/v1/apply?dry_run=1", {"items": [red]})
+        expect_eq(code, 200, "dry run")
+        expect_eq(snapshot(dp), with_blue, "a dry run writes nothing")
+        expect(all(d["owner"] == "slices/red" for d in dry["diff"]), "the dry run's writes are red's")
+        code, res = cd.req("PUT", "/api/v1/slices/red?wait=1", red)
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "red Ready")
+        both = snapshot(dp)
+        gone, new = snap_diff(with_blue, both)
+        expect_eq(gone, [], "adding red touched none of blue's entries")
+        want = sorted("%s %s" % (d["table"], json.dumps(
+            dict({"match": d["match"], "action": d["action"], "params": d["params"]},
+                 **({"priority": d["priority"]} if "priority" in d else {})), sort_keys=True))
+            for d in dry["diff"])
+        # the same entries, as sxdp spells them back
+        expect_eq(len(new), len(want), "the dry run announced every entry: %s vs %s" % (new, want))
+        expect_eq(res["status"]["entries"], len(new), "red's entries")
+        # the two slices have the same subnet, SVI, MAC: each in its own VRF
+        svis = [json.loads(e) for e in both["svi"]]
+        expect_eq(sorted((s["match"]["vrf"], s["params"]["ip"]) for s in svis
+                         if s["match"]["vrf"] in (1, 2)), [(1, "10.10.0.254"), (2, "10.10.0.254")],
+                  "one SVI per slice, same address")
+        code, res = cd.req("DELETE", "/api/v1/slices/red?wait=1")
+        expect_eq(code, 200, "withdraw red")
+        after = snapshot(dp)
+        expect_eq(after, with_blue, "withdrawing red removed exactly its entries")
+        code, res = cd.req("GET", "/api/v1/slices/red")
+        expect_eq(code, 404, "red is gone")
+        # and everything: back to sxdp as it started
+        code, res = cd.req("POST", "/api/v1/apply?wait=1",
+                           {"items": [], "prune": ["site", "peers", "slices"]})
+        expect_eq([c["action"] for c in res["changes"]], ["withdrawn"] * 3, "pruned")
+        expect_eq(snapshot(dp), base, "nothing left")
+
+
+@R.test
+def test_reconcile_drift_and_foreign_entries():
+    """An owned entry removed behind sxcd's back comes back; an entry sxcd does not own is never
+    touched; a restart of sxcd writes nothing when sxdp is right."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        cd = Sxcd(dp.sock_path)
+        try:
+            cd.start()
+            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]})
+            cd.wait_settled()
+            dp.table_write([Sxdp.update("routes", {"vrf": 1, "dst": "10.99.0.0/16"}, "drop")])
+            good = snapshot(dp)
+            dp.table_write([Sxdp.update("routes", {"vrf": 1, "dst": "10.40.0.0/16"}, type="delete")])
+            deadline = time.monotonic() + 10
+            while snapshot(dp) != good:
+                expect(time.monotonic() < deadline, "the deleted route came back: %s" % (snap_diff(good, snapshot(dp)),))
+                time.sleep(0.1)
+            cd.stop()
+            cd2 = Sxcd(dp.sock_path, store=cd.store)
+            cd2.start()
+            try:
+                cd2.wait_settled()
+                time.sleep(0.3)
+                st = cd2.status()
+                expect_eq(st["sxdp"]["reconcile"]["writes"], 0, "a restarted sxcd wrote nothing")
+                expect_eq(snapshot(dp), good, "tables as they were, the foreign route kept")
+            finally:
+                cd2.stop()
+        finally:
+            cd.stop()
+            shutil.rmtree(cd.store, ignore_errors=True)
+
+
+@R.test
+def test_sxdp_kill9_reprogrammed():
+    """kill -9 of sxdp: a new sxdp (new boot_id, empty tables) is programmed again; the time from
+    its socket answering to every intent Ready is printed."""
+    d = tempfile.mkdtemp(prefix="sxcd-link-")
+    link = os.path.join(d, "sxdp.sock")
+    items = [SITE, PEER] + [slice_("s%d" % i, 10 + i, "lan1" if i == 0 else "lan2", 6000 + i,
+                                   **({"members": []} if i > 1 else {})) for i in range(20)]
+    try:
+        with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp1:
+            os.symlink(dp1.sock_path, link)
+            cd = Sxcd(link)
+            cd.start()
+            try:
+                code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": items})
+                expect_eq(code, 200, "apply")
+                cd.wait_settled()
+                good = snapshot(dp1)
+                boot1 = cd.status()["sxdp"]["boot_id"]
+                dp1.proc.kill()
+                dp1.proc.wait()
+                with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp2:
+                    os.unlink(link)
+                    os.symlink(dp2.sock_path, link)
+                    t0 = time.monotonic()
+                    while True:
+                        st = cd.status()
+                        if st["sxdp"]["boot_id"] != boot1 and st["sxdp"]["connected"] and \
+                                st["sxdp"]["reconcile"]["converged_after_connect_ms"] > 0 and \
+                                set(st["intents"]) == {"Ready"}:
+                            break
+                        expect(time.monotonic() - t0 < 15, "reprogrammed in 15 s: %s" % st)
+                        time.sleep(0.02)
+                    took = time.monotonic() - t0
+                    expect_eq(snapshot(dp2), good, "the new sxdp holds what the old one did")
+                    print("#   sxdp restart -> %d intents Ready: %.0f ms after its socket was up "
+                          "(%d ms after sxcd reconnected)" % (len(items), took * 1000,
+                                                              st["sxdp"]["reconcile"]["converged_after_connect_ms"]))
+            finally:
+                cd.stop()
+                shutil.rmtree(cd.store, ignore_errors=True)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
+def test_store_kill9_loses_nothing_acknowledged():
+    """Applies in a burst while sxcd is killed with SIGKILL at random moments: after each restart
+    every acknowledged intent is there, at its generation or later."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        store = tempfile.mkdtemp(prefix="sxcd-store-")
+        acked = {}
+        rnd = random.Random(11)
+        try:
+            for rnd_i in range(6):
+                cd = Sxcd(dp.sock_path, store=store)
+                cd.start()
+                stop = threading.Event()
+
+                def burst():
+                    i = 0
+                    while not stop.is_set():
+                        name = "c%d" % rnd.randrange(40)
+                        sub = ["10.%d.%d.0/24" % (rnd_i, i % 250)]
+                        try:
+                            code, res = cd.req("PUT", "/api/v1/slices/" + name,
+                                               {"spec": {"id": 100 + int(name[1:]), "subnets": sub}})
+                        except (OSError, ValueError):
+                            return
+                        if code in (200, 201):
+                            acked[name] = (res["metadata"]["generation"], sub)
+                        i += 1
+                th = threading.Thread(target=burst)
+                th.start()
+                time.sleep(rnd.uniform(0.1, 0.5))
+                cd.proc.send_signal(signal.SIGKILL)
+                cd.proc.wait()
+                stop.set()
+                th.join()
+                cd.proc = None
+                leftovers = glob.glob(os.path.join(store, "*", ".*.tmp"))
+                cd = Sxcd(dp.sock_path, store=store)
+                cd.start()
+                try:
+                    for name, (gen, sub) in acked.items():
+                        code, res = cd.req("GET", "/api/v1/slices/" + name)
+                        expect_eq(code, 200, "acknowledged %s is there (round %d)" % (name, rnd_i))
+                        expect(res["metadata"]["generation"] >= gen, "%s at generation >= %d" % (name, gen))
+                        if res["metadata"]["generation"] == gen:
+                            expect_eq(res["spec"]["subnets"], sub, "%s's acknowledged spec" % name)
+                    expect_eq(glob.glob(os.path.join(store, "*", ".*.tmp")), [],
+                              "temp files swept (%d were left)" % len(leftovers))
+                finally:
+                    cd.stop()
+            expect(len(acked) > 10, "the burst acknowledged intents: %d" % len(acked))
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+
+
+@R.test
+def test_phases():
+    """Pending lists what it waits for; a colliding or invalid intent is Failed and holds nothing;
+    one sxdp refuses is Error (others Ready) and becomes Ready once fixed."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        cd.req("PUT", "/api/v1/slices/early", slice_("early", 5, "lan1", 7000))
+        ph = cd.wait_settled()
+        expect_eq((ph["slices/early"]["phase"], ph["slices/early"].get("waiting_for")), ("Pending", ["site"]),
+                  "a slice before its site")
+        cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER]})
+        ph = cd.wait_settled()
+        expect_eq(ph["slices/early"]["phase"], "Ready", "the site came: Ready")
+        base = snapshot(dp)
+        # the same id twice: the second by name is Failed, holds nothing
+        code, res = cd.req("PUT", "/api/v1/slices/late?wait=1", slice_("late", 5, "lan2", 7001))
+        expect_eq((res["status"]["phase"], res["status"]["reason"], res["status"]["pointer"]),
+                  ("Failed", "conflict", "/spec/id"), "a taken slice id")
+        expect("slices/early" in res["status"]["message"], "names the owner: %s" % res["status"]["message"])
+        expect_eq(snapshot(dp), base, "the Failed slice holds nothing")
+        cd.req("DELETE", "/api/v1/slices/late")
+        # a port two slices claim
+        code, res = cd.req("PUT", "/api/v1/slices/thief?wait=1", slice_("thief", 6, "lan1", 7002))
+        expect_eq((res["status"]["phase"], res["status"]["reason"]), ("Failed", "conflict"), "a taken port")
+        cd.req("DELETE", "/api/v1/slices/thief")
+        # a member that is not a LAN port of the site; a peer that does not exist
+        code, res = cd.req("PUT", "/api/v1/slices/wait?wait=1",
+                           slice_("wait", 7, "wan1", 7003, peers=["nowhere"]))
+        expect_eq(res["status"]["phase"], "Pending", "waiting")
+        expect_eq(sorted(res["status"]["waiting_for"]), ["peers/nowhere", "site LAN port wan1 vlan 0"],
+                  "what it waits for")
+        cd.req("DELETE", "/api/v1/slices/wait")
+        # a VDN without a scheduler to carry it; a policy of a slice that is not there
+        code, res = cd.req("PUT", "/api/v1/vdns/v?wait=1", {"spec": {"slice": "early", "guaranteed_bps": 1000000,
+                                                                      "match": {"dst": "10.10.0.0/24"}}})
+        expect_eq(res["status"]["phase"], "Pending", "a VDN without a scheduler")
+        code, res = cd.req("PUT", "/api/v1/policies/p?wait=1", {"spec": {
+            "slice": "ghost", "class": 3, "match": {"proto": 17}, "path_policy": {"mode": "failover", "wans": ["isp2"]}}})
+        expect_eq((res["status"]["phase"], res["status"]["waiting_for"]), ("Pending", ["slices/ghost"]),
+                  "a policy of a missing slice")
+        code, res = cd.req("PUT", "/api/v1/policies/p?wait=1", {"spec": {
+            "slice": "early", "class": 3, "match": {"proto": 17}, "path_policy": {"mode": "failover", "wans": ["isp2"]}}})
+        expect_eq(res["status"]["phase"], "Ready", "the policy of slice early: %s" % res["status"])
+        # sxdp refuses it: a peak rate above every port's link (10 Gbit/s)
+        code, res = cd.req("PUT", "/api/v1/slices/fast?wait=1", slice_(
+            "fast", 8, "lan2", 7004, rate={"guaranteed_bps": 1000000, "peak_bps": 100000000000}))
+        expect_eq((res["status"]["phase"], res["status"]["reason"]), ("Error", "above_port_rate"),
+                  "sxdp refuses its meter: %s" % res["status"])
+        expect_eq(cd.req("GET", "/api/v1/slices/early")[1]["status"]["phase"], "Ready", "the others stay Ready")
+        code, res = cd.req("PUT", "/api/v1/slices/fast?wait=1", slice_(
+            "fast", 8, "lan2", 7004, rate={"guaranteed_bps": 1000000, "peak_bps": 2000000}))
+        expect_eq(res["status"]["phase"], "Ready", "fixed: Ready")
+        ifs = [json.loads(e) for e in snapshot(dp)["interfaces"]]
+        expect(any(e["match"]["in_port"] == "lan2" and e["params"].get("meter") for e in ifs),
+               "the slice's interface names its meter: %s" % ifs)
+
+
+@R.test
+def test_sxctl_apply_get_status():
+    """sxctl apply -f (dry run, then for real), get, delete, status, against sxcd."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        f = os.path.join(cd.store + ".set.json")
+        with open(f, "w") as fh:
+            json.dump({"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]}, fh)
+
+        def ctl(*args, rc=0):
+            r = subprocess.run([sxctl_path(), "--api", cd.url] + list(args), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=30)
+            expect_eq(r.returncode, rc, "sxctl %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
+            return r.stdout + r.stderr
+        out = ctl("apply", "-f", f, "--dry-run")
+        expect("slices/blue: created" in out and "insert interfaces" in out, "dry run: %s" % out)
+        expect_eq(cd.store_files(), {}, "a dry run stores nothing")
+        out = ctl("apply", "-f", f, "--wait")
+        expect("site/local: created" in out, "apply: %s" % out)
+        out = ctl("get", "slices")
+        expect("blue" in out and "Ready" in out, "get slices: %s" % out)
+        res = json.loads(ctl("get", "slices", "blue", "--json"))
+        expect_eq(res["status"]["phase"], "Ready", "get slices blue --json")
+        out = ctl("status")
+        expect("sxdp: connected" in out and "Ready 3" in out, "status: %s" % out)
+        out = ctl("get", "slices", "none", rc=1)
+        expect("404 not_found" in out, "get a missing one: %s" % out)
+        with open(f, "w") as fh:
+            json.dump({"items": [{"kind": "slices", "metadata": {"name": "x"}, "spec": {"id": 99999}}]}, fh)
+        out = ctl("apply", "-f", f, rc=1)
+        expect("/items/0/spec/id: out_of_range" in out, "a refused apply: %s" % out)
+        out = ctl("delete", "slices", "blue", "--wait")
+        expect("slices/blue" in out, "delete: %s" % out)
+        ctl("status", "--atomicity", "rollback", rc=2)
+        ctl("ports", "--dry-run", rc=2)
+        r = subprocess.run([sxctl_path(), "--api", "http://127.0.0.1:1", "status"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        expect_eq(r.returncode, 3, "no sxcd: exit 3 (%s)" % r.stderr)
+
+
+if __name__ == "__main__":
+    if not os.access(sxcd_path(), os.X_OK):
+        print("not ok - sxcd: %s missing (build first)" % sxcd_path())
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    R.main()
