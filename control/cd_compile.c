@@ -11,7 +11,10 @@
 #include "intent.h"
 
 #define PATH_ID_MAX   4095
-#define METER_ID_MAX  4095	/* a VDN's meter is its pipe (PIPE_MAX) */
+#define METER_ID_MAX  4095
+/* A VDN's meter id is its pipe's (1..CD_SCHED_PIPES-1); slices' meters
+ * take ids above those. */
+#define SLICE_METER_MIN 1024
 #define BURST_MS      10	/* a slice meter's bursts: 10 ms of its rate */
 #define BURST_MIN     9600	/* ... a jumbo frame at least */
 #define CLASS_PRIO    1		/* a policy's class rule when it names none */
@@ -104,10 +107,10 @@ wait_for(struct cx *x, const char *pointer, const char *what)
 
 /* ----------------------------------------------------------- ids */
 
-/* @key's id in namespace @ns (1..@max): the one it had, else the lowest
- * free one; -1 when all are taken. */
+/* @key's id in namespace @ns (@min..@max): the one it had, else the
+ * lowest free one; -1 when all are taken. */
 static json_int_t
-alloc(struct cx *x, const char *ns, const char *key, json_int_t max)
+alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
 {
 	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns), *v;
 	json_int_t id = json_integer_value(json_object_get(m, key));
@@ -121,7 +124,7 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t max)
 		json_object_set_new(x->used, ns, json_object());
 		u = json_object_get(x->used, ns);
 	}
-	for (json_int_t cand = 1; id == 0 && cand <= max; cand++) {
+	for (json_int_t cand = min; id == 0 && cand <= max; cand++) {
 		bool taken = false;
 
 		json_object_foreach(m, k, v)
@@ -293,6 +296,13 @@ compile_site(struct cx *x, json_t *spec)
 		it = (struct intent){ .kind = INTENT_VTEP_ADD,
 				      .addr = addr_part(str(w, "address"), ip, sizeof(ip)) };
 		run(x, &it, ptr);
+		if (json_object_get(w, "rate_bps") == NULL)
+			continue;
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/rate_bps", i);
+		it = (struct intent){ .kind = INTENT_SCHED_SET, .port = str(w, "port"),
+				      .rate = num(w, "rate_bps", 0), .id = CD_SCHED_SUBPORTS,
+				      .prio = CD_SCHED_PIPES, .burst = CD_SCHED_QSIZE };
+		run(x, &it, ptr);
 	}
 }
 
@@ -330,7 +340,7 @@ compile_peer(struct cx *x, const char *name, json_t *spec)
 			continue;
 		}
 		snprintf(key, sizeof(key), "peers/%s/%s", name, str(ep, "address"));
-		if ((path = alloc(x, "path", key, PATH_ID_MAX)) < 0) {
+		if ((path = alloc(x, "path", key, 1, PATH_ID_MAX)) < 0) {
 			fail(x, "Failed", ptr, "no_space", "no path id left (1..%d)", PATH_ID_MAX);
 			continue;
 		}
@@ -458,7 +468,7 @@ compile_stretch(struct cx *x, const char *name, json_t *spec, json_int_t sid, js
 			continue;
 		}
 		snprintf(key, sizeof(key), "slices/%s/%s", name, pn);
-		if ((tid = alloc(x, "tunnel", key, 65535)) < 0) {
+		if ((tid = alloc(x, "tunnel", key, 1, 65535)) < 0) {
 			fail(x, "Failed", ptr, "no_space", "no tunnel id left");
 			continue;
 		}
@@ -478,6 +488,34 @@ compile_stretch(struct cx *x, const char *name, json_t *spec, json_int_t sid, js
 		json_object_set_new(tunnels, pn, json_integer(tid));
 	}
 	json_decref(list);
+}
+
+/* The slice's guaranteed share (and ceiling) of each WAN scheduler. */
+static void
+compile_shares(struct cx *x, const char *name, json_int_t sid, json_t *rate)
+{
+	json_int_t sub;
+	char key[200], ptr[64];
+	json_t *w;
+	size_t i;
+
+	snprintf(key, sizeof(key), "slices/%s", name);
+	json_array_foreach(json_object_get(x->site, "wan"), i, w) {
+		struct intent it = { .kind = INTENT_SUBPORT_SET, .port = str(w, "port"), .slice = sid,
+				     .rate = num(rate, "guaranteed_bps", 0),
+				     .peak = num(rate, "peak_bps", 0) };
+
+		if (json_object_get(w, "rate_bps") == NULL)
+			continue;
+		if ((sub = alloc(x, "subport", key, 1, CD_SCHED_SUBPORTS - 1)) < 0) {
+			fail(x, "Failed", "/spec/rate", "no_space", "every WAN scheduler's %d slice "
+			     "shares are taken", CD_SCHED_SUBPORTS - 1);
+			return;
+		}
+		it.id = sub;
+		snprintf(ptr, sizeof(ptr), "/spec/rate");
+		run(x, &it, ptr);
+	}
 }
 
 static void
@@ -506,13 +544,15 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 			     JSON_INTEGER_FORMAT " is below guaranteed_bps %" JSON_INTEGER_FORMAT,
 			     pir, cir);
 		snprintf(key, sizeof(key), "slices/%s", name);
-		if (!x->failed && (meter = alloc(x, "meter", key, METER_ID_MAX)) < 0)
+		if (!x->failed && (meter = alloc(x, "meter", key, SLICE_METER_MIN, METER_ID_MAX)) < 0)
 			fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
 		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = "trtcm",
 				     .rate = cir, .burst = burst_of(cir), .peak = pir,
 				     .ebs = burst_of(pir) };
 		run(x, &it, "/spec/rate");
 	}
+	if (rate != NULL)
+		compile_shares(x, name, sid, rate);
 	json_array_foreach(json_object_get(spec, "members"), i, m) {
 		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = str(m, "port"),
 				     .vlan = num(m, "vlan", 0), .slice = sid, .bd = sid,
@@ -553,8 +593,8 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 		fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
 	}
 	if (!x->failed || strcmp(str(x->res, "phase"), "Pending") == 0)
-		json_object_set_new(x->slices, name, json_pack("{s:I,s:o}", "id", sid, "tunnels",
-							       tunnels));
+		json_object_set_new(x->slices, name, json_pack("{s:I,s:o,s:b}", "id", sid, "tunnels",
+							       tunnels, "rated", rate != NULL));
 	else
 		json_decref(tunnels);
 }
@@ -602,9 +642,16 @@ compile_vdn(struct cx *x, const char *name, json_t *spec)
 
 	if (s == NULL)
 		return;
+	if (!json_is_true(json_object_get(s, "rated"))) {
+		snprintf(key, sizeof(key), "slices/%s with a rate (its share of the WAN schedulers)",
+			 str(spec, "slice"));
+		wait_for(x, "/spec/slice", key);
+		return;
+	}
 	snprintf(key, sizeof(key), "vdns/%s", name);
-	if ((id = alloc(x, "meter", key, METER_ID_MAX)) < 0) {
-		fail(x, "Failed", "/spec", "no_space", "no VDN id left");
+	if ((id = alloc(x, "meter", key, 1, CD_SCHED_PIPES - 1)) < 0) {
+		fail(x, "Failed", "/spec", "no_space", "every one of the %d VDNs is taken",
+		     CD_SCHED_PIPES - 1);
 		return;
 	}
 	json_array_foreach(json_object_get(x->site, "wan"), i, w) {
@@ -613,8 +660,11 @@ compile_vdn(struct cx *x, const char *name, json_t *spec)
 				     .peak = num(spec, "peak_bps", 0),
 				     .prio = num(spec, "priority", CLASS_PRIO) };
 
-		if (json_object_get(w, "rate_bps") == NULL || any)
+		if (json_object_get(w, "rate_bps") == NULL)
 			continue;
+		/* the meter and class once, a pipe on every scheduler */
+		if (any)
+			it.kind = INTENT_PIPE_SET;
 		rule_of(json_object_get(spec, "match"), &it);
 		run(x, &it, "/spec");
 		any = true;

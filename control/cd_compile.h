@@ -30,6 +30,12 @@ const char *cd_kind_schema(enum cd_kind k);
 
 #define CD_SITE_NAME	 "local"	/* the one site intent */
 #define CD_UNDERLAY	 4000		/* the WAN links' slice, by default */
+/* A WAN link's egress scheduler (site wan rate_bps), sized once so that a
+ * slice or VDN coming or going never rebuilds it: subport 0 best effort,
+ * 1..CD_SCHED_SUBPORTS-1 the slices with a rate, CD_SCHED_PIPES VDNs each. */
+#define CD_SCHED_SUBPORTS 32
+#define CD_SCHED_PIPES	  32
+#define CD_SCHED_QSIZE	  64
 #define CD_WAN_BD	 4001		/* WAN link i's bridge domain: CD_WAN_BD + i (BDs are 12 bits) */
 
 struct cd_compiled {

@@ -45,6 +45,7 @@ struct cd_sync {
 	json_t *groups;			/* owner → updates: the batches after a refusal */
 	size_t group;			/* the one in flight */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
+	bool wrote;
 	uint64_t connected_at;
 
 	/* what the last runs did */
@@ -62,6 +63,9 @@ now_ms(void)
 }
 
 static void run_start(struct cd_sync *s);
+static void run_end(struct cd_sync *s, bool wrote);
+static void run_abort(struct cd_sync *s);
+static void run_finish(struct cd_sync *s, bool wrote);
 
 static const char *
 now_iso(char *out, size_t len)
@@ -254,6 +258,102 @@ run_end(struct cd_sync *s, bool wrote)
 	arm(s, failed ? s->retry_ms : s->resync_ms);
 }
 
+/* ------------------------------------------------------------ health */
+
+/* Paths up per peer ("peers/NAME" → [up, all]) from overlay.paths. */
+static json_t *
+peer_health(struct cd_sync *s, json_t *paths)
+{
+	json_t *out = json_object(), *v, *p, *h;
+	const char *key;
+	char peer[STORE_NAME_MAX + 8];
+	size_t i;
+
+	json_object_foreach(json_object_get(cd_res_state(s->res, "ids"), "path"), key, v) {
+		const char *slash = strrchr(key, '/');
+		bool up = false;
+
+		if (slash == NULL)
+			continue;
+		snprintf(peer, sizeof(peer), "%.*s", (int)(slash - key), key);
+		json_array_foreach(paths, i, p)
+			if (json_integer_value(json_object_get(p, "id")) == json_integer_value(v))
+				up = strcmp(json_string_value(json_object_get(p, "state")) ?: "", "up") == 0;
+		if ((h = json_object_get(out, peer)) == NULL) {
+			h = json_pack("[i,i]", 0, 0);
+			json_object_set_new(out, peer, h);
+		}
+		json_array_set_new(h, 0, json_integer(json_integer_value(json_array_get(h, 0)) + up));
+		json_array_set_new(h, 1, json_integer(json_integer_value(json_array_get(h, 1)) + 1));
+	}
+	return out;
+}
+
+/* Ready intents whose guarantee does not hold now are Degraded: a peer
+ * none of whose paths is up, a slice stretched to such a peer. */
+static void
+degrade(struct cd_sync *s, json_t *paths)
+{
+	json_t *health = peer_health(s, paths), *h, *r, *v;
+	const char *who, *key;
+
+	json_object_foreach(health, who, h) {
+		r = json_object_get(s->c.results, who);
+		if (r != NULL && json_integer_value(json_array_get(h, 0)) == 0 &&
+		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") == 0) {
+			json_object_set_new(r, "phase", json_string("Degraded"));
+			json_object_set_new(r, "reason", json_string("no_path_up"));
+			json_object_set_new(r, "message", json_sprintf("none of its %" JSON_INTEGER_FORMAT
+				" paths is up", json_integer_value(json_array_get(h, 1))));
+		}
+	}
+	/* tunnels: "slices/SLICE/PEER" */
+	json_object_foreach(json_object_get(cd_res_state(s->res, "ids"), "tunnel"), key, v) {
+		const char *slash = strrchr(key, '/');
+		char slice[STORE_NAME_MAX + 8], peer[STORE_NAME_MAX + 8];
+
+		if (slash == NULL)
+			continue;
+		snprintf(slice, sizeof(slice), "%.*s", (int)(slash - key), key);
+		snprintf(peer, sizeof(peer), "peers/%s", slash + 1);
+		h = json_object_get(health, peer);
+		r = json_object_get(s->c.results, slice);
+		if (r == NULL || h == NULL || json_integer_value(json_array_get(h, 0)) > 0 ||
+		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
+			continue;
+		json_object_set_new(r, "phase", json_string("Degraded"));
+		json_object_set_new(r, "reason", json_string("no_path_up"));
+		json_object_set_new(r, "message", json_sprintf("%s: no path up", peer));
+	}
+	json_decref(health);
+}
+
+static void
+on_paths(void *arg, json_t *result, json_t *error)
+{
+	struct cd_sync *s = arg;
+
+	if (!s->running)
+		return;
+	if (is_lost(error)) {
+		run_abort(s);
+		return;
+	}
+	if (error == NULL)
+		degrade(s, result);
+	run_end(s, s->wrote);
+}
+
+/* The writes are done: how the paths are, then the statuses. */
+static void
+run_finish(struct cd_sync *s, bool wrote)
+{
+	s->wrote = wrote;
+	if (s->tables == NULL || !cd_tables_has(s->tables, "paths") ||
+	    ctl_async_call(s->ctl, "overlay.paths", NULL, on_paths, s) < 0)
+		run_end(s, wrote);
+}
+
 /* Connection lost mid-run: the run is void; the reconnect starts the next. */
 static void
 run_abort(struct cd_sync *s)
@@ -333,7 +433,7 @@ write_group(struct cd_sync *s)
 	for (size_t i = 0; i < s->group && it != NULL; i++)
 		it = json_object_iter_next(s->groups, it);
 	if (it == NULL) {
-		run_end(s, true);
+		run_finish(s, true);
 		return;
 	}
 	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
@@ -362,7 +462,7 @@ on_written(void *arg, json_t *result, json_t *error)
 		if (cd_res_save(s->res, "owned", owned) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
 		json_decref(owned);
-		run_end(s, true);
+		run_finish(s, true);
 		return;
 	}
 	/* refused: each intent on its own */
@@ -398,7 +498,7 @@ diff_and_write(struct cd_sync *s)
 		if (!json_equal(owned, k) && cd_res_save(s->res, "owned", k) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
 		json_decref(k);
-		run_end(s, false);
+		run_finish(s, false);
 		return;
 	}
 	/* what is about to be written is owned before it is written */

@@ -70,6 +70,12 @@ enum intent_kind {
 	INTENT_VDN_ADD,		/* id (its meter's id and its pipe's), slice, port (the egress
 				 * scheduler's), rate, peak (0: none), prio, rule */
 	INTENT_VDN_DEL,		/* id, slice, port */
+	INTENT_SCHED_SET,	/* port: its egress scheduler at rate (bit/s), subports
+				 * (slices + 1), pipes (per subport), burst (queue size) */
+	INTENT_SUBPORT_SET,	/* port, slice, id (its subport 1..), rate (guaranteed),
+				 * peak (ceiling, 0: the port's) */
+	INTENT_PIPE_SET,	/* port, slice, id: a VDN's pipe on one more port's
+				 * scheduler, rate (guaranteed), peak (0: none) */
 };
 
 #define INTENT_DSCP_KEEP 64	/* a remark that leaves the DSCP */

@@ -11,9 +11,13 @@
 #define T_METER_COLORS "meter_colors"
 #define T_VDNS	       "vdns"
 #define T_SCHED_PIPES  "sched_pipes"
+#define T_SCHED_PORTS  "sched_ports"
+#define T_SCHED_SUBS   "sched_subports"
 
 #define METER_MAX  16383	/* meter ids 1..16383 */
 #define PIPE_MAX   4095
+#define SUBPORT_MAX 64		/* a scheduler's subports (qs_sched.c) */
+#define QSIZE_MAX  4096
 #define CHARGE_MAX 3		/* l2, l2 + FCS, wire, IP */
 #define U16_MAX	   65535
 #define U32_MAX	   4294967295LL
@@ -121,6 +125,15 @@ compile_meter_color(struct cc *c, const struct intent *it)
 	return 0;
 }
 
+/* A VDN's pipe on @it's port. */
+static json_t *
+pipe_upd(const struct intent *it)
+{
+	return cc_upd("insert", T_SCHED_PIPES,
+		      json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
+		      "pipe", json_pack("{s:I,s:I}", "rate_bps", it->rate, "ceil_bps", it->peak));
+}
+
 /* vdn add: its meter (RFC 4115: the rate committed, up to the peak in
  * excess, red dropped), its pipe on the port's scheduler, its class
  * entry; the driver writes them in one dataplane-atomic batch. */
@@ -147,9 +160,7 @@ compile_vdn_add(struct cc *c, const struct intent *it)
 			 json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", burst_of(it->rate), "eir",
 				   it->peak ? it->peak - it->rate : 0, "ebs",
 				   it->peak ? burst_of(it->peak - it->rate) : 0)));
-	cc_add(c, cc_upd("insert", T_SCHED_PIPES,
-			 json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
-			 "pipe", json_pack("{s:I,s:I}", "rate_bps", it->rate, "ceil_bps", it->peak)));
+	cc_add(c, pipe_upd(it));
 	u = cc_upd("insert", T_VDNS, m, "vdn", json_pack("{s:I,s:I}", "pipe", it->id, "meter", it->id));
 	if (u != NULL)
 		json_object_set_new(u, "priority", json_integer(it->prio));
@@ -194,12 +205,55 @@ compile_vdn_del(struct cc *c, const struct intent *it)
 	return 0;
 }
 
+/* sched set: a port's scheduler as it should be (a modify rebuilds it,
+ * so callers keep its sizes fixed); subport set: a slice's share of it;
+ * pipe set: a VDN's pipe on another port than its vdn add's. */
+static int
+compile_sched(struct cc *c, const struct intent *it)
+{
+	json_t *m;
+	int rc;
+
+	if (it->port == NULL)
+		return cc_refuse(c, -EINVAL, "a scheduler needs its port");
+	if ((rc = cc_check_num(c, "rate", it->rate, 1, INT64_MAX)) < 0)
+		return rc;
+	if (it->kind == INTENT_PIPE_SET) {
+		if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
+		    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0)
+			return rc;
+		cc_add(c, pipe_upd(it));
+		return 0;
+	}
+	if (it->kind == INTENT_SCHED_SET) {
+		if ((rc = cc_check_num(c, "subports", it->id, 1, SUBPORT_MAX)) < 0 ||
+		    (rc = cc_check_num(c, "pipes", it->prio, 1, PIPE_MAX)) < 0 ||
+		    (rc = cc_check_num(c, "qsize", it->burst, 1, QSIZE_MAX)) < 0)
+			return rc;
+		cc_add(c, cc_upd("insert", T_SCHED_PORTS, json_pack("{s:s}", "port", it->port), "sched",
+				 json_pack("{s:I,s:I,s:I,s:I}", "rate_bps", it->rate, "subports", it->id,
+					   "pipes", it->prio, "qsize", it->burst)));
+		return 0;
+	}
+	if ((rc = cc_check_num(c, "subport", it->id, 1, SUBPORT_MAX - 1)) < 0 ||
+	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "peak", it->peak, INT64_MAX)) < 0)
+		return rc;
+	if (it->peak != 0 && it->peak < it->rate)
+		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
+				 JSON_INTEGER_FORMAT, it->peak, it->rate);
+	m = json_pack("{s:s,s:I}", "port", it->port, "slice", it->slice);
+	cc_add(c, cc_upd("insert", T_SCHED_SUBS, m, "subport", json_pack("{s:I,s:I,s:I}", "subport",
+			 it->id, "rate_bps", it->rate, "ceil_bps", it->peak)));
+	return 0;
+}
+
 /* ------------------------------------------------------------ driving */
 
 bool
 intent_qos_kind(enum intent_kind kind)
 {
-	return kind >= INTENT_METER_ADD && kind <= INTENT_VDN_DEL;
+	return kind >= INTENT_METER_ADD && kind <= INTENT_PIPE_SET;
 }
 
 int
@@ -211,6 +265,9 @@ intent_qos_compile(struct cc *c, const struct intent *it)
 	case INTENT_METER_COLOR: return compile_meter_color(c, it);
 	case INTENT_VDN_ADD: return compile_vdn_add(c, it);
 	case INTENT_VDN_DEL: return compile_vdn_del(c, it);
+	case INTENT_SCHED_SET:
+	case INTENT_SUBPORT_SET:
+	case INTENT_PIPE_SET: return compile_sched(c, it);
 	default: return cc_refuse(c, -EINVAL, "unknown intent %d", (int)it->kind);
 	}
 }

@@ -187,7 +187,8 @@ def slice_(name, sid, port, vni, **extra):
 
 
 SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vteps", "vnis", "peers",
-                 "tunnels", "endpoints", "paths", "policies", "classes", "meters", "meter_colors"]
+                 "tunnels", "endpoints", "paths", "policies", "classes", "meters", "meter_colors", "vdns",
+                 "sched_ports", "sched_subports", "sched_pipes"]
 
 
 def snapshot(dp):
@@ -655,6 +656,59 @@ def test_phases():
         ifs = [json.loads(e) for e in snapshot(dp)["interfaces"]]
         expect(any(e["match"]["in_port"] == "lan2" and e["params"].get("meter") for e in ifs),
                "the slice's interface names its meter: %s" % ifs)
+
+
+@R.test
+def test_rates_vdns_degraded():
+    """A WAN link's rate makes its scheduler; a slice's rate its share of it and its meter; a VDN
+    its meter, class and pipe; a peer no path of which is up is Degraded, and so is a slice
+    stretched to it; counters and metrics name them."""
+    site = json.loads(json.dumps(SITE))
+    site["spec"]["wan"][0]["rate_bps"] = 100000000
+    far = {"kind": "peers", "metadata": {"name": "siteC"}, "spec": {
+        "id": 3, "endpoints": [{"address": "203.0.113.9", "wan": "isp1"}],
+        "probe": {"how": "icmp", "interval_ms": 20, "down_after": 2, "up_after": 2}}}
+    blue = slice_("blue", 1, "lan1", 5000, peers=["siteB"],
+                  rate={"guaranteed_bps": 10000000, "peak_bps": 20000000})
+    red = slice_("red", 2, "lan2", 5001, peers=["siteC"])
+    vdn = {"kind": "vdns", "metadata": {"name": "voice"}, "spec": {
+        "slice": "blue", "guaranteed_bps": 2000000, "peak_bps": 4000000, "priority": 10,
+        "match": {"dst": "10.20.0.0/24", "proto": 17, "dport": [5060, 5061]}}}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=200) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [site, PEER, far, blue, red, vdn]})
+        expect_eq(code, 200, "apply: %s" % res)
+        deadline = time.monotonic() + 10
+        while True:
+            ph = cd.wait_settled()
+            got = {k: v["phase"] for k, v in ph.items()}
+            if got == {"site/local": "Ready", "peers/siteB": "Ready", "peers/siteC": "Degraded",
+                       "slices/blue": "Ready", "slices/red": "Degraded", "vdns/voice": "Ready"}:
+                break
+            expect(time.monotonic() < deadline, "phases: %s" % ph)
+            time.sleep(0.1)
+        expect_eq((ph["slices/red"]["reason"], ph["slices/red"]["message"]),
+                  ("no_path_up", "peers/siteC: no path up"), "why red is Degraded")
+        read = lambda t: [e for e in dp.table_read(t)[0]]  # noqa: E731
+        expect_eq([(e["match"]["port"], e["params"]["rate_bps"]) for e in read("sched_ports")], [("wan1", 100000000)],
+                  "one scheduler, on wan1")
+        expect_eq([(e["match"]["slice"], e["params"]["rate_bps"], e["params"]["ceil_bps"])
+                   for e in read("sched_subports")], [(1, 10000000, 20000000)], "blue's share")
+        expect_eq([(e["match"]["pipe"], e["params"]["rate_bps"]) for e in read("sched_pipes")],
+                  [(1, 2000000)], "the VDN's pipe")
+        expect_eq(len(read("vdns")), 1, "the VDN's class")
+        expect_eq(sorted(e["match"]["id"] for e in read("meters")), [1, 1024], "VDN meter 1, blue's 1024")
+        code, c = cd.req("GET", "/api/v1/counters")
+        sl = {x["name"]: x for x in c["slices"]}
+        expect_eq(sl["blue"]["meter"]["id"], 1024, "blue's meter in the counters")
+        expect_eq([x["port"] for x in sl["blue"]["scheduler"]], ["wan1"], "blue's scheduler share")
+        expect_eq(c["vdns"][0]["meter"]["id"], 1, "the VDN's meter in the counters")
+        code, text = cd.req("GET", "/metrics")
+        expect('sxdp_meter_packets_total{meter="1",intent="vdns/voice",color="green"}' in text,
+               "metrics name the VDN's meter")
+        expect('sxcd_intents{phase="Degraded"} 2' in text, "metrics count the Degraded")
+        code, topo = cd.req("GET", "/api/v1/topology")
+        peers = {p["name"]: p for p in topo["peers"]}
+        expect_eq((peers["siteC"]["paths_up"], peers["siteB"]["paths_up"]), (0, 2), "paths up per peer")
 
 
 @R.test
