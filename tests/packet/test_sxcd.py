@@ -724,6 +724,7 @@ def test_sxctl_apply_get_status():
                                stderr=subprocess.PIPE, text=True, timeout=30)
             expect_eq(r.returncode, rc, "sxctl %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
             return r.stdout + r.stderr
+        cd.wait_settled()   # a dry run's table writes are known once sxdp is
         out = ctl("apply", "-f", f, "--dry-run")
         expect("slices/blue: created" in out and "insert interfaces" in out, "dry run: %s" % out)
         expect_eq(cd.store_files(), {}, "a dry run stores nothing")
