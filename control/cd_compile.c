@@ -56,7 +56,7 @@ struct cx {
 	/* the intent being compiled */
 	char who[160];
 	json_t *res;
-	bool failed;
+	bool failed, pending;
 };
 
 static json_int_t
@@ -73,9 +73,10 @@ str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The intent fails: Failed (invalid or colliding) or Pending (waiting for
- * @what). The first reason is the one reported; a Pending intent lists
- * everything it waits for. */
+/* The intent fails: Failed (invalid or colliding: it holds nothing) or
+ * Pending (it waits for @what, and holds what compiled without it). The
+ * first failure is the one reported; a Pending intent lists everything it
+ * waits for. */
 static void __attribute__((format(printf, 5, 6)))
 fail(struct cx *x, const char *phase, const char *pointer, const char *reason, const char *fmt, ...)
 {
@@ -87,12 +88,14 @@ fail(struct cx *x, const char *phase, const char *pointer, const char *reason, c
 	va_end(ap);
 	if (strcmp(phase, "Pending") == 0) {
 		json_array_append_new(json_object_get(x->res, "waiting_for"), json_string(msg));
+		if (x->failed || x->pending)
+			return;
+		x->pending = true;
+	} else {
 		if (x->failed)
 			return;
-	} else if (x->failed && strcmp(str(x->res, "phase"), "Failed") == 0) {
-		return;
+		x->failed = true;
 	}
-	x->failed = true;
 	json_object_set_new(x->res, "phase", json_string(phase));
 	json_object_set_new(x->res, "reason", json_string(reason));
 	json_object_set_new(x->res, "message", json_string(msg));
@@ -592,7 +595,7 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 	} else if (json_object_get(spec, "peers") != NULL) {
 		fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
 	}
-	if (!x->failed || strcmp(str(x->res, "phase"), "Pending") == 0)
+	if (!x->failed)
 		json_object_set_new(x->slices, name, json_pack("{s:I,s:o,s:b}", "id", sid, "tunnels",
 							       tunnels, "rated", rate != NULL));
 	else
@@ -713,6 +716,7 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
 	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
 	x->failed = false;
+	x->pending = false;
 	switch (k) {
 	case CD_SITE:
 		compile_site(x, spec);
@@ -734,7 +738,7 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	}
 	/* A Failed intent holds nothing; a Pending one what it could compile
 	 * (a slice waiting for one peer still carries its LAN traffic). */
-	if (x->failed && strcmp(str(x->res, "phase"), "Pending") != 0) {
+	if (x->failed) {
 		json_decref(x->set);
 		json_decref(x->owner);
 		json_decref(x->seq);

@@ -209,6 +209,8 @@ print_changes(json_t *res)
 		       json_integer_value(json_object_get(c, "generation")));
 	if (!json_is_true(json_object_get(res, "dry_run")))
 		return;
+	if (json_object_get(res, "note") != NULL)
+		printf("(%s)\n", json_string_value(json_object_get(res, "note")));
 	json_array_foreach(json_object_get(res, "diff"), i, d) {
 		char *m = json_dumps(json_object_get(d, "match"), JSON_COMPACT);
 		char *p = json_dumps(json_object_get(d, "params"), JSON_COMPACT);

@@ -267,6 +267,21 @@ class Api:
 # ------------------------------------------------------------------ tests
 
 @R.test
+def test_table_fixture_is_current():
+    """tests/unit/sxdp-tables.json (what the unit tests and the fuzzer compile against) is what
+    this sxdp describes."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        d = dp.rpc("pipeline.describe")
+        for t in d["tables"]:
+            t.pop("entries", None)
+        ports = [{k: v for k, v in p.items() if k in ("index", "name", "mac", "role")}
+                 for p in dp.rpc("port.list")["ports"]]
+        fx = json.load(open(os.path.join(ROOT, "tests", "unit", "sxdp-tables.json")))
+        expect_eq(fx, {"describe": {"tables": d["tables"]}, "ports": ports},
+                  "the fixture (regenerate it from pipeline.describe and port.list)")
+
+
+@R.test
 def test_rest_contract():
     """Every route and every error class; refusals change nothing; answers fit the document."""
     doc = json.load(open(DOC))

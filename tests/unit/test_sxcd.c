@@ -1,0 +1,368 @@
+/* Unit tests of sxcd's modules without a daemon: the schema checks
+ * (cd_schema), the canonical table sets and their diff (cd_tables), the
+ * compile of intents into entries (cd_compile), against sxdp's tables as
+ * tests/unit/sxdp-tables.json records them (test_sxcd.py checks that file
+ * against a running sxdp). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cd_compile.h"
+#include "cd_schema.h"
+#include "cd_tables.h"
+
+static struct cd_schema *sc;
+static struct cd_tables *tabs;
+
+static void
+setup(void)
+{
+	char err[256];
+	json_t *fx = json_load_file(TEST_TABLES, 0, NULL);
+
+	ck_assert_msg(cd_schema_load(TEST_SCHEMA, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(fx);
+	tabs = cd_tables_new(json_object_get(fx, "describe"), json_object_get(fx, "ports"));
+	ck_assert_ptr_nonnull(tabs);
+	json_decref(fx);
+}
+
+static void
+teardown(void)
+{
+	cd_schema_free(sc);
+	cd_tables_free(tabs);
+}
+
+static json_t *
+J(const char *s)
+{
+	json_error_t e;
+	json_t *v = json_loads(s, 0, &e);
+
+	ck_assert_msg(v != NULL, "bad test JSON: %s: %s", e.text, s);
+	return v;
+}
+
+/* The errors of checking @doc against @schema, as "pointer reason" lines. */
+static char *
+errors_of(const char *schema, const char *doc)
+{
+	json_t *errs = json_array(), *v = J(doc), *e;
+	char *out = calloc(1, 4096);
+	size_t i;
+
+	cd_schema_check(sc, schema, v, "/spec", errs);
+	json_array_foreach(errs, i, e)
+		snprintf(out + strlen(out), 4096 - strlen(out), "%s%s %s", i ? "; " : "",
+			 json_string_value(json_object_get(e, "pointer")),
+			 json_string_value(json_object_get(e, "reason")));
+	json_decref(errs);
+	json_decref(v);
+	return out;
+}
+
+#define CK_ERRS(schema, doc, want) do { \
+	char *got_ = errors_of(schema, doc); \
+	ck_assert_msg(strcmp(got_, want) == 0, "%s: got '%s', want '%s'", doc, got_, want); \
+	free(got_); \
+} while (0)
+
+START_TEST(schema_pointers_and_reasons)
+{
+	CK_ERRS("SliceSpec", "{\"id\": 1}", "");
+	CK_ERRS("SliceSpec", "{}", "/spec/id missing");
+	CK_ERRS("SliceSpec", "{\"id\": \"1\"}", "/spec/id wrong_type");
+	CK_ERRS("SliceSpec", "{\"id\": 0}", "/spec/id out_of_range");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"x/y~z\": 1}", "/spec/x~1y~0z unknown_field");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"members\": [{\"port\": \"a\"}, {\"vlan\": 4096}]}",
+		"/spec/members/1/port missing; /spec/members/1/vlan out_of_range");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"svi\": {\"address\": \"10.0.0.1\", \"mac\": \"02:00:00:00:00:0\"}}",
+		"/spec/svi/address bad_value; /spec/svi/mac bad_value");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"routes\": [{\"prefix\": \"2001:db8::/129\"}]}",
+		"/spec/routes/0/prefix bad_value");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"routes\": [{\"prefix\": \"2001:db8::/64\", \"via\": \"fe80::1\"}]}", "");
+	CK_ERRS("SliceSpec", "{\"id\": 1, \"path_policy\": {\"mode\": \"x\", \"wans\": []}}",
+		"/spec/path_policy/mode bad_value; /spec/path_policy/wans too_few");
+	CK_ERRS("PeerSpec", "{\"id\": 1, \"endpoints\": [1, 2, 3, 4, 5]}", "/spec/endpoints too_many");
+	CK_ERRS("VdnSpec", "{\"slice\": \".x\", \"guaranteed_bps\": 7999, \"match\": {\"sport\": [1]}}",
+		"/spec/slice bad_value; /spec/guaranteed_bps out_of_range; /spec/match/sport too_few");
+}
+END_TEST
+
+/* A document that asks for a check cd_schema does not make is refused. */
+START_TEST(schema_refuses_what_it_cannot_check)
+{
+	static const char *const docs[] = {
+		"{\"components\": {\"schemas\": {\"A\": {\"type\": \"string\", \"pattern\": \"^a\"}}}}",
+		"{\"components\": {\"schemas\": {\"A\": {\"oneOf\": []}}}}",
+		"{\"components\": {\"schemas\": {\"A\": {\"format\": \"email\"}}}}",
+		"{\"components\": {\"schemas\": {\"A\": {\"$ref\": \"#/components/schemas/B\"}}}}",
+		"{\"components\": {\"schemas\": {\"A\": {\"additionalProperties\": {}}}}}",
+		"{\"paths\": {}}",
+	};
+	char path[] = "/tmp/test-sxcd-schema-XXXXXX", err[256];
+	struct cd_schema *s;
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		int fd = mkstemp(path);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, docs[i], strlen(docs[i])), (ssize_t)strlen(docs[i]));
+		close(fd);
+		ck_assert_msg(cd_schema_load(path, &s, err, sizeof(err)) < 0, "loaded %s", docs[i]);
+		unlink(path);
+		strcpy(path, "/tmp/test-sxcd-schema-XXXXXX");
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------ tables */
+
+static json_t *
+set_of(const char *updates)
+{
+	json_t *set = json_object(), *ups = J(updates), *u;
+	char err[256];
+	size_t i;
+
+	json_array_foreach(ups, i, u)
+		ck_assert_msg(cd_tables_apply(tabs, set, u, NULL, err, sizeof(err)) == 0, "%s", err);
+	json_decref(ups);
+	return set;
+}
+
+START_TEST(tables_canonical_form)
+{
+	/* one entry, four spellings: the same key and the same entry */
+	json_t *a = set_of("[{\"type\": \"insert\", \"table\": \"fdb\", \"match\": {\"bd\": 5, "
+			   "\"mac\": \"02:aa:BB:00:00:01\"}, \"action\": \"forward\", \"params\": {\"port\": 1}}]");
+	json_t *b = set_of("[{\"type\": \"insert\", \"table\": \"fdb\", \"match\": {\"bd\": \"5\", "
+			   "\"mac\": \"02:AA:bb:00:00:01\"}, \"action\": \"forward\", \"params\": {\"port\": \"lan2\"}}]");
+	json_t *c = set_of("[{\"type\": \"insert\", \"table\": \"routes6\", \"match\": {\"vrf\": 1, "
+			   "\"dst\": \"2001:0db8:0:0::1/64\"}, \"action\": \"drop\"}]");
+	json_t *d = set_of("[{\"type\": \"insert\", \"table\": \"tunnels\", \"match\": {\"id\": 1}, "
+			   "\"action\": \"vxlan\", \"params\": {\"slice\": 1, \"vni\": 5, \"path\": 1, \"ttl\": 64, "
+			   "\"dscp\": 0, \"csum\": 0, \"rmac\": \"00:00:00:00:00:00\"}}]");
+	json_t *e;
+
+	ck_assert(json_equal(a, b));
+	e = json_object_get(json_object_get(a, "fdb"), "{\"match\":{\"bd\":5,\"mac\":\"02:AA:BB:00:00:01\"}}");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "params"), "port")), "lan2");
+	/* host bits out, IPv6 compressed */
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(c, "routes6"),
+					      "{\"match\":{\"dst\":\"2001:db8::/64\",\"vrf\":1}}"));
+	/* an optional param that is zero is left out, as sxdp reads it back */
+	e = json_object_get(json_object_get(d, "tunnels"), "{\"match\":{\"id\":1}}");
+	ck_assert_ptr_null(json_object_get(json_object_get(e, "params"), "rmac"));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+}
+END_TEST
+
+START_TEST(tables_refusals)
+{
+	json_t *set = set_of("[{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, "
+			     "\"action\": \"l2\", \"params\": {\"slice\": 1, \"bd\": 1}}]");
+	static const char *const bad[][2] = {
+		{ "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, \"action\": \"l2\", "
+		  "\"params\": {\"slice\": 2, \"bd\": 2}}", "-17" },
+		{ "{\"type\": \"modify\", \"table\": \"vnis\", \"match\": {\"vni\": 6}, \"action\": \"l2\", "
+		  "\"params\": {\"slice\": 2, \"bd\": 2}}", "-2" },
+		{ "{\"type\": \"delete\", \"table\": \"vnis\", \"match\": {\"vni\": 6}}", "-2" },
+		{ "{\"type\": \"insert\", \"table\": \"nope\", \"match\": {}, \"action\": \"x\"}", "-22" },
+		{ "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 7, \"x\": 1}, "
+		  "\"action\": \"l2\", \"params\": {\"slice\": 2, \"bd\": 2}}", "-22" },
+		{ "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 7}, \"action\": \"l9\"}", "-22" },
+		{ "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 7}, \"action\": \"l2\", "
+		  "\"params\": {\"slice\": 2}}", "-22" },
+		{ "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": \"07\"}, \"action\": \"l2\", "
+		  "\"params\": {\"slice\": 2, \"bd\": 2}}", "-22" },
+		{ "{\"type\": \"default\", \"table\": \"vnis\", \"action\": \"l2\"}", "-22" },
+	};
+	json_t *before = json_deep_copy(set);
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *u = J(bad[i][0]);
+
+		ck_assert_int_eq(cd_tables_apply(tabs, set, u, NULL, err, sizeof(err)), atoi(bad[i][1]));
+		ck_assert_msg(json_equal(set, before), "refused update %zu changed the set", i);
+		json_decref(u);
+	}
+	json_decref(before);
+	json_decref(set);
+}
+END_TEST
+
+/* Inserts and modifies in seq order, deletes of owned entries last in the
+ * reverse of theirs; entries nobody owns stay. */
+START_TEST(tables_diff_order)
+{
+	json_t *want = set_of("["
+		"{\"type\": \"insert\", \"table\": \"meters\", \"match\": {\"id\": 7}, \"action\": \"srtcm\", "
+		"\"params\": {\"cir\": 1000, \"cbs\": 100, \"ebs\": 0}},"
+		"{\"type\": \"insert\", \"table\": \"interfaces\", \"match\": {\"in_port\": \"lan1\", \"vlan\": 0}, "
+		"\"action\": \"attach\", \"params\": {\"slice\": 1, \"bd\": 1, \"meter\": 7}}]");
+	json_t *have = set_of("["
+		"{\"type\": \"insert\", \"table\": \"interfaces\", \"match\": {\"in_port\": \"lan1\", \"vlan\": 0}, "
+		"\"action\": \"attach\", \"params\": {\"slice\": 1, \"bd\": 1}},"
+		"{\"type\": \"insert\", \"table\": \"meters\", \"match\": {\"id\": 3}, \"action\": \"srtcm\", "
+		"\"params\": {\"cir\": 1000, \"cbs\": 100, \"ebs\": 0}},"
+		"{\"type\": \"insert\", \"table\": \"interfaces\", \"match\": {\"in_port\": \"lan2\", \"vlan\": 0}, "
+		"\"action\": \"attach\", \"params\": {\"slice\": 2, \"bd\": 2, \"meter\": 3}},"
+		"{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 9}, \"action\": \"l2\", "
+		"\"params\": {\"slice\": 9, \"bd\": 9}}]");
+	json_t *seq = J("{\"meters\": {\"{\\\"match\\\":{\\\"id\\\":7}}\": 1}, \"interfaces\": "
+			"{\"{\\\"match\\\":{\\\"in_port\\\":\\\"lan1\\\",\\\"vlan\\\":0}}\": 2}}");
+	json_t *owned = J("{\"meters\": {\"{\\\"match\\\":{\\\"id\\\":3}}\": 1}, \"interfaces\": "
+			  "{\"{\\\"match\\\":{\\\"in_port\\\":\\\"lan2\\\",\\\"vlan\\\":0}}\": 2}}");
+	json_t *d = cd_tables_diff(want, have, seq, owned, NULL);
+	const char *want_order[][2] = { { "insert", "meters" }, { "modify", "interfaces" },
+					{ "delete", "interfaces" }, { "delete", "meters" } };
+
+	ck_assert_int_eq(json_array_size(d), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *u = json_array_get(d, i);
+
+		ck_assert_str_eq(json_string_value(json_object_get(u, "type")), want_order[i][0]);
+		ck_assert_str_eq(json_string_value(json_object_get(u, "table")), want_order[i][1]);
+	}
+	json_decref(d);
+	/* nothing to do when the sets agree */
+	d = cd_tables_diff(want, want, seq, seq, NULL);
+	ck_assert_int_eq(json_array_size(d), 0);
+	json_decref(d);
+	json_decref(want);
+	json_decref(have);
+	json_decref(seq);
+	json_decref(owned);
+}
+END_TEST
+
+/* ----------------------------------------------------------- compile */
+
+static const char *const site = "{\"id\": 1, \"lan\": [{\"port\": \"lan1\"}, {\"port\": \"lan2\"}], "
+	"\"wan\": [{\"name\": \"isp1\", \"port\": \"wan1\", \"address\": \"192.0.2.1/24\"}]}";
+static const char *const peer = "{\"id\": 2, \"endpoints\": [{\"address\": \"203.0.113.2\", \"wan\": \"isp1\"}]}";
+
+static json_t *
+specs(const char *slices)
+{
+	json_t *s = json_pack("{s:{s:o},s:{s:o},s:o}", "site", "local", J(site), "peers", "b", J(peer),
+			      "slices", J(slices));
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static const char *
+phase(struct cd_compiled *c, const char *who)
+{
+	return json_string_value(json_object_get(json_object_get(c->results, who), "phase"));
+}
+
+START_TEST(compile_deterministic_and_stable_ids)
+{
+	const char *blue = "\"blue\": {\"id\": 1, \"vni\": 5000, \"members\": [{\"port\": \"lan1\"}]}";
+	char two[512];
+	json_t *s1 = specs("{\"blue\": {\"id\": 1, \"vni\": 5000, \"members\": [{\"port\": \"lan1\"}]}}");
+	json_t *ids = json_object(), *ids2, *s2;
+	struct cd_compiled a = { 0 }, b = { 0 }, c = { 0 };
+
+	ck_assert_int_eq(cd_compile(tabs, s1, ids, &a), 0);
+	ids2 = json_deep_copy(ids);
+	ck_assert_int_eq(cd_compile(tabs, s1, ids2, &b), 0);
+	ck_assert(json_equal(a.want, b.want));
+	ck_assert(json_equal(ids, ids2));
+	ck_assert_str_eq(phase(&a, "slices/blue"), "Ready");
+	/* a slice that sorts first comes: blue's tunnel keeps its id and entries */
+	snprintf(two, sizeof(two), "{\"aaa\": {\"id\": 2, \"vni\": 5001, \"members\": [{\"port\": \"lan2\"}]}, %s}",
+		 blue);
+	s2 = specs(two);
+	ck_assert_int_eq(cd_compile(tabs, s2, ids2, &c), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ids2, "tunnel"), "slices/blue/b")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ids2, "tunnel"), "slices/aaa/b")), 2);
+	{
+		json_t *d = cd_tables_diff(c.want, a.want, c.seq, a.seq, c.owner), *u;
+		size_t i;
+
+		json_array_foreach(d, i, u)
+			ck_assert_str_eq(json_string_value(json_object_get(u, "owner")), "slices/aaa");
+		ck_assert_int_gt(json_array_size(d), 0);
+		json_decref(d);
+	}
+	cd_compiled_free(&a);
+	cd_compiled_free(&b);
+	cd_compiled_free(&c);
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(ids);
+	json_decref(ids2);
+}
+END_TEST
+
+START_TEST(compile_conflicts_fail_and_hold_nothing)
+{
+	json_t *s = specs("{\"blue\": {\"id\": 1, \"members\": [{\"port\": \"lan1\"}]}, "
+			  "\"red\": {\"id\": 2, \"members\": [{\"port\": \"lan1\"}]}, "
+			  "\"twin\": {\"id\": 1}, "
+			  "\"wait\": {\"id\": 3, \"vni\": 7, \"peers\": [\"zz\"], \"members\": [{\"port\": \"wan1\"}]}}");
+	json_t *ids = json_object(), *r;
+	struct cd_compiled c = { 0 };
+
+	ck_assert_int_eq(cd_compile(tabs, s, ids, &c), 0);
+	ck_assert_str_eq(phase(&c, "slices/blue"), "Ready");
+	r = json_object_get(c.results, "slices/red");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "conflict");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r, "message")), "slices/blue"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
+	r = json_object_get(c.results, "slices/twin");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/id");
+	r = json_object_get(c.results, "slices/wait");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Pending");
+	ck_assert_int_eq(json_array_size(json_object_get(r, "waiting_for")), 2);
+	/* what the pending slice could compile, it holds */
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "entries")), 0);
+	cd_compiled_free(&c);
+	json_decref(s);
+	json_decref(ids);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("sxcd");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, schema_pointers_and_reasons);
+	tcase_add_test(tc, schema_refuses_what_it_cannot_check);
+	tcase_add_test(tc, tables_canonical_form);
+	tcase_add_test(tc, tables_refusals);
+	tcase_add_test(tc, tables_diff_order);
+	tcase_add_test(tc, compile_deterministic_and_stable_ids);
+	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
