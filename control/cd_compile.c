@@ -51,6 +51,8 @@ struct cx {
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
 	json_t *site;		/* the site's spec, NULL: none */
+	json_t *kernel;		/* cd_nl_view's, NULL: none */
+	json_t *wans;		/* NAME → {"gw": the underlay next hop (or absent), "up"} */
 	json_t *peers;		/* NAME → {"id", "eps": [{"wan", "addr", "path"}]}: compiled ones */
 	json_t *slices;		/* NAME → {"id", "tunnels": {PEER: id}}: compiled ones */
 	/* the intent being compiled */
@@ -256,11 +258,32 @@ port_known(struct cx *x, const char *port)
 	return false;
 }
 
+/* The kernel interface a WAN link is: its intent's iface, else the
+ * AF_XDP port's (iface= in its devargs), else the port's name. */
+static const char *
+wan_iface(struct cx *x, json_t *w, char *out, size_t len)
+{
+	const char *dev = NULL, *at;
+	json_t *p;
+	size_t i;
+
+	if (str(w, "iface") != NULL)
+		return str(w, "iface");
+	json_array_foreach(cd_tables_ports(x->t), i, p)
+		if (str(p, "name") != NULL && strcmp(str(p, "name"), str(w, "port")) == 0)
+			dev = str(p, "devargs");
+	if (dev != NULL && (at = strstr(dev, "iface=")) != NULL) {
+		snprintf(out, len, "%.*s", (int)strcspn(at + 6, ","), at + 6);
+		return out;
+	}
+	return str(w, "port");
+}
+
 static void
 compile_site(struct cx *x, json_t *spec)
 {
 	json_int_t under = num(spec, "underlay_slice", CD_UNDERLAY);
-	char ptr[64], ip[64], what[96];
+	char ptr[64], ip[64], what[96], iface[64];
 	json_t *w, *a, *w2;
 	size_t i, j;
 
@@ -273,6 +296,13 @@ compile_site(struct cx *x, json_t *spec)
 	}
 	json_array_foreach(json_object_get(spec, "wan"), i, w) {
 		const char *mac = str(w, "mac") ? str(w, "mac") : port_mac(x, str(w, "port"));
+		const char *ifn = wan_iface(x, w, iface, sizeof(iface));
+		json_t *kl = json_object_get(json_object_get(x->kernel, "links"), ifn);
+		const char *gw = str(w, "gateway") ? str(w, "gateway") :
+			str(json_object_get(x->kernel, "gateways"), ifn);
+		const char *gwmac = gw ? str(json_object_get(json_object_get(x->kernel, "neigh"), ifn), gw) :
+			NULL;
+		bool up = kl == NULL || json_is_true(json_object_get(kl, "up"));
 		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = str(w, "port"),
 				     .vlan = num(w, "vlan", 0), .slice = under,
 				     .bd = CD_WAN_BD + (json_int_t)i };
@@ -299,6 +329,21 @@ compile_site(struct cx *x, json_t *spec)
 		it = (struct intent){ .kind = INTENT_VTEP_ADD,
 				      .addr = addr_part(str(w, "address"), ip, sizeof(ip)) };
 		run(x, &it, ptr);
+		json_object_set_new(x->wans, str(w, "name"), json_pack("{s:b}", "up", up));
+		if (gw != NULL)
+			json_object_set_new(json_object_get(x->wans, str(w, "name")), "gw", json_string(gw));
+		if (!up)
+			json_object_set_new(x->res, "degraded", json_sprintf("WAN link %s: %s is down",
+					    str(w, "name"), ifn));
+		/* the kernel resolved the gateway: sxdp needs no ARP of its own */
+		if (gw != NULL && gwmac != NULL) {
+			it = (struct intent){ .kind = INTENT_NEIGH_ADD,
+					      .vrf = num(spec, "underlay_slice", CD_UNDERLAY), .addr = gw,
+					      .port = str(w, "port"), .vlan = num(w, "vlan", 0),
+					      .mac = gwmac, .smac = mac };
+			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/gateway", i);
+			run(x, &it, ptr);
+		}
 		if (json_object_get(w, "rate_bps") == NULL)
 			continue;
 		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/rate_bps", i);
@@ -355,7 +400,8 @@ compile_peer(struct cx *x, const char *name, json_t *spec)
 				      .how = strcmp(how, "static") == 0 ? NULL : how,
 				      .addr = addr_part(str(w, "address"), ip, sizeof(ip)),
 				      .dst = str(ep, "address"),
-				      .gw = str(w, "gateway") ? str(w, "gateway") : str(ep, "address"),
+				      .gw = str(json_object_get(x->wans, str(ep, "wan")), "gw") ?:
+					    str(ep, "address"),
 				      .vrf = num(x->site, "underlay_slice", CD_UNDERLAY),
 				      .mtu = num(w, "mtu", 0),
 				      .interval_ms = num(probe, "interval_ms", 0),
@@ -374,27 +420,28 @@ compile_peer(struct cx *x, const char *name, json_t *spec)
 
 /* ----------------------------------------------------------- slices */
 
-/* A path policy (NULL: failover over the peer's endpoints in order) as
- * a policy intent's paths to @peer; 0, or the WAN link no path of the
- * peer's uses. */
-static int
-policy_paths(json_t *pol, json_t *peer, struct intent *it, const char **missing)
+/* Is @wan's link up (as far as the kernel says)? */
+static bool
+wan_up(struct cx *x, const char *wan)
 {
-	json_t *w, *ep;
-	size_t i, j;
+	json_t *w = json_object_get(x->wans, wan);
 
-	it->how = pol != NULL ? str(pol, "mode") : "failover";
-	it->n_paths = 0;
-	if (pol == NULL) {
-		json_array_foreach(json_object_get(peer, "eps"), j, ep)
-			if (it->n_paths < INTENT_POLICY_PATHS)
-				it->paths[it->n_paths++] = num(ep, "path", 0);
-		return 0;
-	}
-	json_array_foreach(json_object_get(pol, "wans"), i, w) {
+	return w == NULL || !json_is_false(json_object_get(w, "up"));
+}
+
+/* The paths of a path policy (NULL: failover over the peer's endpoints in
+ * order) to @peer, over the WANs whose link is up (over all when none is:
+ * the probes then decide). */
+static void
+pick_paths(struct cx *x, json_t *pol, json_t *peer, struct intent *it, bool only_up)
+{
+	json_t *wans = json_object_get(pol, "wans"), *ep;
+	size_t i, j, n = pol != NULL ? json_array_size(wans) : 1;
+
+	for (i = 0; i < n; i++) {
 		json_array_foreach(json_object_get(peer, "eps"), j, ep) {
-			if (strcmp(str(ep, "wan"), json_string_value(w)) != 0 ||
-			    it->n_paths >= INTENT_POLICY_PATHS)
+			if ((pol != NULL && strcmp(str(ep, "wan"), json_string_value(json_array_get(wans, i)))) ||
+			    (only_up && !wan_up(x, str(ep, "wan"))) || it->n_paths >= INTENT_POLICY_PATHS)
 				continue;
 			/* a balance policy's weight (1 when it names none) */
 			it->weights[it->n_paths] = strcmp(it->how, "balance") != 0 ? 0 :
@@ -402,11 +449,23 @@ policy_paths(json_t *pol, json_t *peer, struct intent *it, const char **missing)
 			it->paths[it->n_paths++] = num(ep, "path", 0);
 		}
 	}
+}
+
+/* A policy intent's paths to @peer; 0, or -ENOENT with the WAN link no
+ * path of the peer's uses. */
+static int
+policy_paths(struct cx *x, json_t *pol, json_t *peer, struct intent *it, const char **missing)
+{
+	it->how = pol != NULL ? str(pol, "mode") : "failover";
+	it->n_paths = 0;
+	pick_paths(x, pol, peer, it, true);
+	if (it->n_paths == 0)
+		pick_paths(x, pol, peer, it, false);
 	if (it->n_paths == 0) {
 		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
 		return -ENOENT;
 	}
-	if (strcmp(it->how, "sla") != 0)
+	if (pol == NULL || strcmp(it->how, "sla") != 0)
 		return 0;
 	it->rtt_ms = num(json_object_get(pol, "sla"), "rtt_ms", 0);
 	it->jitter_ms = num(json_object_get(pol, "sla"), "jitter_ms", 0);
@@ -465,7 +524,7 @@ compile_stretch(struct cx *x, const char *name, json_t *spec, json_int_t sid, js
 			wait_for(x, ptr, what);
 			continue;
 		}
-		if (policy_paths(pol, peer, &it, &missing) < 0) {
+		if (policy_paths(x, pol, peer, &it, &missing) < 0) {
 			fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
 			     "endpoint over WAN link %s", pn, missing);
 			continue;
@@ -694,7 +753,7 @@ compile_policy(struct cx *x, const char *name, json_t *spec)
 		struct intent it = { .kind = INTENT_POLICY_SET, .id = json_integer_value(tid),
 				     .cls = cl.cls };
 
-		if (policy_paths(pol, json_object_get(x->peers, pn), &it, &missing) < 0) {
+		if (policy_paths(x, pol, json_object_get(x->peers, pn), &it, &missing) < 0) {
 			fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
 			     "endpoint over WAN link %s", pn, missing);
 			continue;
@@ -788,9 +847,11 @@ sorted_names(json_t *objs)
 }
 
 int
-cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_compiled *out)
+cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *ids,
+	   struct cd_compiled *out)
 {
 	struct cx x = { .t = t, .set = json_object(), .owner = json_object(), .seq = json_object(),
+			.kernel = kernel, .wans = json_object(),
 			.results = json_object(), .ids = ids, .used = json_object(),
 			.peers = json_object(), .slices = json_object() };
 	const char *ns;
@@ -821,6 +882,7 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_co
 		json_object_clear(m);
 	json_object_update(ids, x.used);
 	json_decref(x.used);
+	json_decref(x.wans);
 	json_decref(x.peers);
 	json_decref(x.slices);
 	out->want = x.set;

@@ -45,17 +45,20 @@ struct cd_compiled {
 	 * it needs (a meter before the interface naming it) comes first */
 	json_t *seq;
 	/* "kind/name" → {"phase": "Ready" (compiled), "Pending" or "Failed",
-	 * "waiting_for": [...], "reason", "message", "pointer", "entries"} */
+	 * "waiting_for": [...], "reason", "message", "pointer", "entries",
+	 * "degraded": why its guarantee does not hold now (a WAN link down)} */
 	json_t *results;
 };
 
 /*
  * Compile @intents ({"KIND": {"NAME": spec}}, borrowed; specs already
- * checked against their schema) against sxdp's tables and ports @t.
- * @ids ({"NS": {"KEY": id}}) is read and updated: ids of intents no
- * longer compiled are freed. 0, or -ENOMEM.
+ * checked against their schema) against sxdp's tables and ports @t and
+ * what the kernel says of the WAN links (@kernel: cd_nl_view's, NULL:
+ * nothing). @ids ({"NS": {"KEY": id}}) is read and updated: ids of
+ * intents no longer compiled are freed. 0, or -ENOMEM.
  */
-int cd_compile(const struct cd_tables *t, json_t *intents, json_t *ids, struct cd_compiled *out);
+int cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *ids,
+	       struct cd_compiled *out);
 void cd_compiled_free(struct cd_compiled *c);
 
 #endif

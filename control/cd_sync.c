@@ -28,6 +28,7 @@ struct cd_sync {
 	struct ctl_async *ctl;
 	struct cd_res *res;
 	struct cd_tables *tables;	/* sxdp's, once connected */
+	json_t *kernel;			/* what the kernel says of the WAN links */
 	char boot_id[64], version[64];
 	unsigned int resync_ms, retry_ms;
 	struct event *timer;		/* resync or retry */
@@ -289,13 +290,23 @@ peer_health(struct cd_sync *s, json_t *paths)
 	return out;
 }
 
-/* Ready intents whose guarantee does not hold now are Degraded: a peer
- * none of whose paths is up, a slice stretched to such a peer. */
+/* Ready intents whose guarantee does not hold now are Degraded: one the
+ * compile says so of (its WAN link is down), a peer none of whose paths
+ * is up, a slice stretched to such a peer. */
 static void
 degrade(struct cd_sync *s, json_t *paths)
 {
 	json_t *health = peer_health(s, paths), *h, *r, *v;
 	const char *who, *key;
+
+	json_object_foreach(s->c.results, who, r) {
+		if (json_object_get(r, "degraded") == NULL ||
+		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
+			continue;
+		json_object_set_new(r, "phase", json_string("Degraded"));
+		json_object_set_new(r, "reason", json_string("link_down"));
+		json_object_set(r, "message", json_object_get(r, "degraded"));
+	}
 
 	json_object_foreach(health, who, h) {
 		r = json_object_get(s->c.results, who);
@@ -599,7 +610,7 @@ run_start(struct cd_sync *s)
 	s->gens = cd_res_generations(s->res);
 	s->errors = json_object();
 	s->have = json_object();
-	if (cd_compile(s->tables, specs, ids, &s->c) < 0) {
+	if (cd_compile(s->tables, specs, s->kernel, ids, &s->c) < 0) {
 		json_decref(specs);
 		json_decref(ids);
 		run_clear(s);
@@ -753,7 +764,16 @@ cd_sync_free(struct cd_sync *s)
 	if (s->timer != NULL)
 		event_free(s->timer);
 	cd_tables_free(s->tables);
+	json_decref(s->kernel);
 	free(s);
+}
+
+void
+cd_sync_set_kernel(struct cd_sync *s, json_t *view)
+{
+	json_decref(s->kernel);
+	s->kernel = json_incref(view);
+	cd_sync_kick(s);
 }
 
 /* -------------------------------------------------------------- views */
@@ -762,17 +782,19 @@ int
 cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results)
 {
 	struct cd_compiled now = { 0 }, then = { 0 };
-	json_t *ids;
+	json_t *ids, *cur;
 	int rc;
 
 	if (s->tables == NULL)
 		return -ENOTCONN;
 	ids = json_deep_copy(cd_res_state(s->res, "ids"));
-	rc = cd_compile(s->tables, cd_res_specs(s->res, NULL, 0), ids, &now);
+	cur = cd_res_specs(s->res, NULL, 0);
+	rc = cd_compile(s->tables, cur, s->kernel, ids, &now);
+	json_decref(cur);
 	json_decref(ids);
 	if (rc == 0) {
 		ids = json_deep_copy(cd_res_state(s->res, "ids"));
-		rc = cd_compile(s->tables, specs, ids, &then);
+		rc = cd_compile(s->tables, specs, s->kernel, ids, &then);
 		json_decref(ids);
 	}
 	if (rc == 0) {

@@ -55,6 +55,10 @@ void cd_sync_unwait(struct cd_sync *s, void *arg);
  */
 int cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results);
 
+/* What the kernel says of the WAN links (cd_nl_view's, borrowed) changed:
+ * kept for the compile, and a run starts. */
+void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
+
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
 /* sxdp's tables and ports, NULL while not connected. */

@@ -11,6 +11,7 @@
 
 #include "cd_http.h"
 #include "cd_log.h"
+#include "cd_nl.h"
 #include "cd_res.h"
 #include "cd_schema.h"
 #include "cd_sync.h"
@@ -42,6 +43,7 @@ usage(FILE *f)
 		"  --token-file FILE  the bearer token every request must carry\n"
 		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
+		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
 		"  --version\n", DEFAULT_RESYNC);
 }
 
@@ -93,6 +95,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
+static struct cd_nl *kernel_nl;
+
+/* The kernel's view of the WAN links changed. */
+static void
+on_kernel(void *arg)
+{
+	cd_sync_set_kernel(arg, cd_nl_view(kernel_nl));
+}
+
 static const char *
 schema_path(const char *given)
 {
@@ -113,6 +124,7 @@ main(int argc, char **argv)
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
 		{ "resync-ms", required_argument, NULL, 'r' },
+		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +140,8 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct event *sigint, *sigterm;
 	uint64_t resync = DEFAULT_RESYNC;
+	bool use_nl = true;
+	struct cd_nl *nl = NULL;
 	uint16_t port;
 	json_t *bad = NULL, *b;
 	size_t i;
@@ -146,6 +160,7 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'N': use_nl = false; break;
 		case 'V': printf("sxcd %s\n", SXDP_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -191,6 +206,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
 	}
+	if (use_nl && (kernel_nl = nl = cd_nl_new(base, on_kernel, sync)) == NULL)
+		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
+	if (nl != NULL)
+		cd_sync_set_kernel(sync, cd_nl_view(nl));
 	if ((rc = cd_http_new(base, addr, port, token_file ? token : NULL, res, sync, schema,
 			      &http)) < 0) {
 		fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
@@ -203,6 +222,7 @@ main(int argc, char **argv)
 	CD_LOG(INFO, "ready: REST on %s, store %s, sxdp at %s", listen, dir, sock);
 	event_base_dispatch(base);
 	cd_http_free(http);
+	cd_nl_free(nl);
 	cd_sync_free(sync);
 	cd_res_free(res);
 	store_close(st);

@@ -54,7 +54,7 @@ check_compiled(json_t *specs)
 	json_t *ids = json_object(), *r, *again = json_object(), *rows, *e, *d;
 	const char *who, *t, *k;
 
-	if (cd_compile(tables, specs, ids, &c) < 0)
+	if (cd_compile(tables, specs, NULL, ids, &c) < 0)
 		abort();
 	json_object_foreach(c.results, who, r) {
 		const char *ph = json_string_value(json_object_get(r, "phase"));

@@ -56,16 +56,58 @@ def free_port():
     return p
 
 
-class Sxcd:
-    """One sxcd on a store directory, talking to the sxdp socket at `sock`."""
+class NetnsThread:
+    """A thread inside network namespace `name` (setns(2) moves only the calling thread):
+    run(fn) calls fn there and returns what it returns."""
 
-    def __init__(self, sock, store=None, token=None, resync_ms=500):
+    def __init__(self, name):
+        import ctypes
+        import queue
+        self.q, self.out = queue.Queue(), queue.Queue()
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def loop():
+            fd = os.open("/run/netns/" + name, os.O_RDONLY)
+            rc = libc.setns(fd, 0x40000000)   # CLONE_NEWNET
+            os.close(fd)
+            self.out.put(rc)
+            while True:
+                fn = self.q.get()
+                if fn is None:
+                    return
+                try:
+                    self.out.put((True, fn()))
+                except Exception as e:  # handed to the caller
+                    self.out.put((False, e))
+        self.th = threading.Thread(target=loop, daemon=True)
+        self.th.start()
+        if self.out.get() != 0:
+            raise T.TestFailure("setns into %s failed" % name)
+
+    def run(self, fn):
+        self.q.put(fn)
+        ok, v = self.out.get()
+        if not ok:
+            raise v
+        return v
+
+    def close(self):
+        self.q.put(None)
+
+
+class Sxcd:
+    """One sxcd on a store directory, talking to the sxdp socket at `sock` (in network
+    namespace `netns` when given: its REST API and the kernel it reads are that one's)."""
+
+    def __init__(self, sock, store=None, token=None, resync_ms=500, netns=None):
         self.sock = sock
         self.store = store or tempfile.mkdtemp(prefix="sxcd-store-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.token = token
         self.resync_ms = resync_ms
+        self.netns = netns
+        self.nst = NetnsThread(netns) if netns else None
         self.proc = None
         self.log = os.path.join(self.store + ".log")
 
@@ -77,17 +119,22 @@ class Sxcd:
             with open(tf, "w") as f:
                 f.write(self.token + "\n")
             cmd += ["--token-file", tf]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                self.in_ns(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close())
                 return self
             except OSError:
                 time.sleep(0.05)
         raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+
+    def in_ns(self, fn):
+        return self.nst.run(fn) if self.nst else fn()
 
     def logtail(self):
         try:
@@ -110,12 +157,17 @@ class Sxcd:
 
     def __exit__(self, et, ev, tb):
         self.stop()
+        if self.nst:
+            self.nst.close()
         if et is not None:
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
         shutil.rmtree(self.store, ignore_errors=True)
         return False
 
-    def req(self, method, path, body=None, raw=None, token=None, ctype="application/json"):
+    def req(self, *a, **kw):
+        return self.in_ns(lambda: self._req(*a, **kw))
+
+    def _req(self, method, path, body=None, raw=None, token=None, ctype="application/json"):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         r = urllib.request.Request(self.url + path, data=data, method=method)
         if data is not None:
@@ -724,6 +776,76 @@ def test_rates_vdns_degraded():
         code, topo = cd.req("GET", "/api/v1/topology")
         peers = {p["name"]: p for p in topo["peers"]}
         expect_eq((peers["siteC"]["paths_up"], peers["siteB"]["paths_up"]), (0, 2), "paths up per peer")
+
+
+@R.test
+def test_netlink_gateway_neighbour_link():
+    """In a network namespace of its own, sxcd takes a WAN link's gateway from the kernel's
+    default route and the gateway's MAC from its neighbours (a static neighbour in sxdp), follows
+    their changes, and drops a link that goes down from the path policies (and back)."""
+    ns = "sxcdnl%d" % os.getpid()
+
+    def sh(*cmd):
+        r = subprocess.run(["ip", "-n", ns] + list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        expect_eq(r.returncode, 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+    if subprocess.run(["ip", "netns", "add", ns], stderr=subprocess.DEVNULL).returncode != 0:
+        print("#   skipped: no network namespaces here")
+        return
+    try:
+        sh("link", "set", "lo", "up")
+        for k, p, a in (("w1k", "w1p", "192.0.2.1/24"), ("w2k", "w2p", "198.51.100.1/24")):
+            sh("link", "add", k, "type", "veth", "peer", "name", p)
+            sh("addr", "add", a, "dev", k)
+            sh("link", "set", k, "up")
+            sh("link", "set", p, "up")
+        sh("route", "add", "default", "via", "192.0.2.254", "dev", "w1k")
+        sh("neigh", "replace", "192.0.2.254", "lladdr", "02:11:22:33:44:55", "dev", "w1k", "nud", "permanent")
+        site = {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}], "wan": [
+            {"name": "isp1", "port": "wan1", "iface": "w1k", "address": "192.0.2.1/24"},
+            {"name": "isp2", "port": "wan2", "iface": "w2k", "address": "198.51.100.1/24",
+             "gateway": "198.51.100.254"}]}}
+        with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=300, netns=ns) as cd:
+            code, res = cd.req("POST", "/api/v1/apply?wait=1",
+                               {"items": [site, PEER, slice_("blue", 1, "lan1", 5000, peers=["siteB"])]})
+            expect_eq(code, 200, "apply: %s" % res)
+
+            def state():
+                paths = {e["params"]["src"]: e["params"]["gw"] for e in dp.table_read("paths")[0]}
+                neigh = {(e["match"]["vrf"], e["match"]["ip"]): (e["params"]["dmac"].lower(), e["params"]["port"])
+                         for e in dp.table_read("neigh")[0]}
+                pol = [e["params"] for e in dp.table_read("policies")[0]]
+                return paths, neigh, pol
+
+            def until(what, cond, timeout=10):
+                deadline = time.monotonic() + timeout
+                while True:
+                    st = state()
+                    if cond(*st):
+                        return st
+                    expect(time.monotonic() < deadline, "%s: %s" % (what, st))
+                    time.sleep(0.05)
+            p1 = 1
+            until("the kernel's gateway and its MAC", lambda paths, neigh, pol:
+                  paths.get("192.0.2.1") == "192.0.2.254" and paths.get("198.51.100.1") == "198.51.100.254" and
+                  neigh.get((4000, "192.0.2.254")) == ("02:11:22:33:44:55", "wan1"))
+            sh("neigh", "replace", "192.0.2.253", "lladdr", "02:11:22:33:44:66", "dev", "w1k", "nud", "permanent")
+            sh("route", "replace", "default", "via", "192.0.2.253", "dev", "w1k")
+            until("a new default route", lambda paths, neigh, pol:
+                  paths.get("192.0.2.1") == "192.0.2.253" and (4000, "192.0.2.254") not in neigh and
+                  neigh.get((4000, "192.0.2.253")) == ("02:11:22:33:44:66", "wan1"))
+            _, _, pol = until("both paths in the policy", lambda paths, neigh, pol: len(pol) == 1)
+            both = (pol[0]["p0"], pol[0]["p1"])
+            sh("link", "set", "w1p", "down")   # w1k loses its carrier
+            _, _, pol = until("isp1 down: out of the policy", lambda paths, neigh, pol:
+                              (pol[0]["p0"], pol[0]["p1"]) == (both[1], 0))
+            ph = cd.req("GET", "/api/v1/site")[1]["status"]
+            expect_eq((ph["phase"], ph["reason"]), ("Degraded", "link_down"), "the site while isp1 is down")
+            sh("link", "set", "w1p", "up")
+            until("isp1 up: back in the policy", lambda paths, neigh, pol: (pol[0]["p0"], pol[0]["p1"]) == both)
+            del p1
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
 @R.test

@@ -276,9 +276,9 @@ START_TEST(compile_deterministic_and_stable_ids)
 	json_t *ids = json_object(), *ids2, *s2;
 	struct cd_compiled a = { 0 }, b = { 0 }, c = { 0 };
 
-	ck_assert_int_eq(cd_compile(tabs, s1, ids, &a), 0);
+	ck_assert_int_eq(cd_compile(tabs, s1, NULL, ids, &a), 0);
 	ids2 = json_deep_copy(ids);
-	ck_assert_int_eq(cd_compile(tabs, s1, ids2, &b), 0);
+	ck_assert_int_eq(cd_compile(tabs, s1, NULL, ids2, &b), 0);
 	ck_assert(json_equal(a.want, b.want));
 	ck_assert(json_equal(ids, ids2));
 	ck_assert_str_eq(phase(&a, "slices/blue"), "Ready");
@@ -286,7 +286,7 @@ START_TEST(compile_deterministic_and_stable_ids)
 	snprintf(two, sizeof(two), "{\"aaa\": {\"id\": 2, \"vni\": 5001, \"members\": [{\"port\": \"lan2\"}]}, %s}",
 		 blue);
 	s2 = specs(two);
-	ck_assert_int_eq(cd_compile(tabs, s2, ids2, &c), 0);
+	ck_assert_int_eq(cd_compile(tabs, s2, NULL, ids2, &c), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ids2, "tunnel"), "slices/blue/b")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ids2, "tunnel"), "slices/aaa/b")), 2);
 	{
@@ -317,7 +317,7 @@ START_TEST(compile_conflicts_fail_and_hold_nothing)
 	json_t *ids = json_object(), *r;
 	struct cd_compiled c = { 0 };
 
-	ck_assert_int_eq(cd_compile(tabs, s, ids, &c), 0);
+	ck_assert_int_eq(cd_compile(tabs, s, NULL, ids, &c), 0);
 	ck_assert_str_eq(phase(&c, "slices/blue"), "Ready");
 	r = json_object_get(c.results, "slices/red");
 	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
