@@ -242,11 +242,30 @@ format_says(const char *f)
 	return f;
 }
 
-static void check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t *errs,
-		  int depth);
+/* One check's errors: all are counted, CD_SCHEMA_ERRORS_MAX reported. */
+struct found {
+	json_t *errs;
+	int n;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+found(struct found *f, const char *pointer, const char *reason, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->n++;
+	cd_schema_err(f->errs, pointer, reason, "%s", msg);
+}
+
+static void check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr,
+		  struct found *f, int depth);
 
 static void
-check_object(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t *errs,
+check_object(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, struct found *f,
 	     int depth)
 {
 	json_t *props = json_object_get(sch, "properties"), *r, *m;
@@ -257,7 +276,7 @@ check_object(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr,
 	json_array_foreach(json_object_get(sch, "required"), i, r) {
 		if (json_object_get(v, json_string_value(r)) == NULL) {
 			ptr_join(p, sizeof(p), ptr, json_string_value(r));
-			cd_schema_err(errs, p, "missing", "'%s' is required", json_string_value(r));
+			found(f, p, "missing", "'%s' is required", json_string_value(r));
 		}
 	}
 	json_object_foreach(v, k, m) {
@@ -265,39 +284,43 @@ check_object(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr,
 
 		ptr_join(p, sizeof(p), ptr, k);
 		if (ps != NULL)
-			check(s, ps, m, p, errs, depth + 1);
+			check(s, ps, m, p, f, depth + 1);
 		else if (json_is_false(json_object_get(sch, "additionalProperties")))
-			cd_schema_err(errs, p, "unknown_field", "no field '%s' here", k);
+			found(f, p, "unknown_field", "no field '%s' here", k);
 	}
 }
 
 static void
-check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t *errs, int depth)
+check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, struct found *f, int depth)
 {
-	const char *t, *f;
+	const char *t, *fmt;
 	json_t *x, *e;
 	size_t i;
 
 	if (depth > DEPTH_MAX || (sch = deref(s, sch)) == NULL)
 		return;
+	if (v == NULL) {
+		found(f, ptr, "missing", "no value");
+		return;
+	}
 	if (json_object_get(sch, "$ref") != NULL) {
-		check(s, sch, v, ptr, errs, depth + 1);
+		check(s, sch, v, ptr, f, depth + 1);
 		return;
 	}
 	if ((t = json_string_value(json_object_get(sch, "type"))) != NULL && !type_ok(v, t)) {
-		cd_schema_err(errs, ptr, "wrong_type", "expected %s %s, got %s",
+		found(f, ptr, "wrong_type", "expected %s %s, got %s",
 			      strchr("aeiou", t[0]) ? "an" : "a", t, type_of(v));
 		return;
 	}
 	if ((x = json_object_get(sch, "enum")) != NULL) {
-		bool found = false;
+		bool in = false;
 
 		json_array_foreach(x, i, e)
-			found = found || json_equal(e, v);
-		if (!found) {
+			in = in || json_equal(e, v);
+		if (!in) {
 			char *opts = json_dumps(x, JSON_COMPACT);
 
-			cd_schema_err(errs, ptr, "bad_value", "expected one of %s", opts ? opts : "");
+			found(f, ptr, "bad_value", "expected one of %s", opts ? opts : "");
 			free(opts);
 			return;
 		}
@@ -308,7 +331,7 @@ check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t
 		x = json_object_get(sch, "minimum");
 		e = json_object_get(sch, "maximum");
 		if ((x != NULL && n < json_integer_value(x)) || (e != NULL && n > json_integer_value(e)))
-			cd_schema_err(errs, ptr, "out_of_range", "%" JSON_INTEGER_FORMAT
+			found(f, ptr, "out_of_range", "%" JSON_INTEGER_FORMAT
 				      " is outside %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT, n,
 				      x ? json_integer_value(x) : 0,
 				      e ? json_integer_value(e) : (json_int_t)INT64_MAX);
@@ -316,24 +339,24 @@ check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t
 		size_t n = json_string_length(v);
 
 		if ((x = json_object_get(sch, "minLength")) != NULL && n < (size_t)json_integer_value(x))
-			cd_schema_err(errs, ptr, "too_short", "at least %" JSON_INTEGER_FORMAT
+			found(f, ptr, "too_short", "at least %" JSON_INTEGER_FORMAT
 				      " characters", json_integer_value(x));
 		else if ((x = json_object_get(sch, "maxLength")) != NULL &&
 			 n > (size_t)json_integer_value(x))
-			cd_schema_err(errs, ptr, "too_long", "at most %" JSON_INTEGER_FORMAT
+			found(f, ptr, "too_long", "at most %" JSON_INTEGER_FORMAT
 				      " characters", json_integer_value(x));
-		else if ((f = json_string_value(json_object_get(sch, "format"))) != NULL &&
-			 (strlen(json_string_value(v)) != n || !format_ok(f, json_string_value(v))))
-			cd_schema_err(errs, ptr, "bad_value", "expected %s", format_says(f));
+		else if ((fmt = json_string_value(json_object_get(sch, "format"))) != NULL &&
+			 (strlen(json_string_value(v)) != n || !format_ok(fmt, json_string_value(v))))
+			found(f, ptr, "bad_value", "expected %s", format_says(fmt));
 	} else if (json_is_array(v)) {
 		size_t n = json_array_size(v);
 		char p[PTR_MAX], idx[24];
 
 		if ((x = json_object_get(sch, "minItems")) != NULL && n < (size_t)json_integer_value(x))
-			cd_schema_err(errs, ptr, "too_few", "at least %" JSON_INTEGER_FORMAT " items",
+			found(f, ptr, "too_few", "at least %" JSON_INTEGER_FORMAT " items",
 				      json_integer_value(x));
 		if ((x = json_object_get(sch, "maxItems")) != NULL && n > (size_t)json_integer_value(x)) {
-			cd_schema_err(errs, ptr, "too_many", "at most %" JSON_INTEGER_FORMAT " items",
+			found(f, ptr, "too_many", "at most %" JSON_INTEGER_FORMAT " items",
 				      json_integer_value(x));
 			return;
 		}
@@ -341,11 +364,11 @@ check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, json_t
 			json_array_foreach(v, i, e) {
 				snprintf(idx, sizeof(idx), "%zu", i);
 				ptr_join(p, sizeof(p), ptr, idx);
-				check(s, x, e, p, errs, depth + 1);
+				check(s, x, e, p, f, depth + 1);
 			}
 		}
 	} else if (json_is_object(v)) {
-		check_object(s, sch, v, ptr, errs, depth);
+		check_object(s, sch, v, ptr, f, depth);
 	}
 }
 
@@ -354,12 +377,12 @@ cd_schema_check(const struct cd_schema *s, const char *name, json_t *v, const ch
 		json_t *errs)
 {
 	json_t *sch = json_object_get(s->schemas, name);
-	size_t before = json_array_size(errs);
+	struct found f = { .errs = errs };
 
 	if (sch == NULL) {
 		cd_schema_err(errs, base, "bad_value", "no schema '%s'", name);
 		return 1;
 	}
-	check(s, sch, v, base, errs, 0);
-	return (int)(json_array_size(errs) - before);
+	check(s, sch, v, base, &f, 0);
+	return f.n;
 }

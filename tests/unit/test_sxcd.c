@@ -93,6 +93,26 @@ START_TEST(schema_pointers_and_reasons)
 }
 END_TEST
 
+/* Past CD_SCHEMA_ERRORS_MAX reported errors, the errors still count: a
+ * document is never found valid because its errors were too many to list. */
+START_TEST(schema_counts_past_the_cap)
+{
+	json_t *errs = json_array(), *v = json_array();
+	int n;
+
+	for (int i = 0; i < 2 * CD_SCHEMA_ERRORS_MAX; i++)
+		json_array_append_new(v, json_pack("{s:s}", "x", "y"));
+	v = json_pack("{s:i,s:o}", "id", 1, "members", v);
+	n = cd_schema_check(sc, "SliceSpec", v, "/spec", errs);
+	ck_assert_int_eq(n, 64 * 2);	/* each member: port missing, x unknown */
+	ck_assert_int_eq(json_array_size(errs), CD_SCHEMA_ERRORS_MAX);
+	/* and a check after the list is full still says so */
+	ck_assert_int_eq(cd_schema_check(sc, "SliceSpec", json_object_get(v, "id"), "/spec", errs), 1);
+	json_decref(v);
+	json_decref(errs);
+}
+END_TEST
+
 /* A document that asks for a check cd_schema does not make is refused. */
 START_TEST(schema_refuses_what_it_cannot_check)
 {
@@ -346,6 +366,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, schema_pointers_and_reasons);
 	tcase_add_test(tc, schema_refuses_what_it_cannot_check);
+	tcase_add_test(tc, schema_counts_past_the_cap);
 	tcase_add_test(tc, tables_canonical_form);
 	tcase_add_test(tc, tables_refusals);
 	tcase_add_test(tc, tables_diff_order);
