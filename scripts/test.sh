@@ -38,6 +38,7 @@ tier e2e-overlay bash tests/e2e/overlay.sh
 tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
+tier e2e-sxcd bash tests/e2e/sxcd.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
 
