@@ -11,6 +11,7 @@ pkgs=(
   python3-scapy tshark
   iproute2 iputils-ping iperf3 ethtool nftables
   clang libclang-rt-14-dev
+  prometheus python3-jsonschema
 )
 
 missing=()

@@ -849,6 +849,80 @@ def test_netlink_gateway_neighbour_link():
 
 
 @R.test
+def test_prometheus_scrapes():
+    """Debian's Prometheus, with scripts/prometheus/sxcd.yml aimed at this sxcd, scrapes /metrics:
+    promtool finds the text well-formed, and a query gets sxdp's counters back."""
+    prom, promtool = shutil.which("prometheus"), shutil.which("promtool")
+    if prom is None or promtool is None:
+        raise T.TestFailure("prometheus is not installed (scripts/deps.sh installs it)")
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]})
+        code, text = cd.req("GET", "/metrics")
+        r = subprocess.run([promtool, "check", "metrics"], input=text, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        expect_eq((r.returncode, r.stdout.strip()), (0, ""), "promtool check metrics")
+        d = tempfile.mkdtemp(prefix="sxcd-prom-")
+        port = free_port()
+        cfg = open(os.path.join(ROOT, "scripts", "prometheus", "sxcd.yml")).read()
+        cfg = cfg.replace("127.0.0.1:8181", "127.0.0.1:%d" % cd.port).replace("scrape_interval: 15s",
+                                                                            "scrape_interval: 1s")
+        with open(os.path.join(d, "prometheus.yml"), "w") as f:
+            f.write(cfg)
+        p = subprocess.Popen([prom, "--config.file=" + os.path.join(d, "prometheus.yml"),
+                              "--storage.tsdb.path=" + os.path.join(d, "data"),
+                              "--web.listen-address=127.0.0.1:%d" % port],
+                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "log"), "w"))
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    q = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query?query=%s" % (
+                        port, "sxdp_table_entries%7Btable%3D%22tunnels%22%7D"), timeout=5)
+                    res = json.loads(q.read())["data"]["result"]
+                    if res:
+                        break
+                except (OSError, ValueError, KeyError):
+                    pass
+                expect(p.poll() is None and time.monotonic() < deadline,
+                       "prometheus scraped sxcd: %s" % open(os.path.join(d, "log")).read()[-800:])
+                time.sleep(0.5)
+            expect_eq((res[0]["metric"]["job"], res[0]["metric"]["box"], res[0]["value"][1]),
+                      ("sxcd", "typeS-1", "1"), "the tunnels table's entries, as Prometheus has them")
+            t = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/targets" % port, timeout=5)
+            tg = json.loads(t.read())["data"]["activeTargets"]
+            expect_eq([x["health"] for x in tg], ["up"], "the target is up")
+        finally:
+            p.terminate()
+            p.wait(10)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
+def test_systemd_units():
+    """scripts/systemd's units pass systemd-analyze verify (with the binaries where this build
+    has them)."""
+    sa = shutil.which("systemd-analyze")
+    if sa is None:
+        print("#   skipped: no systemd-analyze here")
+        return
+    d = tempfile.mkdtemp(prefix="sxcd-units-")
+    try:
+        names = []
+        for u in ("sxdp.service", "sxcd.service"):
+            text = open(os.path.join(ROOT, "scripts", "systemd", u)).read()
+            text = text.replace("/usr/local/bin/sxdp", os.path.join(T.build_dir(), "sxdp"))
+            text = text.replace("/usr/local/bin/sxcd", sxcd_path())
+            with open(os.path.join(d, u), "w") as f:
+                f.write(text)
+            names.append(os.path.join(d, u))
+        r = subprocess.run([sa, "verify"] + names, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=60)
+        expect_eq((r.returncode, r.stdout.strip()), (0, ""), "systemd-analyze verify")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
 def test_sxctl_apply_get_status():
     """sxctl apply -f (dry run, then for real), get, delete, status, against sxcd."""
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
