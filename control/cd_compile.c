@@ -48,6 +48,7 @@ cd_kind_schema(enum cd_kind k)
 struct cx {
 	const struct cd_tables *t;
 	json_t *set, *owner, *seq, *results;
+	json_t *undo;		/* the intent being compiled: [table, key, entry, owner, seq] as they were */
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
 	json_t *site;		/* the site's spec, NULL: none */
@@ -148,21 +149,71 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 
 /* Compile @it on the set and apply its updates; on a refusal the intent
  * (x->who) fails, with @ptr pointing at what in its spec said it. */
+/* @table's @key in @map (TABLE → KEY → value) set to @v (taken; NULL:
+ * removed); what it was, as a new reference, in *@was. */
+static void
+map_set(json_t *map, const char *table, const char *key, json_t *v, json_t **was)
+{
+	json_t *rows = json_object_get(map, table);
+
+	if (rows == NULL) {
+		json_object_set_new(map, table, json_object());
+		rows = json_object_get(map, table);
+	}
+	if (was != NULL)
+		*was = json_incref(json_object_get(rows, key));
+	if (v != NULL)
+		json_object_set_new(rows, key, v);
+	else
+		json_object_del(rows, key);
+}
+
+/* Undo what the intent being compiled wrote (x->undo, newest last): a
+ * Failed intent holds nothing. */
+static void
+undo(struct cx *x)
+{
+	for (size_t i = json_array_size(x->undo); i-- > 0;) {
+		json_t *u = json_array_get(x->undo, i);
+		const char *table = json_string_value(json_array_get(u, 0));
+		const char *key = json_string_value(json_array_get(u, 1));
+
+		json_t *was[3];
+
+		/* null: the key held nothing */
+		for (int j = 0; j < 3; j++) {
+			was[j] = json_array_get(u, (size_t)j + 2);
+			was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
+		}
+		map_set(x->set, table, key, was[0], NULL);
+		map_set(x->owner, table, key, was[1], NULL);
+		map_set(x->seq, table, key, was[2], NULL);
+	}
+	json_array_clear(x->undo);
+}
+
+/* Compile @it on the set (with the inputs it reads) and apply its
+ * updates; on a refusal the intent (x->who) fails, with @ptr pointing at
+ * what in its spec said it. */
 static int
 run(struct cx *x, const struct intent *it, const char *ptr)
 {
-	json_t *in[INTENT_IN_MAX] = { NULL }, *params = NULL, *u, *rows;
-	unsigned int need = 0;
+	json_t *in[INTENT_IN_MAX] = { NULL }, *params = NULL, *u, *prev, *po, *ps;
+	unsigned int need = intent_inputs(it) | INTENT_IN(INTENT_IN_PORTS);
 	char err[320], *key = NULL;
 	size_t i;
 	int rc;
 
 	if (x->failed)
 		return -ECANCELED;
-	for (int k = 0; k < INTENT_IN_MAX; k++)
-		in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
-			cd_tables_entries(x->set, intent_input_table((enum intent_input)k));
-	rc = intent_compile(it, in, &need, &params, err, sizeof(err));
+	do {
+		for (int k = 0; k < INTENT_IN_MAX; k++)
+			if ((need & INTENT_IN(k)) && in[k] == NULL)
+				in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
+					cd_tables_entries(x->set, intent_input_table((enum intent_input)k));
+		need = 0;
+		rc = intent_compile(it, in, &need, &params, err, sizeof(err));
+	} while (rc == -EAGAIN && need != 0);
 	for (int k = 0; k < INTENT_IN_MAX; k++)
 		json_decref(in[k]);
 	if (rc < 0) {
@@ -170,9 +221,10 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		return rc;
 	}
 	json_array_foreach(json_object_get(params, "updates"), i, u) {
-		const char *table = str(u, "table"), *type = str(u, "type");
+		const char *table = str(u, "table");
+		bool del = strcmp(str(u, "type"), "delete") == 0;
 
-		rc = cd_tables_apply(x->t, x->set, u, &key, err, sizeof(err));
+		rc = cd_tables_apply(x->t, x->set, u, &key, &prev, err, sizeof(err));
 		if (rc == -EEXIST) {
 			const char *other = str(json_object_get(x->owner, table), key);
 
@@ -181,23 +233,15 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		} else if (rc < 0) {
 			fail(x, "Failed", ptr, "bad_value", "%s", err);
 		} else {
-			if ((rows = json_object_get(x->owner, table)) == NULL) {
-				json_object_set_new(x->owner, table, json_object());
-				rows = json_object_get(x->owner, table);
-			}
-			if (strcmp(type, "delete") == 0)
-				json_object_del(rows, key);
-			else if (json_object_get(rows, key) == NULL)
-				json_object_set_new(rows, key, json_string(x->who));
-			if ((rows = json_object_get(x->seq, table)) == NULL) {
-				json_object_set_new(x->seq, table, json_object());
-				rows = json_object_get(x->seq, table);
-			}
-			if (strcmp(type, "delete") == 0)
-				json_object_del(rows, key);
-			else
-				json_object_set_new(rows, key, json_integer(++x->n));
+			json_t *own = json_object_get(json_object_get(x->owner, table), key);
+
+			map_set(x->owner, table, key, del ? NULL : json_string(own ? json_string_value(own) :
+			       x->who), &po);
+			map_set(x->seq, table, key, del ? NULL : json_integer(++x->n), &ps);
+			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?]", table, key, prev, po, ps));
+			prev = NULL;
 		}
+		json_decref(prev);
 		free(key);
 		key = NULL;
 		if (rc < 0)
@@ -767,9 +811,6 @@ compile_policy(struct cx *x, const char *name, json_t *spec)
 static void
 compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 {
-	json_t *set0 = json_deep_copy(x->set), *owner0 = json_deep_copy(x->owner);
-	json_t *seq0 = json_deep_copy(x->seq);
-	json_t *peers0 = json_deep_copy(x->peers), *slices0 = json_deep_copy(x->slices);
 	json_t *used0 = json_deep_copy(x->used);
 
 	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
@@ -798,26 +839,13 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	/* A Failed intent holds nothing; a Pending one what it could compile
 	 * (a slice waiting for one peer still carries its LAN traffic). */
 	if (x->failed) {
-		json_decref(x->set);
-		json_decref(x->owner);
-		json_decref(x->seq);
-		json_decref(x->peers);
-		json_decref(x->slices);
+		undo(x);
 		json_decref(x->used);
-		x->set = set0;
-		x->owner = owner0;
-		x->seq = seq0;
-		x->peers = peers0;
-		x->slices = slices0;
 		x->used = used0;
 	} else {
-		json_decref(set0);
-		json_decref(owner0);
-		json_decref(seq0);
-		json_decref(peers0);
-		json_decref(slices0);
 		json_decref(used0);
 	}
+	json_array_clear(x->undo);
 	if (k == CD_SITE && !x->failed)
 		x->site = spec;
 	json_object_set_new(x->res, "entries", json_integer(0));
@@ -851,6 +879,7 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 	   struct cd_compiled *out)
 {
 	struct cx x = { .t = t, .set = json_object(), .owner = json_object(), .seq = json_object(),
+			.undo = json_array(),
 			.kernel = kernel, .wans = json_object(),
 			.results = json_object(), .ids = ids, .used = json_object(),
 			.peers = json_object(), .slices = json_object() };
@@ -882,6 +911,7 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 		json_object_clear(m);
 	json_object_update(ids, x.used);
 	json_decref(x.used);
+	json_decref(x.undo);
 	json_decref(x.wans);
 	json_decref(x.peers);
 	json_decref(x.slices);

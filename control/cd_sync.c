@@ -32,6 +32,11 @@ struct cd_sync {
 	char boot_id[64], version[64];
 	unsigned int resync_ms, retry_ms;
 	struct event *timer;		/* resync or retry */
+	/* sxdp's entries as last read, with sxcd's writes since applied: a run
+	 * for a changed intent reads only tables it has not got; a resync, a
+	 * retry and a reconnect read everything again (s->full) */
+	json_t *cache;
+	bool full;
 	struct waiter *waiters;
 
 	/* the run under way */
@@ -40,7 +45,7 @@ struct cd_sync {
 	uint64_t t0;
 	struct cd_compiled c;
 	json_t *gens;			/* "KIND/NAME" → generation compiled */
-	json_t *have;			/* sxdp's entries as read */
+	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
 	json_t *diff;			/* the writes, with owners */
 	json_t *groups;			/* owner → updates: the batches after a refusal */
@@ -90,9 +95,12 @@ arm(struct cd_sync *s, unsigned int ms)
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct cd_sync *s = arg;
+
 	(void)fd;
 	(void)what;
-	cd_sync_kick(arg);
+	s->full = true;	/* what changed behind sxcd's back shows now */
+	cd_sync_kick(s);
 }
 
 /* ----------------------------------------------------------- waiters */
@@ -369,6 +377,7 @@ run_finish(struct cd_sync *s, bool wrote)
 static void
 run_abort(struct cd_sync *s)
 {
+	s->full = true;
 	if (!s->running)
 		return;
 	run_clear(s);
@@ -468,15 +477,17 @@ on_written(void *arg, json_t *result, json_t *error)
 	}
 	s->writes += json_array_size(s->diff);
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
-		json_t *owned = json_deep_copy(s->c.seq);
-
-		if (cd_res_save(s->res, "owned", owned) < 0)
+		json_array_foreach(s->diff, i, u)
+			if (cd_tables_apply(s->tables, s->cache, u, NULL, NULL, NULL, 0) < 0)
+				s->full = true;	/* cannot happen: read it all again next time */
+		if (!json_equal(cd_res_state(s->res, "owned"), s->c.seq) &&
+		    cd_res_save(s->res, "owned", s->c.seq) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		json_decref(owned);
 		run_finish(s, true);
 		return;
 	}
-	/* refused: each intent on its own */
+	/* refused: each intent on its own; what sxdp holds then is read again */
+	s->full = true;
 	if (error != NULL)
 		CD_LOG(WARN, "table.write refused: %s",
 		       json_string_value(json_object_get(error, "message")));
@@ -515,7 +526,7 @@ diff_and_write(struct cd_sync *s)
 	/* what is about to be written is owned before it is written */
 	wal = json_deep_copy(owned);
 	json_object_update_recursive(wal, s->c.seq);
-	if (cd_res_save(s->res, "owned", wal) < 0) {
+	if (!json_equal(wal, owned) && cd_res_save(s->res, "owned", wal) < 0) {
 		CD_LOG(WARN, "cannot store what sxcd owns in sxdp: not writing");
 		json_decref(wal);
 		json_object_set_new(s->errors, "sxcd/store", json_pack("{s:s}", "reason", "store"));
@@ -556,6 +567,8 @@ on_read(void *arg, json_t *result, json_t *error)
 		return;
 	}
 	/* a table this sxdp does not have reads as empty */
+	if (json_object_get(s->have, rc->table) == NULL)
+		json_object_set_new(s->have, rc->table, json_object());
 	if (error == NULL) {
 		if (cd_tables_add_read(s->tables, s->have, rc->table,
 				       json_object_get(result, "entries")) < 0)
@@ -609,7 +622,13 @@ run_start(struct cd_sync *s)
 	ids = json_deep_copy(cd_res_state(s->res, "ids"));
 	s->gens = cd_res_generations(s->res);
 	s->errors = json_object();
-	s->have = json_object();
+	/* a full read now and then; between them, what was read and written */
+	if (s->full || s->cache == NULL) {
+		json_decref(s->cache);
+		s->cache = json_object();
+		s->full = false;
+	}
+	s->have = json_incref(s->cache);
 	if (cd_compile(s->tables, specs, s->kernel, ids, &s->c) < 0) {
 		json_decref(specs);
 		json_decref(ids);
@@ -621,12 +640,14 @@ run_start(struct cd_sync *s)
 	if (!json_equal(ids, cd_res_state(s->res, "ids")) && cd_res_save(s->res, "ids", ids) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
 	json_decref(ids);
-	/* every table wanted or owned, read whole */
+	/* every table wanted or owned that the cache lacks, read whole */
 	tabs = json_object();
 	json_object_foreach(s->c.want, t, v)
-		json_object_set_new(tabs, t, json_true());
+		if (json_object_get(s->have, t) == NULL)
+			json_object_set_new(tabs, t, json_true());
 	json_object_foreach(cd_res_state(s->res, "owned"), t, v)
-		json_object_set_new(tabs, t, json_true());
+		if (json_object_get(s->have, t) == NULL)
+			json_object_set_new(tabs, t, json_true());
 	s->reads = (unsigned int)json_object_size(tabs);
 	if (s->reads == 0)
 		diff_and_write(s);
@@ -722,6 +743,8 @@ on_state(void *arg, bool up)
 	run_abort(s);
 	cd_tables_free(s->tables);
 	s->tables = NULL;
+	json_decref(s->cache);
+	s->cache = NULL;
 	evtimer_del(s->timer);
 	cd_res_set_phase_all(s->res, "Pending", "sxdp");
 }
@@ -765,6 +788,7 @@ cd_sync_free(struct cd_sync *s)
 		event_free(s->timer);
 	cd_tables_free(s->tables);
 	json_decref(s->kernel);
+	json_decref(s->cache);
 	free(s);
 }
 

@@ -312,7 +312,7 @@ static json_t *
 canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_action, char **key,
 	    char *err, size_t len)
 {
-	json_t *tab = json_object_get(t->tables, table), *m, *act, *p, *out, *k;
+	json_t *tab = json_object_get(t->tables, table), *m, *act, *p, *out;
 	const char *an = json_string_value(json_object_get(e, "action"));
 	bool acl;
 
@@ -327,9 +327,7 @@ canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_a
 	if (acl)
 		json_object_set_new(out, "priority", json_integer(json_integer_value(
 			json_object_get(e, "priority"))));
-	k = json_copy(out);
-	*key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(k);
+	*key = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!with_action)
 		return out;
 	if (an == NULL || (act = action_of(tab, an)) == NULL) {
@@ -351,8 +349,8 @@ bad:
 /* ------------------------------------------------------------- sets */
 
 int
-cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **keyp, char *err,
-		size_t len)
+cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **keyp, json_t **prev,
+		char *err, size_t len)
 {
 	const char *type = json_string_value(json_object_get(update, "type"));
 	const char *table = json_string_value(json_object_get(update, "table"));
@@ -363,6 +361,8 @@ cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **k
 
 	if (keyp != NULL)
 		*keyp = NULL;
+	if (prev != NULL)
+		*prev = NULL;
 	if (type == NULL || table == NULL) {
 		snprintf(err, len, "an update without type or table");
 		return -EINVAL;
@@ -373,6 +373,8 @@ cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **k
 		json_object_set_new(set, table, json_object());
 		rows = json_object_get(set, table);
 	}
+	if (prev != NULL)
+		*prev = json_incref(json_object_get(rows, key));
 	if (strcmp(type, "insert") == 0) {
 		if (json_object_get(rows, key) != NULL) {
 			snprintf(err, len, "%s already has %s", table, key);

@@ -33,10 +33,11 @@ json_t *cd_tables_ports(const struct cd_tables *t);
  * its checks beyond the key: insert needs the key absent, modify and
  * delete present. 0, -EEXIST, -ENOENT, or -EINVAL (an unknown table,
  * field, action or a value that does not parse); @err says which. The
- * entry's key (a new string, the caller frees it) in *@key, unless NULL.
+ * entry's key (a new string, the caller frees it) in *@key, and what the
+ * key held before (a new reference, NULL: nothing) in *@prev, unless NULL.
  */
-int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key, char *err,
-		    size_t len);
+int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key,
+		    json_t **prev, char *err, size_t len);
 /* Add entries as table.read returned them (borrowed) to @set under @table. */
 int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries);
 /* @table's entries in @set as a table.read array (a new one, entries

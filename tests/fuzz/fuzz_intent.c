@@ -70,7 +70,7 @@ check_compiled(json_t *specs)
 
 			json_object_set_new(u, "type", json_string("insert"));
 			json_object_set_new(u, "table", json_string(t));
-			if (cd_tables_apply(tables, again, u, &key, NULL, 0) < 0 || strcmp(key, k) != 0)
+			if (cd_tables_apply(tables, again, u, &key, NULL, NULL, 0) < 0 || strcmp(key, k) != 0)
 				abort();
 			free(key);
 			json_decref(u);

@@ -150,7 +150,7 @@ set_of(const char *updates)
 	size_t i;
 
 	json_array_foreach(ups, i, u)
-		ck_assert_msg(cd_tables_apply(tabs, set, u, NULL, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(cd_tables_apply(tabs, set, u, NULL, NULL, err, sizeof(err)) == 0, "%s", err);
 	json_decref(ups);
 	return set;
 }
@@ -212,7 +212,7 @@ START_TEST(tables_refusals)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *u = J(bad[i][0]);
 
-		ck_assert_int_eq(cd_tables_apply(tabs, set, u, NULL, err, sizeof(err)), atoi(bad[i][1]));
+		ck_assert_int_eq(cd_tables_apply(tabs, set, u, NULL, NULL, err, sizeof(err)), atoi(bad[i][1]));
 		ck_assert_msg(json_equal(set, before), "refused update %zu changed the set", i);
 		json_decref(u);
 	}
