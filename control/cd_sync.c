@@ -606,6 +606,29 @@ read_page(struct cd_sync *s, const char *table, json_int_t offset)
 
 /* ------------------------------------------------------------- runs */
 
+/* Intents whose new generation this run writes are Programming until it
+ * ends. */
+static void
+programming(struct cd_sync *s)
+{
+	json_t *st = json_object(), *r, *old, *o;
+	const char *who;
+
+	json_object_foreach(s->c.results, who, r) {
+		old = cd_res_status(s->res, who);
+		if (strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0 ||
+		    (old != NULL && json_equal(json_object_get(old, "observedGeneration"),
+					       json_object_get(s->gens, who))))
+			continue;
+		o = old != NULL ? json_deep_copy(old) : json_object();
+		json_object_set_new(o, "phase", json_string("Programming"));
+		json_object_del(o, "waiting_for");
+		json_object_set_new(st, who, o);
+	}
+	cd_res_set_status(s->res, st, false);
+	json_decref(st);
+}
+
 static void
 run_start(struct cd_sync *s)
 {
@@ -637,6 +660,7 @@ run_start(struct cd_sync *s)
 		return;
 	}
 	json_decref(specs);
+	programming(s);
 	if (!json_equal(ids, cd_res_state(s->res, "ids")) && cd_res_save(s->res, "ids", ids) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
 	json_decref(ids);

@@ -119,13 +119,14 @@ id_of(struct cd_res *r, const char *ns, const char *key)
 	return json_integer_value(json_object_get(json_object_get(cd_res_state(r, "ids"), ns), key));
 }
 
+/* The row of @rows (overlay.paths, qos.meters) whose "id" is @id. */
 static json_t *
-path_row(json_t *paths, json_int_t id)
+row_by_id(json_t *rows, json_int_t id)
 {
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(paths, i, p)
+	json_array_foreach(rows, i, p)
 		if (json_integer_value(json_object_get(p, "id")) == id)
 			return p;
 	return NULL;
@@ -150,7 +151,7 @@ peers_view(struct cd_res *r, json_t *paths)
 
 			snprintf(key, sizeof(key), "peers/%s/%s", name, str(ep, "address"));
 			id = id_of(r, "path", key);
-			row = path_row(paths, id);
+			row = row_by_id(paths, id);
 			p = json_pack("{s:I,s:s,s:s}", "id", id, "wan", str(ep, "wan"), "address",
 				      str(ep, "address"));
 			if (row != NULL) {
@@ -186,18 +187,6 @@ hits_where(json_t *entries, const char *field, json_int_t v)
 		if (json_integer_value(json_object_get(json_object_get(e, "params"), field)) == v)
 			n += json_integer_value(json_object_get(e, "hits"));
 	return n;
-}
-
-static json_t *
-meter_row(json_t *meters, json_int_t id)
-{
-	json_t *m;
-	size_t i;
-
-	json_array_foreach(meters, i, m)
-		if (json_integer_value(json_object_get(m, "id")) == id)
-			return m;
-	return NULL;
 }
 
 /* A slice's or VDN's scheduler counters: per port, what its subport
@@ -282,7 +271,7 @@ slices_view(struct cd_res *r, json_t *res, bool counters)
 		row = json_pack("{s:s,s:I,s:I,s:o,s:o}", "name", name, "id", sid, "rx_packets",
 				hits_where(ifs, "slice", sid), "tunnels", tunnels, "scheduler",
 				sched_of(json_object_get(res, "qos.sched"), "slice", sid));
-		if (meter != 0 && (m = meter_row(json_object_get(res, "qos.meters"), meter)) != NULL)
+		if (meter != 0 && (m = row_by_id(json_object_get(res, "qos.meters"), meter)) != NULL)
 			json_object_set(row, "meter", m);
 		json_array_append_new(out, row);
 	}
@@ -305,7 +294,7 @@ vdns_view(struct cd_res *r, json_t *res, bool counters)
 		id = id_of(r, "meter", key);
 		row = json_pack("{s:s,s:I}", "name", name, "id", id);
 		if (counters) {
-			if ((m = meter_row(json_object_get(res, "qos.meters"), id)) != NULL)
+			if ((m = row_by_id(json_object_get(res, "qos.meters"), id)) != NULL)
 				json_object_set(row, "meter", m);
 			json_object_set_new(row, "scheduler",
 					    sched_of(json_object_get(res, "qos.sched"), "pipe", id));
