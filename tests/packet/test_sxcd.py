@@ -458,6 +458,29 @@ def test_rest_contract():
         api.check("/api/v1/{kind}/{name}", "get", code, res)
         code, text = cd.req("GET", "/metrics")
         expect(code == 200 and "sxdp_port_rx_packets_total{port=\"lan1\"}" in text, "metrics: %s" % text[:300])
+        # every operation the document lists is served, with a code it documents (dry runs:
+        # nothing changes)
+        fill = {"{kind}": "peers", "{name}": "siteB"}
+        for path, ops in doc["paths"].items():
+            url = path
+            for k, v in fill.items():
+                url = url.replace(k, v)
+            for method in ("get", "put", "post", "delete"):
+                if method not in ops:
+                    continue
+                body = None
+                if method in ("put", "post"):
+                    body = {"items": [PEER]} if path.endswith("/apply") else \
+                        (SITE if path.endswith("/site") else PEER)
+                q = "?dry_run=1" if method != "get" else ""
+                code, res = cd.req(method.upper(), url + q, body)
+                if method == "post" and path == "/api/v1/{kind}":
+                    expect_eq(code, 409, "POST of an existing peer")
+                expect(str(code) in ops[method]["responses"], "%s %s: %d is not documented"
+                       % (method.upper(), path, code))
+                if isinstance(res, dict):
+                    api.check(path, method, code, res)
+        unchanged("every documented operation (dry runs)")
         # the same spec again: unchanged, no new generation
         code, res = cd.req("PUT", "/api/v1/slices/blue", slice_("blue", 1, "lan1", 5000))
         expect_eq((code, res["metadata"]["generation"]), (200, 1), "same spec: generation stays")
