@@ -55,9 +55,8 @@ int cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *
 int cd_res_commit(struct cd_res *r, struct cd_change *ch);
 void cd_change_clear(struct cd_change *ch);
 
-/* The specs to compile ({"KIND": {"NAME": spec}}, new), with @changes
- * (an array of struct cd_change pointers... NULL: none) applied on top,
- * for a dry run. */
+/* The specs to compile ({"KIND": {"NAME": spec}}, new), with the @n
+ * checked @changes (NULL: none) applied on top, for a dry run. */
 json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
 /* The documents of @kind with their status: {"items": [...]} (new). */
 json_t *cd_res_list(struct cd_res *r, enum cd_kind kind);
