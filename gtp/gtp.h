@@ -4,6 +4,7 @@
 #ifndef GTP_H
 #define GTP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define GTPU_UDP_PORT     2152
@@ -83,6 +84,16 @@ struct gtpu_ext_pdu_sess {
 	uint8_t  next_ext;
 } __attribute__((packed));
 
+/* Information elements of the signalling messages (TS 29.281 section 8):
+ * types below 128 are TV with a fixed length, from 128 on TLV. */
+#define GTPU_IE_RECOVERY         14   /* TV, 1 octet: 0 in GTP-U */
+#define GTPU_IE_TEID_DATA_I      16   /* TV, 4 octets */
+#define GTPU_IE_PEER_ADDR        133  /* TLV, 2-octet length: 4 (IPv4) or 16 (IPv6) */
+#define GTPU_IE_EXT_TYPE_LIST    141  /* type, 1-octet length, the types */
+#define GTPU_IE_PRIVATE_EXT      255  /* TLV, 2-octet length */
+
+#define GTP_EXT_LIST_MAX         8    /* types a notification lists */
+
 struct gtp_info {
 	uint32_t teid;      /* host order */
 	uint16_t length;    /* header length field, host order */
@@ -96,6 +107,38 @@ struct gtp_info {
 	uint8_t  pdu_type;  /* GTPU_PDU_TYPE_NONE when absent */
 	uint8_t  rqi;
 	uint8_t  n_ext;     /* extension headers walked */
+	uint8_t  has_ppi;   /* DL PDU Session Container with PPP set */
+	uint8_t  ppi;       /* paging policy indicator, 0..7, valid when has_ppi */
+	/* The first extension header that must be understood (its type's top
+	 * bit set) and is not one of those this library knows; 0: none. A
+	 * receiver drops the message and answers with a Supported Extension
+	 * Headers Notification (TS 29.281 5.2.1). */
+	uint8_t  ext_unsupported;
+	int32_t  udp_port;  /* UDP Port extension header's port, -1: none */
+};
+
+/* The IEs of an echo, error indication or notification (gtp_parse_ies). */
+struct gtp_ies {
+	uint8_t  has_recovery, recovery;
+	uint8_t  has_teid_data;
+	uint32_t teid_data;           /* host order */
+	uint8_t  peer_len;            /* 0: none, 4 or 16 */
+	uint8_t  peer[16];
+	uint8_t  n_ext_types;
+	uint8_t  ext_types[GTP_EXT_LIST_MAX];
+};
+
+/* What a header carries beyond its mandatory part (gtp_build_hdr). */
+struct gtp_hdr_opts {
+	uint8_t  msg_type;
+	uint32_t teid;       /* host order */
+	int32_t  seq;        /* -1: none (S clear) */
+	int32_t  npdu;       /* -1: none (PN clear) */
+	uint8_t  pdu_type;   /* GTPU_PDU_TYPE_NONE: no PDU Session Container */
+	uint8_t  qfi;        /* its QFI, 0..63 */
+	uint8_t  rqi;        /* DL: reflective QoS indication */
+	int8_t   ppi;        /* DL: -1 none (PPP clear), else the paging policy 0..7 */
+	int32_t  udp_port;   /* -1: none, else a UDP Port extension header */
 };
 
 /* Parse the GTP-U header at p (len bytes available: may be less than the
@@ -104,7 +147,8 @@ struct gtp_info {
  *   -EMSGSIZE header or an extension header truncated, or the header is
  *             longer than the length field allows,
  *   -ELOOP    more than GTP_EXT_MAX extension headers,
- *   -EBADMSG  extension header with length 0.
+ *   -EBADMSG  extension header with length 0, or a second PDU Session
+ *             Container.
  * *out is fully written on success and cleared on error. */
 int gtp_parse(const uint8_t *p, uint32_t len, struct gtp_info *out);
 
@@ -114,6 +158,39 @@ int gtp_parse(const uint8_t *p, uint32_t len, struct gtp_info *out);
  * (qfi > 63, pdu_type not DL/UL), -EMSGSIZE (length field would overflow). */
 int gtp_build_gpdu_hdr(uint8_t *buf, uint32_t buflen, uint32_t teid,
 		       uint16_t payload_len, int qfi, int pdu_type);
+
+/* Options with nothing optional: a plain header of @msg_type to @teid. */
+#define GTP_HDR_OPTS(msg_type_, teid_) \
+	((struct gtp_hdr_opts){ .msg_type = (msg_type_), .teid = (teid_), .seq = -1, .npdu = -1, \
+				.pdu_type = GTPU_PDU_TYPE_NONE, .ppi = -1, .udp_port = -1 })
+
+/* Write the header @o describes for a body_len-byte body (a T-PDU, or the
+ * IEs) into buf: the optional fields when any of seq, npdu or an extension
+ * is wanted, then a UDP Port and a PDU Session Container extension header.
+ * Returns the header length, or -ENOSPC, -EINVAL (a field out of range: QFI
+ * > 63, PPI > 7 or in UL, port > 65535, pdu_type neither DL nor UL nor
+ * none), -EMSGSIZE (the length field would overflow). */
+int gtp_build_hdr(uint8_t *buf, uint32_t buflen, const struct gtp_hdr_opts *o, uint16_t body_len);
+
+/* Whole signalling messages; each returns its length or gtp_build_hdr's
+ * errors. Echo request (@response false) or response (with the Recovery
+ * IE), sequence number @seq; Error Indication for a G-PDU to @teid that had
+ * no tunnel, from this peer address (@addr_len 4 or 16) and, when @udp_port
+ * >= 0, the G-PDU's UDP source port; End Marker on @teid; Supported
+ * Extension Headers Notification listing @types. */
+int gtp_build_echo(uint8_t *buf, uint32_t buflen, bool response, uint16_t seq);
+int gtp_build_error_ind(uint8_t *buf, uint32_t buflen, uint16_t seq, uint32_t teid,
+			const uint8_t *addr, uint8_t addr_len, int32_t udp_port);
+int gtp_build_end_marker(uint8_t *buf, uint32_t buflen, uint32_t teid);
+int gtp_build_supp_ext(uint8_t *buf, uint32_t buflen, uint16_t seq, const uint8_t *types,
+		       uint8_t n);
+
+/* The IEs after the header gtp_parse read (@gi), up to the message's
+ * length: 0, -EMSGSIZE (@len holds less than the length field says, or an
+ * IE runs past the end), -EBADMSG (a TV
+ * type this library does not know the length of, a peer address neither 4
+ * nor 16 octets, more than GTP_EXT_LIST_MAX types listed). */
+int gtp_parse_ies(const uint8_t *p, uint32_t len, const struct gtp_info *gi, struct gtp_ies *out);
 
 /* Short name of a message type for logs, "unknown" otherwise. */
 const char *gtp_msg_name(uint8_t msg_type);

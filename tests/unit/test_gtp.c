@@ -241,6 +241,149 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* The signalling messages, byte-exact as TS 29.281 lays them out, and back
+ * through gtp_parse and gtp_parse_ies; every truncation is refused. */
+static const uint8_t want_echo_rsp[] = {
+	0x32, 0x02, 0x00, 0x06, 0, 0, 0, 0, 0x01, 0x02, 0x00, 0x00, 0x0e, 0x00,
+};
+static const uint8_t want_err_ind[] = {
+	0x36, 0x1a, 0x00, 0x14, 0, 0, 0, 0, 0x00, 0x07, 0x00, 0x40,
+	0x01, 0x08, 0x68, 0x00,				/* UDP Port 2152 */
+	0x10, 0x11, 0x22, 0x33, 0x44,			/* TEID Data I */
+	0x85, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01,	/* GTP-U Peer Address */
+};
+static const uint8_t want_end_marker[] = { 0x30, 0xfe, 0x00, 0x00, 0, 0, 0, 5 };
+static const uint8_t want_supp_ext[] = {
+	0x32, 0x1f, 0x00, 0x08, 0, 0, 0, 0, 0x00, 0x03, 0x00, 0x00, 0x8d, 0x02, 0x85, 0x40,
+};
+static const uint8_t want_dl_ppi[] = {
+	0x34, 0xff, 0x00, 0x0c, 0, 0, 0, 9, 0x00, 0x00, 0x00, 0x85,
+	0x02, 0x00, 0xc9, 0xa0, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* Every proper prefix of message @m is refused by the header walk or by
+ * the IE walk (exact-size copies: an over-read is caught by the sanitizers
+ * and valgrind). */
+static void
+all_truncations_refused(const uint8_t *m, uint32_t len)
+{
+	struct gtp_info gi;
+	struct gtp_ies ies;
+
+	for (uint32_t n = 0; n < len; n++) {
+		uint8_t *c = malloc(n ? n : 1);
+		int rc;
+
+		memcpy(c, m, n);
+		rc = gtp_parse(c, n, &gi);
+		if (rc == 0)
+			rc = gtp_parse_ies(c, n, &gi, &ies);
+		ck_assert_msg(rc < 0, "a %u-octet prefix of %u parsed", n, len);
+		free(c);
+	}
+}
+
+START_TEST(signalling)
+{
+	static const uint8_t addr[4] = { 192, 0, 2, 1 }, types[2] = { 0x85, 0x40 };
+	struct gtp_hdr_opts o = GTP_HDR_OPTS(GTPU_MSG_GPDU, 9);
+	struct gtp_info gi;
+	struct gtp_ies ies;
+	uint8_t b[64];
+	int n;
+
+	n = gtp_build_echo(b, sizeof(b), true, 0x0102);
+	ck_assert_int_eq(n, sizeof(want_echo_rsp));
+	ck_assert_mem_eq(b, want_echo_rsp, sizeof(want_echo_rsp));
+	ck_assert_int_eq(parse_copy(b, (uint32_t)n, &gi), 0);
+	ck_assert_int_eq(gtp_parse_ies(b, (uint32_t)n, &gi, &ies), 0);
+	ck_assert(gi.has_seq && gi.seq == 0x0102 && ies.has_recovery && ies.recovery == 0);
+	all_truncations_refused(b, (uint32_t)n);
+	ck_assert_int_eq(gtp_build_echo(b, sizeof(b), false, 9), 12);
+	ck_assert_int_eq(gtp_build_echo(b, 13, true, 9), -ENOSPC);
+
+	n = gtp_build_error_ind(b, sizeof(b), 7, 0x11223344, addr, 4, 2152);
+	ck_assert_int_eq(n, sizeof(want_err_ind));
+	ck_assert_mem_eq(b, want_err_ind, sizeof(want_err_ind));
+	ck_assert_int_eq(parse_copy(b, (uint32_t)n, &gi), 0);
+	ck_assert_int_eq(gi.udp_port, 2152);
+	ck_assert_int_eq(gtp_parse_ies(b, (uint32_t)n, &gi, &ies), 0);
+	ck_assert(ies.has_teid_data && ies.teid_data == 0x11223344 && ies.peer_len == 4);
+	ck_assert_mem_eq(ies.peer, addr, 4);
+	all_truncations_refused(b, (uint32_t)n);
+	ck_assert_int_eq(gtp_build_error_ind(b, sizeof(b), 7, 1, addr, 5, -1), -EINVAL);
+	/* a peer address of another length, an unknown TV type: refused */
+	b[23] = 5;
+	ck_assert_int_eq(gtp_parse_ies(b, (uint32_t)n, &gi, &ies), -EMSGSIZE);
+	b[23] = 4;
+	b[21] = 0x11;
+	ck_assert_int_eq(gtp_parse_ies(b, (uint32_t)n, &gi, &ies), -EBADMSG);
+
+	ck_assert_int_eq(gtp_build_end_marker(b, sizeof(b), 5), 8);
+	ck_assert_mem_eq(b, want_end_marker, 8);
+
+	n = gtp_build_supp_ext(b, sizeof(b), 3, types, 2);
+	ck_assert_int_eq(n, sizeof(want_supp_ext));
+	ck_assert_mem_eq(b, want_supp_ext, sizeof(want_supp_ext));
+	ck_assert_int_eq(parse_copy(b, (uint32_t)n, &gi), 0);
+	ck_assert_int_eq(gtp_parse_ies(b, (uint32_t)n, &gi, &ies), 0);
+	ck_assert(ies.n_ext_types == 2 && ies.ext_types[0] == 0x85 && ies.ext_types[1] == 0x40);
+	all_truncations_refused(b, (uint32_t)n);
+	ck_assert_int_eq(gtp_build_supp_ext(b, sizeof(b), 3, types, 0), -EINVAL);
+
+	/* DL PDU Session Container with RQI and a PPI, padded to 8 octets */
+	o.pdu_type = GTPU_PDU_TYPE_DL;
+	o.qfi = 9;
+	o.rqi = 1;
+	o.ppi = 5;
+	ck_assert_int_eq(gtp_build_hdr(b, sizeof(b), &o, 0), sizeof(want_dl_ppi));
+	ck_assert_mem_eq(b, want_dl_ppi, sizeof(want_dl_ppi));
+	ck_assert_int_eq(parse_copy(b, sizeof(want_dl_ppi), &gi), 0);
+	ck_assert(gi.pdu_type == GTPU_PDU_TYPE_DL && gi.qfi == 9 && gi.rqi && gi.has_ppi && gi.ppi == 5);
+	/* UL takes no PPI and no RQI; fields out of range */
+	o.pdu_type = GTPU_PDU_TYPE_UL;
+	ck_assert_int_eq(gtp_build_hdr(b, sizeof(b), &o, 0), -EINVAL);
+	o.ppi = -1;
+	o.rqi = 0;
+	o.seq = 70000;
+	ck_assert_int_eq(gtp_build_hdr(b, sizeof(b), &o, 0), -EINVAL);
+	o.seq = 1;
+	o.npdu = 4;
+	ck_assert_int_eq(gtp_build_hdr(b, sizeof(b), &o, 0), 16);
+	ck_assert_int_eq(parse_copy(b, 16, &gi), 0);
+	ck_assert(gi.has_seq && gi.seq == 1 && gi.npdu == 4 && gi.pdu_type == GTPU_PDU_TYPE_UL);
+	ck_assert_int_eq(gi.udp_port, -1);
+}
+END_TEST
+
+/* An extension header that must be understood and is not: named, so the
+ * receiver can refuse the message and say which types it knows. */
+START_TEST(unsupported_extension)
+{
+	uint8_t m[] = { 0x34, 0xff, 0x00, 0x08, 0, 0, 0, 1, 0x00, 0x00, 0x00, 0x81,
+			0x01, 0xaa, 0xbb, 0x00 };
+	struct gtp_info gi;
+
+	ck_assert_int_eq(parse_copy(m, sizeof(m), &gi), 0);
+	ck_assert_uint_eq(gi.ext_unsupported, 0x81);
+	m[11] = 0x20;	/* comprehension not required: ignored */
+	ck_assert_int_eq(parse_copy(m, sizeof(m), &gi), 0);
+	ck_assert_uint_eq(gi.ext_unsupported, 0);
+}
+END_TEST
+
+/* Two PDU Session Containers in one chain (the fuzzer's find): refused. */
+START_TEST(two_containers)
+{
+	const uint8_t m[] = { 0x34, 0xff, 0x00, 0x0c, 0, 0, 0, 1, 0x00, 0x00, 0x00, 0x85,
+			      0x01, 0x00, 0x05, 0x85, 0x01, 0x10, 0x09, 0x00 };
+	struct gtp_info gi;
+
+	ck_assert_int_eq(parse_copy(m, sizeof(m), &gi), -EBADMSG);
+	ck_assert_uint_eq(gi.pdu_type, GTPU_PDU_TYPE_NONE);
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert_str_eq(gtp_msg_name(GTPU_MSG_ECHO_REQ), "echo-request");
@@ -266,6 +409,9 @@ gtp_suite(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, build);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, signalling);
+	tcase_add_test(tc, unsupported_extension);
+	tcase_add_test(tc, two_containers);
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);
 	return s;
