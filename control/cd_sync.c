@@ -860,12 +860,6 @@ cd_sync_ctl(struct cd_sync *s)
 	return s->ctl;
 }
 
-const struct cd_tables *
-cd_sync_tables(struct cd_sync *s)
-{
-	return s->tables;
-}
-
 json_t *
 cd_sync_info(struct cd_sync *s)
 {

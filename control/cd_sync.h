@@ -61,8 +61,6 @@ void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
 
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
-/* sxdp's tables and ports, NULL while not connected. */
-const struct cd_tables *cd_sync_tables(struct cd_sync *s);
 /* {"connected", "boot_id", "version", "reconcile": {...}} (new). */
 json_t *cd_sync_info(struct cd_sync *s);
 

@@ -452,6 +452,19 @@ upd(const char *type, const char *table, json_t *e, json_t *owner, const char *k
 	return u;
 }
 
+/* Entries in @set. */
+static size_t
+count(json_t *set)
+{
+	json_t *rows;
+	const char *table;
+	size_t n = 0;
+
+	json_object_foreach(set, table, rows)
+		n += json_object_size(rows);
+	return n;
+}
+
 struct ordered {
 	json_int_t seq;
 	json_t *u;
@@ -478,7 +491,7 @@ json_t *
 cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner)
 {
 	json_t *out = json_array(), *rows, *e, *h, *x;
-	size_t n = 0, cap = cd_tables_count(want) + cd_tables_count(have) + 1, nd = 0;
+	size_t n = 0, cap = count(want) + count(have) + 1, nd = 0;
 	struct ordered *ups = calloc(cap, sizeof(*ups)), *dels = calloc(cap, sizeof(*dels));
 	const char *table, *key;
 
@@ -529,14 +542,3 @@ cd_tables_strip(json_t *updates)
 	return out;
 }
 
-size_t
-cd_tables_count(json_t *set)
-{
-	json_t *rows;
-	const char *table;
-	size_t n = 0;
-
-	json_object_foreach(set, table, rows)
-		n += json_object_size(rows);
-	return n;
-}

@@ -60,7 +60,5 @@ json_t *cd_tables_entries(json_t *set, const char *table);
 json_t *cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner);
 /* The updates without "owner", for table.write (a new array). */
 json_t *cd_tables_strip(json_t *updates);
-/* Count of entries in @set. */
-size_t cd_tables_count(json_t *set);
 
 #endif

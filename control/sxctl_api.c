@@ -263,12 +263,11 @@ print_row(json_t *d)
 
 /* The file's intents as an apply set: {"items": [...]}, a list, or one. */
 static json_t *
-read_set(struct sx_ctx *x, const char *file)
+read_set(const char *file)
 {
 	json_error_t je;
 	json_t *v = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
 
-	(void)x;
 	if (v == NULL) {
 		fprintf(stderr, "sxctl: %s:%d: %s\n", file, je.line, je.text);
 		return NULL;
@@ -289,7 +288,7 @@ cmd_apply(struct sx_ctx *x)
 
 	if (x->file == NULL || x->ac != 1)
 		return usage_error("usage: apply -f FILE|- [--dry-run] [--prune] [--wait]");
-	if ((set = read_set(x, x->file)) == NULL)
+	if ((set = read_set(x->file)) == NULL)
 		return EX_FAIL;
 	if (x->prune && json_object_get(set, "prune") == NULL) {
 		/* every kind the set names */
