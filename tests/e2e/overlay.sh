@@ -94,11 +94,7 @@ topo() {
   ip -n "$(ns c)" link set vx1 up
   ip -n "$(ns c)" neigh replace 10.99.0.1 lladdr $RMAC dev vx1 nud permanent
   ip -n "$(ns c)" route add 10.10.0.0/24 via 10.99.0.1 dev vx1 || return 1
-  for h in lan wan1 wan2; do
-    sysctl -qw "net.ipv6.conf.$(ns $h).disable_ipv6=1" >/dev/null 2>&1
-    ethtool -L "$(ns $h)" rx 1 tx 1 >/dev/null 2>&1
-    ip link set "$(ns $h)" up
-  done
+  sw_links_up lan wan1 wan2
 }
 if ! topo; then
   notok "topology: netns a, b; veth lan, wan1, wan2; VXLAN vx0 in b"
@@ -109,12 +105,7 @@ ok "topology: site A host on lan, site B (kernel VXLAN 5000) on wan1 and wan2"
 # ---------------------------------------------------------------- sxdp
 HOSTS=(lan wan1 wan2)   # the sxdp ports, in order (switchlib's sw_write_config)
 declare -A ROLE=([lan]=lan [wan1]=wan [wan2]=wan)
-if ! sw_launch "ove$TAG" '{"lan": "switch", "wan": "overlay"}'; then
-  notok "sxdp starts on 3 veth ports"
-  tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
+sw_start "ove$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 wan1=1 wan2=2

@@ -142,11 +142,7 @@ table inet osl {
 }
 EOF
   done
-  for h in "${HOSTS[@]}"; do
-    sysctl -qw "net.ipv6.conf.$(ns "$h").disable_ipv6=1" >/dev/null 2>&1
-    ethtool -L "$(ns "$h")" rx 1 tx 1 >/dev/null 2>&1
-    ip link set "$(ns "$h")" up
-  done
+  sw_links_up "${HOSTS[@]}"
 }
 if ! topo; then
   notok "topology: netns ${NSES[*]}; veth ${HOSTS[*]}; VXLAN 5000/5001 moved into b1/b2"
@@ -172,12 +168,7 @@ else
 fi
 
 # ---------------------------------------------------------------- sxdp
-if ! sw_launch "osl$TAG" '{"lan": "switch", "wan": "overlay"}'; then
-  notok "sxdp starts on 6 veth ports"
-  tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
+sw_start "osl$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 lan2=1 wan1=2 wan2=3 wan3=4 wan4=5

@@ -69,11 +69,7 @@ topo() {
     ip -n "$(ns b)" addr add "10.${i}0.0.2/24" dev "vx$i"
     ip -n "$(ns b)" link set "vx$i" up
   done
-  for h in lan1 lan2 wan1; do
-    sysctl -qw "net.ipv6.conf.$(ns $h).disable_ipv6=1" >/dev/null 2>&1
-    ethtool -L "$(ns $h)" rx 1 tx 1 >/dev/null 2>&1
-    ip link set "$(ns $h)" up
-  done
+  sw_links_up lan1 lan2 wan1
 }
 if ! topo; then
   notok "topology: netns a1, a2, b; veth lan1, lan2, wan1; VXLAN vx1, vx2 in b"
@@ -84,12 +80,7 @@ ok "topology: slice 1 host on lan1, slice 2 host on lan2, site B (kernel VXLAN 1
 # ---------------------------------------------------------------- sxdp
 HOSTS=(lan1 lan2 wan1)   # the sxdp ports, in order (switchlib's sw_write_config)
 declare -A ROLE=([lan1]=lan [lan2]=lan [wan1]=wan)
-if ! sw_launch "qoe$TAG" '{"lan": "switch", "wan": "overlay"}'; then
-  notok "sxdp starts on 3 veth ports"
-  tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
+sw_start "qoe$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 # ----------------------------------------------------------- programming
 # ports: lan1=0 lan2=1 wan1=2

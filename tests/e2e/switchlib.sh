@@ -56,6 +56,28 @@ sw_launch() { # prefix pipeline-JSON
   return 1
 }
 
+# sw_launch, reported: ok, or not ok with sxdp's log and the test ends.
+# $3 is how the pipeline reads in the report (lan=switch wan=overlay).
+sw_start() { # prefix pipeline-JSON pipeline-text
+  if ! sw_launch "$1" "$2"; then
+    notok "sxdp starts on ${#HOSTS[@]} veth ports"
+    tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
+    finish
+  fi
+  ok "sxdp started: net_$drv ports, pipeline $3"
+}
+
+# The root ends of the sxdp ports' veths up: no IPv6 (no stray router
+# solicitations), one queue each (what the AF_XDP socket binds).
+sw_links_up() { # link...
+  local h
+  for h in "$@"; do
+    sysctl -qw "net.ipv6.conf.$(ns "$h").disable_ipv6=1" >/dev/null 2>&1
+    ethtool -L "$(ns "$h")" rx 1 tx 1 >/dev/null 2>&1
+    ip link set "$(ns "$h")" up
+  done
+}
+
 stats_json() { ctl --json stats; }
 
 # Load FILE (table.write params) in one call: ok, or notok and the end.

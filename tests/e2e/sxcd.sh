@@ -80,11 +80,7 @@ topo() {
     ip -n "$(ns "$1")" addr add 10.10.0.2/24 dev "vx$2"
     ip -n "$(ns "$1")" link set "vx$2" up
   done
-  for h in lan1 lan2 wan1; do
-    sysctl -qw "net.ipv6.conf.$(ns $h).disable_ipv6=1" >/dev/null 2>&1
-    ethtool -L "$(ns $h)" rx 1 tx 1 >/dev/null 2>&1
-    ip link set "$(ns $h)" up
-  done
+  sw_links_up lan1 lan2 wan1
 }
 if ! topo; then
   notok "topology: netns r, g (site A hosts), b (site B), rb, gb (its VXLAN segments)"
@@ -94,12 +90,7 @@ ok "topology: two site A hosts with one address, site B's two kernel VXLAN segme
 
 HOSTS=(lan1 lan2 wan1)
 declare -A ROLE=([lan1]=lan [lan2]=lan [wan1]=wan)
-if ! sw_launch "sxc$TAG" '{"lan": "switch", "wan": "overlay"}'; then
-  notok "sxdp starts on 3 veth ports"
-  tail -15 "$NL_LOG" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-ok "sxdp started: net_$drv ports, pipeline lan=switch wan=overlay"
+sw_start "sxc$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 API_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start_sxcd() {
