@@ -278,28 +278,17 @@ addr_part(const char *pfx, char *out, size_t len)
 	return out;
 }
 
-static const char *
-port_mac(struct cx *x, const char *port)
+/* sxdp's port named @name (port.list's object, borrowed), NULL: none. */
+static json_t *
+port_of(struct cx *x, const char *name)
 {
 	json_t *p;
 	size_t i;
 
 	json_array_foreach(cd_tables_ports(x->t), i, p)
-		if (strcmp(str(p, "name") ? str(p, "name") : "", port) == 0)
-			return str(p, "mac");
+		if (str(p, "name") != NULL && name != NULL && strcmp(str(p, "name"), name) == 0)
+			return p;
 	return NULL;
-}
-
-static bool
-port_known(struct cx *x, const char *port)
-{
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(cd_tables_ports(x->t), i, p)
-		if (str(p, "name") != NULL && strcmp(str(p, "name"), port) == 0)
-			return true;
-	return false;
 }
 
 /* The kernel interface a WAN link is: its intent's iface, else the
@@ -307,15 +296,10 @@ port_known(struct cx *x, const char *port)
 static const char *
 wan_iface(struct cx *x, json_t *w, char *out, size_t len)
 {
-	const char *dev = NULL, *at;
-	json_t *p;
-	size_t i;
+	const char *dev = str(port_of(x, str(w, "port")), "devargs"), *at;
 
 	if (str(w, "iface") != NULL)
 		return str(w, "iface");
-	json_array_foreach(cd_tables_ports(x->t), i, p)
-		if (str(p, "name") != NULL && strcmp(str(p, "name"), str(w, "port")) == 0)
-			dev = str(p, "devargs");
 	if (dev != NULL && (at = strstr(dev, "iface=")) != NULL) {
 		snprintf(out, len, "%.*s", (int)strcspn(at + 6, ","), at + 6);
 		return out;
@@ -333,13 +317,13 @@ compile_site(struct cx *x, json_t *spec)
 
 	json_array_foreach(json_object_get(spec, "lan"), i, a) {
 		snprintf(ptr, sizeof(ptr), "/spec/lan/%zu/port", i);
-		if (!port_known(x, str(a, "port"))) {
+		if (port_of(x, str(a, "port")) == NULL) {
 			snprintf(what, sizeof(what), "port %s (sxdp has none)", str(a, "port"));
 			wait_for(x, ptr, what);
 		}
 	}
 	json_array_foreach(json_object_get(spec, "wan"), i, w) {
-		const char *mac = str(w, "mac") ? str(w, "mac") : port_mac(x, str(w, "port"));
+		const char *mac = str(w, "mac") ? str(w, "mac") : str(port_of(x, str(w, "port")), "mac");
 		const char *ifn = wan_iface(x, w, iface, sizeof(iface));
 		json_t *kl = json_object_get(json_object_get(x->kernel, "links"), ifn);
 		const char *gw = str(w, "gateway") ? str(w, "gateway") :

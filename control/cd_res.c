@@ -19,8 +19,8 @@ struct cd_res {
 	json_t *state;	  /* NAME → the reconciler's documents */
 };
 
-static void
-now_text(char *out, size_t len)
+const char *
+cd_res_now(char *out, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -28,6 +28,7 @@ now_text(char *out, size_t len)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
 }
 
 static json_t *
@@ -203,7 +204,7 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 		ch->doc = json_incref(cur);
 		return 200;
 	}
-	now_text(now, sizeof(now));
+	cd_res_now(now, sizeof(now));
 	ch->action = cur != NULL ? "replaced" : "created";
 	ch->generation = have + 1;
 	ch->doc = json_pack("{s:s,s:{s:s,s:I,s:s,s:s},s:O}", "kind", cd_kind_name(kind), "metadata",

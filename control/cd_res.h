@@ -77,6 +77,10 @@ json_t *cd_res_phases(struct cd_res *r);
 /* The status of one intent (borrowed), NULL: none. */
 json_t *cd_res_status(struct cd_res *r, const char *who);
 
+/* The time now as the intents' metadata and status write it (UTC,
+ * 2026-11-23T13:45:26Z) into @out; returns @out. */
+const char *cd_res_now(char *out, size_t len);
+
 /* The reconciler's own state in the store: the ids it allocated and the
  * entries it owns in sxdp (borrowed; saved durably by cd_res_save). */
 json_t *cd_res_state(struct cd_res *r, const char *what);

@@ -73,17 +73,6 @@ static void run_end(struct cd_sync *s, bool wrote);
 static void run_abort(struct cd_sync *s);
 static void run_finish(struct cd_sync *s, bool wrote);
 
-static const char *
-now_iso(char *out, size_t len)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return out;
-}
-
 static void
 arm(struct cd_sync *s, unsigned int ms)
 {
@@ -231,7 +220,7 @@ run_end(struct cd_sync *s, bool wrote)
 		    json_object_get(old, "since") != NULL)
 			json_object_set(o, "since", json_object_get(old, "since"));
 		else
-			json_object_set_new(o, "since", json_string(now_iso(when, sizeof(when))));
+			json_object_set_new(o, "since", json_string(cd_res_now(when, sizeof(when))));
 		json_object_set_new(st, who, o);
 	}
 	cd_res_set_status(s->res, st, !failed);
