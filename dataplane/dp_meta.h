@@ -19,6 +19,8 @@
 #define DP_MF_FRAG      (1u << 6)  /* any fragment (IPv4 MF/offset or IPv6 frag hdr) */
 #define DP_MF_FRAG_LATER (1u << 7) /* non-first fragment: no L4 header */
 #define DP_MF_L4        (1u << 8)  /* l4_off valid and L4 header fully present */
+#define DP_MF_GTPU_XUNK (1u << 9)  /* GTP-U with an extension header that must be understood and is
+				    * not (TS 29.281 5.2.1) */
 #define DP_MF_GTPU      (1u << 10) /* outer UDP dport 2152 with a valid GTP-U header */
 #define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (GTP-U payload is IP) */
 #define DP_MF_IP_EXT    (1u << 12) /* IPv6 extension headers walked */
@@ -50,7 +52,7 @@ struct dp_meta {
 	uint8_t  gtp_msg;        /* GTP message type */
 	uint8_t  gtp_qfi;        /* QFI from PDU session container, 0 if none */
 	uint8_t  gtp_pdu_type;   /* 0 = DL, 1 = UL, 0xff when absent */
-	uint8_t  pad0;
+	uint8_t  gtp_xunk;       /* DP_MF_GTPU_XUNK: the extension header's type */
 
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
 	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */

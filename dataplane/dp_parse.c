@@ -214,6 +214,10 @@ parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	md->gtp_msg = gi.msg_type;
 	md->gtp_qfi = gi.qfi;
 	md->gtp_pdu_type = gi.pdu_type;
+	if (unlikely(gi.ext_unsupported != 0)) {
+		md->flags |= DP_MF_GTPU_XUNK;
+		md->gtp_xunk = gi.ext_unsupported;
+	}
 	if (gi.msg_type != GTPU_MSG_GPDU)
 		return 0;
 
@@ -576,7 +580,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	md->gtp_msg = 0;
 	md->gtp_qfi = 0;
 	md->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
-	md->pad0 = 0;
+	md->gtp_xunk = 0;
 	md->hash = h;
 	md->out_port = 0;
 	md->tunnel = 0;

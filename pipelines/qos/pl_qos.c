@@ -148,7 +148,7 @@ static struct qos_ctr *ctrs[DP_WORKERS_MAX];
 static unsigned int n_workers;
 
 /* Tables whose actions name meters (pl_qos_meter_ref). */
-#define REFS_MAX 8
+#define REFS_MAX 24
 static struct {
 	int table;
 	uint16_t action;

@@ -92,12 +92,13 @@ static const struct dp_table_def fdb_def = {
 	[SW_RT_LOCAL] = { "local", 0, {} },							\
 	[SW_RT_DROP] = { "drop", 0, {} },							\
 	[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },						\
-	[SW_RT_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } }
+	[SW_RT_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },			\
+	[SW_RT_UPF] = { "upf", 0, {} }
 
 static const struct dp_table_def routes_def = {
 	.name = "routes", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
-	.n_actions = 7,
+	.n_actions = 8,
 	.actions = {
 		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV4 } } },
 		[SW_RT_ECMP] = { "ecmp", 5, { { "n", DP_T_U8 }, { "nh0", DP_T_IPV4 }, { "nh1", DP_T_IPV4 },
@@ -162,7 +163,7 @@ static const struct dp_table_def svi_def = {
 static const struct dp_table_def routes6_def = {
 	.name = "routes6", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
-	.n_actions = 7,
+	.n_actions = 8,
 	.actions = {
 		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV6 } } },
 		[SW_RT_ECMP] = { "ecmp", 3, { { "n", DP_T_U8, SW_ECMP6_MAX }, { "nh0", DP_T_IPV6 },
@@ -274,8 +275,8 @@ const struct dp_feature pl_switch_feature = {
 	.stages = {
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
 		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", "overlay.encap" } },
-		{ "switch.l3", pl_switch_l3_burst, { "overlay.encap" } },
-		{ "switch.l3v6", pl_switch_l3v6_burst, { "overlay.encap" } },
+		{ "switch.l3", pl_switch_l3_burst, { "overlay.encap", "upf.n6" } },
+		{ "switch.l3v6", pl_switch_l3v6_burst, { "overlay.encap", "upf.n6" } },
 	},
 	.slowpath = pl_swctl_slowpath,
 	.ctl_poll = sw_poll,

@@ -39,9 +39,10 @@ enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
 /* switch.l2's edges */
 enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };
-enum { SW_L3_EDGE_ENCAP };   /* switch.l3 and switch.l3v6 alike */
+enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_UPF };   /* switch.l3 and switch.l3v6 alike */
 #define SW_TUNNEL_MAX 65535      /* tunnel ids 1..: the overlay's tunnels table */
-enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL };
+enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL,
+       SW_RT_UPF /* into the UPF's downlink (a UE pool): upf.n6 */ };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 /* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
 enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };

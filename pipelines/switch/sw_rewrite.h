@@ -96,4 +96,16 @@ pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_r
 	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
 }
 
+/* A routed packet into the UPF's downlink: a hop like any route (TTL - 1),
+ * its session looked up there by (slice, destination). */
+static inline uint16_t
+pl_switch_route_upf(struct rte_mbuf *m, struct dp_meta *md)
+{
+	if (md->flags & DP_MF_IPV4)
+		pl_switch_ttl_dec(m, md);
+	else
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	return DP_NEXT_EDGE(SW_L3_EDGE_UPF);
+}
+
 #endif

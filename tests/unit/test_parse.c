@@ -549,7 +549,7 @@ assert_meta(const char *name, const struct dp_meta *got,
 	EQ(flags); EQ(slice); EQ(l2_len); EQ(l3_off); EQ(l4_off); EQ(ethertype);
 	EQ(vlan[0]); EQ(vlan[1]); EQ(l4_proto); EQ(ttl); EQ(sport); EQ(dport);
 	EQ(tun_off); EQ(inner_off); EQ(inner_l3_off); EQ(tun_id); EQ(gtp_msg);
-	EQ(gtp_qfi); EQ(gtp_pdu_type); EQ(pad0); EQ(out_port); EQ(tunnel); EQ(drop);
+	EQ(gtp_qfi); EQ(gtp_pdu_type); EQ(gtp_xunk); EQ(out_port); EQ(tunnel); EQ(drop);
 	EQ(feature); EQ(punt);
 #undef EQ
 }

@@ -1,0 +1,422 @@
+/* UPF feature wiring: its tables, write checks, drop reasons, slow path
+ * (next hops to resolve, buffering, signalling taken in) and registration.
+ * The stages are up_in.c (upf.in), up_ul.c (upf.ul), up_dl.c (upf.n6 and
+ * upf.dl); what ul and dl share up_term.c, the tunnels up_encap.c. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+
+#include "pl_upf.h"
+#include "up_buf.h"
+#include "up_encap.h"
+#include "up_event.h"
+#include "up_term.h"
+#include "up_urr.h"
+#include "gtp.h"
+#include "pl_qos.h"
+#include "pl_swctl.h"
+#include "dp_log.h"
+#include "dp_stats.h"
+#include "dp_tblrpc.h"
+#include "dp_xdp.h"
+
+struct pl_upf_tables pl_up = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+unsigned int pl_up_drop_base, pl_up_event_base;
+int pl_up_meta_off = -1, pl_up_sess_off = -1;
+
+#define DP_REASONS_DEF "pl_upf.def"
+#define DP_REASONS_PREFIX up
+#define DP_REASONS_TABLES
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
+
+#define SLICE_MAX 4095
+
+/* The box's own addresses in the user plane: GTP-U endpoints (N3 toward
+ * gNBs, N9 toward anchors; id: what sessions name; slice 0: any slice's
+ * sessions, else only that slice's) and N6 addresses (a UE may not reach
+ * them). Longest prefix, so a pool of endpoints is one entry. */
+#define IFACE_ACTIONS								\
+	.n_actions = 4,								\
+	.actions = {								\
+		[UP_IF_N3] = { "n3", 2, { { "slice", DP_T_U16, SLICE_MAX },	\
+					  { "id", DP_T_U16, UP_IFACE_MAX } } },	\
+		[UP_IF_N9] = { "n9", 2, { { "slice", DP_T_U16, SLICE_MAX },	\
+					  { "id", DP_T_U16, UP_IFACE_MAX } } },	\
+		[UP_IF_N6] = { "n6", 1, { { "slice", DP_T_U16, SLICE_MAX } } },	\
+		[UP_IF_NONE] = { "none", 0, {} },				\
+	},									\
+	.default_action = UP_IF_NONE
+static const struct dp_table_def ifaces_def = {
+	.name = "upf_interfaces", .size = 1024, .n_fields = 1,
+	.fields = { { "dst", DP_T_IPV4, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
+};
+static const struct dp_table_def ifaces6_def = {
+	.name = "upf_interfaces6", .size = 1024, .n_fields = 1,
+	.fields = { { "dst", DP_T_IPV6, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
+};
+
+/* A session as the G-PDUs of one tunnel find it: its id (what the
+ * terminations key on), its QERs (the AMBR of this direction and the
+ * slice's meter), the UE's address (anti-spoofing), its slice and the
+ * outer header removal it was given (0: GTP-U/UDP/IPv4, 1: over IPv6,
+ * 6: either). */
+#define SESSION_FIRST	{ "id", DP_T_U32, UP_SESSION_MAX }, { "ambr", DP_T_U32, QOS_METER_MAX, true },	\
+			{ "slice_meter", DP_T_U32, QOS_METER_MAX, true }
+#define SESSION_TUNNEL(name_, next_) {							\
+	.name = name_, .size = 16384, .n_fields = 2,					\
+	.fields = { { "iface", DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { "teid", DP_T_U32, DP_MATCH_EXACT } }, \
+	.n_actions = 2,									\
+	.actions = {									\
+		[UP_SESSION] = { "session", 6, { SESSION_FIRST, { "ue", DP_T_IPV4 },	\
+						 { "slice", DP_T_U16, SLICE_MAX }, { "ohr", DP_T_U8 } } }, \
+		[UP_SESSION_NONE] = { "none", 0, {} },					\
+	},										\
+	.default_action = UP_SESSION_NONE, .next_table = next_ }
+static const struct dp_table_def sess_ul_def = SESSION_TUNNEL("sessions_uplink", "applications");
+static const struct dp_table_def sess_n9_def = SESSION_TUNNEL("sessions_n9_downlink", "applications");
+static const struct dp_table_def sess_dl_def = {
+	.name = "sessions_downlink", .size = 16384, .n_fields = 2,
+	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV4, DP_MATCH_EXACT } },
+	.n_actions = 2,
+	.actions = { [UP_SESSION] = { "session", 3, { SESSION_FIRST } }, [UP_SESSION_NONE] = { "none", 0, {} } },
+	.default_action = UP_SESSION_NONE, .next_table = "applications",
+};
+
+/* Applications of a slice: the remote end (the destination uplink, the
+ * source downlink), its L4 port, protocol and QFI. The local DN's prefixes
+ * live here: an app whose termination breaks out. No match: app 0, the
+ * session's default termination. */
+static const struct dp_table_def apps_def = {
+	.name = "applications", .size = 4096, .n_fields = UP_APP_FIELDS,
+	.fields = {
+		[UP_APP_SLICE] = { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },
+		[UP_APP_REMOTE] = { "remote", DP_T_IPV4, DP_MATCH_TERNARY },
+		[UP_APP_PORT] = { "port", DP_T_U16, DP_MATCH_RANGE },
+		[UP_APP_PROTO] = { "proto", DP_T_U8, DP_MATCH_TERNARY },
+		[UP_APP_QFI] = { "qfi", DP_T_U8, DP_MATCH_TERNARY, 63 },
+	},
+	.n_actions = 2,
+	.actions = { [UP_APP] = { "app", 1, { { "app", DP_T_U16 } } }, [UP_APP_NONE] = { "none", 0, {} } },
+	.default_action = UP_APP_NONE, .next_table = "terminations_uplink",
+};
+
+/* What a session does with an app's packets (app 0: every app without
+ * its own). meter: the app's MBR (qos; 0: none); urr: the usage counter
+ * (0: none); threshold: bytes after which a usage event is raised. */
+#define TERM_KEY .n_fields = 2,								\
+	.fields = { { "session", DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX }, { "app", DP_T_U16, DP_MATCH_EXACT } }
+#define TERM_TUNNEL 6, { { "meter", DP_T_U32, QOS_METER_MAX, true }, { "teid", DP_T_U32 },	\
+			 { "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true },		\
+			 { "peer", DP_T_U16, UP_PEER_MAX }, { "qfi", DP_T_U8, UP_QFI_COPY } }
+static const struct dp_table_def term_ul_def = {
+	.name = "terminations_uplink", .size = 32768, TERM_KEY,
+	.n_actions = 4,
+	.actions = {
+		[UP_UL_FWD_N6] = { "fwd_n6", 4, { { "meter", DP_T_U32, QOS_METER_MAX, true },
+						  { "vrf", DP_T_U16, SLICE_MAX },
+						  { "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true } } },
+		[UP_UL_FWD_N9] = { "fwd_n9", TERM_TUNNEL },
+		[UP_UL_DROP] = { "drop", 0, {} },
+		[UP_UL_NONE] = { "none", 0, {} },
+	},
+	.default_action = UP_UL_NONE, .next_table = "tunnel_peers",
+};
+static const struct dp_table_def term_dl_def = {
+	.name = "terminations_downlink", .size = 32768, TERM_KEY,
+	.n_actions = 5,
+	.actions = {
+		[UP_DL_ENCAP_N3] = { "encap_n3", TERM_TUNNEL },
+		[UP_DL_BUFFER] = { "buffer", 0, {} },
+		[UP_DL_DROP] = { "drop", 0, {} },
+		[UP_DL_NOTIFY] = { "notify", 0, {} },
+		[UP_DL_NONE] = { "none", 0, {} },
+	},
+	.default_action = UP_DL_NONE, .next_table = "tunnel_peers",
+};
+
+/* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9). src is
+ * our endpoint, gw the underlay next hop (resolved in vrf by the switch),
+ * sport 0 the inner flow's hash, dscp 64 the inner DSCP, mtu 0 the port's. */
+static const struct dp_table_def peers_def = {
+	.name = "tunnel_peers", .size = UP_PEER_MAX + 1, .n_fields = 1,
+	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, UP_PEER_MAX } },
+	.n_actions = 2,
+	.actions = {
+		[UP_PEER_GTPU] = { "gtpu", 7, { { "src", DP_T_IPV4 }, { "dst", DP_T_IPV4 }, { "gw", DP_T_IPV4 },
+						{ "vrf", DP_T_U16 }, { "sport", DP_T_U16 },
+						{ "mtu", DP_T_U16, 9600 }, { "dscp", DP_T_U8, UP_DSCP_COPY } } },
+		[UP_PEER_NONE] = { "none", 0, {} },
+	},
+	.default_action = UP_PEER_NONE, .next_table = "neigh",
+};
+
+static int bad_ohr, bad_urr, bad_peer;   /* table.write result codes of refusals */
+
+static bool
+term_tunnel(int table, uint16_t action)
+{
+	return (table == pl_up.term_ul && action == UP_UL_FWD_N9) ||
+	       (table == pl_up.term_dl && action == UP_DL_ENCAP_N3);
+}
+
+/* What the declarations cannot say of one entry. */
+static void
+up_check(const struct dp_update *u, unsigned int n, int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_update *x = &u[i];
+
+		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
+			continue;
+		if ((x->table == pl_up.sess_ul || x->table == pl_up.sess_n9) && x->action == UP_SESSION) {
+			uint8_t ohr = ((const struct up_session *)x->params)->ohr;
+
+			if (ohr != UP_OHR_GTPU_IPV4 && ohr != UP_OHR_GTPU_IPV6 && ohr != UP_OHR_GTPU_IP)
+				res[i] = bad_ohr;
+		} else if ((x->table == pl_up.term_ul && (x->action == UP_UL_FWD_N6 || x->action == UP_UL_FWD_N9)) ||
+			   term_tunnel(x->table, x->action)) {
+			if (((const struct up_term *)x->params)->urr > up_urr_max)
+				res[i] = bad_urr;
+			else if (term_tunnel(x->table, x->action) && ((const struct up_term *)x->params)->peer == 0)
+				res[i] = bad_peer;
+		} else if (x->table == pl_up.peers && x->action == UP_PEER_GTPU) {
+			const struct up_peer *p = (const struct up_peer *)x->params;
+
+			if (p->src == 0 || p->dst == 0 || p->gw == 0)
+				res[i] = bad_peer;
+		}
+	}
+}
+
+static int
+told_only(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
+	  unsigned int n_batch __rte_unused, struct dp_update *out __rte_unused)
+{
+	return 0;
+}
+
+static void
+terms_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	up_urr_written(d, n, res);
+	up_buf_written(d, n, res);
+}
+
+static struct dp_table_deriver terms_watch = { .expand = told_only, .done = terms_done };
+
+/* Our GTP-U endpoints are the box's own addresses: where a port shares its
+ * NIC with the kernel (dp_xdp.h), their GTP-U, ICMP and ARP are claimed for
+ * sxdp, as upf_interfaces says after each write (host routes only: a
+ * prefix of endpoints is claimed address by address by its owner). */
+static const struct { uint8_t proto; uint16_t port; } endpoint_traffic[] = {
+	{ IPPROTO_UDP, GTPU_UDP_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
+};
+
+static void
+ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct dp_entry_view ev;
+		bool mine;
+
+		if (d[i].table != pl_up.ifaces || res[i] != 0 || d[i].type == DP_UPD_DEFAULT || d[i].plen != 32)
+			continue;
+		mine = dp_table_get(&d[i], &ev) == 0 && (ev.action == UP_IF_N3 || ev.action == UP_IF_N9);
+		for (unsigned int k = 0; k < RTE_DIM(endpoint_traffic); k++) {
+			if (mine)
+				dp_xdp_steer_add("upf", AF_INET, d[i].key, endpoint_traffic[k].proto,
+						 endpoint_traffic[k].port);
+			else
+				dp_xdp_steer_del("upf", AF_INET, d[i].key, endpoint_traffic[k].proto,
+						 endpoint_traffic[k].port);
+		}
+	}
+}
+
+static struct dp_table_deriver ifaces_watch = { .expand = told_only, .done = ifaces_done };
+
+static int
+up_init(unsigned int workers)
+{
+	const struct { const struct dp_table_def *def; int *id; unsigned int room; } tables[] = {
+		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 },
+		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
+		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &apps_def, &pl_up.apps, UP_APP_ROOM },
+		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
+		{ &peers_def, &pl_up.peers, 16 },
+	};
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "sx_upf_meta", .size = sizeof(struct up_meta), .align = __alignof__(struct up_meta),
+	}, sess_desc = {
+		.name = "sx_upf_sess", .size = sizeof(void *), .align = __alignof__(void *),
+	};
+	int rc;
+
+	if ((rc = dp_reasons_register(up_drop_reasons, UP_DROP_N, up_event_reasons, UP_EVENT_N,
+				      &pl_up_drop_base, &pl_up_event_base)) < 0)
+		return rc;
+	if ((pl_up_sess_off = rte_mbuf_dynfield_register(&sess_desc)) < 0 ||
+	    (pl_up_meta_off = rte_mbuf_dynfield_register(&meta_desc)) < 0) {
+		DP_LOG(ERR, "upf: per-packet field: %s", rte_strerror(rte_errno));
+		rte_mbuf_dyn_dump(stderr);
+		return -rte_errno;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
+		*tables[i].id = dp_table_create(tables[i].def);
+		if (*tables[i].id < 0) {
+			DP_LOG(ERR, "upf: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
+			return *tables[i].id;
+		}
+		if (dp_table_key_room((unsigned int)*tables[i].id) > tables[i].room) {
+			DP_LOG(ERR, "upf: table %s: keys of %u bytes", tables[i].def->name,
+			       dp_table_key_room((unsigned int)*tables[i].id));
+			return -EINVAL;
+		}
+	}
+	/* the params the stages overlay are where the engine lays them out */
+	if (dp_table_param_off(pl_up.ifaces, UP_IF_N3, 1) != offsetof(struct up_iface, id) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_SESSION, 3) != offsetof(struct up_session, ue) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_SESSION, 5) != offsetof(struct up_session, ohr) ||
+	    dp_table_param_off(pl_up.sess_dl, UP_SESSION, 2) != offsetof(struct up_session, slice_meter) ||
+	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 1) != offsetof(struct up_term, vrf) ||
+	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 3) != offsetof(struct up_term, urr) ||
+	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
+	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||
+	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp))
+		return -EINVAL;
+	for (unsigned int f = 0; f < UP_APP_FIELDS; f++)
+		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
+	bad_ohr = dp_tblrpc_reason_add("bad_ohr", "outer header removal must be 0 (GTP-U/UDP/IPv4), "
+				       "1 (GTP-U/UDP/IPv6) or 6 (GTP-U/UDP/IP)");
+	bad_urr = dp_tblrpc_reason_add("bad_urr", "a URR id beyond the box's URR counters");
+	bad_peer = dp_tblrpc_reason_add("bad_peer", "a tunnel needs a peer (1..); a peer needs src, dst and gw");
+	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC ||
+	    (rc = dp_tblrpc_check_add(up_check)) < 0)
+		return -ENOSPC;
+	terms_watch.sources = 1u << pl_up.term_ul | 1u << pl_up.term_dl;
+	ifaces_watch.sources = 1u << pl_up.ifaces;
+	{
+		/* the meters a table names: sessions' AMBR and slice, terminations' MBR */
+		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
+			{ pl_up.sess_ul, UP_SESSION, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_ul, UP_SESSION, offsetof(struct up_session, slice_meter) },
+			{ pl_up.sess_n9, UP_SESSION, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_n9, UP_SESSION, offsetof(struct up_session, slice_meter) },
+			{ pl_up.sess_dl, UP_SESSION, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_dl, UP_SESSION, offsetof(struct up_session, slice_meter) },
+			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
+			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
+			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },
+		};
+
+		for (unsigned int i = 0; i < RTE_DIM(refs); i++)
+			if ((rc = pl_qos_meter_ref(refs[i].table, refs[i].action, refs[i].off)) < 0)
+				return rc;
+	}
+	up_in_init();
+	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
+	    (rc = up_urr_init(workers, dp_table_def((unsigned int)pl_up.term_ul)->size +
+				       dp_table_def((unsigned int)pl_up.term_dl)->size)) < 0 ||
+	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init()) < 0)
+		return rc;
+	return 0;
+}
+
+/* GTP-U signalling a peer sent us: an error indication (the peer lost the
+ * tunnel named: the control side decides) or an end marker is reported;
+ * all of it is then dropped, as taken in. */
+static void
+signalling(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
+	uint32_t len = rte_pktmbuf_data_len(m) - md->tun_off;
+	struct gtp_info gi;
+	struct gtp_ies ies;
+	struct up_event ev = { .teid = md->tun_id };
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	if (md->flags & DP_MF_IPV6) {
+		ev.peer_len = 16;
+		memcpy(ev.peer, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+	} else {
+		ev.peer_len = 4;
+		memcpy(ev.peer, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	}
+	if (md->gtp_msg == GTPU_MSG_ERROR_IND && gtp_parse(g, len, &gi) == 0 &&
+	    gtp_parse_ies(g, len, &gi, &ies) == 0 && ies.has_teid_data) {
+		ev.type = UP_EV_ERROR_IND;
+		ev.teid = ies.teid_data;
+		up_event_post(&ev);
+		pl_swctl_event(UP_EVENT(error_ind_rx));
+	} else if (md->gtp_msg == GTPU_MSG_END_MARKER) {
+		ev.type = UP_EV_END_MARKER;
+		up_event_post(&ev);
+	}
+	pl_swctl_drop(m, UP_DROP(signalling));
+}
+
+static int
+up_slowpath(struct rte_mbuf *m)
+{
+	switch (dp_meta(m)->punt) {
+	case UP_PUNT_UNRESOLVED:
+		up_encap_unresolved(m);
+		break;
+	case UP_PUNT_BUFFER:
+		up_buf_hold(m, false);
+		break;
+	case UP_PUNT_NOTIFY:
+		up_buf_hold(m, true);
+		break;
+	case UP_PUNT_SIGNAL:
+		signalling(m);
+		break;
+	default:
+		pl_swctl_drop(m, UP_DROP(no_slowpath));
+		break;
+	}
+	return -1;
+}
+
+static void
+up_poll(uint64_t now_tsc)
+{
+	up_urr_poll(now_tsc);
+}
+
+static void
+up_fini(void)
+{
+	up_buf_fini();
+	up_urr_fini();
+}
+
+const struct dp_feature pl_upf_feature = {
+	.name = "upf",
+	.description = "5G user plane with an uplink classifier: GTP-U on N3/N9 to the box's endpoints "
+		       "(sessions by TEID), uplink broken out into the slice's VRF or sent on to an "
+		       "anchor over N9 by application, downlink from the local DN and from N9 merged "
+		       "into the session's N3 tunnel; QERs are qos meters, URRs per termination",
+	.needs = { "switch", "qos" },
+	.init = up_init,
+	.n_stages = 4,
+	.stages = {
+		{ "upf.in", pl_upf_in_burst, { "switch.ingress", "upf.ul", "upf.dl" } },
+		{ "upf.ul", pl_upf_ul_burst, { "switch.l3" } },
+		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
+		{ "upf.dl", pl_upf_dl_burst, { NULL } },
+	},
+	.slowpath = up_slowpath,
+	.ctl_poll = up_poll,
+	.fini = up_fini,
+};
+
+DP_FEATURE_REGISTER(pl_upf_feature)

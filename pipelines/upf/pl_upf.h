@@ -1,0 +1,163 @@
+/* The "upf" feature: a 5G user plane (TS 23.501 UPF) as P4-like tables, in
+ * the ONF up4 model extended with an uplink classifier (UL CL):
+ *   upf_interfaces(6)     outer destination (LPM) -> n3 | n9 {slice, id} | n6 {slice}:
+ *                         the box's own GTP-U endpoints and N6 addresses
+ *   sessions_uplink       (n3 iface, TEID) -> session
+ *   sessions_n9_downlink  (n9 iface, TEID) -> session (from the anchor UPF)
+ *   sessions_downlink     (slice, UE IPv4) -> session (from the local DN, routed in)
+ *   applications          (slice, remote prefix, L4 port range, protocol, QFI) -> app id
+ *   terminations_uplink   (session, app) -> fwd_n6 {vrf} | fwd_n9 {peer, teid, qfi} | drop
+ *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
+ *   tunnel_peers          id -> gtpu {src, dst, vrf, gw, dscp, sport}: a gNB or an anchor UPF
+ * N3 and N9 ports enter at upf.in: GTP-U to one of our endpoints is the
+ * UPF's (echo answered, unknown TEIDs told with an error indication, the
+ * G-PDUs of sessions decapsulated), anything else goes to the switch
+ * (ARP, ICMP, routing). Uplink goes on at upf.ul (anti-spoofing, own
+ * addresses, application, termination: local breakout into the slice's
+ * VRF, or on to the anchor over N9); downlink from N9 and from the local
+ * DN (a switch route "upf" to the UE pool) meet at upf.dl and leave in the
+ * session's one N3 tunnel with a DL PDU Session Container. A termination's
+ * QERs are qos meters (app MBR, session AMBR, slice, in that order; gate
+ * closed = drop), its URR counters per worker (up_urr.h). Builds on
+ * switch (next hops, ARP, routing) and qos (meters). */
+#ifndef PL_UPF_H
+#define PL_UPF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <rte_byteorder.h>
+#include <rte_mbuf_dyn.h>
+#include "dp_feature.h"
+#include "dp_table.h"
+
+extern const struct dp_feature pl_upf_feature;
+
+#define DP_REASONS_DEF "pl_upf.def"
+#define DP_REASONS_PREFIX UP
+#include "dp_reasons.h"
+#undef DP_REASONS_PREFIX
+#undef DP_REASONS_DEF
+extern unsigned int pl_up_drop_base, pl_up_event_base;
+#define UP_DROP(name) (pl_up_drop_base + UP_DROP_##name)
+#define UP_EVENT(name) (pl_up_event_base + UP_EVENT_##name)
+
+struct pl_upf_tables {
+	int ifaces, ifaces6, sess_ul, sess_n9, sess_dl, apps, term_ul, term_dl, peers;
+};
+extern struct pl_upf_tables pl_up;
+
+enum { UP_IF_N3, UP_IF_N9, UP_IF_N6, UP_IF_NONE };
+enum { UP_SESSION, UP_SESSION_NONE };
+enum { UP_APP, UP_APP_NONE };
+enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_NONE };
+enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
+enum { UP_PEER_GTPU, UP_PEER_NONE };
+
+#define UP_IFACE_MAX    4095          /* GTP-U endpoint ids 1..; the sessions' keys name them */
+#define UP_SESSION_MAX  ((1u << 24) - 1)
+#define UP_PEER_MAX     65535
+#define UP_QFI_COPY     64            /* a termination's qfi: the one the packet came with */
+#define UP_DSCP_COPY    64            /* a peer's dscp: the inner packet's */
+/* Outer Header Removal descriptions (TS 29.244 8.2.64) a session may name:
+ * which outer IP version its G-PDUs may arrive over. */
+#define UP_OHR_GTPU_IPV4 0
+#define UP_OHR_GTPU_IPV6 1
+#define UP_OHR_GTPU_IP   6
+
+/* applications key fields, in order */
+enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_APP_FIELDS };
+#define UP_APP_ROOM 32
+
+/* Action params (dp_entry.params: natural alignment, addresses in network
+ * order; checked against the engine's layout at init). The three session
+ * tables share the first three; sessions_downlink has only those (its key
+ * holds the slice and the UE address). */
+struct up_iface { uint16_t slice, id; };   /* n6: the slice only */
+struct up_session {
+	uint32_t id;
+	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */
+	uint32_t slice_meter;    /* qos meter: the slice's, last (0: none) */
+	uint32_t ue;             /* uplink and N9: the UE's IPv4 address */
+	uint16_t slice;
+	uint8_t ohr;
+};
+struct up_app { uint16_t app; };
+/* A termination: fwd_n6 {meter, vrf, threshold, urr}, fwd_n9 and encap_n3
+ * {meter, teid, threshold, urr, peer, qfi}; buffer, drop and notify take
+ * nothing. meter is the app's MBR (0: none); urr the usage counter it
+ * counts in (0: none; one termination's own), threshold (bytes, 0: none)
+ * raises a usage event once its volume reaches it (up_urr.h). */
+struct up_term {
+	uint32_t meter;
+	union { uint32_t teid; uint16_t vrf; };
+	uint64_t threshold;
+	uint32_t urr;
+	uint16_t peer;
+	uint8_t qfi;
+};
+struct up_peer {
+	uint32_t src, dst;       /* our endpoint, theirs */
+	uint32_t gw;             /* underlay next hop, resolved in vrf by the switch */
+	uint16_t vrf;
+	uint16_t sport;          /* 0: from the inner flow hash (49152..65535) */
+	uint16_t mtu;            /* the outer packet's at most (0: the port's) */
+	uint8_t dscp;            /* UP_DSCP_COPY: the inner packet's */
+};
+
+/* Why upf stages punt (dp_meta.punt). */
+enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL };
+
+/* the stages' edges: upf.in's, upf.ul's (into the slice's VRF), upf.n6's */
+enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL };
+enum { UP_UL_EDGE_L3 };
+enum { UP_N6_EDGE_DL };
+
+/* What upf stages hand each other with a packet, in two rte_mbuf dynamic
+ * fields (what room an mbuf has is in 8- and 4-byte pieces): the session
+ * entry, live for the graph walk it was looked up in, and what its
+ * termination is chosen by. A punt to buffer carries the ids instead
+ * (dp_meta.out_port: the session; dp_meta.tunnel: the app). */
+struct up_meta {
+	uint16_t app;            /* the termination's app (0: the session's default) */
+	uint8_t qfi;             /* as received (UL PSC, or N9's DL PSC) */
+	uint8_t pad;
+};
+extern int pl_up_meta_off, pl_up_sess_off;
+static inline struct up_meta *
+up_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pl_up_meta_off, struct up_meta *);
+}
+static inline const struct dp_entry **
+up_sess(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pl_up_sess_off, const struct dp_entry **);
+}
+/* The id of m's session (every session table's first param). */
+static inline uint32_t
+up_session_id(struct rte_mbuf *m)
+{
+	return *(const uint32_t *)(*up_sess(m))->params;
+}
+
+/* Where the engine laid out the applications key's fields. */
+extern uint8_t pl_up_app_off[UP_APP_FIELDS];
+
+/* The (session, app) key of a terminations table. */
+static inline void
+up_term_key(uint8_t *k, uint32_t session, uint16_t app)
+{
+	memset(k, 0, 16);
+	*(uint32_t *)k = rte_cpu_to_be_32(session);
+	*(uint16_t *)(k + 4) = rte_cpu_to_be_16(app);
+}
+
+/* upf.in's per-worker bound on answers (up_in.c). */
+void up_in_init(void);
+uint16_t pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+uint16_t pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
+#endif

@@ -1,0 +1,309 @@
+/* GTP-U encapsulation toward a peer, and end markers (up_encap.h). */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "up_encap.h"
+#include "up_event.h"
+#include "gtp.h"
+#include "pl_switch.h"
+#include "pl_swctl.h"
+#include "sw_rewrite.h"
+#include "dp_port.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+#include "dp_worker.h"
+
+#define ETH_HLEN 14
+#define IP_HLEN 20
+#define UDP_HLEN 8
+#define GTP_HDR_MAX 32
+
+/* The outer headers of m for peer p, tunnel teid, in place of its
+ * Ethernet header (addresses left to the rewrite). 0 or a drop reason. */
+static unsigned int
+encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t teid, uint8_t pdu_type,
+      uint8_t qfi, uint16_t mtu)
+{
+	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
+	struct gtp_hdr_opts o = GTP_HDR_OPTS(GTPU_MSG_GPDU, teid);
+	uint8_t g[GTP_HDR_MAX], tos = in->type_of_service;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *d;
+	int glen;
+
+	o.pdu_type = pdu_type;
+	o.qfi = qfi;
+	if ((glen = gtp_build_hdr(g, sizeof(g), &o, inner_len)) < 0)
+		return UP_DROP(too_big);
+	if (IP_HLEN + UDP_HLEN + (uint32_t)glen + inner_len > mtu)
+		return UP_DROP(too_big);
+	/* the inner packet alone (its frame's padding is no part of it) */
+	rte_pktmbuf_adj(m, md->l3_off);
+	if (rte_pktmbuf_pkt_len(m) > inner_len)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner_len));
+	d = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(ETH_HLEN + IP_HLEN + UDP_HLEN + glen));
+	if (d == NULL)
+		return UP_DROP(no_headroom);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	/* ECN copied (RFC 6040 normal mode), DSCP set or copied */
+	ip->type_of_service = (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen + inner_len));
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = p->src;
+	ip->dst_addr = p->dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	/* one flow, one source port: a receiver's RSS spreads on it */
+	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport :
+					 (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff)));
+	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen + inner_len));
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, g, (size_t)glen);
+	/* the packet is now its outer frame, for the rewrite and the slow path */
+	md->flags = DP_MF_IPV4 | DP_MF_L4;
+	md->l2_len = md->l3_off = ETH_HLEN;
+	md->l4_off = ETH_HLEN + IP_HLEN;
+	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = IPPROTO_UDP;
+	md->ttl = 64;
+	md->dport = GTPU_UDP_PORT;
+	return 0;
+}
+
+static inline uint8_t
+qfi_of(const struct up_term *t, struct rte_mbuf *m)
+{
+	return t->qfi == UP_QFI_COPY ? up_meta(m)->qfi : t->qfi;
+}
+
+/* The rewrite to the next hop, out of its port. */
+static inline int
+rewrite(struct rte_mbuf *m, const struct sw_rewrite *rw)
+{
+	if (pl_switch_vlan_set(m, 0, rw->vlan) < 0)
+		return -1;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), rw->dmac, 6);
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), rw->smac, 6);
+	dp_meta(m)->out_port = rw->port;
+	return 0;
+}
+
+void
+up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	       const struct dp_entry **te, uint8_t pdu_type, uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *pe[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST];
+	uint64_t hit;
+
+	if (unlikely(k == 0))
+		return;
+	for (unsigned int j = 0; j < k; j++)
+		ids[j] = ((const struct up_term *)te[j]->params)->peer;
+	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, k, pe);
+	for (unsigned int j = 0; j < k; j++) {
+		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
+
+		pl_switch_key_vrf_ip(keys[j], p->vrf, p->gw);
+		kp[j] = keys[j];
+	}
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct dp_meta *md = dp_meta(m);
+		const struct up_term *t = (const struct up_term *)te[j]->params;
+		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
+		const struct sw_rewrite *rw = (const struct sw_rewrite *)ne[j]->params;
+		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
+		uint16_t *nx = &next[idx[j]];
+		uint16_t mtu = p->mtu ? p->mtu : UINT16_MAX;
+		unsigned int r;
+
+		if (pe[j]->action != UP_PEER_GTPU) {
+			*nx = DP_NEXT_DROP(UP_DROP(no_peer));
+			continue;
+		}
+		if (resolved && dp_ports[rw->port].mtu < mtu)
+			mtu = dp_ports[rw->port].mtu;
+		if ((r = encap(m, md, p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
+			*nx = DP_NEXT_DROP(r);
+			continue;
+		}
+		md->tunnel = t->peer;
+		if (!resolved) {
+			md->punt = UP_PUNT_UNRESOLVED;
+			*nx = DP_NEXT_PUNT;
+			continue;
+		}
+		*nx = rewrite(m, rw) < 0 ? DP_NEXT_DROP(UP_DROP(no_headroom)) : DP_NEXT_TX;
+	}
+}
+
+/* Main lcore: outer frame m for peer p out through its next hop, or held
+ * on the switch's queue while the switch resolves it. Takes m. */
+static int
+out(struct rte_mbuf *m, const struct up_peer *p)
+{
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	const struct dp_entry *e;
+	struct rte_ipv4_hdr *ip;
+
+	pl_switch_key_vrf_ip(k, p->vrf, p->gw);
+	e = dp_table_find((unsigned int)pl_sw.neigh, k);
+	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
+		if (rewrite(m, (const struct sw_rewrite *)e->params) < 0) {
+			pl_swctl_drop(m, UP_DROP(no_headroom));
+			return -1;
+		}
+		return dp_slowpath_send(m, (uint16_t)dp_meta(m)->out_port) == 0 ? 0 : -1;
+	}
+	/* The switch's hold queue sends it with a routed packet's rewrite,
+	 * which takes one off the TTL: put back here. */
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, dp_meta(m)->l3_off);
+	ip->time_to_live++;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	pl_swctl_event(UP_EVENT(held));
+	pl_swctl_hold(m, p->vrf, false, (const uint8_t *)&p->gw, (const uint8_t *)&p->src);
+	return 0;
+}
+
+static const struct up_peer *
+peer_of(uint32_t id)
+{
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	const struct dp_entry *e;
+
+	*(rte_be32_t *)k = rte_cpu_to_be_32(id);
+	e = dp_table_find((unsigned int)pl_up.peers, k);
+	return e != NULL && e->action == UP_PEER_GTPU ? (const struct up_peer *)e->params : NULL;
+}
+
+int
+up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
+{
+	const struct up_peer *p = peer_of(t->peer);
+	unsigned int r;
+
+	if (p == NULL) {
+		pl_swctl_drop(m, UP_DROP(no_peer));
+		return -1;
+	}
+	if ((r = encap(m, dp_meta(m), p, t->teid, pdu_type, qfi_of(t, m), p->mtu ? p->mtu : UINT16_MAX)) != 0) {
+		pl_swctl_drop(m, r);
+		return -1;
+	}
+	return out(m, p);
+}
+
+void
+up_encap_unresolved(struct rte_mbuf *m)
+{
+	const struct up_peer *p = peer_of(dp_meta(m)->tunnel);
+
+	if (p == NULL) {   /* deleted since the worker looked */
+		pl_swctl_drop(m, UP_DROP(no_peer));
+		return;
+	}
+	out(m, p);
+}
+
+/* ---- end markers (TS 29.281 7.3.2, TS 23.501 5.8.2.9): on a path
+ * switch, the last packet on the old path, sent when the control side asks */
+
+static const struct dp_schema_field marker_params[] = {
+	{ .name = "peer", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = UP_PEER_MAX,
+	  .desc = "the tunnel_peers id of the old path's far end" },
+	{ .name = "teid", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = UINT32_MAX,
+	  .desc = "the old tunnel's TEID at that end" },
+	{ .name = NULL },
+};
+
+static const struct dp_rpc_method marker_method = {
+	.name = "upf.end_marker",
+	.description = "Send an end marker into a tunnel (on a path switch, after the termination was "
+		       "moved off it, so the far end knows nothing more comes that way)",
+	.params = marker_params,
+	.result = &(const struct dp_schema_field){ .name = "sent", .type = DP_SCHEMA_BOOL,
+						   .desc = "true: sent or held for the next hop" },
+};
+
+static int
+m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	const struct up_peer *p = peer_of((uint32_t)v[0].u);
+	struct rte_mempool *mp = rte_mempool_lookup(DP_MBUF_POOL_NAME);
+	uint8_t g[GTP_HDR_MAX];
+	struct rte_mbuf *m;
+	struct dp_meta *md;
+	uint8_t *d;
+	int glen;
+
+	if (p == NULL)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_found", "/peer", "no tunnel peer %u",
+				      (unsigned int)v[0].u);
+	glen = gtp_build_end_marker(g, sizeof(g), (uint32_t)v[1].u);
+	if (mp == NULL || glen < 0 || (m = rte_pktmbuf_alloc(mp)) == NULL)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "no_buffers", "", "no packet buffer");
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_HLEN + IP_HLEN + UDP_HLEN + glen));
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "no_buffers", "", "no room in a packet buffer");
+	}
+	memset(d, 0, ETH_HLEN + IP_HLEN + UDP_HLEN);
+	md = dp_meta(m);
+	memset(md, 0, sizeof(*md));
+	{
+		/* the outer headers as encap() writes them, the marker the body */
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen));
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->type_of_service = (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2);
+		ip->src_addr = p->src;
+		ip->dst_addr = p->dst;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport : GTPU_UDP_PORT);
+		udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));
+		memcpy(udp + 1, g, (size_t)glen);
+		md->flags = DP_MF_IPV4 | DP_MF_L4;
+		md->l2_len = md->l3_off = ETH_HLEN;
+		md->l4_off = ETH_HLEN + IP_HLEN;
+		md->ethertype = RTE_ETHER_TYPE_IPV4;
+		md->l4_proto = IPPROTO_UDP;
+		md->ttl = 64;
+	}
+	pl_swctl_event(UP_EVENT(end_marker_sent));
+	*result = json_boolean(out(m, p) == 0);
+	return 0;
+}
+
+int
+up_encap_init(void)
+{
+	return dp_rpc_register(&marker_method, m_marker, NULL, NULL);
+}

@@ -1,0 +1,28 @@
+/* Packets into GTP-U tunnels to a peer (tunnel_peers): the outer IPv4, UDP
+ * and GTP-U headers with a PDU Session Container, the underlay next hop's
+ * rewrite from the switch's neighbours (unresolved: the slow path holds the
+ * packet while the switch asks for it). Workers encapsulate bursts;
+ * the main lcore releases buffered packets and sends end markers. */
+#ifndef UP_ENCAP_H
+#define UP_ENCAP_H
+
+#include <stdint.h>
+#include "pl_upf.h"
+
+/* pkts[idx[j]] (inner IPv4 at l3_off) into the tunnel its termination
+ * te[j] names (peer, teid, qfi), with a PDU Session Container of pdu_type
+ * (GTPU_PDU_TYPE_UL toward an anchor, _DL toward a gNB): next[] is TX,
+ * a punt (next hop unresolved) or a drop. Workers. */
+void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+		    const struct dp_entry **te, uint8_t pdu_type, uint16_t *next);
+
+/* Main lcore: m (as up_encap_burst takes it) encapsulated for termination
+ * t and sent, or held, or dropped with its reason. Takes m; 0 or -1. */
+int up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type);
+/* Main lcore: an encapsulated packet whose next hop was unresolved
+ * (dp_meta.tunnel: its peer), sent or held. Takes m. */
+void up_encap_unresolved(struct rte_mbuf *m);
+/* upf.end_marker (main lcore). 0 or -errno. */
+int up_encap_init(void);
+
+#endif

@@ -1,0 +1,468 @@
+/* UPF stage "in": the entry of N3 and N9 ports. GTP-U to one of the box's
+ * endpoints (upf_interfaces, by outer destination) is the UPF's, checked in
+ * order with a named drop for each failure: not a fragment, the outer IPv4
+ * checksum, the message type. An echo request is answered in place; a
+ * G-PDU to a TEID of no session gets an error indication, and one with an
+ * extension header it must understand and does not a supported extension
+ * headers notification (both bounded per worker, TS 29.281 7.3.1); other
+ * signalling goes to the slow path. A G-PDU of a session (sessions_uplink
+ * on N3, sessions_n9_downlink on N9) is checked against its session (outer
+ * header removal, slice, PDU Session Container direction), decapsulated,
+ * and its inner packets parsed as one burst: uplink on to upf.ul, downlink
+ * from the anchor on to upf.dl. Everything else on these ports is underlay
+ * traffic for the switch (ARP, ICMP to the box, routing). */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "pl_upf.h"
+#include "gtp.h"
+#include "dp_parse.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+
+#define ETH_HLEN 14
+#define UDP_HLEN 8
+
+/* Answers to peers (error indications, notifications): at most this many
+ * a second per worker, in bursts of SIG_BURST; echo responses are not
+ * bounded (a peer's echo rate is its path management's). */
+#define SIG_RATE  1000
+#define SIG_BURST 32
+static struct sig_bucket {
+	uint64_t last;
+	uint32_t tokens;
+} __rte_cache_aligned bucket[DP_WORKERS_MAX];
+static uint64_t tsc_per_token;
+
+void
+up_in_init(void)
+{
+	uint64_t now = rte_rdtsc();
+
+	tsc_per_token = rte_get_tsc_hz() / SIG_RATE;
+	for (unsigned int w = 0; w < DP_WORKERS_MAX; w++) {
+		bucket[w].last = now;
+		bucket[w].tokens = SIG_BURST;
+	}
+}
+
+static inline bool
+sig_allowed(struct dp_stage_ctx *ctx)
+{
+	struct sig_bucket *b = &bucket[ctx->worker];
+	uint64_t add = (ctx->now - b->last) / tsc_per_token;
+
+	if (add) {
+		b->tokens = (uint32_t)RTE_MIN((uint64_t)SIG_BURST, b->tokens + add);
+		b->last += add * tsc_per_token;
+	}
+	if (b->tokens == 0)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+/* m, a datagram to our endpoint, turned into one from that endpoint back
+ * to its sender (port 2152 to dport) with a body_len-byte body: the body's
+ * place, or NULL (no room, chained mbufs). up_in_reply_done() after the
+ * body is written. The frame goes back the way it came. */
+static uint8_t *
+reply(struct rte_mbuf *m, struct dp_meta *md, uint16_t dport, uint16_t body_len)
+{
+	bool v6 = (md->flags & DP_MF_IPV6) != 0;
+	uint32_t iphl = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint32_t need = md->l3_off + iphl + UDP_HLEN + body_len, have = rte_pktmbuf_data_len(m);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ether_addr a;
+	struct rte_udp_hdr *udp;
+	uint8_t *l3;
+
+	if (m->nb_segs != 1)
+		return NULL;
+	if (have < need) {
+		if (rte_pktmbuf_append(m, (uint16_t)(need - have)) == NULL)
+			return NULL;
+	} else {
+		rte_pktmbuf_trim(m, (uint16_t)(have - need));
+	}
+	rte_ether_addr_copy(&eth->src_addr, &a);
+	rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+	rte_ether_addr_copy(&a, &eth->dst_addr);
+	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, md->l3_off);
+	if (v6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
+		uint8_t t[16];
+
+		memcpy(t, ip->src_addr, 16);
+		memcpy(ip->src_addr, ip->dst_addr, 16);
+		memcpy(ip->dst_addr, t, 16);
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + body_len));
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = 64;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+		uint32_t s = ip->src_addr, d = ip->dst_addr;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(iphl + UDP_HLEN + body_len));
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = d;
+		ip->dst_addr = s;
+	}
+	udp = (struct rte_udp_hdr *)(l3 + iphl);
+	udp->src_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + body_len));
+	udp->dgram_cksum = 0;
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	return (uint8_t *)(udp + 1);
+}
+
+/* The checksums of a reply once its body is in; then out of the port it
+ * came in on. */
+static uint16_t
+reply_done(struct rte_mbuf *m, struct dp_meta *md)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, md->l3_off);
+
+	if (md->flags & DP_MF_IPV6) {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(l3 + sizeof(struct rte_ipv6_hdr));
+
+		/* UDP over IPv6 must have its checksum (RFC 8200 8.1) */
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp);
+	} else {
+		((struct rte_ipv4_hdr *)l3)->hdr_checksum = rte_ipv4_cksum((const struct rte_ipv4_hdr *)l3);
+	}
+	md->out_port = md->in_port;
+	return DP_NEXT_TX;
+}
+
+/* An echo request answered with a response carrying its sequence number. */
+static uint16_t
+echo(struct rte_mbuf *m, struct dp_meta *md)
+{
+	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
+	uint16_t seq = (g[0] & GTPU_F_S) ? (uint16_t)(g[8] << 8 | g[9]) : 0;
+	uint8_t body[32];
+	int len = gtp_build_echo(body, sizeof(body), true, seq);
+	uint8_t *d;
+
+	if (len < 0 || (d = reply(m, md, md->sport, (uint16_t)len)) == NULL)
+		return DP_NEXT_DROP(UP_DROP(no_headroom));
+	memcpy(d, body, (size_t)len);
+	return reply_done(m, md);
+}
+
+/* Our endpoint's address as the G-PDU named it, for the Peer Address IE. */
+static inline const uint8_t *
+our_addr(struct rte_mbuf *m, const struct dp_meta *md, uint8_t *len)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	if (md->flags & DP_MF_IPV6) {
+		*len = 16;
+		return l3 + offsetof(struct rte_ipv6_hdr, dst_addr);
+	}
+	*len = 4;
+	return l3 + offsetof(struct rte_ipv4_hdr, dst_addr);
+}
+
+/* A G-PDU to a TEID we have no session for: an error indication to its
+ * sender (to port 2152; the G-PDU's own source port in a UDP Port
+ * extension header when it was another), within the bound. */
+static uint16_t
+error_ind(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	uint8_t body[64], addr[16], alen = 0;
+	int len;
+	uint8_t *d;
+
+	if (!sig_allowed(ctx))
+		return DP_NEXT_DROP(UP_DROP(unknown_teid));
+	memcpy(addr, our_addr(m, md, &alen), alen);
+	len = gtp_build_error_ind(body, sizeof(body), 0, md->tun_id, addr, alen,
+				  md->sport == GTPU_UDP_PORT ? -1 : md->sport);
+	if (len < 0 || (d = reply(m, md, GTPU_UDP_PORT, (uint16_t)len)) == NULL)
+		return DP_NEXT_DROP(UP_DROP(unknown_teid));
+	memcpy(d, body, (size_t)len);
+	ctx->stats->events[UP_EVENT(error_ind_sent)]++;
+	return reply_done(m, md);
+}
+
+/* A G-PDU with an extension header we must understand and do not: dropped,
+ * its sender told which types we do take (TS 29.281 5.2.1, 7.3.2). */
+static uint16_t
+supp_ext(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	static const uint8_t known[] = { GTPU_EXT_UDP_PORT, GTPU_EXT_PDU_SESS_CONT };
+	uint8_t body[32];
+	int len;
+	uint8_t *d;
+
+	if (!sig_allowed(ctx))
+		return DP_NEXT_DROP(UP_DROP(ext_unsupported));
+	len = gtp_build_supp_ext(body, sizeof(body), 0, known, RTE_DIM(known));
+	if (len < 0 || (d = reply(m, md, md->sport, (uint16_t)len)) == NULL)
+		return DP_NEXT_DROP(UP_DROP(ext_unsupported));
+	memcpy(d, body, (size_t)len);
+	ctx->stats->events[UP_EVENT(supp_ext_sent)]++;
+	return reply_done(m, md);
+}
+
+/* The outer IPv4 header checksum, unless the NIC vouched for it. */
+static inline bool
+outer_cksum_bad(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (!(md->flags & DP_MF_IPV4))
+		return false;
+	return unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
+			 !dp_ipv4_cksum_ok(rte_pktmbuf_mtod_offset(m, const void *, md->l3_off))));
+}
+
+/* The message of a datagram to one of our endpoints: LOOKUP for a G-PDU
+ * (its session is looked up next), else its verdict. */
+#define LOOKUP UINT16_MAX
+static inline uint16_t
+message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	if (unlikely(md->flags & DP_MF_FRAG))
+		return DP_NEXT_DROP(UP_DROP(gtpu_frag));
+	if (outer_cksum_bad(m, md))
+		return DP_NEXT_DROP(UP_DROP(outer_cksum));
+	switch (md->gtp_msg) {
+	case GTPU_MSG_GPDU:
+		if (unlikely(md->flags & DP_MF_GTPU_XUNK))
+			return supp_ext(ctx, m, md);
+		return LOOKUP;
+	case GTPU_MSG_ECHO_REQ:
+		ctx->stats->events[UP_EVENT(echo)]++;
+		return echo(m, md);
+	case GTPU_MSG_ECHO_RSP:
+	case GTPU_MSG_ERROR_IND:
+	case GTPU_MSG_SUPP_EXT_NOTIF:
+	case GTPU_MSG_END_MARKER:
+		md->punt = UP_PUNT_SIGNAL;
+		return DP_NEXT_PUNT;
+	default:
+		return DP_NEXT_DROP(UP_DROP(gtpu_unsupported));
+	}
+}
+
+/* A G-PDU whose session passed the checks: its outer headers off (the
+ * outer Ethernet addresses kept, untagged), ready to be parsed as a frame. */
+static inline void
+strip(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
+	uint32_t end = md->l4_off + rte_be_to_cpu_16(udp->dgram_len);
+	uint8_t mac[12];
+
+	memcpy(mac, rte_pktmbuf_mtod(m, const uint8_t *), 12);
+	if (rte_pktmbuf_pkt_len(m) > end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	rte_pktmbuf_adj(m, (uint16_t)(md->inner_off - ETH_HLEN));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), mac, 12);
+	*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	/* what the NIC said was of the outer headers */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+}
+
+/* The session's checks of a G-PDU that found it (ie: the endpoint's
+ * upf_interfaces entry): 0 or a drop reason. */
+static inline unsigned int
+session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_entry *ie,
+	       const struct up_session *s)
+{
+	const struct up_iface *ifc = (const struct up_iface *)ie->params;
+	bool v6 = (md->flags & DP_MF_IPV6) != 0;
+	const uint8_t *g;
+	uint32_t end;
+
+	if ((s->ohr == UP_OHR_GTPU_IPV4 && v6) || (s->ohr == UP_OHR_GTPU_IPV6 && !v6))
+		return UP_DROP(ohr_mismatch);
+	if (ifc->slice != 0 && ifc->slice != s->slice)
+		return UP_DROP(wrong_slice);
+	if (md->gtp_pdu_type != GTPU_PDU_TYPE_NONE &&
+	    md->gtp_pdu_type != (ie->action == UP_IF_N3 ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL))
+		return UP_DROP(psc_direction);
+	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
+	end = md->tun_off + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
+	if (md->inner_off >= end)
+		return UP_DROP(empty_tpdu);
+	if (!(md->flags & DP_MF_INNER) ||
+	    (*rte_pktmbuf_mtod_offset(m, const uint8_t *, md->inner_off) >> 4) != 4)
+		return UP_DROP(not_ip);
+	return 0;
+}
+
+static inline void
+iface_key(uint8_t *k, struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	memset(k, 0, 32);
+	if (md->flags & DP_MF_IPV6)
+		memcpy(k, l3 + offsetof(struct rte_ipv6_hdr, dst_addr), 16);
+	else
+		memcpy(k, l3 + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
+}
+
+static inline void
+session_key(uint8_t *k, uint16_t iface, uint32_t teid)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(iface);
+	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
+}
+
+/* Which of the burst may be to one of our endpoints: GTP-U, or a UDP
+ * fragment (whose first part may be). */
+static inline bool
+candidate(const struct dp_meta *md)
+{
+	if (likely(md->flags & DP_MF_GTPU))
+		return true;
+	return (md->flags & DP_MF_FRAG) && md->l4_proto == IPPROTO_UDP &&
+	       (md->flags & (DP_MF_IPV4 | DP_MF_IPV6));
+}
+
+/* upf_interfaces(6) for pkts[idx[j]], j < k, all of one IP version. */
+static void
+lookup_ifaces(struct dp_stage_ctx *ctx, int table, struct rte_mbuf **pkts, const uint16_t *idx,
+	      unsigned int k, const struct dp_entry **ie)
+{
+	uint8_t keys[DP_LOOKUP_BURST][32] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+
+	for (unsigned int j = 0; j < k; j++) {
+		iface_key(keys[j], pkts[idx[j]], dp_meta(pkts[idx[j]]));
+		kp[j] = keys[j];
+	}
+	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)table, kp, k, ie);
+}
+
+uint16_t
+pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint16_t i4[DP_LOOKUP_BURST], i6[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], sidx[DP_LOOKUP_BURST];
+	const struct dp_entry *e4[DP_LOOKUP_BURST], *e6[DP_LOOKUP_BURST], *ie[DP_LOOKUP_BURST];
+	const struct dp_entry *se[DP_LOOKUP_BURST];
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	struct rte_mbuf *in[DP_LOOKUP_BURST];
+	uint16_t nx[DP_LOOKUP_BURST], qfi[DP_LOOKUP_BURST];
+	unsigned int n4 = 0, n6 = 0, k = 0, ks = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+
+		next[i] = DP_NEXT_EDGE(UP_IN_EDGE_SWITCH);
+		if (!candidate(md))
+			continue;
+		if (md->flags & DP_MF_IPV6)
+			i6[n6++] = i;
+		else
+			i4[n4++] = i;
+	}
+	if (n4 + n6 == 0)
+		return 0;
+	if (n4)
+		lookup_ifaces(ctx, pl_up.ifaces, pkts, i4, n4, e4);
+	if (n6)
+		lookup_ifaces(ctx, pl_up.ifaces6, pkts, i6, n6, e6);
+	/* merged back in burst order, so replies and G-PDUs keep their order */
+	for (unsigned int a = 0, b = 0; a < n4 || b < n6;) {
+		bool take4 = b >= n6 || (a < n4 && i4[a] < i6[b]);
+		uint16_t i = take4 ? i4[a] : i6[b];
+		const struct dp_entry *e = take4 ? e4[a++] : e6[b++];
+		struct dp_meta *md;
+		uint16_t v;
+
+		if (e->action != UP_IF_N3 && e->action != UP_IF_N9)
+			continue;   /* not a GTP-U endpoint of ours: the switch's */
+		md = dp_meta(pkts[i]);
+		if ((v = message(ctx, pkts[i], md)) != LOOKUP) {
+			next[i] = v;
+			continue;
+		}
+		session_key(keys[k], ((const struct up_iface *)e->params)->id, md->tun_id);
+		kp[k] = keys[k];
+		ie[k] = e;
+		idx[k++] = i;
+	}
+	if (k == 0)
+		return 0;
+	/* N3 and N9 sessions in their own tables: two lookups of the same
+	 * keys, each packet taking the one of its endpoint's kind */
+	{
+		const struct dp_entry *s9[DP_LOOKUP_BURST];
+		bool any3 = false, any9 = false;
+
+		for (unsigned int j = 0; j < k; j++) {
+			any3 |= ie[j]->action == UP_IF_N3;
+			any9 |= ie[j]->action == UP_IF_N9;
+		}
+		if (any3)
+			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_ul, kp, k, se);
+		if (any9)
+			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_n9, kp, k, s9);
+		for (unsigned int j = 0; j < k; j++)
+			if (ie[j]->action == UP_IF_N9)
+				se[j] = s9[j];
+	}
+	for (unsigned int j = 0; j < k; j++) {
+		uint16_t i = idx[j];
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		unsigned int r;
+
+		if (se[j]->action != UP_SESSION) {
+			next[i] = error_ind(ctx, m, md);
+			continue;
+		}
+		if ((r = session_checks(m, md, ie[j], (const struct up_session *)se[j]->params)) != 0) {
+			next[i] = DP_NEXT_DROP(r);
+			continue;
+		}
+		qfi[ks] = md->gtp_qfi;
+		strip(m, md);
+		in[ks] = m;
+		se[ks] = se[j];
+		ie[ks] = ie[j];
+		sidx[ks++] = i;
+	}
+	if (ks == 0)
+		return 0;
+	/* the inner packets parsed as any frame: a malformed one is a parse
+	 * drop like any other */
+	dp_parse_burst(ctx, in, (uint16_t)ks, nx);
+	for (unsigned int j = 0; j < ks; j++) {
+		struct rte_mbuf *m = in[j];
+		struct dp_meta *md = dp_meta(m);
+		struct up_meta *um = up_meta(m);
+		const struct up_session *s = (const struct up_session *)se[j]->params;
+		bool n9 = ie[j]->action == UP_IF_N9;
+
+		if (nx[j] != DP_NEXT_CONTINUE) {
+			next[sidx[j]] = nx[j];
+			continue;
+		}
+		md->slice = s->slice;
+		*up_sess(m) = se[j];
+		um->app = 0;
+		um->qfi = (uint8_t)qfi[j];
+		ctx->stats->events[n9 ? UP_EVENT(dl_n9) : UP_EVENT(ul)]++;
+		next[sidx[j]] = DP_NEXT_EDGE(n9 ? UP_IN_EDGE_DL : UP_IN_EDGE_UL);
+	}
+	return 0;
+}

@@ -1,0 +1,285 @@
+/* URR counters, thresholds and upf.usage (up_urr.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "up_urr.h"
+#include "up_event.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
+#include "dp_table.h"
+#include "pl_swctl.h"
+
+struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
+uint32_t up_urr_max;
+unsigned int up_urr_main;
+static unsigned int n_columns;
+
+/* A watched URR: its termination, and its volume when it was armed. */
+struct watch {
+	uint64_t base_pkts, base_bytes, threshold;
+	uint32_t session, urr;
+	uint16_t app;
+	uint8_t uplink, armed;
+};
+static struct watch *watch;      /* n_watch of them */
+static uint32_t n_watch, cap_watch;
+static uint32_t *watch_of;       /* URR id -> its watch + 1 (0: not watched) */
+static uint64_t next_scan;
+
+static struct up_urr_ctr
+sum(uint32_t urr)
+{
+	struct up_urr_ctr s = { 0, 0 };
+
+	for (unsigned int c = 0; c < n_columns; c++) {
+		s.pkts += up_urr_ctr[c][urr].pkts;
+		s.bytes += up_urr_ctr[c][urr].bytes;
+	}
+	return s;
+}
+
+static void
+unwatch(uint32_t w)
+{
+	watch_of[watch[w].urr] = 0;
+	if (w != --n_watch) {
+		watch[w] = watch[n_watch];
+		watch_of[watch[w].urr] = w + 1;
+	}
+}
+
+/* (Re-)arm urr for the termination (session, app) with threshold. */
+static void
+arm(uint32_t urr, uint64_t threshold, uint32_t session, uint16_t app, bool uplink)
+{
+	struct up_urr_ctr s = sum(urr);
+	struct watch *w;
+
+	if (watch_of[urr] == 0) {
+		if (n_watch == cap_watch) {
+			uint32_t cap = cap_watch ? cap_watch * 2 : 256;
+			struct watch *nw = realloc(watch, sizeof(*watch) * cap);
+
+			if (nw == NULL)
+				return;   /* not watched: its counters still count */
+			watch = nw;
+			cap_watch = cap;
+		}
+		watch_of[urr] = ++n_watch;
+	}
+	w = &watch[watch_of[urr] - 1];
+	*w = (struct watch){ .base_pkts = s.pkts, .base_bytes = s.bytes, .threshold = threshold,
+			     .session = session, .urr = urr, .app = app, .uplink = uplink, .armed = 1 };
+}
+
+void
+up_urr_written(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e;
+		const struct up_term *t;
+		struct watch *w;
+		bool ul = d[i].table == pl_up.term_ul;
+
+		if (res[i] != 0 || (d[i].type != DP_UPD_INSERT && d[i].type != DP_UPD_MODIFY) ||
+		    (!ul && d[i].table != pl_up.term_dl))
+			continue;
+		e = dp_table_find(d[i].table, d[i].key);
+		if (e == NULL)
+			continue;
+		t = (const struct up_term *)e->params;
+		if ((ul ? e->action == UP_UL_DROP : e->action >= UP_DL_BUFFER) || t->urr == 0 ||
+		    t->threshold == 0)
+			continue;
+		w = watch_of[t->urr] ? &watch[watch_of[t->urr] - 1] : NULL;
+		/* a changed FAR keeps counting toward the same threshold */
+		if (w != NULL && w->threshold == t->threshold && w->uplink == ul &&
+		    w->session == rte_be_to_cpu_32(*(const uint32_t *)d[i].key) &&
+		    w->app == rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)))
+			continue;
+		arm(t->urr, t->threshold, rte_be_to_cpu_32(*(const uint32_t *)d[i].key),
+		    rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), ul);
+	}
+}
+
+/* w's termination still names its URR with its threshold. */
+static bool
+still_owned(const struct watch *w)
+{
+	uint8_t k[DP_KEY_MAX];
+	const struct dp_entry *e;
+
+	up_term_key(k, w->session, w->app);
+	memset(k + 16, 0, DP_KEY_MAX - 16);
+	e = dp_table_find(w->uplink ? pl_up.term_ul : pl_up.term_dl, k);
+	return e != NULL && ((const struct up_term *)e->params)->urr == w->urr &&
+	       ((const struct up_term *)e->params)->threshold == w->threshold &&
+	       (w->uplink ? e->action != UP_UL_DROP && e->action != UP_UL_NONE : e->action == UP_DL_ENCAP_N3);
+}
+
+void
+up_urr_poll(uint64_t now)
+{
+	if (now < next_scan)
+		return;
+	next_scan = now + rte_get_tsc_hz() / 1000 * UP_URR_SCAN_MS;
+	for (uint32_t i = 0; i < n_watch;) {
+		struct watch *w = &watch[i];
+		struct up_urr_ctr s;
+
+		if (!still_owned(w)) {
+			unwatch(i);
+			continue;
+		}
+		i++;
+		if (!w->armed)
+			continue;
+		s = sum(w->urr);
+		if (s.bytes - w->base_bytes >= w->threshold) {
+			struct up_event ev = { .type = UP_EV_USAGE, .session = w->session, .app = w->app,
+					       .uplink = w->uplink, .urr = w->urr,
+					       .packets = s.pkts - w->base_pkts, .bytes = s.bytes - w->base_bytes };
+
+			w->armed = 0;
+			up_event_post(&ev);
+			pl_swctl_event(UP_EVENT(usage_report));
+		}
+	}
+}
+
+static const struct dp_schema_field usage_params[] = {
+	{ .name = "urrs", .type = DP_SCHEMA_ARRAY, .max = 1024,
+	  .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT, .min = 1 },
+	  .desc = "these URRs' counters" },
+	{ .name = "session", .type = DP_SCHEMA_UINT, .min = 1, .max = UP_SESSION_MAX,
+	  .desc = "every termination of this session with its URR (a scan of the terminations)" },
+	{ .name = NULL },
+};
+
+static const struct dp_rpc_method usage_method = {
+	.name = "upf.usage",
+	.description = "URR counters (packets and bytes that passed their QERs): the URRs named, one "
+		       "session's terminations, or with neither the totals over every URR",
+	.params = usage_params,
+	.result = &(const struct dp_schema_field){
+		.name = "usage", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
+		.desc = "{urrs: [{urr, packets, bytes}]} | {terminations: [{direction, app, urr, "
+			"packets, bytes}]} | {packets, bytes}" },
+};
+
+struct by_session {
+	uint32_t session;
+	bool uplink;
+	json_t *a;
+};
+
+static int
+add_term(const struct dp_entry_view *ev, void *arg)
+{
+	struct by_session *b = arg;
+	const struct up_term *t = (const struct up_term *)ev->params;
+	struct up_urr_ctr s;
+
+	if (rte_be_to_cpu_32(*(const uint32_t *)ev->key) != b->session || t->urr == 0 ||
+	    (b->uplink ? ev->action == UP_UL_DROP : ev->action >= UP_DL_BUFFER))
+		return 0;
+	s = sum(t->urr);
+	return json_array_append_new(b->a, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+						     "direction", b->uplink ? "uplink" : "downlink",
+						     "app", (json_int_t)rte_be_to_cpu_16(*(const uint16_t *)(ev->key + 4)),
+						     "urr", (json_int_t)t->urr, "packets", (json_int_t)s.pkts,
+						     "bytes", (json_int_t)s.bytes)) < 0 ? -ENOMEM : 0;
+}
+
+static int
+m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	json_t *a;
+
+	if (v[0].set && v[1].set)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "conflict", "/session",
+				      "urrs or session, not both");
+	if ((a = json_array()) == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	if (v[0].set) {
+		for (size_t i = 0; i < v[0].n; i++) {
+			uint64_t id = v[0].sub[i].u;
+			struct up_urr_ctr s;
+			char ptr[32];
+
+			if (id > up_urr_max) {
+				json_decref(a);
+				snprintf(ptr, sizeof(ptr), "/urrs/%zu", i);
+				return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "out_of_range", ptr,
+						      "URR ids are 1..%u", up_urr_max);
+			}
+			s = sum((uint32_t)id);
+			json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "urr", (json_int_t)id,
+							   "packets", (json_int_t)s.pkts,
+							   "bytes", (json_int_t)s.bytes));
+		}
+		*result = json_pack("{s:o}", "urrs", a);
+		return 0;
+	}
+	if (v[1].set) {
+		struct by_session b = { (uint32_t)v[1].u, true, a };
+
+		if (dp_table_each((unsigned int)pl_up.term_ul, add_term, &b) < 0 ||
+		    (b.uplink = false, dp_table_each((unsigned int)pl_up.term_dl, add_term, &b)) < 0) {
+			json_decref(a);
+			return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		}
+		*result = json_pack("{s:o}", "terminations", a);
+		return 0;
+	}
+	json_decref(a);
+	{
+		uint64_t p = 0, by = 0;
+
+		for (uint32_t id = 1; id <= up_urr_max; id++) {
+			struct up_urr_ctr s = sum(id);
+
+			p += s.pkts;
+			by += s.bytes;
+		}
+		*result = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)p, "bytes", (json_int_t)by,
+				    "watched", (json_int_t)n_watch);
+	}
+	return 0;
+}
+
+int
+up_urr_init(unsigned int workers, uint32_t max)
+{
+	up_urr_max = max;
+	n_columns = workers + 1;
+	up_urr_main = workers;
+	n_watch = cap_watch = 0;
+	next_scan = 0;
+	for (unsigned int c = 0; c < n_columns; c++)
+		if ((up_urr_ctr[c] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)max + 1),
+						 RTE_CACHE_LINE_SIZE)) == NULL)
+			return -ENOMEM;
+	if ((watch_of = calloc((size_t)max + 1, sizeof(*watch_of))) == NULL)
+		return -ENOMEM;
+	return dp_rpc_register(&usage_method, m_usage, NULL, NULL);
+}
+
+void
+up_urr_fini(void)
+{
+	for (unsigned int c = 0; c < n_columns; c++) {
+		rte_free(up_urr_ctr[c]);
+		up_urr_ctr[c] = NULL;
+	}
+	free(watch);
+	free(watch_of);
+	watch = NULL;
+	watch_of = NULL;
+	n_watch = cap_watch = 0;
+}

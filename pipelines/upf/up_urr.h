@@ -1,0 +1,48 @@
+/* Usage reporting rules: each termination that names a URR counts its
+ * packets and bytes there (after its QERs), per worker with no atomics,
+ * summed on read. A URR with a volume threshold is watched from the main
+ * lcore every UP_URR_SCAN_MS: once its volume since the termination was
+ * written reaches the threshold, one usage event goes to the control side
+ * (up_event.h) until a write to the termination arms it again. upf.usage
+ * reads the counters: one session's, or the totals. */
+#ifndef UP_URR_H
+#define UP_URR_H
+
+#include <stdint.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include "pl_upf.h"
+
+#define UP_URR_SCAN_MS 10
+
+struct up_urr_ctr { uint64_t pkts, bytes; };
+/* per worker, and the main lcore's as column n_workers; ids 1..up_urr_max */
+extern struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
+extern uint32_t up_urr_max;
+extern unsigned int up_urr_main;   /* the main lcore's column */
+
+/* m's IP packet (inner IPv4 at l3_off: what the volume counts, as TS
+ * 29.244 measures the T-PDU) in its termination's URR, if it names one. */
+static inline void
+up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
+{
+	struct up_urr_ctr *c;
+
+	if (t->urr == 0)
+		return;
+	c = &up_urr_ctr[column][t->urr];
+	c->pkts++;
+	c->bytes += rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+							      dp_meta(m)->l3_off)->total_length);
+}
+
+/* Main lcore, at init: counters for ids 1..max (the write check refuses
+ * more), the upf.usage method. 0, -ENOMEM, -EEXIST. */
+int up_urr_init(unsigned int workers, uint32_t max);
+void up_urr_fini(void);
+/* A batch's writes to the terminations tables (a deriver's done): arms,
+ * re-arms or forgets thresholds. */
+void up_urr_written(const struct dp_update *d, unsigned int n, const int *res);
+void up_urr_poll(uint64_t now_tsc);
+
+#endif
