@@ -331,7 +331,7 @@ up_init(unsigned int workers)
 
 /* GTP-U signalling a peer sent us: an error indication (the peer lost the
  * tunnel named: the control side decides) or an end marker is reported;
- * all of it is then dropped, as taken in. */
+ * all of it is taken in (consumed). */
 static void
 signalling(struct rte_mbuf *m)
 {
@@ -360,7 +360,8 @@ signalling(struct rte_mbuf *m)
 		ev.type = UP_EV_END_MARKER;
 		up_event_post(&ev);
 	}
-	pl_swctl_drop(m, UP_DROP(signalling));
+	pl_swctl_event(UP_EVENT(consumed));
+	rte_pktmbuf_free(m);
 }
 
 static int

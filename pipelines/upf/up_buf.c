@@ -144,7 +144,6 @@ reeval(struct queue *q)
 			continue;
 		}
 		up_urr_count(up_urr_main, (const struct up_term *)e->params, m);
-		pl_swctl_event(UP_EVENT(released));
 		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);

@@ -157,9 +157,11 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 }
 
 /* Main lcore: outer frame m for peer p out through its next hop, or held
- * on the switch's queue while the switch resolves it. Takes m. */
+ * on the switch's queue while the switch resolves it (which counts it
+ * forwarded when it goes). punted: m came through the slow path (counted
+ * forwarded when it goes out here), else the box made it. Takes m. */
 static int
-out(struct rte_mbuf *m, const struct up_peer *p)
+out(struct rte_mbuf *m, const struct up_peer *p, bool punted)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
@@ -172,7 +174,11 @@ out(struct rte_mbuf *m, const struct up_peer *p)
 			pl_swctl_drop(m, UP_DROP(no_headroom));
 			return -1;
 		}
-		return dp_slowpath_send(m, (uint16_t)dp_meta(m)->out_port) == 0 ? 0 : -1;
+		if (dp_slowpath_send(m, (uint16_t)dp_meta(m)->out_port) < 0)
+			return -1;
+		if (punted)
+			pl_swctl_event(UP_EVENT(forwarded));
+		return 0;
 	}
 	/* The switch's hold queue sends it with a routed packet's rewrite,
 	 * which takes one off the TTL: put back here. */
@@ -210,7 +216,7 @@ up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 		pl_swctl_drop(m, r);
 		return -1;
 	}
-	return out(m, p);
+	return out(m, p, true);
 }
 
 void
@@ -222,7 +228,7 @@ up_encap_unresolved(struct rte_mbuf *m)
 		pl_swctl_drop(m, UP_DROP(no_peer));
 		return;
 	}
-	out(m, p);
+	out(m, p, true);
 }
 
 /* ---- end markers (TS 29.281 7.3.2, TS 23.501 5.8.2.9): on a path
@@ -298,7 +304,7 @@ m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 		md->ttl = 64;
 	}
 	pl_swctl_event(UP_EVENT(end_marker_sent));
-	*result = json_boolean(out(m, p) == 0);
+	*result = json_boolean(out(m, p, false) == 0);
 	return 0;
 }
 

@@ -16,8 +16,9 @@
 void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 		    const struct dp_entry **te, uint8_t pdu_type, uint16_t *next);
 
-/* Main lcore: m (as up_encap_burst takes it) encapsulated for termination
- * t and sent, or held, or dropped with its reason. Takes m; 0 or -1. */
+/* Main lcore: punted m (as up_encap_burst takes it) encapsulated for
+ * termination t and sent (upf.forwarded), or held, or dropped with its
+ * reason. Takes m; 0 or -1. */
 int up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type);
 /* Main lcore: an encapsulated packet whose next hop was unresolved
  * (dp_meta.tunnel: its peer), sent or held. Takes m. */

@@ -181,12 +181,14 @@ static uint16_t
 error_ind(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
 	uint8_t body[64], addr[16], alen = 0;
+	const uint8_t *a;
 	int len;
 	uint8_t *d;
 
 	if (!sig_allowed(ctx))
 		return DP_NEXT_DROP(UP_DROP(unknown_teid));
-	memcpy(addr, our_addr(m, md, &alen), alen);
+	a = our_addr(m, md, &alen);
+	memcpy(addr, a, alen);
 	len = gtp_build_error_ind(body, sizeof(body), 0, md->tun_id, addr, alen,
 				  md->sport == GTPU_UDP_PORT ? -1 : md->sport);
 	if (len < 0 || (d = reply(m, md, GTPU_UDP_PORT, (uint16_t)len)) == NULL)

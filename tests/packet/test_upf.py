@@ -180,5 +180,325 @@ def test_downlink_merge_from_dn_and_n9():
         expect_eq([(int(r[0], 0), int(r[1], 0)) for r in rows], [(TEID_GNB, 9)] * 5, "tshark: TEID and QFI on N3")
 
 
+
+def reply_frame(req, gtp, dport):
+    """What sxdp answers to req (a datagram to one of its endpoints): back
+    the way it came, from the endpoint, UDP 2152 -> dport, no checksum."""
+    return Ether(src=req[Ether].dst, dst=req[Ether].src) / \
+        IP(src=req[IP].dst, dst=req[IP].src, ttl=64, id=0, flags=0) / UDP(sport=2152, dport=dport, chksum=0) / gtp
+
+
+@R.test
+def test_echo_answered():
+    """An echo request (sequence 77, from port 40000) gets a response with
+    the same sequence and Recovery 0, to the port it came from."""
+    req = Ether(src=GNB_MAC, dst=N3_MAC) / IP(src=GNB, dst=N3_IP) / UDP(sport=40000, dport=2152) / \
+        GTP_U_Header(gtp_type=1, S=1, seq=77, teid=0)
+    with Sxdp({"n3": [req], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        expect_eq(events_of(st).get("upf.echo"), 1, "echo event")
+        dp.stop()
+        dp.expect_outputs({"n3": [reply_frame(req, GTP_U_Header(gtp_type=2, S=1, seq=77, teid=0) /
+                                              IE_Recovery(restart_counter=0), 40000)]})
+        rows = tshark_gtp(dp, "n3", ["gtp.message", "gtp.seq_number"])
+        expect_eq([(int(r[0], 0), int(r[1], 0)) for r in rows], [(2, 77)], "tshark: echo response, seq")
+
+
+@R.test
+def test_unknown_teid_error_indication_bounded():
+    """A G-PDU to a TEID of no session gets an error indication naming the
+    TEID and our endpoint (its source port, 40001, in a UDP Port extension
+    header); a flood of them is answered within the bound (a burst of 32
+    and 1000/s), the rest dropped as upf.unknown_teid."""
+    one = gtpu(ue_pkt(INTERNET), 0xdead, sport=40001)
+    flood = [gtpu(ue_pkt(INTERNET), 0xbeef0000 + i) for i in range(200)]
+    with Sxdp({"n3": [one] + flood, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        sent = events_of(st).get("upf.error_ind_sent", 0)
+        dropped = T.drops_of(st).get("upf.unknown_teid", 0)
+        expect_eq(sent + dropped, 201, "every unknown-TEID G-PDU answered or dropped")
+        expect(32 <= sent < 100, "answers within the bound: %d" % sent)
+        dp.stop()
+        out = dp.outputs()["n3"]
+        expect_eq(len(out), sent, "error indications on n3")
+        first = Ether(out[0])
+        expect_eq((first[IP].src, first[IP].dst, first[UDP].sport, first[UDP].dport),
+                  (N3_IP, GNB, 2152, 2152), "from our endpoint to the sender's port 2152")
+        rows = tshark_gtp(dp, "n3", ["gtp.message", "gtp.teid_data", "gtp.gsn_ipv4", "gtp.ext_hdr.udp_port"])
+        expect_eq((int(rows[0][0], 0), int(rows[0][1], 0), rows[0][2], int(rows[0][3], 0)),
+                  (26, 0xdead, N3_IP, 40001), "tshark: error indication, TEID Data I, peer address, UDP port")
+        expect_eq({int(r[0], 0) for r in rows}, {26}, "every answer an error indication")
+        expect_eq(T.tshark_malformed(dp.out_path("n3"))[0], 0, "tshark: malformed answers")
+
+
+@R.test
+def test_psc_present_absent_wrong_direction_malformed():
+    """Uplink with a UL container, without one (QFI 0 copied on), with a DL
+    container (upf.psc_direction), with a container of length 0 (the
+    parser's gtpu_ext); downlink from N9 with a UL container is refused."""
+    ok_psc = gtpu(ue_pkt(INTERNET, b"psc"), TEID_UL, qfi=7)
+    no_psc = gtpu(ue_pkt(INTERNET, b"nopsc"), TEID_UL)
+    dl_on_n3 = gtpu(ue_pkt(INTERNET, b"dl"), TEID_UL, qfi=7, pdu_type=0)
+    bad = Ether(bytes(gtpu(ue_pkt(INTERNET, b"bad"), TEID_UL, qfi=7)))
+    raw = bytearray(bytes(bad))
+    raw[14 + 20 + 8 + 12] = 0          # the container's length octet
+    ul_on_n9 = gtpu(IP(src=INTERNET, dst=UE) / UDP(sport=1, dport=2) / Raw(b"x"), TEID_N9_LOCAL, src=ANCHOR,
+                    dst=N9_IP, smac=ANCHOR_MAC, dmac=N9_MAC, qfi=9, pdu_type=1)
+    with Sxdp({"n3": [ok_psc, no_psc, dl_on_n3, Ether(bytes(raw))], "n6": [], "n9": [ul_on_n9]},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.psc_direction": 2, "parse.gtpu_ext": 1})
+        dp.stop()
+        dp.expect_outputs({"n9": [want_gtpu(ok_psc[GTPPDUSessionContainer].payload, TEID_ANCHOR, N9_IP, ANCHOR,
+                                            N9_MAC, ANCHOR_MAC, 7, 1),
+                                  want_gtpu(no_psc[GTP_U_Header].payload, TEID_ANCHOR, N9_IP, ANCHOR, N9_MAC,
+                                            ANCHOR_MAC, 0, 1)]})
+
+
+@R.test
+def test_outer_header_removal_0_1_6():
+    """A session's OHR names the outer IP its G-PDUs may come over: 0 IPv4,
+    1 IPv6, 6 either (upf.ohr_mismatch otherwise); an OHR description
+    other than these is refused at write (bad_ohr). IPv6 endpoints are
+    upf_interfaces6's."""
+    N3_IP6, GNB6 = "2001:db8::1", "2001:db8::10"
+
+    def g6(teid, payload):
+        return Ether(src=GNB_MAC, dst=N3_MAC) / IPv6(src=GNB6, dst=N3_IP6) / UDP(sport=2152, dport=2152) / \
+            GTP_U_Header(teid=teid, gtp_type=255) / payload
+    extra = [U("upf_interfaces6", {"dst": N3_IP6 + "/128"}, "n3", {"slice": 0, "id": 3})]
+    for ohr, teid in ((0, 0x300), (1, 0x301), (6, 0x302)):
+        for iface in (1, 3):
+            extra.append(U("sessions_uplink", {"iface": iface, "teid": teid}, "session",
+                           {"id": 1, "ue": UE, "slice": SLICE, "ohr": ohr}))
+    to_dn = {t: ue_pkt(DN_HOST, b"ohr %x" % t) for t in (0x300, 0x301, 0x302)}
+    ins = [gtpu(to_dn[t], t) for t in (0x300, 0x301, 0x302)] + [g6(t, to_dn[t]) for t in (0x300, 0x301, 0x302)]
+    with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + extra)
+        r = dp.table_write([U("sessions_uplink", {"iface": 1, "teid": 0x303}, "session",
+                              {"id": 1, "ue": UE, "slice": SLICE, "ohr": 3})], check=False)
+        expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, "bad_ohr"),
+                  "OHR 3 refused")
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.ohr_mismatch": 2})
+        dp.stop()
+        # over IPv4: OHR 0 and 6; over IPv6: OHR 1 and 6
+        dp.expect_outputs({"n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(to_dn[t])
+                                  for t in (0x300, 0x302, 0x301, 0x302)]})
+
+
+@R.test
+def test_gate_closed_and_no_termination():
+    """A termination "drop" is the gate closed (upf.gate_closed); a session
+    with neither the app's termination nor a default drops as
+    upf.no_termination."""
+    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET, b"gate"), TEID_UL), gtpu(ue_pkt(DN_HOST, b"none"), TEID_UL)],
+               "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [
+            U("terminations_uplink", {"session": 1, "app": 0}, "drop", type="modify"),
+            U("terminations_uplink", {"session": 1, "app": APP_DN}, type="delete")])
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.gate_closed": 2})
+        dp.table_write([U("terminations_uplink", {"session": 1, "app": 0}, type="delete")])
+        dp.stop()
+    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET, b"none"), TEID_UL)], "n6": [], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [U("terminations_uplink", {"session": 1, "app": 0}, type="delete")])
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.no_termination": 1})
+        dp.stop()
+
+
+@R.test
+def test_qer_mbr_then_ambr_in_order():
+    """QERs in order: the app's MBR, the session's AMBR, the slice's meter
+    (3, wide). Meter 1 is srTCM with CBS 3 packets and EBS 2 (yellow
+    passes, red drops), meter 2 wide. 10 packets to the DN with meter 1 as
+    the MBR pass 5, and the AMBR (2) and slice meter see only those 5; with
+    meter 1 as the AMBR behind the wide MBR, 5 pass too, dropped at the
+    AMBR, and the slice's meter again sees 5."""
+    pkts = [ue_pkt(DN_HOST, b"q%02d" % i) for i in range(10)]
+    size = 14 + len(pkts[0])
+    meters = [U("meters", {"id": 1}, "srtcm", {"cir": 100, "cbs": 3 * size, "ebs": 2 * size}),
+              U("meters", {"id": 2}, "srtcm", {"cir": 10000000, "cbs": 100 * size, "ebs": size}),
+              U("meters", {"id": 3}, "srtcm", {"cir": 10000000, "cbs": 100 * size, "ebs": size})]
+    for mbr, ambr in ((1, 2), (2, 1)):
+        with Sxdp({"n3": [gtpu(p, TEID_UL) for p in pkts], "n6": [], "n9": []},
+                  pipeline=PIPELINE, port_opts=PORTS) as dp:
+            dp.table_write(meters + setup() + [
+                U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "session",
+                  {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0, "ambr": ambr, "slice_meter": 3}, type="modify"),
+                U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6",
+                  {"vrf": SLICE, "urr": 1, "meter": mbr}, type="modify")])
+            st = dp.run_traffic()
+            expect_drops(st, {"qos.meter_red": 5})
+            m = {x["id"]: x for x in dp.rpc("qos.meters")}
+            seen = {i: sum(m[i][c]["packets"] for c in ("green", "yellow", "red")) for i in (1, 2, 3)}
+            expect_eq(seen, {1: 10, 2: 5 if mbr == 1 else 10, 3: 5},
+                      "packets each meter saw (MBR first, AMBR, slice last)")
+            use = dp.rpc("upf.usage", {"urrs": [1]})["urrs"][0]
+            expect_eq(use["packets"], 5, "the URR counts what passed the QERs")
+            dp.stop()
+            expect_eq(len(dp.outputs()["n6"]), 5, "conforming packets out")
+
+
+@R.test
+def test_urr_threshold_report():
+    """A downlink termination with a 300-byte threshold reports once when
+    its volume reaches it (upf.events, type usage), not again."""
+    from_dn = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
+               Raw(b"u" * 72) for _ in range(6)]       # 100-byte IP packets, 99 once routed... same length
+    with Sxdp({"n3": [], "n6": from_dn, "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup(urr_threshold=300))
+        dp.run_traffic()
+        deadline = T.time.monotonic() + 5
+        while True:
+            ev = dp.rpc("upf.events", {"after": 0})
+            if ev["events"] or T.time.monotonic() > deadline:
+                break
+            T.time.sleep(0.05)
+        expect_eq([(e["type"], e["session"], e["app"], e["direction"], e["urr"]) for e in ev["events"]],
+                  [("usage", 1, 0, "downlink", 3)], "one usage report")
+        expect(ev["events"][0]["bytes"] >= 300, "reported at the threshold: %s" % ev["events"][0])
+        expect_eq(dp.rpc("upf.usage", {"session": 1})["terminations"],
+                  [{"direction": "uplink", "app": APP_DN, "urr": 1, "packets": 0, "bytes": 0},
+                   {"direction": "uplink", "app": 0, "urr": 2, "packets": 0, "bytes": 0},
+                   {"direction": "downlink", "app": 0, "urr": 3, "packets": 6, "bytes": 600}],
+                  "the session's usage")
+        dp.stop()
+
+
+@R.test
+def test_buffering_then_flush_in_order():
+    """While the downlink termination is "buffer", packets are held and one
+    DL data notification goes out; when it becomes encap_n3 they leave in
+    the order they came, then new ones follow."""
+    first = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
+             Raw(b"held %d" % i) for i in range(5)]
+    with Sxdp({"n3": [], "n6": first, "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup(dl="buffer"))
+        st = dp.phase(["n6"])
+        expect_drops(st, {})
+        expect_eq(events_of(st).get("upf.buffered"), 5, "held")
+        ev = dp.rpc("upf.events", {"after": 0})["events"]
+        expect_eq([(e["type"], e["session"]) for e in ev], [("ddn", 1)], "one DL data notification")
+        dp.table_write([U("terminations_downlink", {"session": 1, "app": 0}, "encap_n3",
+                          {"peer": PEER_GNB, "teid": TEID_GNB, "qfi": 9, "urr": 3}, type="modify")])
+        st = dp.wait_consumed()
+        expect_eq(events_of(st).get("upf.forwarded"), 5, "released")
+        dp.stop()
+        dp.expect_outputs({"n3": [want_gtpu(routed(p[IP]), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0)
+                                  for p in first]})
+
+
+@R.test
+def test_ue_to_ue_through_the_pool_route():
+    """UE 1 to UE 2: an app of the UE pool breaks out into the VRF, whose
+    route to the pool brings it back down UE 2's tunnel."""
+    p = ue_pkt(UE2, b"to ue2")
+    with Sxdp({"n3": [gtpu(p, TEID_UL)], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [
+            dict(U("applications", {"slice": SLICE, "remote": {"value": "10.45.0.0", "mask": "255.255.0.0"}},
+                   "app", {"app": 2}), priority=20),
+            U("terminations_uplink", {"session": 1, "app": 2}, "fwd_n6", {"vrf": SLICE}),
+            U("sessions_downlink", {"slice": SLICE, "ue": UE2}, "session", {"id": 2}),
+            U("terminations_downlink", {"session": 2, "app": 0}, "encap_n3",
+              {"peer": PEER_GNB, "teid": TEID_GNB2, "qfi": 1})])
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        dp.stop()
+        dp.expect_outputs({"n3": [want_gtpu(routed(p), TEID_GNB2, N3_IP, GNB, N3_MAC, GNB_MAC, 1, 0)]})
+
+
+@R.test
+def test_anti_spoofing_and_own_addresses():
+    """Uplink from another source than the session's UE: upf.spoofed; to
+    the UPF's N3, N9 or (its slice's) N6 address: upf.ue_to_upf."""
+    ins = [gtpu(ue_pkt(INTERNET, src="10.45.9.9"), TEID_UL)] + \
+        [gtpu(ue_pkt(a), TEID_UL) for a in (N3_IP, N9_IP, N6_IP)]
+    with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.spoofed": 1, "upf.ue_to_upf": 3})
+        dp.stop()
+        dp.expect_outputs({})
+
+
+@R.test
+def test_end_marker_on_request():
+    """upf.end_marker sends an end marker into the named tunnel; an unknown
+    peer is refused (not_found)."""
+    with Sxdp({"n3": [], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        expect_eq(dp.rpc("upf.end_marker", {"peer": PEER_GNB, "teid": TEID_GNB}), True, "sent")
+        r = dp.rpc_raw("upf.end_marker", {"peer": 99, "teid": 1})
+        expect_eq(r["error"]["data"]["reason"], "not_found", "unknown peer")
+        st = dp.wait_consumed()
+        expect_eq(events_of(st).get("upf.end_marker_sent"), 1, "event")
+        dp.stop()
+        dp.expect_outputs({"n3": [Ether(src=N3_MAC, dst=GNB_MAC) /
+                                  IP(src=N3_IP, dst=GNB, ttl=64, id=0, flags="DF") /
+                                  UDP(sport=2152, dport=2152, chksum=0) / GTP_U_Header(gtp_type=254, teid=TEID_GNB)]})
+
+
+@R.test
+def test_malformed_and_refused_gtpu_named():
+    """Each broken or refused datagram to an endpoint has its named drop,
+    nothing is sent but the supported-extension notification, and no
+    mbuf is lost."""
+    good = gtpu(ue_pkt(INTERNET, b"x"), TEID_UL)
+    ver0 = Ether(bytes(good))
+    ver0[GTP_U_Header].version = 2
+    trunc = Ether(src=GNB_MAC, dst=N3_MAC) / IP(src=GNB, dst=N3_IP) / UDP(sport=2152, dport=2152) / Raw(b"\x30\xff\x00")
+    long_len = Ether(bytes(good))
+    long_len[GTP_U_Header].length = 500
+    bad_ck = Ether(bytes(good))
+    bad_ck[IP].chksum ^= 0x0101
+    frag = Ether(src=GNB_MAC, dst=N3_MAC) / IP(src=GNB, dst=N3_IP, flags="MF", frag=0) / UDP(sport=2152, dport=2152) / \
+        Raw(b"\x30\xff\x00\x10" + b"\x00" * 20)
+    status = Ether(src=GNB_MAC, dst=N3_MAC) / IP(src=GNB, dst=N3_IP) / UDP(sport=2152, dport=2152) / \
+        GTP_U_Header(gtp_type=253, teid=TEID_UL)
+    empty = gtpu(b"", TEID_UL)
+    not_ip = gtpu(Raw(b"\x00" * 30), TEID_UL)
+    unknown_ext = Ether(bytes(gtpu(ue_pkt(INTERNET), TEID_UL, qfi=3)))
+    raw = bytearray(bytes(unknown_ext))
+    raw[14 + 20 + 8 + 11] = 0xc1       # next extension type: unknown, comprehension required
+    cases = {
+        "parse.gtpu_version": [ver0], "parse.gtpu_trunc": [trunc, long_len], "upf.outer_cksum": [bad_ck],
+        "upf.gtpu_frag": [frag], "upf.gtpu_unsupported": [status], "upf.empty_tpdu": [empty],
+        "upf.not_ip": [not_ip],
+    }
+    ins = [p for v in cases.values() for p in v] + [Ether(bytes(raw))]
+    with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {k: len(v) for k, v in cases.items()})
+        expect_eq(events_of(st).get("upf.supp_ext_sent"), 1, "one notification")
+        dp.stop()
+        out = dp.outputs()["n3"]
+        expect_eq(len(out), 1, "only the notification leaves")
+        rows = tshark_gtp(dp, "n3", ["gtp.message"])
+        expect_eq(int(rows[0][0], 0), 31, "tshark: supported extension headers notification")
+
+
+@R.test
+def test_endpoint_of_another_slice():
+    """An N3 endpoint given to slice 2 takes no G-PDU of a slice-1 session
+    (upf.wrong_slice); a termination into another slice's VRF neither."""
+    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET), TEID_UL, dst="192.0.2.2"), gtpu(ue_pkt(DN_HOST), TEID_UL)],
+               "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [
+            U("upf_interfaces", {"dst": "192.0.2.2/32"}, "n3", {"slice": 2, "id": 4}),
+            U("sessions_uplink", {"iface": 4, "teid": TEID_UL}, "session", {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0}),
+            U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6", {"vrf": 2}, type="modify")])
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.wrong_slice": 2})
+        dp.stop()
+
+
 if __name__ == "__main__":
     sys.exit(R.main())
