@@ -2,7 +2,7 @@
 # sxdp against OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) on the same
 # virtual source and sink, one forwarding core each, in the same run.
 #
-#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap] [--runs N]
+#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl] [--runs N]
 #                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-ovs.sh forward --runs 3
@@ -74,6 +74,16 @@
 #                dl_dst=MAC -> output:null for the 256 local MACs x 4 tunnel
 #                ports.
 #     flows-smc  flows with other_config:smc-enable=true.
+#   upf_ul, upf_dl  (OVS userspace GTP-U, the same two bridges with one
+#            type=gtpu port per gNB): OVS's plain GTP-U, which looks up no
+#            session at all. upf_ul (sxdp: decap, session, app,
+#            termination, meter, URR, routing): pcap -> LOCAL on br-phy
+#            (tnl_pop), each gtpu port (options:key=flow) -> null; upf_dl
+#            (sxdp: routing, session, app, termination, meter, URR, encap
+#            with a DL container): every packet into one gtpu port with
+#            one TEID (tnl_push, an 8-byte GTP-U header: 96 B out where
+#            sxdp's is 104), out of br-phy.
+#     flows      those rules.
 #            vxlan_encap_meter: the flows modes with an OpenFlow 1.3 meter
 #            (meter 1, kbps, one drop band at 10 Gbit/s, what sxdp's RFC
 #            4115 meter holds) in every encap rule's actions, as sxdp
@@ -119,7 +129,7 @@ log() { printf 'compare-ovs: %s\n' "$*" >&2; }
 die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=forward
-case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
 RUNS=1 WARMUP=2 WINDOW=5 MODES=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -138,9 +148,11 @@ case $SCENARIO in
   l2) ALL_MODES=flows,normal,normal-smc ;;
   vxlan_encap_meter) ALL_MODES=flows,flows-smc ;;
   vxlan_*) ALL_MODES=flows,flows-smc,normal ;;
+  upf_*) ALL_MODES=flows ;;
 esac
-VXLAN=0
-case $SCENARIO in vxlan_*) VXLAN=1 ;; esac
+# the userspace tunnel scenarios (VXLAN, GTP-U): their set-up is gen_pcap.py's
+TUNNEL=0
+case $SCENARIO in vxlan_*|upf_*) TUNNEL=1 ;; esac
 MODES=${MODES:-$ALL_MODES}
 IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do
@@ -152,11 +164,12 @@ done
 # MODE_SMC (true/false), MODE_FDB (1: prime the MAC table from the fdb variant)
 mode_setup() {
   MODE_SMC=false MODE_FDB=0
-  if [ "$VXLAN" -eq 1 ]; then   # the variant file is the whole OVS set-up
-    case $1 in
-      flows) MODE_VARIANT=flows MODE_DESC="userspace VXLAN, explicit dl_dst rules" ;;
-      flows-smc) MODE_VARIANT=flows MODE_SMC=true MODE_DESC="userspace VXLAN, explicit dl_dst rules, SMC on" ;;
-      normal) MODE_VARIANT=normal MODE_DESC="userspace VXLAN, NORMAL bridges with static MACs" ;;
+  if [ "$TUNNEL" -eq 1 ]; then   # the variant file is the whole OVS set-up
+    case $SCENARIO:$1 in
+      upf_*:flows) MODE_VARIANT=flows MODE_DESC="userspace GTP-U, one rule per port, no session lookup" ;;
+      *:flows) MODE_VARIANT=flows MODE_DESC="userspace VXLAN, explicit dl_dst rules" ;;
+      *:flows-smc) MODE_VARIANT=flows MODE_SMC=true MODE_DESC="userspace VXLAN, explicit dl_dst rules, SMC on" ;;
+      *:normal) MODE_VARIANT=normal MODE_DESC="userspace VXLAN, NORMAL bridges with static MACs" ;;
     esac
     return
   fi
@@ -317,22 +330,22 @@ print("compare-ovs: %d static MAC entries (ports %s) added with fdb/add in %.2f 
 PYEOF
 }
 
-# setup_vxlan CTL SPEC: the two bridges of the userspace VXLAN modes, from
+# setup_vxlan CTL SPEC: the two bridges of the userspace tunnel modes, from
 # gen_pcap.py's set-up lines (`local ADDR/PLEN MAC`, `tunnel NAME REMOTE
-# VNI`, `route PREFIX GW`, `arp IP MAC`, `source|sink int|phy`, `flow
+# KEY [TYPE]` (a VNI or TEID, or "flow"; TYPE vxlan by default, or gtpu), `route PREFIX GW`, `arp IP MAC`, `source|sink int|phy`, `flow
 # int|phy FLOW`, `fdb int|phy PORT MAC`, `meter int|phy METER` (an
 # OpenFlow 1.3 meter, then the bridge's flows go in as OpenFlow 1.3),
 # `expect LEN PASSES`), through the
 # source port, which comes last (rules and static MACs first). Uses run_ovs's
 # vsctl; ports: pcap = 1, null = 2, tunnels 10.. (in FLOW, names).
 setup_vxlan() {
-  local ctl=$1 spec=$2 kind a b c r t br local_addr= local_mac= src= sink= ofp=10 ok
+  local ctl=$1 spec=$2 kind a b c d r t br local_addr= local_mac= src= sink= ofp=10 ok
   local -a tunnels=() routes=() arps=() names=()
   local -A num=([pcap]=1 [null]=2) brname=([int]=$BRI [phy]=$BRP)
-  while read -r kind a b c; do
+  while read -r kind a b c d; do
     case $kind in
       local) local_addr=$a local_mac=$b ;;
-      tunnel) tunnels+=("$a $b $c"); num[$a]=$ofp; ofp=$((ofp + 1)) ;;
+      tunnel) tunnels+=("$a $b $c ${d:-vxlan}"); num[$a]=$ofp; ofp=$((ofp + 1)) ;;
       route) routes+=("$a $b") ;;
       arp) arps+=("$a $b") ;;
       source|sink) [ -n "${brname[$a]:-}" ] || { log "bad OVS set-up line: $kind $a"; return 1; }
@@ -351,8 +364,8 @@ setup_vxlan() {
   sysctl -qw "net.ipv6.conf.$BRP.disable_ipv6=1" 2>/dev/null
   { ip addr add "$local_addr" dev "$BRP" && ip link set "$BRP" up; } || { log "cannot address $BRP"; return 1; }
   for t in "${tunnels[@]}"; do
-    read -r a b c <<<"$t"
-    "${vsctl[@]}" add-port "$BRI" "$a" -- set Interface "$a" type=vxlan options:remote_ip="$b" \
+    read -r a b c d <<<"$t"
+    "${vsctl[@]}" add-port "$BRI" "$a" -- set Interface "$a" type="$d" options:remote_ip="$b" \
       options:key="$c" ofport_request="${num[$a]}" || return 1
   done
   "${vsctl[@]}" add-port "$sink" null -- set Interface null type=dpdk \
@@ -452,7 +465,7 @@ def frames(path):
 
 sp = [l.split() for l in open(spec) if l.strip()]
 remotes = {socket.inet_aton(l[2]) for l in sp if l[0] == "tunnel"}
-vnis = {int(l[3]) for l in sp if l[0] == "tunnel"}
+vnis = {int(l[3]) for l in sp if l[0] == "tunnel" and l[3] != "flow"}
 vtep = socket.inet_aton(next(l[1] for l in sp if l[0] == "local").split("/")[0])
 gw_mac = bytes.fromhex(next(l[2] for l in sp if l[0] == "arp").replace(":", ""))
 fin, fout = frames(inp), frames(out)
@@ -468,7 +481,31 @@ if len(fout) + failed != len(fin):
 sizes = sorted({len(f) for f in fout})
 if sizes != [want_len]:
     bad.append("frame sizes %s, want %d" % (sizes, want_len))
-if scen.startswith("vxlan_encap"):
+if scen == "upf_dl":
+    # plain GTP-U: 8-byte header (no extension), the input frame's IP packet
+    known = {f[14:] for f in fin}
+    for i, f in enumerate(fout):
+        why = None
+        if f[:6] != gw_mac or f[12:14] != b"\x08\x00":
+            why = "not IPv4 to the gateway's MAC"
+        elif f[23] != 17 or f[26:30] != vtep or f[30:34] not in remotes:
+            why = "not UDP from the endpoint to a tunnel remote"
+        elif struct.unpack("!H", f[36:38])[0] != 2152 or f[43] != 255 or \
+                struct.unpack("!I", f[46:50])[0] not in vnis:
+            why = "not a G-PDU (port 2152, the tunnel's TEID)"
+        elif f[50:] not in known:
+            why = "the inner packet is no input packet"
+        if why:
+            bad.append("frame %d: %s: %s" % (i, why, f[:64].hex()))
+            break
+elif scen == "upf_ul":
+    # the G-PDU's T-PDU behind the (all-zero) Ethernet header OVS gives it
+    known = {f[58:] for f in fin}
+    for i, f in enumerate(fout):
+        if f[14:] not in known:
+            bad.append("frame %d is no input G-PDU's inner packet: %s" % (i, f.hex()))
+            break
+elif scen.startswith("vxlan_encap"):
     known = set(fin)
     for i, f in enumerate(fout):
         why = None
@@ -496,13 +533,15 @@ if bad:
 print("compare-ovs: verify: OVS sent %d frames for %d input packets (%d dropped by failed upcalls while "
       "its flows were set up), all %d B, %s"
       % (len(fout), len(fin), failed, want_len, "each VXLAN (VNI %s) from the VTEP to a tunnel remote around an input frame"
-         % ",".join(map(str, sorted(vnis))) if scen.startswith("vxlan_encap") else "each an input packet's inner frame"),
+         % ",".join(map(str, sorted(vnis))) if scen.startswith("vxlan_encap") else
+         "each a G-PDU (TEID %s) around an input packet" % ",".join(map(str, sorted(vnis))) if scen == "upf_dl" else
+         "each an input packet's inner frame"),
       file=sys.stderr)
 PYEOF
 }
 
 # run_ovs N MODE -> $WORK/ovs-N-MODE.json
-# run_ovs 0 MODE verify (VXLAN modes): the pcap once, without infinite_rx,
+# run_ovs 0 MODE verify (tunnel modes): the pcap once, without infinite_rx,
 # into a pcap sink instead of net_null; checks every frame that comes out.
 run_ovs() {
   local n=$1 mode=$2 verify=${3:-} prefix="sxovs$$_$1${2//-/}" pid flows fdb= want_static=0
@@ -538,13 +577,13 @@ run_ovs() {
     [ "$("${vsctl[@]}" get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break
     sleep 0.1
   done
-  if [ "$VXLAN" -eq 1 ]; then
+  if [ "$TUNNEL" -eq 1 ]; then
     setup_vxlan "$ctl" "${MODE_FILE[$MODE_VARIANT]}" "$prefix" || return 1
     # what the measurement checks: the sink's frame size, datapath passes
     read -r tx_len passes < <(sed -n 's/^expect //p' "${MODE_FILE[$MODE_VARIANT]}")
     [[ ${tx_len:-} =~ ^[0-9]+$ && ${passes:-} =~ ^[0-9]+$ ]] || { log "no 'expect' line in the OVS set-up"; return 1; }
     tnl=tnl_push
-    [ "$SCENARIO" = vxlan_decap ] && tnl=tnl_pop
+    case $SCENARIO in vxlan_decap|upf_ul) tnl=tnl_pop ;; esac
     if [ -n "$verify" ]; then
       verify_vxlan "$ctl" "${MODE_FILE[$MODE_VARIANT]}" "$tx_len"
       local rc=$?
@@ -679,7 +718,7 @@ if tnl == "tnl_push":
     hdr = re.findall(r"tnl_push\(tnl_port\(\d+\),header\(size=(\d+),type=4,", appctl("dpctl/dump-flows"))
     res["push_sizes"] = sorted(set(int(x) for x in hdr))
     if tx_len and res["push_sizes"] != [tx_len - 60]:
-        problems.append("OVS tnl_push header sizes %s, want %d (VXLAN over IPv4)" % (res["push_sizes"], tx_len - 60))
+        problems.append("OVS tnl_push header sizes %s, want %d (the tunnel over IPv4)" % (res["push_sizes"], tx_len - 60))
 if tnl != "-":
     dump = appctl("dpctl/dump-flows")
     res["tnl_flows"] = dump.count(tnl + "(")
@@ -725,7 +764,7 @@ for r in $(seq 1 "$RUNS"); do
   grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
   for mode in "${MODE_LIST[@]}"; do
     mode_setup "$mode"
-    if [ "$VXLAN" -eq 1 ] && [ "$r" -eq 1 ]; then
+    if [ "$TUNNEL" -eq 1 ] && [ "$r" -eq 1 ]; then
       log "OVS-DPDK $OVS_VERSION, mode $mode: the pcap once into a pcap sink, to check what OVS sends"
       run_ovs 0 "$mode" verify || die "OVS-DPDK ($mode) does not tunnel as sxdp does (logs: $WORK/log)"
     fi

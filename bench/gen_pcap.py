@@ -542,6 +542,147 @@ def ovs_metered(lines):
     return out + ["meter int meter=1,kbps,band=type=drop,rate=%d" % (10 ** 10 // 1000)]
 
 
+# ------------------------------------------------------------------- UPF
+# p0 is the source, p1 the sink. Uplink: p0 is an N3 port (G-PDUs from 4
+# gNBs to the UPF's N3 endpoint), breakout goes out of p1 routed in slice
+# 1's VRF, N9 traffic to the anchor out of p1 too. Downlink: p0 is an N6
+# port (the DN side, routed to the UE pool), p1 the N3 side toward the gNB.
+UP_N3, UP_N9, UP_ANCHOR, UP_DN_GW = "192.0.2.1", "198.51.100.1", "198.51.100.9", "10.200.255.1"
+UP_GNBS = ["192.0.2.%d" % (10 + g) for g in range(4)]
+UP_N3_MAC, UP_GNB_MAC = bytes.fromhex("020000000301"), bytes.fromhex("02000000030a")
+UP_N6_MAC, UP_DN_MAC = bytes.fromhex("020000000601"), bytes.fromhex("02000000060a")
+UP_TEID_BASE = 0x10000     # session i: uplink TEID BASE + i, downlink (at its gNB) 2 * BASE + i
+UP_QFI = 9
+
+
+def up_ue(i):
+    return "10.45.%d.%d" % (i >> 8, i & 0xff)
+
+
+def up_dn(i):
+    return "10.200.%d.%d" % ((i >> 8) & 0x7f, i & 0xff)
+
+
+def up_common(n, uplink, ulcl):
+    """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
+    DN behind a gateway, the UE pool routed into the UPF) and one session
+    per UE: its uplink TEID, its downlink session, the DN app (1) and its
+    terminations, each with its own URR, all through the slice's meter (a
+    QER: RFC 4115 at 10 Gbit/s, red passed)."""
+    n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
+    ups = METER_UPDATES + [
+        upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
+        upd("interfaces", {"in_port": n6, "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
+        upd("fdb", {"bd": 1, "mac": mac_str(UP_N6_MAC)}, "route"),
+        upd("routes", {"vrf": 1, "dst": "10.200.0.0/16"}, "via", {"nh": UP_DN_GW}),
+        upd("neigh", {"vrf": 1, "ip": UP_DN_GW}, "rewrite",
+            {"port": n6, "vlan": 0, "dmac": mac_str(UP_DN_MAC), "smac": mac_str(UP_N6_MAC)}),
+        upd("routes", {"vrf": 1, "dst": "10.45.0.0/16"}, "upf"),
+        upd("upf_interfaces", {"dst": UP_N3 + "/32"}, "n3", {"slice": 0, "id": 1}),
+        upd("upf_interfaces", {"dst": UP_N9 + "/32"}, "n9", {"slice": 0, "id": 2}),
+        dict(upd("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.0.0"}}, "app",
+                 {"app": 1}), priority=10),
+        upd("tunnel_peers", {"id": 1000}, "gtpu", {"src": UP_N9, "dst": UP_ANCHOR, "gw": UP_ANCHOR, "vrf": 100,
+                                                   "sport": 2152, "mtu": 0, "dscp": 64}),
+        upd("neigh", {"vrf": 100, "ip": UP_ANCHOR}, "rewrite",
+            {"port": "p1", "vlan": 0, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)}),
+    ]
+    for g, a in enumerate(UP_GNBS):
+        ups += [upd("tunnel_peers", {"id": 1 + g}, "gtpu", {"src": UP_N3, "dst": a, "gw": a, "vrf": 100,
+                                                           "sport": 2152, "mtu": 0, "dscp": 64}),
+                upd("neigh", {"vrf": 100, "ip": a}, "rewrite",
+                    {"port": n3, "vlan": 0, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)})]
+    for i in range(n):
+        sid = i + 1
+        if uplink:
+            ups += [upd("sessions_uplink", {"iface": 1, "teid": UP_TEID_BASE + i}, "session",
+                        {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 0, "slice_meter": 1}),
+                    upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6",
+                        {"vrf": 1, "urr": 2 * sid - 1})]
+            if ulcl:
+                ups.append(upd("terminations_uplink", {"session": sid, "app": 0}, "fwd_n9",
+                               {"peer": 1000, "teid": 3 * UP_TEID_BASE + i, "qfi": 64, "urr": 2 * sid}))
+        else:
+            ups += [upd("sessions_downlink", {"slice": 1, "ue": up_ue(i)}, "session",
+                        {"id": sid, "slice_meter": 1}),
+                    upd("terminations_downlink", {"session": sid, "app": 0}, "encap_n3",
+                        {"peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i, "qfi": UP_QFI,
+                         "urr": 2 * sid})]
+    return ups
+
+
+def gtpu_gpdu(inner_ip, src, dst, teid, sport, smac, dmac, psc_type=None, qfi=0):
+    """inner_ip (an IPv4 packet) in a G-PDU: outer IPv4 (DF, ID 0, TTL 64),
+    UDP to 2152 (checksum 0), GTP-U with a PDU Session Container when
+    psc_type is given."""
+    g = struct.pack("!BBHI", 0x34 if psc_type is not None else 0x30, 255,
+                    len(inner_ip) + (8 if psc_type is not None else 0), teid)
+    if psc_type is not None:
+        g += struct.pack("!HBB", 0, 0, 0x85) + struct.pack("!BBBB", 1, psc_type << 4, qfi, 0)
+    udp_len = 8 + len(g) + len(inner_ip)
+    ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
+    return dmac + smac + b"\x08\x00" + ip + struct.pack("!HHHH", sport, 2152, udp_len, 0) + g + inner_ip
+
+
+def up_ovs(direction):
+    """OVS's plain GTP-U (userspace, "native tunneling") on the same
+    input, in bench/compare-ovs.sh's set-up lines: one gtpu port per gNB.
+    decap: pcap -> LOCAL on br-phy (tnl_pop), each gtpu port -> null (no
+    session lookup: one rule per port); encap: every packet into one gtpu
+    port with one TEID (no session lookup), tnl_push out of br-phy."""
+    lines = ["local %s/24 %s" % (UP_N3, mac_str(UP_N3_MAC)), "route 192.0.2.0/24 %s" % UP_GNBS[0],
+             "arp %s %s" % (UP_GNBS[0], mac_str(UP_GNB_MAC))]
+    for g, a in enumerate(UP_GNBS):
+        lines.append("tunnel gtp%d %s %s gtpu" % (g, a, "flow" if direction == "decap" else 2 * UP_TEID_BASE))
+    if direction == "decap":
+        lines += ["source phy", "sink int", "expect 60 2", "flow phy priority=100,in_port=pcap,actions=output:LOCAL"]
+        lines += ["flow int priority=100,in_port=gtp%d,actions=output:null" % g for g in range(len(UP_GNBS))]
+    else:
+        lines += ["source int", "sink phy", "expect %d 1" % (46 + 14 + 20 + 8 + 8),
+                  "flow int priority=100,in_port=pcap,actions=output:gtp0",
+                  "flow phy priority=100,in_port=LOCAL,actions=output:null"]
+    return {"flows": lines}
+
+
+def up_inner(i, n, to_dn, frame_len=60):
+    """Session i's inner packet n (46 B of IPv4 in a 60 B frame): to the DN
+    host of its flow, or to the internet (an anchor's business)."""
+    dst = up_dn(i) if to_dn else "203.0.%d.%d" % ((i >> 8) & 0xff, i & 0xff)
+    return ipv4_udp(up_ue(i), dst, 1024 + i % 60000, 7777, frame_len=frame_len, ident=n & 0xffff)[14:]
+
+
+def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
+    """G-PDUs (UL container, QFI 9) of n_flows sessions from 4 gNBs to the N3
+    endpoint: session by TEID, anti-spoofing, own-address check, the DN
+    app (ACL), its termination fwd_n6, the slice meter, the URR, routed to
+    the DN gateway -> sink. ulcl: every other packet to the internet, which
+    the session's default termination sends on to the anchor over N9
+    (re-encapsulated, UL container)."""
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for n, i in enumerate(order):
+        to_dn = not ulcl or n % 2 == 0
+        gnb = UP_GNBS[i % len(UP_GNBS)]
+        frames.append(gtpu_gpdu(up_inner(i, n, to_dn, frame_len), gnb, UP_N3, UP_TEID_BASE + i,
+                                49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1, UP_QFI))
+    return frames, up_common(n_flows, True, ulcl), None if ulcl else up_ovs("decap")
+
+
+def gen_upf_dl(n_flows=65536, frame_len=60, seed=1):
+    """Frames from the DN gateway on p0 (n6) to n_flows UEs: routed (the
+    pool's route "upf"), the session by (slice, UE), the app, the
+    termination encap_n3 with a DL container (QFI 9), the slice meter, the
+    URR, to the session's gNB -> sink."""
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, 1024 + i % 60000, frame_len=frame_len, ident=n & 0xffff,
+                       dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
+    return frames, up_common(n_flows, False, False), up_ovs("encap")
+
+
 # scenario name -> (generator, description for the report line)
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
@@ -558,6 +699,12 @@ SCENARIOS = {
                           "interface" % (2 * VX_REMOTES)),
     "sched": (gen_sched, "64 B, {flows} flows over %d slices (VLANs) x %d pipes (63 VDN classes + the default) of "
               "p1's rte_sched (10 Gbit/s, 1.2 Gbit/s per slice)" % (SCHED_SLICES, SCHED_PIPES)),
+    "upf_ul": (gen_upf_ul, "G-PDUs %d B (64 B inner, UL container) of {flows} sessions from 4 gNBs: decap, "
+               "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 44)),
+    "upf_ul_ulcl": (lambda **kw: gen_upf_ul(ulcl=True, **kw), "G-PDUs %d B of {flows} sessions: half to the local "
+                    "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
+    "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
+               "DL container (%d B out), slice meter, URR" % (60 + 44)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

@@ -99,11 +99,13 @@ def test_describe_shows_the_graph():
         # one edge per feature in use, in their order; qos is no port's entry
         expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress"], "rx edges")
         expect_eq(graph["switch.ingress"], ["port_out", "switch.punt", "drop", "switch.l2"], "ingress edges")
-        # the overlay is not in use here: its encap edge leads to drop
+        # neither the overlay nor the upf is in use here: their edges lead to drop
         expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop"],
                   "l2 edges: IPv4 and IPv6 routing, tunnels absent")
-        expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop", "drop"], "l3 edges: tunnels absent")
-        expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop", "drop"], "l3v6 edges: tunnels absent")
+        expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop", "drop", "drop"],
+                  "l3 edges: tunnels and the UPF absent")
+        expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop", "drop", "drop"],
+                  "l3v6 edges: tunnels and the UPF absent")
         expect_eq(graph["forward.flow"], ["port_out", "forward.punt", "drop"], "forward's edges")
         tables = {t["name"] for t in d["tables"]}
         expect({"flow", "port", "interfaces", "fdb", "routes"} <= tables, "both features' tables: %s" % tables)
