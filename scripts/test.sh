@@ -39,6 +39,8 @@ tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
+# a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
+tier e2e-upf bash tests/e2e/upf.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
 

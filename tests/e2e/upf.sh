@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# e2e upf: a UE's kernel (ping, iperf3) through sxdp's UPF with an uplink
+# classifier, over AF_XDP, to a host of the local DN (breakout) and to a
+# host behind an anchor UPF reached over N9.
+#
+#   ue (10.45.0.1 on a TUN) ── gtpsim "gNB" (netns gnb, 192.0.2.10)
+#        ══ GTP-U N3 ══ sxdp n3 192.0.2.1
+#   sxdp n6 10.200.0.1 ── dn (10.200.0.5): the local DN, slice 1's VRF
+#   sxdp n9 198.51.100.1 ══ GTP-U N9 ══ gtpsim "anchor" (netns anc,
+#        198.51.100.9) ── its TUN ── 203.0.113.7 (the anchor's network)
+#
+# gtpsim.py is the gNB (UE packets from its TUN into G-PDUs with a UL
+# container, QFI 9; G-PDUs from sxdp, checked for TEID, DL container and
+# QFI, back into the TUN, which lives in the UE's netns) and the anchor (the
+# same, the other way round). Session 1: uplink to the DN's prefix breaks
+# out, everything else goes to the anchor; downlink from both comes back in
+# the session's one N3 tunnel. Checks: ping and TCP from the UE to both
+# ends; every G-PDU the peers got had the right TEID, container and QFI;
+# the session's URRs counted both directions; the UE cannot reach the UPF's
+# own addresses; sxdp stops cleanly. Ends with "N passed, M failed"; exit 1
+# if any failed, 77 without netns/veth/TUN. BUILD, NL_DRIVER, TCP_SECONDS,
+# NL_KEEP as the other e2e tests.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
+
+TAG=$$
+HOSTS=(gnb dn anc)                       # the sxdp ports, in order: n3, n6, n9
+declare -A ROLE=([gnb]=n3 [dn]=n6 [anc]=n9)
+declare -A ADDR=([gnb]=192.0.2.10 [dn]=10.200.0.5 [anc]=198.51.100.9)
+declare -A GWS=([gnb]="" [dn]=10.200.0.1 [anc]="")
+declare -A IP=([ue]=10.45.0.1 [dn]=10.200.0.5 [anc]=203.0.113.7)   # what servers bind
+declare -A MAC=([gnb]=02:00:c0:00:02:0a [dn]=02:00:0a:c8:00:05 [anc]=02:00:c6:33:64:09)
+N3=192.0.2.1 N9=198.51.100.1 N6=10.200.0.1
+ns() { printf 'upe%s-%s' "$TAG" "$1"; }
+in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
+ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
+
+BGPIDS=()
+# shellcheck disable=SC2317  # the EXIT trap
+on_exit() {
+  local p h
+  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
+    echo "# sxdp log ($NL_LOG):"
+    tail -30 "$NL_LOG" | sed 's/^/#   /'
+  fi
+  nl_stop_sxdp >/dev/null 2>&1
+  for h in "${HOSTS[@]}" ue; do
+    ip netns del "$(ns "$h")" 2>/dev/null
+    ip link del "$(ns "$h")" 2>/dev/null
+  done
+  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
+  [ -z "${NL_KEEP:-}" ] || echo "# kept $NL_DIR"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -c /dev/net/tun ]; then
+  echo "SKIP: no /dev/net/tun (the gNB simulator's UE side)"
+  exit 77
+fi
+
+# ------------------------------------------------------------- 1. topology
+sw_stale_cleanup upe
+NL_DIR=$(mktemp -d /tmp/sxdp-e2e-upf.XXXXXX)
+NL_SOCK="$NL_DIR/sxdp.sock"
+for h in "${HOSTS[@]}"; do
+  if ! nl_host "$(ns "$h")" "${ADDR[$h]}" "$(ns "$h")" >/dev/null 2>&1 ||
+     ! nl_host_l2l3 "$(ns "$h")" "${MAC[$h]}" "${GWS[$h]}"; then
+    notok "topology: host $h"
+    finish
+  fi
+done
+ip netns add "$(ns ue)" && ip -n "$(ns ue)" link set lo up || { notok "topology: the UE's netns"; finish; }
+in_ns anc ip addr add 203.0.113.7/32 dev lo
+in_ns anc sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+sw_links_up "${HOSTS[@]}"
+
+# the two GTP-U peers: the gNB's TUN moves into the UE's netns once made
+start_sim() { # HOST TUN LOCAL PEER TEID_OUT TEID_IN PSC QFI WANT_QFI
+  local h=$1 i
+  ip netns exec "$(ns "$h")" "$PY" "$here/gtpsim.py" --tun "$2" --local "$3" --peer "$4" --teid-out "$5" \
+    --teid-in "$6" --psc "$7" --qfi "$8" --want-qfi "$9" --ready "$NL_DIR/ready-$h" \
+    --stats "$NL_DIR/stats-$h.json" >"$NL_DIR/gtpsim-$h.log" 2>&1 &
+  BGPIDS+=("$!")
+  for i in $(seq 1 100); do [ -f "$NL_DIR/ready-$h" ] && return 0; sleep 0.05; done
+  return 1
+}
+TUN_UE=ue$TAG TUN_AN=an$TAG
+if start_sim gnb "$TUN_UE" 192.0.2.10 "$N3" 0x100 0x2000 ul 9 9 &&
+   ip -n "$(ns gnb)" link set "$TUN_UE" netns "$(ns ue)" &&
+   in_ns ue ip link set "$TUN_UE" mtu 1400 up && in_ns ue ip addr add 10.45.0.1/32 dev "$TUN_UE" &&
+   in_ns ue ip route add default dev "$TUN_UE" &&
+   start_sim anc "$TUN_AN" 198.51.100.9 "$N9" 0x7000 0x9000 dl 9 5 &&
+   in_ns anc ip link set "$TUN_AN" mtu 1400 up && in_ns anc ip route add 10.45.0.0/16 dev "$TUN_AN"; then
+  ok "topology: UE behind a simulated gNB (TUN + GTP-U over UDP), local DN host, anchor UPF simulator with its network"
+else
+  notok "topology: the GTP-U simulators ($(cat "$NL_DIR"/gtpsim-*.log 2>/dev/null | tail -3 | tr '\n' ' '))"
+  finish
+fi
+
+# ---------------------------------------------------------------- 2. sxdp
+sw_start "upe$TAG" '{"n3": "upf", "n9": "upf", "n6": "switch"}' "n3=upf n9=upf n6=switch"
+
+# ------------------------------------------------------- 3. the tables
+# ports: gnb 0 (n3), dn 1 (n6), anc 2 (n9). The underlay is slice 100 (an
+# SVI per link, so the peers' ARP is answered and theirs resolved); the
+# local DN is slice 1's VRF, whose route to the UE pool goes into the UPF.
+"$PY" - "$NL_DIR/tables.json" <<'PYEOF'
+import json, sys
+u = []
+def add(table, match, action, params=None, **kw):
+    u.append(dict({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}}, **kw))
+links = [  # (port, index, vrf, bd, svi address, svi MAC, subnet)
+    ("gnb", 0, 100, 100, "192.0.2.1", "02:5e:00:00:03:01", "192.0.2.0/24"),
+    ("anc", 2, 100, 101, "198.51.100.1", "02:5e:00:00:09:01", "198.51.100.0/24"),
+    ("dn", 1, 1, 1, "10.200.0.1", "02:5e:00:00:06:01", "10.200.0.0/24"),
+]
+for port, ix, vrf, bd, ip, mac, net in links:
+    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": vrf, "bd": bd})
+    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
+    add("flood", {"bd": bd}, "flood", {"ports": 1 << ix})
+    add("svi", {"vrf": vrf, "bd": bd}, "svi", {"mac": mac, "ip": ip, "plen": 24})
+    add("fdb", {"bd": bd, "mac": mac}, "route")
+    add("routes", {"vrf": vrf, "dst": ip + "/32"}, "local")
+    add("routes", {"vrf": vrf, "dst": net}, "connected", {"bd": bd})
+add("routes", {"vrf": 1, "dst": "10.45.0.0/16"}, "upf")
+add("upf_interfaces", {"dst": "192.0.2.1/32"}, "n3", {"slice": 0, "id": 1})
+add("upf_interfaces", {"dst": "198.51.100.1/32"}, "n9", {"slice": 0, "id": 2})
+add("upf_interfaces", {"dst": "10.200.0.1/32"}, "n6", {"slice": 1})
+add("tunnel_peers", {"id": 1}, "gtpu", {"src": "192.0.2.1", "dst": "192.0.2.10", "gw": "192.0.2.10", "vrf": 100,
+                                        "sport": 2152, "mtu": 0, "dscp": 64})
+add("tunnel_peers", {"id": 2}, "gtpu", {"src": "198.51.100.1", "dst": "198.51.100.9", "gw": "198.51.100.9",
+                                        "vrf": 100, "sport": 2152, "mtu": 0, "dscp": 64})
+sess = {"id": 1, "ue": "10.45.0.1", "slice": 1, "ohr": 0}
+add("sessions_uplink", {"iface": 1, "teid": 0x100}, "session", sess)
+add("sessions_n9_downlink", {"iface": 2, "teid": 0x7000}, "session", sess)
+add("sessions_downlink", {"slice": 1, "ue": "10.45.0.1"}, "session", {"id": 1})
+add("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.255.0"}}, "app", {"app": 1},
+    priority=10)
+add("terminations_uplink", {"session": 1, "app": 1}, "fwd_n6", {"vrf": 1, "urr": 1})
+add("terminations_uplink", {"session": 1, "app": 0}, "fwd_n9", {"peer": 2, "teid": 0x9000, "qfi": 5, "urr": 2})
+add("terminations_downlink", {"session": 1, "app": 0}, "encap_n3", {"peer": 1, "teid": 0x2000, "qfi": 9, "urr": 3})
+json.dump({"atomicity": "dataplane-atomic", "updates": u}, open(sys.argv[1], "w"))
+PYEOF
+sw_table_load "$NL_DIR/tables.json"
+
+# ------------------------------------------------------------ 4. traffic
+wait_ping ue 10.200.0.5 15 || true
+ping_check "UE -> local DN host (uplink broken out, downlink into the N3 tunnel)" ue 10.200.0.5 20 63
+ping_check "UE -> the anchor's network over N9 (no hop of ours: not routed)" ue 203.0.113.7 20 64
+tcp_check "TCP UE -> local DN host (iperf3)" ue dn
+tcp_check "TCP UE -> the anchor's network over N9 (iperf3)" ue anc
+# the UPF's own addresses are no destination for a UE
+if in_ns ue ping -c 2 -i 0.2 -W 1 "$N3" >/dev/null 2>&1 || in_ns ue ping -c 2 -i 0.2 -W 1 "$N6" >/dev/null 2>&1; then
+  notok "the UE reached one of the UPF's own addresses"
+else
+  d=$(stats_json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get("upf.ue_to_upf", 0))')
+  if [ "$d" -ge 4 ]; then ok "the UE cannot reach the UPF's N3 or N6 address (upf.ue_to_upf $d)"
+  else notok "upf.ue_to_upf counted $d, want >= 4"; fi
+fi
+
+# --------------------------------------------------- 5. what the ends saw
+use=$(ctl --json call upf.usage session=1 2>&1)
+if printf '%s' "$use" | "$PY" -c '
+import json, sys
+t = {(x["direction"], x["app"]): x for x in json.load(sys.stdin)["terminations"]}
+ok = all(t[k]["packets"] > 20 and t[k]["bytes"] > 1000000 for k in (("uplink", 1), ("uplink", 0)))
+sys.exit(0 if ok and t[("downlink", 0)]["packets"] > 40 else 1)'; then
+  ok "the session's URRs counted breakout, N9 and downlink: $(printf '%s' "$use" | tr -d ' \n' | head -c 300)"
+else
+  notok "URR counters: $use"
+fi
+for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
+BGPIDS=()
+for h in gnb anc; do
+  s=$(cat "$NL_DIR/stats-$h.json" 2>/dev/null)
+  if printf '%s' "$s" | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s["received"] > 40 and s["bad_teid"] + s["bad_psc"] + s["bad_qfi"] + s["malformed"] == 0 else 1)'; then
+    ok "$h simulator: every G-PDU from sxdp had its TEID, container and QFI: $s"
+  else
+    notok "$h simulator saw: ${s:-nothing}"
+  fi
+done
+
+# ------------------------------------------------------------------ 6. stop
+if nl_stop_sxdp; then ok "sxdp stopped cleanly (SIGTERM)"; else notok "sxdp did not stop cleanly"; fi
+finish
