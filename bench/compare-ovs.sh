@@ -499,8 +499,8 @@ if scen == "upf_dl":
             bad.append("frame %d: %s: %s" % (i, why, f[:64].hex()))
             break
 elif scen == "upf_ul":
-    # the G-PDU's T-PDU behind the (all-zero) Ethernet header OVS gives it
-    known = {f[58:] for f in fin}
+    # the G-PDU's T-PDU (after its 8-byte header) behind the all-zero Ethernet header OVS gives it
+    known = {f[50:] for f in fin}
     for i, f in enumerate(fout):
         if f[14:] not in known:
             bad.append("frame %d is no input G-PDU's inner packet: %s" % (i, f.hex()))

@@ -582,11 +582,14 @@ def up_common(n, uplink, ulcl):
         upd("upf_interfaces", {"dst": UP_N9 + "/32"}, "n9", {"slice": 0, "id": 2}),
         dict(upd("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.0.0"}}, "app",
                  {"app": 1}), priority=10),
-        upd("tunnel_peers", {"id": 1000}, "gtpu", {"src": UP_N9, "dst": UP_ANCHOR, "gw": UP_ANCHOR, "vrf": 100,
-                                                   "sport": 2152, "mtu": 0, "dscp": 64}),
-        upd("neigh", {"vrf": 100, "ip": UP_ANCHOR}, "rewrite",
-            {"port": "p1", "vlan": 0, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)}),
     ]
+    if ulcl:
+        # the anchor is over the underlay too: VLAN 100 on p1 (its untagged wire is slice 1's)
+        ups += [upd("interfaces", {"in_port": "p1", "vlan": 100}, "attach", {"slice": 100, "bd": 102}),
+                upd("tunnel_peers", {"id": 1000}, "gtpu", {"src": UP_N9, "dst": UP_ANCHOR, "gw": UP_ANCHOR,
+                                                           "vrf": 100, "sport": 2152, "mtu": 0, "dscp": 64}),
+                upd("neigh", {"vrf": 100, "ip": UP_ANCHOR}, "rewrite",
+                    {"port": "p1", "vlan": 100, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)})]
     for g, a in enumerate(UP_GNBS):
         ups += [upd("tunnel_peers", {"id": 1 + g}, "gtpu", {"src": UP_N3, "dst": a, "gw": a, "vrf": 100,
                                                            "sport": 2152, "mtu": 0, "dscp": 64}),
@@ -654,8 +657,10 @@ def up_inner(i, n, to_dn, frame_len=60):
 
 
 def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
-    """G-PDUs (UL container, QFI 9) of n_flows sessions from 4 gNBs to the N3
-    endpoint: session by TEID, anti-spoofing, own-address check, the DN
+    """G-PDUs of n_flows sessions from 4 gNBs to the N3 endpoint, without a
+    PDU Session Container (OVS 3.1's GTP-U pop does not skip extension
+    headers: it leaves the container in front of the inner packet, so the
+    comparison's input has none; ulcl's have a UL one, QFI 9): session by TEID, anti-spoofing, own-address check, the DN
     app (ACL), its termination fwd_n6, the slice meter, the URR, routed to
     the DN gateway -> sink. ulcl: every other packet to the internet, which
     the session's default termination sends on to the anchor over N9
@@ -667,7 +672,7 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
         to_dn = not ulcl or n % 2 == 0
         gnb = UP_GNBS[i % len(UP_GNBS)]
         frames.append(gtpu_gpdu(up_inner(i, n, to_dn, frame_len), gnb, UP_N3, UP_TEID_BASE + i,
-                                49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1, UP_QFI))
+                                49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1 if ulcl else None, UP_QFI))
     return frames, up_common(n_flows, True, ulcl), None if ulcl else up_ovs("decap")
 
 
@@ -699,8 +704,8 @@ SCENARIOS = {
                           "interface" % (2 * VX_REMOTES)),
     "sched": (gen_sched, "64 B, {flows} flows over %d slices (VLANs) x %d pipes (63 VDN classes + the default) of "
               "p1's rte_sched (10 Gbit/s, 1.2 Gbit/s per slice)" % (SCHED_SLICES, SCHED_PIPES)),
-    "upf_ul": (gen_upf_ul, "G-PDUs %d B (64 B inner, UL container) of {flows} sessions from 4 gNBs: decap, "
-               "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 44)),
+    "upf_ul": (gen_upf_ul, "G-PDUs %d B (64 B inner, no container) of {flows} sessions from 4 gNBs: decap, "
+               "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 36)),
     "upf_ul_ulcl": (lambda **kw: gen_upf_ul(ulcl=True, **kw), "G-PDUs %d B of {flows} sessions: half to the local "
                     "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "

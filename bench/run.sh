@@ -123,10 +123,10 @@ scenario_setup() {
         TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 131072}'
         CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,terminations_uplink,meter_profiles
         P0_OPTS='"role": "n3",' P1_OPTS='"role": "n6",' TX_LEN=60 CHECK_EVENTS=upf.ul
-        DESC="G-PDUs 104 B (64 B inner, UL container, QFI 9) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN app (ACL), termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
+        DESC="G-PDUs 96 B (64 B inner; no container: OVS 3.1 cannot pop one) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN app (ACL), termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
         if [ "$1" = upf_ul_ulcl ]; then
           OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,terminations_uplink~,meter_profiles
-          DESC="G-PDUs 104 B of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container: 104 B out); the slice meter and a URR per termination"
+          DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
     upf_dl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
         TABLE_SIZES='{"sessions_downlink": 65536, "terminations_downlink": 65536}'

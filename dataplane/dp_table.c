@@ -286,6 +286,10 @@ dp_table_create(const struct dp_table_def *def)
 		rc = -E2BIG;
 		goto fail;
 	}
+	if (def->no_entry_hits && def->age_actions) {   /* ageing watches the hits */
+		rc = -EINVAL;
+		goto fail;
+	}
 	t->key_len = off;
 	t->kind = n_acl ? DP_TK_ACL : n_lpm ? DP_TK_LPM : DP_TK_EXACT;
 	t->hash_len = RTE_ALIGN_CEIL(t->key_len, 16);
@@ -341,7 +345,7 @@ dp_table_create(const struct dp_table_def *def)
 	t->n_ent_free = t->ent_cap;
 	/* one slot more than entries: where workers count misses, so their
 	 * count loop needs no branch (never read) */
-	for (unsigned int w = 0; w < dp_tg.n_workers; w++) {
+	for (unsigned int w = 0; w < dp_tg.n_workers && !def->no_entry_hits; w++) {
 		t->hits[w] = rte_zmalloc_socket("dp_hits", sizeof(uint64_t) * (def->size + 1),
 						RTE_CACHE_LINE_SIZE, dp_tg.socket);
 		if (t->hits[w] == NULL)
@@ -413,7 +417,7 @@ slot_hits(const struct dp_table *t, uint32_t idx)
 {
 	uint64_t s = 0;
 
-	for (unsigned int w = 0; w < dp_tg.n_workers; w++)
+	for (unsigned int w = 0; w < dp_tg.n_workers && t->hits[w] != NULL; w++)
 		s += __atomic_load_n(&t->hits[w][idx], __ATOMIC_RELAXED);
 	return s;
 }
@@ -588,7 +592,7 @@ slot_take(struct dp_table *t)
 	idx = t->free_idx[--t->n_free];
 	t->rec[idx].carried = 0;
 	/* a slot is free only after a grace period: no worker counts in it */
-	for (unsigned int w = 0; w < dp_tg.n_workers; w++)
+	for (unsigned int w = 0; w < dp_tg.n_workers && t->hits[w] != NULL; w++)
 		t->hits[w][idx] = 0;
 	return idx;
 }

@@ -99,6 +99,13 @@ struct dp_table_def {
 	/* Kept by its feature from other tables (a dp_table_deriver): the
 	 * control socket reads it but never writes or clears it. */
 	bool derived;
+	/* No per-entry hit counters: for a big table whose entries count in
+	 * their feature's own counters (the UPF's sessions and terminations,
+	 * which URRs count): a lookup writes one random line less and the
+	 * table holds 8 bytes per entry and worker less. Its entries read
+	 * back with 0 hits and cannot age; the table's own hits and misses
+	 * are still counted. */
+	bool no_entry_hits;
 };
 
 /* What workers get back from a lookup: one cache line, immutable once

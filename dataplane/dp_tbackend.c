@@ -1057,7 +1057,7 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	uint64_t hitmask = 0;
 
 	if (likely(be != NULL && n != 0)) {
-		hitmask = t->lookup(t, be, deflt, count ? t->hits[worker] : NULL, keys, n, out);
+		hitmask = t->lookup(t, be, deflt, count ? t->hits[worker] : NULL, keys, n, out);   /* NULL: no_entry_hits */
 	} else {
 		for (unsigned int i = 0; i < n; i++)
 			out[i] = deflt;
@@ -1083,7 +1083,8 @@ dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_ent
 	if (worker >= dp_tg.n_workers)
 		return;
 	for (unsigned int i = 0; i < n; i++) {
-		t->hits[worker][e[i]->idx] += cnt[i];
+		if (t->hits[worker] != NULL)
+			t->hits[worker][e[i]->idx] += cnt[i];
 		sum += cnt[i];
 	}
 	dp_tg.t[table]->wcnt[worker].hits += sum;
@@ -1119,7 +1120,8 @@ dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker, unsi
 		hitmask |= (uint64_t)(r != 0) << i;
 	}
 	if (count && n != 0) {
-		count_hits(t->hits[worker], t->def.size, out, hitmask, n);
+		if (t->hits[worker] != NULL)
+			count_hits(t->hits[worker], t->def.size, out, hitmask, n);
 		count_burst(table, worker, hitmask, n);
 	}
 	return hitmask;

@@ -15,6 +15,7 @@
 #include "up_buf.h"
 #include "up_encap.h"
 #include "up_event.h"
+#include "up_own.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
@@ -62,7 +63,10 @@ static const struct dp_table_def ifaces6_def = {
 	.fields = { { "dst", DP_T_IPV6, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
 };
 
-/* A session as the G-PDUs of one tunnel find it: its id (what the
+/* The session and termination tables count in URRs, not per entry: they
+ * are the ones that grow to a million entries.
+ *
+ * A session as the G-PDUs of one tunnel find it: its id (what the
  * terminations key on), its QERs (the AMBR of this direction and the
  * slice's meter), the UE's address (anti-spoofing), its slice and the
  * outer header removal it was given (0: GTP-U/UDP/IPv4, 1: over IPv6,
@@ -78,7 +82,7 @@ static const struct dp_table_def ifaces6_def = {
 						 { "slice", DP_T_U16, SLICE_MAX }, { "ohr", DP_T_U8 } } }, \
 		[UP_SESSION_NONE] = { "none", 0, {} },					\
 	},										\
-	.default_action = UP_SESSION_NONE, .next_table = next_ }
+	.default_action = UP_SESSION_NONE, .next_table = next_, .no_entry_hits = true }
 static const struct dp_table_def sess_ul_def = SESSION_TUNNEL("sessions_uplink", "applications");
 static const struct dp_table_def sess_n9_def = SESSION_TUNNEL("sessions_n9_downlink", "applications");
 static const struct dp_table_def sess_dl_def = {
@@ -86,7 +90,7 @@ static const struct dp_table_def sess_dl_def = {
 	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV4, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = { [UP_SESSION] = { "session", 3, { SESSION_FIRST } }, [UP_SESSION_NONE] = { "none", 0, {} } },
-	.default_action = UP_SESSION_NONE, .next_table = "applications",
+	.default_action = UP_SESSION_NONE, .next_table = "applications", .no_entry_hits = true,
 };
 
 /* Applications of a slice: the remote end (the destination uplink, the
@@ -126,7 +130,7 @@ static const struct dp_table_def term_ul_def = {
 		[UP_UL_DROP] = { "drop", 0, {} },
 		[UP_UL_NONE] = { "none", 0, {} },
 	},
-	.default_action = UP_UL_NONE, .next_table = "tunnel_peers",
+	.default_action = UP_UL_NONE, .next_table = "tunnel_peers", .no_entry_hits = true,
 };
 static const struct dp_table_def term_dl_def = {
 	.name = "terminations_downlink", .size = 32768, TERM_KEY,
@@ -138,7 +142,7 @@ static const struct dp_table_def term_dl_def = {
 		[UP_DL_NOTIFY] = { "notify", 0, {} },
 		[UP_DL_NONE] = { "none", 0, {} },
 	},
-	.default_action = UP_DL_NONE, .next_table = "tunnel_peers",
+	.default_action = UP_DL_NONE, .next_table = "tunnel_peers", .no_entry_hits = true,
 };
 
 /* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9). src is
@@ -211,10 +215,11 @@ terms_done(const struct dp_update *d, unsigned int n, const int *res)
 
 static struct dp_table_deriver terms_watch = { .expand = told_only, .done = terms_done };
 
-/* Our GTP-U endpoints are the box's own addresses: where a port shares its
- * NIC with the kernel (dp_xdp.h), their GTP-U, ICMP and ARP are claimed for
- * sxdp, as upf_interfaces says after each write (host routes only: a
- * prefix of endpoints is claimed address by address by its owner). */
+/* The own-address set follows upf_interfaces (up_own.h). Our GTP-U
+ * endpoints are the box's own addresses: where a port shares its NIC with
+ * the kernel (dp_xdp.h), their GTP-U, ICMP and ARP are claimed for sxdp, as
+ * upf_interfaces says after each write (host routes only: a prefix of
+ * endpoints is claimed address by address by its owner). */
 static const struct { uint8_t proto; uint16_t port; } endpoint_traffic[] = {
 	{ IPPROTO_UDP, GTPU_UDP_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
 };
@@ -222,6 +227,12 @@ static const struct { uint8_t proto; uint16_t port; } endpoint_traffic[] = {
 static void
 ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 {
+	bool changed = false;
+
+	for (unsigned int i = 0; i < n; i++)
+		changed |= d[i].table == pl_up.ifaces && res[i] == 0;
+	if (changed && up_own_rebuild() < 0)
+		DP_LOG(ERR, "upf: no memory for the own-address set: it keeps the last one");
 	for (unsigned int i = 0; i < n; i++) {
 		struct dp_entry_view ev;
 		bool mine;
@@ -324,7 +335,8 @@ up_init(unsigned int workers)
 	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
 	    (rc = up_urr_init(workers, dp_table_def((unsigned int)pl_up.term_ul)->size +
 				       dp_table_def((unsigned int)pl_up.term_dl)->size)) < 0 ||
-	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init()) < 0)
+	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init()) < 0 ||
+	    (rc = up_own_rebuild()) < 0)
 		return rc;
 	return 0;
 }
@@ -398,6 +410,7 @@ up_fini(void)
 {
 	up_buf_fini();
 	up_urr_fini();
+	up_own_fini();
 }
 
 const struct dp_feature pl_upf_feature = {

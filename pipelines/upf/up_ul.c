@@ -12,14 +12,15 @@
 
 #include "pl_upf.h"
 #include "up_encap.h"
+#include "up_own.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 
-/* Is the inner destination one of ours? An N3/N9 endpoint of any slice, an
- * N6 address of the packet's own slice. */
+/* Is the inner destination one of ours (an own prefix's table entry)? An
+ * N3/N9 endpoint of any slice, an N6 address of the packet's own slice. */
 static inline bool
 own(const struct dp_entry *e, uint16_t slice)
 {
@@ -36,6 +37,9 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	uint16_t idx[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
 	unsigned int k = 0, k1 = 0, k9 = 0;
 
+	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
+	bool exact = os->n_prefix == 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
@@ -50,23 +54,32 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			next[i] = DP_NEXT_DROP(UP_DROP(spoofed));
 			continue;
 		}
-		memset(keys[k], 0, sizeof(keys[k]));
-		memcpy(keys[k], &ip->dst_addr, 4);
-		kp[k] = keys[k];
+		if (exact) {
+			if (unlikely(up_own_has(os, ip->dst_addr, md->slice))) {
+				next[i] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
+				continue;
+			}
+		} else {
+			memset(keys[k], 0, sizeof(keys[k]));
+			memcpy(keys[k], &ip->dst_addr, 4);
+			kp[k] = keys[k];
+		}
 		idx[k++] = i;
 	}
 	if (k == 0)
 		return 0;
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces, kp, k, e);
-	for (unsigned int j = 0; j < k; j++) {
-		if (unlikely(own(e[j], dp_meta(pkts[idx[j]])->slice))) {
-			next[idx[j]] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
-			continue;
+	if (!exact) {   /* an own prefix: the table decides */
+		dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces, kp, k, e);
+		for (unsigned int j = 0; j < k; j++) {
+			if (unlikely(own(e[j], dp_meta(pkts[idx[j]])->slice))) {
+				next[idx[j]] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
+				continue;
+			}
+			idx[k1++] = idx[j];
 		}
-		idx[k1++] = idx[j];
+		if ((k = k1) == 0)
+			return 0;
 	}
-	if ((k = k1) == 0)
-		return 0;
 	up_classify(ctx, pkts, idx, k, true, app);
 	up_terminations(ctx, pl_up.term_ul, pkts, idx, k, app, e);
 	k1 = 0;

@@ -1,0 +1,54 @@
+/* The UPF's own IPv4 addresses (upf_interfaces' host entries) as a small
+ * set the uplink checks every inner destination against (a UE may not
+ * reach them): a hash of a few kilobytes that stays in cache, where an LPM
+ * lookup per packet in upf_interfaces would cost its two lines. Rebuilt
+ * on the main lcore after each write to upf_interfaces and swapped in
+ * (RCU); while the table has an own prefix shorter than /32, the stage
+ * looks the table up instead (up_own_exact() is false). */
+#ifndef UP_OWN_H
+#define UP_OWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_common.h>
+
+struct up_own_slot {
+	uint32_t addr;           /* network order; 0: empty */
+	uint16_t slice;          /* an N6 address: only its slice's UEs; 0: every slice's (N3, N9) */
+	uint16_t pad;
+};
+
+struct up_own {
+	uint32_t mask;           /* slots - 1 */
+	uint32_t n_prefix;       /* own entries that are no host route */
+	struct up_own_slot slot[];
+};
+
+extern struct up_own *up_own_set;
+
+static inline uint32_t
+up_own_hash(uint32_t addr, uint32_t mask)
+{
+	return (uint32_t)((addr * 0x9e3779b1u) >> 7) & mask;
+}
+
+/* Is addr (network order) an own address for a UE of slice? Workers. */
+static inline bool
+up_own_has(const struct up_own *s, uint32_t addr, uint16_t slice)
+{
+	for (uint32_t i = up_own_hash(addr, s->mask);; i = (i + 1) & s->mask) {
+		const struct up_own_slot *o = &s->slot[i];
+
+		if (o->addr == 0)
+			return false;
+		if (o->addr == addr)
+			return o->slice == 0 || o->slice == slice;
+	}
+}
+
+/* Main lcore: the set rebuilt from upf_interfaces (at init, after writes).
+ * 0, -ENOMEM (the old set stays). */
+int up_own_rebuild(void);
+void up_own_fini(void);
+
+#endif
