@@ -608,9 +608,9 @@ def up_common(n, uplink, ulcl):
         else:
             ups += [upd("sessions_downlink", {"slice": 1, "ue": up_ue(i)}, "session",
                         {"id": sid, "slice_meter": 1}),
-                    upd("terminations_downlink", {"session": sid, "app": 0}, "encap_n3",
+                    upd("terminations_downlink", {"session": sid, "app": 1}, "encap_n3",
                         {"peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i, "qfi": UP_QFI,
-                         "urr": 2 * sid})]
+                         "urr": sid})]
     return ups
 
 
@@ -653,7 +653,13 @@ def up_inner(i, n, to_dn, frame_len=60):
     """Session i's inner packet n (46 B of IPv4 in a 60 B frame): to the DN
     host of its flow, or to the internet (an anchor's business)."""
     dst = up_dn(i) if to_dn else "203.0.%d.%d" % ((i >> 8) & 0xff, i & 0xff)
-    return ipv4_udp(up_ue(i), dst, 1024 + i % 60000, 7777, frame_len=frame_len, ident=n & 0xffff)[14:]
+    return ipv4_udp(up_ue(i), dst, up_ue_port(i), 7777, frame_len=frame_len, ident=n & 0xffff)[14:]
+
+
+def up_ue_port(i):
+    """Session i's UE port: never GTP-U's (a datagram to 2152 is parsed as GTP-U)."""
+    p = 1024 + i % 60000
+    return p + 1 if p == 2152 else p
 
 
 def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
@@ -678,12 +684,12 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
 
 def gen_upf_dl(n_flows=65536, frame_len=60, seed=1):
     """Frames from the DN gateway on p0 (n6) to n_flows UEs: routed (the
-    pool's route "upf"), the session by (slice, UE), the app, the
-    termination encap_n3 with a DL container (QFI 9), the slice meter, the
-    URR, to the session's gNB -> sink."""
+    pool's route "upf"), the session by (slice, UE), the app (the DN's),
+    the session's termination for it, encap_n3 with a DL container (QFI 9),
+    the slice meter, the URR, to the session's gNB -> sink."""
     order = list(range(n_flows))
     random.Random(seed).shuffle(order)
-    frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, 1024 + i % 60000, frame_len=frame_len, ident=n & 0xffff,
+    frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
                        dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
     return frames, up_common(n_flows, False, False), up_ovs("encap")
 
