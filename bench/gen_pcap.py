@@ -566,11 +566,13 @@ def up_dn(i):
 def up_common(n, uplink, ulcl):
     """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
     DN behind a gateway, the UE pool routed into the UPF) and one session
-    per UE: its uplink TEID, its downlink session, the DN app (1) and its
-    terminations, each with its own URR, all through the slice's meter (a
-    QER: RFC 4115 at 10 Gbit/s, red passed)."""
+    per UE, uplink (by TEID) or downlink (by UE), each termination with its
+    own URR, all through the slice's meter (a QER: RFC 4115 at 10 Gbit/s,
+    red passed). Uplink: the DN's app (1) breaks out by its own termination;
+    the session's own goes to the anchor (ulcl) or to the DN too.
+    Downlink: the session's own termination (no app of its own)."""
     n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
-    ups = METER_UPDATES + [
+    ups = METER_UPDATES + [upd("upf_slices", {"slice": 1}, "slice", {"meter": 1})] + [
         upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
         upd("interfaces", {"in_port": n6, "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
         upd("fdb", {"bd": 1, "mac": mac_str(UP_N6_MAC)}, "route"),
@@ -598,19 +600,18 @@ def up_common(n, uplink, ulcl):
     for i in range(n):
         sid = i + 1
         if uplink:
-            ups += [upd("sessions_uplink", {"iface": 1, "teid": UP_TEID_BASE + i}, "session",
-                        {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 0, "slice_meter": 1}),
-                    upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6",
-                        {"vrf": 1, "urr": 2 * sid - 1})]
+            # the session's own termination (to the anchor with ulcl, else
+            # out to the DN too), the DN's app broken out by its own
+            sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 0, "urr": 2 * sid, "apps": 1}
             if ulcl:
-                ups.append(upd("terminations_uplink", {"session": sid, "app": 0}, "fwd_n9",
-                               {"peer": 1000, "teid": 3 * UP_TEID_BASE + i, "qfi": 64, "urr": 2 * sid}))
+                sess.update(peer=1000, teid=3 * UP_TEID_BASE + i, qfi=64)
+            ups += [upd("sessions_uplink", {"iface": 1, "teid": UP_TEID_BASE + i}, "fwd_n9" if ulcl else "fwd_n6",
+                        sess),
+                    upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6", {"urr": 2 * sid - 1})]
         else:
-            ups += [upd("sessions_downlink", {"slice": 1, "ue": up_ue(i)}, "session",
-                        {"id": sid, "slice_meter": 1}),
-                    upd("terminations_downlink", {"session": sid, "app": 1}, "encap_n3",
-                        {"peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i, "qfi": UP_QFI,
-                         "urr": sid})]
+            ups.append(upd("sessions_downlink", {"slice": 1, "ue": up_ue(i)}, "encap_n3",
+                           {"id": sid, "peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i, "qfi": UP_QFI,
+                            "urr": sid}))
     return ups
 
 

@@ -120,19 +120,19 @@ scenario_setup() {
         TX_LEN=60
         DESC="VXLAN 110 B (64 B inner), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     upf_ul|upf_ul_ulcl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
-        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 131072}'
-        CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,terminations_uplink,meter_profiles
+        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536}'
+        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,terminations_uplink,upf_slices,meter_profiles
         P0_OPTS='"role": "n3",' P1_OPTS='"role": "n6",' TX_LEN=60 CHECK_EVENTS=upf.ul
-        DESC="G-PDUs 96 B (64 B inner; no container: OVS 3.1 cannot pop one) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN app (ACL), termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
+        DESC="G-PDUs 96 B (64 B inner; no container: OVS 3.1 cannot pop one) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
         if [ "$1" = upf_ul_ulcl ]; then
-          OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,terminations_uplink~,meter_profiles
+          OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,terminations_uplink~,upf_slices,meter_profiles
           DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
     upf_dl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
-        TABLE_SIZES='{"sessions_downlink": 65536, "terminations_downlink": 65536}'
-        CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,applications~,terminations_downlink,tunnel_peers,neigh,meter_profiles
+        TABLE_SIZES='{"sessions_downlink": 65536}'
+        CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles
         P0_OPTS='"role": "n6",' P1_OPTS='"role": "n3",' TX_LEN=104 CHECK_EVENTS=upf.to_n3
-        DESC="64 B from the DN to $FLOWS UEs: routed (the pool's route upf), session by (slice, UE), app (ACL), termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per termination" ;;
+        DESC="64 B from the DN to $FLOWS UEs: routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
     *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_dl)" ;;
   esac
 }

@@ -20,7 +20,7 @@
 #define DP_TABLES_MAX      31  /* below 32: derivers watch tables by bit */
 #define DP_KEY_FIELDS_MAX  12
 #define DP_ACTIONS_MAX     8
-#define DP_PARAMS_MAX      10
+#define DP_PARAMS_MAX      12
 #define DP_KEY_MAX         64  /* bytes; key buffers are always this big */
 #define DP_PARAMS_BYTES    40
 #define DP_WORKERS_MAX     16

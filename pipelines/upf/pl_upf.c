@@ -26,7 +26,7 @@
 #include "dp_tblrpc.h"
 #include "dp_xdp.h"
 
-struct pl_upf_tables pl_up = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+struct pl_upf_tables pl_up = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_up_drop_base, pl_up_event_base;
 int pl_up_meta_off = -1, pl_up_sess_off = -1;
 
@@ -63,40 +63,65 @@ static const struct dp_table_def ifaces6_def = {
 	.fields = { { "dst", DP_T_IPV6, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
 };
 
-/* The session and termination tables count in URRs, not per entry: they
- * are the ones that grow to a million entries.
- *
- * A session as the G-PDUs of one tunnel find it: its id (what the
- * terminations key on), its QERs (the AMBR of this direction and the
- * slice's meter), the UE's address (anti-spoofing), its slice and the
- * outer header removal it was given (0: GTP-U/UDP/IPv4, 1: over IPv6,
- * 6: either). */
-#define SESSION_FIRST	{ "id", DP_T_U32, UP_SESSION_MAX }, { "ambr", DP_T_U32, QOS_METER_MAX, true },	\
-			{ "slice_meter", DP_T_U32, QOS_METER_MAX, true }
-#define SESSION_TUNNEL(name_, next_) {							\
-	.name = name_, .size = 16384, .n_fields = 2,					\
-	.fields = { { "iface", DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { "teid", DP_T_U32, DP_MATCH_EXACT } }, \
-	.n_actions = 2,									\
-	.actions = {									\
-		[UP_SESSION] = { "session", 6, { SESSION_FIRST, { "ue", DP_T_IPV4 },	\
-						 { "slice", DP_T_U16, SLICE_MAX }, { "ohr", DP_T_U8 } } }, \
-		[UP_SESSION_NONE] = { "none", 0, {} },					\
-	},										\
-	.default_action = UP_SESSION_NONE, .next_table = next_, .no_entry_hits = true }
-static const struct dp_table_def sess_ul_def = SESSION_TUNNEL("sessions_uplink", "applications");
-static const struct dp_table_def sess_n9_def = SESSION_TUNNEL("sessions_n9_downlink", "applications");
+/* A slice's QER: the meter every session of the slice goes through last. */
+static const struct dp_table_def slices_def = {
+	.name = "upf_slices", .size = SLICE_MAX + 1, .n_fields = 1,
+	/* a u32, so that workers look it up by id (dp_table_lookup_ids) */
+	.fields = { { "slice", DP_T_U32, DP_MATCH_EXACT, SLICE_MAX } },
+	.n_actions = 2,
+	.actions = { [UP_SLICE] = { "slice", 1, { { "meter", DP_T_U32, QOS_METER_MAX } } },
+		     [UP_SLICE_NONE] = { "none", 0, {} } },
+	.default_action = UP_SLICE_NONE, .next_table = "sessions_uplink",
+};
+
+/* What a termination does with its packets (struct up_term): its FAR
+ * (peer, teid, qfi for a tunnel), QER (meter) and URR (urr, threshold). */
+#define FAR_PARAMS \
+	{ "meter", DP_T_U32, QOS_METER_MAX, true }, { "teid", DP_T_U32, 0, true },		\
+	{ "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true },			\
+	{ "peer", DP_T_U16, UP_PEER_MAX, true }, { "qfi", DP_T_U8, UP_QFI_COPY, true }
+/* A session entry (struct up_session): its default termination, then the
+ * session: id (what terminations key on), AMBR (a qos meter), the UE's
+ * address (uplink anti-spoofing), its slice, the outer header removal its
+ * G-PDUs take (0: GTP-U/UDP/IPv4, 1: over IPv6, 6: either) and whether
+ * it has per-app terminations in this direction (apps: 1). Every action
+ * takes them all, so that they lie where the struct says. */
+#define SESSION_PARAMS 12, { FAR_PARAMS, { "ohr", DP_T_U8, 0, true }, { "id", DP_T_U32, UP_SESSION_MAX },	\
+	{ "ambr", DP_T_U32, QOS_METER_MAX, true }, { "ue", DP_T_IPV4, 0, true },			\
+	{ "slice", DP_T_U16, SLICE_MAX, true }, { "apps", DP_T_U8, 1, true } }
+#define UL_ACTIONS(...)									\
+	.n_actions = 4,									\
+	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
+		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_NONE] = { "none", 0, {} } },	\
+	.default_action = UP_UL_NONE
+#define DL_ACTIONS(...)									\
+	.n_actions = 5,									\
+	.actions = { [UP_DL_ENCAP_N3] = { "encap_n3", __VA_ARGS__ }, [UP_DL_BUFFER] = { "buffer", __VA_ARGS__ },	\
+		     [UP_DL_DROP] = { "drop", __VA_ARGS__ }, [UP_DL_NOTIFY] = { "notify", __VA_ARGS__ },	\
+		     [UP_DL_NONE] = { "none", 0, {} } },						\
+	.default_action = UP_DL_NONE
+/* The session and termination tables are the ones that grow to a
+ * million entries: they count in URRs, not per entry. */
+#define TUNNEL_KEY .n_fields = 2,								\
+	.fields = { { "iface", DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { "teid", DP_T_U32, DP_MATCH_EXACT } }
+static const struct dp_table_def sess_ul_def = {
+	.name = "sessions_uplink", .size = 16384, TUNNEL_KEY, UL_ACTIONS(SESSION_PARAMS),
+	.next_table = "applications", .no_entry_hits = true,
+};
+static const struct dp_table_def sess_n9_def = {
+	.name = "sessions_n9_downlink", .size = 16384, TUNNEL_KEY, DL_ACTIONS(SESSION_PARAMS),
+	.next_table = "applications", .no_entry_hits = true,
+};
 static const struct dp_table_def sess_dl_def = {
 	.name = "sessions_downlink", .size = 16384, .n_fields = 2,
 	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV4, DP_MATCH_EXACT } },
-	.n_actions = 2,
-	.actions = { [UP_SESSION] = { "session", 3, { SESSION_FIRST } }, [UP_SESSION_NONE] = { "none", 0, {} } },
-	.default_action = UP_SESSION_NONE, .next_table = "applications", .no_entry_hits = true,
+	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
 };
 
 /* Applications of a slice: the remote end (the destination uplink, the
  * source downlink), its L4 port, protocol and QFI. The local DN's prefixes
  * live here: an app whose termination breaks out. No match: app 0, the
- * session's default termination. */
+ * session's own termination. */
 static const struct dp_table_def apps_def = {
 	.name = "applications", .size = 4096, .n_fields = UP_APP_FIELDS,
 	.fields = {
@@ -111,38 +136,17 @@ static const struct dp_table_def apps_def = {
 	.default_action = UP_APP_NONE, .next_table = "terminations_uplink",
 };
 
-/* What a session does with an app's packets (app 0: every app without
- * its own). meter: the app's MBR (qos; 0: none); urr: the usage counter
- * (0: none); threshold: bytes after which a usage event is raised. */
+/* What a session does with an app's packets (app 1..; app 0 is the
+ * session entry's own termination). */
 #define TERM_KEY .n_fields = 2,								\
 	.fields = { { "session", DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX }, { "app", DP_T_U16, DP_MATCH_EXACT } }
-#define TERM_TUNNEL 6, { { "meter", DP_T_U32, QOS_METER_MAX, true }, { "teid", DP_T_U32 },	\
-			 { "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true },		\
-			 { "peer", DP_T_U16, UP_PEER_MAX }, { "qfi", DP_T_U8, UP_QFI_COPY } }
 static const struct dp_table_def term_ul_def = {
-	.name = "terminations_uplink", .size = 32768, TERM_KEY,
-	.n_actions = 4,
-	.actions = {
-		[UP_UL_FWD_N6] = { "fwd_n6", 4, { { "meter", DP_T_U32, QOS_METER_MAX, true },
-						  { "vrf", DP_T_U16, SLICE_MAX },
-						  { "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true } } },
-		[UP_UL_FWD_N9] = { "fwd_n9", TERM_TUNNEL },
-		[UP_UL_DROP] = { "drop", 0, {} },
-		[UP_UL_NONE] = { "none", 0, {} },
-	},
-	.default_action = UP_UL_NONE, .next_table = "tunnel_peers", .no_entry_hits = true,
+	.name = "terminations_uplink", .size = 32768, TERM_KEY, UL_ACTIONS(6, { FAR_PARAMS }),
+	.next_table = "tunnel_peers", .no_entry_hits = true,
 };
 static const struct dp_table_def term_dl_def = {
-	.name = "terminations_downlink", .size = 32768, TERM_KEY,
-	.n_actions = 5,
-	.actions = {
-		[UP_DL_ENCAP_N3] = { "encap_n3", TERM_TUNNEL },
-		[UP_DL_BUFFER] = { "buffer", 0, {} },
-		[UP_DL_DROP] = { "drop", 0, {} },
-		[UP_DL_NOTIFY] = { "notify", 0, {} },
-		[UP_DL_NONE] = { "none", 0, {} },
-	},
-	.default_action = UP_DL_NONE, .next_table = "tunnel_peers", .no_entry_hits = true,
+	.name = "terminations_downlink", .size = 32768, TERM_KEY, DL_ACTIONS(6, { FAR_PARAMS }),
+	.next_table = "tunnel_peers", .no_entry_hits = true,
 };
 
 /* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9). src is
@@ -161,13 +165,36 @@ static const struct dp_table_def peers_def = {
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
 };
 
-static int bad_ohr, bad_urr, bad_peer;   /* table.write result codes of refusals */
+static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app;   /* table.write result codes */
 
 static bool
-term_tunnel(int table, uint16_t action)
+uplink_table(int table)
 {
-	return (table == pl_up.term_ul && action == UP_UL_FWD_N9) ||
-	       (table == pl_up.term_dl && action == UP_DL_ENCAP_N3);
+	return table == pl_up.sess_ul || table == pl_up.term_ul;
+}
+
+static bool
+far_table(int table)
+{
+	return uplink_table(table) || table == pl_up.sess_n9 || table == pl_up.sess_dl || table == pl_up.term_dl;
+}
+
+/* A FAR of action a: 0 or why not. Only a tunnel (fwd_n9, encap_n3) names
+ * a peer (1..), TEID (1..: 0 is signalling's) and QFI; only what forwards
+ * (those and fwd_n6) is metered and counted. */
+static int
+far_check(bool uplink, uint16_t a, const struct up_term *t)
+{
+	bool tunnel = a == (uplink ? UP_UL_FWD_N9 : UP_DL_ENCAP_N3);
+	bool fwd = tunnel || (uplink && a == UP_UL_FWD_N6);
+
+	if (t->urr > up_urr_max)
+		return bad_urr;
+	if (tunnel ? t->peer == 0 || t->teid == 0 : t->peer || t->teid || t->qfi)
+		return tunnel ? bad_peer : bad_far;
+	if (!fwd && (t->meter || t->urr || t->threshold))
+		return bad_far;
+	return 0;
 }
 
 /* What the declarations cannot say of one entry. */
@@ -179,17 +206,20 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 
 		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
 			continue;
-		if ((x->table == pl_up.sess_ul || x->table == pl_up.sess_n9) && x->action == UP_SESSION) {
-			uint8_t ohr = ((const struct up_session *)x->params)->ohr;
+		if (far_table(x->table)) {
+			const struct up_session *ss = (const struct up_session *)x->params;
 
-			if (ohr != UP_OHR_GTPU_IPV4 && ohr != UP_OHR_GTPU_IPV6 && ohr != UP_OHR_GTPU_IP)
-				res[i] = bad_ohr;
-		} else if ((x->table == pl_up.term_ul && (x->action == UP_UL_FWD_N6 || x->action == UP_UL_FWD_N9)) ||
-			   term_tunnel(x->table, x->action)) {
-			if (((const struct up_term *)x->params)->urr > up_urr_max)
-				res[i] = bad_urr;
-			else if (term_tunnel(x->table, x->action) && ((const struct up_term *)x->params)->peer == 0)
-				res[i] = bad_peer;
+			if ((res[i] = far_check(uplink_table(x->table), x->action, (const struct up_term *)x->params)))
+				continue;
+			if (x->table == pl_up.term_ul || x->table == pl_up.term_dl) {
+				if (x->key[4] == 0 && x->key[5] == 0)
+					res[i] = bad_app;
+			} else if (x->table != pl_up.sess_dl) {
+				if (ss->ohr != UP_OHR_GTPU_IPV4 && ss->ohr != UP_OHR_GTPU_IPV6 && ss->ohr != UP_OHR_GTPU_IP)
+					res[i] = bad_ohr;
+				else if (ss->slice == 0 || (x->table == pl_up.sess_ul && ss->ue == 0))
+					res[i] = bad_session;
+			}
 		} else if (x->table == pl_up.peers && x->action == UP_PEER_GTPU) {
 			const struct up_peer *p = (const struct up_peer *)x->params;
 
@@ -253,11 +283,23 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 
 static struct dp_table_deriver ifaces_watch = { .expand = told_only, .done = ifaces_done };
 
+/* URR ids: one for every entry of the tables whose entries name one. */
+static uint32_t
+urr_room(void)
+{
+	const int t[] = { pl_up.sess_ul, pl_up.sess_n9, pl_up.sess_dl, pl_up.term_ul, pl_up.term_dl };
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(t); i++)
+		n += dp_table_def((unsigned int)t[i])->size;
+	return n;
+}
+
 static int
 up_init(unsigned int workers)
 {
 	const struct { const struct dp_table_def *def; int *id; unsigned int room; } tables[] = {
-		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 },
+		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
 		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &apps_def, &pl_up.apps, UP_APP_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
@@ -293,10 +335,10 @@ up_init(unsigned int workers)
 	}
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_up.ifaces, UP_IF_N3, 1) != offsetof(struct up_iface, id) ||
-	    dp_table_param_off(pl_up.sess_ul, UP_SESSION, 3) != offsetof(struct up_session, ue) ||
-	    dp_table_param_off(pl_up.sess_ul, UP_SESSION, 5) != offsetof(struct up_session, ohr) ||
-	    dp_table_param_off(pl_up.sess_dl, UP_SESSION, 2) != offsetof(struct up_session, slice_meter) ||
-	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 1) != offsetof(struct up_term, vrf) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 5) != offsetof(struct up_session, qfi) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 6) != offsetof(struct up_session, ohr) ||
+	    dp_table_param_off(pl_up.sess_n9, UP_DL_BUFFER, 7) != offsetof(struct up_session, id) ||
+	    dp_table_param_off(pl_up.sess_dl, UP_DL_NOTIFY, 11) != offsetof(struct up_session, apps) ||
 	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 3) != offsetof(struct up_term, urr) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||
@@ -307,24 +349,34 @@ up_init(unsigned int workers)
 	bad_ohr = dp_tblrpc_reason_add("bad_ohr", "outer header removal must be 0 (GTP-U/UDP/IPv4), "
 				       "1 (GTP-U/UDP/IPv6) or 6 (GTP-U/UDP/IP)");
 	bad_urr = dp_tblrpc_reason_add("bad_urr", "a URR id beyond the box's URR counters");
-	bad_peer = dp_tblrpc_reason_add("bad_peer", "a tunnel needs a peer (1..); a peer needs src, dst and gw");
-	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC ||
-	    (rc = dp_tblrpc_check_add(up_check)) < 0)
+	bad_peer = dp_tblrpc_reason_add("bad_peer", "a tunnel needs a peer (1..) and a TEID (1..); a peer needs "
+					"src, dst and gw");
+	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
+				       "forwards has a meter, URR or threshold");
+	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); an "
+					   "uplink one its UE's address");
+	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
+	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
+	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
-	terms_watch.sources = 1u << pl_up.term_ul | 1u << pl_up.term_dl;
+	terms_watch.sources = 1u << pl_up.term_ul | 1u << pl_up.term_dl | 1u << pl_up.sess_ul |
+			      1u << pl_up.sess_n9 | 1u << pl_up.sess_dl;
 	ifaces_watch.sources = 1u << pl_up.ifaces;
 	{
-		/* the meters a table names: sessions' AMBR and slice, terminations' MBR */
+		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
-			{ pl_up.sess_ul, UP_SESSION, offsetof(struct up_session, ambr) },
-			{ pl_up.sess_ul, UP_SESSION, offsetof(struct up_session, slice_meter) },
-			{ pl_up.sess_n9, UP_SESSION, offsetof(struct up_session, ambr) },
-			{ pl_up.sess_n9, UP_SESSION, offsetof(struct up_session, slice_meter) },
-			{ pl_up.sess_dl, UP_SESSION, offsetof(struct up_session, ambr) },
-			{ pl_up.sess_dl, UP_SESSION, offsetof(struct up_session, slice_meter) },
+			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, meter) },
+			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, meter) },
+			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
+			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
+			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
 			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },
+			{ pl_up.slices, UP_SLICE, offsetof(struct up_slice, meter) },
 		};
 
 		for (unsigned int i = 0; i < RTE_DIM(refs); i++)
@@ -333,8 +385,7 @@ up_init(unsigned int workers)
 	}
 	up_in_init();
 	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
-	    (rc = up_urr_init(workers, dp_table_def((unsigned int)pl_up.term_ul)->size +
-				       dp_table_def((unsigned int)pl_up.term_dl)->size)) < 0 ||
+	    (rc = up_urr_init(workers, urr_room())) < 0 ||
 	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init()) < 0 ||
 	    (rc = up_own_rebuild()) < 0)
 		return rc;
@@ -403,6 +454,7 @@ static void
 up_poll(uint64_t now_tsc)
 {
 	up_urr_poll(now_tsc);
+	up_buf_poll(now_tsc);
 }
 
 static void

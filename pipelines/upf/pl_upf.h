@@ -2,28 +2,36 @@
  * the ONF up4 model extended with an uplink classifier (UL CL):
  *   upf_interfaces(6)     outer destination (LPM) -> n3 | n9 {slice, id} | n6 {slice}:
  *                         the box's own GTP-U endpoints and N6 addresses
- *   sessions_uplink       (n3 iface, TEID) -> session
- *   sessions_n9_downlink  (n9 iface, TEID) -> session (from the anchor UPF)
- *   sessions_downlink     (slice, UE IPv4) -> session (from the local DN, routed in)
+ *   upf_slices            slice -> {meter}: the slice's QER
+ *   sessions_uplink       (n3 iface, TEID) -> fwd_n6 | fwd_n9 | drop
+ *   sessions_n9_downlink  (n9 iface, TEID) -> encap_n3 | buffer | drop | notify (from the anchor)
+ *   sessions_downlink     (slice, UE IPv4) -> the same (from the local DN, routed in)
  *   applications          (slice, remote prefix, L4 port range, protocol, QFI) -> app id
- *   terminations_uplink   (session, app) -> fwd_n6 {vrf} | fwd_n9 {peer, teid, qfi} | drop
+ *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
  *   tunnel_peers          id -> gtpu {src, dst, vrf, gw, dscp, sport}: a gNB or an anchor UPF
+ * A session entry is the session (its id, UE, slice, AMBR, outer header
+ * removal) with its default termination (the action and its FAR, QER and
+ * URR): a session with no per-app rule costs one lookup per direction,
+ * and a million of them fit in two entries each. The terminations tables
+ * hold the apps a session treats otherwise (app 1..; its "apps" flag says
+ * it has some, else its packets are not classified).
  * N3 and N9 ports enter at upf.in: GTP-U to one of our endpoints is the
  * UPF's (echo answered, unknown TEIDs told with an error indication, the
  * G-PDUs of sessions decapsulated), anything else goes to the switch
  * (ARP, ICMP, routing). Uplink goes on at upf.ul (anti-spoofing, own
  * addresses, application, termination: local breakout into the slice's
  * VRF, or on to the anchor over N9); downlink from N9 and from the local
- * DN (a switch route "upf" to the UE pool) meet at upf.dl and leave in the
- * session's one N3 tunnel with a DL PDU Session Container. A termination's
- * QERs are qos meters (app MBR, session AMBR, slice, in that order; gate
- * closed = drop), its URR counters per worker (up_urr.h). Builds on
- * switch (next hops, ARP, routing) and qos (meters). */
+ * DN (a switch route "upf" to the UE pool, upf.n6) meet at upf.dl and
+ * leave in the session's one N3 tunnel with a DL PDU Session Container.
+ * QERs are qos meters (the termination's MBR, the session's AMBR, the
+ * slice's, in that order; gate closed = drop), URRs counters per worker
+ * (up_urr.h). Builds on switch (next hops, ARP, routing) and qos (meters). */
 #ifndef PL_UPF_H
 #define PL_UPF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
@@ -43,14 +51,16 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 #define UP_EVENT(name) (pl_up_event_base + UP_EVENT_##name)
 
 struct pl_upf_tables {
-	int ifaces, ifaces6, sess_ul, sess_n9, sess_dl, apps, term_ul, term_dl, peers;
+	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, apps, term_ul, term_dl, peers;
 };
 extern struct pl_upf_tables pl_up;
 
 enum { UP_IF_N3, UP_IF_N9, UP_IF_N6, UP_IF_NONE };
-enum { UP_SESSION, UP_SESSION_NONE };
+enum { UP_SLICE, UP_SLICE_NONE };
 enum { UP_APP, UP_APP_NONE };
+/* the actions of sessions_uplink and terminations_uplink alike */
 enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_NONE };
+/* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
 enum { UP_PEER_GTPU, UP_PEER_NONE };
 
@@ -70,32 +80,39 @@ enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_AP
 #define UP_APP_ROOM 32
 
 /* Action params (dp_entry.params: natural alignment, addresses in network
- * order; checked against the engine's layout at init). The three session
- * tables share the first three; sessions_downlink has only those (its key
- * holds the slice and the UE address). */
-struct up_iface { uint16_t slice, id; };   /* n6: the slice only */
-struct up_session {
-	uint32_t id;
-	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */
-	uint32_t slice_meter;    /* qos meter: the slice's, last (0: none) */
-	uint32_t ue;             /* uplink and N9: the UE's IPv4 address */
-	uint16_t slice;
-	uint8_t ohr;
-};
-struct up_app { uint16_t app; };
-/* A termination: fwd_n6 {meter, vrf, threshold, urr}, fwd_n9 and encap_n3
- * {meter, teid, threshold, urr, peer, qfi}; buffer, drop and notify take
- * nothing. meter is the app's MBR (0: none); urr the usage counter it
- * counts in (0: none; one termination's own), threshold (bytes, 0: none)
- * raises a usage event once its volume reaches it (up_urr.h). */
+ * order; checked against the engine's layout at init). A termination's
+ * (its FAR, QER and URR): meter is the MBR (0: none); teid and peer the
+ * tunnel of fwd_n9 and encap_n3, qfi its container's (UP_QFI_COPY: the
+ * received one); urr the usage counter it counts in (0: none), threshold
+ * (bytes, 0: none) raises a usage event once its volume reaches it. */
 struct up_term {
 	uint32_t meter;
-	union { uint32_t teid; uint16_t vrf; };
+	uint32_t teid;
 	uint64_t threshold;
 	uint32_t urr;
 	uint16_t peer;
 	uint8_t qfi;
 };
+/* A session entry: its default termination, then the session. Its first
+ * fields are a struct up_term's, where they are laid out alike. */
+struct up_session {
+	uint32_t meter;
+	uint32_t teid;
+	uint64_t threshold;
+	uint32_t urr;
+	uint16_t peer;
+	uint8_t qfi;
+	uint8_t ohr;             /* uplink and N9: the outer header removal it was given */
+	uint32_t id;             /* what the terminations key on */
+	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */
+	uint32_t ue;             /* uplink: the UE's IPv4 address (anti-spoofing) */
+	uint16_t slice;          /* uplink and N9 (the downlink table's key holds it) */
+	uint8_t apps;            /* 1: it has per-app terminations in this direction (classify) */
+};
+_Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
+struct up_iface { uint16_t slice, id; };   /* n6: the slice only */
+struct up_app { uint16_t app; };
+struct up_slice { uint32_t meter; };
 struct up_peer {
 	uint32_t src, dst;       /* our endpoint, theirs */
 	uint32_t gw;             /* underlay next hop, resolved in vrf by the switch */
@@ -134,11 +151,10 @@ up_sess(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, pl_up_sess_off, const struct dp_entry **);
 }
-/* The id of m's session (every session table's first param). */
-static inline uint32_t
-up_session_id(struct rte_mbuf *m)
+static inline const struct up_session *
+up_session(struct rte_mbuf *m)
 {
-	return *(const uint32_t *)(*up_sess(m))->params;
+	return (const struct up_session *)(*up_sess(m))->params;
 }
 
 /* Where the engine laid out the applications key's fields. */

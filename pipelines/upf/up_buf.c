@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
 
@@ -21,10 +22,12 @@ struct queue {
 	uint16_t head, n;            /* a ring of UP_BUF_SESSION */
 	bool notified;               /* the notification for this episode went out */
 	struct rte_mbuf *pkt[UP_BUF_SESSION];
+	uint64_t t[UP_BUF_SESSION];  /* when each came (TSC) */
 };
 
 static struct rte_hash *queues;
 static unsigned int held;
+static uint64_t next_age;
 
 int
 up_buf_init(void)
@@ -101,45 +104,36 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		held--;
 	}
 	q->pkt[(q->head + q->n) % UP_BUF_SESSION] = m;
+	q->t[(q->head + q->n) % UP_BUF_SESSION] = rte_rdtsc();
 	q->n++;
 	held++;
 	pl_swctl_event(UP_EVENT(buffered));
 }
 
-/* The downlink termination m takes now: (session, its app), else the
- * session's default; NULL when neither. */
-static const struct dp_entry *
-termination(uint32_t session, uint16_t app)
-{
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	const struct dp_entry *e;
-
-	up_term_key(k, session, app);
-	if ((e = dp_table_find((unsigned int)pl_up.term_dl, k)) != NULL || app == 0)
-		return e;
-	up_term_key(k, session, 0);
-	return dp_table_find((unsigned int)pl_up.term_dl, k);
-}
-
-/* q's packets looked at again, in order. */
+/* q's packets of app looked at again, in order, now that its termination
+ * is e (NULL: an app's termination deleted: they go by the session's own
+ * from now on). */
 static void
-reeval(struct queue *q)
+reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
 {
 	struct rte_mbuf *keep[UP_BUF_SESSION];
+	uint64_t keep_t[UP_BUF_SESSION];
 	unsigned int nk = 0, n = q->n;
-	bool buffering = false;
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = q->pkt[(q->head + i) % UP_BUF_SESSION];
-		const struct dp_entry *e = termination(q->session, (uint16_t)dp_meta(m)->tunnel);
+		unsigned int at = (q->head + i) % UP_BUF_SESSION;
+		struct rte_mbuf *m = q->pkt[at];
+		struct dp_meta *md = dp_meta(m);
 
-		held--;
-		if (e != NULL && e->action == UP_DL_BUFFER) {
+		if ((uint16_t)md->tunnel != app || e == NULL || e->action == UP_DL_BUFFER) {
+			if ((uint16_t)md->tunnel == app && e == NULL)
+				md->tunnel = 0;
+			keep_t[nk] = q->t[at];
 			keep[nk++] = m;
-			held++;
 			continue;
 		}
-		if (e == NULL || e->action != UP_DL_ENCAP_N3) {
+		held--;
+		if (e->action != UP_DL_ENCAP_N3) {
 			pl_swctl_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
@@ -147,15 +141,12 @@ reeval(struct queue *q)
 		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
+	memcpy(q->t, keep_t, sizeof(keep_t[0]) * nk);
 	q->head = 0;
 	q->n = (uint16_t)nk;
-	/* still buffering or notifying: the episode goes on, no second notification */
-	{
-		const struct dp_entry *d = termination(q->session, 0);
-
-		buffering = nk != 0 || (d != NULL && (d->action == UP_DL_BUFFER || d->action == UP_DL_NOTIFY));
-	}
-	if (!buffering)
+	/* nothing held and no longer buffering: the episode is over (the next
+	 * buffered packet notifies again) */
+	if (nk == 0 && (e == NULL || (e->action != UP_DL_BUFFER && e->action != UP_DL_NOTIFY)))
 		drop_queue(q);
 }
 
@@ -163,12 +154,47 @@ void
 up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 {
 	for (unsigned int i = 0; i < n; i++) {
+		int tb = d[i].table;
+		const struct dp_entry *e;
 		struct queue *q;
 
-		if (d[i].table != pl_up.term_dl || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
+		if (res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
-		if ((q = find(rte_be_to_cpu_32(*(const uint32_t *)d[i].key))) != NULL)
-			reeval(q);
+		e = dp_table_find((unsigned int)tb, d[i].key);
+		if (tb == pl_up.term_dl) {
+			if ((q = find(rte_be_to_cpu_32(*(const uint32_t *)d[i].key))) != NULL)
+				reeval(q, rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), e);
+		} else if ((tb == pl_up.sess_dl || tb == pl_up.sess_n9) && e != NULL) {
+			/* a session entry's own termination (a deleted one names no
+			 * session any more: its packets age out) */
+			if ((q = find(((const struct up_session *)e->params)->id)) != NULL)
+				reeval(q, 0, e);
+		}
+	}
+}
+
+/* Main lcore, every loop: packets held longer than UP_BUF_AGE_MS dropped,
+ * the oldest first (a session whose UE never comes back). */
+void
+up_buf_poll(uint64_t now)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	uint64_t age = rte_get_tsc_hz() / 1000 * UP_BUF_AGE_MS;
+
+	if (held == 0 || now < next_age)
+		return;
+	next_age = now + rte_get_tsc_hz() / 10;
+	while (rte_hash_iterate(queues, &key, &data, &it) >= 0) {
+		struct queue *q = data;
+
+		while (q->n != 0 && now - q->t[q->head] > age) {
+			pl_swctl_drop(q->pkt[q->head], UP_DROP(buffer_expired));
+			q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
+			q->n--;
+			held--;
+		}
 	}
 }
 

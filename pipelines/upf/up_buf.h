@@ -1,13 +1,16 @@
-/* Downlink buffering (TS 23.501 5.8.3): a termination "buffer" punts its
- * packets here, to a queue per session on the main lcore, bounded per
- * session (UP_BUF_SESSION) and in all (UP_BUF_TOTAL); past a bound the
- * session's oldest packet is dropped (upf.buffer_full). The first packet
- * of a session raises one downlink data notification (up_event.h). When a
- * write changes one of the session's downlink terminations, its packets
- * are looked at again in order: those whose termination is now encap_n3
- * leave (in the order they came), those still buffered stay, the rest are
- * dropped (upf.buffer_gone). A "notify" termination raises the
- * notification once and drops. */
+/* Downlink buffering (TS 23.501 5.8.3): a termination "buffer" (a session
+ * entry's own or an app's) punts its packets here, to a queue per session
+ * on the main lcore, bounded per session (UP_BUF_SESSION) and in all
+ * (UP_BUF_TOTAL); past a bound the session's oldest packet is dropped
+ * (upf.buffer_full), and what waits longer than UP_BUF_AGE_MS too
+ * (upf.buffer_expired). The first packet of an episode raises one
+ * downlink data notification (up_event.h). When a write changes the
+ * termination the packets of one app took (a downlink session entry for
+ * app 0, a terminations_downlink entry for its app), they are looked at
+ * again in order: they leave (in the order they came) if it is now
+ * encap_n3, stay if it is still buffer, are dropped otherwise
+ * (upf.buffer_gone). A "notify" termination raises the notification once
+ * and drops. */
 #ifndef UP_BUF_H
 #define UP_BUF_H
 
@@ -16,6 +19,7 @@
 
 #define UP_BUF_SESSION 64
 #define UP_BUF_TOTAL   4096
+#define UP_BUF_AGE_MS  10000
 
 int up_buf_init(void);
 void up_buf_fini(void);
@@ -25,6 +29,7 @@ void up_buf_hold(struct rte_mbuf *m, bool notify_only);
 /* A batch's writes (a deriver's done): the sessions whose downlink
  * terminations changed have their packets looked at again. */
 void up_buf_written(const struct dp_update *d, unsigned int n, const int *res);
+void up_buf_poll(uint64_t now_tsc);
 /* Packets held now (for tests and stats). */
 unsigned int up_buf_count(void);
 

@@ -1,11 +1,11 @@
 /* UPF stages "n6" and "dl": the downlink of a session. From the local DN,
  * a packet the switch routed to a UE pool (a route "upf") finds its session
  * at upf.n6 by (slice, destination); from the anchor, upf.in found it by
- * the N9 TEID. Both meet at upf.dl: the application (applications, on the
- * source), the termination (the app's, else the session's default), then
- * encap_n3 with the QERs and the URR into the session's one N3 tunnel with
- * a DL PDU Session Container; buffer and notify go to the slow path
- * (up_buf.h); drop is the gate closed. */
+ * the N9 TEID. Both meet at upf.dl: the termination (the session entry's
+ * own, or its app's: applications on the source), then encap_n3 with the
+ * QERs and the URR into the session's one N3 tunnel with a DL PDU Session
+ * Container; buffer and notify go to the slow path (up_buf.h); drop is the
+ * gate closed. */
 #include <string.h>
 
 #include <rte_ip.h>
@@ -47,7 +47,7 @@ pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	for (unsigned int j = 0; j < k; j++) {
 		struct up_meta *um = up_meta(pkts[idx[j]]);
 
-		if (e[j]->action != UP_SESSION) {
+		if (e[j]->action == UP_DL_NONE) {
 			next[idx[j]] = DP_NEXT_DROP(UP_DROP(no_session));
 			continue;
 		}
@@ -63,7 +63,7 @@ uint16_t
 pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST];
 	unsigned int k = 0, k1 = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -75,8 +75,7 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	}
 	if (k == 0)
 		return 0;
-	up_classify(ctx, pkts, idx, k, false, app);
-	up_terminations(ctx, pl_up.term_dl, pkts, idx, k, app, e);
+	up_terminations(ctx, false, pkts, idx, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct dp_meta *md = dp_meta(pkts[idx[j]]);
 		uint16_t *nx = &next[idx[j]];
@@ -89,15 +88,12 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		case UP_DL_BUFFER:
 		case UP_DL_NOTIFY:
 			md->punt = e[j]->action == UP_DL_BUFFER ? UP_PUNT_BUFFER : UP_PUNT_NOTIFY;
-			md->out_port = up_session_id(pkts[idx[j]]);
+			md->out_port = up_session(pkts[idx[j]])->id;
 			md->tunnel = up_meta(pkts[idx[j]])->app;
 			*nx = DP_NEXT_PUNT;
 			continue;
-		case UP_DL_DROP:
+		default:   /* drop: the gate closed (or an entry written with "none") */
 			*nx = DP_NEXT_DROP(UP_DROP(gate_closed));
-			continue;
-		default:
-			*nx = DP_NEXT_DROP(UP_DROP(no_termination));
 			continue;
 		}
 	}

@@ -428,7 +428,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		struct dp_meta *md = dp_meta(m);
 		unsigned int r;
 
-		if (se[j]->action != UP_SESSION) {
+		if (se[j]->action == (ie[j]->action == UP_IF_N3 ? UP_UL_NONE : UP_DL_NONE)) {
 			next[i] = error_ind(ctx, m, md);
 			continue;
 		}
@@ -454,6 +454,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		struct up_meta *um = up_meta(m);
 		const struct up_session *s = (const struct up_session *)se[j]->params;
 		bool n9 = ie[j]->action == UP_IF_N9;
+
 
 		if (nx[j] != DP_NEXT_CONTINUE) {
 			next[sidx[j]] = nx[j];

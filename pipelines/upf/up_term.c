@@ -41,50 +41,61 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 }
 
 void
-up_terminations(struct dp_stage_ctx *ctx, int table, struct rte_mbuf **pkts, const uint16_t *idx,
-		unsigned int k, const uint16_t *app, const struct dp_entry **te)
+up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
+		unsigned int k, const struct dp_entry **te)
 {
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	unsigned int again[DP_LOOKUP_BURST], na = 0;
+	uint16_t cidx[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
+	unsigned int where[DP_LOOKUP_BURST], nc = 0, nk = 0;
 	uint64_t hit;
 
+	/* the session's own termination, unless one of its apps has another */
 	for (unsigned int j = 0; j < k; j++) {
-		up_term_key(keys[j], up_session_id(pkts[idx[j]]), app[j]);
-		kp[j] = keys[j];
-		up_meta(pkts[idx[j]])->app = app[j];
-	}
-	hit = dp_table_lookup(ctx->root, ctx->worker, (unsigned int)table, kp, k, te);
-	/* an app the session has no termination for takes its default */
-	for (unsigned int j = 0; j < k; j++)
-		if (!(hit >> j & 1) && app[j] != 0) {
-			up_term_key(keys[na], up_session_id(pkts[idx[j]]), 0);
-			kp[na] = keys[na];
-			again[na++] = j;
+		struct rte_mbuf *m = pkts[idx[j]];
+
+		te[j] = *up_sess(m);
+		up_meta(m)->app = 0;
+		if (up_session(m)->apps) {
+			cidx[nc] = idx[j];
+			where[nc++] = j;
 		}
-	if (na == 0)
-		return;
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)table, kp, na, e);
-	for (unsigned int a = 0; a < na; a++) {
-		te[again[a]] = e[a];
-		up_meta(pkts[idx[again[a]]])->app = 0;
 	}
+	if (nc == 0)
+		return;
+	up_classify(ctx, pkts, cidx, nc, uplink, app);
+	for (unsigned int c = 0; c < nc; c++) {
+		if (app[c] == 0)
+			continue;
+		up_term_key(keys[nk], up_session(pkts[cidx[c]])->id, app[c]);
+		kp[nk] = keys[nk];
+		app[nk] = app[c];
+		where[nk++] = where[c];
+	}
+	if (nk == 0)
+		return;
+	hit = dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(uplink ? pl_up.term_ul : pl_up.term_dl),
+			      kp, nk, e);
+	for (unsigned int c = 0; c < nk; c++)
+		if (hit >> c & 1) {
+			te[where[c]] = e[c];
+			up_meta(pkts[idx[where[c]]])->app = app[c];
+		}
 }
 
 /* One QER stage: pkts[idx[j]]'s meter mid(j), where it has one. */
 static unsigned int
 qer_stage(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-	  const struct dp_entry **te, uint16_t *next, unsigned int which)
+	  const struct dp_entry **te, uint32_t *slice_meter, uint16_t *next, unsigned int which)
 {
 	uint16_t midx[DP_LOOKUP_BURST];
 	uint32_t mid[DP_LOOKUP_BURST];
 	unsigned int nm = 0, k1 = 0;
 
 	for (unsigned int j = 0; j < k; j++) {
-		const struct up_session *s = (const struct up_session *)(*up_sess(pkts[idx[j]]))->params;
 		uint32_t m = which == 0 ? ((const struct up_term *)te[j]->params)->meter :
-			     which == 1 ? s->ambr : s->slice_meter;
+			     which == 1 ? up_session(pkts[idx[j]])->ambr : slice_meter[j];
 
 		if (m != 0) {
 			midx[nm] = idx[j];
@@ -96,6 +107,7 @@ qer_stage(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsig
 	for (unsigned int j = 0; j < k; j++)
 		if (next[idx[j]] == DP_NEXT_CONTINUE) {
 			te[k1] = te[j];
+			slice_meter[k1] = slice_meter[j];
 			idx[k1++] = idx[j];
 		}
 	return k1;
@@ -105,12 +117,22 @@ unsigned int
 up_qer(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
        const struct dp_entry **te, uint16_t *next)
 {
+	const struct dp_entry *se[DP_LOOKUP_BURST];
+	uint32_t slice_meter[DP_LOOKUP_BURST];
+
+	if (k == 0)
+		return 0;
 	/* a meter's drop is the only other verdict here */
-	for (unsigned int j = 0; j < k; j++)
+	for (unsigned int j = 0; j < k; j++) {
 		next[idx[j]] = DP_NEXT_CONTINUE;
-	/* the app's MBR, then the session's AMBR, then the slice: what an
-	 * inner one drops is not charged to the outer ones */
+		slice_meter[j] = dp_meta(pkts[idx[j]])->slice;
+	}
+	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.slices, slice_meter, k, se);
+	for (unsigned int j = 0; j < k; j++)
+		slice_meter[j] = se[j]->action == UP_SLICE ? ((const struct up_slice *)se[j]->params)->meter : 0;
+	/* the termination's MBR, then the session's AMBR, then the slice: what
+	 * an inner one drops is not charged to the outer ones */
 	for (unsigned int which = 0; which < 3 && k != 0; which++)
-		k = qer_stage(ctx, pkts, idx, k, te, next, which);
+		k = qer_stage(ctx, pkts, idx, k, te, slice_meter, next, which);
 	return k;
 }

@@ -1,8 +1,7 @@
 /* What upf.ul and upf.dl do alike, on workers: the application of a packet
  * (applications), its session's termination for it (terminations_uplink or
- * _downlink, else the session's default app 0), the QERs in order (the
- * termination's meter, the session's AMBR, the slice's meter) and the
- * termination's usage counter (URR). */
+ * _downlink, else the session entry's own), the QERs in order (the
+ * termination's meter, the session's AMBR, the slice's meter). */
 #ifndef UP_TERM_H
 #define UP_TERM_H
 
@@ -15,11 +14,12 @@
 void up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 		 bool uplink, uint16_t *app);
 
-/* te[j]: the entry of (up_meta.session, app[j]) in table, else of
- * (session, 0), else the table's default (action *_NONE). up_meta.app
- * becomes the app whose entry it is. */
-void up_terminations(struct dp_stage_ctx *ctx, int table, struct rte_mbuf **pkts, const uint16_t *idx,
-		     unsigned int k, const uint16_t *app, const struct dp_entry **te);
+/* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
+ * unless the session has per-app ones (apps) and one is its app's
+ * (applications, then terminations_uplink or _downlink). up_meta.app
+ * becomes the app whose termination it is (0: the session's). */
+void up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
+		     unsigned int k, const struct dp_entry **te);
 
 /* The QERs of pkts[idx[j]] (te[j]: their terminations) in order: what a
  * meter drops gets its next[]. The survivors are compacted into idx and te

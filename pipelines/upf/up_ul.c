@@ -1,11 +1,11 @@
 /* UPF stage "ul": the uplink of a session, its inner packet parsed. Checked
  * first: the source is the session's UE (anti-spoofing) and the
  * destination none of the UPF's own addresses. Then the uplink classifier:
- * the packet's application (applications, on the destination), its
- * termination (the app's, else the session's default), the QERs, the URR;
- * fwd_n6 breaks it out into the slice's VRF (switch.l3 routes it to the
- * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a
- * UL PDU Session Container. */
+ * the packet's termination (the session entry's own, or its app's:
+ * applications on the destination), the QERs, the URR; fwd_n6 breaks it
+ * out into the session's slice's VRF (switch.l3 routes it to the local
+ * DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
+ * PDU Session Container. */
 #include <string.h>
 
 #include <rte_ip.h>
@@ -34,7 +34,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	uint8_t keys[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
 	unsigned int k = 0, k1 = 0, k9 = 0;
 
 	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
@@ -80,27 +80,17 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		if ((k = k1) == 0)
 			return 0;
 	}
-	up_classify(ctx, pkts, idx, k, true, app);
-	up_terminations(ctx, pl_up.term_ul, pkts, idx, k, app, e);
+	up_terminations(ctx, true, pkts, idx, k, e);
 	k1 = 0;
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t *nx = &next[idx[j]];
 
 		switch (e[j]->action) {
-		case UP_UL_FWD_N6:
-			/* slices are isolation domains: out into its own VRF only */
-			if (((const struct up_term *)e[j]->params)->vrf != dp_meta(pkts[idx[j]])->slice) {
-				*nx = DP_NEXT_DROP(UP_DROP(wrong_slice));
-				continue;
-			}
-			break;
+		case UP_UL_FWD_N6:   /* into the session's slice's VRF: no other */
 		case UP_UL_FWD_N9:
 			break;
-		case UP_UL_DROP:
+		default:   /* drop: the gate closed (or an entry written with "none") */
 			*nx = DP_NEXT_DROP(UP_DROP(gate_closed));
-			continue;
-		default:
-			*nx = DP_NEXT_DROP(UP_DROP(no_termination));
 			continue;
 		}
 		e[k1] = e[j];

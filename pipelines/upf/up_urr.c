@@ -18,12 +18,15 @@ uint32_t up_urr_max;
 unsigned int up_urr_main;
 static unsigned int n_columns;
 
-/* A watched URR: its termination, and its volume when it was armed. */
+/* A watched URR: its termination (the entry at table, key), and its
+ * volume when it was armed. */
 struct watch {
 	uint64_t base_pkts, base_bytes, threshold;
 	uint32_t session, urr;
 	uint16_t app;
 	uint8_t uplink, armed;
+	int table;
+	uint8_t key[16];
 };
 static struct watch *watch;      /* n_watch of them */
 static uint32_t n_watch, cap_watch;
@@ -52,9 +55,10 @@ unwatch(uint32_t w)
 	}
 }
 
-/* (Re-)arm urr for the termination (session, app) with threshold. */
+/* (Re-)arm urr for the termination at (table, key) of (session, app). */
 static void
-arm(uint32_t urr, uint64_t threshold, uint32_t session, uint16_t app, bool uplink)
+arm(uint32_t urr, uint64_t threshold, int table, const uint8_t *key, uint32_t session, uint16_t app,
+    bool uplink)
 {
 	struct up_urr_ctr s = sum(urr);
 	struct watch *w;
@@ -73,52 +77,62 @@ arm(uint32_t urr, uint64_t threshold, uint32_t session, uint16_t app, bool uplin
 	}
 	w = &watch[watch_of[urr] - 1];
 	*w = (struct watch){ .base_pkts = s.pkts, .base_bytes = s.bytes, .threshold = threshold,
-			     .session = session, .urr = urr, .app = app, .uplink = uplink, .armed = 1 };
+			     .session = session, .urr = urr, .app = app, .uplink = uplink, .armed = 1,
+			     .table = table };
+	memcpy(w->key, key, sizeof(w->key));
+}
+
+/* Does entry e forward (fwd_n6, fwd_n9, encap_n3)? Only what forwards counts. */
+static bool
+forwards(const struct dp_entry *e, bool uplink)
+{
+	return uplink ? e->action == UP_UL_FWD_N6 || e->action == UP_UL_FWD_N9 : e->action == UP_DL_ENCAP_N3;
 }
 
 void
 up_urr_written(const struct dp_update *d, unsigned int n, const int *res)
 {
 	for (unsigned int i = 0; i < n; i++) {
+		int tb = d[i].table;
+		bool ul = tb == pl_up.term_ul || tb == pl_up.sess_ul;
+		bool term = tb == pl_up.term_ul || tb == pl_up.term_dl;
 		const struct dp_entry *e;
 		const struct up_term *t;
 		struct watch *w;
-		bool ul = d[i].table == pl_up.term_ul;
+		uint32_t session;
+		uint16_t app;
 
 		if (res[i] != 0 || (d[i].type != DP_UPD_INSERT && d[i].type != DP_UPD_MODIFY) ||
-		    (!ul && d[i].table != pl_up.term_dl))
+		    (!term && tb != pl_up.sess_ul && tb != pl_up.sess_n9 && tb != pl_up.sess_dl))
 			continue;
-		e = dp_table_find(d[i].table, d[i].key);
-		if (e == NULL)
+		if ((e = dp_table_find((unsigned int)tb, d[i].key)) == NULL || !forwards(e, ul))
 			continue;
 		t = (const struct up_term *)e->params;
-		if ((ul ? e->action == UP_UL_DROP : e->action >= UP_DL_BUFFER) || t->urr == 0 ||
-		    t->threshold == 0)
+		if (t->urr == 0 || t->threshold == 0)
 			continue;
+		session = term ? rte_be_to_cpu_32(*(const uint32_t *)d[i].key) :
+				 ((const struct up_session *)e->params)->id;
+		app = term ? rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)) : 0;
 		w = watch_of[t->urr] ? &watch[watch_of[t->urr] - 1] : NULL;
 		/* a changed FAR keeps counting toward the same threshold */
-		if (w != NULL && w->threshold == t->threshold && w->uplink == ul &&
-		    w->session == rte_be_to_cpu_32(*(const uint32_t *)d[i].key) &&
-		    w->app == rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)))
+		if (w != NULL && w->threshold == t->threshold && w->table == tb &&
+		    memcmp(w->key, d[i].key, sizeof(w->key)) == 0)
 			continue;
-		arm(t->urr, t->threshold, rte_be_to_cpu_32(*(const uint32_t *)d[i].key),
-		    rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), ul);
+		arm(t->urr, t->threshold, tb, d[i].key, session, app, ul);
 	}
 }
 
-/* w's termination still names its URR with its threshold. */
+/* w's termination still names its URR with its threshold, and forwards. */
 static bool
 still_owned(const struct watch *w)
 {
-	uint8_t k[DP_KEY_MAX];
+	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
 
-	up_term_key(k, w->session, w->app);
-	memset(k + 16, 0, DP_KEY_MAX - 16);
-	e = dp_table_find(w->uplink ? pl_up.term_ul : pl_up.term_dl, k);
+	memcpy(k, w->key, sizeof(w->key));
+	e = dp_table_find((unsigned int)w->table, k);
 	return e != NULL && ((const struct up_term *)e->params)->urr == w->urr &&
-	       ((const struct up_term *)e->params)->threshold == w->threshold &&
-	       (w->uplink ? e->action != UP_UL_DROP && e->action != UP_UL_NONE : e->action == UP_DL_ENCAP_N3);
+	       ((const struct up_term *)e->params)->threshold == w->threshold && forwards(e, w->uplink);
 }
 
 void
@@ -167,32 +181,46 @@ static const struct dp_rpc_method usage_method = {
 	.params = usage_params,
 	.result = &(const struct dp_schema_field){
 		.name = "usage", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
-		.desc = "{urrs: [{urr, packets, bytes}]} | {terminations: [{direction, app, urr, "
-			"packets, bytes}]} | {packets, bytes}" },
+		.desc = "{urrs: [{urr, packets, bytes}]} | {terminations: [{direction, from (the table), "
+			"app, urr, packets, bytes}]} | {packets, bytes, watched}" },
 };
 
 struct by_session {
 	uint32_t session;
 	bool uplink;
+	const char *from;        /* the table's name */
 	json_t *a;
 };
+
+/* A termination's usage row when it is the session's: a session entry
+ * (app 0, the N6 or N9 one downlink) or a terminations entry. */
+static int
+add_row(struct by_session *b, uint32_t session, uint16_t app, const struct dp_entry_view *ev)
+{
+	const struct up_term *t = (const struct up_term *)ev->params;
+	struct up_urr_ctr s;
+
+	if (session != b->session || t->urr == 0)
+		return 0;
+	s = sum(t->urr);
+	return json_array_append_new(b->a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
+						     "direction", b->uplink ? "uplink" : "downlink",
+						     "from", b->from, "app", (json_int_t)app, "urr", (json_int_t)t->urr,
+						     "packets", (json_int_t)s.pkts, "bytes", (json_int_t)s.bytes)) < 0 ?
+	       -ENOMEM : 0;
+}
 
 static int
 add_term(const struct dp_entry_view *ev, void *arg)
 {
-	struct by_session *b = arg;
-	const struct up_term *t = (const struct up_term *)ev->params;
-	struct up_urr_ctr s;
+	return add_row(arg, rte_be_to_cpu_32(*(const uint32_t *)ev->key),
+		       rte_be_to_cpu_16(*(const uint16_t *)(ev->key + 4)), ev);
+}
 
-	if (rte_be_to_cpu_32(*(const uint32_t *)ev->key) != b->session || t->urr == 0 ||
-	    (b->uplink ? ev->action == UP_UL_DROP : ev->action >= UP_DL_BUFFER))
-		return 0;
-	s = sum(t->urr);
-	return json_array_append_new(b->a, json_pack("{s:s, s:I, s:I, s:I, s:I}",
-						     "direction", b->uplink ? "uplink" : "downlink",
-						     "app", (json_int_t)rte_be_to_cpu_16(*(const uint16_t *)(ev->key + 4)),
-						     "urr", (json_int_t)t->urr, "packets", (json_int_t)s.pkts,
-						     "bytes", (json_int_t)s.bytes)) < 0 ? -ENOMEM : 0;
+static int
+add_session(const struct dp_entry_view *ev, void *arg)
+{
+	return add_row(arg, ((const struct up_session *)ev->params)->id, 0, ev);
 }
 
 static int
@@ -227,12 +255,21 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 		return 0;
 	}
 	if (v[1].set) {
-		struct by_session b = { (uint32_t)v[1].u, true, a };
+		/* a scan of every table a session's terminations are in */
+		const struct { int table; bool uplink; int (*fn)(const struct dp_entry_view *, void *); } tabs[] = {
+			{ pl_up.sess_ul, true, add_session }, { pl_up.term_ul, true, add_term },
+			{ pl_up.sess_dl, false, add_session }, { pl_up.sess_n9, false, add_session },
+			{ pl_up.term_dl, false, add_term },
+		};
 
-		if (dp_table_each((unsigned int)pl_up.term_ul, add_term, &b) < 0 ||
-		    (b.uplink = false, dp_table_each((unsigned int)pl_up.term_dl, add_term, &b)) < 0) {
-			json_decref(a);
-			return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		for (unsigned int i = 0; i < RTE_DIM(tabs); i++) {
+			struct by_session b = { (uint32_t)v[1].u, tabs[i].uplink,
+						dp_table_def((unsigned int)tabs[i].table)->name, a };
+
+			if (dp_table_each((unsigned int)tabs[i].table, tabs[i].fn, &b) < 0) {
+				json_decref(a);
+				return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+			}
 		}
 		*result = json_pack("{s:o}", "terminations", a);
 		return 0;

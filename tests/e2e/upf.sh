@@ -136,15 +136,16 @@ add("tunnel_peers", {"id": 1}, "gtpu", {"src": "192.0.2.1", "dst": "192.0.2.10",
                                         "sport": 2152, "mtu": 0, "dscp": 64})
 add("tunnel_peers", {"id": 2}, "gtpu", {"src": "198.51.100.1", "dst": "198.51.100.9", "gw": "198.51.100.9",
                                         "vrf": 100, "sport": 2152, "mtu": 0, "dscp": 64})
-sess = {"id": 1, "ue": "10.45.0.1", "slice": 1, "ohr": 0}
-add("sessions_uplink", {"iface": 1, "teid": 0x100}, "session", sess)
-add("sessions_n9_downlink", {"iface": 2, "teid": 0x7000}, "session", sess)
-add("sessions_downlink", {"slice": 1, "ue": "10.45.0.1"}, "session", {"id": 1})
+# session 1: its own uplink termination to the anchor, the DN's app broken
+# out; downlink from both sides to the gNB, counted in one URR
+dl = {"id": 1, "peer": 1, "teid": 0x2000, "qfi": 9, "urr": 3}
+add("sessions_uplink", {"iface": 1, "teid": 0x100}, "fwd_n9",
+    {"id": 1, "ue": "10.45.0.1", "slice": 1, "ohr": 0, "apps": 1, "peer": 2, "teid": 0x9000, "qfi": 5, "urr": 2})
+add("sessions_n9_downlink", {"iface": 2, "teid": 0x7000}, "encap_n3", dict(dl, slice=1, ohr=0))
+add("sessions_downlink", {"slice": 1, "ue": "10.45.0.1"}, "encap_n3", dl)
 add("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.255.0"}}, "app", {"app": 1},
     priority=10)
-add("terminations_uplink", {"session": 1, "app": 1}, "fwd_n6", {"vrf": 1, "urr": 1})
-add("terminations_uplink", {"session": 1, "app": 0}, "fwd_n9", {"peer": 2, "teid": 0x9000, "qfi": 5, "urr": 2})
-add("terminations_downlink", {"session": 1, "app": 0}, "encap_n3", {"peer": 1, "teid": 0x2000, "qfi": 9, "urr": 3})
+add("terminations_uplink", {"session": 1, "app": 1}, "fwd_n6", {"urr": 1})
 json.dump({"atomicity": "dataplane-atomic", "updates": u}, open(sys.argv[1], "w"))
 PYEOF
 sw_table_load "$NL_DIR/tables.json"

@@ -53,15 +53,29 @@ APP_DN = 1
 PEER_GNB, PEER_ANCHOR = 1, 2
 
 
+def session(sid=1, ue=UE, **far):
+    """A session entry's params: the session, its default termination's FAR."""
+    p = {"id": sid, "slice": SLICE, "ohr": 0}
+    if ue is not None:
+        p["ue"] = ue
+    p.update(far)
+    return p
+
+
+def dl_far(teid=TEID_GNB, qfi=9, urr=3, **kw):
+    return dict({"peer": PEER_GNB, "teid": teid, "qfi": qfi, "urr": urr}, **kw)
+
+
 def setup(dl="encap_n3", urr_threshold=0):
     """Underlay slice 100 on n3 and n9 with the gNB and the anchor as static
     neighbours; slice 1's VRF on n6 with the DN host and a route of the UE
     pool into the UPF. Session 1 (UE, TEID 0x100 from the gNB, 0x7000 from
-    the anchor): the DN's app breaks out, the rest goes to the anchor;
-    downlink to the gNB at TEID 0x2000 with QFI 9."""
-    tdl = {"peer": PEER_GNB, "teid": TEID_GNB, "qfi": 9, "urr": 3}
-    if urr_threshold:
-        tdl["threshold"] = urr_threshold
+    the anchor): its own uplink termination sends to the anchor, the DN's
+    app breaks out; downlink from either side goes to the gNB at TEID
+    0x2000 with QFI 9, both counted in URR 3."""
+    far = dl_far(threshold=urr_threshold) if urr_threshold else dl_far()
+    if dl != "encap_n3":
+        far = {}
     return [
         U("interfaces", {"in_port": "n3", "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": 100}),
         U("interfaces", {"in_port": "n9", "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": 101}),
@@ -82,16 +96,13 @@ def setup(dl="encap_n3", urr_threshold=0):
           {"src": N3_IP, "dst": GNB, "gw": GNB, "vrf": UNDERLAY, "sport": 2152, "mtu": 0, "dscp": 64}),
         U("tunnel_peers", {"id": PEER_ANCHOR}, "gtpu",
           {"src": N9_IP, "dst": ANCHOR, "gw": ANCHOR, "vrf": UNDERLAY, "sport": 2152, "mtu": 0, "dscp": 64}),
-        U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "session", {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0}),
-        U("sessions_n9_downlink", {"iface": 2, "teid": TEID_N9_LOCAL}, "session",
-          {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0}),
-        U("sessions_downlink", {"slice": SLICE, "ue": UE}, "session", {"id": 1}),
+        U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "fwd_n9",
+          session(peer=PEER_ANCHOR, teid=TEID_ANCHOR, qfi=64, urr=2, apps=1)),
+        U("sessions_n9_downlink", {"iface": 2, "teid": TEID_N9_LOCAL}, dl, session(ue=None, **far)),
+        U("sessions_downlink", {"slice": SLICE, "ue": UE}, dl, dict({"id": 1}, **far)),
         dict(U("applications", {"slice": SLICE, "remote": {"value": "10.200.0.0", "mask": "255.255.255.0"}},
                "app", {"app": APP_DN}), priority=10),
-        U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6", {"vrf": SLICE, "urr": 1}),
-        U("terminations_uplink", {"session": 1, "app": 0}, "fwd_n9",
-          {"peer": PEER_ANCHOR, "teid": TEID_ANCHOR, "qfi": 64, "urr": 2}),
-        U("terminations_downlink", {"session": 1, "app": 0}, dl, tdl if dl == "encap_n3" else None),
+        U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6", {"urr": 1}),
     ]
 
 
@@ -262,9 +273,9 @@ def test_psc_present_absent_wrong_direction_malformed():
 @R.test
 def test_outer_header_removal_0_1_6():
     """A session's OHR names the outer IP its G-PDUs may come over: 0 IPv4,
-    1 IPv6, 6 either (upf.ohr_mismatch otherwise); an OHR description
-    other than these is refused at write (bad_ohr). IPv6 endpoints are
-    upf_interfaces6's."""
+    1 IPv6, 6 either (upf.ohr_mismatch otherwise; another description is
+    refused at write: test_writes_refused_with_reasons). IPv6 endpoints
+    are upf_interfaces6's."""
     N3_IP6, GNB6 = "2001:db8::1", "2001:db8::10"
 
     def g6(teid, payload):
@@ -273,16 +284,11 @@ def test_outer_header_removal_0_1_6():
     extra = [U("upf_interfaces6", {"dst": N3_IP6 + "/128"}, "n3", {"slice": 0, "id": 3})]
     for ohr, teid in ((0, 0x300), (1, 0x301), (6, 0x302)):
         for iface in (1, 3):
-            extra.append(U("sessions_uplink", {"iface": iface, "teid": teid}, "session",
-                           {"id": 1, "ue": UE, "slice": SLICE, "ohr": ohr}))
+            extra.append(U("sessions_uplink", {"iface": iface, "teid": teid}, "fwd_n6", session(ohr=ohr)))
     to_dn = {t: ue_pkt(DN_HOST, b"ohr %x" % t) for t in (0x300, 0x301, 0x302)}
     ins = [gtpu(to_dn[t], t) for t in (0x300, 0x301, 0x302)] + [g6(t, to_dn[t]) for t in (0x300, 0x301, 0x302)]
     with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup() + extra)
-        r = dp.table_write([U("sessions_uplink", {"iface": 1, "teid": 0x303}, "session",
-                              {"id": 1, "ue": UE, "slice": SLICE, "ohr": 3})], check=False)
-        expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, "bad_ohr"),
-                  "OHR 3 refused")
         st = dp.run_traffic()
         expect_drops(st, {"upf.ohr_mismatch": 2})
         dp.stop()
@@ -292,31 +298,54 @@ def test_outer_header_removal_0_1_6():
 
 
 @R.test
-def test_gate_closed_and_no_termination():
-    """A termination "drop" is the gate closed (upf.gate_closed); a session
-    with neither the app's termination nor a default drops as
-    upf.no_termination."""
-    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET, b"gate"), TEID_UL), gtpu(ue_pkt(DN_HOST, b"none"), TEID_UL)],
+def test_gate_closed():
+    """A termination "drop" is the gate closed (upf.gate_closed): the
+    session's own for every app without one, or an app's."""
+    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET, b"gate"), TEID_UL), gtpu(ue_pkt(DN_HOST, b"dn"), TEID_UL)],
                "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup() + [
-            U("terminations_uplink", {"session": 1, "app": 0}, "drop", type="modify"),
-            U("terminations_uplink", {"session": 1, "app": APP_DN}, type="delete")])
+            U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "drop", session(apps=1), type="modify"),
+            U("terminations_uplink", {"session": 1, "app": APP_DN}, "drop", type="modify")])
         st = dp.run_traffic()
         expect_drops(st, {"upf.gate_closed": 2})
-        dp.table_write([U("terminations_uplink", {"session": 1, "app": 0}, type="delete")])
         dp.stop()
-    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET, b"none"), TEID_UL)], "n6": [], "n9": []},
-              pipeline=PIPELINE, port_opts=PORTS) as dp:
-        dp.table_write(setup() + [U("terminations_uplink", {"session": 1, "app": 0}, type="delete")])
-        st = dp.run_traffic()
-        expect_drops(st, {"upf.no_termination": 1})
+        dp.expect_outputs({})
+
+
+@R.test
+def test_writes_refused_with_reasons():
+    """What the declarations cannot say is checked at write, each with its
+    reason, and nothing of a refused batch stays."""
+    bad = [
+        (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(peer=PEER_GNB)), "bad_far"),
+        (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n9", session(teid=5)), "bad_peer"),
+        (U("sessions_uplink", {"iface": 1, "teid": 9}, "drop", session(urr=4)), "bad_far"),
+        (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(ue=None)), "bad_session"),
+        (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(ohr=2)), "bad_ohr"),
+        (U("sessions_downlink", {"slice": 1, "ue": "10.45.9.9"}, "encap_n3", {"id": 9, "peer": 1, "teid": 0}),
+         "bad_peer"),
+        (U("terminations_downlink", {"session": 1, "app": 0}, "encap_n3", dl_far()), "bad_app"),
+        (U("terminations_uplink", {"session": 1, "app": 5}, "fwd_n6", {"urr": 1 << 30}), "bad_urr"),
+        (U("tunnel_peers", {"id": 9}, "gtpu", {"src": N3_IP, "dst": GNB, "gw": "0.0.0.0", "vrf": 1, "sport": 0,
+                                               "mtu": 0, "dscp": 0}), "bad_peer"),
+    ]
+    with Sxdp({"n3": [], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        before = {t: dp.table_read(t) for t in ("sessions_uplink", "sessions_downlink", "terminations_uplink",
+                                                "terminations_downlink", "tunnel_peers")}
+        for u, reason in bad:
+            r = dp.table_write([u], check=False)
+            expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, reason),
+                      "%s %s refused" % (u["table"], u["action"]))
+        after = {t: dp.table_read(t) for t in before}
+        expect_eq(after, before, "the tables as they were")
         dp.stop()
 
 
 @R.test
 def test_qer_mbr_then_ambr_in_order():
     """QERs in order: the app's MBR, the session's AMBR, the slice's meter
-    (3, wide). Meter 1 is srTCM with CBS 3 packets and EBS 2 (yellow
+    (upf_slices: meter 3, wide). Meter 1 is srTCM with CBS 3 packets and EBS 2 (yellow
     passes, red drops), meter 2 wide. 10 packets to the DN with meter 1 as
     the MBR pass 5, and the AMBR (2) and slice meter see only those 5; with
     meter 1 as the AMBR behind the wide MBR, 5 pass too, dropped at the
@@ -330,10 +359,11 @@ def test_qer_mbr_then_ambr_in_order():
         with Sxdp({"n3": [gtpu(p, TEID_UL) for p in pkts], "n6": [], "n9": []},
                   pipeline=PIPELINE, port_opts=PORTS) as dp:
             dp.table_write(meters + setup() + [
-                U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "session",
-                  {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0, "ambr": ambr, "slice_meter": 3}, type="modify"),
+                U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "fwd_n9",
+                  session(peer=PEER_ANCHOR, teid=TEID_ANCHOR, qfi=64, urr=2, apps=1, ambr=ambr), type="modify"),
+                U("upf_slices", {"slice": SLICE}, "slice", {"meter": 3}),
                 U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6",
-                  {"vrf": SLICE, "urr": 1, "meter": mbr}, type="modify")])
+                  {"urr": 1, "meter": mbr}, type="modify")])
             st = dp.run_traffic()
             expect_drops(st, {"qos.meter_red": 5})
             m = {x["id"]: x for x in dp.rpc("qos.meters")}
@@ -348,8 +378,8 @@ def test_qer_mbr_then_ambr_in_order():
 
 @R.test
 def test_urr_threshold_report():
-    """A downlink termination with a 300-byte threshold reports once when
-    its volume reaches it (upf.events, type usage), not again."""
+    """A session's downlink termination with a 300-byte threshold reports
+    once when its volume reaches it (upf.events, type usage), not again."""
     from_dn = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
                Raw(b"u" * 72) for _ in range(6)]       # 100-byte IP packets, 99 once routed... same length
     with Sxdp({"n3": [], "n6": from_dn, "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
@@ -365,18 +395,22 @@ def test_urr_threshold_report():
                   [("usage", 1, 0, "downlink", 3)], "one usage report")
         expect(ev["events"][0]["bytes"] >= 300, "reported at the threshold: %s" % ev["events"][0])
         expect_eq(dp.rpc("upf.usage", {"session": 1})["terminations"],
-                  [{"direction": "uplink", "app": APP_DN, "urr": 1, "packets": 0, "bytes": 0},
-                   {"direction": "uplink", "app": 0, "urr": 2, "packets": 0, "bytes": 0},
-                   {"direction": "downlink", "app": 0, "urr": 3, "packets": 6, "bytes": 600}],
-                  "the session's usage")
+                  [{"direction": "uplink", "from": "sessions_uplink", "app": 0, "urr": 2, "packets": 0, "bytes": 0},
+                   {"direction": "uplink", "from": "terminations_uplink", "app": APP_DN, "urr": 1, "packets": 0,
+                    "bytes": 0},
+                   {"direction": "downlink", "from": "sessions_downlink", "app": 0, "urr": 3, "packets": 6,
+                    "bytes": 600},
+                   {"direction": "downlink", "from": "sessions_n9_downlink", "app": 0, "urr": 3, "packets": 6,
+                    "bytes": 600}],
+                  "the session's usage (its two downlink entries share URR 3)")
         dp.stop()
 
 
 @R.test
 def test_buffering_then_flush_in_order():
-    """While the downlink termination is "buffer", packets are held and one
-    DL data notification goes out; when it becomes encap_n3 they leave in
-    the order they came, then new ones follow."""
+    """While the session's downlink termination is "buffer", packets are
+    held and one DL data notification goes out; when it becomes encap_n3
+    they leave in the order they came."""
     first = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
              Raw(b"held %d" % i) for i in range(5)]
     with Sxdp({"n3": [], "n6": first, "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
@@ -385,8 +419,8 @@ def test_buffering_then_flush_in_order():
         expect_drops(st, {})
         ev = dp.rpc("upf.events", {"after": 0})["events"]
         expect_eq([(e["type"], e["session"]) for e in ev], [("ddn", 1)], "one DL data notification")
-        dp.table_write([U("terminations_downlink", {"session": 1, "app": 0}, "encap_n3",
-                          {"peer": PEER_GNB, "teid": TEID_GNB, "qfi": 9, "urr": 3}, type="modify")])
+        dp.table_write([U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                          dict({"id": 1}, **dl_far()), type="modify")])
         st = dp.wait_consumed()
         expect_eq(events_of(st).get("upf.forwarded"), 5, "released")
         dp.stop()
@@ -403,10 +437,9 @@ def test_ue_to_ue_through_the_pool_route():
         dp.table_write(setup() + [
             dict(U("applications", {"slice": SLICE, "remote": {"value": "10.45.0.0", "mask": "255.255.0.0"}},
                    "app", {"app": 2}), priority=20),
-            U("terminations_uplink", {"session": 1, "app": 2}, "fwd_n6", {"vrf": SLICE}),
-            U("sessions_downlink", {"slice": SLICE, "ue": UE2}, "session", {"id": 2}),
-            U("terminations_downlink", {"session": 2, "app": 0}, "encap_n3",
-              {"peer": PEER_GNB, "teid": TEID_GNB2, "qfi": 1})])
+            U("terminations_uplink", {"session": 1, "app": 2}, "fwd_n6"),
+            U("sessions_downlink", {"slice": SLICE, "ue": UE2}, "encap_n3",
+              {"id": 2, "peer": PEER_GNB, "teid": TEID_GNB2, "qfi": 1})])
         st = dp.run_traffic()
         expect_drops(st, {})
         dp.stop()
@@ -487,17 +520,16 @@ def test_malformed_and_refused_gtpu_named():
 @R.test
 def test_endpoint_of_another_slice():
     """An N3 endpoint given to slice 2 takes no G-PDU of a slice-1 session
-    (upf.wrong_slice); a termination into another slice's VRF neither."""
-    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET), TEID_UL, dst="192.0.2.2"), gtpu(ue_pkt(DN_HOST), TEID_UL)],
-               "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+    (upf.wrong_slice)."""
+    with Sxdp({"n3": [gtpu(ue_pkt(INTERNET), TEID_UL, dst="192.0.2.2")], "n6": [], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup() + [
             U("upf_interfaces", {"dst": "192.0.2.2/32"}, "n3", {"slice": 2, "id": 4}),
-            U("sessions_uplink", {"iface": 4, "teid": TEID_UL}, "session", {"id": 1, "ue": UE, "slice": SLICE, "ohr": 0}),
-            U("terminations_uplink", {"session": 1, "app": APP_DN}, "fwd_n6", {"vrf": 2}, type="modify")])
+            U("sessions_uplink", {"iface": 4, "teid": TEID_UL}, "fwd_n6", session())])
         st = dp.run_traffic()
-        expect_drops(st, {"upf.wrong_slice": 2})
+        expect_drops(st, {"upf.wrong_slice": 1})
         dp.stop()
-
+        dp.expect_outputs({})
 
 if __name__ == "__main__":
     sys.exit(R.main())
