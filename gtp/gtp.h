@@ -172,6 +172,34 @@ int gtp_build_gpdu_hdr(uint8_t *buf, uint32_t buflen, uint32_t teid,
  * none), -EMSGSIZE (the length field would overflow). */
 int gtp_build_hdr(uint8_t *buf, uint32_t buflen, const struct gtp_hdr_opts *o, uint16_t body_len);
 
+/* The header of a G-PDU with a PDU Session Container and nothing else
+ * optional, as gtp_build_hdr writes it for the same options (pdu_type
+ * GTPU_PDU_TYPE_UL or _DL, qfi 0..63, no RQI, PPI, sequence or N-PDU
+ * number): GTPU_PSC_HDR_LEN bytes at p, with no checks, for the fast path
+ * that encapsulates every packet. The caller keeps body_len +
+ * GTPU_PSC_HDR_LEN - GTPU_HDR_LEN within 16 bits. */
+#define GTPU_PSC_HDR_LEN 16
+static inline void
+gtp_write_gpdu_psc(uint8_t *p, uint32_t teid, uint16_t body_len, uint8_t pdu_type, uint8_t qfi)
+{
+	uint16_t len = (uint16_t)(body_len + GTPU_PSC_HDR_LEN - GTPU_HDR_LEN);
+
+	p[0] = GTPU_F_V1_GTP | GTPU_F_E;
+	p[1] = GTPU_MSG_GPDU;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[4] = (uint8_t)(teid >> 24);
+	p[5] = (uint8_t)(teid >> 16);
+	p[6] = (uint8_t)(teid >> 8);
+	p[7] = (uint8_t)teid;
+	p[8] = p[9] = p[10] = 0;
+	p[11] = GTPU_EXT_PDU_SESS_CONT;
+	p[12] = 1;
+	p[13] = (uint8_t)(pdu_type << 4);
+	p[14] = qfi & GTPU_QFI_MASK;
+	p[15] = GTPU_EXT_NONE;
+}
+
 /* Whole signalling messages; each returns its length or gtp_build_hdr's
  * errors. Echo request (@response false) or response (with the Recovery
  * IE), sequence number @seq; Error Indication for a G-PDU to @teid that had

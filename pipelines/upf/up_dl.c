@@ -97,6 +97,8 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			continue;
 		}
 	}
+	for (unsigned int j = 0; j < k1; j++)
+		up_urr_prefetch(ctx->worker, (const struct up_term *)e[j]->params);
 	k = up_qer(ctx, pkts, idx, k1, e, next);
 	for (unsigned int j = 0; j < k; j++)
 		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, pkts[idx[j]]);

@@ -96,6 +96,8 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		e[k1] = e[j];
 		idx[k1++] = idx[j];
 	}
+	for (unsigned int j = 0; j < k1; j++)
+		up_urr_prefetch(ctx->worker, (const struct up_term *)e[j]->params);
 	k = up_qer(ctx, pkts, idx, k1, e, next);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];

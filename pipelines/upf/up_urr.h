@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include "pl_upf.h"
 
 #define UP_URR_SCAN_MS 10
@@ -34,6 +35,13 @@ up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
 	c->pkts++;
 	c->bytes += rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 							      dp_meta(m)->l3_off)->total_length);
+}
+
+/* The line t's counter is in, on its way (before up_urr_count). */
+static inline void
+up_urr_prefetch(unsigned int column, const struct up_term *t)
+{
+	rte_prefetch0_write(&up_urr_ctr[column][t->urr]);
 }
 
 /* Main lcore, at init: counters for ids 1..max (the write check refuses

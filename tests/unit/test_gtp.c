@@ -384,6 +384,28 @@ START_TEST(two_containers)
 }
 END_TEST
 
+/* The fast path's writer is gtp_build_hdr byte for byte, both directions,
+ * every QFI, short and long bodies. */
+START_TEST(fast_psc_writer)
+{
+	static const uint16_t bodies[] = { 0, 1, 46, 1400, 65535 - 8 };
+
+	for (int dir = 0; dir < 2; dir++)
+		for (unsigned int q = 0; q <= GTPU_QFI_MASK; q++)
+			for (unsigned int b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+				struct gtp_hdr_opts o = GTP_HDR_OPTS(GTPU_MSG_GPDU, 0x89abcdefu + q);
+				uint8_t want[32], got[GTPU_PSC_HDR_LEN];
+
+				o.pdu_type = dir ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL;
+				o.qfi = (uint8_t)q;
+				ck_assert_int_eq(gtp_build_hdr(want, sizeof(want), &o, bodies[b]), GTPU_PSC_HDR_LEN);
+				memset(got, 0xa5, sizeof(got));
+				gtp_write_gpdu_psc(got, o.teid, bodies[b], o.pdu_type, (uint8_t)q);
+				ck_assert_mem_eq(got, want, GTPU_PSC_HDR_LEN);
+			}
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert_str_eq(gtp_msg_name(GTPU_MSG_ECHO_REQ), "echo-request");
@@ -412,6 +434,7 @@ gtp_suite(void)
 	tcase_add_test(tc, signalling);
 	tcase_add_test(tc, unsupported_extension);
 	tcase_add_test(tc, two_containers);
+	tcase_add_test(tc, fast_psc_writer);
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);
 	return s;
