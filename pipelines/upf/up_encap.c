@@ -114,12 +114,65 @@ rewrite(struct rte_mbuf *m, const struct sw_rewrite *rw)
 	return 0;
 }
 
+/* The underlay next hops of the peers pe[j] (neigh entries: ne[j]; the
+ * bitmask of hits). A burst goes to a few gNBs or anchors: each distinct
+ * next hop is looked up once and counted for every packet that goes by
+ * it, unless the burst has more than NH_UNIQ of them or one is missing
+ * (then every packet is looked up, so that misses count as such). */
+#define NH_UNIQ 8
+static uint64_t
+next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned int k, const struct dp_entry **ne)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *ue[NH_UNIQ];
+	uint64_t uniq[NH_UNIQ], hit;
+	uint32_t cnt[NH_UNIQ];
+	uint8_t which[DP_LOOKUP_BURST];
+	unsigned int nu = 0, j, u;
+
+	for (j = 0; j < k; j++) {
+		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
+		uint64_t key = (uint64_t)p->vrf << 32 | p->gw;
+
+		for (u = 0; u < nu && uniq[u] != key; u++)
+			;
+		if (u == nu) {
+			if (nu == NH_UNIQ)
+				break;
+			uniq[nu] = key;
+			cnt[nu] = 0;
+			pl_switch_key_vrf_ip(keys[nu], p->vrf, p->gw);
+			kp[nu] = keys[nu];
+			nu++;
+		}
+		cnt[u]++;
+		which[j] = (uint8_t)u;
+	}
+	if (j == k) {
+		hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, nu, ue);
+		if (hit == (1ull << nu) - 1) {
+			for (u = 0; u < nu; u++)
+				cnt[u]--;   /* the lookup counted one */
+			dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, ue, cnt, nu);
+			for (j = 0; j < k; j++)
+				ne[j] = ue[which[j]];
+			return k == 64 ? UINT64_MAX : (1ull << k) - 1;
+		}
+	}
+	for (j = 0; j < k; j++) {
+		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
+
+		pl_switch_key_vrf_ip(keys[j], p->vrf, p->gw);
+		kp[j] = keys[j];
+	}
+	return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+}
+
 void
 up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	       const struct dp_entry **te, uint8_t pdu_type, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *pe[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST];
 	uint32_t ids[DP_LOOKUP_BURST];
 	uint64_t hit;
@@ -133,13 +186,7 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 		ids[j] = ((const struct up_term *)te[j]->params)->peer;
 	}
 	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, k, pe);
-	for (unsigned int j = 0; j < k; j++) {
-		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
-
-		pl_switch_key_vrf_ip(keys[j], p->vrf, p->gw);
-		kp[j] = keys[j];
-	}
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+	hit = next_hops(ctx, pe, k, ne);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
