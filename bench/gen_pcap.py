@@ -556,7 +556,8 @@ UP_QFI = 9
 
 
 def up_ue(i):
-    return "10.45.%d.%d" % (i >> 8, i & 0xff)
+    """Session i's UE: 10.64.0.0/10 holds four million."""
+    return socket.inet_ntoa(struct.pack("!I", (10 << 24 | 64 << 16) + i))
 
 
 def up_dn(i):
@@ -579,7 +580,7 @@ def up_common(n, uplink, ulcl):
         upd("routes", {"vrf": 1, "dst": "10.200.0.0/16"}, "via", {"nh": UP_DN_GW}),
         upd("neigh", {"vrf": 1, "ip": UP_DN_GW}, "rewrite",
             {"port": n6, "vlan": 0, "dmac": mac_str(UP_DN_MAC), "smac": mac_str(UP_N6_MAC)}),
-        upd("routes", {"vrf": 1, "dst": "10.45.0.0/16"}, "upf"),
+        upd("routes", {"vrf": 1, "dst": "10.64.0.0/10"}, "upf"),
         upd("upf_interfaces", {"dst": UP_N3 + "/32"}, "n3", {"slice": 0, "id": 1}),
         upd("upf_interfaces", {"dst": UP_N9 + "/32"}, "n9", {"slice": 0, "id": 2}),
         dict(upd("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.0.0"}}, "app",
@@ -650,6 +651,18 @@ def up_ovs(direction):
     return {"flows": lines}
 
 
+UP_PKTS = 65536   # the UPF scenarios' pcap, however many sessions they hold
+
+
+def up_sessions_of(n):
+    """Which session each of the UP_PKTS packets is of, spread over all n:
+    the session-scale runs change the tables' size, not the source (a pcap
+    of n packets would change what the source costs too)."""
+    if n <= UP_PKTS:
+        return [j % n for j in range(UP_PKTS)]
+    return [j * (n // UP_PKTS) for j in range(UP_PKTS)]
+
+
 def up_inner(i, n, to_dn, frame_len=60):
     """Session i's inner packet n (46 B of IPv4 in a 60 B frame): to the DN
     host of its flow, or to the internet (an anchor's business)."""
@@ -672,7 +685,7 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
     the DN gateway -> sink. ulcl: every other packet to the internet, which
     the session's default termination sends on to the anchor over N9
     (re-encapsulated, UL container)."""
-    order = list(range(n_flows))
+    order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = []
     for n, i in enumerate(order):
@@ -688,7 +701,7 @@ def gen_upf_dl(n_flows=65536, frame_len=60, seed=1):
     pool's route "upf"), the session by (slice, UE), the app (the DN's),
     the session's termination for it, encap_n3 with a DL container (QFI 9),
     the slice meter, the URR, to the session's gNB -> sink."""
-    order = list(range(n_flows))
+    order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
                        dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]

@@ -5,6 +5,8 @@
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling]
 #   bash bench/run.sh forward --runs 3
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
+#   bash bench/run.sh upf_dl --flows 1048576   (the UPF scenarios with that many sessions
+#            resident; the pcap is 65536 packets spread over all of them)
 #
 # Scenarios (all 64 B Ethernet/IPv4/UDP, details in bench/gen_pcap.py):
 #   forward  pipeline forward: 65536 flows, one exact `flow` entry each -> sink
@@ -70,12 +72,13 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET=
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
     --input-only) INPUT_ONLY=1; shift ;;
     --runs) RUNS=$2; shift 2 ;;
+    --flows) FLOWS_SET=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -138,6 +141,18 @@ scenario_setup() {
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
 scenario_setup "$SCENARIO"
+# --flows N: the UPF scenarios with N sessions (the session-scale runs),
+# their tables sized to hold them
+if [ -n "$FLOWS_SET" ]; then
+  [[ $FLOWS_SET =~ ^[1-9][0-9]*$ ]] || die "bad --flows"
+  case $SCENARIO in upf_*) ;; *) die "--flows is for the upf scenarios" ;; esac
+  DESC=${DESC//$FLOWS/$FLOWS_SET}
+  FLOWS=$FLOWS_SET
+  NPKTS=65536   # gen_pcap.py's UP_PKTS: the same source at every scale
+  size=1024
+  while [ "$size" -lt "$FLOWS" ]; do size=$((size * 2)); done
+  TABLE_SIZES="{\"sessions_uplink\": $size, \"terminations_uplink\": $size, \"sessions_downlink\": $size}"
+fi
 TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}
 case $PIPELINE in "{"*) PIPELINE_JSON=$PIPELINE ;; *) PIPELINE_JSON="\"$PIPELINE\"" ;; esac
 
@@ -174,17 +189,21 @@ if [ "$INPUT_ONLY" -eq 1 ]; then
   echo "$DESC"
   exit 0
 fi
-NPKTS=$FLOWS
+NPKTS=${NPKTS:-$FLOWS}
 # infinite_rx keeps every pcap packet in an mbuf: the pool must hold them all.
 # (+ descriptors and bursts in flight), rounded to 2^n - 1 as rte_mempool likes.
 MBUFS=1
 while [ "$MBUFS" -lt $((NPKTS + 16384)) ]; do MBUFS=$((MBUFS * 2)); done
 MBUFS=$((MBUFS - 1))
+# past that, just what it takes (a million packets would round to two)
+[ "$MBUFS" -le 262143 ] || MBUFS=$((NPKTS + 65536))
 
 # --------------------------------------------------------------- hugepages
 MEM_NOTE=""
 hugepages() {
-  local hp=/sys/kernel/mm/hugepages/hugepages-2048kB want=1024 free
+  # the pool (about 2.3 KB an mbuf) and 1 GB for the rest
+  local hp=/sys/kernel/mm/hugepages/hugepages-2048kB want=$((MBUFS * 2304 / 2097152 + 512)) free
+  [ "$want" -ge 1024 ] || want=1024
   [ "$(id -u)" -eq 0 ] || { MEM_NOTE="not root"; return 1; }
   [ -d "$hp" ] || { MEM_NOTE="no 2 MB hugepage support"; return 1; }
   free=$(cat "$hp/free_hugepages")

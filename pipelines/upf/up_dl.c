@@ -54,6 +54,11 @@ pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		*up_sess(pkts[idx[j]]) = e[j];
 		um->app = 0;
 		um->qfi = 0;
+		/* what upf.dl will write, on its way: the session's counter
+		 * (most sessions take their own termination) and the headroom
+		 * the outer headers go into */
+		up_urr_prefetch(ctx->worker, (const struct up_term *)e[j]->params);
+		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
 		next[idx[j]] = DP_NEXT_EDGE(UP_N6_EDGE_DL);
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "pl_upf.h"
+#include "up_urr.h"
 #include "gtp.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
@@ -462,6 +463,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		}
 		md->slice = s->slice;
 		*up_sess(m) = se[j];
+		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
 		um->app = 0;
 		um->qfi = (uint8_t)qfi[j];
 		ctx->stats->events[n9 ? UP_EVENT(dl_n9) : UP_EVENT(ul)]++;
