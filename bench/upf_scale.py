@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+"""The UPF at scale: table memory per session, and session writes under
+traffic.
+
+  1. Memory. sxdp (pipeline n6 switch + n3 upf, bench/run.sh's upf_dl
+     ports) starts with its session tables sized for 1,024 sessions, then
+     for N (default 1,048,576) and N of them programmed, each an uplink
+     (sessions_uplink, by TEID) and a downlink (sessions_downlink, by UE)
+     entry, each with its own termination and URR. What a session costs is
+     the difference over N, split into what DPDK's heap holds (the tables'
+     entries, their indexes, the URR counters: what workers read) and the
+     process's own memory (the control side: each entry's control record
+     and its index), read from DPDK telemetry (/eal/heap_info) and
+     /proc/PID/status (VmRSS).
+  2. Writes. With the N sessions resident and the upf_dl traffic running
+     (bench/run.sh upf_dl --flows N: 65,536 packets over every 16th session,
+     replayed without end), the sessions the traffic does not use are
+     deleted, inserted and modified, both their entries, in
+     dataplane-atomic batches of B updates, for S seconds. It prints
+     session writes/s (one update of one session entry each) and checks
+     that no packet of the traffic was lost: the source's packets all left
+     the sink's port, no drop, every sessions_downlink lookup hit.
+
+    flock /tmp/bench.lock bench/upf_scale.py [--sessions N] [--seconds S] [--batch B]
+
+Needs root (hugepages), and bench/run.sh's input for upf_dl --flows N
+(generated on first use).
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+BOXES = []
+
+
+def log(*a):
+    print("upf_scale:", *a, file=sys.stderr, flush=True)
+
+
+def die(msg):
+    log(msg)
+    for b in BOXES:
+        b.stop()
+    sys.exit(1)
+
+
+def hugepages(pages):
+    """At least pages free 2 MB hugepages, hugetlbfs mounted."""
+    hp = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+    free = int(open(hp + "/free_hugepages").read())
+    if free < pages:
+        nr = int(open(hp + "/nr_hugepages").read())
+        with open(hp + "/nr_hugepages", "w") as f:
+            f.write(str(nr + pages - free))
+        free = int(open(hp + "/free_hugepages").read())
+    if free < pages:
+        die("only %d free 2 MB hugepages (want %d)" % (free, pages))
+    if " hugetlbfs " not in open("/proc/mounts").read():
+        os.makedirs("/dev/hugepages", exist_ok=True)
+        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True)
+
+
+class Rpc:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.f = self.s.makefile("rb")
+        self.n = 0
+
+    def call(self, method, params=None):
+        self.n += 1
+        req = {"jsonrpc": "2.0", "id": self.n, "method": method, "params": params or {}}
+        self.s.sendall(json.dumps(req).encode() + b"\n")
+        r = json.loads(self.f.readline())
+        if "error" in r:
+            die("%s: %s" % (method, r["error"]))
+        return r["result"]
+
+
+def telemetry(prefix, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
+    s.recv(4096)
+    s.send(cmd.encode())
+    r = json.loads(s.recv(1 << 16))
+    s.close()
+    return r
+
+
+class Box:
+    def __init__(self, pcap, size, mbufs):
+        self.dir = tempfile.mkdtemp(prefix="sxdp-upfscale-")
+        self.prefix = "sxupfs%d_%d" % (os.getpid(), size)
+        self.sock = os.path.join(self.dir, "sxdp.sock")
+        cfg = {
+            "eal": ["--huge-unlink", "--no-pci", "--file-prefix", self.prefix],
+            "lcores": {"main": 0, "workers": [1]}, "socket": self.sock, "mbufs": mbufs,
+            "pipeline": {"n3": "upf", "n6": "switch"},
+            # room beyond the sessions: a dataplane-atomic modify gives its
+            # new entry a slot of its own until the batch commits
+            "table_sizes": {"sessions_uplink": size + 65536, "sessions_downlink": size + 65536},
+            "ports": [{"name": "p0", "role": "n6", "admin": "down", "rx_queues": 1,
+                       "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
+                      {"name": "p1", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"}],
+        }
+        path = os.path.join(self.dir, "cfg.json")
+        json.dump(cfg, open(path, "w"))
+        self.logf = open(os.path.join(self.dir, "sxdp.log"), "wb")
+        self.p = subprocess.Popen([os.environ.get("SXDP", os.path.join(ROOT, "build/sxdp")), "--config", path],
+                                  stdout=self.logf, stderr=subprocess.STDOUT)
+        for _ in range(600):
+            if os.path.exists(self.sock):
+                break
+            if self.p.poll() is not None:
+                die("sxdp exited: %s" % open(os.path.join(self.dir, "sxdp.log")).read()[-2000:])
+            time.sleep(0.05)
+        self.rpc = Rpc(self.sock)
+        BOXES.append(self)
+
+    def memory(self):
+        """(bytes DPDK's heaps hold, the process's resident bytes)"""
+        heap = 0
+        for h in telemetry(self.prefix, "/eal/heap_list").get("/eal/heap_list", []):
+            heap += int(telemetry(self.prefix, "/eal/heap_info,%d" % h)["/eal/heap_info"]["Alloc_size"])
+        rss = int(re.search(r"VmRSS:\s+(\d+) kB", open("/proc/%d/status" % self.p.pid).read()).group(1)) * 1024
+        return heap, rss
+
+    def write(self, updates, atomicity="dataplane-atomic"):
+        r = self.rpc.call("table.write", {"atomicity": atomicity, "updates": updates})
+        if not r.get("committed"):
+            die("table.write not committed: %s; the first update: %s" % (json.dumps(r)[:300], json.dumps(updates[0])))
+        return r
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            self.p.wait(30)
+
+
+def ue(i):
+    return socket.inet_ntoa((0x0a400000 + i).to_bytes(4, "big"))
+
+
+def session_updates(i, kind="insert", sid_base=0):
+    """Session i's two entries: uplink by TEID, downlink by UE."""
+    sid = sid_base + i + 1
+    ul = {"id": sid, "ue": ue(i), "slice": 1, "ohr": 0, "urr": 2 * sid - 1}
+    dl = {"id": sid, "peer": 1 + i % 4, "teid": 0x20000 + i, "qfi": 9 if kind != "modify" else 5, "urr": 2 * sid}
+    if kind == "delete":
+        return [{"type": "delete", "table": "sessions_uplink", "match": {"iface": 1, "teid": 0x10000 + i}},
+                {"type": "delete", "table": "sessions_downlink", "match": {"slice": 1, "ue": ue(i)}}]
+    return [{"type": kind, "table": "sessions_uplink", "match": {"iface": 1, "teid": 0x10000 + i},
+             "action": "fwd_n6", "params": ul},
+            {"type": kind, "table": "sessions_downlink", "match": {"slice": 1, "ue": ue(i)},
+             "action": "encap_n3", "params": dl}]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sessions", type=int, default=1 << 20)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--batch", type=int, default=512)
+    a = ap.parse_args()
+    n = a.sessions
+    if n % 65536 or n < 65536:
+        die("--sessions is a multiple of 65536 (the traffic takes every (N/65536)th session)")
+    out = subprocess.run(["bash", os.path.join(ROOT, "bench/run.sh"), "upf_dl", "--flows", str(n), "--input-only"],
+                         stdout=subprocess.PIPE, check=True, text=True).stdout.split("\n")
+    pcap = out[0].strip()
+    entries = json.load(open(pcap[:-len(".pcap")] + ".entries.json"))
+    base_ups = [u for u in entries if u["table"] not in ("sessions_downlink",)]
+    mbufs = 65536 + 65536
+    # the pool, the tables (about 1 KB a session with their shadows) and room
+    hugepages(int((mbufs * 2304 + n * 1024) / (2 << 20)) + 512)
+
+    # ---- 1. memory
+    small = Box(pcap, 1024, mbufs)
+    small.write(base_ups)
+    m0 = small.memory()
+    small.stop()
+    big = Box(pcap, n, mbufs)
+    big.write(base_ups)
+    m1 = big.memory()
+    t0 = time.monotonic()
+    for i in range(0, n, 2048):
+        big.write([u for j in range(i, min(n, i + 2048)) for u in session_updates(j)])
+    t_prog = time.monotonic() - t0
+    m2 = big.memory()
+    per_heap, per_rss = (m2[0] - m0[0]) / n, (m2[1] - m0[1]) / n
+    print("upf_scale: %d sessions (2 entries, 2 URRs each) programmed in %.1f s (%.0f session writes/s, "
+          "batches of 2048 updates, no traffic)" % (n, t_prog, 2 * n / t_prog))
+    print("upf_scale: memory per session: %.0f B in DPDK's heaps (tables sized for it: %.0f B before a "
+          "session is written), %.0f B of process memory (the control side), %.0f B in all"
+          % (per_heap, (m1[0] - m0[0]) / n, per_rss, per_heap + per_rss))
+
+    # ---- 2. writes under traffic, on the sessions the traffic does not use
+    stride = n // 65536
+    others = [i for i in range(n) if i % stride][:1 << 18]
+    big.rpc.call("port.set", {"port": "p0", "admin": "up"})
+    time.sleep(2)
+    st0 = big.rpc.call("stats.get")
+    t0 = time.monotonic()
+    writes = 0
+    k = 0
+    kinds = ["delete", "insert", "modify", "modify"]
+    while time.monotonic() - t0 < a.seconds:
+        chunk = others[(k * (a.batch // 2)) % len(others):][:a.batch // 2]
+        phase = (k * (a.batch // 2) // len(others)) % 4
+        kind = kinds[phase]
+        big.write([u for i in chunk for u in session_updates(i, kind)])
+        writes += 2 * len(chunk)
+        k += 1
+    secs = time.monotonic() - t0
+    time.sleep(0.5)
+    st1 = big.rpc.call("stats.get")
+    big.rpc.call("port.set", {"port": "p0", "admin": "down"})
+
+    def port(st, name, key):
+        return next(p for p in st["ports"] if p["name"] == name)[key]
+    rx = port(st1, "p0", "rx_packets") - port(st0, "p0", "rx_packets")
+    tx = port(st1, "p1", "tx_packets") - port(st0, "p1", "tx_packets")
+    drops = {k2: v - (st0.get("drops") or {}).get(k2, 0) for k2, v in (st1.get("drops") or {}).items()
+             if v - (st0.get("drops") or {}).get(k2, 0)}
+    miss = st1["tables"]["sessions_downlink"]["misses"] - st0["tables"]["sessions_downlink"]["misses"]
+    print("upf_scale: %.0f session writes/s under traffic (delete, insert, modify of the %d sessions the traffic "
+          "does not use, dataplane-atomic batches of %d updates, %.1f s); traffic %.2f Mpps: %d packets in, %d out, "
+          "drops %s, sessions_downlink misses %d"
+          % (writes / secs, len(others), a.batch, secs, rx / secs / 1e6, rx, tx, drops or 0, miss))
+    big.stop()
+    bad = drops or miss or abs(rx - tx) > 2048
+    if bad:
+        die("traffic was lost while sessions were written")
+
+
+if __name__ == "__main__":
+    main()
