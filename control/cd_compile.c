@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,11 @@
 #define BURST_MS      10	/* a slice meter's bursts: 10 ms of its rate */
 #define BURST_MIN     9600	/* ... a jumbo frame at least */
 #define CLASS_PRIO    1		/* a policy's class rule when it names none */
+#define GTPU_PORT     2152
 
-static const char *const kinds[CD_KINDS] = { "site", "peers", "slices", "vdns", "policies" };
+static const char *const kinds[CD_KINDS] = { "site", "peers", "slices", "vdns", "policies", "upf" };
 static const char *const schemas[CD_KINDS] = { "SiteSpec", "PeerSpec", "SliceSpec", "VdnSpec",
-					       "PolicySpec" };
+					       "PolicySpec", "UpfSpec" };
 
 const char *
 cd_kind_name(enum cd_kind k)
@@ -195,13 +197,14 @@ undo(struct cx *x)
 /* Compile @it on the set (with the inputs it reads) and apply its
  * updates; on a refusal the intent (x->who) fails, with @ptr pointing at
  * what in its spec said it. */
+static int apply(struct cx *x, json_t *updates, const char *ptr);
+
 static int
 run(struct cx *x, const struct intent *it, const char *ptr)
 {
-	json_t *in[INTENT_IN_MAX] = { NULL }, *params = NULL, *u, *prev, *po, *ps;
+	json_t *in[INTENT_IN_MAX] = { NULL }, *params = NULL;
 	unsigned int need = intent_inputs(it) | INTENT_IN(INTENT_IN_PORTS);
-	char err[320], *key = NULL;
-	size_t i;
+	char err[320];
 	int rc;
 
 	if (x->failed)
@@ -220,7 +223,24 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		fail(x, rc == -ENOMEM ? "Error" : "Failed", ptr, intent_reason(rc), "%s", err);
 		return rc;
 	}
-	json_array_foreach(json_object_get(params, "updates"), i, u) {
+	rc = apply(x, json_object_get(params, "updates"), ptr);
+	json_decref(params);
+	return rc;
+}
+
+/* Apply @updates (table.write's form) on the set for the intent being
+ * compiled; a collision or a refusal fails it, pointing at @ptr. */
+static int
+apply(struct cx *x, json_t *updates, const char *ptr)
+{
+	json_t *u, *prev, *po, *ps;
+	char err[320], *key = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (x->failed)
+		return -ECANCELED;
+	json_array_foreach(updates, i, u) {
 		const char *table = str(u, "table");
 		bool del = strcmp(str(u, "type"), "delete") == 0;
 
@@ -247,7 +267,6 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		if (rc < 0)
 			break;
 	}
-	json_decref(params);
 	return rc;
 }
 
@@ -790,6 +809,295 @@ compile_policy(struct cx *x, const char *name, json_t *spec)
 	}
 }
 
+/* ------------------------------------------------------------- upf */
+
+#define UPF_METER_MIN	4096	/* the UPF's meters: above the slices' and VDNs' */
+#define UPF_METER_MAX	16383
+#define UPF_BD_MIN	3900	/* its N3/N9 links' bridge domains, in the underlay */
+#define UPF_BD_MAX	3999
+#define UPF_URR_MAX	(1 << 22)
+#define UPF_QFI_COPY	64
+
+static json_t *
+upd(const char *table, json_t *match, const char *action, json_t *params)
+{
+	return json_pack("{s:s,s:s,s:o,s:s,s:o}", "type", "insert", "table", table, "match", match,
+			 "action", action, "params", params ? params : json_object());
+}
+
+/* "ADDR/LEN" as a ternary match on the address. */
+static json_t *
+prefix_match(const char *pfx)
+{
+	char ip[64], mask[20];
+	const char *slash = strchr(pfx, '/');
+	int len = slash ? atoi(slash + 1) : 32;
+	uint32_t m = len <= 0 ? 0 : 0xffffffffu << (32 - len);
+
+	snprintf(mask, sizeof(mask), "%u.%u.%u.%u", m >> 24, m >> 16 & 255, m >> 8 & 255, m & 255);
+	return json_pack("{s:s,s:s}", "value", addr_part(pfx, ip, sizeof(ip)), "mask", mask);
+}
+
+/* A meter at @bps (trTCM, CIR = PIR, drops red): its id, allocated under
+ * @key, or 0 when the intent failed. */
+static json_int_t
+upf_meter(struct cx *x, const char *key, json_int_t bps, const char *ptr)
+{
+	json_int_t id = alloc(x, "meter", key, UPF_METER_MIN, UPF_METER_MAX);
+
+	if (id < 0) {
+		fail(x, "Failed", ptr, "no_space", "no meter id left (%d..%d)", UPF_METER_MIN, UPF_METER_MAX);
+		return 0;
+	}
+	struct intent it = { .kind = INTENT_METER_ADD, .id = id, .how = "trtcm", .rate = bps,
+			     .burst = burst_of(bps), .peak = bps, .ebs = burst_of(bps) };
+	return run(x, &it, ptr) < 0 ? 0 : id;
+}
+
+/* The N3 or N9 link of a UPF: an SVI in the underlay on its port (the
+ * peers' ARP answered, theirs resolved) and its GTP-U endpoint. Its
+ * endpoint id, 0 when absent or failed. */
+static json_int_t
+upf_link(struct cx *x, const char *name, json_t *spec, const char *which, json_int_t under, json_int_t sid,
+	 json_t *u)
+{
+	json_t *l = json_object_get(spec, which), *p;
+	char key[200], ptr[64], what[96], ip[64];
+	json_int_t bd, id;
+
+	if (l == NULL)
+		return 0;
+	snprintf(ptr, sizeof(ptr), "/spec/%s/port", which);
+	if ((p = port_of(x, str(l, "port"))) == NULL) {
+		snprintf(what, sizeof(what), "port %s (sxdp has none)", str(l, "port"));
+		wait_for(x, ptr, what);
+		return 0;
+	}
+	if (str(p, "role") != NULL && strcmp(str(p, "role"), which) != 0) {
+		fail(x, "Failed", ptr, "bad_value", "port %s has role %s, not %s", str(l, "port"),
+		     str(p, "role"), which);
+		return 0;
+	}
+	snprintf(key, sizeof(key), "upf/%s/%s", name, which);
+	if ((bd = alloc(x, "bd", key, UPF_BD_MIN, UPF_BD_MAX)) < 0 ||
+	    (id = alloc(x, "upf-iface", key, 1, 4095)) < 0) {
+		fail(x, "Failed", ptr, "no_space", "no bridge domain or endpoint id left");
+		return 0;
+	}
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = str(l, "port"), .vlan = num(l, "vlan", 0),
+			     .slice = under, .bd = bd };
+	run(x, &it, ptr);
+	snprintf(ptr, sizeof(ptr), "/spec/%s/address", which);
+	it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under, .bd = bd,
+			      .mac = str(l, "mac") ? str(l, "mac") : str(p, "mac"), .addr = str(l, "address") };
+	run(x, &it, ptr);
+	snprintf(key, sizeof(key), "%s/32", addr_part(str(l, "address"), ip, sizeof(ip)));
+	json_array_append_new(u, upd("upf_interfaces", json_pack("{s:s}", "dst", key), which,
+				     json_pack("{s:I,s:I}", "slice", sid, "id", id)));
+	return id;
+}
+
+/* A downlink or uplink termination's params: FAR, its URR, threshold. */
+static json_t *
+upf_far(json_int_t peer, json_int_t teid, json_int_t qfi, json_int_t urr, json_int_t threshold)
+{
+	json_t *f = json_pack("{s:I}", "urr", urr);
+
+	if (peer) {
+		json_object_set_new(f, "peer", json_integer(peer));
+		json_object_set_new(f, "teid", json_integer(teid));
+		json_object_set_new(f, "qfi", json_integer(qfi));
+	}
+	if (threshold)
+		json_object_set_new(f, "threshold", json_integer(threshold));
+	return f;
+}
+
+static const char *const ohr_names[] = { "ipv4", "ipv6", "any" };
+static const json_int_t ohr_codes[] = { 0, 1, 6 };
+
+/* One session: its uplink entry (by TEID on N3), downlink entries (by UE,
+ * and by its N9 TEID when an anchor carries its default uplink), its
+ * per-app uplink terminations (the local DNs, broken out), meters, URRs. */
+static void
+upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid,
+	    json_int_t n3, json_int_t n9, json_t *peer_ids, json_t *apps)
+{
+	json_t *ul = json_object_get(ss, "uplink"), *dl = json_object_get(ss, "downlink");
+	json_t *an = json_object_get(ss, "anchor"), *u = json_array(), *s_ul, *s_dl, *aid;
+	json_int_t id = num(ss, "id", 0), thr = num(ss, "usage_threshold_bytes", 0), urr_ul, urr_dl;
+	json_int_t ohr = 0, gnb = num(peer_ids, str(dl, "peer"), 0), anc = an ? num(peer_ids, str(an, "peer"), 0) : 0;
+	bool closed = str(ss, "gate") && strcmp(str(ss, "gate"), "closed") == 0;
+	const char *state = str(dl, "state") ? str(dl, "state") : "forward", *dn;
+	char key[200], ptr[96];
+
+	snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu", i);
+	for (size_t k = 0; k < 3; k++)
+		if (str(ul, "ohr") && strcmp(str(ul, "ohr"), ohr_names[k]) == 0)
+			ohr = ohr_codes[k];
+	if (gnb == 0 || (an && anc == 0)) {
+		snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/%s/peer", i, gnb == 0 ? "downlink" : "anchor");
+		fail(x, "Failed", ptr, "not_found", "no peer '%s' in this UPF's peers",
+		     gnb == 0 ? str(dl, "peer") : str(an, "peer"));
+		json_decref(u);
+		return;
+	}
+	if (an && n9 == 0) {
+		snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/anchor", i);
+		fail(x, "Failed", ptr, "missing", "a session with an anchor needs the UPF's n9 link");
+		json_decref(u);
+		return;
+	}
+	snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/ul", name, id);
+	urr_ul = alloc(x, "upf-urr", key, 1, UPF_URR_MAX);
+	snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/dl", name, id);
+	urr_dl = alloc(x, "upf-urr", key, 1, UPF_URR_MAX);
+	/* uplink: the anchor's (UL CL: the local DNs' apps break out), else out */
+	s_ul = an ? upf_far(anc, num(an, "teid", 0), num(an, "qfi", UPF_QFI_COPY), urr_ul, thr) :
+		    upf_far(0, 0, 0, urr_ul, thr);
+	json_object_set_new(s_ul, "id", json_integer(id));
+	json_object_set_new(s_ul, "ue", json_string(str(ss, "ue")));
+	json_object_set_new(s_ul, "slice", json_integer(sid));
+	json_object_set_new(s_ul, "ohr", json_integer(ohr));
+	if (an && json_object_size(apps))
+		json_object_set_new(s_ul, "apps", json_integer(1));
+	s_dl = strcmp(state, "forward") == 0 ? upf_far(gnb, num(dl, "teid", 0), num(dl, "qfi", 0), urr_dl, thr) :
+		json_object();
+	json_object_set_new(s_dl, "id", json_integer(id));
+	if (json_object_get(ss, "ambr_ul_bps") != NULL) {
+		snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/ul", name, id);
+		json_object_set_new(s_ul, "ambr", json_integer(upf_meter(x, key, num(ss, "ambr_ul_bps", 0), ptr)));
+	}
+	if (json_object_get(ss, "ambr_dl_bps") != NULL && strcmp(state, "forward") == 0) {
+		snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/dl", name, id);
+		json_object_set_new(s_dl, "ambr", json_integer(upf_meter(x, key, num(ss, "ambr_dl_bps", 0), ptr)));
+	}
+	if (closed) {   /* the gate closed: nothing forwarded, nothing metered or counted */
+		json_decref(s_ul);
+		json_decref(s_dl);
+		s_ul = json_pack("{s:I,s:s,s:I,s:I}", "id", id, "ue", str(ss, "ue"), "slice", sid, "ohr", ohr);
+		s_dl = json_pack("{s:I}", "id", id);
+	}
+	json_array_append_new(u, upd("sessions_uplink", json_pack("{s:I,s:I}", "iface", n3, "teid",
+					num(ul, "teid", 0)),
+				     closed ? "drop" : an ? "fwd_n9" : "fwd_n6", s_ul));
+	state = closed ? "drop" : strcmp(state, "forward") == 0 ? "encap_n3" : state;
+	if (an) {
+		json_t *s9 = json_deep_copy(s_dl);
+
+		json_object_set_new(s9, "slice", json_integer(sid));
+		json_array_append_new(u, upd("sessions_n9_downlink", json_pack("{s:I,s:I}", "iface", n9, "teid",
+						num(an, "n9_teid", 0)), state, s9));
+		if (!closed)
+			json_object_foreach(apps, dn, aid)
+				json_array_append_new(u, upd("terminations_uplink",
+							     json_pack("{s:I,s:I}", "session", id, "app",
+								       json_integer_value(aid)), "fwd_n6",
+							     json_pack("{s:I}", "urr", urr_ul)));
+	}
+	json_array_append_new(u, upd("sessions_downlink", json_pack("{s:I,s:s}", "slice", sid, "ue", str(ss, "ue")),
+				     state, s_dl));
+	apply(x, u, ptr);
+	json_decref(u);
+}
+
+/* A UPF: its links (N3, N9) with their GTP-U endpoints, its N6 addresses,
+ * the UE pool routed into it in the slice's VRF, the slice's QER, its
+ * tunnel peers (gNBs, anchors), its local DNs (applications whose
+ * sessions' uplink breaks out) and its sessions. */
+static void
+compile_upf(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *s = slice_of(x, spec), *u, *peer_ids, *apps, *v;
+	json_int_t sid, n3, n9, under = x->site ? num(x->site, "underlay_slice", CD_UNDERLAY) : CD_UNDERLAY;
+	char key[200], ptr[96], ip[64];
+	size_t i, j;
+
+	if (!cd_tables_has(x->t, "sessions_uplink")) {
+		wait_for(x, "/spec", "sxdp with the upf feature (a port of role n3 in the upf pipeline)");
+		return;
+	}
+	if (s == NULL)
+		return;
+	sid = num(s, "id", 0);
+	u = json_array();
+	peer_ids = json_object();
+	apps = json_object();
+	n3 = upf_link(x, name, spec, "n3", under, sid, u);
+	n9 = upf_link(x, name, spec, "n9", under, sid, u);
+	json_array_foreach(json_object_get(spec, "n6_addresses"), i, v) {
+		snprintf(key, sizeof(key), "%s/32", json_string_value(v));
+		json_array_append_new(u, upd("upf_interfaces", json_pack("{s:s}", "dst", key), "n6",
+					     json_pack("{s:I}", "slice", sid)));
+	}
+	json_array_append_new(u, upd("routes", json_pack("{s:I,s:s}", "vrf", sid, "dst", str(spec, "ue_pool")),
+				     "upf", NULL));
+	if (json_object_get(spec, "rate_bps") != NULL) {
+		snprintf(key, sizeof(key), "upf/%s", name);
+		json_array_append_new(u, upd("upf_slices", json_pack("{s:I}", "slice", sid), "slice",
+					     json_pack("{s:I}", "meter", upf_meter(x, key, num(spec, "rate_bps", 0),
+									       "/spec/rate_bps"))));
+	}
+	json_array_foreach(json_object_get(spec, "peers"), i, v) {
+		const char *via = str(v, "via") ? str(v, "via") : "n3";
+		json_t *l = json_object_get(spec, via);
+		json_int_t id;
+
+		snprintf(ptr, sizeof(ptr), "/spec/peers/%zu", i);
+		snprintf(key, sizeof(key), "upf/%s/%s", name, str(v, "name"));
+		if (l == NULL) {
+			fail(x, "Failed", ptr, "missing", "peer %s is reached over %s: the UPF has no %s link",
+			     str(v, "name"), via, via);
+			break;
+		}
+		if ((id = alloc(x, "upf-peer", key, 1, 65535)) < 0) {
+			fail(x, "Failed", ptr, "no_space", "no tunnel peer id left");
+			break;
+		}
+		json_object_set_new(peer_ids, str(v, "name"), json_integer(id));
+		json_array_append_new(u, upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu",
+					     json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "src",
+						       addr_part(str(l, "address"), ip, sizeof(ip)), "dst",
+						       str(v, "address"), "gw", str(v, "gateway") ? str(v, "gateway") :
+						       str(v, "address"), "vrf", under, "sport", GTPU_PORT, "mtu", 0,
+						       "dscp", num(v, "dscp", 64))));
+	}
+	json_array_foreach(json_object_get(spec, "local_dns"), i, v) {
+		json_t *pfx, *ports = json_object_get(v, "ports");
+		json_int_t app;
+
+		snprintf(key, sizeof(key), "upf/%s/%s", name, str(v, "name"));
+		if ((app = alloc(x, "upf-app", key, 1, 65535)) < 0) {
+			fail(x, "Failed", "/spec/local_dns", "no_space", "no app id left");
+			break;
+		}
+		json_object_set_new(apps, str(v, "name"), json_integer(app));
+		json_array_foreach(json_object_get(v, "prefixes"), j, pfx) {
+			json_t *m = json_pack("{s:I,s:o}", "slice", sid, "remote", prefix_match(json_string_value(pfx)));
+			json_t *e;
+
+			if (ports != NULL)
+				json_object_set_new(m, "port", json_pack("{s:O,s:O}", "min", json_array_get(ports, 0),
+									"max", json_array_get(ports, 1)));
+			if (json_object_get(v, "proto") != NULL)
+				json_object_set_new(m, "proto", json_pack("{s:I,s:I}", "value", num(v, "proto", 0),
+									 "mask", (json_int_t)255));
+			e = upd("applications", m, "app", json_pack("{s:I}", "app", app));
+			json_object_set_new(e, "priority", json_integer(100));
+			json_array_append_new(u, e);
+		}
+	}
+	apply(x, u, "/spec");
+	json_decref(u);
+	if (n3 == 0 && !x->failed)
+		wait_for(x, "/spec/n3", "the UPF's n3 link");
+	json_array_foreach(json_object_get(spec, "sessions"), i, v)
+		if (!x->failed && n3 != 0)
+			upf_session(x, name, v, i, sid, n3, n9, peer_ids, apps);
+	json_decref(peer_ids);
+	json_decref(apps);
+}
+
 /* ------------------------------------------------------------ driver */
 
 static void
@@ -816,6 +1124,9 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 		break;
 	case CD_POLICIES:
 		compile_policy(x, name, spec);
+		break;
+	case CD_UPF:
+		compile_upf(x, name, spec);
 		break;
 	default:
 		break;

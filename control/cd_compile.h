@@ -20,9 +20,9 @@
 
 #include "cd_tables.h"
 
-enum cd_kind { CD_SITE, CD_PEERS, CD_SLICES, CD_VDNS, CD_POLICIES, CD_KINDS };
+enum cd_kind { CD_SITE, CD_PEERS, CD_SLICES, CD_VDNS, CD_POLICIES, CD_UPF, CD_KINDS };
 
-/* "site", "peers", "slices", "vdns", "policies"; and back (-1: none). */
+/* "site", "peers", "slices", "vdns", "policies", "upf"; and back (-1: none). */
 const char *cd_kind_name(enum cd_kind k);
 int cd_kind_of(const char *name);
 /* components.schemas' name of a kind's spec ("SliceSpec"). */

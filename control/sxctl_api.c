@@ -14,7 +14,7 @@
 #define API_DEFAULT "http://127.0.0.1:8181"
 #define RESP_MAX    (64u << 20)
 
-static const char *const kinds[] = { "site", "peers", "slices", "vdns", "policies" };
+static const char *const kinds[] = { "site", "peers", "slices", "vdns", "policies", "upf" };
 
 static bool
 kind_ok(const char *k)

@@ -196,7 +196,7 @@ class Sxcd:
         while True:
             st = self.status()
             phases = {}
-            for k in ("site", "peers", "slices", "vdns", "policies"):
+            for k in ("site", "peers", "slices", "vdns", "policies", "upf"):
                 code, res = self.req("GET", "/api/v1/" + k)
                 items = [res] if k == "site" and code == 200 else res.get("items", []) if code == 200 else []
                 for it in items:
@@ -243,10 +243,10 @@ SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vte
                  "sched_ports", "sched_subports", "sched_pipes"]
 
 
-def snapshot(dp):
-    """Every entry of the tables sxcd writes, without hit counters."""
+def snapshot(dp, tables=None):
+    """Every entry of the tables sxcd writes (or those named), without hit counters."""
     out = {}
-    for t in SWITCH_TABLES:
+    for t in tables or SWITCH_TABLES:
         ents = []
         off = 0
         while off is not None:
@@ -314,6 +314,23 @@ class Api:
         except jsonschema.ValidationError as e:
             raise T.TestFailure("%s %s %d: the answer does not fit the OpenAPI document: %s at %s"
                                 % (method.upper(), path, code, e.message, list(e.absolute_path)))
+
+
+UPF_TABLES = ["upf_interfaces", "upf_slices", "sessions_uplink", "sessions_downlink", "sessions_n9_downlink",
+              "applications", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
+              "interfaces", "meters"]
+
+UPF = {"slice": "mec", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"], "rate_bps": 1000000000,
+       "n3": {"port": "n3", "address": "192.0.2.1/24"}, "n9": {"port": "n9", "address": "198.51.100.1/24"},
+       "peers": [{"name": "gnb1", "address": "192.0.2.10"},
+                 {"name": "anchor", "address": "198.51.100.9", "via": "n9"}],
+       "local_dns": [{"name": "mec", "prefixes": ["10.10.0.0/24"]}],
+       "sessions": [{"id": 1, "ue": "10.45.0.1", "uplink": {"teid": 256},
+                     "downlink": {"peer": "gnb1", "teid": 8192, "qfi": 9},
+                     "anchor": {"peer": "anchor", "teid": 36864, "n9_teid": 28672},
+                     "ambr_dl_bps": 50000000, "usage_threshold_bytes": 1000000},
+                    {"id": 2, "ue": "10.45.0.2", "uplink": {"teid": 257, "ohr": "any"},
+                     "downlink": {"peer": "gnb1", "teid": 8193, "state": "buffer"}}]}
 
 
 # ------------------------------------------------------------------ tests
@@ -984,6 +1001,69 @@ def test_sxctl_apply_get_status():
                            stderr=subprocess.PIPE, text=True, timeout=30)
         expect_eq(r.returncode, 3, "no sxcd: exit 3 (%s)" % r.stderr)
 
+
+
+@R.test
+def test_upf_resource():
+    """A upf intent compiles into the UPF's tables: its N3 and N9 links (an
+    SVI each in the underlay, a GTP-U endpoint of the slice), the pool's
+    route into it, the slice's QER, its peers, the local DN as an app; a UL
+    CL session (uplink to the anchor with apps, the DN's app broken out,
+    downlink entries by UE and by N9 TEID, an AMBR meter, a threshold) and a
+    buffering one. A G-PDU of session 1 to the DN then breaks out through
+    those entries; the intent is Pending until its slice exists, and
+    withdrawing it leaves the tables as they were."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    g = Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") / \
+        UDP(sport=2152, dport=2152) / GTP_U_Header(teid=256, gtp_type=255) / \
+        IP(src="10.45.0.1", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"to the edge")
+    ports = {"n3": [g], "n9": [], "lan1": []}
+    pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
+    opts = {"n3": {"role": "n3"}, "n9": {"role": "n9"}}
+    with Sxdp(ports, pipeline=pipe, port_opts=opts) as dp, Sxcd(dp.sock_path) as cd:
+        base = snapshot(dp, UPF_TABLES)
+        code, res = cd.req("PUT", "/api/v1/upf/edge", {"spec": UPF})
+        expect_eq(code, 201, "upf created")
+        ph = cd.wait_settled(names=["upf/edge"])
+        expect_eq(ph["upf/edge"]["phase"], "Pending", "waiting for its slice")
+        expect(any("slices/mec" in w for w in ph["upf/edge"]["waiting_for"]), "names the slice: %s" % ph)
+        code, res = cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+        expect_eq(code, 201, "the site")
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]   # not stretched: no overlay here
+        code, res = cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        expect_eq(code, 201, "the slice")
+        ph = cd.wait_settled()
+        expect_eq(ph["upf/edge"]["phase"], "Ready", "upf Ready: %s" % ph)
+        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        ifs = sorted((e["match"]["dst"], e["action"], e["params"].get("slice")) for e in t["upf_interfaces"])
+        expect_eq(ifs, [("10.10.0.254/32", "n6", 1), ("192.0.2.1/32", "n3", 1), ("198.51.100.1/32", "n9", 1)],
+                  "endpoints and the N6 address")
+        expect(any(e["match"] == {"vrf": 1, "dst": "10.45.0.0/16"} and e["action"] == "upf" for e in t["routes"]),
+               "the pool's route into the UPF")
+        ul = {e["match"]["teid"]: e for e in t["sessions_uplink"]}
+        expect_eq((ul[256]["action"], ul[256]["params"]["apps"], ul[256]["params"]["teid"], ul[256]["params"]["ue"]),
+                  ("fwd_n9", 1, 36864, "10.45.0.1"), "session 1: to the anchor, with apps")
+        expect_eq((ul[257]["action"], ul[257]["params"]["ohr"]), ("fwd_n6", 6), "session 2: broken out, OHR 6")
+        dl = {e["match"]["ue"]: e for e in t["sessions_downlink"]}
+        expect_eq((dl["10.45.0.1"]["action"], dl["10.45.0.1"]["params"]["teid"], dl["10.45.0.1"]["params"]["qfi"],
+                   dl["10.45.0.1"]["params"]["threshold"]), ("encap_n3", 8192, 9, 1000000), "session 1 downlink")
+        expect(dl["10.45.0.1"]["params"].get("ambr", 0) >= 4096, "its AMBR meter")
+        expect_eq(dl["10.45.0.2"]["action"], "buffer", "session 2 buffers")
+        n9 = t["sessions_n9_downlink"]
+        expect_eq([(e["match"]["teid"], e["action"]) for e in n9], [(28672, "encap_n3")], "the N9 downlink entry")
+        expect_eq([(e["match"]["session"], e["action"]) for e in t["terminations_uplink"]], [(1, "fwd_n6")],
+                  "the DN's app broken out")
+        expect_eq(len(t["tunnel_peers"]) - len(base["tunnel_peers"]), 2, "two peers")
+        expect_eq(len(t["upf_slices"]), 1, "the slice's QER")
+        # a G-PDU of session 1 to the DN host: the breakout it describes
+        st = dp.phase(["n3"])
+        expect_eq(T.events_of(st).get("upf.breakout"), 1, "broken out: %s" % T.drops_of(st))
+        code, res = cd.req("DELETE", "/api/v1/upf/edge?wait=1")
+        expect_eq(code, 200, "withdrawn")
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
+        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
