@@ -266,6 +266,21 @@ sched(struct fams *f, json_t *rows)
 
 /* ------------------------------------------------------------- sxcd */
 
+/* The UPF's URRs summed (upf.usage with no params): never a label per
+ * session. Nothing when sxdp runs no upf. */
+static void
+upf(struct fams *f, json_t *usage)
+{
+	if (!json_is_object(usage))
+		return;
+	sample(f, "sxdp_upf_usage_packets_total", "counter",
+	       "Packets the UPF's URRs counted (what passed its QERs), all sessions", num(usage, "packets"), NULL);
+	sample(f, "sxdp_upf_usage_bytes_total", "counter",
+	       "Bytes of IP packets the UPF's URRs counted, all sessions", num(usage, "bytes"), NULL);
+	sample(f, "sxdp_upf_usage_thresholds", "gauge", "URRs with a volume threshold being watched",
+	       num(usage, "watched"), NULL);
+}
+
 static void
 intents(struct fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 {
@@ -310,6 +325,7 @@ on_gathered(void *arg, json_t *res)
 		paths(&f, j->r, json_object_get(res, "overlay.paths"));
 		meters(&f, j->r, json_object_get(res, "qos.meters"));
 		sched(&f, json_object_get(res, "qos.sched"));
+		upf(&f, json_object_get(res, "upf.usage"));
 	}
 	intents(&f, j->r, j->s, res != NULL && json_is_object(stats));
 	j->done(j->arg, render(&f));
@@ -322,7 +338,7 @@ void
 cd_metrics(struct cd_sync *s, struct cd_res *r, cd_metrics_done *done, void *arg)
 {
 	static const char *const methods[] = { "stats.get", "overlay.paths", "qos.meters", "qos.sched",
-					       NULL };
+					       "upf.usage", NULL };
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {

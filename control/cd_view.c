@@ -318,6 +318,27 @@ struct view {
 	void *arg;
 };
 
+/* The UPF's counters, summed over its sessions: what its URRs counted,
+ * its sessions per table, its events. null when sxdp runs no upf. */
+static json_t *
+upf_view(json_t *res)
+{
+	json_t *usage = json_object_get(res, "upf.usage"), *stats = json_object_get(res, "stats.get");
+	json_t *ev = json_object(), *sessions = json_object(), *v;
+	const char *k;
+
+	if (!json_is_object(usage))
+		return json_null();
+	json_object_foreach(json_object_get(stats, "events"), k, v)
+		if (strncmp(k, "upf.", 4) == 0)
+			json_object_set(ev, k + 4, v);
+	json_object_foreach(json_object_get(stats, "tables"), k, v)
+		if (strncmp(k, "sessions_", 9) == 0)
+			json_object_set(sessions, k, json_object_get(v, "entries"));
+	return json_pack("{s:O,s:O,s:o,s:o}", "packets", json_object_get(usage, "packets"), "bytes",
+			 json_object_get(usage, "bytes"), "sessions", sessions, "events", ev);
+}
+
 static void
 on_gathered(void *arg, json_t *res)
 {
@@ -332,11 +353,12 @@ on_gathered(void *arg, json_t *res)
 		return;
 	}
 	if (v->kind == CD_VIEW_COUNTERS) {
-		out = json_pack("{s:o,s:o,s:o,s:O,s:O}", "slices", slices_view(v->r, res, true),
+		out = json_pack("{s:o,s:o,s:o,s:O,s:O,s:o}", "slices", slices_view(v->r, res, true),
 				"vdns", vdns_view(v->r, res, true), "peers",
 				peers_view(v->r, json_object_get(res, "overlay.paths")), "ports",
 				json_object_get(json_object_get(res, "stats.get"), "ports"), "drops",
-				json_object_get(json_object_get(res, "stats.get"), "drops"));
+				json_object_get(json_object_get(res, "stats.get"), "drops"),
+				"upf", upf_view(res));
 	} else {
 		site = cd_res_get(v->r, CD_SITE, CD_SITE_NAME);
 		json_array_foreach(json_object_get(json_object_get(res, "port.list"), "ports"), i, p)
@@ -371,9 +393,9 @@ cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_don
 		calls = json_pack("{s:[s,n],s:[s,n]}", "port.list", "port.list", "overlay.paths",
 				  "overlay.paths");
 	else
-		calls = json_pack("{s:[s,n],s:[s,n],s:[s,n],s:[s,n],s:[s,{s:s,s:i}],s:[s,{s:s,s:i}]}",
+		calls = json_pack("{s:[s,n],s:[s,n],s:[s,n],s:[s,n],s:[s,n],s:[s,{s:s,s:i}],s:[s,{s:s,s:i}]}",
 				  "stats.get", "stats.get", "overlay.paths", "overlay.paths",
-				  "qos.meters", "qos.meters", "qos.sched", "qos.sched",
+				  "qos.meters", "qos.meters", "qos.sched", "qos.sched", "upf.usage", "upf.usage",
 				  "interfaces", "table.read", "table", "interfaces", "limit", READ_LIMIT,
 				  "tunnels", "table.read", "table", "tunnels", "limit", READ_LIMIT);
 	gather(s, calls, on_gathered, v);

@@ -1060,6 +1060,13 @@ def test_upf_resource():
         # a G-PDU of session 1 to the DN host: the breakout it describes
         st = dp.phase(["n3"])
         expect_eq(T.events_of(st).get("upf.breakout"), 1, "broken out: %s" % T.drops_of(st))
+        # its usage, summed: the Visibility API and Prometheus (no label per session)
+        code, c = cd.req("GET", "/api/v1/counters")
+        expect_eq((c["upf"]["packets"], c["upf"]["events"].get("breakout"), c["upf"]["sessions"]["sessions_uplink"]),
+                  (1, 1, 2), "counters: upf")
+        code, m = cd.req("GET", "/metrics")
+        expect("sxdp_upf_usage_packets_total 1" in m and "sxdp_upf_usage_bytes_total %d" % len(g[IP].payload.payload.payload) in m,
+               "metrics: the URRs summed")
         code, res = cd.req("DELETE", "/api/v1/upf/edge?wait=1")
         expect_eq(code, 200, "withdrawn")
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
