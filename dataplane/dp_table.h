@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <rte_common.h>
 
-#define DP_TABLES_MAX      31  /* below 32: derivers watch tables by bit */
+#define DP_TABLES_MAX      63  /* below 64: derivers watch tables by bit */
 #define DP_KEY_FIELDS_MAX  12
 #define DP_ACTIONS_MAX     8
 #define DP_PARAMS_MAX      12
@@ -226,7 +226,7 @@ uint64_t dp_tables_generation(void);
 #define DP_DERIVE_MAX 4
 #define DP_DERIVERS_MAX 8
 struct dp_table_deriver {
-	uint32_t sources;            /* bitmask of table ids it watches */
+	uint64_t sources;            /* bitmask of table ids it watches (1ull << id) */
 	int (*expand)(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,
 		      struct dp_update *out);
 	void (*done)(const struct dp_update *d, unsigned int n, const int *res);

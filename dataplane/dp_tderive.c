@@ -21,16 +21,16 @@ dp_table_deriver_add(const struct dp_table_deriver *d)
 	return 0;
 }
 
-static uint32_t
+static uint64_t
 sources_of(const struct dp_update *u, unsigned int n)
 {
-	uint32_t all = 0, seen = 0;
+	uint64_t all = 0, seen = 0;
 
 	for (unsigned int d = 0; d < n_derivers; d++)
 		all |= derivers[d]->sources;
 	for (unsigned int i = 0; i < n && seen != all; i++)
-		if (u[i].table < 32)
-			seen |= all & (1u << u[i].table);
+		if (u[i].table < 64)
+			seen |= all & (1ull << u[i].table);
 	return seen;
 }
 
@@ -66,7 +66,7 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 		for (unsigned int d = 0; d < n_derivers; d++) {
 			int m;
 
-			if (u[i].table >= 32 || !(derivers[d]->sources & (1u << u[i].table)))
+			if (u[i].table >= 64 || !(derivers[d]->sources & (1ull << u[i].table)))
 				continue;
 			m = derivers[d]->expand(&x[first], x, first, &x[k]);
 			if (m < 0) {

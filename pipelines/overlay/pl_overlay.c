@@ -307,8 +307,8 @@ ov_init(unsigned int workers)
 					  "for balance)");
 	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
-	paths_watch.sources = 1u << pl_ov.paths;
-	vteps_watch.sources = 1u << pl_ov.vteps;
+	paths_watch.sources = 1ull << pl_ov.paths;
+	vteps_watch.sources = 1ull << pl_ov.vteps;
 	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_VXLAN, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||

@@ -681,7 +681,7 @@ qos_init(unsigned int workers)
 				pl_qos_drop_base + QOS_DROP_sched_red,
 				pl_qos_drop_base + QOS_DROP_sched_flushed)) < 0)
 		return rc;
-	deriver.sources = 1u << pl_qos.meters | 1u << pl_qos.meter_colors;
+	deriver.sources = 1ull << pl_qos.meters | 1ull << pl_qos.meter_colors;
 	if ((rc = dp_table_deriver_add(&deriver)) < 0)
 		return rc;
 	n_workers = workers;

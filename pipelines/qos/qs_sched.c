@@ -1059,7 +1059,7 @@ qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int 
 	if (bad_sched == -ENOSPC || no_sched == -ENOSPC || bad_subport == -ENOSPC || oversubscribed == -ENOSPC ||
 	    sched_in_use == -ENOSPC || (rc = dp_tblrpc_check_add(check)) < 0)
 		return -ENOSPC;
-	watch.sources = 1u << t_ports | 1u << t_subports | 1u << t_pipes | 1u << t_dscp;
+	watch.sources = 1ull << t_ports | 1ull << t_subports | 1ull << t_pipes | 1ull << t_dscp;
 	if ((rc = dp_table_deriver_add(&watch)) < 0)
 		return rc;
 	return dp_rpc_register(&sched_method, m_sched, NULL, NULL);

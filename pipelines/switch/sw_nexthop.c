@@ -400,8 +400,8 @@ pl_switch_nexthop_init(void)
 	n_free = 0;
 	for (uint32_t id = SW_NH_MAX - 1; id >= 1; id--)
 		free_ids[n_free++] = id;
-	deriver.sources = (1u << pl_sw.routes) | (1u << pl_sw.neigh) | (1u << pl_sw.routes6) |
-			  (1u << pl_sw.neigh6);
+	deriver.sources = (1ull << pl_sw.routes) | (1ull << pl_sw.neigh) | (1ull << pl_sw.routes6) |
+			  (1ull << pl_sw.neigh6);
 	return dp_table_deriver_add(&deriver);
 }
 

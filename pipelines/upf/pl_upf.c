@@ -359,9 +359,9 @@ up_init(unsigned int workers)
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
 	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
-	terms_watch.sources = 1u << pl_up.term_ul | 1u << pl_up.term_dl | 1u << pl_up.sess_ul |
-			      1u << pl_up.sess_n9 | 1u << pl_up.sess_dl;
-	ifaces_watch.sources = 1u << pl_up.ifaces;
+	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
+			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl;
+	ifaces_watch.sources = 1ull << pl_up.ifaces;
 	{
 		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {

@@ -35,9 +35,25 @@ POL = {"kind": "policies", "metadata": {"name": "video"}, "spec": {
     "slice": "blue", "class": 4, "match": {"proto": 6, "dport": [443, 443]},
     "path_policy": {"mode": "sla", "wans": ["isp2", "isp1"], "sla": {"rtt_ms": 80, "loss_pct": 2}}}}
 
+UPF = {"kind": "upf", "metadata": {"name": "edge"}, "spec": {
+    "slice": "blue", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"], "rate_bps": 1000000000,
+    "n3": {"port": "n3", "address": "192.0.3.1/24"}, "n9": {"port": "n9", "address": "198.51.101.1/24"},
+    "peers": [{"name": "gnb", "address": "192.0.3.10", "dscp": 46},
+              {"name": "anchor", "address": "198.51.101.9", "via": "n9", "gateway": "198.51.101.254"}],
+    "local_dns": [{"name": "mec", "prefixes": ["10.10.0.0/24", "10.11.0.0/16"], "proto": 6, "ports": [80, 443]}],
+    "sessions": [{"id": 1, "ue": "10.45.0.1", "uplink": {"teid": 256, "ohr": "any"},
+                  "downlink": {"peer": "gnb", "teid": 8192, "qfi": 9},
+                  "anchor": {"peer": "anchor", "teid": 36864, "n9_teid": 28672},
+                  "ambr_ul_bps": 50000000, "ambr_dl_bps": 100000000, "usage_threshold_bytes": 1000000},
+                 {"id": 2, "ue": "10.45.0.2", "uplink": {"teid": 257},
+                  "downlink": {"peer": "gnb", "teid": 8193, "state": "buffer"}, "gate": "closed"}]}}
+
 SEEDS = {
     "site": SITE, "peer": PEER, "blue": BLUE, "red": RED, "vdn": VDN, "policy": POL,
-    "all": {"items": [SITE, PEER, BLUE, RED, VDN, POL], "prune": ["slices"]},
+    "all": {"items": [SITE, PEER, BLUE, RED, VDN, POL, UPF], "prune": ["slices"]},
+    "upf": {"items": [SITE, BLUE, UPF]},
+    "upf_bad_peer": {"items": [SITE, BLUE, dict(UPF, spec=dict(UPF["spec"], sessions=[
+        dict(UPF["spec"]["sessions"][0], downlink={"peer": "nobody", "teid": 1})]))]},
     "conflict": {"items": [SITE, BLUE, dict(RED, spec=dict(RED["spec"], id=1))]},
     "port_twice": {"items": [SITE, BLUE, dict(RED, spec=dict(RED["spec"], members=[{"port": "lan1"}]))]},
     "dangling": {"items": [SITE, dict(VDN, spec=dict(VDN["spec"], slice="none")),

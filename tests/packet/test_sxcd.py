@@ -34,9 +34,11 @@ except ImportError:
 R = T.Runner()
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOC = os.path.join(ROOT, "control", "sxcd-openapi.json")
-PORTS = {"lan1": [], "lan2": [], "wan1": [], "wan2": []}
-PIPE = {"lan": "switch", "wan": "overlay"}
-WAN = {"wan1": {"role": "wan"}, "wan2": {"role": "wan"}}
+# every feature sxcd compiles for: the table fixture of the unit tests and
+# the fuzzer is this box's (test_table_fixture_is_current)
+PORTS = {"lan1": [], "lan2": [], "wan1": [], "wan2": [], "n3": [], "n9": []}
+PIPE = {"lan": "switch", "wan": "overlay", "n3": "upf", "n9": "upf"}
+WAN = {"wan1": {"role": "wan"}, "wan2": {"role": "wan"}, "n3": {"role": "n3"}, "n9": {"role": "n9"}}
 PHASES_DONE = ("Ready", "Failed", "Error", "Degraded")
 
 

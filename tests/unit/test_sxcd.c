@@ -357,6 +357,75 @@ START_TEST(compile_conflicts_fail_and_hold_nothing)
 }
 END_TEST
 
+/* A upf intent's spec with sessions @sessions (a JSON array's inside). */
+static json_t *
+upf_specs(const char *sessions)
+{
+	char buf[2048];
+	json_t *s = specs("{\"mec\": {\"id\": 1, \"members\": [{\"port\": \"lan1\"}]}}");
+
+	snprintf(buf, sizeof(buf), "{\"slice\": \"mec\", \"ue_pool\": \"10.45.0.0/16\", "
+		 "\"n3\": {\"port\": \"n3\", \"address\": \"192.0.3.1/24\"}, "
+		 "\"n9\": {\"port\": \"n9\", \"address\": \"198.51.100.1/24\"}, "
+		 "\"peers\": [{\"name\": \"gnb\", \"address\": \"192.0.3.10\"}, "
+		 "{\"name\": \"anchor\", \"address\": \"198.51.100.9\", \"via\": \"n9\"}], "
+		 "\"local_dns\": [{\"name\": \"mec\", \"prefixes\": [\"10.10.0.0/24\"]}], "
+		 "\"sessions\": [%s]}", sessions);
+	json_object_set_new(s, "upf", json_pack("{s:o}", "edge", J(buf)));
+	return s;
+}
+
+#define SESSION(id, ue, teid, peer) "{\"id\": " #id ", \"ue\": \"" ue "\", \"uplink\": {\"teid\": " \
+	#teid "}, \"downlink\": {\"peer\": \"" peer "\", \"teid\": " #teid "}, \"anchor\": {\"peer\": " \
+	"\"anchor\", \"teid\": " #teid ", \"n9_teid\": " #teid "}}"
+
+/* The UPF compiles the same every time; a session's URRs and the peers'
+ * ids stay when another session comes; a session naming no peer of the
+ * UPF fails, pointing at it, and holds nothing. */
+START_TEST(compile_upf)
+{
+	json_t *s1 = upf_specs(SESSION(2, "10.45.0.2", 20, "gnb"));
+	json_t *s2 = upf_specs(SESSION(1, "10.45.0.1", 10, "gnb") ", " SESSION(2, "10.45.0.2", 20, "gnb"));
+	json_t *bad = upf_specs(SESSION(3, "10.45.0.3", 30, "nobody"));
+	json_t *ids = json_object(), *ids2, *r, *urr;
+	struct cd_compiled a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+	ck_assert_int_eq(cd_compile(tabs, s1, NULL, ids, &a), 0);
+	ck_assert_msg(strcmp(phase(&a, "upf/edge"), "Ready") == 0, "%s",
+		      json_dumps(json_object_get(a.results, "upf/edge"), 0));
+	ids2 = json_deep_copy(ids);
+	ck_assert_int_eq(cd_compile(tabs, s1, NULL, ids2, &b), 0);
+	ck_assert(json_equal(a.want, b.want));
+	urr = json_deep_copy(json_object_get(ids, "upf-urr"));
+	ck_assert_int_eq(cd_compile(tabs, s2, NULL, ids2, &c), 0);
+	ck_assert_str_eq(phase(&c, "upf/edge"), "Ready");
+	/* session 2's URRs and the peers' ids are what they were */
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ids2, "upf-urr"), "upf/edge/2/ul")),
+			 json_integer_value(json_object_get(urr, "upf/edge/2/ul")));
+	ck_assert(json_equal(json_object_get(ids2, "upf-peer"), json_object_get(ids, "upf-peer")));
+	ck_assert_int_eq(json_object_size(json_object_get(ids2, "upf-urr")), 4);
+	/* each session: uplink, downlink, N9 downlink, the DN's termination */
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "sessions_uplink")), 2);
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "sessions_n9_downlink")), 2);
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "terminations_uplink")), 2);
+	ck_assert_int_eq(cd_compile(tabs, bad, NULL, json_object(), &d), 0);
+	r = json_object_get(d.results, "upf/edge");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/sessions/0/downlink/peer");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
+	cd_compiled_free(&a);
+	cd_compiled_free(&b);
+	cd_compiled_free(&c);
+	cd_compiled_free(&d);
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(bad);
+	json_decref(ids);
+	json_decref(ids2);
+	json_decref(urr);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -372,6 +441,7 @@ suite(void)
 	tcase_add_test(tc, tables_diff_order);
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);
+	tcase_add_test(tc, compile_upf);
 	suite_add_tcase(s, tc);
 	return s;
 }
