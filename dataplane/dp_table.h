@@ -222,9 +222,10 @@ uint64_t dp_tables_generation(void);
  * how many, or -errno to refuse the update (then it appends and keeps
  * nothing). An appended update with after = 1 applies only if u applied
  * (in continue mode too). done() is then told the result of every update
- * of the batch, its own among them. */
+ * of the batch, its own among them. A watcher that derives nothing (it
+ * follows a table: the overlay's prober, the UPF's URRs) has no expand. */
 #define DP_DERIVE_MAX 4
-#define DP_DERIVERS_MAX 8
+#define DP_DERIVERS_MAX 16
 struct dp_table_deriver {
 	uint64_t sources;            /* bitmask of table ids it watches (1ull << id) */
 	int (*expand)(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,

@@ -66,7 +66,8 @@ dp_table_write(const struct dp_update *u, unsigned int n, enum dp_atomicity mode
 		for (unsigned int d = 0; d < n_derivers; d++) {
 			int m;
 
-			if (u[i].table >= 64 || !(derivers[d]->sources & (1ull << u[i].table)))
+			if (u[i].table >= 64 || !(derivers[d]->sources & (1ull << u[i].table)) ||
+			    derivers[d]->expand == NULL)
 				continue;
 			m = derivers[d]->expand(&x[first], x, first, &x[k]);
 			if (m < 0) {

@@ -204,15 +204,8 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 
 /* The prober follows the paths table, the XDP claims the vteps table:
  * nothing derived, only told (done()). */
-static int
-told_only(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
-	     unsigned int n_batch __rte_unused, struct dp_update *out __rte_unused)
-{
-	return 0;
-}
-
 static struct dp_table_deriver paths_watch = {
-	.expand = told_only, .done = ov_probe_paths_done,
+	.done = ov_probe_paths_done,
 };
 
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
@@ -243,7 +236,7 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 	}
 }
 
-static struct dp_table_deriver vteps_watch = { .expand = told_only, .done = vteps_done };
+static struct dp_table_deriver vteps_watch = { .done = vteps_done };
 
 /* An L2 VNI hands its bridge domain to its slice: the switch's guard
  * refuses one that is another slice's (slice_conflict). */

@@ -229,13 +229,6 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 	}
 }
 
-static int
-told_only(struct dp_update *u __rte_unused, const struct dp_update *batch __rte_unused,
-	  unsigned int n_batch __rte_unused, struct dp_update *out __rte_unused)
-{
-	return 0;
-}
-
 static void
 terms_done(const struct dp_update *d, unsigned int n, const int *res)
 {
@@ -243,7 +236,7 @@ terms_done(const struct dp_update *d, unsigned int n, const int *res)
 	up_buf_written(d, n, res);
 }
 
-static struct dp_table_deriver terms_watch = { .expand = told_only, .done = terms_done };
+static struct dp_table_deriver terms_watch = { .done = terms_done };
 
 /* The own-address set follows upf_interfaces (up_own.h). Our GTP-U
  * endpoints are the box's own addresses: where a port shares its NIC with
@@ -281,7 +274,7 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 	}
 }
 
-static struct dp_table_deriver ifaces_watch = { .expand = told_only, .done = ifaces_done };
+static struct dp_table_deriver ifaces_watch = { .done = ifaces_done };
 
 /* URR ids: one for every entry of the tables whose entries name one. */
 static uint32_t

@@ -85,23 +85,20 @@ enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_AP
  * tunnel of fwd_n9 and encap_n3, qfi its container's (UP_QFI_COPY: the
  * received one); urr the usage counter it counts in (0: none), threshold
  * (bytes, 0: none) raises a usage event once its volume reaches it. */
+#define UP_FAR_FIELDS	\
+	uint32_t meter;	\
+	uint32_t teid;	\
+	uint64_t threshold;	\
+	uint32_t urr;	\
+	uint16_t peer;	\
+	uint8_t qfi
 struct up_term {
-	uint32_t meter;
-	uint32_t teid;
-	uint64_t threshold;
-	uint32_t urr;
-	uint16_t peer;
-	uint8_t qfi;
+	UP_FAR_FIELDS;
 };
-/* A session entry: its default termination, then the session. Its first
- * fields are a struct up_term's, where they are laid out alike. */
+/* A session entry: its own termination, then the session; the stages read
+ * its first fields as a struct up_term. */
 struct up_session {
-	uint32_t meter;
-	uint32_t teid;
-	uint64_t threshold;
-	uint32_t urr;
-	uint16_t peer;
-	uint8_t qfi;
+	UP_FAR_FIELDS;
 	uint8_t ohr;             /* uplink and N9: the outer header removal it was given */
 	uint32_t id;             /* what the terminations key on */
 	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */

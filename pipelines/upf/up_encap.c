@@ -30,14 +30,34 @@
 static inline uint16_t
 hdr_cksum(const void *ip)
 {
-	const unaligned_uint32_t *w = (const unaligned_uint32_t *)ip;
-	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	uint32_t w[5];
+	uint64_t s;
+
+	/* a copy, not a cast: the header was just written field by field, and
+	 * a 32-bit read through another type may be ordered before those
+	 * stores (strict aliasing) */
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
 
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/* The packet is now its outer frame (Ethernet, IPv4, UDP to 2152): its
+ * metadata says so, for the rewrite and the slow path. */
+static inline void
+outer_meta(struct dp_meta *md)
+{
+	md->flags = DP_MF_IPV4 | DP_MF_L4;
+	md->l2_len = md->l3_off = ETH_HLEN;
+	md->l4_off = ETH_HLEN + IP_HLEN;
+	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = IPPROTO_UDP;
+	md->ttl = 64;
+	md->dport = GTPU_UDP_PORT;
 }
 
 /* The outer headers of m for peer p, tunnel teid, in place of its
@@ -85,14 +105,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t 
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen + inner_len));
 	udp->dgram_cksum = 0;
 	gtp_write_gpdu_psc((uint8_t *)(udp + 1), teid, inner_len, pdu_type, qfi);
-	/* the packet is now its outer frame, for the rewrite and the slow path */
-	md->flags = DP_MF_IPV4 | DP_MF_L4;
-	md->l2_len = md->l3_off = ETH_HLEN;
-	md->l4_off = ETH_HLEN + IP_HLEN;
-	md->ethertype = RTE_ETHER_TYPE_IPV4;
-	md->l4_proto = IPPROTO_UDP;
-	md->ttl = 64;
-	md->dport = GTPU_UDP_PORT;
+	outer_meta(md);
 	return 0;
 }
 
@@ -338,7 +351,7 @@ m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 	}
 	memset(d, 0, ETH_HLEN + IP_HLEN + UDP_HLEN);
 	md = dp_meta(m);
-	memset(md, 0, sizeof(*md));
+	memset(md, 0, sizeof(*md));   /* a packet of ours: no in_port, no slice */
 	{
 		/* the outer headers as encap() writes them, the marker the body */
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
@@ -358,12 +371,7 @@ m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 		udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));
 		memcpy(udp + 1, g, (size_t)glen);
-		md->flags = DP_MF_IPV4 | DP_MF_L4;
-		md->l2_len = md->l3_off = ETH_HLEN;
-		md->l4_off = ETH_HLEN + IP_HLEN;
-		md->ethertype = RTE_ETHER_TYPE_IPV4;
-		md->l4_proto = IPPROTO_UDP;
-		md->ttl = 64;
+		outer_meta(md);
 	}
 	pl_swctl_event(UP_EVENT(end_marker_sent));
 	*result = json_boolean(out(m, p, false) == 0);
