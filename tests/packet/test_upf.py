@@ -429,6 +429,27 @@ def test_buffering_then_flush_in_order():
 
 
 @R.test
+def test_buffer_bound_drops_the_oldest():
+    """A session holds 64 packets: of 70, the 6 oldest are dropped
+    (upf.buffer_full) and the 64 newest leave in order when the termination
+    forwards; one notification all the same."""
+    pkts = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
+            Raw(b"held %02d" % i) for i in range(70)]
+    with Sxdp({"n3": [], "n6": pkts, "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup(dl="buffer"))
+        st = dp.phase(["n6"], events={"upf.buffered": 70})
+        expect_drops(st, {"upf.buffer_full": 6})
+        expect_eq(len(dp.rpc("upf.events", {"after": 0})["events"]), 1, "one notification")
+        dp.table_write([U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                          dict({"id": 1}, **dl_far()), type="modify")])
+        st = dp.wait_consumed()
+        expect_eq(events_of(st).get("upf.forwarded"), 64, "released")
+        dp.stop()
+        dp.expect_outputs({"n3": [want_gtpu(routed(p[IP]), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0)
+                                  for p in pkts[6:]]})
+
+
+@R.test
 def test_ue_to_ue_through_the_pool_route():
     """UE 1 to UE 2: an app of the UE pool breaks out into the VRF, whose
     route to the pool brings it back down UE 2's tunnel."""
