@@ -119,6 +119,7 @@ reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
 	struct rte_mbuf *keep[UP_BUF_SESSION];
 	uint64_t keep_t[UP_BUF_SESSION];
 	unsigned int nk = 0, n = q->n;
+	int col;
 
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int at = (q->head + i) % UP_BUF_SESSION;
@@ -137,7 +138,8 @@ reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
 			pl_swctl_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
-		up_urr_count(up_urr_main, (const struct up_term *)e->params, m);
+		if ((col = up_urr_main_column()) >= 0)
+			up_urr_count((unsigned int)col, (const struct up_term *)e->params, m);
 		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);

@@ -39,6 +39,8 @@ sum(uint32_t urr)
 	struct up_urr_ctr s = { 0, 0 };
 
 	for (unsigned int c = 0; c < n_columns; c++) {
+		if (up_urr_ctr[c] == NULL)   /* the main lcore's, until it counts */
+			continue;
 		s.pkts += up_urr_ctr[c][urr].pkts;
 		s.bytes += up_urr_ctr[c][urr].bytes;
 	}
@@ -298,13 +300,25 @@ up_urr_init(unsigned int workers, uint32_t max)
 	up_urr_main = workers;
 	n_watch = cap_watch = 0;
 	next_scan = 0;
-	for (unsigned int c = 0; c < n_columns; c++)
+	/* the workers' columns; the main lcore's (buffered packets released)
+	 * when it first counts: 16 bytes per URR that most boxes never use */
+	for (unsigned int c = 0; c < workers; c++)
 		if ((up_urr_ctr[c] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)max + 1),
 						 RTE_CACHE_LINE_SIZE)) == NULL)
 			return -ENOMEM;
 	if ((watch_of = calloc((size_t)max + 1, sizeof(*watch_of))) == NULL)
 		return -ENOMEM;
 	return dp_rpc_register(&usage_method, m_usage, NULL, NULL);
+}
+
+int
+up_urr_main_column(void)
+{
+	if (up_urr_ctr[up_urr_main] == NULL &&
+	    (up_urr_ctr[up_urr_main] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)up_urr_max + 1),
+						   RTE_CACHE_LINE_SIZE)) == NULL)
+		return -ENOMEM;
+	return (int)up_urr_main;
 }
 
 void

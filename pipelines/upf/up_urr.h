@@ -20,7 +20,7 @@ struct up_urr_ctr { uint64_t pkts, bytes; };
 /* per worker, and the main lcore's as column n_workers; ids 1..up_urr_max */
 extern struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 extern uint32_t up_urr_max;
-extern unsigned int up_urr_main;   /* the main lcore's column */
+extern unsigned int up_urr_main;   /* the main lcore's column (up_urr_main_column) */
 
 /* m's IP packet (inner IPv4 at l3_off: what the volume counts, as TS
  * 29.244 measures the T-PDU) in its termination's URR, if it names one. */
@@ -43,6 +43,9 @@ up_urr_prefetch(unsigned int column, const struct up_term *t)
 {
 	rte_prefetch0_write(&up_urr_ctr[column][t->urr]);
 }
+
+/* Main lcore: its column (made when first needed), or -ENOMEM. */
+int up_urr_main_column(void);
 
 /* Main lcore, at init: counters for ids 1..max (the write check refuses
  * more), the upf.usage method. 0, -ENOMEM, -EEXIST. */

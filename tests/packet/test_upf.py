@@ -423,6 +423,8 @@ def test_buffering_then_flush_in_order():
                           dict({"id": 1}, **dl_far()), type="modify")])
         st = dp.wait_consumed()
         expect_eq(events_of(st).get("upf.forwarded"), 5, "released")
+        expect_eq(dp.rpc("upf.usage", {"urrs": [3]})["urrs"][0]["packets"], 5,
+                  "counted in the termination's URR as they left (the main lcore's column)")
         dp.stop()
         dp.expect_outputs({"n3": [want_gtpu(routed(p[IP]), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0)
                                   for p in first]})
