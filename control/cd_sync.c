@@ -452,6 +452,45 @@ write_group(struct cd_sync *s)
 }
 
 static void
+on_marker(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	(void)result;
+	if (error != NULL && !is_lost(error))
+		CD_LOG(WARN, "upf.end_marker: %s", json_string_value(json_object_get(error, "message")));
+}
+
+/* A session's downlink that moved off its tunnel (a handover: another gNB
+ * or TEID; @prev: the entry before, @u the write) leaves an end marker in
+ * the old one, so the gNB knows nothing more comes that way (TS 23.501
+ * 5.8.2.9): once per tunnel and batch (its N6 and N9 entries move
+ * together). */
+static void
+end_marker_if_moved(struct cd_sync *s, json_t *u, json_t *prev, json_t *sent)
+{
+	const char *table = json_string_value(json_object_get(u, "table"));
+	const char *type = json_string_value(json_object_get(u, "type"));
+	const char *was = json_string_value(json_object_get(prev, "action"));
+	const char *now = json_string_value(json_object_get(u, "action"));
+	json_t *pp = json_object_get(prev, "params"), *np = json_object_get(u, "params");
+	json_int_t peer = json_integer_value(json_object_get(pp, "peer"));
+	json_int_t teid = json_integer_value(json_object_get(pp, "teid"));
+	char key[48];
+
+	if (table == NULL || (strcmp(table, "sessions_downlink") != 0 && strcmp(table, "sessions_n9_downlink") != 0) ||
+	    type == NULL || strcmp(type, "modify") != 0 || was == NULL || strcmp(was, "encap_n3") != 0)
+		return;
+	if (now != NULL && strcmp(now, "encap_n3") == 0 && json_integer_value(json_object_get(np, "peer")) == peer &&
+	    json_integer_value(json_object_get(np, "teid")) == teid)
+		return;
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, peer, teid);
+	if (json_object_get(sent, key) != NULL)
+		return;
+	json_object_set_new(sent, key, json_true());
+	ctl_async_call(s->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
+}
+
+static void
 on_written(void *arg, json_t *result, json_t *error)
 {
 	struct cd_sync *s = arg;
@@ -466,9 +505,16 @@ on_written(void *arg, json_t *result, json_t *error)
 	}
 	s->writes += json_array_size(s->diff);
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
-		json_array_foreach(s->diff, i, u)
-			if (cd_tables_apply(s->tables, s->cache, u, NULL, NULL, NULL, 0) < 0)
+		json_t *sent = json_object(), *prev;
+
+		json_array_foreach(s->diff, i, u) {
+			if (cd_tables_apply(s->tables, s->cache, u, NULL, &prev, NULL, 0) < 0)
 				s->full = true;	/* cannot happen: read it all again next time */
+			else if (prev != NULL)
+				end_marker_if_moved(s, u, prev, sent);
+			json_decref(prev);
+		}
+		json_decref(sent);
 		if (!json_equal(cd_res_state(s->res, "owned"), s->c.seq) &&
 		    cd_res_save(s->res, "owned", s->c.seq) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");

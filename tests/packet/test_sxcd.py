@@ -1013,7 +1013,8 @@ def test_upf_resource():
     CL session (uplink to the anchor with apps, the DN's app broken out,
     downlink entries by UE and by N9 TEID, an AMBR meter, a threshold) and a
     buffering one. A G-PDU of session 1 to the DN then breaks out through
-    those entries; the intent is Pending until its slice exists, and
+    those entries; a handover (another TEID downlink) sends one end marker
+    into the old tunnel; the intent is Pending until its slice exists, and
     withdrawing it leaves the tables as they were."""
     from scapy.all import Ether, IP, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
@@ -1069,6 +1070,16 @@ def test_upf_resource():
         code, m = cd.req("GET", "/metrics")
         expect("sxdp_upf_usage_packets_total 1" in m and "sxdp_upf_usage_bytes_total %d" % len(g[IP].payload.payload.payload) in m,
                "metrics: the URRs summed")
+        # a handover: session 1's downlink to another TEID of its gNB; the
+        # old tunnel gets one end marker (its N6 and N9 entries move together)
+        moved = json.loads(json.dumps(UPF))
+        moved["sessions"][0]["downlink"]["teid"] = 8200
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": moved})
+        expect_eq((code, res["status"]["phase"]), (200, "Ready"), "moved")
+        dl = [json.loads(e) for e in snapshot(dp, ["sessions_downlink"])["sessions_downlink"]]
+        expect_eq(sorted(e["params"].get("teid", 0) for e in dl), [0, 8200], "the new TEID")
+        st = dp.wait_events({"upf.end_marker_sent": 1}, 10)
+        expect_eq(T.events_of(st).get("upf.end_marker_sent"), 1, "one end marker into the old tunnel")
         code, res = cd.req("DELETE", "/api/v1/upf/edge?wait=1")
         expect_eq(code, 200, "withdrawn")
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
