@@ -1,10 +1,12 @@
 /* Usage reporting rules: each termination that names a URR counts its
  * packets and bytes there (after its QERs), per worker with no atomics,
  * summed on read. A URR with a volume threshold is watched from the main
- * lcore every UP_URR_SCAN_MS: once its volume since the termination was
- * written reaches the threshold, one usage event goes to the control side
- * (up_event.h) until a write to the termination arms it again. upf.usage
- * reads the counters: one session's, or the totals. */
+ * lcore every UP_URR_SCAN_MS: once its volume since it was armed reaches
+ * the threshold, one usage event goes to the control side (up_event.h).
+ * Writing the termination with another threshold or URR arms it again; a
+ * changed FAR alone (a handover) keeps counting toward the same one.
+ * upf.usage reads the counters: the URRs named, one session's, or the
+ * totals. */
 #ifndef UP_URR_H
 #define UP_URR_H
 
