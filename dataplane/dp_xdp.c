@@ -266,6 +266,17 @@ dp_xdp_steer_del(const char *owner, int family, const void *addr, uint8_t proto,
 	return ret;
 }
 
+void
+dp_xdp_steer_set(const char *owner, int family, const void *addr, const struct dp_xdp_claim *c,
+		 unsigned int n, bool on)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (on)
+			dp_xdp_steer_add(owner, family, addr, c[i].proto, c[i].port);
+		else
+			dp_xdp_steer_del(owner, family, addr, c[i].proto, c[i].port);
+}
+
 int
 dp_xdp_port_bind(unsigned int port, const char *name, int rules_fd, int cnt_fd)
 {

@@ -91,6 +91,12 @@ int dp_xdp_steer_add(const char *owner, int family, const void *addr, uint8_t pr
 		     uint16_t port);
 int dp_xdp_steer_del(const char *owner, int family, const void *addr, uint8_t proto,
 		     uint16_t port);
+/* Owner's claims on n kinds of traffic to addr, all made (on) or all
+ * given back: the traffic of one of its addresses, as a table says after
+ * a write. Errors are dp_xdp_steer_add's and _del's, logged there. */
+struct dp_xdp_claim { uint8_t proto; uint16_t port; };
+void dp_xdp_steer_set(const char *owner, int family, const void *addr, const struct dp_xdp_claim *c,
+		      unsigned int n, bool on);
 /* Is any port shared (after setup or a bind)? */
 bool dp_xdp_active(void);
 

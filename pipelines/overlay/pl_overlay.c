@@ -211,7 +211,7 @@ static struct dp_table_deriver paths_watch = {
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
  * the kernel (dp_xdp.h), their tunnels, probes, ICMP and ARP are claimed
  * for sxdp, as the vteps table says after each write. */
-static const struct { uint8_t proto; uint16_t port; } vtep_traffic[] = {
+static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
 	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
 };
@@ -225,14 +225,8 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 		if (d[i].table != pl_ov.vteps || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
 		e = dp_table_find(pl_ov.vteps, d[i].key);
-		for (unsigned int k = 0; k < RTE_DIM(vtep_traffic); k++) {
-			if (e != NULL && e->action == OV_VTEP)
-				dp_xdp_steer_add("overlay", AF_INET, d[i].key, vtep_traffic[k].proto,
-						 vtep_traffic[k].port);
-			else
-				dp_xdp_steer_del("overlay", AF_INET, d[i].key, vtep_traffic[k].proto,
-						 vtep_traffic[k].port);
-		}
+		dp_xdp_steer_set("overlay", AF_INET, d[i].key, vtep_traffic, RTE_DIM(vtep_traffic),
+				 e != NULL && e->action == OV_VTEP);
 	}
 }
 

@@ -243,7 +243,7 @@ static struct dp_table_deriver terms_watch = { .done = terms_done };
  * the kernel (dp_xdp.h), their GTP-U, ICMP and ARP are claimed for sxdp, as
  * upf_interfaces says after each write (host routes only: a prefix of
  * endpoints is claimed address by address by its owner). */
-static const struct { uint8_t proto; uint16_t port; } endpoint_traffic[] = {
+static const struct dp_xdp_claim endpoint_traffic[] = {
 	{ IPPROTO_UDP, GTPU_UDP_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
 };
 
@@ -263,14 +263,7 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 		if (d[i].table != pl_up.ifaces || res[i] != 0 || d[i].type == DP_UPD_DEFAULT || d[i].plen != 32)
 			continue;
 		mine = dp_table_get(&d[i], &ev) == 0 && (ev.action == UP_IF_N3 || ev.action == UP_IF_N9);
-		for (unsigned int k = 0; k < RTE_DIM(endpoint_traffic); k++) {
-			if (mine)
-				dp_xdp_steer_add("upf", AF_INET, d[i].key, endpoint_traffic[k].proto,
-						 endpoint_traffic[k].port);
-			else
-				dp_xdp_steer_del("upf", AF_INET, d[i].key, endpoint_traffic[k].proto,
-						 endpoint_traffic[k].port);
-		}
+		dp_xdp_steer_set("upf", AF_INET, d[i].key, endpoint_traffic, RTE_DIM(endpoint_traffic), mine);
 	}
 }
 
