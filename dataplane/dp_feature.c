@@ -7,6 +7,8 @@
 #include "dp_feature.h"
 #include "dp_config.h"
 #include "dp_stats.h"
+#include "dp_table.h"
+#include "dp_log.h"
 
 static const struct dp_feature *features[DP_FEATURES_MAX];
 static unsigned int n_features;
@@ -213,4 +215,24 @@ dp_feature_fini(void)
 		if (f->fini)
 			f->fini();
 	}
+}
+
+int
+dp_feature_tables(const char *feature, const struct dp_table_spec *s, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int id = dp_table_create(s[i].def);
+
+		if (id < 0) {
+			DP_LOG(ERR, "%s: table %s: %s", feature, s[i].def->name, strerror(-id));
+			return id;
+		}
+		*s[i].id = id;
+		if (s[i].room != 0 && dp_table_key_room((unsigned int)id) > s[i].room) {
+			DP_LOG(ERR, "%s: table %s: keys of %u bytes, its stages build %u", feature, s[i].def->name,
+			       dp_table_key_room((unsigned int)id), s[i].room);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

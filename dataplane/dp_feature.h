@@ -100,6 +100,12 @@ struct dp_feature {
 	void (*fini)(void);
 };
 
+/* A feature's tables (its init), created in order. 0, or the first
+ * failure's -errno (-EINVAL: keys longer than their room), logged under
+ * the feature's name. */
+struct dp_table_spec;
+int dp_feature_tables(const char *feature, const struct dp_table_spec *s, unsigned int n);
+
 /* Called by a feature's constructor (DP_FEATURE_REGISTER) before main(). */
 void dp_feature_register(const struct dp_feature *f);
 #define DP_FEATURE_REGISTER(f) \

@@ -172,6 +172,14 @@ struct dp_table_counts {
 /* ---- setup (main lcore, before workers start) ---- */
 int dp_tables_init(unsigned int n_workers, int socket_id);
 int dp_table_create(const struct dp_table_def *def);  /* returns table id or -errno */
+/* A table a feature creates (dp_feature_tables): its id goes to *id; room
+ * (0: not checked) is the bytes of the key buffers its stages build,
+ * which the table's keys must fit. */
+struct dp_table_spec {
+	const struct dp_table_def *def;
+	int *id;
+	unsigned int room;
+};
 /* Size the table called name at size entries instead of its def's, when
  * it is created (the box's config). 0, -ENOSPC (too many), -EINVAL. */
 int dp_table_size_set(const char *name, uint32_t size);

@@ -251,7 +251,7 @@ static int
 ov_init(unsigned int workers)
 {
 	/* room: the key buffers the stages build each table's keys in */
-	const struct { const struct dp_table_def *def; int *id; unsigned int room; } tables[] = {
+	const struct dp_table_spec tables[] = {
 		{ &vteps_def, &pl_ov.vteps, SW_KEY_BYTES }, { &vnis_def, &pl_ov.vnis, SW_KEY_BYTES },
 		{ &peers_def, &pl_ov.peers, SW_KEY_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
 		{ &endpoints_def, &pl_ov.endpoints, SW_KEY_BYTES }, { &paths_def, &pl_ov.paths, SW_KEY_BYTES },
@@ -263,18 +263,8 @@ ov_init(unsigned int workers)
 	if ((rc = dp_reasons_register(ov_drop_reasons, OV_DROP_N, ov_event_reasons, OV_EVENT_N,
 				      &pl_ov_drop_base, &pl_ov_event_base)) < 0)
 		return rc;
-	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
-		*tables[i].id = dp_table_create(tables[i].def);
-		if (*tables[i].id < 0) {
-			DP_LOG(ERR, "overlay: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
-			return *tables[i].id;
-		}
-		if (dp_table_key_room(*tables[i].id) > tables[i].room) {
-			DP_LOG(ERR, "overlay: table %s: keys of %u bytes", tables[i].def->name,
-			       dp_table_key_room(*tables[i].id));
-			return -EINVAL;
-		}
-	}
+	if ((rc = dp_feature_tables("overlay", tables, RTE_DIM(tables))) < 0)
+		return rc;
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 2) != offsetof(struct ov_tunnel, path) ||
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 5) != offsetof(struct ov_tunnel, csum) ||

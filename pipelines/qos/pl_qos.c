@@ -643,20 +643,17 @@ qos_init(unsigned int workers)
 		[QM_BAD_EBS] = "bad_ebs", [QM_BAD_PORT_RATE] = "above_port_rate",
 		[QM_BAD_DEPTH] = "bad_burst",
 	};
-	const struct { const struct dp_table_def *def; int *id; } tables[] = {
-		{ &meters_def, &pl_qos.meters }, { &meter_colors_def, &pl_qos.meter_colors },
-		{ &profiles_def, &pl_qos.profiles }, { &vdns_def, &pl_qos.vdns },
+	const struct dp_table_spec tables[] = {
+		{ &meters_def, &pl_qos.meters, 0 }, { &meter_colors_def, &pl_qos.meter_colors, 0 },
+		{ &profiles_def, &pl_qos.profiles, 0 }, { &vdns_def, &pl_qos.vdns, 0 },
 	};
 	int rc;
 
 	if ((rc = dp_reasons_register(qos_drop_reasons, QOS_DROP_N, qos_event_reasons, QOS_EVENT_N,
 				      &pl_qos_drop_base, &qos_event_base)) < 0)
 		return rc;
-	for (unsigned int i = 0; i < RTE_DIM(tables); i++)
-		if ((*tables[i].id = dp_table_create(tables[i].def)) < 0) {
-			DP_LOG(ERR, "qos: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
-			return *tables[i].id;
-		}
+	if ((rc = dp_feature_tables("qos", tables, RTE_DIM(tables))) < 0)
+		return rc;
 	if (dp_table_param_off(pl_qos.meters, QOS_SRTCM, 4) != offsetof(struct qos_srtcm, charge) ||
 	    dp_table_param_off(pl_qos.meters, QOS_TRTCM, 2) != offsetof(struct qos_two_rate, xir) ||
 	    dp_table_param_off(pl_qos.meters, QOS_RFC4115, 5) != offsetof(struct qos_two_rate, charge) ||

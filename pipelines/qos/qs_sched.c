@@ -1026,9 +1026,9 @@ int
 qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int drop_red_reason,
 	      unsigned int drop_flushed_reason)
 {
-	const struct { const struct dp_table_def *def; int *id; } tables[] = {
-		{ &sched_ports_def, &t_ports }, { &sched_subports_def, &t_subports },
-		{ &sched_pipes_def, &t_pipes }, { &dscp_tc_def, &t_dscp },
+	const struct dp_table_spec tables[] = {
+		{ &sched_ports_def, &t_ports, 0 }, { &sched_subports_def, &t_subports, 0 },
+		{ &sched_pipes_def, &t_pipes, 0 }, { &dscp_tc_def, &t_dscp, 0 },
 	};
 	int rc;
 
@@ -1037,9 +1037,8 @@ qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int 
 	drop_red = drop_red_reason;
 	drop_flushed = drop_flushed_reason;
 	memset(dscp_map, TC_BE << 2, sizeof(dscp_map));
-	for (unsigned int i = 0; i < RTE_DIM(tables); i++)
-		if ((*tables[i].id = dp_table_create(tables[i].def)) < 0)
-			return *tables[i].id;
+	if ((rc = dp_feature_tables("qos", tables, RTE_DIM(tables))) < 0)
+		return rc;
 	if (dp_table_param_off(t_ports, SCHED, 4) != offsetof(struct sched_p, red) ||
 	    dp_table_param_off(t_subports, SUBPORT, 2) != offsetof(struct subport_p, subport) ||
 	    dp_table_param_off(t_pipes, PIPE, 1) != offsetof(struct pipe_p, ceil_bps) ||

@@ -193,12 +193,14 @@ static const struct dp_table_def svi6_def = {
 static int
 sw_init(unsigned int workers)
 {
-	const struct { const struct dp_table_def *def; int *id; } tables[] = {
-		{ &interfaces_def, &pl_sw.interfaces }, { &bd_ports_def, &pl_sw.bd_ports },
-		{ &flood_def, &pl_sw.flood }, { &fdb_def, &pl_sw.fdb }, { &routes_def, &pl_sw.routes },
-		{ &neigh_def, &pl_sw.neigh }, { &svi_def, &pl_sw.svi },
-		{ &nexthops_def, &pl_sw.nexthops }, { &routes6_def, &pl_sw.routes6 },
-		{ &neigh6_def, &pl_sw.neigh6 }, { &svi6_def, &pl_sw.svi6 },
+	/* room: the key buffers the stages build each table's keys in */
+	const struct dp_table_spec tables[] = {
+		{ &interfaces_def, &pl_sw.interfaces, SW_KEY_BYTES }, { &bd_ports_def, &pl_sw.bd_ports, SW_KEY_BYTES },
+		{ &flood_def, &pl_sw.flood, SW_KEY_BYTES }, { &fdb_def, &pl_sw.fdb, SW_KEY_BYTES },
+		{ &routes_def, &pl_sw.routes, SW_KEY_BYTES }, { &neigh_def, &pl_sw.neigh, SW_KEY_BYTES },
+		{ &svi_def, &pl_sw.svi, SW_KEY_BYTES }, { &nexthops_def, &pl_sw.nexthops, SW_KEY_BYTES },
+		{ &routes6_def, &pl_sw.routes6, SW_KEY6_BYTES }, { &neigh6_def, &pl_sw.neigh6, SW_KEY6_BYTES },
+		{ &svi6_def, &pl_sw.svi6, SW_KEY_BYTES },
 	};
 
 	static const struct rte_mbuf_dynfield meta_desc = {
@@ -214,17 +216,8 @@ sw_init(unsigned int workers)
 		DP_LOG(ERR, "switch: per-packet field: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
-		*tables[i].id = dp_table_create(tables[i].def);
-		if (*tables[i].id < 0) {
-			DP_LOG(ERR, "switch: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
-			return *tables[i].id;
-		}
-		if (dp_table_key_room(*tables[i].id) >
-		    (*tables[i].id == pl_sw.routes6 || *tables[i].id == pl_sw.neigh6 ?
-		     SW_KEY6_BYTES : SW_KEY_BYTES))
-			return -EINVAL;   /* a declaration outgrew the stages' key buffers */
-	}
+	if ((rc = dp_feature_tables("switch", tables, RTE_DIM(tables))) < 0)
+		return rc;
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_sw.nexthops, SW_NH_RESOLVED, 4) !=
 	    offsetof(struct sw_nh_resolved, vrf) ||

@@ -284,7 +284,7 @@ urr_room(void)
 static int
 up_init(unsigned int workers)
 {
-	const struct { const struct dp_table_def *def; int *id; unsigned int room; } tables[] = {
+	const struct dp_table_spec tables[] = {
 		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
 		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &apps_def, &pl_up.apps, UP_APP_ROOM },
@@ -307,18 +307,8 @@ up_init(unsigned int workers)
 		rte_mbuf_dyn_dump(stderr);
 		return -rte_errno;
 	}
-	for (unsigned int i = 0; i < RTE_DIM(tables); i++) {
-		*tables[i].id = dp_table_create(tables[i].def);
-		if (*tables[i].id < 0) {
-			DP_LOG(ERR, "upf: table %s: %s", tables[i].def->name, strerror(-*tables[i].id));
-			return *tables[i].id;
-		}
-		if (dp_table_key_room((unsigned int)*tables[i].id) > tables[i].room) {
-			DP_LOG(ERR, "upf: table %s: keys of %u bytes", tables[i].def->name,
-			       dp_table_key_room((unsigned int)*tables[i].id));
-			return -EINVAL;
-		}
-	}
+	if ((rc = dp_feature_tables("upf", tables, RTE_DIM(tables))) < 0)
+		return rc;
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_up.ifaces, UP_IF_N3, 1) != offsetof(struct up_iface, id) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 5) != offsetof(struct up_session, qfi) ||
