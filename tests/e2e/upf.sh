@@ -39,24 +39,9 @@ in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 
 BGPIDS=()
-# shellcheck disable=SC2317  # the EXIT trap
-on_exit() {
-  local p h
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ] && [ -f "$NL_LOG" ]; then
-    echo "# sxdp log ($NL_LOG):"
-    tail -30 "$NL_LOG" | sed 's/^/#   /'
-  fi
-  nl_stop_sxdp >/dev/null 2>&1
-  for h in "${HOSTS[@]}" ue; do
-    ip netns del "$(ns "$h")" 2>/dev/null
-    ip link del "$(ns "$h")" 2>/dev/null
-  done
-  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
-  [ -z "${NL_KEEP:-}" ] || echo "# kept $NL_DIR"
-}
-trap on_exit EXIT
+NSES=("${HOSTS[@]}" ue)   # sw_teardown's: the netns and the root ends of the veths
+LINKS=("${HOSTS[@]}")
+trap sw_teardown EXIT
 trap 'exit 130' INT TERM
 
 if [ ! -c /dev/net/tun ]; then
