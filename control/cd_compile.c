@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cd_compile.h"
+#include "gtp.h"
 #include "intent.h"
 
 #define PATH_ID_MAX   4095
@@ -19,7 +20,6 @@
 #define BURST_MS      10	/* a slice meter's bursts: 10 ms of its rate */
 #define BURST_MIN     9600	/* ... a jumbo frame at least */
 #define CLASS_PRIO    1		/* a policy's class rule when it names none */
-#define GTPU_PORT     2152
 
 static const char *const kinds[CD_KINDS] = { "site", "peers", "slices", "vdns", "policies", "upf" };
 static const char *const schemas[CD_KINDS] = { "SiteSpec", "PeerSpec", "SliceSpec", "VdnSpec",
@@ -1059,7 +1059,7 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 					     json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "src",
 						       addr_part(str(l, "address"), ip, sizeof(ip)), "dst",
 						       str(v, "address"), "gw", str(v, "gateway") ? str(v, "gateway") :
-						       str(v, "address"), "vrf", under, "sport", GTPU_PORT, "mtu", 0,
+						       str(v, "address"), "vrf", under, "sport", GTPU_UDP_PORT, "mtu", 0,
 						       "dscp", num(v, "dscp", 64))));
 	}
 	json_array_foreach(json_object_get(spec, "local_dns"), i, v) {
