@@ -200,12 +200,6 @@ up_buf_poll(uint64_t now)
 	}
 }
 
-unsigned int
-up_buf_count(void)
-{
-	return held;
-}
-
 void
 up_buf_fini(void)
 {

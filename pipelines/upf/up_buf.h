@@ -30,7 +30,5 @@ void up_buf_hold(struct rte_mbuf *m, bool notify_only);
  * terminations changed have their packets looked at again. */
 void up_buf_written(const struct dp_update *d, unsigned int n, const int *res);
 void up_buf_poll(uint64_t now_tsc);
-/* Packets held now (for tests and stats). */
-unsigned int up_buf_count(void);
 
 #endif

@@ -10,7 +10,9 @@
 
 uint8_t pl_up_app_off[UP_APP_FIELDS];
 
-void
+/* The app of pkts[idx[j]], j < k (inner IP at l3_off, slice in dp_meta):
+ * the remote end is the destination uplink, the source downlink. */
+static void
 up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	    bool uplink, uint16_t *app)
 {

@@ -9,11 +9,6 @@
 #include <stdint.h>
 #include "pl_upf.h"
 
-/* The app of pkts[idx[j]], j < k (inner IP at l3_off, slice in dp_meta):
- * the remote end is the destination uplink, the source downlink. */
-void up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-		 bool uplink, uint16_t *app);
-
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
  * unless the session has per-app ones (apps) and one is its app's
  * (applications, then terminations_uplink or _downlink). up_meta.app
