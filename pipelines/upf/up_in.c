@@ -405,23 +405,26 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	}
 	if (k == 0)
 		return 0;
-	/* N3 and N9 sessions in their own tables: two lookups of the same
-	 * keys, each packet taking the one of its endpoint's kind */
+	/* N3 and N9 sessions in their own tables: each packet's key in its
+	 * endpoint's kind's (a lookup in the other would count a miss) */
 	{
-		const struct dp_entry *s9[DP_LOOKUP_BURST];
-		bool any3 = false, any9 = false;
+		const uint8_t *k3[DP_LOOKUP_BURST], *k9[DP_LOOKUP_BURST];
+		const struct dp_entry *s3[DP_LOOKUP_BURST], *s9[DP_LOOKUP_BURST];
+		unsigned int n3 = 0, n9 = 0;
 
 		for (unsigned int j = 0; j < k; j++) {
-			any3 |= ie[j]->action == UP_IF_N3;
-			any9 |= ie[j]->action == UP_IF_N9;
+			if (ie[j]->action == UP_IF_N3)
+				k3[n3++] = kp[j];
+			else
+				k9[n9++] = kp[j];
 		}
-		if (any3)
-			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_ul, kp, k, se);
-		if (any9)
-			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_n9, kp, k, s9);
+		if (n3)
+			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_ul, k3, n3, s3);
+		if (n9)
+			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_n9, k9, n9, s9);
+		n3 = n9 = 0;
 		for (unsigned int j = 0; j < k; j++)
-			if (ie[j]->action == UP_IF_N9)
-				se[j] = s9[j];
+			se[j] = ie[j]->action == UP_IF_N3 ? s3[n3++] : s9[n9++];
 	}
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t i = idx[j];
