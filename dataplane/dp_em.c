@@ -14,6 +14,8 @@
 #include "dp_em.h"
 
 #define EM_WAYS 8
+#define EM_LOAD_PCT 80	/* the default size's fill at max_entries */
+#define EM_MOVE_DEPTH 3
 
 struct em_bucket {
 	uint16_t sig[EM_WAYS];		/* 0: the slot is free */
@@ -23,7 +25,8 @@ struct em_bucket {
 
 struct dp_em {
 	struct em_bucket *bkt;
-	uint32_t mask;			/* buckets - 1 */
+	uint32_t nb;			/* buckets: any number, not a power of two, so
+					 * a table is sized to its entries (fastrange) */
 	uint32_t count;
 	uint32_t max_entries;
 	uint64_t moves;
@@ -41,21 +44,41 @@ em_hash(const uint8_t *k)
 				  rte_hash_crc_8byte(*(const unaligned_uint64_t *)k, 0x9e3779b9));
 }
 
+/* The signature: the hash's low bits (the first bucket comes from its
+ * high bits, so the keys of one bucket differ here). */
 static inline uint16_t
 em_sig(uint32_t h)
 {
-	uint16_t s = (uint16_t)(h >> 16);
+	uint16_t s = (uint16_t)h;
 
 	return s != 0 ? s : 1;
 }
 
-/* The second bucket, from the first and the signature: always another one. */
+/* h scaled to [0, nb): a multiply, where a power-of-two table would waste
+ * up to half its lines. */
+static inline uint32_t
+em_range(uint32_t h, uint32_t nb)
+{
+	return (uint32_t)(((uint64_t)h * nb) >> 32);
+}
+
+/* The first bucket. */
+static inline uint32_t
+em_b1(const struct dp_em *em, uint32_t h)
+{
+	return em_range(h, em->nb);
+}
+
+/* The second bucket, from the whole hash remixed: always another one. */
 static inline uint32_t
 em_alt(const struct dp_em *em, uint32_t h)
 {
-	uint32_t p = h & em->mask, a = (p ^ (em_sig(h) * 0x9e3779b1u)) & em->mask;
+	uint32_t p = em_b1(em, h), x = h * 0x85ebca6bu, a;
 
-	return a != p ? a : p ^ 1;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	a = em_range(x ^ (x >> 16), em->nb);
+	return a != p ? a : (p + 1 == em->nb ? 0 : p + 1);
 }
 
 static inline const uint8_t *
@@ -114,7 +137,7 @@ static uint32_t
 em_find(const struct dp_em *em, const uint8_t *key, uint32_t h, uint32_t *bi, unsigned int *way)
 {
 	uint16_t sig = em_sig(h);
-	uint32_t b1 = h & em->mask, b2 = em_alt(em, h), v;
+	uint32_t b1 = em_b1(em, h), b2 = em_alt(em, h), v;
 
 	v = bucket_find(em, &em->bkt[b1], sig_match(&em->bkt[b1], sig), key, way);
 	if (v != DP_EM_MISS) {
@@ -135,14 +158,14 @@ dp_em_create(uint32_t max_entries, uint32_t buckets, const void *base, uint32_t 
 	struct dp_em *em;
 
 	if (base == NULL || stride < key_off + DP_EM_KEY_MAX || max_entries == 0 ||
-	    max_entries > (UINT32_MAX >> 2) || (buckets & (buckets - 1)) != 0 || buckets == 1) {
+	    max_entries > (UINT32_MAX >> 2) || buckets == 1) {
 		errno = EINVAL;
 		return NULL;
 	}
-	/* at most half full, and at least two buckets (a key has two) */
+	/* at most EM_LOAD_PCT full, and at least two buckets (a key has two) */
 	if (buckets == 0)
-		buckets = (uint32_t)rte_align64pow2(RTE_MAX((uint64_t)max_entries * 2 / EM_WAYS,
-							    (uint64_t)2));
+		buckets = (uint32_t)RTE_MAX(((uint64_t)max_entries * 100 + EM_WAYS * EM_LOAD_PCT - 1) /
+					    (EM_WAYS * EM_LOAD_PCT), (uint64_t)2);
 	em = rte_zmalloc_socket("dp_em", sizeof(*em), RTE_CACHE_LINE_SIZE, socket);
 	if (em == NULL) {
 		errno = ENOMEM;
@@ -155,7 +178,7 @@ dp_em_create(uint32_t max_entries, uint32_t buckets, const void *base, uint32_t 
 		errno = ENOMEM;
 		return NULL;
 	}
-	em->mask = buckets - 1;
+	em->nb = buckets;
 	em->max_entries = max_entries;
 	em->socket = socket;
 	em->base = base;
@@ -176,12 +199,12 @@ dp_em_free(struct dp_em *em)
 struct dp_em *
 dp_em_clone(const struct dp_em *em)
 {
-	struct dp_em *c = dp_em_create(em->max_entries, em->mask + 1, em->base, em->stride,
+	struct dp_em *c = dp_em_create(em->max_entries, em->nb, em->base, em->stride,
 				       em->key_off, em->socket);
 
 	if (c == NULL)
 		return NULL;
-	memcpy(c->bkt, em->bkt, ((size_t)em->mask + 1) * sizeof(*em->bkt));
+	memcpy(c->bkt, em->bkt, (size_t)em->nb * sizeof(*em->bkt));
 	c->count = em->count;
 	c->moves = em->moves;
 	return c;
@@ -202,7 +225,7 @@ dp_em_moves(const struct dp_em *em)
 uint64_t
 dp_em_bytes(const struct dp_em *em)
 {
-	return ((uint64_t)em->mask + 1) * sizeof(*em->bkt);
+	return (uint64_t)em->nb * sizeof(*em->bkt);
 }
 
 static int
@@ -222,26 +245,33 @@ slot_set(struct em_bucket *b, unsigned int w, uint16_t sig, uint32_t val)
 }
 
 /* Make a free way in bucket bi by moving one of its entries that sits in
- * its first bucket to its second: -1 when none can move. */
+ * its first bucket to its second, first making room there the same way,
+ * up to depth buckets deep: -1 when none can move. One-step moves alone
+ * start to fail at about 80 % fill; three steps reach the default size's. */
 static int
-make_room(struct dp_em *em, uint32_t bi)
+make_room(struct dp_em *em, uint32_t bi, unsigned int depth)
 {
 	struct em_bucket *b = &em->bkt[bi];
 
-	for (unsigned int w = 0; w < EM_WAYS; w++) {
-		uint32_t h = em_hash(em_key(em, b->val[w])), alt;
-		int fw;
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int w = 0; w < EM_WAYS; w++) {
+			uint32_t h = em_hash(em_key(em, b->val[w])), alt;
+			int fw;
 
-		if ((h & em->mask) != bi)
-			continue;	/* already in its second bucket: it stays */
-		alt = em_alt(em, h);
-		if ((fw = free_way(&em->bkt[alt])) < 0)
-			continue;
-		/* copy, then clear: a reader finds it in one bucket or the other */
-		slot_set(&em->bkt[alt], (unsigned int)fw, b->sig[w], b->val[w]);
-		__atomic_store_n(&b->sig[w], 0, __ATOMIC_RELEASE);
-		em->moves++;
-		return (int)w;
+			if (em_b1(em, h) != bi)
+				continue;	/* already in its second bucket: it stays */
+			alt = em_alt(em, h);
+			/* first a move into a free way, only then a deeper one */
+			fw = pass == 0 ? free_way(&em->bkt[alt]) :
+			     depth > 1 ? make_room(em, alt, depth - 1) : -1;
+			if (fw < 0)
+				continue;
+			/* copy, then clear: a reader finds it in one bucket or the other */
+			slot_set(&em->bkt[alt], (unsigned int)fw, b->sig[w], b->val[w]);
+			__atomic_store_n(&b->sig[w], 0, __ATOMIC_RELEASE);
+			em->moves++;
+			return (int)w;
+		}
 	}
 	return -1;
 }
@@ -249,7 +279,7 @@ make_room(struct dp_em *em, uint32_t bi)
 int
 dp_em_add(struct dp_em *em, const uint8_t *key, uint32_t val)
 {
-	uint32_t h = em_hash(key), bi, b1 = h & em->mask, b2 = em_alt(em, h);
+	uint32_t h = em_hash(key), bi, b1 = em_b1(em, h), b2 = em_alt(em, h);
 	unsigned int way;
 	int w;
 
@@ -264,9 +294,9 @@ dp_em_add(struct dp_em *em, const uint8_t *key, uint32_t val)
 		bi = b2;
 		if ((w = free_way(&em->bkt[b2])) < 0) {
 			bi = b1;
-			if ((w = make_room(em, b1)) < 0) {
+			if ((w = make_room(em, b1, EM_MOVE_DEPTH)) < 0) {
 				bi = b2;
-				if ((w = make_room(em, b2)) < 0)
+				if ((w = make_room(em, b2, EM_MOVE_DEPTH)) < 0)
 					return -ENOSPC;
 			}
 		}
@@ -298,7 +328,7 @@ dp_em_lookup(const struct dp_em *em, const uint8_t *key)
 void
 dp_em_prefetch(const struct dp_em *em, const uint8_t *key)
 {
-	rte_prefetch0(&em->bkt[em_hash(key) & em->mask]);
+	rte_prefetch0(&em->bkt[em_b1(em, em_hash(key))]);
 }
 
 uint64_t
@@ -311,17 +341,19 @@ dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned i
 	/* 1: every key's first bucket on its way */
 	for (unsigned int i = 0; i < n; i++) {
 		h[i] = em_hash(keys[i]);
-		rte_prefetch0(&em->bkt[h[i] & em->mask]);
+		rte_prefetch0(&em->bkt[em_b1(em, h[i])]);
 	}
 	/* 2: the first candidate's record on its way */
 	for (unsigned int i = 0; i < n; i++) {
-		const struct em_bucket *b = &em->bkt[h[i] & em->mask];
+		const struct em_bucket *b = &em->bkt[em_b1(em, h[i])];
 		unsigned int m = sig_match(b, em_sig(h[i]));
 
 		vals[i] = DP_EM_MISS;
 		rest[i] = 0;
-		if (m == 0)
+		if (m == 0) {	/* a key in its second bucket (one in ten at 80 % fill) */
+			rte_prefetch0(&em->bkt[em_alt(em, h[i])]);
 			continue;
+		}
 		rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
 		vals[i] = __atomic_load_n(&b->val[__builtin_ctz(m)], __ATOMIC_RELAXED);
 		rest[i] = (uint8_t)(m & (m - 1));
@@ -335,7 +367,7 @@ dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned i
 			hit |= 1ULL << i;
 			continue;
 		}
-		vals[i] = bucket_find(em, &em->bkt[h[i] & em->mask], rest[i], keys[i], NULL);
+		vals[i] = bucket_find(em, &em->bkt[em_b1(em, h[i])], rest[i], keys[i], NULL);
 		if (vals[i] == DP_EM_MISS) {
 			uint32_t b2 = em_alt(em, h[i]);
 

@@ -18,6 +18,7 @@
  *   move:     an entry is only ever moved from its first bucket to its
  *             second, copied before it is cleared, and readers look in the
  *             first bucket before the second, so a moved key is never missed
+ *             (a chain of moves is such moves one at a time, the last first)
  */
 #ifndef DP_EM_H
 #define DP_EM_H
@@ -44,8 +45,9 @@ dp_em_key_eq(const uint8_t *a, const uint8_t *b)
 
 /* A table for up to max_entries keys whose values index records of stride
  * bytes from base, each with its 16-byte key (zero-padded) at key_off.
- * buckets (a power of two, 8 keys each) 0: enough that max_entries fill
- * them at most half (so an add finds room); tests crowd them on purpose.
+ * buckets (8 keys each; any number but 1) 0: enough that max_entries fill
+ * them to 80 % (an add moves keys up to three buckets deep to find room,
+ * which still succeeds past 90 %); tests crowd them on purpose.
  * NULL on no memory or bad arguments (errno set). socket: the NUMA node. */
 struct dp_em *dp_em_create(uint32_t max_entries, uint32_t buckets, const void *base,
 			   uint32_t stride, uint32_t key_off, int socket);
