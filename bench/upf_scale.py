@@ -108,7 +108,7 @@ class Box:
             "pipeline": {"n3": "upf", "n6": "switch"},
             # room beyond the sessions: a dataplane-atomic modify gives its
             # new entry a slot of its own until the batch commits
-            "table_sizes": {"sessions_uplink": size + 65536, "sessions_downlink": size + 65536},
+            "table_sizes": {"sessions_uplink": size + 16384, "sessions_downlink": size + 16384},
             "ports": [{"name": "p0", "role": "n6", "admin": "down", "rx_queues": 1,
                        "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
                       {"name": "p1", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"}],

@@ -331,9 +331,13 @@ dp_table_create(const struct dp_table_def *def)
 	}
 	t->em = t->kind == DP_TK_EXACT && !t->dense && t->key_len <= DP_ENTRY_KEY;
 	dp_tbe_bind(t);
-	t->rec = calloc(def->size, sizeof(*t->rec));
+	t->slot = calloc(def->size, sizeof(*t->slot));
+	t->match_len = t->em ? 0 : t->kind == DP_TK_EXACT ? t->key_len : 2 * t->key_len;
+	t->match = t->match_len ? calloc(def->size, t->match_len) : NULL;
+	t->age = def->no_entry_hits ? NULL : calloc(def->size, sizeof(*t->age));
 	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
-	if (t->rec == NULL || t->free_idx == NULL)
+	if (t->slot == NULL || (t->match_len && t->match == NULL) ||
+	    (!def->no_entry_hits && t->age == NULL) || t->free_idx == NULL)
 		goto fail;
 	t->ent = rte_zmalloc_socket("dp_entries", (size_t)t->ent_cap * sizeof(*t->ent),
 				    RTE_CACHE_LINE_SIZE, dp_tg.socket);
@@ -357,11 +361,16 @@ dp_table_create(const struct dp_table_def *def)
 	t->n_free = def->size;
 
 	snprintf(name, sizeof(name), "ctl%u_%u", t->id, dp_tg.seq++);
-	t->ctl_index = rte_hash_create(&(struct rte_hash_parameters){
-		.name = name, .entries = RTE_MAX(def->size, 8u) * 2, .key_len = CTL_KEY_LEN(t->key_len),
-		.hash_func = rte_jhash, .socket_id = dp_tg.socket,
-	});
-	if (t->ctl_index == NULL)
+	if (t->em)
+		t->ctl_em = dp_em_create(def->size, 0, t->ent, sizeof(*t->ent),
+					 offsetof(struct dp_entry, key), dp_tg.socket);
+	else
+		t->ctl_index = rte_hash_create(&(struct rte_hash_parameters){
+			.name = name, .entries = RTE_MAX(def->size, 8u) * 2,
+			.key_len = CTL_KEY_LEN(t->key_len), .hash_func = rte_jhash,
+			.socket_id = dp_tg.socket,
+		});
+	if (t->ctl_index == NULL && t->ctl_em == NULL)
 		goto fail;
 	t->deflt = entry_new(t, IDX_NONE, def->default_action, (uint8_t[DP_PARAMS_BYTES]){0}, NULL);
 	if (t->deflt == NULL)
@@ -373,11 +382,14 @@ dp_table_create(const struct dp_table_def *def)
 fail:
 	if (t->ctl_index)
 		rte_hash_free(t->ctl_index);
+	dp_em_free(t->ctl_em);
 	for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 		rte_free(t->hits[w]);
 	rte_free(t->ent);
 	free(t->ent_free);
-	free(t->rec);
+	free(t->slot);
+	free(t->match);
+	free(t->age);
 	free(t->free_idx);
 	rte_free(t);
 	return rc;
@@ -425,7 +437,42 @@ slot_hits(const struct dp_table *t, uint32_t idx)
 static uint64_t
 hits_sum(const struct dp_table *t, uint32_t idx)
 {
-	return t->rec[idx].carried + slot_hits(t, idx);
+	return (t->age != NULL ? t->age[idx].carried : 0) + slot_hits(t, idx);
+}
+
+void
+dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
+{
+	const struct ctl_slot *s = &t->slot[idx];
+
+	memset(r, 0, sizeof(*r));
+	r->used = s->used;
+	r->plen = s->plen;
+	r->priority = s->priority;
+	r->e = s->e;
+	if (t->em) {
+		if (s->e != NULL)
+			memcpy(r->key, s->e->key, t->key_len);
+	} else {
+		memcpy(r->key, t->match + (size_t)idx * t->match_len, t->key_len);
+	}
+	if (t->kind == DP_TK_EXACT)
+		memset(r->mask, 0xff, t->key_len);
+	else
+		memcpy(r->mask, t->match + (size_t)idx * t->match_len + t->key_len, t->key_len);
+}
+
+/* Slot idx becomes r (its match, in the match store). */
+static void
+rec_put(struct dp_table *t, uint32_t idx, const struct ctl_rec *r)
+{
+	t->slot[idx] = (struct ctl_slot){
+		.e = r->e, .priority = r->priority, .plen = r->plen, .used = r->used,
+	};
+	if (!t->em)
+		memcpy(t->match + (size_t)idx * t->match_len, r->key, t->key_len);
+	if (t->kind != DP_TK_EXACT)
+		memcpy(t->match + (size_t)idx * t->match_len + t->key_len, r->mask, t->key_len);
 }
 
 /* A record's match as the control index's key: key, mask, prefix length,
@@ -438,6 +485,77 @@ ctl_key(const struct dp_table *t, const struct ctl_rec *r, uint8_t *k)
 	memcpy(k + t->key_len, r->mask, t->key_len);
 	k[2 * t->key_len] = r->plen;
 	memcpy(k + 2 * t->key_len + 1, &r->priority, 4);
+}
+
+/* The control index: a match -> its slot. An em table's is a dp_em over
+ * the entries, whose keys are there already (the slot is the entry's
+ * idx); the others' an rte_hash of the packed match. */
+static uint32_t
+ctl_find(const struct dp_table *t, const struct ctl_rec *r)
+{
+	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
+	void *data;
+
+	if (t->ctl_em != NULL) {
+		uint32_t ref = dp_em_lookup(t->ctl_em, r->key);
+
+		return ref == DP_EM_MISS ? IDX_NONE : t->ent[ref].idx;
+	}
+	ctl_key(t, r, k);
+	return rte_hash_lookup_data(t->ctl_index, k, &data) >= 0 ? (uint32_t)(uintptr_t)data : IDX_NONE;
+}
+
+/* n records' slots (n <= DP_EM_BURST), their loads overlapped. */
+static void
+ctl_find_bulk(const struct dp_table *t, const struct ctl_rec *r, unsigned int n, uint32_t *idx)
+{
+	uint8_t k[DP_EM_BURST][CTL_KEY_LEN(DP_KEY_MAX)];
+	const void *kp[DP_EM_BURST];
+	void *data[DP_EM_BURST];
+	uint64_t hit;
+
+	if (t->ctl_em != NULL) {
+		const uint8_t *ep[DP_EM_BURST] = { NULL };
+
+		for (unsigned int i = 0; i < n; i++)
+			ep[i] = r[i].key;
+		dp_em_lookup_bulk(t->ctl_em, ep, n, idx);
+		for (unsigned int i = 0; i < n; i++)
+			idx[i] = idx[i] == DP_EM_MISS ? IDX_NONE : t->ent[idx[i]].idx;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		ctl_key(t, &r[i], k[i]);
+		kp[i] = k[i];
+	}
+	rte_hash_lookup_bulk_data(t->ctl_index, kp, n, &hit, data);
+	for (unsigned int i = 0; i < n; i++)
+		idx[i] = hit >> i & 1 ? (uint32_t)(uintptr_t)data[i] : IDX_NONE;
+}
+
+/* r's match -> slot idx, whose entry is r->e. 0, -ENOSPC. */
+static int
+ctl_set(struct dp_table *t, const struct ctl_rec *r, uint32_t idx)
+{
+	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
+
+	if (t->ctl_em != NULL)
+		return dp_em_add(t->ctl_em, r->key, dp_entry_ref(t, r->e));
+	ctl_key(t, r, k);
+	return rte_hash_add_key_data(t->ctl_index, k, (void *)(uintptr_t)idx) < 0 ? -ENOSPC : 0;
+}
+
+static void
+ctl_unset(struct dp_table *t, const struct ctl_rec *r)
+{
+	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
+
+	if (t->ctl_em != NULL) {
+		dp_em_del(t->ctl_em, r->key);
+		return;
+	}
+	ctl_key(t, r, k);
+	rte_hash_del_key(t->ctl_index, k);
 }
 
 /* Byte b of a prefix of plen bits' mask. */
@@ -512,10 +630,8 @@ dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth
 		c.plen = (uint8_t)d;
 		ctl_key(t, &c, k);
 		if (rte_hash_lookup_data(t->ctl_index, k, &data) >= 0) {
-			const struct ctl_rec *x = &t->rec[(uint32_t)(uintptr_t)data];
-
 			*depth = (uint8_t)d;
-			return x->e;
+			return t->slot[(uint32_t)(uintptr_t)data].e;
 		}
 	}
 	return NULL;
@@ -590,7 +706,8 @@ slot_take(struct dp_table *t)
 	if (t->n_free == 0)
 		return IDX_NONE;
 	idx = t->free_idx[--t->n_free];
-	t->rec[idx].carried = 0;
+	if (t->age != NULL)
+		t->age[idx].carried = 0;
 	/* a slot is free only after a grace period: no worker counts in it */
 	for (unsigned int w = 0; w < dp_tg.n_workers && t->hits[w] != NULL; w++)
 		t->hits[w][idx] = 0;
@@ -600,7 +717,7 @@ slot_take(struct dp_table *t)
 static void
 slot_give(struct dp_table *t, uint32_t idx)
 {
-	memset(&t->rec[idx], 0, sizeof(t->rec[idx]));
+	memset(&t->slot[idx], 0, sizeof(t->slot[idx]));
 	t->free_idx[t->n_free++] = idx;
 }
 
@@ -608,11 +725,10 @@ static int
 apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 {
 	struct dp_table *t = dp_tg.t[u->table];
-	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
-	struct ctl_rec r;
+	struct ctl_rec r, cur;
 	struct dp_entry *e;
-	void *be, *data;
 	uint32_t idx;
+	void *be;
 	int rc;
 
 	memset(ud, 0, sizeof(*ud));
@@ -641,9 +757,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 
 	if ((rc = canon(t, u, &r)) < 0)
 		return rc;
-	ctl_key(t, &r, ck);
-	rc = rte_hash_lookup_data(t->ctl_index, ck, &data);
-	idx = rc >= 0 ? (uint32_t)(uintptr_t)data : IDX_NONE;
+	idx = ctl_find(t, &r);
 
 	switch (u->type) {
 	case DP_UPD_INSERT:
@@ -656,13 +770,9 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			slot_give(t, idx);
 			return -ENOSPC;
 		}
-		r.carried = 0;
-		r.seen_hits = 0;
-		r.active_tsc = rte_rdtsc();
 		r.used = true;
 		r.e = e;
-		if ((rc = dp_tbe_add(t, be, &r)) < 0 ||
-		    rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)idx) < 0) {
+		if ((rc = dp_tbe_add(t, be, &r)) < 0 || ctl_set(t, &r, idx) < 0) {
 			if (rc == 0) {
 				int32_t pos;
 
@@ -675,7 +785,9 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			slot_give(t, idx);
 			return rc;
 		}
-		t->rec[idx] = r;
+		rec_put(t, idx, &r);
+		if (t->age != NULL)
+			t->age[idx] = (struct ctl_age){ .active_tsc = rte_rdtsc() };
 		t->n_entries++;
 		ud->idx = idx;
 		return 0;
@@ -683,10 +795,10 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 	case DP_UPD_MODIFY:
 		if (idx == IDX_NONE)
 			return -ENOENT;
+		dp_rec_get(t, idx, &cur);
 		if (x->nroot) {
 			/* The live root still reads the old slot: give the new entry its own. */
 			uint32_t nidx = slot_take(t);
-			uint64_t carried;
 
 			if (nidx == IDX_NONE)
 				return -ENOSPC;
@@ -695,53 +807,57 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				slot_give(t, nidx);
 				return -ENOSPC;
 			}
-			/* the new slot counts from zero: carry the old one's */
-			ud->old_hits = slot_hits(t, idx);
-			carried = t->rec[idx].carried + ud->old_hits;
-			r = t->rec[idx];
+			r = cur;
 			r.e = e;
-			r.carried = carried;
 			if ((rc = dp_tbe_add(t, be, &r)) < 0) {
 				entry_free(e);
 				slot_give(t, nidx);
 				return rc;
 			}
-			t->rec[nidx] = r;
-			t->rec[idx].used = false;   /* reserved until commit */
-			rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)nidx);
+			rec_put(t, nidx, &r);
+			if (t->age != NULL) {
+				/* the new slot counts from zero: carry the old one's */
+				ud->old_hits = slot_hits(t, idx);
+				t->age[nidx] = t->age[idx];
+				t->age[nidx].carried += ud->old_hits;
+			}
+			t->slot[idx].used = false;   /* reserved until commit */
+			ctl_set(t, &r, nidx);        /* the key is there: replaced */
 			ud->idx = nidx;
 			ud->old_idx = idx;
-			ud->old_e = t->rec[idx].e;
+			ud->old_e = cur.e;
 			return 0;
 		}
 		e = entry_new(t, idx, u->action, u->params, r.key);
 		if (e == NULL)
 			return -ENOSPC;
 		ud->idx = idx;
-		ud->old_e = t->rec[idx].e;
-		t->rec[idx].e = e;
+		ud->old_e = cur.e;
+		cur.e = e;
 		/* the key is there: the backend swaps the entry in place (exact,
 		 * lpm; acl is rebuilt with the batch) */
-		if ((rc = dp_tbe_add(t, be, &t->rec[idx])) < 0) {
-			t->rec[idx].e = ud->old_e;
+		if ((rc = dp_tbe_add(t, be, &cur)) < 0) {
 			entry_free(e);
 			return rc;
 		}
+		t->slot[idx].e = e;
+		ctl_set(t, &cur, idx);           /* an em's index names the entry */
 		return 0;
 
 	case DP_UPD_DELETE:
 		if (idx == IDX_NONE)
 			return -ENOENT;
-		if ((rc = dp_tbe_del(t, be, &t->rec[idx], &ud->pos)) < 0)
+		dp_rec_get(t, idx, &cur);
+		if ((rc = dp_tbe_del(t, be, &cur, &ud->pos)) < 0)
 			return rc;
 		if (x->nroot && ud->pos >= 0) {   /* a copy no worker reads yet */
 			rte_hash_free_key_with_position(be, ud->pos);
 			ud->pos = -1;
 		}
-		rte_hash_del_key(t->ctl_index, ck);
+		ctl_unset(t, &cur);
 		ud->idx = idx;
-		ud->old_e = t->rec[idx].e;
-		t->rec[idx].used = false;       /* slot reserved until commit */
+		ud->old_e = cur.e;
+		t->slot[idx].used = false;       /* slot reserved until commit */
 		t->n_entries--;
 		return 0;
 	default:
@@ -756,8 +872,7 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 {
 	struct dp_table *t = dp_tg.t[ud->table];
 	void *be = live_backend(x, t->id);
-	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
-	struct ctl_rec *r;
+	struct ctl_rec r;
 	int32_t pos;
 
 	switch (ud->type) {
@@ -770,38 +885,37 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 			__atomic_store_n(&dp_tg.root->deflt[t->id], ud->old_e, __ATOMIC_RELEASE);
 		break;
 	case DP_UPD_INSERT:
-		r = &t->rec[ud->idx];
-		ctl_key(t, r, ck);
-		rte_hash_del_key(t->ctl_index, ck);
+		dp_rec_get(t, ud->idx, &r);
+		ctl_unset(t, &r);
 		if (!x->nroot) {
-			dp_tbe_del(t, be, r, &pos);
+			dp_tbe_del(t, be, &r, &pos);
 			ud->pos = pos; /* freed after the sync */
 		}
-		dead_e[(*n_dead)++] = r->e;
+		dead_e[(*n_dead)++] = r.e;
 		t->n_entries--;
-		r->used = false;
+		t->slot[ud->idx].used = false;
 		break;
 	case DP_UPD_MODIFY:
 		if (ud->old_idx != IDX_NONE) {   /* atomic: drop the new slot, revive the old */
-			r = &t->rec[ud->old_idx];
-			r->used = true;
-			ctl_key(t, r, ck);
-			rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)ud->old_idx);
-			dead_e[(*n_dead)++] = t->rec[ud->idx].e;
-			t->rec[ud->idx].used = false;
+			t->slot[ud->old_idx].used = true;
+			dp_rec_get(t, ud->old_idx, &r);
+			ctl_set(t, &r, ud->old_idx);
+			dead_e[(*n_dead)++] = t->slot[ud->idx].e;
+			t->slot[ud->idx].used = false;
 		} else {
-			dead_e[(*n_dead)++] = t->rec[ud->idx].e;
-			t->rec[ud->idx].e = ud->old_e;
-			dp_tbe_add(t, be, &t->rec[ud->idx]);
+			dead_e[(*n_dead)++] = t->slot[ud->idx].e;
+			t->slot[ud->idx].e = ud->old_e;
+			dp_rec_get(t, ud->idx, &r);
+			dp_tbe_add(t, be, &r);
+			ctl_set(t, &r, ud->idx);
 		}
 		break;
 	case DP_UPD_DELETE:
-		r = &t->rec[ud->idx];
-		r->used = true;
-		ctl_key(t, r, ck);
-		rte_hash_add_key_data(t->ctl_index, ck, (void *)(uintptr_t)ud->idx);
+		t->slot[ud->idx].used = true;
+		dp_rec_get(t, ud->idx, &r);
+		ctl_set(t, &r, ud->idx);
 		if (!x->nroot)
-			dp_tbe_add(t, be, r);
+			dp_tbe_add(t, be, &r);
 		t->n_entries++;
 		break;
 	}
@@ -811,14 +925,14 @@ static void
 carry_late_hits(struct dp_table *t, const struct undo *ud)
 {
 	uint64_t late = slot_hits(t, ud->old_idx) - ud->old_hits;
-	uint8_t ck[CTL_KEY_LEN(DP_KEY_MAX)];
-	void *data;
+	struct ctl_rec r;
+	uint32_t idx;
 
-	if (late == 0)
+	if (late == 0 || t->age == NULL)
 		return;
-	ctl_key(t, &t->rec[ud->idx], ck);
-	if (rte_hash_lookup_data(t->ctl_index, ck, &data) >= 0)
-		t->rec[(uint32_t)(uintptr_t)data].carried += late;
+	dp_rec_get(t, ud->idx, &r);
+	if ((idx = ctl_find(t, &r)) != IDX_NONE)
+		t->age[idx].carried += late;
 }
 
 static void
@@ -851,25 +965,25 @@ replay_max(const struct dp_table *t)
 static void
 replay_burst(struct dp_table *t, const struct undo *const *ud, unsigned int n)
 {
-	uint8_t ck[REPLAY_BURST][CTL_KEY_LEN(DP_KEY_MAX)];
-	const void *ckp[REPLAY_BURST];
-	void *data[REPLAY_BURST];
-	uint64_t hit;
+	struct ctl_rec r[REPLAY_BURST];
+	uint32_t idx[REPLAY_BURST];
 
 	for (unsigned int i = 0; i < n; i++) {
-		ckp[i] = ck[i];
-		ctl_key(t, &t->rec[ud[i]->idx], ck[i]);
-		dp_tbe_prefetch(t, t->shadow, t->rec[ud[i]->idx].key);
+		dp_rec_get(t, ud[i]->idx, &r[i]);
+		dp_tbe_prefetch(t, t->shadow, r[i].key);
 	}
-	rte_hash_lookup_bulk_data(t->ctl_index, ckp, n, &hit, data);
+	ctl_find_bulk(t, r, n, idx);
 	for (unsigned int i = 0; i < n; i++) {
 		int32_t pos;
 		int rc;
 
-		if (hit & (1ULL << i)) {
-			rc = dp_tbe_add(t, t->shadow, &t->rec[(uint32_t)(uintptr_t)data[i]]);
+		if (idx[i] != IDX_NONE) {
+			struct ctl_rec now;
+
+			dp_rec_get(t, idx[i], &now);
+			rc = dp_tbe_add(t, t->shadow, &now);
 		} else {
-			rc = dp_tbe_del(t, t->shadow, &t->rec[ud[i]->idx], &pos);
+			rc = dp_tbe_del(t, t->shadow, &r[i], &pos);
 			if (pos >= 0)
 				rte_hash_free_key_with_position(t->shadow, pos);
 		}
@@ -1157,11 +1271,12 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < t->def.size && n < t->n_entries; i++) {
-		const struct ctl_rec *r = &t->rec[i];
+		struct ctl_rec r;
 
-		if (!r->used)
+		if (!t->slot[i].used)
 			continue;
-		delete_of(id, r, &u[n++]);
+		dp_rec_get(t, i, &r);
+		delete_of(id, &r, &u[n++]);
 	}
 	rc = n ? dp_table_write(u, n, DP_ATOM_ROLLBACK, res) : 0;
 	if (deleted)
@@ -1176,18 +1291,20 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 static void
 view_of(const struct dp_table *t, uint32_t idx, struct dp_entry_view *v)
 {
-	const struct ctl_rec *r = &t->rec[idx];
+	const struct ctl_age *a = t->age != NULL ? &t->age[idx] : NULL;
 	uint64_t now = rte_rdtsc(), hits = hits_sum(t, idx);
+	struct ctl_rec r;
 
-	memcpy(v->key, r->key, DP_KEY_MAX);
-	memcpy(v->mask, r->mask, DP_KEY_MAX);
-	v->plen = r->plen;
-	v->priority = r->priority;
-	v->action = r->e->action;
-	memcpy(v->params, r->e->params, DP_PARAMS_BYTES);
+	dp_rec_get(t, idx, &r);
+	memcpy(v->key, r.key, DP_KEY_MAX);
+	memcpy(v->mask, r.mask, DP_KEY_MAX);
+	v->plen = r.plen;
+	v->priority = r.priority;
+	v->action = r.e->action;
+	memcpy(v->params, r.e->params, DP_PARAMS_BYTES);
 	v->hits = hits;
-	v->idle_ms = r->seen_hits == hits && now > r->active_tsc ?
-		(now - r->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
+	v->idle_ms = a != NULL && a->seen_hits == hits && now > a->active_tsc ?
+		(now - a->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
 }
 
 int
@@ -1216,14 +1333,10 @@ dp_table_read(unsigned int id, uint32_t offset, unsigned int limit,
 	unsigned int k = 0;
 	uint32_t i;
 
-	for (i = offset; i < t->def.size && k < limit; i++) {
-		const struct ctl_rec *r = &t->rec[i];
-
-		if (!r->used)
-			continue;
-		view_of(t, i, &out[k++]);
-	}
-	while (i < t->def.size && !t->rec[i].used)
+	for (i = offset; i < t->def.size && k < limit; i++)
+		if (t->slot[i].used)
+			view_of(t, i, &out[k++]);
+	while (i < t->def.size && !t->slot[i].used)
 		i++;
 	*next = i < t->def.size ? i : UINT32_MAX;
 	return k;
@@ -1233,19 +1346,15 @@ int
 dp_table_get(const struct dp_update *u, struct dp_entry_view *out)
 {
 	struct dp_table *t;
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
 	struct ctl_rec r;
-	void *data;
+	uint32_t idx;
 
 	if (u->table >= dp_tg.n)
 		return -ENOENT;
 	t = dp_tg.t[u->table];
-	if (canon(t, u, &r) < 0)
+	if (canon(t, u, &r) < 0 || (idx = ctl_find(t, &r)) == IDX_NONE)
 		return -ENOENT;
-	ctl_key(t, &r, k);
-	if (rte_hash_lookup_data(t->ctl_index, k, &data) < 0)
-		return -ENOENT;
-	view_of(t, (uint32_t)(uintptr_t)data, out);
+	view_of(t, idx, out);
 	return 0;
 }
 
@@ -1317,21 +1426,22 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 		if (t->def.age_actions == 0)
 			continue;
 		for (uint32_t i = 0; i < t->def.size; i++) {
-			struct ctl_rec *r = &t->rec[i];
+			struct ctl_age *a = &t->age[i];   /* ageing tables count hits */
+			struct ctl_rec r;
 			uint64_t h;
 
-			if (!r->used)
+			if (!t->slot[i].used)
 				continue;
 			h = hits_sum(t, i);
-			if (h != r->seen_hits) {
-				r->seen_hits = h;
-				r->active_tsc = now;
+			if (h != a->seen_hits) {
+				a->seen_hits = h;
+				a->active_tsc = now;
 				continue;
 			}
 			/* a record stamped after now (inserted since the caller read
 			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> r->e->action & 1) ||
-			    now <= r->active_tsc || now - r->active_tsc < limit)
+			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> t->slot[i].e->action & 1) ||
+			    now <= a->active_tsc || now - a->active_tsc < limit)
 				continue;
 			if (n == cap) {
 				struct dp_update *nu = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
@@ -1340,7 +1450,8 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 					break;
 				u = nu;
 			}
-			delete_of(id, r, &u[n++]);
+			dp_rec_get(t, i, &r);
+			delete_of(id, &r, &u[n++]);
 		}
 		if (n && (res = calloc(n, sizeof(*res))) != NULL) {
 			dp_table_write(u, n, DP_ATOM_CONTINUE, res);
@@ -1372,7 +1483,10 @@ dp_tables_fini(void)
 		rte_free(t->ent);
 		free(t->ent_free);
 		rte_hash_free(t->ctl_index);
-		free(t->rec);
+		dp_em_free(t->ctl_em);
+		free(t->slot);
+		free(t->match);
+		free(t->age);
 		free(t->free_idx);
 		rte_free(t);
 	}

@@ -21,6 +21,26 @@
 
 RTE_ACL_RULE_DEF(acl_rule, RTE_ACL_MAX_FIELDS);
 
+/* What the control side keeps of one entry, by control slot (16 bytes: a
+ * million-entry table's slots take 16 MB). Its match is in the table's
+ * match store, sized to the table's key (dp_rec_get); an em table keeps
+ * none, its keys are in the entries. */
+struct ctl_slot {
+	struct dp_entry *e;
+	uint32_t priority;
+	uint8_t plen;
+	bool used;
+};
+
+/* Hit bookkeeping of one slot: kept only by tables that count hits. */
+struct ctl_age {
+	uint64_t carried;        /* hits of the entries this one replaced (modify) */
+	uint64_t seen_hits;      /* hit counter at the last age scan ... */
+	uint64_t active_tsc;     /* ... and when it last moved */
+};
+
+/* A slot's record in full: what writes and backends work on (the key and
+ * mask zero past the table's key). */
 struct ctl_rec {
 	bool used;
 	uint8_t plen;
@@ -28,9 +48,6 @@ struct ctl_rec {
 	uint8_t key[DP_KEY_MAX];
 	uint8_t mask[DP_KEY_MAX];
 	struct dp_entry *e;
-	uint64_t carried;        /* hits of the entries this one replaced (modify) */
-	uint64_t seen_hits;      /* hit counter at the last age scan ... */
-	uint64_t active_tsc;     /* ... and when it last moved */
 };
 
 struct wcnt {
@@ -111,8 +128,12 @@ struct dp_table {
 	uint32_t *ent_free;
 	uint32_t n_ent_free, ent_cap;
 
-	struct ctl_rec *rec;                /* control side, by idx */
-	struct rte_hash *ctl_index;         /* canonical match -> idx */
+	struct ctl_slot *slot;              /* control side, by idx */
+	uint8_t *match;                     /* each slot's key (and mask: lpm, acl) */
+	uint16_t match_len;                 /* bytes of it a slot takes */
+	struct ctl_age *age;                /* by idx; NULL: no hits counted */
+	struct rte_hash *ctl_index;         /* canonical match -> idx (not em) */
+	struct dp_em *ctl_em;               /* em: key -> entry ref, whose idx */
 	uint32_t *free_idx;
 	uint32_t n_free;
 	uint32_t n_entries;
@@ -180,6 +201,9 @@ dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 {
 	return (uint32_t)(e - t->ent);
 }
+
+/* Slot idx's record in full (dp_table.c). */
+void dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r);
 
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);

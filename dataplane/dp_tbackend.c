@@ -520,10 +520,12 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 	if (ctx == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < t->def.size; i++) {
-		const struct ctl_rec *r = &t->rec[i];
+		struct ctl_rec rec;
+		const struct ctl_rec *r = &rec;
 
-		if (!r->used)
+		if (!t->slot[i].used)
 			continue;
+		dp_rec_get(t, i, &rec);
 		memset(&rule, 0, sizeof(rule));
 		rule.data.category_mask = 1;
 		rule.data.priority = (int32_t)r->priority;
@@ -611,7 +613,12 @@ dp_tbe_clone(struct dp_table *t)
 		return be;
 	}
 	for (uint32_t i = 0; i < t->def.size; i++) {
-		if (t->rec[i].used && dp_tbe_add(t, be, &t->rec[i]) < 0) {
+		struct ctl_rec r;
+
+		if (!t->slot[i].used)
+			continue;
+		dp_rec_get(t, i, &r);
+		if (dp_tbe_add(t, be, &r) < 0) {
 			dp_tbe_free(t, be);
 			return NULL;
 		}
@@ -646,17 +653,17 @@ dp_tbe_shadow_check(const struct dp_table *t)
 	if (t->kind != DP_TK_EXACT || t->shadow == NULL)
 		return -ENOENT;
 	for (uint32_t i = 0; i < t->def.size; i++) {
-		uint8_t k[DP_KEY_MAX] __rte_aligned(16) = {0};
-		const uint8_t *kp[1] = { k };
+		struct ctl_rec r;
+		const uint8_t *kp[1] = { r.key };
 		const struct dp_entry *e[1];
 
-		if (!t->rec[i].used)
+		if (!t->slot[i].used)
 			continue;
 		n++;
-		memcpy(k, t->rec[i].key, t->key_len);
+		dp_rec_get(t, i, &r);
 		for (unsigned int b = 0; b < RTE_DIM(be); b++)
 			if (be[b] == NULL || t->lookup(t, be[b], t->deflt, NULL, kp, 1, e) != 1 ||
-			    e[0] != t->rec[i].e)
+			    e[0] != r.e)
 				return -EIO;
 	}
 	/* as many keys as records in each: no stale key left over */
