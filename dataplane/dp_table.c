@@ -157,7 +157,9 @@ entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *para
 
 	if (t->n_ent_free == 0)
 		return NULL;
-	e = &t->ent[t->ent_free[--t->n_ent_free]];
+	e = &t->ent[t->ent_free];
+	t->ent_free = e->idx;
+	t->n_ent_free--;
 	memset(e, 0, sizeof(*e));
 	if (key != NULL && (t->em || t->dense))   /* readable in the entry */
 		memcpy(e->key, key, t->key_len);
@@ -177,7 +179,9 @@ entry_free(struct dp_entry *e)
 	if (e == NULL)
 		return;
 	t = dp_tg.t[e->table];
-	t->ent_free[t->n_ent_free++] = dp_entry_ref(t, e);
+	e->idx = t->ent_free;
+	t->ent_free = dp_entry_ref(t, e);
+	t->n_ent_free++;
 }
 
 int
@@ -332,20 +336,20 @@ dp_table_create(const struct dp_table_def *def)
 	t->em = t->kind == DP_TK_EXACT && !t->dense && t->key_len <= DP_ENTRY_KEY;
 	dp_tbe_bind(t);
 	t->slot = calloc(def->size, sizeof(*t->slot));
-	t->match_len = t->em ? 0 : t->kind == DP_TK_EXACT ? t->key_len : 2 * t->key_len;
+	t->match_len = t->em ? 0 : t->kind == DP_TK_EXACT ? t->key_len :
+		       2 * t->key_len + (t->kind == DP_TK_ACL ? 4 : 0);
 	t->match = t->match_len ? calloc(def->size, t->match_len) : NULL;
 	t->age = def->no_entry_hits ? NULL : calloc(def->size, sizeof(*t->age));
-	t->free_idx = malloc(sizeof(*t->free_idx) * def->size);
 	if (t->slot == NULL || (t->match_len && t->match == NULL) ||
-	    (!def->no_entry_hits && t->age == NULL) || t->free_idx == NULL)
+	    (!def->no_entry_hits && t->age == NULL))
 		goto fail;
 	t->ent = rte_zmalloc_socket("dp_entries", (size_t)t->ent_cap * sizeof(*t->ent),
 				    RTE_CACHE_LINE_SIZE, dp_tg.socket);
-	t->ent_free = malloc(sizeof(*t->ent_free) * t->ent_cap);
-	if (t->ent == NULL || t->ent_free == NULL)
+	if (t->ent == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < t->ent_cap; i++)
-		t->ent_free[i] = t->ent_cap - 1 - i;
+		t->ent[i].idx = i + 1 < t->ent_cap ? i + 1 : IDX_NONE;
+	t->ent_free = 0;
 	t->n_ent_free = t->ent_cap;
 	/* one slot more than entries: where workers count misses, so their
 	 * count loop needs no branch (never read) */
@@ -357,7 +361,8 @@ dp_table_create(const struct dp_table_def *def)
 	}
 	/* Hand out low slots first so reads page in insertion-ish order. */
 	for (uint32_t i = 0; i < def->size; i++)
-		t->free_idx[i] = def->size - 1 - i;
+		t->slot[i].ent = i + 1 < def->size ? i + 1 : IDX_NONE;
+	t->free_idx = 0;
 	t->n_free = def->size;
 
 	snprintf(name, sizeof(name), "ctl%u_%u", t->id, dp_tg.seq++);
@@ -386,11 +391,9 @@ fail:
 	for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 		rte_free(t->hits[w]);
 	rte_free(t->ent);
-	free(t->ent_free);
 	free(t->slot);
 	free(t->match);
 	free(t->age);
-	free(t->free_idx);
 	rte_free(t);
 	return rc;
 }
@@ -448,18 +451,17 @@ dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
 	memset(r, 0, sizeof(*r));
 	r->used = s->used;
 	r->plen = s->plen;
-	r->priority = s->priority;
-	r->e = s->e;
-	if (t->em) {
-		if (s->e != NULL)
-			memcpy(r->key, s->e->key, t->key_len);
-	} else {
+	r->e = &t->ent[s->ent];
+	if (t->em)
+		memcpy(r->key, r->e->key, t->key_len);
+	else
 		memcpy(r->key, t->match + (size_t)idx * t->match_len, t->key_len);
-	}
 	if (t->kind == DP_TK_EXACT)
 		memset(r->mask, 0xff, t->key_len);
 	else
 		memcpy(r->mask, t->match + (size_t)idx * t->match_len + t->key_len, t->key_len);
+	if (t->kind == DP_TK_ACL)
+		memcpy(&r->priority, t->match + (size_t)idx * t->match_len + 2 * t->key_len, 4);
 }
 
 /* Slot idx becomes r (its match, in the match store). */
@@ -467,12 +469,20 @@ static void
 rec_put(struct dp_table *t, uint32_t idx, const struct ctl_rec *r)
 {
 	t->slot[idx] = (struct ctl_slot){
-		.e = r->e, .priority = r->priority, .plen = r->plen, .used = r->used,
+		.ent = dp_entry_ref(t, r->e), .plen = r->plen, .used = r->used,
 	};
 	if (!t->em)
 		memcpy(t->match + (size_t)idx * t->match_len, r->key, t->key_len);
 	if (t->kind != DP_TK_EXACT)
 		memcpy(t->match + (size_t)idx * t->match_len + t->key_len, r->mask, t->key_len);
+	if (t->kind == DP_TK_ACL)
+		memcpy(t->match + (size_t)idx * t->match_len + 2 * t->key_len, &r->priority, 4);
+}
+
+static inline struct dp_entry *
+slot_entry(const struct dp_table *t, uint32_t idx)
+{
+	return &t->ent[t->slot[idx].ent];
 }
 
 /* A record's match as the control index's key: key, mask, prefix length,
@@ -631,7 +641,7 @@ dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth
 		ctl_key(t, &c, k);
 		if (rte_hash_lookup_data(t->ctl_index, k, &data) >= 0) {
 			*depth = (uint8_t)d;
-			return t->slot[(uint32_t)(uintptr_t)data].e;
+			return slot_entry(t, (uint32_t)(uintptr_t)data);
 		}
 	}
 	return NULL;
@@ -705,7 +715,9 @@ slot_take(struct dp_table *t)
 
 	if (t->n_free == 0)
 		return IDX_NONE;
-	idx = t->free_idx[--t->n_free];
+	idx = t->free_idx;
+	t->free_idx = t->slot[idx].ent;
+	t->n_free--;
 	if (t->age != NULL)
 		t->age[idx].carried = 0;
 	/* a slot is free only after a grace period: no worker counts in it */
@@ -717,8 +729,9 @@ slot_take(struct dp_table *t)
 static void
 slot_give(struct dp_table *t, uint32_t idx)
 {
-	memset(&t->slot[idx], 0, sizeof(t->slot[idx]));
-	t->free_idx[t->n_free++] = idx;
+	t->slot[idx] = (struct ctl_slot){ .ent = t->free_idx };
+	t->free_idx = idx;
+	t->n_free++;
 }
 
 static int
@@ -840,7 +853,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			entry_free(e);
 			return rc;
 		}
-		t->slot[idx].e = e;
+		t->slot[idx].ent = dp_entry_ref(t, e);
 		ctl_set(t, &cur, idx);           /* an em's index names the entry */
 		return 0;
 
@@ -900,11 +913,11 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 			t->slot[ud->old_idx].used = true;
 			dp_rec_get(t, ud->old_idx, &r);
 			ctl_set(t, &r, ud->old_idx);
-			dead_e[(*n_dead)++] = t->slot[ud->idx].e;
+			dead_e[(*n_dead)++] = slot_entry(t, ud->idx);
 			t->slot[ud->idx].used = false;
 		} else {
-			dead_e[(*n_dead)++] = t->slot[ud->idx].e;
-			t->slot[ud->idx].e = ud->old_e;
+			dead_e[(*n_dead)++] = slot_entry(t, ud->idx);
+			t->slot[ud->idx].ent = dp_entry_ref(t, ud->old_e);
 			dp_rec_get(t, ud->idx, &r);
 			dp_tbe_add(t, be, &r);
 			ctl_set(t, &r, ud->idx);
@@ -1440,7 +1453,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 			}
 			/* a record stamped after now (inserted since the caller read
 			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> t->slot[i].e->action & 1) ||
+			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> slot_entry(t, i)->action & 1) ||
 			    now <= a->active_tsc || now - a->active_tsc < limit)
 				continue;
 			if (n == cap) {
@@ -1481,14 +1494,12 @@ dp_tables_fini(void)
 		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 			rte_free(t->hits[w]);
 		rte_free(t->ent);
-		free(t->ent_free);
-		rte_hash_free(t->ctl_index);
+			rte_hash_free(t->ctl_index);
 		dp_em_free(t->ctl_em);
 		free(t->slot);
 		free(t->match);
 		free(t->age);
-		free(t->free_idx);
-		rte_free(t);
+			rte_free(t);
 	}
 	rte_free(dp_tg.root);
 	rte_free(dp_tg.rcu);

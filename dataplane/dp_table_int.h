@@ -21,13 +21,12 @@
 
 RTE_ACL_RULE_DEF(acl_rule, RTE_ACL_MAX_FIELDS);
 
-/* What the control side keeps of one entry, by control slot (16 bytes: a
- * million-entry table's slots take 16 MB). Its match is in the table's
+/* What the control side keeps of one entry, by control slot (8 bytes: a
+ * million-entry table's slots take 8 MB). Its match is in the table's
  * match store, sized to the table's key (dp_rec_get); an em table keeps
  * none, its keys are in the entries. */
 struct ctl_slot {
-	struct dp_entry *e;
-	uint32_t priority;
+	uint32_t ent;            /* its entry's ref; a free slot: the next free one */
 	uint8_t plen;
 	bool used;
 };
@@ -123,18 +122,19 @@ struct dp_table {
 	struct dense_field dfield[DP_KEY_FIELDS_MAX];
 
 	/* the entry slab: live entries, and those a batch replaced until its
-	 * grace period ends */
+	 * grace period ends; a free entry's idx links the next free one */
 	struct dp_entry *ent;
-	uint32_t *ent_free;
+	uint32_t ent_free;                  /* the first free entry, IDX_NONE: none */
 	uint32_t n_ent_free, ent_cap;
 
 	struct ctl_slot *slot;              /* control side, by idx */
-	uint8_t *match;                     /* each slot's key (and mask: lpm, acl) */
+	uint8_t *match;                     /* each slot's key (and mask: lpm, acl;
+					     * and priority: acl) */
 	uint16_t match_len;                 /* bytes of it a slot takes */
 	struct ctl_age *age;                /* by idx; NULL: no hits counted */
 	struct rte_hash *ctl_index;         /* canonical match -> idx (not em) */
 	struct dp_em *ctl_em;               /* em: key -> entry ref, whose idx */
-	uint32_t *free_idx;
+	uint32_t free_idx;                  /* the first free slot, IDX_NONE: none */
 	uint32_t n_free;
 	uint32_t n_entries;
 	struct dp_entry *deflt;
