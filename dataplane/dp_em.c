@@ -62,11 +62,14 @@ em_range(uint32_t h, uint32_t nb)
 	return (uint32_t)(((uint64_t)h * nb) >> 32);
 }
 
-/* The first bucket. */
+/* The first bucket: from the hash remixed, whose high bits the scaling
+ * takes (CRC's high bits over consecutive keys, IPs of a pool, fill some
+ * buckets and leave others: a fifth of a million such keys went to their
+ * second bucket, against one in thirteen remixed). */
 static inline uint32_t
 em_b1(const struct dp_em *em, uint32_t h)
 {
-	return em_range(h, em->nb);
+	return em_range(h * 0x9e3779b1u, em->nb);
 }
 
 /* The second bucket, from the whole hash remixed: always another one. */
