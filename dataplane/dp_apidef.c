@@ -330,6 +330,8 @@ static const struct dp_schema_field lcore_stats = {
 		RU("slow_packets", "main lcore: punted packets it took"),
 		RU("inject_dropped", "main lcore: injections no worker took"),
 		RU("copy_packets", "flood copies"),
+		RU("handoff_packets", "software RSS: handed to the worker of their flow"),
+		RU("handin_packets", "software RSS: taken from the worker that read them"),
 		RU("busy_cycles", ""), RU("idle_cycles", ""),
 		RU("pipeline_cycles", "busy outside the RX and TX drivers"),
 		RU("polls", ""),

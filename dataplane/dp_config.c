@@ -58,7 +58,7 @@ static const char lab_config[] =
 static const char *const admin_names[] = { "up", "down", NULL };
 
 enum { P_NAME, P_DEVARGS, P_ROLE, P_MAC, P_IPV4, P_IPV6, P_RXQ, P_RXD, P_TXD, P_MTU, P_PROMISC,
-       P_ADMIN, P_SUBSET, P_SHARED, P_N };
+       P_ADMIN, P_SUBSET, P_SHARED, P_SOFTRSS, P_N };
 static const struct dp_schema_field port_decl = {
 	.type = DP_SCHEMA_OBJECT, .desc = "a port, named and numbered in config order",
 	.fields = (const struct dp_schema_field[]){
@@ -91,6 +91,10 @@ static const struct dp_schema_field port_decl = {
 		[P_SHARED] = { .name = "shared", .type = DP_SCHEMA_BOOL,
 			       .desc = "AF_XDP only: the interface stays the kernel's too; sxdp gets "
 				       "only the traffic its features claim (its own addresses)" },
+		[P_SOFTRSS] = { .name = "soft_rss", .type = DP_SCHEMA_BOOL,
+				.desc = "the worker that reads a queue hands each packet to the worker "
+					"its flow hash names (GTP-U: its tunnel, TEID included), for "
+					"NICs whose RSS cannot spread it" },
 		[P_N] = { NULL } },
 };
 
@@ -168,6 +172,7 @@ parse_port(const struct dp_schema_val *pv, unsigned int i, struct dp_cfg_port *c
 	cp->promisc = v[P_PROMISC].b;
 	cp->rx_queue_subset = v[P_SUBSET].b;
 	cp->shared = v[P_SHARED].b;
+	cp->soft_rss = v[P_SOFTRSS].b;
 	/* the XDP program that decides what is sxdp's is loaded by net_af_xdp */
 	if (cp->shared && strncmp(cp->devargs, "net_af_xdp", strlen("net_af_xdp")) != 0)
 		FAIL("config.ports[%u].shared: only an AF_XDP port (net_af_xdp...) shares its "

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
+#include <rte_hash_crc.h>
 
 #include "dp_graph.h"
 #include "dp_egress.h"
@@ -111,6 +112,94 @@ parse_drops(struct rte_graph *g, struct rte_node *node, struct rte_mbuf **pkts, 
 
 static void egress_poll(struct dp_worker *w, struct dp_lcore_stats *st);
 
+static inline void
+drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
+{
+	st->drops[reason]++;
+	st->drop_pkts++;
+	rte_pktmbuf_free(m);
+}
+
+/* Software RSS: the worker a packet's flow is (GTP-U: its tunnel, TEID
+ * included, whatever hash the NIC gave: one gNB's sessions spread). */
+static inline unsigned int
+flow_worker(const struct dp_meta *md, unsigned int n_workers)
+{
+	uint32_t h = md->flags & DP_MF_GTPU ? rte_hash_crc_4byte(md->tun_id, md->hash) : md->hash;
+
+	return (unsigned int)(((uint64_t)(h * 0x9e3779b1u) * n_workers) >> 32);
+}
+
+/* Software RSS on a burst this worker read: each packet of another
+ * worker's flow to that worker's ring (one producer and one consumer a
+ * ring, so a flow keeps its order); the rest stay, in order. Returns how
+ * many stay. */
+static uint16_t
+rss_spread(struct dp_worker *w, struct dp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *away[DP_BURST], *grp[DP_BURST];
+	uint8_t to[DP_BURST];
+	uint16_t k = 0, na = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		unsigned int t = flow_worker(dp_meta(pkts[i]), w->n_all);
+
+		if (t == w->idx) {
+			pkts[k++] = pkts[i];
+		} else {
+			away[na] = pkts[i];
+			to[na++] = (uint8_t)t;
+		}
+	}
+	while (na) {
+		uint16_t ng = 0, rest = 0, sent;
+		uint8_t t = to[0];
+
+		for (uint16_t i = 0; i < na; i++) {
+			if (to[i] == t) {
+				grp[ng++] = away[i];
+			} else {
+				away[rest] = away[i];
+				to[rest++] = to[i];
+			}
+		}
+		na = rest;
+		sent = (uint16_t)rte_ring_sp_enqueue_burst(w->all[t].handin[w->idx], (void **)grp, ng, NULL);
+		st->handoff_pkts += sent;
+		for (uint16_t i = sent; i < ng; i++)
+			drop_one(st, grp[i], DP_DROP_core_handoff_full);
+	}
+	return k;
+}
+
+/* Software RSS: what other workers read for this one, parsed already, to
+ * the entry stage of its port's role. */
+static uint16_t
+handin_poll(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct dp_lcore_stats *st)
+{
+	void *objs[DP_BURST];
+	uint16_t total = 0;
+
+	for (unsigned int s = 0; s < w->n_all; s++) {
+		uint16_t n, start = 0;
+
+		if (w->handin[s] == NULL ||
+		    (n = (uint16_t)rte_ring_sc_dequeue_burst(w->handin[s], objs, DP_BURST, NULL)) == 0)
+			continue;
+		for (uint16_t i = 1; i <= n; i++) {
+			uint16_t edge = port_edge[dp_meta(objs[start])->in_port];
+
+			if (i < n && port_edge[dp_meta(objs[i])->in_port] == edge)
+				continue;
+			rte_node_enqueue(g, node, edge, objs + start, i - start);
+			start = i;
+		}
+		total += n;
+	}
+	st->handin_pkts += total;
+	return total;
+}
+
 /* The source: the slow path's packets to port_out, what the egress this
  * worker owns releases, then every RX queue of the worker, each burst
  * parsed here (the parser is the core's, not a
@@ -131,6 +220,8 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 
 	w->walk_idle = w->walk_rx = w->walk_tx = 0;
 	egress_poll(w, st);
+	if (unlikely(w->handoff))
+		total += handin_poll(g, node, w, st);
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		uint16_t edge = port_edge[rq->port];
@@ -164,17 +255,11 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 		cont = dp_parse_burst(&w->ctx, pkts, n, next);
 		if (unlikely(cont != n))
 			n = parse_drops(g, node, pkts, next, n);
+		if (unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff)
+			n = rss_spread(w, st, pkts, n);
 		rte_node_next_stream_put(g, node, edge, n);
 	}
 	return total;
-}
-
-static inline void
-drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
-{
-	st->drops[reason]++;
-	st->drop_pkts++;
-	rte_pktmbuf_free(m);
 }
 
 /* To the driver: n packets on port p (what does not fit is dropped). */

@@ -19,11 +19,13 @@ struct dp_port_cnt {
 };
 
 /* Every packet is accounted for once per lcore that handles it:
- *   worker: rx_pkts + inject_pkts + copy_pkts = tx_pkts + drop_pkts + punt_pkts
+ *   worker: rx_pkts + inject_pkts + copy_pkts + handin_pkts =
+ *           tx_pkts + drop_pkts + punt_pkts + handoff_pkts
  *   main:   slow_pkts = drop_pkts + <stage>.consumed + <stage>.forwarded
  *           (+ packets a pipeline holds, e.g. waiting for ARP)
  * and across lcores main.inject_pkts = sum of the workers' inject_pkts once
- * the inject rings are empty. inject_drop (main: an inject ring was full) is
+ * the inject rings are empty, and the workers' handoff_pkts sum to their
+ * handin_pkts once the software RSS rings are. inject_drop (main: an inject ring was full) is
  * counted apart from drop_pkts because those packets were already counted as
  * forwarded or were made by the box; their reason is still core.inject_full. */
 struct dp_lcore_stats {
@@ -36,6 +38,8 @@ struct dp_lcore_stats {
 	uint64_t copy_pkts;        /* worker: copies stages made (flooding); a stage that
 				    * fails to make one counts it here and as a drop */
 	uint64_t inject_drop;      /* main: not injected (ring full, bad port) */
+	uint64_t handoff_pkts;     /* worker: software RSS, to the worker of the flow */
+	uint64_t handin_pkts;      /* worker: software RSS, from the worker that read it */
 	uint64_t polls, idle_polls;
 	uint64_t busy_cycles;      /* loops that received packets */
 	uint64_t idle_cycles;      /* loops that received nothing */

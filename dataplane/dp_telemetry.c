@@ -66,6 +66,8 @@ t_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 		rte_tel_data_add_dict_u64(c, "punt_packets", s.punt_pkts);
 		rte_tel_data_add_dict_u64(c, "inject_packets", s.inject_pkts);
 		rte_tel_data_add_dict_u64(c, "copy_packets", s.copy_pkts);
+		rte_tel_data_add_dict_u64(c, "handoff_packets", s.handoff_pkts);
+		rte_tel_data_add_dict_u64(c, "handin_packets", s.handin_pkts);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
 		rte_tel_data_add_dict_u64(c, "pipeline_cycles", s.pipeline_cycles);

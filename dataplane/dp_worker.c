@@ -17,6 +17,7 @@ static struct dp_worker *all_workers;
 static unsigned int n_all_workers;
 
 #define INJECT_RING_SIZE 1024
+#define HANDOFF_RING_SIZE 1024
 
 int
 dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
@@ -24,8 +25,11 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 {
 	unsigned int k = 0;
 	char name[RTE_RING_NAMESIZE];
+	bool soft_rss = false;
 	int rc;
 
+	for (unsigned int p = 0; p < dp_n_ports; p++)
+		soft_rss |= dp_ports[p].cfg->soft_rss;
 	all_workers = w;
 	n_all_workers = n_workers;
 	for (unsigned int i = 0; i < n_workers; i++) {
@@ -40,7 +44,21 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 					      RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w[i].inject == NULL)
 			return -ENOMEM;
+		w[i].all = w;
+		w[i].n_all = n_workers;
 	}
+	/* one ring per ordered pair: each has one producer and one consumer */
+	for (unsigned int i = 0; i < n_workers && soft_rss && n_workers > 1; i++)
+		for (unsigned int j = 0; j < n_workers; j++) {
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "sxdp_ho%u_%u", j, i);
+			w[i].handin[j] = rte_ring_create(name, HANDOFF_RING_SIZE, rte_socket_id(),
+							 RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w[i].handin[j] == NULL)
+				return -ENOMEM;
+			w[i].handoff = true;
+		}
 	for (unsigned int p = 0; p < dp_n_ports && n_workers > 0; p++) {
 		for (uint16_t q = 0; q < dp_ports[p].n_rxq; q++, k++) {
 			struct dp_worker *x = &w[k % n_workers];
@@ -67,6 +85,12 @@ dp_workers_fini(struct dp_worker *w, unsigned int n_workers)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w[i].inject);
 		w[i].inject = NULL;
+		for (unsigned int j = 0; j < n_workers; j++) {
+			while (w[i].handin[j] && rte_ring_dequeue(w[i].handin[j], &m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w[i].handin[j]);
+			w[i].handin[j] = NULL;
+		}
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 #include "dp_stats.h"
 #include "dp_feature.h"
+#include "dp_table.h"	/* DP_WORKERS_MAX */
 
 #define DP_BURST 64
 #define DP_RXQ_PER_WORKER_MAX 32
@@ -33,6 +34,12 @@ struct dp_worker {
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
 	struct rte_ring *punt;           /* to the main lcore */
 	struct rte_ring *inject;         /* from the main lcore: packets to transmit */
+	/* software RSS (a port's soft_rss): handin[i] from worker i, which
+	 * reaches worker j's as all[j].handin[idx]; NULL: no such port */
+	struct rte_ring *handin[DP_WORKERS_MAX];
+	bool handoff;                    /* the rings are there */
+	struct dp_worker *all;
+	unsigned int n_all;
 	struct rte_graph *graph;
 	/* this walk, from the rx node: cycles in empty polls and in polls
 	 * that brought packets */

@@ -819,8 +819,10 @@ class Sxdp:
             st = self.stats()
             rx = {p["name"]: p["rx_packets"] for p in st["ports"]}
             workers = [lc for lc in st["lcores"] if lc.get("role") == "worker"]
-            w_rx = sum(lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"] for lc in workers)
-            w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] for lc in workers)
+            w_rx = sum(lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"] + lc["handin_packets"]
+                       for lc in workers)
+            w_done = sum(lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] + lc["handoff_packets"]
+                         for lc in workers)
             # a worker counts a burst in its own counters, then its port's: a
             # snapshot that read the workers' before a burst and the ports'
             # after it is torn (it would pass with nothing accounted yet)
@@ -842,7 +844,8 @@ class Sxdp:
 
     def check_accounting(self, st=None):
         """The counter identities of dp_stats.h, on a quiescent box:
-        per worker rx + inject + copies = tx + drop + punt; on the main lcore every
+        per worker rx + inject + copies + handed in = tx + drop + punt + handed
+        off, and what workers handed off others took; on the main lcore every
         punted packet was dropped (named), consumed or forwarded; what the
         main lcore injected the workers took; per port the device's counts
         equal sxdp's and nothing was missed; named drops add up to the drop
@@ -853,12 +856,16 @@ class Sxdp:
         main = next(lc for lc in lcores if lc["role"] == "main")
         workers = [lc for lc in lcores if lc["role"] == "worker"]
         for lc in workers:
-            a = lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"]
-            b = lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"]
+            a = lc["rx_packets"] + lc["inject_packets"] + lc["copy_packets"] + lc["handin_packets"]
+            b = lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] + lc["handoff_packets"]
             if a != b:
-                errs.append("worker lcore %d: rx %d + inject %d + copies %d != tx %d + drop %d + punt %d"
-                            % (lc["lcore"], lc["rx_packets"], lc["inject_packets"], lc["copy_packets"],
-                               lc["tx_packets"], lc["drop_packets"], lc["punt_packets"]))
+                errs.append("worker lcore %d: rx %d + inject %d + copies %d + in %d != tx %d + drop %d + punt %d"
+                            " + off %d" % (lc["lcore"], lc["rx_packets"], lc["inject_packets"], lc["copy_packets"],
+                                           lc["handin_packets"], lc["tx_packets"], lc["drop_packets"],
+                                           lc["punt_packets"], lc["handoff_packets"]))
+        if sum(lc["handoff_packets"] for lc in workers) != sum(lc["handin_packets"] for lc in workers):
+            errs.append("workers handed off %d, took %d" % (sum(lc["handoff_packets"] for lc in workers),
+                                                           sum(lc["handin_packets"] for lc in workers)))
         ev = st.get("events") or {}
         consumed = sum(v for k, v in ev.items() if k.endswith(".consumed"))
         forwarded = sum(v for k, v in ev.items() if k.endswith(".forwarded"))

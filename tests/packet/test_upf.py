@@ -554,5 +554,40 @@ def test_endpoint_of_another_slice():
         dp.stop()
         dp.expect_outputs({})
 
+
+@R.test
+def test_soft_rss_keeps_each_session_on_one_worker():
+    """Two workers; every G-PDU of 32 sessions from one gNB arrives on the
+    queue worker 0 reads (one outer 5-tuple: NIC RSS would too). With the
+    port's soft_rss, worker 0 hands each to the worker its tunnel hashes to:
+    worker i transmits on TX queue i, so each session's packets all leave by
+    one queue, in order, and both workers carry sessions."""
+    n_sess, n_pkts = 32, 8
+    ues = ["10.45.1.%d" % (i + 1) for i in range(n_sess)]
+    pkts = [(i, k, ue_pkt(DN_HOST, b"s%d p%d" % (i, k), src=ues[i])) for k in range(n_pkts) for i in range(n_sess)]
+    ports = dict(PORTS, n3={"role": "n3", "soft_rss": True})
+    with Sxdp({"n3": T.Queues([[gtpu(p, 0x300 + i) for i, _, p in pkts]]), "n6": [], "n9": []},
+              pipeline=PIPELINE, port_opts=ports, workers=2, mem_mb=1024) as dp:
+        dp.table_write(setup() + [U("sessions_uplink", {"iface": 1, "teid": 0x300 + i}, "fwd_n6",
+                                    session(sid=10 + i, ue=ues[i])) for i in range(n_sess)])
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        workers = [lc for lc in st["lcores"] if lc["role"] == "worker"]
+        expect(workers[0]["handoff_packets"] > 0 and workers[0]["handoff_packets"] == workers[1]["handin_packets"]
+               and workers[1]["handoff_packets"] == 0 and workers[1]["rx_packets"] == 0,
+               "worker 0 read everything and handed some to worker 1: %s"
+               % [(lc["rx_packets"], lc["handoff_packets"], lc["handin_packets"]) for lc in workers])
+        dp.stop()
+        dp.expect_outputs({"n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(p) for _, _, p in pkts]}, unordered=True)
+        seen = {}
+        for q, path in enumerate(dp.out_qpaths["n6"]):
+            for f in T.read_pcap(path):
+                s_, k = bytes(Ether(f)[Raw].load).decode().split()
+                seen.setdefault(int(s_[1:]), []).append((q, int(k[1:])))
+        queues = {i: {q for q, _ in v} for i, v in seen.items()}
+        expect(all(len(v) == 1 for v in queues.values()), "a session left by two queues: %s" % queues)
+        expect(all([k for _, k in seen[i]] == list(range(n_pkts)) for i in seen), "a session's order changed")
+        expect({q for v in queues.values() for q in v} == {0, 1}, "both workers carry sessions: %s" % queues)
+
 if __name__ == "__main__":
     sys.exit(R.main())

@@ -404,7 +404,7 @@ STATS = {
     "lcores": [{"lcore": 1, "role": "worker", "rx_packets": 100,
                 "tx_packets": 90, "drop_packets": 10, "punt_packets": 0,
                 "inject_packets": 0, "slow_packets": 0, "inject_dropped": 0,
-                "copy_packets": 0, "busy_cycles": 5000,
+                "copy_packets": 0, "handoff_packets": 0, "handin_packets": 0, "busy_cycles": 5000,
                 "idle_cycles": 95000, "pipeline_cycles": 3000, "polls": 40,
                 "cycles_per_packet": 50.0}],
     "ports": [port_counters(p, False) for p in PORTS],
