@@ -24,26 +24,24 @@
 #define UDP_HLEN 8
 #define GTP_HDR_MAX 32
 
-/* The checksum of a 20-byte IPv4 header (its checksum field 0): five
- * 32-bit words summed and folded, where rte_ipv4_cksum adds 16 bits at a
- * time (a fifth of the encapsulation's cycles, measured). */
-static inline uint16_t
-hdr_cksum(const void *ip)
+/* The checksum of the outer IPv4 header from its field values, before or
+ * without reading it back: a read of the header just stored field by field
+ * waits for those stores (a failed store-to-load forward: two fifths of the
+ * encapsulation's cycles, measured). The words are summed as they lie in
+ * memory (one's-complement sums are byte-order blind), the fixed fields
+ * (no id, DF, TTL 64, UDP) with the rest. */
+static inline rte_be16_t
+hdr_cksum(uint8_t tos, uint16_t total_len, rte_be32_t src, rte_be32_t dst)
 {
-	uint32_t w[5];
-	uint64_t s;
-
-	/* a copy, not a cast: the header was just written field by field, and
-	 * a 32-bit read through another type may be ordered before those
-	 * stores (strict aliasing) */
-	memcpy(w, ip, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	uint64_t s = (uint64_t)rte_cpu_to_be_16((uint16_t)(RTE_IPV4_VHL_DEF << 8 | tos)) +
+		     rte_cpu_to_be_16(total_len) + rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+		     rte_cpu_to_be_16(64 << 8 | IPPROTO_UDP) + src + dst;
 
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	return (rte_be16_t)~s;
 }
 
 /* The packet is now its outer frame (Ethernet, IPv4, UDP to 2152): its
@@ -85,18 +83,18 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t 
 		return UP_DROP(no_headroom);
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	/* ECN copied (RFC 6040 normal mode), DSCP set or copied */
-	ip->type_of_service = (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03));
+	tos = (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = tos;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen + inner_len));
 	ip->packet_id = 0;
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->hdr_checksum = 0;
+	ip->hdr_checksum = hdr_cksum(tos, (uint16_t)(IP_HLEN + UDP_HLEN + glen + inner_len), p->src, p->dst);
 	ip->src_addr = p->src;
 	ip->dst_addr = p->dst;
-	ip->hdr_checksum = hdr_cksum(ip);
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	/* one flow, one source port: a receiver's RSS spreads on it */
 	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport :
