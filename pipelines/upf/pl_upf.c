@@ -371,6 +371,25 @@ up_init(unsigned int workers)
 /* GTP-U signalling a peer sent us: an error indication (the peer lost the
  * tunnel named: the control side decides) or an end marker is reported;
  * all of it is taken in (consumed). */
+/* An end marker from the anchor on N9 (TS 23.502 4.9.1.2.2: the anchor's
+ * path to this intermediate UPF switched): passed on down the session's
+ * path to the gNB, as the last packet on it, when its downlink goes there. */
+static void
+relay_end_marker(uint16_t iface, uint32_t teid)
+{
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	const struct dp_entry *e;
+	const struct up_term *t;
+
+	up_session_key(k, iface, teid);
+	e = dp_table_find((unsigned int)pl_up.sess_n9, k);
+	if (e == NULL || e->action != UP_DL_ENCAP_N3)
+		return;
+	t = (const struct up_term *)e->params;
+	if (up_end_marker_send(t->peer, t->teid) == 0)
+		pl_swctl_event(UP_EVENT(end_marker_relayed));
+}
+
 static void
 signalling(struct rte_mbuf *m)
 {
@@ -398,6 +417,8 @@ signalling(struct rte_mbuf *m)
 	} else if (md->gtp_msg == GTPU_MSG_END_MARKER) {
 		ev.type = UP_EV_END_MARKER;
 		up_event_post(&ev);
+		if (md->out_port == UP_IF_N9)
+			relay_end_marker((uint16_t)md->tunnel, md->tun_id);
 	}
 	pl_swctl_event(UP_EVENT(consumed));
 	rte_pktmbuf_free(m);

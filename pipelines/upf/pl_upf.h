@@ -154,6 +154,15 @@ up_session(struct rte_mbuf *m)
 	return (const struct up_session *)(*up_sess(m))->params;
 }
 
+/* The key of sessions_uplink and sessions_n9_downlink: (endpoint, TEID). */
+static inline void
+up_session_key(uint8_t *k, uint16_t iface, uint32_t teid)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(iface);
+	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
+}
+
 /* Where the engine laid out the applications key's fields. */
 extern uint8_t pl_up_app_off[UP_APP_FIELDS];
 

@@ -324,12 +324,13 @@ static const struct dp_rpc_method marker_method = {
 						   .desc = "true: sent or held for the next hop" },
 };
 
-static int
-m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
-	 struct dp_rpc_err *err, void *arg __rte_unused)
+int
+up_end_marker_send(uint32_t peer, uint32_t teid)
 {
-	const struct up_peer *p = peer_of((uint32_t)v[0].u);
+	const struct up_peer *p = peer_of(peer);
 	struct rte_mempool *mp = rte_mempool_lookup(DP_MBUF_POOL_NAME);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
 	uint8_t g[GTP_HDR_MAX];
 	struct rte_mbuf *m;
 	struct dp_meta *md;
@@ -337,42 +338,50 @@ m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 	int glen;
 
 	if (p == NULL)
-		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_found", "/peer", "no tunnel peer %u",
-				      (unsigned int)v[0].u);
-	glen = gtp_build_end_marker(g, sizeof(g), (uint32_t)v[1].u);
+		return -ENOENT;
+	glen = gtp_build_end_marker(g, sizeof(g), teid);
 	if (mp == NULL || glen < 0 || (m = rte_pktmbuf_alloc(mp)) == NULL)
-		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "no_buffers", "", "no packet buffer");
+		return -ENOBUFS;
 	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_HLEN + IP_HLEN + UDP_HLEN + glen));
 	if (d == NULL) {
 		rte_pktmbuf_free(m);
-		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "no_buffers", "", "no room in a packet buffer");
+		return -ENOBUFS;
 	}
 	memset(d, 0, ETH_HLEN + IP_HLEN + UDP_HLEN);
 	md = dp_meta(m);
 	memset(md, 0, sizeof(*md));   /* a packet of ours: no in_port, no slice */
-	{
-		/* the outer headers as encap() writes them, the marker the body */
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
-		*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen));
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
-		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->type_of_service = (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2);
-		ip->src_addr = p->src;
-		ip->dst_addr = p->dst;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport : GTPU_UDP_PORT);
-		udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
-		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));
-		memcpy(udp + 1, g, (size_t)glen);
-		outer_meta(md);
-	}
+	/* the outer headers as encap() writes them, the marker the body */
+	ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->type_of_service = (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2);
+	ip->src_addr = p->src;
+	ip->dst_addr = p->dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport : GTPU_UDP_PORT);
+	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));
+	memcpy(udp + 1, g, (size_t)glen);
+	outer_meta(md);
 	pl_swctl_event(UP_EVENT(end_marker_sent));
-	*result = json_boolean(out(m, p, false) == 0);
+	return out(m, p, false) == 0 ? 0 : -ENOBUFS;
+}
+
+static int
+m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	int rc = up_end_marker_send((uint32_t)v[0].u, (uint32_t)v[1].u);
+
+	if (rc == -ENOENT)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_found", "/peer", "no tunnel peer %u",
+				      (unsigned int)v[0].u);
+	*result = json_boolean(rc == 0);
 	return 0;
 }
 

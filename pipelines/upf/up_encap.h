@@ -23,6 +23,10 @@ int up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 /* Main lcore: an encapsulated packet whose next hop was unresolved
  * (dp_meta.tunnel: its peer), sent or held. Takes m. */
 void up_encap_unresolved(struct rte_mbuf *m);
+/* Main lcore: an end marker into tunnel teid at peer (sent, or held for
+ * its next hop): 0, -ENOENT (no such peer), -ENOBUFS (no buffer, or it
+ * could not go: dropped and counted). */
+int up_end_marker_send(uint32_t peer, uint32_t teid);
 /* upf.end_marker (main lcore). 0 or -errno. */
 int up_encap_init(void);
 

@@ -320,14 +320,6 @@ iface_key(uint8_t *k, struct rte_mbuf *m, const struct dp_meta *md)
 		memcpy(k, l3 + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
 }
 
-static inline void
-session_key(uint8_t *k, uint16_t iface, uint32_t teid)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(iface);
-	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
-}
-
 /* Which of the burst may be to one of our endpoints: GTP-U, or a UDP
  * fragment (whose first part may be). */
 static inline bool
@@ -394,11 +386,14 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		if (e->action != UP_IF_N3 && e->action != UP_IF_N9)
 			continue;   /* not a GTP-U endpoint of ours: the switch's */
 		md = dp_meta(pkts[i]);
+		/* a signalling message's endpoint, for the slow path */
+		md->tunnel = ((const struct up_iface *)e->params)->id;
+		md->out_port = e->action;
 		if ((v = message(ctx, pkts[i], md)) != LOOKUP) {
 			next[i] = v;
 			continue;
 		}
-		session_key(keys[k], ((const struct up_iface *)e->params)->id, md->tun_id);
+		up_session_key(keys[k], ((const struct up_iface *)e->params)->id, md->tun_id);
 		kp[k] = keys[k];
 		ie[k] = e;
 		idx[k++] = i;

@@ -501,6 +501,32 @@ def test_end_marker_on_request():
 
 
 @R.test
+def test_end_marker_from_the_anchor_relayed():
+    """An end marker from the anchor on N9 to session 1's N9 TEID is passed on
+    to the gNB in the session's N3 tunnel (TEID 0x2000) and reported; one
+    from the gNB on N3, or to an N9 TEID of no session, only reported."""
+    def marker(teid, src, dst, smac, dmac):
+        return Ether(src=smac, dst=dmac) / IP(src=src, dst=dst) / UDP(sport=2152, dport=2152) / \
+            GTP_U_Header(gtp_type=254, teid=teid)
+    n9 = [marker(TEID_N9_LOCAL, ANCHOR, N9_IP, ANCHOR_MAC, N9_MAC), marker(0x7777, ANCHOR, N9_IP, ANCHOR_MAC, N9_MAC)]
+    n3 = [marker(TEID_UL, GNB, N3_IP, GNB_MAC, N3_MAC)]
+    with Sxdp({"n3": n3, "n6": [], "n9": n9}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup())
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.end_marker_relayed"), ev.get("upf.end_marker_sent"), ev.get("upf.consumed")),
+                  (1, 1, 3), "relayed/sent/consumed")
+        got = sorted((e["teid"], e["peer"]) for e in dp.rpc("upf.events", {"after": 0})["events"]
+                     if e["type"] == "end_marker")
+        expect_eq(got, sorted([(TEID_N9_LOCAL, ANCHOR), (0x7777, ANCHOR), (TEID_UL, GNB)]), "all three reported")
+        dp.stop()
+        dp.expect_outputs({"n3": [Ether(src=N3_MAC, dst=GNB_MAC) /
+                                  IP(src=N3_IP, dst=GNB, ttl=64, id=0, flags="DF") /
+                                  UDP(sport=2152, dport=2152, chksum=0) / GTP_U_Header(gtp_type=254, teid=TEID_GNB)]})
+
+
+@R.test
 def test_malformed_and_refused_gtpu_named():
     """Each broken or refused datagram to an endpoint has its named drop,
     nothing is sent but the supported-extension notification, and no
