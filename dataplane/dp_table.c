@@ -443,6 +443,13 @@ hits_sum(const struct dp_table *t, uint32_t idx)
 	return (t->age != NULL ? t->age[idx].carried : 0) + slot_hits(t, idx);
 }
 
+/* Slot idx's match in the store: key, then mask (lpm, acl), then priority (acl). */
+static inline uint8_t *
+slot_match(const struct dp_table *t, uint32_t idx)
+{
+	return t->match + (size_t)idx * t->match_len;
+}
+
 void
 dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
 {
@@ -455,13 +462,13 @@ dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
 	if (t->em)
 		memcpy(r->key, r->e->key, t->key_len);
 	else
-		memcpy(r->key, t->match + (size_t)idx * t->match_len, t->key_len);
+		memcpy(r->key, slot_match(t, idx), t->key_len);
 	if (t->kind == DP_TK_EXACT)
 		memset(r->mask, 0xff, t->key_len);
 	else
-		memcpy(r->mask, t->match + (size_t)idx * t->match_len + t->key_len, t->key_len);
+		memcpy(r->mask, slot_match(t, idx) + t->key_len, t->key_len);
 	if (t->kind == DP_TK_ACL)
-		memcpy(&r->priority, t->match + (size_t)idx * t->match_len + 2 * t->key_len, 4);
+		memcpy(&r->priority, slot_match(t, idx) + 2 * t->key_len, 4);
 }
 
 /* Slot idx becomes r (its match, in the match store). */
@@ -472,11 +479,11 @@ rec_put(struct dp_table *t, uint32_t idx, const struct ctl_rec *r)
 		.ent = dp_entry_ref(t, r->e), .plen = r->plen, .used = r->used,
 	};
 	if (!t->em)
-		memcpy(t->match + (size_t)idx * t->match_len, r->key, t->key_len);
+		memcpy(slot_match(t, idx), r->key, t->key_len);
 	if (t->kind != DP_TK_EXACT)
-		memcpy(t->match + (size_t)idx * t->match_len + t->key_len, r->mask, t->key_len);
+		memcpy(slot_match(t, idx) + t->key_len, r->mask, t->key_len);
 	if (t->kind == DP_TK_ACL)
-		memcpy(t->match + (size_t)idx * t->match_len + 2 * t->key_len, &r->priority, 4);
+		memcpy(slot_match(t, idx) + 2 * t->key_len, &r->priority, 4);
 }
 
 static inline struct dp_entry *
