@@ -362,7 +362,7 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 	ip->type_of_service = (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2);
 	ip->src_addr = p->src;
 	ip->dst_addr = p->dst;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = hdr_cksum(ip->type_of_service, (uint16_t)(IP_HLEN + UDP_HLEN + glen), p->src, p->dst);
 	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport : GTPU_UDP_PORT);
 	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));

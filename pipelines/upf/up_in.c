@@ -386,10 +386,11 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		if (e->action != UP_IF_N3 && e->action != UP_IF_N9)
 			continue;   /* not a GTP-U endpoint of ours: the switch's */
 		md = dp_meta(pkts[i]);
-		/* a signalling message's endpoint, for the slow path */
-		md->tunnel = ((const struct up_iface *)e->params)->id;
-		md->out_port = e->action;
 		if ((v = message(ctx, pkts[i], md)) != LOOKUP) {
+			if (v == DP_NEXT_PUNT) {   /* signalling: its endpoint, for the slow path */
+				md->tunnel = ((const struct up_iface *)e->params)->id;
+				md->out_port = e->action;
+			}
 			next[i] = v;
 			continue;
 		}
