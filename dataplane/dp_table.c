@@ -1,6 +1,7 @@
 /* Table engine, control side: schema, RCU, transactional writes, reads,
- * ageing. The DPDK backends and the worker lookup are in dp_tbackend.c.
- * See dp_table.h for the model.
+ * ageing. The DPDK backends and the worker lookup are in dp_tbackend.c,
+ * the control records and their index in dp_trec.c. See dp_table.h for the
+ * model.
  *
  * Control state: every installed entry owns a slot ("idx") whose control
  * record keeps its canonical match, so writes can find, undo and read it
@@ -29,6 +30,7 @@
 #include <rte_byteorder.h>
 
 #include "dp_table_int.h"
+#include "dp_trec.h"
 
 struct dp_tables_state dp_tg;
 /* sizes the config gives tables, by name (dp_table_size_set) */
@@ -443,217 +445,6 @@ hits_sum(const struct dp_table *t, uint32_t idx)
 	return (t->age != NULL ? t->age[idx].carried : 0) + slot_hits(t, idx);
 }
 
-/* Slot idx's match in the store: key, then mask (lpm, acl), then priority (acl). */
-static inline uint8_t *
-slot_match(const struct dp_table *t, uint32_t idx)
-{
-	return t->match + (size_t)idx * t->match_len;
-}
-
-void
-dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
-{
-	const struct ctl_slot *s = &t->slot[idx];
-
-	memset(r, 0, sizeof(*r));
-	r->used = s->used;
-	r->plen = s->plen;
-	r->e = &t->ent[s->ent];
-	if (t->em)
-		memcpy(r->key, r->e->key, t->key_len);
-	else
-		memcpy(r->key, slot_match(t, idx), t->key_len);
-	if (t->kind == DP_TK_EXACT)
-		memset(r->mask, 0xff, t->key_len);
-	else
-		memcpy(r->mask, slot_match(t, idx) + t->key_len, t->key_len);
-	if (t->kind == DP_TK_ACL)
-		memcpy(&r->priority, slot_match(t, idx) + 2 * t->key_len, 4);
-}
-
-/* Slot idx becomes r (its match, in the match store). */
-static void
-rec_put(struct dp_table *t, uint32_t idx, const struct ctl_rec *r)
-{
-	t->slot[idx] = (struct ctl_slot){
-		.ent = dp_entry_ref(t, r->e), .plen = r->plen, .used = r->used,
-	};
-	if (!t->em)
-		memcpy(slot_match(t, idx), r->key, t->key_len);
-	if (t->kind != DP_TK_EXACT)
-		memcpy(slot_match(t, idx) + t->key_len, r->mask, t->key_len);
-	if (t->kind == DP_TK_ACL)
-		memcpy(slot_match(t, idx) + 2 * t->key_len, &r->priority, 4);
-}
-
-static inline struct dp_entry *
-slot_entry(const struct dp_table *t, uint32_t idx)
-{
-	return &t->ent[t->slot[idx].ent];
-}
-
-/* A record's match as the control index's key: key, mask, prefix length,
- * priority, packed to the table's own key length (a million routes' index
- * takes 17-byte keys, not 133). */
-static void
-ctl_key(const struct dp_table *t, const struct ctl_rec *r, uint8_t *k)
-{
-	memcpy(k, r->key, t->key_len);
-	memcpy(k + t->key_len, r->mask, t->key_len);
-	k[2 * t->key_len] = r->plen;
-	memcpy(k + 2 * t->key_len + 1, &r->priority, 4);
-}
-
-/* The control index: a match -> its slot. An em table's is a dp_em over
- * the entries, whose keys are there already (the slot is the entry's
- * idx); the others' an rte_hash of the packed match. */
-static uint32_t
-ctl_find(const struct dp_table *t, const struct ctl_rec *r)
-{
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
-	void *data;
-
-	if (t->ctl_em != NULL) {
-		uint32_t ref = dp_em_lookup(t->ctl_em, r->key);
-
-		return ref == DP_EM_MISS ? IDX_NONE : t->ent[ref].idx;
-	}
-	ctl_key(t, r, k);
-	return rte_hash_lookup_data(t->ctl_index, k, &data) >= 0 ? (uint32_t)(uintptr_t)data : IDX_NONE;
-}
-
-/* n records' slots (n <= DP_EM_BURST), their loads overlapped. */
-static void
-ctl_find_bulk(const struct dp_table *t, const struct ctl_rec *r, unsigned int n, uint32_t *idx)
-{
-	uint8_t k[DP_EM_BURST][CTL_KEY_LEN(DP_KEY_MAX)];
-	const void *kp[DP_EM_BURST];
-	void *data[DP_EM_BURST];
-	uint64_t hit;
-
-	if (t->ctl_em != NULL) {
-		const uint8_t *ep[DP_EM_BURST] = { NULL };
-
-		for (unsigned int i = 0; i < n; i++)
-			ep[i] = r[i].key;
-		dp_em_lookup_bulk(t->ctl_em, ep, n, idx);
-		for (unsigned int i = 0; i < n; i++)
-			idx[i] = idx[i] == DP_EM_MISS ? IDX_NONE : t->ent[idx[i]].idx;
-		return;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		ctl_key(t, &r[i], k[i]);
-		kp[i] = k[i];
-	}
-	rte_hash_lookup_bulk_data(t->ctl_index, kp, n, &hit, data);
-	for (unsigned int i = 0; i < n; i++)
-		idx[i] = hit >> i & 1 ? (uint32_t)(uintptr_t)data[i] : IDX_NONE;
-}
-
-/* r's match -> slot idx, whose entry is r->e. 0, -ENOSPC. */
-static int
-ctl_set(struct dp_table *t, const struct ctl_rec *r, uint32_t idx)
-{
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
-
-	if (t->ctl_em != NULL)
-		return dp_em_add(t->ctl_em, r->key, dp_entry_ref(t, r->e));
-	ctl_key(t, r, k);
-	return rte_hash_add_key_data(t->ctl_index, k, (void *)(uintptr_t)idx) < 0 ? -ENOSPC : 0;
-}
-
-static void
-ctl_unset(struct dp_table *t, const struct ctl_rec *r)
-{
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
-
-	if (t->ctl_em != NULL) {
-		dp_em_del(t->ctl_em, r->key);
-		return;
-	}
-	ctl_key(t, r, k);
-	rte_hash_del_key(t->ctl_index, k);
-}
-
-/* Byte b of a prefix of plen bits' mask. */
-static inline uint8_t
-prefix_mask_byte(unsigned int plen, unsigned int b)
-{
-	int keep = (int)plen - 8 * (int)b;
-
-	return keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-}
-
-/* Canonical form: bits outside a mask or prefix are zero, so equal matches
- * compare equal and a packet key can hit them. */
-static int
-canon(const struct dp_table *t, const struct dp_update *u, struct ctl_rec *r)
-{
-	memset(r, 0, sizeof(*r));
-	memcpy(r->key, u->key, t->key_len);
-	r->plen = 0;
-	r->priority = t->kind == DP_TK_ACL ? u->priority : 0;
-	if (t->kind == DP_TK_ACL && (u->priority == 0 || u->priority > RTE_ACL_MAX_PRIORITY))
-		return -EINVAL;
-	for (unsigned int f = 0; f < t->def.n_fields; f++) {
-		const struct dp_field_def *fd = &t->def.fields[f];
-		unsigned int off = t->field_off[f], sz = dp_type_size(fd->type);
-
-		switch (fd->match) {
-		case DP_MATCH_EXACT:
-			memset(r->mask + off, 0xff, sz);
-			break;
-		case DP_MATCH_TERNARY:
-			memcpy(r->mask + off, u->mask + off, sz);
-			for (unsigned int b = 0; b < sz; b++)
-				r->key[off + b] &= r->mask[off + b];
-			break;
-		case DP_MATCH_RANGE:
-			memcpy(r->mask + off, u->mask + off, sz);
-			if (memcmp(r->key + off, r->mask + off, sz) > 0)
-				return -EINVAL;   /* min > max (both big endian) */
-			break;
-		case DP_MATCH_LPM:
-			if (u->plen > sz * 8)
-				return -EINVAL;
-			r->plen = u->plen;
-			for (unsigned int b = 0; b < sz; b++) {
-				uint8_t m = prefix_mask_byte(u->plen, b);
-
-				r->key[off + b] &= m;
-				r->mask[off + b] = m;
-			}
-			break;
-		}
-	}
-	return 0;
-}
-
-const struct dp_entry *
-dp_table_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth)
-{
-	struct ctl_rec c = *r;
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
-	void *data;
-
-	for (int d = (int)r->plen - 1; d >= 1; d--) {
-		/* the prefix is the key's last field: 4 or 16 bytes */
-		for (unsigned int b = 0; b < (unsigned int)(t->key_len - t->lpm_off); b++) {
-			uint8_t m = prefix_mask_byte((unsigned int)d, b);
-
-			c.key[t->lpm_off + b] = r->key[t->lpm_off + b] & m;
-			c.mask[t->lpm_off + b] = m;
-		}
-		c.plen = (uint8_t)d;
-		ctl_key(t, &c, k);
-		if (rte_hash_lookup_data(t->ctl_index, k, &data) >= 0) {
-			*depth = (uint8_t)d;
-			return slot_entry(t, (uint32_t)(uintptr_t)data);
-		}
-	}
-	return NULL;
-}
-
 struct undo {
 	uint8_t type;
 	uint16_t table;
@@ -715,32 +506,6 @@ versions_bump(const struct txn *x)
 					 __ATOMIC_RELEASE);
 }
 
-static uint32_t
-slot_take(struct dp_table *t)
-{
-	uint32_t idx;
-
-	if (t->n_free == 0)
-		return IDX_NONE;
-	idx = t->free_idx;
-	t->free_idx = t->slot[idx].ent;
-	t->n_free--;
-	if (t->age != NULL)
-		t->age[idx].carried = 0;
-	/* a slot is free only after a grace period: no worker counts in it */
-	for (unsigned int w = 0; w < dp_tg.n_workers && t->hits[w] != NULL; w++)
-		t->hits[w][idx] = 0;
-	return idx;
-}
-
-static void
-slot_give(struct dp_table *t, uint32_t idx)
-{
-	t->slot[idx] = (struct ctl_slot){ .ent = t->free_idx };
-	t->free_idx = idx;
-	t->n_free++;
-}
-
 static int
 apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 {
@@ -775,24 +540,24 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 		return 0;
 	}
 
-	if ((rc = canon(t, u, &r)) < 0)
+	if ((rc = dp_trec_canon(t, u, &r)) < 0)
 		return rc;
-	idx = ctl_find(t, &r);
+	idx = dp_trec_find(t, &r);
 
 	switch (u->type) {
 	case DP_UPD_INSERT:
 		if (idx != IDX_NONE)
 			return -EEXIST;
-		if ((idx = slot_take(t)) == IDX_NONE)
+		if ((idx = dp_trec_take(t)) == IDX_NONE)
 			return -ENOSPC;
 		e = entry_new(t, idx, u->action, u->params, r.key);
 		if (e == NULL) {
-			slot_give(t, idx);
+			dp_trec_give(t, idx);
 			return -ENOSPC;
 		}
 		r.used = true;
 		r.e = e;
-		if ((rc = dp_tbe_add(t, be, &r)) < 0 || ctl_set(t, &r, idx) < 0) {
+		if ((rc = dp_tbe_add(t, be, &r)) < 0 || dp_trec_index(t, &r, idx) < 0) {
 			if (rc == 0) {
 				int32_t pos;
 
@@ -802,10 +567,10 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				rc = -ENOSPC;
 			}
 			entry_free(e);
-			slot_give(t, idx);
+			dp_trec_give(t, idx);
 			return rc;
 		}
-		rec_put(t, idx, &r);
+		dp_trec_put(t, idx, &r);
 		if (t->age != NULL)
 			t->age[idx] = (struct ctl_age){ .active_tsc = rte_rdtsc() };
 		t->n_entries++;
@@ -815,26 +580,26 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 	case DP_UPD_MODIFY:
 		if (idx == IDX_NONE)
 			return -ENOENT;
-		dp_rec_get(t, idx, &cur);
+		dp_trec_get(t, idx, &cur);
 		if (x->nroot) {
 			/* The live root still reads the old slot: give the new entry its own. */
-			uint32_t nidx = slot_take(t);
+			uint32_t nidx = dp_trec_take(t);
 
 			if (nidx == IDX_NONE)
 				return -ENOSPC;
 			e = entry_new(t, nidx, u->action, u->params, r.key);
 			if (e == NULL) {
-				slot_give(t, nidx);
+				dp_trec_give(t, nidx);
 				return -ENOSPC;
 			}
 			r = cur;
 			r.e = e;
 			if ((rc = dp_tbe_add(t, be, &r)) < 0) {
 				entry_free(e);
-				slot_give(t, nidx);
+				dp_trec_give(t, nidx);
 				return rc;
 			}
-			rec_put(t, nidx, &r);
+			dp_trec_put(t, nidx, &r);
 			if (t->age != NULL) {
 				/* the new slot counts from zero: carry the old one's */
 				ud->old_hits = slot_hits(t, idx);
@@ -842,7 +607,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				t->age[nidx].carried += ud->old_hits;
 			}
 			t->slot[idx].used = false;   /* reserved until commit */
-			ctl_set(t, &r, nidx);        /* the key is there: replaced */
+			dp_trec_index(t, &r, nidx);        /* the key is there: replaced */
 			ud->idx = nidx;
 			ud->old_idx = idx;
 			ud->old_e = cur.e;
@@ -861,20 +626,20 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return rc;
 		}
 		t->slot[idx].ent = dp_entry_ref(t, e);
-		ctl_set(t, &cur, idx);           /* an em's index names the entry */
+		dp_trec_index(t, &cur, idx);           /* an em's index names the entry */
 		return 0;
 
 	case DP_UPD_DELETE:
 		if (idx == IDX_NONE)
 			return -ENOENT;
-		dp_rec_get(t, idx, &cur);
+		dp_trec_get(t, idx, &cur);
 		if ((rc = dp_tbe_del(t, be, &cur, &ud->pos)) < 0)
 			return rc;
 		if (x->nroot && ud->pos >= 0) {   /* a copy no worker reads yet */
 			rte_hash_free_key_with_position(be, ud->pos);
 			ud->pos = -1;
 		}
-		ctl_unset(t, &cur);
+		dp_trec_unindex(t, &cur);
 		ud->idx = idx;
 		ud->old_e = cur.e;
 		t->slot[idx].used = false;       /* slot reserved until commit */
@@ -905,8 +670,8 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 			__atomic_store_n(&dp_tg.root->deflt[t->id], ud->old_e, __ATOMIC_RELEASE);
 		break;
 	case DP_UPD_INSERT:
-		dp_rec_get(t, ud->idx, &r);
-		ctl_unset(t, &r);
+		dp_trec_get(t, ud->idx, &r);
+		dp_trec_unindex(t, &r);
 		if (!x->nroot) {
 			dp_tbe_del(t, be, &r, &pos);
 			ud->pos = pos; /* freed after the sync */
@@ -918,22 +683,22 @@ undo_one(struct txn *x, struct undo *ud, struct dp_entry **dead_e, unsigned int 
 	case DP_UPD_MODIFY:
 		if (ud->old_idx != IDX_NONE) {   /* atomic: drop the new slot, revive the old */
 			t->slot[ud->old_idx].used = true;
-			dp_rec_get(t, ud->old_idx, &r);
-			ctl_set(t, &r, ud->old_idx);
-			dead_e[(*n_dead)++] = slot_entry(t, ud->idx);
+			dp_trec_get(t, ud->old_idx, &r);
+			dp_trec_index(t, &r, ud->old_idx);
+			dead_e[(*n_dead)++] = dp_trec_entry(t, ud->idx);
 			t->slot[ud->idx].used = false;
 		} else {
-			dead_e[(*n_dead)++] = slot_entry(t, ud->idx);
+			dead_e[(*n_dead)++] = dp_trec_entry(t, ud->idx);
 			t->slot[ud->idx].ent = dp_entry_ref(t, ud->old_e);
-			dp_rec_get(t, ud->idx, &r);
+			dp_trec_get(t, ud->idx, &r);
 			dp_tbe_add(t, be, &r);
-			ctl_set(t, &r, ud->idx);
+			dp_trec_index(t, &r, ud->idx);
 		}
 		break;
 	case DP_UPD_DELETE:
 		t->slot[ud->idx].used = true;
-		dp_rec_get(t, ud->idx, &r);
-		ctl_set(t, &r, ud->idx);
+		dp_trec_get(t, ud->idx, &r);
+		dp_trec_index(t, &r, ud->idx);
 		if (!x->nroot)
 			dp_tbe_add(t, be, &r);
 		t->n_entries++;
@@ -950,8 +715,8 @@ carry_late_hits(struct dp_table *t, const struct undo *ud)
 
 	if (late == 0 || t->age == NULL)
 		return;
-	dp_rec_get(t, ud->idx, &r);
-	if ((idx = ctl_find(t, &r)) != IDX_NONE)
+	dp_trec_get(t, ud->idx, &r);
+	if ((idx = dp_trec_find(t, &r)) != IDX_NONE)
 		t->age[idx].carried += late;
 }
 
@@ -988,11 +753,13 @@ replay_burst(struct dp_table *t, const struct undo *const *ud, unsigned int n)
 	struct ctl_rec r[REPLAY_BURST];
 	uint32_t idx[REPLAY_BURST];
 
+	if (n == 0)
+		return;
 	for (unsigned int i = 0; i < n; i++) {
-		dp_rec_get(t, ud[i]->idx, &r[i]);
+		dp_trec_get(t, ud[i]->idx, &r[i]);
 		dp_tbe_prefetch(t, t->shadow, r[i].key);
 	}
-	ctl_find_bulk(t, r, n, idx);
+	dp_trec_find_bulk(t, r, n, idx);
 	for (unsigned int i = 0; i < n; i++) {
 		int32_t pos;
 		int rc;
@@ -1000,7 +767,7 @@ replay_burst(struct dp_table *t, const struct undo *const *ud, unsigned int n)
 		if (idx[i] != IDX_NONE) {
 			struct ctl_rec now;
 
-			dp_rec_get(t, idx[i], &now);
+			dp_trec_get(t, idx[i], &now);
 			rc = dp_tbe_add(t, t->shadow, &now);
 		} else {
 			rc = dp_tbe_del(t, t->shadow, &r[i], &pos);
@@ -1195,7 +962,7 @@ dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicit
 			struct dp_table *t = dp_tg.t[ud->table];
 
 			if (ud->type == DP_UPD_INSERT || (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE))
-				slot_give(t, ud->idx);
+				dp_trec_give(t, ud->idx);
 			if (ud->pos >= 0)   /* never in a dataplane-atomic batch's log */
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
 		}
@@ -1236,9 +1003,9 @@ dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicit
 			/* rollback, continue: the position is in the live backend */
 			if (ud->pos >= 0)
 				rte_hash_free_key_with_position(dp_tg.root->backend[t->id], ud->pos);
-			slot_give(t, ud->idx);
+			dp_trec_give(t, ud->idx);
 		} else if (ud->type == DP_UPD_MODIFY && ud->old_idx != IDX_NONE) {
-			slot_give(t, ud->old_idx);
+			dp_trec_give(t, ud->old_idx);
 		}
 	}
 	if (failed || applied < n)
@@ -1295,7 +1062,7 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 
 		if (!t->slot[i].used)
 			continue;
-		dp_rec_get(t, i, &r);
+		dp_trec_get(t, i, &r);
 		delete_of(id, &r, &u[n++]);
 	}
 	rc = n ? dp_table_write(u, n, DP_ATOM_ROLLBACK, res) : 0;
@@ -1315,7 +1082,7 @@ view_of(const struct dp_table *t, uint32_t idx, struct dp_entry_view *v)
 	uint64_t now = rte_rdtsc(), hits = hits_sum(t, idx);
 	struct ctl_rec r;
 
-	dp_rec_get(t, idx, &r);
+	dp_trec_get(t, idx, &r);
 	memcpy(v->key, r.key, DP_KEY_MAX);
 	memcpy(v->mask, r.mask, DP_KEY_MAX);
 	v->plen = r.plen;
@@ -1372,7 +1139,7 @@ dp_table_get(const struct dp_update *u, struct dp_entry_view *out)
 	if (u->table >= dp_tg.n)
 		return -ENOENT;
 	t = dp_tg.t[u->table];
-	if (canon(t, u, &r) < 0 || (idx = ctl_find(t, &r)) == IDX_NONE)
+	if (dp_trec_canon(t, u, &r) < 0 || (idx = dp_trec_find(t, &r)) == IDX_NONE)
 		return -ENOENT;
 	view_of(t, idx, out);
 	return 0;
@@ -1460,7 +1227,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 			}
 			/* a record stamped after now (inserted since the caller read
 			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> slot_entry(t, i)->action & 1) ||
+			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> dp_trec_entry(t, i)->action & 1) ||
 			    now <= a->active_tsc || now - a->active_tsc < limit)
 				continue;
 			if (n == cap) {
@@ -1470,7 +1237,7 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 					break;
 				u = nu;
 			}
-			dp_rec_get(t, i, &r);
+			dp_trec_get(t, i, &r);
 			delete_of(id, &r, &u[n++]);
 		}
 		if (n && (res = calloc(n, sizeof(*res))) != NULL) {

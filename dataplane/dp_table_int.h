@@ -23,7 +23,7 @@ RTE_ACL_RULE_DEF(acl_rule, RTE_ACL_MAX_FIELDS);
 
 /* What the control side keeps of one entry, by control slot (8 bytes: a
  * million-entry table's slots take 8 MB). Its match is in the table's
- * match store, sized to the table's key (dp_rec_get); an em table keeps
+ * match store, sized to the table's key (dp_trec_get); an em table keeps
  * none, its keys are in the entries. */
 struct ctl_slot {
 	uint32_t ent;            /* its entry's ref; a free slot: the next free one */
@@ -202,9 +202,6 @@ dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 	return (uint32_t)(e - t->ent);
 }
 
-/* Slot idx's record in full (dp_table.c). */
-void dp_rec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r);
-
 /* backends (dp_tbackend.c) */
 int dp_tbe_acl_layout(struct dp_table *t);
 /* A batch as dp_table_write applies it, without its derivers (dp_tderive.c
@@ -219,10 +216,6 @@ int dp_tbe_add(struct dp_table *t, void *be, const struct ctl_rec *r);
 int dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos);
 void dp_tbe_prefetch(const struct dp_table *t, const void *be, const uint8_t *key);
 void dp_tbe_reclaim(struct dp_table *t);
-/* LPM: the longest route in r's partition shorter than r (NULL: none; the
- * /0 is kept apart), and its length (dp_table.c). */
-const struct dp_entry *dp_table_cover(const struct dp_table *t, const struct ctl_rec *r,
-				      uint8_t *depth);
 int dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx **old);
 /* Tests: 0 when an exact table's shadow maps exactly the keys of its
  * control records to their entries, as the live backend does, and holds

@@ -17,6 +17,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_table_int.h"
+#include "dp_trec.h"
 
 /* rte_acl consumes one byte, then whole 4-byte words: its first field must
  * be one byte (ours is a zero-mask byte that matches anything) and every
@@ -475,7 +476,7 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 		{
 			/* what it covered falls back to the longest shorter route */
 			uint8_t cd = 0;
-			const struct dp_entry *c = dp_table_cover(t, r, &cd);
+			const struct dp_entry *c = dp_trec_cover(t, r, &cd);
 
 			if (t->lpm6)
 				return dp_lpm6_delete(v->lpm6, r->key + t->lpm_off, r->plen,
@@ -525,7 +526,7 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 
 		if (!t->slot[i].used)
 			continue;
-		dp_rec_get(t, i, &rec);
+		dp_trec_get(t, i, &rec);
 		memset(&rule, 0, sizeof(rule));
 		rule.data.category_mask = 1;
 		rule.data.priority = (int32_t)r->priority;
@@ -617,7 +618,7 @@ dp_tbe_clone(struct dp_table *t)
 
 		if (!t->slot[i].used)
 			continue;
-		dp_rec_get(t, i, &r);
+		dp_trec_get(t, i, &r);
 		if (dp_tbe_add(t, be, &r) < 0) {
 			dp_tbe_free(t, be);
 			return NULL;
@@ -660,7 +661,7 @@ dp_tbe_shadow_check(const struct dp_table *t)
 		if (!t->slot[i].used)
 			continue;
 		n++;
-		dp_rec_get(t, i, &r);
+		dp_trec_get(t, i, &r);
 		for (unsigned int b = 0; b < RTE_DIM(be); b++)
 			if (be[b] == NULL || t->lookup(t, be[b], t->deflt, NULL, kp, 1, e) != 1 ||
 			    e[0] != r.e)
