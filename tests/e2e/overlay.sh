@@ -109,8 +109,9 @@ sw_start "ove$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 wan1=1 wan2=2
-"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$RMAC" "$B_RMAC" >"$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$RMAC" "$B_RMAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link, svi
 vtep1, vtep2, far1, far2, w1mac, w2mac, rmac, b_rmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
@@ -120,25 +121,16 @@ def add(table, match, action, params=None):
 add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
 add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
 add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
-add("svi", {"vrf": 1, "bd": 10}, "svi", {"mac": rmac, "ip": "10.10.0.254", "plen": 24})
-add("fdb", {"bd": 10, "mac": rmac}, "route")
-add("routes", {"vrf": 1, "dst": "10.10.0.254/32"}, "local")
-add("routes", {"vrf": 1, "dst": "10.10.0.0/24"}, "connected", {"bd": 10})
+svi(add, 1, 10, "10.10.0.254", rmac, "10.10.0.0/24")
 add("routes", {"vrf": 1, "dst": "10.30.0.0/24"}, "tunnel", {"tunnel": 8})
 add("vnis", {"vni": 7000}, "l3", {"slice": 1})
 add("tunnels", {"id": 8}, "vxlan", {"slice": 1, "vni": 7000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0,
                                     "rmac": b_rmac})
 add("policies", {"tunnel": 8, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
 # the underlay: slice 100, one bridge domain per WAN link, the VTEPs its SVIs
-for port, bd, vtep, mac, net in (("wan1", 101, vtep1, w1mac, "192.0.2.0/24"),
-                                  ("wan2", 102, vtep2, w2mac, "198.51.100.0/24")):
-    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": 100, "bd": bd})
-    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
-    add("flood", {"bd": bd}, "flood", {"ports": 1 << (1 if port == "wan1" else 2)})
-    add("svi", {"vrf": 100, "bd": bd}, "svi", {"mac": mac, "ip": vtep, "plen": 24})
-    add("fdb", {"bd": bd, "mac": mac}, "route")
-    add("routes", {"vrf": 100, "dst": vtep + "/32"}, "local")
-    add("routes", {"vrf": 100, "dst": net}, "connected", {"bd": bd})
+for port, bit, bd, vtep, mac, net in (("wan1", 1, 101, vtep1, w1mac, "192.0.2.0/24"),
+                                       ("wan2", 2, 102, vtep2, w2mac, "198.51.100.0/24")):
+    link(add, port, bit, 100, bd, vtep, mac, net)
     add("vteps", {"ip": vtep}, "vtep")
 add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
 for far in (far1, far2):

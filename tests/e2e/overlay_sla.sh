@@ -172,9 +172,10 @@ sw_start "osl$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 lan2=1 wan1=2 wan2=3 wan3=4 wan4=5
-"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$VTEP3" "$VTEP4" "$W1_MAC" "$W2_MAC" "$W3_MAC" "$W4_MAC" \
-  "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$VTEP3" "$VTEP4" "$W1_MAC" "$W2_MAC" "$W3_MAC" \
+  "$W4_MAC" "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link
 vtep1, vtep2, far1, far2, vtep3, vtep4, w1mac, w2mac, w3mac, w4mac, bmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None, priority=None):
@@ -194,13 +195,7 @@ for port, slice_, bd, bit, vtep, mac, net in (
         ("wan2", 100, 102, 3, vtep2, w2mac, "198.51.100.0/24"),
         ("wan3", 200, 103, 4, vtep3, w3mac, "203.0.113.0/24"),
         ("wan4", 201, 104, 5, vtep4, w4mac, "203.0.113.0/24")):
-    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": slice_, "bd": bd})
-    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
-    add("flood", {"bd": bd}, "flood", {"ports": 1 << bit})
-    add("svi", {"vrf": slice_, "bd": bd}, "svi", {"mac": mac, "ip": vtep, "plen": 24})
-    add("fdb", {"bd": bd, "mac": mac}, "route")
-    add("routes", {"vrf": slice_, "dst": vtep + "/32"}, "local")
-    add("routes", {"vrf": slice_, "dst": net}, "connected", {"bd": bd})
+    link(add, port, bit, slice_, bd, vtep, mac, net)
     add("vteps", {"ip": vtep}, "vtep")
 add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
 add("vnis", {"vni": 5001}, "l2", {"slice": 2, "bd": 20})

@@ -84,20 +84,15 @@ sw_start "qoe$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 
 # ----------------------------------------------------------- programming
 # ports: lan1=0 lan2=1 wan1=2
-"$PY" - "$VTEP" "$FAR" "$W1_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$VTEP" "$FAR" "$W1_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link
 vtep, far, w1mac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
 # the underlay: slice 100, bd 101 on wan1, the VTEP its SVI
-add("interfaces", {"in_port": "wan1", "vlan": 0}, "attach", {"slice": 100, "bd": 101})
-add("bd_ports", {"bd": 101, "port": "wan1"}, "member", {"vlan": 0})
-add("flood", {"bd": 101}, "flood", {"ports": 1 << 2})
-add("svi", {"vrf": 100, "bd": 101}, "svi", {"mac": w1mac, "ip": vtep, "plen": 24})
-add("fdb", {"bd": 101, "mac": w1mac}, "route")
-add("routes", {"vrf": 100, "dst": vtep + "/32"}, "local")
-add("routes", {"vrf": 100, "dst": "192.0.2.0/24"}, "connected", {"bd": 101})
+link(add, "wan1", 2, 100, 101, vtep, w1mac, "192.0.2.0/24")
 add("vteps", {"ip": vtep}, "vtep")
 add("paths", {"id": 1}, "static", {"src": vtep, "dst": far, "vrf": 100, "mtu": 0, "gw": far})
 # slice i: bd i0 on lan i, stretched to site B over VNI i000 (tunnel i)

@@ -137,8 +137,9 @@ fi
 # --------------------------------------------------------- 3. programming
 # Port indexes follow the config order: a1=0 b1=1 c1=2 a2=3 b2=4.
 tables_json() {
-  "$PY" - "$SVI1_MAC" "$SVI2_MAC" <<'PYEOF'
+  PYTHONPATH="$here" "$PY" - "$SVI1_MAC" "$SVI2_MAC" <<'PYEOF'
 import json, sys
+from swtables import svi
 svi_mac = {1: sys.argv[1], 2: sys.argv[2]}
 port_ix = {"a1": 0, "b1": 1, "c1": 2, "a2": 3, "b2": 4}
 # slice -> [(bd, subnet index, member ports)]
@@ -154,11 +155,7 @@ for vrf, bds in slices.items():
             add("interfaces", {"in_port": p, "vlan": 0}, "attach", {"slice": vrf, "bd": bd})
             add("bd_ports", {"bd": bd, "port": p}, "member", {"vlan": 0})
         add("flood", {"bd": bd}, "flood", {"ports": sum(1 << port_ix[p] for p in members)})
-        ip = "10.0.%d.1" % net
-        add("svi", {"vrf": vrf, "bd": bd}, "svi", {"mac": svi_mac[net], "ip": ip, "plen": 24})
-        add("fdb", {"bd": bd, "mac": svi_mac[net]}, "route")
-        add("routes", {"vrf": vrf, "dst": ip + "/32"}, "local")
-        add("routes", {"vrf": vrf, "dst": "10.0.%d.0/24" % net}, "connected", {"bd": bd})
+        svi(add, vrf, bd, "10.0.%d.1" % net, svi_mac[net], "10.0.%d.0/24" % net)
 print(json.dumps({"atomicity": "rollback", "updates": u}))
 PYEOF
 }

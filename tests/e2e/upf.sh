@@ -95,8 +95,9 @@ sw_start "upe$TAG" '{"n3": "upf", "n9": "upf", "n6": "switch"}' "n3=upf n9=upf n
 # ports: gnb 0 (n3), dn 1 (n6), anc 2 (n9). The underlay is slice 100 (an
 # SVI per link, so the peers' ARP is answered and theirs resolved); the
 # local DN is slice 1's VRF, whose route to the UE pool goes into the UPF.
-"$PY" - "$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link
 u = []
 def add(table, match, action, params=None, **kw):
     u.append(dict({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}}, **kw))
@@ -106,13 +107,7 @@ links = [  # (port, index, vrf, bd, svi address, svi MAC, subnet)
     ("dn", 1, 1, 1, "10.200.0.1", "02:5e:00:00:06:01", "10.200.0.0/24"),
 ]
 for port, ix, vrf, bd, ip, mac, net in links:
-    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": vrf, "bd": bd})
-    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
-    add("flood", {"bd": bd}, "flood", {"ports": 1 << ix})
-    add("svi", {"vrf": vrf, "bd": bd}, "svi", {"mac": mac, "ip": ip, "plen": 24})
-    add("fdb", {"bd": bd, "mac": mac}, "route")
-    add("routes", {"vrf": vrf, "dst": ip + "/32"}, "local")
-    add("routes", {"vrf": vrf, "dst": net}, "connected", {"bd": bd})
+    link(add, port, ix, vrf, bd, ip, mac, net)
 add("routes", {"vrf": 1, "dst": "10.45.0.0/16"}, "upf")
 add("upf_interfaces", {"dst": "192.0.2.1/32"}, "n3", {"slice": 0, "id": 1})
 add("upf_interfaces", {"dst": "198.51.100.1/32"}, "n9", {"slice": 0, "id": 2})

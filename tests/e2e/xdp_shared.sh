@@ -143,8 +143,9 @@ print(next(p[sys.argv[1]] for p in json.load(sys.stdin)["ports"] if p["port"] ==
 b_tx() { in_ns b cat /sys/class/net/w1/statistics/tx_packets; }
 
 # ----------------------------------------------------------- programming
-"$PY" - "$VTEP" "$FAR" "$W_MAC" "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$VTEP" "$FAR" "$W_MAC" "$B_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link
 vtep, far, wmac, bmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
@@ -155,13 +156,7 @@ add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
 add("flood", {"bd": 10}, "flood", {"ports": 1})
 add("fdb", {"bd": 10, "mac": bmac}, "tunnel", {"tunnel": 7})
 # the underlay: slice 100, the VTEP its SVI on wan (the interface's own MAC)
-add("interfaces", {"in_port": "wan", "vlan": 0}, "attach", {"slice": 100, "bd": 101})
-add("bd_ports", {"bd": 101, "port": "wan"}, "member", {"vlan": 0})
-add("flood", {"bd": 101}, "flood", {"ports": 2})
-add("svi", {"vrf": 100, "bd": 101}, "svi", {"mac": wmac, "ip": vtep, "plen": 24})
-add("fdb", {"bd": 101, "mac": wmac}, "route")
-add("routes", {"vrf": 100, "dst": vtep + "/32"}, "local")
-add("routes", {"vrf": 100, "dst": "192.0.2.0/24"}, "connected", {"bd": 101})
+link(add, "wan", 1, 100, 101, vtep, wmac, "192.0.2.0/24")
 add("vteps", {"ip": vtep}, "vtep")
 add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
 add("peers", {"slice": 1, "ip": far}, "peer", {"tunnel": 7})
