@@ -362,7 +362,7 @@ up_init(unsigned int workers)
 	up_in_init();
 	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
-	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init()) < 0 ||
+	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
 	    (rc = up_own_rebuild()) < 0)
 		return rc;
 	return 0;
@@ -458,6 +458,7 @@ static void
 up_fini(void)
 {
 	up_buf_fini();
+	up_encap_fini();
 	up_urr_fini();
 	up_own_fini();
 }

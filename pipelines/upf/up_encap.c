@@ -4,6 +4,7 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_malloc.h>
 #include <rte_udp.h>
 
 #include "up_encap.h"
@@ -24,26 +25,6 @@
 #define UDP_HLEN 8
 #define GTP_HDR_MAX 32
 
-/* The checksum of the outer IPv4 header from its field values, before or
- * without reading it back: a read of the header just stored field by field
- * waits for those stores (a failed store-to-load forward: two fifths of the
- * encapsulation's cycles, measured). The words are summed as they lie in
- * memory (one's-complement sums are byte-order blind), the fixed fields
- * (no id, DF, TTL 64, UDP) with the rest. */
-static inline rte_be16_t
-hdr_cksum(uint8_t tos, uint16_t total_len, rte_be32_t src, rte_be32_t dst)
-{
-	uint64_t s = (uint64_t)rte_cpu_to_be_16((uint16_t)(RTE_IPV4_VHL_DEF << 8 | tos)) +
-		     rte_cpu_to_be_16(total_len) + rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
-		     rte_cpu_to_be_16(64 << 8 | IPPROTO_UDP) + src + dst;
-
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (rte_be16_t)~s;
-}
-
 /* The packet is now its outer frame (Ethernet, IPv4, UDP to 2152): its
  * metadata says so, for the rewrite and the slow path. */
 static inline void
@@ -58,6 +39,34 @@ outer_meta(struct dp_meta *md)
 	md->dport = GTPU_UDP_PORT;
 }
 
+/* IPv4 and UDP to port 2152 at p, for a datagram of udp_len bytes,
+ * composed in registers as the bytes lie in memory and stored in four
+ * moves (as ov_tun_write, and for the same reason: a wide read of fields
+ * just stored one by one waits for them all). The checksum is summed from
+ * the same words. */
+static inline void
+outer_write(uint8_t *p, const struct up_peer *pr, uint8_t tos, uint16_t sport, uint16_t udp_len)
+{
+	uint64_t w0 = RTE_IPV4_VHL_DEF | (uint64_t)tos << 8 |
+		      (uint64_t)rte_cpu_to_be_16((uint16_t)(IP_HLEN + udp_len)) << 16 |
+		      (uint64_t)rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) << 48;
+	uint64_t w1 = 64 | (uint64_t)IPPROTO_UDP << 8 | (uint64_t)pr->src << 32;
+	uint64_t w2 = pr->dst | (uint64_t)rte_cpu_to_be_16(sport) << 32 |
+		      (uint64_t)rte_cpu_to_be_16(GTPU_UDP_PORT) << 48;
+	uint32_t w3 = rte_cpu_to_be_16(udp_len);
+	uint64_t s = (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) + pr->dst;
+
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	w1 |= (uint64_t)(uint16_t)~s << 16;
+	memcpy(p, &w0, 8);
+	memcpy(p + 8, &w1, 8);
+	memcpy(p + 16, &w2, 8);
+	memcpy(p + 24, &w3, 4);
+}
+
 /* The outer headers of m for peer p, tunnel teid, in place of its
  * Ethernet header (addresses left to the rewrite). 0 or a drop reason. */
 static unsigned int
@@ -68,8 +77,6 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t 
 	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
 	const uint32_t glen = GTPU_PSC_HDR_LEN;
 	uint8_t tos = in->type_of_service;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
 	uint8_t *d;
 
 	if (IP_HLEN + UDP_HLEN + glen + inner_len > mtu)
@@ -82,27 +89,12 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t 
 	if (d == NULL)
 		return UP_DROP(no_headroom);
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
-	/* ECN copied (RFC 6040 normal mode), DSCP set or copied */
-	tos = (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = tos;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen + inner_len));
-	ip->packet_id = 0;
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->hdr_checksum = hdr_cksum(tos, (uint16_t)(IP_HLEN + UDP_HLEN + glen + inner_len), p->src, p->dst);
-	ip->src_addr = p->src;
-	ip->dst_addr = p->dst;
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	/* one flow, one source port: a receiver's RSS spreads on it */
-	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport :
-					 (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff)));
-	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen + inner_len));
-	udp->dgram_cksum = 0;
-	gtp_write_gpdu_psc((uint8_t *)(udp + 1), teid, inner_len, pdu_type, qfi);
+	/* ECN copied (RFC 6040 normal mode), DSCP set or copied; one flow,
+	 * one source port: a receiver's RSS spreads on it */
+	outer_write(d + ETH_HLEN, p, (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03)),
+		    p->sport ? p->sport : (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff)),
+		    (uint16_t)(UDP_HLEN + glen + inner_len));
+	gtp_write_gpdu_psc(d + ETH_HLEN + IP_HLEN + UDP_HLEN, teid, inner_len, pdu_type, qfi);
 	outer_meta(md);
 	return 0;
 }
@@ -180,24 +172,108 @@ next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned i
 	return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
 }
 
+/* A worker's memo of a peer's way out: its tunnel_peers entry and the
+ * neigh entry its gateway resolved to, good while the versions of those
+ * two tables sum to its stamp (dp_table_version). A burst goes to a few
+ * gNBs or anchors: a hit spares the peer's lookup and the next hop's (and
+ * counts as them). Only a GTP-U peer with a resolved next hop is
+ * remembered; the rest go through the lookups, so every drop and punt
+ * keeps its reason. Direct-mapped by peer id: a collision costs only the
+ * lookups. */
+#define PMEMO_SLOTS 256
+struct pmemo_slot {
+	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
+	const struct dp_entry *pe, *ne;
+	uint32_t peer;
+	uint32_t n;                      /* this burst's hits, not yet counted */
+};
+static struct pmemo_slot *pmemo[DP_WORKERS_MAX];
+static unsigned int pmemo_workers;
+
+/* What the memo stood for in this burst, counted as the two lookups. */
+static void
+pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned int nu)
+{
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint32_t cnt[DP_LOOKUP_BURST];
+
+	for (unsigned int u = 0; u < nu; u++) {
+		e[u] = used[u]->pe;
+		cnt[u] = used[u]->n;
+		used[u]->n = 0;
+	}
+	dp_table_count_hits(ctx->worker, (unsigned int)pl_up.peers, e, cnt, nu);
+	for (unsigned int u = 0; u < nu; u++)
+		e[u] = used[u]->ne;
+	dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, e, cnt, nu);
+}
+
+/* The peers and next hops of te[j]'s tunnels into pe[j], ne[j]: from the
+ * memo, the rest looked up (and remembered). The bitmask of next hops
+ * found. */
+static uint64_t
+peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, const struct dp_entry **pe,
+	  const struct dp_entry **ne)
+{
+	struct pmemo_slot *mm = pmemo[ctx->worker], *used[DP_LOOKUP_BURST];
+	/* read before any lookup: a slot filled now is stamped no newer than
+	 * what the lookups saw */
+	uint64_t stamp = 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh), hit = 0, mhit;
+	const struct dp_entry *mpe[DP_LOOKUP_BURST], *mne[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST];
+	uint8_t miss[DP_LOOKUP_BURST];
+	unsigned int nm = 0, nu = 0;
+
+	for (unsigned int j = 0; j < k; j++) {
+		uint32_t id = ((const struct up_term *)te[j]->params)->peer;
+		struct pmemo_slot *s = &mm[id & (PMEMO_SLOTS - 1)];
+
+		if (s->stamp != stamp || s->peer != id) {
+			ids[nm] = id;
+			miss[nm++] = (uint8_t)j;
+			continue;
+		}
+		pe[j] = s->pe;
+		ne[j] = s->ne;
+		hit |= 1ULL << j;
+		if (s->n++ == 0)
+			used[nu++] = s;
+	}
+	if (nu)
+		pmemo_count(ctx, used, nu);
+	if (nm == 0)
+		return hit;
+	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, nm, mpe);
+	mhit = next_hops(ctx, mpe, nm, mne);
+	for (unsigned int i = 0; i < nm; i++) {
+		struct pmemo_slot *s = &mm[ids[i] & (PMEMO_SLOTS - 1)];
+		unsigned int j = miss[i];
+
+		pe[j] = mpe[i];
+		ne[j] = mne[i];
+		if (!(mhit >> i & 1))
+			continue;
+		hit |= 1ULL << j;
+		if (mpe[i]->action == UP_PEER_GTPU && mne[i]->action != SW_NB_UNRESOLVED)
+			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .ne = mne[i], .peer = ids[i] };
+	}
+	return hit;
+}
+
 void
 up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	       const struct dp_entry **te, uint8_t pdu_type, uint16_t *next)
 {
 	const struct dp_entry *pe[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST];
-	uint32_t ids[DP_LOOKUP_BURST];
 	uint64_t hit;
 
 	if (unlikely(k == 0))
 		return;
-	for (unsigned int j = 0; j < k; j++) {
-		/* the outer headers go into the headroom, a line nothing has
-		 * touched yet: on its way while the lookups run */
+	/* the outer headers go into the headroom, a line nothing has touched
+	 * yet: on its way while the lookups run */
+	for (unsigned int j = 0; j < k; j++)
 		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
-		ids[j] = ((const struct up_term *)te[j]->params)->peer;
-	}
-	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, k, pe);
-	hit = next_hops(ctx, pe, k, ne);
+	hit = peers_out(ctx, te, k, pe, ne);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
@@ -329,8 +405,6 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 {
 	const struct up_peer *p = peer_of(peer);
 	struct rte_mempool *mp = rte_mempool_lookup(DP_MBUF_POOL_NAME);
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
 	uint8_t g[GTP_HDR_MAX];
 	struct rte_mbuf *m;
 	struct dp_meta *md;
@@ -347,26 +421,14 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	memset(d, 0, ETH_HLEN + IP_HLEN + UDP_HLEN);
+	memset(d, 0, ETH_HLEN);
 	md = dp_meta(m);
 	memset(md, 0, sizeof(*md));   /* a packet of ours: no in_port, no slice */
 	/* the outer headers as encap() writes them, the marker the body */
-	ip = (struct rte_ipv4_hdr *)(d + ETH_HLEN);
-	udp = (struct rte_udp_hdr *)(ip + 1);
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_HLEN + UDP_HLEN + glen));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->type_of_service = (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2);
-	ip->src_addr = p->src;
-	ip->dst_addr = p->dst;
-	ip->hdr_checksum = hdr_cksum(ip->type_of_service, (uint16_t)(IP_HLEN + UDP_HLEN + glen), p->src, p->dst);
-	udp->src_port = rte_cpu_to_be_16(p->sport ? p->sport : GTPU_UDP_PORT);
-	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_HLEN + glen));
-	memcpy(udp + 1, g, (size_t)glen);
+	outer_write(d + ETH_HLEN, p, (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2),
+		    p->sport ? p->sport : GTPU_UDP_PORT, (uint16_t)(UDP_HLEN + glen));
+	memcpy(d + ETH_HLEN + IP_HLEN + UDP_HLEN, g, (size_t)glen);
 	outer_meta(md);
 	pl_swctl_event(UP_EVENT(end_marker_sent));
 	return out(m, p, false) == 0 ? 0 : -ENOBUFS;
@@ -386,7 +448,21 @@ m_marker(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 }
 
 int
-up_encap_init(void)
+up_encap_init(unsigned int workers)
 {
+	pmemo_workers = workers;
+	for (unsigned int w = 0; w < workers; w++)
+		if ((pmemo[w] = rte_zmalloc("up_encap_memo", sizeof(struct pmemo_slot) * PMEMO_SLOTS,
+					    RTE_CACHE_LINE_SIZE)) == NULL)
+			return -ENOMEM;
 	return dp_rpc_register(&marker_method, m_marker, NULL, NULL);
+}
+
+void
+up_encap_fini(void)
+{
+	for (unsigned int w = 0; w < pmemo_workers; w++) {
+		rte_free(pmemo[w]);
+		pmemo[w] = NULL;
+	}
 }

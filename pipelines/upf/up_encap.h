@@ -27,7 +27,8 @@ void up_encap_unresolved(struct rte_mbuf *m);
  * its next hop): 0, -ENOENT (no such peer), -ENOBUFS (no buffer, or it
  * could not go: dropped and counted). */
 int up_end_marker_send(uint32_t peer, uint32_t teid);
-/* upf.end_marker (main lcore). 0 or -errno. */
-int up_encap_init(void);
+/* Main lcore: the workers' memos of peers, upf.end_marker. 0 or -errno. */
+int up_encap_init(unsigned int workers);
+void up_encap_fini(void);
 
 #endif

@@ -192,6 +192,41 @@ def test_downlink_merge_from_dn_and_n9():
 
 
 
+@R.test
+def test_peer_and_next_hop_changes_apply_at_once():
+    """A worker remembers each peer's entry and its next hop's rewrite;
+    a write to either applies from the next packet: the gNB's next hop
+    moves to another MAC, then the peer gets a DSCP and a source port of
+    its own. Downlink on three DN ports, one before and one after each write."""
+    ports = dict(PORTS, dn2={"role": "n6"}, dn3={"role": "n6"})
+    pkt = [IP(src=DN_HOST, dst=UE, tos=1) / UDP(sport=7777, dport=40000) / Raw(b"dl %d" % i) for i in range(6)]
+    fr = [Ether(src=DN_MAC, dst=N6_MAC) / p for p in pkt]
+    new_mac = "02:00:00:00:03:0b"
+    with Sxdp({"n3": [], "n6": fr[:2], "n9": [], "dn2": fr[2:4], "dn3": fr[4:]}, pipeline=PIPELINE,
+              port_opts=ports) as dp:
+        dp.table_write(setup() + [U("interfaces", {"in_port": d, "vlan": 0}, "attach", {"slice": SLICE, "bd": 1})
+                                  for d in ("dn2", "dn3")])
+        dp.phase(["n6"])
+        dp.table_write([U("neigh", {"vrf": UNDERLAY, "ip": GNB}, "rewrite",
+                          {"port": "n3", "vlan": 0, "dmac": new_mac, "smac": N3_MAC}, type="modify")])
+        dp.phase(["dn2"])
+        dp.table_write([U("tunnel_peers", {"id": PEER_GNB}, "gtpu",
+                          {"src": N3_IP, "dst": GNB, "gw": GNB, "vrf": UNDERLAY, "sport": 3000, "mtu": 0,
+                           "dscp": 46}, type="modify")])
+        st = dp.phase(["dn3"])
+        expect_drops(st, {})
+        dp.stop()
+        before = [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in pkt[:2]]
+        moved = [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, new_mac, 9, 0) for p in pkt[2:4]]
+        marked = []
+        for p in pkt[4:]:
+            w = want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, new_mac, 9, 0)
+            w[IP].tos = 46 << 2 | 1   # the peer's DSCP, the inner ECN
+            w[UDP].sport = 3000
+            marked.append(Ether(bytes(w)))
+        dp.expect_outputs({"n3": before + moved + marked})
+
+
 def reply_frame(req, gtp, dport):
     """What sxdp answers to req (a datagram to one of its endpoints): back
     the way it came, from the endpoint, UDP 2152 -> dport, no checksum."""
