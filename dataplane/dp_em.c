@@ -334,6 +334,55 @@ dp_em_prefetch(const struct dp_em *em, const uint8_t *key)
 	rte_prefetch0(&em->bkt[em_b1(em, em_hash(key))]);
 }
 
+/* How many keys ahead one stage of the bulk lookup runs of the next. */
+#define EM_DIST 16
+
+/* The rest of key i's search once its first bucket is in cache: its first
+ * candidate's record on its way (or, none in the first bucket, the second
+ * bucket). */
+static inline void
+bulk_probe(const struct dp_em *em, uint32_t h, uint32_t *val, uint8_t *rest)
+{
+	const struct em_bucket *b = &em->bkt[em_b1(em, h)];
+	unsigned int m = sig_match(b, em_sig(h));
+
+	*val = DP_EM_MISS;
+	*rest = 0;
+	if (m == 0) {	/* a key in its second bucket (one in ten at 80 % fill) */
+		rte_prefetch0(&em->bkt[em_alt(em, h)]);
+		return;
+	}
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	*val = __atomic_load_n(&b->val[__builtin_ctz(m)], __ATOMIC_RELAXED);
+	*rest = (uint8_t)(m & (m - 1));
+	if (*val != DP_EM_MISS)
+		rte_prefetch0(em_key(em, *val));
+}
+
+/* Key i's compare; the rare rest (a signature collision, a key in its
+ * second bucket, a miss) takes the full search. */
+static inline bool
+bulk_compare(const struct dp_em *em, const uint8_t *key, uint32_t h, uint32_t *val, uint8_t rest)
+{
+	if (likely(*val != DP_EM_MISS && dp_em_key_eq(em_key(em, *val), key)))
+		return true;
+	*val = bucket_find(em, &em->bkt[em_b1(em, h)], rest, key, NULL);
+	if (*val == DP_EM_MISS) {
+		uint32_t b2 = em_alt(em, h);
+
+		*val = bucket_find(em, &em->bkt[b2], sig_match(&em->bkt[b2], em_sig(h)), key, NULL);
+	}
+	return *val != DP_EM_MISS;
+}
+
+/* Three stages, each EM_DIST keys behind the one before: a bucket asked
+ * for, a bucket read (its record asked for), a record compared. A whole
+ * burst's buckets asked for at once overrun the core's outstanding misses
+ * and the reads behind them wait one by one; the rolling window keeps about
+ * 2 * EM_DIST loads in flight through the burst. Measured on 1M keys (far
+ * past the cache), bursts of 64: 10 % to 28 % fewer cycles a key than
+ * stage by stage over the whole burst, and 25 fewer cycles a packet in
+ * upf.n6; within 2 cycles of it when the table is in cache. */
 uint64_t
 dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned int n, uint32_t *vals)
 {
@@ -341,44 +390,19 @@ dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned i
 	uint8_t rest[DP_EM_BURST];
 	uint64_t hit = 0;
 
-	/* 1: every key's first bucket on its way */
-	for (unsigned int i = 0; i < n; i++) {
-		h[i] = em_hash(keys[i]);
-		rte_prefetch0(&em->bkt[em_b1(em, h[i])]);
-	}
-	/* 2: the first candidate's record on its way */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct em_bucket *b = &em->bkt[em_b1(em, h[i])];
-		unsigned int m = sig_match(b, em_sig(h[i]));
+	for (unsigned int i = 0; i < n + 2 * EM_DIST; i++) {
+		if (i < n) {
+			h[i] = em_hash(keys[i]);
+			rte_prefetch0(&em->bkt[em_b1(em, h[i])]);
+		}
+		if (i >= EM_DIST && i - EM_DIST < n)
+			bulk_probe(em, h[i - EM_DIST], &vals[i - EM_DIST], &rest[i - EM_DIST]);
+		if (i >= 2 * EM_DIST && i - 2 * EM_DIST < n) {
+			unsigned int j = i - 2 * EM_DIST;
 
-		vals[i] = DP_EM_MISS;
-		rest[i] = 0;
-		if (m == 0) {	/* a key in its second bucket (one in ten at 80 % fill) */
-			rte_prefetch0(&em->bkt[em_alt(em, h[i])]);
-			continue;
+			if (bulk_compare(em, keys[j], h[j], &vals[j], rest[j]))
+				hit |= 1ULL << j;
 		}
-		rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
-		vals[i] = __atomic_load_n(&b->val[__builtin_ctz(m)], __ATOMIC_RELAXED);
-		rest[i] = (uint8_t)(m & (m - 1));
-		if (vals[i] != DP_EM_MISS)
-			rte_prefetch0(em_key(em, vals[i]));
-	}
-	/* 3: compare; the rare rest (a signature collision, a key in its
-	 * second bucket, a miss) takes the full search */
-	for (unsigned int i = 0; i < n; i++) {
-		if (likely(vals[i] != DP_EM_MISS && dp_em_key_eq(em_key(em, vals[i]), keys[i]))) {
-			hit |= 1ULL << i;
-			continue;
-		}
-		vals[i] = bucket_find(em, &em->bkt[em_b1(em, h[i])], rest[i], keys[i], NULL);
-		if (vals[i] == DP_EM_MISS) {
-			uint32_t b2 = em_alt(em, h[i]);
-
-			vals[i] = bucket_find(em, &em->bkt[b2], sig_match(&em->bkt[b2], em_sig(h[i])),
-					      keys[i], NULL);
-		}
-		if (vals[i] != DP_EM_MISS)
-			hit |= 1ULL << i;
 	}
 	return hit;
 }

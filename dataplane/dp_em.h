@@ -68,9 +68,9 @@ uint64_t dp_em_moves(const struct dp_em *em);
 uint64_t dp_em_bytes(const struct dp_em *em);
 
 /* Look n (<= DP_EM_BURST) keys up: vals[i] is the value or DP_EM_MISS.
- * Hashes and bucket prefetches for the whole burst come first, then the
- * signature compares and record prefetches, then the key compares, so the
- * loads of one packet overlap the work on the others. Returns the hit mask. */
+ * A key's bucket is asked for, read some keys later (its record asked
+ * for), and the record compared some keys later again, so the loads of one
+ * packet overlap the work on the others. Returns the hit mask. */
 uint64_t dp_em_lookup_bulk(const struct dp_em *em, const uint8_t *const *keys, unsigned int n,
 			   uint32_t *vals);
 /* One key (control side). */
