@@ -1,10 +1,13 @@
 /* Packet parser: fills struct dp_meta once per packet, bounded by the data
- * actually present. Malformed input yields a named drop reason. */
+ * actually present. Malformed input yields a named drop reason. With it,
+ * the IPv4 header checksum check and header words the stages share. */
 #ifndef DP_PARSE_H
 #define DP_PARSE_H
 
 #include <stdint.h>
+#include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_ip.h>
 #include "dp_meta.h"
 #include "dp_feature.h"
 
@@ -40,6 +43,33 @@ dp_ipv4_cksum_ok(const void *hdr)
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return s == 0xffff;
+}
+
+/* An IPv4 header of 20 bytes, no options, DF and ID 0 (an atomic datagram:
+ * RFC 6864), checksum included, as the words it lies in memory as (little
+ * endian hosts): bytes 0-7 in *w0, 8-15 in *w1 (the destination, bytes
+ * 16-19, is dst as it is). For encapsulations that store their outer
+ * headers in a few wide moves: a wide read of fields just stored one by
+ * one waits for every store (a failed store-to-load forward), and so
+ * would a checksum read back from them. */
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "dp_ipv4_words composes the header in little-endian words"
+#endif
+static inline void
+dp_ipv4_words(uint8_t tos, uint16_t total_len, uint8_t ttl, uint8_t proto, rte_be32_t src, rte_be32_t dst,
+	      uint64_t *w0, uint64_t *w1)
+{
+	uint64_t a = RTE_IPV4_VHL_DEF | (uint64_t)tos << 8 | (uint64_t)rte_cpu_to_be_16(total_len) << 16 |
+		     (uint64_t)rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) << 48;
+	uint64_t b = ttl | (uint64_t)proto << 8 | (uint64_t)src << 32;
+	uint64_t s = (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32) + dst;
+
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	*w0 = a;
+	*w1 = b | (uint64_t)(uint16_t)~s << 16;
 }
 
 #endif

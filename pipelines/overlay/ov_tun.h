@@ -15,6 +15,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "dp_parse.h"
+
 #if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
 #error "ov_tun_write composes headers in little-endian registers"
 #endif
@@ -75,31 +77,22 @@ struct ov_encap_hdr {
  * target but POWER BE are little-endian; the build checks) and stored in
  * five moves: built in a stack struct and copied, the wide reload of
  * narrow stores stalled store forwarding, and the checksum loop over it
- * too. The IPv4 checksum is the one's-complement sum of the header's
- * words in either byte order (RFC 1071), folded from five 32-bit adds. */
+ * too (dp_ipv4_words). */
 static inline void
 ov_tun_write(uint8_t *p, const struct ov_encap_hdr *h, uint16_t inner_len)
 {
 	uint16_t ulen = (uint16_t)(OV_UDP_HLEN + OV_TUN_HLEN + inner_len);
 	/* VXLAN: I flag; GENEVE: version 0, no options, Ethernet inside */
 	uint32_t tun = h->type == OV_TUN_VXLAN ? OV_VXLAN_F_I : rte_cpu_to_be_32(OV_ETH_P_TEB);
-	/* DF with ID 0: an atomic datagram (RFC 6864); the box fragments
-	 * nothing it encapsulates, it checks the egress MTU instead */
-	uint64_t w0 = 0x45 | (uint64_t)h->tos << 8 |
-		      (uint64_t)rte_cpu_to_be_16((uint16_t)(OV_IP_HLEN + ulen)) << 16 |
-		      (uint64_t)rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) << 48;
-	uint64_t w1 = h->ttl | (uint64_t)IPPROTO_UDP << 8 | (uint64_t)h->src << 32;
+	uint64_t w0, w1;
 	uint64_t w2 = h->dst | (uint64_t)rte_cpu_to_be_16(h->sport) << 32 |
 		      (uint64_t)rte_cpu_to_be_16(ov_tun_port(h->type)) << 48;
 	uint64_t w3 = rte_cpu_to_be_16(ulen) | (uint64_t)tun << 32;
 	uint32_t w4 = rte_cpu_to_be_32(h->vni << 8);
-	uint64_t s = (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) + h->dst;
 
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	w1 |= (uint64_t)(uint16_t)~s << 16;
+	/* DF with ID 0: the box fragments nothing it encapsulates, it checks
+	 * the egress MTU instead */
+	dp_ipv4_words(h->tos, (uint16_t)(OV_IP_HLEN + ulen), h->ttl, IPPROTO_UDP, h->src, h->dst, &w0, &w1);
 	memcpy(p, &w0, 8);
 	memcpy(p + 8, &w1, 8);
 	memcpy(p + 16, &w2, 8);
