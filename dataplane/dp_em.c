@@ -337,9 +337,8 @@ dp_em_prefetch(const struct dp_em *em, const uint8_t *key)
 /* How many keys ahead one stage of the bulk lookup runs of the next. */
 #define EM_DIST 16
 
-/* The rest of key i's search once its first bucket is in cache: its first
- * candidate's record on its way (or, none in the first bucket, the second
- * bucket). */
+/* A key (hash h) once its first bucket is in cache: its first candidate's
+ * record on its way (or, none in the first bucket, the second bucket). */
 static inline void
 bulk_probe(const struct dp_em *em, uint32_t h, uint32_t *val, uint8_t *rest)
 {
@@ -359,7 +358,7 @@ bulk_probe(const struct dp_em *em, uint32_t h, uint32_t *val, uint8_t *rest)
 		rte_prefetch0(em_key(em, *val));
 }
 
-/* Key i's compare; the rare rest (a signature collision, a key in its
+/* A key's compare; the rare rest (a signature collision, a key in its
  * second bucket, a miss) takes the full search. */
 static inline bool
 bulk_compare(const struct dp_em *em, const uint8_t *key, uint32_t h, uint32_t *val, uint8_t rest)
