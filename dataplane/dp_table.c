@@ -607,7 +607,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 				t->age[nidx].carried += ud->old_hits;
 			}
 			t->slot[idx].used = false;   /* reserved until commit */
-			dp_trec_index(t, &r, nidx);        /* the key is there: replaced */
+			dp_trec_index(t, &r, nidx);   /* the key is there: replaced */
 			ud->idx = nidx;
 			ud->old_idx = idx;
 			ud->old_e = cur.e;
@@ -626,7 +626,7 @@ apply_one(struct txn *x, const struct dp_update *u, struct undo *ud)
 			return rc;
 		}
 		t->slot[idx].ent = dp_entry_ref(t, e);
-		dp_trec_index(t, &cur, idx);           /* an em's index names the entry */
+		dp_trec_index(t, &cur, idx);   /* an em's index names the entry */
 		return 0;
 
 	case DP_UPD_DELETE:
@@ -1268,12 +1268,12 @@ dp_tables_fini(void)
 		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++)
 			rte_free(t->hits[w]);
 		rte_free(t->ent);
-			rte_hash_free(t->ctl_index);
+		rte_hash_free(t->ctl_index);
 		dp_em_free(t->ctl_em);
 		free(t->slot);
 		free(t->match);
 		free(t->age);
-			rte_free(t);
+		rte_free(t);
 	}
 	rte_free(dp_tg.root);
 	rte_free(dp_tg.rcu);
