@@ -15,7 +15,7 @@
 
 struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 uint32_t up_urr_max;
-unsigned int up_urr_main;
+static unsigned int up_urr_main;   /* the main lcore's column */
 static unsigned int n_columns;
 
 /* A watched URR: its termination (the entry at table, key), and its
@@ -292,6 +292,15 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 	return 0;
 }
 
+/* Column c's counters, ids 0..up_urr_max: 0 or -ENOMEM. */
+static int
+column_new(unsigned int c)
+{
+	up_urr_ctr[c] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)up_urr_max + 1),
+				    RTE_CACHE_LINE_SIZE);
+	return up_urr_ctr[c] != NULL ? 0 : -ENOMEM;
+}
+
 int
 up_urr_init(unsigned int workers, uint32_t max)
 {
@@ -303,8 +312,7 @@ up_urr_init(unsigned int workers, uint32_t max)
 	/* the workers' columns; the main lcore's (buffered packets released)
 	 * when it first counts: 16 bytes per URR that most boxes never use */
 	for (unsigned int c = 0; c < workers; c++)
-		if ((up_urr_ctr[c] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)max + 1),
-						 RTE_CACHE_LINE_SIZE)) == NULL)
+		if (column_new(c) < 0)
 			return -ENOMEM;
 	if ((watch_of = calloc((size_t)max + 1, sizeof(*watch_of))) == NULL)
 		return -ENOMEM;
@@ -314,9 +322,7 @@ up_urr_init(unsigned int workers, uint32_t max)
 int
 up_urr_main_column(void)
 {
-	if (up_urr_ctr[up_urr_main] == NULL &&
-	    (up_urr_ctr[up_urr_main] = rte_zmalloc("up_urr", sizeof(struct up_urr_ctr) * ((size_t)up_urr_max + 1),
-						   RTE_CACHE_LINE_SIZE)) == NULL)
+	if (up_urr_ctr[up_urr_main] == NULL && column_new(up_urr_main) < 0)
 		return -ENOMEM;
 	return (int)up_urr_main;
 }

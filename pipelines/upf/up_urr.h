@@ -22,7 +22,6 @@ struct up_urr_ctr { uint64_t pkts, bytes; };
 /* per worker, and the main lcore's as column n_workers; ids 1..up_urr_max */
 extern struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 extern uint32_t up_urr_max;
-extern unsigned int up_urr_main;   /* the main lcore's column (up_urr_main_column) */
 
 /* m's IP packet (inner IPv4 at l3_off: what the volume counts, as TS
  * 29.244 measures the T-PDU) in its termination's URR, if it names one. */
