@@ -24,6 +24,10 @@
 #define DP_MF_GTPU      (1u << 10) /* outer UDP dport 2152 with a valid GTP-U header */
 #define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (GTP-U payload is IP) */
 #define DP_MF_IP_EXT    (1u << 12) /* IPv6 extension headers walked */
+#define DP_MF_OWN       (1u << 13) /* the box is its IP source (a tunnel's outer header): no ICMP error
+				    * is ever sent about it */
+#define DP_MF_MADE      (1u << 14) /* made on the main lcore, never punted: the slow path counts it
+				    * under its own events only, never as forwarded */
 
 #define DP_META_VLAN_MAX 2
 

@@ -12,7 +12,7 @@
  * released from a hold queue, resolved meanwhile, or fragmented, once),
  * whether or not dp_slowpath_send then finds room (a full inject ring is
  * counted apart, as inject_dropped). Packets the box makes itself count only
- * under their own events. */
+ * under their own events (DP_MF_MADE, also when held here). */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -340,8 +340,8 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
  * from the box's address in the ingress BD, or (bridged) in the name of
  * m's destination; for "fragmentation needed", mtu is the next hop's (RFC
  * 1191). Never about an ICMP error, a non-first fragment, a non-unicast
- * source or destination, or a frame that came as link-layer
- * broadcast/multicast (RFC 1812 4.3.2.7). */
+ * source or destination, a frame that came as link-layer
+ * broadcast/multicast (RFC 1812 4.3.2.7), or a packet of the box's own. */
 static void
 icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code, uint16_t mtu,
 	      bool bridged)
@@ -362,8 +362,8 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 		smac = eth->dst_addr.addr_bytes;
 		sip = oip->dst_addr;
 	}
-	if (smac == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
-	    ip_martian(oip->src_addr) || ip_martian(oip->dst_addr))
+	if (smac == NULL || (md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) ||
+	    rte_is_multicast_ether_addr(&eth->dst_addr) || ip_martian(oip->src_addr) || ip_martian(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMP && (md->flags & DP_MF_L4)) {
 		const struct rte_icmp_hdr *oi = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, md->l4_off);
@@ -498,7 +498,8 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 			return;
 		}
 		event(SW_EVENT(fragmented));
-		event(SW_EVENT(forwarded));
+		if (!(md->flags & DP_MF_MADE))
+			event(SW_EVENT(forwarded));
 		return;
 	}
 	if (pl_switch_rewrite(m, md, rw) < 0) {
@@ -506,7 +507,8 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		return;
 	}
 	dp_slowpath_send(m, rw->port);
-	event(SW_EVENT(forwarded));
+	if (!(md->flags & DP_MF_MADE))
+		event(SW_EVENT(forwarded));
 }
 
 static struct hold *

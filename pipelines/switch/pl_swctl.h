@@ -89,5 +89,11 @@ void pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t 
 void pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed);
 void pl_switch_nd_unresolved(struct rte_mbuf *m);
 void pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
+/* An IPv6 packet routed from the main lcore in its slice (dp_meta: slice,
+ * l3_off, hash for ECMP), as a punted one the workers could not send: out
+ * to its next hop, or held while the switch solicits it. Other features
+ * send their own packets by it (DP_MF_MADE). Consumes m; 0, or -1 when
+ * there was no route (dropped: switch.no_route). */
+int pl_switch_nd_route(struct rte_mbuf *m);
 
 #endif

@@ -186,8 +186,9 @@ icmp6_finish(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint8_t hlim, u
  * on, from the box's address of the ingress BD (its link-local one to a
  * link-local sender), or (bridged) in the name of m's destination; param
  * is the MTU of "packet too big". Never about an ICMPv6 error or a
- * redirect, a non-first fragment, a non-unicast source or destination, or
- * a frame that came as link-layer group traffic (RFC 4443 2.4 (e)). As
+ * redirect, a non-first fragment, a non-unicast source or destination, a
+ * frame that came as link-layer group traffic (RFC 4443 2.4 (e)), or a
+ * packet of the box's own (DP_MF_OWN: a tunnel's outer header). As
  * much of m as fits the minimum MTU is quoted. */
 static void
 icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, bool bridged)
@@ -205,8 +206,8 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	struct rte_mbuf *r;
 	int lim;
 
-	if (smac == NULL || (md->flags & DP_MF_FRAG_LATER) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
-	    pl_switch_ip6_mcast(oip->src_addr) || pl_switch_ip6_reserved(oip->src_addr) ||
+	if (smac == NULL || (md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) ||
+	    rte_is_multicast_ether_addr(&eth->dst_addr) || pl_switch_ip6_mcast(oip->src_addr) || pl_switch_ip6_reserved(oip->src_addr) ||
 	    pl_switch_ip6_mcast(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMPV6 && (md->flags & DP_MF_L4)) {
@@ -272,7 +273,8 @@ pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		return;
 	}
 	dp_slowpath_send(m, rw->port);
-	pl_swctl_event(SW_EVENT(forwarded));
+	if (!(md->flags & DP_MF_MADE))
+		pl_swctl_event(SW_EVENT(forwarded));
 }
 
 void
@@ -540,11 +542,13 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 }
 
 /* A routed packet with no rewrite when the worker looked (or over the
- * MTU): the route as it is now names its next hop, which is resolved by
- * now (send it, after anything held), or gets held while we solicit. */
-static void
-resolve(struct rte_mbuf *m, struct dp_meta *md)
+ * MTU), or one the box sends (pl_swctl.h): the route as it is now names
+ * its next hop, which is resolved by now (send it, after anything held),
+ * or gets held while we solicit. */
+int
+pl_switch_nd_route(struct rte_mbuf *m)
 {
+	struct dp_meta *md = dp_meta(m);
 	const struct rte_ipv6_hdr *ip = ip6_of(m);
 	const struct dp_entry *e = route6_get(md->slice, ip->dst_addr);
 	const struct sw_rewrite *rw;
@@ -564,20 +568,21 @@ resolve(struct rte_mbuf *m, struct dp_meta *md)
 		nh = ip->dst_addr;
 		if (svi != NULL && subnet_anycast(svi, nh)) {
 			handle_local(m, md, true);
-			return;
+			return 0;
 		}
 	} else {
 		/* the route changed meanwhile to local, drop or none: no next hop */
 		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
 		pl_swctl_drop(m, SW_DROP(no_route));
-		return;
+		return -1;
 	}
 	if ((rw = neigh6_get(md->slice, nh)) != NULL) {
 		pl_swctl_hold_release(md->slice, true, nh, rw);
 		pl_switch_nd_route_out(m, rw);
-		return;
+		return 0;
 	}
 	pl_swctl_hold(m, md->slice, true, nh, ip->src_addr);
+	return 0;
 }
 
 void
@@ -606,7 +611,7 @@ pl_switch_nd_slowpath(struct rte_mbuf *m)
 		break;
 	case SW_PUNT_UNRESOLVED:
 	case SW_PUNT_MTU:
-		resolve(m, md);
+		pl_switch_nd_route(m);
 		break;
 	default:
 		pl_swctl_drop(m, SW_DROP(not_for_us));

@@ -20,6 +20,7 @@
 #include "up_urr.h"
 #include "gtp.h"
 #include "pl_qos.h"
+#include "pl_switch.h"
 #include "pl_swctl.h"
 #include "dp_log.h"
 #include "dp_stats.h"
@@ -149,17 +150,22 @@ static const struct dp_table_def term_dl_def = {
 	.next_table = "tunnel_peers", .no_entry_hits = true,
 };
 
-/* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9). src is
- * our endpoint, gw the underlay next hop (resolved in vrf by the switch),
- * sport 0 the inner flow's hash, dscp 64 the inner DSCP, mtu 0 the port's. */
+/* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9), over
+ * IPv4 or IPv6. src is our endpoint; over IPv4 gw is the underlay next hop
+ * (resolved in vrf by the switch), over IPv6 the outer packet is routed in
+ * vrf (routes6); sport 0 the inner flow's hash, dscp 64 the inner DSCP,
+ * mtu 0 the port's. */
 static const struct dp_table_def peers_def = {
 	.name = "tunnel_peers", .size = UP_PEER_MAX + 1, .n_fields = 1,
 	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, UP_PEER_MAX } },
-	.n_actions = 2,
+	.n_actions = 3,
 	.actions = {
 		[UP_PEER_GTPU] = { "gtpu", 7, { { "src", DP_T_IPV4 }, { "dst", DP_T_IPV4 }, { "gw", DP_T_IPV4 },
 						{ "vrf", DP_T_U16 }, { "sport", DP_T_U16 },
 						{ "mtu", DP_T_U16, 9600 }, { "dscp", DP_T_U8, UP_DSCP_COPY } } },
+		[UP_PEER_GTPU6] = { "gtpu6", 6, { { "src", DP_T_IPV6 }, { "dst", DP_T_IPV6 }, { "vrf", DP_T_U16 },
+						  { "sport", DP_T_U16 }, { "mtu", DP_T_U16, 9600 },
+						  { "dscp", DP_T_U8, UP_DSCP_COPY } } },
 		[UP_PEER_NONE] = { "none", 0, {} },
 	},
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
@@ -197,6 +203,14 @@ far_check(bool uplink, uint16_t a, const struct up_term *t)
 	return 0;
 }
 
+/* An IPv6 tunnel endpoint: routable unicast (not unspecified, loopback,
+ * IPv4-mapped, multicast or link-local). */
+static bool
+unicast6(const uint8_t *a)
+{
+	return !pl_switch_ip6_reserved(a) && !pl_switch_ip6_mcast(a) && !pl_switch_ip6_ll(a);
+}
+
 /* What the declarations cannot say of one entry. */
 static void
 up_check(const struct dp_update *u, unsigned int n, int *res)
@@ -224,6 +238,11 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 			const struct up_peer *p = (const struct up_peer *)x->params;
 
 			if (p->src == 0 || p->dst == 0 || p->gw == 0)
+				res[i] = bad_peer;
+		} else if (x->table == pl_up.peers && x->action == UP_PEER_GTPU6) {
+			const struct up_peer6 *p = (const struct up_peer6 *)x->params;
+
+			if (!unicast6(p->src) || !unicast6(p->dst))
 				res[i] = bad_peer;
 		}
 	}
@@ -318,7 +337,8 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 3) != offsetof(struct up_term, urr) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||
-	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp))
+	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp) ||
+	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU6, 5) != offsetof(struct up_peer6, dscp))
 		return -EINVAL;
 	for (unsigned int f = 0; f < UP_APP_FIELDS; f++)
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
@@ -326,7 +346,7 @@ up_init(unsigned int workers)
 				       "1 (GTP-U/UDP/IPv6) or 6 (GTP-U/UDP/IP)");
 	bad_urr = dp_tblrpc_reason_add("bad_urr", "a URR id beyond the box's URR counters");
 	bad_peer = dp_tblrpc_reason_add("bad_peer", "a tunnel needs a peer (1..) and a TEID (1..); a peer needs "
-					"src, dst and gw");
+					"src, dst and gw (IPv6: routable unicast src and dst)");
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
 				       "forwards has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); an "
@@ -474,9 +494,9 @@ const struct dp_feature pl_upf_feature = {
 	.n_stages = 4,
 	.stages = {
 		{ "upf.in", pl_upf_in_burst, { "switch.ingress", "upf.ul", "upf.dl" } },
-		{ "upf.ul", pl_upf_ul_burst, { "switch.l3" } },
+		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6" } },
 		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
-		{ "upf.dl", pl_upf_dl_burst, { NULL } },
+		{ "upf.dl", pl_upf_dl_burst, { "switch.l3v6" } },
 	},
 	.slowpath = up_slowpath,
 	.ctl_poll = up_poll,

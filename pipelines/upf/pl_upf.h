@@ -9,7 +9,8 @@
  *   applications          (slice, remote prefix, L4 port range, protocol, QFI) -> app id
  *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
- *   tunnel_peers          id -> gtpu {src, dst, vrf, gw, dscp, sport}: a gNB or an anchor UPF
+ *   tunnel_peers          id -> gtpu {src, dst, gw, vrf, sport, mtu, dscp} (over IPv4)
+ *                         | gtpu6 {src, dst, vrf, sport, mtu, dscp} (over IPv6): a gNB or an anchor UPF
  * A session entry is the session (its id, UE, slice, AMBR, outer header
  * removal) with its default termination (the action and its FAR, QER and
  * URR): a session with no per-app rule costs one lookup per direction,
@@ -62,7 +63,7 @@ enum { UP_APP, UP_APP_NONE };
 enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_NONE };
 /* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
-enum { UP_PEER_GTPU, UP_PEER_NONE };
+enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
 
 #define UP_IFACE_MAX    4095          /* GTP-U endpoint ids 1..; the sessions' keys name them */
 #define UP_SESSION_MAX  ((1u << 24) - 1)
@@ -118,14 +119,23 @@ struct up_peer {
 	uint16_t mtu;            /* the outer packet's at most (0: the port's) */
 	uint8_t dscp;            /* UP_DSCP_COPY: the inner packet's */
 };
+/* A peer over IPv6: the outer packet is routed in vrf by the switch
+ * (switch.l3v6, routes6: its next hop, ECMP, neighbour discovery). */
+struct up_peer6 {
+	uint8_t src[16], dst[16];
+	uint16_t vrf, sport, mtu;
+	uint8_t dscp;
+};
 
 /* Why upf stages punt (dp_meta.punt). */
 enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL };
 
-/* the stages' edges: upf.in's, upf.ul's (into the slice's VRF), upf.n6's */
+/* the stages' edges: upf.in's, upf.ul's (into the slice's VRF; IPv6 peers'
+ * outer packets into the underlay's), upf.n6's, upf.dl's (IPv6 peers') */
 enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL };
-enum { UP_UL_EDGE_L3 };
+enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6 };
 enum { UP_N6_EDGE_DL };
+enum { UP_DL_EDGE_L3V6 };
 
 /* What upf stages hand each other with a packet, in two rte_mbuf dynamic
  * fields (what room an mbuf has is in 8- and 4-byte pieces): the session

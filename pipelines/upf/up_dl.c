@@ -109,6 +109,6 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, pkts[idx[j]]);
 	ctx->stats->events[UP_EVENT(to_n3)] += k;
 	if (k)
-		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, next);
+		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, UP_DL_EDGE_L3V6, next);
 	return 0;
 }

@@ -23,20 +23,23 @@
 
 #define ETH_HLEN 14
 #define IP_HLEN 20
+#define IP6_HLEN 40
 #define UDP_HLEN 8
 #define GTP_HDR_MAX 32
 
-/* The packet is now its outer frame (Ethernet, IPv4, UDP to 2152): its
- * metadata says so, for the rewrite and the slow path. */
+/* The packet is now its outer frame (Ethernet, IPv4 or IPv6, UDP to 2152)
+ * from one of the box's endpoints: its metadata says so, for the rewrite
+ * and the slow path. Over IPv6 the switch routes it, which takes one off
+ * the hop limit as for any routed packet: it leaves with 64. */
 static inline void
-outer_meta(struct dp_meta *md)
+outer_meta(struct dp_meta *md, bool v6)
 {
-	md->flags = DP_MF_IPV4 | DP_MF_L4;
+	md->flags = (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4 | DP_MF_OWN;
 	md->l2_len = md->l3_off = ETH_HLEN;
-	md->l4_off = ETH_HLEN + IP_HLEN;
-	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_off = ETH_HLEN + (v6 ? IP6_HLEN : IP_HLEN);
+	md->ethertype = v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
 	md->l4_proto = IPPROTO_UDP;
-	md->ttl = 64;
+	md->ttl = v6 ? 65 : 64;
 	md->dport = GTPU_UDP_PORT;
 }
 
@@ -57,35 +60,108 @@ outer_write(uint8_t *p, const struct up_peer *pr, uint8_t tos, uint16_t sport, u
 	memcpy(p + 24, &w3, 4);
 }
 
+/* IPv6 and UDP to port 2152 at p (the UDP checksum left 0: the caller's,
+ * once the datagram is whole). The flow label is the inner flow's (RFC
+ * 6438), so the underlay's ECMP can spread the tunnel's flows. */
+static inline void
+outer6_write(uint8_t *p, const struct up_peer6 *pr, uint8_t tc, uint32_t flow, uint16_t sport,
+	     uint16_t udp_len)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)p;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + IP6_HLEN);
+
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20 | (flow & 0xfffff));
+	ip->payload_len = rte_cpu_to_be_16(udp_len);
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = 65;
+	memcpy(ip->src_addr, pr->src, 16);
+	memcpy(ip->dst_addr, pr->dst, 16);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(GTPU_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16(udp_len);
+	udp->dgram_cksum = 0;
+}
+
+/* The outer TOS or traffic class: ECN copied (RFC 6040 normal mode), DSCP
+ * the peer's or copied. */
+static inline uint8_t
+outer_tos(uint8_t dscp, uint8_t inner)
+{
+	return (uint8_t)((dscp == UP_DSCP_COPY ? inner & 0xfc : dscp << 2) | (inner & 0x03));
+}
+
+/* One flow, one source port (and flow label): a receiver's RSS spreads on it. */
+static inline uint16_t
+outer_sport(uint16_t sport, const struct dp_meta *md)
+{
+	return sport ? sport : (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff));
+}
+
+/* m cut to its inner IPv4 packet of inner_len bytes (its frame's padding
+ * is no part of it) with room for ip_hlen bytes of outer IP, UDP, GTP-U
+ * with a container and Ethernet (the type set, addresses left to the
+ * rewrite) in front: where the outer IP header goes, or NULL. */
+static uint8_t *
+outer_room(struct rte_mbuf *m, const struct dp_meta *md, uint16_t inner_len, uint16_t ip_hlen, uint16_t type)
+{
+	uint8_t *d;
+
+	rte_pktmbuf_adj(m, md->l3_off);
+	if (rte_pktmbuf_pkt_len(m) > inner_len)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner_len));
+	d = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(ETH_HLEN + ip_hlen + UDP_HLEN + GTPU_PSC_HDR_LEN));
+	if (d == NULL)
+		return NULL;
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(type);
+	return d + ETH_HLEN;
+}
+
 /* The outer headers of m for peer p, tunnel teid, in place of its
- * Ethernet header (addresses left to the rewrite). 0 or a drop reason. */
+ * Ethernet header. 0 or a drop reason. */
 static unsigned int
 encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t teid, uint8_t pdu_type,
       uint8_t qfi, uint16_t mtu)
 {
 	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
-	const uint32_t glen = GTPU_PSC_HDR_LEN;
 	uint8_t tos = in->type_of_service;
 	uint8_t *d;
 
-	if (IP_HLEN + UDP_HLEN + glen + inner_len > mtu)
+	if (IP_HLEN + UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len > mtu)
 		return UP_DROP(too_big);
-	/* the inner packet alone (its frame's padding is no part of it) */
-	rte_pktmbuf_adj(m, md->l3_off);
-	if (rte_pktmbuf_pkt_len(m) > inner_len)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner_len));
-	d = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(ETH_HLEN + IP_HLEN + UDP_HLEN + glen));
-	if (d == NULL)
+	if ((d = outer_room(m, md, inner_len, IP_HLEN, RTE_ETHER_TYPE_IPV4)) == NULL)
 		return UP_DROP(no_headroom);
-	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	/* ECN copied (RFC 6040 normal mode), DSCP set or copied; one flow,
-	 * one source port: a receiver's RSS spreads on it */
-	outer_write(d + ETH_HLEN, p, (uint8_t)((p->dscp == UP_DSCP_COPY ? tos & 0xfc : p->dscp << 2) | (tos & 0x03)),
-		    p->sport ? p->sport : (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff)),
-		    (uint16_t)(UDP_HLEN + glen + inner_len));
-	gtp_write_gpdu_psc(d + ETH_HLEN + IP_HLEN + UDP_HLEN, teid, inner_len, pdu_type, qfi);
-	outer_meta(md);
+	outer_write(d, p, outer_tos(p->dscp, tos), outer_sport(p->sport, md),
+		    (uint16_t)(UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len));
+	gtp_write_gpdu_psc(d + IP_HLEN + UDP_HLEN, teid, inner_len, pdu_type, qfi);
+	outer_meta(md, false);
+	return 0;
+}
+
+/* The same toward an IPv6 peer, with the UDP checksum IPv6 asks for (RFC
+ * 8200 8.1); the packet then goes to be routed in the peer's vrf (the
+ * egress port's MTU is the switch's to check). */
+static unsigned int
+encap6(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer6 *p, uint32_t teid, uint8_t pdu_type,
+       uint8_t qfi)
+{
+	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
+	uint8_t tos = in->type_of_service;
+	uint16_t sport = outer_sport(p->sport, md);
+	uint8_t *d;
+
+	if (IP6_HLEN + UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len > (p->mtu ? p->mtu : UINT16_MAX))
+		return UP_DROP(too_big);
+	if ((d = outer_room(m, md, inner_len, IP6_HLEN, RTE_ETHER_TYPE_IPV6)) == NULL)
+		return UP_DROP(no_headroom);
+	outer6_write(d, p, outer_tos(p->dscp, tos), md->hash ^ md->hash >> 12, sport,
+		     (uint16_t)(UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len));
+	gtp_write_gpdu_psc(d + IP6_HLEN + UDP_HLEN, teid, inner_len, pdu_type, qfi);
+	((struct rte_udp_hdr *)(d + IP6_HLEN))->dgram_cksum =
+		rte_ipv6_udptcp_cksum_mbuf(m, (const struct rte_ipv6_hdr *)d, ETH_HLEN + IP6_HLEN);
+	outer_meta(md, true);
+	md->slice = p->vrf;
 	return 0;
 }
 
@@ -167,7 +243,8 @@ next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned i
  * two tables sum to its stamp (dp_table_version). A burst goes to a few
  * gNBs or anchors: a hit spares the peer's lookup and the next hop's (and
  * counts as them). Only a GTP-U peer with a resolved next hop is
- * remembered; the rest go through the lookups, so every drop and punt
+ * remembered, or one over IPv6 (no next hop here: ne NULL, switch.l3v6
+ * routes it); the rest go through the lookups, so every drop and punt
  * keeps its reason. Direct-mapped by peer id: a collision costs only the
  * lookups. */
 #define PMEMO_SLOTS 256
@@ -186,6 +263,7 @@ pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned i
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint32_t cnt[DP_LOOKUP_BURST];
+	unsigned int v = 0;
 
 	for (unsigned int u = 0; u < nu; u++) {
 		e[u] = used[u]->pe;
@@ -194,25 +272,29 @@ pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned i
 	}
 	dp_table_count_hits(ctx->worker, (unsigned int)pl_up.peers, e, cnt, nu);
 	for (unsigned int u = 0; u < nu; u++)
-		e[u] = used[u]->ne;
-	dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, e, cnt, nu);
+		if (used[u]->ne != NULL) {   /* an IPv6 peer's is switch.l3v6's to count */
+			e[v] = used[u]->ne;
+			cnt[v++] = cnt[u];
+		}
+	dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, e, cnt, v);
 }
 
 /* The peers and next hops of te[j]'s tunnels into pe[j], ne[j]: from the
- * memo, the rest looked up (and remembered). The bitmask of next hops
- * found. */
-static uint64_t
+ * memo, the rest looked up (and remembered). ne[j] is NULL where no next
+ * hop was found, or the peer is not over IPv4. */
+static void
 peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, const struct dp_entry **pe,
 	  const struct dp_entry **ne)
 {
 	struct pmemo_slot *mm = pmemo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a slot filled now is stamped no newer than
 	 * what the lookups saw */
-	uint64_t stamp = 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh), hit = 0, mhit;
+	uint64_t stamp = 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh), mhit;
 	const struct dp_entry *mpe[DP_LOOKUP_BURST], *mne[DP_LOOKUP_BURST];
+	const struct dp_entry *v4pe[DP_LOOKUP_BURST], *v4ne[DP_LOOKUP_BURST];
 	uint32_t ids[DP_LOOKUP_BURST];
-	uint8_t miss[DP_LOOKUP_BURST];
-	unsigned int nm = 0, nu = 0;
+	uint8_t miss[DP_LOOKUP_BURST], v4[DP_LOOKUP_BURST];
+	unsigned int nm = 0, nu = 0, n4 = 0;
 
 	for (unsigned int j = 0; j < k; j++) {
 		uint32_t id = ((const struct up_term *)te[j]->params)->peer;
@@ -225,37 +307,42 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		}
 		pe[j] = s->pe;
 		ne[j] = s->ne;
-		hit |= 1ULL << j;
 		if (s->n++ == 0)
 			used[nu++] = s;
 	}
 	if (nu)
 		pmemo_count(ctx, used, nu);
 	if (nm == 0)
-		return hit;
+		return;
 	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, nm, mpe);
-	mhit = next_hops(ctx, mpe, nm, mne);
+	/* only IPv4 peers have a next hop to find here */
+	for (unsigned int i = 0; i < nm; i++)
+		if (mpe[i]->action == UP_PEER_GTPU) {
+			v4pe[n4] = mpe[i];
+			v4[n4++] = (uint8_t)i;
+		}
+	mhit = n4 ? next_hops(ctx, v4pe, n4, v4ne) : 0;
+	for (unsigned int i = 0; i < nm; i++)
+		mne[i] = NULL;
+	for (unsigned int i = 0; i < n4; i++)
+		mne[v4[i]] = (mhit >> i & 1) ? v4ne[i] : NULL;
 	for (unsigned int i = 0; i < nm; i++) {
 		struct pmemo_slot *s = &mm[ids[i] & (PMEMO_SLOTS - 1)];
 		unsigned int j = miss[i];
 
 		pe[j] = mpe[i];
 		ne[j] = mne[i];
-		if (!(mhit >> i & 1))
-			continue;
-		hit |= 1ULL << j;
-		if (mpe[i]->action == UP_PEER_GTPU && mne[i]->action != SW_NB_UNRESOLVED)
+		if (mpe[i]->action == UP_PEER_GTPU6 ||
+		    (mne[i] != NULL && mne[i]->action != SW_NB_UNRESOLVED))
 			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .ne = mne[i], .peer = ids[i] };
 	}
-	return hit;
 }
 
 void
 up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-	       const struct dp_entry **te, uint8_t pdu_type, uint16_t *next)
+	       const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next)
 {
 	const struct dp_entry *pe[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST];
-	uint64_t hit;
 
 	if (unlikely(k == 0))
 		return;
@@ -263,30 +350,36 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 	 * yet: on its way while the lookups run */
 	for (unsigned int j = 0; j < k; j++)
 		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
-	hit = peers_out(ctx, te, k, pe, ne);
+	peers_out(ctx, te, k, pe, ne);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
 		const struct up_term *t = (const struct up_term *)te[j]->params;
 		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
-		const struct sw_rewrite *rw = (const struct sw_rewrite *)ne[j]->params;
-		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
+		const struct sw_rewrite *rw;
 		uint16_t *nx = &next[idx[j]];
 		uint16_t mtu = p->mtu ? p->mtu : UINT16_MAX;
 		unsigned int r;
 
+		if (pe[j]->action == UP_PEER_GTPU6) {
+			r = encap6(m, md, (const struct up_peer6 *)pe[j]->params, t->teid, pdu_type, qfi_of(t, m));
+			*nx = r != 0 ? DP_NEXT_DROP(r) : DP_NEXT_EDGE(edge6);
+			continue;
+		}
 		if (pe[j]->action != UP_PEER_GTPU) {
 			*nx = DP_NEXT_DROP(UP_DROP(no_peer));
 			continue;
 		}
-		if (resolved && dp_ports[rw->port].mtu < mtu)
+		rw = ne[j] != NULL && ne[j]->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)ne[j]->params :
+									    NULL;
+		if (rw != NULL && dp_ports[rw->port].mtu < mtu)
 			mtu = dp_ports[rw->port].mtu;
 		if ((r = encap(m, md, p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
 			*nx = DP_NEXT_DROP(r);
 			continue;
 		}
 		md->tunnel = t->peer;
-		if (!resolved) {
+		if (rw == NULL) {
 			md->punt = UP_PUNT_UNRESOLVED;
 			*nx = DP_NEXT_PUNT;
 			continue;
@@ -330,7 +423,8 @@ out(struct rte_mbuf *m, const struct up_peer *p, bool punted)
 	return 0;
 }
 
-static const struct up_peer *
+/* The tunnel_peers entry of a peer over IPv4 or IPv6, or NULL. */
+static const struct dp_entry *
 peer_of(uint32_t id)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
@@ -338,36 +432,43 @@ peer_of(uint32_t id)
 
 	*(rte_be32_t *)k = rte_cpu_to_be_32(id);
 	e = dp_table_find((unsigned int)pl_up.peers, k);
-	return e != NULL && e->action == UP_PEER_GTPU ? (const struct up_peer *)e->params : NULL;
+	return e != NULL && (e->action == UP_PEER_GTPU || e->action == UP_PEER_GTPU6) ? e : NULL;
 }
 
 int
 up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 {
-	const struct up_peer *p = peer_of(t->peer);
+	const struct dp_entry *e = peer_of(t->peer);
+	const struct up_peer *p;
 	unsigned int r;
 
-	if (p == NULL) {
+	if (e == NULL) {
 		pl_swctl_drop(m, UP_DROP(no_peer));
 		return -1;
 	}
-	if ((r = encap(m, dp_meta(m), p, t->teid, pdu_type, qfi_of(t, m), p->mtu ? p->mtu : UINT16_MAX)) != 0) {
+	p = (const struct up_peer *)e->params;
+	r = e->action == UP_PEER_GTPU6 ?
+		encap6(m, dp_meta(m), (const struct up_peer6 *)e->params, t->teid, pdu_type, qfi_of(t, m)) :
+		encap(m, dp_meta(m), p, t->teid, pdu_type, qfi_of(t, m), p->mtu ? p->mtu : UINT16_MAX);
+	if (r != 0) {
 		pl_swctl_drop(m, r);
 		return -1;
 	}
-	return out(m, p, true);
+	/* over IPv6 the switch routes it, and counts it forwarded when it goes */
+	return e->action == UP_PEER_GTPU6 ? pl_switch_nd_route(m) : out(m, p, true);
 }
 
 void
 up_encap_unresolved(struct rte_mbuf *m)
 {
-	const struct up_peer *p = peer_of(dp_meta(m)->tunnel);
+	const struct dp_entry *e = peer_of(dp_meta(m)->tunnel);
 
-	if (p == NULL) {   /* deleted since the worker looked */
+	/* deleted since the worker looked, or no longer over IPv4 */
+	if (e == NULL || e->action != UP_PEER_GTPU) {
 		pl_swctl_drop(m, UP_DROP(no_peer));
 		return;
 	}
-	out(m, p, true);
+	out(m, (const struct up_peer *)e->params, true);
 }
 
 /* ---- end markers (TS 29.281 7.3.2, TS 23.501 5.8.2.9): on a path
@@ -393,20 +494,22 @@ static const struct dp_rpc_method marker_method = {
 int
 up_end_marker_send(uint32_t peer, uint32_t teid)
 {
-	const struct up_peer *p = peer_of(peer);
+	const struct dp_entry *e = peer_of(peer);
 	struct rte_mempool *mp = rte_mempool_lookup(DP_MBUF_POOL_NAME);
+	bool v6 = e != NULL && e->action == UP_PEER_GTPU6;
+	uint16_t ip_hlen = v6 ? IP6_HLEN : IP_HLEN;
 	uint8_t g[GTP_HDR_MAX];
 	struct rte_mbuf *m;
 	struct dp_meta *md;
 	uint8_t *d;
 	int glen;
 
-	if (p == NULL)
+	if (e == NULL)
 		return -ENOENT;
 	glen = gtp_build_end_marker(g, sizeof(g), teid);
 	if (mp == NULL || glen < 0 || (m = rte_pktmbuf_alloc(mp)) == NULL)
 		return -ENOBUFS;
-	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_HLEN + IP_HLEN + UDP_HLEN + glen));
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_HLEN + ip_hlen + UDP_HLEN + glen));
 	if (d == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
@@ -415,13 +518,30 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 	md = dp_meta(m);
 	memset(md, 0, sizeof(*md));   /* a packet of ours: no in_port, no slice */
 	/* the outer headers as encap() writes them, the marker the body */
-	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	outer_write(d + ETH_HLEN, p, (uint8_t)(p->dscp == UP_DSCP_COPY ? 0 : p->dscp << 2),
-		    p->sport ? p->sport : GTPU_UDP_PORT, (uint16_t)(UDP_HLEN + glen));
-	memcpy(d + ETH_HLEN + IP_HLEN + UDP_HLEN, g, (size_t)glen);
-	outer_meta(md);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	memcpy(d + ETH_HLEN + ip_hlen + UDP_HLEN, g, (size_t)glen);
 	pl_swctl_event(UP_EVENT(end_marker_sent));
-	return out(m, p, false) == 0 ? 0 : -ENOBUFS;
+	if (v6) {
+		const struct up_peer6 *p = (const struct up_peer6 *)e->params;
+
+		outer6_write(d + ETH_HLEN, p, outer_tos(p->dscp, 0), 0, p->sport ? p->sport : GTPU_UDP_PORT,
+			     (uint16_t)(UDP_HLEN + glen));
+		((struct rte_udp_hdr *)(d + ETH_HLEN + IP6_HLEN))->dgram_cksum =
+			rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(d + ETH_HLEN), d + ETH_HLEN + IP6_HLEN);
+		outer_meta(md, true);
+		md->flags |= DP_MF_MADE;
+		md->slice = p->vrf;
+		return pl_switch_nd_route(m) == 0 ? 0 : -ENOBUFS;
+	}
+	{
+		const struct up_peer *p = (const struct up_peer *)e->params;
+
+		outer_write(d + ETH_HLEN, p, outer_tos(p->dscp, 0), p->sport ? p->sport : GTPU_UDP_PORT,
+			    (uint16_t)(UDP_HLEN + glen));
+		outer_meta(md, false);
+		md->flags |= DP_MF_MADE;
+		return out(m, p, false) == 0 ? 0 : -ENOBUFS;
+	}
 }
 
 static int

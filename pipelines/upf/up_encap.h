@@ -1,8 +1,10 @@
-/* Packets into GTP-U tunnels to a peer (tunnel_peers): the outer IPv4, UDP
- * and GTP-U headers with a PDU Session Container, the underlay next hop's
- * rewrite from the switch's neighbours (unresolved: the slow path holds the
- * packet while the switch asks for it). Workers encapsulate bursts;
- * the main lcore releases buffered packets and sends end markers. */
+/* Packets into GTP-U tunnels to a peer (tunnel_peers): the outer IPv4 or
+ * IPv6, UDP and GTP-U headers with a PDU Session Container. Over IPv4, the
+ * underlay next hop's rewrite from the switch's neighbours (unresolved: the
+ * slow path holds the packet while the switch asks for it); over IPv6 the
+ * switch routes the outer packet (switch.l3v6 on workers, its slow path on
+ * the main lcore). Workers encapsulate bursts; the main lcore releases
+ * buffered packets and sends end markers. */
 #ifndef UP_ENCAP_H
 #define UP_ENCAP_H
 
@@ -12,9 +14,10 @@
 /* pkts[idx[j]] (inner IPv4 at l3_off) into the tunnel its termination
  * te[j] names (peer, teid, qfi), with a PDU Session Container of pdu_type
  * (GTPU_PDU_TYPE_UL toward an anchor, _DL toward a gNB): next[] is TX,
- * a punt (next hop unresolved) or a drop. Workers. */
+ * a punt (next hop unresolved), a drop, or for an IPv6 peer the edge edge6
+ * (to switch.l3v6). Workers. */
 void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-		    const struct dp_entry **te, uint8_t pdu_type, uint16_t *next);
+		    const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next);
 
 /* Main lcore: punted m (as up_encap_burst takes it) encapsulated for
  * termination t and sent (upf.forwarded), or held, or dropped with its

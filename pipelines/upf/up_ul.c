@@ -113,6 +113,6 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		n9[k9++] = idx[j];
 	}
 	if (k9)
-		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, next);
+		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, UP_UL_EDGE_L3V6, next);
 	return 0;
 }

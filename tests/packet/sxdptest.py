@@ -1112,9 +1112,11 @@ class Runner:
         sys.exit(1 if self.failed else 0)
 
 
-def tshark_fields(path, fields):
-    """tshark's reading of a pcap: one list of field values per packet."""
-    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields"] + sum((["-e", f] for f in fields), []),
+def tshark_fields(path, fields, prefs=()):
+    """tshark's reading of a pcap: one list of field values per packet
+    (prefs: tshark preferences, "udp.check_checksum:TRUE" ...)."""
+    r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields"] + sum((["-o", o] for o in prefs), []) +
+                       sum((["-e", f] for f in fields), []),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     if r.returncode != 0:
         raise TestFailure("tshark failed: %s" % r.stderr.strip())

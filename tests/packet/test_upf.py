@@ -23,7 +23,8 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq, events_of  # noqa: E402
 
 try:
-    from scapy.all import IP, IPv6, UDP, TCP, ICMP, Ether, Raw  # noqa: E402
+    from scapy.all import (IP, IPv6, UDP, TCP, ICMP, Ether, Raw, ICMPv6ND_NA, ICMPv6ND_NS,  # noqa: E402
+                           ICMPv6NDOptDstLLAddr)
     from scapy.contrib.gtp import (GTP_U_Header, GTPPDUSessionContainer, GTPEchoRequest,  # noqa: E402
                                    GTPEchoResponse, GTPErrorIndication, IE_TEIDI, IE_GSNAddress,
                                    IE_Recovery)
@@ -51,6 +52,10 @@ TEID_UL, TEID_UL2, TEID_GNB, TEID_GNB2 = 0x100, 0x101, 0x2000, 0x2001
 TEID_N9_LOCAL, TEID_ANCHOR = 0x7000, 0x9000
 APP_DN = 1
 PEER_GNB, PEER_ANCHOR = 1, 2
+# the underlay over IPv6: N3's subnet with the gNB, N9's with a router to the anchor's network
+N3_IP6, GNB6 = "2001:db8:3::1", "2001:db8:3::10"
+N9_IP6, RTR6, ANCHOR6 = "2001:db8:9::1", "2001:db8:9::fe", "2001:db8:99::9"
+PEER_GNB6, PEER_ANCHOR6 = 3, 4
 
 
 def session(sid=1, ue=UE, **far):
@@ -106,6 +111,63 @@ def setup(dl="encap_n3", urr_threshold=0):
     ]
 
 
+def setup6(dp, gnb_known=True):
+    """IPv6 in the underlay: the box's N3 and N9 addresses (SVI6s of bds
+    100 and 101, whose members n3 and n9 are, also GTP-U endpoints 3 and 4),
+    the gNB on N3's subnet
+    (a static neighbour unless not gnb_known), the anchor's network behind a
+    router on N9's (a via route); peers 3 (the gNB) and 4 (the anchor: the
+    inner flow's source port, DSCP 10) over IPv6."""
+    u = []
+    names = [n for n, _ in dp.ports]
+    for bd, port, mac, ip, net in ((100, "n3", N3_MAC, N3_IP6, "2001:db8:3::/64"),
+                                   (101, "n9", N9_MAC, N9_IP6, "2001:db8:9::/64")):
+        u += [U("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0}),
+              U("flood", {"bd": bd}, "flood", {"ports": 1 << names.index(port)}),
+              U("svi6", {"vrf": UNDERLAY, "bd": bd}, "svi6", {"mac": mac, "ip": ip, "plen": 64}),
+              U("fdb", {"bd": bd, "mac": mac}, "route"),
+              U("routes6", {"vrf": UNDERLAY, "dst": ip + "/128"}, "local"),
+              U("routes6", {"vrf": UNDERLAY, "dst": net}, "connected", {"bd": bd})]
+    u += [U("routes6", {"vrf": UNDERLAY, "dst": "2001:db8:99::/48"}, "via", {"nh": RTR6}),
+          U("neigh6", {"vrf": UNDERLAY, "ip": RTR6}, "rewrite",
+            {"port": "n9", "vlan": 0, "dmac": ANCHOR_MAC, "smac": N9_MAC}),
+          U("upf_interfaces6", {"dst": N3_IP6 + "/128"}, "n3", {"slice": 0, "id": 3}),
+          U("upf_interfaces6", {"dst": N9_IP6 + "/128"}, "n9", {"slice": 0, "id": 4}),
+          U("tunnel_peers", {"id": PEER_GNB6}, "gtpu6",
+            {"src": N3_IP6, "dst": GNB6, "vrf": UNDERLAY, "sport": 2152, "mtu": 0, "dscp": 64}),
+          U("tunnel_peers", {"id": PEER_ANCHOR6}, "gtpu6",
+            {"src": N9_IP6, "dst": ANCHOR6, "vrf": UNDERLAY, "sport": 0, "mtu": 0, "dscp": 10})]
+    if gnb_known:
+        u.append(U("neigh6", {"vrf": UNDERLAY, "ip": GNB6}, "rewrite",
+                   {"port": "n3", "vlan": 0, "dmac": GNB_MAC, "smac": N3_MAC}))
+    return u
+
+
+def want_gtpu6(payload, teid, src, dst, smac, dmac, qfi, pdu_type, tc, sport=2152):
+    """What sxdp sends to an IPv6 peer: hop limit 64, traffic class tc, a
+    UDP checksum (scapy's, over the pseudo-header), a PDU Session Container
+    of pdu_type with qfi. The flow label is the inner flow's: take_flow
+    fills it in from what was sent."""
+    g = GTP_U_Header(teid=teid, gtp_type=255, next_ex=0x85) / GTPPDUSessionContainer(type=pdu_type, QFI=qfi)
+    return Ether(src=smac, dst=dmac) / IPv6(src=src, dst=dst, hlim=64, tc=tc) / \
+        UDP(sport=sport, dport=2152) / g / payload
+
+
+def take_flow(want, got, sport=False):
+    """want with the flow label (and with sport, the UDP source port) of
+    the frame at the same place in got; the UDP checksum computed again."""
+    out = []
+    for w, g in zip(want, got):
+        w, g = Ether(bytes(w)), Ether(g)
+        if IPv6 in g:
+            w[IPv6].fl = g[IPv6].fl
+            if sport:
+                w[UDP].sport = g[UDP].sport
+            del w[UDP].chksum
+        out.append(Ether(bytes(w)))
+    return out + list(want[len(got):])
+
+
 def gtpu(payload, teid, src=GNB, dst=N3_IP, smac=GNB_MAC, dmac=N3_MAC, qfi=None, pdu_type=1, sport=2152):
     """A G-PDU as a gNB (or with src/dst/macs, an anchor) sends it."""
     if qfi is None:
@@ -135,8 +197,8 @@ def routed(p):
     return IP(bytes(q))
 
 
-def tshark_gtp(dp, port, fields):
-    return tshark_fields(dp.out_path(port), fields)
+def tshark_gtp(dp, port, fields, prefs=()):
+    return tshark_fields(dp.out_path(port), fields, prefs)
 
 
 @R.test
@@ -225,6 +287,98 @@ def test_peer_and_next_hop_changes_apply_at_once():
             w[UDP].sport = 3000
             marked.append(Ether(bytes(w)))
         dp.expect_outputs({"n3": before + moved + marked})
+
+
+@R.test
+def test_ipv6_peers_n3_and_n9():
+    """Peers over IPv6 (gtpu6): downlink leaves in the session's N3 tunnel
+    to the gNB over IPv6 (hop limit 64, the inner DSCP and ECN as traffic
+    class, the inner flow's flow label, a valid UDP checksum); the uplink of
+    the session's own termination goes on to the anchor over N9, routed via
+    a next hop (routes6 via, neigh6), with the peer's DSCP 10 and a source
+    port of the inner flow's; the DN's app still breaks out. Byte for byte
+    (scapy computes the checksum), and tshark reads the TEIDs and QFIs."""
+    dl = [IP(src=DN_HOST, dst=UE, tos=0x21) / UDP(sport=7777, dport=40000) / Raw(b"dl6 %d" % i) for i in range(3)]
+    to_net = [ue_pkt(INTERNET, b"ul6 %d" % i) for i in range(2)]
+    to_dn = ue_pkt(DN_HOST, b"breakout")
+    n3_in = [gtpu(p, TEID_UL, qfi=5) for p in to_net + [to_dn]]
+    with Sxdp({"n3": n3_in, "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in dl], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + setup6(dp) + [
+            U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3", dict({"id": 1}, **dl_far(peer=PEER_GNB6)),
+              type="modify"),
+            U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "fwd_n9",
+              session(peer=PEER_ANCHOR6, teid=TEID_ANCHOR, qfi=64, urr=2, apps=1), type="modify")])
+        dp.phase(["n6"])
+        st = dp.phase(["n3"])
+        expect_drops(st, {})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.to_n3"), ev.get("upf.to_n9"), ev.get("upf.breakout")), (3, 2, 1), "events")
+        nb = {e["match"]["ip"]: e["hits"] for e in dp.table_read("neigh6")[0]}
+        nh = {e["params"]["ip"]: e["hits"] for e in dp.table_read("nexthops")[0] if e["action"] == "resolved6"}
+        expect_eq((nb.get(GNB6), nh.get(RTR6)), (3, 2), "the outer packets routed: neigh6, nexthops hits")
+        dp.stop()
+        outs = dp.outputs()
+        n3 = take_flow([want_gtpu6(routed(p), TEID_GNB, N3_IP6, GNB6, N3_MAC, GNB_MAC, 9, 0, 0x21) for p in dl],
+                       outs["n3"])
+        n9 = take_flow([want_gtpu6(p, TEID_ANCHOR, N9_IP6, ANCHOR6, N9_MAC, ANCHOR_MAC, 5, 1, 10 << 2)
+                        for p in to_net], outs["n9"], sport=True)
+        expect_eq(len({p[IPv6].fl for p in n3}), 1, "one flow, one flow label")
+        expect(all(49152 <= p[UDP].sport for p in n9) and len({p[UDP].sport for p in n9}) == 1,
+               "the anchor's source port: the inner flow's (49152..): %s" % [p[UDP].sport for p in n9])
+        dp.expect_outputs({"n3": n3, "n9": n9, "n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(to_dn)]})
+        for port, teid, qfi in (("n3", TEID_GNB, 9), ("n9", TEID_ANCHOR, 5)):
+            rows = tshark_gtp(dp, port, ["gtp.teid", "gtp.ext_hdr.pdu_ses_con.qos_flow_id", "udp.checksum.status"],
+                              prefs=["udp.check_checksum:TRUE"])
+            # the outer UDP's checksum status and the inner one's: 1 = good
+            expect_eq([(int(r[0], 0), int(r[1], 0), r[2]) for r in rows], [(teid, qfi, "1,1")] * len(rows),
+                      "tshark on %s: TEID, QFI, UDP checksums good" % port)
+
+
+@R.test
+def test_ipv6_peer_resolved_held_buffered_end_marker():
+    """Over IPv6 the switch finds the peer's next hop: while the gNB is not
+    known, an end marker (made on the main lcore) and downlink are held
+    while N3's SVI6 solicits it, and its advertisement releases them in
+    order; later a buffering termination's packets are released to the
+    IPv6 peer from the main lcore. Every punted packet is accounted for,
+    the box's own end marker under its own event only."""
+    dl = [IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) / Raw(b"held %d" % i) for i in range(3)]
+    later = [IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) / Raw(b"buffered %d" % i) for i in range(2)]
+    adv = Ether(src=GNB_MAC, dst=N3_MAC) / IPv6(src=GNB6, dst=N3_IP6, hlim=255) / \
+        ICMPv6ND_NA(R=0, S=1, O=1, tgt=GNB6) / ICMPv6NDOptDstLLAddr(lladdr=GNB_MAC)
+    ports = dict(PORTS, dn2={"role": "n6"})
+    encap6 = U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3", dict({"id": 1}, **dl_far(peer=PEER_GNB6)),
+               type="modify")
+    with Sxdp({"n3": [adv], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in dl], "n9": [],
+               "dn2": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in later]}, pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup() + setup6(dp, gnb_known=False) + [encap6] +
+                       [U("interfaces", {"in_port": "dn2", "vlan": 0}, "attach", {"slice": SLICE, "bd": 1})])
+        expect_eq(dp.rpc("upf.end_marker", {"peer": PEER_GNB6, "teid": 0x1234}), True, "end marker held")
+        st = dp.phase(["n6"])
+        expect(T.events_of(st).get("switch.nd_solicit", 0) >= 1, "the gNB solicited")
+        expect_drops(st, {})
+        dp.phase(["n3"], events={"switch.nd_learned": 1})
+        dp.table_write([dict(encap6, action="buffer", params={"id": 1})])
+        dp.phase(["dn2"], events={"upf.buffered": 2})
+        dp.table_write([encap6])
+        st = dp.wait_consumed()
+        expect_drops(st, {})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.end_marker_sent"), ev.get("switch.forwarded"), ev.get("upf.forwarded")),
+                  (1, 5, None), "the end marker sent; 3 held and 2 buffered packets forwarded by the switch")
+        dp.stop()
+        outs = dp.outputs()
+        ns = [b for b in outs["n3"] if ICMPv6ND_NS in Ether(b)]
+        expect(ns and all(Ether(b)[ICMPv6ND_NS].tgt == GNB6 and Ether(b)[IPv6].src == N3_IP6 for b in ns),
+               "NS for the gNB from N3's address")
+        got = [b for b in outs["n3"] if ICMPv6ND_NS not in Ether(b)]
+        marker = Ether(src=N3_MAC, dst=GNB_MAC) / IPv6(src=N3_IP6, dst=GNB6, hlim=64) / \
+            UDP(sport=2152, dport=2152) / GTP_U_Header(gtp_type=254, teid=0x1234)
+        want = [marker] + take_flow([want_gtpu6(routed(p), TEID_GNB, N3_IP6, GNB6, N3_MAC, GNB_MAC, 9, 0, 0)
+                                     for p in dl + later], got[1:])
+        errs = T.compare_packets("n3", got, want)
+        expect(not errs, "\n".join(errs))
 
 
 def reply_frame(req, gtp, dport):
@@ -363,7 +517,10 @@ def test_writes_refused_with_reasons():
         (U("terminations_uplink", {"session": 1, "app": 5}, "fwd_n6", {"urr": 1 << 30}), "bad_urr"),
         (U("tunnel_peers", {"id": 9}, "gtpu", {"src": N3_IP, "dst": GNB, "gw": "0.0.0.0", "vrf": 1, "sport": 0,
                                                "mtu": 0, "dscp": 0}), "bad_peer"),
-    ]
+    ] + [(U("tunnel_peers", {"id": 9}, "gtpu6", {"src": src, "dst": dst, "vrf": 1, "sport": 0, "mtu": 0,
+                                                 "dscp": 0}), "bad_peer")
+         for src, dst in (("fe80::1", "2001:db8::10"), ("2001:db8::1", "ff02::1"), ("::", "2001:db8::10"),
+                          ("2001:db8::1", "::ffff:192.0.2.1"), ("2001:db8::1", "::1"))]
     with Sxdp({"n3": [], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup())
         before = {t: dp.table_read(t) for t in ("sessions_uplink", "sessions_downlink", "terminations_uplink",
