@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cd_compile.h"
 #include "gtp.h"
 #include "intent.h"
+#include "intent_cc.h"
 
 #define PATH_ID_MAX   4095
 #define METER_ID_MAX  4095
@@ -855,8 +857,8 @@ upf_meter(struct cx *x, const char *key, json_int_t bps, const char *ptr)
 }
 
 /* The N3 or N9 link of a UPF: an SVI in the underlay on its port (the
- * peers' ARP answered, theirs resolved) and its GTP-U endpoint. Its
- * endpoint id, 0 when absent or failed. */
+ * peers' ARP or NDP answered, theirs resolved) and its GTP-U endpoint, over
+ * IPv4 or IPv6 as its address is. Its endpoint id, 0 when absent or failed. */
 static json_int_t
 upf_link(struct cx *x, const char *name, json_t *spec, const char *which, json_int_t under, json_int_t sid,
 	 json_t *u)
@@ -864,6 +866,7 @@ upf_link(struct cx *x, const char *name, json_t *spec, const char *which, json_i
 	json_t *l = json_object_get(spec, which), *p;
 	char key[200], ptr[64], what[96], ip[64];
 	json_int_t bd, id;
+	bool v6;
 
 	if (l == NULL)
 		return 0;
@@ -891,8 +894,9 @@ upf_link(struct cx *x, const char *name, json_t *spec, const char *which, json_i
 	it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under, .bd = bd,
 			      .mac = str(l, "mac") ? str(l, "mac") : str(p, "mac"), .addr = str(l, "address") };
 	run(x, &it, ptr);
-	snprintf(key, sizeof(key), "%s/32", addr_part(str(l, "address"), ip, sizeof(ip)));
-	json_array_append_new(u, upd("upf_interfaces", json_pack("{s:s}", "dst", key), which,
+	v6 = cc_af_of(str(l, "address")) == AF_INET6;
+	snprintf(key, sizeof(key), "%s/%d", addr_part(str(l, "address"), ip, sizeof(ip)), v6 ? 128 : 32);
+	json_array_append_new(u, upd(v6 ? "upf_interfaces6" : "upf_interfaces", json_pack("{s:s}", "dst", key), which,
 				     json_pack("{s:I,s:I}", "slice", sid, "id", id)));
 	return id;
 }
@@ -1001,6 +1005,25 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 	json_decref(u);
 }
 
+/* A tunnel peer (a gNB, an anchor) over its link l: over IPv4 with its
+ * next hop (its gateway, or itself on the link), over IPv6 routed in the
+ * underlay (a host route via its gateway, written by the caller). */
+static json_t *
+upf_peer(json_t *v, json_t *l, json_int_t id, json_int_t under)
+{
+	char ip[64];
+
+	addr_part(str(l, "address"), ip, sizeof(ip));
+	if (cc_af_of(ip) == AF_INET6)
+		return upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu6",
+			   json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "src", ip, "dst", str(v, "address"), "vrf", under,
+				     "sport", GTPU_UDP_PORT, "mtu", 0, "dscp", num(v, "dscp", 64)));
+	return upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu",
+		   json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "src", ip, "dst", str(v, "address"), "gw",
+			     str(v, "gateway") ? str(v, "gateway") : str(v, "address"), "vrf", under, "sport",
+			     GTPU_UDP_PORT, "mtu", 0, "dscp", num(v, "dscp", 64)));
+}
+
 /* A UPF: its links (N3, N9) with their GTP-U endpoints, its N6 addresses,
  * the UE pool routed into it in the slice's VRF, the slice's QER, its
  * tunnel peers (gNBs, anchors), its local DNs (applications whose
@@ -1010,8 +1033,9 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 {
 	json_t *s = slice_of(x, spec), *u, *peer_ids, *apps, *v;
 	json_int_t sid, n3, n9, under = x->site ? num(x->site, "underlay_slice", CD_UNDERLAY) : CD_UNDERLAY;
-	char key[200], ptr[96], ip[64];
+	char key[200], ptr[96];
 	size_t i, j;
+	bool v6;
 
 	if (!cd_tables_has(x->t, "sessions_uplink")) {
 		wait_for(x, "/spec", "sxdp with the upf feature (a port of role n3 in the upf pipeline)");
@@ -1050,17 +1074,24 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 			     str(v, "name"), via, via);
 			break;
 		}
+		v6 = cc_af_of(str(v, "address")) == AF_INET6;
+		if (v6 != (cc_af_of(str(l, "address")) == AF_INET6) ||
+		    (str(v, "gateway") && v6 != (cc_af_of(str(v, "gateway")) == AF_INET6))) {
+			fail(x, "Failed", ptr, "bad_value", "peer %s: its address%s and the %s link's are not of "
+			     "one IP version", str(v, "name"), str(v, "gateway") ? ", its gateway" : "", via);
+			break;
+		}
 		if ((id = alloc(x, "upf-peer", key, 1, 65535)) < 0) {
 			fail(x, "Failed", ptr, "no_space", "no tunnel peer id left");
 			break;
 		}
 		json_object_set_new(peer_ids, str(v, "name"), json_integer(id));
-		json_array_append_new(u, upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu",
-					     json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "src",
-						       addr_part(str(l, "address"), ip, sizeof(ip)), "dst",
-						       str(v, "address"), "gw", str(v, "gateway") ? str(v, "gateway") :
-						       str(v, "address"), "vrf", under, "sport", GTPU_UDP_PORT, "mtu", 0,
-						       "dscp", num(v, "dscp", 64))));
+		json_array_append_new(u, upf_peer(v, l, id, under));
+		if (v6 && str(v, "gateway")) {   /* a host route: the switch routes the outer packets */
+			snprintf(key, sizeof(key), "%s/128", str(v, "address"));
+			json_array_append_new(u, upd("routes6", json_pack("{s:I,s:s}", "vrf", under, "dst", key), "via",
+						     json_pack("{s:s}", "nh", str(v, "gateway"))));
+		}
 	}
 	json_array_foreach(json_object_get(spec, "local_dns"), i, v) {
 		json_t *pfx, *ports = json_object_get(v, "ports");

@@ -318,7 +318,7 @@ class Api:
                                 % (method.upper(), path, code, e.message, list(e.absolute_path)))
 
 
-UPF_TABLES = ["upf_interfaces", "upf_slices", "sessions_uplink", "sessions_downlink", "sessions_n9_downlink",
+UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink", "sessions_n9_downlink",
               "applications", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
               "interfaces", "meters"]
 
@@ -1084,6 +1084,61 @@ def test_upf_resource():
         expect_eq(code, 200, "withdrawn")
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
         expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
+
+
+@R.test
+def test_upf_resource_ipv6():
+    """A upf intent whose N3 and N9 links are IPv6: SVI6s in the underlay,
+    GTP-U endpoints in upf_interfaces6, its peers over IPv6 (gtpu6; the
+    anchor behind a gateway: a host route via it), and an uplink G-PDU over
+    IPv6 broken out to the DN. A peer of the other IP version than its
+    link is refused (Failed, bad_value); withdrawing leaves nothing."""
+    from scapy.all import Ether, IP, IPv6, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    g = Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IPv6(src="2001:db8:3::10", dst="2001:db8:3::1") / \
+        UDP(sport=2152, dport=2152) / GTP_U_Header(teid=256, gtp_type=255) / \
+        IP(src="10.46.0.1", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"to the edge over IPv6")
+    spec = {"slice": "mec", "ue_pool": "10.46.0.0/16",
+            "n3": {"port": "n3", "address": "2001:db8:3::1/64"}, "n9": {"port": "n9", "address": "2001:db8:9::1/64"},
+            "peers": [{"name": "gnb6", "address": "2001:db8:3::10"},
+                      {"name": "anchor6", "address": "2001:db8:99::9", "via": "n9", "gateway": "2001:db8:9::fe",
+                       "dscp": 10}],
+            "local_dns": [{"name": "mec", "prefixes": ["10.10.0.0/24"]}],
+            "sessions": [{"id": 1, "ue": "10.46.0.1", "uplink": {"teid": 256, "ohr": "ipv6"},
+                          "downlink": {"peer": "gnb6", "teid": 8192, "qfi": 9},
+                          "anchor": {"peer": "anchor6", "teid": 36864, "n9_teid": 28672}}]}
+    pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
+    with Sxdp({"n3": [g], "n9": [], "lan1": []}, pipeline=pipe,
+              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
+        base = snapshot(dp, UPF_TABLES)
+        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]
+        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": spec})
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf over IPv6: %s" % res.get("status"))
+        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        expect_eq(sorted((e["match"]["dst"], e["action"]) for e in t["upf_interfaces6"]),
+                  [("2001:db8:3::1/128", "n3"), ("2001:db8:9::1/128", "n9")], "the IPv6 endpoints")
+        expect_eq(sorted(e["params"]["ip"] for e in t["svi6"]), ["2001:db8:3::1", "2001:db8:9::1"], "the SVI6s")
+        peers = sorted((e["action"], e["params"]["src"], e["params"]["dst"], e["params"]["dscp"])
+                       for e in t["tunnel_peers"])
+        expect_eq(peers, [("gtpu6", "2001:db8:3::1", "2001:db8:3::10", 64),
+                          ("gtpu6", "2001:db8:9::1", "2001:db8:99::9", 10)], "the peers over IPv6")
+        expect(any(e["match"]["dst"] == "2001:db8:99::9/128" and e["action"] == "via" and
+                   e["params"]["nh"] == "2001:db8:9::fe" for e in t["routes6"]), "the anchor's host route")
+        st = dp.phase(["n3"])
+        expect_eq(T.events_of(st).get("upf.breakout"), 1, "broken out: %s" % T.drops_of(st))
+        bad = json.loads(json.dumps(spec))
+        bad["peers"].append({"name": "gnb4", "address": "192.0.2.10"})
+        code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": bad})
+        expect_eq((res["status"]["phase"], res["status"]["reason"], res["status"]["pointer"]),
+                  ("Failed", "bad_value", "/spec/peers/2"), "a peer of the other IP version")
+        code, res = cd.req("DELETE", "/api/v1/upf/edge6?wait=1")
+        expect_eq(code, 200, "withdrawn")
+        cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
+        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
+
 
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
