@@ -259,11 +259,13 @@ static struct dp_table_deriver terms_watch = { .done = terms_done };
 
 /* The own-address set follows upf_interfaces (up_own.h). Our GTP-U
  * endpoints are the box's own addresses: where a port shares its NIC with
- * the kernel (dp_xdp.h), their GTP-U, ICMP and ARP are claimed for sxdp, as
- * upf_interfaces says after each write (host routes only: a prefix of
- * endpoints is claimed address by address by its owner). */
+ * the kernel (dp_xdp.h), their GTP-U, ICMP and ARP (ICMPv6 and NDP) are
+ * claimed for sxdp, as upf_interfaces(6) says after each write (host routes
+ * only: a prefix of endpoints is claimed address by address by its owner). */
 static const struct dp_xdp_claim endpoint_traffic[] = {
 	{ IPPROTO_UDP, GTPU_UDP_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
+}, endpoint_traffic6[] = {
+	{ IPPROTO_UDP, GTPU_UDP_PORT }, { IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 },
 };
 
 static void
@@ -279,10 +281,14 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 		struct dp_entry_view ev;
 		bool mine;
 
-		if (d[i].table != pl_up.ifaces || res[i] != 0 || d[i].type == DP_UPD_DEFAULT || d[i].plen != 32)
+		bool v6 = d[i].table == pl_up.ifaces6;
+
+		if ((d[i].table != pl_up.ifaces && !v6) || res[i] != 0 || d[i].type == DP_UPD_DEFAULT ||
+		    d[i].plen != (v6 ? 128 : 32))
 			continue;
 		mine = dp_table_get(&d[i], &ev) == 0 && (ev.action == UP_IF_N3 || ev.action == UP_IF_N9);
-		dp_xdp_steer_set("upf", AF_INET, d[i].key, endpoint_traffic, RTE_DIM(endpoint_traffic), mine);
+		dp_xdp_steer_set("upf", v6 ? AF_INET6 : AF_INET, d[i].key, v6 ? endpoint_traffic6 : endpoint_traffic,
+				 v6 ? RTE_DIM(endpoint_traffic6) : RTE_DIM(endpoint_traffic), mine);
 	}
 }
 
@@ -357,7 +363,7 @@ up_init(unsigned int workers)
 		return -ENOSPC;
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
 			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl;
-	ifaces_watch.sources = 1ull << pl_up.ifaces;
+	ifaces_watch.sources = 1ull << pl_up.ifaces | 1ull << pl_up.ifaces6;
 	{
 		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
