@@ -207,8 +207,8 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	int lim;
 
 	if (smac == NULL || (md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) ||
-	    rte_is_multicast_ether_addr(&eth->dst_addr) || pl_switch_ip6_mcast(oip->src_addr) || pl_switch_ip6_reserved(oip->src_addr) ||
-	    pl_switch_ip6_mcast(oip->dst_addr))
+	    rte_is_multicast_ether_addr(&eth->dst_addr) || pl_switch_ip6_mcast(oip->src_addr) ||
+	    pl_switch_ip6_reserved(oip->src_addr) || pl_switch_ip6_mcast(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMPV6 && (md->flags & DP_MF_L4)) {
 		uint8_t t = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);

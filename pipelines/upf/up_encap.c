@@ -358,7 +358,7 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
 		const struct sw_rewrite *rw;
 		uint16_t *nx = &next[idx[j]];
-		uint16_t mtu = p->mtu ? p->mtu : UINT16_MAX;
+		uint16_t mtu;
 		unsigned int r;
 
 		if (pe[j]->action == UP_PEER_GTPU6) {
@@ -370,6 +370,7 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 			*nx = DP_NEXT_DROP(UP_DROP(no_peer));
 			continue;
 		}
+		mtu = p->mtu ? p->mtu : UINT16_MAX;
 		rw = ne[j] != NULL && ne[j]->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)ne[j]->params :
 									    NULL;
 		if (rw != NULL && dp_ports[rw->port].mtu < mtu)

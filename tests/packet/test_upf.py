@@ -381,6 +381,31 @@ def test_ipv6_peer_resolved_held_buffered_end_marker():
         expect(not errs, "\n".join(errs))
 
 
+@R.test
+def test_ipv6_peer_no_route_and_too_big():
+    """Toward an IPv6 peer, what cannot go is a named drop and nothing else
+    leaves (no ICMPv6 error about the box's own tunnel packets): no route to
+    the peer in the underlay (switch.no_route), over the peer's MTU
+    (upf.too_big), over the egress port's (switch.pkt_too_big)."""
+    small = [IP(src=DN_HOST, dst=UE2) / UDP(sport=7777, dport=40000) / Raw(b"no route")]
+    big = [IP(src=DN_HOST, dst=u) / UDP(sport=7777, dport=40000) / Raw(b"x" * 1430) for u in (UE, "10.45.0.3")]
+    far = U("tunnel_peers", {"id": 5}, "gtpu6", {"src": N3_IP6, "dst": "2001:db8:77::1", "vrf": UNDERLAY,
+                                                 "sport": 2152, "mtu": 0, "dscp": 64})
+    small_mtu = U("tunnel_peers", {"id": 6}, "gtpu6", {"src": N3_IP6, "dst": GNB6, "vrf": UNDERLAY,
+                                                       "sport": 2152, "mtu": 1400, "dscp": 64})
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in small + big], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + setup6(dp) + [far, small_mtu] + [
+            U("sessions_downlink", {"slice": SLICE, "ue": UE2}, "encap_n3", dict({"id": 2}, **dl_far(peer=5))),
+            U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3", dict({"id": 1}, **dl_far(peer=PEER_GNB6)),
+              type="modify"),
+            U("sessions_downlink", {"slice": SLICE, "ue": "10.45.0.3"}, "encap_n3", dict({"id": 3}, **dl_far(peer=6)))])
+        st = dp.run_traffic()
+        expect_drops(st, {"switch.no_route": 1, "switch.pkt_too_big": 1, "upf.too_big": 1})
+        dp.stop()
+        dp.expect_outputs({})
+
+
 def reply_frame(req, gtp, dport):
     """What sxdp answers to req (a datagram to one of its endpoints): back
     the way it came, from the endpoint, UDP 2152 -> dport, no checksum."""
