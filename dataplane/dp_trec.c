@@ -219,10 +219,10 @@ const struct dp_entry *
 dp_trec_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth)
 {
 	struct ctl_rec c = *r;
-	uint8_t k[CTL_KEY_LEN(DP_KEY_MAX)];
-	void *data;
 
 	for (int d = (int)r->plen - 1; d >= 1; d--) {
+		uint32_t idx;
+
 		/* the prefix is the key's last field: 4 or 16 bytes */
 		for (unsigned int b = 0; b < (unsigned int)(t->key_len - t->lpm_off); b++) {
 			uint8_t m = prefix_mask_byte((unsigned int)d, b);
@@ -231,10 +231,9 @@ dp_trec_cover(const struct dp_table *t, const struct ctl_rec *r, uint8_t *depth)
 			c.mask[t->lpm_off + b] = m;
 		}
 		c.plen = (uint8_t)d;
-		ctl_key(t, &c, k);
-		if (rte_hash_lookup_data(t->ctl_index, k, &data) >= 0) {
+		if ((idx = dp_trec_find(t, &c)) != IDX_NONE) {
 			*depth = (uint8_t)d;
-			return dp_trec_entry(t, (uint32_t)(uintptr_t)data);
+			return dp_trec_entry(t, idx);
 		}
 	}
 	return NULL;
