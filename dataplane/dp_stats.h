@@ -25,9 +25,10 @@ struct dp_port_cnt {
  *           (+ packets a pipeline holds, e.g. waiting for ARP)
  * and across lcores main.inject_pkts = sum of the workers' inject_pkts once
  * the inject rings are empty, and the workers' handoff_pkts sum to their
- * handin_pkts once the software RSS rings are. inject_drop (main: an inject ring was full) is
- * counted apart from drop_pkts because those packets were already counted as
- * forwarded or were made by the box; their reason is still core.inject_full. */
+ * handin_pkts once the software RSS rings are. inject_drop (main: an inject
+ * ring was full) is counted apart from drop_pkts because those packets were
+ * already counted as forwarded or were made by the box; their reason is
+ * still core.inject_full. */
 struct dp_lcore_stats {
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;

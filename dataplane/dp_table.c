@@ -1227,7 +1227,8 @@ dp_tables_age(uint64_t now, unsigned int *per_table)
 			}
 			/* a record stamped after now (inserted since the caller read
 			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 || !(t->def.age_actions >> dp_trec_entry(t, i)->action & 1) ||
+			if (t->def.idle_timeout_s == 0 ||
+			    !(t->def.age_actions >> dp_trec_entry(t, i)->action & 1) ||
 			    now <= a->active_tsc || now - a->active_tsc < limit)
 				continue;
 			if (n == cap) {

@@ -278,10 +278,8 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 	if (changed && up_own_rebuild() < 0)
 		DP_LOG(ERR, "upf: no memory for the own-address set: it keeps the last one");
 	for (unsigned int i = 0; i < n; i++) {
+		bool v6 = d[i].table == pl_up.ifaces6, mine;
 		struct dp_entry_view ev;
-		bool mine;
-
-		bool v6 = d[i].table == pl_up.ifaces6;
 
 		if ((d[i].table != pl_up.ifaces && !v6) || res[i] != 0 || d[i].type == DP_UPD_DEFAULT ||
 		    d[i].plen != (v6 ? 128 : 32))
@@ -394,9 +392,6 @@ up_init(unsigned int workers)
 	return 0;
 }
 
-/* GTP-U signalling a peer sent us: an error indication (the peer lost the
- * tunnel named: the control side decides) or an end marker is reported;
- * all of it is taken in (consumed). */
 /* An end marker from the anchor on N9 (TS 23.502 4.9.1.2.2: the anchor's
  * path to this intermediate UPF switched): passed on down the session's
  * path to the gNB, as the last packet on it, when its downlink goes there. */
@@ -416,6 +411,9 @@ relay_end_marker(uint16_t iface, uint32_t teid)
 		pl_swctl_event(UP_EVENT(end_marker_relayed));
 }
 
+/* GTP-U signalling a peer sent us: an error indication (the peer lost the
+ * tunnel named: the control side decides) or an end marker is reported;
+ * all of it is taken in (consumed). */
 static void
 signalling(struct rte_mbuf *m)
 {

@@ -60,7 +60,8 @@ static const struct dp_rpc_method events_method = {
 	.name = "upf.events",
 	.description = "UPF events in order: ddn (a buffering termination got downlink), usage (a "
 		       "URR reached its threshold), error_ind (a peer lost a tunnel), end_marker "
-		       "(received; one from the anchor on N9 is also passed on to the session's gNB); lost counts those the ring of " RTE_STR(RING) " overwrote",
+		       "(received; one from the anchor on N9 is also passed on to the session's gNB); "
+		       "lost counts those the ring of " RTE_STR(RING) " overwrote",
 	.params = events_params,
 	.result = &(const struct dp_schema_field){
 		.name = "events", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
