@@ -1027,6 +1027,18 @@ class Sxdp:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# ------------------------------------------------------- shared table shapes
+
+def svi6_updates(vrf, bd, mac, ip, net, plen=64):
+    """An IPv6 SVI: the svi6 entry, fdb (bd, mac) -> route, ip/128 local,
+    the subnet (net/plen) connected."""
+    U = Sxdp.update
+    return [U("svi6", {"vrf": vrf, "bd": bd}, "svi6", {"mac": mac, "ip": ip, "plen": plen}),
+            U("fdb", {"bd": bd, "mac": mac}, "route"),
+            U("routes6", {"vrf": vrf, "dst": "%s/128" % ip}, "local"),
+            U("routes6", {"vrf": vrf, "dst": "%s/%d" % (net, plen)}, "connected", {"bd": bd})]
+
+
 # ------------------------------------------------------------ assertions
 
 def drops_of(st):

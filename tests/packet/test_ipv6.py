@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import expect, expect_drops, expect_eq, expect_events  # noqa: E402
+from sxdptest import expect, expect_drops, expect_eq, expect_events, svi6_updates  # noqa: E402
 
 try:
     from scapy.all import (TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply,  # noqa: E402
@@ -55,15 +55,6 @@ def ll_of(mac):
 
 
 LL1, LL2 = ll_of(ROUTER1), ll_of(ROUTER2)
-
-
-def svi6_updates(vrf, bd, mac, ip, net, plen=64):
-    """An IPv6 SVI: the svi6 entry, fdb (bd, mac) -> route, ip/128 local,
-    the subnet connected."""
-    return [U("svi6", {"vrf": vrf, "bd": bd}, "svi6", {"mac": mac, "ip": ip, "plen": plen}),
-            U("fdb", {"bd": bd, "mac": mac}, "route"),
-            U("routes6", {"vrf": vrf, "dst": "%s/128" % ip}, "local"),
-            U("routes6", {"vrf": vrf, "dst": "%s/%d" % (net, plen)}, "connected", {"bd": bd})]
 
 
 def l3_setup6(dp, vrf=SLICE, bd20=("p1", 20), bd10=(("p0", 0),), bds=(10, 20)):

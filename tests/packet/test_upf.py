@@ -120,14 +120,11 @@ def setup6(dp, gnb_known=True):
     inner flow's source port, DSCP 10) over IPv6."""
     u = []
     names = [n for n, _ in dp.ports]
-    for bd, port, mac, ip, net in ((100, "n3", N3_MAC, N3_IP6, "2001:db8:3::/64"),
-                                   (101, "n9", N9_MAC, N9_IP6, "2001:db8:9::/64")):
+    for bd, port, mac, ip, net in ((100, "n3", N3_MAC, N3_IP6, "2001:db8:3::"),
+                                   (101, "n9", N9_MAC, N9_IP6, "2001:db8:9::")):
         u += [U("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0}),
-              U("flood", {"bd": bd}, "flood", {"ports": 1 << names.index(port)}),
-              U("svi6", {"vrf": UNDERLAY, "bd": bd}, "svi6", {"mac": mac, "ip": ip, "plen": 64}),
-              U("fdb", {"bd": bd, "mac": mac}, "route"),
-              U("routes6", {"vrf": UNDERLAY, "dst": ip + "/128"}, "local"),
-              U("routes6", {"vrf": UNDERLAY, "dst": net}, "connected", {"bd": bd})]
+              U("flood", {"bd": bd}, "flood", {"ports": 1 << names.index(port)})] + \
+            T.svi6_updates(UNDERLAY, bd, mac, ip, net)
     u += [U("routes6", {"vrf": UNDERLAY, "dst": "2001:db8:99::/48"}, "via", {"nh": RTR6}),
           U("neigh6", {"vrf": UNDERLAY, "ip": RTR6}, "rewrite",
             {"port": "n9", "vlan": 0, "dmac": ANCHOR_MAC, "smac": N9_MAC}),
