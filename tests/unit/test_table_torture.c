@@ -324,6 +324,27 @@ em_torture(unsigned int seconds)
 	       failures ? failure : "every hit was its key's record");
 	if (failures || dp_em_moves(em) == moves0 || hits[0] == 0 || hits[1] == 0)
 		return -1;
+	/* quiet now: the bulk lookup finds every key held, in either of its
+	 * buckets, and no other */
+	for (uint32_t b = 0; b < EM_IDS; b += BURST) {
+		uint8_t keys[BURST][16];
+		const uint8_t *kp[BURST];
+		uint32_t vals[BURST];
+		uint64_t m;
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			em_key_of(b + i, keys[i]);
+			kp[i] = keys[i];
+		}
+		m = dp_em_lookup_bulk(em, kp, BURST, vals);
+		for (unsigned int i = 0; i < BURST; i++)
+			if (vals[i] != cur[b + i] || !(m >> i & 1) != (cur[b + i] == DP_EM_MISS))
+			{
+				fprintf(stderr, "a quiet bulk lookup: key %u: %u, held %u\n", b + i,
+					vals[i], cur[b + i]);
+				return -1;
+			}
+	}
 	lookups[0] = lookups[1] = hits[0] = hits[1] = 0;
 	dp_em_free(em);
 	free(qs);
