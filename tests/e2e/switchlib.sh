@@ -6,14 +6,16 @@
 
 # $NL_DIR/sxdp.json: pipeline $2 (default "switch") on one port per host,
 # driver $1 (af_xdp | af_packet), NL_SOCK and NL_PREFIX as set; a port's
-# role is ROLE[host] when the caller declares that array, else lan.
+# role is ROLE[host] when the caller declares that array, else lan; with
+# AF_XDP, XDP_OPTS[host] (more JSON members: "shared") when declared.
 sw_write_config() { # driver [pipeline JSON]
-  local drv=$1 pipeline=${2:-'"switch"'} i=0 h ports="" role
+  local drv=$1 pipeline=${2:-'"switch"'} i=0 h ports="" role opts
   for h in "${HOSTS[@]}"; do
-    role=lan
+    role=lan opts=
     if declare -p ROLE >/dev/null 2>&1; then role=${ROLE[$h]:-lan}; fi
+    if [ "$drv" = af_xdp ] && declare -p XDP_OPTS >/dev/null 2>&1; then opts=${XDP_OPTS[$h]:+, ${XDP_OPTS[$h]}}; fi
     [ -z "$ports" ] || ports+=$',\n'
-    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"$role\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+    ports+="    {\"name\": \"$h\", \"devargs\": \"$(nl_devargs "$drv" "$i" "$(ns "$h")")\", \"role\": \"$role\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024$opts}"
     i=$((i + 1))
   done
   cat >"$NL_DIR/sxdp.json" <<EOF

@@ -17,7 +17,13 @@
 # the session's one N3 tunnel. Checks: ping and TCP from the UE to both
 # ends; every G-PDU the peers got had the right TEID, container and QFI;
 # the session's URRs counted both directions; the UE cannot reach the UPF's
-# own addresses; sxdp stops cleanly. Ends with "N passed, M failed"; exit 1
+# own addresses; sxdp stops cleanly.
+# Over AF_XDP, the N3 link is shared with the kernel (the box's own
+# 198.18.0.20 on it, in a subnet of its own that the gNB has too; one MAC
+# for both, no promiscuous mode): the UPF's claims
+# for its endpoints are the XDP program's rules, the G-PDUs are steered to
+# sxdp, and the gNB's ping and a TCP exchange to the kernel's address are
+# passed to the kernel. Ends with "N passed, M failed"; exit 1
 # if any failed, 77 without netns/veth/TUN. BUILD, NL_DRIVER, TCP_SECONDS,
 # NL_KEEP as the other e2e tests.
 set -uo pipefail
@@ -34,6 +40,11 @@ declare -A GWS=([gnb]="" [dn]=10.200.0.1 [anc]="")
 declare -A IP=([ue]=10.45.0.1 [dn]=10.200.0.5 [anc]=203.0.113.7)   # what servers bind
 declare -A MAC=([gnb]=02:00:c0:00:02:0a [dn]=02:00:0a:c8:00:05 [anc]=02:00:c6:33:64:09)
 N3=192.0.2.1 N9=198.51.100.1 N6=10.200.0.1
+# the N3 link, when AF_XDP: shared with the kernel, whose own address on it
+# is KERNEL_N3 (the gNB's is GNB_MGMT; not in N3's subnet, which the root
+# namespace may route elsewhere); the N3 SVI's MAC is the interface's
+declare -A XDP_OPTS=([gnb]='"shared": true, "promisc": false')
+KERNEL_N3=198.18.0.20 GNB_MGMT=198.18.0.10 N3_MAC=02:5e:00:00:03:01
 ns() { printf 'upe%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
@@ -63,6 +74,7 @@ done
 ip netns add "$(ns ue)" && ip -n "$(ns ue)" link set lo up || { notok "topology: the UE's netns"; finish; }
 in_ns anc ip addr add 203.0.113.7/32 dev lo
 in_ns anc sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+ip link set "$(ns gnb)" address $N3_MAC
 sw_links_up "${HOSTS[@]}"
 
 # the two GTP-U peers: the gNB's TUN moves into the UE's netns once made
@@ -90,6 +102,12 @@ fi
 
 # ---------------------------------------------------------------- 2. sxdp
 sw_start "upe$TAG" '{"n3": "upf", "n9": "upf", "n6": "switch"}' "n3=upf n9=upf n6=switch"
+# only a shared port may take the kernel's address: with AF_PACKET the
+# kernel would see (and could route) every G-PDU too
+if [ "$drv" = af_xdp ]; then
+  ip addr add $KERNEL_N3/24 dev "$(ns gnb)" && in_ns gnb ip addr add $GNB_MGMT/24 dev eth0 ||
+    notok "the kernel's address on the shared N3 link"
+fi
 
 # ------------------------------------------------------- 3. the tables
 # ports: gnb 0 (n3), dn 1 (n6), anc 2 (n9). The underlay is slice 100 (an
@@ -143,6 +161,64 @@ else
   d=$(stats_json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get("upf.ue_to_upf", 0))')
   if [ "$d" -ge 4 ]; then ok "the UE cannot reach the UPF's N3 or N6 address (upf.ue_to_upf $d)"
   else notok "upf.ue_to_upf counted $d, want >= 4"; fi
+fi
+
+# ------------------------------------- 4b. N3 shared with the box's kernel
+xdp_gnb() { # FIELD: the N3 port's XDP counter
+  ctl --json xdp 2>/dev/null | "$PY" -c '
+import json, sys
+print(next(p[sys.argv[1]] for p in json.load(sys.stdin)["ports"] if p["port"] == "gnb"))' "$1"
+}
+if [ "$drv" = af_xdp ]; then
+  rules=$(ctl --json xdp 2>/dev/null | "$PY" -c '
+import json, sys
+print(" ".join(sorted("%s/%s/%d/%s" % (r["addr"], r["proto"], r["port"], ",".join(r["owners"]))
+                      for r in json.load(sys.stdin)["rules"])))')
+  want="$N3/arp/0/upf $N3/icmp/0/upf $N3/udp/2152/upf $N9/arp/0/upf $N9/icmp/0/upf $N9/udp/2152/upf"
+  if [ "$rules" = "$want" ]; then
+    ok "the UPF's claims for its N3 and N9 endpoints are the XDP rules: $rules"
+  else
+    notok "XDP rules: '$rules', want '$want'"
+  fi
+  s0=$(xdp_gnb steered)
+  ping_check "UE -> local DN host again, its G-PDUs through the shared N3 port" ue 10.200.0.5 20 63
+  s1=$(xdp_gnb steered)
+  if [ "$((s1 - s0))" -ge 20 ]; then
+    ok "the G-PDUs were steered to sxdp: steered +$((s1 - s0))"
+  else
+    notok "steered on N3: +$((s1 - s0)) over 20 UE pings"
+  fi
+  p0=$(xdp_gnb passed)
+  ping_check "the gNB pings the box's kernel ($KERNEL_N3) on the shared N3 link" gnb $KERNEL_N3 10 64
+  ping_check "the gNB pings sxdp's N3 address ($N3) on the same link" gnb $N3 5 64
+  # request/answer round trips to a TCP server of the box's kernel
+  "$PY" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 2222)); s.listen(1); s.settimeout(30)
+c, _ = s.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for line in c.makefile("rb"):
+    c.sendall(b"ok " + line)' $KERNEL_N3 >"$NL_DIR/kernel-srv.log" 2>&1 &
+  BGPIDS+=($!)
+  sleep 0.5
+  got=$(in_ns gnb "$PY" -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 2222), timeout=5)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+f = s.makefile("rb"); n = 0
+for i in range(100):
+    s.sendall(b"req %d\n" % i)
+    n += f.readline() == b"ok req %d\n" % i
+print(n)' $KERNEL_N3 2>&1)
+  p1=$(xdp_gnb passed)
+  if [ "$got" = 100 ] && [ "$((p1 - p0))" -ge 110 ]; then
+    ok "TCP to the box's kernel on the shared N3 link: 100/100 answers, $((p1 - p0)) frames passed to the kernel"
+  else
+    notok "TCP to $KERNEL_N3: '$got'/100 answers, passed +$((p1 - p0))"
+  fi
+else
+  echo "# not AF_XDP ($drv): the shared N3 link is not checked"
 fi
 
 # --------------------------------------------------- 5. what the ends saw
