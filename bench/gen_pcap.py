@@ -549,6 +549,9 @@ def ovs_metered(lines):
 # port (the DN side, routed to the UE pool), p1 the N3 side toward the gNB.
 UP_N3, UP_N9, UP_ANCHOR, UP_DN_GW = "192.0.2.1", "198.51.100.1", "198.51.100.9", "10.200.255.1"
 UP_GNBS = ["192.0.2.%d" % (10 + g) for g in range(4)]
+# upf_dl6: N3 over IPv6 (the N3 SVI6 in bd 100, the gNBs on its /64)
+UP_N3_6, UP_NET3_6 = "2001:db8:3::1", "2001:db8:3::"
+UP_GNBS6 = ["2001:db8:3::%x" % (0x10 + g) for g in range(4)]
 UP_N3_MAC, UP_GNB_MAC = bytes.fromhex("020000000301"), bytes.fromhex("02000000030a")
 UP_N6_MAC, UP_DN_MAC = bytes.fromhex("020000000601"), bytes.fromhex("02000000060a")
 UP_TEID_BASE = 0x10000     # session i: uplink TEID BASE + i, downlink (at its gNB) 2 * BASE + i
@@ -564,14 +567,16 @@ def up_dn(i):
     return "10.200.%d.%d" % ((i >> 8) & 0x7f, i & 0xff)
 
 
-def up_common(n, uplink, ulcl):
+def up_common(n, uplink, ulcl, v6=False):
     """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
     DN behind a gateway, the UE pool routed into the UPF) and one session
     per UE, uplink (by TEID) or downlink (by UE), each termination with its
     own URR, all through the slice's meter (a QER: RFC 4115 at 10 Gbit/s,
     red passed). Uplink: the DN's app (1) breaks out by its own termination;
     the session's own goes to the anchor (ulcl) or to the DN too.
-    Downlink: the session's own termination (no app of its own)."""
+    Downlink: the session's own termination (no app of its own). v6: the
+    gNBs are peers over IPv6, on the N3 SVI6's connected /64 (static
+    neighbours): the outer packet is routed by switch.l3v6."""
     n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
     ups = METER_UPDATES + [upd("upf_slices", {"slice": 1}, "slice", {"meter": 1})] + [
         upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
@@ -593,11 +598,25 @@ def up_common(n, uplink, ulcl):
                                                            "vrf": 100, "sport": 2152, "mtu": 0, "dscp": 64}),
                 upd("neigh", {"vrf": 100, "ip": UP_ANCHOR}, "rewrite",
                     {"port": "p1", "vlan": 100, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)})]
-    for g, a in enumerate(UP_GNBS):
+    if v6:
+        ups += [upd("svi6", {"vrf": 100, "bd": 100}, "svi6", {"mac": mac_str(UP_N3_MAC), "ip": UP_N3_6, "plen": 64}),
+                upd("fdb", {"bd": 100, "mac": mac_str(UP_N3_MAC)}, "route"),
+                upd("bd_ports", {"bd": 100, "port": n3}, "member", {"vlan": 0}),
+                upd("routes6", {"vrf": 100, "dst": UP_N3_6 + "/128"}, "local"),
+                upd("routes6", {"vrf": 100, "dst": UP_NET3_6 + "/64"}, "connected", {"bd": 100}),
+                upd("upf_interfaces6", {"dst": UP_N3_6 + "/128"}, "n3", {"slice": 0, "id": 3})]
+    for g in range(len(UP_GNBS)):
+        rw = {"port": n3, "vlan": 0, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)}
+        if v6:
+            a = UP_GNBS6[g]
+            ups += [upd("tunnel_peers", {"id": 1 + g}, "gtpu6", {"src": UP_N3_6, "dst": a, "vrf": 100,
+                                                                "sport": 2152, "mtu": 0, "dscp": 64}),
+                    upd("neigh6", {"vrf": 100, "ip": a}, "rewrite", rw)]
+            continue
+        a = UP_GNBS[g]
         ups += [upd("tunnel_peers", {"id": 1 + g}, "gtpu", {"src": UP_N3, "dst": a, "gw": a, "vrf": 100,
                                                            "sport": 2152, "mtu": 0, "dscp": 64}),
-                upd("neigh", {"vrf": 100, "ip": a}, "rewrite",
-                    {"port": n3, "vlan": 0, "dmac": mac_str(UP_GNB_MAC), "smac": mac_str(UP_N3_MAC)})]
+                upd("neigh", {"vrf": 100, "ip": a}, "rewrite", rw)]
     for i in range(n):
         sid = i + 1
         if uplink:
@@ -696,16 +715,17 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
     return frames, up_common(n_flows, True, ulcl), None if ulcl else up_ovs("decap")
 
 
-def gen_upf_dl(n_flows=65536, frame_len=60, seed=1):
+def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False):
     """Frames from the DN gateway on p0 (n6) to n_flows UEs: routed (the
     pool's route "upf"), the session by (slice, UE), the app (the DN's),
     the session's termination for it, encap_n3 with a DL container (QFI 9),
-    the slice meter, the URR, to the session's gNB -> sink."""
+    the slice meter, the URR, to the session's gNB -> sink. v6: the gNBs
+    over IPv6 (outer IPv6 with its UDP checksum, routed by switch.l3v6)."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
                        dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
-    return frames, up_common(n_flows, False, False), up_ovs("encap")
+    return frames, up_common(n_flows, False, False, v6), None if v6 else up_ovs("encap")
 
 
 # scenario name -> (generator, description for the report line)
@@ -730,6 +750,8 @@ SCENARIOS = {
                     "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
                "DL container (%d B out), slice meter, URR" % (60 + 44)),
+    "upf_dl6": (lambda **kw: gen_upf_dl(v6=True, **kw), "64 B to {flows} UEs routed into the UPF: as upf_dl, "
+                "the gNBs over IPv6 (%d B out)" % (60 + 64)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

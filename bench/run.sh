@@ -35,6 +35,8 @@
 #            default termination sends them on to the anchor over N9
 #   upf_dl   65536 UEs routed into the UPF from the DN side: session, app,
 #            encap_n3 with a DL container, slice meter, URR -> sink
+#   upf_dl6  upf_dl with the gNBs over IPv6: outer IPv6 (UDP checksum),
+#            routed by switch.l3v6 (connected /64, static neighbours)
 #   vxlan_decap  the same tables; 65536 flows of VXLAN datagrams on p0 (wan)
 #            from the 4 peer endpoints to the local VTEP: VTEP, VNI, peer,
 #            decap into the bridge domain (inner source static behind its
@@ -136,7 +138,10 @@ scenario_setup() {
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles
         P0_OPTS='"role": "n6",' P1_OPTS='"role": "n3",' TX_LEN=104 CHECK_EVENTS=upf.to_n3
         DESC="64 B from the DN to $FLOWS UEs: routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_dl)" ;;
+    upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
+        CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
+        DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_dl, upf_dl6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
