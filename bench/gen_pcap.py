@@ -126,7 +126,6 @@ def gen_l3(n_flows=65536, frame_len=60, seed=1):
     N_NEXTHOPS next hops (192.0.2.1..) with static neigh entries to p1."""
     if n_flows % N_ROUTES or n_flows // N_ROUTES > 254:
         raise ValueError("l3 wants a multiple of %d flows, at most %d" % (N_ROUTES, N_ROUTES * 254))
-    per = n_flows // N_ROUTES
     updates = [
         upd("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
         upd("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 2}),
