@@ -119,8 +119,8 @@ struct up_peer {
 	uint16_t mtu;            /* the outer packet's at most (0: the port's) */
 	uint8_t dscp;            /* UP_DSCP_COPY: the inner packet's */
 };
-/* A peer over IPv6: the outer packet is routed in vrf by the switch
- * (switch.l3v6, routes6: its next hop, ECMP, neighbour discovery). */
+/* A peer over IPv6: the outer packet is routed in vrf as the switch
+ * routes (routes6: its next hop, ECMP, neighbour discovery; up_encap.h). */
 struct up_peer6 {
 	uint8_t src[16], dst[16];
 	uint16_t vrf, sport, mtu;

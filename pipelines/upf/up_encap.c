@@ -183,6 +183,21 @@ rewrite(struct rte_mbuf *m, const struct sw_rewrite *rw)
 	return 0;
 }
 
+/* An outer IPv6 packet to a next hop found here: what switch.l3v6 does
+ * with it (the egress MTU, then the rewrite, which takes the hop limit to
+ * 64), without the trip through it. Over the MTU it is dropped as the
+ * switch's slow path drops our own packets (no ICMPv6 about them). */
+static inline uint16_t
+out6(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	if (unlikely(rte_pktmbuf_pkt_len(m) - ETH_HLEN > dp_ports[rw->port].mtu))
+		return DP_NEXT_DROP(SW_DROP(pkt_too_big));
+	if (pl_switch_rewrite6(m, md, rw) < 0)
+		return DP_NEXT_DROP(UP_DROP(no_headroom));
+	md->out_port = rw->port;
+	return DP_NEXT_TX;
+}
+
 /* The underlay next hops of the peers pe[j] (neigh entries: ne[j]; the
  * bitmask of hits). A burst goes to a few gNBs or anchors: each distinct
  * next hop is looked up once and counted for every packet that goes by
@@ -238,63 +253,141 @@ next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned i
 	return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
 }
 
+/* The next hops of IPv6 peers pe[j], as switch.l3v6 would route their
+ * packets: where the route to the peer (re[j]) is one next hop, its entry
+ * with the rewrite (ne[j], in table nt[j]: nexthops for a via route, neigh6
+ * for a connected one) when resolved; else NULL, and switch.l3v6 routes
+ * the packets (ECMP by flow, unresolved, no route: it says why). Nothing is
+ * counted here: the packets that go by what was found count it. */
+static void
+next_hops6(const struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned int k,
+	   const struct dp_entry **re, const struct dp_entry **ne, int *nt)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST];
+	uint8_t via[DP_LOOKUP_BURST], conn[DP_LOOKUP_BURST];
+	unsigned int nv = 0, nc = 0;
+	uint64_t hit;
+
+	for (unsigned int j = 0; j < k; j++) {
+		const struct up_peer6 *p = (const struct up_peer6 *)pe[j]->params;
+
+		pl_switch_key_vrf_ip6(keys[j], p->vrf, p->dst);
+		kp[j] = keys[j];
+		ne[j] = NULL;
+	}
+	hit = dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.routes6, kp, k, re);
+	for (unsigned int j = 0; j < k; j++) {
+		if (!(hit >> j & 1))
+			continue;
+		if (re[j]->action == SW_RT_VIA) {
+			ids[nv] = ((const uint16_t *)(re[j]->params + SW_RT6_IDS_OFF))[0];
+			via[nv++] = (uint8_t)j;
+		} else if (re[j]->action == SW_RT_CONNECTED) {
+			kp[nc] = keys[j];   /* the same (vrf, address): the host itself */
+			conn[nc++] = (uint8_t)j;
+		}
+	}
+	if (nv) {
+		dp_table_lookup_ids(ctx->root, DP_WORKER_NONE, pl_sw.nexthops, ids, nv, e);
+		for (unsigned int i = 0; i < nv; i++)
+			if (e[i]->action == SW_NH_RESOLVED6) {
+				ne[via[i]] = e[i];
+				nt[via[i]] = pl_sw.nexthops;
+			}
+	}
+	if (nc) {
+		hit = dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.neigh6, kp, nc, e);
+		for (unsigned int i = 0; i < nc; i++)
+			if ((hit >> i & 1) && e[i]->action != SW_NB_UNRESOLVED) {
+				ne[conn[i]] = e[i];
+				nt[conn[i]] = pl_sw.neigh6;
+			}
+	}
+}
+
 /* A worker's memo of a peer's way out: its tunnel_peers entry and the
- * neigh entry its gateway resolved to, good while the versions of those
- * two tables sum to its stamp (dp_table_version). A burst goes to a few
- * gNBs or anchors: a hit spares the peer's lookup and the next hop's (and
- * counts as them). Only a GTP-U peer with a resolved next hop is
- * remembered, or one over IPv6 (no next hop here: ne NULL, switch.l3v6
+ * entry of the next hop it resolved to with its rewrite (over IPv4, the
+ * neigh entry of its gateway; over IPv6, its route and the nexthops or
+ * neigh6 entry behind it), good while the versions of those tables sum to
+ * its stamp (dp_table_version). A burst goes to a few gNBs or anchors: a
+ * hit spares the peer's lookup and the next hop's (and counts as them),
+ * and sends the packet out from here. Remembered: a GTP-U peer with a
+ * resolved next hop, and any IPv6 one (with none, rw NULL: switch.l3v6
  * routes it); the rest go through the lookups, so every drop and punt
  * keeps its reason. Direct-mapped by peer id: a collision costs only the
  * lookups. */
 #define PMEMO_SLOTS 256
 struct pmemo_slot {
 	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
-	const struct dp_entry *pe, *ne;
+	const struct dp_entry *pe, *re, *ne;
+	const struct sw_rewrite *rw;     /* ne's */
 	uint32_t peer;
 	uint32_t n;                      /* this burst's hits, not yet counted */
+	int ntab;                        /* ne's table */
 };
 static struct pmemo_slot *pmemo[DP_WORKERS_MAX];
 static unsigned int pmemo_workers;
 
-/* What the memo stood for in this burst, counted as the two lookups. */
+/* The tables a memo hit stands for, summed (what its stamp is). */
+static inline uint64_t
+pmemo_stamp(void)
+{
+	return 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh) +
+	       dp_table_version(pl_sw.routes6) + dp_table_version(pl_sw.nexthops) +
+	       dp_table_version(pl_sw.neigh6);
+}
+
+/* n hits on entry e of table tb, where a memo stood for the lookup. */
+static inline void
+count_one(const struct dp_stage_ctx *ctx, int tb, const struct dp_entry *e, uint32_t n)
+{
+	dp_table_count_hits(ctx->worker, (unsigned int)tb, &e, &n, 1);
+}
+
+/* What the memo stood for in this burst, counted as the lookups. */
 static void
 pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned int nu)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint32_t cnt[DP_LOOKUP_BURST];
-	unsigned int v = 0;
 
 	for (unsigned int u = 0; u < nu; u++) {
 		e[u] = used[u]->pe;
 		cnt[u] = used[u]->n;
-		used[u]->n = 0;
 	}
 	dp_table_count_hits(ctx->worker, (unsigned int)pl_up.peers, e, cnt, nu);
-	for (unsigned int u = 0; u < nu; u++)
-		if (used[u]->ne != NULL) {   /* an IPv6 peer's is switch.l3v6's to count */
-			e[v] = used[u]->ne;
-			cnt[v++] = cnt[u];
-		}
-	dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, e, cnt, v);
+	for (unsigned int u = 0; u < nu; u++) {
+		struct pmemo_slot *s = used[u];
+
+		if (s->re != NULL)
+			count_one(ctx, pl_sw.routes6, s->re, s->n);
+		if (s->ne != NULL)
+			count_one(ctx, s->ntab, s->ne, s->n);
+		s->n = 0;
+	}
 }
 
-/* The peers and next hops of te[j]'s tunnels into pe[j], ne[j]: from the
- * memo, the rest looked up (and remembered). ne[j] is NULL where no next
- * hop was found, or the peer is not over IPv4. */
+/* The peers of te[j]'s tunnels into pe[j] and the rewrites to their next
+ * hops into rw[j]: from the memo, the rest looked up (and remembered).
+ * rw[j] is NULL where no next hop was found here (an IPv4 peer's
+ * unresolved or missing, an IPv6 peer's that switch.l3v6 is to route). */
 static void
 peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, const struct dp_entry **pe,
-	  const struct dp_entry **ne)
+	  const struct sw_rewrite **rw)
 {
 	struct pmemo_slot *mm = pmemo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a slot filled now is stamped no newer than
 	 * what the lookups saw */
-	uint64_t stamp = 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh), mhit;
-	const struct dp_entry *mpe[DP_LOOKUP_BURST], *mne[DP_LOOKUP_BURST];
-	const struct dp_entry *v4pe[DP_LOOKUP_BURST], *v4ne[DP_LOOKUP_BURST];
+	uint64_t stamp = pmemo_stamp(), mhit;
+	const struct dp_entry *mpe[DP_LOOKUP_BURST], *mre[DP_LOOKUP_BURST], *mne[DP_LOOKUP_BURST];
+	const struct dp_entry *vpe[DP_LOOKUP_BURST], *vre[DP_LOOKUP_BURST], *vne[DP_LOOKUP_BURST];
+	int mnt[DP_LOOKUP_BURST], vnt[DP_LOOKUP_BURST];
 	uint32_t ids[DP_LOOKUP_BURST];
-	uint8_t miss[DP_LOOKUP_BURST], v4[DP_LOOKUP_BURST];
-	unsigned int nm = 0, nu = 0, n4 = 0;
+	uint8_t miss[DP_LOOKUP_BURST], v4[DP_LOOKUP_BURST], v6[DP_LOOKUP_BURST];
+	unsigned int nm = 0, nu = 0, n4 = 0, n6 = 0;
 
 	for (unsigned int j = 0; j < k; j++) {
 		uint32_t id = ((const struct up_term *)te[j]->params)->peer;
@@ -306,7 +399,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 			continue;
 		}
 		pe[j] = s->pe;
-		ne[j] = s->ne;
+		rw[j] = s->rw;
 		if (s->n++ == 0)
 			used[nu++] = s;
 	}
@@ -315,26 +408,48 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 	if (nm == 0)
 		return;
 	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, nm, mpe);
-	/* only IPv4 peers have a next hop to find here */
-	for (unsigned int i = 0; i < nm; i++)
+	for (unsigned int i = 0; i < nm; i++) {
+		mre[i] = mne[i] = NULL;
 		if (mpe[i]->action == UP_PEER_GTPU) {
-			v4pe[n4] = mpe[i];
+			vpe[n4] = mpe[i];
 			v4[n4++] = (uint8_t)i;
 		}
-	mhit = n4 ? next_hops(ctx, v4pe, n4, v4ne) : 0;
-	for (unsigned int i = 0; i < nm; i++)
-		mne[i] = NULL;
+	}
+	mhit = n4 ? next_hops(ctx, vpe, n4, vne) : 0;
 	for (unsigned int i = 0; i < n4; i++)
-		mne[v4[i]] = (mhit >> i & 1) ? v4ne[i] : NULL;
+		if (mhit >> i & 1) {
+			mne[v4[i]] = vne[i];
+			mnt[v4[i]] = pl_sw.neigh;
+		}
+	for (unsigned int i = 0; i < nm; i++)
+		if (mpe[i]->action == UP_PEER_GTPU6) {
+			vpe[n6] = mpe[i];
+			v6[n6++] = (uint8_t)i;
+		}
+	if (n6) {
+		next_hops6(ctx, vpe, n6, vre, vne, vnt);
+		for (unsigned int i = 0; i < n6; i++)
+			if (vne[i] != NULL) {
+				/* a way out from here: its lookups count as if made */
+				mre[v6[i]] = vre[i];
+				mne[v6[i]] = vne[i];
+				mnt[v6[i]] = vnt[i];
+				count_one(ctx, pl_sw.routes6, vre[i], 1);
+				count_one(ctx, vnt[i], vne[i], 1);
+			}
+	}
 	for (unsigned int i = 0; i < nm; i++) {
 		struct pmemo_slot *s = &mm[ids[i] & (PMEMO_SLOTS - 1)];
 		unsigned int j = miss[i];
+		bool v6peer = mpe[i]->action == UP_PEER_GTPU6;
 
 		pe[j] = mpe[i];
-		ne[j] = mne[i];
-		if (mpe[i]->action == UP_PEER_GTPU6 ||
-		    (mne[i] != NULL && mne[i]->action != SW_NB_UNRESOLVED))
-			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .ne = mne[i], .peer = ids[i] };
+		rw[j] = mne[i] == NULL || mne[i]->action == SW_NB_UNRESOLVED ? NULL :
+			mnt[i] == pl_sw.nexthops ? &((const struct sw_nh6_resolved *)mne[i]->params)->rw :
+			(const struct sw_rewrite *)mne[i]->params;
+		if (v6peer || rw[j] != NULL)
+			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .re = mre[i], .ne = mne[i],
+						  .rw = rw[j], .peer = ids[i], .ntab = mnt[i] };
 	}
 }
 
@@ -342,7 +457,8 @@ void
 up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	       const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next)
 {
-	const struct dp_entry *pe[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST];
+	const struct dp_entry *pe[DP_LOOKUP_BURST];
+	const struct sw_rewrite *rw[DP_LOOKUP_BURST];
 
 	if (unlikely(k == 0))
 		return;
@@ -350,20 +466,24 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 	 * yet: on its way while the lookups run */
 	for (unsigned int j = 0; j < k; j++)
 		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
-	peers_out(ctx, te, k, pe, ne);
+	peers_out(ctx, te, k, pe, rw);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
 		const struct up_term *t = (const struct up_term *)te[j]->params;
 		const struct up_peer *p = (const struct up_peer *)pe[j]->params;
-		const struct sw_rewrite *rw;
 		uint16_t *nx = &next[idx[j]];
 		uint16_t mtu;
 		unsigned int r;
 
 		if (pe[j]->action == UP_PEER_GTPU6) {
 			r = encap6(m, md, (const struct up_peer6 *)pe[j]->params, t->teid, pdu_type, qfi_of(t, m));
-			*nx = r != 0 ? DP_NEXT_DROP(r) : DP_NEXT_EDGE(edge6);
+			if (r != 0)
+				*nx = DP_NEXT_DROP(r);
+			else if (rw[j] == NULL)
+				*nx = DP_NEXT_EDGE(edge6);
+			else
+				*nx = out6(m, md, rw[j]);
 			continue;
 		}
 		if (pe[j]->action != UP_PEER_GTPU) {
@@ -371,21 +491,19 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 			continue;
 		}
 		mtu = p->mtu ? p->mtu : UINT16_MAX;
-		rw = ne[j] != NULL && ne[j]->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)ne[j]->params :
-									    NULL;
-		if (rw != NULL && dp_ports[rw->port].mtu < mtu)
-			mtu = dp_ports[rw->port].mtu;
+		if (rw[j] != NULL && dp_ports[rw[j]->port].mtu < mtu)
+			mtu = dp_ports[rw[j]->port].mtu;
 		if ((r = encap(m, md, p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
 			*nx = DP_NEXT_DROP(r);
 			continue;
 		}
 		md->tunnel = t->peer;
-		if (rw == NULL) {
+		if (rw[j] == NULL) {
 			md->punt = UP_PUNT_UNRESOLVED;
 			*nx = DP_NEXT_PUNT;
 			continue;
 		}
-		*nx = rewrite(m, rw) < 0 ? DP_NEXT_DROP(UP_DROP(no_headroom)) : DP_NEXT_TX;
+		*nx = rewrite(m, rw[j]) < 0 ? DP_NEXT_DROP(UP_DROP(no_headroom)) : DP_NEXT_TX;
 	}
 }
 

@@ -2,9 +2,10 @@
  * IPv6, UDP and GTP-U headers with a PDU Session Container. Over IPv4, the
  * underlay next hop's rewrite from the switch's neighbours (unresolved: the
  * slow path holds the packet while the switch asks for it); over IPv6 the
- * switch routes the outer packet (switch.l3v6 on workers, its slow path on
- * the main lcore). Workers encapsulate bursts; the main lcore releases
- * buffered packets and sends end markers. */
+ * outer packet is routed as the switch routes it (one resolved next hop:
+ * sent from here; else switch.l3v6 on workers, its slow path on the main
+ * lcore). Workers encapsulate bursts; the main lcore releases buffered
+ * packets and sends end markers. */
 #ifndef UP_ENCAP_H
 #define UP_ENCAP_H
 
@@ -14,8 +15,8 @@
 /* pkts[idx[j]] (inner IPv4 at l3_off) into the tunnel its termination
  * te[j] names (peer, teid, qfi), with a PDU Session Container of pdu_type
  * (GTPU_PDU_TYPE_UL toward an anchor, _DL toward a gNB): next[] is TX,
- * a punt (next hop unresolved), a drop, or for an IPv6 peer the edge edge6
- * (to switch.l3v6). Workers. */
+ * a punt (next hop unresolved), a drop, or for an IPv6 peer whose route is
+ * not one resolved next hop the edge edge6 (to switch.l3v6). Workers. */
 void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 		    const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next);
 

@@ -411,6 +411,56 @@ def reply_frame(req, gtp, dport):
 
 
 @R.test
+def test_ipv6_peer_next_hop_changes_apply_at_once():
+    """A worker remembers an IPv6 peer's way out (its route and the
+    neighbour or next hop behind it) and sends from upf.dl without
+    switch.l3v6; a write to any of them applies from the next packet: the
+    gNB's neighbour moves to another MAC; a host route sends it via the
+    router on N9; that route becomes ECMP over the router and the gNB
+    itself, which switch.l3v6 spreads by flow. Downlink on four DN ports,
+    one before and one after each write."""
+    ports = dict(PORTS, dn2={"role": "n6"}, dn3={"role": "n6"}, dn4={"role": "n6"})
+    pkt = [IP(src=DN_HOST, dst=UE) / UDP(sport=7000 + i, dport=40000) / Raw(b"dl6 %d" % i) for i in range(38)]
+    fr = [Ether(src=DN_MAC, dst=N6_MAC) / p for p in pkt]
+    new_mac = "02:00:00:00:03:0b"
+    host = GNB6 + "/128"
+    with Sxdp({"n3": [], "n6": fr[:2], "n9": [], "dn2": fr[2:4], "dn3": fr[4:6], "dn4": fr[6:]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup() + setup6(dp) + [
+            U("interfaces", {"in_port": d, "vlan": 0}, "attach", {"slice": SLICE, "bd": 1})
+            for d in ("dn2", "dn3", "dn4")] + [
+            U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3", dict({"id": 1}, **dl_far(peer=PEER_GNB6)),
+              type="modify")])
+        dp.phase(["n6"])
+        dp.table_write([U("neigh6", {"vrf": UNDERLAY, "ip": GNB6}, "rewrite",
+                          {"port": "n3", "vlan": 0, "dmac": new_mac, "smac": N3_MAC}, type="modify")])
+        dp.phase(["dn2"])
+        dp.table_write([U("routes6", {"vrf": UNDERLAY, "dst": host}, "via", {"nh": RTR6})])
+        dp.phase(["dn3"])
+        dp.table_write([U("routes6", {"vrf": UNDERLAY, "dst": host}, "ecmp", {"n": 2, "nh0": RTR6, "nh1": GNB6},
+                          type="modify")])
+        st = dp.phase(["dn4"])
+        expect_drops(st, {})
+        expect_eq(events_of(st).get("upf.to_n3"), len(pkt), "upf.to_n3")
+        dp.stop()
+        outs = dp.outputs()
+
+        def want(p, smac, dmac):
+            return want_gtpu6(routed(p), TEID_GNB, N3_IP6, GNB6, smac, dmac, 9, 0, 0)
+        n3 = take_flow([want(p, N3_MAC, GNB_MAC) for p in pkt[:2]] +
+                       [want(p, N3_MAC, new_mac) for p in pkt[2:4]], outs["n3"][:4])
+        n9 = take_flow([want(p, N9_MAC, ANCHOR_MAC) for p in pkt[4:6]], outs["n9"][:2])
+        expect_eq([bytes(x) for x in n3], [bytes(x) for x in outs["n3"][:4]], "neighbour, then its new MAC")
+        expect_eq([bytes(x) for x in n9], [bytes(x) for x in outs["n9"][:2]], "via the router on N9")
+        ecmp3, ecmp9 = outs["n3"][4:], outs["n9"][2:]
+        expect(len(ecmp3) + len(ecmp9) == 32 and ecmp3 and ecmp9,
+               "ECMP: 32 flows spread over the gNB (%d) and the router (%d)" % (len(ecmp3), len(ecmp9)))
+        for f, mac in [(f, new_mac) for f in ecmp3] + [(f, ANCHOR_MAC) for f in ecmp9]:
+            e = Ether(f)
+            expect(e.dst == mac and e[IPv6].hlim == 64 and e[IPv6].dst == GNB6, "ECMP frame: %s" % e.summary())
+
+
+@R.test
 def test_echo_answered():
     """An echo request (sequence 77, from port 40000) gets a response with
     the same sequence and Recovery 0, to the port it came from."""
