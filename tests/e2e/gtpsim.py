@@ -7,7 +7,7 @@ sxdp are checked (TEID, container direction, QFI) and their T-PDUs written
 to the TUN device. Echo requests are answered. On SIGTERM it writes what
 it saw as JSON to --stats.
 
-    gtpsim.py --tun NAME --local IP --peer IP --teid-out N --teid-in N
+    gtpsim.py --tun NAME --local IP --peer IP --teid-out N --teid-in N  (IPv4 or IPv6)
               --psc ul|dl --qfi N --want-qfi N --ready FILE --stats FILE
 
 --psc is the direction of what it sends (a gNB sends ul, an anchor dl);
@@ -79,7 +79,9 @@ def main():
     st = {"sent": 0, "received": 0, "bad_teid": 0, "bad_psc": 0, "bad_qfi": 0, "malformed": 0,
           "echo": 0, "other": 0}
     tun = open_tun(a.tun)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # GTP-U over IPv4 or IPv6, as the addresses are (over IPv6 the kernel
+    # drops a datagram whose UDP checksum is wrong or zero, RFC 8200 8.1)
+    sock = socket.socket(socket.AF_INET6 if ":" in a.local else socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((a.local, 2152))
 
     def done(*_):

@@ -5,6 +5,8 @@
 #
 #   ue (10.45.0.1 on a TUN) ── gtpsim "gNB" (netns gnb, 192.0.2.10)
 #        ══ GTP-U N3 ══ sxdp n3 192.0.2.1
+#   ue2 (10.45.0.2) ── gtpsim "gNB6" (netns gnb, 2001:db8:3::10)
+#        ══ GTP-U N3 over IPv6 ══ sxdp n3 2001:db8:3::1
 #   sxdp n6 10.200.0.1 ── dn (10.200.0.5): the local DN, slice 1's VRF
 #   sxdp n9 198.51.100.1 ══ GTP-U N9 ══ gtpsim "anchor" (netns anc,
 #        198.51.100.9) ── its TUN ── 203.0.113.7 (the anchor's network)
@@ -18,10 +20,15 @@
 # ends; every G-PDU the peers got had the right TEID, container and QFI;
 # the session's URRs counted both directions; the UE cannot reach the UPF's
 # own addresses; sxdp stops cleanly.
+# A second UE (10.45.0.2, session 2) is behind a gNB over IPv6 on the same
+# link (gtpsim on 2001:db8:3::10, sxdp's N3 SVI6 2001:db8:3::1): the gNB
+# and sxdp find each other by NDP, its uplink breaks out, its downlink
+# leaves in an IPv6 tunnel whose UDP checksum the gNB's kernel checks.
 # Over AF_XDP, the N3 link is shared with the kernel (the box's own
 # 198.18.0.20 on it, in a subnet of its own that the gNB has too; one MAC
-# for both, no promiscuous mode): the UPF's claims
-# for its endpoints are the XDP program's rules, the G-PDUs are steered to
+# for both, no promiscuous mode): the UPF's claims for its endpoints (GTP-U,
+# ICMP and ARP; over IPv6 GTP-U, ICMPv6 and NDP, which the second UE's
+# traffic needs) are the XDP program's rules, the G-PDUs are steered to
 # sxdp, and the gNB's ping and a TCP exchange to the kernel's address are
 # passed to the kernel. Ends with "N passed, M failed"; exit 1
 # if any failed, 77 without netns/veth/TUN. BUILD, NL_DRIVER, TCP_SECONDS,
@@ -40,6 +47,7 @@ declare -A GWS=([gnb]="" [dn]=10.200.0.1 [anc]="")
 declare -A IP=([ue]=10.45.0.1 [dn]=10.200.0.5 [anc]=203.0.113.7)   # what servers bind
 declare -A MAC=([gnb]=02:00:c0:00:02:0a [dn]=02:00:0a:c8:00:05 [anc]=02:00:c6:33:64:09)
 N3=192.0.2.1 N9=198.51.100.1 N6=10.200.0.1
+N3_6=2001:db8:3::1 GNB6=2001:db8:3::10   # the second gNB's N3, over IPv6
 # the N3 link, when AF_XDP: shared with the kernel, whose own address on it
 # is KERNEL_N3 (the gNB's is GNB_MGMT; not in N3's subnet, which the root
 # namespace may route elsewhere); the N3 SVI's MAC is the interface's
@@ -50,7 +58,7 @@ in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 
 BGPIDS=()
-NSES=("${HOSTS[@]}" ue)   # sw_teardown's: the netns and the root ends of the veths
+NSES=("${HOSTS[@]}" ue ue2)   # sw_teardown's: the netns and the root ends of the veths
 LINKS=("${HOSTS[@]}")
 trap sw_teardown EXIT
 trap 'exit 130' INT TERM
@@ -71,30 +79,45 @@ for h in "${HOSTS[@]}"; do
     finish
   fi
 done
-ip netns add "$(ns ue)" && ip -n "$(ns ue)" link set lo up || { notok "topology: the UE's netns"; finish; }
+for u in ue ue2; do
+  ip netns add "$(ns $u)" && ip -n "$(ns $u)" link set lo up || { notok "topology: the UE's netns $u"; finish; }
+done
+# the gNB's IPv6 (nl_host turned it off): no DAD, RS or RA, which are not under test
+if ! in_ns gnb sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+       net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0 \
+       net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.accept_dad=0 >/dev/null ||
+   ! in_ns gnb ip -6 addr add $GNB6/64 dev eth0 nodad; then
+  notok "topology: the gNB's IPv6 address"
+  finish
+fi
 in_ns anc ip addr add 203.0.113.7/32 dev lo
 in_ns anc sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 ip link set "$(ns gnb)" address $N3_MAC
 sw_links_up "${HOSTS[@]}"
 
 # the two GTP-U peers: the gNB's TUN moves into the UE's netns once made
-start_sim() { # HOST TUN LOCAL PEER TEID_OUT TEID_IN PSC QFI WANT_QFI
-  local h=$1 i
-  ip netns exec "$(ns "$h")" "$PY" "$here/gtpsim.py" --tun "$2" --local "$3" --peer "$4" --teid-out "$5" \
-    --teid-in "$6" --psc "$7" --qfi "$8" --want-qfi "$9" --ready "$NL_DIR/ready-$h" \
+start_sim() { # NAME HOST TUN LOCAL PEER TEID_OUT TEID_IN PSC QFI WANT_QFI
+  local h=$1 host=$2 i
+  shift 2
+  ip netns exec "$(ns "$host")" "$PY" "$here/gtpsim.py" --tun "$1" --local "$2" --peer "$3" --teid-out "$4" \
+    --teid-in "$5" --psc "$6" --qfi "$7" --want-qfi "$8" --ready "$NL_DIR/ready-$h" \
     --stats "$NL_DIR/stats-$h.json" >"$NL_DIR/gtpsim-$h.log" 2>&1 &
   BGPIDS+=("$!")
   for i in $(seq 1 100); do [ -f "$NL_DIR/ready-$h" ] && return 0; sleep 0.05; done
   return 1
 }
-TUN_UE=ue$TAG TUN_AN=an$TAG
-if start_sim gnb "$TUN_UE" 192.0.2.10 "$N3" 0x100 0x2000 ul 9 9 &&
+TUN_UE=ue$TAG TUN_AN=an$TAG TUN_UE2=u2$TAG
+if start_sim gnb gnb "$TUN_UE" 192.0.2.10 "$N3" 0x100 0x2000 ul 9 9 &&
    ip -n "$(ns gnb)" link set "$TUN_UE" netns "$(ns ue)" &&
    in_ns ue ip link set "$TUN_UE" mtu 1400 up && in_ns ue ip addr add 10.45.0.1/32 dev "$TUN_UE" &&
    in_ns ue ip route add default dev "$TUN_UE" &&
-   start_sim anc "$TUN_AN" 198.51.100.9 "$N9" 0x7000 0x9000 dl 9 5 &&
-   in_ns anc ip link set "$TUN_AN" mtu 1400 up && in_ns anc ip route add 10.45.0.0/16 dev "$TUN_AN"; then
-  ok "topology: UE behind a simulated gNB (TUN + GTP-U over UDP), local DN host, anchor UPF simulator with its network"
+   start_sim anc anc "$TUN_AN" 198.51.100.9 "$N9" 0x7000 0x9000 dl 9 5 &&
+   in_ns anc ip link set "$TUN_AN" mtu 1400 up && in_ns anc ip route add 10.45.0.0/16 dev "$TUN_AN" &&
+   start_sim gnb6 gnb "$TUN_UE2" $GNB6 $N3_6 0x200 0x3000 ul 9 9 &&
+   ip -n "$(ns gnb)" link set "$TUN_UE2" netns "$(ns ue2)" &&
+   in_ns ue2 ip link set "$TUN_UE2" mtu 1400 up && in_ns ue2 ip addr add 10.45.0.2/32 dev "$TUN_UE2" &&
+   in_ns ue2 ip route add default dev "$TUN_UE2"; then
+  ok "topology: UEs behind simulated gNBs over IPv4 and IPv6 (TUN + GTP-U over UDP), local DN host, anchor UPF simulator with its network"
 else
   notok "topology: the GTP-U simulators ($(cat "$NL_DIR"/gtpsim-*.log 2>/dev/null | tail -3 | tr '\n' ' '))"
   finish
@@ -144,6 +167,19 @@ add("sessions_downlink", {"slice": 1, "ue": "10.45.0.1"}, "encap_n3", dl)
 add("applications", {"slice": 1, "remote": {"value": "10.200.0.0", "mask": "255.255.255.0"}}, "app", {"app": 1},
     priority=10)
 add("terminations_uplink", {"session": 1, "app": 1}, "fwd_n6", {"urr": 1})
+# the gNB over IPv6 on the N3 link: N3's SVI6 (its /64 connected: the gNB
+# found by NDP), an endpoint and a peer over IPv6; session 2 (OHR 1: GTP-U
+# over IPv6) breaks out all its uplink, its downlink goes back over IPv6
+add("svi6", {"vrf": 100, "bd": 100}, "svi6", {"mac": "02:5e:00:00:03:01", "ip": "2001:db8:3::1", "plen": 64})
+add("routes6", {"vrf": 100, "dst": "2001:db8:3::1/128"}, "local")
+add("routes6", {"vrf": 100, "dst": "2001:db8:3::/64"}, "connected", {"bd": 100})
+add("upf_interfaces6", {"dst": "2001:db8:3::1/128"}, "n3", {"slice": 0, "id": 3})
+add("tunnel_peers", {"id": 3}, "gtpu6", {"src": "2001:db8:3::1", "dst": "2001:db8:3::10", "vrf": 100,
+                                         "sport": 2152, "mtu": 0, "dscp": 64})
+add("sessions_uplink", {"iface": 3, "teid": 0x200}, "fwd_n6", {"id": 2, "ue": "10.45.0.2", "slice": 1, "ohr": 1,
+                                                               "urr": 5})
+add("sessions_downlink", {"slice": 1, "ue": "10.45.0.2"}, "encap_n3",
+    {"id": 2, "peer": 3, "teid": 0x3000, "qfi": 9, "urr": 6})
 json.dump({"atomicity": "dataplane-atomic", "updates": u}, open(sys.argv[1], "w"))
 PYEOF
 sw_table_load "$NL_DIR/tables.json"
@@ -154,6 +190,9 @@ ping_check "UE -> local DN host (uplink broken out, downlink into the N3 tunnel)
 ping_check "UE -> the anchor's network over N9 (no hop of ours: not routed)" ue 203.0.113.7 20 64
 tcp_check "TCP UE -> local DN host (iperf3)" ue dn
 tcp_check "TCP UE -> the anchor's network over N9 (iperf3)" ue anc
+wait_ping ue2 10.200.0.5 15 || true
+ping_check "UE 2 -> local DN host through the gNB over IPv6 (NDP both ways, an IPv6 tunnel back)" ue2 10.200.0.5 20 63
+tcp_check "TCP UE 2 -> local DN host through the gNB over IPv6 (iperf3)" ue2 dn
 # the UPF's own addresses are no destination for a UE
 if in_ns ue ping -c 2 -i 0.2 -W 1 "$N3" >/dev/null 2>&1 || in_ns ue ping -c 2 -i 0.2 -W 1 "$N6" >/dev/null 2>&1; then
   notok "the UE reached one of the UPF's own addresses"
@@ -175,8 +214,9 @@ import json, sys
 print(" ".join(sorted("%s/%s/%d/%s" % (r["addr"], r["proto"], r["port"], ",".join(r["owners"]))
                       for r in json.load(sys.stdin)["rules"])))')
   want="$N3/arp/0/upf $N3/icmp/0/upf $N3/udp/2152/upf $N9/arp/0/upf $N9/icmp/0/upf $N9/udp/2152/upf"
+  want="$want $N3_6/icmpv6/0/upf $N3_6/nd/0/upf $N3_6/udp/2152/upf"
   if [ "$rules" = "$want" ]; then
-    ok "the UPF's claims for its N3 and N9 endpoints are the XDP rules: $rules"
+    ok "the UPF's claims for its N3 (IPv4 and IPv6) and N9 endpoints are the XDP rules: $rules"
   else
     notok "XDP rules: '$rules', want '$want'"
   fi
@@ -235,7 +275,7 @@ fi
 for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
 BGPIDS=()
-for h in gnb anc; do
+for h in gnb gnb6 anc; do
   s=$(cat "$NL_DIR/stats-$h.json" 2>/dev/null)
   if printf '%s' "$s" | "$PY" -c '
 import json, sys
