@@ -118,6 +118,14 @@ static const struct dp_table_def sess_dl_def = {
 	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV4, DP_MATCH_EXACT } },
 	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
 };
+/* An IPv6 PDU session's prefix (TS 23.501 5.8.2.2: a /64 per session, the
+ * UE picks its interface identifiers): ue is the prefix, its last 64 bits
+ * zero. Its entry's "ue" param is the session's IPv4 address, if any. */
+static const struct dp_table_def sess_dl6_def = {
+	.name = "sessions_downlink6", .size = 16384, .n_fields = 2,
+	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV6, DP_MATCH_EXACT } },
+	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
+};
 
 /* Applications of a slice: the remote end (the destination uplink, the
  * source downlink), its L4 port, protocol and QFI. The local DN's prefixes
@@ -182,7 +190,8 @@ uplink_table(int table)
 static bool
 far_table(int table)
 {
-	return uplink_table(table) || table == pl_up.sess_n9 || table == pl_up.sess_dl || table == pl_up.term_dl;
+	return uplink_table(table) || table == pl_up.sess_n9 || table == pl_up.sess_dl || table == pl_up.sess_dl6 ||
+	       table == pl_up.term_dl;
 }
 
 /* A FAR of action a: 0 or why not. Only a tunnel (fwd_n9, encap_n3) names
@@ -228,6 +237,9 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 			if (x->table == pl_up.term_ul || x->table == pl_up.term_dl) {
 				if (x->key[4] == 0 && x->key[5] == 0)
 					res[i] = bad_app;
+			} else if (x->table == pl_up.sess_dl6) {
+				if (*(const uint64_t *)(x->key + pl_up_dl6_ue_off + 8) != 0)
+					res[i] = bad_session;
 			} else if (x->table != pl_up.sess_dl) {
 				if (ss->ohr != UP_OHR_GTPU_IPV4 && ss->ohr != UP_OHR_GTPU_IPV6 && ss->ohr != UP_OHR_GTPU_IP)
 					res[i] = bad_ohr;
@@ -296,7 +308,8 @@ static struct dp_table_deriver ifaces_watch = { .done = ifaces_done };
 static uint32_t
 urr_room(void)
 {
-	const int t[] = { pl_up.sess_ul, pl_up.sess_n9, pl_up.sess_dl, pl_up.term_ul, pl_up.term_dl };
+	const int t[] = { pl_up.sess_ul, pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6, pl_up.term_ul,
+			  pl_up.term_dl };
 	uint32_t n = 0;
 
 	for (unsigned int i = 0; i < RTE_DIM(t); i++)
@@ -310,7 +323,8 @@ up_init(unsigned int workers)
 	const struct dp_table_spec tables[] = {
 		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
-		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &apps_def, &pl_up.apps, UP_APP_ROOM },
+		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 32 },
+		{ &apps_def, &pl_up.apps, UP_APP_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 },
 	};
@@ -346,6 +360,8 @@ up_init(unsigned int workers)
 		return -EINVAL;
 	for (unsigned int f = 0; f < UP_APP_FIELDS; f++)
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
+	pl_up_dl6_slice_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 0);
+	pl_up_dl6_ue_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 1);
 	bad_ohr = dp_tblrpc_reason_add("bad_ohr", "outer header removal must be 0 (GTP-U/UDP/IPv4), "
 				       "1 (GTP-U/UDP/IPv6) or 6 (GTP-U/UDP/IP)");
 	bad_urr = dp_tblrpc_reason_add("bad_urr", "a URR id beyond the box's URR counters");
@@ -354,13 +370,14 @@ up_init(unsigned int workers)
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
 				       "forwards has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); an "
-					   "uplink one its UE's address");
+					   "uplink one its UE's address; a sessions_downlink6 ue is a /64 "
+					   "prefix (its last 64 bits zero)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
 	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
-			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl;
+			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl | 1ull << pl_up.sess_dl6;
 	ifaces_watch.sources = 1ull << pl_up.ifaces | 1ull << pl_up.ifaces6;
 	{
 		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
@@ -373,6 +390,8 @@ up_init(unsigned int workers)
 			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
+			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
+			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
 			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },

@@ -6,6 +6,9 @@
  *   sessions_uplink       (n3 iface, TEID) -> fwd_n6 | fwd_n9 | drop
  *   sessions_n9_downlink  (n9 iface, TEID) -> encap_n3 | buffer | drop | notify (from the anchor)
  *   sessions_downlink     (slice, UE IPv4) -> the same (from the local DN, routed in)
+ *   sessions_downlink6    (slice, UE's IPv6 /64) -> the same: an IPv6 (or IPv4v6)
+ *                         session's prefix, its downlink and what its uplink's
+ *                         sources are checked against
  *   applications          (slice, remote prefix, L4 port range, protocol, QFI) -> app id
  *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
@@ -36,6 +39,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
+#include <rte_ip.h>
 #include <rte_mbuf_dyn.h>
 #include "dp_feature.h"
 #include "dp_table.h"
@@ -52,7 +56,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 #define UP_EVENT(name) (pl_up_event_base + UP_EVENT_##name)
 
 struct pl_upf_tables {
-	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, apps, term_ul, term_dl, peers;
+	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, term_ul, term_dl, peers;
 };
 extern struct pl_upf_tables pl_up;
 
@@ -164,6 +168,31 @@ up_session(struct rte_mbuf *m)
 	return (const struct up_session *)(*up_sess(m))->params;
 }
 
+/* A session's IP packet at l3_off (IPv4, or IPv6 as dp_meta says): its
+ * length (what URRs count, as TS 29.244 measures the T-PDU) and its
+ * DSCP and ECN (what the outer header copies). */
+static inline uint16_t
+up_ip_len(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	if (md->flags & DP_MF_IPV6)
+		return (uint16_t)(sizeof(struct rte_ipv6_hdr) +
+				  rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									   md->l3_off)->payload_len));
+	return rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->total_length);
+}
+static inline uint8_t
+up_ip_tos(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	if (md->flags & DP_MF_IPV6)
+		return (uint8_t)(rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									  md->l3_off)->vtc_flow) >> 20);
+	return rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+}
+
 /* The key of sessions_uplink and sessions_n9_downlink: (endpoint, TEID). */
 static inline void
 up_session_key(uint8_t *k, uint16_t iface, uint32_t teid)
@@ -173,8 +202,19 @@ up_session_key(uint8_t *k, uint16_t iface, uint32_t teid)
 	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
 }
 
-/* Where the engine laid out the applications key's fields. */
+/* Where the engine laid out the applications key's fields, and
+ * sessions_downlink6's. */
 extern uint8_t pl_up_app_off[UP_APP_FIELDS];
+extern uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
+
+/* The sessions_downlink6 key of (slice, an address of the UE's /64). */
+static inline void
+up_dl6_key(uint8_t *k, uint16_t slice, const uint8_t *ip)
+{
+	memset(k, 0, 32);
+	*(rte_be16_t *)(k + pl_up_dl6_slice_off) = rte_cpu_to_be_16(slice);
+	memcpy(k + pl_up_dl6_ue_off, ip, 8);
+}
 
 /* The (session, app) key of a terminations table. */
 static inline void

@@ -166,7 +166,7 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 		if (tb == pl_up.term_dl) {
 			if ((q = find(rte_be_to_cpu_32(*(const uint32_t *)d[i].key))) != NULL)
 				reeval(q, rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), e);
-		} else if ((tb == pl_up.sess_dl || tb == pl_up.sess_n9) && e != NULL) {
+		} else if ((tb == pl_up.sess_dl || tb == pl_up.sess_dl6 || tb == pl_up.sess_n9) && e != NULL) {
 			/* a session entry's own termination (a deleted one names no
 			 * session any more: its packets age out) */
 			if ((q = find(((const struct up_session *)e->params)->id)) != NULL)

@@ -18,32 +18,18 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 
-uint16_t
-pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
+
+/* pkts[idx[j]]'s session entries, j < k, keys kp[j] in table tb. */
+static void
+n6_sessions(struct dp_stage_ctx *ctx, int tb, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	    const uint8_t **kp, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST];
-	unsigned int k = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
-		const struct dp_meta *md = dp_meta(pkts[i]);
-
-		if (!(md->flags & DP_MF_IPV4)) {
-			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
-			continue;
-		}
-		memset(keys[k], 0, sizeof(keys[k]));
-		*(rte_be16_t *)keys[k] = rte_cpu_to_be_16(md->slice);
-		memcpy(keys[k] + 2, &rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *,
-							      md->l3_off)->dst_addr, 4);
-		kp[k] = keys[k];
-		idx[k++] = i;
-	}
 	if (k == 0)
-		return 0;
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.sess_dl, kp, k, e);
+		return;
+	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)tb, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct up_meta *um = up_meta(pkts[idx[j]]);
 
@@ -61,6 +47,36 @@ pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
 		next[idx[j]] = DP_NEXT_EDGE(UP_N6_EDGE_DL);
 	}
+}
+
+uint16_t
+pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16), keys6[DP_LOOKUP_BURST][32] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST], *kp6[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST];
+	unsigned int k = 0, k6 = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		const uint8_t *l3 = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, md->l3_off);
+
+		if (md->flags & DP_MF_IPV4) {
+			memset(keys[k], 0, sizeof(keys[k]));
+			*(rte_be16_t *)keys[k] = rte_cpu_to_be_16(md->slice);
+			memcpy(keys[k] + 2, l3 + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
+			kp[k] = keys[k];
+			idx[k++] = i;
+		} else if (md->flags & DP_MF_IPV6) {
+			up_dl6_key(keys6[k6], md->slice, l3 + offsetof(struct rte_ipv6_hdr, dst_addr));
+			kp6[k6] = keys6[k6];
+			idx6[k6++] = i;
+		} else {
+			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
+		}
+	}
+	n6_sessions(ctx, pl_up.sess_dl, pkts, idx, k, kp, next);
+	n6_sessions(ctx, pl_up.sess_dl6, pkts, idx6, k6, kp6, next);
 	return 0;
 }
 
@@ -72,7 +88,7 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	unsigned int k = 0, k1 = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (!(dp_meta(pkts[i])->flags & DP_MF_IPV4)) {
+		if (!(dp_meta(pkts[i])->flags & (DP_MF_IPV4 | DP_MF_IPV6))) {
 			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
 			continue;
 		}

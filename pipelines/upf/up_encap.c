@@ -122,9 +122,8 @@ static unsigned int
 encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t teid, uint8_t pdu_type,
       uint8_t qfi, uint16_t mtu)
 {
-	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
-	uint8_t tos = in->type_of_service;
+	uint16_t inner_len = up_ip_len(m);
+	uint8_t tos = up_ip_tos(m);
 	uint8_t *d;
 
 	if (IP_HLEN + UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len > mtu)
@@ -145,9 +144,8 @@ static unsigned int
 encap6(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer6 *p, uint32_t teid, uint8_t pdu_type,
        uint8_t qfi)
 {
-	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	uint16_t inner_len = rte_be_to_cpu_16(in->total_length);
-	uint8_t tos = in->type_of_service;
+	uint16_t inner_len = up_ip_len(m);
+	uint8_t tos = up_ip_tos(m);
 	uint16_t sport = outer_sport(p->sport, md);
 	uint8_t *d;
 

@@ -59,7 +59,8 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 
 		te[j] = *up_sess(m);
 		up_meta(m)->app = 0;
-		if (up_session(m)->apps) {
+		/* applications are IPv4 prefixes: an IPv6 packet is the session's */
+		if (up_session(m)->apps && (dp_meta(m)->flags & DP_MF_IPV4)) {
 			cidx[nc] = idx[j];
 			where[nc++] = j;
 		}

@@ -105,7 +105,7 @@ up_urr_written(const struct dp_update *d, unsigned int n, const int *res)
 		uint16_t app;
 
 		if (res[i] != 0 || (d[i].type != DP_UPD_INSERT && d[i].type != DP_UPD_MODIFY) ||
-		    (!term && tb != pl_up.sess_ul && tb != pl_up.sess_n9 && tb != pl_up.sess_dl))
+		    (!term && tb != pl_up.sess_ul && tb != pl_up.sess_n9 && tb != pl_up.sess_dl && tb != pl_up.sess_dl6))
 			continue;
 		if ((e = dp_table_find((unsigned int)tb, d[i].key)) == NULL || !forwards(e, ul))
 			continue;
@@ -260,7 +260,8 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 		/* a scan of every table a session's terminations are in */
 		const struct { int table; bool uplink; int (*fn)(const struct dp_entry_view *, void *); } tabs[] = {
 			{ pl_up.sess_ul, true, add_session }, { pl_up.term_ul, true, add_term },
-			{ pl_up.sess_dl, false, add_session }, { pl_up.sess_n9, false, add_session },
+			{ pl_up.sess_dl, false, add_session }, { pl_up.sess_dl6, false, add_session },
+			{ pl_up.sess_n9, false, add_session },
 			{ pl_up.term_dl, false, add_term },
 		};
 

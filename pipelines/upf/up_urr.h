@@ -23,8 +23,7 @@ struct up_urr_ctr { uint64_t pkts, bytes; };
 extern struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 extern uint32_t up_urr_max;
 
-/* m's IP packet (inner IPv4 at l3_off: what the volume counts, as TS
- * 29.244 measures the T-PDU) in its termination's URR, if it names one. */
+/* m's IP packet (up_ip_len) in its termination's URR, if it names one. */
 static inline void
 up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
 {
@@ -34,8 +33,7 @@ up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
 		return;
 	c = &up_urr_ctr[column][t->urr];
 	c->pkts++;
-	c->bytes += rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							      dp_meta(m)->l3_off)->total_length);
+	c->bytes += up_ip_len(m);
 }
 
 /* The line t's counter is in, on its way (before up_urr_count). */

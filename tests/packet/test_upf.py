@@ -56,6 +56,9 @@ PEER_GNB, PEER_ANCHOR = 1, 2
 N3_IP6, GNB6 = "2001:db8:3::1", "2001:db8:3::10"
 N9_IP6, RTR6, ANCHOR6 = "2001:db8:9::1", "2001:db8:9::fe", "2001:db8:99::9"
 PEER_GNB6, PEER_ANCHOR6 = 3, 4
+# IPv6 UEs: session 1's /64 in the UE pool, the DN over IPv6 in slice 1
+UE6_NET, UE6_POOL = "2001:db8:45:1::", "2001:db8:45::/48"
+N6_IP6, DN_HOST6 = "2001:db8:200::1", "2001:db8:200::5"
 
 
 def session(sid=1, ue=UE, **far):
@@ -140,6 +143,26 @@ def setup6(dp, gnb_known=True):
     return u
 
 
+def setup_ue6(urr=7):
+    """Session 1 is IPv4v6: its /64 (sessions_downlink6, its downlink to the
+    gNB counted in URR urr); slice 1's VRF routes IPv6 too (an SVI6 on the
+    DN's bd, the DN host a static neighbour, the UE pool's route upf)."""
+    return [U("svi6", {"vrf": SLICE, "bd": 1}, "svi6", {"mac": N6_MAC, "ip": N6_IP6, "plen": 64}),
+            U("routes6", {"vrf": SLICE, "dst": N6_IP6 + "/128"}, "local"),
+            U("routes6", {"vrf": SLICE, "dst": "2001:db8:200::/64"}, "connected", {"bd": 1}),
+            U("neigh6", {"vrf": SLICE, "ip": DN_HOST6}, "rewrite",
+              {"port": "n6", "vlan": 0, "dmac": DN_MAC, "smac": N6_MAC}),
+            U("routes6", {"vrf": SLICE, "dst": UE6_POOL}, "upf"),
+            U("sessions_downlink6", {"slice": SLICE, "ue": UE6_NET}, "encap_n3", dict({"id": 1}, **dl_far(urr=urr)))]
+
+
+def routed6(p):
+    """p as a router forwards it: hop limit - 1."""
+    q = IPv6(bytes(p))
+    q.hlim -= 1
+    return IPv6(bytes(q))
+
+
 def want_gtpu6(payload, teid, src, dst, smac, dmac, qfi, pdu_type, tc, sport=2152):
     """What sxdp sends to an IPv6 peer: hop limit 64, traffic class tc, a
     UDP checksum (scapy's, over the pseudo-header), a PDU Session Container
@@ -174,11 +197,13 @@ def gtpu(payload, teid, src=GNB, dst=N3_IP, smac=GNB_MAC, dmac=N3_MAC, qfi=None,
     return Ether(src=smac, dst=dmac) / IP(src=src, dst=dst) / UDP(sport=sport, dport=2152) / g / payload
 
 
-def want_gtpu(payload, teid, src, dst, smac, dmac, qfi, pdu_type, ip_len_check=True):
+def want_gtpu(payload, teid, src, dst, smac, dmac, qfi, pdu_type, ip_len_check=True, tos=None):
     """What sxdp sends: outer IPv4 with DF, TTL 64, id 0, UDP 2152 -> 2152
-    without checksum, a PDU Session Container of pdu_type with qfi."""
+    without checksum, a PDU Session Container of pdu_type with qfi; the
+    outer TOS the inner IPv4 one's unless given."""
     g = GTP_U_Header(teid=teid, gtp_type=255, next_ex=0x85) / GTPPDUSessionContainer(type=pdu_type, QFI=qfi)
-    return Ether(src=smac, dst=dmac) / IP(src=src, dst=dst, ttl=64, id=0, flags="DF", tos=payload[IP].tos) / \
+    return Ether(src=smac, dst=dmac) / IP(src=src, dst=dst, ttl=64, id=0, flags="DF",
+                                          tos=payload[IP].tos if tos is None else tos) / \
         UDP(sport=2152, dport=2152, chksum=0) / g / payload
 
 
@@ -458,6 +483,34 @@ def test_ipv6_peer_next_hop_changes_apply_at_once():
         for f, mac in [(f, new_mac) for f in ecmp3] + [(f, ANCHOR_MAC) for f in ecmp9]:
             e = Ether(f)
             expect(e.dst == mac and e[IPv6].hlim == 64 and e[IPv6].dst == GNB6, "ECMP frame: %s" % e.summary())
+
+
+@R.test
+def test_ipv6_ue_downlink():
+    """An IPv6 (IPv4v6) session: downlink from the DN over IPv6, routed into
+    the UPF (routes6 upf), finds the session by its /64 whatever the
+    interface identifier, and leaves in its N3 tunnel (IPv4 to the gNB: the
+    inner traffic class as the outer TOS, the container with QFI 9). An
+    address of another /64 has no session. The URR counts IPv6 lengths."""
+    dl = [IPv6(src=DN_HOST6, dst=UE6_NET + iid, tc=0x21) / UDP(sport=7777, dport=40000) / Raw(b"dl6 %s" % iid.encode())
+          for iid in ("a", "b", "1:2:3")]
+    stray = IPv6(src=DN_HOST6, dst="2001:db8:45:2::1") / UDP(sport=7777, dport=40000) / Raw(b"nobody")
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in dl + [stray]], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + setup_ue6())
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.no_session": 1})
+        expect_eq(events_of(st).get("upf.to_n3"), 3, "upf.to_n3")
+        use = dp.rpc("upf.usage", {"urrs": [7]})["urrs"][0]
+        expect_eq((use["packets"], use["bytes"]), (3, sum(len(p) for p in dl)), "URR 7: IPv6 packets, their lengths")
+        dp.stop()
+        want = []
+        for p in dl:
+            w = want_gtpu(routed6(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0, tos=0x21)
+            want.append(w)
+        dp.expect_outputs({"n3": want})
+        rows = tshark_gtp(dp, "n3", ["gtp.teid", "gtp.ext_hdr.pdu_ses_con.qos_flow_id", "ipv6.dst"])
+        expect_eq([(int(r[0], 0), int(r[1], 0)) for r in rows], [(TEID_GNB, 9)] * 3, "tshark: TEID, QFI")
 
 
 @R.test
