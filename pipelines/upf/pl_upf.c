@@ -83,7 +83,8 @@ static const struct dp_table_def slices_def = {
 	{ "peer", DP_T_U16, UP_PEER_MAX, true }, { "qfi", DP_T_U8, UP_QFI_COPY, true }
 /* A session entry (struct up_session): its default termination, then the
  * session: id (what terminations key on), AMBR (a qos meter), the UE's
- * address (uplink anti-spoofing), its slice, the outer header removal its
+ * IPv4 address (uplink anti-spoofing; 0: an IPv6-only session, whose
+ * sources are its sessions_downlink6 prefix's), its slice, the outer header removal its
  * G-PDUs take (0: GTP-U/UDP/IPv4, 1: over IPv6, 6: either) and whether
  * it has per-app terminations in this direction (apps: 1). Every action
  * takes them all, so that they lie where the struct says. */
@@ -243,7 +244,7 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 			} else if (x->table != pl_up.sess_dl) {
 				if (ss->ohr != UP_OHR_GTPU_IPV4 && ss->ohr != UP_OHR_GTPU_IPV6 && ss->ohr != UP_OHR_GTPU_IP)
 					res[i] = bad_ohr;
-				else if (ss->slice == 0 || (x->table == pl_up.sess_ul && ss->ue == 0))
+				else if (ss->slice == 0)
 					res[i] = bad_session;
 			}
 		} else if (x->table == pl_up.peers && x->action == UP_PEER_GTPU) {
@@ -369,9 +370,8 @@ up_init(unsigned int workers)
 					"src, dst and gw (IPv6: routable unicast src and dst)");
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
 				       "forwards has a meter, URR or threshold");
-	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); an "
-					   "uplink one its UE's address; a sessions_downlink6 ue is a /64 "
-					   "prefix (its last 64 bits zero)");
+	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); a "
+					   "sessions_downlink6 ue is a /64 prefix (its last 64 bits zero)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
 	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)

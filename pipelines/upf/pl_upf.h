@@ -107,7 +107,7 @@ struct up_session {
 	uint8_t ohr;             /* uplink and N9: the outer header removal it was given */
 	uint32_t id;             /* what the terminations key on */
 	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */
-	uint32_t ue;             /* uplink: the UE's IPv4 address (anti-spoofing) */
+	uint32_t ue;             /* uplink: the UE's IPv4 address (anti-spoofing; 0: none) */
 	uint16_t slice;          /* uplink and N9 (the downlink table's key holds it) */
 	uint8_t apps;            /* 1: it has per-app terminations in this direction (classify) */
 };

@@ -275,7 +275,9 @@ strip(struct rte_mbuf *m, const struct dp_meta *md)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
 	rte_pktmbuf_adj(m, (uint16_t)(md->inner_off - ETH_HLEN));
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), mac, 12);
-	*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 12) =
+		rte_cpu_to_be_16(*rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_HLEN) >> 4 == 6 ?
+				 RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	/* what the NIC said was of the outer headers */
 	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 }
@@ -302,8 +304,7 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 	end = md->tun_off + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
 	if (md->inner_off >= end)
 		return UP_DROP(empty_tpdu);
-	if (!(md->flags & DP_MF_INNER) ||
-	    (*rte_pktmbuf_mtod_offset(m, const uint8_t *, md->inner_off) >> 4) != 4)
+	if (!(md->flags & DP_MF_INNER))   /* the parser's: an IPv4 or IPv6 header */
 		return UP_DROP(not_ip);
 	return 0;
 }

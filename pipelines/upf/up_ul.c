@@ -1,10 +1,11 @@
 /* UPF stage "ul": the uplink of a session, its inner packet parsed. Checked
- * first: the source is the session's UE (anti-spoofing) and the
- * destination none of the UPF's own addresses. Then the uplink classifier:
+ * first: the source is the session's UE (anti-spoofing: its IPv4 address,
+ * or an address of its IPv6 /64) and the destination none of the UPF's own
+ * addresses. Then the uplink classifier:
  * the packet's termination (the session entry's own, or its app's:
  * applications on the destination), the QERs, the URR; fwd_n6 breaks it
- * out into the session's slice's VRF (switch.l3 routes it to the local
- * DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
+ * out into the session's slice's VRF (switch.l3 or l3v6 routes it to the
+ * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
  * PDU Session Container. */
 #include <string.h>
 
@@ -28,14 +29,56 @@ own(const struct dp_entry *e, uint16_t slice)
 	       (e->action == UP_IF_N6 && ((const struct up_iface *)e->params)->slice == slice);
 }
 
+/* An IPv6 packet's checks, j < k6: its source in the session's /64 (the
+ * sessions_downlink6 entry of (slice, source) is the session's: an IPv6
+ * session's uplink is checked against its downlink prefix), its
+ * destination none of our IPv6 addresses (upf_interfaces6). Those that
+ * pass are appended to idx. */
+static unsigned int
+checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, unsigned int k6,
+	uint16_t *idx, unsigned int k, uint16_t *next)
+{
+	uint8_t sk[DP_LOOKUP_BURST][32] __rte_aligned(16), dk[DP_LOOKUP_BURST][32] __rte_aligned(16);
+	const uint8_t *skp[DP_LOOKUP_BURST], *dkp[DP_LOOKUP_BURST];
+	const struct dp_entry *se[DP_LOOKUP_BURST], *de[DP_LOOKUP_BURST];
+
+	for (unsigned int j = 0; j < k6; j++) {
+		struct rte_mbuf *m = pkts[idx6[j]];
+		const struct dp_meta *md = dp_meta(m);
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									 md->l3_off);
+
+		up_dl6_key(sk[j], md->slice, ip->src_addr);
+		memset(dk[j], 0, sizeof(dk[j]));
+		memcpy(dk[j], ip->dst_addr, 16);
+		skp[j] = sk[j];
+		dkp[j] = dk[j];
+	}
+	/* a check, not downlink traffic: the table's counters are its own */
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)pl_up.sess_dl6, skp, k6, se);
+	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces6, dkp, k6, de);
+	for (unsigned int j = 0; j < k6; j++) {
+		struct rte_mbuf *m = pkts[idx6[j]];
+
+		if (se[j]->action == UP_DL_NONE ||
+		    ((const struct up_session *)se[j]->params)->id != up_session(m)->id)
+			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(spoofed));
+		else if (unlikely(own(de[j], dp_meta(m)->slice)))
+			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
+		else
+			idx[k++] = idx6[j];
+	}
+	return k;
+}
+
 uint16_t
 pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
-	unsigned int k = 0, k1 = 0, k9 = 0;
+	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
+	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0;
 
 	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
 	bool exact = os->n_prefix == 0;
@@ -45,12 +88,17 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		const struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
 
+		if (md->flags & DP_MF_IPV6) {
+			idx6[k6++] = i;
+			continue;
+		}
 		if (!(md->flags & DP_MF_IPV4)) {
 			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
 			continue;
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-		if (ip->src_addr != ((const struct up_session *)(*up_sess(m))->params)->ue) {
+		/* an IPv6-only session (ue 0) has no IPv4 source */
+		if (ip->src_addr != up_session(m)->ue || ip->src_addr == 0) {
 			next[i] = DP_NEXT_DROP(UP_DROP(spoofed));
 			continue;
 		}
@@ -66,9 +114,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		}
 		idx[k++] = i;
 	}
-	if (k == 0)
-		return 0;
-	if (!exact) {   /* an own prefix: the table decides */
+	if (k != 0 && !exact) {   /* an own prefix: the table decides */
 		dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces, kp, k, e);
 		for (unsigned int j = 0; j < k; j++) {
 			if (unlikely(own(e[j], dp_meta(pkts[idx[j]])->slice))) {
@@ -77,9 +123,12 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			}
 			idx[k1++] = idx[j];
 		}
-		if ((k = k1) == 0)
-			return 0;
+		k = k1;
 	}
+	if (k6)
+		k = checks6(ctx, pkts, idx6, k6, idx, k, next);
+	if (k == 0)
+		return 0;
 	up_terminations(ctx, true, pkts, idx, k, e);
 	k1 = 0;
 	for (unsigned int j = 0; j < k; j++) {
@@ -105,7 +154,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, m);
 		if (e[j]->action == UP_UL_FWD_N6) {
 			ctx->stats->events[UP_EVENT(breakout)]++;
-			next[idx[j]] = DP_NEXT_EDGE(UP_UL_EDGE_L3);
+			next[idx[j]] = DP_NEXT_EDGE(dp_meta(m)->flags & DP_MF_IPV6 ? UP_UL_EDGE_L3V6 : UP_UL_EDGE_L3);
 			continue;
 		}
 		ctx->stats->events[UP_EVENT(to_n9)]++;

@@ -514,6 +514,46 @@ def test_ipv6_ue_downlink():
 
 
 @R.test
+def test_ipv6_ue_uplink():
+    """IPv6 uplink: session 1 (IPv4v6) sends what is not the DN's on to
+    the anchor (its own termination: applications are IPv4 prefixes), inner
+    traffic class as the outer TOS; session 2 (IPv6 only: no IPv4 address)
+    breaks out into slice 1's VRF, routed by switch.l3v6 to the DN host
+    (hop limit - 1). A source outside the session's own /64 (another
+    session's, or nobody's) is spoofed, so is any IPv4 packet of the
+    IPv6-only session; the UPF's N6 IPv6 address is no destination."""
+    ue6a, ue6b, net6 = UE6_NET + "a", "2001:db8:45:2::7", "2001:db8:ffff::7"
+
+    def p6(src, dst, tag):
+        return IPv6(src=src, dst=dst, tc=0x48) / UDP(sport=40000, dport=7777) / Raw(tag)
+    to_n9 = [p6(ue6a, net6, b"n9 %d" % i) for i in range(2)]
+    to_dn = [p6(ue6b, DN_HOST6, b"dn %d" % i) for i in range(3)]
+    bad = [(p6(ue6a, DN_HOST6, b"other's /64"), TEID_UL2), (p6("2001:db8:46::1", DN_HOST6, b"nobody's"), TEID_UL2),
+           (ue_pkt(DN_HOST, b"v4 of a v6-only session", src=UE2), TEID_UL2),
+           (p6(ue6b, N6_IP6, b"to the UPF"), TEID_UL2)]
+    ins = [gtpu(p, TEID_UL, qfi=5) for p in to_n9] + [gtpu(p, TEID_UL2, qfi=5) for p in to_dn] + \
+        [gtpu(p, t, qfi=5) for p, t in bad]
+    with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + setup_ue6() + [
+            U("upf_interfaces6", {"dst": N6_IP6 + "/128"}, "n6", {"slice": SLICE}),
+            U("sessions_uplink", {"iface": 1, "teid": TEID_UL2}, "fwd_n6", session(sid=2, ue=None, urr=8)),
+            U("sessions_downlink6", {"slice": SLICE, "ue": "2001:db8:45:2::"}, "encap_n3",
+              dict({"id": 2}, **dl_far(urr=9)))])
+        st = dp.run_traffic()
+        expect_drops(st, {"upf.spoofed": 3, "upf.ue_to_upf": 1})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.breakout"), ev.get("upf.to_n9")), (3, 2), "breakout/n9 events")
+        use = dp.rpc("upf.usage", {"urrs": [2, 8]})["urrs"]
+        expect_eq([(u["packets"], u["bytes"]) for u in use],
+                  [(2, sum(len(p) for p in to_n9)), (3, sum(len(p) for p in to_dn))], "URRs 2 and 8")
+        dp.stop()
+        dp.expect_outputs({
+            "n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed6(p) for p in to_dn],
+            "n9": [want_gtpu(p, TEID_ANCHOR, N9_IP, ANCHOR, N9_MAC, ANCHOR_MAC, 5, 1, tos=0x48) for p in to_n9],
+        })
+
+
+@R.test
 def test_echo_answered():
     """An echo request (sequence 77, from port 40000) gets a response with
     the same sequence and Recovery 0, to the port it came from."""
@@ -634,7 +674,7 @@ def test_writes_refused_with_reasons():
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(peer=PEER_GNB)), "bad_far"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n9", session(teid=5)), "bad_peer"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "drop", session(urr=4)), "bad_far"),
-        (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(ue=None)), "bad_session"),
+        (U("sessions_downlink6", {"slice": SLICE, "ue": "2001:db8:45:1::1"}, "drop", {"id": 1}), "bad_session"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(ohr=2)), "bad_ohr"),
         (U("sessions_downlink", {"slice": 1, "ue": "10.45.9.9"}, "encap_n3", {"id": 9, "peer": 1, "teid": 0}),
          "bad_peer"),
