@@ -933,9 +933,24 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 	json_int_t ohr = 0, gnb = num(peer_ids, str(dl, "peer"), 0), anc = an ? num(peer_ids, str(an, "peer"), 0) : 0;
 	bool closed = str(ss, "gate") && strcmp(str(ss, "gate"), "closed") == 0;
 	const char *state = str(dl, "state") ? str(dl, "state") : "forward", *dn;
-	char key[200], ptr[96];
+	/* an IPv6-only session has no IPv4 address: 0 says so to the uplink */
+	const char *ue = str(ss, "ue") ? str(ss, "ue") : "0.0.0.0", *ue6 = str(ss, "ue6");
+	char key[200], ptr[96], net6[64];
 
 	snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu", i);
+	if (str(ss, "ue") == NULL && ue6 == NULL) {
+		fail(x, "Failed", ptr, "missing", "a session needs its UE's IPv4 address (ue), its IPv6 /64 (ue6), "
+		     "or both");
+		json_decref(u);
+		return;
+	}
+	if (ue6 != NULL && (cc_af_of(addr_part(ue6, net6, sizeof(net6))) != AF_INET6 || strchr(ue6, '/') == NULL ||
+			    atoi(strchr(ue6, '/') + 1) != 64)) {
+		snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/ue6", i);
+		fail(x, "Failed", ptr, "bad_value", "ue6 is the session's IPv6 /64 prefix, not '%s'", ue6);
+		json_decref(u);
+		return;
+	}
 	for (size_t k = 0; k < 3; k++)
 		if (str(ul, "ohr") && strcmp(str(ul, "ohr"), ohr_names[k]) == 0)
 			ohr = ohr_codes[k];
@@ -960,7 +975,7 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 	s_ul = an ? upf_far(anc, num(an, "teid", 0), num(an, "qfi", UPF_QFI_COPY), urr_ul, thr) :
 		    upf_far(0, 0, 0, urr_ul, thr);
 	json_object_set_new(s_ul, "id", json_integer(id));
-	json_object_set_new(s_ul, "ue", json_string(str(ss, "ue")));
+	json_object_set_new(s_ul, "ue", json_string(ue));
 	json_object_set_new(s_ul, "slice", json_integer(sid));
 	json_object_set_new(s_ul, "ohr", json_integer(ohr));
 	if (an && json_object_size(apps))
@@ -979,7 +994,7 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 	if (closed) {   /* the gate closed: nothing forwarded, nothing metered or counted */
 		json_decref(s_ul);
 		json_decref(s_dl);
-		s_ul = json_pack("{s:I,s:s,s:I,s:I}", "id", id, "ue", str(ss, "ue"), "slice", sid, "ohr", ohr);
+		s_ul = json_pack("{s:I,s:s,s:I,s:I}", "id", id, "ue", ue, "slice", sid, "ohr", ohr);
 		s_dl = json_pack("{s:I}", "id", id);
 	}
 	json_array_append_new(u, upd("sessions_uplink", json_pack("{s:I,s:I}", "iface", n3, "teid",
@@ -999,8 +1014,13 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 								       json_integer_value(aid)), "fwd_n6",
 							     json_pack("{s:I}", "urr", urr_ul)));
 	}
-	json_array_append_new(u, upd("sessions_downlink", json_pack("{s:I,s:s}", "slice", sid, "ue", str(ss, "ue")),
-				     state, s_dl));
+	if (ue6 != NULL)
+		json_array_append_new(u, upd("sessions_downlink6", json_pack("{s:I,s:s}", "slice", sid, "ue", net6),
+					     state, json_incref(s_dl)));
+	if (str(ss, "ue") != NULL)
+		json_array_append_new(u, upd("sessions_downlink", json_pack("{s:I,s:s}", "slice", sid, "ue", ue),
+					     state, json_incref(s_dl)));
+	json_decref(s_dl);
 	apply(x, u, ptr);
 	json_decref(u);
 }
@@ -1056,6 +1076,20 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 	}
 	json_array_append_new(u, upd("routes", json_pack("{s:I,s:s}", "vrf", sid, "dst", str(spec, "ue_pool")),
 				     "upf", NULL));
+	if (str(spec, "ue_pool6") != NULL) {
+		char ip[64];
+
+		if (cc_af_of(addr_part(str(spec, "ue_pool6"), ip, sizeof(ip))) != AF_INET6) {
+			fail(x, "Failed", "/spec/ue_pool6", "bad_value", "ue_pool6 is an IPv6 prefix, not '%s'",
+			     str(spec, "ue_pool6"));
+			json_decref(u);
+			json_decref(peer_ids);
+			json_decref(apps);
+			return;
+		}
+		json_array_append_new(u, upd("routes6", json_pack("{s:I,s:s}", "vrf", sid, "dst",
+								 str(spec, "ue_pool6")), "upf", NULL));
+	}
 	if (json_object_get(spec, "rate_bps") != NULL) {
 		snprintf(key, sizeof(key), "upf/%s", name);
 		json_array_append_new(u, upd("upf_slices", json_pack("{s:I}", "slice", sid), "slice",

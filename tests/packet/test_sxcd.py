@@ -318,7 +318,8 @@ class Api:
                                 % (method.upper(), path, code, e.message, list(e.absolute_path)))
 
 
-UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink", "sessions_n9_downlink",
+UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink",
+              "sessions_downlink6", "sessions_n9_downlink",
               "applications", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
               "interfaces", "meters"]
 
@@ -1139,6 +1140,66 @@ def test_upf_resource_ipv6():
         cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
         expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
+
+
+@R.test
+def test_upf_sessions_ipv6_ues():
+    """IPv6 and IPv4v6 PDU sessions: ue6 (the session's /64) compiles to a
+    sessions_downlink6 entry with the session's downlink, ue_pool6 to the
+    pool's routes6 upf; an IPv6-only session's uplink entry has no IPv4
+    address. Its G-PDU from an address of its /64 passes the anti-spoofing
+    check (broken out), from another /64 it is spoofed. A ue6 that is not a
+    /64 is refused (bad_value at its pointer), a session with neither ue nor
+    ue6 too (missing); withdrawing leaves nothing."""
+    from scapy.all import Ether, IP, IPv6, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+
+    def g(src):
+        return Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") / \
+            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=258, gtp_type=255) / \
+            IPv6(src=src, dst="2001:db8:10::5") / UDP(sport=4000, dport=7777) / Raw(b"v6 to the edge")
+    spec = json.loads(json.dumps(UPF))
+    spec["ue_pool6"] = "2001:db8:45::/48"
+    spec["sessions"] = [dict(spec["sessions"][0], ue6="2001:db8:45:1::/64"),
+                        {"id": 3, "ue6": "2001:db8:45:3::/64", "uplink": {"teid": 258},
+                         "downlink": {"peer": "gnb1", "teid": 8194, "qfi": 9}}]
+    pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
+    with Sxdp({"n3": [g("2001:db8:45:3::99"), g("2001:db8:45:1::99")], "n9": [], "lan1": []}, pipeline=pipe,
+              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
+        base = snapshot(dp, UPF_TABLES)
+        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]
+        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": spec})
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf with IPv6 UEs: %s" % res.get("status"))
+        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        dl6 = sorted((e["match"]["ue"], e["action"], e["params"]["id"], e["params"]["teid"])
+                     for e in t["sessions_downlink6"])
+        expect_eq(dl6, [("2001:db8:45:1::", "encap_n3", 1, 8192), ("2001:db8:45:3::", "encap_n3", 3, 8194)],
+                  "the sessions' /64s")
+        expect_eq(sorted(e["match"]["ue"] for e in t["sessions_downlink"]), ["10.45.0.1"], "IPv4 UEs: session 1")
+        ul = {e["match"]["teid"]: e["params"].get("ue") for e in t["sessions_uplink"]}
+        expect_eq((ul[256], ul[258]), ("10.45.0.1", None), "the uplink entries' IPv4 addresses (0: none, not shown)")
+        expect(any(e["match"] == {"vrf": 1, "dst": "2001:db8:45::/48"} and e["action"] == "upf"
+                   for e in t["routes6"]), "the IPv6 pool's route into the UPF")
+        st = dp.phase(["n3"])
+        drops = T.drops_of(st)
+        expect_eq((T.events_of(st).get("upf.breakout"), drops.get("upf.spoofed")), (1, 1),
+                  "session 3's own /64 passes, session 1's is spoofed: %s" % drops)
+        for bad, pointer, reason in (({"ue6": "2001:db8:45:3::/56"}, "/spec/sessions/1/ue6", "bad_value"),
+                                     ({"ue6": None}, "/spec/sessions/1", "missing")):
+            b = json.loads(json.dumps(spec))
+            b["sessions"][1].update(bad)
+            if bad.get("ue6", 1) is None:
+                del b["sessions"][1]["ue6"]
+            code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": b})
+            expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
+                      ("Failed", reason, pointer), "refused: %s" % bad)
+        code, res = cd.req("DELETE", "/api/v1/upf/edge?wait=1")
+        expect_eq(code, 200, "withdrawn")
+        cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
+        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
