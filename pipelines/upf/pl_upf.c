@@ -131,20 +131,23 @@ static const struct dp_table_def sess_dl6_def = {
 /* Applications of a slice: the remote end (the destination uplink, the
  * source downlink), its L4 port, protocol and QFI. The local DN's prefixes
  * live here: an app whose termination breaks out. No match: app 0, the
- * session's own termination. */
-static const struct dp_table_def apps_def = {
-	.name = "applications", .size = 4096, .n_fields = UP_APP_FIELDS,
-	.fields = {
-		[UP_APP_SLICE] = { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },
-		[UP_APP_REMOTE] = { "remote", DP_T_IPV4, DP_MATCH_TERNARY },
-		[UP_APP_PORT] = { "port", DP_T_U16, DP_MATCH_RANGE },
-		[UP_APP_PROTO] = { "proto", DP_T_U8, DP_MATCH_TERNARY },
-		[UP_APP_QFI] = { "qfi", DP_T_U8, DP_MATCH_TERNARY, 63 },
-	},
-	.n_actions = 2,
-	.actions = { [UP_APP] = { "app", 1, { { "app", DP_T_U16 } } }, [UP_APP_NONE] = { "none", 0, {} } },
-	.default_action = UP_APP_NONE, .next_table = "terminations_uplink",
-};
+ * session's own termination. IPv6 packets are classified in
+ * applications6, the same with an IPv6 remote end (an app id is one app in
+ * both: its terminations hold for either). */
+#define APP_TABLE(tname, ip_type)								\
+	.name = tname, .size = 4096, .n_fields = UP_APP_FIELDS,					\
+	.fields = {										\
+		[UP_APP_SLICE] = { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },		\
+		[UP_APP_REMOTE] = { "remote", ip_type, DP_MATCH_TERNARY },			\
+		[UP_APP_PORT] = { "port", DP_T_U16, DP_MATCH_RANGE },				\
+		[UP_APP_PROTO] = { "proto", DP_T_U8, DP_MATCH_TERNARY },			\
+		[UP_APP_QFI] = { "qfi", DP_T_U8, DP_MATCH_TERNARY, 63 },			\
+	},											\
+	.n_actions = 2,										\
+	.actions = { [UP_APP] = { "app", 1, { { "app", DP_T_U16 } } }, [UP_APP_NONE] = { "none", 0, {} } }, \
+	.default_action = UP_APP_NONE, .next_table = "terminations_uplink"
+static const struct dp_table_def apps_def = { APP_TABLE("applications", DP_T_IPV4) };
+static const struct dp_table_def apps6_def = { APP_TABLE("applications6", DP_T_IPV6) };
 
 /* What a session does with an app's packets (app 1..; app 0 is the
  * session entry's own termination). */
@@ -325,7 +328,7 @@ up_init(unsigned int workers)
 		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
 		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 32 },
-		{ &apps_def, &pl_up.apps, UP_APP_ROOM },
+		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 },
 	};
@@ -359,8 +362,10 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp) ||
 	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU6, 5) != offsetof(struct up_peer6, dscp))
 		return -EINVAL;
-	for (unsigned int f = 0; f < UP_APP_FIELDS; f++)
+	for (unsigned int f = 0; f < UP_APP_FIELDS; f++) {
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
+		pl_up_app6_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps6, f);
+	}
 	pl_up_dl6_slice_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 0);
 	pl_up_dl6_ue_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 1);
 	bad_ohr = dp_tblrpc_reason_add("bad_ohr", "outer header removal must be 0 (GTP-U/UDP/IPv4), "

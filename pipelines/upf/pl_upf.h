@@ -9,7 +9,7 @@
  *   sessions_downlink6    (slice, UE's IPv6 /64) -> the same: an IPv6 (or IPv4v6)
  *                         session's prefix, its downlink and what its uplink's
  *                         sources are checked against
- *   applications          (slice, remote prefix, L4 port range, protocol, QFI) -> app id
+ *   applications(6)       (slice, remote IPv4 (IPv6) prefix, L4 port range, protocol, QFI) -> app id
  *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
  *   tunnel_peers          id -> gtpu {src, dst, gw, vrf, sport, mtu, dscp} (over IPv4)
@@ -56,7 +56,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 #define UP_EVENT(name) (pl_up_event_base + UP_EVENT_##name)
 
 struct pl_upf_tables {
-	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, term_ul, term_dl, peers;
+	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
 };
 extern struct pl_upf_tables pl_up;
 
@@ -80,9 +80,9 @@ enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
 #define UP_OHR_GTPU_IPV6 1
 #define UP_OHR_GTPU_IP   6
 
-/* applications key fields, in order */
+/* applications(6) key fields, in order */
 enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_APP_FIELDS };
-#define UP_APP_ROOM 32
+#define UP_APP_ROOM 48
 
 /* Action params (dp_entry.params: natural alignment, addresses in network
  * order; checked against the engine's layout at init). A termination's
@@ -202,9 +202,9 @@ up_session_key(uint8_t *k, uint16_t iface, uint32_t teid)
 	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
 }
 
-/* Where the engine laid out the applications key's fields, and
+/* Where the engine laid out the applications(6) keys' fields, and
  * sessions_downlink6's. */
-extern uint8_t pl_up_app_off[UP_APP_FIELDS];
+extern uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS];
 extern uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
 
 /* The sessions_downlink6 key of (slice, an address of the UE's /64). */

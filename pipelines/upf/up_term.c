@@ -8,36 +8,41 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 
-uint8_t pl_up_app_off[UP_APP_FIELDS];
+uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS];
 
-/* The app of pkts[idx[j]], j < k (inner IP at l3_off, slice in dp_meta):
- * the remote end is the destination uplink, the source downlink. */
+/* The app of pkts[idx[j]], j < k (inner IP at l3_off, all of one version
+ * v6, slice in dp_meta): the remote end is the destination uplink, the
+ * source downlink. */
 static void
 up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-	    bool uplink, uint16_t *app)
+	    bool uplink, bool v6, uint16_t *app)
 {
 	uint8_t keys[DP_LOOKUP_BURST][UP_APP_ROOM] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	const uint8_t *off = pl_up_app_off;
+	const uint8_t *off = v6 ? pl_up_app6_off : pl_up_app_off;
 
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		const struct dp_meta *md = dp_meta(m);
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									md->l3_off);
+		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
 		uint8_t *key = keys[j];
 
 		memset(key, 0, UP_APP_ROOM);
 		*(rte_be16_t *)(key + off[UP_APP_SLICE]) = rte_cpu_to_be_16(md->slice);
-		memcpy(key + off[UP_APP_REMOTE], uplink ? &ip->dst_addr : &ip->src_addr, 4);
+		if (v6)
+			memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv6_hdr, dst_addr) :
+							       offsetof(struct rte_ipv6_hdr, src_addr)), 16);
+		else
+			memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv4_hdr, dst_addr) :
+							       offsetof(struct rte_ipv4_hdr, src_addr)), 4);
 		if ((md->flags & DP_MF_L4) && (md->l4_proto == IPPROTO_TCP || md->l4_proto == IPPROTO_UDP))
 			*(rte_be16_t *)(key + off[UP_APP_PORT]) = rte_cpu_to_be_16(uplink ? md->dport : md->sport);
 		key[off[UP_APP_PROTO]] = md->l4_proto;
 		key[off[UP_APP_QFI]] = up_meta(m)->qfi;
 		kp[j] = key;
 	}
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.apps, kp, k, e);
+	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(v6 ? pl_up.apps6 : pl_up.apps), kp, k, e);
 	for (unsigned int j = 0; j < k; j++)
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }
@@ -49,25 +54,37 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t cidx[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
-	unsigned int where[DP_LOOKUP_BURST], nc = 0, nk = 0;
+	uint16_t cidx[DP_LOOKUP_BURST], c6[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
+	unsigned int where[DP_LOOKUP_BURST], w6[DP_LOOKUP_BURST], nc = 0, n6 = 0, nk = 0;
 	uint64_t hit;
 
-	/* the session's own termination, unless one of its apps has another */
+	/* the session's own termination, unless one of its apps has another;
+	 * those to classify by IP version (applications, applications6) */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 
 		te[j] = *up_sess(m);
 		up_meta(m)->app = 0;
-		/* applications are IPv4 prefixes: an IPv6 packet is the session's */
-		if (up_session(m)->apps && (dp_meta(m)->flags & DP_MF_IPV4)) {
+		if (!up_session(m)->apps)
+			continue;
+		if (dp_meta(m)->flags & DP_MF_IPV6) {
+			c6[n6] = idx[j];
+			w6[n6++] = j;
+		} else {
 			cidx[nc] = idx[j];
 			where[nc++] = j;
 		}
 	}
-	if (nc == 0)
+	if (nc + n6 == 0)
 		return;
-	up_classify(ctx, pkts, cidx, nc, uplink, app);
+	if (nc)
+		up_classify(ctx, pkts, cidx, nc, uplink, false, app);
+	if (n6) {   /* after the IPv4 ones */
+		up_classify(ctx, pkts, c6, n6, uplink, true, app + nc);
+		memcpy(cidx + nc, c6, n6 * sizeof(c6[0]));
+		memcpy(where + nc, w6, n6 * sizeof(w6[0]));
+		nc += n6;
+	}
 	for (unsigned int c = 0; c < nc; c++) {
 		if (app[c] == 0)
 			continue;

@@ -515,9 +515,10 @@ def test_ipv6_ue_downlink():
 
 @R.test
 def test_ipv6_ue_uplink():
-    """IPv6 uplink: session 1 (IPv4v6) sends what is not the DN's on to
-    the anchor (its own termination: applications are IPv4 prefixes), inner
-    traffic class as the outer TOS; session 2 (IPv6 only: no IPv4 address)
+    """IPv6 uplink: session 1 (IPv4v6) breaks out what is for the DN's app
+    (applications6: the DN's IPv6 prefix), and sends the rest on to the
+    anchor (its own termination), inner traffic class as the outer TOS;
+    session 2 (IPv6 only: no IPv4 address)
     breaks out into slice 1's VRF, routed by switch.l3v6 to the DN host
     (hop limit - 1). A source outside the session's own /64 (another
     session's, or nobody's) is spoofed, so is any IPv4 packet of the
@@ -528,27 +529,32 @@ def test_ipv6_ue_uplink():
         return IPv6(src=src, dst=dst, tc=0x48) / UDP(sport=40000, dport=7777) / Raw(tag)
     to_n9 = [p6(ue6a, net6, b"n9 %d" % i) for i in range(2)]
     to_dn = [p6(ue6b, DN_HOST6, b"dn %d" % i) for i in range(3)]
+    to_app = [p6(ue6a, DN_HOST6, b"the DN's app")]
     bad = [(p6(ue6a, DN_HOST6, b"other's /64"), TEID_UL2), (p6("2001:db8:46::1", DN_HOST6, b"nobody's"), TEID_UL2),
            (ue_pkt(DN_HOST, b"v4 of a v6-only session", src=UE2), TEID_UL2),
            (p6(ue6b, N6_IP6, b"to the UPF"), TEID_UL2)]
     ins = [gtpu(p, TEID_UL, qfi=5) for p in to_n9] + [gtpu(p, TEID_UL2, qfi=5) for p in to_dn] + \
-        [gtpu(p, t, qfi=5) for p, t in bad]
+        [gtpu(p, TEID_UL, qfi=5) for p in to_app] + [gtpu(p, t, qfi=5) for p, t in bad]
     with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup() + setup_ue6() + [
             U("upf_interfaces6", {"dst": N6_IP6 + "/128"}, "n6", {"slice": SLICE}),
+            dict(U("applications6", {"slice": SLICE, "remote": {"value": "2001:db8:200::",
+                                                                 "mask": "ffff:ffff:ffff:ffff::"}},
+                   "app", {"app": APP_DN}), priority=10),
             U("sessions_uplink", {"iface": 1, "teid": TEID_UL2}, "fwd_n6", session(sid=2, ue=None, urr=8)),
             U("sessions_downlink6", {"slice": SLICE, "ue": "2001:db8:45:2::"}, "encap_n3",
               dict({"id": 2}, **dl_far(urr=9)))])
         st = dp.run_traffic()
         expect_drops(st, {"upf.spoofed": 3, "upf.ue_to_upf": 1})
         ev = events_of(st)
-        expect_eq((ev.get("upf.breakout"), ev.get("upf.to_n9")), (3, 2), "breakout/n9 events")
-        use = dp.rpc("upf.usage", {"urrs": [2, 8]})["urrs"]
+        expect_eq((ev.get("upf.breakout"), ev.get("upf.to_n9")), (4, 2), "breakout/n9 events")
+        use = dp.rpc("upf.usage", {"urrs": [1, 2, 8]})["urrs"]
         expect_eq([(u["packets"], u["bytes"]) for u in use],
-                  [(2, sum(len(p) for p in to_n9)), (3, sum(len(p) for p in to_dn))], "URRs 2 and 8")
+                  [(1, len(to_app[0])), (2, sum(len(p) for p in to_n9)), (3, sum(len(p) for p in to_dn))],
+                  "URRs 1 (the app's), 2 and 8")
         dp.stop()
         dp.expect_outputs({
-            "n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed6(p) for p in to_dn],
+            "n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed6(p) for p in to_dn + to_app],
             "n9": [want_gtpu(p, TEID_ANCHOR, N9_IP, ANCHOR, N9_MAC, ANCHOR_MAC, 5, 1, tos=0x48) for p in to_n9],
         })
 
