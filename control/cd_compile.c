@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "cd_compile.h"
@@ -827,17 +828,20 @@ upd(const char *table, json_t *match, const char *action, json_t *params)
 			 "action", action, "params", params ? params : json_object());
 }
 
-/* "ADDR/LEN" as a ternary match on the address. */
+/* "ADDR/LEN" (IPv4 or IPv6) as a ternary match on the address. */
 static json_t *
 prefix_match(const char *pfx)
 {
-	char ip[64], mask[20];
+	char ip[64], mask[INET6_ADDRSTRLEN];
 	const char *slash = strchr(pfx, '/');
-	int len = slash ? atoi(slash + 1) : 32;
-	uint32_t m = len <= 0 ? 0 : 0xffffffffu << (32 - len);
+	int af = cc_af_of(addr_part(pfx, ip, sizeof(ip))), bits = af == AF_INET6 ? 128 : 32;
+	int len = slash ? atoi(slash + 1) : bits;
+	uint8_t m[16] = { 0 };
 
-	snprintf(mask, sizeof(mask), "%u.%u.%u.%u", m >> 24, m >> 16 & 255, m >> 8 & 255, m & 255);
-	return json_pack("{s:s,s:s}", "value", addr_part(pfx, ip, sizeof(ip)), "mask", mask);
+	for (int b = 0; b < len && b < bits; b++)
+		m[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, m, mask, sizeof(mask));
+	return json_pack("{s:s,s:s}", "value", ip, "mask", mask);
 }
 
 /* A meter at @bps (trTCM, CIR = PIR, drops red): its id, allocated under
@@ -1147,7 +1151,8 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 			if (json_object_get(v, "proto") != NULL)
 				json_object_set_new(m, "proto", json_pack("{s:I,s:I}", "value", num(v, "proto", 0),
 									 "mask", (json_int_t)255));
-			e = upd("applications", m, "app", json_pack("{s:I}", "app", app));
+			e = upd(cc_af_of(json_string_value(pfx)) == AF_INET6 ? "applications6" : "applications", m, "app",
+				json_pack("{s:I}", "app", app));
 			json_object_set_new(e, "priority", json_integer(100));
 			json_array_append_new(u, e);
 		}

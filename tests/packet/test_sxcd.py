@@ -320,7 +320,7 @@ class Api:
 
 UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink",
               "sessions_downlink6", "sessions_n9_downlink",
-              "applications", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
+              "applications", "applications6", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
               "interfaces", "meters"]
 
 UPF = {"slice": "mec", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"], "rate_bps": 1000000000,
@@ -1146,25 +1146,29 @@ def test_upf_resource_ipv6():
 def test_upf_sessions_ipv6_ues():
     """IPv6 and IPv4v6 PDU sessions: ue6 (the session's /64) compiles to a
     sessions_downlink6 entry with the session's downlink, ue_pool6 to the
-    pool's routes6 upf; an IPv6-only session's uplink entry has no IPv4
-    address. Its G-PDU from an address of its /64 passes the anti-spoofing
-    check (broken out), from another /64 it is spoofed. A ue6 that is not a
+    pool's routes6 upf, a local DN's IPv6 prefix to applications6; an
+    IPv6-only session's uplink entry has no IPv4 address. Its G-PDU from an
+    address of its /64 passes the anti-spoofing check (broken out), from
+    another /64 it is spoofed; the IPv4v6 session (with an anchor) breaks
+    its IPv6 packet to the local DN out by the app. A ue6 that is not a
     /64 is refused (bad_value at its pointer), a session with neither ue nor
     ue6 too (missing); withdrawing leaves nothing."""
     from scapy.all import Ether, IP, IPv6, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
 
-    def g(src):
+    def g(src, teid=258):
         return Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") / \
-            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=258, gtp_type=255) / \
+            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) / \
             IPv6(src=src, dst="2001:db8:10::5") / UDP(sport=4000, dport=7777) / Raw(b"v6 to the edge")
     spec = json.loads(json.dumps(UPF))
     spec["ue_pool6"] = "2001:db8:45::/48"
+    spec["local_dns"][0]["prefixes"].append("2001:db8:10::/64")
     spec["sessions"] = [dict(spec["sessions"][0], ue6="2001:db8:45:1::/64"),
                         {"id": 3, "ue6": "2001:db8:45:3::/64", "uplink": {"teid": 258},
                          "downlink": {"peer": "gnb1", "teid": 8194, "qfi": 9}}]
     pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
-    with Sxdp({"n3": [g("2001:db8:45:3::99"), g("2001:db8:45:1::99")], "n9": [], "lan1": []}, pipeline=pipe,
+    with Sxdp({"n3": [g("2001:db8:45:3::99"), g("2001:db8:45:1::99"), g("2001:db8:45:1::99", 256)], "n9": [],
+               "lan1": []}, pipeline=pipe,
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
         base = snapshot(dp, UPF_TABLES)
         cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
@@ -1183,10 +1187,12 @@ def test_upf_sessions_ipv6_ues():
         expect_eq((ul[256], ul[258]), ("10.45.0.1", None), "the uplink entries' IPv4 addresses (0: none, not shown)")
         expect(any(e["match"] == {"vrf": 1, "dst": "2001:db8:45::/48"} and e["action"] == "upf"
                    for e in t["routes6"]), "the IPv6 pool's route into the UPF")
+        expect_eq([e["match"]["remote"] for e in t["applications6"]],
+                  [{"value": "2001:db8:10::", "mask": "ffff:ffff:ffff:ffff::"}], "the local DN's IPv6 prefix")
         st = dp.phase(["n3"])
         drops = T.drops_of(st)
-        expect_eq((T.events_of(st).get("upf.breakout"), drops.get("upf.spoofed")), (1, 1),
-                  "session 3's own /64 passes, session 1's is spoofed: %s" % drops)
+        expect_eq((T.events_of(st).get("upf.breakout"), drops.get("upf.spoofed")), (2, 1),
+                  "session 3's own /64 passes, session 1's is spoofed, session 1's own to the app: %s" % drops)
         for bad, pointer, reason in (({"ue6": "2001:db8:45:3::/56"}, "/spec/sessions/1/ue6", "bad_value"),
                                      ({"ue6": None}, "/spec/sessions/1", "missing")):
             b = json.loads(json.dumps(spec))
