@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A GTP-U peer for the e2e tests: a gNB in front of a UE, or an anchor UPF
-in front of a data network. IP packets the kernel routes into its TUN
+in front of a data network. IP packets (IPv4, IPv6) the kernel routes into its TUN
 device leave as G-PDUs (our TEID toward sxdp, a PDU Session Container of
 our direction with our QFI) from a UDP socket on port 2152; G-PDUs from
 sxdp are checked (TEID, container direction, QFI) and their T-PDUs written
@@ -95,7 +95,7 @@ def main():
         r, _, _ = select.select([tun, sock], [], [])
         if tun in r:
             pkt = os.read(tun, 65536)
-            if pkt and pkt[0] >> 4 == 4:
+            if pkt and pkt[0] >> 4 in (4, 6):
                 sock.sendto(gpdu(a.teid_out, pkt, out_type, a.qfi), (a.peer, 2152))
                 st["sent"] += 1
         if sock in r:

@@ -141,14 +141,15 @@ wait_ping() {
   done
   return 1
 }
-# tcp SRC DST_HOST -> prints bytes received by DST_HOST's server
+# tcp SRC DST_HOST [ADDR] -> prints bytes received by DST_HOST's server
+# (on ADDR, else the host's address in IP)
 tcp_bytes() {
-  local s=$1 d=$2 tag=$1-$2-$RANDOM srv n
+  local s=$1 d=$2 a=${3:-${IP[$2]}} tag=$1-$2-$RANDOM srv n
   if command -v iperf3 >/dev/null; then
-    in_ns "$d" iperf3 -s -1 -B "${IP[$d]}" >"$NL_DIR/iperf-srv-$tag.log" 2>&1 &
+    in_ns "$d" iperf3 -s -1 -B "$a" >"$NL_DIR/iperf-srv-$tag.log" 2>&1 &
     srv=$!
     sleep 0.5
-    in_ns "$s" timeout $((TCP_SECONDS + 15)) iperf3 -c "${IP[$d]}" -t "$TCP_SECONDS" -J \
+    in_ns "$s" timeout $((TCP_SECONDS + 15)) iperf3 -c "$a" -t "$TCP_SECONDS" -J \
       >"$NL_DIR/iperf-$tag.json" 2>&1
     n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
       "$NL_DIR/iperf-$tag.json" 2>/dev/null || echo 0)
@@ -165,7 +166,7 @@ while True:
     b = c.recv(1 << 16)
     if not b: break
     n += len(b)
-print(n)' "${IP[$d]}" >"$NL_DIR/tcp-recv-$tag.txt" 2>&1 &
+print(n)' "$a" >"$NL_DIR/tcp-recv-$tag.txt" 2>&1 &
     srv=$!
     sleep 0.5
     in_ns "$s" "$PY" -c '
@@ -173,15 +174,15 @@ import socket, sys, time
 s = socket.create_connection((sys.argv[1], 5201), timeout=10)
 end = time.time() + float(sys.argv[2]); buf = b"x" * 65536
 while time.time() < end: s.sendall(buf)
-s.close()' "${IP[$d]}" "$TCP_SECONDS" >/dev/null 2>&1
+s.close()' "$a" "$TCP_SECONDS" >/dev/null 2>&1
     wait "$srv" 2>/dev/null
     n=$(tail -1 "$NL_DIR/tcp-recv-$tag.txt" 2>/dev/null | tr -cd 0-9)
   fi
   echo "${n:-0}"
 }
-tcp_check() { # NAME SRC DST
+tcp_check() { # NAME SRC DST [ADDR]
   local n
-  n=$(tcp_bytes "$2" "$3")
+  n=$(tcp_bytes "$2" "$3" "${4:-}")
   if [ "$n" -gt 1000000 ]; then
     ok "$1: $n bytes in ${TCP_SECONDS} s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
   else

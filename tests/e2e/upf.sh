@@ -5,8 +5,8 @@
 #
 #   ue (10.45.0.1 on a TUN) ── gtpsim "gNB" (netns gnb, 192.0.2.10)
 #        ══ GTP-U N3 ══ sxdp n3 192.0.2.1
-#   ue2 (10.45.0.2) ── gtpsim "gNB6" (netns gnb, 2001:db8:3::10)
-#        ══ GTP-U N3 over IPv6 ══ sxdp n3 2001:db8:3::1
+#   ue2 (10.45.0.2, 2001:db8:45:2::1) ── gtpsim "gNB6" (netns gnb,
+#        2001:db8:3::10) ══ GTP-U N3 over IPv6 ══ sxdp n3 2001:db8:3::1
 #   sxdp n6 10.200.0.1 ── dn (10.200.0.5): the local DN, slice 1's VRF
 #   sxdp n9 198.51.100.1 ══ GTP-U N9 ══ gtpsim "anchor" (netns anc,
 #        198.51.100.9) ── its TUN ── 203.0.113.7 (the anchor's network)
@@ -20,10 +20,12 @@
 # ends; every G-PDU the peers got had the right TEID, container and QFI;
 # the session's URRs counted both directions; the UE cannot reach the UPF's
 # own addresses; sxdp stops cleanly.
-# A second UE (10.45.0.2, session 2) is behind a gNB over IPv6 on the same
-# link (gtpsim on 2001:db8:3::10, sxdp's N3 SVI6 2001:db8:3::1): the gNB
-# and sxdp find each other by NDP, its uplink breaks out, its downlink
-# leaves in an IPv6 tunnel whose UDP checksum the gNB's kernel checks.
+# A second UE (session 2, IPv4v6: 10.45.0.2 and the /64 2001:db8:45:2::) is
+# behind a gNB over IPv6 on the same link (gtpsim on 2001:db8:3::10, sxdp's
+# N3 SVI6 2001:db8:3::1): the gNB and sxdp find each other by NDP, its
+# uplink breaks out, its downlink leaves in an IPv6 tunnel whose UDP
+# checksum the gNB's kernel checks. Its IPv6 reaches the DN host's
+# (2001:db8:200::5, behind sxdp's N6 SVI6: NDP again) the same way.
 # Over AF_XDP, the N3 link is shared with the kernel (the box's own
 # 198.18.0.20 on it, in a subnet of its own that the gNB has too; one MAC
 # for both, no promiscuous mode): the UPF's claims for its endpoints (GTP-U,
@@ -116,7 +118,15 @@ if start_sim gnb gnb "$TUN_UE" 192.0.2.10 "$N3" 0x100 0x2000 ul 9 9 &&
    start_sim gnb6 gnb "$TUN_UE2" $GNB6 $N3_6 0x200 0x3000 ul 9 9 &&
    ip -n "$(ns gnb)" link set "$TUN_UE2" netns "$(ns ue2)" &&
    in_ns ue2 ip link set "$TUN_UE2" mtu 1400 up && in_ns ue2 ip addr add 10.45.0.2/32 dev "$TUN_UE2" &&
-   in_ns ue2 ip route add default dev "$TUN_UE2"; then
+   in_ns ue2 ip route add default dev "$TUN_UE2" &&
+   in_ns ue2 sysctl -qw "net.ipv6.conf.$TUN_UE2.accept_ra=0" "net.ipv6.conf.$TUN_UE2.router_solicitations=0" &&
+   in_ns ue2 ip -6 addr add 2001:db8:45:2::1/128 dev "$TUN_UE2" nodad &&
+   in_ns ue2 ip -6 route add default dev "$TUN_UE2" &&
+   in_ns dn sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+     net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0 \
+     net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.accept_dad=0 >/dev/null &&
+   in_ns dn ip -6 addr add 2001:db8:200::5/64 dev eth0 nodad &&
+   in_ns dn ip -6 route add 2001:db8:45::/48 via 2001:db8:200::1; then
   ok "topology: UEs behind simulated gNBs over IPv4 and IPv6 (TUN + GTP-U over UDP), local DN host, anchor UPF simulator with its network"
 else
   notok "topology: the GTP-U simulators ($(cat "$NL_DIR"/gtpsim-*.log 2>/dev/null | tail -3 | tr '\n' ' '))"
@@ -180,6 +190,14 @@ add("sessions_uplink", {"iface": 3, "teid": 0x200}, "fwd_n6", {"id": 2, "ue": "1
                                                                "urr": 5})
 add("sessions_downlink", {"slice": 1, "ue": "10.45.0.2"}, "encap_n3",
     {"id": 2, "peer": 3, "teid": 0x3000, "qfi": 9, "urr": 6})
+# its IPv6 /64 (downlink, and what its IPv6 sources are checked against);
+# the local DN over IPv6 too: N6's SVI6, the IPv6 pool's route into the UPF
+add("sessions_downlink6", {"slice": 1, "ue": "2001:db8:45:2::"}, "encap_n3",
+    {"id": 2, "peer": 3, "teid": 0x3000, "qfi": 9, "urr": 6})
+add("svi6", {"vrf": 1, "bd": 1}, "svi6", {"mac": "02:5e:00:00:06:01", "ip": "2001:db8:200::1", "plen": 64})
+add("routes6", {"vrf": 1, "dst": "2001:db8:200::1/128"}, "local")
+add("routes6", {"vrf": 1, "dst": "2001:db8:200::/64"}, "connected", {"bd": 1})
+add("routes6", {"vrf": 1, "dst": "2001:db8:45::/48"}, "upf")
 json.dump({"atomicity": "dataplane-atomic", "updates": u}, open(sys.argv[1], "w"))
 PYEOF
 sw_table_load "$NL_DIR/tables.json"
@@ -193,6 +211,10 @@ tcp_check "TCP UE -> the anchor's network over N9 (iperf3)" ue anc
 wait_ping ue2 10.200.0.5 15 || true
 ping_check "UE 2 -> local DN host through the gNB over IPv6 (NDP both ways, an IPv6 tunnel back)" ue2 10.200.0.5 20 63
 tcp_check "TCP UE 2 -> local DN host through the gNB over IPv6 (iperf3)" ue2 dn
+wait_ping ue2 2001:db8:200::5 15 || true
+ping_check "UE 2's IPv6 -> the DN host's IPv6 (an IPv6 PDU session's /64, routed by switch.l3v6 both ways)" \
+  ue2 2001:db8:200::5 20 63
+tcp_check "TCP UE 2 -> local DN host over IPv6 in the IPv6 tunnel (iperf3)" ue2 dn 2001:db8:200::5
 # the UPF's own addresses are no destination for a UE
 if in_ns ue ping -c 2 -i 0.2 -W 1 "$N3" >/dev/null 2>&1 || in_ns ue ping -c 2 -i 0.2 -W 1 "$N6" >/dev/null 2>&1; then
   notok "the UE reached one of the UPF's own addresses"
