@@ -948,12 +948,19 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 		json_decref(u);
 		return;
 	}
-	if (ue6 != NULL && (cc_af_of(addr_part(ue6, net6, sizeof(net6))) != AF_INET6 || strchr(ue6, '/') == NULL ||
-			    atoi(strchr(ue6, '/') + 1) != 64)) {
-		snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/ue6", i);
-		fail(x, "Failed", ptr, "bad_value", "ue6 is the session's IPv6 /64 prefix, not '%s'", ue6);
-		json_decref(u);
-		return;
+	if (ue6 != NULL) {
+		uint8_t a[16];
+
+		if (cc_af_of(addr_part(ue6, net6, sizeof(net6))) != AF_INET6 || strchr(ue6, '/') == NULL ||
+		    atoi(strchr(ue6, '/') + 1) != 64 || inet_pton(AF_INET6, net6, a) != 1) {
+			snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/ue6", i);
+			fail(x, "Failed", ptr, "bad_value", "ue6 is the session's IPv6 /64 prefix, not '%s'", ue6);
+			json_decref(u);
+			return;
+		}
+		/* the prefix: sxdp's key has no interface identifier */
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, net6, sizeof(net6));
 	}
 	for (size_t k = 0; k < 3; k++)
 		if (str(ul, "ohr") && strcmp(str(ul, "ohr"), ohr_names[k]) == 0)

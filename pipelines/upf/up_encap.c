@@ -408,6 +408,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, nm, mpe);
 	for (unsigned int i = 0; i < nm; i++) {
 		mre[i] = mne[i] = NULL;
+		mnt[i] = -1;
 		if (mpe[i]->action == UP_PEER_GTPU) {
 			vpe[n4] = mpe[i];
 			v4[n4++] = (uint8_t)i;

@@ -1144,8 +1144,9 @@ def test_upf_resource_ipv6():
 
 @R.test
 def test_upf_sessions_ipv6_ues():
-    """IPv6 and IPv4v6 PDU sessions: ue6 (the session's /64) compiles to a
-    sessions_downlink6 entry with the session's downlink, ue_pool6 to the
+    """IPv6 and IPv4v6 PDU sessions: ue6 (the session's /64, written with an
+    interface identifier or not) compiles to a sessions_downlink6 entry of
+    the prefix with the session's downlink, ue_pool6 to the
     pool's routes6 upf, a local DN's IPv6 prefix to applications6; an
     IPv6-only session's uplink entry has no IPv4 address. Its G-PDU from an
     address of its /64 passes the anti-spoofing check (broken out), from
@@ -1164,7 +1165,7 @@ def test_upf_sessions_ipv6_ues():
     spec["ue_pool6"] = "2001:db8:45::/48"
     spec["local_dns"][0]["prefixes"].append("2001:db8:10::/64")
     spec["sessions"] = [dict(spec["sessions"][0], ue6="2001:db8:45:1::/64"),
-                        {"id": 3, "ue6": "2001:db8:45:3::/64", "uplink": {"teid": 258},
+                        {"id": 3, "ue6": "2001:db8:45:3::5/64", "uplink": {"teid": 258},
                          "downlink": {"peer": "gnb1", "teid": 8194, "qfi": 9}}]
     pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
     with Sxdp({"n3": [g("2001:db8:45:3::99"), g("2001:db8:45:1::99"), g("2001:db8:45:1::99", 256)], "n9": [],
