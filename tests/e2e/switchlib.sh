@@ -190,6 +190,39 @@ tcp_check() { # NAME SRC DST [ADDR]
   fi
 }
 
+# A TCP server answering each line it gets with "ok " and the line, on
+# ADDR:PORT, run by the command prefix given (ip netns exec NS; none: in
+# this namespace), in the background (BGPIDS); listening when this returns.
+tcp_echo_server() { # ADDR PORT [PREFIX...]
+  local a=$1 p=$2
+  shift 2
+  "$@" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(30)
+c, _ = s.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for line in c.makefile("rb"):
+    c.sendall(b"ok " + line)' "$a" "$p" >"$NL_DIR/echo-srv-$p.log" 2>&1 &
+  BGPIDS+=($!)
+  sleep 0.5
+}
+# N request/answer round trips from HOST to tcp_echo_server's ADDR:PORT,
+# one at a time (an interactive session's pattern): prints how many came
+# back right.
+tcp_rounds() { # HOST ADDR PORT N
+  in_ns "$1" "$PY" -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+f = s.makefile("rb"); n = 0
+for i in range(int(sys.argv[3])):
+    s.sendall(b"req %d\n" % i)
+    n += f.readline() == b"ok req %d\n" % i
+print(n)' "$2" "$3" "$4" 2>&1
+}
+
 # The EXIT trap of the tests that set BGPIDS (background processes), NSES
 # (their netns, names for ns) and LINKS (root-namespace veths, the same):
 # the processes killed, sxdp's log shown when a check failed, sxdp

@@ -254,25 +254,8 @@ print(" ".join(sorted("%s/%s/%d/%s" % (r["addr"], r["proto"], r["port"], ",".joi
   ping_check "the gNB pings the box's kernel ($KERNEL_N3) on the shared N3 link" gnb $KERNEL_N3 10 64
   ping_check "the gNB pings sxdp's N3 address ($N3) on the same link" gnb $N3 5 64
   # request/answer round trips to a TCP server of the box's kernel
-  "$PY" -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 2222)); s.listen(1); s.settimeout(30)
-c, _ = s.accept()
-c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-for line in c.makefile("rb"):
-    c.sendall(b"ok " + line)' $KERNEL_N3 >"$NL_DIR/kernel-srv.log" 2>&1 &
-  BGPIDS+=($!)
-  sleep 0.5
-  got=$(in_ns gnb "$PY" -c '
-import socket, sys
-s = socket.create_connection((sys.argv[1], 2222), timeout=5)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = s.makefile("rb"); n = 0
-for i in range(100):
-    s.sendall(b"req %d\n" % i)
-    n += f.readline() == b"ok req %d\n" % i
-print(n)' $KERNEL_N3 2>&1)
+  tcp_echo_server $KERNEL_N3 2222
+  got=$(tcp_rounds gnb $KERNEL_N3 2222 100)
   p1=$(xdp_gnb passed)
   if [ "$got" = 100 ] && [ "$((p1 - p0))" -ge 110 ]; then
     ok "TCP to the box's kernel on the shared N3 link: 100/100 answers, $((p1 - p0)) frames passed to the kernel"

@@ -222,32 +222,14 @@ else
 fi
 
 # SSH-like: 200 request/answer round trips to TCP/22 of the box's own address
-ip netns exec "$(ns box)" "$PY" -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 22)); s.listen(1); s.settimeout(30)
-c, _ = s.accept()
-c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = c.makefile("rb")
-for line in f:
-    c.sendall(b"ok " + line)' $HOST >"$NL_DIR/ssh-srv.log" 2>&1 &
-BGPIDS+=($!)
-sleep 0.5
+tcp_echo_server $HOST 22 ip netns exec "$(ns box)"
 probes() {
   ctl --json call overlay.paths 2>/dev/null | "$PY" -c '
 import json, sys
 print(next((p["probes_answered"] for p in json.load(sys.stdin) if p["id"] == 1), 0))'
 }
 c0=$(xdp_json) t0=$(b_tx) a0=$(probes)
-got=$(in_ns b "$PY" -c '
-import socket, sys
-s = socket.create_connection((sys.argv[1], 22), timeout=5)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = s.makefile("rb"); n = 0
-for i in range(200):
-    s.sendall(b"ls %d\n" % i)
-    n += f.readline() == b"ok ls %d\n" % i
-print(n)' $HOST 2>&1)
+got=$(tcp_rounds b $HOST 22 200)
 c1=$(xdp_json) t1=$(b_tx) a1=$(probes)
 read -r ds dp dn <<<"$(printf '%s\n%s\n' "$c0" "$c1" | "$PY" -c '
 import json, sys

@@ -1040,7 +1040,7 @@ def test_upf_resource():
         expect_eq(code, 201, "the slice")
         ph = cd.wait_settled()
         expect_eq(ph["upf/edge"]["phase"], "Ready", "upf Ready: %s" % ph)
-        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        t = upf_tables(dp)
         ifs = sorted((e["match"]["dst"], e["action"], e["params"].get("slice")) for e in t["upf_interfaces"])
         expect_eq(ifs, [("10.10.0.254/32", "n6", 1), ("192.0.2.1/32", "n3", 1), ("198.51.100.1/32", "n9", 1)],
                   "endpoints and the N6 address")
@@ -1087,6 +1087,20 @@ def test_upf_resource():
         expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
 
+def mec_site(cd):
+    """The site (its LAN on lan1) and slice mec (id 1, not stretched) that
+    the upf intents of the IPv6 tests name."""
+    cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+    mec = slice_("mec", 1, "lan1", 5000)
+    del mec["spec"]["vni"]
+    cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+
+
+def upf_tables(dp):
+    """The UPF's tables and the switch's it writes, entry by entry."""
+    return {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+
+
 @R.test
 def test_upf_resource_ipv6():
     """A upf intent whose N3 and N9 links are IPv6: SVI6s in the underlay,
@@ -1112,13 +1126,10 @@ def test_upf_resource_ipv6():
     with Sxdp({"n3": [g], "n9": [], "lan1": []}, pipeline=pipe,
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
         base = snapshot(dp, UPF_TABLES)
-        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
-        mec = slice_("mec", 1, "lan1", 5000)
-        del mec["spec"]["vni"]
-        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        mec_site(cd)
         code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": spec})
         expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf over IPv6: %s" % res.get("status"))
-        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        t = upf_tables(dp)
         expect_eq(sorted((e["match"]["dst"], e["action"]) for e in t["upf_interfaces6"]),
                   [("2001:db8:3::1/128", "n3"), ("2001:db8:9::1/128", "n9")], "the IPv6 endpoints")
         expect_eq(sorted(e["params"]["ip"] for e in t["svi6"]), ["2001:db8:3::1", "2001:db8:9::1"], "the SVI6s")
@@ -1172,13 +1183,10 @@ def test_upf_sessions_ipv6_ues():
                "lan1": []}, pipeline=pipe,
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
         base = snapshot(dp, UPF_TABLES)
-        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
-        mec = slice_("mec", 1, "lan1", 5000)
-        del mec["spec"]["vni"]
-        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        mec_site(cd)
         code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": spec})
         expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf with IPv6 UEs: %s" % res.get("status"))
-        t = {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+        t = upf_tables(dp)
         dl6 = sorted((e["match"]["ue"], e["action"], e["params"]["id"], e["params"]["teid"])
                      for e in t["sessions_downlink6"])
         expect_eq(dl6, [("2001:db8:45:1::", "encap_n3", 1, 8192), ("2001:db8:45:3::", "encap_n3", 3, 8194)],
