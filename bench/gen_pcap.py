@@ -562,11 +562,34 @@ def up_ue(i):
     return socket.inet_ntoa(struct.pack("!I", (10 << 24 | 64 << 16) + i))
 
 
+UP_POOL6, UP_N6_IP6, UP_DN_HOST6 = "2001:db8:8000::/33", "2001:db8:200::1", "2001:db8:200::5"
+
+
+def up_ue6(i):
+    """Session i's IPv6 /64 in UP_POOL6 (two billion of them), as the
+    prefix (its entry's key) and as the UE's address in it (::1)."""
+    p = "2001:db8:%x:%x::" % (0x8000 | (i >> 16), i & 0xffff)
+    return p, p + "1"
+
+
+def ipv6_udp(src, dst, sport, dport, frame_len=78, hlim=64, dmac=DST_MAC, smac=SRC_MAC):
+    """Ethernet + IPv6 + UDP frame of frame_len bytes, UDP checksum filled."""
+    payload_len = frame_len - 14 - 40 - 8
+    if payload_len < 0:
+        raise ValueError("frame_len %d too small for Ethernet+IPv6+UDP" % frame_len)
+    payload = bytes((i * 7) & 0xff for i in range(payload_len))
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    ulen = 8 + payload_len
+    uc = csum(s + d + struct.pack("!IxxxB", ulen, 17) + struct.pack("!HHHH", sport, dport, ulen, 0) + payload)
+    ip = struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, hlim, s, d)
+    return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, dport, ulen, uc or 0xffff) + payload
+
+
 def up_dn(i):
     return "10.200.%d.%d" % ((i >> 8) & 0x7f, i & 0xff)
 
 
-def up_common(n, uplink, ulcl, v6=False):
+def up_common(n, uplink, ulcl, v6=False, ue6=False):
     """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
     DN behind a gateway, the UE pool routed into the UPF) and one session
     per UE, uplink (by TEID) or downlink (by UE), each termination with its
@@ -575,7 +598,9 @@ def up_common(n, uplink, ulcl, v6=False):
     the session's own goes to the anchor (ulcl) or to the DN too.
     Downlink: the session's own termination (no app of its own). v6: the
     gNBs are peers over IPv6, on the N3 SVI6's connected /64 (static
-    neighbours): the outer packet is routed by switch.l3v6."""
+    neighbours): the outer packet is routed by switch.l3v6. ue6: the
+    sessions are IPv6 ones (sessions_downlink6 by their /64, the pool's
+    route in routes6, the DN's side an SVI6)."""
     n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
     ups = METER_UPDATES + [upd("upf_slices", {"slice": 1}, "slice", {"meter": 1})] + [
         upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
@@ -616,6 +641,11 @@ def up_common(n, uplink, ulcl, v6=False):
         ups += [upd("tunnel_peers", {"id": 1 + g}, "gtpu", {"src": UP_N3, "dst": a, "gw": a, "vrf": 100,
                                                            "sport": 2152, "mtu": 0, "dscp": 64}),
                 upd("neigh", {"vrf": 100, "ip": a}, "rewrite", rw)]
+    if ue6:
+        ups += [upd("svi6", {"vrf": 1, "bd": 1}, "svi6", {"mac": mac_str(UP_N6_MAC), "ip": UP_N6_IP6, "plen": 64}),
+                upd("routes6", {"vrf": 1, "dst": UP_N6_IP6 + "/128"}, "local"),
+                upd("routes6", {"vrf": 1, "dst": "2001:db8:200::/64"}, "connected", {"bd": 1}),
+                upd("routes6", {"vrf": 1, "dst": UP_POOL6}, "upf")]
     for i in range(n):
         sid = i + 1
         if uplink:
@@ -628,7 +658,8 @@ def up_common(n, uplink, ulcl, v6=False):
                         sess),
                     upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6", {"urr": 2 * sid - 1})]
         else:
-            ups.append(upd("sessions_downlink", {"slice": 1, "ue": up_ue(i)}, "encap_n3",
+            ups.append(upd("sessions_downlink6" if ue6 else "sessions_downlink",
+                           {"slice": 1, "ue": up_ue6(i)[0] if ue6 else up_ue(i)}, "encap_n3",
                            {"id": sid, "peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i, "qfi": UP_QFI,
                             "urr": sid}))
     return ups
@@ -714,17 +745,22 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
     return frames, up_common(n_flows, True, ulcl), None if ulcl else up_ovs("decap")
 
 
-def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False):
+def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
     """Frames from the DN gateway on p0 (n6) to n_flows UEs: routed (the
     pool's route "upf"), the session by (slice, UE), the app (the DN's),
     the session's termination for it, encap_n3 with a DL container (QFI 9),
     the slice meter, the URR, to the session's gNB -> sink. v6: the gNBs
-    over IPv6 (outer IPv6 with its UDP checksum, routed by switch.l3v6)."""
+    over IPv6 (outer IPv6 with its UDP checksum, routed by switch.l3v6).
+    ue6: IPv6 sessions, 78 B frames of IPv6 to an address of each /64."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
-    frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
-                       dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
-    return frames, up_common(n_flows, False, False, v6), None if v6 else up_ovs("encap")
+    if ue6:
+        frames = [ipv6_udp(UP_DN_HOST6, up_ue6(i)[1], 7777, up_ue_port(i), dmac=UP_N6_MAC, smac=UP_DN_MAC)
+                  for i in order]
+    else:
+        frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
+                           dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
+    return frames, up_common(n_flows, False, False, v6, ue6), None if v6 or ue6 else up_ovs("encap")
 
 
 # scenario name -> (generator, description for the report line)
@@ -749,6 +785,8 @@ SCENARIOS = {
                     "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
                "DL container (%d B out), slice meter, URR" % (60 + 44)),
+    "upf_dl_ue6": (lambda **kw: gen_upf_dl(ue6=True, **kw), "78 B of IPv6 to {flows} IPv6 sessions' /64s routed "
+                   "into the UPF: as upf_dl, the session by its /64 (%d B out)" % (78 + 44)),
     "upf_dl6": (lambda **kw: gen_upf_dl(v6=True, **kw), "64 B to {flows} UEs routed into the UPF: as upf_dl, "
                 "the gNBs over IPv6 (%d B out)" % (60 + 64)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "

@@ -37,6 +37,8 @@
 #            encap_n3 with a DL container, slice meter, URR -> sink
 #   upf_dl6  upf_dl with the gNBs over IPv6: outer IPv6 (UDP checksum),
 #            routed by switch.l3v6 (connected /64, static neighbours)
+#   upf_dl_ue6  upf_dl with IPv6 sessions: 78 B IPv6 frames, each session
+#            found by its /64 (sessions_downlink6)
 #   vxlan_decap  the same tables; 65536 flows of VXLAN datagrams on p0 (wan)
 #            from the 4 peer endpoints to the local VTEP: VTEP, VNI, peer,
 #            decap into the bridge domain (inner source static behind its
@@ -138,10 +140,14 @@ scenario_setup() {
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles
         P0_OPTS='"role": "n6",' P1_OPTS='"role": "n3",' TX_LEN=104 CHECK_EVENTS=upf.to_n3
         DESC="64 B from the DN to $FLOWS UEs: routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
+    upf_dl_ue6) scenario_setup upf_dl; OVS=0 TX_LEN=122
+        TABLE_SIZES='{"sessions_downlink6": 65536}'
+        CHECK_TABLES=interfaces,fdb,routes6,sessions_downlink6,upf_slices,tunnel_peers,neigh,meter_profiles
+        DESC="78 B of IPv6 from the DN to $FLOWS IPv6 sessions (an address of each one's /64): routed (the IPv6 pool's route upf), session by (slice, /64), its own termination encap_n3 with a DL container (QFI 9, 122 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_dl, upf_dl6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
@@ -156,7 +162,7 @@ if [ -n "$FLOWS_SET" ]; then
   NPKTS=65536   # gen_pcap.py's UP_PKTS: the same source at every scale
   size=1024
   while [ "$size" -lt "$FLOWS" ]; do size=$((size * 2)); done
-  TABLE_SIZES="{\"sessions_uplink\": $size, \"terminations_uplink\": $size, \"sessions_downlink\": $size}"
+  TABLE_SIZES="{\"sessions_uplink\": $size, \"terminations_uplink\": $size, \"sessions_downlink\": $size, \"sessions_downlink6\": $size}"
 fi
 TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}
 case $PIPELINE in "{"*) PIPELINE_JSON=$PIPELINE ;; *) PIPELINE_JSON="\"$PIPELINE\"" ;; esac

@@ -96,6 +96,12 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 			return NULL;
 		return json_string(inet_ntop(af_of(type), a, buf, sizeof(buf)));
 	}
+	if (strcmp(type, "ipv6net") == 0) {   /* an IPv6 /64: its last 64 bits zero */
+		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), AF_INET6, a) != 0 ||
+		    memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0)
+			return NULL;
+		return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+	}
 	if (strcmp(type, "mac") == 0) {
 		if (!json_is_string(v) || dp_addr_mac(json_string_value(v), a) != 0)
 			return NULL;

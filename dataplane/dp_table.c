@@ -57,7 +57,7 @@ dp_type_name(enum dp_type t)
 	static const char *const n[] = {
 		[DP_T_U8] = "u8", [DP_T_U16] = "u16", [DP_T_U32] = "u32",
 		[DP_T_U64] = "u64", [DP_T_PORT] = "port", [DP_T_IPV4] = "ipv4",
-		[DP_T_IPV6] = "ipv6", [DP_T_MAC] = "mac",
+		[DP_T_IPV6] = "ipv6", [DP_T_MAC] = "mac", [DP_T_IPV6NET] = "ipv6net",
 	};
 	return (unsigned int)t < RTE_DIM(n) ? n[t] : "?";
 }

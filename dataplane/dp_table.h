@@ -29,7 +29,10 @@
 #define DP_DENSE_MAX       (1u << 18) /* slots of a direct-index table at most */ /* lookup without counting (control side, or a second look) */
 
 enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RANGE };
-enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC };
+/* DP_T_IPV6NET: an IPv6 /64 prefix, its 8 bytes (written and shown as an
+ * IPv6 address whose last 64 bits are zero): a subscriber's prefix as an
+ * exact key that fits the compact hash. */
+enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC, DP_T_IPV6NET };
 enum dp_table_kind { DP_TK_EXACT, DP_TK_LPM, DP_TK_ACL };
 
 /* Bytes of a value of type t (inline: the backends size ACL fields with it
@@ -41,7 +44,7 @@ dp_type_size(enum dp_type t)
 	case DP_T_U8: return 1;
 	case DP_T_U16: case DP_T_PORT: return 2;
 	case DP_T_U32: case DP_T_IPV4: return 4;
-	case DP_T_U64: return 8;
+	case DP_T_U64: case DP_T_IPV6NET: return 8;
 	case DP_T_MAC: return 6;
 	case DP_T_IPV6: return 16;
 	}

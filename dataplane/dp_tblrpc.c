@@ -68,6 +68,15 @@ val_parse(const struct tval *v, enum dp_type t, uint32_t bound, uint8_t *out, co
 			return BAD(err, ptr, "bad_value", "expected an %s address string",
 				   t == DP_T_IPV4 ? "IPv4" : "IPv6");
 		return 0;
+	case DP_T_IPV6NET: {
+		uint8_t a[16];
+
+		if (s == NULL || dp_addr_ip(s, AF_INET6, a) < 0 || *(const unaligned_uint64_t *)(a + 8) != 0)
+			return BAD(err, ptr, "bad_value", "expected an IPv6 /64 prefix (an IPv6 address string whose "
+				   "last 64 bits are zero)");
+		memcpy(out, a, 8);
+		return 0;
+	}
 	case DP_T_MAC:
 		if (s == NULL || dp_addr_mac(s, out) < 0)
 			return BAD(err, ptr, "bad_value", "expected a MAC address string");
@@ -117,6 +126,12 @@ val_encode(enum dp_type t, const uint8_t *in)
 		return json_string(inet_ntop(AF_INET, in, buf, sizeof(buf)));
 	case DP_T_IPV6:
 		return json_string(inet_ntop(AF_INET6, in, buf, sizeof(buf)));
+	case DP_T_IPV6NET: {
+		uint8_t a[16] = { 0 };
+
+		memcpy(a, in, 8);
+		return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+	}
 	case DP_T_MAC:
 		rte_ether_format_addr(buf, sizeof(buf), (const struct rte_ether_addr *)in);
 		return json_string(buf);
@@ -1385,6 +1400,8 @@ example_value(enum dp_type t, enum dp_match_kind m)
 		return json_string(m == DP_MATCH_LPM ? "10.0.0.0/8" : "10.0.0.1");
 	case DP_T_IPV6:
 		return json_string(m == DP_MATCH_LPM ? "2001:db8::/32" : "2001:db8::1");
+	case DP_T_IPV6NET:
+		return json_string("2001:db8:0:1::");
 	case DP_T_MAC:
 		return json_string("02:00:00:00:00:01");
 	case DP_T_PORT:

@@ -120,11 +120,12 @@ static const struct dp_table_def sess_dl_def = {
 	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
 };
 /* An IPv6 PDU session's prefix (TS 23.501 5.8.2.2: a /64 per session, the
- * UE picks its interface identifiers): ue is the prefix, its last 64 bits
- * zero. Its entry's "ue" param is the session's IPv4 address, if any. */
+ * UE picks its interface identifiers): ue is the /64 (a 10-byte key: the
+ * compact hash). Its entry's "ue" param is the session's IPv4 address, if
+ * any. */
 static const struct dp_table_def sess_dl6_def = {
 	.name = "sessions_downlink6", .size = 16384, .n_fields = 2,
-	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV6, DP_MATCH_EXACT } },
+	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV6NET, DP_MATCH_EXACT } },
 	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
 };
 
@@ -241,10 +242,7 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 			if (x->table == pl_up.term_ul || x->table == pl_up.term_dl) {
 				if (x->key[4] == 0 && x->key[5] == 0)
 					res[i] = bad_app;
-			} else if (x->table == pl_up.sess_dl6) {
-				if (*(const uint64_t *)(x->key + pl_up_dl6_ue_off + 8) != 0)
-					res[i] = bad_session;
-			} else if (x->table != pl_up.sess_dl) {
+			} else if (x->table != pl_up.sess_dl && x->table != pl_up.sess_dl6) {
 				if (ss->ohr != UP_OHR_GTPU_IPV4 && ss->ohr != UP_OHR_GTPU_IPV6 && ss->ohr != UP_OHR_GTPU_IP)
 					res[i] = bad_ohr;
 				else if (ss->slice == 0)
@@ -327,7 +325,7 @@ up_init(unsigned int workers)
 	const struct dp_table_spec tables[] = {
 		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
-		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 32 },
+		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 16 },
 		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 },
@@ -375,8 +373,7 @@ up_init(unsigned int workers)
 					"src, dst and gw (IPv6: routable unicast src and dst)");
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
 				       "forwards has a meter, URR or threshold");
-	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..); a "
-					   "sessions_downlink6 ue is a /64 prefix (its last 64 bits zero)");
+	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
 	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)

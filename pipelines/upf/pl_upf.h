@@ -211,7 +211,7 @@ extern uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
 static inline void
 up_dl6_key(uint8_t *k, uint16_t slice, const uint8_t *ip)
 {
-	memset(k, 0, 32);
+	memset(k, 0, 16);
 	*(rte_be16_t *)(k + pl_up_dl6_slice_off) = rte_cpu_to_be_16(slice);
 	memcpy(k + pl_up_dl6_ue_off, ip, 8);
 }

@@ -52,7 +52,7 @@ n6_sessions(struct dp_stage_ctx *ctx, int tb, struct rte_mbuf **pkts, const uint
 uint16_t
 pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16), keys6[DP_LOOKUP_BURST][32] __rte_aligned(16);
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16), keys6[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST], *kp6[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST];
 	unsigned int k = 0, k6 = 0;

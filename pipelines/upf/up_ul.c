@@ -38,7 +38,7 @@ static unsigned int
 checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, unsigned int k6,
 	uint16_t *idx, unsigned int k, uint16_t *next)
 {
-	uint8_t sk[DP_LOOKUP_BURST][32] __rte_aligned(16), dk[DP_LOOKUP_BURST][32] __rte_aligned(16);
+	uint8_t sk[DP_LOOKUP_BURST][16] __rte_aligned(16), dk[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *skp[DP_LOOKUP_BURST], *dkp[DP_LOOKUP_BURST];
 	const struct dp_entry *se[DP_LOOKUP_BURST], *de[DP_LOOKUP_BURST];
 

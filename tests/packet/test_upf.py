@@ -680,7 +680,6 @@ def test_writes_refused_with_reasons():
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(peer=PEER_GNB)), "bad_far"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n9", session(teid=5)), "bad_peer"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "drop", session(urr=4)), "bad_far"),
-        (U("sessions_downlink6", {"slice": SLICE, "ue": "2001:db8:45:1::1"}, "drop", {"id": 1}), "bad_session"),
         (U("sessions_uplink", {"iface": 1, "teid": 9}, "fwd_n6", session(ohr=2)), "bad_ohr"),
         (U("sessions_downlink", {"slice": 1, "ue": "10.45.9.9"}, "encap_n3", {"id": 9, "peer": 1, "teid": 0}),
          "bad_peer"),
@@ -700,8 +699,17 @@ def test_writes_refused_with_reasons():
             r = dp.table_write([u], check=False)
             expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, reason),
                       "%s %s refused" % (u["table"], u["action"]))
+        # a sessions_downlink6 key is a /64: an address with an interface
+        # identifier does not parse (a bad request, nothing written)
+        try:
+            dp.table_write([U("sessions_downlink6", {"slice": SLICE, "ue": "2001:db8:45:1::1"}, "drop", {"id": 1})])
+            expect(False, "a /64 key with an interface identifier was taken")
+        except T.RpcError as e:
+            expect_eq((e.data.get("reason"), e.data.get("pointer")), ("bad_value", "/updates/0/match/ue"),
+                      "refused: %s" % e)
         after = {t: dp.table_read(t) for t in before}
         expect_eq(after, before, "the tables as they were")
+        expect_eq(dp.table_read("sessions_downlink6")[0], [], "nothing in sessions_downlink6")
         dp.stop()
 
 
