@@ -828,22 +828,6 @@ upd(const char *table, json_t *match, const char *action, json_t *params)
 			 "action", action, "params", params ? params : json_object());
 }
 
-/* "ADDR/LEN" (IPv4 or IPv6) as a ternary match on the address. */
-static json_t *
-prefix_match(const char *pfx)
-{
-	char ip[64], mask[INET6_ADDRSTRLEN];
-	const char *slash = strchr(pfx, '/');
-	int af = cc_af_of(addr_part(pfx, ip, sizeof(ip))), bits = af == AF_INET6 ? 128 : 32;
-	int len = slash ? atoi(slash + 1) : bits;
-	uint8_t m[16] = { 0 };
-
-	for (int b = 0; b < len && b < bits; b++)
-		m[b / 8] |= (uint8_t)(0x80 >> (b % 8));
-	inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, m, mask, sizeof(mask));
-	return json_pack("{s:s,s:s}", "value", ip, "mask", mask);
-}
-
 /* A meter at @bps (trTCM, CIR = PIR, drops red): its id, allocated under
  * @key, or 0 when the intent failed. */
 static json_int_t
@@ -949,10 +933,10 @@ upf_session(struct cx *x, const char *name, json_t *ss, size_t i, json_int_t sid
 		return;
 	}
 	if (ue6 != NULL) {
+		unsigned int plen = 0;
 		uint8_t a[16];
 
-		if (cc_af_of(addr_part(ue6, net6, sizeof(net6))) != AF_INET6 || strchr(ue6, '/') == NULL ||
-		    atoi(strchr(ue6, '/') + 1) != 64 || inet_pton(AF_INET6, net6, a) != 1) {
+		if (!cc_pfx_ok(ue6, AF_INET6, false, a, &plen) || plen != 64) {
 			snprintf(ptr, sizeof(ptr), "/spec/sessions/%zu/ue6", i);
 			fail(x, "Failed", ptr, "bad_value", "ue6 is the session's IPv6 /64 prefix, not '%s'", ue6);
 			json_decref(u);
@@ -1149,16 +1133,21 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 		}
 		json_object_set_new(apps, str(v, "name"), json_integer(app));
 		json_array_foreach(json_object_get(v, "prefixes"), j, pfx) {
-			json_t *m = json_pack("{s:I,s:o}", "slice", sid, "remote", prefix_match(json_string_value(pfx)));
-			json_t *e;
+			const char *ps = json_string_value(pfx);
+			json_t *rm = cc_prefix_match(ps, cc_af_of(ps)), *m, *e;
 
+			if (rm == NULL) {   /* the schema's ip-prefix, but not a prefix of its family */
+				fail(x, "Failed", "/spec/local_dns", "bad_value", "'%s' is no IPv4 or IPv6 prefix", ps);
+				break;
+			}
+			m = json_pack("{s:I,s:o}", "slice", sid, "remote", rm);
 			if (ports != NULL)
 				json_object_set_new(m, "port", json_pack("{s:O,s:O}", "min", json_array_get(ports, 0),
 									"max", json_array_get(ports, 1)));
 			if (json_object_get(v, "proto") != NULL)
 				json_object_set_new(m, "proto", json_pack("{s:I,s:I}", "value", num(v, "proto", 0),
 									 "mask", (json_int_t)255));
-			e = upd(cc_af_of(json_string_value(pfx)) == AF_INET6 ? "applications6" : "applications", m, "app",
+			e = upd(cc_af_of(ps) == AF_INET6 ? "applications6" : "applications", m, "app",
 				json_pack("{s:I}", "app", app));
 			json_object_set_new(e, "priority", json_integer(100));
 			json_array_append_new(u, e);

@@ -174,22 +174,21 @@ cc_check_ip4(struct cc *c, const char *what, const char *ip)
 		cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 address)", what, ip ? ip : "");
 }
 
-/* A ternary IPv4 prefix: {"value": the network, "mask"}; NULL when bad. */
-static json_t *
-prefix_match(const char *s)
+json_t *
+cc_prefix_match(const char *s, int af)
 {
-	char v[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+	char v[INET6_ADDRSTRLEN], m[INET6_ADDRSTRLEN];
+	uint8_t a[16], mask[16] = { 0 };
 	unsigned int plen;
-	uint8_t a[16];
-	uint32_t mask, net;
 
-	if (!cc_pfx_ok(s, AF_INET, true, a, &plen))
+	if (!cc_pfx_ok(s, af, true, a, &plen))
 		return NULL;
-	mask = plen == 0 ? 0 : htonl(~0u << (32 - plen));
-	memcpy(&net, a, 4);
-	net &= mask;
-	inet_ntop(AF_INET, &net, v, sizeof(v));
-	inet_ntop(AF_INET, &mask, m, sizeof(m));
+	for (unsigned int b = 0; b < plen; b++)
+		mask[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	for (unsigned int i = 0; i < sizeof(a); i++)
+		a[i] &= mask[i];
+	inet_ntop(af, a, v, sizeof(v));
+	inet_ntop(af, mask, m, sizeof(m));
 	return json_pack("{s:s,s:s}", "value", v, "mask", m);
 }
 
@@ -222,7 +221,7 @@ cc_flow_match(struct cc *c, const struct intent *it, json_t **out)
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		if (pfx[i] == NULL)
 			continue;
-		if ((v = prefix_match(pfx[i])) == NULL)
+		if ((v = cc_prefix_match(pfx[i], AF_INET)) == NULL)
 			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 prefix or address)",
 				       name[i], pfx[i]);
 		else
