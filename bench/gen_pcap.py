@@ -580,9 +580,13 @@ def ipv6_udp(src, dst, sport, dport, frame_len=78, hlim=64, dmac=DST_MAC, smac=S
     payload = bytes((i * 7) & 0xff for i in range(payload_len))
     s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
     ulen = 8 + payload_len
-    uc = csum(s + d + struct.pack("!IxxxB", ulen, 17) + struct.pack("!HHHH", sport, dport, ulen, 0) + payload)
+    # RFC 8200 8.1: the sum over the pseudo-header and the datagram with its
+    # checksum field zero (0 goes out as 0xffff), as ipv4_udp sums it
+    pseudo = s + d + struct.pack("!IxxxB", ulen, 17)
+    udp0 = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    uc = csum(pseudo + udp0) or 0xffff
     ip = struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, hlim, s, d)
-    return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, dport, ulen, uc or 0xffff) + payload
+    return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, dport, ulen, uc) + payload
 
 
 def up_dn(i):

@@ -97,7 +97,7 @@ outer_sport(uint16_t sport, const struct dp_meta *md)
 	return sport ? sport : (uint16_t)(49152 | ((md->hash ^ md->hash >> 16) & 0x3fff));
 }
 
-/* m cut to its inner IPv4 packet of inner_len bytes (its frame's padding
+/* m cut to its inner IP packet of inner_len bytes (its frame's padding
  * is no part of it) with room for ip_hlen bytes of outer IP, UDP, GTP-U
  * with a container and Ethernet (the type set, addresses left to the
  * rewrite) in front: where the outer IP header goes, or NULL. */
@@ -138,8 +138,8 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer *p, uint32_t 
 }
 
 /* The same toward an IPv6 peer, with the UDP checksum IPv6 asks for (RFC
- * 8200 8.1); the packet then goes to be routed in the peer's vrf (the
- * egress port's MTU is the switch's to check). */
+ * 8200 8.1); the packet is then routed in the peer's vrf as switch.l3v6
+ * routes (out6 or the switch itself check the egress port's MTU). */
 static unsigned int
 encap6(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer6 *p, uint32_t teid, uint8_t pdu_type,
        uint8_t qfi)
