@@ -7,6 +7,7 @@ change nothing (the intents listed and the store's files are the same
 after). Responses are validated against the OpenAPI document sxcd serves,
 which must be the repository's control/sxcd-openapi.json.
 """
+import contextlib
 import glob
 import json
 import os
@@ -1087,13 +1088,27 @@ def test_upf_resource():
         expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
 
-def mec_site(cd):
-    """The site (its LAN on lan1) and slice mec (id 1, not stretched) that
-    the upf intents of the IPv6 tests name."""
-    cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
-    mec = slice_("mec", 1, "lan1", 5000)
-    del mec["spec"]["vni"]
-    cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+@contextlib.contextmanager
+def upf_ready(n3_in, name, spec, what):
+    """sxdp (ports n3, n9, lan1; n3_in the frames n3 holds) with sxcd, the
+    site and slice mec (id 1, not stretched), and upf intent NAME of SPEC,
+    Ready. Yields (dp, cd, the tables then); on the way out the intent is
+    withdrawn and the site and slice pruned, which must leave the tables as
+    they were."""
+    with Sxdp({"n3": n3_in, "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
+        base = snapshot(dp, UPF_TABLES)
+        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]
+        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        code, res = cd.req("PUT", "/api/v1/upf/%s?wait=1" % name, {"spec": spec})
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "%s: %s" % (what, res.get("status")))
+        yield dp, cd, upf_tables(dp)
+        code, res = cd.req("DELETE", "/api/v1/upf/%s?wait=1" % name)
+        expect_eq(code, 200, "withdrawn")
+        cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
+        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
 
 
 def upf_tables(dp):
@@ -1122,14 +1137,7 @@ def test_upf_resource_ipv6():
             "sessions": [{"id": 1, "ue": "10.46.0.1", "uplink": {"teid": 256, "ohr": "ipv6"},
                           "downlink": {"peer": "gnb6", "teid": 8192, "qfi": 9},
                           "anchor": {"peer": "anchor6", "teid": 36864, "n9_teid": 28672}}]}
-    pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
-    with Sxdp({"n3": [g], "n9": [], "lan1": []}, pipeline=pipe,
-              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
-        base = snapshot(dp, UPF_TABLES)
-        mec_site(cd)
-        code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": spec})
-        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf over IPv6: %s" % res.get("status"))
-        t = upf_tables(dp)
+    with upf_ready([g], "edge6", spec, "upf over IPv6") as (dp, cd, t):
         expect_eq(sorted((e["match"]["dst"], e["action"]) for e in t["upf_interfaces6"]),
                   [("2001:db8:3::1/128", "n3"), ("2001:db8:9::1/128", "n9")], "the IPv6 endpoints")
         expect_eq(sorted(e["params"]["ip"] for e in t["svi6"]), ["2001:db8:3::1", "2001:db8:9::1"], "the SVI6s")
@@ -1146,11 +1154,6 @@ def test_upf_resource_ipv6():
         code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": bad})
         expect_eq((res["status"]["phase"], res["status"]["reason"], res["status"]["pointer"]),
                   ("Failed", "bad_value", "/spec/peers/2"), "a peer of the other IP version")
-        code, res = cd.req("DELETE", "/api/v1/upf/edge6?wait=1")
-        expect_eq(code, 200, "withdrawn")
-        cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
-        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
-
 
 
 @R.test
@@ -1178,15 +1181,8 @@ def test_upf_sessions_ipv6_ues():
     spec["sessions"] = [dict(spec["sessions"][0], ue6="2001:db8:45:1::/64"),
                         {"id": 3, "ue6": "2001:db8:45:3::5/64", "uplink": {"teid": 258},
                          "downlink": {"peer": "gnb1", "teid": 8194, "qfi": 9}}]
-    pipe = {"n3": "upf", "n9": "upf", "lan": "switch"}
-    with Sxdp({"n3": [g("2001:db8:45:3::99"), g("2001:db8:45:1::99"), g("2001:db8:45:1::99", 256)], "n9": [],
-               "lan1": []}, pipeline=pipe,
-              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
-        base = snapshot(dp, UPF_TABLES)
-        mec_site(cd)
-        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": spec})
-        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "upf with IPv6 UEs: %s" % res.get("status"))
-        t = upf_tables(dp)
+    n3_in = [g("2001:db8:45:3::99"), g("2001:db8:45:1::99"), g("2001:db8:45:1::99", 256)]
+    with upf_ready(n3_in, "edge", spec, "upf with IPv6 UEs") as (dp, cd, t):
         dl6 = sorted((e["match"]["ue"], e["action"], e["params"]["id"], e["params"]["teid"])
                      for e in t["sessions_downlink6"])
         expect_eq(dl6, [("2001:db8:45:1::", "encap_n3", 1, 8192), ("2001:db8:45:3::", "encap_n3", 3, 8194)],
@@ -1211,10 +1207,7 @@ def test_upf_sessions_ipv6_ues():
             code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": b})
             expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
                       ("Failed", reason, pointer), "refused: %s" % bad)
-        code, res = cd.req("DELETE", "/api/v1/upf/edge?wait=1")
-        expect_eq(code, 200, "withdrawn")
-        cd.req("POST", "/api/v1/apply?wait=1", {"items": [], "prune": ["site", "slices"]})
-        expect_eq(snapshot(dp, UPF_TABLES), base, "nothing of it left")
+
 
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
