@@ -326,7 +326,7 @@ up_init(unsigned int workers)
 		{ &ifaces_def, &pl_up.ifaces, 32 }, { &ifaces6_def, &pl_up.ifaces6, 32 }, { &slices_def, &pl_up.slices, 16 },
 		{ &sess_ul_def, &pl_up.sess_ul, 16 }, { &sess_n9_def, &pl_up.sess_n9, 16 },
 		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 16 },
-		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP_ROOM },
+		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP6_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 },
 	};

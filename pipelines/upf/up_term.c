@@ -17,10 +17,11 @@ static void
 up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	    bool uplink, bool v6, uint16_t *app)
 {
-	uint8_t keys[DP_LOOKUP_BURST][UP_APP_ROOM] __rte_aligned(16);
+	uint8_t keys[DP_LOOKUP_BURST][UP_APP6_ROOM] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	const uint8_t *off = v6 ? pl_up_app6_off : pl_up_app_off;
+	const size_t room = v6 ? UP_APP6_ROOM : UP_APP_ROOM;   /* what the table reads of a key */
 
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -28,7 +29,7 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
 		uint8_t *key = keys[j];
 
-		memset(key, 0, UP_APP_ROOM);
+		memset(key, 0, room);
 		*(rte_be16_t *)(key + off[UP_APP_SLICE]) = rte_cpu_to_be_16(md->slice);
 		if (v6)
 			memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv6_hdr, dst_addr) :
