@@ -82,8 +82,8 @@ enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
 
 /* applications(6) key fields, in order */
 enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_APP_FIELDS };
-#define UP_APP_ROOM 32    /* applications' key buffer; applications6's: */
-#define UP_APP6_ROOM 48
+#define UP_APP_ROOM 32    /* the key bytes applications reads */
+#define UP_APP6_ROOM 48   /* and applications6 */
 
 /* Action params (dp_entry.params: natural alignment, addresses in network
  * order; checked against the engine's layout at init). A termination's
