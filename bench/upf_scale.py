@@ -11,7 +11,8 @@ traffic.
      entries, their indexes, the URR counters: what workers read) and the
      process's own memory (the control side: each entry's control record
      and its index), read from DPDK telemetry (/eal/heap_info) and
-     /proc/PID/status (VmRSS).
+     /proc/PID/status (VmRSS). --ipv4v6: every session is IPv4v6, its /64
+     in sessions_downlink6 as well (a third entry).
   2. Writes. With the N sessions resident and the upf_dl traffic running
      (bench/run.sh upf_dl --flows N: 65,536 packets over every 16th session,
      replayed without end), the sessions the traffic does not use are
@@ -21,7 +22,7 @@ traffic.
      that no packet of the traffic was lost: the source's packets all left
      the sink's port, no drop, every sessions_downlink lookup hit.
 
-    flock /tmp/bench.lock bench/upf_scale.py [--sessions N] [--seconds S] [--batch B]
+    flock /tmp/bench.lock bench/upf_scale.py [--sessions N] [--seconds S] [--batch B] [--ipv4v6]
 
 Needs root (hugepages), and bench/run.sh's input for upf_dl --flows N
 (generated on first use).
@@ -98,7 +99,7 @@ def telemetry(prefix, cmd):
 
 
 class Box:
-    def __init__(self, pcap, size, mbufs):
+    def __init__(self, pcap, size, mbufs, v6):
         self.dir = tempfile.mkdtemp(prefix="sxdp-upfscale-")
         self.prefix = "sxupfs%d_%d" % (os.getpid(), size)
         self.sock = os.path.join(self.dir, "sxdp.sock")
@@ -108,7 +109,8 @@ class Box:
             "pipeline": {"n3": "upf", "n6": "switch"},
             # room beyond the sessions: a dataplane-atomic modify gives its
             # new entry a slot of its own until the batch commits
-            "table_sizes": {"sessions_uplink": size + 16384, "sessions_downlink": size + 16384},
+            "table_sizes": {"sessions_uplink": size + 16384, "sessions_downlink": size + 16384,
+                            "sessions_downlink6": (size if v6 else 1024) + 16384},
             "ports": [{"name": "p0", "role": "n6", "admin": "down", "rx_queues": 1,
                        "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
                       {"name": "p1", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"}],
@@ -151,18 +153,22 @@ def ue(i):
     return socket.inet_ntoa((0x0a400000 + i).to_bytes(4, "big"))
 
 
-def session_updates(i, kind="insert", sid_base=0):
-    """Session i's two entries: uplink by TEID, downlink by UE."""
-    sid = sid_base + i + 1
+def ue6(i):
+    return "2001:db8:%x:%x::" % (i >> 16, i & 0xffff)
+
+
+def session_updates(i, kind="insert", v6=False):
+    """Session i's entries: uplink by TEID, downlink by UE (and by its /64)."""
+    sid = i + 1
     ul = {"id": sid, "ue": ue(i), "slice": 1, "ohr": 0, "urr": 2 * sid - 1}
     dl = {"id": sid, "peer": 1 + i % 4, "teid": 0x20000 + i, "qfi": 9 if kind != "modify" else 5, "urr": 2 * sid}
+    dl6 = [("sessions_downlink6", {"slice": 1, "ue": ue6(i)})] if v6 else []
+    keys = [("sessions_uplink", {"iface": 1, "teid": 0x10000 + i}),
+            ("sessions_downlink", {"slice": 1, "ue": ue(i)})] + dl6
     if kind == "delete":
-        return [{"type": "delete", "table": "sessions_uplink", "match": {"iface": 1, "teid": 0x10000 + i}},
-                {"type": "delete", "table": "sessions_downlink", "match": {"slice": 1, "ue": ue(i)}}]
-    return [{"type": kind, "table": "sessions_uplink", "match": {"iface": 1, "teid": 0x10000 + i},
-             "action": "fwd_n6", "params": ul},
-            {"type": kind, "table": "sessions_downlink", "match": {"slice": 1, "ue": ue(i)},
-             "action": "encap_n3", "params": dl}]
+        return [{"type": "delete", "table": t, "match": m} for t, m in keys]
+    return [{"type": kind, "table": t, "match": m, "action": "fwd_n6" if t == "sessions_uplink" else "encap_n3",
+             "params": ul if t == "sessions_uplink" else dl} for t, m in keys]
 
 
 def main():
@@ -170,7 +176,10 @@ def main():
     ap.add_argument("--sessions", type=int, default=1 << 20)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--batch", type=int, default=512)
+    ap.add_argument("--ipv4v6", action="store_true", help="IPv4v6 sessions: a sessions_downlink6 entry each too")
     a = ap.parse_args()
+    v6 = a.ipv4v6
+    per = 3 if v6 else 2   # entries a session
     n = a.sessions
     if n % 65536 or n < 65536:
         die("--sessions is a multiple of 65536 (the traffic takes every (N/65536)th session)")
@@ -181,24 +190,24 @@ def main():
     base_ups = [u for u in entries if u["table"] not in ("sessions_downlink",)]
     mbufs = 65536 + 65536
     # the pool, the tables (about 1 KB a session with their shadows) and room
-    hugepages(int((mbufs * 2304 + n * 1024) / (2 << 20)) + 512)
+    hugepages(int((mbufs * 2304 + n * 512 * per) / (2 << 20)) + 512)
 
     # ---- 1. memory
-    small = Box(pcap, 1024, mbufs)
+    small = Box(pcap, 1024, mbufs, v6)
     small.write(base_ups)
     m0 = small.memory()
     small.stop()
-    big = Box(pcap, n, mbufs)
+    big = Box(pcap, n, mbufs, v6)
     big.write(base_ups)
     m1 = big.memory()
     t0 = time.monotonic()
     for i in range(0, n, 2048):
-        big.write([u for j in range(i, min(n, i + 2048)) for u in session_updates(j)])
+        big.write([u for j in range(i, min(n, i + 2048)) for u in session_updates(j, v6=v6)])
     t_prog = time.monotonic() - t0
     m2 = big.memory()
     per_heap, per_rss = (m2[0] - m0[0]) / n, (m2[1] - m0[1]) / n
-    print("upf_scale: %d sessions (2 entries, 2 URRs each) programmed in %.1f s (%.0f session writes/s, "
-          "batches of 2048 updates, no traffic)" % (n, t_prog, 2 * n / t_prog))
+    print("upf_scale: %d %ssessions (%d entries, 2 URRs each) programmed in %.1f s (%.0f session writes/s, "
+          "batches of %d updates, no traffic)" % (n, "IPv4v6 " if v6 else "", per, t_prog, per * n / t_prog, 2048 * per))
     print("upf_scale: memory per session: %.0f B in DPDK's heaps (tables sized for it: %.0f B before a "
           "session is written), %.0f B of process memory (the control side), %.0f B in all"
           % (per_heap, (m1[0] - m0[0]) / n, per_rss, per_heap + per_rss))
@@ -213,12 +222,14 @@ def main():
     writes = 0
     k = 0
     kinds = ["delete", "insert", "modify", "modify"]
+    cs = a.batch // per   # sessions a batch
+    others = others[:len(others) - len(others) % cs]   # no batch across two phases
     while time.monotonic() - t0 < a.seconds:
-        chunk = others[(k * (a.batch // 2)) % len(others):][:a.batch // 2]
-        phase = (k * (a.batch // 2) // len(others)) % 4
+        chunk = others[(k * cs) % len(others):][:cs]
+        phase = (k * cs // len(others)) % 4
         kind = kinds[phase]
-        big.write([u for i in chunk for u in session_updates(i, kind)])
-        writes += 2 * len(chunk)
+        big.write([u for i in chunk for u in session_updates(i, kind, v6)])
+        writes += per * len(chunk)
         k += 1
     secs = time.monotonic() - t0
     time.sleep(0.5)
