@@ -650,6 +650,12 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
                 upd("routes6", {"vrf": 1, "dst": UP_N6_IP6 + "/128"}, "local"),
                 upd("routes6", {"vrf": 1, "dst": "2001:db8:200::/64"}, "connected", {"bd": 1}),
                 upd("routes6", {"vrf": 1, "dst": UP_POOL6}, "upf")]
+        if uplink:
+            ups += [upd("neigh6", {"vrf": 1, "ip": UP_DN_HOST6}, "rewrite",
+                        {"port": n6, "vlan": 0, "dmac": mac_str(UP_DN_MAC), "smac": mac_str(UP_N6_MAC)}),
+                    dict(upd("applications6", {"slice": 1, "remote": {"value": "2001:db8:200::",
+                                                                      "mask": "ffff:ffff:ffff:ffff::"}},
+                             "app", {"app": 1}), priority=10)]
     for i in range(n):
         sid = i + 1
         if uplink:
@@ -661,6 +667,10 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
             ups += [upd("sessions_uplink", {"iface": 1, "teid": UP_TEID_BASE + i}, "fwd_n9" if ulcl else "fwd_n6",
                         sess),
                     upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6", {"urr": 2 * sid - 1})]
+            if ue6:   # the /64 whose sources are the session's (anti-spoofing)
+                ups.append(upd("sessions_downlink6", {"slice": 1, "ue": up_ue6(i)[0]}, "encap_n3",
+                               {"id": sid, "peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i,
+                                "qfi": UP_QFI, "urr": 2 * sid}))
         else:
             ups.append(upd("sessions_downlink6" if ue6 else "sessions_downlink",
                            {"slice": 1, "ue": up_ue6(i)[0] if ue6 else up_ue(i)}, "encap_n3",
@@ -729,7 +739,7 @@ def up_ue_port(i):
     return p + 1 if p == 2152 else p
 
 
-def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
+def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False):
     """G-PDUs of n_flows sessions from 4 gNBs to the N3 endpoint, without a
     PDU Session Container (OVS 3.1's GTP-U pop does not skip extension
     headers: it leaves the container in front of the inner packet, so the
@@ -737,16 +747,21 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False):
     app (ACL), its termination fwd_n6, the slice meter, the URR, routed to
     the DN gateway -> sink. ulcl: every other packet to the internet, which
     the session's default termination sends on to the anchor over N9
-    (re-encapsulated, UL container)."""
+    (re-encapsulated, UL container). ue6: IPv4v6 sessions' IPv6 (64 B: from
+    an address of the session's /64 to the DN host), checked against the
+    session's sessions_downlink6 entry, the DN's app in applications6,
+    routed by switch.l3v6 to the DN host (static neighbour)."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = []
     for n, i in enumerate(order):
         to_dn = not ulcl or n % 2 == 0
         gnb = UP_GNBS[i % len(UP_GNBS)]
-        frames.append(gtpu_gpdu(up_inner(i, n, to_dn, frame_len), gnb, UP_N3, UP_TEID_BASE + i,
+        inner = (ipv6_udp(up_ue6(i)[1], UP_DN_HOST6, up_ue_port(i), 7777, frame_len=frame_len + 18)[14:] if ue6
+                 else up_inner(i, n, to_dn, frame_len))
+        frames.append(gtpu_gpdu(inner, gnb, UP_N3, UP_TEID_BASE + i,
                                 49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1 if ulcl else None, UP_QFI))
-    return frames, up_common(n_flows, True, ulcl), None if ulcl else up_ovs("decap")
+    return frames, up_common(n_flows, True, ulcl, ue6=ue6), None if ulcl or ue6 else up_ovs("decap")
 
 
 def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
@@ -787,6 +802,9 @@ SCENARIOS = {
                "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 36)),
     "upf_ul_ulcl": (lambda **kw: gen_upf_ul(ulcl=True, **kw), "G-PDUs %d B of {flows} sessions: half to the local "
                     "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
+    "upf_ul_ue6": (lambda **kw: gen_upf_ul(ue6=True, **kw), "G-PDUs %d B (78 B IPv6 inner) of {flows} IPv4v6 "
+                   "sessions: as upf_ul, the source checked against the session's /64, the DN's app in "
+                   "applications6, routed by switch.l3v6" % (78 + 36)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
                "DL container (%d B out), slice meter, URR" % (60 + 44)),
     "upf_dl_ue6": (lambda **kw: gen_upf_dl(ue6=True, **kw), "78 B of IPv6 to {flows} IPv6 sessions' /64s routed "
