@@ -916,13 +916,20 @@ def test_malformed_and_refused_gtpu_named():
         GTP_U_Header(gtp_type=253, teid=TEID_UL)
     empty = gtpu(b"", TEID_UL)
     not_ip = gtpu(Raw(b"\x00" * 30), TEID_UL)
+    # inner IPv6 (an IPv4v6 session's): its header cut short, a payload
+    # length past the T-PDU, an extension header chain cut short
+    v6_pkt = bytes(IPv6(src=UE6_NET + "7", dst=DN_HOST6) / UDP(sport=40000, dport=7777) / Raw(b"x" * 8))
+    v6_trunc = gtpu(Raw(v6_pkt[:30]), TEID_UL)
+    v6_len = gtpu(Raw(v6_pkt[:4] + b"\x01\x00" + v6_pkt[6:]), TEID_UL)
+    v6_ext = gtpu(Raw(bytes(IPv6(src=UE6_NET + "7", dst=DN_HOST6, nh=0, plen=4)) + b"\x11\x05\x00\x00"), TEID_UL)
     unknown_ext = Ether(bytes(gtpu(ue_pkt(INTERNET), TEID_UL, qfi=3)))
     raw = bytearray(bytes(unknown_ext))
     raw[14 + 20 + 8 + 11] = 0xc1       # next extension type: unknown, comprehension required
     cases = {
         "parse.gtpu_version": [ver0], "parse.gtpu_trunc": [trunc, long_len], "upf.outer_cksum": [bad_ck],
         "upf.gtpu_frag": [frag], "upf.gtpu_unsupported": [status], "upf.empty_tpdu": [empty],
-        "upf.not_ip": [not_ip],
+        "upf.not_ip": [not_ip], "parse.inner_trunc": [v6_trunc], "parse.ipv6_len": [v6_len],
+        "parse.ipv6_ext": [v6_ext],
     }
     ins = [p for v in cases.values() for p in v] + [Ether(bytes(raw))]
     with Sxdp({"n3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
