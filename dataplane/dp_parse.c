@@ -592,18 +592,97 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
+#define FAST6_MIN (ETH_HLEN + IPV6_HLEN + TCP_HLEN)
+
+/* parse_fast() for IPv6 without extension headers carrying plain UDP or
+ * TCP (untagged or one 802.1Q tag, every read below FAST6_MIN): what
+ * parse_general() makes of it, without the walk. 0 or -1 as parse_fast(). */
+static __rte_always_inline int
+parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+	    int want_hash, const uint32_t tag)
+{
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV6_HLEN;
+	const uint8_t *ip = p + l2;
+	uint32_t end = l4 + rd16(ip + 4);
+	uint32_t ports = rd32(ip + IPV6_HLEN);
+	uint16_t dport = (uint16_t)ports;
+	uint8_t nh = ip[6];
+	uint32_t h = 0;
+	int ok = (ip[0] >> 4) == 6 && end <= pkt;
+
+	if (nh == P_UDP) {
+		uint32_t ulen = rd16(ip + IPV6_HLEN + 4);
+
+		ok &= ulen >= UDP_HLEN && l4 + ulen <= end && dport != GTPU_UDP_PORT;
+	} else if (nh == P_TCP) {
+		uint32_t doff = (uint32_t)(ip[IPV6_HLEN + 12] >> 4) << 2;
+
+		ok &= doff >= TCP_HLEN && l4 + doff <= end && l4 + doff <= seg;
+	} else {
+		ok = 0;
+	}
+	if (unlikely(!ok))
+		return -1;
+
+	if (want_hash) {
+		h = hash_u64(nh, rd64_raw(ip + 8));
+		h = hash_u64(h, rd64_raw(ip + 16));
+		h = hash_u64(h, rd64_raw(ip + 24));
+		h = hash_u64(h, rd64_raw(ip + 32));
+		h = hash_u32(h, ports);
+	}
+	md->flags = DP_MF_IPV6 | DP_MF_L4 | (tag ? DP_MF_VLAN : 0);
+	md->slice = 0;
+	md->l2_len = (uint16_t)l2;
+	md->l3_off = (uint16_t)l2;
+	md->l4_off = (uint16_t)l4;
+	md->ethertype = ET_IPV6;
+	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
+	md->vlan[1] = 0;
+	md->l4_proto = nh;
+	md->ttl = ip[7];
+	md->sport = (uint16_t)(ports >> 16);
+	md->dport = dport;
+	md->tun_off = 0;
+	md->inner_off = 0;
+	md->inner_l3_off = 0;
+	md->tun_id = 0;
+	md->gtp_msg = 0;
+	md->gtp_qfi = 0;
+	md->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
+	md->gtp_xunk = 0;
+	md->hash = h;
+	md->out_port = 0;
+	md->tunnel = 0;
+	md->class_id = 0;
+	md->drop = 0;
+	md->feature = 0;
+	md->punt = 0;
+	md->pad1 = 0;
+	return 0;
+}
+
 static __rte_always_inline unsigned int
 parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
       int want_hash)
 {
 	if (likely(seg >= FAST_MIN)) {
+		uint16_t et;
+
 		/* No ethertype test for the untagged case: parse_fast()
 		 * checks 0x0800 at the same time as version and IHL. */
 		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0))
 			return 0;
-		if (rd16(p + 12) == ET_VLAN &&
-		    parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
+		et = rd16(p + 12);
+		if (et == ET_VLAN && parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
 			return 0;
+		if (seg >= FAST6_MIN) {
+			if (et == ET_IPV6 && parse_fast6(p, seg, pkt, md, want_hash, 0) == 0)
+				return 0;
+			if (et == ET_VLAN && rd16(p + ETH_HLEN + 2) == ET_IPV6 &&
+			    parse_fast6(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
+				return 0;
+		}
 	}
 	return parse_general(p, seg, pkt, md, want_hash);
 }

@@ -336,6 +336,10 @@ KPKT(k_v6_frag_later, b_eth(pk, 0x86dd); b_ipv6(pk, 0); b_ip6_opts(pk, 44, 0);
 KPKT(k_v6_dst_rt_ah_tcp, b_eth(pk, 0x86dd); b_ipv6(pk, 60);
 	b_ip6_opts(pk, 43, 0); b_ip6_rt(pk, 51); b_ah(pk, 6);
 	b_tcp(pk, 1111, 2222, 5))
+KPKT(k_udp6, b_eth(pk, 0x86dd); b_ipv6(pk, 17); b_udp(pk, 5353, 5354);
+	b_pay(pk, 16))
+KPKT(k_vlan_tcp6, b_eth(pk, 0x8100); b_vlan(pk, 0x123, 0x86dd); b_ipv6(pk, 6);
+	b_tcp(pk, 443, 40001, 5); b_pay(pk, 4))
 KPKT(k_icmp6, b_eth(pk, 0x86dd); b_ipv6(pk, 58); b_icmp(pk, 128);
 	b_pay(pk, 8))
 KPKT(k_v6_esp, b_eth(pk, 0x86dd); b_ipv6(pk, 50); put32(pk, 0x100);
@@ -462,6 +466,15 @@ static const struct tcase cases[] = {
 	  M(.flags = F(IPV6) | F(IP_EXT) | F(L4), .l2_len = 14, .l3_off = 14,
 	  .l4_off = 110, .ethertype = 0x86dd, .l4_proto = 6, .ttl = 255,
 	  .sport = 1111, .dport = 2222), 130, T6(14) },
+	{ "udp6", k_udp6, M(.flags = F(IPV6) | F(L4), .l2_len = 14,
+	  .l3_off = 14, .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 17,
+	  .ttl = 255, .sport = 5353, .dport = 5354), 62, T6(14) },
+	{ "vlan_tcp6", k_vlan_tcp6, M(.flags = F(VLAN) | F(IPV6) | F(L4),
+	  .l2_len = 18, .l3_off = 18, .l4_off = 58, .ethertype = 0x86dd,
+	  .vlan = { 0x123 }, .l4_proto = 6, .ttl = 255, .sport = 443,
+	  .dport = 40001), 78,
+	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 58, R(ipv6_trunc) },
+	    { FULL, R(ipv6_len) } } },
 	{ "icmp6", k_icmp6, M(.flags = F(IPV6) | F(L4), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 58,
 	  .ttl = 255), 58, T6(14) },
