@@ -662,6 +662,80 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
+#define GTP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
+
+/* parse_fast() for a G-PDU over IPv4 (no options, not a fragment,
+ * untagged): UDP to 2152, GTP-U with no optional field (flags 0x30) or a
+ * PDU Session Container alone (0x34, next 0x85, one unit, then none), an
+ * IPv4 or IPv6 T-PDU header whole in the segment: the N3/N9 interfaces'
+ * every packet, without gtp_parse()'s general walk. Every read is below
+ * GTP_FAST_MIN. 0 or -1 as parse_fast(). */
+static __rte_always_inline int
+parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash)
+{
+	const uint32_t l4 = ETH_HLEN + IPV4_HLEN, t = l4 + UDP_HLEN;
+	const uint8_t *ip = p + ETH_HLEN, *g = p + t;
+	uint32_t end = ETH_HLEN + rd16(ip + 2), uend = l4 + rd16(ip + IPV4_HLEN + 4);
+	uint32_t ports = rd32(ip + IPV4_HLEN), teid = rd32(g + 4), hl, gend, in, lim;
+	uint8_t qfi = 0, pdu = GTPU_PDU_TYPE_NONE, v;
+	uint32_t h = 0;
+	int ok;
+
+	ok = (rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
+	     ip[9] == P_UDP && (uint16_t)ports == GTPU_UDP_PORT && uend >= t && uend <= end &&
+	     g[1] == GTPU_MSG_GPDU;
+	if (g[0] == GTPU_F_V1_GTP) {
+		hl = GTPU_HDR_LEN;
+	} else if (g[0] == (GTPU_F_V1_GTP | GTPU_F_E) && g[11] == GTPU_EXT_PDU_SESS_CONT && g[12] == 1 &&
+		   g[15] == GTPU_EXT_NONE) {
+		hl = GTPU_HDR_LEN + 8;
+		pdu = g[13] >> 4;
+		qfi = g[14] & GTPU_QFI_MASK;
+	} else {
+		return -1;
+	}
+	gend = t + GTPU_HDR_LEN + rd16(g + 2);
+	in = t + hl;
+	lim = RTE_MIN(gend, seg);
+	v = p[in] >> 4;
+	ok &= gend <= uend && in < gend &&
+	      ((v == 4 && in + IPV4_HLEN <= lim) || (v == 6 && in + IPV6_HLEN <= lim));
+	if (unlikely(!ok))
+		return -1;
+
+	if (want_hash)
+		h = hash_u32(hash_u32(hash_u64(P_UDP, rd64_raw(ip + 12)), ports), teid);
+	md->flags = DP_MF_IPV4 | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER;
+	md->slice = 0;
+	md->l2_len = ETH_HLEN;
+	md->l3_off = ETH_HLEN;
+	md->l4_off = (uint16_t)l4;
+	md->ethertype = ET_IPV4;
+	md->vlan[0] = 0;
+	md->vlan[1] = 0;
+	md->l4_proto = P_UDP;
+	md->ttl = ip[8];
+	md->sport = (uint16_t)(ports >> 16);
+	md->dport = GTPU_UDP_PORT;
+	md->tun_off = (uint16_t)t;
+	md->inner_off = (uint16_t)in;
+	md->inner_l3_off = (uint16_t)in;
+	md->tun_id = teid;
+	md->gtp_msg = GTPU_MSG_GPDU;
+	md->gtp_qfi = qfi;
+	md->gtp_pdu_type = pdu;
+	md->gtp_xunk = 0;
+	md->hash = h;
+	md->out_port = 0;
+	md->tunnel = 0;
+	md->class_id = 0;
+	md->drop = 0;
+	md->feature = 0;
+	md->punt = 0;
+	md->pad1 = 0;
+	return 0;
+}
+
 static __rte_always_inline unsigned int
 parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
       int want_hash)
@@ -674,6 +748,8 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0))
 			return 0;
 		et = rd16(p + 12);
+		if (et == ET_IPV4 && seg >= GTP_FAST_MIN && parse_fast_gtpu(p, seg, pkt, md, want_hash) == 0)
+			return 0;
 		if (et == ET_VLAN && parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
 			return 0;
 		if (seg >= FAST6_MIN) {

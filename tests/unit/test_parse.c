@@ -361,6 +361,9 @@ KPKT(k_gtp_seq_psc_ul6, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
 	b_udp(pk, 40000, 2152); b_gtp(pk, 0x36, 255, 0xdeadbeef);
 	b_gtp_opt(pk, 0x0102, 0x85); b_gtp_psc(pk, 1, 9, 0); b_ipv6(pk, 58);
 	b_icmp(pk, 128))
+KPKT(k_gtp_psc_ul4, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0x4000);
+	b_udp(pk, 50000, 2152); b_gtp(pk, 0x34, 255, 0x10001); b_gtp_opt(pk, 0, 0x85);
+	b_gtp_psc(pk, 1, 9, 0); b_ipv6(pk, 17); b_udp(pk, 40000, 7777))
 KPKT(k_gtp_psc_dl_over6, b_eth(pk, 0x86dd); b_ipv6(pk, 17);
 	b_udp(pk, 2152, 2152); b_gtp(pk, 0x34, 255, 42); b_gtp_opt(pk, 0, 0x85);
 	b_gtp_psc(pk, 0, 0x40 | 5, 0); b_ipv4(pk, 6, 0, 0); b_tcp(pk, 80, 8080, 5))
@@ -507,6 +510,12 @@ static const struct tcase cases[] = {
 	  .ttl = 64, .sport = 40000, .dport = 2152, .tun_off = 42,
 	  .inner_off = 58, .inner_l3_off = 58, .tun_id = 0xdeadbeef,
 	  .gtp_msg = 255, .gtp_qfi = 9, .gtp_pdu_type = 1), 98, T4(14) },
+	{ "gtp_psc_ul4", k_gtp_psc_ul4,
+	  MG(.flags = F(IPV4) | F(L4) | F(GTPU) | F(INNER), .l2_len = 14,
+	  .l3_off = 14, .l4_off = 34, .ethertype = 0x0800, .l4_proto = 17,
+	  .ttl = 64, .sport = 50000, .dport = 2152, .tun_off = 42,
+	  .inner_off = 58, .inner_l3_off = 58, .tun_id = 0x10001, .gtp_msg = 255,
+	  .gtp_qfi = 9, .gtp_pdu_type = 1), 98, T4(14) },
 	{ "gtp_psc_dl_over6", k_gtp_psc_dl_over6,
 	  MG(.flags = F(IPV6) | F(L4) | F(GTPU) | F(INNER), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 17,
