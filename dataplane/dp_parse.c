@@ -665,17 +665,18 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 #define GTP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
 
 /* parse_fast() for a G-PDU over IPv4 (no options, not a fragment,
- * untagged): UDP to 2152, GTP-U with no optional field (flags 0x30) or a
- * PDU Session Container alone (0x34, next 0x85, one unit, then none), an
- * IPv4 or IPv6 T-PDU header whole in the segment: the N3/N9 interfaces'
- * every packet, without gtp_parse()'s general walk. Every read is below
- * GTP_FAST_MIN. 0 or -1 as parse_fast(). */
+ * untagged or one 802.1Q tag): UDP to 2152, GTP-U with no optional field
+ * (flags 0x30) or a PDU Session Container alone (0x34, next 0x85, one
+ * unit, then none), an IPv4 or IPv6 T-PDU header whole in the segment:
+ * the N3/N9 interfaces' every packet, without gtp_parse()'s general walk.
+ * Every read is below GTP_FAST_MIN + tag. 0 or -1 as parse_fast(). */
 static __rte_always_inline int
-parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash)
+parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
+		const uint32_t tag)
 {
-	const uint32_t l4 = ETH_HLEN + IPV4_HLEN, t = l4 + UDP_HLEN;
-	const uint8_t *ip = p + ETH_HLEN, *g = p + t;
-	uint32_t end = ETH_HLEN + rd16(ip + 2), uend = l4 + rd16(ip + IPV4_HLEN + 4);
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN, t = l4 + UDP_HLEN;
+	const uint8_t *ip = p + l2, *g = p + t;
+	uint32_t end = l2 + rd16(ip + 2), uend = l4 + rd16(ip + IPV4_HLEN + 4);
 	uint32_t ports = rd32(ip + IPV4_HLEN), teid = rd32(g + 4), hl, gend, in, lim;
 	uint8_t qfi = 0, pdu = GTPU_PDU_TYPE_NONE, v;
 	uint32_t h = 0;
@@ -705,13 +706,13 @@ parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 
 	if (want_hash)
 		h = hash_u32(hash_u32(hash_u64(P_UDP, rd64_raw(ip + 12)), ports), teid);
-	md->flags = DP_MF_IPV4 | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER;
+	md->flags = DP_MF_IPV4 | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER | (tag ? DP_MF_VLAN : 0);
 	md->slice = 0;
-	md->l2_len = ETH_HLEN;
-	md->l3_off = ETH_HLEN;
+	md->l2_len = (uint16_t)l2;
+	md->l3_off = (uint16_t)l2;
 	md->l4_off = (uint16_t)l4;
 	md->ethertype = ET_IPV4;
-	md->vlan[0] = 0;
+	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
 	md->vlan[1] = 0;
 	md->l4_proto = P_UDP;
 	md->ttl = ip[8];
@@ -748,10 +749,15 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0))
 			return 0;
 		et = rd16(p + 12);
-		if (et == ET_IPV4 && seg >= GTP_FAST_MIN && parse_fast_gtpu(p, seg, pkt, md, want_hash) == 0)
+		if (et == ET_IPV4 && seg >= GTP_FAST_MIN && parse_fast_gtpu(p, seg, pkt, md, want_hash, 0) == 0)
 			return 0;
-		if (et == ET_VLAN && parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
-			return 0;
+		if (et == ET_VLAN) {
+			if (parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
+				return 0;
+			if (seg >= GTP_FAST_MIN + VLAN_HLEN &&
+			    parse_fast_gtpu(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
+				return 0;
+		}
 		if (seg >= FAST6_MIN) {
 			if (et == ET_IPV6 && parse_fast6(p, seg, pkt, md, want_hash, 0) == 0)
 				return 0;
