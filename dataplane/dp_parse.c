@@ -512,11 +512,84 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 }
 
 #define FAST_MIN (ETH_HLEN + IPV4_HLEN + TCP_HLEN)
+#define FAST6_MIN (ETH_HLEN + IPV6_HLEN + TCP_HLEN)
+#define GTP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
+#define GTP6_FAST_MIN (ETH_HLEN + IPV6_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
 
-/* parse_fast() resets struct dp_meta field by field: a new field needs a
- * line there (and in the expected values of tests/unit/test_parse.c). */
+/* The straight-line paths below reset struct dp_meta field by field
+ * (fast_meta): a new field needs a line there (and in the expected values
+ * of tests/unit/test_parse.c). */
 _Static_assert(sizeof(struct dp_meta) == 60,
-	       "struct dp_meta changed: update parse_fast()");
+	       "struct dp_meta changed: update fast_meta()");
+
+/* What a straight-line path found, in *md: every field, in order, without a
+ * zeroing pass first (adjacent constant stores merge). l3 == l2 (the IP
+ * header follows the tags); t, in, teid, qfi, pdu the G-PDU's (0, 0, 0, 0,
+ * GTPU_PDU_TYPE_NONE for none). */
+static __rte_always_inline void
+fast_meta(struct dp_meta *md, const uint8_t *p, uint32_t flags, uint32_t tag, uint32_t l4, uint16_t et,
+	  uint8_t proto, uint8_t ttl, uint32_t ports, uint32_t h, uint32_t t, uint32_t in, uint32_t teid,
+	  uint8_t qfi, uint8_t pdu)
+{
+	md->flags = flags | (tag ? DP_MF_VLAN : 0);
+	md->slice = 0;
+	md->l2_len = (uint16_t)(ETH_HLEN + tag);
+	md->l3_off = (uint16_t)(ETH_HLEN + tag);
+	md->l4_off = (uint16_t)l4;
+	md->ethertype = et;
+	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
+	md->vlan[1] = 0;
+	md->l4_proto = proto;
+	md->ttl = ttl;
+	md->sport = (uint16_t)(ports >> 16);
+	md->dport = (uint16_t)ports;
+	md->tun_off = (uint16_t)t;
+	md->inner_off = (uint16_t)in;
+	md->inner_l3_off = (uint16_t)in;
+	md->tun_id = teid;
+	md->gtp_msg = t ? GTPU_MSG_GPDU : 0;
+	md->gtp_qfi = qfi;
+	md->gtp_pdu_type = pdu;
+	md->gtp_xunk = 0;
+	md->hash = h;
+	md->out_port = 0;
+	md->tunnel = 0;
+	md->class_id = 0;
+	md->drop = 0;
+	md->feature = 0;
+	md->punt = 0;
+	md->pad1 = 0;
+}
+
+/* The L4 header at l4 of a datagram ending at end: plain UDP (no tunnel
+ * port) or TCP with its header whole, as parse_l4() would accept it. */
+static __rte_always_inline int
+fast_l4_ok(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg, uint8_t proto)
+{
+	if (proto == P_UDP) {
+		uint32_t ulen = rd16(p + l4 + 4);
+
+		return ulen >= UDP_HLEN && l4 + ulen <= end && rd16(p + l4 + 2) != GTPU_UDP_PORT;
+	}
+	if (proto == P_TCP) {
+		uint32_t doff = (uint32_t)(p[l4 + 12] >> 4) << 2;
+
+		return doff >= TCP_HLEN && l4 + doff <= end && l4 + doff <= seg;
+	}
+	return 0;
+}
+
+/* The IPv6 flow hash parse_ipv6() computes, over nh, the addresses, the
+ * ports (and the TEID of a G-PDU). */
+static __rte_always_inline uint32_t
+fast_hash6(const uint8_t *ip, uint8_t nh, uint32_t ports)
+{
+	uint32_t h = hash_u64(nh, rd64_raw(ip + 8));
+
+	h = hash_u64(h, rd64_raw(ip + 16));
+	h = hash_u64(h, rd64_raw(ip + 24));
+	return hash_u32(hash_u64(h, rd64_raw(ip + 32)), ports);
+}
 
 /* Straight-line path for IPv4 without options or fragmentation, untagged
  * (tag == 0) or with one 802.1Q tag (tag == VLAN_HLEN), carrying plain UDP
@@ -524,7 +597,8 @@ _Static_assert(sizeof(struct dp_meta) == 60,
  * at a fixed offset, all below FAST_MIN even with the tag: every
  * minimum-size frame (60 bytes) qualifies. Returns 0 when it filled *md,
  * -1 when parse_general() must decide; for what it accepts parse_general()
- * reaches the same result (the unit tests and the fuzzer check that). */
+ * reaches the same result (the unit tests and the fuzzer check that). So
+ * do the others below. */
 static __rte_always_inline int
 parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	   int want_hash, const uint32_t tag)
@@ -533,70 +607,21 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	const uint8_t *ip = p + l2;
 	uint32_t end = l2 + rd16(ip + 2);
 	uint32_t ports = rd32(ip + IPV4_HLEN);
-	uint16_t dport = (uint16_t)ports;
 	uint8_t proto = ip[9];
-	uint32_t h = 0;
-	int ok;
 
 	/* ethertype 0x0800, version 4, IHL 5; MF clear, offset 0; total
 	 * length >= 20 follows from the L4 checks */
-	ok = (rd32(ip - 2) >> 8) == 0x080045 &&
-	     (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt;
-	if (proto == P_UDP) {
-		uint32_t ulen = rd16(ip + IPV4_HLEN + 4);
-
-		ok &= ulen >= UDP_HLEN && l4 + ulen <= end &&
-		      dport != GTPU_UDP_PORT;
-	} else if (proto == P_TCP) {
-		uint32_t doff = (uint32_t)(ip[IPV4_HLEN + 12] >> 4) << 2;
-
-		ok &= doff >= TCP_HLEN && l4 + doff <= end && l4 + doff <= seg;
-	} else {
-		ok = 0;
-	}
-	if (unlikely(!ok))
+	if (unlikely(!((rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
+		       fast_l4_ok(p, l4, end, seg, proto))))
 		return -1;
-
-	if (want_hash)
-		h = hash_u32(hash_u64(proto, rd64_raw(ip + 12)), ports);
-	/* Every field, in order, without a zeroing pass first: adjacent
-	 * constant stores merge. */
-	md->flags = DP_MF_IPV4 | DP_MF_L4 | (tag ? DP_MF_VLAN : 0);
-	md->slice = 0;
-	md->l2_len = (uint16_t)l2;
-	md->l3_off = (uint16_t)l2;
-	md->l4_off = (uint16_t)l4;
-	md->ethertype = ET_IPV4;
-	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
-	md->vlan[1] = 0;
-	md->l4_proto = proto;
-	md->ttl = ip[8];
-	md->sport = (uint16_t)(ports >> 16);
-	md->dport = dport;
-	md->tun_off = 0;
-	md->inner_off = 0;
-	md->inner_l3_off = 0;
-	md->tun_id = 0;
-	md->gtp_msg = 0;
-	md->gtp_qfi = 0;
-	md->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
-	md->gtp_xunk = 0;
-	md->hash = h;
-	md->out_port = 0;
-	md->tunnel = 0;
-	md->class_id = 0;
-	md->drop = 0;
-	md->feature = 0;
-	md->punt = 0;
-	md->pad1 = 0;
+	fast_meta(md, p, DP_MF_IPV4 | DP_MF_L4, tag, l4, ET_IPV4, proto, ip[8], ports,
+		  want_hash ? hash_u32(hash_u64(proto, rd64_raw(ip + 12)), ports) : 0,
+		  0, 0, 0, 0, GTPU_PDU_TYPE_NONE);
 	return 0;
 }
 
-#define FAST6_MIN (ETH_HLEN + IPV6_HLEN + TCP_HLEN)
-
-/* parse_fast() for IPv6 without extension headers carrying plain UDP or
- * TCP (untagged or one 802.1Q tag, every read below FAST6_MIN): what
- * parse_general() makes of it, without the walk. 0 or -1 as parse_fast(). */
+/* The same for IPv6 without extension headers (ethertype checked by the
+ * caller); every read below FAST6_MIN. */
 static __rte_always_inline int
 parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	    int want_hash, const uint32_t tag)
@@ -605,85 +630,35 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	const uint8_t *ip = p + l2;
 	uint32_t end = l4 + rd16(ip + 4);
 	uint32_t ports = rd32(ip + IPV6_HLEN);
-	uint16_t dport = (uint16_t)ports;
 	uint8_t nh = ip[6];
-	uint32_t h = 0;
-	int ok = (ip[0] >> 4) == 6 && end <= pkt;
 
-	if (nh == P_UDP) {
-		uint32_t ulen = rd16(ip + IPV6_HLEN + 4);
-
-		ok &= ulen >= UDP_HLEN && l4 + ulen <= end && dport != GTPU_UDP_PORT;
-	} else if (nh == P_TCP) {
-		uint32_t doff = (uint32_t)(ip[IPV6_HLEN + 12] >> 4) << 2;
-
-		ok &= doff >= TCP_HLEN && l4 + doff <= end && l4 + doff <= seg;
-	} else {
-		ok = 0;
-	}
-	if (unlikely(!ok))
+	if (unlikely(!((ip[0] >> 4) == 6 && end <= pkt && fast_l4_ok(p, l4, end, seg, nh))))
 		return -1;
-
-	if (want_hash) {
-		h = hash_u64(nh, rd64_raw(ip + 8));
-		h = hash_u64(h, rd64_raw(ip + 16));
-		h = hash_u64(h, rd64_raw(ip + 24));
-		h = hash_u64(h, rd64_raw(ip + 32));
-		h = hash_u32(h, ports);
-	}
-	md->flags = DP_MF_IPV6 | DP_MF_L4 | (tag ? DP_MF_VLAN : 0);
-	md->slice = 0;
-	md->l2_len = (uint16_t)l2;
-	md->l3_off = (uint16_t)l2;
-	md->l4_off = (uint16_t)l4;
-	md->ethertype = ET_IPV6;
-	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
-	md->vlan[1] = 0;
-	md->l4_proto = nh;
-	md->ttl = ip[7];
-	md->sport = (uint16_t)(ports >> 16);
-	md->dport = dport;
-	md->tun_off = 0;
-	md->inner_off = 0;
-	md->inner_l3_off = 0;
-	md->tun_id = 0;
-	md->gtp_msg = 0;
-	md->gtp_qfi = 0;
-	md->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
-	md->gtp_xunk = 0;
-	md->hash = h;
-	md->out_port = 0;
-	md->tunnel = 0;
-	md->class_id = 0;
-	md->drop = 0;
-	md->feature = 0;
-	md->punt = 0;
-	md->pad1 = 0;
+	fast_meta(md, p, DP_MF_IPV6 | DP_MF_L4, tag, l4, ET_IPV6, nh, ip[7], ports,
+		  want_hash ? fast_hash6(ip, nh, ports) : 0, 0, 0, 0, 0, GTPU_PDU_TYPE_NONE);
 	return 0;
 }
 
-#define GTP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
-
-/* parse_fast() for a G-PDU over IPv4 (no options, not a fragment,
- * untagged or one 802.1Q tag): UDP to 2152, GTP-U with no optional field
- * (flags 0x30) or a PDU Session Container alone (0x34, next 0x85, one
- * unit, then none), an IPv4 or IPv6 T-PDU header whole in the segment:
- * the N3/N9 interfaces' every packet, without gtp_parse()'s general walk.
- * Every read is below GTP_FAST_MIN + tag. 0 or -1 as parse_fast(). */
+/* A G-PDU over IPv4 (no options, not a fragment) or IPv6 (no extension
+ * header): UDP to 2152, GTP-U with no optional field (flags 0x30) or a PDU
+ * Session Container alone (0x34, next 0x85, one unit, then none), an IPv4
+ * or IPv6 T-PDU header whole in the segment: the N3/N9 interfaces' every
+ * packet, without gtp_parse()'s general walk. Every read is below
+ * GTP_FAST_MIN or GTP6_FAST_MIN, plus the tag. */
 static __rte_always_inline int
 parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
-		const uint32_t tag)
+		const uint32_t tag, const bool v6)
 {
-	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN, t = l4 + UDP_HLEN;
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + (v6 ? IPV6_HLEN : IPV4_HLEN), t = l4 + UDP_HLEN;
 	const uint8_t *ip = p + l2, *g = p + t;
-	uint32_t end = l2 + rd16(ip + 2), uend = l4 + rd16(ip + IPV4_HLEN + 4);
-	uint32_t ports = rd32(ip + IPV4_HLEN), teid = rd32(g + 4), hl, gend, in, lim;
+	uint32_t end = v6 ? l4 + rd16(ip + 4) : l2 + rd16(ip + 2), uend = l4 + rd16(p + l4 + 4);
+	uint32_t ports = rd32(p + l4), teid = rd32(g + 4), hl, gend, in, lim, h = 0;
 	uint8_t qfi = 0, pdu = GTPU_PDU_TYPE_NONE, v;
-	uint32_t h = 0;
 	int ok;
 
-	ok = (rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
-	     ip[9] == P_UDP && (uint16_t)ports == GTPU_UDP_PORT && uend >= t && uend <= end &&
+	ok = (v6 ? (ip[0] >> 4) == 6 && ip[6] == P_UDP :
+		   (rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
+	     end <= pkt && (uint16_t)ports == GTPU_UDP_PORT && uend >= t && uend <= end &&
 	     g[1] == GTPU_MSG_GPDU;
 	if (g[0] == GTPU_F_V1_GTP) {
 		hl = GTPU_HDR_LEN;
@@ -703,38 +678,31 @@ parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 	      ((v == 4 && in + IPV4_HLEN <= lim) || (v == 6 && in + IPV6_HLEN <= lim));
 	if (unlikely(!ok))
 		return -1;
-
+	/* GTP-U between two nodes is one 5-tuple: the TEID spreads it */
 	if (want_hash)
-		h = hash_u32(hash_u32(hash_u64(P_UDP, rd64_raw(ip + 12)), ports), teid);
-	md->flags = DP_MF_IPV4 | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER | (tag ? DP_MF_VLAN : 0);
-	md->slice = 0;
-	md->l2_len = (uint16_t)l2;
-	md->l3_off = (uint16_t)l2;
-	md->l4_off = (uint16_t)l4;
-	md->ethertype = ET_IPV4;
-	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
-	md->vlan[1] = 0;
-	md->l4_proto = P_UDP;
-	md->ttl = ip[8];
-	md->sport = (uint16_t)(ports >> 16);
-	md->dport = GTPU_UDP_PORT;
-	md->tun_off = (uint16_t)t;
-	md->inner_off = (uint16_t)in;
-	md->inner_l3_off = (uint16_t)in;
-	md->tun_id = teid;
-	md->gtp_msg = GTPU_MSG_GPDU;
-	md->gtp_qfi = qfi;
-	md->gtp_pdu_type = pdu;
-	md->gtp_xunk = 0;
-	md->hash = h;
-	md->out_port = 0;
-	md->tunnel = 0;
-	md->class_id = 0;
-	md->drop = 0;
-	md->feature = 0;
-	md->punt = 0;
-	md->pad1 = 0;
+		h = hash_u32(v6 ? fast_hash6(ip, P_UDP, ports) : hash_u32(hash_u64(P_UDP, rd64_raw(ip + 12)), ports),
+			     teid);
+	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER, tag, l4,
+		  v6 ? ET_IPV6 : ET_IPV4, P_UDP, v6 ? ip[7] : ip[8], ports, h, t, in, teid, qfi, pdu);
 	return 0;
+}
+
+/* The straight-line paths but untagged IPv4's, behind tag bytes of tag. */
+static __rte_always_inline int
+parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
+		const uint32_t tag)
+{
+	uint16_t et = rd16(p + 12 + tag);
+
+	if (et == ET_IPV4)
+		return (tag != 0 && parse_fast(p, seg, pkt, md, want_hash, tag) == 0) ||
+		       (seg >= GTP_FAST_MIN + tag && parse_fast_gtpu(p, seg, pkt, md, want_hash, tag, false) == 0) ?
+		       0 : -1;
+	if (et == ET_IPV6 && seg >= FAST6_MIN)
+		return parse_fast6(p, seg, pkt, md, want_hash, tag) == 0 ||
+		       (seg >= GTP6_FAST_MIN + tag && parse_fast_gtpu(p, seg, pkt, md, want_hash, tag, true) == 0) ?
+		       0 : -1;
+	return -1;
 }
 
 static __rte_always_inline unsigned int
@@ -742,29 +710,12 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
       int want_hash)
 {
 	if (likely(seg >= FAST_MIN)) {
-		uint16_t et;
-
 		/* No ethertype test for the untagged case: parse_fast()
 		 * checks 0x0800 at the same time as version and IHL. */
-		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0))
+		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0) ||
+		    parse_fast_rest(p, seg, pkt, md, want_hash, 0) == 0 ||
+		    (rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0))
 			return 0;
-		et = rd16(p + 12);
-		if (et == ET_IPV4 && seg >= GTP_FAST_MIN && parse_fast_gtpu(p, seg, pkt, md, want_hash, 0) == 0)
-			return 0;
-		if (et == ET_VLAN) {
-			if (parse_fast(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
-				return 0;
-			if (seg >= GTP_FAST_MIN + VLAN_HLEN &&
-			    parse_fast_gtpu(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
-				return 0;
-		}
-		if (seg >= FAST6_MIN) {
-			if (et == ET_IPV6 && parse_fast6(p, seg, pkt, md, want_hash, 0) == 0)
-				return 0;
-			if (et == ET_VLAN && rd16(p + ETH_HLEN + 2) == ET_IPV6 &&
-			    parse_fast6(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0)
-				return 0;
-		}
 	}
 	return parse_general(p, seg, pkt, md, want_hash);
 }

@@ -364,6 +364,9 @@ KPKT(k_gtp_seq_psc_ul6, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0);
 KPKT(k_vlan_gtp4, b_eth(pk, 0x8100); b_vlan(pk, 0x64, 0x0800); b_ipv4(pk, 17, 0, 0);
 	b_udp(pk, 2152, 2152); b_gtp(pk, 0x30, 255, 0x55); b_ipv4(pk, 6, 0, 0);
 	b_tcp(pk, 80, 8080, 5))
+KPKT(k_vlan_gtp6, b_eth(pk, 0x8100); b_vlan(pk, 7, 0x86dd); b_ipv6(pk, 17);
+	b_udp(pk, 2152, 2152); b_gtp(pk, 0x30, 255, 9); b_ipv4(pk, 17, 0, 0);
+	b_udp(pk, 1, 2))
 KPKT(k_gtp_psc_ul4, b_eth(pk, 0x0800); b_ipv4(pk, 17, 0, 0x4000);
 	b_udp(pk, 50000, 2152); b_gtp(pk, 0x34, 255, 0x10001); b_gtp_opt(pk, 0, 0x85);
 	b_gtp_psc(pk, 1, 9, 0); b_ipv6(pk, 17); b_udp(pk, 40000, 7777))
@@ -520,6 +523,13 @@ static const struct tcase cases[] = {
 	  .inner_off = 54, .inner_l3_off = 54, .tun_id = 0x55, .gtp_msg = 255), 74,
 	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 38, R(ipv4_trunc) },
 	    { FULL, R(ipv4_len) } } },
+	{ "vlan_gtp6", k_vlan_gtp6,
+	  M(.flags = F(VLAN) | F(IPV6) | F(L4) | F(GTPU) | F(INNER), .l2_len = 18,
+	  .l3_off = 18, .l4_off = 58, .ethertype = 0x86dd, .vlan = { 7 },
+	  .l4_proto = 17, .ttl = 255, .sport = 2152, .dport = 2152, .tun_off = 66,
+	  .inner_off = 74, .inner_l3_off = 74, .tun_id = 9, .gtp_msg = 255), 94,
+	  { { 14, R(runt) }, { 18, R(vlan_trunc) }, { 58, R(ipv6_trunc) },
+	    { FULL, R(ipv6_len) } } },
 	{ "gtp_psc_ul4", k_gtp_psc_ul4,
 	  MG(.flags = F(IPV4) | F(L4) | F(GTPU) | F(INNER), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 34, .ethertype = 0x0800, .l4_proto = 17,
