@@ -661,11 +661,11 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
         if uplink:
             # the session's own termination (to the anchor with ulcl, else
             # out to the DN too), the DN's app broken out by its own
-            sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 0, "urr": 2 * sid, "apps": 1}
+            sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 1 if v6 else 0, "urr": 2 * sid, "apps": 1}
             if ulcl:
                 sess.update(peer=1000, teid=3 * UP_TEID_BASE + i, qfi=64)
-            ups += [upd("sessions_uplink", {"iface": 1, "teid": UP_TEID_BASE + i}, "fwd_n9" if ulcl else "fwd_n6",
-                        sess),
+            ups += [upd("sessions_uplink", {"iface": 3 if v6 else 1, "teid": UP_TEID_BASE + i},
+                        "fwd_n9" if ulcl else "fwd_n6", sess),
                     upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6", {"urr": 2 * sid - 1})]
             if ue6:   # the /64 whose sources are the session's (anti-spoofing)
                 ups.append(upd("sessions_downlink6", {"slice": 1, "ue": up_ue6(i)[0]}, "encap_n3",
@@ -682,12 +682,20 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
 def gtpu_gpdu(inner_ip, src, dst, teid, sport, smac, dmac, psc_type=None, qfi=0):
     """inner_ip (an IPv4 packet) in a G-PDU: outer IPv4 (DF, ID 0, TTL 64),
     UDP to 2152 (checksum 0), GTP-U with a PDU Session Container when
-    psc_type is given."""
+    psc_type is given. src and dst IPv6: outer IPv6 (hop limit 64), the UDP
+    checksum filled (RFC 8200 8.1)."""
     g = struct.pack("!BBHI", 0x34 if psc_type is not None else 0x30, 255,
                     len(inner_ip) + (8 if psc_type is not None else 0), teid)
     if psc_type is not None:
         g += struct.pack("!HBB", 0, 0, 0x85) + struct.pack("!BBBB", 1, psc_type << 4, qfi, 0)
     udp_len = 8 + len(g) + len(inner_ip)
+    if ":" in src:
+        s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+        body = g + inner_ip
+        uc = csum(s6 + d6 + struct.pack("!IxxxB", udp_len, 17) + struct.pack("!HHHH", sport, 2152, udp_len, 0)
+                  + body) or 0xffff
+        ip = struct.pack("!IHBB16s16s", 6 << 28, udp_len, 17, 64, s6, d6)
+        return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, 2152, udp_len, uc) + body
     ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0,
                       socket.inet_aton(src), socket.inet_aton(dst))
     ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
@@ -739,7 +747,7 @@ def up_ue_port(i):
     return p + 1 if p == 2152 else p
 
 
-def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False):
+def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=False):
     """G-PDUs of n_flows sessions from 4 gNBs to the N3 endpoint, without a
     PDU Session Container (OVS 3.1's GTP-U pop does not skip extension
     headers: it leaves the container in front of the inner packet, so the
@@ -750,18 +758,20 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False):
     (re-encapsulated, UL container). ue6: IPv4v6 sessions' IPv6 (64 B: from
     an address of the session's /64 to the DN host), checked against the
     session's sessions_downlink6 entry, the DN's app in applications6,
-    routed by switch.l3v6 to the DN host (static neighbour)."""
+    routed by switch.l3v6 to the DN host (static neighbour). v6: the gNBs
+    over IPv6 (outer IPv6 with its UDP checksum, to the N3 SVI6's address:
+    upf_interfaces6)."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = []
     for n, i in enumerate(order):
         to_dn = not ulcl or n % 2 == 0
-        gnb = UP_GNBS[i % len(UP_GNBS)]
+        gnb = (UP_GNBS6 if v6 else UP_GNBS)[i % len(UP_GNBS)]
         inner = (ipv6_udp(up_ue6(i)[1], UP_DN_HOST6, up_ue_port(i), 7777, frame_len=frame_len + 18)[14:] if ue6
                  else up_inner(i, n, to_dn, frame_len))
-        frames.append(gtpu_gpdu(inner, gnb, UP_N3, UP_TEID_BASE + i,
+        frames.append(gtpu_gpdu(inner, gnb, UP_N3_6 if v6 else UP_N3, UP_TEID_BASE + i,
                                 49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1 if ulcl else None, UP_QFI))
-    return frames, up_common(n_flows, True, ulcl, ue6=ue6), None if ulcl or ue6 else up_ovs("decap")
+    return frames, up_common(n_flows, True, ulcl, v6, ue6), None if ulcl or ue6 or v6 else up_ovs("decap")
 
 
 def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
@@ -805,6 +815,8 @@ SCENARIOS = {
     "upf_ul_ue6": (lambda **kw: gen_upf_ul(ue6=True, **kw), "G-PDUs %d B (78 B IPv6 inner) of {flows} IPv4v6 "
                    "sessions: as upf_ul, the source checked against the session's /64, the DN's app in "
                    "applications6, routed by switch.l3v6" % (78 + 36)),
+    "upf_ul6": (lambda **kw: gen_upf_ul(v6=True, **kw), "G-PDUs %d B (64 B inner, no container) of {flows} "
+                "sessions from 4 gNBs over IPv6: as upf_ul" % (60 + 56)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
                "DL container (%d B out), slice meter, URR" % (60 + 44)),
     "upf_dl_ue6": (lambda **kw: gen_upf_dl(ue6=True, **kw), "78 B of IPv6 to {flows} IPv6 sessions' /64s routed "

@@ -33,6 +33,7 @@
 #            routed to the DN gateway -> sink
 #   upf_ul_ulcl  the same, half the packets to the internet: the session's
 #            default termination sends them on to the anchor over N9
+#   upf_ul6  upf_ul with the gNBs over IPv6 (outer IPv6, UDP checksum)
 #   upf_ul_ue6  upf_ul with IPv4v6 sessions' IPv6: 64 B IPv6 inner packets,
 #            each source checked against its session's /64
 #            (sessions_downlink6), the DN's app in applications6, routed by
@@ -139,6 +140,9 @@ scenario_setup() {
           OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,upf_slices,meter_profiles
           DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
+    upf_ul6) scenario_setup upf_ul; OVS=0
+        CHECK_TABLES=upf_interfaces6,sessions_uplink,applications,terminations_uplink,upf_slices,meter_profiles
+        DESC="G-PDUs 116 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs over IPv6 (outer UDP checksum; the N3 SVI6's address in upf_interfaces6): decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
     upf_ul_ue6) scenario_setup upf_ul; OVS=0 TX_LEN=78
         TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536, "sessions_downlink6": 65536}'
         CHECK_TABLES=upf_interfaces,sessions_uplink,applications6,terminations_uplink,upf_slices,routes6,neigh6,meter_profiles
@@ -155,7 +159,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
