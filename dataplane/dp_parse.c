@@ -579,8 +579,14 @@ fast_l4_ok(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg, uint8_t pr
 	return 0;
 }
 
-/* The IPv6 flow hash parse_ipv6() computes, over nh, the addresses, the
- * ports (and the TEID of a G-PDU). */
+/* The flow hashes parse_ipv4() and parse_ipv6() compute, over the
+ * protocol, the addresses and the ports (a G-PDU's TEID follows). */
+static __rte_always_inline uint32_t
+fast_hash4(const uint8_t *ip, uint8_t proto, uint32_t ports)
+{
+	return hash_u32(hash_u64(proto, rd64_raw(ip + 12)), ports);
+}
+
 static __rte_always_inline uint32_t
 fast_hash6(const uint8_t *ip, uint8_t nh, uint32_t ports)
 {
@@ -615,7 +621,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 		       fast_l4_ok(p, l4, end, seg, proto))))
 		return -1;
 	fast_meta(md, p, DP_MF_IPV4 | DP_MF_L4, tag, l4, ET_IPV4, proto, ip[8], ports,
-		  want_hash ? hash_u32(hash_u64(proto, rd64_raw(ip + 12)), ports) : 0,
+		  want_hash ? fast_hash4(ip, proto, ports) : 0,
 		  0, 0, 0, 0, GTPU_PDU_TYPE_NONE);
 	return 0;
 }
@@ -680,8 +686,7 @@ parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 		return -1;
 	/* GTP-U between two nodes is one 5-tuple: the TEID spreads it */
 	if (want_hash)
-		h = hash_u32(v6 ? fast_hash6(ip, P_UDP, ports) : hash_u32(hash_u64(P_UDP, rd64_raw(ip + 12)), ports),
-			     teid);
+		h = hash_u32(v6 ? fast_hash6(ip, P_UDP, ports) : fast_hash4(ip, P_UDP, ports), teid);
 	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER, tag, l4,
 		  v6 ? ET_IPV6 : ET_IPV4, P_UDP, v6 ? ip[7] : ip[8], ports, h, t, in, teid, qfi, pdu);
 	return 0;
