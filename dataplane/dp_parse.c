@@ -692,7 +692,8 @@ parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 	return 0;
 }
 
-/* The straight-line paths but untagged IPv4's, behind tag bytes of tag. */
+/* The other straight-line paths, by the ethertype after tag bytes of tag
+ * (parse(): untagged IPv4 was tried first). */
 static __rte_always_inline int
 parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
 		const uint32_t tag)
