@@ -1,6 +1,7 @@
 /* IPv6 16-8x14 trie (dp_lpm6.h): adds and deletes by prefix expansion,
  * groups allocated in chunks and recycled after a grace period, dp_lpm4's
- * walks with a path of up to 14 groups. */
+ * walks with a path of up to 14 groups; a /128 a host entry where its path
+ * leaves the groups. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -208,16 +209,51 @@ group_new(struct dp_lpm6 *l, uint32_t fill)
 	return g;
 }
 
+/* Group g off its path, reused once readers have passed a grace period;
+ * false when the dead list cannot grow (g then stays: correct, only not
+ * reclaimed). */
+static bool
+retire(struct dp_lpm6 *l, uint32_t g)
+{
+	if (push(&l->dead_g, &l->n_dead, &l->cap_dead, g) < 0)
+		return false;
+	l->n_groups--;
+	return true;
+}
+
+static inline uint32_t *
+host_rec(struct dp_lpm6 *l, uint32_t e)
+{
+	return grp(l, e & DP_LPM6_NH_MAX);
+}
+
+static inline bool
+host_is(struct dp_lpm6 *l, uint32_t e, const uint8_t *ip)
+{
+	return memcmp(host_rec(l, e), ip, 16) == 0;
+}
+
 /* The group *p points to, made first if *p is not one (the group inherits
- * *p in all 256 entries, so readers see no change when it is linked). */
+ * *p in all 256 entries, so readers see no change when it is linked). A
+ * host there moves into the new group, at byte b of its address (still a
+ * host at the last level: so it can fold back up). */
 static int64_t
-group_at(struct dp_lpm6 *l, uint32_t *p)
+group_at(struct dp_lpm6 *l, uint32_t *p, unsigned int b)
 {
 	uint32_t e = *p;
 	int64_t g;
 
 	if (dp_lpm6_is_group(e))
 		return GROUP_OF(e);
+	if (dp_lpm6_is_host(e)) {
+		const uint32_t *r = host_rec(l, e);
+
+		if ((g = group_new(l, r[DP_LPM6_HOST_FALLBACK])) < 0)
+			return -1;
+		grp(l, (uint32_t)g)[((const uint8_t *)r)[b]] = e;
+		put(p, DP_LPM6_GROUP | (uint32_t)g);
+		return g;
+	}
 	if ((g = group_new(l, e)) < 0)
 		return -1;
 	put(p, DP_LPM6_GROUP | (uint32_t)g);	/* whole before it is linked */
@@ -240,6 +276,8 @@ rewrite(struct dp_lpm6 *l, uint32_t *p, uint32_t v, uint8_t depth, bool set)
 
 		for (unsigned int i = 0; i < 256; i++)
 			rewrite(l, &c[i], v, depth, set);
+	} else if (dp_lpm6_is_host(e)) {	/* the slot's own entry is the fallback */
+		rewrite(l, &host_rec(l, e)[DP_LPM6_HOST_FALLBACK], v, depth, set);
 	} else if (e != v && (set ? !(e & DP_LPM6_VALID) || DEPTH_OF(e) <= depth :
 			      (e & DP_LPM6_VALID) && DEPTH_OF(e) == depth)) {
 		put(p, v);
@@ -248,28 +286,38 @@ rewrite(struct dp_lpm6 *l, uint32_t *p, uint32_t v, uint8_t depth, bool set)
 
 /* If the group *p points to holds 256 equal entries that a prefix no
  * longer than base (where the group's bits start) set, make *p that entry
- * and retire the group (readers may still be in it: reused after reclaim).
- * Equal entries of longer prefixes (siblings with one next hop) stay: the
- * walks of their deletes must find them at their level. false: *p stays a
- * group. */
+ * and retire the group (readers may still be in it: reused after reclaim);
+ * the same if all but one host equal that host's fallback, *p then the
+ * host. Equal entries of longer prefixes (siblings with one next hop)
+ * stay: the walks of their deletes must find them at their level. false:
+ * *p stays a group. */
 static bool
 fold(struct dp_lpm6 *l, uint32_t *p, unsigned int base)
 {
-	uint32_t e = *p, *c, first;
+	uint32_t e = *p, *c, x = 0, host = 0;
+	bool have = false;
 
 	if (!dp_lpm6_is_group(e))
 		return false;
 	c = grp(l, GROUP_OF(e));
-	first = c[0];
-	if (dp_lpm6_is_group(first) || ((first & DP_LPM6_VALID) && DEPTH_OF(first) > base))
-		return false;
-	for (unsigned int i = 1; i < 256; i++)
-		if (c[i] != first)
+	for (unsigned int i = 0; i < 256; i++) {
+		if (dp_lpm6_is_host(c[i])) {
+			if (host != 0)
+				return false;
+			host = c[i];
+		} else if (!have) {
+			x = c[i];
+			have = true;
+		} else if (c[i] != x) {
 			return false;
-	if (push(&l->dead_g, &l->n_dead, &l->cap_dead, GROUP_OF(e)) < 0)
-		return false;	/* keep the group: correct, only not reclaimed */
-	put(p, first);
-	l->n_groups--;
+		}
+	}
+	if (dp_lpm6_is_group(x) || ((x & DP_LPM6_VALID) && DEPTH_OF(x) > base) ||
+	    (host != 0 && host_rec(l, host)[DP_LPM6_HOST_FALLBACK] != x))
+		return false;
+	if (!retire(l, GROUP_OF(e)))
+		return false;
+	put(p, host != 0 ? host : x);
 	return true;
 }
 
@@ -305,7 +353,7 @@ span(struct dp_lpm6 *l, const uint8_t *ip, uint8_t depth, bool make, uint32_t **
 
 		if (!make && !dp_lpm6_is_group(*p))
 			return -ENOENT;
-		if ((g = make ? group_at(l, p) : (int64_t)GROUP_OF(*p)) < 0)
+		if ((g = make ? group_at(l, p, b) : (int64_t)GROUP_OF(*p)) < 0)
 			return -ENOMEM;
 		path[(*n_path)++] = p;
 		if (b == last) {
@@ -330,6 +378,78 @@ prefix(uint8_t *out, const uint8_t *ip, uint8_t depth)
 	}
 }
 
+/* A /128: down the groups on its path; a host entry where they end (its
+ * own: a new next hop; another: pushed down and on), or its route's entry
+ * at the last level. */
+static int
+host_add(struct dp_lpm6 *l, const uint8_t *a, uint32_t nh)
+{
+	uint32_t *p = &l->root[(uint32_t)a[0] << 8 | a[1]], *path[LEVELS];
+	unsigned int n_path = 0;
+
+	for (unsigned int b = 2;; b++) {
+		uint32_t e = *p;
+		int64_t g;
+
+		if (dp_lpm6_is_host(e) && host_is(l, e, a)) {
+			put(&host_rec(l, e)[DP_LPM6_HOST_LEAF], leaf(nh, 128));
+			return 0;
+		}
+		if (b == 16) {	/* p is an entry of a last-level group */
+			rewrite(l, p, leaf(nh, 128), 128, true);
+			return 0;
+		}
+		if (!dp_lpm6_is_group(e) && !dp_lpm6_is_host(e)) {
+			uint32_t *r;
+
+			if ((g = group_new(l, 0)) < 0)
+				break;
+			r = grp(l, (uint32_t)g);
+			memcpy(r, a, 16);
+			r[DP_LPM6_HOST_LEAF] = leaf(nh, 128);
+			r[DP_LPM6_HOST_FALLBACK] = e;
+			put(p, DP_LPM6_HOST | (uint32_t)g);	/* the record whole first */
+			return 0;
+		}
+		if ((g = group_at(l, p, b)) < 0)
+			break;
+		path[n_path++] = p;
+		p = &grp(l, (uint32_t)g)[a[b]];
+	}
+	fold_path(l, path, n_path);	/* a host pushed down goes back up */
+	return -ENOMEM;
+}
+
+/* A /128's delete: its host entry gives its slot back the fallback, or its
+ * route's entry at the last level goes as any route's. */
+static void
+host_delete(struct dp_lpm6 *l, const uint8_t *a, uint32_t cover)
+{
+	uint32_t *p = &l->root[(uint32_t)a[0] << 8 | a[1]], *path[LEVELS];
+	unsigned int n_path = 0;
+
+	for (unsigned int b = 2;; b++) {
+		uint32_t e = *p;
+
+		if (dp_lpm6_is_host(e)) {
+			if (!host_is(l, e, a))
+				return;
+			put(p, host_rec(l, e)[DP_LPM6_HOST_FALLBACK]);
+			retire(l, e & DP_LPM6_NH_MAX);
+			break;
+		}
+		if (b == 16) {
+			rewrite(l, p, cover, 128, false);
+			break;
+		}
+		if (!dp_lpm6_is_group(e))
+			return;	/* no group reaches its level: nothing of it is there */
+		path[n_path++] = p;
+		p = &grp(l, GROUP_OF(e))[a[b]];
+	}
+	fold_path(l, path, n_path);
+}
+
 int
 dp_lpm6_add(struct dp_lpm6 *l, const uint8_t ip[16], uint8_t depth, uint32_t nh)
 {
@@ -341,6 +461,8 @@ dp_lpm6_add(struct dp_lpm6 *l, const uint8_t ip[16], uint8_t depth, uint32_t nh)
 	if (ip == NULL || depth < 1 || depth > 128 || nh > DP_LPM6_NH_MAX)
 		return -EINVAL;
 	prefix(a, ip, depth);
+	if (depth == 128)
+		return host_add(l, a, nh);
 	if ((rc = span(l, a, depth, true, &tbl, &first, &count, path, &n_path)) < 0) {
 		fold_path(l, path, n_path);	/* the groups it made say only what *p did */
 		return rc;
@@ -362,9 +484,13 @@ dp_lpm6_delete(struct dp_lpm6 *l, const uint8_t ip[16], uint8_t depth, uint32_t 
 	    cover_nh > DP_LPM6_NH_MAX)
 		return -EINVAL;
 	prefix(a, ip, depth);
+	v = cover_depth ? leaf(cover_nh, cover_depth) : 0;
+	if (depth == 128) {
+		host_delete(l, a, v);
+		return 0;
+	}
 	if (span(l, a, depth, false, &tbl, &first, &count, path, &n_path) < 0)
 		return 0;	/* no group on its path: nothing of it is there */
-	v = cover_depth ? leaf(cover_nh, cover_depth) : 0;
 	for (uint32_t i = first; i < first + count; i++)
 		rewrite(l, &tbl[i], v, depth, false);
 	/* groups along its path that now say one thing fold, deepest first;
@@ -420,7 +546,10 @@ dp_lpm6_lookup_bulk(const struct dp_lpm6 *l, const uint8_t *const *ips, unsigned
 			}
 			walk = deeper;
 		}
-		for (unsigned int j = 0; j < m; j++)
+		for (unsigned int j = 0; j < m; j++) {
+			if (unlikely(dp_lpm6_is_host(e[j])))
+				e[j] = dp_lpm6_host_pick(l, e[j], ip[j]);
 			nh[s + j] = (e[j] & DP_LPM6_VALID) ? e[j] & DP_LPM6_NH_MAX : DP_LPM6_MISS;
+		}
 	}
 }

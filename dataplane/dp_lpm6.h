@@ -14,13 +14,27 @@
  *
  * An entry is 32 bits. A route's entry: valid, the prefix length that set
  * it less one (7 bits: 128 lengths do not fit dp_lpm4's 6), and a 24-bit
- * next hop. Without the valid bit the entry is empty (0) or points to a
- * group (GROUP and a 24-bit group number); the group bit is then free to
- * be the top bit of a route's length. */
+ * next hop. Without the valid bit the entry is empty (0), points to a group
+ * (GROUP and a 24-bit group number) or to a host (HOST and the group number
+ * holding its record); the group and host bits are then free to be the top
+ * bits of a route's length.
+ *
+ * A /128 does not take a group at every level down to its last byte: it
+ * stops as a host entry at the first entry on its path that is not a
+ * group, and its record (its address, its route's entry, and the entry the
+ * slot had) is compared at the end of a walk. A longer prefix through that
+ * slot later pushes the host one level down; a delete that leaves a group
+ * holding one host among entries all equal to the host's fallback folds
+ * the host back up. A /128 whose walk reaches the last level through
+ * groups others made is a route's entry there, as any route's. So a
+ * router's own /128 in its connected /64 costs one group, not fourteen,
+ * and the addresses near it stop where the /64 does instead of walking
+ * fifteen levels. */
 #ifndef DP_LPM6_H
 #define DP_LPM6_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -29,6 +43,11 @@
 
 #define DP_LPM6_VALID		0x80000000u
 #define DP_LPM6_GROUP		0x40000000u	/* only without VALID */
+#define DP_LPM6_HOST		0x20000000u	/* only without VALID and GROUP */
+/* A host's record, the first words of its group: the address (network
+ * order), the /128's entry, the entry its slot would have without it. */
+#define DP_LPM6_HOST_LEAF	4
+#define DP_LPM6_HOST_FALLBACK	5
 #define DP_LPM6_CHUNK_SHIFT	6		/* groups are allocated 64 (64 KiB) at a time */
 
 struct dp_lpm6 {
@@ -78,6 +97,12 @@ dp_lpm6_is_group(uint32_t e)
 	return (e & (DP_LPM6_VALID | DP_LPM6_GROUP)) == DP_LPM6_GROUP;
 }
 
+static inline int
+dp_lpm6_is_host(uint32_t e)
+{
+	return (e & (DP_LPM6_VALID | DP_LPM6_GROUP | DP_LPM6_HOST)) == DP_LPM6_HOST;
+}
+
 /* Group g, for a reader that has just loaded (acquire) the entry naming g:
  * that load orders this one, so the directory seen holds g's chunk. */
 static inline const uint32_t *
@@ -87,6 +112,22 @@ dp_lpm6_group(const struct dp_lpm6 *l, uint32_t g)
 
 	return dir[g >> DP_LPM6_CHUNK_SHIFT] +
 	       ((size_t)(g & ((1u << DP_LPM6_CHUNK_SHIFT) - 1)) << 8);
+}
+
+/* The entry a walk that ended on host entry e says for ip: the host's
+ * route if ip is its address, else what the slot would say without it. The
+ * address does not change while the record is linked (nor until a grace
+ * period after). */
+static inline uint32_t
+dp_lpm6_host_pick(const struct dp_lpm6 *l, uint32_t e, const uint8_t ip[16])
+{
+	const uint32_t *r = dp_lpm6_group(l, e & DP_LPM6_NH_MAX);
+	uint64_t a[2], b[2];
+
+	memcpy(a, r, 16);
+	memcpy(b, ip, 16);
+	return __atomic_load_n(&r[((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 ? DP_LPM6_HOST_LEAF :
+				     DP_LPM6_HOST_FALLBACK], __ATOMIC_ACQUIRE);
 }
 
 /* The next hop of ip (network order), or DP_LPM6_MISS. */
@@ -99,6 +140,8 @@ dp_lpm6_lookup(const struct dp_lpm6 *l, const uint8_t ip[16])
 	for (unsigned int b = 2; dp_lpm6_is_group(e); b++)
 		e = __atomic_load_n(&dp_lpm6_group(l, e & DP_LPM6_NH_MAX)[ip[b]],
 				    __ATOMIC_ACQUIRE);
+	if (dp_lpm6_is_host(e))
+		e = dp_lpm6_host_pick(l, e, ip);
 	return (e & DP_LPM6_VALID) ? e & DP_LPM6_NH_MAX : DP_LPM6_MISS;
 }
 
