@@ -572,21 +572,26 @@ def up_ue6(i):
     return p, p + "1"
 
 
+def ipv6_udp_datagram(src, dst, sport, dport, payload, hlim=64):
+    """IPv6 + UDP headers and payload, the UDP checksum filled (RFC 8200
+    8.1: the sum over the pseudo-header (source, destination, the 32-bit
+    upper-layer length, three zero bytes, next header 17) and the datagram
+    with its checksum field zero; 0 goes out as 0xffff), as ipv4_udp sums it."""
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    ulen = 8 + len(payload)
+    pseudo = s + d + struct.pack("!I", ulen) + bytes(3) + bytes([17])
+    uc = csum(pseudo + struct.pack("!HHHH", sport, dport, ulen, 0) + payload) or 0xffff
+    ip = struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, hlim, s, d)
+    return ip + struct.pack("!HHHH", sport, dport, ulen, uc) + payload
+
+
 def ipv6_udp(src, dst, sport, dport, frame_len=78, hlim=64, dmac=DST_MAC, smac=SRC_MAC):
     """Ethernet + IPv6 + UDP frame of frame_len bytes, UDP checksum filled."""
     payload_len = frame_len - 14 - 40 - 8
     if payload_len < 0:
         raise ValueError("frame_len %d too small for Ethernet+IPv6+UDP" % frame_len)
     payload = bytes((i * 7) & 0xff for i in range(payload_len))
-    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
-    ulen = 8 + payload_len
-    # RFC 8200 8.1: the sum over the pseudo-header and the datagram with its
-    # checksum field zero (0 goes out as 0xffff), as ipv4_udp sums it
-    pseudo = s + d + struct.pack("!IxxxB", ulen, 17)
-    udp0 = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
-    uc = csum(pseudo + udp0) or 0xffff
-    ip = struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, hlim, s, d)
-    return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, dport, ulen, uc) + payload
+    return dmac + smac + b"\x86\xdd" + ipv6_udp_datagram(src, dst, sport, dport, payload, hlim)
 
 
 def up_dn(i):
@@ -690,12 +695,7 @@ def gtpu_gpdu(inner_ip, src, dst, teid, sport, smac, dmac, psc_type=None, qfi=0)
         g += struct.pack("!HBB", 0, 0, 0x85) + struct.pack("!BBBB", 1, psc_type << 4, qfi, 0)
     udp_len = 8 + len(g) + len(inner_ip)
     if ":" in src:
-        s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
-        body = g + inner_ip
-        uc = csum(s6 + d6 + struct.pack("!IxxxB", udp_len, 17) + struct.pack("!HHHH", sport, 2152, udp_len, 0)
-                  + body) or 0xffff
-        ip = struct.pack("!IHBB16s16s", 6 << 28, udp_len, 17, 64, s6, d6)
-        return dmac + smac + b"\x86\xdd" + ip + struct.pack("!HHHH", sport, 2152, udp_len, uc) + body
+        return dmac + smac + b"\x86\xdd" + ipv6_udp_datagram(src, dst, sport, 2152, g + inner_ip)
     ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0,
                       socket.inet_aton(src), socket.inet_aton(dst))
     ip = ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:]
