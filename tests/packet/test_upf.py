@@ -965,7 +965,7 @@ def churn_traffic(rnd, n_sess):
     (to the DN, on to the anchor, to another UE, to our own address, a
     spoofed source, IPv6 inside; with and without a container) and its
     downlink from the DN and the anchor, unknown TEIDs, echo requests, and
-    frames cut short or with a byte of their headers changed."""
+    frames cut short or with one bit of their headers flipped."""
     ue = ["10.45.0.%d" % (i + 1) for i in range(n_sess)]
     n3, n6, n9 = [], [], []
     for _ in range(160):
@@ -1013,17 +1013,17 @@ def churn_updates(rnd, n_sess):
         far = {"peer": peer, "teid": rnd.randrange(1, 1 << 32), "qfi": rnd.choice([0, 9, 63]),
                "urr": rnd.choice([0, 1, 2, 3 + i]), "threshold": rnd.choice([0, 0, 300]),
                "meter": rnd.choice([0, 0, 1, 2])}
-        meters = {"ambr": rnd.choice([0, 0, 1, 2]), "apps": rnd.choice([0, 1])}
+        sess = {"ambr": rnd.choice([0, 0, 1, 2]), "apps": rnd.choice([0, 1])}
         t = rnd.randrange(10)
         if t == 0:
             act = rnd.choice(["fwd_n6", "fwd_n9", "drop"])
-            p = session(sid, ue=rnd.choice([ue, None]), ohr=rnd.choice([0, 1, 6]), **meters)
+            p = session(sid, ue=rnd.choice([ue, None]), ohr=rnd.choice([0, 1, 6]), **sess)
             if act != "drop":
                 p.update(far)
             out.append(U("sessions_uplink", {"iface": 1, "teid": 0x100 + i}, act, p, type=typ))
         elif t in (1, 2):
             act = rnd.choice(["encap_n3", "encap_n3", "buffer", "notify", "drop"])
-            p = dict({"id": sid, "ambr": meters["ambr"], "apps": meters["apps"]}, **(far if act == "encap_n3" else {}))
+            p = dict({"id": sid}, **sess, **(far if act == "encap_n3" else {}))
             out.append(U("sessions_downlink", {"slice": SLICE, "ue": ue}, act, p, type=typ))
         elif t == 3:
             act = rnd.choice(["encap_n3", "buffer", "drop"])
@@ -1039,8 +1039,9 @@ def churn_updates(rnd, n_sess):
                          far if act == "encap_n3" else {}, type=typ))
         elif t == 6:
             out.append(U("tunnel_peers", {"id": rnd.choice([PEER_GNB, PEER_ANCHOR, 9])}, "gtpu",
-                         {"src": N3_IP, "dst": rnd.choice([GNB, ANCHOR]), "gw": rnd.choice([GNB, ANCHOR, "192.0.2.77"]),
-                          "vrf": UNDERLAY, "sport": rnd.choice([0, 2152]), "mtu": rnd.choice([0, 60, 1400]),
+                         {"src": N3_IP, "dst": rnd.choice([GNB, ANCHOR]),
+                          "gw": rnd.choice([GNB, ANCHOR, "192.0.2.77"]), "vrf": UNDERLAY,
+                          "sport": rnd.choice([0, 2152]), "mtu": rnd.choice([0, 60, 1400]),
                           "dscp": rnd.choice([0, 46, 64])}, type=typ))
         elif t == 7:
             out.append(U("neigh", {"vrf": UNDERLAY, "ip": GNB}, "rewrite",
