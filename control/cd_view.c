@@ -343,11 +343,10 @@ static void
 on_gathered(void *arg, json_t *res)
 {
 	struct view *v = arg;
-	json_t *site, *out, *ports = json_array(), *p, *wan;
+	json_t *site, *out, *ports, *p, *wan;
 	size_t i;
 
 	if (res == NULL) {
-		json_decref(ports);
 		v->done(v->arg, NULL);
 		free(v);
 		return;
@@ -361,6 +360,7 @@ on_gathered(void *arg, json_t *res)
 				"upf", upf_view(res));
 	} else {
 		site = cd_res_get(v->r, CD_SITE, CD_SITE_NAME);
+		ports = json_array();
 		json_array_foreach(json_object_get(json_object_get(res, "port.list"), "ports"), i, p)
 			json_array_append_new(ports, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "name",
 				json_object_get(p, "name"), "role", json_object_get(p, "role"), "mac",
