@@ -16,6 +16,7 @@
 #include "cd_log.h"
 #include "cd_metrics.h"
 #include "cd_view.h"
+#include "ctl_async.h"
 #include "dp_num.h"
 
 #define API "/api/v1"
@@ -183,14 +184,33 @@ body_of(struct evhttp_request *req)
 
 /* ------------------------------------------------------------ waiting */
 
+/* Why sxdp cannot be waited for now (NULL: it can). */
+static const char *
+sxdp_absent(struct cd_http *h)
+{
+	struct ctl_async *c = cd_sync_ctl(h->sync);
+
+	return ctl_async_stalled(c) ? "unresponsive" : ctl_async_up(c) ? NULL : "not connected";
+}
+
 static void
 pending_answer(void *arg, bool done)
 {
 	struct pending *p = arg;
 	json_t *body = p->body;
+	const char *why;
 
-	(void)done;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(p->req), NULL, NULL);
+	/* the wait ran out with sxdp away: the change is stored (and applied once
+	 * sxdp answers again), but what was asked for did not happen */
+	if (!done && (why = sxdp_absent(p->h)) != NULL) {
+		json_decref(body);
+		reply_err(p->req, 503, strcmp(why, "unresponsive") == 0 ? "sxdp_unresponsive" :
+			  "sxdp_unavailable", NULL, "the change is stored, but not in the dataplane: "
+			  "sxdp is %s (it is applied once sxdp answers again)", why);
+		free(p);
+		return;
+	}
 	if (body == NULL)
 		body = cd_res_get(p->h->res, p->kind, p->name);
 	if (body == NULL)	/* withdrawn meanwhile */
@@ -225,7 +245,9 @@ answer_after(struct cd_http *h, struct evhttp_request *req, uint64_t epoch, int 
 	}
 	*p = (struct pending){ .h = h, .req = req, .code = code, .body = body, .kind = kind };
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
-	if (cd_sync_wait(h->sync, epoch, CD_HTTP_WAIT_MS, pending_answer, p) < 0) {
+	/* a stopped sxdp is not waited for: it may never answer */
+	if (ctl_async_stalled(cd_sync_ctl(h->sync)) ||
+	    cd_sync_wait(h->sync, epoch, CD_HTTP_WAIT_MS, pending_answer, p) < 0) {
 		pending_answer(p, false);
 		return;
 	}
@@ -489,7 +511,8 @@ on_view(void *arg, json_t *body)
 	if (body != NULL)
 		reply(p->req, 200, body);
 	else
-		reply_err(p->req, 503, "sxdp", NULL, "sxdp is not connected");
+		reply_err(p->req, 503, "sxdp", NULL, "sxdp is %s",
+			  sxdp_absent(p->h) ?: "not connected");
 	free(p);
 }
 

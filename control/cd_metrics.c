@@ -289,6 +289,12 @@ intents(struct fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 	json_t *ph = cd_res_phases(r), *info = cd_sync_info(s), *rec = json_object_get(info, "reconcile");
 
 	sample(f, "sxcd_sxdp_up", "gauge", "1 while sxcd is connected to sxdp", up, NULL);
+	sample(f, "sxcd_sxdp_unresponsive", "gauge",
+	       "1 while sxdp's socket is open but sxdp does not answer (stopped, hung)",
+	       strcmp(json_string_value(json_object_get(info, "state")) ?: "", "unresponsive") == 0, NULL);
+	sample(f, "sxcd_sxdp_stalls_total", "counter",
+	       "Times sxdp stopped answering (a call or the keepalive outlived its deadline)",
+	       num(info, "stalls"), NULL);
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
 		sample(f, "sxcd_intents", "gauge", "Intents by phase",
 		       num(ph, phases[i]), "phase", phases[i], NULL);

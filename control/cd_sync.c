@@ -898,8 +898,13 @@ cd_sync_ctl(struct cd_sync *s)
 json_t *
 cd_sync_info(struct cd_sync *s)
 {
-	return json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I}}",
-			 "connected", s->tables != NULL, "boot_id", s->boot_id, "version", s->version,
+	/* unresponsive: connected, but sxdp stopped answering (ctl_async.h) */
+	const char *state = ctl_async_stalled(s->ctl) ? "unresponsive" : s->tables != NULL ?
+			    "connected" : ctl_async_up(s->ctl) ? "connecting" : "disconnected";
+
+	return json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "connected", s->tables != NULL, "state", state, "stalls",
+			 (json_int_t)ctl_async_timeouts(s->ctl), "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
 			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ctl_async (see ctl_async.h): a bufferevent on the unix socket, a list of calls in flight, a reconnect timer. */
+/* ctl_async (see ctl_async.h): a bufferevent on the unix socket, a list of calls in flight with their deadlines, a reconnect timer, a keepalive tick. */
 #include <errno.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +17,7 @@
 struct pending {
 	struct pending *next;
 	json_int_t id;
+	uint64_t sent;		/* monotonic ms */
 	ctl_async_done *done;
 	void *arg;
 };
@@ -24,7 +27,13 @@ struct ctl_async {
 	char *path;
 	struct bufferevent *bev;
 	struct event *retry;
-	bool up;
+	struct event *tick;	/* deadlines and keepalive */
+	bool up;		/* connected and answering */
+	bool stalled;		/* connected, but a call outlived its deadline */
+	json_int_t probe_id;	/* the keepalive in flight (0: none) */
+	uint64_t probe_deadline, last_heard;
+	unsigned int deadline_ms;
+	uint64_t timeouts;
 	int backoff_ms;
 	json_int_t next_id;
 	struct pending *calls;
@@ -35,7 +44,17 @@ struct ctl_async {
 
 static void try_connect(evutil_socket_t fd, short what, void *arg);
 
-/* Every call in flight ends with @error. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Every call in flight ends with @why (code CTL_ASYNC_LOST: the caller
+ * cannot know whether sxdp did it). */
 static void
 fail_all(struct ctl_async *c, const char *why)
 {
@@ -73,10 +92,87 @@ went_down(struct ctl_async *c, const char *why)
 		c->bev = NULL;
 	}
 	c->up = false;
+	c->stalled = false;
+	c->probe_id = 0;
 	fail_all(c, why);
 	if (was && c->state != NULL)
 		c->state(c->arg, false);
 	schedule_retry(c);
+}
+
+/* Sent without a pending entry: its answer is recognised by its id. */
+static void
+send_probe(struct ctl_async *c, uint64_t now)
+{
+	char line[96];
+
+	c->probe_id = c->next_id++;
+	c->probe_deadline = now + CTL_ASYNC_PROBE_MS;
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"sys.hello\",\"id\":%lld}\n",
+		 (long long)c->probe_id);
+	evbuffer_add(bufferevent_get_output(c->bev), line, strlen(line));
+}
+
+/* sxdp stopped answering (a call or the keepalive outlived its deadline):
+ * the calls in flight fail, new ones are refused, and sxcd is told it is
+ * down until sxdp answers again; the socket stays, so a sxdp that was only
+ * stopped (SIGSTOP, a long pause) comes back without a reconnect. */
+static void
+stall(struct ctl_async *c, const char *why)
+{
+	c->timeouts++;
+	c->up = false;
+	c->stalled = true;
+	fail_all(c, why);
+	if (c->state != NULL)
+		c->state(c->arg, false);
+}
+
+/* Any answer: sxdp is alive. */
+static void
+heard(struct ctl_async *c)
+{
+	if (!c->stalled)
+		return;
+	c->stalled = false;
+	c->up = true;
+	if (c->state != NULL)
+		c->state(c->arg, true);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_async *c = arg;
+	uint64_t now = now_ms();
+	struct pending *p;
+	char why[128];
+
+	(void)fd;
+	(void)what;
+	if (c->bev == NULL || (!c->up && !c->stalled))
+		return;
+	/* silent for the deadline with a call waiting: a long answer that is
+	 * still arriving, or a busy sxdp answering others, is not a stall */
+	for (p = c->calls; p != NULL; p = p->next)
+		if (now - (p->sent > c->last_heard ? p->sent : c->last_heard) >= c->deadline_ms)
+			break;
+	if (p != NULL) {
+		snprintf(why, sizeof(why), "sxdp did not answer within %u ms", c->deadline_ms);
+		stall(c, why);
+	} else if (c->probe_id != 0 && c->probe_deadline <= now) {
+		if (!c->stalled) {
+			snprintf(why, sizeof(why), "sxdp did not answer a keepalive within %u ms",
+				 CTL_ASYNC_PROBE_MS);
+			stall(c, why);
+		}
+		/* one probe at a time: a stopped sxdp's socket is not filled */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+		    now - c->probe_deadline >= CTL_ASYNC_KEEPALIVE_MS)
+			send_probe(c, now);
+	} else if (c->probe_id == 0 && c->calls == NULL && now - c->last_heard >= CTL_ASYNC_KEEPALIVE_MS) {
+		send_probe(c, now);
+	}
 }
 
 /* One answer line: the call it answers ends. */
@@ -89,6 +185,13 @@ answer(struct ctl_async *c, const char *line)
 	if (msg == NULL || !json_is_integer(id = json_object_get(msg, "id"))) {
 		json_decref(msg);
 		return;   /* not ours to answer: notifications, garbage */
+	}
+	if (json_integer_value(id) == c->probe_id)
+		c->probe_id = 0;
+	heard(c);
+	if (c->bev == NULL) {
+		json_decref(msg);
+		return;
 	}
 	for (pp = &c->calls; (p = *pp) != NULL; pp = &p->next)
 		if (p->id == json_integer_value(id))
@@ -109,6 +212,8 @@ on_read(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		c->last_heard = now_ms();
 	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n, EVBUFFER_EOL_LF)) != NULL) {
 		answer(c, line);
 		free(line);
@@ -125,6 +230,9 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		c->up = true;
+		c->stalled = false;
+		c->probe_id = 0;
+		c->last_heard = now_ms();
 		c->backoff_ms = CTL_ASYNC_BACKOFF_MIN_MS;
 		if (c->state != NULL)
 			c->state(c->arg, true);
@@ -162,13 +270,21 @@ ctl_async_new(struct event_base *base, const char *path, ctl_async_state *state,
 {
 	struct ctl_async *c = calloc(1, sizeof(*c));
 
+	struct timeval tv = { 0, CTL_ASYNC_TICK_MS * 1000 };
+
 	if (c == NULL || (c->path = strdup(path)) == NULL ||
-	    (c->retry = evtimer_new(base, try_connect, c)) == NULL) {
-		if (c != NULL)
+	    (c->retry = evtimer_new(base, try_connect, c)) == NULL ||
+	    (c->tick = event_new(base, -1, EV_PERSIST, on_tick, c)) == NULL) {
+		if (c != NULL) {
 			free(c->path);
+			if (c->retry != NULL)
+				event_free(c->retry);
+		}
 		free(c);
 		return NULL;
 	}
+	evtimer_add(c->tick, &tv);
+	c->deadline_ms = CTL_ASYNC_DEADLINE_MS;
 	c->base = base;
 	c->state = state;
 	c->arg = arg;
@@ -182,6 +298,24 @@ bool
 ctl_async_up(const struct ctl_async *c)
 {
 	return c->up;
+}
+
+bool
+ctl_async_stalled(const struct ctl_async *c)
+{
+	return c->stalled;
+}
+
+uint64_t
+ctl_async_timeouts(const struct ctl_async *c)
+{
+	return c->timeouts;
+}
+
+void
+ctl_async_set_deadline(struct ctl_async *c, unsigned int ms)
+{
+	c->deadline_ms = ms;
 }
 
 unsigned int
@@ -212,6 +346,7 @@ ctl_async_call(struct ctl_async *c, const char *method, json_t *params, ctl_asyn
 		return -ENOMEM;
 	}
 	p->id = c->next_id++;
+	p->sent = now_ms();
 	p->done = done;
 	p->arg = arg;
 	p->next = c->calls;
@@ -233,6 +368,7 @@ ctl_async_free(struct ctl_async *c)
 	c->bev = NULL;
 	fail_all(c, "client closed");
 	event_free(c->retry);
+	event_free(c->tick);
 	free(c->path);
 	free(c);
 }
