@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -16,6 +19,7 @@
 #include "cd_log.h"
 #include "cd_metrics.h"
 #include "cd_view.h"
+#include "cd_wire.h"
 #include "ctl_async.h"
 #include "dp_num.h"
 
@@ -24,7 +28,8 @@
 struct cd_http {
 	struct event_base *base;
 	struct evhttp *http;
-	char *token;
+	struct evhttp_bound_socket *bound;
+	struct cd_wire *wire;
 	struct cd_res *res;
 	struct cd_sync *sync;
 	struct cd_schema *schema;
@@ -63,8 +68,14 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	case 404: why = "Not Found"; break;
 	case 405: why = "Method Not Allowed"; break;
 	case 409: why = "Conflict"; break;
+	case 204: why = "No Content"; break;
+	case 411: why = "Length Required"; break;
 	case 413: why = "Payload Too Large"; break;
+	case 417: why = "Expectation Failed"; break;
+	case 431: why = "Request Header Fields Too Large"; break;
+	case 501: why = "Not Implemented"; break;
 	case 503: why = "Service Unavailable"; break;
+	case 505: why = "HTTP Version Not Supported"; break;
 	default: why = "Internal Server Error"; break;
 	}
 	evhttp_send_reply(req, code, why, b);
@@ -437,6 +448,20 @@ out:
 	json_decref(body);
 }
 
+/* 405 with what the route takes; OPTIONS: 204 with the same. */
+static void
+bad_method(struct evhttp_request *req, const char *allow)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(out, "Allow", allow);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_OPTIONS) {
+		evhttp_send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	reply_err(req, 405, "bad_method", NULL, "%s takes %s", evhttp_request_get_uri(req), allow);
+}
+
 /* /api/v1/site, /api/v1/KIND, /api/v1/KIND/NAME */
 static void
 route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m, const char *rest)
@@ -448,6 +473,13 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 
 	snprintf(kind_s, sizeof(kind_s), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
 	name[0] = '\0';
+	if (slash != NULL && strlen(slash + 1) > STORE_NAME_MAX) {
+		reply_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
+			  "/metadata/name", "reason", "bad_value", "message",
+			  "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "a name is at most %d "
+			  "characters", STORE_NAME_MAX);
+		return;
+	}
 	if (slash != NULL)
 		snprintf(name, sizeof(name), "%s", slash + 1);
 	if ((k = cd_kind_of(kind_s)) < 0 || strchr(name, '/') != NULL ||
@@ -464,6 +496,7 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 		return;
 	}
 	switch (m) {
+	case EVHTTP_REQ_HEAD:
 	case EVHTTP_REQ_GET:
 		if (name[0] == '\0') {
 			reply(req, 200, cd_res_list(h->res, (enum cd_kind)k));
@@ -491,8 +524,7 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 	default:
 		break;
 	}
-	reply_err(req, 405, "bad_method", NULL, "%s does not take this method",
-		  evhttp_request_get_uri(req));
+	bad_method(req, name[0] == '\0' ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, PUT, DELETE, OPTIONS");
 }
 
 /* ------------------------------------------------------- the rest */
@@ -549,65 +581,69 @@ view_gone(struct evhttp_connection *c, void *arg)
 	p->req = NULL;	/* the view answers into nothing */
 }
 
-static bool
-authorized(struct cd_http *h, struct evhttp_request *req)
-{
-	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	size_t n, tn;
-	unsigned char diff = 0;
-
-	if (h->token == NULL)
-		return true;
-	if (a == NULL || strncmp(a, "Bearer ", 7) != 0)
-		return false;
-	a += 7;
-	n = strlen(a);
-	tn = strlen(h->token);
-	/* the same time whatever the first wrong byte */
-	for (size_t i = 0; i < tn; i++)
-		diff |= (unsigned char)(h->token[i] ^ (i < n ? a[i] : 0));
-	return diff == 0 && n == tn;
-}
-
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
 	struct cd_http *h = arg;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *reason, *msg, *allow;
 	struct pending *p;
+	bool get;
+	int code;
 
 	if (path == NULL)
 		path = "/";
-	if (!authorized(h, req)) {
+	if (cd_wire_refused(req, &code, &reason, &msg)) {
+		struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+		if (code == 401)
+			evhttp_add_header(out, "WWW-Authenticate", "Bearer realm=\"sxcd\"");
+		if (code == 503)
+			evhttp_add_header(out, "Retry-After", "1");
+		evhttp_add_header(out, "Connection", "close");
+		reply_err(req, code, reason, NULL, "%s", msg);
+		return;
+	}
+	/* the front door checked it already; this is the second lock */
+	if (!cd_wire_token_ok(h->wire, evhttp_find_header(evhttp_request_get_input_headers(req),
+							   "Authorization"))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
 		reply_err(req, 401, "unauthorized", NULL, "a bearer token is required");
 		return;
 	}
+	/* HEAD is GET without the body (evhttp leaves it out) */
+	get = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
 	if (strncmp(path, API "/", sizeof(API)) == 0) {
 		const char *rest = path + sizeof(API);
 
-		if (strcmp(rest, "openapi.json") == 0 && m == EVHTTP_REQ_GET) {
+		allow = strcmp(rest, "apply") == 0 ? "POST, OPTIONS" :
+			strcmp(rest, "openapi.json") == 0 || strcmp(rest, "status") == 0 ||
+			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ?
+			"GET, HEAD, OPTIONS" : NULL;
+		if (allow != NULL && (allow[0] == 'P' ? m != EVHTTP_REQ_POST : !get)) {
+			bad_method(req, allow);
+			return;
+		}
+		if (strcmp(rest, "openapi.json") == 0) {
 			reply(req, 200, json_incref(cd_schema_doc(h->schema)));
 			return;
 		}
-		if (strcmp(rest, "status") == 0 && m == EVHTTP_REQ_GET) {
+		if (strcmp(rest, "status") == 0) {
 			reply(req, 200, json_pack("{s:o,s:o}", "sxdp", cd_sync_info(h->sync), "intents",
 						  cd_res_phases(h->res)));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {
-			if (m == EVHTTP_REQ_POST)
-				do_apply(h, req);
-			else
-				reply_err(req, 405, "bad_method", NULL, "apply takes POST");
+			do_apply(h, req);
 			return;
 		}
-		if ((strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0) &&
-		    m == EVHTTP_REQ_GET) {
-			if ((p = calloc(1, sizeof(*p))) == NULL)
+		if (strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0) {
+			if ((p = calloc(1, sizeof(*p))) == NULL) {
+				reply_err(req, 500, "no_memory", NULL, "out of memory");
 				return;
+			}
 			p->h = h;
 			p->req = req;
 			evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
@@ -618,9 +654,15 @@ on_request(struct evhttp_request *req, void *arg)
 		route_intents(h, req, m, rest);
 		return;
 	}
-	if (strcmp(path, "/metrics") == 0 && m == EVHTTP_REQ_GET) {
-		if ((p = calloc(1, sizeof(*p))) == NULL)
+	if (strcmp(path, "/metrics") == 0) {
+		if (!get) {
+			bad_method(req, "GET, HEAD, OPTIONS");
 			return;
+		}
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			reply_err(req, 500, "no_memory", NULL, "out of memory");
+			return;
+		}
 		p->h = h;
 		p->req = req;
 		evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
@@ -630,32 +672,71 @@ on_request(struct evhttp_request *req, void *arg)
 	reply_err(req, 404, "not_found", NULL, "no route %s", path);
 }
 
+/* The largest number of connections the fd limit leaves room for: a
+ * reserve for the store, sxdp's socket, netlink and lingering closes. */
+static unsigned int
+conns_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+		return 1u << 16;
+	return rl.rlim_cur > 128 ? (unsigned int)rl.rlim_cur - 64 : (unsigned int)rl.rlim_cur / 2;
+}
+
 int
 cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
 	    struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema, struct cd_http **out)
 {
 	struct cd_http *h = calloc(1, sizeof(*h));
+	struct cd_wire_conf wc = { .token = token, .body_max = CD_HTTP_BODY_MAX,
+				   .body_budget = CD_HTTP_BODY_BUDGET, .max_conns = conns_max() };
 
 	if (h == NULL)
 		return -ENOMEM;
-	*h = (struct cd_http){ .base = base, .res = res, .sync = sync, .schema = schema,
-			       .token = token ? strdup(token) : NULL };
+	*h = (struct cd_http){ .base = base, .res = res, .sync = sync, .schema = schema };
 	if ((h->http = evhttp_new(base)) == NULL) {
 		cd_http_free(h);
 		return -ENOMEM;
 	}
-	evhttp_set_max_body_size(h->http, 2 * CD_HTTP_BODY_MAX);
-	evhttp_set_max_headers_size(h->http, 16384);
+	/* cd_wire reads every head and sizes every body first; these are the
+	 * second lock */
+	evhttp_set_max_body_size(h->http, CD_HTTP_BODY_MAX);
+	evhttp_set_max_headers_size(h->http, CD_WIRE_HEAD_MAX + 1024);
 	evhttp_set_timeout(h->http, 30);
+	/* every method evhttp knows reaches on_request: 405 with Allow */
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-				   EVHTTP_REQ_DELETE);
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(h->http, on_request, h);
-	if (evhttp_bind_socket(h->http, addr, port) < 0) {
+	if ((h->bound = evhttp_bind_socket_with_handle(h->http, addr, port)) == NULL) {
 		cd_http_free(h);
 		return -EADDRINUSE;
 	}
+	if ((h->wire = cd_wire_new(base, h->http, h->bound, &wc)) == NULL) {
+		cd_http_free(h);
+		return -ENOMEM;
+	}
 	*out = h;
 	return 0;
+}
+
+bool
+cd_http_loopback(const struct cd_http *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (getsockname(evhttp_bound_socket_get_fd(h->bound), (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		       (memcmp(s6->sin6_addr.s6_addr, v4mapped, 12) == 0 && s6->sin6_addr.s6_addr[12] == 127);
+	return false;
 }
 
 void
@@ -665,6 +746,6 @@ cd_http_free(struct cd_http *h)
 		return;
 	if (h->http != NULL)
 		evhttp_free(h->http);
-	free(h->token);
+	cd_wire_free(h->wire);
 	free(h);
 }

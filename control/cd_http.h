@@ -11,6 +11,7 @@
 #ifndef CD_HTTP_H
 #define CD_HTTP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cd_res.h"
@@ -18,6 +19,7 @@
 #include "cd_sync.h"
 
 #define CD_HTTP_BODY_MAX (4u << 20)
+#define CD_HTTP_BODY_BUDGET (64u << 20) /* every body being received at once (503 busy past it) */
 #define CD_HTTP_WAIT_MS	 10000	/* ?wait=1: the longest an answer waits for the dataplane */
 
 struct event_base;
@@ -27,6 +29,8 @@ struct cd_http;
 int cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
 		struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
 		struct cd_http **out);
+/* Is what it is bound to loopback (127/8, ::1), whatever name was given? */
+bool cd_http_loopback(const struct cd_http *h);
 void cd_http_free(struct cd_http *h);
 
 #endif

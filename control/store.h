@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#define STORE_NAME_MAX 128
+#define STORE_NAME_MAX 63	/* the one rule for names: route, body, /apply, schema (Name) */
 
 struct store;
 

@@ -7,7 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <event2/event.h>
+
+#include "ctl_async.h"
 
 #include "cd_http.h"
 #include "cd_log.h"
@@ -43,15 +50,47 @@ usage(FILE *f)
 		"  --token-file FILE  the bearer token every request must carry\n"
 		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
+		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
-		"  --version\n", DEFAULT_RESYNC);
+		"  --version\n", DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
 }
 
-static bool
-loopback(const char *addr)
+/* The soft fd limit up to the hard one: connections are bounded by it
+ * (cd_http), and systemd's LimitNOFILE sets both. */
+static void
+raise_nofile(void)
 {
-	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-	       strcmp(addr, "localhost") == 0;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Does @addr name loopback only (127/8, ::1), as resolved? Checked before
+ * the store is touched; the address bound is checked again after. */
+static bool
+names_loopback(const char *addr)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE }, *res, *a;
+	bool lo = true;
+
+	if (getaddrinfo(addr, NULL, &hints, &res) != 0)
+		return true;	/* the bind fails and says why */
+	for (a = res; a != NULL; a = a->ai_next) {
+		if (a->ai_family == AF_INET)
+			lo &= (ntohl(((struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+		else if (a->ai_family == AF_INET6)
+			lo &= IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr) != 0;
+		else
+			lo = false;
+	}
+	freeaddrinfo(res);
+	return lo;
 }
 
 /* "ADDR:PORT" (an IPv6 ADDR in brackets) into @addr and @port. */
@@ -124,6 +163,7 @@ main(int argc, char **argv)
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
 		{ "resync-ms", required_argument, NULL, 'r' },
+		{ "sxdp-timeout-ms", required_argument, NULL, 'T' },
 		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,7 +179,7 @@ main(int argc, char **argv)
 	struct cd_http *http = NULL;
 	struct event_base *base;
 	struct event *sigint, *sigterm;
-	uint64_t resync = DEFAULT_RESYNC;
+	uint64_t resync = DEFAULT_RESYNC, sxdp_timeout = CTL_ASYNC_DEADLINE_MS;
 	bool use_nl = true;
 	struct cd_nl *nl = NULL;
 	uint16_t port;
@@ -160,6 +200,12 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'T':
+			if (dp_num_parse(optarg, 3600000, &sxdp_timeout) != 0 || sxdp_timeout < 100) {
+				fprintf(stderr, "sxcd: --sxdp-timeout-ms: 100..3600000\n");
+				return 2;
+			}
+			break;
 		case 'N': use_nl = false; break;
 		case 'V': printf("sxcd %s\n", SXDP_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -175,12 +221,13 @@ main(int argc, char **argv)
 			"a token is at least 16 characters" : strerror(-rc));
 		return 2;
 	}
-	if (token_file == NULL && !loopback(addr)) {
+	if (token_file == NULL && !names_loopback(addr)) {
 		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
 			"without)\n", addr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	if ((rc = cd_schema_load(schema_path(schema_file), &schema, err, sizeof(err))) < 0) {
 		fprintf(stderr, "sxcd: schema: %s\n", err);
 		return 1;
@@ -215,6 +262,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
 		return 1;
 	}
+	/* what the socket is bound to, not what the name looks like: a name
+	 * such as 127.x.example may resolve anywhere */
+	if (token_file == NULL && !cd_http_loopback(http)) {
+		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
+			"without)\n", listen);
+		return 2;
+	}
+	ctl_async_set_deadline(cd_sync_ctl(sync), (unsigned int)sxdp_timeout);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	evsignal_add(sigint, NULL);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_wire: sxcd's HTTP front door: every connection's bytes pass here before evhttp reads them. */
+/*
+ * Each connection evhttp accepts is a bufferevent filter over the socket:
+ * a request's head is read here whole (at most CD_WIRE_HEAD_MAX bytes,
+ * within CD_WIRE_HEAD_MS of its first byte), checked strictly (RFC 9112:
+ * one request line, field names that are tokens, no obs-fold, no bare CR
+ * or NUL, one Host, at most one Content-Length of plain digits, no
+ * Transfer-Encoding beside it, only the methods evhttp knows) and the
+ * bearer token checked, all before any of the body is read. What passes
+ * reaches evhttp written again canonically, so evhttp never sees framing
+ * this file did not read the same way; a chunked body is de-chunked here
+ * (whole, at most the body limit) and handed on with its Content-Length.
+ *
+ * What does not pass reaches evhttp as a request of its own carrying the
+ * refusal, which cd_http answers as the API's JSON error with "Connection:
+ * close"; nothing more is read from that connection (what the client still
+ * sends is drained for a moment so the answer is not lost to a reset).
+ *
+ * Bodies being received share a budget (@body_budget bytes, reserved from
+ * the Content-Length when the head passes): past it, 503 busy. The
+ * connections are bounded (@max_conns, from the fd limit): at the bound, the
+ * one whose head or idleness is oldest is closed for the new one; accept
+ * failures (EMFILE, ENFILE) pause the listener and close the slowest, and
+ * are logged once per CD_WIRE_LOG_MS.
+ */
+#ifndef CD_WIRE_H
+#define CD_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+struct evhttp_request;
+struct cd_wire;
+
+#define CD_WIRE_HEAD_MAX   16384  /* a request's head, bytes (431) */
+#define CD_WIRE_FIELDS_MAX 100	  /* header fields in a head (431) */
+#define CD_WIRE_HEAD_MS	   10000  /* a head, from its first byte (or the accept) */
+#define CD_WIRE_BODY_MS	   60000  /* a body, from its head */
+#define CD_WIRE_LOG_MS	   10000  /* one line per kind of trouble per this */
+
+struct cd_wire_conf {
+	const char *token;	/* the bearer token; NULL: none required */
+	size_t body_max;	/* one body (413) */
+	size_t body_budget;	/* every body being received (503) */
+	unsigned int max_conns;
+};
+
+/* Front every connection of @http (bound at @bound) on @base. NULL: no memory. */
+struct cd_wire *cd_wire_new(struct event_base *base, struct evhttp *http,
+			    struct evhttp_bound_socket *bound, const struct cd_wire_conf *conf);
+void cd_wire_free(struct cd_wire *w);
+
+/* Is @req a refusal of the front door? Then its code, reason and message
+ * (valid while @req is). */
+bool cd_wire_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg);
+
+/* Does @authorization (an Authorization field's value, NULL: none) carry
+ * the token (always, when none is required)? In the same time whatever
+ * the first wrong byte. */
+bool cd_wire_token_ok(const struct cd_wire *w, const char *authorization);
+
+/* {"connections", "max_connections", "body_bytes", "body_budget",
+ * "refused": {reason: n}, "evicted", "accept_errors"} (new). */
+json_t *cd_wire_stats(const struct cd_wire *w);
+
+#endif
