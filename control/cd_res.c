@@ -568,8 +568,8 @@ cd_res_quarantine(struct cd_res *r)
 
 	json_object_foreach(r->quar, kind, objs)
 		json_object_foreach(objs, name, q)
-			json_array_append_new(out, json_pack("{s:s+++,s:s++++,s:O}", "intent", kind, "/",
-				name, "", "file", kind, "/", name, ".json", "message",
+			json_array_append_new(out, json_pack("{s:s++,s:s+++,s:O}", "intent", kind, "/",
+				name, "file", kind, "/", name, ".json", "message",
 				json_object_get(q, "message")));
 	return out;
 }

@@ -60,20 +60,15 @@ def mounted(path, opts):
 
 def fill(path):
     """Fill the filesystem of `path` to the last byte."""
-    with open(os.path.join(path, "filler"), "wb") as f:
+    for name, chunk in (("filler", 4096), ("filler2", 1)):
+        fd = os.open(os.path.join(path, name), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             while True:
-                f.write(b"\0" * 4096)
-                f.flush()
+                os.write(fd, b"\0" * chunk)
         except OSError:
             pass
-    try:
-        with open(os.path.join(path, "filler2"), "wb") as f:
-            while True:
-                f.write(b"\0")
-                f.flush()
-    except OSError:
-        pass
+        finally:
+            os.close(fd)
 
 
 # ----------------------------------------------------------------- collisions
