@@ -262,7 +262,7 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 
 			json_object_del(rows, key);
 			rc = -ENOSPC;
-			fail(x, "Failed", ptr, "capacity", "sxdp's table %s is full (%zu entries)", table,
+			fail(x, "Failed", ptr, "capacity", "sxdp's table %s is full (size %zu)", table,
 			     cd_tables_size(x->t, table));
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key);

@@ -196,9 +196,10 @@ def test_collision_race_older_wins():
 
 @R.test
 def test_capacity_is_failed_not_retried():
-    """More slices with an SVI than sxdp's svi table holds (1024): those past it are Failed with
-    reason capacity naming the table and its size, never Error; no run fails for them (no
-    retry loop); /status shows each table's used/size."""
+    """More slices (VRFs) with an SVI than sxdp holds (its routes table runs out of room for
+    VRFs before svi's 1024 entries): those past it are Failed with reason capacity naming the
+    table and its size, never Error; no run fails for them (no retry loop); /status shows
+    each table's used/size."""
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=1000) as cd:
         items = [SITE] + [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": {
             "id": 1 + i, "svi": {"address": "10.%d.%d.1/24" % (i // 250, i % 250), "mac": "02:00:00:00:00:01"}}}
@@ -212,16 +213,18 @@ def test_capacity_is_failed_not_retried():
         expect("Error" not in byphase, "none in Error: %s" % {k: len(v) for k, v in byphase.items()})
         failed = [ph[w] for w in byphase.get("Failed", [])]
         expect(len(failed) > 0, "some past the table: %s" % {k: len(v) for k, v in byphase.items()})
-        expect(all(f["reason"] == "capacity" and "svi" in f["message"] and "1024" in f["message"] for f in failed),
-               "capacity, the table and its size: %s" % failed[:2])
+        bad = [f for f in failed if not (f["reason"] == "capacity" and "table" in f["message"]
+                                         and "size" in f["message"])]
+        expect(bad == [], "capacity, the table and its size: %s" % bad[:3])
         runs = cd.status()["sxdp"]["reconcile"]
         time.sleep(2.5)
         st = cd.status()
         expect_eq(st["sxdp"]["reconcile"]["runs_failed"], runs["runs_failed"], "no failed runs, no retry loop")
         expect_eq(st["sxdp"]["reconcile"]["retry_ms"], 0, "nothing to retry")
         svi = st["sxdp"].get("tables", {}).get("svi")
-        expect(svi is not None and svi["size"] == 1024 and svi["used"] <= 1024 and svi["used"] > 1000,
-               "the headroom of svi in /status: %s" % svi)
+        ready = len(byphase.get("Ready", []))
+        expect(svi is not None and svi["size"] == 1024 and svi["used"] >= ready - 1,
+               "the headroom of svi in /status: %s (%d Ready)" % (svi, ready))
 
 
 # --------------------------------------------------------------------- store
@@ -412,7 +415,16 @@ def test_apply_kill9_whole_or_nothing():
         N = 300
         partial = 0
         try:
-            for rnd_i in range(6):
+            # how long one takes, to kill within it
+            cd = Sxcd(dp.sock_path, store=store)
+            cd.start()
+            t0 = time.monotonic()
+            code, _ = cd.req("POST", "/api/v1/apply", {"items": [
+                {"kind": "slices", "metadata": {"name": "c%03d" % i}, "spec": {"id": 100 + i}} for i in range(N)]})
+            took = time.monotonic() - t0
+            expect_eq(code, 200, "a first apply")
+            cd.stop()
+            for rnd_i in range(1, 9):
                 cd = Sxcd(dp.sock_path, store=store)
                 cd.start()
                 items = [{"kind": "slices", "metadata": {"name": "c%03d" % i},
@@ -422,7 +434,7 @@ def test_apply_kill9_whole_or_nothing():
                 import threading
                 th = threading.Thread(target=lambda: _swallow(cd, body), daemon=True)
                 th.start()
-                time.sleep(rnd.uniform(0.02, 0.4))
+                time.sleep(rnd.uniform(0.1, 1.2) * took)
                 cd.proc.send_signal(signal.SIGKILL)
                 cd.proc.wait()
                 cd.proc = None
@@ -433,16 +445,16 @@ def test_apply_kill9_whole_or_nothing():
                     code, res = cd.req("GET", "/api/v1/slices")
                     rounds = {}
                     for it in res["items"]:
-                        r = int(it["spec"]["subnets"][0].split(".")[1])
+                        r = int(it["spec"]["subnets"][0].split(".")[1]) if it["spec"].get("subnets") else 0
                         rounds[r] = rounds.get(r, 0) + 1
-                    expect(all(n == N for n in rounds.values()) and len(rounds) <= 1,
+                    expect(all(n == N for n in rounds.values()) and len(rounds) == 1,
                            "round %d: the store holds whole applies only: %s" % (rnd_i, rounds))
                     partial += rnd_i in rounds
                     expect_eq(glob.glob(os.path.join(store, "*", ".*.tmp")) + glob.glob(os.path.join(store, ".j*")),
                               [], "nothing half-done left")
                 finally:
                     cd.stop()
-            print("#   %d of 6 applies were stored before the kill" % partial)
+            print("#   %d of 8 applies were stored before the kill (one takes %.0f ms)" % (partial, took * 1000))
         finally:
             shutil.rmtree(store, ignore_errors=True)
 
