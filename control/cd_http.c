@@ -48,6 +48,21 @@ struct pending {
 
 /* ------------------------------------------------------------ answers */
 
+/* evhttp (2.1.12) would send a HEAD answer's body, and without its length:
+ * the length of what GET answers, no body. */
+static void
+send_reply(struct evhttp_request *req, int code, const char *why, struct evbuffer *b)
+{
+	char n[24];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(n, sizeof(n), "%zu", b != NULL ? evbuffer_get_length(b) : 0);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", n);
+		b = NULL;
+	}
+	evhttp_send_reply(req, code, why, b);
+}
+
 static void
 reply(struct evhttp_request *req, int code, json_t *body)
 {
@@ -79,7 +94,7 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	case 507: why = "Insufficient Storage"; break;
 	default: why = "Internal Server Error"; break;
 	}
-	evhttp_send_reply(req, code, why, b);
+	send_reply(req, code, why, b);
 	if (b != NULL)
 		evbuffer_free(b);
 	free(s);
@@ -601,6 +616,37 @@ on_view(void *arg, json_t *body)
 	free(p);
 }
 
+/* The front door's families (cd_wire), after cd_metrics' text. */
+static void
+wire_metrics(struct cd_http *h, struct evbuffer *b)
+{
+	json_t *st = cd_wire_stats(h->wire), *v;
+	const char *k;
+
+	evbuffer_add_printf(b, "# HELP sxcd_http_connections REST connections open\n"
+			    "# TYPE sxcd_http_connections gauge\nsxcd_http_connections %lld\n"
+			    "# HELP sxcd_http_connections_max REST connections the fd limit leaves room for\n"
+			    "# TYPE sxcd_http_connections_max gauge\nsxcd_http_connections_max %lld\n"
+			    "# HELP sxcd_http_body_bytes Bytes of request bodies being received\n"
+			    "# TYPE sxcd_http_body_bytes gauge\nsxcd_http_body_bytes %lld\n"
+			    "# HELP sxcd_http_evicted_total Slow or idle connections closed for new ones at the bound\n"
+			    "# TYPE sxcd_http_evicted_total counter\nsxcd_http_evicted_total %lld\n"
+			    "# HELP sxcd_http_accept_errors_total accept() failures (out of fds, memory)\n"
+			    "# TYPE sxcd_http_accept_errors_total counter\nsxcd_http_accept_errors_total %lld\n"
+			    "# HELP sxcd_http_refused_total Requests refused on their head or framing, by reason\n"
+			    "# TYPE sxcd_http_refused_total counter\n",
+			    (long long)json_integer_value(json_object_get(st, "connections")),
+			    (long long)json_integer_value(json_object_get(st, "max_connections")),
+			    (long long)json_integer_value(json_object_get(st, "body_bytes")),
+			    (long long)json_integer_value(json_object_get(st, "evicted")),
+			    (long long)json_integer_value(json_object_get(st, "accept_errors")));
+	/* reasons are this program's own words: no escaping needed */
+	json_object_foreach(json_object_get(st, "refused"), k, v)
+		evbuffer_add_printf(b, "sxcd_http_refused_total{reason=\"%s\"} %lld\n", k,
+				    (long long)json_integer_value(v));
+	json_decref(st);
+}
+
 static void
 on_metrics(void *arg, char *text)
 {
@@ -618,7 +664,9 @@ on_metrics(void *arg, char *text)
 			  "text/plain; version=0.0.4; charset=utf-8");
 	if (b != NULL && text != NULL)
 		evbuffer_add(b, text, strlen(text));
-	evhttp_send_reply(p->req, 200, "OK", b);
+	if (b != NULL)
+		wire_metrics(p->h, b);
+	send_reply(p->req, 200, "OK", b);
 	if (b != NULL)
 		evbuffer_free(b);
 	free(text);
@@ -761,7 +809,7 @@ cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char
 	/* every method evhttp knows reaches on_request: 405 with Allow */
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
-				   EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+				   EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
 	evhttp_set_gencb(h->http, on_request, h);
 	if ((h->bound = evhttp_bind_socket_with_handle(h->http, addr, port)) == NULL) {
 		cd_http_free(h);

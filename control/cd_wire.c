@@ -300,8 +300,9 @@ cd_wire_token_ok(const struct cd_wire *w, const char *a)
 	return diff == 0 && n == tn;
 }
 
+/* the methods evhttp parses, but CONNECT: sxcd is no proxy */
 static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH",
-				       "TRACE", "CONNECT", NULL };
+				       "TRACE", NULL };
 
 /* 1*DIGIT, at most 19 of them (else *@big). */
 static int

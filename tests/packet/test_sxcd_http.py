@@ -162,6 +162,333 @@ def sxdp_state(cd):
     return st["sxdp"]
 
 
+NOSOCK = "/nonexistent/sxdp.sock"   # the HTTP side needs no sxdp
+BODY = b'{"spec": {"id": 7}}'
+
+
+def put(name, body=BODY, extra=b""):
+    return (b"PUT /api/v1/slices/%s HTTP/1.1\r\nHost: x\r\n%sContent-Length: %d\r\n\r\n"
+            % (name.encode(), extra, len(body)) + body)
+
+
+# ------------------------------------------------------------------ item 16
+
+FRAMING = [
+    # what, bytes, status, reason
+    ("two different Content-Lengths (a smuggled PUT)",
+     b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\nContent-Length: 0\r\n\r\n" + BODY
+     + put("smuggled"), 400, "bad_framing"),
+    ("two equal Content-Lengths", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n"
+     b"Content-Length: 19\r\n\r\n" + BODY, 400, "bad_framing"),
+    ("Content-Length +19", put("a").replace(b"Content-Length: 19", b"Content-Length: +19"), 400, "bad_framing"),
+    ("Content-Length -1", put("a").replace(b"Content-Length: 19", b"Content-Length: -1"), 400, "bad_framing"),
+    ("Content-Length hex", put("a").replace(b"Content-Length: 19", b"Content-Length: 0x13"), 400, "bad_framing"),
+    ("Content-Length list", put("a").replace(b"Content-Length: 19", b"Content-Length: 19, 19"), 400,
+     "bad_framing"),
+    ("Content-Length with a space", put("a").replace(b"Content-Length: 19", b"Content-Length: 1 9"), 400,
+     "bad_framing"),
+    ("Content-Length empty", put("a").replace(b"Content-Length: 19", b"Content-Length:"), 400, "bad_framing"),
+    ("Content-Length overflowing", put("a").replace(b"Content-Length: 19",
+                                                      b"Content-Length: 18446744073709551636"), 413, "too_large"),
+    ("Transfer-Encoding and Content-Length",
+     put("a", extra=b"Transfer-Encoding: chunked\r\n"), 400, "bad_framing"),
+    ("Transfer-Encoding gzip, chunked", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\n"
+     b"Transfer-Encoding: gzip, chunked\r\n\r\n13\r\n" + BODY + b"\r\n0\r\n\r\n", 501, "bad_framing"),
+    ("Transfer-Encoding twice", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n13\r\n" + BODY + b"\r\n0\r\n\r\n", 501, "bad_framing"),
+    ("Transfer-Encoding in HTTP/1.0", b"PUT /api/v1/slices/a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_framing"),
+    ("chunk size 0x13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"0x13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
+    ("chunk size -13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"-13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
+    ("chunk size overflowing", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"10000000000000013\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
+    ("chunk data too long", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"3\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
+    ("obs-fold", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400, "obs_fold"),
+    ("space before the colon", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length : 19\r\n\r\n" + BODY,
+     400, "bad_field"),
+    ("bare LF", b"GET /api/v1/status HTTP/1.1\nHost: x\n\n", 400, "bad_line"),
+    ("bare CR", b"GET /api/v1/status HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400, "bad_line"),
+    ("NUL in a field", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", 400, "bad_line"),
+    ("control byte in a field", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n", 400, "bad_field"),
+    ("no Host", b"GET /api/v1/status HTTP/1.1\r\n\r\n", 400, "bad_field"),
+    ("two Hosts", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400, "bad_field"),
+    ("HTTP/1.2", b"GET /api/v1/status HTTP/1.2\r\nHost: x\r\n\r\n", 505, "bad_version"),
+    ("HTTP/2.0", b"GET /api/v1/status HTTP/2.0\r\nHost: x\r\n\r\n", 505, "bad_version"),
+    ("no version", b"GET /api/v1/status\r\nHost: x\r\n\r\n", 400, "bad_request_line"),
+    ("two spaces", b"GET  /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request_line"),
+    ("absolute-form", b"GET http://x/api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_target"),
+    ("head too large", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 20000 + b"\r\n\r\n", 431,
+     "head_too_large"),
+    ("too many fields", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n" + b"X: 1\r\n" * 101 + b"\r\n", 431,
+     "too_many_fields"),
+    ("HEAD with a body", b"HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\n" + BODY, 400,
+     "bad_framing"),
+    ("Expect: something else", put("a", extra=b"Expect: 200-ok\r\n"), 417, "bad_expect"),
+    ("a body too large", put("a").replace(b"Content-Length: 19", b"Content-Length: 4194305"), 413, "too_large"),
+    ("unknown method", b"FOO /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n", 501, "bad_method"),
+    ("CONNECT (no proxy here)", b"CONNECT sxcd:443 HTTP/1.1\r\nHost: x\r\n\r\n", 501, "bad_method"),
+    ("method not a token", b"G(T /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request_line"),
+]
+
+
+@R.test
+def test_framing_refused():
+    """Every ambiguous or malformed framing is refused with the API's JSON error (status and named
+    reason), the connection is closed after it, and nothing is stored; what follows a refused
+    request on the connection (a smuggled PUT) is never acted on."""
+    with Sxcd(NOSOCK) as cd:
+        for what, data, want, reason in FRAMING:
+            st, hdrs, body, closed = cd.raw(data)
+            json_err(st, hdrs, body, want, reason, what)
+            expect(closed and hdrs.get("connection") == ["close"], "%s: the connection closed after it" % what)
+        expect_eq(cd.store_files(), {}, "nothing stored")
+        code, res = cd.req("GET", "/api/v1/slices")
+        expect_eq(res["items"], [], "no slice")
+
+
+@R.test
+def test_framing_accepted():
+    """What is well framed still works: a chunked body (with an extension and a trailer), leading
+    empty lines, pipelined requests on one connection, Expect: 100-continue, HTTP/1.0."""
+    with Sxcd(NOSOCK) as cd:
+        chunked = (b"PUT /api/v1/slices/c1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                   b"5;ext=1\r\n" + BODY[:5] + b"\r\ne\r\n" + BODY[5:] + b"\r\n0\r\nX-Trailer: 1\r\n\r\n")
+        st, hdrs, body, closed = cd.raw(chunked)
+        expect_eq((st, json.loads(body)["metadata"]["name"]), (201, "c1"), "chunked PUT: %r" % body[:200])
+        s = cd.connect()
+        s.sendall(b"\r\n" + put("p1") + put("p2") + b"GET /api/v1/slices HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = [read_answer(s) for _ in range(3)]
+        s.close()
+        expect_eq([g[0] for g in got], [201, 201, 200], "three pipelined answers")
+        expect_eq(sorted(i["metadata"]["name"] for i in json.loads(got[2][2])["items"]), ["c1", "p1", "p2"],
+                  "the pipelined PUTs stored")
+        s = cd.connect()
+        s.sendall(put("e1", extra=b"Expect: 100-continue\r\n").split(b"\r\n\r\n")[0] + b"\r\n\r\n")
+        st, hdrs, body, closed = read_answer(s)
+        expect_eq(st, 100, "100 Continue before the body")
+        s.sendall(BODY)
+        expect_eq(read_answer(s)[0], 201, "then the PUT")
+        s.close()
+        st, hdrs, body, closed = cd.raw(b"GET /api/v1/status HTTP/1.0\r\n\r\n")
+        expect_eq(st, 200, "HTTP/1.0 without Host")
+
+
+@R.test
+def test_methods_and_routes():
+    """Wrong methods on a known route: 405 with Allow, in the API's JSON; OPTIONS: 204 with Allow;
+    HEAD: GET's status and headers without the body; unknown routes and methods: JSON 404 and 501."""
+    with Sxcd(NOSOCK) as cd:
+        cases = [("PATCH", "/api/v1/slices/a", 405, "GET, HEAD, PUT, DELETE, OPTIONS"),
+                 ("POST", "/api/v1/slices/a", 405, "GET, HEAD, PUT, DELETE, OPTIONS"),
+                 ("PUT", "/api/v1/slices", 405, "GET, HEAD, POST, OPTIONS"),
+                 ("DELETE", "/api/v1/status", 405, "GET, HEAD, OPTIONS"),
+                 ("TRACE", "/api/v1/counters", 405, "GET, HEAD, OPTIONS"),
+                 ("PUT", "/metrics", 405, "GET, HEAD, OPTIONS"),
+                 ("GET", "/api/v1/apply", 405, "POST, OPTIONS"),
+                 ("PATCH", "/api/v1/site", 405, "GET, HEAD, PUT, DELETE, OPTIONS")]
+        for method, path, want, allow in cases:
+            st, hdrs, body, _ = cd.raw(b"%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (method.encode(), path.encode()))
+            json_err(st, hdrs, body, want, "bad_method", "%s %s" % (method, path))
+            expect_eq(hdrs.get("allow"), [allow], "%s %s: Allow" % (method, path))
+            st, hdrs, body, _ = cd.raw(b"OPTIONS %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            expect_eq((st, hdrs.get("allow"), body), (204, [allow], b""), "OPTIONS %s" % path)
+        for path in ("/nothing", "/api/v1/nothing", "/api/v1/slices/a/b", "/api/v1"):
+            st, hdrs, body, _ = cd.raw(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            json_err(st, hdrs, body, 404, "not_found", path)
+            st, hdrs, body, _ = cd.raw(b"PATCH %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            json_err(st, hdrs, body, 404, "not_found", "PATCH " + path)
+        s = cd.connect()
+        s.sendall(b"HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        buf = b""
+        while buf.count(b"HTTP/1.1 200") < 2 or not buf.rstrip().endswith(b"}"):
+            d = s.recv(65536)
+            if not d:
+                break
+            buf += d
+        s.close()
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        expect(head.startswith(b"HTTP/1.1 200") and b"application/json" in head and
+               rest.startswith(b"HTTP/1.1 200"), "HEAD: GET's status and headers, no body: %r" % buf[:300])
+
+
+# ------------------------------------------------------------------ item 17
+
+@R.test
+def test_token_on_the_head():
+    """With a token: the scheme is case-insensitive; a request without the token is refused on its
+    head (401 JSON, WWW-Authenticate, closed) before its body is sent; 48 unauthenticated clients
+    sending 4 MiB bodies do not grow sxcd's memory; bodies being received share a bounded budget."""
+    with Sxcd(NOSOCK, token=TOKEN) as cd:
+        for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
+            st, hdrs, body, _ = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: %s %s\r\n\r\n"
+                                       % (scheme.encode(), TOKEN.encode()))
+            expect_eq(st, 200, "scheme %s" % scheme)
+        for auth in (b"", b"Authorization: Bearer\r\n", b"Authorization: Basic %s\r\n" % TOKEN.encode(),
+                     b"Authorization: Bearer %s\r\nAuthorization: Bearer %s\r\n" % (TOKEN.encode(), TOKEN.encode()),
+                     b"Authorization: Bearer%s\r\n" % TOKEN.encode(),
+                     b"Authorization: Bearer %sx\r\n" % TOKEN.encode()):
+            st, hdrs, body, closed = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n%s\r\n" % auth)
+            expect(st in (400, 401), "refused: %r -> %d" % (auth, st))
+            json_err(st, hdrs, body, st, None, repr(auth))
+            expect(closed, "closed after %r" % auth)
+        # refused on the head: the answer comes with the body not sent
+        s = cd.connect()
+        s.sendall(b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n")
+        st, hdrs, body, closed = read_answer(s, 3)
+        s.close()
+        json_err(st, hdrs, body, 401, "unauthorized", "unauthenticated head")
+        expect_eq(hdrs.get("www-authenticate"), ['Bearer realm="sxcd"'], "WWW-Authenticate")
+        # 48 unauthenticated clients, 4 MiB bodies each
+        rss0 = cd.rss_kib()
+        chunk = b"x" * 65536
+        socks = []
+        for i in range(48):
+            s = cd.connect()
+            s.setblocking(False)
+            try:
+                s.send(b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
+            except OSError:
+                pass
+            socks.append(s)
+        peak = rss0
+        for _ in range(64):
+            for s in socks:
+                try:
+                    s.send(chunk)
+                except OSError:
+                    pass
+            peak = max(peak, cd.rss_kib())
+        for s in socks:
+            s.close()
+        print("#   RSS %d KiB -> peak %d KiB with 48 unauthenticated 4 MiB bodies" % (rss0, peak))
+        expect(peak - rss0 < 16 * 1024, "sxcd's memory did not grow with unauthenticated bodies: %d -> %d KiB"
+               % (rss0, peak))
+        # authenticated bodies in flight: at most the budget (64 MiB), the rest 503 busy
+        auth = b"Authorization: Bearer %s\r\n" % TOKEN.encode()
+        socks, busy = [], 0
+        for i in range(20):
+            s = cd.connect()
+            s.sendall(b"PUT /api/v1/slices/b%d HTTP/1.1\r\nHost: x\r\n%sContent-Length: 4194304\r\n\r\n"
+                      % (i, auth) + b"{" * 1000)
+            socks.append(s)
+        for s in socks:
+            s.settimeout(0.3)
+            try:
+                if s.recv(64).startswith(b"HTTP/1.1 503"):
+                    busy += 1
+            except socket.timeout:
+                pass
+            s.close()
+        expect_eq(busy, 4, "bodies past the budget (16 x 4 MiB) are refused 503 busy")
+        code, res = cd.req("GET", "/api/v1/status")
+        expect_eq(code, 200, "served after")
+
+
+LONG = "n" * 64
+
+
+@R.test
+def test_name_rule_everywhere():
+    """A name is 1..63 characters on every path: the route, a POST's body, /apply's items, the
+    schema served."""
+    with Sxcd(NOSOCK) as cd:
+        doc = cd.req("GET", "/api/v1/openapi.json")[1]
+        expect_eq(doc["components"]["schemas"]["Name"]["maxLength"], 63, "the schema's Name")
+        for name, ok in (("n" * 63, True), (LONG, False), ("n" * 100, False), ("n" * 129, False)):
+            code, res = cd.req("PUT", "/api/v1/slices/" + name, {"spec": {"id": 7}})
+            expect_eq(code in (200, 201), ok, "PUT of a %d-character name: %d" % (len(name), code))
+            code, res = cd.req("POST", "/api/v1/slices", {"metadata": {"name": "m" * len(name)}, "spec": {"id": 9}})
+            expect_eq(code in (200, 201), ok, "POST of a %d-character name: %d %s" % (len(name), code, res))
+            code, res = cd.req("POST", "/api/v1/apply?dry_run=1",
+                               {"items": [{"kind": "slices", "metadata": {"name": name}, "spec": {"id": 8}}]})
+            expect_eq(code == 200, ok, "/apply of a %d-character name: %d" % (len(name), code))
+        names = sorted(i["metadata"]["name"] for i in cd.req("GET", "/api/v1/slices")[1]["items"])
+        expect_eq(names, ["m" * 63, "n" * 63], "only the 63-character ones stored")
+
+
+# ------------------------------------------------------------------ item 18
+
+@R.test
+def test_fd_exhaustion():
+    """At a 64-fd limit, 120 slow-header clients (a byte every second): new clients are served
+    within a bound throughout, the slow ones are closed within the head deadline, sxcd does not
+    spin and its log does not explode."""
+    with Sxcd(NOSOCK, nofile=64) as cd:
+        log0, cpu0 = cd.log_size(), cd.cpu_s()
+        slow = []
+        for i in range(120):
+            try:
+                s = socket.create_connection(("127.0.0.1", cd.port), timeout=2)
+                s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                slow.append(s)
+            except OSError:
+                pass
+        t_end = time.monotonic() + 12
+        worst = 0
+        served = 0
+        while time.monotonic() < t_end:
+            for s in list(slow):
+                try:
+                    s.send(b"a")
+                except OSError:
+                    slow.remove(s)
+            # the attackers come back as fast as they are closed
+            while len(slow) < 120:
+                try:
+                    s = socket.create_connection(("127.0.0.1", cd.port), timeout=0.5)
+                    s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                    slow.append(s)
+                except OSError:
+                    break
+            t0 = time.monotonic()
+            try:
+                st = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=5)[0]
+                served += st == 200
+            except (OSError, T.TestFailure):
+                st = None
+            worst = max(worst, time.monotonic() - t0)
+            expect_eq(st, 200, "a new client served during the attack")
+            time.sleep(0.5)
+        fds = cd.fds()
+        for s in slow:
+            s.close()
+        cpu = cd.cpu_s() - cpu0
+        grew = cd.log_size() - log0
+        print("#   %d served, worst %.2f s; sxcd CPU %.1f s over 12 s; log +%d bytes; %d fds"
+              % (served, worst, cpu, grew, fds))
+        expect(worst < 3, "every new client within 3 s: worst %.2f s" % worst)
+        expect(cpu < 6, "sxcd did not spin: %.1f s of CPU in 12 s" % cpu)
+        expect(grew < 4096, "the log stayed small: +%d bytes" % grew)
+        expect(fds <= 64, "within the fd limit: %d" % fds)
+        code, m = cd.req("GET", "/metrics")
+        expect("sxcd_http_evicted_total" in m, "evictions counted in /metrics")
+    with Sxcd(NOSOCK) as cd:
+        # the head deadline: a trickle does not keep a connection open
+        s = cd.connect()
+        s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < 14:
+            try:
+                s.send(b"X: 1\r\n")
+                s.settimeout(1)
+                if s.recv(1) == b"":
+                    closed = True
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                closed = True
+                break
+        took = time.monotonic() - t0
+        s.close()
+        expect(closed and took < 12, "a trickling head is closed at the deadline: %.1f s" % took)
+
+
 # ------------------------------------------------------------------ item 19
 
 @R.test
