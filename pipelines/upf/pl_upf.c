@@ -269,7 +269,7 @@ terms_done(const struct dp_update *d, unsigned int n, const int *res)
 	up_buf_written(d, n, res);
 }
 
-static struct dp_table_deriver terms_watch = { .done = terms_done };
+static struct dp_table_deriver terms_watch = { .expand = up_buf_expand, .done = terms_done };
 
 /* The own-address set follows upf_interfaces (up_own.h). Our GTP-U
  * endpoints are the box's own addresses: where a port shares its NIC with
