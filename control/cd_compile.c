@@ -255,6 +255,15 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 			     err);
 		} else if (rc < 0) {
 			fail(x, "Failed", ptr, "bad_value", "%s", err);
+		} else if (prev == NULL && !del && cd_tables_size(x->t, table) > 0 &&
+			   json_object_size(json_object_get(x->set, table)) > cd_tables_size(x->t, table)) {
+			/* past what sxdp's table holds: refused here, not retried there */
+			json_t *rows = json_object_get(x->set, table);
+
+			json_object_del(rows, key);
+			rc = -ENOSPC;
+			fail(x, "Failed", ptr, "capacity", "sxdp's table %s is full (size %zu)", table,
+			     cd_tables_size(x->t, table));
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key);
 
@@ -1214,9 +1223,10 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	x->res = NULL;
 }
 
-/* The names of @objs sorted. */
+/* The names of @objs in the order given: the caller's (sxcd gives each
+ * kind's oldest first, so of two colliding intents the younger fails). */
 static json_t *
-sorted_names(json_t *objs)
+names_of(json_t *objs)
 {
 	json_t *out = json_array();
 	const char *n;
@@ -1224,14 +1234,6 @@ sorted_names(json_t *objs)
 
 	json_object_foreach(objs, n, v)
 		json_array_append_new(out, json_string(n));
-	for (size_t i = 1; i < json_array_size(out); i++)
-		for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(out, j - 1)),
-						   json_string_value(json_array_get(out, j))) > 0; j--) {
-			json_t *a = json_incref(json_array_get(out, j - 1));
-
-			json_array_set(out, j - 1, json_array_get(out, j));
-			json_array_set_new(out, j, a);
-		}
 	return out;
 }
 
@@ -1251,7 +1253,7 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 	for (int k = 0; k < CD_KINDS; k++) {
 		json_t *objs = json_object_get(intents, kinds[k]);
 
-		names = sorted_names(objs);
+		names = names_of(objs);
 		json_array_foreach(names, i, m)
 			compile_one(&x, (enum cd_kind)k, json_string_value(m),
 				    json_object_get(objs, json_string_value(m)));

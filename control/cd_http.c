@@ -64,6 +64,7 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	case 409: why = "Conflict"; break;
 	case 413: why = "Payload Too Large"; break;
 	case 503: why = "Service Unavailable"; break;
+	case 507: why = "Insufficient Storage"; break;
 	default: why = "Internal Server Error"; break;
 	}
 	evhttp_send_reply(req, code, why, b);
@@ -181,6 +182,48 @@ body_of(struct evhttp_request *req)
 	return v;
 }
 
+/* The store refused a write (-@rc): nothing changed. 507 when it is out
+ * of room, 503 when it cannot be written at all (read-only, I/O). */
+static void
+reply_store(struct evhttp_request *req, int rc)
+{
+	bool full = rc == -ENOSPC || rc == -EDQUOT;
+
+	CD_LOG(ERR, "the intent store refused a write: %s", strerror(-rc));
+	reply_err(req, full ? 507 : 503, full ? "store_full" : "store_unavailable", NULL,
+		  "the intent store refused the write (%s): nothing changed", strerror(-rc));
+}
+
+/* Would the checked @ch collide with an intent (cd_res_collisions)? Then
+ * answered 409 and true. Unknowable while sxdp is away: then the older
+ * intent wins when both compile. */
+static bool
+refused_collision(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n)
+{
+	json_t *specs, *results = NULL, *errs;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any = any || strcmp(ch[i].action, "unchanged") != 0;
+	if (!any)
+		return false;
+	specs = cd_res_specs(h->res, ch, n);
+	if (cd_sync_check(h->sync, specs, &results) < 0) {
+		json_decref(specs);
+		return false;
+	}
+	json_decref(specs);
+	errs = json_array();
+	if (cd_res_collisions(h->res, results, ch, n, errs) == 409) {
+		json_decref(results);
+		reply_errs(req, 409, errs);
+		return true;
+	}
+	json_decref(results);
+	json_decref(errs);
+	return false;
+}
+
 /* ------------------------------------------------------------ waiting */
 
 static void
@@ -295,10 +338,13 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 		reply(req, code, out);
 		return;
 	}
+	if (refused_collision(h, req, &ch, 1)) {
+		cd_change_clear(&ch);
+		return;
+	}
 	if ((rc = cd_res_commit(h->res, &ch)) < 0) {
 		cd_change_clear(&ch);
-		reply_err(req, 500, "store", NULL, "the intent store refused the write: %s",
-			  strerror(-rc));
+		reply_store(req, rc);
 		return;
 	}
 	code = strcmp(ch.action, "created") == 0 ? 201 : 200;
@@ -375,7 +421,10 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 									  "phase"));
 
 			snprintf(who, sizeof(who), "%s/%s", json_string_value(pk), nm);
-			if (json_object_get(seen, who) != NULL || strcmp(ph, "Withdrawing") == 0)
+			(void)ph;
+			/* a live one (put again while its withdrawal runs too) */
+			if (json_object_get(seen, who) != NULL ||
+			    !cd_res_live(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm))
 				continue;
 			ch = realloc(ch, (n + 1) * sizeof(*ch));
 			if (cd_res_check(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm, NULL,
@@ -388,14 +437,18 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 		reply(req, 200, dry_run(h, ch, n, &code));
 		goto out;
 	}
-	chg = json_array();
-	for (i = 0; i < n; i++) {
-		int rc = cd_res_commit(h->res, &ch[i]);
-
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-			cd_kind_name(ch[i].kind), "name", ch[i].name, "action",
-			rc < 0 ? "store_failed" : ch[i].action, "generation", ch[i].generation));
+	if (refused_collision(h, req, ch, n))
+		goto out;
+	/* stored whole or not at all */
+	if ((c = cd_res_commit_all(h->res, ch, n)) < 0) {
+		reply_store(req, c);
+		goto out;
 	}
+	chg = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+			"generation", ch[i].generation));
 	if (q.wait)
 		answer_after(h, req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
 			     CD_SITE, NULL);
@@ -570,8 +623,9 @@ on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 		if (strcmp(rest, "status") == 0 && m == EVHTTP_REQ_GET) {
-			reply(req, 200, json_pack("{s:o,s:o}", "sxdp", cd_sync_info(h->sync), "intents",
-						  cd_res_phases(h->res)));
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o}}", "sxdp", cd_sync_info(h->sync),
+						  "intents", cd_res_phases(h->res), "store", "quarantined",
+						  cd_res_quarantine(h->res)));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {

@@ -55,13 +55,19 @@ void cd_sync_unwait(struct cd_sync *s, void *arg);
  */
 int cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results);
 
+/* How the intents @specs (new set, borrowed) would compile now: the
+ * compile's per-intent results (new), for the collision check of a
+ * write. -ENOTCONN while sxdp's tables are unknown. */
+int cd_sync_check(struct cd_sync *s, json_t *specs, json_t **results);
+
 /* What the kernel says of the WAN links (cd_nl_view's, borrowed) changed:
  * kept for the compile, and a run starts. */
 void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
 
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
-/* {"connected", "boot_id", "version", "reconcile": {...}} (new). */
+/* {"connected", "boot_id", "version", "reconcile": {...}, "tables":
+ * {TABLE: {"used", "size"}} (as of the last resync)} (new). */
 json_t *cd_sync_info(struct cd_sync *s);
 
 #endif
