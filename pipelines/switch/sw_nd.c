@@ -422,8 +422,9 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 		pl_swctl_drop(m, SW_DROP(not_for_us));
 		return;
 	}
-	/* all of it in the first segment, and not a fragment */
-	if (!(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG) || len < ND_MSG_LEN ||
+	/* all of it in the first segment, and no Fragment header, not even
+	 * an atomic one (RFC 6980 5) */
+	if (!(md->flags & DP_MF_L4) || (md->flags & (DP_MF_FRAG | DP_MF_ATOMIC_FRAG)) || len < ND_MSG_LEN ||
 	    md->l4_off + len > rte_pktmbuf_data_len(m)) {
 		pl_swctl_drop(m, SW_DROP(nd_bad));
 		return;
