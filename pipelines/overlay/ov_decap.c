@@ -29,6 +29,7 @@ static const unsigned int tun_reason[] = {
 	[OV_TUN_TRUNC] = OV_DROP_truncated, [OV_TUN_VXLAN_FLAGS] = OV_DROP_vxlan_flags,
 	[OV_TUN_GENEVE_VERSION] = OV_DROP_geneve_version, [OV_TUN_GENEVE_OAM] = OV_DROP_geneve_oam,
 	[OV_TUN_GENEVE_CRITICAL] = OV_DROP_geneve_critical, [OV_TUN_GENEVE_PROTO] = OV_DROP_geneve_proto,
+	[OV_TUN_INNER_VLAN] = OV_DROP_inner_vlan,
 };
 
 /* What a WAN packet may be for the overlay, if addressed to a local VTEP:
