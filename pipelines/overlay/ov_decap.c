@@ -255,6 +255,7 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 		md->tunnel = ((const struct ov_peer *)in->pe[j]->params)->tunnel;
 		if (ve->action == OV_VNI_L3) {
 			md->slice = ((const struct ov_vni_l3 *)ve->params)->slice;
+			pl_switch_meta_decap(m[j], SW_BD_NONE);
 			if (md->flags & DP_MF_IPV4)
 				*x = DP_NEXT_EDGE(OV_WAN_EDGE_L3);
 			else if (md->flags & DP_MF_IPV6)
@@ -270,8 +271,7 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 			continue;
 		}
 		md->slice = ((const struct ov_vni_l2 *)ve->params)->slice;
-		sw_meta(m[j])->bd = ((const struct ov_vni_l2 *)ve->params)->bd;
-		sw_meta(m[j])->vid = 0;
+		pl_switch_meta_decap(m[j], ((const struct ov_vni_l2 *)ve->params)->bd);
 		*x = DP_NEXT_EDGE(OV_WAN_EDGE_L2);
 		l2[nl2++] = in->idx[j];
 	}

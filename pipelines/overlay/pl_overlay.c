@@ -293,6 +293,7 @@ ov_init(unsigned int workers)
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_probe_init()) < 0)
 		return rc;
+	pl_overlay_tunnel_back_init();
 	return 0;
 }
 

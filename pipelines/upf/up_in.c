@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "pl_upf.h"
+#include "pl_switch.h"
 #include "up_urr.h"
 #include "gtp.h"
 #include "dp_parse.h"
@@ -462,6 +463,9 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			continue;
 		}
 		md->slice = s->slice;
+		/* out of a tunnel, into the VRF: nothing the switch says
+		 * about it may leave raw on N3/N9 */
+		pl_switch_meta_decap(m, SW_BD_NONE);
 		*up_sess(m) = se[j];
 		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
 		um->app = 0;
