@@ -231,11 +231,8 @@ pl_swctl_answerable(struct rte_mbuf *m)
 {
 	const struct dp_meta *md = dp_meta(m);
 
-	if (!(md->flags & DP_MF_DECAP) ||
-	    (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE))
-		return true;
-	event(SW_EVENT(icmp_tunnelled));
-	return false;
+	return !(md->flags & DP_MF_DECAP) ||
+	       (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE);
 }
 
 int
@@ -460,8 +457,10 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 			return;
 	}
 	/* the way back first: sw_meta is read only when there is one */
-	if (!pl_swctl_answerable(m))
+	if (!pl_swctl_answerable(m)) {
+		event(SW_EVENT(icmp_tunnelled));
 		return;
+	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&oip->src_addr)) {
 		event(SW_EVENT(no_answer_src));
 		return;

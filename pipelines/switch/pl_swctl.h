@@ -52,8 +52,9 @@ void pl_swctl_fini(void);
  * the others (into a VRF: an L3 VNI, the UPF) get no answer, counted. */
 typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
 void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
-/* May the box answer m? False (counted: switch.icmp_tunnelled) for a
- * decapsulated packet with no way back into its tunnel. */
+/* May the box answer m? Not a decapsulated packet with no way back into
+ * its tunnel (the caller counts it: switch.no_way_back for a request,
+ * switch.icmp_tunnelled for an error). */
 bool pl_swctl_answerable(struct rte_mbuf *m);
 /* r, made about m, out the way m came (r may be m, answered in place).
  * Takes r; 0 or -1. */

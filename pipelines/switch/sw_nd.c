@@ -216,8 +216,10 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 			return;
 	}
 	/* the way back first: sw_meta is read only when there is one */
-	if (!pl_swctl_answerable(m))
+	if (!pl_swctl_answerable(m)) {
+		pl_swctl_event(SW_EVENT(icmp_tunnelled));
 		return;
+	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, oip->src_addr)) {
 		pl_swctl_event(SW_EVENT(no_answer_src));
 		return;
