@@ -173,10 +173,13 @@ encap6(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer6 *p, uint32_
 static inline uint16_t
 too_big(struct rte_mbuf *m, struct dp_meta *md, uint32_t inner_mtu)
 {
-	if ((md->flags & DP_MF_IPV6) ||
+	/* a tunnel that carries less than IPv4's minimum (RFC 791) has no
+	 * MTU worth telling */
+	if (inner_mtu >= 68 && inner_mtu <= UINT16_MAX &&
+	    ((md->flags & DP_MF_IPV6) ||
 	    ((md->flags & DP_MF_IPV4) &&
 	     (rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->fragment_offset &
-	      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)))) {
+	      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))))) {
 		md->out_port = inner_mtu;
 		md->punt = UP_PUNT_TOO_BIG;
 		return DP_NEXT_PUNT;
