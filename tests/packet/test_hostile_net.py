@@ -189,7 +189,8 @@ def test_no_answer_to_martian_broadcast_or_own_sources():
 def test_probe_never_turned_around_to_own_or_martian():
     """A probe request 'from' the box's own VTEP (listed as an endpoint by
     mistake) or from 255.255.255.255 / 127.0.0.1 is not turned around
-    (overlay.probe_src); a real endpoint's is."""
+    (overlay.probe_src); a real endpoint's is. An endpoint or a path end
+    that is no unicast host is refused at write time (bad_endpoint)."""
     def probe(src):
         return Ether(src=PA.PEER_MAC, dst=PA.WAN_MAC) / IP(src=src, dst=PA.VTEP) / \
             UDP(sport=3785, dport=3785) / Raw(PA.probe_msg(seq=5))
@@ -197,7 +198,17 @@ def test_probe_never_turned_around_to_own_or_martian():
     with Sxdp({"p0": [], "w0": [probe(s) for s in srcs]}, pipeline=PA.PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
         dp.table_write(PA.base(["p0"], {}) + [U("endpoints", {"ip": ip}, "endpoint", {"site": 2})
-                                              for ip in srcs])
+                                              for ip in (PA.VTEP, PA.PEERS[1])])
+        # an endpoint or a path end that is no unicast host is refused
+        bad = [U("endpoints", {"ip": ip}, "endpoint", {"site": 3})
+               for ip in ("255.255.255.255", "127.0.0.1", "0.0.0.0", "224.0.0.5", "240.0.0.1")] + \
+            [U("paths", {"id": 9}, "static", {"src": PA.VTEP, "dst": d, "vrf": PA.UNDERLAY, "mtu": 0, "gw": PA.GW})
+             for d in ("255.255.255.255", "239.1.1.1")]
+        for u in bad:
+            res = dp.table_write([u], check=False)["results"][0]
+            expect(not res["ok"] and res["error"]["data"]["reason"] == "bad_endpoint",
+                   "%s %s refused: %s" % (u["table"], u.get("params", {}).get("dst", u["match"]), res))
+        expect_eq(dp.table_read("endpoints")[1], 2, "endpoints written")
         st = dp.run_traffic()
         expect_drops(st, {"overlay.probe_src": 3})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
