@@ -1,6 +1,6 @@
 /* Packet parser: the first stage of every pipeline. Reads each packet's
  * headers once (L2, VLAN/QinQ, ARP, IPv4, IPv6 + extension headers, UDP/TCP/
- * ICMP, GTP-U outer tunnels) into struct dp_meta so later stages
+ * ICMP, GTP-U where a UDP/2152 payload parses as such) into struct dp_meta so later stages
  * never re-parse. Every read is bounded by the first segment; anything that
  * cannot be trusted becomes a named parse.* drop.
  *
@@ -39,6 +39,7 @@
 #define IPV6_HLEN       40
 #define IPV6_EXT_MIN    8       /* every walked ext header is at least 8 bytes */
 #define IPV6_FRAG_OFF   0xfff8
+#define IPV6_FRAG_M     0x0001
 
 #define P_ICMP          1
 #define P_TCP           6
@@ -181,6 +182,13 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
+/* UDP to port 2152 read as GTP-U: a header that parses and fits the
+ * datagram sets DP_MF_GTPU (and DP_MF_INNER when an IPv4 or IPv6 T-PDU
+ * header is whole). Anything else is plain UDP: port 2152 is GTP-U only to
+ * the UPF's own endpoints, whose stage names what is wrong with it (a UE's
+ * own datagram to 2152, an overlay's inner frame or LAN transit are not the
+ * parser's to judge, as VXLAN's are not). What the first segment cuts is a
+ * multiseg drop as for any header (0 otherwise). */
 static unsigned int
 parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	   struct dp_meta *md)
@@ -192,21 +200,12 @@ parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	int rc;
 
 	rc = gtp_parse(p + t, lim - t, &gi);
-	if (unlikely(rc != 0)) {
-		switch (rc) {
-		case -EINVAL:
-			return R(gtpu_version);
-		case -ELOOP:
-		case -EBADMSG:
-			return R(gtpu_ext);
-		default:
-			return lim < uend ? R(multiseg) : R(gtpu_trunc);
-		}
-	}
+	if (unlikely(rc != 0))
+		return rc == -EMSGSIZE && lim < uend ? R(multiseg) : 0;
 	/* The GTP message must fit the UDP payload it claims to be. */
 	gend = t + GTPU_HDR_LEN + gi.length;
 	if (gend > uend)
-		return R(gtpu_trunc);
+		return 0;
 
 	md->flags |= DP_MF_GTPU;
 	md->tun_off = (uint16_t)t;
@@ -229,18 +228,15 @@ parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 		return R(multiseg);
 	v = p[in] >> 4;
 	lim = RTE_MIN(gend, seg);
-	if (v == 4) {
-		if (in + IPV4_HLEN > lim)
-			return short_reason(in + IPV4_HLEN, gend, R(inner_trunc));
-	} else if (v == 6) {
-		if (in + IPV6_HLEN > lim)
-			return short_reason(in + IPV6_HLEN, gend, R(inner_trunc));
-	} else {
-		return 0;       /* Ethernet or unstructured PDU session */
+	if (v == 4 || v == 6) {
+		uint32_t need = in + (v == 4 ? IPV4_HLEN : IPV6_HLEN);
+
+		if (need > lim)   /* cut short: the UPF's to name */
+			return need > gend ? 0 : R(multiseg);
+		md->flags |= DP_MF_INNER;
+		md->inner_l3_off = (uint16_t)in;
 	}
-	md->flags |= DP_MF_INNER;
-	md->inner_l3_off = (uint16_t)in;
-	return 0;
+	return 0;         /* else an Ethernet or unstructured PDU session */
 }
 
 /* Transport header at l4, inside an IP datagram ending at end (<= pkt).
@@ -269,10 +265,10 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 		*flags |= DP_MF_L4;
 		*ports = w;
 		if (unlikely(dport == GTPU_UDP_PORT && !(*flags & DP_MF_FRAG))) {
-			unsigned int r;
-
 			/* Cold: tunnel parsers add their flags in md so that
 			 * *flags can stay in a register on the fast path. */
+			unsigned int r;
+
 			md->flags = *flags;
 			r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen, seg, md);
 			*flags = md->flags;
@@ -403,8 +399,16 @@ parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 		if (cur + IPV6_EXT_MIN > lim)
 			return short_reason(cur + IPV6_EXT_MIN, end, R(ipv6_ext));
 		if (nh == P_FRAGMENT) {
-			flags |= DP_MF_FRAG;
-			later = (rd16(p + cur + 2) & IPV6_FRAG_OFF) != 0;
+			uint16_t fo = rd16(p + cur + 2);
+
+			/* offset 0 and M 0: an atomic fragment, the whole
+			 * packet; processed as unfragmented (RFC 6946 4) */
+			if ((fo & (IPV6_FRAG_OFF | IPV6_FRAG_M)) == 0) {
+				flags |= DP_MF_ATOMIC_FRAG;
+			} else {
+				flags |= DP_MF_FRAG;
+				later = (fo & IPV6_FRAG_OFF) != 0;
+			}
 		} else if (nh == P_AH) {
 			hl = ((uint32_t)p[cur + 1] + 2) << 2;
 		} else {
