@@ -274,6 +274,13 @@ def test_framing_accepted():
         s.sendall(BODY)
         expect_eq(read_answer(s)[0], 201, "then the PUT")
         s.close()
+        s = cd.connect()
+        s.sendall(b"PUT /api/v1/slices/e2 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        expect_eq(read_answer(s)[0], 100, "100 Continue before a chunked body")
+        s.sendall(b"13\r\n" + BODY + b"\r\n0\r\n\r\n")
+        expect_eq(read_answer(s)[0], 201, "then the chunked PUT")
+        s.close()
         st, hdrs, body, closed = cd.raw(b"GET /api/v1/status HTTP/1.0\r\n\r\n")
         expect_eq(st, 200, "HTTP/1.0 without Host")
 
