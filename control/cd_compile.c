@@ -49,6 +49,18 @@ cd_kind_schema(enum cd_kind k)
 	return schemas[k];
 }
 
+/* The ids a namespace's allocations hold (x->ids), as a bitmap, and per
+ * range start the lowest id that may still be free: an allocation is
+ * then a short scan, not a pass over every id for every candidate. */
+struct idns {
+	struct idns *next;
+	char name[32];
+	uint64_t *bits;
+	size_t words;
+	json_int_t hint_min[8], hint[8];
+	int n_hints;
+};
+
 /* One compile run. */
 struct cx {
 	const struct cd_tables *t;
@@ -56,6 +68,14 @@ struct cx {
 	json_t *undo;		/* the intent being compiled: [table, key, entry, owner, seq] as they were */
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
+	json_t *used_now;	/* [ns, key] the intent being compiled added to used */
+	struct idns *idns;
+	/* TABLE → "VALUE" → {KEY: true}: the entries of the tables intents
+	 * read (interfaces, flood, SVIs, policies) by the bridge domain or
+	 * tunnel they concern, so an intent is given the few entries it can
+	 * be about rather than the whole table */
+	json_t *idx;
+	json_t *slice_ids;	/* "ID" → name: the compiled slices' ids */
 	json_t *site;		/* the site's spec, NULL: none */
 	json_t *kernel;		/* cd_nl_view's, NULL: none */
 	json_t *wans;		/* NAME → {"gw": the underlay next hop (or absent), "up"} */
@@ -118,14 +138,79 @@ wait_for(struct cx *x, const char *pointer, const char *what)
 
 /* ----------------------------------------------------------- ids */
 
+static bool
+id_taken(const struct idns *n, json_int_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	return w < n->words && (n->bits[w] >> (id % 64)) & 1;
+}
+
+static int
+id_take(struct idns *n, json_int_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	if (w >= n->words) {
+		size_t nw = w + 1 > n->words * 2 ? w + 1 : n->words * 2;
+		uint64_t *b = realloc(n->bits, nw * sizeof(*b));
+
+		if (b == NULL)
+			return -ENOMEM;
+		memset(b + n->words, 0, (nw - n->words) * sizeof(*b));
+		n->bits = b;
+		n->words = nw;
+	}
+	n->bits[w] |= UINT64_C(1) << (id % 64);
+	return 0;
+}
+
+/* Namespace @ns's bitmap, built from x->ids the first time. */
+static struct idns *
+idns_of(struct cx *x, const char *ns, json_t *m)
+{
+	struct idns *n;
+	const char *k;
+	json_t *v;
+
+	for (n = x->idns; n != NULL; n = n->next)
+		if (strcmp(n->name, ns) == 0)
+			return n;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	snprintf(n->name, sizeof(n->name), "%s", ns);
+	json_object_foreach(m, k, v)
+		if (json_integer_value(v) > 0 && id_take(n, json_integer_value(v)) < 0) {
+			free(n->bits);
+			free(n);
+			return NULL;
+		}
+	n->next = x->idns;
+	x->idns = n;
+	return n;
+}
+
+static void
+idns_free(struct cx *x)
+{
+	struct idns *n, *next;
+
+	for (n = x->idns; n != NULL; n = next) {
+		next = n->next;
+		free(n->bits);
+		free(n);
+	}
+	x->idns = NULL;
+}
+
 /* @key's id in namespace @ns (@min..@max): the one it had, else the
  * lowest free one; -1 when all are taken. */
 static json_int_t
 alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
 {
-	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns), *v;
-	json_int_t id = json_integer_value(json_object_get(m, key));
-	const char *k;
+	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns);
+	json_int_t id = json_integer_value(json_object_get(m, key)), *hint = NULL;
+	struct idns *n;
 
 	if (m == NULL) {
 		json_object_set_new(x->ids, ns, json_object());
@@ -135,25 +220,132 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		json_object_set_new(x->used, ns, json_object());
 		u = json_object_get(x->used, ns);
 	}
-	for (json_int_t cand = min; id == 0 && cand <= max; cand++) {
-		bool taken = false;
-
-		json_object_foreach(m, k, v)
-			taken = taken || json_integer_value(v) == cand;
-		if (!taken)
-			id = cand;
+	if (id == 0) {
+		if ((n = idns_of(x, ns, m)) == NULL)
+			return -1;
+		/* ids are only taken during a run: below the hint none is free */
+		for (int i = 0; i < n->n_hints && hint == NULL; i++)
+			if (n->hint_min[i] == min)
+				hint = &n->hint[i];
+		if (hint == NULL && n->n_hints < 8) {
+			n->hint_min[n->n_hints] = min;
+			n->hint[n->n_hints] = min;
+			hint = &n->hint[n->n_hints++];
+		}
+		for (json_int_t cand = hint ? *hint : min; cand <= max; cand++) {
+			if (!id_taken(n, cand)) {
+				id = cand;
+				break;
+			}
+		}
+		if (id == 0 || id_take(n, id) < 0)
+			return -1;
+		if (hint != NULL)
+			*hint = id + 1;
 	}
-	if (id == 0)
-		return -1;
 	json_object_set_new(m, key, json_integer(id));
+	if (json_object_get(u, key) == NULL)
+		json_array_append_new(x->used_now, json_pack("[s,s]", ns, key));
 	json_object_set_new(u, key, json_integer(id));
 	return id;
 }
 
 /* ------------------------------------------------- one library intent */
 
-/* Compile @it on the set and apply its updates; on a refusal the intent
- * (x->who) fails, with @ptr pointing at what in its spec said it. */
+/* The field an input table is indexed by (x->idx): where in an entry
+ * ("match" or "params") and its name; NULL: not indexed. */
+static const char *
+idx_field(const char *table, const char **where)
+{
+	static const char *const t[][3] = {
+		{ "interfaces", "params", "bd" }, { "flood", "match", "bd" }, { "svi", "match", "bd" },
+		{ "svi6", "match", "bd" }, { "policies", "match", "tunnel" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(table, t[i][0]) == 0) {
+			*where = t[i][1];
+			return t[i][2];
+		}
+	return NULL;
+}
+
+/* @table's @key moved from @was to @now (either NULL) in the set. */
+static void
+idx_update(struct cx *x, const char *table, const char *key, json_t *was, json_t *now)
+{
+	const char *where, *f = idx_field(table, &where);
+	json_t *rows, *b;
+	char v[32];
+
+	if (f == NULL)
+		return;
+	if ((rows = json_object_get(x->idx, table)) == NULL) {
+		json_object_set_new(x->idx, table, json_object());
+		rows = json_object_get(x->idx, table);
+	}
+	if (was != NULL) {
+		snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(json_object_get(was, where), f)));
+		json_object_del(json_object_get(rows, v), key);
+	}
+	if (now != NULL) {
+		snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(json_object_get(now, where), f)));
+		if ((b = json_object_get(rows, v)) == NULL) {
+			json_object_set_new(rows, v, json_object());
+			b = json_object_get(rows, v);
+		}
+		json_object_set_new(b, key, json_true());
+	}
+}
+
+/* The value input @k is about for @it (its indexed field's), false when
+ * the whole table is its input. */
+static bool
+idx_value(const struct intent *it, enum intent_input k, json_int_t *v)
+{
+	switch (k) {
+	case INTENT_IN_INTERFACES:
+	case INTENT_IN_FLOOD:
+		if (it->kind == INTENT_SLICE_ATTACH)
+			*v = it->bd;
+		else if (it->kind == INTENT_TUNNEL_ADD)
+			*v = it->flood;
+		else
+			return false;
+		return true;
+	case INTENT_IN_SVI:
+	case INTENT_IN_SVI6:
+		*v = it->bd;
+		return it->kind == INTENT_SVI_ADD;
+	case INTENT_IN_POLICIES:
+		*v = it->id;
+		return it->kind == INTENT_POLICY_SET;
+	default:
+		return false;
+	}
+}
+
+/* Input @k of @it: the entries it can be about, or the whole table. */
+static json_t *
+input_of(struct cx *x, const struct intent *it, enum intent_input k)
+{
+	const char *table = intent_input_table(k), *key;
+	json_t *out, *rows, *t;
+	json_int_t v;
+	char b[32];
+
+	if (!idx_value(it, k, &v))
+		return cd_tables_entries(x->set, table);
+	snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, v);
+	out = json_array();
+	rows = json_object_get(x->set, table);
+	json_object_foreach(json_object_get(json_object_get(x->idx, table), b), key, t)
+		json_array_append(out, json_object_get(rows, key));
+	return out;
+}
+
 /* @table's @key in @map (TABLE → KEY → value) set to @v (taken; NULL:
  * removed); what it was, as a new reference, in *@was. */
 static void
@@ -190,6 +382,7 @@ undo(struct cx *x)
 			was[j] = json_array_get(u, (size_t)j + 2);
 			was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
 		}
+		idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
 		map_set(x->set, table, key, was[0], NULL);
 		map_set(x->owner, table, key, was[1], NULL);
 		map_set(x->seq, table, key, was[2], NULL);
@@ -216,7 +409,7 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		for (int k = 0; k < INTENT_IN_MAX; k++)
 			if ((need & INTENT_IN(k)) && in[k] == NULL)
 				in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
-					cd_tables_entries(x->set, intent_input_table((enum intent_input)k));
+					input_of(x, it, (enum intent_input)k);
 		need = 0;
 		rc = intent_compile(it, in, &need, &params, err, sizeof(err));
 	} while (rc == -EAGAIN && need != 0);
@@ -258,6 +451,7 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key);
 
+			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
 			map_set(x->owner, table, key, del ? NULL : json_string(own ? json_string_value(own) :
 			       x->who), &po);
 			map_set(x->seq, table, key, del ? NULL : json_integer(++x->n), &ps);
@@ -644,10 +838,10 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 		json_decref(tunnels);
 		return;
 	}
-	json_object_foreach(x->slices, other, s)
-		if (num(s, "id", 0) == sid)
-			fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
-			     " is slices/%s's", sid, other);
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+	if ((other = str(x->slice_ids, key)) != NULL)
+		fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
+		     " is slices/%s's", sid, other);
 	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
 		json_int_t cir = num(rate, "guaranteed_bps", 0), pir = num(rate, "peak_bps", 0);
 
@@ -704,10 +898,12 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 	} else if (json_object_get(spec, "peers") != NULL) {
 		fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
 	}
-	if (!x->failed)
+	if (!x->failed) {
 		json_object_set_new(x->slices, name, json_pack("{s:I,s:o,s:b}", "id", sid, "tunnels",
 							       tunnels, "rated", rate != NULL));
-	else
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+		json_object_set_new(x->slice_ids, key, json_string(name));
+	} else
 		json_decref(tunnels);
 }
 
@@ -1169,8 +1365,10 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 static void
 compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 {
-	json_t *used0 = json_deep_copy(x->used);
+	json_t *u;
+	size_t i;
 
+	json_array_clear(x->used_now);
 	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
 	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
 	x->failed = false;
@@ -1201,11 +1399,11 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	 * (a slice waiting for one peer still carries its LAN traffic). */
 	if (x->failed) {
 		undo(x);
-		json_decref(x->used);
-		x->used = used0;
-	} else {
-		json_decref(used0);
+		json_array_foreach(x->used_now, i, u)
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(u, 0))),
+					json_string_value(json_array_get(u, 1)));
 	}
+	json_array_clear(x->used_now);
 	json_array_clear(x->undo);
 	if (k == CD_SITE && !x->failed)
 		x->site = spec;
@@ -1214,24 +1412,25 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	x->res = NULL;
 }
 
-/* The names of @objs sorted. */
-static json_t *
-sorted_names(json_t *objs)
+static int
+by_name(const void *a, const void *b)
 {
-	json_t *out = json_array();
-	const char *n;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names of @objs sorted (borrowed from @objs; free the array). */
+static const char **
+sorted_names(json_t *objs, size_t *n)
+{
+	const char **out = calloc(json_object_size(objs) + 1, sizeof(*out)), *k;
 	json_t *v;
 
-	json_object_foreach(objs, n, v)
-		json_array_append_new(out, json_string(n));
-	for (size_t i = 1; i < json_array_size(out); i++)
-		for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(out, j - 1)),
-						   json_string_value(json_array_get(out, j))) > 0; j--) {
-			json_t *a = json_incref(json_array_get(out, j - 1));
-
-			json_array_set(out, j - 1, json_array_get(out, j));
-			json_array_set_new(out, j, a);
-		}
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	json_object_foreach(objs, k, v)
+		out[(*n)++] = k;
+	qsort(out, *n, sizeof(*out), by_name);
 	return out;
 }
 
@@ -1243,19 +1442,20 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 			.undo = json_array(),
 			.kernel = kernel, .wans = json_object(),
 			.results = json_object(), .ids = ids, .used = json_object(),
-			.peers = json_object(), .slices = json_object() };
-	const char *ns;
-	json_t *names, *m;
-	size_t i;
+			.peers = json_object(), .slices = json_object(), .used_now = json_array(),
+			.idx = json_object(), .slice_ids = json_object() };
+	const char *ns, **names;
+	json_t *m;
+	size_t n;
 
 	for (int k = 0; k < CD_KINDS; k++) {
 		json_t *objs = json_object_get(intents, kinds[k]);
 
-		names = sorted_names(objs);
-		json_array_foreach(names, i, m)
-			compile_one(&x, (enum cd_kind)k, json_string_value(m),
-				    json_object_get(objs, json_string_value(m)));
-		json_decref(names);
+		if ((names = sorted_names(objs, &n)) == NULL)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			compile_one(&x, (enum cd_kind)k, names[i], json_object_get(objs, names[i]));
+		free(names);
 	}
 	/* what each intent holds */
 	json_object_foreach(x.owner, ns, m) {
@@ -1276,6 +1476,10 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 	json_decref(x.wans);
 	json_decref(x.peers);
 	json_decref(x.slices);
+	json_decref(x.used_now);
+	json_decref(x.idx);
+	json_decref(x.slice_ids);
+	idns_free(&x);
 	out->want = x.set;
 	out->owner = x.owner;
 	out->seq = x.seq;
