@@ -6,6 +6,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_sync.h"
 #include "ctl_async.h"
@@ -38,6 +39,7 @@ struct cd_sync {
 	json_t *cache;
 	bool full;
 	struct waiter *waiters;
+	struct cd_lag *lag;		/* how long the loop was held */
 
 	/* the run under way */
 	bool running, dirty;
@@ -819,9 +821,10 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->res = res;
 	s->resync_ms = resync_ms;
 	s->timer = evtimer_new(base, on_timer, s);
+	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	s->ctl = ctl_async_new(base, socket, on_state, s);
-	if (s->timer == NULL || s->ctl == NULL) {
+	if (s->timer == NULL || s->ctl == NULL || s->lag == NULL) {
 		cd_sync_free(s);
 		return NULL;
 	}
@@ -846,6 +849,7 @@ cd_sync_free(struct cd_sync *s)
 	if (s->timer != NULL)
 		event_free(s->timer);
 	cd_tables_free(s->tables);
+	cd_lag_free(s->lag);
 	json_decref(s->kernel);
 	json_decref(s->cache);
 	free(s);
@@ -898,12 +902,12 @@ cd_sync_ctl(struct cd_sync *s)
 json_t *
 cd_sync_info(struct cd_sync *s)
 {
-	return json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->tables != NULL, "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
 			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
-			 "retry_ms", (json_int_t)s->retry_ms);
+			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
 }
