@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -61,11 +62,22 @@ struct idns {
 	int n_hints;
 };
 
-/* One compile run. */
+/* A UPF intent's sessions compiled a slice of work at a time. */
+struct upf_run {
+	bool active;
+	size_t next;		/* the session to compile next */
+	json_int_t sid, n3, n9;
+	json_t *peer_ids, *apps;
+};
+
+/* The compiled set and what it was compiled from, kept between updates
+ * (struct cd_compiler). */
 struct cx {
 	const struct cd_tables *t;
 	json_t *set, *owner, *seq, *results;
-	json_t *undo;		/* the intent being compiled: [table, key, entry, owner, seq] as they were */
+	/* the intent being compiled: [table, key, entry, owner, seq, n] as
+	 * they were before its write number n; kept as its journal */
+	json_t *undo;
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
 	json_t *used_now;	/* [ns, key] the intent being compiled added to used */
@@ -81,10 +93,24 @@ struct cx {
 	json_t *wans;		/* NAME → {"gw": the underlay next hop (or absent), "up"} */
 	json_t *peers;		/* NAME → {"id", "eps": [{"wan", "addr", "path"}]}: compiled ones */
 	json_t *slices;		/* NAME → {"id", "tunnels": {PEER: id}}: compiled ones */
+	/* "KIND/NAME" → {"kind", "name", "spec" (as compiled), "journal" (its
+	 * writes, as undo has them), "ids" ([ns, key] it uses)} */
+	json_t *recs;
+	json_t *shared;		/* "TABLE KEY" → {"KIND/NAME": true}: keys more than one intent wrote */
+	json_t *counts;		/* "KIND/NAME" → the entries it owns */
+	json_t *touched;	/* TABLE → KEY → true: what this update wrote or took back */
 	/* the intent being compiled */
 	char who[160];
 	json_t *res;
 	bool failed, pending;
+	/* why it failed, when it collided: the holder ("KIND/NAME"), or
+	 * unknown (order matters: an incremental update compiles all again) */
+	char holder[160];
+	bool order_sensitive;
+	struct upf_run upf;
+	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
+	bool ids_new;		/* an id was allocated */
+	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
 };
 
 static json_int_t
@@ -240,6 +266,7 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		}
 		if (id == 0 || id_take(n, id) < 0)
 			return -1;
+		x->ids_new = true;
 		if (hint != NULL)
 			*hint = id + 1;
 	}
@@ -365,28 +392,61 @@ map_set(json_t *map, const char *table, const char *key, json_t *v, json_t **was
 		json_object_del(rows, key);
 }
 
+/* The entries each intent owns, as the owner map changes from @was to
+ * @now (either NULL). */
+static void
+count_owner(struct cx *x, json_t *was, json_t *now)
+{
+	const char *w = json_string_value(was), *n = json_string_value(now);
+
+	if (w != NULL && (n == NULL || strcmp(w, n) != 0))
+		json_object_set_new(x->counts, w, json_integer(json_integer_value(json_object_get(x->counts, w)) - 1));
+	if (n != NULL && (w == NULL || strcmp(w, n) != 0))
+		json_object_set_new(x->counts, n, json_integer(json_integer_value(json_object_get(x->counts, n)) + 1));
+}
+
+static void
+touch(struct cx *x, const char *table, const char *key)
+{
+	json_t *t = json_object_get(x->touched, table);
+
+	if (x->touched == NULL)
+		return;
+	if (t == NULL) {
+		json_object_set_new(x->touched, table, json_object());
+		t = json_object_get(x->touched, table);
+	}
+	json_object_set_new(t, key, json_true());
+}
+
+/* Put one journal entry's key back as it was. */
+static void
+restore(struct cx *x, json_t *u)
+{
+	const char *table = json_string_value(json_array_get(u, 0));
+	const char *key = json_string_value(json_array_get(u, 1));
+	json_t *was[3];
+
+	/* null: the key held nothing */
+	for (int j = 0; j < 3; j++) {
+		was[j] = json_array_get(u, (size_t)j + 2);
+		was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
+	}
+	idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
+	count_owner(x, json_object_get(json_object_get(x->owner, table), key), was[1]);
+	map_set(x->set, table, key, was[0], NULL);
+	map_set(x->owner, table, key, was[1], NULL);
+	map_set(x->seq, table, key, was[2], NULL);
+	touch(x, table, key);
+}
+
 /* Undo what the intent being compiled wrote (x->undo, newest last): a
  * Failed intent holds nothing. */
 static void
 undo(struct cx *x)
 {
-	for (size_t i = json_array_size(x->undo); i-- > 0;) {
-		json_t *u = json_array_get(x->undo, i);
-		const char *table = json_string_value(json_array_get(u, 0));
-		const char *key = json_string_value(json_array_get(u, 1));
-
-		json_t *was[3];
-
-		/* null: the key held nothing */
-		for (int j = 0; j < 3; j++) {
-			was[j] = json_array_get(u, (size_t)j + 2);
-			was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
-		}
-		idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
-		map_set(x->set, table, key, was[0], NULL);
-		map_set(x->owner, table, key, was[1], NULL);
-		map_set(x->seq, table, key, was[2], NULL);
-	}
+	for (size_t i = json_array_size(x->undo); i-- > 0;)
+		restore(x, json_array_get(x->undo, i));
 	json_array_clear(x->undo);
 }
 
@@ -416,6 +476,10 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 	for (int k = 0; k < INTENT_IN_MAX; k++)
 		json_decref(in[k]);
 	if (rc < 0) {
+		/* a refusal that names no intent (a bridge domain another
+		 * slice's) depends on which came first */
+		if (rc == -EPERM || rc == -EEXIST)
+			x->order_sensitive = true;
 		fail(x, rc == -ENOMEM ? "Error" : "Failed", ptr, intent_reason(rc), "%s", err);
 		return rc;
 	}
@@ -444,18 +508,39 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 		if (rc == -EEXIST) {
 			const char *other = str(json_object_get(x->owner, table), key);
 
+			if (other != NULL)
+				snprintf(x->holder, sizeof(x->holder), "%s", other);
+			else
+				x->order_sensitive = true;
 			fail(x, "Failed", ptr, "conflict", "%s: %s", other ? other : "another intent",
 			     err);
 		} else if (rc < 0) {
 			fail(x, "Failed", ptr, "bad_value", "%s", err);
 		} else {
-			json_t *own = json_object_get(json_object_get(x->owner, table), key);
+			json_t *own = json_object_get(json_object_get(x->owner, table), key), *now;
 
 			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
-			map_set(x->owner, table, key, del ? NULL : json_string(own ? json_string_value(own) :
-			       x->who), &po);
+			now = del ? NULL : json_string(own ? json_string_value(own) : x->who);
+			count_owner(x, own, now);
+			map_set(x->owner, table, key, now, &po);
 			map_set(x->seq, table, key, del ? NULL : json_integer(++x->n), &ps);
-			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?]", table, key, prev, po, ps));
+			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps,
+								 x->n));
+			/* another intent's key written: an update of either
+			 * compiles both again */
+			if (po != NULL && strcmp(json_string_value(po), x->who) != 0) {
+				char sk[512];
+				json_t *w;
+
+				snprintf(sk, sizeof(sk), "%s %s", table, key);
+				if ((w = json_object_get(x->shared, sk)) == NULL) {
+					json_object_set_new(x->shared, sk, json_object());
+					w = json_object_get(x->shared, sk);
+				}
+				json_object_set_new(w, json_string_value(po), json_true());
+				json_object_set_new(w, x->who, json_true());
+			}
+			touch(x, table, key);
 			prev = NULL;
 		}
 		json_decref(prev);
@@ -616,7 +701,8 @@ compile_peer(struct cx *x, const char *name, json_t *spec)
 		return;
 	}
 	json_object_foreach(x->peers, other, p) {
-		if (num(p, "id", 0) == num(spec, "id", 0))
+		if (num(p, "id", 0) == num(spec, "id", 0) && !x->failed &&
+		    snprintf(x->holder, sizeof(x->holder), "peers/%s", other) > 0)
 			fail(x, "Failed", "/spec/id", "conflict", "site id %" JSON_INTEGER_FORMAT
 			     " is peers/%s's", num(spec, "id", 0), other);
 	}
@@ -839,7 +925,8 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 		return;
 	}
 	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
-	if ((other = str(x->slice_ids, key)) != NULL)
+	if ((other = str(x->slice_ids, key)) != NULL && !x->failed &&
+	    snprintf(x->holder, sizeof(x->holder), "slices/%s", other) > 0)
 		fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
 		     " is slices/%s's", sid, other);
 	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
@@ -1239,21 +1326,67 @@ upf_peer(json_t *v, json_t *l, json_int_t id, json_int_t under)
  * the UE pool routed into it in the slice's VRF, the slice's QER, its
  * tunnel peers (gNBs, anchors), its local DNs (applications whose
  * sessions' uplink breaks out) and its sessions. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Is this slice of work's time up? */
+static bool
+over(struct cx *x)
+{
+	return x->deadline_ns != 0 && now_ns() >= x->deadline_ns;
+}
+
 static void
+upf_run_clear(struct cx *x)
+{
+	json_decref(x->upf.peer_ids);
+	json_decref(x->upf.apps);
+	memset(&x->upf, 0, sizeof(x->upf));
+}
+
+/* A UPF's sessions from x->upf.next on, as many as this slice of work
+ * has time for: true when some are left for the next one. */
+static bool
+upf_sessions(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *ss = json_object_get(spec, "sessions");
+	size_t n = json_array_size(ss);
+
+	for (; x->upf.next < n && !x->failed; x->upf.next++) {
+		if (x->upf.next % 64 == 63 && over(x))
+			return true;
+		upf_session(x, name, json_array_get(ss, x->upf.next), x->upf.next, x->upf.sid, x->upf.n3,
+			    x->upf.n9, x->upf.peer_ids, x->upf.apps);
+	}
+	upf_run_clear(x);
+	return false;
+}
+
+/* true when the UPF's sessions continue in the next slice of work */
+static bool
 compile_upf(struct cx *x, const char *name, json_t *spec)
 {
-	json_t *s = slice_of(x, spec), *u, *peer_ids, *apps, *v;
+	json_t *s, *u, *peer_ids, *apps, *v;
 	json_int_t sid, n3, n9, under = x->site ? num(x->site, "underlay_slice", CD_UNDERLAY) : CD_UNDERLAY;
 	char key[200], ptr[96];
 	size_t i, j;
 	bool v6;
 
+	if (x->upf.active)
+		return upf_sessions(x, name, spec);
+	s = slice_of(x, spec);
 	if (!cd_tables_has(x->t, "sessions_uplink")) {
 		wait_for(x, "/spec", "sxdp with the upf feature (a port of role n3 in the upf pipeline)");
-		return;
+		return false;
 	}
 	if (s == NULL)
-		return;
+		return false;
 	sid = num(s, "id", 0);
 	u = json_array();
 	peer_ids = json_object();
@@ -1276,7 +1409,7 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 			json_decref(u);
 			json_decref(peer_ids);
 			json_decref(apps);
-			return;
+			return false;
 		}
 		json_array_append_new(u, upd("routes6", json_pack("{s:I,s:s}", "vrf", sid, "dst",
 								 str(spec, "ue_pool6")), "upf", NULL));
@@ -1353,64 +1486,17 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 	json_decref(u);
 	if (n3 == 0 && !x->failed)
 		wait_for(x, "/spec/n3", "the UPF's n3 link");
-	json_array_foreach(json_object_get(spec, "sessions"), i, v)
-		if (!x->failed && n3 != 0)
-			upf_session(x, name, v, i, sid, n3, n9, peer_ids, apps);
-	json_decref(peer_ids);
-	json_decref(apps);
+	if (x->failed || n3 == 0) {
+		json_decref(peer_ids);
+		json_decref(apps);
+		return false;
+	}
+	x->upf = (struct upf_run){ .active = true, .sid = sid, .n3 = n3, .n9 = n9, .peer_ids = peer_ids,
+				   .apps = apps };
+	return upf_sessions(x, name, spec);
 }
 
 /* ------------------------------------------------------------ driver */
-
-static void
-compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
-{
-	json_t *u;
-	size_t i;
-
-	json_array_clear(x->used_now);
-	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
-	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
-	x->failed = false;
-	x->pending = false;
-	switch (k) {
-	case CD_SITE:
-		compile_site(x, spec);
-		break;
-	case CD_PEERS:
-		compile_peer(x, name, spec);
-		break;
-	case CD_SLICES:
-		compile_slice(x, name, spec);
-		break;
-	case CD_VDNS:
-		compile_vdn(x, name, spec);
-		break;
-	case CD_POLICIES:
-		compile_policy(x, name, spec);
-		break;
-	case CD_UPF:
-		compile_upf(x, name, spec);
-		break;
-	default:
-		break;
-	}
-	/* A Failed intent holds nothing; a Pending one what it could compile
-	 * (a slice waiting for one peer still carries its LAN traffic). */
-	if (x->failed) {
-		undo(x);
-		json_array_foreach(x->used_now, i, u)
-			json_object_del(json_object_get(x->used, json_string_value(json_array_get(u, 0))),
-					json_string_value(json_array_get(u, 1)));
-	}
-	json_array_clear(x->used_now);
-	json_array_clear(x->undo);
-	if (k == CD_SITE && !x->failed)
-		x->site = spec;
-	json_object_set_new(x->res, "entries", json_integer(0));
-	json_object_set_new(x->results, x->who, x->res);
-	x->res = NULL;
-}
 
 static int
 by_name(const void *a, const void *b)
@@ -1434,56 +1520,541 @@ sorted_names(json_t *objs, size_t *n)
 	return out;
 }
 
+struct cd_compiler {
+	struct cx x;
+	json_t *kernel_seen;	/* the kernel's view the set was compiled with */
+	bool compiled_once;
+	/* the update under way */
+	json_t *intents;
+	json_t *todo;		/* [[kind, name], ...] in compile order */
+	size_t next;
+	bool in_one;		/* todo[next] is under way (a UPF's sessions) */
+	bool full, keep_ids, ids_changed;
+	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
+	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
+	struct cd_compiled view;
+};
+
+static void
+one_begin(struct cx *x, enum cd_kind k, const char *name)
+{
+	json_array_clear(x->used_now);
+	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
+	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
+	x->failed = false;
+	x->pending = false;
+	x->holder[0] = '\0';
+	x->order_sensitive = false;
+}
+
+/* true when the intent continues in the next slice of work */
+static bool
+one_body(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+{
+	switch (k) {
+	case CD_SITE:
+		compile_site(x, spec);
+		break;
+	case CD_PEERS:
+		compile_peer(x, name, spec);
+		break;
+	case CD_SLICES:
+		compile_slice(x, name, spec);
+		break;
+	case CD_VDNS:
+		compile_vdn(x, name, spec);
+		break;
+	case CD_POLICIES:
+		compile_policy(x, name, spec);
+		break;
+	case CD_UPF:
+		return compile_upf(x, name, spec);
+	default:
+		break;
+	}
+	return false;
+}
+
+static void
+one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+{
+	json_t *u;
+	size_t i;
+
+	/* A Failed intent holds nothing; a Pending one what it could compile
+	 * (a slice waiting for one peer still carries its LAN traffic). */
+	if (x->failed) {
+		undo(x);
+		json_array_foreach(x->used_now, i, u) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(u, 0))),
+					json_string_value(json_array_get(u, 1)));
+			json_array_append(x->freed, u);
+		}
+		json_array_clear(x->used_now);
+	}
+	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
+						       "spec", spec, "journal", x->undo, "ids",
+						       json_copy(x->used_now)));
+	x->undo = json_array();
+	json_array_clear(x->used_now);
+	if (k == CD_SITE && !x->failed)
+		x->site = spec;
+	json_object_set_new(x->res, "entries", json_integer(0));
+	json_object_set_new(x->results, x->who, x->res);
+	x->res = NULL;
+}
+
+/* Everything compiled again from nothing (the ids stay). */
+static void
+start_full(struct cd_compiler *cc)
+{
+	struct cx *x = &cc->x;
+	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->undo, &x->wans, &x->peers,
+			    &x->slices, &x->used, &x->idx, &x->slice_ids, &x->recs, &x->shared, &x->counts };
+	const char *who;
+	json_t *rec;
+	size_t n = 0;
+
+	/* what the intents held was there: a whole diff shows it */
+	json_object_foreach(x->recs, who, rec) {
+		json_t *u;
+		size_t i;
+
+		json_array_foreach(json_object_get(rec, "ids"), i, u)
+			json_array_append(cc->x.freed, u);
+	}
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		json_decref(*objs[i]);
+		*objs[i] = i == 4 || i == 8 ? (i == 4 ? json_array() : json_object()) : json_object();
+	}
+	x->site = NULL;
+	x->n = 0;
+	json_decref(x->touched);
+	x->touched = NULL;
+	upf_run_clear(x);
+	cc->full = true;
+	cc->in_one = false;
+	cc->next = 0;
+	json_array_clear(cc->todo);
+	json_object_clear(cc->compiled);
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_t *objs_k = json_object_get(cc->intents, kinds[k]);
+		const char **names = sorted_names(objs_k, &n);
+
+		for (size_t i = 0; names != NULL && i < n; i++)
+			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
+		free(names);
+	}
+}
+
+static int
+kind_of_who(const char *who, const char **name)
+{
+	const char *slash = strchr(who, '/');
+
+	*name = slash ? slash + 1 : who;
+	for (int k = 0; slash != NULL && k < CD_KINDS; k++)
+		if (strlen(kinds[k]) == (size_t)(slash - who) && strncmp(who, kinds[k], (size_t)(slash - who)) == 0)
+			return k;
+	return -1;
+}
+
+/* Does @a come after @b in compile order? */
+static bool
+later(const char *a, const char *b)
+{
+	const char *na, *nb;
+	int ka = kind_of_who(a, &na), kb = kind_of_who(b, &nb);
+
+	return ka != kb ? ka > kb : strcmp(na, nb) > 0;
+}
+
+struct jent {
+	json_int_t n;
+	json_t *e;
+};
+
+static int
+by_n_desc(const void *a, const void *b)
+{
+	json_int_t x = ((const struct jent *)a)->n, y = ((const struct jent *)b)->n;
+
+	return x > y ? -1 : x < y;
+}
+
+/* Take back what the intents in @r ("KIND/NAME" → true) hold: their
+ * writes undone, newest first, and what they told the others. */
+static int
+take_back(struct cd_compiler *cc, json_t *r)
+{
+	struct cx *x = &cc->x;
+	struct jent *all;
+	size_t n = 0, cap = 0, i;
+	const char *who, *name;
+	json_t *t, *rec, *e;
+	char sk[512];
+
+	json_object_foreach(r, who, t)
+		cap += json_array_size(json_object_get(json_object_get(x->recs, who), "journal"));
+	if ((all = calloc(cap + 1, sizeof(*all))) == NULL)
+		return -ENOMEM;
+	json_object_foreach(r, who, t) {
+		json_array_foreach(json_object_get(json_object_get(x->recs, who), "journal"), i, e)
+			all[n++] = (struct jent){ json_integer_value(json_array_get(e, 5)), e };
+	}
+	qsort(all, n, sizeof(*all), by_n_desc);
+	for (i = 0; i < n; i++)
+		restore(x, all[i].e);
+	free(all);
+	json_object_foreach(r, who, t) {
+		int k = kind_of_who(who, &name);
+		json_t *s;
+
+		if ((rec = json_object_get(x->recs, who)) == NULL)
+			continue;
+		json_array_foreach(json_object_get(rec, "journal"), i, e) {
+			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
+				 json_string_value(json_array_get(e, 1)));
+			json_object_del(json_object_get(x->shared, sk), who);
+		}
+		json_array_foreach(json_object_get(rec, "ids"), i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(cc->x.freed, e);
+		}
+		if (k == CD_PEERS)
+			json_object_del(x->peers, name);
+		if (k == CD_SLICES && (s = json_object_get(x->slices, name)) != NULL) {
+			snprintf(sk, sizeof(sk), "%" JSON_INTEGER_FORMAT, num(s, "id", 0));
+			if (str(x->slice_ids, sk) != NULL && strcmp(str(x->slice_ids, sk), name) == 0)
+				json_object_del(x->slice_ids, sk);
+			json_object_del(x->slices, name);
+		}
+		json_object_del(x->results, who);
+		json_object_del(x->counts, who);
+		json_object_del(x->recs, who);
+	}
+	return 0;
+}
+
+/* What an update of the intents compiles again (see cd_compile.h): into
+ * cc->todo, after taking it back. Returns true when that is everything. */
+static bool
+plan(struct cd_compiler *cc)
+{
+	struct cx *x = &cc->x;
+	json_t *r = json_object(), *work = json_array(), *objs, *spec, *rec, *t, *e, *res;
+	const char *name, *who, *other;
+	char w[300], sk[512];
+	bool full = false;
+	size_t i;
+
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
+			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
+			rec = json_object_get(x->recs, w);
+			if (rec == NULL || (json_object_get(rec, "spec") != spec &&
+					    !json_equal(json_object_get(rec, "spec"), spec)))
+				json_object_set_new(cc->changed, w, json_true());
+		}
+	}
+	json_object_foreach(x->recs, who, rec) {
+		objs = json_object_get(cc->intents, kinds[num(rec, "kind", 0)]);
+		if (json_object_get(objs, str(rec, "name")) == NULL)
+			json_object_set_new(cc->changed, who, json_true());
+	}
+	json_object_foreach(cc->changed, who, t) {
+		int k = kind_of_who(who, &name);
+
+		full = full || k == CD_SITE || k == CD_PEERS;
+		json_object_set_new(r, who, json_true());
+	}
+	/* what was not Ready may be now */
+	json_object_foreach(x->results, who, res)
+		if (strcmp(str(res, "phase"), "Ready") != 0)
+			json_object_set_new(r, who, json_true());
+	/* a slice's VDNs, policies and UPFs read what it compiled to */
+	json_object_foreach(r, who, t) {
+		if (kind_of_who(who, &name) != CD_SLICES)
+			continue;
+		for (int k = CD_VDNS; k < CD_KINDS; k++) {
+			json_object_foreach(json_object_get(cc->intents, kinds[k]), other, spec) {
+				if (str(spec, "slice") == NULL || strcmp(str(spec, "slice"), name) != 0)
+					continue;
+				snprintf(w, sizeof(w), "%s/%s", kinds[k], other);
+				json_array_append_new(work, json_string(w));
+			}
+		}
+	}
+	json_array_foreach(work, i, t)
+		json_object_set_new(r, json_string_value(t), json_true());
+	json_array_clear(work);
+	/* and whoever shares an entry with one of them */
+	json_object_foreach(r, who, t)
+		json_array_append_new(work, json_string(who));
+	while (!full && json_array_size(work) > 0) {
+		json_t *cur = json_incref(json_array_get(work, json_array_size(work) - 1));
+
+		json_array_remove(work, json_array_size(work) - 1);
+		json_array_foreach(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"), i, e) {
+			json_t *ws;
+
+			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
+				 json_string_value(json_array_get(e, 1)));
+			if ((ws = json_object_get(x->shared, sk)) == NULL)
+				continue;
+			json_object_foreach(ws, other, t) {
+				if (json_object_get(r, other) != NULL || json_object_get(x->recs, other) == NULL)
+					continue;
+				json_object_set_new(r, other, json_true());
+				json_array_append_new(work, json_string(other));
+			}
+		}
+		json_decref(cur);
+	}
+	json_decref(work);
+	if (full || take_back(cc, r) < 0) {
+		json_decref(r);
+		return true;
+	}
+	/* what is still there, in compile order */
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_t *sub = json_object();
+		const char **names;
+		size_t n;
+
+		json_object_foreach(r, who, t)
+			if (kind_of_who(who, &name) == k &&
+			    json_object_get(json_object_get(cc->intents, kinds[k]), name) != NULL)
+				json_object_set_new(sub, name, json_true());
+		names = sorted_names(sub, &n);
+		for (i = 0; names != NULL && i < n; i++)
+			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
+		free(names);
+		json_decref(sub);
+	}
+	json_decref(r);
+	return false;
+}
+
+struct cd_compiler *
+cd_compiler_new(json_t *ids)
+{
+	struct cd_compiler *cc = calloc(1, sizeof(*cc));
+
+	if (cc == NULL)
+		return NULL;
+	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
+	cc->x.used_now = json_array();
+	cc->todo = json_array();
+	cc->changed = json_object();
+	cc->compiled = json_object();
+	cc->x.freed = json_array();
+	cc->kernel_seen = json_null();
+	cc->intents = json_object();
+	/* the state start_full makes anew */
+	cc->x.set = cc->x.owner = cc->x.seq = cc->x.results = NULL;
+	start_full(cc);
+	json_decref(cc->intents);
+	cc->intents = NULL;
+	return cc;
+}
+
+void
+cd_compiler_free(struct cd_compiler *cc)
+{
+	struct cx *x;
+
+	if (cc == NULL)
+		return;
+	x = &cc->x;
+	upf_run_clear(x);
+	json_decref(x->set);
+	json_decref(x->owner);
+	json_decref(x->seq);
+	json_decref(x->results);
+	json_decref(x->undo);
+	json_decref(x->ids);
+	json_decref(x->used);
+	json_decref(x->used_now);
+	json_decref(x->idx);
+	json_decref(x->slice_ids);
+	json_decref(x->wans);
+	json_decref(x->peers);
+	json_decref(x->slices);
+	json_decref(x->recs);
+	json_decref(x->shared);
+	json_decref(x->counts);
+	json_decref(x->touched);
+	json_decref(x->res);
+	idns_free(x);
+	json_decref(cc->kernel_seen);
+	json_decref(cc->todo);
+	json_decref(cc->changed);
+	json_decref(cc->compiled);
+	json_decref(cc->x.freed);
+	free(cc);
+}
+
+void
+cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *intents, json_t *kernel,
+		  bool keep_ids)
+{
+	struct cx *x = &cc->x;
+	bool full = !cc->compiled_once || t != x->t ||
+		    !json_equal(kernel != NULL ? kernel : json_null(), cc->kernel_seen);
+
+	x->t = t;
+	x->kernel = kernel;
+	cc->intents = intents;
+	cc->keep_ids = keep_ids;
+	cc->ids_changed = false;
+	x->ids_new = false;
+	cc->full = false;
+	cc->in_one = false;
+	cc->next = 0;
+	upf_run_clear(x);
+	json_array_clear(cc->todo);
+	json_object_clear(cc->changed);
+	json_object_clear(cc->compiled);
+	json_array_clear(cc->x.freed);
+	json_decref(x->touched);
+	x->touched = json_object();
+	if (full || plan(cc))
+		start_full(cc);
+}
+
+/* The update is done: ids nobody uses are free again, entry counts. */
+static void
+finish(struct cd_compiler *cc)
+{
+	struct cx *x = &cc->x;
+	const char *ns, *key, *who;
+	json_t *m, *v, *u, *t;
+	size_t i;
+
+	if (cc->full) {
+		json_object_foreach(x->ids, ns, m)
+			json_object_foreach(m, key, v)
+				if (json_object_get(json_object_get(x->used, ns), key) == NULL)
+					json_array_append_new(cc->x.freed, json_pack("[s,s]", ns, key));
+	}
+	json_array_foreach(cc->x.freed, i, u) {
+		const char *n = json_string_value(json_array_get(u, 0));
+		struct idns *b;
+
+		key = json_string_value(json_array_get(u, 1));
+		m = json_object_get(x->ids, n);
+		if (cc->keep_ids || (v = json_object_get(m, key)) == NULL ||
+		    json_object_get(json_object_get(x->used, n), key) != NULL)
+			continue;
+		for (b = x->idns; b != NULL; b = b->next) {
+			if (strcmp(b->name, n) != 0)
+				continue;
+			if ((size_t)json_integer_value(v) / 64 < b->words)
+				b->bits[json_integer_value(v) / 64] &= ~(UINT64_C(1) << (json_integer_value(v) % 64));
+			b->n_hints = 0;
+		}
+		json_object_del(m, key);
+		cc->ids_changed = true;
+	}
+	json_array_clear(cc->x.freed);
+	json_object_foreach(cc->compiled, who, t)
+		json_object_set_new(json_object_get(x->results, who), "entries",
+				    json_integer(json_integer_value(json_object_get(x->counts, who))));
+	json_decref(cc->kernel_seen);
+	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
+	cc->compiled_once = true;
+	cc->view = (struct cd_compiled){ .want = x->set, .owner = x->owner, .seq = x->seq,
+					 .results = x->results };
+}
+
+int
+cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
+{
+	struct cx *x = &cc->x;
+
+	x->deadline_ns = budget_us ? now_ns() + (uint64_t)budget_us * 1000u : 0;
+	while (cc->next < json_array_size(cc->todo)) {
+		json_t *td = json_array_get(cc->todo, cc->next);
+		enum cd_kind k = (enum cd_kind)json_integer_value(json_array_get(td, 0));
+		const char *name = json_string_value(json_array_get(td, 1));
+		json_t *spec = json_object_get(json_object_get(cc->intents, kinds[k]), name);
+
+		if (!cc->in_one)
+			one_begin(x, k, name);
+		if (one_body(x, k, name, spec)) {
+			cc->in_one = true;
+			return -EAGAIN;
+		}
+		cc->in_one = false;
+		one_end(x, k, name, spec);
+		json_object_set_new(cc->compiled, x->who, json_true());
+		/* an intent changed now collides with one that comes after it:
+		 * in compile order it would have won, so everything again */
+		if (!cc->full && json_object_get(json_object_get(x->results, x->who), "reason") != NULL &&
+		    strcmp(str(json_object_get(x->results, x->who), "phase"), "Failed") == 0 &&
+		    json_object_get(cc->changed, x->who) != NULL &&
+		    (x->order_sensitive || (x->holder[0] != '\0' && later(x->holder, x->who)))) {
+			start_full(cc);
+			continue;
+		}
+		cc->next++;
+		if (over(x))
+			return cc->next < json_array_size(cc->todo) ? -EAGAIN : (finish(cc), 0);
+	}
+	finish(cc);
+	return 0;
+}
+
+const struct cd_compiled *
+cd_compiler_set(struct cd_compiler *cc)
+{
+	return &cc->view;
+}
+
+json_t *
+cd_compiler_touched(struct cd_compiler *cc)
+{
+	return cc->full ? NULL : cc->x.touched;
+}
+
+json_t *
+cd_compiler_ids(struct cd_compiler *cc, bool *changed)
+{
+	if (changed != NULL)
+		*changed = cc->ids_changed || cc->x.ids_new;
+	return cc->x.ids;
+}
+
+json_t *
+cd_compiler_compiled(struct cd_compiler *cc)
+{
+	return cc->compiled;
+}
+
 int
 cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *ids,
 	   struct cd_compiled *out)
 {
-	struct cx x = { .t = t, .set = json_object(), .owner = json_object(), .seq = json_object(),
-			.undo = json_array(),
-			.kernel = kernel, .wans = json_object(),
-			.results = json_object(), .ids = ids, .used = json_object(),
-			.peers = json_object(), .slices = json_object(), .used_now = json_array(),
-			.idx = json_object(), .slice_ids = json_object() };
-	const char *ns, **names;
+	struct cd_compiler *cc = cd_compiler_new(ids);
+	const char *ns;
 	json_t *m;
-	size_t n;
 
-	for (int k = 0; k < CD_KINDS; k++) {
-		json_t *objs = json_object_get(intents, kinds[k]);
-
-		if ((names = sorted_names(objs, &n)) == NULL)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			compile_one(&x, (enum cd_kind)k, names[i], json_object_get(objs, names[i]));
-		free(names);
-	}
-	/* what each intent holds */
-	json_object_foreach(x.owner, ns, m) {
-		const char *key;
-		json_t *who, *r;
-
-		json_object_foreach(m, key, who) {
-			r = json_object_get(x.results, json_string_value(who));
-			json_object_set_new(r, "entries", json_integer(num(r, "entries", 0) + 1));
-		}
-	}
+	memset(out, 0, sizeof(*out));
+	if (cc == NULL)
+		return -ENOMEM;
+	cd_compiler_begin(cc, t, intents, kernel, false);
+	cd_compiler_step(cc, 0);
 	/* ids of what is gone are free again */
 	json_object_foreach(ids, ns, m)
 		json_object_clear(m);
-	json_object_update(ids, x.used);
-	json_decref(x.used);
-	json_decref(x.undo);
-	json_decref(x.wans);
-	json_decref(x.peers);
-	json_decref(x.slices);
-	json_decref(x.used_now);
-	json_decref(x.idx);
-	json_decref(x.slice_ids);
-	idns_free(&x);
-	out->want = x.set;
-	out->owner = x.owner;
-	out->seq = x.seq;
-	out->results = x.results;
+	json_object_update(ids, cc->x.ids);
+	out->want = json_incref(cc->x.set);
+	out->owner = json_incref(cc->x.owner);
+	out->seq = json_incref(cc->x.seq);
+	out->results = json_incref(cc->x.results);
+	cd_compiler_free(cc);
 	return out->want && out->owner && out->seq && out->results ? 0 : -ENOMEM;
 }
 
