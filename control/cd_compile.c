@@ -1595,6 +1595,8 @@ one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
 						       "spec", spec, "journal", x->undo, "ids",
 						       json_copy(x->used_now)));
+	if (x->failed && x->holder[0] != '\0' && !x->order_sensitive)
+		json_object_set_new(json_object_get(x->recs, x->who), "holder", json_string(x->holder));
 	x->undo = json_array();
 	json_array_clear(x->used_now);
 	if (k == CD_SITE && !x->failed)
@@ -1769,10 +1771,21 @@ plan(struct cd_compiler *cc)
 		full = full || k == CD_SITE || k == CD_PEERS;
 		json_object_set_new(r, who, json_true());
 	}
-	/* what was not Ready may be now */
-	json_object_foreach(x->results, who, res)
-		if (strcmp(str(res, "phase"), "Ready") != 0)
+	/* what was not Ready may be now: Pending ones, and Failed ones whose
+	 * holder is compiled again, or which ran out of ids or collided with
+	 * an intent unnamed (a Failed one holds nothing: cheap) */
+	json_object_foreach(x->results, who, res) {
+		const char *ph = str(res, "phase"), *why = str(res, "reason") ?: "";
+		const char *h = str(json_object_get(x->recs, who), "holder");
+
+		if (strcmp(ph, "Ready") == 0)
+			continue;
+		if (strcmp(ph, "Failed") != 0 || (h != NULL && json_object_get(cc->changed, h) != NULL) ||
+		    (h == NULL && json_object_size(cc->changed) > 0 && strcmp(why, "bad_value") != 0 &&
+		     strcmp(why, "missing") != 0 && strcmp(why, "out_of_range") != 0 &&
+		     strcmp(why, "duplicate") != 0 && strcmp(why, "no_space") != 0))
 			json_object_set_new(r, who, json_true());
+	}
 	/* a slice's VDNs, policies and UPFs read what it compiled to */
 	json_object_foreach(r, who, t) {
 		if (kind_of_who(who, &name) != CD_SLICES)
@@ -1816,6 +1829,21 @@ plan(struct cd_compiler *cc)
 	if (full || take_back(cc, r) < 0) {
 		json_decref(r);
 		return true;
+	}
+	/* ids given back: who ran out of them tries again */
+	if (json_array_size(x->freed) > 0) {
+		json_t *more = json_object();
+
+		json_object_foreach(x->results, who, res)
+			if (strcmp(str(res, "reason") ?: "", "no_space") == 0 && json_object_get(r, who) == NULL)
+				json_object_set_new(more, who, json_true());
+		if (take_back(cc, more) < 0) {
+			json_decref(more);
+			json_decref(r);
+			return true;
+		}
+		json_object_update(r, more);
+		json_decref(more);
 	}
 	/* what is still there, in compile order */
 	for (int k = 0; k < CD_KINDS; k++) {
