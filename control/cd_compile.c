@@ -405,8 +405,11 @@ count_owner(struct cx *x, json_t *was, json_t *now)
 		json_object_set_new(x->counts, n, json_integer(json_integer_value(json_object_get(x->counts, n)) + 1));
 }
 
+/* @table's @key is written or taken back by this update; what it held
+ * before the update began (entry and seq, null: nothing) is kept for a
+ * dry run's diff. */
 static void
-touch(struct cx *x, const char *table, const char *key)
+touch(struct cx *x, const char *table, const char *key, json_t *entry, json_t *seq)
 {
 	json_t *t = json_object_get(x->touched, table);
 
@@ -416,7 +419,8 @@ touch(struct cx *x, const char *table, const char *key)
 		json_object_set_new(x->touched, table, json_object());
 		t = json_object_get(x->touched, table);
 	}
-	json_object_set_new(t, key, json_true());
+	if (json_object_get(t, key) == NULL)
+		json_object_set_new(t, key, json_pack("[O?,O?]", entry, seq));
 }
 
 /* Put one journal entry's key back as it was. */
@@ -432,12 +436,13 @@ restore(struct cx *x, json_t *u)
 		was[j] = json_array_get(u, (size_t)j + 2);
 		was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
 	}
+	touch(x, table, key, json_object_get(json_object_get(x->set, table), key),
+	      json_object_get(json_object_get(x->seq, table), key));
 	idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
 	count_owner(x, json_object_get(json_object_get(x->owner, table), key), was[1]);
 	map_set(x->set, table, key, was[0], NULL);
 	map_set(x->owner, table, key, was[1], NULL);
 	map_set(x->seq, table, key, was[2], NULL);
-	touch(x, table, key);
 }
 
 /* Undo what the intent being compiled wrote (x->undo, newest last): a
@@ -519,6 +524,8 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key), *now;
 
+			touch(x, table, key, prev, json_object_get(json_object_get(x->seq, table), key));
+
 			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
 			now = del ? NULL : json_string(own ? json_string_value(own) : x->who);
 			count_owner(x, own, now);
@@ -540,7 +547,6 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 				json_object_set_new(w, json_string_value(po), json_true());
 				json_object_set_new(w, x->who, json_true());
 			}
-			touch(x, table, key);
 			prev = NULL;
 		}
 		json_decref(prev);
@@ -1530,6 +1536,11 @@ struct cd_compiler {
 	size_t next;
 	bool in_one;		/* todo[next] is under way (a UPF's sessions) */
 	bool full, keep_ids, ids_changed;
+	/* what changed since the reconciler last took it (cd_compiler_take):
+	 * TABLE → KEY → true; all, after a whole compile */
+	json_t *pending;
+	bool pending_all;
+	json_t *pre_set, *pre_seq;	/* a whole compile's: the set before it */
 	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
 	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
 	struct cd_compiled view;
@@ -1624,6 +1635,10 @@ start_full(struct cd_compiler *cc)
 
 		json_array_foreach(json_object_get(rec, "ids"), i, u)
 			json_array_append(cc->x.freed, u);
+	}
+	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
+		cc->pre_set = json_incref(x->set);
+		cc->pre_seq = json_incref(x->seq);
 	}
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		json_decref(*objs[i]);
@@ -1879,6 +1894,7 @@ cd_compiler_new(json_t *ids)
 	cc->compiled = json_object();
 	cc->x.freed = json_array();
 	cc->kernel_seen = json_null();
+	cc->pending = json_object();
 	cc->intents = json_object();
 	/* the state start_full makes anew */
 	cc->x.set = cc->x.owner = cc->x.seq = cc->x.results = NULL;
@@ -1917,6 +1933,9 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->res);
 	idns_free(x);
 	json_decref(cc->kernel_seen);
+	json_decref(cc->pending);
+	json_decref(cc->pre_set);
+	json_decref(cc->pre_seq);
 	json_decref(cc->todo);
 	json_decref(cc->changed);
 	json_decref(cc->compiled);
@@ -1948,6 +1967,9 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	json_array_clear(cc->x.freed);
 	json_decref(x->touched);
 	x->touched = json_object();
+	json_decref(cc->pre_set);
+	json_decref(cc->pre_seq);
+	cc->pre_set = cc->pre_seq = NULL;
 	if (full || plan(cc))
 		start_full(cc);
 }
@@ -1990,6 +2012,21 @@ finish(struct cd_compiler *cc)
 	json_object_foreach(cc->compiled, who, t)
 		json_object_set_new(json_object_get(x->results, who), "entries",
 				    json_integer(json_integer_value(json_object_get(x->counts, who))));
+	if (cc->full) {
+		cc->pending_all = true;
+		json_object_clear(cc->pending);
+	} else if (!cc->pending_all) {
+		json_object_foreach(x->touched, ns, m) {
+			json_t *p = json_object_get(cc->pending, ns);
+
+			if (p == NULL) {
+				json_object_set_new(cc->pending, ns, json_object());
+				p = json_object_get(cc->pending, ns);
+			}
+			json_object_foreach(m, key, v)
+				json_object_set_new(p, key, json_true());
+		}
+	}
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
@@ -2045,6 +2082,24 @@ json_t *
 cd_compiler_touched(struct cd_compiler *cc)
 {
 	return cc->full ? NULL : cc->x.touched;
+}
+
+json_t *
+cd_compiler_take(struct cd_compiler *cc)
+{
+	json_t *p = cc->pending_all ? NULL : json_incref(cc->pending);
+
+	json_decref(cc->pending);
+	cc->pending = json_object();
+	cc->pending_all = false;
+	return p;
+}
+
+void
+cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq)
+{
+	*set = cc->pre_set;
+	*seq = cc->pre_seq;
 }
 
 json_t *

@@ -234,34 +234,98 @@ answer_after(struct cd_http *h, struct evhttp_request *req, uint64_t epoch, int 
 
 /* ------------------------------------------------------------ intents */
 
-/* The dry-run answer for @changes: what changes, the table writes, and
- * how each changed intent would compile. */
-static json_t *
-dry_run(struct cd_http *h, struct cd_change *ch, size_t n, int *code)
-{
-	json_t *specs = cd_res_specs(h->res, ch, n), *diff = NULL, *results = NULL, *st, *chg;
-	char who[STORE_NAME_MAX * 2 + 2];
-	int rc = cd_sync_dry_run(h->sync, specs, &diff, &results);
+/* A dry run under way: its request and what its answer says changes. */
+struct dry_req {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	json_t *chg;	/* [{"kind", "name", "action", "generation"}] */
+	json_t *who;	/* ["KIND/NAME", ...] */
+};
 
-	json_decref(specs);
-	chg = json_array();
-	st = json_object();
-	for (size_t i = 0; i < n; i++) {
-		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
-			"generation", ch[i].generation));
-		if (json_object_get(results, who) != NULL)
-			json_object_set(st, who, json_object_get(results, who));
-	}
-	json_decref(results);
-	*code = 200;
+static json_t *
+dry_body(struct dry_req *d, int rc, json_t *diff, json_t *results)
+{
+	json_t *st = json_object(), *w;
+	size_t i;
+
+	json_array_foreach(d->who, i, w)
+		if (json_object_get(results, json_string_value(w)) != NULL)
+			json_object_set(st, json_string_value(w), json_object_get(results, json_string_value(w)));
 	if (rc == -ENOTCONN)
-		return json_pack("{s:b,s:o,s:o,s:s}", "dry_run", 1, "changes", chg, "status", st,
+		return json_pack("{s:b,s:O,s:o,s:s}", "dry_run", 1, "changes", d->chg, "status", st,
 				 "note", "sxdp is not connected: the specs are valid; the table "
 				 "writes are known once it is");
-	return json_pack("{s:b,s:o,s:o,s:o}", "dry_run", 1, "changes", chg, "diff",
+	if (rc < 0) {
+		json_decref(st);
+		return NULL;
+	}
+	return json_pack("{s:b,s:O,s:O,s:o}", "dry_run", 1, "changes", d->chg, "diff",
 			 diff ? diff : json_array(), "status", st);
+}
+
+static void
+dry_req_free(struct dry_req *d)
+{
+	json_decref(d->chg);
+	json_decref(d->who);
+	free(d);
+}
+
+static void
+dry_answer(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct dry_req *d = arg;
+	json_t *body = dry_body(d, rc, diff, results);
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(d->req), NULL, NULL);
+	if (body != NULL)
+		reply(d->req, 200, body);
+	else
+		reply_err(d->req, 500, "no_memory", NULL, "the dry run could not compile: %s", strerror(-rc));
+	dry_req_free(d);
+}
+
+static void
+dry_gone(struct evhttp_connection *c, void *arg)
+{
+	struct dry_req *d = arg;
+
+	(void)c;
+	cd_sync_dry_cancel(d->h->sync, d);
+	dry_req_free(d);
+}
+
+/* The dry-run answer for @changes: what changes, the table writes, and
+ * how each changed intent would compile; answered once the compile is
+ * done (in slices: other requests are served meanwhile). */
+static void
+dry_run(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n)
+{
+	struct dry_req *d = calloc(1, sizeof(*d));
+	json_t *specs;
+	char who[STORE_NAME_MAX * 2 + 2];
+	int rc;
+
+	if (d == NULL) {
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	*d = (struct dry_req){ .h = h, .req = req, .chg = json_array(), .who = json_array() };
+	for (size_t i = 0; i < n; i++) {
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
+		json_array_append_new(d->chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+			"generation", ch[i].generation));
+		json_array_append_new(d->who, json_string(who));
+	}
+	specs = cd_res_specs(h->res, ch, n);
+	rc = cd_sync_dry_run(h->sync, specs, dry_answer, d);
+	json_decref(specs);
+	if (rc < 0) {
+		dry_answer(d, rc, NULL, NULL);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
 }
 
 static void
@@ -289,10 +353,8 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 	}
 	json_decref(errs);
 	if (q.dry_run) {
-		json_t *out = dry_run(h, &ch, 1, &code);
-
+		dry_run(h, req, &ch, 1);
 		cd_change_clear(&ch);
-		reply(req, code, out);
 		return;
 	}
 	if ((rc = cd_res_commit(h->res, &ch)) < 0) {
@@ -385,7 +447,7 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 		json_decref(list);
 	}
 	if (q.dry_run) {
-		reply(req, 200, dry_run(h, ch, n, &code));
+		dry_run(h, req, ch, n);
 		goto out;
 	}
 	chg = json_array();
