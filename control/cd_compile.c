@@ -521,6 +521,15 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 			     err);
 		} else if (rc < 0) {
 			fail(x, "Failed", ptr, "bad_value", "%s", err);
+		} else if (prev == NULL && !del && cd_tables_size(x->t, table) > 0 &&
+			   json_object_size(json_object_get(x->set, table)) > cd_tables_size(x->t, table)) {
+			/* past what sxdp's table holds: refused here, not retried there */
+			json_t *rows = json_object_get(x->set, table);
+
+			json_object_del(rows, key);
+			rc = -ENOSPC;
+			fail(x, "Failed", ptr, "capacity", "sxdp's table %s is full (size %zu)", table,
+			     cd_tables_size(x->t, table));
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key), *now;
 
@@ -1504,15 +1513,11 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 
 /* ------------------------------------------------------------ driver */
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of @objs sorted (borrowed from @objs; free the array). */
+/* The names of @objs in the order given: the caller's (sxcd gives each
+ * kind's oldest first, so of two colliding intents the younger fails);
+ * borrowed from @objs, free the array. */
 static const char **
-sorted_names(json_t *objs, size_t *n)
+names_of(json_t *objs, size_t *n)
 {
 	const char **out = calloc(json_object_size(objs) + 1, sizeof(*out)), *k;
 	json_t *v;
@@ -1522,7 +1527,6 @@ sorted_names(json_t *objs, size_t *n)
 		return NULL;
 	json_object_foreach(objs, k, v)
 		out[(*n)++] = k;
-	qsort(out, *n, sizeof(*out), by_name);
 	return out;
 }
 
@@ -1656,7 +1660,7 @@ start_full(struct cd_compiler *cc)
 	json_object_clear(cc->compiled);
 	for (int k = 0; k < CD_KINDS; k++) {
 		json_t *objs_k = json_object_get(cc->intents, kinds[k]);
-		const char **names = sorted_names(objs_k, &n);
+		const char **names = names_of(objs_k, &n);
 
 		for (size_t i = 0; names != NULL && i < n; i++)
 			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
@@ -1676,14 +1680,26 @@ kind_of_who(const char *who, const char **name)
 	return -1;
 }
 
-/* Does @a come after @b in compile order? */
+/* Does @a come after @b in compile order (of the intents being compiled;
+ * one not among them comes last)? */
 static bool
-later(const char *a, const char *b)
+later(struct cd_compiler *cc, const char *a, const char *b)
 {
 	const char *na, *nb;
 	int ka = kind_of_who(a, &na), kb = kind_of_who(b, &nb);
+	json_t *objs;
+	void *it;
 
-	return ka != kb ? ka > kb : strcmp(na, nb) > 0;
+	if (ka != kb)
+		return ka > kb;
+	objs = json_object_get(cc->intents, kinds[ka < 0 ? 0 : ka]);
+	for (it = json_object_iter(objs); it != NULL; it = json_object_iter_next(objs, it)) {
+		if (strcmp(json_object_iter_key(it), nb) == 0)
+			return true;	/* b first */
+		if (strcmp(json_object_iter_key(it), na) == 0)
+			return false;
+	}
+	return true;
 }
 
 struct jent {
@@ -1862,19 +1878,11 @@ plan(struct cd_compiler *cc)
 	}
 	/* what is still there, in compile order */
 	for (int k = 0; k < CD_KINDS; k++) {
-		json_t *sub = json_object();
-		const char **names;
-		size_t n;
-
-		json_object_foreach(r, who, t)
-			if (kind_of_who(who, &name) == k &&
-			    json_object_get(json_object_get(cc->intents, kinds[k]), name) != NULL)
-				json_object_set_new(sub, name, json_true());
-		names = sorted_names(sub, &n);
-		for (i = 0; names != NULL && i < n; i++)
-			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
-		free(names);
-		json_decref(sub);
+		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
+			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
+			if (json_object_get(r, w) != NULL)
+				json_array_append_new(cc->todo, json_pack("[i,s]", k, name));
+		}
 	}
 	json_decref(r);
 	return false;
@@ -2060,7 +2068,7 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 		if (!cc->full && json_object_get(json_object_get(x->results, x->who), "reason") != NULL &&
 		    strcmp(str(json_object_get(x->results, x->who), "phase"), "Failed") == 0 &&
 		    json_object_get(cc->changed, x->who) != NULL &&
-		    (x->order_sensitive || (x->holder[0] != '\0' && later(x->holder, x->who)))) {
+		    (x->order_sensitive || (x->holder[0] != '\0' && later(cc, x->holder, x->who)))) {
 			start_full(cc);
 			continue;
 		}

@@ -8,7 +8,10 @@
  * that collides with another (a port two slices claim, a slice id taken)
  * is refused with the owner named and leaves the set as it was. Kinds go
  * in dependency order (site, peers, slices, vdns, policies), intents of a
- * kind by name, so the same intents give the same entries. Ids sxdp needs
+ * kind in the order given (sxcd gives them oldest first: the younger of
+ * two colliding intents fails), so the same intents give the same
+ * entries. An entry past the size of its table in sxdp fails its intent
+ * ("capacity"). Ids sxdp needs
  * and intents do not name (paths, tunnels, meters) are allocated in @ids,
  * which the caller keeps (and stores) so they stay the same across runs:
  * an intent's entries never move when another one comes or goes.

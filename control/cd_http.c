@@ -64,6 +64,7 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	case 409: why = "Conflict"; break;
 	case 413: why = "Payload Too Large"; break;
 	case 503: why = "Service Unavailable"; break;
+	case 507: why = "Insufficient Storage"; break;
 	default: why = "Internal Server Error"; break;
 	}
 	evhttp_send_reply(req, code, why, b);
@@ -179,6 +180,18 @@ body_of(struct evhttp_request *req)
 		v = NULL;
 	}
 	return v;
+}
+
+/* The store refused a write (-@rc): nothing changed. 507 when it is out
+ * of room, 503 when it cannot be written at all (read-only, I/O). */
+static void
+reply_store(struct evhttp_request *req, int rc)
+{
+	bool full = rc == -ENOSPC || rc == -EDQUOT;
+
+	CD_LOG(ERR, "the intent store refused a write: %s", strerror(-rc));
+	reply_err(req, full ? 507 : 503, full ? "store_full" : "store_unavailable", NULL,
+		  "the intent store refused the write (%s): nothing changed", strerror(-rc));
 }
 
 /* ------------------------------------------------------------ waiting */
@@ -328,6 +341,140 @@ dry_run(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, siz
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
 }
 
+/* A change checked against the intents' collisions (cd_res_collisions on
+ * what the compile would make of it: a dry run, in slices, so the loop
+ * serves others meanwhile), then stored and answered. */
+struct commit {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	struct cd_change *ch;
+	size_t n;
+	bool apply, wait;
+};
+
+static void
+commit_free(struct commit *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		cd_change_clear(&c->ch[i]);
+	free(c->ch);
+	free(c);
+}
+
+/* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
+ * (apply), now or once in sxdp (?wait=1). */
+static void
+commit_go(struct commit *c)
+{
+	struct cd_http *h = c->h;
+	struct cd_change *ch = c->ch;
+	json_t *body, *chg;
+	int code, rc;
+
+	if (c->apply) {
+		/* stored whole or not at all */
+		if ((rc = cd_res_commit_all(h->res, ch, c->n)) < 0) {
+			reply_store(c->req, rc);
+			commit_free(c);
+			return;
+		}
+		chg = json_array();
+		for (size_t i = 0; i < c->n; i++)
+			json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+				cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+				"generation", ch[i].generation));
+		if (c->wait)
+			answer_after(h, c->req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
+				     CD_SITE, NULL);
+		else
+			reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run",
+						     (json_int_t)cd_sync_kick(h->sync)));
+		commit_free(c);
+		return;
+	}
+	if ((rc = cd_res_commit(h->res, ch)) < 0) {
+		reply_store(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
+	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
+		uint64_t epoch = cd_sync_kick(h->sync);
+
+		if (c->wait) {
+			answer_after(h, c->req, epoch, code, NULL, ch->kind, ch->name);
+			commit_free(c);
+			return;
+		}
+	}
+	body = cd_res_get(h->res, ch->kind, ch->name);
+	reply(c->req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
+	commit_free(c);
+}
+
+static void
+on_checked(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct commit *c = arg;
+	json_t *errs = json_array();
+
+	(void)diff;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	/* unknowable while sxdp is away: then the older intent wins when both compile */
+	if (rc == 0 && cd_res_collisions(c->h->res, results, c->ch, c->n, errs) == 409) {
+		reply_errs(c->req, 409, errs);
+		commit_free(c);
+		return;
+	}
+	json_decref(errs);
+	commit_go(c);
+}
+
+static void
+commit_gone(struct evhttp_connection *conn, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)conn;
+	cd_sync_dry_cancel(c->h->sync, c);
+	commit_free(c);
+}
+
+/* @ch (@n of them, taken: moved into the commit) checked, stored, answered. */
+static void
+checked_commit(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n, bool apply,
+	       bool wait)
+{
+	struct commit *c = calloc(1, sizeof(*c));
+	bool any = false;
+	json_t *specs;
+	int rc;
+
+	if (c == NULL || (c->ch = calloc(n + 1, sizeof(*ch))) == NULL) {
+		free(c);
+		for (size_t i = 0; i < n; i++)
+			cd_change_clear(&ch[i]);
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	memcpy(c->ch, ch, n * sizeof(*ch));
+	*c = (struct commit){ .h = h, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait };
+	for (size_t i = 0; i < n; i++)
+		any = any || strcmp(ch[i].action, "unchanged") != 0;
+	if (!any) {
+		commit_go(c);
+		return;
+	}
+	specs = cd_res_specs(h->res, ch, n);
+	rc = cd_sync_dry_run(h->sync, specs, on_checked, c);
+	json_decref(specs);
+	if (rc < 0) {
+		commit_go(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), commit_gone, c);
+}
+
 static void
 do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, const char *name,
 	  bool withdraw, bool create_only)
@@ -335,7 +482,7 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 	json_t *errs = json_array(), *body = NULL;
 	struct cd_change ch;
 	struct query q;
-	int code, rc;
+	int code;
 
 	if (query_parse(req, &q, errs) < 0) {
 		reply_errs(req, 400, errs);
@@ -357,32 +504,14 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 		cd_change_clear(&ch);
 		return;
 	}
-	if ((rc = cd_res_commit(h->res, &ch)) < 0) {
-		cd_change_clear(&ch);
-		reply_err(req, 500, "store", NULL, "the intent store refused the write: %s",
-			  strerror(-rc));
-		return;
-	}
-	code = strcmp(ch.action, "created") == 0 ? 201 : 200;
-	if (strcmp(ch.action, "unchanged") != 0 || q.wait) {
-		uint64_t epoch = cd_sync_kick(h->sync);
-
-		if (q.wait) {
-			answer_after(h, req, epoch, code, NULL, kind, ch.name);
-			cd_change_clear(&ch);
-			return;
-		}
-	}
-	body = cd_res_get(h->res, kind, ch.name);
-	cd_change_clear(&ch);
-	reply(req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
+	checked_commit(h, req, &ch, 1, false, q.wait);
 }
 
 /* POST /api/v1/apply: the whole set checked first, then written. */
 static void
 do_apply(struct cd_http *h, struct evhttp_request *req)
 {
-	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *chg, *prune, *pk;
+	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *prune, *pk;
 	struct cd_change *ch = NULL;
 	size_t n = 0, i, j;
 	struct query q;
@@ -437,7 +566,10 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 									  "phase"));
 
 			snprintf(who, sizeof(who), "%s/%s", json_string_value(pk), nm);
-			if (json_object_get(seen, who) != NULL || strcmp(ph, "Withdrawing") == 0)
+			(void)ph;
+			/* a live one (put again while its withdrawal runs too) */
+			if (json_object_get(seen, who) != NULL ||
+			    !cd_res_live(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm))
 				continue;
 			ch = realloc(ch, (n + 1) * sizeof(*ch));
 			if (cd_res_check(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm, NULL,
@@ -450,20 +582,9 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 		dry_run(h, req, ch, n);
 		goto out;
 	}
-	chg = json_array();
-	for (i = 0; i < n; i++) {
-		int rc = cd_res_commit(h->res, &ch[i]);
-
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-			cd_kind_name(ch[i].kind), "name", ch[i].name, "action",
-			rc < 0 ? "store_failed" : ch[i].action, "generation", ch[i].generation));
-	}
-	if (q.wait)
-		answer_after(h, req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
-			     CD_SITE, NULL);
-	else
-		reply(req, 200, json_pack("{s:o,s:I}", "changes", chg, "run",
-					  (json_int_t)cd_sync_kick(h->sync)));
+	checked_commit(h, req, ch, n, true, q.wait);
+	ch = NULL;	/* the commit's now */
+	n = 0;
 	goto out;
 bad:
 	reply_errs(req, code == 200 ? 400 : code, errs);
@@ -632,8 +753,9 @@ on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 		if (strcmp(rest, "status") == 0 && m == EVHTTP_REQ_GET) {
-			reply(req, 200, json_pack("{s:o,s:o}", "sxdp", cd_sync_info(h->sync), "intents",
-						  cd_res_phases(h->res)));
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o}}", "sxdp", cd_sync_info(h->sync),
+						  "intents", cd_res_phases(h->res), "store", "quarantined",
+						  cd_res_quarantine(h->res)));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {

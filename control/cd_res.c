@@ -17,6 +17,11 @@ struct cd_res {
 	json_t *gone;	  /* KIND → NAME → document: withdrawing */
 	json_t *status;	  /* "KIND/NAME" → status */
 	json_t *state;	  /* NAME → the reconciler's documents */
+	/* KIND → NAME → {"message"}: stored files that do not read back (not
+	 * JSON, or no longer a valid intent); kept on disk, and their entries
+	 * in sxdp, until a DELETE or a PUT of the name decides */
+	json_t *quar;
+	json_int_t serial;	/* the last creation serial handed out */
 };
 
 const char *
@@ -58,14 +63,22 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 	r->docs = json_object();
 	r->gone = json_object();
 	r->status = json_object();
+	r->quar = json_object();
 	*bad = json_array();
 	if ((all = store_load(st, &broken)) == NULL) {
 		cd_res_free(r);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < json_array_size(broken); i++)
-		json_array_append_new(*bad, json_pack("{s:O,s:s}", "intent", json_array_get(broken, i),
-						      "message", "not JSON"));
+	for (size_t i = 0; i < json_array_size(broken); i++) {
+		const char *w = json_string_value(json_array_get(broken, i)), *sl = strchr(w, '/');
+		char k[32];
+
+		json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message", "not JSON"));
+		snprintf(k, sizeof(k), "%.*s", sl ? (int)(sl - w) : 0, w);
+		if (sl != NULL && cd_kind_of(k) >= 0)
+			json_object_set_new(kind_docs(r->quar, (enum cd_kind)cd_kind_of(k)), sl + 1,
+					    json_pack("{s:s}", "message", "the stored file is not JSON"));
+	}
 	json_decref(broken);
 	r->state = json_incref(json_object_get(all, STATE_KIND));
 	if (r->state == NULL)
@@ -81,11 +94,24 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 			if (cd_schema_check(sc, cd_kind_schema((enum cd_kind)k),
 					    json_object_get(doc, "spec"), "/spec", errs) == 0 &&
 			    json_integer_value(json_object_get(json_object_get(doc, "metadata"),
-							       "generation")) > 0)
+							       "generation")) > 0) {
+				json_int_t sn = json_integer_value(json_object_get(
+					json_object_get(doc, "metadata"), "serial"));
+
 				json_object_set(kind_docs(r->docs, (enum cd_kind)k), name, doc);
-			else
+				if (sn > r->serial)
+					r->serial = sn;
+			} else {
+				char *m = json_dumps(json_array_size(errs) ? errs : json_string(
+					"no metadata.generation"), JSON_COMPACT | JSON_ENCODE_ANY);
+
 				json_array_append_new(*bad, json_pack("{s:s,s:O}", "intent", who,
 								      "message", errs));
+				json_object_set_new(kind_docs(r->quar, (enum cd_kind)k), name, json_pack(
+					"{s:s+}", "message", "the stored intent is no longer valid: ",
+					m ? m : ""));
+				free(m);
+			}
 			json_decref(errs);
 		}
 	}
@@ -103,6 +129,7 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->gone);
 	json_decref(r->status);
 	json_decref(r->state);
+	json_decref(r->quar);
 	free(r);
 }
 
@@ -124,6 +151,7 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 
 	memset(ch, 0, sizeof(*ch));
 	ch->kind = kind;
+	snprintf(ch->base, sizeof(ch->base), "%s", base);
 	if (body != NULL) {
 		snprintf(ptr, sizeof(ptr), "%s", base);
 		if (cd_schema_check(r->sc, "IntentIn", body, ptr, errs) > 0)
@@ -189,6 +217,12 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 		return 409;
 	}
 	if (body == NULL) {
+		if (cur == NULL && json_object_get(kind_docs(r->quar, kind), name) != NULL) {
+			/* the operator's decision on a quarantined file: it goes, and
+			 * so do the entries sxcd kept for it */
+			ch->action = "withdrawn";
+			return 200;
+		}
 		if (cur == NULL) {
 			cd_schema_err(errs, base, "not_found", "no %s/%s", cd_kind_name(kind), name);
 			return 404;
@@ -207,11 +241,17 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 	cd_res_now(now, sizeof(now));
 	ch->action = cur != NULL ? "replaced" : "created";
 	ch->generation = have + 1;
-	ch->doc = json_pack("{s:s,s:{s:s,s:I,s:s,s:s},s:O}", "kind", cd_kind_name(kind), "metadata",
-			    "name", name, "generation", ch->generation, "created",
+	ch->doc = json_pack("{s:s,s:{s:s,s:I,s:I,s:s,s:s},s:O}", "kind", cd_kind_name(kind),
+			    "metadata", "name", name, "generation", ch->generation,
+			    /* creation order: the older of two colliding intents wins */
+			    "serial", cur ? json_integer_value(json_object_get(json_object_get(cur,
+						"metadata"), "serial")) : r->serial + 1,
+			    "created",
 			    cur ? json_string_value(json_object_get(json_object_get(cur, "metadata"),
 								    "created")) : now,
 			    "updated", now, "spec", spec);
+	if (cur == NULL)
+		r->serial++;
 	return ch->doc != NULL ? 200 : 500;
 }
 
@@ -229,33 +269,80 @@ set_status(struct cd_res *r, const char *who, const char *phase, json_int_t obse
 		json_object_set_new(s, "observedGeneration", json_integer(observed));
 }
 
+/* A change the store holds now, in memory. */
+static void
+commit_mem(struct cd_res *r, struct cd_change *ch)
+{
+	char who[STORE_NAME_MAX * 2 + 2];
+	json_t *cur, *st;
+
+	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
+	json_object_del(kind_docs(r->quar, ch->kind), ch->name);
+	if (ch->doc == NULL) {
+		cur = json_object_get(kind_docs(r->docs, ch->kind), ch->name);
+		if (cur == NULL)	/* a quarantined file: nothing to list as withdrawing */
+			return;
+		json_object_set(kind_docs(r->gone, ch->kind), ch->name, cur);
+		json_object_del(kind_docs(r->docs, ch->kind), ch->name);
+		set_status(r, who, "Withdrawing", -1);
+		return;
+	}
+	json_object_set(kind_docs(r->docs, ch->kind), ch->name, ch->doc);
+	json_object_del(kind_docs(r->gone, ch->kind), ch->name);
+	st = json_object_get(r->status, who);
+	/* put again while its withdrawal runs: a live intent, not Withdrawing */
+	if (st == NULL || strcmp(json_string_value(json_object_get(st, "phase")) ?: "",
+				 "Withdrawing") == 0) {
+		json_object_del(r->status, who);
+		set_status(r, who, "Pending", 0);
+	}
+}
+
 int
 cd_res_commit(struct cd_res *r, struct cd_change *ch)
 {
 	const char *kind = cd_kind_name(ch->kind);
-	char who[STORE_NAME_MAX * 2 + 2];
-	json_t *cur;
 	int rc;
 
-	snprintf(who, sizeof(who), "%s/%s", kind, ch->name);
 	if (strcmp(ch->action, "unchanged") == 0)
 		return 0;
 	if (ch->doc == NULL) {
 		if ((rc = store_del(r->st, kind, ch->name)) < 0 && rc != -ENOENT)
 			return rc;
-		cur = json_object_get(kind_docs(r->docs, ch->kind), ch->name);
-		json_object_set(kind_docs(r->gone, ch->kind), ch->name, cur);
-		json_object_del(kind_docs(r->docs, ch->kind), ch->name);
-		set_status(r, who, "Withdrawing", -1);
-		return 0;
-	}
-	if ((rc = store_put(r->st, kind, ch->name, ch->doc)) < 0)
+	} else if ((rc = store_put(r->st, kind, ch->name, ch->doc)) < 0) {
 		return rc;
-	json_object_set(kind_docs(r->docs, ch->kind), ch->name, ch->doc);
-	json_object_del(kind_docs(r->gone, ch->kind), ch->name);
-	if (json_object_get(r->status, who) == NULL)
-		set_status(r, who, "Pending", 0);
+	}
+	commit_mem(r, ch);
 	return 0;
+}
+
+int
+cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
+{
+	struct store_op *ops = calloc(n + 1, sizeof(*ops));
+	size_t m = 0;
+	int rc;
+
+	if (ops == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ch[i].action, "unchanged") != 0)
+			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind),
+						      .name = ch[i].name, .doc = ch[i].doc };
+	rc = m > 0 ? store_apply(r->st, ops, m) : 0;
+	free(ops);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ch[i].action, "unchanged") != 0)
+			commit_mem(r, &ch[i]);
+	return 0;
+}
+
+bool
+cd_res_live(struct cd_res *r, enum cd_kind kind, const char *name)
+{
+	return json_object_get(kind_docs(r->docs, kind), name) != NULL;
 }
 
 void
@@ -265,19 +352,60 @@ cd_change_clear(struct cd_change *ch)
 	ch->doc = NULL;
 }
 
+struct by_age {
+	json_int_t serial;
+	const char *created, *name;
+	json_t *spec;
+};
+
+static int
+age_cmp(const void *a, const void *b)
+{
+	const struct by_age *x = a, *y = b;
+	int c;
+
+	if (x->serial != y->serial)
+		return x->serial < y->serial ? -1 : 1;
+	if ((c = strcmp(x->created, y->created)) != 0)
+		return c;
+	return strcmp(x->name, y->name);
+}
+
+/* The specs of @objs (NAME → document) oldest first: the order they are
+ * compiled in, so an intent that collides with an older one is the one
+ * that fails. */
+static json_t *
+specs_by_age(json_t *objs)
+{
+	size_t n = json_object_size(objs), i = 0;
+	struct by_age *v = calloc(n + 1, sizeof(*v));
+	json_t *out = json_object(), *doc, *meta;
+	const char *name;
+
+	if (v == NULL)
+		return out;
+	json_object_foreach(objs, name, doc) {
+		meta = json_object_get(doc, "metadata");
+		v[i++] = (struct by_age){ .serial = json_integer_value(json_object_get(meta, "serial")),
+					  .created = json_string_value(json_object_get(meta, "created")) ?: "",
+					  .name = name, .spec = json_object_get(doc, "spec") };
+	}
+	qsort(v, n, sizeof(*v), age_cmp);
+	for (i = 0; i < n; i++)
+		json_object_set(out, v[i].name, v[i].spec);
+	free(v);
+	return out;
+}
+
 json_t *
 cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n)
 {
-	json_t *out = json_object(), *objs, *doc;
-	const char *kind, *name;
+	json_t *out = json_object(), *objs;
+	const char *kind;
 
-	json_object_foreach(r->docs, kind, objs) {
-		json_t *o = json_object();
-
-		json_object_foreach(objs, name, doc)
-			json_object_set(o, name, json_object_get(doc, "spec"));
-		json_object_set_new(out, kind, o);
-	}
+	json_object_foreach(r->docs, kind, objs)
+		json_object_set_new(out, kind, specs_by_age(objs));
+	/* changes on top: a new intent is the youngest */
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = kind_docs(out, changes[i].kind);
 
@@ -302,6 +430,16 @@ with_status(struct cd_res *r, enum cd_kind k, const char *name, json_t *doc)
 	return out;
 }
 
+/* A quarantined intent as the API shows it: no spec it could read. */
+static json_t *
+quarantined(enum cd_kind k, const char *name, json_t *q)
+{
+	return json_pack("{s:s,s:{s:s,s:i},s:{},s:{s:s,s:i,s:s,s:O}}", "kind", cd_kind_name(k),
+			 "metadata", "name", name, "generation", 0, "spec", "status", "phase",
+			 "Quarantined", "observedGeneration", 0, "reason", "corrupt", "message",
+			 json_object_get(q, "message"));
+}
+
 json_t *
 cd_res_list(struct cd_res *r, enum cd_kind kind)
 {
@@ -312,6 +450,8 @@ cd_res_list(struct cd_res *r, enum cd_kind kind)
 		json_array_append_new(items, with_status(r, kind, name, doc));
 	json_object_foreach(kind_docs(r->gone, kind), name, doc)
 		json_array_append_new(items, with_status(r, kind, name, doc));
+	json_object_foreach(kind_docs(r->quar, kind), name, doc)
+		json_array_append_new(items, quarantined(kind, name, doc));
 	return json_pack("{s:o}", "items", items);
 }
 
@@ -322,6 +462,8 @@ cd_res_get(struct cd_res *r, enum cd_kind kind, const char *name)
 
 	if (doc == NULL)
 		doc = json_object_get(kind_docs(r->gone, kind), name);
+	if (doc == NULL && (doc = json_object_get(kind_docs(r->quar, kind), name)) != NULL)
+		return quarantined(kind, name, doc);
 	return doc != NULL ? with_status(r, kind, name, doc) : NULL;
 }
 
@@ -411,7 +553,44 @@ cd_res_phases(struct cd_res *r)
 			}
 		}
 	}
+	json_object_foreach(r->quar, kind, objs)
+		if (json_object_size(objs) > 0)
+			json_object_set_new(out, "Quarantined", json_integer(json_integer_value(
+				json_object_get(out, "Quarantined")) + (json_int_t)json_object_size(objs)));
 	return out;
+}
+
+json_t *
+cd_res_quarantine(struct cd_res *r)
+{
+	json_t *out = json_array(), *objs, *q;
+	const char *kind, *name;
+
+	json_object_foreach(r->quar, kind, objs)
+		json_object_foreach(objs, name, q)
+			json_array_append_new(out, json_pack("{s:s++,s:s+++,s:O}", "intent", kind, "/",
+				name, "file", kind, "/", name, ".json", "message",
+				json_object_get(q, "message")));
+	return out;
+}
+
+bool
+cd_res_quarantined(struct cd_res *r, const char *who)
+{
+	const char *sl = who != NULL ? strchr(who, '/') : NULL, *kind;
+	json_t *objs;
+	char k[32];
+
+	if (who == NULL) {
+		json_object_foreach(r->quar, kind, objs)
+			if (json_object_size(objs) > 0)
+				return true;
+		return false;
+	}
+	if (sl == NULL || sl - who >= (long)sizeof(k))
+		return false;
+	snprintf(k, sizeof(k), "%.*s", (int)(sl - who), who);
+	return json_object_get(json_object_get(r->quar, k), sl + 1) != NULL;
 }
 
 json_t *
@@ -440,4 +619,56 @@ cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 	if (rc == 0 && json_object_get(r->state, what) != doc)
 		json_object_set(r->state, what, doc);
 	return rc;
+}
+
+static bool
+is_collision(json_t *res)
+{
+	const char *reason = json_string_value(json_object_get(res, "reason"));
+
+	return strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") == 0 &&
+	       reason != NULL && (strcmp(reason, "conflict") == 0 || strcmp(reason, "slice_conflict") == 0);
+}
+
+int
+cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n, json_t *errs)
+{
+	char who[STORE_NAME_MAX * 2 + 2], ptr[256];
+	const char *w, *ph;
+	json_t *res, *mine = json_object(), *old;
+	size_t before = json_array_size(errs);
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
+		json_object_set_new(mine, who, json_integer((json_int_t)i));
+		res = json_object_get(results, who);
+		if (ch[i].doc == NULL || !is_collision(res))
+			continue;
+		snprintf(ptr, sizeof(ptr), "%s%s", ch[i].base,
+			 json_string_value(json_object_get(res, "pointer")) ?: "/spec");
+		cd_schema_err(errs, ptr, "conflict", "%s collides with an existing intent: %s", who,
+			      json_string_value(json_object_get(res, "message")) ?: "");
+	}
+	/* an intent that holds its entries now never loses them to a change */
+	json_object_foreach(results, w, res) {
+		size_t culprit = 0;
+
+		if (json_object_get(mine, w) != NULL ||
+		    strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") != 0)
+			continue;
+		old = json_object_get(r->status, w);
+		ph = json_string_value(json_object_get(old, "phase"));
+		if (ph == NULL || strcmp(ph, "Failed") == 0 || strcmp(ph, "Withdrawing") == 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
+			if (strstr(json_string_value(json_object_get(res, "message")) ?: "", who) != NULL)
+				culprit = i;
+		}
+		snprintf(ptr, sizeof(ptr), "%s/spec", n > 0 ? ch[culprit].base : "");
+		cd_schema_err(errs, ptr, "conflict", "%s (%s) would fail: %s", w, ph,
+			      json_string_value(json_object_get(res, "message")) ?: "");
+	}
+	json_decref(mine);
+	return json_array_size(errs) > before ? 409 : 200;
 }

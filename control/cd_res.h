@@ -25,7 +25,7 @@ struct cd_res;
 
 /* The intents in @st (borrowed, as @sc): 0 and *@out, or -errno. Files
  * that do not parse or no longer pass the schema are reported in *@bad
- * (a new array of {"intent", "message"}) and left out. */
+ * (a new array of {"intent", "message"}) and quarantined. */
 int cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t **bad);
 void cd_res_free(struct cd_res *r);
 
@@ -36,6 +36,7 @@ struct cd_change {
 	json_t *doc;		/* the new document; NULL: a withdrawal */
 	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
 	json_int_t generation;
+	char base[32];		/* where in the request it was (a JSON pointer) */
 };
 
 /*
@@ -53,10 +54,29 @@ int cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *
 /* Write a checked change: the store first (durably), then memory. 0 or
  * -errno (then nothing changed). */
 int cd_res_commit(struct cd_res *r, struct cd_change *ch);
+/* The @n checked @ch written as one: all or none in the store
+ * (store_apply), then memory. 0 or -errno (then nothing changed). */
+int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n);
 void cd_change_clear(struct cd_change *ch);
+/* Is @kind/@name a live intent (stored, not withdrawing)? */
+bool cd_res_live(struct cd_res *r, enum cd_kind kind, const char *name);
 
-/* The specs to compile ({"KIND": {"NAME": spec}}, new), with the @n
- * checked @changes (NULL: none) applied on top, for a dry run. */
+/*
+ * The collisions @n checked changes @ch would make, from a compile of the
+ * intents with them applied (@results: cd_compiled's). A changed intent
+ * that fails on a conflict is refused (the holder named, the pointer into
+ * the request); so is any change that would make an intent Failed that is
+ * not now (a Ready intent never loses its entries to another's mistake).
+ * Errors go to @errs; 409 when there is one, else 200.
+ */
+int cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n,
+		      json_t *errs);
+
+/* The specs to compile ({"KIND": {"NAME": spec}}, new), each kind's
+ * oldest first (metadata.serial, the creation order, kept in the store):
+ * the order they compile in, so of two colliding intents the younger
+ * fails. The @n checked @changes (NULL: none) go on top (a new one
+ * youngest), for a dry run. */
 json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
 /* The documents of @kind with their status: {"items": [...]} (new). */
 json_t *cd_res_list(struct cd_res *r, enum cd_kind kind);
@@ -74,6 +94,13 @@ void cd_res_set_status(struct cd_res *r, json_t *status, bool withdrawn_done);
 void cd_res_set_phase_all(struct cd_res *r, const char *phase, const char *waiting);
 /* phase → count over every intent (new). */
 json_t *cd_res_phases(struct cd_res *r);
+/* Stored files that do not read back ("KIND/NAME": not JSON, or no
+ * longer valid): kept, listed with phase Quarantined, their entries kept
+ * in sxdp, until a DELETE or PUT of the name. [{"intent", "file",
+ * "message"}] (new). */
+json_t *cd_res_quarantine(struct cd_res *r);
+/* Is "KIND/NAME" @who quarantined (@who NULL: is any)? */
+bool cd_res_quarantined(struct cd_res *r, const char *who);
 /* The status of one intent (borrowed), NULL: none. */
 json_t *cd_res_status(struct cd_res *r, const char *who);
 

@@ -80,8 +80,12 @@ struct cd_sync {
 	json_t *groups;			/* owner → updates: the batches after a refusal */
 	size_t group;			/* the one in flight */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
+	json_t *kept;			/* owned entries of quarantined intents: never deleted */
+	unsigned int rewrites;		/* batches sent again without deletes of what was gone */
 	bool wrote;
 	uint64_t connected_at;
+
+	json_t *usage;			/* TABLE → {"used", "size"}: sxdp's last pipeline.describe */
 
 	/* what the last runs did */
 	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
@@ -113,6 +117,27 @@ arm(struct cd_sync *s, unsigned int ms)
 	evtimer_add(s->timer, &tv);
 }
 
+/* How full sxdp's tables are, for /status. */
+static void
+on_usage(void *arg, json_t *result, json_t *error)
+{
+	struct cd_sync *s = arg;
+	json_t *t, *u = json_object();
+	size_t i;
+
+	if (error != NULL) {
+		json_decref(u);
+		return;
+	}
+	json_array_foreach(json_object_get(result, "tables"), i, t)
+		if (json_string_value(json_object_get(t, "name")) != NULL)
+			json_object_set_new(u, json_string_value(json_object_get(t, "name")), json_pack(
+				"{s:O,s:O}", "used", json_object_get(t, "entries"), "size",
+				json_object_get(t, "size")));
+	json_decref(s->usage);
+	s->usage = u;
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -120,6 +145,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->tables != NULL)
+		ctl_async_call(s->ctl, "pipeline.describe", NULL, on_usage, s);
 	s->full = true;	/* what changed behind sxcd's back shows now */
 	cd_sync_kick(s);
 }
@@ -221,7 +248,9 @@ run_clear(struct cd_sync *s)
 	json_decref(s->diff);
 	json_decref(s->groups);
 	json_decref(s->errors);
-	s->gens = s->have = s->diff = s->groups = s->errors = NULL;
+	json_decref(s->kept);
+	s->gens = s->have = s->diff = s->groups = s->errors = s->kept = NULL;
+	s->rewrites = 0;
 	s->running = false;
 }
 
@@ -233,8 +262,27 @@ run_end(struct cd_sync *s, bool wrote)
 	json_t *st = json_object(), *r, *e, *old;
 	char when[32];
 	const char *who;
-	bool failed = json_object_size(s->errors) > 0;
+	bool failed = false;
 	uint64_t took = now_ms() - s->t0;
+
+	/* a refusal for want of room is Failed (capacity), not retried: only
+	 * the others make the run a failed one */
+	json_object_foreach(s->errors, who, e) {
+		const char *reason = json_string_value(json_object_get(e, "reason")) ?: "";
+		const char *table = json_string_value(json_object_get(json_object_get(e, "update"),
+								       "table"));
+
+		if (strcmp(reason, "table_full") != 0 && strcmp(reason, "no_memory") != 0) {
+			failed = true;
+			continue;
+		}
+		json_object_set_new(e, "phase", json_string("Failed"));
+		json_object_set_new(e, "reason", json_string("capacity"));
+		if (table != NULL && s->tables != NULL)
+			json_object_set_new(e, "message", json_sprintf("sxdp's table %s has no room "
+					    "(size %zu): %s", table, cd_tables_size(s->tables, table),
+					    json_string_value(json_object_get(e, "message")) ?: ""));
+	}
 
 	json_object_foreach(s->results, who, r) {
 		const char *phase = json_string_value(json_object_get(r, "phase"));
@@ -268,7 +316,7 @@ run_end(struct cd_sync *s, bool wrote)
 		s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_MIN_MS;
 		if (s->retry_ms > RETRY_MAX_MS)
 			s->retry_ms = RETRY_MAX_MS;
-		CD_LOG(WARN, "run %lu: sxdp refused %zu intents' writes; again in %u ms",
+		CD_LOG(WARN, "run %lu: %zu intents' writes not made; again in %u ms",
 		       (unsigned long)s->epoch, json_object_size(s->errors), s->retry_ms);
 	} else {
 		s->runs_ok++;
@@ -442,12 +490,56 @@ note_refusals(struct cd_sync *s, json_t *updates, json_t *result, const char *ow
 			continue;
 		who = owner ? owner : json_string_value(json_object_get(json_array_get(updates, i),
 									 "owner"));
-		if (who != NULL && json_object_get(s->errors, who) == NULL)
+		/* a delete of what no intent wants (a withdrawal's): the run
+		 * failed, so no withdrawal is said done */
+		if (who == NULL)
+			who = "sxcd/deletes";
+		if (json_object_get(s->errors, who) == NULL)
 			json_object_set_new(s->errors, who, json_pack("{s:s,s:O,s:O}", "reason",
 				reason ? reason : "refused", "message",
 				json_object_get(err, "message"), "update", json_array_get(updates, i)));
 	}
 }
+
+/* Did sxdp refuse @updates (@result) only because entries they delete were
+ * gone already (deleted behind sxcd's back)? Then those deletes are done:
+ * they leave @updates and the cache, and the rest is to be sent again. */
+static bool
+drop_vanished(struct cd_sync *s, json_t *updates, json_t *result)
+{
+	json_t *r, *keep = json_array();
+	size_t i, gone = 0;
+	bool only = true;
+
+	json_array_foreach(json_object_get(result, "results"), i, r) {
+		json_t *u = json_array_get(updates, i);
+		const char *reason = json_string_value(json_object_get(json_object_get(
+			json_object_get(r, "error"), "data"), "reason"));
+		bool ok = json_is_true(json_object_get(r, "ok"));
+
+		if (!ok && reason != NULL && strcmp(reason, "not_found") == 0 &&
+		    strcmp(json_string_value(json_object_get(u, "type")) ?: "", "delete") == 0) {
+			if (s->cache != NULL)
+				cd_tables_apply(s->tables, s->cache, u, NULL, NULL, NULL, 0);
+			gone++;
+			continue;
+		}
+		if (!ok && (reason == NULL || strcmp(reason, "not_applied") != 0))
+			only = false;
+		json_array_append(keep, u);
+	}
+	if (only && gone > 0 && json_array_size(json_object_get(result, "results")) ==
+	    json_array_size(updates) && s->rewrites++ < 64) {
+		json_array_clear(updates);
+		json_array_extend(updates, keep);
+		json_decref(keep);
+		return true;
+	}
+	json_decref(keep);
+	return false;
+}
+
+static void on_written(void *arg, json_t *result, json_t *error);
 
 static void
 on_group_written(void *arg, json_t *result, json_t *error)
@@ -468,6 +560,11 @@ on_group_written(void *arg, json_t *result, json_t *error)
 		it = json_object_iter_next(s->groups, it);
 	owner = json_object_iter_key(it);
 	ups = json_object_iter_value(it);
+	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
+	    drop_vanished(s, ups, result)) {
+		write_group(s);	/* the same group again, without them */
+		return;
+	}
 	if (error != NULL)
 		json_object_set_new(s->errors, owner, json_pack("{s:s,s:O}", "reason", "refused",
 								"message", json_object_get(error, "message")));
@@ -487,6 +584,11 @@ write_group(struct cd_sync *s)
 
 	for (size_t i = 0; i < s->group && it != NULL; i++)
 		it = json_object_iter_next(s->groups, it);
+	if (it != NULL && json_array_size(json_object_iter_value(it)) == 0) {
+		s->group++;
+		write_group(s);
+		return;
+	}
 	if (it == NULL) {
 		run_finish(s, true);
 		return;
@@ -536,6 +638,60 @@ end_marker_if_moved(struct cd_sync *s, json_t *u, json_t *prev, json_t *sent)
 	ctl_async_call(s->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
 }
 
+/* Owned entries no compiled intent wants whose owner cannot be read (a
+ * quarantined intent's; any unknown owner's while one is): kept in sxdp
+ * until an operator decides. TABLE → KEY → seq (new). */
+static json_t *
+kept_entries(struct cd_sync *s)
+{
+	json_t *out = json_object(), *owners = cd_res_state(s->res, "owners"), *rows, *v;
+	const char *t, *k;
+
+	if (!cd_res_quarantined(s->res, NULL))
+		return out;
+	json_object_foreach(cd_res_state(s->res, "owned"), t, rows) {
+		json_object_foreach(rows, k, v) {
+			const char *who = json_string_value(json_object_get(json_object_get(owners, t), k));
+
+			if (json_object_get(json_object_get(s->c.want, t), k) != NULL ||
+			    (who != NULL && !cd_res_quarantined(s->res, who)))
+				continue;
+			if (json_object_get(out, t) == NULL)
+				json_object_set_new(out, t, json_object());
+			json_object_set(json_object_get(out, t), k, v);
+		}
+	}
+	return out;
+}
+
+/* The writes are in: sxcd owns what it wants and what it keeps. */
+static void
+owned_settle(struct cd_sync *s)
+{
+	json_t *owned = json_deep_copy(s->c.seq), *owners = json_deep_copy(s->c.owner);
+	json_t *old = cd_res_state(s->res, "owners"), *rows, *v;
+	const char *t, *k;
+
+	json_object_update_recursive(owned, s->kept);
+	json_object_foreach(s->kept, t, rows) {
+		json_object_foreach(rows, k, v) {
+			json_t *who = json_object_get(json_object_get(old, t), k);
+
+			if (who == NULL)
+				continue;
+			if (json_object_get(owners, t) == NULL)
+				json_object_set_new(owners, t, json_object());
+			json_object_set(json_object_get(owners, t), k, who);
+		}
+	}
+	if ((!json_equal(owners, old) && cd_res_save(s->res, "owners", owners) < 0) ||
+	    (!json_equal(owned, cd_res_state(s->res, "owned")) &&
+	     cd_res_save(s->res, "owned", owned) < 0))
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+	json_decref(owned);
+	json_decref(owners);
+}
+
 static void
 on_written(void *arg, json_t *result, json_t *error)
 {
@@ -550,6 +706,19 @@ on_written(void *arg, json_t *result, json_t *error)
 		return;
 	}
 	s->writes += json_array_size(s->diff);
+	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
+	    drop_vanished(s, s->diff, result)) {
+		if (json_array_size(s->diff) == 0) {
+			owned_update(s, true);
+			run_finish(s, true);
+			return;
+		}
+		if (ctl_async_call(s->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity",
+				   "dataplane-atomic", "updates", cd_tables_strip(s->diff)),
+				   on_written, s) < 0)
+			run_abort(s);
+		return;
+	}
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
 		json_t *sent = json_object(), *prev;
 
@@ -597,51 +766,73 @@ on_written(void *arg, json_t *result, json_t *error)
 static int
 owned_update(struct cd_sync *s, bool after)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *rows, *t, *o, *sq, *cur;
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
+	json_t *rows, *t, *o, *ow, *sq, *cur;
 	const char *table, *key;
-	bool changed = false;
+	bool changed = false, changed_o = false;
 	int rc = 0;
 
 	if (s->whole) {
 		if (after) {
-			if (json_equal(owned, s->c.seq))
-				return 0;
-			o = json_deep_copy(s->c.seq);
+			owned_settle(s);
+			return 0;
 		} else {
-			json_t *add = json_deep_copy(s->c.seq);	/* not the compiler's own rows */
+			/* copies: not the compiler's own rows */
+			json_t *add = json_deep_copy(s->c.seq), *addo = json_deep_copy(s->c.owner), *wo;
 
 			o = json_deep_copy(owned);
 			json_object_update_recursive(o, add);
+			wo = json_deep_copy(owners);
+			json_object_update_recursive(wo, addo);
 			json_decref(add);
-			if (json_equal(o, owned)) {
-				json_decref(o);
-				return 0;
-			}
+			json_decref(addo);
+			rc = json_equal(wo, owners) ? 0 : cd_res_save(s->res, "owners", wo);
+			if (rc == 0 && !json_equal(o, owned))
+				rc = cd_res_save(s->res, "owned", o);
+			json_decref(o);
+			json_decref(wo);
 		}
-		rc = cd_res_save(s->res, "owned", o);
-		json_decref(o);
 		return rc;
 	}
 	json_object_foreach(s->keys, table, rows) {
-		json_t *want = json_object_get(s->c.seq, table);
+		json_t *want = json_object_get(s->c.seq, table), *who = json_object_get(s->c.owner, table);
 
 		if ((o = json_object_get(owned, table)) == NULL) {
 			json_object_set_new(owned, table, json_object());
 			o = json_object_get(owned, table);
 		}
+		if ((ow = json_object_get(owners, table)) == NULL) {
+			json_object_set_new(owners, table, json_object());
+			ow = json_object_get(owners, table);
+		}
 		json_object_foreach(rows, key, t) {
+			json_t *w = json_object_get(who, key);
+
 			sq = json_object_get(want, key);
 			cur = json_object_get(o, key);
 			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
 				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
 				changed = true;
-			} else if (sq == NULL && cur != NULL && after) {
+			} else if (sq == NULL && cur != NULL && after &&
+				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
 				json_object_del(o, key);
 				changed = true;
 			}
+			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
+				json_object_set_new(ow, key, json_string(json_string_value(w)));
+				changed_o = true;
+			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
+				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
+				json_object_del(ow, key);
+				changed_o = true;
+			}
 		}
 	}
-	return changed ? cd_res_save(s->res, "owned", owned) : 0;
+	if (changed_o)
+		rc = cd_res_save(s->res, "owners", owners);
+	if (rc == 0 && changed)
+		rc = cd_res_save(s->res, "owned", owned);
+	return rc;
 }
 
 /* The writes: the difference for what the compile changed, written as
@@ -649,19 +840,39 @@ owned_update(struct cd_sync *s, bool after)
 static void
 write_diff(struct cd_sync *s)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *params;
+	json_t *owned = cd_res_state(s->res, "owned"), *params, *mine, *rows, *v, *u;
+	const char *t, *k;
+	size_t i;
+	int rc;
 
-	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, owned, s->c.owner, s->keys);
+	/* what sxcd owns but keeps for quarantined intents is never deleted */
+	s->kept = kept_entries(s);
+	mine = json_object_size(s->kept) ? json_deep_copy(owned) : json_incref(owned);
+	json_object_foreach(s->kept, t, rows)
+		json_object_foreach(rows, k, v)
+			json_object_del(json_object_get(mine, t), k);
+	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
+	json_decref(mine);
 	if (json_array_size(s->diff) == 0) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
 		run_finish(s, false);
 		return;
 	}
-	/* what is about to be written is owned before it is written */
-	if (owned_update(s, false) < 0) {
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp: not writing");
-		json_object_set_new(s->errors, "sxcd/store", json_pack("{s:s}", "reason", "store"));
+	/* what is about to be written is owned (and by whom) before it is
+	 * written: a crash mid-write leaves nothing unaccounted */
+	if ((rc = owned_update(s, false)) < 0) {
+		/* nothing is written, and no intent whose entries these are is
+		 * said Ready: Error, retried */
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
+		json_array_foreach(s->diff, i, u) {
+			const char *who = json_string_value(json_object_get(u, "owner")) ?: "sxcd/deletes";
+
+			if (json_object_get(s->errors, who) == NULL)
+				json_object_set_new(s->errors, who, json_pack("{s:s,s:s+}", "reason", "store",
+					"message", "the store cannot record sxcd's entries before they are "
+					"written: ", strerror(-rc)));
+		}
 		run_end(s, false);
 		return;
 	}
@@ -1156,6 +1367,7 @@ on_port_list(void *arg, json_t *result, json_t *error)
 
 	if (error == NULL) {
 		cd_tables_free(s->tables);
+		on_usage(s, h->describe, NULL);
 		s->tables = cd_tables_new(h->describe, json_object_get(result, "ports"));
 		if (s->tables == NULL)
 			CD_LOG(ERR, "sxdp's pipeline.describe or port.list is not what sxcd reads");
@@ -1283,6 +1495,7 @@ cd_sync_free(struct cd_sync *s)
 	cd_lag_free(s->lag);
 	json_decref(s->kernel);
 	json_decref(s->cache);
+	json_decref(s->usage);
 	free(s);
 }
 
@@ -1305,7 +1518,7 @@ cd_sync_ctl(struct cd_sync *s)
 json_t *
 cd_sync_info(struct cd_sync *s)
 {
-	return json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+	json_t *out = json_pack("{s:b,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->tables != NULL, "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
@@ -1313,4 +1526,9 @@ cd_sync_info(struct cd_sync *s)
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
+
+	/* the headroom: each table's entries and size, as of the last resync */
+	if (out != NULL && s->usage != NULL)
+		json_object_set_new(out, "tables", json_deep_copy(s->usage));
+	return out;
 }

@@ -58,8 +58,10 @@ void cd_sync_unwait(struct cd_sync *s, void *arg);
  */
 typedef void cd_sync_dry_done(void *arg, int rc, json_t *diff, json_t *results);
 int cd_sync_dry_run(struct cd_sync *s, json_t *specs, cd_sync_dry_done *fn, void *arg);
+/* (A write's collision check is a dry run: its results say who fails.) */
 /* @arg's request went away: its dry run is not answered. */
 void cd_sync_dry_cancel(struct cd_sync *s, void *arg);
+
 
 /* What the kernel says of the WAN links (cd_nl_view's, borrowed) changed:
  * kept for the compile, and a run starts. */
@@ -67,7 +69,8 @@ void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
 
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
-/* {"connected", "boot_id", "version", "reconcile": {...}} (new). */
+/* {"connected", "boot_id", "version", "reconcile": {...}, "tables":
+ * {TABLE: {"used", "size"}} (as of the last resync)} (new). */
 json_t *cd_sync_info(struct cd_sync *s);
 
 #endif

@@ -57,6 +57,14 @@ cd_tables_has(const struct cd_tables *t, const char *name)
 	return json_object_get(t->tables, name) != NULL;
 }
 
+size_t
+cd_tables_size(const struct cd_tables *t, const char *name)
+{
+	json_int_t n = json_integer_value(json_object_get(json_object_get(t->tables, name), "size"));
+
+	return n > 0 ? (size_t)n : 0;
+}
+
 json_t *
 cd_tables_ports(const struct cd_tables *t)
 {

@@ -25,6 +25,9 @@ struct cd_tables *cd_tables_new(json_t *describe, json_t *ports);
 void cd_tables_free(struct cd_tables *t);
 /* Does sxdp have table @name? */
 int cd_tables_has(const struct cd_tables *t, const char *name);
+/* The entries table @name holds at most (pipeline.describe's size), 0:
+ * unknown. */
+size_t cd_tables_size(const struct cd_tables *t, const char *name);
 /* port.list's ports (borrowed). */
 json_t *cd_tables_ports(const struct cd_tables *t);
 

@@ -18,6 +18,8 @@ struct store {
 
 #define TMP_SUFFIX ".tmp"
 
+static int journal_replay(struct store *s);
+
 int
 store_name_ok(const char *s)
 {
@@ -90,6 +92,10 @@ store_open(const char *dir, struct store **out)
 		free(s);
 		return -ENOMEM;
 	}
+	if ((rc = journal_replay(s)) < 0) {
+		store_close(s);
+		return rc;
+	}
 	if ((d = opendir(dir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			char p[PATH_MAX];
@@ -125,17 +131,19 @@ paths(const struct store *s, const char *kind, const char *name, char *kdir, cha
 	return 0;
 }
 
-int
-store_put(struct store *s, const char *kind, const char *name, json_t *doc)
+/* @doc written to KIND/.NAME.json.tmp and fsynced; its path in @tmp and
+ * the document's in @file. */
+static int
+write_tmp(struct store *s, const char *kind, const char *name, json_t *doc, char *kdir, char *file,
+	  char *tmp)
 {
-	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
 	char *text;
 	size_t len, off = 0;
 	int fd, rc;
 
 	if ((rc = paths(s, kind, name, kdir, file)) < 0)
 		return rc;
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, name) >= (int)sizeof(tmp))
+	if (snprintf(tmp, PATH_MAX, "%s/.%s.json" TMP_SUFFIX, kdir, name) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if ((rc = mkdir_synced(kdir, s->dir)) < 0)
 		return rc;
@@ -163,13 +171,148 @@ store_put(struct store *s, const char *kind, const char *name, json_t *doc)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, file) < 0)
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int
+store_put(struct store *s, const char *kind, const char *name, json_t *doc)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	int rc;
+
+	if ((rc = write_tmp(s, kind, name, doc, kdir, file, tmp)) < 0)
+		return rc;
+	if (rename(tmp, file) < 0) {
 		rc = -errno;
-	if (rc < 0) {
 		unlink(tmp);
 		return rc;
 	}
 	return sync_dir(kdir);
+}
+
+/* ------------------------------------------------------------ journal */
+
+#define JOURNAL ".journal.json"
+
+/* What a journal says: each op's temp file renamed over its document, or
+ * the document unlinked; every directory touched fsynced. A temp file
+ * that is not there was renamed already. */
+static int
+journal_run(struct store *s, json_t *ops)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	json_t *op, *dirs = json_object();
+	const char *d;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(ops, i, op) {
+		const char *kind = json_string_value(json_object_get(op, "kind"));
+		const char *name = json_string_value(json_object_get(op, "name"));
+
+		if (paths(s, kind, name, kdir, file) < 0 ||
+		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, name) >= (int)sizeof(tmp))
+			continue;
+		if (json_is_true(json_object_get(op, "put"))) {
+			if (rename(tmp, file) < 0 && errno != ENOENT && rc == 0)
+				rc = -errno;
+		} else if (unlink(file) < 0 && errno != ENOENT && rc == 0) {
+			rc = -errno;
+		}
+		json_object_set_new(dirs, kdir, json_true());
+	}
+	json_object_foreach(dirs, d, op)
+		if (sync_dir(d) < 0 && rc == 0)
+			rc = -errno;
+	json_decref(dirs);
+	return rc;
+}
+
+/* An interrupted store_apply whose journal is in place is finished. */
+static int
+journal_replay(struct store *s)
+{
+	char j[PATH_MAX], jt[PATH_MAX];
+	json_t *doc;
+	int rc;
+
+	if (snprintf(j, sizeof(j), "%s/" JOURNAL, s->dir) >= (int)sizeof(j) ||
+	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, s->dir) >= (int)sizeof(jt))
+		return -ENAMETOOLONG;
+	unlink(jt);
+	if ((doc = json_load_file(j, 0, NULL)) == NULL)
+		return access(j, F_OK) == 0 ? -EIO : 0;
+	rc = journal_run(s, json_object_get(doc, "ops"));
+	json_decref(doc);
+	if (rc == 0 && unlink(j) < 0)
+		rc = -errno;
+	return rc < 0 ? rc : sync_dir(s->dir);
+}
+
+int
+store_apply(struct store *s, const struct store_op *ops, size_t n)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX], j[PATH_MAX], jt[PATH_MAX];
+	json_t *list = json_array(), *jdoc;
+	size_t i, done = 0;
+	int rc = 0;
+
+	if (list == NULL)
+		return -ENOMEM;
+	if (snprintf(j, sizeof(j), "%s/" JOURNAL, s->dir) >= (int)sizeof(j) ||
+	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, s->dir) >= (int)sizeof(jt)) {
+		json_decref(list);
+		return -ENAMETOOLONG;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if (ops[i].doc != NULL) {
+			rc = write_tmp(s, ops[i].kind, ops[i].name, ops[i].doc, kdir, file, tmp);
+			done = i + 1;
+		} else {
+			rc = paths(s, ops[i].kind, ops[i].name, kdir, file);
+		}
+		if (rc == 0 && json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "kind", ops[i].kind,
+								     "name", ops[i].name, "put",
+								     ops[i].doc != NULL)) < 0)
+			rc = -ENOMEM;
+	}
+	jdoc = json_pack("{s:O}", "ops", list);
+	errno = 0;
+	if (rc == 0 && (jdoc == NULL || json_dump_file(jdoc, jt, JSON_COMPACT) < 0))
+		rc = errno ? -errno : -EIO;
+	if (rc == 0) {
+		int fd = open(jt, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fsync(fd) < 0)
+			rc = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc == 0 && rename(jt, j) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = sync_dir(s->dir);
+	json_decref(jdoc);
+	if (rc < 0) {
+		/* nothing changed: the journal is not in place, the temps go */
+		unlink(jt);
+		unlink(j);
+		for (i = 0; i < done; i++)
+			if (ops[i].doc != NULL && paths(s, ops[i].kind, ops[i].name, kdir, file) == 0 &&
+			    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, ops[i].name) <
+			    (int)sizeof(tmp))
+				unlink(tmp);
+		json_decref(list);
+		return rc;
+	}
+	/* from here the change is made, now or by the next store_open */
+	rc = journal_run(s, list);
+	json_decref(list);
+	if (rc == 0 && unlink(j) == 0)
+		sync_dir(s->dir);
+	return 0;
 }
 
 int

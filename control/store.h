@@ -6,7 +6,8 @@
  * it returns: after a return, a kill -9 or a power cut finds the new
  * document whole; before it, the old one (or none). A delete unlinks and
  * fsyncs the directory likewise. Leftover temp files of an interrupted
- * put are removed when the store opens. Not thread-safe: sxcd's one loop
+ * put are removed when the store opens; an interrupted store_apply is
+ * finished first. Not thread-safe: sxcd's one loop
  * owns it.
  */
 #ifndef STORE_H
@@ -29,6 +30,22 @@ int store_name_ok(const char *s);
 /* @doc (borrowed) as KIND/NAME, durably. 0, or -EINVAL (a bad kind or
  * name), or the -errno of the failing call (then the old document stands). */
 int store_put(struct store *s, const char *kind, const char *name, json_t *doc);
+/* One change of a store_apply: @doc (borrowed) as KIND/NAME, or (@doc
+ * NULL) KIND/NAME removed. */
+struct store_op {
+	const char *kind, *name;
+	json_t *doc;
+};
+/*
+ * Every one of @ops, durably, or none: each document is written to its
+ * temp file and fsynced, then one journal (DIR/.journal.json: the renames
+ * and unlinks to make) is written, fsynced and renamed into place, then
+ * they are made and the journal removed. A crash before the journal is in
+ * place leaves the old documents (the temp files are swept); after it,
+ * store_open finishes the job. 0, or -EINVAL, or the -errno of the
+ * failing call (then nothing changed).
+ */
+int store_apply(struct store *s, const struct store_op *ops, size_t n);
 /* KIND/NAME removed, durably. 0, -ENOENT, -EINVAL or -errno. */
 int store_del(struct store *s, const char *kind, const char *name);
 /* KIND/NAME as stored: a new reference, or NULL (absent or unreadable). */

@@ -196,7 +196,7 @@ main(int argc, char **argv)
 	json_array_foreach(bad, i, b) {
 		char *m = json_dumps(json_object_get(b, "message"), JSON_COMPACT | JSON_ENCODE_ANY);
 
-		CD_LOG(WARN, "stored intent %s left out: %s",
+		CD_LOG(ERR, "stored intent %s quarantined (its file and its entries in sxdp are kept until a DELETE or PUT of it): %s",
 		       json_string_value(json_object_get(b, "intent")), m ? m : "");
 		free(m);
 	}

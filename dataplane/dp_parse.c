@@ -1,6 +1,6 @@
 /* Packet parser: the first stage of every pipeline. Reads each packet's
  * headers once (L2, VLAN/QinQ, ARP, IPv4, IPv6 + extension headers, UDP/TCP/
- * ICMP, GTP-U outer tunnels) into struct dp_meta so later stages
+ * ICMP, GTP-U where a UDP/2152 payload parses as such) into struct dp_meta so later stages
  * never re-parse. Every read is bounded by the first segment; anything that
  * cannot be trusted becomes a named parse.* drop.
  *
@@ -181,6 +181,13 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
+/* UDP to port 2152 read as GTP-U: a header that parses and fits the
+ * datagram sets DP_MF_GTPU (and DP_MF_INNER when an IPv4 or IPv6 T-PDU
+ * header is whole). Anything else is plain UDP: port 2152 is GTP-U only to
+ * the UPF's own endpoints, whose stage names what is wrong with it (a UE's
+ * own datagram to 2152, an overlay's inner frame or LAN transit are not the
+ * parser's to judge, as VXLAN's are not). What the first segment cuts is a
+ * multiseg drop as for any header (0 otherwise). */
 static unsigned int
 parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	   struct dp_meta *md)
@@ -192,21 +199,12 @@ parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 	int rc;
 
 	rc = gtp_parse(p + t, lim - t, &gi);
-	if (unlikely(rc != 0)) {
-		switch (rc) {
-		case -EINVAL:
-			return R(gtpu_version);
-		case -ELOOP:
-		case -EBADMSG:
-			return R(gtpu_ext);
-		default:
-			return lim < uend ? R(multiseg) : R(gtpu_trunc);
-		}
-	}
+	if (unlikely(rc != 0))
+		return rc == -EMSGSIZE && lim < uend ? R(multiseg) : 0;
 	/* The GTP message must fit the UDP payload it claims to be. */
 	gend = t + GTPU_HDR_LEN + gi.length;
 	if (gend > uend)
-		return R(gtpu_trunc);
+		return 0;
 
 	md->flags |= DP_MF_GTPU;
 	md->tun_off = (uint16_t)t;
@@ -229,18 +227,15 @@ parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
 		return R(multiseg);
 	v = p[in] >> 4;
 	lim = RTE_MIN(gend, seg);
-	if (v == 4) {
-		if (in + IPV4_HLEN > lim)
-			return short_reason(in + IPV4_HLEN, gend, R(inner_trunc));
-	} else if (v == 6) {
-		if (in + IPV6_HLEN > lim)
-			return short_reason(in + IPV6_HLEN, gend, R(inner_trunc));
-	} else {
-		return 0;       /* Ethernet or unstructured PDU session */
+	if (v == 4 || v == 6) {
+		uint32_t need = in + (v == 4 ? IPV4_HLEN : IPV6_HLEN);
+
+		if (need > lim)   /* cut short: the UPF's to name */
+			return need > gend ? 0 : R(multiseg);
+		md->flags |= DP_MF_INNER;
+		md->inner_l3_off = (uint16_t)in;
 	}
-	md->flags |= DP_MF_INNER;
-	md->inner_l3_off = (uint16_t)in;
-	return 0;
+	return 0;         /* else an Ethernet or unstructured PDU session */
 }
 
 /* Transport header at l4, inside an IP datagram ending at end (<= pkt).
@@ -269,10 +264,10 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 		*flags |= DP_MF_L4;
 		*ports = w;
 		if (unlikely(dport == GTPU_UDP_PORT && !(*flags & DP_MF_FRAG))) {
-			unsigned int r;
-
 			/* Cold: tunnel parsers add their flags in md so that
 			 * *flags can stay in a register on the fast path. */
+			unsigned int r;
+
 			md->flags = *flags;
 			r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen, seg, md);
 			*flags = md->flags;

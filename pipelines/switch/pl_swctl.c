@@ -194,13 +194,11 @@ limit(uint16_t slice, uint32_t src, bool icmp_err)
 	return pl_swctl_limit(slice, false, (const uint8_t *)&src, icmp_err);
 }
 
-/* Not a unicast host address, as a source: 0/8, 127/8, 224/4, 240/4. */
+/* Not a unicast host address, as a source (pl_switch.h). */
 static inline bool
 ip_martian(uint32_t ip_be)
 {
-	uint8_t a = ((const uint8_t *)&ip_be)[0];
-
-	return a == 0 || a == 127 || a >= 224;
+	return pl_switch_ip4_martian(ip_be);
 }
 
 const void *

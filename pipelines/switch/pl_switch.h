@@ -190,6 +190,16 @@ pl_switch_key_vrf_ip6(uint8_t *k, uint16_t vrf, const uint8_t *ip)
 	memcpy(k + 2, ip, 16);
 }
 
+/* Not a unicast host address (RFC 1812 5.3.7), network order: 0/8,
+ * 127/8, 224/4 (multicast), 240/4 (with 255.255.255.255). */
+static inline int
+pl_switch_ip4_martian(uint32_t ip_be)
+{
+	uint8_t a = ((const uint8_t *)&ip_be)[0];
+
+	return a == 0 || a == 127 || a >= 224;
+}
+
 /* IPv6 address classes (RFC 4291 2.4). */
 static inline int
 pl_switch_ip6_mcast(const uint8_t *a)

@@ -8,8 +8,10 @@
  *
  * The table is derived (dp_table_deriver): a route write that needs a new id
  * and a neighbour write that changes an id's rewrite bring their nexthops
- * update into the same batch, so every atomicity mode holds for both. Ids
- * no route uses any more are collected when the ids run out.
+ * update into the same batch, so every atomicity mode holds for both. An
+ * id no installed route uses any more is freed with its entry right after
+ * the batch that deleted or changed its last route (a withdrawn VRF leaves
+ * no next hops behind), and again when the ids run out.
  *
  * IPv6 next hops (routes6 via neigh6) share the ids and the table: an id is
  * a (VRF, address) of either family, its entry resolved/unresolved or
@@ -17,6 +19,7 @@
  * routes6 entry carries 16-bit ids (SW_RT6_IDS_OFF), since its addresses
  * take most of the entry. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,17 +164,19 @@ mark_installed(const struct nh_family *f, struct dp_entry_view *ev, uint8_t *use
 	} while (off != UINT32_MAX);
 }
 
-/* Out of ids: free those no installed route and no update of the batch in
- * hand refers to (their nexthops entries go in a batch of their own,
- * before the one in hand). */
-static void
+/* Free the ids no installed route and no update of the batch in hand
+ * refers to, with their nexthops entries (in a batch of their own: before
+ * the one in hand when the ids ran out, after the one that deleted or
+ * changed their last route otherwise; workers no longer see that route
+ * then, as a write returns once they do). Returns how many were freed. */
+static unsigned int
 collect(const struct dp_update *batch, unsigned int n_batch)
 {
 	uint8_t *used = calloc(SW_NH_MAX, 1);
 	struct dp_entry_view *ev = malloc(1000 * sizeof(*ev));
 	struct dp_update *del = NULL;
 	uint32_t ids[SW_ECMP_MAX];
-	unsigned int n_del = 0;
+	unsigned int n_del = 0, freed = 0;
 	int *res = NULL;
 
 	if (used == NULL || ev == NULL)
@@ -186,10 +191,15 @@ collect(const struct dp_update *batch, unsigned int n_batch)
 			for (unsigned int j = route_ids(f, batch[i].action, batch[i].params, ids); j-- > 0;)
 				used[ids[j] % SW_NH_MAX] = 1;
 	}
-	del = calloc(SW_NH_MAX, sizeof(*del));
-	res = calloc(SW_NH_MAX, sizeof(*res));
+	for (uint32_t id = 1; id < SW_NH_MAX; id++)
+		n_del += state[id] == NH_LIVE && !used[id];
+	if (n_del == 0)
+		goto out;
+	del = calloc(n_del, sizeof(*del));
+	res = calloc(n_del, sizeof(*res));
 	if (del == NULL || res == NULL)
 		goto out;
+	n_del = 0;
 	for (uint32_t id = 1; id < SW_NH_MAX; id++) {
 		if (state[id] != NH_LIVE || used[id])
 			continue;
@@ -198,17 +208,18 @@ collect(const struct dp_update *batch, unsigned int n_batch)
 		*(rte_be32_t *)del[n_del++].key = rte_cpu_to_be_32(id);
 	}
 	/* nexthops alone: not a source table, no derivation */
-	if (n_del)
-		dp_table_write(del, n_del, DP_ATOM_CONTINUE, res);
+	dp_table_write(del, n_del, DP_ATOM_CONTINUE, res);
 	for (unsigned int i = 0; i < n_del; i++)
-		if (res[i] == 0 || res[i] == -ENOENT)
+		if (res[i] == 0 || res[i] == -ENOENT) {
 			id_release(rte_be_to_cpu_32(*(rte_be32_t *)del[i].key));
-	DP_LOG(INFO, "switch: %u next-hop ids no route uses were freed", n_free);
+			freed++;
+		}
 out:
 	free(used);
 	free(ev);
 	free(del);
 	free(res);
+	return freed;
 }
 
 static uint32_t
@@ -219,7 +230,8 @@ id_new(const struct nh_family *f, uint16_t vrf, const uint8_t *ip, const struct 
 	uint32_t id;
 
 	if (n_free == 0)
-		collect(batch, n_batch);
+		DP_LOG(INFO, "switch: out of next-hop ids: %u no route uses were freed",
+		       collect(batch, n_batch));
 	if (n_free == 0)
 		return 0;
 	id = free_ids[--n_free];
@@ -364,9 +376,14 @@ expand(struct dp_update *u, const struct dp_update *batch, unsigned int n_batch,
 static void
 done(const struct dp_update *d, unsigned int n, const int *res)
 {
+	bool unrouted = false;
+
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t id;
 
+		if (res[i] == 0 && (d[i].table == pl_sw.routes || d[i].table == pl_sw.routes6) &&
+		    (d[i].type == DP_UPD_DELETE || d[i].type == DP_UPD_MODIFY))
+			unrouted = true;
 		if (d[i].table != pl_sw.nexthops || d[i].type != DP_UPD_INSERT)
 			continue;
 		id = rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key);
@@ -378,6 +395,9 @@ done(const struct dp_update *d, unsigned int n, const int *res)
 		else
 			id_release(id);
 	}
+	/* a route that went or changed may have been its next hops' last */
+	if (unrouted)
+		collect(NULL, 0);
 }
 
 static struct dp_table_deriver deriver = { .expand = expand, .done = done };

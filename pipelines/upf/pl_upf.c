@@ -269,7 +269,7 @@ terms_done(const struct dp_update *d, unsigned int n, const int *res)
 	up_buf_written(d, n, res);
 }
 
-static struct dp_table_deriver terms_watch = { .done = terms_done };
+static struct dp_table_deriver terms_watch = { .expand = up_buf_expand, .done = terms_done };
 
 /* The own-address set follows upf_interfaces (up_own.h). Our GTP-U
  * endpoints are the box's own addresses: where a port shares its NIC with
@@ -305,6 +305,9 @@ ifaces_done(const struct dp_update *d, unsigned int n, const int *res)
 }
 
 static struct dp_table_deriver ifaces_watch = { .done = ifaces_done };
+
+/* The switch's interfaces, where GTP-U to our endpoints may arrive (up_own.h). */
+static struct dp_table_deriver vlans_watch = { .done = up_vlans_written };
 
 /* URR ids: one for every entry of the tables whose entries name one. */
 static uint32_t
@@ -381,6 +384,7 @@ up_init(unsigned int workers)
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
 			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl | 1ull << pl_up.sess_dl6;
 	ifaces_watch.sources = 1ull << pl_up.ifaces | 1ull << pl_up.ifaces6;
+	vlans_watch.sources = 1ull << pl_sw.interfaces;
 	{
 		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
@@ -406,6 +410,7 @@ up_init(unsigned int workers)
 	}
 	up_in_init();
 	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
+	    (rc = dp_table_deriver_add(&vlans_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
 	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
 	    (rc = up_own_rebuild()) < 0)

@@ -146,11 +146,14 @@ enum { UP_DL_EDGE_L3V6 };
  * fields (what room an mbuf has is in 8- and 4-byte pieces): the session
  * entry, live for the graph walk it was looked up in, and what its
  * termination is chosen by. A punt to buffer carries the ids instead
- * (dp_meta.out_port: the session; dp_meta.tunnel: the app). */
+ * (dp_meta.out_port: the session; dp_meta.tunnel: the app; up_meta.table:
+ * the session entry's table), and in the entry's place the TSC its walk
+ * began at (up_punt_since): the slow path tells by them which incarnation
+ * of the session a packet is of (up_buf.h). */
 struct up_meta {
 	uint16_t app;            /* the termination's app (0: the session's default) */
 	uint8_t qfi;             /* as received (UL PSC, or N9's DL PSC) */
-	uint8_t pad;
+	uint8_t table;           /* a punt to buffer: its session entry's table */
 };
 extern int pl_up_meta_off, pl_up_sess_off;
 static inline struct up_meta *
@@ -162,6 +165,11 @@ static inline const struct dp_entry **
 up_sess(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, pl_up_sess_off, const struct dp_entry **);
+}
+static inline uint64_t *
+up_punt_since(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pl_up_sess_off, uint64_t *);
 }
 static inline const struct up_session *
 up_session(struct rte_mbuf *m)

@@ -1,7 +1,15 @@
 /* Downlink buffering per session (up_buf.h). The queues live on the main
  * lcore only: an rte_hash from session id to its queue, made when its
- * first packet comes and freed when it is empty and not notifying. */
+ * first packet comes and freed when it is empty and not notifying. A
+ * queue's packets are each of one session entry (its table, by id): an
+ * entry deleted, or given to another session, ends what it held (a buffer
+ * dies with its session, never leaves in another's tunnel); so that
+ * packets already on their way to the slow path then are not taken for
+ * the next incarnation's, what ended is logged until the punt ring has
+ * been drained (sxdp's loop drains it between control writes and
+ * ctl_poll) and a packet whose walk began before the end is dropped. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +36,22 @@ struct queue {
 static struct rte_hash *queues;
 static unsigned int held;
 static uint64_t next_age;
+
+/* What each update of a write's batch found installed at its key (the
+ * session id, or NO_ID), by its place in the batch: expand sees the
+ * entry as it was, done what the batch did. */
+#define NO_ID UINT32_MAX
+static uint32_t *was_id;
+static unsigned int was_cap;
+
+/* The ends logged since the last drain: (session id, table) -> the TSC of
+ * the write that ended it, open addressing, grown at half full. */
+struct end_slot {
+	uint64_t key;            /* 0: empty; else (id << 8 | table) + 1 */
+	uint64_t tsc;
+};
+static struct end_slot *ends;
+static uint32_t ends_mask, ends_n;
 
 int
 up_buf_init(void)
@@ -69,14 +93,112 @@ notify(struct queue *q, uint16_t app)
 	pl_swctl_event(UP_EVENT(ddn));
 }
 
+static inline uint64_t
+end_key(uint32_t session, uint8_t table)
+{
+	return ((uint64_t)session << 8 | table) + 1;
+}
+
+static struct end_slot *
+end_slot(struct end_slot *t, uint32_t mask, uint64_t key)
+{
+	for (uint32_t i = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 40) & mask;; i = (i + 1) & mask)
+		if (t[i].key == 0 || t[i].key == key)
+			return &t[i];
+}
+
+/* The TSC (session, table) last ended at since the last drain, 0: none. */
+static uint64_t
+end_of(uint32_t session, uint8_t table)
+{
+	struct end_slot *e;
+
+	if (ends_n == 0)
+		return 0;
+	e = end_slot(ends, ends_mask, end_key(session, table));
+	return e->key ? e->tsc : 0;
+}
+
+/* Logged; on no memory, 0 and the log keeps what it had (the queue's
+ * packets are dropped all the same; one on its way may then be held). */
+static void
+end_log(uint32_t session, uint8_t table, uint64_t tsc)
+{
+	struct end_slot *e;
+
+	if (2 * (ends_n + 1) > ends_mask + 1) {
+		uint32_t slots = ends == NULL ? 64 : 2 * (ends_mask + 1);
+		struct end_slot *t = calloc(slots, sizeof(*t));
+
+		if (t == NULL)
+			return;
+		for (uint32_t i = 0; ends != NULL && i <= ends_mask; i++)
+			if (ends[i].key)
+				*end_slot(t, slots - 1, ends[i].key) = ends[i];
+		free(ends);
+		ends = t;
+		ends_mask = slots - 1;
+	}
+	e = end_slot(ends, ends_mask, end_key(session, table));
+	if (e->key == 0)
+		ends_n++;
+	e->key = end_key(session, table);
+	e->tsc = tsc;
+}
+
+/* The packets session's entry in table held dropped: that entry ended
+ * (deleted, given to another session, or another entry of the table
+ * took its id). */
+static void
+entry_ended(uint32_t session, uint8_t table, uint64_t now)
+{
+	struct queue *q = find(session);
+
+	end_log(session, table, now);
+	if (q == NULL)
+		return;
+	{
+		struct rte_mbuf *keep[UP_BUF_SESSION];
+		uint64_t keep_t[UP_BUF_SESSION];
+		unsigned int nk = 0;
+
+		for (unsigned int i = 0; i < q->n; i++) {
+			unsigned int at = (q->head + i) % UP_BUF_SESSION;
+			struct rte_mbuf *m = q->pkt[at];
+
+			if (up_meta(m)->table != table) {
+				keep_t[nk] = q->t[at];
+				keep[nk++] = m;
+				continue;
+			}
+			held--;
+			pl_swctl_drop(m, UP_DROP(session_gone));
+		}
+		memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
+		memcpy(q->t, keep_t, sizeof(keep_t[0]) * nk);
+		q->head = 0;
+		q->n = (uint16_t)nk;
+	}
+	/* nothing of it left: the next incarnation's episode notifies anew */
+	if (q->n == 0)
+		drop_queue(q);
+}
+
 void
 up_buf_hold(struct rte_mbuf *m, bool notify_only)
 {
 	const struct dp_meta *md = dp_meta(m);
 	uint32_t session = md->out_port;
 	uint16_t app = (uint16_t)md->tunnel;
-	struct queue *q = find(session);
+	uint64_t ended = end_of(session, up_meta(m)->table);
+	struct queue *q;
 
+	/* its walk looked up an entry that has ended since */
+	if (unlikely(ended != 0 && *up_punt_since(m) < ended)) {
+		pl_swctl_drop(m, UP_DROP(session_gone));
+		return;
+	}
+	q = find(session);
 	if (q == NULL) {
 		/* a queue for every session that may buffer: bounded by the
 		 * table the hash is, one per buffering session at most */
@@ -110,11 +232,11 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 	pl_swctl_event(UP_EVENT(buffered));
 }
 
-/* q's packets of app looked at again, in order, now that its termination
- * is e (NULL: an app's termination deleted: they go by the session's own
- * from now on). */
+/* q's packets of app (of the session entry in table, or any: -1) looked
+ * at again, in order, now that their termination is e (NULL: the app's
+ * termination was deleted: they go with it). */
 static void
-reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
+reeval(struct queue *q, uint16_t app, int table, const struct dp_entry *e)
 {
 	struct rte_mbuf *keep[UP_BUF_SESSION];
 	uint64_t keep_t[UP_BUF_SESSION];
@@ -126,15 +248,14 @@ reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
 		struct rte_mbuf *m = q->pkt[at];
 		struct dp_meta *md = dp_meta(m);
 
-		if ((uint16_t)md->tunnel != app || e == NULL || e->action == UP_DL_BUFFER) {
-			if ((uint16_t)md->tunnel == app && e == NULL)
-				md->tunnel = 0;
+		if ((uint16_t)md->tunnel != app || (table >= 0 && up_meta(m)->table != table) ||
+		    (e != NULL && e->action == UP_DL_BUFFER)) {
 			keep_t[nk] = q->t[at];
 			keep[nk++] = m;
 			continue;
 		}
 		held--;
-		if (e->action != UP_DL_ENCAP_N3) {
+		if (e == NULL || e->action != UP_DL_ENCAP_N3) {
 			pl_swctl_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
@@ -152,9 +273,41 @@ reeval(struct queue *q, uint16_t app, const struct dp_entry *e)
 		drop_queue(q);
 }
 
+static bool
+session_table(int tb)
+{
+	return tb == pl_up.sess_dl || tb == pl_up.sess_dl6 || tb == pl_up.sess_n9;
+}
+
+int
+up_buf_expand(struct dp_update *u, const struct dp_update *batch __rte_unused, unsigned int at,
+	      struct dp_update *out __rte_unused)
+{
+	const struct dp_entry *e;
+
+	if (!session_table(u->table) || u->type == DP_UPD_DEFAULT)
+		return 0;
+	if (at >= was_cap) {
+		unsigned int cap = RTE_MAX(at + 1, 2 * was_cap);
+		uint32_t *w = realloc(was_id, cap * sizeof(*w));
+
+		if (w == NULL)
+			return -ENOMEM;
+		was_id = w;
+		was_cap = cap;
+	}
+	/* as installed before the batch: an earlier update of the batch to
+	 * the same key ended it already (done() goes in order) */
+	e = dp_table_find((unsigned int)u->table, u->key);
+	was_id[at] = e != NULL && e->action != UP_DL_NONE ? ((const struct up_session *)e->params)->id : NO_ID;
+	return 0;
+}
+
 void
 up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 {
+	uint64_t now = rte_rdtsc();   /* after the write's grace period */
+
 	for (unsigned int i = 0; i < n; i++) {
 		int tb = d[i].table;
 		const struct dp_entry *e;
@@ -162,15 +315,29 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 
 		if (res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
-		e = dp_table_find((unsigned int)tb, d[i].key);
 		if (tb == pl_up.term_dl) {
+			e = dp_table_find((unsigned int)tb, d[i].key);
 			if ((q = find(rte_be_to_cpu_32(*(const uint32_t *)d[i].key))) != NULL)
-				reeval(q, rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), e);
-		} else if ((tb == pl_up.sess_dl || tb == pl_up.sess_dl6 || tb == pl_up.sess_n9) && e != NULL) {
-			/* a session entry's own termination (a deleted one names no
-			 * session any more: its packets age out) */
-			if ((q = find(((const struct up_session *)e->params)->id)) != NULL)
-				reeval(q, 0, e);
+				reeval(q, rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), -1, e);
+		} else if (session_table(tb)) {
+			/* was: the id the entry had before the batch; id: the one
+			 * this update gave it */
+			uint32_t was = was_id[i];
+			uint32_t id = d[i].type == DP_UPD_DELETE || d[i].action == UP_DL_NONE ? NO_ID :
+				      ((const struct up_session *)d[i].params)->id;
+
+			if (was != NO_ID && was != id)
+				entry_ended(was, (uint8_t)tb, now);
+			/* a new entry for id: what id held in this table was
+			 * another entry's (or an older incarnation's) */
+			if (id != NO_ID && (d[i].type == DP_UPD_INSERT || was != id)) {
+				entry_ended(id, (uint8_t)tb, now);
+				continue;
+			}
+			/* the same session's own termination changed */
+			if (id != NO_ID && (e = dp_table_find((unsigned int)tb, d[i].key)) != NULL &&
+			    (q = find(id)) != NULL)
+				reeval(q, 0, tb, e);
 		}
 	}
 }
@@ -185,6 +352,12 @@ up_buf_poll(uint64_t now)
 	uint32_t it = 0;
 	uint64_t age = rte_get_tsc_hz() / 1000 * UP_BUF_AGE_MS;
 
+	/* every packet punted before the last write's ends has been through
+	 * up_buf_hold by now (the loop drained the ring first) */
+	if (ends_n != 0) {
+		memset(ends, 0, (ends_mask + 1) * sizeof(*ends));
+		ends_n = 0;
+	}
 	if (held == 0 || now < next_age)
 		return;
 	next_age = now + rte_get_tsc_hz() / 10;
@@ -219,4 +392,10 @@ up_buf_fini(void)
 	rte_hash_free(queues);
 	queues = NULL;
 	held = 0;
+	free(ends);
+	ends = NULL;
+	ends_mask = ends_n = 0;
+	free(was_id);
+	was_id = NULL;
+	was_cap = 0;
 }

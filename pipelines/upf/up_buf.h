@@ -8,8 +8,13 @@
  * termination the packets of one app took (a downlink session entry for
  * app 0, a terminations_downlink entry for its app), they are looked at
  * again in order: they leave (in the order they came) if it is now
- * encap_n3, stay if it is still buffer, are dropped otherwise
- * (upf.buffer_gone). A "notify" termination raises the notification once
+ * encap_n3, stay if it is still buffer, are dropped otherwise or when it
+ * was deleted (upf.buffer_gone). A buffer is its session's incarnation's,
+ * not its id's: when a session entry is deleted or given to another
+ * session (its id changed, or a new entry takes the id in its table: the
+ * id reused, in one batch or the next), the packets it held are dropped
+ * (upf.session_gone), and so are those already on their way to the slow
+ * path from before. A "notify" termination raises the notification once
  * and drops. */
 #ifndef UP_BUF_H
 #define UP_BUF_H
@@ -26,8 +31,11 @@ void up_buf_fini(void);
 /* Main lcore: a punted packet (up_meta: session, app) held, or notified
  * and dropped (notify). Takes m. */
 void up_buf_hold(struct rte_mbuf *m, bool notify_only);
-/* A batch's writes (a deriver's done): the sessions whose downlink
- * terminations changed have their packets looked at again. */
+/* A write's batch, as a deriver sees it: expand notes what each session
+ * entry update finds (at: its place in the batch), done ends the buffers
+ * of the entries that ended and looks again at those whose downlink
+ * terminations changed. */
+int up_buf_expand(struct dp_update *u, const struct dp_update *batch, unsigned int at, struct dp_update *out);
 void up_buf_written(const struct dp_update *d, unsigned int n, const int *res);
 void up_buf_poll(uint64_t now_tsc);
 

@@ -111,6 +111,10 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			md->punt = e[j]->action == UP_DL_BUFFER ? UP_PUNT_BUFFER : UP_PUNT_NOTIFY;
 			md->out_port = up_session(pkts[idx[j]])->id;
 			md->tunnel = up_meta(pkts[idx[j]])->app;
+			up_meta(pkts[idx[j]])->table = (uint8_t)(*up_sess(pkts[idx[j]]))->table;
+			/* the walk began before its lookups: a write done
+			 * before then is one this packet saw */
+			*up_punt_since(pkts[idx[j]]) = ctx->now;
 			*nx = DP_NEXT_PUNT;
 			continue;
 		default:   /* drop: the gate closed (or an entry written with "none") */

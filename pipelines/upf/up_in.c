@@ -1,17 +1,25 @@
-/* UPF stage "in": the entry of N3 and N9 ports. GTP-U to one of the box's
- * endpoints (upf_interfaces, by outer destination) is the UPF's, checked in
- * order with a named drop for each failure: not a fragment, the outer IPv4
- * checksum, the message type. An echo request is answered in place; a
- * G-PDU to a TEID of no session gets an error indication, and one with an
- * extension header it must understand and does not a supported extension
- * headers notification (both bounded per worker, TS 29.281 7.3.1); other
- * signalling goes to the slow path. A G-PDU of a session (sessions_uplink
- * on N3, sessions_n9_downlink on N9) is checked against its session (outer
- * header removal, slice, PDU Session Container direction), decapsulated,
- * and its inner packets parsed as one burst: uplink on to upf.ul, downlink
- * from the anchor on to upf.dl. Everything else on these ports is underlay
- * traffic for the switch (ARP, ICMP to the box, routing). */
+/* UPF stage "in": the entry of N3 and N9 ports. UDP to port 2152 of one of
+ * the box's endpoints (upf_interfaces, by outer destination) is the UPF's,
+ * checked in order with a named drop for each failure: where it came from
+ * (a port of the endpoint's role, an interface's VLAN, one tag at most),
+ * not a fragment, the outer IPv4 checksum, a unicast host's source, over
+ * IPv6 its UDP checksum, a GTP-U header the parser could read, the message
+ * type. An extension header we must understand and do not gets a
+ * supported extension headers notification whatever the message; an echo
+ * request is answered in place; a G-PDU to a TEID of no session gets an
+ * error indication (both bounded per worker, TS 29.281 7.3.1); no answer
+ * goes to one of the box's own addresses or a group MAC. Other signalling
+ * goes to the slow path, within its own per-worker bound. A G-PDU of a
+ * session (sessions_uplink on N3, sessions_n9_downlink on N9) is checked
+ * against its session (outer header removal, slice, PDU Session Container
+ * direction, the lengths of GTP and of the T-PDU's IP packet), cut to
+ * that packet, and the inner packets parsed as one burst: uplink on to
+ * upf.ul, downlink from the anchor on to upf.dl. Everything else on these
+ * ports is underlay traffic for the switch (ARP, ICMP to the box, routing,
+ * a UE's own datagram to port 2152 passing through). */
 #include <string.h>
+
+#include <errno.h>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -19,9 +27,13 @@
 #include <rte_udp.h>
 
 #include "pl_upf.h"
+#include "up_own.h"
 #include "up_urr.h"
 #include "gtp.h"
+#include "pl_switch.h"
+#include "dp_config.h"
 #include "dp_parse.h"
+#include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 
@@ -30,13 +42,16 @@
 
 /* Answers to peers (error indications, notifications): at most this many
  * a second per worker, in bursts of SIG_BURST; echo responses are not
- * bounded (a peer's echo rate is its path management's). */
+ * bounded (a peer's echo rate is its path management's). What goes to the
+ * slow path (end markers relayed, error indications and the rest
+ * reported) has a bucket of its own, as big. */
 #define SIG_RATE  1000
 #define SIG_BURST 32
+enum { SIG_ANSWER, SIG_PUNT, SIG_KINDS };
 static struct sig_bucket {
 	uint64_t last;
 	uint32_t tokens;
-} __rte_cache_aligned bucket[DP_WORKERS_MAX];
+} __rte_cache_aligned bucket[SIG_KINDS][DP_WORKERS_MAX];
 static uint64_t tsc_per_token;
 
 void
@@ -45,16 +60,17 @@ up_in_init(void)
 	uint64_t now = rte_rdtsc();
 
 	tsc_per_token = rte_get_tsc_hz() / SIG_RATE;
-	for (unsigned int w = 0; w < DP_WORKERS_MAX; w++) {
-		bucket[w].last = now;
-		bucket[w].tokens = SIG_BURST;
-	}
+	for (unsigned int k = 0; k < SIG_KINDS; k++)
+		for (unsigned int w = 0; w < DP_WORKERS_MAX; w++) {
+			bucket[k][w].last = now;
+			bucket[k][w].tokens = SIG_BURST;
+		}
 }
 
 static inline bool
-sig_allowed(struct dp_stage_ctx *ctx)
+sig_allowed(struct dp_stage_ctx *ctx, unsigned int kind)
 {
-	struct sig_bucket *b = &bucket[ctx->worker];
+	struct sig_bucket *b = &bucket[kind][ctx->worker];
 	uint64_t add = (ctx->now - b->last) / tsc_per_token;
 
 	if (add) {
@@ -65,6 +81,31 @@ sig_allowed(struct dp_stage_ctx *ctx)
 		return false;
 	b->tokens--;
 	return true;
+}
+
+/* Is m's sender one an answer must not go to? A group or zero MAC (RFC
+ * 1812 4.3.2.7), or one of the box's own addresses (upf_interfaces(6): a
+ * spoofed source would have us answer ourselves, or a neighbour in our
+ * name); the address classes no host has were refused before
+ * (martian_src). Cold: answers only. */
+static bool
+reflects(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint8_t k[32] __rte_aligned(16) = { 0 };
+	const uint8_t *kp = k;
+	const struct dp_entry *e;
+	bool v6 = (md->flags & DP_MF_IPV6) != 0;
+
+	if (!rte_is_unicast_ether_addr(&eth->src_addr) || rte_is_zero_ether_addr(&eth->src_addr))
+		return true;
+	if (v6)
+		memcpy(k, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+	else
+		memcpy(k, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(v6 ? pl_up.ifaces6 : pl_up.ifaces), &kp, 1, &e);
+	return e->action != UP_IF_NONE;
 }
 
 /* m, a datagram to our endpoint, turned into one from that endpoint back
@@ -147,17 +188,21 @@ reply_done(struct rte_mbuf *m, struct dp_meta *md)
 
 /* An echo request answered with a response carrying its sequence number. */
 static uint16_t
-echo(struct rte_mbuf *m, struct dp_meta *md)
+echo(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
 	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
 	uint16_t seq = (g[0] & GTPU_F_S) ? (uint16_t)(g[8] << 8 | g[9]) : 0;
 	uint8_t body[32];
-	int len = gtp_build_echo(body, sizeof(body), true, seq);
+	int len;
 	uint8_t *d;
 
+	if (reflects(ctx, m, md))
+		return DP_NEXT_DROP(UP_DROP(reflect));
+	len = gtp_build_echo(body, sizeof(body), true, seq);
 	if (len < 0 || (d = reply(m, md, md->sport, (uint16_t)len)) == NULL)
 		return DP_NEXT_DROP(UP_DROP(no_headroom));
 	memcpy(d, body, (size_t)len);
+	ctx->stats->events[UP_EVENT(echo)]++;
 	return reply_done(m, md);
 }
 
@@ -186,7 +231,9 @@ error_ind(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	int len;
 	uint8_t *d;
 
-	if (!sig_allowed(ctx))
+	if (reflects(ctx, m, md))
+		return DP_NEXT_DROP(UP_DROP(reflect));
+	if (!sig_allowed(ctx, SIG_ANSWER))
 		return DP_NEXT_DROP(UP_DROP(unknown_teid));
 	a = our_addr(m, md, &alen);
 	memcpy(addr, a, alen);
@@ -199,8 +246,9 @@ error_ind(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	return reply_done(m, md);
 }
 
-/* A G-PDU with an extension header we must understand and do not: dropped,
- * its sender told which types we do take (TS 29.281 5.2.1, 7.3.2). */
+/* A message with an extension header we must understand and do not (a
+ * G-PDU, an echo request, any): dropped, its sender told which types we
+ * do take (TS 29.281 5.2.1, 7.3.2). */
 static uint16_t
 supp_ext(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
@@ -209,7 +257,9 @@ supp_ext(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	int len;
 	uint8_t *d;
 
-	if (!sig_allowed(ctx))
+	if (reflects(ctx, m, md))
+		return DP_NEXT_DROP(UP_DROP(reflect));
+	if (!sig_allowed(ctx, SIG_ANSWER))
 		return DP_NEXT_DROP(UP_DROP(ext_unsupported));
 	len = gtp_build_supp_ext(body, sizeof(body), 0, known, RTE_DIM(known));
 	if (len < 0 || (d = reply(m, md, md->sport, (uint16_t)len)) == NULL)
@@ -232,28 +282,120 @@ outer_cksum_bad(const struct rte_mbuf *m, const struct dp_meta *md)
 			 !dp_ipv4_cksum_ok(rte_pktmbuf_mtod_offset(m, const void *, md->l3_off))));
 }
 
-/* The message of a datagram to one of our endpoints: LOOKUP for a G-PDU
- * (its session is looked up next), else its verdict. */
+/* Where a datagram to our endpoint of kind (UP_IF_N3, UP_IF_N9) came
+ * from: a port of that role, untagged or in one VLAN its port has an
+ * interface in. 0 or a drop reason. */
+static inline unsigned int
+arrival(const struct dp_meta *md, uint16_t kind)
+{
+	uint16_t vid = (md->flags & DP_MF_VLAN) ? md->vlan[0] & 0x0fff : 0;
+
+	if (unlikely((md->flags & DP_MF_QINQ) || !up_vlan_attached(md->in_port, vid)))
+		return UP_DROP(wrong_vlan);
+	if (unlikely(dp_ports[md->in_port].cfg->role != (kind == UP_IF_N3 ? DP_ROLE_N3 : DP_ROLE_N9)))
+		return UP_DROP(wrong_port);
+	return 0;
+}
+
+/* The outer source is no unicast host (the switch's classes, RFC 1812
+ * 5.3.7; RFC 4291). */
+static inline bool
+outer_src_martian(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint32_t s;
+
+	if (md->flags & DP_MF_IPV6) {
+		const uint8_t *a = l3 + offsetof(struct rte_ipv6_hdr, src_addr);
+
+		return pl_switch_ip6_mcast(a) || pl_switch_ip6_reserved(a);
+	}
+	memcpy(&s, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	return pl_switch_ip4_martian(s);
+}
+
+/* UDP over IPv6 carries its checksum (RFC 8200 8.1: a zero one is
+ * refused; RFC 6936's exception is not taken), verified over the UDP
+ * length unless the NIC did: 0 or a drop reason. */
+static unsigned int
+udp6_check(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint16_t len = rte_be_to_cpu_16(udp->dgram_len), raw;
+	struct { rte_be32_t len, proto; } ph = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(IPPROTO_UDP) };
+	uint32_t sum;
+
+	if (udp->dgram_cksum == 0)
+		return UP_DROP(udp6_zero_cksum);
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return 0;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD || rte_raw_cksum_mbuf(m, md->l4_off, len, &raw) != 0)
+		return UP_DROP(udp6_cksum);
+	sum = (uint32_t)raw + rte_raw_cksum(ip->src_addr, 32) + rte_raw_cksum(&ph, sizeof(ph));
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff ? 0 : UP_DROP(udp6_cksum);
+}
+
+/* UDP to our port 2152 the parser could not read as GTP-U: why. */
+static unsigned int
+not_gtpu(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
+	uint32_t t = md->l4_off + UDP_HLEN;
+	uint32_t lim = RTE_MIN(md->l4_off + (uint32_t)rte_be_to_cpu_16(udp->dgram_len),
+			       (uint32_t)rte_pktmbuf_data_len(m));
+	struct gtp_info gi;
+
+	switch (lim > t ? gtp_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, t), lim - t, &gi) : -EMSGSIZE) {
+	case -EINVAL:
+		return UP_DROP(gtpu_version);
+	case -ELOOP:
+	case -EBADMSG:
+		return UP_DROP(gtpu_ext);
+	default:   /* cut short, or a length past the datagram */
+		return UP_DROP(gtpu_trunc);
+	}
+}
+
+/* The message of a datagram to one of our endpoints of kind (UP_IF_N3,
+ * UP_IF_N9): LOOKUP for a G-PDU (its session is looked up next), else its
+ * verdict. */
 #define LOOKUP UINT16_MAX
 static inline uint16_t
-message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t kind)
 {
+	unsigned int r;
+
+	if (unlikely((r = arrival(md, kind)) != 0))
+		return DP_NEXT_DROP(r);
 	if (unlikely(md->flags & DP_MF_FRAG))
 		return DP_NEXT_DROP(UP_DROP(gtpu_frag));
 	if (outer_cksum_bad(m, md))
 		return DP_NEXT_DROP(UP_DROP(outer_cksum));
+	if (unlikely(outer_src_martian(m, md)))
+		return DP_NEXT_DROP(UP_DROP(martian_src));
+	if ((md->flags & DP_MF_IPV6) && (r = udp6_check(m, md)) != 0)
+		return DP_NEXT_DROP(r);
+	if (unlikely(!(md->flags & DP_MF_GTPU)))
+		return DP_NEXT_DROP(not_gtpu(m, md));
+	if (unlikely(md->flags & DP_MF_GTPU_XUNK))
+		return supp_ext(ctx, m, md);
 	switch (md->gtp_msg) {
 	case GTPU_MSG_GPDU:
-		if (unlikely(md->flags & DP_MF_GTPU_XUNK))
-			return supp_ext(ctx, m, md);
 		return LOOKUP;
 	case GTPU_MSG_ECHO_REQ:
-		ctx->stats->events[UP_EVENT(echo)]++;
-		return echo(m, md);
+		return echo(ctx, m, md);
 	case GTPU_MSG_ECHO_RSP:
 	case GTPU_MSG_ERROR_IND:
 	case GTPU_MSG_SUPP_EXT_NOTIF:
 	case GTPU_MSG_END_MARKER:
+		/* the slow path's, within its bound: a flood of them
+		 * (end markers relayed, reports) stops here */
+		if (!sig_allowed(ctx, SIG_PUNT))
+			return DP_NEXT_DROP(UP_DROP(signal_bound));
 		md->punt = UP_PUNT_SIGNAL;
 		return DP_NEXT_PUNT;
 	default:
@@ -262,12 +404,11 @@ message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 }
 
 /* A G-PDU whose session passed the checks: its outer headers off (the
- * outer Ethernet addresses kept, untagged), ready to be parsed as a frame. */
+ * outer Ethernet addresses kept, untagged) and cut at end (its T-PDU's IP
+ * packet's), ready to be parsed as a frame. */
 static inline void
-strip(struct rte_mbuf *m, const struct dp_meta *md)
+strip(struct rte_mbuf *m, const struct dp_meta *md, uint32_t end)
 {
-	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
-	uint32_t end = md->l4_off + rte_be_to_cpu_16(udp->dgram_len);
 	uint8_t mac[12];
 
 	memcpy(mac, rte_pktmbuf_mtod(m, const uint8_t *), 12);
@@ -283,15 +424,19 @@ strip(struct rte_mbuf *m, const struct dp_meta *md)
 }
 
 /* The session's checks of a G-PDU that found it (ie: the endpoint's
- * upf_interfaces entry): 0 or a drop reason. */
+ * upf_interfaces entry): 0 or a drop reason; *end is where its T-PDU's IP
+ * packet ends. The GTP length bounds the T-PDU (octets after it in the
+ * datagram are none of it); an IP packet longer than that is cut (TS
+ * 29.281 5.1: dropped), one shorter is followed by octets no part of it
+ * (RFC 1812 5.2.2: they go). */
 static inline unsigned int
 session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_entry *ie,
-	       const struct up_session *s)
+	       const struct up_session *s, uint32_t *end)
 {
 	const struct up_iface *ifc = (const struct up_iface *)ie->params;
 	bool v6 = (md->flags & DP_MF_IPV6) != 0;
-	const uint8_t *g;
-	uint32_t end;
+	const uint8_t *g, *in;
+	uint32_t gend, ip_len;
 
 	if ((s->ohr == UP_OHR_GTPU_IPV4 && v6) || (s->ohr == UP_OHR_GTPU_IPV6 && !v6))
 		return UP_DROP(ohr_mismatch);
@@ -301,11 +446,17 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 	    md->gtp_pdu_type != (ie->action == UP_IF_N3 ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL))
 		return UP_DROP(psc_direction);
 	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
-	end = md->tun_off + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
-	if (md->inner_off >= end)
+	gend = md->tun_off + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
+	if (md->inner_off >= gend)
 		return UP_DROP(empty_tpdu);
-	if (!(md->flags & DP_MF_INNER))   /* the parser's: an IPv4 or IPv6 header */
-		return UP_DROP(not_ip);
+	in = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->inner_off);
+	if (!(md->flags & DP_MF_INNER))   /* the parser's: an IPv4 or IPv6 header whole */
+		return in[0] >> 4 == 4 || in[0] >> 4 == 6 ? UP_DROP(inner_trunc) : UP_DROP(not_ip);
+	ip_len = in[0] >> 4 == 6 ? sizeof(struct rte_ipv6_hdr) + (uint32_t)(in[4] << 8 | in[5]) :
+				   (uint32_t)(in[2] << 8 | in[3]);
+	if (unlikely(md->inner_off + ip_len > gend))
+		return UP_DROP(tpdu_len);
+	*end = md->inner_off + ip_len;
 	return 0;
 }
 
@@ -321,15 +472,17 @@ iface_key(uint8_t *k, struct rte_mbuf *m, const struct dp_meta *md)
 		memcpy(k, l3 + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
 }
 
-/* Which of the burst may be to one of our endpoints: GTP-U, or a UDP
- * fragment (whose first part may be). */
+/* Which of the burst may be to one of our endpoints: GTP-U, UDP to port
+ * 2152 that is not (ours to name, else the switch's), or a UDP fragment
+ * (whose first part may be). */
 static inline bool
 candidate(const struct dp_meta *md)
 {
 	if (likely(md->flags & DP_MF_GTPU))
 		return true;
-	return (md->flags & DP_MF_FRAG) && md->l4_proto == IPPROTO_UDP &&
-	       (md->flags & (DP_MF_IPV4 | DP_MF_IPV6));
+	if (md->l4_proto != IPPROTO_UDP || !(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)))
+		return false;
+	return (md->flags & DP_MF_FRAG) || ((md->flags & DP_MF_L4) && md->dport == GTPU_UDP_PORT);
 }
 
 /* upf_interfaces(6) for pkts[idx[j]], j < k, all of one IP version. */
@@ -357,6 +510,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	struct rte_mbuf *in[DP_LOOKUP_BURST];
 	uint16_t nx[DP_LOOKUP_BURST], qfi[DP_LOOKUP_BURST];
+	uint32_t end = 0;
 	unsigned int n4 = 0, n6 = 0, k = 0, ks = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -387,7 +541,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		if (e->action != UP_IF_N3 && e->action != UP_IF_N9)
 			continue;   /* not a GTP-U endpoint of ours: the switch's */
 		md = dp_meta(pkts[i]);
-		if ((v = message(ctx, pkts[i], md)) != LOOKUP) {
+		if ((v = message(ctx, pkts[i], md, e->action)) != LOOKUP) {
 			if (v == DP_NEXT_PUNT) {   /* signalling: its endpoint, for the slow path */
 				md->tunnel = ((const struct up_iface *)e->params)->id;
 				md->out_port = e->action;
@@ -433,12 +587,12 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			next[i] = error_ind(ctx, m, md);
 			continue;
 		}
-		if ((r = session_checks(m, md, ie[j], (const struct up_session *)se[j]->params)) != 0) {
+		if ((r = session_checks(m, md, ie[j], (const struct up_session *)se[j]->params, &end)) != 0) {
 			next[i] = DP_NEXT_DROP(r);
 			continue;
 		}
 		qfi[ks] = md->gtp_qfi;
-		strip(m, md);
+		strip(m, md, end);
 		in[ks] = m;
 		se[ks] = se[j];
 		ie[ks] = ie[j];

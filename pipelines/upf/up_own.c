@@ -1,4 +1,4 @@
-/* The UPF's own addresses as a set (up_own.h). */
+/* The UPF's own addresses as a set, the switch's interfaces as bits (up_own.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -6,9 +6,11 @@
 
 #include "up_own.h"
 #include "pl_upf.h"
+#include "pl_switch.h"
 #include "dp_table.h"
 
 struct up_own *up_own_set;
+uint64_t up_vlans[DP_PORTS_MAX][4096 / 64];
 
 struct count {
 	uint32_t hosts, prefixes;
@@ -74,4 +76,26 @@ up_own_fini(void)
 {
 	rte_free(up_own_set);
 	up_own_set = NULL;
+}
+
+void
+up_vlans_written(const struct dp_update *d, unsigned int n, const int *res)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e;
+		uint16_t port, vid;
+		uint64_t bit, *w;
+
+		if (d[i].table != pl_sw.interfaces || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
+			continue;
+		port = rte_be_to_cpu_16(*(const rte_be16_t *)d[i].key);
+		vid = rte_be_to_cpu_16(*(const rte_be16_t *)(d[i].key + 2)) & 0xfff;
+		if (port >= DP_PORTS_MAX)
+			continue;
+		/* what the batch left at the key, whatever its order */
+		e = dp_table_find((unsigned int)pl_sw.interfaces, d[i].key);
+		w = &up_vlans[port][vid >> 6];
+		bit = 1ull << (vid & 63);
+		__atomic_store_n(w, e != NULL && e->action == SW_IF_ATTACH ? *w | bit : *w & ~bit, __ATOMIC_RELAXED);
+	}
 }

@@ -1,4 +1,4 @@
-/* The UPF's own IPv4 addresses (upf_interfaces' host entries) as a small
+/* Where the UPF's own is: its IPv4 addresses (upf_interfaces' host entries) as a small
  * set the uplink checks every inner destination against (a UE may not
  * reach them): a hash of a few kilobytes that stays in cache, where an LPM
  * lookup per packet in upf_interfaces would cost its two lines. Rebuilt
@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_common.h>
+#include "dp_stats.h"
+#include "dp_table.h"
 
 struct up_own_slot {
 	uint32_t addr;           /* network order; 0: empty */
@@ -50,5 +52,22 @@ up_own_has(const struct up_own *s, uint32_t addr, uint16_t slice)
  * 0, -ENOMEM (the old set stays). */
 int up_own_rebuild(void);
 void up_own_fini(void);
+
+/* The switch's interfaces (its interfaces table's attach entries) as bits,
+ * VLAN vid of port at up_vlans[port][vid / 64] bit vid % 64 (0: untagged):
+ * where GTP-U to our endpoints may arrive. Kept by the main lcore as the
+ * table is written (one aligned word store per change), read by workers;
+ * a bit test in cache where a lookup would cost the table's line. */
+extern uint64_t up_vlans[DP_PORTS_MAX][4096 / 64];
+
+static inline bool
+up_vlan_attached(uint16_t port, uint16_t vid)
+{
+	return port < DP_PORTS_MAX &&
+	       (__atomic_load_n(&up_vlans[port][(vid & 0xfff) >> 6], __ATOMIC_RELAXED) >> (vid & 63) & 1);
+}
+
+/* Main lcore: a batch's writes to the switch's interfaces (a deriver's done). */
+void up_vlans_written(const struct dp_update *d, unsigned int n, const int *res);
 
 #endif

@@ -159,6 +159,12 @@ def malformed(g):
                                        VXLAN(vni=1) / Raw(b"\x00" * 10))
     m["bad_gtp_inner_short"] = bytes(eth() / IP(**A4) / UDP(dport=2152) /
                                      GTP_U_Header(gtp_type=255, teid=1) / Raw(b"\x45" + b"\x00" * 9))
+    # UDP to 2152 that is no GTP-U (plain UDP to the parser): a UE's own
+    # datagram, and one inside a G-PDU
+    m["udp2152_text"] = bytes(eth() / IP(**A4) / UDP(sport=40000, dport=2152) / Raw(b"hello 2152 from a UE"))
+    m["gtp_inner_udp2152"] = bytes(eth() / IP(**A4) / UDP(sport=2152, dport=2152) /
+                                   GTP_U_Header(gtp_type=255, teid=1) / IP(**A4) /
+                                   UDP(sport=40000, dport=2152) / Raw(b"\x20\xff\x00\x08"))
     return m
 
 

@@ -527,6 +527,15 @@ def test_nexthops_follow_routes_and_neighbours():
         expect_eq(nexthops(dp)["10.0.2.1"], ("unresolved", None, None), "neighbour deleted")
         dp.table_write([U("routes", {"vrf": SLICE, "dst": "192.168.0.0/16"}, type="delete"),
                         U("routes", {"vrf": SLICE, "dst": "172.16.0.0/12"}, type="delete")])
+        expect_eq(nexthops(dp), {}, "no route left: no next hop left (a withdrawn VRF leaves none behind)")
+        # a route moved to another next hop frees the one it left, if its last
+        R2 = U("routes", {"vrf": SLICE, "dst": "10.88.0.0/16"}, "via", {"nh": "10.0.2.5"})
+        dp.table_write([R2, U("routes", {"vrf": SLICE, "dst": "10.89.0.0/16"}, "via", {"nh": "10.0.2.6"})])
+        dp.table_write([U("routes", {"vrf": SLICE, "dst": "10.88.0.0/16"}, "via", {"nh": "10.0.2.6"}, type="modify")])
+        expect_eq(sorted(nexthops(dp)), ["10.0.2.6"], "a modified route's old next hop, no longer used, went")
+        dp.rpc("table.clear", {"table": "routes"})
+        expect_eq(nexthops(dp), {}, "routes cleared: their next hops too")
+        dp.table_write([u for u in l3_setup(dp) if u["table"] == "routes"])
         dp.table_write([neigh(SLICE, "10.0.2.1", "p1", 20, H2, ROUTER2), R1], atomicity="dataplane-atomic")
         expect_eq(nexthops(dp)["10.0.2.1"], ("resolved", "p1", H2), "neighbour and route in one batch")
         st = dp.run_traffic()

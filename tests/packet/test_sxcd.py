@@ -726,17 +726,15 @@ def test_phases():
         ph = cd.wait_settled()
         expect_eq(ph["slices/early"]["phase"], "Ready", "the site came: Ready")
         base = snapshot(dp)
-        # the same id twice: the second by name is Failed, holds nothing
+        # the same id twice: the second is refused at write time, naming the holder
         code, res = cd.req("PUT", "/api/v1/slices/late?wait=1", slice_("late", 5, "lan2", 7001))
-        expect_eq((res["status"]["phase"], res["status"]["reason"], res["status"]["pointer"]),
-                  ("Failed", "conflict", "/spec/id"), "a taken slice id")
-        expect("slices/early" in res["status"]["message"], "names the owner: %s" % res["status"]["message"])
-        expect_eq(snapshot(dp), base, "the Failed slice holds nothing")
-        cd.req("DELETE", "/api/v1/slices/late")
+        expect_err(res, code, 409, "conflict", "/spec/id")
+        expect("slices/early" in res["error"]["message"], "names the owner: %s" % res["error"]["message"])
+        expect_eq(snapshot(dp), base, "the refused slice holds nothing")
+        expect_eq(cd.req("GET", "/api/v1/slices/late")[0], 404, "nor is stored")
         # a port two slices claim
         code, res = cd.req("PUT", "/api/v1/slices/thief?wait=1", slice_("thief", 6, "lan1", 7002))
-        expect_eq((res["status"]["phase"], res["status"]["reason"]), ("Failed", "conflict"), "a taken port")
-        cd.req("DELETE", "/api/v1/slices/thief")
+        expect_err(res, code, 409, "conflict", "/spec/members/0")
         # a member that is not a LAN port of the site; a peer that does not exist
         code, res = cd.req("PUT", "/api/v1/slices/wait?wait=1",
                            slice_("wait", 7, "wan1", 7003, peers=["nowhere"]))

@@ -610,7 +610,8 @@ def test_unknown_teid_error_indication_bounded():
 def test_psc_present_absent_wrong_direction_malformed():
     """Uplink with a UL container, without one (QFI 0 copied on), with a DL
     container (upf.psc_direction), with a container of length 0 (the
-    parser's gtpu_ext); downlink from N9 with a UL container is refused."""
+    GTP-U header the parser did not take: upf.gtpu_ext); downlink from N9
+    with a UL container is refused."""
     ok_psc = gtpu(ue_pkt(INTERNET, b"psc"), TEID_UL, qfi=7)
     no_psc = gtpu(ue_pkt(INTERNET, b"nopsc"), TEID_UL)
     dl_on_n3 = gtpu(ue_pkt(INTERNET, b"dl"), TEID_UL, qfi=7, pdu_type=0)
@@ -623,7 +624,7 @@ def test_psc_present_absent_wrong_direction_malformed():
               pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup())
         st = dp.run_traffic()
-        expect_drops(st, {"upf.psc_direction": 2, "parse.gtpu_ext": 1})
+        expect_drops(st, {"upf.psc_direction": 2, "upf.gtpu_ext": 1})
         dp.stop()
         dp.expect_outputs({"n9": [want_gtpu(ok_psc[GTPPDUSessionContainer].payload, TEID_ANCHOR, N9_IP, ANCHOR,
                                             N9_MAC, ANCHOR_MAC, 7, 1),
@@ -918,7 +919,7 @@ def test_malformed_and_refused_gtpu_named():
     empty = gtpu(b"", TEID_UL)
     not_ip = gtpu(Raw(b"\x00" * 30), TEID_UL)
     # inner IPv6 (an IPv4v6 session's): its header cut short, a payload
-    # length past the T-PDU, an extension header chain cut short
+    # length past the T-PDU (TS 29.281 5.1), an extension header chain cut short
     v6_pkt = bytes(IPv6(src=UE6_NET + "7", dst=DN_HOST6) / UDP(sport=40000, dport=7777) / Raw(b"x" * 8))
     v6_trunc = gtpu(Raw(v6_pkt[:30]), TEID_UL)
     v6_len = gtpu(Raw(v6_pkt[:4] + b"\x01\x00" + v6_pkt[6:]), TEID_UL)
@@ -927,9 +928,9 @@ def test_malformed_and_refused_gtpu_named():
     raw = bytearray(bytes(unknown_ext))
     raw[14 + 20 + 8 + 11] = 0xc1       # next extension type: unknown, comprehension required
     cases = {
-        "parse.gtpu_version": [ver0], "parse.gtpu_trunc": [trunc, long_len], "upf.outer_cksum": [bad_ck],
+        "upf.gtpu_version": [ver0], "upf.gtpu_trunc": [trunc, long_len], "upf.outer_cksum": [bad_ck],
         "upf.gtpu_frag": [frag], "upf.gtpu_unsupported": [status], "upf.empty_tpdu": [empty],
-        "upf.not_ip": [not_ip], "parse.inner_trunc": [v6_trunc], "parse.ipv6_len": [v6_len],
+        "upf.not_ip": [not_ip], "upf.inner_trunc": [v6_trunc], "upf.tpdu_len": [v6_len],
         "parse.ipv6_ext": [v6_ext],
     }
     ins = [p for v in cases.values() for p in v] + [Ether(bytes(raw))]
