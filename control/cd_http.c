@@ -332,7 +332,7 @@ dry_run(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, siz
 		json_array_append_new(d->who, json_string(who));
 	}
 	specs = cd_res_specs(h->res, ch, n);
-	rc = cd_sync_dry_run(h->sync, specs, dry_answer, d);
+	rc = cd_sync_dry_run(h->sync, specs, 0, dry_answer, d);
 	json_decref(specs);
 	if (rc < 0) {
 		dry_answer(d, rc, NULL, NULL);
@@ -344,6 +344,8 @@ dry_run(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, siz
 /* A change checked against the intents' collisions (cd_res_collisions on
  * what the compile would make of it: a dry run, in slices, so the loop
  * serves others meanwhile), then stored and answered. */
+#define CD_HTTP_CHECK_WAIT_MS 1000	/* a collision check that cannot start by then is skipped */
+
 struct commit {
 	struct cd_http *h;
 	struct evhttp_request *req;
@@ -466,7 +468,7 @@ checked_commit(struct cd_http *h, struct evhttp_request *req, struct cd_change *
 		return;
 	}
 	specs = cd_res_specs(h->res, ch, n);
-	rc = cd_sync_dry_run(h->sync, specs, on_checked, c);
+	rc = cd_sync_dry_run(h->sync, specs, CD_HTTP_CHECK_WAIT_MS, on_checked, c);
 	json_decref(specs);
 	if (rc < 0) {
 		commit_go(c);

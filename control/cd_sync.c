@@ -20,6 +20,8 @@
 /* A dry run waiting or under way. */
 struct dry {
 	struct dry *next;
+	struct cd_sync *s;
+	struct event *expiry;	/* a check not started by then goes unchecked */
 	json_t *specs;
 	cd_sync_dry_done *fn;	/* NULL: its request went away */
 	void *arg;
@@ -60,6 +62,9 @@ struct cd_sync {
 	int dry_phase;			/* 1 now, 2 then, 3 back to now */
 	json_t *dry_diff, *dry_results;
 	/* a whole diff, in slices: the keys compared so far that differ */
+	json_t *quar;			/* the quarantined intents the last run kept entries of */
+	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
+	bool unsaved;			/* owned/owners changed in memory, not yet in the store */
 	json_t *dirty_keys, *diff_rows;
 	const char *diff_name;
 	void *diff_iter;
@@ -237,7 +242,13 @@ is_lost(json_t *error)
 static void
 run_clear(struct cd_sync *s)
 {
-	memset(&s->c, 0, sizeof(s->c));	/* the compiler's */
+	json_decref(s->c.want);
+	json_decref(s->c.owner);
+	json_decref(s->c.seq);
+	memset(&s->c, 0, sizeof(s->c));	/* the compiler's: its objects held */
+	json_decref(s->wseq);
+	json_decref(s->wowner);
+	s->wseq = s->wowner = NULL;
 	json_decref(s->results);
 	json_decref(s->keys);
 	json_decref(s->dirty_keys);
@@ -774,6 +785,11 @@ owned_update(struct cd_sync *s, bool after)
 
 	if (s->whole) {
 		if (after) {
+			/* what memory holds and the store may not: stored first */
+			if (s->unsaved && (cd_res_save(s->res, "owners", owners) < 0 ||
+					   cd_res_save(s->res, "owned", owned) < 0))
+				return -EIO;
+			s->unsaved = false;
 			owned_settle(s);
 			return 0;
 		} else {
@@ -786,16 +802,18 @@ owned_update(struct cd_sync *s, bool after)
 			json_object_update_recursive(wo, addo);
 			json_decref(add);
 			json_decref(addo);
-			rc = json_equal(wo, owners) ? 0 : cd_res_save(s->res, "owners", wo);
-			if (rc == 0 && !json_equal(o, owned))
+			rc = json_equal(wo, owners) && !s->unsaved ? 0 : cd_res_save(s->res, "owners", wo);
+			if (rc == 0 && (!json_equal(o, owned) || s->unsaved))
 				rc = cd_res_save(s->res, "owned", o);
 			json_decref(o);
 			json_decref(wo);
+			s->unsaved = s->unsaved && rc < 0;
 		}
 		return rc;
 	}
 	json_object_foreach(s->keys, table, rows) {
-		json_t *want = json_object_get(s->c.seq, table), *who = json_object_get(s->c.owner, table);
+		/* as this run compiled them (a dry run may compile meanwhile) */
+		json_t *want = json_object_get(s->wseq, table), *who = json_object_get(s->wowner, table);
 
 		if ((o = json_object_get(owned, table)) == NULL) {
 			json_object_set_new(owned, table, json_object());
@@ -828,10 +846,12 @@ owned_update(struct cd_sync *s, bool after)
 			}
 		}
 	}
-	if (changed_o)
+	/* changed in place: until stored, every run stores them again */
+	if (changed_o || s->unsaved)
 		rc = cd_res_save(s->res, "owners", owners);
-	if (rc == 0 && changed)
+	if (rc == 0 && (changed || s->unsaved))
 		rc = cd_res_save(s->res, "owned", owned);
+	s->unsaved = rc < 0;
 	return rc;
 }
 
@@ -853,6 +873,27 @@ write_diff(struct cd_sync *s)
 			json_object_del(json_object_get(mine, t), k);
 	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
 	json_decref(mine);
+	if (!s->whole) {   /* what this run owns after it, as compiled now */
+		json_t *rows2, *x2;
+		const char *t2, *k2;
+
+		s->wseq = json_object();
+		s->wowner = json_object();
+		json_object_foreach(s->keys, t2, rows2) {
+			json_t *q = json_object_get(s->c.seq, t2), *w = json_object_get(s->c.owner, t2);
+
+			json_object_set_new(s->wseq, t2, json_object());
+			json_object_set_new(s->wowner, t2, json_object());
+			json_object_foreach(rows2, k2, x2) {
+				if (json_object_get(q, k2) != NULL)
+					json_object_set_new(json_object_get(s->wseq, t2), k2,
+							    json_integer(json_integer_value(json_object_get(q, k2))));
+				if (json_object_get(w, k2) != NULL)
+					json_object_set_new(json_object_get(s->wowner, t2), k2,
+							    json_string(json_string_value(json_object_get(w, k2))));
+			}
+		}
+	}
 	if (json_array_size(s->diff) == 0) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
@@ -880,6 +921,8 @@ write_diff(struct cd_sync *s)
 			   cd_tables_strip(s->diff));
 	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
 		run_abort(s);
+	else
+		next_work(s);	/* a dry run may compile while sxdp writes */
 }
 
 static void
@@ -1076,6 +1119,9 @@ compiled(struct cd_sync *s)
 	bool ids_changed;
 
 	s->c = *cd_compiler_set(s->cc);
+	json_incref(s->c.want);
+	json_incref(s->c.owner);
+	json_incref(s->c.seq);
 	s->results = json_copy(s->c.results);
 	/* a whole read or a whole compile: a whole diff */
 	s->keys = cd_compiler_take(s->cc);
@@ -1165,6 +1211,15 @@ run_start(struct cd_sync *s)
 		s->whole = true;
 	}
 	s->have = json_incref(s->cache);
+	/* an intent in or out of quarantine: what is kept changed, a whole diff */
+	{
+		json_t *q = cd_res_quarantine(s->res);
+
+		if (s->quar == NULL || !json_equal(q, s->quar))
+			s->whole = true;
+		json_decref(s->quar);
+		s->quar = q;
+	}
 	cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
 	more_work(s);
 }
@@ -1173,6 +1228,14 @@ run_start(struct cd_sync *s)
 static void
 next_work(struct cd_sync *s)
 {
+	/* a dry run may compile while a run waits on sxdp, when the run's
+	 * compile is done, is not a whole one and no change came since (the
+	 * dry run's first update then changes nothing) */
+	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing &&
+	    !s->whole && !s->dirty) {
+		dry_start(s);
+		return;
+	}
 	if (s->running || s->drying)
 		return;
 	if (s->dirty) {
@@ -1201,8 +1264,33 @@ cd_sync_kick(struct cd_sync *s)
 static void
 dry_free(struct dry *d)
 {
+	if (d->expiry != NULL)
+		event_free(d->expiry);
 	json_decref(d->specs);
 	free(d);
+}
+
+/* A check still waiting (a run stuck on sxdp, changes queued behind it):
+ * answered -EBUSY; the write goes unchecked (the older intent wins when
+ * both compile). */
+static void
+on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	struct dry *d = arg, **pp;
+	struct cd_sync *s = d->s;
+
+	(void)fd;
+	(void)what;
+	if (s->drying && s->dry == d)
+		return;	/* under way: it ends soon */
+	for (pp = &s->dry; *pp != NULL && *pp != d; pp = &(*pp)->next)
+		;
+	if (*pp == NULL)
+		return;
+	*pp = d->next;
+	if (d->fn != NULL)
+		d->fn(d->arg, -EBUSY, NULL, NULL);
+	dry_free(d);
 }
 
 /* The dry run under way is over: answered (unless its request went), and
@@ -1319,15 +1407,21 @@ dry_start(struct cd_sync *s)
 }
 
 int
-cd_sync_dry_run(struct cd_sync *s, json_t *specs, cd_sync_dry_done *fn, void *arg)
+cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn, void *arg)
 {
+	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000 };
 	struct dry *d, **pp;
 
 	if (s->tables == NULL)
 		return -ENOTCONN;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -ENOMEM;
-	*d = (struct dry){ .specs = json_incref(specs), .fn = fn, .arg = arg };
+	*d = (struct dry){ .s = s, .specs = json_incref(specs), .fn = fn, .arg = arg };
+	if (wait_ms > 0 && ((d->expiry = evtimer_new(s->base, on_expiry, d)) == NULL ||
+			    evtimer_add(d->expiry, &tv) < 0)) {
+		dry_free(d);
+		return -ENOMEM;
+	}
 	for (pp = &s->dry; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = d;
@@ -1487,6 +1581,7 @@ cd_sync_free(struct cd_sync *s)
 		event_free(s->work);
 	cd_compiler_free(s->cc);
 	json_decref(s->specs);
+	json_decref(s->quar);
 	if (s->ctl != NULL)
 		ctl_async_free(s->ctl);
 	if (s->timer != NULL)

@@ -57,7 +57,10 @@ void cd_sync_unwait(struct cd_sync *s, void *arg);
  * tables are unknown (then @fn is not called), or later given to @fn.
  */
 typedef void cd_sync_dry_done(void *arg, int rc, json_t *diff, json_t *results);
-int cd_sync_dry_run(struct cd_sync *s, json_t *specs, cd_sync_dry_done *fn, void *arg);
+/* @wait_ms > 0: if it has not started by then (a run stuck on sxdp with
+ * changes queued behind it), @fn gets -EBUSY. */
+int cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn,
+		    void *arg);
 /* (A write's collision check is a dry run: its results say who fails.) */
 /* @arg's request went away: its dry run is not answered. */
 void cd_sync_dry_cancel(struct cd_sync *s, void *arg);
