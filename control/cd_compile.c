@@ -110,6 +110,9 @@ struct cx {
 	struct upf_run upf;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
 	bool ids_new;		/* an id was allocated */
+	/* a UPF's sessions as compiled: [ID, journal from, to, ids from, to]
+	 * each, and what they were compiled with (slice, links, peers, apps) */
+	json_t *marks, *upf_ctx;
 	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
 };
 
@@ -1376,9 +1379,18 @@ upf_sessions(struct cx *x, const char *name, json_t *spec)
 	for (; x->upf.next < n && !x->failed; x->upf.next++) {
 		if (x->upf.next % 64 == 63 && over(x))
 			return true;
-		upf_session(x, name, json_array_get(ss, x->upf.next), x->upf.next, x->upf.sid, x->upf.n3,
-			    x->upf.n9, x->upf.peer_ids, x->upf.apps);
+		size_t j0 = json_array_size(x->undo), u0 = json_array_size(x->used_now);
+		json_t *ss1 = json_array_get(ss, x->upf.next);
+
+		upf_session(x, name, ss1, x->upf.next, x->upf.sid, x->upf.n3, x->upf.n9, x->upf.peer_ids,
+			    x->upf.apps);
+		json_array_append_new(x->marks, json_pack("[I,I,I,I,I]", num(ss1, "id", 0), (json_int_t)j0,
+							  (json_int_t)json_array_size(x->undo), (json_int_t)u0,
+							  (json_int_t)json_array_size(x->used_now)));
 	}
+	json_decref(x->upf_ctx);
+	x->upf_ctx = json_pack("{s:I,s:I,s:I,s:O,s:O}", "sid", x->upf.sid, "n3", x->upf.n3, "n9", x->upf.n9,
+			       "peer_ids", x->upf.peer_ids, "apps", x->upf.apps);
 	upf_run_clear(x);
 	return false;
 }
@@ -1546,6 +1558,7 @@ struct cd_compiler {
 	bool pending_all;
 	json_t *pre_set, *pre_seq;	/* a whole compile's: the set before it */
 	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
+	json_t *partial;	/* "KIND/NAME" → true: a UPF of which some sessions changed */
 	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
 	struct cd_compiled view;
 };
@@ -1560,6 +1573,9 @@ one_begin(struct cx *x, enum cd_kind k, const char *name)
 	x->pending = false;
 	x->holder[0] = '\0';
 	x->order_sensitive = false;
+	json_array_clear(x->marks);
+	json_decref(x->upf_ctx);
+	x->upf_ctx = NULL;
 }
 
 /* true when the intent continues in the next slice of work */
@@ -1590,6 +1606,48 @@ one_body(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	return false;
 }
 
+static json_t *
+slice_of_array(json_t *a, size_t from, size_t to)
+{
+	json_t *out = json_array();
+
+	for (size_t i = from; i < to && i < json_array_size(a); i++)
+		json_array_append(out, json_array_get(a, i));
+	return out;
+}
+
+/* A Ready UPF's journal and ids by session (rec "sess": ID → {"j",
+ * "ids", "spec"}), the header's ("hj", "hids") and what its sessions were
+ * compiled with ("ctx"): a change of some sessions then compiles those
+ * only (upf_partial). Not when two sessions share an id. */
+static void
+upf_record(struct cx *x, json_t *rec)
+{
+	json_t *sess = json_object(), *m, *ss = json_object_get(json_object_get(rec, "spec"), "sessions");
+	size_t i, h = json_array_size(x->marks) ? (size_t)json_integer_value(json_array_get(json_array_get(x->marks, 0), 1)) :
+		json_array_size(json_object_get(rec, "journal"));
+	size_t hu = json_array_size(x->marks) ? (size_t)json_integer_value(json_array_get(json_array_get(x->marks, 0), 3)) :
+		json_array_size(json_object_get(rec, "ids"));
+	char id[32];
+
+	json_array_foreach(x->marks, i, m) {
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, json_integer_value(json_array_get(m, 0)));
+		if (json_object_get(sess, id) != NULL) {
+			json_decref(sess);
+			return;
+		}
+		json_object_set_new(sess, id, json_pack("{s:o,s:o,s:O}", "j",
+			slice_of_array(json_object_get(rec, "journal"), (size_t)json_integer_value(json_array_get(m, 1)),
+				       (size_t)json_integer_value(json_array_get(m, 2))), "ids",
+			slice_of_array(json_object_get(rec, "ids"), (size_t)json_integer_value(json_array_get(m, 3)),
+				       (size_t)json_integer_value(json_array_get(m, 4))), "spec", json_array_get(ss, i)));
+	}
+	json_object_set_new(rec, "sess", sess);
+	json_object_set_new(rec, "hj", slice_of_array(json_object_get(rec, "journal"), 0, h));
+	json_object_set_new(rec, "hids", slice_of_array(json_object_get(rec, "ids"), 0, hu));
+	json_object_set(rec, "ctx", x->upf_ctx);
+}
+
 static void
 one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 {
@@ -1610,6 +1668,8 @@ one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
 						       "spec", spec, "journal", x->undo, "ids",
 						       json_copy(x->used_now)));
+	if (k == CD_UPF && !x->failed && x->upf_ctx != NULL)
+		upf_record(x, json_object_get(x->recs, x->who));
 	if (x->failed && x->holder[0] != '\0' && !x->order_sensitive)
 		json_object_set_new(json_object_get(x->recs, x->who), "holder", json_string(x->holder));
 	x->undo = json_array();
@@ -1770,6 +1830,165 @@ take_back(struct cd_compiler *cc, json_t *r)
 	return 0;
 }
 
+#define UPF_PARTIAL_MAX 1024	/* sessions changed at most for a UPF to compile just those */
+
+/* The spec without its sessions (a new shallow copy). */
+static json_t *
+upf_header(json_t *spec)
+{
+	json_t *h = json_copy(spec);
+
+	json_object_del(h, "sessions");
+	return h;
+}
+
+/* Can @who (a UPF, changed) compile only its changed sessions? It was
+ * Ready with its sessions recorded, its header is the same, few sessions
+ * changed, and its new sessions have distinct ids. */
+static bool
+upf_partial_ok(struct cd_compiler *cc, const char *who, const char *name)
+{
+	json_t *rec = json_object_get(cc->x.recs, who), *spec, *sess, *ss, *seen, *h1, *h2;
+	size_t i, changed = 0;
+	bool ok;
+	char id[32];
+
+	spec = json_object_get(json_object_get(cc->intents, kinds[CD_UPF]), name);
+	sess = json_object_get(rec, "sess");
+	if (spec == NULL || sess == NULL ||
+	    strcmp(str(json_object_get(cc->x.results, who), "phase") ?: "", "Ready") != 0)
+		return false;
+	h1 = upf_header(spec);
+	h2 = upf_header(json_object_get(rec, "spec"));
+	ok = json_equal(h1, h2);
+	json_decref(h1);
+	json_decref(h2);
+	seen = json_object();
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		json_t *old;
+
+		if (!ok)
+			break;
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		ok = json_object_get(seen, id) == NULL;
+		json_object_set_new(seen, id, json_true());
+		old = json_object_get(json_object_get(sess, id), "spec");
+		changed += old == NULL || (old != ss && !json_equal(old, ss));
+	}
+	changed += json_object_size(sess) > json_object_size(seen) ? json_object_size(sess) - json_object_size(seen) : 0;
+	json_decref(seen);
+	return ok && changed <= UPF_PARTIAL_MAX;
+}
+
+/* Compile a UPF's changed sessions only (upf_partial_ok): the ones gone
+ * or changed taken back, the new or changed ones compiled with what its
+ * sessions were compiled with. 0, or -1 when one failed: everything it
+ * did is undone and the UPF is to be compiled whole. */
+static int
+upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
+{
+	struct cx *x = &cc->x;
+	json_t *rec = json_object_get(x->recs, x->who), *sess = json_object_get(rec, "sess"), *ctx;
+	json_t *ss, *keep = json_object(), *gone = json_object(), *added = json_object(), *v, *e, *nj, *nids;
+	struct jent *all;
+	const char *id;
+	size_t i, n = 0, cap = 0;
+	char b[32];
+
+	ctx = json_object_get(rec, "ctx");
+	/* what stays: sessions the same as compiled */
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		json_t *old;
+
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		old = json_object_get(json_object_get(sess, b), "spec");
+		if (old != NULL && (old == ss || json_equal(old, ss)))
+			json_object_set_new(keep, b, json_true());
+	}
+	json_object_foreach(sess, id, v)
+		if (json_object_get(keep, id) == NULL) {
+			json_object_set(gone, id, v);
+			cap += json_array_size(json_object_get(v, "j"));
+		}
+	if ((all = calloc(cap + 1, sizeof(*all))) == NULL) {
+		json_decref(keep);
+		json_decref(gone);
+		return -1;
+	}
+	json_object_foreach(gone, id, v)
+		json_array_foreach(json_object_get(v, "j"), i, e)
+			all[n++] = (struct jent){ json_integer_value(json_array_get(e, 5)), e };
+	qsort(all, n, sizeof(*all), by_n_desc);
+	for (i = 0; i < n; i++)
+		restore(x, all[i].e);
+	free(all);
+	json_object_foreach(gone, id, v) {
+		json_array_foreach(json_object_get(v, "ids"), i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(x->freed, e);
+		}
+		json_object_del(sess, id);
+	}
+	json_decref(gone);
+	/* the new and changed ones */
+	json_array_clear(x->undo);
+	json_array_clear(x->used_now);
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		size_t j0 = json_array_size(x->undo), u0 = json_array_size(x->used_now);
+
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		if (json_object_get(keep, b) != NULL)
+			continue;
+		upf_session(x, name, ss, i, num(ctx, "sid", 0), num(ctx, "n3", 0), num(ctx, "n9", 0),
+			    json_object_get(ctx, "peer_ids"), json_object_get(ctx, "apps"));
+		if (x->failed)
+			break;
+		json_object_set_new(added, b, json_pack("{s:o,s:o,s:O}", "j", slice_of_array(x->undo, j0, json_array_size(x->undo)),
+						       "ids", slice_of_array(x->used_now, u0, json_array_size(x->used_now)),
+						       "spec", ss));
+	}
+	json_decref(keep);
+	if (x->failed) {
+		undo(x);
+		json_array_foreach(x->used_now, i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(x->freed, e);
+		}
+		json_array_clear(x->used_now);
+		json_decref(added);
+		/* what it still holds (header, sessions kept) is taken back with
+		 * the record: compiled whole next */
+		nj = json_copy(json_object_get(rec, "hj"));
+		nids = json_copy(json_object_get(rec, "hids"));
+		json_object_foreach(sess, id, v) {
+			json_array_extend(nj, json_object_get(v, "j"));
+			json_array_extend(nids, json_object_get(v, "ids"));
+		}
+		json_object_set_new(rec, "journal", nj);
+		json_object_set_new(rec, "ids", nids);
+		json_object_del(rec, "sess");
+		return -1;
+	}
+	json_object_update(sess, added);
+	json_decref(added);
+	/* the record: header, then every session's, as a whole compile has it */
+	nj = json_copy(json_object_get(rec, "hj"));
+	nids = json_copy(json_object_get(rec, "hids"));
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		json_array_extend(nj, json_object_get(json_object_get(sess, b), "j"));
+		json_array_extend(nids, json_object_get(json_object_get(sess, b), "ids"));
+	}
+	json_object_set_new(rec, "journal", nj);
+	json_object_set_new(rec, "ids", nids);
+	json_object_set(rec, "spec", spec);
+	json_array_clear(x->undo);
+	json_array_clear(x->used_now);
+	return 0;
+}
+
 /* What an update of the intents compiles again (see cd_compile.h): into
  * cc->todo, after taking it back. Returns true when that is everything. */
 static bool
@@ -1800,7 +2019,10 @@ plan(struct cd_compiler *cc)
 		int k = kind_of_who(who, &name);
 
 		full = full || k == CD_SITE || k == CD_PEERS;
-		json_object_set_new(r, who, json_true());
+		if (k == CD_UPF && upf_partial_ok(cc, who, name))
+			json_object_set_new(cc->partial, who, json_true());
+		else
+			json_object_set_new(r, who, json_true());
 	}
 	/* what was not Ready may be now: Pending ones, and Failed ones whose
 	 * holder is compiled again, or which ran out of ids or collided with
@@ -1857,6 +2079,10 @@ plan(struct cd_compiler *cc)
 		json_decref(cur);
 	}
 	json_decref(work);
+	/* a UPF whose sessions only changed compiles those, unless it is
+	 * compiled whole anyway */
+	json_object_foreach(r, who, t)
+		json_object_del(cc->partial, who);
 	if (full || take_back(cc, r) < 0) {
 		json_decref(r);
 		return true;
@@ -1882,6 +2108,8 @@ plan(struct cd_compiler *cc)
 			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
 			if (json_object_get(r, w) != NULL)
 				json_array_append_new(cc->todo, json_pack("[i,s]", k, name));
+			else if (json_object_get(cc->partial, w) != NULL)
+				json_array_append_new(cc->todo, json_pack("[i,s,b]", k, name, 1));
 		}
 	}
 	json_decref(r);
@@ -1897,8 +2125,10 @@ cd_compiler_new(json_t *ids)
 		return NULL;
 	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
 	cc->x.used_now = json_array();
+	cc->x.marks = json_array();
 	cc->todo = json_array();
 	cc->changed = json_object();
+	cc->partial = json_object();
 	cc->compiled = json_object();
 	cc->x.freed = json_array();
 	cc->kernel_seen = json_null();
@@ -1929,6 +2159,8 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->ids);
 	json_decref(x->used);
 	json_decref(x->used_now);
+	json_decref(x->marks);
+	json_decref(x->upf_ctx);
 	json_decref(x->idx);
 	json_decref(x->slice_ids);
 	json_decref(x->wans);
@@ -1946,6 +2178,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->pre_seq);
 	json_decref(cc->todo);
 	json_decref(cc->changed);
+	json_decref(cc->partial);
 	json_decref(cc->compiled);
 	json_decref(cc->x.freed);
 	free(cc);
@@ -1971,6 +2204,7 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	upf_run_clear(x);
 	json_array_clear(cc->todo);
 	json_object_clear(cc->changed);
+	json_object_clear(cc->partial);
 	json_object_clear(cc->compiled);
 	json_array_clear(cc->x.freed);
 	json_decref(x->touched);
@@ -2056,6 +2290,26 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 
 		if (!cc->in_one)
 			one_begin(x, k, name);
+		if (!cc->in_one && json_is_true(json_array_get(td, 2))) {
+			json_t *r;
+
+			if (upf_partial(cc, name, spec) == 0) {
+				json_object_set_new(x->res, "entries", json_integer(0));
+				json_object_set_new(x->results, x->who, x->res);
+				x->res = NULL;
+				json_object_set_new(cc->compiled, x->who, json_true());
+				cc->next++;
+				continue;
+			}
+			/* a session failed: the UPF compiled whole, as it would be */
+			json_decref(x->res);
+			x->res = NULL;
+			r = json_pack("{s:b}", x->who, 1);
+			take_back(cc, r);
+			json_decref(r);
+			json_array_set_new(cc->todo, cc->next, json_pack("[i,s]", (int)k, name));
+			continue;
+		}
 		if (one_body(x, k, name, spec)) {
 			cc->in_one = true;
 			return -EAGAIN;
