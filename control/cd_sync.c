@@ -65,6 +65,10 @@ struct cd_sync {
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
 	bool unsaved;			/* owned/owners changed in memory, not yet in the store */
+	/* owned and owners are stored in shards by key ("own.N"): a change
+	 * stores the shards its keys fall in, not every key sxcd owns */
+	bool shard_dirty[64];
+	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
 	json_t *dirty_keys, *diff_rows;
 	const char *diff_name;
 	void *diff_iter;
@@ -774,6 +778,119 @@ on_written(void *arg, json_t *result, json_t *error)
  * (true) it is what the intents want. Only the keys this run's compile
  * changed are looked at (all after a whole one). 0, or the store's -errno.
  */
+#define OWN_SHARDS 64
+
+static unsigned int
+shard_of(const char *table, const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = table; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (const char *p = key; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h % OWN_SHARDS;
+}
+
+static json_t *
+shard(struct cd_sync *s, unsigned int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "own.%u", i);
+	return cd_res_state(s->res, name);
+}
+
+static json_t *
+sub(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v == NULL) {
+		json_object_set_new(o, k, json_object());
+		v = json_object_get(o, k);
+	}
+	return v;
+}
+
+/* @table's @key in its shard: owned with @seq by @who (NULL: not). */
+static void
+shard_set(struct cd_sync *s, const char *table, const char *key, json_t *seq, json_t *who)
+{
+	unsigned int i = shard_of(table, key);
+	json_t *d = shard(s, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
+
+	if (seq != NULL)
+		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
+	else
+		json_object_del(o, key);
+	if (who != NULL)
+		json_object_set_new(w, key, json_string(json_string_value(who)));
+	else
+		json_object_del(w, key);
+	s->shard_dirty[i] = true;
+}
+
+/* The shards as stored, merged into owned and owners; what only the
+ * whole documents of an older sxcd hold goes into the shards. */
+static void
+shards_load(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners"), *rows, *v;
+	const char *t, *k;
+
+	json_object_foreach(owned, t, rows)
+		json_object_foreach(rows, k, v) {
+			shard_set(s, t, k, v, json_object_get(json_object_get(owners, t), k));
+			s->legacy = true;
+		}
+	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
+		json_t *d = shard(s, i);
+
+		json_object_foreach(json_object_get(d, "owned"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owned, t), k, v);
+		json_object_foreach(json_object_get(d, "owners"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owners, t), k, v);
+	}
+}
+
+/* The shards changed since they were last stored, stored; once all are,
+ * the whole documents of an older sxcd are emptied. 0 or -errno. */
+static int
+shards_save(struct cd_sync *s)
+{
+	char name[16];
+	int rc;
+
+	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
+		if (!s->shard_dirty[i])
+			continue;
+		snprintf(name, sizeof(name), "own.%u", i);
+		if ((rc = cd_res_save(s->res, name, shard(s, i))) < 0)
+			return rc;
+		s->shard_dirty[i] = false;
+	}
+	if (s->legacy) {
+		json_t *e = json_object();
+
+		rc = cd_res_save(s->res, "owned", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		e = json_object();
+		rc = cd_res_save(s->res, "owners", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		s->legacy = false;
+		/* memory keeps the union: the empty documents replaced it */
+		shards_load(s);
+	}
+	return 0;
+}
+
 static int
 owned_update(struct cd_sync *s, bool after)
 {
@@ -828,29 +945,33 @@ owned_update(struct cd_sync *s, bool after)
 
 			sq = json_object_get(want, key);
 			cur = json_object_get(o, key);
+			bool ch = false;
+
 			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
 				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
-				changed = true;
+				ch = true;
 			} else if (sq == NULL && cur != NULL && after &&
 				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
 				json_object_del(o, key);
-				changed = true;
+				ch = true;
 			}
 			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
 				json_object_set_new(ow, key, json_string(json_string_value(w)));
-				changed_o = true;
+				ch = true;
 			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
 				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
 				json_object_del(ow, key);
-				changed_o = true;
+				ch = true;
 			}
+			if (ch)
+				shard_set(s, table, key, json_object_get(o, key), json_object_get(ow, key));
 		}
 	}
-	/* changed in place: until stored, every run stores them again */
-	if (changed_o || s->unsaved)
-		rc = cd_res_save(s->res, "owners", owners);
-	if (rc == 0 && (changed || s->unsaved))
-		rc = cd_res_save(s->res, "owned", owned);
+	/* changed in place: a shard not stored stays dirty, stored by the
+	 * next run before anything is written */
+	(void)changed;
+	(void)changed_o;
+	rc = shards_save(s);
 	s->unsaved = rc < 0;
 	return rc;
 }
@@ -943,7 +1064,7 @@ mark(json_t *keys, const char *table, const char *key)
 static bool
 compare_slice(struct cd_sync *s)
 {
-	json_t *owned = cd_res_state(s->res, "owned");
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
 	json_t *top = s->diff_pass == 0 ? s->c.want : owned;
 	size_t n = 0;
 
@@ -982,10 +1103,16 @@ compare_slice(struct cd_sync *s)
 
 			if (n++ >= DIFF_SLICE)
 				return false;
+			/* what differs in sxdp, and what sxcd records it owns (and
+			 * whose) that differs from what it wants */
 			if (s->diff_pass == 0 ? h == NULL ||
 			    !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-			    !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) :
-			    h != NULL && json_object_get(json_object_get(s->c.want, table), key) == NULL)
+			    !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
+			    !json_equal(json_object_get(json_object_get(owned, table), key),
+					json_object_get(json_object_get(s->c.seq, table), key)) ||
+			    !json_equal(json_object_get(json_object_get(owners, table), key),
+					json_object_get(json_object_get(s->c.owner, table), key)) :
+			    json_object_get(json_object_get(s->c.want, table), key) == NULL)
 				mark(s->dirty_keys, table, key);
 		}
 		s->diff_table++;
@@ -1175,6 +1302,8 @@ on_work(evutil_socket_t fd, short what, void *arg)
 		s->comparing = false;
 		s->keys = s->dirty_keys;
 		s->dirty_keys = NULL;
+		/* the keys that differ are all there is to write and to own */
+		s->whole = false;
 		write_diff(s);
 		return;
 	}
@@ -1548,6 +1677,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->resync_ms = resync_ms;
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
+	shards_load(s);
 	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	s->ctl = ctl_async_new(base, socket, on_state, s);
