@@ -82,4 +82,38 @@ dp_addr_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* Address classes (network order). A unicast host address is what a
+ * packet the box originates (an answer, an ICMP error, a probe reply) may
+ * be sent to, and what a routed packet's source must be: IPv4 not 0/8,
+ * 127/8, 224/4 (multicast) or 240/4 (class E, with 255.255.255.255) (RFC
+ * 1812 4.3.2.7, 5.3.7); IPv6 not ::/96 (unspecified, loopback,
+ * IPv4-compatible), ::ffff:0:0/96 (IPv4-mapped) or ff00::/8 (RFC 4291
+ * 2.5.2, 2.5.3, 2.5.5, 2.7; RFC 4443 2.4 (e)). Whether it is one of the
+ * box's own addresses is for the feature that owns them. */
+static inline bool
+dp_addr_ip4_unicast(uint32_t ip_be)
+{
+	uint8_t a = ((const uint8_t *)&ip_be)[0];
+
+	return a != 0 && a != 127 && a < 224;
+}
+
+/* ::/96 and ::ffff:0:0/96: no packet between routers carries them. */
+static inline bool
+dp_addr_ip6_reserved(const uint8_t *a)
+{
+	uint64_t hi;
+	uint16_t mid;
+
+	memcpy(&hi, a, 8);
+	memcpy(&mid, a + 10, 2);
+	return hi == 0 && a[8] == 0 && a[9] == 0 && (mid == 0 || mid == 0xffff);
+}
+
+static inline bool
+dp_addr_ip6_unicast(const uint8_t *a)
+{
+	return a[0] != 0xff && !dp_addr_ip6_reserved(a);
+}
+
 #endif

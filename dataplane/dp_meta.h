@@ -28,6 +28,12 @@
 				    * is ever sent about it */
 #define DP_MF_MADE      (1u << 14) /* made on the main lcore, never punted: the slow path counts it
 				    * under its own events only, never as forwarded */
+#define DP_MF_DECAP     (1u << 15) /* taken out of a tunnel on this box (dp_meta.tunnel names it where
+				    * the feature has ids): in_port is the transport side, so what the
+				    * box says about the packet goes back inside the tunnel or nowhere */
+
+#define DP_MF_ATOMIC_FRAG (1u << 16) /* IPv6 Fragment header with offset 0 and M 0: not a fragment
+				      * (RFC 6946), but NDP in one is still refused (RFC 6980) */
 
 #define DP_META_VLAN_MAX 2
 

@@ -39,6 +39,7 @@
 #define IPV6_HLEN       40
 #define IPV6_EXT_MIN    8       /* every walked ext header is at least 8 bytes */
 #define IPV6_FRAG_OFF   0xfff8
+#define IPV6_FRAG_M     0x0001
 
 #define P_ICMP          1
 #define P_TCP           6
@@ -398,8 +399,16 @@ parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 		if (cur + IPV6_EXT_MIN > lim)
 			return short_reason(cur + IPV6_EXT_MIN, end, R(ipv6_ext));
 		if (nh == P_FRAGMENT) {
-			flags |= DP_MF_FRAG;
-			later = (rd16(p + cur + 2) & IPV6_FRAG_OFF) != 0;
+			uint16_t fo = rd16(p + cur + 2);
+
+			/* offset 0 and M 0: an atomic fragment, the whole
+			 * packet; processed as unfragmented (RFC 6946 4) */
+			if ((fo & (IPV6_FRAG_OFF | IPV6_FRAG_M)) == 0) {
+				flags |= DP_MF_ATOMIC_FRAG;
+			} else {
+				flags |= DP_MF_FRAG;
+				later = (fo & IPV6_FRAG_OFF) != 0;
+			}
 		} else if (nh == P_AH) {
 			hl = ((uint32_t)p[cur + 1] + 2) << 2;
 		} else {

@@ -29,6 +29,7 @@ static const unsigned int tun_reason[] = {
 	[OV_TUN_TRUNC] = OV_DROP_truncated, [OV_TUN_VXLAN_FLAGS] = OV_DROP_vxlan_flags,
 	[OV_TUN_GENEVE_VERSION] = OV_DROP_geneve_version, [OV_TUN_GENEVE_OAM] = OV_DROP_geneve_oam,
 	[OV_TUN_GENEVE_CRITICAL] = OV_DROP_geneve_critical, [OV_TUN_GENEVE_PROTO] = OV_DROP_geneve_proto,
+	[OV_TUN_INNER_VLAN] = OV_DROP_inner_vlan,
 };
 
 /* What a WAN packet may be for the overlay, if addressed to a local VTEP:
@@ -254,6 +255,7 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 		md->tunnel = ((const struct ov_peer *)in->pe[j]->params)->tunnel;
 		if (ve->action == OV_VNI_L3) {
 			md->slice = ((const struct ov_vni_l3 *)ve->params)->slice;
+			pl_switch_meta_decap(m[j], SW_BD_NONE);
 			if (md->flags & DP_MF_IPV4)
 				*x = DP_NEXT_EDGE(OV_WAN_EDGE_L3);
 			else if (md->flags & DP_MF_IPV6)
@@ -269,8 +271,7 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 			continue;
 		}
 		md->slice = ((const struct ov_vni_l2 *)ve->params)->slice;
-		sw_meta(m[j])->bd = ((const struct ov_vni_l2 *)ve->params)->bd;
-		sw_meta(m[j])->vid = 0;
+		pl_switch_meta_decap(m[j], ((const struct ov_vni_l2 *)ve->params)->bd);
 		*x = DP_NEXT_EDGE(OV_WAN_EDGE_L2);
 		l2[nl2++] = in->idx[j];
 	}

@@ -372,3 +372,59 @@ pl_overlay_too_big(struct rte_mbuf *m)
 	pl_swctl_too_big(m, mtu, routed);
 	pl_swctl_drop(m, OV_DROP(frag_needed));
 }
+
+/* A frame the switch made about a packet that came through L2 tunnel
+ * about->tunnel (an ARP, NDP or echo answer, an ICMP error from the SVI):
+ * back inside that tunnel, on its class 0 policy's first path that is up
+ * (else its own path), through the underlay next hop. Main lcore; takes r;
+ * 0 or -1 (r freed: the tunnel, a path or room for it missing). */
+static int
+tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
+{
+	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, about->tunnel), *pe;
+	struct dp_meta *md = dp_meta(r);
+	const struct ov_tunnel *t;
+	const struct ov_path *p = NULL;
+	uint8_t k[DP_KEY_MAX] = { 0 };
+	uint32_t path = 0, hash = about->hash;
+
+	if (te == NULL || te->action == OV_TUNNEL_NONE)
+		goto fail;
+	t = (const struct ov_tunnel *)te->params;
+	/* an L3 tunnel is no bridge domain's: the switch never asks for one */
+	if (t->slice != about->slice || ov_tunnel_l3(t))
+		goto fail;
+	policy_key(k, about->tunnel, 0);
+	pe = dp_table_find(pl_ov.policies, k);
+	if (pe != NULL && pe->action != OV_POLICY_NONE) {
+		const struct ov_policy *pol = (const struct ov_policy *)pe->params;
+
+		for (unsigned int i = 0; i < OV_POLICY_PATHS && path == 0; i++)
+			if (ov_path_up(pol->path[i]))
+				path = pol->path[i];
+	} else if (ov_path_up(t->path)) {
+		path = t->path;
+	}
+	if (path == 0 || (p = pl_overlay_path(path)) == NULL ||
+	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN > (p->mtu != 0 ? p->mtu : UINT16_MAX))
+		goto fail;
+	/* the box's frame, untagged, as encap reads one */
+	memset(md, 0, sizeof(*md));
+	md->l2_len = md->l3_off = OV_ETH_HLEN;
+	md->hash = hash;
+	md->slice = about->slice;
+	if (encap(r, md, t, te->action, p) != 0)
+		goto fail;
+	md->flags |= DP_MF_OWN | DP_MF_MADE;
+	md->tunnel = path;
+	return pl_overlay_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
+fail:
+	rte_pktmbuf_free(r);
+	return -1;
+}
+
+void
+pl_overlay_tunnel_back_init(void)
+{
+	pl_swctl_tunnel_back(tunnel_back);
+}

@@ -26,6 +26,23 @@
 
 /* ------------------------------------------------------------ workers */
 
+/* May a probe be turned around to ip? A unicast host address (dp_addr.h)
+ * that is none of the box's VTEPs: never to a group, a loopback or the
+ * box itself, whatever the endpoints table says. */
+static inline bool
+probe_dst_ok(struct dp_stage_ctx *ctx, uint32_t ip)
+{
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16) = { 0 };
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+
+	if (!dp_addr_ip4_unicast(ip))
+		return false;
+	memcpy(key, &ip, 4);
+	return dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e) == 0 ||
+	       e->action != OV_VTEP;
+}
+
 static inline bool
 endpoint_known(struct dp_stage_ctx *ctx, uint32_t ip)
 {
@@ -68,6 +85,8 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *under
 		return DP_NEXT_DROP(OV_DROP(probe_bad));
 	/* turned around only for the sites this box knows: no reflector for
 	 * anyone who forges a source */
+	if (!probe_dst_ok(ctx, ip->src_addr))
+		return DP_NEXT_DROP(OV_DROP(probe_src));
 	if (!endpoint_known(ctx, ip->src_addr))
 		return DP_NEXT_DROP(OV_DROP(probe_unknown));
 	{

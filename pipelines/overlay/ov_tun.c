@@ -52,6 +52,15 @@ ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni
 	}
 	if (len < h + OV_ETH_HLEN)
 		return OV_TUN_TRUNC;
+	/* The VNI alone names the segment: a tagged inner frame is discarded
+	 * (RFC 7348 6.1). GENEVE alike: a tag kept would pick the VLAN the
+	 * frame leaves a member port in (or, double-tagged, hop into one). */
+	{
+		uint16_t et = (uint16_t)(p[h + 12] << 8 | p[h + 13]);
+
+		if (et == 0x8100 || et == 0x88a8 || et == 0x9100)
+			return OV_TUN_INNER_VLAN;
+	}
 	*vni = rd32(p + 4) >> 8;
 	*hlen = h;
 	return OV_TUN_OK;

@@ -42,6 +42,7 @@ enum ov_tun_err {
 	OV_TUN_GENEVE_OAM,       /* GENEVE O bit: a control message, never forwarded */
 	OV_TUN_GENEVE_CRITICAL,  /* GENEVE C bit: a critical option this box does not implement */
 	OV_TUN_GENEVE_PROTO,     /* GENEVE payload is not Ethernet (0x6558) */
+	OV_TUN_INNER_VLAN,       /* the inner frame is VLAN-tagged (802.1Q, 802.1ad, 0x9100) */
 };
 
 /* The tunnel header at p, len bytes of UDP payload. On OV_TUN_OK *vni is

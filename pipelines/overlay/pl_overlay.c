@@ -172,7 +172,7 @@ static const struct dp_table_def policies_def = {
 	.default_action = OV_POLICY_NONE, .next_table = "paths",
 };
 
-static int bad_path, bad_policy;   /* table.write result codes of refusals */
+static int bad_path, bad_policy, bad_end;   /* table.write result codes of refusals */
 
 /* What the tables cannot say of one entry: a probe timer within reason, a
  * policy with a path to pick. */
@@ -184,11 +184,22 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 
 		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
 			continue;
-		if (x->table == pl_ov.paths && (x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP)) {
+		if (x->table == pl_ov.paths && x->action != OV_PATH_NONE) {
 			const struct ov_path *p = (const struct ov_path *)x->params;
 
-			if (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0)
+			/* what the box sends to a path's far end (tunnels,
+			 * probes) goes to a unicast host, from one */
+			if (!dp_addr_ip4_unicast(p->src) || !dp_addr_ip4_unicast(p->dst))
+				res[i] = bad_end;
+			else if ((x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP) &&
+				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0))
 				res[i] = bad_path;
+		} else if (x->table == pl_ov.endpoints && x->action == OV_ENDPOINT) {
+			uint32_t ip;
+
+			memcpy(&ip, x->key, 4);
+			if (!dp_addr_ip4_unicast(ip))
+				res[i] = bad_end;
 		} else if (x->table == pl_ov.policies && x->action != OV_POLICY_NONE) {
 			const struct ov_policy *p = (const struct ov_policy *)x->params;
 			bool any = false;
@@ -282,7 +293,9 @@ ov_init(unsigned int workers)
 					RTE_STR(OV_PROBE_INTERVAL_MIN) ", down_after and up_after >= 1");
 	bad_policy = dp_tblrpc_reason_add("no_path", "a policy needs a path to pick (with a weight, "
 					  "for balance)");
-	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
+	bad_end = dp_tblrpc_reason_add("bad_endpoint", "a path's ends and an endpoint are unicast host "
+				       "addresses (not 0/8, 127/8, 224/4, 240/4)");
+	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || bad_end == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
 	paths_watch.sources = 1ull << pl_ov.paths;
 	vteps_watch.sources = 1ull << pl_ov.vteps;
@@ -293,6 +306,7 @@ ov_init(unsigned int workers)
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_probe_init()) < 0)
 		return rc;
+	pl_overlay_tunnel_back_init();
 	return 0;
 }
 

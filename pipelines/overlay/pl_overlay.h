@@ -121,6 +121,10 @@ const struct ov_path *pl_overlay_path(uint32_t id);
  * fragmented (ov_encap.c). Takes m. */
 void pl_overlay_too_big(struct rte_mbuf *m);
 
+/* What the switch says about a frame that came through an L2 tunnel goes
+ * back inside it (ov_encap.c): registered with the switch at init. */
+void pl_overlay_tunnel_back_init(void);
+
 /* overlay.wan's per-worker memo (ov_decap.c): 0, -ENOMEM. */
 int ov_decap_init(unsigned int workers);
 void ov_decap_fini(void);

@@ -67,6 +67,7 @@ struct src_bucket {
 };
 
 static struct src_bucket srcs[SWCTL_SRC_SETS][SWCTL_SRC_WAYS];
+static pl_swctl_tunnel_fn *tunnel_back;   /* answers back into a tunnel (the overlay's) */
 static uint64_t tx_tat, icmp_tat;
 static uint64_t src_iv, tx_iv, icmp_iv;   /* TSC per token */
 
@@ -118,6 +119,7 @@ pl_swctl_init(void)
 	icmp_iv = hz / SWCTL_ICMP_PER_S;
 	tx_tat = icmp_tat = 0;
 	next_timer = 0;
+	tunnel_back = NULL;   /* a feature that has one registers it after */
 	return 0;
 }
 
@@ -194,11 +196,11 @@ limit(uint16_t slice, uint32_t src, bool icmp_err)
 	return pl_swctl_limit(slice, false, (const uint8_t *)&src, icmp_err);
 }
 
-/* Not a unicast host address, as a source (pl_switch.h). */
+/* Not a unicast host address, as a source: 0/8, 127/8, 224/4, 240/4. */
 static inline bool
 ip_martian(uint32_t ip_be)
 {
-	return pl_switch_ip4_martian(ip_be);
+	return !dp_addr_ip4_unicast(ip_be);
 }
 
 const void *
@@ -216,6 +218,95 @@ static const struct sw_svi *
 svi_get(uint16_t slice, uint16_t bd)
 {
 	return pl_swctl_svi(pl_sw.svi, slice, bd);
+}
+
+void
+pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn)
+{
+	tunnel_back = fn;
+}
+
+bool
+pl_swctl_answerable(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	return !(md->flags & DP_MF_DECAP) ||
+	       (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE);
+}
+
+int
+pl_swctl_answer(struct rte_mbuf *r, struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	if (!(md->flags & DP_MF_DECAP))
+		return dp_slowpath_send(r, md->in_port);
+	/* pl_swctl_answerable said there is a way back; never the port */
+	if (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE) {
+		struct dp_meta about = *md;
+
+		if (tunnel_back(r, &about) == 0)
+			return 0;
+		event(SW_EVENT(answer_no_path));
+		return -1;
+	}
+	rte_pktmbuf_free(r);
+	event(SW_EVENT(icmp_tunnelled));
+	return -1;
+}
+
+bool
+pl_swctl_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	if (v6) {
+		const struct sw_svi6 *svi;
+		uint8_t ll[16];
+
+		if (!dp_addr_ip6_unicast(dst))
+			return false;
+		if (pl_switch_ip6_ll(dst)) {
+			svi = bd != SW_BD_NONE ? pl_swctl_svi(pl_sw.svi6, slice, bd) : NULL;
+			if (svi != NULL)
+				pl_switch_ll_addr(ll, svi->mac);
+			return svi == NULL || memcmp(ll, dst, 16) != 0;
+		}
+		pl_switch_key_vrf_ip6(k, slice, dst);
+		e = dp_table_find(pl_sw.routes6, k);
+		if (e != NULL && e->action == SW_RT_LOCAL)
+			return false;
+		if (e != NULL && e->action == SW_RT_CONNECTED &&
+		    (svi = pl_swctl_svi(pl_sw.svi6, slice, ((const struct sw_connected *)e->params)->bd)) != NULL &&
+		    memcmp(svi->ip, dst, 16) == 0)
+			return false;
+		return true;
+	}
+	{
+		const struct sw_svi *svi;
+		uint32_t ip;
+
+		memcpy(&ip, dst, 4);
+		if (!dp_addr_ip4_unicast(ip))
+			return false;
+		pl_switch_key_vrf_ip(k, slice, ip);
+		e = dp_table_find(pl_sw.routes, k);
+		if (e != NULL && e->action == SW_RT_LOCAL)
+			return false;
+		if (e != NULL && e->action == SW_RT_CONNECTED &&
+		    (svi = svi_get(slice, ((const struct sw_connected *)e->params)->bd)) != NULL) {
+			uint32_t host = rte_be_to_cpu_32(ip) & (UINT32_MAX >> svi->plen);
+
+			/* the box's own, or the subnet's broadcast or network
+			 * address (none on a /31, RFC 3021) */
+			if (ip == svi->ip || (svi->plen <= 30 && svi->plen > 0 &&
+					      (host == 0 || host == (UINT32_MAX >> svi->plen))))
+				return false;
+		}
+		return true;
+	}
 }
 
 static bool
@@ -346,22 +437,18 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	const struct sw_svi *svi = svi_get(md->slice, sw_meta(m)->bd);
+	const struct sw_svi *svi;
 	uint16_t quote, olen = rte_pktmbuf_data_len(m) - md->l3_off;
-	const uint8_t *smac = svi != NULL ? svi->mac : NULL;
-	uint32_t sip = svi != NULL ? svi->ip : 0;
+	const uint8_t *smac;
+	uint32_t sip;
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *icmp;
 	struct rte_mbuf *r;
 	uint8_t *p;
 	int lim;
 
-	if (bridged) {
-		smac = eth->dst_addr.addr_bytes;
-		sip = oip->dst_addr;
-	}
-	if (smac == NULL || (md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) ||
-	    rte_is_multicast_ether_addr(&eth->dst_addr) || ip_martian(oip->src_addr) || ip_martian(oip->dst_addr))
+	if ((md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    ip_martian(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMP && (md->flags & DP_MF_L4)) {
 		const struct rte_icmp_hdr *oi = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, md->l4_off);
@@ -369,6 +456,24 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 		if (oi->icmp_type != RTE_IP_ICMP_ECHO_REQUEST && oi->icmp_type != RTE_IP_ICMP_ECHO_REPLY)
 			return;
 	}
+	/* the way back first: sw_meta is read only when there is one */
+	if (!pl_swctl_answerable(m)) {
+		event(SW_EVENT(icmp_tunnelled));
+		return;
+	}
+	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&oip->src_addr)) {
+		event(SW_EVENT(no_answer_src));
+		return;
+	}
+	svi = svi_get(md->slice, sw_meta(m)->bd);
+	smac = svi != NULL ? svi->mac : NULL;
+	sip = svi != NULL ? svi->ip : 0;
+	if (bridged) {
+		smac = eth->dst_addr.addr_bytes;
+		sip = oip->dst_addr;
+	}
+	if (smac == NULL)
+		return;
 	lim = limit(md->slice, oip->src_addr, true);
 	if (lim != LIM_OK) {
 		event(lim == LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
@@ -398,7 +503,7 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 	icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);   /* next-hop MTU, else 0 */
 	memcpy(icmp + 1, oip, quote);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
-	if (dp_slowpath_send(r, md->in_port) == 0)
+	if (pl_swctl_answer(r, m) == 0)
 		event(SW_EVENT(icmp_error));
 }
 
@@ -683,12 +788,17 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, md->l3_off);
-	const struct sw_svi *svi = svi_get(md->slice, sw_meta(m)->bd);
+	const struct sw_svi *svi;
 	struct rte_arp_ipv4 *a = &arp->arp_data;
 	uint32_t sip = a->arp_sip;
 	bool request = arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	int lim;
 
+	if (!pl_swctl_answerable(m)) {
+		sdrop(m, SW_DROP(no_way_back));
+		return;
+	}
+	svi = svi_get(md->slice, sw_meta(m)->bd);
 	/* the parser checked htype Ethernet, ptype IPv4, hlen 6, plen 4 */
 	if (svi == NULL || a->arp_tip != svi->ip ||
 	    (!request && arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REPLY))) {
@@ -699,7 +809,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	 * table: group or zero MAC, non-unicast IP (0.0.0.0 only as an RFC
 	 * 5227 probe, which is answered but never learned). */
 	if (rte_is_multicast_ether_addr(&a->arp_sha) || rte_is_zero_ether_addr(&a->arp_sha) ||
-	    (sip != 0 && ip_martian(sip)) || (sip == 0 && !request)) {
+	    (sip != 0 && ip_martian(sip)) || (sip == 0 && !request) || sip == svi->ip) {
 		sdrop(m, SW_DROP(arp_bad));
 		return;
 	}
@@ -707,7 +817,8 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		pl_swctl_limited(m, lim);
 		return;
 	}
-	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0)
+	/* a neighbour is a port's: one behind a tunnel is the fdb's */
+	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0 && !(md->flags & DP_MF_DECAP))
 		neigh_learn(md->slice, sip, md->in_port, sw_meta(m)->vid, a->arp_sha.addr_bytes, svi);
 	if (!request) {
 		event(SW_EVENT(consumed));
@@ -722,7 +833,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	a->arp_tip = sip;
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
-	if (dp_slowpath_send(m, md->in_port) == 0)
+	if (pl_swctl_answer(m, m) == 0)
 		event(SW_EVENT(arp_reply));
 	event(SW_EVENT(consumed));
 }
@@ -747,11 +858,19 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 		sdrop(m, SW_DROP(not_for_us));
 		return;
 	}
+	if (!pl_swctl_answerable(m)) {
+		sdrop(m, SW_DROP(no_way_back));
+		return;
+	}
 	/* The whole message, over every segment (the parser only vouched for
 	 * the ICMP header in the first): RFC 1122 3.2.2 discards a bad one. */
 	len = rte_be_to_cpu_16(ip->total_length) - (md->l4_off - md->l3_off);
 	if (rte_raw_cksum_mbuf(m, md->l4_off, len, &sum) != 0 || sum != 0xffff) {
 		sdrop(m, SW_DROP(icmp_cksum));
+		return;
+	}
+	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&ip->src_addr)) {
+		sdrop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
 	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
@@ -777,7 +896,11 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	c = (c & 0xffff) + (c >> 16);
 	c = (c & 0xffff) + (c >> 16);
 	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~c);
-	if (rte_be_to_cpu_16(ip->total_length) > mtu) {
+	if (md->flags & DP_MF_DECAP) {
+		/* back inside its tunnel, whose path has its own MTU */
+		if (pl_swctl_answer(m, m) == 0)
+			event(SW_EVENT(icmp_echo));
+	} else if (rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (send_fragments(m, md->l3_off, md->in_port, mtu) < 0) {
 			st()->drops[SW_DROP(frag_failed)]++;
 			st()->drop_pkts++;

@@ -12,6 +12,7 @@
 #include "dp_table.h"
 
 struct sw_rewrite;
+struct dp_meta;
 
 #define SWCTL_HOLD_MAX       4      /* packets held per unresolved neighbour */
 #define SWCTL_HOLDS          256    /* neighbours being resolved at once */
@@ -40,6 +41,32 @@ int pl_swctl_slowpath(struct rte_mbuf *m);
 void pl_swctl_poll(uint64_t now_tsc);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);
+
+/* What the box says about a packet (an ARP, NDP or echo answer, an ICMP
+ * error) goes out the way the packet came: its ingress port and VLAN, or,
+ * for one taken out of a tunnel (DP_MF_DECAP), back inside that tunnel.
+ * A feature whose tunnels can carry it back registers fn (main lcore, at
+ * init): send frame r (made about the packet whose dp_meta is about) into
+ * the tunnel about->tunnel; takes r; 0 or -1. Only packets decapsulated
+ * into a bridge domain go back (the box has an address there, its SVI's);
+ * the others (into a VRF: an L3 VNI, the UPF) get no answer, counted. */
+typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
+void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
+/* May the box answer m? Not a decapsulated packet with no way back into
+ * its tunnel (the caller counts it: switch.no_way_back for a request,
+ * switch.icmp_tunnelled for an error). */
+bool pl_swctl_answerable(struct rte_mbuf *m);
+/* r, made about m, out the way m came (r may be m, answered in place).
+ * Takes r; 0 or -1. */
+int pl_swctl_answer(struct rte_mbuf *r, struct rte_mbuf *m);
+/* May the box send a packet of its own to dst (network order) in slice
+ * (bd: the BD it would leave in, for its link-local address; SW_BD_NONE)?
+ * Not to a source no reply may go to (RFC 1812 4.3.2.7, 5.3.7; RFC 4443
+ * 2.4 (e)): 0/8, 127/8, 224/4, 240/4 and 255.255.255.255, a connected
+ * subnet's broadcast or network address; IPv6 ::/96, ::ffff:0:0/96,
+ * ff00::/8; nor to one of the box's own addresses (an SVI's, a local
+ * route). */
+bool pl_swctl_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst);
 
 /* ---- the seam between the IPv4 slow path (pl_swctl.c) and IPv6's (sw_nd.c) ----
  * Addresses are network order; an IPv4 one is 4 bytes, an IPv6 one 16. */

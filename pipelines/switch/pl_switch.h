@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf_dyn.h>
+#include "dp_addr.h"
 #include "dp_feature.h"
 #include "dp_table.h"
 
@@ -113,6 +114,30 @@ sw_meta(struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, pl_sw_meta_off, struct sw_meta *);
 }
 
+/* sw_meta.bd of a packet decapsulated straight into a VRF: in no bridge
+ * domain (bridge domains are at most 4095). */
+#define SW_BD_NONE UINT16_MAX
+
+/* The field is the mbuf's, so it keeps its last packet's values: every way
+ * into the switch's stages sets all of it that a later stage or the slow
+ * path reads before they read it. switch.ingress sets bd and vid; the
+ * stages set punt (and nh) with the punt. A feature that takes a packet out
+ * of a tunnel into a bridge domain (bd) or a VRF (SW_BD_NONE) sets it by
+ * this, which also marks the packet DP_MF_DECAP: what the box says about
+ * it then goes back inside the tunnel (pl_swctl_tunnel_back) or nowhere,
+ * never out of the transport port it arrived on. */
+static inline void
+pl_switch_meta_decap(struct rte_mbuf *m, uint16_t bd)
+{
+	struct sw_meta *s = sw_meta(m);
+
+	dp_meta(m)->flags |= DP_MF_DECAP;
+	s->bd = bd;
+	s->vid = 0;
+	s->nh = 0;
+	s->punt = 0;
+}
+
 /* The learn event a worker hands to the control thread: mac in bd seen on
  * port, or (tunnel != 0) arriving through that overlay tunnel. */
 struct sw_learn_ev {
@@ -190,16 +215,6 @@ pl_switch_key_vrf_ip6(uint8_t *k, uint16_t vrf, const uint8_t *ip)
 	memcpy(k + 2, ip, 16);
 }
 
-/* Not a unicast host address (RFC 1812 5.3.7), network order: 0/8,
- * 127/8, 224/4 (multicast), 240/4 (with 255.255.255.255). */
-static inline int
-pl_switch_ip4_martian(uint32_t ip_be)
-{
-	uint8_t a = ((const uint8_t *)&ip_be)[0];
-
-	return a == 0 || a == 127 || a >= 224;
-}
-
 /* IPv6 address classes (RFC 4291 2.4). */
 static inline int
 pl_switch_ip6_mcast(const uint8_t *a)
@@ -218,12 +233,7 @@ pl_switch_ip6_ll(const uint8_t *a)
 static inline int
 pl_switch_ip6_reserved(const uint8_t *a)
 {
-	uint64_t hi;
-	uint16_t mid;
-
-	memcpy(&hi, a, 8);
-	memcpy(&mid, a + 10, 2);
-	return hi == 0 && a[8] == 0 && a[9] == 0 && (mid == 0 || mid == 0xffff);
+	return dp_addr_ip6_reserved(a);
 }
 
 /* The box's link-local address in a bridge domain: fe80::/64 with the

@@ -196,19 +196,18 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	struct dp_meta *md = dp_meta(m);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv6_hdr *oip = ip6_of(m);
-	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	const struct sw_svi6 *svi;
 	uint32_t quote = RTE_MIN(rte_pktmbuf_pkt_len(m) - md->l3_off,
 				 IP6_HLEN + (uint32_t)rte_be_to_cpu_16(oip->payload_len));
-	const uint8_t *smac = bridged ? eth->dst_addr.addr_bytes : svi != NULL ? svi->mac : NULL;
+	const uint8_t *smac;
 	uint8_t src[16], *p;
 	struct icmp6_hdr *icmp;
 	const void *q;
 	struct rte_mbuf *r;
 	int lim;
 
-	if (smac == NULL || (md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) ||
-	    rte_is_multicast_ether_addr(&eth->dst_addr) || pl_switch_ip6_mcast(oip->src_addr) ||
-	    pl_switch_ip6_reserved(oip->src_addr) || pl_switch_ip6_mcast(oip->dst_addr))
+	if ((md->flags & (DP_MF_FRAG_LATER | DP_MF_OWN)) || rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    pl_switch_ip6_mcast(oip->dst_addr))
 		return;
 	if (md->l4_proto == IPPROTO_ICMPV6 && (md->flags & DP_MF_L4)) {
 		uint8_t t = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
@@ -216,6 +215,19 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 		if (t < ICMP6_ECHO_REQUEST || t == ND_REDIRECT)
 			return;
 	}
+	/* the way back first: sw_meta is read only when there is one */
+	if (!pl_swctl_answerable(m)) {
+		pl_swctl_event(SW_EVENT(icmp_tunnelled));
+		return;
+	}
+	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, oip->src_addr)) {
+		pl_swctl_event(SW_EVENT(no_answer_src));
+		return;
+	}
+	svi = svi6_get(md->slice, sw_meta(m)->bd);
+	smac = bridged ? eth->dst_addr.addr_bytes : svi != NULL ? svi->mac : NULL;
+	if (smac == NULL)
+		return;
 	lim = pl_swctl_limit(md->slice, true, oip->src_addr, true);
 	if (lim != SWCTL_LIM_OK) {
 		pl_swctl_event(lim == SWCTL_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
@@ -241,7 +253,7 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	else
 		memcpy(src, svi->ip, 16);
 	icmp6_finish(p, src, oip->src_addr, ICMP6_HLIM, (uint16_t)(sizeof(*icmp) + quote));
-	if (dp_slowpath_send(r, md->in_port) == 0)
+	if (pl_swctl_answer(r, m) == 0)
 		pl_swctl_event(SW_EVENT(icmp6_error));
 }
 
@@ -379,7 +391,7 @@ nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *targe
 	na[ND_MSG_LEN + 1] = 1;
 	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
 	icmp6_finish(p, target, dad ? all_nodes : ip->src_addr, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
-	if (dp_slowpath_send(r, dp_meta(m)->in_port) == 0)
+	if (pl_swctl_answer(r, m) == 0)
 		pl_swctl_event(SW_EVENT(nd_advert));
 }
 
@@ -410,7 +422,7 @@ static void
 handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	const struct sw_svi6 *svi;
 	const struct rte_ipv6_hdr *ip = ip6_of(m);
 	uint32_t len = icmp6_len(m);
 	const uint8_t *nd, *target, *lla;
@@ -418,12 +430,18 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	bool ns, unspec = ip6_unspec(ip->src_addr);
 	int lim;
 
+	if (!pl_swctl_answerable(m)) {
+		pl_swctl_drop(m, SW_DROP(no_way_back));
+		return;
+	}
+	svi = svi6_get(md->slice, sw_meta(m)->bd);
 	if (svi == NULL) {
 		pl_swctl_drop(m, SW_DROP(not_for_us));
 		return;
 	}
-	/* all of it in the first segment, and not a fragment */
-	if (!(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG) || len < ND_MSG_LEN ||
+	/* all of it in the first segment, and no Fragment header, not even
+	 * an atomic one (RFC 6980 5) */
+	if (!(md->flags & DP_MF_L4) || (md->flags & (DP_MF_FRAG | DP_MF_ATOMIC_FRAG)) || len < ND_MSG_LEN ||
 	    md->l4_off + len > rte_pktmbuf_data_len(m)) {
 		pl_swctl_drop(m, SW_DROP(nd_bad));
 		return;
@@ -451,6 +469,10 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 			pl_swctl_drop(m, SW_DROP(not_for_us));
 			return;
 		}
+		if (!unspec && !pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
+			pl_swctl_drop(m, SW_DROP(bad_reply_dst));
+			return;
+		}
 		if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
 			pl_swctl_limited(m, lim);
 			return;
@@ -468,7 +490,9 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	{
 		const uint8_t *who = ns ? ip->src_addr : target;
 
+		/* a neighbour is a port's: one behind a tunnel is the fdb's */
 		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0 &&
+		    !(md->flags & DP_MF_DECAP) &&
 		    (ns || neigh6_get(md->slice, who) != NULL || pl_swctl_held(md->slice, true, who)))
 			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
 	}
@@ -486,7 +510,7 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv6_hdr *ip = ip6_of(m);
-	const struct sw_svi6 *svi = svi6_get(md->slice, sw_meta(m)->bd);
+	const struct sw_svi6 *svi;
 	uint32_t len = icmp6_len(m);
 	struct icmp6_hdr *icmp;
 	struct rte_mbuf *r;
@@ -494,12 +518,21 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 	uint8_t *p;
 	int lim;
 
+	if (!pl_swctl_answerable(m)) {
+		pl_swctl_drop(m, SW_DROP(no_way_back));
+		return;
+	}
+	svi = svi6_get(md->slice, sw_meta(m)->bd);
 	if (svi == NULL || (md->flags & DP_MF_FRAG)) {
 		pl_swctl_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	if (!icmp6_cksum_ok(m)) {
 		pl_swctl_drop(m, SW_DROP(icmp6_cksum));
+		return;
+	}
+	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
+		pl_swctl_drop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
 	if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
@@ -516,7 +549,7 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 		icmp->icmp6_type = ICMP6_ECHO_REPLY;
 		icmp6_finish(p, anycast ? svi->ip : ip->dst_addr, ip->src_addr, ICMP6_HLIM,
 			     (uint16_t)len);
-		if (dp_slowpath_send(r, md->in_port) == 0)
+		if (pl_swctl_answer(r, m) == 0)
 			pl_swctl_event(SW_EVENT(icmp6_echo));
 	}
 	pl_swctl_event(SW_EVENT(consumed));

@@ -490,6 +490,9 @@ up_slowpath(struct rte_mbuf *m)
 	case UP_PUNT_SIGNAL:
 		signalling(m);
 		break;
+	case UP_PUNT_TOO_BIG:
+		up_encap_too_big(m);
+		break;
 	default:
 		pl_swctl_drop(m, UP_DROP(no_slowpath));
 		break;

@@ -133,7 +133,8 @@ struct up_peer6 {
 };
 
 /* Why upf stages punt (dp_meta.punt). */
-enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL };
+enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL,
+       UP_PUNT_TOO_BIG /* too big for its tunnel: the sender is told */ };
 
 /* the stages' edges: upf.in's, upf.ul's (into the slice's VRF; IPv6 peers'
  * outer packets into the underlay's), upf.n6's, upf.dl's (IPv6 peers') */

@@ -163,6 +163,30 @@ encap6(struct rte_mbuf *m, struct dp_meta *md, const struct up_peer6 *p, uint32_
 	return 0;
 }
 
+/* The largest inner IP packet a tunnel of mtu bytes carries. */
+#define INNER_MTU(mtu, ip_hlen) ((uint32_t)(mtu) - (ip_hlen) - UDP_HLEN - GTPU_PSC_HDR_LEN)
+
+/* m too big for its tunnel (not fragmented: the UPF carries packets
+ * whole). Inner IPv4 with DF and IPv6 go to the slow path, which tells the
+ * sender the largest packet the tunnel takes (up_encap_too_big); the rest
+ * is dropped. */
+static inline uint16_t
+too_big(struct rte_mbuf *m, struct dp_meta *md, uint32_t inner_mtu)
+{
+	/* a tunnel that carries less than IPv4's minimum (RFC 791) has no
+	 * MTU worth telling */
+	if (inner_mtu >= 68 && inner_mtu <= UINT16_MAX &&
+	    ((md->flags & DP_MF_IPV6) ||
+	    ((md->flags & DP_MF_IPV4) &&
+	     (rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->fragment_offset &
+	      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))))) {
+		md->out_port = inner_mtu;
+		md->punt = UP_PUNT_TOO_BIG;
+		return DP_NEXT_PUNT;
+	}
+	return DP_NEXT_DROP(UP_DROP(too_big));
+}
+
 static inline uint8_t
 qfi_of(const struct up_term *t, struct rte_mbuf *m)
 {
@@ -476,8 +500,12 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 		unsigned int r;
 
 		if (pe[j]->action == UP_PEER_GTPU6) {
-			r = encap6(m, md, (const struct up_peer6 *)pe[j]->params, t->teid, pdu_type, qfi_of(t, m));
-			if (r != 0)
+			const struct up_peer6 *p6 = (const struct up_peer6 *)pe[j]->params;
+
+			r = encap6(m, md, p6, t->teid, pdu_type, qfi_of(t, m));
+			if (r == UP_DROP(too_big))
+				*nx = too_big(m, md, INNER_MTU(p6->mtu ? p6->mtu : UINT16_MAX, IP6_HLEN));
+			else if (r != 0)
 				*nx = DP_NEXT_DROP(r);
 			else if (rw[j] == NULL)
 				*nx = DP_NEXT_EDGE(edge6);
@@ -493,7 +521,7 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 		if (rw[j] != NULL && dp_ports[rw[j]->port].mtu < mtu)
 			mtu = dp_ports[rw[j]->port].mtu;
 		if ((r = encap(m, md, p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
-			*nx = DP_NEXT_DROP(r);
+			*nx = r == UP_DROP(too_big) ? too_big(m, md, INNER_MTU(mtu, IP_HLEN)) : DP_NEXT_DROP(r);
 			continue;
 		}
 		md->tunnel = t->peer;
@@ -574,6 +602,25 @@ up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 	}
 	/* over IPv6 the switch routes it, and counts it forwarded when it goes */
 	return e->action == UP_PEER_GTPU6 ? pl_switch_nd_route(m) : out(m, p, true);
+}
+
+void
+up_encap_too_big(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	/* quoted as it came: the hop the route into the UPF took off, back */
+	if (md->flags & DP_MF_IPV4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+
+		ip->time_to_live++;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	} else {
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits++;
+	}
+	pl_swctl_too_big(m, (uint16_t)RTE_MIN(md->out_port, (uint32_t)UINT16_MAX), true);
+	pl_swctl_drop(m, UP_DROP(too_big));
 }
 
 void

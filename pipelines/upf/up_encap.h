@@ -27,6 +27,12 @@ int up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 /* Main lcore: an encapsulated packet whose next hop was unresolved
  * (dp_meta.tunnel: its peer), sent or held. Takes m. */
 void up_encap_unresolved(struct rte_mbuf *m);
+/* Main lcore: m, punted UP_PUNT_TOO_BIG (dp_meta.out_port: the largest
+ * inner packet its tunnel carries), its sender told by the switch's ICMP
+ * generator (fragmentation needed, packet too big; rate-limited, and
+ * never about a packet that came inside a tunnel), then dropped
+ * (upf.too_big). Takes m. */
+void up_encap_too_big(struct rte_mbuf *m);
 /* Main lcore: an end marker into tunnel teid at peer (sent, or held for
  * its next hop): 0, -ENOENT (no such peer), -ENOBUFS (no buffer, or it
  * could not go: dropped and counted). */

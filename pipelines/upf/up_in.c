@@ -297,7 +297,7 @@ arrival(const struct dp_meta *md, uint16_t kind)
 	return 0;
 }
 
-/* The outer source is no unicast host (the switch's classes, RFC 1812
+/* The outer source is no unicast host (dp_addr.h's classes, RFC 1812
  * 5.3.7; RFC 4291). */
 static inline bool
 outer_src_martian(const struct rte_mbuf *m, const struct dp_meta *md)
@@ -308,10 +308,10 @@ outer_src_martian(const struct rte_mbuf *m, const struct dp_meta *md)
 	if (md->flags & DP_MF_IPV6) {
 		const uint8_t *a = l3 + offsetof(struct rte_ipv6_hdr, src_addr);
 
-		return pl_switch_ip6_mcast(a) || pl_switch_ip6_reserved(a);
+		return !dp_addr_ip6_unicast(a);
 	}
 	memcpy(&s, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
-	return pl_switch_ip4_martian(s);
+	return !dp_addr_ip4_unicast(s);
 }
 
 /* UDP over IPv6 carries its checksum (RFC 8200 8.1: a zero one is
@@ -616,6 +616,9 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			continue;
 		}
 		md->slice = s->slice;
+		/* out of a tunnel, into the VRF: nothing the switch says
+		 * about it may leave raw on N3/N9 */
+		pl_switch_meta_decap(m, SW_BD_NONE);
 		*up_sess(m) = se[j];
 		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
 		um->app = 0;

@@ -57,6 +57,37 @@ START_TEST(vxlan_read)
 }
 END_TEST
 
+/* A tagged inner frame is discarded (RFC 7348 6.1), whatever its TPID,
+ * GENEVE alike; an untagged one of any other type is taken. */
+START_TEST(inner_vlan)
+{
+	static const uint16_t tpid[] = { 0x8100, 0x88a8, 0x9100 };
+	uint8_t b[8 + 8 + 18] = { 0 };
+	uint32_t vni = 0, hlen = 0;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		vxlan(b, 0x08, 9);
+		b[8 + 12] = (uint8_t)(tpid[i] >> 8);
+		b[8 + 13] = (uint8_t)tpid[i];
+		ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, 8 + 18, &vni, &hlen), OV_TUN_INNER_VLAN);
+		geneve(b, 0, 0, 0x6558, 9);
+		b[8 + 12] = (uint8_t)(tpid[i] >> 8);
+		b[8 + 13] = (uint8_t)tpid[i];
+		ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 8 + 18, &vni, &hlen), OV_TUN_INNER_VLAN);
+		/* after 4 bytes of non-critical options, alike */
+		geneve(b, 1, 0, 0x6558, 9);
+		b[12 + 12] = (uint8_t)(tpid[i] >> 8);
+		b[12 + 13] = (uint8_t)tpid[i];
+		ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 12 + 18, &vni, &hlen), OV_TUN_INNER_VLAN);
+	}
+	memset(b, 0, sizeof(b));
+	vxlan(b, 0x08, 9);
+	b[8 + 12] = 0x86;
+	b[8 + 13] = 0xdd;
+	ck_assert_int_eq(ov_tun_read(OV_TUN_VXLAN, b, 8 + 14, &vni, &hlen), OV_TUN_OK);
+}
+END_TEST
+
 START_TEST(geneve_read)
 {
 	uint8_t b[300] = { 0 };
@@ -201,6 +232,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, vxlan_read);
+	tcase_add_test(tc, inner_vlan);
 	tcase_add_test(tc, geneve_read);
 	tcase_add_test(tc, read_random);
 	tcase_add_test(tc, write_outer);

@@ -333,6 +333,9 @@ KPKT(k_v6_hbh_frag_udp, b_eth(pk, 0x86dd); b_ipv6(pk, 0);
 	b_pay(pk, 16); done(pk); pk->nfix = 0; wr16(pk, 14 + 40 + 16 + 4, 3000))
 KPKT(k_v6_frag_later, b_eth(pk, 0x86dd); b_ipv6(pk, 0); b_ip6_opts(pk, 44, 0);
 	b_ip6_frag(pk, 17, 181, 0); b_pay(pk, 24))
+/* An atomic fragment (offset 0, M 0): the whole packet (RFC 6946). */
+KPKT(k_v6_atomic_udp, b_eth(pk, 0x86dd); b_ipv6(pk, 44); b_ip6_frag(pk, 17, 0, 0);
+	b_udp(pk, 9000, 9001); b_pay(pk, 16))
 KPKT(k_v6_dst_rt_ah_tcp, b_eth(pk, 0x86dd); b_ipv6(pk, 60);
 	b_ip6_opts(pk, 43, 0); b_ip6_rt(pk, 51); b_ah(pk, 6);
 	b_tcp(pk, 1111, 2222, 5))
@@ -471,6 +474,10 @@ static const struct tcase cases[] = {
 	  M(.flags = F(IPV6) | F(IP_EXT) | F(FRAG) | F(FRAG_LATER), .l2_len = 14,
 	  .l3_off = 14, .ethertype = 0x86dd, .l4_proto = 17, .ttl = 255), 70,
 	  T6(14) },
+	{ "v6_atomic_udp", k_v6_atomic_udp,
+	  M(.flags = F(IPV6) | F(IP_EXT) | F(ATOMIC_FRAG) | F(L4), .l2_len = 14,
+	  .l3_off = 14, .l4_off = 62, .ethertype = 0x86dd, .l4_proto = 17,
+	  .ttl = 255, .sport = 9000, .dport = 9001), 70, T6(14) },
 	{ "v6_dst_rt_ah_tcp", k_v6_dst_rt_ah_tcp,
 	  M(.flags = F(IPV6) | F(IP_EXT) | F(L4), .l2_len = 14, .l3_off = 14,
 	  .l4_off = 110, .ethertype = 0x86dd, .l4_proto = 6, .ttl = 255,
@@ -989,6 +996,25 @@ START_TEST(hash)
 	fresh(&pk, k_v6_frag_later);
 	parse_pb(&pk, &b);
 	ck_assert_uint_eq(a.hash, b.hash);
+	/* An atomic fragment is no fragment: its ports are its flow's, the
+	 * reserved bits do not matter, and M or an offset make a fragment. */
+	fresh(&pk, k_v6_atomic_udp);
+	parse_pb(&pk, &a);
+	pk.b[62 + 1] ^= 1;                      /* other sport */
+	parse_pb(&pk, &b);
+	ck_assert_uint_ne(a.hash, b.hash);
+	fresh(&pk, k_v6_atomic_udp);
+	pk.b[54 + 3] |= 0x06;                   /* reserved bits */
+	parse_pb(&pk, &b);
+	ck_assert_uint_eq(a.hash, b.hash);
+	ck_assert_uint_eq(b.flags, F(IPV6) | F(IP_EXT) | F(ATOMIC_FRAG) | F(L4));
+	pk.b[54 + 3] |= 0x01;                   /* M */
+	parse_pb(&pk, &b);
+	ck_assert_uint_eq(b.flags, F(IPV6) | F(IP_EXT) | F(FRAG) | F(L4));
+	fresh(&pk, k_v6_atomic_udp);
+	pk.b[54 + 3] = 0x08;                    /* offset 1 */
+	parse_pb(&pk, &b);
+	ck_assert_uint_eq(b.flags, F(IPV6) | F(IP_EXT) | F(FRAG) | F(FRAG_LATER));
 
 	/* GTP-U flows between the same two nodes still spread by TEID. */
 	fresh(&pk, k_gtp_plain4);
