@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -49,22 +50,70 @@ cd_kind_schema(enum cd_kind k)
 	return schemas[k];
 }
 
-/* One compile run. */
+/* The ids a namespace's allocations hold (x->ids), as a bitmap, and per
+ * range start the lowest id that may still be free: an allocation is
+ * then a short scan, not a pass over every id for every candidate. */
+struct idns {
+	struct idns *next;
+	char name[32];
+	uint64_t *bits;
+	size_t words;
+	json_int_t hint_min[8], hint[8];
+	int n_hints;
+};
+
+/* A UPF intent's sessions compiled a slice of work at a time. */
+struct upf_run {
+	bool active;
+	size_t next;		/* the session to compile next */
+	json_int_t sid, n3, n9;
+	json_t *peer_ids, *apps;
+};
+
+/* The compiled set and what it was compiled from, kept between updates
+ * (struct cd_compiler). */
 struct cx {
 	const struct cd_tables *t;
 	json_t *set, *owner, *seq, *results;
-	json_t *undo;		/* the intent being compiled: [table, key, entry, owner, seq] as they were */
+	/* the intent being compiled: [table, key, entry, owner, seq, n] as
+	 * they were before its write number n; kept as its journal */
+	json_t *undo;
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
 	json_t *ids, *used;	/* the allocations: as given, and those used now */
+	json_t *used_now;	/* [ns, key] the intent being compiled added to used */
+	struct idns *idns;
+	/* TABLE → "VALUE" → {KEY: true}: the entries of the tables intents
+	 * read (interfaces, flood, SVIs, policies) by the bridge domain or
+	 * tunnel they concern, so an intent is given the few entries it can
+	 * be about rather than the whole table */
+	json_t *idx;
+	json_t *slice_ids;	/* "ID" → name: the compiled slices' ids */
 	json_t *site;		/* the site's spec, NULL: none */
 	json_t *kernel;		/* cd_nl_view's, NULL: none */
 	json_t *wans;		/* NAME → {"gw": the underlay next hop (or absent), "up"} */
 	json_t *peers;		/* NAME → {"id", "eps": [{"wan", "addr", "path"}]}: compiled ones */
 	json_t *slices;		/* NAME → {"id", "tunnels": {PEER: id}}: compiled ones */
+	/* "KIND/NAME" → {"kind", "name", "spec" (as compiled), "journal" (its
+	 * writes, as undo has them), "ids" ([ns, key] it uses)} */
+	json_t *recs;
+	json_t *shared;		/* "TABLE KEY" → {"KIND/NAME": true}: keys more than one intent wrote */
+	json_t *counts;		/* "KIND/NAME" → the entries it owns */
+	json_t *touched;	/* TABLE → KEY → true: what this update wrote or took back */
 	/* the intent being compiled */
 	char who[160];
 	json_t *res;
 	bool failed, pending;
+	/* why it failed, when it collided: the holder ("KIND/NAME"), or
+	 * unknown (order matters: an incremental update compiles all again) */
+	char holder[160];
+	bool order_sensitive;
+	struct upf_run upf;
+	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
+	bool ids_new;		/* an id was allocated */
+	/* a UPF's sessions as compiled: [ID, journal from, to, ids from, to]
+	 * each, and what they were compiled with (slice, links, peers, apps) */
+	json_t *marks, *upf_ctx;
+	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
 };
 
 static json_int_t
@@ -118,14 +167,79 @@ wait_for(struct cx *x, const char *pointer, const char *what)
 
 /* ----------------------------------------------------------- ids */
 
+static bool
+id_taken(const struct idns *n, json_int_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	return w < n->words && (n->bits[w] >> (id % 64)) & 1;
+}
+
+static int
+id_take(struct idns *n, json_int_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	if (w >= n->words) {
+		size_t nw = w + 1 > n->words * 2 ? w + 1 : n->words * 2;
+		uint64_t *b = realloc(n->bits, nw * sizeof(*b));
+
+		if (b == NULL)
+			return -ENOMEM;
+		memset(b + n->words, 0, (nw - n->words) * sizeof(*b));
+		n->bits = b;
+		n->words = nw;
+	}
+	n->bits[w] |= UINT64_C(1) << (id % 64);
+	return 0;
+}
+
+/* Namespace @ns's bitmap, built from x->ids the first time. */
+static struct idns *
+idns_of(struct cx *x, const char *ns, json_t *m)
+{
+	struct idns *n;
+	const char *k;
+	json_t *v;
+
+	for (n = x->idns; n != NULL; n = n->next)
+		if (strcmp(n->name, ns) == 0)
+			return n;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	snprintf(n->name, sizeof(n->name), "%s", ns);
+	json_object_foreach(m, k, v)
+		if (json_integer_value(v) > 0 && id_take(n, json_integer_value(v)) < 0) {
+			free(n->bits);
+			free(n);
+			return NULL;
+		}
+	n->next = x->idns;
+	x->idns = n;
+	return n;
+}
+
+static void
+idns_free(struct cx *x)
+{
+	struct idns *n, *next;
+
+	for (n = x->idns; n != NULL; n = next) {
+		next = n->next;
+		free(n->bits);
+		free(n);
+	}
+	x->idns = NULL;
+}
+
 /* @key's id in namespace @ns (@min..@max): the one it had, else the
  * lowest free one; -1 when all are taken. */
 static json_int_t
 alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
 {
-	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns), *v;
-	json_int_t id = json_integer_value(json_object_get(m, key));
-	const char *k;
+	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns);
+	json_int_t id = json_integer_value(json_object_get(m, key)), *hint = NULL;
+	struct idns *n;
 
 	if (m == NULL) {
 		json_object_set_new(x->ids, ns, json_object());
@@ -135,25 +249,133 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		json_object_set_new(x->used, ns, json_object());
 		u = json_object_get(x->used, ns);
 	}
-	for (json_int_t cand = min; id == 0 && cand <= max; cand++) {
-		bool taken = false;
-
-		json_object_foreach(m, k, v)
-			taken = taken || json_integer_value(v) == cand;
-		if (!taken)
-			id = cand;
+	if (id == 0) {
+		if ((n = idns_of(x, ns, m)) == NULL)
+			return -1;
+		/* ids are only taken during a run: below the hint none is free */
+		for (int i = 0; i < n->n_hints && hint == NULL; i++)
+			if (n->hint_min[i] == min)
+				hint = &n->hint[i];
+		if (hint == NULL && n->n_hints < 8) {
+			n->hint_min[n->n_hints] = min;
+			n->hint[n->n_hints] = min;
+			hint = &n->hint[n->n_hints++];
+		}
+		for (json_int_t cand = hint ? *hint : min; cand <= max; cand++) {
+			if (!id_taken(n, cand)) {
+				id = cand;
+				break;
+			}
+		}
+		if (id == 0 || id_take(n, id) < 0)
+			return -1;
+		x->ids_new = true;
+		if (hint != NULL)
+			*hint = id + 1;
 	}
-	if (id == 0)
-		return -1;
 	json_object_set_new(m, key, json_integer(id));
+	if (json_object_get(u, key) == NULL)
+		json_array_append_new(x->used_now, json_pack("[s,s]", ns, key));
 	json_object_set_new(u, key, json_integer(id));
 	return id;
 }
 
 /* ------------------------------------------------- one library intent */
 
-/* Compile @it on the set and apply its updates; on a refusal the intent
- * (x->who) fails, with @ptr pointing at what in its spec said it. */
+/* The field an input table is indexed by (x->idx): where in an entry
+ * ("match" or "params") and its name; NULL: not indexed. */
+static const char *
+idx_field(const char *table, const char **where)
+{
+	static const char *const t[][3] = {
+		{ "interfaces", "params", "bd" }, { "flood", "match", "bd" }, { "svi", "match", "bd" },
+		{ "svi6", "match", "bd" }, { "policies", "match", "tunnel" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(table, t[i][0]) == 0) {
+			*where = t[i][1];
+			return t[i][2];
+		}
+	return NULL;
+}
+
+/* @table's @key moved from @was to @now (either NULL) in the set. */
+static void
+idx_update(struct cx *x, const char *table, const char *key, json_t *was, json_t *now)
+{
+	const char *where, *f = idx_field(table, &where);
+	json_t *rows, *b;
+	char v[32];
+
+	if (f == NULL)
+		return;
+	if ((rows = json_object_get(x->idx, table)) == NULL) {
+		json_object_set_new(x->idx, table, json_object());
+		rows = json_object_get(x->idx, table);
+	}
+	if (was != NULL) {
+		snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(json_object_get(was, where), f)));
+		json_object_del(json_object_get(rows, v), key);
+	}
+	if (now != NULL) {
+		snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(json_object_get(now, where), f)));
+		if ((b = json_object_get(rows, v)) == NULL) {
+			json_object_set_new(rows, v, json_object());
+			b = json_object_get(rows, v);
+		}
+		json_object_set_new(b, key, json_true());
+	}
+}
+
+/* The value input @k is about for @it (its indexed field's), false when
+ * the whole table is its input. */
+static bool
+idx_value(const struct intent *it, enum intent_input k, json_int_t *v)
+{
+	switch (k) {
+	case INTENT_IN_INTERFACES:
+	case INTENT_IN_FLOOD:
+		if (it->kind == INTENT_SLICE_ATTACH)
+			*v = it->bd;
+		else if (it->kind == INTENT_TUNNEL_ADD)
+			*v = it->flood;
+		else
+			return false;
+		return true;
+	case INTENT_IN_SVI:
+	case INTENT_IN_SVI6:
+		*v = it->bd;
+		return it->kind == INTENT_SVI_ADD;
+	case INTENT_IN_POLICIES:
+		*v = it->id;
+		return it->kind == INTENT_POLICY_SET;
+	default:
+		return false;
+	}
+}
+
+/* Input @k of @it: the entries it can be about, or the whole table. */
+static json_t *
+input_of(struct cx *x, const struct intent *it, enum intent_input k)
+{
+	const char *table = intent_input_table(k), *key;
+	json_t *out, *rows, *t;
+	json_int_t v;
+	char b[32];
+
+	if (!idx_value(it, k, &v))
+		return cd_tables_entries(x->set, table);
+	snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, v);
+	out = json_array();
+	rows = json_object_get(x->set, table);
+	json_object_foreach(json_object_get(json_object_get(x->idx, table), b), key, t)
+		json_array_append(out, json_object_get(rows, key));
+	return out;
+}
+
 /* @table's @key in @map (TABLE → KEY → value) set to @v (taken; NULL:
  * removed); what it was, as a new reference, in *@was. */
 static void
@@ -173,27 +395,66 @@ map_set(json_t *map, const char *table, const char *key, json_t *v, json_t **was
 		json_object_del(rows, key);
 }
 
+/* The entries each intent owns, as the owner map changes from @was to
+ * @now (either NULL). */
+static void
+count_owner(struct cx *x, json_t *was, json_t *now)
+{
+	const char *w = json_string_value(was), *n = json_string_value(now);
+
+	if (w != NULL && (n == NULL || strcmp(w, n) != 0))
+		json_object_set_new(x->counts, w, json_integer(json_integer_value(json_object_get(x->counts, w)) - 1));
+	if (n != NULL && (w == NULL || strcmp(w, n) != 0))
+		json_object_set_new(x->counts, n, json_integer(json_integer_value(json_object_get(x->counts, n)) + 1));
+}
+
+/* @table's @key is written or taken back by this update; what it held
+ * before the update began (entry and seq, null: nothing) is kept for a
+ * dry run's diff. */
+static void
+touch(struct cx *x, const char *table, const char *key, json_t *entry, json_t *seq)
+{
+	json_t *t = json_object_get(x->touched, table);
+
+	if (x->touched == NULL)
+		return;
+	if (t == NULL) {
+		json_object_set_new(x->touched, table, json_object());
+		t = json_object_get(x->touched, table);
+	}
+	if (json_object_get(t, key) == NULL)
+		json_object_set_new(t, key, json_pack("[O?,O?]", entry, seq));
+}
+
+/* Put one journal entry's key back as it was. */
+static void
+restore(struct cx *x, json_t *u)
+{
+	const char *table = json_string_value(json_array_get(u, 0));
+	const char *key = json_string_value(json_array_get(u, 1));
+	json_t *was[3];
+
+	/* null: the key held nothing */
+	for (int j = 0; j < 3; j++) {
+		was[j] = json_array_get(u, (size_t)j + 2);
+		was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
+	}
+	touch(x, table, key, json_object_get(json_object_get(x->set, table), key),
+	      json_object_get(json_object_get(x->seq, table), key));
+	idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
+	count_owner(x, json_object_get(json_object_get(x->owner, table), key), was[1]);
+	map_set(x->set, table, key, was[0], NULL);
+	map_set(x->owner, table, key, was[1], NULL);
+	map_set(x->seq, table, key, was[2], NULL);
+}
+
 /* Undo what the intent being compiled wrote (x->undo, newest last): a
  * Failed intent holds nothing. */
 static void
 undo(struct cx *x)
 {
-	for (size_t i = json_array_size(x->undo); i-- > 0;) {
-		json_t *u = json_array_get(x->undo, i);
-		const char *table = json_string_value(json_array_get(u, 0));
-		const char *key = json_string_value(json_array_get(u, 1));
-
-		json_t *was[3];
-
-		/* null: the key held nothing */
-		for (int j = 0; j < 3; j++) {
-			was[j] = json_array_get(u, (size_t)j + 2);
-			was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
-		}
-		map_set(x->set, table, key, was[0], NULL);
-		map_set(x->owner, table, key, was[1], NULL);
-		map_set(x->seq, table, key, was[2], NULL);
-	}
+	for (size_t i = json_array_size(x->undo); i-- > 0;)
+		restore(x, json_array_get(x->undo, i));
 	json_array_clear(x->undo);
 }
 
@@ -216,13 +477,17 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		for (int k = 0; k < INTENT_IN_MAX; k++)
 			if ((need & INTENT_IN(k)) && in[k] == NULL)
 				in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
-					cd_tables_entries(x->set, intent_input_table((enum intent_input)k));
+					input_of(x, it, (enum intent_input)k);
 		need = 0;
 		rc = intent_compile(it, in, &need, &params, err, sizeof(err));
 	} while (rc == -EAGAIN && need != 0);
 	for (int k = 0; k < INTENT_IN_MAX; k++)
 		json_decref(in[k]);
 	if (rc < 0) {
+		/* a refusal that names no intent (a bridge domain another
+		 * slice's) depends on which came first */
+		if (rc == -EPERM || rc == -EEXIST)
+			x->order_sensitive = true;
 		fail(x, rc == -ENOMEM ? "Error" : "Failed", ptr, intent_reason(rc), "%s", err);
 		return rc;
 	}
@@ -251,6 +516,10 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 		if (rc == -EEXIST) {
 			const char *other = str(json_object_get(x->owner, table), key);
 
+			if (other != NULL)
+				snprintf(x->holder, sizeof(x->holder), "%s", other);
+			else
+				x->order_sensitive = true;
 			fail(x, "Failed", ptr, "conflict", "%s: %s", other ? other : "another intent",
 			     err);
 		} else if (rc < 0) {
@@ -265,12 +534,31 @@ apply(struct cx *x, json_t *updates, const char *ptr)
 			fail(x, "Failed", ptr, "capacity", "sxdp's table %s is full (size %zu)", table,
 			     cd_tables_size(x->t, table));
 		} else {
-			json_t *own = json_object_get(json_object_get(x->owner, table), key);
+			json_t *own = json_object_get(json_object_get(x->owner, table), key), *now;
 
-			map_set(x->owner, table, key, del ? NULL : json_string(own ? json_string_value(own) :
-			       x->who), &po);
+			touch(x, table, key, prev, json_object_get(json_object_get(x->seq, table), key));
+
+			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
+			now = del ? NULL : json_string(own ? json_string_value(own) : x->who);
+			count_owner(x, own, now);
+			map_set(x->owner, table, key, now, &po);
 			map_set(x->seq, table, key, del ? NULL : json_integer(++x->n), &ps);
-			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?]", table, key, prev, po, ps));
+			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps,
+								 x->n));
+			/* another intent's key written: an update of either
+			 * compiles both again */
+			if (po != NULL && strcmp(json_string_value(po), x->who) != 0) {
+				char sk[512];
+				json_t *w;
+
+				snprintf(sk, sizeof(sk), "%s %s", table, key);
+				if ((w = json_object_get(x->shared, sk)) == NULL) {
+					json_object_set_new(x->shared, sk, json_object());
+					w = json_object_get(x->shared, sk);
+				}
+				json_object_set_new(w, json_string_value(po), json_true());
+				json_object_set_new(w, x->who, json_true());
+			}
 			prev = NULL;
 		}
 		json_decref(prev);
@@ -431,7 +719,8 @@ compile_peer(struct cx *x, const char *name, json_t *spec)
 		return;
 	}
 	json_object_foreach(x->peers, other, p) {
-		if (num(p, "id", 0) == num(spec, "id", 0))
+		if (num(p, "id", 0) == num(spec, "id", 0) && !x->failed &&
+		    snprintf(x->holder, sizeof(x->holder), "peers/%s", other) > 0)
 			fail(x, "Failed", "/spec/id", "conflict", "site id %" JSON_INTEGER_FORMAT
 			     " is peers/%s's", num(spec, "id", 0), other);
 	}
@@ -653,10 +942,11 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 		json_decref(tunnels);
 		return;
 	}
-	json_object_foreach(x->slices, other, s)
-		if (num(s, "id", 0) == sid)
-			fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
-			     " is slices/%s's", sid, other);
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+	if ((other = str(x->slice_ids, key)) != NULL && !x->failed &&
+	    snprintf(x->holder, sizeof(x->holder), "slices/%s", other) > 0)
+		fail(x, "Failed", "/spec/id", "conflict", "slice id %" JSON_INTEGER_FORMAT
+		     " is slices/%s's", sid, other);
 	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
 		json_int_t cir = num(rate, "guaranteed_bps", 0), pir = num(rate, "peak_bps", 0);
 
@@ -713,10 +1003,12 @@ compile_slice(struct cx *x, const char *name, json_t *spec)
 	} else if (json_object_get(spec, "peers") != NULL) {
 		fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
 	}
-	if (!x->failed)
+	if (!x->failed) {
 		json_object_set_new(x->slices, name, json_pack("{s:I,s:o,s:b}", "id", sid, "tunnels",
 							       tunnels, "rated", rate != NULL));
-	else
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+		json_object_set_new(x->slice_ids, key, json_string(name));
+	} else
 		json_decref(tunnels);
 }
 
@@ -1052,21 +1344,76 @@ upf_peer(json_t *v, json_t *l, json_int_t id, json_int_t under)
  * the UE pool routed into it in the slice's VRF, the slice's QER, its
  * tunnel peers (gNBs, anchors), its local DNs (applications whose
  * sessions' uplink breaks out) and its sessions. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Is this slice of work's time up? */
+static bool
+over(struct cx *x)
+{
+	return x->deadline_ns != 0 && now_ns() >= x->deadline_ns;
+}
+
 static void
+upf_run_clear(struct cx *x)
+{
+	json_decref(x->upf.peer_ids);
+	json_decref(x->upf.apps);
+	memset(&x->upf, 0, sizeof(x->upf));
+}
+
+/* A UPF's sessions from x->upf.next on, as many as this slice of work
+ * has time for: true when some are left for the next one. */
+static bool
+upf_sessions(struct cx *x, const char *name, json_t *spec)
+{
+	json_t *ss = json_object_get(spec, "sessions");
+	size_t n = json_array_size(ss);
+
+	for (; x->upf.next < n && !x->failed; x->upf.next++) {
+		if (x->upf.next % 64 == 63 && over(x))
+			return true;
+		size_t j0 = json_array_size(x->undo), u0 = json_array_size(x->used_now);
+		json_t *ss1 = json_array_get(ss, x->upf.next);
+
+		upf_session(x, name, ss1, x->upf.next, x->upf.sid, x->upf.n3, x->upf.n9, x->upf.peer_ids,
+			    x->upf.apps);
+		json_array_append_new(x->marks, json_pack("[I,I,I,I,I]", num(ss1, "id", 0), (json_int_t)j0,
+							  (json_int_t)json_array_size(x->undo), (json_int_t)u0,
+							  (json_int_t)json_array_size(x->used_now)));
+	}
+	json_decref(x->upf_ctx);
+	x->upf_ctx = json_pack("{s:I,s:I,s:I,s:O,s:O}", "sid", x->upf.sid, "n3", x->upf.n3, "n9", x->upf.n9,
+			       "peer_ids", x->upf.peer_ids, "apps", x->upf.apps);
+	upf_run_clear(x);
+	return false;
+}
+
+/* true when the UPF's sessions continue in the next slice of work */
+static bool
 compile_upf(struct cx *x, const char *name, json_t *spec)
 {
-	json_t *s = slice_of(x, spec), *u, *peer_ids, *apps, *v;
+	json_t *s, *u, *peer_ids, *apps, *v;
 	json_int_t sid, n3, n9, under = x->site ? num(x->site, "underlay_slice", CD_UNDERLAY) : CD_UNDERLAY;
 	char key[200], ptr[96];
 	size_t i, j;
 	bool v6;
 
+	if (x->upf.active)
+		return upf_sessions(x, name, spec);
+	s = slice_of(x, spec);
 	if (!cd_tables_has(x->t, "sessions_uplink")) {
 		wait_for(x, "/spec", "sxdp with the upf feature (a port of role n3 in the upf pipeline)");
-		return;
+		return false;
 	}
 	if (s == NULL)
-		return;
+		return false;
 	sid = num(s, "id", 0);
 	u = json_array();
 	peer_ids = json_object();
@@ -1089,7 +1436,7 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 			json_decref(u);
 			json_decref(peer_ids);
 			json_decref(apps);
-			return;
+			return false;
 		}
 		json_array_append_new(u, upd("routes6", json_pack("{s:I,s:s}", "vrf", sid, "dst",
 								 str(spec, "ue_pool6")), "upf", NULL));
@@ -1166,24 +1513,75 @@ compile_upf(struct cx *x, const char *name, json_t *spec)
 	json_decref(u);
 	if (n3 == 0 && !x->failed)
 		wait_for(x, "/spec/n3", "the UPF's n3 link");
-	json_array_foreach(json_object_get(spec, "sessions"), i, v)
-		if (!x->failed && n3 != 0)
-			upf_session(x, name, v, i, sid, n3, n9, peer_ids, apps);
-	json_decref(peer_ids);
-	json_decref(apps);
+	if (x->failed || n3 == 0) {
+		json_decref(peer_ids);
+		json_decref(apps);
+		return false;
+	}
+	x->upf = (struct upf_run){ .active = true, .sid = sid, .n3 = n3, .n9 = n9, .peer_ids = peer_ids,
+				   .apps = apps };
+	return upf_sessions(x, name, spec);
 }
 
 /* ------------------------------------------------------------ driver */
 
-static void
-compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+/* The names of @objs in the order given: the caller's (sxcd gives each
+ * kind's oldest first, so of two colliding intents the younger fails);
+ * borrowed from @objs, free the array. */
+static const char **
+names_of(json_t *objs, size_t *n)
 {
-	json_t *used0 = json_deep_copy(x->used);
+	const char **out = calloc(json_object_size(objs) + 1, sizeof(*out)), *k;
+	json_t *v;
 
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	json_object_foreach(objs, k, v)
+		out[(*n)++] = k;
+	return out;
+}
+
+struct cd_compiler {
+	struct cx x;
+	json_t *kernel_seen;	/* the kernel's view the set was compiled with */
+	bool compiled_once;
+	/* the update under way */
+	json_t *intents;
+	json_t *todo;		/* [[kind, name], ...] in compile order */
+	size_t next;
+	bool in_one;		/* todo[next] is under way (a UPF's sessions) */
+	bool full, keep_ids, ids_changed;
+	/* what changed since the reconciler last took it (cd_compiler_take):
+	 * TABLE → KEY → true; all, after a whole compile */
+	json_t *pending;
+	bool pending_all;
+	json_t *pre_set, *pre_seq;	/* a whole compile's: the set before it */
+	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
+	json_t *partial;	/* "KIND/NAME" → true: a UPF of which some sessions changed */
+	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
+	struct cd_compiled view;
+};
+
+static void
+one_begin(struct cx *x, enum cd_kind k, const char *name)
+{
+	json_array_clear(x->used_now);
 	snprintf(x->who, sizeof(x->who), "%s/%s", kinds[k], name);
 	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
 	x->failed = false;
 	x->pending = false;
+	x->holder[0] = '\0';
+	x->order_sensitive = false;
+	json_array_clear(x->marks);
+	json_decref(x->upf_ctx);
+	x->upf_ctx = NULL;
+}
+
+/* true when the intent continues in the next slice of work */
+static bool
+one_body(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+{
 	switch (k) {
 	case CD_SITE:
 		compile_site(x, spec);
@@ -1201,21 +1599,81 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 		compile_policy(x, name, spec);
 		break;
 	case CD_UPF:
-		compile_upf(x, name, spec);
-		break;
+		return compile_upf(x, name, spec);
 	default:
 		break;
 	}
+	return false;
+}
+
+static json_t *
+slice_of_array(json_t *a, size_t from, size_t to)
+{
+	json_t *out = json_array();
+
+	for (size_t i = from; i < to && i < json_array_size(a); i++)
+		json_array_append(out, json_array_get(a, i));
+	return out;
+}
+
+/* A Ready UPF's journal and ids by session (rec "sess": ID → {"j",
+ * "ids", "spec"}), the header's ("hj", "hids") and what its sessions were
+ * compiled with ("ctx"): a change of some sessions then compiles those
+ * only (upf_partial). Not when two sessions share an id. */
+static void
+upf_record(struct cx *x, json_t *rec)
+{
+	json_t *sess = json_object(), *m, *ss = json_object_get(json_object_get(rec, "spec"), "sessions");
+	size_t i, h = json_array_size(x->marks) ? (size_t)json_integer_value(json_array_get(json_array_get(x->marks, 0), 1)) :
+		json_array_size(json_object_get(rec, "journal"));
+	size_t hu = json_array_size(x->marks) ? (size_t)json_integer_value(json_array_get(json_array_get(x->marks, 0), 3)) :
+		json_array_size(json_object_get(rec, "ids"));
+	char id[32];
+
+	json_array_foreach(x->marks, i, m) {
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, json_integer_value(json_array_get(m, 0)));
+		if (json_object_get(sess, id) != NULL) {
+			json_decref(sess);
+			return;
+		}
+		json_object_set_new(sess, id, json_pack("{s:o,s:o,s:O}", "j",
+			slice_of_array(json_object_get(rec, "journal"), (size_t)json_integer_value(json_array_get(m, 1)),
+				       (size_t)json_integer_value(json_array_get(m, 2))), "ids",
+			slice_of_array(json_object_get(rec, "ids"), (size_t)json_integer_value(json_array_get(m, 3)),
+				       (size_t)json_integer_value(json_array_get(m, 4))), "spec", json_array_get(ss, i)));
+	}
+	json_object_set_new(rec, "sess", sess);
+	json_object_set_new(rec, "hj", slice_of_array(json_object_get(rec, "journal"), 0, h));
+	json_object_set_new(rec, "hids", slice_of_array(json_object_get(rec, "ids"), 0, hu));
+	json_object_set(rec, "ctx", x->upf_ctx);
+}
+
+static void
+one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
+{
+	json_t *u;
+	size_t i;
+
 	/* A Failed intent holds nothing; a Pending one what it could compile
 	 * (a slice waiting for one peer still carries its LAN traffic). */
 	if (x->failed) {
 		undo(x);
-		json_decref(x->used);
-		x->used = used0;
-	} else {
-		json_decref(used0);
+		json_array_foreach(x->used_now, i, u) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(u, 0))),
+					json_string_value(json_array_get(u, 1)));
+			json_array_append(x->freed, u);
+		}
+		json_array_clear(x->used_now);
 	}
-	json_array_clear(x->undo);
+	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
+						       "spec", spec, "journal", x->undo, "ids",
+						       json_copy(x->used_now)));
+	if (k == CD_UPF && !x->failed && x->upf_ctx != NULL)
+		upf_record(x, json_object_get(x->recs, x->who));
+	if (x->failed && x->holder[0] != '\0' && !x->order_sensitive)
+		json_object_set_new(json_object_get(x->recs, x->who), "holder", json_string(x->holder));
+	x->undo = json_array();
+	json_array_clear(x->used_now);
 	if (k == CD_SITE && !x->failed)
 		x->site = spec;
 	json_object_set_new(x->res, "entries", json_integer(0));
@@ -1223,65 +1681,725 @@ compile_one(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	x->res = NULL;
 }
 
-/* The names of @objs in the order given: the caller's (sxcd gives each
- * kind's oldest first, so of two colliding intents the younger fails). */
-static json_t *
-names_of(json_t *objs)
+/* Everything compiled again from nothing (the ids stay). */
+static void
+start_full(struct cd_compiler *cc)
 {
-	json_t *out = json_array();
-	const char *n;
-	json_t *v;
+	struct cx *x = &cc->x;
+	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->undo, &x->wans, &x->peers,
+			    &x->slices, &x->used, &x->idx, &x->slice_ids, &x->recs, &x->shared, &x->counts };
+	const char *who;
+	json_t *rec;
+	size_t n = 0;
 
-	json_object_foreach(objs, n, v)
-		json_array_append_new(out, json_string(n));
-	return out;
+	/* what the intents held was there: a whole diff shows it */
+	json_object_foreach(x->recs, who, rec) {
+		json_t *u;
+		size_t i;
+
+		json_array_foreach(json_object_get(rec, "ids"), i, u)
+			json_array_append(cc->x.freed, u);
+	}
+	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
+		cc->pre_set = json_incref(x->set);
+		cc->pre_seq = json_incref(x->seq);
+	}
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		json_decref(*objs[i]);
+		*objs[i] = i == 4 || i == 8 ? (i == 4 ? json_array() : json_object()) : json_object();
+	}
+	x->site = NULL;
+	x->n = 0;
+	json_decref(x->touched);
+	x->touched = NULL;
+	upf_run_clear(x);
+	cc->full = true;
+	cc->in_one = false;
+	cc->next = 0;
+	json_array_clear(cc->todo);
+	json_object_clear(cc->compiled);
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_t *objs_k = json_object_get(cc->intents, kinds[k]);
+		const char **names = names_of(objs_k, &n);
+
+		for (size_t i = 0; names != NULL && i < n; i++)
+			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
+		free(names);
+	}
+}
+
+static int
+kind_of_who(const char *who, const char **name)
+{
+	const char *slash = strchr(who, '/');
+
+	*name = slash ? slash + 1 : who;
+	for (int k = 0; slash != NULL && k < CD_KINDS; k++)
+		if (strlen(kinds[k]) == (size_t)(slash - who) && strncmp(who, kinds[k], (size_t)(slash - who)) == 0)
+			return k;
+	return -1;
+}
+
+/* Does @a come after @b in compile order (of the intents being compiled;
+ * one not among them comes last)? */
+static bool
+later(struct cd_compiler *cc, const char *a, const char *b)
+{
+	const char *na, *nb;
+	int ka = kind_of_who(a, &na), kb = kind_of_who(b, &nb);
+	json_t *objs;
+	void *it;
+
+	if (ka != kb)
+		return ka > kb;
+	objs = json_object_get(cc->intents, kinds[ka < 0 ? 0 : ka]);
+	for (it = json_object_iter(objs); it != NULL; it = json_object_iter_next(objs, it)) {
+		if (strcmp(json_object_iter_key(it), nb) == 0)
+			return true;	/* b first */
+		if (strcmp(json_object_iter_key(it), na) == 0)
+			return false;
+	}
+	return true;
+}
+
+struct jent {
+	json_int_t n;
+	json_t *e;
+};
+
+static int
+by_n_desc(const void *a, const void *b)
+{
+	json_int_t x = ((const struct jent *)a)->n, y = ((const struct jent *)b)->n;
+
+	return x > y ? -1 : x < y;
+}
+
+/* Take back what the intents in @r ("KIND/NAME" → true) hold: their
+ * writes undone, newest first, and what they told the others. */
+static int
+take_back(struct cd_compiler *cc, json_t *r)
+{
+	struct cx *x = &cc->x;
+	struct jent *all;
+	size_t n = 0, cap = 0, i;
+	const char *who, *name;
+	json_t *t, *rec, *e;
+	char sk[512];
+
+	json_object_foreach(r, who, t)
+		cap += json_array_size(json_object_get(json_object_get(x->recs, who), "journal"));
+	if ((all = calloc(cap + 1, sizeof(*all))) == NULL)
+		return -ENOMEM;
+	json_object_foreach(r, who, t) {
+		json_array_foreach(json_object_get(json_object_get(x->recs, who), "journal"), i, e)
+			all[n++] = (struct jent){ json_integer_value(json_array_get(e, 5)), e };
+	}
+	qsort(all, n, sizeof(*all), by_n_desc);
+	for (i = 0; i < n; i++)
+		restore(x, all[i].e);
+	free(all);
+	json_object_foreach(r, who, t) {
+		int k = kind_of_who(who, &name);
+		json_t *s;
+
+		if ((rec = json_object_get(x->recs, who)) == NULL)
+			continue;
+		json_array_foreach(json_object_get(rec, "journal"), i, e) {
+			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
+				 json_string_value(json_array_get(e, 1)));
+			json_object_del(json_object_get(x->shared, sk), who);
+		}
+		json_array_foreach(json_object_get(rec, "ids"), i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(cc->x.freed, e);
+		}
+		if (k == CD_PEERS)
+			json_object_del(x->peers, name);
+		if (k == CD_SLICES && (s = json_object_get(x->slices, name)) != NULL) {
+			snprintf(sk, sizeof(sk), "%" JSON_INTEGER_FORMAT, num(s, "id", 0));
+			if (str(x->slice_ids, sk) != NULL && strcmp(str(x->slice_ids, sk), name) == 0)
+				json_object_del(x->slice_ids, sk);
+			json_object_del(x->slices, name);
+		}
+		json_object_del(x->results, who);
+		json_object_del(x->counts, who);
+		json_object_del(x->recs, who);
+	}
+	return 0;
+}
+
+#define UPF_PARTIAL_MAX 1024	/* sessions changed at most for a UPF to compile just those */
+
+/* The spec without its sessions (a new shallow copy). */
+static json_t *
+upf_header(json_t *spec)
+{
+	json_t *h = json_copy(spec);
+
+	json_object_del(h, "sessions");
+	return h;
+}
+
+/* Can @who (a UPF, changed) compile only its changed sessions? It was
+ * Ready with its sessions recorded, its header is the same, few sessions
+ * changed, and its new sessions have distinct ids. */
+static bool
+upf_partial_ok(struct cd_compiler *cc, const char *who, const char *name)
+{
+	json_t *rec = json_object_get(cc->x.recs, who), *spec, *sess, *ss, *seen, *h1, *h2;
+	size_t i, changed = 0;
+	bool ok;
+	char id[32];
+
+	spec = json_object_get(json_object_get(cc->intents, kinds[CD_UPF]), name);
+	sess = json_object_get(rec, "sess");
+	if (spec == NULL || sess == NULL ||
+	    strcmp(str(json_object_get(cc->x.results, who), "phase") ?: "", "Ready") != 0)
+		return false;
+	h1 = upf_header(spec);
+	h2 = upf_header(json_object_get(rec, "spec"));
+	ok = json_equal(h1, h2);
+	json_decref(h1);
+	json_decref(h2);
+	seen = json_object();
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		json_t *old;
+
+		if (!ok)
+			break;
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		ok = json_object_get(seen, id) == NULL;
+		json_object_set_new(seen, id, json_true());
+		old = json_object_get(json_object_get(sess, id), "spec");
+		changed += old == NULL || (old != ss && !json_equal(old, ss));
+	}
+	changed += json_object_size(sess) > json_object_size(seen) ? json_object_size(sess) - json_object_size(seen) : 0;
+	json_decref(seen);
+	return ok && changed <= UPF_PARTIAL_MAX;
+}
+
+/* Compile a UPF's changed sessions only (upf_partial_ok): the ones gone
+ * or changed taken back, the new or changed ones compiled with what its
+ * sessions were compiled with. 0, or -1 when one failed: everything it
+ * did is undone and the UPF is to be compiled whole. */
+static int
+upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
+{
+	struct cx *x = &cc->x;
+	json_t *rec = json_object_get(x->recs, x->who), *sess = json_object_get(rec, "sess"), *ctx;
+	json_t *ss, *keep = json_object(), *gone = json_object(), *added = json_object(), *v, *e, *nj, *nids;
+	struct jent *all;
+	const char *id;
+	size_t i, n = 0, cap = 0;
+	char b[32];
+
+	ctx = json_object_get(rec, "ctx");
+	/* what stays: sessions the same as compiled */
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		json_t *old;
+
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		old = json_object_get(json_object_get(sess, b), "spec");
+		if (old != NULL && (old == ss || json_equal(old, ss)))
+			json_object_set_new(keep, b, json_true());
+	}
+	json_object_foreach(sess, id, v)
+		if (json_object_get(keep, id) == NULL) {
+			json_object_set(gone, id, v);
+			cap += json_array_size(json_object_get(v, "j"));
+		}
+	if ((all = calloc(cap + 1, sizeof(*all))) == NULL) {
+		json_decref(keep);
+		json_decref(gone);
+		return -1;
+	}
+	json_object_foreach(gone, id, v)
+		json_array_foreach(json_object_get(v, "j"), i, e)
+			all[n++] = (struct jent){ json_integer_value(json_array_get(e, 5)), e };
+	qsort(all, n, sizeof(*all), by_n_desc);
+	for (i = 0; i < n; i++)
+		restore(x, all[i].e);
+	free(all);
+	json_object_foreach(gone, id, v) {
+		json_array_foreach(json_object_get(v, "ids"), i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(x->freed, e);
+		}
+		json_object_del(sess, id);
+	}
+	json_decref(gone);
+	/* the new and changed ones */
+	json_array_clear(x->undo);
+	json_array_clear(x->used_now);
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		size_t j0 = json_array_size(x->undo), u0 = json_array_size(x->used_now);
+
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		if (json_object_get(keep, b) != NULL)
+			continue;
+		upf_session(x, name, ss, i, num(ctx, "sid", 0), num(ctx, "n3", 0), num(ctx, "n9", 0),
+			    json_object_get(ctx, "peer_ids"), json_object_get(ctx, "apps"));
+		if (x->failed)
+			break;
+		json_object_set_new(added, b, json_pack("{s:o,s:o,s:O}", "j", slice_of_array(x->undo, j0, json_array_size(x->undo)),
+						       "ids", slice_of_array(x->used_now, u0, json_array_size(x->used_now)),
+						       "spec", ss));
+	}
+	json_decref(keep);
+	if (x->failed) {
+		undo(x);
+		json_array_foreach(x->used_now, i, e) {
+			json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
+					json_string_value(json_array_get(e, 1)));
+			json_array_append(x->freed, e);
+		}
+		json_array_clear(x->used_now);
+		json_decref(added);
+		/* what it still holds (header, sessions kept) is taken back with
+		 * the record: compiled whole next */
+		nj = json_copy(json_object_get(rec, "hj"));
+		nids = json_copy(json_object_get(rec, "hids"));
+		json_object_foreach(sess, id, v) {
+			json_array_extend(nj, json_object_get(v, "j"));
+			json_array_extend(nids, json_object_get(v, "ids"));
+		}
+		json_object_set_new(rec, "journal", nj);
+		json_object_set_new(rec, "ids", nids);
+		json_object_del(rec, "sess");
+		return -1;
+	}
+	json_object_update(sess, added);
+	json_decref(added);
+	/* the record: header, then every session's, as a whole compile has it */
+	nj = json_copy(json_object_get(rec, "hj"));
+	nids = json_copy(json_object_get(rec, "hids"));
+	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
+		json_array_extend(nj, json_object_get(json_object_get(sess, b), "j"));
+		json_array_extend(nids, json_object_get(json_object_get(sess, b), "ids"));
+	}
+	json_object_set_new(rec, "journal", nj);
+	json_object_set_new(rec, "ids", nids);
+	json_object_set(rec, "spec", spec);
+	json_array_clear(x->undo);
+	json_array_clear(x->used_now);
+	return 0;
+}
+
+/* What an update of the intents compiles again (see cd_compile.h): into
+ * cc->todo, after taking it back. Returns true when that is everything. */
+static bool
+plan(struct cd_compiler *cc)
+{
+	struct cx *x = &cc->x;
+	json_t *r = json_object(), *work = json_array(), *objs, *spec, *rec, *t, *e, *res;
+	const char *name, *who, *other;
+	char w[300], sk[512];
+	bool full = false;
+	size_t i;
+
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
+			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
+			rec = json_object_get(x->recs, w);
+			if (rec == NULL || (json_object_get(rec, "spec") != spec &&
+					    !json_equal(json_object_get(rec, "spec"), spec)))
+				json_object_set_new(cc->changed, w, json_true());
+		}
+	}
+	json_object_foreach(x->recs, who, rec) {
+		objs = json_object_get(cc->intents, kinds[num(rec, "kind", 0)]);
+		if (json_object_get(objs, str(rec, "name")) == NULL)
+			json_object_set_new(cc->changed, who, json_true());
+	}
+	json_object_foreach(cc->changed, who, t) {
+		int k = kind_of_who(who, &name);
+
+		full = full || k == CD_SITE || k == CD_PEERS;
+		if (k == CD_UPF && upf_partial_ok(cc, who, name))
+			json_object_set_new(cc->partial, who, json_true());
+		else
+			json_object_set_new(r, who, json_true());
+	}
+	/* what was not Ready may be now: Pending ones, and Failed ones whose
+	 * holder is compiled again, or which ran out of ids or collided with
+	 * an intent unnamed (a Failed one holds nothing: cheap) */
+	json_object_foreach(x->results, who, res) {
+		const char *ph = str(res, "phase"), *why = str(res, "reason") ?: "";
+		const char *h = str(json_object_get(x->recs, who), "holder");
+
+		if (strcmp(ph, "Ready") == 0)
+			continue;
+		if (strcmp(ph, "Failed") != 0 || (h != NULL && json_object_get(cc->changed, h) != NULL) ||
+		    (h == NULL && json_object_size(cc->changed) > 0 && strcmp(why, "bad_value") != 0 &&
+		     strcmp(why, "missing") != 0 && strcmp(why, "out_of_range") != 0 &&
+		     strcmp(why, "duplicate") != 0 && strcmp(why, "no_space") != 0))
+			json_object_set_new(r, who, json_true());
+	}
+	/* a slice's VDNs, policies and UPFs read what it compiled to */
+	json_object_foreach(r, who, t) {
+		if (kind_of_who(who, &name) != CD_SLICES)
+			continue;
+		for (int k = CD_VDNS; k < CD_KINDS; k++) {
+			json_object_foreach(json_object_get(cc->intents, kinds[k]), other, spec) {
+				if (str(spec, "slice") == NULL || strcmp(str(spec, "slice"), name) != 0)
+					continue;
+				snprintf(w, sizeof(w), "%s/%s", kinds[k], other);
+				json_array_append_new(work, json_string(w));
+			}
+		}
+	}
+	json_array_foreach(work, i, t)
+		json_object_set_new(r, json_string_value(t), json_true());
+	json_array_clear(work);
+	/* and whoever shares an entry with one of them */
+	json_object_foreach(r, who, t)
+		json_array_append_new(work, json_string(who));
+	while (!full && json_array_size(work) > 0) {
+		json_t *cur = json_incref(json_array_get(work, json_array_size(work) - 1));
+
+		json_array_remove(work, json_array_size(work) - 1);
+		json_array_foreach(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"), i, e) {
+			json_t *ws;
+
+			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
+				 json_string_value(json_array_get(e, 1)));
+			if ((ws = json_object_get(x->shared, sk)) == NULL)
+				continue;
+			json_object_foreach(ws, other, t) {
+				if (json_object_get(r, other) != NULL || json_object_get(x->recs, other) == NULL)
+					continue;
+				json_object_set_new(r, other, json_true());
+				json_array_append_new(work, json_string(other));
+			}
+		}
+		json_decref(cur);
+	}
+	json_decref(work);
+	/* a UPF whose sessions only changed compiles those, unless it is
+	 * compiled whole anyway */
+	json_object_foreach(r, who, t)
+		json_object_del(cc->partial, who);
+	if (full || take_back(cc, r) < 0) {
+		json_decref(r);
+		return true;
+	}
+	/* ids given back: who ran out of them tries again */
+	if (json_array_size(x->freed) > 0) {
+		json_t *more = json_object();
+
+		json_object_foreach(x->results, who, res)
+			if (strcmp(str(res, "reason") ?: "", "no_space") == 0 && json_object_get(r, who) == NULL)
+				json_object_set_new(more, who, json_true());
+		if (take_back(cc, more) < 0) {
+			json_decref(more);
+			json_decref(r);
+			return true;
+		}
+		json_object_update(r, more);
+		json_decref(more);
+	}
+	/* what is still there, in compile order */
+	for (int k = 0; k < CD_KINDS; k++) {
+		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
+			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
+			if (json_object_get(r, w) != NULL)
+				json_array_append_new(cc->todo, json_pack("[i,s]", k, name));
+			else if (json_object_get(cc->partial, w) != NULL)
+				json_array_append_new(cc->todo, json_pack("[i,s,b]", k, name, 1));
+		}
+	}
+	json_decref(r);
+	return false;
+}
+
+struct cd_compiler *
+cd_compiler_new(json_t *ids)
+{
+	struct cd_compiler *cc = calloc(1, sizeof(*cc));
+
+	if (cc == NULL)
+		return NULL;
+	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
+	cc->x.used_now = json_array();
+	cc->x.marks = json_array();
+	cc->todo = json_array();
+	cc->changed = json_object();
+	cc->partial = json_object();
+	cc->compiled = json_object();
+	cc->x.freed = json_array();
+	cc->kernel_seen = json_null();
+	cc->pending = json_object();
+	cc->intents = json_object();
+	/* the state start_full makes anew */
+	cc->x.set = cc->x.owner = cc->x.seq = cc->x.results = NULL;
+	start_full(cc);
+	json_decref(cc->intents);
+	cc->intents = NULL;
+	return cc;
+}
+
+void
+cd_compiler_free(struct cd_compiler *cc)
+{
+	struct cx *x;
+
+	if (cc == NULL)
+		return;
+	x = &cc->x;
+	upf_run_clear(x);
+	json_decref(x->set);
+	json_decref(x->owner);
+	json_decref(x->seq);
+	json_decref(x->results);
+	json_decref(x->undo);
+	json_decref(x->ids);
+	json_decref(x->used);
+	json_decref(x->used_now);
+	json_decref(x->marks);
+	json_decref(x->upf_ctx);
+	json_decref(x->idx);
+	json_decref(x->slice_ids);
+	json_decref(x->wans);
+	json_decref(x->peers);
+	json_decref(x->slices);
+	json_decref(x->recs);
+	json_decref(x->shared);
+	json_decref(x->counts);
+	json_decref(x->touched);
+	json_decref(x->res);
+	idns_free(x);
+	json_decref(cc->kernel_seen);
+	json_decref(cc->pending);
+	json_decref(cc->pre_set);
+	json_decref(cc->pre_seq);
+	json_decref(cc->todo);
+	json_decref(cc->changed);
+	json_decref(cc->partial);
+	json_decref(cc->compiled);
+	json_decref(cc->x.freed);
+	free(cc);
+}
+
+void
+cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *intents, json_t *kernel,
+		  bool keep_ids)
+{
+	struct cx *x = &cc->x;
+	bool full = !cc->compiled_once || t != x->t ||
+		    !json_equal(kernel != NULL ? kernel : json_null(), cc->kernel_seen);
+
+	x->t = t;
+	x->kernel = kernel;
+	cc->intents = intents;
+	cc->keep_ids = keep_ids;
+	cc->ids_changed = false;
+	x->ids_new = false;
+	cc->full = false;
+	cc->in_one = false;
+	cc->next = 0;
+	upf_run_clear(x);
+	json_array_clear(cc->todo);
+	json_object_clear(cc->changed);
+	json_object_clear(cc->partial);
+	json_object_clear(cc->compiled);
+	json_array_clear(cc->x.freed);
+	json_decref(x->touched);
+	x->touched = json_object();
+	json_decref(cc->pre_set);
+	json_decref(cc->pre_seq);
+	cc->pre_set = cc->pre_seq = NULL;
+	if (full || plan(cc))
+		start_full(cc);
+}
+
+/* The update is done: ids nobody uses are free again, entry counts. */
+static void
+finish(struct cd_compiler *cc)
+{
+	struct cx *x = &cc->x;
+	const char *ns, *key, *who;
+	json_t *m, *v, *u, *t;
+	size_t i;
+
+	if (cc->full) {
+		json_object_foreach(x->ids, ns, m)
+			json_object_foreach(m, key, v)
+				if (json_object_get(json_object_get(x->used, ns), key) == NULL)
+					json_array_append_new(cc->x.freed, json_pack("[s,s]", ns, key));
+	}
+	json_array_foreach(cc->x.freed, i, u) {
+		const char *n = json_string_value(json_array_get(u, 0));
+		struct idns *b;
+
+		key = json_string_value(json_array_get(u, 1));
+		m = json_object_get(x->ids, n);
+		if (cc->keep_ids || (v = json_object_get(m, key)) == NULL ||
+		    json_object_get(json_object_get(x->used, n), key) != NULL)
+			continue;
+		for (b = x->idns; b != NULL; b = b->next) {
+			if (strcmp(b->name, n) != 0)
+				continue;
+			if ((size_t)json_integer_value(v) / 64 < b->words)
+				b->bits[json_integer_value(v) / 64] &= ~(UINT64_C(1) << (json_integer_value(v) % 64));
+			b->n_hints = 0;
+		}
+		json_object_del(m, key);
+		cc->ids_changed = true;
+	}
+	json_array_clear(cc->x.freed);
+	json_object_foreach(cc->compiled, who, t)
+		json_object_set_new(json_object_get(x->results, who), "entries",
+				    json_integer(json_integer_value(json_object_get(x->counts, who))));
+	if (cc->full) {
+		cc->pending_all = true;
+		json_object_clear(cc->pending);
+	} else if (!cc->pending_all) {
+		json_object_foreach(x->touched, ns, m) {
+			json_t *p = json_object_get(cc->pending, ns);
+
+			if (p == NULL) {
+				json_object_set_new(cc->pending, ns, json_object());
+				p = json_object_get(cc->pending, ns);
+			}
+			json_object_foreach(m, key, v)
+				json_object_set_new(p, key, json_true());
+		}
+	}
+	json_decref(cc->kernel_seen);
+	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
+	cc->compiled_once = true;
+	cc->view = (struct cd_compiled){ .want = x->set, .owner = x->owner, .seq = x->seq,
+					 .results = x->results };
+}
+
+int
+cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
+{
+	struct cx *x = &cc->x;
+
+	x->deadline_ns = budget_us ? now_ns() + (uint64_t)budget_us * 1000u : 0;
+	while (cc->next < json_array_size(cc->todo)) {
+		json_t *td = json_array_get(cc->todo, cc->next);
+		enum cd_kind k = (enum cd_kind)json_integer_value(json_array_get(td, 0));
+		const char *name = json_string_value(json_array_get(td, 1));
+		json_t *spec = json_object_get(json_object_get(cc->intents, kinds[k]), name);
+
+		if (!cc->in_one)
+			one_begin(x, k, name);
+		if (!cc->in_one && json_is_true(json_array_get(td, 2))) {
+			json_t *r;
+
+			if (upf_partial(cc, name, spec) == 0) {
+				json_object_set_new(x->res, "entries", json_integer(0));
+				json_object_set_new(x->results, x->who, x->res);
+				x->res = NULL;
+				json_object_set_new(cc->compiled, x->who, json_true());
+				cc->next++;
+				continue;
+			}
+			/* a session failed: the UPF compiled whole, as it would be */
+			json_decref(x->res);
+			x->res = NULL;
+			r = json_pack("{s:b}", x->who, 1);
+			take_back(cc, r);
+			json_decref(r);
+			json_array_set_new(cc->todo, cc->next, json_pack("[i,s]", (int)k, name));
+			continue;
+		}
+		if (one_body(x, k, name, spec)) {
+			cc->in_one = true;
+			return -EAGAIN;
+		}
+		cc->in_one = false;
+		one_end(x, k, name, spec);
+		json_object_set_new(cc->compiled, x->who, json_true());
+		/* an intent changed now collides with one that comes after it:
+		 * in compile order it would have won, so everything again */
+		if (!cc->full && json_object_get(json_object_get(x->results, x->who), "reason") != NULL &&
+		    strcmp(str(json_object_get(x->results, x->who), "phase"), "Failed") == 0 &&
+		    json_object_get(cc->changed, x->who) != NULL &&
+		    (x->order_sensitive || (x->holder[0] != '\0' && later(cc, x->holder, x->who)))) {
+			start_full(cc);
+			continue;
+		}
+		cc->next++;
+		if (over(x))
+			return cc->next < json_array_size(cc->todo) ? -EAGAIN : (finish(cc), 0);
+	}
+	finish(cc);
+	return 0;
+}
+
+const struct cd_compiled *
+cd_compiler_set(struct cd_compiler *cc)
+{
+	return &cc->view;
+}
+
+json_t *
+cd_compiler_touched(struct cd_compiler *cc)
+{
+	return cc->full ? NULL : cc->x.touched;
+}
+
+json_t *
+cd_compiler_take(struct cd_compiler *cc)
+{
+	json_t *p = cc->pending_all ? NULL : json_incref(cc->pending);
+
+	json_decref(cc->pending);
+	cc->pending = json_object();
+	cc->pending_all = false;
+	return p;
+}
+
+void
+cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq)
+{
+	*set = cc->pre_set;
+	*seq = cc->pre_seq;
+}
+
+json_t *
+cd_compiler_ids(struct cd_compiler *cc, bool *changed)
+{
+	if (changed != NULL)
+		*changed = cc->ids_changed || cc->x.ids_new;
+	return cc->x.ids;
+}
+
+json_t *
+cd_compiler_compiled(struct cd_compiler *cc)
+{
+	return cc->compiled;
 }
 
 int
 cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *ids,
 	   struct cd_compiled *out)
 {
-	struct cx x = { .t = t, .set = json_object(), .owner = json_object(), .seq = json_object(),
-			.undo = json_array(),
-			.kernel = kernel, .wans = json_object(),
-			.results = json_object(), .ids = ids, .used = json_object(),
-			.peers = json_object(), .slices = json_object() };
+	struct cd_compiler *cc = cd_compiler_new(ids);
 	const char *ns;
-	json_t *names, *m;
-	size_t i;
+	json_t *m;
 
-	for (int k = 0; k < CD_KINDS; k++) {
-		json_t *objs = json_object_get(intents, kinds[k]);
-
-		names = names_of(objs);
-		json_array_foreach(names, i, m)
-			compile_one(&x, (enum cd_kind)k, json_string_value(m),
-				    json_object_get(objs, json_string_value(m)));
-		json_decref(names);
-	}
-	/* what each intent holds */
-	json_object_foreach(x.owner, ns, m) {
-		const char *key;
-		json_t *who, *r;
-
-		json_object_foreach(m, key, who) {
-			r = json_object_get(x.results, json_string_value(who));
-			json_object_set_new(r, "entries", json_integer(num(r, "entries", 0) + 1));
-		}
-	}
+	memset(out, 0, sizeof(*out));
+	if (cc == NULL)
+		return -ENOMEM;
+	cd_compiler_begin(cc, t, intents, kernel, false);
+	cd_compiler_step(cc, 0);
 	/* ids of what is gone are free again */
 	json_object_foreach(ids, ns, m)
 		json_object_clear(m);
-	json_object_update(ids, x.used);
-	json_decref(x.used);
-	json_decref(x.undo);
-	json_decref(x.wans);
-	json_decref(x.peers);
-	json_decref(x.slices);
-	out->want = x.set;
-	out->owner = x.owner;
-	out->seq = x.seq;
-	out->results = x.results;
+	json_object_update(ids, cc->x.ids);
+	out->want = json_incref(cc->x.set);
+	out->owner = json_incref(cc->x.owner);
+	out->seq = json_incref(cc->x.seq);
+	out->results = json_incref(cc->x.results);
+	cd_compiler_free(cc);
 	return out->want && out->owner && out->seq && out->results ? 0 : -ENOMEM;
 }
 

@@ -19,6 +19,7 @@
 #ifndef CD_COMPILE_H
 #define CD_COMPILE_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "cd_tables.h"
@@ -63,5 +64,48 @@ struct cd_compiled {
 int cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *ids,
 	       struct cd_compiled *out);
 void cd_compiled_free(struct cd_compiled *c);
+
+/*
+ * The same, kept between runs and brought up to date incrementally: an
+ * update compiles again only the intents whose spec changed, those that
+ * depend on them (a slice's VDNs, policies and UPFs; every intent when the
+ * site, a peer, sxdp's tables or the kernel's view changed), those that
+ * share an entry with one of those, and those not Ready (what they wait
+ * for may be there now); the others' entries stay as they are. What it
+ * gives equals a whole compile (cd_compile) of the same intents, except
+ * that an intent refused for colliding with one already compiled stays
+ * refused (the one that was there first keeps what it holds). The work
+ * is cut in slices (cd_compiler_step) so that a caller on an event loop
+ * serves others between them.
+ */
+struct cd_compiler;
+
+/* @ids ({"NS": {"KEY": id}}, borrowed, copied): the allocations to keep. */
+struct cd_compiler *cd_compiler_new(json_t *ids);
+void cd_compiler_free(struct cd_compiler *cc);
+/* Start bringing the set to @intents (borrowed until the update ends)
+ * against @t and @kernel (borrowed likewise); @keep_ids: ids freed by the
+ * update stay allocated (a dry run, undone by the next update). */
+void cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *intents,
+		       json_t *kernel, bool keep_ids);
+/* Work on the update for about @budget_us (0: to the end): 0 when it is
+ * done, -EAGAIN when more is left, -ENOMEM. */
+int cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us);
+/* After an update: the set (borrowed, valid until the next begin), and
+ * the keys it wrote or took back ({"TABLE": {"KEY": [entry, seq]}}: what
+ * the key held before, null: nothing), NULL when it compiled everything
+ * again (then any key may have changed). */
+const struct cd_compiled *cd_compiler_set(struct cd_compiler *cc);
+json_t *cd_compiler_touched(struct cd_compiler *cc);
+/* What the updates since the last take changed ({"TABLE": {"KEY": true}},
+ * new), NULL: anything (one compiled everything again). */
+json_t *cd_compiler_take(struct cd_compiler *cc);
+/* After an update that compiled everything: the set and seqs as it found
+ * them (borrowed), for a dry run's diff; NULL after an incremental one. */
+void cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq);
+/* The allocations (borrowed), and whether the last update changed them. */
+json_t *cd_compiler_ids(struct cd_compiler *cc, bool *changed);
+/* The intents the last update compiled ("KIND/NAME" → true; borrowed). */
+json_t *cd_compiler_compiled(struct cd_compiler *cc);
 
 #endif

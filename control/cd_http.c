@@ -221,36 +221,6 @@ reply_store(struct evhttp_request *req, int rc)
 		  "the intent store refused the write (%s): nothing changed", strerror(-rc));
 }
 
-/* Would the checked @ch collide with an intent (cd_res_collisions)? Then
- * answered 409 and true. Unknowable while sxdp is away: then the older
- * intent wins when both compile. */
-static bool
-refused_collision(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n)
-{
-	json_t *specs, *results = NULL, *errs;
-	bool any = false;
-
-	for (size_t i = 0; i < n; i++)
-		any = any || strcmp(ch[i].action, "unchanged") != 0;
-	if (!any)
-		return false;
-	specs = cd_res_specs(h->res, ch, n);
-	if (cd_sync_check(h->sync, specs, &results) < 0) {
-		json_decref(specs);
-		return false;
-	}
-	json_decref(specs);
-	errs = json_array();
-	if (cd_res_collisions(h->res, results, ch, n, errs) == 409) {
-		json_decref(results);
-		reply_errs(req, 409, errs);
-		return true;
-	}
-	json_decref(results);
-	json_decref(errs);
-	return false;
-}
-
 /* ------------------------------------------------------------ waiting */
 
 /* Why sxdp cannot be waited for now (NULL: it can). */
@@ -325,34 +295,234 @@ answer_after(struct cd_http *h, struct evhttp_request *req, uint64_t epoch, int 
 
 /* ------------------------------------------------------------ intents */
 
-/* The dry-run answer for @changes: what changes, the table writes, and
- * how each changed intent would compile. */
-static json_t *
-dry_run(struct cd_http *h, struct cd_change *ch, size_t n, int *code)
-{
-	json_t *specs = cd_res_specs(h->res, ch, n), *diff = NULL, *results = NULL, *st, *chg;
-	char who[STORE_NAME_MAX * 2 + 2];
-	int rc = cd_sync_dry_run(h->sync, specs, &diff, &results);
+/* A dry run under way: its request and what its answer says changes. */
+struct dry_req {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	json_t *chg;	/* [{"kind", "name", "action", "generation"}] */
+	json_t *who;	/* ["KIND/NAME", ...] */
+};
 
-	json_decref(specs);
-	chg = json_array();
-	st = json_object();
-	for (size_t i = 0; i < n; i++) {
-		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
-			"generation", ch[i].generation));
-		if (json_object_get(results, who) != NULL)
-			json_object_set(st, who, json_object_get(results, who));
-	}
-	json_decref(results);
-	*code = 200;
+static json_t *
+dry_body(struct dry_req *d, int rc, json_t *diff, json_t *results)
+{
+	json_t *st = json_object(), *w;
+	size_t i;
+
+	json_array_foreach(d->who, i, w)
+		if (json_object_get(results, json_string_value(w)) != NULL)
+			json_object_set(st, json_string_value(w), json_object_get(results, json_string_value(w)));
 	if (rc == -ENOTCONN)
-		return json_pack("{s:b,s:o,s:o,s:s}", "dry_run", 1, "changes", chg, "status", st,
+		return json_pack("{s:b,s:O,s:o,s:s}", "dry_run", 1, "changes", d->chg, "status", st,
 				 "note", "sxdp is not connected: the specs are valid; the table "
 				 "writes are known once it is");
-	return json_pack("{s:b,s:o,s:o,s:o}", "dry_run", 1, "changes", chg, "diff",
+	if (rc < 0) {
+		json_decref(st);
+		return NULL;
+	}
+	return json_pack("{s:b,s:O,s:O,s:o}", "dry_run", 1, "changes", d->chg, "diff",
 			 diff ? diff : json_array(), "status", st);
+}
+
+static void
+dry_req_free(struct dry_req *d)
+{
+	json_decref(d->chg);
+	json_decref(d->who);
+	free(d);
+}
+
+static void
+dry_answer(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct dry_req *d = arg;
+	json_t *body = dry_body(d, rc, diff, results);
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(d->req), NULL, NULL);
+	if (body != NULL)
+		reply(d->req, 200, body);
+	else
+		reply_err(d->req, 500, "no_memory", NULL, "the dry run could not compile: %s", strerror(-rc));
+	dry_req_free(d);
+}
+
+static void
+dry_gone(struct evhttp_connection *c, void *arg)
+{
+	struct dry_req *d = arg;
+
+	(void)c;
+	cd_sync_dry_cancel(d->h->sync, d);
+	dry_req_free(d);
+}
+
+/* The dry-run answer for @changes: what changes, the table writes, and
+ * how each changed intent would compile; answered once the compile is
+ * done (in slices: other requests are served meanwhile). */
+static void
+dry_run(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n)
+{
+	struct dry_req *d = calloc(1, sizeof(*d));
+	json_t *specs;
+	char who[STORE_NAME_MAX * 2 + 2];
+	int rc;
+
+	if (d == NULL) {
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	*d = (struct dry_req){ .h = h, .req = req, .chg = json_array(), .who = json_array() };
+	for (size_t i = 0; i < n; i++) {
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
+		json_array_append_new(d->chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+			"generation", ch[i].generation));
+		json_array_append_new(d->who, json_string(who));
+	}
+	specs = cd_res_specs(h->res, ch, n);
+	rc = cd_sync_dry_run(h->sync, specs, 0, dry_answer, d);
+	json_decref(specs);
+	if (rc < 0) {
+		dry_answer(d, rc, NULL, NULL);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
+}
+
+/* A change checked against the intents' collisions (cd_res_collisions on
+ * what the compile would make of it: a dry run, in slices, so the loop
+ * serves others meanwhile), then stored and answered. */
+#define CD_HTTP_CHECK_WAIT_MS 1000	/* a collision check that cannot start by then is skipped */
+
+struct commit {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	struct cd_change *ch;
+	size_t n;
+	bool apply, wait;
+};
+
+static void
+commit_free(struct commit *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		cd_change_clear(&c->ch[i]);
+	free(c->ch);
+	free(c);
+}
+
+/* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
+ * (apply), now or once in sxdp (?wait=1). */
+static void
+commit_go(struct commit *c)
+{
+	struct cd_http *h = c->h;
+	struct cd_change *ch = c->ch;
+	json_t *body, *chg;
+	int code, rc;
+
+	if (c->apply) {
+		/* stored whole or not at all */
+		if ((rc = cd_res_commit_all(h->res, ch, c->n)) < 0) {
+			reply_store(c->req, rc);
+			commit_free(c);
+			return;
+		}
+		chg = json_array();
+		for (size_t i = 0; i < c->n; i++)
+			json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+				cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+				"generation", ch[i].generation));
+		if (c->wait)
+			answer_after(h, c->req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
+				     CD_SITE, NULL);
+		else
+			reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run",
+						     (json_int_t)cd_sync_kick(h->sync)));
+		commit_free(c);
+		return;
+	}
+	if ((rc = cd_res_commit(h->res, ch)) < 0) {
+		reply_store(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
+	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
+		uint64_t epoch = cd_sync_kick(h->sync);
+
+		if (c->wait) {
+			answer_after(h, c->req, epoch, code, NULL, ch->kind, ch->name);
+			commit_free(c);
+			return;
+		}
+	}
+	body = cd_res_get(h->res, ch->kind, ch->name);
+	reply(c->req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
+	commit_free(c);
+}
+
+static void
+on_checked(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct commit *c = arg;
+	json_t *errs = json_array();
+
+	(void)diff;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	/* unknowable while sxdp is away: then the older intent wins when both compile */
+	if (rc == 0 && cd_res_collisions(c->h->res, results, c->ch, c->n, errs) == 409) {
+		reply_errs(c->req, 409, errs);
+		commit_free(c);
+		return;
+	}
+	json_decref(errs);
+	commit_go(c);
+}
+
+static void
+commit_gone(struct evhttp_connection *conn, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)conn;
+	cd_sync_dry_cancel(c->h->sync, c);
+	commit_free(c);
+}
+
+/* @ch (@n of them, taken: moved into the commit) checked, stored, answered. */
+static void
+checked_commit(struct cd_http *h, struct evhttp_request *req, struct cd_change *ch, size_t n, bool apply,
+	       bool wait)
+{
+	struct commit *c = calloc(1, sizeof(*c));
+	bool any = false;
+	json_t *specs;
+	int rc;
+
+	if (c == NULL || (c->ch = calloc(n + 1, sizeof(*ch))) == NULL) {
+		free(c);
+		for (size_t i = 0; i < n; i++)
+			cd_change_clear(&ch[i]);
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	memcpy(c->ch, ch, n * sizeof(*ch));
+	*c = (struct commit){ .h = h, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait };
+	for (size_t i = 0; i < n; i++)
+		any = any || strcmp(ch[i].action, "unchanged") != 0;
+	if (!any) {
+		commit_go(c);
+		return;
+	}
+	specs = cd_res_specs(h->res, ch, n);
+	rc = cd_sync_dry_run(h->sync, specs, CD_HTTP_CHECK_WAIT_MS, on_checked, c);
+	json_decref(specs);
+	if (rc < 0) {
+		commit_go(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), commit_gone, c);
 }
 
 static void
@@ -362,7 +532,7 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 	json_t *errs = json_array(), *body = NULL;
 	struct cd_change ch;
 	struct query q;
-	int code, rc;
+	int code;
 
 	if (query_parse(req, &q, errs) < 0) {
 		reply_errs(req, 400, errs);
@@ -380,41 +550,18 @@ do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, cons
 	}
 	json_decref(errs);
 	if (q.dry_run) {
-		json_t *out = dry_run(h, &ch, 1, &code);
-
-		cd_change_clear(&ch);
-		reply(req, code, out);
-		return;
-	}
-	if (refused_collision(h, req, &ch, 1)) {
+		dry_run(h, req, &ch, 1);
 		cd_change_clear(&ch);
 		return;
 	}
-	if ((rc = cd_res_commit(h->res, &ch)) < 0) {
-		cd_change_clear(&ch);
-		reply_store(req, rc);
-		return;
-	}
-	code = strcmp(ch.action, "created") == 0 ? 201 : 200;
-	if (strcmp(ch.action, "unchanged") != 0 || q.wait) {
-		uint64_t epoch = cd_sync_kick(h->sync);
-
-		if (q.wait) {
-			answer_after(h, req, epoch, code, NULL, kind, ch.name);
-			cd_change_clear(&ch);
-			return;
-		}
-	}
-	body = cd_res_get(h->res, kind, ch.name);
-	cd_change_clear(&ch);
-	reply(req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
+	checked_commit(h, req, &ch, 1, false, q.wait);
 }
 
 /* POST /api/v1/apply: the whole set checked first, then written. */
 static void
 do_apply(struct cd_http *h, struct evhttp_request *req)
 {
-	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *chg, *prune, *pk;
+	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *prune, *pk;
 	struct cd_change *ch = NULL;
 	size_t n = 0, i, j;
 	struct query q;
@@ -482,27 +629,12 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 		json_decref(list);
 	}
 	if (q.dry_run) {
-		reply(req, 200, dry_run(h, ch, n, &code));
+		dry_run(h, req, ch, n);
 		goto out;
 	}
-	if (refused_collision(h, req, ch, n))
-		goto out;
-	/* stored whole or not at all */
-	if ((c = cd_res_commit_all(h->res, ch, n)) < 0) {
-		reply_store(req, c);
-		goto out;
-	}
-	chg = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
-			"generation", ch[i].generation));
-	if (q.wait)
-		answer_after(h, req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
-			     CD_SITE, NULL);
-	else
-		reply(req, 200, json_pack("{s:o,s:I}", "changes", chg, "run",
-					  (json_int_t)cd_sync_kick(h->sync)));
+	checked_commit(h, req, ch, n, true, q.wait);
+	ch = NULL;	/* the commit's now */
+	n = 0;
 	goto out;
 bad:
 	reply_errs(req, code == 200 ? 400 : code, errs);

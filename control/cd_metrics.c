@@ -281,6 +281,38 @@ upf(struct fams *f, json_t *usage)
 	       num(usage, "watched"), NULL);
 }
 
+/* How long the event loop was held (cd_lag's timer lateness): a
+ * histogram and the largest since start. */
+static void
+loop_lag(struct fams *f, json_t *lag)
+{
+	const char *name = "sxcd_loop_lag_seconds";
+	json_t *fam, *lines, *b;
+	char line[160];
+	size_t i;
+
+	if (lag == NULL)
+		return;
+	fam = json_pack("{s:s,s:s,s:[]}", "help", "How late a 10 ms timer fired: how long the event loop "
+			"was held", "type", "histogram", "lines");
+	lines = json_object_get(fam, "lines");
+	json_array_foreach(json_object_get(lag, "buckets"), i, b) {
+		snprintf(line, sizeof(line), "%s_bucket{le=\"%g\"} %" JSON_INTEGER_FORMAT, name,
+			 json_real_value(json_array_get(b, 0)), json_integer_value(json_array_get(b, 1)));
+		json_array_append_new(lines, json_string(line));
+	}
+	snprintf(line, sizeof(line), "%s_bucket{le=\"+Inf\"} %.17g", name, num(lag, "count"));
+	json_array_append_new(lines, json_string(line));
+	snprintf(line, sizeof(line), "%s_sum %.17g", name, num(lag, "sum_seconds"));
+	json_array_append_new(lines, json_string(line));
+	snprintf(line, sizeof(line), "%s_count %.17g", name, num(lag, "count"));
+	json_array_append_new(lines, json_string(line));
+	json_object_set_new(f->fam, name, fam);
+	json_array_append_new(f->order, json_string(name));
+	sample(f, "sxcd_loop_lag_max_seconds", "gauge", "The longest the event loop was held since sxcd started",
+	       num(lag, "max_seconds"), NULL);
+}
+
 static void
 intents(struct fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 {
@@ -306,6 +338,7 @@ intents(struct fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 	       num(rec, "writes"), NULL);
 	sample(f, "sxcd_reconcile_last_run_seconds", "gauge", "How long the last reconcile run took",
 	       num(rec, "last_run_ms") / 1000, NULL);
+	loop_lag(f, json_object_get(info, "loop_lag"));
 	json_decref(ph);
 	json_decref(info);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_sync.h"
 #include "ctl_async.h"
@@ -13,6 +14,18 @@
 #define READ_PAGE	 1000	/* table.read's most */
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
+#define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
+#define DIFF_SLICE	 4096	/* keys compared in one slice of a whole diff */
+
+/* A dry run waiting or under way. */
+struct dry {
+	struct dry *next;
+	struct cd_sync *s;
+	struct event *expiry;	/* a check not started by then goes unchecked */
+	json_t *specs;
+	cd_sync_dry_done *fn;	/* NULL: its request went away */
+	void *arg;
+};
 
 struct waiter {
 	struct waiter *next;
@@ -38,6 +51,29 @@ struct cd_sync {
 	json_t *cache;
 	bool full;
 	struct waiter *waiters;
+	struct cd_lag *lag;		/* how long the loop was held */
+	/* the intents compiled, kept between runs: a run compiles what
+	 * changed (cd_compiler), in slices of SLICE_US */
+	struct cd_compiler *cc;
+	struct event *work;		/* the next slice */
+	json_t *specs;			/* what it compiles */
+	struct dry *dry;		/* dry runs, the first under way when drying */
+	bool drying;
+	int dry_phase;			/* 1 now, 2 then, 3 back to now */
+	json_t *dry_diff, *dry_results;
+	/* a whole diff, in slices: the keys compared so far that differ */
+	json_t *quar;			/* the quarantined intents the last run kept entries of */
+	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
+	bool unsaved;			/* owned/owners changed in memory, not yet in the store */
+	/* owned and owners are stored in shards by key ("own.N"): a change
+	 * stores the shards its keys fall in, not every key sxcd owns */
+	bool shard_dirty[64];
+	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
+	json_t *dirty_keys, *diff_rows;
+	const char *diff_name;
+	void *diff_iter;
+	int diff_pass, diff_table;
+	bool comparing, whole;
 
 	/* the run under way */
 	bool running, dirty;
@@ -45,6 +81,8 @@ struct cd_sync {
 	uint64_t t0;
 	struct cd_compiled c;
 	json_t *gens;			/* "KIND/NAME" → generation compiled */
+	json_t *results;		/* the compile's results, as this run saw them */
+	json_t *keys;			/* what the compile changed, NULL: everything */
 	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
 	json_t *diff;			/* the writes, with owners */
@@ -73,6 +111,9 @@ now_ms(void)
 }
 
 static void run_start(struct cd_sync *s);
+static int owned_update(struct cd_sync *s, bool after);
+static void next_work(struct cd_sync *s);
+static void dry_start(struct cd_sync *s);
 static void run_end(struct cd_sync *s, bool wrote);
 static void run_abort(struct cd_sync *s);
 static void run_finish(struct cd_sync *s, bool wrote);
@@ -205,7 +246,18 @@ is_lost(json_t *error)
 static void
 run_clear(struct cd_sync *s)
 {
-	cd_compiled_free(&s->c);
+	json_decref(s->c.want);
+	json_decref(s->c.owner);
+	json_decref(s->c.seq);
+	memset(&s->c, 0, sizeof(s->c));	/* the compiler's: its objects held */
+	json_decref(s->wseq);
+	json_decref(s->wowner);
+	s->wseq = s->wowner = NULL;
+	json_decref(s->results);
+	json_decref(s->keys);
+	json_decref(s->dirty_keys);
+	s->results = s->keys = s->dirty_keys = NULL;
+	s->diff_iter = NULL;
 	json_decref(s->gens);
 	json_decref(s->have);
 	json_decref(s->diff);
@@ -247,7 +299,7 @@ run_end(struct cd_sync *s, bool wrote)
 					    json_string_value(json_object_get(e, "message")) ?: ""));
 	}
 
-	json_object_foreach(s->c.results, who, r) {
+	json_object_foreach(s->results, who, r) {
 		const char *phase = json_string_value(json_object_get(r, "phase"));
 		json_t *o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
 				      json_object_get(s->gens, who), "entries",
@@ -296,12 +348,8 @@ run_end(struct cd_sync *s, bool wrote)
 		       json_array_size(s->diff), (unsigned long)took);
 	run_clear(s);
 	waiters_fire(s);
-	if (s->dirty) {
-		s->dirty = false;
-		run_start(s);
-		return;
-	}
 	arm(s, failed ? s->retry_ms : s->resync_ms);
+	next_work(s);
 }
 
 /* ------------------------------------------------------------ health */
@@ -335,6 +383,16 @@ peer_health(struct cd_sync *s, json_t *paths)
 	return out;
 }
 
+/* @who's result, this run's own copy (the compiler's stays as compiled). */
+static json_t *
+own_result(struct cd_sync *s, const char *who)
+{
+	json_t *r = json_copy(json_object_get(s->results, who));
+
+	json_object_set_new(s->results, who, r);
+	return r;
+}
+
 /* Ready intents whose guarantee does not hold now are Degraded: one the
  * compile says so of (its WAN link is down), a peer none of whose paths
  * is up, a slice stretched to such a peer. */
@@ -344,19 +402,21 @@ degrade(struct cd_sync *s, json_t *paths)
 	json_t *health = peer_health(s, paths), *h, *r, *v;
 	const char *who, *key;
 
-	json_object_foreach(s->c.results, who, r) {
+	json_object_foreach(s->results, who, r) {
 		if (json_object_get(r, "degraded") == NULL ||
 		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
 			continue;
+		r = own_result(s, who);
 		json_object_set_new(r, "phase", json_string("Degraded"));
 		json_object_set_new(r, "reason", json_string("link_down"));
 		json_object_set(r, "message", json_object_get(r, "degraded"));
 	}
 
 	json_object_foreach(health, who, h) {
-		r = json_object_get(s->c.results, who);
+		r = json_object_get(s->results, who);
 		if (r != NULL && json_integer_value(json_array_get(h, 0)) == 0 &&
 		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") == 0) {
+			r = own_result(s, who);
 			json_object_set_new(r, "phase", json_string("Degraded"));
 			json_object_set_new(r, "reason", json_string("no_path_up"));
 			json_object_set_new(r, "message", json_sprintf("none of its %" JSON_INTEGER_FORMAT
@@ -373,10 +433,11 @@ degrade(struct cd_sync *s, json_t *paths)
 		snprintf(slice, sizeof(slice), "%.*s", (int)(slash - key), key);
 		snprintf(peer, sizeof(peer), "peers/%s", slash + 1);
 		h = json_object_get(health, peer);
-		r = json_object_get(s->c.results, slice);
+		r = json_object_get(s->results, slice);
 		if (r == NULL || h == NULL || json_integer_value(json_array_get(h, 0)) > 0 ||
 		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
 			continue;
+		r = own_result(s, slice);
 		json_object_set_new(r, "phase", json_string("Degraded"));
 		json_object_set_new(r, "reason", json_string("no_path_up"));
 		json_object_set_new(r, "message", json_sprintf("%s: no path up", peer));
@@ -663,7 +724,7 @@ on_written(void *arg, json_t *result, json_t *error)
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
 	    drop_vanished(s, s->diff, result)) {
 		if (json_array_size(s->diff) == 0) {
-			owned_settle(s);
+			owned_update(s, true);
 			run_finish(s, true);
 			return;
 		}
@@ -684,7 +745,8 @@ on_written(void *arg, json_t *result, json_t *error)
 			json_decref(prev);
 		}
 		json_decref(sent);
-		owned_settle(s);
+		if (owned_update(s, true) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
 		run_finish(s, true);
 		return;
 	}
@@ -710,41 +772,258 @@ on_written(void *arg, json_t *result, json_t *error)
 	write_group(s);
 }
 
+/*
+ * What sxcd owns in sxdp (the store's "owned": TABLE → KEY → seq): before
+ * a write (@after false) what it is about to write is added, after it
+ * (true) it is what the intents want. Only the keys this run's compile
+ * changed are looked at (all after a whole one). 0, or the store's -errno.
+ */
+#define OWN_SHARDS 64
+
+static unsigned int
+shard_of(const char *table, const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = table; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (const char *p = key; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h % OWN_SHARDS;
+}
+
+static json_t *
+shard(struct cd_sync *s, unsigned int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "own.%u", i);
+	return cd_res_state(s->res, name);
+}
+
+static json_t *
+sub(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v == NULL) {
+		json_object_set_new(o, k, json_object());
+		v = json_object_get(o, k);
+	}
+	return v;
+}
+
+/* @table's @key in its shard: owned with @seq by @who (NULL: not). */
 static void
-diff_and_write(struct cd_sync *s)
+shard_set(struct cd_sync *s, const char *table, const char *key, json_t *seq, json_t *who)
+{
+	unsigned int i = shard_of(table, key);
+	json_t *d = shard(s, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
+
+	if (seq != NULL)
+		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
+	else
+		json_object_del(o, key);
+	if (who != NULL)
+		json_object_set_new(w, key, json_string(json_string_value(who)));
+	else
+		json_object_del(w, key);
+	s->shard_dirty[i] = true;
+}
+
+/* The shards as stored, merged into owned and owners; what only the
+ * whole documents of an older sxcd hold goes into the shards. */
+static void
+shards_load(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners"), *rows, *v;
+	const char *t, *k;
+
+	json_object_foreach(owned, t, rows)
+		json_object_foreach(rows, k, v) {
+			shard_set(s, t, k, v, json_object_get(json_object_get(owners, t), k));
+			s->legacy = true;
+		}
+	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
+		json_t *d = shard(s, i);
+
+		json_object_foreach(json_object_get(d, "owned"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owned, t), k, v);
+		json_object_foreach(json_object_get(d, "owners"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owners, t), k, v);
+	}
+}
+
+/* The shards changed since they were last stored, stored; once all are,
+ * the whole documents of an older sxcd are emptied. 0 or -errno. */
+static int
+shards_save(struct cd_sync *s)
+{
+	char name[16];
+	int rc;
+
+	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
+		if (!s->shard_dirty[i])
+			continue;
+		snprintf(name, sizeof(name), "own.%u", i);
+		if ((rc = cd_res_save(s->res, name, shard(s, i))) < 0)
+			return rc;
+		s->shard_dirty[i] = false;
+	}
+	if (s->legacy) {
+		json_t *e = json_object();
+
+		rc = cd_res_save(s->res, "owned", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		e = json_object();
+		rc = cd_res_save(s->res, "owners", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		s->legacy = false;
+		/* memory keeps the union: the empty documents replaced it */
+		shards_load(s);
+	}
+	return 0;
+}
+
+static int
+owned_update(struct cd_sync *s, bool after)
 {
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
-	json_t *mine, *wal, *walo, *params, *u;
+	json_t *rows, *t, *o, *ow, *sq, *cur;
+	const char *table, *key;
+	bool changed = false, changed_o = false;
+	int rc = 0;
+
+	if (s->whole) {
+		if (after) {
+			/* what memory holds and the store may not: stored first */
+			if (s->unsaved && (cd_res_save(s->res, "owners", owners) < 0 ||
+					   cd_res_save(s->res, "owned", owned) < 0))
+				return -EIO;
+			s->unsaved = false;
+			owned_settle(s);
+			return 0;
+		} else {
+			/* copies: not the compiler's own rows */
+			json_t *add = json_deep_copy(s->c.seq), *addo = json_deep_copy(s->c.owner), *wo;
+
+			o = json_deep_copy(owned);
+			json_object_update_recursive(o, add);
+			wo = json_deep_copy(owners);
+			json_object_update_recursive(wo, addo);
+			json_decref(add);
+			json_decref(addo);
+			rc = json_equal(wo, owners) && !s->unsaved ? 0 : cd_res_save(s->res, "owners", wo);
+			if (rc == 0 && (!json_equal(o, owned) || s->unsaved))
+				rc = cd_res_save(s->res, "owned", o);
+			json_decref(o);
+			json_decref(wo);
+			s->unsaved = s->unsaved && rc < 0;
+		}
+		return rc;
+	}
+	json_object_foreach(s->keys, table, rows) {
+		/* as this run compiled them (a dry run may compile meanwhile) */
+		json_t *want = json_object_get(s->wseq, table), *who = json_object_get(s->wowner, table);
+
+		if ((o = json_object_get(owned, table)) == NULL) {
+			json_object_set_new(owned, table, json_object());
+			o = json_object_get(owned, table);
+		}
+		if ((ow = json_object_get(owners, table)) == NULL) {
+			json_object_set_new(owners, table, json_object());
+			ow = json_object_get(owners, table);
+		}
+		json_object_foreach(rows, key, t) {
+			json_t *w = json_object_get(who, key);
+
+			sq = json_object_get(want, key);
+			cur = json_object_get(o, key);
+			bool ch = false;
+
+			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
+				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
+				ch = true;
+			} else if (sq == NULL && cur != NULL && after &&
+				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
+				json_object_del(o, key);
+				ch = true;
+			}
+			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
+				json_object_set_new(ow, key, json_string(json_string_value(w)));
+				ch = true;
+			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
+				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
+				json_object_del(ow, key);
+				ch = true;
+			}
+			if (ch)
+				shard_set(s, table, key, json_object_get(o, key), json_object_get(ow, key));
+		}
+	}
+	/* changed in place: a shard not stored stays dirty, stored by the
+	 * next run before anything is written */
+	(void)changed;
+	(void)changed_o;
+	rc = shards_save(s);
+	s->unsaved = rc < 0;
+	return rc;
+}
+
+/* The writes: the difference for what the compile changed, written as
+ * one batch. */
+static void
+write_diff(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *params, *mine, *rows, *v, *u;
 	const char *t, *k;
-	json_t *rows, *v;
 	size_t i;
 	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
 	s->kept = kept_entries(s);
-	mine = json_deep_copy(owned);
+	mine = json_object_size(s->kept) ? json_deep_copy(owned) : json_incref(owned);
 	json_object_foreach(s->kept, t, rows)
 		json_object_foreach(rows, k, v)
 			json_object_del(json_object_get(mine, t), k);
-	s->diff = cd_tables_diff(s->c.want, s->have, s->c.seq, mine, s->c.owner);
+	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
 	json_decref(mine);
+	if (!s->whole) {   /* what this run owns after it, as compiled now */
+		json_t *rows2, *x2;
+		const char *t2, *k2;
+
+		s->wseq = json_object();
+		s->wowner = json_object();
+		json_object_foreach(s->keys, t2, rows2) {
+			json_t *q = json_object_get(s->c.seq, t2), *w = json_object_get(s->c.owner, t2);
+
+			json_object_set_new(s->wseq, t2, json_object());
+			json_object_set_new(s->wowner, t2, json_object());
+			json_object_foreach(rows2, k2, x2) {
+				if (json_object_get(q, k2) != NULL)
+					json_object_set_new(json_object_get(s->wseq, t2), k2,
+							    json_integer(json_integer_value(json_object_get(q, k2))));
+				if (json_object_get(w, k2) != NULL)
+					json_object_set_new(json_object_get(s->wowner, t2), k2,
+							    json_string(json_string_value(json_object_get(w, k2))));
+			}
+		}
+	}
 	if (json_array_size(s->diff) == 0) {
-		owned_settle(s);
+		if (owned_update(s, true) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
 		run_finish(s, false);
 		return;
 	}
 	/* what is about to be written is owned (and by whom) before it is
 	 * written: a crash mid-write leaves nothing unaccounted */
-	wal = json_deep_copy(owned);
-	json_object_update_recursive(wal, s->c.seq);
-	walo = json_deep_copy(owners);
-	json_object_update_recursive(walo, s->c.owner);
-	rc = json_equal(walo, owners) ? 0 : cd_res_save(s->res, "owners", walo);
-	if (rc == 0 && !json_equal(wal, owned))
-		rc = cd_res_save(s->res, "owned", wal);
-	json_decref(wal);
-	json_decref(walo);
-	if (rc < 0) {
+	if ((rc = owned_update(s, false)) < 0) {
 		/* nothing is written, and no intent whose entries these are is
 		 * said Ready: Error, retried */
 		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
@@ -763,6 +1042,99 @@ diff_and_write(struct cd_sync *s)
 			   cd_tables_strip(s->diff));
 	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
 		run_abort(s);
+	else
+		next_work(s);	/* a dry run may compile while sxdp writes */
+}
+
+static void
+mark(json_t *keys, const char *table, const char *key)
+{
+	json_t *t = json_object_get(keys, table);
+
+	if (t == NULL) {
+		json_object_set_new(keys, table, json_object());
+		t = json_object_get(keys, table);
+	}
+	json_object_set_new(t, key, json_true());
+}
+
+/* A whole diff (after a whole compile or read), in slices: the keys that
+ * differ are found DIFF_SLICE at a time (the wanted ones, then the owned
+ * ones nobody wants), then written as any run's. true when done. */
+static bool
+compare_slice(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
+	json_t *top = s->diff_pass == 0 ? s->c.want : owned;
+	size_t n = 0;
+
+	while (s->diff_pass < 2) {
+		const char *table;
+		json_t *rows;
+
+		if (s->diff_iter == NULL) {   /* the next table */
+			size_t ti = 0;
+			void *it;
+
+			for (it = json_object_iter(top); it != NULL && ti < (size_t)s->diff_table;
+			     it = json_object_iter_next(top, it))
+				ti++;
+			if (it == NULL) {
+				s->diff_pass++;
+				s->diff_table = 0;
+				top = owned;
+				continue;
+			}
+			rows = json_object_iter_value(it);
+			s->diff_iter = json_object_iter(rows);
+			s->diff_rows = rows;
+			s->diff_name = json_object_iter_key(it);
+			if (s->diff_iter == NULL) {
+				s->diff_table++;
+				continue;
+			}
+		}
+		rows = s->diff_rows;
+		table = s->diff_name;
+		for (; s->diff_iter != NULL; s->diff_iter = json_object_iter_next(rows, s->diff_iter)) {
+			const char *key = json_object_iter_key(s->diff_iter);
+			json_t *e = json_object_iter_value(s->diff_iter);
+			json_t *h = json_object_get(json_object_get(s->have, table), key);
+
+			if (n++ >= DIFF_SLICE)
+				return false;
+			/* what differs in sxdp, and what sxcd records it owns (and
+			 * whose) that differs from what it wants */
+			if (s->diff_pass == 0 ? h == NULL ||
+			    !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
+			    !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
+			    !json_equal(json_object_get(json_object_get(owned, table), key),
+					json_object_get(json_object_get(s->c.seq, table), key)) ||
+			    !json_equal(json_object_get(json_object_get(owners, table), key),
+					json_object_get(json_object_get(s->c.owner, table), key)) :
+			    json_object_get(json_object_get(s->c.want, table), key) == NULL)
+				mark(s->dirty_keys, table, key);
+		}
+		s->diff_table++;
+	}
+	return true;
+}
+
+static void more_work(struct cd_sync *s);
+
+static void
+diff_and_write(struct cd_sync *s)
+{
+	if (s->keys == NULL) {
+		s->dirty_keys = json_object();
+		s->diff_pass = 0;
+		s->diff_table = 0;
+		s->diff_iter = NULL;
+		s->comparing = true;
+		more_work(s);
+		return;
+	}
+	write_diff(s);
 }
 
 /* ------------------------------------------------------------- reads */
@@ -832,16 +1204,17 @@ read_page(struct cd_sync *s, const char *table, json_int_t offset)
 /* ------------------------------------------------------------- runs */
 
 /* Intents whose new generation this run writes are Programming until it
- * ends. */
+ * ends: those this run compiled. */
 static void
 programming(struct cd_sync *s)
 {
-	json_t *st = json_object(), *r, *old, *o;
+	json_t *st = json_object(), *r, *old, *o, *t;
 	const char *who;
 
-	json_object_foreach(s->c.results, who, r) {
+	json_object_foreach(cd_compiler_compiled(s->cc), who, t) {
+		r = json_object_get(s->results, who);
 		old = cd_res_status(s->res, who);
-		if (strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0 ||
+		if (r == NULL || strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0 ||
 		    (old != NULL && json_equal(json_object_get(old, "observedGeneration"),
 					       json_object_get(s->gens, who))))
 			continue;
@@ -854,41 +1227,40 @@ programming(struct cd_sync *s)
 	json_decref(st);
 }
 
+/* Another slice of work after the loop has served the others. */
 static void
-run_start(struct cd_sync *s)
+more_work(struct cd_sync *s)
 {
-	json_t *specs, *ids, *tabs, *v;
-	const char *t;
+	struct timeval tv = { 0, 0 };
 
-	evtimer_del(s->timer);
-	if (s->tables == NULL || !ctl_async_up(s->ctl))
-		return;
-	s->running = true;
-	s->epoch++;
-	s->t0 = now_ms();
-	specs = cd_res_specs(s->res, NULL, 0);
-	ids = json_deep_copy(cd_res_state(s->res, "ids"));
-	s->gens = cd_res_generations(s->res);
-	s->errors = json_object();
-	/* a full read now and then; between them, what was read and written */
-	if (s->full || s->cache == NULL) {
-		json_decref(s->cache);
-		s->cache = json_object();
-		s->full = false;
+	evtimer_add(s->work, &tv);
+}
+
+/* The compile is done: the tables it needs that the cache lacks are read,
+ * then the difference written. */
+static void
+compiled(struct cd_sync *s)
+{
+	json_t *tabs, *v, *ids;
+	const char *t;
+	bool ids_changed;
+
+	s->c = *cd_compiler_set(s->cc);
+	json_incref(s->c.want);
+	json_incref(s->c.owner);
+	json_incref(s->c.seq);
+	s->results = json_copy(s->c.results);
+	/* a whole read or a whole compile: a whole diff */
+	s->keys = cd_compiler_take(s->cc);
+	if (s->whole) {
+		json_decref(s->keys);
+		s->keys = NULL;
 	}
-	s->have = json_incref(s->cache);
-	if (cd_compile(s->tables, specs, s->kernel, ids, &s->c) < 0) {
-		json_decref(specs);
-		json_decref(ids);
-		run_clear(s);
-		arm(s, RETRY_MIN_MS);
-		return;
-	}
-	json_decref(specs);
+	s->whole = s->keys == NULL;
 	programming(s);
-	if (!json_equal(ids, cd_res_state(s->res, "ids")) && cd_res_save(s->res, "ids", ids) < 0)
+	ids = cd_compiler_ids(s->cc, &ids_changed);
+	if (ids_changed && cd_res_save(s->res, "ids", ids) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
-	json_decref(ids);
 	/* every table wanted or owned that the cache lacks, read whole */
 	tabs = json_object();
 	json_object_foreach(s->c.want, t, v)
@@ -906,15 +1278,301 @@ run_start(struct cd_sync *s)
 	json_decref(tabs);
 }
 
+static void dry_slice(struct cd_sync *s);
+
+static void
+on_work(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_sync *s = arg;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (s->drying) {
+		dry_slice(s);
+		return;
+	}
+	if (!s->running)
+		return;
+	if (s->comparing) {
+		if (!compare_slice(s)) {
+			more_work(s);
+			return;
+		}
+		s->comparing = false;
+		s->keys = s->dirty_keys;
+		s->dirty_keys = NULL;
+		/* the keys that differ are all there is to write and to own */
+		s->whole = false;
+		write_diff(s);
+		return;
+	}
+	if ((rc = cd_compiler_step(s->cc, SLICE_US)) == -EAGAIN) {
+		more_work(s);
+		return;
+	}
+	compiled(s);
+}
+
+static void
+run_start(struct cd_sync *s)
+{
+	evtimer_del(s->timer);
+	if (s->tables == NULL || !ctl_async_up(s->ctl))
+		return;
+	if (s->cc == NULL && (s->cc = cd_compiler_new(cd_res_state(s->res, "ids"))) == NULL) {
+		arm(s, RETRY_MIN_MS);
+		return;
+	}
+	s->running = true;
+	s->epoch++;
+	s->t0 = now_ms();
+	json_decref(s->specs);
+	s->specs = cd_res_specs(s->res, NULL, 0);
+	s->gens = cd_res_generations(s->res);
+	s->errors = json_object();
+	/* a full read now and then; between them, what was read and written */
+	s->whole = false;
+	if (s->full || s->cache == NULL) {
+		json_decref(s->cache);
+		s->cache = json_object();
+		s->full = false;
+		s->whole = true;
+	}
+	s->have = json_incref(s->cache);
+	/* an intent in or out of quarantine: what is kept changed, a whole diff */
+	{
+		json_t *q = cd_res_quarantine(s->res);
+
+		if (s->quar == NULL || !json_equal(q, s->quar))
+			s->whole = true;
+		json_decref(s->quar);
+		s->quar = q;
+	}
+	cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
+	more_work(s);
+}
+
+/* Start what waits: a run the intents need, else the next dry run. */
+static void
+next_work(struct cd_sync *s)
+{
+	/* a dry run may compile while a run waits on sxdp, when the run's
+	 * compile is done, is not a whole one and no change came since (the
+	 * dry run's first update then changes nothing) */
+	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing &&
+	    !s->whole && !s->dirty) {
+		dry_start(s);
+		return;
+	}
+	if (s->running || s->drying)
+		return;
+	if (s->dirty) {
+		s->dirty = false;
+		run_start(s);
+		if (s->running)
+			return;
+	}
+	if (s->dry != NULL)
+		dry_start(s);
+}
+
 uint64_t
 cd_sync_kick(struct cd_sync *s)
 {
-	if (s->running) {
+	if (s->running || s->drying) {
 		s->dirty = true;
 		return s->epoch + 1;
 	}
 	run_start(s);
 	return s->running ? s->epoch : s->epoch + 1;
+}
+
+/* ------------------------------------------------------------ dry runs */
+
+static void
+dry_free(struct dry *d)
+{
+	if (d->expiry != NULL)
+		event_free(d->expiry);
+	json_decref(d->specs);
+	free(d);
+}
+
+/* A check still waiting (a run stuck on sxdp, changes queued behind it):
+ * answered -EBUSY; the write goes unchecked (the older intent wins when
+ * both compile). */
+static void
+on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	struct dry *d = arg, **pp;
+	struct cd_sync *s = d->s;
+
+	(void)fd;
+	(void)what;
+	if (s->drying && s->dry == d)
+		return;	/* under way: it ends soon */
+	for (pp = &s->dry; *pp != NULL && *pp != d; pp = &(*pp)->next)
+		;
+	if (*pp == NULL)
+		return;
+	*pp = d->next;
+	if (d->fn != NULL)
+		d->fn(d->arg, -EBUSY, NULL, NULL);
+	dry_free(d);
+}
+
+/* The dry run under way is over: answered (unless its request went), and
+ * what waits starts. */
+static void
+dry_end(struct cd_sync *s, int rc)
+{
+	struct dry *d = s->dry;
+
+	s->dry = d->next;
+	s->drying = false;
+	if (d->fn != NULL)
+		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
+	json_decref(s->dry_diff);
+	json_decref(s->dry_results);
+	s->dry_diff = s->dry_results = NULL;
+	dry_free(d);
+	next_work(s);
+}
+
+/* Phase 2 compiled the dry run's intents: what it would write (the keys it
+ * changed, from what they held to what they hold now) and how the intents
+ * it compiled came out. */
+static void
+dry_collect(struct cd_sync *s)
+{
+	const struct cd_compiled *c = cd_compiler_set(s->cc);
+	json_t *keys = cd_compiler_touched(s->cc), *then = json_object(), *tseq = json_object();
+	json_t *now = json_object(), *nseq = json_object(), *rows, *v, *pre_set, *pre_seq;
+	const char *table, *key;
+
+	cd_compiler_pre(s->cc, &pre_set, &pre_seq);
+	/* a later update replaces the results it compiles: a copy of the
+	 * object holds these */
+	s->dry_results = json_copy(c->results);
+	if (keys == NULL) {   /* it compiled everything: the whole sets */
+		s->dry_diff = cd_tables_diff(c->want, pre_set, c->seq, pre_seq, c->owner);
+		goto out;
+	}
+	json_object_foreach(keys, table, rows) {
+		json_t *w = json_object_get(c->want, table), *q = json_object_get(c->seq, table);
+
+		json_object_set_new(then, table, json_object());
+		json_object_set_new(tseq, table, json_object());
+		json_object_set_new(now, table, json_object());
+		json_object_set_new(nseq, table, json_object());
+		json_object_foreach(rows, key, v) {
+			if (json_object_get(w, key) != NULL) {
+				json_object_set(json_object_get(then, table), key, json_object_get(w, key));
+				json_object_set(json_object_get(tseq, table), key, json_object_get(q, key));
+			}
+			if (!json_is_null(json_array_get(v, 0))) {
+				json_object_set(json_object_get(now, table), key, json_array_get(v, 0));
+				json_object_set(json_object_get(nseq, table), key, json_array_get(v, 1));
+			}
+		}
+	}
+	s->dry_diff = cd_tables_diff(then, now, tseq, nseq, c->owner);
+out:
+	json_decref(then);
+	json_decref(tseq);
+	json_decref(now);
+	json_decref(nseq);
+}
+
+/* A dry run compiles on the intents the reconciler keeps compiled, in
+ * three updates: the intents as they are (usually nothing to do), as the
+ * dry run would have them (ids kept), and back; each in slices. */
+static void
+dry_slice(struct cd_sync *s)
+{
+	int rc = cd_compiler_step(s->cc, SLICE_US);
+
+	if (rc == -EAGAIN) {
+		more_work(s);
+		return;
+	}
+	if (rc < 0) {
+		dry_end(s, rc);
+		return;
+	}
+	switch (s->dry_phase++) {
+	case 1:
+		cd_compiler_begin(s->cc, s->tables, s->dry->specs, s->kernel, true);
+		break;
+	case 2:
+		dry_collect(s);
+		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
+		break;
+	default:
+		dry_end(s, 0);
+		return;
+	}
+	more_work(s);
+}
+
+static void
+dry_start(struct cd_sync *s)
+{
+	if (s->tables == NULL) {
+		dry_end(s, -ENOTCONN);
+		return;
+	}
+	if (s->cc == NULL && (s->cc = cd_compiler_new(cd_res_state(s->res, "ids"))) == NULL) {
+		dry_end(s, -ENOMEM);
+		return;
+	}
+	s->drying = true;
+	s->dry_phase = 1;
+	json_decref(s->specs);
+	s->specs = cd_res_specs(s->res, NULL, 0);
+	cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
+	more_work(s);
+}
+
+int
+cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn, void *arg)
+{
+	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000 };
+	struct dry *d, **pp;
+
+	if (s->tables == NULL)
+		return -ENOTCONN;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	*d = (struct dry){ .s = s, .specs = json_incref(specs), .fn = fn, .arg = arg };
+	if (wait_ms > 0 && ((d->expiry = evtimer_new(s->base, on_expiry, d)) == NULL ||
+			    evtimer_add(d->expiry, &tv) < 0)) {
+		dry_free(d);
+		return -ENOMEM;
+	}
+	for (pp = &s->dry; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = d;
+	next_work(s);
+	return 0;
+}
+
+void
+cd_sync_dry_cancel(struct cd_sync *s, void *arg)
+{
+	struct dry **pp = &s->dry, *d;
+
+	while ((d = *pp) != NULL) {
+		if (d->arg == arg && !(s->drying && d == s->dry)) {
+			*pp = d->next;
+			dry_free(d);
+		} else {
+			if (d->arg == arg)
+				d->fn = NULL;	/* under way: it ends, unanswered */
+			pp = &d->next;
+		}
+	}
 }
 
 /* -------------------------------------------------------- connection */
@@ -991,6 +1649,14 @@ on_state(void *arg, bool up)
 	}
 	CD_LOG(WARN, "sxdp connection lost");
 	run_abort(s);
+	/* what was compiled was compiled for that sxdp's tables */
+	evtimer_del(s->work);
+	while (s->drying || s->dry != NULL) {
+		s->drying = true;
+		dry_end(s, -ENOTCONN);
+	}
+	cd_compiler_free(s->cc);
+	s->cc = NULL;
 	cd_tables_free(s->tables);
 	s->tables = NULL;
 	json_decref(s->cache);
@@ -1010,9 +1676,12 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->res = res;
 	s->resync_ms = resync_ms;
 	s->timer = evtimer_new(base, on_timer, s);
+	s->work = evtimer_new(base, on_work, s);
+	shards_load(s);
+	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	s->ctl = ctl_async_new(base, socket, on_state, s);
-	if (s->timer == NULL || s->ctl == NULL) {
+	if (s->timer == NULL || s->ctl == NULL || s->lag == NULL || s->work == NULL) {
 		cd_sync_free(s);
 		return NULL;
 	}
@@ -1032,11 +1701,23 @@ cd_sync_free(struct cd_sync *s)
 		free(w);
 	}
 	run_clear(s);
+	while (s->dry != NULL) {
+		struct dry *d = s->dry;
+
+		s->dry = d->next;
+		dry_free(d);
+	}
+	if (s->work != NULL)
+		event_free(s->work);
+	cd_compiler_free(s->cc);
+	json_decref(s->specs);
+	json_decref(s->quar);
 	if (s->ctl != NULL)
 		ctl_async_free(s->ctl);
 	if (s->timer != NULL)
 		event_free(s->timer);
 	cd_tables_free(s->tables);
+	cd_lag_free(s->lag);
 	json_decref(s->kernel);
 	json_decref(s->cache);
 	json_decref(s->usage);
@@ -1053,52 +1734,6 @@ cd_sync_set_kernel(struct cd_sync *s, json_t *view)
 
 /* -------------------------------------------------------------- views */
 
-int
-cd_sync_dry_run(struct cd_sync *s, json_t *specs, json_t **diff, json_t **results)
-{
-	struct cd_compiled now = { 0 }, then = { 0 };
-	json_t *ids, *cur;
-	int rc;
-
-	if (s->tables == NULL)
-		return -ENOTCONN;
-	ids = json_deep_copy(cd_res_state(s->res, "ids"));
-	cur = cd_res_specs(s->res, NULL, 0);
-	rc = cd_compile(s->tables, cur, s->kernel, ids, &now);
-	json_decref(cur);
-	json_decref(ids);
-	if (rc == 0) {
-		ids = json_deep_copy(cd_res_state(s->res, "ids"));
-		rc = cd_compile(s->tables, specs, s->kernel, ids, &then);
-		json_decref(ids);
-	}
-	if (rc == 0) {
-		*diff = cd_tables_diff(then.want, now.want, then.seq, now.seq, then.owner);
-		*results = json_incref(then.results);
-	}
-	cd_compiled_free(&now);
-	cd_compiled_free(&then);
-	return rc;
-}
-
-int
-cd_sync_check(struct cd_sync *s, json_t *specs, json_t **results)
-{
-	struct cd_compiled then = { 0 };
-	json_t *ids;
-	int rc;
-
-	if (s->tables == NULL)
-		return -ENOTCONN;
-	ids = json_deep_copy(cd_res_state(s->res, "ids"));
-	rc = cd_compile(s->tables, specs, s->kernel, ids, &then);
-	json_decref(ids);
-	if (rc == 0)
-		*results = json_incref(then.results);
-	cd_compiled_free(&then);
-	return rc;
-}
-
 struct ctl_async *
 cd_sync_ctl(struct cd_sync *s)
 {
@@ -1111,7 +1746,7 @@ cd_sync_info(struct cd_sync *s)
 	/* unresponsive: connected, but sxdp stopped answering (ctl_async.h) */
 	const char *state = ctl_async_stalled(s->ctl) ? "unresponsive" : s->tables != NULL ?
 			    "connected" : ctl_async_up(s->ctl) ? "connecting" : "disconnected";
-	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->tables != NULL, "state", state, "stalls",
 			 (json_int_t)ctl_async_timeouts(s->ctl), "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
@@ -1119,7 +1754,7 @@ cd_sync_info(struct cd_sync *s)
 			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
-			 "retry_ms", (json_int_t)s->retry_ms);
+			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
 
 	/* the headroom: each table's entries and size, as of the last resync */
 	if (out != NULL && s->usage != NULL)

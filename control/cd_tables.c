@@ -504,8 +504,14 @@ append_sorted(json_t *out, struct ordered *o, size_t n, bool rev)
 json_t *
 cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner)
 {
+	return cd_tables_diff_keys(want, have, seq, owned, owner, NULL);
+}
+
+json_t *
+cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner, json_t *keys)
+{
 	json_t *out = json_array(), *rows, *e, *h, *x;
-	size_t n = 0, cap = count(want) + count(have) + 1, nd = 0;
+	size_t n = 0, cap = keys ? count(keys) + 1 : count(want) + count(have) + 1, nd = 0;
 	struct ordered *ups = calloc(cap, sizeof(*ups)), *dels = calloc(cap, sizeof(*dels));
 	const char *table, *key;
 
@@ -514,6 +520,28 @@ cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *o
 		free(dels);
 		json_decref(out);
 		return NULL;
+	}
+	if (keys != NULL) {   /* only these: what an incremental compile touched */
+		json_object_foreach(keys, table, rows) {
+			json_t *w = json_object_get(want, table), *hv = json_object_get(have, table);
+			json_t *sq = json_object_get(seq, table), *ow = json_object_get(owned, table);
+
+			json_object_foreach(rows, key, x) {
+				e = json_object_get(w, key);
+				h = json_object_get(hv, key);
+				if (e != NULL && h == NULL)
+					ups[n++] = (struct ordered){ json_integer_value(json_object_get(sq, key)),
+								     upd("insert", table, e, owner, key) };
+				else if (e != NULL && (!json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
+					 !json_equal(json_object_get(h, "params"), json_object_get(e, "params"))))
+					ups[n++] = (struct ordered){ json_integer_value(json_object_get(sq, key)),
+								     upd("modify", table, e, owner, key) };
+				else if (e == NULL && h != NULL && json_object_get(ow, key) != NULL)
+					dels[nd++] = (struct ordered){ json_integer_value(json_object_get(ow, key)),
+								       upd("delete", table, h, NULL, key) };
+			}
+		}
+		goto sorted;
 	}
 	json_object_foreach(want, table, rows) {
 		json_object_foreach(rows, key, e) {
@@ -535,6 +563,7 @@ cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *o
 			dels[nd++] = (struct ordered){ json_integer_value(x), upd("delete", table, h, NULL, key) };
 		}
 	}
+sorted:
 	append_sorted(out, ups, n, false);
 	append_sorted(out, dels, nd, true);
 	free(ups);

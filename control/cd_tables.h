@@ -61,6 +61,10 @@ json_t *cd_tables_entries(json_t *set, const char *table);
  * before writing.
  */
 json_t *cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner);
+/* The same, for the keys in @keys ({"TABLE": {"KEY": any}}) only: what an
+ * incremental compile touched (NULL: every key). */
+json_t *cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner,
+			    json_t *keys);
 /* The updates without "owner", for table.write (a new array). */
 json_t *cd_tables_strip(json_t *updates);
 

@@ -4,6 +4,7 @@
  * tests/unit/sxdp-tables.json records them (test_sxcd.py checks that file
  * against a running sxdp). */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,153 @@ START_TEST(compile_upf)
 }
 END_TEST
 
+
+/* Strip empty tables (a set an update took entries back from keeps them). */
+static json_t *
+nonempty(json_t *set)
+{
+	json_t *o = json_deep_copy(set), *v;
+	const char *k;
+	void *tmp;
+
+	json_object_foreach_safe(o, tmp, k, v)
+		if (json_object_size(v) == 0)
+			json_object_del(o, k);
+	return o;
+}
+
+/* The update equals a whole compile of the same intents. */
+static void
+same_as_whole(struct cd_compiler *cc, json_t *intents, json_t *ids_before)
+{
+	struct cd_compiled w = { 0 };
+	const struct cd_compiled *c = cd_compiler_set(cc);
+	json_t *a, *b;
+
+	ck_assert_int_eq(cd_compile(tabs, intents, NULL, ids_before, &w), 0);
+	a = nonempty(w.want);
+	b = nonempty(c->want);
+	ck_assert(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	a = nonempty(w.owner);
+	b = nonempty(c->owner);
+	ck_assert(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	ck_assert(json_equal(w.results, c->results));
+	ck_assert(json_equal(ids_before, cd_compiler_ids(cc, NULL)));
+	cd_compiled_free(&w);
+}
+
+/* Every key @touched names is @who's now, or was taken back from it. */
+static void
+touched_only(struct cd_compiler *cc, const char *who)
+{
+	const struct cd_compiled *c = cd_compiler_set(cc);
+	json_t *touched = cd_compiler_touched(cc), *rows, *v;
+	const char *t, *k;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(touched);
+	json_object_foreach(touched, t, rows) {
+		json_object_foreach(rows, k, v) {
+			const char *o = json_string_value(json_object_get(json_object_get(c->owner, t), k));
+
+			ck_assert_msg(o == NULL || strcmp(o, who) == 0, "%s %s is %s's, not %s", t, k, o, who);
+			n++;
+		}
+	}
+	ck_assert_int_gt(n, 0);
+}
+
+/* An update compiles what changed only: one slice's route among 60
+ * slices compiles that slice and touches its keys only; one session of a
+ * UPF's 200 compiles that UPF with a handful of keys; each time the set,
+ * owners, results and ids are a whole compile's. */
+START_TEST(compiler_incremental)
+{
+	json_t *sl = json_object(), *ss = json_array(), *intents, *ids, *up, *sess;
+	struct cd_compiler *cc = cd_compiler_new(NULL);
+	char name[16], b[512];
+	int steps = 0;
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "s%02d", i);
+		snprintf(b, sizeof(b), "{\"id\": %d, \"vni\": %d, \"svi\": {\"address\": \"10.%d.0.1/24\", "
+			 "\"mac\": \"02:00:00:00:00:%02x\"}, \"routes\": [{\"prefix\": \"172.16.%d.0/24\", "
+			 "\"via\": \"10.%d.0.2\"}]}", 10 + i, 5000 + i, i, i, i, i);
+		json_object_set_new(sl, name, J(b));
+	}
+	intents = specs("{}");
+	json_object_set_new(intents, "slices", sl);
+	for (int i = 0; i < 200; i++) {
+		snprintf(b, sizeof(b), "{\"id\": %d, \"ue\": \"10.45.%d.%d\", \"uplink\": {\"teid\": %d}, "
+			 "\"downlink\": {\"peer\": \"gnb\", \"teid\": %d}}", i + 1, i / 200, i % 200 + 1, i + 1, i + 1);
+		json_array_append_new(ss, J(b));
+	}
+	up = J("{\"slice\": \"s00\", \"ue_pool\": \"10.45.0.0/16\", \"n3\": {\"port\": \"n3\", \"address\": "
+	       "\"192.0.3.1/24\"}, \"peers\": [{\"name\": \"gnb\", \"address\": \"192.0.3.10\"}]}");
+	json_object_set_new(up, "sessions", ss);
+	json_object_set_new(intents, "upf", json_pack("{s:o}", "edge", up));
+	/* the first update compiles everything, in slices */
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	while (cd_compiler_step(cc, 1) == -EAGAIN)
+		steps++;
+	ck_assert_int_gt(steps, 0);
+	ck_assert_ptr_null(cd_compiler_touched(cc));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "upf/edge"),
+							   "phase")), "Ready");
+	/* one slice's route */
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	json_object_set_new(json_object_get(intents, "slices"), "s33",
+			    J("{\"id\": 43, \"vni\": 5033, \"svi\": {\"address\": \"10.33.0.1/24\", \"mac\": "
+			      "\"02:00:00:00:00:21\"}, \"routes\": [{\"prefix\": \"172.16.33.0/24\", \"via\": \"10.33.0.9\"}]}"));
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 1);
+	ck_assert_ptr_nonnull(json_object_get(cd_compiler_compiled(cc), "slices/s33"));
+	touched_only(cc, "slices/s33");
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
+	/* one session's downlink */
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	up = json_deep_copy(json_object_get(json_object_get(intents, "upf"), "edge"));
+	sess = json_array_get(json_object_get(up, "sessions"), 120);
+	json_object_set_new(json_object_get(sess, "downlink"), "teid", json_integer(77777));
+	json_object_set_new(json_object_get(intents, "upf"), "edge", up);
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 1);
+	touched_only(cc, "upf/edge");
+	{
+		json_t *touched = cd_compiler_touched(cc), *rows;
+		const char *t;
+		size_t n = 0;
+
+		json_object_foreach(touched, t, rows)
+			n += json_object_size(rows);
+		ck_assert_int_le(n, 4);	/* the session's uplink and downlink entries */
+	}
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
+	/* a session naming no peer: the UPF fails whole, as a whole compile says */
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	up = json_deep_copy(up);
+	sess = json_array_get(json_object_get(up, "sessions"), 7);
+	json_object_set_new(json_object_get(sess, "downlink"), "peer", json_string("nobody"));
+	json_object_set_new(json_object_get(intents, "upf"), "edge", up);
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "upf/edge"),
+							   "phase")), "Failed");
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
+	cd_compiler_free(cc);
+	json_decref(intents);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -442,6 +590,7 @@ suite(void)
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);
 	tcase_add_test(tc, compile_upf);
+	tcase_add_test(tc, compiler_incremental);
 	suite_add_tcase(s, tc);
 	return s;
 }

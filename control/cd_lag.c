@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The event loop's lag, from a periodic timer's lateness (see cd_lag.h). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <event2/event.h>
+
+#include "cd_lag.h"
+
+/* upper bounds, seconds: 50 ms is the goal; beyond 1 s a client notices */
+static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+#define N_BOUNDS (sizeof(bounds) / sizeof(bounds[0]))
+
+struct cd_lag {
+	struct event *timer;
+	uint64_t due_ns;
+	double max, last, sum;
+	uint64_t count, hist[N_BOUNDS];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_lag *l = arg;
+	uint64_t now = now_ns();
+	double lag = now > l->due_ns ? (double)(now - l->due_ns) / 1e9 : 0;
+
+	(void)fd;
+	(void)what;
+	l->last = lag;
+	l->sum += lag;
+	l->count++;
+	if (lag > l->max)
+		l->max = lag;
+	for (size_t i = 0; i < N_BOUNDS; i++)
+		if (lag <= bounds[i])
+			l->hist[i]++;
+	l->due_ns = now + CD_LAG_TICK_MS * 1000000u;
+	event_add(l->timer, &(struct timeval){ .tv_sec = 0, .tv_usec = CD_LAG_TICK_MS * 1000 });
+}
+
+struct cd_lag *
+cd_lag_new(struct event_base *base)
+{
+	struct cd_lag *l = calloc(1, sizeof(*l));
+	struct timeval tv = { .tv_sec = 0, .tv_usec = CD_LAG_TICK_MS * 1000 };
+
+	if (l == NULL || (l->timer = evtimer_new(base, on_tick, l)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->due_ns = now_ns() + CD_LAG_TICK_MS * 1000000u;
+	event_add(l->timer, &tv);
+	return l;
+}
+
+void
+cd_lag_free(struct cd_lag *l)
+{
+	if (l == NULL)
+		return;
+	event_free(l->timer);
+	free(l);
+}
+
+json_t *
+cd_lag_info(const struct cd_lag *l)
+{
+	json_t *b = json_array();
+
+	for (size_t i = 0; l != NULL && i < N_BOUNDS; i++)
+		json_array_append_new(b, json_pack("[f,I]", bounds[i], (json_int_t)l->hist[i]));
+	return json_pack("{s:f,s:f,s:I,s:f,s:o}", "max_seconds", l ? l->max : 0.0, "last_seconds",
+			 l ? l->last : 0.0, "count", (json_int_t)(l ? l->count : 0), "sum_seconds",
+			 l ? l->sum : 0.0, "buckets", b);
+}

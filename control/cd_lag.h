@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_lag: how long sxcd's event loop was held, measured by a timer that should fire every 10 ms. */
+/*
+ * Anything that runs on the loop too long (a compile, a diff, a big
+ * answer) delays every other client: this is where that shows. The timer
+ * fires every CD_LAG_TICK_MS; how late it fires is the time the loop was
+ * held (to within the tick). Kept: the largest lag since start, the last
+ * one, and a histogram (cumulative, Prometheus style).
+ */
+#ifndef CD_LAG_H
+#define CD_LAG_H
+
+#include <jansson.h>
+
+#define CD_LAG_TICK_MS 10
+
+struct event_base;
+struct cd_lag;
+
+struct cd_lag *cd_lag_new(struct event_base *base);
+void cd_lag_free(struct cd_lag *l);
+/* {"max_seconds", "last_seconds", "count", "sum_seconds", "buckets":
+ * [[le_seconds, count], ...]} (new). */
+json_t *cd_lag_info(const struct cd_lag *l);
+
+#endif
