@@ -187,8 +187,8 @@ def test_no_answer_to_martian_broadcast_or_own_sources():
 
 @R.test
 def test_probe_never_turned_around_to_own_or_martian():
-    """A probe request 'from' the box's own VTEP (listed as an endpoint by
-    mistake) or from 255.255.255.255 / 127.0.0.1 is not turned around
+    """A probe request 'from' the VTEP it is sent to (listed as an endpoint
+    by mistake) or from 255.255.255.255 / 127.0.0.1 is not turned around
     (overlay.probe_src); a real endpoint's is. An endpoint or a path end
     that is no unicast host is refused at write time (bad_endpoint)."""
     def probe(src):
