@@ -26,19 +26,6 @@
 
 /* ------------------------------------------------------------ workers */
 
-/* Is ip one of the box's VTEPs? */
-static inline bool
-own_vtep(struct dp_stage_ctx *ctx, uint32_t ip)
-{
-	uint8_t key[SW_KEY_BYTES] __rte_aligned(16) = { 0 };
-	const uint8_t *kp = key;
-	const struct dp_entry *e;
-
-	memcpy(key, &ip, 4);
-	return dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e) != 0 &&
-	       e->action == OV_VTEP;
-}
-
 static inline bool
 endpoint_known(struct dp_stage_ctx *ctx, uint32_t ip)
 {
@@ -81,13 +68,13 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *under
 		return DP_NEXT_DROP(OV_DROP(probe_bad));
 	/* turned around only for the sites this box knows: no reflector for
 	 * anyone who forges a source */
-	/* never to a group, a loopback or the address it came to; to another
-	 * of the box's VTEPs only where the endpoints table names it (a path
-	 * between two of its own WAN links), whatever else the table says */
+	/* never to a group, a loopback or the address it came to, whatever the
+	 * endpoints table says; another of the box's VTEPs only where it names
+	 * it (a path between two of its own WAN links) */
 	if (!dp_addr_ip4_unicast(ip->src_addr) || ip->src_addr == ip->dst_addr)
 		return DP_NEXT_DROP(OV_DROP(probe_src));
 	if (!endpoint_known(ctx, ip->src_addr))
-		return DP_NEXT_DROP(own_vtep(ctx, ip->src_addr) ? OV_DROP(probe_src) : OV_DROP(probe_unknown));
+		return DP_NEXT_DROP(OV_DROP(probe_unknown));
 	{
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, md->l4_off);
