@@ -1548,9 +1548,9 @@ struct cd_compiler {
 	bool compiled_once;
 	/* the update under way */
 	json_t *intents;
-	json_t *todo;		/* [[kind, name], ...] in compile order */
+	json_t *queue;		/* [[kind, name], ...] in compile order */
 	size_t next;
-	bool in_one;		/* todo[next] is under way (a UPF's sessions) */
+	bool in_one;		/* queue[next] is under way (a UPF's sessions) */
 	bool full, keep_ids, ids_changed;
 	/* what changed since the reconciler last took it (cd_compiler_take):
 	 * TABLE → KEY → true; all, after a whole compile */
@@ -1716,14 +1716,14 @@ start_full(struct cd_compiler *cc)
 	cc->full = true;
 	cc->in_one = false;
 	cc->next = 0;
-	json_array_clear(cc->todo);
+	json_array_clear(cc->queue);
 	json_object_clear(cc->compiled);
 	for (int k = 0; k < CD_KINDS; k++) {
 		json_t *objs_k = json_object_get(cc->intents, kinds[k]);
 		const char **names = names_of(objs_k, &n);
 
 		for (size_t i = 0; names != NULL && i < n; i++)
-			json_array_append_new(cc->todo, json_pack("[i,s]", k, names[i]));
+			json_array_append_new(cc->queue, json_pack("[i,s]", k, names[i]));
 		free(names);
 	}
 }
@@ -1990,7 +1990,7 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 }
 
 /* What an update of the intents compiles again (see cd_compile.h): into
- * cc->todo, after taking it back. Returns true when that is everything. */
+ * cc->queue, after taking it back. Returns true when that is everything. */
 static bool
 plan(struct cd_compiler *cc)
 {
@@ -2107,9 +2107,9 @@ plan(struct cd_compiler *cc)
 		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
 			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
 			if (json_object_get(r, w) != NULL)
-				json_array_append_new(cc->todo, json_pack("[i,s]", k, name));
+				json_array_append_new(cc->queue, json_pack("[i,s]", k, name));
 			else if (json_object_get(cc->partial, w) != NULL)
-				json_array_append_new(cc->todo, json_pack("[i,s,b]", k, name, 1));
+				json_array_append_new(cc->queue, json_pack("[i,s,b]", k, name, 1));
 		}
 	}
 	json_decref(r);
@@ -2126,7 +2126,7 @@ cd_compiler_new(json_t *ids)
 	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
 	cc->x.used_now = json_array();
 	cc->x.marks = json_array();
-	cc->todo = json_array();
+	cc->queue = json_array();
 	cc->changed = json_object();
 	cc->partial = json_object();
 	cc->compiled = json_object();
@@ -2176,7 +2176,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->pending);
 	json_decref(cc->pre_set);
 	json_decref(cc->pre_seq);
-	json_decref(cc->todo);
+	json_decref(cc->queue);
 	json_decref(cc->changed);
 	json_decref(cc->partial);
 	json_decref(cc->compiled);
@@ -2202,7 +2202,7 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	cc->in_one = false;
 	cc->next = 0;
 	upf_run_clear(x);
-	json_array_clear(cc->todo);
+	json_array_clear(cc->queue);
 	json_object_clear(cc->changed);
 	json_object_clear(cc->partial);
 	json_object_clear(cc->compiled);
@@ -2282,8 +2282,8 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 	struct cx *x = &cc->x;
 
 	x->deadline_ns = budget_us ? now_ns() + (uint64_t)budget_us * 1000u : 0;
-	while (cc->next < json_array_size(cc->todo)) {
-		json_t *td = json_array_get(cc->todo, cc->next);
+	while (cc->next < json_array_size(cc->queue)) {
+		json_t *td = json_array_get(cc->queue, cc->next);
 		enum cd_kind k = (enum cd_kind)json_integer_value(json_array_get(td, 0));
 		const char *name = json_string_value(json_array_get(td, 1));
 		json_t *spec = json_object_get(json_object_get(cc->intents, kinds[k]), name);
@@ -2307,7 +2307,7 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 			r = json_pack("{s:b}", x->who, 1);
 			take_back(cc, r);
 			json_decref(r);
-			json_array_set_new(cc->todo, cc->next, json_pack("[i,s]", (int)k, name));
+			json_array_set_new(cc->queue, cc->next, json_pack("[i,s]", (int)k, name));
 			continue;
 		}
 		if (one_body(x, k, name, spec)) {
@@ -2328,7 +2328,7 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 		}
 		cc->next++;
 		if (over(x))
-			return cc->next < json_array_size(cc->todo) ? -EAGAIN : (finish(cc), 0);
+			return cc->next < json_array_size(cc->queue) ? -EAGAIN : (finish(cc), 0);
 	}
 	finish(cc);
 	return 0;
