@@ -1560,6 +1560,10 @@ struct cd_compiler {
 	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
 	json_t *partial;	/* "KIND/NAME" → true: a UPF of which some sessions changed */
 	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
+	/* the intents the last finished update brought the set to: what is
+	 * the same object in @intents now (a kind, a spec) has not changed
+	 * (cd_res hands specs out so), and needs no look */
+	json_t *prev;
 	struct cd_compiled view;
 };
 
@@ -2002,18 +2006,31 @@ plan(struct cd_compiler *cc)
 	size_t i;
 
 	for (int k = 0; k < CD_KINDS; k++) {
-		json_object_foreach(json_object_get(cc->intents, kinds[k]), name, spec) {
+		json_t *now = json_object_get(cc->intents, kinds[k]), *was = json_object_get(cc->prev, kinds[k]);
+
+		if (cc->prev != NULL && now == was)
+			continue;
+		json_object_foreach(now, name, spec) {
+			if (cc->prev != NULL && json_object_get(was, name) == spec)
+				continue;
 			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
 			rec = json_object_get(x->recs, w);
 			if (rec == NULL || (json_object_get(rec, "spec") != spec &&
 					    !json_equal(json_object_get(rec, "spec"), spec)))
 				json_object_set_new(cc->changed, w, json_true());
 		}
+		json_object_foreach(was, name, spec) {
+			snprintf(w, sizeof(w), "%s/%s", kinds[k], name);
+			if (json_object_get(now, name) == NULL && json_object_get(x->recs, w) != NULL)
+				json_object_set_new(cc->changed, w, json_true());
+		}
 	}
-	json_object_foreach(x->recs, who, rec) {
-		objs = json_object_get(cc->intents, kinds[num(rec, "kind", 0)]);
-		if (json_object_get(objs, str(rec, "name")) == NULL)
-			json_object_set_new(cc->changed, who, json_true());
+	if (cc->prev == NULL) {
+		json_object_foreach(x->recs, who, rec) {
+			objs = json_object_get(cc->intents, kinds[num(rec, "kind", 0)]);
+			if (json_object_get(objs, str(rec, "name")) == NULL)
+				json_object_set_new(cc->changed, who, json_true());
+		}
 	}
 	json_object_foreach(cc->changed, who, t) {
 		int k = kind_of_who(who, &name);
@@ -2167,6 +2184,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->peers);
 	json_decref(x->slices);
 	json_decref(x->recs);
+	json_decref(cc->prev);
 	json_decref(x->shared);
 	json_decref(x->counts);
 	json_decref(x->touched);
@@ -2272,6 +2290,8 @@ finish(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
+	json_decref(cc->prev);
+	cc->prev = json_incref(cc->intents);
 	cc->view = (struct cd_compiled){ .want = x->set, .owner = x->owner, .seq = x->seq,
 					 .results = x->results };
 }

@@ -85,7 +85,10 @@ struct cd_compiler *cd_compiler_new(json_t *ids);
 void cd_compiler_free(struct cd_compiler *cc);
 /* Start bringing the set to @intents (borrowed until the update ends)
  * against @t and @kernel (borrowed likewise); @keep_ids: ids freed by the
- * update stay allocated (a dry run, undone by the next update). */
+ * update stay allocated (a dry run, undone by the next update). A kind's
+ * object or a spec that is the very object the last finished update had
+ * is taken as unchanged without a look: a change comes as new objects,
+ * never edits in place (cd_res_specs gives them so). */
 void cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *intents,
 		       json_t *kernel, bool keep_ids);
 /* Work on the update for about @budget_us (0: to the end): 0 when it is

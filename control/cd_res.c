@@ -22,6 +22,11 @@ struct cd_res {
 	 * in sxdp, until a DELETE or a PUT of the name decides */
 	json_t *quar;
 	json_int_t serial;	/* the last creation serial handed out */
+	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
+	 * as changes commit: never changed in place once handed out, a
+	 * change makes a new one that shares the other kinds' objects and
+	 * every unchanged spec, so a compiler tells what changed by pointer */
+	json_t *specs;
 };
 
 const char *
@@ -130,6 +135,7 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->status);
 	json_decref(r->state);
 	json_decref(r->quar);
+	json_decref(r->specs);
 	free(r);
 }
 
@@ -269,6 +275,8 @@ set_status(struct cd_res *r, const char *who, const char *phase, json_int_t obse
 		json_object_set_new(s, "observedGeneration", json_integer(observed));
 }
 
+static void specs_change(struct cd_res *r, struct cd_change *ch);
+
 /* A change the store holds now, in memory. */
 static void
 commit_mem(struct cd_res *r, struct cd_change *ch)
@@ -278,6 +286,7 @@ commit_mem(struct cd_res *r, struct cd_change *ch)
 
 	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
 	json_object_del(kind_docs(r->quar, ch->kind), ch->name);
+	specs_change(r, ch);
 	if (ch->doc == NULL) {
 		cur = json_object_get(kind_docs(r->docs, ch->kind), ch->name);
 		if (cur == NULL)	/* a quarantined file: nothing to list as withdrawing */
@@ -397,24 +406,59 @@ specs_by_age(json_t *objs)
 	return out;
 }
 
+/* @specs with @ch on top, new: a kind @ch touches is copied (its specs
+ * shared), the others shared; a new intent is the youngest. */
+static json_t *
+specs_with(json_t *specs, struct cd_change *ch, size_t n)
+{
+	json_t *out = json_copy(specs), *o;
+	const char *kind = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		kind = cd_kind_name(ch[i].kind);
+		o = json_object_get(out, kind);
+		if (o == NULL || o == json_object_get(specs, kind))
+			json_object_set_new(out, kind, o != NULL ? json_copy(o) : json_object());
+		o = json_object_get(out, kind);
+		if (ch[i].doc == NULL)
+			json_object_del(o, ch[i].name);
+		else
+			json_object_set(o, ch[i].name, json_object_get(ch[i].doc, "spec"));
+	}
+	return out;
+}
+
+static json_t *
+specs_all(struct cd_res *r)
+{
+	json_t *objs;
+	const char *kind;
+
+	if (r->specs == NULL) {
+		r->specs = json_object();
+		json_object_foreach(r->docs, kind, objs)
+			json_object_set_new(r->specs, kind, specs_by_age(objs));
+	}
+	return r->specs;
+}
+
+/* A change commits: the specs handed out from now on have it. */
+static void
+specs_change(struct cd_res *r, struct cd_change *ch)
+{
+	json_t *n;
+
+	if (r->specs == NULL)
+		return;
+	n = specs_with(r->specs, ch, 1);
+	json_decref(r->specs);
+	r->specs = n;
+}
+
 json_t *
 cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n)
 {
-	json_t *out = json_object(), *objs;
-	const char *kind;
-
-	json_object_foreach(r->docs, kind, objs)
-		json_object_set_new(out, kind, specs_by_age(objs));
-	/* changes on top: a new intent is the youngest */
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = kind_docs(out, changes[i].kind);
-
-		if (changes[i].doc == NULL)
-			json_object_del(o, changes[i].name);
-		else
-			json_object_set(o, changes[i].name, json_object_get(changes[i].doc, "spec"));
-	}
-	return out;
+	return n == 0 ? json_incref(specs_all(r)) : specs_with(specs_all(r), changes, n);
 }
 
 static json_t *

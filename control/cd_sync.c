@@ -64,10 +64,9 @@ struct cd_sync {
 	/* a whole diff, in slices: the keys compared so far that differ */
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
-	bool unsaved;			/* owned/owners changed in memory, not yet in the store */
 	/* owned and owners are stored in shards by key ("own.N"): a change
 	 * stores the shards its keys fall in, not every key sxcd owns */
-	bool shard_dirty[64];
+	bool shard_dirty[256];	/* OWN_SHARDS */
 	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
 	json_t *dirty_keys, *diff_rows;
 	const char *diff_name;
@@ -82,6 +81,7 @@ struct cd_sync {
 	struct cd_compiled c;
 	json_t *gens;			/* "KIND/NAME" → generation compiled */
 	json_t *results;		/* the compile's results, as this run saw them */
+	json_t *mine;			/* "KIND/NAME" → true: the intents it compiled */
 	json_t *keys;			/* what the compile changed, NULL: everything */
 	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
@@ -254,6 +254,8 @@ run_clear(struct cd_sync *s)
 	json_decref(s->wowner);
 	s->wseq = s->wowner = NULL;
 	json_decref(s->results);
+	json_decref(s->mine);
+	s->mine = NULL;
 	json_decref(s->keys);
 	json_decref(s->dirty_keys);
 	s->results = s->keys = s->dirty_keys = NULL;
@@ -301,7 +303,17 @@ run_end(struct cd_sync *s, bool wrote)
 
 	json_object_foreach(s->results, who, r) {
 		const char *phase = json_string_value(json_object_get(r, "phase"));
-		json_t *o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
+		json_t *o;
+
+		/* an intent this run did not compile and nothing failed for
+		 * says what it said (its result is the one it had) */
+		old = cd_res_status(s->res, who);
+		if (old != NULL && json_object_get(s->mine, who) == NULL &&
+		    json_object_get(s->errors, who) == NULL &&
+		    strcmp(json_string_value(json_object_get(old, "phase")) ?: "", phase) == 0 &&
+		    json_equal(json_object_get(old, "observedGeneration"), json_object_get(s->gens, who)))
+			continue;
+		o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
 				      json_object_get(s->gens, who), "entries",
 				      json_object_get(r, "entries"));
 
@@ -315,7 +327,6 @@ run_end(struct cd_sync *s, bool wrote)
 			json_object_set(o, "message", json_object_get(r, "message"));
 			json_object_set(o, "pointer", json_object_get(r, "pointer"));
 		}
-		old = cd_res_status(s->res, who);
 		if (old != NULL && json_equal(json_object_get(old, "phase"), json_object_get(o, "phase")) &&
 		    json_object_get(old, "since") != NULL)
 			json_object_set(o, "since", json_object_get(old, "since"));
@@ -679,34 +690,9 @@ kept_entries(struct cd_sync *s)
 	return out;
 }
 
-/* The writes are in: sxcd owns what it wants and what it keeps. */
-static void
-owned_settle(struct cd_sync *s)
-{
-	json_t *owned = json_deep_copy(s->c.seq), *owners = json_deep_copy(s->c.owner);
-	json_t *old = cd_res_state(s->res, "owners"), *rows, *v;
-	const char *t, *k;
-
-	json_object_update_recursive(owned, s->kept);
-	json_object_foreach(s->kept, t, rows) {
-		json_object_foreach(rows, k, v) {
-			json_t *who = json_object_get(json_object_get(old, t), k);
-
-			if (who == NULL)
-				continue;
-			if (json_object_get(owners, t) == NULL)
-				json_object_set_new(owners, t, json_object());
-			json_object_set(json_object_get(owners, t), k, who);
-		}
-	}
-	if ((!json_equal(owners, old) && cd_res_save(s->res, "owners", owners) < 0) ||
-	    (!json_equal(owned, cd_res_state(s->res, "owned")) &&
-	     cd_res_save(s->res, "owned", owned) < 0))
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-	json_decref(owned);
-	json_decref(owners);
-}
-
+/* sxdp answered the batch: applied (the cache and what sxcd owns follow
+ * it), some entries already gone (written again without them), or refused
+ * (each intent written on its own). */
 static void
 on_written(void *arg, json_t *result, json_t *error)
 {
@@ -778,13 +764,21 @@ on_written(void *arg, json_t *result, json_t *error)
  * (true) it is what the intents want. Only the keys this run's compile
  * changed are looked at (all after a whole one). 0, or the store's -errno.
  */
-#define OWN_SHARDS 64
+#define OWN_SHARDS 256
 
+/* An entry's shard follows its owner, so that an intent's change stores
+ * the one shard its entries are in (a slice's ten keys: one file, not
+ * ten); an entry nobody owns goes by its key. */
 static unsigned int
-shard_of(const char *table, const char *key)
+shard_of(const char *table, const char *key, const char *who)
 {
 	uint32_t h = 2166136261u;
 
+	if (who != NULL) {
+		for (const char *p = who; *p != '\0'; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		return h % OWN_SHARDS;
+	}
 	for (const char *p = table; *p != '\0'; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
 	for (const char *p = key; *p != '\0'; p++)
@@ -813,13 +807,20 @@ sub(json_t *o, const char *k)
 	return v;
 }
 
-/* @table's @key in its shard: owned with @seq by @who (NULL: not). */
+/* @table's @key, which was in the shard of @was (an owner, NULL: none),
+ * now owned with @seq by @who (NULL: not). */
 static void
-shard_set(struct cd_sync *s, const char *table, const char *key, json_t *seq, json_t *who)
+shard_set(struct cd_sync *s, const char *table, const char *key, const char *was, json_t *seq,
+	  json_t *who)
 {
-	unsigned int i = shard_of(table, key);
+	unsigned int i = shard_of(table, key, json_string_value(who)), j = shard_of(table, key, was);
 	json_t *d = shard(s, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
 
+	if (j != i) {
+		json_object_del(json_object_get(json_object_get(shard(s, j), "owned"), table), key);
+		json_object_del(json_object_get(json_object_get(shard(s, j), "owners"), table), key);
+		s->shard_dirty[j] = true;
+	}
 	if (seq != NULL)
 		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
 	else
@@ -831,17 +832,43 @@ shard_set(struct cd_sync *s, const char *table, const char *key, json_t *seq, js
 	s->shard_dirty[i] = true;
 }
 
-/* The shards as stored, merged into owned and owners; what only the
- * whole documents of an older sxcd hold goes into the shards. */
+/* The shards as stored, merged into owned and owners; an entry in a
+ * shard other than its owner's (an older sxcd's placement) is moved, and
+ * what only the whole documents of an older sxcd hold goes into the
+ * shards. */
 static void
 shards_load(struct cd_sync *s)
 {
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners"), *rows, *v;
+	json_t *moves = json_array(), *m;
 	const char *t, *k;
+	size_t n;
 
+	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
+		json_t *d = shard(s, i);
+
+		json_object_foreach(json_object_get(d, "owned"), t, rows)
+			json_object_foreach(rows, k, v) {
+				json_t *who = json_object_get(json_object_get(json_object_get(d, "owners"), t), k);
+
+				if (shard_of(t, k, json_string_value(who)) != i)
+					json_array_append_new(moves, json_pack("[i,s,s,O,O?]", i, t, k, v, who));
+			}
+	}
+	json_array_foreach(moves, n, m) {
+		json_t *d = shard(s, (unsigned int)json_integer_value(json_array_get(m, 0)));
+
+		t = json_string_value(json_array_get(m, 1));
+		k = json_string_value(json_array_get(m, 2));
+		json_object_del(json_object_get(json_object_get(d, "owned"), t), k);
+		json_object_del(json_object_get(json_object_get(d, "owners"), t), k);
+		s->shard_dirty[json_integer_value(json_array_get(m, 0))] = true;
+		shard_set(s, t, k, NULL, json_array_get(m, 3), json_array_get(m, 4));
+	}
+	json_decref(moves);
 	json_object_foreach(owned, t, rows)
 		json_object_foreach(rows, k, v) {
-			shard_set(s, t, k, v, json_object_get(json_object_get(owners, t), k));
+			shard_set(s, t, k, NULL, v, json_object_get(json_object_get(owners, t), k));
 			s->legacy = true;
 		}
 	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
@@ -897,37 +924,7 @@ owned_update(struct cd_sync *s, bool after)
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
 	json_t *rows, *t, *o, *ow, *sq, *cur;
 	const char *table, *key;
-	bool changed = false, changed_o = false;
-	int rc = 0;
 
-	if (s->whole) {
-		if (after) {
-			/* what memory holds and the store may not: stored first */
-			if (s->unsaved && (cd_res_save(s->res, "owners", owners) < 0 ||
-					   cd_res_save(s->res, "owned", owned) < 0))
-				return -EIO;
-			s->unsaved = false;
-			owned_settle(s);
-			return 0;
-		} else {
-			/* copies: not the compiler's own rows */
-			json_t *add = json_deep_copy(s->c.seq), *addo = json_deep_copy(s->c.owner), *wo;
-
-			o = json_deep_copy(owned);
-			json_object_update_recursive(o, add);
-			wo = json_deep_copy(owners);
-			json_object_update_recursive(wo, addo);
-			json_decref(add);
-			json_decref(addo);
-			rc = json_equal(wo, owners) && !s->unsaved ? 0 : cd_res_save(s->res, "owners", wo);
-			if (rc == 0 && (!json_equal(o, owned) || s->unsaved))
-				rc = cd_res_save(s->res, "owned", o);
-			json_decref(o);
-			json_decref(wo);
-			s->unsaved = s->unsaved && rc < 0;
-		}
-		return rc;
-	}
 	json_object_foreach(s->keys, table, rows) {
 		/* as this run compiled them (a dry run may compile meanwhile) */
 		json_t *want = json_object_get(s->wseq, table), *who = json_object_get(s->wowner, table);
@@ -941,7 +938,7 @@ owned_update(struct cd_sync *s, bool after)
 			ow = json_object_get(owners, table);
 		}
 		json_object_foreach(rows, key, t) {
-			json_t *w = json_object_get(who, key);
+			json_t *w = json_object_get(who, key), *was = json_incref(json_object_get(ow, key));
 
 			sq = json_object_get(want, key);
 			cur = json_object_get(o, key);
@@ -964,16 +961,14 @@ owned_update(struct cd_sync *s, bool after)
 				ch = true;
 			}
 			if (ch)
-				shard_set(s, table, key, json_object_get(o, key), json_object_get(ow, key));
+				shard_set(s, table, key, json_string_value(was), json_object_get(o, key),
+					  json_object_get(ow, key));
+			json_decref(was);
 		}
 	}
 	/* changed in place: a shard not stored stays dirty, stored by the
 	 * next run before anything is written */
-	(void)changed;
-	(void)changed_o;
-	rc = shards_save(s);
-	s->unsaved = rc < 0;
-	return rc;
+	return shards_save(s);
 }
 
 /* The writes: the difference for what the compile changed, written as
@@ -1250,6 +1245,7 @@ compiled(struct cd_sync *s)
 	json_incref(s->c.owner);
 	json_incref(s->c.seq);
 	s->results = json_copy(s->c.results);
+	s->mine = json_copy(cd_compiler_compiled(s->cc));
 	/* a whole read or a whole compile: a whole diff */
 	s->keys = cd_compiler_take(s->cc);
 	if (s->whole) {

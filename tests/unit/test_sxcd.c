@@ -487,6 +487,18 @@ touched_only(struct cd_compiler *cc, const char *who)
 	ck_assert_int_gt(n, 0);
 }
 
+/* @intents with @kind's object new (as cd_res gives a change: what is
+ * the same object as last time is unchanged). */
+static json_t *
+renew(json_t *intents, const char *kind)
+{
+	json_t *n = json_copy(intents);
+
+	json_object_set_new(n, kind, json_copy(json_object_get(intents, kind)));
+	json_decref(intents);
+	return n;
+}
+
 /* An update compiles what changed only: one slice's route among 60
  * slices compiles that slice and touches its keys only; one session of a
  * UPF's 200 compiles that UPF with a handful of keys; each time the set,
@@ -526,6 +538,7 @@ START_TEST(compiler_incremental)
 							   "phase")), "Ready");
 	/* one slice's route */
 	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	intents = renew(intents, "slices");
 	json_object_set_new(json_object_get(intents, "slices"), "s33",
 			    J("{\"id\": 43, \"vni\": 5033, \"svi\": {\"address\": \"10.33.0.1/24\", \"mac\": "
 			      "\"02:00:00:00:00:21\"}, \"routes\": [{\"prefix\": \"172.16.33.0/24\", \"via\": \"10.33.0.9\"}]}"));
@@ -541,6 +554,7 @@ START_TEST(compiler_incremental)
 	up = json_deep_copy(json_object_get(json_object_get(intents, "upf"), "edge"));
 	sess = json_array_get(json_object_get(up, "sessions"), 120);
 	json_object_set_new(json_object_get(sess, "downlink"), "teid", json_integer(77777));
+	intents = renew(intents, "upf");
 	json_object_set_new(json_object_get(intents, "upf"), "edge", up);
 	cd_compiler_begin(cc, tabs, intents, NULL, false);
 	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
@@ -562,6 +576,7 @@ START_TEST(compiler_incremental)
 	up = json_deep_copy(up);
 	sess = json_array_get(json_object_get(up, "sessions"), 7);
 	json_object_set_new(json_object_get(sess, "downlink"), "peer", json_string("nobody"));
+	intents = renew(intents, "upf");
 	json_object_set_new(json_object_get(intents, "upf"), "edge", up);
 	cd_compiler_begin(cc, tabs, intents, NULL, false);
 	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
