@@ -75,6 +75,7 @@ struct upf_run {
 struct cx {
 	const struct cd_tables *t;
 	json_t *set, *owner, *seq, *results;
+	json_t *unready;	/* "KIND/NAME" → true: its result is not Ready */
 	/* the intent being compiled: [table, key, entry, owner, seq, n] as
 	 * they were before its write number n; kept as its journal */
 	json_t *undo;
@@ -1567,6 +1568,20 @@ struct cd_compiler {
 	struct cd_compiled view;
 };
 
+/* @who's result is @res (taken; NULL: it has none). */
+static void
+result_set(struct cx *x, const char *who, json_t *res)
+{
+	if (res != NULL && strcmp(str(res, "phase") ?: "", "Ready") != 0)
+		json_object_set_new(x->unready, who, json_true());
+	else
+		json_object_del(x->unready, who);
+	if (res != NULL)
+		json_object_set_new(x->results, who, res);
+	else
+		json_object_del(x->results, who);
+}
+
 static void
 one_begin(struct cx *x, enum cd_kind k, const char *name)
 {
@@ -1681,7 +1696,7 @@ one_end(struct cx *x, enum cd_kind k, const char *name, json_t *spec)
 	if (k == CD_SITE && !x->failed)
 		x->site = spec;
 	json_object_set_new(x->res, "entries", json_integer(0));
-	json_object_set_new(x->results, x->who, x->res);
+	result_set(x, x->who, x->res);
 	x->res = NULL;
 }
 
@@ -1690,7 +1705,7 @@ static void
 start_full(struct cd_compiler *cc)
 {
 	struct cx *x = &cc->x;
-	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->undo, &x->wans, &x->peers,
+	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->unready, &x->undo, &x->wans, &x->peers,
 			    &x->slices, &x->used, &x->idx, &x->slice_ids, &x->recs, &x->shared, &x->counts };
 	const char *who;
 	json_t *rec;
@@ -1827,7 +1842,7 @@ take_back(struct cd_compiler *cc, json_t *r)
 				json_object_del(x->slice_ids, sk);
 			json_object_del(x->slices, name);
 		}
-		json_object_del(x->results, who);
+		result_set(x, who, NULL);
 		json_object_del(x->counts, who);
 		json_object_del(x->recs, who);
 	}
@@ -1846,17 +1861,46 @@ upf_header(json_t *spec)
 	return h;
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	json_int_t x = *(const json_int_t *)a, y = *(const json_int_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The session ids of @spec, sorted (new, *@n of them); NULL: none or no
+ * memory. */
+static json_int_t *
+upf_ids(json_t *spec, size_t *n)
+{
+	json_t *all = json_object_get(spec, "sessions"), *ss;
+	json_int_t *ids;
+	size_t i;
+
+	*n = json_array_size(all);
+	if ((ids = malloc((*n + 1) * sizeof(*ids))) == NULL)
+		return NULL;
+	json_array_foreach(all, i, ss)
+		ids[i] = num(ss, "id", 0);
+	qsort(ids, *n, sizeof(*ids), id_cmp);
+	return ids;
+}
+
 /* Can @who (a UPF, changed) compile only its changed sessions? It was
  * Ready with its sessions recorded, its header is the same, few sessions
- * changed, and its new sessions have distinct ids. */
+ * changed, and its new sessions have distinct ids. If so, *@chg is the
+ * ids of its sessions new or not the same as compiled (new). */
 static bool
-upf_partial_ok(struct cd_compiler *cc, const char *who, const char *name)
+upf_partial_ok(struct cd_compiler *cc, const char *who, const char *name, json_t **chg)
 {
-	json_t *rec = json_object_get(cc->x.recs, who), *spec, *sess, *ss, *seen, *h1, *h2;
-	size_t i, changed = 0;
+	json_t *rec = json_object_get(cc->x.recs, who), *spec, *sess, *ss, *h1, *h2, *o, *old;
+	json_int_t *ids;
+	size_t i, n, known = 0;
 	bool ok;
 	char id[32];
 
+	*chg = NULL;
 	spec = json_object_get(json_object_get(cc->intents, kinds[CD_UPF]), name);
 	sess = json_object_get(rec, "sess");
 	if (spec == NULL || sess == NULL ||
@@ -1867,21 +1911,28 @@ upf_partial_ok(struct cd_compiler *cc, const char *who, const char *name)
 	ok = json_equal(h1, h2);
 	json_decref(h1);
 	json_decref(h2);
-	seen = json_object();
+	if (!ok || (ids = upf_ids(spec, &n)) == NULL)
+		return false;
+	for (i = 1; i < n && ok; i++)
+		ok = ids[i] != ids[i - 1];
+	free(ids);
+	if (!ok)
+		return false;
+	*chg = json_object();
 	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
-		json_t *old;
-
-		if (!ok)
-			break;
 		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
-		ok = json_object_get(seen, id) == NULL;
-		json_object_set_new(seen, id, json_true());
-		old = json_object_get(json_object_get(sess, id), "spec");
-		changed += old == NULL || (old != ss && !json_equal(old, ss));
+		o = json_object_get(sess, id);
+		known += o != NULL;
+		old = json_object_get(o, "spec");
+		if (old == NULL || (old != ss && !json_equal(old, ss)))
+			json_object_set_new(*chg, id, json_true());
 	}
-	changed += json_object_size(sess) > json_object_size(seen) ? json_object_size(sess) - json_object_size(seen) : 0;
-	json_decref(seen);
-	return ok && changed <= UPF_PARTIAL_MAX;
+	/* and those gone */
+	if (json_object_size(*chg) + json_object_size(sess) - known <= UPF_PARTIAL_MAX)
+		return true;
+	json_decref(*chg);
+	*chg = NULL;
+	return false;
 }
 
 /* Compile a UPF's changed sessions only (upf_partial_ok): the ones gone
@@ -1893,30 +1944,32 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 {
 	struct cx *x = &cc->x;
 	json_t *rec = json_object_get(x->recs, x->who), *sess = json_object_get(rec, "sess"), *ctx;
-	json_t *ss, *keep = json_object(), *gone = json_object(), *added = json_object(), *v, *e, *nj, *nids;
+	json_t *ss, *chg = json_object_get(cc->partial, x->who), *gone = json_object(), *added = json_object();
+	json_t *v, *e, *nj, *nids;
 	struct jent *all;
+	json_int_t *ids, one;
 	const char *id;
-	size_t i, n = 0, cap = 0;
+	size_t i, n = 0, cap = 0, n_ids;
 	char b[32];
 
 	ctx = json_object_get(rec, "ctx");
-	/* what stays: sessions the same as compiled */
-	json_array_foreach(json_object_get(spec, "sessions"), i, ss) {
-		json_t *old;
-
-		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
-		old = json_object_get(json_object_get(sess, b), "spec");
-		if (old != NULL && (old == ss || json_equal(old, ss)))
-			json_object_set_new(keep, b, json_true());
+	/* what goes: sessions changed (plan found them) or no longer there */
+	if ((ids = upf_ids(spec, &n_ids)) == NULL) {
+		json_decref(gone);
+		json_decref(added);
+		return -1;
 	}
-	json_object_foreach(sess, id, v)
-		if (json_object_get(keep, id) == NULL) {
+	json_object_foreach(sess, id, v) {
+		one = strtoll(id, NULL, 10);
+		if (json_object_get(chg, id) != NULL || bsearch(&one, ids, n_ids, sizeof(*ids), id_cmp) == NULL) {
 			json_object_set(gone, id, v);
 			cap += json_array_size(json_object_get(v, "j"));
 		}
+	}
+	free(ids);
 	if ((all = calloc(cap + 1, sizeof(*all))) == NULL) {
-		json_decref(keep);
 		json_decref(gone);
+		json_decref(added);
 		return -1;
 	}
 	json_object_foreach(gone, id, v)
@@ -1942,7 +1995,7 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 		size_t j0 = json_array_size(x->undo), u0 = json_array_size(x->used_now);
 
 		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, num(ss, "id", 0));
-		if (json_object_get(keep, b) != NULL)
+		if (json_object_get(chg, b) == NULL)
 			continue;
 		upf_session(x, name, ss, i, num(ctx, "sid", 0), num(ctx, "n3", 0), num(ctx, "n9", 0),
 			    json_object_get(ctx, "peer_ids"), json_object_get(ctx, "apps"));
@@ -1952,7 +2005,6 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 						       "ids", slice_of_array(x->used_now, u0, json_array_size(x->used_now)),
 						       "spec", ss));
 	}
-	json_decref(keep);
 	if (x->failed) {
 		undo(x);
 		json_array_foreach(x->used_now, i, e) {
@@ -2036,16 +2088,22 @@ plan(struct cd_compiler *cc)
 		int k = kind_of_who(who, &name);
 
 		full = full || k == CD_SITE || k == CD_PEERS;
-		if (k == CD_UPF && upf_partial_ok(cc, who, name))
-			json_object_set_new(cc->partial, who, json_true());
+		json_t *chg;
+
+		if (k == CD_UPF && upf_partial_ok(cc, who, name, &chg))
+			json_object_set_new(cc->partial, who, chg);
 		else
 			json_object_set_new(r, who, json_true());
 	}
 	/* what was not Ready may be now: Pending ones, and Failed ones whose
 	 * holder is compiled again, or which ran out of ids or collided with
 	 * an intent unnamed (a Failed one holds nothing: cheap) */
-	json_object_foreach(x->results, who, res) {
-		const char *ph = str(res, "phase"), *why = str(res, "reason") ?: "";
+	json_object_foreach(x->unready, who, t) {
+		const char *ph, *why;
+
+		res = json_object_get(x->results, who);
+		ph = str(res, "phase");
+		why = str(res, "reason") ?: "";
 		const char *h = str(json_object_get(x->recs, who), "holder");
 
 		if (strcmp(ph, "Ready") == 0)
@@ -2172,6 +2230,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->owner);
 	json_decref(x->seq);
 	json_decref(x->results);
+	json_decref(x->unready);
 	json_decref(x->undo);
 	json_decref(x->ids);
 	json_decref(x->used);
@@ -2315,7 +2374,7 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 
 			if (upf_partial(cc, name, spec) == 0) {
 				json_object_set_new(x->res, "entries", json_integer(0));
-				json_object_set_new(x->results, x->who, x->res);
+				result_set(x, x->who, x->res);
 				x->res = NULL;
 				json_object_set_new(cc->compiled, x->who, json_true());
 				cc->next++;

@@ -765,25 +765,31 @@ on_written(void *arg, json_t *result, json_t *error)
  * changed are looked at (all after a whole one). 0, or the store's -errno.
  */
 #define OWN_SHARDS 256
+#define OWN_SPREAD 16	/* a UPF's entries (two a session: thousands) go over this many */
+
+static uint32_t
+fnv(uint32_t h, const char *p)
+{
+	for (; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
 
 /* An entry's shard follows its owner, so that an intent's change stores
- * the one shard its entries are in (a slice's ten keys: one file, not
- * ten); an entry nobody owns goes by its key. */
+ * the shard its entries are in (a slice's ten keys: one file, not ten);
+ * a UPF's spread over OWN_SPREAD by key (a session's change stores a
+ * sixteenth of them); an entry nobody owns goes by its key. */
 static unsigned int
 shard_of(const char *table, const char *key, const char *who)
 {
-	uint32_t h = 2166136261u;
+	uint32_t k = fnv(fnv(2166136261u, table), key);
 
-	if (who != NULL) {
-		for (const char *p = who; *p != '\0'; p++)
-			h = (h ^ (uint8_t)*p) * 16777619u;
-		return h % OWN_SHARDS;
-	}
-	for (const char *p = table; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	for (const char *p = key; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return h % OWN_SHARDS;
+	if (who == NULL)
+		return k % OWN_SHARDS;
+	size_t n = strlen(cd_kind_name(CD_UPF));
+	bool upf = strncmp(who, cd_kind_name(CD_UPF), n) == 0 && who[n] == '/';
+
+	return (fnv(2166136261u, who) + (upf ? k % OWN_SPREAD : 0)) % OWN_SHARDS;
 }
 
 static json_t *
