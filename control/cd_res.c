@@ -314,17 +314,20 @@ set_status(struct cd_res *r, const char *who, const char *phase, json_int_t obse
 }
 
 static void specs_change(struct cd_res *r, struct cd_change *ch);
+static json_t *specs_with(json_t *specs, struct cd_change *ch, size_t n);
 
-/* A change the store holds now, in memory. */
+/* A change the store holds now, in memory (@specs: in the specs handed
+ * out too; false: the caller does that). */
 static void
-commit_mem(struct cd_res *r, struct cd_change *ch)
+commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 {
 	char who[STORE_NAME_MAX * 2 + 2];
 	json_t *cur, *st;
 
 	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
 	json_object_del(kind_docs(r->quar, ch->kind), ch->name);
-	specs_change(r, ch);
+	if (specs)
+		specs_change(r, ch);
 	if (ch->doc == NULL) {
 		cur = json_object_get(kind_docs(r->docs, ch->kind), ch->name);
 		if (cur == NULL)	/* a quarantined file: nothing to list as withdrawing */
@@ -359,7 +362,7 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 	} else if ((rc = store_put(r->st, kind, ch->name, ch->doc)) < 0) {
 		return rc;
 	}
-	commit_mem(r, ch);
+	commit_mem(r, ch, true);
 	return 0;
 }
 
@@ -380,9 +383,17 @@ cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
 	free(ops);
 	if (rc < 0)
 		return rc;
+	/* the specs handed out change once for all of them, not once each
+	 * (each a copy of the kind's thousands) */
+	if (r->specs != NULL) {
+		json_t *sp = specs_with(r->specs, ch, n);
+
+		json_decref(r->specs);
+		r->specs = sp;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ch[i].action, "unchanged") != 0)
-			commit_mem(r, &ch[i]);
+			commit_mem(r, &ch[i], false);
 	return 0;
 }
 
@@ -702,6 +713,24 @@ cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 
 	if (rc == 0 && json_object_get(r->state, what) != doc)
 		json_object_set(r->state, what, doc);
+	return rc;
+}
+
+int
+cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
+{
+	struct store_op *ops = calloc(n + 1, sizeof(*ops));
+	int rc;
+
+	if (ops == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ops[i] = (struct store_op){ .kind = STATE_KIND, .name = what[i], .doc = docs[i] };
+	rc = n > 0 ? store_apply(r->st, ops, n) : 0;
+	free(ops);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (json_object_get(r->state, what[i]) != docs[i])
+			json_object_set(r->state, what[i], docs[i]);
 	return rc;
 }
 

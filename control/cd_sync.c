@@ -894,17 +894,23 @@ shards_load(struct cd_sync *s)
 static int
 shards_save(struct cd_sync *s)
 {
-	char name[16];
+	char names[OWN_SHARDS][16];
+	const char *what[OWN_SHARDS];
+	json_t *docs[OWN_SHARDS];
+	size_t n = 0;
 	int rc;
 
+	/* together: one sync for the lot */
 	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
 		if (!s->shard_dirty[i])
 			continue;
-		snprintf(name, sizeof(name), "own.%u", i);
-		if ((rc = cd_res_save(s->res, name, shard(s, i))) < 0)
-			return rc;
-		s->shard_dirty[i] = false;
+		snprintf(names[n], sizeof(names[n]), "own.%u", i);
+		what[n] = names[n];
+		docs[n++] = shard(s, i);
 	}
+	if ((rc = cd_res_save_all(s->res, what, docs, n)) < 0)
+		return rc;
+	memset(s->shard_dirty, 0, sizeof(s->shard_dirty));
 	if (s->legacy) {
 		json_t *e = json_object();
 

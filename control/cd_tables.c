@@ -381,8 +381,27 @@ cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **k
 		snprintf(err, len, "an update without type or table");
 		return -EINVAL;
 	}
-	if ((e = canon_entry(t, table, update, !del, &key, err, len)) == NULL)
+	if (json_is_string(json_object_get(update, "key"))) {
+		/* one cd_tables_diff made from canonical entries: its key and
+		 * fields are canonical already (parsing them again costs what a
+		 * compile of the entry does) */
+		key = strdup(json_string_value(json_object_get(update, "key")));
+		e = json_pack("{s:O}", "match", json_object_get(update, "match"));
+		if (json_object_get(update, "priority") != NULL)
+			json_object_set(e, "priority", json_object_get(update, "priority"));
+		if (!del) {
+			json_object_set(e, "action", json_object_get(update, "action"));
+			json_object_set(e, "params", json_object_get(update, "params"));
+		}
+		if (key == NULL || e == NULL) {
+			free(key);
+			json_decref(e);
+			snprintf(err, len, "no memory");
+			return -ENOMEM;
+		}
+	} else if ((e = canon_entry(t, table, update, !del, &key, err, len)) == NULL) {
 		return -EINVAL;
+	}
 	if ((rows = json_object_get(set, table)) == NULL) {
 		json_object_set_new(set, table, json_object());
 		rows = json_object_get(set, table);
@@ -463,6 +482,7 @@ upd(const char *type, const char *table, json_t *e, json_t *owner, const char *k
 	}
 	if (who != NULL)
 		json_object_set_new(u, "owner", json_string(who));
+	json_object_set_new(u, "key", json_string(key));
 	return u;
 }
 
@@ -580,6 +600,7 @@ cd_tables_strip(json_t *updates)
 	json_array_foreach(updates, i, u) {
 		c = json_copy(u);
 		json_object_del(c, "owner");
+		json_object_del(c, "key");
 		json_array_append_new(out, c);
 	}
 	return out;

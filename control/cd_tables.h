@@ -57,15 +57,16 @@ json_t *cd_tables_entries(json_t *set, const char *table);
  * Modifies come before deletes because a modify may drop the last
  * reference to what a delete removes. When @owner ({"TABLE": {"KEY":
  * "kind/name"}}) is given, each update carries its "owner" (for the
- * dry-run diff and for splitting a batch); strip it (cd_tables_strip)
- * before writing.
+ * dry-run diff and for splitting a batch); each carries its "key" (its
+ * entry's canonical key: cd_tables_apply takes it as is). Strip both
+ * (cd_tables_strip) before writing.
  */
 json_t *cd_tables_diff(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner);
 /* The same, for the keys in @keys ({"TABLE": {"KEY": any}}) only: what an
  * incremental compile touched (NULL: every key). */
 json_t *cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner,
 			    json_t *keys);
-/* The updates without "owner", for table.write (a new array). */
+/* The updates without "owner" and "key", for table.write (a new array). */
 json_t *cd_tables_strip(json_t *updates);
 
 #endif

@@ -38,7 +38,8 @@ struct store_op {
 };
 /*
  * Every one of @ops, durably, or none: each document is written to its
- * temp file and fsynced, then one journal (DIR/.journal.json: the renames
+ * temp file, the file system synced once (syncfs: not an fsync a file),
+ * then one journal (DIR/.journal.json: the renames
  * and unlinks to make) is written, fsynced and renamed into place, then
  * they are made and the journal removed. A crash before the journal is in
  * place leaves the old documents (the temp files are swept); after it,
