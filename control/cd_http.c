@@ -864,9 +864,9 @@ on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 		if (strcmp(rest, "status") == 0) {
-			reply(req, 200, json_pack("{s:o,s:o,s:{s:o}}", "sxdp", cd_sync_info(h->sync),
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o}}", "sxdp", cd_sync_info(h->sync),
 						  "intents", cd_res_phases(h->res), "store", "quarantined",
-						  cd_res_quarantine(h->res)));
+						  cd_res_quarantine(h->res), "set_aside", cd_res_set_aside(h->res)));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sxcd's intents: checked, stored, listed with their status (see cd_res.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cd_log.h"
 #include "cd_res.h"
 
 #define STATE_KIND "state"	/* the reconciler's own documents in the store */
@@ -21,6 +24,7 @@ struct cd_res {
 	 * JSON, or no longer a valid intent); kept on disk, and their entries
 	 * in sxdp, until a DELETE or a PUT of the name decides */
 	json_t *quar;
+	json_t *aside;	  /* [{"document", "file", "message"}]: state documents set aside */
 	json_int_t serial;	/* the last creation serial handed out */
 	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
 	 * as changes commit: never changed in place once handed out, a
@@ -53,6 +57,28 @@ kind_docs(json_t *top, enum cd_kind k)
 	return o;
 }
 
+/* One of the reconciler's own documents (ids, what it owns) did not read
+ * back: the file is kept aside as evidence, and sxcd goes on without it
+ * (ids allocated afresh: the next run moves entries to them in one
+ * dataplane-atomic batch; entries of an unreadable owned shard are no
+ * longer known to be sxcd's, so never deleted). Said in the log and in
+ * /status until sxcd restarts. */
+static void
+set_aside(struct cd_res *r, const char *name)
+{
+	char to[PATH_MAX];
+	int rc = store_set_aside(r->st, STATE_KIND, name, to, sizeof(to));
+
+	CD_LOG(ERR, "the store's %s/%s.json does not read back: %s%s", STATE_KIND, name,
+	       rc == 0 ? "kept as " : "cannot set it aside: ", rc == 0 ? to : strerror(-rc));
+	json_array_append_new(r->aside, json_pack("{s:s++,s:s,s:s}", "document", STATE_KIND, "/", name,
+						  "file", rc == 0 ? to : "", "message", strncmp(name, "own.", 4) == 0 ?
+						  "sxcd's record of entries it owns in sxdp did not read back: "
+						  "those entries are no longer deleted by sxcd" :
+						  "sxcd's record of the ids it allocated did not read back: ids "
+						  "are allocated afresh"));
+}
+
 int
 cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t **bad)
 {
@@ -69,6 +95,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 	r->gone = json_object();
 	r->status = json_object();
 	r->quar = json_object();
+	r->aside = json_array();
 	*bad = json_array();
 	if ((all = store_load(st, &broken)) == NULL) {
 		cd_res_free(r);
@@ -76,13 +103,36 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 	}
 	for (size_t i = 0; i < json_array_size(broken); i++) {
 		const char *w = json_string_value(json_array_get(broken, i)), *sl = strchr(w, '/');
-		char k[32];
+		char k[32], alias[STORE_NAME_MAX + 1];
 
-		json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message", "not JSON"));
 		snprintf(k, sizeof(k), "%.*s", sl ? (int)(sl - w) : 0, w);
-		if (sl != NULL && cd_kind_of(k) >= 0)
+		if (sl != NULL && strcmp(k, STATE_KIND) == 0) {
+			set_aside(r, sl + 1);
+			continue;
+		}
+		if (sl == NULL || cd_kind_of(k) < 0)
+			continue;
+		if (strlen(sl + 1) <= STORE_NAME_MAX) {
+			json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message", "not JSON"));
 			json_object_set_new(kind_docs(r->quar, (enum cd_kind)cd_kind_of(k)), sl + 1,
 					    json_pack("{s:s}", "message", "the stored file is not JSON"));
+			continue;
+		}
+		/* a name an older sxcd took: quarantined under one the API
+		 * takes (its start and a hash), so that a DELETE can decide */
+		{
+			uint32_t h = 2166136261u;
+
+			for (const char *p = sl + 1; *p != '\0'; p++)
+				h = (h ^ (uint8_t)*p) * 16777619u;
+			snprintf(alias, sizeof(alias), "%.54s-%08x", sl + 1, h);
+		}
+		json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message",
+						      "a name longer than 63 characters"));
+		json_object_set_new(kind_docs(r->quar, (enum cd_kind)cd_kind_of(k)), alias, json_pack(
+			"{s:s,s:s+++}", "file", sl + 1, "message", "stored as ", w, ".json by an older "
+			"sxcd: its name is longer than the 63 characters a name has now; kept, and its "
+			"entries in sxdp, until a DELETE of ", alias));
 	}
 	json_decref(broken);
 	r->state = json_incref(json_object_get(all, STATE_KIND));
@@ -135,6 +185,7 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->status);
 	json_decref(r->state);
 	json_decref(r->quar);
+	json_decref(r->aside);
 	json_decref(r->specs);
 	free(r);
 }
@@ -348,6 +399,17 @@ commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 	}
 }
 
+/* The file a withdrawal removes: its name's, or the longer one an older
+ * sxcd stored the quarantined intent under. */
+static const char *
+quar_file(struct cd_res *r, struct cd_change *ch)
+{
+	const char *file = json_string_value(json_object_get(json_object_get(kind_docs(r->quar, ch->kind),
+									     ch->name), "file"));
+
+	return file != NULL ? file : ch->name;
+}
+
 int
 cd_res_commit(struct cd_res *r, struct cd_change *ch)
 {
@@ -357,7 +419,7 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 	if (strcmp(ch->action, "unchanged") == 0)
 		return 0;
 	if (ch->doc == NULL) {
-		if ((rc = store_del(r->st, kind, ch->name)) < 0 && rc != -ENOENT)
+		if ((rc = store_del(r->st, kind, quar_file(r, ch))) < 0 && rc != -ENOENT)
 			return rc;
 	} else if ((rc = store_put(r->st, kind, ch->name, ch->doc)) < 0) {
 		return rc;
@@ -377,8 +439,8 @@ cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ch[i].action, "unchanged") != 0)
-			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind),
-						      .name = ch[i].name, .doc = ch[i].doc };
+			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind), .name = ch[i].doc ?
+						      ch[i].name : quar_file(r, &ch[i]), .doc = ch[i].doc };
 	rc = m > 0 ? store_apply(r->st, ops, m) : 0;
 	free(ops);
 	if (rc < 0)
@@ -664,9 +726,15 @@ cd_res_quarantine(struct cd_res *r)
 	json_object_foreach(r->quar, kind, objs)
 		json_object_foreach(objs, name, q)
 			json_array_append_new(out, json_pack("{s:s++,s:s+++,s:O}", "intent", kind, "/",
-				name, "file", kind, "/", name, ".json", "message",
-				json_object_get(q, "message")));
+				name, "file", kind, "/", json_string_value(json_object_get(q, "file")) ?: name,
+				".json", "message", json_object_get(q, "message")));
 	return out;
+}
+
+json_t *
+cd_res_set_aside(struct cd_res *r)
+{
+	return json_incref(r->aside);
 }
 
 bool
@@ -685,7 +753,18 @@ cd_res_quarantined(struct cd_res *r, const char *who)
 	if (sl == NULL || sl - who >= (long)sizeof(k))
 		return false;
 	snprintf(k, sizeof(k), "%.*s", (int)(sl - who), who);
-	return json_object_get(json_object_get(r->quar, k), sl + 1) != NULL;
+	if (json_object_get(json_object_get(r->quar, k), sl + 1) != NULL)
+		return true;
+	/* what an intent of an older sxcd's longer name owns */
+	if (strlen(sl + 1) > STORE_NAME_MAX) {
+		json_t *q;
+		const char *name;
+
+		json_object_foreach(json_object_get(r->quar, k), name, q)
+			if (strcmp(json_string_value(json_object_get(q, "file")) ?: "", sl + 1) == 0)
+				return true;
+	}
+	return false;
 }
 
 json_t *

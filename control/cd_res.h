@@ -100,6 +100,9 @@ json_t *cd_res_phases(struct cd_res *r);
  * "message"}] (new). */
 json_t *cd_res_quarantine(struct cd_res *r);
 /* Is "KIND/NAME" @who quarantined (@who NULL: is any)? */
+/* The reconciler's documents that did not read back and were set aside
+ * ([{"document", "file", "message"}], a new reference). */
+json_t *cd_res_set_aside(struct cd_res *r);
 bool cd_res_quarantined(struct cd_res *r, const char *who);
 /* The status of one intent (borrowed), NULL: none. */
 json_t *cd_res_status(struct cd_res *r, const char *who);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -21,18 +22,24 @@ struct store {
 
 static int journal_replay(struct store *s);
 
-int
-store_name_ok(const char *s)
+static int
+name_ok(const char *s, size_t max)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
 
-	if (n == 0 || n > STORE_NAME_MAX || s[0] == '.')
+	if (n == 0 || n > max || s[0] == '.')
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
 			return 0;
 	return 1;
+}
+
+int
+store_name_ok(const char *s)
+{
+	return name_ok(s, STORE_NAME_MAX);
 }
 
 /* fsync of a directory: what makes a rename or an unlink in it durable. */
@@ -124,7 +131,7 @@ store_close(struct store *s)
 static int
 paths(const struct store *s, const char *kind, const char *name, char *kdir, char *file)
 {
-	if (!store_name_ok(kind) || (name != NULL && !store_name_ok(name)))
+	if (!store_name_ok(kind) || (name != NULL && !name_ok(name, STORE_FILE_NAME_MAX)))
 		return -EINVAL;
 	if (snprintf(kdir, PATH_MAX, "%s/%s", s->dir, kind) >= PATH_MAX ||
 	    (name != NULL && snprintf(file, PATH_MAX, "%s/%s.json", kdir, name) >= PATH_MAX))
@@ -142,6 +149,8 @@ write_tmp(struct store *s, const char *kind, const char *name, json_t *doc, bool
 	size_t len, off = 0;
 	int fd, rc;
 
+	if (!store_name_ok(name))
+		return -EINVAL;
 	if ((rc = paths(s, kind, name, kdir, file)) < 0)
 		return rc;
 	if (snprintf(tmp, PATH_MAX, "%s/.%s.json" TMP_SUFFIX, kdir, name) >= PATH_MAX)
@@ -340,6 +349,22 @@ store_del(struct store *s, const char *kind, const char *name)
 	return sync_dir(kdir);
 }
 
+int
+store_set_aside(struct store *s, const char *kind, const char *name, char *out, size_t len)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], to[PATH_MAX];
+	int rc;
+
+	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+		return rc;
+	if (snprintf(to, sizeof(to), "%s.corrupt-%ld", file, (long)time(NULL)) >= (int)sizeof(to))
+		return -ENAMETOOLONG;
+	if (rename(file, to) < 0)
+		return -errno;
+	snprintf(out, len, "%s/%s", kind, strrchr(to, '/') + 1);
+	return sync_dir(kdir);
+}
+
 json_t *
 store_get(struct store *s, const char *kind, const char *name)
 {
@@ -362,16 +387,17 @@ load_kind(struct store *s, const char *kind, json_t *into, json_t *bad)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
-		char name[STORE_NAME_MAX + 1];
+		char name[STORE_FILE_NAME_MAX + 1];
 		json_t *doc;
 
-		if (n <= 5 || n - 5 > STORE_NAME_MAX || strcmp(e->d_name + n - 5, ".json") != 0)
+		if (n <= 5 || n - 5 > STORE_FILE_NAME_MAX || strcmp(e->d_name + n - 5, ".json") != 0)
 			continue;
 		memcpy(name, e->d_name, n - 5);
 		name[n - 5] = '\0';
-		if (!store_name_ok(name))
+		if (!name_ok(name, STORE_FILE_NAME_MAX))
 			continue;
-		if ((doc = store_get(s, kind, name)) == NULL) {
+		/* an older sxcd's longer name: not an intent now, but not to lose */
+		if (!store_name_ok(name) || (doc = store_get(s, kind, name)) == NULL) {
 			if (bad != NULL)
 				json_array_append_new(bad, json_sprintf("%s/%s", kind, name));
 			continue;

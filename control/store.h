@@ -16,6 +16,9 @@
 #include <jansson.h>
 
 #define STORE_NAME_MAX 63	/* the one rule for names: route, body, /apply, schema (Name) */
+/* A longer name (of the same characters) an older sxcd may have stored:
+ * such a file is loaded and can be removed, never written. */
+#define STORE_FILE_NAME_MAX 250
 
 struct store;
 
@@ -47,14 +50,19 @@ struct store_op {
  * failing call (then nothing changed).
  */
 int store_apply(struct store *s, const struct store_op *ops, size_t n);
-/* KIND/NAME removed, durably. 0, -ENOENT, -EINVAL or -errno. */
+/* KIND/NAME removed, durably (NAME up to STORE_FILE_NAME_MAX). 0,
+ * -ENOENT, -EINVAL or -errno. */
 int store_del(struct store *s, const char *kind, const char *name);
+/* KIND/NAME.json that does not read back kept as evidence: renamed to
+ * KIND/NAME.json.corrupt-SECONDS (never read, never overwritten), durably.
+ * The new file's name (KIND/...) in @out. 0 or -errno. */
+int store_set_aside(struct store *s, const char *kind, const char *name, char *out, size_t len);
 /* KIND/NAME as stored: a new reference, or NULL (absent or unreadable). */
 json_t *store_get(struct store *s, const char *kind, const char *name);
 /* Everything: {"KIND": {"NAME": document, ...}, ...}, a new object; NULL
- * only when out of memory. A file that does not parse is skipped and
- * reported in *@bad (a new array of "KIND/NAME" strings) when @bad is not
- * NULL. */
+ * only when out of memory. A file that does not parse, or whose name is
+ * longer than STORE_NAME_MAX, is left out and reported in *@bad (a new
+ * array of "KIND/NAME" strings) when @bad is not NULL. */
 json_t *store_load(struct store *s, json_t **bad);
 
 #endif

@@ -358,6 +358,86 @@ def test_corrupt_intent_quarantined():
             shutil.rmtree(cd.store, ignore_errors=True)
 
 
+@R.test
+def test_long_stored_name_quarantined():
+    """An intent an older sxcd stored under a name longer than today's 63 characters: not
+    dropped (its entries stay in sxdp across resyncs), quarantined under a name the API
+    takes, with the file named in /status; a DELETE of that name removes file and entries."""
+    longname = "edge-" + "x" * 95
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        cd = Sxcd(dp.sock_path, resync_ms=300)
+        try:
+            cd.start()
+            cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("red", 2, "lan2", 5001)]})
+            settled_all(cd)
+            without = snapshot(dp)
+            cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000))
+            settled_all(cd)
+            good = snapshot(dp)
+            cd.stop()
+            # what the older sxcd left: the file and its ownership under the long name
+            sl = os.path.join(cd.store, "slices")
+            doc = json.load(open(os.path.join(sl, "blue.json")))
+            doc["metadata"]["name"] = longname
+            os.unlink(os.path.join(sl, "blue.json"))
+            json.dump(doc, open(os.path.join(sl, longname + ".json"), "w"))
+            for f in glob.glob(os.path.join(cd.store, "state", "own.*.json")):
+                text = open(f).read()
+                open(f, "w").write(text.replace('"slices/blue"', '"slices/%s"' % longname))
+            cd.start()
+            time.sleep(1.2)   # several resyncs
+            expect_eq(snapshot(dp), good, "its entries kept: %s" % (snap_diff(good, snapshot(dp)),))
+            q = cd.status()["store"]["quarantined"]
+            expect_eq([x["file"] for x in q], ["slices/%s.json" % longname], "in /status: %s" % q)
+            alias = q[0]["intent"].split("/", 1)[1]
+            expect(len(alias) <= 63 and alias.startswith("edge-x"), "a name the API takes: %s" % alias)
+            code, res = cd.req("GET", "/api/v1/slices/" + alias)
+            expect_eq((code, res.get("status", {}).get("phase")), (200, "Quarantined"), "listed: %s" % res)
+            code, res = cd.req("DELETE", "/api/v1/slices/%s?wait=1" % alias)
+            expect_eq(code, 200, "the operator withdraws it: %s" % res)
+            expect_eq(snapshot(dp), without, "its entries go")
+            expect(not os.path.exists(os.path.join(sl, longname + ".json")), "its file goes")
+            expect_eq(cd.status()["store"]["quarantined"], [], "no longer quarantined")
+        finally:
+            cd.stop()
+            shutil.rmtree(cd.store, ignore_errors=True)
+
+
+@R.test
+def test_corrupt_state_set_aside():
+    """sxcd's own records that no longer read back (its ids, a shard of what it owns): the
+    file is kept aside as evidence (not overwritten), named in /status and the log, and sxcd
+    goes on: every intent Ready again with its entries in sxdp."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        cd = Sxcd(dp.sock_path, resync_ms=300)
+        try:
+            cd.start()
+            cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("red", 2, "lan2", 5001),
+                                                             slice_("blue", 1, "lan1", 5000)]})
+            settled_all(cd)
+            cd.stop()
+            st_dir = os.path.join(cd.store, "state")
+            ids = os.path.join(st_dir, "ids.json")
+            expect(os.path.exists(ids), "ids stored")
+            shard = sorted(glob.glob(os.path.join(st_dir, "own.*.json")))[0]
+            open(ids, "w").write('{"paths": {"red/pe')
+            open(shard, "w").write("\0garbage")
+            cd.start()
+            settled_all(cd)
+            st = cd.status()
+            aside = sorted(x["document"] for x in st["store"]["set_aside"])
+            expect_eq(aside, sorted(["state/ids", "state/" + os.path.basename(shard)[:-5]]), "in /status: %s" % st["store"])
+            kept = glob.glob(ids + ".corrupt-*")
+            expect(len(kept) == 1 and open(kept[0]).read() == '{"paths": {"red/pe', "the corrupt ids kept aside: %s" % kept)
+            expect_eq(len(glob.glob(shard + ".corrupt-*")), 1, "the corrupt shard kept aside")
+            expect("does not read back" in cd.logtail(), "logged")
+            expect_eq(st["intents"], {"Ready": 4}, "every intent Ready")
+            expect(len(owned_by(dp, 1)) > 3 and len(owned_by(dp, 2)) > 3, "their entries in sxdp")
+        finally:
+            cd.stop()
+            shutil.rmtree(cd.store, ignore_errors=True)
+
+
 # --------------------------------------------------------- withdrawal, apply
 
 @R.test
