@@ -411,6 +411,49 @@ commit_free(struct commit *c)
 	free(c);
 }
 
+static void
+commit_orphan(struct evhttp_connection *conn, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)conn;
+	c->req = NULL;
+}
+
+/* An apply is stored (@rc 0) or not: answered, the change run. */
+static void
+applied(void *arg, int rc)
+{
+	struct commit *c = arg;
+	struct cd_http *h = c->h;
+	json_t *chg;
+	uint64_t epoch;
+
+	if (c->req != NULL)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	if (rc < 0) {
+		if (c->req != NULL)
+			reply_store(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	epoch = cd_sync_kick(h->sync);
+	if (c->req == NULL) {
+		commit_free(c);
+		return;
+	}
+	chg = json_array();
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind", cd_kind_name(c->ch[i].kind),
+						     "name", c->ch[i].name, "action", c->ch[i].action,
+						     "generation", c->ch[i].generation));
+	if (c->wait)
+		answer_after(h, c->req, epoch, 200, json_pack("{s:o}", "changes", chg), CD_SITE, NULL);
+	else
+		reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run", (json_int_t)epoch));
+	commit_free(c);
+}
+
 /* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
  * (apply), now or once in sxdp (?wait=1). */
 static void
@@ -418,28 +461,14 @@ commit_go(struct commit *c)
 {
 	struct cd_http *h = c->h;
 	struct cd_change *ch = c->ch;
-	json_t *body, *chg;
+	json_t *body;
 	int code, rc;
 
 	if (c->apply) {
-		/* stored whole or not at all */
-		if ((rc = cd_res_commit_all(h->res, ch, c->n)) < 0) {
-			reply_store(c->req, rc);
-			commit_free(c);
-			return;
-		}
-		chg = json_array();
-		for (size_t i = 0; i < c->n; i++)
-			json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
-				cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
-				"generation", ch[i].generation));
-		if (c->wait)
-			answer_after(h, c->req, cd_sync_kick(h->sync), 200, json_pack("{s:o}", "changes", chg),
-				     CD_SITE, NULL);
-		else
-			reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run",
-						     (json_int_t)cd_sync_kick(h->sync)));
-		commit_free(c);
+		/* stored whole or not at all, in slices of the loop: a client
+		 * gone meanwhile changes nothing of it */
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_res_commit_all_async(h->res, ch, c->n, applied, c);
 		return;
 	}
 	if ((rc = cd_res_commit(h->res, ch)) < 0) {

@@ -8,10 +8,24 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "cd_log.h"
 #include "cd_res.h"
 
 #define STATE_KIND "state"	/* the reconciler's own documents in the store */
+
+#define CD_RES_SLICE_US 5000	/* a large change's store work on the loop at a time */
+
+/* A change stored in slices (cd_res_commit_all_async). */
+struct cd_res_job {
+	struct store_job *sj;
+	struct event *ev;
+	struct cd_change *ch;
+	size_t n;
+	cd_res_done *fn;
+	void *arg;
+};
 
 struct cd_res {
 	struct store *st;
@@ -25,6 +39,8 @@ struct cd_res {
 	 * in sxdp, until a DELETE or a PUT of the name decides */
 	json_t *quar;
 	json_t *aside;	  /* [{"document", "file", "message"}]: state documents set aside */
+	struct event_base *base;	/* the loop a large change is stored in slices on */
+	struct cd_res_job *job;		/* the one under way */
 	json_int_t serial;	/* the last creation serial handed out */
 	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
 	 * as changes commit: never changed in place once handed out, a
@@ -187,6 +203,11 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->quar);
 	json_decref(r->aside);
 	json_decref(r->specs);
+	if (r->job != NULL) {	/* its store work finished; nobody left to tell */
+		store_job_free(r->job->sj);
+		event_free(r->job->ev);
+		free(r->job);
+	}
 	free(r);
 }
 
@@ -244,6 +265,8 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 	char ptr[256], now[32];
 	json_int_t have;
 
+	/* a change checked against what is stored, a large one under way too */
+	cd_res_flush(r);
 	memset(ch, 0, sizeof(*ch));
 	ch->kind = kind;
 	snprintf(ch->base, sizeof(ch->base), "%s", base);
@@ -418,6 +441,7 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 
 	if (strcmp(ch->action, "unchanged") == 0)
 		return 0;
+	cd_res_flush(r);	/* in the store's order */
 	if (ch->doc == NULL) {
 		if ((rc = store_del(r->st, kind, quar_file(r, ch))) < 0 && rc != -ENOENT)
 			return rc;
@@ -428,23 +452,10 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 	return 0;
 }
 
-int
-cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
+/* The changes in memory, once stored. */
+static void
+commit_all_mem(struct cd_res *r, struct cd_change *ch, size_t n)
 {
-	struct store_op *ops = calloc(n + 1, sizeof(*ops));
-	size_t m = 0;
-	int rc;
-
-	if (ops == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(ch[i].action, "unchanged") != 0)
-			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind), .name = ch[i].doc ?
-						      ch[i].name : quar_file(r, &ch[i]), .doc = ch[i].doc };
-	rc = m > 0 ? store_apply(r->st, ops, m) : 0;
-	free(ops);
-	if (rc < 0)
-		return rc;
 	/* the specs handed out change once for all of them, not once each
 	 * (each a copy of the kind's thousands) */
 	if (r->specs != NULL) {
@@ -456,7 +467,109 @@ cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ch[i].action, "unchanged") != 0)
 			commit_mem(r, &ch[i], false);
-	return 0;
+}
+
+static int
+commit_start(struct cd_res *r, struct cd_change *ch, size_t n, struct store_job **j)
+{
+	struct store_op *ops = calloc(n + 1, sizeof(*ops));
+	size_t m = 0;
+	int rc;
+
+	*j = NULL;
+	if (ops == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ch[i].action, "unchanged") != 0)
+			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind), .name = ch[i].doc ?
+						      ch[i].name : quar_file(r, &ch[i]), .doc = ch[i].doc };
+	rc = m > 0 ? store_apply_start(r->st, ops, m, j) : 0;
+	free(ops);
+	return rc;
+}
+
+int
+cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
+{
+	struct store_job *j;
+	int rc;
+
+	cd_res_flush(r);
+	if ((rc = commit_start(r, ch, n, &j)) < 0)
+		return rc;
+	rc = j != NULL ? store_apply_step(j, 0) : 0;
+	store_job_free(j);
+	if (rc == 0)
+		commit_all_mem(r, ch, n);
+	return rc;
+}
+
+/* The job under way is over (@rc): in memory if stored, then said. */
+static void
+job_end(struct cd_res *r, int rc)
+{
+	struct cd_res_job *j = r->job;
+
+	r->job = NULL;
+	store_job_free(j->sj);
+	event_free(j->ev);
+	if (rc == 0)
+		commit_all_mem(r, j->ch, j->n);
+	j->fn(j->arg, rc);
+	free(j);
+}
+
+static void
+job_slice(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_res *r = arg;
+	int rc = store_apply_step(r->job->sj, CD_RES_SLICE_US);
+
+	(void)fd;
+	(void)what;
+	if (rc == -EAGAIN) {
+		event_active(r->job->ev, EV_TIMEOUT, 0);
+		return;
+	}
+	job_end(r, rc);
+}
+
+void
+cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
+{
+	struct cd_res_job *j;
+	int rc;
+
+	cd_res_flush(r);
+	if (r->base == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
+		fn(arg, cd_res_commit_all(r, ch, n));
+		return;
+	}
+	if ((rc = commit_start(r, ch, n, &j->sj)) < 0 || j->sj == NULL ||
+	    (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL) {
+		store_job_free(j->sj);
+		free(j);
+		if (rc == 0)
+			commit_all_mem(r, ch, n);
+		fn(arg, rc);
+		return;
+	}
+	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .fn = fn, .arg = arg };
+	r->job = j;
+	event_active(j->ev, EV_TIMEOUT, 0);
+}
+
+void
+cd_res_flush(struct cd_res *r)
+{
+	if (r->job != NULL)
+		job_end(r, store_apply_step(r->job->sj, 0));
+}
+
+void
+cd_res_set_base(struct cd_res *r, struct event_base *base)
+{
+	r->base = base;
 }
 
 bool
@@ -788,8 +901,10 @@ cd_res_state(struct cd_res *r, const char *what)
 int
 cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 {
-	int rc = store_put(r->st, STATE_KIND, what, doc);
+	int rc;
 
+	cd_res_flush(r);
+	rc = store_put(r->st, STATE_KIND, what, doc);
 	if (rc == 0 && json_object_get(r->state, what) != doc)
 		json_object_set(r->state, what, doc);
 	return rc;
@@ -798,10 +913,11 @@ cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 int
 cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
 {
-	struct store_op *ops = calloc(n + 1, sizeof(*ops));
+	struct store_op *ops;
 	int rc;
 
-	if (ops == NULL)
+	cd_res_flush(r);
+	if ((ops = calloc(n + 1, sizeof(*ops))) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		ops[i] = (struct store_op){ .kind = STATE_KIND, .name = what[i], .doc = docs[i] };

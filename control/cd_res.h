@@ -57,6 +57,19 @@ int cd_res_commit(struct cd_res *r, struct cd_change *ch);
 /* The @n checked @ch written as one: all or none in the store
  * (store_apply), then memory. 0 or -errno (then nothing changed). */
 int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n);
+/* The same, stored in slices of the loop (cd_res_set_base) so that a
+ * change of thousands of intents holds nobody: @fn(@arg, rc) once done
+ * (0: stored and in memory; -errno: nothing changed); @ch stays the
+ * caller's, unchanged, until then. Without a loop, at once. Anything
+ * else that stores or checks a change first finishes it (store order is
+ * memory order). */
+typedef void cd_res_done(void *arg, int rc);
+void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn,
+			     void *arg);
+/* Finish the change under way now (its @fn called). */
+void cd_res_flush(struct cd_res *r);
+struct event_base;
+void cd_res_set_base(struct cd_res *r, struct event_base *base);
 void cd_change_clear(struct cd_change *ch);
 /* Is @kind/@name a live intent (stored, not withdrawing)? */
 bool cd_res_live(struct cd_res *r, enum cd_kind kind, const char *name);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,79 +262,203 @@ journal_replay(struct store *s)
 	return rc < 0 ? rc : sync_dir(s->dir);
 }
 
-int
-store_apply(struct store *s, const struct store_op *ops, size_t n)
+/* A store_apply in steps (store_apply_start): the temp files (A), then
+ * the journal (B), then the renames (C), then the journal gone (D). */
+struct store_job {
+	struct store *s;
+	struct store_op *ops;	/* kind, name copied; doc held */
+	size_t n, next, written;
+	int phase;
+	json_t *list, *dirs;
+};
+
+static uint64_t
+now_us(void)
 {
-	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX], j[PATH_MAX], jt[PATH_MAX];
-	json_t *list = json_array(), *jdoc;
-	size_t i, done = 0;
-	int rc = 0;
+	struct timespec ts;
 
-	if (list == NULL)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void
+store_job_free(struct store_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->phase < 4)
+		store_apply_step(j, 0);
+	for (size_t i = 0; i < j->n; i++) {
+		free((char *)j->ops[i].kind);
+		free((char *)j->ops[i].name);
+		json_decref(j->ops[i].doc);
+	}
+	free(j->ops);
+	json_decref(j->list);
+	json_decref(j->dirs);
+	free(j);
+}
+
+int
+store_apply_start(struct store *s, const struct store_op *ops, size_t n, struct store_job **out)
+{
+	struct store_job *j = calloc(1, sizeof(*j));
+
+	*out = NULL;
+	if (j == NULL || (j->ops = calloc(n + 1, sizeof(*j->ops))) == NULL) {
+		free(j);
 		return -ENOMEM;
-	if (snprintf(j, sizeof(j), "%s/" JOURNAL, s->dir) >= (int)sizeof(j) ||
-	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, s->dir) >= (int)sizeof(jt)) {
-		json_decref(list);
-		return -ENAMETOOLONG;
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		if (ops[i].doc != NULL) {
-			rc = write_tmp(s, ops[i].kind, ops[i].name, ops[i].doc, false, kdir, file, tmp);
-			done = i + 1;
-		} else {
-			rc = paths(s, ops[i].kind, ops[i].name, kdir, file);
+	j->s = s;
+	j->list = json_array();
+	j->dirs = json_object();
+	for (size_t i = 0; i < n; i++) {
+		j->ops[i] = (struct store_op){ .kind = strdup(ops[i].kind), .name = strdup(ops[i].name),
+					       .doc = json_incref(ops[i].doc) };
+		j->n++;
+		if (j->ops[i].kind == NULL || j->ops[i].name == NULL) {
+			j->phase = 4;
+			store_job_free(j);
+			return -ENOMEM;
 		}
-		if (rc == 0 && json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "kind", ops[i].kind,
-								     "name", ops[i].name, "put",
-								     ops[i].doc != NULL)) < 0)
-			rc = -ENOMEM;
 	}
-	/* the temp files durable before the journal names them: one sync of
-	 * the file system, not one fsync a file (thousands, at an apply of a
-	 * site's every slice) */
-	if (rc == 0 && done > 0) {
-		int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*out = j;
+	return 0;
+}
 
+/* Nothing changed after all: the journal is not in place, the temps go. */
+static int
+job_undo(struct store_job *j, int rc)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX], jt[PATH_MAX];
+
+	if (snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, j->s->dir) < (int)sizeof(jt))
+		unlink(jt);
+	for (size_t i = 0; i < j->written; i++)
+		if (j->ops[i].doc != NULL && paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file) == 0 &&
+		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, j->ops[i].name) < (int)sizeof(tmp))
+			unlink(tmp);
+	j->phase = 4;
+	return rc;
+}
+
+/* B: the temp files durable (one sync of the file system, not an fsync
+ * a file: thousands at an apply of a site's every slice), then the
+ * journal naming them written, fsynced and renamed into place. */
+static int
+job_journal(struct store_job *j)
+{
+	char j_[PATH_MAX], jt[PATH_MAX];
+	json_t *jdoc;
+	int fd, rc = 0;
+
+	if (snprintf(j_, sizeof(j_), "%s/" JOURNAL, j->s->dir) >= (int)sizeof(j_) ||
+	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, j->s->dir) >= (int)sizeof(jt))
+		return -ENAMETOOLONG;
+	if (j->written > 0) {
+		fd = open(j->s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || syncfs(fd) < 0)
 			rc = -errno;
 		if (fd >= 0)
 			close(fd);
+		if (rc < 0)
+			return rc;
 	}
-	jdoc = json_pack("{s:O}", "ops", list);
+	jdoc = json_pack("{s:O}", "ops", j->list);
 	errno = 0;
-	if (rc == 0 && (jdoc == NULL || json_dump_file(jdoc, jt, JSON_COMPACT) < 0))
+	if (jdoc == NULL || json_dump_file(jdoc, jt, JSON_COMPACT) < 0)
 		rc = errno ? -errno : -EIO;
+	json_decref(jdoc);
 	if (rc == 0) {
-		int fd = open(jt, O_RDONLY | O_CLOEXEC);
-
+		fd = open(jt, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fsync(fd) < 0)
 			rc = -errno;
 		if (fd >= 0)
 			close(fd);
 	}
-	if (rc == 0 && rename(jt, j) < 0)
+	if (rc == 0 && rename(jt, j_) < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = sync_dir(s->dir);
-	json_decref(jdoc);
-	if (rc < 0) {
-		/* nothing changed: the journal is not in place, the temps go */
-		unlink(jt);
-		unlink(j);
-		for (i = 0; i < done; i++)
-			if (ops[i].doc != NULL && paths(s, ops[i].kind, ops[i].name, kdir, file) == 0 &&
-			    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, ops[i].name) <
-			    (int)sizeof(tmp))
-				unlink(tmp);
-		json_decref(list);
-		return rc;
+		rc = sync_dir(j->s->dir);
+	if (rc < 0)
+		unlink(j_);
+	return rc;
+}
+
+int
+store_apply_step(struct store_job *j, unsigned int budget_us)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	uint64_t end = budget_us ? now_us() + budget_us : UINT64_MAX;
+	const char *d;
+	json_t *v;
+	int rc;
+
+	while (j->phase == 0 && j->next < j->n) {   /* A */
+		struct store_op *o = &j->ops[j->next];
+
+		if (o->doc != NULL) {
+			rc = write_tmp(j->s, o->kind, o->name, o->doc, false, kdir, file, tmp);
+			if (rc == 0)
+				j->written = j->next + 1;
+		} else {
+			rc = paths(j->s, o->kind, o->name, kdir, file);
+		}
+		if (rc == 0 && json_array_append_new(j->list, json_pack("{s:s,s:s,s:b}", "kind", o->kind,
+									"name", o->name, "put", o->doc != NULL)) < 0)
+			rc = -ENOMEM;
+		if (rc < 0)
+			return job_undo(j, rc);
+		if (++j->next < j->n && now_us() >= end)
+			return -EAGAIN;
 	}
-	/* from here the change is made, now or by the next store_open */
-	rc = journal_run(s, list);
-	json_decref(list);
-	if (rc == 0 && unlink(j) == 0)
-		sync_dir(s->dir);
+	if (j->phase == 0) {   /* B: from here the change is made, now or by the next store_open */
+		if ((rc = job_journal(j)) < 0)
+			return job_undo(j, rc);
+		j->phase = 2;
+		j->next = 0;
+		if (now_us() >= end)
+			return -EAGAIN;
+	}
+	while (j->phase == 2 && j->next < j->n) {   /* C */
+		struct store_op *o = &j->ops[j->next++];
+
+		if (paths(j->s, o->kind, o->name, kdir, file) == 0 &&
+		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, o->name) < (int)sizeof(tmp)) {
+			if (o->doc != NULL ? rename(tmp, file) < 0 && errno != ENOENT :
+			    unlink(file) < 0 && errno != ENOENT)
+				j->phase = 3;	/* left to the journal's replay */
+			json_object_set_new(j->dirs, kdir, json_true());
+		}
+		if (j->next < j->n && now_us() >= end)
+			return -EAGAIN;
+	}
+	if (j->phase == 2) {   /* D */
+		char jp[PATH_MAX];
+
+		rc = 0;
+		json_object_foreach(j->dirs, d, v)
+			if (sync_dir(d) < 0)
+				rc = -1;
+		if (rc == 0 && snprintf(jp, sizeof(jp), "%s/" JOURNAL, j->s->dir) < (int)sizeof(jp) &&
+		    unlink(jp) == 0)
+			sync_dir(j->s->dir);
+	}
+	j->phase = 4;
 	return 0;
+}
+
+int
+store_apply(struct store *s, const struct store_op *ops, size_t n)
+{
+	struct store_job *j;
+	int rc;
+
+	if ((rc = store_apply_start(s, ops, n, &j)) < 0)
+		return rc;
+	rc = store_apply_step(j, 0);
+	store_job_free(j);
+	return rc;
 }
 
 int

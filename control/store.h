@@ -50,6 +50,16 @@ struct store_op {
  * failing call (then nothing changed).
  */
 int store_apply(struct store *s, const struct store_op *ops, size_t n);
+/* The same in steps, so that thousands of documents do not hold a loop:
+ * start (@ops copied, their documents held), then step for about
+ * @budget_us each (0: to the end) until it gives 0 (done: every one
+ * stored, or made by the next store_open) or -errno (nothing changed);
+ * -EAGAIN: more to do. Nothing else may use the store until it is done.
+ * Free finishes what is left first. */
+struct store_job;
+int store_apply_start(struct store *s, const struct store_op *ops, size_t n, struct store_job **out);
+int store_apply_step(struct store_job *j, unsigned int budget_us);
+void store_job_free(struct store_job *j);
 /* KIND/NAME removed, durably (NAME up to STORE_FILE_NAME_MAX). 0,
  * -ENOENT, -EINVAL or -errno. */
 int store_del(struct store *s, const char *kind, const char *name);

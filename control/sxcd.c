@@ -253,6 +253,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
 	}
+	cd_res_set_base(res, base);
 	if (use_nl && (kernel_nl = nl = cd_nl_new(base, on_kernel, sync)) == NULL)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
