@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cd_http.h"
+#include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_metrics.h"
 #include "cd_view.h"
@@ -843,10 +844,42 @@ view_gone(struct evhttp_connection *c, void *arg)
 	p->req = NULL;	/* the view answers into nothing */
 }
 
+static void on_request_timed(struct evhttp_request *req, struct cd_http *h);
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	default: return "other";
+	}
+}
+
+/* "http METHOD /api/v1/KIND": what a request held the loop as (the name
+ * left out: one line each kind, not each intent). */
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
-	struct cd_http *h = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	uint64_t t0 = cd_lag_enter();
+	char what[48];
+	int n = 0, slashes = 0;
+
+	path = path != NULL ? path : "/";
+	while (path[n] != '\0' && n < 32 && (path[n] != '/' || ++slashes <= 3))
+		n++;
+	snprintf(what, sizeof(what), "http %s %.*s", method_name(evhttp_request_get_command(req)), n, path);
+	on_request_timed(req, (struct cd_http *)arg);
+	cd_lag_leave(t0, what);
+}
+
+static void
+on_request_timed(struct evhttp_request *req, struct cd_http *h)
+{
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *reason, *msg, *allow;

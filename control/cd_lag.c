@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The event loop's lag, from a periodic timer's lateness (see cd_lag.h). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <event2/event.h>
 
 #include "cd_lag.h"
+#include "cd_log.h"
 
 /* upper bounds, seconds: 50 ms is the goal; beyond 1 s a client notices */
 static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
@@ -48,6 +51,42 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	event_add(l->timer, &(struct timeval){ .tv_sec = 0, .tv_usec = CD_LAG_TICK_MS * 1000 });
 }
 
+/* the loop's: one loop, one table */
+#define HELD_MAX 32
+static struct {
+	char what[48];
+	double max;
+} held[HELD_MAX];
+static uint64_t held_logged_ns;
+
+uint64_t
+cd_lag_enter(void)
+{
+	return now_ns();
+}
+
+void
+cd_lag_leave(uint64_t t0, const char *what)
+{
+	uint64_t now = now_ns();
+	double s = (double)(now - t0) / 1e9;
+	size_t i;
+
+	if (now - t0 < (uint64_t)CD_LAG_SLOW_MS * 1000000u)
+		return;
+	for (i = 0; i < HELD_MAX && held[i].what[0] != '\0' && strcmp(held[i].what, what) != 0; i++)
+		;
+	if (i < HELD_MAX) {
+		snprintf(held[i].what, sizeof(held[i].what), "%s", what);
+		if (s > held[i].max)
+			held[i].max = s;
+	}
+	if (now - held_logged_ns >= 1000000000u) {
+		held_logged_ns = now;
+		CD_LOG(WARN, "the loop was held %.0f ms by %s", s * 1e3, what);
+	}
+}
+
 struct cd_lag *
 cd_lag_new(struct event_base *base)
 {
@@ -77,9 +116,13 @@ cd_lag_info(const struct cd_lag *l)
 {
 	json_t *b = json_array();
 
+	json_t *by = json_object();
+
 	for (size_t i = 0; l != NULL && i < N_BOUNDS; i++)
 		json_array_append_new(b, json_pack("[f,I]", bounds[i], (json_int_t)l->hist[i]));
-	return json_pack("{s:f,s:f,s:I,s:f,s:o}", "max_seconds", l ? l->max : 0.0, "last_seconds",
+	for (size_t i = 0; i < HELD_MAX && held[i].what[0] != '\0'; i++)
+		json_object_set_new(by, held[i].what, json_real(held[i].max));
+	return json_pack("{s:f,s:f,s:I,s:f,s:o,s:o}", "max_seconds", l ? l->max : 0.0, "last_seconds",
 			 l ? l->last : 0.0, "count", (json_int_t)(l ? l->count : 0), "sum_seconds",
-			 l ? l->sum : 0.0, "buckets", b);
+			 l ? l->sum : 0.0, "buckets", b, "held_by", by);
 }

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_res.h"
 
@@ -523,15 +524,16 @@ static void
 job_slice(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_res *r = arg;
+	uint64_t t0 = cd_lag_enter();
 	int rc = store_apply_step(r->job->sj, CD_RES_SLICE_US);
 
 	(void)fd;
 	(void)what;
-	if (rc == -EAGAIN) {
+	if (rc == -EAGAIN)
 		event_active(r->job->ev, EV_TIMEOUT, 0);
-		return;
-	}
-	job_end(r, rc);
+	else
+		job_end(r, rc);
+	cd_lag_leave(t0, "store: apply");
 }
 
 void

@@ -1288,14 +1288,26 @@ compiled(struct cd_sync *s)
 
 static void dry_slice(struct cd_sync *s);
 
+static void work(struct cd_sync *s);
+
 static void
 on_work(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_sync *s = arg;
-	int rc;
+	uint64_t t0 = cd_lag_enter();
+	const char *doing = s->drying ? "sync: dry run" : s->comparing ? "sync: whole diff" : "sync: compile";
 
 	(void)fd;
 	(void)what;
+	work(s);
+	cd_lag_leave(t0, doing);
+}
+
+static void
+work(struct cd_sync *s)
+{
+	int rc;
+
 	if (s->drying) {
 		dry_slice(s);
 		return;

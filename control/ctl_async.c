@@ -12,6 +12,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "cd_lag.h"
 #include "ctl_async.h"
 
 struct pending {
@@ -20,6 +21,7 @@ struct pending {
 	uint64_t sent;		/* monotonic ms */
 	ctl_async_done *done;
 	void *arg;
+	char what[40];		/* "sxdp METHOD": how the loop's time is told */
 };
 
 struct ctl_async {
@@ -199,7 +201,10 @@ answer(struct ctl_async *c, const char *line)
 	if (p != NULL) {
 		*pp = p->next;
 		c->n_calls--;
+		uint64_t t0 = cd_lag_enter();
+
 		p->done(p->arg, json_object_get(msg, "result"), json_object_get(msg, "error"));
+		cd_lag_leave(t0, p->what);
 		free(p);
 	}
 	json_decref(msg);
@@ -346,6 +351,7 @@ ctl_async_call(struct ctl_async *c, const char *method, json_t *params, ctl_asyn
 		return -ENOMEM;
 	}
 	p->id = c->next_id++;
+	snprintf(p->what, sizeof(p->what), "sxdp %s", method);
 	p->sent = now_ms();
 	p->done = done;
 	p->arg = arg;
