@@ -172,6 +172,15 @@ grow(struct dp_lpm4 *l)
 {
 	uint32_t from = l->cap_groups, to, *m;
 
+	/* room on the free list first: once linked, no group may go missing */
+	if (l->cap_free < l->n_free + CHUNK_GROUPS) {
+		uint32_t *x = realloc(l->free_g, sizeof(*x) * (l->n_free + CHUNK_GROUPS));
+
+		if (x == NULL)
+			return -ENOMEM;
+		l->free_g = x;
+		l->cap_free = l->n_free + CHUNK_GROUPS;
+	}
 	if (l->n_chunks == 1 && from < CHUNK_GROUPS) {
 		to = from * 4;
 		m = rte_malloc_socket("dp_lpm4_g", (size_t)to * GROUP_BYTES, RTE_CACHE_LINE_SIZE, l->socket);
@@ -195,8 +204,7 @@ grow(struct dp_lpm4 *l)
 	}
 	l->cap_groups = to;
 	for (uint32_t g = to; g-- > from;)
-		if (push(&l->free_g, &l->n_free, &l->cap_free, g) < 0)
-			return -ENOMEM;
+		l->free_g[l->n_free++] = g;
 	return 0;
 }
 

@@ -4,11 +4,16 @@
  * is 256 pages of 256 entries (1 KiB), a page made when a route first
  * lands in its /8 (until then it is a shared page of misses), and the
  * first groups come 4, then 16, then 64 at a time: a VRF of a few routes
- * (an SVI's /24 and /32, a static /24) holds about 15 KiB, not the 328 KiB
+ * (an SVI's /24 and /32, a static /24) holds 16 KiB, not the 328 KiB
  * of a flat root and a 64-group first chunk, so 4,096 such VRFs take
- * 60 MiB. The price is in the lookup: a /24 or shorter costs two trie
- * loads (and the root page's and group chunk's pointers, from arrays that
- * stay in cache) where rte_lpm's costs one (tests/unit/bench_lpm4.c).
+ * 64 MiB. The price is in the lookup: a /24 or shorter costs two trie
+ * loads, the root page's pointer and the group chunk's (from arrays that
+ * stay in cache), where rte_lpm's costs one. The page's pointer is the
+ * load a flat root did not have: +0.8 cycles a lookup one at a time, +2 in
+ * dp_lpm4_lookup_bulk (tests/unit/bench_lpm4.c, 1,024 /24s: 6.7 and 8.5
+ * against 5.9 and 6.5); the table engine's staged walk (dp_tbackend.c),
+ * which sxdp runs, hides it (bench/run.sh l3 and l3-vrfs: the same cycles
+ * a packet within noise).
  *
  * An entry is 32 bits: valid, "points to a group", the prefix length that
  * set it, and a 24-bit value (the route's next hop, or a group). One writer,
@@ -140,7 +145,7 @@ dp_lpm4_bulk_level(const struct dp_lpm4 *l, const uint32_t *ip, uint32_t *e, uns
  * a level are independent and in flight together, and a block whose
  * addresses stop at different levels walks without a branch to mispredict:
  * where route lengths mix, this is what pays (tests/unit/bench_lpm4.c:
- * 14 cycles an address against 21 one at a time). Where every address
+ * 16 cycles an address against 25 one at a time). Where every address
  * walks alike, a loop of dp_lpm4_lookup is 5-15 % faster (its branches
  * predict and the core overlaps its iterations). Blocks of 16: blocks of
  * 64 with a prefetch pass over an array of addresses stalled on short
