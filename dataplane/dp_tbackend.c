@@ -885,7 +885,7 @@ lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *defl
 	}
 	/* 2: the root entries */
 	for (unsigned int i = 0; i < n; i++) {
-		slot[i] = part[i] != NULL ? &part[i]->lpm->root[ip[i] >> 16] : NULL;
+		slot[i] = part[i] != NULL ? dp_lpm4_root(part[i]->lpm, ip[i] >> 16) : NULL;
 		if (slot[i] != NULL)
 			rte_prefetch0(slot[i]);
 	}

@@ -479,6 +479,43 @@ def test_routed_ttl_and_checksum():
         dp.expect_outputs({"p0": want_p0, "p1": want_p1}, unordered=["p0"])
 
 
+@R.test
+def test_4096_vrfs_of_an_svi_and_a_route():
+    """4,096 VRFs (one a slice), each an SVI's connected /24 and local /32
+    and a static /24 via a host of the /24, written through table.write in
+    the memory the packet tests give sxdp (512 MiB): every one is accepted
+    (a VRF's trie was a flat 256 KiB root and a 64 KiB group chunk: 1,024
+    filled the heap, the rest were refused no_memory) and the last VRF's
+    static route forwards. VRF v's SVI is in bd v; the last, 4096, is
+    attached to p0 and p1 with bd 0 (bds are 0..4095)."""
+    n = 4096
+
+    def sub(v):
+        return "10.%d.%d" % (v >> 8, v & 255)
+    last, mac = n, "02:5e:00:00:10:fe"
+    pkt = ip_udp("%s.7" % sub(last), "172.16.%d.9" % (last % 250), 1000, 2000, ttl=64)
+    with new_switch({"p0": [frame(H1, mac, pkt)], "p1": []}) as dp:
+        for v0 in range(1, n + 1, 512):
+            ups = []
+            for v in range(v0, min(n, v0 + 511) + 1):
+                bd = v if v < 4096 else 0
+                ups += [U("routes", {"vrf": v, "dst": "%s.0/24" % sub(v)}, "connected", {"bd": bd}),
+                        U("routes", {"vrf": v, "dst": "%s.254/32" % sub(v)}, "local"),
+                        U("routes", {"vrf": v, "dst": "172.16.%d.0/24" % (v % 250)}, "via",
+                         {"nh": "%s.1" % sub(v)})]
+            dp.table_write(ups)
+        entries = [t for t in dp.rpc("pipeline.describe")["tables"] if t["name"] == "routes"][0]["entries"]
+        expect_eq(entries, 3 * n, "routes installed")
+        dp.table_write(bd_updates(dp, 0, [("p0", 0)], slice_id=last) +
+                       [U("interfaces", {"in_port": "p1", "vlan": 20}, "attach", {"slice": last, "bd": 0}),
+                        U("svi", {"vrf": last, "bd": 0}, "svi", {"mac": mac, "ip": "%s.254" % sub(last), "plen": 24}),
+                        U("fdb", {"bd": 0, "mac": mac}, "route"),
+                        neigh(last, "%s.1" % sub(last), "p1", 20, H2, mac)])
+        dp.run_traffic()
+        dp.stop()
+        dp.expect_outputs({"p0": [], "p1": [frame(mac, H2, decremented(pkt), 20)]})
+
+
 def nexthops(dp):
     """nexthops as {ip: (action, port or None, dmac or None)}."""
     return {e["params"]["ip"]: (e["action"], e["params"].get("port"), e["params"].get("dmac"))
