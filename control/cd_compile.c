@@ -250,6 +250,10 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		json_object_set_new(x->used, ns, json_object());
 		u = json_object_get(x->used, ns);
 	}
+	/* stored by an sxcd whose range was another: a new one (the old one
+	 * stays taken until sxcd restarts) */
+	if (id < min || id > max)
+		id = 0;
 	if (id == 0) {
 		if ((n = idns_of(x, ns, m)) == NULL)
 			return -1;
@@ -1118,8 +1122,10 @@ compile_policy(struct cx *x, const char *name, json_t *spec)
 
 #define UPF_METER_MIN	4096	/* the UPF's meters: above the slices' and VDNs' */
 #define UPF_METER_MAX	16383
-#define UPF_BD_MIN	3900	/* its N3/N9 links' bridge domains, in the underlay */
-#define UPF_BD_MAX	3999
+/* its N3/N9 links' bridge domains, in the underlay: above the WAN links',
+ * where no slice's is (a slice's is its id, 1..3999): 87 links */
+#define UPF_BD_MIN	(CD_WAN_BD + CD_WAN_MAX)
+#define UPF_BD_MAX	4095
 #define UPF_URR_MAX	(1 << 22)
 #define UPF_QFI_COPY	64
 

@@ -41,6 +41,7 @@ const char *cd_kind_schema(enum cd_kind k);
 #define CD_SCHED_PIPES	  32
 #define CD_SCHED_QSIZE	  64
 #define CD_WAN_BD	 4001		/* WAN link i's bridge domain: CD_WAN_BD + i (BDs are 12 bits) */
+#define CD_WAN_MAX	 8		/* WAN links at most (SiteSpec.wan maxItems) */
 
 struct cd_compiled {
 	json_t *want;	 /* the entries (a cd_tables set) */

@@ -114,6 +114,31 @@ def test_big_dry_run_does_not_hold_the_loop():
 
 
 @R.test
+def test_upf_links_take_no_slice_bridge_domain():
+    """Slices hold the bridge domains of their ids, up to 3999; a UPF's N3 and N9 links take
+    theirs where no slice's is: with slices 3900..3903 (where UPF links used to go) and the
+    UPF's own slice 3999 resident, the UPF is Ready and its links' bridge domains are no
+    slice's."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024) as dp, Sxcd(dp.sock_path, resync_ms=10000) as cd:
+        items = [SITE, PEER, {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 3999}}] + \
+            [{"kind": "slices", "metadata": {"name": "s%d" % i}, "spec": {"id": i}} for i in range(3900, 3904)]
+        up = big_upf(10)
+        up["n9"] = {"port": "n9", "address": "192.0.9.1/24"}
+        items.append({"kind": "upf", "metadata": {"name": "edge"}, "spec": up})
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": items})
+        expect_eq(code, 200, "apply: %s" % res)
+        st = cd.wait_settled(timeout=60)
+        expect(all(v["phase"] == "Ready" for v in st.values()), "all Ready: %s" %
+               {k: v for k, v in st.items() if v["phase"] != "Ready"})
+        bds = set()
+        for e in dp.rpc("table.read", {"table": "interfaces"})["entries"]:
+            if e["match"].get("in_port") in ("n3", "n9"):
+                bds.add(e["params"]["bd"])
+        expect_eq(len(bds), 2, "the N3 and N9 links' bridge domains: %s" % bds)
+        expect(not bds & ({3999} | set(range(3900, 3904))), "none a slice's: %s" % bds)
+
+
+@R.test
 def test_one_change_writes_its_own_entries():
     """With 300 slices and a UPF of 2,000 sessions resident, changing one slice's route writes
     that route only, and moving one session's downlink writes that session's entry only (and
