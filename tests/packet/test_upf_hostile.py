@@ -5,7 +5,8 @@ G-PDUs on the wrong port or VLAN, answers that would be reflected to
 addresses no host has or to the box itself, UDP to port 2152 that is no
 GTP-U, lengths that disagree, IPv6 without its UDP checksum, an unknown
 must-understand extension on an echo request, end markers from the wrong
-side and in a flood. Each frame has its verdict (bytes out, or a named
+side and in a flood, buffered downlink too big for its tunnel when
+released (told to its sender as if sent at once). Each frame has its verdict (bytes out, or a named
 drop) and the harness checks the mempool at exit. The topology and
 helpers are test_upf.py's.
 
