@@ -259,8 +259,10 @@ reeval(struct queue *q, uint16_t app, int table, const struct dp_entry *e)
 			pl_swctl_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
+		/* as upf.dl counts what it sends to encap_n3 */
 		if ((col = up_urr_main_column()) >= 0)
 			up_urr_count((unsigned int)col, (const struct up_term *)e->params, m);
+		pl_swctl_event(UP_EVENT(to_n3));
 		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);

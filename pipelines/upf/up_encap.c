@@ -534,21 +534,38 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 	}
 }
 
-/* Main lcore: outer frame m for peer p out through its next hop, or held
- * on the switch's queue while the switch resolves it (which counts it
- * forwarded when it goes). punted: m came through the slow path (counted
- * forwarded when it goes out here), else the box made it. Takes m. */
-static int
-out(struct rte_mbuf *m, const struct up_peer *p, bool punted)
+/* Main lcore: the rewrite to IPv4 peer p's next hop, NULL while the
+ * switch has not resolved it. */
+static const struct sw_rewrite *
+next_hop(const struct up_peer *p)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
-	struct rte_ipv4_hdr *ip;
 
 	pl_switch_key_vrf_ip(k, p->vrf, p->gw);
 	e = dp_table_find((unsigned int)pl_sw.neigh, k);
-	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
-		if (rewrite(m, (const struct sw_rewrite *)e->params) < 0) {
+	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
+}
+
+/* Main lcore: outer frame m for peer p out through its next hop rw, or
+ * held on the switch's queue while the switch resolves it (rw NULL: it
+ * counts it forwarded when it goes). punted: m came through the slow path
+ * (counted forwarded when it goes out here), else the box made it. Over
+ * the egress port's MTU it is dropped as the switch's hold queue drops it
+ * (its DF is set; no ICMP about the box's own packets): a packet
+ * encapsulated before its next hop was known (up_encap_unresolved).
+ * Takes m. */
+static int
+out(struct rte_mbuf *m, const struct up_peer *p, const struct sw_rewrite *rw, bool punted)
+{
+	struct rte_ipv4_hdr *ip;
+
+	if (rw != NULL) {
+		if (unlikely(rte_pktmbuf_pkt_len(m) - ETH_HLEN > dp_ports[rw->port].mtu)) {
+			pl_swctl_drop(m, SW_DROP(frag_needed));
+			return -1;
+		}
+		if (rewrite(m, rw) < 0) {
 			pl_swctl_drop(m, UP_DROP(no_headroom));
 			return -1;
 		}
@@ -581,27 +598,51 @@ peer_of(uint32_t id)
 	return e != NULL && (e->action == UP_PEER_GTPU || e->action == UP_PEER_GTPU6) ? e : NULL;
 }
 
+/* Main lcore: m, which encap() or encap6() refused for reason r (its
+ * tunnel carries inner packets of inner_mtu bytes at most), given what
+ * the workers give it (too_big(): the sender told, or dropped). Takes m. */
+static int
+refused(struct rte_mbuf *m, unsigned int r, uint32_t inner_mtu)
+{
+	if (r == UP_DROP(too_big) && too_big(m, dp_meta(m), inner_mtu) == DP_NEXT_PUNT)
+		up_encap_too_big(m);
+	else
+		pl_swctl_drop(m, r);
+	return -1;
+}
+
 int
 up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 {
 	const struct dp_entry *e = peer_of(t->peer);
+	const struct sw_rewrite *rw;
 	const struct up_peer *p;
 	unsigned int r;
+	uint16_t mtu;
 
 	if (e == NULL) {
 		pl_swctl_drop(m, UP_DROP(no_peer));
 		return -1;
 	}
-	p = (const struct up_peer *)e->params;
-	r = e->action == UP_PEER_GTPU6 ?
-		encap6(m, dp_meta(m), (const struct up_peer6 *)e->params, t->teid, pdu_type, qfi_of(t, m)) :
-		encap(m, dp_meta(m), p, t->teid, pdu_type, qfi_of(t, m), p->mtu ? p->mtu : UINT16_MAX);
-	if (r != 0) {
-		pl_swctl_drop(m, r);
-		return -1;
+	/* the checks up_encap_burst makes, with the tables as they are now
+	 * (the peer's MTU and next hop may have changed while m was held) */
+	if (e->action == UP_PEER_GTPU6) {
+		const struct up_peer6 *p6 = (const struct up_peer6 *)e->params;
+
+		if ((r = encap6(m, dp_meta(m), p6, t->teid, pdu_type, qfi_of(t, m))) != 0)
+			return refused(m, r, INNER_MTU(p6->mtu ? p6->mtu : UINT16_MAX, IP6_HLEN));
+		/* the switch routes it, checks the egress MTU and counts it
+		 * forwarded when it goes */
+		return pl_switch_nd_route(m);
 	}
-	/* over IPv6 the switch routes it, and counts it forwarded when it goes */
-	return e->action == UP_PEER_GTPU6 ? pl_switch_nd_route(m) : out(m, p, true);
+	p = (const struct up_peer *)e->params;
+	rw = next_hop(p);
+	mtu = p->mtu ? p->mtu : UINT16_MAX;
+	if (rw != NULL && dp_ports[rw->port].mtu < mtu)
+		mtu = dp_ports[rw->port].mtu;
+	if ((r = encap(m, dp_meta(m), p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0)
+		return refused(m, r, INNER_MTU(mtu, IP_HLEN));
+	return out(m, p, rw, true);
 }
 
 void
@@ -633,7 +674,7 @@ up_encap_unresolved(struct rte_mbuf *m)
 		pl_swctl_drop(m, UP_DROP(no_peer));
 		return;
 	}
-	out(m, (const struct up_peer *)e->params, true);
+	out(m, (const struct up_peer *)e->params, next_hop((const struct up_peer *)e->params), true);
 }
 
 /* ---- end markers (TS 29.281 7.3.2, TS 23.501 5.8.2.9): on a path
@@ -705,7 +746,7 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 			    (uint16_t)(UDP_HLEN + glen));
 		outer_meta(md, false);
 		md->flags |= DP_MF_MADE;
-		return out(m, p, false) == 0 ? 0 : -ENOBUFS;
+		return out(m, p, next_hop(p), false) == 0 ? 0 : -ENOBUFS;
 	}
 }
 

@@ -22,7 +22,9 @@ void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint
 
 /* Main lcore: punted m (as up_encap_burst takes it) encapsulated for
  * termination t and sent (upf.forwarded), or held, or dropped with its
- * reason. Takes m; 0 or -1. */
+ * reason, after the checks up_encap_burst makes against the tables as they
+ * are now (the peer's MTU and the egress port's: too big, its sender told
+ * as up_encap_too_big tells it). Takes m; 0 or -1. */
 int up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type);
 /* Main lcore: an encapsulated packet whose next hop was unresolved
  * (dp_meta.tunnel: its peer), sent or held. Takes m. */

@@ -5,7 +5,8 @@ G-PDUs on the wrong port or VLAN, answers that would be reflected to
 addresses no host has or to the box itself, UDP to port 2152 that is no
 GTP-U, lengths that disagree, IPv6 without its UDP checksum, an unknown
 must-understand extension on an echo request, end markers from the wrong
-side and in a flood. Each frame has its verdict (bytes out, or a named
+side and in a flood, buffered downlink too big for its tunnel when
+released (told to its sender as if sent at once). Each frame has its verdict (bytes out, or a named
 drop) and the harness checks the mempool at exit. The topology and
 helpers are test_upf.py's.
 
@@ -22,10 +23,12 @@ from sxdptest import Sxdp, expect, expect_drops, expect_eq, events_of  # noqa: E
 from test_upf import (U, PORTS, PIPELINE, SLICE, UE, UE2, DN_HOST, INTERNET, N3_IP, N9_IP, N6_IP, GNB,  # noqa: E402
                       ANCHOR, N3_MAC, GNB_MAC, N9_MAC, ANCHOR_MAC, N6_MAC, DN_MAC, TEID_UL, TEID_GNB,
                       TEID_GNB2, TEID_N9_LOCAL, TEID_ANCHOR, N3_IP6, GNB6, setup, setup6, gtpu, want_gtpu,
-                      ue_pkt, routed, session, dl_far, reply_frame)
+                      ue_pkt, routed, session, dl_far, reply_frame, setup_ue6, UE6_NET, DN_HOST6, N6_IP6,
+                      PEER_GNB, PEER_GNB6)
 
 try:
-    from scapy.all import IP, IPv6, UDP, Ether, Raw, Dot1Q  # noqa: E402
+    from scapy.all import IP, IPv6, UDP, ICMP, Ether, Raw, Dot1Q  # noqa: E402
+    from scapy.layers.inet6 import ICMPv6PacketTooBig  # noqa: E402
     from scapy.contrib.gtp import GTP_U_Header, IE_Recovery  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s" % sys.executable)
@@ -281,6 +284,123 @@ def test_echo_with_unknown_must_understand_extension():
         dp.stop()
         out = dp.outputs()["n3"]
         expect_eq([Ether(f)[GTP_U_Header].gtp_type for f in out], [31], "one notification")
+
+
+# ------------------------------------------------------------------ 8d
+def big(n, df, ttl=30):
+    """An IPv4 datagram of n bytes from the DN host to the UE."""
+    return IP(src=DN_HOST, dst=UE, flags="DF" if df else 0, ttl=ttl) / UDP(sport=7, dport=9) / Raw(b"b" * (n - 28))
+
+
+def big6(n, hlim=30):
+    """An IPv6 packet of n bytes from the DN host to the UE's /64."""
+    return IPv6(src=DN_HOST6, dst=UE6_NET + "1", hlim=hlim) / UDP(sport=7, dport=9) / Raw(b"b" * (n - 48))
+
+
+def peer_mtu(peer, mtu, **kw):
+    """tunnel_peers' peer (PEER_GNB over IPv4, PEER_GNB6 over IPv6) with mtu."""
+    if peer == PEER_GNB:
+        return U("tunnel_peers", {"id": PEER_GNB}, "gtpu",
+                 {"src": N3_IP, "dst": GNB, "gw": GNB, "vrf": 100, "sport": 2152, "mtu": mtu, "dscp": 64}, **kw)
+    return U("tunnel_peers", {"id": PEER_GNB6}, "gtpu6",
+             {"src": N3_IP6, "dst": GNB6, "vrf": 100, "sport": 2152, "mtu": mtu, "dscp": 64}, **kw)
+
+
+def release(table="sessions_downlink", key=None, peer=PEER_GNB):
+    return U(table, key or {"slice": SLICE, "ue": UE}, "encap_n3", dict({"id": 1}, **dl_far(peer=peer)),
+             type="modify")
+
+
+def expect_frag_needed(frame, quoted, mtu):
+    e = Ether(frame)
+    expect_eq((e.src, e.dst, e[IP].src, e[IP].dst, e[ICMP].type, e[ICMP].code, e[ICMP].nexthopmtu),
+              (N6_MAC, DN_MAC, N6_IP, DN_HOST, 3, 4, mtu), "fragmentation needed to the sender")
+    expect_eq(bytes(e[ICMP].payload), bytes(quoted)[:28], "quote: the header as it came and 8 bytes")
+
+
+@R.test
+def test_released_too_big_for_a_peer_mtu_set_while_buffered():
+    """Buffered while the gNB's tunnel takes any size, released by the
+    write that gives it MTU 600 (inner 556): what upf.dl does with a packet
+    sent at once. 556 bytes leaves in the tunnel; 557 with DF gets ICMP
+    fragmentation needed (MTU 556) from the N6 SVI back to the DN host,
+    quoting the header as it came (TTL 30); 557 without DF is dropped with
+    no ICMP; both upf.too_big."""
+    pkts = [big(556, True), big(557, True), big(557, False)]
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in pkts], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup(dl="buffer"))
+        buffered(dp, 3)
+        dp.table_write([peer_mtu(PEER_GNB, 600, type="modify"), release()])
+        st = dp.wait_consumed()
+        expect_drops(st, {"upf.too_big": 2})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.forwarded"), ev.get("upf.to_n3"), ev.get("switch.icmp_error")), (1, 3, 1),
+                  "released: one sent, three to N3 as upf.dl counts them, one ICMP error")
+        dp.stop()
+        out = dp.outputs()
+        expect_eq([len(IP(g[14:])) for g in out["n3"]], [600], "the packet that fits, at the peer MTU")
+        expect_eq(len(out["n6"]), 1, "no ICMP for the packet without DF")
+        expect_frag_needed(out["n6"][0], pkts[1], 556)
+
+
+@R.test
+def test_released_over_the_egress_port_mtu():
+    """N3's port has MTU 1000, the gNB's tunnel the port's (inner 956):
+    released, 956 bytes leaves; 957 with DF gets fragmentation needed with
+    MTU 956, without DF it is dropped; nothing over the port's MTU leaves
+    it (the released packets were sent whole)."""
+    pkts = [big(956, True), big(957, True), big(957, False), big(1400, True)]
+    ports = dict(PORTS, n3={"role": "n3", "mtu": 1000})
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in pkts], "n9": []},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup(dl="buffer"))
+        buffered(dp, 4)
+        dp.table_write([release()])
+        st = dp.wait_consumed()
+        expect_drops(st, {"upf.too_big": 3})
+        expect_eq(events_of(st).get("switch.icmp_error"), 2, "two ICMP errors")
+        dp.stop()
+        out = dp.outputs()
+        expect_eq([len(IP(g[14:])) for g in out["n3"]], [1000], "the packet that fits, nothing over the MTU")
+        expect_eq(len(out["n6"]), 2, "ICMP for the two with DF only")
+        expect_frag_needed(out["n6"][0], pkts[1], 956)
+        expect_frag_needed(out["n6"][1], pkts[3], 956)
+
+
+@R.test
+def test_released_ipv6_too_big_and_over_an_ipv6_peer():
+    """The IPv6 half: an IPv6 session's buffered packet too big for the
+    gNB's IPv4 tunnel (MTU 600: inner 556) gets ICMPv6 packet too big (MTU
+    556) from the N6 SVI6 back to the DN host, quoting the packet as it
+    came (hop limit 30); an IPv4 DF packet buffered for a session released
+    into an IPv6 tunnel of MTU 600 (inner 536) gets fragmentation needed
+    with 536. What fits leaves in either tunnel."""
+    v6 = [big6(556), big6(557)]
+    v4 = [big(536, True), big(537, True)]
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in v6 + v4], "n9": []},
+              pipeline=PIPELINE, port_opts=PORTS) as dp:
+        ue6 = [dict(u, action="buffer", params={"id": 1}) if u["table"] == "sessions_downlink6" else u
+               for u in setup_ue6()]
+        dp.table_write(setup(dl="buffer") + setup6(dp) + ue6)
+        buffered(dp, 4)
+        dp.table_write([peer_mtu(PEER_GNB, 600, type="modify"), peer_mtu(PEER_GNB6, 600, type="modify"),
+                        release("sessions_downlink6", {"slice": SLICE, "ue": UE6_NET}), release(peer=PEER_GNB6)])
+        st = dp.wait_consumed()
+        expect_drops(st, {"upf.too_big": 2})
+        ev = events_of(st)
+        expect_eq((ev.get("switch.icmp_error"), ev.get("switch.icmp6_error")), (1, 1), "one ICMP error of each")
+        dp.stop()
+        out = dp.outputs()
+        sent = sorted((Ether(g).type == 0x86dd, len(g) - 14) for g in out["n3"])
+        expect_eq(sent, [(False, 600), (True, 600)], "what fits, in its tunnel (IPv4 outer, IPv6 outer)")
+        icmp = {IPv6 in Ether(g): Ether(g) for g in out["n6"]}
+        expect_eq(len(out["n6"]), 2, "one error each")
+        e = icmp[True]
+        expect_eq((e.src, e.dst, e[IPv6].src, e[IPv6].dst, e[ICMPv6PacketTooBig].mtu),
+                  (N6_MAC, DN_MAC, N6_IP6, DN_HOST6, 556), "packet too big to the sender")
+        expect_eq(bytes(e[ICMPv6PacketTooBig].payload)[:48], bytes(v6[1])[:48], "quote: the packet as it came")
+        expect_frag_needed(bytes(icmp[False]), v4[1], 536)
 
 
 if __name__ == "__main__":
