@@ -16,6 +16,7 @@
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
 #define DIFF_SLICE	 4096	/* keys compared in one slice of a whole diff */
+#define WRITE_BATCH	 4096	/* updates in one table.write */
 
 /* A dry run waiting or under way. */
 struct dry {
@@ -86,6 +87,8 @@ struct cd_sync {
 	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
 	json_t *diff;			/* the writes, with owners */
+	json_t *sent;			/* the batch of them in flight */
+	size_t sent_at, sent_n;		/* where it starts in diff, how many it took */
 	json_t *groups;			/* owner → updates: the batches after a refusal */
 	size_t group;			/* the one in flight */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
@@ -263,6 +266,8 @@ run_clear(struct cd_sync *s)
 	json_decref(s->gens);
 	json_decref(s->have);
 	json_decref(s->diff);
+	json_decref(s->sent);
+	s->sent = NULL;
 	json_decref(s->groups);
 	json_decref(s->errors);
 	json_decref(s->kept);
@@ -566,6 +571,7 @@ drop_vanished(struct cd_sync *s, json_t *updates, json_t *result)
 }
 
 static void on_written(void *arg, json_t *result, json_t *error);
+static void next_batch(struct cd_sync *s);
 
 static void
 on_group_written(void *arg, json_t *result, json_t *error)
@@ -690,9 +696,38 @@ kept_entries(struct cd_sync *s)
 	return out;
 }
 
-/* sxdp answered the batch: applied (the cache and what sxcd owns follow
- * it), some entries already gone (written again without them), or refused
- * (each intent written on its own). */
+/* The next batch of the run's writes, from s->sent_at + s->sent_n (0, 0:
+ * the first), or the end of them: what sxcd owns stored, the run over. A
+ * run's writes go in batches of WRITE_BATCH, in order (what an entry needs
+ * comes first), each dataplane-atomic: one of 100k sessions would be past
+ * what sxdp takes in one call (65,536 updates, 16 MiB) and hold the loop
+ * serialising it. */
+static void
+next_batch(struct cd_sync *s)
+{
+	json_t *params;
+
+	s->sent_at += s->sent_n;
+	s->sent_n = 0;
+	json_decref(s->sent);
+	s->sent = NULL;
+	if (s->sent_at >= json_array_size(s->diff)) {
+		if (owned_update(s, true) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+		run_finish(s, true);
+		return;
+	}
+	s->sent = json_array();
+	for (size_t i = s->sent_at; i < json_array_size(s->diff) && s->sent_n < WRITE_BATCH; i++, s->sent_n++)
+		json_array_append(s->sent, json_array_get(s->diff, i));
+	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates", cd_tables_strip(s->sent));
+	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
+		run_abort(s);
+}
+
+/* sxdp answered a batch: applied (the cache follows it), some entries
+ * already gone (written again without them), or refused (what is left
+ * written intent by intent). */
 static void
 on_written(void *arg, json_t *result, json_t *error)
 {
@@ -706,16 +741,15 @@ on_written(void *arg, json_t *result, json_t *error)
 		run_abort(s);
 		return;
 	}
-	s->writes += json_array_size(s->diff);
+	s->writes += json_array_size(s->sent);
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
-	    drop_vanished(s, s->diff, result)) {
-		if (json_array_size(s->diff) == 0) {
-			owned_update(s, true);
-			run_finish(s, true);
+	    drop_vanished(s, s->sent, result)) {
+		if (json_array_size(s->sent) == 0) {
+			next_batch(s);
 			return;
 		}
 		if (ctl_async_call(s->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity",
-				   "dataplane-atomic", "updates", cd_tables_strip(s->diff)),
+				   "dataplane-atomic", "updates", cd_tables_strip(s->sent)),
 				   on_written, s) < 0)
 			run_abort(s);
 		return;
@@ -723,7 +757,7 @@ on_written(void *arg, json_t *result, json_t *error)
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
 		json_t *sent = json_object(), *prev;
 
-		json_array_foreach(s->diff, i, u) {
+		json_array_foreach(s->sent, i, u) {
 			if (cd_tables_apply(s->tables, s->cache, u, NULL, &prev, NULL, 0) < 0)
 				s->full = true;	/* cannot happen: read it all again next time */
 			else if (prev != NULL)
@@ -731,18 +765,19 @@ on_written(void *arg, json_t *result, json_t *error)
 			json_decref(prev);
 		}
 		json_decref(sent);
-		if (owned_update(s, true) < 0)
-			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		run_finish(s, true);
+		next_batch(s);
 		return;
 	}
-	/* refused: each intent on its own; what sxdp holds then is read again */
+	/* refused: each intent on its own (what is left of the writes); what
+	 * sxdp holds then is read again */
 	s->full = true;
 	if (error != NULL)
 		CD_LOG(WARN, "table.write refused: %s",
 		       json_string_value(json_object_get(error, "message")));
 	s->groups = json_object();
 	json_array_foreach(s->diff, i, u) {
+		if (i < s->sent_at)
+			continue;
 		const char *who = json_string_value(json_object_get(u, "owner"));
 		json_t *g;
 
@@ -983,12 +1018,12 @@ owned_update(struct cd_sync *s, bool after)
 	return shards_save(s);
 }
 
-/* The writes: the difference for what the compile changed, written as
- * one batch. */
+/* The writes: the difference for what the compile changed, written in
+ * batches (next_batch). */
 static void
 write_diff(struct cd_sync *s)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *params, *mine, *rows, *v, *u;
+	json_t *owned = cd_res_state(s->res, "owned"), *mine, *rows, *v, *u;
 	const char *t, *k;
 	size_t i;
 	int rc;
@@ -1045,11 +1080,9 @@ write_diff(struct cd_sync *s)
 		run_end(s, false);
 		return;
 	}
-	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
-			   cd_tables_strip(s->diff));
-	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
-		run_abort(s);
-	else
+	s->sent_at = s->sent_n = 0;
+	next_batch(s);
+	if (s->running && s->sent != NULL)
 		next_work(s);	/* a dry run may compile while sxdp writes */
 }
 

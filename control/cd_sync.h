@@ -3,7 +3,8 @@
 /*
  * Level-triggered: a run compiles the whole intent set (cd_compile), reads
  * every table it wants or owns (table.read, all pages), and writes what
- * differs (cd_tables_diff) as one dataplane-atomic batch; entries already
+ * differs (cd_tables_diff) in dataplane-atomic batches of at most 4,096
+ * updates, in dependency order (one batch for any usual change); entries already
  * right are not touched, so a run after sxcd restarts disturbs no traffic.
  * If sxdp refuses the batch, each intent's part is written as its own
  * batch: the ones refused are in Error and retried with backoff (1 s,
