@@ -12,9 +12,9 @@ What is loaded: the site (two WAN links) and one peer; --slices slices
 (ids 1..3999: the schema's range, so at most 3,999), each with an SVI, a
 route and a VNI stretched to the peer (a tunnel and a path policy each);
 --upfs upf intents of --sessions sessions each (50 x 2,000 = 100k: one
-intent of 100k sessions is a 15 MB body, past the API's 4 MiB, and UPF
-links take bridge domains 3900..3999, so the sessions are split over
-intents, each a UPF of its own slice on its own N3 VLAN).
+intent of 100k sessions is a 15 MB body, past the API's 4 MiB, so the
+sessions are split over intents, each a UPF of its own slice on its own
+N3 VLAN; UPF links take bridge domains 4009..4095, 87 at most).
 
 Then:
   1. a slice change (its route's next hop) applied, PUT ?wait=1, --changes
@@ -136,7 +136,9 @@ def main():
         print("sxcd_scale: %d upf intents, %d sessions in all, Ready in %.1f s (sessions_uplink: %s entries)" % (
             a.upfs, n_sess, time.monotonic() - t0, entries.get("total", "?")))
         lag0 = st["sxdp"]["loop_lag"]["max_seconds"]
-        print("sxcd_scale: loop lag max while loading: %.1f ms" % (lag0 * 1e3))
+        print("sxcd_scale: loop lag max while loading: %.1f ms; held by: %s" % (
+            lag0 * 1e3, ", ".join("%s %.0f ms" % (k, v * 1e3) for k, v in
+                                  sorted(st["sxdp"]["loop_lag"]["held_by"].items(), key=lambda kv: -kv[1]))))
 
         # 1. a slice change
         lat = []
@@ -203,6 +205,9 @@ def main():
         print("sxcd_scale: loop lag max over the whole run: %.1f ms (timer ticks %d, %d over 50 ms)" % (
             st["sxdp"]["loop_lag"]["max_seconds"] * 1e3, st["sxdp"]["loop_lag"]["count"],
             st["sxdp"]["loop_lag"]["count"] - dict((b[0], b[1]) for b in st["sxdp"]["loop_lag"]["buckets"])[0.05]))
+        print("sxcd_scale: held past 50 ms by: %s" % ", ".join(
+            "%s %.0f ms" % (k, v * 1e3) for k, v in sorted(st["sxdp"]["loop_lag"]["held_by"].items(),
+                                                           key=lambda kv: -kv[1])))
         print("sxcd_scale: sxcd RSS %d MB" % (int(open("/proc/%d/status" % cd.proc.pid).read().split("VmRSS:")[1].split()[0]) // 1024))
         print("sxcd_scale: load average %s" % open("/proc/loadavg").read().strip())
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "cd_compile.h"
+#include "cd_gc.h"
 #include "gtp.h"
 #include "intent.h"
 #include "intent_cc.h"
@@ -1730,8 +1731,8 @@ start_full(struct cd_compiler *cc)
 		cc->pre_seq = json_incref(x->seq);
 	}
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
-		json_decref(*objs[i]);
-		*objs[i] = i == 4 || i == 8 ? (i == 4 ? json_array() : json_object()) : json_object();
+		cd_gc_free(*objs[i]);
+		*objs[i] = objs[i] == &x->undo ? json_array() : json_object();
 	}
 	x->site = NULL;
 	x->n = 0;

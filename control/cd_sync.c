@@ -6,6 +6,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_gc.h"
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_sync.h"
@@ -264,8 +265,8 @@ run_clear(struct cd_sync *s)
 	s->results = s->keys = s->dirty_keys = NULL;
 	s->diff_iter = NULL;
 	json_decref(s->gens);
-	json_decref(s->have);
-	json_decref(s->diff);
+	cd_gc_free(s->have);
+	cd_gc_free(s->diff);
 	json_decref(s->sent);
 	s->sent = NULL;
 	json_decref(s->groups);
@@ -1387,7 +1388,7 @@ run_start(struct cd_sync *s)
 	/* a full read now and then; between them, what was read and written */
 	s->whole = false;
 	if (s->full || s->cache == NULL) {
-		json_decref(s->cache);
+		cd_gc_free(s->cache);
 		s->cache = json_object();
 		s->full = false;
 		s->whole = true;
@@ -1486,8 +1487,8 @@ dry_end(struct cd_sync *s, int rc)
 	s->drying = false;
 	if (d->fn != NULL)
 		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
-	json_decref(s->dry_diff);
-	json_decref(s->dry_results);
+	cd_gc_free(s->dry_diff);
+	cd_gc_free(s->dry_results);
 	s->dry_diff = s->dry_results = NULL;
 	dry_free(d);
 	next_work(s);

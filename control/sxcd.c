@@ -16,6 +16,7 @@
 
 #include "ctl_async.h"
 
+#include "cd_gc.h"
 #include "cd_http.h"
 #include "cd_log.h"
 #include "cd_nl.h"
@@ -254,6 +255,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cd_res_set_base(res, base);
+	if (cd_gc_init(base) < 0) {
+		fprintf(stderr, "sxcd: out of memory\n");
+		return 1;
+	}
 	if (use_nl && (kernel_nl = nl = cd_nl_new(base, on_kernel, sync)) == NULL)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
@@ -285,6 +290,7 @@ main(int argc, char **argv)
 	cd_schema_free(schema);
 	event_free(sigint);
 	event_free(sigterm);
+	cd_gc_fini();
 	event_base_free(base);
 	return 0;
 }

@@ -584,7 +584,26 @@ START_TEST(compiler_incremental)
 							   "phase")), "Failed");
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
+	/* a slice taking s05's id fails (s05 holds it); once s05 goes, it
+	 * compiles in s05's place: what is not Ready is tried again */
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	intents = renew(intents, "slices");
+	json_object_set_new(json_object_get(intents, "slices"), "late", J("{\"id\": 15}"));
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "slices/late"),
+							   "phase")), "Failed");
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	intents = renew(intents, "slices");
+	json_object_del(json_object_get(intents, "slices"), "s05");
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "slices/late"),
+							   "phase")), "Ready");
 	cd_compiler_free(cc);
+	json_decref(ids);
 	json_decref(intents);
 }
 END_TEST
