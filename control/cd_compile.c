@@ -2052,11 +2052,14 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 	return 0;
 }
 
+#define TAKE_BACK_MAX 20000	/* entries an update takes back in one go, at most */
+
 /* What an update of the intents compiles again (see cd_compile.h): into
  * cc->queue, after taking it back. Returns true when that is everything. */
 static bool
 plan(struct cd_compiler *cc)
 {
+	size_t back = 0;
 	struct cx *x = &cc->x;
 	json_t *r = json_object(), *work = json_array(), *objs, *spec, *rec, *t, *e, *res;
 	const char *name, *who, *other;
@@ -2163,9 +2166,13 @@ plan(struct cd_compiler *cc)
 	json_decref(work);
 	/* a UPF whose sessions only changed compiles those, unless it is
 	 * compiled whole anyway */
-	json_object_foreach(r, who, t)
+	json_object_foreach(r, who, t) {
 		json_object_del(cc->partial, who);
-	if (full || take_back(cc, r) < 0) {
+		back += json_array_size(json_object_get(json_object_get(x->recs, who), "journal"));
+	}
+	/* taking back is one go: past TAKE_BACK_MAX entries, compiling
+	 * everything afresh (in slices) holds the loop less */
+	if (full || back > TAKE_BACK_MAX || take_back(cc, r) < 0) {
 		json_decref(r);
 		return true;
 	}

@@ -38,6 +38,20 @@ struct waiter {
 	void *arg;
 };
 
+/*
+ * Two sets of entries ({"TABLE": {"KEY": entry}}) compared in slices: the
+ * keys of @a for which @differs says so (pass 0), then those of @b that @a
+ * lacks (pass 1), into @marked ({"TABLE": {"KEY": true}}).
+ */
+struct keycmp {
+	json_t *a, *b, *marked;
+	bool (*differs)(struct cd_sync *s, const char *table, const char *key, json_t *e);
+	json_t *rows;
+	const char *name;
+	void *it;
+	int pass, table;
+};
+
 struct cd_sync {
 	struct event_base *base;
 	struct ctl_async *ctl;
@@ -70,10 +84,8 @@ struct cd_sync {
 	 * stores the shards its keys fall in, not every key sxcd owns */
 	bool shard_dirty[256];	/* OWN_SHARDS */
 	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
-	json_t *dirty_keys, *diff_rows;
-	const char *diff_name;
-	void *diff_iter;
-	int diff_pass, diff_table;
+	struct keycmp cmp;		/* a whole diff's */
+	struct keycmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
 
 	/* the run under way */
@@ -112,6 +124,15 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+keycmp_clear(struct keycmp *k)
+{
+	json_decref(k->a);
+	json_decref(k->b);
+	json_decref(k->marked);
+	*k = (struct keycmp){ 0 };
 }
 
 static void run_start(struct cd_sync *s);
@@ -261,9 +282,8 @@ run_clear(struct cd_sync *s)
 	json_decref(s->mine);
 	s->mine = NULL;
 	json_decref(s->keys);
-	json_decref(s->dirty_keys);
-	s->results = s->keys = s->dirty_keys = NULL;
-	s->diff_iter = NULL;
+	keycmp_clear(&s->cmp);
+	s->results = s->keys = NULL;
 	json_decref(s->gens);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
@@ -1099,66 +1119,72 @@ mark(json_t *keys, const char *table, const char *key)
 	json_object_set_new(t, key, json_true());
 }
 
-/* A whole diff (after a whole compile or read), in slices: the keys that
- * differ are found DIFF_SLICE at a time (the wanted ones, then the owned
- * ones nobody wants), then written as any run's. true when done. */
-static bool
-compare_slice(struct cd_sync *s)
+static void
+keycmp_start(struct keycmp *k, json_t *a, json_t *b,
+	     bool (*differs)(struct cd_sync *, const char *, const char *, json_t *))
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
-	json_t *top = s->diff_pass == 0 ? s->c.want : owned;
+	keycmp_clear(k);
+	*k = (struct keycmp){ .a = json_incref(a), .b = json_incref(b), .marked = json_object(),
+			      .differs = differs };
+}
+
+/* DIFF_SLICE keys more; true when done. */
+static bool
+keycmp_slice(struct cd_sync *s, struct keycmp *k)
+{
+	json_t *top = k->pass == 0 ? k->a : k->b;
 	size_t n = 0;
 
-	while (s->diff_pass < 2) {
-		const char *table;
-		json_t *rows;
-
-		if (s->diff_iter == NULL) {   /* the next table */
+	while (k->pass < 2) {
+		if (k->it == NULL) {   /* the next table */
 			size_t ti = 0;
 			void *it;
 
-			for (it = json_object_iter(top); it != NULL && ti < (size_t)s->diff_table;
+			for (it = json_object_iter(top); it != NULL && ti < (size_t)k->table;
 			     it = json_object_iter_next(top, it))
 				ti++;
 			if (it == NULL) {
-				s->diff_pass++;
-				s->diff_table = 0;
-				top = owned;
+				k->pass++;
+				k->table = 0;
+				top = k->b;
 				continue;
 			}
-			rows = json_object_iter_value(it);
-			s->diff_iter = json_object_iter(rows);
-			s->diff_rows = rows;
-			s->diff_name = json_object_iter_key(it);
-			if (s->diff_iter == NULL) {
-				s->diff_table++;
+			k->rows = json_object_iter_value(it);
+			k->name = json_object_iter_key(it);
+			if ((k->it = json_object_iter(k->rows)) == NULL) {
+				k->table++;
 				continue;
 			}
 		}
-		rows = s->diff_rows;
-		table = s->diff_name;
-		for (; s->diff_iter != NULL; s->diff_iter = json_object_iter_next(rows, s->diff_iter)) {
-			const char *key = json_object_iter_key(s->diff_iter);
-			json_t *e = json_object_iter_value(s->diff_iter);
-			json_t *h = json_object_get(json_object_get(s->have, table), key);
+		for (; k->it != NULL; k->it = json_object_iter_next(k->rows, k->it)) {
+			const char *key = json_object_iter_key(k->it);
 
 			if (n++ >= DIFF_SLICE)
 				return false;
-			/* what differs in sxdp, and what sxcd records it owns (and
-			 * whose) that differs from what it wants */
-			if (s->diff_pass == 0 ? h == NULL ||
-			    !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-			    !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
-			    !json_equal(json_object_get(json_object_get(owned, table), key),
-					json_object_get(json_object_get(s->c.seq, table), key)) ||
-			    !json_equal(json_object_get(json_object_get(owners, table), key),
-					json_object_get(json_object_get(s->c.owner, table), key)) :
-			    json_object_get(json_object_get(s->c.want, table), key) == NULL)
-				mark(s->dirty_keys, table, key);
+			if (k->pass == 0 ? k->differs(s, k->name, key, json_object_iter_value(k->it)) :
+			    json_object_get(json_object_get(k->a, k->name), key) == NULL)
+				mark(k->marked, k->name, key);
 		}
-		s->diff_table++;
+		k->table++;
 	}
 	return true;
+}
+
+/* A whole diff's test (after a whole compile or read): what differs in
+ * sxdp, and what sxcd records it owns (and whose) that differs from what
+ * it wants. */
+static bool
+run_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
+	json_t *h = json_object_get(json_object_get(s->have, table), key);
+
+	return h == NULL || !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
+	       !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
+	       !json_equal(json_object_get(json_object_get(owned, table), key),
+			   json_object_get(json_object_get(s->c.seq, table), key)) ||
+	       !json_equal(json_object_get(json_object_get(owners, table), key),
+			   json_object_get(json_object_get(s->c.owner, table), key));
 }
 
 static void more_work(struct cd_sync *s);
@@ -1167,10 +1193,8 @@ static void
 diff_and_write(struct cd_sync *s)
 {
 	if (s->keys == NULL) {
-		s->dirty_keys = json_object();
-		s->diff_pass = 0;
-		s->diff_table = 0;
-		s->diff_iter = NULL;
+		/* the wanted ones, then the owned ones nobody wants */
+		keycmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs);
 		s->comparing = true;
 		more_work(s);
 		return;
@@ -1349,13 +1373,13 @@ work(struct cd_sync *s)
 	if (!s->running)
 		return;
 	if (s->comparing) {
-		if (!compare_slice(s)) {
+		if (!keycmp_slice(s, &s->cmp)) {
 			more_work(s);
 			return;
 		}
 		s->comparing = false;
-		s->keys = s->dirty_keys;
-		s->dirty_keys = NULL;
+		s->keys = json_incref(s->cmp.marked);
+		keycmp_clear(&s->cmp);
 		/* the keys that differ are all there is to write and to own */
 		s->whole = false;
 		write_diff(s);
@@ -1485,6 +1509,7 @@ dry_end(struct cd_sync *s, int rc)
 
 	s->dry = d->next;
 	s->drying = false;
+	keycmp_clear(&s->dcmp);
 	if (d->fn != NULL)
 		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
 	cd_gc_free(s->dry_diff);
@@ -1509,8 +1534,9 @@ dry_collect(struct cd_sync *s)
 	/* a later update replaces the results it compiles: a copy of the
 	 * object holds these */
 	s->dry_results = json_copy(c->results);
-	if (keys == NULL) {   /* it compiled everything: the whole sets */
-		s->dry_diff = cd_tables_diff(c->want, pre_set, c->seq, pre_seq, c->owner);
+	if (keys == NULL) {   /* it compiled everything: the keys that differ (dcmp) */
+		s->dry_diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, s->dcmp.marked);
+		keycmp_clear(&s->dcmp);
 		goto out;
 	}
 	json_object_foreach(keys, table, rows) {
@@ -1539,15 +1565,38 @@ out:
 	json_decref(nseq);
 }
 
+/* A dry run's whole compile against the set before it: an entry it
+ * lacks, or holds otherwise. */
+static bool
+dry_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+{
+	json_t *h = json_object_get(json_object_get(s->dcmp.b, table), key);
+
+	return h == NULL || !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
+	       !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
+	       !json_equal(json_object_get(h, "priority"), json_object_get(e, "priority"));
+}
+
 /* A dry run compiles on the intents the reconciler keeps compiled, in
  * three updates: the intents as they are (usually nothing to do), as the
- * dry run would have them (ids kept), and back; each in slices. */
+ * dry run would have them (ids kept), and back; each in slices (and the
+ * diff of a whole compile too). */
 static void
 dry_slice(struct cd_sync *s)
 {
-	int rc = cd_compiler_step(s->cc, SLICE_US);
+	int rc;
 
-	if (rc == -EAGAIN) {
+	if (s->dcmp.marked != NULL) {   /* a whole compile's sets compared */
+		if (!keycmp_slice(s, &s->dcmp)) {
+			more_work(s);
+			return;
+		}
+		dry_collect(s);
+		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
+		more_work(s);
+		return;
+	}
+	if ((rc = cd_compiler_step(s->cc, SLICE_US)) == -EAGAIN) {
 		more_work(s);
 		return;
 	}
@@ -1560,6 +1609,13 @@ dry_slice(struct cd_sync *s)
 		cd_compiler_begin(s->cc, s->tables, s->dry->specs, s->kernel, true);
 		break;
 	case 2:
+		if (cd_compiler_touched(s->cc) == NULL) {   /* it compiled everything */
+			json_t *pre_set, *pre_seq;
+
+			cd_compiler_pre(s->cc, &pre_set, &pre_seq);
+			keycmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs);
+			break;
+		}
 		dry_collect(s);
 		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
 		break;
@@ -1755,6 +1811,9 @@ cd_sync_free(struct cd_sync *s)
 		free(w);
 	}
 	run_clear(s);
+	keycmp_clear(&s->dcmp);
+	json_decref(s->dry_diff);
+	json_decref(s->dry_results);
 	while (s->dry != NULL) {
 		struct dry *d = s->dry;
 

@@ -139,6 +139,35 @@ def test_upf_links_take_no_slice_bridge_domain():
 
 
 @R.test
+def test_whole_dry_run_diff_is_what_the_write_does():
+    """A dry run that compiles everything again (a peer's endpoint moves; or a change too
+    large to take back piecemeal) compares the whole sets in slices: its diff names exactly
+    the entries the same change then writes in sxdp, no more, no fewer."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024) as dp, Sxcd(dp.sock_path, resync_ms=10000) as cd:
+        items = [SITE, PEER] + [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": slice_spec(i)}
+                                for i in range(200)]
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": items})
+        expect_eq(code, 200, "apply")
+        cd.wait_settled(timeout=60)
+        peer = json.loads(json.dumps(PEER))
+        peer["spec"]["endpoints"][1]["address"] = "203.0.113.9"
+        code, dry = cd.req("PUT", "/api/v1/peers/siteB?dry_run=1", peer)
+        expect_eq(code, 200, "dry run: %s" % dry)
+        said = sorted({(d["table"], json.dumps(d["match"], sort_keys=True)) for d in dry["diff"]})
+        expect(len(said) > 0, "the dry run names writes")
+        before = snapshot(dp)
+        code, res = cd.req("PUT", "/api/v1/peers/siteB?wait=1", peer)
+        expect_eq((code, res["status"]["phase"]), (200, "Ready"), "applied: %s" % res)
+        after = snapshot(dp)
+        done = set()
+        for t in after:
+            a = {json.dumps(json.loads(e)["match"], sort_keys=True): e for e in before[t]}
+            b = {json.dumps(json.loads(e)["match"], sort_keys=True): e for e in after[t]}
+            done |= {(t, m) for m in set(a) | set(b) if a.get(m) != b.get(m)}
+        expect_eq(said, sorted(done), "the dry run's writes are the write's")
+
+
+@R.test
 def test_one_change_writes_its_own_entries():
     """With 300 slices and a UPF of 2,000 sessions resident, changing one slice's route writes
     that route only, and moving one session's downlink writes that session's entry only (and
