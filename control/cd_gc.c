@@ -15,6 +15,7 @@
  * the queue holds one reference to each */
 static json_t *queue;
 static struct event *ev;
+static const struct timeval no_wait = { 0, 0 };
 
 static uint64_t
 now_ns(void)
@@ -83,7 +84,9 @@ on_slice(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	while (!bite())
 		if (now_ns() >= end) {
-			event_active(ev, EV_TIMEOUT, 0);
+			/* a timer, not an active event: that would run again
+			 * before the loop's other work */
+			evtimer_add(ev, &no_wait);
 			return;
 		}
 }
@@ -119,6 +122,6 @@ cd_gc_free(json_t *j)
 		return;
 	}
 	if (json_array_size(queue) == 0)
-		event_active(ev, EV_TIMEOUT, 0);
+		evtimer_add(ev, &no_wait);
 	json_array_append_new(queue, j);
 }

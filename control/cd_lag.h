@@ -29,8 +29,10 @@ void cd_lag_leave(uint64_t t0, const char *what);
 
 struct cd_lag *cd_lag_new(struct event_base *base);
 void cd_lag_free(struct cd_lag *l);
-/* {"max_seconds", "last_seconds", "count", "sum_seconds", "buckets":
- * [[le_seconds, count], ...], "held_by": {what: longest seconds}} (new). */
+/* {"max_seconds", "max_running_seconds" (of the largest lag, what sxcd
+ * spent running: the rest is the machine not running it), "last_seconds",
+ * "count", "sum_seconds", "buckets": [[le_seconds, count], ...],
+ * "held_by": {what: longest seconds}} (new). */
 json_t *cd_lag_info(const struct cd_lag *l);
 
 #endif

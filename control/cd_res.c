@@ -18,6 +18,8 @@
 
 #define CD_RES_SLICE_US 5000	/* a large change's store work on the loop at a time */
 
+static const struct timeval no_wait = { 0, 0 };
+
 /* A change stored in slices (cd_res_commit_all_async). */
 struct cd_res_job {
 	struct store_job *sj;
@@ -530,7 +532,7 @@ job_slice(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (rc == -EAGAIN)
-		event_active(r->job->ev, EV_TIMEOUT, 0);
+		evtimer_add(r->job->ev, &no_wait);	/* a timer: an active event would run again before the loop's other work */
 	else
 		job_end(r, rc);
 	cd_lag_leave(t0, "store: apply");
@@ -558,7 +560,7 @@ cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res
 	}
 	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .fn = fn, .arg = arg };
 	r->job = j;
-	event_active(j->ev, EV_TIMEOUT, 0);
+	evtimer_add(j->ev, &no_wait);
 }
 
 void

@@ -38,6 +38,11 @@ struct waiter {
 	void *arg;
 };
 
+struct wkey {
+	json_int_t order;
+	const char *table, *key;
+};
+
 /*
  * Two sets of entries ({"TABLE": {"KEY": entry}}) compared in slices: the
  * keys of @a for which @differs says so (pass 0), then those of @b that @a
@@ -85,6 +90,13 @@ struct cd_sync {
 	bool shard_dirty[256];	/* OWN_SHARDS */
 	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
 	struct keycmp cmp;		/* a whole diff's */
+	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
+	 * (each diffed, owned and written as a run of its own), in the order
+	 * writes go: what an entry needs first, deletes last */
+	struct wkey *wk;
+	size_t wk_n, wk_at;
+	json_t *wk_keys;		/* holds the keys' strings */
+	bool chunking, chunk_wrote;
 	struct keycmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
 
@@ -142,6 +154,7 @@ static void dry_start(struct cd_sync *s);
 static void run_end(struct cd_sync *s, bool wrote);
 static void run_abort(struct cd_sync *s);
 static void run_finish(struct cd_sync *s, bool wrote);
+static void chunk_done(struct cd_sync *s, bool wrote);
 
 static void
 arm(struct cd_sync *s, unsigned int ms)
@@ -176,6 +189,7 @@ static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_sync *s = arg;
+	uint64_t t0 = cd_lag_enter();
 
 	(void)fd;
 	(void)what;
@@ -183,6 +197,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		ctl_async_call(s->ctl, "pipeline.describe", NULL, on_usage, s);
 	s->full = true;	/* what changed behind sxcd's back shows now */
 	cd_sync_kick(s);
+	cd_lag_leave(t0, "sync: resync or retry");
 }
 
 /* ----------------------------------------------------------- waiters */
@@ -284,6 +299,12 @@ run_clear(struct cd_sync *s)
 	json_decref(s->keys);
 	keycmp_clear(&s->cmp);
 	s->results = s->keys = NULL;
+	free(s->wk);
+	s->wk = NULL;
+	s->wk_n = s->wk_at = 0;
+	json_decref(s->wk_keys);
+	s->wk_keys = NULL;
+	s->chunking = s->chunk_wrote = false;
 	json_decref(s->gens);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
@@ -735,7 +756,7 @@ next_batch(struct cd_sync *s)
 	if (s->sent_at >= json_array_size(s->diff)) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		run_finish(s, true);
+		chunk_done(s, true);
 		return;
 	}
 	s->sent = json_array();
@@ -1081,7 +1102,7 @@ write_diff(struct cd_sync *s)
 	if (json_array_size(s->diff) == 0) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		run_finish(s, false);
+		chunk_done(s, false);
 		return;
 	}
 	/* what is about to be written is owned (and by whom) before it is
@@ -1105,6 +1126,94 @@ write_diff(struct cd_sync *s)
 	next_batch(s);
 	if (s->running && s->sent != NULL)
 		next_work(s);	/* a dry run may compile while sxdp writes */
+}
+
+#define KEYS_CHUNK 8192	/* keys a whole diff writes at a time */
+
+static void mark(json_t *keys, const char *table, const char *key);
+static void more_work(struct cd_sync *s);
+
+static size_t
+count_keys(json_t *keys)
+{
+	json_t *rows;
+	const char *t;
+	size_t n = 0;
+
+	json_object_foreach(keys, t, rows)
+		n += json_object_size(rows);
+	return n;
+}
+
+static int
+wkey_cmp(const void *a, const void *b)
+{
+	json_int_t x = ((const struct wkey *)a)->order, y = ((const struct wkey *)b)->order;
+
+	return (x > y) - (x < y);
+}
+
+/* The keys of a whole diff (s->keys, taken) in the order writes go: the
+ * wanted ones by the compile's order, then deletes in the reverse of the
+ * order they were owned in. */
+static int
+chunk_plan(struct cd_sync *s)
+{
+	json_t *owned = cd_res_state(s->res, "owned"), *rows, *v;
+	const char *t, *k;
+	size_t n = 0;
+
+	json_object_foreach(s->keys, t, rows)
+		n += json_object_size(rows);
+	if ((s->wk = calloc(n + 1, sizeof(*s->wk))) == NULL)
+		return -ENOMEM;
+	json_object_foreach(s->keys, t, rows) {
+		json_t *q = json_object_get(s->c.seq, t), *o = json_object_get(owned, t);
+
+		json_object_foreach(rows, k, v) {
+			json_t *sq = json_object_get(q, k);
+
+			s->wk[s->wk_n++] = (struct wkey){ .table = t, .key = k, .order = sq != NULL ?
+				json_integer_value(sq) : INT64_MAX / 2 - json_integer_value(json_object_get(o, k)) };
+		}
+	}
+	qsort(s->wk, s->wk_n, sizeof(*s->wk), wkey_cmp);
+	s->wk_keys = s->keys;
+	s->keys = NULL;
+	s->wk_at = 0;
+	return 0;
+}
+
+/* The next chunk's keys, diffed and written as a run's. */
+static void
+chunk_next(struct cd_sync *s)
+{
+	s->keys = json_object();
+	for (size_t n = 0; n < KEYS_CHUNK && s->wk_at < s->wk_n; n++, s->wk_at++)
+		mark(s->keys, s->wk[s->wk_at].table, s->wk[s->wk_at].key);
+	write_diff(s);
+}
+
+/* A chunk's writes are in (or there were none): the next chunk, after the
+ * loop has served the others, or the run's end. */
+static void
+chunk_done(struct cd_sync *s, bool wrote)
+{
+	s->chunk_wrote = s->chunk_wrote || wrote;
+	if (s->wk == NULL || s->wk_at >= s->wk_n) {
+		run_finish(s, s->chunk_wrote);
+		return;
+	}
+	cd_gc_free(s->diff);
+	json_decref(s->sent);
+	json_decref(s->wseq);
+	json_decref(s->wowner);
+	json_decref(s->kept);
+	json_decref(s->keys);
+	s->diff = s->sent = s->wseq = s->wowner = s->kept = s->keys = NULL;
+	s->sent_at = s->sent_n = 0;
+	s->chunking = true;
+	more_work(s);
 }
 
 static void
@@ -1186,8 +1295,6 @@ run_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
 	       !json_equal(json_object_get(json_object_get(owners, table), key),
 			   json_object_get(json_object_get(s->c.owner, table), key));
 }
-
-static void more_work(struct cd_sync *s);
 
 static void
 diff_and_write(struct cd_sync *s)
@@ -1372,6 +1479,11 @@ work(struct cd_sync *s)
 	}
 	if (!s->running)
 		return;
+	if (s->chunking) {
+		s->chunking = false;
+		chunk_next(s);
+		return;
+	}
 	if (s->comparing) {
 		if (!keycmp_slice(s, &s->cmp)) {
 			more_work(s);
@@ -1380,6 +1492,11 @@ work(struct cd_sync *s)
 		s->comparing = false;
 		s->keys = json_incref(s->cmp.marked);
 		keycmp_clear(&s->cmp);
+		if (count_keys(s->keys) > KEYS_CHUNK && chunk_plan(s) == 0) {
+			s->whole = false;
+			chunk_next(s);
+			return;
+		}
 		/* the keys that differ are all there is to write and to own */
 		s->whole = false;
 		write_diff(s);
@@ -1438,7 +1555,7 @@ next_work(struct cd_sync *s)
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
 	 * dry run's first update then changes nothing) */
-	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing &&
+	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->wk == NULL &&
 	    !s->whole && !s->dirty) {
 		dry_start(s);
 		return;

@@ -181,6 +181,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 static void
 answer(struct ctl_async *c, const char *line)
 {
+	uint64_t t0 = cd_lag_enter();
 	json_t *msg = json_loads(line, 0, NULL), *id;
 	struct pending **pp, *p;
 
@@ -201,8 +202,6 @@ answer(struct ctl_async *c, const char *line)
 	if (p != NULL) {
 		*pp = p->next;
 		c->n_calls--;
-		uint64_t t0 = cd_lag_enter();
-
 		p->done(p->arg, json_object_get(msg, "result"), json_object_get(msg, "error"));
 		cd_lag_leave(t0, p->what);
 		free(p);
@@ -214,6 +213,7 @@ static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	struct ctl_async *c = arg;
+	uint64_t t0 = now_ms();
 	char *line;
 	size_t n;
 
@@ -224,6 +224,13 @@ on_read(struct bufferevent *bev, void *arg)
 		free(line);
 		if (c->bev != bev)
 			return;   /* a callback closed or replaced the connection */
+		/* answers that came together are handled a few at a time: the
+		 * loop serves others between them */
+		if (now_ms() - t0 >= CTL_ASYNC_SLICE_MS &&
+		    evbuffer_search_eol(bufferevent_get_input(bev), NULL, NULL, EVBUFFER_EOL_LF).pos >= 0) {
+			bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+			return;
+		}
 	}
 }
 

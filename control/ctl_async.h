@@ -32,6 +32,7 @@ struct ctl_async;
 #define CTL_ASYNC_KEEPALIVE_MS	 1000	/* idle this long: probe */
 #define CTL_ASYNC_PROBE_MS	 2000	/* a probe's answer, at most */
 #define CTL_ASYNC_TICK_MS	 250
+#define CTL_ASYNC_SLICE_MS	 5	/* answers handled in one go, at most this long */
 
 /* A call's end: @result (borrowed) or @error (borrowed: code, message, data). */
 typedef void ctl_async_done(void *arg, json_t *result, json_t *error);
