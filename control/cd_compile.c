@@ -75,6 +75,7 @@ struct upf_run {
  * (struct cd_compiler). */
 struct cx {
 	const struct cd_tables *t;
+	json_t *ids_touched;	/* NS → KEY → true: allocated or freed since taken */
 	json_t *set, *owner, *seq, *results;
 	json_t *unready;	/* "KIND/NAME" → true: its result is not Ready */
 	/* the intent being compiled: [table, key, entry, owner, seq, n] as
@@ -236,6 +237,18 @@ idns_free(struct cx *x)
 
 /* @key's id in namespace @ns (@min..@max): the one it had, else the
  * lowest free one; -1 when all are taken. */
+static void
+touch_id(struct cx *x, const char *ns, const char *key)
+{
+	json_t *m = json_object_get(x->ids_touched, ns);
+
+	if (m == NULL) {
+		json_object_set_new(x->ids_touched, ns, json_object());
+		m = json_object_get(x->ids_touched, ns);
+	}
+	json_object_set_new(m, key, json_true());
+}
+
 static json_int_t
 alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
 {
@@ -276,6 +289,7 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		if (id == 0 || id_take(n, id) < 0)
 			return -1;
 		x->ids_new = true;
+		touch_id(x, ns, key);
 		if (hint != NULL)
 			*hint = id + 1;
 	}
@@ -1568,6 +1582,9 @@ struct cd_compiler {
 	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
 	json_t *partial;	/* "KIND/NAME" → true: a UPF of which some sessions changed */
 	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
+	/* slice NAME → its x->slices record before: its VDNs, policies and
+	 * UPFs were not compiled again on the word that it stays the same */
+	json_t *cut;
 	/* the intents the last finished update brought the set to: what is
 	 * the same object in @intents now (a kind, a spec) has not changed
 	 * (cd_res hands specs out so), and needs no look */
@@ -2054,6 +2071,30 @@ upf_partial(struct cd_compiler *cc, const char *name, json_t *spec)
 
 #define TAKE_BACK_MAX 20000	/* entries an update takes back in one go, at most */
 
+/* @who (a slice, changed) was Ready and its spec changed in its routes
+ * and subnets only: its own entries in its VRF. */
+static bool
+slice_routes_only(struct cd_compiler *cc, const char *who, const char *name)
+{
+	json_t *rec = json_object_get(cc->x.recs, who), *a, *b;
+	json_t *now = json_object_get(json_object_get(cc->intents, kinds[CD_SLICES]), name);
+	bool same;
+
+	if (rec == NULL || now == NULL || json_object_get(cc->x.slices, name) == NULL ||
+	    strcmp(str(json_object_get(cc->x.results, who), "phase") ?: "", "Ready") != 0)
+		return false;
+	a = json_copy(json_object_get(rec, "spec"));
+	b = json_copy(now);
+	json_object_del(a, "routes");
+	json_object_del(a, "subnets");
+	json_object_del(b, "routes");
+	json_object_del(b, "subnets");
+	same = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
 /* What an update of the intents compiles again (see cd_compile.h): into
  * cc->queue, after taking it back. Returns true when that is everything. */
 static bool
@@ -2124,10 +2165,18 @@ plan(struct cd_compiler *cc)
 		     strcmp(why, "duplicate") != 0 && strcmp(why, "no_space") != 0))
 			json_object_set_new(r, who, json_true());
 	}
-	/* a slice's VDNs, policies and UPFs read what it compiled to */
+	/* a slice's VDNs, policies and UPFs read what it compiled to (its
+	 * x->slices record), unless only its routes changed: then that is
+	 * checked once it compiled (cc->cut) */
 	json_object_foreach(r, who, t) {
 		if (kind_of_who(who, &name) != CD_SLICES)
 			continue;
+		if (slice_routes_only(cc, who, name)) {
+			json_t *was = json_object_get(x->slices, name);
+
+			json_object_set_new(cc->cut, name, was != NULL ? json_deep_copy(was) : json_null());
+			continue;
+		}
 		for (int k = CD_VDNS; k < CD_KINDS; k++) {
 			json_object_foreach(json_object_get(cc->intents, kinds[k]), other, spec) {
 				if (str(spec, "slice") == NULL || strcmp(str(spec, "slice"), name) != 0)
@@ -2147,9 +2196,16 @@ plan(struct cd_compiler *cc)
 		json_t *cur = json_incref(json_array_get(work, json_array_size(work) - 1));
 
 		json_array_remove(work, json_array_size(work) - 1);
+		/* taking back is one go: past TAKE_BACK_MAX entries, compiling
+		 * everything afresh (in slices) holds the loop less, and so
+		 * does not walking on */
+		back += json_array_size(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"));
+		full = full || back > TAKE_BACK_MAX;
 		json_array_foreach(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"), i, e) {
 			json_t *ws;
 
+			if (full)
+				break;
 			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
 				 json_string_value(json_array_get(e, 1)));
 			if ((ws = json_object_get(x->shared, sk)) == NULL)
@@ -2166,13 +2222,9 @@ plan(struct cd_compiler *cc)
 	json_decref(work);
 	/* a UPF whose sessions only changed compiles those, unless it is
 	 * compiled whole anyway */
-	json_object_foreach(r, who, t) {
+	json_object_foreach(r, who, t)
 		json_object_del(cc->partial, who);
-		back += json_array_size(json_object_get(json_object_get(x->recs, who), "journal"));
-	}
-	/* taking back is one go: past TAKE_BACK_MAX entries, compiling
-	 * everything afresh (in slices) holds the loop less */
-	if (full || back > TAKE_BACK_MAX || take_back(cc, r) < 0) {
+	if (full || take_back(cc, r) < 0) {
 		json_decref(r);
 		return true;
 	}
@@ -2213,12 +2265,14 @@ cd_compiler_new(json_t *ids)
 	if (cc == NULL)
 		return NULL;
 	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
+	cc->x.ids_touched = json_object();
 	cc->x.used_now = json_array();
 	cc->x.marks = json_array();
 	cc->queue = json_array();
 	cc->changed = json_object();
 	cc->partial = json_object();
 	cc->compiled = json_object();
+	cc->cut = json_object();
 	cc->x.freed = json_array();
 	cc->kernel_seen = json_null();
 	cc->pending = json_object();
@@ -2247,6 +2301,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->unready);
 	json_decref(x->undo);
 	json_decref(x->ids);
+	json_decref(x->ids_touched);
 	json_decref(x->used);
 	json_decref(x->used_now);
 	json_decref(x->marks);
@@ -2270,6 +2325,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->queue);
 	json_decref(cc->changed);
 	json_decref(cc->partial);
+	json_decref(cc->cut);
 	json_decref(cc->compiled);
 	json_decref(cc->x.freed);
 	free(cc);
@@ -2297,6 +2353,7 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	json_object_clear(cc->changed);
 	json_object_clear(cc->partial);
 	json_object_clear(cc->compiled);
+	json_object_clear(cc->cut);
 	json_array_clear(cc->x.freed);
 	json_decref(x->touched);
 	x->touched = json_object();
@@ -2339,6 +2396,7 @@ finish(struct cd_compiler *cc)
 			b->n_hints = 0;
 		}
 		json_object_del(m, key);
+		touch_id(x, n, key);
 		cc->ids_changed = true;
 	}
 	json_array_clear(cc->x.freed);
@@ -2410,6 +2468,14 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 		cc->in_one = false;
 		one_end(x, k, name, spec);
 		json_object_set_new(cc->compiled, x->who, json_true());
+		/* a slice whose dependents were left as they were compiled to
+		 * something else after all: everything again */
+		if (!cc->full && k == CD_SLICES && json_object_get(cc->cut, name) != NULL &&
+		    !json_equal(json_object_get(cc->cut, name),
+				json_object_get(x->slices, name) ?: json_null())) {
+			start_full(cc);
+			continue;
+		}
 		/* an intent changed now collides with one that comes after it:
 		 * in compile order it would have won, so everything again */
 		if (!cc->full && json_object_get(json_object_get(x->results, x->who), "reason") != NULL &&
@@ -2455,6 +2521,15 @@ cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq)
 {
 	*set = cc->pre_set;
 	*seq = cc->pre_seq;
+}
+
+json_t *
+cd_compiler_ids_take(struct cd_compiler *cc)
+{
+	json_t *t = cc->x.ids_touched;
+
+	cc->x.ids_touched = json_object();
+	return t;
 }
 
 json_t *

@@ -107,6 +107,9 @@ json_t *cd_compiler_take(struct cd_compiler *cc);
 /* After an update that compiled everything: the set and seqs as it found
  * them (borrowed), for a dry run's diff; NULL after an incremental one. */
 void cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq);
+/* The ids allocated or freed since the last take ({"NS": {"KEY": true}},
+ * new): what a store of them in shards writes. */
+json_t *cd_compiler_ids_take(struct cd_compiler *cc);
 /* The allocations (borrowed), and whether the last update changed them. */
 json_t *cd_compiler_ids(struct cd_compiler *cc, bool *changed);
 /* The intents the last update compiled ("KIND/NAME" → true; borrowed). */

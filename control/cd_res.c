@@ -902,6 +902,13 @@ cd_res_state(struct cd_res *r, const char *what)
 	return d;
 }
 
+void
+cd_res_state_put(struct cd_res *r, const char *what, json_t *doc)
+{
+	if (json_object_get(r->state, what) != doc)
+		json_object_set(r->state, what, doc);
+}
+
 int
 cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 {

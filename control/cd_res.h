@@ -128,6 +128,9 @@ const char *cd_res_now(char *out, size_t len);
  * entries it owns in sxdp (borrowed; saved durably by cd_res_save). */
 json_t *cd_res_state(struct cd_res *r, const char *what);
 int cd_res_save(struct cd_res *r, const char *what, json_t *doc);
+/* @doc (borrowed) is @what in memory, not stored (what the store holds of
+ * it the caller stores otherwise). */
+void cd_res_state_put(struct cd_res *r, const char *what, json_t *doc);
 /* Several at once (@what[i] is @docs[i]), all or none: one sync for all. */
 int cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n);
 

@@ -89,6 +89,8 @@ struct cd_sync {
 	 * stores the shards its keys fall in, not every key sxcd owns */
 	bool shard_dirty[256];	/* OWN_SHARDS */
 	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
+	bool ids_legacy;		/* the whole "ids" document still to move into shards */
+	bool ids_dirty[64];		/* IDS_SHARDS: changed in memory, not yet stored */
 	struct keycmp cmp;		/* a whole diff's */
 	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
 	 * (each diffed, owned and written as a run of its own), in the order
@@ -352,12 +354,13 @@ run_end(struct cd_sync *s, bool wrote)
 		const char *phase = json_string_value(json_object_get(r, "phase"));
 		json_t *o;
 
-		/* an intent this run did not compile and nothing failed for
-		 * says what it said (its result is the one it had) */
+		/* a Ready intent this run did not compile and nothing failed
+		 * for says what it said (its result is the one it had) */
 		old = cd_res_status(s->res, who);
 		if (old != NULL && json_object_get(s->mine, who) == NULL &&
-		    json_object_get(s->errors, who) == NULL &&
+		    json_object_get(s->errors, who) == NULL && strcmp(phase, "Ready") == 0 &&
 		    strcmp(json_string_value(json_object_get(old, "phase")) ?: "", phase) == 0 &&
+		    json_object_get(old, "reason") == NULL &&
 		    json_equal(json_object_get(old, "observedGeneration"), json_object_get(s->gens, who)))
 			continue;
 		o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
@@ -1007,6 +1010,107 @@ shards_save(struct cd_sync *s)
 	return 0;
 }
 
+/*
+ * The ids sxcd allocated (paths, tunnels, meters, bridge domains...) are
+ * stored in shards by key ("ids.N") like what it owns: an update that
+ * allocates a few stores the shards they fall in, not every id (a UPF's
+ * meters: thousands). In memory "ids" is the compiler's, whole.
+ */
+#define IDS_SHARDS 64
+
+/* By the intent a key names ("upf/edge/17/ul": "upf/edge"), so that an
+ * intent's ids are in one shard: a UPF's thousands stored as one file. */
+static unsigned int
+ids_shard(const char *ns, const char *key)
+{
+	const char *sl = strchr(key, '/');
+	uint32_t h = fnv(2166136261u, ns);
+
+	sl = sl != NULL ? strchr(sl + 1, '/') : NULL;
+	for (const char *p = key; *p != '\0' && p != sl; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h % IDS_SHARDS;
+}
+
+static json_t *
+ids_doc(struct cd_sync *s, unsigned int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "ids.%u", i);
+	return cd_res_state(s->res, name);
+}
+
+/* The shards merged into "ids" (as an older sxcd stored it, whole: then
+ * moved into the shards at the next store). */
+static void
+ids_load(struct cd_sync *s)
+{
+	json_t *ids = cd_res_state(s->res, "ids"), *m, *v;
+	const char *ns, *key;
+
+	s->ids_legacy = json_object_size(ids) > 0;
+	for (unsigned int i = 0; i < IDS_SHARDS; i++)
+		json_object_foreach(ids_doc(s, i), ns, m)
+			json_object_foreach(m, key, v)
+				json_object_set(sub(ids, ns), key, v);
+}
+
+/* What the compile allocated and freed since the last store, stored. */
+static int
+ids_save(struct cd_sync *s)
+{
+	json_t *ids = cd_compiler_ids(s->cc, NULL), *touched = cd_compiler_ids_take(s->cc), *m, *v, *e;
+	char names[IDS_SHARDS + 1][16];
+	const char *what[IDS_SHARDS + 1], *ns, *key;
+	json_t *docs[IDS_SHARDS + 1];
+	bool *dirty = s->ids_dirty;
+	size_t n = 0;
+	int rc;
+
+	cd_res_state_put(s->res, "ids", ids);
+	if (s->ids_legacy) {   /* every one into the shards, the whole document emptied */
+		for (unsigned int i = 0; i < IDS_SHARDS; i++) {
+			json_object_clear(ids_doc(s, i));
+			dirty[i] = true;
+		}
+		json_decref(touched);
+		touched = json_incref(ids);
+	}
+	json_object_foreach(touched, ns, m) {
+		json_object_foreach(m, key, v) {
+			unsigned int i = ids_shard(ns, key);
+
+			if ((e = json_object_get(json_object_get(ids, ns), key)) != NULL)
+				json_object_set(sub(ids_doc(s, i), ns), key, e);
+			else
+				json_object_del(json_object_get(ids_doc(s, i), ns), key);
+			dirty[i] = true;
+		}
+	}
+	json_decref(touched);
+	for (unsigned int i = 0; i < IDS_SHARDS; i++) {
+		if (!dirty[i])
+			continue;
+		snprintf(names[n], sizeof(names[n]), "ids.%u", i);
+		what[n] = names[n];
+		docs[n++] = ids_doc(s, i);
+	}
+	if (s->ids_legacy) {
+		what[n] = "ids";
+		docs[n++] = json_object();
+	}
+	rc = n > 0 ? cd_res_save_all(s->res, what, docs, n) : 0;
+	if (rc == 0)
+		memset(s->ids_dirty, 0, sizeof(s->ids_dirty));
+	if (s->ids_legacy) {
+		json_decref(docs[n - 1]);
+		cd_res_state_put(s->res, "ids", ids);	/* memory keeps them whole */
+		s->ids_legacy = rc < 0;
+	}
+	return rc;
+}
+
 static int
 owned_update(struct cd_sync *s, bool after)
 {
@@ -1413,9 +1517,8 @@ more_work(struct cd_sync *s)
 static void
 compiled(struct cd_sync *s)
 {
-	json_t *tabs, *v, *ids;
+	json_t *tabs, *v;
 	const char *t;
-	bool ids_changed;
 
 	s->c = *cd_compiler_set(s->cc);
 	json_incref(s->c.want);
@@ -1431,8 +1534,7 @@ compiled(struct cd_sync *s)
 	}
 	s->whole = s->keys == NULL;
 	programming(s);
-	ids = cd_compiler_ids(s->cc, &ids_changed);
-	if (ids_changed && cd_res_save(s->res, "ids", ids) < 0)
+	if (ids_save(s) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
 	/* every table wanted or owned that the cache lacks, read whole */
 	tabs = json_object();
@@ -1905,6 +2007,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
 	shards_load(s);
+	ids_load(s);
 	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	s->ctl = ctl_async_new(base, socket, on_state, s);

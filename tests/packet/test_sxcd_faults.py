@@ -417,8 +417,9 @@ def test_corrupt_state_set_aside():
             settled_all(cd)
             cd.stop()
             st_dir = os.path.join(cd.store, "state")
-            ids = os.path.join(st_dir, "ids.json")
-            expect(os.path.exists(ids), "ids stored")
+            id_shards = sorted(glob.glob(os.path.join(st_dir, "ids.*.json")))
+            expect(len(id_shards) > 0, "ids stored")
+            ids = id_shards[0]
             shard = sorted(glob.glob(os.path.join(st_dir, "own.*.json")))[0]
             open(ids, "w").write('{"paths": {"red/pe')
             open(shard, "w").write("\0garbage")
@@ -426,13 +427,51 @@ def test_corrupt_state_set_aside():
             settled_all(cd)
             st = cd.status()
             aside = sorted(x["document"] for x in st["store"]["set_aside"])
-            expect_eq(aside, sorted(["state/ids", "state/" + os.path.basename(shard)[:-5]]), "in /status: %s" % st["store"])
+            expect_eq(aside, sorted(["state/" + os.path.basename(ids)[:-5], "state/" + os.path.basename(shard)[:-5]]),
+                      "in /status: %s" % st["store"])
             kept = glob.glob(ids + ".corrupt-*")
             expect(len(kept) == 1 and open(kept[0]).read() == '{"paths": {"red/pe', "the corrupt ids kept aside: %s" % kept)
             expect_eq(len(glob.glob(shard + ".corrupt-*")), 1, "the corrupt shard kept aside")
             expect("does not read back" in cd.logtail(), "logged")
             expect_eq(st["intents"], {"Ready": 4}, "every intent Ready")
             expect(len(owned_by(dp, 1)) > 3 and len(owned_by(dp, 2)) > 3, "their entries in sxdp")
+        finally:
+            cd.stop()
+            shutil.rmtree(cd.store, ignore_errors=True)
+
+
+@R.test
+def test_whole_ids_document_moved_into_shards():
+    """A store an older sxcd wrote, with its allocated ids in one document (state/ids.json):
+    read, then stored in shards (state/ids.N.json) and the whole document emptied, every id
+    kept: sxdp's entries are not touched."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        cd = Sxcd(dp.sock_path, resync_ms=300)
+        try:
+            cd.start()
+            cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("red", 2, "lan2", 5001),
+                                                             slice_("blue", 1, "lan1", 5000)]})
+            settled_all(cd)
+            good = snapshot(dp)
+            cd.stop()
+            st_dir = os.path.join(cd.store, "state")
+            whole = {}
+            for f in glob.glob(os.path.join(st_dir, "ids.*.json")):
+                for ns, m in json.load(open(f)).items():
+                    whole.setdefault(ns, {}).update(m)
+                os.unlink(f)
+            expect(len(whole.get("path", {})) > 0, "paths were allocated: %s" % whole)
+            json.dump(whole, open(os.path.join(st_dir, "ids.json"), "w"))
+            cd.start()
+            time.sleep(1.2)   # several resyncs
+            settled_all(cd)
+            expect_eq(snapshot(dp), good, "entries untouched: %s" % (snap_diff(good, snapshot(dp)),))
+            expect_eq(json.load(open(os.path.join(st_dir, "ids.json"))), {}, "the whole document emptied")
+            again = {}
+            for f in glob.glob(os.path.join(st_dir, "ids.*.json")):
+                for ns, m in json.load(open(f)).items():
+                    again.setdefault(ns, {}).update(m)
+            expect_eq(again, whole, "every id in the shards")
         finally:
             cd.stop()
             shutil.rmtree(cd.store, ignore_errors=True)

@@ -571,6 +571,28 @@ START_TEST(compiler_incremental)
 	}
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
+	/* the UPF's slice: its route alone changed compiles it alone (the
+	 * UPF reads nothing of its routes); its VNI changed, the UPF too */
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	intents = renew(intents, "slices");
+	json_object_set_new(json_object_get(intents, "slices"), "s00",
+			    J("{\"id\": 10, \"vni\": 5000, \"svi\": {\"address\": \"10.0.0.1/24\", \"mac\": "
+			      "\"02:00:00:00:00:00\"}, \"routes\": [{\"prefix\": \"172.16.0.0/24\", \"via\": \"10.0.0.7\"}]}"));
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 1);
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
+	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	intents = renew(intents, "slices");
+	json_object_set_new(json_object_get(intents, "slices"), "s00",
+			    J("{\"id\": 10, \"vni\": 5100, \"svi\": {\"address\": \"10.0.0.1/24\", \"mac\": "
+			      "\"02:00:00:00:00:00\"}, \"routes\": [{\"prefix\": \"172.16.0.0/24\", \"via\": \"10.0.0.7\"}]}"));
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_ptr_nonnull(json_object_get(cd_compiler_compiled(cc), "upf/edge"));
+	same_as_whole(cc, intents, ids);
+	json_decref(ids);
 	/* a session naming no peer: the UPF fails whole, as a whole compile says */
 	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
 	up = json_deep_copy(up);
