@@ -1731,18 +1731,10 @@ start_full(struct cd_compiler *cc)
 	struct cx *x = &cc->x;
 	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->unready, &x->undo, &x->wans, &x->peers,
 			    &x->slices, &x->used, &x->idx, &x->slice_ids, &x->recs, &x->shared, &x->counts };
-	const char *who;
-	json_t *rec;
 	size_t n = 0;
 
-	/* what the intents held was there: a whole diff shows it */
-	json_object_foreach(x->recs, who, rec) {
-		json_t *u;
-		size_t i;
-
-		json_array_foreach(json_object_get(rec, "ids"), i, u)
-			json_array_append(cc->x.freed, u);
-	}
+	/* (the ids the intents held that this compile does not use are
+	 * freed by finish's sweep of every id) */
 	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
 		cc->pre_set = json_incref(x->set);
 		cc->pre_seq = json_incref(x->seq);
@@ -2355,10 +2347,11 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	json_object_clear(cc->compiled);
 	json_object_clear(cc->cut);
 	json_array_clear(cc->x.freed);
-	json_decref(x->touched);
+	cd_gc_free(x->touched);
 	x->touched = json_object();
-	json_decref(cc->pre_set);
-	json_decref(cc->pre_seq);
+	/* the set before a whole compile: every entry, freed in slices */
+	cd_gc_free(cc->pre_set);
+	cd_gc_free(cc->pre_seq);
 	cc->pre_set = cc->pre_seq = NULL;
 	if (full || plan(cc))
 		start_full(cc);

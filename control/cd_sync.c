@@ -1332,6 +1332,13 @@ mark(json_t *keys, const char *table, const char *key)
 	json_object_set_new(t, key, json_true());
 }
 
+/* json_equal, but two absent values are the same too */
+static bool
+same(json_t *a, json_t *b)
+{
+	return a == b || (a != NULL && b != NULL && json_equal(a, b));
+}
+
 static void
 keycmp_start(struct keycmp *k, json_t *a, json_t *b,
 	     bool (*differs)(struct cd_sync *, const char *, const char *, json_t *))
@@ -1392,12 +1399,12 @@ run_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
 	json_t *h = json_object_get(json_object_get(s->have, table), key);
 
-	return h == NULL || !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
-	       !json_equal(json_object_get(json_object_get(owned, table), key),
-			   json_object_get(json_object_get(s->c.seq, table), key)) ||
-	       !json_equal(json_object_get(json_object_get(owners, table), key),
-			   json_object_get(json_object_get(s->c.owner, table), key));
+	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
+	       !same(json_object_get(h, "params"), json_object_get(e, "params")) ||
+	       !same(json_object_get(json_object_get(owned, table), key),
+		     json_object_get(json_object_get(s->c.seq, table), key)) ||
+	       !same(json_object_get(json_object_get(owners, table), key),
+		     json_object_get(json_object_get(s->c.owner, table), key));
 }
 
 static void
@@ -1791,9 +1798,9 @@ dry_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
 {
 	json_t *h = json_object_get(json_object_get(s->dcmp.b, table), key);
 
-	return h == NULL || !json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !json_equal(json_object_get(h, "params"), json_object_get(e, "params")) ||
-	       !json_equal(json_object_get(h, "priority"), json_object_get(e, "priority"));
+	/* (the priority is in the key) */
+	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
+	       !same(json_object_get(h, "params"), json_object_get(e, "params"));
 }
 
 /* A dry run compiles on the intents the reconciler keeps compiled, in
