@@ -1237,18 +1237,6 @@ write_diff(struct cd_sync *s)
 static void mark(json_t *keys, const char *table, const char *key);
 static void more_work(struct cd_sync *s);
 
-static size_t
-count_keys(json_t *keys)
-{
-	json_t *rows;
-	const char *t;
-	size_t n = 0;
-
-	json_object_foreach(keys, t, rows)
-		n += json_object_size(rows);
-	return n;
-}
-
 static int
 wkey_cmp(const void *a, const void *b)
 {
@@ -1265,11 +1253,8 @@ chunk_plan(struct cd_sync *s)
 {
 	json_t *owned = cd_res_state(s->res, "owned"), *rows, *v;
 	const char *t, *k;
-	size_t n = 0;
 
-	json_object_foreach(s->keys, t, rows)
-		n += json_object_size(rows);
-	if ((s->wk = calloc(n + 1, sizeof(*s->wk))) == NULL)
+	if ((s->wk = calloc(cd_tables_count(s->keys) + 1, sizeof(*s->wk))) == NULL)
 		return -ENOMEM;
 	json_object_foreach(s->keys, t, rows) {
 		json_t *q = json_object_get(s->c.seq, t), *o = json_object_get(owned, t);
@@ -1601,7 +1586,7 @@ work(struct cd_sync *s)
 		s->comparing = false;
 		s->keys = json_incref(s->cmp.marked);
 		keycmp_clear(&s->cmp);
-		if (count_keys(s->keys) > KEYS_CHUNK && chunk_plan(s) == 0) {
+		if (cd_tables_count(s->keys) > KEYS_CHUNK && chunk_plan(s) == 0) {
 			s->whole = false;
 			chunk_next(s);
 			return;

@@ -486,9 +486,8 @@ upd(const char *type, const char *table, json_t *e, json_t *owner, const char *k
 	return u;
 }
 
-/* Entries in @set. */
-static size_t
-count(json_t *set)
+size_t
+cd_tables_count(json_t *set)
 {
 	json_t *rows;
 	const char *table;
@@ -531,7 +530,7 @@ json_t *
 cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json_t *owner, json_t *keys)
 {
 	json_t *out = json_array(), *rows, *e, *h, *x;
-	size_t n = 0, cap = keys ? count(keys) + 1 : count(want) + count(have) + 1, nd = 0;
+	size_t n = 0, cap = keys ? cd_tables_count(keys) + 1 : cd_tables_count(want) + cd_tables_count(have) + 1, nd = 0;
 	struct ordered *ups = calloc(cap, sizeof(*ups)), *dels = calloc(cap, sizeof(*dels));
 	const char *table, *key;
 

@@ -41,6 +41,8 @@ json_t *cd_tables_ports(const struct cd_tables *t);
  */
 int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key,
 		    json_t **prev, char *err, size_t len);
+/* Entries (or keys) in @set ({"TABLE": {"KEY": ...}}). */
+size_t cd_tables_count(json_t *set);
 /* Add entries as table.read returned them (borrowed) to @set under @table. */
 int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries);
 /* @table's entries in @set as a table.read array (a new one, entries
