@@ -1565,6 +1565,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 static void
 work(struct cd_sync *s)
 {
+	uint64_t t0;
 	int rc;
 
 	if (s->drying) {
@@ -1600,7 +1601,9 @@ work(struct cd_sync *s)
 		more_work(s);
 		return;
 	}
+	t0 = cd_lag_enter();
 	compiled(s);
+	cd_lag_leave(t0, "sync: after the compile");
 }
 
 static void
