@@ -261,6 +261,8 @@ dispatch(struct sx_ctx *x)
 	}
 	if (strcmp(cmd, "raw") == 0)
 		return cmd_raw(x);
+	if (strcmp(cmd, "version") == 0)
+		return usage_error("'version' takes nothing");
 	if (strcmp(cmd, "stats") == 0 && n == 0)
 		return sx_simple(x, "stats.get", NULL, fmt_stats);
 	if (strcmp(cmd, "stats") == 0 && n == 1 && strcmp(x->av[1], "clear") == 0)
@@ -340,6 +342,8 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			opts = false;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			x->help = true;   /* after a command: that command's help */
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			x->version = true;
 		} else if (strcmp(a, "--json") == 0) {
 			x->json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -387,6 +391,11 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 		} else {
 			return usage_error("unknown option '%s'", a);
 		}
+	}
+	/* the project's version, which sxdp and sxcd report too; no socket */
+	if (x->version || (x->ac == 1 && strcmp(x->av[0], "version") == 0 && !x->help)) {
+		printf("sxctl %s\n", SXDP_VERSION);
+		return -1;
 	}
 	if (x->ac == 0 && x->help) {
 		usage_print(stdout);

@@ -49,6 +49,7 @@ struct sx_ctx {
 	bool have_limit;
 	bool all;
 	bool help;		/* -h/--help given */
+	bool version;		/* -V/--version given */
 	/* sxcd's commands */
 	const char *api;	/* http://HOST[:PORT] */
 	const char *token_file;

@@ -41,6 +41,7 @@
 "                              call any method; each VALUE typed and checked by\n" \
 "                              the schema sxdp declares (rpc.discover)\n" \
 "  raw METHOD [JSON]           call METHOD with JSON params (default {})\n" \
+"  version                     sxctl's version (that of sxdp and sxcd it is built with)\n" \
 "  help [COMMAND]              this text, or one command's lines\n" \
 "  help METHOD                 what METHOD (e.g. table.read) takes and returns,\n" \
 "                              as the running sxdp declares it\n" \
@@ -176,6 +177,7 @@
 "  --api URL           sxcd's REST API (http://HOST[:PORT])\n" \
 "  --token-file FILE   the bearer token sxcd wants (when not on loopback)\n" \
 "  -h, --help          this text\n" \
+"  -V, --version       sxctl's version\n" \
 "\n" \
 "FIELD=VALUE forms:  V exact   A/LEN lpm   V&&&M ternary   LO..HI range\n" \
 "  Decimal numbers (no sign, no leading zero) are sent as JSON integers, anything\n" \

@@ -194,7 +194,25 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	expect_grep "--help" "$OUT" "$c"
 done
 
+# --- version: the project's, as sxdp reports it; no socket touched ----------
+SXDP_BIN=$(dirname "$SXCTL")/sxdp
 before=$(wc -l <"$LOG")
+for v in --version -V version "--socket $TMP/nope.sock --version"; do
+	# shellcheck disable=SC2086
+	"$SXCTL" $v >"$OUT" 2>"$ERR"; RC=$?
+	expect_rc "sxctl $v" 0
+	if [ -x "$SXDP_BIN" ]; then
+		want="sxctl $("$SXDP_BIN" --version | head -n 1 | cut -d' ' -f2)"
+	else
+		want="sxctl $(sed -n "s/^  version: '\(.*\)',$/\1/p" "$HERE/../../meson.build")"
+	fi
+	expect_out "sxctl $v: sxdp's version" "$want"
+	if [ -s "$ERR" ]; then not_ok "sxctl $v: nothing on stderr"; else ok "sxctl $v: nothing on stderr"; fi
+done
+if [ "$(wc -l <"$LOG")" -eq "$before" ]; then ok "--version: nothing sent"
+else not_ok "--version: nothing sent"; fi
+sx version extra; expect_rc "version extra" 2
+
 sx; expect_rc "no command" 2
 expect_grep "no command usage" "$ERR" "Usage: sxctl"
 sx frobnicate; expect_rc "unknown command" 2
