@@ -78,6 +78,15 @@ connect_hint(const char *path, int err)
 	return "";
 }
 
+int
+sx_connect(struct sx_ctx *x, char *why, size_t n)
+{
+	if (x->cli != NULL)
+		return 0;
+	x->cli = ctl_connect(x->path, x->timeout_ms, why, n);
+	return x->cli == NULL ? (errno != 0 ? errno : EIO) : 0;
+}
+
 /*
  * One RPC. Connects on first use so that usage errors are reported (exit
  * 2) before the socket is touched. Returns an exit code.
@@ -91,10 +100,9 @@ sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result)
 
 	*result = NULL;
 	if (x->cli == NULL) {
-		x->cli = ctl_connect(x->path, x->timeout_ms, buf, sizeof(buf));
-		if (x->cli == NULL) {
-			int e = errno;
+		int e = sx_connect(x, buf, sizeof(buf));
 
+		if (e != 0) {
 			json_decref(params);
 			fprintf(stderr, "sxctl: cannot connect to %s: %s%s\n",
 				x->path, buf, connect_hint(x->path, e));
@@ -257,7 +265,7 @@ dispatch(struct sx_ctx *x)
 		return usage_error("option not valid for '%s'", cmd);
 	if (strcmp(cmd, "help") == 0 && n == 0) {
 		usage_print(stdout);
-		return EX_OK;
+		return call_list_cmd(x);
 	}
 	if (strcmp(cmd, "raw") == 0)
 		return cmd_raw(x);

@@ -6,6 +6,7 @@
  *   sxctl_switch.c  shortcut_  switch shortcuts, driving the intent library
  *   sxctl_overlay.c overlay_   overlay shortcuts
  *   sxctl_call.c    call_      call/help METHOD, typed by the server's rpc.discover
+ *                              (sxdp's own declarations built in, for help offline)
  *   sxctl_parse.c   parse_     command-line words to JSON values and updates
  *   sxctl_usage.c   usage_     usage text and usage errors
  *   sxctl_fmt.c     fmt_       results as text
@@ -67,6 +68,8 @@ void sx_oom(void) __attribute__((noreturn));
 char *sx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *sx_realloc(void *p, size_t n);
 
+/* Connect now, quietly: 0, or an errno with the reason in @why. */
+int sx_connect(struct sx_ctx *x, char *why, size_t n);
 /* One RPC (params taken); connects on first use, so usage errors come
  * first. An exit code; *result (the caller's) on EX_OK. */
 int sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result);
@@ -122,8 +125,12 @@ shortcut_fn *qos_shortcut_find(const char *cmd);
 
 /* sxctl call METHOD [NAME=VALUE ...] (--help: the method's help). */
 int call_cmd(struct sx_ctx *x);
-/* sxctl help METHOD: what the server declares METHOD takes and returns. */
+/* sxctl help METHOD: what the server declares METHOD takes and returns;
+ * without a server, what sxctl's copy of sxdp's declarations says. */
 int call_help_cmd(struct sx_ctx *x, const char *method);
+/* The methods, one line each, after sxctl help's text: the server's, else
+ * the built-in ones. */
+int call_list_cmd(struct sx_ctx *x);
 
 /* ------------------------------------------------------- sxctl_parse.c */
 

@@ -42,9 +42,10 @@
 "                              the schema sxdp declares (rpc.discover)\n" \
 "  raw METHOD [JSON]           call METHOD with JSON params (default {})\n" \
 "  version                     sxctl's version (that of sxdp and sxcd it is built with)\n" \
-"  help [COMMAND]              this text, or one command's lines\n" \
+"  help [COMMAND]              this text and sxdp's methods, or one command's lines\n" \
 "  help METHOD                 what METHOD (e.g. table.read) takes and returns,\n" \
-"                              as the running sxdp declares it\n" \
+"                              as the running sxdp declares it (without one: as\n" \
+"                              sxdp's core declares it, built into sxctl)\n" \
 "\n" \
 "Switch pipeline shortcuts (writes that touch several tables are one\n" \
 "dataplane-atomic batch unless --atomicity says otherwise):\n" \

@@ -452,6 +452,38 @@ expect_grep "discover: the declared methods" "$OUT" "table.config"
 sx help table.read;  expect_rc "help METHOD" 0
 expect_grep "help METHOD" "$OUT" "usage: sxctl call table.read table=TABLE [offset=N] [limit=N]"
 expect_grep "help METHOD" "$OUT" "limit=N                optional, 1..1000, default 100"
+# without sxdp: the same help, from sxctl's built-in copy of sxdp's
+# declarations (the fake serves the same ones), said so in one line
+for m in table.read table.write port.set sys.hello; do
+	sx help "$m"; cp "$OUT" "$TMP/help.live"
+	"$SXCTL" --socket "$TMP/nope.sock" help "$m" >"$OUT" 2>"$ERR"; RC=$?
+	expect_rc "help $m without sxdp" 0
+	if cmp -s "$OUT" "$TMP/help.live"; then ok "help $m without sxdp: as sxdp says it"
+	else not_ok "help $m without sxdp: as sxdp says it" "$(diff "$TMP/help.live" "$OUT" | head -5)"; fi
+	if [ "$(wc -l <"$ERR")" -eq 1 ]; then ok "help $m without sxdp: one line on stderr"
+	else not_ok "help $m without sxdp: one line on stderr"; fi
+	expect_grep "help $m without sxdp" "$ERR" "sxctl: no sxdp on $TMP/nope.sock (No such file or directory): help from sxctl's built-in schema"
+done
+"$SXCTL" --socket "$TMP/nope.sock" call table.config --help >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "call --help without sxdp" 0
+expect_grep "call --help without sxdp" "$OUT" "idle_timeout_s=N       required, 0..31536000"
+"$SXCTL" --socket "$TMP/nope.sock" help overlay.paths >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "help of a feature's method without sxdp" 3
+expect_grep "help of a feature's method without sxdp" "$ERR" "no method 'overlay.paths' among sxdp's core methods"
+"$SXCTL" --socket "$TMP/nope.sock" call table.read table=flow >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "call without sxdp is no help" 3
+expect_grep "call without sxdp is no help" "$ERR" "cannot connect to $TMP/nope.sock"
+"$SXCTL" --socket "$TMP/nope.sock" help >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "help without sxdp" 0
+expect_grep "help without sxdp" "$OUT" "Usage: sxctl"
+expect_grep "help without sxdp: the methods" "$OUT" "Methods of sxdp's core, built in"
+for m in sys.hello table.read table.write table.config port.set xdp.steer rpc.discover; do
+	if grep -qE "^  $m +[A-Z]" "$OUT"; then ok "help without sxdp lists $m"
+	else not_ok "help without sxdp lists $m"; fi
+done
+sx help; expect_rc "help with sxdp" 0
+expect_grep "help with sxdp: its methods" "$OUT" "Methods of the running sxdp"
+expect_call "help with sxdp: asks it" rpc.discover '{}'
 sx call table.config --help;  expect_rc "call --help" 0
 expect_grep "call --help" "$OUT" "idle_timeout_s=N       required, 0..31536000"
 sx call table.read table=flow limit=2 offset=0
