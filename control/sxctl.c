@@ -255,7 +255,8 @@ dispatch(struct sx_ctx *x)
 		return table_cmd(x);
 	if ((shortcut = shortcut_find(cmd)) != NULL) {
 		const char *sub = x->ac > 1 ? x->av[1] : "";
-		bool writes = strcmp(sub, "show") != 0 && strcmp(sub, "ageing") != 0;
+		bool writes = strcmp(sub, "show") != 0 && strcmp(sub, "ageing") != 0 &&
+			      strcmp(cmd, "upf") != 0;
 
 		if (x->given & ~(writes ? OPT_ATOMICITY : 0u))
 			return usage_error("option not valid for '%s %s'", cmd, sub);

@@ -153,6 +153,15 @@
 "  sched show                  every egress scheduler: per subport (slice) and\n" \
 "                              traffic class, and per pipe: packets, bytes, drops\n" \
 "\n" \
+"UPF (what sxcd's upf intents wrote; read only):\n" \
+"  upf sessions [ul|dl]        session entries: uplink by N3/N9 tunnel (ul),\n" \
+"                              downlink by UE address or N9 tunnel (dl, dl6,\n" \
+"                              dl-n9), with their default FAR, QER and URR\n" \
+"  upf interfaces              the box's GTP-U endpoints (n3, n9) and N6\n" \
+"                              addresses (upf_interfaces, upf_interfaces6)\n" \
+"  upf counters                the UPF's drop reasons and events that are not\n" \
+"                              zero, its tables' entries, hits and misses\n" \
+"\n" \
 "sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
 "http://127.0.0.1:8181):\n" \
 "  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \

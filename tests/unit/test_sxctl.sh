@@ -1177,6 +1177,54 @@ expect_grep "class del, no such rule" "$ERR" "sxctl: slice 2 has no rule of clas
 if [ "$(writes_since "$before")" -eq 0 ]; then ok "class del, no such rule: nothing written"
 else not_ok "class del, no such rule: nothing written"; fi
 
+# --- UPF: sessions, interfaces, counters, read through table.read -----------
+before=$(wc -l <"$LOG")
+sx upf sessions; expect_rc "upf sessions" 0
+expect_calls "upf sessions" "$before" "table.read:sessions_uplink/0 \
+table.read:sessions_n9_downlink/0 table.read:sessions_downlink/0 table.read:sessions_downlink6/0"
+expect_grep "upf sessions" "$OUT" "DIR  KEY"
+for l in "ul   iface=1 teid=256                     7  fwd_n6        1  10.45.0.2     0     0    -     3      4   70     0" \
+	"ul   iface=2 teid=512                     8  fwd_n9        2  -             2  4096    -     -      -    -     0" \
+	"dl   slice=1 ue=10.45.0.2                 7  encap_n3      1  10.45.0.2     1  1024    9     -      -    -     1" \
+	"dl6  slice=2 ue=2001:db8:45:1::/64        8  buffer        2  -             0     0    -     -      -    -     0"; do
+	expect_grep "upf sessions: a line per entry" "$OUT" "$l"
+done
+before=$(wc -l <"$LOG")
+sx upf sessions ul; expect_rc "upf sessions ul" 0
+expect_calls "upf sessions ul" "$before" "table.read:sessions_uplink/0"
+if grep -q "^dl" "$OUT"; then not_ok "upf sessions ul: no downlink"; else ok "upf sessions ul: no downlink"; fi
+sx upf sessions dl; expect_rc "upf sessions dl" 0
+if grep -q "^ul" "$OUT"; then not_ok "upf sessions dl: no uplink"; else ok "upf sessions dl: no uplink"; fi
+expect_grep "upf sessions dl" "$OUT" "dl6  slice=2"
+sx upf sessions --json ul; expect_rc "upf sessions --json" 0
+expect_json "upf sessions --json" 'd["sessions_uplink"][1]["params"]["teid"] == 4096 and list(d) == ["sessions_uplink"]'
+sx upf sessions up; expect_rc "upf sessions up" 2
+expect_grep "upf sessions up" "$ERR" "usage: upf sessions [ul|dl]"
+sx upf sessions --atomicity rollback; expect_rc "upf sessions --atomicity" 2
+before=$(wc -l <"$LOG")
+sx upf interfaces; expect_rc "upf interfaces" 0
+expect_calls "upf interfaces" "$before" "table.read:upf_interfaces/0 table.read:upf_interfaces/2 table.read:upf_interfaces6/0"
+expect_grep "upf interfaces" "$OUT" "PREFIX             KIND  SLICE  ID  HITS"
+expect_grep "upf interfaces" "$OUT" "192.0.2.10/32      n3        0   1    31"
+expect_grep "upf interfaces" "$OUT" "198.51.100.0/24    n6        1   -     0"
+expect_grep "upf interfaces" "$OUT" "2001:db8:5::1/128  n3        0   3     0"
+sx upf interfaces extra; expect_rc "upf interfaces extra" 2
+sx upf counters; expect_rc "upf counters" 0
+expect_call "upf counters" stats.get '{}'
+expect_grep "upf counters" "$OUT" "upf.unknown_teid  11"
+expect_grep "upf counters" "$OUT" "upf.to_n3  38"
+expect_grep "upf counters" "$OUT" "sessions_uplink        2    40      11"
+for w in parse.runt switch.learn flow; do
+	if grep -q "$w" "$OUT"; then not_ok "upf counters: no $w"; else ok "upf counters: no $w"; fi
+done
+sx --json upf counters; expect_rc "upf counters --json" 0
+expect_json "upf counters --json" 'd["drops"] == {"upf.spoofed": 2, "upf.unknown_teid": 11} and list(d["tables"]) == ["sessions_uplink", "upf_interfaces"]'
+sx upf; expect_rc "upf alone" 2
+expect_grep "upf alone" "$ERR" "upf counters"
+sx upf frob; expect_rc "upf frob" 2
+sx help upf; expect_rc "help upf" 0
+expect_grep "help upf" "$OUT" "upf sessions [ul|dl]"
+
 # --- transport --------------------------------------------------------------
 sx raw test.big
 expect_rc "2 MB response" 0
