@@ -73,12 +73,15 @@ upf_read(struct sx_ctx *x, const char *const *names, json_t **out)
 	return EX_OK;
 }
 
-/* The session param @k of @e as a cell; 0 where it means "none" (no UE
- * IPv4 address, meter, URR, QFI) is "-". */
+/* The session param @k of @e (else its key's) as a cell; 0 where it
+ * means "none" (no UE IPv4 address, meter, URR, QFI) is "-". */
 static void
 upf_param(struct fmt_tbl *t, json_t *e, const char *k, bool zero_none)
 {
 	json_t *v = json_object_get(json_object_get(e, "params"), k);
+
+	if (v == NULL)	/* a downlink entry's slice and UE are its key */
+		v = json_object_get(json_object_get(e, "match"), k);
 
 	if (v == NULL || (zero_none && json_is_integer(v) && json_integer_value(v) == 0) ||
 	    (zero_none && json_is_string(v) && strcmp(json_string_value(v), "0.0.0.0") == 0))
