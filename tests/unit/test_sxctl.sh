@@ -1225,6 +1225,34 @@ sx upf frob; expect_rc "upf frob" 2
 sx help upf; expect_rc "help upf" 0
 expect_grep "help upf" "$OUT" "upf sessions [ul|dl]"
 
+# --- apply -f: a file that cannot be read or is not JSON (exit 2, one line) --
+# (port 1: nothing listens; the file is judged before sxcd is asked)
+ap() { "$SXCTL" --api http://127.0.0.1:1 apply -f "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+one_line() {
+	if [ "$(wc -l <"$ERR")" -eq 1 ] && [ "$(cat "$ERR")" = "$2" ]; then ok "$1: one line"
+	else not_ok "$1: one line" "want: $2"; fi
+}
+ap "$TMP/nope.json"; expect_rc "apply missing file" 2
+one_line "apply missing file" "sxctl: $TMP/nope.json: No such file or directory"
+ap "$TMP"; expect_rc "apply a directory" 2
+one_line "apply a directory" "sxctl: $TMP: Is a directory"
+printf '{"kind": "slice",\n "name": }\n' >"$TMP/bad.json"
+ap "$TMP/bad.json"; expect_rc "apply not JSON" 2
+one_line "apply not JSON" "sxctl: $TMP/bad.json:2:10: not JSON: unexpected token near '}'"
+: >"$TMP/empty.json"
+ap "$TMP/empty.json"; expect_rc "apply empty file" 2
+expect_grep "apply empty file" "$ERR" "sxctl: $TMP/empty.json:1:0: not JSON:"
+"$SXCTL" --api http://127.0.0.1:1 apply -f - <"$TMP/bad.json" >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "apply not JSON on stdin" 2
+one_line "apply not JSON on stdin" "sxctl: (stdin):2:10: not JSON: unexpected token near '}'"
+if [ "$(id -u)" -ne 0 ]; then
+	echo '{}' >"$TMP/secret.json"; chmod 000 "$TMP/secret.json"
+	ap "$TMP/secret.json"; expect_rc "apply unreadable file" 2
+	one_line "apply unreadable file" "sxctl: $TMP/secret.json: Permission denied"
+fi
+echo '{"kind": "slice", "name": "s1"}' >"$TMP/good.json"
+ap "$TMP/good.json"; expect_rc "apply a good file: sxcd is asked" 3
+
 # --- transport --------------------------------------------------------------
 sx raw test.big
 expect_rc "2 MB response" 0
