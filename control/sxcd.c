@@ -53,7 +53,8 @@ usage(FILE *f)
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
-		"  --version\n", DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
+		"  -V, --version      print the version\n"
+		"  -h, --help         this text\n", DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
 }
 
 /* The soft fd limit up to the hard one: connections are bounded by it
@@ -94,21 +95,77 @@ names_loopback(const char *addr)
 	return lo;
 }
 
-/* "ADDR:PORT" (an IPv6 ADDR in brackets) into @addr and @port. */
+/* "ADDR:PORT" (an IPv6 ADDR in brackets) into @addr and @port; what is
+ * wrong with it in @why. */
 static int
-parse_listen(const char *s, char *addr, size_t len, uint16_t *port)
+parse_listen(const char *s, char *addr, size_t len, uint16_t *port, char *why, size_t wlen)
 {
-	const char *colon = strrchr(s, ':');
+	const char *colon = strrchr(s, ':'), *rb = s[0] == '[' ? strchr(s, ']') : NULL;
 	uint64_t p;
 
-	if (colon == NULL || dp_num_parse(colon + 1, 65535, &p) != 0 || p == 0)
+	if (s[0] == '[' && (rb == NULL || rb[1] != ':')) {
+		snprintf(why, wlen, "no ']:PORT' after the IPv6 address ([ADDR]:PORT)");
 		return -EINVAL;
-	if (s[0] == '[' && colon > s && colon[-1] == ']')
-		snprintf(addr, len, "%.*s", (int)(colon - s - 2), s + 1);
-	else
+	}
+	if (colon == NULL || colon[1] == '\0') {
+		snprintf(why, wlen, "no port (ADDR:PORT)");
+		return -EINVAL;
+	}
+	if (dp_num_parse(colon + 1, 65535, &p) != 0 || p == 0) {
+		snprintf(why, wlen, "port '%s' is not 1..65535", colon + 1);
+		return -EINVAL;
+	}
+	if (rb != NULL) {
+		snprintf(addr, len, "%.*s", (int)(rb - s - 1), s + 1);
+	} else if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+		/* "::1:8181": address ::1, or ::1:8181 with no port? */
+		snprintf(why, wlen, "an IPv6 address goes in brackets ([ADDR]:PORT)");
+		return -EINVAL;
+	} else {
 		snprintf(addr, len, "%.*s", (int)(colon - s), s);
+	}
+	if (addr[0] == '\0') {
+		snprintf(why, wlen, "no address before the port (0.0.0.0 or [::] for any)");
+		return -EINVAL;
+	}
 	*port = (uint16_t)p;
-	return addr[0] != '\0' ? 0 : -EINVAL;
+	return 0;
+}
+
+/* Can sxcd listen on @addr @port? Resolved as evhttp will (the first
+ * answer) and bound once, so that a bad --listen is refused in one line
+ * before the store is touched. 1 when the name does not resolve, 2 when
+ * it cannot be bound; 0 with nothing in @why when all is well. */
+static int
+listen_check(const char *addr, uint16_t port, bool bind_too, char *why, size_t wlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+	char service[8];
+	int rc, fd, on = 1, e = 0;
+
+	snprintf(service, sizeof(service), "%u", port);
+	if ((rc = getaddrinfo(addr, service, &hints, &res)) != 0) {
+		snprintf(why, wlen, "cannot resolve '%s': %s", addr,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return 1;
+	}
+	if (bind_too) {
+		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+		    bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+			e = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	freeaddrinfo(res);
+	if (e != 0) {
+		snprintf(why, wlen, "cannot bind %s port %u: %s%s", addr, port, strerror(e),
+			 e == EADDRNOTAVAIL ? " (not an address of this host)" :
+			 e == EACCES ? " (a port below 1024 needs CAP_NET_BIND_SERVICE)" : "");
+		return 2;
+	}
+	return 0;
 }
 
 static int
@@ -188,7 +245,7 @@ main(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'd': dir = optarg; break;
@@ -213,8 +270,14 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc || parse_listen(listen, addr, sizeof(addr), &port) < 0) {
+	if (optind < argc) {
+		fprintf(stderr, "sxcd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (parse_listen(listen, addr, sizeof(addr), &port, err, sizeof(err)) < 0 ||
+	    listen_check(addr, port, false, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sxcd: --listen %s: %s\n", listen, err);
 		return 2;
 	}
 	if (token_file != NULL && (rc = read_token(token_file, token, sizeof(token))) < 0) {
@@ -226,6 +289,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
 			"without)\n", addr);
 		return 2;
+	}
+	if (listen_check(addr, port, true, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sxcd: --listen %s: %s\n", listen, err);
+		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();

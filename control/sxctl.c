@@ -78,6 +78,15 @@ connect_hint(const char *path, int err)
 	return "";
 }
 
+int
+sx_connect(struct sx_ctx *x, char *why, size_t n)
+{
+	if (x->cli != NULL)
+		return 0;
+	x->cli = ctl_connect(x->path, x->timeout_ms, why, n);
+	return x->cli == NULL ? (errno != 0 ? errno : EIO) : 0;
+}
+
 /*
  * One RPC. Connects on first use so that usage errors are reported (exit
  * 2) before the socket is touched. Returns an exit code.
@@ -91,10 +100,9 @@ sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result)
 
 	*result = NULL;
 	if (x->cli == NULL) {
-		x->cli = ctl_connect(x->path, x->timeout_ms, buf, sizeof(buf));
-		if (x->cli == NULL) {
-			int e = errno;
+		int e = sx_connect(x, buf, sizeof(buf));
 
+		if (e != 0) {
 			json_decref(params);
 			fprintf(stderr, "sxctl: cannot connect to %s: %s%s\n",
 				x->path, buf, connect_hint(x->path, e));
@@ -247,7 +255,8 @@ dispatch(struct sx_ctx *x)
 		return table_cmd(x);
 	if ((shortcut = shortcut_find(cmd)) != NULL) {
 		const char *sub = x->ac > 1 ? x->av[1] : "";
-		bool writes = strcmp(sub, "show") != 0 && strcmp(sub, "ageing") != 0;
+		bool writes = strcmp(sub, "show") != 0 && strcmp(sub, "ageing") != 0 &&
+			      strcmp(cmd, "upf") != 0;
 
 		if (x->given & ~(writes ? OPT_ATOMICITY : 0u))
 			return usage_error("option not valid for '%s %s'", cmd, sub);
@@ -257,10 +266,12 @@ dispatch(struct sx_ctx *x)
 		return usage_error("option not valid for '%s'", cmd);
 	if (strcmp(cmd, "help") == 0 && n == 0) {
 		usage_print(stdout);
-		return EX_OK;
+		return call_list_cmd(x);
 	}
 	if (strcmp(cmd, "raw") == 0)
 		return cmd_raw(x);
+	if (strcmp(cmd, "version") == 0)
+		return usage_error("'version' takes nothing");
 	if (strcmp(cmd, "stats") == 0 && n == 0)
 		return sx_simple(x, "stats.get", NULL, fmt_stats);
 	if (strcmp(cmd, "stats") == 0 && n == 1 && strcmp(x->av[1], "clear") == 0)
@@ -340,6 +351,8 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			opts = false;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			x->help = true;   /* after a command: that command's help */
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			x->version = true;
 		} else if (strcmp(a, "--json") == 0) {
 			x->json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -387,6 +400,11 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 		} else {
 			return usage_error("unknown option '%s'", a);
 		}
+	}
+	/* the project's version, which sxdp and sxcd report too; no socket */
+	if (x->version || (x->ac == 1 && strcmp(x->av[0], "version") == 0 && !x->help)) {
+		printf("sxctl %s\n", SXDP_VERSION);
+		return -1;
 	}
 	if (x->ac == 0 && x->help) {
 		usage_print(stdout);

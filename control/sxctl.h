@@ -5,7 +5,10 @@
  *   sxctl_table.c   table_     table add/mod/del/default/load/show/clear
  *   sxctl_switch.c  shortcut_  switch shortcuts, driving the intent library
  *   sxctl_overlay.c overlay_   overlay shortcuts
+ *   sxctl_qos.c     qos_       QoS shortcuts
+ *   sxctl_upf.c     upf_       UPF sessions, interfaces, counters
  *   sxctl_call.c    call_      call/help METHOD, typed by the server's rpc.discover
+ *                              (sxdp's own declarations built in, for help offline)
  *   sxctl_parse.c   parse_     command-line words to JSON values and updates
  *   sxctl_usage.c   usage_     usage text and usage errors
  *   sxctl_fmt.c     fmt_       results as text
@@ -49,6 +52,7 @@ struct sx_ctx {
 	bool have_limit;
 	bool all;
 	bool help;		/* -h/--help given */
+	bool version;		/* -V/--version given */
 	/* sxcd's commands */
 	const char *api;	/* http://HOST[:PORT] */
 	const char *token_file;
@@ -66,6 +70,8 @@ void sx_oom(void) __attribute__((noreturn));
 char *sx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *sx_realloc(void *p, size_t n);
 
+/* Connect now, quietly: 0, or an errno with the reason in @why. */
+int sx_connect(struct sx_ctx *x, char *why, size_t n);
 /* One RPC (params taken); connects on first use, so usage errors come
  * first. An exit code; *result (the caller's) on EX_OK. */
 int sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result);
@@ -117,12 +123,21 @@ shortcut_fn *overlay_shortcut_find(const char *cmd);
 /* The handler of a QoS shortcut (meter, vdn, sched), or NULL. */
 shortcut_fn *qos_shortcut_find(const char *cmd);
 
+/* --------------------------------------------------------- sxctl_upf.c */
+
+/* The handler of "upf" (sessions, interfaces, counters: reads), or NULL. */
+shortcut_fn *upf_shortcut_find(const char *cmd);
+
 /* -------------------------------------------------------- sxctl_call.c */
 
 /* sxctl call METHOD [NAME=VALUE ...] (--help: the method's help). */
 int call_cmd(struct sx_ctx *x);
-/* sxctl help METHOD: what the server declares METHOD takes and returns. */
+/* sxctl help METHOD: what the server declares METHOD takes and returns;
+ * without a server, what sxctl's copy of sxdp's declarations says. */
 int call_help_cmd(struct sx_ctx *x, const char *method);
+/* The methods, one line each, after sxctl help's text: the server's, else
+ * the built-in ones. */
+int call_list_cmd(struct sx_ctx *x);
 
 /* ------------------------------------------------------- sxctl_parse.c */
 
@@ -177,6 +192,23 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --------------------------------------------------------- sxctl_fmt.c */
 
 void fmt_json(FILE *f, json_t *v);
+
+/* A text table whose columns are padded to their widest cell: a header
+ * row, then cells row by row; print frees them. */
+struct fmt_tbl {
+	const char *align;	/* one 'l' or 'r' per column */
+	size_t ncols;
+	size_t ncells;
+	char **cells;
+};
+void fmt_tbl_init(struct fmt_tbl *t, const char *align, const char *const *hdr);
+void fmt_tbl_add(struct fmt_tbl *t, char *cell /* taken */);
+/* @obj's @key as a cell ("-" if absent); a row of @keys (NULL-ended). */
+void fmt_tbl_j(struct fmt_tbl *t, json_t *obj, const char *key);
+void fmt_tbl_row(struct fmt_tbl *t, json_t *obj, const char *const *keys);
+void fmt_tbl_print(struct fmt_tbl *t, int indent);
+/* One "key  value" line per member of @obj, keys padded to the longest. */
+void fmt_kv_lines(json_t *obj, int indent);
 /* Text of a JSON value for a table cell or key/value line; malloc'd. */
 char *fmt_text(json_t *v);
 /* @obj's @key as text, "-" if absent; malloc'd. */

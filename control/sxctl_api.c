@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "sxctl.h"
 
@@ -261,17 +262,36 @@ print_row(json_t *d)
 
 /* ------------------------------------------------------------ commands */
 
-/* The file's intents as an apply set: {"items": [...]}, a list, or one. */
+/* The file's intents as an apply set: {"items": [...]}, a list, or one.
+ * NULL when it cannot be read or is not JSON, said in one line: the
+ * file's reason (strerror), or where its JSON breaks. */
 static json_t *
 read_set(const char *file)
 {
+	bool in = strcmp(file, "-") == 0;
+	FILE *f = in ? stdin : fopen(file, "r");
 	json_error_t je;
-	json_t *v = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
+	struct stat st;
+	json_t *v;
 
-	if (v == NULL) {
-		fprintf(stderr, "sxctl: %s:%d: %s\n", file, je.line, je.text);
+	if (f == NULL || fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
+		int e = f == NULL ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
+
+		fprintf(stderr, "sxctl: %s: %s\n", file, strerror(e));
+		if (f != NULL && !in)
+			fclose(f);
 		return NULL;
 	}
+	v = json_loadf(f, 0, &je);
+	if (v == NULL && ferror(f))
+		fprintf(stderr, "sxctl: %s: %s\n", file, strerror(errno));
+	else if (v == NULL)
+		fprintf(stderr, "sxctl: %s:%d:%d: not JSON: %s\n", in ? "(stdin)" : file,
+			je.line, je.column, je.text);
+	if (!in)
+		fclose(f);
+	if (v == NULL)
+		return NULL;
 	if (json_is_array(v))
 		return json_pack("{s:o}", "items", v);
 	if (json_is_object(v) && json_object_get(v, "items") == NULL)
@@ -289,7 +309,7 @@ cmd_apply(struct sx_ctx *x)
 	if (x->file == NULL || x->ac != 1)
 		return usage_error("usage: apply -f FILE|- [--dry-run] [--prune] [--wait]");
 	if ((set = read_set(x->file)) == NULL)
-		return EX_FAIL;
+		return EX_USAGE;	/* what sxctl was given, before any call */
 	if (x->prune && json_object_get(set, "prune") == NULL) {
 		/* every kind the set names */
 		json_t *items = json_object_get(set, "items"), *it;

@@ -8,6 +8,11 @@
  * What the schema alone decides is refused here as a usage error, before
  * the call; what needs the server's state (a port that is not there) the
  * server refuses, with its reason and pointer.
+ *
+ * Help needs no server: without one, the schema is the one sxdp's own
+ * declarations (dp_apidef.c, linked here) make, answered by the same
+ * rpc.discover code sxdp runs; a feature's methods are declared with its
+ * DPDK code, so only a running sxdp lists those.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,15 +27,72 @@
 
 #include <jansson.h>
 
+#include "dp_apidef.h"
 #include "sxctl.h"
+
+static int
+call_stub(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	  void *arg)
+{
+	(void)params;
+	(void)v;
+	(void)result;
+	(void)arg;
+	return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_implemented", "", "help only");
+}
+
+/* rpc.discover's result as sxdp's core declarations make it (no box's
+ * ports or tables: templates say PORT and TABLE). */
+static json_t *
+call_builtin_discover(void)
+{
+	static const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}";
+	json_t *r = NULL, *res = NULL;
+	char *out = NULL;
+
+	if (dp_rpc_builtin_register() != 0)
+		sx_oom();
+	for (const struct dp_rpc_method *const *d = dp_apidef_all; *d != NULL; d++)
+		if (dp_rpc_register(*d, call_stub, NULL, NULL) != 0)
+			sx_oom();	/* the declarations are checked at build time */
+	if (dp_rpc_handle(req, strlen(req), &out) == 0 && out != NULL)
+		r = json_loads(out, 0, NULL);
+	free(out);
+	dp_rpc_reset();
+	res = json_incref(json_object_get(r, "result"));
+	json_decref(r);
+	if (res == NULL)
+		sx_oom();
+	return res;
+}
+
+/* rpc.discover's result: the server's, or (@offline_ok, no server) the
+ * built-in one, said so on stderr; *builtin tells which. */
+static int
+call_discover(struct sx_ctx *x, bool offline_ok, json_t **res, bool *builtin)
+{
+	char why[256];
+	int e;
+
+	*builtin = false;
+	if (offline_ok && x->cli == NULL && (e = sx_connect(x, why, sizeof(why))) != 0) {
+		fprintf(stderr, "sxctl: no sxdp on %s (%s): help from sxctl's built-in schema, "
+			"sxdp's core methods only\n", x->path, why);
+		*builtin = true;
+		*res = call_builtin_discover();
+		return EX_OK;
+	}
+	return sx_call(x, "rpc.discover", NULL, res);
+}
 
 /* rpc.discover's entry for @method: *out (new reference) on EX_OK. */
 static int
-call_method(struct sx_ctx *x, const char *method, json_t **out)
+call_method(struct sx_ctx *x, const char *method, bool offline_ok, json_t **out)
 {
 	json_t *res, *m;
+	bool builtin;
 	size_t i;
-	int rc = sx_call(x, "rpc.discover", NULL, &res);
+	int rc = call_discover(x, offline_ok, &res, &builtin);
 
 	if (rc != EX_OK)
 		return rc;
@@ -42,6 +104,12 @@ call_method(struct sx_ctx *x, const char *method, json_t **out)
 			return EX_OK;
 		}
 	json_decref(res);
+	if (builtin) {
+		/* perhaps a feature's: only a running sxdp knows */
+		sx_fail(x, "unknown_method", "no method '%s' among sxdp's core methods "
+			"('sxctl help' lists them; a feature's need sxdp running)", method);
+		return EX_CONN;
+	}
 	return sx_fail(x, "unknown_method", "sxdp has no method '%s' ('sxctl discover' lists them)",
 		       method);
 }
@@ -265,7 +333,7 @@ call_cmd(struct sx_ctx *x)
 
 	if (x->ac < 2)
 		return usage_error("usage: call METHOD [NAME=VALUE ...]");
-	rc = call_method(x, x->av[1], &m);
+	rc = call_method(x, x->av[1], x->help, &m);
 	if (rc != EX_OK)
 		return rc;
 	if (x->help) {
@@ -285,11 +353,31 @@ int
 call_help_cmd(struct sx_ctx *x, const char *method)
 {
 	json_t *m;
-	int rc = call_method(x, method, &m);
+	int rc = call_method(x, method, true, &m);
 
 	if (rc != EX_OK)
 		return rc;
 	call_help(stdout, m);
 	json_decref(m);
+	return EX_OK;
+}
+
+int
+call_list_cmd(struct sx_ctx *x)
+{
+	json_t *res, *m;
+	bool builtin;
+	size_t i;
+	int rc = call_discover(x, true, &res, &builtin);
+
+	if (rc != EX_OK)
+		return rc;
+	printf("\nMethods %s (sxctl help METHOD, sxctl call METHOD ...):\n",
+	       builtin ? "of sxdp's core, built in" : "of the running sxdp");
+	json_array_foreach(json_object_get(res, "methods"), i, m)
+		printf("  %-27s %s\n", json_string_value(json_object_get(m, "name")),
+		       json_string_value(json_object_get(m, "description")) ?
+		       json_string_value(json_object_get(m, "description")) : "");
+	json_decref(res);
 	return EX_OK;
 }

@@ -64,23 +64,16 @@ fmt_get(json_t *obj, const char *key)
 	return v != NULL ? fmt_text(v) : sx_asprintf("-");
 }
 
-/* A text table whose columns are padded to their widest cell. */
-struct tbl {
-	const char *align;	/* one 'l' or 'r' per column */
-	size_t ncols;
-	size_t ncells;
-	char **cells;
-};
 
-static void
-tbl_add(struct tbl *t, char *cell /* taken */)
+void
+fmt_tbl_add(struct fmt_tbl *t, char *cell /* taken */)
 {
 	t->cells = sx_realloc(t->cells, (t->ncells + 1) * sizeof(*t->cells));
 	t->cells[t->ncells++] = cell;
 }
 
-static void
-tbl_init(struct tbl *t, const char *align, const char *const *hdr)
+void
+fmt_tbl_init(struct fmt_tbl *t, const char *align, const char *const *hdr)
 {
 	size_t i;
 
@@ -88,17 +81,17 @@ tbl_init(struct tbl *t, const char *align, const char *const *hdr)
 	t->align = align;
 	t->ncols = strlen(align);
 	for (i = 0; i < t->ncols; i++)
-		tbl_add(t, sx_asprintf("%s", hdr[i]));
+		fmt_tbl_add(t, sx_asprintf("%s", hdr[i]));
 }
 
-static void
-tbl_j(struct tbl *t, json_t *obj, const char *key)
+void
+fmt_tbl_j(struct fmt_tbl *t, json_t *obj, const char *key)
 {
-	tbl_add(t, fmt_get(obj, key));
+	fmt_tbl_add(t, fmt_get(obj, key));
 }
 
-static void
-tbl_print(struct tbl *t, int indent)
+void
+fmt_tbl_print(struct fmt_tbl *t, int indent)
 {
 	size_t *w = calloc(t->ncols, sizeof(*w));
 	size_t i, c;
@@ -129,11 +122,11 @@ tbl_print(struct tbl *t, int indent)
 	t->ncells = 0;
 }
 
-static void
-tbl_row(struct tbl *t, json_t *obj, const char *const *keys)
+void
+fmt_tbl_row(struct fmt_tbl *t, json_t *obj, const char *const *keys)
 {
 	for (; *keys != NULL; keys++)
-		tbl_j(t, obj, *keys);
+		fmt_tbl_j(t, obj, *keys);
 }
 
 /* Print @pre, then @obj's @key as text ("-" if absent), then @post. */
@@ -147,8 +140,8 @@ putk(const char *pre, json_t *obj, const char *key, const char *post)
 }
 
 /* One "key  value" line per member, keys padded to the longest. */
-static void
-kv_lines(json_t *obj, int indent)
+void
+fmt_kv_lines(json_t *obj, int indent)
 {
 	size_t w = 0;
 	const char *k;
@@ -262,7 +255,7 @@ fmt_entry(json_t *e)
 void
 fmt_kv(json_t *res)
 {
-	kv_lines(res, 0);
+	fmt_kv_lines(res, 0);
 }
 
 /* path show: one line per path; RTT and jitter in ms, loss in percent */
@@ -273,25 +266,25 @@ fmt_paths(json_t *res)
 		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST" };
 	static const char *const k1[] = { "id", "probe", "src", "dst", "state", NULL };
 	json_t *p;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
-	tbl_init(&t, "rllllrrrrrrrr", hdr);
+	fmt_tbl_init(&t, "rllllrrrrrrrr", hdr);
 	json_array_foreach(res, i, p) {
 		double ms = (double)json_integer_value(json_object_get(p, "since_ms"));
 
-		tbl_row(&t, p, k1);
-		tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
+		fmt_tbl_row(&t, p, k1);
+		fmt_tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
 			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
-		tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
-		tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
-		tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
-		tbl_j(&t, p, "packets");
-		tbl_j(&t, p, "bytes");
-		tbl_j(&t, p, "probes_sent");
-		tbl_j(&t, p, "probes_lost");
+		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
+		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
+		fmt_tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
+		fmt_tbl_j(&t, p, "packets");
+		fmt_tbl_j(&t, p, "bytes");
+		fmt_tbl_j(&t, p, "probes_sent");
+		fmt_tbl_j(&t, p, "probes_lost");
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }
 
 void
@@ -304,26 +297,26 @@ fmt_ports(json_t *res)
 		"role", "mac", NULL };
 	static const char *const k2[] = { "rx_queues", "tx_queues", NULL };
 	json_t *p, *up, *link, *addrs;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
-	tbl_init(&t, "rlrlllrrrrll", hdr);
+	fmt_tbl_init(&t, "rlrlllrrrrll", hdr);
 	json_array_foreach(json_object_get(res, "ports"), i, p) {
-		tbl_row(&t, p, k1);
+		fmt_tbl_row(&t, p, k1);
 		link = json_object_get(p, "link");
 		up = json_object_get(link, "up");
-		tbl_add(&t, sx_asprintf("%s", up == NULL ? "-" : json_is_true(up) ?
+		fmt_tbl_add(&t, sx_asprintf("%s", up == NULL ? "-" : json_is_true(up) ?
 				       "up" : "down"));
-		tbl_j(&t, link, "speed_mbps");
-		tbl_row(&t, p, k2);
+		fmt_tbl_j(&t, link, "speed_mbps");
+		fmt_tbl_row(&t, p, k2);
 		addrs = json_array();
 		json_array_extend(addrs, json_object_get(p, "ipv4"));
 		json_array_extend(addrs, json_object_get(p, "ipv6"));
-		tbl_add(&t, fmt_text(addrs));
+		fmt_tbl_add(&t, fmt_text(addrs));
 		json_decref(addrs);
-		tbl_j(&t, p, "devargs");
+		fmt_tbl_j(&t, p, "devargs");
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }
 
 /* Port counters; @hw adds the NIC's own counters. */
@@ -337,17 +330,17 @@ ports_counters(json_t *ports, bool hw, int indent)
 		"tx_packets", "tx_bytes", "tx_dropped", NULL };
 	static const char *const nic[] = { "imissed", "ierrors", "oerrors",
 		"rx_nombuf", NULL };
-	struct tbl t;
+	struct fmt_tbl t;
 	json_t *p;
 	size_t i;
 
-	tbl_init(&t, hw ? "lrrrrrrrrr" : "lrrrrr", hdr);
+	fmt_tbl_init(&t, hw ? "lrrrrrrrrr" : "lrrrrr", hdr);
 	json_array_foreach(ports, i, p) {
-		tbl_row(&t, p, sw);
+		fmt_tbl_row(&t, p, sw);
 		if (hw)
-			tbl_row(&t, json_object_get(p, "hw"), nic);
+			fmt_tbl_row(&t, json_object_get(p, "hw"), nic);
 	}
-	tbl_print(&t, indent);
+	fmt_tbl_print(&t, indent);
 }
 
 void
@@ -367,25 +360,25 @@ fmt_xdp(json_t *res)
 	static const char *const rhdr[] = { "ADDRESS", "PROTO", "PORT", "OWNERS", "PACKETS" };
 	static const char *const rk[] = { "addr", "proto", "port", NULL };
 	json_t *ports = json_object_get(res, "ports"), *p;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
 	if (json_array_size(ports) == 0) {
 		printf("no port is shared with the kernel (config: \"shared\": true on an AF_XDP port)\n");
 		return;
 	}
-	tbl_init(&t, "llrlrrr", phdr);
+	fmt_tbl_init(&t, "llrlrrr", phdr);
 	json_array_foreach(ports, i, p)
-		tbl_row(&t, p, pk);
-	tbl_print(&t, 0);
+		fmt_tbl_row(&t, p, pk);
+	fmt_tbl_print(&t, 0);
 	printf("\n");
-	tbl_init(&t, "llrlr", rhdr);
+	fmt_tbl_init(&t, "llrlr", rhdr);
 	json_array_foreach(json_object_get(res, "rules"), i, p) {
-		tbl_row(&t, p, rk);
-		tbl_add(&t, fmt_text(json_object_get(p, "owners")));
-		tbl_j(&t, p, "packets");
+		fmt_tbl_row(&t, p, rk);
+		fmt_tbl_add(&t, fmt_text(json_object_get(p, "owners")));
+		fmt_tbl_j(&t, p, "packets");
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }
 
 void
@@ -401,37 +394,37 @@ fmt_stats(json_t *res)
 	static const char *const tkeys[] = { "hits", "misses", NULL };
 	json_t *l, *v, *drops = json_object_get(res, "drops");
 	json_t *events = json_object_get(res, "events");
-	struct tbl t;
+	struct fmt_tbl t;
 	const char *k;
 	size_t i;
 
 	putk("uptime: ", res, "uptime_s", " s\n\nlcores:\n");
-	tbl_init(&t, "rlrrrrrrr", lhdr);
+	fmt_tbl_init(&t, "rlrrrrrrr", lhdr);
 	json_array_foreach(json_object_get(res, "lcores"), i, l)
-		tbl_row(&t, l, lkeys);
-	tbl_print(&t, 2);
+		fmt_tbl_row(&t, l, lkeys);
+	fmt_tbl_print(&t, 2);
 
 	printf("\nports:\n");
 	ports_counters(json_object_get(res, "ports"), false, 2);
 
 	/* The server lists only non-zero reasons. */
 	printf("\ndrops:\n%s", json_object_size(drops) ? "" : "  (none)\n");
-	kv_lines(drops, 2);
+	fmt_kv_lines(drops, 2);
 
 	/* Things the dataplane did besides forwarding (learning, ARP, ageing). */
 	printf("\nevents:\n%s", json_object_size(events) ? "" : "  (none)\n");
-	kv_lines(events, 2);
+	fmt_kv_lines(events, 2);
 
 	printf("\ntables:\n");
-	tbl_init(&t, "lrr", thdr);
+	fmt_tbl_init(&t, "lrr", thdr);
 	json_object_foreach(json_object_get(res, "tables"), k, v) {
-		tbl_add(&t, sx_asprintf("%s", k));
-		tbl_row(&t, v, tkeys);
+		fmt_tbl_add(&t, sx_asprintf("%s", k));
+		fmt_tbl_row(&t, v, tkeys);
 	}
-	tbl_print(&t, 2);
+	fmt_tbl_print(&t, 2);
 
 	printf("\nmempool:\n");
-	kv_lines(json_object_get(res, "mempool"), 2);
+	fmt_kv_lines(json_object_get(res, "mempool"), 2);
 }
 
 void
@@ -441,7 +434,7 @@ fmt_describe(json_t *res)
 	static const char *const kkeys[] = { "name", "match", "type", "bits",
 		NULL };
 	json_t *tb, *key, *act, *p, *def, *next;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i, j, n;
 
 	putk("pipeline ", res, "pipeline", "\n");
@@ -455,10 +448,10 @@ fmt_describe(json_t *res)
 			printf(" -> next %s", json_string_value(next));
 		printf("\n");
 
-		tbl_init(&t, "lllr", khdr);
+		fmt_tbl_init(&t, "lllr", khdr);
 		json_array_foreach(json_object_get(tb, "keys"), j, key)
-			tbl_row(&t, key, kkeys);
-		tbl_print(&t, 2);
+			fmt_tbl_row(&t, key, kkeys);
+		fmt_tbl_print(&t, 2);
 
 		printf("  actions:\n");
 		json_array_foreach(json_object_get(tb, "actions"), j, act) {
@@ -483,14 +476,14 @@ fmt_discover(json_t *res)
 	static const char *const hdr[] = { "METHOD", "PARAMS", "DESCRIPTION" };
 	static const char *const keys[] = { "name", "params", "description",
 		NULL };
-	struct tbl t;
+	struct fmt_tbl t;
 	json_t *m;
 	size_t i;
 
-	tbl_init(&t, "lll", hdr);
+	fmt_tbl_init(&t, "lll", hdr);
 	json_array_foreach(json_object_get(res, "methods"), i, m)
-		tbl_row(&t, m, keys);
-	tbl_print(&t, 0);
+		fmt_tbl_row(&t, m, keys);
+	fmt_tbl_print(&t, 0);
 }
 
 void
@@ -670,23 +663,23 @@ fmt_tunnels(json_t *rows)
 		"CSUM", "RMAC", "PEERS", "FLOOD", "HITS" };
 	static const char *const k1[] = { "id", "type", "slice", "vni", "path", NULL };
 	json_t *r;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
-	tbl_init(&t, "rlrrrrrlllrr", hdr);
+	fmt_tbl_init(&t, "rlrrrrrlllrr", hdr);
 	json_array_foreach(rows, i, r) {
-		tbl_row(&t, r, k1);
-		tbl_add(&t, int_of(r, "ttl") == INTENT_TTL_COPY ? sx_asprintf("copy") :
+		fmt_tbl_row(&t, r, k1);
+		fmt_tbl_add(&t, int_of(r, "ttl") == INTENT_TTL_COPY ? sx_asprintf("copy") :
 			fmt_get(r, "ttl"));
-		tbl_add(&t, int_of(r, "dscp") == INTENT_DSCP_COPY ? sx_asprintf("copy") :
+		fmt_tbl_add(&t, int_of(r, "dscp") == INTENT_DSCP_COPY ? sx_asprintf("copy") :
 			fmt_get(r, "dscp"));
-		tbl_add(&t, sx_asprintf("%s", int_of(r, "csum") ? "on" : "off"));
-		tbl_j(&t, r, "rmac");
-		tbl_j(&t, r, "peers");
-		tbl_j(&t, r, "flood");
-		tbl_j(&t, r, "hits");
+		fmt_tbl_add(&t, sx_asprintf("%s", int_of(r, "csum") ? "on" : "off"));
+		fmt_tbl_j(&t, r, "rmac");
+		fmt_tbl_j(&t, r, "peers");
+		fmt_tbl_j(&t, r, "flood");
+		fmt_tbl_j(&t, r, "hits");
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }
 
 static const char *const qos_colors[] = { "green", "yellow", "red" };
@@ -698,18 +691,18 @@ fmt_meters(json_t *res)
 	static const char *const hdr[] = { "ID", "TYPE", "GREEN", "BYTES", "YELLOW", "BYTES", "RED", "BYTES" };
 	static const char *const k1[] = { "id", "type", NULL };
 	json_t *m;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
-	tbl_init(&t, "rlrrrrrr", hdr);
+	fmt_tbl_init(&t, "rlrrrrrr", hdr);
 	json_array_foreach(res, i, m) {
-		tbl_row(&t, m, k1);
+		fmt_tbl_row(&t, m, k1);
 		for (int c = 0; c < 3; c++) {
-			tbl_j(&t, json_object_get(m, qos_colors[c]), "packets");
-			tbl_j(&t, json_object_get(m, qos_colors[c]), "bytes");
+			fmt_tbl_j(&t, json_object_get(m, qos_colors[c]), "packets");
+			fmt_tbl_j(&t, json_object_get(m, qos_colors[c]), "bytes");
 		}
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }
 
 /* sched show: per port, one line per subport and traffic class, then per pipe */
@@ -721,28 +714,28 @@ fmt_sched(json_t *res)
 	static const char *const pk[] = { "slice", "pipe", "packets", "bytes", "drops", NULL };
 	json_t *port, *s, *tc, *p;
 	size_t i, j, k;
-	struct tbl t;
+	struct fmt_tbl t;
 
 	json_array_foreach(res, i, port) {
 		printf("port %s: %.3f Mbit/s, %" JSON_INTEGER_FORMAT " queued\n",
 		       json_string_value(json_object_get(port, "port")) ?: "?",
 		       (double)json_integer_value(json_object_get(port, "rate_bps")) / 1e6,
 		       json_integer_value(json_object_get(port, "queued")));
-		tbl_init(&t, "rrrrrr", sh);
+		fmt_tbl_init(&t, "rrrrrr", sh);
 		json_array_foreach(json_object_get(port, "subports"), j, s)
 			json_array_foreach(json_object_get(s, "tcs"), k, tc) {
-				tbl_j(&t, s, "subport");
-				tbl_j(&t, s, "slice");
-				tbl_j(&t, tc, "tc");
-				tbl_j(&t, tc, "packets");
-				tbl_j(&t, tc, "bytes");
-				tbl_j(&t, tc, "drops");
+				fmt_tbl_j(&t, s, "subport");
+				fmt_tbl_j(&t, s, "slice");
+				fmt_tbl_j(&t, tc, "tc");
+				fmt_tbl_j(&t, tc, "packets");
+				fmt_tbl_j(&t, tc, "bytes");
+				fmt_tbl_j(&t, tc, "drops");
 			}
-		tbl_print(&t, 2);
-		tbl_init(&t, "rrrrr", ph);
+		fmt_tbl_print(&t, 2);
+		fmt_tbl_init(&t, "rrrrr", ph);
 		json_array_foreach(json_object_get(port, "pipes"), j, p)
-			tbl_row(&t, p, pk);
-		tbl_print(&t, 2);
+			fmt_tbl_row(&t, p, pk);
+		fmt_tbl_print(&t, 2);
 	}
 }
 
@@ -754,24 +747,24 @@ fmt_vdns(json_t *rows)
 	static const char *const hdr[] = { "ID", "SLICE", "PRIO", "RATE", "GREEN", "YELLOW", "RED",
 					   "CONFORM", "SENT", "DROPS" };
 	json_t *r;
-	struct tbl t;
+	struct fmt_tbl t;
 	size_t i;
 
-	tbl_init(&t, "rrrrrrrrrr", hdr);
+	fmt_tbl_init(&t, "rrrrrrrrrr", hdr);
 	json_array_foreach(rows, i, r) {
 		json_int_t n[3], all = 0;
 
 		for (int c = 0; c < 3; c++)
 			all += n[c] = json_integer_value(json_object_get(json_object_get(r, qos_colors[c]), "packets"));
-		tbl_j(&t, r, "id");
-		tbl_j(&t, r, "slice");
-		tbl_j(&t, r, "priority");
-		tbl_add(&t, sx_asprintf("%.3fMbit/s", (double)json_integer_value(json_object_get(r, "rate_bps")) / 1e6));
+		fmt_tbl_j(&t, r, "id");
+		fmt_tbl_j(&t, r, "slice");
+		fmt_tbl_j(&t, r, "priority");
+		fmt_tbl_add(&t, sx_asprintf("%.3fMbit/s", (double)json_integer_value(json_object_get(r, "rate_bps")) / 1e6));
 		for (int c = 0; c < 3; c++)
-			tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT, n[c]));
-		tbl_add(&t, all ? sx_asprintf("%.1f%%", 100.0 * (double)n[0] / (double)all) : sx_asprintf("-"));
-		tbl_j(&t, r, "sent");
-		tbl_j(&t, r, "drops");
+			fmt_tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT, n[c]));
+		fmt_tbl_add(&t, all ? sx_asprintf("%.1f%%", 100.0 * (double)n[0] / (double)all) : sx_asprintf("-"));
+		fmt_tbl_j(&t, r, "sent");
+		fmt_tbl_j(&t, r, "drops");
 	}
-	tbl_print(&t, 0);
+	fmt_tbl_print(&t, 0);
 }

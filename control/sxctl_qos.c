@@ -221,5 +221,5 @@ qos_shortcut_find(const char *cmd)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)
 			return cmds[i].fn;
-	return NULL;
+	return upf_shortcut_find(cmd);
 }

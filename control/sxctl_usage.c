@@ -41,9 +41,11 @@
 "                              call any method; each VALUE typed and checked by\n" \
 "                              the schema sxdp declares (rpc.discover)\n" \
 "  raw METHOD [JSON]           call METHOD with JSON params (default {})\n" \
-"  help [COMMAND]              this text, or one command's lines\n" \
+"  version                     sxctl's version (that of sxdp and sxcd it is built with)\n" \
+"  help [COMMAND]              this text and sxdp's methods, or one command's lines\n" \
 "  help METHOD                 what METHOD (e.g. table.read) takes and returns,\n" \
-"                              as the running sxdp declares it\n" \
+"                              as the running sxdp declares it (without one: as\n" \
+"                              sxdp's core declares it, built into sxctl)\n" \
 "\n" \
 "Switch pipeline shortcuts (writes that touch several tables are one\n" \
 "dataplane-atomic batch unless --atomicity says otherwise):\n" \
@@ -151,6 +153,15 @@
 "  sched show                  every egress scheduler: per subport (slice) and\n" \
 "                              traffic class, and per pipe: packets, bytes, drops\n" \
 "\n" \
+"UPF (what sxcd's upf intents wrote; read only):\n" \
+"  upf sessions [ul|dl]        session entries: uplink by N3/N9 tunnel (ul),\n" \
+"                              downlink by UE address or N9 tunnel (dl, dl6,\n" \
+"                              dl-n9), with their default FAR, QER and URR\n" \
+"  upf interfaces              the box's GTP-U endpoints (n3, n9) and N6\n" \
+"                              addresses (upf_interfaces, upf_interfaces6)\n" \
+"  upf counters                the UPF's drop reasons and events that are not\n" \
+"                              zero, its tables' entries, hits and misses\n" \
+"\n" \
 "sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
 "http://127.0.0.1:8181):\n" \
 "  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \
@@ -176,6 +187,7 @@
 "  --api URL           sxcd's REST API (http://HOST[:PORT])\n" \
 "  --token-file FILE   the bearer token sxcd wants (when not on loopback)\n" \
 "  -h, --help          this text\n" \
+"  -V, --version       sxctl's version\n" \
 "\n" \
 "FIELD=VALUE forms:  V exact   A/LEN lpm   V&&&M ternary   LO..HI range\n" \
 "  Decimal numbers (no sign, no leading zero) are sent as JSON integers, anything\n" \

@@ -236,6 +236,40 @@ SW_ENTRIES.update({
     ],
 })
 
+# The UPF's (pipelines/upf/pl_upf.c): two sessions, session 7 with an N3
+# tunnel and a UE address, session 8 anchored further (N9) and IPv6 only.
+SESS = {"meter": 0, "teid": 0, "threshold": 0, "urr": 0, "peer": 0, "qfi": 0,
+        "ohr": 0, "ambr": 0, "ue": "0.0.0.0", "slice": 1, "apps": 0}
+SW_ENTRIES.update({
+    "upf_interfaces": [
+        {"match": {"dst": "192.0.2.10/32"}, "action": "n3",
+         "params": {"slice": 0, "id": 1}, "hits": 31},
+        {"match": {"dst": "198.51.100.0/24"}, "action": "n6",
+         "params": {"slice": 1}, "hits": 0},
+        {"match": {"dst": "203.0.113.1/32"}, "action": "n9",
+         "params": {"slice": 2, "id": 2}, "hits": 5},
+    ],
+    "upf_interfaces6": [
+        {"match": {"dst": "2001:db8:5::1/128"}, "action": "n3",
+         "params": {"slice": 0, "id": 3}, "hits": 0},
+    ],
+    "sessions_uplink": [
+        {"match": {"iface": 1, "teid": 256}, "action": "fwd_n6",
+         "params": dict(SESS, id=7, ambr=3, ue="10.45.0.2", urr=70, meter=4), "hits": 0},
+        {"match": {"iface": 2, "teid": 512}, "action": "fwd_n9",
+         "params": dict(SESS, id=8, peer=2, teid=4096, slice=2), "hits": 0},
+    ],
+    "sessions_n9_downlink": [],
+    "sessions_downlink": [
+        {"match": {"slice": 1, "ue": "10.45.0.2"}, "action": "encap_n3",
+         "params": dict(SESS, id=7, peer=1, teid=1024, qfi=9, ue="10.45.0.2", apps=1), "hits": 0},
+    ],
+    "sessions_downlink6": [
+        {"match": {"slice": 2, "ue": "2001:db8:45:1::/64"}, "action": "buffer",
+         "params": dict(SESS, id=8, slice=2), "hits": 0},
+    ],
+})
+
 
 class RpcError(Exception):
     def __init__(self, code, message, reason=None, pointer=None):
@@ -408,9 +442,11 @@ STATS = {
                 "idle_cycles": 95000, "pipeline_cycles": 3000, "polls": 40,
                 "cycles_per_packet": 50.0}],
     "ports": [port_counters(p, False) for p in PORTS],
-    "drops": {"parse.runt": 3, "flow.miss": 7},
-    "events": {"switch.learn": 4, "core.aged": 2},
-    "tables": {"flow": {"hits": 90, "misses": 10, "entries": 5}},
+    "drops": {"parse.runt": 3, "flow.miss": 7, "upf.spoofed": 2, "upf.unknown_teid": 11},
+    "events": {"switch.learn": 4, "core.aged": 2, "upf.ul": 40, "upf.to_n3": 38},
+    "tables": {"flow": {"hits": 90, "misses": 10, "entries": 5},
+               "sessions_uplink": {"hits": 40, "misses": 11, "entries": 2},
+               "upf_interfaces": {"hits": 36, "misses": 3, "entries": 3}},
     "mempool": {"in_use": 512, "available": 7679, "size": 8191},
 }
 

@@ -194,7 +194,25 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	expect_grep "--help" "$OUT" "$c"
 done
 
+# --- version: the project's, as sxdp reports it; no socket touched ----------
+SXDP_BIN=$(dirname "$SXCTL")/sxdp
 before=$(wc -l <"$LOG")
+for v in --version -V version "--socket $TMP/nope.sock --version"; do
+	# shellcheck disable=SC2086
+	"$SXCTL" $v >"$OUT" 2>"$ERR"; RC=$?
+	expect_rc "sxctl $v" 0
+	if [ -x "$SXDP_BIN" ]; then
+		want="sxctl $("$SXDP_BIN" --version | head -n 1 | cut -d' ' -f2)"
+	else
+		want="sxctl $(sed -n "s/^  version: '\(.*\)',$/\1/p" "$HERE/../../meson.build")"
+	fi
+	expect_out "sxctl $v: sxdp's version" "$want"
+	if [ -s "$ERR" ]; then not_ok "sxctl $v: nothing on stderr"; else ok "sxctl $v: nothing on stderr"; fi
+done
+if [ "$(wc -l <"$LOG")" -eq "$before" ]; then ok "--version: nothing sent"
+else not_ok "--version: nothing sent"; fi
+sx version extra; expect_rc "version extra" 2
+
 sx; expect_rc "no command" 2
 expect_grep "no command usage" "$ERR" "Usage: sxctl"
 sx frobnicate; expect_rc "unknown command" 2
@@ -434,6 +452,38 @@ expect_grep "discover: the declared methods" "$OUT" "table.config"
 sx help table.read;  expect_rc "help METHOD" 0
 expect_grep "help METHOD" "$OUT" "usage: sxctl call table.read table=TABLE [offset=N] [limit=N]"
 expect_grep "help METHOD" "$OUT" "limit=N                optional, 1..1000, default 100"
+# without sxdp: the same help, from sxctl's built-in copy of sxdp's
+# declarations (the fake serves the same ones), said so in one line
+for m in table.read table.write port.set sys.hello; do
+	sx help "$m"; cp "$OUT" "$TMP/help.live"
+	"$SXCTL" --socket "$TMP/nope.sock" help "$m" >"$OUT" 2>"$ERR"; RC=$?
+	expect_rc "help $m without sxdp" 0
+	if cmp -s "$OUT" "$TMP/help.live"; then ok "help $m without sxdp: as sxdp says it"
+	else not_ok "help $m without sxdp: as sxdp says it" "$(diff "$TMP/help.live" "$OUT" | head -5)"; fi
+	if [ "$(wc -l <"$ERR")" -eq 1 ]; then ok "help $m without sxdp: one line on stderr"
+	else not_ok "help $m without sxdp: one line on stderr"; fi
+	expect_grep "help $m without sxdp" "$ERR" "sxctl: no sxdp on $TMP/nope.sock (No such file or directory): help from sxctl's built-in schema"
+done
+"$SXCTL" --socket "$TMP/nope.sock" call table.config --help >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "call --help without sxdp" 0
+expect_grep "call --help without sxdp" "$OUT" "idle_timeout_s=N       required, 0..31536000"
+"$SXCTL" --socket "$TMP/nope.sock" help overlay.paths >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "help of a feature's method without sxdp" 3
+expect_grep "help of a feature's method without sxdp" "$ERR" "no method 'overlay.paths' among sxdp's core methods"
+"$SXCTL" --socket "$TMP/nope.sock" call table.read table=flow >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "call without sxdp is no help" 3
+expect_grep "call without sxdp is no help" "$ERR" "cannot connect to $TMP/nope.sock"
+"$SXCTL" --socket "$TMP/nope.sock" help >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "help without sxdp" 0
+expect_grep "help without sxdp" "$OUT" "Usage: sxctl"
+expect_grep "help without sxdp: the methods" "$OUT" "Methods of sxdp's core, built in"
+for m in sys.hello table.read table.write table.config port.set xdp.steer rpc.discover; do
+	if grep -qE "^  $m +[A-Z]" "$OUT"; then ok "help without sxdp lists $m"
+	else not_ok "help without sxdp lists $m"; fi
+done
+sx help; expect_rc "help with sxdp" 0
+expect_grep "help with sxdp: its methods" "$OUT" "Methods of the running sxdp"
+expect_call "help with sxdp: asks it" rpc.discover '{}'
 sx call table.config --help;  expect_rc "call --help" 0
 expect_grep "call --help" "$OUT" "idle_timeout_s=N       required, 0..31536000"
 sx call table.read table=flow limit=2 offset=0
@@ -1126,6 +1176,82 @@ expect_rc "class del, no such rule" 1
 expect_grep "class del, no such rule" "$ERR" "sxctl: slice 2 has no rule of class 2"
 if [ "$(writes_since "$before")" -eq 0 ]; then ok "class del, no such rule: nothing written"
 else not_ok "class del, no such rule: nothing written"; fi
+
+# --- UPF: sessions, interfaces, counters, read through table.read -----------
+before=$(wc -l <"$LOG")
+sx upf sessions; expect_rc "upf sessions" 0
+expect_calls "upf sessions" "$before" "table.read:sessions_uplink/0 \
+table.read:sessions_n9_downlink/0 table.read:sessions_downlink/0 table.read:sessions_downlink6/0"
+expect_grep "upf sessions" "$OUT" "DIR  KEY"
+for l in "ul   iface=1 teid=256                     7  fwd_n6        1  10.45.0.2     0     0    -     3      4   70     0" \
+	"ul   iface=2 teid=512                     8  fwd_n9        2  -             2  4096    -     -      -    -     0" \
+	"dl   slice=1 ue=10.45.0.2                 7  encap_n3      1  10.45.0.2     1  1024    9     -      -    -     1" \
+	"dl6  slice=2 ue=2001:db8:45:1::/64        8  buffer        2  -             0     0    -     -      -    -     0"; do
+	expect_grep "upf sessions: a line per entry" "$OUT" "$l"
+done
+before=$(wc -l <"$LOG")
+sx upf sessions ul; expect_rc "upf sessions ul" 0
+expect_calls "upf sessions ul" "$before" "table.read:sessions_uplink/0"
+if grep -q "^dl" "$OUT"; then not_ok "upf sessions ul: no downlink"; else ok "upf sessions ul: no downlink"; fi
+sx upf sessions dl; expect_rc "upf sessions dl" 0
+if grep -q "^ul" "$OUT"; then not_ok "upf sessions dl: no uplink"; else ok "upf sessions dl: no uplink"; fi
+expect_grep "upf sessions dl" "$OUT" "dl6  slice=2"
+sx upf sessions --json ul; expect_rc "upf sessions --json" 0
+expect_json "upf sessions --json" 'd["sessions_uplink"][1]["params"]["teid"] == 4096 and list(d) == ["sessions_uplink"]'
+sx upf sessions up; expect_rc "upf sessions up" 2
+expect_grep "upf sessions up" "$ERR" "usage: upf sessions [ul|dl]"
+sx upf sessions --atomicity rollback; expect_rc "upf sessions --atomicity" 2
+before=$(wc -l <"$LOG")
+sx upf interfaces; expect_rc "upf interfaces" 0
+expect_calls "upf interfaces" "$before" "table.read:upf_interfaces/0 table.read:upf_interfaces/2 table.read:upf_interfaces6/0"
+expect_grep "upf interfaces" "$OUT" "PREFIX             KIND  SLICE  ID  HITS"
+expect_grep "upf interfaces" "$OUT" "192.0.2.10/32      n3        0   1    31"
+expect_grep "upf interfaces" "$OUT" "198.51.100.0/24    n6        1   -     0"
+expect_grep "upf interfaces" "$OUT" "2001:db8:5::1/128  n3        0   3     0"
+sx upf interfaces extra; expect_rc "upf interfaces extra" 2
+sx upf counters; expect_rc "upf counters" 0
+expect_call "upf counters" stats.get '{}'
+expect_grep "upf counters" "$OUT" "upf.unknown_teid  11"
+expect_grep "upf counters" "$OUT" "upf.to_n3  38"
+expect_grep "upf counters" "$OUT" "sessions_uplink        2    40      11"
+for w in parse.runt switch.learn flow; do
+	if grep -q "$w" "$OUT"; then not_ok "upf counters: no $w"; else ok "upf counters: no $w"; fi
+done
+sx --json upf counters; expect_rc "upf counters --json" 0
+expect_json "upf counters --json" 'd["drops"] == {"upf.spoofed": 2, "upf.unknown_teid": 11} and list(d["tables"]) == ["sessions_uplink", "upf_interfaces"]'
+sx upf; expect_rc "upf alone" 2
+expect_grep "upf alone" "$ERR" "upf counters"
+sx upf frob; expect_rc "upf frob" 2
+sx help upf; expect_rc "help upf" 0
+expect_grep "help upf" "$OUT" "upf sessions [ul|dl]"
+
+# --- apply -f: a file that cannot be read or is not JSON (exit 2, one line) --
+# (port 1: nothing listens; the file is judged before sxcd is asked)
+ap() { "$SXCTL" --api http://127.0.0.1:1 apply -f "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+one_line() {
+	if [ "$(wc -l <"$ERR")" -eq 1 ] && [ "$(cat "$ERR")" = "$2" ]; then ok "$1: one line"
+	else not_ok "$1: one line" "want: $2"; fi
+}
+ap "$TMP/nope.json"; expect_rc "apply missing file" 2
+one_line "apply missing file" "sxctl: $TMP/nope.json: No such file or directory"
+ap "$TMP"; expect_rc "apply a directory" 2
+one_line "apply a directory" "sxctl: $TMP: Is a directory"
+printf '{"kind": "slice",\n "name": }\n' >"$TMP/bad.json"
+ap "$TMP/bad.json"; expect_rc "apply not JSON" 2
+one_line "apply not JSON" "sxctl: $TMP/bad.json:2:10: not JSON: unexpected token near '}'"
+: >"$TMP/empty.json"
+ap "$TMP/empty.json"; expect_rc "apply empty file" 2
+expect_grep "apply empty file" "$ERR" "sxctl: $TMP/empty.json:1:0: not JSON:"
+"$SXCTL" --api http://127.0.0.1:1 apply -f - <"$TMP/bad.json" >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "apply not JSON on stdin" 2
+one_line "apply not JSON on stdin" "sxctl: (stdin):2:10: not JSON: unexpected token near '}'"
+if [ "$(id -u)" -ne 0 ]; then
+	echo '{}' >"$TMP/secret.json"; chmod 000 "$TMP/secret.json"
+	ap "$TMP/secret.json"; expect_rc "apply unreadable file" 2
+	one_line "apply unreadable file" "sxctl: $TMP/secret.json: Permission denied"
+fi
+echo '{"kind": "slice", "name": "s1"}' >"$TMP/good.json"
+ap "$TMP/good.json"; expect_rc "apply a good file: sxcd is asked" 3
 
 # --- transport --------------------------------------------------------------
 sx raw test.big

@@ -220,6 +220,40 @@ def test_meters_and_vdns_as_written():
         dp.stop()
 
 
+@R.test
+def test_upf_sessions_interfaces_counters():
+    """upf sessions, interfaces and counters read what a real UPF's tables
+    hold, by the names its declarations give them."""
+    U = Sxdp.update
+    ports = {"n3": {"role": "n3"}, "n6": {"role": "n6"}}
+    with Sxdp({"n3": [], "n6": []}, pipeline={"n3": "upf", "n6": "switch"}, port_opts=ports) as dp:
+        dp.table_write([
+            U("upf_interfaces", {"dst": "192.0.2.1/32"}, "n3", {"slice": 0, "id": 1}),
+            U("upf_interfaces", {"dst": "10.200.0.1/32"}, "n6", {"slice": 1}),
+            U("sessions_uplink", {"iface": 1, "teid": 0x100}, "fwd_n6",
+              {"id": 5, "slice": 1, "ohr": 0, "ue": "10.45.0.1"}),
+            U("sessions_downlink", {"slice": 1, "ue": "10.45.0.1"}, "drop", {"id": 5}),
+        ])
+        out = sxctl(dp, "upf", "sessions").splitlines()
+        expect_eq(out[0].split()[:6], ["DIR", "KEY", "SESSION", "ACTION", "SLICE", "UE"], "header")
+        rows = sorted(line.split()[:7] for line in out[1:])
+        expect_eq(rows, [["dl", "slice=1", "ue=10.45.0.1", "5", "drop", "1", "10.45.0.1"],
+                         ["ul", "iface=1", "teid=256", "5", "fwd_n6", "1", "10.45.0.1"]],
+                  "upf sessions:\n" + "\n".join(out))
+        ul = sxctl(dp, "upf", "sessions", "ul").splitlines()
+        expect_eq(len(ul), 2, "upf sessions ul: the header and one entry")
+        out = sxctl(dp, "upf", "interfaces")
+        expect(any(line.split()[:4] == ["192.0.2.1/32", "n3", "0", "1"] for line in out.splitlines()) and
+               any(line.split()[:4] == ["10.200.0.1/32", "n6", "1", "-"] for line in out.splitlines()),
+               "upf interfaces:\n" + out)
+        doc = json.loads(sxctl(dp, "--json", "upf", "counters"))
+        expect(all(k.startswith("upf.") for k in list(doc["drops"]) + list(doc["events"])) and
+               "sessions_uplink" in doc["tables"] and "routes" not in doc["tables"],
+               "upf counters --json: %s" % doc)
+        expect_eq(doc["tables"]["sessions_uplink"]["entries"], 1, "sessions_uplink entries")
+        dp.stop()
+
+
 if __name__ == "__main__":
     if not os.access(SXCTL, os.X_OK):
         print("not ok - sxctl binary: %s missing" % SXCTL)
