@@ -35,7 +35,6 @@
 #include "dp_graph.h"
 #include "dp_xdp.h"
 
-#define SXDP_VERSION "0.1.0"
 #ifndef SXDP_BUILD_FLAGS
 #define SXDP_BUILD_FLAGS "unknown"
 #endif
