@@ -112,7 +112,6 @@ struct cx {
 	bool order_sensitive;
 	struct upf_run upf;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
-	bool ids_new;		/* an id was allocated */
 	/* a UPF's sessions as compiled: [ID, journal from, to, ids from, to]
 	 * each, and what they were compiled with (slice, links, peers, apps) */
 	json_t *marks, *upf_ctx;
@@ -288,7 +287,6 @@ alloc(struct cx *x, const char *ns, const char *key, json_int_t min, json_int_t 
 		}
 		if (id == 0 || id_take(n, id) < 0)
 			return -1;
-		x->ids_new = true;
 		touch_id(x, ns, key);
 		if (hint != NULL)
 			*hint = id + 1;
@@ -1573,7 +1571,7 @@ struct cd_compiler {
 	json_t *queue;		/* [[kind, name], ...] in compile order */
 	size_t next;
 	bool in_one;		/* queue[next] is under way (a UPF's sessions) */
-	bool full, keep_ids, ids_changed;
+	bool full, keep_ids;
 	/* what changed since the reconciler last took it (cd_compiler_take):
 	 * TABLE → KEY → true; all, after a whole compile */
 	json_t *pending;
@@ -2335,8 +2333,6 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	x->kernel = kernel;
 	cc->intents = intents;
 	cc->keep_ids = keep_ids;
-	cc->ids_changed = false;
-	x->ids_new = false;
 	cc->full = false;
 	cc->in_one = false;
 	cc->next = 0;
@@ -2390,7 +2386,6 @@ finish(struct cd_compiler *cc)
 		}
 		json_object_del(m, key);
 		touch_id(x, n, key);
-		cc->ids_changed = true;
 	}
 	json_array_clear(cc->x.freed);
 	json_object_foreach(cc->compiled, who, t)
@@ -2526,10 +2521,8 @@ cd_compiler_ids_take(struct cd_compiler *cc)
 }
 
 json_t *
-cd_compiler_ids(struct cd_compiler *cc, bool *changed)
+cd_compiler_ids(struct cd_compiler *cc)
 {
-	if (changed != NULL)
-		*changed = cc->ids_changed || cc->x.ids_new;
 	return cc->x.ids;
 }
 

@@ -110,8 +110,8 @@ void cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq);
 /* The ids allocated or freed since the last take ({"NS": {"KEY": true}},
  * new): what a store of them in shards writes. */
 json_t *cd_compiler_ids_take(struct cd_compiler *cc);
-/* The allocations (borrowed), and whether the last update changed them. */
-json_t *cd_compiler_ids(struct cd_compiler *cc, bool *changed);
+/* The allocations (borrowed). */
+json_t *cd_compiler_ids(struct cd_compiler *cc);
 /* The intents the last update compiled ("KIND/NAME" → true; borrowed). */
 json_t *cd_compiler_compiled(struct cd_compiler *cc);
 

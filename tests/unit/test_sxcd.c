@@ -462,7 +462,7 @@ same_as_whole(struct cd_compiler *cc, json_t *intents, json_t *ids_before)
 	json_decref(a);
 	json_decref(b);
 	ck_assert(json_equal(w.results, c->results));
-	ck_assert(json_equal(ids_before, cd_compiler_ids(cc, NULL)));
+	ck_assert(json_equal(ids_before, cd_compiler_ids(cc)));
 	cd_compiled_free(&w);
 }
 
@@ -537,7 +537,7 @@ START_TEST(compiler_incremental)
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "upf/edge"),
 							   "phase")), "Ready");
 	/* one slice's route */
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	intents = renew(intents, "slices");
 	json_object_set_new(json_object_get(intents, "slices"), "s33",
 			    J("{\"id\": 43, \"vni\": 5033, \"svi\": {\"address\": \"10.33.0.1/24\", \"mac\": "
@@ -550,7 +550,7 @@ START_TEST(compiler_incremental)
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
 	/* one session's downlink */
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	up = json_deep_copy(json_object_get(json_object_get(intents, "upf"), "edge"));
 	sess = json_array_get(json_object_get(up, "sessions"), 120);
 	json_object_set_new(json_object_get(sess, "downlink"), "teid", json_integer(77777));
@@ -573,7 +573,7 @@ START_TEST(compiler_incremental)
 	json_decref(ids);
 	/* the UPF's slice: its route alone changed compiles it alone (the
 	 * UPF reads nothing of its routes); its VNI changed, the UPF too */
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	intents = renew(intents, "slices");
 	json_object_set_new(json_object_get(intents, "slices"), "s00",
 			    J("{\"id\": 10, \"vni\": 5000, \"svi\": {\"address\": \"10.0.0.1/24\", \"mac\": "
@@ -583,7 +583,7 @@ START_TEST(compiler_incremental)
 	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 1);
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	intents = renew(intents, "slices");
 	json_object_set_new(json_object_get(intents, "slices"), "s00",
 			    J("{\"id\": 10, \"vni\": 5100, \"svi\": {\"address\": \"10.0.0.1/24\", \"mac\": "
@@ -594,7 +594,7 @@ START_TEST(compiler_incremental)
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
 	/* a session naming no peer: the UPF fails whole, as a whole compile says */
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	up = json_deep_copy(up);
 	sess = json_array_get(json_object_get(up, "sessions"), 7);
 	json_object_set_new(json_object_get(sess, "downlink"), "peer", json_string("nobody"));
@@ -608,7 +608,7 @@ START_TEST(compiler_incremental)
 	json_decref(ids);
 	/* a slice taking s05's id fails (s05 holds it); once s05 goes, it
 	 * compiles in s05's place: what is not Ready is tried again */
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	intents = renew(intents, "slices");
 	json_object_set_new(json_object_get(intents, "slices"), "late", J("{\"id\": 15}"));
 	cd_compiler_begin(cc, tabs, intents, NULL, false);
@@ -617,7 +617,7 @@ START_TEST(compiler_incremental)
 							   "phase")), "Failed");
 	same_as_whole(cc, intents, ids);
 	json_decref(ids);
-	ids = json_deep_copy(cd_compiler_ids(cc, NULL));
+	ids = json_deep_copy(cd_compiler_ids(cc));
 	intents = renew(intents, "slices");
 	json_object_del(json_object_get(intents, "slices"), "s05");
 	cd_compiler_begin(cc, tabs, intents, NULL, false);
