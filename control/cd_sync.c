@@ -9,6 +9,7 @@
 #include "cd_gc.h"
 #include "cd_lag.h"
 #include "cd_log.h"
+#include "cd_own.h"
 #include "cd_sync.h"
 #include "ctl_async.h"
 
@@ -85,12 +86,7 @@ struct cd_sync {
 	/* a whole diff, in slices: the keys compared so far that differ */
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
-	/* owned and owners are stored in shards by key ("own.N"): a change
-	 * stores the shards its keys fall in, not every key sxcd owns */
-	bool shard_dirty[256];	/* OWN_SHARDS */
-	bool legacy;			/* the whole "owned"/"owners" documents still to empty */
-	bool ids_legacy;		/* the whole "ids" document still to move into shards */
-	bool ids_dirty[64];		/* IDS_SHARDS: changed in memory, not yet stored */
+	struct cd_own own;		/* owned, owners and ids as the store keeps them */
 	struct keycmp cmp;		/* a whole diff's */
 	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
 	 * (each diffed, owned and written as a run of its own), in the order
@@ -844,272 +840,6 @@ on_written(void *arg, json_t *result, json_t *error)
  * (true) it is what the intents want. Only the keys this run's compile
  * changed are looked at (all after a whole one). 0, or the store's -errno.
  */
-#define OWN_SHARDS 256
-#define OWN_SPREAD 16	/* a UPF's entries (two a session: thousands) go over this many */
-
-static uint32_t
-fnv(uint32_t h, const char *p)
-{
-	for (; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return h;
-}
-
-/* An entry's shard follows its owner, so that an intent's change stores
- * the shard its entries are in (a slice's ten keys: one file, not ten);
- * a UPF's spread over OWN_SPREAD by key (a session's change stores a
- * sixteenth of them); an entry nobody owns goes by its key. */
-static unsigned int
-shard_of(const char *table, const char *key, const char *who)
-{
-	uint32_t k = fnv(fnv(2166136261u, table), key);
-
-	if (who == NULL)
-		return k % OWN_SHARDS;
-	size_t n = strlen(cd_kind_name(CD_UPF));
-	bool upf = strncmp(who, cd_kind_name(CD_UPF), n) == 0 && who[n] == '/';
-
-	return (fnv(2166136261u, who) + (upf ? k % OWN_SPREAD : 0)) % OWN_SHARDS;
-}
-
-static json_t *
-shard(struct cd_sync *s, unsigned int i)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "own.%u", i);
-	return cd_res_state(s->res, name);
-}
-
-static json_t *
-sub(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	if (v == NULL) {
-		json_object_set_new(o, k, json_object());
-		v = json_object_get(o, k);
-	}
-	return v;
-}
-
-/* @table's @key, which was in the shard of @was (an owner, NULL: none),
- * now owned with @seq by @who (NULL: not). */
-static void
-shard_set(struct cd_sync *s, const char *table, const char *key, const char *was, json_t *seq,
-	  json_t *who)
-{
-	unsigned int i = shard_of(table, key, json_string_value(who)), j = shard_of(table, key, was);
-	json_t *d = shard(s, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
-
-	if (j != i) {
-		json_object_del(json_object_get(json_object_get(shard(s, j), "owned"), table), key);
-		json_object_del(json_object_get(json_object_get(shard(s, j), "owners"), table), key);
-		s->shard_dirty[j] = true;
-	}
-	if (seq != NULL)
-		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
-	else
-		json_object_del(o, key);
-	if (who != NULL)
-		json_object_set_new(w, key, json_string(json_string_value(who)));
-	else
-		json_object_del(w, key);
-	s->shard_dirty[i] = true;
-}
-
-/* The shards as stored, merged into owned and owners; an entry in a
- * shard other than its owner's (an older sxcd's placement) is moved, and
- * what only the whole documents of an older sxcd hold goes into the
- * shards. */
-static void
-shards_load(struct cd_sync *s)
-{
-	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners"), *rows, *v;
-	json_t *moves = json_array(), *m;
-	const char *t, *k;
-	size_t n;
-
-	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
-		json_t *d = shard(s, i);
-
-		json_object_foreach(json_object_get(d, "owned"), t, rows)
-			json_object_foreach(rows, k, v) {
-				json_t *who = json_object_get(json_object_get(json_object_get(d, "owners"), t), k);
-
-				if (shard_of(t, k, json_string_value(who)) != i)
-					json_array_append_new(moves, json_pack("[i,s,s,O,O?]", i, t, k, v, who));
-			}
-	}
-	json_array_foreach(moves, n, m) {
-		json_t *d = shard(s, (unsigned int)json_integer_value(json_array_get(m, 0)));
-
-		t = json_string_value(json_array_get(m, 1));
-		k = json_string_value(json_array_get(m, 2));
-		json_object_del(json_object_get(json_object_get(d, "owned"), t), k);
-		json_object_del(json_object_get(json_object_get(d, "owners"), t), k);
-		s->shard_dirty[json_integer_value(json_array_get(m, 0))] = true;
-		shard_set(s, t, k, NULL, json_array_get(m, 3), json_array_get(m, 4));
-	}
-	json_decref(moves);
-	json_object_foreach(owned, t, rows)
-		json_object_foreach(rows, k, v) {
-			shard_set(s, t, k, NULL, v, json_object_get(json_object_get(owners, t), k));
-			s->legacy = true;
-		}
-	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
-		json_t *d = shard(s, i);
-
-		json_object_foreach(json_object_get(d, "owned"), t, rows)
-			json_object_foreach(rows, k, v)
-				json_object_set(sub(owned, t), k, v);
-		json_object_foreach(json_object_get(d, "owners"), t, rows)
-			json_object_foreach(rows, k, v)
-				json_object_set(sub(owners, t), k, v);
-	}
-}
-
-/* The shards changed since they were last stored, stored; once all are,
- * the whole documents of an older sxcd are emptied. 0 or -errno. */
-static int
-shards_save(struct cd_sync *s)
-{
-	char names[OWN_SHARDS][16];
-	const char *what[OWN_SHARDS];
-	json_t *docs[OWN_SHARDS];
-	size_t n = 0;
-	int rc;
-
-	/* together: one sync for the lot */
-	for (unsigned int i = 0; i < OWN_SHARDS; i++) {
-		if (!s->shard_dirty[i])
-			continue;
-		snprintf(names[n], sizeof(names[n]), "own.%u", i);
-		what[n] = names[n];
-		docs[n++] = shard(s, i);
-	}
-	if ((rc = cd_res_save_all(s->res, what, docs, n)) < 0)
-		return rc;
-	memset(s->shard_dirty, 0, sizeof(s->shard_dirty));
-	if (s->legacy) {
-		json_t *e = json_object();
-
-		rc = cd_res_save(s->res, "owned", e);
-		json_decref(e);
-		if (rc < 0)
-			return rc;
-		e = json_object();
-		rc = cd_res_save(s->res, "owners", e);
-		json_decref(e);
-		if (rc < 0)
-			return rc;
-		s->legacy = false;
-		/* memory keeps the union: the empty documents replaced it */
-		shards_load(s);
-	}
-	return 0;
-}
-
-/*
- * The ids sxcd allocated (paths, tunnels, meters, bridge domains...) are
- * stored in shards by key ("ids.N") like what it owns: an update that
- * allocates a few stores the shards they fall in, not every id (a UPF's
- * meters: thousands). In memory "ids" is the compiler's, whole.
- */
-#define IDS_SHARDS 64
-
-/* By the intent a key names ("upf/edge/17/ul": "upf/edge"), so that an
- * intent's ids are in one shard: a UPF's thousands stored as one file. */
-static unsigned int
-ids_shard(const char *ns, const char *key)
-{
-	const char *sl = strchr(key, '/');
-	uint32_t h = fnv(2166136261u, ns);
-
-	sl = sl != NULL ? strchr(sl + 1, '/') : NULL;
-	for (const char *p = key; *p != '\0' && p != sl; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return h % IDS_SHARDS;
-}
-
-static json_t *
-ids_doc(struct cd_sync *s, unsigned int i)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "ids.%u", i);
-	return cd_res_state(s->res, name);
-}
-
-/* The shards merged into "ids" (as an older sxcd stored it, whole: then
- * moved into the shards at the next store). */
-static void
-ids_load(struct cd_sync *s)
-{
-	json_t *ids = cd_res_state(s->res, "ids"), *m, *v;
-	const char *ns, *key;
-
-	s->ids_legacy = json_object_size(ids) > 0;
-	for (unsigned int i = 0; i < IDS_SHARDS; i++)
-		json_object_foreach(ids_doc(s, i), ns, m)
-			json_object_foreach(m, key, v)
-				json_object_set(sub(ids, ns), key, v);
-}
-
-/* What the compile allocated and freed since the last store, stored. */
-static int
-ids_save(struct cd_sync *s)
-{
-	json_t *ids = cd_compiler_ids(s->cc, NULL), *touched = cd_compiler_ids_take(s->cc), *m, *v, *e;
-	char names[IDS_SHARDS + 1][16];
-	const char *what[IDS_SHARDS + 1], *ns, *key;
-	json_t *docs[IDS_SHARDS + 1];
-	bool *dirty = s->ids_dirty;
-	size_t n = 0;
-	int rc;
-
-	cd_res_state_put(s->res, "ids", ids);
-	if (s->ids_legacy) {   /* every one into the shards, the whole document emptied */
-		for (unsigned int i = 0; i < IDS_SHARDS; i++) {
-			json_object_clear(ids_doc(s, i));
-			dirty[i] = true;
-		}
-		json_decref(touched);
-		touched = json_incref(ids);
-	}
-	json_object_foreach(touched, ns, m) {
-		json_object_foreach(m, key, v) {
-			unsigned int i = ids_shard(ns, key);
-
-			if ((e = json_object_get(json_object_get(ids, ns), key)) != NULL)
-				json_object_set(sub(ids_doc(s, i), ns), key, e);
-			else
-				json_object_del(json_object_get(ids_doc(s, i), ns), key);
-			dirty[i] = true;
-		}
-	}
-	json_decref(touched);
-	for (unsigned int i = 0; i < IDS_SHARDS; i++) {
-		if (!dirty[i])
-			continue;
-		snprintf(names[n], sizeof(names[n]), "ids.%u", i);
-		what[n] = names[n];
-		docs[n++] = ids_doc(s, i);
-	}
-	if (s->ids_legacy) {
-		what[n] = "ids";
-		docs[n++] = json_object();
-	}
-	rc = n > 0 ? cd_res_save_all(s->res, what, docs, n) : 0;
-	if (rc == 0)
-		memset(s->ids_dirty, 0, sizeof(s->ids_dirty));
-	if (s->ids_legacy) {
-		json_decref(docs[n - 1]);
-		cd_res_state_put(s->res, "ids", ids);	/* memory keeps them whole */
-		s->ids_legacy = rc < 0;
-	}
-	return rc;
-}
 
 static int
 owned_update(struct cd_sync *s, bool after)
@@ -1154,14 +884,14 @@ owned_update(struct cd_sync *s, bool after)
 				ch = true;
 			}
 			if (ch)
-				shard_set(s, table, key, json_string_value(was), json_object_get(o, key),
+				cd_own_set(&s->own, table, key, json_string_value(was), json_object_get(o, key),
 					  json_object_get(ow, key));
 			json_decref(was);
 		}
 	}
 	/* changed in place: a shard not stored stays dirty, stored by the
 	 * next run before anything is written */
-	return shards_save(s);
+	return cd_own_save(&s->own);
 }
 
 /* The writes: the difference for what the compile changed, written in
@@ -1526,7 +1256,7 @@ compiled(struct cd_sync *s)
 	}
 	s->whole = s->keys == NULL;
 	programming(s);
-	if (ids_save(s) < 0)
+	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
 	/* every table wanted or owned that the cache lacks, read whole */
 	tabs = json_object();
@@ -2001,8 +1731,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->resync_ms = resync_ms;
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
-	shards_load(s);
-	ids_load(s);
+	cd_own_init(&s->own, res);
 	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	s->ctl = ctl_async_new(base, socket, on_state, s);

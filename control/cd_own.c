@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What sxcd owns and the ids it allocated, in the store's shards (see cd_own.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cd_compile.h"
+#include "cd_own.h"
+
+#define OWN_SPREAD 16	/* a UPF's entries (two a session: thousands) go over this many */
+
+static uint32_t
+fnv(uint32_t h, const char *p)
+{
+	for (; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
+
+/* An entry's shard follows its owner, so that an intent's change stores
+ * the shard its entries are in (a slice's ten keys: one file, not ten);
+ * a UPF's spread over OWN_SPREAD by key (a session's change stores a
+ * sixteenth of them); an entry nobody owns goes by its key. */
+static unsigned int
+shard_of(const char *table, const char *key, const char *who)
+{
+	uint32_t k = fnv(fnv(2166136261u, table), key);
+
+	if (who == NULL)
+		return k % CD_OWN_SHARDS;
+	size_t n = strlen(cd_kind_name(CD_UPF));
+	bool upf = strncmp(who, cd_kind_name(CD_UPF), n) == 0 && who[n] == '/';
+
+	return (fnv(2166136261u, who) + (upf ? k % OWN_SPREAD : 0)) % CD_OWN_SHARDS;
+}
+
+static json_t *
+shard(struct cd_own *own, unsigned int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "own.%u", i);
+	return cd_res_state(own->res, name);
+}
+
+static json_t *
+sub(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v == NULL) {
+		json_object_set_new(o, k, json_object());
+		v = json_object_get(o, k);
+	}
+	return v;
+}
+
+/* @table's @key, which was in the shard of @was (an owner, NULL: none),
+ * now owned with @seq by @who (NULL: not). */
+void
+cd_own_set(struct cd_own *own, const char *table, const char *key, const char *was, json_t *seq,
+	  json_t *who)
+{
+	unsigned int i = shard_of(table, key, json_string_value(who)), j = shard_of(table, key, was);
+	json_t *d = shard(own, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
+
+	if (j != i) {
+		json_object_del(json_object_get(json_object_get(shard(own, j), "owned"), table), key);
+		json_object_del(json_object_get(json_object_get(shard(own, j), "owners"), table), key);
+		own->shard_dirty[j] = true;
+	}
+	if (seq != NULL)
+		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
+	else
+		json_object_del(o, key);
+	if (who != NULL)
+		json_object_set_new(w, key, json_string(json_string_value(who)));
+	else
+		json_object_del(w, key);
+	own->shard_dirty[i] = true;
+}
+
+/* The shards as stored, merged into owned and owners; an entry in a
+ * shard other than its owner's (an older sxcd's placement) is moved, and
+ * what only the whole documents of an older sxcd hold goes into the
+ * shards. */
+static void
+shards_load(struct cd_own *own)
+{
+	json_t *owned = cd_res_state(own->res, "owned"), *owners = cd_res_state(own->res, "owners"), *rows, *v;
+	json_t *moves = json_array(), *m;
+	const char *t, *k;
+	size_t n;
+
+	for (unsigned int i = 0; i < CD_OWN_SHARDS; i++) {
+		json_t *d = shard(own, i);
+
+		json_object_foreach(json_object_get(d, "owned"), t, rows)
+			json_object_foreach(rows, k, v) {
+				json_t *who = json_object_get(json_object_get(json_object_get(d, "owners"), t), k);
+
+				if (shard_of(t, k, json_string_value(who)) != i)
+					json_array_append_new(moves, json_pack("[i,s,s,O,O?]", i, t, k, v, who));
+			}
+	}
+	json_array_foreach(moves, n, m) {
+		json_t *d = shard(own, (unsigned int)json_integer_value(json_array_get(m, 0)));
+
+		t = json_string_value(json_array_get(m, 1));
+		k = json_string_value(json_array_get(m, 2));
+		json_object_del(json_object_get(json_object_get(d, "owned"), t), k);
+		json_object_del(json_object_get(json_object_get(d, "owners"), t), k);
+		own->shard_dirty[json_integer_value(json_array_get(m, 0))] = true;
+		cd_own_set(own, t, k, NULL, json_array_get(m, 3), json_array_get(m, 4));
+	}
+	json_decref(moves);
+	json_object_foreach(owned, t, rows)
+		json_object_foreach(rows, k, v) {
+			cd_own_set(own, t, k, NULL, v, json_object_get(json_object_get(owners, t), k));
+			own->legacy = true;
+		}
+	for (unsigned int i = 0; i < CD_OWN_SHARDS; i++) {
+		json_t *d = shard(own, i);
+
+		json_object_foreach(json_object_get(d, "owned"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owned, t), k, v);
+		json_object_foreach(json_object_get(d, "owners"), t, rows)
+			json_object_foreach(rows, k, v)
+				json_object_set(sub(owners, t), k, v);
+	}
+}
+
+/* The shards changed since they were last stored, stored; once all are,
+ * the whole documents of an older sxcd are emptied. 0 or -errno. */
+int
+cd_own_save(struct cd_own *own)
+{
+	char names[CD_OWN_SHARDS][16];
+	const char *what[CD_OWN_SHARDS];
+	json_t *docs[CD_OWN_SHARDS];
+	size_t n = 0;
+	int rc;
+
+	/* together: one sync for the lot */
+	for (unsigned int i = 0; i < CD_OWN_SHARDS; i++) {
+		if (!own->shard_dirty[i])
+			continue;
+		snprintf(names[n], sizeof(names[n]), "own.%u", i);
+		what[n] = names[n];
+		docs[n++] = shard(own, i);
+	}
+	if ((rc = cd_res_save_all(own->res, what, docs, n)) < 0)
+		return rc;
+	memset(own->shard_dirty, 0, sizeof(own->shard_dirty));
+	if (own->legacy) {
+		json_t *e = json_object();
+
+		rc = cd_res_save(own->res, "owned", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		e = json_object();
+		rc = cd_res_save(own->res, "owners", e);
+		json_decref(e);
+		if (rc < 0)
+			return rc;
+		own->legacy = false;
+		/* memory keeps the union: the empty documents replaced it */
+		shards_load(own);
+	}
+	return 0;
+}
+
+/*
+ * The ids sxcd allocated (paths, tunnels, meters, bridge domains...) are
+ * stored in shards by key ("ids.N") like what it owns: an update that
+ * allocates a few stores the shards they fall in, not every id (a UPF's
+ * meters: thousands). In memory "ids" is the compiler's, whole.
+ */
+
+/* By the intent a key names ("upf/edge/17/ul": "upf/edge"), so that an
+ * intent's ids are in one shard: a UPF's thousands stored as one file. */
+static unsigned int
+ids_shard(const char *ns, const char *key)
+{
+	const char *sl = strchr(key, '/');
+	uint32_t h = fnv(2166136261u, ns);
+
+	sl = sl != NULL ? strchr(sl + 1, '/') : NULL;
+	for (const char *p = key; *p != '\0' && p != sl; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h % CD_OWN_IDS_SHARDS;
+}
+
+static json_t *
+ids_doc(struct cd_own *own, unsigned int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "ids.%u", i);
+	return cd_res_state(own->res, name);
+}
+
+/* The shards merged into "ids" (as an older sxcd stored it, whole: then
+ * moved into the shards at the next store). */
+static void
+ids_load(struct cd_own *own)
+{
+	json_t *ids = cd_res_state(own->res, "ids"), *m, *v;
+	const char *ns, *key;
+
+	own->ids_legacy = json_object_size(ids) > 0;
+	for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++)
+		json_object_foreach(ids_doc(own, i), ns, m)
+			json_object_foreach(m, key, v)
+				json_object_set(sub(ids, ns), key, v);
+}
+
+/* What the compile allocated and freed since the last store, stored. */
+int
+cd_own_ids_save(struct cd_own *own, json_t *ids, json_t *touched)
+{
+	json_t *m, *v, *e;
+	char names[CD_OWN_IDS_SHARDS + 1][16];
+	const char *what[CD_OWN_IDS_SHARDS + 1], *ns, *key;
+	json_t *docs[CD_OWN_IDS_SHARDS + 1];
+	bool *dirty = own->ids_dirty;
+	size_t n = 0;
+	int rc;
+
+	cd_res_state_put(own->res, "ids", ids);
+	if (own->ids_legacy) {   /* every one into the shards, the whole document emptied */
+		for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++) {
+			json_object_clear(ids_doc(own, i));
+			dirty[i] = true;
+		}
+		json_decref(touched);
+		touched = json_incref(ids);
+	}
+	json_object_foreach(touched, ns, m) {
+		json_object_foreach(m, key, v) {
+			unsigned int i = ids_shard(ns, key);
+
+			if ((e = json_object_get(json_object_get(ids, ns), key)) != NULL)
+				json_object_set(sub(ids_doc(own, i), ns), key, e);
+			else
+				json_object_del(json_object_get(ids_doc(own, i), ns), key);
+			dirty[i] = true;
+		}
+	}
+	json_decref(touched);
+	for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++) {
+		if (!dirty[i])
+			continue;
+		snprintf(names[n], sizeof(names[n]), "ids.%u", i);
+		what[n] = names[n];
+		docs[n++] = ids_doc(own, i);
+	}
+	if (own->ids_legacy) {
+		what[n] = "ids";
+		docs[n++] = json_object();
+	}
+	rc = n > 0 ? cd_res_save_all(own->res, what, docs, n) : 0;
+	if (rc == 0)
+		memset(own->ids_dirty, 0, sizeof(own->ids_dirty));
+	if (own->ids_legacy) {
+		json_decref(docs[n - 1]);
+		cd_res_state_put(own->res, "ids", ids);	/* memory keeps them whole */
+		own->ids_legacy = rc < 0;
+	}
+	return rc;
+}
+
+void
+cd_own_init(struct cd_own *own, struct cd_res *res)
+{
+	memset(own, 0, sizeof(*own));
+	own->res = res;
+	shards_load(own);
+	ids_load(own);
+}
