@@ -209,6 +209,8 @@ void fmt_tbl_row(struct fmt_tbl *t, json_t *obj, const char *const *keys);
 void fmt_tbl_print(struct fmt_tbl *t, int indent);
 /* One "key  value" line per member of @obj, keys padded to the longest. */
 void fmt_kv_lines(json_t *obj, int indent);
+/* "TITLE:" then @obj's members as key/value lines, or "(none)". */
+void fmt_kv_section(const char *title, json_t *obj);
 /* Text of a JSON value for a table cell or key/value line; malloc'd. */
 char *fmt_text(json_t *v);
 /* @obj's @key as text, "-" if absent; malloc'd. */

@@ -30,15 +30,17 @@
 #include "dp_apidef.h"
 #include "sxctl.h"
 
+/* The handler the declarations are registered with to build rpc.discover's
+ * answer offline: discover reads only the declarations, nothing calls it. */
 static int
-call_stub(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+call_declared_only(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
 	  void *arg)
 {
 	(void)params;
 	(void)v;
 	(void)result;
 	(void)arg;
-	return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_implemented", "", "help only");
+	return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "no_sxdp", "", "built-in declarations: help only");
 }
 
 /* rpc.discover's result as sxdp's core declarations make it (no box's
@@ -53,7 +55,7 @@ call_builtin_discover(void)
 	if (dp_rpc_builtin_register() != 0)
 		sx_oom();
 	for (const struct dp_rpc_method *const *d = dp_apidef_all; *d != NULL; d++)
-		if (dp_rpc_register(*d, call_stub, NULL, NULL) != 0)
+		if (dp_rpc_register(*d, call_declared_only, NULL, NULL) != 0)
 			sx_oom();	/* the declarations are checked at build time */
 	if (dp_rpc_handle(req, strlen(req), &out) == 0 && out != NULL)
 		r = json_loads(out, 0, NULL);

@@ -139,6 +139,13 @@ putk(const char *pre, json_t *obj, const char *key, const char *post)
 	free(t);
 }
 
+void
+fmt_kv_section(const char *title, json_t *obj)
+{
+	printf("%s:\n%s", title, json_object_size(obj) ? "" : "  (none)\n");
+	fmt_kv_lines(obj, 2);
+}
+
 /* One "key  value" line per member, keys padded to the longest. */
 void
 fmt_kv_lines(json_t *obj, int indent)
@@ -408,12 +415,12 @@ fmt_stats(json_t *res)
 	ports_counters(json_object_get(res, "ports"), false, 2);
 
 	/* The server lists only non-zero reasons. */
-	printf("\ndrops:\n%s", json_object_size(drops) ? "" : "  (none)\n");
-	fmt_kv_lines(drops, 2);
+	printf("\n");
+	fmt_kv_section("drops", drops);
 
 	/* Things the dataplane did besides forwarding (learning, ARP, ageing). */
-	printf("\nevents:\n%s", json_object_size(events) ? "" : "  (none)\n");
-	fmt_kv_lines(events, 2);
+	printf("\n");
+	fmt_kv_section("events", events);
 
 	printf("\ntables:\n");
 	fmt_tbl_init(&t, "lrr", thdr);

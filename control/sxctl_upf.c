@@ -225,12 +225,9 @@ cmd_counters(struct sx_ctx *x, char **av, int ac)
 		json_decref(doc);
 		return EX_OK;
 	}
-	v = json_object_get(doc, "drops");
-	printf("drops:\n%s", json_object_size(v) ? "" : "  (none)\n");
-	fmt_kv_lines(v, 2);
-	v = json_object_get(doc, "events");
-	printf("\nevents:\n%s", json_object_size(v) ? "" : "  (none)\n");
-	fmt_kv_lines(v, 2);
+	fmt_kv_section("drops", json_object_get(doc, "drops"));
+	printf("\n");
+	fmt_kv_section("events", json_object_get(doc, "events"));
 	printf("\ntables:\n");
 	fmt_tbl_init(&t, "lrrr", thdr);
 	json_object_foreach(json_object_get(doc, "tables"), k, v) {
