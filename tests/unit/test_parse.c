@@ -1,4 +1,4 @@
-/* Unit tests of the packet parser (dataplane/dp_parse.c): crafted packets of
+/* Unit tests of the packet parser (dataplane/parse/dp_parse.c): crafted packets of
  * every supported kind, every truncation of each (plain buffer and split
  * across mbuf segments), named malformed cases, and the burst stage form.
  * Buffers are heap copies of exactly the length under test so ASan/valgrind

@@ -1,4 +1,4 @@
-/* AF_XDP shared-NIC mode (dataplane/dp_xdp.c and its XDP program
+/* AF_XDP shared-NIC mode (dataplane/xdp/dp_xdp.c and its XDP program
  * dp_xdp.bpf.c): the program meson built is loaded here and run on crafted
  * frames with BPF_PROG_TEST_RUN, its maps bound to dp_xdp as a shared
  * port's would be. Claims must become rules the program matches (VXLAN,
