@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "dp_rpc.h"
+#include "dp_rpc_err.h"
 
 enum dp_schema_type {
 	DP_SCHEMA_ANY = 1,	/* any JSON value: its owner checks it (a table's match) */

@@ -29,10 +29,10 @@
 #include <rte_jhash.h>
 #include <rte_byteorder.h>
 
+#include "dp_table.h"
 #include "dp_table_int.h"
 #include "dp_trec.h"
 
-struct dp_tables_state dp_tg;
 /* sizes the config gives tables, by name (dp_table_size_set) */
 static struct { char name[32]; uint32_t size; } size_set[DP_TABLES_MAX];
 static unsigned int n_size_set;
@@ -1040,23 +1040,17 @@ delete_of(unsigned int id, const struct ctl_rec *r, struct dp_update *u)
 }
 
 int
-dp_table_clear(unsigned int id, uint32_t *deleted)
+dp_table_deletes_all(unsigned int id, struct dp_update **out, uint32_t *n_out)
 {
 	struct dp_table *t;
 	struct dp_update *u;
 	uint32_t n = 0;
-	int *res, rc;
 
 	if (id >= dp_tg.n)
 		return -EINVAL;
 	t = dp_tg.t[id];
-	u = calloc(t->n_entries ? t->n_entries : 1, sizeof(*u));
-	res = calloc(t->n_entries ? t->n_entries : 1, sizeof(*res));
-	if (u == NULL || res == NULL) {
-		free(u);
-		free(res);
+	if ((u = calloc(t->n_entries ? t->n_entries : 1, sizeof(*u))) == NULL)
 		return -ENOMEM;
-	}
 	for (uint32_t i = 0; i < t->def.size && n < t->n_entries; i++) {
 		struct ctl_rec r;
 
@@ -1065,12 +1059,9 @@ dp_table_clear(unsigned int id, uint32_t *deleted)
 		dp_trec_get(t, i, &r);
 		delete_of(id, &r, &u[n++]);
 	}
-	rc = n ? dp_table_write(u, n, DP_ATOM_ROLLBACK, res) : 0;
-	if (deleted)
-		*deleted = rc == 0 ? n : 0;
-	free(u);
-	free(res);
-	return rc;
+	*out = u;
+	*n_out = n;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ reads */
@@ -1196,64 +1187,45 @@ dp_table_idle_timeout(unsigned int id)
 	return id < dp_tg.n ? dp_tg.t[id]->def.idle_timeout_s : 0;
 }
 
-unsigned int
-dp_tables_age(uint64_t now, unsigned int *per_table)
+void
+dp_table_deletes_idle(unsigned int id, uint64_t now, struct dp_update **out, unsigned int *n_out)
 {
-	unsigned int total = 0;
+	struct dp_table *t = dp_tg.t[id];
+	uint64_t limit = (uint64_t)t->def.idle_timeout_s * rte_get_tsc_hz();
+	struct dp_update *u = NULL;
+	unsigned int n = 0, cap = 0;
 
-	for (unsigned int id = 0; id < dp_tg.n; id++) {
-		struct dp_table *t = dp_tg.t[id];
-		uint64_t limit = (uint64_t)t->def.idle_timeout_s * rte_get_tsc_hz();
-		struct dp_update *u = NULL;
-		unsigned int n = 0, cap = 0;
-		int *res;
+	for (uint32_t i = 0; i < t->def.size; i++) {
+		struct ctl_age *a = &t->age[i];   /* ageing tables count hits */
+		struct ctl_rec r;
+		uint64_t h;
 
-		if (per_table)
-			per_table[id] = 0;
-		if (t->def.age_actions == 0)
+		if (!t->slot[i].used)
 			continue;
-		for (uint32_t i = 0; i < t->def.size; i++) {
-			struct ctl_age *a = &t->age[i];   /* ageing tables count hits */
-			struct ctl_rec r;
-			uint64_t h;
-
-			if (!t->slot[i].used)
-				continue;
-			h = hits_sum(t, i);
-			if (h != a->seen_hits) {
-				a->seen_hits = h;
-				a->active_tsc = now;
-				continue;
-			}
-			/* a record stamped after now (inserted since the caller read
-			 * its clock) is fresh, not 2^64 ticks old */
-			if (t->def.idle_timeout_s == 0 ||
-			    !(t->def.age_actions >> dp_trec_entry(t, i)->action & 1) ||
-			    now <= a->active_tsc || now - a->active_tsc < limit)
-				continue;
-			if (n == cap) {
-				struct dp_update *nu = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
-
-				if (nu == NULL)
-					break;
-				u = nu;
-			}
-			dp_trec_get(t, i, &r);
-			delete_of(id, &r, &u[n++]);
+		h = hits_sum(t, i);
+		if (h != a->seen_hits) {
+			a->seen_hits = h;
+			a->active_tsc = now;
+			continue;
 		}
-		if (n && (res = calloc(n, sizeof(*res))) != NULL) {
-			dp_table_write(u, n, DP_ATOM_CONTINUE, res);
-			for (unsigned int k = 0; k < n; k++)
-				if (res[k] == 0) {
-					total++;
-					if (per_table)
-						per_table[id]++;
-				}
-			free(res);
+		/* a record stamped after now (inserted since the caller read
+		 * its clock) is fresh, not 2^64 ticks old */
+		if (t->def.idle_timeout_s == 0 ||
+		    !(t->def.age_actions >> dp_trec_entry(t, i)->action & 1) ||
+		    now <= a->active_tsc || now - a->active_tsc < limit)
+			continue;
+		if (n == cap) {
+			struct dp_update *nu = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
+
+			if (nu == NULL)
+				break;
+			u = nu;
 		}
-		free(u);
+		dp_trec_get(t, i, &r);
+		delete_of(id, &r, &u[n++]);
 	}
-	return total;
+	*out = u;
+	*n_out = n;
 }
 
 /* ------------------------------------------------------------------ teardown */

@@ -1,6 +1,8 @@
 /* Table engine internals shared by dp_table.c (schema, transactions,
- * reads) and dp_tbackend.c (the DPDK backends and the worker lookup). Not
- * for pipelines: they use dp_table.h. */
+ * reads), dp_tbackend.c (the DPDK backends and the worker lookup), dp_trec.c
+ * (control records) and dp_tderive.c (writes through the derivers). Not for
+ * pipelines: they use dp_table.h. It includes nothing above the engine's
+ * lower parts: dp_table.c calls down into them, never they up into it. */
 #ifndef DP_TABLE_INT_H
 #define DP_TABLE_INT_H
 
@@ -14,7 +16,7 @@
 #include "dp_em.h"
 #include "dp_lpm4.h"
 #include "dp_lpm6.h"
-#include "dp_table.h"
+#include "dp_ttypes.h"
 
 #define CTL_KEY_LEN(key_len) (2 * (key_len) + 5)	/* key, mask, plen, priority */
 #define IDX_NONE UINT32_MAX
@@ -151,6 +153,8 @@ struct dp_tables_state {
 	unsigned int seq;        /* unique DPDK object names */
 };
 
+/* The engine's state: filled by the control side (dp_table.c), read by the
+ * workers' lookups; defined with them (dp_tbackend.c). */
 extern struct dp_tables_state dp_tg;
 
 /* Tests only (NULL otherwise): called by a dataplane-atomic batch between
@@ -207,6 +211,13 @@ int dp_tbe_acl_layout(struct dp_table *t);
 /* A batch as dp_table_write applies it, without its derivers (dp_tderive.c
  * adds their updates first). */
 int dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results);
+/* What clearing table id deletes: the delete of every installed record, in
+ * *u (malloc'd, at least one element), *n of them. 0, -EINVAL, -ENOMEM. */
+int dp_table_deletes_all(unsigned int id, struct dp_update **u, uint32_t *n);
+/* What ageing deletes from table id at now (tsc): the delete of every
+ * record idle past the timeout, in *u (malloc'd; NULL when none), *n of
+ * them; a record whose hits moved is stamped active at now instead. */
+void dp_table_deletes_idle(unsigned int id, uint64_t now, struct dp_update **u, unsigned int *n);
 /* Choose t's worker lookup (and a dense table's slot weights) from its shape. */
 void dp_tbe_bind(struct dp_table *t);
 void *dp_tbe_new(struct dp_table *t);

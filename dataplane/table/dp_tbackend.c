@@ -16,8 +16,11 @@
 #include <rte_byteorder.h>
 #include <rte_prefetch.h>
 
+#include "dp_tbackend.h"
 #include "dp_table_int.h"
 #include "dp_trec.h"
+
+struct dp_tables_state dp_tg;
 
 /* rte_acl consumes one byte, then whole 4-byte words: its first field must
  * be one byte (ours is a zero-mask byte that matches anything) and every

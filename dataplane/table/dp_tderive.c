@@ -1,11 +1,14 @@
 /* Table engine, control side: derived tables (a deriver's implied updates
  * join the batch that implies them, with its atomicity) and what a batch
- * leaves at a key, for write checks and derivers. The writes themselves
- * are dp_table.c's (dp_table_write_batch). */
+ * leaves at a key, for write checks and derivers; table.clear and ageing,
+ * whose deletes go through the derivers too. The engine's top: the writes
+ * themselves are dp_table.c's (dp_table_write_batch), which calls nothing
+ * here. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_table.h"
 #include "dp_table_int.h"
 
 /* ------------------------------------------------------- derived tables */
@@ -126,6 +129,59 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------- clear and ageing */
+int
+dp_table_clear(unsigned int id, uint32_t *deleted)
+{
+	struct dp_update *u;
+	uint32_t n;
+	int *res, rc;
+
+	if ((rc = dp_table_deletes_all(id, &u, &n)) < 0)
+		return rc;
+	if ((res = calloc(n ? n : 1, sizeof(*res))) == NULL) {
+		free(u);
+		return -ENOMEM;
+	}
+	rc = n ? dp_table_write(u, n, DP_ATOM_ROLLBACK, res) : 0;
+	if (deleted)
+		*deleted = rc == 0 ? n : 0;
+	free(u);
+	free(res);
+	return rc;
+}
+
+unsigned int
+dp_tables_age(uint64_t now, unsigned int *per_table)
+{
+	unsigned int total = 0;
+
+	for (unsigned int id = 0; id < dp_tables_count(); id++) {
+		struct dp_update *u;
+		unsigned int n;
+		int *res;
+
+		if (per_table)
+			per_table[id] = 0;
+		if (dp_table_def(id)->age_actions == 0)
+			continue;
+		dp_table_deletes_idle(id, now, &u, &n);
+		if (n && (res = calloc(n, sizeof(*res))) != NULL) {
+			dp_table_write(u, n, DP_ATOM_CONTINUE, res);
+			for (unsigned int k = 0; k < n; k++)
+				if (res[k] == 0) {
+					total++;
+					if (per_table)
+						per_table[id]++;
+				}
+			free(res);
+		}
+		free(u);
+	}
+	return total;
+}
+
+/* ------------------------------------------------------- batch views */
 const struct dp_update *
 dp_table_batch_last(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n)
 {

@@ -22,7 +22,7 @@ dp_trec_take(struct dp_table *t)
 	if (t->age != NULL)
 		t->age[idx].carried = 0;
 	/* a slot is free only after a grace period: no worker counts in it */
-	for (unsigned int w = 0; w < dp_tg.n_workers && t->hits[w] != NULL; w++)
+	for (unsigned int w = 0; w < DP_WORKERS_MAX && t->hits[w] != NULL; w++)   /* past the workers: NULL */
 		t->hits[w][idx] = 0;
 	return idx;
 }

@@ -1,0 +1,32 @@
+/* Table engine, worker side (dp_tbackend.c): the lookups a stage makes and
+ * the versions a memo of them is checked against. Pipelines include it
+ * through dp_table.h. */
+#ifndef DP_TBACKEND_H
+#define DP_TBACKEND_H
+
+#include "dp_ttypes.h"
+
+/* ---- worker lookups ----
+ * Bulk lookup of n (<= DP_LOOKUP_BURST) keys, each a buffer of
+ * dp_table_key_room() bytes (DP_KEY_MAX always does) laid out as the table's
+ * key, zero past key_len. out[i] is the matching entry or the table's
+ * default entry; never NULL. Returns the bitmask of hits. */
+uint64_t dp_table_lookup(const struct dp_tables_root *root, unsigned int worker,
+			 unsigned int table, const uint8_t **keys,
+			 unsigned int n, const struct dp_entry **out);
+/* The same for a table keyed by one u32 (an id: next hops, tunnels,
+ * meters), ids[] in host order: a direct index with no key to build. */
+uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker,
+			     unsigned int table, const uint32_t *ids, unsigned int n,
+			     const struct dp_entry **out);
+/* A worker's memo of lookups (a feature's cache of what several tables
+ * decided for a flow) is good while the versions of those tables are those
+ * it read before it looked them up: a batch that touches a table bumps its
+ * version before any entry it replaced is freed, so a memo stamped with
+ * the current versions points at live entries. A memo hit counts as the
+ * lookups it stands for (dp_table_count_hits): cnt[i] hits on entry e[i],
+ * for i < n (a memo counts per burst what each of its slots stood for). */
+uint64_t dp_table_version(unsigned int table);
+void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
+			 const uint32_t *cnt, unsigned int n);
+#endif
