@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The JSON Schema subset sxcd's OpenAPI document uses, checked with JSON pointers (see cd_schema.h). */
+/* sxcd's OpenAPI document: loaded, its schemas held to the JSON Schema subset
+ * sxcd checks (see cd_schema.h) and turned into declarations, which the one
+ * schema checker (dp_schema) checks intents against in the document's words. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,15 +11,25 @@
 #include <arpa/inet.h>
 
 #include "cd_schema.h"
-#include "dp_addr.h"
+#include "dp_schema.h"
 #include "store.h"
 
-#define PTR_MAX	  512
 #define DEPTH_MAX 32	/* $ref chains and nesting */
+
+/* components.schemas.X as a declaration, compiled once */
+struct named {
+	const char *name;
+	struct dp_schema_field decl;
+	int state;		/* 0 not yet, 1 compiling (a $ref back to it is a cycle), 2 done */
+};
 
 struct cd_schema {
 	json_t *doc;
 	json_t *schemas;	/* components.schemas */
+	struct named *named;
+	size_t n_named;
+	void **mem;		/* what the declarations hold: member lists, items, enum names */
+	size_t n_mem, cap_mem;
 };
 
 static const char *const keywords[] = {
@@ -67,6 +79,82 @@ deref(const struct cd_schema *s, json_t *sch)
 	return json_object_get(s->schemas, ref + sizeof(pfx) - 1);
 }
 
+/* The keywords a type takes (beyond type and the notes): the checker
+ * applies each to values of its type only, so one on another type would be
+ * a check promised and not made. */
+static const struct {
+	const char *type;
+	const char *const kw[5];
+} type_keywords[] = {
+	{ "integer", { "minimum", "maximum" } },
+	{ "number", { NULL } },
+	{ "boolean", { NULL } },
+	{ "string", { "minLength", "maxLength", "format", "enum" } },
+	{ "array", { "items", "minItems", "maxItems" } },
+	{ "object", { "properties", "required", "additionalProperties" } },
+};
+
+static int
+lint_type(json_t *sch, const char *where, char *err, size_t len)
+{
+	const char *t = json_string_value(json_object_get(sch, "type")), *k;
+	static const char *const ints[] = { "minimum", "maximum", "minLength", "maxLength",
+					    "minItems", "maxItems" };
+	json_t *v, *props = json_object_get(sch, "properties");
+	size_t i, ti;
+
+	for (ti = 0; t != NULL && ti < sizeof(type_keywords) / sizeof(type_keywords[0]); ti++)
+		if (strcmp(t, type_keywords[ti].type) == 0)
+			break;
+	if (t == NULL || ti == sizeof(type_keywords) / sizeof(type_keywords[0])) {
+		snprintf(err, len, "%s: a schema needs a type (integer, number, boolean, string, array, "
+			 "object) or a $ref", where);
+		return -EINVAL;
+	}
+	json_object_foreach(sch, k, v) {
+		bool ok = strcmp(k, "type") == 0 || strcmp(k, "description") == 0 ||
+			  strcmp(k, "default") == 0 || strcmp(k, "title") == 0;
+
+		for (i = 0; !ok && i < 5 && type_keywords[ti].kw[i] != NULL; i++)
+			ok = strcmp(k, type_keywords[ti].kw[i]) == 0;
+		if (!ok) {
+			snprintf(err, len, "%s: keyword '%s' is not checked on a %s", where, k, t);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if ((v = json_object_get(sch, ints[i])) != NULL && !json_is_integer(v)) {
+			snprintf(err, len, "%s: %s must be an integer", where, ints[i]);
+			return -EINVAL;
+		}
+	if ((v = json_object_get(sch, "enum")) != NULL) {
+		if (!json_is_array(v) || json_array_size(v) == 0) {
+			snprintf(err, len, "%s: enum must list strings", where);
+			return -EINVAL;
+		}
+		for (i = 0; i < json_array_size(v); i++)
+			if (!json_is_string(json_array_get(v, i))) {
+				snprintf(err, len, "%s: enum must list strings", where);
+				return -EINVAL;
+			}
+	}
+	if ((v = json_object_get(sch, "required")) != NULL) {
+		for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
+			if (!json_is_string(json_array_get(v, i)) ||
+			    json_object_get(props, json_string_value(json_array_get(v, i))) == NULL)
+				break;
+		if (!json_is_array(v) || i < json_array_size(v)) {
+			snprintf(err, len, "%s: required must name members of properties", where);
+			return -EINVAL;
+		}
+	}
+	if ((v = json_object_get(sch, "properties")) != NULL && !json_is_object(v)) {
+		snprintf(err, len, "%s: properties must be an object", where);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Every keyword of @sch (and of the schemas in it) is one this checks. */
 static int
 lint(const struct cd_schema *s, json_t *sch, const char *where, int depth, char *err, size_t len)
@@ -97,12 +185,175 @@ lint(const struct cd_schema *s, json_t *sch, const char *where, int depth, char 
 		snprintf(err, len, "%s: additionalProperties may only be false", where);
 		return -EINVAL;
 	}
+	if (json_object_get(sch, "$ref") == NULL && lint_type(sch, where, err, len) < 0)
+		return -EINVAL;
 	json_object_foreach(json_object_get(sch, "properties"), k, p)
 		if (lint(s, p, where, depth + 1, err, len) < 0)
 			return -EINVAL;
 	if ((p = json_object_get(sch, "items")) != NULL && lint(s, p, where, depth + 1, err, len) < 0)
 		return -EINVAL;
 	return 0;
+}
+
+/* ------------------------------------------------ the declarations */
+
+static const struct dp_schema_format_own name_format = {
+	.name = "name", .says = "1..128 of [A-Za-z0-9_.-], not starting with '.'",
+	.ok = store_name_ok,
+};
+
+static const struct {
+	const char *name;
+	enum dp_schema_format f;
+} format_map[] = {
+	{ "mac", DP_SCHEMA_FMT_MAC }, { "ipv4", DP_SCHEMA_FMT_IPV4 }, { "ip", DP_SCHEMA_FMT_IP },
+	{ "ipv4-prefix", DP_SCHEMA_FMT_IPV4_PREFIX }, { "ip-prefix", DP_SCHEMA_FMT_IP_PREFIX },
+	{ "ipv4-prefix-or-address", DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR },
+	{ "name", DP_SCHEMA_FMT_OWN },
+};
+
+static void *
+hold(struct cd_schema *s, size_t n, size_t size)
+{
+	void *p;
+
+	if (s->n_mem == s->cap_mem) {
+		size_t cap = s->cap_mem ? 2 * s->cap_mem : 64;
+		void **m = realloc(s->mem, cap * sizeof(*m));
+
+		if (m == NULL)
+			return NULL;
+		s->mem = m;
+		s->cap_mem = cap;
+	}
+	if ((p = calloc(n ? n : 1, size)) != NULL)
+		s->mem[s->n_mem++] = p;
+	return p;
+}
+
+static int named_decl(struct cd_schema *s, const char *name, const struct dp_schema_field **out,
+		      int depth);
+
+static int64_t
+int_or(json_t *sch, const char *k, int64_t dflt)
+{
+	json_t *v = json_object_get(sch, k);
+
+	return v != NULL ? (int64_t)json_integer_value(v) : dflt;
+}
+
+/* @sch (linted) as a declaration in *@f. */
+static int
+compile(struct cd_schema *s, json_t *sch, struct dp_schema_field *f, int depth)
+{
+	const char *ref = json_string_value(json_object_get(sch, "$ref")), *t, *k;
+	const struct dp_schema_field *d;
+	json_t *x, *p;
+	size_t i;
+	int rc;
+
+	if (depth > DEPTH_MAX)
+		return -ELOOP;
+	if (ref != NULL) {
+		if ((rc = named_decl(s, ref + strlen("#/components/schemas/"), &d, depth + 1)) < 0)
+			return rc;
+		*f = *d;
+		return 0;
+	}
+	memset(f, 0, sizeof(*f));
+	t = json_string_value(json_object_get(sch, "type"));
+	if (strcmp(t, "integer") == 0) {
+		f->type = DP_SCHEMA_INT;
+		f->flags = DP_SCHEMA_BOUNDS;
+		f->min = int_or(sch, "minimum", INT64_MIN);
+		f->max = int_or(sch, "maximum", INT64_MAX);
+	} else if (strcmp(t, "number") == 0) {
+		f->type = DP_SCHEMA_NUMBER;
+	} else if (strcmp(t, "boolean") == 0) {
+		f->type = DP_SCHEMA_BOOL;
+	} else if (strcmp(t, "string") == 0 && (x = json_object_get(sch, "enum")) != NULL) {
+		const char **names = hold(s, json_array_size(x) + 1, sizeof(*names));
+
+		if (names == NULL)
+			return -ENOMEM;
+		f->type = DP_SCHEMA_ENUM;
+		json_array_foreach(x, i, p)
+			names[i] = json_string_value(p);
+		f->names = names;
+	} else if (strcmp(t, "string") == 0) {
+		const char *fmt = json_string_value(json_object_get(sch, "format"));
+
+		f->type = DP_SCHEMA_STRING;
+		f->flags = DP_SCHEMA_BOUNDS;
+		f->min = int_or(sch, "minLength", 0);
+		f->max = int_or(sch, "maxLength", INT64_MAX);
+		for (i = 0; fmt != NULL && i < sizeof(format_map) / sizeof(format_map[0]); i++)
+			if (strcmp(fmt, format_map[i].name) == 0)
+				f->format = format_map[i].f;
+		if (f->format == DP_SCHEMA_FMT_OWN)
+			f->own = &name_format;
+	} else if (strcmp(t, "array") == 0) {
+		struct dp_schema_field *it;
+
+		f->type = DP_SCHEMA_ARRAY;
+		f->flags = DP_SCHEMA_BOUNDS;
+		f->min = int_or(sch, "minItems", 0);
+		f->max = int_or(sch, "maxItems", INT64_MAX);
+		if ((x = json_object_get(sch, "items")) != NULL) {
+			if ((it = hold(s, 1, sizeof(*it))) == NULL)
+				return -ENOMEM;
+			if ((rc = compile(s, x, it, depth + 1)) < 0)
+				return rc;
+			f->items = it;
+		}
+	} else {
+		struct dp_schema_field *m;
+
+		x = json_object_get(sch, "properties");
+		f->type = DP_SCHEMA_OBJECT;
+		f->flags = json_is_false(json_object_get(sch, "additionalProperties")) ? 0 : DP_SCHEMA_OPEN;
+		if ((m = hold(s, json_object_size(x) + 1, sizeof(*m))) == NULL)
+			return -ENOMEM;
+		i = 0;
+		json_object_foreach(x, k, p) {
+			if ((rc = compile(s, p, &m[i], depth + 1)) < 0)
+				return rc;
+			m[i].name = k;
+			m[i].flags &= ~DP_SCHEMA_REQ;
+			i++;
+		}
+		json_array_foreach(json_object_get(sch, "required"), i, p)
+			for (size_t j = 0; m[j].name != NULL; j++)
+				if (strcmp(m[j].name, json_string_value(p)) == 0)
+					m[j].flags |= DP_SCHEMA_REQ;
+		f->fields = m;
+	}
+	return 0;
+}
+
+/* components.schemas.@name, compiled on first use. -ELOOP: a $ref cycle
+ * (a value cannot hold itself as a copy). */
+static int
+named_decl(struct cd_schema *s, const char *name, const struct dp_schema_field **out, int depth)
+{
+	for (size_t i = 0; i < s->n_named; i++) {
+		struct named *nd = &s->named[i];
+		int rc;
+
+		if (strcmp(nd->name, name) != 0)
+			continue;
+		if (nd->state == 1)
+			return -ELOOP;
+		if (nd->state == 0) {
+			nd->state = 1;
+			if ((rc = compile(s, json_object_get(s->schemas, name), &nd->decl, depth)) < 0)
+				return rc;
+			nd->state = 2;
+		}
+		*out = &nd->decl;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int
@@ -135,6 +386,23 @@ cd_schema_load(const char *path, struct cd_schema **out, char *err, size_t errle
 			return -EINVAL;
 		}
 	}
+	if ((s->named = calloc(json_object_size(s->schemas) + 1, sizeof(*s->named))) == NULL) {
+		cd_schema_free(s);
+		return -ENOMEM;
+	}
+	json_object_foreach(s->schemas, k, sch)
+		s->named[s->n_named++].name = k;
+	for (size_t i = 0; i < s->n_named; i++) {
+		const struct dp_schema_field *d;
+		int rc = named_decl(s, s->named[i].name, &d, 0);
+
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: components.schemas.%s: %s", path, s->named[i].name,
+				 rc == -ELOOP ? "$refs nest too deep or in a cycle" : strerror(-rc));
+			cd_schema_free(s);
+			return rc == -ENOMEM ? rc : -EINVAL;
+		}
+	}
 	*out = s;
 	return 0;
 }
@@ -144,6 +412,10 @@ cd_schema_free(struct cd_schema *s)
 {
 	if (s == NULL)
 		return;
+	for (size_t i = 0; i < s->n_mem; i++)
+		free(s->mem[i]);
+	free(s->mem);
+	free(s->named);
 	json_decref(s->doc);
 	free(s);
 }
@@ -154,235 +426,22 @@ cd_schema_doc(const struct cd_schema *s)
 	return s->doc;
 }
 
-/* @base + "/" + @token with ~ and / escaped (RFC 6901). */
-static void
-ptr_join(char *out, size_t len, const char *base, const char *token)
-{
-	size_t n = (size_t)snprintf(out, len, "%s/", base);
-
-	for (; *token != '\0' && n + 3 < len; token++) {
-		if (*token == '~' || *token == '/') {
-			out[n++] = '~';
-			out[n++] = *token == '~' ? '0' : '1';
-		} else {
-			out[n++] = *token;
-		}
-	}
-	out[n < len ? n : len - 1] = '\0';
-}
-
-static const char *
-type_of(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	default:
-		return "null";
-	}
-}
-
-static bool
-type_ok(json_t *v, const char *t)
-{
-	const char *have = type_of(v);
-
-	return strcmp(have, t) == 0 || (strcmp(t, "number") == 0 && strcmp(have, "integer") == 0);
-}
-
-static bool
-format_ok(const char *f, const char *v)
-{
-	uint8_t a[16], mac[6], plen;
-
-	if (strcmp(f, "name") == 0)
-		return store_name_ok(v);
-	if (strcmp(f, "mac") == 0)
-		return dp_addr_mac(v, mac) == 0;
-	if (strcmp(f, "ipv4") == 0)
-		return dp_addr_ip(v, AF_INET, a) == 0;
-	if (strcmp(f, "ip") == 0)
-		return dp_addr_ip(v, strchr(v, ':') ? AF_INET6 : AF_INET, a) == 0;
-	if (strcmp(f, "ipv4-prefix") == 0)
-		return dp_addr_prefix(v, AF_INET, false, a, &plen) == 0;
-	if (strcmp(f, "ipv4-prefix-or-address") == 0)
-		return dp_addr_prefix(v, AF_INET, true, a, &plen) == 0;
-	if (strcmp(f, "ip-prefix") == 0)
-		return dp_addr_prefix(v, strchr(v, ':') ? AF_INET6 : AF_INET, false, a, &plen) == 0;
-	return false;
-}
-
-static const char *const format_text[][2] = {
-	{ "name", "1..128 of [A-Za-z0-9_.-], not starting with '.'" },
-	{ "mac", "a MAC address (aa:bb:cc:dd:ee:ff)" },
-	{ "ipv4", "an IPv4 address" },
-	{ "ip", "an IPv4 or IPv6 address" },
-	{ "ipv4-prefix", "an IPv4 ADDRESS/LENGTH" },
-	{ "ipv4-prefix-or-address", "an IPv4 address or ADDRESS/LENGTH" },
-	{ "ip-prefix", "an IPv4 or IPv6 ADDRESS/LENGTH" },
-};
-
-static const char *
-format_says(const char *f)
-{
-	for (size_t i = 0; i < sizeof(format_text) / sizeof(format_text[0]); i++)
-		if (strcmp(format_text[i][0], f) == 0)
-			return format_text[i][1];
-	return f;
-}
-
-/* One check's errors: all are counted, CD_SCHEMA_ERRORS_MAX reported. */
-struct found {
-	json_t *errs;
-	int n;
-};
-
-static void __attribute__((format(printf, 4, 5)))
-found(struct found *f, const char *pointer, const char *reason, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	f->n++;
-	cd_schema_err(f->errs, pointer, reason, "%s", msg);
-}
-
-static void check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr,
-		  struct found *f, int depth);
-
-static void
-check_object(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, struct found *f,
-	     int depth)
-{
-	json_t *props = json_object_get(sch, "properties"), *r, *m;
-	char p[PTR_MAX];
-	const char *k;
-	size_t i;
-
-	json_array_foreach(json_object_get(sch, "required"), i, r) {
-		if (json_object_get(v, json_string_value(r)) == NULL) {
-			ptr_join(p, sizeof(p), ptr, json_string_value(r));
-			found(f, p, "missing", "'%s' is required", json_string_value(r));
-		}
-	}
-	json_object_foreach(v, k, m) {
-		json_t *ps = json_object_get(props, k);
-
-		ptr_join(p, sizeof(p), ptr, k);
-		if (ps != NULL)
-			check(s, ps, m, p, f, depth + 1);
-		else if (json_is_false(json_object_get(sch, "additionalProperties")))
-			found(f, p, "unknown_field", "no field '%s' here", k);
-	}
-}
-
-static void
-check(const struct cd_schema *s, json_t *sch, json_t *v, const char *ptr, struct found *f, int depth)
-{
-	const char *t, *fmt;
-	json_t *x, *e;
-	size_t i;
-
-	if (depth > DEPTH_MAX || (sch = deref(s, sch)) == NULL)
-		return;
-	if (v == NULL) {
-		found(f, ptr, "missing", "no value");
-		return;
-	}
-	if (json_object_get(sch, "$ref") != NULL) {
-		check(s, sch, v, ptr, f, depth + 1);
-		return;
-	}
-	if ((t = json_string_value(json_object_get(sch, "type"))) != NULL && !type_ok(v, t)) {
-		found(f, ptr, "wrong_type", "expected %s %s, got %s",
-			      strchr("aeiou", t[0]) ? "an" : "a", t, type_of(v));
-		return;
-	}
-	if ((x = json_object_get(sch, "enum")) != NULL) {
-		bool in = false;
-
-		json_array_foreach(x, i, e)
-			in = in || json_equal(e, v);
-		if (!in) {
-			char *opts = json_dumps(x, JSON_COMPACT);
-
-			found(f, ptr, "bad_value", "expected one of %s", opts ? opts : "");
-			free(opts);
-			return;
-		}
-	}
-	if (json_is_integer(v)) {
-		json_int_t n = json_integer_value(v);
-
-		x = json_object_get(sch, "minimum");
-		e = json_object_get(sch, "maximum");
-		if ((x != NULL && n < json_integer_value(x)) || (e != NULL && n > json_integer_value(e)))
-			found(f, ptr, "out_of_range", "%" JSON_INTEGER_FORMAT
-				      " is outside %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT, n,
-				      x ? json_integer_value(x) : 0,
-				      e ? json_integer_value(e) : (json_int_t)INT64_MAX);
-	} else if (json_is_string(v)) {
-		size_t n = json_string_length(v);
-
-		if ((x = json_object_get(sch, "minLength")) != NULL && n < (size_t)json_integer_value(x))
-			found(f, ptr, "too_short", "at least %" JSON_INTEGER_FORMAT
-				      " characters", json_integer_value(x));
-		else if ((x = json_object_get(sch, "maxLength")) != NULL &&
-			 n > (size_t)json_integer_value(x))
-			found(f, ptr, "too_long", "at most %" JSON_INTEGER_FORMAT
-				      " characters", json_integer_value(x));
-		else if ((fmt = json_string_value(json_object_get(sch, "format"))) != NULL &&
-			 (strlen(json_string_value(v)) != n || !format_ok(fmt, json_string_value(v))))
-			found(f, ptr, "bad_value", "expected %s", format_says(fmt));
-	} else if (json_is_array(v)) {
-		size_t n = json_array_size(v);
-		char p[PTR_MAX], idx[24];
-
-		if ((x = json_object_get(sch, "minItems")) != NULL && n < (size_t)json_integer_value(x))
-			found(f, ptr, "too_few", "at least %" JSON_INTEGER_FORMAT " items",
-				      json_integer_value(x));
-		if ((x = json_object_get(sch, "maxItems")) != NULL && n > (size_t)json_integer_value(x)) {
-			found(f, ptr, "too_many", "at most %" JSON_INTEGER_FORMAT " items",
-				      json_integer_value(x));
-			return;
-		}
-		if ((x = json_object_get(sch, "items")) != NULL) {
-			json_array_foreach(v, i, e) {
-				snprintf(idx, sizeof(idx), "%zu", i);
-				ptr_join(p, sizeof(p), ptr, idx);
-				check(s, x, e, p, f, depth + 1);
-			}
-		}
-	} else if (json_is_object(v)) {
-		check_object(s, sch, v, ptr, f, depth);
-	}
-}
-
 int
 cd_schema_check(const struct cd_schema *s, const char *name, json_t *v, const char *base,
 		json_t *errs)
 {
-	json_t *sch = json_object_get(s->schemas, name);
-	struct found f = { .errs = errs };
+	const struct dp_schema_field *decl = NULL;
 
-	if (sch == NULL) {
+	for (size_t i = 0; i < s->n_named; i++)
+		if (strcmp(s->named[i].name, name) == 0)
+			decl = &s->named[i].decl;
+	if (decl == NULL) {
 		cd_schema_err(errs, base, "bad_value", "no schema '%s'", name);
 		return 1;
 	}
-	check(s, sch, v, base, &f, 0);
-	return f.n;
+	if (v == NULL) {
+		cd_schema_err(errs, base, "missing", "no value");
+		return 1;
+	}
+	return dp_schema_check_all(decl, v, base, errs, CD_SCHEMA_ERRORS_MAX);
 }

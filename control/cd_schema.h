@@ -3,14 +3,17 @@
 /*
  * The document (control/sxcd-openapi.json) is the one schema: sxcd serves
  * it, the REST contract test reads it, and specs are validated against its
- * components.schemas. Debian has no C JSON Schema library, so this is the
- * subset the document uses, and nothing else is accepted in it (a keyword
- * this does not know fails the load, so the document cannot promise a check
- * that is not made): type, properties, required, additionalProperties
- * (false), items, minItems, maxItems, minimum, maximum, minLength,
- * maxLength, enum, format (name, ipv4, ip, ipv4-prefix, ip-prefix,
- * ipv4-prefix-or-address, mac) and local $ref; description, default and
- * title are notes.
+ * components.schemas. This file loads it and turns each schema into a
+ * declaration of dataplane/lib/dp_schema.h, the one checker sxdp's socket
+ * uses too, which checks intents in the document's words. The document may
+ * use only what that checks (a keyword this does not know, or one its type
+ * does not take, fails the load, so the document cannot promise a check
+ * that is not made): type (integer, number, boolean, string, array,
+ * object: every schema has one, or is a $ref), properties, required (of
+ * members in properties), additionalProperties (false), items, minItems,
+ * maxItems, minimum, maximum, minLength, maxLength, enum (of strings),
+ * format (name, ipv4, ip, ipv4-prefix, ip-prefix, ipv4-prefix-or-address,
+ * mac) and local $ref (no cycle); description, default and title are notes.
  */
 #ifndef CD_SCHEMA_H
 #define CD_SCHEMA_H

@@ -1,6 +1,9 @@
 /* Declared JSON shapes (dp_schema.h): the strict check every RPC method's
- * params and the config go through, and the same declarations printed as
- * JSON Schema and as example values for rpc.discover. */
+ * params and the config go through, and sxcd's intents (its OpenAPI
+ * document's schemas, as declarations: control/cd_schema.c); the same
+ * declarations printed as JSON Schema and as example values for
+ * rpc.discover. One walk, two voices: the RPC's first error in a
+ * dp_rpc_err, or every error in the document's words (dp_schema_check_all). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 /* Declarations nest a few levels; a deeper one is a mistake (or a cycle). */
 #define DEPTH_MAX 16
 #define REFS_MAX 8
+#define PTR_MAX 512	/* the document voice's pointers; the RPC's are cut at 256 */
 
 const struct dp_schema_field dp_schema_none[] = { { .name = NULL } };
 
@@ -89,13 +93,24 @@ n_names(const char *const *names)
 static int64_t
 int_lo(const struct dp_schema_field *f)
 {
+	if (f->flags & DP_SCHEMA_BOUNDS)
+		return f->min;
 	return f->type == DP_SCHEMA_INT && f->min == 0 && f->max == 0 ? INT64_MIN : f->min;
 }
 
 static int64_t
 int_hi(const struct dp_schema_field *f)
 {
+	if (f->flags & DP_SCHEMA_BOUNDS)
+		return f->max;
 	return f->max == 0 && (f->type == DP_SCHEMA_UINT || f->min == 0) ? INT64_MAX : f->max;
+}
+
+/* A string's or an array's length bounds. */
+static int64_t
+len_hi(const struct dp_schema_field *f)
+{
+	return (f->flags & DP_SCHEMA_BOUNDS) || f->max != 0 ? f->max : INT64_MAX;
 }
 
 static bool
@@ -140,6 +155,8 @@ static const char *const format_names[] = {
 	[DP_SCHEMA_FMT_NONE] = NULL, [DP_SCHEMA_FMT_MAC] = "mac",
 	[DP_SCHEMA_FMT_IPV4] = "ipv4", [DP_SCHEMA_FMT_IPV6] = "ipv6",
 	[DP_SCHEMA_FMT_IPV4_PREFIX] = "ipv4-prefix", [DP_SCHEMA_FMT_IPV6_PREFIX] = "ipv6-prefix",
+	[DP_SCHEMA_FMT_IP] = "ip", [DP_SCHEMA_FMT_IP_PREFIX] = "ip-prefix",
+	[DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR] = "ipv4-prefix-or-address",
 };
 
 static const char *const format_want[] = {
@@ -147,26 +164,47 @@ static const char *const format_want[] = {
 	[DP_SCHEMA_FMT_IPV4] = "an IPv4 address", [DP_SCHEMA_FMT_IPV6] = "an IPv6 address",
 	[DP_SCHEMA_FMT_IPV4_PREFIX] = "an IPv4 prefix \"a.b.c.d/len\"",
 	[DP_SCHEMA_FMT_IPV6_PREFIX] = "an IPv6 prefix \"addr/len\"",
+	[DP_SCHEMA_FMT_IP] = "an IPv4 or IPv6 address",
+	[DP_SCHEMA_FMT_IP_PREFIX] = "an IPv4 or IPv6 prefix \"addr/len\"",
+	[DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR] = "an IPv4 address or prefix \"a.b.c.d/len\"",
+};
+
+/* The same, in the words of sxcd's document voice. */
+static const char *const format_says[] = {
+	[DP_SCHEMA_FMT_NONE] = "", [DP_SCHEMA_FMT_MAC] = "a MAC address (aa:bb:cc:dd:ee:ff)",
+	[DP_SCHEMA_FMT_IPV4] = "an IPv4 address", [DP_SCHEMA_FMT_IPV6] = "an IPv6 address",
+	[DP_SCHEMA_FMT_IPV4_PREFIX] = "an IPv4 ADDRESS/LENGTH",
+	[DP_SCHEMA_FMT_IPV6_PREFIX] = "an IPv6 ADDRESS/LENGTH",
+	[DP_SCHEMA_FMT_IP] = "an IPv4 or IPv6 address",
+	[DP_SCHEMA_FMT_IP_PREFIX] = "an IPv4 or IPv6 ADDRESS/LENGTH",
+	[DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR] = "an IPv4 address or ADDRESS/LENGTH",
 };
 
 static const char *const format_example[] = {
 	[DP_SCHEMA_FMT_NONE] = "", [DP_SCHEMA_FMT_MAC] = "02:00:00:00:00:01",
 	[DP_SCHEMA_FMT_IPV4] = "192.0.2.1", [DP_SCHEMA_FMT_IPV6] = "2001:db8::1",
 	[DP_SCHEMA_FMT_IPV4_PREFIX] = "192.0.2.0/24", [DP_SCHEMA_FMT_IPV6_PREFIX] = "2001:db8::/32",
+	[DP_SCHEMA_FMT_IP] = "192.0.2.1", [DP_SCHEMA_FMT_IP_PREFIX] = "192.0.2.0/24",
+	[DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR] = "192.0.2.0/24", [DP_SCHEMA_FMT_OWN] = "",
 };
 
 static bool
-format_ok(enum dp_schema_format f, const char *s)
+format_ok(const struct dp_schema_field *d, const char *s)
 {
 	uint8_t a[16], plen;
+	int af = strchr(s, ':') ? AF_INET6 : AF_INET;
 
-	switch (f) {
+	switch (d->format) {
 	case DP_SCHEMA_FMT_NONE: return true;
 	case DP_SCHEMA_FMT_MAC: return dp_addr_mac(s, a) == 0;
 	case DP_SCHEMA_FMT_IPV4: return dp_addr_ip(s, AF_INET, a) == 0;
 	case DP_SCHEMA_FMT_IPV6: return dp_addr_ip(s, AF_INET6, a) == 0;
 	case DP_SCHEMA_FMT_IPV4_PREFIX: return dp_addr_prefix(s, AF_INET, false, a, &plen) == 0;
 	case DP_SCHEMA_FMT_IPV6_PREFIX: return dp_addr_prefix(s, AF_INET6, false, a, &plen) == 0;
+	case DP_SCHEMA_FMT_IP: return dp_addr_ip(s, af, a) == 0;
+	case DP_SCHEMA_FMT_IP_PREFIX: return dp_addr_prefix(s, af, false, a, &plen) == 0;
+	case DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR: return dp_addr_prefix(s, AF_INET, true, a, &plen) == 0;
+	case DP_SCHEMA_FMT_OWN: return d->own != NULL && d->own->ok(s);
 	}
 	return false;
 }
@@ -176,7 +214,45 @@ format_ok(enum dp_schema_format f, const char *s)
 struct ctx {
 	const char *style;	/* NULL: RPC wording; else the root of config-style paths */
 	struct dp_rpc_err *err;
+	/* the document voice (err NULL): every error counted in *n, appended
+	 * to errs while it holds fewer than cap; the walk goes on past one */
+	json_t *errs;
+	size_t cap;
+	int *n;
+	size_t plen;		/* bytes of a pointer: 256 (the RPC's), PTR_MAX */
 };
+
+/* The JSON type of v as the document voice names it. */
+static const char *
+doc_type_of(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "number";
+	case JSON_TRUE: case JSON_FALSE: return "boolean";
+	default: return "null";
+	}
+}
+
+/* An error in the document voice. */
+static int __attribute__((format(printf, 4, 5)))
+found(const struct ctx *c, const char *ptr, const char *reason, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(*c->n)++;
+	if (json_array_size(c->errs) < c->cap)
+		json_array_append_new(c->errs, json_pack("{s:s,s:s,s:s}", "pointer", ptr, "reason",
+							 reason, "message", msg));
+	return -1;
+}
 
 /* "/ports/0/mtu" under "config" -> "config.ports[0].mtu" */
 static void
@@ -236,7 +312,7 @@ fail_member(const struct ctx *c, const char *reason, const char *ptr, const char
 	char p[sizeof(c->err->pointer)], where[sizeof(c->err->pointer)];
 	bool unknown = strcmp(reason, "unknown_field") == 0;
 
-	dp_rpc_ptr_join(p, sizeof(p), ptr, key);
+	dp_rpc_ptr_join(p, c->plen, ptr, key);
 	if (c->style != NULL) {
 		path_of(c->style, ptr, where, sizeof(where));
 		return dp_rpc_err_set(c->err, DP_RPC_INVALID_PARAMS, reason, p, "%s: %s\"%.64s\"%s%s%s",
@@ -253,6 +329,8 @@ fail_member(const struct ctx *c, const char *reason, const char *ptr, const char
 static int
 no_memory(const struct ctx *c)
 {
+	if (c->errs != NULL)
+		return found(c, "", "no_memory", "out of memory");
 	return dp_rpc_err_set(c->err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
 }
 
@@ -301,12 +379,43 @@ dp_schema_member_rule(const struct dp_schema_field *m, uint32_t tag_bit, bool *t
 	*needed = (m->flags & DP_SCHEMA_REQ) || (m->need & tag_bit);
 }
 
+/* The document voice: the required members first, then each member in
+ * the value's order (an undeclared one refused unless the object is open). */
+static int
+check_members_doc(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const char *ptr,
+		  struct dp_schema_val *out)
+{
+	char p[PTR_MAX];
+	int before = *c->n;
+	const char *k;
+	json_t *mv;
+	long i;
+
+	if (subs(c, out, n_members(f->fields)) < 0)
+		return -1;
+	for (i = 0; f->fields[i].name != NULL; i++)
+		if ((f->fields[i].flags & DP_SCHEMA_REQ) && json_object_get(v, f->fields[i].name) == NULL) {
+			dp_rpc_ptr_join(p, c->plen, ptr, f->fields[i].name);
+			found(c, p, "missing", "'%s' is required", f->fields[i].name);
+		}
+	json_object_foreach(v, k, mv) {
+		dp_rpc_ptr_join(p, c->plen, ptr, k);
+		if ((i = member_find(f->fields, k)) >= 0)
+			check(c, &f->fields[i], mv, p, k, &out->sub[i]);
+		else if (!(f->flags & DP_SCHEMA_OPEN))
+			found(c, p, "unknown_field", "no field '%s' here", k);
+	}
+	return *c->n > before ? -1 : 0;
+}
+
 static int
 check_members(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const char *ptr,
 	      struct dp_schema_val *out)
 {
+	if (c->errs != NULL)
+		return check_members_doc(c, f, v, ptr, out);
 	const struct dp_schema_field *m;
-	char p[sizeof(c->err->pointer)];
+	char p[PTR_MAX];
 	long tag = -1;
 	uint32_t bit = 0;
 	const char *k;
@@ -325,7 +434,7 @@ check_members(const struct ctx *c, const struct dp_schema_field *f, json_t *v, c
 		mv = json_object_get(v, m->name);
 		if (mv == NULL)
 			return fail_member(c, "missing_field", ptr, m->name, NULL);
-		dp_rpc_ptr_join(p, sizeof(p), ptr, m->name);
+		dp_rpc_ptr_join(p, c->plen, ptr, m->name);
 		if (check(c, m, mv, p, m->name, &out->sub[tag]) < 0)
 			return -1;
 		bit = DP_SCHEMA_BIT(out->sub[tag].u);
@@ -356,7 +465,7 @@ check_members(const struct ctx *c, const struct dp_schema_field *f, json_t *v, c
 			snprintf(why, sizeof(why), "not taken with %s \"%s\"", f->tag, out->sub[tag].s);
 			return fail_member(c, "unknown_field", ptr, m->name, why);
 		}
-		dp_rpc_ptr_join(p, sizeof(p), ptr, m->name);
+		dp_rpc_ptr_join(p, c->plen, ptr, m->name);
 		if (check(c, m, mv, p, m->name, &out->sub[i]) < 0)
 			return -1;
 	}
@@ -367,7 +476,7 @@ static int
 check_map(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const char *ptr,
 	  struct dp_schema_val *out)
 {
-	char p[sizeof(c->err->pointer)];
+	char p[PTR_MAX];
 	const char *k;
 	json_t *mv;
 	size_t i = 0;
@@ -377,9 +486,9 @@ check_map(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const
 	if (subs(c, out, json_object_size(v)) < 0)
 		return -1;
 	json_object_foreach(v, k, mv) {
-		dp_rpc_ptr_join(p, sizeof(p), ptr, k);
+		dp_rpc_ptr_join(p, c->plen, ptr, k);
 		out->sub[i].key = k;
-		if (check(c, f->items, mv, p, k, &out->sub[i]) < 0)
+		if (check(c, f->items, mv, p, k, &out->sub[i]) < 0 && c->errs == NULL)
 			return -1;
 		i++;
 	}
@@ -390,12 +499,19 @@ static int
 check_array(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const char *ptr,
 	    const char *key, struct dp_schema_val *out)
 {
-	char p[sizeof(c->err->pointer)];
+	char p[PTR_MAX];
 	size_t n = json_array_size(v), i;
 	int64_t hi = f->max ? f->max : INT64_MAX;
 	json_t *e;
+	int before = c->errs != NULL ? *c->n : 0;
 
-	if ((int64_t)n < f->min || (int64_t)n > hi) {
+	if (c->errs != NULL) {
+		hi = len_hi(f);
+		if ((int64_t)n < f->min)
+			found(c, ptr, "too_few", "at least %" PRId64 " items", f->min);
+		if ((int64_t)n > hi)
+			return found(c, ptr, "too_many", "at most %" PRId64 " items", hi);
+	} else if ((int64_t)n < f->min || (int64_t)n > hi) {
 		if (f->max)
 			return fail(c, "out_of_range", ptr, key, "must have %" PRId64 "..%" PRId64 " items",
 				    f->min, f->max);
@@ -407,11 +523,11 @@ check_array(const struct ctx *c, const struct dp_schema_field *f, json_t *v, con
 	if (subs(c, out, n) < 0)
 		return -1;
 	json_array_foreach(v, i, e) {
-		dp_rpc_ptr_index(p, sizeof(p), ptr, i);
-		if (check(c, f->items, e, p, NULL, &out->sub[i]) < 0)
+		dp_rpc_ptr_index(p, c->plen, ptr, i);
+		if (check(c, f->items, e, p, NULL, &out->sub[i]) < 0 && c->errs == NULL)
 			return -1;
 	}
-	return 0;
+	return c->errs != NULL && *c->n > before ? -1 : 0;
 }
 
 static int
@@ -446,6 +562,17 @@ check_string(const struct ctx *c, const struct dp_schema_field *f, json_t *v, co
 	int64_t len = (int64_t)json_string_length(v);
 
 	out->s = json_string_value(v);
+	if (c->errs != NULL) {
+		if (len < f->min)
+			return found(c, ptr, "too_short", "at least %" PRId64 " characters", f->min);
+		if (len > len_hi(f))
+			return found(c, ptr, "too_long", "at most %" PRId64 " characters", len_hi(f));
+		if (f->format != DP_SCHEMA_FMT_NONE &&
+		    (strlen(out->s) != (size_t)len || !format_ok(f, out->s)))
+			return found(c, ptr, "bad_value", "expected %s", f->format == DP_SCHEMA_FMT_OWN ?
+				     f->own->says : format_says[f->format]);
+		return 0;
+	}
 	if (len < f->min || (f->max != 0 && len > f->max)) {
 		if (f->max != 0)
 			return fail(c, "bad_value", ptr, key, "must be %" PRId64 "..%" PRId64
@@ -455,9 +582,10 @@ check_string(const struct ctx *c, const struct dp_schema_field *f, json_t *v, co
 	}
 	/* a format is checked on the C string: an embedded NUL is not one */
 	if (f->format != DP_SCHEMA_FMT_NONE &&
-	    (strlen(out->s) != (size_t)len || !format_ok(f->format, out->s)))
+	    (strlen(out->s) != (size_t)len || !format_ok(f, out->s)))
 		return fail(c, "bad_value", ptr, key, "must be %s, not \"%.64s\"",
-			    format_want[f->format], out->s);
+			    f->format == DP_SCHEMA_FMT_OWN ? f->own->says : format_want[f->format],
+			    out->s);
 	return 0;
 }
 
@@ -474,6 +602,18 @@ check_enum(const struct ctx *c, const struct dp_schema_field *f, json_t *v, cons
 			out->s = f->names[i];
 			return 0;
 		}
+	if (c->errs != NULL) {
+		json_t *a = json_array();
+		char *opts;
+
+		for (i = 0; a != NULL && f->names[i] != NULL; i++)
+			json_array_append_new(a, json_string(f->names[i]));
+		opts = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+		found(c, ptr, "bad_value", "expected one of %s", opts ? opts : "");
+		free(opts);
+		json_decref(a);
+		return -1;
+	}
 	list[0] = '\0';
 	for (i = 0; f->names[i] != NULL && len < sizeof(list); i++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
@@ -491,6 +631,15 @@ check(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const cha
 
 	while (d != NULL && !fits(d, v))
 		d = d->alt;
+	if (d == NULL && c->errs != NULL) {
+		const char *t = f->type == DP_SCHEMA_BOOL ? "boolean" : f->type == DP_SCHEMA_NUMBER ? "number" :
+				f->type == DP_SCHEMA_INT || f->type == DP_SCHEMA_UINT ? "integer" :
+				f->type == DP_SCHEMA_OBJECT ? "object" : f->type == DP_SCHEMA_ARRAY ? "array" :
+				"string";
+
+		return found(c, ptr, "wrong_type", "expected %s %s, got %s",
+			     strchr("aeiou", t[0]) ? "an" : "a", t, doc_type_of(v));
+	}
 	if (d == NULL) {
 		for (d = f; d != NULL && len < sizeof(want); d = d->alt)
 			len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s",
@@ -509,6 +658,10 @@ check(const struct ctx *c, const struct dp_schema_field *f, json_t *v, const cha
 	case DP_SCHEMA_INT:
 	case DP_SCHEMA_UINT:
 		out->i = json_integer_value(v);
+		if ((out->i < int_lo(d) || out->i > int_hi(d)) && c->errs != NULL)
+			/* an absent minimum reads 0, as the document's checker always said */
+			return found(c, ptr, "out_of_range", "%" PRId64 " is outside %" PRId64 "..%" PRId64,
+				     out->i, int_lo(d) == INT64_MIN ? 0 : int_lo(d), int_hi(d));
 		if (out->i < int_lo(d) || out->i > int_hi(d))
 			return fail(c, "out_of_range", ptr, key, "must be between %" PRId64 " and %" PRId64,
 				    int_lo(d), int_hi(d));
@@ -553,7 +706,7 @@ int
 dp_schema_check(const struct dp_schema_field *decl, json_t *value, const char *ptr,
 		const char *style, struct dp_schema_val **out, struct dp_rpc_err *err)
 {
-	struct ctx c = { .style = style, .err = err };
+	struct ctx c = { .style = style, .err = err, .plen = sizeof(err->pointer) };
 	struct dp_schema_val *v;
 
 	*out = NULL;
@@ -566,6 +719,21 @@ dp_schema_check(const struct dp_schema_field *decl, json_t *value, const char *p
 	}
 	*out = v;
 	return 0;
+}
+
+int
+dp_schema_check_all(const struct dp_schema_field *decl, json_t *value, const char *ptr,
+		    json_t *errs, size_t cap)
+{
+	int n = 0;
+	struct ctx c = { .errs = errs, .cap = cap, .n = &n, .plen = PTR_MAX };
+	struct dp_schema_val *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return no_memory(&c), n;
+	check(&c, decl, value, ptr != NULL ? ptr : "", NULL, v);
+	dp_schema_val_free(v);
+	return n;
 }
 
 /* ------------------------------------------------------------ declarations */
@@ -603,7 +771,8 @@ valid(const struct dp_schema_field *f, int depth)
 		break;
 	case DP_SCHEMA_STRING:
 		if (f->min < 0 || (f->max != 0 && f->max < f->min) ||
-		    (unsigned int)f->format > DP_SCHEMA_FMT_IPV6_PREFIX)
+		    (unsigned int)f->format > DP_SCHEMA_FMT_OWN ||
+		    (f->format == DP_SCHEMA_FMT_OWN && (f->own == NULL || f->own->ok == NULL)))
 			return -EINVAL;
 		break;
 	case DP_SCHEMA_REF:
@@ -777,7 +946,8 @@ to_json(const struct dp_schema_field *f, int depth)
 		if (f->max)
 			rc |= json_object_set_new(o, "maxLength", json_integer(f->max));
 		if (f->format != DP_SCHEMA_FMT_NONE)
-			rc |= json_object_set_new(o, "format", json_string(format_names[f->format]));
+			rc |= json_object_set_new(o, "format", json_string(f->format == DP_SCHEMA_FMT_OWN ?
+						  f->own->name : format_names[f->format]));
 		break;
 	case DP_SCHEMA_ENUM:
 		a = json_array();

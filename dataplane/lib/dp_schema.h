@@ -15,6 +15,11 @@
  *   a name (or index) the server does not hold (ports, tables)
  *                                  not_found
  * Pointers are RFC 6901, as everywhere in the RPC (dp_rpc.h).
+ *
+ * The same checker checks sxcd's intents against its OpenAPI document:
+ * control/cd_schema.c turns the document's schemas into declarations and
+ * dp_schema_check_all reports every error in the document's own words
+ * (see there).
  */
 #ifndef DP_SCHEMA_H
 #define DP_SCHEMA_H
@@ -49,6 +54,17 @@ enum dp_schema_format {
 	DP_SCHEMA_FMT_IPV6,
 	DP_SCHEMA_FMT_IPV4_PREFIX,	/* "192.0.2.0/24" (dp_addr_prefix, length required) */
 	DP_SCHEMA_FMT_IPV6_PREFIX,
+	DP_SCHEMA_FMT_IP,		/* an IPv4 or an IPv6 address */
+	DP_SCHEMA_FMT_IP_PREFIX,	/* an IPv4 or an IPv6 prefix */
+	DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR, /* "192.0.2.0/24" or "192.0.2.1" */
+	DP_SCHEMA_FMT_OWN,		/* its owner's check (dp_schema_field.own) */
+};
+
+/* A string format its owner checks (sxcd's names): how JSON Schema calls
+ * it, what a message says it must be, and the check. */
+struct dp_schema_format_own {
+	const char *name, *says;
+	int (*ok)(const char *s);	/* non-zero: s is one */
 };
 
 #define DP_SCHEMA_REQ		0x1u	/* a member that must be given */
@@ -57,6 +73,9 @@ enum dp_schema_format {
 #define DP_SCHEMA_BY_INDEX	0x8u	/* REF: an integer index names one as well */
 #define DP_SCHEMA_OPEN		0x10u	/* OBJECT: members beyond those declared are let
 					 * through (results whose owner may add some) */
+#define DP_SCHEMA_BOUNDS	0x20u	/* INT, STRING, ARRAY: min and max are the bounds as
+					 * they stand, 0 meaning 0 (a document's minimum,
+					 * maxLength...; absent ones INT64_MIN/INT64_MAX) */
 
 /* One value's declaration; as an object member, also its name. Arrays of
  * members end with an entry whose name is NULL. */
@@ -69,6 +88,7 @@ struct dp_schema_field {
 	int64_t def;			/* with DP_SCHEMA_DEF */
 	const char *const *names;	/* ENUM: NULL-terminated */
 	enum dp_schema_format format;	/* STRING */
+	const struct dp_schema_format_own *own;	/* DP_SCHEMA_FMT_OWN */
 	const char *ref;		/* REF: what it names ("port") */
 	const struct dp_schema_field *fields;	/* OBJECT: members */
 	const struct dp_schema_field *items;	/* ARRAY: each element; OBJECT map: each value */
@@ -115,6 +135,15 @@ struct dp_schema_val {
 int dp_schema_check(const struct dp_schema_field *decl, json_t *value, const char *ptr,
 		    const char *style, struct dp_schema_val **out, struct dp_rpc_err *err);
 void dp_schema_val_free(struct dp_schema_val *v);
+/* Check value against decl as sxcd checks an intent against its OpenAPI
+ * document: every error is counted, and appended to errs (while it holds
+ * fewer than cap) as {"pointer": ptr + the pointer, "reason", "message"},
+ * in the document's words (reasons wrong_type, missing, unknown_field,
+ * out_of_range, too_short, too_long, too_few, too_many, bad_value). An
+ * object's required members are checked first, then its members in the
+ * value's order. Returns how many errors there were. */
+int dp_schema_check_all(const struct dp_schema_field *decl, json_t *value, const char *ptr,
+			json_t *errs, size_t cap);
 /* Member m of an object with a tag, whose tag holds the value of bit
  * tag_bit (DP_SCHEMA_BIT; 0: no tag): may it be given, must it be. */
 void dp_schema_member_rule(const struct dp_schema_field *m, uint32_t tag_bit, bool *taken,
