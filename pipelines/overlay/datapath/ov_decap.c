@@ -20,7 +20,7 @@
 #include "pl_overlay.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
-#include "pl_switch.h"
+#include "sw_api.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_table.h"

@@ -15,13 +15,11 @@
 #include "ov_probe.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
-#include "sw_rewrite.h"
+#include "sw_api.h"
 #include "dp_apidef.h"
 #include "dp_tblrpc.h"
 #include "dp_worker.h"
-#include "pl_switch.h"
-#include "pl_qos.h"
-#include "pl_swctl.h"
+#include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
@@ -35,6 +33,7 @@ uint8_t pl_ov_class_off[DP_FK_FIELDS];
 #define DP_REASONS_PREFIX ov
 #define DP_REASONS_TABLES
 #include "dp_reasons.h"
+#include "dp_slow.h"
 #undef DP_REASONS_PREFIX
 #undef DP_REASONS_DEF
 
@@ -334,7 +333,7 @@ pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t 
 		memcpy(&eth->dst_addr, rw->dmac, 6);
 		memcpy(&eth->src_addr, rw->smac, 6);
 		if (pl_switch_vlan_set(m, (md->flags & DP_MF_VLAN) != 0, rw->vlan) < 0) {
-			pl_swctl_drop(m, OV_DROP(no_headroom));
+			dp_slow_drop(m, OV_DROP(no_headroom));
 			return -1;
 		}
 		return dp_slowpath_send(m, rw->port);
@@ -346,7 +345,7 @@ pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t 
 	ip->time_to_live++;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	pl_swctl_event(OV_EVENT(held));
+	dp_slow_event(OV_EVENT(held));
 	pl_swctl_hold(m, vrf, false, (const uint8_t *)&gw, (const uint8_t *)&src);
 	return 0;
 }
@@ -384,7 +383,7 @@ ov_slowpath(struct rte_mbuf *m)
 		return -1;
 	case OV_PUNT_UNRESOLVED:
 		if ((p = pl_overlay_path(md->tunnel)) == NULL) {   /* deleted since the worker looked */
-			pl_swctl_drop(m, OV_DROP(no_path));
+			dp_slow_drop(m, OV_DROP(no_path));
 			return -1;
 		}
 		pl_overlay_underlay_out(m, p->vrf, p->gw, p->src);
@@ -393,7 +392,7 @@ ov_slowpath(struct rte_mbuf *m)
 		pl_overlay_too_big(m);
 		return -1;
 	default:
-		pl_swctl_drop(m, OV_DROP(no_slowpath));
+		dp_slow_drop(m, OV_DROP(no_slowpath));
 		return -1;
 	}
 }
@@ -418,6 +417,12 @@ const struct dp_feature pl_overlay_feature = {
 		{ "overlay.wan", pl_overlay_wan_burst,
 		  { "switch.ingress", "switch.l2", "switch.l3", "switch.l3v6" } },
 		{ "overlay.encap", pl_overlay_encap_burst, { NULL } },
+	},
+	/* the switch's fdb, flood and route tunnels are ours */
+	.attach = {
+		{ "switch.l2", "tunnel", "overlay.encap" },
+		{ "switch.l3", "tunnel", "overlay.encap" },
+		{ "switch.l3v6", "tunnel", "overlay.encap" },
 	},
 	.slowpath = ov_slowpath,
 	.ctl_poll = ov_probe_poll,

@@ -1,0 +1,350 @@
+/* The switch's public API: what a feature built on it (overlay, upf) may
+ * use of it, and nothing else of the switch is in such a feature's include
+ * path. Its tables (ids, actions, the params stages overlay on entries),
+ * its per-packet field, the keys its tables take, learning, the frame
+ * rewrites of a routed packet, and on the main lcore: holding a packet
+ * for resolution, ICMP "too big", routing an IPv6 packet, answers back
+ * into a tunnel. An upper feature's stages attach to the switch's open
+ * edges (dp_feature.attach): "tunnel" on switch.l2, switch.l3 and
+ * switch.l3v6 (fdb, flood and route tunnels), "route" on switch.l3 and
+ * switch.l3v6 (a route action named after the attached feature). */
+#ifndef SW_API_H
+#define SW_API_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include "dp_addr.h"
+#include "dp_feature.h"
+#include "dp_table.h"
+
+/* table ids, filled at init */
+struct pl_switch_tables {
+	int interfaces, bd_ports, flood, fdb, routes, neigh, svi, nexthops;
+	int routes6, neigh6, svi6;
+};
+extern struct pl_switch_tables pl_sw;
+
+enum { SW_IF_ATTACH, SW_IF_DROP };
+enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
+/* Tunnels (fdb "tunnel", flood t0..t7, route "tunnel"): ids 1.. of the
+ * feature that attaches to the switch's open edge "tunnel" (switch.l2,
+ * switch.l3, switch.l3v6); the packet goes there with dp_meta.tunnel set. */
+#define SW_TUNNEL_MAX 65535
+/* SW_RT_UPPER: a route into the feature attached to the switch's open edge
+ * "route" (switch.l3 and switch.l3v6), a hop like any route (TTL - 1). The
+ * action is named after that feature; without one it is not declared. */
+enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL,
+       SW_RT_UPPER };
+enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
+/* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
+enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };
+
+#define SW_ECMP_MAX 4
+#define SW_NH_MAX (1u << 16)     /* next-hop ids 1..65535 (sw_nexthop.c) */
+/* A via/ecmp route entry carries its next hops' ids after its declared
+ * params (uint32_t[SW_ECMP_MAX], host order; 0: none). */
+#define SW_RT_IDS_OFF 24
+
+/* Action params, overlaid on dp_entry.params (natural alignment, host-order
+ * integers, addresses in network order). */
+struct sw_attach { uint16_t slice, bd; uint32_t meter; };   /* meter 0: none */
+struct sw_member { uint16_t vlan; };
+#define SW_FLOOD_TUNNELS 8   /* peer sites a bridge domain floods to, at most */
+struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; };
+struct sw_fwd { uint16_t port; };
+struct sw_tun { uint32_t tunnel; };
+struct sw_via { uint32_t nh; };
+struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
+struct sw_connected { uint16_t bd; };
+struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
+/* A route to a peer site: the overlay tunnel (its entry has the far end's
+ * router MAC). */
+struct sw_rt_tunnel { uint32_t tunnel; };
+struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
+struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
+struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };
+
+_Static_assert(SW_RT_IDS_OFF >= sizeof(struct sw_ecmp) &&
+	       SW_RT_IDS_OFF + SW_ECMP_MAX * sizeof(uint32_t) <= DP_PARAMS_BYTES,
+	       "a route's next-hop ids fit after its params");
+
+/* IPv6 (routes6, neigh6, svi6, nexthops' resolved6/unresolved6). Two
+ * 16-byte next hops and their ids are what fits an entry's 40 bytes of
+ * params: IPv6 ECMP is 2-way. The ids are 16 bits (SW_NH_MAX). */
+#define SW_ECMP6_MAX 2
+#define SW_RT6_IDS_OFF 34
+struct sw_via6 { uint8_t nh[16]; };
+struct sw_ecmp6 { uint8_t n; uint8_t nh[SW_ECMP6_MAX][16]; };
+struct sw_svi6 { uint8_t mac[6]; uint8_t ip[16]; uint8_t plen; };
+struct sw_nh6_resolved { struct sw_rewrite rw; uint16_t vrf; uint8_t ip[16]; };
+struct sw_nh6_unresolved { uint16_t vrf; uint8_t ip[16]; };
+
+_Static_assert(SW_RT6_IDS_OFF >= sizeof(struct sw_ecmp6) && SW_RT6_IDS_OFF % 2 == 0 &&
+	       SW_RT6_IDS_OFF + SW_ECMP6_MAX * sizeof(uint16_t) <= DP_PARAMS_BYTES &&
+	       SW_NH_MAX - 1 <= UINT16_MAX, "an IPv6 route's next-hop ids fit after its params");
+
+/* The switch's drop reasons an upper feature's routed packets end in too
+ * (the same counters), set at init. */
+extern unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
+
+/* The switch's own per-packet fields, an mbuf dynamic field registered at
+ * init: set by its stages, read by later stages and its slow path. */
+struct sw_meta {
+	uint16_t bd;             /* bridge domain, from ingress */
+	uint16_t vid;            /* ingress VLAN (0 untagged) */
+	uint32_t nh;             /* routed IPv4: next hop (network order) */
+	uint8_t  punt;           /* why a stage punted (SW_PUNT_*) */
+};
+extern int pl_sw_meta_off;
+
+static inline struct sw_meta *
+sw_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, pl_sw_meta_off, struct sw_meta *);
+}
+
+/* sw_meta.bd of a packet decapsulated straight into a VRF: in no bridge
+ * domain (bridge domains are at most 4095). */
+#define SW_BD_NONE UINT16_MAX
+
+/* The field is the mbuf's, so it keeps its last packet's values: every way
+ * into the switch's stages sets all of it that a later stage or the slow
+ * path reads before they read it. switch.ingress sets bd and vid; the
+ * stages set punt (and nh) with the punt. A feature that takes a packet out
+ * of a tunnel into a bridge domain (bd) or a VRF (SW_BD_NONE) sets it by
+ * this, which also marks the packet DP_MF_DECAP: what the box says about
+ * it then goes back inside the tunnel (pl_swctl_tunnel_back) or nowhere,
+ * never out of the transport port it arrived on. */
+static inline void
+pl_switch_meta_decap(struct rte_mbuf *m, uint16_t bd)
+{
+	struct sw_meta *s = sw_meta(m);
+
+	dp_meta(m)->flags |= DP_MF_DECAP;
+	s->bd = bd;
+	s->vid = 0;
+	s->nh = 0;
+	s->punt = 0;
+}
+
+/* The learn event a worker hands to the control thread: mac in bd seen on
+ * port, or (tunnel != 0) arriving through that overlay tunnel. */
+struct sw_learn_ev {
+	uint16_t bd;
+	uint16_t port;
+	struct rte_ether_addr mac;
+	uint16_t pad;
+	uint32_t tunnel;
+};
+
+_Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");
+
+/* Worker: ev to the control thread, unless it repeats *last (a burst from
+ * one new host would send it once a packet); *last becomes ev. */
+void pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last,
+			  const struct sw_learn_ev *ev);
+
+/* Does fdb entry e already say what a learn event for (port, or tunnel
+ * when not 0) would? Static entries always do: learning never moves them. */
+static inline bool
+pl_switch_fdb_knows(const struct dp_entry *e, uint16_t port, uint32_t tunnel)
+{
+	if (e->action == SW_FDB_LEARNED)
+		return tunnel == 0 && ((const struct sw_fwd *)e->params)->port == port;
+	if (e->action == SW_FDB_TUNNEL_LEARNED)
+		return tunnel != 0 && ((const struct sw_tun *)e->params)->tunnel == tunnel;
+	return true;
+}
+
+/* Key builders shared with the slow path. Every switch key fits in
+ * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,
+ * not DP_KEY_MAX's 4 KiB: L1 room the packets need. */
+#define SW_KEY_BYTES 16
+/* Keys are composed in registers and stored whole: assembled from narrow
+ * stores, they would stall the wide loads that hash and compare them
+ * (store forwarding fails for a load spanning several stores). */
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "switch keys are composed as little-endian words"
+#endif
+static inline void
+sw_key_store(uint8_t *k, uint64_t lo)
+{
+	const uint64_t w[2] = { lo, 0 };
+
+	memcpy(k, w, sizeof(w));
+}
+
+/* The first 8 bytes of the fdb key of (bd, mac), all that is not zero. */
+static inline uint64_t
+pl_switch_fdb_key8(uint16_t bd, const struct rte_ether_addr *mac)
+{
+	uint32_t lo;
+	uint16_t hi;
+
+	memcpy(&lo, mac->addr_bytes, 4);
+	memcpy(&hi, mac->addr_bytes + 4, 2);
+	return (uint64_t)rte_cpu_to_be_16(bd) | (uint64_t)lo << 16 | (uint64_t)hi << 48;
+}
+
+static inline void
+pl_switch_key_fdb(uint8_t *k, uint16_t bd, const struct rte_ether_addr *mac)
+{
+	sw_key_store(k, pl_switch_fdb_key8(bd, mac));
+}
+
+static inline void
+pl_switch_key_vrf_ip(uint8_t *k, uint16_t vrf, uint32_t ip_be)
+{
+	sw_key_store(k, (uint64_t)rte_cpu_to_be_16(vrf) | (uint64_t)ip_be << 16);
+}
+
+/* (vrf, IPv6 address): routes6 and neigh6. Their keys are 18 bytes, so
+ * IPv6 stages use SW_KEY6_BYTES buffers (checked at init as SW_KEY_BYTES). */
+#define SW_KEY6_BYTES 32
+static inline void
+pl_switch_key_vrf_ip6(uint8_t *k, uint16_t vrf, const uint8_t *ip)
+{
+	memset(k, 0, SW_KEY6_BYTES);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
+	memcpy(k + 2, ip, 16);
+}
+
+/* IPv6 address classes (RFC 4291 2.4). */
+static inline int
+pl_switch_ip6_mcast(const uint8_t *a)
+{
+	return a[0] == 0xff;
+}
+
+static inline int
+pl_switch_ip6_ll(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96
+ * (IPv4-mapped): no packet between routers carries them. */
+static inline int
+pl_switch_ip6_reserved(const uint8_t *a)
+{
+	return dp_addr_ip6_reserved(a);
+}
+
+/* A feature's table that hands a bridge domain to a slice joins the check:
+ * fn says which (bd, slice) an entry (action, key, params) claims, false
+ * for none. Main lcore, at init; 0 or -ENOSPC. */
+typedef bool pl_switch_claim_fn(uint16_t action, const uint8_t *key, const uint8_t *params, uint16_t *bd,
+				uint16_t *slice);
+int pl_switch_guard_claimer(int table, pl_switch_claim_fn *fn);
+
+/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
+ * tag now. 0 or -ENOSPC (no headroom to push). */
+static inline int
+pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (tagged) {
+		rte_be16_t *tci = (rte_be16_t *)(d + 2 * RTE_ETHER_ADDR_LEN + 2);
+
+		if (vid == 0) {   /* pop */
+			memmove(d + 4, d, 2 * RTE_ETHER_ADDR_LEN);
+			rte_pktmbuf_adj(m, 4);
+		} else {          /* retag, keeping the priority bits */
+			*tci = rte_cpu_to_be_16((rte_be_to_cpu_16(*tci) & 0xf000) | vid);
+		}
+		return 0;
+	}
+	if (vid == 0)
+		return 0;
+	d = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	if (d == NULL)
+		return -ENOSPC;
+	memmove(d, d + 4, 2 * RTE_ETHER_ADDR_LEN);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	*(rte_be16_t *)(d + 14) = rte_cpu_to_be_16(vid);
+	return 0;
+}
+
+/* A routed IPv4 packet's TTL - 1, with incremental checksum. */
+static __rte_always_inline void
+pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t sum;
+
+	ip->time_to_live--;
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
+	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
+	 * right when HC is 0xfeff. */
+	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + 0xfeff;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+}
+
+/* Routed-packet rewrite: MACs, TTL, then the egress VLAN. */
+static __rte_always_inline int
+pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	pl_switch_ttl_dec(m, md);
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
+
+/* The same for IPv6: no header checksum, the hop limit is all that changes. */
+static __rte_always_inline int
+pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
+
+/* ---- on the main lcore (the switch's slow path, which upper features'
+ * slow paths use) ---- */
+/* What the box says about a packet (an ARP, NDP or echo answer, an ICMP
+ * error) goes out the way the packet came: its ingress port and VLAN, or,
+ * for one taken out of a tunnel (DP_MF_DECAP), back inside that tunnel.
+ * A feature whose tunnels can carry it back registers fn (main lcore, at
+ * init): send frame r (made about the packet whose dp_meta is about) into
+ * the tunnel about->tunnel; takes r; 0 or -1. Only packets decapsulated
+ * into a bridge domain go back (the box has an address there, its SVI's);
+ * the others (into a VRF: an L3 VNI, the UPF) get no answer, counted. */
+typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
+void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
+
+/* Hold routed m until (slice, ip) resolves, asking for it (ARP request,
+ * NDP solicitation) at most once per SWCTL_ARP_RETRY_MS on behalf of src
+ * (who pays for the requests); a full queue drops m (switch.hold_full). */
+void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
+		   const uint8_t *src);
+
+/* ICMP "fragmentation needed" (IPv4) or "packet too big" (IPv6) about m to
+ * its sender, mtu being the largest IP packet the way on takes. Routed m:
+ * from the box's address in its ingress BD. Bridged m: in the name of m's
+ * destination with the MACs swapped, as Linux's tunnels answer for bridged
+ * frames (a bridge has no address, and the sender's PMTU cache is keyed by
+ * destination). Rate-limited like every ICMP error; m is not consumed. */
+void pl_swctl_too_big(struct rte_mbuf *m, uint16_t mtu, bool routed);
+
+/* An IPv6 packet routed from the main lcore in its slice (dp_meta: slice,
+ * l3_off, hash for ECMP), as a punted one the workers could not send: out
+ * to its next hop, or held while the switch solicits it. Other features
+ * send their own packets by it (DP_MF_MADE). Consumes m; 0, or -1 when
+ * there was no route (dropped: switch.no_route). */
+int pl_switch_nd_route(struct rte_mbuf *m);
+
+#endif
