@@ -17,7 +17,8 @@
 #include <rte_malloc.h>
 #include <rte_udp.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
+#include "ov_decap.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
 #include "sw_api.h"

@@ -16,7 +16,8 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
+#include "ov_encap.h"
 #include "ov_path.h"
 #include "ov_tun.h"
 #include "sw_api.h"
@@ -295,7 +296,7 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 	uint32_t tot;
 	int n;
 
-	if (pl_overlay_underlay_rw(p->vrf, p->gw) == NULL) {
+	if (ov_state_underlay_rw(p->vrf, p->gw) == NULL) {
 		dp_slow_drop(m, OV_DROP(frag_failed));
 		return;
 	}
@@ -332,7 +333,7 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 			continue;
 		}
 		md->tunnel = path;
-		pl_overlay_underlay_out(f[i], p->vrf, p->gw, p->src);
+		ov_state_underlay_out(f[i], p->vrf, p->gw, p->src);
 	}
 	dp_slow_event(OV_EVENT(fragmented));
 	dp_slow_event(OV_EVENT(forwarded));
@@ -344,8 +345,8 @@ pl_overlay_too_big(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 	uint32_t path = md->out_port >> 16;
 	uint16_t mtu = (uint16_t)md->out_port;
-	const struct ov_path *p = pl_overlay_path(path);
-	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, md->tunnel);
+	const struct ov_path *p = ov_state_path(path);
+	const struct dp_entry *te = ov_state_find_id(pl_ov.tunnels, md->tunnel);
 	bool routed;
 
 	if (te == NULL || te->action == OV_TUNNEL_NONE || p == NULL) {   /* deleted meanwhile */
@@ -380,7 +381,7 @@ pl_overlay_too_big(struct rte_mbuf *m)
 static int
 tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 {
-	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, about->tunnel), *pe;
+	const struct dp_entry *te = ov_state_find_id(pl_ov.tunnels, about->tunnel), *pe;
 	struct dp_meta *md = dp_meta(r);
 	const struct ov_tunnel *t;
 	const struct ov_path *p = NULL;
@@ -404,7 +405,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	} else if (ov_path_up(t->path)) {
 		path = t->path;
 	}
-	if (path == 0 || (p = pl_overlay_path(path)) == NULL ||
+	if (path == 0 || (p = ov_state_path(path)) == NULL ||
 	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN > (p->mtu != 0 ? p->mtu : UINT16_MAX))
 		goto fail;
 	/* the box's frame, untagged, as encap reads one */
@@ -416,7 +417,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 		goto fail;
 	md->flags |= DP_MF_OWN | DP_MF_MADE;
 	md->tunnel = path;
-	return pl_overlay_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
+	return ov_state_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
 fail:
 	rte_pktmbuf_free(r);
 	return -1;

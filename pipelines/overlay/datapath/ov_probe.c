@@ -13,7 +13,7 @@
 #include "ov_probe.h"
 #include "ov_path.h"
 #include "ov_sla.h"
-#include "pl_overlay.h"
+#include "ov_state.h"
 #include "sw_api.h"
 #include "dp_log.h"
 #include "dp_stats.h"
@@ -291,7 +291,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		udp->dgram_cksum = 0;
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	if (pl_overlay_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
+	if (ov_state_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
 		dp_slow_event(OV_EVENT(probe_sent));
 }
 
