@@ -38,6 +38,19 @@ dp_feature_find(const char *name)
 }
 
 const char *
+dp_feature_attached(const char *stage, const char *edge)
+{
+	for (unsigned int i = 0; i < n_features; i++)
+		for (unsigned int a = 0; a < DP_FEATURE_ATTACH_MAX && features[i]->attach[a].stage; a++) {
+			const struct dp_edge_attach *at = &features[i]->attach[a];
+
+			if (strcmp(at->stage, stage) == 0 && strcmp(at->edge, edge) == 0)
+				return at->node;
+		}
+	return NULL;
+}
+
+const char *
 dp_feature_names(void)
 {
 	static char buf[256];

@@ -71,6 +71,20 @@ struct dp_stage_def {
 	const char *next[DP_STAGE_EDGES_MAX];   /* node names of its edges; NULL ends */
 };
 
+/* An edge a stage leaves open for the features above it, so a lower
+ * feature names none of them: next[k] = DP_EDGE_OPEN("tunnel"). A feature
+ * that fills it says so in its own dp_feature.attach; the graph resolves it
+ * when it is built, so the edge is k like any other (nothing per packet).
+ * Unfilled, or filled by a feature not in use, it drops
+ * (core.feature_absent). */
+#define DP_EDGE_OPEN(name) "@" name
+struct dp_edge_attach {
+	const char *stage;   /* "<lower feature>.<stage>" */
+	const char *edge;    /* the name in its DP_EDGE_OPEN */
+	const char *node;    /* this feature's stage it leads to */
+};
+#define DP_FEATURE_ATTACH_MAX 4
+
 #define DP_FEATURE_STAGES_MAX 8
 #define DP_FEATURES_MAX 16
 
@@ -90,6 +104,8 @@ struct dp_feature {
 	 * with none only serves others (tables, functions their stages call) */
 	unsigned int n_stages;
 	struct dp_stage_def stages[DP_FEATURE_STAGES_MAX];
+	/* Open edges of lower features' stages this one's stages fill. */
+	struct dp_edge_attach attach[DP_FEATURE_ATTACH_MAX];
 	/* Punted packets, on the main lcore. Returns the port index to send on,
 	 * or -1 when it consumed (freed) the packet. NULL: punts are dropped. */
 	int (*slowpath)(struct rte_mbuf *m);
@@ -112,6 +128,8 @@ void dp_feature_register(const struct dp_feature *f);
 	RTE_INIT(dp_feature_register_##f) { dp_feature_register(&(f)); }
 
 const struct dp_feature *dp_feature_find(const char *name);
+/* The node a registered feature attached to stage's open edge, or NULL. */
+const char *dp_feature_attached(const char *stage, const char *edge);
 /* Comma-separated list of registered feature names, for error messages. */
 const char *dp_feature_names(void);
 

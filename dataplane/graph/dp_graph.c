@@ -537,12 +537,16 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 	struct rte_node_register *r;
 	struct stage_rt *rt = &rts[n_rts];
 	char punt[RTE_NODE_NAMESIZE];
+	const char *next[DP_STAGE_EDGES_MAX];
 	unsigned int n = 0;
 
 	snprintf(punt, sizeof(punt), "%s.punt", f->name);
 	rt->absent = 0;
 	while (sd && n < DP_STAGE_EDGES_MAX && sd->next[n] != NULL) {
-		if (!node_in_use(sd->next[n]))
+		/* an open edge: the node an upper feature attached, if any */
+		next[n] = sd->next[n][0] == '@' ? dp_feature_attached(sd->name, sd->next[n] + 1)
+						: sd->next[n];
+		if (next[n] == NULL || !node_in_use(next[n]))
 			rt->absent |= 1u << (DP_NEXT_CONTINUE + n);
 		n++;
 	}
@@ -561,7 +565,7 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 		/* an absent feature's edge leads to drop (stage_drop names why) */
 		for (unsigned int i = 0; i < n; i++)
 			r->next_nodes[DP_NEXT_CONTINUE + i] =
-				(rt->absent >> (DP_NEXT_CONTINUE + i) & 1) ? drop_node.name : sd->next[i];
+				(rt->absent >> (DP_NEXT_CONTINUE + i) & 1) ? drop_node.name : next[i];
 	}
 	rt->id = __rte_node_register(r);
 	/* the library keeps its own copy of the registration */

@@ -189,7 +189,7 @@ SW_ENTRIES = {
 }
 
 
-# The overlay's tables (pipelines/overlay/pl_overlay.c), read page by
+# The overlay's tables (pipelines/overlay/datapath/pl_overlay.c), read page by
 # page like the switch's: tunnels 21 and 22 of slice 1 (21 with two peers
 # and two policies), 23 of slice 2; class rules of slices 1 and 2.
 SW_ENTRIES.update({
@@ -236,7 +236,7 @@ SW_ENTRIES.update({
     ],
 })
 
-# The UPF's (pipelines/upf/pl_upf.c): two sessions, session 7 with an N3
+# The UPF's (pipelines/upf/datapath/pl_upf.c): two sessions, session 7 with an N3
 # tunnel and a UE address, session 8 anchored further (N9) and IPv6 only.
 SESS = {"meter": 0, "teid": 0, "threshold": 0, "urr": 0, "peer": 0, "qfi": 0,
         "ohr": 0, "ambr": 0, "ue": "0.0.0.0", "slice": 1, "apps": 0}

@@ -1,4 +1,4 @@
-/* Path choice (pipelines/overlay/ov_path.h) over a made-up set of live
+/* Path choice (pipelines/overlay/datapath/ov_path.h) over a made-up set of live
  * paths: failover order, SLA limits (and the fallback when no path keeps
  * them), weighted balance where a flow moves only when its path dies, and
  * the pins that keep a moved flow where it went when its path comes back. */

@@ -1,4 +1,4 @@
-/* Path health (pipelines/overlay/ov_sla.c) on a made-up clock: a simulated
+/* Path health (pipelines/overlay/datapath/ov_sla.c) on a made-up clock: a simulated
  * far end answers each probe after an RTT (or not); the path must come up
  * after exactly up_after answers, go down within BFD's detection time of
  * the last answer, keep its RTT/jitter/loss windows right, count late and

@@ -1,4 +1,4 @@
-/* Overlay tunnel headers (pipelines/overlay/ov_tun.c): every check of the
+/* Overlay tunnel headers (pipelines/overlay/datapath/ov_tun.c): every check of the
  * decap side on crafted and truncated VXLAN/GENEVE headers, and the encap
  * side's outer headers read back field by field. */
 #include <check.h>

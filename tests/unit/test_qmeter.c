@@ -1,4 +1,4 @@
-/* The policers of pipelines/qos/qm_meter.c against the RFCs' own token
+/* The policers of pipelines/qos/datapath/qm_meter.c against the RFCs' own token
  * bucket arithmetic (RFC 2697, 2698, 4115), written here packet by packet
  * in the plainest form (tokens kept in ticks, refilled and capped at every
  * arrival): the same colors for random traffic in random bursts, color-blind

@@ -6,7 +6,7 @@
 
 #include "up_own.h"
 #include "pl_upf.h"
-#include "pl_switch.h"
+#include "sw_api.h"
 #include "dp_table.h"
 
 struct up_own *up_own_set;

@@ -4,7 +4,7 @@
 #include <rte_ip.h>
 
 #include "up_term.h"
-#include "pl_qos.h"
+#include "qos_api.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 

@@ -19,9 +19,8 @@
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
-#include "pl_qos.h"
-#include "pl_switch.h"
-#include "pl_swctl.h"
+#include "qos_api.h"
+#include "sw_api.h"
 #include "dp_log.h"
 #include "dp_stats.h"
 #include "dp_tblrpc.h"
@@ -35,6 +34,7 @@ int pl_up_meta_off = -1, pl_up_sess_off = -1;
 #define DP_REASONS_PREFIX up
 #define DP_REASONS_TABLES
 #include "dp_reasons.h"
+#include "dp_slow.h"
 #undef DP_REASONS_PREFIX
 #undef DP_REASONS_DEF
 
@@ -434,7 +434,7 @@ relay_end_marker(uint16_t iface, uint32_t teid)
 		return;
 	t = (const struct up_term *)e->params;
 	if (up_end_marker_send(t->peer, t->teid) == 0)
-		pl_swctl_event(UP_EVENT(end_marker_relayed));
+		dp_slow_event(UP_EVENT(end_marker_relayed));
 }
 
 /* GTP-U signalling a peer sent us: an error indication (the peer lost the
@@ -463,14 +463,14 @@ signalling(struct rte_mbuf *m)
 		ev.type = UP_EV_ERROR_IND;
 		ev.teid = ies.teid_data;
 		up_event_post(&ev);
-		pl_swctl_event(UP_EVENT(error_ind_rx));
+		dp_slow_event(UP_EVENT(error_ind_rx));
 	} else if (md->gtp_msg == GTPU_MSG_END_MARKER) {
 		ev.type = UP_EV_END_MARKER;
 		up_event_post(&ev);
 		if (md->out_port == UP_IF_N9)
 			relay_end_marker((uint16_t)md->tunnel, md->tun_id);
 	}
-	pl_swctl_event(UP_EVENT(consumed));
+	dp_slow_event(UP_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
@@ -494,7 +494,7 @@ up_slowpath(struct rte_mbuf *m)
 		up_encap_too_big(m);
 		break;
 	default:
-		pl_swctl_drop(m, UP_DROP(no_slowpath));
+		dp_slow_drop(m, UP_DROP(no_slowpath));
 		break;
 	}
 	return -1;
@@ -530,6 +530,11 @@ const struct dp_feature pl_upf_feature = {
 		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6" } },
 		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
 		{ "upf.dl", pl_upf_dl_burst, { "switch.l3v6" } },
+	},
+	/* a route of action "upf" (a UE pool) in a slice's VRF: our downlink */
+	.attach = {
+		{ "switch.l3", "route", "upf.n6" },
+		{ "switch.l3v6", "route", "upf.n6" },
 	},
 	.slowpath = up_slowpath,
 	.ctl_poll = up_poll,

@@ -1,7 +1,17 @@
-/* Overlay feature wiring: its tables, drop reasons, slow path (encapsulated
- * packets waiting for the underlay next hop) and registration. The stages
- * are ov_decap.c (overlay.wan) and ov_encap.c (overlay.encap), the headers
- * ov_tun.c. */
+/* The "overlay" feature: slices stretched between sites over VXLAN or
+ * GENEVE tunnels. WAN ports enter at overlay.wan: what is addressed to a
+ * local VTEP is checked (VTEP, header, VNI, peer, in that order) and
+ * decapsulated into the slice's bridge domain (switch.l2) or VRF
+ * (switch.l3/l3v6); anything else is underlay traffic for the switch
+ * (ARP, ICMP, routing). Frames the switch sends to a tunnel (an fdb entry
+ * "tunnel") are encapsulated at overlay.encap and leave through the
+ * underlay next hop the switch's neighbour machinery resolves. Builds on
+ * the switch feature (its tables, its per-packet field, its hold queue).
+ *
+ * This file is the feature's wiring, on top of its modules: its tables,
+ * slow path (encapsulated packets waiting for the underlay next hop) and
+ * registration. The stages are ov_decap.c (overlay.wan) and ov_encap.c
+ * (overlay.encap), the headers ov_tun.c, what they share ov_state.c. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -10,31 +20,30 @@
 #include <sys/socket.h>
 #include <rte_ip.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
+#include "ov_decap.h"
+#include "ov_encap.h"
 #include "ov_path.h"
 #include "ov_probe.h"
+#include "ov_show.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
-#include "sw_rewrite.h"
+#include "sw_api.h"
 #include "dp_apidef.h"
 #include "dp_tblrpc.h"
 #include "dp_worker.h"
-#include "pl_switch.h"
-#include "pl_qos.h"
-#include "pl_swctl.h"
+#include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
 
-struct pl_overlay_tables pl_ov = { -1, -1, -1, -1 };
-unsigned int pl_ov_drop_base, pl_ov_event_base;
-uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
 #define DP_REASONS_DEF "pl_overlay.def"
 #define DP_REASONS_PREFIX ov
 #define DP_REASONS_TABLES
 #include "dp_reasons.h"
+#include "dp_slow.h"
 #undef DP_REASONS_PREFIX
 #undef DP_REASONS_DEF
 
@@ -303,70 +312,11 @@ ov_init(unsigned int workers)
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_VXLAN, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
-	    (rc = ov_path_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
+	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_probe_init()) < 0)
 		return rc;
 	pl_overlay_tunnel_back_init();
 	return 0;
-}
-
-const struct sw_rewrite *
-pl_overlay_underlay_rw(uint16_t vrf, uint32_t gw)
-{
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	const struct dp_entry *e;
-
-	pl_switch_key_vrf_ip(k, vrf, gw);
-	e = dp_table_find(pl_sw.neigh, k);
-	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
-}
-
-int
-pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src)
-{
-	struct dp_meta *md = dp_meta(m);
-	const struct sw_rewrite *rw = pl_overlay_underlay_rw(vrf, gw);
-	struct rte_ipv4_hdr *ip;
-
-	if (rw != NULL) {
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-		memcpy(&eth->dst_addr, rw->dmac, 6);
-		memcpy(&eth->src_addr, rw->smac, 6);
-		if (pl_switch_vlan_set(m, (md->flags & DP_MF_VLAN) != 0, rw->vlan) < 0) {
-			pl_swctl_drop(m, OV_DROP(no_headroom));
-			return -1;
-		}
-		return dp_slowpath_send(m, rw->port);
-	}
-	/* The switch's hold queue asks for gw and then sends the packet with
-	 * a routed packet's rewrite, which takes one off the TTL: put back
-	 * here, so a held packet leaves with the TTL of one that was not. */
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	ip->time_to_live++;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	pl_swctl_event(OV_EVENT(held));
-	pl_swctl_hold(m, vrf, false, (const uint8_t *)&gw, (const uint8_t *)&src);
-	return 0;
-}
-
-const struct dp_entry *
-pl_overlay_find_id(int table, uint32_t id)
-{
-	uint8_t k[DP_KEY_MAX] = { 0 };
-	uint32_t be = rte_cpu_to_be_32(id);
-
-	memcpy(k, &be, 4);
-	return dp_table_find(table, k);
-}
-
-const struct ov_path *
-pl_overlay_path(uint32_t id)
-{
-	const struct dp_entry *e = pl_overlay_find_id(pl_ov.paths, id);
-
-	return e != NULL && e->action != OV_PATH_NONE ? (const struct ov_path *)e->params : NULL;
 }
 
 /* Punts: answers to our probes, encapsulated packets whose underlay next
@@ -383,17 +333,17 @@ ov_slowpath(struct rte_mbuf *m)
 		ov_probe_answer(m);
 		return -1;
 	case OV_PUNT_UNRESOLVED:
-		if ((p = pl_overlay_path(md->tunnel)) == NULL) {   /* deleted since the worker looked */
-			pl_swctl_drop(m, OV_DROP(no_path));
+		if ((p = ov_state_path(md->tunnel)) == NULL) {   /* deleted since the worker looked */
+			dp_slow_drop(m, OV_DROP(no_path));
 			return -1;
 		}
-		pl_overlay_underlay_out(m, p->vrf, p->gw, p->src);
+		ov_state_underlay_out(m, p->vrf, p->gw, p->src);
 		return -1;
 	case OV_PUNT_TOO_BIG:
 		pl_overlay_too_big(m);
 		return -1;
 	default:
-		pl_swctl_drop(m, OV_DROP(no_slowpath));
+		dp_slow_drop(m, OV_DROP(no_slowpath));
 		return -1;
 	}
 }
@@ -406,7 +356,7 @@ ov_fini(void)
 	ov_path_fini();
 }
 
-const struct dp_feature pl_overlay_feature = {
+static const struct dp_feature pl_overlay_feature = {
 	.name = "overlay",
 	.description = "slices stretched between sites over VXLAN/GENEVE: decap checked in order "
 		       "(VTEP, header, VNI, peer) into the slice's bridge domain or VRF, encap from "
@@ -418,6 +368,12 @@ const struct dp_feature pl_overlay_feature = {
 		{ "overlay.wan", pl_overlay_wan_burst,
 		  { "switch.ingress", "switch.l2", "switch.l3", "switch.l3v6" } },
 		{ "overlay.encap", pl_overlay_encap_burst, { NULL } },
+	},
+	/* the switch's fdb, flood and route tunnels are ours */
+	.attach = {
+		{ "switch.l2", "tunnel", "overlay.encap" },
+		{ "switch.l3", "tunnel", "overlay.encap" },
+		{ "switch.l3v6", "tunnel", "overlay.encap" },
 	},
 	.slowpath = ov_slowpath,
 	.ctl_poll = ov_probe_poll,

@@ -1,22 +1,18 @@
-/* Paths' live state and counters (ov_path.h), and overlay.paths, the
- * control method that shows them with each path's entry and probe figures. */
-#include <errno.h>
+/* overlay.paths, the control method that shows every path: its entry, its
+ * live state and counters (ov_path.h) and its probes' figures (ov_probe.h,
+ * ov_sla.h). Above both, so the prober and the paths know nothing of it. */
 #include <string.h>
 
 #include <arpa/inet.h>
 #include <rte_cycles.h>
-#include <rte_malloc.h>
 
+#include "ov_show.h"
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sla.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 
-struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
-struct ov_path_ctr *ov_path_ctr[DP_WORKERS_MAX];
-struct ov_pins *ov_path_pins[DP_WORKERS_MAX];
-uint16_t ov_pin_idle;
 static unsigned int n_workers;
 
 #define RU(n, d) { .name = n, .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = d }
@@ -118,29 +114,8 @@ m_paths(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 }
 
 int
-ov_path_init(unsigned int workers)
+ov_show_init(unsigned int workers)
 {
-	memset(ov_path_live, 0, sizeof(ov_path_live));
 	n_workers = workers;
-	for (unsigned int w = 0; w < workers; w++) {
-		ov_path_ctr[w] = rte_zmalloc("ov_path_ctr", sizeof(struct ov_path_ctr) * (OV_PATH_MAX + 1),
-					     RTE_CACHE_LINE_SIZE);
-		ov_path_pins[w] = rte_zmalloc("ov_path_pins", sizeof(struct ov_pins), RTE_CACHE_LINE_SIZE);
-		if (ov_path_ctr[w] == NULL || ov_path_pins[w] == NULL)
-			return -ENOMEM;
-	}
-	ov_pin_idle = (uint16_t)RTE_MIN(rte_get_tsc_hz() / 1000 * OV_PIN_IDLE_MS >> OV_PIN_TICK_SHIFT,
-					 (uint64_t)UINT16_MAX / 2);
 	return dp_rpc_register(&paths_method, m_paths, NULL, NULL);
-}
-
-void
-ov_path_fini(void)
-{
-	for (unsigned int w = 0; w < n_workers; w++) {
-		rte_free(ov_path_ctr[w]);
-		rte_free(ov_path_pins[w]);
-		ov_path_ctr[w] = NULL;
-		ov_path_pins[w] = NULL;
-	}
 }

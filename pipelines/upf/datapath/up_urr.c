@@ -11,7 +11,8 @@
 #include "dp_rpc.h"
 #include "dp_schema.h"
 #include "dp_table.h"
-#include "pl_swctl.h"
+#include "sw_api.h"
+#include "dp_slow.h"
 
 struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 uint32_t up_urr_max;
@@ -162,7 +163,7 @@ up_urr_poll(uint64_t now)
 
 			w->armed = 0;
 			up_event_post(&ev);
-			pl_swctl_event(UP_EVENT(usage_report));
+			dp_slow_event(UP_EVENT(usage_report));
 		}
 	}
 }

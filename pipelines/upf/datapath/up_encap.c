@@ -10,9 +10,7 @@
 #include "up_encap.h"
 #include "up_event.h"
 #include "gtp.h"
-#include "pl_switch.h"
-#include "pl_swctl.h"
-#include "sw_rewrite.h"
+#include "sw_api.h"
 #include "dp_parse.h"
 #include "dp_port.h"
 #include "dp_rpc.h"
@@ -20,6 +18,7 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_worker.h"
+#include "dp_slow.h"
 
 #define ETH_HLEN 14
 #define IP_HLEN 20
@@ -213,7 +212,7 @@ static inline uint16_t
 out6(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw)
 {
 	if (unlikely(rte_pktmbuf_pkt_len(m) - ETH_HLEN > dp_ports[rw->port].mtu))
-		return DP_NEXT_DROP(SW_DROP(pkt_too_big));
+		return DP_NEXT_DROP(pl_sw_drop_pkt_too_big);
 	if (pl_switch_rewrite6(m, md, rw) < 0)
 		return DP_NEXT_DROP(UP_DROP(no_headroom));
 	md->out_port = rw->port;
@@ -562,17 +561,17 @@ out(struct rte_mbuf *m, const struct up_peer *p, const struct sw_rewrite *rw, bo
 
 	if (rw != NULL) {
 		if (unlikely(rte_pktmbuf_pkt_len(m) - ETH_HLEN > dp_ports[rw->port].mtu)) {
-			pl_swctl_drop(m, SW_DROP(frag_needed));
+			dp_slow_drop(m, pl_sw_drop_frag_needed);
 			return -1;
 		}
 		if (rewrite(m, rw) < 0) {
-			pl_swctl_drop(m, UP_DROP(no_headroom));
+			dp_slow_drop(m, UP_DROP(no_headroom));
 			return -1;
 		}
 		if (dp_slowpath_send(m, (uint16_t)dp_meta(m)->out_port) < 0)
 			return -1;
 		if (punted)
-			pl_swctl_event(UP_EVENT(forwarded));
+			dp_slow_event(UP_EVENT(forwarded));
 		return 0;
 	}
 	/* The switch's hold queue sends it with a routed packet's rewrite,
@@ -581,7 +580,7 @@ out(struct rte_mbuf *m, const struct up_peer *p, const struct sw_rewrite *rw, bo
 	ip->time_to_live++;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	pl_swctl_event(UP_EVENT(held));
+	dp_slow_event(UP_EVENT(held));
 	pl_swctl_hold(m, p->vrf, false, (const uint8_t *)&p->gw, (const uint8_t *)&p->src);
 	return 0;
 }
@@ -607,7 +606,7 @@ refused(struct rte_mbuf *m, unsigned int r, uint32_t inner_mtu)
 	if (r == UP_DROP(too_big) && too_big(m, dp_meta(m), inner_mtu) == DP_NEXT_PUNT)
 		up_encap_too_big(m);
 	else
-		pl_swctl_drop(m, r);
+		dp_slow_drop(m, r);
 	return -1;
 }
 
@@ -621,7 +620,7 @@ up_encap_send(struct rte_mbuf *m, const struct up_term *t, uint8_t pdu_type)
 	uint16_t mtu;
 
 	if (e == NULL) {
-		pl_swctl_drop(m, UP_DROP(no_peer));
+		dp_slow_drop(m, UP_DROP(no_peer));
 		return -1;
 	}
 	/* the checks up_encap_burst makes, with the tables as they are now
@@ -661,7 +660,7 @@ up_encap_too_big(struct rte_mbuf *m)
 		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits++;
 	}
 	pl_swctl_too_big(m, (uint16_t)RTE_MIN(md->out_port, (uint32_t)UINT16_MAX), true);
-	pl_swctl_drop(m, UP_DROP(too_big));
+	dp_slow_drop(m, UP_DROP(too_big));
 }
 
 void
@@ -671,7 +670,7 @@ up_encap_unresolved(struct rte_mbuf *m)
 
 	/* deleted since the worker looked, or no longer over IPv4 */
 	if (e == NULL || e->action != UP_PEER_GTPU) {
-		pl_swctl_drop(m, UP_DROP(no_peer));
+		dp_slow_drop(m, UP_DROP(no_peer));
 		return;
 	}
 	out(m, (const struct up_peer *)e->params, next_hop((const struct up_peer *)e->params), true);
@@ -726,7 +725,7 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 	/* the outer headers as encap() writes them, the marker the body */
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	memcpy(d + ETH_HLEN + ip_hlen + UDP_HLEN, g, (size_t)glen);
-	pl_swctl_event(UP_EVENT(end_marker_sent));
+	dp_slow_event(UP_EVENT(end_marker_sent));
 	if (v6) {
 		const struct up_peer6 *p = (const struct up_peer6 *)e->params;
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
 #include "dp_table.h"
 
 struct ov_path_live {

@@ -1,21 +1,14 @@
-/* The "overlay" feature: slices stretched between sites over VXLAN or
- * GENEVE tunnels. WAN ports enter at overlay.wan: what is addressed to a
- * local VTEP is checked (VTEP, header, VNI, peer, in that order) and
- * decapsulated into the slice's bridge domain (switch.l2) or VRF
- * (switch.l3/l3v6); anything else is underlay traffic for the switch
- * (ARP, ICMP, routing). Frames the switch sends to a tunnel (an fdb entry
- * "tunnel") are encapsulated at overlay.encap and leave through the
- * underlay next hop the switch's neighbour machinery resolves. Builds on
- * the switch feature (its tables, its per-packet field, its hold queue). */
-#ifndef PL_OVERLAY_H
-#define PL_OVERLAY_H
+/* What the overlay's stages and slow path share (the feature is described
+ * in pl_overlay.c): its tables and their actions' params, its drop reasons,
+ * and on the main lcore the entries of id-keyed tables and the way out
+ * through the underlay. It includes none of the overlay's other modules. */
+#ifndef OV_STATE_H
+#define OV_STATE_H
 
 #include <stdint.h>
 #include "dp_feature.h"
 #include "dp_table.h"
 #include "dp_flowkey.h"
-
-extern const struct dp_feature pl_overlay_feature;
 
 #define DP_REASONS_DEF "pl_overlay.def"
 #define DP_REASONS_PREFIX OV
@@ -109,28 +102,13 @@ extern uint8_t pl_ov_class_off[DP_FK_FIELDS];
  * to be written) out through the underlay next hop gw in vrf, or held on
  * the switch's queue while the switch resolves it (src pays for the ARP
  * requests). Takes m; 0 or -1 (dropped). */
-int pl_overlay_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
+int ov_state_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
 /* Main lcore: the switch's resolved rewrite for gw in vrf, or NULL. */
 struct sw_rewrite;
-const struct sw_rewrite *pl_overlay_underlay_rw(uint16_t vrf, uint32_t gw);
+const struct sw_rewrite *ov_state_underlay_rw(uint16_t vrf, uint32_t gw);
 /* Main lcore: the entry of id in an id-keyed table (tunnels, paths), or
  * NULL; the paths entry of id, or NULL. */
-const struct dp_entry *pl_overlay_find_id(int table, uint32_t id);
-const struct ov_path *pl_overlay_path(uint32_t id);
-/* Main lcore: m, punted OV_PUNT_TOO_BIG by the encap stage, answered or
- * fragmented (ov_encap.c). Takes m. */
-void pl_overlay_too_big(struct rte_mbuf *m);
-
-/* What the switch says about a frame that came through an L2 tunnel goes
- * back inside it (ov_encap.c): registered with the switch at init. */
-void pl_overlay_tunnel_back_init(void);
-
-/* overlay.wan's per-worker memo (ov_decap.c): 0, -ENOMEM. */
-int ov_decap_init(unsigned int workers);
-void ov_decap_fini(void);
-uint16_t pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *next);
-uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-				uint16_t *next);
+const struct dp_entry *ov_state_find_id(int table, uint32_t id);
+const struct ov_path *ov_state_path(uint32_t id);
 
 #endif

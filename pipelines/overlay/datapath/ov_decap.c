@@ -17,10 +17,11 @@
 #include <rte_malloc.h>
 #include <rte_udp.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
+#include "ov_decap.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
-#include "pl_switch.h"
+#include "sw_api.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_table.h"

@@ -7,7 +7,7 @@
  * out through dp_slowpath_send (a worker transmits them).
  *
  * Accounting: every punted packet ends here as exactly one of a named drop
- * (sdrop), switch.consumed (it was for the box; an answered request counts
+ * (dp_slow_drop), switch.consumed (it was for the box; an answered request counts
  * even though its mbuf becomes the reply) or switch.forwarded (sent on:
  * released from a hold queue, resolved meanwhile, or fragmented, once),
  * whether or not dp_slowpath_send then finds room (a full inject ring is
@@ -33,6 +33,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_worker.h"
+#include "dp_slow.h"
 
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_DEST_UNREACH 3
@@ -79,32 +80,6 @@ static struct dp_lcore_stats *
 st(void)
 {
 	return &dp_lcore_stats[rte_lcore_id()];
-}
-
-static void
-sdrop(struct rte_mbuf *m, unsigned int reason)
-{
-	st()->drops[reason]++;
-	st()->drop_pkts++;
-	rte_pktmbuf_free(m);
-}
-
-static void
-event(unsigned int ev)
-{
-	st()->events[ev]++;
-}
-
-void
-pl_swctl_drop(struct rte_mbuf *m, unsigned int reason)
-{
-	sdrop(m, reason);
-}
-
-void
-pl_swctl_event(unsigned int ev)
-{
-	event(ev);
 }
 
 int
@@ -248,11 +223,11 @@ pl_swctl_answer(struct rte_mbuf *r, struct rte_mbuf *m)
 
 		if (tunnel_back(r, &about) == 0)
 			return 0;
-		event(SW_EVENT(answer_no_path));
+		dp_slow_event(SW_EVENT(answer_no_path));
 		return -1;
 	}
 	rte_pktmbuf_free(r);
-	event(SW_EVENT(icmp_tunnelled));
+	dp_slow_event(SW_EVENT(icmp_tunnelled));
 	return -1;
 }
 
@@ -333,34 +308,6 @@ connected_svi(uint16_t slice, uint32_t ip, uint16_t *bd)
 }
 
 /* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
-struct rte_mbuf *
-pl_swctl_frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src, uint16_t vid,
-	  uint16_t ethertype, uint16_t len, uint8_t **payload)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	uint16_t l2 = RTE_ETHER_HDR_LEN + (vid ? 4 : 0);
-	/* pad to the 60-byte minimum: virtual ports do not pad for us */
-	uint16_t total = RTE_MAX((uint16_t)(l2 + len), (uint16_t)(RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN));
-	uint8_t *p;
-
-	if (m == NULL)
-		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, total);
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memset(p + l2 + len, 0, total - l2 - len);
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	if (vid) {
-		*(rte_be16_t *)(p + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
-		*(rte_be16_t *)(p + 14) = rte_cpu_to_be_16(vid);
-	}
-	*(rte_be16_t *)(p + l2 - 2) = rte_cpu_to_be_16(ethertype);
-	*payload = p + l2;
-	return m;
-}
 
 void
 pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
@@ -385,13 +332,13 @@ pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const 
 		e = dp_table_find(pl_sw.bd_ports, k);
 		if (e == NULL || e->action != 0)
 			continue;
-		m = pl_swctl_frame_new(mp, dst, src, ((const struct sw_member *)e->params)->vlan,
+		m = dp_slow_frame(mp, dst, src, ((const struct sw_member *)e->params)->vlan,
 				       ethertype, len, &pl);
 		if (m == NULL)
 			return;
 		memcpy(pl, payload, len);
 		if (dp_slowpath_send(m, p) == 0)
-			event(ev);
+			dp_slow_event(ev);
 	}
 }
 
@@ -409,7 +356,7 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 	if ((svi = connected_svi(slice, ip, &bd)) == NULL)
 		return;   /* not on a connected subnet: nothing to ask */
 	if (limit(slice, src, false) != LIM_OK) {
-		event(SW_EVENT(arp_request_limited));
+		dp_slow_event(SW_EVENT(arp_request_limited));
 		return;
 	}
 	arp.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
@@ -458,11 +405,11 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 	}
 	/* the way back first: sw_meta is read only when there is one */
 	if (!pl_swctl_answerable(m)) {
-		event(SW_EVENT(icmp_tunnelled));
+		dp_slow_event(SW_EVENT(icmp_tunnelled));
 		return;
 	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&oip->src_addr)) {
-		event(SW_EVENT(no_answer_src));
+		dp_slow_event(SW_EVENT(no_answer_src));
 		return;
 	}
 	svi = svi_get(md->slice, sw_meta(m)->bd);
@@ -476,13 +423,13 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 		return;
 	lim = limit(md->slice, oip->src_addr, true);
 	if (lim != LIM_OK) {
-		event(lim == LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
+		dp_slow_event(lim == LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
 		return;
 	}
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
 	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
 	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
-	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
+	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
 		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
 	if (r == NULL)
 		return;
@@ -504,7 +451,7 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 	memcpy(icmp + 1, oip, quote);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
 	if (pl_swctl_answer(r, m) == 0)
-		event(SW_EVENT(icmp_error));
+		dp_slow_event(SW_EVENT(icmp_error));
 }
 
 static void
@@ -565,7 +512,7 @@ send_fragments(struct rte_mbuf *m, uint16_t l2, uint16_t port, uint16_t mtu)
 		if (len < 60)
 			memset(p + len, 0, 60 - len);   /* the 60-byte minimum, as frame_new */
 		if (dp_slowpath_send(f[i], port) == 0) {
-			event(SW_EVENT(frag_sent));
+			dp_slow_event(SW_EVENT(frag_sent));
 			sent++;
 		}
 	}
@@ -588,11 +535,11 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 	if (mtu != 0 && rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(IP_DF)) {
 			icmp_error(m, md, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
-			sdrop(m, SW_DROP(frag_needed));
+			dp_slow_drop(m, SW_DROP(frag_needed));
 			return;
 		}
 		if (pl_switch_rewrite(m, md, rw) < 0) {
-			sdrop(m, SW_DROP(vlan_push));
+			dp_slow_drop(m, SW_DROP(vlan_push));
 			return;
 		}
 		if (send_fragments(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ip_bytes), rw->port, mtu) < 0) {
@@ -600,18 +547,18 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 			st()->drop_pkts++;
 			return;
 		}
-		event(SW_EVENT(fragmented));
+		dp_slow_event(SW_EVENT(fragmented));
 		if (!(md->flags & DP_MF_MADE))
-			event(SW_EVENT(forwarded));
+			dp_slow_event(SW_EVENT(forwarded));
 		return;
 	}
 	if (pl_switch_rewrite(m, md, rw) < 0) {
-		sdrop(m, SW_DROP(vlan_push));
+		dp_slow_drop(m, SW_DROP(vlan_push));
 		return;
 	}
 	dp_slowpath_send(m, rw->port);
 	if (!(md->flags & DP_MF_MADE))
-		event(SW_EVENT(forwarded));
+		dp_slow_event(SW_EVENT(forwarded));
 }
 
 static struct hold *
@@ -689,7 +636,7 @@ pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip, co
 	uint64_t now = rte_rdtsc();
 
 	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
-		sdrop(m, SW_DROP(hold_full));
+		dp_slow_drop(m, SW_DROP(hold_full));
 		if (h == NULL)
 			return;
 	} else {
@@ -736,7 +683,7 @@ resolve(struct rte_mbuf *m)
 		uint32_t host = rte_be_to_cpu_32(sw_meta(m)->nh) & (UINT32_MAX >> svi->plen);
 
 		if (host == 0 || host == (UINT32_MAX >> svi->plen)) {
-			sdrop(m, SW_DROP(directed_bcast));
+			dp_slow_drop(m, SW_DROP(directed_bcast));
 			return;
 		}
 	}
@@ -772,14 +719,14 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 		u.table = pl_sw.neigh;
 		u.action = SW_NB_LEARNED;
 		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
-			event(SW_EVENT(neigh_learned));
+			dp_slow_event(SW_EVENT(neigh_learned));
 	}
 }
 
 void
 pl_swctl_limited(struct rte_mbuf *m, int lim)
 {
-	sdrop(m, lim == LIM_SRC ? SW_DROP(limit_src) : SW_DROP(limit_total));
+	dp_slow_drop(m, lim == LIM_SRC ? SW_DROP(limit_src) : SW_DROP(limit_total));
 }
 
 
@@ -795,14 +742,14 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	int lim;
 
 	if (!pl_swctl_answerable(m)) {
-		sdrop(m, SW_DROP(no_way_back));
+		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
 	svi = svi_get(md->slice, sw_meta(m)->bd);
 	/* the parser checked htype Ethernet, ptype IPv4, hlen 6, plen 4 */
 	if (svi == NULL || a->arp_tip != svi->ip ||
 	    (!request && arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REPLY))) {
-		sdrop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	/* A sender no reply can go to, or that would poison the neighbour
@@ -810,7 +757,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	 * 5227 probe, which is answered but never learned). */
 	if (rte_is_multicast_ether_addr(&a->arp_sha) || rte_is_zero_ether_addr(&a->arp_sha) ||
 	    (sip != 0 && ip_martian(sip)) || (sip == 0 && !request) || sip == svi->ip) {
-		sdrop(m, SW_DROP(arp_bad));
+		dp_slow_drop(m, SW_DROP(arp_bad));
 		return;
 	}
 	if (request && (lim = limit(md->slice, sip, false)) != LIM_OK) {
@@ -821,7 +768,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0 && !(md->flags & DP_MF_DECAP))
 		neigh_learn(md->slice, sip, md->in_port, sw_meta(m)->vid, a->arp_sha.addr_bytes, svi);
 	if (!request) {
-		event(SW_EVENT(consumed));
+		dp_slow_event(SW_EVENT(consumed));
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -834,8 +781,8 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
 	if (pl_swctl_answer(m, m) == 0)
-		event(SW_EVENT(arp_reply));
-	event(SW_EVENT(consumed));
+		dp_slow_event(SW_EVENT(arp_reply));
+	dp_slow_event(SW_EVENT(consumed));
 }
 
 static void
@@ -850,27 +797,27 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	int lim;
 
 	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG)) {
-		sdrop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, md->l4_off);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
-		sdrop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	if (!pl_swctl_answerable(m)) {
-		sdrop(m, SW_DROP(no_way_back));
+		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
 	/* The whole message, over every segment (the parser only vouched for
 	 * the ICMP header in the first): RFC 1122 3.2.2 discards a bad one. */
 	len = rte_be_to_cpu_16(ip->total_length) - (md->l4_off - md->l3_off);
 	if (rte_raw_cksum_mbuf(m, md->l4_off, len, &sum) != 0 || sum != 0xffff) {
-		sdrop(m, SW_DROP(icmp_cksum));
+		dp_slow_drop(m, SW_DROP(icmp_cksum));
 		return;
 	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&ip->src_addr)) {
-		sdrop(m, SW_DROP(bad_reply_dst));
+		dp_slow_drop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
 	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
@@ -899,18 +846,18 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	if (md->flags & DP_MF_DECAP) {
 		/* back inside its tunnel, whose path has its own MTU */
 		if (pl_swctl_answer(m, m) == 0)
-			event(SW_EVENT(icmp_echo));
+			dp_slow_event(SW_EVENT(icmp_echo));
 	} else if (rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (send_fragments(m, md->l3_off, md->in_port, mtu) < 0) {
 			st()->drops[SW_DROP(frag_failed)]++;
 			st()->drop_pkts++;
 			return;
 		}
-		event(SW_EVENT(icmp_echo));
+		dp_slow_event(SW_EVENT(icmp_echo));
 	} else if (dp_slowpath_send(m, md->in_port) == 0) {
-		event(SW_EVENT(icmp_echo));
+		dp_slow_event(SW_EVENT(icmp_echo));
 	}
-	event(SW_EVENT(consumed));
+	dp_slow_event(SW_EVENT(consumed));
 }
 
 /* Punted for its size: the neighbour may be gone since, then resolve. */
@@ -944,11 +891,11 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		break;
 	case SW_PUNT_TTL:
 		icmp_error(m, md, ICMP_TIME_EXCEEDED, 0, 0);
-		sdrop(m, SW_DROP(ttl_expired));
+		dp_slow_drop(m, SW_DROP(ttl_expired));
 		break;
 	case SW_PUNT_NOROUTE:
 		icmp_error(m, md, ICMP_DEST_UNREACH, 0, 0);
-		sdrop(m, SW_DROP(no_route));
+		dp_slow_drop(m, SW_DROP(no_route));
 		break;
 	case SW_PUNT_UNRESOLVED:
 		resolve(m);
@@ -957,7 +904,7 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		handle_mtu(m, md);
 		break;
 	default:
-		sdrop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 	}
 	return -1;
 }
@@ -988,7 +935,7 @@ pl_swctl_poll(uint64_t now)
 				if (h->v6)
 					pl_switch_nd_unresolved(h->m[k]);
 				else
-					sdrop(h->m[k], SW_DROP(arp_unresolved));
+					dp_slow_drop(h->m[k], SW_DROP(arp_unresolved));
 			}
 			h->used = false;
 		} else if (now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS) && h->pool) {

@@ -10,9 +10,8 @@
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_table.h"
-
-struct sw_rewrite;
-struct dp_meta;
+#include "dp_slow.h"
+#include "sw_api.h"
 
 #define SWCTL_HOLD_MAX       4      /* packets held per unresolved neighbour */
 #define SWCTL_HOLDS          256    /* neighbours being resolved at once */
@@ -42,16 +41,6 @@ void pl_swctl_poll(uint64_t now_tsc);
 /* Free held packets (shutdown). */
 void pl_swctl_fini(void);
 
-/* What the box says about a packet (an ARP, NDP or echo answer, an ICMP
- * error) goes out the way the packet came: its ingress port and VLAN, or,
- * for one taken out of a tunnel (DP_MF_DECAP), back inside that tunnel.
- * A feature whose tunnels can carry it back registers fn (main lcore, at
- * init): send frame r (made about the packet whose dp_meta is about) into
- * the tunnel about->tunnel; takes r; 0 or -1. Only packets decapsulated
- * into a bridge domain go back (the box has an address there, its SVI's);
- * the others (into a VRF: an L3 VNI, the UPF) get no answer, counted. */
-typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
-void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
 /* May the box answer m? Not a decapsulated packet with no way back into
  * its tunnel (the caller counts it: switch.no_way_back for a request,
  * switch.icmp_tunnelled for an error). */
@@ -72,35 +61,16 @@ bool pl_swctl_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst);
  * Addresses are network order; an IPv4 one is 4 bytes, an IPv6 one 16. */
 enum { SWCTL_LIM_OK, SWCTL_LIM_SRC, SWCTL_LIM_TOTAL };
 
-/* A named drop of m, or an event, on the main lcore's counters. */
-void pl_swctl_drop(struct rte_mbuf *m, unsigned int reason);
-void pl_swctl_event(unsigned int ev);
 /* May the box originate one more packet on behalf of src (an ICMP error
  * when icmp_err)? SWCTL_LIM_*; a refused request is pl_swctl_limited(). */
 int pl_swctl_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err);
 void pl_swctl_limited(struct rte_mbuf *m, int lim);
 /* The params of the SVI entry of (slice, bd) in table (svi or svi6), or NULL. */
 const void *pl_swctl_svi(int table, uint16_t slice, uint16_t bd);
-/* A new frame from src to dst (tagged vid unless 0), padded to the
- * Ethernet minimum, with *payload pointing at its len bytes. */
-struct rte_mbuf *pl_swctl_frame_new(struct rte_mempool *mp, const uint8_t *dst, const uint8_t *src,
-				    uint16_t vid, uint16_t ethertype, uint16_t len, uint8_t **payload);
 /* One frame of payload out of every member port of bd, tagged as the port
  * is in it; each frame sent counts event ev. */
 void pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
 		      uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev);
-/* Hold routed m until (slice, ip) resolves, asking for it (ARP request,
- * NDP solicitation) at most once per SWCTL_ARP_RETRY_MS on behalf of src
- * (who pays for the requests); a full queue drops m (switch.hold_full). */
-void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
-		   const uint8_t *src);
-/* ICMP "fragmentation needed" (IPv4) or "packet too big" (IPv6) about m to
- * its sender, mtu being the largest IP packet the way on takes. Routed m:
- * from the box's address in its ingress BD. Bridged m: in the name of m's
- * destination with the MACs swapped, as Linux's tunnels answer for bridged
- * frames (a bridge has no address, and the sender's PMTU cache is keyed by
- * destination). Rate-limited like every ICMP error; m is not consumed. */
-void pl_swctl_too_big(struct rte_mbuf *m, uint16_t mtu, bool routed);
 /* Is anything held for (slice, ip), waiting for it to resolve? */
 bool pl_swctl_held(uint16_t slice, bool v6, const uint8_t *ip);
 /* (slice, ip) resolved to rw: send what is held for it. */
@@ -116,11 +86,5 @@ void pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t 
 void pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed);
 void pl_switch_nd_unresolved(struct rte_mbuf *m);
 void pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
-/* An IPv6 packet routed from the main lcore in its slice (dp_meta: slice,
- * l3_off, hash for ECMP), as a punted one the workers could not send: out
- * to its next hop, or held while the switch solicits it. Other features
- * send their own packets by it (DP_MF_MADE). Consumes m; 0, or -1 when
- * there was no route (dropped: switch.no_route). */
-int pl_switch_nd_route(struct rte_mbuf *m);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
-#include "pl_qos.h"
+#include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"

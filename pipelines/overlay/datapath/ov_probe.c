@@ -13,13 +13,13 @@
 #include "ov_probe.h"
 #include "ov_path.h"
 #include "ov_sla.h"
-#include "pl_overlay.h"
-#include "pl_switch.h"
-#include "pl_swctl.h"
+#include "ov_state.h"
+#include "sw_api.h"
 #include "dp_log.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_worker.h"
+#include "dp_slow.h"
 
 #define ICMP_ECHO_HLEN 8
 #define PROBE_TOS      0xc0     /* CS6, network control: as BFD */
@@ -238,11 +238,11 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 
 	/* bounded whatever the paths and their state */
 	if (tx_tat > tsc + tx_iv * OV_PROBE_MAX_PPS / 10) {
-		pl_swctl_event(OV_EVENT(probe_limited));
+		dp_slow_event(OV_EVENT(probe_limited));
 		return;
 	}
 	tx_tat = RTE_MAX(tx_tat, tsc) + tx_iv;
-	m = pl_swctl_frame_new(pool, zero, zero, 0, RTE_ETHER_TYPE_IPV4, len, &pl);
+	m = dp_slow_frame(pool, zero, zero, 0, RTE_ETHER_TYPE_IPV4, len, &pl);
 	if (m == NULL)
 		return;
 	/* what the underlay send and the switch's hold queue read of it: the
@@ -291,8 +291,8 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		udp->dgram_cksum = 0;
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	if (pl_overlay_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
-		pl_swctl_event(OV_EVENT(probe_sent));
+	if (ov_state_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
+		dp_slow_event(OV_EVENT(probe_sent));
 }
 
 void
@@ -313,7 +313,7 @@ ov_probe_poll(uint64_t now_tsc)
 			probe_send(id, p, seq, now_tsc);
 		if (seen != 0 && ov_sla_judge(&p->sla, judge)) {
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
-			pl_swctl_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
+			dp_slow_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);
 		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
 			publish(id, &p->sla);
@@ -336,10 +336,10 @@ ov_probe_answer(struct rte_mbuf *m)
 	/* the path's own answer: its kind, from its far end to its VTEP */
 	if (p == NULL || p->kind != (icmp ? OV_PATH_ICMP : OV_PATH_SXDP) ||
 	    ip->src_addr != p->cfg.dst || ip->dst_addr != p->cfg.src) {
-		pl_swctl_drop(m, OV_DROP(probe_stray));
+		dp_slow_drop(m, OV_DROP(probe_stray));
 		return;
 	}
 	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), ov_probe_ns(msg->tx), ov_probe_ns(msg->rx));
-	pl_swctl_event(OV_EVENT(probe_answered));
+	dp_slow_event(OV_EVENT(probe_answered));
 	rte_pktmbuf_free(m);
 }

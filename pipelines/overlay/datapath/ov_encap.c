@@ -16,17 +16,17 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
-#include "pl_overlay.h"
+#include "ov_state.h"
+#include "ov_encap.h"
 #include "ov_path.h"
 #include "ov_tun.h"
-#include "pl_switch.h"
-#include "pl_qos.h"
-#include "pl_swctl.h"
-#include "sw_rewrite.h"
+#include "sw_api.h"
+#include "qos_api.h"
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_flowkey.h"
+#include "dp_slow.h"
 
 /* Outer headers and metadata of m, encapsulated for path p. 0, or a drop reason. */
 static inline unsigned int
@@ -296,8 +296,8 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 	uint32_t tot;
 	int n;
 
-	if (pl_overlay_underlay_rw(p->vrf, p->gw) == NULL) {
-		pl_swctl_drop(m, OV_DROP(frag_failed));
+	if (ov_state_underlay_rw(p->vrf, p->gw) == NULL) {
+		dp_slow_drop(m, OV_DROP(frag_failed));
 		return;
 	}
 	memcpy(eth, rte_pktmbuf_mtod(m, const uint8_t *), 12);
@@ -309,7 +309,7 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - tot);
 	n = rte_ipv4_fragment_copy_nonseg_packet(m, f, OV_FRAGS_MAX, mtu, m->pool);
 	if (n <= 0) {
-		pl_swctl_drop(m, OV_DROP(frag_failed));
+		dp_slow_drop(m, OV_DROP(frag_failed));
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -323,20 +323,20 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 		rte_pktmbuf_mtod(f[i], struct rte_ipv4_hdr *)->hdr_checksum =
 			rte_ipv4_cksum(rte_pktmbuf_mtod(f[i], struct rte_ipv4_hdr *));
 		if ((d = (uint8_t *)rte_pktmbuf_prepend(f[i], OV_ETH_HLEN)) == NULL) {
-			pl_swctl_drop(f[i], OV_DROP(no_headroom));
+			dp_slow_drop(f[i], OV_DROP(no_headroom));
 			continue;
 		}
 		memcpy(d, eth, OV_ETH_HLEN);
 		*md = fm;
 		if ((r = encap(f[i], md, (const struct ov_tunnel *)te->params, te->action, p)) != 0) {
-			pl_swctl_drop(f[i], r);
+			dp_slow_drop(f[i], r);
 			continue;
 		}
 		md->tunnel = path;
-		pl_overlay_underlay_out(f[i], p->vrf, p->gw, p->src);
+		ov_state_underlay_out(f[i], p->vrf, p->gw, p->src);
 	}
-	pl_swctl_event(OV_EVENT(fragmented));
-	pl_swctl_event(OV_EVENT(forwarded));
+	dp_slow_event(OV_EVENT(fragmented));
+	dp_slow_event(OV_EVENT(forwarded));
 }
 
 void
@@ -345,12 +345,12 @@ pl_overlay_too_big(struct rte_mbuf *m)
 	struct dp_meta *md = dp_meta(m);
 	uint32_t path = md->out_port >> 16;
 	uint16_t mtu = (uint16_t)md->out_port;
-	const struct ov_path *p = pl_overlay_path(path);
-	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, md->tunnel);
+	const struct ov_path *p = ov_state_path(path);
+	const struct dp_entry *te = ov_state_find_id(pl_ov.tunnels, md->tunnel);
 	bool routed;
 
 	if (te == NULL || te->action == OV_TUNNEL_NONE || p == NULL) {   /* deleted meanwhile */
-		pl_swctl_drop(m, OV_DROP(no_path));
+		dp_slow_drop(m, OV_DROP(no_path));
 		return;
 	}
 	routed = ov_tunnel_l3((const struct ov_tunnel *)te->params);
@@ -370,7 +370,7 @@ pl_overlay_too_big(struct rte_mbuf *m)
 		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits++;
 	}
 	pl_swctl_too_big(m, mtu, routed);
-	pl_swctl_drop(m, OV_DROP(frag_needed));
+	dp_slow_drop(m, OV_DROP(frag_needed));
 }
 
 /* A frame the switch made about a packet that came through L2 tunnel
@@ -381,7 +381,7 @@ pl_overlay_too_big(struct rte_mbuf *m)
 static int
 tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 {
-	const struct dp_entry *te = pl_overlay_find_id(pl_ov.tunnels, about->tunnel), *pe;
+	const struct dp_entry *te = ov_state_find_id(pl_ov.tunnels, about->tunnel), *pe;
 	struct dp_meta *md = dp_meta(r);
 	const struct ov_tunnel *t;
 	const struct ov_path *p = NULL;
@@ -405,7 +405,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	} else if (ov_path_up(t->path)) {
 		path = t->path;
 	}
-	if (path == 0 || (p = pl_overlay_path(path)) == NULL ||
+	if (path == 0 || (p = ov_state_path(path)) == NULL ||
 	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN > (p->mtu != 0 ? p->mtu : UINT16_MAX))
 		goto fail;
 	/* the box's frame, untagged, as encap reads one */
@@ -417,7 +417,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 		goto fail;
 	md->flags |= DP_MF_OWN | DP_MF_MADE;
 	md->tunnel = path;
-	return pl_overlay_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
+	return ov_state_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
 fail:
 	rte_pktmbuf_free(r);
 	return -1;

@@ -148,7 +148,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				*nx = DP_NEXT_DROP(SW_DROP(route_drop));
 				continue;
 			case SW_RT_TUNNEL:
-			case SW_RT_UPF:
+			case SW_RT_UPPER:
 				nh = 0;
 				break;
 			default:
@@ -165,8 +165,8 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e[j]->params);
 				continue;
 			}
-			if (e[j]->action == SW_RT_UPF) {
-				*nx = pl_switch_route_upf(m, md);
+			if (e[j]->action == SW_RT_UPPER) {
+				*nx = pl_switch_route_upper(m, md);
 				continue;
 			}
 			sw_meta(m)->nh = nh;

@@ -124,7 +124,7 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 		*nx = DP_NEXT_DROP(SW_DROP(route_drop));
 		return -1;
 	case SW_RT_TUNNEL:
-	case SW_RT_UPF:
+	case SW_RT_UPPER:
 		*id = 0;
 		break;
 	default:
@@ -148,8 +148,8 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 		*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e->params);
 		return -1;
 	}
-	if (e->action == SW_RT_UPF) {
-		*nx = pl_switch_route_upf(m, md);
+	if (e->action == SW_RT_UPPER) {
+		*nx = pl_switch_route_upper(m, md);
 		return -1;
 	}
 	return 0;

@@ -22,8 +22,9 @@
 #include "up_event.h"
 #include "up_urr.h"
 #include "pl_upf.h"
-#include "pl_swctl.h"
+#include "sw_api.h"
 #include "gtp.h"
+#include "dp_slow.h"
 
 struct queue {
 	uint32_t session;
@@ -90,7 +91,7 @@ notify(struct queue *q, uint16_t app)
 		return;
 	q->notified = true;
 	up_event_post(&ev);
-	pl_swctl_event(UP_EVENT(ddn));
+	dp_slow_event(UP_EVENT(ddn));
 }
 
 static inline uint64_t
@@ -172,7 +173,7 @@ entry_ended(uint32_t session, uint8_t table, uint64_t now)
 				continue;
 			}
 			held--;
-			pl_swctl_drop(m, UP_DROP(session_gone));
+			dp_slow_drop(m, UP_DROP(session_gone));
 		}
 		memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
 		memcpy(q->t, keep_t, sizeof(keep_t[0]) * nk);
@@ -195,7 +196,7 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 
 	/* its walk looked up an entry that has ended since */
 	if (unlikely(ended != 0 && *up_punt_since(m) < ended)) {
-		pl_swctl_drop(m, UP_DROP(session_gone));
+		dp_slow_drop(m, UP_DROP(session_gone));
 		return;
 	}
 	q = find(session);
@@ -205,22 +206,22 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		if ((q = calloc(1, sizeof(*q))) == NULL ||
 		    rte_hash_add_key_data(queues, &session, q) < 0) {
 			free(q);
-			pl_swctl_drop(m, UP_DROP(buffer_full));
+			dp_slow_drop(m, UP_DROP(buffer_full));
 			return;
 		}
 		q->session = session;
 	}
 	notify(q, app);
 	if (notify_only) {
-		pl_swctl_drop(m, UP_DROP(notified));
+		dp_slow_drop(m, UP_DROP(notified));
 		return;
 	}
 	if (q->n == UP_BUF_SESSION || held == UP_BUF_TOTAL) {
 		if (q->n == 0) {   /* nothing older of its own: it is the one */
-			pl_swctl_drop(m, UP_DROP(buffer_full));
+			dp_slow_drop(m, UP_DROP(buffer_full));
 			return;
 		}
-		pl_swctl_drop(q->pkt[q->head], UP_DROP(buffer_full));
+		dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_full));
 		q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 		q->n--;
 		held--;
@@ -229,7 +230,7 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 	q->t[(q->head + q->n) % UP_BUF_SESSION] = rte_rdtsc();
 	q->n++;
 	held++;
-	pl_swctl_event(UP_EVENT(buffered));
+	dp_slow_event(UP_EVENT(buffered));
 }
 
 /* q's packets of app (of the session entry in table, or any: -1) looked
@@ -256,13 +257,13 @@ reeval(struct queue *q, uint16_t app, int table, const struct dp_entry *e)
 		}
 		held--;
 		if (e == NULL || e->action != UP_DL_ENCAP_N3) {
-			pl_swctl_drop(m, UP_DROP(buffer_gone));
+			dp_slow_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
 		/* as upf.dl counts what it sends to encap_n3 */
 		if ((col = up_urr_main_column()) >= 0)
 			up_urr_count((unsigned int)col, (const struct up_term *)e->params, m);
-		pl_swctl_event(UP_EVENT(to_n3));
+		dp_slow_event(UP_EVENT(to_n3));
 		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
@@ -367,7 +368,7 @@ up_buf_poll(uint64_t now)
 		struct queue *q = data;
 
 		while (q->n != 0 && now - q->t[q->head] > age) {
-			pl_swctl_drop(q->pkt[q->head], UP_DROP(buffer_expired));
+			dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_expired));
 			q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 			q->n--;
 			held--;

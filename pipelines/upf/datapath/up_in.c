@@ -30,7 +30,7 @@
 #include "up_own.h"
 #include "up_urr.h"
 #include "gtp.h"
-#include "pl_switch.h"
+#include "sw_api.h"
 #include "dp_config.h"
 #include "dp_parse.h"
 #include "dp_port.h"

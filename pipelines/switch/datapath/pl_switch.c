@@ -4,18 +4,20 @@
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
  * ICMPv6: sw_nd.c). */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <rte_errno.h>
 
 #include "pl_switch.h"
 #include "pl_swctl.h"
-#include "pl_qos.h"
+#include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
 
 struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
+unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
 int pl_sw_meta_off = -1;
 
 #define DP_REASONS_DEF "pl_switch.def"
@@ -93,9 +95,9 @@ static const struct dp_table_def fdb_def = {
 	[SW_RT_DROP] = { "drop", 0, {} },							\
 	[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },						\
 	[SW_RT_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },			\
-	[SW_RT_UPF] = { "upf", 0, {} }
+	[SW_RT_UPPER] = { NULL, 0, {} }   /* named at init (route_upper) */
 
-static const struct dp_table_def routes_def = {
+static struct dp_table_def routes_def = {
 	.name = "routes", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
 	.n_actions = 8,
@@ -160,7 +162,7 @@ static const struct dp_table_def svi_def = {
 
 /* IPv6: the same VRFs (the slice), the same actions as routes and neigh;
  * ECMP is 2-way (see SW_ECMP6_MAX). */
-static const struct dp_table_def routes6_def = {
+static struct dp_table_def routes6_def = {
 	.name = "routes6", .size = 1u << 16, .n_fields = 2,
 	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
 	.n_actions = 8,
@@ -190,6 +192,23 @@ static const struct dp_table_def svi6_def = {
 	.default_action = 1,
 };
 
+/* The route action into the feature attached to the "route" edge, named
+ * after it (the UPF's: "upf"); none without one. */
+static void
+route_upper(void)
+{
+	static char name[32];
+	const char *node = dp_feature_attached("switch.l3", "route");
+	unsigned int n = SW_RT_UPPER;
+
+	if (node != NULL) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(node, "."), node);
+		n = SW_RT_UPPER + 1;
+	}
+	routes_def.actions[SW_RT_UPPER].name = routes6_def.actions[SW_RT_UPPER].name = name;
+	routes_def.n_actions = routes6_def.n_actions = (uint8_t)n;
+}
+
 static int
 sw_init(unsigned int workers)
 {
@@ -212,6 +231,9 @@ sw_init(unsigned int workers)
 	if ((rc = dp_reasons_register(sw_drop_reasons, SW_DROP_N, sw_event_reasons, SW_EVENT_N,
 				      &pl_sw_drop_base, &pl_sw_event_base)) < 0)
 		return rc;
+	pl_sw_drop_frag_needed = SW_DROP(frag_needed);
+	pl_sw_drop_pkt_too_big = SW_DROP(pkt_too_big);
+	route_upper();
 	if ((pl_sw_meta_off = rte_mbuf_dynfield_register(&meta_desc)) < 0) {
 		DP_LOG(ERR, "switch: per-packet field: %s", rte_strerror(rte_errno));
 		return -rte_errno;
@@ -267,9 +289,9 @@ const struct dp_feature pl_switch_feature = {
 	.n_stages = 4,
 	.stages = {
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
-		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", "overlay.encap" } },
-		{ "switch.l3", pl_switch_l3_burst, { "overlay.encap", "upf.n6" } },
-		{ "switch.l3v6", pl_switch_l3v6_burst, { "overlay.encap", "upf.n6" } },
+		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel") } },
+		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
+		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
 	},
 	.slowpath = pl_swctl_slowpath,
 	.ctl_poll = sw_poll,

@@ -1,33 +1,28 @@
-/* The "switch" pipeline: slices at ingress, an L2 bridge domain and an L3
- * VRF per slice. Every key after ingress carries the slice (or a bridge
- * domain that belongs to exactly one slice), so no lookup can match another
- * slice's entry. Stages: ingress (interfaces, MAC learning) -> l2 (fdb:
- * bridge, flood, or route) -> l3 (routes, neighbours, rewrite) for IPv4,
- * l3v6 (routes6, neigh6) for IPv6. The slow path (ARP, ICMP, neighbour
- * resolution, learning) is pl_swctl, NDP and ICMPv6 sw_nd. */
-#ifndef PL_SWITCH_H
-#define PL_SWITCH_H
+/* The switch's public API: what a feature built on it (overlay, upf) may
+ * use of it, and nothing else of the switch is in such a feature's include
+ * path. Its tables (ids, actions, the params stages overlay on entries),
+ * its per-packet field, the keys its tables take, learning, the frame
+ * rewrites of a routed packet, and on the main lcore: holding a packet
+ * for resolution, ICMP "too big", routing an IPv6 packet, answers back
+ * into a tunnel. An upper feature's stages attach to the switch's open
+ * edges (dp_feature.attach): "tunnel" on switch.l2, switch.l3 and
+ * switch.l3v6 (fdb, flood and route tunnels), "route" on switch.l3 and
+ * switch.l3v6 (a route action named after the attached feature). */
+#ifndef SW_API_H
+#define SW_API_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include "dp_addr.h"
 #include "dp_feature.h"
 #include "dp_table.h"
-
-extern const struct dp_feature pl_switch_feature;
-
-/* drop reasons and events (pl_switch.def), in the slots registered at init */
-#define DP_REASONS_DEF "pl_switch.def"
-#define DP_REASONS_PREFIX SW
-#include "dp_reasons.h"
-#undef DP_REASONS_PREFIX
-#undef DP_REASONS_DEF
-extern unsigned int pl_sw_drop_base, pl_sw_event_base;
-#define SW_DROP(name) (pl_sw_drop_base + SW_DROP_##name)
-#define SW_EVENT(name) (pl_sw_event_base + SW_EVENT_##name)
 
 /* table ids, filled at init */
 struct pl_switch_tables {
@@ -38,21 +33,18 @@ extern struct pl_switch_tables pl_sw;
 
 enum { SW_IF_ATTACH, SW_IF_DROP };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
-/* switch.l2's edges */
-enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };
-enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_UPF };   /* switch.l3 and switch.l3v6 alike */
-#define SW_TUNNEL_MAX 65535      /* tunnel ids 1..: the overlay's tunnels table */
+/* Tunnels (fdb "tunnel", flood t0..t7, route "tunnel"): ids 1.. of the
+ * feature that attaches to the switch's open edge "tunnel" (switch.l2,
+ * switch.l3, switch.l3v6); the packet goes there with dp_meta.tunnel set. */
+#define SW_TUNNEL_MAX 65535
+/* SW_RT_UPPER: a route into the feature attached to the switch's open edge
+ * "route" (switch.l3 and switch.l3v6), a hop like any route (TTL - 1). The
+ * action is named after that feature; without one it is not declared. */
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL,
-       SW_RT_UPF /* into the UPF's downlink (a UE pool): upf.n6 */ };
+       SW_RT_UPPER };
 enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
 /* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
 enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };
-
-/* why the switch punted a packet (dp_meta.punt) */
-enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
-       SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */,
-       SW_PUNT_ND /* IPv6: a neighbour solicitation multicast to one of the box's addresses */,
-       SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */ };
 
 #define SW_ECMP_MAX 4
 #define SW_NH_MAX (1u << 16)     /* next-hop ids 1..65535 (sw_nexthop.c) */
@@ -97,6 +89,10 @@ struct sw_nh6_unresolved { uint16_t vrf; uint8_t ip[16]; };
 _Static_assert(SW_RT6_IDS_OFF >= sizeof(struct sw_ecmp6) && SW_RT6_IDS_OFF % 2 == 0 &&
 	       SW_RT6_IDS_OFF + SW_ECMP6_MAX * sizeof(uint16_t) <= DP_PARAMS_BYTES &&
 	       SW_NH_MAX - 1 <= UINT16_MAX, "an IPv6 route's next-hop ids fit after its params");
+
+/* The switch's drop reasons an upper feature's routed packets end in too
+ * (the same counters), set at init. */
+extern unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
 
 /* The switch's own per-packet fields, an mbuf dynamic field registered at
  * init: set by its stages, read by later stages and its slow path. */
@@ -150,17 +146,22 @@ struct sw_learn_ev {
 
 _Static_assert(sizeof(struct sw_learn_ev) == 16, "rte_ring elements are multiples of 4 bytes");
 
-/* The stages (pl.h contract), one file each. */
-uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-				 uint16_t *next);
-uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *next);
-/* l2, for a frame to a group MAC: is it a neighbour solicitation for one of
- * the box's IPv6 addresses in its bridge domain (then punted, not flooded)? */
-int pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
+/* Worker: ev to the control thread, unless it repeats *last (a burst from
+ * one new host would send it once a packet); *last becomes ev. */
+void pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last,
+			  const struct sw_learn_ev *ev);
 
+/* Does fdb entry e already say what a learn event for (port, or tunnel
+ * when not 0) would? Static entries always do: learning never moves them. */
+static inline bool
+pl_switch_fdb_knows(const struct dp_entry *e, uint16_t port, uint32_t tunnel)
+{
+	if (e->action == SW_FDB_LEARNED)
+		return tunnel == 0 && ((const struct sw_fwd *)e->params)->port == port;
+	if (e->action == SW_FDB_TUNNEL_LEARNED)
+		return tunnel != 0 && ((const struct sw_tun *)e->params)->tunnel == tunnel;
+	return true;
+}
 
 /* Key builders shared with the slow path. Every switch key fits in
  * SW_KEY_BYTES (checked at init), so a burst's keys take 1 KiB of stack,
@@ -236,61 +237,6 @@ pl_switch_ip6_reserved(const uint8_t *a)
 	return dp_addr_ip6_reserved(a);
 }
 
-/* The box's link-local address in a bridge domain: fe80::/64 with the
- * modified EUI-64 of its SVI MAC (RFC 4291 2.5.6, appendix A). */
-static inline void
-pl_switch_ll_addr(uint8_t *ip, const uint8_t *mac)
-{
-	static const uint8_t fe80[8] = { 0xfe, 0x80 };
-
-	memcpy(ip, fe80, 8);
-	ip[8] = mac[0] ^ 0x02;
-	ip[9] = mac[1];
-	ip[10] = mac[2];
-	ip[11] = 0xff;
-	ip[12] = 0xfe;
-	memcpy(ip + 13, mac + 3, 3);
-}
-
-static inline void
-pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(port);
-}
-
-static inline void
-pl_switch_key_bd(uint8_t *k, uint16_t bd)
-{
-	memset(k, 0, 16);
-	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
-}
-
-/* Worker -> control learn rings (one per worker), and their drain into
- * the fdb (main lcore, every loop). */
-int pl_switch_learn_init(unsigned int n_workers);
-void pl_switch_learn_fini(void);
-void pl_switch_learn_drain(void);
-/* Worker: ev to the control thread, unless it repeats *last (a burst from
- * one new host would send it once a packet); *last becomes ev. */
-void pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last,
-			  const struct sw_learn_ev *ev);
-
-/* Does fdb entry e already say what a learn event for (port, or tunnel
- * when not 0) would? Static entries always do: learning never moves them. */
-static inline bool
-pl_switch_fdb_knows(const struct dp_entry *e, uint16_t port, uint32_t tunnel)
-{
-	if (e->action == SW_FDB_LEARNED)
-		return tunnel == 0 && ((const struct sw_fwd *)e->params)->port == port;
-	if (e->action == SW_FDB_TUNNEL_LEARNED)
-		return tunnel != 0 && ((const struct sw_tun *)e->params)->tunnel == tunnel;
-	return true;
-}
-
-/* The write check (sw_guard.c): registers it and its refusal reason. */
-int pl_switch_guard_init(void);
 /* A feature's table that hands a bridge domain to a slice joins the check:
  * fn says which (bd, slice) an entry (action, key, params) claims, false
  * for none. Main lcore, at init; 0 or -ENOSPC. */
@@ -298,8 +244,107 @@ typedef bool pl_switch_claim_fn(uint16_t action, const uint8_t *key, const uint8
 				uint16_t *slice);
 int pl_switch_guard_claimer(int table, pl_switch_claim_fn *fn);
 
-/* Next-hop ids and the derived nexthops table (sw_nexthop.c). */
-int pl_switch_nexthop_init(void);
-void pl_switch_nexthop_fini(void);
+/* Set the frame's outer VLAN to vid (0 = untagged), given whether it has a
+ * tag now. 0 or -ENOSPC (no headroom to push). */
+static inline int
+pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (tagged) {
+		rte_be16_t *tci = (rte_be16_t *)(d + 2 * RTE_ETHER_ADDR_LEN + 2);
+
+		if (vid == 0) {   /* pop */
+			memmove(d + 4, d, 2 * RTE_ETHER_ADDR_LEN);
+			rte_pktmbuf_adj(m, 4);
+		} else {          /* retag, keeping the priority bits */
+			*tci = rte_cpu_to_be_16((rte_be_to_cpu_16(*tci) & 0xf000) | vid);
+		}
+		return 0;
+	}
+	if (vid == 0)
+		return 0;
+	d = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	if (d == NULL)
+		return -ENOSPC;
+	memmove(d, d + 4, 2 * RTE_ETHER_ADDR_LEN);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	*(rte_be16_t *)(d + 14) = rte_cpu_to_be_16(vid);
+	return 0;
+}
+
+/* A routed IPv4 packet's TTL - 1, with incremental checksum. */
+static __rte_always_inline void
+pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t sum;
+
+	ip->time_to_live--;
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'): TTL is the high byte of its
+	 * 16-bit word m, so ~m + m' = 0xfeff. Unlike HC + 0x100 (RFC 1141) it is
+	 * right when HC is 0xfeff. */
+	sum = (uint32_t)(~rte_be_to_cpu_16(ip->hdr_checksum) & 0xffff) + 0xfeff;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+}
+
+/* Routed-packet rewrite: MACs, TTL, then the egress VLAN. */
+static __rte_always_inline int
+pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	pl_switch_ttl_dec(m, md);
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
+
+/* The same for IPv6: no header checksum, the hop limit is all that changes. */
+static __rte_always_inline int
+pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(&eth->dst_addr, rw->dmac, 6);
+	memcpy(&eth->src_addr, rw->smac, 6);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
+}
+
+/* ---- on the main lcore (the switch's slow path, which upper features'
+ * slow paths use) ---- */
+/* What the box says about a packet (an ARP, NDP or echo answer, an ICMP
+ * error) goes out the way the packet came: its ingress port and VLAN, or,
+ * for one taken out of a tunnel (DP_MF_DECAP), back inside that tunnel.
+ * A feature whose tunnels can carry it back registers fn (main lcore, at
+ * init): send frame r (made about the packet whose dp_meta is about) into
+ * the tunnel about->tunnel; takes r; 0 or -1. Only packets decapsulated
+ * into a bridge domain go back (the box has an address there, its SVI's);
+ * the others (into a VRF: an L3 VNI, the UPF) get no answer, counted. */
+typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
+void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
+
+/* Hold routed m until (slice, ip) resolves, asking for it (ARP request,
+ * NDP solicitation) at most once per SWCTL_ARP_RETRY_MS on behalf of src
+ * (who pays for the requests); a full queue drops m (switch.hold_full). */
+void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
+		   const uint8_t *src);
+
+/* ICMP "fragmentation needed" (IPv4) or "packet too big" (IPv6) about m to
+ * its sender, mtu being the largest IP packet the way on takes. Routed m:
+ * from the box's address in its ingress BD. Bridged m: in the name of m's
+ * destination with the MACs swapped, as Linux's tunnels answer for bridged
+ * frames (a bridge has no address, and the sender's PMTU cache is keyed by
+ * destination). Rate-limited like every ICMP error; m is not consumed. */
+void pl_swctl_too_big(struct rte_mbuf *m, uint16_t mtu, bool routed);
+
+/* An IPv6 packet routed from the main lcore in its slice (dp_meta: slice,
+ * l3_off, hash for ECMP), as a punted one the workers could not send: out
+ * to its next hop, or held while the switch solicits it. Other features
+ * send their own packets by it (DP_MF_MADE). Consumes m; 0, or -1 when
+ * there was no route (dropped: switch.no_route). */
+int pl_switch_nd_route(struct rte_mbuf *m);
 
 #endif

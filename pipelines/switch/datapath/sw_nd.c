@@ -22,6 +22,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_worker.h"
+#include "dp_slow.h"
 
 #define IP6_HLEN	 40
 #define ND_HLIM		 255	/* NDP is only valid from on-link (RFC 4861 7.1) */
@@ -217,11 +218,11 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	}
 	/* the way back first: sw_meta is read only when there is one */
 	if (!pl_swctl_answerable(m)) {
-		pl_swctl_event(SW_EVENT(icmp_tunnelled));
+		dp_slow_event(SW_EVENT(icmp_tunnelled));
 		return;
 	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, oip->src_addr)) {
-		pl_swctl_event(SW_EVENT(no_answer_src));
+		dp_slow_event(SW_EVENT(no_answer_src));
 		return;
 	}
 	svi = svi6_get(md->slice, sw_meta(m)->bd);
@@ -230,11 +231,11 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 		return;
 	lim = pl_swctl_limit(md->slice, true, oip->src_addr, true);
 	if (lim != SWCTL_LIM_OK) {
-		pl_swctl_event(lim == SWCTL_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
+		dp_slow_event(lim == SWCTL_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
 		return;
 	}
 	quote = RTE_MIN(quote, (uint32_t)ICMP6_QUOTE_MAX);
-	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
+	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
 			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + sizeof(*icmp) + quote), &p);
 	if (r == NULL)
 		return;
@@ -254,7 +255,7 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 		memcpy(src, svi->ip, 16);
 	icmp6_finish(p, src, oip->src_addr, ICMP6_HLIM, (uint16_t)(sizeof(*icmp) + quote));
 	if (pl_swctl_answer(r, m) == 0)
-		pl_swctl_event(SW_EVENT(icmp6_error));
+		dp_slow_event(SW_EVENT(icmp6_error));
 }
 
 static void
@@ -277,23 +278,23 @@ pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 
 	if (mtu != 0 && IP6_HLEN + rte_be_to_cpu_16(ip6_of(m)->payload_len) > mtu) {
 		icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, mtu);
-		pl_swctl_drop(m, SW_DROP(pkt_too_big));
+		dp_slow_drop(m, SW_DROP(pkt_too_big));
 		return;
 	}
 	if (pl_switch_rewrite6(m, md, rw) < 0) {
-		pl_swctl_drop(m, SW_DROP(vlan_push));
+		dp_slow_drop(m, SW_DROP(vlan_push));
 		return;
 	}
 	dp_slowpath_send(m, rw->port);
 	if (!(md->flags & DP_MF_MADE))
-		pl_swctl_event(SW_EVENT(forwarded));
+		dp_slow_event(SW_EVENT(forwarded));
 }
 
 void
 pl_switch_nd_unresolved(struct rte_mbuf *m)
 {
 	icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
-	pl_swctl_drop(m, SW_DROP(nd_unresolved));
+	dp_slow_drop(m, SW_DROP(nd_unresolved));
 }
 
 /* A solicitation for ip (in slice) to its solicited-node group on every
@@ -316,7 +317,7 @@ pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, 
 	if ((svi = svi6_get(slice, bd)) == NULL)
 		return;
 	if (pl_swctl_limit(slice, true, src, false) != SWCTL_LIM_OK) {
-		pl_swctl_event(SW_EVENT(nd_solicit_limited));
+		dp_slow_event(SW_EVENT(nd_solicit_limited));
 		return;
 	}
 	memcpy(group + 13, ip + 13, 3);   /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
@@ -359,7 +360,7 @@ nd_learn(uint16_t slice, const uint8_t *ip, uint16_t port, uint16_t vid, const u
 		u.table = pl_sw.neigh6;
 		u.action = SW_NB_LEARNED;
 		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
-			pl_swctl_event(SW_EVENT(nd_learned));
+			dp_slow_event(SW_EVENT(nd_learned));
 	}
 }
 
@@ -378,7 +379,7 @@ nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *targe
 	struct rte_mbuf *r;
 	uint8_t *p, *na;
 
-	r = pl_swctl_frame_new(m->pool, dmac, svi->mac, sw_meta(m)->vid, RTE_ETHER_TYPE_IPV6,
+	r = dp_slow_frame(m->pool, dmac, svi->mac, sw_meta(m)->vid, RTE_ETHER_TYPE_IPV6,
 			       IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN, &p);
 	if (r == NULL)
 		return;
@@ -392,7 +393,7 @@ nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *targe
 	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
 	icmp6_finish(p, target, dad ? all_nodes : ip->src_addr, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
 	if (pl_swctl_answer(r, m) == 0)
-		pl_swctl_event(SW_EVENT(nd_advert));
+		dp_slow_event(SW_EVENT(nd_advert));
 }
 
 /* The link-layer address option of type want in an NDP message's options
@@ -431,23 +432,23 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	int lim;
 
 	if (!pl_swctl_answerable(m)) {
-		pl_swctl_drop(m, SW_DROP(no_way_back));
+		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
 	svi = svi6_get(md->slice, sw_meta(m)->bd);
 	if (svi == NULL) {
-		pl_swctl_drop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	/* all of it in the first segment, and no Fragment header, not even
 	 * an atomic one (RFC 6980 5) */
 	if (!(md->flags & DP_MF_L4) || (md->flags & (DP_MF_FRAG | DP_MF_ATOMIC_FRAG)) || len < ND_MSG_LEN ||
 	    md->l4_off + len > rte_pktmbuf_data_len(m)) {
-		pl_swctl_drop(m, SW_DROP(nd_bad));
+		dp_slow_drop(m, SW_DROP(nd_bad));
 		return;
 	}
 	if (!icmp6_cksum_ok(m)) {
-		pl_swctl_drop(m, SW_DROP(icmp6_cksum));
+		dp_slow_drop(m, SW_DROP(icmp6_cksum));
 		return;
 	}
 	nd = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
@@ -460,17 +461,17 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 			     rte_is_zero_ether_addr((const struct rte_ether_addr *)lla))) ||
 	    (ns && unspec && (lla != NULL || !solicited_node(ip->dst_addr))) ||
 	    (!ns && (unspec || (pl_switch_ip6_mcast(ip->dst_addr) && (nd[4] & NA_SOLICITED))))) {
-		pl_swctl_drop(m, SW_DROP(nd_bad));
+		dp_slow_drop(m, SW_DROP(nd_bad));
 		return;
 	}
 	if (ns) {
 		pl_switch_ll_addr(ll, svi->mac);
 		if (memcmp(target, svi->ip, 16) != 0 && memcmp(target, ll, 16) != 0) {
-			pl_swctl_drop(m, SW_DROP(not_for_us));
+			dp_slow_drop(m, SW_DROP(not_for_us));
 			return;
 		}
 		if (!unspec && !pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
-			pl_swctl_drop(m, SW_DROP(bad_reply_dst));
+			dp_slow_drop(m, SW_DROP(bad_reply_dst));
 			return;
 		}
 		if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
@@ -498,7 +499,7 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	}
 	if (ns)
 		nd_advertise(m, svi, target, lla);
-	pl_swctl_event(SW_EVENT(consumed));
+	dp_slow_event(SW_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
@@ -519,27 +520,27 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 	int lim;
 
 	if (!pl_swctl_answerable(m)) {
-		pl_swctl_drop(m, SW_DROP(no_way_back));
+		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
 	svi = svi6_get(md->slice, sw_meta(m)->bd);
 	if (svi == NULL || (md->flags & DP_MF_FRAG)) {
-		pl_swctl_drop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	if (!icmp6_cksum_ok(m)) {
-		pl_swctl_drop(m, SW_DROP(icmp6_cksum));
+		dp_slow_drop(m, SW_DROP(icmp6_cksum));
 		return;
 	}
 	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
-		pl_swctl_drop(m, SW_DROP(bad_reply_dst));
+		dp_slow_drop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
 	if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
 		pl_swctl_limited(m, lim);
 		return;
 	}
-	r = pl_swctl_frame_new(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
+	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
 			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + len), &p);
 	if (r != NULL) {
 		icmp = (struct icmp6_hdr *)(p + IP6_HLEN);
@@ -550,9 +551,9 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 		icmp6_finish(p, anycast ? svi->ip : ip->dst_addr, ip->src_addr, ICMP6_HLIM,
 			     (uint16_t)len);
 		if (pl_swctl_answer(r, m) == 0)
-			pl_swctl_event(SW_EVENT(icmp6_echo));
+			dp_slow_event(SW_EVENT(icmp6_echo));
 	}
-	pl_swctl_event(SW_EVENT(consumed));
+	dp_slow_event(SW_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
@@ -562,7 +563,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 	uint8_t type;
 
 	if (md->l4_proto != IPPROTO_ICMPV6 || !(md->flags & DP_MF_L4)) {
-		pl_swctl_drop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	type = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
@@ -571,7 +572,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 	else if ((type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT) && !anycast)
 		handle_nd(m, md);
 	else
-		pl_swctl_drop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 }
 
 /* A routed packet with no rewrite when the worker looked (or over the
@@ -606,7 +607,7 @@ pl_switch_nd_route(struct rte_mbuf *m)
 	} else {
 		/* the route changed meanwhile to local, drop or none: no next hop */
 		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
-		pl_swctl_drop(m, SW_DROP(no_route));
+		dp_slow_drop(m, SW_DROP(no_route));
 		return -1;
 	}
 	if ((rw = neigh6_get(md->slice, nh)) != NULL) {
@@ -632,21 +633,21 @@ pl_switch_nd_slowpath(struct rte_mbuf *m)
 		break;
 	case SW_PUNT_TTL:
 		icmp6_error(m, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, 0);
-		pl_swctl_drop(m, SW_DROP(ttl_expired));
+		dp_slow_drop(m, SW_DROP(ttl_expired));
 		break;
 	case SW_PUNT_NOROUTE:
 		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
-		pl_swctl_drop(m, SW_DROP(no_route));
+		dp_slow_drop(m, SW_DROP(no_route));
 		break;
 	case SW_PUNT_SCOPE:
 		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_BEYONDSCOPE, 0);
-		pl_swctl_drop(m, SW_DROP(ip6_ll_src));
+		dp_slow_drop(m, SW_DROP(ip6_ll_src));
 		break;
 	case SW_PUNT_UNRESOLVED:
 	case SW_PUNT_MTU:
 		pl_switch_nd_route(m);
 		break;
 	default:
-		pl_swctl_drop(m, SW_DROP(not_for_us));
+		dp_slow_drop(m, SW_DROP(not_for_us));
 	}
 }

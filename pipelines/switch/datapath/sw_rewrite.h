@@ -1,0 +1,37 @@
+/* The switch's routes into the features attached to its open edges: a hop
+ * like any route (TTL or hop limit - 1), then the edge. The frame rewrites
+ * themselves (VLAN, MACs, TTL) are sw_api.h's: upper features use them too. */
+#ifndef SW_REWRITE_H
+#define SW_REWRITE_H
+
+#include "sw_api.h"
+#include "pl_switch.h"
+
+/* A route to a peer site: TTL or hop limit - 1, then the feature attached
+ * to the "tunnel" edge (the overlay's encap). The frame keeps its MACs
+ * until encap (the tunnel's router MAC then), so a packet too big for the
+ * path still names its sender. */
+static __rte_always_inline uint16_t
+pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rt_tunnel *t)
+{
+	if (md->flags & DP_MF_IPV4)
+		pl_switch_ttl_dec(m, md);
+	else
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	md->tunnel = t->tunnel;
+	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
+}
+
+/* A route of the feature attached to the "route" edge (the UPF's
+ * downlink, which looks the session up by slice and destination). */
+static inline uint16_t
+pl_switch_route_upper(struct rte_mbuf *m, struct dp_meta *md)
+{
+	if (md->flags & DP_MF_IPV4)
+		pl_switch_ttl_dec(m, md);
+	else
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	return DP_NEXT_EDGE(SW_L3_EDGE_ROUTE);
+}
+
+#endif
