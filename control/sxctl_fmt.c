@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "ov_intent.h"
 #include "sxctl.h"
 
 /* ---------------------------------------------------------------- output */
