@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The overlay's intents (VTEPs, sites, VNIs, paths, tunnels, policies, classes): its kinds, inputs and views in the intent library. */
+/* The overlay's intents (VTEPs, sites, VNIs, paths, tunnels, policies, classes) in the intent library. */
 /*
  * The overlay builds on the switch: a tunnel's flood entries are the
  * switch's table, which ov_intent.c writes through sw_intent.h. IPv4

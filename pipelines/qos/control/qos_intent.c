@@ -154,7 +154,8 @@ compile_vdn_add(struct cc *c, const struct intent *it)
 				   it->peak ? it->peak - it->rate : 0, QOS_F_EBS,
 				   it->peak ? burst_of(it->peak - it->rate) : 0)));
 	cc_add(c, pipe_upd(it));
-	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, it->id, QOS_F_METER, it->id));
+	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, it->id, QOS_F_METER,
+								 it->id));
 	if (u != NULL)
 		json_object_set_new(u, "priority", json_integer(it->prio));
 	cc_add(c, u);
