@@ -16,6 +16,9 @@
 #include "gtp.h"
 #include "intent.h"
 #include "intent_cc.h"
+#include "ov_intent.h"
+#include "qos_intent.h"
+#include "sw_intent.h"
 
 #define PATH_ID_MAX   4095
 #define METER_ID_MAX  4095
@@ -351,7 +354,7 @@ idx_update(struct cx *x, const char *table, const char *key, json_t *was, json_t
 /* The value input @k is about for @it (its indexed field's), false when
  * the whole table is its input. */
 static bool
-idx_value(const struct intent *it, enum intent_input k, json_int_t *v)
+idx_value(const struct intent *it, unsigned int k, json_int_t *v)
 {
 	switch (k) {
 	case INTENT_IN_INTERFACES:
@@ -377,7 +380,7 @@ idx_value(const struct intent *it, enum intent_input k, json_int_t *v)
 
 /* Input @k of @it: the entries it can be about, or the whole table. */
 static json_t *
-input_of(struct cx *x, const struct intent *it, enum intent_input k)
+input_of(struct cx *x, const struct intent *it, unsigned int k)
 {
 	const char *table = intent_input_table(k), *key;
 	json_t *out, *rows, *t;
@@ -495,7 +498,7 @@ run(struct cx *x, const struct intent *it, const char *ptr)
 		for (int k = 0; k < INTENT_IN_MAX; k++)
 			if ((need & INTENT_IN(k)) && in[k] == NULL)
 				in[k] = k == INTENT_IN_PORTS ? json_incref(cd_tables_ports(x->t)) :
-					input_of(x, it, (enum intent_input)k);
+					input_of(x, it, (unsigned int)k);
 		need = 0;
 		rc = intent_compile(it, in, &need, &params, err, sizeof(err));
 	} while (rc == -EAGAIN && need != 0);

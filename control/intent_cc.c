@@ -23,7 +23,7 @@ cc_refuse(struct cc *c, int rc, const char *fmt, ...)
 }
 
 json_t *
-cc_input(struct cc *c, enum intent_input k)
+cc_input(struct cc *c, unsigned int k)
 {
 	if (c->in[k] == NULL)
 		c->need |= INTENT_IN(k);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* One intent's compile step (what it read, its updates, why it stops): the compilers' helpers. */
 /*
- * intent.c (the driver and the switch's intents) and intent_overlay.c
- * (the overlay's) build their table.write updates with these helpers and
- * check their arguments with the dataplane's own address and number
- * rules (dp_addr.h, dp_num.h); no table is named here. Not for callers of
- * the intent library: they see intent.h only.
+ * The features' compiles (pipelines/<f>/control/<p>_intent.c) build their
+ * table.write updates with these helpers and check their arguments with
+ * the dataplane's own address and number rules (dp_addr.h, dp_num.h); no
+ * table is named here. A lower module than the driver (intent.c), which
+ * runs a step: it takes only the types of intent_arg.h. Not for callers
+ * of the intent library: they see intent.h and the features' headers.
  */
 #ifndef INTENT_CC_H
 #define INTENT_CC_H
@@ -15,7 +16,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "intent.h"
+#include "intent_arg.h"
 
 /* One compile step's state: what was read, what it still needs, the
  * updates so far and the reason it stops. */
@@ -31,7 +32,7 @@ struct cc {
 /* @rc, with the message in c->err. */
 int cc_refuse(struct cc *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Input @k, or NULL once it is noted as needed. */
-json_t *cc_input(struct cc *c, enum intent_input k);
+json_t *cc_input(struct cc *c, unsigned int k);
 
 /* One table.write update (match and params taken); a delete (NULL
  * action) has no params. NULL when out of memory. */

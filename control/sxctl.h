@@ -110,7 +110,7 @@ shortcut_fn *shortcut_find(const char *cmd);
 int shortcut_run(struct sx_ctx *x, const struct intent *it);
 /* The entries of @v's table whose filter field is @want (all when < 0):
  * @line prints each, or {"table","entries"} with --json. */
-int shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *));
+int shortcut_show(struct sx_ctx *x, const struct intent_view *v, json_int_t want, void (*line)(json_t *));
 
 /* ----------------------------------------------------- sxctl_overlay.c */
 
@@ -241,7 +241,7 @@ void fmt_route(json_t *e);
 void fmt_fdb(json_t *e);
 void fmt_neigh(json_t *e);
 /* The overlay's: one line per policy entry, a table of tunnel rows
- * (intent_tunnel_rows). */
+ * (ov_intent_tunnel_rows). */
 void fmt_policy(json_t *e);
 void fmt_tunnels(json_t *rows);
 

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "ov_intent.h"
 #include "sxctl.h"
 
 /* ---------------------------------------------------------------- output */
@@ -661,7 +662,7 @@ fmt_policy(json_t *e)
 	putk(" hits=", e, "hits", "\n");
 }
 
-/* tunnel show: one row per tunnel (intent_tunnel_rows); ttl 0 and dscp 64
+/* tunnel show: one row per tunnel (ov_intent_tunnel_rows); ttl 0 and dscp 64
  * copy the inner packet's. */
 void
 fmt_tunnels(json_t *rows)

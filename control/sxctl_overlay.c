@@ -3,7 +3,7 @@
 /*
  * Here are the words only: their syntax, which word goes where. What each
  * writes, its limits and defaults (a probed path's timers) are the intent
- * library's (intent_overlay.c), which sxcd shares; it refuses a malformed
+ * library's (ov_intent.c), which sxcd shares; it refuses a malformed
  * argument before anything is sent, and sxctl reports that as a usage error.
  */
 #include <stdio.h>
@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "intent.h"
+#include "ov_intent.h"
+#include "sw_intent.h"
 #include "sxctl.h"
 
 /* add|del: which, else a usage error naming the forms. */
@@ -179,15 +181,15 @@ number_or_copy(struct parse_opt *o, const char *what, json_int_t copy, json_int_
 static int
 tunnel_show(struct sx_ctx *x)
 {
-	static const enum intent_input from[] = { INTENT_IN_TUNNELS, INTENT_IN_PEERS,
-						  INTENT_IN_FLOOD };
+	static const unsigned int from[] = { INTENT_IN_TUNNELS, INTENT_IN_PEERS,
+						INTENT_IN_FLOOD };
 	json_t *in[3] = { NULL }, *rows, *doc;
 	int rc = EX_OK;
 
 	for (size_t k = 0; k < 3 && rc == EX_OK; k++)
 		rc = table_read_all(x, intent_input_table(from[k]), &in[k]);
 	if (rc == EX_OK) {
-		if ((rows = intent_tunnel_rows(in[0], in[1], in[2])) == NULL)
+		if ((rows = ov_intent_tunnel_rows(in[0], in[1], in[2])) == NULL)
 			sx_oom();
 		if (x->json) {
 			doc = json_pack("{s:o}", "tunnels", rows);

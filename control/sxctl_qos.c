@@ -2,7 +2,7 @@
 /* sxctl QoS shortcuts: their words to the qos intents (meters, VDNs), and their output. */
 /*
  * The words only; what each writes and its limits are the intent
- * library's (intent_qos.c), which sxcd shares.
+ * library's (qos_intent.c), which sxcd shares.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "intent.h"
+#include "qos_intent.h"
 #include "sxctl.h"
 
 static const char *const color_words[] = { "green", "yellow", "red" };
@@ -99,7 +100,7 @@ vdn_rows(struct sx_ctx *x, json_t **rows)
 	if ((rc = table_read_all(x, intent_input_table(INTENT_IN_VDNS), &vdns)) == EX_OK &&
 	    (rc = sx_call(x, "qos.meters", NULL, &meters)) == EX_OK &&
 	    (rc = sx_call(x, "qos.sched", NULL, &sched)) == EX_OK &&
-	    (*rows = intent_vdn_rows(vdns, meters, sched)) == NULL)
+	    (*rows = qos_intent_vdn_rows(vdns, meters, sched)) == NULL)
 		sx_oom();
 	json_decref(vdns);
 	json_decref(meters);

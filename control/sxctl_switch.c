@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "intent.h"
+#include "sw_intent.h"
 #include "sxctl.h"
 
 /* Read what the compile step asked for into @in. */
@@ -156,7 +157,7 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 }
 
 int
-shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *))
+shortcut_show(struct sx_ctx *x, const struct intent_view *v, json_int_t want, void (*line)(json_t *))
 {
 	const char *table = intent_view_table(v);
 	json_t *all, *keep, *e, *doc;
@@ -223,7 +224,7 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 			rc : shortcut_show(x, INTENT_V_FDB, num[0], fmt_fdb);
 	if (strcmp(sub, "ageing") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "SECONDS", num)) != EX_OK ?
-			rc : sx_simple(x, "table.config", intent_ageing(num[0]), fmt_ageing);
+			rc : sx_simple(x, "table.config", sw_intent_ageing(num[0]), fmt_ageing);
 	if (strcmp(sub, "add") == 0)
 		rc = parse_positional(av + 1, ac - 1, "BD MAC PORT", num);
 	else if (strcmp(sub, "del") == 0)

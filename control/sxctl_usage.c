@@ -12,6 +12,7 @@
 #include "ctl_client.h"
 #include "dp_apidef.h"
 #include "intent.h"
+#include "ov_intent.h"
 #include "sxctl.h"
 
 /* the intent library's defaults, as the text says them */

@@ -6,6 +6,9 @@
 #include <jansson.h>
 
 #include "intent.h"
+#include "ov_intent.h"
+#include "qos_intent.h"
+#include "sw_intent.h"
 
 /* Test JSON; ' stands for " (no test text has a quote of its own). */
 static json_t *
@@ -567,7 +570,7 @@ START_TEST(views)
 	ck_assert_uint_eq(json_array_size(all), 3);
 	json_decref(all);
 	eq(intent_view_select(INTENT_V_ROUTES, routes, 9), "[]");
-	eq(intent_ageing(0), "{\"table\":\"fdb\",\"idle_timeout_s\":0}");
+	eq(sw_intent_ageing(0), "{\"table\":\"fdb\",\"idle_timeout_s\":0}");
 	json_decref(routes);
 }
 END_TEST
@@ -950,7 +953,7 @@ START_TEST(overlay_views)
 	   "[{'match':{'tunnel':22,'class':0},'action':'failover',"
 	   "'params':{'p0':2,'p1':0,'p2':0,'p3':0}}]");
 	json_decref(pols);
-	eq(intent_tunnel_rows(store[INTENT_IN_TUNNELS], store[INTENT_IN_PEERS], store[INTENT_IN_FLOOD]),
+	eq(ov_intent_tunnel_rows(store[INTENT_IN_TUNNELS], store[INTENT_IN_PEERS], store[INTENT_IN_FLOOD]),
 	   "[{'id':21,'type':'vxlan','slice':1,'vni':5000,'path':1,'ttl':64,'dscp':64,'csum':0,"
 	   "'peers':['198.51.100.20','198.51.100.21'],'flood':[50,60,80],'hits':4},"
 	   "{'id':22,'type':'geneve','slice':1,'vni':7000,'path':0,'ttl':0,'dscp':0,'csum':1,"

@@ -1,18 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* QoS intents compiled into table.write updates (see intent_qos.h). */
+/* QoS's intents compiled into table.write updates, registered with the intent library (see qos_intent.h). */
 #include <errno.h>
 #include <string.h>
 
-#include "intent_qos.h"
-
-/* The qos feature's tables (pipelines/qos); their fields and actions are
- * spelled below and nowhere else. */
-#define T_METERS       "meters"
-#define T_METER_COLORS "meter_colors"
-#define T_VDNS	       "vdns"
-#define T_SCHED_PIPES  "sched_pipes"
-#define T_SCHED_PORTS  "sched_ports"
-#define T_SCHED_SUBS   "sched_subports"
+#include "intent_cc.h"
+#include "qos_intent.h"
+#include "qos_names.h"
 
 #define METER_MAX  16383	/* meter ids 1..16383 */
 #define PIPE_MAX   4095
@@ -39,7 +32,7 @@ burst_of(json_int_t bps)
 static int
 compile_meter_add(struct cc *c, const struct intent *it)
 {
-	const char *how = it->how != NULL ? it->how : "rfc4115";
+	const char *how = it->how != NULL ? it->how : QOS_A_RFC4115;
 	json_t *p;
 	int rc;
 
@@ -49,22 +42,22 @@ compile_meter_add(struct cc *c, const struct intent *it)
 	    (rc = cc_check_id(c, "ebs", it->ebs, U32_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "charge", it->charge, CHARGE_MAX)) < 0)
 		return rc;
-	if (strcmp(how, "srtcm") == 0)
-		p = json_pack("{s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "ebs", it->ebs);
-	else if (strcmp(how, "trtcm") == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "pir", it->peak,
-			      "pbs", it->ebs);
-	else if (strcmp(how, "rfc4115") == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", it->burst, "eir", it->peak,
-			      "ebs", it->ebs);
+	if (strcmp(how, QOS_A_SRTCM) == 0)
+		p = json_pack("{s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_EBS, it->ebs);
+	else if (strcmp(how, QOS_A_TRTCM) == 0)
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_PIR, it->peak,
+			      QOS_F_PBS, it->ebs);
+	else if (strcmp(how, QOS_A_RFC4115) == 0)
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_EIR, it->peak,
+			      QOS_F_EBS, it->ebs);
 	else
 		return cc_refuse(c, -EINVAL, "bad meter type '%s' (srtcm, trtcm or rfc4115)", how);
-	if (p != NULL && (json_object_set_new(p, "aware", json_integer(it->aware)) < 0 ||
-			  json_object_set_new(p, "charge", json_integer(it->charge)) < 0)) {
+	if (p != NULL && (json_object_set_new(p, QOS_F_AWARE, json_integer(it->aware)) < 0 ||
+			  json_object_set_new(p, QOS_F_CHARGE, json_integer(it->charge)) < 0)) {
 		json_decref(p);
 		p = NULL;
 	}
-	cc_add(c, cc_upd("insert", T_METERS, json_pack("{s:I}", "id", it->id), how, p));
+	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), how, p));
 	return 0;
 }
 
@@ -78,8 +71,8 @@ rm_colors(struct cc *c, json_int_t id)
 	if ((cols = cc_input(c, INTENT_IN_METER_COLORS)) == NULL)
 		return -EAGAIN;
 	json_array_foreach(cols, i, e)
-		if (json_integer_value(json_object_get(json_object_get(e, "match"), "meter")) == id)
-			cc_add(c, cc_rmw(e, T_METER_COLORS, json_incref(json_object_get(e, "match")), NULL,
+		if (json_integer_value(json_object_get(json_object_get(e, "match"), QOS_F_METER)) == id)
+			cc_add(c, cc_rmw(e, QOS_T_METER_COLORS, json_incref(json_object_get(e, "match")), NULL,
 					 NULL));
 	return 0;
 }
@@ -92,7 +85,7 @@ compile_meter_del(struct cc *c, const struct intent *it)
 
 	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 || (rc = rm_colors(c, it->id)) < 0)
 		return rc;
-	cc_add(c, cc_upd("delete", T_METERS, json_pack("{s:I}", "id", it->id), NULL, NULL));
+	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), NULL, NULL));
 	return 0;
 }
 
@@ -107,20 +100,20 @@ compile_meter_color(struct cc *c, const struct intent *it)
 	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "COLOR", it->color, 2)) < 0)
 		return rc;
-	if (strcmp(how, "remark") == 0) {
+	if (strcmp(how, QOS_A_REMARK) == 0) {
 		if ((rc = cc_check_id(c, "dscp", it->dscp, INTENT_DSCP_KEEP)) < 0 ||
 		    (rc = cc_check_id(c, "pcp", it->pcp, INTENT_PCP_KEEP)) < 0)
 			return rc;
-		params = json_pack("{s:I,s:I}", "dscp", it->dscp, "pcp", it->pcp);
-	} else if (strcmp(how, "pass") != 0 && strcmp(how, "drop") != 0) {
+		params = json_pack("{s:I,s:I}", QOS_F_DSCP, it->dscp, QOS_F_PCP, it->pcp);
+	} else if (strcmp(how, QOS_A_PASS) != 0 && strcmp(how, QOS_A_DROP) != 0) {
 		return cc_refuse(c, -EINVAL, "bad policy '%s' (pass, drop or remark)", how);
 	}
 	if ((cols = cc_input(c, INTENT_IN_METER_COLORS)) == NULL) {
 		json_decref(params);
 		return -EAGAIN;
 	}
-	cc_add(c, cc_rmw(cc_find(cols, json_pack("{s:I,s:I}", "meter", it->id, "color", it->color), NULL),
-			 T_METER_COLORS, json_pack("{s:I,s:I}", "meter", it->id, "color", it->color), how,
+	cc_add(c, cc_rmw(cc_find(cols, json_pack("{s:I,s:I}", QOS_F_METER, it->id, QOS_F_COLOR, it->color), NULL),
+			 QOS_T_METER_COLORS, json_pack("{s:I,s:I}", QOS_F_METER, it->id, QOS_F_COLOR, it->color), how,
 			 params));
 	return 0;
 }
@@ -129,9 +122,9 @@ compile_meter_color(struct cc *c, const struct intent *it)
 static json_t *
 pipe_upd(const struct intent *it)
 {
-	return cc_upd("insert", T_SCHED_PIPES,
-		      json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
-		      "pipe", json_pack("{s:I,s:I}", "rate_bps", it->rate, "ceil_bps", it->peak));
+	return cc_upd("insert", QOS_T_SCHED_PIPES,
+		      json_pack("{s:s,s:I,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice, QOS_F_PIPE, it->id),
+		      QOS_A_PIPE, json_pack("{s:I,s:I}", QOS_F_RATE_BPS, it->rate, QOS_F_CEIL_BPS, it->peak));
 }
 
 /* vdn add: its meter (RFC 4115: the rate committed, up to the peak in
@@ -156,12 +149,13 @@ compile_vdn_add(struct cc *c, const struct intent *it)
 				 JSON_INTEGER_FORMAT, it->peak, it->rate);
 	if ((rc = cc_flow_match(c, it, &m)) < 0)
 		return rc;
-	cc_add(c, cc_upd("insert", T_METERS, json_pack("{s:I}", "id", it->id), "rfc4115",
-			 json_pack("{s:I,s:I,s:I,s:I}", "cir", it->rate, "cbs", burst_of(it->rate), "eir",
-				   it->peak ? it->peak - it->rate : 0, "ebs",
+	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), QOS_A_RFC4115,
+			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, burst_of(it->rate), QOS_F_EIR,
+				   it->peak ? it->peak - it->rate : 0, QOS_F_EBS,
 				   it->peak ? burst_of(it->peak - it->rate) : 0)));
 	cc_add(c, pipe_upd(it));
-	u = cc_upd("insert", T_VDNS, m, "vdn", json_pack("{s:I,s:I}", "pipe", it->id, "meter", it->id));
+	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, it->id, QOS_F_METER,
+								 it->id));
 	if (u != NULL)
 		json_object_set_new(u, "priority", json_integer(it->prio));
 	cc_add(c, u);
@@ -186,10 +180,10 @@ compile_vdn_del(struct cc *c, const struct intent *it)
 	if ((vdns = cc_input(c, INTENT_IN_VDNS)) == NULL)
 		return -EAGAIN;
 	json_array_foreach(vdns, i, e) {
-		if (json_integer_value(json_object_get(json_object_get(e, "match"), "slice")) != it->slice ||
-		    !cc_is(e, "vdn") || cc_param_int(e, "pipe") != it->id)
+		if (json_integer_value(json_object_get(json_object_get(e, "match"), QOS_F_SLICE)) != it->slice ||
+		    !cc_is(e, QOS_A_VDN) || cc_param_int(e, QOS_F_PIPE) != it->id)
 			continue;
-		u = cc_rmw(e, T_VDNS, json_incref(json_object_get(e, "match")), NULL, NULL);
+		u = cc_rmw(e, QOS_T_VDNS, json_incref(json_object_get(e, "match")), NULL, NULL);
 		if (u != NULL)
 			json_object_set(u, "priority", json_object_get(e, "priority"));
 		cc_add(c, u);
@@ -198,10 +192,10 @@ compile_vdn_del(struct cc *c, const struct intent *it)
 	if (!any)
 		return cc_refuse(c, -ENOENT, "slice %" JSON_INTEGER_FORMAT " has no VDN %" JSON_INTEGER_FORMAT,
 				 it->slice, it->id);
-	cc_add(c, cc_upd("delete", T_SCHED_PIPES,
-			 json_pack("{s:s,s:I,s:I}", "port", it->port, "slice", it->slice, "pipe", it->id),
+	cc_add(c, cc_upd("delete", QOS_T_SCHED_PIPES,
+			 json_pack("{s:s,s:I,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice, QOS_F_PIPE, it->id),
 			 NULL, NULL));
-	cc_add(c, cc_upd("delete", T_METERS, json_pack("{s:I}", "id", it->id), NULL, NULL));
+	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), NULL, NULL));
 	return 0;
 }
 
@@ -230,9 +224,9 @@ compile_sched(struct cc *c, const struct intent *it)
 		    (rc = cc_check_num(c, "pipes", it->prio, 1, PIPE_MAX)) < 0 ||
 		    (rc = cc_check_num(c, "qsize", it->burst, 1, QSIZE_MAX)) < 0)
 			return rc;
-		cc_add(c, cc_upd("insert", T_SCHED_PORTS, json_pack("{s:s}", "port", it->port), "sched",
-				 json_pack("{s:I,s:I,s:I,s:I}", "rate_bps", it->rate, "subports", it->id,
-					   "pipes", it->prio, "qsize", it->burst)));
+		cc_add(c, cc_upd("insert", QOS_T_SCHED_PORTS, json_pack("{s:s}", QOS_F_PORT, it->port), QOS_A_SCHED,
+				 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, it->rate, QOS_F_SUBPORTS, it->id,
+					   QOS_F_PIPES, it->prio, QOS_F_QSIZE, it->burst)));
 		return 0;
 	}
 	if ((rc = cc_check_num(c, "subport", it->id, 1, SUBPORT_MAX - 1)) < 0 ||
@@ -242,58 +236,45 @@ compile_sched(struct cc *c, const struct intent *it)
 	if (it->peak != 0 && it->peak < it->rate)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
 				 JSON_INTEGER_FORMAT, it->peak, it->rate);
-	m = json_pack("{s:s,s:I}", "port", it->port, "slice", it->slice);
-	cc_add(c, cc_upd("insert", T_SCHED_SUBS, m, "subport", json_pack("{s:I,s:I,s:I}", "subport",
-			 it->id, "rate_bps", it->rate, "ceil_bps", it->peak)));
+	m = json_pack("{s:s,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice);
+	cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_SUBPORT, json_pack("{s:I,s:I,s:I}",
+			 QOS_F_SUBPORT, it->id, QOS_F_RATE_BPS, it->rate, QOS_F_CEIL_BPS, it->peak)));
 	return 0;
 }
 
-/* ------------------------------------------------------------ driving */
+/* ------------------------------------------------------- registration */
 
-bool
-intent_qos_kind(enum intent_kind kind)
+static unsigned int
+colors_writes(const struct intent *it)
 {
-	return kind >= INTENT_METER_ADD && kind <= INTENT_PIPE_SET;
+	(void)it;
+	return INTENT_IN(INTENT_IN_METER_COLORS);
 }
 
-int
-intent_qos_compile(struct cc *c, const struct intent *it)
+static unsigned int
+vdns_writes(const struct intent *it)
 {
-	switch (it->kind) {
-	case INTENT_METER_ADD: return compile_meter_add(c, it);
-	case INTENT_METER_DEL: return compile_meter_del(c, it);
-	case INTENT_METER_COLOR: return compile_meter_color(c, it);
-	case INTENT_VDN_ADD: return compile_vdn_add(c, it);
-	case INTENT_VDN_DEL: return compile_vdn_del(c, it);
-	case INTENT_SCHED_SET:
-	case INTENT_SUBPORT_SET:
-	case INTENT_PIPE_SET: return compile_sched(c, it);
-	default: return cc_refuse(c, -EINVAL, "unknown intent %d", (int)it->kind);
-	}
+	(void)it;
+	return INTENT_IN(INTENT_IN_VDNS);
 }
 
-unsigned int
-intent_qos_inputs(const struct intent *it)
-{
-	switch (it->kind) {
-	case INTENT_METER_DEL:
-	case INTENT_METER_COLOR:
-		return INTENT_IN(INTENT_IN_METER_COLORS);
-	case INTENT_VDN_DEL:
-		return INTENT_IN(INTENT_IN_VDNS);
-	default:
-		return 0;
-	}
-}
+const struct intent_kind qos_intent_kinds[QOS_KINDS] = {
+	[QOS_K_METER_ADD] = { "meter add", compile_meter_add, NULL, NULL },
+	[QOS_K_METER_DEL] = { "meter del", compile_meter_del, NULL, colors_writes },
+	[QOS_K_METER_COLOR] = { "meter color", compile_meter_color, NULL, colors_writes },
+	[QOS_K_VDN_ADD] = { "vdn add", compile_vdn_add, NULL, NULL },
+	[QOS_K_VDN_DEL] = { "vdn del", compile_vdn_del, NULL, vdns_writes },
+	[QOS_K_SCHED_SET] = { "sched set", compile_sched, NULL, NULL },
+	[QOS_K_SUBPORT_SET] = { "subport set", compile_sched, NULL, NULL },
+	[QOS_K_PIPE_SET] = { "pipe set", compile_sched, NULL, NULL },
+};
 
-const char *
-intent_qos_input_table(enum intent_input k)
+__attribute__((constructor)) static void
+qos_intent_register(void)
 {
-	switch (k) {
-	case INTENT_IN_METER_COLORS: return T_METER_COLORS;
-	case INTENT_IN_VDNS: return T_VDNS;
-	default: return NULL;
-	}
+	intent_kinds_register(qos_intent_kinds, QOS_KINDS);
+	intent_input_register(INTENT_IN_METER_COLORS, QOS_T_METER_COLORS);
+	intent_input_register(INTENT_IN_VDNS, QOS_T_VDNS);
 }
 
 /* ------------------------------------------------------------ vdn show */
@@ -311,18 +292,18 @@ by_id(json_t *rows, const char *key, json_int_t id)
 }
 
 json_t *
-intent_vdn_rows(json_t *vdns, json_t *meters, json_t *sched)
+qos_intent_vdn_rows(json_t *vdns, json_t *meters, json_t *sched)
 {
 	json_t *rows = json_array(), *e;
 	size_t i;
 
 	json_array_foreach(vdns, i, e) {
 		json_t *mt = json_object_get(e, "match"), *row, *m, *port, *p;
-		json_int_t pipe = cc_param_int(e, "pipe"), meter = cc_param_int(e, "meter");
-		json_int_t slice = json_integer_value(json_object_get(mt, "slice")), sent = 0, drops = 0;
+		json_int_t pipe = cc_param_int(e, QOS_F_PIPE), meter = cc_param_int(e, QOS_F_METER);
+		json_int_t slice = json_integer_value(json_object_get(mt, QOS_F_SLICE)), sent = 0, drops = 0;
 		size_t k, j;
 
-		if (!cc_is(e, "vdn"))
+		if (!cc_is(e, QOS_A_VDN))
 			continue;
 		row = json_pack("{s:I,s:I,s:O,s:O,s:I}", "id", pipe, "slice", slice, "match", mt, "priority",
 				json_object_get(e, "priority"), "meter", meter);

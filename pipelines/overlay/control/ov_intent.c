@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Overlay intents compiled into table.write updates (see intent_overlay.h). */
+/* The overlay's intents compiled into table.write updates, registered with the intent library (see ov_intent.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "intent_overlay.h"
-
-/* The overlay's tables (pipelines/overlay); their fields and actions are
- * spelled in the compile functions below and nowhere else. */
-#define T_VTEPS	    "vteps"
-#define T_VNIS	    "vnis"
-#define T_PEERS	    "peers"
-#define T_TUNNELS   "tunnels"
-#define T_ENDPOINTS "endpoints"
-#define T_PATHS	    "paths"
-#define T_CLASSES   "classes"
-#define T_POLICIES  "policies"
+#include "intent_cc.h"
+#include "ov_intent.h"
+#include "ov_names.h"
+#include "sw_intent.h"
+#include "sw_names.h"
 
 /* The limits the overlay's protocols and field types set; sxdp judges
  * what its tables declare beyond them (paths 1..4095, classes 0..255). */
@@ -54,10 +47,10 @@ compile_vtep_site(struct cc *c, const struct intent *it)
 	if ((rc = cc_check_ip4(c, "IP", it->addr)) < 0 ||
 	    (site && add && (rc = cc_check_id(c, "SITE", it->id, U16_MAX)) < 0))
 		return rc;
-	cc_add(c, cc_upd(add ? "insert" : "delete", site ? T_ENDPOINTS : T_VTEPS,
-			 json_pack("{s:s}", "ip", it->addr),
-			 !add ? NULL : site ? "endpoint" : "vtep",
-			 site ? json_pack("{s:I}", "site", it->id) : NULL));
+	cc_add(c, cc_upd(add ? "insert" : "delete", site ? OV_T_ENDPOINTS : OV_T_VTEPS,
+			 json_pack("{s:s}", OV_F_IP, it->addr),
+			 !add ? NULL : site ? OV_A_ENDPOINT : OV_A_VTEP,
+			 site ? json_pack("{s:I}", OV_F_SITE, it->id) : NULL));
 	return 0;
 }
 
@@ -73,15 +66,15 @@ compile_vni(struct cc *c, const struct intent *it)
 	    (add && (rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0) ||
 	    (add && !it->l3 && (rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0))
 		return rc;
-	match = json_pack("{s:I}", "vni", it->vni);
+	match = json_pack("{s:I}", OV_F_VNI, it->vni);
 	if (!add)
-		cc_add(c, cc_upd("delete", T_VNIS, match, NULL, NULL));
+		cc_add(c, cc_upd("delete", OV_T_VNIS, match, NULL, NULL));
 	else if (it->l3)
-		cc_add(c, cc_upd("insert", T_VNIS, match, "l3",
-				 json_pack("{s:I}", "slice", it->slice)));
+		cc_add(c, cc_upd("insert", OV_T_VNIS, match, OV_A_L3,
+				 json_pack("{s:I}", OV_F_SLICE, it->slice)));
 	else
-		cc_add(c, cc_upd("insert", T_VNIS, match, "l2", json_pack("{s:I,s:I}", "slice",
-				 it->slice, "bd", it->bd)));
+		cc_add(c, cc_upd("insert", OV_T_VNIS, match, OV_A_L2, json_pack("{s:I,s:I}", OV_F_SLICE,
+				 it->slice, OV_F_BD, it->bd)));
 	return 0;
 }
 
@@ -90,8 +83,8 @@ compile_vni(struct cc *c, const struct intent *it)
 static int
 compile_path(struct cc *c, const struct intent *it)
 {
-	const char *probe = it->how != NULL ? it->how : "static";
-	bool probed = strcmp(probe, "sxdp") == 0 || strcmp(probe, "icmp") == 0;
+	const char *probe = it->how != NULL ? it->how : OV_A_STATIC;
+	bool probed = strcmp(probe, OV_A_SXDP) == 0 || strcmp(probe, OV_A_ICMP) == 0;
 	json_int_t iv = it->interval_ms ? it->interval_ms : INTENT_PROBE_INTERVAL_MS;
 	json_int_t down = it->down_after ? it->down_after : INTENT_PROBE_DOWN;
 	json_int_t up = it->up_after ? it->up_after : INTENT_PROBE_UP;
@@ -101,12 +94,12 @@ compile_path(struct cc *c, const struct intent *it)
 	/* 0 is no path where tunnels and policies name one */
 	if ((rc = cc_check_num(c, "PATH", it->id, 1, U16_MAX)) < 0)
 		return rc;
-	match = json_pack("{s:I}", "id", it->id);
+	match = json_pack("{s:I}", OV_F_ID, it->id);
 	if (it->kind == INTENT_PATH_DEL) {
-		cc_add(c, cc_upd("delete", T_PATHS, match, NULL, NULL));
+		cc_add(c, cc_upd("delete", OV_T_PATHS, match, NULL, NULL));
 		return 0;
 	}
-	if (!probed && strcmp(probe, "static") != 0)
+	if (!probed && strcmp(probe, OV_A_STATIC) != 0)
 		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp or icmp)", probe);
 	else if (!probed && (it->interval_ms || it->down_after || it->up_after))
 		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
@@ -122,12 +115,12 @@ compile_path(struct cc *c, const struct intent *it)
 		json_decref(match);
 		return rc;
 	}
-	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", "src", it->addr, "dst", it->dst, "vrf", it->vrf,
-			   "mtu", it->mtu, "gw", it->gw);
+	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", OV_F_SRC, it->addr, OV_F_DST, it->dst, OV_F_VRF,
+			   it->vrf, OV_F_MTU, it->mtu, OV_F_GW, it->gw);
 	if (probed && params != NULL && json_object_update_new(params, json_pack("{s:I,s:I,s:I}",
-	    "interval_ms", iv, "down_after", down, "up_after", up)) < 0)
+	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down, OV_F_UP_AFTER, up)) < 0)
 		c->nomem = true;
-	cc_add(c, cc_upd("insert", T_PATHS, match, probe, params));
+	cc_add(c, cc_upd("insert", OV_T_PATHS, match, probe, params));
 	return 0;
 }
 
@@ -138,7 +131,7 @@ tunnel_args(struct cc *c, const struct intent *it, const char *type)
 {
 	int rc;
 
-	if (strcmp(type, "vxlan") != 0 && strcmp(type, "geneve") != 0)
+	if (strcmp(type, OV_A_VXLAN) != 0 && strcmp(type, OV_A_GENEVE) != 0)
 		return cc_refuse(c, -EINVAL, "bad tunnel type '%s' (vxlan or geneve)", type);
 	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "VNI", it->vni, VNI_MAX)) < 0 ||
@@ -164,7 +157,7 @@ tunnel_args(struct cc *c, const struct intent *it, const char *type)
 static int
 compile_tunnel(struct cc *c, const struct intent *it)
 {
-	const char *type = it->how != NULL ? it->how : "vxlan";
+	const char *type = it->how != NULL ? it->how : OV_A_VXLAN;
 	json_t *peers, *pols, *e, *params;
 	size_t i;
 	int rc;
@@ -176,26 +169,27 @@ compile_tunnel(struct cc *c, const struct intent *it)
 		pols = cc_input(c, INTENT_IN_POLICIES);
 		if (peers == NULL || pols == NULL)
 			return -EAGAIN;
-		cc_add(c, cc_upd("delete", T_TUNNELS, json_pack("{s:I}", "id", it->id), NULL,
+		cc_add(c, cc_upd("delete", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, it->id), NULL,
 				 NULL));
 		json_array_foreach(peers, i, e)
-			if (cc_is(e, "peer") && cc_param_int(e, "tunnel") == it->id)
-				cc_add(c, rm_as_read(e, T_PEERS));
+			if (cc_is(e, OV_A_PEER) && cc_param_int(e, OV_F_TUNNEL) == it->id)
+				cc_add(c, rm_as_read(e, OV_T_PEERS));
 		json_array_foreach(pols, i, e)
-			if (match_int(e, "tunnel") == it->id)
-				cc_add(c, rm_as_read(e, T_POLICIES));
+			if (match_int(e, OV_F_TUNNEL) == it->id)
+				cc_add(c, rm_as_read(e, OV_T_POLICIES));
 		return 0;
 	}
 	if ((rc = tunnel_args(c, it, type)) < 0)
 		return rc;
-	params = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", "slice", it->slice, "vni", it->vni, "path",
-			   it->path, "ttl", it->ttl, "dscp", it->dscp, "csum", it->csum ? 1 : 0);
+	params = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", OV_F_SLICE, it->slice, OV_F_VNI, it->vni,
+			   OV_F_PATH, it->path, OV_F_TTL, it->ttl, OV_F_DSCP, it->dscp, OV_F_CSUM,
+			   it->csum ? 1 : 0);
 	if (it->mac != NULL && params != NULL)
-		json_object_set_new(params, "rmac", json_string(it->mac));
-	cc_add(c, cc_upd("insert", T_TUNNELS, json_pack("{s:I}", "id", it->id), type, params));
+		json_object_set_new(params, OV_F_RMAC, json_string(it->mac));
+	cc_add(c, cc_upd("insert", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, it->id), type, params));
 	for (int p = 0; p < it->n_peers; p++)
-		cc_add(c, cc_upd("insert", T_PEERS, json_pack("{s:I,s:s}", "slice", it->slice, "ip",
-				 it->peers[p]), "peer", json_pack("{s:I}", "tunnel", it->id)));
+		cc_add(c, cc_upd("insert", OV_T_PEERS, json_pack("{s:I,s:s}", OV_F_SLICE, it->slice, OV_F_IP,
+				 it->peers[p]), OV_A_PEER, json_pack("{s:I}", OV_F_TUNNEL, it->id)));
 	return 0;
 }
 
@@ -204,10 +198,10 @@ compile_tunnel(struct cc *c, const struct intent *it)
 static int
 policy_args(struct cc *c, const struct intent *it, const char *how)
 {
-	bool balance = strcmp(how, "balance") == 0, sla = strcmp(how, "sla") == 0;
+	bool balance = strcmp(how, OV_A_BALANCE) == 0, sla = strcmp(how, OV_A_SLA) == 0;
 	int rc;
 
-	if (!balance && !sla && strcmp(how, "failover") != 0)
+	if (!balance && !sla && strcmp(how, OV_A_FAILOVER) != 0)
 		return cc_refuse(c, -EINVAL, "bad policy '%s' (failover, balance or sla)", how);
 	if (it->n_paths < 1 || it->n_paths > INTENT_POLICY_PATHS)
 		return cc_refuse(c, -EINVAL, "a policy picks from 1..%d paths",
@@ -235,7 +229,8 @@ static int
 compile_policy(struct cc *c, const struct intent *it)
 {
 	const char *how = it->how != NULL ? it->how : "";
-	json_t *pols, *params, *key_of = json_pack("{s:I,s:I}", "tunnel", it->id, "class", it->cls);
+	json_t *pols, *params, *key_of = json_pack("{s:I,s:I}", OV_F_TUNNEL, it->id, OV_F_CLASS,
+							    it->cls);
 	char key[4];
 	int rc;
 
@@ -246,7 +241,7 @@ compile_policy(struct cc *c, const struct intent *it)
 		return rc;
 	}
 	if (it->kind == INTENT_POLICY_DEL) {
-		cc_add(c, cc_upd("delete", T_POLICIES, key_of, NULL, NULL));
+		cc_add(c, cc_upd("delete", OV_T_POLICIES, key_of, NULL, NULL));
 		return 0;
 	}
 	if ((pols = cc_input(c, INTENT_IN_POLICIES)) == NULL || (params = json_object()) == NULL) {
@@ -254,19 +249,19 @@ compile_policy(struct cc *c, const struct intent *it)
 		return pols == NULL ? -EAGAIN : cc_refuse(c, -ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
-		snprintf(key, sizeof(key), "p%d", i);
+		snprintf(key, sizeof(key), OV_F_P_FMT, i);
 		json_object_set_new(params, key, json_integer(i < it->n_paths ? it->paths[i] : 0));
 	}
-	for (int i = 0; strcmp(how, "balance") == 0 && i < INTENT_POLICY_PATHS; i++) {
-		snprintf(key, sizeof(key), "w%d", i);
+	for (int i = 0; strcmp(how, OV_A_BALANCE) == 0 && i < INTENT_POLICY_PATHS; i++) {
+		snprintf(key, sizeof(key), OV_F_W_FMT, i);
 		json_object_set_new(params, key,
 				    json_integer(i < it->n_paths ? it->weights[i] : 0));
 	}
-	if (strcmp(how, "sla") == 0 &&
-	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", "rtt_ms", it->rtt_ms,
-			"jitter_ms", it->jitter_ms, "loss_pct", it->loss_pct)) < 0)
+	if (strcmp(how, OV_A_SLA) == 0 &&
+	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", OV_F_RTT_MS, it->rtt_ms,
+			OV_F_JITTER_MS, it->jitter_ms, OV_F_LOSS_PCT, it->loss_pct)) < 0)
 		c->nomem = true;
-	cc_add(c, cc_rmw(cc_find(pols, json_incref(key_of), NULL), T_POLICIES, key_of, how,
+	cc_add(c, cc_rmw(cc_find(pols, json_incref(key_of), NULL), OV_T_POLICIES, key_of, how,
 			 params));
 	return 0;
 }
@@ -291,7 +286,7 @@ compile_class(struct cc *c, const struct intent *it)
 		if ((rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0 ||
 		    (rc = cc_flow_match(c, it, &m)) < 0)
 			return rc;
-		u = cc_upd("insert", T_CLASSES, m, "class", json_pack("{s:I}", "class", it->cls));
+		u = cc_upd("insert", OV_T_CLASSES, m, OV_A_CLASS, json_pack("{s:I}", OV_F_CLASS, it->cls));
 		if (u != NULL)
 			json_object_set_new(u, "priority", json_integer(it->prio));
 		cc_add(c, u);
@@ -302,11 +297,11 @@ compile_class(struct cc *c, const struct intent *it)
 	if ((rules = cc_input(c, INTENT_IN_CLASSES)) == NULL)
 		return -EAGAIN;
 	json_array_foreach(rules, i, e) {
-		if (match_int(e, "slice") != it->slice || !cc_is(e, "class") ||
-		    cc_param_int(e, "class") != it->cls || (it->prio != 0 &&
+		if (match_int(e, OV_F_SLICE) != it->slice || !cc_is(e, OV_A_CLASS) ||
+		    cc_param_int(e, OV_F_CLASS) != it->cls || (it->prio != 0 &&
 		    json_integer_value(json_object_get(e, "priority")) != it->prio))
 			continue;
-		u = rm_as_read(e, T_CLASSES);
+		u = rm_as_read(e, OV_T_CLASSES);
 		if (u != NULL)
 			json_object_set(u, "priority", json_object_get(e, "priority"));
 		cc_add(c, u);
@@ -319,97 +314,105 @@ compile_class(struct cc *c, const struct intent *it)
 	return 0;
 }
 
-/* ------------------------------------------------------------ driving */
+/* ------------------------------------------------------- registration */
 
-bool
-intent_ov_kind(enum intent_kind kind)
+/* tunnel add|del: the overlay's entries, then the switch's flood entries
+ * (its bridge domain floods into the tunnel, or no longer does). */
+static int
+compile_tunnel_flood(struct cc *c, const struct intent *it)
 {
-	return kind >= INTENT_VTEP_ADD && kind <= INTENT_CLASS_DEL;
+	int rc = compile_tunnel(c, it);
+
+	if (rc < 0)
+		return rc;
+	if (it->kind == INTENT_TUNNEL_DEL)
+		return sw_intent_flood_leave(c, it->id);
+	return it->flood < 0 ? 0 : sw_intent_flood_join(c, it->flood, it->slice, it->id);
 }
 
-int
-intent_ov_compile(struct cc *c, const struct intent *it)
+/* the interfaces: whose the flood's bridge domain is */
+static unsigned int
+tunnel_add_reads(const struct intent *it)
 {
-	switch (it->kind) {
-	case INTENT_VTEP_ADD:
-	case INTENT_VTEP_DEL:
-	case INTENT_SITE_ADD:
-	case INTENT_SITE_DEL:
-		return compile_vtep_site(c, it);
-	case INTENT_VNI_ADD:
-	case INTENT_VNI_DEL:
-		return compile_vni(c, it);
-	case INTENT_PATH_ADD:
-	case INTENT_PATH_DEL:
-		return compile_path(c, it);
-	case INTENT_TUNNEL_ADD:
-	case INTENT_TUNNEL_DEL:
-		return compile_tunnel(c, it);
-	case INTENT_POLICY_SET:
-	case INTENT_POLICY_DEL:
-		return compile_policy(c, it);
-	case INTENT_CLASS_ADD:
-	case INTENT_CLASS_DEL:
-		return compile_class(c, it);
-	default:
-		return cc_refuse(c, -EINVAL, "unknown intent %d", (int)it->kind);
-	}
+	return it->flood < 0 ? 0 : INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
 }
 
-unsigned int
-intent_ov_inputs(const struct intent *it)
+static unsigned int
+tunnel_add_writes(const struct intent *it)
 {
-	switch (it->kind) {
-	case INTENT_TUNNEL_DEL:
-		return INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES);
-	case INTENT_POLICY_SET:
-		return INTENT_IN(INTENT_IN_POLICIES);
-	case INTENT_CLASS_DEL:
-		return INTENT_IN(INTENT_IN_CLASSES);
-	default:
-		return 0;
-	}
+	return it->flood >= 0 ? INTENT_IN(INTENT_IN_FLOOD) : 0;
 }
 
-const char *
-intent_ov_input_table(enum intent_input k)
+static unsigned int
+tunnel_del_writes(const struct intent *it)
 {
-	switch (k) {
-	case INTENT_IN_TUNNELS: return T_TUNNELS;
-	case INTENT_IN_PEERS: return T_PEERS;
-	case INTENT_IN_POLICIES: return T_POLICIES;
-	case INTENT_IN_CLASSES: return T_CLASSES;
-	default: return NULL;
-	}
+	(void)it;
+	return INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD);
 }
 
-bool
-intent_ov_view(enum intent_view v, const char **table, const char **key)
+static unsigned int
+policy_set_writes(const struct intent *it)
 {
-	if (v != INTENT_V_POLICIES)
-		return false;
-	*table = T_POLICIES;
-	*key = "tunnel";
-	return true;
+	(void)it;
+	return INTENT_IN(INTENT_IN_POLICIES);
 }
+
+static unsigned int
+class_del_writes(const struct intent *it)
+{
+	(void)it;
+	return INTENT_IN(INTENT_IN_CLASSES);
+}
+
+const struct intent_kind ov_intent_kinds[OV_KINDS] = {
+	[OV_K_VTEP_ADD] = { "vtep add", compile_vtep_site, NULL, NULL },
+	[OV_K_VTEP_DEL] = { "vtep del", compile_vtep_site, NULL, NULL },
+	[OV_K_SITE_ADD] = { "site add", compile_vtep_site, NULL, NULL },
+	[OV_K_SITE_DEL] = { "site del", compile_vtep_site, NULL, NULL },
+	[OV_K_VNI_ADD] = { "vni add", compile_vni, NULL, NULL },
+	[OV_K_VNI_DEL] = { "vni del", compile_vni, NULL, NULL },
+	[OV_K_PATH_ADD] = { "path add", compile_path, NULL, NULL },
+	[OV_K_PATH_DEL] = { "path del", compile_path, NULL, NULL },
+	[OV_K_TUNNEL_ADD] = { "tunnel add", compile_tunnel_flood, tunnel_add_reads, tunnel_add_writes },
+	[OV_K_TUNNEL_DEL] = { "tunnel del", compile_tunnel_flood, NULL, tunnel_del_writes },
+	[OV_K_POLICY_SET] = { "policy set", compile_policy, NULL, policy_set_writes },
+	[OV_K_POLICY_DEL] = { "policy del", compile_policy, NULL, NULL },
+	[OV_K_CLASS_ADD] = { "class add", compile_class, NULL, NULL },
+	[OV_K_CLASS_DEL] = { "class del", compile_class, NULL, class_del_writes },
+};
+
+const struct intent_view ov_intent_view_policies = { OV_T_POLICIES, OV_F_TUNNEL };
+
+__attribute__((constructor)) static void
+ov_intent_register(void)
+{
+	intent_kinds_register(ov_intent_kinds, OV_KINDS);
+	intent_input_register(INTENT_IN_TUNNELS, OV_T_TUNNELS);
+	intent_input_register(INTENT_IN_PEERS, OV_T_PEERS);
+	intent_input_register(INTENT_IN_POLICIES, OV_T_POLICIES);
+	intent_input_register(INTENT_IN_CLASSES, OV_T_CLASSES);
+}
+
+/* -------------------------------------------------------- tunnel show */
 
 json_t *
-intent_ov_tunnel_rows(json_t *tunnels, json_t *peers)
+ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods)
 {
-	static const char *const keep[] = { "slice", "vni", "path", "ttl", "dscp", "csum", "rmac" };
-	json_t *rows = json_array(), *row, *e, *p, *ips, *v;
+	static const char *const keep[] = { OV_F_SLICE, OV_F_VNI, OV_F_PATH, OV_F_TTL, OV_F_DSCP,
+					    OV_F_CSUM, OV_F_RMAC };
+	json_t *rows = json_array(), *row, *e, *p, *ips, *bds, *v;
 	json_int_t id;
 	size_t i, j;
 
 	json_array_foreach(tunnels, i, e) {
-		if (!cc_is(e, "vxlan") && !cc_is(e, "geneve"))
+		if (!cc_is(e, OV_A_VXLAN) && !cc_is(e, OV_A_GENEVE))
 			continue;
-		id = match_int(e, "id");
+		id = match_int(e, OV_F_ID);
 		ips = json_array();
 		json_array_foreach(peers, j, p)
-			if (cc_is(p, "peer") && cc_param_int(p, "tunnel") == id)
+			if (cc_is(p, OV_A_PEER) && cc_param_int(p, OV_F_TUNNEL) == id)
 				json_array_append(ips, json_object_get(json_object_get(p, "match"),
-								       "ip"));
+								       OV_F_IP));
 		row = json_pack("{s:I,s:O}", "id", id, "type", json_object_get(e, "action"));
 		for (size_t k = 0; row != NULL && k < sizeof(keep) / sizeof(keep[0]); k++)
 			if ((v = json_object_get(json_object_get(e, "params"), keep[k])) != NULL)
@@ -420,6 +423,15 @@ intent_ov_tunnel_rows(json_t *tunnels, json_t *peers)
 			json_object_set(row, "hits", json_object_get(e, "hits"));
 		json_decref(ips);
 		if (row == NULL || json_array_append_new(rows, row) < 0) {
+			json_decref(rows);
+			return NULL;
+		}
+		/* the bridge domains whose flood entry names the tunnel */
+		bds = json_array();
+		json_array_foreach(floods, j, p)
+			if (sw_intent_floods_into(p, id))
+				json_array_append(bds, json_object_get(json_object_get(p, "match"), SW_F_BD));
+		if (bds == NULL || json_object_set_new(row, "flood", bds) < 0) {
 			json_decref(rows);
 			return NULL;
 		}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* QoS's table, field and action names, as its datapath declares them and its control part writes them. */
+/* One declaration for both planes; fields are named once whatever table has them. */
+#ifndef QOS_NAMES_H
+#define QOS_NAMES_H
+
+/* tables */
+#define QOS_T_METERS	     "meters"
+#define QOS_T_METER_COLORS   "meter_colors"
+#define QOS_T_METER_PROFILES "meter_profiles"
+#define QOS_T_VDNS	     "vdns"
+#define QOS_T_SCHED_PORTS    "sched_ports"
+#define QOS_T_SCHED_SUBPORTS "sched_subports"
+#define QOS_T_SCHED_PIPES    "sched_pipes"
+#define QOS_T_DSCP_TC	     "dscp_tc"
+
+/* fields: matches and params */
+#define QOS_F_ID       "id"
+#define QOS_F_CIR      "cir"	/* a meter's */
+#define QOS_F_CBS      "cbs"
+#define QOS_F_EBS      "ebs"
+#define QOS_F_PIR      "pir"
+#define QOS_F_PBS      "pbs"
+#define QOS_F_EIR      "eir"
+#define QOS_F_AWARE    "aware"
+#define QOS_F_CHARGE   "charge"
+#define QOS_F_METER    "meter"	/* meter_colors, vdns */
+#define QOS_F_COLOR    "color"
+#define QOS_F_DSCP     "dscp"
+#define QOS_F_PCP      "pcp"
+#define QOS_F_PIPE     "pipe"
+#define QOS_F_PORT     "port"	/* the schedulers' */
+#define QOS_F_SLICE    "slice"
+#define QOS_F_RATE_BPS "rate_bps"
+#define QOS_F_CEIL_BPS "ceil_bps"
+#define QOS_F_SUBPORTS "subports"
+#define QOS_F_SUBPORT  "subport"
+#define QOS_F_PIPES    "pipes"
+#define QOS_F_QSIZE    "qsize"
+
+/* actions */
+#define QOS_A_SRTCM   "srtcm"	/* meters */
+#define QOS_A_TRTCM   "trtcm"
+#define QOS_A_RFC4115 "rfc4115"
+#define QOS_A_PASS    "pass"	/* meter_colors */
+#define QOS_A_DROP    "drop"
+#define QOS_A_REMARK  "remark"
+#define QOS_A_VDN     "vdn"	/* vdns */
+#define QOS_A_SCHED   "sched"	/* sched_ports */
+#define QOS_A_SUBPORT "subport"	/* sched_subports */
+#define QOS_A_PIPE    "pipe"	/* sched_pipes */
+#define QOS_A_NONE    "none"
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The switch's table, field and action names, as its datapath declares them and its control part writes them. */
+/*
+ * One declaration for both planes, so the control side is checked by the
+ * compiler, not at run time against sxdp's declarations. Fields are named
+ * once whatever table has them (bd is the bridge domain's everywhere).
+ */
+#ifndef SW_NAMES_H
+#define SW_NAMES_H
+
+/* tables */
+#define SW_T_INTERFACES "interfaces"
+#define SW_T_BD_PORTS	"bd_ports"
+#define SW_T_FLOOD	"flood"
+#define SW_T_FDB	"fdb"
+#define SW_T_ROUTES	"routes"
+#define SW_T_NEXTHOPS	"nexthops"
+#define SW_T_NEIGH	"neigh"
+#define SW_T_SVI	"svi"
+#define SW_T_ROUTES6	"routes6"
+#define SW_T_NEIGH6	"neigh6"
+#define SW_T_SVI6	"svi6"
+
+/* fields: matches and params */
+#define SW_F_IN_PORT "in_port"
+#define SW_F_VLAN    "vlan"
+#define SW_F_SLICE   "slice"
+#define SW_F_BD	     "bd"
+#define SW_F_METER   "meter"
+#define SW_F_PORT    "port"
+#define SW_F_PORTS   "ports"	/* a flood entry's port mask */
+#define SW_F_TUNNEL  "tunnel"
+#define SW_F_MAC     "mac"
+#define SW_F_VRF     "vrf"
+#define SW_F_DST     "dst"
+#define SW_F_IP	     "ip"
+#define SW_F_PLEN    "plen"
+#define SW_F_NH	     "nh"
+#define SW_F_N	     "n"	/* an ECMP route's next hops */
+#define SW_F_NH_FMT  "nh%d"	/* nh0.. */
+#define SW_F_T_FMT   "t%d"	/* a flood entry's tunnels, t0..t7 */
+#define SW_F_DMAC    "dmac"
+#define SW_F_SMAC    "smac"
+#define SW_F_ID	     "id"
+
+/* actions */
+#define SW_A_ATTACH	"attach"	/* interfaces */
+#define SW_A_MEMBER	"member"	/* bd_ports */
+#define SW_A_FLOOD	"flood"		/* flood */
+#define SW_A_FORWARD	"forward"	/* fdb */
+#define SW_A_LEARNED	"learned"
+#define SW_A_ROUTE	"route"
+#define SW_A_TUNNEL	"tunnel"
+#define SW_A_DROP	"drop"		/* interfaces, fdb, routes */
+#define SW_A_VIA	"via"		/* routes, routes6 */
+#define SW_A_ECMP	"ecmp"
+#define SW_A_CONNECTED	"connected"
+#define SW_A_LOCAL	"local"
+#define SW_A_UNREACHABLE "unreachable"
+#define SW_A_REWRITE	"rewrite"	/* neigh, neigh6 */
+#define SW_A_SVI	"svi"		/* svi */
+#define SW_A_SVI6	"svi6"		/* svi6 */
+#define SW_A_NONE	"none"
+
+/* table.config's */
+#define SW_CFG_IDLE_TIMEOUT "idle_timeout_s"
+
+#endif

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The switch's intents compiled into table.write updates, registered with the intent library (see sw_intent.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "dp_addr.h"
+#include "dp_num.h"
+#include "intent_cc.h"
+#include "sw_intent.h"
+#include "sw_names.h"
+
+#define U16_MAX	 65535	/* slice, VRF and bridge domain ids */
+#define VLAN_MAX 4095
+
+/* The dataplane's rule for numbers (dp_num.h): strict decimal. A PORT
+ * that is one is an index, anything else a name. */
+static json_t *
+port_value(const char *s)
+{
+	uint64_t v;
+
+	return dp_num_parse(s, INT64_MAX, &v) == 0 ? json_integer((json_int_t)v) : json_string(s);
+}
+
+static int
+check_port(struct cc *c, const char *port)
+{
+	return port != NULL && port[0] != '\0' ? 0 : cc_refuse(c, -EINVAL, "missing PORT");
+}
+
+/* ---------------------------------------------------- slice membership */
+
+/* PORT among port.list's ports: its index (the flood mask bit) and name
+ * (how sxdp names it in the interfaces table). */
+static int
+port_find(struct cc *c, json_t *ports, const char *arg, json_int_t *index, char *name, size_t len)
+{
+	char idx[24];
+	const char *pn;
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(ports, i, p) {
+		*index = json_integer_value(json_object_get(p, "index"));
+		pn = json_string_value(json_object_get(p, "name"));
+		snprintf(idx, sizeof(idx), "%" JSON_INTEGER_FORMAT, *index);
+		if ((pn != NULL && strcmp(pn, arg) == 0) || strcmp(idx, arg) == 0) {
+			snprintf(name, len, "%s", pn != NULL ? pn : idx);
+			if (*index < 0 || *index >= INTENT_FLOOD_PORTS)
+				return cc_refuse(c, -ERANGE, "port %s (index %" JSON_INTEGER_FORMAT
+						 ") is beyond the %d-port flood mask", name, *index,
+						 INTENT_FLOOD_PORTS);
+			return 0;
+		}
+	}
+	return cc_refuse(c, -ENOENT, "no port '%s'", arg);
+}
+
+/*
+ * A flood entry floods to the member ports of its bridge domain (the
+ * "ports" mask) and, one copy each, into up to INTENT_FLOOD_TUNNELS
+ * overlay tunnels (t0..t7, optional params: 0 or left out is none). Ports
+ * and tunnels change it by read-modify-write, keeping what they do not
+ * touch as read.
+ */
+
+/* @e's params to edit (a copy), {"ports": 0} for no entry. */
+static json_t *
+flood_params(json_t *e)
+{
+	json_t *p = cc_is(e, SW_A_FLOOD) ? json_copy(json_object_get(e, "params")) : json_object();
+
+	if (p != NULL && json_object_get(p, SW_F_PORTS) == NULL)
+		json_object_set_new(p, SW_F_PORTS, json_integer(0));
+	return p;
+}
+
+/* The first of @p's slots t0..t7 that names @tunnel (0: the first free
+ * one), -1 when none does; its name in @key. */
+static int
+flood_slot(json_t *p, json_int_t tunnel, char key[4])
+{
+	for (int k = 0; k < INTENT_FLOOD_TUNNELS; k++) {
+		snprintf(key, 4, SW_F_T_FMT, k);
+		if (json_integer_value(json_object_get(p, key)) == tunnel)
+			return k;
+	}
+	return -1;
+}
+
+/*
+ * The update of @bd's flood entry @e (as read; NULL: none) to params @p
+ * (taken): an insert, a modify or, once it floods to no port and no
+ * tunnel, a delete; NULL when there is nothing to delete. A modify or
+ * delete expects the entry as read, so a concurrent writer's port or
+ * tunnel is never lost (intent_raced).
+ */
+static json_t *
+flood_write(json_t *e, json_int_t bd, json_t *p)
+{
+	bool empty = json_integer_value(json_object_get(p, SW_F_PORTS)) == 0;
+	char key[4];
+
+	for (int k = 0; k < INTENT_FLOOD_TUNNELS && empty; k++) {
+		snprintf(key, sizeof(key), SW_F_T_FMT, k);
+		empty = json_integer_value(json_object_get(p, key)) == 0;
+	}
+	if (p == NULL)
+		return NULL;
+	if (empty) {
+		json_decref(p);
+		p = NULL;
+	}
+	return cc_rmw(e, SW_T_FLOOD, json_pack("{s:I}", SW_F_BD, bd), empty ? NULL : SW_A_FLOOD, p);
+}
+
+/* The flood update of @bd with port @bit set or cleared, from the flood
+ * entries read; NULL when a port leaves a bridge domain that has no flood
+ * entry. */
+static json_t *
+flood_port(json_t *floods, json_int_t bd, json_int_t bit, bool set)
+{
+	json_t *e = cc_find(floods, json_pack("{s:I}", SW_F_BD, bd), NULL), *p = flood_params(e);
+	uint32_t mask = (uint32_t)json_integer_value(json_object_get(p, SW_F_PORTS));
+
+	mask = set ? mask | (1u << bit) : mask & ~(1u << bit);
+	if (p != NULL)
+		json_object_set_new(p, SW_F_PORTS, json_integer(mask));
+	return flood_write(e, bd, p);
+}
+
+/* A bridge domain belongs to one slice: -EPERM, naming the owner, when
+ * the interfaces as read give @bd to another slice than @slice. */
+static int
+bd_owner_check(struct cc *c, json_t *ifs, json_int_t bd, json_int_t slice)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(ifs, i, e)
+		if (cc_is(e, SW_A_ATTACH) && cc_param_int(e, SW_F_BD) == bd &&
+		    cc_param_int(e, SW_F_SLICE) != slice)
+			return cc_refuse(c, -EPERM, "bd %" JSON_INTEGER_FORMAT " belongs to slice %"
+					 JSON_INTEGER_FORMAT ", not %" JSON_INTEGER_FORMAT, bd,
+					 cc_param_int(e, SW_F_SLICE), slice);
+	return 0;
+}
+
+/* slice attach: interfaces, bd_ports, flood. detach: the bridge domain is
+ * the interface's, and the flood entry goes with its last port (unless
+ * it still floods into a tunnel). */
+static int
+compile_slice(struct cc *c, const struct intent *it)
+{
+	bool attach = it->kind == INTENT_SLICE_ATTACH;
+	const char *t = attach ? "insert" : "delete";
+	json_int_t idx = 0, slice = it->slice, bd = it->bd;
+	json_t *ports, *ifs, *floods, *e, *port, *params;
+	char name[256];
+	int rc;
+
+	if ((rc = check_port(c, it->port)) < 0 || (rc = cc_check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
+	    (attach && ((rc = cc_check_id(c, "SLICE", slice, U16_MAX)) < 0 ||
+			(rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)))
+		return rc;
+	if ((ports = cc_input(c, INTENT_IN_PORTS)) == NULL)
+		return -EAGAIN;
+	if ((rc = port_find(c, ports, it->port, &idx, name, sizeof(name))) < 0)
+		return rc;
+	ifs = c->in[INTENT_IN_INTERFACES];
+	if (!attach) {
+		if ((ifs = cc_input(c, INTENT_IN_INTERFACES)) == NULL)
+			return -EAGAIN;
+		e = cc_find(ifs, json_pack("{s:s,s:I}", SW_F_IN_PORT, name, SW_F_VLAN, it->vlan),
+			    SW_A_ATTACH);
+		if (e == NULL)
+			return cc_refuse(c, -ENOENT, "%s vlan %" JSON_INTEGER_FORMAT " is not attached",
+					 name, it->vlan);
+		bd = cc_param_int(e, SW_F_BD);
+		slice = cc_param_int(e, SW_F_SLICE);
+	} else if ((rc = bd_owner_check(c, ifs, bd, slice)) < 0) {
+		/* sxdp refuses it too; this names the owner */
+		return rc;
+	}
+	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL)
+		return -EAGAIN;
+
+	port = port_value(it->port);
+	params = json_pack("{s:I,s:I}", SW_F_SLICE, slice, SW_F_BD, bd);
+	if (attach && it->meter != 0 && params != NULL)
+		json_object_set_new(params, SW_F_METER, json_integer(it->meter));
+	cc_add(c, cc_upd(t, SW_T_INTERFACES, json_pack("{s:O,s:I}", SW_F_IN_PORT, port, SW_F_VLAN,
+			 it->vlan), attach ? SW_A_ATTACH : NULL, params));
+	cc_add(c, cc_upd(t, SW_T_BD_PORTS, json_pack("{s:I,s:O}", SW_F_BD, bd, SW_F_PORT, port),
+			 attach ? SW_A_MEMBER : NULL, json_pack("{s:I}", SW_F_VLAN, it->vlan)));
+	json_decref(port);
+	if ((e = flood_port(floods, bd, idx, attach)) != NULL)
+		cc_add(c, e);
+	return 0;
+}
+
+/* ------------------------------------------ flooding into upper layers */
+
+int
+sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel)
+{
+	json_t *floods, *ifs, *e, *p;
+	char key[4];
+	int rc;
+
+	if ((rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)
+		return rc;
+	ifs = cc_input(c, INTENT_IN_INTERFACES);
+	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL || ifs == NULL)
+		return -EAGAIN;
+	if ((rc = bd_owner_check(c, ifs, bd, slice)) < 0)
+		return rc;
+	if ((e = cc_find(floods, json_pack("{s:I}", SW_F_BD, bd), SW_A_FLOOD)) == NULL)
+		return cc_refuse(c, -ENOENT, "bd %" JSON_INTEGER_FORMAT " has no flood entry "
+				 "(attach a port to it first)", bd);
+	if (flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
+		return 0;	/* it floods there already */
+	if ((p = flood_params(e)) != NULL && flood_slot(p, 0, key) < 0) {
+		json_decref(p);
+		return cc_refuse(c, -ENOSPC, "bd %" JSON_INTEGER_FORMAT " floods into %d tunnels "
+				 "already (t0..t%d)", bd, INTENT_FLOOD_TUNNELS,
+				 INTENT_FLOOD_TUNNELS - 1);
+	}
+	if (p != NULL)
+		json_object_set_new(p, key, json_integer(tunnel));
+	cc_add(c, flood_write(e, bd, p));
+	return 0;
+}
+
+int
+sw_intent_flood_leave(struct cc *c, json_int_t tunnel)
+{
+	json_t *floods, *e, *p;
+	json_int_t bd;
+	char key[4];
+	size_t i;
+
+	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL)
+		return -EAGAIN;
+	json_array_foreach(floods, i, e) {
+		if (!sw_intent_floods_into(e, tunnel))
+			continue;
+		bd = json_integer_value(json_object_get(json_object_get(e, "match"), SW_F_BD));
+		p = flood_params(e);
+		while (p != NULL && flood_slot(p, tunnel, key) >= 0)
+			json_object_del(p, key);
+		cc_add(c, flood_write(e, bd, p));
+	}
+	return 0;
+}
+
+bool
+sw_intent_floods_into(json_t *e, json_int_t tunnel)
+{
+	char key[4];
+
+	return cc_is(e, SW_A_FLOOD) && flood_slot(json_object_get(e, "params"), tunnel, key) >= 0;
+}
+
+/* -------------------------------------------------------------- SVIs */
+
+/* What an SVI of one family writes, and where the other family's are. */
+struct svi_family {
+	int af;
+	unsigned int bits, plen_min, plen_max;
+	const char *svi, *action, *routes, *plen_text;
+	unsigned int own, other;
+};
+
+static const struct svi_family svi4 = {
+	AF_INET, 32, 0, 31, SW_T_SVI, SW_A_SVI, SW_T_ROUTES, "an SVI needs PLEN 0..31",
+	INTENT_IN_SVI, INTENT_IN_SVI6,
+};
+static const struct svi_family svi6 = {
+	AF_INET6, 128, 1, 127, SW_T_SVI6, SW_A_SVI6, SW_T_ROUTES6, "an IPv6 SVI needs PLEN 1..127",
+	INTENT_IN_SVI6, INTENT_IN_SVI,
+};
+
+/* Does the BD's SVI in @svis (the other family's, as read) route @mac too?
+ * Then the fdb entry is both SVIs', written by the first and deleted by
+ * the last. */
+static bool
+mac_shared(json_t *svis, const struct intent *it, const char *mac)
+{
+	json_t *e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd), NULL);
+	const char *m = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_MAC));
+	uint8_t a[6], b[6];
+
+	return m != NULL && dp_addr_mac(m, a) == 0 && dp_addr_mac(mac, b) == 0 &&
+	       memcmp(a, b, 6) == 0;
+}
+
+/* svi add: the SVI, its MAC routed, IP/32 (/128) local and the connected
+ * subnet. svi del: the same entries, from the SVI as read. */
+static int
+compile_svi(struct cc *c, const struct intent *it)
+{
+	bool add_ = it->kind == INTENT_SVI_ADD;
+	const struct svi_family *f = (add_ ? cc_af_of(it->addr) == AF_INET6 : it->ipv6) ? &svi6 : &svi4;
+	const char *t = add_ ? "insert" : "delete", *mac = it->mac, *ipt;
+	char a[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 5],
+		subnet[INET6_ADDRSTRLEN + 5];
+	uint8_t ip[16], net[16];
+	unsigned int plen;
+	json_t *svis, *others, *e;
+	int rc;
+
+	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0)
+		return rc;
+	if (add_) {
+		if ((rc = cc_check_mac(c, "MAC", mac)) < 0)
+			return rc;
+		if (!cc_pfx_ok(it->addr, f->af, false, ip, &plen) || plen < f->plen_min ||
+		       plen > f->plen_max)
+			return cc_refuse(c, -EINVAL, "bad IP/PLEN '%s' (%s)", it->addr ? it->addr : "",
+					 f->plen_text);
+	} else {
+		if ((svis = cc_input(c, f->own)) == NULL)
+			return -EAGAIN;
+		e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd), NULL);
+		mac = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_MAC));
+		ipt = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_IP));
+		plen = (unsigned int)cc_param_int(e, SW_F_PLEN);
+		if (e == NULL || mac == NULL || !cc_addr_ok(ipt, f->af, ip) || plen > f->bits)
+			return cc_refuse(c, -ENOENT, "no %s for slice %" JSON_INTEGER_FORMAT " bd %"
+					 JSON_INTEGER_FORMAT, f->svi, it->slice, it->bd);
+	}
+	if ((others = cc_input(c, f->other)) == NULL)
+		return -EAGAIN;
+	for (unsigned int b = 0; b < 16; b++) {
+		int keep = (int)plen - 8 * (int)b;
+
+		net[b] = ip[b] & (keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep)));
+	}
+	inet_ntop(f->af, ip, a, sizeof(a));
+	snprintf(host, sizeof(host), "%s/%u", a, f->bits);
+	snprintf(subnet, sizeof(subnet), "%s/%u", inet_ntop(f->af, net, n, sizeof(n)), plen);
+	cc_add(c, cc_upd(t, f->svi, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd),
+			 add_ ? f->action : NULL, json_pack("{s:s,s:s,s:i}", SW_F_MAC, mac, SW_F_IP, a,
+							    SW_F_PLEN, (int)plen)));
+	if (!mac_shared(others, it, mac))
+		cc_add(c, cc_upd(t, SW_T_FDB, json_pack("{s:I,s:s}", SW_F_BD, it->bd, SW_F_MAC, mac),
+				 add_ ? SW_A_ROUTE : NULL, NULL));
+	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, it->slice, SW_F_DST, host),
+			 add_ ? SW_A_LOCAL : NULL, NULL));
+	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, it->slice, SW_F_DST, subnet),
+			 add_ ? SW_A_CONNECTED : NULL, json_pack("{s:I}", SW_F_BD, it->bd)));
+	return 0;
+}
+
+/* --------------------------------------------- routes, MACs, neighbours */
+
+/* An IPv6 route's next hop is a neighbour on a connected subnet, found by
+ * its address: a link-local one would need its interface named. */
+static bool
+nh6_ok(const uint8_t *ip)
+{
+	return ip[0] != 0xff && !(ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
+}
+
+static int
+compile_route(struct cc *c, const struct intent *it)
+{
+	const char *how = it->how != NULL ? it->how : "";
+	bool v6 = cc_af_of(it->addr) == AF_INET6;
+	const char *table = v6 ? SW_T_ROUTES6 : SW_T_ROUTES;
+	int af = v6 ? AF_INET6 : AF_INET, max = v6 ? 2 : 4;
+	json_t *match, *params;
+	unsigned int plen;
+	uint8_t ip[16];
+	char key[8];
+	int rc, n = it->n_nh;
+
+	if ((rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+		return rc;
+	if (!cc_pfx_ok(it->addr, af, true, ip, &plen))
+		return cc_refuse(c, -EINVAL, "bad PREFIX '%s'", it->addr ? it->addr : "");
+	match = json_pack("{s:I,s:s}", SW_F_VRF, it->vrf, SW_F_DST, it->addr);
+	if (it->kind == INTENT_ROUTE_DEL) {
+		cc_add(c, cc_upd("delete", table, match, NULL, NULL));
+		return 0;
+	}
+	if (!((strcmp(how, SW_A_VIA) == 0 && n == 1) ||
+	      (strcmp(how, SW_A_ECMP) == 0 && n >= 2 && n <= max) ||
+	      (strcmp(how, SW_A_DROP) == 0 && n == 0))) {
+		json_decref(match);
+		return cc_refuse(c, -EINVAL, v6 ? "an IPv6 route add needs 'via NH', 'ecmp NH1 NH2' or 'drop'" :
+				 "route add needs 'via NH', 'ecmp NH1 NH2 [NH3 [NH4]]' or 'drop'");
+	}
+	for (int i = 0; i < n; i++) {
+		if (!cc_addr_ok(it->nh[i], af, ip)) {
+			json_decref(match);
+			return cc_refuse(c, -EINVAL, "bad NH '%s'%s", it->nh[i] ? it->nh[i] : "",
+					 v6 ? " (an IPv6 prefix needs an IPv6 next hop)" : "");
+		}
+		if (v6 && !nh6_ok(ip)) {
+			json_decref(match);
+			return cc_refuse(c, -EINVAL, "bad NH '%s' (a next hop is a unicast address on a "
+					 "connected subnet, not link-local)", it->nh[i]);
+		}
+	}
+	if (n == 1) {
+		params = json_pack("{s:s}", SW_F_NH, it->nh[0]);
+	} else {
+		params = json_object();
+		if (n > 0)
+			json_object_set_new(params, SW_F_N, json_integer(n));
+		for (int i = 0; n > 0 && i < max; i++) {
+			snprintf(key, sizeof(key), SW_F_NH_FMT, i);
+			json_object_set_new(params, key, json_string(i < n ? it->nh[i] : "0.0.0.0"));
+		}
+	}
+	cc_add(c, cc_upd("insert", table, match, how, params));
+	return 0;
+}
+
+static int
+compile_mac(struct cc *c, const struct intent *it)
+{
+	json_t *match;
+	int rc;
+
+	if ((rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0 || (rc = cc_check_mac(c, "MAC", it->mac)) < 0 ||
+		  (it->kind == INTENT_MAC_ADD && (rc = check_port(c, it->port)) < 0))
+		return rc;
+	match = json_pack("{s:I,s:s}", SW_F_BD, it->bd, SW_F_MAC, it->mac);
+	if (it->kind == INTENT_MAC_ADD)
+		cc_add(c, cc_upd("insert", SW_T_FDB, match, SW_A_FORWARD, json_pack("{s:o}", SW_F_PORT,
+				 port_value(it->port))));
+	else
+		cc_add(c, cc_upd("delete", SW_T_FDB, match, NULL, NULL));
+	return 0;
+}
+
+static int
+compile_neigh(struct cc *c, const struct intent *it)
+{
+	bool add_ = it->kind == INTENT_NEIGH_ADD;
+	int af = cc_af_of(it->addr);
+	const char *table = af == AF_INET6 ? SW_T_NEIGH6 : SW_T_NEIGH;
+	json_t *match;
+	uint8_t ip[16];
+	int rc;
+
+	if ((rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+		return rc;
+	if (!cc_addr_ok(it->addr, af, ip))
+		return cc_refuse(c, -EINVAL, "bad IP '%s'", it->addr ? it->addr : "");
+	if (add_ && ((rc = check_port(c, it->port)) < 0 ||
+		     (rc = cc_check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
+		     (rc = cc_check_mac(c, "DMAC", it->mac)) < 0 || (rc = cc_check_mac(c, "SMAC", it->smac)) < 0))
+		return rc;
+	match = json_pack("{s:I,s:s}", SW_F_VRF, it->vrf, SW_F_IP, it->addr);
+	if (add_)
+		cc_add(c, cc_upd("insert", table, match, SW_A_REWRITE, json_pack("{s:o,s:I,s:s,s:s}",
+				 SW_F_PORT, port_value(it->port), SW_F_VLAN, it->vlan, SW_F_DMAC, it->mac,
+				 SW_F_SMAC, it->smac)));
+	else
+		cc_add(c, cc_upd("delete", table, match, NULL, NULL));
+	return 0;
+}
+
+json_t *
+sw_intent_ageing(json_int_t seconds)
+{
+	return json_pack("{s:s,s:I}", "table", SW_T_FDB, SW_CFG_IDLE_TIMEOUT, seconds);
+}
+
+/* ------------------------------------------------------- registration */
+
+static unsigned int
+slice_reads(const struct intent *it)
+{
+	(void)it;
+	return INTENT_IN(INTENT_IN_PORTS) | INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
+}
+
+static unsigned int
+attach_writes(const struct intent *it)
+{
+	(void)it;
+	return INTENT_IN(INTENT_IN_FLOOD);
+}
+
+static unsigned int
+detach_writes(const struct intent *it)
+{
+	(void)it;
+	return INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
+}
+
+/* the other family's SVIs: whether the router MAC is theirs too */
+static unsigned int
+svi_reads(const struct intent *it)
+{
+	(void)it;
+	return INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6);
+}
+
+static unsigned int
+svi_del_writes(const struct intent *it)
+{
+	return INTENT_IN(it->ipv6 ? INTENT_IN_SVI6 : INTENT_IN_SVI);
+}
+
+const struct intent_kind sw_intent_kinds[SW_KINDS] = {
+	[SW_K_SLICE_ATTACH] = { "slice attach", compile_slice, slice_reads, attach_writes },
+	[SW_K_SLICE_DETACH] = { "slice detach", compile_slice, slice_reads, detach_writes },
+	[SW_K_SVI_ADD] = { "svi add", compile_svi, svi_reads, NULL },
+	[SW_K_SVI_DEL] = { "svi del", compile_svi, svi_reads, svi_del_writes },
+	[SW_K_ROUTE_ADD] = { "route add", compile_route, NULL, NULL },
+	[SW_K_ROUTE_DEL] = { "route del", compile_route, NULL, NULL },
+	[SW_K_MAC_ADD] = { "mac add", compile_mac, NULL, NULL },
+	[SW_K_MAC_DEL] = { "mac del", compile_mac, NULL, NULL },
+	[SW_K_NEIGH_ADD] = { "neigh add", compile_neigh, NULL, NULL },
+	[SW_K_NEIGH_DEL] = { "neigh del", compile_neigh, NULL, NULL },
+};
+
+const struct intent_view sw_intent_views[SW_VIEWS] = {
+	[SW_V_ROUTES] = { SW_T_ROUTES, SW_F_VRF },
+	[SW_V_FDB] = { SW_T_FDB, SW_F_BD },
+	[SW_V_NEIGH] = { SW_T_NEIGH, SW_F_VRF },
+	[SW_V_ROUTES6] = { SW_T_ROUTES6, SW_F_VRF },
+	[SW_V_NEIGH6] = { SW_T_NEIGH6, SW_F_VRF },
+};
+
+__attribute__((constructor)) static void
+sw_intent_register(void)
+{
+	intent_kinds_register(sw_intent_kinds, SW_KINDS);
+	intent_input_register(INTENT_IN_INTERFACES, SW_T_INTERFACES);
+	intent_input_register(INTENT_IN_FLOOD, SW_T_FLOOD);
+	intent_input_register(INTENT_IN_SVI, SW_T_SVI);
+	intent_input_register(INTENT_IN_SVI6, SW_T_SVI6);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The switch's intents (slices, SVIs, routes, MACs, neighbours): its kinds, inputs and views in the intent library. */
+/*
+ * Callers build a struct intent (intent_arg.h) with one of these kinds and
+ * drive it with intent.h. Upper features (the overlay's tunnels) flood
+ * into a bridge domain through sw_intent_flood_join/leave, from their own
+ * compile: the switch names none of them.
+ */
+#ifndef SW_INTENT_H
+#define SW_INTENT_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "intent.h"
+
+#define INTENT_FLOOD_PORTS   32	/* bits in a flood entry's port mask */
+#define INTENT_FLOOD_TUNNELS 8	/* tunnels a flood entry names (t0..t7) */
+
+/* IPv6 addresses, prefixes and next hops go to svi6, routes6 and neigh6.
+ * The router MAC's fdb entry is shared by a BD's IPv4 and IPv6 SVIs, so
+ * an SVI intent reads the other family's SVIs first. */
+enum sw_intent_kind {
+	SW_K_SLICE_ATTACH,	/* port, vlan, slice, bd, meter (0: none) */
+	SW_K_SLICE_DETACH,	/* port, vlan */
+	SW_K_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (IPv4 PLEN 0..31, IPv6 1..127) */
+	SW_K_SVI_DEL,		/* slice, bd, ipv6 (which of the BD's SVIs) */
+	SW_K_ROUTE_ADD,		/* vrf, addr PREFIX, how ("via" 1 next hop, "ecmp" 2..4 (IPv6
+				 * 2), "drop" none), nh/n_nh */
+	SW_K_ROUTE_DEL,		/* vrf, addr PREFIX */
+	SW_K_MAC_ADD,		/* bd, mac, port */
+	SW_K_MAC_DEL,		/* bd, mac */
+	SW_K_NEIGH_ADD,		/* vrf, addr IP, port, vlan, mac (next hop's), smac */
+	SW_K_NEIGH_DEL,		/* vrf, addr IP */
+	SW_KINDS
+};
+extern const struct intent_kind sw_intent_kinds[SW_KINDS];
+
+#define INTENT_SLICE_ATTACH (&sw_intent_kinds[SW_K_SLICE_ATTACH])
+#define INTENT_SLICE_DETACH (&sw_intent_kinds[SW_K_SLICE_DETACH])
+#define INTENT_SVI_ADD	    (&sw_intent_kinds[SW_K_SVI_ADD])
+#define INTENT_SVI_DEL	    (&sw_intent_kinds[SW_K_SVI_DEL])
+#define INTENT_ROUTE_ADD    (&sw_intent_kinds[SW_K_ROUTE_ADD])
+#define INTENT_ROUTE_DEL    (&sw_intent_kinds[SW_K_ROUTE_DEL])
+#define INTENT_MAC_ADD	    (&sw_intent_kinds[SW_K_MAC_ADD])
+#define INTENT_MAC_DEL	    (&sw_intent_kinds[SW_K_MAC_DEL])
+#define INTENT_NEIGH_ADD    (&sw_intent_kinds[SW_K_NEIGH_ADD])
+#define INTENT_NEIGH_DEL    (&sw_intent_kinds[SW_K_NEIGH_DEL])
+
+/* The switch's inputs (intent_input_register'd ids, 1..4). */
+#define INTENT_IN_INTERFACES 1
+#define INTENT_IN_FLOOD	     2
+#define INTENT_IN_SVI	     3
+#define INTENT_IN_SVI6	     4
+
+/* The switch's tables sxctl lists, by VRF or bridge domain. */
+enum sw_intent_view { SW_V_ROUTES, SW_V_FDB, SW_V_NEIGH, SW_V_ROUTES6, SW_V_NEIGH6, SW_VIEWS };
+extern const struct intent_view sw_intent_views[SW_VIEWS];
+
+#define INTENT_V_ROUTES	 (&sw_intent_views[SW_V_ROUTES])
+#define INTENT_V_FDB	 (&sw_intent_views[SW_V_FDB])
+#define INTENT_V_NEIGH	 (&sw_intent_views[SW_V_NEIGH])
+#define INTENT_V_ROUTES6 (&sw_intent_views[SW_V_ROUTES6])
+#define INTENT_V_NEIGH6	 (&sw_intent_views[SW_V_NEIGH6])
+
+/*
+ * Tunnel @tunnel into the first free slot of @bd's flood entry, which
+ * must exist (a bridge domain floods to its ports first) and be @slice's
+ * (sxdp takes another slice's tunnel there, and then drops every copy:
+ * refused here instead). Reads INTENT_IN_INTERFACES and INTENT_IN_FLOOD,
+ * and rewrites the latter. 0, -EAGAIN or a refusal, as a compile hook.
+ */
+int sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel);
+/* @tunnel out of every flood entry that names it (reads and rewrites
+ * INTENT_IN_FLOOD). */
+int sw_intent_flood_leave(struct cc *c, json_int_t tunnel);
+/* Does flood entry @e (as read) flood into @tunnel? */
+bool sw_intent_floods_into(json_t *e, json_int_t tunnel);
+
+/* table.config params for the idle timeout of learned MACs (0: never age). */
+json_t *sw_intent_ageing(json_int_t seconds);
+
+#endif

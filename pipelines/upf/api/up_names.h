@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The UPF's table, field and action names, as its datapath declares them and sxcd's upf compile writes them. */
+/* One declaration for both planes; fields are named once whatever table has them. */
+#ifndef UP_NAMES_H
+#define UP_NAMES_H
+
+/* tables */
+#define UP_T_INTERFACES		 "upf_interfaces"
+#define UP_T_INTERFACES6	 "upf_interfaces6"
+#define UP_T_SLICES		 "upf_slices"
+#define UP_T_SESSIONS_UPLINK	 "sessions_uplink"
+#define UP_T_SESSIONS_N9_DOWNLINK "sessions_n9_downlink"
+#define UP_T_SESSIONS_DOWNLINK	 "sessions_downlink"
+#define UP_T_SESSIONS_DOWNLINK6	 "sessions_downlink6"
+#define UP_T_APPLICATIONS	 "applications"
+#define UP_T_APPLICATIONS6	 "applications6"
+#define UP_T_TERMINATIONS_UPLINK "terminations_uplink"
+#define UP_T_TERMINATIONS_DOWNLINK "terminations_downlink"
+#define UP_T_TUNNEL_PEERS	 "tunnel_peers"
+
+/* fields: matches and params */
+#define UP_F_DST       "dst"	/* an interface's prefix; a peer's far end */
+#define UP_F_SLICE     "slice"
+#define UP_F_ID	       "id"
+#define UP_F_METER     "meter"
+#define UP_F_IFACE     "iface"
+#define UP_F_TEID      "teid"
+#define UP_F_UE	       "ue"
+#define UP_F_THRESHOLD "threshold"
+#define UP_F_URR       "urr"
+#define UP_F_PEER      "peer"
+#define UP_F_QFI       "qfi"
+#define UP_F_OHR       "ohr"
+#define UP_F_AMBR      "ambr"
+#define UP_F_APPS      "apps"
+#define UP_F_SESSION   "session"
+#define UP_F_APP       "app"
+#define UP_F_REMOTE    "remote"
+#define UP_F_PORT      "port"
+#define UP_F_PROTO     "proto"
+#define UP_F_SRC       "src"
+#define UP_F_GW	       "gw"
+#define UP_F_VRF       "vrf"
+#define UP_F_SPORT     "sport"
+#define UP_F_MTU       "mtu"
+#define UP_F_DSCP      "dscp"
+
+/* actions */
+#define UP_A_N3	      "n3"	/* upf_interfaces, upf_interfaces6 */
+#define UP_A_N9	      "n9"
+#define UP_A_N6	      "n6"
+#define UP_A_SLICE    "slice"	/* upf_slices */
+#define UP_A_FWD_N6   "fwd_n6"	/* the uplink tables */
+#define UP_A_FWD_N9   "fwd_n9"
+#define UP_A_ENCAP_N3 "encap_n3"	/* the downlink tables */
+#define UP_A_BUFFER   "buffer"
+#define UP_A_NOTIFY   "notify"
+#define UP_A_DROP     "drop"
+#define UP_A_APP      "app"	/* applications */
+#define UP_A_GTPU     "gtpu"	/* tunnel_peers */
+#define UP_A_GTPU6    "gtpu6"
+#define UP_A_NONE     "none"
+
+#endif
