@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxcd's REST routes (see cd_http.h and control/sxcd-openapi.json). */
+/* sxcd's REST routes (see cd_http.h and sxcd-openapi.json). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
