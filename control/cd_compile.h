@@ -7,8 +7,8 @@
  * mask, a router MAC) comes out as the library builds it, and an intent
  * that collides with another (a port two slices claim, a slice id taken)
  * is refused with the owner named and leaves the set as it was. Kinds go
- * in dependency order (site, peers, slices, vdns, policies), intents of a
- * kind in the order given (sxcd gives them oldest first: the younger of
+ * in their registered order (cd_kind.h: what an intent reads compiles
+ * before it), intents of a kind in the order given (sxcd gives them oldest first: the younger of
  * two colliding intents fails), so the same intents give the same
  * entries. An entry past the size of its table in sxdp fails its intent
  * ("capacity"). Ids sxdp needs
@@ -22,26 +22,8 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+#include "cd_kind.h"
 #include "cd_tables.h"
-
-enum cd_kind { CD_SITE, CD_PEERS, CD_SLICES, CD_VDNS, CD_POLICIES, CD_UPF, CD_KINDS };
-
-/* "site", "peers", "slices", "vdns", "policies", "upf"; and back (-1: none). */
-const char *cd_kind_name(enum cd_kind k);
-int cd_kind_of(const char *name);
-/* components.schemas' name of a kind's spec ("SliceSpec"). */
-const char *cd_kind_schema(enum cd_kind k);
-
-#define CD_SITE_NAME	 "local"	/* the one site intent */
-#define CD_UNDERLAY	 4000		/* the WAN links' slice, by default */
-/* A WAN link's egress scheduler (site wan rate_bps), sized once so that a
- * slice or VDN coming or going never rebuilds it: subport 0 best effort,
- * 1..CD_SCHED_SUBPORTS-1 the slices with a rate, CD_SCHED_PIPES VDNs each. */
-#define CD_SCHED_SUBPORTS 32
-#define CD_SCHED_PIPES	  32
-#define CD_SCHED_QSIZE	  64
-#define CD_WAN_BD	 4001		/* WAN link i's bridge domain: CD_WAN_BD + i (BDs are 12 bits) */
-#define CD_WAN_MAX	 8		/* WAN links at most (SiteSpec.wan maxItems) */
 
 struct cd_compiled {
 	json_t *want;	 /* the entries (a cd_tables set) */
@@ -69,8 +51,9 @@ void cd_compiled_free(struct cd_compiled *c);
 /*
  * The same, kept between runs and brought up to date incrementally: an
  * update compiles again only the intents whose spec changed, those that
- * depend on them (a slice's VDNs, policies and UPFs; every intent when the
- * site, a peer, sxdp's tables or the kernel's view changed), those that
+ * depend on them (a slice's VDNs, policies and UPFs: struct cd_kind parent;
+ * every intent when one of a full_on_change kind (the site, a peer), sxdp's
+ * tables or the kernel's view changed), those that
  * share an entry with one of those, and those not Ready (what they wait
  * for may be there now); the others' entries stay as they are. What it
  * gives equals a whole compile (cd_compile) of the same intents, except

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxcd's REST routes (see cd_http.h and control/sxcd-openapi.json). */
+/* sxcd's REST routes (see cd_http.h and sxcd-openapi.json). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -43,7 +43,7 @@ struct pending {
 	struct evhttp_request *req;
 	int code;
 	json_t *body;		/* answered as is, or ... */
-	enum cd_kind kind;	/* ... the intent as it is then */
+	int kind;	/* ... the intent as it is then */
 	char name[STORE_NAME_MAX + 1];
 };
 
@@ -274,7 +274,7 @@ pending_gone(struct evhttp_connection *c, void *arg)
 /* Answer @code with @body (taken; NULL: the intent) once run @epoch ended. */
 static void
 answer_after(struct cd_http *h, struct evhttp_request *req, uint64_t epoch, int code, json_t *body,
-	     enum cd_kind kind, const char *name)
+	     int kind, const char *name)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 
@@ -449,7 +449,7 @@ applied(void *arg, int rc)
 						     "name", c->ch[i].name, "action", c->ch[i].action,
 						     "generation", c->ch[i].generation));
 	if (c->wait)
-		answer_after(h, c->req, epoch, 200, json_pack("{s:o}", "changes", chg), CD_SITE, NULL);
+		answer_after(h, c->req, epoch, 200, json_pack("{s:o}", "changes", chg), -1, NULL);
 	else
 		reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run", (json_int_t)epoch));
 	commit_free(c);
@@ -556,7 +556,7 @@ checked_commit(struct cd_http *h, struct evhttp_request *req, struct cd_change *
 }
 
 static void
-do_change(struct cd_http *h, struct evhttp_request *req, enum cd_kind kind, const char *name,
+do_change(struct cd_http *h, struct evhttp_request *req, int kind, const char *name,
 	  bool withdraw, bool create_only)
 {
 	json_t *errs = json_array(), *body = NULL;
@@ -619,12 +619,12 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 			cd_schema_err(errs, base, "missing", "an item needs its kind");
 			continue;
 		}
-		c = cd_res_check(h->res, (enum cd_kind)k, NULL, it, -1, false, base, errs, &ch[n]);
+		c = cd_res_check(h->res, k, NULL, it, -1, false, base, errs, &ch[n]);
 		if (c != 200) {
 			code = code == 200 || code == 409 ? c : code;
 			continue;
 		}
-		snprintf(who, sizeof(who), "%s/%s", cd_kind_name((enum cd_kind)k), ch[n].name);
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(k), ch[n].name);
 		if (json_object_get(seen, who) != NULL) {
 			cd_schema_err(errs, base, "duplicate", "%s is in the set twice", who);
 			cd_change_clear(&ch[n]);
@@ -637,7 +637,7 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 		goto bad;
 	/* prune: the listed kinds' intents the set leaves out are withdrawn */
 	json_array_foreach(prune, j, pk) {
-		json_t *list = cd_res_list(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk))), *d;
+		json_t *list = cd_res_list(h->res, cd_kind_of(json_string_value(pk))), *d;
 
 		json_array_foreach(json_object_get(list, "items"), i, d) {
 			const char *nm = json_string_value(json_object_get(json_object_get(d, "metadata"),
@@ -649,10 +649,10 @@ do_apply(struct cd_http *h, struct evhttp_request *req)
 			(void)ph;
 			/* a live one (put again while its withdrawal runs too) */
 			if (json_object_get(seen, who) != NULL ||
-			    !cd_res_live(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm))
+			    !cd_res_live(h->res, cd_kind_of(json_string_value(pk)), nm))
 				continue;
 			ch = realloc(ch, (n + 1) * sizeof(*ch));
-			if (cd_res_check(h->res, (enum cd_kind)cd_kind_of(json_string_value(pk)), nm, NULL,
+			if (cd_res_check(h->res, cd_kind_of(json_string_value(pk)), nm, NULL,
 					 -1, false, "/prune", errs, &ch[n]) == 200)
 				n++;
 		}
@@ -713,12 +713,13 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 	if (slash != NULL)
 		snprintf(name, sizeof(name), "%s", slash + 1);
 	if ((k = cd_kind_of(kind_s)) < 0 || strchr(name, '/') != NULL ||
-	    (k == CD_SITE && slash != NULL) || (slash != NULL && name[0] == '\0')) {
+	    (cd_kind_only(k) != NULL && slash != NULL) || (slash != NULL && name[0] == '\0')) {
 		reply_err(req, 404, "not_found", NULL, "no route %s", evhttp_request_get_uri(req));
 		return;
 	}
-	if (k == CD_SITE)
-		snprintf(name, sizeof(name), "%s", CD_SITE_NAME);
+	/* a kind of one intent: its path names none */
+	if (cd_kind_only(k) != NULL)
+		snprintf(name, sizeof(name), "%s", cd_kind_only(k));
 	if (name[0] != '\0' && !store_name_ok(name)) {
 		reply_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
 			  "/metadata/name", "reason", "bad_value", "message",
@@ -729,27 +730,27 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 	case EVHTTP_REQ_HEAD:
 	case EVHTTP_REQ_GET:
 		if (name[0] == '\0') {
-			reply(req, 200, cd_res_list(h->res, (enum cd_kind)k));
-		} else if ((doc = cd_res_get(h->res, (enum cd_kind)k, name)) != NULL) {
+			reply(req, 200, cd_res_list(h->res, k));
+		} else if ((doc = cd_res_get(h->res, k, name)) != NULL) {
 			reply(req, 200, doc);
 		} else {
 			reply_err(req, 404, "not_found", NULL, "no %s/%s", kind_s, name);
 		}
 		return;
 	case EVHTTP_REQ_POST:
-		if (name[0] != '\0' || k == CD_SITE)
+		if (name[0] != '\0' || cd_kind_only(k) != NULL)
 			break;
-		do_change(h, req, (enum cd_kind)k, NULL, false, true);
+		do_change(h, req, k, NULL, false, true);
 		return;
 	case EVHTTP_REQ_PUT:
 		if (name[0] == '\0')
 			break;
-		do_change(h, req, (enum cd_kind)k, name, false, false);
+		do_change(h, req, k, name, false, false);
 		return;
 	case EVHTTP_REQ_DELETE:
 		if (name[0] == '\0')
 			break;
-		do_change(h, req, (enum cd_kind)k, name, true, false);
+		do_change(h, req, k, name, true, false);
 		return;
 	default:
 		break;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cd_http: sxcd's REST API (evhttp): intents CRUD and apply, status, visibility, metrics, the OpenAPI document. */
 /*
- * Routes are those of control/sxcd-openapi.json; every answer is JSON
+ * Routes are those of sxcd-openapi.json; every answer is JSON
  * (apart from /metrics), every error {"error": {"code", "reason",
  * "message", "errors": [{"pointer", "reason", "message"}]}}. Bodies are
  * at most CD_HTTP_BODY_MAX bytes (413). When a bearer token is set, every

@@ -19,7 +19,8 @@ fnv(uint32_t h, const char *p)
 
 /* An entry's shard follows its owner, so that an intent's change stores
  * the shard its entries are in (a slice's ten keys: one file, not ten);
- * a UPF's spread over OWN_SPREAD by key (a session's change stores a
+ * those of a kind of many (struct cd_kind spread: a UPF's) spread over
+ * OWN_SPREAD by key (a session's change stores a
  * sixteenth of them); an entry nobody owns goes by its key. */
 static unsigned int
 shard_of(const char *table, const char *key, const char *who)
@@ -28,10 +29,7 @@ shard_of(const char *table, const char *key, const char *who)
 
 	if (who == NULL)
 		return k % CD_OWN_SHARDS;
-	size_t n = strlen(cd_kind_name(CD_UPF));
-	bool upf = strncmp(who, cd_kind_name(CD_UPF), n) == 0 && who[n] == '/';
-
-	return (fnv(2166136261u, who) + (upf ? k % OWN_SPREAD : 0)) % CD_OWN_SHARDS;
+	return (fnv(2166136261u, who) + (cd_kind_spread(who) ? k % OWN_SPREAD : 0)) % CD_OWN_SHARDS;
 }
 
 static json_t *

@@ -65,7 +65,7 @@ cd_res_now(char *out, size_t len)
 }
 
 static json_t *
-kind_docs(json_t *top, enum cd_kind k)
+kind_docs(json_t *top, int k)
 {
 	json_t *o = json_object_get(top, cd_kind_name(k));
 
@@ -133,7 +133,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 			continue;
 		if (strlen(sl + 1) <= STORE_NAME_MAX) {
 			json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message", "not JSON"));
-			json_object_set_new(kind_docs(r->quar, (enum cd_kind)cd_kind_of(k)), sl + 1,
+			json_object_set_new(kind_docs(r->quar, cd_kind_of(k)), sl + 1,
 					    json_pack("{s:s}", "message", "the stored file is not JSON"));
 			continue;
 		}
@@ -148,7 +148,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 		}
 		json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message",
 						      "a name longer than 63 characters"));
-		json_object_set_new(kind_docs(r->quar, (enum cd_kind)cd_kind_of(k)), alias, json_pack(
+		json_object_set_new(kind_docs(r->quar, cd_kind_of(k)), alias, json_pack(
 			"{s:s,s:s+++}", "file", sl + 1, "message", "stored as ", w, ".json by an older "
 			"sxcd: its name is longer than the 63 characters a name has now; kept, and its "
 			"entries in sxdp, until a DELETE of ", alias));
@@ -165,14 +165,14 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 		json_object_foreach(objs, name, doc) {
 			errs = json_array();
 			snprintf(who, sizeof(who), "%s/%s", kind, name);
-			if (cd_schema_check(sc, cd_kind_schema((enum cd_kind)k),
+			if (cd_schema_check(sc, cd_kind_schema(k),
 					    json_object_get(doc, "spec"), "/spec", errs) == 0 &&
 			    json_integer_value(json_object_get(json_object_get(doc, "metadata"),
 							       "generation")) > 0) {
 				json_int_t sn = json_integer_value(json_object_get(
 					json_object_get(doc, "metadata"), "serial"));
 
-				json_object_set(kind_docs(r->docs, (enum cd_kind)k), name, doc);
+				json_object_set(kind_docs(r->docs, k), name, doc);
 				if (sn > r->serial)
 					r->serial = sn;
 			} else {
@@ -181,7 +181,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 
 				json_array_append_new(*bad, json_pack("{s:s,s:O}", "intent", who,
 								      "message", errs));
-				json_object_set_new(kind_docs(r->quar, (enum cd_kind)k), name, json_pack(
+				json_object_set_new(kind_docs(r->quar, k), name, json_pack(
 					"{s:s+}", "message", "the stored intent is no longer valid: ",
 					m ? m : ""));
 				free(m);
@@ -259,7 +259,7 @@ share_same(json_t *nw, json_t *old, int depth)
 }
 
 int
-cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body,
+cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	     json_int_t expected, bool create_only, const char *base, json_t *errs,
 	     struct cd_change *ch)
 {
@@ -288,8 +288,8 @@ cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body
 				      json_string_value(bk), cd_kind_name(kind));
 			return 400;
 		}
-		if (kind == CD_SITE)
-			name = CD_SITE_NAME;
+		if (cd_kind_only(kind) != NULL)
+			name = cd_kind_only(kind);
 		if (name != NULL && bname != NULL && strcmp(name, bname) != 0) {
 			snprintf(ptr, sizeof(ptr), "%s/metadata/name", base);
 			cd_schema_err(errs, ptr, "bad_value", "metadata.name '%s' is not the '%s' of "
@@ -577,7 +577,7 @@ cd_res_set_base(struct cd_res *r, struct event_base *base)
 }
 
 bool
-cd_res_live(struct cd_res *r, enum cd_kind kind, const char *name)
+cd_res_live(struct cd_res *r, int kind, const char *name)
 {
 	return json_object_get(kind_docs(r->docs, kind), name) != NULL;
 }
@@ -690,7 +690,7 @@ cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n)
 }
 
 static json_t *
-with_status(struct cd_res *r, enum cd_kind k, const char *name, json_t *doc)
+with_status(struct cd_res *r, int k, const char *name, json_t *doc)
 {
 	char who[STORE_NAME_MAX * 2 + 2];
 	/* its spec shared, not copied: answers only read it, and a UPF's is
@@ -706,7 +706,7 @@ with_status(struct cd_res *r, enum cd_kind k, const char *name, json_t *doc)
 
 /* A quarantined intent as the API shows it: no spec it could read. */
 static json_t *
-quarantined(enum cd_kind k, const char *name, json_t *q)
+quarantined(int k, const char *name, json_t *q)
 {
 	return json_pack("{s:s,s:{s:s,s:i},s:{},s:{s:s,s:i,s:s,s:O}}", "kind", cd_kind_name(k),
 			 "metadata", "name", name, "generation", 0, "spec", "status", "phase",
@@ -715,7 +715,7 @@ quarantined(enum cd_kind k, const char *name, json_t *q)
 }
 
 json_t *
-cd_res_list(struct cd_res *r, enum cd_kind kind)
+cd_res_list(struct cd_res *r, int kind)
 {
 	json_t *items = json_array(), *doc;
 	const char *name;
@@ -730,7 +730,7 @@ cd_res_list(struct cd_res *r, enum cd_kind kind)
 }
 
 json_t *
-cd_res_get(struct cd_res *r, enum cd_kind kind, const char *name)
+cd_res_get(struct cd_res *r, int kind, const char *name)
 {
 	json_t *doc = json_object_get(kind_docs(r->docs, kind), name);
 

@@ -31,7 +31,7 @@ void cd_res_free(struct cd_res *r);
 
 /* A change that was checked: what cd_res_commit writes. */
 struct cd_change {
-	enum cd_kind kind;
+	int kind;
 	char name[STORE_NAME_MAX + 1];
 	json_t *doc;		/* the new document; NULL: a withdrawal */
 	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
@@ -48,7 +48,7 @@ struct cd_change {
  * (and *@ch filled, doc a new reference), 400 (errs), 404 (no such intent
  * to withdraw), or 409 (reason in @errs: stale_generation, exists).
  */
-int cd_res_check(struct cd_res *r, enum cd_kind kind, const char *name, json_t *body,
+int cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		 json_int_t expected, bool create_only, const char *base, json_t *errs,
 		 struct cd_change *ch);
 /* Write a checked change: the store first (durably), then memory. 0 or
@@ -72,7 +72,7 @@ struct event_base;
 void cd_res_set_base(struct cd_res *r, struct event_base *base);
 void cd_change_clear(struct cd_change *ch);
 /* Is @kind/@name a live intent (stored, not withdrawing)? */
-bool cd_res_live(struct cd_res *r, enum cd_kind kind, const char *name);
+bool cd_res_live(struct cd_res *r, int kind, const char *name);
 
 /*
  * The collisions @n checked changes @ch would make, from a compile of the
@@ -92,9 +92,9 @@ int cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, s
  * youngest), for a dry run. */
 json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
 /* The documents of @kind with their status: {"items": [...]} (new). */
-json_t *cd_res_list(struct cd_res *r, enum cd_kind kind);
+json_t *cd_res_list(struct cd_res *r, int kind);
 /* One document with its status (new), NULL: none. */
-json_t *cd_res_get(struct cd_res *r, enum cd_kind kind, const char *name);
+json_t *cd_res_get(struct cd_res *r, int kind, const char *name);
 /* "KIND/NAME" → generation of every live intent (new). */
 json_t *cd_res_generations(struct cd_res *r);
 

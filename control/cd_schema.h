@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cd_schema: sxcd's intents checked against the schemas of its OpenAPI document, every error with a JSON pointer. */
 /*
- * The document (control/sxcd-openapi.json) is the one schema: sxcd serves
+ * The document (sxcd-openapi.json) is the one schema: sxcd serves
  * it, the REST contract test reads it, and specs are validated against its
  * components.schemas. This file loads it and turns each schema into a
  * declaration of dataplane/lib/dp_schema.h, the one checker sxdp's socket

@@ -101,7 +101,7 @@ str(json_t *o, const char *k)
 
 /* The intents of @kind as {"NAME": document with status}. */
 static json_t *
-docs(struct cd_res *r, enum cd_kind kind)
+docs(struct cd_res *r, int kind)
 {
 	json_t *list = cd_res_list(r, kind), *out = json_object(), *d;
 	size_t i;
@@ -136,7 +136,7 @@ row_by_id(json_t *rows, json_int_t id)
 static json_t *
 peers_view(struct cd_res *r, json_t *paths)
 {
-	json_t *peers = docs(r, CD_PEERS), *out = json_array(), *d, *ep;
+	json_t *peers = docs(r, cd_kind_of("peers")), *out = json_array(), *d, *ep;
 	const char *name;
 	char key[256];
 	size_t i;
@@ -232,7 +232,7 @@ sched_of(json_t *sched, const char *what, json_int_t v)
 static json_t *
 slices_view(struct cd_res *r, json_t *res, bool counters)
 {
-	json_t *slices = docs(r, CD_SLICES), *out = json_array(), *d, *tid;
+	json_t *slices = docs(r, cd_kind_of("slices")), *out = json_array(), *d, *tid;
 	json_t *ifs = json_object_get(json_object_get(res, "interfaces"), "entries");
 	json_t *tuns = json_object_get(json_object_get(res, "tunnels"), "entries");
 	const char *name, *key;
@@ -282,7 +282,7 @@ slices_view(struct cd_res *r, json_t *res, bool counters)
 static json_t *
 vdns_view(struct cd_res *r, json_t *res, bool counters)
 {
-	json_t *vdns = docs(r, CD_VDNS), *out = json_array(), *d, *m;
+	json_t *vdns = docs(r, cd_kind_of("vdns")), *out = json_array(), *d, *m;
 	const char *name;
 	char key[200];
 
@@ -359,7 +359,7 @@ on_gathered(void *arg, json_t *res)
 				json_object_get(json_object_get(res, "stats.get"), "drops"),
 				"upf", upf_view(res));
 	} else {
-		site = cd_res_get(v->r, CD_SITE, CD_SITE_NAME);
+		site = cd_res_get(v->r, cd_kind_of("site"), cd_kind_only(cd_kind_of("site")));
 		ports = json_array();
 		json_array_foreach(json_object_get(json_object_get(res, "port.list"), "ports"), i, p)
 			json_array_append_new(ports, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "name",

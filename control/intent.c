@@ -18,6 +18,9 @@ static struct {
 } kind_sets[KIND_SETS_MAX];
 static size_t n_kind_sets;
 static const char *input_table[INTENT_IN_MAX];
+static struct {
+	const char *where, *field;
+} input_idx[INTENT_IN_MAX];
 
 /* ------------------------------------------------------------ registry */
 
@@ -59,6 +62,28 @@ intent_input_register(unsigned int id, const char *table)
 	input_table[id] = table;
 }
 
+void
+intent_input_index(unsigned int id, const char *where, const char *field)
+{
+	if (id >= INTENT_IN_MAX || input_table[id] == NULL) {
+		fprintf(stderr, "intent: input %u indexed before it is registered\n", id);
+		abort();
+	}
+	input_idx[id].where = where;
+	input_idx[id].field = field;
+}
+
+const char *
+intent_table_index(const char *table, const char **where)
+{
+	for (unsigned int k = 0; k < INTENT_IN_MAX; k++)
+		if (input_idx[k].field != NULL && strcmp(input_table[k], table) == 0) {
+			*where = input_idx[k].where;
+			return input_idx[k].field;
+		}
+	return NULL;
+}
+
 static bool
 registered(const struct intent_kind *k)
 {
@@ -72,6 +97,13 @@ const char *
 intent_input_table(unsigned int k)
 {
 	return k < INTENT_IN_MAX ? input_table[k] : NULL;
+}
+
+bool
+intent_about(const struct intent *it, unsigned int k, json_int_t *v)
+{
+	return k < INTENT_IN_MAX && input_idx[k].field != NULL && registered(it->kind) &&
+	       it->kind->about != NULL && it->kind->about(it, k, v);
 }
 
 /* ------------------------------------------------------------ driving */

@@ -40,6 +40,11 @@ struct intent_kind {
 	 * that a failed update of one of those may be a lost race (NULL:
 	 * none). */
 	unsigned int (*writes)(const struct intent *it);
+	/* The one value of input @k's indexed field (intent_input_index)
+	 * @it's compile can be about, so a caller that indexes the table
+	 * gives it those entries only; false: the whole table (NULL: always
+	 * the whole table). */
+	bool (*about)(const struct intent *it, unsigned int k, json_int_t *v);
 };
 
 /* Register @n kinds (kept, not copied), from a feature's constructor; a
@@ -48,12 +53,21 @@ void intent_kinds_register(const struct intent_kind *kinds, size_t n);
 /* Input @id (1..INTENT_IN_MAX-1) is read from @table (kept); an id that
  * another table has aborts. */
 void intent_input_register(unsigned int id, const char *table);
+/* Input @id's entries are looked up by @field of their @where ("match"
+ * or "params"): a caller may index them by it (see intent_kind.about). */
+void intent_input_index(unsigned int id, const char *where, const char *field);
 /* The registered kind named @name, NULL when none is. */
 const struct intent_kind *intent_kind_find(const char *name);
 
 /* The table input @k is read from; NULL for INTENT_IN_PORTS (port.list)
  * and an input nobody registered. */
 const char *intent_input_table(unsigned int k);
+/* The field @table's entries are indexed by (*where: "match" or
+ * "params"), NULL when no input from it is. */
+const char *intent_table_index(const char *table, const char **where);
+/* The value of input @k's indexed field @it is about (see
+ * intent_kind.about); false: the whole table. */
+bool intent_about(const struct intent *it, unsigned int k, json_int_t *v);
 /* Every input @it's compile step may ask for (INTENT_IN() bits), for a
  * caller that would rather read them all up front. */
 unsigned int intent_inputs(const struct intent *it);

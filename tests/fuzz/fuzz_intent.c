@@ -106,8 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n >= sizeof(ch) / sizeof(ch[0]))
 			break;
 		if (k < 0)
-			k = (int)(i % CD_KINDS);
-		if (cd_res_check(res, (enum cd_kind)k, NULL, it, -1, false, "/items", errs, &ch[n]) == 200) {
+			k = (int)(i % (size_t)cd_kinds());
+		if (cd_res_check(res, k, NULL, it, -1, false, "/items", errs, &ch[n]) == 200) {
 			if (ch[n].doc == NULL)
 				abort();
 			n++;

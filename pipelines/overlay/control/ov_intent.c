@@ -364,6 +364,23 @@ class_del_writes(const struct intent *it)
 	return INTENT_IN(INTENT_IN_CLASSES);
 }
 
+/* A tunnel is about its flood bridge domain's interfaces and flood
+ * entries (the switch indexes them by bridge domain). */
+static bool
+tunnel_add_about(const struct intent *it, unsigned int k, json_int_t *v)
+{
+	*v = it->flood;
+	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD;
+}
+
+/* A policy is about its tunnel's policies. */
+static bool
+policy_set_about(const struct intent *it, unsigned int k, json_int_t *v)
+{
+	*v = it->id;
+	return k == INTENT_IN_POLICIES;
+}
+
 const struct intent_kind ov_intent_kinds[OV_KINDS] = {
 	[OV_K_VTEP_ADD] = { "vtep add", compile_vtep_site, NULL, NULL },
 	[OV_K_VTEP_DEL] = { "vtep del", compile_vtep_site, NULL, NULL },
@@ -373,9 +390,10 @@ const struct intent_kind ov_intent_kinds[OV_KINDS] = {
 	[OV_K_VNI_DEL] = { "vni del", compile_vni, NULL, NULL },
 	[OV_K_PATH_ADD] = { "path add", compile_path, NULL, NULL },
 	[OV_K_PATH_DEL] = { "path del", compile_path, NULL, NULL },
-	[OV_K_TUNNEL_ADD] = { "tunnel add", compile_tunnel_flood, tunnel_add_reads, tunnel_add_writes },
+	[OV_K_TUNNEL_ADD] = { "tunnel add", compile_tunnel_flood, tunnel_add_reads, tunnel_add_writes,
+			      tunnel_add_about },
 	[OV_K_TUNNEL_DEL] = { "tunnel del", compile_tunnel_flood, NULL, tunnel_del_writes },
-	[OV_K_POLICY_SET] = { "policy set", compile_policy, NULL, policy_set_writes },
+	[OV_K_POLICY_SET] = { "policy set", compile_policy, NULL, policy_set_writes, policy_set_about },
 	[OV_K_POLICY_DEL] = { "policy del", compile_policy, NULL, NULL },
 	[OV_K_CLASS_ADD] = { "class add", compile_class, NULL, NULL },
 	[OV_K_CLASS_DEL] = { "class del", compile_class, NULL, class_del_writes },
@@ -390,6 +408,7 @@ ov_intent_register(void)
 	intent_input_register(INTENT_IN_TUNNELS, OV_T_TUNNELS);
 	intent_input_register(INTENT_IN_PEERS, OV_T_PEERS);
 	intent_input_register(INTENT_IN_POLICIES, OV_T_POLICIES);
+	intent_input_index(INTENT_IN_POLICIES, "match", OV_F_TUNNEL);
 	intent_input_register(INTENT_IN_CLASSES, OV_T_CLASSES);
 }
 

@@ -511,10 +511,26 @@ svi_del_writes(const struct intent *it)
 	return INTENT_IN(it->ipv6 ? INTENT_IN_SVI6 : INTENT_IN_SVI);
 }
 
+/* An attach is about its bridge domain's interfaces and flood entries. */
+static bool
+attach_about(const struct intent *it, unsigned int k, json_int_t *v)
+{
+	*v = it->bd;
+	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD;
+}
+
+/* An SVI is about its bridge domain's SVIs. */
+static bool
+svi_add_about(const struct intent *it, unsigned int k, json_int_t *v)
+{
+	*v = it->bd;
+	return k == INTENT_IN_SVI || k == INTENT_IN_SVI6;
+}
+
 const struct intent_kind sw_intent_kinds[SW_KINDS] = {
-	[SW_K_SLICE_ATTACH] = { "slice attach", compile_slice, slice_reads, attach_writes },
+	[SW_K_SLICE_ATTACH] = { "slice attach", compile_slice, slice_reads, attach_writes, attach_about },
 	[SW_K_SLICE_DETACH] = { "slice detach", compile_slice, slice_reads, detach_writes },
-	[SW_K_SVI_ADD] = { "svi add", compile_svi, svi_reads, NULL },
+	[SW_K_SVI_ADD] = { "svi add", compile_svi, svi_reads, NULL, svi_add_about },
 	[SW_K_SVI_DEL] = { "svi del", compile_svi, svi_reads, svi_del_writes },
 	[SW_K_ROUTE_ADD] = { "route add", compile_route, NULL, NULL },
 	[SW_K_ROUTE_DEL] = { "route del", compile_route, NULL, NULL },
@@ -540,4 +556,9 @@ sw_intent_register(void)
 	intent_input_register(INTENT_IN_FLOOD, SW_T_FLOOD);
 	intent_input_register(INTENT_IN_SVI, SW_T_SVI);
 	intent_input_register(INTENT_IN_SVI6, SW_T_SVI6);
+	/* a bridge domain's entries, which is what an attach or an SVI is about */
+	intent_input_index(INTENT_IN_INTERFACES, "params", SW_F_BD);
+	intent_input_index(INTENT_IN_FLOOD, "match", SW_F_BD);
+	intent_input_index(INTENT_IN_SVI, "match", SW_F_BD);
+	intent_input_index(INTENT_IN_SVI6, "match", SW_F_BD);
 }

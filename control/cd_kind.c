@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_kind: the registry of sxcd's intent kinds, in compile order, and helpers their compiles share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_kind.h"
+
+#define KINDS_MAX 32
+#define BURST_MS  10	/* a meter's bursts: 10 ms of its rate */
+#define BURST_MIN 9600	/* ... a jumbo frame at least */
+
+static const struct cd_kind *kinds[KINDS_MAX];
+static int n_kinds;
+
+void
+cd_kind_register(const struct cd_kind *k)
+{
+	int i;
+
+	/* constructors run before main: nothing to report to but stderr */
+	if (n_kinds == KINDS_MAX || cd_kind_of(k->name) >= 0) {
+		fprintf(stderr, "sxcd: kind %s registered twice or past %d kinds\n", k->name, KINDS_MAX);
+		abort();
+	}
+	for (i = n_kinds; i > 0 && kinds[i - 1]->order > k->order; i--)
+		kinds[i] = kinds[i - 1];
+	kinds[i] = k;
+	n_kinds++;
+}
+
+int
+cd_kinds(void)
+{
+	return n_kinds;
+}
+
+const struct cd_kind *
+cd_kind_at(int k)
+{
+	return k >= 0 && k < n_kinds ? kinds[k] : NULL;
+}
+
+const char *
+cd_kind_name(int k)
+{
+	return k >= 0 && k < n_kinds ? kinds[k]->name : "?";
+}
+
+int
+cd_kind_of(const char *name)
+{
+	for (int k = 0; k < n_kinds; k++)
+		if (name != NULL && strcmp(name, kinds[k]->name) == 0)
+			return k;
+	return -1;
+}
+
+const char *
+cd_kind_schema(int k)
+{
+	return k >= 0 && k < n_kinds ? kinds[k]->schema : NULL;
+}
+
+const char *
+cd_kind_only(int k)
+{
+	return k >= 0 && k < n_kinds ? kinds[k]->only : NULL;
+}
+
+bool
+cd_kind_spread(const char *who)
+{
+	const char *slash = strchr(who, '/');
+
+	for (int k = 0; slash != NULL && k < n_kinds; k++)
+		if (strlen(kinds[k]->name) == (size_t)(slash - who) &&
+		    strncmp(who, kinds[k]->name, (size_t)(slash - who)) == 0)
+			return kinds[k]->spread;
+	return false;
+}
+
+const char *
+cd_addr_part(const char *pfx, char *out, size_t len)
+{
+	const char *slash = strchr(pfx, '/');
+
+	snprintf(out, len, "%.*s", slash ? (int)(slash - pfx) : (int)strlen(pfx), pfx);
+	return out;
+}
+
+json_int_t
+cd_burst_of(json_int_t bps)
+{
+	json_int_t b = bps / 8 * BURST_MS / 1000;
+
+	return b < BURST_MIN ? BURST_MIN : b;
+}
+
+void
+cd_rule_of(json_t *f, struct intent *it)
+{
+	it->rule.src = cd_str(f, "src");
+	it->rule.dst = cd_str(f, "dst");
+	it->rule.proto = cd_num(f, "proto", 0);
+	it->rule.dscp_set = json_object_get(f, "dscp") != NULL;
+	it->rule.dscp = cd_num(f, "dscp", 0);
+	for (int i = 0; i < 2; i++) {
+		it->rule.sport[i] = json_integer_value(json_array_get(json_object_get(f, "sport"), i));
+		it->rule.dport[i] = json_integer_value(json_array_get(json_object_get(f, "dport"), i));
+	}
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ov_kind: sxcd's peers and policies kinds, and what the overlay adds to the switch's site and slices. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cd_kind.h"
+#include "ov_intent.h"
+#include "sw_kind.h"
+
+#define PATH_ID_MAX   4095
+#define CLASS_PRIO    1		/* a policy's class rule when it names none */
+
+/* ------------------------------------------------------------ peers */
+
+/* The site's WAN link named @name, NULL: none. */
+static json_t *
+wan_of(struct cd_kx *x, const char *name, int *index)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
+		if (strcmp(cd_str(w, "name"), name) == 0) {
+			*index = (int)i;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+static bool
+compile_peer(struct cd_kx *x, const char *name, json_t *spec)
+{
+	json_t *probe = json_object_get(spec, "probe"), *ep, *eps = json_array(), *p;
+	const char *how = cd_str(probe, "how") ? cd_str(probe, "how") : "icmp";
+	char ptr[64], ip[64], key[200], what[96];
+	const char *other;
+	size_t i;
+	int wi;
+
+	if (sw_kind_site(x) == NULL) {
+		cd_kx_wait_for(x, "/spec", "site");
+		json_decref(eps);
+		return false;
+	}
+	json_object_foreach(cd_kx_pub(x, "peers"), other, p) {
+		if (cd_num(p, "id", 0) != cd_num(spec, "id", 0))
+			continue;
+		snprintf(what, sizeof(what), "peers/%s", other);
+		cd_kx_conflict(x, what, "/spec/id", "site id %" JSON_INTEGER_FORMAT " is peers/%s's",
+			       cd_num(spec, "id", 0), other);
+	}
+	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+		json_t *w = wan_of(x, cd_str(ep, "wan"), &wi);
+		json_int_t path;
+		struct intent it;
+
+		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/wan", i);
+		if (w == NULL) {
+			snprintf(what, sizeof(what), "site WAN link '%s'", cd_str(ep, "wan"));
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		snprintf(key, sizeof(key), "peers/%s/%s", name, cd_str(ep, "address"));
+		if ((path = cd_kx_alloc(x, "path", key, 1, PATH_ID_MAX)) < 0) {
+			cd_kx_fail(x, "Failed", ptr, "no_space", "no path id left (1..%d)", PATH_ID_MAX);
+			continue;
+		}
+		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
+		it = (struct intent){ .kind = INTENT_SITE_ADD, .id = cd_num(spec, "id", 0),
+				      .addr = cd_str(ep, "address") };
+		cd_kx_run(x, &it, ptr);
+		it = (struct intent){ .kind = INTENT_PATH_ADD, .id = path,
+				      .how = strcmp(how, "static") == 0 ? NULL : how,
+				      .addr = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)),
+				      .dst = cd_str(ep, "address"),
+				      .gw = cd_str(sw_kind_wan(x, cd_str(ep, "wan")), "gw") ?:
+					    cd_str(ep, "address"),
+				      .vrf = sw_kind_underlay(x),
+				      .mtu = cd_num(w, "mtu", 0),
+				      .interval_ms = cd_num(probe, "interval_ms", 0),
+				      .down_after = cd_num(probe, "down_after", 0),
+				      .up_after = cd_num(probe, "up_after", 0) };
+		cd_kx_run(x, &it, ptr);
+		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", cd_str(ep, "wan"), "addr",
+						     cd_str(ep, "address"), "path", path));
+	}
+	if (!cd_kx_failed(x))
+		json_object_set_new(cd_kx_pub(x, "peers"), name, json_pack("{s:I,s:o}", "id", cd_num(spec, "id", 0),
+							      "eps", eps));
+	else
+		json_decref(eps);
+	return false;
+}
+
+static void
+peer_forget(struct cd_kx *x, const char *name)
+{
+	json_object_del(cd_kx_pub(x, "peers"), name);
+}
+
+/* A slice stretched to every peer reads them all: a change of one
+ * compiles everything again. */
+static const struct cd_kind peers_kind = {
+	.name = "peers", .schema = "PeerSpec", .order = 200, .full_on_change = true,
+	.compile = compile_peer, .forget = peer_forget,
+};
+CD_KIND_REGISTER(peers_kind)
+
+/* ---------------------------------------------- a WAN link's VTEP */
+
+static void
+wan_vtep(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, json_t *rec)
+{
+	char ptr[64], ip[64];
+	struct intent it = { .kind = INTENT_VTEP_ADD,
+			     .addr = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)) };
+
+	(void)name;
+	(void)spec;
+	(void)rec;
+	snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
+	cd_kx_run(x, &it, ptr);
+}
+
+static struct sw_hook vtep_hook = { .at = SW_AT_WAN_ADDR, .fn = wan_vtep };
+SW_HOOK_REGISTER(vtep_hook)
+
+/* --------------------------------------------- a slice's stretch */
+
+/* Is @wan's link up (as far as the kernel says)? */
+static bool
+wan_up(struct cd_kx *x, const char *wan)
+{
+	json_t *w = sw_kind_wan(x, wan);
+
+	return w == NULL || !json_is_false(json_object_get(w, "up"));
+}
+
+/* The paths of a path policy (NULL: failover over the peer's endpoints in
+ * order) to @peer, over the WANs whose link is up (over all when none is:
+ * the probes then decide). */
+static void
+pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool only_up)
+{
+	json_t *wans = json_object_get(pol, "wans"), *ep;
+	size_t i, j, n = pol != NULL ? json_array_size(wans) : 1;
+
+	for (i = 0; i < n; i++) {
+		json_array_foreach(json_object_get(peer, "eps"), j, ep) {
+			if ((pol != NULL && strcmp(cd_str(ep, "wan"), json_string_value(json_array_get(wans, i)))) ||
+			    (only_up && !wan_up(x, cd_str(ep, "wan"))) || it->n_paths >= INTENT_POLICY_PATHS)
+				continue;
+			/* a balance policy's weight (1 when it names none) */
+			it->weights[it->n_paths] = strcmp(it->how, "balance") != 0 ? 0 :
+				json_integer_value(json_array_get(json_object_get(pol, "weights"), i)) ?: 1;
+			it->paths[it->n_paths++] = cd_num(ep, "path", 0);
+		}
+	}
+}
+
+/* A policy intent's paths to @peer; 0, or -ENOENT with the WAN link no
+ * path of the peer's uses. */
+static int
+policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, const char **missing)
+{
+	it->how = pol != NULL ? cd_str(pol, "mode") : "failover";
+	it->n_paths = 0;
+	pick_paths(x, pol, peer, it, true);
+	if (it->n_paths == 0)
+		pick_paths(x, pol, peer, it, false);
+	if (it->n_paths == 0) {
+		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
+		return -ENOENT;
+	}
+	if (pol == NULL || strcmp(it->how, "sla") != 0)
+		return 0;
+	it->rtt_ms = cd_num(json_object_get(pol, "sla"), "rtt_ms", 0);
+	it->jitter_ms = cd_num(json_object_get(pol, "sla"), "jitter_ms", 0);
+	it->loss_pct = cd_num(json_object_get(pol, "sla"), "loss_pct", 0);
+	return 0;
+}
+
+/* The slice's tunnel to each of its peers, with its policy for class 0. */
+static void
+compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid, json_t *tunnels)
+{
+	json_t *list = json_object_get(spec, "peers"), *pol = json_object_get(spec, "path_policy");
+	json_t *peer, *v;
+	const char *pn, *missing = NULL;
+	char key[200], ptr[64], what[96];
+	size_t i;
+
+	if (list == NULL) {
+		list = json_array();
+		json_object_foreach(cd_kx_pub(x, "peers"), pn, peer)
+			json_array_append_new(list, json_string(pn));
+	} else {
+		json_incref(list);
+	}
+	json_array_foreach(list, i, v) {
+		const char *peers[INTENT_POLICY_PATHS];
+		struct intent it = { 0 };
+		json_int_t tid;
+		json_t *ep;
+		size_t j;
+
+		pn = json_string_value(v);
+		snprintf(ptr, sizeof(ptr), "/spec/peers/%zu", i);
+		if ((peer = json_object_get(cd_kx_pub(x, "peers"), pn)) == NULL) {
+			snprintf(what, sizeof(what), "peers/%s", pn);
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		if (policy_paths(x, pol, peer, &it, &missing) < 0) {
+			cd_kx_fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
+			     "endpoint over WAN link %s", pn, missing);
+			continue;
+		}
+		snprintf(key, sizeof(key), "slices/%s/%s", name, pn);
+		if ((tid = cd_kx_alloc(x, "tunnel", key, 1, 65535)) < 0) {
+			cd_kx_fail(x, "Failed", ptr, "no_space", "no tunnel id left");
+			continue;
+		}
+		json_array_foreach(json_object_get(peer, "eps"), j, ep)
+			peers[j] = cd_str(ep, "addr");
+		struct intent tun = { .kind = INTENT_TUNNEL_ADD, .id = tid, .slice = sid,
+				      .vni = cd_num(spec, "vni", 0), .path = it.paths[0],
+				      .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY, .peers = peers,
+				      .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
+				      .flood = json_array_size(json_object_get(spec, "members")) ?
+					       sid : -1 };
+		cd_kx_run(x, &tun, "/spec/vni");
+		it.kind = INTENT_POLICY_SET;
+		it.id = tid;
+		it.cls = 0;
+		cd_kx_run(x, &it, pol != NULL ? "/spec/path_policy" : "/spec/vni");
+		json_object_set_new(tunnels, pn, json_integer(tid));
+	}
+	json_decref(list);
+}
+
+/* A slice with a VNI: its VNI and its tunnels ("tunnels" in what it publishes). */
+static void
+slice_stretch(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
+{
+	json_int_t sid = cd_num(rec, "id", 0);
+	json_t *tunnels = json_object();
+
+	(void)item;
+	(void)i;
+	if (json_object_get(spec, "vni") != NULL) {
+		struct intent it = { .kind = INTENT_VNI_ADD, .vni = cd_num(spec, "vni", 0), .slice = sid,
+				     .bd = sid };
+
+		cd_kx_run(x, &it, "/spec/vni");
+		compile_stretch(x, name, spec, sid, tunnels);
+	} else if (json_object_get(spec, "peers") != NULL) {
+		cd_kx_fail(x, "Failed", "/spec/peers", "missing", "a slice stretched to peers needs a vni");
+	}
+	json_object_set_new(rec, "tunnels", tunnels);
+}
+
+static struct sw_hook stretch_hook = { .at = SW_AT_SLICE_END, .fn = slice_stretch };
+SW_HOOK_REGISTER(stretch_hook)
+
+/* --------------------------------------------------------- policies */
+
+static bool
+compile_policy(struct cd_kx *x, const char *name, json_t *spec)
+{
+	json_t *s = sw_kind_slice(x, spec), *pol = json_object_get(spec, "path_policy"), *tid;
+	struct intent cl = { .kind = INTENT_CLASS_ADD, .cls = cd_num(spec, "class", 0),
+			     .prio = cd_num(spec, "priority", CLASS_PRIO) };
+	const char *pn, *missing = NULL;
+
+	(void)name;
+	if (s == NULL)
+		return false;
+	cl.slice = cd_num(s, "id", 0);
+	cd_rule_of(json_object_get(spec, "match"), &cl);
+	cd_kx_run(x, &cl, "/spec/match");
+	json_object_foreach(json_object_get(s, "tunnels"), pn, tid) {
+		struct intent it = { .kind = INTENT_POLICY_SET, .id = json_integer_value(tid),
+				     .cls = cl.cls };
+
+		if (policy_paths(x, pol, json_object_get(cd_kx_pub(x, "peers"), pn), &it, &missing) < 0) {
+			cd_kx_fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
+			     "endpoint over WAN link %s", pn, missing);
+			continue;
+		}
+		cd_kx_run(x, &it, "/spec/path_policy");
+	}
+	return false;
+}
+
+static const struct cd_kind policies_kind = {
+	.name = "policies", .schema = "PolicySpec", .order = 500, .parent = "slices",
+	.parent_field = "slice", .compile = compile_policy,
+};
+CD_KIND_REGISTER(policies_kind)

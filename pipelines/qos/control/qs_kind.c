@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* qs_kind: sxcd's vdns kind, and what QoS adds to the switch's site (WAN schedulers) and slices (their shares). */
+#include <stdio.h>
+
+#include "cd_kind.h"
+#include "qos_intent.h"
+#include "sw_kind.h"
+
+/* A WAN link's egress scheduler (site wan rate_bps), sized once so that a
+ * slice or VDN coming or going never rebuilds it: subport 0 best effort,
+ * 1..QS_SCHED_SUBPORTS-1 the slices with a rate, QS_SCHED_PIPES VDNs each. */
+#define QS_SCHED_SUBPORTS 32
+#define QS_SCHED_PIPES	  32
+#define QS_SCHED_QSIZE	  64
+#define CLASS_PRIO	  1	/* a VDN's class rule when it names none */
+
+/* A WAN link with a rate: its scheduler. */
+static void
+wan_sched(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, json_t *rec)
+{
+	char ptr[64];
+
+	(void)name;
+	(void)spec;
+	(void)rec;
+	if (json_object_get(w, "rate_bps") == NULL)
+		return;
+	snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/rate_bps", i);
+	struct intent it = { .kind = INTENT_SCHED_SET, .port = cd_str(w, "port"),
+			     .rate = cd_num(w, "rate_bps", 0), .id = QS_SCHED_SUBPORTS,
+			     .prio = QS_SCHED_PIPES, .burst = QS_SCHED_QSIZE };
+	cd_kx_run(x, &it, ptr);
+}
+
+static struct sw_hook sched_hook = { .at = SW_AT_WAN_END, .fn = wan_sched };
+SW_HOOK_REGISTER(sched_hook)
+
+/* The slice's guaranteed share (and ceiling) of each WAN scheduler. */
+static void
+compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
+{
+	json_int_t sub;
+	char key[200], ptr[64];
+	json_t *w;
+	size_t i;
+
+	snprintf(key, sizeof(key), "slices/%s", name);
+	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
+		struct intent it = { .kind = INTENT_SUBPORT_SET, .port = cd_str(w, "port"), .slice = sid,
+				     .rate = cd_num(rate, "guaranteed_bps", 0),
+				     .peak = cd_num(rate, "peak_bps", 0) };
+
+		if (json_object_get(w, "rate_bps") == NULL)
+			continue;
+		if ((sub = cd_kx_alloc(x, "subport", key, 1, QS_SCHED_SUBPORTS - 1)) < 0) {
+			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "every WAN scheduler's %d slice "
+			     "shares are taken", QS_SCHED_SUBPORTS - 1);
+			return;
+		}
+		it.id = sub;
+		snprintf(ptr, sizeof(ptr), "/spec/rate");
+		cd_kx_run(x, &it, ptr);
+	}
+}
+
+
+/* A slice with a rate: its shares ("rated" in what it publishes: its VDNs need one). */
+static void
+slice_shares(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
+{
+	json_t *rate = json_object_get(spec, "rate");
+
+	(void)item;
+	(void)i;
+	if (rate != NULL)
+		compile_shares(x, name, cd_num(rec, "id", 0), rate);
+	json_object_set_new(rec, "rated", json_boolean(rate != NULL));
+}
+
+static struct sw_hook shares_hook = { .at = SW_AT_SLICE_RATE, .fn = slice_shares };
+SW_HOOK_REGISTER(shares_hook)
+
+/* A VDN: a pipe on every WAN link's scheduler that has one (rate_bps),
+ * its meter and its class entry. */
+static bool
+compile_vdn(struct cd_kx *x, const char *name, json_t *spec)
+{
+	json_t *s = sw_kind_slice(x, spec), *w;
+	char key[200];
+	json_int_t id;
+	size_t i;
+	bool any = false;
+
+	if (s == NULL)
+		return false;
+	if (!json_is_true(json_object_get(s, "rated"))) {
+		snprintf(key, sizeof(key), "slices/%s with a rate (its share of the WAN schedulers)",
+			 cd_str(spec, "slice"));
+		cd_kx_wait_for(x, "/spec/slice", key);
+		return false;
+	}
+	snprintf(key, sizeof(key), "vdns/%s", name);
+	if ((id = cd_kx_alloc(x, "meter", key, 1, QS_SCHED_PIPES - 1)) < 0) {
+		cd_kx_fail(x, "Failed", "/spec", "no_space", "every one of the %d VDNs is taken",
+		     QS_SCHED_PIPES - 1);
+		return false;
+	}
+	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
+		struct intent it = { .kind = INTENT_VDN_ADD, .id = id, .slice = cd_num(s, "id", 0),
+				     .port = cd_str(w, "port"), .rate = cd_num(spec, "guaranteed_bps", 0),
+				     .peak = cd_num(spec, "peak_bps", 0),
+				     .prio = cd_num(spec, "priority", CLASS_PRIO) };
+
+		if (json_object_get(w, "rate_bps") == NULL)
+			continue;
+		/* the meter and class once, a pipe on every scheduler */
+		if (any)
+			it.kind = INTENT_PIPE_SET;
+		cd_rule_of(json_object_get(spec, "match"), &it);
+		cd_kx_run(x, &it, "/spec");
+		any = true;
+	}
+	if (!any)
+		cd_kx_wait_for(x, "/spec", "a site WAN link with rate_bps (an egress scheduler)");
+	return false;
+}
+
+static const struct cd_kind vdns_kind = {
+	.name = "vdns", .schema = "VdnSpec", .order = 400, .parent = "slices", .parent_field = "slice",
+	.compile = compile_vdn,
+};
+CD_KIND_REGISTER(vdns_kind)

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sw_kind: sxcd's site and slices kinds compiled into the switch's entries, with the hooks upper features add. */
+#include <stdio.h>
+#include <string.h>
+
+#include "qos_intent.h"
+#include "sw_intent.h"
+#include "sw_kind.h"
+
+#define METER_ID_MAX	4095
+/* A VDN's meter id is its pipe's (1..31); slices' meters take ids above those. */
+#define SLICE_METER_MIN 1024
+
+static struct sw_hook *hooks;
+
+void
+sw_hook_register(struct sw_hook *h)
+{
+	struct sw_hook **p = &hooks;
+
+	/* in the order registered, each at its place */
+	while (*p != NULL)
+		p = &(*p)->next;
+	h->next = NULL;
+	*p = h;
+}
+
+static void
+hooks_run(enum sw_hook_at at, struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i,
+	  json_t *rec)
+{
+	for (struct sw_hook *h = hooks; h != NULL; h = h->next)
+		if (h->at == at)
+			h->fn(x, name, spec, item, i, rec);
+}
+
+json_t *
+sw_kind_site(struct cd_kx *x)
+{
+	return json_object_get(cd_kx_pub(x, "site"), "spec");
+}
+
+json_int_t
+sw_kind_underlay(struct cd_kx *x)
+{
+	json_t *site = sw_kind_site(x);
+
+	return site != NULL ? cd_num(site, "underlay_slice", SW_UNDERLAY) : SW_UNDERLAY;
+}
+
+json_t *
+sw_kind_wan(struct cd_kx *x, const char *name)
+{
+	return json_object_get(cd_kx_pub(x, "wans"), name);
+}
+
+json_t *
+sw_kind_slices(struct cd_kx *x)
+{
+	return cd_kx_pub(x, "slices");
+}
+
+json_t *
+sw_kind_slice(struct cd_kx *x, json_t *spec)
+{
+	json_t *s = json_object_get(sw_kind_slices(x), cd_str(spec, "slice"));
+	char what[96];
+
+	if (s == NULL) {
+		snprintf(what, sizeof(what), "slices/%s", cd_str(spec, "slice"));
+		cd_kx_wait_for(x, "/spec/slice", what);
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------- site */
+
+/* The kernel interface a WAN link is: its intent's iface, else the
+ * AF_XDP port's (iface= in its devargs), else the port's name. */
+static const char *
+wan_iface(struct cd_kx *x, json_t *w, char *out, size_t len)
+{
+	const char *dev = cd_str(cd_kx_port(x, cd_str(w, "port")), "devargs"), *at;
+
+	if (cd_str(w, "iface") != NULL)
+		return cd_str(w, "iface");
+	if (dev != NULL && (at = strstr(dev, "iface=")) != NULL) {
+		snprintf(out, len, "%.*s", (int)strcspn(at + 6, ","), at + 6);
+		return out;
+	}
+	return cd_str(w, "port");
+}
+
+static bool
+compile_site(struct cd_kx *x, const char *name, json_t *spec)
+{
+	json_int_t under = cd_num(spec, "underlay_slice", SW_UNDERLAY);
+	json_t *kernel = cd_kx_kernel(x), *wans = cd_kx_pub(x, "wans"), *w, *a, *w2;
+	char ptr[64], what[96], iface[64];
+	size_t i, j;
+
+	(void)name;
+	json_array_foreach(json_object_get(spec, "lan"), i, a) {
+		snprintf(ptr, sizeof(ptr), "/spec/lan/%zu/port", i);
+		if (cd_kx_port(x, cd_str(a, "port")) == NULL) {
+			snprintf(what, sizeof(what), "port %s (sxdp has none)", cd_str(a, "port"));
+			cd_kx_wait_for(x, ptr, what);
+		}
+	}
+	json_array_foreach(json_object_get(spec, "wan"), i, w) {
+		const char *mac = cd_str(w, "mac") ? cd_str(w, "mac") : cd_str(cd_kx_port(x, cd_str(w, "port")), "mac");
+		const char *ifn = wan_iface(x, w, iface, sizeof(iface));
+		json_t *kl = json_object_get(json_object_get(kernel, "links"), ifn);
+		const char *gw = cd_str(w, "gateway") ? cd_str(w, "gateway") :
+			cd_str(json_object_get(kernel, "gateways"), ifn);
+		const char *gwmac = gw ? cd_str(json_object_get(json_object_get(kernel, "neigh"), ifn), gw) :
+			NULL;
+		bool up = kl == NULL || json_is_true(json_object_get(kl, "up"));
+		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(w, "port"),
+				     .vlan = cd_num(w, "vlan", 0), .slice = under,
+				     .bd = SW_WAN_BD + (json_int_t)i };
+
+		json_array_foreach(json_object_get(spec, "wan"), j, w2) {
+			if (j < i && strcmp(cd_str(w, "name"), cd_str(w2, "name")) == 0) {
+				snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/name", i);
+				cd_kx_fail(x, "Failed", ptr, "duplicate", "WAN link '%s' is named twice",
+					   cd_str(w, "name"));
+			}
+		}
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/port", i);
+		if (mac == NULL) {
+			snprintf(what, sizeof(what), "port %s (sxdp has none)", cd_str(w, "port"));
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		cd_kx_run(x, &it, ptr);
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
+		it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under,
+				      .bd = SW_WAN_BD + (json_int_t)i, .mac = mac,
+				      .addr = cd_str(w, "address") };
+		cd_kx_run(x, &it, ptr);
+		hooks_run(SW_AT_WAN_ADDR, x, NULL, spec, w, i, NULL);
+		json_object_set_new(wans, cd_str(w, "name"), json_pack("{s:b}", "up", up));
+		if (gw != NULL)
+			json_object_set_new(json_object_get(wans, cd_str(w, "name")), "gw", json_string(gw));
+		if (!up)
+			json_object_set_new(cd_kx_result(x), "degraded", json_sprintf("WAN link %s: %s is down",
+					    cd_str(w, "name"), ifn));
+		/* the kernel resolved the gateway: sxdp needs no ARP of its own */
+		if (gw != NULL && gwmac != NULL) {
+			it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = under, .addr = gw,
+					      .port = cd_str(w, "port"), .vlan = cd_num(w, "vlan", 0),
+					      .mac = gwmac, .smac = mac };
+			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/gateway", i);
+			cd_kx_run(x, &it, ptr);
+		}
+		hooks_run(SW_AT_WAN_END, x, NULL, spec, w, i, NULL);
+	}
+	return false;
+}
+
+static void
+site_end(struct cd_kx *x, const char *name, json_t *spec, json_t *rec)
+{
+	(void)name;
+	(void)rec;
+	if (!cd_kx_failed(x))
+		json_object_set(cd_kx_pub(x, "site"), "spec", spec);
+}
+
+/* Every intent may read the site (its links, its LAN): a change of it
+ * compiles everything again, and it is never taken back alone. */
+static const struct cd_kind site_kind = {
+	.name = "site", .schema = "SiteSpec", .order = 100, .only = SW_SITE_NAME,
+	.full_on_change = true, .compile = compile_site, .end = site_end,
+};
+CD_KIND_REGISTER(site_kind)
+
+/* ----------------------------------------------------------- slices */
+
+static bool
+lan_has(json_t *site, json_t *m)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(site, "lan"), i, a)
+		if (strcmp(cd_str(a, "port"), cd_str(m, "port")) == 0 && cd_num(a, "vlan", 0) == cd_num(m, "vlan", 0))
+			return true;
+	return false;
+}
+
+static bool
+compile_slice(struct cd_kx *x, const char *name, json_t *spec)
+{
+	json_int_t sid = cd_num(spec, "id", 0), meter = 0;
+	json_t *rate = json_object_get(spec, "rate"), *m, *r, *s, *site = sw_kind_site(x), *rec;
+	const char *other;
+	char ptr[64], key[200], what[128];
+	size_t i;
+
+	if (site == NULL) {
+		cd_kx_wait_for(x, "/spec", "site");
+		return false;
+	}
+	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+	if ((other = cd_str(cd_kx_pub(x, "slice-ids"), key)) != NULL) {
+		snprintf(what, sizeof(what), "slices/%s", other);
+		cd_kx_conflict(x, what, "/spec/id", "slice id %" JSON_INTEGER_FORMAT " is slices/%s's", sid,
+			       other);
+	}
+	rec = json_pack("{s:I}", "id", sid);
+	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
+		json_int_t cir = cd_num(rate, "guaranteed_bps", 0), pir = cd_num(rate, "peak_bps", 0);
+
+		if (pir < cir)
+			cd_kx_fail(x, "Failed", "/spec/rate/peak_bps", "out_of_range", "peak_bps %"
+				   JSON_INTEGER_FORMAT " is below guaranteed_bps %" JSON_INTEGER_FORMAT,
+				   pir, cir);
+		snprintf(key, sizeof(key), "slices/%s", name);
+		if (!cd_kx_failed(x) && (meter = cd_kx_alloc(x, "meter", key, SLICE_METER_MIN, METER_ID_MAX)) < 0)
+			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
+		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = "trtcm",
+				     .rate = cir, .burst = cd_burst_of(cir), .peak = pir,
+				     .ebs = cd_burst_of(pir) };
+		cd_kx_run(x, &it, "/spec/rate");
+	}
+	hooks_run(SW_AT_SLICE_RATE, x, name, spec, NULL, 0, rec);
+	json_array_foreach(json_object_get(spec, "members"), i, m) {
+		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(m, "port"),
+				     .vlan = cd_num(m, "vlan", 0), .slice = sid, .bd = sid,
+				     .meter = meter };
+
+		snprintf(ptr, sizeof(ptr), "/spec/members/%zu", i);
+		if (!lan_has(site, m)) {
+			snprintf(what, sizeof(what), "site LAN port %s vlan %" JSON_INTEGER_FORMAT,
+				 cd_str(m, "port"), cd_num(m, "vlan", 0));
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		cd_kx_run(x, &it, ptr);
+	}
+	if ((s = json_object_get(spec, "svi")) != NULL) {
+		struct intent it = { .kind = INTENT_SVI_ADD, .slice = sid, .bd = sid,
+				     .mac = cd_str(s, "mac"), .addr = cd_str(s, "address") };
+
+		cd_kx_run(x, &it, "/spec/svi");
+	}
+	json_array_foreach(json_object_get(spec, "routes"), i, r) {
+		const char *nh = cd_str(r, "via");
+		struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = sid, .addr = cd_str(r, "prefix"),
+				     .how = nh ? "via" : "drop", .nh = &nh, .n_nh = nh ? 1 : 0 };
+
+		snprintf(ptr, sizeof(ptr), "/spec/routes/%zu", i);
+		if (nh == NULL && !json_is_true(json_object_get(r, "drop")))
+			cd_kx_fail(x, "Failed", ptr, "missing", "a route needs 'via' or 'drop': true");
+		cd_kx_run(x, &it, ptr);
+	}
+	hooks_run(SW_AT_SLICE_END, x, name, spec, NULL, 0, rec);
+	if (!cd_kx_failed(x)) {
+		json_object_set_new(sw_kind_slices(x), name, rec);
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
+		json_object_set_new(cd_kx_pub(x, "slice-ids"), key, json_string(name));
+	} else {
+		json_decref(rec);
+	}
+	return false;
+}
+
+static void
+slice_forget(struct cd_kx *x, const char *name)
+{
+	json_t *s = json_object_get(sw_kind_slices(x), name), *ids = cd_kx_pub(x, "slice-ids");
+	char sk[32];
+
+	if (s == NULL)
+		return;
+	snprintf(sk, sizeof(sk), "%" JSON_INTEGER_FORMAT, cd_num(s, "id", 0));
+	if (cd_str(ids, sk) != NULL && strcmp(cd_str(ids, sk), name) == 0)
+		json_object_del(ids, sk);
+	json_object_del(sw_kind_slices(x), name);
+}
+
+/* Its routes and subnets are its own entries in its VRF: what its VDNs,
+ * policies and UPFs read of it stays. */
+static bool
+slice_same_for_children(json_t *was, json_t *now)
+{
+	json_t *a = json_copy(was), *b = json_copy(now);
+	bool same;
+
+	json_object_del(a, "routes");
+	json_object_del(a, "subnets");
+	json_object_del(b, "routes");
+	json_object_del(b, "subnets");
+	same = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+static const struct cd_kind slices_kind = {
+	.name = "slices", .schema = "SliceSpec", .order = 300, .compile = compile_slice,
+	.forget = slice_forget, .same_for_children = slice_same_for_children,
+};
+CD_KIND_REGISTER(slices_kind)

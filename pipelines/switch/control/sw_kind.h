@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sw_kind: the switch's sxcd kinds (site, slices), what upper kinds read of them, and where they plug in. */
+/*
+ * The site (the box's LAN ports and its WAN links, each a bridge domain of
+ * the underlay slice with an address) and the slices are the switch's;
+ * what an upper feature adds to them (a WAN link's VTEP and scheduler, a
+ * slice's tunnels and scheduler shares) it registers here as a hook run at
+ * its place in their compile, so the switch names none of them.
+ */
+#ifndef SW_KIND_H
+#define SW_KIND_H
+
+#include "cd_kind.h"
+
+#define SW_SITE_NAME	"local"	/* the one site intent */
+#define SW_UNDERLAY	4000	/* the WAN links' slice, by default */
+/* Bridge domains (12 bits): a slice's is its id (1..3999), WAN link i's
+ * SW_WAN_BD + i, the ones above free for upper features (UPF links). */
+#define SW_WAN_BD	4001
+#define SW_WAN_MAX	8	/* WAN links at most (SiteSpec.wan maxItems) */
+
+/* The site's spec as compiled, NULL: none (yet). */
+json_t *sw_kind_site(struct cd_kx *x);
+/* The underlay slice (the WAN links' VRF). */
+json_int_t sw_kind_underlay(struct cd_kx *x);
+/* A WAN link as compiled ({"up", "gw": its next hop, if known}), NULL: none. */
+json_t *sw_kind_wan(struct cd_kx *x, const char *name);
+/* The slice a spec names in "slice" as compiled ({"id", and what hooks
+ * added}), else NULL and the intent is Pending on it. */
+json_t *sw_kind_slice(struct cd_kx *x, json_t *spec);
+/* The compiled slices (NAME → as above). */
+json_t *sw_kind_slices(struct cd_kx *x);
+
+enum sw_hook_at {
+	SW_AT_WAN_ADDR,		/* a WAN link has its SVI (@item: the link, @i its index) */
+	SW_AT_WAN_END,		/* ... and everything else of the switch's */
+	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes) */
+	SW_AT_SLICE_END,	/* ... and its members, SVI and routes */
+};
+
+struct sw_hook {
+	enum sw_hook_at at;
+	void (*fn)(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec);
+	struct sw_hook *next;
+};
+
+/* From a constructor (@h: static storage). */
+void sw_hook_register(struct sw_hook *h);
+#define SW_HOOK_REGISTER(h)                                                                \
+	static void __attribute__((constructor)) sw_hook_register_##h(void)                \
+	{                                                                                  \
+		sw_hook_register(&h);                                                      \
+	}
+
+#endif
