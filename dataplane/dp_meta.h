@@ -1,8 +1,10 @@
 /* Per-packet metadata every feature shares, filled once by the parser and
- * read by every stage. It lives in the mbuf private area so it follows the
+ * read by every stage: what several features or the core read, nothing
+ * one feature alone does. It lives in the mbuf private area so it follows the
  * packet through hold queues and the slow path without a side table. A
  * feature's own per-packet fields are an rte_mbuf dynamic field it
- * registers itself (see pipelines/switch/pl_switch.h sw_meta). */
+ * registers itself (see pipelines/switch/pl_switch.h sw_meta) or a field in
+ * the rest of this line (dp_meta_field_register: pipelines/upf/up_gtpu.h). */
 #ifndef DP_META_H
 #define DP_META_H
 
@@ -55,7 +57,10 @@ struct dp_meta {
 	uint16_t dport;
 
 	uint16_t class_id;       /* the class a feature put the packet in (an egress
-				  * scheduler's pipe; 0: its slice's default) */
+				  * scheduler's pipe; 0: its slice's default). qos's,
+				  * but set by the stages of the features that classify
+				  * and read for every packet a scheduled port sends,
+				  * classified or not: its 0 is the parser's clearing */
 	uint32_t tun_key;        /* DP_MF_TUN: the key within the outer 5-tuple its
 				  * encapsulation names (GTP-U: the TEID), host order: the
 				  * flow hash and software RSS spread on it */
