@@ -9,6 +9,7 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_log.h"
+#include "dp_meta.h"
 
 static const struct dp_feature *features[DP_FEATURES_MAX];
 static unsigned int n_features;
@@ -228,6 +229,7 @@ dp_feature_fini(void)
 		if (f->fini)
 			f->fini();
 	}
+	dp_meta_fields_reset();
 }
 
 int

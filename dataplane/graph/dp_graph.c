@@ -120,12 +120,13 @@ drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
 	rte_pktmbuf_free(m);
 }
 
-/* Software RSS: the worker a packet's flow is (GTP-U: its tunnel, TEID
- * included, whatever hash the NIC gave: one gNB's sessions spread). */
+/* Software RSS: the worker a packet's flow is (a tunnel a port's parser
+ * took: its key included, whatever hash the NIC gave: one gNB's GTP-U
+ * sessions spread on their TEIDs). */
 static inline unsigned int
 flow_worker(const struct dp_meta *md, unsigned int n_workers)
 {
-	uint32_t h = md->flags & DP_MF_GTPU ? rte_hash_crc_4byte(md->tun_id, md->hash) : md->hash;
+	uint32_t h = md->flags & DP_MF_TUN ? rte_hash_crc_4byte(md->tun_key, md->hash) : md->hash;
 
 	return (unsigned int)(((uint64_t)(h * 0x9e3779b1u) * n_workers) >> 32);
 }

@@ -1,8 +1,10 @@
 /* Per-packet metadata every feature shares, filled once by the parser and
- * read by every stage. It lives in the mbuf private area so it follows the
+ * read by every stage: what several features or the core read, nothing
+ * one feature alone does. It lives in the mbuf private area so it follows the
  * packet through hold queues and the slow path without a side table. A
  * feature's own per-packet fields are an rte_mbuf dynamic field it
- * registers itself (see pipelines/switch/pl_switch.h sw_meta). */
+ * registers itself (see pipelines/switch/pl_switch.h sw_meta) or a field in
+ * the rest of this line (dp_meta_field_register: pipelines/upf/up_gtpu.h). */
 #ifndef DP_META_H
 #define DP_META_H
 
@@ -19,10 +21,10 @@
 #define DP_MF_FRAG      (1u << 6)  /* any fragment (IPv4 MF/offset or IPv6 frag hdr) */
 #define DP_MF_FRAG_LATER (1u << 7) /* non-first fragment: no L4 header */
 #define DP_MF_L4        (1u << 8)  /* l4_off valid and L4 header fully present */
-#define DP_MF_GTPU_XUNK (1u << 9)  /* GTP-U with an extension header that must be understood and is
-				    * not (TS 29.281 5.2.1) */
-#define DP_MF_GTPU      (1u << 10) /* outer UDP dport 2152 with a valid GTP-U header */
-#define DP_MF_INNER     (1u << 11) /* inner_l3_off valid (GTP-U payload is IP) */
+/* bits 9 and 11: free */
+#define DP_MF_TUN       (1u << 10) /* a UDP port's registered parser took the payload
+				    * (dp_parse_udp_register; md->dport names whose): tun_key is
+				    * valid and so are that feature's own per-packet fields */
 #define DP_MF_IP_EXT    (1u << 12) /* IPv6 extension headers walked */
 #define DP_MF_OWN       (1u << 13) /* the box is its IP source (a tunnel's outer header): no ICMP error
 				    * is ever sent about it */
@@ -54,26 +56,22 @@ struct dp_meta {
 	uint16_t sport;          /* host order, valid when DP_MF_L4 and TCP/UDP */
 	uint16_t dport;
 
-	/* tunnels: offsets from the start of packet data */
-	uint16_t tun_off;        /* GTP-U header (overlay tunnels are their feature's to read) */
-	uint16_t inner_off;      /* inner IP (GTP-U) */
-	uint16_t inner_l3_off;   /* inner IP header, valid when DP_MF_INNER */
-	uint32_t tun_id;         /* TEID, host order */
-	uint8_t  gtp_msg;        /* GTP message type */
-	uint8_t  gtp_qfi;        /* QFI from PDU session container, 0 if none */
-	uint8_t  gtp_pdu_type;   /* 0 = DL, 1 = UL, 0xff when absent */
-	uint8_t  gtp_xunk;       /* DP_MF_GTPU_XUNK: the extension header's type */
-
+	uint16_t class_id;       /* the class a feature put the packet in (an egress
+				  * scheduler's pipe; 0: its slice's default). qos's,
+				  * but set by the stages of the features that classify
+				  * and read for every packet a scheduled port sends,
+				  * classified or not: its 0 is the parser's clearing */
+	uint32_t tun_key;        /* DP_MF_TUN: the key within the outer 5-tuple its
+				  * encapsulation names (GTP-U: the TEID), host order: the
+				  * flow hash and software RSS spread on it */
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
 	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */
 	uint32_t tunnel;         /* overlay tunnel id: the one a decapsulated frame came
 				  * through, then the one an edge to encap sends it into */
-	uint16_t class_id;       /* the class a feature put the packet in (an egress
-				  * scheduler's pipe; 0: its slice's default) */
 	uint16_t drop;           /* DP_DROP's reason, for the graph's drop node */
 	uint8_t  feature;        /* DP_NEXT_PUNT: whose slow path takes it */
 	uint8_t  punt;           /* DP_NEXT_PUNT: why, in the feature's own terms (the parser clears it) */
-	uint16_t pad1;           /* explicit: the parser clears every byte */
+	/* no padding anywhere: the parser clears every byte */
 };
 
 static inline struct dp_meta *
@@ -88,5 +86,17 @@ dp_meta(struct rte_mbuf *m)
  * RTE_MBUF_PRIV_ALIGN as DPDK requires. */
 #define DP_META_PRIV_SIZE RTE_ALIGN_CEIL(sizeof(struct dp_meta), RTE_CACHE_LINE_SIZE)
 _Static_assert(DP_META_PRIV_SIZE % RTE_MBUF_PRIV_ALIGN == 0, "DPDK's private area rule");
+
+/* The rest of that line after struct dp_meta: room for features' own
+ * per-packet fields, registered at init as rte_mbuf dynamic fields are
+ * (which live in the mbuf's second line, full with the switch's, the
+ * upf's and a PMD's timestamp): in the line every stage already reads.
+ * Returns the field's offset from the mbuf (RTE_MBUF_DYNFIELD takes it),
+ * or -ENOSPC. Main lcore, before the workers run; the parser never clears
+ * it: a feature's field is valid only where the feature says so. */
+#define DP_META_FIELDS_ROOM (DP_META_PRIV_SIZE - sizeof(struct dp_meta))
+int dp_meta_field_register(size_t size, size_t align);
+/* Features' fini: all given back (they are laid out again at init). */
+void dp_meta_fields_reset(void);
 
 #endif

@@ -1,7 +1,7 @@
 /* Packet parser: the first stage of every pipeline. Reads each packet's
  * headers once (L2, VLAN/QinQ, ARP, IPv4, IPv6 + extension headers, UDP/TCP/
- * ICMP, GTP-U where a UDP/2152 payload parses as such) into struct dp_meta so later stages
- * never re-parse. Every read is bounded by the first segment; anything that
+ * ICMP; a UDP payload by the parser its port's feature registered) into
+ * struct dp_meta so later stages never re-parse. Every read is bounded by the first segment; anything that
  * cannot be trusted becomes a named parse.* drop.
  *
  * Bounds model: `seg` is what we may read (first segment), `pkt` what the
@@ -22,7 +22,6 @@
 #endif
 
 #include "dp_parse.h"
-#include "gtp.h"
 
 #define ETH_HLEN        14
 #define VLAN_HLEN       4
@@ -182,68 +181,84 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
-/* UDP to port 2152 read as GTP-U: a header that parses and fits the
- * datagram sets DP_MF_GTPU (and DP_MF_INNER when an IPv4 or IPv6 T-PDU
- * header is whole). Anything else is plain UDP: port 2152 is GTP-U only to
- * the UPF's own endpoints, whose stage names what is wrong with it (a UE's
- * own datagram to 2152, an overlay's inner frame or LAN transit are not the
- * parser's to judge, as VXLAN's are not). What the first segment cuts is a
- * multiseg drop as for any header (0 otherwise). */
-static unsigned int
-parse_gtpu(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
-	   struct dp_meta *md)
+/* The UDP ports a feature parses (dp_parse_udp_register), kept by their
+ * low 6 bits: udp_key holds port + 1 (0: none), so the per-datagram test is
+ * one load and one compare, as a constant port's was, whatever the number
+ * of parsers. Written at init only, before the workers run. */
+#define UDP_SLOT(port) ((port) & (DP_PARSE_UDP_SLOTS - 1))
+static uint32_t udp_key[DP_PARSE_UDP_SLOTS];
+static struct {
+	dp_parse_udp_fn fn;
+	int off;
+} udp_hook[DP_PARSE_UDP_SLOTS];
+
+static __rte_always_inline int
+udp_hooked(uint32_t dport)
 {
-	uint32_t lim = RTE_MIN(uend, seg);
-	uint32_t in, gend;
-	struct gtp_info gi;
-	uint8_t v;
-	int rc;
+	return udp_key[UDP_SLOT(dport)] == dport + 1;
+}
 
-	rc = gtp_parse(p + t, lim - t, &gi);
-	if (unlikely(rc != 0))
-		return rc == -EMSGSIZE && lim < uend ? R(multiseg) : 0;
-	/* The GTP message must fit the UDP payload it claims to be. */
-	gend = t + GTPU_HDR_LEN + gi.length;
-	if (gend > uend)
-		return 0;
+/* The port's parser on the payload at t; its fields go to mb (the mbuf)
+ * plus its offset. Cold: the hot test is udp_hooked(). */
+static __rte_always_inline unsigned int
+udp_hook_call(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct dp_meta *md, uint8_t *mb,
+	      uint32_t dport)
+{
+	unsigned int s = UDP_SLOT(dport);
 
-	md->flags |= DP_MF_GTPU;
-	md->tun_off = (uint16_t)t;
-	md->tun_id = gi.teid;
-	md->gtp_msg = gi.msg_type;
-	md->gtp_qfi = gi.qfi;
-	md->gtp_pdu_type = gi.pdu_type;
-	if (unlikely(gi.ext_unsupported != 0)) {
-		md->flags |= DP_MF_GTPU_XUNK;
-		md->gtp_xunk = gi.ext_unsupported;
-	}
-	if (gi.msg_type != GTPU_MSG_GPDU)
-		return 0;
+	return udp_hook[s].fn(p, t, uend, seg, md, mb + udp_hook[s].off);
+}
 
-	in = t + gi.hdr_len;
-	md->inner_off = (uint16_t)in;
-	if (in >= gend)
-		return 0;       /* empty T-PDU */
-	if (in >= seg)
-		return R(multiseg);
-	v = p[in] >> 4;
-	lim = RTE_MIN(gend, seg);
-	if (v == 4 || v == 6) {
-		uint32_t need = in + (v == 4 ? IPV4_HLEN : IPV6_HLEN);
+/* What of the private area's line after struct dp_meta is given out. */
+static size_t meta_fields_used;
 
-		if (need > lim)   /* cut short: the UPF's to name */
-			return need > gend ? 0 : R(multiseg);
-		md->flags |= DP_MF_INNER;
-		md->inner_l3_off = (uint16_t)in;
-	}
-	return 0;         /* else an Ethernet or unstructured PDU session */
+int
+dp_meta_field_register(size_t size, size_t align)
+{
+	size_t off = RTE_ALIGN_CEIL(sizeof(struct rte_mbuf) + sizeof(struct dp_meta) + meta_fields_used,
+				    align ? align : 1);
+
+	if (size == 0 || off + size > sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE)
+		return -ENOSPC;
+	meta_fields_used = off + size - sizeof(struct rte_mbuf) - sizeof(struct dp_meta);
+	return (int)off;
+}
+
+void
+dp_meta_fields_reset(void)
+{
+	meta_fields_used = 0;
+}
+
+int
+dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off)
+{
+	unsigned int s = UDP_SLOT(port);
+
+	if (fn == NULL || field_off < 0 || (size_t)field_off >= sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE)
+		return -EINVAL;
+	if (udp_key[s] != 0 && (udp_key[s] != (uint32_t)port + 1 || udp_hook[s].fn != fn))
+		return -EEXIST;
+	udp_hook[s].fn = fn;
+	udp_hook[s].off = field_off;
+	udp_key[s] = (uint32_t)port + 1;
+	return 0;
+}
+
+void
+dp_parse_udp_unregister(uint16_t port)
+{
+	unsigned int s = UDP_SLOT(port);
+
+	if (udp_key[s] == (uint32_t)port + 1)
+		udp_key[s] = 0;
 }
 
 /* Transport header at l4, inside an IP datagram ending at end (<= pkt).
  * *ports gets the raw sport/dport word for the hash, 0 when not TCP/UDP. */
 static __rte_always_inline unsigned int
 parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
-	 uint8_t proto, struct dp_meta *md, uint32_t *flags, uint32_t *ports)
+	 uint8_t proto, struct dp_meta *md, uint8_t *mb, uint32_t *flags, uint32_t *ports)
 {
 	uint32_t lim = RTE_MIN(end, seg);
 
@@ -264,13 +279,13 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 		md->dport = dport;
 		*flags |= DP_MF_L4;
 		*ports = w;
-		if (unlikely(dport == GTPU_UDP_PORT && !(*flags & DP_MF_FRAG))) {
-			/* Cold: tunnel parsers add their flags in md so that
+		if (unlikely(udp_hooked(dport) && !(*flags & DP_MF_FRAG))) {
+			/* Cold: port parsers add their flags in md so that
 			 * *flags can stay in a register on the fast path. */
 			unsigned int r;
 
 			md->flags = *flags;
-			r = parse_gtpu(p, l4 + UDP_HLEN, l4 + ulen, seg, md);
+			r = udp_hook_call(p, l4 + UDP_HLEN, l4 + ulen, seg, md, mb, dport);
 			*flags = md->flags;
 			return r;
 		}
@@ -306,7 +321,7 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 
 static __rte_always_inline unsigned int
 parse_ipv4(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
-	   struct dp_meta *md, uint32_t flags, int want_hash)
+	   struct dp_meta *md, uint8_t *mb, uint32_t flags, int want_hash)
 {
 	const uint8_t *ip = p + off;
 	uint32_t ihl, tot, ports = 0;
@@ -346,7 +361,7 @@ parse_ipv4(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 		}
 	}
 	md->l4_off = (uint16_t)(off + ihl);
-	r = parse_l4(p, off + ihl, off + tot, seg, proto, md, &flags, &ports);
+	r = parse_l4(p, off + ihl, off + tot, seg, proto, md, mb, &flags, &ports);
 	if (unlikely(r != 0))
 		return r;
 	if (flags & DP_MF_FRAG)
@@ -357,9 +372,10 @@ done:
 		uint32_t h = hash_u64(proto, rd64_raw(ip + 12));
 
 		h = hash_u32(h, ports);
-		/* GTP-U between two nodes is one 5-tuple: spread on TEID. */
-		if (flags & DP_MF_GTPU)
-			h = hash_u32(h, md->tun_id);
+		/* a tunnel between two nodes is one 5-tuple: spread on its
+		 * key (GTP-U's TEID) */
+		if (flags & DP_MF_TUN)
+			h = hash_u32(h, md->tun_key);
 		md->hash = h;
 	}
 	return 0;
@@ -367,7 +383,7 @@ done:
 
 static __rte_noinline unsigned int
 parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
-	   struct dp_meta *md, uint32_t flags, int want_hash)
+	   struct dp_meta *md, uint8_t *mb, uint32_t flags, int want_hash)
 {
 	const uint8_t *ip = p + off;
 	uint32_t end, lim, cur, n, ports = 0;
@@ -428,7 +444,7 @@ parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 
 	md->l4_proto = nh;
 	md->l4_off = (uint16_t)cur;
-	r = parse_l4(p, cur, end, seg, nh, md, &flags, &ports);
+	r = parse_l4(p, cur, end, seg, nh, md, mb, &flags, &ports);
 	if (unlikely(r != 0))
 		return r;
 	if (flags & DP_MF_FRAG)
@@ -443,8 +459,8 @@ done:
 		h = hash_u64(h, rd64_raw(ip + 24));
 		h = hash_u64(h, rd64_raw(ip + 32));
 		h = hash_u32(h, ports);
-		if (flags & DP_MF_GTPU)
-			h = hash_u32(h, md->tun_id);
+		if (flags & DP_MF_TUN)
+			h = hash_u32(h, md->tun_key);
 		md->hash = h;
 	}
 	return 0;
@@ -479,7 +495,7 @@ parse_arp(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 /* The whole parser: any ethertype, tags, options, fragments, tunnels. */
 static __rte_noinline unsigned int
 parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
-	      struct dp_meta *md, int want_hash)
+	      struct dp_meta *md, uint8_t *mb, int want_hash)
 {
 	uint16_t in_port = md->in_port;
 	uint32_t off = ETH_HLEN, flags = 0;
@@ -490,7 +506,6 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 	 * previous life. in_port belongs to the worker. */
 	*md = (struct dp_meta){
 		.in_port = in_port,
-		.gtp_pdu_type = GTPU_PDU_TYPE_NONE,
 	};
 	if (unlikely(seg < ETH_HLEN))
 		return short_reason(ETH_HLEN, pkt, R(runt));
@@ -504,9 +519,9 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 	md->ethertype = et;
 	switch (et) {
 	case ET_IPV4:
-		return parse_ipv4(p, off, seg, pkt, md, flags, want_hash);
+		return parse_ipv4(p, off, seg, pkt, md, mb, flags, want_hash);
 	case ET_IPV6:
-		return parse_ipv6(p, off, seg, pkt, md, flags, want_hash);
+		return parse_ipv6(p, off, seg, pkt, md, mb, flags, want_hash);
 	case ET_ARP:
 		return parse_arp(p, off, seg, pkt, md, flags, want_hash);
 	default:
@@ -517,23 +532,21 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 
 #define FAST_MIN (ETH_HLEN + IPV4_HLEN + TCP_HLEN)
 #define FAST6_MIN (ETH_HLEN + IPV6_HLEN + TCP_HLEN)
-#define GTP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
-#define GTP6_FAST_MIN (ETH_HLEN + IPV6_HLEN + UDP_HLEN + GTPU_HDR_LEN + IPV4_HLEN)
+#define UDP_FAST_MIN (ETH_HLEN + IPV4_HLEN + UDP_HLEN)
+#define UDP6_FAST_MIN (ETH_HLEN + IPV6_HLEN + UDP_HLEN)
 
 /* The straight-line paths below reset struct dp_meta field by field
  * (fast_meta): a new field needs a line there (and in the expected values
  * of tests/unit/test_parse.c). */
-_Static_assert(sizeof(struct dp_meta) == 60,
+_Static_assert(sizeof(struct dp_meta) == 48,
 	       "struct dp_meta changed: update fast_meta()");
 
 /* What a straight-line path found, in *md: every field, in order, without a
  * zeroing pass first (adjacent constant stores merge). l3 == l2 (the IP
- * header follows the tags); t, in, teid, qfi, pdu the G-PDU's (0, 0, 0, 0,
- * GTPU_PDU_TYPE_NONE for none). */
+ * header follows the tags). */
 static __rte_always_inline void
 fast_meta(struct dp_meta *md, const uint8_t *p, uint32_t flags, uint32_t tag, uint32_t l4, uint16_t et,
-	  uint8_t proto, uint8_t ttl, uint32_t ports, uint32_t h, uint32_t t, uint32_t in, uint32_t teid,
-	  uint8_t qfi, uint8_t pdu)
+	  uint8_t proto, uint8_t ttl, uint32_t ports, uint32_t h)
 {
 	md->flags = flags | (tag ? DP_MF_VLAN : 0);
 	md->slice = 0;
@@ -547,33 +560,25 @@ fast_meta(struct dp_meta *md, const uint8_t *p, uint32_t flags, uint32_t tag, ui
 	md->ttl = ttl;
 	md->sport = (uint16_t)(ports >> 16);
 	md->dport = (uint16_t)ports;
-	md->tun_off = (uint16_t)t;
-	md->inner_off = (uint16_t)in;
-	md->inner_l3_off = (uint16_t)in;
-	md->tun_id = teid;
-	md->gtp_msg = t ? GTPU_MSG_GPDU : 0;
-	md->gtp_qfi = qfi;
-	md->gtp_pdu_type = pdu;
-	md->gtp_xunk = 0;
+	md->class_id = 0;
+	md->tun_key = 0;
 	md->hash = h;
 	md->out_port = 0;
 	md->tunnel = 0;
-	md->class_id = 0;
 	md->drop = 0;
 	md->feature = 0;
 	md->punt = 0;
-	md->pad1 = 0;
 }
 
-/* The L4 header at l4 of a datagram ending at end: plain UDP (no tunnel
- * port) or TCP with its header whole, as parse_l4() would accept it. */
+/* The L4 header at l4 of a datagram ending at end: plain UDP (no port a
+ * parser is registered for) or TCP with its header whole, as parse_l4() would accept it. */
 static __rte_always_inline int
 fast_l4_ok(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg, uint8_t proto)
 {
 	if (proto == P_UDP) {
 		uint32_t ulen = rd16(p + l4 + 4);
 
-		return ulen >= UDP_HLEN && l4 + ulen <= end && rd16(p + l4 + 2) != GTPU_UDP_PORT;
+		return ulen >= UDP_HLEN && l4 + ulen <= end && !udp_hooked(rd16(p + l4 + 2));
 	}
 	if (proto == P_TCP) {
 		uint32_t doff = (uint32_t)(p[l4 + 12] >> 4) << 2;
@@ -584,7 +589,7 @@ fast_l4_ok(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg, uint8_t pr
 }
 
 /* The flow hashes parse_ipv4() and parse_ipv6() compute, over the
- * protocol, the addresses and the ports (a G-PDU's TEID follows). */
+ * protocol, the addresses and the ports (a tunnel's key follows). */
 static __rte_always_inline uint32_t
 fast_hash4(const uint8_t *ip, uint8_t proto, uint32_t ports)
 {
@@ -603,7 +608,7 @@ fast_hash6(const uint8_t *ip, uint8_t nh, uint32_t ports)
 
 /* Straight-line path for IPv4 without options or fragmentation, untagged
  * (tag == 0) or with one 802.1Q tag (tag == VLAN_HLEN), carrying plain UDP
- * (no tunnel port) or TCP. tag is a constant at each call so every read is
+ * (no registered port) or TCP. tag is a constant at each call so every read is
  * at a fixed offset, all below FAST_MIN even with the tag: every
  * minimum-size frame (60 bytes) qualifies. Returns 0 when it filled *md,
  * -1 when parse_general() must decide; for what it accepts parse_general()
@@ -625,8 +630,7 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 		       fast_l4_ok(p, l4, end, seg, proto))))
 		return -1;
 	fast_meta(md, p, DP_MF_IPV4 | DP_MF_L4, tag, l4, ET_IPV4, proto, ip[8], ports,
-		  want_hash ? fast_hash4(ip, proto, ports) : 0,
-		  0, 0, 0, 0, GTPU_PDU_TYPE_NONE);
+		  want_hash ? fast_hash4(ip, proto, ports) : 0);
 	return 0;
 }
 
@@ -645,106 +649,115 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	if (unlikely(!((ip[0] >> 4) == 6 && end <= pkt && fast_l4_ok(p, l4, end, seg, nh))))
 		return -1;
 	fast_meta(md, p, DP_MF_IPV6 | DP_MF_L4, tag, l4, ET_IPV6, nh, ip[7], ports,
-		  want_hash ? fast_hash6(ip, nh, ports) : 0, 0, 0, 0, 0, GTPU_PDU_TYPE_NONE);
+		  want_hash ? fast_hash6(ip, nh, ports) : 0);
 	return 0;
 }
 
-/* A G-PDU over IPv4 (no options, not a fragment) or IPv6 (no extension
- * header): UDP to 2152, GTP-U with no optional field (flags 0x30) or a PDU
- * Session Container alone (0x34, next 0x85, one unit, then none), an IPv4
- * or IPv6 T-PDU header whole in the segment: the N3/N9 interfaces' every
- * packet, without gtp_parse()'s general walk. Every read is below
- * GTP_FAST_MIN or GTP6_FAST_MIN, plus the tag. */
+/* UDP to a registered port over IPv4 (no options, not a fragment) or IPv6
+ * (no extension header), the datagram within the packet: the outer
+ * headers straight-line, the payload the port's parser's (the same call
+ * as parse_l4()'s). Every read of the caller's is below UDP_FAST_MIN or
+ * UDP6_FAST_MIN, plus the tag. A drop is the general path's to find. */
 static __rte_always_inline int
-parse_fast_gtpu(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
-		const uint32_t tag, const bool v6)
+parse_fast_udp(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
+	       const uint32_t tag, const bool v6)
 {
 	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + (v6 ? IPV6_HLEN : IPV4_HLEN), t = l4 + UDP_HLEN;
-	const uint8_t *ip = p + l2, *g = p + t;
+	const uint8_t *ip = p + l2;
 	uint32_t end = v6 ? l4 + rd16(ip + 4) : l2 + rd16(ip + 2), uend = l4 + rd16(p + l4 + 4);
-	uint32_t ports = rd32(p + l4), teid = rd32(g + 4), hl, gend, in, lim, h = 0;
-	uint8_t qfi = 0, pdu = GTPU_PDU_TYPE_NONE, v;
+	uint32_t ports = rd32(p + l4), h;
 	int ok;
 
 	ok = (v6 ? (ip[0] >> 4) == 6 && ip[6] == P_UDP :
 		   (rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
-	     end <= pkt && (uint16_t)ports == GTPU_UDP_PORT && uend >= t && uend <= end &&
-	     g[1] == GTPU_MSG_GPDU;
-	if (g[0] == GTPU_F_V1_GTP) {
-		hl = GTPU_HDR_LEN;
-	} else if (g[0] == (GTPU_F_V1_GTP | GTPU_F_E) && g[11] == GTPU_EXT_PDU_SESS_CONT && g[12] == 1 &&
-		   g[15] == GTPU_EXT_NONE) {
-		hl = GTPU_HDR_LEN + 8;
-		pdu = g[13] >> 4;
-		qfi = g[14] & GTPU_QFI_MASK;
-	} else {
-		return -1;
-	}
-	gend = t + GTPU_HDR_LEN + rd16(g + 2);
-	in = t + hl;
-	lim = RTE_MIN(gend, seg);
-	v = p[in] >> 4;
-	ok &= gend <= uend && in < gend &&
-	      ((v == 4 && in + IPV4_HLEN <= lim) || (v == 6 && in + IPV6_HLEN <= lim));
+	     end <= pkt && uend >= t && uend <= end && udp_hooked((uint16_t)ports);
 	if (unlikely(!ok))
 		return -1;
-	/* GTP-U between two nodes is one 5-tuple: the TEID spreads it */
-	if (want_hash)
-		h = hash_u32(v6 ? fast_hash6(ip, P_UDP, ports) : fast_hash4(ip, P_UDP, ports), teid);
-	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4 | DP_MF_GTPU | DP_MF_INNER, tag, l4,
-		  v6 ? ET_IPV6 : ET_IPV4, P_UDP, v6 ? ip[7] : ip[8], ports, h, t, in, teid, qfi, pdu);
+	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4, tag, l4, v6 ? ET_IPV6 : ET_IPV4, P_UDP,
+		  v6 ? ip[7] : ip[8], ports, 0);
+	if (unlikely(udp_hook_call(p, t, uend, seg, md, mb, (uint16_t)ports) != 0))
+		return -1;
+	if (want_hash) {
+		h = v6 ? fast_hash6(ip, P_UDP, ports) : fast_hash4(ip, P_UDP, ports);
+		/* a tunnel between two nodes is one 5-tuple: its key spreads it */
+		md->hash = md->flags & DP_MF_TUN ? hash_u32(h, md->tun_key) : h;
+	}
 	return 0;
 }
 
 /* The other straight-line paths, by the ethertype after tag bytes of tag
  * (parse(): untagged IPv4 was tried first). */
 static __rte_always_inline int
-parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, int want_hash,
+parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
 		const uint32_t tag)
 {
 	uint16_t et = rd16(p + 12 + tag);
 
 	if (et == ET_IPV4)
 		return (tag != 0 && parse_fast(p, seg, pkt, md, want_hash, tag) == 0) ||
-		       (seg >= GTP_FAST_MIN + tag && parse_fast_gtpu(p, seg, pkt, md, want_hash, tag, false) == 0) ?
+		       (seg >= UDP_FAST_MIN + tag && parse_fast_udp(p, seg, pkt, md, mb, want_hash, tag, false) == 0) ?
 		       0 : -1;
 	if (et == ET_IPV6 && seg >= FAST6_MIN)
 		return parse_fast6(p, seg, pkt, md, want_hash, tag) == 0 ||
-		       (seg >= GTP6_FAST_MIN + tag && parse_fast_gtpu(p, seg, pkt, md, want_hash, tag, true) == 0) ?
+		       (seg >= UDP6_FAST_MIN + tag && parse_fast_udp(p, seg, pkt, md, mb, want_hash, tag, true) == 0) ?
 		       0 : -1;
 	return -1;
 }
 
 static __rte_always_inline unsigned int
-parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb,
       int want_hash)
 {
 	if (likely(seg >= FAST_MIN)) {
 		/* No ethertype test for the untagged case: parse_fast()
 		 * checks 0x0800 at the same time as version and IHL. */
 		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0) ||
-		    parse_fast_rest(p, seg, pkt, md, want_hash, 0) == 0 ||
-		    (rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, want_hash, VLAN_HLEN) == 0))
+		    parse_fast_rest(p, seg, pkt, md, mb, want_hash, 0) == 0 ||
+		    (rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, mb, want_hash, VLAN_HLEN) == 0))
 			return 0;
 	}
-	return parse_general(p, seg, pkt, md, want_hash);
+	return parse_general(p, seg, pkt, md, mb, want_hash);
 }
+
+unsigned int
+dp_parse_pkt_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m)
+{
+	return parse(data, len, len, md, (uint8_t *)m, 1);
+}
+
+/* Where a port's parser writes its fields when the caller has no mbuf. */
+union scratch_mbuf {
+	struct rte_mbuf m;
+	uint8_t b[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
+};
 
 unsigned int
 dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md)
 {
-	return parse(data, len, len, md, 1);
+	union scratch_mbuf scratch;
+
+	return dp_parse_pkt_m(data, len, md, &scratch.m);
 }
 
 #ifdef DP_PARSE_TEST_HOOKS
 /* The general path alone, so tests can check the fast path against it. */
 unsigned int dp_parse_pkt_general(const uint8_t *data, uint32_t len,
 				  struct dp_meta *md);
+unsigned int dp_parse_pkt_general_m(const uint8_t *data, uint32_t len,
+				    struct dp_meta *md, struct rte_mbuf *m);
+
+unsigned int
+dp_parse_pkt_general_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m)
+{
+	return parse_general(data, len, len, md, (uint8_t *)m, 1);
+}
 
 unsigned int
 dp_parse_pkt_general(const uint8_t *data, uint32_t len, struct dp_meta *md)
 {
-	return parse_general(data, len, len, md, 1);
+	union scratch_mbuf scratch;
+
+	return dp_parse_pkt_general_m(data, len, md, &scratch.m);
 }
 #endif
 
@@ -779,7 +792,7 @@ dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		}
 		/* A broken pkt_len must not let us read past the segment. */
 		seg = RTE_MIN(seg, pkt);
-		r = parse(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt, md,
+		r = parse(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt, md, (uint8_t *)m,
 			  !rss);
 		if (rss)
 			md->hash = m->hash.rss;

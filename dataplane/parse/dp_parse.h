@@ -1,6 +1,8 @@
 /* Packet parser: fills struct dp_meta once per packet, bounded by the data
  * actually present. Malformed input yields a named drop reason. With it,
- * the IPv4 header checksum check and header words the stages share. */
+ * the IPv4 header checksum check and header words the stages share, and
+ * the registry of UDP ports whose payload a feature parses (VPP's
+ * udp_register_dst_port): the core parser names no encapsulation. */
 #ifndef DP_PARSE_H
 #define DP_PARSE_H
 
@@ -16,8 +18,34 @@
 /* Parse len bytes at data into *md (all fields reset first; in_port is kept).
  * Returns 0 (DP_DROP_NONE) when the packet may be forwarded, or the
  * enum dp_drop reason when it is malformed. Never reads past data + len.
- * Needs no EAL: unit tests and the fuzzer call it on plain buffers. */
+ * Needs no EAL: unit tests and the fuzzer call it on plain buffers. A
+ * registered UDP parser writes its fields at its offset from m (a real
+ * mbuf, or any buffer of sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE);
+ * dp_parse_pkt gives it a scratch one. */
 unsigned int dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md);
+unsigned int dp_parse_pkt_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m);
+
+/* A UDP port's payload parser, called for a datagram to its port (not a
+ * fragment) whose UDP header is whole: the payload is p[t, uend), of which
+ * p[0, seg) may be read. It either takes the payload (sets DP_MF_TUN in
+ * md->flags, md->tun_key, and its feature's own fields at fm: the feature
+ * reads those only under DP_MF_TUN with its port in md->dport) or leaves it
+ * plain UDP (changes nothing in md). Returns 0 or a parse drop reason
+ * (DP_DROP_parse_multiseg for a header the first segment cuts), as the
+ * parser's own headers. Called from the fast and the general path alike, so
+ * their results stay one. */
+typedef unsigned int (*dp_parse_udp_fn)(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg,
+					struct dp_meta *md, void *fm);
+
+#define DP_PARSE_UDP_SLOTS 64   /* ports are kept by their low 6 bits: two alike conflict */
+
+/* Register fn for UDP destination port (a feature's init, before the
+ * workers run; fm is field_off bytes into the mbuf: its field from
+ * dp_meta_field_register() or its rte_mbuf dynamic field).
+ * 0, -EEXIST when another parser has the port or one alike, -EINVAL. */
+int dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off);
+/* Its feature's fini: the port is plain UDP again. */
+void dp_parse_udp_unregister(uint16_t port);
 
 /* Stage form: parses pkts[i] (first segment), sets md->in_port from
  * m->port mapped by the caller beforehand, next[i] = DP_NEXT_CONTINUE or a

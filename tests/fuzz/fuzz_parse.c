@@ -3,6 +3,9 @@
  * a named parse.* reason, offsets inside the packet, no stale metadata,
  * the same answer when headers are split across mbuf segments, and (built
  * with -DDP_PARSE_TEST_HOOKS) the fast path agreeing with the general one.
+ * GTP-U is the upf's hook for port 2152 (pipelines/upf/up_gtpu.c),
+ * registered as the upf's init does; what it finds is compared with the
+ * metadata (struct pmeta).
  * Link with replay_main.c instead of -fsanitize=fuzzer to replay a corpus. */
 #include <errno.h>
 #include <stdint.h>
@@ -12,11 +15,30 @@
 
 #include "dp_parse.h"
 #include "gtp.h"
+#include "up_gtpu.h"
 
 #ifdef DP_PARSE_TEST_HOOKS
-unsigned int dp_parse_pkt_general(const uint8_t *data, uint32_t len,
-				  struct dp_meta *md);
+unsigned int dp_parse_pkt_general_m(const uint8_t *data, uint32_t len,
+				    struct dp_meta *md, struct rte_mbuf *m);
 #endif
+
+/* dp_meta and the upf's field, which is valid (else zeroed here) under
+ * up_is_gtpu() only */
+struct pmeta {
+	struct dp_meta md;
+	struct up_gtpu g;
+};
+_Static_assert(sizeof(struct pmeta) == sizeof(struct dp_meta) + sizeof(struct up_gtpu), "no padding");
+
+static void
+take(struct pmeta *p, const struct dp_meta *md, struct rte_mbuf *m)
+{
+	p->md = *md;
+	if (up_is_gtpu(md))
+		p->g = *up_gtpu(m);
+	else
+		memset(&p->g, 0, sizeof(p->g));
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,8 +61,10 @@ check_reason(unsigned int r)
 
 /* What a stage may assume about an accepted packet. */
 static void
-check_meta(const struct dp_meta *md, size_t size)
+check_meta(const struct pmeta *p, size_t size)
 {
+	const struct dp_meta *md = &p->md;
+	const struct up_gtpu *g = &p->g;
 	uint32_t f = md->flags;
 
 	CHECK(md->l2_len == 14 || md->l2_len == 18 || md->l2_len == 22);
@@ -73,22 +97,20 @@ check_meta(const struct dp_meta *md, size_t size)
 	} else {
 		CHECK(md->sport == 0 && md->dport == 0);
 	}
-	if (f & DP_MF_GTPU) {
-		CHECK(md->dport == 2152 && md->tun_off == md->l4_off + 8 &&
-		      md->tun_off + 8u <= size);
-		CHECK(md->gtp_qfi <= 63);
+	/* port 2152's is the only parser registered */
+	if (f & DP_MF_TUN) {
+		CHECK((f & DP_MF_L4) && md->l4_proto == 17 && up_is_gtpu(md) &&
+		      up_gtpu_hdr_off(md) + 8u <= size);
+		CHECK(g->qfi <= 63);
+		CHECK(g->pdu_type == 0xff || g->pdu_type <= 15);
+		CHECK(g->msg == GTPU_MSG_GPDU || (g->inner_off == 0 && !g->inner));
 	} else {
-		CHECK(md->gtp_msg == 0 && md->gtp_qfi == 0 &&
-		      md->gtp_pdu_type == 0xff);
+		CHECK(md->tun_key == 0);
 	}
-	if (!(f & DP_MF_GTPU))
-		CHECK(md->tun_off == 0 && md->inner_off == 0 && md->tun_id == 0);
-	if (f & DP_MF_INNER) {
-		CHECK(f & DP_MF_GTPU);
-		CHECK(md->inner_l3_off >= md->inner_off);
-		CHECK(md->inner_l3_off + 20u <= size);
-	} else {
-		CHECK(md->inner_l3_off == 0);
+	if (g->inner) {
+		CHECK(f & DP_MF_TUN);
+		CHECK(g->inner_off >= up_gtpu_hdr_off(md) + 8u);
+		CHECK(g->inner_off + 20u <= size);
 	}
 	CHECK(md->slice == 0 && md->out_port == 0 && md->tunnel == 0 && md->drop == 0 &&
 	      md->feature == 0 && md->punt == 0);
@@ -98,7 +120,7 @@ check_meta(const struct dp_meta *md, size_t size)
  * only seg bytes (an exact-size copy, so reads past it are caught). */
 static unsigned int
 parse_split(const uint8_t *data, uint32_t seg, uint32_t pkt, int rss,
-	    struct dp_meta *out)
+	    struct pmeta *out)
 {
 	static union {
 		struct rte_mbuf m;
@@ -112,6 +134,7 @@ parse_split(const uint8_t *data, uint32_t seg, uint32_t pkt, int rss,
 	CHECK(copy != NULL);
 	memcpy(copy, data, seg);
 	memset(&mb, 0, sizeof(mb));
+	memset(up_gtpu(m), 0x6b, sizeof(struct up_gtpu));
 	m->buf_addr = copy;
 	m->buf_len = (uint16_t)seg;
 	m->data_len = (uint16_t)seg;
@@ -127,7 +150,7 @@ parse_split(const uint8_t *data, uint32_t seg, uint32_t pkt, int rss,
 	n = dp_parse_burst(NULL, &m, 1, &next);
 	CHECK(n == (next == DP_NEXT_CONTINUE));
 	CHECK(next == DP_NEXT_CONTINUE || DP_NEXT_IS_DROP(next));
-	*out = *dp_meta(m);
+	take(out, dp_meta(m), m);
 	free(copy);
 	return next == DP_NEXT_CONTINUE ? 0 : DP_NEXT_REASON(next);
 }
@@ -177,33 +200,49 @@ fuzz_gtp(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dp_meta md, md2, ms;
+	static int hooked;
+	struct pmeta md, md2, ms;
+	struct dp_meta tmp;
+	union {
+		struct rte_mbuf m;
+		uint8_t b[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
+	} mb;
 	unsigned int r, r2, rs;
 	uint32_t len = (uint32_t)size, seg;
 
 	if (size > 65535)
 		return 0;       /* a first segment never holds more */
+	if (!hooked) {
+		CHECK(up_gtpu_init() == 0);   /* the upf's init */
+		hooked = 1;
+	}
 
-	memset(&md, 0xa5, sizeof(md));
-	md.in_port = 7;
-	r = dp_parse_pkt(data, len, &md);
+	memset(&tmp, 0xa5, sizeof(tmp));
+	memset(&mb, 0xa5, sizeof(mb));
+	tmp.in_port = 7;
+	r = dp_parse_pkt_m(data, len, &tmp, &mb.m);
+	take(&md, &tmp, &mb.m);
 	check_reason(r);
-	CHECK(md.in_port == 7);
+	CHECK(md.md.in_port == 7);
 	if (r == 0)
 		check_meta(&md, size);
 
 	/* Other garbage in, same metadata out: nothing stale survives. */
-	memset(&md2, 0x5a, sizeof(md2));
-	md2.in_port = 7;
-	r2 = dp_parse_pkt(data, len, &md2);
+	memset(&tmp, 0x5a, sizeof(tmp));
+	memset(&mb, 0x5a, sizeof(mb));
+	tmp.in_port = 7;
+	r2 = dp_parse_pkt_m(data, len, &tmp, &mb.m);
+	take(&md2, &tmp, &mb.m);
 	CHECK(r2 == r);
 	if (r == 0)
 		CHECK(memcmp(&md, &md2, sizeof(md)) == 0);
 
 #ifdef DP_PARSE_TEST_HOOKS
-	memset(&md2, 0xc3, sizeof(md2));
-	md2.in_port = 7;
-	r2 = dp_parse_pkt_general(data, len, &md2);
+	memset(&tmp, 0xc3, sizeof(tmp));
+	memset(&mb, 0xc3, sizeof(mb));
+	tmp.in_port = 7;
+	r2 = dp_parse_pkt_general_m(data, len, &tmp, &mb.m);
+	take(&md2, &tmp, &mb.m);
 	CHECK(r2 == r);
 	if (r == 0)
 		CHECK(memcmp(&md, &md2, sizeof(md)) == 0);
@@ -222,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r == 0);
 		md2 = md;
 		if (size && (data[0] & 1))
-			md2.hash = 0x12345678;
+			md2.md.hash = 0x12345678;
 		CHECK(memcmp(&md2, &ms, sizeof(md)) == 0);
 	} else {
 		CHECK(rs == r || rs == DP_DROP_parse_multiseg);

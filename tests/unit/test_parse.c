@@ -4,7 +4,10 @@
  * Buffers are heap copies of exactly the length under test so ASan/valgrind
  * catch any read past the end. Needs no EAL: mbufs are faked on the heap.
  * Build with -DDP_PARSE_TEST_HOOKS to also check the fast path against the
- * general path. */
+ * general path. GTP-U is the upf's parser hook for port 2152
+ * (pipelines/upf/up_gtpu.c), registered here as the upf's init does; the
+ * cases check what it finds as struct pmeta, the view of dp_meta and the
+ * upf's field the parser had before the hook (tun_off is l4_off + 8). */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,11 +18,79 @@
 
 #include "dp_parse.h"
 #include "gtp.h"
+#include "up_gtpu.h"
 
 #ifdef DP_PARSE_TEST_HOOKS
-unsigned int dp_parse_pkt_general(const uint8_t *data, uint32_t len,
-				  struct dp_meta *md);
+unsigned int dp_parse_pkt_general_m(const uint8_t *data, uint32_t len,
+				    struct dp_meta *md, struct rte_mbuf *m);
 #endif
+
+/* dp_meta and the upf's GTP-U field as one: every field of dp_meta, and
+ * the GTP-U ones it had before they went to the upf's (valid under
+ * DP_MF_GTPU; their zero values, pdu_type 0xff, otherwise). */
+/* a scratch mbuf with its private area: where the hook writes */
+struct scratch {
+	union {
+		struct rte_mbuf m;
+		uint8_t b[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
+	};
+};
+
+#define DP_MF_GTPU  DP_MF_TUN
+#define DP_MF_INNER (1u << 31)   /* the view's: up_gtpu.inner */
+struct pmeta {
+	uint32_t flags;
+	uint16_t in_port, slice, l2_len, l3_off, l4_off, ethertype, vlan[DP_META_VLAN_MAX];
+	uint8_t l4_proto, ttl;
+	uint16_t sport, dport, class_id;
+	uint32_t tun_key, hash, out_port, tunnel;
+	uint16_t drop;
+	uint8_t feature, punt;
+	uint16_t tun_off, inner_off, inner_l3_off;
+	uint32_t tun_id;
+	uint8_t gtp_msg, gtp_qfi, gtp_pdu_type, gtp_xunk;
+};
+
+static void
+view(struct pmeta *v, const struct dp_meta *md, struct rte_mbuf *m)
+{
+	const struct up_gtpu *g = up_gtpu(m);
+	bool gtpu = up_is_gtpu(md);
+
+	memset(v, 0, sizeof(*v));
+	v->flags = md->flags | (gtpu && g->inner ? DP_MF_INNER : 0);
+	v->in_port = md->in_port;
+	v->slice = md->slice;
+	v->l2_len = md->l2_len;
+	v->l3_off = md->l3_off;
+	v->l4_off = md->l4_off;
+	v->ethertype = md->ethertype;
+	v->vlan[0] = md->vlan[0];
+	v->vlan[1] = md->vlan[1];
+	v->l4_proto = md->l4_proto;
+	v->ttl = md->ttl;
+	v->sport = md->sport;
+	v->dport = md->dport;
+	v->class_id = md->class_id;
+	v->tun_key = md->tun_key;
+	v->hash = md->hash;
+	v->out_port = md->out_port;
+	v->tunnel = md->tunnel;
+	v->drop = md->drop;
+	v->feature = md->feature;
+	v->punt = md->punt;
+	v->tun_id = md->tun_key;
+	v->gtp_pdu_type = GTPU_PDU_TYPE_NONE;
+	if (gtpu) {
+		v->tun_off = up_gtpu_hdr_off(md);
+		v->inner_off = g->inner_off;
+		v->inner_l3_off = g->inner ? g->inner_off : 0;
+		v->gtp_msg = g->msg;
+		v->gtp_qfi = g->qfi;
+		v->gtp_pdu_type = g->pdu_type;
+		v->gtp_xunk = g->xunk;
+	}
+}
 
 #define R(name) DP_DROP_parse_##name
 
@@ -398,7 +469,7 @@ struct span {
 struct tcase {
 	const char *name;
 	void (*build)(struct pb *);
-	struct dp_meta exp;     /* in_port and hash not compared */
+	struct pmeta exp;       /* in_port and hash not compared */
 	uint32_t hdr_end;       /* smallest first segment that parses */
 	struct span spans[6];   /* ends with upto == FULL */
 };
@@ -575,23 +646,30 @@ build(const struct tcase *tc, struct pb *pk)
 	done(pk);
 }
 
-/* Parse from an exact-size heap copy so any over-read is caught. */
+/* Parse from an exact-size heap copy so any over-read is caught; v's
+ * in_port is the one the parser must keep, every other byte is garbage. */
 static unsigned int
-parse_copy(const uint8_t *d, uint32_t len, struct dp_meta *md)
+parse_copy(const uint8_t *d, uint32_t len, struct pmeta *v)
 {
 	uint8_t *c = malloc(len ? len : 1);
+	struct scratch m;
+	struct dp_meta md;
 	unsigned int r;
 
 	ck_assert_ptr_nonnull(c);
 	memcpy(c, d, len);
-	r = dp_parse_pkt(c, len, md);
+	memset(&md, 0xa5, sizeof(md));
+	memset(&m, 0x5a, sizeof(m));
+	md.in_port = v->in_port;
+	r = dp_parse_pkt_m(c, len, &md, &m.m);
+	view(v, &md, &m.m);
 	free(c);
 	return r;
 }
 
 static void
-assert_meta(const char *name, const struct dp_meta *got,
-	    const struct dp_meta *exp)
+assert_meta(const char *name, const struct pmeta *got,
+	    const struct pmeta *exp)
 {
 #define EQ(f) ck_assert_msg(got->f == exp->f, "%s: " #f " got %#x want %#x", \
 			    name, (unsigned int)got->f, (unsigned int)exp->f)
@@ -619,12 +697,12 @@ expected_cut(const struct tcase *tc, uint32_t cut, uint32_t full)
 START_TEST(good_packet)
 {
 	const struct tcase *tc = &cases[_i];
-	struct dp_meta md, md2;
+	struct pmeta md, md2;
 	struct pb pk;
 	unsigned int r;
 
 	build(tc, &pk);
-	/* Garbage first: nothing stale may survive. */
+	/* Garbage first (parse_copy): nothing stale may survive. */
 	memset(&md, 0xa5, sizeof(md));
 	md.in_port = 3;
 	r = parse_copy(pk.b, pk.len, &md);
@@ -638,11 +716,18 @@ START_TEST(good_packet)
 	ck_assert_msg(memcmp(&md, &md2, sizeof(md)) == 0, "%s: not deterministic",
 		      tc->name);
 #ifdef DP_PARSE_TEST_HOOKS
-	memset(&md2, 0x11, sizeof(md2));
-	md2.in_port = 3;
-	ck_assert_uint_eq(dp_parse_pkt_general(pk.b, pk.len, &md2), 0);
-	ck_assert_msg(memcmp(&md, &md2, sizeof(md)) == 0,
-		      "%s: fast path differs from general path", tc->name);
+	{
+		struct dp_meta g;
+		struct scratch m;
+
+		memset(&g, 0x11, sizeof(g));
+		memset(&m, 0x22, sizeof(m));
+		g.in_port = 3;
+		ck_assert_uint_eq(dp_parse_pkt_general_m(pk.b, pk.len, &g, &m.m), 0);
+		view(&md2, &g, &m.m);
+		ck_assert_msg(memcmp(&md, &md2, sizeof(md)) == 0,
+			      "%s: fast path differs from general path", tc->name);
+	}
 #endif
 }
 END_TEST
@@ -651,7 +736,7 @@ END_TEST
 START_TEST(truncations)
 {
 	const struct tcase *tc = &cases[_i];
-	struct dp_meta md;
+	struct pmeta md = { 0 };
 	struct pb pk;
 	uint32_t cut;
 
@@ -668,8 +753,9 @@ START_TEST(truncations)
 #ifdef DP_PARSE_TEST_HOOKS
 		{
 			struct dp_meta g;
+			struct scratch m;
 
-			ck_assert_uint_eq(dp_parse_pkt_general(pk.b, cut, &g), r);
+			ck_assert_uint_eq(dp_parse_pkt_general_m(pk.b, cut, &g, &m.m), r);
 		}
 #endif
 	}
@@ -720,13 +806,13 @@ fake_free(struct fake *f)
 START_TEST(multiseg)
 {
 	const struct tcase *tc = &cases[_i];
-	struct dp_meta full;
+	struct pmeta full, got;
 	struct pb pk;
 	uint32_t seg;
 
 	build(tc, &pk);
 	memset(&full, 0, sizeof(full));
-	ck_assert_uint_eq(dp_parse_pkt(pk.b, pk.len, &full), 0);
+	ck_assert_uint_eq(parse_copy(pk.b, pk.len, &full), 0);
 	for (seg = 0; seg <= pk.len; seg++) {
 		struct fake f = fake_mbuf(pk.b, seg, pk.len);
 		struct dp_meta *md = dp_meta(f.m);
@@ -743,7 +829,8 @@ START_TEST(multiseg)
 				      "%s/%u: next %#x (%s)", tc->name, seg, next,
 				      DP_NEXT_IS_DROP(next) ?
 				      dp_drop_name(DP_NEXT_REASON(next)) : "");
-			ck_assert_msg(memcmp(md, &full, sizeof(full)) == 0,
+			view(&got, md, f.m);
+			ck_assert_msg(memcmp(&got, &full, sizeof(full)) == 0,
 				      "%s/%u: meta differs", tc->name, seg);
 		}
 		fake_free(&f);
@@ -754,13 +841,13 @@ END_TEST
 /* ---- malformed packets ---------------------------------------------- */
 
 static unsigned int
-parse_pb(struct pb *pk, struct dp_meta *md)
+parse_pb(struct pb *pk, struct pmeta *md)
 {
 	return parse_copy(pk->b, pk->len, md);
 }
 
 #define EXPECT(pk, reason) do {                                         \
-	struct dp_meta md_;                                             \
+	struct pmeta md_ = { 0 };                                       \
 	unsigned int r_ = parse_pb(pk, &md_);                           \
 	ck_assert_msg(r_ == (reason), "got %s want %s", dp_drop_name(r_), \
 		      dp_drop_name(reason));                            \
@@ -769,7 +856,7 @@ parse_pb(struct pb *pk, struct dp_meta *md)
 /* Parsed (0) with its GTP-U flags as want: plain UDP to port 2152 is no
  * drop. */
 #define EXPECT_FLAGS(pk, want) do {                                     \
-	struct dp_meta md_;                                             \
+	struct pmeta md_ = { 0 };                                       \
 	unsigned int r_ = parse_pb(pk, &md_);                           \
 	ck_assert_msg(r_ == 0, "got %s want no drop", dp_drop_name(r_)); \
 	ck_assert_uint_eq(md_.flags & (DP_MF_GTPU | DP_MF_INNER), (want)); \
@@ -879,7 +966,7 @@ v6_chain(struct pb *pk, int n_ext)
 START_TEST(bad_ipv6)
 {
 	struct pb pk;
-	struct dp_meta md;
+	struct pmeta md = { 0 };
 
 	v6_chain(&pk, DP_PARSE_IPV6_EXT_MAX);
 	ck_assert_uint_eq(parse_pb(&pk, &md), 0);
@@ -977,7 +1064,7 @@ END_TEST
 START_TEST(hash)
 {
 	struct pb pk;
-	struct dp_meta a, b;
+	struct pmeta a = { 0 }, b = { 0 };
 
 	fresh(&pk, k_udp4);
 	parse_pb(&pk, &a);
@@ -1061,7 +1148,7 @@ START_TEST(burst)
 	ck_assert_uint_eq(dp_meta(ms[4])->hash, 0xfeedf00d);
 	ck_assert_uint_ne(dp_meta(ms[0])->hash, 0xfeedf00d);
 	ck_assert_uint_eq(dp_meta(ms[2])->flags, 0);
-	ck_assert_uint_eq(dp_meta(ms[2])->gtp_pdu_type, 0xff);
+	ck_assert_uint_eq(dp_meta(ms[2])->tun_key, 0);
 	ck_assert_uint_eq(dp_meta(ms[2])->out_port, 0);
 	ck_assert_uint_eq(dp_parse_burst(NULL, ms, 0, next), 0);
 	for (i = 0; i < NB; i++)
@@ -1143,6 +1230,10 @@ main(void)
 {
 	SRunner *sr = srunner_create(parse_suite());
 	int failed;
+
+	/* the upf's init */
+	if (up_gtpu_init() != 0)
+		return EXIT_FAILURE;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

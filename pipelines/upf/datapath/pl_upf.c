@@ -19,6 +19,7 @@
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
+#include "up_gtpu.h"
 #include "qos_api.h"
 #include "sw_api.h"
 #include "dp_log.h"
@@ -349,6 +350,10 @@ up_init(unsigned int workers)
 		rte_mbuf_dyn_dump(stderr);
 		return -rte_errno;
 	}
+	if ((rc = up_gtpu_init()) < 0) {
+		DP_LOG(ERR, "upf: GTP-U's field or UDP port %u's parser: %s", GTPU_UDP_PORT, strerror(-rc));
+		return rc;
+	}
 	if ((rc = dp_feature_tables("upf", tables, RTE_DIM(tables))) < 0)
 		return rc;
 	/* the params the stages overlay are where the engine lays them out */
@@ -444,11 +449,12 @@ static void
 signalling(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
-	uint32_t len = rte_pktmbuf_data_len(m) - md->tun_off;
+	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, up_gtpu_hdr_off(md));
+	uint32_t len = rte_pktmbuf_data_len(m) - up_gtpu_hdr_off(md);
+	uint8_t msg = up_gtpu(m)->msg;
 	struct gtp_info gi;
 	struct gtp_ies ies;
-	struct up_event ev = { .teid = md->tun_id };
+	struct up_event ev = { .teid = md->tun_key };
 	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
 
 	if (md->flags & DP_MF_IPV6) {
@@ -458,17 +464,17 @@ signalling(struct rte_mbuf *m)
 		ev.peer_len = 4;
 		memcpy(ev.peer, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
 	}
-	if (md->gtp_msg == GTPU_MSG_ERROR_IND && gtp_parse(g, len, &gi) == 0 &&
+	if (msg == GTPU_MSG_ERROR_IND && gtp_parse(g, len, &gi) == 0 &&
 	    gtp_parse_ies(g, len, &gi, &ies) == 0 && ies.has_teid_data) {
 		ev.type = UP_EV_ERROR_IND;
 		ev.teid = ies.teid_data;
 		up_event_post(&ev);
 		dp_slow_event(UP_EVENT(error_ind_rx));
-	} else if (md->gtp_msg == GTPU_MSG_END_MARKER) {
+	} else if (msg == GTPU_MSG_END_MARKER) {
 		ev.type = UP_EV_END_MARKER;
 		up_event_post(&ev);
 		if (md->out_port == UP_IF_N9)
-			relay_end_marker((uint16_t)md->tunnel, md->tun_id);
+			relay_end_marker((uint16_t)md->tunnel, md->tun_key);
 	}
 	dp_slow_event(UP_EVENT(consumed));
 	rte_pktmbuf_free(m);
@@ -510,6 +516,7 @@ up_poll(uint64_t now_tsc)
 static void
 up_fini(void)
 {
+	up_gtpu_fini();
 	up_buf_fini();
 	up_encap_fini();
 	up_urr_fini();

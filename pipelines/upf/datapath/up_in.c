@@ -30,6 +30,7 @@
 #include "up_own.h"
 #include "up_urr.h"
 #include "gtp.h"
+#include "up_gtpu.h"
 #include "sw_api.h"
 #include "dp_config.h"
 #include "dp_parse.h"
@@ -190,7 +191,7 @@ reply_done(struct rte_mbuf *m, struct dp_meta *md)
 static uint16_t
 echo(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
-	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
+	const uint8_t *g = rte_pktmbuf_mtod_offset(m, const uint8_t *, up_gtpu_hdr_off(md));
 	uint16_t seq = (g[0] & GTPU_F_S) ? (uint16_t)(g[8] << 8 | g[9]) : 0;
 	uint8_t body[32];
 	int len;
@@ -237,7 +238,7 @@ error_ind(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		return DP_NEXT_DROP(UP_DROP(unknown_teid));
 	a = our_addr(m, md, &alen);
 	memcpy(addr, a, alen);
-	len = gtp_build_error_ind(body, sizeof(body), 0, md->tun_id, addr, alen,
+	len = gtp_build_error_ind(body, sizeof(body), 0, md->tun_key, addr, alen,
 				  md->sport == GTPU_UDP_PORT ? -1 : md->sport);
 	if (len < 0 || (d = reply(m, md, GTPU_UDP_PORT, (uint16_t)len)) == NULL)
 		return DP_NEXT_DROP(UP_DROP(unknown_teid));
@@ -379,11 +380,11 @@ message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16
 		return DP_NEXT_DROP(UP_DROP(martian_src));
 	if ((md->flags & DP_MF_IPV6) && (r = udp6_check(m, md)) != 0)
 		return DP_NEXT_DROP(r);
-	if (unlikely(!(md->flags & DP_MF_GTPU)))
+	if (unlikely(!up_is_gtpu(md)))
 		return DP_NEXT_DROP(not_gtpu(m, md));
-	if (unlikely(md->flags & DP_MF_GTPU_XUNK))
+	if (unlikely(up_gtpu(m)->xunk != 0))
 		return supp_ext(ctx, m, md);
-	switch (md->gtp_msg) {
+	switch (up_gtpu(m)->msg) {
 	case GTPU_MSG_GPDU:
 		return LOOKUP;
 	case GTPU_MSG_ECHO_REQ:
@@ -407,14 +408,14 @@ message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16
  * outer Ethernet addresses kept, untagged) and cut at end (its T-PDU's IP
  * packet's), ready to be parsed as a frame. */
 static inline void
-strip(struct rte_mbuf *m, const struct dp_meta *md, uint32_t end)
+strip(struct rte_mbuf *m, uint32_t end)
 {
 	uint8_t mac[12];
 
 	memcpy(mac, rte_pktmbuf_mtod(m, const uint8_t *), 12);
 	if (rte_pktmbuf_pkt_len(m) > end)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
-	rte_pktmbuf_adj(m, (uint16_t)(md->inner_off - ETH_HLEN));
+	rte_pktmbuf_adj(m, (uint16_t)(up_gtpu(m)->inner_off - ETH_HLEN));
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), mac, 12);
 	*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 12) =
 		rte_cpu_to_be_16(*rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_HLEN) >> 4 == 6 ?
@@ -434,6 +435,7 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 	       const struct up_session *s, uint32_t *end)
 {
 	const struct up_iface *ifc = (const struct up_iface *)ie->params;
+	const struct up_gtpu *ug = up_gtpu(m);
 	bool v6 = (md->flags & DP_MF_IPV6) != 0;
 	const uint8_t *g, *in;
 	uint32_t gend, ip_len;
@@ -442,21 +444,21 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 		return UP_DROP(ohr_mismatch);
 	if (ifc->slice != 0 && ifc->slice != s->slice)
 		return UP_DROP(wrong_slice);
-	if (md->gtp_pdu_type != GTPU_PDU_TYPE_NONE &&
-	    md->gtp_pdu_type != (ie->action == UP_IF_N3 ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL))
+	if (ug->pdu_type != GTPU_PDU_TYPE_NONE &&
+	    ug->pdu_type != (ie->action == UP_IF_N3 ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL))
 		return UP_DROP(psc_direction);
-	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->tun_off);
-	gend = md->tun_off + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
-	if (md->inner_off >= gend)
+	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, up_gtpu_hdr_off(md));
+	gend = up_gtpu_hdr_off(md) + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
+	if (ug->inner_off >= gend)
 		return UP_DROP(empty_tpdu);
-	in = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->inner_off);
-	if (!(md->flags & DP_MF_INNER))   /* the parser's: an IPv4 or IPv6 header whole */
+	in = rte_pktmbuf_mtod_offset(m, const uint8_t *, ug->inner_off);
+	if (!ug->inner)   /* the parser hook's: an IPv4 or IPv6 header whole */
 		return in[0] >> 4 == 4 || in[0] >> 4 == 6 ? UP_DROP(inner_trunc) : UP_DROP(not_ip);
 	ip_len = in[0] >> 4 == 6 ? sizeof(struct rte_ipv6_hdr) + (uint32_t)(in[4] << 8 | in[5]) :
 				   (uint32_t)(in[2] << 8 | in[3]);
-	if (unlikely(md->inner_off + ip_len > gend))
+	if (unlikely(ug->inner_off + ip_len > gend))
 		return UP_DROP(tpdu_len);
-	*end = md->inner_off + ip_len;
+	*end = ug->inner_off + ip_len;
 	return 0;
 }
 
@@ -478,7 +480,7 @@ iface_key(uint8_t *k, struct rte_mbuf *m, const struct dp_meta *md)
 static inline bool
 candidate(const struct dp_meta *md)
 {
-	if (likely(md->flags & DP_MF_GTPU))
+	if (likely(up_is_gtpu(md)))
 		return true;
 	if (md->l4_proto != IPPROTO_UDP || !(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)))
 		return false;
@@ -549,7 +551,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			next[i] = v;
 			continue;
 		}
-		up_session_key(keys[k], ((const struct up_iface *)e->params)->id, md->tun_id);
+		up_session_key(keys[k], ((const struct up_iface *)e->params)->id, md->tun_key);
 		kp[k] = keys[k];
 		ie[k] = e;
 		idx[k++] = i;
@@ -591,8 +593,8 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			next[i] = DP_NEXT_DROP(r);
 			continue;
 		}
-		qfi[ks] = md->gtp_qfi;
-		strip(m, md, end);
+		qfi[ks] = up_gtpu(m)->qfi;
+		strip(m, end);
 		in[ks] = m;
 		se[ks] = se[j];
 		ie[ks] = ie[j];
