@@ -1,110 +1,126 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl switch shortcuts: their words to intents, the intent library's reads and write, output. */
+/* The switch's sxctl commands: their words to intents, their output, their help. */
 /*
- * What a shortcut writes is compiled by the intent library (intent.c),
- * which sxcd shares; here are the blocking calls that feed it and the
- * retry when a write lost a race with another client, for the overlay's
- * shortcuts (sxctl_overlay.c) too.
+ * What a shortcut writes is compiled by the intent library (intent.h),
+ * which sxcd shares, and written by sxctl's shortcut_run; here are the
+ * words, how the switch's tables read back, and the switch's part of
+ * sxctl help, registered with sxctl (sxctl_feat.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <errno.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "intent.h"
-#include "sxctl.h"
+#include "sxctl_feat.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_shortcut.h"
+#include "sxctl_usage.h"
 
-/* Read what the compile step asked for into @in. */
-static int
-read_inputs(struct sx_ctx *x, unsigned int need, json_t **in)
+/* ---------------------------------------------------------------- output */
+
+/* Like fmt_put(), with hex digits in lower case (the server prints MACs in
+ * upper case). */
+static void
+put_mac(const char *pre, json_t *obj, const char *key, const char *post)
 {
-	const char *table;
-	json_t *res;
-	int k, rc;
+	char *t = fmt_get(obj, key), *c;
 
-	for (k = 0; k < INTENT_IN_MAX; k++) {
-		if (!(need & INTENT_IN(k)) || in[k] != NULL)
-			continue;
-		table = intent_input_table(k);
-		if (table != NULL) {
-			rc = table_read_all(x, table, &in[k]);
-		} else {
-			rc = sx_call(x, "port.list", NULL, &res);
-			if (rc == EX_OK) {
-				in[k] = json_incref(json_object_get(res, "ports"));
-				json_decref(res);
-				if (in[k] == NULL)
-					in[k] = json_array();
-			}
-		}
-		if (rc != EX_OK)
-			return rc;
-	}
-	return EX_OK;
+	for (c = t; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	printf("%s%s%s", pre, t, post);
+	free(t);
 }
 
-/*
- * Compile @it, reading what it asks for, and send the write. A write that
- * lost a race (the flood mask another client changed between our read and
- * our write, refused by its "expect") applied nothing: what changed is
- * read again and the intent compiled again, INTENT_ATTEMPTS writes at most.
- */
-int
-shortcut_run(struct sx_ctx *x, const struct intent *it)
+/* "vrf 1 10.0.0.0/24 via 10.0.1.254 hits=12": the route add syntax. */
+static void
+route_line(json_t *e)
 {
-	json_t *in[INTENT_IN_MAX] = { NULL }, *params, *res;
-	char err[512], what[256];
-	unsigned int need, stale;
-	int rc, k, attempt = 0;
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = fmt_action(e);
+	json_int_t i, n;
+	char key[16];
 
-	for (;;) {
-		rc = intent_compile(it, in, &need, &params, err, sizeof(err));
-		if (rc == -EAGAIN) {
-			if ((rc = read_inputs(x, need, in)) != EX_OK)
-				break;
-			continue;
+	fmt_put("vrf ", m, "vrf", " ");
+	fmt_put("", m, "dst", " ");
+	if (strcmp(a, "via") == 0) {
+		fmt_put("via ", p, "nh", "");
+	} else if (strcmp(a, "ecmp") == 0) {
+		printf("ecmp");
+		n = json_integer_value(json_object_get(p, "n"));
+		for (i = 0; i < n && i < 4; i++) {
+			snprintf(key, sizeof(key), "nh%d", (int)i);
+			fmt_put(" ", p, key, "");
 		}
-		if (rc == -ENOMEM)
-			sx_oom();
-		if (rc < 0) {
-			/* a malformed argument is the caller's, found before any write */
-			rc = rc == -EINVAL ? usage_error("%s", err) :
-					     sx_fail(x, intent_reason(rc), "%s", err);
-			break;
-		}
-		if (x->atomicity != NULL)
-			json_object_set_new(params, "atomicity", json_string(x->atomicity));
-		attempt++;
-		rc = sx_call(x, "table.write", json_incref(params), &res);
-		if (rc != EX_OK) {
-			json_decref(params);
-			break;
-		}
-		stale = intent_raced(it, params, res, what, sizeof(what));
-		json_decref(params);
-		if (stale == 0 || attempt == INTENT_ATTEMPTS) {
-			if (stale != 0)
-				fprintf(stderr, "sxctl: %s changed concurrently, giving up after %d "
-					"attempts\n", what, attempt);
-			rc = table_judge(x, res);
-			break;
-		}
-		json_decref(res);
-		for (k = 0; k < INTENT_IN_MAX; k++)
-			if (stale & INTENT_IN(k)) {
-				json_decref(in[k]);
-				in[k] = NULL;
-			}
+	} else if (strcmp(a, "connected") == 0) {
+		fmt_put("connected bd ", p, "bd", "");
+	} else {
+		fmt_put_other(e);	/* local, drop, unreachable */
 	}
-	for (k = 0; k < INTENT_IN_MAX; k++)
-		json_decref(in[k]);
-	return rc;
+	fmt_put(" hits=", e, "hits", "\n");
 }
+
+/* "bd 10 02:00:00:00:00:0a port p0 learned idle 3.2s hits 12". */
+static void
+fdb_line(json_t *e)
+{
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	json_t *idle = json_object_get(e, "idle_s");
+	const char *a = fmt_action(e);
+
+	fmt_put("bd ", m, "bd", " ");
+	put_mac("", m, "mac", " ");
+	if (strcmp(a, "forward") == 0)
+		fmt_put("port ", p, "port", " static");
+	else if (strcmp(a, "learned") == 0)
+		fmt_put("port ", p, "port", " learned");
+	else
+		fmt_put_other(e);	/* route (an SVI's MAC), drop */
+	if (json_is_number(idle))
+		printf(" idle %.1fs", json_number_value(idle));
+	fmt_put(" hits ", e, "hits", "\n");
+}
+
+/* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3". */
+static void
+neigh_line(json_t *e)
+{
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = fmt_action(e);
+	bool learned = strcmp(a, "learned") == 0;
+
+	fmt_put("vrf ", m, "vrf", " ");
+	fmt_put("", m, "ip", " ");
+	if (learned || strcmp(a, "rewrite") == 0) {
+		fmt_put("port ", p, "port", " ");
+		fmt_put("vlan ", p, "vlan", " ");
+		put_mac("dmac ", p, "dmac", " ");
+		put_mac("smac ", p, "smac", learned ? " learned" : " static");
+	} else {
+		fmt_put_other(e);	/* unresolved */
+	}
+	fmt_put(" hits=", e, "hits", "\n");
+}
+
+static void
+ageing_line(json_t *res)
+{
+	fmt_put("", res, "table", " idle timeout ");
+	fmt_put("", res, "idle_timeout_s", " s");
+	/* 0 is not a timeout of zero seconds */
+	fputs(json_is_false(json_object_get(res, "ageing")) ||
+	      json_integer_value(json_object_get(res, "idle_timeout_s")) == 0 ?
+	      " (ageing off: entries never age)\n" : "\n", stdout);
+}
+
 
 /* slice attach PORT [vlan V] slice S bd B | slice detach PORT [vlan V] */
 static int
@@ -155,32 +171,6 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
-int
-shortcut_show(struct sx_ctx *x, enum intent_view v, json_int_t want, void (*line)(json_t *))
-{
-	const char *table = intent_view_table(v);
-	json_t *all, *keep, *e, *doc;
-	size_t i;
-	int rc = table_read_all(x, table, &all);
-
-	if (rc != EX_OK)
-		return rc;
-	keep = intent_view_select(v, all, want);
-	if (keep == NULL)
-		sx_oom();
-	if (x->json) {
-		doc = json_pack("{s:s,s:O}", "table", table, "entries", keep);
-		fmt_json(stdout, doc);
-		json_decref(doc);
-	} else {
-		json_array_foreach(keep, i, e)
-			line(e);
-	}
-	json_decref(keep);
-	json_decref(all);
-	return EX_OK;
-}
-
 /* route add VRF PREFIX via NH | ecmp NH1 NH2 [NH3 [NH4]] | drop,
  * route del VRF PREFIX, route show [VRF], route show6 [VRF]; an IPv6
  * PREFIX is an IPv6 route (routes6) */
@@ -195,7 +185,7 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
 			rc : shortcut_show(x, sub[4] ? INTENT_V_ROUTES6 : INTENT_V_ROUTES, num[0],
-					   fmt_route);
+					   route_line);
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
 		return usage_error("usage: route add|del|show|show6 ...");
 	if ((rc = parse_positional(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num)) != EX_OK)
@@ -220,10 +210,10 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 
 	if (strcmp(sub, "show") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[BD]", num)) != EX_OK ?
-			rc : shortcut_show(x, INTENT_V_FDB, num[0], fmt_fdb);
+			rc : shortcut_show(x, INTENT_V_FDB, num[0], fdb_line);
 	if (strcmp(sub, "ageing") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "SECONDS", num)) != EX_OK ?
-			rc : sx_simple(x, "table.config", intent_ageing(num[0]), fmt_ageing);
+			rc : rpc_simple(x, "table.config", intent_ageing(num[0]), ageing_line);
 	if (strcmp(sub, "add") == 0)
 		rc = parse_positional(av + 1, ac - 1, "BD MAC PORT", num);
 	else if (strcmp(sub, "del") == 0)
@@ -251,7 +241,7 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 	if (strcmp(sub, "show") == 0 || strcmp(sub, "show6") == 0)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
 			rc : shortcut_show(x, sub[4] ? INTENT_V_NEIGH6 : INTENT_V_NEIGH, num[0],
-					   fmt_neigh);
+					   neigh_line);
 	if (add)
 		rc = parse_positional(av + 1, ac - 1, "VRF IP PORT VLAN DMAC SMAC", num);
 	else if (strcmp(sub, "del") == 0)
@@ -271,19 +261,49 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
-static const struct {
-	const char *name;
-	shortcut_fn *fn;
-} cmds[] = {
-	{ "slice", cmd_slice }, { "svi", cmd_svi }, { "route", cmd_route },
-	{ "mac", cmd_mac }, { "neigh", cmd_neigh },
-};
+/* its part of sxctl help */
+#define SW_USAGE \
+"Switch pipeline shortcuts (writes that touch several tables are one\n" \
+"dataplane-atomic batch unless --atomicity says otherwise):\n" \
+"  slice attach PORT [vlan V] slice S bd B\n" \
+"                              PORT (VLAN V, default untagged) into slice S and\n" \
+"                              bridge domain B: interfaces, bd_ports, flood\n" \
+"  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n" \
+"  svi add SLICE BD MAC IP/PLEN\n" \
+"                              gateway of BD: svi, fdb route, IP/32 local and\n" \
+"                              the connected subnet in the slice's VRF; an IPv6\n" \
+"                              IP/PLEN (PLEN 1..127): svi6, IP/128, routes6\n" \
+"                              (the box also answers on fe80:: + EUI-64 of MAC)\n" \
+"  svi del SLICE BD [ipv6]     undo it (the BD's IPv4 SVI, or its IPv6 one)\n" \
+"  route add VRF PREFIX via NH\n" \
+"  route add VRF PREFIX ecmp NH1 NH2 [NH3 [NH4]]\n" \
+"                              an IPv6 PREFIX (routes6): IPv6 next hops, ecmp of 2\n" \
+"  route add VRF PREFIX drop\n" \
+"  route del VRF PREFIX\n" \
+"  route show [VRF]\n" \
+"  route show6 [VRF]           the IPv6 routes\n" \
+"  mac add BD MAC PORT         static forwarding entry\n" \
+"  mac del BD MAC\n" \
+"  mac show [BD]               learned and static MACs, idle time, hits\n" \
+"  mac ageing SECONDS          idle timeout of learned MACs (0: never age)\n" \
+"  neigh add VRF IP PORT VLAN DMAC SMAC\n" \
+"                              static next hop: out PORT/VLAN, DMAC from SMAC\n" \
+"                              (an IPv6 IP: neigh6)\n" \
+"  neigh del VRF IP\n" \
+"  neigh show [VRF]\n" \
+"  neigh show6 [VRF]           IPv6 neighbours (static, learned by NDP)\n" \
+"  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n"
 
-shortcut_fn *
-shortcut_find(const char *cmd)
-{
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn;
-	return overlay_shortcut_find(cmd);
-}
+static const struct feat_cli sw_cli = {
+	.name = "switch",
+	.rank = 1,
+	.usage = SW_USAGE,
+	.cmds = {
+		{ "slice", cmd_slice },
+		{ "svi", cmd_svi },
+		{ "route", cmd_route },
+		{ "mac", cmd_mac, "ageing" },
+		{ "neigh", cmd_neigh },
+	},
+};
+FEAT_CLI_REGISTER(sw_cli)
