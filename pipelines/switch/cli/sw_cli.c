@@ -110,6 +110,7 @@ neigh_line(json_t *e)
 	fmt_put(" hits=", e, "hits", "\n");
 }
 
+/* mac ageing: the timeout table.config set (0 turns ageing off) */
 static void
 ageing_line(json_t *res)
 {
