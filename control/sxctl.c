@@ -1,180 +1,47 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl: sxdp's command-line client; options, dispatch and the RPC transport. */
+/* sxctl: sxdp's command-line client; the shell: options and dispatch. */
 /*
  * Human-readable output by default, the raw JSON result with --json; exit
  * codes tell scripts whether the server, the user or the transport failed.
+ *
+ * The shell stands on sxctl's modules, one prefix each, and none of them
+ * calls back up into it:
+ *
+ *   sxctl_base.c     sx_        one run's context, exit codes, allocation
+ *   sxctl_fmt.c      fmt_       generic output: JSON, tables, key/value, errors
+ *   sxctl_rpc.c      rpc_       calls to sxdp and their failures
+ *   sxctl_feat.c     feat_      the features' commands, registered from
+ *                               pipelines/<f>/cli/ (their words, output, help)
+ *   sxctl_usage.c    usage_     usage text (generic, then each feature's) and errors
+ *   sxctl_parse.c    parse_     command-line words to JSON values and updates
+ *   sxctl_table.c    table_     table add/mod/del/default/load/show/clear
+ *   sxctl_shortcut.c shortcut_  a feature's intent compiled, read for, written
+ *   sxctl_call.c     call_      call/help METHOD, typed by the server's rpc.discover
+ *                               (sxdp's own declarations built in, for help offline)
+ *   sxctl_api.c      api_       apply/get/delete/status: sxcd's REST API
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "ctl_client.h"
 #include "dp_apidef.h"
-#include "sxctl.h"
-
-/* --------------------------------------------------------------- helpers */
-
-void
-sx_oom(void)
-{
-	fputs("sxctl: out of memory\n", stderr);
-	exit(EX_FAIL);
-}
-
-char *
-sx_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		sx_oom();
-	return s;
-}
-
-void *
-sx_realloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL)
-		sx_oom();
-	return p;
-}
-
-/* ------------------------------------------------------------- transport */
-
-/* What a failed connect most likely means, for the person reading it. */
-static const char *
-connect_hint(const char *path, int err)
-{
-	struct stat st;
-
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return " (that is a directory: give the socket itself, e.g. --socket "
-		       "/run/sxdp/sxdp.sock)";
-	if (err == ENOENT)
-		return " (no such socket: is sxdp running? --socket PATH or $SXDP_SOCKET)";
-	if (err == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-		return " (not a socket)";
-	if (err == ECONNREFUSED)
-		return " (nobody listens there: sxdp is not running, or left a stale socket)";
-	if (err == EACCES)
-		return " (the socket is mode 0660: run as root or as a member of its group)";
-	return "";
-}
-
-int
-sx_connect(struct sx_ctx *x, char *why, size_t n)
-{
-	if (x->cli != NULL)
-		return 0;
-	x->cli = ctl_connect(x->path, x->timeout_ms, why, n);
-	return x->cli == NULL ? (errno != 0 ? errno : EIO) : 0;
-}
-
-/*
- * One RPC. Connects on first use so that usage errors are reported (exit
- * 2) before the socket is touched. Returns an exit code.
- */
-int
-sx_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result)
-{
-	char buf[1024];
-	json_t *err = NULL;
-	int rc;
-
-	*result = NULL;
-	if (x->cli == NULL) {
-		int e = sx_connect(x, buf, sizeof(buf));
-
-		if (e != 0) {
-			json_decref(params);
-			fprintf(stderr, "sxctl: cannot connect to %s: %s%s\n",
-				x->path, buf, connect_hint(x->path, e));
-			return EX_CONN;
-		}
-	}
-	rc = ctl_call(x->cli, method, params, result, &err);
-	if (rc < 0) {
-		fprintf(stderr, "sxctl: %s on %s failed: %s\n", method, x->path,
-			strerror(-rc));
-		return EX_CONN;
-	}
-	if (rc == 1) {
-		fmt_error(err, buf, sizeof(buf));
-		fprintf(stderr, "sxctl: %s\n", buf);
-		if (x->json) {
-			/* Scripts get the structured error too. */
-			json_t *wrap = json_pack("{s:O}", "error", err);
-
-			fmt_json(stdout, wrap);
-			json_decref(wrap);
-		}
-		json_decref(err);
-		return EX_FAIL;
-	}
-	return EX_OK;
-}
-
-/*
- * A failure sxctl finds itself (no such port, nothing to delete): on
- * stderr, and with --json also as an error object like the server's.
- */
-int
-sx_fail(struct sx_ctx *x, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-	json_t *doc;
-	char *msg;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		sx_oom();
-	fprintf(stderr, "sxctl: %s\n", msg);
-	if (x->json) {
-		doc = json_pack("{s:{s:s,s:{s:s}}}", "error", "message", msg,
-				"data", "reason", reason);
-		fmt_json(stdout, doc);
-		json_decref(doc);
-	}
-	free(msg);
-	return EX_FAIL;
-}
-
-/* Commands that only print their result differ in the human form alone. */
-int
-sx_simple(struct sx_ctx *x, const char *method, json_t *params, void (*human)(json_t *))
-{
-	json_t *res;
-	int rc = sx_call(x, method, params, &res);
-
-	if (rc != EX_OK)
-		return rc;
-	if (x->json || human == NULL)
-		fmt_json(stdout, res);
-	else
-		human(res);
-	json_decref(res);
-	return EX_OK;
-}
+#include "sxctl_api.h"
+#include "sxctl_base.h"
+#include "sxctl_call.h"
+#include "sxctl_feat.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_table.h"
+#include "sxctl_usage.h"
 
 /* ------------------------------------------------------------- commands */
 
@@ -196,7 +63,7 @@ cmd_raw(struct sx_ctx *x)
 		}
 	}
 	/* The result is printed as JSON in both modes: nothing to format. */
-	return sx_simple(x, x->av[1], params, NULL);
+	return rpc_simple(x, x->av[1], params, NULL);
 }
 
 /* Commands that are one call with at most one optional argument. */
@@ -219,7 +86,7 @@ dispatch(struct sx_ctx *x)
 {
 	const char *cmd = x->av[0];
 	int n = x->ac - 1;
-	shortcut_fn *shortcut;
+	const struct feat_cmd *fc;
 	json_t *params;
 	size_t i;
 
@@ -253,14 +120,13 @@ dispatch(struct sx_ctx *x)
 				   "apply, get, delete and status");
 	if (strcmp(cmd, "table") == 0)
 		return table_cmd(x);
-	if ((shortcut = shortcut_find(cmd)) != NULL) {
+	if ((fc = feat_cmd_find(cmd)) != NULL) {   /* a feature's (sxctl_feat.h) */
 		const char *sub = x->ac > 1 ? x->av[1] : "";
-		bool writes = strcmp(sub, "show") != 0 && strcmp(sub, "ageing") != 0 &&
-			      strcmp(cmd, "upf") != 0;
+		bool writes = !feat_cmd_reads(fc, sub);
 
 		if (x->given & ~(writes ? OPT_ATOMICITY : 0u))
 			return usage_error("option not valid for '%s %s'", cmd, sub);
-		return shortcut(x, x->av + 1, x->ac - 1);
+		return fc->fn(x, x->av + 1, x->ac - 1);
 	}
 	if (x->given != 0)
 		return usage_error("option not valid for '%s'", cmd);
@@ -273,9 +139,9 @@ dispatch(struct sx_ctx *x)
 	if (strcmp(cmd, "version") == 0)
 		return usage_error("'version' takes nothing");
 	if (strcmp(cmd, "stats") == 0 && n == 0)
-		return sx_simple(x, "stats.get", NULL, fmt_stats);
+		return rpc_simple(x, "stats.get", NULL, fmt_stats);
 	if (strcmp(cmd, "stats") == 0 && n == 1 && strcmp(x->av[1], "clear") == 0)
-		return sx_simple(x, "stats.clear", NULL, fmt_kv);
+		return rpc_simple(x, "stats.clear", NULL, fmt_kv);
 	if (strcmp(cmd, "stats") == 0)
 		return usage_error("'stats' takes nothing or 'clear'");
 	for (i = 0; i < sizeof(simple_cmds) / sizeof(simple_cmds[0]); i++) {
@@ -287,7 +153,7 @@ dispatch(struct sx_ctx *x)
 		params = n == 0 ? NULL : strcmp(simple_cmds[i].arg, "port") ?
 			json_pack("{s:s}", simple_cmds[i].arg, x->av[1]) :
 			json_pack("{s:o}", "port", parse_scalar(x->av[1]));
-		return sx_simple(x, simple_cmds[i].method, params, simple_cmds[i].human);
+		return rpc_simple(x, simple_cmds[i].method, params, simple_cmds[i].human);
 	}
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -10,7 +10,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "sxctl.h"
+#include "sxctl_api.h"
+#include "sxctl_base.h"
+#include "sxctl_fmt.h"
+#include "sxctl_rpc.h"
+#include "sxctl_usage.h"
 
 #define API_DEFAULT "http://127.0.0.1:8181"
 #define RESP_MAX    (64u << 20)
@@ -108,7 +112,7 @@ http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *
 		FILE *f = fopen(x->token_file, "r");
 
 		if (f == NULL)
-			return sx_fail(x, "token", "%s: %s", x->token_file, strerror(errno));
+			return rpc_fail(x, "token", "%s: %s", x->token_file, strerror(errno));
 		n = fread(token, 1, sizeof(token) - 1, f);
 		fclose(f);
 		while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))

@@ -28,7 +28,12 @@
 #include <jansson.h>
 
 #include "dp_apidef.h"
-#include "sxctl.h"
+#include "sxctl_base.h"
+#include "sxctl_call.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_usage.h"
 
 /* The handler the declarations are registered with to build rpc.discover's
  * answer offline: discover reads only the declarations, nothing calls it. */
@@ -77,14 +82,14 @@ call_discover(struct sx_ctx *x, bool offline_ok, json_t **res, bool *builtin)
 	int e;
 
 	*builtin = false;
-	if (offline_ok && x->cli == NULL && (e = sx_connect(x, why, sizeof(why))) != 0) {
+	if (offline_ok && x->cli == NULL && (e = rpc_connect(x, why, sizeof(why))) != 0) {
 		fprintf(stderr, "sxctl: no sxdp on %s (%s): help from sxctl's built-in schema, "
 			"sxdp's core methods only\n", x->path, why);
 		*builtin = true;
 		*res = call_builtin_discover();
 		return EX_OK;
 	}
-	return sx_call(x, "rpc.discover", NULL, res);
+	return rpc_call(x, "rpc.discover", NULL, res);
 }
 
 /* rpc.discover's entry for @method: *out (new reference) on EX_OK. */
@@ -108,11 +113,11 @@ call_method(struct sx_ctx *x, const char *method, bool offline_ok, json_t **out)
 	json_decref(res);
 	if (builtin) {
 		/* perhaps a feature's: only a running sxdp knows */
-		sx_fail(x, "unknown_method", "no method '%s' among sxdp's core methods "
+		rpc_fail(x, "unknown_method", "no method '%s' among sxdp's core methods "
 			"('sxctl help' lists them; a feature's need sxdp running)", method);
 		return EX_CONN;
 	}
-	return sx_fail(x, "unknown_method", "sxdp has no method '%s' ('sxctl discover' lists them)",
+	return rpc_fail(x, "unknown_method", "sxdp has no method '%s' ('sxctl discover' lists them)",
 		       method);
 }
 
@@ -348,7 +353,7 @@ call_cmd(struct sx_ctx *x)
 	if (rc != EX_OK)
 		return rc;
 	/* the result as JSON in both modes, as raw: no method is known here */
-	return sx_simple(x, x->av[1], params, NULL);
+	return rpc_simple(x, x->av[1], params, NULL);
 }
 
 int

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sxctl output: results as text (padded tables, key/value lines, an entry a line), JSON as is. */
+/* (A feature's own results are formatted in its cli/ folder, from these pieces.) */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "ov_intent.h"
-#include "sxctl.h"
+#include "sxctl_base.h"
+#include "sxctl_fmt.h"
 
 /* ---------------------------------------------------------------- output */
 
@@ -130,9 +130,8 @@ fmt_tbl_row(struct fmt_tbl *t, json_t *obj, const char *const *keys)
 		fmt_tbl_j(t, obj, *keys);
 }
 
-/* Print @pre, then @obj's @key as text ("-" if absent), then @post. */
-static void
-putk(const char *pre, json_t *obj, const char *key, const char *post)
+void
+fmt_put(const char *pre, json_t *obj, const char *key, const char *post)
 {
 	char *t = fmt_get(obj, key);
 
@@ -166,15 +165,14 @@ fmt_kv_lines(json_t *obj, int indent)
 	}
 }
 
-/* "name(k=v,...)" as table show prints actions. */
-static void
-put_call(json_t *obj, const char *name_key, json_t *params)
+void
+fmt_put_call(json_t *obj, const char *name_key, json_t *params)
 {
 	const char *k, *sep = "";
 	json_t *v;
 	char *t;
 
-	putk("", obj, name_key, "(");
+	fmt_put("", obj, name_key, "(");
 	json_object_foreach(params, k, v) {
 		t = fmt_text(v);
 		printf("%s%s=%s", sep, k, t);
@@ -249,8 +247,8 @@ fmt_entry(json_t *e)
 		printf("priority %" JSON_INTEGER_FORMAT " ",
 		       json_integer_value(prio));
 	printf("-> ");
-	put_call(e, "action", json_object_get(e, "params"));
-	putk(" hits=", e, "hits", "");
+	fmt_put_call(e, "action", json_object_get(e, "params"));
+	fmt_put(" hits=", e, "hits", "");
 	/* Tables that age entries report how long each has been idle. */
 	if (json_is_number(json_object_get(e, "idle_s")))
 		printf(" idle_s=%.1f",
@@ -264,35 +262,6 @@ void
 fmt_kv(json_t *res)
 {
 	fmt_kv_lines(res, 0);
-}
-
-/* path show: one line per path; RTT and jitter in ms, loss in percent */
-void
-fmt_paths(json_t *res)
-{
-	static const char *const hdr[] = { "ID", "PROBE", "SRC", "DST", "STATE", "SINCE",
-		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST" };
-	static const char *const k1[] = { "id", "probe", "src", "dst", "state", NULL };
-	json_t *p;
-	struct fmt_tbl t;
-	size_t i;
-
-	fmt_tbl_init(&t, "rllllrrrrrrrr", hdr);
-	json_array_foreach(res, i, p) {
-		double ms = (double)json_integer_value(json_object_get(p, "since_ms"));
-
-		fmt_tbl_row(&t, p, k1);
-		fmt_tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
-			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
-		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
-		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
-		fmt_tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
-		fmt_tbl_j(&t, p, "packets");
-		fmt_tbl_j(&t, p, "bytes");
-		fmt_tbl_j(&t, p, "probes_sent");
-		fmt_tbl_j(&t, p, "probes_lost");
-	}
-	fmt_tbl_print(&t, 0);
 }
 
 void
@@ -406,7 +375,7 @@ fmt_stats(json_t *res)
 	const char *k;
 	size_t i;
 
-	putk("uptime: ", res, "uptime_s", " s\n\nlcores:\n");
+	fmt_put("uptime: ", res, "uptime_s", " s\n\nlcores:\n");
 	fmt_tbl_init(&t, "rlrrrrrrr", lhdr);
 	json_array_foreach(json_object_get(res, "lcores"), i, l)
 		fmt_tbl_row(&t, l, lkeys);
@@ -445,12 +414,12 @@ fmt_describe(json_t *res)
 	struct fmt_tbl t;
 	size_t i, j, n;
 
-	putk("pipeline ", res, "pipeline", "\n");
+	fmt_put("pipeline ", res, "pipeline", "\n");
 	json_array_foreach(json_object_get(res, "tables"), i, tb) {
-		putk("\ntable ", tb, "name", " (");
-		putk("", tb, "kind", ", ");
-		putk("size ", tb, "size", ", ");
-		putk("", tb, "entries", " entries)");
+		fmt_put("\ntable ", tb, "name", " (");
+		fmt_put("", tb, "kind", ", ");
+		fmt_put("size ", tb, "size", ", ");
+		fmt_put("", tb, "entries", " entries)");
 		next = json_object_get(tb, "next_table");
 		if (json_is_string(next))
 			printf(" -> next %s", json_string_value(next));
@@ -463,17 +432,17 @@ fmt_describe(json_t *res)
 
 		printf("  actions:\n");
 		json_array_foreach(json_object_get(tb, "actions"), j, act) {
-			putk("    ", act, "name", "(");
+			fmt_put("    ", act, "name", "(");
 			json_array_foreach(json_object_get(act, "params"), n, p) {
-				putk(n ? ", " : "", p, "name", ": ");
-				putk("", p, "type", "/");
-				putk("", p, "bits", "");
+				fmt_put(n ? ", " : "", p, "name", ": ");
+				fmt_put("", p, "type", "/");
+				fmt_put("", p, "bits", "");
 			}
 			printf(")\n");
 		}
 		def = json_object_get(tb, "default_action");
 		printf("  default: ");
-		put_call(def, "action", json_object_get(def, "params"));
+		fmt_put_call(def, "action", json_object_get(def, "params"));
 		printf("\n");
 	}
 }
@@ -497,282 +466,27 @@ fmt_discover(json_t *res)
 void
 fmt_clear(json_t *res)
 {
-	putk("deleted ", res, "deleted", " entries, ");
-	putk("generation ", res, "generation", "\n");
+	fmt_put("deleted ", res, "deleted", " entries, ");
+	fmt_put("generation ", res, "generation", "\n");
 }
 
+/* ---------------------------------------- pieces of a feature's lines */
 
-void
-fmt_ageing(json_t *res)
-{
-	putk("", res, "table", " idle timeout ");
-	putk("", res, "idle_timeout_s", " s");
-	/* 0 is not a timeout of zero seconds */
-	fputs(json_is_false(json_object_get(res, "ageing")) ||
-	      json_integer_value(json_object_get(res, "idle_timeout_s")) == 0 ?
-	      " (ageing off: entries never age)\n" : "\n", stdout);
-}
-
-/* ------------------------------------------------- switch table entries */
-
-/* Like putk(), with hex digits in lower case (the server prints MACs in
- * upper case). */
-static void
-put_mac(const char *pre, json_t *obj, const char *key, const char *post)
-{
-	char *t = fmt_get(obj, key), *c;
-
-	for (c = t; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	printf("%s%s%s", pre, t, post);
-	free(t);
-}
-
-static const char *
-action_of(json_t *e)
+const char *
+fmt_action(json_t *e)
 {
 	const char *a = json_string_value(json_object_get(e, "action"));
 
 	return a != NULL ? a : "?";
 }
 
-/* An action the shortcuts do not know: "name" or "name(k=v,...)". */
-static void
-put_other(json_t *e)
+void
+fmt_put_other(json_t *e)
 {
 	json_t *p = json_object_get(e, "params");
 
 	if (json_object_size(p) > 0)
-		put_call(e, "action", p);
+		fmt_put_call(e, "action", p);
 	else
-		printf("%s", action_of(e));
-}
-
-/* "vrf 1 10.0.0.0/24 via 10.0.1.254 hits=12": the route add syntax. */
-void
-fmt_route(json_t *e)
-{
-	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
-	const char *a = action_of(e);
-	json_int_t i, n;
-	char key[16];
-
-	putk("vrf ", m, "vrf", " ");
-	putk("", m, "dst", " ");
-	if (strcmp(a, "via") == 0) {
-		putk("via ", p, "nh", "");
-	} else if (strcmp(a, "ecmp") == 0) {
-		printf("ecmp");
-		n = json_integer_value(json_object_get(p, "n"));
-		for (i = 0; i < n && i < 4; i++) {
-			snprintf(key, sizeof(key), "nh%d", (int)i);
-			putk(" ", p, key, "");
-		}
-	} else if (strcmp(a, "connected") == 0) {
-		putk("connected bd ", p, "bd", "");
-	} else {
-		put_other(e);	/* local, drop, unreachable */
-	}
-	putk(" hits=", e, "hits", "\n");
-}
-
-/* "bd 10 02:00:00:00:00:0a port p0 learned idle 3.2s hits 12". */
-void
-fmt_fdb(json_t *e)
-{
-	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
-	json_t *idle = json_object_get(e, "idle_s");
-	const char *a = action_of(e);
-
-	putk("bd ", m, "bd", " ");
-	put_mac("", m, "mac", " ");
-	if (strcmp(a, "forward") == 0)
-		putk("port ", p, "port", " static");
-	else if (strcmp(a, "learned") == 0)
-		putk("port ", p, "port", " learned");
-	else
-		put_other(e);	/* route (an SVI's MAC), drop */
-	if (json_is_number(idle))
-		printf(" idle %.1fs", json_number_value(idle));
-	putk(" hits ", e, "hits", "\n");
-}
-
-/* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3". */
-void
-fmt_neigh(json_t *e)
-{
-	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
-	const char *a = action_of(e);
-	bool learned = strcmp(a, "learned") == 0;
-
-	putk("vrf ", m, "vrf", " ");
-	putk("", m, "ip", " ");
-	if (learned || strcmp(a, "rewrite") == 0) {
-		putk("port ", p, "port", " ");
-		putk("vlan ", p, "vlan", " ");
-		put_mac("dmac ", p, "dmac", " ");
-		put_mac("smac ", p, "smac", learned ? " learned" : " static");
-	} else {
-		put_other(e);	/* unresolved */
-	}
-	putk(" hits=", e, "hits", "\n");
-}
-
-/* ------------------------------------------------ overlay table entries */
-
-static json_int_t
-int_of(json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-/* "tunnel 21 class 0 balance 1:1 2:3 hits=4": the policy set syntax (a
- * path 0 is no path; sla limits of 0 are none). */
-void
-fmt_policy(json_t *e)
-{
-	static const char *const limits[][2] = { { "rtt_ms", "rtt" }, { "jitter_ms", "jitter" },
-						 { "loss_pct", "loss" } };
-	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
-	const char *a = action_of(e);
-	bool balance = strcmp(a, "balance") == 0;
-	char key[4];
-
-	putk("tunnel ", m, "tunnel", " ");
-	putk("class ", m, "class", " ");
-	if (!balance && strcmp(a, "failover") != 0 && strcmp(a, "sla") != 0) {
-		put_other(e);
-	} else {
-		printf("%s", a);
-		for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
-			snprintf(key, sizeof(key), "p%d", i);
-			if (int_of(p, key) == 0)
-				continue;
-			putk(" ", p, key, "");
-			key[0] = 'w';
-			if (balance)
-				putk(":", p, key, "");
-		}
-		for (size_t i = 0; i < 3; i++)
-			if (int_of(p, limits[i][0]) != 0) {
-				printf(" %s", limits[i][1]);
-				putk(" ", p, limits[i][0], "");
-			}
-	}
-	putk(" hits=", e, "hits", "\n");
-}
-
-/* tunnel show: one row per tunnel (ov_intent_tunnel_rows); ttl 0 and dscp 64
- * copy the inner packet's. */
-void
-fmt_tunnels(json_t *rows)
-{
-	static const char *const hdr[] = { "ID", "TYPE", "SLICE", "VNI", "PATH", "TTL", "DSCP",
-		"CSUM", "RMAC", "PEERS", "FLOOD", "HITS" };
-	static const char *const k1[] = { "id", "type", "slice", "vni", "path", NULL };
-	json_t *r;
-	struct fmt_tbl t;
-	size_t i;
-
-	fmt_tbl_init(&t, "rlrrrrrlllrr", hdr);
-	json_array_foreach(rows, i, r) {
-		fmt_tbl_row(&t, r, k1);
-		fmt_tbl_add(&t, int_of(r, "ttl") == INTENT_TTL_COPY ? sx_asprintf("copy") :
-			fmt_get(r, "ttl"));
-		fmt_tbl_add(&t, int_of(r, "dscp") == INTENT_DSCP_COPY ? sx_asprintf("copy") :
-			fmt_get(r, "dscp"));
-		fmt_tbl_add(&t, sx_asprintf("%s", int_of(r, "csum") ? "on" : "off"));
-		fmt_tbl_j(&t, r, "rmac");
-		fmt_tbl_j(&t, r, "peers");
-		fmt_tbl_j(&t, r, "flood");
-		fmt_tbl_j(&t, r, "hits");
-	}
-	fmt_tbl_print(&t, 0);
-}
-
-static const char *const qos_colors[] = { "green", "yellow", "red" };
-
-/* meter show: one line per meter, packets and bytes per color */
-void
-fmt_meters(json_t *res)
-{
-	static const char *const hdr[] = { "ID", "TYPE", "GREEN", "BYTES", "YELLOW", "BYTES", "RED", "BYTES" };
-	static const char *const k1[] = { "id", "type", NULL };
-	json_t *m;
-	struct fmt_tbl t;
-	size_t i;
-
-	fmt_tbl_init(&t, "rlrrrrrr", hdr);
-	json_array_foreach(res, i, m) {
-		fmt_tbl_row(&t, m, k1);
-		for (int c = 0; c < 3; c++) {
-			fmt_tbl_j(&t, json_object_get(m, qos_colors[c]), "packets");
-			fmt_tbl_j(&t, json_object_get(m, qos_colors[c]), "bytes");
-		}
-	}
-	fmt_tbl_print(&t, 0);
-}
-
-/* sched show: per port, one line per subport and traffic class, then per pipe */
-void
-fmt_sched(json_t *res)
-{
-	static const char *const sh[] = { "SUBPORT", "SLICE", "TC", "PACKETS", "BYTES", "DROPS" };
-	static const char *const ph[] = { "SLICE", "PIPE", "PACKETS", "BYTES", "DROPS" };
-	static const char *const pk[] = { "slice", "pipe", "packets", "bytes", "drops", NULL };
-	json_t *port, *s, *tc, *p;
-	size_t i, j, k;
-	struct fmt_tbl t;
-
-	json_array_foreach(res, i, port) {
-		printf("port %s: %.3f Mbit/s, %" JSON_INTEGER_FORMAT " queued\n",
-		       json_string_value(json_object_get(port, "port")) ?: "?",
-		       (double)json_integer_value(json_object_get(port, "rate_bps")) / 1e6,
-		       json_integer_value(json_object_get(port, "queued")));
-		fmt_tbl_init(&t, "rrrrrr", sh);
-		json_array_foreach(json_object_get(port, "subports"), j, s)
-			json_array_foreach(json_object_get(s, "tcs"), k, tc) {
-				fmt_tbl_j(&t, s, "subport");
-				fmt_tbl_j(&t, s, "slice");
-				fmt_tbl_j(&t, tc, "tc");
-				fmt_tbl_j(&t, tc, "packets");
-				fmt_tbl_j(&t, tc, "bytes");
-				fmt_tbl_j(&t, tc, "drops");
-			}
-		fmt_tbl_print(&t, 2);
-		fmt_tbl_init(&t, "rrrrr", ph);
-		json_array_foreach(json_object_get(port, "pipes"), j, p)
-			fmt_tbl_row(&t, p, pk);
-		fmt_tbl_print(&t, 2);
-	}
-}
-
-/* vdn show: its class, what its meter passed (rate over the sampling
- * interval), conformance (green of all it saw), its pipe's counters */
-void
-fmt_vdns(json_t *rows)
-{
-	static const char *const hdr[] = { "ID", "SLICE", "PRIO", "RATE", "GREEN", "YELLOW", "RED",
-					   "CONFORM", "SENT", "DROPS" };
-	json_t *r;
-	struct fmt_tbl t;
-	size_t i;
-
-	fmt_tbl_init(&t, "rrrrrrrrrr", hdr);
-	json_array_foreach(rows, i, r) {
-		json_int_t n[3], all = 0;
-
-		for (int c = 0; c < 3; c++)
-			all += n[c] = json_integer_value(json_object_get(json_object_get(r, qos_colors[c]), "packets"));
-		fmt_tbl_j(&t, r, "id");
-		fmt_tbl_j(&t, r, "slice");
-		fmt_tbl_j(&t, r, "priority");
-		fmt_tbl_add(&t, sx_asprintf("%.3fMbit/s", (double)json_integer_value(json_object_get(r, "rate_bps")) / 1e6));
-		for (int c = 0; c < 3; c++)
-			fmt_tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT, n[c]));
-		fmt_tbl_add(&t, all ? sx_asprintf("%.1f%%", 100.0 * (double)n[0] / (double)all) : sx_asprintf("-"));
-		fmt_tbl_j(&t, r, "sent");
-		fmt_tbl_j(&t, r, "drops");
-	}
-	fmt_tbl_print(&t, 0);
+		printf("%s", fmt_action(e));
 }

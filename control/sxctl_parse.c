@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
-#include "sxctl.h"
+#include "sxctl_base.h"
+#include "sxctl_parse.h"
+#include "sxctl_usage.h"
 #include "dp_addr.h"
 #include "dp_apidef.h"
 #include "dp_num.h"

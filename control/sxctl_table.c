@@ -13,7 +13,12 @@
 #include <jansson.h>
 
 #include "dp_apidef.h"
-#include "sxctl.h"
+#include "sxctl_base.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_table.h"
+#include "sxctl_usage.h"
 
 
 /* --------------------------------------------------------------- writes */
@@ -69,7 +74,7 @@ table_write(struct sx_ctx *x, json_t *params)
 	if (x->atomicity != NULL)
 		json_object_set_new(params, "atomicity",
 				    json_string(x->atomicity));
-	rc = sx_call(x, "table.write", params, &res);
+	rc = rpc_call(x, "table.write", params, &res);
 	if (rc != EX_OK)
 		return rc;
 	return table_judge(x, res);
@@ -136,7 +141,7 @@ table_show(struct sx_ctx *x, const char *table)
 		if (x->have_limit)
 			json_object_set_new(params, "limit",
 					    json_integer((json_int_t)x->limit));
-		rc = sx_call(x, "table.read", params, &res);
+		rc = rpc_call(x, "table.read", params, &res);
 		if (rc != EX_OK)
 			break;
 		entries = json_object_get(res, "entries");
@@ -195,7 +200,7 @@ table_read_all(struct sx_ctx *x, const char *table, json_t **out)
 	int rc;
 
 	for (;;) {
-		rc = sx_call(x, "table.read", json_pack("{s:s,s:I,s:i}", "table", table,
+		rc = rpc_call(x, "table.read", json_pack("{s:s,s:I,s:i}", "table", table,
 			     "offset", offset, "limit", DP_APIDEF_READ_LIMIT_MAX), &res);
 		if (rc != EX_OK) {
 			json_decref(all);
@@ -245,7 +250,7 @@ table_cmd(struct sx_ctx *x)
 	if (strcmp(sub, "show") == 0 && nrest == 1)
 		return table_show(x, rest[0]);
 	if (strcmp(sub, "clear") == 0 && nrest == 1)
-		return sx_simple(x, "table.clear", json_pack("{s:s}", "table", rest[0]),
+		return rpc_simple(x, "table.clear", json_pack("{s:s}", "table", rest[0]),
 				 fmt_clear);
 	return usage_error("bad 'table' command");
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sxctl usage: the command list, each command's own lines, usage errors. */
+/*
+ * The generic commands' lines are here; each feature's part is what it
+ * registered (sxctl_feat.h), listed between them and sxcd's, options.
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -11,15 +15,12 @@
 
 #include "ctl_client.h"
 #include "dp_apidef.h"
-#include "intent.h"
-#include "ov_intent.h"
-#include "sxctl.h"
+#include "sxctl_base.h"
+#include "sxctl_feat.h"
+#include "sxctl_usage.h"
 
-/* the intent library's defaults, as the text says them */
-#define STR_(x) #x
-#define STR(x)	STR_(x)
-
-#define USAGE_TEXT \
+/* the generic commands, before the features' parts */
+#define USAGE_HEAD \
 "Usage: sxctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS...]\n" \
 "\n" \
 "Commands:\n" \
@@ -47,122 +48,10 @@
 "  help METHOD                 what METHOD (e.g. table.read) takes and returns,\n" \
 "                              as the running sxdp declares it (without one: as\n" \
 "                              sxdp's core declares it, built into sxctl)\n" \
-"\n" \
-"Switch pipeline shortcuts (writes that touch several tables are one\n" \
-"dataplane-atomic batch unless --atomicity says otherwise):\n" \
-"  slice attach PORT [vlan V] slice S bd B\n" \
-"                              PORT (VLAN V, default untagged) into slice S and\n" \
-"                              bridge domain B: interfaces, bd_ports, flood\n" \
-"  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n" \
-"  svi add SLICE BD MAC IP/PLEN\n" \
-"                              gateway of BD: svi, fdb route, IP/32 local and\n" \
-"                              the connected subnet in the slice's VRF; an IPv6\n" \
-"                              IP/PLEN (PLEN 1..127): svi6, IP/128, routes6\n" \
-"                              (the box also answers on fe80:: + EUI-64 of MAC)\n" \
-"  svi del SLICE BD [ipv6]     undo it (the BD's IPv4 SVI, or its IPv6 one)\n" \
-"  route add VRF PREFIX via NH\n" \
-"  route add VRF PREFIX ecmp NH1 NH2 [NH3 [NH4]]\n" \
-"                              an IPv6 PREFIX (routes6): IPv6 next hops, ecmp of 2\n" \
-"  route add VRF PREFIX drop\n" \
-"  route del VRF PREFIX\n" \
-"  route show [VRF]\n" \
-"  route show6 [VRF]           the IPv6 routes\n" \
-"  mac add BD MAC PORT         static forwarding entry\n" \
-"  mac del BD MAC\n" \
-"  mac show [BD]               learned and static MACs, idle time, hits\n" \
-"  mac ageing SECONDS          idle timeout of learned MACs (0: never age)\n" \
-"  neigh add VRF IP PORT VLAN DMAC SMAC\n" \
-"                              static next hop: out PORT/VLAN, DMAC from SMAC\n" \
-"                              (an IPv6 IP: neigh6)\n" \
-"  neigh del VRF IP\n" \
-"  neigh show [VRF]\n" \
-"  neigh show6 [VRF]           IPv6 neighbours (static, learned by NDP)\n" \
-"  (VRF = SLICE; PORT: name or index; VLAN 0 = untagged.)\n" \
-"\n" \
-"Overlay shortcuts (the same: one batch; IPv4 underlay):\n" \
-"  vtep add IP                 a local tunnel endpoint (vteps)\n" \
-"  vtep del IP\n" \
-"  site add SITE endpoint IP   IP is peer site SITE's: its probes are turned\n" \
-"                              around (endpoints)\n" \
-"  site del IP\n" \
-"  vni add VNI slice S bd B    frames of VNI into slice S's bridge domain B (vnis)\n" \
-"  vni add VNI slice S l3      packets of VNI into slice S's VRF\n" \
-"  vni del VNI\n" \
-"  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]\n" \
-"           [interval MS] [down N] [up N]\n" \
-"                              local VTEP src to far end dst via the underlay\n" \
-"                              next hop gw in VRF (paths); mtu 0: the port's;\n" \
-"                              static is always up, sxdp/icmp are probed every\n" \
-"                              interval (" STR(INTENT_PROBE_INTERVAL_MS) ") ms, down after down (" \
-	STR(INTENT_PROBE_DOWN) ") probes\n" \
-"                              unanswered, up after up (" STR(INTENT_PROBE_UP) ") answers in a " \
-	"row\n" \
-"  path del ID\n" \
-"  path show                   every path: state and since when, RTT, jitter and\n" \
-"                              loss of its probes, packets and bytes it carried\n" \
-"  tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]\n" \
-"           [rmac MAC] [peer IP ...] [flood BD]\n" \
-"                              slice S's frames to a peer site over VXLAN (or\n" \
-"                              GENEVE) on path P (0: its policies only); ttl " \
-	STR(INTENT_TTL) ",\n" \
-"                              dscp 0 and no UDP checksum unless told; rmac: the\n" \
-"                              far end's router MAC (L3 VNI); each peer IP may\n" \
-"                              send into the slice through it (peers); flood BD:\n" \
-"                              BD's broadcasts get a copy too (a free t0..t7 of\n" \
-"                              its flood entry, which must exist)\n" \
-"  tunnel del ID               the tunnel, its peers and policies, its flood slots\n" \
-"  tunnel show                 tunnels, their peers and the BDs flooding into them\n" \
-"  policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]\n" \
-"                              the first path up (policies; class 0: the\n" \
-"                              tunnel's classes without a policy of their own)\n" \
-"  policy set TUNNEL CLASS balance P0:W0 [P1:W1 ...]\n" \
-"                              by flow over the paths up, by weight\n" \
-"  policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]\n" \
-"                              the first path up within the limits, else the\n" \
-"                              first up; set replaces the class's policy\n" \
-"  policy del TUNNEL CLASS\n" \
-"  policy show [TUNNEL]\n" \
-"  class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]\n" \
-"            [dport A[-B]] [dscp N]\n" \
-"                              inner IPv4 packets of the slice that match all of\n" \
-"                              these are of CLASS (classes; the larger prio wins)\n" \
-"  class del SLICE CLASS [prio N]\n" \
-"                              the class's rules in the slice (or the one at N)\n" \
-"\n" \
-"QoS shortcuts (rates in bit/s, bursts in bytes):\n" \
-"  meter add ID srtcm|trtcm|rfc4115 cir BPS cbs B [eir|pir BPS] [ebs|pbs B]\n" \
-"            [aware] [charge l2|fcs|wire|ip]\n" \
-"                              a meter (meters): srtcm cir/cbs/ebs, trtcm\n" \
-"                              cir/cbs/pir/pbs, rfc4115 cir/cbs/eir/ebs; aware:\n" \
-"                              color-aware; charge: the frame (l2, default),\n" \
-"                              with FCS, on the wire (+24), or the IP packet\n" \
-"  meter color ID green|yellow|red pass|drop|remark [dscp N] [pcp N]\n" \
-"                              what the color gets (meter_colors; without: red\n" \
-"                              drops); remark keeps what it is not told\n" \
-"  meter del ID                the meter and its color policies\n" \
-"  meter show                  every meter: packets and bytes per color\n" \
-"  vdn add ID slice S port P rate BPS [peak BPS] [prio N] [src PREFIX]\n" \
-"          [dst PREFIX] [proto N] [sport A[-B]] [dport A[-B]] [dscp N]\n" \
-"                              a VDN of slice S, in one batch: its class (vdns),\n" \
-"                              meter ID (RFC 4115: rate committed, up to peak in\n" \
-"                              excess, the rest dropped) and pipe ID on port P's\n" \
-"                              scheduler (sched_pipes: rate guaranteed)\n" \
-"  vdn del ID slice S port P   the VDN's class entries, pipe and meter\n" \
-"  vdn show [interval MS]      every VDN: the rate it passed over MS (1000),\n" \
-"                              its meter's colors, conformance, its pipe's\n" \
-"                              packets and drops\n" \
-"  sched show                  every egress scheduler: per subport (slice) and\n" \
-"                              traffic class, and per pipe: packets, bytes, drops\n" \
-"\n" \
-"UPF (what sxcd's upf intents wrote; read only):\n" \
-"  upf sessions [ul|dl]        session entries: uplink by N3/N9 tunnel (ul),\n" \
-"                              downlink by UE address or N9 tunnel (dl, dl6,\n" \
-"                              dl-n9), with their default FAR, QER and URR\n" \
-"  upf interfaces              the box's GTP-U endpoints (n3, n9) and N6\n" \
-"                              addresses (upf_interfaces, upf_interfaces6)\n" \
-"  upf counters                the UPF's drop reasons and events that are not\n" \
-"                              zero, its tables' entries, hits and misses\n" \
-"\n" \
+"\n"
+
+/* after them */
+#define USAGE_TAIL \
 "sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
 "http://127.0.0.1:8181):\n" \
 "  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \
@@ -219,15 +108,26 @@ usage_text(void)
 	/* the modes as table.write declares them */
 	const char *const *n = dp_apidef_table_write.params[DP_APIDEF_WRITE_ATOMICITY].names;
 	char *modes = sx_asprintf("%s", *n), *t, *text;
+	const struct feat_cli *f;
 
 	while (*++n != NULL) {
 		t = sx_asprintf("%s | %s", modes, *n);
 		free(modes);
 		modes = t;
 	}
-	text = sx_asprintf(USAGE_TEXT, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS, modes);
+	/* the generic commands, each feature's part (verbatim: no format), the rest */
+	text = sx_asprintf("%s", USAGE_HEAD);
+	for (unsigned int i = 0; (f = feat_get(i)) != NULL; i++) {
+		t = sx_asprintf("%s%s\n", text, f->usage);
+		free(text);
+		text = t;
+	}
+	t = sx_asprintf(USAGE_TAIL, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS, modes);
 	free(modes);
-	return text;
+	modes = sx_asprintf("%s%s", text, t);
+	free(text);
+	free(t);
+	return modes;
 }
 
 void

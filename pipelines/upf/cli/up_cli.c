@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl UPF commands: its sessions, interfaces and counters, read from sxdp. */
+/* The UPF's sxctl commands: its sessions, interfaces and counters, read from sxdp; their help. */
 /*
  * Read only: sessions come from sxcd's UPF intents (or PFCP later), not
  * from words typed here. Every table is read whole through table.read,
  * page after page, as the other features' show commands do.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "sxctl.h"
+#include "sxctl_feat.h"
+#include "sxctl_fmt.h"
+#include "sxctl_rpc.h"
+#include "sxctl_table.h"
+#include "sxctl_usage.h"
 
 /* The UPF's tables as pipelines/upf/pl_upf.c declares them. */
 static const struct {
@@ -212,7 +217,7 @@ cmd_counters(struct sx_ctx *x, char **av, int ac)
 	(void)av;
 	if (ac != 0)
 		return usage_error("usage: upf counters");
-	if ((rc = sx_call(x, "stats.get", NULL, &res)) != EX_OK)
+	if ((rc = rpc_call(x, "stats.get", NULL, &res)) != EX_OK)
 		return rc;
 	doc = json_pack("{s:o,s:o,s:o}", "drops", upf_only(json_object_get(res, "drops"), false),
 			"events", upf_only(json_object_get(res, "events"), false),
@@ -244,7 +249,7 @@ cmd_upf(struct sx_ctx *x, char **av, int ac)
 {
 	static const struct {
 		const char *name;
-		shortcut_fn *fn;
+		feat_cmd_fn *fn;
 	} subs[] = {
 		{ "sessions", cmd_sessions }, { "interfaces", cmd_interfaces },
 		{ "counters", cmd_counters },
@@ -256,8 +261,23 @@ cmd_upf(struct sx_ctx *x, char **av, int ac)
 	return usage_error(ac > 0 ? "unknown 'upf %s'" : "missing what to show%s", ac > 0 ? av[0] : "");
 }
 
-shortcut_fn *
-upf_shortcut_find(const char *cmd)
-{
-	return strcmp(cmd, "upf") == 0 ? cmd_upf : NULL;
-}
+/* its part of sxctl help */
+#define UP_USAGE \
+"UPF (what sxcd's upf intents wrote; read only):\n" \
+"  upf sessions [ul|dl]        session entries: uplink by N3/N9 tunnel (ul),\n" \
+"                              downlink by UE address or N9 tunnel (dl, dl6,\n" \
+"                              dl-n9), with their default FAR, QER and URR\n" \
+"  upf interfaces              the box's GTP-U endpoints (n3, n9) and N6\n" \
+"                              addresses (upf_interfaces, upf_interfaces6)\n" \
+"  upf counters                the UPF's drop reasons and events that are not\n" \
+"                              zero, its tables' entries, hits and misses\n"
+
+static const struct feat_cli up_cli = {
+	.name = "upf",
+	.rank = 4,
+	.usage = UP_USAGE,
+	.cmds = {
+		{ "upf", cmd_upf, "*" },
+	},
+};
+FEAT_CLI_REGISTER(up_cli)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl QoS shortcuts: their words to the qos intents (meters, VDNs), and their output. */
+/* QoS's sxctl commands: their words to the qos intents (meters, VDNs), their output, their help. */
 /*
  * The words only; what each writes and its limits are the intent
- * library's (qos_intent.c), which sxcd shares.
+ * library's, which sxcd shares.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,103 @@
 
 #include "intent.h"
 #include "qos_intent.h"
-#include "sxctl.h"
+#include "sxctl_feat.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_shortcut.h"
+#include "sxctl_table.h"
+#include "sxctl_usage.h"
 
 static const char *const color_words[] = { "green", "yellow", "red" };
 static const char *const charge_words[] = { "l2", "fcs", "wire", "ip" };
+
+/* ---------------------------------------------------------------- output */
+
+/* meter show: one line per meter, packets and bytes per color */
+static void
+meters_table(json_t *res)
+{
+	static const char *const hdr[] = { "ID", "TYPE", "GREEN", "BYTES", "YELLOW", "BYTES", "RED", "BYTES" };
+	static const char *const k1[] = { "id", "type", NULL };
+	json_t *m;
+	struct fmt_tbl t;
+	size_t i;
+
+	fmt_tbl_init(&t, "rlrrrrrr", hdr);
+	json_array_foreach(res, i, m) {
+		fmt_tbl_row(&t, m, k1);
+		for (int c = 0; c < 3; c++) {
+			fmt_tbl_j(&t, json_object_get(m, color_words[c]), "packets");
+			fmt_tbl_j(&t, json_object_get(m, color_words[c]), "bytes");
+		}
+	}
+	fmt_tbl_print(&t, 0);
+}
+
+/* sched show: per port, one line per subport and traffic class, then per pipe */
+static void
+sched_table(json_t *res)
+{
+	static const char *const sh[] = { "SUBPORT", "SLICE", "TC", "PACKETS", "BYTES", "DROPS" };
+	static const char *const ph[] = { "SLICE", "PIPE", "PACKETS", "BYTES", "DROPS" };
+	static const char *const pk[] = { "slice", "pipe", "packets", "bytes", "drops", NULL };
+	json_t *port, *s, *tc, *p;
+	size_t i, j, k;
+	struct fmt_tbl t;
+
+	json_array_foreach(res, i, port) {
+		printf("port %s: %.3f Mbit/s, %" JSON_INTEGER_FORMAT " queued\n",
+		       json_string_value(json_object_get(port, "port")) ?: "?",
+		       (double)json_integer_value(json_object_get(port, "rate_bps")) / 1e6,
+		       json_integer_value(json_object_get(port, "queued")));
+		fmt_tbl_init(&t, "rrrrrr", sh);
+		json_array_foreach(json_object_get(port, "subports"), j, s)
+			json_array_foreach(json_object_get(s, "tcs"), k, tc) {
+				fmt_tbl_j(&t, s, "subport");
+				fmt_tbl_j(&t, s, "slice");
+				fmt_tbl_j(&t, tc, "tc");
+				fmt_tbl_j(&t, tc, "packets");
+				fmt_tbl_j(&t, tc, "bytes");
+				fmt_tbl_j(&t, tc, "drops");
+			}
+		fmt_tbl_print(&t, 2);
+		fmt_tbl_init(&t, "rrrrr", ph);
+		json_array_foreach(json_object_get(port, "pipes"), j, p)
+			fmt_tbl_row(&t, p, pk);
+		fmt_tbl_print(&t, 2);
+	}
+}
+
+/* vdn show: its class, what its meter passed (rate over the sampling
+ * interval), conformance (green of all it saw), its pipe's counters */
+static void
+vdns_table(json_t *rows)
+{
+	static const char *const hdr[] = { "ID", "SLICE", "PRIO", "RATE", "GREEN", "YELLOW", "RED",
+					   "CONFORM", "SENT", "DROPS" };
+	json_t *r;
+	struct fmt_tbl t;
+	size_t i;
+
+	fmt_tbl_init(&t, "rrrrrrrrrr", hdr);
+	json_array_foreach(rows, i, r) {
+		json_int_t n[3], all = 0;
+
+		for (int c = 0; c < 3; c++)
+			all += n[c] = json_integer_value(json_object_get(json_object_get(r, color_words[c]), "packets"));
+		fmt_tbl_j(&t, r, "id");
+		fmt_tbl_j(&t, r, "slice");
+		fmt_tbl_j(&t, r, "priority");
+		fmt_tbl_add(&t, sx_asprintf("%.3fMbit/s", (double)json_integer_value(json_object_get(r, "rate_bps")) / 1e6));
+		for (int c = 0; c < 3; c++)
+			fmt_tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT, n[c]));
+		fmt_tbl_add(&t, all ? sx_asprintf("%.1f%%", 100.0 * (double)n[0] / (double)all) : sx_asprintf("-"));
+		fmt_tbl_j(&t, r, "sent");
+		fmt_tbl_j(&t, r, "drops");
+	}
+	fmt_tbl_print(&t, 0);
+}
 
 static int
 word_index(const char *w, const char *const *words, int n, const char *what, json_int_t *out)
@@ -39,7 +132,7 @@ cmd_meter(struct sx_ctx *x, char **av, int ac)
 	int rc;
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)
-		return sx_simple(x, "qos.meters", NULL, fmt_meters);
+		return rpc_simple(x, "qos.meters", NULL, meters_table);
 	if (ac < 2)
 		return usage_error("usage: meter add|del|color ID ... | meter show");
 	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
@@ -98,8 +191,8 @@ vdn_rows(struct sx_ctx *x, json_t **rows)
 	int rc;
 
 	if ((rc = table_read_all(x, intent_input_table(INTENT_IN_VDNS), &vdns)) == EX_OK &&
-	    (rc = sx_call(x, "qos.meters", NULL, &meters)) == EX_OK &&
-	    (rc = sx_call(x, "qos.sched", NULL, &sched)) == EX_OK &&
+	    (rc = rpc_call(x, "qos.meters", NULL, &meters)) == EX_OK &&
+	    (rc = rpc_call(x, "qos.sched", NULL, &sched)) == EX_OK &&
 	    (*rows = qos_intent_vdn_rows(vdns, meters, sched)) == NULL)
 		sx_oom();
 	json_decref(vdns);
@@ -140,7 +233,7 @@ vdn_show(struct sx_ctx *x, json_int_t interval_ms)
 		fmt_json(stdout, doc);
 		json_decref(doc);
 	} else {
-		fmt_vdns(b);
+		vdns_table(b);
 		json_decref(b);
 	}
 	return EX_OK;
@@ -206,21 +299,44 @@ cmd_sched(struct sx_ctx *x, char **av, int ac)
 {
 	if (ac != 1 || strcmp(av[0], "show") != 0)
 		return usage_error("usage: sched show");
-	return sx_simple(x, "qos.sched", NULL, fmt_sched);
+	return rpc_simple(x, "qos.sched", NULL, sched_table);
 }
 
-static const struct {
-	const char *name;
-	shortcut_fn *fn;
-} cmds[] = {
-	{ "meter", cmd_meter }, { "vdn", cmd_vdn }, { "sched", cmd_sched },
+/* its part of sxctl help */
+#define QOS_USAGE \
+"QoS shortcuts (rates in bit/s, bursts in bytes):\n" \
+"  meter add ID srtcm|trtcm|rfc4115 cir BPS cbs B [eir|pir BPS] [ebs|pbs B]\n" \
+"            [aware] [charge l2|fcs|wire|ip]\n" \
+"                              a meter (meters): srtcm cir/cbs/ebs, trtcm\n" \
+"                              cir/cbs/pir/pbs, rfc4115 cir/cbs/eir/ebs; aware:\n" \
+"                              color-aware; charge: the frame (l2, default),\n" \
+"                              with FCS, on the wire (+24), or the IP packet\n" \
+"  meter color ID green|yellow|red pass|drop|remark [dscp N] [pcp N]\n" \
+"                              what the color gets (meter_colors; without: red\n" \
+"                              drops); remark keeps what it is not told\n" \
+"  meter del ID                the meter and its color policies\n" \
+"  meter show                  every meter: packets and bytes per color\n" \
+"  vdn add ID slice S port P rate BPS [peak BPS] [prio N] [src PREFIX]\n" \
+"          [dst PREFIX] [proto N] [sport A[-B]] [dport A[-B]] [dscp N]\n" \
+"                              a VDN of slice S, in one batch: its class (vdns),\n" \
+"                              meter ID (RFC 4115: rate committed, up to peak in\n" \
+"                              excess, the rest dropped) and pipe ID on port P's\n" \
+"                              scheduler (sched_pipes: rate guaranteed)\n" \
+"  vdn del ID slice S port P   the VDN's class entries, pipe and meter\n" \
+"  vdn show [interval MS]      every VDN: the rate it passed over MS (1000),\n" \
+"                              its meter's colors, conformance, its pipe's\n" \
+"                              packets and drops\n" \
+"  sched show                  every egress scheduler: per subport (slice) and\n" \
+"                              traffic class, and per pipe: packets, bytes, drops\n"
+
+static const struct feat_cli qos_cli = {
+	.name = "qos",
+	.rank = 3,
+	.usage = QOS_USAGE,
+	.cmds = {
+		{ "meter", cmd_meter },
+		{ "vdn", cmd_vdn },
+		{ "sched", cmd_sched },
+	},
 };
-
-shortcut_fn *
-qos_shortcut_find(const char *cmd)
-{
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn;
-	return upf_shortcut_find(cmd);
-}
+FEAT_CLI_REGISTER(qos_cli)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl overlay shortcuts: their words to the overlay's intents, and their output. */
+/* The overlay's sxctl commands: their words to the overlay's intents, their output, their help. */
 /*
  * Here are the words only: their syntax, which word goes where. What each
  * writes, its limits and defaults (a probed path's timers) are the intent
- * library's (ov_intent.c), which sxcd shares; it refuses a malformed
- * argument before anything is sent, and sxctl reports that as a usage error.
+ * library's, which sxcd shares; it refuses a malformed argument before
+ * anything is sent, and sxctl reports that as a usage error.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,118 @@
 #include "intent.h"
 #include "ov_intent.h"
 #include "sw_intent.h"
-#include "sxctl.h"
+#include "sxctl_feat.h"
+#include "sxctl_fmt.h"
+#include "sxctl_parse.h"
+#include "sxctl_rpc.h"
+#include "sxctl_shortcut.h"
+#include "sxctl_table.h"
+#include "sxctl_usage.h"
+
+/* the intent library's defaults, as the help says them */
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+/* ---------------------------------------------------------------- output */
+
+static json_int_t
+int_of(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/* "tunnel 21 class 0 balance 1:1 2:3 hits=4": the policy set syntax (a
+ * path 0 is no path; sla limits of 0 are none). */
+static void
+policy_line(json_t *e)
+{
+	static const char *const limits[][2] = { { "rtt_ms", "rtt" }, { "jitter_ms", "jitter" },
+						 { "loss_pct", "loss" } };
+	json_t *m = json_object_get(e, "match"), *p = json_object_get(e, "params");
+	const char *a = fmt_action(e);
+	bool balance = strcmp(a, "balance") == 0;
+	char key[4];
+
+	fmt_put("tunnel ", m, "tunnel", " ");
+	fmt_put("class ", m, "class", " ");
+	if (!balance && strcmp(a, "failover") != 0 && strcmp(a, "sla") != 0) {
+		fmt_put_other(e);
+	} else {
+		printf("%s", a);
+		for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
+			snprintf(key, sizeof(key), "p%d", i);
+			if (int_of(p, key) == 0)
+				continue;
+			fmt_put(" ", p, key, "");
+			key[0] = 'w';
+			if (balance)
+				fmt_put(":", p, key, "");
+		}
+		for (size_t i = 0; i < 3; i++)
+			if (int_of(p, limits[i][0]) != 0) {
+				printf(" %s", limits[i][1]);
+				fmt_put(" ", p, limits[i][0], "");
+			}
+	}
+	fmt_put(" hits=", e, "hits", "\n");
+}
+
+/* tunnel show: one row per tunnel (ov_intent_tunnel_rows); ttl 0 and dscp 64
+ * copy the inner packet's. */
+static void
+tunnels_table(json_t *rows)
+{
+	static const char *const hdr[] = { "ID", "TYPE", "SLICE", "VNI", "PATH", "TTL", "DSCP",
+		"CSUM", "RMAC", "PEERS", "FLOOD", "HITS" };
+	static const char *const k1[] = { "id", "type", "slice", "vni", "path", NULL };
+	json_t *r;
+	struct fmt_tbl t;
+	size_t i;
+
+	fmt_tbl_init(&t, "rlrrrrrlllrr", hdr);
+	json_array_foreach(rows, i, r) {
+		fmt_tbl_row(&t, r, k1);
+		fmt_tbl_add(&t, int_of(r, "ttl") == INTENT_TTL_COPY ? sx_asprintf("copy") :
+			fmt_get(r, "ttl"));
+		fmt_tbl_add(&t, int_of(r, "dscp") == INTENT_DSCP_COPY ? sx_asprintf("copy") :
+			fmt_get(r, "dscp"));
+		fmt_tbl_add(&t, sx_asprintf("%s", int_of(r, "csum") ? "on" : "off"));
+		fmt_tbl_j(&t, r, "rmac");
+		fmt_tbl_j(&t, r, "peers");
+		fmt_tbl_j(&t, r, "flood");
+		fmt_tbl_j(&t, r, "hits");
+	}
+	fmt_tbl_print(&t, 0);
+}
+
+/* path show: one line per path; RTT and jitter in ms, loss in percent */
+static void
+paths_table(json_t *res)
+{
+	static const char *const hdr[] = { "ID", "PROBE", "SRC", "DST", "STATE", "SINCE",
+		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST" };
+	static const char *const k1[] = { "id", "probe", "src", "dst", "state", NULL };
+	json_t *p;
+	struct fmt_tbl t;
+	size_t i;
+
+	fmt_tbl_init(&t, "rllllrrrrrrrr", hdr);
+	json_array_foreach(res, i, p) {
+		double ms = (double)json_integer_value(json_object_get(p, "since_ms"));
+
+		fmt_tbl_row(&t, p, k1);
+		fmt_tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
+			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
+		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
+		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
+		fmt_tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
+		fmt_tbl_j(&t, p, "packets");
+		fmt_tbl_j(&t, p, "bytes");
+		fmt_tbl_j(&t, p, "probes_sent");
+		fmt_tbl_j(&t, p, "probes_lost");
+	}
+	fmt_tbl_print(&t, 0);
+}
 
 /* add|del: which, else a usage error naming the forms. */
 static int
@@ -144,7 +256,7 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 	int rc;
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)	/* every path and its live state */
-		return sx_simple(x, "overlay.paths", NULL, fmt_paths);
+		return rpc_simple(x, "overlay.paths", NULL, paths_table);
 	rc = add_or_del_number(av, ac, "path add|del ID ... | path show", "ID", &it.id, &add);
 	if (rc != EX_OK)
 		return rc;
@@ -182,7 +294,7 @@ static int
 tunnel_show(struct sx_ctx *x)
 {
 	static const unsigned int from[] = { INTENT_IN_TUNNELS, INTENT_IN_PEERS,
-						INTENT_IN_FLOOD };
+						  INTENT_IN_FLOOD };
 	json_t *in[3] = { NULL }, *rows, *doc;
 	int rc = EX_OK;
 
@@ -196,7 +308,7 @@ tunnel_show(struct sx_ctx *x)
 			fmt_json(stdout, doc);
 			json_decref(doc);
 		} else {
-			fmt_tunnels(rows);
+			tunnels_table(rows);
 			json_decref(rows);
 		}
 	}
@@ -262,7 +374,7 @@ cmd_policy(struct sx_ctx *x, char **av, int ac)
 			return usage_error("unexpected '%s'", av[2]);
 		if (ac == 2 && (rc = parse_number(av[1], "TUNNEL", &want)) != EX_OK)
 			return rc;
-		return shortcut_show(x, INTENT_V_POLICIES, want, fmt_policy);
+		return shortcut_show(x, INTENT_V_POLICIES, want, policy_line);
 	}
 	if (strcmp(sub, "set") != 0 && strcmp(sub, "del") != 0)
 		return usage_error("usage: policy set|del|show ...");
@@ -329,19 +441,70 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
-static const struct {
-	const char *name;
-	shortcut_fn *fn;
-} cmds[] = {
-	{ "vtep", cmd_vtep }, { "site", cmd_site }, { "vni", cmd_vni }, { "path", cmd_path },
-	{ "tunnel", cmd_tunnel }, { "policy", cmd_policy }, { "class", cmd_class },
-};
+/* its part of sxctl help */
+#define OV_USAGE \
+"Overlay shortcuts (the same: one batch; IPv4 underlay):\n" \
+"  vtep add IP                 a local tunnel endpoint (vteps)\n" \
+"  vtep del IP\n" \
+"  site add SITE endpoint IP   IP is peer site SITE's: its probes are turned\n" \
+"                              around (endpoints)\n" \
+"  site del IP\n" \
+"  vni add VNI slice S bd B    frames of VNI into slice S's bridge domain B (vnis)\n" \
+"  vni add VNI slice S l3      packets of VNI into slice S's VRF\n" \
+"  vni del VNI\n" \
+"  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]\n" \
+"           [interval MS] [down N] [up N]\n" \
+"                              local VTEP src to far end dst via the underlay\n" \
+"                              next hop gw in VRF (paths); mtu 0: the port's;\n" \
+"                              static is always up, sxdp/icmp are probed every\n" \
+"                              interval (" STR(INTENT_PROBE_INTERVAL_MS) ") ms, down after down (" \
+	STR(INTENT_PROBE_DOWN) ") probes\n" \
+"                              unanswered, up after up (" STR(INTENT_PROBE_UP) ") answers in a " \
+	"row\n" \
+"  path del ID\n" \
+"  path show                   every path: state and since when, RTT, jitter and\n" \
+"                              loss of its probes, packets and bytes it carried\n" \
+"  tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]\n" \
+"           [rmac MAC] [peer IP ...] [flood BD]\n" \
+"                              slice S's frames to a peer site over VXLAN (or\n" \
+"                              GENEVE) on path P (0: its policies only); ttl " \
+	STR(INTENT_TTL) ",\n" \
+"                              dscp 0 and no UDP checksum unless told; rmac: the\n" \
+"                              far end's router MAC (L3 VNI); each peer IP may\n" \
+"                              send into the slice through it (peers); flood BD:\n" \
+"                              BD's broadcasts get a copy too (a free t0..t7 of\n" \
+"                              its flood entry, which must exist)\n" \
+"  tunnel del ID               the tunnel, its peers and policies, its flood slots\n" \
+"  tunnel show                 tunnels, their peers and the BDs flooding into them\n" \
+"  policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]\n" \
+"                              the first path up (policies; class 0: the\n" \
+"                              tunnel's classes without a policy of their own)\n" \
+"  policy set TUNNEL CLASS balance P0:W0 [P1:W1 ...]\n" \
+"                              by flow over the paths up, by weight\n" \
+"  policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]\n" \
+"                              the first path up within the limits, else the\n" \
+"                              first up; set replaces the class's policy\n" \
+"  policy del TUNNEL CLASS\n" \
+"  policy show [TUNNEL]\n" \
+"  class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]\n" \
+"            [dport A[-B]] [dscp N]\n" \
+"                              inner IPv4 packets of the slice that match all of\n" \
+"                              these are of CLASS (classes; the larger prio wins)\n" \
+"  class del SLICE CLASS [prio N]\n" \
+"                              the class's rules in the slice (or the one at N)\n"
 
-shortcut_fn *
-overlay_shortcut_find(const char *cmd)
-{
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn;
-	return qos_shortcut_find(cmd);
-}
+static const struct feat_cli ov_cli = {
+	.name = "overlay",
+	.rank = 2,
+	.usage = OV_USAGE,
+	.cmds = {
+		{ "vtep", cmd_vtep },
+		{ "site", cmd_site },
+		{ "vni", cmd_vni },
+		{ "path", cmd_path },
+		{ "tunnel", cmd_tunnel },
+		{ "policy", cmd_policy },
+		{ "class", cmd_class },
+	},
+};
+FEAT_CLI_REGISTER(ov_cli)

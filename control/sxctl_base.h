@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxctl's ground: one run's context, its exit codes, allocation that exits on failure. */
+/*
+ * Every other part of sxctl stands on this and nothing here calls up: a
+ * feature's commands (pipelines/<f>/cli/) include it with the generic
+ * modules they use, never the shell.
+ */
+#ifndef SXCTL_BASE_H
+#define SXCTL_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EX_OK		0
+#define EX_FAIL		1	/* server error or a failed update */
+#define EX_USAGE	2
+#define EX_CONN		3	/* connection or transport failure */
+
+#define DEFAULT_TIMEOUT_MS	10000
+
+/* Options that only some commands accept. */
+#define OPT_ATOMICITY	0x1
+#define OPT_PAGING	0x2
+#define OPT_API		0x4	/* sxcd's commands' */
+
+struct ctl_client;
+
+/* One run of sxctl: its options, its words, its connection. */
+struct sx_ctx {
+	const char *path;
+	bool json;
+	int timeout_ms;
+	const char *atomicity;
+	uint64_t offset;
+	uint64_t limit;
+	bool have_offset;
+	bool have_limit;
+	bool all;
+	bool help;		/* -h/--help given */
+	bool version;		/* -V/--version given */
+	/* sxcd's commands */
+	const char *api;	/* http://HOST[:PORT] */
+	const char *token_file;
+	const char *file;	/* apply -f */
+	bool dry_run, prune, wait;
+	unsigned int given;	/* OPT_* seen on the command line */
+	char **av;		/* positional arguments, command first */
+	int ac;
+	struct ctl_client *cli;
+};
+
+/* A one-shot CLI has nothing to fall back to: out of memory exits. */
+void sx_oom(void) __attribute__((noreturn));
+char *sx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *sx_realloc(void *p, size_t n);
+
+#endif /* SXCTL_BASE_H */
