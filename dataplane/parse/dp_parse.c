@@ -209,27 +209,6 @@ udp_hook_call(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct 
 	return udp_hook[s].fn(p, t, uend, seg, md, mb + udp_hook[s].off);
 }
 
-/* What of the private area's line after struct dp_meta is given out. */
-static size_t meta_fields_used;
-
-int
-dp_meta_field_register(size_t size, size_t align)
-{
-	size_t off = RTE_ALIGN_CEIL(sizeof(struct rte_mbuf) + sizeof(struct dp_meta) + meta_fields_used,
-				    align ? align : 1);
-
-	if (size == 0 || off + size > sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE)
-		return -ENOSPC;
-	meta_fields_used = off + size - sizeof(struct rte_mbuf) - sizeof(struct dp_meta);
-	return (int)off;
-}
-
-void
-dp_meta_fields_reset(void)
-{
-	meta_fields_used = 0;
-}
-
 int
 dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off)
 {
