@@ -4,7 +4,7 @@
  * packet through hold queues and the slow path without a side table. A
  * feature's own per-packet fields are an rte_mbuf dynamic field it
  * registers itself (see pipelines/switch/pl_switch.h sw_meta) or a field in
- * the rest of this line (dp_meta_field_register: pipelines/upf/up_gtpu.h). */
+ * the rest of this line (dp_meta_field_register: pipelines/upf/datapath/up_gtpu.h). */
 #ifndef DP_META_H
 #define DP_META_H
 

@@ -3,7 +3,7 @@
  * a named parse.* reason, offsets inside the packet, no stale metadata,
  * the same answer when headers are split across mbuf segments, and (built
  * with -DDP_PARSE_TEST_HOOKS) the fast path agreeing with the general one.
- * GTP-U is the upf's hook for port 2152 (pipelines/upf/up_gtpu.c),
+ * GTP-U is the upf's hook for port 2152 (pipelines/upf/datapath/up_gtpu.c),
  * registered as the upf's init does; what it finds is compared with the
  * metadata (struct pmeta).
  * Link with replay_main.c instead of -fsanitize=fuzzer to replay a corpus. */

@@ -5,7 +5,7 @@
  * catch any read past the end. Needs no EAL: mbufs are faked on the heap.
  * Build with -DDP_PARSE_TEST_HOOKS to also check the fast path against the
  * general path. GTP-U is the upf's parser hook for port 2152
- * (pipelines/upf/up_gtpu.c), registered here as the upf's init does; the
+ * (pipelines/upf/datapath/up_gtpu.c), registered here as the upf's init does; the
  * cases check what it finds as struct pmeta, the view of dp_meta and the
  * upf's field the parser had before the hook (tun_off is l4_off + 8). */
 #include <check.h>
