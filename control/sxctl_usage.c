@@ -61,8 +61,8 @@
 "                              --prune: intents of the kinds in FILE that FILE\n" \
 "                              leaves out are withdrawn; --wait: until sxdp has\n" \
 "                              them (or 10 s)\n" \
-"  get site|peers|slices|vdns|policies [NAME]\n" \
-"                              intents with their phase, generation and entries\n" \
+"  get KIND [NAME]             intents with their phase, generation and entries\n" \
+"                              (KIND: one sxcd serves, e.g. slices or upf)\n" \
 "  delete KIND NAME [--dry-run] [--wait]\n" \
 "                              withdraw one intent\n" \
 "  status                      sxcd: sxdp connected, reconcile runs, intents by\n" \
