@@ -8,17 +8,19 @@
 #include <string.h>
 #include <rte_errno.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_ingress.h"
+#include "sw_l2.h"
+#include "sw_l3.h"
+#include "sw_l3v6.h"
+#include "sw_learn.h"
+#include "sw_guard.h"
+#include "sw_nexthop.h"
 #include "pl_swctl.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
-
-struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-unsigned int pl_sw_drop_base, pl_sw_event_base;
-unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
-int pl_sw_meta_off = -1;
 
 #define DP_REASONS_DEF "pl_switch.def"
 #define DP_REASONS_PREFIX sw
@@ -280,7 +282,7 @@ sw_fini(void)
 	pl_switch_learn_fini();
 }
 
-const struct dp_feature pl_switch_feature = {
+static const struct dp_feature pl_switch_feature = {
 	.name = "switch",
 	.description = "slices at ingress; per-slice L2 bridge domains (learning, ageing, flooding) "
 		       "and L3 VRFs (IPv4 and IPv6: LPM, ECMP, ARP/NDP, ICMP/ICMPv6)",

@@ -16,7 +16,7 @@
 #include <rte_byteorder.h>
 
 #include "pl_swctl.h"
-#include "pl_switch.h"
+#include "sw_state.h"
 #include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"
