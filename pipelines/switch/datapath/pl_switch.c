@@ -2,7 +2,7 @@
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
  * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.h, learning
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
- * ICMPv6: sw_nd.c). */
+ * ICMPv6: sw_nd.c; what both share: sw_slow.c, the hold queue sw_hold.c). */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +17,9 @@
 #include "sw_guard.h"
 #include "sw_nexthop.h"
 #include "pl_swctl.h"
+#include "sw_hold.h"
+#include "sw_nd.h"
+#include "sw_slow.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
@@ -263,7 +266,11 @@ sw_init(unsigned int workers)
 	    (rc = pl_switch_nexthop_init()) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
-	return pl_swctl_init();
+	sw_slow_init();
+	sw_hold_init();
+	pl_swctl_init();
+	pl_switch_nd_init();
+	return 0;
 }
 
 /* Main lcore, every loop: learned MACs into the fdb, then slow-path timers. */
@@ -271,13 +278,13 @@ static void
 sw_poll(uint64_t now)
 {
 	pl_switch_learn_drain();
-	pl_swctl_poll(now);
+	sw_hold_poll(now);
 }
 
 static void
 sw_fini(void)
 {
-	pl_swctl_fini();
+	sw_hold_fini();
 	pl_switch_nexthop_fini();
 	pl_switch_learn_fini();
 }

@@ -16,7 +16,6 @@
 
 #include "sw_state.h"
 #include "sw_ingress.h"
-#include "pl_swctl.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"

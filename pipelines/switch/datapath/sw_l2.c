@@ -15,7 +15,6 @@
 #include "sw_l2.h"
 #include "sw_l3v6.h"
 #include "sw_rewrite.h"
-#include "pl_swctl.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"

@@ -16,7 +16,6 @@
 #include "sw_state.h"
 #include "sw_l3.h"
 #include "sw_rewrite.h"
-#include "pl_swctl.h"
 #include "dp_parse.h"
 #include "dp_table.h"
 #include "dp_port.h"
