@@ -41,7 +41,7 @@ R = T.Runner()
 
 SVI1, SVI2 = "10.0.1.254", "10.0.2.254"
 H5 = "02:00:00:00:01:05"
-# pl_swctl.h
+# sw_slow.h
 SRC_BURST, SRC_PER_S = 50, 50
 TX_BURST, TX_PER_S = 1000, 1000
 

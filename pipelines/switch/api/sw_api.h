@@ -327,7 +327,7 @@ typedef int pl_swctl_tunnel_fn(struct rte_mbuf *r, const struct dp_meta *about);
 void pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn);
 
 /* Hold routed m until (slice, ip) resolves, asking for it (ARP request,
- * NDP solicitation) at most once per SWCTL_ARP_RETRY_MS on behalf of src
+ * NDP solicitation) at most once per SW_HOLD_ASK_MS on behalf of src
  * (who pays for the requests); a full queue drops m (switch.hold_full). */
 void pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip,
 		   const uint8_t *src);

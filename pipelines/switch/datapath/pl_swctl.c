@@ -1,7 +1,7 @@
-/* Switch slow path (main lcore): ARP, neighbour resolution with a hold
- * queue, ICMP echo and errors, fragmentation, reflection limits; the hold
- * queue and the limits serve IPv6 too (sw_nd.c, which gets every punted
- * IPv6 packet). Everything here runs on
+/* Switch slow path for IPv4 (main lcore): ARP, neighbour resolution on the
+ * hold queue (sw_hold.c), ICMP echo and errors, fragmentation; the limits
+ * and the way answers go back are sw_slow.c, shared with IPv6 (sw_nd.c,
+ * which gets every punted IPv6 packet). Everything here runs on
  * the thread that writes tables, so it reads them with dp_table_find and
  * writes them with dp_table_write like any other control client. Packets go
  * out through dp_slowpath_send (a worker transmits them).
@@ -27,7 +27,10 @@
 #include <rte_ring_elem.h>
 
 #include "pl_swctl.h"
-#include "pl_switch.h"
+#include "sw_hold.h"
+#include "sw_nd.h"
+#include "sw_slow.h"
+#include "sw_state.h"
 #include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"
@@ -40,41 +43,7 @@
 #define ICMP_FRAG_NEEDED 4        /* code of ICMP_DEST_UNREACH */
 #define IP_DF 0x4000
 
-/* Addresses in network order: IPv4 in the first 4 bytes, the rest zero. */
-struct hold {
-	bool used;
-	bool v6;
-	uint8_t n;
-	uint16_t slice;
-	uint8_t ip[16];
-	uint8_t src[16];             /* source of the first held packet: pays for the requests */
-	uint64_t first_tsc, last_arp_tsc;
-	struct rte_mempool *pool;
-	struct rte_mbuf *m[SWCTL_HOLD_MAX];
-};
-
-static struct hold holds[SWCTL_HOLDS];
-static uint64_t next_timer;
-
-/* Token buckets as GCRA: tat is the time the bucket would be full again;
- * a packet is allowed while that stays within burst intervals of now. One
- * word per bucket, no division per packet. */
-struct src_bucket {
-	uint64_t tat, last;
-	uint8_t ip[16];              /* as struct hold's */
-	uint16_t slice;
-	bool v6;
-	bool used;
-};
-
-static struct src_bucket srcs[SWCTL_SRC_SETS][SWCTL_SRC_WAYS];
-static pl_swctl_tunnel_fn *tunnel_back;   /* answers back into a tunnel (the overlay's) */
-static uint64_t tx_tat, icmp_tat;
-static uint64_t src_iv, tx_iv, icmp_iv;   /* TSC per token */
-
-_Static_assert((SWCTL_SRC_SETS & (SWCTL_SRC_SETS - 1)) == 0, "sets: a power of two");
-
-enum { LIM_OK = SWCTL_LIM_OK, LIM_SRC = SWCTL_LIM_SRC, LIM_TOTAL = SWCTL_LIM_TOTAL };
+enum { LIM_OK = SW_SLOW_LIM_OK, LIM_SRC = SW_SLOW_LIM_SRC, LIM_TOTAL = SW_SLOW_LIM_TOTAL };
 
 static struct dp_lcore_stats *
 st(void)
@@ -82,93 +51,32 @@ st(void)
 	return &dp_lcore_stats[rte_lcore_id()];
 }
 
-int
+static void
+arp_ask(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src);
+static void route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
+
+/* A held packet whose neighbour never answered an ARP request. */
+static void
+arp_expired(struct rte_mbuf *m)
+{
+	dp_slow_drop(m, SW_DROP(arp_unresolved));
+}
+
+/* IPv4's part of the hold queue: ARP, send on, or give up. */
+static const struct sw_hold_family arp_hold = {
+	.ask = arp_ask, .out = route_out, .expired = arp_expired,
+};
+
+void
 pl_swctl_init(void)
 {
-	uint64_t hz = rte_get_tsc_hz();
-
-	memset(holds, 0, sizeof(holds));
-	memset(srcs, 0, sizeof(srcs));
-	src_iv = hz / SWCTL_SRC_PER_S;
-	tx_iv = hz / SWCTL_TX_PER_S;
-	icmp_iv = hz / SWCTL_ICMP_PER_S;
-	tx_tat = icmp_tat = 0;
-	next_timer = 0;
-	tunnel_back = NULL;   /* a feature that has one registers it after */
-	return 0;
-}
-
-static uint64_t
-ms_to_tsc(uint64_t ms)
-{
-	return ms * rte_get_tsc_hz() / 1000;
-}
-
-static bool
-gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst)
-{
-	uint64_t t = RTE_MAX(*tat, now) + iv;
-
-	if (t - now > burst * iv)
-		return false;
-	*tat = t;
-	return true;
-}
-
-/* An address as holds and buckets keep it. */
-static void
-addr_set(uint8_t *to, bool v6, const uint8_t *ip)
-{
-	memset(to, 0, 16);
-	memcpy(to, ip, v6 ? 16 : 4);
-}
-
-/* The bucket of (slice, ip): a fixed table, no allocation; a new source
- * takes a free way of its set or the one idle longest. */
-static struct src_bucket *
-src_bucket(uint16_t slice, bool v6, const uint8_t *ip, uint64_t now)
-{
-	uint8_t a[16];
-	struct src_bucket *set, *old;
-
-	addr_set(a, v6, ip);
-	set = srcs[rte_jhash(a, sizeof(a), (uint32_t)slice << 1 | v6) & (SWCTL_SRC_SETS - 1)];
-	old = &set[0];
-	for (unsigned int w = 0; w < SWCTL_SRC_WAYS; w++) {
-		struct src_bucket *b = &set[w];
-
-		if (b->used && memcmp(b->ip, a, sizeof(a)) == 0 && b->slice == slice && b->v6 == v6) {
-			b->last = now;
-			return b;
-		}
-		if (!b->used || (old->used && b->last < old->last))
-			old = b;
-	}
-	*old = (struct src_bucket){ .slice = slice, .v6 = v6, .used = true, .last = now };
-	memcpy(old->ip, a, sizeof(a));
-	return old;
-}
-
-/* May the box originate one more packet on behalf of src? Per source
- * first, then ICMP errors' own bucket (RFC 1812 4.3.2.8), then the total. */
-int
-pl_swctl_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err)
-{
-	uint64_t now = rte_rdtsc();
-
-	if (!gcra_take(&src_bucket(slice, v6, src, now)->tat, now, src_iv, SWCTL_SRC_BURST))
-		return LIM_SRC;
-	if (icmp_err && !gcra_take(&icmp_tat, now, icmp_iv, SWCTL_ICMP_BURST))
-		return LIM_TOTAL;
-	if (!gcra_take(&tx_tat, now, tx_iv, SWCTL_TX_BURST))
-		return LIM_TOTAL;
-	return LIM_OK;
+	sw_hold_register(false, &arp_hold);
 }
 
 static int
 limit(uint16_t slice, uint32_t src, bool icmp_err)
 {
-	return pl_swctl_limit(slice, false, (const uint8_t *)&src, icmp_err);
+	return sw_slow_limit(slice, false, (const uint8_t *)&src, icmp_err);
 }
 
 /* Not a unicast host address, as a source: 0/8, 127/8, 224/4, 240/4. */
@@ -178,110 +86,10 @@ ip_martian(uint32_t ip_be)
 	return !dp_addr_ip4_unicast(ip_be);
 }
 
-const void *
-pl_swctl_svi(int table, uint16_t slice, uint16_t bd)
-{
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
-
-	pl_switch_key_bd_port(k, slice, bd);   /* (vrf, bd): the same two u16 */
-	e = dp_table_find(table, k);
-	return (e && e->action == 0) ? e->params : NULL;
-}
-
 static const struct sw_svi *
 svi_get(uint16_t slice, uint16_t bd)
 {
-	return pl_swctl_svi(pl_sw.svi, slice, bd);
-}
-
-void
-pl_swctl_tunnel_back(pl_swctl_tunnel_fn *fn)
-{
-	tunnel_back = fn;
-}
-
-bool
-pl_swctl_answerable(struct rte_mbuf *m)
-{
-	const struct dp_meta *md = dp_meta(m);
-
-	return !(md->flags & DP_MF_DECAP) ||
-	       (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE);
-}
-
-int
-pl_swctl_answer(struct rte_mbuf *r, struct rte_mbuf *m)
-{
-	const struct dp_meta *md = dp_meta(m);
-
-	if (!(md->flags & DP_MF_DECAP))
-		return dp_slowpath_send(r, md->in_port);
-	/* pl_swctl_answerable said there is a way back; never the port */
-	if (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE) {
-		struct dp_meta about = *md;
-
-		if (tunnel_back(r, &about) == 0)
-			return 0;
-		dp_slow_event(SW_EVENT(answer_no_path));
-		return -1;
-	}
-	rte_pktmbuf_free(r);
-	dp_slow_event(SW_EVENT(icmp_tunnelled));
-	return -1;
-}
-
-bool
-pl_swctl_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
-{
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
-
-	if (v6) {
-		const struct sw_svi6 *svi;
-		uint8_t ll[16];
-
-		if (!dp_addr_ip6_unicast(dst))
-			return false;
-		if (pl_switch_ip6_ll(dst)) {
-			svi = bd != SW_BD_NONE ? pl_swctl_svi(pl_sw.svi6, slice, bd) : NULL;
-			if (svi != NULL)
-				pl_switch_ll_addr(ll, svi->mac);
-			return svi == NULL || memcmp(ll, dst, 16) != 0;
-		}
-		pl_switch_key_vrf_ip6(k, slice, dst);
-		e = dp_table_find(pl_sw.routes6, k);
-		if (e != NULL && e->action == SW_RT_LOCAL)
-			return false;
-		if (e != NULL && e->action == SW_RT_CONNECTED &&
-		    (svi = pl_swctl_svi(pl_sw.svi6, slice, ((const struct sw_connected *)e->params)->bd)) != NULL &&
-		    memcmp(svi->ip, dst, 16) == 0)
-			return false;
-		return true;
-	}
-	{
-		const struct sw_svi *svi;
-		uint32_t ip;
-
-		memcpy(&ip, dst, 4);
-		if (!dp_addr_ip4_unicast(ip))
-			return false;
-		pl_switch_key_vrf_ip(k, slice, ip);
-		e = dp_table_find(pl_sw.routes, k);
-		if (e != NULL && e->action == SW_RT_LOCAL)
-			return false;
-		if (e != NULL && e->action == SW_RT_CONNECTED &&
-		    (svi = svi_get(slice, ((const struct sw_connected *)e->params)->bd)) != NULL) {
-			uint32_t host = rte_be_to_cpu_32(ip) & (UINT32_MAX >> svi->plen);
-
-			/* the box's own, or the subnet's broadcast or network
-			 * address (none on a /31, RFC 3021) */
-			if (ip == svi->ip || (svi->plen <= 30 && svi->plen > 0 &&
-					      (host == 0 || host == (UINT32_MAX >> svi->plen))))
-				return false;
-		}
-		return true;
-	}
+	return sw_slow_svi(pl_sw.svi, slice, bd);
 }
 
 static bool
@@ -305,41 +113,6 @@ connected_svi(uint16_t slice, uint32_t ip, uint16_t *bd)
 		return NULL;
 	*bd = ((const struct sw_connected *)e->params)->bd;
 	return svi_get(slice, *bd);
-}
-
-/* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
-
-void
-pl_swctl_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
-		 uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev)
-{
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
-	uint32_t mask;
-
-	pl_switch_key_bd(k, bd);
-	e = dp_table_find(pl_sw.flood, k);
-	if (e == NULL || e->action != 0)
-		return;
-	mask = ((const struct sw_flood *)e->params)->ports;
-	while (mask) {
-		uint16_t p = (uint16_t)__builtin_ctz(mask);
-		struct rte_mbuf *m;
-		uint8_t *pl;
-
-		mask &= mask - 1;
-		pl_switch_key_bd_port(k, bd, p);
-		e = dp_table_find(pl_sw.bd_ports, k);
-		if (e == NULL || e->action != 0)
-			continue;
-		m = dp_slow_frame(mp, dst, src, ((const struct sw_member *)e->params)->vlan,
-				       ethertype, len, &pl);
-		if (m == NULL)
-			return;
-		memcpy(pl, payload, len);
-		if (dp_slowpath_send(m, p) == 0)
-			dp_slow_event(ev);
-	}
 }
 
 /* Broadcast an ARP request for ip (in slice) on every member port of the
@@ -368,8 +141,18 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 	arp.arp_data.arp_sip = svi->ip;
 	memset(&arp.arp_data.arp_tha, 0, 6);
 	arp.arp_data.arp_tip = ip;
-	pl_swctl_bd_send(mp, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
+	sw_slow_bd_send(mp, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
 			 SW_EVENT(arp_request));
+}
+
+static void
+arp_ask(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
+{
+	uint32_t a, s;
+
+	memcpy(&a, ip, 4);
+	memcpy(&s, src, 4);
+	arp_request(mp, slice, a, s);
 }
 
 /* ICMP error about m back to its sender, out of the port it came in on,
@@ -404,11 +187,11 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 			return;
 	}
 	/* the way back first: sw_meta is read only when there is one */
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_event(SW_EVENT(icmp_tunnelled));
 		return;
 	}
-	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&oip->src_addr)) {
+	if (!sw_slow_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&oip->src_addr)) {
 		dp_slow_event(SW_EVENT(no_answer_src));
 		return;
 	}
@@ -450,7 +233,7 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 	icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);   /* next-hop MTU, else 0 */
 	memcpy(icmp + 1, oip, quote);
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
-	if (pl_swctl_answer(r, m) == 0)
+	if (sw_slow_answer(r, m) == 0)
 		dp_slow_event(SW_EVENT(icmp_error));
 }
 
@@ -561,94 +344,10 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		dp_slow_event(SW_EVENT(forwarded));
 }
 
-static struct hold *
-hold_find(uint16_t slice, bool v6, const uint8_t *ip, bool create)
-{
-	struct hold *free_h = NULL;
-	uint8_t a[16];
-
-	addr_set(a, v6, ip);
-	for (unsigned int i = 0; i < SWCTL_HOLDS; i++) {
-		if (holds[i].used && holds[i].slice == slice && holds[i].v6 == v6 &&
-		    memcmp(holds[i].ip, a, sizeof(a)) == 0)
-			return &holds[i];
-		if (!holds[i].used && free_h == NULL)
-			free_h = &holds[i];
-	}
-	if (!create || free_h == NULL)
-		return NULL;
-	memset(free_h, 0, sizeof(*free_h));
-	free_h->used = true;
-	free_h->v6 = v6;
-	free_h->slice = slice;
-	memcpy(free_h->ip, a, sizeof(a));
-	free_h->first_tsc = rte_rdtsc();
-	return free_h;
-}
-
-bool
-pl_swctl_held(uint16_t slice, bool v6, const uint8_t *ip)
-{
-	return hold_find(slice, v6, ip, false) != NULL;
-}
-
-void
-pl_swctl_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw)
-{
-	struct hold *h = hold_find(slice, v6, ip, false);
-
-	if (h == NULL)
-		return;
-	for (unsigned int i = 0; i < h->n; i++) {
-		if (v6)
-			pl_switch_nd_route_out(h->m[i], rw);
-		else
-			route_out(h->m[i], rw);
-	}
-	h->used = false;
-}
-
 static void
 hold_release(uint16_t slice, uint32_t ip, const struct sw_rewrite *rw)
 {
-	pl_swctl_hold_release(slice, false, (const uint8_t *)&ip, rw);
-}
-
-/* Ask for h's neighbour: an ARP request or an NDP solicitation. */
-static void
-hold_ask(struct hold *h)
-{
-	uint32_t ip, src;
-
-	if (h->v6) {
-		pl_switch_nd_solicit(h->pool, h->slice, h->ip, h->src);
-		return;
-	}
-	memcpy(&ip, h->ip, 4);
-	memcpy(&src, h->src, 4);
-	arp_request(h->pool, h->slice, ip, src);
-}
-
-void
-pl_swctl_hold(struct rte_mbuf *m, uint16_t slice, bool v6, const uint8_t *ip, const uint8_t *src)
-{
-	struct hold *h = hold_find(slice, v6, ip, true);
-	uint64_t now = rte_rdtsc();
-
-	if (h == NULL || h->n == SWCTL_HOLD_MAX) {
-		dp_slow_drop(m, SW_DROP(hold_full));
-		if (h == NULL)
-			return;
-	} else {
-		if (h->n == 0)
-			addr_set(h->src, v6, src);
-		h->m[h->n++] = m;
-		h->pool = m->pool;
-	}
-	if (h->last_arp_tsc == 0 || now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS)) {
-		h->last_arp_tsc = now;
-		hold_ask(h);
-	}
+	sw_hold_release(slice, false, (const uint8_t *)&ip, rw);
 }
 
 static const struct sw_rewrite *
@@ -723,12 +422,6 @@ neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint
 	}
 }
 
-void
-pl_swctl_limited(struct rte_mbuf *m, int lim)
-{
-	dp_slow_drop(m, lim == LIM_SRC ? SW_DROP(limit_src) : SW_DROP(limit_total));
-}
-
 
 static void
 handle_arp(struct rte_mbuf *m, struct dp_meta *md)
@@ -741,7 +434,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	bool request = arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	int lim;
 
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
@@ -761,7 +454,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		return;
 	}
 	if (request && (lim = limit(md->slice, sip, false)) != LIM_OK) {
-		pl_swctl_limited(m, lim);
+		sw_slow_limited(m, lim);
 		return;
 	}
 	/* a neighbour is a port's: one behind a tunnel is the fdb's */
@@ -780,7 +473,7 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 	a->arp_tip = sip;
 	memcpy(&a->arp_sha, svi->mac, 6);
 	a->arp_sip = svi->ip;
-	if (pl_swctl_answer(m, m) == 0)
+	if (sw_slow_answer(m, m) == 0)
 		dp_slow_event(SW_EVENT(arp_reply));
 	dp_slow_event(SW_EVENT(consumed));
 }
@@ -805,7 +498,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 		dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
@@ -816,12 +509,12 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 		dp_slow_drop(m, SW_DROP(icmp_cksum));
 		return;
 	}
-	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&ip->src_addr)) {
+	if (!sw_slow_dst_ok(md->slice, sw_meta(m)->bd, false, (const uint8_t *)&ip->src_addr)) {
 		dp_slow_drop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
 	if ((lim = limit(md->slice, ip->src_addr, false)) != LIM_OK) {
-		pl_swctl_limited(m, lim);
+		sw_slow_limited(m, lim);
 		return;
 	}
 	tmp = eth->dst_addr;
@@ -845,7 +538,7 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~c);
 	if (md->flags & DP_MF_DECAP) {
 		/* back inside its tunnel, whose path has its own MTU */
-		if (pl_swctl_answer(m, m) == 0)
+		if (sw_slow_answer(m, m) == 0)
 			dp_slow_event(SW_EVENT(icmp_echo));
 	} else if (rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (send_fragments(m, md->l3_off, md->in_port, mtu) < 0) {
@@ -907,40 +600,4 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		dp_slow_drop(m, SW_DROP(not_for_us));
 	}
 	return -1;
-}
-
-void
-pl_swctl_fini(void)
-{
-	for (unsigned int i = 0; i < SWCTL_HOLDS; i++) {
-		for (unsigned int k = 0; holds[i].used && k < holds[i].n; k++)
-			rte_pktmbuf_free(holds[i].m[k]);
-		holds[i].used = false;
-	}
-}
-
-void
-pl_swctl_poll(uint64_t now)
-{
-	if (now < next_timer)
-		return;
-	next_timer = now + ms_to_tsc(100);
-	for (unsigned int i = 0; i < SWCTL_HOLDS; i++) {
-		struct hold *h = &holds[i];
-
-		if (!h->used)
-			continue;
-		if (now - h->first_tsc >= ms_to_tsc(SWCTL_HOLD_TIMEOUT_MS)) {
-			for (unsigned int k = 0; k < h->n; k++) {
-				if (h->v6)
-					pl_switch_nd_unresolved(h->m[k]);
-				else
-					dp_slow_drop(h->m[k], SW_DROP(arp_unresolved));
-			}
-			h->used = false;
-		} else if (now - h->last_arp_tsc >= ms_to_tsc(SWCTL_ARP_RETRY_MS) && h->pool) {
-			h->last_arp_tsc = now;
-			hold_ask(h);
-		}
-	}
 }

@@ -2,23 +2,28 @@
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
  * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.h, learning
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
- * ICMPv6: sw_nd.c). */
+ * ICMPv6: sw_nd.c; what both share: sw_slow.c, the hold queue sw_hold.c). */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <rte_errno.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_ingress.h"
+#include "sw_l2.h"
+#include "sw_l3.h"
+#include "sw_l3v6.h"
+#include "sw_learn.h"
+#include "sw_guard.h"
+#include "sw_nexthop.h"
 #include "pl_swctl.h"
+#include "sw_hold.h"
+#include "sw_nd.h"
+#include "sw_slow.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_log.h"
 #include "dp_stats.h"
-
-struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-unsigned int pl_sw_drop_base, pl_sw_event_base;
-unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
-int pl_sw_meta_off = -1;
 
 #define DP_REASONS_DEF "pl_switch.def"
 #define DP_REASONS_PREFIX sw
@@ -261,7 +266,11 @@ sw_init(unsigned int workers)
 	    (rc = pl_switch_nexthop_init()) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
-	return pl_swctl_init();
+	sw_slow_init();
+	sw_hold_init();
+	pl_swctl_init();
+	pl_switch_nd_init();
+	return 0;
 }
 
 /* Main lcore, every loop: learned MACs into the fdb, then slow-path timers. */
@@ -269,18 +278,18 @@ static void
 sw_poll(uint64_t now)
 {
 	pl_switch_learn_drain();
-	pl_swctl_poll(now);
+	sw_hold_poll(now);
 }
 
 static void
 sw_fini(void)
 {
-	pl_swctl_fini();
+	sw_hold_fini();
 	pl_switch_nexthop_fini();
 	pl_switch_learn_fini();
 }
 
-const struct dp_feature pl_switch_feature = {
+static const struct dp_feature pl_switch_feature = {
 	.name = "switch",
 	.description = "slices at ingress; per-slice L2 bridge domains (learning, ageing, flooding) "
 		       "and L3 VRFs (IPv4 and IPv6: LPM, ECMP, ARP/NDP, ICMP/ICMPv6)",

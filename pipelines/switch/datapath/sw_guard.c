@@ -11,7 +11,8 @@
 
 #include <rte_byteorder.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_guard.h"
 #include "dp_port.h"
 #include "dp_table.h"
 #include "dp_tblrpc.h"

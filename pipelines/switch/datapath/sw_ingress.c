@@ -14,8 +14,8 @@
 #include <rte_ring_elem.h>
 #include <rte_byteorder.h>
 
-#include "pl_switch.h"
-#include "pl_swctl.h"
+#include "sw_state.h"
+#include "sw_ingress.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"

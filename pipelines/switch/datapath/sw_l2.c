@@ -11,9 +11,10 @@
 #include <rte_ring_elem.h>
 #include <rte_byteorder.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_l2.h"
+#include "sw_l3v6.h"
 #include "sw_rewrite.h"
-#include "pl_swctl.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"

@@ -13,9 +13,9 @@
 #include <rte_ring_elem.h>
 #include <rte_byteorder.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_l3.h"
 #include "sw_rewrite.h"
-#include "pl_swctl.h"
 #include "dp_parse.h"
 #include "dp_table.h"
 #include "dp_port.h"

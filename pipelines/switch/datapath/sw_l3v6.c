@@ -12,7 +12,8 @@
 #include <rte_ip.h>
 #include <rte_byteorder.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_l3v6.h"
 #include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"

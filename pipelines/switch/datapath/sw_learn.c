@@ -7,7 +7,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_learn.h"
 #include "dp_table.h"
 #include "dp_stats.h"
 

@@ -1,11 +1,11 @@
 /* Switch slow path for IPv6 (main lcore), every punted IPv6 packet: NDP
  * (RFC 4861) for the box's addresses (an SVI6's, and the link-local one its
  * MAC makes): solicitations answered, neighbours learned from solicitations
- * and advertisements, next hops resolved by solicitations on pl_swctl's
- * hold queue; ICMPv6 echo; ICMPv6 errors (RFC 4443): time exceeded,
+ * and advertisements, next hops resolved by solicitations on the switch's
+ * hold queue (sw_hold.c); ICMPv6 echo; ICMPv6 errors (RFC 4443): time exceeded,
  * destination unreachable (no route, beyond scope, address unreachable),
  * packet too big, as IPv6 routers never fragment. What the box sends is
- * limited by pl_swctl's buckets, and every packet here ends as a named
+ * limited by sw_slow's buckets, and every packet here ends as a named
  * drop, switch.consumed or switch.forwarded, as there. */
 #include <stdbool.h>
 #include <string.h>
@@ -15,8 +15,10 @@
 #include <rte_ip.h>
 #include <rte_byteorder.h>
 
-#include "pl_swctl.h"
-#include "pl_switch.h"
+#include "sw_nd.h"
+#include "sw_hold.h"
+#include "sw_slow.h"
+#include "sw_state.h"
 #include "sw_rewrite.h"
 #include "dp_table.h"
 #include "dp_port.h"
@@ -39,7 +41,7 @@ static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
 static const struct sw_svi6 *
 svi6_get(uint16_t slice, uint16_t bd)
 {
-	return pl_swctl_svi(pl_sw.svi6, slice, bd);
+	return sw_slow_svi(pl_sw.svi6, slice, bd);
 }
 
 /* Byte b of a prefix of plen bits' mask. */
@@ -217,11 +219,11 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 			return;
 	}
 	/* the way back first: sw_meta is read only when there is one */
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_event(SW_EVENT(icmp_tunnelled));
 		return;
 	}
-	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, oip->src_addr)) {
+	if (!sw_slow_dst_ok(md->slice, sw_meta(m)->bd, true, oip->src_addr)) {
 		dp_slow_event(SW_EVENT(no_answer_src));
 		return;
 	}
@@ -229,9 +231,9 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	smac = bridged ? eth->dst_addr.addr_bytes : svi != NULL ? svi->mac : NULL;
 	if (smac == NULL)
 		return;
-	lim = pl_swctl_limit(md->slice, true, oip->src_addr, true);
-	if (lim != SWCTL_LIM_OK) {
-		dp_slow_event(lim == SWCTL_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
+	lim = sw_slow_limit(md->slice, true, oip->src_addr, true);
+	if (lim != SW_SLOW_LIM_OK) {
+		dp_slow_event(lim == SW_SLOW_LIM_SRC ? SW_EVENT(icmp_limit_src) : SW_EVENT(icmp_ratelimit));
 		return;
 	}
 	quote = RTE_MIN(quote, (uint32_t)ICMP6_QUOTE_MAX);
@@ -254,7 +256,7 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 	else
 		memcpy(src, svi->ip, 16);
 	icmp6_finish(p, src, oip->src_addr, ICMP6_HLIM, (uint16_t)(sizeof(*icmp) + quote));
-	if (pl_swctl_answer(r, m) == 0)
+	if (sw_slow_answer(r, m) == 0)
 		dp_slow_event(SW_EVENT(icmp6_error));
 }
 
@@ -270,8 +272,8 @@ pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed)
 	icmp6_error_as(m, ICMP6_PACKET_TOO_BIG, 0, mtu, !routed);
 }
 
-void
-pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
+static void
+nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 {
 	struct dp_meta *md = dp_meta(m);
 	uint16_t mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
@@ -290,8 +292,8 @@ pl_switch_nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		dp_slow_event(SW_EVENT(forwarded));
 }
 
-void
-pl_switch_nd_unresolved(struct rte_mbuf *m)
+static void
+nd_unresolved(struct rte_mbuf *m)
 {
 	icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
 	dp_slow_drop(m, SW_DROP(nd_unresolved));
@@ -300,8 +302,8 @@ pl_switch_nd_unresolved(struct rte_mbuf *m)
 /* A solicitation for ip (in slice) to its solicited-node group on every
  * member port of the BD its connected route names, from the SVI6 there;
  * src (the packet that needs it) pays for it. */
-void
-pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
+static void
+nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
 {
 	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN] = {0};
 	uint8_t group[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
@@ -316,7 +318,7 @@ pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, 
 	bd = ((const struct sw_connected *)e->params)->bd;
 	if ((svi = svi6_get(slice, bd)) == NULL)
 		return;
-	if (pl_swctl_limit(slice, true, src, false) != SWCTL_LIM_OK) {
+	if (sw_slow_limit(slice, true, src, false) != SW_SLOW_LIM_OK) {
 		dp_slow_event(SW_EVENT(nd_solicit_limited));
 		return;
 	}
@@ -328,7 +330,7 @@ pl_switch_nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, 
 	ns[ND_MSG_LEN + 1] = 1;
 	memcpy(ns + ND_MSG_LEN + 2, svi->mac, 6);
 	icmp6_finish(pkt, svi->ip, group, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
-	pl_swctl_bd_send(mp, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
+	sw_slow_bd_send(mp, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
 			 SW_EVENT(nd_solicit));
 }
 
@@ -354,7 +356,7 @@ nd_learn(uint16_t slice, const uint8_t *ip, uint16_t port, uint16_t vid, const u
 	memcpy(rw->smac, svi->mac, 6);
 	/* held packets first, as pl_swctl's neigh_learn does: the flow's next
 	 * packets (fast path, once the entry exists) cannot overtake them */
-	pl_swctl_hold_release(slice, true, ip, rw);
+	sw_hold_release(slice, true, ip, rw);
 	if (e == NULL || memcmp(e->params, rw, sizeof(*rw)) != 0) {
 		u.type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
 		u.table = pl_sw.neigh6;
@@ -392,7 +394,7 @@ nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *targe
 	na[ND_MSG_LEN + 1] = 1;
 	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
 	icmp6_finish(p, target, dad ? all_nodes : ip->src_addr, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
-	if (pl_swctl_answer(r, m) == 0)
+	if (sw_slow_answer(r, m) == 0)
 		dp_slow_event(SW_EVENT(nd_advert));
 }
 
@@ -431,7 +433,7 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	bool ns, unspec = ip6_unspec(ip->src_addr);
 	int lim;
 
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
@@ -470,12 +472,12 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 			dp_slow_drop(m, SW_DROP(not_for_us));
 			return;
 		}
-		if (!unspec && !pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
+		if (!unspec && !sw_slow_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
 			dp_slow_drop(m, SW_DROP(bad_reply_dst));
 			return;
 		}
-		if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
-			pl_swctl_limited(m, lim);
+		if ((lim = sw_slow_limit(md->slice, true, ip->src_addr, false)) != SW_SLOW_LIM_OK) {
+			sw_slow_limited(m, lim);
 			return;
 		}
 	} else {
@@ -494,7 +496,7 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 		/* a neighbour is a port's: one behind a tunnel is the fdb's */
 		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0 &&
 		    !(md->flags & DP_MF_DECAP) &&
-		    (ns || neigh6_get(md->slice, who) != NULL || pl_swctl_held(md->slice, true, who)))
+		    (ns || neigh6_get(md->slice, who) != NULL || sw_hold_held(md->slice, true, who)))
 			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
 	}
 	if (ns)
@@ -519,7 +521,7 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 	uint8_t *p;
 	int lim;
 
-	if (!pl_swctl_answerable(m)) {
+	if (!sw_slow_answerable(m)) {
 		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;
 	}
@@ -532,12 +534,12 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 		dp_slow_drop(m, SW_DROP(icmp6_cksum));
 		return;
 	}
-	if (!pl_swctl_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
+	if (!sw_slow_dst_ok(md->slice, sw_meta(m)->bd, true, ip->src_addr)) {
 		dp_slow_drop(m, SW_DROP(bad_reply_dst));
 		return;
 	}
-	if ((lim = pl_swctl_limit(md->slice, true, ip->src_addr, false)) != SWCTL_LIM_OK) {
-		pl_swctl_limited(m, lim);
+	if ((lim = sw_slow_limit(md->slice, true, ip->src_addr, false)) != SW_SLOW_LIM_OK) {
+		sw_slow_limited(m, lim);
 		return;
 	}
 	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, svi->mac, sw_meta(m)->vid,
@@ -550,7 +552,7 @@ handle_echo(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 		icmp->icmp6_type = ICMP6_ECHO_REPLY;
 		icmp6_finish(p, anycast ? svi->ip : ip->dst_addr, ip->src_addr, ICMP6_HLIM,
 			     (uint16_t)len);
-		if (pl_swctl_answer(r, m) == 0)
+		if (sw_slow_answer(r, m) == 0)
 			dp_slow_event(SW_EVENT(icmp6_echo));
 	}
 	dp_slow_event(SW_EVENT(consumed));
@@ -611,8 +613,8 @@ pl_switch_nd_route(struct rte_mbuf *m)
 		return -1;
 	}
 	if ((rw = neigh6_get(md->slice, nh)) != NULL) {
-		pl_swctl_hold_release(md->slice, true, nh, rw);
-		pl_switch_nd_route_out(m, rw);
+		sw_hold_release(md->slice, true, nh, rw);
+		nd_route_out(m, rw);
 		return 0;
 	}
 	pl_swctl_hold(m, md->slice, true, nh, ip->src_addr);
@@ -650,4 +652,15 @@ pl_switch_nd_slowpath(struct rte_mbuf *m)
 	default:
 		dp_slow_drop(m, SW_DROP(not_for_us));
 	}
+}
+
+/* IPv6's part of the hold queue: solicit, send on, or give up. */
+static const struct sw_hold_family nd_hold = {
+	.ask = nd_solicit, .out = nd_route_out, .expired = nd_unresolved,
+};
+
+void
+pl_switch_nd_init(void)
+{
+	sw_hold_register(true, &nd_hold);
 }

@@ -30,7 +30,8 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
-#include "pl_switch.h"
+#include "sw_state.h"
+#include "sw_nexthop.h"
 #include "dp_table.h"
 #include "dp_log.h"
 

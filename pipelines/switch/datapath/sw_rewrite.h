@@ -5,7 +5,7 @@
 #define SW_REWRITE_H
 
 #include "sw_api.h"
-#include "pl_switch.h"
+#include "sw_state.h"
 
 /* A route to a peer site: TTL or hop limit - 1, then the feature attached
  * to the "tunnel" edge (the overlay's encap). The frame keeps its MACs

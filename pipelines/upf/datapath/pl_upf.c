@@ -11,7 +11,10 @@
 #include <rte_errno.h>
 #include <rte_ip.h>
 
-#include "pl_upf.h"
+#include "up_state.h"
+#include "up_in.h"
+#include "up_ul.h"
+#include "up_dl.h"
 #include "up_buf.h"
 #include "up_encap.h"
 #include "up_event.h"
@@ -27,9 +30,6 @@
 #include "dp_tblrpc.h"
 #include "dp_xdp.h"
 
-struct pl_upf_tables pl_up = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-unsigned int pl_up_drop_base, pl_up_event_base;
-int pl_up_meta_off = -1, pl_up_sess_off = -1;
 
 #define DP_REASONS_DEF "pl_upf.def"
 #define DP_REASONS_PREFIX up
@@ -523,7 +523,7 @@ up_fini(void)
 	up_own_fini();
 }
 
-const struct dp_feature pl_upf_feature = {
+static const struct dp_feature pl_upf_feature = {
 	.name = "upf",
 	.description = "5G user plane with an uplink classifier: GTP-U on N3/N9 to the box's endpoints "
 		       "(sessions by TEID), uplink broken out into the slice's VRF or sent on to an "

@@ -21,7 +21,7 @@
 #include "up_encap.h"
 #include "up_event.h"
 #include "up_urr.h"
-#include "pl_upf.h"
+#include "up_state.h"
 #include "sw_api.h"
 #include "gtp.h"
 #include "dp_slow.h"

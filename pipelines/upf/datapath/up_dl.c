@@ -10,7 +10,8 @@
 
 #include <rte_ip.h>
 
-#include "pl_upf.h"
+#include "up_state.h"
+#include "up_dl.h"
 #include "up_encap.h"
 #include "up_term.h"
 #include "up_urr.h"

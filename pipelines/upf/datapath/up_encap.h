@@ -10,7 +10,7 @@
 #define UP_ENCAP_H
 
 #include <stdint.h>
-#include "pl_upf.h"
+#include "up_state.h"
 
 /* pkts[idx[j]] (inner IPv4 at l3_off) into the tunnel its termination
  * te[j] names (peer, teid, qfi), with a PDU Session Container of pdu_type

@@ -26,7 +26,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "pl_upf.h"
+#include "up_state.h"
+#include "up_in.h"
 #include "up_own.h"
 #include "up_urr.h"
 #include "gtp.h"

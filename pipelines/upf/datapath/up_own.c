@@ -5,7 +5,7 @@
 #include <rte_malloc.h>
 
 #include "up_own.h"
-#include "pl_upf.h"
+#include "up_state.h"
 #include "sw_api.h"
 #include "dp_table.h"
 

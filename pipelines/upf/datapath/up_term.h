@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "pl_upf.h"
+#include "up_state.h"
 
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
  * unless the session has per-app ones (apps) and one is its app's

@@ -11,7 +11,8 @@
 
 #include <rte_ip.h>
 
-#include "pl_upf.h"
+#include "up_state.h"
+#include "up_ul.h"
 #include "up_encap.h"
 #include "up_own.h"
 #include "up_term.h"

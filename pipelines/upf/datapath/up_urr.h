@@ -14,7 +14,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
-#include "pl_upf.h"
+#include "up_state.h"
 
 #define UP_URR_SCAN_MS 10
 

@@ -1,12 +1,10 @@
-/* The "switch" pipeline: slices at ingress, an L2 bridge domain and an L3
- * VRF per slice. Every key after ingress carries the slice (or a bridge
- * domain that belongs to exactly one slice), so no lookup can match another
- * slice's entry. Stages: ingress (interfaces, MAC learning) -> l2 (fdb:
- * bridge, flood, or route) -> l3 (routes, neighbours, rewrite) for IPv4,
- * l3v6 (routes6, neigh6) for IPv6. The slow path (ARP, ICMP, neighbour
- * resolution, learning) is pl_swctl, NDP and ICMPv6 sw_nd. */
-#ifndef PL_SWITCH_H
-#define PL_SWITCH_H
+/* What the switch's stages and slow path share (the feature is described
+ * in pl_switch.c): its drop reasons and events, the edges of its stages,
+ * why it punts, and the keys and addresses its modules build. Its globals
+ * (table ids, reason bases, the per-packet field) are in sw_state.c. It
+ * includes none of the switch's other modules. */
+#ifndef SW_STATE_H
+#define SW_STATE_H
 
 #include <stdint.h>
 #include <string.h>
@@ -17,8 +15,6 @@
 #include "dp_feature.h"
 #include "dp_table.h"
 #include "sw_api.h"
-
-extern const struct dp_feature pl_switch_feature;
 
 /* drop reasons and events (pl_switch.def), in the slots registered at init */
 #define DP_REASONS_DEF "pl_switch.def"
@@ -40,17 +36,6 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
        SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */,
        SW_PUNT_ND /* IPv6: a neighbour solicitation multicast to one of the box's addresses */,
        SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */ };
-
-/* The stages (pl.h contract), one file each. */
-uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-				 uint16_t *next);
-uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *next);
-/* l2, for a frame to a group MAC: is it a neighbour solicitation for one of
- * the box's IPv6 addresses in its bridge domain (then punted, not flooded)? */
-int pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
 
 /* The box's link-local address in a bridge domain: fe80::/64 with the
  * modified EUI-64 of its SVI MAC (RFC 4291 2.5.6, appendix A). */
@@ -82,18 +67,5 @@ pl_switch_key_bd(uint8_t *k, uint16_t bd)
 	memset(k, 0, 16);
 	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
 }
-
-/* Worker -> control learn rings (one per worker), and their drain into
- * the fdb (main lcore, every loop). */
-int pl_switch_learn_init(unsigned int n_workers);
-void pl_switch_learn_fini(void);
-void pl_switch_learn_drain(void);
-
-/* The write check (sw_guard.c): registers it and its refusal reason. */
-int pl_switch_guard_init(void);
-
-/* Next-hop ids and the derived nexthops table (sw_nexthop.c). */
-int pl_switch_nexthop_init(void);
-void pl_switch_nexthop_fini(void);
 
 #endif

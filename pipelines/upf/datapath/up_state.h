@@ -1,4 +1,10 @@
-/* The "upf" feature: a 5G user plane (TS 23.501 UPF) as P4-like tables, in
+/* What the upf's stages and slow path share (the feature, its tables and
+ * its model, is described here and wired in pl_upf.c): table ids and
+ * actions' params, drop reasons and events, its per-packet fields and the
+ * keys its tables take. Its globals are in up_state.c. It includes none of
+ * the upf's other modules.
+ *
+ * The "upf" feature: a 5G user plane (TS 23.501 UPF) as P4-like tables, in
  * the ONF up4 model extended with an uplink classifier (UL CL):
  *   upf_interfaces(6)     outer destination (LPM) -> n3 | n9 {slice, id} | n6 {slice}:
  *                         the box's own GTP-U endpoints and N6 addresses
@@ -31,8 +37,8 @@
  * QERs are qos meters (the termination's MBR, the session's AMBR, the
  * slice's, in that order; gate closed = drop), URRs counters per worker
  * (up_urr.h). Builds on switch (next hops, ARP, routing) and qos (meters). */
-#ifndef PL_UPF_H
-#define PL_UPF_H
+#ifndef UP_STATE_H
+#define UP_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,7 +50,6 @@
 #include "dp_feature.h"
 #include "dp_table.h"
 
-extern const struct dp_feature pl_upf_feature;
 
 #define DP_REASONS_DEF "pl_upf.def"
 #define DP_REASONS_PREFIX UP
@@ -234,12 +239,5 @@ up_term_key(uint8_t *k, uint32_t session, uint16_t app)
 	*(uint32_t *)k = rte_cpu_to_be_32(session);
 	*(uint16_t *)(k + 4) = rte_cpu_to_be_16(app);
 }
-
-/* upf.in's per-worker bound on answers (up_in.c). */
-void up_in_init(void);
-uint16_t pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-uint16_t pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 #endif

@@ -1,0 +1,10 @@
+/* switch.ingress (sw_ingress.c): interfaces to slices and bridge domains, MAC learning. */
+#ifndef SW_INGRESS_H
+#define SW_INGRESS_H
+
+#include <stdint.h>
+#include "dp_feature.h"
+uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+				 uint16_t *next);
+
+#endif
