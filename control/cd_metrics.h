@@ -4,7 +4,8 @@
  * Counters are sxdp_*_total in base units (packets, bytes, cycles), with
  * labels of bounded cardinality only: port, lcore, drop reason, table,
  * slice, path, VDN (never a flow or a session). Gauges: path RTT, loss and
- * jitter, mempool use, intents per phase, sxdp up.
+ * jitter, mempool use, intents per phase, sxdp up. sxdp's own families
+ * come first, then those the features register (cd_vis.h), then sxcd's.
  */
 #ifndef CD_METRICS_H
 #define CD_METRICS_H

@@ -2,9 +2,10 @@
 /* cd_view: the Visibility API's JSON (topology, counters), from the intents and what sxdp says now. */
 /*
  * Both ask sxdp (cd_gather: several calls at once, one answer when all
- * are back) and join its answers with the intents: a path is shown with
- * the peer and WAN link it belongs to, a tunnel's counters under its
- * slice, a VDN's meter and pipe under the VDN's name.
+ * are back) for what the view's keys read, and each key joins the answers
+ * with the intents. The keys are the core's (ports, drops, sxdp) and
+ * those the features register (cd_vis.h): a path shown with the peer and
+ * WAN link it belongs to, a tunnel's counters under its slice, ...
  */
 #ifndef CD_VIEW_H
 #define CD_VIEW_H
@@ -13,6 +14,7 @@
 
 #include "cd_res.h"
 #include "cd_sync.h"
+#include "cd_vis.h"
 
 /* Called with {METHOD: result (null when the call failed)}; borrowed. NULL:
  * sxdp is not connected. */
@@ -20,7 +22,6 @@ typedef void cd_gather_done(void *arg, json_t *results);
 /* Call each of @methods (NULL-terminated, no params) on sxdp. */
 void cd_gather(struct cd_sync *s, const char *const *methods, cd_gather_done *done, void *arg);
 
-enum cd_view_kind { CD_VIEW_TOPOLOGY, CD_VIEW_COUNTERS };
 /* The view's JSON (a new reference, the callee's to free), NULL when sxdp
  * is not connected. */
 typedef void cd_view_done(void *arg, json_t *body);

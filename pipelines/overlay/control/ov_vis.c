@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The overlay's part of the Visibility API (peers and their paths, a slice's tunnels) and of /metrics (paths). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cd_vis.h"
+#include "ov_names.h"
+
+#define PEERS_KIND "peers"
+
+static const char *const paths_read[] = { "overlay.paths", NULL };
+
+static const char *
+str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The peers with their paths: the WAN link, the far end and its health. */
+static json_t *
+peers(const struct cd_vis_in *in)
+{
+	json_t *docs = cd_vis_docs(in->r, PEERS_KIND), *out = json_array(), *d, *ep;
+	json_t *paths = json_object_get(in->res, "overlay.paths");
+	const char *name;
+	char key[256];
+	size_t i;
+
+	json_object_foreach(docs, name, d) {
+		json_t *spec = json_object_get(d, "spec"), *ps = json_array();
+		int up = 0;
+
+		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+			json_int_t id;
+			json_t *row, *p;
+
+			snprintf(key, sizeof(key), "peers/%s/%s", name, str(ep, "address"));
+			id = cd_vis_id(in->r, "path", key);
+			row = cd_vis_row(paths, id);
+			p = json_pack("{s:I,s:s,s:s}", "id", id, "wan", str(ep, "wan"), "address",
+				      str(ep, "address"));
+			if (row != NULL) {
+				json_object_set(p, "state", json_object_get(row, "state"));
+				json_object_set(p, "rtt_us", json_object_get(row, "rtt_us"));
+				json_object_set(p, "jitter_us", json_object_get(row, "jitter_us"));
+				json_object_set(p, "loss_pm", json_object_get(row, "loss_pm"));
+				json_object_set(p, "packets", json_object_get(row, "packets"));
+				json_object_set(p, "bytes", json_object_get(row, "bytes"));
+				up += strcmp(str(row, "state") ?: "", "up") == 0;
+			} else {
+				json_object_set_new(p, "state", json_string("unknown"));
+			}
+			json_array_append_new(ps, p);
+		}
+		json_array_append_new(out, json_pack("{s:s,s:O,s:o,s:i,s:O}", "name", name, "id",
+			json_object_get(spec, "id"), "paths", ps, "paths_up", up, "phase",
+			json_object_get(json_object_get(d, "status"), "phase")));
+	}
+	json_decref(docs);
+	return out;
+}
+
+/* A slice's tunnels (the ids its policies were given, "slices/NAME/..."),
+ * with what each carried in the counters. */
+static void
+slice_tunnels(const struct cd_vis_in *in, json_t *slices, bool counters)
+{
+	json_t *tuns = json_object_get(json_object_get(in->res, OV_T_TUNNELS), "entries");
+	json_t *row, *tid, *m, *e;
+	const char *key;
+	char pfx[200];
+	size_t i, j;
+
+	json_array_foreach(slices, i, row) {
+		json_t *tunnels = json_object();
+
+		snprintf(pfx, sizeof(pfx), "slices/%s/", str(row, "name"));
+		json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), key, tid) {
+			if (strncmp(key, pfx, strlen(pfx)) != 0)
+				continue;
+			json_object_set_new(tunnels, key + strlen(pfx), counters ?
+				json_pack("{s:O,s:I}", "id", tid, "packets", (json_int_t)0) :
+				json_pack("{s:O}", "id", tid));
+		}
+		if (counters)
+			json_object_foreach(tunnels, key, m)
+				json_array_foreach(tuns, j, e)
+					if (json_integer_value(json_object_get(json_object_get(e, "match"), "id")) ==
+					    json_integer_value(json_object_get(m, "id")))
+						json_object_set(m, "packets", json_object_get(e, "hits"));
+		json_object_set_new(row, "tunnels", tunnels);
+	}
+}
+
+static void
+slice_tunnels_topology(const struct cd_vis_in *in, json_t *slices)
+{
+	slice_tunnels(in, slices, false);
+}
+
+static void
+slice_tunnels_counters(const struct cd_vis_in *in, json_t *slices)
+{
+	slice_tunnels(in, slices, true);
+}
+
+static const struct cd_vis_view ov_view_peers = {
+	.view = CD_VIEW_TOPOLOGY, .key = "peers", .rank = 50, .methods = paths_read, .value = peers,
+};
+CD_VIS_VIEW_REGISTER(ov_view_peers)
+static const struct cd_vis_view ov_view_slice_tunnels = {
+	.view = CD_VIEW_TOPOLOGY, .key = "slices", .rank = 61, .amend = slice_tunnels_topology,
+};
+CD_VIS_VIEW_REGISTER(ov_view_slice_tunnels)
+static const char *const tunnels_table[] = { OV_T_TUNNELS, NULL };
+static const struct cd_vis_view ov_view_slice_tunnel_counters = {
+	.view = CD_VIEW_COUNTERS, .key = "slices", .rank = 11, .tables = tunnels_table,
+	.amend = slice_tunnels_counters,
+};
+CD_VIS_VIEW_REGISTER(ov_view_slice_tunnel_counters)
+static const struct cd_vis_view ov_view_peer_counters = {
+	.view = CD_VIEW_COUNTERS, .key = "peers", .rank = 30, .methods = paths_read, .value = peers,
+};
+CD_VIS_VIEW_REGISTER(ov_view_peer_counters)
+
+/* ------------------------------------------------------------ metrics */
+
+static void
+paths(struct cd_vis_fams *f, const struct cd_vis_in *in)
+{
+	json_t *p;
+	size_t i;
+	char id[24];
+
+	json_array_foreach(json_object_get(in->res, "overlay.paths"), i, p) {
+		const char *who = cd_vis_owner(in->r, "path", (json_int_t)cd_vis_num(p, "id"));
+
+		snprintf(id, sizeof(id), "%lld", (long long)cd_vis_num(p, "id"));
+		who = who ? who : "";
+		cd_vis_sample(f, "sxdp_path_up", "gauge", "1 while a path's probes say it is up",
+			      strcmp(str(p, "state") ?: "", "up") == 0, "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_rtt_seconds", "gauge", "A path's mean RTT over its last probes",
+			      cd_vis_num(p, "rtt_us") / 1e6, "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_jitter_seconds", "gauge", "A path's mean RTT change",
+			      cd_vis_num(p, "jitter_us") / 1e6, "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_loss_ratio", "gauge", "Share of a path's last probes lost",
+			      cd_vis_num(p, "loss_pm") / 1000, "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_packets_total", "counter", "Packets sent on a path",
+			      cd_vis_num(p, "packets"), "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_bytes_total", "counter", "Bytes sent on a path (outer frames)",
+			      cd_vis_num(p, "bytes"), "path", id, "peer", who, NULL);
+		cd_vis_sample(f, "sxdp_path_probes_lost_total", "counter", "A path's probes never answered",
+			      cd_vis_num(p, "probes_lost"), "path", id, "peer", who, NULL);
+	}
+}
+
+static const struct cd_vis_metrics ov_metrics = {
+	.rank = 10, .methods = paths_read, .samples = paths,
+};
+CD_VIS_METRICS_REGISTER(ov_metrics)
