@@ -38,7 +38,9 @@
 #define SW_F_NH	     "nh"
 #define SW_F_N	     "n"	/* an ECMP route's next hops */
 #define SW_F_NH_FMT  "nh%d"	/* nh0.. */
+#define SW_F_NH(i)   "nh" #i	/* ... as the datapath declares them: SW_F_NH(0) */
 #define SW_F_T_FMT   "t%d"	/* a flood entry's tunnels, t0..t7 */
+#define SW_F_T(i)    "t" #i
 #define SW_F_DMAC    "dmac"
 #define SW_F_SMAC    "smac"
 #define SW_F_ID	     "id"
@@ -49,6 +51,11 @@
 #define SW_A_FLOOD	"flood"		/* flood */
 #define SW_A_FORWARD	"forward"	/* fdb */
 #define SW_A_LEARNED	"learned"
+#define SW_A_TUNNEL_LEARNED "tunnel_learned"	/* fdb */
+#define SW_A_RESOLVED	"resolved"	/* nexthops */
+#define SW_A_RESOLVED6	"resolved6"
+#define SW_A_UNRESOLVED	"unresolved"	/* nexthops, neigh, neigh6 */
+#define SW_A_UNRESOLVED6 "unresolved6"
 #define SW_A_ROUTE	"route"
 #define SW_A_TUNNEL	"tunnel"
 #define SW_A_DROP	"drop"		/* interfaces, fdb, routes */

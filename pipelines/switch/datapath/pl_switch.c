@@ -8,6 +8,7 @@
 #include <string.h>
 #include <rte_errno.h>
 
+#include "sw_names.h"
 #include "sw_state.h"
 #include "sw_ingress.h"
 #include "sw_l2.h"
@@ -40,79 +41,79 @@
 #define BD_MAX 4095
 
 static const struct dp_table_def interfaces_def = {
-	.name = "interfaces", .size = 4096, .n_fields = 2,
-	.fields = { { "in_port", DP_T_PORT, DP_MATCH_EXACT, PORT_MAX },
-		    { "vlan", DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
+	.name = SW_T_INTERFACES, .size = 4096, .n_fields = 2,
+	.fields = { { SW_F_IN_PORT, DP_T_PORT, DP_MATCH_EXACT, PORT_MAX },
+		    { SW_F_VLAN, DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
 	.n_actions = 2,
 	.actions = {
-		[SW_IF_ATTACH] = { "attach", 3, { { "slice", DP_T_U16 }, { "bd", DP_T_U16, BD_MAX },
-						  { "meter", DP_T_U32, QOS_METER_MAX, true } } },
-		[SW_IF_DROP] = { "drop", 0, {} },
+		[SW_IF_ATTACH] = { SW_A_ATTACH, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
+						  { SW_F_METER, DP_T_U32, QOS_METER_MAX, true } } },
+		[SW_IF_DROP] = { SW_A_DROP, 0, {} },
 	},
-	.default_action = SW_IF_DROP, .next_table = "fdb",
+	.default_action = SW_IF_DROP, .next_table = SW_T_FDB,
 };
 
 static const struct dp_table_def bd_ports_def = {
-	.name = "bd_ports", .size = 4096, .n_fields = 2,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX },
-		    { "port", DP_T_PORT, DP_MATCH_EXACT, PORT_MAX } },
+	.name = SW_T_BD_PORTS, .size = 4096, .n_fields = 2,
+	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX },
+		    { SW_F_PORT, DP_T_PORT, DP_MATCH_EXACT, PORT_MAX } },
 	.n_actions = 2,
-	.actions = { { "member", 1, { { "vlan", DP_T_U16, VID_MAX } } }, { "none", 0, {} } },
+	.actions = { { SW_A_MEMBER, 1, { { SW_F_VLAN, DP_T_U16, VID_MAX } } }, { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 
 static const struct dp_table_def flood_def = {
-	.name = "flood", .size = 4096, .n_fields = 1,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
+	.name = SW_T_FLOOD, .size = 4096, .n_fields = 1,
+	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
 	/* tunnels: head-end replication to the domain's peer sites (0: none) */
-	.actions = { { "flood", 1 + SW_FLOOD_TUNNELS, { { "ports", DP_T_U32 },
-		{ "t0", DP_T_U32, SW_TUNNEL_MAX, true }, { "t1", DP_T_U32, SW_TUNNEL_MAX, true },
-		{ "t2", DP_T_U32, SW_TUNNEL_MAX, true }, { "t3", DP_T_U32, SW_TUNNEL_MAX, true },
-		{ "t4", DP_T_U32, SW_TUNNEL_MAX, true }, { "t5", DP_T_U32, SW_TUNNEL_MAX, true },
-		{ "t6", DP_T_U32, SW_TUNNEL_MAX, true }, { "t7", DP_T_U32, SW_TUNNEL_MAX, true } } },
-		{ "none", 0, {} } },
+	.actions = { { SW_A_FLOOD, 1 + SW_FLOOD_TUNNELS, { { SW_F_PORTS, DP_T_U32 },
+		{ SW_F_T(0), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(1), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T(2), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(3), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T(4), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(5), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(7), DP_T_U32, SW_TUNNEL_MAX, true } } },
+		{ SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 
 static const struct dp_table_def fdb_def = {
-	.name = "fdb", .size = FDB_SIZE, .n_fields = 2,
-	.fields = { { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX }, { "mac", DP_T_MAC, DP_MATCH_EXACT } },
+	.name = SW_T_FDB, .size = FDB_SIZE, .n_fields = 2,
+	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX }, { SW_F_MAC, DP_T_MAC, DP_MATCH_EXACT } },
 	.n_actions = 6,
 	.actions = {
-		[SW_FDB_FORWARD] = { "forward", 1, { { "port", DP_T_PORT } } },
-		[SW_FDB_LEARNED] = { "learned", 1, { { "port", DP_T_PORT } } },
-		[SW_FDB_ROUTE] = { "route", 0, {} },
-		[SW_FDB_DROP] = { "drop", 0, {} },
+		[SW_FDB_FORWARD] = { SW_A_FORWARD, 1, { { SW_F_PORT, DP_T_PORT } } },
+		[SW_FDB_LEARNED] = { SW_A_LEARNED, 1, { { SW_F_PORT, DP_T_PORT } } },
+		[SW_FDB_ROUTE] = { SW_A_ROUTE, 0, {} },
+		[SW_FDB_DROP] = { SW_A_DROP, 0, {} },
 		/* behind an overlay tunnel (the overlay feature's tunnels table) */
-		[SW_FDB_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },
-		[SW_FDB_TUNNEL_LEARNED] = { "tunnel_learned", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },
+		[SW_FDB_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },
+		[SW_FDB_TUNNEL_LEARNED] = { SW_A_TUNNEL_LEARNED, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },
 	},
 	/* a miss floods; "drop" as default turns unknown unicast flooding off */
-	.default_action = SW_FDB_ROUTE, .next_table = "routes",
+	.default_action = SW_FDB_ROUTE, .next_table = SW_T_ROUTES,
 	.age_actions = 1u << SW_FDB_LEARNED | 1u << SW_FDB_TUNNEL_LEARNED, .idle_timeout_s = 300,
 };
 
 /* The route actions that name no next hop, IPv4 and IPv6 alike. */
 #define ROUTE_ACTIONS_LOCAL								\
-	[SW_RT_CONNECTED] = { "connected", 1, { { "bd", DP_T_U16, BD_MAX } } },			\
-	[SW_RT_LOCAL] = { "local", 0, {} },							\
-	[SW_RT_DROP] = { "drop", 0, {} },							\
-	[SW_RT_UNREACHABLE] = { "unreachable", 0, {} },						\
-	[SW_RT_TUNNEL] = { "tunnel", 1, { { "tunnel", DP_T_U32, SW_TUNNEL_MAX } } },			\
+	[SW_RT_CONNECTED] = { SW_A_CONNECTED, 1, { { SW_F_BD, DP_T_U16, BD_MAX } } },			\
+	[SW_RT_LOCAL] = { SW_A_LOCAL, 0, {} },							\
+	[SW_RT_DROP] = { SW_A_DROP, 0, {} },							\
+	[SW_RT_UNREACHABLE] = { SW_A_UNREACHABLE, 0, {} },						\
+	[SW_RT_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },			\
 	[SW_RT_UPPER] = { NULL, 0, {} }   /* named at init (route_upper) */
 
 static struct dp_table_def routes_def = {
-	.name = "routes", .size = 1u << 16, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV4, DP_MATCH_LPM } },
+	.name = SW_T_ROUTES, .size = 1u << 16, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_DST, DP_T_IPV4, DP_MATCH_LPM } },
 	.n_actions = 8,
 	.actions = {
-		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV4 } } },
-		[SW_RT_ECMP] = { "ecmp", 5, { { "n", DP_T_U8 }, { "nh0", DP_T_IPV4 }, { "nh1", DP_T_IPV4 },
-					      { "nh2", DP_T_IPV4 }, { "nh3", DP_T_IPV4 } } },
+		[SW_RT_VIA] = { SW_A_VIA, 1, { { SW_F_NH, DP_T_IPV4 } } },
+		[SW_RT_ECMP] = { SW_A_ECMP, 5, { { SW_F_N, DP_T_U8 }, { SW_F_NH(0), DP_T_IPV4 }, { SW_F_NH(1), DP_T_IPV4 },
+					      { SW_F_NH(2), DP_T_IPV4 }, { SW_F_NH(3), DP_T_IPV4 } } },
 		ROUTE_ACTIONS_LOCAL,
 	},
-	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
+	.default_action = SW_RT_UNREACHABLE, .next_table = SW_T_NEXTHOPS,
 };
 
 /* A neighbour's rewrite, static or learned (ARP, NDP); a miss is punted to
@@ -120,36 +121,36 @@ static struct dp_table_def routes_def = {
 #define NEIGH_ACTIONS									\
 	.n_actions = 3,									\
 	.actions = {									\
-		[SW_NB_REWRITE] = { "rewrite", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX }, \
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } }, \
-		[SW_NB_LEARNED] = { "learned", 4, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX }, \
-						    { "dmac", DP_T_MAC }, { "smac", DP_T_MAC } } }, \
-		[SW_NB_UNRESOLVED] = { "unresolved", 0, {} },				\
+		[SW_NB_REWRITE] = { SW_A_REWRITE, 4, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX }, \
+						    { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC } } }, \
+		[SW_NB_LEARNED] = { SW_A_LEARNED, 4, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX }, \
+						    { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC } } }, \
+		[SW_NB_UNRESOLVED] = { SW_A_UNRESOLVED, 0, {} },				\
 	},										\
 	.default_action = SW_NB_UNRESOLVED
 
 static const struct dp_table_def neigh_def = {
-	.name = "neigh", .size = 1u << 16, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
+	.name = SW_T_NEIGH, .size = 1u << 16, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
 	NEIGH_ACTIONS,
 };
 
 /* Derived from routes and neigh (sw_nexthop.c): what a route's next-hop id
  * resolves to, by direct index. */
 static const struct dp_table_def nexthops_def = {
-	.name = "nexthops", .size = SW_NH_MAX, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, SW_NH_MAX - 1 } },
+	.name = SW_T_NEXTHOPS, .size = SW_NH_MAX, .n_fields = 1,
+	.fields = { { SW_F_ID, DP_T_U32, DP_MATCH_EXACT, SW_NH_MAX - 1 } },
 	.n_actions = 5,
 	.actions = {
-		[SW_NH_RESOLVED] = { "resolved", 6, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-						      { "dmac", DP_T_MAC }, { "smac", DP_T_MAC },
-						      { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
-		[SW_NH_UNRESOLVED] = { "unresolved", 2, { { "vrf", DP_T_U16 }, { "ip", DP_T_IPV4 } } },
-		[SW_NH_NONE] = { "none", 0, {} },
-		[SW_NH_RESOLVED6] = { "resolved6", 6, { { "port", DP_T_PORT }, { "vlan", DP_T_U16, VID_MAX },
-							{ "dmac", DP_T_MAC }, { "smac", DP_T_MAC },
-							{ "vrf", DP_T_U16 }, { "ip", DP_T_IPV6 } } },
-		[SW_NH_UNRESOLVED6] = { "unresolved6", 2, { { "vrf", DP_T_U16 }, { "ip", DP_T_IPV6 } } },
+		[SW_NH_RESOLVED] = { SW_A_RESOLVED, 6, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX },
+						      { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC },
+						      { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV4 } } },
+		[SW_NH_UNRESOLVED] = { SW_A_UNRESOLVED, 2, { { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV4 } } },
+		[SW_NH_NONE] = { SW_A_NONE, 0, {} },
+		[SW_NH_RESOLVED6] = { SW_A_RESOLVED6, 6, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX },
+							{ SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC },
+							{ SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV6 } } },
+		[SW_NH_UNRESOLVED6] = { SW_A_UNRESOLVED6, 2, { { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV6 } } },
 	},
 	/* a miss (never, but for a bug) resolves through neigh on the slow path */
 	.default_action = SW_NH_NONE,
@@ -157,43 +158,43 @@ static const struct dp_table_def nexthops_def = {
 };
 
 static const struct dp_table_def svi_def = {
-	.name = "svi", .size = 1024, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
+	.name = SW_T_SVI, .size = 1024, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	.actions = { { "svi", 3, { { "mac", DP_T_MAC }, { "ip", DP_T_IPV4 }, { "plen", DP_T_U8 } } },
-		     { "none", 0, {} } },
+	.actions = { { SW_A_SVI, 3, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV4 }, { SW_F_PLEN, DP_T_U8 } } },
+		     { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 
 /* IPv6: the same VRFs (the slice), the same actions as routes and neigh;
  * ECMP is 2-way (see SW_ECMP6_MAX). */
 static struct dp_table_def routes6_def = {
-	.name = "routes6", .size = 1u << 16, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "dst", DP_T_IPV6, DP_MATCH_LPM } },
+	.name = SW_T_ROUTES6, .size = 1u << 16, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_DST, DP_T_IPV6, DP_MATCH_LPM } },
 	.n_actions = 8,
 	.actions = {
-		[SW_RT_VIA] = { "via", 1, { { "nh", DP_T_IPV6 } } },
-		[SW_RT_ECMP] = { "ecmp", 3, { { "n", DP_T_U8, SW_ECMP6_MAX }, { "nh0", DP_T_IPV6 },
-					      { "nh1", DP_T_IPV6 } } },
+		[SW_RT_VIA] = { SW_A_VIA, 1, { { SW_F_NH, DP_T_IPV6 } } },
+		[SW_RT_ECMP] = { SW_A_ECMP, 3, { { SW_F_N, DP_T_U8, SW_ECMP6_MAX }, { SW_F_NH(0), DP_T_IPV6 },
+					      { SW_F_NH(1), DP_T_IPV6 } } },
 		ROUTE_ACTIONS_LOCAL,
 	},
-	.default_action = SW_RT_UNREACHABLE, .next_table = "nexthops",
+	.default_action = SW_RT_UNREACHABLE, .next_table = SW_T_NEXTHOPS,
 };
 
 static const struct dp_table_def neigh6_def = {
-	.name = "neigh6", .size = 1u << 16, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV6, DP_MATCH_EXACT } },
+	.name = SW_T_NEIGH6, .size = 1u << 16, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_IP, DP_T_IPV6, DP_MATCH_EXACT } },
 	NEIGH_ACTIONS,
 };
 
 /* The box's IPv6 address in a BD (its link-local one follows from the MAC). */
 static const struct dp_table_def svi6_def = {
-	.name = "svi6", .size = 1024, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
+	.name = SW_T_SVI6, .size = 1024, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	.actions = { { "svi6", 3, { { "mac", DP_T_MAC }, { "ip", DP_T_IPV6 },
-				    { "plen", DP_T_U8, 128 } } },
-		     { "none", 0, {} } },
+	.actions = { { SW_A_SVI6, 3, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV6 },
+				    { SW_F_PLEN, DP_T_U8, 128 } } },
+		     { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 

@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_ip.h>
 
+#include "up_names.h"
 #include "up_state.h"
 #include "up_in.h"
 #include "up_ul.h"
@@ -48,40 +49,40 @@
 #define IFACE_ACTIONS								\
 	.n_actions = 4,								\
 	.actions = {								\
-		[UP_IF_N3] = { "n3", 2, { { "slice", DP_T_U16, SLICE_MAX },	\
-					  { "id", DP_T_U16, UP_IFACE_MAX } } },	\
-		[UP_IF_N9] = { "n9", 2, { { "slice", DP_T_U16, SLICE_MAX },	\
-					  { "id", DP_T_U16, UP_IFACE_MAX } } },	\
-		[UP_IF_N6] = { "n6", 1, { { "slice", DP_T_U16, SLICE_MAX } } },	\
-		[UP_IF_NONE] = { "none", 0, {} },				\
+		[UP_IF_N3] = { UP_A_N3, 2, { { UP_F_SLICE, DP_T_U16, SLICE_MAX },	\
+					  { UP_F_ID, DP_T_U16, UP_IFACE_MAX } } },	\
+		[UP_IF_N9] = { UP_A_N9, 2, { { UP_F_SLICE, DP_T_U16, SLICE_MAX },	\
+					  { UP_F_ID, DP_T_U16, UP_IFACE_MAX } } },	\
+		[UP_IF_N6] = { UP_A_N6, 1, { { UP_F_SLICE, DP_T_U16, SLICE_MAX } } },	\
+		[UP_IF_NONE] = { UP_A_NONE, 0, {} },				\
 	},									\
 	.default_action = UP_IF_NONE
 static const struct dp_table_def ifaces_def = {
-	.name = "upf_interfaces", .size = 1024, .n_fields = 1,
-	.fields = { { "dst", DP_T_IPV4, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
+	.name = UP_T_INTERFACES, .size = 1024, .n_fields = 1,
+	.fields = { { UP_F_DST, DP_T_IPV4, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = UP_T_SESSIONS_UPLINK,
 };
 static const struct dp_table_def ifaces6_def = {
-	.name = "upf_interfaces6", .size = 1024, .n_fields = 1,
-	.fields = { { "dst", DP_T_IPV6, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = "sessions_uplink",
+	.name = UP_T_INTERFACES6, .size = 1024, .n_fields = 1,
+	.fields = { { UP_F_DST, DP_T_IPV6, DP_MATCH_LPM } }, IFACE_ACTIONS, .next_table = UP_T_SESSIONS_UPLINK,
 };
 
 /* A slice's QER: the meter every session of the slice goes through last. */
 static const struct dp_table_def slices_def = {
-	.name = "upf_slices", .size = SLICE_MAX + 1, .n_fields = 1,
+	.name = UP_T_SLICES, .size = SLICE_MAX + 1, .n_fields = 1,
 	/* a u32, so that workers look it up by id (dp_table_lookup_ids) */
-	.fields = { { "slice", DP_T_U32, DP_MATCH_EXACT, SLICE_MAX } },
+	.fields = { { UP_F_SLICE, DP_T_U32, DP_MATCH_EXACT, SLICE_MAX } },
 	.n_actions = 2,
-	.actions = { [UP_SLICE] = { "slice", 1, { { "meter", DP_T_U32, QOS_METER_MAX } } },
-		     [UP_SLICE_NONE] = { "none", 0, {} } },
-	.default_action = UP_SLICE_NONE, .next_table = "sessions_uplink",
+	.actions = { [UP_SLICE] = { UP_A_SLICE, 1, { { UP_F_METER, DP_T_U32, QOS_METER_MAX } } },
+		     [UP_SLICE_NONE] = { UP_A_NONE, 0, {} } },
+	.default_action = UP_SLICE_NONE, .next_table = UP_T_SESSIONS_UPLINK,
 };
 
 /* What a termination does with its packets (struct up_term): its FAR
  * (peer, teid, qfi for a tunnel), QER (meter) and URR (urr, threshold). */
 #define FAR_PARAMS \
-	{ "meter", DP_T_U32, QOS_METER_MAX, true }, { "teid", DP_T_U32, 0, true },		\
-	{ "threshold", DP_T_U64, 0, true }, { "urr", DP_T_U32, 0, true },			\
-	{ "peer", DP_T_U16, UP_PEER_MAX, true }, { "qfi", DP_T_U8, UP_QFI_COPY, true }
+	{ UP_F_METER, DP_T_U32, QOS_METER_MAX, true }, { UP_F_TEID, DP_T_U32, 0, true },		\
+	{ UP_F_THRESHOLD, DP_T_U64, 0, true }, { UP_F_URR, DP_T_U32, 0, true },			\
+	{ UP_F_PEER, DP_T_U16, UP_PEER_MAX, true }, { UP_F_QFI, DP_T_U8, UP_QFI_COPY, true }
 /* A session entry (struct up_session): its default termination, then the
  * session: id (what terminations key on), AMBR (a qos meter), the UE's
  * IPv4 address (uplink anti-spoofing; 0: an IPv6-only session, whose
@@ -89,45 +90,45 @@ static const struct dp_table_def slices_def = {
  * G-PDUs take (0: GTP-U/UDP/IPv4, 1: over IPv6, 6: either) and whether
  * it has per-app terminations in this direction (apps: 1). Every action
  * takes them all, so that they lie where the struct says. */
-#define SESSION_PARAMS 12, { FAR_PARAMS, { "ohr", DP_T_U8, 0, true }, { "id", DP_T_U32, UP_SESSION_MAX },	\
-	{ "ambr", DP_T_U32, QOS_METER_MAX, true }, { "ue", DP_T_IPV4, 0, true },			\
-	{ "slice", DP_T_U16, SLICE_MAX, true }, { "apps", DP_T_U8, 1, true } }
+#define SESSION_PARAMS 12, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
+	{ UP_F_AMBR, DP_T_U32, QOS_METER_MAX, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
+	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true } }
 #define UL_ACTIONS(...)									\
 	.n_actions = 4,									\
 	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
-		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_NONE] = { "none", 0, {} } },	\
+		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_NONE] = { UP_A_NONE, 0, {} } },	\
 	.default_action = UP_UL_NONE
 #define DL_ACTIONS(...)									\
 	.n_actions = 5,									\
 	.actions = { [UP_DL_ENCAP_N3] = { "encap_n3", __VA_ARGS__ }, [UP_DL_BUFFER] = { "buffer", __VA_ARGS__ },	\
 		     [UP_DL_DROP] = { "drop", __VA_ARGS__ }, [UP_DL_NOTIFY] = { "notify", __VA_ARGS__ },	\
-		     [UP_DL_NONE] = { "none", 0, {} } },						\
+		     [UP_DL_NONE] = { UP_A_NONE, 0, {} } },						\
 	.default_action = UP_DL_NONE
 /* The session and termination tables are the ones that grow to a
  * million entries: they count in URRs, not per entry. */
 #define TUNNEL_KEY .n_fields = 2,								\
-	.fields = { { "iface", DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { "teid", DP_T_U32, DP_MATCH_EXACT } }
+	.fields = { { UP_F_IFACE, DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { UP_F_TEID, DP_T_U32, DP_MATCH_EXACT } }
 static const struct dp_table_def sess_ul_def = {
-	.name = "sessions_uplink", .size = 16384, TUNNEL_KEY, UL_ACTIONS(SESSION_PARAMS),
-	.next_table = "applications", .no_entry_hits = true,
+	.name = UP_T_SESSIONS_UPLINK, .size = 16384, TUNNEL_KEY, UL_ACTIONS(SESSION_PARAMS),
+	.next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
 };
 static const struct dp_table_def sess_n9_def = {
-	.name = "sessions_n9_downlink", .size = 16384, TUNNEL_KEY, DL_ACTIONS(SESSION_PARAMS),
-	.next_table = "applications", .no_entry_hits = true,
+	.name = UP_T_SESSIONS_N9_DOWNLINK, .size = 16384, TUNNEL_KEY, DL_ACTIONS(SESSION_PARAMS),
+	.next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
 };
 static const struct dp_table_def sess_dl_def = {
-	.name = "sessions_downlink", .size = 16384, .n_fields = 2,
-	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV4, DP_MATCH_EXACT } },
-	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
+	.name = UP_T_SESSIONS_DOWNLINK, .size = 16384, .n_fields = 2,
+	.fields = { { UP_F_SLICE, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { UP_F_UE, DP_T_IPV4, DP_MATCH_EXACT } },
+	DL_ACTIONS(SESSION_PARAMS), .next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
 };
 /* An IPv6 PDU session's prefix (TS 23.501 5.8.2.2: a /64 per session, the
  * UE picks its interface identifiers): ue is the /64 (a 10-byte key: the
  * compact hash). Its entry's "ue" param is the session's IPv4 address, if
  * any. */
 static const struct dp_table_def sess_dl6_def = {
-	.name = "sessions_downlink6", .size = 16384, .n_fields = 2,
-	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { "ue", DP_T_IPV6NET, DP_MATCH_EXACT } },
-	DL_ACTIONS(SESSION_PARAMS), .next_table = "applications", .no_entry_hits = true,
+	.name = UP_T_SESSIONS_DOWNLINK6, .size = 16384, .n_fields = 2,
+	.fields = { { UP_F_SLICE, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { UP_F_UE, DP_T_IPV6NET, DP_MATCH_EXACT } },
+	DL_ACTIONS(SESSION_PARAMS), .next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
 };
 
 /* Applications of a slice: the remote end (the destination uplink, the
@@ -139,29 +140,29 @@ static const struct dp_table_def sess_dl6_def = {
 #define APP_TABLE(tname, ip_type)								\
 	.name = tname, .size = 4096, .n_fields = UP_APP_FIELDS,					\
 	.fields = {										\
-		[UP_APP_SLICE] = { "slice", DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },		\
+		[UP_APP_SLICE] = { UP_F_SLICE, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },		\
 		[UP_APP_REMOTE] = { "remote", ip_type, DP_MATCH_TERNARY },			\
-		[UP_APP_PORT] = { "port", DP_T_U16, DP_MATCH_RANGE },				\
-		[UP_APP_PROTO] = { "proto", DP_T_U8, DP_MATCH_TERNARY },			\
-		[UP_APP_QFI] = { "qfi", DP_T_U8, DP_MATCH_TERNARY, 63 },			\
+		[UP_APP_PORT] = { UP_F_PORT, DP_T_U16, DP_MATCH_RANGE },				\
+		[UP_APP_PROTO] = { UP_F_PROTO, DP_T_U8, DP_MATCH_TERNARY },			\
+		[UP_APP_QFI] = { UP_F_QFI, DP_T_U8, DP_MATCH_TERNARY, 63 },			\
 	},											\
 	.n_actions = 2,										\
-	.actions = { [UP_APP] = { "app", 1, { { "app", DP_T_U16 } } }, [UP_APP_NONE] = { "none", 0, {} } }, \
-	.default_action = UP_APP_NONE, .next_table = "terminations_uplink"
+	.actions = { [UP_APP] = { UP_A_APP, 1, { { UP_F_APP, DP_T_U16 } } }, [UP_APP_NONE] = { UP_A_NONE, 0, {} } }, \
+	.default_action = UP_APP_NONE, .next_table = UP_T_TERMINATIONS_UPLINK
 static const struct dp_table_def apps_def = { APP_TABLE("applications", DP_T_IPV4) };
 static const struct dp_table_def apps6_def = { APP_TABLE("applications6", DP_T_IPV6) };
 
 /* What a session does with an app's packets (app 1..; app 0 is the
  * session entry's own termination). */
 #define TERM_KEY .n_fields = 2,								\
-	.fields = { { "session", DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX }, { "app", DP_T_U16, DP_MATCH_EXACT } }
+	.fields = { { UP_F_SESSION, DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX }, { UP_F_APP, DP_T_U16, DP_MATCH_EXACT } }
 static const struct dp_table_def term_ul_def = {
-	.name = "terminations_uplink", .size = 32768, TERM_KEY, UL_ACTIONS(6, { FAR_PARAMS }),
-	.next_table = "tunnel_peers", .no_entry_hits = true,
+	.name = UP_T_TERMINATIONS_UPLINK, .size = 32768, TERM_KEY, UL_ACTIONS(6, { FAR_PARAMS }),
+	.next_table = UP_T_TUNNEL_PEERS, .no_entry_hits = true,
 };
 static const struct dp_table_def term_dl_def = {
-	.name = "terminations_downlink", .size = 32768, TERM_KEY, DL_ACTIONS(6, { FAR_PARAMS }),
-	.next_table = "tunnel_peers", .no_entry_hits = true,
+	.name = UP_T_TERMINATIONS_DOWNLINK, .size = 32768, TERM_KEY, DL_ACTIONS(6, { FAR_PARAMS }),
+	.next_table = UP_T_TUNNEL_PEERS, .no_entry_hits = true,
 };
 
 /* The far ends of GTP-U tunnels: gNBs (N3) and anchor UPFs (N9), over
@@ -170,17 +171,17 @@ static const struct dp_table_def term_dl_def = {
  * vrf (routes6); sport 0 the inner flow's hash, dscp 64 the inner DSCP,
  * mtu 0 the port's. */
 static const struct dp_table_def peers_def = {
-	.name = "tunnel_peers", .size = UP_PEER_MAX + 1, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, UP_PEER_MAX } },
+	.name = UP_T_TUNNEL_PEERS, .size = UP_PEER_MAX + 1, .n_fields = 1,
+	.fields = { { UP_F_ID, DP_T_U32, DP_MATCH_EXACT, UP_PEER_MAX } },
 	.n_actions = 3,
 	.actions = {
-		[UP_PEER_GTPU] = { "gtpu", 7, { { "src", DP_T_IPV4 }, { "dst", DP_T_IPV4 }, { "gw", DP_T_IPV4 },
-						{ "vrf", DP_T_U16 }, { "sport", DP_T_U16 },
-						{ "mtu", DP_T_U16, 9600 }, { "dscp", DP_T_U8, UP_DSCP_COPY } } },
-		[UP_PEER_GTPU6] = { "gtpu6", 6, { { "src", DP_T_IPV6 }, { "dst", DP_T_IPV6 }, { "vrf", DP_T_U16 },
-						  { "sport", DP_T_U16 }, { "mtu", DP_T_U16, 9600 },
-						  { "dscp", DP_T_U8, UP_DSCP_COPY } } },
-		[UP_PEER_NONE] = { "none", 0, {} },
+		[UP_PEER_GTPU] = { UP_A_GTPU, 7, { { UP_F_SRC, DP_T_IPV4 }, { UP_F_DST, DP_T_IPV4 }, { UP_F_GW, DP_T_IPV4 },
+						{ UP_F_VRF, DP_T_U16 }, { UP_F_SPORT, DP_T_U16 },
+						{ UP_F_MTU, DP_T_U16, 9600 }, { UP_F_DSCP, DP_T_U8, UP_DSCP_COPY } } },
+		[UP_PEER_GTPU6] = { UP_A_GTPU6, 6, { { UP_F_SRC, DP_T_IPV6 }, { UP_F_DST, DP_T_IPV6 }, { UP_F_VRF, DP_T_U16 },
+						  { UP_F_SPORT, DP_T_U16 }, { UP_F_MTU, DP_T_U16, 9600 },
+						  { UP_F_DSCP, DP_T_U8, UP_DSCP_COPY } } },
+		[UP_PEER_NONE] = { UP_A_NONE, 0, {} },
 	},
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
 };
