@@ -6,6 +6,7 @@
 
 #include "cd_kind.h"
 #include "ov_intent.h"
+#include "ov_names.h"
 #include "sw_kind.h"
 
 #define PATH_ID_MAX   4095
@@ -33,7 +34,7 @@ static bool
 compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 {
 	json_t *probe = json_object_get(spec, "probe"), *ep, *eps = json_array(), *p;
-	const char *how = cd_str(probe, "how") ? cd_str(probe, "how") : "icmp";
+	const char *how = cd_str(probe, "how") ? cd_str(probe, "how") : OV_A_ICMP;
 	char ptr[64], ip[64], key[200], what[96];
 	const char *other;
 	size_t i;
@@ -72,7 +73,7 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 				      .addr = cd_str(ep, "address") };
 		cd_kx_run(x, &it, ptr);
 		it = (struct intent){ .kind = INTENT_PATH_ADD, .id = path,
-				      .how = strcmp(how, "static") == 0 ? NULL : how,
+				      .how = strcmp(how, OV_A_STATIC) == 0 ? NULL : how,
 				      .addr = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)),
 				      .dst = cd_str(ep, "address"),
 				      .gw = cd_str(sw_kind_wan(x, cd_str(ep, "wan")), "gw") ?:
@@ -153,7 +154,7 @@ pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool o
 			    (only_up && !wan_up(x, cd_str(ep, "wan"))) || it->n_paths >= INTENT_POLICY_PATHS)
 				continue;
 			/* a balance policy's weight (1 when it names none) */
-			it->weights[it->n_paths] = strcmp(it->how, "balance") != 0 ? 0 :
+			it->weights[it->n_paths] = strcmp(it->how, OV_A_BALANCE) != 0 ? 0 :
 				json_integer_value(json_array_get(json_object_get(pol, "weights"), i)) ?: 1;
 			it->paths[it->n_paths++] = cd_num(ep, "path", 0);
 		}
@@ -165,7 +166,7 @@ pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool o
 static int
 policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, const char **missing)
 {
-	it->how = pol != NULL ? cd_str(pol, "mode") : "failover";
+	it->how = pol != NULL ? cd_str(pol, "mode") : OV_A_FAILOVER;
 	it->n_paths = 0;
 	pick_paths(x, pol, peer, it, true);
 	if (it->n_paths == 0)
@@ -174,7 +175,7 @@ policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, cons
 		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
 		return -ENOENT;
 	}
-	if (pol == NULL || strcmp(it->how, "sla") != 0)
+	if (pol == NULL || strcmp(it->how, OV_A_SLA) != 0)
 		return 0;
 	it->rtt_ms = cd_num(json_object_get(pol, "sla"), "rtt_ms", 0);
 	it->jitter_ms = cd_num(json_object_get(pol, "sla"), "jitter_ms", 0);

@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 
 #include "ov_show.h"
+#include "ov_names.h"
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sla.h"
@@ -45,7 +46,7 @@ static const struct dp_rpc_method paths_method = {
 };
 
 static const char *const kind_name[] = {
-	[OV_PATH_STATIC] = "static", [OV_PATH_SXDP] = "sxdp", [OV_PATH_ICMP] = "icmp",
+	[OV_PATH_STATIC] = OV_A_STATIC, [OV_PATH_SXDP] = OV_A_SXDP, [OV_PATH_ICMP] = OV_A_ICMP,
 };
 
 static json_t *

@@ -28,7 +28,9 @@
 #include "ov_show.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
+#include "ov_names.h"
 #include "sw_api.h"
+#include "sw_names.h"
 #include "dp_apidef.h"
 #include "dp_tblrpc.h"
 #include "dp_worker.h"
@@ -53,37 +55,37 @@
 /* The box's own tunnel endpoints (their addresses are the switch's too:
  * an SVI of the WAN link answers ARP for them). */
 static const struct dp_table_def vteps_def = {
-	.name = "vteps", .size = 256, .n_fields = 1,
-	.fields = { { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
+	.name = OV_T_VTEPS, .size = 256, .n_fields = 1,
+	.fields = { { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
 	.n_actions = 2,
-	.actions = { [OV_VTEP] = { "vtep", 0, {} }, [OV_VTEP_NONE] = { "none", 0, {} } },
-	.default_action = OV_VTEP_NONE, .next_table = "vnis",
+	.actions = { [OV_VTEP] = { OV_A_VTEP, 0, {} }, [OV_VTEP_NONE] = { OV_A_NONE, 0, {} } },
+	.default_action = OV_VTEP_NONE, .next_table = OV_T_VNIS,
 };
 
 /* A VNI is one slice's: its bridge domain (L2 overlay) or its VRF (L3). */
 static const struct dp_table_def vnis_def = {
-	.name = "vnis", .size = 4096, .n_fields = 1,
-	.fields = { { "vni", DP_T_U32, DP_MATCH_EXACT, OV_VNI_MAX } },
+	.name = OV_T_VNIS, .size = 4096, .n_fields = 1,
+	.fields = { { OV_F_VNI, DP_T_U32, DP_MATCH_EXACT, OV_VNI_MAX } },
 	.n_actions = 3,
 	.actions = {
-		[OV_VNI_L2] = { "l2", 2, { { "slice", DP_T_U16 }, { "bd", DP_T_U16, BD_MAX } } },
-		[OV_VNI_L3] = { "l3", 1, { { "slice", DP_T_U16 } } },
-		[OV_VNI_NONE] = { "none", 0, {} },
+		[OV_VNI_L2] = { OV_A_L2, 2, { { OV_F_SLICE, DP_T_U16 }, { OV_F_BD, DP_T_U16, BD_MAX } } },
+		[OV_VNI_L3] = { OV_A_L3, 1, { { OV_F_SLICE, DP_T_U16 } } },
+		[OV_VNI_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_VNI_NONE, .next_table = "peers",
+	.default_action = OV_VNI_NONE, .next_table = OV_T_PEERS,
 };
 
 /* Who may send into a slice: a peer's underlay address, and the tunnel its
  * frames arrive through (remote MACs are learned against it). */
 static const struct dp_table_def peers_def = {
-	.name = "peers", .size = 4096, .n_fields = 2,
-	.fields = { { "slice", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
+	.name = OV_T_PEERS, .size = 4096, .n_fields = 2,
+	.fields = { { OV_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = {
-		[OV_PEER] = { "peer", 1, { { "tunnel", DP_T_U32, TUNNEL_MAX } } },
-		[OV_PEER_NONE] = { "none", 0, {} },
+		[OV_PEER] = { OV_A_PEER, 1, { { OV_F_TUNNEL, DP_T_U32, TUNNEL_MAX } } },
+		[OV_PEER_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_PEER_NONE, .next_table = "fdb",
+	.default_action = OV_PEER_NONE, .next_table = SW_T_FDB,
 };
 
 /* A tunnel: one slice's frames to one peer site, over the path its policy
@@ -94,30 +96,30 @@ static const struct dp_table_def peers_def = {
  * the inner frame goes to that router MAC. meter (optional): a qos meter
  * that polices what goes into the tunnel, before its path is picked. */
 #define TUNNEL_PARAMS 8, {								\
-	{ "slice", DP_T_U16 }, { "vni", DP_T_U32, OV_VNI_MAX }, { "path", DP_T_U16, OV_PATH_MAX },	\
-	{ "ttl", DP_T_U8 }, { "dscp", DP_T_U8, OV_DSCP_COPY }, { "csum", DP_T_U8, 1 },		\
-	{ "rmac", DP_T_MAC, 0, true }, { "meter", DP_T_U32, QOS_METER_MAX, true } }
+	{ OV_F_SLICE, DP_T_U16 }, { OV_F_VNI, DP_T_U32, OV_VNI_MAX }, { OV_F_PATH, DP_T_U16, OV_PATH_MAX },	\
+	{ OV_F_TTL, DP_T_U8 }, { OV_F_DSCP, DP_T_U8, OV_DSCP_COPY }, { OV_F_CSUM, DP_T_U8, 1 },		\
+	{ OV_F_RMAC, DP_T_MAC, 0, true }, { OV_F_METER, DP_T_U32, QOS_METER_MAX, true } }
 static const struct dp_table_def tunnels_def = {
-	.name = "tunnels", .size = TUNNEL_MAX + 1, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },
+	.name = OV_T_TUNNELS, .size = TUNNEL_MAX + 1, .n_fields = 1,
+	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },
 	.n_actions = 3,
 	.actions = {
-		[OV_TUNNEL_VXLAN] = { "vxlan", TUNNEL_PARAMS },
-		[OV_TUNNEL_GENEVE] = { "geneve", TUNNEL_PARAMS },
-		[OV_TUNNEL_NONE] = { "none", 0, {} },
+		[OV_TUNNEL_VXLAN] = { OV_A_VXLAN, TUNNEL_PARAMS },
+		[OV_TUNNEL_GENEVE] = { OV_A_GENEVE, TUNNEL_PARAMS },
+		[OV_TUNNEL_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_TUNNEL_NONE, .next_table = "classes",
+	.default_action = OV_TUNNEL_NONE, .next_table = OV_T_CLASSES,
 };
 
 /* The underlay addresses of peer sites: only these get their probes
  * turned around. */
 static const struct dp_table_def endpoints_def = {
-	.name = "endpoints", .size = 4096, .n_fields = 1,
-	.fields = { { "ip", DP_T_IPV4, DP_MATCH_EXACT } },
+	.name = OV_T_ENDPOINTS, .size = 4096, .n_fields = 1,
+	.fields = { { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = {
-		[OV_ENDPOINT] = { "endpoint", 1, { { "site", DP_T_U16 } } },
-		[OV_ENDPOINT_NONE] = { "none", 0, {} },
+		[OV_ENDPOINT] = { OV_A_ENDPOINT, 1, { { OV_F_SITE, DP_T_U16 } } },
+		[OV_ENDPOINT_NONE] = { OV_A_NONE, 0, {} },
 	},
 	.default_action = OV_ENDPOINT_NONE,
 };
@@ -128,34 +130,34 @@ static const struct dp_table_def endpoints_def = {
  * ICMP echo to anything else), down after down_after probes unanswered,
  * up again after up_after answers in a row. mtu 0: the port's. */
 #define PATH_WHERE \
-	{ "src", DP_T_IPV4 }, { "dst", DP_T_IPV4 }, { "vrf", DP_T_U16 },		\
-	{ "mtu", DP_T_U16, DP_APIDEF_MTU_MAX }, { "gw", DP_T_IPV4 }
-#define PATH_PROBED 8, { PATH_WHERE, { "interval_ms", DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
-	{ "down_after", DP_T_U8, OV_SLA_DOWN_MAX }, { "up_after", DP_T_U8 } }
+	{ OV_F_SRC, DP_T_IPV4 }, { OV_F_DST, DP_T_IPV4 }, { OV_F_VRF, DP_T_U16 },		\
+	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IPV4 }
+#define PATH_PROBED 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 } }
 static const struct dp_table_def paths_def = {
-	.name = "paths", .size = OV_PATH_MAX + 1, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
+	.name = OV_T_PATHS, .size = OV_PATH_MAX + 1, .n_fields = 1,
+	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
 	.n_actions = 4,
 	.actions = {
-		[OV_PATH_STATIC] = { "static", 5, { PATH_WHERE } },
-		[OV_PATH_SXDP] = { "sxdp", PATH_PROBED },
-		[OV_PATH_ICMP] = { "icmp", PATH_PROBED },
-		[OV_PATH_NONE] = { "none", 0, {} },
+		[OV_PATH_STATIC] = { OV_A_STATIC, 5, { PATH_WHERE } },
+		[OV_PATH_SXDP] = { OV_A_SXDP, PATH_PROBED },
+		[OV_PATH_ICMP] = { OV_A_ICMP, PATH_PROBED },
+		[OV_PATH_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_PATH_NONE, .next_table = "neigh",
+	.default_action = OV_PATH_NONE, .next_table = SW_T_NEIGH,
 };
 
 /* Application classes, on the inner packet of a slice's frame (IPv4
  * addresses; an IPv6 packet has 0.0.0.0 for both). No match: class 0. */
 static const struct dp_table_def classes_def = {
-	.name = "classes", .size = 4096, .n_fields = DP_FK_FIELDS,
+	.name = OV_T_CLASSES, .size = 4096, .n_fields = DP_FK_FIELDS,
 	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
-		[OV_CLASS] = { "class", 1, { { "class", DP_T_U16, OV_CLASS_MAX } } },
-		[OV_CLASS_DEFAULT] = { "default", 0, {} },
+		[OV_CLASS] = { OV_A_CLASS, 1, { { OV_F_CLASS, DP_T_U16, OV_CLASS_MAX } } },
+		[OV_CLASS_DEFAULT] = { OV_A_DEFAULT, 0, {} },
 	},
-	.default_action = OV_CLASS_DEFAULT, .next_table = "policies",
+	.default_action = OV_CLASS_DEFAULT, .next_table = OV_T_POLICIES,
 };
 
 /* How a class of a tunnel picks its path (class 0: the tunnel's other
@@ -164,21 +166,21 @@ static const struct dp_table_def classes_def = {
  * weight over the up ones, a flow staying on its path while it is up; sla:
  * the first up one within the limits (0: no limit), else the first up. */
 #define POLICY_PATHS \
-	{ "p0", DP_T_U16, OV_PATH_MAX }, { "p1", DP_T_U16, OV_PATH_MAX },		\
-	{ "p2", DP_T_U16, OV_PATH_MAX }, { "p3", DP_T_U16, OV_PATH_MAX }
+	{ OV_F_P_ "0", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "1", DP_T_U16, OV_PATH_MAX },		\
+	{ OV_F_P_ "2", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "3", DP_T_U16, OV_PATH_MAX }
 static const struct dp_table_def policies_def = {
-	.name = "policies", .size = 16384, .n_fields = 2,
-	.fields = { { "tunnel", DP_T_U16, DP_MATCH_EXACT }, { "class", DP_T_U16, DP_MATCH_EXACT, OV_CLASS_MAX } },
+	.name = OV_T_POLICIES, .size = 16384, .n_fields = 2,
+	.fields = { { OV_F_TUNNEL, DP_T_U16, DP_MATCH_EXACT }, { OV_F_CLASS, DP_T_U16, DP_MATCH_EXACT, OV_CLASS_MAX } },
 	.n_actions = 4,
 	.actions = {
-		[OV_POLICY_FAILOVER] = { "failover", 4, { POLICY_PATHS } },
-		[OV_POLICY_BALANCE] = { "balance", 8, { POLICY_PATHS, { "w0", DP_T_U8 }, { "w1", DP_T_U8 },
-							   { "w2", DP_T_U8 }, { "w3", DP_T_U8 } } },
-		[OV_POLICY_SLA] = { "sla", 7, { POLICY_PATHS, { "rtt_ms", DP_T_U16 },
-						   { "jitter_ms", DP_T_U16 }, { "loss_pct", DP_T_U8, 100 } } },
-		[OV_POLICY_NONE] = { "none", 0, {} },
+		[OV_POLICY_FAILOVER] = { OV_A_FAILOVER, 4, { POLICY_PATHS } },
+		[OV_POLICY_BALANCE] = { OV_A_BALANCE, 8, { POLICY_PATHS, { OV_F_W_ "0", DP_T_U8 }, { OV_F_W_ "1", DP_T_U8 },
+							   { OV_F_W_ "2", DP_T_U8 }, { OV_F_W_ "3", DP_T_U8 } } },
+		[OV_POLICY_SLA] = { OV_A_SLA, 7, { POLICY_PATHS, { OV_F_RTT_MS, DP_T_U16 },
+						   { OV_F_JITTER_MS, DP_T_U16 }, { OV_F_LOSS_PCT, DP_T_U8, 100 } } },
+		[OV_POLICY_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_POLICY_NONE, .next_table = "paths",
+	.default_action = OV_POLICY_NONE, .next_table = OV_T_PATHS,
 };
 
 static int bad_path, bad_policy, bad_end;   /* table.write result codes of refusals */

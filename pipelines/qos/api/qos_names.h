@@ -37,6 +37,18 @@
 #define QOS_F_SUBPORT  "subport"
 #define QOS_F_PIPES    "pipes"
 #define QOS_F_QSIZE    "qsize"
+#define QOS_F_RED      "red"	/* a scheduler's RED on */
+#define QOS_F_TC       "tc"	/* dscp_tc's */
+#define QOS_F_QUEUE    "queue"
+/* meter_profiles' (derived: sxdp writes them from meters, control reads them) */
+#define QOS_F_TICKS_PER_BYTE_1 "ticks_per_byte_1"
+#define QOS_F_TICKS_PER_BYTE_2 "ticks_per_byte_2"
+#define QOS_F_DEPTH_1	       "depth_1"
+#define QOS_F_DEPTH_2	       "depth_2"
+#define QOS_F_MODE	       "mode"
+#define QOS_F_ACTS	       "acts"
+#define QOS_F_DSCPS	       "dscps"
+#define QOS_F_PCPS	       "pcps"
 
 /* actions */
 #define QOS_A_SRTCM   "srtcm"	/* meters */
@@ -49,6 +61,9 @@
 #define QOS_A_SCHED   "sched"	/* sched_ports */
 #define QOS_A_SUBPORT "subport"	/* sched_subports */
 #define QOS_A_PIPE    "pipe"	/* sched_pipes */
+#define QOS_A_TC      "tc"	/* dscp_tc */
+#define QOS_A_BEST_EFFORT "best_effort"
+#define QOS_A_PROFILE "profile"	/* meter_profiles */
 #define QOS_A_NONE    "none"
 
 #endif

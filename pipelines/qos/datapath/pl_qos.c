@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 
 #include "pl_qos.h"
+#include "qos_names.h"
 #include "qm_meter.h"
 #include "qs_sched.h"
 #include "dp_flowkey.h"
@@ -71,50 +72,50 @@ struct qos_profile {
 };
 _Static_assert(sizeof(struct qos_profile) <= DP_PARAMS_BYTES, "a profile fits an entry's params");
 
-#define METER_PARAMS_AC { "aware", DP_T_U8, 1, true }, { "charge", DP_T_U8, CHARGE_IP, true }
+#define METER_PARAMS_AC { QOS_F_AWARE, DP_T_U8, 1, true }, { QOS_F_CHARGE, DP_T_U8, CHARGE_IP, true }
 static const struct dp_table_def meters_def = {
-	.name = "meters", .size = QOS_METER_MAX + 1, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.name = QOS_T_METERS, .size = QOS_METER_MAX + 1, .n_fields = 1,
+	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
 	.n_actions = 4,
 	.actions = {
-		[QOS_SRTCM] = { "srtcm", 5, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 }, { "ebs", DP_T_U32 },
+		[QOS_SRTCM] = { QOS_A_SRTCM, 5, { { QOS_F_CIR, DP_T_U64 }, { QOS_F_CBS, DP_T_U32 }, { QOS_F_EBS, DP_T_U32 },
 					      METER_PARAMS_AC } },
-		[QOS_TRTCM] = { "trtcm", 6, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 }, { "pir", DP_T_U64 },
-					      { "pbs", DP_T_U32 }, METER_PARAMS_AC } },
-		[QOS_RFC4115] = { "rfc4115", 6, { { "cir", DP_T_U64 }, { "cbs", DP_T_U32 },
-						  { "eir", DP_T_U64 }, { "ebs", DP_T_U32 }, METER_PARAMS_AC } },
-		[QOS_METER_NONE] = { "none", 0, {} },
+		[QOS_TRTCM] = { QOS_A_TRTCM, 6, { { QOS_F_CIR, DP_T_U64 }, { QOS_F_CBS, DP_T_U32 }, { QOS_F_PIR, DP_T_U64 },
+					      { QOS_F_PBS, DP_T_U32 }, METER_PARAMS_AC } },
+		[QOS_RFC4115] = { QOS_A_RFC4115, 6, { { QOS_F_CIR, DP_T_U64 }, { QOS_F_CBS, DP_T_U32 },
+						  { QOS_F_EIR, DP_T_U64 }, { QOS_F_EBS, DP_T_U32 }, METER_PARAMS_AC } },
+		[QOS_METER_NONE] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = QOS_METER_NONE, .next_table = "meter_colors",
+	.default_action = QOS_METER_NONE, .next_table = QOS_T_METER_COLORS,
 };
 
 static const struct dp_table_def meter_colors_def = {
-	.name = "meter_colors", .size = 3 * (QOS_METER_MAX + 1), .n_fields = 2,
-	.fields = { { "meter", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX },
-		    { "color", DP_T_U8, DP_MATCH_EXACT, QM_RED } },
+	.name = QOS_T_METER_COLORS, .size = 3 * (QOS_METER_MAX + 1), .n_fields = 2,
+	.fields = { { QOS_F_METER, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX },
+		    { QOS_F_COLOR, DP_T_U8, DP_MATCH_EXACT, QM_RED } },
 	.n_actions = 4,
 	.actions = {
-		[QOS_PASS] = { "pass", 0, {} },
-		[QOS_DROP] = { "drop", 0, {} },
-		[QOS_REMARK] = { "remark", 2, { { "dscp", DP_T_U8, QOS_DSCP_KEEP },
-						{ "pcp", DP_T_U8, QOS_PCP_KEEP } } },
-		[QOS_COLOR_DEFAULT] = { "none", 0, {} },
+		[QOS_PASS] = { QOS_A_PASS, 0, {} },
+		[QOS_DROP] = { QOS_A_DROP, 0, {} },
+		[QOS_REMARK] = { QOS_A_REMARK, 2, { { QOS_F_DSCP, DP_T_U8, QOS_DSCP_KEEP },
+						{ QOS_F_PCP, DP_T_U8, QOS_PCP_KEEP } } },
+		[QOS_COLOR_DEFAULT] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = QOS_COLOR_DEFAULT, .next_table = "meter_profiles",
+	.default_action = QOS_COLOR_DEFAULT, .next_table = QOS_T_METER_PROFILES,
 };
 
 enum { PROFILE, PROFILE_NONE };
 static const struct dp_table_def profiles_def = {
-	.name = "meter_profiles", .size = QOS_METER_MAX + 1, .n_fields = 1,
-	.fields = { { "id", DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.name = QOS_T_METER_PROFILES, .size = QOS_METER_MAX + 1, .n_fields = 1,
+	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
 	.n_actions = 2,
 	.actions = {
-		[PROFILE] = { "profile", 10, {
-			{ "ticks_per_byte_1", DP_T_U64 }, { "ticks_per_byte_2", DP_T_U64 },
-			{ "depth_1", DP_T_U32 }, { "depth_2", DP_T_U32 }, { "mode", DP_T_U8 },
-			{ "aware", DP_T_U8 }, { "charge", DP_T_U8 }, { "acts", DP_T_U32 },
-			{ "dscps", DP_T_U32 }, { "pcps", DP_T_U32 } } },
-		[PROFILE_NONE] = { "none", 0, {} },
+		[PROFILE] = { QOS_A_PROFILE, 10, {
+			{ QOS_F_TICKS_PER_BYTE_1, DP_T_U64 }, { QOS_F_TICKS_PER_BYTE_2, DP_T_U64 },
+			{ QOS_F_DEPTH_1, DP_T_U32 }, { QOS_F_DEPTH_2, DP_T_U32 }, { QOS_F_MODE, DP_T_U8 },
+			{ QOS_F_AWARE, DP_T_U8 }, { QOS_F_CHARGE, DP_T_U8 }, { QOS_F_ACTS, DP_T_U32 },
+			{ QOS_F_DSCPS, DP_T_U32 }, { QOS_F_PCPS, DP_T_U32 } } },
+		[PROFILE_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = PROFILE_NONE, .derived = true,
 };
@@ -126,12 +127,12 @@ struct qos_vdn {
 	uint32_t meter;
 };
 static const struct dp_table_def vdns_def = {
-	.name = "vdns", .size = 4096, .n_fields = DP_FK_FIELDS,
+	.name = QOS_T_VDNS, .size = 4096, .n_fields = DP_FK_FIELDS,
 	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
-		[QOS_VDN] = { "vdn", 2, { { "pipe", DP_T_U16, 4095 }, { "meter", DP_T_U32, QOS_METER_MAX, true } } },
-		[QOS_VDN_NONE] = { "none", 0, {} },
+		[QOS_VDN] = { QOS_A_VDN, 2, { { QOS_F_PIPE, DP_T_U16, 4095 }, { QOS_F_METER, DP_T_U32, QOS_METER_MAX, true } } },
+		[QOS_VDN_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = QOS_VDN_NONE,
 };

@@ -20,6 +20,7 @@
 
 #include "qs_sched.h"
 #include "pl_qos.h"
+#include "qos_names.h"
 #include "dp_egress.h"
 #include "dp_flowkey.h"
 #include "dp_log.h"
@@ -58,50 +59,50 @@ struct pipe_p { uint64_t rate_bps, ceil_bps; };
 struct tc_p { uint8_t tc, queue; };
 
 static const struct dp_table_def sched_ports_def = {
-	.name = "sched_ports", .size = DP_PORTS_MAX, .n_fields = 1,
-	.fields = { { "port", DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 } },
+	.name = QOS_T_SCHED_PORTS, .size = DP_PORTS_MAX, .n_fields = 1,
+	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 } },
 	.n_actions = 2,
 	.actions = {
-		[SCHED] = { "sched", 5, { { "rate_bps", DP_T_U64 }, { "subports", DP_T_U16, SUBPORTS_MAX },
-					  { "pipes", DP_T_U16, PIPES_MAX }, { "qsize", DP_T_U16, 4096 },
-					  { "red", DP_T_U8, 1, true } } },
-		[SCHED_NONE] = { "none", 0, {} },
+		[SCHED] = { QOS_A_SCHED, 5, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_SUBPORTS, DP_T_U16, SUBPORTS_MAX },
+					  { QOS_F_PIPES, DP_T_U16, PIPES_MAX }, { QOS_F_QSIZE, DP_T_U16, 4096 },
+					  { QOS_F_RED, DP_T_U8, 1, true } } },
+		[SCHED_NONE] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = SCHED_NONE, .next_table = "sched_subports",
+	.default_action = SCHED_NONE, .next_table = QOS_T_SCHED_SUBPORTS,
 };
 
 static const struct dp_table_def sched_subports_def = {
-	.name = "sched_subports", .size = DP_PORTS_MAX * SUBPORTS_MAX, .n_fields = 2,
-	.fields = { { "port", DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
-		    { "slice", DP_T_U16, DP_MATCH_EXACT } },
+	.name = QOS_T_SCHED_SUBPORTS, .size = DP_PORTS_MAX * SUBPORTS_MAX, .n_fields = 2,
+	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
+		    { QOS_F_SLICE, DP_T_U16, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = {
-		[SUBPORT] = { "subport", 3, { { "rate_bps", DP_T_U64 }, { "ceil_bps", DP_T_U64, 0, true },
-					      { "subport", DP_T_U16, SUBPORTS_MAX - 1 } } },
-		[SUBPORT_NONE] = { "none", 0, {} },
+		[SUBPORT] = { QOS_A_SUBPORT, 3, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_CEIL_BPS, DP_T_U64, 0, true },
+					      { QOS_F_SUBPORT, DP_T_U16, SUBPORTS_MAX - 1 } } },
+		[SUBPORT_NONE] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = SUBPORT_NONE, .next_table = "sched_pipes",
+	.default_action = SUBPORT_NONE, .next_table = QOS_T_SCHED_PIPES,
 };
 
 static const struct dp_table_def sched_pipes_def = {
-	.name = "sched_pipes", .size = 16384, .n_fields = 3,
-	.fields = { { "port", DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
-		    { "slice", DP_T_U16, DP_MATCH_EXACT }, { "pipe", DP_T_U16, DP_MATCH_EXACT, PIPES_MAX - 1 } },
+	.name = QOS_T_SCHED_PIPES, .size = 16384, .n_fields = 3,
+	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
+		    { QOS_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { QOS_F_PIPE, DP_T_U16, DP_MATCH_EXACT, PIPES_MAX - 1 } },
 	.n_actions = 2,
 	.actions = {
-		[PIPE] = { "pipe", 2, { { "rate_bps", DP_T_U64 }, { "ceil_bps", DP_T_U64, 0, true } } },
-		[PIPE_NONE] = { "none", 0, {} },
+		[PIPE] = { QOS_A_PIPE, 2, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_CEIL_BPS, DP_T_U64, 0, true } } },
+		[PIPE_NONE] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = PIPE_NONE, .next_table = "dscp_tc",
+	.default_action = PIPE_NONE, .next_table = QOS_T_DSCP_TC,
 };
 
 static const struct dp_table_def dscp_tc_def = {
-	.name = "dscp_tc", .size = 64, .n_fields = 1,
-	.fields = { { "dscp", DP_T_U8, DP_MATCH_EXACT, 63 } },
+	.name = QOS_T_DSCP_TC, .size = 64, .n_fields = 1,
+	.fields = { { QOS_F_DSCP, DP_T_U8, DP_MATCH_EXACT, 63 } },
 	.n_actions = 2,
 	.actions = {
-		[TC] = { "tc", 2, { { "tc", DP_T_U8, TC_BE }, { "queue", DP_T_U8, RTE_SCHED_BE_QUEUES_PER_PIPE - 1 } } },
-		[TC_DEFAULT] = { "best_effort", 0, {} },
+		[TC] = { QOS_A_TC, 2, { { QOS_F_TC, DP_T_U8, TC_BE }, { QOS_F_QUEUE, DP_T_U8, RTE_SCHED_BE_QUEUES_PER_PIPE - 1 } } },
+		[TC_DEFAULT] = { QOS_A_BEST_EFFORT, 0, {} },
 	},
 	.default_action = TC_DEFAULT,
 };

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "qos_intent.h"
+#include "qos_names.h"
 #include "sw_intent.h"
 #include "sw_kind.h"
+#include "sw_names.h"
 
 #define METER_ID_MAX	4095
 /* A VDN's meter id is its pipe's (1..31); slices' meters take ids above those. */
@@ -220,7 +222,7 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		snprintf(key, sizeof(key), "slices/%s", name);
 		if (!cd_kx_failed(x) && (meter = cd_kx_alloc(x, "meter", key, SLICE_METER_MIN, METER_ID_MAX)) < 0)
 			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
-		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = "trtcm",
+		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = QOS_A_TRTCM,
 				     .rate = cir, .burst = cd_burst_of(cir), .peak = pir,
 				     .ebs = cd_burst_of(pir) };
 		cd_kx_run(x, &it, "/spec/rate");
@@ -249,7 +251,7 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 	json_array_foreach(json_object_get(spec, "routes"), i, r) {
 		const char *nh = cd_str(r, "via");
 		struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = sid, .addr = cd_str(r, "prefix"),
-				     .how = nh ? "via" : "drop", .nh = &nh, .n_nh = nh ? 1 : 0 };
+				     .how = nh ? SW_A_VIA : SW_A_DROP, .nh = &nh, .n_nh = nh ? 1 : 0 };
 
 		snprintf(ptr, sizeof(ptr), "/spec/routes/%zu", i);
 		if (nh == NULL && !json_is_true(json_object_get(r, "drop")))

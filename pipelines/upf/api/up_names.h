@@ -60,5 +60,8 @@
 #define UP_A_GTPU     "gtpu"	/* tunnel_peers */
 #define UP_A_GTPU6    "gtpu6"
 #define UP_A_NONE     "none"
+/* The switch's routes and routes6 into the UPF (a UE pool): sxdp names that
+ * action after the feature attached to switch.l3's "route" edge, the upf. */
+#define UP_A_ROUTE    "upf"
 
 #endif

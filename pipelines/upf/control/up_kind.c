@@ -12,8 +12,11 @@
 #include "gtp.h"
 #include "intent_cc.h"
 #include "qos_intent.h"
+#include "qos_names.h"
 #include "sw_intent.h"
 #include "sw_kind.h"
+#include "sw_names.h"
+#include "up_names.h"
 
 #define UPF_METER_MIN	4096	/* the UPF's meters: above the slices' and VDNs' */
 #define UPF_METER_MAX	16383
@@ -54,17 +57,18 @@ upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 		cd_kx_fail(x, "Failed", ptr, "no_space", "no meter id left (%d..%d)", UPF_METER_MIN, UPF_METER_MAX);
 		return 0;
 	}
-	struct intent it = { .kind = INTENT_METER_ADD, .id = id, .how = "trtcm", .rate = bps,
+	struct intent it = { .kind = INTENT_METER_ADD, .id = id, .how = QOS_A_TRTCM, .rate = bps,
 			     .burst = cd_burst_of(bps), .peak = bps, .ebs = cd_burst_of(bps) };
 	return cd_kx_run(x, &it, ptr) < 0 ? 0 : id;
 }
 
 /* The N3 or N9 link of a UPF: an SVI in the underlay on its port (the
  * peers' ARP or NDP answered, theirs resolved) and its GTP-U endpoint, over
- * IPv4 or IPv6 as its address is. Its endpoint id, 0 when absent or failed. */
+ * IPv4 or IPv6 as its address is, its interface entry of action @act. Its
+ * endpoint id, 0 when absent or failed. */
 static json_int_t
-upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, json_int_t under, json_int_t sid,
-	 json_t *u)
+upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, const char *act, json_int_t under,
+	 json_int_t sid, json_t *u)
 {
 	json_t *l = json_object_get(spec, which), *p;
 	char key[200], ptr[64], what[96], ip[64];
@@ -99,8 +103,9 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, jso
 	cd_kx_run(x, &it, ptr);
 	v6 = cc_af_of(cd_str(l, "address")) == AF_INET6;
 	snprintf(key, sizeof(key), "%s/%d", cd_addr_part(cd_str(l, "address"), ip, sizeof(ip)), v6 ? 128 : 32);
-	json_array_append_new(u, cd_kx_upd(v6 ? "upf_interfaces6" : "upf_interfaces", json_pack("{s:s}", "dst", key), which,
-				     json_pack("{s:I,s:I}", "slice", sid, "id", id)));
+	json_array_append_new(u, cd_kx_upd(v6 ? UP_T_INTERFACES6 : UP_T_INTERFACES,
+					   json_pack("{s:s}", UP_F_DST, key), act,
+					   json_pack("{s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id)));
 	return id;
 }
 
@@ -108,15 +113,15 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, jso
 static json_t *
 upf_far(json_int_t peer, json_int_t teid, json_int_t qfi, json_int_t urr, json_int_t threshold)
 {
-	json_t *f = json_pack("{s:I}", "urr", urr);
+	json_t *f = json_pack("{s:I}", UP_F_URR, urr);
 
 	if (peer) {
-		json_object_set_new(f, "peer", json_integer(peer));
-		json_object_set_new(f, "teid", json_integer(teid));
-		json_object_set_new(f, "qfi", json_integer(qfi));
+		json_object_set_new(f, UP_F_PEER, json_integer(peer));
+		json_object_set_new(f, UP_F_TEID, json_integer(teid));
+		json_object_set_new(f, UP_F_QFI, json_integer(qfi));
 	}
 	if (threshold)
-		json_object_set_new(f, "threshold", json_integer(threshold));
+		json_object_set_new(f, UP_F_THRESHOLD, json_integer(threshold));
 	return f;
 }
 
@@ -184,51 +189,54 @@ upf_session(struct cd_kx *x, const char *name, json_t *ss, size_t i, json_int_t 
 	/* uplink: the anchor's (UL CL: the local DNs' apps break out), else out */
 	s_ul = an ? upf_far(anc, cd_num(an, "teid", 0), cd_num(an, "qfi", UPF_QFI_COPY), urr_ul, thr) :
 		    upf_far(0, 0, 0, urr_ul, thr);
-	json_object_set_new(s_ul, "id", json_integer(id));
-	json_object_set_new(s_ul, "ue", json_string(ue));
-	json_object_set_new(s_ul, "slice", json_integer(sid));
-	json_object_set_new(s_ul, "ohr", json_integer(ohr));
+	json_object_set_new(s_ul, UP_F_ID, json_integer(id));
+	json_object_set_new(s_ul, UP_F_UE, json_string(ue));
+	json_object_set_new(s_ul, UP_F_SLICE, json_integer(sid));
+	json_object_set_new(s_ul, UP_F_OHR, json_integer(ohr));
 	if (an && json_object_size(apps))
-		json_object_set_new(s_ul, "apps", json_integer(1));
+		json_object_set_new(s_ul, UP_F_APPS, json_integer(1));
 	s_dl = strcmp(state, "forward") == 0 ? upf_far(gnb, cd_num(dl, "teid", 0), cd_num(dl, "qfi", 0), urr_dl, thr) :
 		json_object();
-	json_object_set_new(s_dl, "id", json_integer(id));
+	json_object_set_new(s_dl, UP_F_ID, json_integer(id));
 	if (json_object_get(ss, "ambr_ul_bps") != NULL) {
 		snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/ul", name, id);
-		json_object_set_new(s_ul, "ambr", json_integer(upf_meter(x, key, cd_num(ss, "ambr_ul_bps", 0), ptr)));
+		json_object_set_new(s_ul, UP_F_AMBR, json_integer(upf_meter(x, key, cd_num(ss, "ambr_ul_bps", 0), ptr)));
 	}
 	if (json_object_get(ss, "ambr_dl_bps") != NULL && strcmp(state, "forward") == 0) {
 		snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/dl", name, id);
-		json_object_set_new(s_dl, "ambr", json_integer(upf_meter(x, key, cd_num(ss, "ambr_dl_bps", 0), ptr)));
+		json_object_set_new(s_dl, UP_F_AMBR, json_integer(upf_meter(x, key, cd_num(ss, "ambr_dl_bps", 0), ptr)));
 	}
 	if (closed) {   /* the gate closed: nothing forwarded, nothing metered or counted */
 		json_decref(s_ul);
 		json_decref(s_dl);
-		s_ul = json_pack("{s:I,s:s,s:I,s:I}", "id", id, "ue", ue, "slice", sid, "ohr", ohr);
-		s_dl = json_pack("{s:I}", "id", id);
+		s_ul = json_pack("{s:I,s:s,s:I,s:I}", UP_F_ID, id, UP_F_UE, ue, UP_F_SLICE, sid, UP_F_OHR, ohr);
+		s_dl = json_pack("{s:I}", UP_F_ID, id);
 	}
-	json_array_append_new(u, cd_kx_upd("sessions_uplink", json_pack("{s:I,s:I}", "iface", n3, "teid",
+	json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_UPLINK, json_pack("{s:I,s:I}", UP_F_IFACE, n3, UP_F_TEID,
 					cd_num(ul, "teid", 0)),
-				     closed ? "drop" : an ? "fwd_n9" : "fwd_n6", s_ul));
-	state = closed ? "drop" : strcmp(state, "forward") == 0 ? "encap_n3" : state;
+				     closed ? UP_A_DROP : an ? UP_A_FWD_N9 : UP_A_FWD_N6, s_ul));
+	state = closed ? UP_A_DROP : strcmp(state, "forward") == 0 ? UP_A_ENCAP_N3 : state;
 	if (an) {
 		json_t *s9 = json_deep_copy(s_dl);
 
-		json_object_set_new(s9, "slice", json_integer(sid));
-		json_array_append_new(u, cd_kx_upd("sessions_n9_downlink", json_pack("{s:I,s:I}", "iface", n9, "teid",
+		json_object_set_new(s9, UP_F_SLICE, json_integer(sid));
+		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_N9_DOWNLINK,
+						   json_pack("{s:I,s:I}", UP_F_IFACE, n9, UP_F_TEID,
 						cd_num(an, "n9_teid", 0)), state, s9));
 		if (!closed)
 			json_object_foreach(apps, dn, aid)
-				json_array_append_new(u, cd_kx_upd("terminations_uplink",
-							     json_pack("{s:I,s:I}", "session", id, "app",
-								       json_integer_value(aid)), "fwd_n6",
-							     json_pack("{s:I}", "urr", urr_ul)));
+				json_array_append_new(u, cd_kx_upd(UP_T_TERMINATIONS_UPLINK,
+							     json_pack("{s:I,s:I}", UP_F_SESSION, id, UP_F_APP,
+								       json_integer_value(aid)), UP_A_FWD_N6,
+							     json_pack("{s:I}", UP_F_URR, urr_ul)));
 	}
 	if (ue6 != NULL)
-		json_array_append_new(u, cd_kx_upd("sessions_downlink6", json_pack("{s:I,s:s}", "slice", sid, "ue", net6),
+		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_DOWNLINK6,
+						   json_pack("{s:I,s:s}", UP_F_SLICE, sid, UP_F_UE, net6),
 					     state, json_incref(s_dl)));
 	if (cd_str(ss, "ue") != NULL)
-		json_array_append_new(u, cd_kx_upd("sessions_downlink", json_pack("{s:I,s:s}", "slice", sid, "ue", ue),
+		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_DOWNLINK,
+						   json_pack("{s:I,s:s}", UP_F_SLICE, sid, UP_F_UE, ue),
 					     state, json_incref(s_dl)));
 	json_decref(s_dl);
 	cd_kx_apply(x, u, ptr);
@@ -245,13 +253,14 @@ upf_peer(json_t *v, json_t *l, json_int_t id, json_int_t under)
 
 	cd_addr_part(cd_str(l, "address"), ip, sizeof(ip));
 	if (cc_af_of(ip) == AF_INET6)
-		return cd_kx_upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu6",
-			   json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "src", ip, "dst", cd_str(v, "address"), "vrf", under,
-				     "sport", GTPU_UDP_PORT, "mtu", 0, "dscp", cd_num(v, "dscp", 64)));
-	return cd_kx_upd("tunnel_peers", json_pack("{s:I}", "id", id), "gtpu",
-		   json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "src", ip, "dst", cd_str(v, "address"), "gw",
-			     cd_str(v, "gateway") ? cd_str(v, "gateway") : cd_str(v, "address"), "vrf", under, "sport",
-			     GTPU_UDP_PORT, "mtu", 0, "dscp", cd_num(v, "dscp", 64)));
+		return cd_kx_upd(UP_T_TUNNEL_PEERS, json_pack("{s:I}", UP_F_ID, id), UP_A_GTPU6,
+			   json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", UP_F_SRC, ip, UP_F_DST, cd_str(v, "address"),
+				     UP_F_VRF, under, UP_F_SPORT, GTPU_UDP_PORT, UP_F_MTU, 0, UP_F_DSCP,
+				     cd_num(v, "dscp", 64)));
+	return cd_kx_upd(UP_T_TUNNEL_PEERS, json_pack("{s:I}", UP_F_ID, id), UP_A_GTPU,
+		   json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", UP_F_SRC, ip, UP_F_DST, cd_str(v, "address"), UP_F_GW,
+			     cd_str(v, "gateway") ? cd_str(v, "gateway") : cd_str(v, "address"), UP_F_VRF, under,
+			     UP_F_SPORT, GTPU_UDP_PORT, UP_F_MTU, 0, UP_F_DSCP, cd_num(v, "dscp", 64)));
 }
 
 /* A UPF: its links (N3, N9) with their GTP-U endpoints, its N6 addresses,
@@ -308,7 +317,7 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 	if (p->run.active)
 		return upf_sessions(x, name, spec);
 	s = sw_kind_slice(x, spec);
-	if (!cd_tables_has(cd_kx_tables(x), "sessions_uplink")) {
+	if (!cd_tables_has(cd_kx_tables(x), UP_T_SESSIONS_UPLINK)) {
 		cd_kx_wait_for(x, "/spec", "sxdp with the upf feature (a port of role n3 in the upf pipeline)");
 		return false;
 	}
@@ -318,15 +327,16 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 	u = json_array();
 	peer_ids = json_object();
 	apps = json_object();
-	n3 = upf_link(x, name, spec, "n3", under, sid, u);
-	n9 = upf_link(x, name, spec, "n9", under, sid, u);
+	n3 = upf_link(x, name, spec, "n3", UP_A_N3, under, sid, u);
+	n9 = upf_link(x, name, spec, "n9", UP_A_N9, under, sid, u);
 	json_array_foreach(json_object_get(spec, "n6_addresses"), i, v) {
 		snprintf(key, sizeof(key), "%s/32", json_string_value(v));
-		json_array_append_new(u, cd_kx_upd("upf_interfaces", json_pack("{s:s}", "dst", key), "n6",
-					     json_pack("{s:I}", "slice", sid)));
+		json_array_append_new(u, cd_kx_upd(UP_T_INTERFACES, json_pack("{s:s}", UP_F_DST, key), UP_A_N6,
+					     json_pack("{s:I}", UP_F_SLICE, sid)));
 	}
-	json_array_append_new(u, cd_kx_upd("routes", json_pack("{s:I,s:s}", "vrf", sid, "dst", cd_str(spec, "ue_pool")),
-				     "upf", NULL));
+	json_array_append_new(u, cd_kx_upd(SW_T_ROUTES,
+					   json_pack("{s:I,s:s}", SW_F_VRF, sid, SW_F_DST, cd_str(spec, "ue_pool")),
+					   UP_A_ROUTE, NULL));
 	if (cd_str(spec, "ue_pool6") != NULL) {
 		char ip[64];
 
@@ -338,13 +348,13 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 			json_decref(apps);
 			return false;
 		}
-		json_array_append_new(u, cd_kx_upd("routes6", json_pack("{s:I,s:s}", "vrf", sid, "dst",
-								 cd_str(spec, "ue_pool6")), "upf", NULL));
+		json_array_append_new(u, cd_kx_upd(SW_T_ROUTES6, json_pack("{s:I,s:s}", SW_F_VRF, sid, SW_F_DST,
+								 cd_str(spec, "ue_pool6")), UP_A_ROUTE, NULL));
 	}
 	if (json_object_get(spec, "rate_bps") != NULL) {
 		snprintf(key, sizeof(key), "upf/%s", name);
-		json_array_append_new(u, cd_kx_upd("upf_slices", json_pack("{s:I}", "slice", sid), "slice",
-					     json_pack("{s:I}", "meter", upf_meter(x, key, cd_num(spec, "rate_bps", 0),
+		json_array_append_new(u, cd_kx_upd(UP_T_SLICES, json_pack("{s:I}", UP_F_SLICE, sid), UP_A_SLICE,
+					     json_pack("{s:I}", UP_F_METER, upf_meter(x, key, cd_num(spec, "rate_bps", 0),
 									       "/spec/rate_bps"))));
 	}
 	json_array_foreach(json_object_get(spec, "peers"), i, v) {
@@ -374,8 +384,9 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 		json_array_append_new(u, upf_peer(v, l, id, under));
 		if (v6 && cd_str(v, "gateway")) {   /* a host route: the switch routes the outer packets */
 			snprintf(key, sizeof(key), "%s/128", cd_str(v, "address"));
-			json_array_append_new(u, cd_kx_upd("routes6", json_pack("{s:I,s:s}", "vrf", under, "dst", key), "via",
-						     json_pack("{s:s}", "nh", cd_str(v, "gateway"))));
+			json_array_append_new(u, cd_kx_upd(SW_T_ROUTES6,
+							   json_pack("{s:I,s:s}", SW_F_VRF, under, SW_F_DST, key), SW_A_VIA,
+						     json_pack("{s:s}", SW_F_NH, cd_str(v, "gateway"))));
 		}
 	}
 	json_array_foreach(json_object_get(spec, "local_dns"), i, v) {
@@ -396,15 +407,15 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 				cd_kx_fail(x, "Failed", "/spec/local_dns", "bad_value", "'%s' is no IPv4 or IPv6 prefix", ps);
 				break;
 			}
-			m = json_pack("{s:I,s:o}", "slice", sid, "remote", rm);
+			m = json_pack("{s:I,s:o}", UP_F_SLICE, sid, UP_F_REMOTE, rm);
 			if (ports != NULL)
-				json_object_set_new(m, "port", json_pack("{s:O,s:O}", "min", json_array_get(ports, 0),
+				json_object_set_new(m, UP_F_PORT, json_pack("{s:O,s:O}", "min", json_array_get(ports, 0),
 									"max", json_array_get(ports, 1)));
 			if (json_object_get(v, "proto") != NULL)
-				json_object_set_new(m, "proto", json_pack("{s:I,s:I}", "value", cd_num(v, "proto", 0),
+				json_object_set_new(m, UP_F_PROTO, json_pack("{s:I,s:I}", "value", cd_num(v, "proto", 0),
 									 "mask", (json_int_t)255));
-			e = cd_kx_upd(cc_af_of(ps) == AF_INET6 ? "applications6" : "applications", m, "app",
-				json_pack("{s:I}", "app", app));
+			e = cd_kx_upd(cc_af_of(ps) == AF_INET6 ? UP_T_APPLICATIONS6 : UP_T_APPLICATIONS, m, UP_A_APP,
+				json_pack("{s:I}", UP_F_APP, app));
 			json_object_set_new(e, "priority", json_integer(100));
 			json_array_append_new(u, e);
 		}
