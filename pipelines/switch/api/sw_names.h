@@ -38,9 +38,9 @@
 #define SW_F_NH	     "nh"
 #define SW_F_N	     "n"	/* an ECMP route's next hops */
 #define SW_F_NH_FMT  "nh%d"	/* nh0.. */
-#define SW_F_NH(i)   "nh" #i	/* ... as the datapath declares them: SW_F_NH(0) */
+#define SW_F_NH_N(i) "nh" #i	/* ... as the datapath declares them: SW_F_NH_N(0) */
 #define SW_F_T_FMT   "t%d"	/* a flood entry's tunnels, t0..t7 */
-#define SW_F_T(i)    "t" #i
+#define SW_F_T_N(i)  "t" #i
 #define SW_F_DMAC    "dmac"
 #define SW_F_SMAC    "smac"
 #define SW_F_ID	     "id"

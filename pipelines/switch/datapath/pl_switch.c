@@ -68,10 +68,10 @@ static const struct dp_table_def flood_def = {
 	.n_actions = 2,
 	/* tunnels: head-end replication to the domain's peer sites (0: none) */
 	.actions = { { SW_A_FLOOD, 1 + SW_FLOOD_TUNNELS, { { SW_F_PORTS, DP_T_U32 },
-		{ SW_F_T(0), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(1), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T(2), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(3), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T(4), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(5), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T(7), DP_T_U32, SW_TUNNEL_MAX, true } } },
+		{ SW_F_T_N(0), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(1), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T_N(2), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(3), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T_N(4), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(5), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T_N(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(7), DP_T_U32, SW_TUNNEL_MAX, true } } },
 		{ SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
@@ -109,8 +109,8 @@ static struct dp_table_def routes_def = {
 	.n_actions = 8,
 	.actions = {
 		[SW_RT_VIA] = { SW_A_VIA, 1, { { SW_F_NH, DP_T_IPV4 } } },
-		[SW_RT_ECMP] = { SW_A_ECMP, 5, { { SW_F_N, DP_T_U8 }, { SW_F_NH(0), DP_T_IPV4 }, { SW_F_NH(1), DP_T_IPV4 },
-					      { SW_F_NH(2), DP_T_IPV4 }, { SW_F_NH(3), DP_T_IPV4 } } },
+		[SW_RT_ECMP] = { SW_A_ECMP, 5, { { SW_F_N, DP_T_U8 }, { SW_F_NH_N(0), DP_T_IPV4 }, { SW_F_NH_N(1), DP_T_IPV4 },
+					      { SW_F_NH_N(2), DP_T_IPV4 }, { SW_F_NH_N(3), DP_T_IPV4 } } },
 		ROUTE_ACTIONS_LOCAL,
 	},
 	.default_action = SW_RT_UNREACHABLE, .next_table = SW_T_NEXTHOPS,
@@ -174,8 +174,8 @@ static struct dp_table_def routes6_def = {
 	.n_actions = 8,
 	.actions = {
 		[SW_RT_VIA] = { SW_A_VIA, 1, { { SW_F_NH, DP_T_IPV6 } } },
-		[SW_RT_ECMP] = { SW_A_ECMP, 3, { { SW_F_N, DP_T_U8, SW_ECMP6_MAX }, { SW_F_NH(0), DP_T_IPV6 },
-					      { SW_F_NH(1), DP_T_IPV6 } } },
+		[SW_RT_ECMP] = { SW_A_ECMP, 3, { { SW_F_N, DP_T_U8, SW_ECMP6_MAX }, { SW_F_NH_N(0), DP_T_IPV6 },
+					      { SW_F_NH_N(1), DP_T_IPV6 } } },
 		ROUTE_ACTIONS_LOCAL,
 	},
 	.default_action = SW_RT_UNREACHABLE, .next_table = SW_T_NEXTHOPS,
