@@ -6,6 +6,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_diff.h"
 #include "cd_gc.h"
 #include "cd_health.h"
 #include "cd_lag.h"
@@ -18,7 +19,6 @@
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
-#define DIFF_SLICE	 4096	/* keys compared in one slice of a whole diff */
 #define WRITE_BATCH	 4096	/* updates in one table.write */
 
 /* A dry run waiting or under way. */
@@ -38,25 +38,6 @@ struct waiter {
 	struct event *timer;
 	cd_sync_waiter *fn;
 	void *arg;
-};
-
-struct wkey {
-	json_int_t order;
-	const char *table, *key;
-};
-
-/*
- * Two sets of entries ({"TABLE": {"KEY": entry}}) compared in slices: the
- * keys of @a for which @differs says so (pass 0), then those of @b that @a
- * lacks (pass 1), into @marked ({"TABLE": {"KEY": true}}).
- */
-struct keycmp {
-	json_t *a, *b, *marked;
-	bool (*differs)(struct cd_sync *s, const char *table, const char *key, json_t *e);
-	json_t *rows;
-	const char *name;
-	void *it;
-	int pass, table;
 };
 
 struct cd_sync {
@@ -88,15 +69,13 @@ struct cd_sync {
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
 	struct cd_own own;		/* owned, owners and ids as the store keeps them */
-	struct keycmp cmp;		/* a whole diff's */
+	struct cd_diff_cmp cmp;		/* a whole diff's */
 	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
 	 * (each diffed, owned and written as a run of its own), in the order
 	 * writes go: what an entry needs first, deletes last */
-	struct wkey *wk;
-	size_t wk_n, wk_at;
-	json_t *wk_keys;		/* holds the keys' strings */
+	struct cd_diff_plan plan;
 	bool chunking, chunk_wrote;
-	struct keycmp dcmp;		/* a dry run's that compiled everything */
+	struct cd_diff_cmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
 
 	/* the run under way */
@@ -135,15 +114,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-keycmp_clear(struct keycmp *k)
-{
-	json_decref(k->a);
-	json_decref(k->b);
-	json_decref(k->marked);
-	*k = (struct keycmp){ 0 };
 }
 
 static void run_start(struct cd_sync *s);
@@ -296,13 +266,9 @@ run_clear(struct cd_sync *s)
 	json_decref(s->mine);
 	s->mine = NULL;
 	json_decref(s->keys);
-	keycmp_clear(&s->cmp);
+	cd_diff_cmp_clear(&s->cmp);
 	s->results = s->keys = NULL;
-	free(s->wk);
-	s->wk = NULL;
-	s->wk_n = s->wk_at = 0;
-	json_decref(s->wk_keys);
-	s->wk_keys = NULL;
+	cd_diff_plan_clear(&s->plan);
 	s->chunking = s->chunk_wrote = false;
 	json_decref(s->gens);
 	cd_gc_free(s->have);
@@ -621,32 +587,6 @@ end_marker_if_moved(struct cd_sync *s, json_t *u, json_t *prev, json_t *sent)
 	ctl_async_call(s->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
 }
 
-/* Owned entries no compiled intent wants whose owner cannot be read (a
- * quarantined intent's; any unknown owner's while one is): kept in sxdp
- * until an operator decides. TABLE → KEY → seq (new). */
-static json_t *
-kept_entries(struct cd_sync *s)
-{
-	json_t *out = json_object(), *owners = cd_res_state(s->res, "owners"), *rows, *v;
-	const char *t, *k;
-
-	if (!cd_res_quarantined(s->res, NULL))
-		return out;
-	json_object_foreach(cd_res_state(s->res, "owned"), t, rows) {
-		json_object_foreach(rows, k, v) {
-			const char *who = json_string_value(json_object_get(json_object_get(owners, t), k));
-
-			if (json_object_get(json_object_get(s->c.want, t), k) != NULL ||
-			    (who != NULL && !cd_res_quarantined(s->res, who)))
-				continue;
-			if (json_object_get(out, t) == NULL)
-				json_object_set_new(out, t, json_object());
-			json_object_set(json_object_get(out, t), k, v);
-		}
-	}
-	return out;
-}
-
 /* The next batch of the run's writes, from s->sent_at + s->sent_n (0, 0:
  * the first), or the end of them: what sxcd owns stored, the run over. A
  * run's writes go in batches of WRITE_BATCH, in order (what an entry needs
@@ -815,34 +755,15 @@ write_diff(struct cd_sync *s)
 	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
-	s->kept = kept_entries(s);
+	s->kept = cd_diff_kept(s->res, s->c.want);
 	mine = json_object_size(s->kept) ? json_deep_copy(owned) : json_incref(owned);
 	json_object_foreach(s->kept, t, rows)
 		json_object_foreach(rows, k, v)
 			json_object_del(json_object_get(mine, t), k);
 	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
 	json_decref(mine);
-	if (!s->whole) {   /* what this run owns after it, as compiled now */
-		json_t *rows2, *x2;
-		const char *t2, *k2;
-
-		s->wseq = json_object();
-		s->wowner = json_object();
-		json_object_foreach(s->keys, t2, rows2) {
-			json_t *q = json_object_get(s->c.seq, t2), *w = json_object_get(s->c.owner, t2);
-
-			json_object_set_new(s->wseq, t2, json_object());
-			json_object_set_new(s->wowner, t2, json_object());
-			json_object_foreach(rows2, k2, x2) {
-				if (json_object_get(q, k2) != NULL)
-					json_object_set_new(json_object_get(s->wseq, t2), k2,
-							    json_integer(json_integer_value(json_object_get(q, k2))));
-				if (json_object_get(w, k2) != NULL)
-					json_object_set_new(json_object_get(s->wowner, t2), k2,
-							    json_string(json_string_value(json_object_get(w, k2))));
-			}
-		}
-	}
+	if (!s->whole)   /* what this run owns after it, as compiled now */
+		cd_diff_snapshot(s->keys, s->c.seq, s->c.owner, &s->wseq, &s->wowner);
 	if (json_array_size(s->diff) == 0) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
@@ -874,52 +795,13 @@ write_diff(struct cd_sync *s)
 
 #define KEYS_CHUNK 8192	/* keys a whole diff writes at a time */
 
-static void mark(json_t *keys, const char *table, const char *key);
 static void more_work(struct cd_sync *s);
-
-static int
-wkey_cmp(const void *a, const void *b)
-{
-	json_int_t x = ((const struct wkey *)a)->order, y = ((const struct wkey *)b)->order;
-
-	return (x > y) - (x < y);
-}
-
-/* The keys of a whole diff (s->keys, taken) in the order writes go: the
- * wanted ones by the compile's order, then deletes in the reverse of the
- * order they were owned in. */
-static int
-chunk_plan(struct cd_sync *s)
-{
-	json_t *owned = cd_res_state(s->res, "owned"), *rows, *v;
-	const char *t, *k;
-
-	if ((s->wk = calloc(cd_tables_count(s->keys) + 1, sizeof(*s->wk))) == NULL)
-		return -ENOMEM;
-	json_object_foreach(s->keys, t, rows) {
-		json_t *q = json_object_get(s->c.seq, t), *o = json_object_get(owned, t);
-
-		json_object_foreach(rows, k, v) {
-			json_t *sq = json_object_get(q, k);
-
-			s->wk[s->wk_n++] = (struct wkey){ .table = t, .key = k, .order = sq != NULL ?
-				json_integer_value(sq) : INT64_MAX / 2 - json_integer_value(json_object_get(o, k)) };
-		}
-	}
-	qsort(s->wk, s->wk_n, sizeof(*s->wk), wkey_cmp);
-	s->wk_keys = s->keys;
-	s->keys = NULL;
-	s->wk_at = 0;
-	return 0;
-}
 
 /* The next chunk's keys, diffed and written as a run's. */
 static void
 chunk_next(struct cd_sync *s)
 {
-	s->keys = json_object();
-	for (size_t n = 0; n < KEYS_CHUNK && s->wk_at < s->wk_n; n++, s->wk_at++)
-		mark(s->keys, s->wk[s->wk_at].table, s->wk[s->wk_at].key);
+	s->keys = cd_diff_plan_next(&s->plan, KEYS_CHUNK);
 	write_diff(s);
 }
 
@@ -929,7 +811,7 @@ static void
 chunk_done(struct cd_sync *s, bool wrote)
 {
 	s->chunk_wrote = s->chunk_wrote || wrote;
-	if (s->wk == NULL || s->wk_at >= s->wk_n) {
+	if (cd_diff_plan_done(&s->plan)) {
 		run_finish(s, s->chunk_wrote);
 		return;
 	}
@@ -945,91 +827,21 @@ chunk_done(struct cd_sync *s, bool wrote)
 	more_work(s);
 }
 
-static void
-mark(json_t *keys, const char *table, const char *key)
-{
-	json_t *t = json_object_get(keys, table);
-
-	if (t == NULL) {
-		json_object_set_new(keys, table, json_object());
-		t = json_object_get(keys, table);
-	}
-	json_object_set_new(t, key, json_true());
-}
-
-/* json_equal, but two absent values are the same too */
-static bool
-same(json_t *a, json_t *b)
-{
-	return a == b || (a != NULL && b != NULL && json_equal(a, b));
-}
-
-static void
-keycmp_start(struct keycmp *k, json_t *a, json_t *b,
-	     bool (*differs)(struct cd_sync *, const char *, const char *, json_t *))
-{
-	keycmp_clear(k);
-	*k = (struct keycmp){ .a = json_incref(a), .b = json_incref(b), .marked = json_object(),
-			      .differs = differs };
-}
-
-/* DIFF_SLICE keys more; true when done. */
-static bool
-keycmp_slice(struct cd_sync *s, struct keycmp *k)
-{
-	json_t *top = k->pass == 0 ? k->a : k->b;
-	size_t n = 0;
-
-	while (k->pass < 2) {
-		if (k->it == NULL) {   /* the next table */
-			size_t ti = 0;
-			void *it;
-
-			for (it = json_object_iter(top); it != NULL && ti < (size_t)k->table;
-			     it = json_object_iter_next(top, it))
-				ti++;
-			if (it == NULL) {
-				k->pass++;
-				k->table = 0;
-				top = k->b;
-				continue;
-			}
-			k->rows = json_object_iter_value(it);
-			k->name = json_object_iter_key(it);
-			if ((k->it = json_object_iter(k->rows)) == NULL) {
-				k->table++;
-				continue;
-			}
-		}
-		for (; k->it != NULL; k->it = json_object_iter_next(k->rows, k->it)) {
-			const char *key = json_object_iter_key(k->it);
-
-			if (n++ >= DIFF_SLICE)
-				return false;
-			if (k->pass == 0 ? k->differs(s, k->name, key, json_object_iter_value(k->it)) :
-			    json_object_get(json_object_get(k->a, k->name), key) == NULL)
-				mark(k->marked, k->name, key);
-		}
-		k->table++;
-	}
-	return true;
-}
-
 /* A whole diff's test (after a whole compile or read): what differs in
  * sxdp, and what sxcd records it owns (and whose) that differs from what
  * it wants. */
 static bool
-run_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+run_differs(void *ctx, const char *table, const char *key, json_t *e)
 {
+	struct cd_sync *s = ctx;
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
 	json_t *h = json_object_get(json_object_get(s->have, table), key);
 
-	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !same(json_object_get(h, "params"), json_object_get(e, "params")) ||
-	       !same(json_object_get(json_object_get(owned, table), key),
-		     json_object_get(json_object_get(s->c.seq, table), key)) ||
-	       !same(json_object_get(json_object_get(owners, table), key),
-		     json_object_get(json_object_get(s->c.owner, table), key));
+	return cd_diff_entry_differs(h, e) ||
+	       !cd_diff_same(json_object_get(json_object_get(owned, table), key),
+			     json_object_get(json_object_get(s->c.seq, table), key)) ||
+	       !cd_diff_same(json_object_get(json_object_get(owners, table), key),
+			     json_object_get(json_object_get(s->c.owner, table), key));
 }
 
 static void
@@ -1037,7 +849,7 @@ diff_and_write(struct cd_sync *s)
 {
 	if (s->keys == NULL) {
 		/* the wanted ones, then the owned ones nobody wants */
-		keycmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs);
+		cd_diff_cmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs, s);
 		s->comparing = true;
 		more_work(s);
 		return;
@@ -1220,14 +1032,16 @@ work(struct cd_sync *s)
 		return;
 	}
 	if (s->comparing) {
-		if (!keycmp_slice(s, &s->cmp)) {
+		if (!cd_diff_cmp_slice(&s->cmp)) {
 			more_work(s);
 			return;
 		}
 		s->comparing = false;
 		s->keys = json_incref(s->cmp.marked);
-		keycmp_clear(&s->cmp);
-		if (cd_tables_count(s->keys) > KEYS_CHUNK && chunk_plan(s) == 0) {
+		cd_diff_cmp_clear(&s->cmp);
+		if (cd_tables_count(s->keys) > KEYS_CHUNK &&
+		    cd_diff_plan_make(&s->plan, s->keys, s->c.seq, cd_res_state(s->res, "owned")) == 0) {
+			s->keys = NULL;
 			s->whole = false;
 			chunk_next(s);
 			return;
@@ -1292,7 +1106,7 @@ next_work(struct cd_sync *s)
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
 	 * dry run's first update then changes nothing) */
-	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->wk == NULL &&
+	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->plan.wk == NULL &&
 	    !s->whole && !s->dirty) {
 		dry_start(s);
 		return;
@@ -1363,7 +1177,7 @@ dry_end(struct cd_sync *s, int rc)
 
 	s->dry = d->next;
 	s->drying = false;
-	keycmp_clear(&s->dcmp);
+	cd_diff_cmp_clear(&s->dcmp);
 	if (d->fn != NULL)
 		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
 	cd_gc_free(s->dry_diff);
@@ -1390,7 +1204,7 @@ dry_collect(struct cd_sync *s)
 	s->dry_results = json_copy(c->results);
 	if (keys == NULL) {   /* it compiled everything: the keys that differ (dcmp) */
 		s->dry_diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, s->dcmp.marked);
-		keycmp_clear(&s->dcmp);
+		cd_diff_cmp_clear(&s->dcmp);
 		goto out;
 	}
 	json_object_foreach(keys, table, rows) {
@@ -1422,13 +1236,11 @@ out:
 /* A dry run's whole compile against the set before it: an entry it
  * lacks, or holds otherwise. */
 static bool
-dry_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+dry_differs(void *ctx, const char *table, const char *key, json_t *e)
 {
-	json_t *h = json_object_get(json_object_get(s->dcmp.b, table), key);
+	struct cd_sync *s = ctx;
 
-	/* (the priority is in the key) */
-	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !same(json_object_get(h, "params"), json_object_get(e, "params"));
+	return cd_diff_entry_differs(json_object_get(json_object_get(s->dcmp.b, table), key), e);
 }
 
 /* A dry run compiles on the intents the reconciler keeps compiled, in
@@ -1441,7 +1253,7 @@ dry_slice(struct cd_sync *s)
 	int rc;
 
 	if (s->dcmp.marked != NULL) {   /* a whole compile's sets compared */
-		if (!keycmp_slice(s, &s->dcmp)) {
+		if (!cd_diff_cmp_slice(&s->dcmp)) {
 			more_work(s);
 			return;
 		}
@@ -1467,7 +1279,7 @@ dry_slice(struct cd_sync *s)
 			json_t *pre_set, *pre_seq;
 
 			cd_compiler_pre(s->cc, &pre_set, &pre_seq);
-			keycmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs);
+			cd_diff_cmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs, s);
 			break;
 		}
 		dry_collect(s);
@@ -1665,7 +1477,7 @@ cd_sync_free(struct cd_sync *s)
 		free(w);
 	}
 	run_clear(s);
-	keycmp_clear(&s->dcmp);
+	cd_diff_cmp_clear(&s->dcmp);
 	json_decref(s->dry_diff);
 	json_decref(s->dry_results);
 	while (s->dry != NULL) {
