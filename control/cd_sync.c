@@ -13,13 +13,13 @@
 #include "cd_log.h"
 #include "cd_own.h"
 #include "cd_sync.h"
+#include "cd_write.h"
 #include "ctl_async.h"
 
 #define READ_PAGE	 250	/* entries a table.read page asks for: parsing 1,000 held the loop ~0.1 s */
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
-#define WRITE_BATCH	 4096	/* updates in one table.write */
 
 /* A dry run waiting or under way. */
 struct dry {
@@ -90,13 +90,9 @@ struct cd_sync {
 	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
 	json_t *diff;			/* the writes, with owners */
-	json_t *sent;			/* the batch of them in flight */
-	size_t sent_at, sent_n;		/* where it starts in diff, how many it took */
-	json_t *groups;			/* owner → updates: the batches after a refusal */
-	size_t group;			/* the one in flight */
+	struct cd_write w;		/* writing them */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
 	json_t *kept;			/* owned entries of quarantined intents: never deleted */
-	unsigned int rewrites;		/* batches sent again without deletes of what was gone */
 	bool wrote;
 	uint64_t connected_at;
 
@@ -273,13 +269,10 @@ run_clear(struct cd_sync *s)
 	json_decref(s->gens);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
-	json_decref(s->sent);
-	s->sent = NULL;
-	json_decref(s->groups);
+	cd_write_clear(&s->w);
 	json_decref(s->errors);
 	json_decref(s->kept);
-	s->gens = s->have = s->diff = s->groups = s->errors = s->kept = NULL;
-	s->rewrites = 0;
+	s->gens = s->have = s->diff = s->errors = s->kept = NULL;
 	s->running = false;
 }
 
@@ -417,335 +410,39 @@ run_abort(struct cd_sync *s)
 
 /* ------------------------------------------------------------ writes */
 
-static void write_group(struct cd_sync *s);
-
-/* The owners of the updates @result says were refused (not those only
- * "not_applied" for another's sake) → their reason and message. */
-static void
-note_refusals(struct cd_sync *s, json_t *updates, json_t *result, const char *owner)
-{
-	json_t *r, *err;
-	size_t i;
-
-	json_array_foreach(json_object_get(result, "results"), i, r) {
-		const char *reason, *who;
-
-		if (json_is_true(json_object_get(r, "ok")))
-			continue;
-		err = json_object_get(r, "error");
-		reason = json_string_value(json_object_get(json_object_get(err, "data"), "reason"));
-		if (reason != NULL && strcmp(reason, "not_applied") == 0)
-			continue;
-		who = owner ? owner : json_string_value(json_object_get(json_array_get(updates, i),
-									 "owner"));
-		/* a delete of what no intent wants (a withdrawal's): the run
-		 * failed, so no withdrawal is said done */
-		if (who == NULL)
-			who = "sxcd/deletes";
-		if (json_object_get(s->errors, who) == NULL)
-			json_object_set_new(s->errors, who, json_pack("{s:s,s:O,s:O}", "reason",
-				reason ? reason : "refused", "message",
-				json_object_get(err, "message"), "update", json_array_get(updates, i)));
-	}
-}
-
-/* Did sxdp refuse @updates (@result) only because entries they delete were
- * gone already (deleted behind sxcd's back)? Then those deletes are done:
- * they leave @updates and the cache, and the rest is to be sent again. */
-static bool
-drop_vanished(struct cd_sync *s, json_t *updates, json_t *result)
-{
-	json_t *r, *keep = json_array();
-	size_t i, gone = 0;
-	bool only = true;
-
-	json_array_foreach(json_object_get(result, "results"), i, r) {
-		json_t *u = json_array_get(updates, i);
-		const char *reason = json_string_value(json_object_get(json_object_get(
-			json_object_get(r, "error"), "data"), "reason"));
-		bool ok = json_is_true(json_object_get(r, "ok"));
-
-		if (!ok && reason != NULL && strcmp(reason, "not_found") == 0 &&
-		    strcmp(json_string_value(json_object_get(u, "type")) ?: "", "delete") == 0) {
-			if (s->cache != NULL)
-				cd_tables_apply(s->tables, s->cache, u, NULL, NULL, NULL, 0);
-			gone++;
-			continue;
-		}
-		if (!ok && (reason == NULL || strcmp(reason, "not_applied") != 0))
-			only = false;
-		json_array_append(keep, u);
-	}
-	if (only && gone > 0 && json_array_size(json_object_get(result, "results")) ==
-	    json_array_size(updates) && s->rewrites++ < 64) {
-		json_array_clear(updates);
-		json_array_extend(updates, keep);
-		json_decref(keep);
-		return true;
-	}
-	json_decref(keep);
-	return false;
-}
-
-static void on_written(void *arg, json_t *result, json_t *error);
-static void next_batch(struct cd_sync *s);
-
-static void
-on_group_written(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	const char *owner;
-	json_t *ups;
-	void *it;
-
-	if (!s->running)
-		return;
-	if (is_lost(error)) {
-		run_abort(s);
-		return;
-	}
-	it = json_object_iter(s->groups);
-	for (size_t i = 0; i < s->group && it != NULL; i++)
-		it = json_object_iter_next(s->groups, it);
-	owner = json_object_iter_key(it);
-	ups = json_object_iter_value(it);
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
-	    drop_vanished(s, ups, result)) {
-		write_group(s);	/* the same group again, without them */
-		return;
-	}
-	if (error != NULL)
-		json_object_set_new(s->errors, owner, json_pack("{s:s,s:O}", "reason", "refused",
-								"message", json_object_get(error, "message")));
-	else if (json_integer_value(json_object_get(result, "failed")) > 0)
-		note_refusals(s, ups, result, strcmp(owner, "") ? owner : NULL);
-	s->group++;
-	write_group(s);
-}
-
-/* After a refused batch: each intent's writes as a batch of their own
- * (deletes of what nobody wants any more first, as "" ). */
-static void
-write_group(struct cd_sync *s)
-{
-	void *it = json_object_iter(s->groups);
-	json_t *params;
-
-	for (size_t i = 0; i < s->group && it != NULL; i++)
-		it = json_object_iter_next(s->groups, it);
-	if (it != NULL && json_array_size(json_object_iter_value(it)) == 0) {
-		s->group++;
-		write_group(s);
-		return;
-	}
-	if (it == NULL) {
-		run_finish(s, true);
-		return;
-	}
-	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
-			   cd_tables_strip(json_object_iter_value(it)));
-	if (ctl_async_call(s->ctl, "table.write", params, on_group_written, s) < 0)
-		run_abort(s);
-}
-
-static void
-on_marker(void *arg, json_t *result, json_t *error)
-{
-	(void)arg;
-	(void)result;
-	if (error != NULL && !is_lost(error))
-		CD_LOG(WARN, "upf.end_marker: %s", json_string_value(json_object_get(error, "message")));
-}
-
-/* A session's downlink that moved off its tunnel (a handover: another gNB
- * or TEID; @prev: the entry before, @u the write) leaves an end marker in
- * the old one, so the gNB knows nothing more comes that way (TS 23.501
- * 5.8.2.9): once per tunnel and batch (its N6 and N9 entries move
- * together). */
-static void
-end_marker_if_moved(struct cd_sync *s, json_t *u, json_t *prev, json_t *sent)
-{
-	const char *table = json_string_value(json_object_get(u, "table"));
-	const char *type = json_string_value(json_object_get(u, "type"));
-	const char *was = json_string_value(json_object_get(prev, "action"));
-	const char *now = json_string_value(json_object_get(u, "action"));
-	json_t *pp = json_object_get(prev, "params"), *np = json_object_get(u, "params");
-	json_int_t peer = json_integer_value(json_object_get(pp, "peer"));
-	json_int_t teid = json_integer_value(json_object_get(pp, "teid"));
-	char key[48];
-
-	if (table == NULL || (strcmp(table, "sessions_downlink") != 0 && strcmp(table, "sessions_n9_downlink") != 0) ||
-	    type == NULL || strcmp(type, "modify") != 0 || was == NULL || strcmp(was, "encap_n3") != 0)
-		return;
-	if (now != NULL && strcmp(now, "encap_n3") == 0 && json_integer_value(json_object_get(np, "peer")) == peer &&
-	    json_integer_value(json_object_get(np, "teid")) == teid)
-		return;
-	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, peer, teid);
-	if (json_object_get(sent, key) != NULL)
-		return;
-	json_object_set_new(sent, key, json_true());
-	ctl_async_call(s->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
-}
-
-/* The next batch of the run's writes, from s->sent_at + s->sent_n (0, 0:
- * the first), or the end of them: what sxcd owns stored, the run over. A
- * run's writes go in batches of WRITE_BATCH, in order (what an entry needs
- * comes first), each dataplane-atomic: one of 100k sessions would be past
- * what sxdp takes in one call (65,536 updates, 16 MiB) and hold the loop
- * serialising it. */
-static void
-next_batch(struct cd_sync *s)
-{
-	json_t *params;
-
-	s->sent_at += s->sent_n;
-	s->sent_n = 0;
-	json_decref(s->sent);
-	s->sent = NULL;
-	if (s->sent_at >= json_array_size(s->diff)) {
-		if (owned_update(s, true) < 0)
-			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		chunk_done(s, true);
-		return;
-	}
-	s->sent = json_array();
-	for (size_t i = s->sent_at; i < json_array_size(s->diff) && s->sent_n < WRITE_BATCH; i++, s->sent_n++)
-		json_array_append(s->sent, json_array_get(s->diff, i));
-	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates", cd_tables_strip(s->sent));
-	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
-		run_abort(s);
-}
-
-/* sxdp answered a batch: applied (the cache follows it), some entries
- * already gone (written again without them), or refused (what is left
- * written intent by intent). */
-static void
-on_written(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	json_t *u;
-	size_t i;
-
-	if (!s->running)
-		return;
-	if (is_lost(error)) {
-		run_abort(s);
-		return;
-	}
-	s->writes += json_array_size(s->sent);
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
-	    drop_vanished(s, s->sent, result)) {
-		if (json_array_size(s->sent) == 0) {
-			next_batch(s);
-			return;
-		}
-		if (ctl_async_call(s->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity",
-				   "dataplane-atomic", "updates", cd_tables_strip(s->sent)),
-				   on_written, s) < 0)
-			run_abort(s);
-		return;
-	}
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
-		json_t *sent = json_object(), *prev;
-
-		json_array_foreach(s->sent, i, u) {
-			if (cd_tables_apply(s->tables, s->cache, u, NULL, &prev, NULL, 0) < 0)
-				s->full = true;	/* cannot happen: read it all again next time */
-			else if (prev != NULL)
-				end_marker_if_moved(s, u, prev, sent);
-			json_decref(prev);
-		}
-		json_decref(sent);
-		next_batch(s);
-		return;
-	}
-	/* refused: each intent on its own (what is left of the writes); what
-	 * sxdp holds then is read again */
-	s->full = true;
-	if (error != NULL)
-		CD_LOG(WARN, "table.write refused: %s",
-		       json_string_value(json_object_get(error, "message")));
-	s->groups = json_object();
-	json_array_foreach(s->diff, i, u) {
-		if (i < s->sent_at)
-			continue;
-		const char *who = json_string_value(json_object_get(u, "owner"));
-		json_t *g;
-
-		if (who == NULL)
-			who = "";
-		if ((g = json_object_get(s->groups, who)) == NULL) {
-			g = json_array();
-			json_object_set_new(s->groups, who, g);
-		}
-		json_array_append(g, u);
-	}
-	s->group = 0;
-	write_group(s);
-}
-
-/*
- * What sxcd owns in sxdp (the store's "owned": TABLE → KEY → seq): before
- * a write (@after false) what it is about to write is added, after it
- * (true) it is what the intents want. Only the keys this run's compile
- * changed are looked at (all after a whole one). 0, or the store's -errno.
- */
-
+/* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
 static int
 owned_update(struct cd_sync *s, bool after)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
-	json_t *rows, *t, *o, *ow, *sq, *cur;
-	const char *table, *key;
+	return cd_own_update(&s->own, s->keys, s->wseq, s->wowner, s->kept, after);
+}
 
-	json_object_foreach(s->keys, table, rows) {
-		/* as this run compiled them (a dry run may compile meanwhile) */
-		json_t *want = json_object_get(s->wseq, table), *who = json_object_get(s->wowner, table);
+/* The writes are over (cd_write): all applied (what sxcd owns stored, the
+ * chunk done), refused (written owner by owner: the run over), or the
+ * connection lost. */
+static void
+on_written(void *arg, int rc)
+{
+	struct cd_sync *s = arg;
 
-		if ((o = json_object_get(owned, table)) == NULL) {
-			json_object_set_new(owned, table, json_object());
-			o = json_object_get(owned, table);
-		}
-		if ((ow = json_object_get(owners, table)) == NULL) {
-			json_object_set_new(owners, table, json_object());
-			ow = json_object_get(owners, table);
-		}
-		json_object_foreach(rows, key, t) {
-			json_t *w = json_object_get(who, key), *was = json_incref(json_object_get(ow, key));
-
-			sq = json_object_get(want, key);
-			cur = json_object_get(o, key);
-			bool ch = false;
-
-			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
-				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
-				ch = true;
-			} else if (sq == NULL && cur != NULL && after &&
-				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
-				json_object_del(o, key);
-				ch = true;
-			}
-			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
-				json_object_set_new(ow, key, json_string(json_string_value(w)));
-				ch = true;
-			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
-				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
-				json_object_del(ow, key);
-				ch = true;
-			}
-			if (ch)
-				cd_own_set(&s->own, table, key, json_string_value(was), json_object_get(o, key),
-					  json_object_get(ow, key));
-			json_decref(was);
-		}
+	if (s->w.reread)
+		s->full = true;	/* refused, or cannot happen: read it all again next time */
+	s->w.reread = false;
+	if (rc < 0) {
+		run_abort(s);
+		return;
 	}
-	/* changed in place: a shard not stored stays dirty, stored by the
-	 * next run before anything is written */
-	return cd_own_save(&s->own);
+	if (rc == CD_WRITE_GROUPED) {
+		run_finish(s, true);
+		return;
+	}
+	if (owned_update(s, true) < 0)
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+	chunk_done(s, true);
 }
 
 /* The writes: the difference for what the compile changed, written in
- * batches (next_batch). */
+ * batches (cd_write). */
 static void
 write_diff(struct cd_sync *s)
 {
@@ -787,9 +484,8 @@ write_diff(struct cd_sync *s)
 		run_end(s, false);
 		return;
 	}
-	s->sent_at = s->sent_n = 0;
-	next_batch(s);
-	if (s->running && s->sent != NULL)
+	cd_write_start(&s->w, s->ctl, s->tables, s->cache, s->diff, s->errors, on_written, s);
+	if (s->running && s->w.active)
 		next_work(s);	/* a dry run may compile while sxdp writes */
 }
 
@@ -816,13 +512,11 @@ chunk_done(struct cd_sync *s, bool wrote)
 		return;
 	}
 	cd_gc_free(s->diff);
-	json_decref(s->sent);
 	json_decref(s->wseq);
 	json_decref(s->wowner);
 	json_decref(s->kept);
 	json_decref(s->keys);
-	s->diff = s->sent = s->wseq = s->wowner = s->kept = s->keys = NULL;
-	s->sent_at = s->sent_n = 0;
+	s->diff = s->wseq = s->wowner = s->kept = s->keys = NULL;
 	s->chunking = true;
 	more_work(s);
 }
@@ -1530,7 +1224,7 @@ cd_sync_info(struct cd_sync *s)
 			 (json_int_t)ctl_async_timeouts(s->ctl), "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
-			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "writes", (json_int_t)s->w.writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
