@@ -278,3 +278,62 @@ cd_own_init(struct cd_own *own, struct cd_res *res)
 	shards_load(own);
 	ids_load(own);
 }
+
+/*
+ * What sxcd owns in sxdp (the store's "owned": TABLE → KEY → seq): before
+ * a write (@after false) what it is about to write is added, after it
+ * (true) it is what the intents want. Only the keys this run's compile
+ * changed are looked at (all after a whole one). 0, or the store's -errno.
+ */
+int
+cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, json_t *kept, bool after)
+{
+	json_t *owned = cd_res_state(own->res, "owned"), *owners = cd_res_state(own->res, "owners");
+	json_t *rows, *t, *o, *ow, *sq, *cur;
+	const char *table, *key;
+
+	json_object_foreach(keys, table, rows) {
+		/* as this run compiled them (a dry run may compile meanwhile) */
+		json_t *want = json_object_get(wseq, table), *who = json_object_get(wowner, table);
+
+		if ((o = json_object_get(owned, table)) == NULL) {
+			json_object_set_new(owned, table, json_object());
+			o = json_object_get(owned, table);
+		}
+		if ((ow = json_object_get(owners, table)) == NULL) {
+			json_object_set_new(owners, table, json_object());
+			ow = json_object_get(owners, table);
+		}
+		json_object_foreach(rows, key, t) {
+			json_t *w = json_object_get(who, key), *was = json_incref(json_object_get(ow, key));
+
+			sq = json_object_get(want, key);
+			cur = json_object_get(o, key);
+			bool ch = false;
+
+			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
+				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
+				ch = true;
+			} else if (sq == NULL && cur != NULL && after &&
+				   json_object_get(json_object_get(kept, table), key) == NULL) {
+				json_object_del(o, key);
+				ch = true;
+			}
+			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
+				json_object_set_new(ow, key, json_string(json_string_value(w)));
+				ch = true;
+			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
+				   json_object_get(json_object_get(kept, table), key) == NULL) {
+				json_object_del(ow, key);
+				ch = true;
+			}
+			if (ch)
+				cd_own_set(own, table, key, json_string_value(was), json_object_get(o, key),
+					  json_object_get(ow, key));
+			json_decref(was);
+		}
+	}
+	/* changed in place: a shard not stored stays dirty, stored by the
+	 * next run before anything is written */
+	return cd_own_save(own);
+}

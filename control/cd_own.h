@@ -6,7 +6,8 @@
  * that an intent's change stores the shard its entries are in; the ids
  * it allocated ("ids": NS → KEY → id) likewise, by the intent a key names
  * ("ids.N"). Documents an older sxcd stored whole are moved into shards
- * at the next store. The reconciler decides what changes (cd_sync); this
+ * at the next store. The reconciler says which keys a run changed and
+ * what it compiled for them (cd_sync); this makes what is owned follow,
  * says where it goes and stores it.
  */
 #ifndef CD_OWN_H
@@ -37,6 +38,13 @@ void cd_own_set(struct cd_own *own, const char *table, const char *key, const ch
 /* The shards changed since they were last stored, stored with one sync.
  * 0 or -errno (they stay to store). */
 int cd_own_save(struct cd_own *own);
+/* What sxcd owns ("owned", "owners"), for @keys ({"TABLE": {"KEY": x}}),
+ * made what a run compiled (@wseq: TABLE → KEY → seq, @wowner: TABLE →
+ * KEY → owner): before its write (@after false) what it is about to
+ * write is added, after it (true) what is no longer wanted goes too,
+ * except what is @kept (TABLE → KEY) for quarantined intents. Stored
+ * (cd_own_save): 0 or -errno. */
+int cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, json_t *kept, bool after);
 /* The ids (@ids, borrowed: "ids" in memory from now on) of which @touched
  * ({"NS": {"KEY": true}}, taken) were allocated or freed, stored. 0 or
  * -errno. */

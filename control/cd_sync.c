@@ -6,19 +6,20 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_diff.h"
 #include "cd_gc.h"
+#include "cd_health.h"
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_own.h"
 #include "cd_sync.h"
+#include "cd_write.h"
 #include "ctl_async.h"
 
 #define READ_PAGE	 250	/* entries a table.read page asks for: parsing 1,000 held the loop ~0.1 s */
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
-#define DIFF_SLICE	 4096	/* keys compared in one slice of a whole diff */
-#define WRITE_BATCH	 4096	/* updates in one table.write */
 
 /* A dry run waiting or under way. */
 struct dry {
@@ -37,25 +38,6 @@ struct waiter {
 	struct event *timer;
 	cd_sync_waiter *fn;
 	void *arg;
-};
-
-struct wkey {
-	json_int_t order;
-	const char *table, *key;
-};
-
-/*
- * Two sets of entries ({"TABLE": {"KEY": entry}}) compared in slices: the
- * keys of @a for which @differs says so (pass 0), then those of @b that @a
- * lacks (pass 1), into @marked ({"TABLE": {"KEY": true}}).
- */
-struct keycmp {
-	json_t *a, *b, *marked;
-	bool (*differs)(struct cd_sync *s, const char *table, const char *key, json_t *e);
-	json_t *rows;
-	const char *name;
-	void *it;
-	int pass, table;
 };
 
 struct cd_sync {
@@ -87,15 +69,13 @@ struct cd_sync {
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
 	struct cd_own own;		/* owned, owners and ids as the store keeps them */
-	struct keycmp cmp;		/* a whole diff's */
+	struct cd_diff_cmp cmp;		/* a whole diff's */
 	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
 	 * (each diffed, owned and written as a run of its own), in the order
 	 * writes go: what an entry needs first, deletes last */
-	struct wkey *wk;
-	size_t wk_n, wk_at;
-	json_t *wk_keys;		/* holds the keys' strings */
+	struct cd_diff_plan plan;
 	bool chunking, chunk_wrote;
-	struct keycmp dcmp;		/* a dry run's that compiled everything */
+	struct cd_diff_cmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
 
 	/* the run under way */
@@ -110,13 +90,9 @@ struct cd_sync {
 	json_t *have;			/* sxdp's entries (the cache) */
 	unsigned int reads;		/* table reads in flight */
 	json_t *diff;			/* the writes, with owners */
-	json_t *sent;			/* the batch of them in flight */
-	size_t sent_at, sent_n;		/* where it starts in diff, how many it took */
-	json_t *groups;			/* owner → updates: the batches after a refusal */
-	size_t group;			/* the one in flight */
+	struct cd_write w;		/* writing them */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
 	json_t *kept;			/* owned entries of quarantined intents: never deleted */
-	unsigned int rewrites;		/* batches sent again without deletes of what was gone */
 	bool wrote;
 	uint64_t connected_at;
 
@@ -134,15 +110,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-keycmp_clear(struct keycmp *k)
-{
-	json_decref(k->a);
-	json_decref(k->b);
-	json_decref(k->marked);
-	*k = (struct keycmp){ 0 };
 }
 
 static void run_start(struct cd_sync *s);
@@ -295,24 +262,17 @@ run_clear(struct cd_sync *s)
 	json_decref(s->mine);
 	s->mine = NULL;
 	json_decref(s->keys);
-	keycmp_clear(&s->cmp);
+	cd_diff_cmp_clear(&s->cmp);
 	s->results = s->keys = NULL;
-	free(s->wk);
-	s->wk = NULL;
-	s->wk_n = s->wk_at = 0;
-	json_decref(s->wk_keys);
-	s->wk_keys = NULL;
+	cd_diff_plan_clear(&s->plan);
 	s->chunking = s->chunk_wrote = false;
 	json_decref(s->gens);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
-	json_decref(s->sent);
-	s->sent = NULL;
-	json_decref(s->groups);
+	cd_write_clear(&s->w);
 	json_decref(s->errors);
 	json_decref(s->kept);
-	s->gens = s->have = s->diff = s->groups = s->errors = s->kept = NULL;
-	s->rewrites = 0;
+	s->gens = s->have = s->diff = s->errors = s->kept = NULL;
 	s->running = false;
 }
 
@@ -411,97 +371,6 @@ run_end(struct cd_sync *s, bool wrote)
 
 /* ------------------------------------------------------------ health */
 
-/* Paths up per peer ("peers/NAME" → [up, all]) from overlay.paths. */
-static json_t *
-peer_health(struct cd_sync *s, json_t *paths)
-{
-	json_t *out = json_object(), *v, *p, *h;
-	const char *key;
-	char peer[STORE_NAME_MAX + 8];
-	size_t i;
-
-	json_object_foreach(json_object_get(cd_res_state(s->res, "ids"), "path"), key, v) {
-		const char *slash = strrchr(key, '/');
-		bool up = false;
-
-		if (slash == NULL)
-			continue;
-		snprintf(peer, sizeof(peer), "%.*s", (int)(slash - key), key);
-		json_array_foreach(paths, i, p)
-			if (json_integer_value(json_object_get(p, "id")) == json_integer_value(v))
-				up = strcmp(json_string_value(json_object_get(p, "state")) ?: "", "up") == 0;
-		if ((h = json_object_get(out, peer)) == NULL) {
-			h = json_pack("[i,i]", 0, 0);
-			json_object_set_new(out, peer, h);
-		}
-		json_array_set_new(h, 0, json_integer(json_integer_value(json_array_get(h, 0)) + up));
-		json_array_set_new(h, 1, json_integer(json_integer_value(json_array_get(h, 1)) + 1));
-	}
-	return out;
-}
-
-/* @who's result, this run's own copy (the compiler's stays as compiled). */
-static json_t *
-own_result(struct cd_sync *s, const char *who)
-{
-	json_t *r = json_copy(json_object_get(s->results, who));
-
-	json_object_set_new(s->results, who, r);
-	return r;
-}
-
-/* Ready intents whose guarantee does not hold now are Degraded: one the
- * compile says so of (its WAN link is down), a peer none of whose paths
- * is up, a slice stretched to such a peer. */
-static void
-degrade(struct cd_sync *s, json_t *paths)
-{
-	json_t *health = peer_health(s, paths), *h, *r, *v;
-	const char *who, *key;
-
-	json_object_foreach(s->results, who, r) {
-		if (json_object_get(r, "degraded") == NULL ||
-		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
-			continue;
-		r = own_result(s, who);
-		json_object_set_new(r, "phase", json_string("Degraded"));
-		json_object_set_new(r, "reason", json_string("link_down"));
-		json_object_set(r, "message", json_object_get(r, "degraded"));
-	}
-
-	json_object_foreach(health, who, h) {
-		r = json_object_get(s->results, who);
-		if (r != NULL && json_integer_value(json_array_get(h, 0)) == 0 &&
-		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") == 0) {
-			r = own_result(s, who);
-			json_object_set_new(r, "phase", json_string("Degraded"));
-			json_object_set_new(r, "reason", json_string("no_path_up"));
-			json_object_set_new(r, "message", json_sprintf("none of its %" JSON_INTEGER_FORMAT
-				" paths is up", json_integer_value(json_array_get(h, 1))));
-		}
-	}
-	/* tunnels: "slices/SLICE/PEER" */
-	json_object_foreach(json_object_get(cd_res_state(s->res, "ids"), "tunnel"), key, v) {
-		const char *slash = strrchr(key, '/');
-		char slice[STORE_NAME_MAX + 8], peer[STORE_NAME_MAX + 8];
-
-		if (slash == NULL)
-			continue;
-		snprintf(slice, sizeof(slice), "%.*s", (int)(slash - key), key);
-		snprintf(peer, sizeof(peer), "peers/%s", slash + 1);
-		h = json_object_get(health, peer);
-		r = json_object_get(s->results, slice);
-		if (r == NULL || h == NULL || json_integer_value(json_array_get(h, 0)) > 0 ||
-		    strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0)
-			continue;
-		r = own_result(s, slice);
-		json_object_set_new(r, "phase", json_string("Degraded"));
-		json_object_set_new(r, "reason", json_string("no_path_up"));
-		json_object_set_new(r, "message", json_sprintf("%s: no path up", peer));
-	}
-	json_decref(health);
-}
-
 static void
 on_paths(void *arg, json_t *result, json_t *error)
 {
@@ -514,7 +383,7 @@ on_paths(void *arg, json_t *result, json_t *error)
 		return;
 	}
 	if (error == NULL)
-		degrade(s, result);
+		cd_health_degrade(s->res, s->results, result);
 	run_end(s, s->wrote);
 }
 
@@ -541,361 +410,39 @@ run_abort(struct cd_sync *s)
 
 /* ------------------------------------------------------------ writes */
 
-static void write_group(struct cd_sync *s);
-
-/* The owners of the updates @result says were refused (not those only
- * "not_applied" for another's sake) → their reason and message. */
-static void
-note_refusals(struct cd_sync *s, json_t *updates, json_t *result, const char *owner)
-{
-	json_t *r, *err;
-	size_t i;
-
-	json_array_foreach(json_object_get(result, "results"), i, r) {
-		const char *reason, *who;
-
-		if (json_is_true(json_object_get(r, "ok")))
-			continue;
-		err = json_object_get(r, "error");
-		reason = json_string_value(json_object_get(json_object_get(err, "data"), "reason"));
-		if (reason != NULL && strcmp(reason, "not_applied") == 0)
-			continue;
-		who = owner ? owner : json_string_value(json_object_get(json_array_get(updates, i),
-									 "owner"));
-		/* a delete of what no intent wants (a withdrawal's): the run
-		 * failed, so no withdrawal is said done */
-		if (who == NULL)
-			who = "sxcd/deletes";
-		if (json_object_get(s->errors, who) == NULL)
-			json_object_set_new(s->errors, who, json_pack("{s:s,s:O,s:O}", "reason",
-				reason ? reason : "refused", "message",
-				json_object_get(err, "message"), "update", json_array_get(updates, i)));
-	}
-}
-
-/* Did sxdp refuse @updates (@result) only because entries they delete were
- * gone already (deleted behind sxcd's back)? Then those deletes are done:
- * they leave @updates and the cache, and the rest is to be sent again. */
-static bool
-drop_vanished(struct cd_sync *s, json_t *updates, json_t *result)
-{
-	json_t *r, *keep = json_array();
-	size_t i, gone = 0;
-	bool only = true;
-
-	json_array_foreach(json_object_get(result, "results"), i, r) {
-		json_t *u = json_array_get(updates, i);
-		const char *reason = json_string_value(json_object_get(json_object_get(
-			json_object_get(r, "error"), "data"), "reason"));
-		bool ok = json_is_true(json_object_get(r, "ok"));
-
-		if (!ok && reason != NULL && strcmp(reason, "not_found") == 0 &&
-		    strcmp(json_string_value(json_object_get(u, "type")) ?: "", "delete") == 0) {
-			if (s->cache != NULL)
-				cd_tables_apply(s->tables, s->cache, u, NULL, NULL, NULL, 0);
-			gone++;
-			continue;
-		}
-		if (!ok && (reason == NULL || strcmp(reason, "not_applied") != 0))
-			only = false;
-		json_array_append(keep, u);
-	}
-	if (only && gone > 0 && json_array_size(json_object_get(result, "results")) ==
-	    json_array_size(updates) && s->rewrites++ < 64) {
-		json_array_clear(updates);
-		json_array_extend(updates, keep);
-		json_decref(keep);
-		return true;
-	}
-	json_decref(keep);
-	return false;
-}
-
-static void on_written(void *arg, json_t *result, json_t *error);
-static void next_batch(struct cd_sync *s);
-
-static void
-on_group_written(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	const char *owner;
-	json_t *ups;
-	void *it;
-
-	if (!s->running)
-		return;
-	if (is_lost(error)) {
-		run_abort(s);
-		return;
-	}
-	it = json_object_iter(s->groups);
-	for (size_t i = 0; i < s->group && it != NULL; i++)
-		it = json_object_iter_next(s->groups, it);
-	owner = json_object_iter_key(it);
-	ups = json_object_iter_value(it);
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
-	    drop_vanished(s, ups, result)) {
-		write_group(s);	/* the same group again, without them */
-		return;
-	}
-	if (error != NULL)
-		json_object_set_new(s->errors, owner, json_pack("{s:s,s:O}", "reason", "refused",
-								"message", json_object_get(error, "message")));
-	else if (json_integer_value(json_object_get(result, "failed")) > 0)
-		note_refusals(s, ups, result, strcmp(owner, "") ? owner : NULL);
-	s->group++;
-	write_group(s);
-}
-
-/* After a refused batch: each intent's writes as a batch of their own
- * (deletes of what nobody wants any more first, as "" ). */
-static void
-write_group(struct cd_sync *s)
-{
-	void *it = json_object_iter(s->groups);
-	json_t *params;
-
-	for (size_t i = 0; i < s->group && it != NULL; i++)
-		it = json_object_iter_next(s->groups, it);
-	if (it != NULL && json_array_size(json_object_iter_value(it)) == 0) {
-		s->group++;
-		write_group(s);
-		return;
-	}
-	if (it == NULL) {
-		run_finish(s, true);
-		return;
-	}
-	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
-			   cd_tables_strip(json_object_iter_value(it)));
-	if (ctl_async_call(s->ctl, "table.write", params, on_group_written, s) < 0)
-		run_abort(s);
-}
-
-static void
-on_marker(void *arg, json_t *result, json_t *error)
-{
-	(void)arg;
-	(void)result;
-	if (error != NULL && !is_lost(error))
-		CD_LOG(WARN, "upf.end_marker: %s", json_string_value(json_object_get(error, "message")));
-}
-
-/* A session's downlink that moved off its tunnel (a handover: another gNB
- * or TEID; @prev: the entry before, @u the write) leaves an end marker in
- * the old one, so the gNB knows nothing more comes that way (TS 23.501
- * 5.8.2.9): once per tunnel and batch (its N6 and N9 entries move
- * together). */
-static void
-end_marker_if_moved(struct cd_sync *s, json_t *u, json_t *prev, json_t *sent)
-{
-	const char *table = json_string_value(json_object_get(u, "table"));
-	const char *type = json_string_value(json_object_get(u, "type"));
-	const char *was = json_string_value(json_object_get(prev, "action"));
-	const char *now = json_string_value(json_object_get(u, "action"));
-	json_t *pp = json_object_get(prev, "params"), *np = json_object_get(u, "params");
-	json_int_t peer = json_integer_value(json_object_get(pp, "peer"));
-	json_int_t teid = json_integer_value(json_object_get(pp, "teid"));
-	char key[48];
-
-	if (table == NULL || (strcmp(table, "sessions_downlink") != 0 && strcmp(table, "sessions_n9_downlink") != 0) ||
-	    type == NULL || strcmp(type, "modify") != 0 || was == NULL || strcmp(was, "encap_n3") != 0)
-		return;
-	if (now != NULL && strcmp(now, "encap_n3") == 0 && json_integer_value(json_object_get(np, "peer")) == peer &&
-	    json_integer_value(json_object_get(np, "teid")) == teid)
-		return;
-	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, peer, teid);
-	if (json_object_get(sent, key) != NULL)
-		return;
-	json_object_set_new(sent, key, json_true());
-	ctl_async_call(s->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
-}
-
-/* Owned entries no compiled intent wants whose owner cannot be read (a
- * quarantined intent's; any unknown owner's while one is): kept in sxdp
- * until an operator decides. TABLE → KEY → seq (new). */
-static json_t *
-kept_entries(struct cd_sync *s)
-{
-	json_t *out = json_object(), *owners = cd_res_state(s->res, "owners"), *rows, *v;
-	const char *t, *k;
-
-	if (!cd_res_quarantined(s->res, NULL))
-		return out;
-	json_object_foreach(cd_res_state(s->res, "owned"), t, rows) {
-		json_object_foreach(rows, k, v) {
-			const char *who = json_string_value(json_object_get(json_object_get(owners, t), k));
-
-			if (json_object_get(json_object_get(s->c.want, t), k) != NULL ||
-			    (who != NULL && !cd_res_quarantined(s->res, who)))
-				continue;
-			if (json_object_get(out, t) == NULL)
-				json_object_set_new(out, t, json_object());
-			json_object_set(json_object_get(out, t), k, v);
-		}
-	}
-	return out;
-}
-
-/* The next batch of the run's writes, from s->sent_at + s->sent_n (0, 0:
- * the first), or the end of them: what sxcd owns stored, the run over. A
- * run's writes go in batches of WRITE_BATCH, in order (what an entry needs
- * comes first), each dataplane-atomic: one of 100k sessions would be past
- * what sxdp takes in one call (65,536 updates, 16 MiB) and hold the loop
- * serialising it. */
-static void
-next_batch(struct cd_sync *s)
-{
-	json_t *params;
-
-	s->sent_at += s->sent_n;
-	s->sent_n = 0;
-	json_decref(s->sent);
-	s->sent = NULL;
-	if (s->sent_at >= json_array_size(s->diff)) {
-		if (owned_update(s, true) < 0)
-			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		chunk_done(s, true);
-		return;
-	}
-	s->sent = json_array();
-	for (size_t i = s->sent_at; i < json_array_size(s->diff) && s->sent_n < WRITE_BATCH; i++, s->sent_n++)
-		json_array_append(s->sent, json_array_get(s->diff, i));
-	params = json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates", cd_tables_strip(s->sent));
-	if (ctl_async_call(s->ctl, "table.write", params, on_written, s) < 0)
-		run_abort(s);
-}
-
-/* sxdp answered a batch: applied (the cache follows it), some entries
- * already gone (written again without them), or refused (what is left
- * written intent by intent). */
-static void
-on_written(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	json_t *u;
-	size_t i;
-
-	if (!s->running)
-		return;
-	if (is_lost(error)) {
-		run_abort(s);
-		return;
-	}
-	s->writes += json_array_size(s->sent);
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
-	    drop_vanished(s, s->sent, result)) {
-		if (json_array_size(s->sent) == 0) {
-			next_batch(s);
-			return;
-		}
-		if (ctl_async_call(s->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity",
-				   "dataplane-atomic", "updates", cd_tables_strip(s->sent)),
-				   on_written, s) < 0)
-			run_abort(s);
-		return;
-	}
-	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
-		json_t *sent = json_object(), *prev;
-
-		json_array_foreach(s->sent, i, u) {
-			if (cd_tables_apply(s->tables, s->cache, u, NULL, &prev, NULL, 0) < 0)
-				s->full = true;	/* cannot happen: read it all again next time */
-			else if (prev != NULL)
-				end_marker_if_moved(s, u, prev, sent);
-			json_decref(prev);
-		}
-		json_decref(sent);
-		next_batch(s);
-		return;
-	}
-	/* refused: each intent on its own (what is left of the writes); what
-	 * sxdp holds then is read again */
-	s->full = true;
-	if (error != NULL)
-		CD_LOG(WARN, "table.write refused: %s",
-		       json_string_value(json_object_get(error, "message")));
-	s->groups = json_object();
-	json_array_foreach(s->diff, i, u) {
-		if (i < s->sent_at)
-			continue;
-		const char *who = json_string_value(json_object_get(u, "owner"));
-		json_t *g;
-
-		if (who == NULL)
-			who = "";
-		if ((g = json_object_get(s->groups, who)) == NULL) {
-			g = json_array();
-			json_object_set_new(s->groups, who, g);
-		}
-		json_array_append(g, u);
-	}
-	s->group = 0;
-	write_group(s);
-}
-
-/*
- * What sxcd owns in sxdp (the store's "owned": TABLE → KEY → seq): before
- * a write (@after false) what it is about to write is added, after it
- * (true) it is what the intents want. Only the keys this run's compile
- * changed are looked at (all after a whole one). 0, or the store's -errno.
- */
-
+/* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
 static int
 owned_update(struct cd_sync *s, bool after)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
-	json_t *rows, *t, *o, *ow, *sq, *cur;
-	const char *table, *key;
+	return cd_own_update(&s->own, s->keys, s->wseq, s->wowner, s->kept, after);
+}
 
-	json_object_foreach(s->keys, table, rows) {
-		/* as this run compiled them (a dry run may compile meanwhile) */
-		json_t *want = json_object_get(s->wseq, table), *who = json_object_get(s->wowner, table);
+/* The writes are over (cd_write): all applied (what sxcd owns stored, the
+ * chunk done), refused (written owner by owner: the run over), or the
+ * connection lost. */
+static void
+on_written(void *arg, int rc)
+{
+	struct cd_sync *s = arg;
 
-		if ((o = json_object_get(owned, table)) == NULL) {
-			json_object_set_new(owned, table, json_object());
-			o = json_object_get(owned, table);
-		}
-		if ((ow = json_object_get(owners, table)) == NULL) {
-			json_object_set_new(owners, table, json_object());
-			ow = json_object_get(owners, table);
-		}
-		json_object_foreach(rows, key, t) {
-			json_t *w = json_object_get(who, key), *was = json_incref(json_object_get(ow, key));
-
-			sq = json_object_get(want, key);
-			cur = json_object_get(o, key);
-			bool ch = false;
-
-			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
-				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
-				ch = true;
-			} else if (sq == NULL && cur != NULL && after &&
-				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
-				json_object_del(o, key);
-				ch = true;
-			}
-			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
-				json_object_set_new(ow, key, json_string(json_string_value(w)));
-				ch = true;
-			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
-				   json_object_get(json_object_get(s->kept, table), key) == NULL) {
-				json_object_del(ow, key);
-				ch = true;
-			}
-			if (ch)
-				cd_own_set(&s->own, table, key, json_string_value(was), json_object_get(o, key),
-					  json_object_get(ow, key));
-			json_decref(was);
-		}
+	if (s->w.reread)
+		s->full = true;	/* refused, or cannot happen: read it all again next time */
+	s->w.reread = false;
+	if (rc < 0) {
+		run_abort(s);
+		return;
 	}
-	/* changed in place: a shard not stored stays dirty, stored by the
-	 * next run before anything is written */
-	return cd_own_save(&s->own);
+	if (rc == CD_WRITE_GROUPED) {
+		run_finish(s, true);
+		return;
+	}
+	if (owned_update(s, true) < 0)
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+	chunk_done(s, true);
 }
 
 /* The writes: the difference for what the compile changed, written in
- * batches (next_batch). */
+ * batches (cd_write). */
 static void
 write_diff(struct cd_sync *s)
 {
@@ -905,34 +452,15 @@ write_diff(struct cd_sync *s)
 	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
-	s->kept = kept_entries(s);
+	s->kept = cd_diff_kept(s->res, s->c.want);
 	mine = json_object_size(s->kept) ? json_deep_copy(owned) : json_incref(owned);
 	json_object_foreach(s->kept, t, rows)
 		json_object_foreach(rows, k, v)
 			json_object_del(json_object_get(mine, t), k);
 	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
 	json_decref(mine);
-	if (!s->whole) {   /* what this run owns after it, as compiled now */
-		json_t *rows2, *x2;
-		const char *t2, *k2;
-
-		s->wseq = json_object();
-		s->wowner = json_object();
-		json_object_foreach(s->keys, t2, rows2) {
-			json_t *q = json_object_get(s->c.seq, t2), *w = json_object_get(s->c.owner, t2);
-
-			json_object_set_new(s->wseq, t2, json_object());
-			json_object_set_new(s->wowner, t2, json_object());
-			json_object_foreach(rows2, k2, x2) {
-				if (json_object_get(q, k2) != NULL)
-					json_object_set_new(json_object_get(s->wseq, t2), k2,
-							    json_integer(json_integer_value(json_object_get(q, k2))));
-				if (json_object_get(w, k2) != NULL)
-					json_object_set_new(json_object_get(s->wowner, t2), k2,
-							    json_string(json_string_value(json_object_get(w, k2))));
-			}
-		}
-	}
+	if (!s->whole)   /* what this run owns after it, as compiled now */
+		cd_diff_snapshot(s->keys, s->c.seq, s->c.owner, &s->wseq, &s->wowner);
 	if (json_array_size(s->diff) == 0) {
 		if (owned_update(s, true) < 0)
 			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
@@ -956,60 +484,20 @@ write_diff(struct cd_sync *s)
 		run_end(s, false);
 		return;
 	}
-	s->sent_at = s->sent_n = 0;
-	next_batch(s);
-	if (s->running && s->sent != NULL)
+	cd_write_start(&s->w, s->ctl, s->tables, s->cache, s->diff, s->errors, on_written, s);
+	if (s->running && s->w.active)
 		next_work(s);	/* a dry run may compile while sxdp writes */
 }
 
 #define KEYS_CHUNK 8192	/* keys a whole diff writes at a time */
 
-static void mark(json_t *keys, const char *table, const char *key);
 static void more_work(struct cd_sync *s);
-
-static int
-wkey_cmp(const void *a, const void *b)
-{
-	json_int_t x = ((const struct wkey *)a)->order, y = ((const struct wkey *)b)->order;
-
-	return (x > y) - (x < y);
-}
-
-/* The keys of a whole diff (s->keys, taken) in the order writes go: the
- * wanted ones by the compile's order, then deletes in the reverse of the
- * order they were owned in. */
-static int
-chunk_plan(struct cd_sync *s)
-{
-	json_t *owned = cd_res_state(s->res, "owned"), *rows, *v;
-	const char *t, *k;
-
-	if ((s->wk = calloc(cd_tables_count(s->keys) + 1, sizeof(*s->wk))) == NULL)
-		return -ENOMEM;
-	json_object_foreach(s->keys, t, rows) {
-		json_t *q = json_object_get(s->c.seq, t), *o = json_object_get(owned, t);
-
-		json_object_foreach(rows, k, v) {
-			json_t *sq = json_object_get(q, k);
-
-			s->wk[s->wk_n++] = (struct wkey){ .table = t, .key = k, .order = sq != NULL ?
-				json_integer_value(sq) : INT64_MAX / 2 - json_integer_value(json_object_get(o, k)) };
-		}
-	}
-	qsort(s->wk, s->wk_n, sizeof(*s->wk), wkey_cmp);
-	s->wk_keys = s->keys;
-	s->keys = NULL;
-	s->wk_at = 0;
-	return 0;
-}
 
 /* The next chunk's keys, diffed and written as a run's. */
 static void
 chunk_next(struct cd_sync *s)
 {
-	s->keys = json_object();
-	for (size_t n = 0; n < KEYS_CHUNK && s->wk_at < s->wk_n; n++, s->wk_at++)
-		mark(s->keys, s->wk[s->wk_at].table, s->wk[s->wk_at].key);
+	s->keys = cd_diff_plan_next(&s->plan, KEYS_CHUNK);
 	write_diff(s);
 }
 
@@ -1019,107 +507,35 @@ static void
 chunk_done(struct cd_sync *s, bool wrote)
 {
 	s->chunk_wrote = s->chunk_wrote || wrote;
-	if (s->wk == NULL || s->wk_at >= s->wk_n) {
+	if (cd_diff_plan_done(&s->plan)) {
 		run_finish(s, s->chunk_wrote);
 		return;
 	}
 	cd_gc_free(s->diff);
-	json_decref(s->sent);
 	json_decref(s->wseq);
 	json_decref(s->wowner);
 	json_decref(s->kept);
 	json_decref(s->keys);
-	s->diff = s->sent = s->wseq = s->wowner = s->kept = s->keys = NULL;
-	s->sent_at = s->sent_n = 0;
+	s->diff = s->wseq = s->wowner = s->kept = s->keys = NULL;
 	s->chunking = true;
 	more_work(s);
-}
-
-static void
-mark(json_t *keys, const char *table, const char *key)
-{
-	json_t *t = json_object_get(keys, table);
-
-	if (t == NULL) {
-		json_object_set_new(keys, table, json_object());
-		t = json_object_get(keys, table);
-	}
-	json_object_set_new(t, key, json_true());
-}
-
-/* json_equal, but two absent values are the same too */
-static bool
-same(json_t *a, json_t *b)
-{
-	return a == b || (a != NULL && b != NULL && json_equal(a, b));
-}
-
-static void
-keycmp_start(struct keycmp *k, json_t *a, json_t *b,
-	     bool (*differs)(struct cd_sync *, const char *, const char *, json_t *))
-{
-	keycmp_clear(k);
-	*k = (struct keycmp){ .a = json_incref(a), .b = json_incref(b), .marked = json_object(),
-			      .differs = differs };
-}
-
-/* DIFF_SLICE keys more; true when done. */
-static bool
-keycmp_slice(struct cd_sync *s, struct keycmp *k)
-{
-	json_t *top = k->pass == 0 ? k->a : k->b;
-	size_t n = 0;
-
-	while (k->pass < 2) {
-		if (k->it == NULL) {   /* the next table */
-			size_t ti = 0;
-			void *it;
-
-			for (it = json_object_iter(top); it != NULL && ti < (size_t)k->table;
-			     it = json_object_iter_next(top, it))
-				ti++;
-			if (it == NULL) {
-				k->pass++;
-				k->table = 0;
-				top = k->b;
-				continue;
-			}
-			k->rows = json_object_iter_value(it);
-			k->name = json_object_iter_key(it);
-			if ((k->it = json_object_iter(k->rows)) == NULL) {
-				k->table++;
-				continue;
-			}
-		}
-		for (; k->it != NULL; k->it = json_object_iter_next(k->rows, k->it)) {
-			const char *key = json_object_iter_key(k->it);
-
-			if (n++ >= DIFF_SLICE)
-				return false;
-			if (k->pass == 0 ? k->differs(s, k->name, key, json_object_iter_value(k->it)) :
-			    json_object_get(json_object_get(k->a, k->name), key) == NULL)
-				mark(k->marked, k->name, key);
-		}
-		k->table++;
-	}
-	return true;
 }
 
 /* A whole diff's test (after a whole compile or read): what differs in
  * sxdp, and what sxcd records it owns (and whose) that differs from what
  * it wants. */
 static bool
-run_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+run_differs(void *ctx, const char *table, const char *key, json_t *e)
 {
+	struct cd_sync *s = ctx;
 	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
 	json_t *h = json_object_get(json_object_get(s->have, table), key);
 
-	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !same(json_object_get(h, "params"), json_object_get(e, "params")) ||
-	       !same(json_object_get(json_object_get(owned, table), key),
-		     json_object_get(json_object_get(s->c.seq, table), key)) ||
-	       !same(json_object_get(json_object_get(owners, table), key),
-		     json_object_get(json_object_get(s->c.owner, table), key));
+	return cd_diff_entry_differs(h, e) ||
+	       !cd_diff_same(json_object_get(json_object_get(owned, table), key),
+			     json_object_get(json_object_get(s->c.seq, table), key)) ||
+	       !cd_diff_same(json_object_get(json_object_get(owners, table), key),
+			     json_object_get(json_object_get(s->c.owner, table), key));
 }
 
 static void
@@ -1127,7 +543,7 @@ diff_and_write(struct cd_sync *s)
 {
 	if (s->keys == NULL) {
 		/* the wanted ones, then the owned ones nobody wants */
-		keycmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs);
+		cd_diff_cmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs, s);
 		s->comparing = true;
 		more_work(s);
 		return;
@@ -1310,14 +726,16 @@ work(struct cd_sync *s)
 		return;
 	}
 	if (s->comparing) {
-		if (!keycmp_slice(s, &s->cmp)) {
+		if (!cd_diff_cmp_slice(&s->cmp)) {
 			more_work(s);
 			return;
 		}
 		s->comparing = false;
 		s->keys = json_incref(s->cmp.marked);
-		keycmp_clear(&s->cmp);
-		if (cd_tables_count(s->keys) > KEYS_CHUNK && chunk_plan(s) == 0) {
+		cd_diff_cmp_clear(&s->cmp);
+		if (cd_tables_count(s->keys) > KEYS_CHUNK &&
+		    cd_diff_plan_make(&s->plan, s->keys, s->c.seq, cd_res_state(s->res, "owned")) == 0) {
+			s->keys = NULL;
 			s->whole = false;
 			chunk_next(s);
 			return;
@@ -1382,7 +800,7 @@ next_work(struct cd_sync *s)
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
 	 * dry run's first update then changes nothing) */
-	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->wk == NULL &&
+	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->plan.wk == NULL &&
 	    !s->whole && !s->dirty) {
 		dry_start(s);
 		return;
@@ -1453,7 +871,7 @@ dry_end(struct cd_sync *s, int rc)
 
 	s->dry = d->next;
 	s->drying = false;
-	keycmp_clear(&s->dcmp);
+	cd_diff_cmp_clear(&s->dcmp);
 	if (d->fn != NULL)
 		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
 	cd_gc_free(s->dry_diff);
@@ -1480,7 +898,7 @@ dry_collect(struct cd_sync *s)
 	s->dry_results = json_copy(c->results);
 	if (keys == NULL) {   /* it compiled everything: the keys that differ (dcmp) */
 		s->dry_diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, s->dcmp.marked);
-		keycmp_clear(&s->dcmp);
+		cd_diff_cmp_clear(&s->dcmp);
 		goto out;
 	}
 	json_object_foreach(keys, table, rows) {
@@ -1512,13 +930,11 @@ out:
 /* A dry run's whole compile against the set before it: an entry it
  * lacks, or holds otherwise. */
 static bool
-dry_differs(struct cd_sync *s, const char *table, const char *key, json_t *e)
+dry_differs(void *ctx, const char *table, const char *key, json_t *e)
 {
-	json_t *h = json_object_get(json_object_get(s->dcmp.b, table), key);
+	struct cd_sync *s = ctx;
 
-	/* (the priority is in the key) */
-	return h == NULL || !same(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !same(json_object_get(h, "params"), json_object_get(e, "params"));
+	return cd_diff_entry_differs(json_object_get(json_object_get(s->dcmp.b, table), key), e);
 }
 
 /* A dry run compiles on the intents the reconciler keeps compiled, in
@@ -1531,7 +947,7 @@ dry_slice(struct cd_sync *s)
 	int rc;
 
 	if (s->dcmp.marked != NULL) {   /* a whole compile's sets compared */
-		if (!keycmp_slice(s, &s->dcmp)) {
+		if (!cd_diff_cmp_slice(&s->dcmp)) {
 			more_work(s);
 			return;
 		}
@@ -1557,7 +973,7 @@ dry_slice(struct cd_sync *s)
 			json_t *pre_set, *pre_seq;
 
 			cd_compiler_pre(s->cc, &pre_set, &pre_seq);
-			keycmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs);
+			cd_diff_cmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs, s);
 			break;
 		}
 		dry_collect(s);
@@ -1755,7 +1171,7 @@ cd_sync_free(struct cd_sync *s)
 		free(w);
 	}
 	run_clear(s);
-	keycmp_clear(&s->dcmp);
+	cd_diff_cmp_clear(&s->dcmp);
 	json_decref(s->dry_diff);
 	json_decref(s->dry_results);
 	while (s->dry != NULL) {
@@ -1808,7 +1224,7 @@ cd_sync_info(struct cd_sync *s)
 			 (json_int_t)ctl_async_timeouts(s->ctl), "boot_id", s->boot_id, "version", s->version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
-			 "writes", (json_int_t)s->writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "writes", (json_int_t)s->w.writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
