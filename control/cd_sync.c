@@ -8,7 +8,7 @@
 
 #include "cd_diff.h"
 #include "cd_gc.h"
-#include "cd_health.h"
+#include "cd_hook.h"
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_own.h"
@@ -94,6 +94,7 @@ struct cd_sync {
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
 	json_t *kept;			/* owned entries of quarantined intents: never deleted */
 	bool wrote;
+	int health;		/* the next health check (cd_hook_health_at) */
 	uint64_t connected_at;
 
 	json_t *usage;			/* TABLE → {"used", "size"}: sxdp's last pipeline.describe */
@@ -371,8 +372,10 @@ run_end(struct cd_sync *s, bool wrote)
 
 /* ------------------------------------------------------------ health */
 
+static void health_next(struct cd_sync *s);
+
 static void
-on_paths(void *arg, json_t *result, json_t *error)
+on_health(void *arg, json_t *result, json_t *error)
 {
 	struct cd_sync *s = arg;
 
@@ -383,18 +386,43 @@ on_paths(void *arg, json_t *result, json_t *error)
 		return;
 	}
 	if (error == NULL)
-		cd_health_degrade(s->res, s->results, result);
+		cd_hook_health_at(s->health - 1)->check(result, cd_res_state(s->res, "ids"), s->results);
+	health_next(s);
+}
+
+/* The next feature's health check (cd_hook) whose table sxdp has, else
+ * the statuses. */
+static void
+health_next(struct cd_sync *s)
+{
+	const struct cd_hook_health *h;
+
+	while ((h = cd_hook_health_at(s->health++)) != NULL) {
+		if (h->table != NULL && (s->tables == NULL || !cd_tables_has(s->tables, h->table)))
+			continue;
+		if (ctl_async_call(s->ctl, h->method, NULL, on_health, s) == 0)
+			return;
+		break;
+	}
 	run_end(s, s->wrote);
 }
 
-/* The writes are done: how the paths are, then the statuses. */
+/* The writes are done: Ready intents the compile says are degraded (their
+ * WAN link is down) are so, then what the features' health checks say,
+ * then the statuses. */
 static void
 run_finish(struct cd_sync *s, bool wrote)
 {
+	const char *who;
+	json_t *r;
+	void *tmp;
+
 	s->wrote = wrote;
-	if (s->tables == NULL || !cd_tables_has(s->tables, "paths") ||
-	    ctl_async_call(s->ctl, "overlay.paths", NULL, on_paths, s) < 0)
-		run_end(s, wrote);
+	json_object_foreach_safe(s->results, tmp, who, r)
+		if (json_object_get(r, "degraded") != NULL)
+			cd_hook_degrade(s->results, who, "link_down", json_deep_copy(json_object_get(r, "degraded")));
+	s->health = 0;
+	health_next(s);
 }
 
 /* Connection lost mid-run: the run is void; the reconnect starts the next. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cd_hook.h"
 #include "cd_log.h"
 #include "cd_tables.h"
 #include "cd_write.h"
@@ -159,42 +160,38 @@ write_group(struct cd_write *w)
 }
 
 static void
-on_marker(void *arg, json_t *result, json_t *error)
+on_hook(void *arg, json_t *result, json_t *error)
 {
-	(void)arg;
 	(void)result;
 	if (error != NULL && !is_lost(error))
-		CD_LOG(WARN, "upf.end_marker: %s", json_string_value(json_object_get(error, "message")));
+		CD_LOG(WARN, "%s: %s", (const char *)arg, json_string_value(json_object_get(error, "message")));
 }
 
-/* A session's downlink that moved off its tunnel (a handover: another gNB
- * or TEID; @prev: the entry before, @u the write) leaves an end marker in
- * the old one, so the gNB knows nothing more comes that way (TS 23.501
- * 5.8.2.9): once per tunnel and batch (its N6 and N9 entries move
- * together). */
+/* @u, applied, modified @prev: what the features that watch its table
+ * tell sxdp of it, once per @sent key (a batch's). */
 static void
-end_marker_if_moved(struct cd_write *w, json_t *u, json_t *prev, json_t *sent)
+hooks_run(struct cd_write *w, json_t *u, json_t *prev, json_t *sent)
 {
 	const char *table = json_string_value(json_object_get(u, "table"));
 	const char *type = json_string_value(json_object_get(u, "type"));
-	const char *was = json_string_value(json_object_get(prev, "action"));
-	const char *now = json_string_value(json_object_get(u, "action"));
-	json_t *pp = json_object_get(prev, "params"), *np = json_object_get(u, "params");
-	json_int_t peer = json_integer_value(json_object_get(pp, "peer"));
-	json_int_t teid = json_integer_value(json_object_get(pp, "teid"));
-	char key[48];
+	const struct cd_hook_write *h;
+	char name[64], key[128];
+	json_t *params;
 
-	if (table == NULL || (strcmp(table, "sessions_downlink") != 0 && strcmp(table, "sessions_n9_downlink") != 0) ||
-	    type == NULL || strcmp(type, "modify") != 0 || was == NULL || strcmp(was, "encap_n3") != 0)
+	if (table == NULL || type == NULL || strcmp(type, "modify") != 0)
 		return;
-	if (now != NULL && strcmp(now, "encap_n3") == 0 && json_integer_value(json_object_get(np, "peer")) == peer &&
-	    json_integer_value(json_object_get(np, "teid")) == teid)
-		return;
-	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, peer, teid);
-	if (json_object_get(sent, key) != NULL)
-		return;
-	json_object_set_new(sent, key, json_true());
-	ctl_async_call(w->ctl, "upf.end_marker", json_pack("{s:I,s:I}", "peer", peer, "teid", teid), on_marker, NULL);
+	for (int i = 0; (h = cd_hook_write_at(i)) != NULL; i++) {
+		if (strcmp(h->table, table) != 0 || (params = h->modified(u, prev, name, sizeof(name))) == NULL)
+			continue;
+		/* a key is its method's: two tables' hooks may make one call */
+		snprintf(key, sizeof(key), "%s/%s", h->method, name);
+		if (json_object_get(sent, key) != NULL) {
+			json_decref(params);
+			continue;
+		}
+		json_object_set_new(sent, key, json_true());
+		ctl_async_call(w->ctl, h->method, params, on_hook, (void *)h->method);
+	}
 }
 
 /* The next batch of the run's writes, from w->sent_at + w->sent_n (0, 0:
@@ -261,7 +258,7 @@ on_written(void *arg, json_t *result, json_t *error)
 			if (cd_tables_apply(w->tables, w->cache, u, NULL, &prev, NULL, 0) < 0)
 				w->reread = true;	/* cannot happen: read it all again next time */
 			else if (prev != NULL)
-				end_marker_if_moved(w, u, prev, sent);
+				hooks_run(w, u, prev, sent);
 			json_decref(prev);
 		}
 		json_decref(sent);
