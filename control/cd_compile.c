@@ -665,8 +665,8 @@ cd_kx_mark(const struct cd_kx *x, size_t *journal, size_t *ids)
 	*ids = json_array_size(x->used_now);
 }
 
-static json_t *
-slice_of_array(json_t *a, size_t from, size_t to)
+json_t *
+cd_slice(json_t *a, size_t from, size_t to)
 {
 	json_t *out = json_array();
 
@@ -678,13 +678,13 @@ slice_of_array(json_t *a, size_t from, size_t to)
 json_t *
 cd_kx_journal(const struct cd_kx *x, size_t from, size_t to)
 {
-	return slice_of_array(x->undo, from, to);
+	return cd_slice(x->undo, from, to);
 }
 
 json_t *
 cd_kx_ids(const struct cd_kx *x, size_t from, size_t to)
 {
-	return slice_of_array(x->used_now, from, to);
+	return cd_slice(x->used_now, from, to);
 }
 
 int

@@ -62,24 +62,6 @@
 
 #define R(name) DP_DROP_parse_##name
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
-
 static inline uint32_t
 rd32_raw(const uint8_t *p)
 {
@@ -163,8 +145,8 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 {
 	if (unlikely(ETH_HLEN + VLAN_HLEN > seg))
 		return short_reason(ETH_HLEN + VLAN_HLEN, pkt, R(vlan_trunc));
-	md->vlan[0] = rd16(p + ETH_HLEN);
-	*et = rd16(p + ETH_HLEN + 2);
+	md->vlan[0] = dp_rd16(p + ETH_HLEN);
+	*et = dp_rd16(p + ETH_HLEN + 2);
 	*off = ETH_HLEN + VLAN_HLEN;
 	*flags |= DP_MF_VLAN;
 	if (!is_vlan_tpid(*et))
@@ -172,8 +154,8 @@ parse_vlan(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 
 	if (unlikely(ETH_HLEN + 2 * VLAN_HLEN > seg))
 		return short_reason(ETH_HLEN + 2 * VLAN_HLEN, pkt, R(vlan_trunc));
-	md->vlan[1] = rd16(p + ETH_HLEN + VLAN_HLEN);
-	*et = rd16(p + ETH_HLEN + VLAN_HLEN + 2);
+	md->vlan[1] = dp_rd16(p + ETH_HLEN + VLAN_HLEN);
+	*et = dp_rd16(p + ETH_HLEN + VLAN_HLEN + 2);
 	*off = ETH_HLEN + 2 * VLAN_HLEN;
 	*flags |= DP_MF_QINQ;
 	if (unlikely(is_vlan_tpid(*et)))
@@ -247,12 +229,12 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 
 		if (unlikely(l4 + UDP_HLEN > lim))
 			return short_reason(l4 + UDP_HLEN, end, R(l4_trunc));
-		ulen = rd16(p + l4 + 4);
+		ulen = dp_rd16(p + l4 + 4);
 		/* A first fragment carries only part of the datagram. */
 		if (unlikely(ulen < UDP_HLEN ||
 			     (l4 + ulen > end && !(*flags & DP_MF_FRAG))))
 			return R(udp_len);
-		w = rd32(p + l4);
+		w = dp_rd32(p + l4);
 		dport = (uint16_t)w;
 		md->sport = (uint16_t)(w >> 16);
 		md->dport = dport;
@@ -280,7 +262,7 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 			return R(tcp_doff);
 		if (unlikely(l4 + doff > seg))
 			return R(multiseg);
-		w = rd32(p + l4);
+		w = dp_rd32(p + l4);
 		md->sport = (uint16_t)(w >> 16);
 		md->dport = (uint16_t)w;
 		*flags |= DP_MF_L4;
@@ -320,7 +302,7 @@ parse_ipv4(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 			return short_reason(off + ihl, pkt, R(ipv4_ihl));
 		flags |= DP_MF_IP_OPTS;
 	}
-	tot = rd16(ip + 2);
+	tot = dp_rd16(ip + 2);
 	if (unlikely(tot < ihl || off + tot > pkt))
 		return R(ipv4_len);
 
@@ -329,7 +311,7 @@ parse_ipv4(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 	md->l3_off = (uint16_t)off;
 	md->ttl = ip[8];
 	md->l4_proto = proto;
-	frag = rd16(ip + 6);
+	frag = dp_rd16(ip + 6);
 	if (unlikely(frag & IPV4_MF_OFF)) {
 		flags |= DP_MF_FRAG;
 		if (frag & IPV4_OFF) {
@@ -373,7 +355,7 @@ parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 		return short_reason(off + IPV6_HLEN, pkt, R(ipv6_trunc));
 	if (unlikely((ip[0] >> 4) != 6))
 		return R(ipv6_version);
-	end = off + IPV6_HLEN + rd16(ip + 4);
+	end = off + IPV6_HLEN + dp_rd16(ip + 4);
 	if (unlikely(end > pkt))
 		return R(ipv6_len);
 
@@ -394,7 +376,7 @@ parse_ipv6(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 		if (cur + IPV6_EXT_MIN > lim)
 			return short_reason(cur + IPV6_EXT_MIN, end, R(ipv6_ext));
 		if (nh == P_FRAGMENT) {
-			uint16_t fo = rd16(p + cur + 2);
+			uint16_t fo = dp_rd16(p + cur + 2);
 
 			/* offset 0 and M 0: an atomic fragment, the whole
 			 * packet; processed as unfragmented (RFC 6946 4) */
@@ -464,7 +446,7 @@ parse_arp(const uint8_t *p, uint32_t off, uint32_t seg, uint32_t pkt,
 	if (off + ARP_LEN > seg)
 		return short_reason(off + ARP_LEN, pkt, R(arp_trunc));
 	/* htype 1, ptype IPv4, hlen 6, plen 4 */
-	if (rd32(a) != 0x00010800 || rd16(a + 4) != 0x0604)
+	if (dp_rd32(a) != 0x00010800 || dp_rd16(a + 4) != 0x0604)
 		return R(arp_trunc);
 	md->l3_off = (uint16_t)off;
 	l2_only(p, md, flags | DP_MF_ARP, ET_ARP, want_hash);
@@ -488,7 +470,7 @@ parse_general(const uint8_t *p, uint32_t seg, uint32_t pkt,
 	};
 	if (unlikely(seg < ETH_HLEN))
 		return short_reason(ETH_HLEN, pkt, R(runt));
-	et = rd16(p + 12);
+	et = dp_rd16(p + 12);
 	if (is_vlan_tpid(et)) {
 		r = parse_vlan(p, seg, pkt, md, &et, &off, &flags);
 		if (unlikely(r != 0))
@@ -533,7 +515,7 @@ fast_meta(struct dp_meta *md, const uint8_t *p, uint32_t flags, uint32_t tag, ui
 	md->l3_off = (uint16_t)(ETH_HLEN + tag);
 	md->l4_off = (uint16_t)l4;
 	md->ethertype = et;
-	md->vlan[0] = tag ? rd16(p + ETH_HLEN) : 0;
+	md->vlan[0] = tag ? dp_rd16(p + ETH_HLEN) : 0;
 	md->vlan[1] = 0;
 	md->l4_proto = proto;
 	md->ttl = ttl;
@@ -555,9 +537,9 @@ static __rte_always_inline int
 fast_l4_ok(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg, uint8_t proto)
 {
 	if (proto == P_UDP) {
-		uint32_t ulen = rd16(p + l4 + 4);
+		uint32_t ulen = dp_rd16(p + l4 + 4);
 
-		return ulen >= UDP_HLEN && l4 + ulen <= end && !udp_hooked(rd16(p + l4 + 2));
+		return ulen >= UDP_HLEN && l4 + ulen <= end && !udp_hooked(dp_rd16(p + l4 + 2));
 	}
 	if (proto == P_TCP) {
 		uint32_t doff = (uint32_t)(p[l4 + 12] >> 4) << 2;
@@ -599,13 +581,13 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 {
 	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
 	const uint8_t *ip = p + l2;
-	uint32_t end = l2 + rd16(ip + 2);
-	uint32_t ports = rd32(ip + IPV4_HLEN);
+	uint32_t end = l2 + dp_rd16(ip + 2);
+	uint32_t ports = dp_rd32(ip + IPV4_HLEN);
 	uint8_t proto = ip[9];
 
 	/* ethertype 0x0800, version 4, IHL 5; MF clear, offset 0; total
 	 * length >= 20 follows from the L4 checks */
-	if (unlikely(!((rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
+	if (unlikely(!((dp_rd32(ip - 2) >> 8) == 0x080045 && (dp_rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
 		       fast_l4_ok(p, l4, end, seg, proto))))
 		return -1;
 	fast_meta(md, p, DP_MF_IPV4 | DP_MF_L4, tag, l4, ET_IPV4, proto, ip[8], ports,
@@ -621,8 +603,8 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 {
 	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV6_HLEN;
 	const uint8_t *ip = p + l2;
-	uint32_t end = l4 + rd16(ip + 4);
-	uint32_t ports = rd32(ip + IPV6_HLEN);
+	uint32_t end = l4 + dp_rd16(ip + 4);
+	uint32_t ports = dp_rd32(ip + IPV6_HLEN);
 	uint8_t nh = ip[6];
 
 	if (unlikely(!((ip[0] >> 4) == 6 && end <= pkt && fast_l4_ok(p, l4, end, seg, nh))))
@@ -643,12 +625,12 @@ parse_fast_udp(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 {
 	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + (v6 ? IPV6_HLEN : IPV4_HLEN), t = l4 + UDP_HLEN;
 	const uint8_t *ip = p + l2;
-	uint32_t end = v6 ? l4 + rd16(ip + 4) : l2 + rd16(ip + 2), uend = l4 + rd16(p + l4 + 4);
-	uint32_t ports = rd32(p + l4), h;
+	uint32_t end = v6 ? l4 + dp_rd16(ip + 4) : l2 + dp_rd16(ip + 2), uend = l4 + dp_rd16(p + l4 + 4);
+	uint32_t ports = dp_rd32(p + l4), h;
 	int ok;
 
 	ok = (v6 ? (ip[0] >> 4) == 6 && ip[6] == P_UDP :
-		   (rd32(ip - 2) >> 8) == 0x080045 && (rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
+		   (dp_rd32(ip - 2) >> 8) == 0x080045 && (dp_rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
 	     end <= pkt && uend >= t && uend <= end && udp_hooked((uint16_t)ports);
 	if (unlikely(!ok))
 		return -1;
@@ -670,7 +652,7 @@ static __rte_always_inline int
 parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
 		const uint32_t tag)
 {
-	uint16_t et = rd16(p + 12 + tag);
+	uint16_t et = dp_rd16(p + 12 + tag);
 
 	if (et == ET_IPV4)
 		return (tag != 0 && parse_fast(p, seg, pkt, md, want_hash, tag) == 0) ||
@@ -692,7 +674,7 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t 
 		 * checks 0x0800 at the same time as version and IHL. */
 		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0) ||
 		    parse_fast_rest(p, seg, pkt, md, mb, want_hash, 0) == 0 ||
-		    (rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, mb, want_hash, VLAN_HLEN) == 0))
+		    (dp_rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, mb, want_hash, VLAN_HLEN) == 0))
 			return 0;
 	}
 	return parse_general(p, seg, pkt, md, mb, want_hash);

@@ -7,6 +7,7 @@
 #define DP_PARSE_H
 
 #include <stdint.h>
+#include <string.h>
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_ip.h>
@@ -57,6 +58,26 @@ uint16_t dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
  * (the parser vouched for IHL). Sums 32-bit words and folds once, where
  * rte_raw_cksum adds 16 bits at a time: a ones' complement sum is the same
  * whatever the word size, and all ones is all ones in either byte order. */
+/* Big-endian 16 and 32 bits at @p, wherever it is aligned: what a
+ * parser (the core's, a UDP port's hook) reads headers with. */
+static inline uint16_t
+dp_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_16(v);
+}
+
+static inline uint32_t
+dp_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
 static inline int
 dp_ipv4_cksum_ok(const void *hdr)
 {

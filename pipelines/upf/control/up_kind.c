@@ -434,16 +434,6 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 	return upf_sessions(x, name, spec);
 }
 
-static json_t *
-slice_of_array(json_t *a, size_t from, size_t to)
-{
-	json_t *out = json_array();
-
-	for (size_t i = from; i < to && i < json_array_size(a); i++)
-		json_array_append(out, json_array_get(a, i));
-	return out;
-}
-
 /* A Ready UPF's journal and ids by session (rec "sess": ID → {"j",
  * "ids", "spec"}), the header's ("hj", "hids") and what its sessions were
  * compiled with ("ctx"): a change of some sessions then compiles those
@@ -465,14 +455,14 @@ upf_record(struct upf_priv *p, json_t *rec)
 			return;
 		}
 		json_object_set_new(sess, id, json_pack("{s:o,s:o,s:O}", "j",
-			slice_of_array(json_object_get(rec, "journal"), (size_t)json_integer_value(json_array_get(m, 1)),
+			cd_slice(json_object_get(rec, "journal"), (size_t)json_integer_value(json_array_get(m, 1)),
 				       (size_t)json_integer_value(json_array_get(m, 2))), "ids",
-			slice_of_array(json_object_get(rec, "ids"), (size_t)json_integer_value(json_array_get(m, 3)),
+			cd_slice(json_object_get(rec, "ids"), (size_t)json_integer_value(json_array_get(m, 3)),
 				       (size_t)json_integer_value(json_array_get(m, 4))), "spec", json_array_get(ss, i)));
 	}
 	json_object_set_new(rec, "sess", sess);
-	json_object_set_new(rec, "hj", slice_of_array(json_object_get(rec, "journal"), 0, h));
-	json_object_set_new(rec, "hids", slice_of_array(json_object_get(rec, "ids"), 0, hu));
+	json_object_set_new(rec, "hj", cd_slice(json_object_get(rec, "journal"), 0, h));
+	json_object_set_new(rec, "hids", cd_slice(json_object_get(rec, "ids"), 0, hu));
 	json_object_set(rec, "ctx", p->ctx);
 }
 /* The spec without its sessions (a new shallow copy). */

@@ -22,24 +22,6 @@
 
 int up_gtpu_off = -1;
 
-static inline uint32_t
-rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
-
 /* gtp_parse()'s general walk: any flags, extension headers, signalling. */
 static __rte_noinline unsigned int
 parse_general(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct dp_meta *md,
@@ -119,7 +101,7 @@ up_gtpu_parse(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct 
 	} else {
 		return parse_general(p, t, uend, seg, md, fm);
 	}
-	gend = t + GTPU_HDR_LEN + rd16(g + 2);
+	gend = t + GTPU_HDR_LEN + dp_rd16(g + 2);
 	in = t + hl;
 	lim = RTE_MIN(gend, seg);
 	v = p[in] >> 4;
@@ -127,7 +109,7 @@ up_gtpu_parse(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct 
 		       ((v == 4 && in + IPV4_HLEN <= lim) || (v == 6 && in + IPV6_HLEN <= lim)))))
 		return parse_general(p, t, uend, seg, md, fm);
 	md->flags |= DP_MF_TUN;
-	md->tun_key = rd32(g + 4);
+	md->tun_key = dp_rd32(g + 4);
 	*(struct up_gtpu *)fm = (struct up_gtpu){
 		.inner_off = (uint16_t)in, .msg = GTPU_MSG_GPDU, .qfi = qfi, .pdu_type = pdu, .inner = 1,
 	};
