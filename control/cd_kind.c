@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cd_kind: the registry of sxcd's intent kinds, in compile order, and helpers their compiles share. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +110,22 @@ cd_rule_of(json_t *f, struct intent *it)
 		it->rule.sport[i] = json_integer_value(json_array_get(json_object_get(f, "sport"), i));
 		it->rule.dport[i] = json_integer_value(json_array_get(json_object_get(f, "dport"), i));
 	}
+}
+
+int
+cd_kinds_described(json_t *doc, char *err, size_t len)
+{
+	json_t *e = json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(
+		json_object_get(doc, "components"), "schemas"), "IntentIn"), "properties"), "kind"), "enum");
+	size_t n = json_array_size(e);
+
+	for (size_t k = 0; k < n || k < (size_t)cd_kinds(); k++)
+		if (k >= n || k >= (size_t)cd_kinds() ||
+		    strcmp(json_string_value(json_array_get(e, k)) ?: "", cd_kind_name((int)k)) != 0) {
+			snprintf(err, len, "its kinds (IntentIn.kind) are not the %d sxcd has: kind %zu is %s, "
+				 "not %s", cd_kinds(), k, k < n ? json_string_value(json_array_get(e, k)) ?: "?" :
+				 "missing", k < (size_t)cd_kinds() ? cd_kind_name((int)k) : "none");
+			return -EINVAL;
+		}
+	return 0;
 }

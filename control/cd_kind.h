@@ -80,6 +80,11 @@ const char *cd_kind_only(int k);
 /* Is "KIND/NAME" of a kind whose entries are many (struct cd_kind spread)? */
 bool cd_kind_spread(const char *who);
 
+/* Does OpenAPI document @doc name the kinds registered, in their order
+ * (components.schemas.IntentIn.properties.kind.enum, which the build
+ * assembles from the features' fragments)? 0, or -EINVAL and why in @err. */
+int cd_kinds_described(json_t *doc, char *err, size_t len);
+
 /* ----------------------------- what the compiler lends a kind's compile */
 
 /* The intent fails: Failed (invalid or colliding: it holds nothing),

@@ -18,6 +18,7 @@
 
 #include "cd_gc.h"
 #include "cd_http.h"
+#include "cd_kind.h"
 #include "cd_log.h"
 #include "cd_nl.h"
 #include "cd_res.h"
@@ -296,7 +297,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	if ((rc = cd_schema_load(schema_path(schema_file), &schema, err, sizeof(err))) < 0) {
+	if ((rc = cd_schema_load(schema_path(schema_file), &schema, err, sizeof(err))) < 0 ||
+	    (rc = cd_kinds_described(cd_schema_doc(schema), err, sizeof(err))) < 0) {
 		fprintf(stderr, "sxcd: schema: %s\n", err);
 		return 1;
 	}
