@@ -2,7 +2,7 @@
 # test_sxcd_cli.sh: sxcd's command line as a person meets it, no sxdp needed:
 # -h/--help (every option, exit 0), an unknown option (usage on stderr,
 # exit 2), a bad --listen (why, in one line, exit non-zero, the store
-# untouched).
+# untouched), an OpenAPI document whose kinds are not the registered ones.
 #
 # usage: test_sxcd_cli.sh [PATH_TO_SXCD]   (or SXCD=...)
 set -u
@@ -113,6 +113,22 @@ print(s.getsockname()[1], flush=True); time.sleep(60)' >"$TMP/port" &
 	for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 	P=$(cat "$TMP/port")
 	listen "port in use" 1 "127.0.0.1:$P" "cannot bind 127.0.0.1 port $P: Address already in use"
+fi
+
+# --- a document whose kinds are not those the features registered -----------
+DOC=$(dirname "$SXCD")/sxcd-openapi.json
+if [ -n "$PY" ] && [ -f "$DOC" ]; then
+	"$PY" - "$DOC" "$TMP/kinds.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["components"]["schemas"]["IntentIn"]["properties"]["kind"]["enum"].pop()
+json.dump(d, open(sys.argv[2], "w"))
+PYEOF
+	cd_run --schema "$TMP/kinds.json" --store "$TMP/store" --listen 127.0.0.1:1
+	expect_rc "a document short of a kind" 1
+	expect_grep "a document short of a kind" "$ERR" "sxcd: schema: its kinds (IntentIn.kind) are not the"
+	if [ -e "$TMP/store" ]; then not_ok "a document short of a kind: store untouched"
+	else ok "a document short of a kind: store untouched"; fi
 fi
 
 echo "$PASS passed, $FAIL failed"
