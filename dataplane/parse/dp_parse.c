@@ -567,16 +567,60 @@ fast_hash6(const uint8_t *ip, uint8_t nh, uint32_t ports)
 	return hash_u32(hash_u64(h, rd64_raw(ip + 32)), ports);
 }
 
+/* UDP to a registered port over IPv4 (no options, not a fragment) or IPv6
+ * (no extension header), the datagram within the packet: the outer
+ * headers straight-line, the payload the port's parser's (the same call
+ * as parse_l4()'s). Every read of the caller's is below UDP_FAST_MIN or
+ * UDP6_FAST_MIN, plus the tag. A drop is the general path's to find. */
+static __rte_always_inline int
+fast_udp_hooked(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
+		const uint32_t tag, const bool v6, const uint32_t l2, const uint32_t l4, uint32_t end,
+		uint32_t ports)
+{
+	const uint32_t t = l4 + UDP_HLEN;
+	const uint8_t *ip = p + l2;
+	uint32_t uend = l4 + dp_rd16(p + l4 + 4), h;
+	int ok;
+
+	ok = (v6 ? (ip[0] >> 4) == 6 && ip[6] == P_UDP :
+		   (dp_rd32(ip - 2) >> 8) == 0x080045 && (dp_rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
+	     end <= pkt && uend >= t && uend <= end && udp_hooked((uint16_t)ports);
+	if (unlikely(!ok))
+		return -1;
+	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4, tag, l4, v6 ? ET_IPV6 : ET_IPV4, P_UDP,
+		  v6 ? ip[7] : ip[8], ports, 0);
+	if (unlikely(udp_hook_call(p, t, uend, seg, md, mb, (uint16_t)ports) != 0))
+		return -1;
+	if (want_hash) {
+		h = v6 ? fast_hash6(ip, P_UDP, ports) : fast_hash4(ip, P_UDP, ports);
+		/* a tunnel between two nodes is one 5-tuple: its key spreads it */
+		md->hash = md->flags & DP_MF_TUN ? hash_u32(h, md->tun_key) : h;
+	}
+	return 0;
+}
+
+/* The same for IPv6 (parse_fast6() left it: a registered port). */
+static __rte_always_inline int
+parse_fast_udp6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
+	       const uint32_t tag)
+{
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV6_HLEN;
+
+	return fast_udp_hooked(p, seg, pkt, md, mb, want_hash, tag, true, l2, l4, l4 + dp_rd16(p + l2 + 4),
+			       dp_rd32(p + l4));
+}
+
 /* Straight-line path for IPv4 without options or fragmentation, untagged
  * (tag == 0) or with one 802.1Q tag (tag == VLAN_HLEN), carrying plain UDP
- * (no registered port) or TCP. tag is a constant at each call so every read is
- * at a fixed offset, all below FAST_MIN even with the tag: every
+ * or TCP, or UDP to a registered port (its parser's, fast_udp_hooked()).
+ * tag is a constant at each call so every read is at a fixed offset, all
+ * below FAST_MIN even with the tag: every
  * minimum-size frame (60 bytes) qualifies. Returns 0 when it filled *md,
  * -1 when parse_general() must decide; for what it accepts parse_general()
  * reaches the same result (the unit tests and the fuzzer check that). So
  * do the others below. */
 static __rte_always_inline int
-parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
+parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb,
 	   int want_hash, const uint32_t tag)
 {
 	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
@@ -589,7 +633,10 @@ parse_fast(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	 * length >= 20 follows from the L4 checks */
 	if (unlikely(!((dp_rd32(ip - 2) >> 8) == 0x080045 && (dp_rd16(ip + 6) & IPV4_MF_OFF) == 0 && end <= pkt &&
 		       fast_l4_ok(p, l4, end, seg, proto))))
-		return -1;
+		/* a registered UDP port's: its parser, on the outer headers
+		 * read so far (not read again on the way to it) */
+		return proto == P_UDP && seg >= UDP_FAST_MIN + tag ?
+		       fast_udp_hooked(p, seg, pkt, md, mb, want_hash, tag, false, l2, l4, end, ports) : -1;
 	fast_meta(md, p, DP_MF_IPV4 | DP_MF_L4, tag, l4, ET_IPV4, proto, ip[8], ports,
 		  want_hash ? fast_hash4(ip, proto, ports) : 0);
 	return 0;
@@ -614,38 +661,6 @@ parse_fast6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md,
 	return 0;
 }
 
-/* UDP to a registered port over IPv4 (no options, not a fragment) or IPv6
- * (no extension header), the datagram within the packet: the outer
- * headers straight-line, the payload the port's parser's (the same call
- * as parse_l4()'s). Every read of the caller's is below UDP_FAST_MIN or
- * UDP6_FAST_MIN, plus the tag. A drop is the general path's to find. */
-static __rte_always_inline int
-parse_fast_udp(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
-	       const uint32_t tag, const bool v6)
-{
-	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + (v6 ? IPV6_HLEN : IPV4_HLEN), t = l4 + UDP_HLEN;
-	const uint8_t *ip = p + l2;
-	uint32_t end = v6 ? l4 + dp_rd16(ip + 4) : l2 + dp_rd16(ip + 2), uend = l4 + dp_rd16(p + l4 + 4);
-	uint32_t ports = dp_rd32(p + l4), h;
-	int ok;
-
-	ok = (v6 ? (ip[0] >> 4) == 6 && ip[6] == P_UDP :
-		   (dp_rd32(ip - 2) >> 8) == 0x080045 && (dp_rd16(ip + 6) & IPV4_MF_OFF) == 0 && ip[9] == P_UDP) &&
-	     end <= pkt && uend >= t && uend <= end && udp_hooked((uint16_t)ports);
-	if (unlikely(!ok))
-		return -1;
-	fast_meta(md, p, (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4, tag, l4, v6 ? ET_IPV6 : ET_IPV4, P_UDP,
-		  v6 ? ip[7] : ip[8], ports, 0);
-	if (unlikely(udp_hook_call(p, t, uend, seg, md, mb, (uint16_t)ports) != 0))
-		return -1;
-	if (want_hash) {
-		h = v6 ? fast_hash6(ip, P_UDP, ports) : fast_hash4(ip, P_UDP, ports);
-		/* a tunnel between two nodes is one 5-tuple: its key spreads it */
-		md->hash = md->flags & DP_MF_TUN ? hash_u32(h, md->tun_key) : h;
-	}
-	return 0;
-}
-
 /* The other straight-line paths, by the ethertype after tag bytes of tag
  * (parse(): untagged IPv4 was tried first). */
 static __rte_always_inline int
@@ -655,12 +670,11 @@ parse_fast_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 	uint16_t et = dp_rd16(p + 12 + tag);
 
 	if (et == ET_IPV4)
-		return (tag != 0 && parse_fast(p, seg, pkt, md, want_hash, tag) == 0) ||
-		       (seg >= UDP_FAST_MIN + tag && parse_fast_udp(p, seg, pkt, md, mb, want_hash, tag, false) == 0) ?
-		       0 : -1;
+		/* parse_fast() takes a registered UDP port's too */
+		return tag != 0 && parse_fast(p, seg, pkt, md, mb, want_hash, tag) == 0 ? 0 : -1;
 	if (et == ET_IPV6 && seg >= FAST6_MIN)
 		return parse_fast6(p, seg, pkt, md, want_hash, tag) == 0 ||
-		       (seg >= UDP6_FAST_MIN + tag && parse_fast_udp(p, seg, pkt, md, mb, want_hash, tag, true) == 0) ?
+		       (seg >= UDP6_FAST_MIN + tag && parse_fast_udp6(p, seg, pkt, md, mb, want_hash, tag) == 0) ?
 		       0 : -1;
 	return -1;
 }
@@ -672,7 +686,7 @@ parse(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t 
 	if (likely(seg >= FAST_MIN)) {
 		/* No ethertype test for the untagged case: parse_fast()
 		 * checks 0x0800 at the same time as version and IHL. */
-		if (likely(parse_fast(p, seg, pkt, md, want_hash, 0) == 0) ||
+		if (likely(parse_fast(p, seg, pkt, md, mb, want_hash, 0) == 0) ||
 		    parse_fast_rest(p, seg, pkt, md, mb, want_hash, 0) == 0 ||
 		    (dp_rd16(p + 12) == ET_VLAN && parse_fast_rest(p, seg, pkt, md, mb, want_hash, VLAN_HLEN) == 0))
 			return 0;
