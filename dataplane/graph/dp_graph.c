@@ -20,7 +20,7 @@
 #include "dp_graph.h"
 #include "dp_egress.h"
 #include "dp_feature.h"
-#include "dp_worker.h"
+#include "dp_lcore.h"
 #include "dp_parse.h"
 #include "dp_port.h"
 #include "dp_log.h"

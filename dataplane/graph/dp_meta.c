@@ -7,23 +7,47 @@
 
 #include "dp_meta.h"
 
-/* What of the private area's line after struct dp_meta is given out. */
-static size_t meta_fields_used;
+/* The room's bytes given out: bit i is byte i after struct dp_meta. */
+static uint64_t taken;
+_Static_assert(DP_META_FIELDS_ROOM <= 64, "the room is tracked a bit a byte");
+
+#define ROOM_AT (sizeof(struct rte_mbuf) + sizeof(struct dp_meta))
+
+/* Bytes @at..@at+@size-1 of the room, if free: their offset from the mbuf. */
+static int
+take(size_t at, size_t size)
+{
+	uint64_t bits;
+
+	if (size == 0 || at + size > DP_META_FIELDS_ROOM)
+		return -ENOSPC;
+	bits = (size == 64 ? ~0ull : (1ull << size) - 1) << at;
+	if (taken & bits)
+		return -EBUSY;
+	taken |= bits;
+	return (int)(ROOM_AT + at);
+}
 
 int
 dp_meta_field_register(size_t size, size_t align)
 {
-	size_t off = RTE_ALIGN_CEIL(sizeof(struct rte_mbuf) + sizeof(struct dp_meta) + meta_fields_used,
-				    align ? align : 1);
+	int rc = -ENOSPC;
 
-	if (size == 0 || off + size > sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE)
-		return -ENOSPC;
-	meta_fields_used = off + size - sizeof(struct rte_mbuf) - sizeof(struct dp_meta);
-	return (int)off;
+	align = align ? align : 1;
+	for (size_t at = RTE_ALIGN_CEIL(ROOM_AT, align) - ROOM_AT; at + size <= DP_META_FIELDS_ROOM; at += align)
+		if ((rc = take(at, size)) >= 0)
+			return rc;
+	return rc == -EBUSY ? -ENOSPC : rc;
+}
+
+int
+dp_meta_field_claim(size_t off, size_t size)
+{
+	return off < ROOM_AT ? -EINVAL : take(off - ROOM_AT, size);
 }
 
 void
 dp_meta_fields_reset(void)
 {
-	meta_fields_used = 0;
+	taken = 0;
 }

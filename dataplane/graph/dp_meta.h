@@ -96,6 +96,9 @@ _Static_assert(DP_META_PRIV_SIZE % RTE_MBUF_PRIV_ALIGN == 0, "DPDK's private are
  * it: a feature's field is valid only where the feature says so. */
 #define DP_META_FIELDS_ROOM (DP_META_PRIV_SIZE - sizeof(struct dp_meta))
 int dp_meta_field_register(size_t size, size_t align);
+/* The same at offset @off, which a feature's hot path then uses as a
+ * constant (no offset to load per packet); -EBUSY when another has it. */
+int dp_meta_field_claim(size_t off, size_t size);
 /* Features' fini: all given back (they are laid out again at init). */
 void dp_meta_fields_reset(void);
 

@@ -7,46 +7,7 @@
 #include <stdbool.h>
 #include <rte_ring.h>
 #include <rte_mbuf.h>
-#include "dp_stats.h"
-#include "dp_feature.h"
-#include "dp_table.h"	/* DP_WORKERS_MAX */
-
-#define DP_BURST 64
-#define DP_RXQ_PER_WORKER_MAX 32
-
-struct rte_graph;
-
-struct dp_rxq {
-	uint16_t port;      /* logical index */
-	uint16_t port_id;   /* DPDK */
-	uint16_t queue;
-};
-
-struct dp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST];
-};
-
-struct dp_worker {
-	unsigned int idx;
-	unsigned int lcore;
-	unsigned int n_rxq;
-	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
-	struct rte_ring *punt;           /* to the main lcore */
-	struct rte_ring *inject;         /* from the main lcore: packets to transmit */
-	/* software RSS (a port's soft_rss): handin[i] from worker i, which
-	 * reaches worker j's as all[j].handin[idx]; NULL: no such port */
-	struct rte_ring *handin[DP_WORKERS_MAX];
-	bool handoff;                    /* the rings are there */
-	struct dp_worker *all;
-	unsigned int n_all;
-	struct rte_graph *graph;
-	/* this walk, from the rx node: cycles in empty polls and in polls
-	 * that brought packets */
-	uint64_t walk_idle, walk_rx, walk_tx;  /* this walk's cycles in the drivers */
-	struct dp_stage_ctx ctx;
-	struct dp_txbuf tx[DP_PORTS_MAX];  /* port_out's, empty between calls */
-} __rte_cache_aligned;
+#include "dp_lcore.h"
 
 extern volatile bool dp_quit;
 

@@ -19,7 +19,7 @@
 #include <rte_sched.h>
 
 #include "qs_sched.h"
-#include "pl_qos.h"
+#include "qos_api.h"
 #include "qos_names.h"
 #include "dp_egress.h"
 #include "dp_flowkey.h"

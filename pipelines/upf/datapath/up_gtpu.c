@@ -20,8 +20,6 @@
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
 
-int up_gtpu_off = -1;
-
 /* gtp_parse()'s general walk: any flags, extension headers, signalling. */
 static __rte_noinline unsigned int
 parse_general(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct dp_meta *md,
@@ -119,9 +117,9 @@ up_gtpu_parse(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct 
 int
 up_gtpu_init(void)
 {
-	if ((up_gtpu_off = dp_meta_field_register(sizeof(struct up_gtpu), __alignof__(struct up_gtpu))) < 0)
-		return up_gtpu_off;
-	return dp_parse_udp_register(GTPU_UDP_PORT, up_gtpu_parse, up_gtpu_off);
+	int rc = dp_meta_field_claim(UP_GTPU_OFF, sizeof(struct up_gtpu));
+
+	return rc < 0 ? rc : dp_parse_udp_register(GTPU_UDP_PORT, up_gtpu_parse, (int)UP_GTPU_OFF);
 }
 
 void

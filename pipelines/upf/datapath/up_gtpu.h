@@ -1,7 +1,7 @@
 /* GTP-U as the UPF reads it off the wire: the parser hook it registers for
  * UDP port 2152 (the core parser names no GTP-U) and the per-packet fields
  * that hook fills, a field of the upf's own in the private area's line
- * after dp_meta (dp_meta_field_register). */
+ * after dp_meta (dp_meta_field_claim). */
 #ifndef UP_GTPU_H
 #define UP_GTPU_H
 
@@ -27,12 +27,16 @@ struct up_gtpu {
 	uint8_t pad;
 };
 
-extern int up_gtpu_off;
+/* Its place: the first bytes after struct dp_meta, in the line every
+ * stage reads, claimed at init (dp_meta_field_claim): a constant, so that
+ * upf.in's every read of it computes no offset. */
+#define UP_GTPU_OFF (sizeof(struct rte_mbuf) + sizeof(struct dp_meta))
+_Static_assert(UP_GTPU_OFF % __alignof__(struct up_gtpu) == 0, "struct up_gtpu's alignment");
 
 static inline struct up_gtpu *
 up_gtpu(const struct rte_mbuf *m)
 {
-	return RTE_MBUF_DYNFIELD(m, up_gtpu_off, struct up_gtpu *);
+	return RTE_MBUF_DYNFIELD(m, UP_GTPU_OFF, struct up_gtpu *);
 }
 
 /* Is this GTP-U the hook took (a valid header that fits its datagram)? */
