@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* PFCP (TS 29.244 v16/v17) message codec for the UPF's N4 side: pure C, no allocation.
+ *
+ * Decoding validates a whole message against per-message and per-grouped-IE rule tables
+ * (which IEs may appear, how often, which are mandatory) and per-IE length/shape checks,
+ * and leaves a bounded tree of IEs pointing into the caller's bytes; typed getters read
+ * the leaf values. A failure says which Cause the answer carries and which IE offended,
+ * so the caller can answer without re-reading the message.
+ *
+ * Encoding writes into the caller's buffer and never past its size (-ENOSPC). */
+#ifndef PF_CODEC_H
+#define PF_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PF_PORT 8805
+#define PF_VERSION 1
+#define PF_HDR_NODE_LEN 8  /* flags, type, length, sequence, spare */
+#define PF_HDR_SESS_LEN 16 /* with the SEID */
+#define PF_DEPTH_MAX 4     /* grouped IEs inside grouped IEs, at most */
+#define PF_IES_MAX 1024    /* IEs kept for one message, all levels */
+
+/* message types (TS 29.244 7.3) */
+enum {
+	PF_HEARTBEAT_REQ = 1,
+	PF_HEARTBEAT_RSP = 2,
+	PF_ASSOC_SETUP_REQ = 5,
+	PF_ASSOC_SETUP_RSP = 6,
+	PF_ASSOC_UPDATE_REQ = 7,
+	PF_ASSOC_UPDATE_RSP = 8,
+	PF_ASSOC_RELEASE_REQ = 9,
+	PF_ASSOC_RELEASE_RSP = 10,
+	PF_VERSION_NOT_SUPPORTED = 11,
+	PF_NODE_REPORT_REQ = 12,
+	PF_NODE_REPORT_RSP = 13,
+	PF_SESS_EST_REQ = 50,
+	PF_SESS_EST_RSP = 51,
+	PF_SESS_MOD_REQ = 52,
+	PF_SESS_MOD_RSP = 53,
+	PF_SESS_DEL_REQ = 54,
+	PF_SESS_DEL_RSP = 55,
+	PF_SESS_REPORT_REQ = 56,
+	PF_SESS_REPORT_RSP = 57,
+};
+
+/* IE types (TS 29.244 8.1.2) the UPF reads or writes */
+enum {
+	PF_IE_CREATE_PDR = 1,
+	PF_IE_PDI = 2,
+	PF_IE_CREATE_FAR = 3,
+	PF_IE_FWD_PARAMS = 4,
+	PF_IE_CREATE_URR = 6,
+	PF_IE_CREATE_QER = 7,
+	PF_IE_CREATED_PDR = 8,
+	PF_IE_UPDATE_PDR = 9,
+	PF_IE_UPDATE_FAR = 10,
+	PF_IE_UPD_FWD_PARAMS = 11,
+	PF_IE_UPDATE_BAR_RSP = 12, /* in Session Report Response */
+	PF_IE_UPDATE_URR = 13,
+	PF_IE_UPDATE_QER = 14,
+	PF_IE_REMOVE_PDR = 15,
+	PF_IE_REMOVE_FAR = 16,
+	PF_IE_REMOVE_URR = 17,
+	PF_IE_REMOVE_QER = 18,
+	PF_IE_CAUSE = 19,
+	PF_IE_SRC_IFACE = 20,
+	PF_IE_FTEID = 21,
+	PF_IE_NET_INSTANCE = 22,
+	PF_IE_SDF_FILTER = 23,
+	PF_IE_APP_ID = 24,
+	PF_IE_GATE_STATUS = 25,
+	PF_IE_MBR = 26,
+	PF_IE_GBR = 27,
+	PF_IE_QER_CORR_ID = 28,
+	PF_IE_PRECEDENCE = 29,
+	PF_IE_TLM = 30,
+	PF_IE_VOL_THRESH = 31,
+	PF_IE_TIME_THRESH = 32,
+	PF_IE_REPORTING_TRIGGERS = 37,
+	PF_IE_REPORT_TYPE = 39,
+	PF_IE_OFFENDING_IE = 40,
+	PF_IE_FWD_POLICY = 41,
+	PF_IE_DST_IFACE = 42,
+	PF_IE_UP_FEATURES = 43,
+	PF_IE_APPLY_ACTION = 44,
+	PF_IE_DL_DATA_SVC_INFO = 45,
+	PF_IE_DL_DATA_NOTIF_DELAY = 46,
+	PF_IE_SMREQ_FLAGS = 49,
+	PF_IE_SRRSP_FLAGS = 50,
+	PF_IE_LOAD_CONTROL = 51,
+	PF_IE_SEQ_NUMBER = 52,
+	PF_IE_OVERLOAD_CONTROL = 54,
+	PF_IE_PDR_ID = 56,
+	PF_IE_FSEID = 57,
+	PF_IE_NODE_ID = 60,
+	PF_IE_MEAS_METHOD = 62,
+	PF_IE_USAGE_REPORT_TRIGGER = 63,
+	PF_IE_MEAS_PERIOD = 64,
+	PF_IE_VOL_MEAS = 66,
+	PF_IE_DUR_MEAS = 67,
+	PF_IE_TIME_FIRST_PKT = 69,
+	PF_IE_TIME_LAST_PKT = 70,
+	PF_IE_QUOTA_HOLDING_TIME = 71,
+	PF_IE_VOL_QUOTA = 73,
+	PF_IE_TIME_QUOTA = 74,
+	PF_IE_START_TIME = 75,
+	PF_IE_END_TIME = 76,
+	PF_IE_QUERY_URR = 77,
+	PF_IE_USAGE_REPORT_MOD = 78, /* in Session Modification Response */
+	PF_IE_USAGE_REPORT_DEL = 79, /* in Session Deletion Response */
+	PF_IE_USAGE_REPORT_RPT = 80, /* in Session Report Request */
+	PF_IE_URR_ID = 81,
+	PF_IE_DL_DATA_REPORT = 83,
+	PF_IE_OHC = 84,
+	PF_IE_CREATE_BAR = 85,
+	PF_IE_UPDATE_BAR = 86,
+	PF_IE_REMOVE_BAR = 87,
+	PF_IE_BAR_ID = 88,
+	PF_IE_CP_FEATURES = 89,
+	PF_IE_UE_IP = 93,
+	PF_IE_OHR = 95,
+	PF_IE_RECOVERY_TS = 96,
+	PF_IE_ERROR_IND_REPORT = 99,
+	PF_IE_NODE_REPORT_TYPE = 101,
+	PF_IE_UP_PATH_FAIL_REPORT = 102,
+	PF_IE_REMOTE_GTPU_PEER = 103,
+	PF_IE_UR_SEQN = 104,
+	PF_IE_FAR_ID = 108,
+	PF_IE_QER_ID = 109,
+	PF_IE_PDN_TYPE = 113,
+	PF_IE_QFI = 124,
+	PF_IE_SUGG_BUF_PKTS = 140,
+	PF_IE_VENDOR_MIN = 32768, /* from here on an enterprise ID follows the length */
+};
+
+/* Cause values (TS 29.244 8.2.1) */
+enum {
+	PF_CAUSE_ACCEPTED = 1,
+	PF_CAUSE_REJECTED = 64,
+	PF_CAUSE_NO_SESSION = 65,
+	PF_CAUSE_MANDATORY_MISSING = 66,
+	PF_CAUSE_CONDITIONAL_MISSING = 67,
+	PF_CAUSE_INVALID_LENGTH = 68,
+	PF_CAUSE_MANDATORY_INCORRECT = 69,
+	PF_CAUSE_INVALID_FWD_POLICY = 70,
+	PF_CAUSE_INVALID_FTEID_ALLOC = 71,
+	PF_CAUSE_NO_ASSOCIATION = 72,
+	PF_CAUSE_RULE_FAILURE = 73,
+	PF_CAUSE_CONGESTION = 74,
+	PF_CAUSE_NO_RESOURCES = 75,
+	PF_CAUSE_NOT_SUPPORTED = 76,
+	PF_CAUSE_SYSTEM_FAILURE = 77,
+};
+
+/* Why a message was refused. PF_ERR_UNKNOWN_MSG: the caller answers Version not supported
+ * or ignores it; PF_ERR_HEADER: too short or not version 1, nothing can be answered. For the
+ * others, cause is the Cause to answer and ie_type the Offending IE (0: none). */
+enum pf_err_kind {
+	PF_OK = 0,
+	PF_ERR_HEADER,
+	PF_ERR_UNKNOWN_MSG,
+	PF_ERR_IE, /* cause and ie_type say which */
+};
+
+struct pf_result {
+	enum pf_err_kind kind;
+	uint8_t cause;
+	uint16_t ie_type;
+};
+
+struct pf_hdr {
+	uint8_t type;
+	uint8_t has_seid;
+	uint8_t has_prio; /* MP */
+	uint8_t prio;     /* 0..15 */
+	uint64_t seid;
+	uint32_t seq; /* 24 bits */
+	uint16_t len; /* the whole message */
+};
+
+/* One IE of the tree. Children of a grouped IE are the next n_desc entries (all
+ * descendants, preorder); its direct children are found by skipping each one's n_desc. */
+struct pf_ie {
+	uint16_t type;
+	uint16_t len;     /* of the value */
+	uint16_t n_desc;  /* descendants, for grouped IEs */
+	uint8_t depth;    /* 0: at message level */
+	uint8_t grouped;
+	const uint8_t *v; /* into the decoded bytes */
+};
+
+/* A decoded message; the bytes it was decoded from must outlive it. */
+struct pf_msg {
+	struct pf_hdr hdr;
+	uint16_t n_ies;
+	struct pf_ie ies[PF_IES_MAX];
+};
+
+/* The IE's name for logs ("?" when not known). */
+const char *pf_ie_name(uint16_t type);
+const char *pf_msg_name(uint8_t type);
+
+/* Decodes the header alone: 0, or -EBADMSG (too short, bad version, length past len). */
+int pf_hdr_decode(const uint8_t *b, size_t len, struct pf_hdr *h);
+/* Decodes and validates a whole message (bytes after the message's length are refused). */
+struct pf_result pf_decode(const uint8_t *b, size_t len, struct pf_msg *m);
+
+/* Iteration: index of the first direct child of ies[parent] (parent -1: the message level)
+ * with this type (0: any type), starting after index `after` (-1: from the start); -1 when
+ * none. */
+int pf_find(const struct pf_msg *m, int parent, uint16_t type, int after);
+
+/* Typed leaf values (the IE was validated by pf_decode; these check again and return
+ * -EINVAL on a wrong one, so they are safe on any IE). */
+struct pf_node_id {
+	uint8_t kind; /* 0 IPv4, 1 IPv6, 2 FQDN */
+	uint8_t addr[16];
+	char fqdn[256]; /* dotted, from labels */
+};
+struct pf_fseid {
+	uint64_t seid;
+	uint8_t has_v4, has_v6;
+	uint8_t v4[4], v6[16];
+};
+struct pf_fteid {
+	uint8_t has_v4, has_v6, ch, has_chid;
+	uint8_t chid;
+	uint32_t teid;
+	uint8_t v4[4], v6[16];
+};
+struct pf_ue_ip {
+	uint8_t has_v4, has_v6, sd; /* sd: 1 destination */
+	uint8_t v6d, has_v6_plen;
+	uint8_t v6_plen;
+	uint8_t v4[4], v6[16];
+};
+struct pf_sdf {
+	uint8_t flags; /* FD, TTC, SPI, FL, BID */
+	char fd[256];  /* flow description, NUL-terminated */
+	uint16_t tos;
+	uint32_t spi, flow_label, filter_id;
+};
+struct pf_ohc {
+	uint16_t desc;
+	uint32_t teid;
+	uint8_t v4[4], v6[16];
+	uint16_t port;
+};
+struct pf_ohr {
+	uint8_t desc;
+	uint8_t has_ext;
+	uint8_t ext;
+};
+struct pf_rate { /* MBR, GBR: kbps */
+	uint64_t ul, dl;
+};
+struct pf_volume { /* Volume Threshold, Quota, Measurement */
+	uint8_t flags; /* TOVOL, ULVOL, DLVOL (bits 0..2); measurement also TONOP.. */
+	uint64_t total, ul, dl;
+};
+
+int pf_get_u8(const struct pf_ie *ie, uint8_t *v);   /* any 1-octet IE's first octet */
+int pf_get_u16(const struct pf_ie *ie, uint16_t *v); /* PDR ID, 2 octets */
+int pf_get_u32(const struct pf_ie *ie, uint32_t *v); /* FAR/QER/URR ID, Precedence... */
+int pf_get_cause(const struct pf_ie *ie, uint8_t *cause);
+int pf_get_node_id(const struct pf_ie *ie, struct pf_node_id *n);
+int pf_get_fseid(const struct pf_ie *ie, struct pf_fseid *f);
+int pf_get_fteid(const struct pf_ie *ie, struct pf_fteid *f);
+int pf_get_ue_ip(const struct pf_ie *ie, struct pf_ue_ip *u);
+int pf_get_sdf(const struct pf_ie *ie, struct pf_sdf *s);
+int pf_get_ohc(const struct pf_ie *ie, struct pf_ohc *o);
+int pf_get_ohr(const struct pf_ie *ie, struct pf_ohr *o);
+int pf_get_rate(const struct pf_ie *ie, struct pf_rate *r);
+int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
+/* Network Instance: DNN labels made dotted, or the octets as a string */
+int pf_get_string(const struct pf_ie *ie, char *out, size_t size);
+
+/* The encoder: a builder over the caller's buffer. Any overflow is remembered and
+ * pf_enc_end() returns -ENOSPC; nothing is ever written past size. */
+struct pf_enc {
+	uint8_t *b;
+	size_t size, len;
+	int err;
+	int depth;
+	size_t open[PF_DEPTH_MAX + 1]; /* where each open group's header starts */
+};
+
+void pf_enc_begin(struct pf_enc *e, uint8_t *buf, size_t size, const struct pf_hdr *h);
+/* the message's length, or -ENOSPC / -EINVAL (groups left open) */
+int pf_enc_end(struct pf_enc *e);
+void pf_enc_ie(struct pf_enc *e, uint16_t type, const void *v, uint16_t len);
+void pf_enc_u8(struct pf_enc *e, uint16_t type, uint8_t v);
+void pf_enc_u16(struct pf_enc *e, uint16_t type, uint16_t v);
+void pf_enc_u32(struct pf_enc *e, uint16_t type, uint32_t v);
+void pf_enc_group(struct pf_enc *e, uint16_t type); /* open a grouped IE */
+void pf_enc_group_end(struct pf_enc *e);
+void pf_enc_node_id(struct pf_enc *e, const struct pf_node_id *n);
+void pf_enc_fseid(struct pf_enc *e, const struct pf_fseid *f);
+void pf_enc_fteid(struct pf_enc *e, const struct pf_fteid *f);
+void pf_enc_ue_ip(struct pf_enc *e, const struct pf_ue_ip *u);
+void pf_enc_ohc(struct pf_enc *e, const struct pf_ohc *o);
+void pf_enc_volume(struct pf_enc *e, uint16_t type, const struct pf_volume *v);
+
+/* Re-encodes a decoded message (unknown and vendor IEs were dropped by the decode). */
+int pf_reencode(const struct pf_msg *m, uint8_t *buf, size_t size);
+
+/* What the UPF answers and sends. */
+struct pf_usage_report {
+	uint32_t urr_id, ur_seqn;
+	uint32_t trigger; /* Usage Report Trigger, 3 octets */
+	uint32_t start, end; /* NTP seconds; 0: absent */
+	uint8_t has_vol, has_dur;
+	struct pf_volume vol;
+	uint32_t duration;
+};
+struct pf_created_pdr {
+	uint16_t pdr_id;
+	uint8_t has_fteid;
+	struct pf_fteid fteid;
+};
+
+int pf_enc_heartbeat(uint8_t *buf, size_t size, uint8_t type, uint32_t seq, uint32_t recovery);
+/* Association Setup/Update/Release Request or Response: cause 0 in requests; recovery 0
+ * and up_features NULL: left out. */
+int pf_enc_assoc(uint8_t *buf, size_t size, uint8_t type, uint32_t seq, const struct pf_node_id *node,
+	uint8_t cause, uint32_t recovery, const uint8_t *up_features, uint16_t n_up_features);
+/* Session Establishment/Modification/Deletion Response: node and up_fseid only in the
+ * establishment one (NULL: left out); offending 0: left out. */
+int pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint32_t seq,
+	const struct pf_node_id *node, uint8_t cause, uint16_t offending, const struct pf_fseid *up_fseid,
+	const struct pf_created_pdr *pdrs, int n_pdrs, const struct pf_usage_report *urs, int n_urs);
+/* Session Report Request: report_type bits (DLDR 0x01, USAR 0x02, ERIR 0x04, UPIR 0x08);
+ * a Downlink Data Report with these PDR IDs when n_dl_pdrs > 0. */
+int pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq,
+	uint8_t report_type, const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs,
+	int n_urs);
+/* Node Report Response */
+int pf_enc_node_report_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node,
+	uint8_t cause);
+
+#endif
