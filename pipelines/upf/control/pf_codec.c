@@ -340,6 +340,22 @@ rd64(const uint8_t *p)
 	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
 }
 
+/* The IPv4 and/or IPv6 address an IE carries at @p (IPv4 first, as
+ * every IE that has both lays them out; the shape is checked): past them. */
+static const uint8_t *
+rd_addrs(const uint8_t *p, int v4, int v6, uint8_t a4[4], uint8_t a6[16])
+{
+	if (v4) {
+		memcpy(a4, p, 4);
+		p += 4;
+	}
+	if (v6) {
+		memcpy(a6, p, 16);
+		p += 16;
+	}
+	return p;
+}
+
 static uint64_t
 rd40(const uint8_t *p)
 {
@@ -749,12 +765,7 @@ pf_get_fseid(const struct pf_ie *ie, struct pf_fseid *f)
 	f->seid = rd64(ie->v + 1);
 	f->has_v4 = (ie->v[0] & 0x02) ? 1 : 0;
 	f->has_v6 = ie->v[0] & 0x01;
-	if (f->has_v4) {
-		memcpy(f->v4, p, 4);
-		p += 4;
-	}
-	if (f->has_v6)
-		memcpy(f->v6, p, 16);
+	rd_addrs(p, f->has_v4, f->has_v6, f->v4, f->v6);
 	return 0;
 }
 
@@ -778,12 +789,7 @@ pf_get_fteid(const struct pf_ie *ie, struct pf_fteid *f)
 	f->teid = rd32(ie->v + 1);
 	f->has_v4 = ie->v[0] & 0x01;
 	f->has_v6 = (ie->v[0] & 0x02) ? 1 : 0;
-	if (f->has_v4) {
-		memcpy(f->v4, p, 4);
-		p += 4;
-	}
-	if (f->has_v6)
-		memcpy(f->v6, p, 16);
+	rd_addrs(p, f->has_v4, f->has_v6, f->v4, f->v6);
 	return 0;
 }
 
@@ -798,14 +804,7 @@ pf_get_ue_ip(const struct pf_ie *ie, struct pf_ue_ip *u)
 	u->has_v4 = (ie->v[0] & 0x02) ? 1 : 0;
 	u->has_v6 = ie->v[0] & 0x01;
 	u->sd = (ie->v[0] & 0x04) ? 1 : 0;
-	if (u->has_v4) {
-		memcpy(u->v4, p, 4);
-		p += 4;
-	}
-	if (u->has_v6) {
-		memcpy(u->v6, p, 16);
-		p += 16;
-	}
+	p = rd_addrs(p, u->has_v4, u->has_v6, u->v4, u->v6);
 	if (ie->v[0] & 0x08)
 		u->v6d = *p++;
 	if (ie->v[0] & 0x40) {
@@ -916,6 +915,21 @@ wr64(uint8_t *p, uint64_t v)
 {
 	wr32(p, (uint32_t)(v >> 32));
 	wr32(p + 4, (uint32_t)v);
+}
+
+/* rd_addrs' other way: at @b + @l; the length after them. */
+static size_t
+wr_addrs(uint8_t *b, size_t l, int v4, int v6, const uint8_t a4[4], const uint8_t a6[16])
+{
+	if (v4) {
+		memcpy(b + l, a4, 4);
+		l += 4;
+	}
+	if (v6) {
+		memcpy(b + l, a6, 16);
+		l += 16;
+	}
+	return l;
 }
 
 void
@@ -1068,14 +1082,7 @@ pf_enc_fseid(struct pf_enc *e, const struct pf_fseid *f)
 
 	b[0] = (uint8_t)((f->has_v4 ? 0x02 : 0) | (f->has_v6 ? 0x01 : 0));
 	wr64(b + 1, f->seid);
-	if (f->has_v4) {
-		memcpy(b + l, f->v4, 4);
-		l += 4;
-	}
-	if (f->has_v6) {
-		memcpy(b + l, f->v6, 16);
-		l += 16;
-	}
+	l = wr_addrs(b, l, f->has_v4, f->has_v6, f->v4, f->v6);
 	pf_enc_ie(e, PF_IE_FSEID, b, (uint16_t)l);
 }
 
@@ -1093,14 +1100,7 @@ pf_enc_fteid(struct pf_enc *e, const struct pf_fteid *f)
 	} else {
 		wr32(b + 1, f->teid);
 		l += 4;
-		if (f->has_v4) {
-			memcpy(b + l, f->v4, 4);
-			l += 4;
-		}
-		if (f->has_v6) {
-			memcpy(b + l, f->v6, 16);
-			l += 16;
-		}
+		l = wr_addrs(b, l, f->has_v4, f->has_v6, f->v4, f->v6);
 	}
 	pf_enc_ie(e, PF_IE_FTEID, b, (uint16_t)l);
 }
@@ -1113,14 +1113,7 @@ pf_enc_ue_ip(struct pf_enc *e, const struct pf_ue_ip *u)
 
 	b[0] = (uint8_t)((u->has_v4 ? 0x02 : 0) | (u->has_v6 ? 0x01 : 0) | (u->sd ? 0x04 : 0) |
 		(u->v6d ? 0x08 : 0) | (u->has_v6_plen ? 0x40 : 0));
-	if (u->has_v4) {
-		memcpy(b + l, u->v4, 4);
-		l += 4;
-	}
-	if (u->has_v6) {
-		memcpy(b + l, u->v6, 16);
-		l += 16;
-	}
+	l = wr_addrs(b, l, u->has_v4, u->has_v6, u->v4, u->v6);
 	if (u->v6d)
 		b[l++] = u->v6d;
 	if (u->has_v6_plen)
@@ -1139,14 +1132,7 @@ pf_enc_ohc(struct pf_enc *e, const struct pf_ohc *o)
 		wr32(b + l, o->teid);
 		l += 4;
 	}
-	if (o->desc & 0x1500) {
-		memcpy(b + l, o->v4, 4);
-		l += 4;
-	}
-	if (o->desc & 0x2a00) {
-		memcpy(b + l, o->v6, 16);
-		l += 16;
-	}
+	l = wr_addrs(b, l, (o->desc & 0x1500) != 0, (o->desc & 0x2a00) != 0, o->v4, o->v6);
 	if (o->desc & 0x0c00) {
 		wr16(b + l, o->port);
 		l += 2;
