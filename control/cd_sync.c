@@ -242,13 +242,6 @@ waiters_fire(struct cd_sync *s)
 
 /* ------------------------------------------------------------ status */
 
-static bool
-is_lost(json_t *error)
-{
-	return error != NULL &&
-	       json_integer_value(json_object_get(error, "code")) == CTL_ASYNC_LOST;
-}
-
 static void
 run_clear(struct cd_sync *s)
 {
@@ -381,7 +374,7 @@ on_health(void *arg, json_t *result, json_t *error)
 
 	if (!s->running)
 		return;
-	if (is_lost(error)) {
+	if (ctl_async_lost(error)) {
 		run_abort(s);
 		return;
 	}
@@ -600,7 +593,7 @@ on_read(void *arg, json_t *result, json_t *error)
 		free(rc);
 		return;
 	}
-	if (is_lost(error)) {
+	if (ctl_async_lost(error)) {
 		free(rc);
 		run_abort(s);
 		return;

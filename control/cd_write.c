@@ -12,14 +12,6 @@
 
 #define WRITE_BATCH	 4096	/* updates in one table.write */
 
-/* (as cd_sync tells a lost connection from an error of sxdp's) */
-static bool
-is_lost(json_t *error)
-{
-	return error != NULL &&
-	       json_integer_value(json_object_get(error, "code")) == CTL_ASYNC_LOST;
-}
-
 /* The writes are over: told, the last thing done. */
 static void
 finish(struct cd_write *w, int rc)
@@ -111,7 +103,7 @@ on_group_written(void *arg, json_t *result, json_t *error)
 
 	if (!w->active)
 		return;
-	if (is_lost(error)) {
+	if (ctl_async_lost(error)) {
 		finish(w, -ENOTCONN);
 		return;
 	}
@@ -163,7 +155,7 @@ static void
 on_hook(void *arg, json_t *result, json_t *error)
 {
 	(void)result;
-	if (error != NULL && !is_lost(error))
+	if (error != NULL && !ctl_async_lost(error))
 		CD_LOG(WARN, "%s: %s", (const char *)arg, json_string_value(json_object_get(error, "message")));
 }
 
@@ -234,7 +226,7 @@ on_written(void *arg, json_t *result, json_t *error)
 
 	if (!w->active)
 		return;
-	if (is_lost(error)) {
+	if (ctl_async_lost(error)) {
 		finish(w, -ENOTCONN);
 		return;
 	}

@@ -26,6 +26,14 @@ struct event_base;
 struct ctl_async;
 
 #define CTL_ASYNC_LOST (-32000)   /* the error code of a call the connection lost */
+
+/* Did the call whose answer is @error die with the connection (not an
+ * error of sxdp's)? */
+static inline bool
+ctl_async_lost(json_t *error)
+{
+	return error != NULL && json_integer_value(json_object_get(error, "code")) == CTL_ASYNC_LOST;
+}
 #define CTL_ASYNC_BACKOFF_MIN_MS 100
 #define CTL_ASYNC_BACKOFF_MAX_MS 5000
 #define CTL_ASYNC_DEADLINE_MS	 5000	/* silence while a call waits, at most */
