@@ -17,17 +17,18 @@
 #include "sxctl_rpc.h"
 #include "sxctl_table.h"
 #include "sxctl_usage.h"
+#include "up_names.h"
 
-/* The UPF's tables as pipelines/upf/pl_upf.c declares them. */
+/* The UPF's tables (api/up_names.h, as its datapath declares them). */
 static const struct {
 	const char *table;
 	const char *dir;	/* a session table's direction, else NULL */
 } upf_tables[] = {
-	{ "upf_interfaces", NULL }, { "upf_interfaces6", NULL }, { "upf_slices", NULL },
-	{ "sessions_uplink", "ul" }, { "sessions_n9_downlink", "dl-n9" },
-	{ "sessions_downlink", "dl" }, { "sessions_downlink6", "dl6" },
-	{ "terminations_uplink", NULL }, { "terminations_downlink", NULL },
-	{ "applications", NULL }, { "applications6", NULL }, { "tunnel_peers", NULL },
+	{ UP_T_INTERFACES, NULL }, { UP_T_INTERFACES6, NULL }, { UP_T_SLICES, NULL },
+	{ UP_T_SESSIONS_UPLINK, "ul" }, { UP_T_SESSIONS_N9_DOWNLINK, "dl-n9" },
+	{ UP_T_SESSIONS_DOWNLINK, "dl" }, { UP_T_SESSIONS_DOWNLINK6, "dl6" },
+	{ UP_T_TERMINATIONS_UPLINK, NULL }, { UP_T_TERMINATIONS_DOWNLINK, NULL },
+	{ UP_T_APPLICATIONS, NULL }, { UP_T_APPLICATIONS6, NULL }, { UP_T_TUNNEL_PEERS, NULL },
 };
 #define UPF_N_TABLES (sizeof(upf_tables) / sizeof(upf_tables[0]))
 
@@ -156,7 +157,7 @@ static int
 cmd_interfaces(struct sx_ctx *x, char **av, int ac)
 {
 	static const char *const hdr[] = { "PREFIX", "KIND", "SLICE", "ID", "HITS" };
-	static const char *const names[] = { "upf_interfaces", "upf_interfaces6", NULL };
+	static const char *const names[] = { UP_T_INTERFACES, UP_T_INTERFACES6, NULL };
 	json_t *doc, *entries, *e;
 	struct fmt_tbl t;
 	const char *k;
