@@ -3,7 +3,7 @@
  * one feature alone does. It lives in the mbuf private area so it follows the
  * packet through hold queues and the slow path without a side table. A
  * feature's own per-packet fields are an rte_mbuf dynamic field it
- * registers itself (see pipelines/switch/pl_switch.h sw_meta) or a field in
+ * registers itself (see pipelines/switch/api/sw_api.h sw_meta) or a field in
  * the rest of this line (dp_meta_field_register: pipelines/upf/datapath/up_gtpu.h). */
 #ifndef DP_META_H
 #define DP_META_H
