@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "cd_claim.h"
 #include "cd_compile.h"
 #include "cd_gc.h"
 #include "cd_kind.h"
@@ -434,12 +435,12 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 	if (x->failed)
 		return -ECANCELED;
 	json_array_foreach(updates, i, u) {
-		const char *table = str(u, "table");
+		const char *table = str(u, "table"), *other;
 		bool del = strcmp(str(u, "type"), "delete") == 0;
 
 		rc = cd_tables_apply(x->t, x->set, u, &key, &prev, err, sizeof(err));
 		if (rc == -EEXIST) {
-			const char *other = str(json_object_get(x->owner, table), key);
+			other = str(json_object_get(x->owner, table), key);
 
 			if (other != NULL)
 				snprintf(x->holder, sizeof(x->holder), "%s", other);
@@ -449,6 +450,12 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 			     err);
 		} else if (rc < 0) {
 			fail(x, "Failed", ptr, "bad_value", "%s", err);
+		} else if (prev == NULL && !del && (other = cd_claim_held(table, key)) != NULL) {
+			/* written beside the reconciler (a protocol's session) */
+			json_object_del(json_object_get(x->set, table), key);
+			rc = -EEXIST;
+			snprintf(x->holder, sizeof(x->holder), "%s", other);
+			fail(x, "Failed", ptr, "conflict", "%s holds %s %s", other, table, key);
 		} else if (prev == NULL && !del && cd_tables_size(x->t, table) > 0 &&
 			   json_object_size(json_object_get(x->set, table)) > cd_tables_size(x->t, table)) {
 			/* past what sxdp's table holds: refused here, not retried there */

@@ -47,6 +47,11 @@ struct cd_sync {
 	struct cd_tables *tables;	/* sxdp's, once connected */
 	json_t *kernel;			/* what the kernel says of the WAN links */
 	char boot_id[64], version[64];
+	struct {
+		cd_sync_watcher *fn;
+		void *arg;
+	} watch[CD_SYNC_WATCHERS];
+	int n_watch;
 	unsigned int resync_ms, retry_ms;
 	struct event *timer;		/* resync or retry */
 	/* sxdp's entries as last read, with sxcd's writes since applied: a run
@@ -1074,6 +1079,13 @@ struct hello_ctx {
 };
 
 static void
+watchers_tell(struct cd_sync *s)
+{
+	for (int i = 0; i < s->n_watch; i++)
+		s->watch[i].fn(s->watch[i].arg, s->tables, s->tables ? s->boot_id : NULL);
+}
+
+static void
 on_port_list(void *arg, json_t *result, json_t *error)
 {
 	struct hello_ctx *h = arg;
@@ -1087,6 +1099,7 @@ on_port_list(void *arg, json_t *result, json_t *error)
 			CD_LOG(ERR, "sxdp's pipeline.describe or port.list is not what sxcd reads");
 		else
 			cd_sync_kick(s);
+		watchers_tell(s);
 	}
 	json_decref(h->describe);
 	free(h);
@@ -1154,6 +1167,7 @@ on_state(void *arg, bool up)
 	s->cache = NULL;
 	evtimer_del(s->timer);
 	cd_res_set_phase_all(s->res, "Pending", "sxdp");
+	watchers_tell(s);
 }
 
 struct cd_sync *
@@ -1232,6 +1246,30 @@ struct ctl_async *
 cd_sync_ctl(struct cd_sync *s)
 {
 	return s->ctl;
+}
+
+const struct cd_tables *
+cd_sync_tables(struct cd_sync *s)
+{
+	return s->tables;
+}
+
+const char *
+cd_sync_wanted_by(struct cd_sync *s, const char *table, const char *key)
+{
+	/* a run's compile, held from its compile to its end: what it is
+	 * about to write (the compiler's own set may be a dry run's) */
+	return json_string_value(json_object_get(json_object_get(s->c.owner, table), key));
+}
+
+int
+cd_sync_watch(struct cd_sync *s, cd_sync_watcher *fn, void *arg)
+{
+	if (s->n_watch == CD_SYNC_WATCHERS)
+		return -ENOSPC;
+	s->watch[s->n_watch].fn = fn;
+	s->watch[s->n_watch++].arg = arg;
+	return 0;
 }
 
 json_t *

@@ -32,6 +32,7 @@
 struct event_base;
 struct ctl_async;
 struct cd_sync;
+struct cd_tables;
 
 struct cd_sync *cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res,
 			    unsigned int resync_ms);
@@ -73,6 +74,19 @@ void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
 
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
+/* sxdp's tables as last described (NULL: not connected, or not yet
+ * described), valid until the next call of a watcher (cd_sync_watch). */
+const struct cd_tables *cd_sync_tables(struct cd_sync *s);
+/* Whose intent wants @table's @key (its canonical key) in the compile of
+ * the run under way: "kind/name", or NULL. What is owned in sxdp is
+ * cd_res_state(res, "owned"); this adds what a run is about to write. */
+const char *cd_sync_wanted_by(struct cd_sync *s, const char *table, const char *key);
+/* Be told when sxdp's tables are known after a connect (@t, and sxdp's
+ * @boot_id: a new one means an sxdp that started empty) and when the
+ * connection is lost (@t and @boot_id NULL). At most CD_SYNC_WATCHERS. */
+#define CD_SYNC_WATCHERS 8
+typedef void cd_sync_watcher(void *arg, const struct cd_tables *t, const char *boot_id);
+int cd_sync_watch(struct cd_sync *s, cd_sync_watcher *fn, void *arg);
 /* {"connected", "boot_id", "version", "reconcile": {...}, "tables":
  * {TABLE: {"used", "size"}} (as of the last resync)} (new). */
 json_t *cd_sync_info(struct cd_sync *s);

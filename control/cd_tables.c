@@ -437,6 +437,23 @@ cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **k
 }
 
 int
+cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, size_t len)
+{
+	const char *table = json_string_value(json_object_get(update, "table"));
+	json_t *e;
+
+	*key = NULL;
+	if (table == NULL) {
+		snprintf(err, len, "an update without a table");
+		return -EINVAL;
+	}
+	if ((e = canon_entry(t, table, update, false, key, err, len)) == NULL)
+		return -EINVAL;
+	json_decref(e);
+	return 0;
+}
+
+int
 cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries)
 {
 	json_t *rows = json_object_get(set, table), *e, *c;

@@ -41,6 +41,10 @@ json_t *cd_tables_ports(const struct cd_tables *t);
  */
 int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key,
 		    json_t **prev, char *err, size_t len);
+/* The canonical key (a new string, the caller frees it) of @update's
+ * entry (its "table", "match" and, in an ACL, "priority"), as
+ * cd_tables_apply gives it. 0 or -EINVAL (@err says why). */
+int cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, size_t len);
 /* Entries (or keys) in @set ({"TABLE": {"KEY": ...}}). */
 size_t cd_tables_count(json_t *set);
 /* Add entries as table.read returned them (borrowed) to @set under @table. */
