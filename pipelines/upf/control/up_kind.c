@@ -16,15 +16,13 @@
 #include "sw_intent.h"
 #include "sw_kind.h"
 #include "sw_names.h"
+#include "up_ids.h"
 #include "up_names.h"
 
-#define UPF_METER_MIN	4096	/* the UPF's meters: above the slices' and VDNs' */
-#define UPF_METER_MAX	16383
 /* its N3/N9 links' bridge domains, in the underlay: above the WAN links',
  * where no slice's is (a slice's is its id, 1..3999): 87 links */
 #define UPF_BD_MIN	(SW_WAN_BD + SW_WAN_MAX)
 #define UPF_BD_MAX	4095
-#define UPF_URR_MAX	(1 << 22)
 #define UPF_QFI_COPY	64
 #define UPF_PARTIAL_MAX 1024	/* sessions changed at most for a UPF to compile just those */
 
@@ -51,10 +49,10 @@ static const struct cd_kind upf_kind;
 static json_int_t
 upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 {
-	json_int_t id = cd_kx_alloc(x, "meter", key, UPF_METER_MIN, UPF_METER_MAX);
+	json_int_t id = cd_kx_alloc(x, "meter", key, UP_METER_REST_MIN, UP_METER_REST_MAX);
 
 	if (id < 0) {
-		cd_kx_fail(x, "Failed", ptr, "no_space", "no meter id left (%d..%d)", UPF_METER_MIN, UPF_METER_MAX);
+		cd_kx_fail(x, "Failed", ptr, "no_space", "no meter id left (%u..%u)", UP_METER_REST_MIN, UP_METER_REST_MAX);
 		return 0;
 	}
 	struct intent it = { .kind = INTENT_METER_ADD, .id = id, .how = QOS_A_TRTCM, .rate = bps,
@@ -107,6 +105,18 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, con
 					   json_pack("{s:s}", UP_F_DST, key), act,
 					   json_pack("{s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id)));
 	return id;
+}
+
+/* The intents' URR ids: the lower half of sxdp's (up_ids.h). */
+static json_int_t
+upf_urr_max(const struct cd_kx *x)
+{
+	static const char *const t[] = UP_URR_TABLES;
+	size_t room = 0;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		room += cd_tables_size(cd_kx_tables(x), t[i]);
+	return room >= 2 ? (json_int_t)(room / 2) : 1;
 }
 
 /* A downlink or uplink termination's params: FAR, its URR, threshold. */
@@ -183,9 +193,14 @@ upf_session(struct cd_kx *x, const char *name, json_t *ss, size_t i, json_int_t 
 		return;
 	}
 	snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/ul", name, id);
-	urr_ul = cd_kx_alloc(x, "upf-urr", key, 1, UPF_URR_MAX);
+	urr_ul = cd_kx_alloc(x, "upf-urr", key, 1, upf_urr_max(x));
 	snprintf(key, sizeof(key), "upf/%s/%" JSON_INTEGER_FORMAT "/dl", name, id);
-	urr_dl = cd_kx_alloc(x, "upf-urr", key, 1, UPF_URR_MAX);
+	urr_dl = cd_kx_alloc(x, "upf-urr", key, 1, upf_urr_max(x));
+	if (urr_ul < 0 || urr_dl < 0) {
+		cd_kx_fail(x, "Failed", ptr, "no_space", "no URR id left (1..%" JSON_INTEGER_FORMAT ")", upf_urr_max(x));
+		json_decref(u);
+		return;
+	}
 	/* uplink: the anchor's (UL CL: the local DNs' apps break out), else out */
 	s_ul = an ? upf_far(anc, cd_num(an, "teid", 0), cd_num(an, "qfi", UPF_QFI_COPY), urr_ul, thr) :
 		    upf_far(0, 0, 0, urr_ul, thr);
@@ -376,7 +391,7 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 			     "one IP version", cd_str(v, "name"), cd_str(v, "gateway") ? ", its gateway" : "", via);
 			break;
 		}
-		if ((id = cd_kx_alloc(x, "upf-peer", key, 1, 65535)) < 0) {
+		if ((id = cd_kx_alloc(x, "upf-peer", key, 1, UP_PEER_REST_MAX)) < 0) {
 			cd_kx_fail(x, "Failed", ptr, "no_space", "no tunnel peer id left");
 			break;
 		}
@@ -394,7 +409,7 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 		json_int_t app;
 
 		snprintf(key, sizeof(key), "upf/%s/%s", name, cd_str(v, "name"));
-		if ((app = cd_kx_alloc(x, "upf-app", key, 1, 65535)) < 0) {
+		if ((app = cd_kx_alloc(x, "upf-app", key, 1, UP_APP_REST_MAX)) < 0) {
 			cd_kx_fail(x, "Failed", "/spec/local_dns", "no_space", "no app id left");
 			break;
 		}
