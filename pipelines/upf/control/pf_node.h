@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_node: the UPF's PFCP endpoint (TS 29.244 6.2, 6.4, 7.2.2, 7.4): sockets, associations, heartbeats, transactions. */
+/*
+ * On sxcd's libevent loop: UDP sockets (--pfcp), every datagram decoded
+ * (pf_codec) and either answered here (node procedures, refusals) or
+ * handed to the session layer (struct pf_node_ops) as a transaction it
+ * answers later (its writes to sxdp are asynchronous). Answers go to the
+ * exact source address and port of the request, from the socket it came
+ * in on. Every answered request is kept in a response cache keyed by
+ * (peer address, port, sequence number, type): a retransmission is
+ * answered from it and never handed up twice; one that comes while its
+ * answer is pending is ignored.
+ *
+ * Associations are keyed by the peer's Node ID. A session request is
+ * refused here with No established PFCP Association (72) when there is
+ * none: the Establishment by its Node ID IE, the others by their source
+ * address (an address the association's requests came from).
+ *
+ * Session requests the codec refuses: an Establishment is answered here
+ * (the codec's Cause and Offending IE; SEID: the CP F-SEID's when one
+ * can be read, else 0). A Modification, Deletion or Report Response is
+ * given to ops.refused when set (the session layer knows which CP SEID
+ * the UP SEID in the header maps to: it answers with that, or with SEID
+ * 0 and Session context not found); without it, answered here with SEID 0
+ * and the codec's Cause.
+ */
+#ifndef PF_NODE_H
+#define PF_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <jansson.h>
+
+#include "pf_codec.h"
+
+struct event_base;
+struct cd_res;
+struct cd_vis_fams;
+struct pf_node;
+struct pf_assoc;
+struct pf_txn;
+
+/* A UDP address (IPv4 or IPv6) with its port. */
+struct pf_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* "10.0.0.1", "10.0.0.1:8805", "[::1]:8805", "::1" (a bare IPv6 address:
+ * no port), port @def_port when none: 0 or -EINVAL with why. */
+int pf_addr_parse(const char *s, uint16_t def_port, struct pf_addr *a, char *why, size_t len);
+/* "10.0.0.1:8805", "[::1]:8805" into @out; returns @out. */
+const char *pf_addr_str(const struct pf_addr *a, char *out, size_t len);
+/* A Node ID from "10.0.0.1", "2001:db8::1" or an FQDN: 0 or -EINVAL. */
+int pf_node_id_parse(const char *s, struct pf_node_id *id);
+/* "10.0.0.1", "2001:db8::1", "smf.example" into @out; returns @out. */
+const char *pf_node_id_str(const struct pf_node_id *id, char *out, size_t len);
+
+struct pf_node_cfg {
+	struct event_base *base;
+	struct cd_res *res;		/* where the Recovery Time Stamp is kept ("pfcp"); NULL: not kept */
+	const struct pf_addr *listen;	/* the sockets to open */
+	int n_listen;
+	struct pf_node_id self;		/* our Node ID */
+	const struct pf_addr *smfs;	/* SMFs to set up an association with (UPF-initiated) */
+	int n_smfs;
+	unsigned int heartbeat_ms;	/* a Heartbeat Request to each associated peer this often */
+	unsigned int t1_ms, n1;		/* our requests: resent every T1, N1 times */
+	unsigned int grace_ms;		/* a peer unreachable this long: its association goes */
+	unsigned int cache_ms;		/* answers kept for retransmissions at least this long; 0: (N1+1)*T1 + 5 s */
+	unsigned int cache_max;		/* at most this many (oldest out); 0: 65536 */
+};
+
+/* Opens the sockets and takes the Recovery Time Stamp (the stored one, or
+ * now). 0 and *@out, or -errno with why in @err. */
+int pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size_t len);
+/* Sessions' transactions still pending are freed (the session layer lets
+ * go of them first). */
+void pf_node_free(struct pf_node *n);
+
+/* Why an association went. */
+enum pf_gone {
+	PF_GONE_RELEASED,	/* the SMF released it (Association Release Request) */
+	PF_GONE_SMF_RESTARTED,	/* a new Recovery Time Stamp from the SMF (setup or heartbeat) */
+	PF_GONE_UNREACHABLE,	/* heartbeats unanswered past the grace period */
+};
+const char *pf_gone_name(enum pf_gone why); /* "released", "smf_restarted", "unreachable" */
+
+/* The session layer. Calls come from the loop, never from inside a call of
+ * the layer's into pf_node. */
+struct pf_node_ops {
+	/* A session request (Establishment, Modification, Deletion) that
+	 * decoded, from associated peer @a: answer it with pf_txn_reply (now
+	 * or later) or let it go with pf_txn_drop. @m and its bytes live only
+	 * during the call. */
+	void (*request)(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t);
+	/* A Modification, Deletion (or Report Response) the codec refused
+	 * (@r: cause and offending IE), @h its header (h->seid the UP SEID):
+	 * answer @t. NULL: answered here with SEID 0. */
+	void (*refused)(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r,
+			struct pf_txn *t);
+	/* @a set up (or set up again after PF_GONE_SMF_RESTARTED). */
+	void (*assoc_up)(void *arg, struct pf_assoc *a);
+	/* @a's heartbeats went unanswered (@reachable false: N1 times; the
+	 * association is kept for the grace period) or are answered again. */
+	void (*assoc_reachable)(void *arg, struct pf_assoc *a, bool reachable);
+	/* @a's sessions go. PF_GONE_SMF_RESTARTED: @a stays (its new Recovery
+	 * Time Stamp) and assoc_up follows; otherwise @a is freed after the
+	 * call. */
+	void (*assoc_gone)(void *arg, struct pf_assoc *a, enum pf_gone why);
+};
+
+/* The session layer: until set, a session request from an associated peer
+ * is refused with Request rejected (64). */
+void pf_node_set_handler(struct pf_node *n, const struct pf_node_ops *ops, void *arg);
+/* UP Function Features, as the session layer implements them (at most 8
+ * octets), sent in our Association Setup Request/Response; none until set. */
+int pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len);
+
+/* Our Node ID and Recovery Time Stamp (NTP seconds). */
+const struct pf_node_id *pf_node_self(const struct pf_node *n);
+uint32_t pf_node_recovery(const struct pf_node *n);
+/* A new Recovery Time Stamp (the UP function restarted: every session is
+ * gone), stored: 0 or -errno (then it is new in memory only). */
+int pf_node_renew_recovery(struct pf_node *n);
+
+/* Associations. */
+const struct pf_node_id *pf_assoc_node_id(const struct pf_assoc *a);
+/* Its Node ID as printed ("10.0.0.1", "smf.example"): stable for the
+ * association's life, fit for owner names ("pfcp/<name>/<seid>"). */
+const char *pf_assoc_name(const struct pf_assoc *a);
+const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a);	/* where its requests come from */
+uint32_t pf_assoc_recovery(const struct pf_assoc *a);		/* the peer's */
+/* The CP Function Features it sent (*@len 0: none). */
+const uint8_t *pf_assoc_cp_features(const struct pf_assoc *a, size_t *len);
+bool pf_assoc_reachable(const struct pf_assoc *a);
+/* The association of Node ID @id (NULL: none). */
+struct pf_assoc *pf_node_assoc(struct pf_node *n, const struct pf_node_id *id);
+/* Each association, in no order: stop when @fn returns non-zero (returned). */
+int pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), void *arg);
+
+/* A request handed up, to be answered once. */
+uint8_t pf_txn_type(const struct pf_txn *t);
+uint32_t pf_txn_seq(const struct pf_txn *t);
+uint64_t pf_txn_seid(const struct pf_txn *t);		/* the header's (UP SEID; 0 for an Establishment) */
+const struct pf_addr *pf_txn_peer(const struct pf_txn *t);
+/* Send @b (a whole message; its sequence number is written here), keep it
+ * for retransmissions, free @t: 0 or -errno (@t freed all the same). */
+int pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len);
+/* Free @t without an answer (a retransmission will be handed up again). */
+void pf_txn_drop(struct pf_txn *t);
+
+/* Our requests (Session Report Request): to association @a's peer; the
+ * sequence number is written into @b; resent every T1 up to N1 times;
+ * @done once: rc 0 with the decoded response (@rsp and its bytes live
+ * only during the call), -ETIMEDOUT, -EBADMSG (a response the codec
+ * refused: @rsp NULL), or -ECANCELED (the association or node went).
+ * 0, or -errno (then @done is never called). */
+typedef void pf_req_done(void *arg, int rc, const struct pf_msg *rsp);
+int pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t len, pf_req_done *done,
+		    void *arg);
+
+/* Associations (node id, address, recovery ts, state, last heartbeat) and
+ * counters (new). */
+json_t *pf_node_stats(struct pf_node *n);
+/* Its /metrics families (bounded labels: message types and causes). */
+void pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f);
+
+/* --- the service (pf_svc.c) --- */
+struct cd_svc_ctx;
+/* The running endpoint (NULL: --pfcp not given, or not started yet). */
+struct pf_node *pf_svc_node(void);
+/* The session layer's hooks: @attach after the node is made, before the
+ * loop reads a datagram (it calls pf_node_set_handler/_set_features);
+ * @detach before the node is freed. From a constructor. */
+typedef int pf_svc_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
+typedef void pf_svc_detach(struct pf_node *n);
+void pf_svc_session_layer(pf_svc_attach *attach, pf_svc_detach *detach);
+
+#endif
