@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_map: a PFCP session's rules into the UPF's entries (pf_map.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "pf_map.h"
+#include "qos_names.h"
+#include "up_names.h"
+
+#define QFI_COPY 64	/* fwd_n9 with qfi 64: the QFI the uplink came with */
+#define BURST_MS 10	/* a meter's bursts: this long at its rate */
+#define BURST_MIN 3000
+
+/* Fill @e and return -EINVAL (or @rc). */
+static int
+refuse(struct pf_map_err *e, int rc, uint8_t cause, uint8_t kind, uint32_t rule, uint16_t ie, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->f = (struct pf_fail){ .cause = cause, .rule_kind = kind, .rule_id = rule, .offending_ie = ie };
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static const char *
+ntop(int af, const uint8_t *a, char *b, size_t n)
+{
+	return inet_ntop(af, a, b, (socklen_t)n) ? b : "?";
+}
+
+/* ------------------------------------------------------------ choosing */
+
+static bool
+fteid_addr(const struct pf_fteid *f, int *af, const uint8_t **a)
+{
+	if (f->has_v4) {
+		*af = AF_INET;
+		*a = f->v4;
+		return true;
+	}
+	if (f->has_v6) {
+		*af = AF_INET6;
+		*a = f->v6;
+		return true;
+	}
+	return false;
+}
+
+const struct pf_upf *
+pf_map_upf(const struct pf_upfs *all, const struct pf_session *s, struct pf_map_err *e)
+{
+	const struct pf_upf *u = NULL, *v;
+	const uint8_t *a;
+	bool n9;
+	int af;
+
+	/* an F-TEID's address names it surely; a CHOOSE's name, or a UE's
+	 * pool, when no PDR gives one */
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (!p->has_fteid || p->fteid.ch || !fteid_addr(&p->fteid, &af, &a))
+			continue;
+		if ((v = pf_upf_by_addr(all, af, a, &n9)) == NULL) {
+			char b[64];
+
+			refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+			       "PDR %u: F-TEID address %s is none of the UPFs' N3 or N9 addresses", p->id,
+			       ntop(af, a, b, sizeof(b)));
+			return NULL;
+		}
+		if (u != NULL && v != u) {
+			refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+			       "PDR %u: its F-TEID is UPF %s's, another PDR's UPF %s's", p->id, v->name, u->name);
+			return NULL;
+		}
+		u = v;
+	}
+	for (int i = 0; i < s->n_pdr && u == NULL; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (p->has_fteid && p->fteid.ch && p->ni != 0)
+			u = pf_upf_by_ni(all, pf_sess_name(p->ni), &n9);
+	}
+	for (int i = 0; i < s->n_pdr && u == NULL; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		for (int k = 0; k < all->n && p->has_ue_ip && u == NULL; k++)
+			if ((p->ue.has_v4 && pf_upf_in_pool(&all->u[k], AF_INET, p->ue.v4)) ||
+			    (p->ue.has_v6 && pf_upf_in_pool(&all->u[k], AF_INET6, p->ue.v6)))
+				u = &all->u[k];
+	}
+	if (u == NULL && all->n == 1)
+		u = &all->u[0];
+	if (u == NULL)
+		refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, s->n_pdr ? PF_RULE_PDR : PF_RULE_NONE,
+		       s->n_pdr ? s->pdr[0].id : 0, PF_IE_FTEID,
+		       all->n == 0 ? "no UPF is Ready (an upf intent with its n3 link)" :
+		       "no PDR names one UPF (an F-TEID address, a CHOOSE's Network Instance, a UE address in a pool)");
+	return u;
+}
+
+int
+pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of, void *arg,
+	      struct pf_map_err *e)
+{
+	for (int i = 0; i < s->n_pdr; i++) {
+		struct pf_pdr *p = &s->pdr[i];
+		const struct pf_link *l;
+		bool n9 = p->src_iface == PF_IF_CORE;
+		uint32_t teid = 0;
+		int rc;
+
+		if (!p->has_fteid || !p->fteid.ch || p->fteid.teid != 0)
+			continue;
+		l = n9 ? &u->n9 : &u->n3;
+		if (!l->present)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+				      "PDR %u: CHOOSE on N9, and UPF %s has no n9 link", p->id, u->name);
+		if ((l->af == AF_INET && !p->fteid.has_v4) || (l->af == AF_INET6 && !p->fteid.has_v6))
+			return refuse(e, -EINVAL, PF_CAUSE_INVALID_FTEID_ALLOC, PF_RULE_PDR, p->id, PF_IE_FTEID,
+				      "PDR %u: CHOOSE an %s F-TEID, and UPF %s's %s link is %s", p->id,
+				      p->fteid.has_v4 ? "IPv4" : "IPv6", u->name, n9 ? "n9" : "n3",
+				      l->af == AF_INET ? "IPv4" : "IPv6");
+		/* the same CHOOSE ID: the same F-TEID (TS 29.244 5.2.3.1) */
+		for (int j = 0; j < i && p->fteid.has_chid; j++) {
+			const struct pf_pdr *q = &s->pdr[j];
+
+			if (q->has_fteid && q->fteid.ch && q->fteid.has_chid && q->fteid.chid == p->fteid.chid &&
+			    q->fteid.teid != 0 && (q->src_iface == PF_IF_CORE) == n9)
+				teid = q->fteid.teid;
+		}
+		if (teid == 0 && (rc = teid_of(arg, n9, &teid)) < 0)
+			return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_FTEID,
+				      "PDR %u: no TEID left on UPF %s's %s link", p->id, u->name, n9 ? "n9" : "n3");
+		p->fteid.teid = teid;
+		p->fteid.has_v4 = l->af == AF_INET;
+		p->fteid.has_v6 = l->af == AF_INET6;
+		memset(p->fteid.v4, 0, 4);
+		memset(p->fteid.v6, 0, 16);
+		memcpy(l->af == AF_INET ? p->fteid.v4 : p->fteid.v6, l->addr, l->af == AF_INET ? 4 : 16);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ entries */
+
+/* What one PDR compiles with: its FAR, QERs (AMBR, MBR), counter. */
+struct term {
+	const char *action;
+	json_t *params;			/* the FAR's part (peer, teid, qfi), meter, urr */
+};
+
+static bool
+named_by_all(const struct pf_session *s, uint32_t qer, bool ul)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		bool in = false;
+
+		if ((p->src_iface == PF_IF_ACCESS) != ul || p->src_iface == PF_IF_CP)
+			continue;
+		for (int k = 0; k < p->n_qer; k++)
+			in |= p->qer[k] == qer;
+		if (!in)
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+static json_int_t
+burst_of(uint64_t bps)
+{
+	uint64_t b = bps / 8 * BURST_MS / 1000;
+
+	return (json_int_t)(b < BURST_MIN ? BURST_MIN : b);
+}
+
+/* The meter of @q's MBR in one direction (0: none), its entry into @out
+ * the first time the session names it. */
+static int
+meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *out, json_t *seen, uint16_t *id,
+	 struct pf_map_err *e)
+{
+	uint64_t kbps = ul ? q->mbr.ul : q->mbr.dl;
+	char k[32];
+	int rc;
+
+	*id = 0;
+	if (!q->has_mbr || kbps == 0)
+		return 0;
+	if ((rc = ids->meter(ids->arg, q->id, ul, kbps, id)) < 0)
+		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_QER, q->id, PF_IE_MBR,
+			      "QER %u: no meter left for its MBR", q->id);
+	snprintf(k, sizeof(k), "%u", *id);
+	if (json_object_get(seen, k) == NULL) {
+		uint64_t bps = kbps * 1000;
+		json_t *m = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:I,s:I,s:I,s:I}}", "type", "insert", "table",
+				      QOS_T_METERS, QOS_F_ID, *id, "action", QOS_A_TRTCM, "params", QOS_F_CIR,
+				      (json_int_t)bps, QOS_F_CBS, burst_of(bps), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
+				      burst_of(bps));
+
+		json_object_set_new(m, "pdr", json_integer(0));
+		json_array_append_new(out, m);
+		json_object_set_new(seen, k, json_true());
+	}
+	return 0;
+}
+
+/* PDR @p's termination: action and params from its FAR, QERs and
+ * counter. @ul: an uplink PDR. */
+static int
+term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
+	const struct pf_map_ids *ids, json_t *out, json_t *seen, struct term *t, uint16_t *ambr,
+	struct pf_map_err *e)
+{
+	const struct pf_far *f = pf_sess_far(s, p->far_id);
+	uint8_t qfi = ul ? QFI_COPY : 0;
+	bool closed = false;
+	uint16_t meter = 0, m;
+	uint32_t urr = 0;
+	int rc;
+
+	t->params = json_object();
+	*ambr = 0;
+	if (f == NULL)   /* pf_sess checked: every PDR's FAR is there */
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FAR_ID,
+			      "PDR %u: no FAR %u", p->id, p->far_id);
+	for (int k = 0; k < p->n_qer; k++) {
+		const struct pf_qer *q = pf_sess_qer(s, p->qer[k]);
+
+		if (q == NULL)
+			continue;
+		closed |= (ul ? q->gate_ul : q->gate_dl) == PF_GATE_CLOSED;
+		if (q->has_qfi)
+			qfi = q->qfi;
+		if ((rc = meter_of(ids, q, ul, out, seen, &m, e)) < 0)
+			return rc;
+		if (m == 0)
+			continue;
+		if (named_by_all(s, q->id, ul) && *ambr == 0)
+			*ambr = m;
+		else if (meter == 0)
+			meter = m;
+		else
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_QER_ID,
+				      "PDR %u: more than one QER with an MBR of its own (and the session's AMBR)",
+				      p->id);
+	}
+	if (p->n_urr > 0 && (rc = ids->counter(ids->arg, p->id, &urr)) < 0)
+		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_URR_ID,
+			      "PDR %u: no usage counter left", p->id);
+	if (closed || (f->apply & PF_AA_DROP)) {
+		t->action = UP_A_DROP;
+		return 0;
+	}
+	if (f->apply & PF_AA_BUFF) {
+		if (ul)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_APPLY_ACTION,
+				      "FAR %u: buffering uplink (PDR %u) is not done", f->id, p->id);
+		t->action = UP_A_BUFFER;
+		goto counted;
+	}
+	if (!(f->apply & PF_AA_FORW)) {   /* NOCP alone: notify the CP, forward nothing */
+		if (ul)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_APPLY_ACTION,
+				      "FAR %u: notifying of uplink (PDR %u) is not done", f->id, p->id);
+		t->action = UP_A_NOTIFY;
+		goto counted;
+	}
+	if (ul ? f->dst_iface == PF_IF_ACCESS : f->dst_iface != PF_IF_ACCESS)
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_DST_IFACE,
+			      "FAR %u: %s PDR %u forwarded to %s is not a path this UPF has", f->id,
+			      ul ? "an uplink" : "a downlink", p->id, ul ? "Access" : "the core");
+	if (!ul && !f->has_ohc)
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_OHC,
+			      "FAR %u: downlink to Access needs an Outer Header Creation (the gNB's tunnel)", f->id);
+	if (f->has_ohc) {
+		bool n9 = ul, v6 = f->ohc.desc & PF_OHC_GTPU_UDP_IPV6;
+		const struct pf_link *l = n9 ? &c->upf->n9 : &c->upf->n3;
+		uint8_t dscp = f->has_tlm ? (uint8_t)(f->tos >> 2) : 64;
+		uint16_t peer;
+
+		if (!l->present || (l->af == AF_INET6) != v6)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_OHC,
+				      "FAR %u: a %s tunnel, and UPF %s's %s link is %s", f->id, v6 ? "GTP-U/IPv6" :
+				      "GTP-U/IPv4", c->upf->name, n9 ? "n9" : "n3", !l->present ? "absent" :
+				      l->af == AF_INET ? "IPv4" : "IPv6");
+		if ((rc = ids->peer(ids->arg, n9, v6 ? AF_INET6 : AF_INET, v6 ? f->ohc.v6 : f->ohc.v4, dscp,
+				    &peer)) < 0)
+			return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_FAR, f->id, PF_IE_OHC,
+				      "FAR %u: no tunnel peer id left", f->id);
+		json_object_set_new(t->params, UP_F_PEER, json_integer(peer));
+		json_object_set_new(t->params, UP_F_TEID, json_integer(f->ohc.teid));
+		json_object_set_new(t->params, UP_F_QFI, json_integer(qfi));
+		t->action = ul ? UP_A_FWD_N9 : UP_A_ENCAP_N3;
+	} else {
+		if (!pf_upf_n6_ni(c->upf, pf_sess_name(f->ni)))
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_NET_INSTANCE,
+				      "FAR %u: Network Instance %s is none of UPF %s's", f->id, pf_sess_name(f->ni),
+				      c->upf->name);
+		t->action = UP_A_FWD_N6;
+	}
+	if (meter != 0)
+		json_object_set_new(t->params, UP_F_METER, json_integer(meter));
+counted:
+	if (urr != 0)
+		json_object_set_new(t->params, UP_F_URR, json_integer(urr));
+	return 0;
+}
+
+static json_t *
+upd(const char *table, json_t *match, const char *action, json_t *params, uint16_t pdr)
+{
+	return json_pack("{s:s,s:s,s:o,s:s,s:o,s:i}", "type", "insert", "table", table, "match", match, "action",
+			 action, "params", params, "pdr", pdr);
+}
+
+/* The session entry's own part (id, slice, AMBR...) over @t's params. */
+static json_t *
+session_params(const struct pf_map_ctx *c, const struct term *t, uint16_t ambr, bool apps)
+{
+	json_t *p = json_deep_copy(t->params);
+
+	json_object_set_new(p, UP_F_ID, json_integer(c->sess_id));
+	json_object_set_new(p, UP_F_SLICE, json_integer(c->slice));
+	if (ambr != 0 && strcmp(t->action, UP_A_DROP) != 0)
+		json_object_set_new(p, UP_F_AMBR, json_integer(ambr));
+	if (apps)
+		json_object_set_new(p, UP_F_APPS, json_integer(1));
+	/* what does not forward names no tunnel, meter or counter (bad_far) */
+	if (strcmp(t->action, UP_A_DROP) == 0) {
+		json_object_del(p, UP_F_METER);
+		json_object_del(p, UP_F_URR);
+		json_object_del(p, UP_F_AMBR);
+	}
+	return p;
+}
+
+static bool
+is_rule(const struct pf_pdr *p)
+{
+	return p->n_sdf > 0 || p->app != 0;
+}
+
+/* The default PDR of the PDRs @match selects: the one that classifies
+ * nothing (of those, the highest precedence: the lowest value). */
+static const struct pf_pdr *
+default_of(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
+	   const struct pf_pdr *like)
+{
+	const struct pf_pdr *d = NULL;
+
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (match(p, like) && !is_rule(p) && (d == NULL || p->precedence < d->precedence))
+			d = p;
+	}
+	return d;
+}
+
+static bool
+same_ul_tunnel(const struct pf_pdr *p, const struct pf_pdr *like)
+{
+	return p->src_iface == PF_IF_ACCESS && p->has_fteid && p->fteid.teid == like->fteid.teid;
+}
+
+static bool
+same_n9_tunnel(const struct pf_pdr *p, const struct pf_pdr *like)
+{
+	return p->src_iface != PF_IF_ACCESS && p->src_iface != PF_IF_CP && p->has_fteid &&
+	       p->fteid.teid == like->fteid.teid;
+}
+
+static bool
+same_ue(const struct pf_pdr *p, const struct pf_pdr *like)
+{
+	(void)like;
+	return p->src_iface != PF_IF_ACCESS && p->src_iface != PF_IF_CP && !p->has_fteid && p->has_ue_ip;
+}
+
+/* The apps of rule PDR @p (its SDFs' remote sides, its Application ID),
+ * each with its termination. */
+static int
+rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
+	   const struct pf_map_ids *ids, json_t *out, json_t *seen, struct pf_map_err *e)
+{
+	uint16_t ambr, app[PF_SESS_SDF_MAX + 1], prio = (uint16_t)(p->precedence > 65000 ? 1 : 65001 - p->precedence);
+	struct term t = { 0 };
+	int rc, n = 0;
+
+	if ((rc = term_of(c, s, p, ul, ids, out, seen, &t, &ambr, e)) < 0)
+		goto out;
+	if (p->app != 0 && (app[n++] = pf_upf_app(c->upf, pf_sess_name(p->app))) == 0) {
+		rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_APP_ID,
+			    "PDR %u: Application ID %s is no local DN of UPF %s", p->id, pf_sess_name(p->app),
+			    c->upf->name);
+		goto out;
+	}
+	for (int k = 0; k < p->n_sdf && n <= PF_SESS_SDF_MAX; k++) {
+		const struct pf_sdf_rule *r = &p->sdf[k];
+
+		if (!r->has_fd) {   /* SPI, flow label, ToS alone: not a classifier of ours */
+			rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_SDF_FILTER,
+				    "PDR %u: an SDF Filter without a Flow Description is not classified", p->id);
+			goto out;
+		}
+		if ((rc = ids->app(ids->arg, r->flow.af ? r->flow.af : AF_INET, pf_flow_remote(&r->flow), r->flow.proto,
+				   prio, &app[n])) < 0) {
+			rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_SDF_FILTER,
+				    "PDR %u: no application id left for its SDF Filter", p->id);
+			goto out;
+		}
+		/* two filters of one PDR may be one app */
+		for (int j = 0; j < n; j++)
+			if (app[j] == app[n]) {
+				n--;
+				break;
+			}
+		n++;
+	}
+	for (int k = 0; k < n; k++)
+		json_array_append_new(out, upd(ul ? UP_T_TERMINATIONS_UPLINK : UP_T_TERMINATIONS_DOWNLINK,
+					       json_pack("{s:I,s:i}", UP_F_SESSION, (json_int_t)c->sess_id, UP_F_APP,
+							 app[k]), t.action, json_deep_copy(t.params), p->id));
+out:
+	json_decref(t.params);
+	return rc;
+}
+
+/* The session entry of tunnel or UE PDR @d (the default of its group)
+ * and the terminations of the group's rule PDRs. */
+static int
+group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *like,
+      bool (*match)(const struct pf_pdr *, const struct pf_pdr *), bool ul, const struct pf_map_ids *ids,
+      json_t *out, json_t *seen, json_t *sess_entries, struct pf_map_err *e)
+{
+	const struct pf_pdr *d = default_of(s, match, like);
+	struct term t = { .action = UP_A_DROP };
+	uint16_t ambr = 0;
+	bool rules = false;
+	int rc = 0;
+
+	for (int i = 0; i < s->n_pdr && rc == 0; i++)
+		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i])) {
+			rules = true;
+			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, e);
+		}
+	if (rc < 0)
+		return rc;
+	if (d != NULL && (rc = term_of(c, s, d, ul, ids, out, seen, &t, &ambr, e)) < 0) {
+		json_decref(t.params);
+		return rc;
+	}
+	if (t.params == NULL)
+		t.params = json_object();
+	json_object_set_new(sess_entries, "action", json_string(t.action));
+	json_object_set_new(sess_entries, "params", session_params(c, &t, ambr, rules));
+	json_object_set_new(sess_entries, "pdr", json_integer(d ? d->id : like->id));
+	json_decref(t.params);
+	return 0;
+}
+
+static bool
+same_ue_ip(const struct pf_ue_ip *a, const struct pf_ue_ip *b)
+{
+	return a->has_v4 == b->has_v4 && a->has_v6 == b->has_v6 && (!a->has_v4 || memcmp(a->v4, b->v4, 4) == 0) &&
+	       (!a->has_v6 || memcmp(a->v6, b->v6, 8) == 0);
+}
+
+/* The downlink session entries of the UE's addresses (@p's: every
+ * UE-addressed PDR of the session names the same), @se's action and
+ * params. */
+static int
+ue_entries(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, json_t *se, json_t *out,
+	   struct pf_map_err *e)
+{
+	const char *act = json_string_value(json_object_get(se, "action"));
+	uint16_t pdr = (uint16_t)json_integer_value(json_object_get(se, "pdr"));
+	char ue[64];
+
+	for (int k = 0; k < s->n_pdr; k++)
+		if (same_ue(&s->pdr[k], p) && !same_ue_ip(&s->pdr[k].ue, &p->ue))
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, s->pdr[k].id, PF_IE_UE_IP,
+				      "PDR %u: another UE address than PDR %u's", s->pdr[k].id, p->id);
+	if (p->ue.has_v4 && !pf_upf_in_pool(c->upf, AF_INET, p->ue.v4))
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_UE_IP,
+			      "PDR %u: UE %s is outside UPF %s's pool", p->id, ntop(AF_INET, p->ue.v4, ue, sizeof(ue)),
+			      c->upf->name);
+	if (p->ue.has_v6 && !pf_upf_in_pool(c->upf, AF_INET6, p->ue.v6))
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_UE_IP,
+			      "PDR %u: UE %s is outside UPF %s's IPv6 pool", p->id,
+			      ntop(AF_INET6, p->ue.v6, ue, sizeof(ue)), c->upf->name);
+	if (p->ue.has_v4)
+		json_array_append_new(out, upd(UP_T_SESSIONS_DOWNLINK, json_pack("{s:I,s:s}", UP_F_SLICE,
+					       (json_int_t)c->slice, UP_F_UE, ntop(AF_INET, p->ue.v4, ue, sizeof(ue))),
+					       act, json_deep_copy(json_object_get(se, "params")), pdr));
+	if (p->ue.has_v6) {
+		uint8_t net[16] = { 0 };
+
+		memcpy(net, p->ue.v6, 8);   /* the session's /64 (TS 23.501 5.8.2.2) */
+		json_array_append_new(out, upd(UP_T_SESSIONS_DOWNLINK6, json_pack("{s:I,s:s}", UP_F_SLICE,
+					       (json_int_t)c->slice, UP_F_UE, ntop(AF_INET6, net, ue, sizeof(ue))),
+					       act, json_deep_copy(json_object_get(se, "params")), pdr));
+	}
+	return 0;
+}
+
+static uint8_t
+ohr_of(const struct pf_pdr *p)
+{
+	/* no OHR on a tunnel PDR: decapsulated as either family arrives */
+	return p->has_ohr ? p->ohr : PF_OHR_GTPU_UDP_IP;
+}
+
+int
+pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_map_ids *ids,
+	       json_t *out, struct pf_map_err *e)
+{
+	json_t *seen = json_object(), *done = json_object(), *se = json_object();
+	char key[64], ue[64];
+	int rc = 0;
+
+	for (int i = 0; i < s->n_pdr && rc == 0; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		json_object_clear(se);
+		if (p->src_iface == PF_IF_CP)
+			continue;   /* SMF-bound GTP-U: not carried (pf_map.h) */
+		if (p->src_iface == PF_IF_ACCESS) {
+			if (!p->has_fteid) {
+				rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+					    "PDR %u: uplink from Access comes in a tunnel: it needs an F-TEID", p->id);
+				break;
+			}
+			if (p->fteid.has_v4 != (c->upf->n3.af == AF_INET) ||
+			    memcmp(p->fteid.has_v4 ? p->fteid.v4 : p->fteid.v6, c->upf->n3.addr,
+				   p->fteid.has_v4 ? 4 : 16) != 0) {
+				rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+					    "PDR %u: uplink over N9 (an F-TEID of the n9 link) is not terminated here",
+					    p->id);
+				break;
+			}
+			snprintf(key, sizeof(key), "ul/%u", p->fteid.teid);
+			if (json_object_get(done, key) != NULL)
+				continue;
+			json_object_set_new(done, key, json_true());
+			if ((rc = group(c, s, p, same_ul_tunnel, true, ids, out, seen, se, e)) < 0)
+				break;
+			const struct pf_pdr *d = pf_sess_pdr(s, (uint16_t)json_integer_value(json_object_get(se, "pdr")));
+			json_t *pp = json_object_get(se, "params");
+
+			json_object_set_new(pp, UP_F_OHR, json_integer(ohr_of(d)));
+			if (d->has_ue_ip && d->ue.has_v4)
+				json_object_set_new(pp, UP_F_UE, json_string(ntop(AF_INET, d->ue.v4, ue, sizeof(ue))));
+			else
+				json_object_set_new(pp, UP_F_UE, json_string("0.0.0.0"));
+			json_array_append_new(out, upd(UP_T_SESSIONS_UPLINK, json_pack("{s:i,s:I}", UP_F_IFACE,
+							(int)c->upf->n3.id, UP_F_TEID, (json_int_t)p->fteid.teid),
+						       json_string_value(json_object_get(se, "action")),
+						       json_incref(pp), d->id));
+			continue;
+		}
+		if (p->src_iface != PF_IF_CORE && p->src_iface != PF_IF_N6_LAN) {
+			rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_SRC_IFACE,
+				    "PDR %u: source interface %u is not one this UPF has", p->id, p->src_iface);
+			break;
+		}
+		if (p->has_fteid) {   /* downlink from the anchor, over N9 */
+			if (!c->upf->n9.present || p->fteid.has_v4 != (c->upf->n9.af == AF_INET) ||
+			    memcmp(p->fteid.has_v4 ? p->fteid.v4 : p->fteid.v6, c->upf->n9.addr,
+				   p->fteid.has_v4 ? 4 : 16) != 0) {
+				rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
+					    "PDR %u: a downlink F-TEID is one of the n9 link's (UPF %s)", p->id,
+					    c->upf->name);
+				break;
+			}
+			snprintf(key, sizeof(key), "n9/%u", p->fteid.teid);
+			if (json_object_get(done, key) != NULL)
+				continue;
+			json_object_set_new(done, key, json_true());
+			if ((rc = group(c, s, p, same_n9_tunnel, false, ids, out, seen, se, e)) < 0)
+				break;
+			json_array_append_new(out, upd(UP_T_SESSIONS_N9_DOWNLINK, json_pack("{s:i,s:I}", UP_F_IFACE,
+							(int)c->upf->n9.id, UP_F_TEID, (json_int_t)p->fteid.teid),
+						       json_string_value(json_object_get(se, "action")),
+						       json_incref(json_object_get(se, "params")),
+						       (uint16_t)json_integer_value(json_object_get(se, "pdr"))));
+			continue;
+		}
+		if (!p->has_ue_ip) {
+			rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_UE_IP,
+				    "PDR %u: downlink from the data network needs the UE's address", p->id);
+			break;
+		}
+		if (json_object_get(done, "dl") != NULL)
+			continue;
+		json_object_set_new(done, "dl", json_true());
+		if ((rc = group(c, s, p, same_ue, false, ids, out, seen, se, e)) < 0)
+			break;
+		if ((rc = ue_entries(c, s, p, se, out, e)) < 0)
+			break;
+	}
+	json_decref(seen);
+	json_decref(done);
+	json_decref(se);
+	return rc;
+}

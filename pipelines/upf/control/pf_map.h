@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_map: a PFCP session's rules compiled into the UPF's table entries (the up4 model with its uplink classifier). */
+/*
+ * PFCP's model is general (any PDR may name any FAR, QERs, URRs); the
+ * UPF's tables are the shapes a user plane forwards at line rate (a
+ * session entry per tunnel or UE address carrying its default FAR, per-app
+ * terminations for what the uplink classifier breaks out or a downlink
+ * QoS flow). This says which PFCP sessions fit, refusing the rest with the
+ * rule that does not, and writes the entries, deterministically: the same
+ * session and allocations give the same entries, so a Modification's
+ * writes are the difference of two compiles and nothing per session but
+ * its rules and ids is kept.
+ *
+ *   PDR                                   entry
+ *   Access, F-TEID on N3                  sessions_uplink (N3 id, TEID); with SDFs or an
+ *                                          Application ID: terminations_uplink (session, app)
+ *   Core, F-TEID on N9                    sessions_n9_downlink (N9 id, TEID)
+ *   Core or N6-LAN, UE IP (destination)   sessions_downlink (slice, IPv4), sessions_downlink6
+ *                                          (slice, /64); with SDFs: terminations_downlink
+ *   CP-function                           none (SMF-bound GTP-U is not carried: counted)
+ *
+ *   FAR FORW to Core/N6-LAN (no OHC): fwd_n6; with OHC: fwd_n9 (a tunnel peer on N9);
+ *   FORW to Access with OHC: encap_n3 (a tunnel peer on N3); BUFF (with or without NOCP):
+ *   buffer; NOCP alone: notify; DROP, or its QER's gate closed: drop.
+ *   QERs: one every PDR of a direction names is the session's AMBR (ambr), another one
+ *   with an MBR the PDR's own (meter); a QER's QFI is the tunnel's (UL 64: the received).
+ *   URRs: each PDR naming any has a counter of its own (urr); a URR's usage is its PDRs'.
+ */
+#ifndef PF_MAP_H
+#define PF_MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "pf_sess.h"
+#include "pf_upf.h"
+
+/* What a session is compiled with besides its rules. */
+struct pf_map_ctx {
+	uint32_t sess_id;		/* its id in sxdp (UP_SESS_PFCP_MIN..) */
+	uint32_t slice, underlay;	/* its slice's VRF, the underlay's (tunnel peers) */
+	const struct pf_upf *upf;
+};
+
+/* The ids a compile needs (pf_up's allocators). Each returns 0 and the id,
+ * or -ENOSPC (none left: No resources). A compile of a session already
+ * installed (@lookup true) finds the ids it got, never takes new ones. */
+struct pf_map_ids {
+	void *arg;
+	bool lookup;
+	/* a tunnel peer: its address (@af, @addr) on the session's N3 or N9
+	 * link, the outer DSCP (64: the inner's) */
+	int (*peer)(void *arg, bool n9, int af, const uint8_t *addr, uint8_t dscp, uint16_t *id);
+	/* a meter for QER @qer's MBR in one direction at @kbps */
+	int (*meter)(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id);
+	/* PDR @pdr's counter */
+	int (*counter)(void *arg, uint16_t pdr, uint32_t *urr);
+	/* the app of a flow of the slice: its remote side and protocol, its
+	 * priority (larger wins) */
+	int (*app)(void *arg, int af, const struct pf_flow_end *remote, uint8_t proto, uint16_t prio,
+		   uint16_t *app);
+};
+
+/* Why a session does not compile: the Cause and the rule (pf_fail), and
+ * a line for the log. */
+struct pf_map_err {
+	struct pf_fail f;
+	char why[160];
+};
+
+/*
+ * @s's entries into @out (an array of table.write inserts, each with
+ * "pdr": the PDR it is for, 0: the session's shared part), in the order
+ * they depend on each other (meters before what names them). 0, or
+ * -EINVAL / -ENOSPC with @e (nothing to undo but what @ids took).
+ */
+int pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_map_ids *ids,
+		   json_t *out, struct pf_map_err *e);
+
+/* The F-TEIDs a session's PDRs ask the UPF to choose, chosen: each PDR
+ * with CH and TEID 0 gets @teid_of(link)'s TEID and the link's address;
+ * PDRs with the same CHOOSE ID share one. 0, or -ENOSPC / -EINVAL (a
+ * link the UPF lacks, a family it does not have) with @e. */
+typedef int pf_map_teid(void *arg, bool n9, uint32_t *teid);
+int pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of, void *arg,
+		  struct pf_map_err *e);
+
+/* The UPF a session's PDRs name (an F-TEID's address, a CHOOSE's Network
+ * Instance, a UE address in a pool, or the only one): NULL with @e when
+ * none does or they name two. */
+const struct pf_upf *pf_map_upf(const struct pf_upfs *all, const struct pf_session *s, struct pf_map_err *e);
+
+#endif

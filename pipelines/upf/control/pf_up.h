@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_up: the UPF's PFCP session layer: sessions established, modified and deleted into sxdp's tables. */
+/*
+ * Between pf_node (the endpoint: associations, transactions) and sxdp:
+ * each request is checked into a typed session (pf_sess), placed in a UPF
+ * (pf_upf) and compiled into table entries (pf_map); its writes go to
+ * sxdp in dataplane-atomic batches that gather the requests of a moment
+ * (a batch refused is undone and its requests written one by one, so one
+ * bad session never fails another), and the answer leaves once sxdp has
+ * applied them: an accepted session is in the dataplane. A Modification
+ * applies whole or not at all. Requests of one session are applied in the
+ * order they came.
+ *
+ * The entries a session holds are claimed (cd_claim): an intent that
+ * would write one fails as a conflict naming the session's owner,
+ * "pfcp/NODE/SEID"; a session that would write an intent's entry (or
+ * another session's) is refused with the rule that would.
+ */
+#ifndef PF_UP_H
+#define PF_UP_H
+
+#include <jansson.h>
+
+struct pf_node;
+struct cd_svc_ctx;
+
+/* The session layer on @n (pf_svc's attach): 0 or -errno with @err. */
+int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
+void pf_up_detach(struct pf_node *n);
+/* {"sessions", "by_node": {NODE: n}, "established", "modified", "deleted",
+ * "refused": {cause: n}, "batches", "peers", "apps", "bytes"} (new). */
+json_t *pf_up_stats(void);
+
+#endif
