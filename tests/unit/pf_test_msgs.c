@@ -107,6 +107,13 @@ pf_test_msg(int i, uint8_t *b, size_t size)
 	struct pf_fseid up = {.seid = 0x99, .has_v4 = 1, .v4 = {192, 0, 2, 10}};
 	struct pf_created_pdr pdr = {.pdr_id = 1, .has_fteid = 1,
 		.fteid = {.teid = 0x1001, .has_v4 = 1, .v4 = {192, 0, 2, 10}}};
+	/* refusals with a Failed Rule ID: a FAR's Apply Action, a PDR's reference */
+	struct pf_sess_rsp mod73 = {.type = PF_SESS_MOD_RSP, .seid = 0x1122334455667788ull, .seq = 16,
+		.cause = PF_CAUSE_RULE_FAILURE, .offending = PF_IE_APPLY_ACTION, .has_failed_rule = 1,
+		.failed_rule_type = 1, .failed_rule_id = 0x01020307};
+	struct pf_sess_rsp est73 = {.type = PF_SESS_EST_RSP, .seid = 0x1122334455667788ull, .seq = 17,
+		.node = &upf_node, .cause = PF_CAUSE_RULE_FAILURE, .offending = PF_IE_FAR_ID,
+		.has_failed_rule = 1, .failed_rule_type = 0, .failed_rule_id = 3};
 
 	switch (i) {
 	case 0:
@@ -136,6 +143,10 @@ pf_test_msg(int i, uint8_t *b, size_t size)
 		return pf_enc_node_report_rsp(b, size, 14, &upf_node, PF_CAUSE_ACCEPTED);
 	case 11:
 		return pf_enc_assoc(b, size, PF_ASSOC_UPDATE_RSP, 15, &upf_node, PF_CAUSE_ACCEPTED, 0, NULL, 0);
+	case 12:
+		return pf_enc_sess_rsp2(b, size, &mod73);
+	case 13:
+		return pf_enc_sess_rsp2(b, size, &est73);
 	}
 	return -EINVAL;
 }

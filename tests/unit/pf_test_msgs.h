@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PF_TEST_N_MSGS 12
+#define PF_TEST_N_MSGS 14
 #define PF_TEST_EST_REQ 5
 
 /* message i into buf: its length, or -ENOSPC */

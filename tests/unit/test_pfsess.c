@@ -870,6 +870,7 @@ START_TEST(check_bounds)
 		PDR(PF_IE_CREATE_PDR, .id = (uint16_t)id++, .far = 1);
 	ck_assert_int_eq(pf_sess_modify(s, end(), &n, &x, &f), 0);
 	ck_assert_int_eq(n->n_pdr, 64);
+	pf_sess_free(s);
 	begin(PF_SESS_MOD_REQ);
 	PDR(PF_IE_CREATE_PDR, .id = (uint16_t)id++, .far = 1);
 	ck_assert_int_eq(pf_sess_modify(n, end(), &s, &x, &f), -EINVAL);
@@ -1180,6 +1181,61 @@ START_TEST(names_full)
 }
 END_TEST
 
+/* the Failed Rule ID the responses carry (pf_codec's addition for this layer) */
+START_TEST(failed_rule_ie)
+{
+	static const struct pf_node_id up = {.kind = 0, .addr = {192, 0, 2, 10}};
+	static const uint32_t want[][2] = {{12, 0x01020307}, {13, 3}};
+	struct pf_sess_rsp r = {.type = PF_SESS_DEL_RSP, .cause = 73, .has_failed_rule = 1};
+	uint8_t b[512];
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		int n = pf_test_msg((int)want[i][0], b, sizeof(b)), k;
+		uint8_t kind;
+		uint32_t id;
+
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(pf_decode(b, (size_t)n, &M).kind, PF_OK);
+		k = pf_find(&M, -1, PF_IE_FAILED_RULE_ID, -1);
+		ck_assert_int_ge(k, 0);
+		ck_assert_int_eq(pf_get_failed_rule(&M.ies[k], &kind, &id), 0);
+		ck_assert_int_eq(kind, i == 0 ? PF_RULE_FAR : PF_RULE_PDR);
+		ck_assert_uint_eq(id, want[i][1]);
+	}
+	/* not in a Deletion Response; no rule type 5 */
+	ck_assert_int_eq(pf_enc_sess_rsp2(b, sizeof(b), &r), -EINVAL);
+	r.type = PF_SESS_EST_RSP;
+	r.node = &up;
+	r.failed_rule_type = 5;
+	ck_assert_int_eq(pf_enc_sess_rsp2(b, sizeof(b), &r), -EINVAL);
+	/* a BAR's id is one octet */
+	r.failed_rule_type = PF_RULE_BAR;
+	r.failed_rule_id = 9;
+	ck_assert_int_gt(pf_enc_sess_rsp2(b, sizeof(b), &r), 0);
+	ck_assert_int_eq(pf_decode(b, (size_t)pf_enc_sess_rsp2(b, sizeof(b), &r), &M).kind, PF_OK);
+	{
+		int k = pf_find(&M, -1, PF_IE_FAILED_RULE_ID, -1);
+		uint8_t kind;
+		uint32_t id;
+
+		ck_assert_int_eq(M.ies[k].len, 2);
+		ck_assert_int_eq(pf_get_failed_rule(&M.ies[k], &kind, &id), 0);
+		ck_assert(kind == PF_RULE_BAR && id == 9);
+	}
+	/* a short one refused by the decoder: a FAR's with 2 octets of id */
+	begin(PF_SESS_MOD_RSP);
+	pf_enc_u8(&E, PF_IE_CAUSE, 73);
+	pf_enc_ie(&E, PF_IE_FAILED_RULE_ID, "\x01\x00\x07", 3);
+	{
+		int n = pf_enc_end(&E);
+
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_ne(pf_decode(B, (size_t)n, &M).kind, PF_OK);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1203,6 +1259,7 @@ suite(void)
 	tcase_add_test(t, modify_path_switch_buffering);
 	tcase_add_test(t, memory);
 	tcase_add_test(t, names_full);
+	tcase_add_test(t, failed_rule_ie);
 	suite_add_tcase(s, t);
 	return s;
 }
