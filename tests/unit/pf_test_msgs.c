@@ -99,6 +99,66 @@ est_req(uint8_t *buf, size_t size)
 	return pf_enc_end(&e);
 }
 
+/* a Modification Request onto est_req's session as an SMF sends it at a handover with
+ * a new dedicated flow: the DL FAR to the new gNB's tunnel with an end marker, a QER's
+ * rate, a URR queried, a PDR, FAR and URR added, and a BAR */
+static int
+mod_req(uint8_t *buf, size_t size)
+{
+	static const char fd[] = "permit out 17 from 198.51.100.0/24 5060 to assigned";
+	struct pf_hdr h = {.type = PF_SESS_MOD_REQ, .has_seid = 1, .seid = 0x99, .seq = 0x123457};
+	struct pf_ohc ohc = {.desc = 0x0100, .teid = 0xbeef, .v4 = {192, 0, 2, 21}};
+	uint8_t sdf[64], mbr[10] = {0, 0, 0, 0x07, 0xd0, 0, 0, 0, 0x0f, 0xa0}, rt[2] = {0x02, 0x00};
+	size_t fl = sizeof(fd) - 1;
+	struct pf_enc e;
+
+	sdf[0] = 0x01;
+	sdf[1] = 0;
+	sdf[2] = 0;
+	sdf[3] = (uint8_t)fl;
+	memcpy(sdf + 4, fd, fl);
+	pf_enc_begin(&e, buf, size, &h);
+	pf_enc_group(&e, PF_IE_CREATE_PDR);
+	pf_enc_u16(&e, PF_IE_PDR_ID, 3);
+	pf_enc_u32(&e, PF_IE_PRECEDENCE, 10);
+	pf_enc_group(&e, PF_IE_PDI);
+	pf_enc_u8(&e, PF_IE_SRC_IFACE, 1);
+	pf_enc_ie(&e, PF_IE_SDF_FILTER, sdf, (uint16_t)(4 + fl));
+	pf_enc_group_end(&e);
+	pf_enc_u32(&e, PF_IE_FAR_ID, 3);
+	pf_enc_u32(&e, PF_IE_URR_ID, 2);
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_CREATE_FAR);
+	pf_enc_u32(&e, PF_IE_FAR_ID, 3);
+	pf_enc_u8(&e, PF_IE_APPLY_ACTION, 0x04); /* BUFF */
+	pf_enc_u8(&e, PF_IE_BAR_ID, 1);
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_CREATE_URR);
+	pf_enc_u32(&e, PF_IE_URR_ID, 2);
+	pf_enc_u8(&e, PF_IE_MEAS_METHOD, 0x02);
+	pf_enc_ie(&e, PF_IE_REPORTING_TRIGGERS, rt, sizeof(rt));
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_CREATE_BAR);
+	pf_enc_u8(&e, PF_IE_BAR_ID, 1);
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_UPDATE_FAR);
+	pf_enc_u32(&e, PF_IE_FAR_ID, 2);
+	pf_enc_u8(&e, PF_IE_APPLY_ACTION, 0x02);
+	pf_enc_group(&e, PF_IE_UPD_FWD_PARAMS);
+	pf_enc_ohc(&e, &ohc);
+	pf_enc_u8(&e, PF_IE_SMREQ_FLAGS, 0x02); /* SNDEM */
+	pf_enc_group_end(&e);
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_UPDATE_QER);
+	pf_enc_u32(&e, PF_IE_QER_ID, 1);
+	pf_enc_ie(&e, PF_IE_MBR, mbr, sizeof(mbr));
+	pf_enc_group_end(&e);
+	pf_enc_group(&e, PF_IE_QUERY_URR);
+	pf_enc_u32(&e, PF_IE_URR_ID, 1);
+	pf_enc_group_end(&e);
+	return pf_enc_end(&e);
+}
+
 int
 pf_test_msg(int i, uint8_t *b, size_t size)
 {
@@ -147,6 +207,8 @@ pf_test_msg(int i, uint8_t *b, size_t size)
 		return pf_enc_sess_rsp2(b, size, &mod73);
 	case 13:
 		return pf_enc_sess_rsp2(b, size, &est73);
+	case PF_TEST_MOD_REQ:
+		return mod_req(b, size);
 	}
 	return -EINVAL;
 }

@@ -93,7 +93,7 @@ if rc != 0 or not all(w in out for w in want):
     print(out, [w for w in want if w not in out])
 
 # the codec writes, scapy reads: no bytes scapy does not know, the same fields
-for i in range(14):
+for i in range(15):
     b = sample(i)
     p = PFCP(b)
     raw = p.lastlayer().__class__.__name__ in ("Raw", "Padding")

@@ -557,6 +557,35 @@ START_TEST(establish_sample)
 }
 END_TEST
 
+/* the shared samples: free5GC's establishment, then a handover with a new flow */
+START_TEST(modify_sample)
+{
+	static struct pf_msg m2;
+	uint8_t b[2048], b2[2048];
+	int n = pf_test_msg(PF_TEST_EST_REQ, b, sizeof(b));
+	int n2 = pf_test_msg(PF_TEST_MOD_REQ, b2, sizeof(b2));
+	struct pf_session *s, *t;
+	struct pf_fail f;
+	struct pf_mod x;
+
+	ck_assert_int_eq(pf_decode(b, (size_t)n, &M).kind, PF_OK);
+	ck_assert_int_eq(pf_sess_establish(&M, &s, &f), 0);
+	ck_assert_int_eq(pf_decode(b2, (size_t)n2, &m2).kind, PF_OK);
+	ck_assert_int_eq(pf_sess_modify(s, &m2, &t, &x, &f), 0);
+	ck_assert(t->n_pdr == 3 && t->n_far == 3 && t->n_urr == 2 && t->bar.present);
+	ck_assert(x.n_sndem == 1 && x.sndem_far[0] == 2 && x.n_query_urr == 1 && x.query_urr[0] == 1);
+	ck_assert(pf_sess_far(t, 2)->ohc.teid == 0xbeef && pf_sess_far(t, 2)->dst_iface == PF_IF_ACCESS);
+	ck_assert(pf_sess_far(t, 3)->apply == PF_AA_BUFF && pf_sess_qer(t, 1)->mbr.ul == 2000);
+	ck_assert(pf_sess_pdr(t, 3)->sdf[0].flow.src.ports[0][0] == 5060);
+	/* applied twice: its creates collide (the BAR first, as FARs name it) */
+	pf_sess_free(s);
+	ck_assert_int_eq(pf_sess_modify(t, &m2, &s, &x, &f), -EINVAL);
+	ck_assert(f.cause == PF_CAUSE_RULE_FAILURE && f.rule_kind == PF_RULE_BAR && f.rule_id == 1);
+	pf_sess_free(t);
+	ck_assert_uint_eq(pf_sess_names_used(), 0);
+}
+END_TEST
+
 /* what other SMFs send: OHR 6 (Open5GS), an SMF-given F-TEID (OAI), a 2-octet Apply
  * Action, UE IPv4 and IPv6 in two IEs, a plain-string Network Instance, an Application
  * ID, BUFF|NOCP with a BAR */
@@ -1248,6 +1277,7 @@ suite(void)
 	tcase_add_test(t, establish_fields);
 	tcase_add_test(t, establish_sample);
 	tcase_add_test(t, establish_variants);
+	tcase_add_test(t, modify_sample);
 	tcase_add_test(t, check_ids);
 	tcase_add_test(t, check_pdr);
 	tcase_add_test(t, check_fteid);
