@@ -1044,8 +1044,10 @@ pf_sess_establish(const struct pf_msg *m, struct pf_session **out, struct pf_fai
 	*out = NULL;
 	memset(f, 0, sizeof(*f));
 	f->rule_kind = PF_RULE_NONE;
-	if (m->hdr.type != PF_SESS_EST_REQ)
+	if (m->hdr.type != PF_SESS_EST_REQ) { /* the caller's mistake; refused all the same */
+		f->cause = PF_CAUSE_REJECTED;
 		return -EINVAL;
+	}
 	b = bld_new(m, f, NULL);
 	if (b == NULL)
 		return nomem(f);
@@ -1078,8 +1080,10 @@ pf_sess_modify(const struct pf_session *cur, const struct pf_msg *m, struct pf_s
 	memset(f, 0, sizeof(*f));
 	f->rule_kind = PF_RULE_NONE;
 	memset(x, 0, sizeof(*x));
-	if (m->hdr.type != PF_SESS_MOD_REQ)
+	if (m->hdr.type != PF_SESS_MOD_REQ) { /* the caller's mistake; refused all the same */
+		f->cause = PF_CAUSE_REJECTED;
 		return -EINVAL;
+	}
 	b = bld_new(m, f, x);
 	if (b == NULL)
 		return nomem(f);

@@ -270,6 +270,7 @@ unsigned pf_sess_names_used(void);
  *   Gate Status other than open/closed per direction   69 / Gate Status
  *   more rules than the bounds above              75 / the Create IE
  *   out of memory                                 75 / -
+ *   not the message type the function takes       64 / -
  */
 
 #endif
