@@ -28,6 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pf_volume vol;
 	} u;
 	char s[256];
+	uint32_t rule_id;
+	uint8_t rule_kind;
 	int n1, n2, i;
 
 	if (pf_decode(data, size, &m1).kind != PF_OK)
@@ -60,6 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case PF_IE_VOL_QUOTA:
 		case PF_IE_VOL_THRESH:
 			CHECK(pf_get_volume(ie, &u.vol) == 0);
+			break;
+		case PF_IE_FAILED_RULE_ID:
+			CHECK(pf_get_failed_rule(ie, &rule_kind, &rule_id) == 0);
 			break;
 		case PF_IE_NET_INSTANCE:
 			(void)pf_get_string(ie, s, sizeof(s));

@@ -15,7 +15,8 @@ import sys
 try:
     from scapy.contrib.pfcp import (
         PFCP, IE_ApplyAction, IE_Cause, IE_CreateFAR, IE_CreatePDR, IE_CreateQER, IE_CreateURR,
-        IE_DestinationInterface, IE_FAR_Id, IE_FSEID, IE_FTEID, IE_ForwardingParameters,
+        IE_DestinationInterface, IE_FailedRuleId, IE_FAR_Id,
+        IE_FSEID, IE_FTEID, IE_ForwardingParameters,
         IE_GateStatus, IE_MeasurementMethod, IE_NetworkInstance, IE_NodeId,
         IE_OuterHeaderCreation, IE_OuterHeaderRemoval, IE_PDI, IE_PDR_Id, IE_Precedence,
         IE_QER_Id, IE_RecoveryTimeStamp, IE_ReportingTriggers, IE_SDF_Filter,
@@ -92,7 +93,7 @@ if rc != 0 or not all(w in out for w in want):
     print(out, [w for w in want if w not in out])
 
 # the codec writes, scapy reads: no bytes scapy does not know, the same fields
-for i in range(12):
+for i in range(15):
     b = sample(i)
     p = PFCP(b)
     raw = p.lastlayer().__class__.__name__ in ("Raw", "Padding")
@@ -107,6 +108,12 @@ check(p.seid == 0x1122334455667788 and p.seq == 0x123456 and p[IE_Cause].cause =
       "session establishment response: seid, seq, cause, UP F-SEID, created PDR's F-TEID")
 p = PFCP(sample(7))
 check(p[IE_Cause].cause == 66 and p.haslayer("IE_OffendingIE"), "modification response: cause 66, offending IE")
+p = PFCP(sample(12))
+check(p[IE_Cause].cause == 73 and p[IE_FailedRuleId].type == 1 and p[IE_FailedRuleId].far_id == 0x01020307,
+      "modification response: cause 73, failed rule FAR 0x01020307")
+p = PFCP(sample(13))
+check(p[IE_Cause].cause == 73 and p[IE_FailedRuleId].type == 0 and p[IE_FailedRuleId].pdr_id == 3,
+      "establishment response: cause 73, failed rule PDR 3")
 p = PFCP(sample(3))
 check(p[IE_NodeId].ipv4 == "192.0.2.10" and p[IE_Cause].cause == 1, "association setup response")
 sys.exit(1 if fails else 0)

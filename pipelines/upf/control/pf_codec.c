@@ -30,6 +30,7 @@ static int chk_sdf(const uint8_t *v, uint16_t len);
 static int chk_ohc(const uint8_t *v, uint16_t len);
 static int chk_volume(const uint8_t *v, uint16_t len);
 static int chk_dl_svc(const uint8_t *v, uint16_t len);
+static int chk_failed_rule(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
 #define IE_TYPES_MAX 160
@@ -118,6 +119,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_FAR_ID] = {"FAR ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_QER_ID] = {"QER ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_PDN_TYPE] = {"PDN Type", 1, ANY, G_NONE, NULL},
+	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
 };
@@ -170,7 +172,7 @@ static const struct pf_rule r_est_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_FSEID, 
 	{PF_IE_CREATE_PDR, M, 32}, {PF_IE_CREATE_FAR, M, 32}, {PF_IE_CREATE_URR, O, 32},
 	{PF_IE_CREATE_QER, O, 32}, {PF_IE_CREATE_BAR, O, 1}, {PF_IE_PDN_TYPE, O, 1}, END};
 static const struct pf_rule r_est_rsp[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},
-	{PF_IE_OFFENDING_IE, O, 1}, {PF_IE_FSEID, O, 1}, {PF_IE_CREATED_PDR, O, 32},
+	{PF_IE_OFFENDING_IE, O, 1}, {PF_IE_FSEID, O, 1}, {PF_IE_CREATED_PDR, O, 32}, {PF_IE_FAILED_RULE_ID, O, 1},
 	{PF_IE_LOAD_CONTROL, O, 1}, {PF_IE_OVERLOAD_CONTROL, O, 1}, END};
 static const struct pf_rule r_mod_req[] = {{PF_IE_FSEID, O, 1}, {PF_IE_REMOVE_PDR, O, 32},
 	{PF_IE_REMOVE_FAR, O, 32}, {PF_IE_REMOVE_URR, O, 32}, {PF_IE_REMOVE_QER, O, 32},
@@ -180,7 +182,7 @@ static const struct pf_rule r_mod_req[] = {{PF_IE_FSEID, O, 1}, {PF_IE_REMOVE_PD
 	{PF_IE_UPDATE_QER, O, 32}, {PF_IE_UPDATE_BAR, O, 1}, {PF_IE_SMREQ_FLAGS, O, 1},
 	{PF_IE_QUERY_URR, O, 32}, END};
 static const struct pf_rule r_mod_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING_IE, O, 1},
-	{PF_IE_CREATED_PDR, O, 32}, {PF_IE_USAGE_REPORT_MOD, O, 32}, {PF_IE_LOAD_CONTROL, O, 1},
+	{PF_IE_CREATED_PDR, O, 32}, {PF_IE_FAILED_RULE_ID, O, 1}, {PF_IE_USAGE_REPORT_MOD, O, 32}, {PF_IE_LOAD_CONTROL, O, 1},
 	{PF_IE_OVERLOAD_CONTROL, O, 1}, END};
 static const struct pf_rule r_del_req[] = {END};
 static const struct pf_rule r_del_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING_IE, O, 1},
@@ -522,6 +524,31 @@ chk_dl_svc(const uint8_t *v, uint16_t len)
 	unsigned need = 1 + ((v[0] & 0x01) ? 1 : 0) + ((v[0] & 0x02) ? 1 : 0);
 
 	return len >= need ? 0 : -1;
+}
+
+/* the rule type in bits 1-5, then its id: 2 octets for a PDR, 1 for a BAR, 4 otherwise */
+static unsigned
+failed_rule_len(uint8_t kind)
+{
+	switch (kind) {
+	case 0:
+		return 2;
+	case 1:
+	case 2:
+	case 3:
+		return 4;
+	case 4:
+		return 1;
+	}
+	return 0;
+}
+
+static int
+chk_failed_rule(const uint8_t *v, uint16_t len)
+{
+	unsigned n = failed_rule_len(v[0] & 0x1f);
+
+	return n != 0 && len >= 1 + n ? 0 : -1;
 }
 
 /* ---- decode ---- */
@@ -870,6 +897,21 @@ pf_get_volume(const struct pf_ie *ie, struct pf_volume *vol)
 	}
 	if (vol->flags & 0x04)
 		vol->dl = rd64(p);
+	return 0;
+}
+
+int
+pf_get_failed_rule(const struct pf_ie *ie, uint8_t *kind, uint32_t *id)
+{
+	unsigned n, i;
+
+	if (ie->len < 2 || chk_failed_rule(ie->v, ie->len) != 0)
+		return -EINVAL;
+	*kind = ie->v[0] & 0x1f;
+	n = failed_rule_len(*kind);
+	*id = 0;
+	for (i = 0; i < n; i++)
+		*id = *id << 8 | ie->v[1 + i];
 	return 0;
 }
 
@@ -1264,37 +1306,59 @@ enc_usage_reports(struct pf_enc *e, uint16_t type, const struct pf_usage_report 
 }
 
 int
-pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint32_t seq,
-	const struct pf_node_id *node, uint8_t cause, uint16_t offending, const struct pf_fseid *up_fseid,
-	const struct pf_created_pdr *pdrs, int n_pdrs, const struct pf_usage_report *urs, int n_urs)
+pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r)
 {
+	uint8_t type = r->type;
 	struct pf_enc e;
 	struct pf_hdr h;
 	int i;
 
 	if (type != PF_SESS_EST_RSP && type != PF_SESS_MOD_RSP && type != PF_SESS_DEL_RSP)
 		return -EINVAL;
-	if ((type == PF_SESS_EST_RSP) != (node != NULL) || (n_urs && type == PF_SESS_EST_RSP))
+	if ((type == PF_SESS_EST_RSP) != (r->node != NULL) || (r->n_urs && type == PF_SESS_EST_RSP))
 		return -EINVAL;
-	hdr_init(&h, type, 1, seid, seq);
+	if (r->has_failed_rule && (type == PF_SESS_DEL_RSP || failed_rule_len(r->failed_rule_type) == 0))
+		return -EINVAL;
+	hdr_init(&h, type, 1, r->seid, r->seq);
 	pf_enc_begin(&e, buf, size, &h);
-	if (node != NULL)
-		pf_enc_node_id(&e, node);
-	pf_enc_u8(&e, PF_IE_CAUSE, cause);
-	if (offending)
-		pf_enc_u16(&e, PF_IE_OFFENDING_IE, offending);
-	if (up_fseid != NULL && type == PF_SESS_EST_RSP)
-		pf_enc_fseid(&e, up_fseid);
-	for (i = 0; i < n_pdrs && type != PF_SESS_DEL_RSP; i++) {
+	if (r->node != NULL)
+		pf_enc_node_id(&e, r->node);
+	pf_enc_u8(&e, PF_IE_CAUSE, r->cause);
+	if (r->offending)
+		pf_enc_u16(&e, PF_IE_OFFENDING_IE, r->offending);
+	if (r->up_fseid != NULL && type == PF_SESS_EST_RSP)
+		pf_enc_fseid(&e, r->up_fseid);
+	for (i = 0; i < r->n_pdrs && type != PF_SESS_DEL_RSP; i++) {
 		pf_enc_group(&e, PF_IE_CREATED_PDR);
-		pf_enc_u16(&e, PF_IE_PDR_ID, pdrs[i].pdr_id);
-		if (pdrs[i].has_fteid)
-			pf_enc_fteid(&e, &pdrs[i].fteid);
+		pf_enc_u16(&e, PF_IE_PDR_ID, r->pdrs[i].pdr_id);
+		if (r->pdrs[i].has_fteid)
+			pf_enc_fteid(&e, &r->pdrs[i].fteid);
 		pf_enc_group_end(&e);
 	}
+	if (r->has_failed_rule) {
+		uint8_t b[5];
+		unsigned n = failed_rule_len(r->failed_rule_type), k;
+
+		b[0] = r->failed_rule_type;
+		for (k = 0; k < n; k++)
+			b[1 + k] = (uint8_t)(r->failed_rule_id >> (8 * (n - 1 - k)));
+		pf_enc_ie(&e, PF_IE_FAILED_RULE_ID, b, (uint16_t)(1 + n));
+	}
 	enc_usage_reports(&e, type == PF_SESS_MOD_RSP ? PF_IE_USAGE_REPORT_MOD : PF_IE_USAGE_REPORT_DEL,
-		urs, n_urs);
+		r->urs, r->n_urs);
 	return pf_enc_end(&e);
+}
+
+int
+pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint32_t seq,
+	const struct pf_node_id *node, uint8_t cause, uint16_t offending, const struct pf_fseid *up_fseid,
+	const struct pf_created_pdr *pdrs, int n_pdrs, const struct pf_usage_report *urs, int n_urs)
+{
+	struct pf_sess_rsp r = {.type = type, .seid = seid, .seq = seq, .node = node, .cause = cause,
+		.offending = offending, .up_fseid = up_fseid, .pdrs = pdrs, .n_pdrs = n_pdrs, .urs = urs,
+		.n_urs = n_urs};
+
+	return pf_enc_sess_rsp2(buf, size, &r);
 }
 
 int

@@ -129,6 +129,7 @@ enum {
 	PF_IE_FAR_ID = 108,
 	PF_IE_QER_ID = 109,
 	PF_IE_PDN_TYPE = 113,
+	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
 	PF_IE_SUGG_BUF_PKTS = 140,
 	PF_IE_VENDOR_MIN = 32768, /* from here on an enterprise ID follows the length */
@@ -273,6 +274,8 @@ int pf_get_ohc(const struct pf_ie *ie, struct pf_ohc *o);
 int pf_get_ohr(const struct pf_ie *ie, struct pf_ohr *o);
 int pf_get_rate(const struct pf_ie *ie, struct pf_rate *r);
 int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
+/* Failed Rule ID: the rule type (0 PDR, 1 FAR, 2 QER, 3 URR, 4 BAR) and its id */
+int pf_get_failed_rule(const struct pf_ie *ie, uint8_t *kind, uint32_t *id);
 /* Network Instance: DNN labels made dotted, or the octets as a string */
 int pf_get_string(const struct pf_ie *ie, char *out, size_t size);
 
@@ -330,6 +333,26 @@ int pf_enc_assoc(uint8_t *buf, size_t size, uint8_t type, uint32_t seq, const st
 int pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint32_t seq,
 	const struct pf_node_id *node, uint8_t cause, uint16_t offending, const struct pf_fseid *up_fseid,
 	const struct pf_created_pdr *pdrs, int n_pdrs, const struct pf_usage_report *urs, int n_urs);
+/* Session Establishment/Modification/Deletion Response with every optional part: what
+ * pf_enc_sess_rsp writes, and a Failed Rule ID (with has_failed_rule; only in the
+ * Establishment and Modification ones, as with Cause 73). */
+struct pf_sess_rsp {
+	uint8_t type;
+	uint64_t seid;
+	uint32_t seq;
+	const struct pf_node_id *node; /* establishment only (and there mandatory) */
+	uint8_t cause;
+	uint16_t offending;            /* 0: left out */
+	uint8_t has_failed_rule;
+	uint8_t failed_rule_type;      /* 0 PDR, 1 FAR, 2 QER, 3 URR, 4 BAR */
+	uint32_t failed_rule_id;
+	const struct pf_fseid *up_fseid; /* establishment only; NULL: left out */
+	const struct pf_created_pdr *pdrs;
+	int n_pdrs;
+	const struct pf_usage_report *urs; /* not in the establishment one */
+	int n_urs;
+};
+int pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r);
 /* Session Report Request: report_type bits (DLDR 0x01, USAR 0x02, ERIR 0x04, UPIR 0x08);
  * a Downlink Data Report with these PDR IDs when n_dl_pdrs > 0. */
 int pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq,

@@ -124,7 +124,8 @@ struct pf_pdr {
 	uint16_t app;      /* Application ID, interned; 0: none */
 	uint32_t precedence;
 	uint32_t far_id;   /* always there: Create PDR without one is refused */
-	uint64_t qfi_mask; /* bit q: QFI q in the PDI (several QFIs match any); 0: none */
+	uint64_t qfi_mask; /* bit q: QFI q in the PDI (several QFIs match any); 0: none (QFI
+	                    * octets' spare bits 7-8 are ignored, as spare bits are) */
 	/* As asked: with ch, the UPF chooses (PDRs of the session with the same chid share
 	 * one). The caller writes the chosen teid and address here, keeping ch: a PDR with
 	 * ch and teid 0 still needs one (a Modification copies chosen ones over, and one
@@ -252,11 +253,11 @@ unsigned pf_sess_names_used(void);
  *   PDI without Source Interface                  66 / Source Interface
  *   Source Interface > 4, Destination Interface > 5   69 / that IE
  *   Outer Header Removal not 0, 1 or 6            73 / Outer Header Removal / the PDR
- *   F-TEID with CH and a TEID/address, CHID without CH   69 / F-TEID
+ *   F-TEID with CH and a (non-zero) TEID/address, CHID without CH, or without CH and
+ *     without an address                          69 / F-TEID
  *   UE IP Address with CHV4/CHV6 (UEIP not advertised)   73 / UE IP Address / the PDR
  *   UE IP Address twice for one family            69 / UE IP Address
  *   SDF Filter whose Flow Description pf_flow_parse refuses  73 / SDF Filter / the PDR
- *   QFI > 63                                      69 / QFI
  *   Network Instance / Application ID unusable (too long, a NUL)  69 / that IE
  *   Apply Action not FORW, DROP, BUFF, BUFF|NOCP or NOCP: other bits (DUPL, IPMA,
  *     IPMD, DFRT, EDRT, BDPN, DDPN, FSSM, MBSU: features not advertised), none, or two
@@ -269,6 +270,7 @@ unsigned pf_sess_names_used(void);
  *   Gate Status other than open/closed per direction   69 / Gate Status
  *   more rules than the bounds above              75 / the Create IE
  *   out of memory                                 75 / -
+ *   not the message type the function takes       64 / -
  */
 
 #endif
