@@ -789,14 +789,20 @@ pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), 
 	return 0;
 }
 
-/* The association requests from @src belong to. */
+/* The association requests from @src belong to: the one set up from that
+ * address and port, else from that address (SMFs that send from another
+ * port than they set up from). */
 static struct pf_assoc *
 assoc_by_addr(struct pf_node *n, const struct pf_addr *src)
 {
+	struct pf_assoc *host = NULL;
+
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
-		if (same_host(&a->peer, src))
+		if (same_addr(&a->peer, src))
 			return a;
-	return NULL;
+		else if (host == NULL && same_host(&a->peer, src))
+			host = a;
+	return host;
 }
 
 static void smf_retry(struct smf *s, unsigned int ms);
@@ -808,8 +814,9 @@ assoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell)
 {
 	char addr[64];
 
-	CD_LOG(INFO, "pfcp: association with %s (%s) gone: %s", a->name, pf_addr_str(&a->peer, addr, sizeof(addr)),
-	       pf_gone_name(why));
+	if (tell)
+		CD_LOG(INFO, "pfcp: association with %s (%s) gone: %s", a->name,
+		       pf_addr_str(&a->peer, addr, sizeof(addr)), pf_gone_name(why));
 	if (tell && n->ops != NULL && n->ops->assoc_gone != NULL)
 		n->ops->assoc_gone(n->ops_arg, a, why);
 	oreq_cancel_assoc(n, a);
@@ -1616,8 +1623,11 @@ json_t *
 pf_node_stats(struct pf_node *n)
 {
 	json_t *as = json_array(), *in = json_object(), *out = json_object(), *ref = json_array(), *socks = json_array();
-	char s[300], t[64];
+	char s[300], t[64], feat[17] = "";
 	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < n->n_features; i++)
+		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);
 
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
 		json_array_append_new(as, json_pack("{s:s,s:s,s:I,s:s,s:s*,s:I,s:I}", "node_id", a->name, "address",
@@ -1640,9 +1650,9 @@ pf_node_stats(struct pf_node *n)
 						     "count", (json_int_t)n->refusals[i].count));
 	for (int i = 0; i < n->n_socks; i++)
 		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
-	return json_pack("{s:s,s:I,s:o,s:o,s:{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)), "recovery_ts", (json_int_t)n->recovery,
-			 "listen", socks, "associations", as, "counters", "in", in, "out", out, "refusals", ref,
+			 "up_features", feat, "listen", socks, "associations", as, "counters", "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
 			 "unmatched_response", (json_int_t)n->dropped_unmatched, "answered_from_cache",
