@@ -13,6 +13,7 @@
 #include "cd_log.h"
 #include "cd_res.h"
 #include "cd_vis.h"
+#include "pf_cache.h"
 #include "pf_node.h"
 
 #define SOCKS_MAX 8
@@ -31,24 +32,10 @@ struct sock {
 	struct event *ev;
 };
 
-/* An answer kept for retransmissions, or a request handed up and not yet
- * answered (txn set). In a hash chain and in a list oldest first. */
-struct centry {
-	struct centry *hnext, *prev, *next;
-	struct pf_addr peer;
-	uint32_t seq;
-	uint8_t type;
-	uint8_t sock;
-	uint64_t at_ms;
-	struct pf_txn *txn;
-	uint8_t *b;
-	size_t len;
-};
-
 struct pf_txn {
 	struct pf_node *n;
 	struct pf_txn *prev, *next;
-	struct centry *ce;
+	struct pf_centry *ce;
 	struct pf_addr peer;
 	uint8_t sock, type;
 	uint32_t seq;
@@ -125,10 +112,7 @@ struct pf_node {
 	int n_assocs;
 	struct pf_txn *txns;
 	struct oreq *oreqs;
-	/* the response cache */
-	struct centry **hash;
-	size_t n_hash, n_cache;
-	struct centry *oldest, *newest;
+	struct pf_cache cache;	/* answers for retransmissions */
 	struct event *sweep;
 	uint8_t rx[RX_MAX];
 	struct pf_msg msg;
@@ -187,160 +171,6 @@ put_seq(uint8_t *b, size_t len, uint32_t seq)
 
 	if (len >= at + 3)
 		wr24(b + at, seq);
-}
-
-int
-pf_addr_parse(const char *s, uint16_t def_port, struct pf_addr *a, char *why, size_t len)
-{
-	char host[64];
-	const char *port = NULL, *rb;
-	unsigned long p = def_port;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
-
-	memset(a, 0, sizeof(*a));
-	if (s[0] == '[') {
-		if ((rb = strchr(s, ']')) == NULL || (rb[1] != '\0' && rb[1] != ':')) {
-			snprintf(why, len, "an IPv6 address in brackets is [ADDR] or [ADDR]:PORT");
-			return -EINVAL;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(rb - s - 1), s + 1);
-		if (rb[1] == ':')
-			port = rb + 2;
-	} else if (strchr(s, ':') != NULL && strchr(s, ':') == strrchr(s, ':')) {
-		snprintf(host, sizeof(host), "%.*s", (int)(strchr(s, ':') - s), s);
-		port = strchr(s, ':') + 1;
-	} else {
-		snprintf(host, sizeof(host), "%s", s); /* IPv4, or a bare IPv6 address */
-	}
-	if (port != NULL) {
-		char *end;
-
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (port[0] < '0' || port[0] > '9' || *end != '\0' || errno != 0 || p == 0 || p > 65535) {
-			snprintf(why, len, "port '%s' is not 1..65535", port);
-			return -EINVAL;
-		}
-	}
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)p);
-		a->len = sizeof(*v4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)p);
-		a->len = sizeof(*v6);
-		return 0;
-	}
-	snprintf(why, len, "'%s' is not an IPv4 or IPv6 address (ADDR, ADDR:PORT, [ADDR6]:PORT)", host);
-	return -EINVAL;
-}
-
-const char *
-pf_addr_str(const struct pf_addr *a, char *out, size_t len)
-{
-	char h[INET6_ADDRSTRLEN] = "?";
-
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->ss;
-
-		inet_ntop(AF_INET6, &v6->sin6_addr, h, sizeof(h));
-		snprintf(out, len, "[%s]:%u", h, ntohs(v6->sin6_port));
-	} else {
-		const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a->ss;
-
-		inet_ntop(AF_INET, &v4->sin_addr, h, sizeof(h));
-		snprintf(out, len, "%s:%u", h, ntohs(v4->sin_port));
-	}
-	return out;
-}
-
-/* The same host (the port aside)? */
-static bool
-same_host(const struct pf_addr *a, const struct pf_addr *b)
-{
-	if (a->ss.ss_family != b->ss.ss_family)
-		return false;
-	if (a->ss.ss_family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
-		      &((const struct sockaddr_in6 *)&b->ss)->sin6_addr, 16) == 0;
-}
-
-static uint16_t
-addr_port(const struct pf_addr *a)
-{
-	return ntohs(a->ss.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&a->ss)->sin6_port :
-						   ((const struct sockaddr_in *)&a->ss)->sin_port);
-}
-
-static bool
-same_addr(const struct pf_addr *a, const struct pf_addr *b)
-{
-	return same_host(a, b) && addr_port(a) == addr_port(b);
-}
-
-int
-pf_node_id_parse(const char *s, struct pf_node_id *id)
-{
-	size_t l = strlen(s);
-
-	memset(id, 0, sizeof(*id));
-	if (inet_pton(AF_INET, s, id->addr) == 1) {
-		id->kind = 0;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, id->addr) == 1) {
-		id->kind = 1;
-		return 0;
-	}
-	/* an FQDN: dotted labels of 1..63 letters, digits and hyphens */
-	if (l == 0 || l >= sizeof(id->fqdn) || s[0] == '.' || s[l - 1] == '.')
-		return -EINVAL;
-	for (size_t i = 0, lab = 0; i < l; i++) {
-		char c = s[i];
-
-		if (c == '.') {
-			if (lab == 0)
-				return -EINVAL;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_') || ++lab > 63)
-			return -EINVAL;
-	}
-	id->kind = 2;
-	memcpy(id->fqdn, s, l + 1);
-	return 0;
-}
-
-const char *
-pf_node_id_str(const struct pf_node_id *id, char *out, size_t len)
-{
-	if (id->kind == 0)
-		inet_ntop(AF_INET, id->addr, out, (socklen_t)len);
-	else if (id->kind == 1)
-		inet_ntop(AF_INET6, id->addr, out, (socklen_t)len);
-	else
-		snprintf(out, len, "%s", id->fqdn);
-	return out;
-}
-
-static bool
-same_id(const struct pf_node_id *a, const struct pf_node_id *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == 0)
-		return memcmp(a->addr, b->addr, 4) == 0;
-	if (a->kind == 1)
-		return memcmp(a->addr, b->addr, 16) == 0;
-	return strcasecmp(a->fqdn, b->fqdn) == 0;
 }
 
 const char *
@@ -428,149 +258,14 @@ send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *to, const uint8_t
 	return 0;
 }
 
-/* ------------------------------------------------------------ the cache */
-
-static size_t
-ckey(const struct pf_node *n, const struct pf_addr *peer, uint32_t seq, uint8_t type)
-{
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *p;
-	size_t l;
-
-	if (peer->ss.ss_family == AF_INET6) {
-		p = (const uint8_t *)&((const struct sockaddr_in6 *)&peer->ss)->sin6_addr;
-		l = 16;
-	} else {
-		p = (const uint8_t *)&((const struct sockaddr_in *)&peer->ss)->sin_addr;
-		l = 4;
-	}
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	h = (h ^ addr_port(peer)) * 1099511628211ull;
-	h = (h ^ seq) * 1099511628211ull;
-	h = (h ^ type) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29)) & (n->n_hash - 1);
-}
-
-static struct centry *
-cache_find(struct pf_node *n, const struct pf_addr *peer, uint32_t seq, uint8_t type)
-{
-	for (struct centry *e = n->hash[ckey(n, peer, seq, type)]; e != NULL; e = e->hnext)
-		if (e->seq == seq && e->type == type && same_addr(&e->peer, peer))
-			return e;
-	return NULL;
-}
-
-static void
-list_unlink(struct pf_node *n, struct centry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		n->oldest = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		n->newest = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void
-list_append(struct pf_node *n, struct centry *e)
-{
-	e->prev = n->newest;
-	e->next = NULL;
-	if (n->newest)
-		n->newest->next = e;
-	else
-		n->oldest = e;
-	n->newest = e;
-}
-
-static void
-cache_del(struct pf_node *n, struct centry *e)
-{
-	struct centry **pp = &n->hash[ckey(n, &e->peer, e->seq, e->type)];
-
-	while (*pp != NULL && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp == e)
-		*pp = e->hnext;
-	list_unlink(n, e);
-	n->n_cache--;
-	free(e->b);
-	free(e);
-}
-
-/* Oldest out down to @limit; pending ones stay (their transaction holds them). */
-static void
-cache_trim(struct pf_node *n, size_t limit)
-{
-	struct centry *e = n->oldest, *next;
-
-	while (e != NULL && n->n_cache > limit) {
-		next = e->next;
-		if (e->txn == NULL)
-			cache_del(n, e);
-		e = next;
-	}
-}
-
-static struct centry *
-cache_add(struct pf_node *n, uint8_t sock, const struct pf_addr *peer, uint32_t seq, uint8_t type)
-{
-	struct centry *e;
-	size_t k;
-
-	cache_trim(n, n->cfg.cache_max - 1);
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	e->peer = *peer;
-	e->seq = seq;
-	e->type = type;
-	e->sock = sock;
-	e->at_ms = now_ms();
-	k = ckey(n, peer, seq, type);
-	e->hnext = n->hash[k];
-	n->hash[k] = e;
-	list_append(n, e);
-	n->n_cache++;
-	return e;
-}
-
-/* @e answered with @b: kept from now on. */
-static void
-cache_fill(struct pf_node *n, struct centry *e, const uint8_t *b, size_t len)
-{
-	free(e->b);
-	e->b = malloc(len);
-	e->len = e->b ? len : 0;
-	if (e->b)
-		memcpy(e->b, b, len);
-	e->at_ms = now_ms();
-	list_unlink(n, e);
-	list_append(n, e);
-}
-
 static void
 on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_node *n = arg;
-	uint64_t now = now_ms();
-	struct centry *e = n->oldest, *next;
 
 	(void)fd;
 	(void)what;
-	/* answered ones are in answer order; pending ones, older, are skipped */
-	while (e != NULL) {
-		next = e->next;
-		if (e->txn == NULL) {
-			if (now - e->at_ms < n->cfg.cache_ms)
-				break;
-			cache_del(n, e);
-		}
-		e = next;
-	}
+	pf_cache_expire(&n->cache, now_ms());
 }
 
 /* Answer a request now: sent, and kept for its retransmissions. */
@@ -578,14 +273,14 @@ static void
 answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype, uint32_t seq, uint8_t *b,
        size_t len)
 {
-	struct centry *e;
+	struct pf_centry *e;
 
 	put_seq(b, len, seq);
 	send_to(n, sock, to, b, len);
-	if ((e = cache_find(n, to, seq, rtype)) == NULL)
-		e = cache_add(n, sock, to, seq, rtype);
+	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL)
+		e = pf_cache_add(&n->cache, sock, to, seq, rtype, now_ms());
 	if (e != NULL)
-		cache_fill(n, e, b, len);
+		pf_cache_fill(&n->cache, e, b, len, now_ms());
 }
 
 /* ------------------------------------------------------- transactions */
@@ -624,8 +319,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 	put_seq(c, len, t->seq);
 	rc = send_to(n, t->sock, &t->peer, c, len);
 	if (t->ce != NULL) {
-		t->ce->txn = NULL;
-		cache_fill(n, t->ce, c, len);
+		pf_cache_fill(&n->cache, t->ce, c, len, now_ms());
 	}
 	free(c);
 	txn_free(t);
@@ -636,7 +330,7 @@ void
 pf_txn_drop(struct pf_txn *t)
 {
 	if (t->ce != NULL)
-		cache_del(t->n, t->ce);
+		pf_cache_del(&t->n->cache, t->ce);
 	txn_free(t);
 }
 
@@ -770,7 +464,7 @@ struct pf_assoc *
 pf_node_assoc(struct pf_node *n, const struct pf_node_id *id)
 {
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
-		if (same_id(&a->id, id))
+		if (pf_node_id_same(&a->id, id))
 			return a;
 	return NULL;
 }
@@ -798,9 +492,9 @@ assoc_by_addr(struct pf_node *n, const struct pf_addr *src)
 	struct pf_assoc *host = NULL;
 
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
-		if (same_addr(&a->peer, src))
+		if (pf_addr_same(&a->peer, src))
 			return a;
-		else if (host == NULL && same_host(&a->peer, src))
+		else if (host == NULL && pf_addr_same_host(&a->peer, src))
 			host = a;
 	return host;
 }
@@ -882,7 +576,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		memcpy(a->cp_feat, m->ies[i].v, a->n_cp_feat);
 	}
 	for (int k = 0; k < n->n_smfs; k++)
-		if (n->smfs[k].a == NULL && same_host(&n->smfs[k].addr, src)) {
+		if (n->smfs[k].a == NULL && pf_addr_same_host(&n->smfs[k].addr, src)) {
 			n->smfs[k].a = a;
 			a->smf = &n->smfs[k];
 		}
@@ -1211,7 +905,7 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 
 /* A session request that decoded: to the session layer, or refused here. */
 static void
-on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m, struct centry *ce)
+on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m, struct pf_centry *ce)
 {
 	struct pf_assoc *a = NULL;
 	struct pf_node_id id;
@@ -1243,7 +937,7 @@ on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 	}
 	*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = m->hdr.type, .seq = m->hdr.seq,
 			      .seid = m->hdr.seid };
-	ce->txn = t;
+	ce->owner = t;
 	t->next = n->txns;
 	if (n->txns)
 		n->txns->prev = t;
@@ -1254,7 +948,7 @@ on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 /* A request the codec refused with @r. */
 static void
 on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uint8_t *b, size_t len,
-	   struct pf_result r, struct centry *ce)
+	   struct pf_result r, struct pf_centry *ce)
 {
 	const struct pf_hdr *h = &n->msg.hdr;
 	struct pf_assoc *a;
@@ -1286,7 +980,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 		count_refusal(n, h->type, r.cause);
 		*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = h->type, .seq = h->seq,
 				      .seid = h->seid };
-		ce->txn = t;
+		ce->owner = t;
 		t->next = n->txns;
 		if (n->txns)
 			n->txns->prev = t;
@@ -1297,8 +991,8 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 		n->dropped_unexpected++;
 		break;
 	}
-	if (ce->txn == NULL && ce->b == NULL)
-		cache_del(n, ce);
+	if (ce->owner == NULL && ce->b == NULL)
+		pf_cache_del(&n->cache, ce);
 }
 
 /* A response: to the request of ours it answers. */
@@ -1337,7 +1031,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 {
 	struct pf_hdr h;
 	struct pf_result r;
-	struct centry *ce;
+	struct pf_centry *ce;
 
 	if (len >= 2)
 		n->in[b[1]]++;
@@ -1362,8 +1056,8 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		on_response(n, b, len, &h);
 		return;
 	}
-	if ((ce = cache_find(n, src, h.seq, h.type)) != NULL) {
-		if (ce->txn != NULL) {
+	if ((ce = pf_cache_find(&n->cache, src, h.seq, h.type)) != NULL) {
+		if (ce->owner != NULL) {
 			n->pending_ignored++;
 		} else if (ce->b != NULL) {
 			n->from_cache++;
@@ -1380,7 +1074,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		n->dropped_unexpected++; /* the UPF sends these, never receives them */
 		return;
 	}
-	if ((ce = cache_add(n, sock, src, h.seq, h.type)) == NULL)
+	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, now_ms())) == NULL)
 		return; /* no memory: the peer will send it again */
 	if (r.kind != PF_OK) {
 		on_refused(n, sock, src, b, len, r, ce);
@@ -1534,10 +1228,8 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 		n->cfg.cache_ms = (n->cfg.n1 + 1) * n->cfg.t1_ms + 5000;
 	if (n->cfg.cache_max == 0)
 		n->cfg.cache_max = 65536;
-	for (n->n_hash = 1024; n->n_hash < n->cfg.cache_max / 2; n->n_hash <<= 1)
-		;
 	n->next_seq = (uint32_t)(time(NULL) & 0xffff);
-	if ((n->hash = calloc(n->n_hash, sizeof(*n->hash))) == NULL ||
+	if (pf_cache_init(&n->cache, n->cfg.cache_max, n->cfg.cache_ms) < 0 ||
 	    (n->sweep = event_new(n->base, -1, EV_PERSIST, on_sweep, n)) == NULL) {
 		snprintf(err, len, "out of memory");
 		pf_node_free(n);
@@ -1603,8 +1295,7 @@ pf_node_free(struct pf_node *n)
 	}
 	while (n->txns != NULL)
 		pf_txn_drop(n->txns);
-	while (n->oldest != NULL)
-		cache_del(n, n->oldest);
+	pf_cache_fini(&n->cache);
 	for (int i = 0; i < n->n_smfs; i++)
 		event_free(n->smfs[i].timer);
 	for (int i = 0; i < n->n_socks; i++) {
@@ -1613,7 +1304,6 @@ pf_node_free(struct pf_node *n)
 	}
 	if (n->sweep)
 		event_free(n->sweep);
-	free(n->hash);
 	free(n);
 }
 
@@ -1718,5 +1408,5 @@ pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
 	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)(n->n_assocs - up),
 		      "state", "unreachable", NULL);
 	cd_vis_sample(f, "sxcd_pfcp_cached_answers", "gauge", "Answers kept for retransmitted requests",
-		      (double)n->n_cache, NULL);
+		      (double)n->cache.n, NULL);
 }

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+#include "pf_addr.h"
 #include "pf_codec.h"
 
 struct event_base;
@@ -41,22 +42,6 @@ struct cd_vis_fams;
 struct pf_node;
 struct pf_assoc;
 struct pf_txn;
-
-/* A UDP address (IPv4 or IPv6) with its port. */
-struct pf_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-/* "10.0.0.1", "10.0.0.1:8805", "[::1]:8805", "::1" (a bare IPv6 address:
- * no port), port @def_port when none: 0 or -EINVAL with why. */
-int pf_addr_parse(const char *s, uint16_t def_port, struct pf_addr *a, char *why, size_t len);
-/* "10.0.0.1:8805", "[::1]:8805" into @out; returns @out. */
-const char *pf_addr_str(const struct pf_addr *a, char *out, size_t len);
-/* A Node ID from "10.0.0.1", "2001:db8::1" or an FQDN: 0 or -EINVAL. */
-int pf_node_id_parse(const char *s, struct pf_node_id *id);
-/* "10.0.0.1", "2001:db8::1", "smf.example" into @out; returns @out. */
-const char *pf_node_id_str(const struct pf_node_id *id, char *out, size_t len);
 
 struct pf_node_cfg {
 	struct event_base *base;
