@@ -24,7 +24,7 @@ import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from scapy.contrib.pfcp import (  # noqa: E402
-    PFCP, IE_NodeId, IE_RecoveryTimeStamp, PFCPAssociationSetupRequest, PFCPHeartbeatRequest)
+    IE_RecoveryTimeStamp, PFCPAssociationSetupRequest, PFCPHeartbeatRequest)
 
 R = T.Runner()
 
