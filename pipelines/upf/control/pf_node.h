@@ -18,8 +18,8 @@
  *
  * Session requests the codec refuses: an Establishment is answered here
  * (the codec's Cause and Offending IE; SEID: the CP F-SEID's when one
- * can be read, else 0). A Modification, Deletion or Report Response is
- * given to ops.refused when set (the session layer knows which CP SEID
+ * can be read, else 0). A Modification or Deletion is given to
+ * ops.refused when set (the session layer knows which CP SEID
  * the UP SEID in the header maps to: it answers with that, or with SEID
  * 0 and Session context not found); without it, answered here with SEID 0
  * and the codec's Cause.
@@ -81,7 +81,7 @@ struct pf_node_ops {
 	 * or later) or let it go with pf_txn_drop. @m and its bytes live only
 	 * during the call. */
 	void (*request)(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t);
-	/* A Modification, Deletion (or Report Response) the codec refused
+	/* A Modification or Deletion Request the codec refused
 	 * (@r: cause and offending IE), @h its header (h->seid the UP SEID):
 	 * answer @t. NULL: answered here with SEID 0. */
 	void (*refused)(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r,
