@@ -19,6 +19,7 @@
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_metrics.h"
+#include "cd_svc.h"
 #include "cd_view.h"
 #include "cd_wire.h"
 #include "ctl_async.h"
@@ -927,9 +928,10 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 			return;
 		}
 		if (strcmp(rest, "status") == 0) {
-			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o}}", "sxdp", cd_sync_info(h->sync),
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o},s:o}", "sxdp", cd_sync_info(h->sync),
 						  "intents", cd_res_phases(h->res), "store", "quarantined",
-						  cd_res_quarantine(h->res), "set_aside", cd_res_set_aside(h->res)));
+						  cd_res_quarantine(h->res), "set_aside", cd_res_set_aside(h->res),
+						  "services", cd_svc_status()));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {

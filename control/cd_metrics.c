@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cd_metrics.h"
+#include "cd_svc.h"
 #include "cd_view.h"
 #include "cd_vis.h"
 
@@ -193,6 +194,8 @@ on_gathered(void *arg, json_t *res)
 		for (int i = 0; (m = cd_vis_metrics_at(i)) != NULL; i++)
 			m->samples(&f, &in);
 	}
+	/* the services' (sxcd's own endpoints): there whether sxdp answers or not */
+	cd_svc_metrics(&f);
 	intents(&f, j->r, j->s, res != NULL && json_is_object(stats));
 	j->done(j->arg, render(&f));
 	json_decref(f.order);

@@ -23,6 +23,7 @@
 #include "cd_nl.h"
 #include "cd_res.h"
 #include "cd_schema.h"
+#include "cd_svc.h"
 #include "cd_sync.h"
 #include "dp_num.h"
 #include "store.h"
@@ -53,9 +54,13 @@ usage(FILE *f)
 		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
-		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
+		"  --no-netlink       do not read the kernel's links, routes and neighbours\n",
+		DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
+	/* what the features' services add */
+	cd_svc_usage(f);
+	fprintf(f,
 		"  -V, --version      print the version\n"
-		"  -h, --help         this text\n", DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
+		"  -h, --help         this text\n");
 }
 
 /* The soft fd limit up to the hard one: connections are bounded by it
@@ -215,7 +220,7 @@ schema_path(const char *given)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own_opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "store", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -228,6 +233,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
 	const char *token_file = NULL, *schema_file = NULL;
 	char addr[128], token[TOKEN_MAX], err[256];
@@ -246,7 +252,19 @@ main(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
+	if ((opts = cd_svc_getopt(own_opts)) == NULL) {
+		fprintf(stderr, "sxcd: out of memory\n");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (c >= CD_SVC_OPT_VAL) {
+			if (cd_svc_set(c, optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "sxcd: %s\n", err);
+				free(opts);
+				return 2;
+			}
+			continue;
+		}
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'd': dir = optarg; break;
@@ -266,14 +284,19 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'N': use_nl = false; break;
-		case 'V': printf("sxcd %s\n", SXDP_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("sxcd %s\n", SXDP_VERSION); free(opts); return 0;
+		case 'h': usage(stdout); free(opts); return 0;
+		default: usage(stderr); free(opts); return 2;
 		}
 	}
+	free(opts);
 	if (optind < argc) {
 		fprintf(stderr, "sxcd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (cd_svc_check(err, sizeof(err)) < 0) {
+		fprintf(stderr, "sxcd: %s\n", err);
 		return 2;
 	}
 	if (parse_listen(listen, addr, sizeof(addr), &port, err, sizeof(err)) < 0 ||
@@ -345,12 +368,22 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ctl_async_set_deadline(cd_sync_ctl(sync), (unsigned int)sxdp_timeout);
+	/* the features' services, once what they lean on is up */
+	{
+		struct cd_svc_ctx sctx = { .base = base, .res = res, .sync = sync, .store_dir = dir };
+
+		if (cd_svc_start(&sctx, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sxcd: %s\n", err);
+			return 1;
+		}
+	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
 	CD_LOG(INFO, "ready: REST on %s, store %s, sxdp at %s", listen, dir, sock);
 	event_base_dispatch(base);
+	cd_svc_stop();
 	cd_http_free(http);
 	cd_nl_free(nl);
 	cd_sync_free(sync);

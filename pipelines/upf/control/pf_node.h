@@ -18,8 +18,8 @@
  *
  * Session requests the codec refuses: an Establishment is answered here
  * (the codec's Cause and Offending IE; SEID: the CP F-SEID's when one
- * can be read, else 0). A Modification, Deletion or Report Response is
- * given to ops.refused when set (the session layer knows which CP SEID
+ * can be read, else 0). A Modification or Deletion is given to
+ * ops.refused when set (the session layer knows which CP SEID
  * the UP SEID in the header maps to: it answers with that, or with SEID
  * 0 and Session context not found); without it, answered here with SEID 0
  * and the codec's Cause.
@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+#include "pf_addr.h"
 #include "pf_codec.h"
 
 struct event_base;
@@ -41,22 +42,6 @@ struct cd_vis_fams;
 struct pf_node;
 struct pf_assoc;
 struct pf_txn;
-
-/* A UDP address (IPv4 or IPv6) with its port. */
-struct pf_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-
-/* "10.0.0.1", "10.0.0.1:8805", "[::1]:8805", "::1" (a bare IPv6 address:
- * no port), port @def_port when none: 0 or -EINVAL with why. */
-int pf_addr_parse(const char *s, uint16_t def_port, struct pf_addr *a, char *why, size_t len);
-/* "10.0.0.1:8805", "[::1]:8805" into @out; returns @out. */
-const char *pf_addr_str(const struct pf_addr *a, char *out, size_t len);
-/* A Node ID from "10.0.0.1", "2001:db8::1" or an FQDN: 0 or -EINVAL. */
-int pf_node_id_parse(const char *s, struct pf_node_id *id);
-/* "10.0.0.1", "2001:db8::1", "smf.example" into @out; returns @out. */
-const char *pf_node_id_str(const struct pf_node_id *id, char *out, size_t len);
 
 struct pf_node_cfg {
 	struct event_base *base;
@@ -96,7 +81,7 @@ struct pf_node_ops {
 	 * or later) or let it go with pf_txn_drop. @m and its bytes live only
 	 * during the call. */
 	void (*request)(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t);
-	/* A Modification, Deletion (or Report Response) the codec refused
+	/* A Modification or Deletion Request the codec refused
 	 * (@r: cause and offending IE), @h its header (h->seid the UP SEID):
 	 * answer @t. NULL: answered here with SEID 0. */
 	void (*refused)(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r,

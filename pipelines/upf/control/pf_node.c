@@ -1,0 +1,1412 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_node: the UPF's PFCP endpoint on sxcd's loop: sockets, node procedures, associations, transactions, the response cache. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <event2/event.h>
+
+#include "cd_log.h"
+#include "cd_res.h"
+#include "cd_vis.h"
+#include "pf_cache.h"
+#include "pf_node.h"
+
+#define SOCKS_MAX 8
+#define SMFS_MAX 16
+#define BATCH 64		/* datagrams per read callback: REST is never starved */
+#define RX_MAX 65536
+#define TX_MAX 2048		/* what the node level writes */
+#define REFUSALS_MAX 128	/* (message type, cause) pairs counted; both are finite */
+#define NTP_UNIX_OFFSET 2208988800u
+#define SETUP_BACKOFF_MAX_MS 60000
+
+struct sock {
+	struct pf_node *n;
+	int fd;
+	struct pf_addr addr;
+	struct event *ev;
+};
+
+struct pf_txn {
+	struct pf_node *n;
+	struct pf_txn *prev, *next;
+	struct pf_centry *ce;
+	struct pf_addr peer;
+	uint8_t sock, type;
+	uint32_t seq;
+	uint64_t seid;
+};
+
+/* One request of ours waiting for its answer. */
+struct oreq {
+	struct pf_node *n;
+	struct oreq *prev, *next;
+	struct pf_assoc *a;	/* NULL: not an association's (setup toward an SMF) */
+	struct pf_addr dst;
+	uint8_t sock, type;
+	uint32_t seq;
+	unsigned int tries;
+	struct event *timer;
+	pf_req_done *done;
+	void *arg;
+	uint8_t *b;
+	size_t len;
+};
+
+/* An SMF we set up an association with (--pfcp-smf). */
+struct smf {
+	struct pf_node *n;
+	struct pf_addr addr;
+	uint8_t sock;
+	struct pf_assoc *a;	/* once set up */
+	struct oreq *pending;
+	struct event *timer;
+	unsigned int backoff_ms;
+	uint64_t tries, refusals;
+};
+
+struct pf_assoc {
+	struct pf_node *n;
+	struct pf_assoc *prev, *next;
+	struct pf_node_id id;
+	char name[260];
+	struct pf_addr peer;
+	uint8_t sock;
+	uint32_t recovery;
+	uint8_t cp_feat[8];
+	size_t n_cp_feat;
+	bool reachable;
+	uint64_t since_ms;		/* set up at; unreachable since, when not reachable */
+	uint64_t last_hb_ms;		/* a heartbeat answered last, or 0 */
+	uint64_t hb_failures;
+	struct event *hb_timer;
+	struct oreq *hb;		/* our heartbeat under way */
+	struct smf *smf;		/* set up by us toward it */
+};
+
+struct refusal {
+	uint8_t type, cause;
+	uint64_t count;
+};
+
+struct pf_node {
+	struct pf_node_cfg cfg;
+	struct cd_res *res;
+	struct event_base *base;
+	struct sock socks[SOCKS_MAX];
+	int n_socks;
+	struct smf smfs[SMFS_MAX];
+	int n_smfs;
+	const struct pf_node_ops *ops;
+	void *ops_arg;
+	uint8_t features[8];
+	size_t n_features;
+	uint32_t recovery;
+	uint32_t next_seq;
+	struct pf_assoc *assocs;
+	int n_assocs;
+	struct pf_txn *txns;
+	struct oreq *oreqs;
+	struct pf_cache cache;	/* answers for retransmissions */
+	struct event *sweep;
+	uint8_t rx[RX_MAX];
+	struct pf_msg msg;
+	/* counters */
+	uint64_t in[256], out[256];
+	struct refusal refusals[REFUSALS_MAX];
+	int n_refusals;
+	uint64_t dropped_header, dropped_unknown, dropped_unexpected, dropped_unmatched;
+	uint64_t from_cache, pending_ignored, retransmits, hb_failures, version_refused;
+	uint64_t assoc_setups, assoc_released, smf_restarts, unreachable_gone;
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+ms_tv(unsigned int ms, struct timeval *tv)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+static void
+wr24(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 16);
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)v;
+}
+
+static bool
+is_request(uint8_t t)
+{
+	switch (t) {
+	case PF_HEARTBEAT_REQ: case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
+	case PF_NODE_REPORT_REQ: case PF_SESS_EST_REQ: case PF_SESS_MOD_REQ: case PF_SESS_DEL_REQ:
+	case PF_SESS_REPORT_REQ:
+		return true;
+	}
+	return false;
+}
+
+/* The sequence number's place: after the SEID in a session message. */
+static void
+put_seq(uint8_t *b, size_t len, uint32_t seq)
+{
+	size_t at = (len >= 1 && (b[0] & 0x01)) ? 12 : 4;
+
+	if (len >= at + 3)
+		wr24(b + at, seq);
+}
+
+const char *
+pf_gone_name(enum pf_gone why)
+{
+	switch (why) {
+	case PF_GONE_RELEASED: return "released";
+	case PF_GONE_SMF_RESTARTED: return "smf_restarted";
+	case PF_GONE_UNREACHABLE: return "unreachable";
+	}
+	return "?";
+}
+
+/* A Cause's name for /metrics and logs. */
+static const char *
+cause_name(uint8_t c)
+{
+	switch (c) {
+	case PF_CAUSE_ACCEPTED: return "accepted";
+	case PF_CAUSE_REJECTED: return "request_rejected";
+	case PF_CAUSE_NO_SESSION: return "session_context_not_found";
+	case PF_CAUSE_MANDATORY_MISSING: return "mandatory_ie_missing";
+	case PF_CAUSE_CONDITIONAL_MISSING: return "conditional_ie_missing";
+	case PF_CAUSE_INVALID_LENGTH: return "invalid_length";
+	case PF_CAUSE_MANDATORY_INCORRECT: return "mandatory_ie_incorrect";
+	case PF_CAUSE_INVALID_FWD_POLICY: return "invalid_forwarding_policy";
+	case PF_CAUSE_INVALID_FTEID_ALLOC: return "invalid_fteid_allocation_option";
+	case PF_CAUSE_NO_ASSOCIATION: return "no_established_pfcp_association";
+	case PF_CAUSE_RULE_FAILURE: return "rule_creation_modification_failure";
+	case PF_CAUSE_CONGESTION: return "pfcp_entity_in_congestion";
+	case PF_CAUSE_NO_RESOURCES: return "no_resources_available";
+	case PF_CAUSE_NOT_SUPPORTED: return "service_not_supported";
+	case PF_CAUSE_SYSTEM_FAILURE: return "system_failure";
+	}
+	return "other";
+}
+
+/* A message type's name for /metrics: "association_setup_request". */
+static const char *
+type_label(uint8_t t, char *out, size_t len)
+{
+	const char *s = pf_msg_name(t);
+	size_t i = 0;
+
+	if (t == PF_VERSION_NOT_SUPPORTED)
+		s = "Version Not Supported Response";
+	if (strcmp(s, "?") == 0)
+		s = "unknown";
+	for (; *s != '\0' && i + 1 < len; s++)
+		out[i++] = *s == ' ' ? '_' : (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+	out[i] = '\0';
+	return out;
+}
+
+static void
+count_refusal(struct pf_node *n, uint8_t type, uint8_t cause)
+{
+	for (int i = 0; i < n->n_refusals; i++)
+		if (n->refusals[i].type == type && n->refusals[i].cause == cause) {
+			n->refusals[i].count++;
+			return;
+		}
+	if (n->n_refusals < REFUSALS_MAX)
+		n->refusals[n->n_refusals++] = (struct refusal){ type, cause, 1 };
+}
+
+/* ------------------------------------------------------------------ sending */
+
+static int
+send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *to, const uint8_t *b, size_t len)
+{
+	ssize_t w;
+
+	if (sock >= n->n_socks)
+		return -EINVAL;
+	w = sendto(n->socks[sock].fd, b, len, 0, (const struct sockaddr *)&to->ss, to->len);
+	if (w < 0) {
+		char a[64];
+
+		CD_LOG(WARN, "pfcp: send to %s: %s", pf_addr_str(to, a, sizeof(a)), strerror(errno));
+		return -errno;
+	}
+	if (len >= 2)
+		n->out[b[1]]++;
+	return 0;
+}
+
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_node *n = arg;
+
+	(void)fd;
+	(void)what;
+	pf_cache_expire(&n->cache, now_ms());
+}
+
+/* Answer a request now: sent, and kept for its retransmissions. */
+static void
+answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype, uint32_t seq, uint8_t *b,
+       size_t len)
+{
+	struct pf_centry *e;
+
+	put_seq(b, len, seq);
+	send_to(n, sock, to, b, len);
+	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL)
+		e = pf_cache_add(&n->cache, sock, to, seq, rtype, now_ms());
+	if (e != NULL)
+		pf_cache_fill(&n->cache, e, b, len, now_ms());
+}
+
+/* ------------------------------------------------------- transactions */
+
+uint8_t pf_txn_type(const struct pf_txn *t) { return t->type; }
+uint32_t pf_txn_seq(const struct pf_txn *t) { return t->seq; }
+uint64_t pf_txn_seid(const struct pf_txn *t) { return t->seid; }
+const struct pf_addr *pf_txn_peer(const struct pf_txn *t) { return &t->peer; }
+
+static void
+txn_free(struct pf_txn *t)
+{
+	struct pf_node *n = t->n;
+
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		n->txns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	free(t);
+}
+
+int
+pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
+{
+	struct pf_node *n = t->n;
+	uint8_t *c = malloc(len ? len : 1);
+	int rc;
+
+	if (c == NULL) {
+		pf_txn_drop(t);
+		return -ENOMEM;
+	}
+	memcpy(c, b, len);
+	put_seq(c, len, t->seq);
+	rc = send_to(n, t->sock, &t->peer, c, len);
+	if (t->ce != NULL) {
+		pf_cache_fill(&n->cache, t->ce, c, len, now_ms());
+	}
+	free(c);
+	txn_free(t);
+	return rc;
+}
+
+void
+pf_txn_drop(struct pf_txn *t)
+{
+	if (t->ce != NULL)
+		pf_cache_del(&t->n->cache, t->ce);
+	txn_free(t);
+}
+
+/* ------------------------------------------------------- our requests */
+
+static void oreq_free(struct oreq *o);
+
+static void
+on_oreq_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct oreq *o = arg;
+	struct pf_node *n = o->n;
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	if (o->tries < n->cfg.n1) {
+		o->tries++;
+		n->retransmits++;
+		send_to(n, o->sock, &o->dst, o->b, o->len);
+		ms_tv(n->cfg.t1_ms, &tv);
+		evtimer_add(o->timer, &tv);
+		return;
+	}
+	pf_req_done *done = o->done;
+	void *darg = o->arg;
+
+	oreq_free(o);
+	done(darg, -ETIMEDOUT, NULL);
+}
+
+static void
+oreq_free(struct oreq *o)
+{
+	struct pf_node *n = o->n;
+
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		n->oreqs = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	event_free(o->timer);
+	free(o->b);
+	free(o);
+}
+
+static struct oreq *
+send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct pf_addr *dst, const uint8_t *b,
+	     size_t len, pf_req_done *done, void *arg)
+{
+	struct oreq *o = calloc(1, sizeof(*o));
+	struct timeval tv;
+
+	if (o == NULL || len < PF_HDR_NODE_LEN || (o->b = malloc(len)) == NULL ||
+	    (o->timer = evtimer_new(n->base, on_oreq_timer, o)) == NULL) {
+		if (o)
+			free(o->b);
+		free(o);
+		return NULL;
+	}
+	memcpy(o->b, b, len);
+	o->n = n;
+	o->a = a;
+	o->dst = *dst;
+	o->sock = sock;
+	o->type = b[1];
+	o->len = len;
+	o->done = done;
+	o->arg = arg;
+	n->next_seq = (n->next_seq + 1) & 0xffffff;
+	if (n->next_seq == 0)
+		n->next_seq = 1;
+	o->seq = n->next_seq;
+	put_seq(o->b, len, o->seq);
+	o->next = n->oreqs;
+	if (n->oreqs)
+		n->oreqs->prev = o;
+	n->oreqs = o;
+	send_to(n, sock, dst, o->b, len);
+	ms_tv(n->cfg.t1_ms, &tv);
+	evtimer_add(o->timer, &tv);
+	return o;
+}
+
+int
+pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t len, pf_req_done *done,
+		void *arg)
+{
+	if (a == NULL || done == NULL || len < PF_HDR_NODE_LEN || !is_request(b[1]))
+		return -EINVAL;
+	return send_request(n, a, a->sock, &a->peer, b, len, done, arg) ? 0 : -ENOMEM;
+}
+
+/* Our requests to @a end: their callers hear it (-ECANCELED). */
+static void
+oreq_cancel_assoc(struct pf_node *n, struct pf_assoc *a)
+{
+	struct oreq *o = n->oreqs, *next;
+
+	while (o != NULL) {
+		next = o->next;
+		if (o->a == a) {
+			pf_req_done *done = o->done;
+			void *darg = o->arg;
+
+			oreq_free(o);
+			done(darg, -ECANCELED, NULL);
+			next = n->oreqs; /* the callback may have ended others */
+		}
+		o = next;
+	}
+}
+
+/* ------------------------------------------------------- associations */
+
+const struct pf_node_id *pf_assoc_node_id(const struct pf_assoc *a) { return &a->id; }
+const char *pf_assoc_name(const struct pf_assoc *a) { return a->name; }
+const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a) { return &a->peer; }
+uint32_t pf_assoc_recovery(const struct pf_assoc *a) { return a->recovery; }
+bool pf_assoc_reachable(const struct pf_assoc *a) { return a->reachable; }
+
+const uint8_t *
+pf_assoc_cp_features(const struct pf_assoc *a, size_t *len)
+{
+	*len = a->n_cp_feat;
+	return a->cp_feat;
+}
+
+struct pf_assoc *
+pf_node_assoc(struct pf_node *n, const struct pf_node_id *id)
+{
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		if (pf_node_id_same(&a->id, id))
+			return a;
+	return NULL;
+}
+
+int
+pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), void *arg)
+{
+	struct pf_assoc *a = n->assocs, *next;
+	int rc;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		if ((rc = fn(arg, a)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The association requests from @src belong to: the one set up from that
+ * address and port, else from that address (SMFs that send from another
+ * port than they set up from). */
+static struct pf_assoc *
+assoc_by_addr(struct pf_node *n, const struct pf_addr *src)
+{
+	struct pf_assoc *host = NULL;
+
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		if (pf_addr_same(&a->peer, src))
+			return a;
+		else if (host == NULL && pf_addr_same_host(&a->peer, src))
+			host = a;
+	return host;
+}
+
+static void smf_retry(struct smf *s, unsigned int ms);
+static void hb_arm(struct pf_assoc *a);
+
+/* @a and everything of it goes (its sessions told first). */
+static void
+assoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell)
+{
+	char addr[64];
+
+	if (tell)
+		CD_LOG(INFO, "pfcp: association with %s (%s) gone: %s", a->name,
+		       pf_addr_str(&a->peer, addr, sizeof(addr)), pf_gone_name(why));
+	if (tell && n->ops != NULL && n->ops->assoc_gone != NULL)
+		n->ops->assoc_gone(n->ops_arg, a, why);
+	oreq_cancel_assoc(n, a);
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		n->assocs = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	n->n_assocs--;
+	if (a->smf != NULL) {
+		a->smf->a = NULL;
+		/* we set it up: again, once the SMF may want it */
+		if (tell)
+			smf_retry(a->smf, why == PF_GONE_RELEASED ? SETUP_BACKOFF_MAX_MS : n->cfg.t1_ms);
+	}
+	event_free(a->hb_timer);
+	free(a);
+}
+
+/*
+ * An association set up with @id (its Recovery Time Stamp @rts), from
+ * @src: a new one, the same again (kept with its sessions), or one whose
+ * SMF restarted (its sessions go, TS 29.244 6.2.6.2.2). NULL: no memory.
+ */
+static struct pf_assoc *
+assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m, uint8_t sock,
+	    const struct pf_addr *src)
+{
+	struct pf_assoc *a = pf_node_assoc(n, id);
+	bool fresh = a == NULL, restarted = false;
+	char addr[64];
+	int i;
+
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return NULL;
+		a->n = n;
+		a->id = *id;
+		pf_node_id_str(id, a->name, sizeof(a->name));
+		a->next = n->assocs;
+		if (n->assocs)
+			n->assocs->prev = a;
+		n->assocs = a;
+		n->n_assocs++;
+	} else if (a->recovery != rts) {
+		restarted = true;
+		n->smf_restarts++;
+		CD_LOG(WARN, "pfcp: %s set up again with a new Recovery Time Stamp (%u, was %u): the SMF restarted, its sessions go",
+		       a->name, rts, a->recovery);
+		if (n->ops != NULL && n->ops->assoc_gone != NULL)
+			n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
+		oreq_cancel_assoc(n, a); /* its reports: to an SMF that forgot them */
+	}
+	a->peer = *src;
+	a->sock = sock;
+	a->recovery = rts;
+	a->reachable = true;
+	a->since_ms = now_ms();
+	a->n_cp_feat = 0;
+	if (m != NULL && (i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
+		a->n_cp_feat = m->ies[i].len < sizeof(a->cp_feat) ? m->ies[i].len : sizeof(a->cp_feat);
+		memcpy(a->cp_feat, m->ies[i].v, a->n_cp_feat);
+	}
+	for (int k = 0; k < n->n_smfs; k++)
+		if (n->smfs[k].a == NULL && pf_addr_same_host(&n->smfs[k].addr, src)) {
+			n->smfs[k].a = a;
+			a->smf = &n->smfs[k];
+		}
+	if (fresh || restarted) {
+		n->assoc_setups++;
+		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
+		       pf_addr_str(src, addr, sizeof(addr)), rts);
+		hb_arm(a);
+		if (n->ops != NULL && n->ops->assoc_up != NULL)
+			n->ops->assoc_up(n->ops_arg, a);
+	}
+	return a;
+}
+
+/* The peer's Recovery Time Stamp seen in a heartbeat: a new one, the SMF
+ * restarted (TS 29.244 6.2.2, 19A): its sessions go, the association stays. */
+static void
+assoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
+{
+	if (rts == a->recovery)
+		return;
+	n->smf_restarts++;
+	CD_LOG(WARN, "pfcp: %s's Recovery Time Stamp changed (%u, was %u): the SMF restarted, its sessions go",
+	       a->name, rts, a->recovery);
+	a->recovery = rts;
+	if (n->ops != NULL && n->ops->assoc_gone != NULL)
+		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
+	oreq_cancel_assoc(n, a);
+	if (n->ops != NULL && n->ops->assoc_up != NULL)
+		n->ops->assoc_up(n->ops_arg, a);
+}
+
+static void
+set_reachable(struct pf_node *n, struct pf_assoc *a, bool r)
+{
+	if (a->reachable == r)
+		return;
+	a->reachable = r;
+	a->since_ms = now_ms();
+	CD_LOG(r ? INFO : WARN, "pfcp: %s %s", a->name,
+	       r ? "answers heartbeats again" : "does not answer heartbeats: unreachable; its association is kept for the grace period");
+	if (n->ops != NULL && n->ops->assoc_reachable != NULL)
+		n->ops->assoc_reachable(n->ops_arg, a, r);
+}
+
+/* ---------------------------------------------------------- heartbeats */
+
+static void
+hb_done(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct pf_assoc *a = arg;
+	struct pf_node *n = a->n;
+	uint32_t rts;
+	int i;
+
+	a->hb = NULL;
+	if (rc == -ECANCELED)
+		return;
+	if (rc == 0) {
+		a->last_hb_ms = now_ms();
+		set_reachable(n, a, true);
+		if ((i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&rsp->ies[i], &rts) == 0)
+			assoc_rts_seen(n, a, rts);
+		return;
+	}
+	a->hb_failures++;
+	n->hb_failures++;
+	if (a->reachable) {
+		set_reachable(n, a, false);
+		return;
+	}
+	if (now_ms() - a->since_ms >= n->cfg.grace_ms) {
+		n->unreachable_gone++;
+		assoc_free(n, a, PF_GONE_UNREACHABLE, true);
+	}
+}
+
+static void
+on_hb_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_assoc *a = arg;
+	struct pf_node *n = a->n;
+	uint8_t b[64];
+	int len;
+
+	(void)fd;
+	(void)what;
+	hb_arm(a);
+	if (a->hb != NULL)
+		return; /* the last one is still being resent */
+	if ((len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_REQ, 0, n->recovery)) > 0)
+		a->hb = send_request(n, a, a->sock, &a->peer, b, (size_t)len, hb_done, a);
+}
+
+static void
+hb_arm(struct pf_assoc *a)
+{
+	struct timeval tv;
+
+	if (a->hb_timer == NULL && (a->hb_timer = evtimer_new(a->n->base, on_hb_timer, a)) == NULL)
+		return;
+	ms_tv(a->n->cfg.heartbeat_ms, &tv);
+	evtimer_add(a->hb_timer, &tv);
+}
+
+/* ------------------------------------------- UPF-initiated association */
+
+static int encode_assoc(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending,
+			bool rts, bool features);
+
+static void
+smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct smf *s = arg;
+	struct pf_node *n = s->n;
+	struct pf_node_id id;
+	uint32_t rts = 0;
+	uint8_t cause = 0;
+	char addr[64];
+	int i;
+
+	s->pending = NULL;
+	pf_addr_str(&s->addr, addr, sizeof(addr));
+	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
+		pf_get_cause(&rsp->ies[i], &cause);
+	if (rc == 0 && cause == PF_CAUSE_ACCEPTED && (i = pf_find(rsp, -1, PF_IE_NODE_ID, -1)) >= 0 &&
+	    pf_get_node_id(&rsp->ies[i], &id) == 0 && (i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 &&
+	    pf_get_u32(&rsp->ies[i], &rts) == 0) {
+		struct pf_assoc *a;
+
+		s->backoff_ms = 0;
+		if ((a = assoc_setup(n, &id, rts, rsp, s->sock, &s->addr)) != NULL) {
+			if (a->smf != NULL && a->smf != s)
+				a->smf->a = NULL;
+			a->smf = s;
+			s->a = a;
+			return;
+		}
+	}
+	if (rc == 0) {
+		s->refusals++;
+		CD_LOG(WARN, "pfcp: SMF %s refused our Association Setup Request (cause %u %s): tried again later",
+		       addr, cause, cause_name(cause));
+	} else {
+		CD_LOG(WARN, "pfcp: SMF %s: our Association Setup Request %s: tried again later", addr,
+		       rc == -ETIMEDOUT ? "went unanswered" : "got an answer that does not decode");
+	}
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : n->cfg.t1_ms;
+	if (s->backoff_ms > SETUP_BACKOFF_MAX_MS)
+		s->backoff_ms = SETUP_BACKOFF_MAX_MS;
+	smf_retry(s, s->backoff_ms);
+}
+
+static void
+on_smf_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct smf *s = arg;
+	struct pf_node *n = s->n;
+	uint8_t b[TX_MAX];
+	int len;
+
+	(void)fd;
+	(void)what;
+	if (s->a != NULL || s->pending != NULL)
+		return;
+	s->tries++;
+	if ((len = encode_assoc(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true)) > 0)
+		s->pending = send_request(n, NULL, s->sock, &s->addr, b, (size_t)len, smf_setup_done, s);
+	if (s->pending == NULL)
+		smf_retry(s, SETUP_BACKOFF_MAX_MS);
+}
+
+static void
+smf_retry(struct smf *s, unsigned int ms)
+{
+	struct timeval tv;
+
+	ms_tv(ms, &tv);
+	evtimer_add(s->timer, &tv);
+}
+
+/* ------------------------------------------------------ node procedures */
+
+/* Association Setup/Update/Release Request or Response of ours: the
+ * response with a Cause (and Offending IE when refused); UP Function
+ * Features in a Setup's and an accepted Update's. */
+static int
+encode_assoc(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending, bool rts,
+	     bool features)
+{
+	struct pf_enc e;
+	struct pf_hdr h = { .type = type };
+	uint8_t o[2] = { (uint8_t)(offending >> 8), (uint8_t)offending };
+
+	pf_enc_begin(&e, b, size, &h);
+	pf_enc_node_id(&e, &n->cfg.self);
+	if (cause)
+		pf_enc_u8(&e, PF_IE_CAUSE, cause);
+	if (offending)
+		pf_enc_ie(&e, PF_IE_OFFENDING_IE, o, 2);
+	if (rts)
+		pf_enc_u32(&e, PF_IE_RECOVERY_TS, n->recovery);
+	if (features && n->n_features > 0)
+		pf_enc_ie(&e, PF_IE_UP_FEATURES, n->features, (uint16_t)n->n_features);
+	return pf_enc_end(&e);
+}
+
+static void
+answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_hdr *h, uint8_t cause,
+	     uint16_t offending)
+{
+	uint8_t b[TX_MAX];
+	uint8_t rt = (uint8_t)(h->type + 1);
+	int len = encode_assoc(n, b, sizeof(b), rt, cause, offending, rt == PF_ASSOC_SETUP_RSP,
+			       cause == PF_CAUSE_ACCEPTED && rt != PF_ASSOC_RELEASE_RSP);
+
+	if (cause != PF_CAUSE_ACCEPTED)
+		count_refusal(n, h->type, cause);
+	if (len > 0)
+		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
+}
+
+/* The F-SEID's SEID of a session request the codec refused, read from its
+ * top-level IEs as they are (0: none readable). */
+static uint64_t
+raw_cp_seid(const uint8_t *b, size_t len)
+{
+	size_t at = PF_HDR_SESS_LEN;
+
+	while (at + 4 <= len) {
+		uint16_t t = (uint16_t)(b[at] << 8 | b[at + 1]), l = (uint16_t)(b[at + 2] << 8 | b[at + 3]);
+
+		if (at + 4 + l > len)
+			break;
+		if (t == PF_IE_FSEID && l >= 9) {
+			uint64_t s = 0;
+
+			for (int i = 0; i < 8; i++)
+				s = s << 8 | b[at + 5 + i];
+			return s;
+		}
+		at += 4u + l;
+	}
+	return 0;
+}
+
+static void
+answer_sess(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_hdr *h, uint64_t seid,
+	    uint8_t cause, uint16_t offending)
+{
+	uint8_t b[TX_MAX];
+	uint8_t rt = (uint8_t)(h->type + 1);
+	int len = pf_enc_sess_rsp(b, sizeof(b), rt, seid, h->seq, rt == PF_SESS_EST_RSP ? &n->cfg.self : NULL, cause,
+				  offending, NULL, NULL, 0, NULL, 0);
+
+	count_refusal(n, h->type, cause);
+	if (len > 0)
+		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
+}
+
+static void
+on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
+{
+	uint8_t b[64];
+	int len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery), i;
+	struct pf_assoc *a;
+	uint32_t rts;
+
+	if (len > 0)
+		answer(n, sock, src, m->hdr.type, m->hdr.seq, b, (size_t)len);
+	if ((a = assoc_by_addr(n, src)) == NULL)
+		return;
+	set_reachable(n, a, true);
+	if ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&m->ies[i], &rts) == 0)
+		assoc_rts_seen(n, a, rts);
+}
+
+static void
+on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
+{
+	struct pf_node_id id;
+	struct pf_assoc *a;
+	uint32_t rts = 0;
+	int i = pf_find(m, -1, PF_IE_NODE_ID, -1);
+
+	if (i < 0 || pf_get_node_id(&m->ies[i], &id) != 0) {
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID);
+		return;
+	}
+	a = pf_node_assoc(n, &id);
+	switch (m->hdr.type) {
+	case PF_ASSOC_SETUP_REQ:
+		if ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) < 0 || pf_get_u32(&m->ies[i], &rts) != 0) {
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS);
+			return;
+		}
+		if (assoc_setup(n, &id, rts, m, sock, src) == NULL) {
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_RESOURCES, 0);
+			return;
+		}
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		return;
+	case PF_ASSOC_UPDATE_REQ:
+		if (a == NULL) {
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
+			return;
+		}
+		if ((i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
+			a->n_cp_feat = m->ies[i].len < sizeof(a->cp_feat) ? m->ies[i].len : sizeof(a->cp_feat);
+			memcpy(a->cp_feat, m->ies[i].v, a->n_cp_feat);
+		}
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		return;
+	case PF_ASSOC_RELEASE_REQ:
+		if (a == NULL) {
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
+			return;
+		}
+		/* answered first: deleting its sessions is the session layer's, later */
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		n->assoc_released++;
+		assoc_free(n, a, PF_GONE_RELEASED, true);
+		return;
+	}
+}
+
+/* A session request that decoded: to the session layer, or refused here. */
+static void
+on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m, struct pf_centry *ce)
+{
+	struct pf_assoc *a = NULL;
+	struct pf_node_id id;
+	struct pf_fseid f = { 0 };
+	struct pf_txn *t;
+	uint64_t cp_seid = 0;
+	int i;
+
+	if (m->hdr.type == PF_SESS_EST_REQ) {
+		if ((i = pf_find(m, -1, PF_IE_FSEID, -1)) >= 0 && pf_get_fseid(&m->ies[i], &f) == 0)
+			cp_seid = f.seid;
+		if ((i = pf_find(m, -1, PF_IE_NODE_ID, -1)) >= 0 && pf_get_node_id(&m->ies[i], &id) == 0)
+			a = pf_node_assoc(n, &id);
+	} else {
+		a = assoc_by_addr(n, src);
+	}
+	if (a == NULL) {
+		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_NO_ASSOCIATION, 0);
+		return;
+	}
+	/* no session layer yet: the one place a session request is refused for that */
+	if (n->ops == NULL || n->ops->request == NULL) {
+		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_REJECTED, 0);
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_NO_RESOURCES, 0);
+		return;
+	}
+	*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = m->hdr.type, .seq = m->hdr.seq,
+			      .seid = m->hdr.seid };
+	ce->owner = t;
+	t->next = n->txns;
+	if (n->txns)
+		n->txns->prev = t;
+	n->txns = t;
+	n->ops->request(n->ops_arg, a, m, t);
+}
+
+/* A request the codec refused with @r. */
+static void
+on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uint8_t *b, size_t len,
+	   struct pf_result r, struct pf_centry *ce)
+{
+	const struct pf_hdr *h = &n->msg.hdr;
+	struct pf_assoc *a;
+	struct pf_txn *t;
+	uint8_t rsp[64];
+	int l;
+
+	switch (h->type) {
+	case PF_HEARTBEAT_REQ:
+		/* nothing to refuse with: liveness is answered all the same */
+		count_refusal(n, h->type, r.cause);
+		if ((l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
+			answer(n, sock, src, h->type, h->seq, rsp, (size_t)l);
+		break;
+	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
+		answer_assoc(n, sock, src, h, r.cause, r.ie_type);
+		break;
+	case PF_SESS_EST_REQ:
+		answer_sess(n, sock, src, h, raw_cp_seid(b, len), r.cause, r.ie_type);
+		break;
+	case PF_SESS_MOD_REQ: case PF_SESS_DEL_REQ:
+		a = assoc_by_addr(n, src);
+		if (a == NULL || n->ops == NULL || n->ops->refused == NULL ||
+		    (t = calloc(1, sizeof(*t))) == NULL) {
+			answer_sess(n, sock, src, h, 0, a == NULL ? PF_CAUSE_NO_ASSOCIATION : r.cause,
+				    a == NULL ? 0 : r.ie_type);
+			break;
+		}
+		count_refusal(n, h->type, r.cause);
+		*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = h->type, .seq = h->seq,
+				      .seid = h->seid };
+		ce->owner = t;
+		t->next = n->txns;
+		if (n->txns)
+			n->txns->prev = t;
+		n->txns = t;
+		n->ops->refused(n->ops_arg, a, h, r, t);
+		return;
+	default:
+		n->dropped_unexpected++;
+		break;
+	}
+	if (ce->owner == NULL && ce->b == NULL)
+		pf_cache_del(&n->cache, ce);
+}
+
+/* A response: to the request of ours it answers. */
+static void
+on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr *h)
+{
+	struct oreq *o;
+	struct pf_result r;
+
+	for (o = n->oreqs; o != NULL; o = o->next)
+		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED))
+			break;
+	if (o == NULL) {
+		n->dropped_unmatched++;
+		return;
+	}
+	pf_req_done *done = o->done;
+	void *darg = o->arg;
+
+	if (h->type == PF_VERSION_NOT_SUPPORTED) {
+		oreq_free(o);
+		done(darg, -EPROTONOSUPPORT, NULL);
+		return;
+	}
+	r = pf_decode(b, len, &n->msg);
+	if (r.kind == PF_ERR_HEADER) {
+		n->dropped_header++;
+		return; /* resent until a good one comes */
+	}
+	oreq_free(o);
+	done(darg, r.kind == PF_OK ? 0 : -EBADMSG, r.kind == PF_OK ? &n->msg : NULL);
+}
+
+static void
+on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uint8_t *b, size_t len)
+{
+	struct pf_hdr h;
+	struct pf_result r;
+	struct pf_centry *ce;
+
+	if (len >= 2)
+		n->in[b[1]]++;
+	if (len >= PF_HDR_NODE_LEN && (b[0] >> 5) != PF_VERSION) {
+		/* TS 29.244 7.2.2.1: Version Not Supported Response, a header alone */
+		uint8_t v[PF_HDR_NODE_LEN] = { PF_VERSION << 5, PF_VERSION_NOT_SUPPORTED, 0, 4, b[4], b[5], b[6], 0 };
+
+		n->version_refused++;
+		if (is_request(b[1]))
+			send_to(n, sock, src, v, sizeof(v));
+		return;
+	}
+	if (pf_hdr_decode(b, len, &h) != 0 || h.len != len) {
+		n->dropped_header++;
+		return;
+	}
+	if (h.type != PF_VERSION_NOT_SUPPORTED && strcmp(pf_msg_name(h.type), "?") == 0) {
+		n->dropped_unknown++; /* TS 29.244 7.2.2.1: silently discarded */
+		return;
+	}
+	if (!is_request(h.type)) {
+		on_response(n, b, len, &h);
+		return;
+	}
+	if ((ce = pf_cache_find(&n->cache, src, h.seq, h.type)) != NULL) {
+		if (ce->owner != NULL) {
+			n->pending_ignored++;
+		} else if (ce->b != NULL) {
+			n->from_cache++;
+			send_to(n, ce->sock, src, ce->b, ce->len);
+		}
+		return;
+	}
+	r = pf_decode(b, len, &n->msg);
+	if (r.kind == PF_ERR_HEADER || r.kind == PF_ERR_UNKNOWN_MSG) {
+		n->dropped_header++;
+		return;
+	}
+	if (h.type == PF_NODE_REPORT_REQ || h.type == PF_SESS_REPORT_REQ) {
+		n->dropped_unexpected++; /* the UPF sends these, never receives them */
+		return;
+	}
+	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, now_ms())) == NULL)
+		return; /* no memory: the peer will send it again */
+	if (r.kind != PF_OK) {
+		on_refused(n, sock, src, b, len, r, ce);
+		return;
+	}
+	switch (h.type) {
+	case PF_HEARTBEAT_REQ:
+		on_heartbeat_req(n, sock, src, &n->msg);
+		break;
+	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
+		on_assoc_req(n, sock, src, &n->msg);
+		break;
+	default:
+		on_sess_req(n, sock, src, &n->msg, ce);
+		return;
+	}
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct sock *s = arg;
+	struct pf_node *n = s->n;
+	struct pf_addr src;
+	ssize_t r;
+
+	(void)what;
+	for (int i = 0; i < BATCH; i++) {
+		src.len = sizeof(src.ss);
+		r = recvfrom(fd, n->rx, sizeof(n->rx), MSG_TRUNC, (struct sockaddr *)&src.ss, &src.len);
+		if (r < 0)
+			return; /* EAGAIN: all read; anything else: the next wakeup */
+		if ((size_t)r > sizeof(n->rx)) {
+			n->dropped_header++;
+			continue;
+		}
+		on_datagram(n, (uint8_t)(s - n->socks), &src, n->rx, (size_t)r);
+	}
+}
+
+/* --------------------------------------------------------- life */
+
+/* The Recovery Time Stamp kept in the store, or a new one stored. */
+static int
+recovery_load(struct pf_node *n)
+{
+	json_t *st = n->res ? cd_res_state(n->res, "pfcp") : NULL;
+	json_int_t v = json_integer_value(json_object_get(st, "recovery_ts"));
+
+	if (v > 0 && v <= 0xffffffffll) {
+		n->recovery = (uint32_t)v;
+		return 0;
+	}
+	return pf_node_renew_recovery(n);
+}
+
+int
+pf_node_renew_recovery(struct pf_node *n)
+{
+	json_t *doc;
+	int rc = 0;
+
+	n->recovery = (uint32_t)((uint64_t)time(NULL) + NTP_UNIX_OFFSET);
+	if (n->res == NULL)
+		return 0;
+	if ((doc = json_pack("{s:I}", "recovery_ts", (json_int_t)n->recovery)) == NULL)
+		return -ENOMEM;
+	if ((rc = cd_res_save(n->res, "pfcp", doc)) < 0)
+		CD_LOG(ERR, "pfcp: the Recovery Time Stamp not stored: %s", strerror(-rc));
+	json_decref(doc);
+	return rc;
+}
+
+const struct pf_node_id *pf_node_self(const struct pf_node *n) { return &n->cfg.self; }
+uint32_t pf_node_recovery(const struct pf_node *n) { return n->recovery; }
+
+void
+pf_node_set_handler(struct pf_node *n, const struct pf_node_ops *ops, void *arg)
+{
+	n->ops = ops;
+	n->ops_arg = arg;
+}
+
+int
+pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len)
+{
+	if (len > sizeof(n->features))
+		return -EINVAL;
+	memcpy(n->features, bytes, len);
+	n->n_features = len;
+	return 0;
+}
+
+static int
+open_sock(struct pf_node *n, const struct pf_addr *a, char *err, size_t len)
+{
+	struct sock *s = &n->socks[n->n_socks];
+	int fd, on = 1, buf = 4 << 20;
+	char as[64];
+
+	fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+		int e = errno;
+
+		snprintf(err, len, "cannot bind %s: %s", pf_addr_str(a, as, sizeof(as)), strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	/* bursts of establishments while the loop does other work */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	s->n = n;
+	s->fd = fd;
+	s->addr = *a;
+	if ((s->ev = event_new(n->base, fd, EV_READ | EV_PERSIST, on_read, s)) == NULL || event_add(s->ev, NULL) != 0) {
+		snprintf(err, len, "out of memory");
+		close(fd);
+		return -ENOMEM;
+	}
+	n->n_socks++;
+	return 0;
+}
+
+int
+pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size_t len)
+{
+	struct pf_node *n;
+	struct timeval tv;
+	int rc;
+
+	if (cfg->n_listen < 1 || cfg->n_listen > SOCKS_MAX || cfg->n_smfs > SMFS_MAX) {
+		snprintf(err, len, "1..%d addresses to listen on, at most %d SMFs", SOCKS_MAX, SMFS_MAX);
+		return -EINVAL;
+	}
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	n->cfg = *cfg;
+	n->cfg.listen = NULL;
+	n->cfg.smfs = NULL;
+	n->base = cfg->base;
+	n->res = cfg->res;
+	if (n->cfg.t1_ms == 0)
+		n->cfg.t1_ms = 3000;
+	if (n->cfg.heartbeat_ms == 0)
+		n->cfg.heartbeat_ms = 10000;
+	if (n->cfg.cache_ms == 0)
+		n->cfg.cache_ms = (n->cfg.n1 + 1) * n->cfg.t1_ms + 5000;
+	if (n->cfg.cache_max == 0)
+		n->cfg.cache_max = 65536;
+	n->next_seq = (uint32_t)(time(NULL) & 0xffff);
+	if (pf_cache_init(&n->cache, n->cfg.cache_max, n->cfg.cache_ms) < 0 ||
+	    (n->sweep = event_new(n->base, -1, EV_PERSIST, on_sweep, n)) == NULL) {
+		snprintf(err, len, "out of memory");
+		pf_node_free(n);
+		return -ENOMEM;
+	}
+	ms_tv(1000, &tv);
+	event_add(n->sweep, &tv);
+	for (int i = 0; i < cfg->n_listen; i++)
+		if ((rc = open_sock(n, &cfg->listen[i], err, len)) < 0) {
+			pf_node_free(n);
+			return rc;
+		}
+	if ((rc = recovery_load(n)) < 0) {
+		snprintf(err, len, "the Recovery Time Stamp cannot be stored: %s", strerror(-rc));
+		pf_node_free(n);
+		return rc;
+	}
+	for (int i = 0; i < cfg->n_smfs; i++) {
+		struct smf *s = &n->smfs[n->n_smfs];
+		char as[64];
+		int k;
+
+		for (k = 0; k < n->n_socks && n->socks[k].addr.ss.ss_family != cfg->smfs[i].ss.ss_family; k++)
+			;
+		if (k == n->n_socks) {
+			snprintf(err, len, "SMF %s: no --pfcp address of its family to send from",
+				 pf_addr_str(&cfg->smfs[i], as, sizeof(as)));
+			pf_node_free(n);
+			return -EINVAL;
+		}
+		*s = (struct smf){ .n = n, .addr = cfg->smfs[i], .sock = (uint8_t)k };
+		if ((s->timer = evtimer_new(n->base, on_smf_timer, s)) == NULL) {
+			snprintf(err, len, "out of memory");
+			pf_node_free(n);
+			return -ENOMEM;
+		}
+		n->n_smfs++;
+		smf_retry(s, 0);
+	}
+	*out = n;
+	return 0;
+}
+
+void
+pf_node_free(struct pf_node *n)
+{
+	if (n == NULL)
+		return;
+	n->ops = NULL; /* nobody is told any more */
+	while (n->assocs != NULL)
+		assoc_free(n, n->assocs, PF_GONE_RELEASED, false);
+	while (n->oreqs != NULL) {
+		pf_req_done *done = n->oreqs->done;
+		void *darg = n->oreqs->arg;
+		bool smf = false;
+
+		for (int i = 0; i < n->n_smfs; i++)
+			if (n->smfs[i].pending == n->oreqs)
+				smf = true;
+		oreq_free(n->oreqs);
+		if (!smf)
+			done(darg, -ECANCELED, NULL);
+	}
+	while (n->txns != NULL)
+		pf_txn_drop(n->txns);
+	pf_cache_fini(&n->cache);
+	for (int i = 0; i < n->n_smfs; i++)
+		event_free(n->smfs[i].timer);
+	for (int i = 0; i < n->n_socks; i++) {
+		event_free(n->socks[i].ev);
+		close(n->socks[i].fd);
+	}
+	if (n->sweep)
+		event_free(n->sweep);
+	free(n);
+}
+
+/* ------------------------------------------------------- visibility */
+
+json_t *
+pf_node_stats(struct pf_node *n)
+{
+	json_t *as = json_array(), *in = json_object(), *out = json_object(), *ref = json_array(), *socks = json_array();
+	char s[300], t[64], feat[17] = "";
+	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < n->n_features; i++)
+		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);
+
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		json_array_append_new(as, json_pack("{s:s,s:s,s:I,s:s,s:s*,s:I,s:I}", "node_id", a->name, "address",
+						    pf_addr_str(&a->peer, t, sizeof(t)), "recovery_ts",
+						    (json_int_t)a->recovery, "state",
+						    a->reachable ? "up" : "unreachable", "initiated",
+						    a->smf ? "upf" : "smf", "last_heartbeat_ms_ago",
+						    a->last_hb_ms ? (json_int_t)(now - a->last_hb_ms) : (json_int_t)-1,
+						    "heartbeat_failures", (json_int_t)a->hb_failures));
+	for (int i = 0; i < 256; i++) {
+		if (n->in[i])
+			json_object_set_new(in, type_label((uint8_t)i, t, sizeof(t)), json_integer((json_int_t)n->in[i]));
+		if (n->out[i])
+			json_object_set_new(out, type_label((uint8_t)i, t, sizeof(t)), json_integer((json_int_t)n->out[i]));
+	}
+	for (int i = 0; i < n->n_refusals; i++)
+		json_array_append_new(ref, json_pack("{s:s,s:s,s:i,s:I}", "type",
+						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
+						     cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
+						     "count", (json_int_t)n->refusals[i].count));
+	for (int i = 0; i < n->n_socks; i++)
+		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
+	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)), "recovery_ts", (json_int_t)n->recovery,
+			 "up_features", feat, "listen", socks, "associations", as, "counters", "in", in, "out", out, "refusals", ref,
+			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
+			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
+			 "unmatched_response", (json_int_t)n->dropped_unmatched, "answered_from_cache",
+			 (json_int_t)n->from_cache, "retransmit_while_pending", (json_int_t)n->pending_ignored,
+			 "requests_resent", (json_int_t)n->retransmits, "heartbeat_failures",
+			 (json_int_t)n->hb_failures, "version_not_supported", (json_int_t)n->version_refused,
+			 "association_setups", (json_int_t)n->assoc_setups, "association_releases",
+			 (json_int_t)n->assoc_released, "smf_restarts", (json_int_t)n->smf_restarts,
+			 "unreachable_gone", (json_int_t)n->unreachable_gone);
+}
+
+void
+pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
+{
+	static const char *const ph = "PFCP messages sxcd received, by message type",
+			  *const pt = "PFCP messages sxcd sent, by message type";
+	char t[64];
+	int up = 0;
+
+	for (int i = 0; i < 256; i++) {
+		if (n->in[i])
+			cd_vis_sample(f, "sxcd_pfcp_messages_received_total", "counter", ph, (double)n->in[i], "type",
+				      type_label((uint8_t)i, t, sizeof(t)), NULL);
+		if (n->out[i])
+			cd_vis_sample(f, "sxcd_pfcp_messages_sent_total", "counter", pt, (double)n->out[i], "type",
+				      type_label((uint8_t)i, t, sizeof(t)), NULL);
+	}
+	for (int i = 0; i < n->n_refusals; i++) {
+		char c[8];
+
+		snprintf(c, sizeof(c), "%u", n->refusals[i].cause);
+		cd_vis_sample(f, "sxcd_pfcp_refusals_total", "counter",
+			      "PFCP requests sxcd refused, by message type and cause", (double)n->refusals[i].count,
+			      "type", type_label(n->refusals[i].type, t, sizeof(t)), "cause",
+			      cause_name(n->refusals[i].cause), "cause_value", c, NULL);
+	}
+	static const char *const dh = "PFCP datagrams sxcd dropped unanswered, by reason";
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_header, "reason", "header", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unknown, "reason",
+		      "unknown_type", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unexpected, "reason",
+		      "unexpected", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unmatched, "reason",
+		      "unmatched_response", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->pending_ignored, "reason",
+		      "retransmit_while_pending", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_version_not_supported_total", "counter",
+		      "PFCP messages of another version than 1", (double)n->version_refused, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_retransmits_answered_total", "counter",
+		      "Retransmitted PFCP requests answered from the response cache", (double)n->from_cache, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_requests_resent_total", "counter",
+		      "PFCP requests of sxcd's sent again after T1", (double)n->retransmits, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_heartbeat_failures_total", "counter",
+		      "Heartbeat Requests of sxcd's unanswered after N1 retransmissions", (double)n->hb_failures, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_smf_restarts_total", "counter",
+		      "SMF restarts seen (a new Recovery Time Stamp)", (double)n->smf_restarts, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_association_setups_total", "counter",
+		      "PFCP associations set up (new, or again after an SMF restart)", (double)n->assoc_setups, NULL);
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		up += a->reachable;
+	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)up, "state", "up",
+		      NULL);
+	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)(n->n_assocs - up),
+		      "state", "unreachable", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_cached_answers", "gauge", "Answers kept for retransmitted requests",
+		      (double)n->cache.n, NULL);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_svc: sxcd's PFCP service: the --pfcp options, the endpoint started on the loop, its status and metrics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "cd_log.h"
+#include "cd_svc.h"
+#include "pf_node.h"
+
+#define LISTEN_MAX 8
+#define SMF_MAX 16
+
+static struct {
+	struct pf_addr listen[LISTEN_MAX];
+	int n_listen;
+	struct pf_addr smfs[SMF_MAX];
+	int n_smfs;
+	struct pf_node_id self;
+	bool has_self, tuned;
+	unsigned int heartbeat_s, t1_ms, n1, grace_s;
+} cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60 };
+
+static struct pf_node *node;
+static pf_svc_attach *layer_attach;
+static pf_svc_detach *layer_detach;
+
+struct pf_node *
+pf_svc_node(void)
+{
+	return node;
+}
+
+void
+pf_svc_session_layer(pf_svc_attach *attach, pf_svc_detach *detach)
+{
+	layer_attach = attach;
+	layer_detach = detach;
+}
+
+static int
+set_listen(const char *v, char *why, size_t len)
+{
+	if (cfg.n_listen == LISTEN_MAX) {
+		snprintf(why, len, "at most %d addresses", LISTEN_MAX);
+		return -EINVAL;
+	}
+	if (pf_addr_parse(v, PF_PORT, &cfg.listen[cfg.n_listen], why, len) < 0)
+		return -EINVAL;
+	cfg.n_listen++;
+	return 0;
+}
+
+static int
+set_smf(const char *v, char *why, size_t len)
+{
+	if (cfg.n_smfs == SMF_MAX) {
+		snprintf(why, len, "at most %d SMFs", SMF_MAX);
+		return -EINVAL;
+	}
+	if (pf_addr_parse(v, PF_PORT, &cfg.smfs[cfg.n_smfs], why, len) < 0)
+		return -EINVAL;
+	cfg.n_smfs++;
+	return 0;
+}
+
+static int
+set_node_id(const char *v, char *why, size_t len)
+{
+	if (pf_node_id_parse(v, &cfg.self) < 0) {
+		snprintf(why, len, "an IPv4 or IPv6 address, or an FQDN (letters, digits, '-', dotted)");
+		return -EINVAL;
+	}
+	cfg.has_self = true;
+	return 0;
+}
+
+static int
+num(const char *v, unsigned long lo, unsigned long hi, unsigned int *out, char *why, size_t len)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || x < lo || x > hi) {
+		snprintf(why, len, "%lu..%lu", lo, hi);
+		return -EINVAL;
+	}
+	*out = (unsigned int)x;
+	cfg.tuned = true;
+	return 0;
+}
+
+static int set_hb(const char *v, char *w, size_t l) { return num(v, 1, 3600, &cfg.heartbeat_s, w, l); }
+static int set_t1(const char *v, char *w, size_t l) { return num(v, 100, 60000, &cfg.t1_ms, w, l); }
+static int set_n1(const char *v, char *w, size_t l) { return num(v, 0, 10, &cfg.n1, w, l); }
+static int set_grace(const char *v, char *w, size_t l) { return num(v, 0, 86400, &cfg.grace_s, w, l); }
+
+static const struct cd_svc_opt pf_opts[] = {
+	{ "pfcp", required_argument, "ADDR[:PORT]",
+	  "answer PFCP (N4) there (repeatable; [ADDR6]:PORT; port 8805)", set_listen },
+	{ "pfcp-node-id", required_argument, "ID",
+	  "our PFCP Node ID: IPv4, IPv6 or FQDN (the first --pfcp address, else the host name)", set_node_id },
+	{ "pfcp-smf", required_argument, "ADDR[:PORT]",
+	  "set up a PFCP association with this SMF ourselves (repeatable)", set_smf },
+	{ "pfcp-heartbeat-s", required_argument, "N", "a Heartbeat Request to each associated SMF every N s (10)",
+	  set_hb },
+	{ "pfcp-t1-ms", required_argument, "N", "PFCP requests of ours resent after N ms (3000)", set_t1 },
+	{ "pfcp-n1", required_argument, "N", "... at most N times (3)", set_n1 },
+	{ "pfcp-grace-s", required_argument, "N",
+	  "an SMF that stopped answering keeps its association N s (60)", set_grace },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static int
+pf_check(char *why, size_t len)
+{
+	if (cfg.n_listen == 0 && (cfg.n_smfs > 0 || cfg.has_self || cfg.tuned)) {
+		snprintf(why, len, "--pfcp-* options need --pfcp ADDR[:PORT]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Our Node ID when not given: the first address if it is one, else the host name. */
+static int
+default_self(char *err, size_t len)
+{
+	const struct pf_addr *a = &cfg.listen[0];
+	char host[256];
+
+	memset(&cfg.self, 0, sizeof(cfg.self));
+	if (a->ss.ss_family == AF_INET &&
+	    ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		cfg.self.kind = 0;
+		memcpy(cfg.self.addr, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
+		return 0;
+	}
+	if (a->ss.ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr)) {
+		cfg.self.kind = 1;
+		memcpy(cfg.self.addr, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+		return 0;
+	}
+	if (gethostname(host, sizeof(host)) != 0 || (host[sizeof(host) - 1] = '\0', 0) ||
+	    pf_node_id_parse(host, &cfg.self) < 0 || cfg.self.kind != 2) {
+		snprintf(err, len, "listening on a wildcard address, and the host name is no FQDN: give --pfcp-node-id");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
+{
+	struct pf_node_cfg c = {
+		.base = ctx->base, .res = ctx->res, .listen = cfg.listen, .n_listen = cfg.n_listen,
+		.smfs = cfg.smfs, .n_smfs = cfg.n_smfs, .heartbeat_ms = cfg.heartbeat_s * 1000,
+		.t1_ms = cfg.t1_ms, .n1 = cfg.n1, .grace_ms = cfg.grace_s * 1000,
+	};
+	char id[300], a[64];
+	int rc;
+
+	if (cfg.n_listen == 0)
+		return 0; /* off */
+	if (!cfg.has_self && (rc = default_self(err, len)) < 0)
+		return rc;
+	c.self = cfg.self;
+	if ((rc = pf_node_new(&c, &node, err, len)) < 0)
+		return rc;
+	if (layer_attach != NULL && (rc = layer_attach(node, ctx, err, len)) < 0) {
+		pf_node_free(node);
+		node = NULL;
+		return rc;
+	}
+	CD_LOG(INFO, "pfcp: node %s on %s%s, recovery time stamp %u", pf_node_id_str(&cfg.self, id, sizeof(id)),
+	       pf_addr_str(&cfg.listen[0], a, sizeof(a)), cfg.n_listen > 1 ? " and more" : "", pf_node_recovery(node));
+	return 0;
+}
+
+static void
+pf_stop(void)
+{
+	if (node == NULL)
+		return;
+	if (layer_detach != NULL)
+		layer_detach(node);
+	pf_node_free(node);
+	node = NULL;
+}
+
+static json_t *
+pf_status(void)
+{
+	return node ? pf_node_stats(node) : NULL;
+}
+
+static void
+pf_metrics(struct cd_vis_fams *f)
+{
+	if (node != NULL)
+		pf_node_metrics(node, f);
+}
+
+static const struct cd_svc pf_svc = {
+	.name = "pfcp", .opts = pf_opts, .check = pf_check, .start = pf_start, .stop = pf_stop,
+	.status = pf_status, .metrics = pf_metrics,
+};
+CD_SVC_REGISTER(pf_svc)

@@ -1,0 +1,216 @@
+"""A test SMF on scapy's PFCP layer (scapy.contrib.pfcp) over a UDP socket.
+
+It speaks as the open SMFs do; their shapes differ, and `profile` picks one:
+  free5gc: the SMF sets up the association; Node ID its IPv4 address; no CP Function Features
+  open5gs: the SMF sets up the association; Node ID IPv4; CP Function Features (LOAD/OVRL off)
+  oai:     the UPF sets up the association (the SMF waits for it); Node ID an FQDN; CP features
+The session-level shapes (CHOOSE F-TEID or not, OHR 0 or 6, Network Instance names, URR
+triggers) will join the profiles with the session tests.
+
+Run with Debian's /usr/bin/python3 (scapy)."""
+import socket
+import struct
+import time
+
+from scapy.contrib.pfcp import (
+    PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
+    IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
+    IE_SourceInterface, PFCPAssociationReleaseRequest, PFCPAssociationSetupRequest,
+    PFCPAssociationSetupResponse, PFCPAssociationUpdateRequest, PFCPHeartbeatRequest,
+    PFCPHeartbeatResponse, PFCPSessionEstablishmentRequest)
+
+NTP_OFFSET = 2208988800
+
+PROFILES = {
+    "free5gc": {"initiates": "smf", "node_id": "ipv4", "cp_features": False},
+    "open5gs": {"initiates": "smf", "node_id": "ipv4", "cp_features": True},
+    "oai": {"initiates": "upf", "node_id": "fqdn", "cp_features": True},
+}
+
+# message types (TS 29.244 7.3)
+HEARTBEAT_REQ, HEARTBEAT_RSP = 1, 2
+ASSOC_SETUP_REQ, ASSOC_SETUP_RSP = 5, 6
+ASSOC_UPDATE_REQ, ASSOC_UPDATE_RSP = 7, 8
+ASSOC_RELEASE_REQ, ASSOC_RELEASE_RSP = 9, 10
+VERSION_NOT_SUPPORTED = 11
+SESS_EST_REQ, SESS_EST_RSP = 50, 51
+# IE types
+IE_CAUSE, IE_OFFENDING, IE_UP_FEATURES, IE_NODE_ID, IE_RECOVERY, IE_FSEID_T = 19, 40, 43, 60, 96, 57
+
+
+def ies(pkt):
+    """The top-level IEs of a parsed PFCP message as a list."""
+    return list(getattr(pkt.payload, "IE_list", []) or [])
+
+
+def ie(pkt, ietype):
+    """The first top-level IE of this type, None when absent."""
+    for i in ies(pkt):
+        if i.ietype == ietype:
+            return i
+    return None
+
+
+def node_id_str(i):
+    """A Node ID IE as text: its address or FQDN."""
+    if i is None:
+        return None
+    return {0: i.ipv4, 1: i.ipv6}.get(i.id_type, i.id.decode() if isinstance(i.id, bytes) else i.id)
+
+
+class Smf:
+    """One SMF: a UDP socket bound to `bind`, sending to the UPF at `upf` ((host, port))."""
+
+    def __init__(self, upf, profile="free5gc", bind=None, rts=None, fqdn="smf.test.example"):
+        if profile not in PROFILES:
+            raise ValueError("profile: one of %s" % ", ".join(PROFILES))
+        self.profile = profile
+        self.shape = PROFILES[profile]
+        self.upf = upf
+        fam = socket.AF_INET6 if ":" in upf[0] else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_DGRAM)
+        self.sock.bind(bind or (("::1" if fam == socket.AF_INET6 else "127.0.0.1"), 0))
+        self.addr = self.sock.getsockname()[:2]
+        self.rts = rts if rts is not None else int(time.time()) + NTP_OFFSET
+        self.fqdn = fqdn
+        self.seq = 1000
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    # ---- shapes
+    def node_id(self):
+        if self.shape["node_id"] == "fqdn":
+            return IE_NodeId(id_type=2, id=self.fqdn)
+        if ":" in self.addr[0]:
+            return IE_NodeId(id_type=1, ipv6=self.addr[0])
+        return IE_NodeId(id_type=0, ipv4=self.addr[0])
+
+    def node_id_text(self):
+        return self.fqdn if self.shape["node_id"] == "fqdn" else self.addr[0]
+
+    def next_seq(self):
+        self.seq = (self.seq + 1) & 0xffffff
+        return self.seq
+
+    # ---- raw I/O
+    def send(self, b, to=None):
+        self.sock.sendto(bytes(b), to or self.upf)
+
+    def recv(self, timeout=2.0):
+        """(parsed PFCP, raw bytes, source) of the next datagram, or (None, None, None)."""
+        self.sock.settimeout(timeout)
+        try:
+            b, src = self.sock.recvfrom(65535)
+        except socket.timeout:
+            return None, None, None
+        return PFCP(b), b, src
+
+    def drain(self):
+        while self.recv(0.05)[0] is not None:
+            pass
+
+    def request(self, msg, seq=None, timeout=2.0, want=None):
+        """Send PFCP message `msg` (a scapy message layer, or bytes sent as they are) with
+        sequence number `seq`; the answer with that sequence number (other datagrams, such as
+        the UPF's own heartbeats, are answered and skipped), or None."""
+        if isinstance(msg, (bytes, bytearray)):
+            b = bytes(msg)
+            seq = struct.unpack("!I", b"\0" + b[(12 if b[0] & 1 else 4):][:3])[0] if len(b) >= 8 else None
+        elif isinstance(msg, PFCP):
+            b, seq = bytes(msg), msg.seq
+        else:
+            seq = self.next_seq() if seq is None else seq
+            b = bytes(self.wrap(msg, seq))
+        self.send(b)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))
+            if p is None:
+                return None
+            if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ) and not (want and p.message_type in want):
+                self.answer(p, src)
+                continue
+            if seq is None or p.seq == seq:
+                return p
+        return None
+
+    def wrap(self, layer, seq, seid=None, version=1):
+        if seid is not None:
+            return PFCP(version=version, S=1, seid=seid, seq=seq) / layer
+        return PFCP(version=version, S=0, seq=seq) / layer
+
+    # ---- node procedures
+    def setup_req(self, rts=None):
+        l = [self.node_id(), IE_RecoveryTimeStamp(timestamp=self.rts if rts is None else rts)]
+        if self.shape["cp_features"]:
+            l.append(IE_CPFunctionFeatures())
+        return PFCPAssociationSetupRequest(IE_list=l)
+
+    def associate(self, **kw):
+        return self.request(self.setup_req(), **kw)
+
+    def heartbeat(self, rts=None, **kw):
+        return self.request(PFCPHeartbeatRequest(IE_list=[
+            IE_RecoveryTimeStamp(timestamp=self.rts if rts is None else rts)]), **kw)
+
+    def update(self, **kw):
+        l = [self.node_id()]
+        if self.shape["cp_features"]:
+            l.append(IE_CPFunctionFeatures(LOAD=1))
+        return self.request(PFCPAssociationUpdateRequest(IE_list=l), **kw)
+
+    def release(self, **kw):
+        return self.request(PFCPAssociationReleaseRequest(IE_list=[self.node_id()]), **kw)
+
+    def est_req(self, cp_seid=0x1001):
+        """A minimal Session Establishment Request (one PDR, one FAR)."""
+        return PFCPSessionEstablishmentRequest(IE_list=[
+            self.node_id(),
+            IE_FSEID(v4=1, seid=cp_seid, ipv4="127.0.0.1") if ":" not in self.addr[0] else
+            IE_FSEID(v6=1, seid=cp_seid, ipv6=self.addr[0]),
+            IE_CreatePDR(IE_list=[IE_PDR_Id(id=1), IE_Precedence(precedence=100),
+                                  IE_PDI(IE_list=[IE_SourceInterface(interface=0)]), IE_FAR_Id(id=1)]),
+            IE_CreateFAR(IE_list=[IE_FAR_Id(id=1), IE_ApplyAction(FORW=1)]),
+        ])
+
+    def establish(self, cp_seid=0x1001, seq=None, **kw):
+        seq = self.next_seq() if seq is None else seq
+        return self.request(self.wrap(self.est_req(cp_seid), seq, seid=0), seq=seq, **kw)
+
+    # ---- the UPF's requests
+    def answer(self, p, src, cause=1):
+        """Answer a Heartbeat or Association Setup Request of the UPF's."""
+        if p.message_type == HEARTBEAT_REQ:
+            r = PFCP(version=1, S=0, seq=p.seq) / PFCPHeartbeatResponse(IE_list=[
+                IE_RecoveryTimeStamp(timestamp=self.rts)])
+        elif p.message_type == ASSOC_SETUP_REQ:
+            l = [self.node_id(), IE_Cause(cause=cause), IE_RecoveryTimeStamp(timestamp=self.rts)]
+            if self.shape["cp_features"]:
+                l.append(IE_CPFunctionFeatures())
+            r = PFCP(version=1, S=0, seq=p.seq) / PFCPAssociationSetupResponse(IE_list=l)
+        else:
+            return
+        self.send(r, src)
+
+    def wait_request(self, mtype, timeout=5.0, answer=True, cause=1):
+        """The UPF's next request of this type (answered unless `answer` is False), as
+        (parsed, source, arrival time), or None; others are answered and skipped."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))
+            if p is None:
+                return None
+            if p.message_type == mtype:
+                if answer:
+                    self.answer(p, src, cause=cause)
+                return p, src, time.monotonic()
+            if answer:
+                self.answer(p, src)
+        return None

@@ -1,0 +1,442 @@
+#!/usr/bin/python3
+"""sxcd's PFCP endpoint (--pfcp), node procedures, against a test SMF on scapy's PFCP layer
+(pfcp_smf.py): association setup (SMF- and UPF-initiated, each SMF profile), update,
+release, heartbeats both ways with the Recovery Time Stamp (kept across an sxcd restart,
+kill -9 too), an SMF restart seen, the response cache, refusals with their cause and
+Offending IE, Version Not Supported, garbage, an unanswering SMF, /metrics, IPv6.
+
+No sxdp is needed: node procedures are sxcd's alone (it keeps trying to reach sxdp)."""
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sxdptest as T  # noqa: E402
+from sxdptest import expect, expect_eq  # noqa: E402
+import pfcp_smf as S  # noqa: E402
+from scapy.contrib.pfcp import (  # noqa: E402
+    IE_RecoveryTimeStamp, PFCPAssociationSetupRequest, PFCPHeartbeatRequest)
+
+R = T.Runner()
+
+
+def free_port(kind=socket.SOCK_STREAM, fam=socket.AF_INET, host="127.0.0.1"):
+    s = socket.socket(fam, kind)
+    s.bind((host, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Sxcd:
+    """sxcd with --pfcp on a free UDP port (and `extra` options), a store of its own."""
+
+    def __init__(self, extra=(), store=None, v6=False):
+        self.store = store or tempfile.mkdtemp(prefix="sxcd-pfcp-")
+        self.own_store = store is None
+        self.http = free_port()
+        self.host = "::1" if v6 else "127.0.0.1"
+        self.pfcp = free_port(socket.SOCK_DGRAM, socket.AF_INET6 if v6 else socket.AF_INET, self.host)
+        self.extra = list(extra)
+        self.log = self.store + ".log"
+        self.proc = None
+
+    def start(self):
+        addr = "[::1]:%d" % self.pfcp if self.host == "::1" else "127.0.0.1:%d" % self.pfcp
+        cmd = [os.path.join(T.build_dir(), "sxcd"), "--socket", self.store + ".nosxdp", "--store", self.store,
+               "--listen", "127.0.0.1:%d" % self.http, "--no-netlink", "--pfcp", addr] + self.extra
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
+            try:
+                socket.create_connection(("127.0.0.1", self.http), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.03)
+        raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def logtail(self):
+        try:
+            return open(self.log).read()[-2000:]
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, et, ev, tb):
+        self.stop()
+        if et is not None:
+            print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
+        if self.own_store:
+            shutil.rmtree(self.store, ignore_errors=True)
+            for f in (self.log,):
+                try:
+                    os.unlink(f)
+                except OSError:
+                    pass
+        return False
+
+    def get(self, path):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http, path), timeout=10) as f:
+            return f.read().decode()
+
+    def stats(self):
+        return json.loads(self.get("/api/v1/status"))["services"]["pfcp"]
+
+    def smf(self, profile="free5gc", **kw):
+        return S.Smf((self.host, self.pfcp), profile=profile, **kw)
+
+
+def check_setup_rsp(r, seq, cd, what):
+    """An Accepted Association Setup Response, field by field."""
+    st = cd.stats()
+    expect(r is not None, "%s: answered" % what)
+    expect_eq((r.version, r.S, r.message_type, r.seq), (1, 0, S.ASSOC_SETUP_RSP, seq), "%s: header" % what)
+    expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "%s: cause Accepted" % what)
+    expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), st["node_id"], "%s: our Node ID" % what)
+    expect_eq(S.ie(r, S.IE_RECOVERY).timestamp, st["recovery_ts"], "%s: our Recovery Time Stamp" % what)
+    f = S.ie(r, S.IE_UP_FEATURES)
+    expect_eq(bytes(f)[4:].hex() if f is not None else "", st["up_features"],
+              "%s: UP Function Features as the session layer set them" % what)
+    expect(S.ie(r, S.IE_OFFENDING) is None, "%s: no Offending IE" % what)
+
+
+def assoc_of(cd, node_id):
+    return next((a for a in cd.stats()["associations"] if a["node_id"] == node_id), None)
+
+
+@R.test
+def test_smf_initiated_setup_each_profile():
+    with Sxcd() as cd:
+        # three SMFs, three Node IDs: 127.0.0.1, 127.0.0.2 and an FQDN
+        for prof, bind in (("free5gc", "127.0.0.1"), ("open5gs", "127.0.0.2"), ("oai", "127.0.0.1")):
+            with cd.smf(prof, bind=(bind, 0)) as smf:
+                seq = smf.next_seq()
+                r = smf.request(smf.setup_req(), seq=seq)
+                check_setup_rsp(r, seq, cd, prof)
+                a = assoc_of(cd, smf.node_id_text())
+                expect(a is not None, "%s: association listed: %s" % (prof, cd.stats()["associations"]))
+                expect_eq((a["recovery_ts"], a["state"], a["initiated"], a["address"]),
+                          (smf.rts, "up", "smf", "%s:%d" % smf.addr), "%s: its association" % prof)
+        expect_eq(cd.stats()["counters"]["association_setups"], 3, "three associations set up")
+        expect_eq(cd.get("/api/v1/status").count('"pfcp"'), 1, "the service in /api/v1/status")
+
+
+@R.test
+def test_upf_initiated_setup_retried_until_accepted():
+    with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
+        with Sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "200", "--pfcp-n1", "1"]) as cd:
+            got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5, cause=64)   # refused first
+            expect(got is not None, "sxcd sent an Association Setup Request: %s" % cd.logtail())
+            p, src, _ = got
+            st = cd.stats()
+            expect_eq((p.version, p.S), (1, 0), "its header")
+            expect_eq(S.node_id_str(S.ie(p, S.IE_NODE_ID)), st["node_id"], "its Node ID")
+            expect_eq(S.ie(p, S.IE_RECOVERY).timestamp, st["recovery_ts"], "its Recovery Time Stamp")
+            expect_eq(src[1], cd.pfcp, "sent from the --pfcp socket")
+            got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5)              # accepted now
+            expect(got is not None and got[0].seq != p.seq, "tried again with a new sequence number")
+            deadline = time.monotonic() + 3
+            while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            a = assoc_of(cd, smf.fqdn)
+            expect(a is not None and a["initiated"] == "upf" and a["recovery_ts"] == smf.rts,
+                   "the association with the FQDN Node ID: %s" % cd.stats()["associations"])
+            expect("refused our Association Setup Request (cause 64" in cd.logtail(), "the refusal logged")
+
+
+@R.test
+def test_heartbeat_and_recovery_kept_across_restarts():
+    store = tempfile.mkdtemp(prefix="sxcd-pfcp-")
+    try:
+        rts = None
+        for how in ("first", signal.SIGTERM, signal.SIGKILL):
+            with Sxcd(store=store) as cd:
+                with cd.smf() as smf:
+                    seq = smf.next_seq()
+                    r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq)
+                    expect(r is not None, "heartbeat answered")
+                    expect_eq((r.message_type, r.seq, r.S), (S.HEARTBEAT_RSP, seq, 0), "heartbeat response header")
+                    got = S.ie(r, S.IE_RECOVERY).timestamp
+                    expect_eq(got, cd.stats()["recovery_ts"], "our Recovery Time Stamp")
+                    if rts is None:
+                        rts = got
+                        expect(abs(rts - S.NTP_OFFSET - time.time()) < 30, "NTP seconds of now: %d" % rts)
+                    expect_eq(got, rts, "the same Recovery Time Stamp after an sxcd restart (%s)" % how)
+                cd.stop(signal.SIGKILL if how == signal.SIGKILL else signal.SIGTERM)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+@R.test
+def test_update_release_and_no_association():
+    with Sxcd() as cd:
+        with cd.smf("open5gs") as smf:
+            for name, fn in (("update", smf.update), ("release", smf.release)):
+                r = fn()
+                expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "%s without an association: cause 72" % name)
+                expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), cd.stats()["node_id"], "%s: our Node ID" % name)
+            r = smf.establish(cp_seid=0xabc)
+            expect_eq((r.message_type, r.seid, S.ie(r, S.IE_CAUSE).cause), (S.SESS_EST_RSP, 0xabc, 72),
+                      "establishment without an association: 72, the CP SEID in the header")
+            smf.associate()
+            r = smf.update()
+            expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_UPDATE_RSP, 1), "update accepted")
+            r = smf.establish(cp_seid=0xabd)
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 64,
+                      "establishment with an association and no session layer: Request rejected")
+            seq = smf.next_seq()
+            r = smf.request(smf.wrap(S.PFCPAssociationReleaseRequest(IE_list=[smf.node_id()]), seq), seq=seq)
+            expect_eq((r.message_type, r.seq, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_RELEASE_RSP, seq, 1),
+                      "release accepted")
+            expect(assoc_of(cd, smf.node_id_text()) is None, "the association gone")
+            expect("gone: released" in cd.logtail(), "the release logged (the session layer told)")
+            r = smf.establish(cp_seid=0xabe)
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "establishment after the release: 72")
+        st = cd.stats()["counters"]
+        refused = {(x["type"], x["cause"]): x["count"] for x in st["refusals"]}
+        expect_eq(refused.get(("session_establishment_request", "no_established_pfcp_association")), 2,
+                  "refusals counted by cause name: %s" % refused)
+
+
+@R.test
+def test_second_setup_same_and_new_recovery():
+    with Sxcd() as cd:
+        with cd.smf() as smf:
+            smf.associate()
+            r = smf.associate()
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "the same setup again: accepted")
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 0, "same Recovery Time Stamp: kept")
+            smf.rts += 100
+            r = smf.associate()
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "a setup with a new Recovery Time Stamp: accepted")
+            st = cd.stats()
+            expect_eq(st["counters"]["smf_restarts"], 1, "the SMF restart seen")
+            expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
+            expect("the SMF restarted, its sessions go" in cd.logtail(), "logged")
+            # and a heartbeat of the SMF's with yet another one
+            smf.heartbeat(rts=smf.rts + 1)
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 2, "a new Recovery Time Stamp in its heartbeat")
+
+
+@R.test
+def test_retransmission_answered_from_cache():
+    with Sxcd() as cd:
+        with cd.smf() as smf:
+            b = bytes(smf.wrap(smf.setup_req(), 4242))
+            r1 = smf.request(b)
+            smf.send(b)
+            p2, raw2, _ = smf.recv()
+            expect(r1 is not None and raw2 is not None and bytes(r1) == raw2, "the same answer, byte for byte")
+            smf.rts += 7   # a retransmission, even one whose bytes would now differ, is never applied twice
+            smf.send(b)
+            smf.recv()
+            st = cd.stats()["counters"]
+            expect_eq((st["answered_from_cache"], st["association_setups"], st["smf_restarts"]), (2, 1, 0),
+                      "answered from the cache, applied once")
+            est = bytes(smf.wrap(smf.est_req(0x77), 4243, seid=0))
+            r1 = smf.request(est)
+            smf.send(est)
+            _, raw2, _ = smf.recv()
+            expect_eq(raw2, bytes(r1), "a session request's answer from the cache too")
+
+
+@R.test
+def test_malformed_refused_with_cause_and_offending_ie():
+    with Sxcd() as cd:
+        with cd.smf() as smf:
+            seq = smf.next_seq()
+            r = smf.request(smf.wrap(PFCPAssociationSetupRequest(IE_list=[smf.node_id()]), seq), seq=seq)
+            expect_eq((r.message_type, r.seq, S.ie(r, S.IE_CAUSE).cause, S.ie(r, S.IE_OFFENDING).type),
+                      (S.ASSOC_SETUP_RSP, seq, 66, 96), "Recovery Time Stamp missing: 66, Offending IE 96")
+            expect_eq(S.ie(r, S.IE_RECOVERY).timestamp, cd.stats()["recovery_ts"], "still our Recovery Time Stamp")
+            # a Node ID cut short: IPv4 with two octets of its address
+            good = bytes(smf.wrap(smf.setup_req(), seq + 1))
+            body = bytes.fromhex("003c0003") + b"\x00\x7f\x00" + bytes(IE_RecoveryTimeStamp(timestamp=5))
+            bad = bytearray(good[:4] + good[4:8]) + body
+            bad[2:4] = (len(bad) - 4).to_bytes(2, "big")
+            r = smf.request(bytes(bad))
+            expect_eq((S.ie(r, S.IE_CAUSE).cause, S.ie(r, S.IE_OFFENDING).type), (69, 60),
+                      "Node ID cut short: 69 Mandatory IE incorrect, Offending IE 60")
+            # an IE longer than the message: the whole message length is wrong
+            bad = bytearray(good)
+            bad[-5] = 0x40
+            r = smf.request(bytes(bad), timeout=0.5)
+            expect(r is None or S.ie(r, S.IE_CAUSE).cause in (68, 69),
+                   "an IE past the message's end: dropped or invalid length")
+        st = cd.stats()["counters"]
+        refused = {(x["type"], x["cause"]) for x in st["refusals"]}
+        expect(("association_setup_request", "mandatory_ie_missing") in refused and
+               ("association_setup_request", "mandatory_ie_incorrect") in refused, "counted: %s" % refused)
+        expect_eq(st["association_setups"], 0, "nothing set up")
+
+
+@R.test
+def test_version_garbage_and_truncation():
+    with Sxcd() as cd:
+        with cd.smf() as smf:
+            hb = bytes(smf.wrap(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=1)]), 777, version=2))
+            smf.send(hb)
+            p, raw, _ = smf.recv()
+            expect(p is not None, "version 2 answered")
+            expect_eq((raw[0] >> 5, raw[1], int.from_bytes(raw[4:7], "big"), len(raw)),
+                      (1, S.VERSION_NOT_SUPPORTED, 777, 8), "Version Not Supported Response, seq echoed")
+            good = bytes(smf.wrap(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=1)]), 778))
+            for i in range(len(good)):
+                smf.send(good[:i])
+            rnd = random.Random(34)
+            for _ in range(200):
+                smf.send(bytes([0x20]) + bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 64))))
+            smf.send(bytes([0x20, 99, 0, 4, 0, 0, 1, 0]))   # an unknown message type
+            got = []
+            while True:
+                p, raw, _ = smf.recv(0.3)
+                if p is None:
+                    break
+                got.append(raw)
+            expect(all(r[1] in (S.HEARTBEAT_RSP, S.ASSOC_SETUP_RSP, S.ASSOC_UPDATE_RSP, S.ASSOC_RELEASE_RSP,
+                                S.SESS_EST_RSP, 53, 55) for r in got),
+                   "garbage: nothing but answers to what decoded as requests: %s" % [r[:4].hex() for r in got])
+            expect(not any(r[1] == S.HEARTBEAT_RSP for r in got), "no proper prefix of a heartbeat answered")
+            r = smf.heartbeat()
+            expect(cd.alive() and r is not None, "sxcd alive and answering")
+        st = cd.stats()["counters"]
+        expect(st["dropped"]["header"] >= len(good) - 1 and st["dropped"]["unknown_type"] >= 1,
+               "drops counted: %s" % st["dropped"])
+
+
+@R.test
+def test_heartbeats_sent_and_unanswering_smf():
+    with Sxcd(["--pfcp-heartbeat-s", "1", "--pfcp-t1-ms", "200", "--pfcp-n1", "1", "--pfcp-grace-s", "1"]) as cd:
+        with cd.smf() as smf:
+            smf.associate()
+            a = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+            b = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+            expect(a is not None and b is not None, "heartbeats from sxcd")
+            expect(0.6 < b[2] - a[2] < 1.6, "one every second: %.2f s" % (b[2] - a[2]))
+            expect_eq((S.ie(a[0], S.IE_RECOVERY).timestamp, a[1][1]), (cd.stats()["recovery_ts"], cd.pfcp),
+                      "with our Recovery Time Stamp, from the --pfcp socket")
+            time.sleep(0.2)
+            expect(assoc_of(cd, smf.node_id_text())["last_heartbeat_ms_ago"] >= 0, "its last heartbeat noted")
+            # now it stops answering: N1 resends, unreachable, then gone after the grace period
+            deadline = time.monotonic() + 6
+            seen_unreachable = False
+            while time.monotonic() < deadline:
+                smf.drain()
+                a = assoc_of(cd, smf.node_id_text())
+                seen_unreachable |= a is not None and a["state"] == "unreachable"
+                if a is None:
+                    break
+                time.sleep(0.1)
+            st = cd.stats()["counters"]
+            expect(seen_unreachable, "unreachable first (kept for the grace period)")
+            expect(assoc_of(cd, smf.node_id_text()) is None, "then gone")
+            expect(st["heartbeat_failures"] >= 1 and st["requests_resent"] >= 1 and st["unreachable_gone"] == 1,
+                   "counted: %s" % st)
+            expect("does not answer heartbeats" in cd.logtail() and "gone: unreachable" in cd.logtail(), "logged")
+
+
+@R.test
+def test_metrics_bounded_labels():
+    with Sxcd() as cd:
+        with cd.smf() as smf:
+            smf.associate()
+            smf.heartbeat()
+            smf.establish()
+            smf.send(b"\x20\x01")
+            smf.request(smf.wrap(PFCPAssociationSetupRequest(IE_list=[smf.node_id()]), 9))
+        text = cd.get("/metrics")
+        lines = [ln for ln in text.splitlines() if ln.startswith("sxcd_pfcp_")]
+        expect(lines, "PFCP families in /metrics")
+        vals = {}
+        for ln in lines:
+            m = re.match(r'(\w+)(\{[^}]*\})? (\S+)$', ln)
+            expect(m is not None, "a sample line: %s" % ln)
+            vals[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+        expect_eq(vals.get('sxcd_pfcp_messages_received_total{type="association_setup_request"}'), 2.0,
+                  "setups received")
+        expect_eq(vals.get('sxcd_pfcp_refusals_total{type="session_establishment_request",'
+                           'cause="request_rejected",cause_value="64"}'), 1.0, "the refusal by cause")
+        expect_eq(vals.get('sxcd_pfcp_refusals_total{type="association_setup_request",'
+                           'cause="mandatory_ie_missing",cause_value="66"}'), 1.0, "the malformed one")
+        expect_eq(vals.get('sxcd_pfcp_dropped_total{reason="header"}'), 1.0, "the short datagram")
+        expect_eq(vals.get('sxcd_pfcp_associations{state="up"}'), 1.0, "one association up")
+        known = set(n.replace(" ", "_") for n in (
+            "heartbeat request", "heartbeat response", "association setup request", "association setup response",
+            "association update request", "association update response", "association release request",
+            "association release response", "version not supported response", "node report request",
+            "node report response", "session establishment request", "session establishment response",
+            "session modification request", "session modification response", "session deletion request",
+            "session deletion response", "session report request", "session report response", "unknown"))
+        for k in vals:
+            for lab, v in re.findall(r'(\w+)="([^"]*)"', k):
+                if lab == "type":
+                    expect(v in known, "a message type label from the finite set: %s" % v)
+                if lab == "peer" or lab == "seq":
+                    raise T.TestFailure("an unbounded label: %s" % k)
+
+
+@R.test
+def test_ipv6():
+    with Sxcd(v6=True) as cd:
+        with cd.smf("open5gs") as smf:
+            seq = smf.next_seq()
+            r = smf.request(smf.setup_req(), seq=seq)
+            check_setup_rsp(r, seq, cd, "over IPv6")
+            expect_eq(cd.stats()["node_id"], "::1", "Node ID: the IPv6 --pfcp address")
+            expect_eq(S.ie(r, S.IE_NODE_ID).id_type, 1, "an IPv6 Node ID")
+            expect_eq(assoc_of(cd, "::1")["address"], "[::1]:%d" % smf.addr[1], "the peer's IPv6 address")
+
+
+@R.test
+def test_bad_options_refused_before_the_store():
+    store = tempfile.mkdtemp(prefix="sxcd-pfcp-")
+    shutil.rmtree(store)
+    sxcd = os.path.join(T.build_dir(), "sxcd")
+    for args, want in ((["--pfcp", "10.0.0.1:99999"], "sxcd: --pfcp 10.0.0.1:99999: port '99999' is not 1..65535"),
+                       (["--pfcp", "nonsense"], "sxcd: --pfcp nonsense: 'nonsense' is not an IPv4 or IPv6 address"),
+                       (["--pfcp", "[::1"], "sxcd: --pfcp [::1: an IPv6 address in brackets"),
+                       (["--pfcp-smf", "127.0.0.1"], "sxcd: --pfcp-* options need --pfcp"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-node-id", "bad name!"], "sxcd: --pfcp-node-id bad name!: "),
+                       (["--pfcp", "127.0.0.1", "--pfcp-n1", "99"], "sxcd: --pfcp-n1 99: 0..10")):
+        p = subprocess.run([sxcd, "--store", store] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=10)
+        expect_eq(p.returncode, 2, "%s: exit 2" % args)
+        expect(p.stderr.startswith(want) and p.stderr.count("\n") == 1, "%s: one line: %r" % (args, p.stderr))
+        expect(not os.path.exists(store), "%s: the store untouched" % args)
+    h = subprocess.run([sxcd, "-h"], stdout=subprocess.PIPE, text=True).stdout
+    for o in ("--pfcp ADDR[:PORT]", "--pfcp-node-id ID", "--pfcp-smf ADDR[:PORT]", "--pfcp-heartbeat-s N"):
+        expect(o in h, "sxcd -h lists %s" % o)
+
+
+if __name__ == "__main__":
+    if not os.access(os.path.join(T.build_dir(), "sxcd"), os.X_OK):
+        print("not ok - sxcd missing (build first)")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    R.main()
