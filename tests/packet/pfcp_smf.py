@@ -13,6 +13,11 @@ import struct
 import time
 
 from scapy.contrib.pfcp import (
+    IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters,
+    IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
+    IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
+    IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
+    PFCPSessionModificationRequest,
     PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
     IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
     IE_SourceInterface, PFCPAssociationReleaseRequest, PFCPAssociationSetupRequest,
@@ -34,6 +39,16 @@ ASSOC_UPDATE_REQ, ASSOC_UPDATE_RSP = 7, 8
 ASSOC_RELEASE_REQ, ASSOC_RELEASE_RSP = 9, 10
 VERSION_NOT_SUPPORTED = 11
 SESS_EST_REQ, SESS_EST_RSP = 50, 51
+# what each SMF's sessions look like: who picks the N3 F-TEID (CHOOSE with a CHOOSE ID,
+# CHOOSE alone, or the SMF), its Outer Header Removal, Network Instances, QER and URR
+SESSION_SHAPES = {
+    "free5gc": {"fteid": "choose_id", "ohr": 0, "ni": "internet", "qer": True, "urr": True},
+    "open5gs": {"fteid": "choose", "ohr": 6, "ni": None, "qer": True, "urr": False},
+    "oai": {"fteid": "smf", "ohr": 0, "ni": "internet", "qer": False, "urr": True},
+}
+PROFILE_OHR = {k: v["ohr"] for k, v in SESSION_SHAPES.items()}
+SESS_MOD_REQ, SESS_DEL_REQ = 52, 54
+IE_CREATED_PDR, IE_FAILED_RULE = 8, 114
 # IE types
 IE_CAUSE, IE_OFFENDING, IE_UP_FEATURES, IE_NODE_ID, IE_RECOVERY, IE_FSEID_T = 19, 40, 43, 60, 96, 57
 
@@ -183,6 +198,89 @@ class Smf:
     def establish(self, cp_seid=0x1001, seq=None, **kw):
         seq = self.next_seq() if seq is None else seq
         return self.request(self.wrap(self.est_req(cp_seid), seq, seid=0), seq=seq, **kw)
+
+    # ---- sessions, as the profile's SMF shapes them
+    def fseid(self, cp_seid):
+        if ":" in self.addr[0]:
+            return IE_FSEID(v6=1, seid=cp_seid, ipv6=self.addr[0])
+        return IE_FSEID(v4=1, seid=cp_seid, ipv4=self.addr[0])
+
+    def ohc(self, gnb, teid):
+        return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
+
+    def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None):
+        """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
+        downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet)."""
+        sh = SESSION_SHAPES[self.profile]
+        if ul_addr is not None or sh["fteid"] == "smf":
+            fteid = IE_FTEID(V4=1, TEID=ul_teid or 0x7000 + (cp_seid & 0xfff), ipv4=ul_addr or "192.0.2.1")
+        elif sh["fteid"] == "choose_id":
+            fteid = IE_FTEID(V4=1, CH=1, CHID=1, choose_id=1)
+        else:
+            fteid = IE_FTEID(V4=1, CH=1)
+        ni = [IE_NetworkInstance(instance=sh["ni"])] if sh["ni"] else []
+        ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni + [IE_UE_IP_Address(V4=1, ipv4=ue)]
+        dl_pdi = [IE_SourceInterface(interface=1)] + ni + [IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)]
+        ul = [IE_PDR_Id(id=1), IE_Precedence(precedence=255), IE_PDI(IE_list=ul_pdi),
+              IE_OuterHeaderRemoval(header=sh["ohr"]), IE_FAR_Id(id=1)]
+        dl = [IE_PDR_Id(id=2), IE_Precedence(precedence=255), IE_PDI(IE_list=dl_pdi), IE_FAR_Id(id=2)]
+        l = [self.node_id(), self.fseid(cp_seid)]
+        if sh["qer"]:
+            ul.append(IE_QER_Id(id=1))
+            dl.append(IE_QER_Id(id=1))
+            l.append(IE_CreateQER(IE_list=[IE_QER_Id(id=1), IE_GateStatus(ul=0, dl=0),
+                                           IE_MBR(ul=100000, dl=200000), IE_QFI(QFI=9)]))
+        if sh["urr"]:
+            ul.append(IE_URR_Id(id=1))
+            dl.append(IE_URR_Id(id=1))
+            l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1),
+                                           IE_ReportingTriggers(volume_threshold=1),
+                                           IE_VolumeThreshold(TOVOL=1, total=10000000)]))
+        fwd_dl = [IE_DestinationInterface(interface=0)]
+        if gnb is not None:
+            fwd_dl.append(self.ohc(gnb, gnb_teid))
+        l += [IE_CreatePDR(IE_list=ul), IE_CreatePDR(IE_list=dl),
+              IE_CreateFAR(IE_list=[IE_FAR_Id(id=1), IE_ApplyAction(FORW=1), IE_ForwardingParameters(
+                  IE_list=[IE_DestinationInterface(interface=1)] + ni)]),
+              IE_CreateFAR(IE_list=[IE_FAR_Id(id=2), IE_ApplyAction(FORW=1),
+                                    IE_ForwardingParameters(IE_list=fwd_dl)])]
+        return l
+
+    def est_msg(self, cp_seid, ue, seq=None, **kw):
+        seq = self.next_seq() if seq is None else seq
+        return self.wrap(PFCPSessionEstablishmentRequest(IE_list=self.est_ies(cp_seid, ue, **kw)), seq, seid=0)
+
+    def open_session(self, cp_seid, ue, **kw):
+        """Establish: (the answer, {"up_seid", "ul_teid", "ul_addr"} as it says)."""
+        r = self.request(self.est_msg(cp_seid, ue, **kw))
+        sess = {"up_seid": 0, "ul_teid": None, "ul_addr": None}
+        f = ie(r, IE_FSEID_T) if r is not None else None
+        if f is not None:
+            sess["up_seid"] = f.seid
+        for c in (ies(r) if r is not None else []):
+            if c.ietype == IE_CREATED_PDR:
+                for x in c.IE_list:
+                    if x.ietype == 21:
+                        sess["ul_teid"], sess["ul_addr"] = x.TEID, x.ipv4
+        if sess["ul_teid"] is None and SESSION_SHAPES[self.profile]["fteid"] == "smf":
+            sess["ul_teid"], sess["ul_addr"] = kw.get("ul_teid") or 0x7000 + (cp_seid & 0xfff), \
+                kw.get("ul_addr") or "192.0.2.1"
+        return r, sess
+
+    def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, **kw):
+        """Update FAR @far: to the gNB tunnel (gnb, gnb_teid), or buffering (BUFF|NOCP)."""
+        if buffer:
+            upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(BUFF=1, NOCP=1)])
+        else:
+            upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(FORW=1), IE_UpdateForwardingParameters(
+                IE_list=[IE_DestinationInterface(interface=0), self.ohc(gnb, gnb_teid)])])
+        seq = self.next_seq()
+        return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[upd]), seq, seid=up_seid),
+                            seq=seq, **kw)
+
+    def delete(self, up_seid, cp_seid=None, **kw):
+        seq = self.next_seq()
+        return self.request(self.wrap(PFCPSessionDeletionRequest(IE_list=[]), seq, seid=up_seid), seq=seq, **kw)
 
     # ---- the UPF's requests
     def answer(self, p, src, cause=1):

@@ -208,8 +208,9 @@ def test_update_release_and_no_association():
             r = smf.update()
             expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_UPDATE_RSP, 1), "update accepted")
             r = smf.establish(cp_seid=0xabd)
-            expect_eq(S.ie(r, S.IE_CAUSE).cause, 64,
-                      "establishment with an association and no session layer: Request rejected")
+            expect_eq((S.ie(r, S.IE_CAUSE).cause, S.ie(r, S.IE_OFFENDING).type), (67, 4),
+                      "establishment with an association: the session layer's refusal (FORW without "
+                      "Forwarding Parameters: Conditional IE missing)")
             seq = smf.next_seq()
             r = smf.request(smf.wrap(S.PFCPAssociationReleaseRequest(IE_list=[smf.node_id()]), seq), seq=seq)
             expect_eq((r.message_type, r.seq, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_RELEASE_RSP, seq, 1),
@@ -381,7 +382,8 @@ def test_metrics_bounded_labels():
         expect_eq(vals.get('sxcd_pfcp_messages_received_total{type="association_setup_request"}'), 2.0,
                   "setups received")
         expect_eq(vals.get('sxcd_pfcp_refusals_total{type="session_establishment_request",'
-                           'cause="request_rejected",cause_value="64"}'), 1.0, "the refusal by cause")
+                           'cause="conditional_ie_missing",cause_value="67"}'), 1.0,
+                  "the session layer's refusal by cause")
         expect_eq(vals.get('sxcd_pfcp_refusals_total{type="association_setup_request",'
                            'cause="mandatory_ie_missing",cause_value="66"}'), 1.0, "the malformed one")
         expect_eq(vals.get('sxcd_pfcp_dropped_total{reason="header"}'), 1.0, "the short datagram")

@@ -103,8 +103,9 @@ class Sxcd:
     """One sxcd on a store directory, talking to the sxdp socket at `sock` (in network
     namespace `netns` when given: its REST API and the kernel it reads are that one's)."""
 
-    def __init__(self, sock, store=None, token=None, resync_ms=500, netns=None):
+    def __init__(self, sock, store=None, token=None, resync_ms=500, netns=None, extra=()):
         self.sock = sock
+        self.extra = list(extra)
         self.store = store or tempfile.mkdtemp(prefix="sxcd-store-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
@@ -117,7 +118,7 @@ class Sxcd:
 
     def start(self):
         cmd = [sxcd_path(), "--socket", self.sock, "--store", self.store,
-               "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)]
+               "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)] + self.extra
         if self.token:
             tf = self.store + ".token"
             with open(tf, "w") as f:

@@ -236,6 +236,27 @@ put(struct kind *k, uint16_t id)
 		forget(k, id);
 }
 
+static void
+get(struct kind *k, uint16_t id)
+{
+	struct slot *sl = slot_of(k, id);
+
+	if (sl != NULL && sl->key != NULL)
+		sl->refs++;
+}
+
+void
+pf_shared_peer_get(struct pf_shared *s, uint16_t id)
+{
+	get(&s->peer, id);
+}
+
+void
+pf_shared_app_get(struct pf_shared *s, uint16_t id)
+{
+	get(&s->app, id);
+}
+
 struct peer_make {
 	const struct pf_upf *u;
 	bool n9;
@@ -267,14 +288,14 @@ peer_entry(void *arg, uint16_t id)
 	inet_ntop(m->af, m->addr, dst, sizeof(dst));
 	if (m->af == AF_INET6)
 		e = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:s,s:s,s:I,s:i,s:i,s:i}}", "type", "insert", "table",
-			      UP_T_TUNNEL_PEERS, UP_F_ID, id, "action", UP_A_GTPU6, "params", UP_F_SRC, src, UP_F_DST,
+			      UP_T_TUNNEL_PEERS, "match", UP_F_ID, id, "action", UP_A_GTPU6, "params", UP_F_SRC, src, UP_F_DST,
 			      dst, UP_F_VRF, (json_int_t)m->vrf, UP_F_SPORT, GTPU_UDP_PORT, UP_F_MTU, 0, UP_F_DSCP,
 			      m->dscp);
 	else {
 		/* on the link's subnet: itself; else the link's gateway */
 		inet_ntop(AF_INET, on_subnet(l, m->addr) || !l->has_gw ? m->addr : l->gw, gw, sizeof(gw));
 		e = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:s,s:s,s:s,s:I,s:i,s:i,s:i}}", "type", "insert", "table",
-			      UP_T_TUNNEL_PEERS, UP_F_ID, id, "action", UP_A_GTPU, "params", UP_F_SRC, src, UP_F_DST,
+			      UP_T_TUNNEL_PEERS, "match", UP_F_ID, id, "action", UP_A_GTPU, "params", UP_F_SRC, src, UP_F_DST,
 			      dst, UP_F_GW, gw, UP_F_VRF, (json_int_t)m->vrf, UP_F_SPORT, GTPU_UDP_PORT, UP_F_MTU, 0,
 			      UP_F_DSCP, m->dscp);
 	}

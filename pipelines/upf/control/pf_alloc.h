@@ -50,6 +50,8 @@ int pf_shared_peer(struct pf_shared *s, const struct pf_upf *u, bool n9, int af,
 int pf_shared_peer_find(struct pf_shared *s, const struct pf_upf *u, bool n9, int af, const uint8_t *addr,
 			uint8_t dscp, uint16_t *id);
 void pf_shared_peer_put(struct pf_shared *s, uint16_t id);
+/* Taken once more by id (a put undone: the batch that put it failed). */
+void pf_shared_peer_get(struct pf_shared *s, uint16_t id);
 
 /* The app of a flow's remote side @r (@af, @proto 0: any) in slice
  * @slice at priority @prio: its id (taken, counted), its applications
@@ -59,6 +61,7 @@ int pf_shared_app(struct pf_shared *s, uint32_t slice, int af, const struct pf_f
 int pf_shared_app_find(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r,
 		       uint8_t proto, uint16_t prio, uint16_t *id);
 void pf_shared_app_put(struct pf_shared *s, uint16_t id);
+void pf_shared_app_get(struct pf_shared *s, uint16_t id);
 
 /* A batch that took them failed: those it made are forgotten (never
  * written), as if never taken; @ups: what it was to write. */

@@ -205,7 +205,7 @@ meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *
 	if (json_object_get(seen, k) == NULL) {
 		uint64_t bps = kbps * 1000;
 		json_t *m = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:I,s:I,s:I,s:I}}", "type", "insert", "table",
-				      QOS_T_METERS, QOS_F_ID, *id, "action", QOS_A_TRTCM, "params", QOS_F_CIR,
+				      QOS_T_METERS, "match", QOS_F_ID, *id, "action", QOS_A_TRTCM, "params", QOS_F_CIR,
 				      (json_int_t)bps, QOS_F_CBS, burst_of(bps), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
 				      burst_of(bps));
 
@@ -267,23 +267,26 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 		if (ul)
 			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_APPLY_ACTION,
 				      "FAR %u: buffering uplink (PDR %u) is not done", f->id, p->id);
-		t->action = UP_A_BUFFER;
-		goto counted;
+		t->action = UP_A_BUFFER;   /* counted once released, as its FAR then forwards */
+		return 0;
 	}
 	if (!(f->apply & PF_AA_FORW)) {   /* NOCP alone: notify the CP, forward nothing */
 		if (ul)
 			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_APPLY_ACTION,
 				      "FAR %u: notifying of uplink (PDR %u) is not done", f->id, p->id);
 		t->action = UP_A_NOTIFY;
-		goto counted;
+		return 0;
 	}
 	if (ul ? f->dst_iface == PF_IF_ACCESS : f->dst_iface != PF_IF_ACCESS)
 		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_DST_IFACE,
 			      "FAR %u: %s PDR %u forwarded to %s is not a path this UPF has", f->id,
 			      ul ? "an uplink" : "a downlink", p->id, ul ? "Access" : "the core");
-	if (!ul && !f->has_ohc)
-		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_OHC,
-			      "FAR %u: downlink to Access needs an Outer Header Creation (the gNB's tunnel)", f->id);
+	if (!ul && !f->has_ohc) {
+		/* no gNB tunnel yet (an SMF that sends it in a later
+		 * Modification): nothing can be sent, so nothing is */
+		t->action = UP_A_DROP;
+		return 0;
+	}
 	if (f->has_ohc) {
 		bool n9 = ul, v6 = f->ohc.desc & PF_OHC_GTPU_UDP_IPV6;
 		const struct pf_link *l = n9 ? &c->upf->n9 : &c->upf->n3;
@@ -312,7 +315,6 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 	}
 	if (meter != 0)
 		json_object_set_new(t->params, UP_F_METER, json_integer(meter));
-counted:
 	if (urr != 0)
 		json_object_set_new(t->params, UP_F_URR, json_integer(urr));
 	return 0;
@@ -333,12 +335,15 @@ session_params(const struct pf_map_ctx *c, const struct term *t, uint16_t ambr, 
 
 	json_object_set_new(p, UP_F_ID, json_integer(c->sess_id));
 	json_object_set_new(p, UP_F_SLICE, json_integer(c->slice));
-	if (ambr != 0 && strcmp(t->action, UP_A_DROP) != 0)
+	bool fwd = strcmp(t->action, UP_A_FWD_N6) == 0 || strcmp(t->action, UP_A_FWD_N9) == 0 ||
+		   strcmp(t->action, UP_A_ENCAP_N3) == 0;
+
+	if (ambr != 0 && fwd)
 		json_object_set_new(p, UP_F_AMBR, json_integer(ambr));
 	if (apps)
 		json_object_set_new(p, UP_F_APPS, json_integer(1));
 	/* what does not forward names no tunnel, meter or counter (bad_far) */
-	if (strcmp(t->action, UP_A_DROP) == 0) {
+	if (!fwd) {
 		json_object_del(p, UP_F_METER);
 		json_object_del(p, UP_F_URR);
 		json_object_del(p, UP_F_AMBR);

@@ -304,12 +304,34 @@ txn_free(struct pf_txn *t)
 	free(t);
 }
 
+/* The Cause IE of an answer (0: none): the top level scanned, no decode. */
+static uint8_t
+cause_in(const uint8_t *b, size_t len)
+{
+	size_t off = len >= 1 && (b[0] & 1) ? PF_HDR_SESS_LEN : PF_HDR_NODE_LEN;
+
+	while (off + 4 <= len) {
+		uint16_t type = (uint16_t)(b[off] << 8 | b[off + 1]), l = (uint16_t)(b[off + 2] << 8 | b[off + 3]);
+
+		if (off + 4 + l > len)
+			break;
+		if (type == PF_IE_CAUSE && l >= 1)
+			return b[off + 4];
+		off += 4u + l;
+	}
+	return 0;
+}
+
 int
 pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 {
 	struct pf_node *n = t->n;
-	uint8_t *c = malloc(len ? len : 1);
+	uint8_t *c = malloc(len ? len : 1), cause = cause_in(b, len);
 	int rc;
+
+	/* the session layer's refusals counted with the node's, by cause */
+	if (cause != 0 && cause != PF_CAUSE_ACCEPTED)
+		count_refusal(n, t->type, cause);
 
 	if (c == NULL) {
 		pf_txn_drop(t);

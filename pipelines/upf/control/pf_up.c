@@ -59,6 +59,7 @@ struct us {
 	uint8_t n_cnt, n_met, n_shared, n_shared_app;	/* peers first, then apps */
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
+	bool shared_put;		/* its shared entries let go by the request under way */
 };
 
 enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE };
@@ -356,15 +357,6 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 	return 0;
 }
 
-static uint32_t
-underlay_of(struct pf_up *up)
-{
-	json_t *sites = cd_res_list(up->res, -1);
-
-	json_decref(sites);
-	return 4000;
-}
-
 static int
 id_peer(void *arg, bool n9, int af, const uint8_t *addr, uint8_t dscp, uint16_t *id)
 {
@@ -391,6 +383,25 @@ id_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t p
 		return rc;
 	c->took->apps[c->took->n_app++] = *id;
 	return 0;
+}
+
+/* @us's shared entries let go (@put) or taken again (a batch that let
+ * them go failed): let go when the request is compiled, so that the
+ * entries nobody names any more go in its own batch. */
+static void
+shared_of(struct pf_up *up, struct us *us, bool put)
+{
+	if (us->shared_put == put)
+		return;
+	for (int i = 0; i < us->n_shared; i++) {
+		bool app = i >= us->n_shared - us->n_shared_app;
+
+		if (put)
+			(app ? pf_shared_app_put : pf_shared_peer_put)(up->shared, us->shared[i]);
+		else
+			(app ? pf_shared_app_get : pf_shared_peer_get)(up->shared, us->shared[i]);
+	}
+	us->shared_put = put;
 }
 
 /* What a compile took given back (a refused or undone request). */
@@ -433,11 +444,7 @@ took_commit(struct pf_up *up, struct us *us, struct took *t)
 	for (int i = 0; i < us->n_met; i++)
 		if (kv_find(t->met, t->n_met, us->met[i].key) == NULL)
 			pf_ids_put(&up->meters, us->met[i].id);
-	for (int i = 0; i < us->n_shared; i++)
-		if (i < us->n_shared - us->n_shared_app)
-			pf_shared_peer_put(up->shared, us->shared[i]);
-		else
-			pf_shared_app_put(up->shared, us->shared[i]);
+	shared_of(up, us, true);
 	memcpy(cnt, t->cnt, sizeof(*cnt) * (size_t)t->n_cnt);
 	memcpy(met, t->met, sizeof(*met) * (size_t)t->n_met);
 	memcpy(sh, t->shared, sizeof(*sh) * (size_t)t->n_peer);
@@ -452,6 +459,7 @@ took_commit(struct pf_up *up, struct us *us, struct took *t)
 	us->n_met = (uint8_t)t->n_met;
 	us->n_shared = (uint8_t)(t->n_peer + t->n_app);
 	us->n_shared_app = (uint8_t)t->n_app;
+	us->shared_put = false;
 	if (t->made != NULL)
 		pf_shared_made(up->shared, t->made);
 	json_decref(t->made);
@@ -732,6 +740,8 @@ op_compile(struct pf_up *up, struct op *op)
 	op->ups = json_array();
 	op->claims = json_array();
 	op->unclaims = json_array();
+	if (op->kind == OP_RESTORE && us == NULL)
+		goto shared;
 	if (op->kind == OP_EST) {
 		pf_upfs_refresh(&up->upfs, up->res);
 		if ((u = pf_map_upf(&up->upfs, op->next_s, &e)) == NULL) {
@@ -761,6 +771,14 @@ op_compile(struct pf_up *up, struct op *op)
 	if (op->kind == OP_EST || op->kind == OP_MOD) {
 		if ((rc = compile_one(up, us, &us->upf->u, op->next_s, us->sess_id, &op->took, now, &e)) < 0)
 			goto out;
+	}
+shared:
+	if (op->kind == OP_RESTORE && us == NULL) {   /* the shared entries sessions name */
+		json_t *all = pf_shared_all(up->shared);
+
+		json_array_extend(op->ups, all);
+		json_decref(all);
+		goto out;
 	}
 	if (op->kind == OP_RESTORE) {   /* into an sxdp that lost it: all of it again */
 		if ((rc = compile_one(up, us, &us->upf->u, us->s, us->sess_id, NULL, now, &e)) < 0)
@@ -796,6 +814,8 @@ op_compile(struct pf_up *up, struct op *op)
 	json_array_foreach(op->claims, i, k)
 		claim_set(up, json_string_value(json_array_get(k, 0)), json_string_value(json_array_get(k, 1)),
 			  us->owner);
+	if (op->kind == OP_MOD || op->kind == OP_DEL)
+		shared_of(up, us, true);
 out:
 	json_decref(old);
 	json_decref(now);
@@ -936,6 +956,8 @@ op_undo(struct pf_up *up, struct op *op)
 		claim_set(up, json_string_value(json_array_get(k, 0)), json_string_value(json_array_get(k, 1)), NULL);
 	json_array_clear(op->claims);
 	took_undo(up, op->kind == OP_EST ? NULL : op->us, &op->took);
+	if (op->us != NULL && op->kind != OP_EST)
+		shared_of(up, op->us, false);
 	json_decref(op->ups);
 	json_decref(op->unclaims);
 	op->ups = op->unclaims = NULL;
@@ -1009,15 +1031,14 @@ on_written(void *arg, json_t *result, json_t *error)
 	}
 	if (op != NULL && op->next == NULL && op->alone) {
 		/* it alone was refused */
-		uint64_t cp = op->kind == OP_EST ? op->next_s->cp.seid : op->us->s->cp.seid;
+		uint64_t cp = op->kind == OP_EST ? op->next_s->cp.seid : op->us ? op->us->s->cp.seid : 0;
 
 		refuse_cause(up, op->t, cp, cause, why);
 		op->t = NULL;
-		if (op->kind == OP_EST) {
+		if (op->kind == OP_EST)
 			us_free(up, op->us);
-		} else {
+		else if (op->us != NULL)
 			op_next_of_session(up, op->us);
-		}
 		op_free(op);
 	} else if (op != NULL) {
 		for (struct op *o = op; o != NULL; o = o->next)
@@ -1164,11 +1185,7 @@ us_free(struct pf_up *up, struct us *us)
 		pf_ids_put(&up->counters, us->cnt[i].id);
 	for (int i = 0; i < us->n_met; i++)
 		pf_ids_put(&up->meters, us->met[i].id);
-	for (int i = 0; i < us->n_shared; i++)
-		if (i < us->n_shared - us->n_shared_app)
-			pf_shared_peer_put(up->shared, us->shared[i]);
-		else
-			pf_shared_app_put(up->shared, us->shared[i]);
+	shared_of(up, us, true);
 	pf_ids_put(&up->sess_ids, us->sess_id);
 	snap_put(up, us->upf);
 	pf_sess_free(us->s);
@@ -1214,7 +1231,7 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 	struct pf_fail f = { .cause = PF_CAUSE_ACCEPTED, .rule_kind = PF_RULE_NONE };
 	struct op *op = calloc(1, sizeof(*op));
 	struct us *us;
-	uint32_t sid;
+	uint32_t sid = 0;
 
 	if (op == NULL) {
 		refuse_cause(up, t, 0, PF_CAUSE_NO_RESOURCES, "out of memory");
@@ -1236,8 +1253,9 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 			refuse(up, t, cp.seid, &f, "its rules do not hold");
 			return;
 		}
+		us = NULL;
 		if (pf_ids_take(&up->sess_ids, &sid) < 0 || (us = calloc(1, sizeof(*us))) == NULL) {
-			if (us == NULL && sid != 0)
+			if (us == NULL && pf_ids_taken(&up->sess_ids, sid))
 				pf_ids_put(&up->sess_ids, sid);
 			refuse_cause(up, t, op->next_s->cp.seid, PF_CAUSE_NO_RESOURCES, "no session id left");
 			op->t = NULL;
@@ -1393,11 +1411,15 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		return;
 	counters_size(up);
 	if (up->boot_id[0] != '\0' && strcmp(up->boot_id, boot_id) != 0 && up->n > 0) {
-		/* an sxdp that started empty: every session into it again */
-		json_t *all = pf_shared_all(up->shared);
+		/* an sxdp that started empty: the shared entries, then every
+		 * session, into it again */
+		struct op *sh = calloc(1, sizeof(*sh));
 
 		CD_LOG(INFO, "pfcp: sxdp restarted: its %zu sessions written again", up->n);
-		pf_shared_made(up->shared, all);
+		if (sh != NULL) {
+			sh->kind = OP_RESTORE;
+			enqueue(up, sh, false);
+		}
 		for (size_t i = 0; i < up->cap; i++) {
 			struct us *us = up->tab[i];
 			struct op *op;
@@ -1409,12 +1431,6 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 			us->busy = true;
 			enqueue(up, op, false);
 		}
-		/* the shared entries first, alone */
-		struct op *sh = calloc(1, sizeof(*sh));
-
-		json_decref(all);
-		(void)sh;
-		free(sh);
 	}
 	snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
 	kick(up);
@@ -1466,7 +1482,6 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	pf_node_set_handler(n, &ops, up);
 	pf_node_set_features(n, features, sizeof(features));
 	g_up = up;
-	(void)underlay_of;
 	return 0;
 }
 
@@ -1474,6 +1489,12 @@ void
 pf_up_detach(struct pf_node *n)
 {
 	(void)n;
+}
+
+static void __attribute__((constructor))
+pf_up_register(void)
+{
+	pf_svc_session_layer(pf_up_attach, pf_up_detach);
 }
 
 json_t *

@@ -12,6 +12,7 @@
 #include "cd_vis.h"
 #include "intent_cc.h"
 #include "pf_upf.h"
+#include "sw_kind.h"
 
 #define PF_UPF_REFRESH_MS 100	/* the index is rebuilt at most this often */
 
@@ -72,7 +73,7 @@ pool_of(const char *s, int af, uint8_t *addr, uint8_t *len, bool *has)
 /* One Ready (or Degraded: installed) upf intent into @u; false when it
  * cannot carry sessions (no N3 endpoint yet, its slice unknown). */
 static bool
-upf_of(struct cd_res *res, json_t *slices, const char *name, json_t *doc, struct pf_upf *u)
+upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, json_t *doc, struct pf_upf *u)
 {
 	json_t *spec = json_object_get(doc, "spec"), *st = json_object_get(doc, "status"), *v, *dn;
 	const char *phase = cd_str(st, "phase");
@@ -85,6 +86,7 @@ upf_of(struct cd_res *res, json_t *slices, const char *name, json_t *doc, struct
 	memset(u, 0, sizeof(*u));
 	copy_name(u->name, name);
 	u->slice = (uint32_t)cd_num(json_object_get(slice, "spec"), "id", 0);
+	u->underlay = underlay;
 	if (u->slice == 0 || !link_of(res, name, spec, "n3", &u->n3))
 		return false;
 	link_of(res, name, spec, "n9", &u->n9);
@@ -107,9 +109,10 @@ upf_of(struct cd_res *res, json_t *slices, const char *name, json_t *doc, struct
 int
 pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
 {
-	json_t *upfs, *slices, *doc;
+	json_t *upfs, *slices, *sites, *doc;
 	const char *name;
 	uint64_t now = now_ms();
+	uint32_t underlay = SW_UNDERLAY;
 
 	if (s->stamp != 0 && now - s->stamp < PF_UPF_REFRESH_MS)
 		return 0;
@@ -120,9 +123,14 @@ pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
 		json_decref(slices);
 		return -ENOMEM;
 	}
+	if ((sites = cd_vis_docs(res, "site")) != NULL) {
+		json_object_foreach(sites, name, doc)
+			underlay = (uint32_t)cd_num(json_object_get(doc, "spec"), "underlay_slice", SW_UNDERLAY);
+		json_decref(sites);
+	}
 	s->n = 0;
 	json_object_foreach(upfs, name, doc)
-		if (s->n < PF_UPF_MAX && upf_of(res, slices, name, doc, &s->u[s->n]))
+		if (s->n < PF_UPF_MAX && upf_of(res, slices, underlay, name, doc, &s->u[s->n]))
 			s->n++;
 	json_decref(upfs);
 	json_decref(slices);

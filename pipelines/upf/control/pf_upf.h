@@ -37,6 +37,7 @@ struct pf_link {
 struct pf_upf {
 	char name[PF_NAME_LEN];
 	uint32_t slice;			/* the slice's id: its VRF, the sessions' slice */
+	uint32_t underlay;		/* the site's underlay slice: its tunnel peers' VRF */
 	struct pf_link n3, n9;
 	bool has_pool4, has_pool6;
 	uint8_t pool4[4], pool4_len, pool6[16], pool6_len;

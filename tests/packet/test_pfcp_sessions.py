@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""PFCP sessions: a test SMF (scapy's PFCP layer, tests/packet/pfcp_smf.py) establishes,
+modifies and deletes sessions over `sxcd --pfcp`, and sxdp's UPF tables are checked entry by
+entry after each answer (an accepted request is in the dataplane when it is answered); the
+refusals carry the cause, offending IE and failed rule, and change nothing.
+
+The UPF is a upf intent (its links, pool, Network Instances) Ready in sxdp, without sessions
+of its own. Run with Debian's /usr/bin/python3 (scapy)."""
+import contextlib
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from test_sxcd import Sxcd, slice_, snapshot, UPF_TABLES, sxcd_path  # noqa: E402
+import pfcp_smf as S  # noqa: E402
+
+R = T.Runner()
+
+UPF = {"slice": "mec", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"],
+       "network_instances": ["internet"],
+       "n3": {"port": "n3", "address": "192.0.2.1/24", "network_instance": "access"},
+       "n9": {"port": "n9", "address": "198.51.100.1/24", "network_instance": "core"},
+       "peers": [{"name": "gnb1", "address": "192.0.2.10"}],
+       "local_dns": [{"name": "mec", "prefixes": ["10.10.0.0/24"]}]}
+
+
+def free_udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+@contextlib.contextmanager
+def upf_pfcp(spec=UPF):
+    """sxdp (n3, n9, lan1), sxcd with --pfcp on a free port, site and slice mec, upf intent
+    'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
+    port = free_udp()
+    with Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, \
+            Sxcd(dp.sock_path, extra=["--pfcp", "127.0.0.1:%d" % port,
+                                      "--pfcp-node-id", "127.0.0.1"]) as cd:
+        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]
+        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": spec})
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "the UPF: %s" % res.get("status"))
+        yield dp, cd, port, tables(dp)
+
+
+def tables(dp):
+    import json
+    return {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
+
+
+def by(t, table, field):
+    return {e["match"][field]: e for e in t[table]}
+
+
+def cause_of(r):
+    return S.ie(r, S.IE_CAUSE).cause if r is not None and S.ie(r, S.IE_CAUSE) is not None else None
+
+
+@R.test
+def test_establish_modify_delete_each_profile():
+    """Each SMF shape establishes a session (UL over N3 with the F-TEID the UPF chose or
+    the SMF gave, DL to the gNB), moves its downlink to another gNB TEID, buffers it and
+    forwards it again, and deletes it: after each answer the tables hold exactly that."""
+    with upf_pfcp() as (dp, cd, port, base):
+        for i, prof in enumerate(["free5gc", "open5gs", "oai"]):
+            with S.Smf(("127.0.0.1", port), profile=prof) as smf:
+                r = smf.associate()
+                expect_eq(cause_of(r), 1, "%s: associated" % prof)
+                ue = "10.45.0.%d" % (10 + i)
+                cp_seid = 0x5000 + i
+                r, sess = smf.open_session(cp_seid=cp_seid, ue=ue, gnb="192.0.2.10", gnb_teid=0x100 + i)
+                expect_eq(cause_of(r), 1, "%s: established (%s)" % (prof, r and r.summary()))
+                expect_eq(r.seid, cp_seid, "%s: the answer to its CP SEID" % prof)
+                up_seid, teid = sess["up_seid"], sess["ul_teid"]
+                expect(up_seid != 0, "%s: our F-SEID" % prof)
+                expect_eq(sess["ul_addr"], "192.0.2.1", "%s: the F-TEID is N3's" % prof)
+                t = tables(dp)
+                ul = [e for e in t["sessions_uplink"] if e["match"]["teid"] == teid]
+                expect_eq(len(ul), 1, "%s: the uplink entry" % prof)
+                expect_eq((ul[0]["action"], ul[0]["params"]["ue"], ul[0]["params"].get("ohr", 0)),
+                          ("fwd_n6", ue, S.PROFILE_OHR[prof]), "%s: uplink to N6" % prof)
+                dl = by(t, "sessions_downlink", "ue")[ue]
+                expect_eq((dl["action"], dl["params"]["teid"], dl["params"]["id"]),
+                          ("encap_n3", 0x100 + i, ul[0]["params"]["id"]), "%s: downlink to the gNB" % prof)
+                expect(dl["params"]["id"] >= 8388608, "%s: a PFCP session id" % prof)
+                # a handover: the downlink to another TEID of the gNB
+                r = smf.modify(up_seid, cp_seid, far=2, gnb="192.0.2.10", gnb_teid=0x900 + i)
+                expect_eq(cause_of(r), 1, "%s: modified" % prof)
+                expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["params"]["teid"], 0x900 + i,
+                          "%s: the new TEID" % prof)
+                r = smf.modify(up_seid, cp_seid, far=2, buffer=True)
+                expect_eq(cause_of(r), 1, "%s: buffering" % prof)
+                expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "buffer", "%s: buffers" % prof)
+                r = smf.modify(up_seid, cp_seid, far=2, gnb="192.0.2.10", gnb_teid=0x900 + i)
+                expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "encap_n3",
+                          "%s: forwards again" % prof)
+                r = smf.delete(up_seid, cp_seid)
+                expect_eq(cause_of(r), 1, "%s: deleted" % prof)
+                expect_eq(tables(dp), base, "%s: nothing of it left" % prof)
+
+
+@R.test
+def test_refusals_change_nothing():
+    """A UE outside the pool, an F-TEID of no UPF, a TEID an intent's session holds, an
+    unknown session, no association: each the right cause (and failed rule), nothing
+    written; a retransmitted establishment is answered again, applied once."""
+    spec = dict(UPF, sessions=[{"id": 7, "ue": "10.45.9.9", "uplink": {"teid": 4242},
+                                "downlink": {"peer": "gnb1", "teid": 77}}])
+    with upf_pfcp(spec) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            r, _ = smf.open_session(cp_seid=1, ue="10.45.0.1", gnb="192.0.2.10", gnb_teid=5)
+            expect_eq(cause_of(r), 72, "no association yet: 72")
+            smf.associate()
+            r, _ = smf.open_session(cp_seid=2, ue="10.99.0.1", gnb="192.0.2.10", gnb_teid=5)
+            expect_eq(cause_of(r), 73, "UE outside the pool: 73")
+            fr = S.ie(r, S.IE_FAILED_RULE)
+            expect(fr is not None and fr.type == 0, "the failed rule is a PDR: %s" % (fr and fr.show(dump=True)))
+            r, _ = smf.open_session(cp_seid=3, ue="10.45.0.3", gnb="192.0.2.10", gnb_teid=5, ul_addr="203.0.113.1",
+                                 ul_teid=99)
+            expect_eq(cause_of(r), 73, "an F-TEID of no UPF: 73")
+            r, _ = smf.open_session(cp_seid=4, ue="10.45.0.4", gnb="192.0.2.10", gnb_teid=5, ul_addr="192.0.2.1",
+                                 ul_teid=4242)
+            expect_eq(cause_of(r), 73, "TEID 4242 is upf/edge's session's: 73")
+            expect_eq(tables(dp), base, "nothing written")
+            r = smf.delete(0xdead, 9)
+            expect_eq((cause_of(r), r.seid), (65, 0), "no such session: 65, SEID 0")
+            # one establishment sent twice: one session
+            msg = smf.est_msg(cp_seid=5, ue="10.45.0.5", gnb="192.0.2.10", gnb_teid=6)
+            r1 = smf.request(msg)
+            r2 = smf.request(msg)
+            expect_eq((cause_of(r1), bytes(r1)), (1, bytes(r2)), "a retransmission gets the same answer")
+            t = tables(dp)
+            expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 1, "applied once")
+
+
+@R.test
+def test_hundred_sessions():
+    """100 sessions from one SMF, then all deleted: every one in the tables, then none."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            seids = []
+            for k in range(100):
+                r, sess = smf.open_session(cp_seid=0x10000 + k, ue="10.45.1.%d" % k, gnb="192.0.2.10",
+                                        gnb_teid=0x2000 + k)
+                expect_eq(cause_of(r), 1, "session %d" % k)
+                seids.append((sess["up_seid"], 0x10000 + k))
+            t = tables(dp)
+            expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 100, "100 downlink entries")
+            expect_eq(len(t["sessions_uplink"]) - len(base["sessions_uplink"]), 100, "100 uplink entries")
+            code, st = cd.req("GET", "/api/v1/status")
+            for up_seid, cp in seids:
+                expect_eq(cause_of(smf.delete(up_seid, cp)), 1, "deleted")
+            expect_eq(tables(dp), base, "none left")
+
+
+if __name__ == "__main__":
+    if not os.access(sxcd_path(), os.X_OK):
+        print("not ok - sxcd: %s missing (build first)" % sxcd_path())
+        sys.exit(1)
+    R.main()
