@@ -102,6 +102,7 @@ def test_establish_modify_delete_each_profile():
                 expect_eq(cause_of(r), 1, "%s: buffering" % prof)
                 expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "buffer", "%s: buffers" % prof)
                 r = smf.modify(up_seid, cp_seid, far=2, gnb="192.0.2.10", gnb_teid=0x900 + i)
+                expect_eq(cause_of(r), 1, "%s: forwarding again" % prof)
                 expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "encap_n3",
                           "%s: forwards again" % prof)
                 r = smf.delete(up_seid, cp_seid)

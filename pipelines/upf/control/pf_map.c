@@ -259,6 +259,9 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 	if (p->n_urr > 0 && (rc = ids->counter(ids->arg, p->id, &urr)) < 0)
 		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_URR_ID,
 			      "PDR %u: no usage counter left", p->id);
+	/* a quota used up stops it as a closed gate does */
+	if (urr != 0 && ids->stopped(ids->arg, p->id))
+		closed = true;
 	if (closed || (f->apply & PF_AA_DROP)) {
 		t->action = UP_A_DROP;
 		return 0;
@@ -315,8 +318,13 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 	}
 	if (meter != 0)
 		json_object_set_new(t->params, UP_F_METER, json_integer(meter));
-	if (urr != 0)
+	if (urr != 0) {
+		uint64_t w = ids->watch(ids->arg, p->id);
+
 		json_object_set_new(t->params, UP_F_URR, json_integer(urr));
+		if (w != 0)
+			json_object_set_new(t->params, UP_F_THRESHOLD, json_integer((json_int_t)w));
+	}
 	return 0;
 }
 
@@ -347,6 +355,7 @@ session_params(const struct pf_map_ctx *c, const struct term *t, uint16_t ambr, 
 		json_object_del(p, UP_F_METER);
 		json_object_del(p, UP_F_URR);
 		json_object_del(p, UP_F_AMBR);
+		json_object_del(p, UP_F_THRESHOLD);
 	}
 	return p;
 }

@@ -60,6 +60,10 @@ struct pf_map_ids {
 	 * priority (larger wins) */
 	int (*app)(void *arg, int af, const struct pf_flow_end *remote, uint8_t proto, uint16_t prio,
 		   uint16_t *app);
+	/* the volume sxdp is to watch on PDR @pdr's termination (0: none),
+	 * and whether it is stopped (a URR of it used its quota: it drops) */
+	uint64_t (*watch)(void *arg, uint16_t pdr);
+	bool (*stopped)(void *arg, uint16_t pdr);
 };
 
 /* Why a session does not compile: the Cause and the rule (pf_fail), and

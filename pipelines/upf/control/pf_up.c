@@ -23,6 +23,7 @@
 #include "pf_sess.h"
 #include "pf_up.h"
 #include "pf_upf.h"
+#include "pf_usage.h"
 #include "qos_names.h"
 #include "up_ids.h"
 #include "up_names.h"
@@ -30,6 +31,10 @@
 #define BATCH_MAX	4096	/* updates in one table.write (sxdp takes 65,536) */
 #define WAIT_SXDP_MS	2000	/* a request waits this long for sxdp's tables, then System failure */
 #define MSG_MAX		8192	/* an answer's bytes */
+#define EVENTS_MS	20	/* sxdp's UPF events read this often while sessions are */
+#define TICK_MS		1000	/* time-based usage reports checked this often */
+#define READ_MAX	1024	/* counters in one upf.usage */
+#define NTP_OFFSET	2208988800u
 
 /* ------------------------------------------------------------ state */
 
@@ -44,6 +49,8 @@ struct snap {
  * meter in one direction (qer << 1 | uplink). */
 struct kv {
 	uint32_t key, id;
+	uint64_t thr;		/* a counter's: the threshold written with it */
+	uint8_t stopped;	/* a counter's: its PDR written stopped (a quota used up) */
 };
 
 /* One PFCP session. */
@@ -60,9 +67,10 @@ struct us {
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
 	bool shared_put;		/* its shared entries let go by the request under way */
+	struct pf_usage use;		/* its URRs' measurement */
 };
 
-enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE };
+enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
 
 /* What a compile took: the session's ids after it. */
 struct took {
@@ -89,6 +97,7 @@ struct op {
 	json_t *claims;			/* [[table, key]] it took */
 	json_t *unclaims;		/* [[table, key]] it gives back once applied */
 	bool alone;			/* written in a batch of its own */
+	bool read;			/* its counters to read once applied (its usage) */
 	uint64_t since;			/* ms */
 };
 
@@ -105,6 +114,11 @@ struct pf_up {
 	struct pf_shared *shared;
 	struct pf_ids sess_ids, meters, counters;
 	bool counters_ready;
+	uint64_t *ctr_bytes;		/* counters' bytes as last read, by id - counters.lo */
+	struct op *reading;		/* applied, their counters being read */
+	uint64_t ev_after;		/* sxdp's UPF events read up to */
+	bool ev_busy, ev_known;
+	struct event *ev_timer, *tick;
 	uint32_t teid_next[2];		/* N3, N9 */
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
@@ -117,7 +131,7 @@ struct pf_up {
 	struct event *kick, *timer;
 	struct pf_msg *scratch;
 	struct {
-		uint64_t est, mod, del, batches, updates, restored;
+		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 		uint64_t refused[256];
 	} st;
 };
@@ -293,14 +307,6 @@ snap_put(struct pf_up *up, struct snap *s)
 
 /* ------------------------------------------------------------ a compile's ids */
 
-struct cctx {
-	struct pf_up *up;
-	struct us *us;			/* its current ids (lookup, and reused) */
-	const struct pf_upf *upf;
-	struct took *took;		/* NULL: lookup only */
-	json_t *ups;			/* shared inserts made */
-};
-
 static struct kv *
 kv_find(struct kv *a, int n, uint32_t key)
 {
@@ -308,6 +314,63 @@ kv_find(struct kv *a, int n, uint32_t key)
 		if (a[i].key == key)
 			return &a[i];
 	return NULL;
+}
+
+struct cctx {
+	struct pf_up *up;
+	struct us *us;			/* its current ids (lookup, and reused) */
+	const struct pf_upf *upf;
+	struct took *took;		/* NULL: lookup only */
+	const struct pf_session *s;	/* what is compiled */
+	json_t *ups;			/* shared inserts made */
+};
+
+static uint64_t
+ctr_abs(void *arg, uint32_t id)
+{
+	struct pf_up *up = arg;
+
+	return up->counters_ready && id >= up->counters.lo && id <= up->counters.hi ?
+	       up->ctr_bytes[id - up->counters.lo] : 0;
+}
+
+/* The counter entry of @pdr in what the compile took, or in the session. */
+static struct kv *
+ctr_entry(struct cctx *c, uint16_t pdr)
+{
+	struct kv *k = NULL;
+
+	if (c->took != NULL)
+		k = kv_find(c->took->cnt, c->took->n_cnt, pdr);
+	else if (c->us != NULL)
+		k = kv_find(c->us->cnt, c->us->n_cnt, pdr);
+	return k;
+}
+
+static uint64_t
+id_watch(void *arg, uint16_t pdr)
+{
+	struct cctx *c = arg;
+	struct kv *k = ctr_entry(c, pdr);
+
+	if (k == NULL)
+		return 0;
+	if (c->took != NULL && c->us != NULL)
+		k->thr = pf_usage_watch(&c->us->use, c->s, pdr, ctr_abs, c->up);
+	return k->thr;
+}
+
+static bool
+id_stopped(void *arg, uint16_t pdr)
+{
+	struct cctx *c = arg;
+	struct kv *k = ctr_entry(c, pdr);
+
+	if (k == NULL)
+		return false;
+	if (c->took != NULL && c->us != NULL)
+		k->stopped = pf_usage_stopped(&c->us->use, c->s, pdr);
+	return k->stopped;
 }
 
 static int
@@ -329,7 +392,7 @@ id_counter(void *arg, uint16_t pdr, uint32_t *urr)
 			return -ENOSPC;
 	}
 	if (c->took != NULL)
-		c->took->cnt[c->took->n_cnt++] = (struct kv){ pdr, *urr };
+		c->took->cnt[c->took->n_cnt++] = (struct kv){ .key = pdr, .id = *urr };
 	return 0;
 }
 
@@ -352,7 +415,7 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 			return -ENOSPC;
 	}
 	if (c->took != NULL)
-		c->took->met[c->took->n_met++] = (struct kv){ key, n };
+		c->took->met[c->took->n_met++] = (struct kv){ .key = key, .id = n };
 	*id = (uint16_t)n;
 	return 0;
 }
@@ -565,9 +628,9 @@ static int
 compile_one(struct pf_up *up, struct us *us, const struct pf_upf *u, const struct pf_session *s, uint32_t sess_id,
 	    struct took *took, json_t *out, struct pf_map_err *e)
 {
-	struct cctx c = { .up = up, .us = us, .upf = u, .took = took, .ups = json_array() };
+	struct cctx c = { .up = up, .us = us, .upf = u, .took = took, .s = s, .ups = json_array() };
 	struct pf_map_ids ids = { .arg = &c, .lookup = took == NULL, .peer = id_peer, .meter = id_meter,
-				  .counter = id_counter, .app = id_app };
+				  .counter = id_counter, .app = id_app, .watch = id_watch, .stopped = id_stopped };
 	struct pf_map_ctx mc = { .sess_id = sess_id, .slice = u->slice, .underlay = u->underlay, .upf = u };
 	json_t *own = json_array();
 	int rc;
@@ -768,8 +831,9 @@ op_compile(struct pf_up *up, struct op *op)
 		rc = 0;		/* what it holds is what it was written with: a changed UPF; write from scratch */
 		json_array_clear(old);
 	}
-	if (op->kind == OP_EST || op->kind == OP_MOD) {
-		if ((rc = compile_one(up, us, &us->upf->u, op->next_s, us->sess_id, &op->took, now, &e)) < 0)
+	if (op->kind == OP_EST || op->kind == OP_MOD || op->kind == OP_REARM) {
+		if ((rc = compile_one(up, us, &us->upf->u, op->next_s ? op->next_s : us->s, us->sess_id, &op->took,
+				      now, &e)) < 0)
 			goto out;
 	}
 shared:
@@ -814,8 +878,11 @@ shared:
 	json_array_foreach(op->claims, i, k)
 		claim_set(up, json_string_value(json_array_get(k, 0)), json_string_value(json_array_get(k, 1)),
 			  us->owner);
-	if (op->kind == OP_MOD || op->kind == OP_DEL)
+	if (op->kind == OP_MOD || op->kind == OP_DEL || op->kind == OP_REARM)
 		shared_of(up, us, true);
+	/* its usage measured once it is applied: the counters it had and has */
+	op->read = (op->kind == OP_MOD || op->kind == OP_DEL) &&
+		   (us->use.n_meas > 0 || (op->next_s != NULL && op->next_s->n_urr > 0));
 out:
 	json_decref(old);
 	json_decref(now);
@@ -894,32 +961,75 @@ created_pdrs(const struct pf_session *s, const uint16_t *ids, int n, struct pf_c
 	}
 }
 
-/* @op applied: the session is what it made; answered. */
+static uint32_t
+ctr_of(void *arg, uint16_t pdr)
+{
+	struct us *us = arg;
+	struct kv *k = kv_find(us->cnt, us->n_cnt, pdr);
+
+	return k ? k->id : 0;
+}
+
+static uint32_t
+now_ntp(void)
+{
+	return (uint32_t)(time(NULL) + NTP_OFFSET);
+}
+
+static void rearm(struct pf_up *up, struct us *us);
+
+/* Are the thresholds and stops @us's entries carry what its usage says
+ * now? (A new URR's links start once it is applied.) */
+static bool
+armed_right(struct pf_up *up, struct us *us)
+{
+	for (int i = 0; i < us->n_cnt; i++)
+		if (us->cnt[i].thr != pf_usage_watch(&us->use, us->s, (uint16_t)us->cnt[i].key, ctr_abs, up) ||
+		    us->cnt[i].stopped != pf_usage_stopped(&us->use, us->s, (uint16_t)us->cnt[i].key))
+			return false;
+	return true;
+}
+
+/* @op applied (and its counters read): the session is what it made; answered. */
 static void
 op_done(struct pf_up *up, struct op *op)
 {
 	struct us *us = op->us;
 	struct pf_created_pdr pdrs[PF_SESS_PDR_MAX];
+	struct pf_usage_report urs[PF_SESS_URR_MAX * 2];
 	struct pf_fseid fs;
-	struct pf_sess_rsp r = { .cause = PF_CAUSE_ACCEPTED };
-	int n = 0;
+	struct pf_sess_rsp r = { .cause = PF_CAUSE_ACCEPTED, .urs = urs };
+	uint64_t now = now_ms();
+	int n = 0, nu = 0;
 
 	op_unclaim(up, op->unclaims);
 	switch (op->kind) {
 	case OP_EST:
 	case OP_MOD:
+	case OP_REARM:
 		took_commit(up, us, &op->took);
-		pf_sess_free(us->s);
-		us->s = op->next_s;
-		op->next_s = NULL;
-		us->s->up_seid = us->seid;
+		if (op->next_s != NULL) {
+			pf_sess_free(us->s);
+			us->s = op->next_s;
+			op->next_s = NULL;
+			us->s->up_seid = us->seid;
+		}
+		/* its URRs follow its rules: the ones removed report their last */
+		if (pf_usage_update(&us->use, us->s, ctr_of, us, ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
+			CD_LOG(ERR, "pfcp: session %s: out of memory measuring its usage", json_string_value(us->owner));
+		for (int k = 0; k < op->mod.n_query_urr && nu < PF_SESS_URR_MAX * 2; k++)
+			if (pf_usage_report(&us->use, us->s, op->mod.query_urr[k], PF_URT_IMMER, false, ctr_abs, up, now,
+					    now_ntp(), &urs[nu]) == 0)
+				nu++;
 		r.seid = us->s->cp.seid;
+		r.n_urs = nu;
 		if (op->kind == OP_EST) {
 			created_pdrs(us->s, NULL, 0, pdrs, &n);
 			up_fseid(up, us->seid, &fs);
 			r.up_fseid = &fs;
+			r.n_urs = 0;
 			up->st.est++;
-		} else {
+		} else if (op->kind == OP_MOD) {
 			created_pdrs(us->s, op->mod.new_fteid, op->mod.n_new_fteid, pdrs, &n);
 			up->st.mod++;
 		}
@@ -929,7 +1039,13 @@ op_done(struct pf_up *up, struct op *op)
 		op->t = NULL;
 		break;
 	case OP_DEL:
+		/* every URR's final report (TS 29.244 7.5.7: in the Deletion Response) */
+		for (int k = 0; k < us->use.n_meas && nu < PF_SESS_URR_MAX; k++)
+			if (pf_usage_report(&us->use, us->s, us->use.meas[k].urr, PF_URT_TERMR, false, ctr_abs, up, now,
+					    now_ntp(), &urs[nu]) == 0)
+				nu++;
 		r.seid = us->s->cp.seid;
+		r.n_urs = nu;
 		answer(up, op->t, &r);
 		op->t = NULL;
 		up->st.del++;
@@ -940,8 +1056,13 @@ op_done(struct pf_up *up, struct op *op)
 		up->st.restored++;
 		break;
 	}
-	if (us != NULL)
+	if (us != NULL) {
 		op_next_of_session(up, us);
+		/* a rearm's own compile wrote what the usage says now (a
+		 * termination that does not forward carries no threshold) */
+		if (op->kind != OP_REARM && us->s != NULL && !armed_right(up, us))
+			rearm(up, us);
+	}
 	op_free(op);
 }
 
@@ -996,10 +1117,316 @@ cause_of(json_t *result, json_t *error, char *why, size_t len)
 	return PF_CAUSE_SYSTEM_FAILURE;
 }
 
+/* ------------------------------------------------------------ counters, reports */
+
+/* A read of counters, then @done: @ops (applied requests) or @check
+ * (sessions whose reports may be due). */
+struct reading {
+	struct pf_up *up;
+	struct op *ops;
+	uint64_t *check;		/* SEIDs */
+	size_t n_check;
+	int pending;
+};
+
+static void reading_end(struct reading *rd);
+
 static void
-on_written(void *arg, json_t *result, json_t *error)
+on_usage(void *arg, json_t *result, json_t *error)
+{
+	struct reading *rd = arg;
+	struct pf_up *up = rd->up;
+	json_t *u;
+	size_t i;
+
+	if (error != NULL)
+		CD_LOG(WARN, "pfcp: upf.usage: %s (usage as last read)", json_string_value(json_object_get(error, "message")));
+	json_array_foreach(json_object_get(result, "urrs"), i, u) {
+		uint32_t id = (uint32_t)json_integer_value(json_object_get(u, "urr"));
+
+		if (up->counters_ready && id >= up->counters.lo && id <= up->counters.hi)
+			up->ctr_bytes[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(u, "bytes"));
+	}
+	if (--rd->pending == 0)
+		reading_end(rd);
+}
+
+static void
+add_ctrs(json_t *ids, const struct kv *k, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_array_append_new(ids, json_integer(k[i].id));
+}
+
+/* Read @ids (counters) in calls of READ_MAX, then end @rd. */
+static void
+read_start(struct reading *rd, json_t *ids)
+{
+	size_t n = json_array_size(ids);
+
+	rd->pending = 1;
+	for (size_t at = 0; at < n; at += READ_MAX) {
+		json_t *part = json_array();
+
+		for (size_t i = at; i < n && i < at + READ_MAX; i++)
+			json_array_append(part, json_array_get(ids, i));
+		rd->pending++;
+		if (ctl_async_call(rd->up->ctl, "upf.usage", json_pack("{s:o}", "urrs", part), on_usage, rd) < 0)
+			rd->pending--;
+	}
+	json_decref(ids);
+	if (--rd->pending == 0)
+		reading_end(rd);
+}
+
+static void
+read_ops(struct pf_up *up, struct op *ops)
+{
+	struct reading *rd = calloc(1, sizeof(*rd));
+	json_t *ids = json_array();
+
+	if (rd == NULL) {
+		for (struct op *o = ops, *n; o != NULL; o = n) {
+			n = o->next;
+			op_done(up, o);
+		}
+		json_decref(ids);
+		return;
+	}
+	rd->up = up;
+	rd->ops = ops;
+	for (struct op *o = ops; o != NULL; o = o->next) {
+		add_ctrs(ids, o->us->cnt, o->us->n_cnt);
+		add_ctrs(ids, o->took.cnt, o->took.n_cnt);
+	}
+	read_start(rd, ids);
+}
+
+static uint64_t
+seid_of(struct pf_up *up, uint32_t sid)
+{
+	return (uint64_t)pf_node_recovery(up->node) << 24 | sid;
+}
+
+static void
+on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 {
 	struct pf_up *up = arg;
+	uint8_t cause = 0;
+	int i;
+
+	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
+		pf_get_cause(&rsp->ies[i], &cause);
+	if (rc < 0 || cause != PF_CAUSE_ACCEPTED) {
+		up->st.report_fails++;
+		CD_LOG(WARN, "pfcp: a Session Report Request %s (%d, cause %u)", rc < 0 ? "went unanswered" : "refused",
+		       rc, cause);
+	}
+}
+
+/* A Session Report Request to @us's SMF. */
+static void
+report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
+       const struct pf_usage_report *urs, int n_urs)
+{
+	uint8_t buf[MSG_MAX];
+	int len;
+
+	if (us->assoc == NULL)
+		return;
+	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs);
+	if (len < 0 || pf_node_request(up->node, us->assoc, buf, (size_t)len, on_report_answered, up) < 0) {
+		up->st.report_fails++;
+		return;
+	}
+	up->st.reports++;
+}
+
+static void
+reading_end(struct reading *rd)
+{
+	struct pf_up *up = rd->up;
+	struct pf_usage_report urs[PF_SESS_URR_MAX];
+	uint64_t now = now_ms();
+
+	for (struct op *o = rd->ops, *n; o != NULL; o = n) {
+		n = o->next;
+		op_done(up, o);
+	}
+	for (size_t i = 0; i < rd->n_check; i++) {
+		struct us *us = us_find(up, rd->check[i]);
+		bool again;
+		int nu;
+
+		if (us == NULL || us->s == NULL)
+			continue;
+		nu = pf_usage_due(&us->use, us->s, ctr_abs, up, now, now_ntp(), urs, &again);
+		if (nu > 0)
+			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu);
+		if (again || !armed_right(up, us))
+			rearm(up, us);
+	}
+	free(rd->check);
+	free(rd);
+}
+
+/* Sessions whose reports may be due: their counters read, then checked. */
+static void
+check_usage(struct pf_up *up, uint64_t *seids, size_t n)
+{
+	struct reading *rd = calloc(1, sizeof(*rd));
+	json_t *ids = json_array();
+
+	if (rd == NULL) {
+		free(seids);
+		json_decref(ids);
+		return;
+	}
+	rd->up = up;
+	rd->check = seids;
+	rd->n_check = n;
+	for (size_t i = 0; i < n; i++) {
+		struct us *us = us_find(up, seids[i]);
+
+		if (us != NULL)
+			add_ctrs(ids, us->cnt, us->n_cnt);
+	}
+	read_start(rd, ids);
+}
+
+static void
+rearm(struct pf_up *up, struct us *us)
+{
+	struct op *op = calloc(1, sizeof(*op)), **p;
+
+	if (op == NULL)
+		return;
+	op->kind = OP_REARM;
+	op->us = us;
+	if (us->busy) {
+		for (p = &us->waiting; *p != NULL; p = &(*p)->next)
+			if ((*p)->kind == OP_REARM) {   /* one is enough */
+				free(op);
+				return;
+			}
+		*p = op;
+		return;
+	}
+	us->busy = true;
+	enqueue(up, op, false);
+}
+
+/* A buffering termination got its first downlink: the DL Data Report, if
+ * its FAR asks the CP to be notified (NOCP). */
+static void
+on_ddn(struct pf_up *up, struct us *us)
+{
+	uint16_t pdrs[PF_SESS_PDR_MAX];
+	int n = 0;
+
+	for (int i = 0; i < us->s->n_pdr; i++) {
+		const struct pf_pdr *p = &us->s->pdr[i];
+		const struct pf_far *f = pf_sess_far(us->s, p->far_id);
+
+		if (p->src_iface != PF_IF_ACCESS && f != NULL && (f->apply & PF_AA_NOCP))
+			pdrs[n++] = p->id;
+	}
+	if (n > 0) {
+		up->st.ddn++;
+		report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
+	}
+}
+
+static void
+on_events(void *arg, json_t *result, json_t *error)
+{
+	struct pf_up *up = arg;
+	uint64_t *check = NULL;
+	size_t n = 0;
+	json_t *e;
+	size_t i;
+
+	up->ev_busy = false;
+	if (error != NULL)
+		return;
+	if (up->ev_known) {
+		up->st.events_lost += (uint64_t)json_integer_value(json_object_get(result, "lost"));
+		json_array_foreach(json_object_get(result, "events"), i, e) {
+			const char *type = json_string_value(json_object_get(e, "type"));
+			uint32_t sid = (uint32_t)json_integer_value(json_object_get(e, "session"));
+			struct us *us;
+
+			if (type == NULL || sid < UP_SESS_PFCP_MIN || (us = us_find(up, seid_of(up, sid))) == NULL ||
+			    us->s == NULL)
+				continue;
+			if (strcmp(type, "ddn") == 0) {
+				on_ddn(up, us);
+			} else if (strcmp(type, "usage") == 0) {
+				uint64_t *c = realloc(check, (n + 1) * sizeof(*c));
+
+				if (c != NULL) {
+					check = c;
+					check[n++] = us->seid;
+				}
+			}
+		}
+	}
+	/* the first read after sxdp came: what it held before is no session's of ours */
+	up->ev_known = true;
+	up->ev_after = (uint64_t)json_integer_value(json_object_get(result, "last"));
+	if (n > 0)
+		check_usage(up, check, n);
+	else
+		free(check);
+}
+
+static void
+on_ev_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+
+	(void)fd;
+	(void)what;
+	if (up->tables == NULL || up->ev_busy || (up->n == 0 && up->ev_known))
+		return;
+	if (ctl_async_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",
+							    1024), on_events, up) == 0)
+		up->ev_busy = true;
+}
+
+/* Time-based reports (periods, time thresholds and quotas) due. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	uint64_t now = now_ms(), *check = NULL, next;
+	size_t n = 0;
+
+	(void)fd;
+	(void)what;
+	if (up->tables == NULL)
+		return;
+	for (size_t i = 0; i < up->cap; i++) {
+		struct us *us = up->tab[i];
+
+		if (us == NULL || us->s == NULL || us->use.n_meas == 0 ||
+		    (next = pf_usage_next(&us->use, us->s)) == 0 || next > now)
+			continue;
+		uint64_t *c = realloc(check, (n + 1) * sizeof(*c));
+
+		if (c == NULL)
+			break;
+		check = c;
+		check[n++] = us->seid;
+	}
+	if (n > 0)
+		check_usage(up, check, n);
+}
+
+/* The batch in flight ended: applied (@error NULL and nothing failed) or not. */
+static void
+batch_end(struct pf_up *up, json_t *result, json_t *error)
+{
 	struct op *op = up->flight, *next;
 	bool ok = error == NULL && json_integer_value(json_object_get(result, "failed")) == 0;
 	char why[320];
@@ -1013,11 +1440,19 @@ on_written(void *arg, json_t *result, json_t *error)
 		up->flight_gc = NULL;
 	}
 	if (ok) {
+		struct op *rd = NULL;
+
 		for (; op != NULL; op = next) {
 			next = op->next;
-			op_done(up, op);
+			if (op->read) {   /* answered once its counters are read */
+				op->next = rd;
+				rd = op;
+			} else {
+				op_done(up, op);
+			}
 		}
-		pump(up);
+		if (rd != NULL)
+			read_ops(up, rd);
 		return;
 	}
 	if (ctl_async_lost(error))
@@ -1048,7 +1483,13 @@ on_written(void *arg, json_t *result, json_t *error)
 		if (up->tail == NULL)
 			up->tail = last;
 	}
-	pump(up);
+}
+
+static void
+on_written(void *arg, json_t *result, json_t *error)
+{
+	batch_end(arg, result, error);
+	pump(arg);
 }
 
 static void
@@ -1113,15 +1554,20 @@ pump(struct pf_up *up)
 	up->st.updates += json_array_size(batch);
 	up->writing = true;
 	if (json_array_size(batch) == 0) {   /* nothing to write (a modification that changes no entry) */
+		json_t *r = json_pack("{s:i}", "failed", 0);
+
 		json_decref(batch);
-		on_written(up, json_pack("{s:i}", "failed", 0), NULL);
+		batch_end(up, r, NULL);   /* then the next batch: from the loop, not deeper */
+		json_decref(r);
+		kick(up);
 		return;
 	}
 	if (ctl_async_call(up->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
 							     batch), on_written, up) < 0) {
 		json_t *e = json_pack("{s:i,s:s}", "code", CTL_ASYNC_LOST, "message", "not connected");
 
-		on_written(up, NULL, e);
+		batch_end(up, NULL, e);
+		kick(up);
 		json_decref(e);
 	}
 }
@@ -1189,6 +1635,7 @@ us_free(struct pf_up *up, struct us *us)
 	pf_ids_put(&up->sess_ids, us->sess_id);
 	snap_put(up, us->upf);
 	pf_sess_free(us->s);
+	pf_usage_free(&us->use);
 	json_decref(us->owner);
 	free(us->cnt);
 	free(us->met);
@@ -1397,7 +1844,8 @@ counters_size(struct pf_up *up)
 		room += cd_tables_size(up->tables, t[i]);
 	if (up->counters_ready || room < 2)
 		return;
-	if (pf_ids_init(&up->counters, (uint32_t)(room / 2 + 1), (uint32_t)room) == 0)
+	if (pf_ids_init(&up->counters, (uint32_t)(room / 2 + 1), (uint32_t)room) == 0 &&
+	    (up->ctr_bytes = calloc(room - room / 2, sizeof(*up->ctr_bytes))) != NULL)
 		up->counters_ready = true;
 }
 
@@ -1416,6 +1864,13 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		struct op *sh = calloc(1, sizeof(*sh));
 
 		CD_LOG(INFO, "pfcp: sxdp restarted: its %zu sessions written again", up->n);
+		/* its counters start from 0: what they had counted is kept */
+		for (size_t i = 0; i < up->cap; i++)
+			if (up->tab[i] != NULL)
+				pf_usage_restarted(&up->tab[i]->use, ctr_abs, up);
+		if (up->counters_ready)
+			memset(up->ctr_bytes, 0, sizeof(*up->ctr_bytes) * (up->counters.hi - up->counters.lo + 1));
+		up->ev_known = false;
 		if (sh != NULL) {
 			sh->kind = OP_RESTORE;
 			enqueue(up, sh, false);
@@ -1474,9 +1929,13 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	up->ctl = cd_sync_ctl(ctx->sync);
 	up->kick = event_new(up->base, -1, 0, on_kick, up);
 	up->timer = event_new(up->base, -1, EV_PERSIST, on_timer, up);
-	struct timeval tv = { 0, 250000 };
+	struct timeval tv = { 0, 250000 }, ev = { 0, EVENTS_MS * 1000 }, tick = { TICK_MS / 1000, 0 };
 
+	up->ev_timer = event_new(up->base, -1, EV_PERSIST, on_ev_timer, up);
+	up->tick = event_new(up->base, -1, EV_PERSIST, on_tick, up);
 	event_add(up->timer, &tv);
+	event_add(up->ev_timer, &ev);
+	event_add(up->tick, &tick);
 	cd_claim_register(claim_holder, up);
 	cd_sync_watch(up->sync, on_sxdp, up);
 	pf_node_set_handler(n, &ops, up);

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_usage: URRs measured from per-PDR counters; what is due (pf_usage.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_usage.h"
+
+#define VOL_TOVOL 0x01
+#define VOL_ULVOL 0x02
+#define VOL_DLVOL 0x04
+
+void
+pf_usage_free(struct pf_usage *u)
+{
+	free(u->link);
+	free(u->meas);
+	memset(u, 0, sizeof(*u));
+}
+
+static struct pf_meas *
+meas_of(const struct pf_usage *u, uint32_t urr)
+{
+	for (int i = 0; i < u->n_meas; i++)
+		if (u->meas[i].urr == urr)
+			return &u->meas[i];
+	return NULL;
+}
+
+/* Bytes a URR measured since it started (uplink, downlink). */
+static void
+since_start(const struct pf_usage *u, const struct pf_meas *m, pf_ctr_abs *abs, void *aarg, uint64_t *ul, uint64_t *dl)
+{
+	*ul = m->gone_ul;
+	*dl = m->gone_dl;
+	for (int i = 0; i < u->n_link; i++) {
+		const struct pf_ulink *l = &u->link[i];
+		uint64_t now;
+
+		if (l->urr != m->urr)
+			continue;
+		now = abs(aarg, l->ctr);
+		/* a counter never goes back, but sxdp's may restart from 0 */
+		*(l->ul ? ul : dl) += now >= l->base ? now - l->base : now;
+	}
+}
+
+static bool
+pdr_is_ul(const struct pf_pdr *p)
+{
+	return p->src_iface == PF_IF_ACCESS;
+}
+
+int
+pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_of, void *carg, pf_ctr_abs *abs,
+		void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *out, int *n_out)
+{
+	int nl = 0, nm = 0;
+	struct pf_ulink *link;
+	struct pf_meas *meas;
+
+	*n_out = 0;
+	for (int i = 0; i < s->n_pdr; i++)
+		nl += s->pdr[i].n_urr;
+	link = calloc((size_t)nl + 1, sizeof(*link));
+	meas = calloc((size_t)s->n_urr + 1, sizeof(*meas));
+	if (link == NULL || meas == NULL) {
+		free(link);
+		free(meas);
+		return -ENOMEM;
+	}
+	/* measurements: the ones kept, new ones from now */
+	for (int i = 0; i < s->n_urr; i++) {
+		const struct pf_meas *o = meas_of(u, s->urr[i].id);
+		struct pf_meas *m = &meas[nm++];
+
+		if (o != NULL) {
+			*m = *o;
+		} else {
+			*m = (struct pf_meas){ .urr = s->urr[i].id, .start_ntp = now_ntp, .start_ms = now_ms,
+					       .born_ms = now_ms };
+		}
+		m->next_ms = s->urr[i].meas_period ? (o && o->next_ms ? o->next_ms :
+						     now_ms + (uint64_t)s->urr[i].meas_period * 1000) : 0;
+	}
+	/* links: the ones kept keep their base, new ones start now */
+	nl = 0;
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		uint32_t ctr = ctr_of(carg, p->id);
+
+		for (int k = 0; k < p->n_urr; k++) {
+			struct pf_ulink *l = &link[nl];
+			const struct pf_ulink *o = NULL;
+
+			if (ctr == 0)
+				continue;
+			for (int j = 0; j < u->n_link && o == NULL; j++)
+				if (u->link[j].pdr == p->id && u->link[j].urr == p->urr[k] && u->link[j].ctr == ctr)
+					o = &u->link[j];
+			*l = o ? *o : (struct pf_ulink){ .urr = p->urr[k], .ctr = ctr, .pdr = p->id, .ul = pdr_is_ul(p),
+							.base = abs(aarg, ctr) };
+			l->ul = pdr_is_ul(p);
+			nl++;
+		}
+	}
+	/* links gone: what they counted stays their URR's */
+	for (int j = 0; j < u->n_link; j++) {
+		const struct pf_ulink *o = &u->link[j];
+		bool kept = false;
+		struct pf_meas *m;
+
+		for (int i = 0; i < nl && !kept; i++)
+			kept = link[i].pdr == o->pdr && link[i].urr == o->urr && link[i].ctr == o->ctr;
+		if (kept)
+			continue;
+		for (int i = 0; i < nm; i++) {
+			m = &meas[i];
+			if (m->urr == o->urr) {
+				uint64_t now = abs(aarg, o->ctr), d = now >= o->base ? now - o->base : now;
+
+				*(o->ul ? &m->gone_ul : &m->gone_dl) += d;
+			}
+		}
+	}
+	/* URRs gone: their final report (the old links still counted) */
+	for (int j = 0; j < u->n_meas; j++) {
+		bool kept = false;
+
+		for (int i = 0; i < nm && !kept; i++)
+			kept = meas[i].urr == u->meas[j].urr;
+		if (!kept && *n_out < PF_SESS_URR_MAX &&
+		    pf_usage_report(u, NULL, u->meas[j].urr, PF_URT_TERMR, false, abs, aarg, now_ms, now_ntp,
+				    &out[*n_out]) == 0)
+			(*n_out)++;
+	}
+	free(u->link);
+	free(u->meas);
+	u->link = link;
+	u->meas = meas;
+	u->n_link = (uint16_t)nl;
+	u->n_meas = (uint16_t)nm;
+	return 0;
+}
+
+int
+pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, uint32_t trigger, bool reset,
+		pf_ctr_abs *abs, void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *r)
+{
+	struct pf_meas *m = meas_of(u, urr);
+	uint64_t ul, dl;
+
+	(void)s;
+	if (m == NULL)
+		return -ENOENT;
+	since_start(u, m, abs, aarg, &ul, &dl);
+	ul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
+	dl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
+	*r = (struct pf_usage_report){ .urr_id = urr, .ur_seqn = m->seqn++, .trigger = trigger,
+				       .start = m->start_ntp, .end = now_ntp, .has_vol = 1, .has_dur = 1,
+				       .vol = { .flags = VOL_TOVOL | VOL_ULVOL | VOL_DLVOL, .total = ul + dl, .ul = ul,
+						.dl = dl },
+				       .duration = (uint32_t)((now_ms - m->start_ms) / 1000) };
+	if (reset) {
+		m->rep_ul += ul;
+		m->rep_dl += dl;
+		m->start_ms = now_ms;
+		m->start_ntp = now_ntp;
+	}
+	return 0;
+}
+
+/* Is @v (since the last report, or since start for a quota) at or past
+ * volume @t (its flags say which of total, UL, DL count)? */
+static bool
+reached(const struct pf_volume *t, uint64_t ul, uint64_t dl)
+{
+	return ((t->flags & VOL_TOVOL) && ul + dl >= t->total) || ((t->flags & VOL_ULVOL) && ul >= t->ul) ||
+	       ((t->flags & VOL_DLVOL) && dl >= t->dl);
+}
+
+/* What is left of @t after @ul, @dl (the least of the volumes it names). */
+static uint64_t
+left(const struct pf_volume *t, uint64_t ul, uint64_t dl)
+{
+	uint64_t l = UINT64_MAX;
+
+	if ((t->flags & VOL_TOVOL) && t->total > ul + dl)
+		l = t->total - ul - dl < l ? t->total - ul - dl : l;
+	else if (t->flags & VOL_TOVOL)
+		return 0;
+	if ((t->flags & VOL_ULVOL))
+		l = t->ul > ul ? (t->ul - ul < l ? t->ul - ul : l) : 0;
+	if ((t->flags & VOL_DLVOL))
+		l = t->dl > dl ? (t->dl - dl < l ? t->dl - dl : l) : 0;
+	return l;
+}
+
+int
+pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, void *aarg, uint64_t now_ms,
+	     uint32_t now_ntp, struct pf_usage_report *out, bool *rearm)
+{
+	int n = 0;
+
+	*rearm = false;
+	for (int i = 0; i < u->n_meas && n < PF_SESS_URR_MAX; i++) {
+		struct pf_meas *m = &u->meas[i];
+		const struct pf_urr *r = pf_sess_urr(s, m->urr);
+		uint64_t ul, dl;
+		uint32_t why = 0;
+		bool stop = false;
+
+		if (r == NULL)
+			continue;
+		since_start(u, m, abs, aarg, &ul, &dl);
+		if (r->has_vol_quota && !m->exhausted && (r->triggers & PF_RT_VOLQU) && reached(&r->vol_quota, ul, dl)) {
+			why |= PF_URT_VOLQU;
+			stop = true;
+		}
+		if (r->time_quota && !m->exhausted && now_ms - m->born_ms >= (uint64_t)r->time_quota * 1000) {
+			why |= PF_URT_TIMQU;
+			stop = true;
+		}
+		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH) &&
+		    reached(&r->vol_thresh, ul - (ul >= m->rep_ul ? m->rep_ul : ul), dl - (dl >= m->rep_dl ? m->rep_dl : dl)))
+			why |= PF_URT_VOLTH;
+		if (r->time_thresh && (r->triggers & PF_RT_TIMTH) && now_ms - m->start_ms >= (uint64_t)r->time_thresh * 1000)
+			why |= PF_URT_TIMTH;
+		if (m->next_ms && now_ms >= m->next_ms && (r->triggers & PF_RT_PERIO)) {
+			why |= PF_URT_PERIO;
+			while (m->next_ms <= now_ms)
+				m->next_ms += (uint64_t)r->meas_period * 1000;
+		}
+		if (why == 0)
+			continue;
+		pf_usage_report(u, s, m->urr, why, true, abs, aarg, now_ms, now_ntp, &out[n++]);
+		if (stop)
+			m->exhausted = true;
+		/* a new threshold to watch, or PDRs to stop */
+		*rearm |= stop || (why & PF_URT_VOLTH);
+	}
+	return n;
+}
+
+uint64_t
+pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pdr, pf_ctr_abs *abs, void *aarg)
+{
+	uint64_t best = 0;
+
+	for (int i = 0; i < u->n_link; i++) {
+		const struct pf_ulink *l = &u->link[i];
+		const struct pf_meas *m;
+		const struct pf_urr *r;
+		uint64_t ul, dl, w = UINT64_MAX, share;
+		int links = 0;
+
+		if (l->pdr != pdr || (m = meas_of(u, l->urr)) == NULL || (r = pf_sess_urr(s, l->urr)) == NULL ||
+		    m->exhausted)
+			continue;
+		since_start(u, m, abs, aarg, &ul, &dl);
+		if (r->has_vol_quota && (r->triggers & PF_RT_VOLQU))
+			w = left(&r->vol_quota, ul, dl);
+		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH)) {
+			uint64_t t = left(&r->vol_thresh, ul - (ul >= m->rep_ul ? m->rep_ul : ul),
+					  dl - (dl >= m->rep_dl ? m->rep_dl : dl));
+
+			w = t < w ? t : w;
+		}
+		if (w == UINT64_MAX)
+			continue;
+		for (int j = 0; j < u->n_link; j++)
+			links += u->link[j].urr == l->urr;
+		/* whichever link crosses its share first, the URR may have crossed */
+		share = w / (uint64_t)(links ? links : 1);
+		share = share ? share : 1;
+		best = best == 0 || share < best ? share : best;
+	}
+	return best;
+}
+
+bool
+pf_usage_stopped(const struct pf_usage *u, const struct pf_session *s, uint16_t pdr)
+{
+	const struct pf_pdr *p = pf_sess_pdr(s, pdr);
+	const struct pf_meas *m;
+
+	for (int k = 0; p != NULL && k < p->n_urr; k++)
+		if ((m = meas_of(u, p->urr[k])) != NULL && m->exhausted)
+			return true;
+	return false;
+}
+
+uint64_t
+pf_usage_next(const struct pf_usage *u, const struct pf_session *s)
+{
+	uint64_t next = 0;
+
+	for (int i = 0; i < u->n_meas; i++) {
+		const struct pf_meas *m = &u->meas[i];
+		const struct pf_urr *r = pf_sess_urr(s, m->urr);
+		uint64_t t[3] = { m->next_ms, 0, 0 };
+
+		if (r == NULL)
+			continue;
+		if (r->time_thresh && (r->triggers & PF_RT_TIMTH))
+			t[1] = m->start_ms + (uint64_t)r->time_thresh * 1000;
+		if (r->time_quota && !m->exhausted)
+			t[2] = m->born_ms + (uint64_t)r->time_quota * 1000;
+		for (int k = 0; k < 3; k++)
+			if (t[k] != 0 && (next == 0 || t[k] < next))
+				next = t[k];
+	}
+	return next;
+}
+
+void
+pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
+{
+	for (int i = 0; i < u->n_link; i++) {
+		struct pf_ulink *l = &u->link[i];
+		struct pf_meas *m = meas_of(u, l->urr);
+		uint64_t now = abs(aarg, l->ctr);
+
+		if (m != NULL && now >= l->base)
+			*(l->ul ? &m->gone_ul : &m->gone_dl) += now - l->base;
+		l->base = 0;
+	}
+}

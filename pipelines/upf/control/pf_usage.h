@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_usage: a PFCP session's URRs measured from sxdp's per-termination counters, and when each reports. */
+/*
+ * sxdp counts what each termination forwards (after its QERs) in a
+ * counter of its own: a PDR's (pf_map). A URR is measured over the PDRs
+ * that name it: what their counters gained since it started naming them
+ * (a link's base), plus what PDRs that no longer name it had counted
+ * (kept when the link went), minus what was already reported. Counters
+ * only ever grow, so a counter read after the write that unlinked it is
+ * exact. Pure: the caller reads the counters (upf.usage) and gives their
+ * absolute values; this says what to report and when.
+ */
+#ifndef PF_USAGE_H
+#define PF_USAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pf_codec.h"
+#include "pf_sess.h"
+
+/* Usage Report Trigger (TS 29.244 8.2.41), octet 5 in bits 16..23 */
+#define PF_URT_PERIO 0x010000
+#define PF_URT_VOLTH 0x020000
+#define PF_URT_TIMTH 0x040000
+#define PF_URT_IMMER 0x800000
+#define PF_URT_VOLQU 0x000100
+#define PF_URT_TIMQU 0x000200
+#define PF_URT_TERMR 0x000800
+
+/* A PDR naming a URR, over the PDR's counter. */
+struct pf_ulink {
+	uint32_t urr, ctr;
+	uint16_t pdr;
+	uint8_t ul;		/* an uplink PDR: its bytes are the URR's uplink volume */
+	uint64_t base;		/* the counter's bytes when the link began */
+};
+
+/* A URR's measurement. */
+struct pf_meas {
+	uint32_t urr, seqn;
+	uint32_t start_ntp;	/* when it (or its last report) started */
+	uint64_t start_ms, next_ms;	/* the next periodic report, 0: none */
+	uint64_t born_ms;		/* when the URR came: its time quota counts from there */
+	uint64_t gone_ul, gone_dl;	/* bytes of links that went */
+	uint64_t rep_ul, rep_dl;	/* bytes already reported */
+	bool exhausted;		/* its quota (volume or time) is used up: its PDRs forward nothing */
+};
+
+struct pf_usage {
+	struct pf_ulink *link;
+	struct pf_meas *meas;
+	uint16_t n_link, n_meas;
+};
+
+/* A counter's absolute bytes now. */
+typedef uint64_t pf_ctr_abs(void *arg, uint32_t ctr);
+/* A PDR's counter (0: none). */
+typedef uint32_t pf_ctr_of(void *arg, uint16_t pdr);
+
+void pf_usage_free(struct pf_usage *u);
+
+/*
+ * @u brought to session @s (its rules now; @ctr_of its PDRs' counters,
+ * @abs their values after the write): URRs new to it start now, links new
+ * start at the counter's value, links gone keep what they counted; URRs
+ * gone are reported (TERMR) into @out (*@n_out of them, at most
+ * PF_SESS_URR_MAX). 0 or -ENOMEM (@u unchanged).
+ */
+int pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_of, void *carg, pf_ctr_abs *abs,
+		    void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *out, int *n_out);
+
+/* URR @urr's report now with @trigger; @reset: what it reports is not
+ * reported again (a new measurement starts). -ENOENT: no such URR. */
+int pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, uint32_t trigger, bool reset,
+		    pf_ctr_abs *abs, void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *r);
+
+/* The reports due now (volume threshold or quota reached, a period or a
+ * time threshold or quota past) into @out (at most PF_SESS_URR_MAX), each
+ * measurement reset as TS 29.244 says (a quota's URR is exhausted: its
+ * PDRs stop forwarding); *@rearm: something changed the thresholds or
+ * exhaustion the entries carry (the session is to be written again). */
+int pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, void *aarg, uint64_t now_ms,
+		 uint32_t now_ntp, struct pf_usage_report *out, bool *rearm);
+
+/* The volume threshold sxdp is to watch on PDR @pdr's termination (0:
+ * none): the least, over the URRs it counts for with a volume threshold or
+ * quota, of what is left of it shared among that URR's links, so that
+ * whichever of them crosses it, the URR may have. */
+uint64_t pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pdr, pf_ctr_abs *abs, void *aarg);
+/* Does PDR @pdr count for a URR whose quota is used up? */
+bool pf_usage_stopped(const struct pf_usage *u, const struct pf_session *s, uint16_t pdr);
+/* sxdp started again (its counters from 0): what each link had counted
+ * as last read (@abs) is kept, and links count from 0. */
+void pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
+/* The next time (ms) a time-based report of @u is due, 0: none. */
+uint64_t pf_usage_next(const struct pf_usage *u, const struct pf_session *s);
+
+#endif
