@@ -17,6 +17,7 @@ from scapy.contrib.pfcp import (
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
+    IE_QueryURR, PFCPSessionReportResponse,
     PFCPSessionModificationRequest,
     PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
     IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
@@ -48,6 +49,7 @@ SESSION_SHAPES = {
 }
 PROFILE_OHR = {k: v["ohr"] for k, v in SESSION_SHAPES.items()}
 SESS_MOD_REQ, SESS_DEL_REQ = 52, 54
+SESS_REPORT_REQ, SESS_REPORT_RSP = 56, 57
 IE_CREATED_PDR, IE_FAILED_RULE = 8, 114
 # IE types
 IE_CAUSE, IE_OFFENDING, IE_UP_FEATURES, IE_NODE_ID, IE_RECOVERY, IE_FSEID_T = 19, 40, 43, 60, 96, 57
@@ -89,6 +91,7 @@ class Smf:
         self.rts = rts if rts is not None else int(time.time()) + NTP_OFFSET
         self.fqdn = fqdn
         self.seq = 1000
+        self.seen = []   # the UPF's Session Report Requests answered while waiting for another answer
 
     def close(self):
         self.sock.close()
@@ -149,8 +152,11 @@ class Smf:
             p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))
             if p is None:
                 return None
-            if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ) and not (want and p.message_type in want):
+            if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ, SESS_REPORT_REQ) and \
+                    not (want and p.message_type in want):
                 self.answer(p, src)
+                if p.message_type == SESS_REPORT_REQ:   # kept for wait_request
+                    self.seen.append((p, src, time.monotonic()))
                 continue
             if seq is None or p.seq == seq:
                 return p
@@ -208,7 +214,7 @@ class Smf:
     def ohc(self, gnb, teid):
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
-    def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None):
+    def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet)."""
         sh = SESSION_SHAPES[self.profile]
@@ -230,12 +236,12 @@ class Smf:
             dl.append(IE_QER_Id(id=1))
             l.append(IE_CreateQER(IE_list=[IE_QER_Id(id=1), IE_GateStatus(ul=0, dl=0),
                                            IE_MBR(ul=100000, dl=200000), IE_QFI(QFI=9)]))
-        if sh["urr"]:
+        if sh["urr"] or vol_threshold is not None:
             ul.append(IE_URR_Id(id=1))
             dl.append(IE_URR_Id(id=1))
             l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1),
                                            IE_ReportingTriggers(volume_threshold=1),
-                                           IE_VolumeThreshold(TOVOL=1, total=10000000)]))
+                                           IE_VolumeThreshold(TOVOL=1, total=vol_threshold or 10000000)]))
         fwd_dl = [IE_DestinationInterface(interface=0)]
         if gnb is not None:
             fwd_dl.append(self.ohc(gnb, gnb_teid))
@@ -267,8 +273,13 @@ class Smf:
                 kw.get("ul_addr") or "192.0.2.1"
         return r, sess
 
-    def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, **kw):
-        """Update FAR @far: to the gNB tunnel (gnb, gnb_teid), or buffering (BUFF|NOCP)."""
+    def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, query_urr=None, **kw):
+        """Update FAR @far: to the gNB tunnel (gnb, gnb_teid), or buffering (BUFF|NOCP); or
+        with query_urr, only a Query URR of that URR."""
+        if query_urr is not None:
+            seq = self.next_seq()
+            return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[
+                IE_QueryURR(IE_list=[IE_URR_Id(id=query_urr)])]), seq, seid=up_seid), seq=seq, **kw)
         if buffer:
             upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(BUFF=1, NOCP=1)])
         else:
@@ -288,6 +299,9 @@ class Smf:
         if p.message_type == HEARTBEAT_REQ:
             r = PFCP(version=1, S=0, seq=p.seq) / PFCPHeartbeatResponse(IE_list=[
                 IE_RecoveryTimeStamp(timestamp=self.rts)])
+        elif p.message_type == SESS_REPORT_REQ:
+            r = PFCP(version=1, S=1, seid=p.seid, seq=p.seq) / PFCPSessionReportResponse(IE_list=[
+                IE_Cause(cause=cause)])
         elif p.message_type == ASSOC_SETUP_REQ:
             l = [self.node_id(), IE_Cause(cause=cause), IE_RecoveryTimeStamp(timestamp=self.rts)]
             if self.shape["cp_features"]:
@@ -300,6 +314,10 @@ class Smf:
     def wait_request(self, mtype, timeout=5.0, answer=True, cause=1):
         """The UPF's next request of this type (answered unless `answer` is False), as
         (parsed, source, arrival time), or None; others are answered and skipped."""
+        for k, got in enumerate(self.seen):
+            if got[0].message_type == mtype:
+                del self.seen[k]
+                return got
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))

@@ -36,11 +36,12 @@ def free_udp():
 
 
 @contextlib.contextmanager
-def upf_pfcp(spec=UPF):
-    """sxdp (n3, n9, lan1), sxcd with --pfcp on a free port, site and slice mec, upf intent
-    'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
+def upf_pfcp(spec=UPF, n3=(), lan1=()):
+    """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test), sxcd
+    with --pfcp on a free port, site and slice mec, upf intent 'edge' Ready. Yields (dp, cd,
+    pfcp port, the tables before any session)."""
     port = free_udp()
-    with Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+    with Sxdp({"n3": list(n3), "n9": [], "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, \
             Sxcd(dp.sock_path, extra=["--pfcp", "127.0.0.1:%d" % port,
                                       "--pfcp-node-id", "127.0.0.1"]) as cd:
@@ -163,6 +164,100 @@ def test_hundred_sessions():
             for up_seid, cp in seids:
                 expect_eq(cause_of(smf.delete(up_seid, cp)), 1, "deleted")
             expect_eq(tables(dp), base, "none left")
+
+
+def usage_of(r, ietype):
+    """{urr id: (trigger bits, total, ul, dl)} of the Usage Report IEs of type ietype."""
+    out = {}
+    for c in S.ies(r):
+        if c.ietype != ietype:
+            continue
+        d = {x.ietype: x for x in c.IE_list}
+        v = d.get(66)   # Volume Measurement
+        out[d[81].id] = (bytes(d[63])[4:], v.total if v else None, v.uplink if v else None,
+                         v.downlink if v else None)
+    return out
+
+
+@R.test
+def test_usage_and_dl_data_reports():
+    """Usage: three G-PDUs of a session (the SMF gave its F-TEID) count exactly their inner
+    IP bytes uplink: a Query URR reports them (IMMER), a low volume threshold sends one Session
+    Report Request (VOLTH), the Deletion Response carries the final report (TERMR). DL data:
+    with its downlink FAR buffering and NOCP, a packet to the UE sends one Session Report
+    Request with a DL Data Report naming the downlink PDR."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    inner = [IP(src="10.45.0.7", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"x" * n)
+             for n in (10, 100, 1000)]
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7777, gtp_type=255) / i for i in inner]
+    dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst="10.45.0.8") /
+          UDP(sport=7777, dport=4000) / Raw(b"to the idle UE")]
+    ul_bytes = sum(len(i) for i in inner)
+    with upf_pfcp(n3=g, lan1=dl) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0x71, ue="10.45.0.7", gnb="192.0.2.10", gnb_teid=0x31,
+                                       ul_teid=0x7777, vol_threshold=ul_bytes + 1)
+            expect_eq(cause_of(r), 1, "established")
+            up7 = sess["up_seid"]
+            r, sess8 = smf.open_session(cp_seid=0x81, ue="10.45.0.8", gnb="192.0.2.10", gnb_teid=0x32,
+                                        ul_teid=0x7778)
+            expect_eq(cause_of(r), 1, "a second one")
+            expect_eq(cause_of(smf.modify(sess8["up_seid"], 0x81, far=2, buffer=True)), 1, "its downlink buffers")
+            dp.phase(["n3"])
+            r = smf.modify(up7, 0x71, query_urr=1)
+            expect_eq(cause_of(r), 1, "queried")
+            u = usage_of(r, 78)
+            expect_eq(u.get(1, (None,))[1:], (ul_bytes, ul_bytes, 0), "the query: the three G-PDUs' IP bytes")
+            expect(u[1][0][0] & 0x80, "trigger IMMER: %r" % u[1][0])
+            # its threshold is one byte more than they are: no report
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=1.0)
+            expect(rep is None, "under its volume threshold: no report")
+            dp.phase(["lan1"])
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=5.0)
+            expect(rep is not None, "a Session Report Request for the buffered downlink")
+            p = rep[0]
+            expect_eq(p.seid, 0x81, "to the buffering session's CP SEID")
+            expect_eq(S.ie(p, 39).DLDR if S.ie(p, 39) is not None else None, 1, "report type DLDR")
+            ddr = S.ie(p, 83)
+            expect(ddr is not None and any(x.ietype == 56 and x.id == 2 for x in ddr.IE_list),
+                   "its DL Data Report names the downlink PDR")
+            expect(smf.wait_request(S.SESS_REPORT_REQ, timeout=1.0) is None, "once")
+            r = smf.delete(up7, 0x71)
+            expect_eq(cause_of(r), 1, "deleted")
+            u = usage_of(r, 79)
+            expect_eq(u.get(1, (None,))[1:], (ul_bytes, ul_bytes, 0), "the final report: the same bytes")
+            expect(u[1][0][1] & 0x08, "trigger TERMR: %r" % u[1][0])
+            expect_eq(cause_of(smf.delete(sess8["up_seid"])), 1, "the other deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_volume_threshold_report():
+    """A URR with a volume threshold below what the session sends: one Session Report
+    Request with a usage report (VOLTH) counting what crossed it."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    inner = [IP(src="10.45.0.9", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"y" * 500)
+             for _ in range(4)]
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7779, gtp_type=255) / i for i in inner]
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0x91, ue="10.45.0.9", gnb="192.0.2.10", gnb_teid=0x33,
+                                       ul_teid=0x7779, vol_threshold=1000)
+            expect_eq(cause_of(r), 1, "established")
+            dp.phase(["n3"])
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=5.0)
+            expect(rep is not None, "a Session Report Request")
+            u = usage_of(rep[0], 80)
+            expect(u.get(1) is not None and u[1][0][0] & 0x02, "usage report, trigger VOLTH: %r" % u)
+            expect(u[1][1] >= 1000, "it counts what crossed the threshold: %r" % (u[1],))
+            expect_eq(cause_of(smf.delete(sess["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
 
 
 if __name__ == "__main__":

@@ -245,31 +245,36 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 uint64_t
 pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pdr, pf_ctr_abs *abs, void *aarg)
 {
+	const struct pf_pdr *p = pf_sess_pdr(s, pdr);
 	uint64_t best = 0;
 
-	for (int i = 0; i < u->n_link; i++) {
-		const struct pf_ulink *l = &u->link[i];
-		const struct pf_meas *m;
-		const struct pf_urr *r;
-		uint64_t ul, dl, w = UINT64_MAX, share;
+	/* from the session's rules, not the links: a PDR new to a URR is
+	 * watched from the write that makes it */
+	for (int k = 0; p != NULL && k < p->n_urr; k++) {
+		const struct pf_meas *m = meas_of(u, p->urr[k]);
+		const struct pf_urr *r = pf_sess_urr(s, p->urr[k]);
+		uint64_t ul = 0, dl = 0, rul = 0, rdl = 0, w = UINT64_MAX, share;
 		int links = 0;
 
-		if (l->pdr != pdr || (m = meas_of(u, l->urr)) == NULL || (r = pf_sess_urr(s, l->urr)) == NULL ||
-		    m->exhausted)
+		if (r == NULL || (m != NULL && m->exhausted))
 			continue;
-		since_start(u, m, abs, aarg, &ul, &dl);
+		if (m != NULL) {
+			since_start(u, m, abs, aarg, &ul, &dl);
+			rul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
+			rdl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
+		}
 		if (r->has_vol_quota && (r->triggers & PF_RT_VOLQU))
 			w = left(&r->vol_quota, ul, dl);
 		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH)) {
-			uint64_t t = left(&r->vol_thresh, ul - (ul >= m->rep_ul ? m->rep_ul : ul),
-					  dl - (dl >= m->rep_dl ? m->rep_dl : dl));
+			uint64_t t = left(&r->vol_thresh, rul, rdl);
 
 			w = t < w ? t : w;
 		}
 		if (w == UINT64_MAX)
 			continue;
-		for (int j = 0; j < u->n_link; j++)
-			links += u->link[j].urr == l->urr;
+		for (int i = 0; i < s->n_pdr; i++)
+			for (int j = 0; j < s->pdr[i].n_urr; j++)
+				links += s->pdr[i].urr[j] == p->urr[k];
 		/* whichever link crosses its share first, the URR may have crossed */
 		share = w / (uint64_t)(links ? links : 1);
 		share = share ? share : 1;
