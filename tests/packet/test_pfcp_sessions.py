@@ -7,6 +7,7 @@ refusals carry the cause, offending IE and failed rule, and change nothing.
 The UPF is a upf intent (its links, pool, Network Instances) Ready in sxdp, without sessions
 of its own. Run with Debian's /usr/bin/python3 (scapy)."""
 import contextlib
+import json
 import os
 import socket
 import sys
@@ -55,7 +56,6 @@ def upf_pfcp(spec=UPF, n3=(), lan1=()):
 
 
 def tables(dp):
-    import json
     return {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
 
 
@@ -143,6 +143,33 @@ def test_refusals_change_nothing():
             expect_eq((cause_of(r1), bytes(r1)), (1, bytes(r2)), "a retransmission gets the same answer")
             t = tables(dp)
             expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 1, "applied once")
+
+
+@R.test
+def test_rest_and_pfcp_never_share_a_session():
+    """An intent's session that would take a PFCP session's TEID or UE address is refused at
+    write time (409) naming the PFCP session as the holder, and the tables keep the PFCP one."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0xa1, ue="10.45.0.21", gnb="192.0.2.10", gnb_teid=0x41,
+                                       ul_teid=0x5151)
+            expect_eq(cause_of(r), 1, "established")
+            held = tables(dp)
+            for what, ss in (("its TEID", {"id": 3, "ue": "10.45.0.99", "uplink": {"teid": 0x5151},
+                                           "downlink": {"peer": "gnb1", "teid": 5}}),
+                             ("its UE address", {"id": 4, "ue": "10.45.0.21", "uplink": {"teid": 0x6161},
+                                                 "downlink": {"peer": "gnb1", "teid": 6}})):
+                code, res = cd.req("PUT", "/api/v1/upf/edge", {"spec": dict(UPF, sessions=[ss])})
+                expect_eq(code, 409, "%s: refused (%s)" % (what, res))
+                expect("pfcp/smf.test.example/%d" % sess["up_seid"] in json.dumps(res),
+                       "%s: the PFCP session named as the holder: %s" % (what, res))
+            expect_eq(tables(dp), held, "the tables keep the PFCP session")
+            expect_eq(cause_of(smf.delete(sess["up_seid"])), 1, "deleted")
+            mine = [{"id": 3, "ue": "10.45.0.21", "uplink": {"teid": 0x5151}, "downlink": {"peer": "gnb1", "teid": 5}}]
+            code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": dict(UPF, sessions=mine)})
+            expect_eq((code, res["status"]["phase"]), (200, "Ready"), "once it is gone the intent may have them")
+            code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
 
 
 @R.test
