@@ -445,6 +445,22 @@ cmd_status(struct sx_ctx *x)
 }
 
 int
+api_get(struct sx_ctx *x, const char *path, json_t **out)
+{
+	int code = 0, rc;
+
+	*out = NULL;
+	if ((rc = http(x, "GET", path, NULL, &code, out)) != EX_OK)
+		return rc;
+	if (code != 200) {
+		rc = api_error(x, code, *out);
+		*out = NULL;
+		return rc;
+	}
+	return EX_OK;
+}
+
+int
 api_cmd(struct sx_ctx *x)
 {
 	const char *cmd = x->av[0];

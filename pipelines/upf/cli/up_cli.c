@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The UPF's sxctl commands: its sessions, interfaces and counters, read from sxdp; their help. */
 /*
- * Read only: sessions come from sxcd's UPF intents (or PFCP later), not
+ * Read only: sessions come from sxcd's UPF intents and PFCP sessions, not
  * from words typed here. Every table is read whole through table.read,
  * page after page, as the other features' show commands do.
  */
@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "sxctl_api.h"
 #include "sxctl_feat.h"
 #include "sxctl_fmt.h"
 #include "sxctl_rpc.h"
@@ -245,6 +246,58 @@ cmd_counters(struct sx_ctx *x, char **av, int ac)
 	return EX_OK;
 }
 
+/* upf pfcp: sxcd's PFCP endpoint (its services status): our node, the
+ * SMFs associated and their sessions, what was established, modified,
+ * deleted, reported and refused. */
+static int
+cmd_pfcp(struct sx_ctx *x, char **av, int ac)
+{
+	static const char *const hdr[] = { "SMF", "ADDRESS", "STATE", "INITIATED", "RECOVERY", "SESSIONS" };
+	static const char *const keys[] = { "address", "state", "initiated", "recovery_ts", "sessions", NULL };
+	json_t *res, *p, *a, *by;
+	struct fmt_tbl t;
+	size_t i;
+	int rc;
+
+	(void)av;
+	if (ac != 0)
+		return usage_error("usage: upf pfcp");
+	if ((rc = api_get(x, "/api/v1/status", &res)) != EX_OK)
+		return rc;
+	p = json_object_get(json_object_get(res, "services"), "pfcp");
+	if (x->json) {
+		fmt_json(stdout, p ? p : json_null());
+		json_decref(res);
+		return EX_OK;
+	}
+	if (p == NULL) {
+		printf("PFCP: off (sxcd --pfcp ADDR[:PORT])\n");
+		json_decref(res);
+		return EX_OK;
+	}
+	printf("PFCP node %s, recovery time stamp %" JSON_INTEGER_FORMAT ", UP function features %s\n",
+	       json_string_value(json_object_get(p, "node_id")), json_integer_value(json_object_get(p, "recovery_ts")),
+	       json_string_value(json_object_get(p, "up_features")) ?: "-");
+	by = json_object_get(json_object_get(p, "sessions"), "by_node");
+	fmt_tbl_init(&t, "llllrr", hdr);
+	json_array_foreach(json_object_get(p, "associations"), i, a) {
+		json_t *row = json_deep_copy(a);
+
+		json_object_set_new(row, "sessions", json_integer(json_integer_value(
+			json_object_get(by, json_string_value(json_object_get(a, "node_id")) ?: ""))));
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(a, "node_id")) ?: "?"));
+		fmt_tbl_row(&t, row, keys);
+		json_decref(row);
+	}
+	fmt_tbl_print(&t, 0);
+	if (json_object_get(p, "sessions") != NULL) {
+		printf("\n");
+		fmt_kv_section("sessions", json_object_get(p, "sessions"));
+	}
+	json_decref(res);
+	return EX_OK;
+}
+
 static int
 cmd_upf(struct sx_ctx *x, char **av, int ac)
 {
@@ -253,7 +306,7 @@ cmd_upf(struct sx_ctx *x, char **av, int ac)
 		feat_cmd_fn *fn;
 	} subs[] = {
 		{ "sessions", cmd_sessions }, { "interfaces", cmd_interfaces },
-		{ "counters", cmd_counters },
+		{ "counters", cmd_counters }, { "pfcp", cmd_pfcp },
 	};
 
 	for (size_t i = 0; ac > 0 && i < sizeof(subs) / sizeof(subs[0]); i++)
@@ -264,14 +317,17 @@ cmd_upf(struct sx_ctx *x, char **av, int ac)
 
 /* its part of sxctl help */
 #define UP_USAGE \
-"UPF (what sxcd's upf intents wrote; read only):\n" \
+"UPF (what sxcd's upf intents and PFCP sessions wrote; read only):\n" \
 "  upf sessions [ul|dl]        session entries: uplink by N3/N9 tunnel (ul),\n" \
 "                              downlink by UE address or N9 tunnel (dl, dl6,\n" \
 "                              dl-n9), with their default FAR, QER and URR\n" \
 "  upf interfaces              the box's GTP-U endpoints (n3, n9) and N6\n" \
 "                              addresses (upf_interfaces, upf_interfaces6)\n" \
 "  upf counters                the UPF's drop reasons and events that are not\n" \
-"                              zero, its tables' entries, hits and misses\n"
+"                              zero, its tables' entries, hits and misses\n" \
+"  upf pfcp                    sxcd's PFCP endpoint (from its API): the SMFs\n" \
+"                              associated, their sessions, what was established,\n" \
+"                              modified, deleted, reported and refused\n"
 
 static const struct feat_cli up_cli = {
 	.name = "upf",
