@@ -17,7 +17,7 @@ from scapy.contrib.pfcp import (
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
-    IE_QueryURR, PFCPSessionReportResponse,
+    IE_QueryURR, PFCPSessionReportResponse, IE_PFCPSMReqFlags,
     PFCPSessionModificationRequest,
     PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
     IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
@@ -273,7 +273,8 @@ class Smf:
                 kw.get("ul_addr") or "192.0.2.1"
         return r, sess
 
-    def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, query_urr=None, **kw):
+    def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, query_urr=None, sndem=False,
+               **kw):
         """Update FAR @far: to the gNB tunnel (gnb, gnb_teid), or buffering (BUFF|NOCP); or
         with query_urr, only a Query URR of that URR."""
         if query_urr is not None:
@@ -283,8 +284,11 @@ class Smf:
         if buffer:
             upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(BUFF=1, NOCP=1)])
         else:
+            fp = [IE_DestinationInterface(interface=0), self.ohc(gnb, gnb_teid)]
+            if sndem:   # an end marker into the old tunnel (a handover)
+                fp.append(IE_PFCPSMReqFlags(SNDEM=1))
             upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(FORW=1), IE_UpdateForwardingParameters(
-                IE_list=[IE_DestinationInterface(interface=0), self.ohc(gnb, gnb_teid)])])
+                IE_list=fp)])
         seq = self.next_seq()
         return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[upd]), seq, seid=up_seid),
                             seq=seq, **kw)

@@ -94,11 +94,13 @@ def test_establish_modify_delete_each_profile():
                 expect_eq((dl["action"], dl["params"]["teid"], dl["params"]["id"]),
                           ("encap_n3", 0x100 + i, ul[0]["params"]["id"]), "%s: downlink to the gNB" % prof)
                 expect(dl["params"]["id"] >= 8388608, "%s: a PFCP session id" % prof)
-                # a handover: the downlink to another TEID of the gNB
-                r = smf.modify(up_seid, cp_seid, far=2, gnb="192.0.2.10", gnb_teid=0x900 + i)
+                # a handover: the downlink to another TEID of the gNB, an end marker into the old one
+                r = smf.modify(up_seid, cp_seid, far=2, gnb="192.0.2.10", gnb_teid=0x900 + i, sndem=True)
                 expect_eq(cause_of(r), 1, "%s: modified" % prof)
                 expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["params"]["teid"], 0x900 + i,
                           "%s: the new TEID" % prof)
+                st = dp.wait_events({"upf.end_marker_sent": i + 1}, 10)
+                expect_eq(T.events_of(st).get("upf.end_marker_sent"), i + 1, "%s: one end marker (SNDEM)" % prof)
                 r = smf.modify(up_seid, cp_seid, far=2, buffer=True)
                 expect_eq(cause_of(r), 1, "%s: buffering" % prof)
                 expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "buffer", "%s: buffers" % prof)

@@ -98,6 +98,11 @@ struct op {
 	json_t *unclaims;		/* [[table, key]] it gives back once applied */
 	bool alone;			/* written in a batch of its own */
 	bool read;			/* its counters to read once applied (its usage) */
+	struct {
+		uint16_t peer;		/* pinned until the end marker is asked for */
+		uint32_t teid;
+	} em[PF_SESS_FAR_MAX];		/* end markers into old tunnels (SNDEM) */
+	int n_em;
 	uint64_t since;			/* ms */
 };
 
@@ -880,6 +885,22 @@ shared:
 			  us->owner);
 	if (op->kind == OP_MOD || op->kind == OP_DEL || op->kind == OP_REARM)
 		shared_of(up, us, true);
+	/* the old tunnels an end marker goes into: their peers kept until it is asked for */
+	for (int k = 0; op->kind == OP_MOD && k < op->mod.n_sndem; k++) {
+		const struct pf_far *f = pf_sess_far(us->s, op->mod.sndem_far[k]);
+		bool v6;
+		uint16_t peer;
+
+		if (f == NULL || !f->has_ohc || f->dst_iface != PF_IF_ACCESS)
+			continue;
+		v6 = f->ohc.desc & PF_OHC_GTPU_UDP_IPV6;
+		if (pf_shared_peer_find(up->shared, &us->upf->u, false, v6 ? AF_INET6 : AF_INET, v6 ? f->ohc.v6 : f->ohc.v4,
+					f->has_tlm ? (uint8_t)(f->tos >> 2) : 64, &peer) == 0) {
+			pf_shared_peer_get(up->shared, peer);
+			op->em[op->n_em].peer = peer;
+			op->em[op->n_em++].teid = f->ohc.teid;
+		}
+	}
 	/* its usage measured once it is applied: the counters it had and has */
 	op->read = (op->kind == OP_MOD || op->kind == OP_DEL) &&
 		   (us->use.n_meas > 0 || (op->next_s != NULL && op->next_s->n_urr > 0));
@@ -990,6 +1011,29 @@ armed_right(struct pf_up *up, struct us *us)
 	return true;
 }
 
+static void
+on_end_marker(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	(void)result;
+	if (error != NULL)
+		CD_LOG(WARN, "pfcp: an end marker was not sent: %s", json_string_value(json_object_get(error, "message")));
+}
+
+/* The end markers @op's SNDEMs asked for, into the old tunnels, now that
+ * the new path is in sxdp; their peers let go after (the calls go in
+ * order, before any batch that would collect them). */
+static void
+end_markers(struct pf_up *up, struct op *op)
+{
+	for (int k = 0; k < op->n_em; k++) {
+		ctl_async_call(up->ctl, "upf.end_marker", json_pack("{s:i,s:I}", UP_F_PEER, op->em[k].peer, UP_F_TEID,
+								    (json_int_t)op->em[k].teid), on_end_marker, up);
+		pf_shared_peer_put(up->shared, op->em[k].peer);
+	}
+	op->n_em = 0;
+}
+
 /* @op applied (and its counters read): the session is what it made; answered. */
 static void
 op_done(struct pf_up *up, struct op *op)
@@ -1033,6 +1077,7 @@ op_done(struct pf_up *up, struct op *op)
 			created_pdrs(us->s, op->mod.new_fteid, op->mod.n_new_fteid, pdrs, &n);
 			up->st.mod++;
 		}
+		end_markers(up, op);
 		r.pdrs = pdrs;
 		r.n_pdrs = n;
 		answer(up, op->t, &r);
@@ -1079,6 +1124,9 @@ op_undo(struct pf_up *up, struct op *op)
 	took_undo(up, op->kind == OP_EST ? NULL : op->us, &op->took);
 	if (op->us != NULL && op->kind != OP_EST)
 		shared_of(up, op->us, false);
+	for (int k = 0; k < op->n_em; k++)
+		pf_shared_peer_put(up->shared, op->em[k].peer);
+	op->n_em = 0;
 	json_decref(op->ups);
 	json_decref(op->unclaims);
 	op->ups = op->unclaims = NULL;
