@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -173,14 +174,27 @@ pf_addr_any(const struct pf_addr *a)
 }
 
 int
-pf_sock_pktinfo(int fd, int family)
+pf_sock_open(const struct pf_addr *a, char *err, size_t len)
 {
-	int on = 1;
+	int fam = a->ss.ss_family, fd, on = 1, buf = 4 << 20;
+	char as[64];
 
-	if (setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		       family == AF_INET6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) != 0)
-		return -errno;
-	return 0;
+	fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
+	    /* on a wildcard address: answers leave from the address the request came to */
+	    (pf_addr_any(a) && setsockopt(fd, fam == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+					  fam == AF_INET6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) != 0)) {
+		int e = errno;
+
+		snprintf(err, len, "cannot bind %s: %s", pf_addr_str(a, as, sizeof(as)), strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	/* bursts of establishments while the loop does other work */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	return fd;
 }
 
 /* room for one pktinfo of either family */

@@ -33,9 +33,10 @@ bool pf_node_id_same(const struct pf_node_id *a, const struct pf_node_id *b);
 
 bool pf_addr_any(const struct pf_addr *a);	/* 0.0.0.0 or :: */
 
-/* A datagram socket bound to a wildcard address is told which address
- * each datagram came to (IP_PKTINFO, IPV6_RECVPKTINFO): 0 or -errno. */
-int pf_sock_pktinfo(int fd, int family);
+/* A UDP socket bound to @a (non-blocking, IPv6 only for IPv6, a large
+ * receive buffer; on a wildcard address told which address each datagram
+ * came to: IP_PKTINFO, IPV6_RECVPKTINFO): the fd, or -errno with why. */
+int pf_sock_open(const struct pf_addr *a, char *err, size_t len);
 /* recvmsg into @b (returns the datagram's length, more than @len when cut:
  * MSG_TRUNC), its source into *@from; *@to (set by the caller to the
  * socket's address) gets the address it came to, when the socket says it.

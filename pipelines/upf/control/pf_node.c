@@ -13,12 +13,126 @@
 
 #include "cd_log.h"
 #include "cd_res.h"
+#include "cd_vis.h"
 #include "pf_cache.h"
 #include "pf_node.h"
-#include "pf_node_int.h"
+#include "pf_ncount.h"
 #include "pf_nstate.h"
 
+#define SOCKS_MAX 8
+#define SMFS_MAX 16
+#define BATCH 64		/* datagrams per read callback: REST is never starved */
+#define RX_MAX 65536
+#define TX_MAX 2048		/* what the node level writes */
+#define NTP_UNIX_OFFSET 2208988800u
+#define SETUP_BACKOFF_MAX_MS 60000
+
+struct sock {
+	struct pf_node *n;
+	int fd;
+	struct pf_addr addr;
+	struct event *ev;
+};
+
+struct pf_txn {
+	struct pf_node *n;
+	struct pf_txn *prev, *next;
+	struct pf_centry *ce;
+	struct pf_addr peer;
+	struct pf_addr local;	/* the address it came to: the answer's source */
+	uint8_t sock, type;
+	uint32_t seq;
+	uint64_t seid;
+};
+
+/* One request of ours waiting for its answer. */
+struct oreq {
+	struct pf_node *n;
+	struct oreq *prev, *next;
+	struct pf_assoc *a;	/* NULL: not an association's (setup toward an SMF) */
+	struct pf_addr dst;
+	struct pf_addr src;	/* sent from (a wildcard: the kernel's choice) */
+	uint8_t sock, type;
+	uint32_t seq;
+	unsigned int tries;
+	struct event *timer;
+	pf_req_done *done;
+	void *arg;
+	uint8_t *b;
+	size_t len;
+};
+
+/* An SMF we set up an association with (--pfcp-smf). */
+struct smf {
+	struct pf_node *n;
+	struct pf_addr addr;
+	uint8_t sock;
+	struct pf_assoc *a;	/* once set up */
+	struct oreq *pending;
+	struct event *timer;
+	unsigned int backoff_ms;
+	uint64_t tries, refusals;
+};
+
+struct pf_assoc {
+	struct pf_node *n;
+	struct pf_assoc *prev, *next;
+	struct pf_node_id id;
+	char name[260];
+	struct pf_addr peer;
+	struct pf_addr local;		/* where its requests came to: ours go from there */
+	uint8_t sock;
+	uint32_t recovery;
+	uint8_t cp_feat[8];
+	size_t n_cp_feat;
+	bool reachable;
+	bool restored;			/* from the store at start */
+	uint64_t since_ms;		/* set up at; unreachable since, when not reachable */
+	uint64_t last_hb_ms;		/* a heartbeat answered last, or 0 */
+	uint64_t hb_failures;
+	struct event *hb_timer;
+	struct oreq *hb;		/* our heartbeat under way */
+	struct smf *smf;		/* set up by us toward it */
+};
+
+struct pf_node {
+	struct pf_node_cfg cfg;
+	struct cd_res *res;
+	struct event_base *base;
+	struct sock socks[SOCKS_MAX];
+	int n_socks;
+	struct smf smfs[SMFS_MAX];
+	int n_smfs;
+	const struct pf_node_ops *ops;
+	void *ops_arg;
+	uint8_t features[8];
+	size_t n_features;
+	uint32_t recovery;
+	bool recovery_unstored;		/* a new one the store has not taken yet: not sent */
+	uint32_t next_seq;
+	struct pf_assoc *assocs;
+	int n_assocs;
+	struct pf_txn *txns;
+	struct oreq *oreqs;
+	struct pf_cache cache;	/* answers for retransmissions */
+	struct event *sweep;
+	uint8_t rx[RX_MAX];
+	struct pf_addr rx_local;	/* the address the datagram handled now came to */
+	struct pf_msg msg;
+	struct pf_ncount c;
+	char restore_error[320];	/* why the stored associations were not restored ("" none) */
+};
+
 /* ------------------------------------------------------------------ helpers */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void
 ms_tv(unsigned int ms, struct timeval *tv)
@@ -68,18 +182,6 @@ pf_gone_name(enum pf_gone why)
 	return "?";
 }
 
-static void
-count_refusal(struct pf_node *n, uint8_t type, uint8_t cause)
-{
-	for (int i = 0; i < n->n_refusals; i++)
-		if (n->refusals[i].type == type && n->refusals[i].cause == cause) {
-			n->refusals[i].count++;
-			return;
-		}
-	if (n->n_refusals < REFUSALS_MAX)
-		n->refusals[n->n_refusals++] = (struct refusal){ type, cause, 1 };
-}
-
 /* ------------------------------------------------------------------ sending */
 
 /* From @from (the address the peer sent to) when the socket is bound to a
@@ -100,7 +202,7 @@ send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *from, const struc
 		return -errno;
 	}
 	if (len >= 2)
-		n->out[b[1]]++;
+		n->c.out[b[1]]++;
 	return 0;
 }
 
@@ -178,7 +280,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 
 	/* the session layer's refusals counted with the node's, by cause */
 	if (cause != 0 && cause != PF_CAUSE_ACCEPTED)
-		count_refusal(n, t->type, cause);
+		pf_ncount_refusal(&n->c, t->type, cause);
 
 	if (c == NULL) {
 		pf_txn_drop(t);
@@ -218,7 +320,7 @@ on_oreq_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (o->tries < n->cfg.n1) {
 		o->tries++;
-		n->retransmits++;
+		n->c.retransmits++;
 		send_to(n, o->sock, &o->src, &o->dst, o->b, o->len);
 		ms_tv(n->cfg.t1_ms, &tv);
 		evtimer_add(o->timer, &tv);
@@ -439,7 +541,7 @@ state_save(struct pf_node *n, const struct pf_assoc *skip)
 		rc = cd_res_save(n->res, "pfcp", doc);
 	json_decref(doc);
 	if (rc < 0) {
-		n->store_failures++;
+		n->c.store_failures++;
 		CD_LOG(ERR, "pfcp: the associations and Recovery Time Stamp not stored: %s", strerror(-rc));
 		return rc;
 	}
@@ -518,7 +620,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		n->n_assocs++;
 	} else if (a->recovery != rts) {
 		restarted = true;
-		n->smf_restarts++;
+		n->c.smf_restarts++;
 		CD_LOG(WARN, "pfcp: %s set up again with a new Recovery Time Stamp (%u, was %u): the SMF restarted, its sessions go",
 		       a->name, rts, a->recovery);
 		if (n->ops != NULL && n->ops->assoc_gone != NULL)
@@ -548,7 +650,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		return NULL;
 	}
 	if (fresh || restarted) {
-		n->assoc_setups++;
+		n->c.assoc_setups++;
 		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
 		       pf_addr_str(src, addr, sizeof(addr)), rts);
 		hb_arm(a);
@@ -565,7 +667,7 @@ assoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
 {
 	if (rts == a->recovery)
 		return;
-	n->smf_restarts++;
+	n->c.smf_restarts++;
 	CD_LOG(WARN, "pfcp: %s's Recovery Time Stamp changed (%u, was %u): the SMF restarted, its sessions go",
 	       a->name, rts, a->recovery);
 	a->recovery = rts;
@@ -611,13 +713,13 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 		return;
 	}
 	a->hb_failures++;
-	n->hb_failures++;
+	n->c.hb_failures++;
 	if (a->reachable) {
 		set_reachable(n, a, false);
 		return;
 	}
 	if (now_ms() - a->since_ms >= n->cfg.grace_ms) {
-		n->unreachable_gone++;
+		n->c.unreachable_gone++;
 		assoc_free(n, a, PF_GONE_UNREACHABLE, true);
 		state_save(n, NULL);
 	}
@@ -770,7 +872,7 @@ answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			       cause == PF_CAUSE_ACCEPTED && rt != PF_ASSOC_RELEASE_RSP);
 
 	if (cause != PF_CAUSE_ACCEPTED)
-		count_refusal(n, h->type, cause);
+		pf_ncount_refusal(&n->c, h->type, cause);
 	if (len > 0)
 		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
 }
@@ -808,7 +910,7 @@ answer_sess(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 	int len = pf_enc_sess_rsp(b, sizeof(b), rt, seid, h->seq, rt == PF_SESS_EST_RSP ? &n->cfg.self : NULL, cause,
 				  offending, NULL, NULL, 0, NULL, 0);
 
-	count_refusal(n, h->type, cause);
+	pf_ncount_refusal(&n->c, h->type, cause);
 	if (len > 0)
 		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
 }
@@ -892,7 +994,7 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			return;
 		}
 		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
-		n->assoc_released++;
+		n->c.assoc_released++;
 		assoc_free(n, a, PF_GONE_RELEASED, true);
 		return;
 	}
@@ -954,7 +1056,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 	switch (h->type) {
 	case PF_HEARTBEAT_REQ:
 		/* nothing to refuse with: liveness is answered all the same */
-		count_refusal(n, h->type, r.cause);
+		pf_ncount_refusal(&n->c, h->type, r.cause);
 		if (recovery_stored(n) && (l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
 			answer(n, sock, src, h->type, h->seq, rsp, (size_t)l);
 		break;
@@ -972,7 +1074,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 				    a == NULL ? 0 : r.ie_type);
 			break;
 		}
-		count_refusal(n, h->type, r.cause);
+		pf_ncount_refusal(&n->c, h->type, r.cause);
 		*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .local = n->rx_local, .sock = sock,
 				      .type = h->type, .seq = h->seq, .seid = h->seid };
 		ce->owner = t;
@@ -983,7 +1085,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 		n->ops->refused(n->ops_arg, a, h, r, t);
 		return;
 	default:
-		n->dropped_unexpected++;
+		n->c.dropped_unexpected++;
 		break;
 	}
 	if (ce->owner == NULL && ce->b == NULL)
@@ -1001,7 +1103,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED))
 			break;
 	if (o == NULL) {
-		n->dropped_unmatched++;
+		n->c.dropped_unmatched++;
 		return;
 	}
 	pf_req_done *done = o->done;
@@ -1014,7 +1116,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 	}
 	r = pf_decode(b, len, &n->msg);
 	if (r.kind == PF_ERR_HEADER) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return; /* resent until a good one comes */
 	}
 	oreq_free(o);
@@ -1029,22 +1131,22 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	struct pf_centry *ce;
 
 	if (len >= 2)
-		n->in[b[1]]++;
+		n->c.in[b[1]]++;
 	if (len >= PF_HDR_NODE_LEN && (b[0] >> 5) != PF_VERSION) {
 		/* TS 29.244 7.2.2.1: Version Not Supported Response, a header alone */
 		uint8_t v[PF_HDR_NODE_LEN] = { PF_VERSION << 5, PF_VERSION_NOT_SUPPORTED, 0, 4, b[4], b[5], b[6], 0 };
 
-		n->version_refused++;
+		n->c.version_refused++;
 		if (is_request(b[1]))
 			send_to(n, sock, &n->rx_local, src, v, sizeof(v));
 		return;
 	}
 	if (pf_hdr_decode(b, len, &h) != 0 || h.len != len) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return;
 	}
 	if (h.type != PF_VERSION_NOT_SUPPORTED && strcmp(pf_msg_name(h.type), "?") == 0) {
-		n->dropped_unknown++; /* TS 29.244 7.2.2.1: silently discarded */
+		n->c.dropped_unknown++; /* TS 29.244 7.2.2.1: silently discarded */
 		return;
 	}
 	if (!is_request(h.type)) {
@@ -1053,20 +1155,20 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	}
 	if ((ce = pf_cache_find(&n->cache, src, h.seq, h.type)) != NULL) {
 		if (ce->owner != NULL) {
-			n->pending_ignored++;
+			n->c.pending_ignored++;
 		} else if (ce->b != NULL) {
-			n->from_cache++;
+			n->c.from_cache++;
 			send_to(n, ce->sock, &ce->local, src, ce->b, ce->len);
 		}
 		return;
 	}
 	r = pf_decode(b, len, &n->msg);
 	if (r.kind == PF_ERR_HEADER || r.kind == PF_ERR_UNKNOWN_MSG) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return;
 	}
 	if (h.type == PF_NODE_REPORT_REQ || h.type == PF_SESS_REPORT_REQ) {
-		n->dropped_unexpected++; /* the UPF sends these, never receives them */
+		n->c.dropped_unexpected++; /* the UPF sends these, never receives them */
 		return;
 	}
 	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, now_ms())) == NULL)
@@ -1104,7 +1206,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		if (r < 0)
 			return; /* EAGAIN: all read; anything else: the next wakeup */
 		if ((size_t)r > sizeof(n->rx)) {
-			n->dropped_header++;
+			n->c.dropped_header++;
 			continue;
 		}
 		on_datagram(n, (uint8_t)(s - n->socks), &src, n->rx, (size_t)r);
@@ -1188,7 +1290,7 @@ restore_one(struct pf_node *n, const struct pf_nstate_assoc *r)
 		n->assocs->prev = a;
 	n->assocs = a;
 	n->n_assocs++;
-	n->restored++;
+	n->c.restored++;
 	/* a heartbeat at once: an SMF that restarted meanwhile is seen now */
 	if ((a->hb_timer = evtimer_new(n->base, on_hb_timer, a)) != NULL)
 		evtimer_add(a->hb_timer, &tv);
@@ -1264,24 +1366,10 @@ static int
 open_sock(struct pf_node *n, const struct pf_addr *a, char *err, size_t len)
 {
 	struct sock *s = &n->socks[n->n_socks];
-	int fd, on = 1, buf = 4 << 20;
-	char as[64];
+	int fd = pf_sock_open(a, err, len);
 
-	fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
-	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
-	    /* on a wildcard address: answers leave from the address the request came to */
-	    (pf_addr_any(a) && pf_sock_pktinfo(fd, a->ss.ss_family) != 0)) {
-		int e = errno;
-
-		snprintf(err, len, "cannot bind %s: %s", pf_addr_str(a, as, sizeof(as)), strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	/* bursts of establishments while the loop does other work */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (fd < 0)
+		return fd;
 	s->n = n;
 	s->fd = fd;
 	s->addr = *a;
@@ -1399,4 +1487,48 @@ pf_node_free(struct pf_node *n)
 	if (n->sweep)
 		event_free(n->sweep);
 	free(n);
+}
+
+/* ------------------------------------------------------- visibility */
+
+json_t *
+pf_node_stats(struct pf_node *n)
+{
+	json_t *as = json_array(), *socks = json_array();
+	char s[300], t[64], l[64], feat[17] = "";
+	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < n->n_features; i++)
+		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		json_array_append_new(as, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s*,s:b,s:I,s:I}", "node_id", a->name,
+						    "address", pf_addr_str(&a->peer, t, sizeof(t)), "local",
+						    pf_addr_str(&a->local, l, sizeof(l)), "recovery_ts",
+						    (json_int_t)a->recovery, "state", a->reachable ? "up" : "unreachable",
+						    "initiated", a->smf ? "upf" : "smf", "restored", a->restored,
+						    "last_heartbeat_ms_ago",
+						    a->last_hb_ms ? (json_int_t)(now - a->last_hb_ms) : (json_int_t)-1,
+						    "heartbeat_failures", (json_int_t)a->hb_failures));
+	for (int i = 0; i < n->n_socks; i++)
+		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
+	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
+			 "recovery_ts", (json_int_t)n->recovery, "restore_error",
+			 n->restore_error[0] ? n->restore_error : NULL, "up_features", feat, "listen", socks,
+			 "associations", as, "counters", pf_ncount_json(&n->c));
+}
+
+void
+pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
+{
+	int up = 0;
+
+	pf_ncount_metrics(&n->c, f);
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		up += a->reachable;
+	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)up, "state", "up",
+		      NULL);
+	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)(n->n_assocs - up),
+		      "state", "unreachable", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_cached_answers", "gauge", "Answers kept for retransmitted requests",
+		      (double)n->cache.n, NULL);
 }

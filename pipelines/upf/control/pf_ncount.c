@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_nvis: the PFCP endpoint seen from outside: its status (associations, counters) and its /metrics families. */
+/* pf_ncount: the PFCP endpoint's counters (messages by type, refusals by type and cause, drops, procedures) as status and /metrics. */
 #include <stdio.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "cd_vis.h"
-#include "pf_node_int.h"
+#include "pf_codec.h"
+#include "pf_ncount.h"
 
 const char *
 pf_cause_name(uint8_t c)
@@ -47,29 +47,24 @@ type_label(uint8_t t, char *out, size_t len)
 	return out;
 }
 
-json_t *
-pf_node_stats(struct pf_node *n)
+void
+pf_ncount_refusal(struct pf_ncount *c, uint8_t type, uint8_t cause)
 {
-	json_t *as = json_array(), *in = json_object(), *out = json_object(), *ref = json_array(), *socks = json_array();
-	char s[300], t[64], feat[17] = "";
-	uint64_t now = now_ms();
+	for (int i = 0; i < c->n_refusals; i++)
+		if (c->refusals[i].type == type && c->refusals[i].cause == cause) {
+			c->refusals[i].count++;
+			return;
+		}
+	if (c->n_refusals < PF_NCOUNT_REFUSALS_MAX)
+		c->refusals[c->n_refusals++] = (struct pf_refusal){ type, cause, 1 };
+}
 
-	for (size_t i = 0; i < n->n_features; i++)
-		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);
+json_t *
+pf_ncount_json(const struct pf_ncount *n)
+{
+	json_t *in = json_object(), *out = json_object(), *ref = json_array();
+	char t[64];
 
-	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next) {
-		char l[64];
-
-		json_array_append_new(as, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s*,s:b,s:I,s:I}", "node_id", a->name,
-						    "address", pf_addr_str(&a->peer, t, sizeof(t)), "local",
-						    pf_addr_str(&a->local, l, sizeof(l)), "recovery_ts",
-						    (json_int_t)a->recovery, "state",
-						    a->reachable ? "up" : "unreachable", "initiated",
-						    a->smf ? "upf" : "smf", "restored", a->restored,
-						    "last_heartbeat_ms_ago",
-						    a->last_hb_ms ? (json_int_t)(now - a->last_hb_ms) : (json_int_t)-1,
-						    "heartbeat_failures", (json_int_t)a->hb_failures));
-	}
 	for (int i = 0; i < 256; i++) {
 		if (n->in[i])
 			json_object_set_new(in, type_label((uint8_t)i, t, sizeof(t)), json_integer((json_int_t)n->in[i]));
@@ -81,12 +76,8 @@ pf_node_stats(struct pf_node *n)
 						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
 						     pf_cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
 						     "count", (json_int_t)n->refusals[i].count));
-	for (int i = 0; i < n->n_socks; i++)
-		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
-	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
-			 "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)), "recovery_ts", (json_int_t)n->recovery,
-			 "restore_error", n->restore_error[0] ? n->restore_error : NULL,
-			 "up_features", feat, "listen", socks, "associations", as, "counters", "in", in, "out", out, "refusals", ref,
+	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
 			 "unmatched_response", (json_int_t)n->dropped_unmatched, "answered_from_cache",
@@ -100,12 +91,11 @@ pf_node_stats(struct pf_node *n)
 }
 
 void
-pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
+pf_ncount_metrics(const struct pf_ncount *n, struct cd_vis_fams *f)
 {
 	static const char *const ph = "PFCP messages sxcd received, by message type",
 			  *const pt = "PFCP messages sxcd sent, by message type";
 	char t[64];
-	int up = 0;
 
 	for (int i = 0; i < 256; i++) {
 		if (n->in[i])
@@ -146,12 +136,4 @@ pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
 		      "SMF restarts seen (a new Recovery Time Stamp)", (double)n->smf_restarts, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_association_setups_total", "counter",
 		      "PFCP associations set up (new, or again after an SMF restart)", (double)n->assoc_setups, NULL);
-	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
-		up += a->reachable;
-	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)up, "state", "up",
-		      NULL);
-	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)(n->n_assocs - up),
-		      "state", "unreachable", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_cached_answers", "gauge", "Answers kept for retransmitted requests",
-		      (double)n->cache.n, NULL);
 }
