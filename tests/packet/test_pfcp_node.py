@@ -2,8 +2,11 @@
 """sxcd's PFCP endpoint (--pfcp), node procedures, against a test SMF on scapy's PFCP layer
 (pfcp_smf.py): association setup (SMF- and UPF-initiated, each SMF profile), update,
 release, heartbeats both ways with the Recovery Time Stamp (kept across an sxcd restart,
-kill -9 too), an SMF restart seen, the response cache, refusals with their cause and
-Offending IE, Version Not Supported, garbage, an unanswering SMF, /metrics, IPv6.
+kill -9 too), associations kept across an sxcd restart (SIGTERM, kill -9: the SMF sees no
+UP restart and is not refused with 72; a corrupt stored document), an SMF restart seen, the
+response cache, refusals with their cause and Offending IE, Version Not Supported, garbage,
+an unanswering SMF, /metrics, IPv6, answers from a wildcard socket leaving from the address
+the request came to.
 
 No sxdp is needed: node procedures are sxcd's alone (it keeps trying to reach sxdp)."""
 import json
@@ -40,18 +43,19 @@ def free_port(kind=socket.SOCK_STREAM, fam=socket.AF_INET, host="127.0.0.1"):
 class Sxcd:
     """sxcd with --pfcp on a free UDP port (and `extra` options), a store of its own."""
 
-    def __init__(self, extra=(), store=None, v6=False):
+    def __init__(self, extra=(), store=None, v6=False, bind=None):
         self.store = store or tempfile.mkdtemp(prefix="sxcd-pfcp-")
         self.own_store = store is None
         self.http = free_port()
         self.host = "::1" if v6 else "127.0.0.1"
         self.pfcp = free_port(socket.SOCK_DGRAM, socket.AF_INET6 if v6 else socket.AF_INET, self.host)
+        self.bind = bind   # the --pfcp address (its port: self.pfcp) when not self.host
         self.extra = list(extra)
         self.log = self.store + ".log"
         self.proc = None
 
     def start(self):
-        addr = "[::1]:%d" % self.pfcp if self.host == "::1" else "127.0.0.1:%d" % self.pfcp
+        addr = "[::1]:%d" % self.pfcp if self.host == "::1" else "%s:%d" % (self.bind or "127.0.0.1", self.pfcp)
         cmd = [os.path.join(T.build_dir(), "sxcd"), "--socket", self.store + ".nosxdp", "--store", self.store,
                "--listen", "127.0.0.1:%d" % self.http, "--no-netlink", "--pfcp", addr] + self.extra
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
@@ -75,6 +79,13 @@ class Sxcd:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def restart(self, sig=signal.SIGTERM):
+        self.stop(sig)
+        return self.start()
+
+    def state_file(self, name="pfcp"):
+        return os.path.join(self.store, "state", name + ".json")
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -434,6 +445,189 @@ def test_bad_options_refused_before_the_store():
     h = subprocess.run([sxcd, "-h"], stdout=subprocess.PIPE, text=True).stdout
     for o in ("--pfcp ADDR[:PORT]", "--pfcp-node-id ID", "--pfcp-smf ADDR[:PORT]", "--pfcp-heartbeat-s N"):
         expect(o in h, "sxcd -h lists %s" % o)
+
+
+# ---------------------------------------------------------------- restarts
+
+FAST = ["--pfcp-heartbeat-s", "1", "--pfcp-t1-ms", "200", "--pfcp-n1", "1"]
+
+
+def mod_req(smf, up_seid=0x4242):
+    """A Session Modification Request (as an SMF sends one for a session it has): any answer
+    but 72 shows the association is there."""
+    seq = smf.next_seq()
+    return smf.request(smf.wrap(S.PFCPSessionModificationRequest(IE_list=[]), seq, seid=up_seid), seq=seq)
+
+
+def check_same_association(cd, smf, before, what):
+    a = assoc_of(cd, smf.node_id_text())
+    expect(a is not None, "%s: the association is there: %s" % (what, cd.stats()["associations"]))
+    keep = ("node_id", "address", "local", "recovery_ts", "initiated")
+    expect_eq({k: a[k] for k in keep}, {k: before[k] for k in keep}, "%s: the same association" % what)
+    expect(a["restored"] and a["state"] == "up", "%s: restored, up: %s" % (what, a))
+    r = mod_req(smf)
+    expect(r is not None and r.message_type == 53, "%s: a Modification Request answered" % what)
+    expect(S.ie(r, S.IE_CAUSE).cause != 72, "%s: not refused with 72 (cause %d)" % (what, S.ie(r, S.IE_CAUSE).cause))
+    hb = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+    expect(hb is not None, "%s: heartbeats from the UPF resume" % what)
+    expect_eq((S.ie(hb[0], S.IE_RECOVERY).timestamp, hb[1][1]), (before["upf_rts"], cd.pfcp),
+              "%s: with the same Recovery Time Stamp, from the --pfcp socket" % what)
+
+
+@R.test
+def test_restart_keeps_associations():
+    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with cd.smf("open5gs") as smf:
+            r = smf.associate()
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "associated")
+            before = dict(assoc_of(cd, smf.node_id_text()), upf_rts=cd.stats()["recovery_ts"])
+            expect(not before["restored"], "set up, not restored")
+            doc = json.load(open(cd.state_file()))
+            expect_eq((doc["recovery_ts"], [a["node_id"] for a in doc["associations"]]),
+                      (before["upf_rts"], [smf.node_id_text()]), "stored: %s" % doc)
+            st = doc["associations"][0]
+            expect_eq((st["peer"], st["recovery_ts"], st["initiated"], st["node_id_type"], st["cp_features"]),
+                      ("%s:%d" % smf.addr, smf.rts, "smf", "ipv4", "00"), "stored field by field: %s" % st)
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                cd.restart(sig)
+                expect_eq(cd.stats()["recovery_ts"], before["upf_rts"], "the same Recovery Time Stamp (%s)" % sig)
+                check_same_association(cd, smf, before, "after %s" % signal.Signals(sig).name)
+                expect_eq(cd.stats()["counters"]["associations_restored"], 1, "counted")
+            # an Update after a restart, stored; then release after a restart
+            r = smf.update()
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "update after the restart accepted")
+            expect_eq(json.load(open(cd.state_file()))["associations"][0]["cp_features"], "01",
+                      "the new CP Function Features stored before the answer")
+            cd.restart(signal.SIGKILL)
+            r = smf.release()
+            expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_RELEASE_RSP, 1), "release after a restart")
+            expect(assoc_of(cd, smf.node_id_text()) is None, "released")
+            expect_eq(json.load(open(cd.state_file()))["associations"], [], "gone from the store before the answer")
+            cd.restart(signal.SIGKILL)
+            expect_eq(cd.stats()["associations"], [], "not back after another restart")
+            r = mod_req(smf)
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "now a Modification is refused with 72")
+
+
+@R.test
+def test_smf_restart_after_sxcd_restart():
+    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with cd.smf() as smf:
+            smf.associate()
+            cd.restart(signal.SIGKILL)
+            old = smf.rts
+            smf.rts += 50          # the SMF restarted while sxcd was away: its heartbeat answer says so
+            deadline = time.monotonic() + 4
+            while cd.stats()["counters"]["smf_restarts"] == 0 and time.monotonic() < deadline:
+                smf.wait_request(S.HEARTBEAT_REQ, timeout=0.5)
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
+            expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
+            expect("Recovery Time Stamp changed (%d, was %d)" % (smf.rts, old) in cd.logtail(), "logged")
+            expect_eq(json.load(open(cd.state_file()))["associations"][0]["recovery_ts"], smf.rts, "stored")
+            cd.restart(signal.SIGKILL)
+            smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+            time.sleep(0.2)
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 0, "no restart seen again after one more sxcd restart")
+
+
+@R.test
+def test_upf_initiated_restored_not_set_up_again():
+    with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
+        with Sxcd(FAST + ["--pfcp-smf", "%s:%d" % smf.addr]) as cd:
+            expect(smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5) is not None, "set up by sxcd")
+            deadline = time.monotonic() + 3
+            while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            before = dict(assoc_of(cd, smf.fqdn), upf_rts=cd.stats()["recovery_ts"])
+            st = json.load(open(cd.state_file()))["associations"][0]
+            expect_eq((st["node_id"], st["node_id_type"], st["initiated"], st["smf"]),
+                      (smf.fqdn, "fqdn", "upf", "%s:%d" % smf.addr), "stored with its --pfcp-smf entry: %s" % st)
+            cd.restart(signal.SIGKILL)
+            a = assoc_of(cd, smf.fqdn)
+            expect(a is not None and a["initiated"] == "upf" and a["restored"], "restored: %s" % a)
+            deadline, setups, hbs = time.monotonic() + 1.5, 0, 0
+            while time.monotonic() < deadline:
+                p, _, src = smf.recv(0.1)
+                if p is not None:
+                    setups += p.message_type == S.ASSOC_SETUP_REQ
+                    hbs += p.message_type == S.HEARTBEAT_REQ
+                    smf.answer(p, src)
+            expect_eq((setups, hbs > 0), (0, True), "heartbeats, no new Association Setup Request")
+
+
+@R.test
+def test_restored_unreachable_goes():
+    with Sxcd(FAST + ["--pfcp-grace-s", "1"]) as cd:
+        with cd.smf() as smf:
+            smf.associate()
+            name = smf.node_id_text()
+            cd.stop(signal.SIGKILL)
+        cd.start()      # its SMF is gone (socket closed)
+        expect(assoc_of(cd, name)["restored"], "restored first")
+        deadline = time.monotonic() + 6
+        while assoc_of(cd, name) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        expect(assoc_of(cd, name) is None and "gone: unreachable" in cd.logtail(), "gone as unreachable")
+        expect_eq(json.load(open(cd.state_file()))["associations"], [], "and from the store")
+
+
+@R.test
+def test_corrupt_stored_associations():
+    """Not trusted in part: none restored, a new Recovery Time Stamp (every SMF sets up again, so
+    none is refused with 72 while it sees no UP restart), the document kept aside, logged."""
+    good = None
+    for name, bad in (("associations not an array", lambda d: dict(d, associations={"x": 1})),
+                      ("a bad peer", lambda d: dict(d, associations=[dict(d["associations"][0], peer="nowhere")])),
+                      ("a Node ID twice", lambda d: dict(d, associations=d["associations"] * 2)),
+                      ("no Recovery Time Stamp", lambda d: {"associations": d["associations"]}),
+                      ("not JSON", None)):
+        with Sxcd() as cd:
+            with cd.smf() as smf:
+                smf.associate()
+                rts = cd.stats()["recovery_ts"]
+                cd.stop()
+                good = json.load(open(cd.state_file()))
+                with open(cd.state_file(), "w") as f:
+                    f.write('{"recovery_ts": 5, "associations": [' if bad is None else json.dumps(bad(good)))
+                time.sleep(1.05)   # a new stamp is a new second
+                cd.start()
+                st = cd.stats()
+                expect(cd.alive() and st["associations"] == [], "%s: started, nothing restored" % name)
+                expect(st["recovery_ts"] != rts, "%s: a new Recovery Time Stamp" % name)
+                expect_eq(json.load(open(cd.state_file())), {"recovery_ts": st["recovery_ts"], "associations": []},
+                          "%s: the new state stored" % name)
+                if bad is not None:
+                    expect(st["restore_error"] and "do not read back" in cd.logtail(), "%s: said: %s" %
+                           (name, st["restore_error"]))
+                    expect_eq(json.load(open(cd.state_file("pfcp.unreadable"))), bad(good), "%s: kept aside" % name)
+                else:
+                    expect("does not read back" in cd.logtail(), "not JSON: set aside by the store, said")
+                r = smf.associate()
+                expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "%s: an SMF sets up again" % name)
+
+
+@R.test
+def test_wildcard_answers_from_the_address_asked():
+    with Sxcd(FAST + ["--pfcp-node-id", "127.0.0.1"], bind="0.0.0.0") as cd:
+        with S.Smf(("127.0.0.2", cd.pfcp)) as smf:
+            r = smf.request(smf.setup_req())
+            p, raw, src = r, None, None
+            smf.send(bytes(smf.wrap(smf.setup_req(), 77)))
+            p, raw, src = smf.recv()
+            expect(p is not None and p.message_type == S.ASSOC_SETUP_RSP, "answered")
+            expect_eq(src, ("127.0.0.2", cd.pfcp), "the answer from the address the request went to")
+            expect_eq(assoc_of(cd, "127.0.0.1")["local"], "127.0.0.2:%d" % cd.pfcp, "noted")
+            hb = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+            expect(hb is not None and hb[1] == ("127.0.0.2", cd.pfcp), "our heartbeats from there too: %s" %
+                   (hb and hb[1],))
+            smf.send(bytes(smf.wrap(smf.setup_req(), 77)))
+            _, raw2, src = smf.recv()
+            expect_eq((src, raw2), (("127.0.0.2", cd.pfcp), raw), "a retransmission answered from there")
+            cd.restart(signal.SIGKILL)
+            hb = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
+            expect(hb is not None and hb[1] == ("127.0.0.2", cd.pfcp), "and after a restart: %s" % (hb and hb[1],))
+            r = mod_req(smf)
+            expect(r is not None and S.ie(r, S.IE_CAUSE).cause != 72, "a Modification not refused with 72")
 
 
 if __name__ == "__main__":

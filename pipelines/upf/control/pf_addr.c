@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_addr: PFCP peers' UDP addresses and Node IDs, parsed, printed and compared. */
+/* pf_addr: PFCP peers' UDP addresses and Node IDs, parsed, printed and compared; datagrams sent from the address they came to. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/uio.h>
 
 #include "pf_addr.h"
 
@@ -161,4 +163,107 @@ pf_node_id_same(const struct pf_node_id *a, const struct pf_node_id *b)
 	if (a->kind == 1)
 		return memcmp(a->addr, b->addr, 16) == 0;
 	return strcasecmp(a->fqdn, b->fqdn) == 0;
+}
+
+bool
+pf_addr_any(const struct pf_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return a->ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+}
+
+int
+pf_sock_open(const struct pf_addr *a, char *err, size_t len)
+{
+	int fam = a->ss.ss_family, fd, on = 1, buf = 4 << 20;
+	char as[64];
+
+	fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
+	    /* on a wildcard address: answers leave from the address the request came to */
+	    (pf_addr_any(a) && setsockopt(fd, fam == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+					  fam == AF_INET6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on, sizeof(on)) != 0)) {
+		int e = errno;
+
+		snprintf(err, len, "cannot bind %s: %s", pf_addr_str(a, as, sizeof(as)), strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	/* bursts of establishments while the loop does other work */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	return fd;
+}
+
+/* room for one pktinfo of either family */
+union pktinfo_cmsg {
+	char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct cmsghdr align;
+};
+
+ssize_t
+pf_sock_recv(int fd, uint8_t *b, size_t len, struct pf_addr *from, struct pf_addr *to)
+{
+	union pktinfo_cmsg c;
+	struct iovec iov = { .iov_base = b, .iov_len = len };
+	struct msghdr mh = { .msg_name = &from->ss, .msg_namelen = sizeof(from->ss), .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = c.b, .msg_controllen = sizeof(c.b) };
+	ssize_t r = recvmsg(fd, &mh, MSG_TRUNC);
+
+	if (r < 0)
+		return r;
+	from->len = mh.msg_namelen;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO && to->ss.ss_family == AF_INET) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			((struct sockaddr_in *)&to->ss)->sin_addr = pi.ipi_addr;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			   to->ss.ss_family == AF_INET6) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&to->ss;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			v6->sin6_addr = pi.ipi6_addr;
+			v6->sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr) ? pi.ipi6_ifindex : 0;
+		}
+	}
+	return r;
+}
+
+ssize_t
+pf_sock_send(int fd, const uint8_t *b, size_t len, const struct pf_addr *to, const struct pf_addr *from)
+{
+	union pktinfo_cmsg c;
+	struct iovec iov = { .iov_base = (void *)b, .iov_len = len };
+	struct msghdr mh = { .msg_name = (void *)&to->ss, .msg_namelen = to->len, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (from == NULL || pf_addr_any(from) || from->ss.ss_family != to->ss.ss_family)
+		return sendmsg(fd, &mh, 0);
+	memset(&c, 0, sizeof(c));
+	mh.msg_control = c.b;
+	cm = (struct cmsghdr *)c.b;
+	if (from->ss.ss_family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = ((const struct sockaddr_in *)&from->ss)->sin_addr };
+
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&from->ss;
+		struct in6_pktinfo pi = { .ipi6_addr = v6->sin6_addr, .ipi6_ifindex = v6->sin6_scope_id };
+
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	return sendmsg(fd, &mh, 0);
 }

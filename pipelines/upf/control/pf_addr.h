@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_addr: PFCP peers' UDP addresses and Node IDs, parsed, printed and compared. */
+/* pf_addr: PFCP peers' UDP addresses and Node IDs, parsed, printed and compared; datagrams sent from the address they came to. */
 #ifndef PF_ADDR_H
 #define PF_ADDR_H
 
@@ -30,5 +30,21 @@ bool pf_addr_same_host(const struct pf_addr *a, const struct pf_addr *b);	/* the
 uint16_t pf_addr_port(const struct pf_addr *a);
 /* FQDNs compare without case. */
 bool pf_node_id_same(const struct pf_node_id *a, const struct pf_node_id *b);
+
+bool pf_addr_any(const struct pf_addr *a);	/* 0.0.0.0 or :: */
+
+/* A UDP socket bound to @a (non-blocking, IPv6 only for IPv6, a large
+ * receive buffer; on a wildcard address told which address each datagram
+ * came to: IP_PKTINFO, IPV6_RECVPKTINFO): the fd, or -errno with why. */
+int pf_sock_open(const struct pf_addr *a, char *err, size_t len);
+/* recvmsg into @b (returns the datagram's length, more than @len when cut:
+ * MSG_TRUNC), its source into *@from; *@to (set by the caller to the
+ * socket's address) gets the address it came to, when the socket says it.
+ * -1 with errno. */
+ssize_t pf_sock_recv(int fd, uint8_t *b, size_t len, struct pf_addr *from, struct pf_addr *to);
+/* sendto @to, from the address of @from (NULL or a wildcard: the kernel's
+ * choice): peers that check where answers come from on a host of many
+ * addresses get them from the one they sent to. -1 with errno. */
+ssize_t pf_sock_send(int fd, const uint8_t *b, size_t len, const struct pf_addr *to, const struct pf_addr *from);
 
 #endif

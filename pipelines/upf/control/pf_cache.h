@@ -19,6 +19,7 @@ struct pf_centry {
 	uint32_t seq;
 	uint8_t type;		/* the request's */
 	uint8_t sock;		/* the socket it came in on */
+	struct pf_addr local;	/* the address it came to (set by the caller): the answer's source */
 	uint64_t at_ms;
 	void *owner;		/* pending: who answers it */
 	uint8_t *b;		/* the answer; NULL: none yet */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -15,13 +16,14 @@
 #include "cd_vis.h"
 #include "pf_cache.h"
 #include "pf_node.h"
+#include "pf_ncount.h"
+#include "pf_nstate.h"
 
 #define SOCKS_MAX 8
 #define SMFS_MAX 16
 #define BATCH 64		/* datagrams per read callback: REST is never starved */
 #define RX_MAX 65536
 #define TX_MAX 2048		/* what the node level writes */
-#define REFUSALS_MAX 128	/* (message type, cause) pairs counted; both are finite */
 #define NTP_UNIX_OFFSET 2208988800u
 #define SETUP_BACKOFF_MAX_MS 60000
 
@@ -37,6 +39,7 @@ struct pf_txn {
 	struct pf_txn *prev, *next;
 	struct pf_centry *ce;
 	struct pf_addr peer;
+	struct pf_addr local;	/* the address it came to: the answer's source */
 	uint8_t sock, type;
 	uint32_t seq;
 	uint64_t seid;
@@ -48,6 +51,7 @@ struct oreq {
 	struct oreq *prev, *next;
 	struct pf_assoc *a;	/* NULL: not an association's (setup toward an SMF) */
 	struct pf_addr dst;
+	struct pf_addr src;	/* sent from (a wildcard: the kernel's choice) */
 	uint8_t sock, type;
 	uint32_t seq;
 	unsigned int tries;
@@ -76,22 +80,19 @@ struct pf_assoc {
 	struct pf_node_id id;
 	char name[260];
 	struct pf_addr peer;
+	struct pf_addr local;		/* where its requests came to: ours go from there */
 	uint8_t sock;
 	uint32_t recovery;
 	uint8_t cp_feat[8];
 	size_t n_cp_feat;
 	bool reachable;
+	bool restored;			/* from the store at start */
 	uint64_t since_ms;		/* set up at; unreachable since, when not reachable */
 	uint64_t last_hb_ms;		/* a heartbeat answered last, or 0 */
 	uint64_t hb_failures;
 	struct event *hb_timer;
 	struct oreq *hb;		/* our heartbeat under way */
 	struct smf *smf;		/* set up by us toward it */
-};
-
-struct refusal {
-	uint8_t type, cause;
-	uint64_t count;
 };
 
 struct pf_node {
@@ -107,6 +108,7 @@ struct pf_node {
 	uint8_t features[8];
 	size_t n_features;
 	uint32_t recovery;
+	bool recovery_unstored;		/* a new one the store has not taken yet: not sent */
 	uint32_t next_seq;
 	struct pf_assoc *assocs;
 	int n_assocs;
@@ -115,14 +117,10 @@ struct pf_node {
 	struct pf_cache cache;	/* answers for retransmissions */
 	struct event *sweep;
 	uint8_t rx[RX_MAX];
+	struct pf_addr rx_local;	/* the address the datagram handled now came to */
 	struct pf_msg msg;
-	/* counters */
-	uint64_t in[256], out[256];
-	struct refusal refusals[REFUSALS_MAX];
-	int n_refusals;
-	uint64_t dropped_header, dropped_unknown, dropped_unexpected, dropped_unmatched;
-	uint64_t from_cache, pending_ignored, retransmits, hb_failures, version_refused;
-	uint64_t assoc_setups, assoc_released, smf_restarts, unreachable_gone;
+	struct pf_ncount c;
+	char restore_error[320];	/* why the stored associations were not restored ("" none) */
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -184,69 +182,19 @@ pf_gone_name(enum pf_gone why)
 	return "?";
 }
 
-/* A Cause's name for /metrics and logs. */
-static const char *
-cause_name(uint8_t c)
-{
-	switch (c) {
-	case PF_CAUSE_ACCEPTED: return "accepted";
-	case PF_CAUSE_REJECTED: return "request_rejected";
-	case PF_CAUSE_NO_SESSION: return "session_context_not_found";
-	case PF_CAUSE_MANDATORY_MISSING: return "mandatory_ie_missing";
-	case PF_CAUSE_CONDITIONAL_MISSING: return "conditional_ie_missing";
-	case PF_CAUSE_INVALID_LENGTH: return "invalid_length";
-	case PF_CAUSE_MANDATORY_INCORRECT: return "mandatory_ie_incorrect";
-	case PF_CAUSE_INVALID_FWD_POLICY: return "invalid_forwarding_policy";
-	case PF_CAUSE_INVALID_FTEID_ALLOC: return "invalid_fteid_allocation_option";
-	case PF_CAUSE_NO_ASSOCIATION: return "no_established_pfcp_association";
-	case PF_CAUSE_RULE_FAILURE: return "rule_creation_modification_failure";
-	case PF_CAUSE_CONGESTION: return "pfcp_entity_in_congestion";
-	case PF_CAUSE_NO_RESOURCES: return "no_resources_available";
-	case PF_CAUSE_NOT_SUPPORTED: return "service_not_supported";
-	case PF_CAUSE_SYSTEM_FAILURE: return "system_failure";
-	}
-	return "other";
-}
-
-/* A message type's name for /metrics: "association_setup_request". */
-static const char *
-type_label(uint8_t t, char *out, size_t len)
-{
-	const char *s = pf_msg_name(t);
-	size_t i = 0;
-
-	if (t == PF_VERSION_NOT_SUPPORTED)
-		s = "Version Not Supported Response";
-	if (strcmp(s, "?") == 0)
-		s = "unknown";
-	for (; *s != '\0' && i + 1 < len; s++)
-		out[i++] = *s == ' ' ? '_' : (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-	out[i] = '\0';
-	return out;
-}
-
-static void
-count_refusal(struct pf_node *n, uint8_t type, uint8_t cause)
-{
-	for (int i = 0; i < n->n_refusals; i++)
-		if (n->refusals[i].type == type && n->refusals[i].cause == cause) {
-			n->refusals[i].count++;
-			return;
-		}
-	if (n->n_refusals < REFUSALS_MAX)
-		n->refusals[n->n_refusals++] = (struct refusal){ type, cause, 1 };
-}
-
 /* ------------------------------------------------------------------ sending */
 
+/* From @from (the address the peer sent to) when the socket is bound to a
+ * wildcard address. */
 static int
-send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *to, const uint8_t *b, size_t len)
+send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *from, const struct pf_addr *to, const uint8_t *b,
+	size_t len)
 {
 	ssize_t w;
 
 	if (sock >= n->n_socks)
 		return -EINVAL;
-	w = sendto(n->socks[sock].fd, b, len, 0, (const struct sockaddr *)&to->ss, to->len);
+	w = pf_sock_send(n->socks[sock].fd, b, len, to, pf_addr_any(&n->socks[sock].addr) ? from : NULL);
 	if (w < 0) {
 		char a[64];
 
@@ -254,7 +202,7 @@ send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *to, const uint8_t
 		return -errno;
 	}
 	if (len >= 2)
-		n->out[b[1]]++;
+		n->c.out[b[1]]++;
 	return 0;
 }
 
@@ -276,9 +224,10 @@ answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype,
 	struct pf_centry *e;
 
 	put_seq(b, len, seq);
-	send_to(n, sock, to, b, len);
-	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL)
-		e = pf_cache_add(&n->cache, sock, to, seq, rtype, now_ms());
+	send_to(n, sock, &n->rx_local, to, b, len);
+	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL &&
+	    (e = pf_cache_add(&n->cache, sock, to, seq, rtype, now_ms())) != NULL)
+		e->local = n->rx_local;
 	if (e != NULL)
 		pf_cache_fill(&n->cache, e, b, len, now_ms());
 }
@@ -331,7 +280,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 
 	/* the session layer's refusals counted with the node's, by cause */
 	if (cause != 0 && cause != PF_CAUSE_ACCEPTED)
-		count_refusal(n, t->type, cause);
+		pf_ncount_refusal(&n->c, t->type, cause);
 
 	if (c == NULL) {
 		pf_txn_drop(t);
@@ -339,7 +288,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 	}
 	memcpy(c, b, len);
 	put_seq(c, len, t->seq);
-	rc = send_to(n, t->sock, &t->peer, c, len);
+	rc = send_to(n, t->sock, &t->local, &t->peer, c, len);
 	if (t->ce != NULL) {
 		pf_cache_fill(&n->cache, t->ce, c, len, now_ms());
 	}
@@ -371,8 +320,8 @@ on_oreq_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (o->tries < n->cfg.n1) {
 		o->tries++;
-		n->retransmits++;
-		send_to(n, o->sock, &o->dst, o->b, o->len);
+		n->c.retransmits++;
+		send_to(n, o->sock, &o->src, &o->dst, o->b, o->len);
 		ms_tv(n->cfg.t1_ms, &tv);
 		evtimer_add(o->timer, &tv);
 		return;
@@ -401,8 +350,8 @@ oreq_free(struct oreq *o)
 }
 
 static struct oreq *
-send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct pf_addr *dst, const uint8_t *b,
-	     size_t len, pf_req_done *done, void *arg)
+send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct pf_addr *src, const struct pf_addr *dst,
+	     const uint8_t *b, size_t len, pf_req_done *done, void *arg)
 {
 	struct oreq *o = calloc(1, sizeof(*o));
 	struct timeval tv;
@@ -418,6 +367,7 @@ send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct p
 	o->n = n;
 	o->a = a;
 	o->dst = *dst;
+	o->src = *src;
 	o->sock = sock;
 	o->type = b[1];
 	o->len = len;
@@ -432,7 +382,7 @@ send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct p
 	if (n->oreqs)
 		n->oreqs->prev = o;
 	n->oreqs = o;
-	send_to(n, sock, dst, o->b, len);
+	send_to(n, sock, src, dst, o->b, len);
 	ms_tv(n->cfg.t1_ms, &tv);
 	evtimer_add(o->timer, &tv);
 	return o;
@@ -444,7 +394,7 @@ pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t 
 {
 	if (a == NULL || done == NULL || len < PF_HDR_NODE_LEN || !is_request(b[1]))
 		return -EINVAL;
-	return send_request(n, a, a->sock, &a->peer, b, len, done, arg) ? 0 : -ENOMEM;
+	return send_request(n, a, a->sock, &a->local, &a->peer, b, len, done, arg) ? 0 : -ENOMEM;
 }
 
 /* Our requests to @a end: their callers hear it (-ECANCELED). */
@@ -521,8 +471,93 @@ assoc_by_addr(struct pf_node *n, const struct pf_addr *src)
 	return host;
 }
 
+struct pf_assoc *
+pf_node_assoc_by_name(struct pf_node *n, const char *name)
+{
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		if (strcasecmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
 static void smf_retry(struct smf *s, unsigned int ms);
 static void hb_arm(struct pf_assoc *a);
+
+/* ---------------------------------------------------------- the store */
+
+/*
+ * The store's "pfcp" document (pf_nstate.h) holds our Recovery Time Stamp
+ * and the associations made under it: rewritten whole (durably) whenever
+ * one is set up, updated, released or gone, before the request that
+ * changed it is answered. An sxcd restart finds them as they were: its
+ * SMFs see the same stamp and the same association.
+ */
+
+/* The document, without association @skip (NULL: all): new, or NULL. */
+static json_t *
+state_doc(struct pf_node *n, const struct pf_assoc *skip)
+{
+	json_t *as = json_array(), *doc;
+	struct pf_nstate_assoc r;
+
+	if (as == NULL)
+		return NULL;
+	for (const struct pf_assoc *a = n->assocs; a != NULL; a = a->next) {
+		if (a == skip)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.id = a->id;
+		r.peer = a->peer;
+		r.local = a->local;
+		r.recovery = a->recovery;
+		memcpy(r.cp_feat, a->cp_feat, a->n_cp_feat);
+		r.n_cp_feat = a->n_cp_feat;
+		r.upf_initiated = r.has_smf = a->smf != NULL;
+		if (a->smf != NULL)
+			r.smf = a->smf->addr;
+		if (json_array_append_new(as, pf_nstate_assoc_json(&r)) != 0) {
+			json_decref(as);
+			return NULL;
+		}
+	}
+	doc = json_pack("{s:I,s:o}", "recovery_ts", (json_int_t)n->recovery, "associations", as);
+	return doc;
+}
+
+/* Stored now: 0, or -errno (logged, counted). */
+static int
+state_save(struct pf_node *n, const struct pf_assoc *skip)
+{
+	json_t *doc;
+	int rc;
+
+	if (n->res == NULL) {
+		n->recovery_unstored = false;
+		return 0;
+	}
+	if ((doc = state_doc(n, skip)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = cd_res_save(n->res, "pfcp", doc);
+	json_decref(doc);
+	if (rc < 0) {
+		n->c.store_failures++;
+		CD_LOG(ERR, "pfcp: the associations and Recovery Time Stamp not stored: %s", strerror(-rc));
+		return rc;
+	}
+	n->recovery_unstored = false;
+	return 0;
+}
+
+/* May our Recovery Time Stamp go out? Not before the store has it (one
+ * more try when it did not take it). */
+static bool
+recovery_stored(struct pf_node *n)
+{
+	if (n->recovery_unstored)
+		state_save(n, NULL);
+	return !n->recovery_unstored;
+}
 
 /* @a and everything of it goes (its sessions told first). */
 static void
@@ -556,20 +591,25 @@ assoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell)
 /*
  * An association set up with @id (its Recovery Time Stamp @rts), from
  * @src: a new one, the same again (kept with its sessions), or one whose
- * SMF restarted (its sessions go, TS 29.244 6.2.6.2.2). NULL: no memory.
+ * SMF restarted (its sessions go, TS 29.244 6.2.6.2.2); stored before
+ * anyone hears of it. NULL: no memory, or a new one the store did not
+ * take (*@rc < 0; one that was there stays, *@rc says it is not stored).
  */
 static struct pf_assoc *
 assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m, uint8_t sock,
-	    const struct pf_addr *src)
+	    const struct pf_addr *src, int *rc)
 {
 	struct pf_assoc *a = pf_node_assoc(n, id);
 	bool fresh = a == NULL, restarted = false;
 	char addr[64];
 	int i;
 
+	*rc = 0;
 	if (a == NULL) {
-		if ((a = calloc(1, sizeof(*a))) == NULL)
+		if ((a = calloc(1, sizeof(*a))) == NULL) {
+			*rc = -ENOMEM;
 			return NULL;
+		}
 		a->n = n;
 		a->id = *id;
 		pf_node_id_str(id, a->name, sizeof(a->name));
@@ -580,7 +620,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		n->n_assocs++;
 	} else if (a->recovery != rts) {
 		restarted = true;
-		n->smf_restarts++;
+		n->c.smf_restarts++;
 		CD_LOG(WARN, "pfcp: %s set up again with a new Recovery Time Stamp (%u, was %u): the SMF restarted, its sessions go",
 		       a->name, rts, a->recovery);
 		if (n->ops != NULL && n->ops->assoc_gone != NULL)
@@ -588,8 +628,10 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		oreq_cancel_assoc(n, a); /* its reports: to an SMF that forgot them */
 	}
 	a->peer = *src;
+	a->local = n->rx_local;
 	a->sock = sock;
 	a->recovery = rts;
+	a->restored = false;
 	a->reachable = true;
 	a->since_ms = now_ms();
 	a->n_cp_feat = 0;
@@ -602,8 +644,13 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 			n->smfs[k].a = a;
 			a->smf = &n->smfs[k];
 		}
+	if ((*rc = state_save(n, NULL)) < 0 && fresh) {
+		CD_LOG(ERR, "pfcp: association with %s refused: the store did not take it", a->name);
+		assoc_free(n, a, PF_GONE_RELEASED, false);
+		return NULL;
+	}
 	if (fresh || restarted) {
-		n->assoc_setups++;
+		n->c.assoc_setups++;
 		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
 		       pf_addr_str(src, addr, sizeof(addr)), rts);
 		hb_arm(a);
@@ -620,13 +667,14 @@ assoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
 {
 	if (rts == a->recovery)
 		return;
-	n->smf_restarts++;
+	n->c.smf_restarts++;
 	CD_LOG(WARN, "pfcp: %s's Recovery Time Stamp changed (%u, was %u): the SMF restarted, its sessions go",
 	       a->name, rts, a->recovery);
 	a->recovery = rts;
 	if (n->ops != NULL && n->ops->assoc_gone != NULL)
 		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
 	oreq_cancel_assoc(n, a);
+	state_save(n, NULL);
 	if (n->ops != NULL && n->ops->assoc_up != NULL)
 		n->ops->assoc_up(n->ops_arg, a);
 }
@@ -665,14 +713,15 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 		return;
 	}
 	a->hb_failures++;
-	n->hb_failures++;
+	n->c.hb_failures++;
 	if (a->reachable) {
 		set_reachable(n, a, false);
 		return;
 	}
 	if (now_ms() - a->since_ms >= n->cfg.grace_ms) {
-		n->unreachable_gone++;
+		n->c.unreachable_gone++;
 		assoc_free(n, a, PF_GONE_UNREACHABLE, true);
+		state_save(n, NULL);
 	}
 }
 
@@ -687,10 +736,10 @@ on_hb_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	hb_arm(a);
-	if (a->hb != NULL)
-		return; /* the last one is still being resent */
+	if (a->hb != NULL || !recovery_stored(n))
+		return; /* the last one is still being resent; or our stamp may not go out yet */
 	if ((len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_REQ, 0, n->recovery)) > 0)
-		a->hb = send_request(n, a, a->sock, &a->peer, b, (size_t)len, hb_done, a);
+		a->hb = send_request(n, a, a->sock, &a->local, &a->peer, b, (size_t)len, hb_done, a);
 }
 
 static void
@@ -728,9 +777,10 @@ smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
 	    pf_get_node_id(&rsp->ies[i], &id) == 0 && (i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 &&
 	    pf_get_u32(&rsp->ies[i], &rts) == 0) {
 		struct pf_assoc *a;
+		int src;
 
 		s->backoff_ms = 0;
-		if ((a = assoc_setup(n, &id, rts, rsp, s->sock, &s->addr)) != NULL) {
+		if ((a = assoc_setup(n, &id, rts, rsp, s->sock, &s->addr, &src)) != NULL) {
 			if (a->smf != NULL && a->smf != s)
 				a->smf->a = NULL;
 			a->smf = s;
@@ -738,10 +788,13 @@ smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
 			return;
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0 && cause == PF_CAUSE_ACCEPTED) {
+		CD_LOG(WARN, "pfcp: SMF %s accepted our Association Setup Request, but it is not set up here: tried again later",
+		       addr);
+	} else if (rc == 0) {
 		s->refusals++;
 		CD_LOG(WARN, "pfcp: SMF %s refused our Association Setup Request (cause %u %s): tried again later",
-		       addr, cause, cause_name(cause));
+		       addr, cause, pf_cause_name(cause));
 	} else {
 		CD_LOG(WARN, "pfcp: SMF %s: our Association Setup Request %s: tried again later", addr,
 		       rc == -ETIMEDOUT ? "went unanswered" : "got an answer that does not decode");
@@ -766,7 +819,8 @@ on_smf_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	s->tries++;
 	if ((len = encode_assoc(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true)) > 0)
-		s->pending = send_request(n, NULL, s->sock, &s->addr, b, (size_t)len, smf_setup_done, s);
+		s->pending = send_request(n, NULL, s->sock, &n->socks[s->sock].addr, &s->addr, b, (size_t)len,
+					  smf_setup_done, s);
 	if (s->pending == NULL)
 		smf_retry(s, SETUP_BACKOFF_MAX_MS);
 }
@@ -793,6 +847,8 @@ encode_assoc(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t c
 	struct pf_hdr h = { .type = type };
 	uint8_t o[2] = { (uint8_t)(offending >> 8), (uint8_t)offending };
 
+	if (rts && !recovery_stored(n))
+		return -EIO;
 	pf_enc_begin(&e, b, size, &h);
 	pf_enc_node_id(&e, &n->cfg.self);
 	if (cause)
@@ -816,7 +872,7 @@ answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			       cause == PF_CAUSE_ACCEPTED && rt != PF_ASSOC_RELEASE_RSP);
 
 	if (cause != PF_CAUSE_ACCEPTED)
-		count_refusal(n, h->type, cause);
+		pf_ncount_refusal(&n->c, h->type, cause);
 	if (len > 0)
 		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
 }
@@ -854,7 +910,7 @@ answer_sess(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 	int len = pf_enc_sess_rsp(b, sizeof(b), rt, seid, h->seq, rt == PF_SESS_EST_RSP ? &n->cfg.self : NULL, cause,
 				  offending, NULL, NULL, 0, NULL, 0);
 
-	count_refusal(n, h->type, cause);
+	pf_ncount_refusal(&n->c, h->type, cause);
 	if (len > 0)
 		answer(n, sock, src, h->type, h->seq, b, (size_t)len);
 }
@@ -863,7 +919,7 @@ static void
 on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
 {
 	uint8_t b[64];
-	int len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery), i;
+	int len = recovery_stored(n) ? pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery) : -EIO, i;
 	struct pf_assoc *a;
 	uint32_t rts;
 
@@ -882,7 +938,9 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 	struct pf_node_id id;
 	struct pf_assoc *a;
 	uint32_t rts = 0;
-	int i = pf_find(m, -1, PF_IE_NODE_ID, -1);
+	int i = pf_find(m, -1, PF_IE_NODE_ID, -1), rc;
+	uint8_t feat[8];
+	size_t n_feat;
 
 	if (i < 0 || pf_get_node_id(&m->ies[i], &id) != 0) {
 		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID);
@@ -895,11 +953,9 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS);
 			return;
 		}
-		if (assoc_setup(n, &id, rts, m, sock, src) == NULL) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_RESOURCES, 0);
-			return;
-		}
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		a = assoc_setup(n, &id, rts, m, sock, src, &rc);
+		answer_assoc(n, sock, src, &m->hdr, rc == -ENOMEM ? PF_CAUSE_NO_RESOURCES : rc < 0 ?
+			     PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0);
 		return;
 	case PF_ASSOC_UPDATE_REQ:
 		if (a == NULL) {
@@ -907,8 +963,22 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			return;
 		}
 		if ((i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
-			a->n_cp_feat = m->ies[i].len < sizeof(a->cp_feat) ? m->ies[i].len : sizeof(a->cp_feat);
-			memcpy(a->cp_feat, m->ies[i].v, a->n_cp_feat);
+			n_feat = m->ies[i].len < sizeof(feat) ? m->ies[i].len : sizeof(feat);
+			memcpy(feat, m->ies[i].v, n_feat);
+			if (n_feat != a->n_cp_feat || memcmp(feat, a->cp_feat, n_feat) != 0) {
+				uint8_t was[8];
+				size_t n_was = a->n_cp_feat;
+
+				memcpy(was, a->cp_feat, sizeof(was));
+				memcpy(a->cp_feat, feat, n_feat);
+				a->n_cp_feat = n_feat;
+				if (state_save(n, NULL) < 0) { /* not stored: not changed */
+					memcpy(a->cp_feat, was, sizeof(was));
+					a->n_cp_feat = n_was;
+					answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0);
+					return;
+				}
+			}
 		}
 		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
 		return;
@@ -917,9 +987,14 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
 			return;
 		}
-		/* answered first: deleting its sessions is the session layer's, later */
+		/* gone from the store before it is answered; answered before its
+		 * sessions are deleted (the session layer's, later) */
+		if (state_save(n, a) < 0) {
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0);
+			return;
+		}
 		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
-		n->assoc_released++;
+		n->c.assoc_released++;
 		assoc_free(n, a, PF_GONE_RELEASED, true);
 		return;
 	}
@@ -957,8 +1032,8 @@ on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_NO_RESOURCES, 0);
 		return;
 	}
-	*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = m->hdr.type, .seq = m->hdr.seq,
-			      .seid = m->hdr.seid };
+	*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .local = n->rx_local, .sock = sock, .type = m->hdr.type,
+			      .seq = m->hdr.seq, .seid = m->hdr.seid };
 	ce->owner = t;
 	t->next = n->txns;
 	if (n->txns)
@@ -981,8 +1056,8 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 	switch (h->type) {
 	case PF_HEARTBEAT_REQ:
 		/* nothing to refuse with: liveness is answered all the same */
-		count_refusal(n, h->type, r.cause);
-		if ((l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
+		pf_ncount_refusal(&n->c, h->type, r.cause);
+		if (recovery_stored(n) && (l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
 			answer(n, sock, src, h->type, h->seq, rsp, (size_t)l);
 		break;
 	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
@@ -999,9 +1074,9 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 				    a == NULL ? 0 : r.ie_type);
 			break;
 		}
-		count_refusal(n, h->type, r.cause);
-		*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .sock = sock, .type = h->type, .seq = h->seq,
-				      .seid = h->seid };
+		pf_ncount_refusal(&n->c, h->type, r.cause);
+		*t = (struct pf_txn){ .n = n, .ce = ce, .peer = *src, .local = n->rx_local, .sock = sock,
+				      .type = h->type, .seq = h->seq, .seid = h->seid };
 		ce->owner = t;
 		t->next = n->txns;
 		if (n->txns)
@@ -1010,7 +1085,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 		n->ops->refused(n->ops_arg, a, h, r, t);
 		return;
 	default:
-		n->dropped_unexpected++;
+		n->c.dropped_unexpected++;
 		break;
 	}
 	if (ce->owner == NULL && ce->b == NULL)
@@ -1028,7 +1103,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED))
 			break;
 	if (o == NULL) {
-		n->dropped_unmatched++;
+		n->c.dropped_unmatched++;
 		return;
 	}
 	pf_req_done *done = o->done;
@@ -1041,7 +1116,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 	}
 	r = pf_decode(b, len, &n->msg);
 	if (r.kind == PF_ERR_HEADER) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return; /* resent until a good one comes */
 	}
 	oreq_free(o);
@@ -1056,22 +1131,22 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	struct pf_centry *ce;
 
 	if (len >= 2)
-		n->in[b[1]]++;
+		n->c.in[b[1]]++;
 	if (len >= PF_HDR_NODE_LEN && (b[0] >> 5) != PF_VERSION) {
 		/* TS 29.244 7.2.2.1: Version Not Supported Response, a header alone */
 		uint8_t v[PF_HDR_NODE_LEN] = { PF_VERSION << 5, PF_VERSION_NOT_SUPPORTED, 0, 4, b[4], b[5], b[6], 0 };
 
-		n->version_refused++;
+		n->c.version_refused++;
 		if (is_request(b[1]))
-			send_to(n, sock, src, v, sizeof(v));
+			send_to(n, sock, &n->rx_local, src, v, sizeof(v));
 		return;
 	}
 	if (pf_hdr_decode(b, len, &h) != 0 || h.len != len) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return;
 	}
 	if (h.type != PF_VERSION_NOT_SUPPORTED && strcmp(pf_msg_name(h.type), "?") == 0) {
-		n->dropped_unknown++; /* TS 29.244 7.2.2.1: silently discarded */
+		n->c.dropped_unknown++; /* TS 29.244 7.2.2.1: silently discarded */
 		return;
 	}
 	if (!is_request(h.type)) {
@@ -1080,24 +1155,25 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	}
 	if ((ce = pf_cache_find(&n->cache, src, h.seq, h.type)) != NULL) {
 		if (ce->owner != NULL) {
-			n->pending_ignored++;
+			n->c.pending_ignored++;
 		} else if (ce->b != NULL) {
-			n->from_cache++;
-			send_to(n, ce->sock, src, ce->b, ce->len);
+			n->c.from_cache++;
+			send_to(n, ce->sock, &ce->local, src, ce->b, ce->len);
 		}
 		return;
 	}
 	r = pf_decode(b, len, &n->msg);
 	if (r.kind == PF_ERR_HEADER || r.kind == PF_ERR_UNKNOWN_MSG) {
-		n->dropped_header++;
+		n->c.dropped_header++;
 		return;
 	}
 	if (h.type == PF_NODE_REPORT_REQ || h.type == PF_SESS_REPORT_REQ) {
-		n->dropped_unexpected++; /* the UPF sends these, never receives them */
+		n->c.dropped_unexpected++; /* the UPF sends these, never receives them */
 		return;
 	}
 	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, now_ms())) == NULL)
 		return; /* no memory: the peer will send it again */
+	ce->local = n->rx_local;
 	if (r.kind != PF_OK) {
 		on_refused(n, sock, src, b, len, r, ce);
 		return;
@@ -1125,12 +1201,12 @@ on_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (int i = 0; i < BATCH; i++) {
-		src.len = sizeof(src.ss);
-		r = recvfrom(fd, n->rx, sizeof(n->rx), MSG_TRUNC, (struct sockaddr *)&src.ss, &src.len);
+		n->rx_local = s->addr;
+		r = pf_sock_recv(fd, n->rx, sizeof(n->rx), &src, &n->rx_local);
 		if (r < 0)
 			return; /* EAGAIN: all read; anything else: the next wakeup */
 		if ((size_t)r > sizeof(n->rx)) {
-			n->dropped_header++;
+			n->c.dropped_header++;
 			continue;
 		}
 		on_datagram(n, (uint8_t)(s - n->socks), &src, n->rx, (size_t)r);
@@ -1139,35 +1215,131 @@ on_read(evutil_socket_t fd, short what, void *arg)
 
 /* --------------------------------------------------------- life */
 
-/* The Recovery Time Stamp kept in the store, or a new one stored. */
-static int
-recovery_load(struct pf_node *n)
-{
-	json_t *st = n->res ? cd_res_state(n->res, "pfcp") : NULL;
-	json_int_t v = json_integer_value(json_object_get(st, "recovery_ts"));
-
-	if (v > 0 && v <= 0xffffffffll) {
-		n->recovery = (uint32_t)v;
-		return 0;
-	}
-	return pf_node_renew_recovery(n);
-}
-
 int
 pf_node_renew_recovery(struct pf_node *n)
 {
-	json_t *doc;
-	int rc = 0;
+	uint32_t now = (uint32_t)((uint64_t)time(NULL) + NTP_UNIX_OFFSET);
 
-	n->recovery = (uint32_t)((uint64_t)time(NULL) + NTP_UNIX_OFFSET);
-	if (n->res == NULL)
-		return 0;
-	if ((doc = json_pack("{s:I}", "recovery_ts", (json_int_t)n->recovery)) == NULL)
-		return -ENOMEM;
-	if ((rc = cd_res_save(n->res, "pfcp", doc)) < 0)
-		CD_LOG(ERR, "pfcp: the Recovery Time Stamp not stored: %s", strerror(-rc));
-	json_decref(doc);
-	return rc;
+	/* new even within the second the last one was taken in */
+	n->recovery = now == n->recovery ? now + 1 : now;
+	n->recovery_unstored = true;
+	/* the SMFs set up again once they see it; those we set up, we do again */
+	while (n->assocs != NULL) {
+		struct smf *s = n->assocs->smf;
+
+		CD_LOG(INFO, "pfcp: association with %s dropped: a new Recovery Time Stamp", n->assocs->name);
+		assoc_free(n, n->assocs, PF_GONE_RELEASED, false);
+		if (s != NULL)
+			smf_retry(s, 0);
+	}
+	return state_save(n, NULL);
+}
+
+/* Association @r as stored, again: false when it cannot be (logged). */
+static bool
+restore_one(struct pf_node *n, const struct pf_nstate_assoc *r)
+{
+	struct pf_assoc *a;
+	struct smf *s = NULL;
+	struct timeval tv = { 0, 0 };
+	char id[260], as[64];
+	int k = -1;
+
+	pf_node_id_str(&r->id, id, sizeof(id));
+	for (int i = 0; r->has_smf && i < n->n_smfs; i++)
+		if (pf_addr_same(&n->smfs[i].addr, &r->smf))
+			s = &n->smfs[i];
+	/* its socket: the one its requests came to, else one on that port of a wildcard address */
+	for (int i = 0; i < n->n_socks && k < 0; i++)
+		if (pf_addr_same(&n->socks[i].addr, &r->local))
+			k = i;
+	for (int i = 0; i < n->n_socks && k < 0; i++)
+		if (pf_addr_any(&n->socks[i].addr) && n->socks[i].addr.ss.ss_family == r->local.ss.ss_family &&
+		    pf_addr_port(&n->socks[i].addr) == pf_addr_port(&r->local))
+			k = i;
+	if (s != NULL)
+		k = s->sock;
+	if (k < 0 || pf_node_assoc(n, &r->id) != NULL || (a = calloc(1, sizeof(*a))) == NULL) {
+		CD_LOG(WARN, "pfcp: the stored association with %s not restored: %s", id,
+		       k < 0 ? "no --pfcp address now where its requests came to" : "out of memory");
+		return false;
+	}
+	if (r->has_smf && s == NULL)
+		CD_LOG(WARN, "pfcp: the association with %s was set up toward %s, no --pfcp-smf now: kept, not set up again once gone",
+		       id, pf_addr_str(&r->smf, as, sizeof(as)));
+	a->n = n;
+	a->id = r->id;
+	snprintf(a->name, sizeof(a->name), "%s", id);
+	a->peer = r->peer;
+	a->local = r->local;
+	if (!pf_addr_any(&n->socks[k].addr))
+		a->local = n->socks[k].addr;
+	a->sock = (uint8_t)k;
+	a->recovery = r->recovery;
+	memcpy(a->cp_feat, r->cp_feat, r->n_cp_feat);
+	a->n_cp_feat = r->n_cp_feat;
+	a->reachable = true;
+	a->restored = true;
+	a->since_ms = now_ms();
+	if (s != NULL) {
+		s->a = a;
+		a->smf = s;
+	}
+	a->next = n->assocs;
+	if (n->assocs)
+		n->assocs->prev = a;
+	n->assocs = a;
+	n->n_assocs++;
+	n->c.restored++;
+	/* a heartbeat at once: an SMF that restarted meanwhile is seen now */
+	if ((a->hb_timer = evtimer_new(n->base, on_hb_timer, a)) != NULL)
+		evtimer_add(a->hb_timer, &tv);
+	CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u, %s-initiated) restored", id,
+	       pf_addr_str(&a->peer, as, sizeof(as)), a->recovery, a->smf ? "UPF" : "SMF");
+	return true;
+}
+
+/*
+ * The stored Recovery Time Stamp and the associations made under it, or a
+ * new stamp (stored) and none. A document that does not read back is not
+ * trusted in part: an SMF whose association is missing here would be
+ * refused with 72 while it sees no UP restart, so none is restored, the
+ * stamp is new (every SMF sets up again) and the document is kept as
+ * state/pfcp.unreadable; said in the log and in the status.
+ */
+static int
+state_load(struct pf_node *n)
+{
+	json_t *st = n->res ? cd_res_state(n->res, "pfcp") : NULL, *old;
+	json_int_t v = json_integer_value(json_object_get(st, "recovery_ts"));
+	struct pf_nstate_assoc *rs;
+	size_t cnt, lost = 0;
+	char why[256];
+	int rc;
+
+	if (!json_is_integer(json_object_get(st, "recovery_ts")) || v <= 0 || v > 0xffffffffll) {
+		if (json_object_get(st, "recovery_ts") != NULL || json_object_get(st, "associations") != NULL)
+			snprintf(why, sizeof(why), "recovery_ts: 1..4294967295");
+		else
+			return pf_node_renew_recovery(n); /* the first start */
+	} else if ((rc = pf_nstate_assocs(st, &rs, &cnt, why, sizeof(why))) == 0) {
+		n->recovery = (uint32_t)v;
+		for (size_t i = 0; i < cnt; i++)
+			lost += !restore_one(n, &rs[i]);
+		free(rs);
+		return lost > 0 ? state_save(n, NULL) : 0;
+	} else if (rc != -EINVAL) {
+		return rc;
+	}
+	snprintf(n->restore_error, sizeof(n->restore_error), "%.200s: none restored, a new Recovery Time Stamp", why);
+	CD_LOG(ERR, "pfcp: the stored associations do not read back (%s): none restored; a new Recovery Time Stamp tells every SMF to set up again; the document kept as state/pfcp.unreadable",
+	       why);
+	if ((old = json_deep_copy(st)) != NULL) {
+		if (cd_res_save(n->res, "pfcp.unreadable", old) < 0)
+			CD_LOG(ERR, "pfcp: state/pfcp.unreadable not stored");
+		json_decref(old);
+	}
+	return pf_node_renew_recovery(n);
 }
 
 const struct pf_node_id *pf_node_self(const struct pf_node *n) { return &n->cfg.self; }
@@ -1194,22 +1366,10 @@ static int
 open_sock(struct pf_node *n, const struct pf_addr *a, char *err, size_t len)
 {
 	struct sock *s = &n->socks[n->n_socks];
-	int fd, on = 1, buf = 4 << 20;
-	char as[64];
+	int fd = pf_sock_open(a, err, len);
 
-	fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
-	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
-		int e = errno;
-
-		snprintf(err, len, "cannot bind %s: %s", pf_addr_str(a, as, sizeof(as)), strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	/* bursts of establishments while the loop does other work */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (fd < 0)
+		return fd;
 	s->n = n;
 	s->fd = fd;
 	s->addr = *a;
@@ -1264,11 +1424,6 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 			pf_node_free(n);
 			return rc;
 		}
-	if ((rc = recovery_load(n)) < 0) {
-		snprintf(err, len, "the Recovery Time Stamp cannot be stored: %s", strerror(-rc));
-		pf_node_free(n);
-		return rc;
-	}
 	for (int i = 0; i < cfg->n_smfs; i++) {
 		struct smf *s = &n->smfs[n->n_smfs];
 		char as[64];
@@ -1290,6 +1445,11 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 		}
 		n->n_smfs++;
 		smf_retry(s, 0);
+	}
+	if ((rc = state_load(n)) < 0) {
+		snprintf(err, len, "the Recovery Time Stamp cannot be stored: %s", strerror(-rc));
+		pf_node_free(n);
+		return rc;
 	}
 	*out = n;
 	return 0;
@@ -1334,95 +1494,35 @@ pf_node_free(struct pf_node *n)
 json_t *
 pf_node_stats(struct pf_node *n)
 {
-	json_t *as = json_array(), *in = json_object(), *out = json_object(), *ref = json_array(), *socks = json_array();
-	char s[300], t[64], feat[17] = "";
+	json_t *as = json_array(), *socks = json_array();
+	char s[300], t[64], l[64], feat[17] = "";
 	uint64_t now = now_ms();
 
 	for (size_t i = 0; i < n->n_features; i++)
 		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);
-
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
-		json_array_append_new(as, json_pack("{s:s,s:s,s:I,s:s,s:s*,s:I,s:I}", "node_id", a->name, "address",
-						    pf_addr_str(&a->peer, t, sizeof(t)), "recovery_ts",
-						    (json_int_t)a->recovery, "state",
-						    a->reachable ? "up" : "unreachable", "initiated",
-						    a->smf ? "upf" : "smf", "last_heartbeat_ms_ago",
+		json_array_append_new(as, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s*,s:b,s:I,s:I}", "node_id", a->name,
+						    "address", pf_addr_str(&a->peer, t, sizeof(t)), "local",
+						    pf_addr_str(&a->local, l, sizeof(l)), "recovery_ts",
+						    (json_int_t)a->recovery, "state", a->reachable ? "up" : "unreachable",
+						    "initiated", a->smf ? "upf" : "smf", "restored", a->restored,
+						    "last_heartbeat_ms_ago",
 						    a->last_hb_ms ? (json_int_t)(now - a->last_hb_ms) : (json_int_t)-1,
 						    "heartbeat_failures", (json_int_t)a->hb_failures));
-	for (int i = 0; i < 256; i++) {
-		if (n->in[i])
-			json_object_set_new(in, type_label((uint8_t)i, t, sizeof(t)), json_integer((json_int_t)n->in[i]));
-		if (n->out[i])
-			json_object_set_new(out, type_label((uint8_t)i, t, sizeof(t)), json_integer((json_int_t)n->out[i]));
-	}
-	for (int i = 0; i < n->n_refusals; i++)
-		json_array_append_new(ref, json_pack("{s:s,s:s,s:i,s:I}", "type",
-						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
-						     cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
-						     "count", (json_int_t)n->refusals[i].count));
 	for (int i = 0; i < n->n_socks; i++)
 		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
-	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
-			 "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)), "recovery_ts", (json_int_t)n->recovery,
-			 "up_features", feat, "listen", socks, "associations", as, "counters", "in", in, "out", out, "refusals", ref,
-			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
-			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
-			 "unmatched_response", (json_int_t)n->dropped_unmatched, "answered_from_cache",
-			 (json_int_t)n->from_cache, "retransmit_while_pending", (json_int_t)n->pending_ignored,
-			 "requests_resent", (json_int_t)n->retransmits, "heartbeat_failures",
-			 (json_int_t)n->hb_failures, "version_not_supported", (json_int_t)n->version_refused,
-			 "association_setups", (json_int_t)n->assoc_setups, "association_releases",
-			 (json_int_t)n->assoc_released, "smf_restarts", (json_int_t)n->smf_restarts,
-			 "unreachable_gone", (json_int_t)n->unreachable_gone);
+	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
+			 "recovery_ts", (json_int_t)n->recovery, "restore_error",
+			 n->restore_error[0] ? n->restore_error : NULL, "up_features", feat, "listen", socks,
+			 "associations", as, "counters", pf_ncount_json(&n->c));
 }
 
 void
 pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f)
 {
-	static const char *const ph = "PFCP messages sxcd received, by message type",
-			  *const pt = "PFCP messages sxcd sent, by message type";
-	char t[64];
 	int up = 0;
 
-	for (int i = 0; i < 256; i++) {
-		if (n->in[i])
-			cd_vis_sample(f, "sxcd_pfcp_messages_received_total", "counter", ph, (double)n->in[i], "type",
-				      type_label((uint8_t)i, t, sizeof(t)), NULL);
-		if (n->out[i])
-			cd_vis_sample(f, "sxcd_pfcp_messages_sent_total", "counter", pt, (double)n->out[i], "type",
-				      type_label((uint8_t)i, t, sizeof(t)), NULL);
-	}
-	for (int i = 0; i < n->n_refusals; i++) {
-		char c[8];
-
-		snprintf(c, sizeof(c), "%u", n->refusals[i].cause);
-		cd_vis_sample(f, "sxcd_pfcp_refusals_total", "counter",
-			      "PFCP requests sxcd refused, by message type and cause", (double)n->refusals[i].count,
-			      "type", type_label(n->refusals[i].type, t, sizeof(t)), "cause",
-			      cause_name(n->refusals[i].cause), "cause_value", c, NULL);
-	}
-	static const char *const dh = "PFCP datagrams sxcd dropped unanswered, by reason";
-	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_header, "reason", "header", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unknown, "reason",
-		      "unknown_type", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unexpected, "reason",
-		      "unexpected", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->dropped_unmatched, "reason",
-		      "unmatched_response", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->pending_ignored, "reason",
-		      "retransmit_while_pending", NULL);
-	cd_vis_sample(f, "sxcd_pfcp_version_not_supported_total", "counter",
-		      "PFCP messages of another version than 1", (double)n->version_refused, NULL);
-	cd_vis_sample(f, "sxcd_pfcp_retransmits_answered_total", "counter",
-		      "Retransmitted PFCP requests answered from the response cache", (double)n->from_cache, NULL);
-	cd_vis_sample(f, "sxcd_pfcp_requests_resent_total", "counter",
-		      "PFCP requests of sxcd's sent again after T1", (double)n->retransmits, NULL);
-	cd_vis_sample(f, "sxcd_pfcp_heartbeat_failures_total", "counter",
-		      "Heartbeat Requests of sxcd's unanswered after N1 retransmissions", (double)n->hb_failures, NULL);
-	cd_vis_sample(f, "sxcd_pfcp_smf_restarts_total", "counter",
-		      "SMF restarts seen (a new Recovery Time Stamp)", (double)n->smf_restarts, NULL);
-	cd_vis_sample(f, "sxcd_pfcp_association_setups_total", "counter",
-		      "PFCP associations set up (new, or again after an SMF restart)", (double)n->assoc_setups, NULL);
+	pf_ncount_metrics(&n->c, f);
 	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
 		up += a->reachable;
 	cd_vis_sample(f, "sxcd_pfcp_associations", "gauge", "PFCP associations, by state", (double)up, "state", "up",

@@ -61,6 +61,15 @@ struct pf_node_cfg {
 /* Opens the sockets and takes the Recovery Time Stamp (the stored one, or
  * now). 0 and *@out, or -errno with why in @err. */
 int pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size_t len);
+/* ... and, with the stored stamp, the associations stored with it (the
+ * store's "pfcp" document, pf_nstate.h; kept durably before any request
+ * that changes one is answered): associated again as they were (no
+ * assoc_up: the session layer finds them with pf_node_assoc_by_name),
+ * each sent a heartbeat at once, so an SMF that restarted meanwhile is
+ * seen (assoc_gone PF_GONE_SMF_RESTARTED) and one that stays unreachable
+ * goes after the grace period. A stored document that does not read back
+ * restores none and takes a new stamp (logged; "restore_error" in the
+ * status). */
 /* Sessions' transactions still pending are freed (the session layer lets
  * go of them first). */
 void pf_node_free(struct pf_node *n);
@@ -110,6 +119,11 @@ uint32_t pf_node_recovery(const struct pf_node *n);
 /* A new Recovery Time Stamp (the UP function restarted: every session is
  * gone), stored: 0 or -errno (then it is new in memory only). */
 int pf_node_renew_recovery(struct pf_node *n);
+/* ... It drops every association too (not told to the session layer, its
+ * caller; our requests to them end with -ECANCELED before it returns):
+ * the SMFs see the new stamp and set up again; those of --pfcp-smf are
+ * set up again by us. The new stamp goes out in no message before the
+ * store has it. */
 
 /* Associations. */
 const struct pf_node_id *pf_assoc_node_id(const struct pf_assoc *a);
@@ -123,6 +137,12 @@ const uint8_t *pf_assoc_cp_features(const struct pf_assoc *a, size_t *len);
 bool pf_assoc_reachable(const struct pf_assoc *a);
 /* The association of Node ID @id (NULL: none). */
 struct pf_assoc *pf_node_assoc(struct pf_node *n, const struct pf_node_id *id);
+/* The association whose printed Node ID (pf_assoc_name) is @name, FQDNs
+ * without case (NULL: none): how the session layer, restoring its
+ * sessions at start, finds the association each was made under; NULL
+ * means it is gone (not stored, or a new Recovery Time Stamp was taken:
+ * every SMF sets up again) and so are its sessions. */
+struct pf_assoc *pf_node_assoc_by_name(struct pf_node *n, const char *name);
 /* Each association, in no order: stop when @fn returns non-zero (returned). */
 int pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), void *arg);
 
