@@ -111,20 +111,23 @@ dispatch(struct sx_ctx *x)
 		return EX_OK;
 	}
 	if (api_is_cmd(cmd)) {
-		if (x->given & ~OPT_API)
+		if (x->given & ~(OPT_API | OPT_SXCD))
 			return usage_error("option not valid for '%s'", cmd);
 		return api_cmd(x);
 	}
 	if (x->given & OPT_API)
-		return usage_error("--api, --token-file, -f, --dry-run, --prune and --wait are for "
-				   "apply, get, delete and status");
+		return usage_error("-f, --dry-run, --prune and --wait are for apply, get, delete and status");
+	if ((x->given & OPT_SXCD) && feat_cmd_find(cmd) == NULL)
+		return usage_error("--api and --token-file are for sxcd's commands (apply, get, delete, status) "
+				   "and a feature's that reads sxcd");
 	if (strcmp(cmd, "table") == 0)
 		return table_cmd(x);
 	if ((fc = feat_cmd_find(cmd)) != NULL) {   /* a feature's (sxctl_feat.h) */
 		const char *sub = x->ac > 1 ? x->av[1] : "";
 		bool writes = !feat_cmd_reads(fc, sub);
 
-		if (x->given & ~(writes ? OPT_ATOMICITY : 0u))
+		/* where sxcd is: for the ones that read it (api_get), harmless to the others */
+		if (x->given & ~(OPT_SXCD | (writes ? OPT_ATOMICITY : 0u)))
 			return usage_error("option not valid for '%s %s'", cmd, sub);
 		return fc->fn(x, x->av + 1, x->ac - 1);
 	}
@@ -230,10 +233,10 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			x->path = v;
 		} else if ((v = opt_value("--api", argv, argc, &i, &missing))) {
 			x->api = v;
-			x->given |= OPT_API;
+			x->given |= OPT_SXCD;
 		} else if ((v = opt_value("--token-file", argv, argc, &i, &missing))) {
 			x->token_file = v;
-			x->given |= OPT_API;
+			x->given |= OPT_SXCD;
 		} else if ((v = opt_value("-f", argv, argc, &i, &missing)) ||
 			   (v = opt_value("--file", argv, argc, &i, &missing))) {
 			x->file = v;

@@ -23,6 +23,7 @@
 #define OPT_ATOMICITY	0x1
 #define OPT_PAGING	0x2
 #define OPT_API		0x4	/* sxcd's commands' */
+#define OPT_SXCD	0x8	/* where sxcd is (--api, --token-file): its commands', and a feature's that reads sxcd */
 
 struct ctl_client;
 

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -190,6 +191,15 @@ def test_hundred_sessions():
             expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 100, "100 downlink entries")
             expect_eq(len(t["sessions_uplink"]) - len(base["sessions_uplink"]), 100, "100 uplink entries")
             code, st = cd.req("GET", "/api/v1/status")
+            ss = st["services"]["pfcp"]["sessions"]
+            expect_eq((ss["total"], ss["by_node"], ss["established"]), (100, {smf.node_id_text(): 100}, 100),
+                      "status: the sessions, by SMF")
+            code, m = cd.req("GET", "/metrics")
+            expect("sxcd_pfcp_sessions 100" in m and 'sxcd_pfcp_sessions_by_smf{smf="%s"} 100' % smf.node_id_text() in m,
+                   "metrics: the sessions, by SMF")
+            out = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", cd.url, "upf", "pfcp"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30).stdout
+            expect(smf.node_id_text() in out and " 100" in out, "sxctl upf pfcp: the SMF and its sessions: %s" % out)
             for up_seid, cp in seids:
                 expect_eq(cause_of(smf.delete(up_seid, cp)), 1, "deleted")
             expect_eq(tables(dp), base, "none left")

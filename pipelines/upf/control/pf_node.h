@@ -182,6 +182,12 @@ struct pf_node *pf_svc_node(void);
  * @detach before the node is freed. From a constructor. */
 typedef int pf_svc_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
 typedef void pf_svc_detach(struct pf_node *n);
-void pf_svc_session_layer(pf_svc_attach *attach, pf_svc_detach *detach);
+struct pf_svc_layer {
+	pf_svc_attach *attach;
+	pf_svc_detach *detach;
+	json_t *(*status)(void);			/* "sessions" in the service's status (new) */
+	void (*metrics)(struct cd_vis_fams *f);		/* its families after the node's */
+};
+void pf_svc_session_layer(const struct pf_svc_layer *l);
 
 #endif

@@ -24,8 +24,7 @@ static struct {
 } cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60 };
 
 static struct pf_node *node;
-static pf_svc_attach *layer_attach;
-static pf_svc_detach *layer_detach;
+static const struct pf_svc_layer *layer;
 
 struct pf_node *
 pf_svc_node(void)
@@ -34,10 +33,9 @@ pf_svc_node(void)
 }
 
 void
-pf_svc_session_layer(pf_svc_attach *attach, pf_svc_detach *detach)
+pf_svc_session_layer(const struct pf_svc_layer *l)
 {
-	layer_attach = attach;
-	layer_detach = detach;
+	layer = l;
 }
 
 static int
@@ -171,7 +169,7 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	c.self = cfg.self;
 	if ((rc = pf_node_new(&c, &node, err, len)) < 0)
 		return rc;
-	if (layer_attach != NULL && (rc = layer_attach(node, ctx, err, len)) < 0) {
+	if (layer != NULL && (rc = layer->attach(node, ctx, err, len)) < 0) {
 		pf_node_free(node);
 		node = NULL;
 		return rc;
@@ -186,8 +184,8 @@ pf_stop(void)
 {
 	if (node == NULL)
 		return;
-	if (layer_detach != NULL)
-		layer_detach(node);
+	if (layer != NULL)
+		layer->detach(node);
 	pf_node_free(node);
 	node = NULL;
 }
@@ -195,14 +193,21 @@ pf_stop(void)
 static json_t *
 pf_status(void)
 {
-	return node ? pf_node_stats(node) : NULL;
+	json_t *st = node ? pf_node_stats(node) : NULL;
+
+	if (st != NULL && layer != NULL && layer->status != NULL)
+		json_object_set_new(st, "sessions", layer->status());
+	return st;
 }
 
 static void
 pf_metrics(struct cd_vis_fams *f)
 {
-	if (node != NULL)
-		pf_node_metrics(node, f);
+	if (node == NULL)
+		return;
+	pf_node_metrics(node, f);
+	if (layer != NULL && layer->metrics != NULL)
+		layer->metrics(f);
 }
 
 static const struct cd_svc pf_svc = {

@@ -16,6 +16,7 @@
 #include "cd_svc.h"
 #include "cd_sync.h"
 #include "cd_tables.h"
+#include "cd_vis.h"
 #include "ctl_async.h"
 #include "pf_alloc.h"
 #include "pf_map.h"
@@ -137,7 +138,6 @@ struct pf_up {
 	struct pf_msg *scratch;
 	struct {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
-		uint64_t refused[256];
 	} st;
 };
 
@@ -568,8 +568,6 @@ answer(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
 	r->seq = pf_txn_seq(t);
 	if (r->type == PF_SESS_EST_RSP)
 		r->node = pf_node_self(up->node);
-	if (r->cause != PF_CAUSE_ACCEPTED)
-		up->st.refused[r->cause]++;
 	if ((len = pf_enc_sess_rsp2(buf, sizeof(buf), r)) < 0) {
 		CD_LOG(ERR, "pfcp: an answer does not encode (%d)", len);
 		pf_txn_drop(t);
@@ -1998,17 +1996,56 @@ pf_up_detach(struct pf_node *n)
 	(void)n;
 }
 
+/* /metrics: sessions per SMF (labels: the associations, few), what was
+ * done to them, reports sent and unanswered. */
+static void
+pf_up_metrics(struct cd_vis_fams *f)
+{
+	struct pf_up *up = g_up;
+	json_t *st = pf_up_stats(), *v;
+	const char *k;
+
+	if (up == NULL || st == NULL) {
+		json_decref(st);
+		return;
+	}
+	cd_vis_sample(f, "sxcd_pfcp_sessions", "gauge", "PFCP sessions in sxdp", (double)up->n, NULL);
+	json_object_foreach(json_object_get(st, "by_node"), k, v)
+		cd_vis_sample(f, "sxcd_pfcp_sessions_by_smf", "gauge", "PFCP sessions by the SMF's Node ID",
+			      (double)json_integer_value(v), "smf", k, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_session_requests_applied_total", "counter",
+		      "PFCP session requests applied in sxdp, by procedure", (double)up->st.est, "procedure",
+		      "establishment", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_session_requests_applied_total", "counter",
+		      "PFCP session requests applied in sxdp, by procedure", (double)up->st.mod, "procedure",
+		      "modification", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_session_requests_applied_total", "counter",
+		      "PFCP session requests applied in sxdp, by procedure", (double)up->st.del, "procedure",
+		      "deletion", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_session_reports_total", "counter",
+		      "Session Report Requests sent (usage, DL data)", (double)up->st.reports, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_session_report_failures_total", "counter",
+		      "Session Report Requests unanswered or refused", (double)up->st.report_fails, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_total", "counter", "DL Data Reports sent",
+		      (double)up->st.ddn, NULL);
+	json_decref(st);
+}
+
+static const struct pf_svc_layer pf_up_layer = {
+	.attach = pf_up_attach, .detach = pf_up_detach, .status = pf_up_stats, .metrics = pf_up_metrics,
+};
+
 static void __attribute__((constructor))
 pf_up_register(void)
 {
-	pf_svc_session_layer(pf_up_attach, pf_up_detach);
+	pf_svc_session_layer(&pf_up_layer);
 }
 
 json_t *
 pf_up_stats(void)
 {
 	struct pf_up *up = g_up;
-	json_t *o, *by = json_object(), *ref = json_object();
+	json_t *o, *by = json_object();
 	unsigned int peers, apps;
 
 	if (up == NULL)
@@ -2019,17 +2056,11 @@ pf_up_stats(void)
 
 			json_object_set_new(by, k, json_integer(json_integer_value(json_object_get(by, k)) + 1));
 		}
-	for (int c = 0; c < 256; c++)
-		if (up->st.refused[c] != 0) {
-			char k[8];
-
-			snprintf(k, sizeof(k), "%d", c);
-			json_object_set_new(ref, k, json_integer((json_int_t)up->st.refused[c]));
-		}
 	pf_shared_counts(up->shared, &peers, &apps);
-	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:o,s:I,s:I,s:i,s:i}", "sessions", (json_int_t)up->n, "by_node", by,
+	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
-		      (json_int_t)up->st.del, "refused", ref, "batches", (json_int_t)up->st.batches, "updates",
-		      (json_int_t)up->st.updates, "peers", peers, "apps", apps);
+		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
+		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn, "batches",
+		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	return o;
 }

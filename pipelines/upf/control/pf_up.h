@@ -27,8 +27,10 @@ struct cd_svc_ctx;
 /* The session layer on @n (pf_svc's attach): 0 or -errno with @err. */
 int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
 void pf_up_detach(struct pf_node *n);
-/* {"sessions", "by_node": {NODE: n}, "established", "modified", "deleted",
- * "refused": {cause: n}, "batches", "peers", "apps", "bytes"} (new). */
+/* {"total", "by_node": {NODE: n}, "established", "modified", "deleted",
+ * "reports", "report_failures", "dl_data_reports", "batches", "updates",
+ * "peers", "apps"} (new): "sessions" in the pfcp service's status; its
+ * refusals are the node's, by cause. */
 json_t *pf_up_stats(void);
 
 #endif
