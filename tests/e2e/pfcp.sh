@@ -288,26 +288,35 @@ tcp_check "TCP UE -> the anchor's network over N9 (iperf3)" ue anc
 
 # -------------------------------------------------------- 5. the URRs
 usage() { ctl --json call upf.usage session="$SESS_ID" 2>/dev/null; }
-# the breakout's uplink and N6's downlink: 50 pings of 1000-byte packets
+# 50 pings of 1000-byte packets to the DN host (the breakout's uplink, N6's
+# downlink), 50 to the anchor's network (the default uplink, N9's downlink)
 PINGS=50 PSIZE=1000
+sleep 0.5
 u0=$(usage)
 in_ns ue ping -q -c $PINGS -i 0.02 -W 2 -s $((PSIZE - 28)) 10.200.0.5 >"$NL_DIR/ping-usage.txt" 2>&1
+in_ns ue ping -q -c $PINGS -i 0.02 -W 2 -s $((PSIZE - 28)) 203.0.113.7 >>"$NL_DIR/ping-usage.txt" 2>&1
 u1=$(usage)
 got=$(printf '%s\n%s\n' "$u0" "$u1" | "$PY" -c '
 import json, sys
 dec = json.JSONDecoder(); txt = sys.stdin.read().strip()
 a, i = dec.raw_decode(txt); b, _ = dec.raw_decode(txt[i:].strip())
-def t(u): return {(x["direction"], x["from"], x.get("app", 0)): x for x in u["terminations"]}
-ta, tb = t(a), t(b)
-print(" ".join("%s/%s/%s:%d/%d" % (k + (tb[k]["packets"] - ta.get(k, {"packets": 0})["packets"],
-                                        tb[k]["bytes"] - ta.get(k, {"bytes": 0})["bytes"]))
-               for k in sorted(tb) if tb[k]["packets"] != ta.get(k, {"packets": 0})["packets"]))' 2>&1)
-want="downlink/sessions_downlink/0:$PINGS/$((PINGS * PSIZE)) uplink/terminations_uplink/"
-case $got in
-  "$want"*":$PINGS/$((PINGS * PSIZE))")
-    ok "URR counters: $PINGS pings of $PSIZE bytes counted exactly on the breakout's uplink and N6's downlink ($got)" ;;
-  *) notok "URR counters over $PINGS pings of $PSIZE bytes: '$got' (want ${want}APP:$PINGS/$((PINGS * PSIZE)); $(tail -2 "$NL_DIR/ping-usage.txt" | tr '\n' ' '))" ;;
-esac
+def pick(u, d, frm):
+    x = [t for t in u["terminations"] if t["direction"] == d and t["from"] == frm]
+    return (x[0]["packets"], x[0]["bytes"]) if len(x) == 1 else (-1, -1)
+out = []
+for d, frm in (("uplink", "terminations_uplink"), ("downlink", "sessions_downlink"),
+               ("uplink", "sessions_uplink"), ("downlink", "sessions_n9_downlink")):
+    (p0, b0), (p1, b1) = pick(a, d, frm), pick(b, d, frm)
+    out.append("%s:%d/%d" % (frm, p1 - p0, b1 - b0))
+print(" ".join(out))' 2>&1)
+n="$PINGS/$((PINGS * PSIZE))"
+want="terminations_uplink:$n sessions_downlink:$n sessions_uplink:$n sessions_n9_downlink:$n"
+if [ "$got" = "$want" ]; then
+  ok "URR counters: $PINGS pings of $PSIZE bytes each way counted exactly on the breakout's uplink, N6's downlink, the N9 uplink and N9's downlink"
+else
+  notok "URR counters over $PINGS pings of $PSIZE bytes to each end: '$got' (want '$want'; $(grep loss "$NL_DIR/ping-usage.txt" | tr '\n' ' '))"
+  printf '%s\n' "$u1" | head -c 800 | sed 's/^/#   /'
+fi
 
 # ------------------------------------------------- 6. buffering (BUFF|NOCP)
 ev() { # EVENT: sxdp's counter
@@ -326,6 +335,7 @@ with open(sys.argv[1], "w", buffering=1) as f:
         except socket.timeout:
             pass' "$NL_DIR/recv.txt" &
 BGPIDS+=("$!")
+for _ in $(seq 40); do [ -f "$NL_DIR/recv.txt" ] && break; sleep 0.05; done
 send_udp() { # HOST SRC FIRST LAST: numbered datagrams to the UE
   in_ns "$1" "$PY" -c '
 import socket, sys, time
@@ -385,16 +395,18 @@ else
   notok "upf.ddn +$((ddn1 - ddn0)), want +1"
 fi
 rep=$(smf reports)
-n_dldr=$(printf '%s' "$rep" | "$PY" -c '
+# those with a DL Data Report, and of them those to the session's CP SEID
+read -r n_dldr n_ours < <(printf '%s' "$rep" | "$PY" -c '
 import json, sys
-print(sum(1 for r in json.load(sys.stdin)["reports"] if r["dldr"] or r["type"].get("DLDR")))')
-if [ "$n_dldr" = 1 ]; then
+r = [x for x in json.load(sys.stdin)["reports"] if x["dldr"] or x["type"].get("DLDR")]
+print(len(r), sum(1 for x in r if x["seid"] == int(sys.argv[1], 0)))' "$CP_SEID")
+if [ "$n_dldr" = 1 ] && [ "$n_ours" = 1 ]; then
   ok "the SMF got one Session Report Request with a DL Data Report: $(printf '%s' "$rep" | head -c 300)"
 elif [ "$n_dldr" = 0 ]; then
   echo "# DL data reports: not sent yet (no Session Report Request reached the SMF)"
   todo "one Session Report Request with a DL Data Report for the buffered session: the session layer sends none yet"
 else
-  notok "Session Report Requests with a DL Data Report: $n_dldr, want 1 ($(printf '%s' "$rep" | head -c 400))"
+  notok "Session Report Requests with a DL Data Report: $n_dldr ($n_ours to SEID $CP_SEID), want 1 ($(printf '%s' "$rep" | head -c 400))"
 fi
 
 # ------------------------------------------------------------ 7. handover
