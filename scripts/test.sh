@@ -41,6 +41,8 @@ tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 tier e2e-upf bash tests/e2e/upf.sh
+# the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
+tier e2e-pfcp bash tests/e2e/pfcp.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
 

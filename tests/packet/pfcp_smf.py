@@ -334,3 +334,106 @@ class Smf:
             if answer:
                 self.answer(p, src)
         return None
+
+
+# ---- UL CL (an I-UPF's session), for the e2e test (tests/e2e/pfcp.sh)
+# Kept apart from the profiles above: one shape, the one an SMF gives the I-UPF that is
+# the uplink classifier of a session whose anchor (PSA) is another UPF reached over N9.
+SESS_REPORT_REQ, SESS_REPORT_RSP = 56, 57
+IE_USAGE_REPORT_SDR, IE_VOLUME_MEASUREMENT, IE_DL_DATA_REPORT, IE_REPORT_TYPE = 79, 66, 83, 39
+
+
+def ulcl_ies(smf, cp_seid, ue, gnb, gnb_teid, anchor, anchor_teid, dn_prefix, n3_ni="access", n9_ni="core",
+             n6_ni="internet", qfi=9):
+    """A Session Establishment Request's IEs for UL CL:
+      PDR 1 (precedence 200): uplink from N3 (F-TEID CHOOSE, CHOOSE ID 1) -> FAR 1: to the anchor
+        over N9 (Outer Header Creation: the anchor's TEID);
+      PDR 2 (precedence 100, better): the same tunnel, SDF `permit out ip from DN_PREFIX to
+        assigned` -> FAR 2: to N6 (Network Instance n6_ni), the local DN;
+      PDR 3: downlink from the anchor (F-TEID CHOOSE on N9, CHOOSE ID 2) -> FAR 3;
+      PDR 4: downlink from N6 (the UE's address) -> FAR 3: into the N3 tunnel (gnb, gnb_teid).
+    OHR 0 on the tunnel PDRs; QER 1 (gate open, QFI) and URR n (volume) on each PDR n."""
+    from scapy.contrib.pfcp import IE_SDF_Filter
+
+    def fteid(chid):
+        return IE_FTEID(V4=1, CH=1, CHID=1, choose_id=chid)
+
+    ue_src = IE_UE_IP_Address(V4=1, ipv4=ue)
+    ue_dst = IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)
+    fd = "permit out ip from %s to assigned" % dn_prefix
+    sdf = IE_SDF_Filter(FD=1, flow_description_length=len(fd), flow_description=fd)
+    pdis = {
+        1: [IE_SourceInterface(interface=0), fteid(1), IE_NetworkInstance(instance=n3_ni), ue_src],
+        2: [IE_SourceInterface(interface=0), fteid(1), IE_NetworkInstance(instance=n3_ni), ue_src, sdf],
+        3: [IE_SourceInterface(interface=1), fteid(2), IE_NetworkInstance(instance=n9_ni), ue_dst],
+        4: [IE_SourceInterface(interface=1), IE_NetworkInstance(instance=n6_ni), ue_dst],
+    }
+    prec = {1: 200, 2: 100, 3: 200, 4: 200}
+    far = {1: 1, 2: 2, 3: 3, 4: 3}
+    l = [smf.node_id(), smf.fseid(cp_seid)]
+    for i in (1, 2, 3, 4):
+        pdr = [IE_PDR_Id(id=i), IE_Precedence(precedence=prec[i]), IE_PDI(IE_list=pdis[i])]
+        if i != 4:
+            pdr.append(IE_OuterHeaderRemoval(header=0))
+        pdr += [IE_FAR_Id(id=far[i]), IE_URR_Id(id=i), IE_QER_Id(id=1)]
+        l.append(IE_CreatePDR(IE_list=pdr))
+    l += [
+        IE_CreateFAR(IE_list=[IE_FAR_Id(id=1), IE_ApplyAction(FORW=1), IE_ForwardingParameters(IE_list=[
+            IE_DestinationInterface(interface=1), IE_NetworkInstance(instance=n9_ni),
+            IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=anchor_teid, ipv4=anchor)])]),
+        IE_CreateFAR(IE_list=[IE_FAR_Id(id=2), IE_ApplyAction(FORW=1), IE_ForwardingParameters(IE_list=[
+            IE_DestinationInterface(interface=1), IE_NetworkInstance(instance=n6_ni)])]),
+        IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(FORW=1), IE_ForwardingParameters(IE_list=[
+            IE_DestinationInterface(interface=0), IE_NetworkInstance(instance=n3_ni),
+            smf.ohc(gnb, gnb_teid)])]),
+        IE_CreateQER(IE_list=[IE_QER_Id(id=1), IE_GateStatus(ul=0, dl=0), IE_QFI(QFI=qfi)]),
+    ]
+    for i in (1, 2, 3, 4):
+        l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=i), IE_MeasurementMethod(VOLUM=1),
+                                       IE_ReportingTriggers(volume_threshold=1),
+                                       IE_VolumeThreshold(TOVOL=1, total=1 << 40)]))
+    return l
+
+
+def created_fteids(r):
+    """{PDR id: (TEID, IPv4)} of the Created PDRs of an establishment answer."""
+    out = {}
+    for c in (ies(r) if r is not None else []):
+        if c.ietype != IE_CREATED_PDR:
+            continue
+        pid, f = None, None
+        for x in c.IE_list:
+            if x.ietype == 56:
+                pid = x.id
+            elif x.ietype == 21:
+                f = (x.TEID, x.ipv4)
+        if pid is not None and f is not None:
+            out[pid] = f
+    return out
+
+
+def open_ulcl(smf, cp_seid, ue, **kw):
+    """Establish an UL CL session (ulcl_ies): (the answer, {"up_seid", "fteids"})."""
+    seq = smf.next_seq()
+    r = smf.request(smf.wrap(PFCPSessionEstablishmentRequest(IE_list=ulcl_ies(smf, cp_seid, ue, **kw)), seq,
+                             seid=0), seq=seq)
+    f = ie(r, IE_FSEID_T) if r is not None else None
+    return r, {"up_seid": f.seid if f is not None else 0, "fteids": created_fteids(r)}
+
+
+def usage_reports(r):
+    """The Usage Reports of a Deletion Response (or of a Session Report Request) as
+    [{"urr": id, "total", "uplink", "downlink"}] (volumes None when absent)."""
+    out = []
+    for c in (ies(r) if r is not None else []):
+        if c.ietype not in (IE_USAGE_REPORT_SDR, 78, 80):   # SDR, SMR (Modification), SRR (Report)
+            continue
+        u = {"urr": None, "total": None, "uplink": None, "downlink": None}
+        for x in c.IE_list:
+            if x.ietype == 81:   # URR ID
+                u["urr"] = x.id
+            elif x.ietype == IE_VOLUME_MEASUREMENT:
+                u.update(total=x.total if x.TOVOL else None, uplink=x.uplink if x.ULVOL else None,
+                         downlink=x.downlink if x.DLVOL else None)
+        out.append(u)
+    return out
