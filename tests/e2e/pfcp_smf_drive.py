@@ -117,7 +117,8 @@ def handle(smf, op, a):
     if op == "modify":
         buf = str(a.get("buffer", "0")) in ("1", "true")
         r = smf.modify(num("up_seid"), num("cp_seid"), far=num("far"), gnb=a.get("gnb"),
-                       gnb_teid=num("gnb_teid") if "gnb_teid" in a else None, buffer=buf)
+                       gnb_teid=num("gnb_teid") if "gnb_teid" in a else None, buffer=buf,
+                       sndem=str(a.get("sndem", "0")) in ("1", "true"))
         return dict({"cause": cause(r)}, **({} if cause(r) == 1 else refusal(r)))
     if op == "delete":
         r = smf.delete(num("up_seid"))

@@ -686,8 +686,11 @@ set_reachable(struct pf_node *n, struct pf_assoc *a, bool r)
 		return;
 	a->reachable = r;
 	a->since_ms = now_ms();
-	CD_LOG(r ? INFO : WARN, "pfcp: %s %s", a->name,
-	       r ? "answers heartbeats again" : "does not answer heartbeats: unreachable; its association is kept for the grace period");
+	if (r)
+		CD_LOG(INFO, "pfcp: %s answers heartbeats again", a->name);
+	else
+		CD_LOG(WARN, "pfcp: %s does not answer heartbeats: unreachable; its association is kept for the grace "
+		       "period", a->name);
 	if (n->ops != NULL && n->ops->assoc_reachable != NULL)
 		n->ops->assoc_reachable(n->ops_arg, a, r);
 }

@@ -1874,8 +1874,10 @@ static void
 on_reachable(void *arg, struct pf_assoc *a, bool reachable)
 {
 	(void)arg;
-	CD_LOG(reachable ? INFO : WARN, "pfcp: %s is %s; its sessions keep forwarding", pf_assoc_name(a),
-	       reachable ? "reachable again" : "unreachable");
+	if (reachable)
+		CD_LOG(INFO, "pfcp: %s is reachable again", pf_assoc_name(a));
+	else
+		CD_LOG(WARN, "pfcp: %s is unreachable; its sessions keep forwarding", pf_assoc_name(a));
 }
 
 /* ------------------------------------------------------------ sxdp comes and goes */
