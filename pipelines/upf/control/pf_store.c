@@ -13,7 +13,9 @@
  * reaches the end of the log, right after a sync, the new file holds exactly the live
  * set: fdatasync, rename, directory fsync, and the index is moved to the new offsets
  * (below cut: from the notes, by binary search; past it: one shift). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -47,6 +49,7 @@ struct pf_store {
 	char *path, *tmp;
 	int fd, dfd;
 	int err;             /* a failed fdatasync: the store is done */
+	bool dirty;          /* written since the last fdatasync */
 	uint64_t end;        /* bytes in the log */
 	uint8_t *buf;        /* records not written yet, at end */
 	size_t blen, bcap;
@@ -284,6 +287,7 @@ flush(struct pf_store *s)
 	}
 	s->end += s->blen;
 	s->blen = 0;
+	s->dirty = true;
 	if (s->bcap > (4u << 20)) { /* a large batch's buffer is not kept */
 		free(s->buf);
 		s->buf = NULL;
@@ -576,6 +580,10 @@ compact_start(struct pf_store *s)
 static int
 compact_copy(struct pf_store *s, uint64_t budget)
 {
+	/* the writeback the last steps started, done by now when sxcd's loop had anything
+	 * else to do: so no step (the last one's fdatasync included) waits for much */
+	if (s->cend > HDR)
+		(void)sync_file_range(s->cfd, 0, (off_t)s->cend, SYNC_FILE_RANGE_WAIT_BEFORE);
 	while (budget > 0 && s->cur < s->end) {
 		uint64_t lim = s->cur < s->cut ? s->cut : s->end, want = lim - s->cur, off = 0, start = s->cend;
 		size_t wl = 0;
@@ -652,21 +660,34 @@ remap(const struct pf_store *s, uint64_t off)
 static int
 compact_finish(struct pf_store *s)
 {
-	uint64_t i;
+	uint64_t i, *nm = malloc(s->cap * sizeof(uint64_t));
 
+	if (nm == NULL)
+		return -ENOMEM;
 	if (s->tailbase == 0)
 		s->tailbase = s->cend;
-	for (i = 0; i < s->cap; i++) /* every live record was copied: check before anything changes */
-		if (s->tab[i].meta != 0 && remap(s, m_off(s->tab[i].meta)) == UINT64_MAX)
+	for (i = 0; i < s->cap; i++) { /* every live record was copied: checked before anything changes */
+		uint64_t o;
+
+		if (s->tab[i].meta == 0)
+			continue;
+		if ((o = remap(s, m_off(s->tab[i].meta))) == UINT64_MAX) {
+			free(nm);
 			return -EOVERFLOW;
-	if (fdatasync(s->cfd) != 0 || rename(s->tmp, s->path) != 0)
+		}
+		nm[i] = meta(o, m_len(s->tab[i].meta));
+	}
+	if (fdatasync(s->cfd) != 0 || rename(s->tmp, s->path) != 0) {
+		free(nm);
 		return -errno;
+	}
 	/* from here the new log is the log: a directory fsync that fails leaves it so */
 	if (fsync(s->dfd) != 0)
 		CD_LOG(error, "pfcp store: fsync of %s's directory: %s", s->path, strerror(errno));
 	for (i = 0; i < s->cap; i++)
 		if (s->tab[i].meta != 0)
-			s->tab[i].meta = meta(remap(s, m_off(s->tab[i].meta)), m_len(s->tab[i].meta));
+			s->tab[i].meta = nm[i];
+	free(nm);
 	close(s->fd);
 	s->fd = s->cfd;
 	s->cfd = -1;
@@ -709,15 +730,16 @@ pf_store_sync(struct pf_store *s)
 
 	if (s->err)
 		return s->err;
-	if (s->blen > 0) {
-		if ((rc = flush(s)) != 0)
-			return rc;
+	if ((rc = flush(s)) != 0)
+		return rc;
+	if (s->dirty) {
 		if (fdatasync(s->fd) != 0) {
 			s->err = -errno;
 			CD_LOG(error, "pfcp store: fdatasync of %s: %s: the store fails until sxcd restarts", s->path,
 				strerror(-s->err));
 			return s->err;
 		}
+		s->dirty = false;
 		s->syncs++;
 	}
 	compact_step(s);
