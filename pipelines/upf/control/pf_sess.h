@@ -229,6 +229,24 @@ void pf_sess_free(struct pf_session *s);
 /* the heap the session holds (its block), for the memory per session */
 size_t pf_sess_bytes(const struct pf_session *s);
 
+/* A session as a self-contained byte string, for sxcd's journal (pf_store): a format
+ * octet (1), the fields that are not zero as varints or raw octets, the names as strings
+ * (each once per session), a CRC32C at the end. Compact (a typical session, 2 PDRs, 2
+ * FARs, a QER, a URR, 708 bytes in memory, packs into 133; ~250 ns) and fast (no
+ * allocation). pf_sess_pack: the bytes written, or with @buf NULL the size it needs;
+ * -ENOSPC when @size is short (nothing useful written). Round trip exact: every field
+ * equal, names equal, the same pf_sess_bytes(). Byte order and address family numbers
+ * are this host's: a journal moves with its machine, not across architectures. */
+int pf_sess_pack(const struct pf_session *s, uint8_t *buf, size_t size);
+/* The session @b packed: 0 with *out a new session (names interned in this process), or
+ * -EINVAL for anything malformed: another format octet, a CRC mismatch (so any one
+ * octet changed), a prefix or trailing bytes, a count or length past the bounds above,
+ * ids not strictly increasing, a PDR's FAR/QER/URR or a FAR's BAR that is not there, a
+ * field out of the range pf_sess_establish allows (interfaces, OHR, Apply Action, OHC,
+ * gates, QFI, measurement method, flow descriptions' shape); -ENOMEM (no memory, or the
+ * name table full). Uses static scratch: one caller at a time (sxcd's loop). */
+int pf_sess_unpack(const uint8_t *b, size_t len, struct pf_session **out);
+
 /* lookups by rule id (binary search): NULL when none */
 struct pf_pdr *pf_sess_pdr(const struct pf_session *s, uint16_t id);
 struct pf_far *pf_sess_far(const struct pf_session *s, uint32_t id);
