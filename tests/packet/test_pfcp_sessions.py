@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
@@ -173,6 +174,73 @@ def test_rest_and_pfcp_never_share_a_session():
             code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": dict(UPF, sessions=mine)})
             expect_eq((code, res["status"]["phase"]), (200, "Ready"), "once it is gone the intent may have them")
             code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
+
+
+def rts_of(r):
+    i = S.ie(r, S.IE_RECOVERY) if r is not None else None
+    return i.timestamp if i is not None else None
+
+
+@R.test
+def test_restarts():
+    """kill -9 of sxcd while sxdp forwards: the sessions and the association come back from
+    the journal with the same Recovery Time Stamp, sxdp's tables untouched, and the sessions
+    take Modifications and Deletions (with their usage). sxdp restarted under a running sxcd:
+    every session is written into it again, as it was. Both restarted: a new Recovery Time
+    Stamp, the sessions gone."""
+    import signal
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            rts0 = rts_of(smf.heartbeat())
+            seids = []
+            for k in range(20):
+                r, sess = smf.open_session(cp_seid=0xb00 + k, ue="10.45.2.%d" % k, gnb="192.0.2.10",
+                                           gnb_teid=0x4000 + k)
+                expect_eq(cause_of(r), 1, "session %d" % k)
+                seids.append(sess["up_seid"])
+            held = tables(dp)
+            # sxcd killed and started again on its store
+            cd.stop(signal.SIGKILL)
+            cd.start()
+            time.sleep(1.0)
+            expect_eq(rts_of(smf.heartbeat()), rts0, "sxcd restarted: the same Recovery Time Stamp")
+            expect_eq(tables(dp), held, "sxdp's tables untouched")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
+            expect_eq(st["sessions"]["total"], 20, "the sessions restored: %s" % st.get("sessions"))
+            r = smf.modify(seids[0], 0xb00, far=2, gnb="192.0.2.10", gnb_teid=0x4f00)
+            expect_eq(cause_of(r), 1, "a restored session takes a Modification")
+            expect_eq(by(tables(dp), "sessions_downlink", "ue")["10.45.2.0"]["params"]["teid"], 0x4f00,
+                      "and it is written")
+            r = smf.delete(seids[1])
+            expect_eq(cause_of(r), 1, "and a Deletion")
+            expect(S.ie(r, 79) is not None, "with its final usage report")
+            r, sess = smf.open_session(cp_seid=0xbff, ue="10.45.2.1", gnb="192.0.2.10", gnb_teid=0x4100)
+            expect_eq(cause_of(r), 1, "a new session on what the deleted one freed")
+            r, _ = smf.open_session(cp_seid=0xbfe, ue="10.45.2.2", gnb="192.0.2.10", gnb_teid=0x4101)
+            expect_eq(cause_of(r), 73, "a restored session's UE is still claimed")
+            held = tables(dp)
+            # sxdp restarted under a running sxcd: everything written again
+            dp.stop()
+            dp.start()
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and tables(dp) != held:
+                time.sleep(0.2)
+            expect_eq(tables(dp), held, "sxdp restarted: every session written into it again")
+            expect_eq(rts_of(smf.heartbeat()), rts0, "no UP restart for the SMF")
+            # both: a real UP function restart
+            cd.stop(signal.SIGKILL)
+            dp.stop()
+            dp.start()
+            cd.start()
+            time.sleep(1.5)
+            rts1 = rts_of(smf.heartbeat())
+            expect(rts1 is not None and rts1 != rts0, "both restarted: a new Recovery Time Stamp (%s, was %s)" %
+                   (rts1, rts0))
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
+            expect_eq(st["sessions"]["total"], 0, "its sessions gone")
+            expect_eq(cause_of(smf.modify(seids[0], 0xb00, far=2, gnb="192.0.2.10", gnb_teid=1)) in (65, 72), True,
+                      "a Modification of one: no session (or no association)")
 
 
 @R.test

@@ -21,7 +21,9 @@
 #include "pf_alloc.h"
 #include "pf_map.h"
 #include "pf_node.h"
+#include "pf_save.h"
 #include "pf_sess.h"
+#include "pf_store.h"
 #include "pf_up.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
@@ -46,13 +48,6 @@ struct snap {
 	struct snap *next;
 };
 
-/* An id a session holds, by what it is for: a PDR's counter, a QER's
- * meter in one direction (qer << 1 | uplink). */
-struct kv {
-	uint32_t key, id;
-	uint64_t thr;		/* a counter's: the threshold written with it */
-	uint8_t stopped;	/* a counter's: its PDR written stopped (a quota used up) */
-};
 
 /* One PFCP session. */
 struct us {
@@ -62,12 +57,13 @@ struct us {
 	json_t *owner;			/* "pfcp/NODE/SEID" */
 	struct pf_session *s;
 	struct snap *upf;
-	struct kv *cnt, *met;
+	struct pf_rid *cnt, *met;
 	uint16_t *shared;		/* peer and app ids it holds */
 	uint8_t n_cnt, n_met, n_shared, n_shared_app;	/* peers first, then apps */
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
 	bool shared_put;		/* its shared entries let go by the request under way */
+	char *upf_name;			/* loaded from the journal: its UPF, found once sxdp is seen */
 	struct pf_usage use;		/* its URRs' measurement */
 };
 
@@ -75,11 +71,19 @@ enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
 
 /* What a compile took: the session's ids after it. */
 struct took {
-	struct kv cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
+	struct pf_rid cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
 	uint16_t shared[PF_SESS_FAR_MAX + PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
 	int n_cnt, n_met, n_peer, n_app;
 	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
 	json_t *made;			/* shared entries' inserts it made */
+};
+
+/* An answer waiting for the journal's sync. */
+struct outmsg {
+	struct outmsg *next;
+	struct pf_txn *t;
+	size_t len;
+	uint8_t b[];
 };
 
 /* One request under way (or our own work: a session restored into a new sxdp). */
@@ -124,7 +128,12 @@ struct pf_up {
 	struct op *reading;		/* applied, their counters being read */
 	uint64_t ev_after;		/* sxdp's UPF events read up to */
 	bool ev_busy, ev_known;
-	struct event *ev_timer, *tick;
+	struct event *ev_timer, *tick, *flush, *restore;
+	struct pf_store *store;		/* the sessions' journal (NULL: none) */
+	struct outmsg *out, **out_tail;
+	char stored_boot[64];		/* the sxdp the journal's sessions were in */
+	bool restoring;			/* sessions loaded, not yet claimed and counted */
+	size_t restore_at;		/* the next slot of the table to restore */
 	uint32_t teid_next[2];		/* N3, N9 */
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
@@ -312,8 +321,8 @@ snap_put(struct pf_up *up, struct snap *s)
 
 /* ------------------------------------------------------------ a compile's ids */
 
-static struct kv *
-kv_find(struct kv *a, int n, uint32_t key)
+static struct pf_rid *
+kv_find(struct pf_rid *a, int n, uint32_t key)
 {
 	for (int i = 0; i < n; i++)
 		if (a[i].key == key)
@@ -340,10 +349,10 @@ ctr_abs(void *arg, uint32_t id)
 }
 
 /* The counter entry of @pdr in what the compile took, or in the session. */
-static struct kv *
+static struct pf_rid *
 ctr_entry(struct cctx *c, uint16_t pdr)
 {
-	struct kv *k = NULL;
+	struct pf_rid *k = NULL;
 
 	if (c->took != NULL)
 		k = kv_find(c->took->cnt, c->took->n_cnt, pdr);
@@ -356,7 +365,7 @@ static uint64_t
 id_watch(void *arg, uint16_t pdr)
 {
 	struct cctx *c = arg;
-	struct kv *k = ctr_entry(c, pdr);
+	struct pf_rid *k = ctr_entry(c, pdr);
 
 	if (k == NULL)
 		return 0;
@@ -369,7 +378,7 @@ static bool
 id_stopped(void *arg, uint16_t pdr)
 {
 	struct cctx *c = arg;
-	struct kv *k = ctr_entry(c, pdr);
+	struct pf_rid *k = ctr_entry(c, pdr);
 
 	if (k == NULL)
 		return false;
@@ -382,7 +391,7 @@ static int
 id_counter(void *arg, uint16_t pdr, uint32_t *urr)
 {
 	struct cctx *c = arg;
-	struct kv *k;
+	struct pf_rid *k;
 
 	if (c->took != NULL && (k = kv_find(c->took->cnt, c->took->n_cnt, pdr)) != NULL) {
 		*urr = k->id;
@@ -397,7 +406,7 @@ id_counter(void *arg, uint16_t pdr, uint32_t *urr)
 			return -ENOSPC;
 	}
 	if (c->took != NULL)
-		c->took->cnt[c->took->n_cnt++] = (struct kv){ .key = pdr, .id = *urr };
+		c->took->cnt[c->took->n_cnt++] = (struct pf_rid){ .key = pdr, .id = *urr };
 	return 0;
 }
 
@@ -406,7 +415,7 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 {
 	struct cctx *c = arg;
 	uint32_t key = qer << 1 | ul, n;
-	struct kv *k;
+	struct pf_rid *k;
 
 	(void)kbps;
 	if (c->took != NULL && (k = kv_find(c->took->met, c->took->n_met, key)) != NULL) {
@@ -420,7 +429,7 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 			return -ENOSPC;
 	}
 	if (c->took != NULL)
-		c->took->met[c->took->n_met++] = (struct kv){ .key = key, .id = n };
+		c->took->met[c->took->n_met++] = (struct pf_rid){ .key = key, .id = n };
 	*id = (uint16_t)n;
 	return 0;
 }
@@ -496,7 +505,7 @@ took_undo(struct pf_up *up, struct us *us, struct took *t)
 static int
 took_commit(struct pf_up *up, struct us *us, struct took *t)
 {
-	struct kv *cnt = malloc(sizeof(*cnt) * (size_t)(t->n_cnt + 1)), *met = malloc(sizeof(*met) *
+	struct pf_rid *cnt = malloc(sizeof(*cnt) * (size_t)(t->n_cnt + 1)), *met = malloc(sizeof(*met) *
 										     (size_t)(t->n_met + 1));
 	uint16_t *sh = malloc(sizeof(*sh) * (size_t)(t->n_peer + t->n_app + 1));
 
@@ -556,6 +565,64 @@ up_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f)
 	}
 }
 
+/* Answers leave once what they say is in the journal: gathered over a
+ * turn of the loop, then one sync, then sent. */
+static void
+outbox_add(struct pf_up *up, struct pf_txn *t, const uint8_t *b, size_t len)
+{
+	struct outmsg *m = malloc(sizeof(*m) + len);
+
+	if (m == NULL) {
+		pf_txn_drop(t);   /* the SMF asks again: answered then */
+		return;
+	}
+	m->t = t;
+	m->len = len;
+	memcpy(m->b, b, len);
+	m->next = NULL;
+	*up->out_tail = m;
+	up->out_tail = &m->next;
+	event_active(up->flush, EV_TIMEOUT, 0);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	struct outmsg *m, *n;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (up->store != NULL && (rc = pf_store_sync(up->store)) < 0)
+		CD_LOG(ERR, "pfcp: the sessions' journal does not sync (%s): answers go, an sxcd restart may lose "
+		       "them", strerror(-rc));
+	for (m = up->out; m != NULL; m = n) {
+		n = m->next;
+		pf_txn_reply(m->t, m->b, m->len);
+		free(m);
+	}
+	up->out = NULL;
+	up->out_tail = &up->out;
+}
+
+/* A session's record into the journal (the sync before the answers makes it durable). */
+static void
+save(struct pf_up *up, struct us *us)
+{
+	struct pf_rec r = { .seid = us->seid, .sess_id = us->sess_id, .cnt = us->cnt, .met = us->met,
+			    .n_cnt = us->n_cnt, .n_met = us->n_met, .use = us->use, .s = us->s };
+	uint8_t buf[PF_STORE_REC_MAX];
+	int len;
+
+	if (up->store == NULL)
+		return;
+	snprintf(r.assoc, sizeof(r.assoc), "%s", us->assoc ? pf_assoc_name(us->assoc) : "");
+	snprintf(r.upf, sizeof(r.upf), "%s", us->upf ? us->upf->u.name : "");
+	if ((len = pf_save_pack(&r, buf, sizeof(buf))) < 0 || pf_store_put(up->store, us->seid, buf, (size_t)len) < 0)
+		CD_LOG(ERR, "pfcp: session %s not journalled: an sxcd restart loses it", json_string_value(us->owner));
+}
+
 static void
 answer(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
 {
@@ -573,7 +640,7 @@ answer(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
 		pf_txn_drop(t);
 		return;
 	}
-	pf_txn_reply(t, buf, (size_t)len);
+	outbox_add(up, t, buf, (size_t)len);
 }
 
 static void
@@ -984,7 +1051,7 @@ static uint32_t
 ctr_of(void *arg, uint16_t pdr)
 {
 	struct us *us = arg;
-	struct kv *k = kv_find(us->cnt, us->n_cnt, pdr);
+	struct pf_rid *k = kv_find(us->cnt, us->n_cnt, pdr);
 
 	return k ? k->id : 0;
 }
@@ -1076,6 +1143,7 @@ op_done(struct pf_up *up, struct op *op)
 			up->st.mod++;
 		}
 		end_markers(up, op);
+		save(up, us);
 		r.pdrs = pdrs;
 		r.n_pdrs = n;
 		answer(up, op->t, &r);
@@ -1092,6 +1160,8 @@ op_done(struct pf_up *up, struct op *op)
 		answer(up, op->t, &r);
 		op->t = NULL;
 		up->st.del++;
+		if (up->store != NULL)
+			pf_store_del(up->store, us->seid);
 		us_free(up, us);
 		us = NULL;
 		break;
@@ -1198,7 +1268,7 @@ on_usage(void *arg, json_t *result, json_t *error)
 }
 
 static void
-add_ctrs(json_t *ids, const struct kv *k, int n)
+add_ctrs(json_t *ids, const struct pf_rid *k, int n)
 {
 	for (int i = 0; i < n; i++)
 		json_array_append_new(ids, json_integer(k[i].id));
@@ -1546,7 +1616,7 @@ pump(struct pf_up *up)
 	size_t i;
 	json_t *u;
 
-	if (up->writing || up->tables == NULL || up->head == NULL)
+	if (up->writing || up->tables == NULL || up->head == NULL || up->restoring)
 		return;
 	batch = json_array();
 	while ((op = up->head) != NULL && json_array_size(batch) < BATCH_MAX) {
@@ -1682,6 +1752,7 @@ us_free(struct pf_up *up, struct us *us)
 	snap_put(up, us->upf);
 	pf_sess_free(us->s);
 	pf_usage_free(&us->use);
+	free(us->upf_name);
 	json_decref(us->owner);
 	free(us->cnt);
 	free(us->met);
@@ -1897,6 +1968,8 @@ counters_size(struct pf_up *up)
 		up->counters_ready = true;
 }
 
+static void restart_check(struct pf_up *up, const char *boot_id);
+
 static void
 on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 {
@@ -1906,6 +1979,15 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	if (t == NULL)
 		return;
 	counters_size(up);
+	if (up->boot_id[0] == '\0') {   /* the first sxdp this sxcd sees */
+		restart_check(up, boot_id);
+		snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
+	}
+	if (up->store != NULL && strcmp(up->stored_boot, boot_id) != 0) {
+		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", boot_id);
+		pf_store_put(up->store, 0, (const uint8_t *)boot_id, strlen(boot_id));
+		event_active(up->flush, EV_TIMEOUT, 0);
+	}
 	if (up->boot_id[0] != '\0' && strcmp(up->boot_id, boot_id) != 0 && up->n > 0) {
 		/* an sxdp that started empty: the shared entries, then every
 		 * session, into it again */
@@ -1939,6 +2021,143 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	kick(up);
 }
 
+/* ------------------------------------------------------------ restarts */
+
+/* One record of the journal at start: sxdp's boot id (key 0) or a session
+ * (its association gone: dropped). */
+static int
+load_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
+{
+	struct pf_up *up = arg;
+	struct pf_rec r;
+	struct pf_assoc *a;
+	struct us *us;
+
+	if (key == 0) {
+		snprintf(up->stored_boot, sizeof(up->stored_boot), "%.*s", (int)len, (const char *)b);
+		return 0;
+	}
+	if (pf_save_unpack(b, len, &r) < 0) {
+		CD_LOG(ERR, "pfcp: a journal record (SEID %llu) does not read back: dropped", (unsigned long long)key);
+		pf_store_del(up->store, key);
+		return 0;
+	}
+	if ((a = pf_node_assoc_by_name(up->node, r.assoc)) == NULL || r.seid != key ||
+	    pf_ids_take_this(&up->sess_ids, r.sess_id) < 0 || (us = calloc(1, sizeof(*us))) == NULL) {
+		CD_LOG(INFO, "pfcp: session %llu of %s not restored: %s", (unsigned long long)key, r.assoc,
+		       a == NULL ? "its association is gone" : "its ids are taken");
+		pf_save_free(&r);
+		pf_store_del(up->store, key);
+		return 0;
+	}
+	for (int i = 0; i < r.n_met; i++)
+		pf_ids_take_this(&up->meters, r.met[i].id);
+	*us = (struct us){ .seid = r.seid, .sess_id = r.sess_id, .assoc = a, .s = r.s, .cnt = r.cnt, .met = r.met,
+			   .n_cnt = r.n_cnt, .n_met = r.n_met, .use = r.use, .upf_name = strdup(r.upf) };
+	us->owner = owner_of(a, us->seid);
+	us->shared_put = true;   /* none taken yet: taken by its restore */
+	us_insert(up, us);
+	up->restoring = true;
+	return 0;
+}
+
+/* A loaded session into this sxcd's books: its UPF, counters, shared
+ * entries and claims, from its compile (its entries are in sxdp already). */
+static void
+restore_one(struct pf_up *up, struct us *us)
+{
+	struct pf_map_err e = { 0 };
+	struct took took = { 0 };
+	const struct pf_upf *u = NULL;
+	json_t *now = json_array(), *k;
+	size_t i;
+
+	for (int j = 0; j < up->upfs.n && u == NULL; j++)
+		if (strcmp(up->upfs.u[j].name, us->upf_name) == 0)
+			u = &up->upfs.u[j];
+	for (int j = 0; j < us->n_cnt && up->counters_ready; j++)
+		pf_ids_take_this(&up->counters, us->cnt[j].id);
+	if (u == NULL || (us->upf = snap_of(up, u)) == NULL ||
+	    compile_one(up, us, &us->upf->u, us->s, us->sess_id, &took, now, &e) < 0) {
+		CD_LOG(ERR, "pfcp: session %s not restored: %s", json_string_value(us->owner),
+		       u == NULL ? "its UPF is gone" : e.why);
+		took_undo(up, us, &took);
+		if (up->store != NULL)
+			pf_store_del(up->store, us->seid);
+		us_free(up, us);
+		json_decref(now);
+		return;
+	}
+	json_array_foreach(now, i, k)
+		if (!is_shared(k) && !is_meter(k))
+			claim_set(up, json_string_value(json_object_get(k, "table")),
+				  json_string_value(json_object_get(k, "key")), us->owner);
+	took_commit(up, us, &took);   /* what it made is in sxdp: installed */
+	free(us->upf_name);
+	us->upf_name = NULL;
+	json_decref(now);
+}
+
+/* The journal's sessions restored a slice at a time: the loop (heartbeats,
+ * REST) is served between; requests wait until all are. */
+static void
+on_restore(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	int done = 0;
+
+	(void)fd;
+	(void)what;
+	if (up->restore_at == 0)
+		pf_upfs_refresh_all(&up->upfs, up->res);
+	for (; up->restore_at < up->cap && done < 512; up->restore_at++) {
+		struct us *us = up->tab[up->restore_at];
+
+		if (us != NULL && us->upf_name != NULL) {
+			restore_one(up, us);
+			done++;
+			/* its removal may have moved a later one into this slot */
+			if (up->tab[up->restore_at] != NULL && up->tab[up->restore_at] != us &&
+			    up->tab[up->restore_at]->upf_name != NULL)
+				up->restore_at--;
+		}
+	}
+	if (up->restore_at < up->cap) {
+		event_active(up->restore, EV_TIMEOUT, 0);
+		return;
+	}
+	up->restoring = false;
+	CD_LOG(INFO, "pfcp: %zu sessions restored from the journal", up->n);
+	event_active(up->flush, EV_TIMEOUT, 0);
+	kick(up);
+}
+
+/* sxdp seen at start: the journal's sessions are in it (the same sxdp),
+ * or the whole UP function restarted (sxdp too): a new Recovery Time
+ * Stamp, and its sessions are gone (TS 29.244 19A: the SMF sees it). */
+static void
+restart_check(struct pf_up *up, const char *boot_id)
+{
+	if (up->stored_boot[0] != '\0' && strcmp(up->stored_boot, boot_id) != 0 && up->n > 0) {
+		CD_LOG(WARN, "pfcp: sxdp %s is not the one the journal's %zu sessions were in (%s): the UP function "
+		       "restarted; a new Recovery Time Stamp, its sessions gone", boot_id, up->n, up->stored_boot);
+		for (size_t i = 0; i < up->cap; i++) {
+			struct us *us = up->tab[i];
+
+			if (us == NULL)
+				continue;
+			pf_store_del(up->store, us->seid);
+			us_free(up, us);
+			i--;   /* what moved into this slot */
+		}
+		up->restoring = false;
+		pf_node_renew_recovery(up->node);
+	} else if (up->restoring) {
+		up->restore_at = 0;
+		event_active(up->restore, EV_TIMEOUT, 0);
+	}
+}
+
 /* ------------------------------------------------------------ attach */
 
 static const struct pf_node_ops ops = {
@@ -1962,6 +2181,7 @@ int
 pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len)
 {
 	struct pf_up *up = calloc(1, sizeof(*up));
+	int rc;
 
 	if (up == NULL || (up->shared = pf_shared_new()) == NULL || (up->claims = json_object()) == NULL ||
 	    (up->scratch = malloc(sizeof(*up->scratch))) == NULL ||
@@ -1981,6 +2201,21 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 
 	up->ev_timer = event_new(up->base, -1, EV_PERSIST, on_ev_timer, up);
 	up->tick = event_new(up->base, -1, EV_PERSIST, on_tick, up);
+	up->flush = event_new(up->base, -1, 0, on_flush, up);
+	up->restore = event_new(up->base, -1, 0, on_restore, up);
+	up->out_tail = &up->out;
+	if (ctx->store_dir != NULL && (rc = pf_store_open(ctx->store_dir, &up->store)) < 0) {
+		snprintf(err, len, "the PFCP sessions' journal in %s: %s", ctx->store_dir, strerror(-rc));
+		return rc;
+	}
+	g_up = up;
+	if (up->store != NULL && (rc = pf_store_load(up->store, load_one, up)) < 0) {
+		snprintf(err, len, "the PFCP sessions' journal: %s", strerror(-rc));
+		return rc;
+	}
+	if (up->n > 0)
+		CD_LOG(INFO, "pfcp: %zu sessions from the journal (sxdp %s); claimed once sxdp is seen", up->n,
+		       up->stored_boot);
 	event_add(up->timer, &tv);
 	event_add(up->ev_timer, &ev);
 	event_add(up->tick, &tick);

@@ -73,7 +73,8 @@ pool_of(const char *s, int af, uint8_t *addr, uint8_t *len, bool *has)
 /* One Ready (or Degraded: installed) upf intent into @u; false when it
  * cannot carry sessions (no N3 endpoint yet, its slice unknown). */
 static bool
-upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, json_t *doc, struct pf_upf *u)
+upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, json_t *doc, struct pf_upf *u,
+       bool all)
 {
 	json_t *spec = json_object_get(doc, "spec"), *st = json_object_get(doc, "status"), *v, *dn;
 	const char *phase = cd_str(st, "phase");
@@ -81,7 +82,9 @@ upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, 
 	char key[160];
 	size_t i;
 
-	if (phase == NULL || (strcmp(phase, "Ready") != 0 && strcmp(phase, "Degraded") != 0) || slice == NULL)
+	if (!all && (phase == NULL || (strcmp(phase, "Ready") != 0 && strcmp(phase, "Degraded") != 0)))
+		return false;
+	if (slice == NULL)
 		return false;
 	memset(u, 0, sizeof(*u));
 	copy_name(u->name, name);
@@ -106,16 +109,14 @@ upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, 
 	return true;
 }
 
-int
-pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
+static int
+refresh(struct pf_upfs *s, struct cd_res *res, bool all)
 {
 	json_t *upfs, *slices, *sites, *doc;
 	const char *name;
 	uint64_t now = now_ms();
 	uint32_t underlay = SW_UNDERLAY;
 
-	if (s->stamp != 0 && now - s->stamp < PF_UPF_REFRESH_MS)
-		return 0;
 	upfs = cd_vis_docs(res, "upf");
 	slices = cd_vis_docs(res, "slices");
 	if (upfs == NULL || slices == NULL) {
@@ -130,12 +131,27 @@ pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
 	}
 	s->n = 0;
 	json_object_foreach(upfs, name, doc)
-		if (s->n < PF_UPF_MAX && upf_of(res, slices, underlay, name, doc, &s->u[s->n]))
+		if (s->n < PF_UPF_MAX && upf_of(res, slices, underlay, name, doc, &s->u[s->n], all))
 			s->n++;
 	json_decref(upfs);
 	json_decref(slices);
 	s->stamp = now;
+	s->all = all;
 	return 0;
+}
+
+int
+pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
+{
+	if (s->stamp != 0 && !s->all && now_ms() - s->stamp < PF_UPF_REFRESH_MS)
+		return 0;
+	return refresh(s, res, false);
+}
+
+int
+pf_upfs_refresh_all(struct pf_upfs *s, struct cd_res *res)
+{
+	return refresh(s, res, true);
 }
 
 static bool

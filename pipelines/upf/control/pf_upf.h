@@ -54,11 +54,15 @@ struct pf_upfs {
 	struct pf_upf u[PF_UPF_MAX];
 	int n;
 	uint64_t stamp;			/* when it was built (ms, monotonic): rebuilt at most every 100 ms */
+	bool all;			/* built with every phase's */
 };
 
 /* Rebuild @s from @res's Ready upf intents (and the slices and ids they
  * compiled with) if they changed since it was built. 0, or -ENOMEM. */
 int pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res);
+/* The same now, with every upf intent whose ids are allocated whatever its
+ * phase (sessions restored at start, before the reconciler's first run). */
+int pf_upfs_refresh_all(struct pf_upfs *s, struct cd_res *res);
 
 /* Which UPF and link an F-TEID's address (@af, @addr) is: the UPF, and
  * *@n9 whether it is its N9 link; NULL: none of them. */
