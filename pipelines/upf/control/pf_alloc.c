@@ -557,3 +557,11 @@ pf_shared_counts(const struct pf_shared *s, unsigned int *peers, unsigned int *a
 	*peers = s->peer.ids.used;
 	*apps = s->app.ids.used;
 }
+
+bool
+pf_shared_holds(const struct pf_shared *s, bool app, uint32_t id)
+{
+	const struct kind *k = app ? &s->app : &s->peer;
+
+	return id >= k->ids.lo && id <= k->ids.hi && k->slot[id - k->ids.lo].key != NULL;
+}

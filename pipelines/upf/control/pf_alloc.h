@@ -75,6 +75,8 @@ json_t *pf_shared_gc(struct pf_shared *s);
 void pf_shared_collected(struct pf_shared *s, json_t *deletes, bool applied);
 /* Every installed entry again (sxdp restarted): inserts (new array). */
 json_t *pf_shared_all(struct pf_shared *s);
+/* Is tunnel peer (@app false) or app @id one the registry has? */
+bool pf_shared_holds(const struct pf_shared *s, bool app, uint32_t id);
 /* Peers and apps in use. */
 void pf_shared_counts(const struct pf_shared *s, unsigned int *peers, unsigned int *apps);
 
