@@ -244,6 +244,55 @@ def test_restarts():
 
 
 @R.test
+def test_kill9_mid_burst():
+    """kill -9 of sxcd in the middle of a burst of establishments: after the restart every
+    session that was answered is there (it takes a Modification); the SMF's retransmissions of
+    the others are answered once each (the same CP F-SEID is one session, not two); sxdp holds
+    exactly the sessions sxcd has: nothing half-installed is left behind."""
+    import signal
+    n = 300
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            msgs = [bytes(smf.est_msg(0xc000 + k, "10.45.%d.%d" % (3 + k // 250, k % 250), gnb="192.0.2.10",
+                                      gnb_teid=0x6000 + k, ul_teid=0x8000 + k)) for k in range(n)]
+            for b in msgs:
+                smf.send(b)
+            answered = {}
+            deadline = time.monotonic() + 10
+            while len(answered) < n // 3 and time.monotonic() < deadline:
+                p, raw, src = smf.recv(0.5)
+                if p is not None and p.message_type == 51:
+                    answered[p.seid] = p
+            cd.stop(signal.SIGKILL)
+            # the answers already on their way
+            while True:
+                p, raw, src = smf.recv(0.2)
+                if p is None:
+                    break
+                if p.message_type == 51:
+                    answered[p.seid] = p
+            acked = {cp: S.ie(p, S.IE_FSEID_T).seid for cp, p in answered.items() if cause_of(p) == 1}
+            expect(0 < len(acked) < n, "killed mid-burst: %d of %d answered" % (len(acked), n))
+            cd.start()
+            time.sleep(1.5)
+            for cp, up_seid in acked.items():
+                r = smf.modify(up_seid, cp, far=2, gnb="192.0.2.10", gnb_teid=0x7000 + (cp & 0xfff))
+                expect_eq(cause_of(r), 1, "an answered session is there after the restart (CP SEID %#x)" % cp)
+            # the SMF asks again for what it was not answered
+            for k, b in enumerate(msgs):
+                if 0xc000 + k not in acked:
+                    r = smf.request(b)
+                    expect_eq(cause_of(r), 1, "retransmission of %d answered" % k)
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq(st["total"], n, "one session per CP F-SEID")
+            t = tables(dp)
+            expect_eq((len(t["sessions_uplink"]) - len(base["sessions_uplink"]),
+                       len(t["sessions_downlink"]) - len(base["sessions_downlink"])), (n, n),
+                      "sxdp holds exactly those sessions")
+
+
+@R.test
 def test_hundred_sessions():
     """100 sessions from one SMF, then all deleted: every one in the tables, then none."""
     with upf_pfcp() as (dp, cd, port, base):
