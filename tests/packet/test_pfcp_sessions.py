@@ -292,18 +292,56 @@ def test_kill9_mid_burst():
                       "sxdp holds exactly those sessions")
 
 
+def check_answer(r, mtype, seq, cp_seid, what):
+    """An answer's header and Cause, field by field."""
+    expect(r is not None, "%s: answered" % what)
+    expect_eq((r.version, r.S, r.message_type, r.seq, r.seid, cause_of(r)), (1, 1, mtype, seq, cp_seid, 1),
+              "%s: version, S, type, sequence, the CP SEID, Cause" % what)
+
+
 @R.test
 def test_hundred_sessions():
-    """100 sessions from one SMF, then all deleted: every one in the tables, then none."""
+    """100 sessions from one SMF (free5GC's shape: CHOOSE with a CHOOSE ID, a QER, a URR):
+    established, each a path switch with an end marker, buffering on then off, then deleted
+    with its final usage report; every answer checked field by field, the tables at each step."""
     with upf_pfcp() as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
             smf.associate()
-            seids = []
+            seids, teids = [], set()
             for k in range(100):
-                r, sess = smf.open_session(cp_seid=0x10000 + k, ue="10.45.1.%d" % k, gnb="192.0.2.10",
-                                        gnb_teid=0x2000 + k)
-                expect_eq(cause_of(r), 1, "session %d" % k)
-                seids.append((sess["up_seid"], 0x10000 + k))
+                m = smf.est_msg(0x10000 + k, "10.45.1.%d" % k, gnb="192.0.2.10", gnb_teid=0x2000 + k)
+                r = smf.request(m)
+                check_answer(r, 51, m.seq, 0x10000 + k, "establishment %d" % k)
+                expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), "127.0.0.1", "its Node ID")
+                f = S.ie(r, S.IE_FSEID_T)
+                expect(f is not None and f.v4 == 1 and f.ipv4 == "127.0.0.1", "our F-SEID with our address")
+                created = [c for c in S.ies(r) if c.ietype == S.IE_CREATED_PDR]
+                expect_eq(len(created), 1, "one Created PDR (the uplink's chosen F-TEID)")
+                d = {x.ietype: x for x in created[0].IE_list}
+                expect_eq((d[56].id, d[21].V4, d[21].CH, d[21].ipv4), (1, 1, 0, "192.0.2.1"), "PDR 1, N3's address")
+                expect(d[21].TEID not in teids, "a TEID of its own")
+                teids.add(d[21].TEID)
+                seids.append((f.seid, 0x10000 + k))
+            t = tables(dp)
+            expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 100, "100 downlink entries")
+            expect_eq(len(t["sessions_uplink"]) - len(base["sessions_uplink"]), 100, "100 uplink entries")
+            expect_eq(sorted(e["match"]["teid"] for e in t["sessions_uplink"]
+                             if e["params"]["id"] >= 8388608), sorted(teids), "their TEIDs")
+            st0 = T.events_of(dp.rpc("stats.get")).get("upf.end_marker_sent", 0)
+            for k, (up_seid, cp) in enumerate(seids):
+                ue = "10.45.1.%d" % k
+                r = smf.modify(up_seid, cp, far=2, gnb="192.0.2.10", gnb_teid=0x3000 + k, sndem=True)
+                check_answer(r, 53, r.seq, cp, "path switch %d" % k)
+                r = smf.modify(up_seid, cp, far=2, buffer=True)
+                check_answer(r, 53, r.seq, cp, "buffering %d" % k)
+                expect_eq(by(tables(dp), "sessions_downlink", "ue")[ue]["action"], "buffer", "buffers")
+                r = smf.modify(up_seid, cp, far=2, gnb="192.0.2.10", gnb_teid=0x3000 + k)
+                check_answer(r, 53, r.seq, cp, "forwarding %d" % k)
+                e = by(tables(dp), "sessions_downlink", "ue")[ue]
+                expect_eq((e["action"], e["params"]["teid"], e["params"]["qfi"]), ("encap_n3", 0x3000 + k, 9),
+                          "forwards to the new TEID with its QER's QFI")
+            st = dp.wait_events({"upf.end_marker_sent": st0 + 100}, 10)
+            expect_eq(T.events_of(st).get("upf.end_marker_sent", 0) - st0, 100, "one end marker per path switch")
             t = tables(dp)
             expect_eq(len(t["sessions_downlink"]) - len(base["sessions_downlink"]), 100, "100 downlink entries")
             expect_eq(len(t["sessions_uplink"]) - len(base["sessions_uplink"]), 100, "100 uplink entries")
@@ -318,7 +356,10 @@ def test_hundred_sessions():
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30).stdout
             expect(smf.node_id_text() in out and " 100" in out, "sxctl upf pfcp: the SMF and its sessions: %s" % out)
             for up_seid, cp in seids:
-                expect_eq(cause_of(smf.delete(up_seid, cp)), 1, "deleted")
+                r = smf.delete(up_seid, cp)
+                check_answer(r, 55, r.seq, cp, "deletion")
+                u = usage_of(r, 79)
+                expect(1 in u and u[1][0][1] & 0x08 and u[1][1] == 0, "its final usage report (TERMR, no traffic)")
             expect_eq(tables(dp), base, "none left")
 
 
