@@ -33,6 +33,7 @@ static struct watch *watch;      /* n_watch of them */
 static uint32_t n_watch, cap_watch;
 static uint32_t *watch_of;       /* URR id -> its watch + 1 (0: not watched) */
 static uint64_t next_scan;
+static uint32_t scan_at;		/* the next watch a scan looks at */
 
 static struct up_urr_ctr
 sum(uint32_t urr)
@@ -144,15 +145,23 @@ up_urr_poll(uint64_t now)
 	if (now < next_scan)
 		return;
 	next_scan = now + rte_get_tsc_hz() / 1000 * UP_URR_SCAN_MS;
-	for (uint32_t i = 0; i < n_watch;) {
+	/* a slice of the watches per scan, from where the last one stopped: the
+	 * main lcore's time stays bounded however many sessions are watched (a
+	 * whole pass takes n / UP_URR_SCAN_MAX scans) */
+	uint32_t budget = UP_URR_SCAN_MAX;
+
+	if (scan_at >= n_watch)
+		scan_at = 0;
+	for (uint32_t i = scan_at; i < n_watch && budget > 0; budget--) {
 		struct watch *w = &watch[i];
 		struct up_urr_ctr s;
 
+		scan_at = i;
 		if (!still_owned(w)) {
 			unwatch(i);
 			continue;
 		}
-		i++;
+		scan_at = ++i;
 		if (!w->armed)
 			continue;
 		s = sum(w->urr);
@@ -311,6 +320,7 @@ up_urr_init(unsigned int workers, uint32_t max)
 	up_urr_main = workers;
 	n_watch = cap_watch = 0;
 	next_scan = 0;
+	scan_at = 0;
 	/* the workers' columns; the main lcore's (buffered packets released)
 	 * when it first counts: 16 bytes per URR that most boxes never use */
 	for (unsigned int c = 0; c < workers; c++)

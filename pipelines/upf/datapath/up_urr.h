@@ -1,8 +1,9 @@
 /* Usage reporting rules: each termination that names a URR counts its
  * packets and bytes there (after its QERs), per worker with no atomics,
  * summed on read. A URR with a volume threshold is watched from the main
- * lcore every UP_URR_SCAN_MS: once its volume since it was armed reaches
- * the threshold, one usage event goes to the control side (up_event.h).
+ * lcore, UP_URR_SCAN_MAX of them every UP_URR_SCAN_MS (100k watched are
+ * each seen every 0.25 s): once its volume since it was armed reaches the
+ * threshold, one usage event goes to the control side (up_event.h).
  * Writing the termination with another threshold or URR arms it again; a
  * changed FAR alone (a handover) keeps counting toward the same one.
  * upf.usage reads the counters: the URRs named, one session's, or the
@@ -17,6 +18,7 @@
 #include "up_state.h"
 
 #define UP_URR_SCAN_MS 10
+#define UP_URR_SCAN_MAX 4096	/* watches looked at per scan: a pass over n takes n / this scans */
 
 struct up_urr_ctr { uint64_t pkts, bytes; };
 /* per worker, and the main lcore's as column n_workers; ids 1..up_urr_max */
