@@ -12,7 +12,7 @@
 
 /* @ops (applied, chained by next) once their counters are read: @done for each. */
 void pf_report_read_ops(struct pf_up *up, struct op *ops, void (*done)(struct pf_up *up, struct op *op));
-/* Are @us's entries armed as its usage says now? If not, a rearm queued. */
+/* Are @us's entries armed as its usage says now (if not, a rearm is due)? */
 bool pf_report_armed_right(struct pf_up *up, struct us *us);
 void pf_report_rearm(struct pf_up *up, struct us *us);
 /* The end markers @op's SNDEMs asked for, now that it is applied. */

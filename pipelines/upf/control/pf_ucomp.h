@@ -3,9 +3,9 @@
 #ifndef PF_UCOMP_H
 #define PF_UCOMP_H
 
-struct pf_map_err;
-
 #include "pf_up_priv.h"
+
+struct pf_map_err;
 
 /* Claims: who holds TABLE KEY (cd_claim's callback); @owner NULL lets go. */
 const char *pf_ucomp_claim_holder(void *arg, const char *table, const char *key);
