@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_answer: the PFCP session layer's answers and journal records (pf_answer.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "cd_log.h"
+#include "pf_answer.h"
+#include "pf_node.h"
+#include "pf_store.h"
+
+/* An answer waiting for the journal's sync. */
+struct outmsg {
+	struct outmsg *next;
+	struct pf_txn *t;
+	size_t len;
+	uint8_t b[];
+};
+
+/* ------------------------------------------------------------ answers */
+
+void
+pf_answer_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f)
+{
+	const struct pf_node_id *self = pf_node_self(up->node);
+
+	memset(f, 0, sizeof(*f));
+	f->seid = seid;
+	if (self->kind == 1) {
+		f->has_v6 = 1;
+		memcpy(f->v6, self->addr, 16);
+	} else {
+		/* an FQDN Node ID: the F-SEID still needs an address (0.0.0.0:
+		 * the SMF keeps using the association's) */
+		f->has_v4 = 1;
+		if (self->kind == 0)
+			memcpy(f->v4, self->addr, 4);
+	}
+}
+
+/* Answers leave once what they say is in the journal: gathered over a
+ * turn of the loop, then one sync, then sent. */
+static void
+outbox_add(struct pf_up *up, struct pf_txn *t, const uint8_t *b, size_t len)
+{
+	struct outmsg *m = malloc(sizeof(*m) + len);
+
+	if (m == NULL) {
+		pf_txn_drop(t);   /* the SMF asks again: answered then */
+		return;
+	}
+	m->t = t;
+	m->len = len;
+	memcpy(m->b, b, len);
+	m->next = NULL;
+	*up->out_tail = m;
+	up->out_tail = &m->next;
+	event_active(up->flush, EV_TIMEOUT, 0);
+}
+
+void
+pf_answer_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	struct outmsg *m, *n;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (up->store != NULL && (rc = pf_store_sync(up->store)) < 0)
+		CD_LOG(ERR, "pfcp: the sessions' journal does not sync (%s): answers go, an sxcd restart may lose "
+		       "them", strerror(-rc));
+	for (m = up->out; m != NULL; m = n) {
+		n = m->next;
+		pf_txn_reply(m->t, m->b, m->len);
+		free(m);
+	}
+	up->out = NULL;
+	up->out_tail = &up->out;
+}
+
+/* A session's record into the journal (the sync before the answers makes it durable). */
+void
+pf_answer_save(struct pf_up *up, struct us *us)
+{
+	struct pf_rec r = { .seid = us->seid, .sess_id = us->sess_id, .cnt = us->cnt, .met = us->met,
+			    .n_cnt = us->n_cnt, .n_met = us->n_met, .use = us->use, .s = us->s };
+	uint8_t buf[PF_STORE_REC_MAX];
+	int len;
+
+	if (up->store == NULL)
+		return;
+	snprintf(r.assoc, sizeof(r.assoc), "%s", us->assoc ? pf_assoc_name(us->assoc) : "");
+	snprintf(r.upf, sizeof(r.upf), "%s", us->upf ? us->upf->u.name : "");
+	if ((len = pf_save_pack(&r, buf, sizeof(buf))) < 0 || pf_store_put(up->store, us->seid, buf, (size_t)len) < 0)
+		CD_LOG(ERR, "pfcp: session %s not journalled: an sxcd restart loses it", json_string_value(us->owner));
+}
+
+void
+pf_answer_send(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
+{
+	uint8_t buf[MSG_MAX];
+	int len;
+
+	if (t == NULL)
+		return;
+	r->type = (uint8_t)(pf_txn_type(t) + 1);
+	r->seq = pf_txn_seq(t);
+	if (r->type == PF_SESS_EST_RSP)
+		r->node = pf_node_self(up->node);
+	if ((len = pf_enc_sess_rsp2(buf, sizeof(buf), r)) < 0) {
+		CD_LOG(ERR, "pfcp: an answer does not encode (%d)", len);
+		pf_txn_drop(t);
+		return;
+	}
+	outbox_add(up, t, buf, (size_t)len);
+}
+
+void
+pf_answer_refuse(struct pf_up *up, struct pf_txn *t, uint64_t cp_seid, const struct pf_fail *f, const char *why)
+{
+	struct pf_sess_rsp r = { .seid = cp_seid, .cause = f->cause, .offending = f->offending_ie,
+				 .has_failed_rule = f->cause == PF_CAUSE_RULE_FAILURE && f->rule_kind != PF_RULE_NONE,
+				 .failed_rule_type = f->rule_kind, .failed_rule_id = f->rule_id };
+
+	if (why != NULL)
+		CD_LOG(INFO, "pfcp: %s refused (cause %u): %s", t ? pf_msg_name(pf_txn_type(t)) : "request", f->cause,
+		       why);
+	pf_answer_send(up, t, &r);
+}
+
+void
+pf_answer_refuse_cause(struct pf_up *up, struct pf_txn *t, uint64_t cp_seid, uint8_t cause, const char *why)
+{
+	struct pf_fail f = { .cause = cause, .rule_kind = PF_RULE_NONE };
+
+	pf_answer_refuse(up, t, cp_seid, &f, why);
+}

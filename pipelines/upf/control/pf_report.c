@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_report: PFCP sessions' counters read, usage and DL data reported, end markers sent (pf_report.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cd_log.h"
+#include "ctl_async.h"
+#include "pf_node.h"
+#include "pf_report.h"
+#include "pf_ucomp.h"
+#include "pf_usess.h"
+#include "up_ids.h"
+#include "up_names.h"
+
+#define READ_MAX	1024	/* counters in one upf.usage */
+
+/* ------------------------------------------------------------ counters, reports */
+
+/* Are the thresholds and stops @us's entries carry what its usage says
+ * now? (A new URR's links start once it is applied.) */
+bool
+pf_report_armed_right(struct pf_up *up, struct us *us)
+{
+	for (int i = 0; i < us->n_cnt; i++)
+		if (us->cnt[i].thr != pf_usage_watch(&us->use, us->s, (uint16_t)us->cnt[i].key, pf_ucomp_ctr_abs, up) ||
+		    us->cnt[i].stopped != pf_usage_stopped(&us->use, us->s, (uint16_t)us->cnt[i].key))
+			return false;
+	return true;
+}
+
+static void
+on_end_marker(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	(void)result;
+	if (error != NULL)
+		CD_LOG(WARN, "pfcp: an end marker was not sent: %s", json_string_value(json_object_get(error, "message")));
+}
+
+/* The end markers @op's SNDEMs asked for, into the old tunnels, now that
+ * the new path is in sxdp; their peers let go after (the calls go in
+ * order, before any batch that would collect them). */
+void
+pf_report_end_markers(struct pf_up *up, struct op *op)
+{
+	for (int k = 0; k < op->n_em; k++) {
+		ctl_async_call(up->ctl, "upf.end_marker", json_pack("{s:i,s:I}", UP_F_PEER, op->em[k].peer, UP_F_TEID,
+								    (json_int_t)op->em[k].teid), on_end_marker, up);
+		pf_shared_peer_put(up->shared, op->em[k].peer);
+	}
+	op->n_em = 0;
+}
+
+/* A read of counters, then @done: @ops (applied requests) or @check
+ * (sessions whose reports may be due). */
+struct reading {
+	struct pf_up *up;
+	struct op *ops;
+	void (*done)(struct pf_up *up, struct op *op);	/* each of @ops once read */
+	uint64_t *check;		/* SEIDs */
+	size_t n_check;
+	int pending;
+};
+
+static void reading_end(struct reading *rd);
+
+static void
+on_usage(void *arg, json_t *result, json_t *error)
+{
+	struct reading *rd = arg;
+	struct pf_up *up = rd->up;
+	json_t *u;
+	size_t i;
+
+	if (error != NULL)
+		CD_LOG(WARN, "pfcp: upf.usage: %s (usage as last read)", json_string_value(json_object_get(error, "message")));
+	json_array_foreach(json_object_get(result, "urrs"), i, u) {
+		uint32_t id = (uint32_t)json_integer_value(json_object_get(u, "urr"));
+
+		if (up->counters_ready && id >= up->counters.lo && id <= up->counters.hi)
+			up->ctr_bytes[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(u, "bytes"));
+	}
+	if (--rd->pending == 0)
+		reading_end(rd);
+}
+
+static void
+add_ctrs(json_t *ids, const struct pf_rid *k, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_array_append_new(ids, json_integer(k[i].id));
+}
+
+/* Read @ids (counters) in calls of READ_MAX, then end @rd. */
+static void
+read_start(struct reading *rd, json_t *ids)
+{
+	size_t n = json_array_size(ids);
+
+	rd->pending = 1;
+	for (size_t at = 0; at < n; at += READ_MAX) {
+		json_t *part = json_array();
+
+		for (size_t i = at; i < n && i < at + READ_MAX; i++)
+			json_array_append(part, json_array_get(ids, i));
+		rd->pending++;
+		if (ctl_async_call(rd->up->ctl, "upf.usage", json_pack("{s:o}", "urrs", part), on_usage, rd) < 0)
+			rd->pending--;
+	}
+	json_decref(ids);
+	if (--rd->pending == 0)
+		reading_end(rd);
+}
+
+void
+pf_report_read_ops(struct pf_up *up, struct op *ops, void (*done)(struct pf_up *up, struct op *op))
+{
+	struct reading *rd = calloc(1, sizeof(*rd));
+	json_t *ids = json_array();
+
+	if (rd == NULL) {
+		for (struct op *o = ops, *n; o != NULL; o = n) {
+			n = o->next;
+			done(up, o);
+		}
+		json_decref(ids);
+		return;
+	}
+	rd->up = up;
+	rd->ops = ops;
+	rd->done = done;
+	for (struct op *o = ops; o != NULL; o = o->next) {
+		add_ctrs(ids, o->us->cnt, o->us->n_cnt);
+		add_ctrs(ids, o->took.cnt, o->took.n_cnt);
+	}
+	read_start(rd, ids);
+}
+
+static uint64_t
+seid_of(struct pf_up *up, uint32_t sid)
+{
+	return (uint64_t)pf_node_recovery(up->node) << 24 | sid;
+}
+
+static void
+on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct pf_up *up = arg;
+	uint8_t cause = 0;
+	int i;
+
+	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
+		pf_get_cause(&rsp->ies[i], &cause);
+	if (rc < 0 || cause != PF_CAUSE_ACCEPTED) {
+		up->st.report_fails++;
+		CD_LOG(WARN, "pfcp: a Session Report Request %s (%d, cause %u)", rc < 0 ? "went unanswered" : "refused",
+		       rc, cause);
+	}
+}
+
+/* A Session Report Request to @us's SMF. */
+static void
+report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
+       const struct pf_usage_report *urs, int n_urs)
+{
+	uint8_t buf[MSG_MAX];
+	int len;
+
+	if (us->assoc == NULL)
+		return;
+	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs);
+	if (len < 0 || pf_node_request(up->node, us->assoc, buf, (size_t)len, on_report_answered, up) < 0) {
+		up->st.report_fails++;
+		return;
+	}
+	up->st.reports++;
+}
+
+static void
+reading_end(struct reading *rd)
+{
+	struct pf_up *up = rd->up;
+	struct pf_usage_report urs[PF_SESS_URR_MAX];
+	uint64_t now = now_ms();
+
+	for (struct op *o = rd->ops, *n; o != NULL; o = n) {
+		n = o->next;
+		rd->done(up, o);
+	}
+	for (size_t i = 0; i < rd->n_check; i++) {
+		struct us *us = pf_usess_find(up, rd->check[i]);
+		bool again;
+		int nu;
+
+		if (us == NULL || us->s == NULL)
+			continue;
+		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &again);
+		if (nu > 0)
+			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu);
+		if (again || !pf_report_armed_right(up, us))
+			pf_report_rearm(up, us);
+	}
+	free(rd->check);
+	free(rd);
+}
+
+/* Sessions whose reports may be due: their counters read, then checked. */
+static void
+check_usage(struct pf_up *up, uint64_t *seids, size_t n)
+{
+	struct reading *rd = calloc(1, sizeof(*rd));
+	json_t *ids = json_array();
+
+	if (rd == NULL) {
+		free(seids);
+		json_decref(ids);
+		return;
+	}
+	rd->up = up;
+	rd->check = seids;
+	rd->n_check = n;
+	for (size_t i = 0; i < n; i++) {
+		struct us *us = pf_usess_find(up, seids[i]);
+
+		if (us != NULL)
+			add_ctrs(ids, us->cnt, us->n_cnt);
+	}
+	read_start(rd, ids);
+}
+
+void
+pf_report_rearm(struct pf_up *up, struct us *us)
+{
+	struct op *op = calloc(1, sizeof(*op)), **p;
+
+	if (op == NULL)
+		return;
+	op->kind = OP_REARM;
+	op->us = us;
+	if (us->busy) {
+		for (p = &us->waiting; *p != NULL; p = &(*p)->next)
+			if ((*p)->kind == OP_REARM) {   /* one is enough */
+				free(op);
+				return;
+			}
+		*p = op;
+		return;
+	}
+	us->busy = true;
+	pf_usess_enqueue(up, op, false);
+}
+
+/* A buffering termination got its first downlink: the DL Data Report, if
+ * its FAR asks the CP to be notified (NOCP). */
+static void
+on_ddn(struct pf_up *up, struct us *us)
+{
+	uint16_t pdrs[PF_SESS_PDR_MAX];
+	int n = 0;
+
+	for (int i = 0; i < us->s->n_pdr; i++) {
+		const struct pf_pdr *p = &us->s->pdr[i];
+		const struct pf_far *f = pf_sess_far(us->s, p->far_id);
+
+		if (p->src_iface != PF_IF_ACCESS && f != NULL && (f->apply & PF_AA_NOCP))
+			pdrs[n++] = p->id;
+	}
+	if (n > 0) {
+		up->st.ddn++;
+		report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
+	}
+}
+
+static void
+on_events(void *arg, json_t *result, json_t *error)
+{
+	struct pf_up *up = arg;
+	uint64_t *check = NULL;
+	size_t n = 0;
+	json_t *e;
+	size_t i;
+
+	up->ev_busy = false;
+	if (error != NULL)
+		return;
+	if (up->ev_known) {
+		up->st.events_lost += (uint64_t)json_integer_value(json_object_get(result, "lost"));
+		json_array_foreach(json_object_get(result, "events"), i, e) {
+			const char *type = json_string_value(json_object_get(e, "type"));
+			uint32_t sid = (uint32_t)json_integer_value(json_object_get(e, "session"));
+			struct us *us;
+
+			if (type == NULL || sid < UP_SESS_PFCP_MIN || (us = pf_usess_find(up, seid_of(up, sid))) == NULL ||
+			    us->s == NULL)
+				continue;
+			if (strcmp(type, "ddn") == 0) {
+				on_ddn(up, us);
+			} else if (strcmp(type, "usage") == 0) {
+				uint64_t *c = realloc(check, (n + 1) * sizeof(*c));
+
+				if (c != NULL) {
+					check = c;
+					check[n++] = us->seid;
+				}
+			}
+		}
+	}
+	/* the first read after sxdp came: what it held before is no session's of ours */
+	up->ev_known = true;
+	up->ev_after = (uint64_t)json_integer_value(json_object_get(result, "last"));
+	if (n > 0)
+		check_usage(up, check, n);
+	else
+		free(check);
+}
+
+void
+pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+
+	(void)fd;
+	(void)what;
+	if (up->tables == NULL || up->ev_busy || (up->n == 0 && up->ev_known))
+		return;
+	if (ctl_async_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",
+							    1024), on_events, up) == 0)
+		up->ev_busy = true;
+}
+
+/* Time-based reports (periods, time thresholds and quotas) due. */
+void
+pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	uint64_t now = now_ms(), *check = NULL, next;
+	size_t n = 0;
+
+	(void)fd;
+	(void)what;
+	if (up->tables == NULL)
+		return;
+	for (size_t i = 0; i < up->cap; i++) {
+		struct us *us = up->tab[i];
+
+		if (us == NULL || us->s == NULL || us->use.n_meas == 0 ||
+		    (next = pf_usage_next(&us->use, us->s)) == 0 || next > now)
+			continue;
+		uint64_t *c = realloc(check, (n + 1) * sizeof(*c));
+
+		if (c == NULL)
+			break;
+		check = c;
+		check[n++] = us->seid;
+	}
+	if (n > 0)
+		check_usage(up, check, n);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_report: PFCP sessions' usage read from sxdp, Session Report Requests (usage, DL data), end markers. */
+#ifndef PF_REPORT_H
+#define PF_REPORT_H
+
+#include <event2/util.h>
+
+#include "pf_up_priv.h"
+
+#define EVENTS_MS	20	/* sxdp's UPF events read this often while sessions are */
+#define TICK_MS		1000	/* time-based usage reports checked this often */
+
+/* @ops (applied, chained by next) once their counters are read: @done for each. */
+void pf_report_read_ops(struct pf_up *up, struct op *ops, void (*done)(struct pf_up *up, struct op *op));
+/* Are @us's entries armed as its usage says now (if not, a rearm is due)? */
+bool pf_report_armed_right(struct pf_up *up, struct us *us);
+void pf_report_rearm(struct pf_up *up, struct us *us);
+/* The end markers @op's SNDEMs asked for, now that it is applied. */
+void pf_report_end_markers(struct pf_up *up, struct op *op);
+/* up->ev_timer's (sxdp's UPF events) and up->tick's (time-based reports) callbacks. */
+void pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg);
+void pf_report_on_tick(evutil_socket_t fd, short what, void *arg);
+
+#endif

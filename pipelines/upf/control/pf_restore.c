@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_restore: PFCP sessions restored from the journal at start, written again into a restarted sxdp (pf_restore.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "cd_log.h"
+#include "cd_tables.h"
+#include "pf_map.h"
+#include "pf_node.h"
+#include "pf_restore.h"
+#include "pf_store.h"
+#include "pf_ucomp.h"
+#include "pf_usess.h"
+#include "up_ids.h"
+
+/* ------------------------------------------------------------ sxdp comes and goes */
+
+static void
+counters_size(struct pf_up *up)
+{
+	static const char *const t[] = UP_URR_TABLES;
+	size_t room = 0;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		room += cd_tables_size(up->tables, t[i]);
+	if (up->counters_ready || room < 2)
+		return;
+	if (pf_ids_init(&up->counters, (uint32_t)(room / 2 + 1), (uint32_t)room) == 0 &&
+	    (up->ctr_bytes = calloc(room - room / 2, sizeof(*up->ctr_bytes))) != NULL)
+		up->counters_ready = true;
+}
+
+static void restart_check(struct pf_up *up, const char *boot_id);
+
+void
+pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
+{
+	struct pf_up *up = arg;
+
+	up->tables = t;
+	if (t == NULL)
+		return;
+	counters_size(up);
+	if (up->boot_id[0] == '\0') {   /* the first sxdp this sxcd sees */
+		restart_check(up, boot_id);
+		snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
+	}
+	if (up->store != NULL && strcmp(up->stored_boot, boot_id) != 0) {
+		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", boot_id);
+		pf_store_put(up->store, 0, (const uint8_t *)boot_id, strlen(boot_id));
+		event_active(up->flush, EV_TIMEOUT, 0);
+	}
+	if (up->boot_id[0] != '\0' && strcmp(up->boot_id, boot_id) != 0 && up->n > 0) {
+		/* an sxdp that started empty: the shared entries, then every
+		 * session, into it again */
+		struct op *sh = calloc(1, sizeof(*sh));
+
+		CD_LOG(INFO, "pfcp: sxdp restarted: its %zu sessions written again", up->n);
+		/* its counters start from 0: what they had counted is kept */
+		for (size_t i = 0; i < up->cap; i++)
+			if (up->tab[i] != NULL)
+				pf_usage_restarted(&up->tab[i]->use, pf_ucomp_ctr_abs, up);
+		if (up->counters_ready)
+			memset(up->ctr_bytes, 0, sizeof(*up->ctr_bytes) * (up->counters.hi - up->counters.lo + 1));
+		up->ev_known = false;
+		if (sh != NULL) {
+			sh->kind = OP_RESTORE;
+			pf_usess_enqueue(up, sh, false);
+		}
+		for (size_t i = 0; i < up->cap; i++) {
+			struct us *us = up->tab[i];
+			struct op *op;
+
+			if (us == NULL || us->busy || (op = calloc(1, sizeof(*op))) == NULL)
+				continue;
+			op->kind = OP_RESTORE;
+			op->us = us;
+			us->busy = true;
+			pf_usess_enqueue(up, op, false);
+		}
+	}
+	snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
+	pf_usess_kick(up);
+}
+
+/* ------------------------------------------------------------ restarts */
+
+/* One record of the journal at start: sxdp's boot id (key 0) or a session
+ * (its association gone: dropped). */
+int
+pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
+{
+	struct pf_up *up = arg;
+	struct pf_rec r;
+	struct pf_assoc *a;
+	struct us *us;
+
+	if (key == 0) {
+		snprintf(up->stored_boot, sizeof(up->stored_boot), "%.*s", (int)len, (const char *)b);
+		return 0;
+	}
+	if (pf_save_unpack(b, len, &r) < 0) {
+		CD_LOG(ERR, "pfcp: a journal record (SEID %llu) does not read back: dropped", (unsigned long long)key);
+		pf_store_del(up->store, key);
+		return 0;
+	}
+	if ((a = pf_node_assoc_by_name(up->node, r.assoc)) == NULL || r.seid != key ||
+	    pf_ids_take_this(&up->sess_ids, r.sess_id) < 0 || (us = calloc(1, sizeof(*us))) == NULL) {
+		CD_LOG(INFO, "pfcp: session %llu of %s not restored: %s", (unsigned long long)key, r.assoc,
+		       a == NULL ? "its association is gone" : "its ids are taken");
+		pf_save_free(&r);
+		pf_store_del(up->store, key);
+		return 0;
+	}
+	for (int i = 0; i < r.n_met; i++)
+		pf_ids_take_this(&up->meters, r.met[i].id);
+	*us = (struct us){ .seid = r.seid, .sess_id = r.sess_id, .assoc = a, .s = r.s, .cnt = r.cnt, .met = r.met,
+			   .n_cnt = r.n_cnt, .n_met = r.n_met, .use = r.use, .upf_name = strdup(r.upf) };
+	us->owner = pf_ucomp_owner_of(a, us->seid);
+	us->shared_put = true;   /* none taken yet: taken by its restore */
+	pf_usess_insert(up, us);
+	up->restoring = true;
+	return 0;
+}
+
+/* A loaded session into this sxcd's books: its UPF, counters, shared
+ * entries and claims, from its compile (its entries are in sxdp already). */
+static void
+restore_one(struct pf_up *up, struct us *us)
+{
+	struct pf_map_err e = { 0 };
+	struct took took = { 0 };
+	const struct pf_upf *u = NULL;
+	json_t *now = json_array(), *k;
+	size_t i;
+
+	for (int j = 0; j < up->upfs.n && u == NULL; j++)
+		if (strcmp(up->upfs.u[j].name, us->upf_name) == 0)
+			u = &up->upfs.u[j];
+	for (int j = 0; j < us->n_cnt && up->counters_ready; j++)
+		pf_ids_take_this(&up->counters, us->cnt[j].id);
+	if (u == NULL || (us->upf = pf_ucomp_snap_of(up, u)) == NULL ||
+	    pf_ucomp_compile_one(up, us, &us->upf->u, us->s, us->sess_id, &took, now, &e) < 0) {
+		CD_LOG(ERR, "pfcp: session %s not restored: %s", json_string_value(us->owner),
+		       u == NULL ? "its UPF is gone" : e.why);
+		pf_ucomp_took_undo(up, us, &took);
+		if (up->store != NULL)
+			pf_store_del(up->store, us->seid);
+		pf_usess_free(up, us);
+		json_decref(now);
+		return;
+	}
+	json_array_foreach(now, i, k)
+		if (!pf_ucomp_is_shared(k) && !pf_ucomp_is_meter(k))
+			pf_ucomp_claim_set(up, json_string_value(json_object_get(k, "table")),
+				  json_string_value(json_object_get(k, "key")), us->owner);
+	pf_ucomp_took_commit(up, us, &took);   /* what it made is in sxdp: installed */
+	free(us->upf_name);
+	us->upf_name = NULL;
+	json_decref(now);
+}
+
+/* The journal's sessions restored a slice at a time: the loop (heartbeats,
+ * REST) is served between; requests wait until all are. */
+void
+pf_restore_slice(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+	int done = 0;
+
+	(void)fd;
+	(void)what;
+	if (up->restore_at == 0)
+		pf_upfs_refresh_all(&up->upfs, up->res);
+	for (; up->restore_at < up->cap && done < 512; up->restore_at++) {
+		struct us *us = up->tab[up->restore_at];
+
+		if (us != NULL && us->upf_name != NULL) {
+			restore_one(up, us);
+			done++;
+			/* its removal may have moved a later one into this slot */
+			if (up->tab[up->restore_at] != NULL && up->tab[up->restore_at] != us &&
+			    up->tab[up->restore_at]->upf_name != NULL)
+				up->restore_at--;
+		}
+	}
+	if (up->restore_at < up->cap) {
+		event_active(up->restore, EV_TIMEOUT, 0);
+		return;
+	}
+	up->restoring = false;
+	CD_LOG(INFO, "pfcp: %zu sessions restored from the journal", up->n);
+	event_active(up->flush, EV_TIMEOUT, 0);
+	pf_usess_kick(up);
+}
+
+/* sxdp seen at start: the journal's sessions are in it (the same sxdp),
+ * or the whole UP function restarted (sxdp too): a new Recovery Time
+ * Stamp, and its sessions are gone (TS 29.244 19A: the SMF sees it). */
+static void
+restart_check(struct pf_up *up, const char *boot_id)
+{
+	if (up->stored_boot[0] != '\0' && strcmp(up->stored_boot, boot_id) != 0 && up->n > 0) {
+		CD_LOG(WARN, "pfcp: sxdp %s is not the one the journal's %zu sessions were in (%s): the UP function "
+		       "restarted; a new Recovery Time Stamp, its sessions gone", boot_id, up->n, up->stored_boot);
+		for (size_t i = 0; i < up->cap; i++) {
+			struct us *us = up->tab[i];
+
+			if (us == NULL)
+				continue;
+			pf_store_del(up->store, us->seid);
+			pf_usess_free(up, us);
+			i--;   /* what moved into this slot */
+		}
+		up->restoring = false;
+		pf_node_renew_recovery(up->node);
+	} else if (up->restoring) {
+		up->restore_at = 0;
+		event_active(up->restore, EV_TIMEOUT, 0);
+	}
+}

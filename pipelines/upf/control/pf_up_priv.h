@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_up_priv: the PFCP session layer's state, shared by its modules only (pf_up, pf_usess, pf_answer, pf_ucomp,
+ * pf_report, pf_restore); nothing outside the layer includes it. */
+#ifndef PF_UP_PRIV_H
+#define PF_UP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "pf_alloc.h"
+#include "pf_save.h"
+#include "pf_sess.h"
+#include "pf_upf.h"
+#include "pf_usage.h"
+
+#define MSG_MAX		8192	/* an answer's bytes */
+#define NTP_OFFSET	2208988800u
+
+struct cd_res;
+struct cd_sync;
+struct cd_tables;
+struct ctl_async;
+struct event;
+struct event_base;
+struct outmsg;
+struct pf_assoc;
+struct pf_node;
+struct pf_store;
+struct pf_txn;
+
+/* ------------------------------------------------------------ state */
+
+/* A UPF as its sessions were compiled with it (shared, counted). */
+struct snap {
+	struct pf_upf u;
+	unsigned int refs;
+	struct snap *next;
+};
+
+
+/* One PFCP session. */
+struct us {
+	uint64_t seid;			/* ours */
+	uint32_t sess_id;		/* sxdp's */
+	struct pf_assoc *assoc;
+	json_t *owner;			/* "pfcp/NODE/SEID" */
+	struct pf_session *s;
+	struct snap *upf;
+	struct pf_rid *cnt, *met;
+	uint16_t *shared;		/* peer and app ids it holds */
+	uint8_t n_cnt, n_met, n_shared, n_shared_app;	/* peers first, then apps */
+	struct op *waiting;		/* its requests behind the one under way */
+	bool busy;			/* one of its requests is under way */
+	bool shared_put;		/* its shared entries let go by the request under way */
+	char *upf_name;			/* loaded from the journal: its UPF, found once sxdp is seen */
+	struct pf_usage use;		/* its URRs' measurement */
+};
+
+enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
+
+/* What a compile took: the session's ids after it. */
+struct took {
+	struct pf_rid cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
+	uint16_t shared[PF_SESS_FAR_MAX + PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
+	int n_cnt, n_met, n_peer, n_app;
+	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
+	json_t *made;			/* shared entries' inserts it made */
+};
+
+/* One request under way (or our own work: a session restored into a new sxdp). */
+struct op {
+	struct op *next;		/* the queue */
+	enum op_kind kind;
+	struct pf_txn *t;		/* NULL: ours */
+	struct pf_assoc *assoc;
+	struct us *us;
+	uint8_t *raw;			/* a request that waited behind another of its session */
+	size_t raw_len;
+	struct pf_session *next_s;	/* the session after it */
+	struct pf_mod mod;
+	struct took took;
+	json_t *ups;			/* its writes */
+	json_t *claims;			/* [[table, key]] it took */
+	json_t *unclaims;		/* [[table, key]] it gives back once applied */
+	bool alone;			/* written in a batch of its own */
+	bool read;			/* its counters to read once applied (its usage) */
+	struct {
+		uint16_t peer;		/* pinned until the end marker is asked for */
+		uint32_t teid;
+	} em[PF_SESS_FAR_MAX];		/* end markers into old tunnels (SNDEM) */
+	int n_em;
+	uint64_t since;			/* ms */
+};
+
+struct pf_up {
+	struct pf_node *node;
+	struct event_base *base;
+	struct cd_res *res;
+	struct cd_sync *sync;
+	struct ctl_async *ctl;
+	const struct cd_tables *tables;	/* NULL: sxdp away */
+	char boot_id[64];
+	struct pf_upfs upfs;
+	struct snap *snaps;
+	struct pf_shared *shared;
+	struct pf_ids sess_ids, meters, counters;
+	bool counters_ready;
+	uint64_t *ctr_bytes;		/* counters' bytes as last read, by id - counters.lo */
+	struct op *reading;		/* applied, their counters being read */
+	uint64_t ev_after;		/* sxdp's UPF events read up to */
+	bool ev_busy, ev_known;
+	struct event *ev_timer, *tick, *flush, *restore;
+	struct pf_store *store;		/* the sessions' journal (NULL: none) */
+	struct outmsg *out, **out_tail;
+	char stored_boot[64];		/* the sxdp the journal's sessions were in */
+	bool restoring;			/* sessions loaded, not yet claimed and counted */
+	size_t restore_at;		/* the next slot of the table to restore */
+	uint32_t teid_next[2];		/* N3, N9 */
+	/* sessions by SEID: open addressing, linear probing */
+	struct us **tab;
+	size_t cap, n;
+	json_t *claims;			/* TABLE → KEY → owner */
+	struct op *head, *tail;		/* the queue */
+	struct op *flight;		/* the batch in flight (chained by next) */
+	json_t *flight_gc;		/* its collected shared entries' deletes */
+	bool writing;
+	struct event *kick, *timer;
+	struct pf_msg *scratch;
+	struct {
+		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
+	} st;
+};
+
+static inline uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static inline uint32_t
+now_ntp(void)
+{
+	return (uint32_t)(time(NULL) + NTP_OFFSET);
+}
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_usess: the PFCP sessions by SEID, freed; the queue their requests wait in. */
+#ifndef PF_USESS_H
+#define PF_USESS_H
+
+#include "pf_up_priv.h"
+
+struct us *pf_usess_find(const struct pf_up *up, uint64_t seid);
+/* 0 or -ENOMEM. */
+int pf_usess_insert(struct pf_up *up, struct us *u);
+/* @us out of the table, its ids given back, its waiting requests refused; freed. */
+void pf_usess_free(struct pf_up *up, struct us *us);
+
+/* The queue turns at the loop's next pass (up->kick). */
+void pf_usess_kick(struct pf_up *up);
+void pf_usess_enqueue(struct pf_up *up, struct op *op, bool front);
+/* @op freed (its transaction, if any, dropped unanswered). */
+void pf_usess_op_free(struct op *op);
+
+#endif
