@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_restore: PFCP sessions restored from the journal at start, written again into a restarted sxdp (pf_restore.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,12 @@
 #include "pf_node.h"
 #include "pf_restore.h"
 #include "pf_store.h"
+#include "pf_sweep.h"
 #include "pf_ucomp.h"
 #include "pf_usess.h"
+#include "qos_names.h"
 #include "up_ids.h"
+#include "up_names.h"
 
 /* ------------------------------------------------------------ sxdp comes and goes */
 
@@ -122,6 +126,7 @@ pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
 	us->owner = pf_ucomp_owner_of(a, us->seid);
 	us->shared_put = true;   /* none taken yet: taken by its restore */
 	pf_usess_insert(up, us);
+	pf_usess_index_cp(up, us, true);
 	up->restoring = true;
 	return 0;
 }
@@ -163,6 +168,48 @@ restore_one(struct pf_up *up, struct us *us)
 	json_decref(now);
 }
 
+/* What the sweep keeps: an entry a restored session claims, or an id the
+ * layer holds (meters, shared peers and apps). */
+static bool
+held(void *arg, const char *table, json_t *e, const char *key)
+{
+	struct pf_up *up = arg;
+
+	if (pf_ucomp_claim_holder(up, table, key) != NULL)
+		return true;
+	if (strcmp(table, QOS_T_METERS) == 0)
+		return pf_ids_taken(&up->meters, (uint32_t)json_integer_value(json_object_get(json_object_get(e,
+					"match"), QOS_F_ID)));
+	if (strcmp(table, UP_T_TUNNEL_PEERS) == 0)
+		return pf_shared_holds(up->shared, false, (uint32_t)json_integer_value(json_object_get(json_object_get(e,
+					"match"), UP_F_ID)));
+	if (strcmp(table, UP_T_APPLICATIONS) == 0 || strcmp(table, UP_T_APPLICATIONS6) == 0)
+		return pf_shared_holds(up->shared, true, (uint32_t)json_integer_value(json_object_get(json_object_get(e,
+					"params"), UP_F_APP)));
+	return false;
+}
+
+static void
+swept(void *arg, int rc)
+{
+	struct pf_up *up = arg;
+
+	if (rc < 0)
+		CD_LOG(ERR, "pfcp: the sweep of sxdp's entries no session holds failed (%s): left", strerror(-rc));
+	up->restoring = false;
+	event_active(up->flush, EV_TIMEOUT, 0);
+	pf_usess_kick(up);
+}
+
+/* Once the journal's sessions are restored: PFCP's entries in sxdp no
+ * session holds (pf_sweep.h), then requests go. */
+static void
+sweep(struct pf_up *up)
+{
+	if (up->tables == NULL || pf_sweep_start(up->ctl, up->tables, held, swept, up) < 0)
+		swept(up, -ENOTCONN);
+}
+
 /* The journal's sessions restored a slice at a time: the loop (heartbeats,
  * REST) is served between; requests wait until all are. */
 void
@@ -191,10 +238,8 @@ pf_restore_slice(evutil_socket_t fd, short what, void *arg)
 		event_active(up->restore, EV_TIMEOUT, 0);
 		return;
 	}
-	up->restoring = false;
 	CD_LOG(INFO, "pfcp: %zu sessions restored from the journal", up->n);
-	event_active(up->flush, EV_TIMEOUT, 0);
-	pf_usess_kick(up);
+	sweep(up);
 }
 
 /* sxdp seen at start: the journal's sessions are in it (the same sxdp),
@@ -220,5 +265,8 @@ restart_check(struct pf_up *up, const char *boot_id)
 	} else if (up->restoring) {
 		up->restore_at = 0;
 		event_active(up->restore, EV_TIMEOUT, 0);
+	} else {
+		up->restoring = true;   /* requests wait for the sweep */
+		sweep(up);
 	}
 }

@@ -71,10 +71,12 @@ op_done(struct pf_up *up, struct op *op)
 	case OP_REARM:
 		pf_ucomp_took_commit(up, us, &op->took);
 		if (op->next_s != NULL) {
+			pf_usess_index_cp(up, us, false);   /* its CP F-SEID may change */
 			pf_sess_free(us->s);
 			us->s = op->next_s;
 			op->next_s = NULL;
 			us->s->up_seid = us->seid;
+			pf_usess_index_cp(up, us, true);
 		}
 		/* its URRs follow its rules: the ones removed report their last */
 		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
@@ -407,6 +409,23 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 			pf_answer_refuse(up, t, cp.seid, &f, "its rules do not hold");
 			return;
 		}
+		/* the SMF asks again for a session it has (its answer was lost to
+		 * an sxcd restart, beyond the response cache): the same answer */
+		if ((us = pf_usess_find_cp(up, a, op->next_s->cp.seid)) != NULL && !us->busy) {
+			struct pf_created_pdr pdrs[PF_SESS_PDR_MAX];
+			struct pf_fseid fs;
+			struct pf_sess_rsp r = { .cause = PF_CAUSE_ACCEPTED, .seid = us->s->cp.seid, .up_fseid = &fs,
+						 .pdrs = pdrs };
+
+			CD_LOG(INFO, "pfcp: an Establishment for %s's CP SEID %llu again: answered with session %s",
+			       pf_assoc_name(a), (unsigned long long)us->s->cp.seid, json_string_value(us->owner));
+			created_pdrs(us->s, NULL, 0, pdrs, &r.n_pdrs);
+			pf_answer_fseid(up, us->seid, &fs);
+			op->t = NULL;
+			pf_usess_op_free(op);
+			pf_answer_send(up, t, &r);
+			return;
+		}
 		us = NULL;
 		if (pf_ids_take(&up->sess_ids, &sid) < 0 || (us = calloc(1, sizeof(*us))) == NULL) {
 			if (us == NULL && pf_ids_taken(&up->sess_ids, sid))
@@ -516,6 +535,7 @@ on_assoc_gone(void *arg, struct pf_assoc *a, enum pf_gone why)
 	for (size_t i = 0; i < up->cap; i++)
 		if (up->tab[i] != NULL && up->tab[i]->assoc == a) {
 			delete_of(up, up->tab[i]);
+			pf_usess_index_cp(up, up->tab[i], false);
 			up->tab[i]->assoc = NULL;   /* no answer goes to it now */
 			n++;
 		}

@@ -121,6 +121,8 @@ struct pf_up {
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
 	size_t cap, n;
+	struct us **ctab;		/* the same by their SMF's F-SEID (pf_usess) */
+	size_t ccap, cn;
 	json_t *claims;			/* TABLE → KEY → owner */
 	struct op *head, *tail;		/* the queue */
 	struct op *flight;		/* the batch in flight (chained by next) */

@@ -10,82 +10,165 @@
 #include "pf_ucomp.h"
 #include "pf_usess.h"
 
-/* ------------------------------------------------------------ sessions by SEID */
+/* ------------------------------------------------------------ sessions by SEID, by CP F-SEID */
+
+/* An open-addressing table of sessions (linear probing, deletion by
+ * backward shift), keyed by @key: the session's own SEID, or its SMF's
+ * (association and CP SEID: an Establishment the SMF sends again, after
+ * its answer was lost to an sxcd restart, finds the session it made). */
+struct index {
+	struct us ***tab;
+	size_t *cap, *n;
+	uint64_t (*key)(const struct us *u);
+};
+
+static uint64_t
+key_up(const struct us *u)
+{
+	return u->seid;
+}
+
+static uint64_t
+cp_key(const struct pf_assoc *a, uint64_t cp_seid)
+{
+	return cp_seid ^ ((uint64_t)(uintptr_t)a * 0xff51afd7ed558ccdull);
+}
+
+static uint64_t
+key_cp(const struct us *u)
+{
+	return cp_key(u->assoc, u->s->cp.seid);
+}
+
+#define BY_SEID(up) ((struct index){ &(up)->tab, &(up)->cap, &(up)->n, key_up })
+#define BY_CP(up)   ((struct index){ &(up)->ctab, &(up)->ccap, &(up)->cn, key_cp })
 
 static size_t
-slot_of(const struct pf_up *up, uint64_t seid)
+slot_of(const struct index *x, uint64_t key)
 {
-	return (size_t)((seid * 0x9e3779b97f4a7c15ull) >> 20) & (up->cap - 1);
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (*x->cap - 1);
+}
+
+static struct us *
+find(const struct index *x, uint64_t key, const struct pf_assoc *a)
+{
+	if (*x->cap == 0)
+		return NULL;
+	for (size_t i = slot_of(x, key);; i = (i + 1) & (*x->cap - 1)) {
+		struct us *u = (*x->tab)[i];
+
+		if (u == NULL)
+			return NULL;
+		if (x->key(u) == key && (a == NULL || (u->assoc == a && cp_key(a, u->s->cp.seid) == key)))
+			return u;
+	}
+}
+
+static int put(const struct index *x, struct us *u);
+
+static int
+grow(const struct index *x)
+{
+	struct us **old = *x->tab;
+	size_t n = *x->cap;
+
+	*x->cap = n ? n * 2 : 1024;
+	if ((*x->tab = calloc(*x->cap, sizeof(**x->tab))) == NULL) {
+		*x->tab = old;
+		*x->cap = n;
+		return -ENOMEM;
+	}
+	*x->n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (old[i] != NULL)
+			put(x, old[i]);
+	free(old);
+	return 0;
+}
+
+static int
+put(const struct index *x, struct us *u)
+{
+	if ((*x->n + 1) * 4 > *x->cap * 3 && grow(x) < 0)
+		return -ENOMEM;
+	size_t i = slot_of(x, x->key(u));
+
+	while ((*x->tab)[i] != NULL)
+		i = (i + 1) & (*x->cap - 1);
+	(*x->tab)[i] = u;
+	(*x->n)++;
+	return 0;
+}
+
+static void
+take_out(const struct index *x, struct us *u)
+{
+	struct us **tab = *x->tab;
+	size_t cap = *x->cap, i, j, k;
+
+	if (cap == 0)
+		return;
+	for (i = slot_of(x, x->key(u)); tab[i] != u; i = (i + 1) & (cap - 1))
+		if (tab[i] == NULL)
+			return;
+	tab[i] = NULL;
+	(*x->n)--;
+	/* the ones after it in its run move up where their probe allows */
+	for (j = (i + 1) & (cap - 1); tab[j] != NULL; j = (j + 1) & (cap - 1)) {
+		k = slot_of(x, x->key(tab[j]));
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			tab[i] = tab[j];
+			tab[j] = NULL;
+			i = j;
+		}
+	}
 }
 
 struct us *
 pf_usess_find(const struct pf_up *up, uint64_t seid)
 {
-	if (up->cap == 0)
-		return NULL;
-	for (size_t i = slot_of(up, seid);; i = (i + 1) & (up->cap - 1)) {
-		if (up->tab[i] == NULL)
-			return NULL;
-		if (up->tab[i]->seid == seid)
-			return up->tab[i];
-	}
-}
+	struct index x = BY_SEID((struct pf_up *)up);
 
-static int
-tab_grow(struct pf_up *up)
-{
-	struct us **old = up->tab;
-	size_t n = up->cap;
-
-	up->cap = n ? n * 2 : 1024;
-	if ((up->tab = calloc(up->cap, sizeof(*up->tab))) == NULL) {
-		up->tab = old;
-		up->cap = n;
-		return -ENOMEM;
-	}
-	up->n = 0;
-	for (size_t i = 0; i < n; i++)
-		if (old[i] != NULL)
-			pf_usess_insert(up, old[i]);
-	free(old);
-	return 0;
+	return find(&x, seid, NULL);
 }
 
 int
 pf_usess_insert(struct pf_up *up, struct us *u)
 {
-	if ((up->n + 1) * 4 > up->cap * 3 && tab_grow(up) < 0)
-		return -ENOMEM;
-	size_t i = slot_of(up, u->seid);
+	struct index x = BY_SEID(up);
 
-	while (up->tab[i] != NULL)
-		i = (i + 1) & (up->cap - 1);
-	up->tab[i] = u;
-	up->n++;
-	return 0;
+	return put(&x, u);
+}
+
+struct us *
+pf_usess_find_cp(const struct pf_up *up, const struct pf_assoc *a, uint64_t cp_seid)
+{
+	struct index x = BY_CP((struct pf_up *)up);
+
+	return find(&x, cp_key(a, cp_seid), a);
+}
+
+int
+pf_usess_index_cp(struct pf_up *up, struct us *u, bool in)
+{
+	struct index x = BY_CP(up);
+
+	if (u->s == NULL || u->assoc == NULL)
+		return 0;
+	if (!in) {
+		take_out(&x, u);
+		return 0;
+	}
+	return find(&x, key_cp(u), u->assoc) == u ? 0 : put(&x, u);
 }
 
 static void
 us_remove(struct pf_up *up, struct us *u)
 {
-	size_t i = slot_of(up, u->seid), j, k;
+	struct index x = BY_SEID(up);
 
-	while (up->tab[i] != u) {
-		if (up->tab[i] == NULL)
-			return;
-		i = (i + 1) & (up->cap - 1);
-	}
-	up->tab[i] = NULL;
-	up->n--;
-	/* the ones after it in its run move up where their probe allows */
-	for (j = (i + 1) & (up->cap - 1); up->tab[j] != NULL; j = (j + 1) & (up->cap - 1)) {
-		k = slot_of(up, up->tab[j]->seid);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
-			up->tab[i] = up->tab[j];
-			up->tab[j] = NULL;
-			i = j;
-		}
-	}
+	pf_usess_index_cp(up, u, false);
+	take_out(&x, u);
 }
 
 /* ------------------------------------------------------------ the queue */

@@ -8,6 +8,11 @@
 struct us *pf_usess_find(const struct pf_up *up, uint64_t seid);
 /* 0 or -ENOMEM. */
 int pf_usess_insert(struct pf_up *up, struct us *u);
+/* The session association @a's SMF knows as @cp_seid, NULL: none. */
+struct us *pf_usess_find_cp(const struct pf_up *up, const struct pf_assoc *a, uint64_t cp_seid);
+/* @u into (@in) or out of the index by its SMF's F-SEID (its rules and
+ * association set): 0 or -ENOMEM. Its CP SEID changes only out of it. */
+int pf_usess_index_cp(struct pf_up *up, struct us *u, bool in);
 /* @us out of the table, its ids given back, its waiting requests refused; freed. */
 void pf_usess_free(struct pf_up *up, struct us *us);
 
