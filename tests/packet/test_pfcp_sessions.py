@@ -292,6 +292,90 @@ def test_kill9_mid_burst():
                       "sxdp holds exactly those sessions")
 
 
+@R.test
+def test_hostile_peer():
+    """A hostile SMF: 3,000 establishment, modification and deletion requests, a third sent as
+    they are and the rest cut, with bytes flipped, IEs doubled or dropped, out of order, sent
+    twice, for sessions that exist and that do not (seeded: PFCP_SEED=N). sxcd answers what it
+    answers with a message that decodes, never crashes, and after it the tables hold exactly the
+    sessions sxcd says it has."""
+    import random
+    seed = int(os.environ.get("PFCP_SEED", "34"))
+    rnd = random.Random(seed)
+    print("#   PFCP_SEED=%d" % seed)
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            live = []
+            for k in range(20):
+                r, sess = smf.open_session(cp_seid=0xd00 + k, ue="10.45.4.%d" % k, gnb="192.0.2.10", gnb_teid=0x500 + k)
+                live.append(sess["up_seid"])
+            answers = bad = 0
+
+            def made(p):   # a session the storm made: deleted at the end
+                if p.message_type == 51 and cause_of(p) == 1 and S.ie(p, S.IE_FSEID_T) is not None:
+                    sd = S.ie(p, S.IE_FSEID_T).seid
+                    if sd not in live:
+                        live.append(sd)
+            for n in range(3000):
+                kind = rnd.choice(("est", "mod", "del"))
+                seq = smf.next_seq()
+                if kind == "est":
+                    k = rnd.randrange(200)
+                    b = bytearray(bytes(smf.est_msg(0xe000 + k, "10.45.5.%d" % (k % 250), gnb="192.0.2.10",
+                                                    gnb_teid=0x900 + k, seq=seq)))
+                elif kind == "mod":
+                    upd = S.IE_UpdateFAR(IE_list=[S.IE_FAR_Id(id=rnd.choice((1, 2, 7))), S.IE_ApplyAction(
+                        FORW=1), S.IE_UpdateForwardingParameters(IE_list=[S.IE_DestinationInterface(interface=0),
+                                                                         smf.ohc("192.0.2.10", rnd.randrange(1, 1 << 32))])])
+                    b = bytearray(bytes(smf.wrap(S.PFCPSessionModificationRequest(IE_list=[upd]), seq,
+                                                 seid=rnd.choice(live + [rnd.randrange(1 << 64)]))))
+                else:
+                    b = bytearray(bytes(smf.wrap(S.PFCPSessionDeletionRequest(IE_list=[]), seq,
+                                                 seid=rnd.choice(live + [rnd.randrange(1 << 64)]))))
+                how = rnd.randrange(6)
+                if how == 1 and len(b) > 8:
+                    b = b[:rnd.randrange(4, len(b))]
+                elif how == 2:   # bytes flipped (not the message type: another procedure is another test's)
+                    for _ in range(rnd.randrange(1, 4)):
+                        b[rnd.choice((0, rnd.randrange(2, len(b))))] = rnd.randrange(256)
+                elif how == 3 and len(b) > 20:   # an IE doubled (the length in the header follows)
+                    i = rnd.randrange(16, len(b) - 4)
+                    b = b + b[i:i + 4 + (b[i + 2] << 8 | b[i + 3]) if i + 4 <= len(b) else 0]
+                    b[2:4] = (len(b) - 4).to_bytes(2, "big")
+                elif how == 4 and len(b) > 24:   # a tail of IEs dropped
+                    b = b[:rnd.randrange(20, len(b))]
+                    b[2:4] = (len(b) - 4).to_bytes(2, "big")
+                smf.send(bytes(b))
+                if rnd.random() < 0.1:
+                    smf.send(bytes(b))   # twice
+                while True:
+                    p, raw, src = smf.recv(0.001 if n % 50 else 0.5)
+                    if p is None:
+                        break
+                    answers += 1
+                    bad += p.message_type not in (51, 53, 55, 11, 1, 56)
+                    made(p)
+            time.sleep(1.0)
+            while True:
+                p = smf.recv(0.3)[0]
+                if p is None:
+                    break
+                answers += 1
+                made(p)
+            expect(cd.proc.poll() is None, "sxcd alive after %d answers" % answers)
+            expect_eq(bad, 0, "every answer a session response")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect(st["total"] <= len(live), "sxcd has no session it did not say it made: %d of %d" %
+                   (st["total"], len(live)))
+            for up_seid in live:
+                r = smf.delete(up_seid)
+                expect(cause_of(r) in (1, 65), "deleted (or deleted by the storm already)")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq(st["total"], 0, "none left in sxcd")
+            expect_eq(tables(dp), base, "none left in sxdp: nothing the storm did leaked an entry")
+
+
 def check_answer(r, mtype, seq, cp_seid, what):
     """An answer's header and Cause, field by field."""
     expect(r is not None, "%s: answered" % what)

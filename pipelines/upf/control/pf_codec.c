@@ -31,6 +31,7 @@ static int chk_ohc(const uint8_t *v, uint16_t len);
 static int chk_volume(const uint8_t *v, uint16_t len);
 static int chk_dl_svc(const uint8_t *v, uint16_t len);
 static int chk_failed_rule(const uint8_t *v, uint16_t len);
+static int chk_text(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
 #define IE_TYPES_MAX 160
@@ -56,9 +57,9 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_CAUSE] = {"Cause", 1, ANY, G_NONE, NULL},
 	[PF_IE_SRC_IFACE] = {"Source Interface", 1, ANY, G_NONE, NULL},
 	[PF_IE_FTEID] = {"F-TEID", 1, ANY, G_NONE, chk_fteid},
-	[PF_IE_NET_INSTANCE] = {"Network Instance", 1, ANY, G_NONE, NULL},
+	[PF_IE_NET_INSTANCE] = {"Network Instance", 1, ANY, G_NONE, chk_text},
 	[PF_IE_SDF_FILTER] = {"SDF Filter", 2, ANY, G_NONE, chk_sdf},
-	[PF_IE_APP_ID] = {"Application ID", 1, ANY, G_NONE, NULL},
+	[PF_IE_APP_ID] = {"Application ID", 1, ANY, G_NONE, chk_text},
 	[PF_IE_GATE_STATUS] = {"Gate Status", 1, ANY, G_NONE, NULL},
 	[PF_IE_MBR] = {"MBR", 10, ANY, G_NONE, NULL},
 	[PF_IE_GBR] = {"GBR", 10, ANY, G_NONE, NULL},
@@ -375,7 +376,7 @@ chk_node_id(const uint8_t *v, uint16_t len)
 	case 1:
 		return len >= 17 ? 0 : -1;
 	case 2:
-		return len >= 2 ? 0 : -1;
+		return len >= 2 && chk_text(v + 1, (uint16_t)(len - 1)) == 0 ? 0 : -1;
 	}
 	return -1;
 }
@@ -728,9 +729,36 @@ pf_get_cause(const struct pf_ie *ie, uint8_t *cause)
 	return pf_get_u8(ie, cause);
 }
 
-/* DNS labels to a dotted name; octets that are not labels are taken as they are */
+static int labels_raw(const uint8_t *v, size_t len, char *out, size_t size);
+
+/* DNS labels to a dotted name; octets that are not labels are taken as they
+ * are; -EINVAL unless the name is printable ASCII and fits */
 static int
 labels(const uint8_t *v, size_t len, char *out, size_t size)
+{
+	int rc = labels_raw(v, len, out, size);
+
+	for (size_t i = 0; rc == 0 && out[i] != 0; i++)
+		if (out[i] < 0x21 || out[i] > 0x7e)
+			rc = -EINVAL;
+	if (rc != 0 && size > 0)
+		out[0] = 0;
+	return rc;
+}
+
+/* A name the UPF prints, logs and matches (a Node ID's FQDN, a Network
+ * Instance, an Application ID): printable ASCII once its labels are dotted,
+ * else the IE is incorrect. */
+static int
+chk_text(const uint8_t *v, uint16_t len)
+{
+	char b[256];
+
+	return labels(v, len, b, sizeof(b)) == 0 ? 0 : -1;
+}
+
+static int
+labels_raw(const uint8_t *v, size_t len, char *out, size_t size)
 {
 	size_t i = 0, o = 0;
 
@@ -745,6 +773,8 @@ labels(const uint8_t *v, size_t len, char *out, size_t size)
 			return -EINVAL;
 		if (o)
 			out[o++] = '.';
+		if (memchr(v + i, 0, n) != NULL)
+			return -EINVAL;   /* a NUL would cut the name short unseen */
 		memcpy(out + o, v + i, n);
 		o += n;
 		i += n;
@@ -752,7 +782,7 @@ labels(const uint8_t *v, size_t len, char *out, size_t size)
 	out[o] = 0;
 	return 0;
 raw:
-	if (len >= size)
+	if (len >= size || memchr(v, 0, len) != NULL)
 		return -EINVAL;
 	memcpy(out, v, len);
 	out[len] = 0;
