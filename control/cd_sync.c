@@ -6,6 +6,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "cd_clock.h"
 #include "cd_diff.h"
 #include "cd_gc.h"
 #include "cd_hook.h"
@@ -108,15 +109,6 @@ struct cd_sync {
 	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
 	bool ready_once;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void run_start(struct cd_sync *s);
 static int owned_update(struct cd_sync *s, bool after);
@@ -284,7 +276,7 @@ run_end(struct cd_sync *s, bool wrote)
 	char when[32];
 	const char *who;
 	bool failed = false;
-	uint64_t took = now_ms() - s->t0;
+	uint64_t took = cd_clock_ms() - s->t0;
 
 	/* a refusal for want of room is Failed (capacity), not retried: only
 	 * the others make the run a failed one */
@@ -354,7 +346,7 @@ run_end(struct cd_sync *s, bool wrote)
 		s->retry_ms = 0;
 		if (!s->ready_once) {
 			s->ready_once = true;
-			s->ready_after_connect_ms = now_ms() - s->connected_at;
+			s->ready_after_connect_ms = cd_clock_ms() - s->connected_at;
 			CD_LOG(INFO, "converged %lu ms after sxdp connected (boot_id %s)",
 			       (unsigned long)s->ready_after_connect_ms, s->boot_id);
 		}
@@ -792,7 +784,7 @@ run_start(struct cd_sync *s)
 	}
 	s->running = true;
 	s->epoch++;
-	s->t0 = now_ms();
+	s->t0 = cd_clock_ms();
 	json_decref(s->specs);
 	s->specs = cd_res_specs(s->res, NULL, 0);
 	s->gens = cd_res_generations(s->res);
@@ -1145,7 +1137,7 @@ on_state(void *arg, bool up)
 	struct cd_sync *s = arg;
 
 	if (up) {
-		s->connected_at = now_ms();
+		s->connected_at = cd_clock_ms();
 		s->ready_once = false;
 		CD_LOG(INFO, "sxdp connected");
 		ctl_async_call(s->ctl, "sys.hello", NULL, on_hello, s);

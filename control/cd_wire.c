@@ -17,6 +17,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "cd_clock.h"
 #include "cd_log.h"
 #include "cd_wire.h"
 
@@ -83,21 +84,12 @@ struct cd_wire {
  * ours: the process has one front door */
 static struct cd_wire *the_wire;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* At most one line per CD_WIRE_LOG_MS for each kind of trouble: a flood
  * of them must not fill the disk. */
 static void __attribute__((format(printf, 3, 4)))
 wlog(struct cd_wire *w, enum trouble t, const char *fmt, ...)
 {
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 	char msg[256];
 	va_list ap;
 
@@ -192,7 +184,7 @@ on_linger(evutil_socket_t fd, short what, void *arg)
 	if (n > 0)
 		l->drained += (size_t)n;
 	if (!(what & EV_READ) || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
-	    l->drained >= LINGER_BYTES || now_ms() >= l->until)
+	    l->drained >= LINGER_BYTES || cd_clock_ms() >= l->until)
 		linger_end(l);
 }
 
@@ -218,7 +210,7 @@ linger(struct conn *c)
 	}
 	l->w = w;
 	l->fd = fd;
-	l->until = now_ms() + LINGER_MS;
+	l->until = cd_clock_ms() + LINGER_MS;
 	w->n_linger++;
 	event_add(l->ev, &tv);
 }

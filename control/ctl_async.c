@@ -12,6 +12,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "cd_clock.h"
 #include "cd_lag.h"
 #include "ctl_async.h"
 
@@ -45,15 +46,6 @@ struct ctl_async {
 };
 
 static void try_connect(evutil_socket_t fd, short what, void *arg);
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Every call in flight ends with @why (code CTL_ASYNC_LOST: the caller
  * cannot know whether sxdp did it). */
@@ -146,7 +138,7 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ctl_async *c = arg;
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 	struct pending *p;
 	char why[128];
 
@@ -213,12 +205,12 @@ static void
 on_read(struct bufferevent *bev, void *arg)
 {
 	struct ctl_async *c = arg;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = cd_clock_ms();
 	char *line;
 	size_t n;
 
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
-		c->last_heard = now_ms();
+		c->last_heard = cd_clock_ms();
 	while ((line = evbuffer_readln(bufferevent_get_input(bev), &n, EVBUFFER_EOL_LF)) != NULL) {
 		answer(c, line);
 		free(line);
@@ -226,7 +218,7 @@ on_read(struct bufferevent *bev, void *arg)
 			return;   /* a callback closed or replaced the connection */
 		/* answers that came together are handled a few at a time: the
 		 * loop serves others between them */
-		if (now_ms() - t0 >= CTL_ASYNC_SLICE_MS &&
+		if (cd_clock_ms() - t0 >= CTL_ASYNC_SLICE_MS &&
 		    evbuffer_search_eol(bufferevent_get_input(bev), NULL, NULL, EVBUFFER_EOL_LF).pos >= 0) {
 			bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
 			return;
@@ -244,7 +236,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		c->up = true;
 		c->stalled = false;
 		c->probe_id = 0;
-		c->last_heard = now_ms();
+		c->last_heard = cd_clock_ms();
 		c->backoff_ms = CTL_ASYNC_BACKOFF_MIN_MS;
 		if (c->state != NULL)
 			c->state(c->arg, true);
@@ -359,7 +351,7 @@ ctl_async_call(struct ctl_async *c, const char *method, json_t *params, ctl_asyn
 	}
 	p->id = c->next_id++;
 	snprintf(p->what, sizeof(p->what), "sxdp %s", method);
-	p->sent = now_ms();
+	p->sent = cd_clock_ms();
 	p->done = done;
 	p->arg = arg;
 	p->next = c->calls;

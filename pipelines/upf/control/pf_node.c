@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <event2/event.h>
 
+#include "cd_clock.h"
 #include "cd_log.h"
 #include "cd_res.h"
 #include "cd_vis.h"
@@ -125,15 +126,6 @@ struct pf_node {
 
 /* ------------------------------------------------------------------ helpers */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 ms_tv(unsigned int ms, struct timeval *tv)
 {
@@ -213,7 +205,7 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	pf_cache_expire(&n->cache, now_ms());
+	pf_cache_expire(&n->cache, cd_clock_ms());
 }
 
 /* Answer a request now: sent, and kept for its retransmissions. */
@@ -226,10 +218,10 @@ answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype,
 	put_seq(b, len, seq);
 	send_to(n, sock, &n->rx_local, to, b, len);
 	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL &&
-	    (e = pf_cache_add(&n->cache, sock, to, seq, rtype, now_ms())) != NULL)
+	    (e = pf_cache_add(&n->cache, sock, to, seq, rtype, cd_clock_ms())) != NULL)
 		e->local = n->rx_local;
 	if (e != NULL)
-		pf_cache_fill(&n->cache, e, b, len, now_ms());
+		pf_cache_fill(&n->cache, e, b, len, cd_clock_ms());
 }
 
 /* ------------------------------------------------------- transactions */
@@ -290,7 +282,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 	put_seq(c, len, t->seq);
 	rc = send_to(n, t->sock, &t->local, &t->peer, c, len);
 	if (t->ce != NULL) {
-		pf_cache_fill(&n->cache, t->ce, c, len, now_ms());
+		pf_cache_fill(&n->cache, t->ce, c, len, cd_clock_ms());
 	}
 	free(c);
 	txn_free(t);
@@ -633,7 +625,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 	a->recovery = rts;
 	a->restored = false;
 	a->reachable = true;
-	a->since_ms = now_ms();
+	a->since_ms = cd_clock_ms();
 	a->n_cp_feat = 0;
 	if (m != NULL && (i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
 		a->n_cp_feat = m->ies[i].len < sizeof(a->cp_feat) ? m->ies[i].len : sizeof(a->cp_feat);
@@ -685,7 +677,7 @@ set_reachable(struct pf_node *n, struct pf_assoc *a, bool r)
 	if (a->reachable == r)
 		return;
 	a->reachable = r;
-	a->since_ms = now_ms();
+	a->since_ms = cd_clock_ms();
 	if (r)
 		CD_LOG(INFO, "pfcp: %s answers heartbeats again", a->name);
 	else
@@ -709,7 +701,7 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 	if (rc == -ECANCELED)
 		return;
 	if (rc == 0) {
-		a->last_hb_ms = now_ms();
+		a->last_hb_ms = cd_clock_ms();
 		set_reachable(n, a, true);
 		if ((i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&rsp->ies[i], &rts) == 0)
 			assoc_rts_seen(n, a, rts);
@@ -721,7 +713,7 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 		set_reachable(n, a, false);
 		return;
 	}
-	if (now_ms() - a->since_ms >= n->cfg.grace_ms) {
+	if (cd_clock_ms() - a->since_ms >= n->cfg.grace_ms) {
 		n->c.unreachable_gone++;
 		assoc_free(n, a, PF_GONE_UNREACHABLE, true);
 		state_save(n, NULL);
@@ -1174,7 +1166,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		n->c.dropped_unexpected++; /* the UPF sends these, never receives them */
 		return;
 	}
-	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, now_ms())) == NULL)
+	if ((ce = pf_cache_add(&n->cache, sock, src, h.seq, h.type, cd_clock_ms())) == NULL)
 		return; /* no memory: the peer will send it again */
 	ce->local = n->rx_local;
 	if (r.kind != PF_OK) {
@@ -1283,7 +1275,7 @@ restore_one(struct pf_node *n, const struct pf_nstate_assoc *r)
 	a->n_cp_feat = r->n_cp_feat;
 	a->reachable = true;
 	a->restored = true;
-	a->since_ms = now_ms();
+	a->since_ms = cd_clock_ms();
 	if (s != NULL) {
 		s->a = a;
 		a->smf = s;
@@ -1499,7 +1491,7 @@ pf_node_stats(struct pf_node *n)
 {
 	json_t *as = json_array(), *socks = json_array();
 	char s[300], t[64], l[64], feat[17] = "";
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 
 	for (size_t i = 0; i < n->n_features; i++)
 		snprintf(feat + 2 * i, sizeof(feat) - 2 * i, "%02x", n->features[i]);

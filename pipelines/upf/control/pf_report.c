@@ -182,7 +182,7 @@ reading_end(struct reading *rd)
 {
 	struct pf_up *up = rd->up;
 	struct pf_usage_report urs[PF_SESS_URR_MAX];
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 
 	for (struct op *o = rd->ops, *n; o != NULL; o = n) {
 		n = o->next;
@@ -334,7 +334,7 @@ void
 pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
-	uint64_t now = now_ms(), *check = NULL, next;
+	uint64_t now = cd_clock_ms(), *check = NULL, next;
 	size_t n = 0;
 
 	(void)fd;

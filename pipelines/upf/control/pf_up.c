@@ -61,7 +61,7 @@ op_done(struct pf_up *up, struct op *op)
 	struct pf_usage_report urs[PF_SESS_URR_MAX * 2];
 	struct pf_fseid fs;
 	struct pf_sess_rsp r = { .cause = PF_CAUSE_ACCEPTED, .urs = urs };
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 	int n = 0, nu = 0;
 
 	pf_ucomp_unclaim(up, op->unclaims);
@@ -326,7 +326,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
 	struct op **p = &up->head, *op;
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 
 	(void)fd;
 	(void)what;

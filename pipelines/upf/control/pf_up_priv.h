@@ -9,6 +9,7 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "cd_clock.h"
 #include "pf_alloc.h"
 #include "pf_save.h"
 #include "pf_sess.h"
@@ -134,15 +135,6 @@ struct pf_up {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 	} st;
 };
-
-static inline uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static inline uint32_t
 now_ntp(void)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+#include "cd_clock.h"
 #include "cd_kind.h"
 #include "cd_res.h"
 #include "cd_vis.h"
@@ -15,15 +16,6 @@
 #include "sw_kind.h"
 
 #define PF_UPF_REFRESH_MS 100	/* the index is rebuilt at most this often */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 copy_name(char *out, const char *s)
@@ -114,7 +106,7 @@ refresh(struct pf_upfs *s, struct cd_res *res, bool all)
 {
 	json_t *upfs, *slices, *sites, *doc;
 	const char *name;
-	uint64_t now = now_ms();
+	uint64_t now = cd_clock_ms();
 	uint32_t underlay = SW_UNDERLAY;
 
 	upfs = cd_vis_docs(res, "upf");
@@ -143,7 +135,7 @@ refresh(struct pf_upfs *s, struct cd_res *res, bool all)
 int
 pf_upfs_refresh(struct pf_upfs *s, struct cd_res *res)
 {
-	if (s->stamp != 0 && !s->all && now_ms() - s->stamp < PF_UPF_REFRESH_MS)
+	if (s->stamp != 0 && !s->all && cd_clock_ms() - s->stamp < PF_UPF_REFRESH_MS)
 		return 0;
 	return refresh(s, res, false);
 }

@@ -182,7 +182,7 @@ pf_usess_kick(struct pf_up *up)
 void
 pf_usess_enqueue(struct pf_up *up, struct op *op, bool front)
 {
-	op->since = now_ms();
+	op->since = cd_clock_ms();
 	if (front) {
 		op->next = up->head;
 		up->head = op;
