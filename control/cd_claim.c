@@ -21,16 +21,6 @@ cd_claim_register(cd_claim_holder *fn, void *arg)
 	return 0;
 }
 
-void
-cd_claim_unregister(cd_claim_holder *fn, void *arg)
-{
-	for (int i = 0; i < n_claims; i++)
-		if (claims[i].fn == fn && claims[i].arg == arg) {
-			claims[i] = claims[--n_claims];
-			return;
-		}
-}
-
 const char *
 cd_claim_held(const char *table, const char *key)
 {

@@ -17,7 +17,6 @@ typedef const char *cd_claim_holder(void *arg, const char *table, const char *ke
 #define CD_CLAIM_MAX 4
 /* 0, or -ENOSPC past CD_CLAIM_MAX. */
 int cd_claim_register(cd_claim_holder *fn, void *arg);
-void cd_claim_unregister(cd_claim_holder *fn, void *arg);
 /* The holder of @table's @key among the registered, or NULL. */
 const char *cd_claim_held(const char *table, const char *key);
 

@@ -45,10 +45,10 @@ struct pf_map_ctx {
 
 /* The ids a compile needs (pf_up's allocators). Each returns 0 and the id,
  * or -ENOSPC (none left: No resources). A compile of a session already
- * installed (@lookup true) finds the ids it got, never takes new ones. */
+ * installed finds the ids it got, never takes new ones (the allocators
+ * know which compile they serve). */
 struct pf_map_ids {
 	void *arg;
-	bool lookup;
 	/* a tunnel peer: its address (@af, @addr) on the session's N3 or N9
 	 * link, the outer DSCP (64: the inner's) */
 	int (*peer)(void *arg, bool n9, int af, const uint8_t *addr, uint8_t dscp, uint16_t *id);

@@ -433,20 +433,6 @@ pf_node_assoc(struct pf_node *n, const struct pf_node_id *id)
 	return NULL;
 }
 
-int
-pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), void *arg)
-{
-	struct pf_assoc *a = n->assocs, *next;
-	int rc;
-
-	for (; a != NULL; a = next) {
-		next = a->next;
-		if ((rc = fn(arg, a)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* The association requests from @src belong to: the one set up from that
  * address and port, else from that address (SMFs that send from another
  * port than they set up from). */

@@ -143,8 +143,6 @@ struct pf_assoc *pf_node_assoc(struct pf_node *n, const struct pf_node_id *id);
  * means it is gone (not stored, or a new Recovery Time Stamp was taken:
  * every SMF sets up again) and so are its sessions. */
 struct pf_assoc *pf_node_assoc_by_name(struct pf_node *n, const char *name);
-/* Each association, in no order: stop when @fn returns non-zero (returned). */
-int pf_node_assoc_each(struct pf_node *n, int (*fn)(void *arg, struct pf_assoc *a), void *arg);
 
 /* A request handed up, to be answered once. */
 uint8_t pf_txn_type(const struct pf_txn *t);
@@ -175,8 +173,6 @@ void pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f);
 
 /* --- the service (pf_svc.c) --- */
 struct cd_svc_ctx;
-/* The running endpoint (NULL: --pfcp not given, or not started yet). */
-struct pf_node *pf_svc_node(void);
 /* The session layer's hooks: @attach after the node is made, before the
  * loop reads a datagram (it calls pf_node_set_handler/_set_features);
  * @detach before the node is freed. From a constructor. */

@@ -26,12 +26,6 @@ static struct {
 static struct pf_node *node;
 static const struct pf_svc_layer *layer;
 
-struct pf_node *
-pf_svc_node(void)
-{
-	return node;
-}
-
 void
 pf_svc_session_layer(const struct pf_svc_layer *l)
 {

@@ -365,7 +365,7 @@ pf_ucomp_compile_one(struct pf_up *up, struct us *us, const struct pf_upf *u, co
 	    struct took *took, json_t *out, struct pf_map_err *e)
 {
 	struct cctx c = { .up = up, .us = us, .upf = u, .took = took, .s = s, .ups = json_array() };
-	struct pf_map_ids ids = { .arg = &c, .lookup = took == NULL, .peer = id_peer, .meter = id_meter,
+	struct pf_map_ids ids = { .arg = &c, .peer = id_peer, .meter = id_meter,
 				  .counter = id_counter, .app = id_app, .watch = id_watch, .stopped = id_stopped };
 	struct pf_map_ctx mc = { .sess_id = sess_id, .slice = u->slice, .underlay = u->underlay, .upf = u };
 	json_t *own = json_array();
