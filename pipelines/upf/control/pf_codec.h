@@ -207,6 +207,12 @@ int pf_hdr_decode(const uint8_t *b, size_t len, struct pf_hdr *h);
 /* Decodes and validates a whole message (bytes after the message's length are refused). */
 struct pf_result pf_decode(const uint8_t *b, size_t len, struct pf_msg *m);
 
+/* The value of the first top-level IE of @type in the message @b (its
+ * header by its S flag), read as the bytes are with no decode (a message
+ * the codec refused, an answer about to be sent); *@vlen its length. NULL:
+ * none, or the IEs before it do not fit. */
+const uint8_t *pf_peek_ie(const uint8_t *b, size_t len, uint16_t type, uint16_t *vlen);
+
 /* Iteration: index of the first direct child of ies[parent] (parent -1: the message level)
  * with this type (0: any type), starting after index `after` (-1: from the start); -1 when
  * none. */

@@ -245,29 +245,13 @@ txn_free(struct pf_txn *t)
 	free(t);
 }
 
-/* The Cause IE of an answer (0: none): the top level scanned, no decode. */
-static uint8_t
-cause_in(const uint8_t *b, size_t len)
-{
-	size_t off = len >= 1 && (b[0] & 1) ? PF_HDR_SESS_LEN : PF_HDR_NODE_LEN;
-
-	while (off + 4 <= len) {
-		uint16_t type = (uint16_t)(b[off] << 8 | b[off + 1]), l = (uint16_t)(b[off + 2] << 8 | b[off + 3]);
-
-		if (off + 4 + l > len)
-			break;
-		if (type == PF_IE_CAUSE && l >= 1)
-			return b[off + 4];
-		off += 4u + l;
-	}
-	return 0;
-}
-
 int
 pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 {
 	struct pf_node *n = t->n;
-	uint8_t *c = malloc(len ? len : 1), cause = cause_in(b, len);
+	uint16_t vl = 0;
+	const uint8_t *cv = pf_peek_ie(b, len, PF_IE_CAUSE, &vl);
+	uint8_t *c = malloc(len ? len : 1), cause = cv != NULL && vl >= 1 ? cv[0] : 0;
 	int rc;
 
 	/* the session layer's refusals counted with the node's, by cause */
@@ -863,23 +847,13 @@ answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 static uint64_t
 raw_cp_seid(const uint8_t *b, size_t len)
 {
-	size_t at = PF_HDR_SESS_LEN;
+	uint16_t l = 0;
+	const uint8_t *v = pf_peek_ie(b, len, PF_IE_FSEID, &l);
+	uint64_t s = 0;
 
-	while (at + 4 <= len) {
-		uint16_t t = (uint16_t)(b[at] << 8 | b[at + 1]), l = (uint16_t)(b[at + 2] << 8 | b[at + 3]);
-
-		if (at + 4 + l > len)
-			break;
-		if (t == PF_IE_FSEID && l >= 9) {
-			uint64_t s = 0;
-
-			for (int i = 0; i < 8; i++)
-				s = s << 8 | b[at + 5 + i];
-			return s;
-		}
-		at += 4u + l;
-	}
-	return 0;
+	for (int i = 0; v != NULL && l >= 9 && i < 8; i++)
+		s = s << 8 | v[1 + i];
+	return s;
 }
 
 static void
