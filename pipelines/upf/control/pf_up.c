@@ -320,6 +320,24 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
+/* The procedure counters sampled once a second, for their rates. */
+static void
+rate_sample(struct pf_up *up, uint64_t now)
+{
+	unsigned int last = (up->rate_at + up->rate_n + PF_RATE_SAMPLES - 1) % PF_RATE_SAMPLES;
+	struct rate_sample *r;
+
+	if (up->rate_n > 0 && now - up->rate[last].ms < 1000)
+		return;
+	if (up->rate_n < PF_RATE_SAMPLES) {
+		r = &up->rate[(up->rate_at + up->rate_n++) % PF_RATE_SAMPLES];
+	} else {
+		r = &up->rate[up->rate_at];
+		up->rate_at = (up->rate_at + 1) % PF_RATE_SAMPLES;
+	}
+	*r = (struct rate_sample){ now, up->st.est, up->st.mod, up->st.del };
+}
+
 /* Requests that waited too long for sxdp: System failure. */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
@@ -330,6 +348,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	rate_sample(up, now);
 	while ((op = *p) != NULL) {
 		if (up->tables == NULL && op->t != NULL && now - op->since > WAIT_SXDP_MS) {
 			*p = op->next;
@@ -687,6 +706,7 @@ pf_up_stats(void)
 	struct pf_up *up = g_up;
 	json_t *o, *by = json_object();
 	unsigned int peers, apps;
+	double per_s[3] = { 0, 0, 0 };
 
 	if (up == NULL)
 		return NULL;
@@ -697,10 +717,24 @@ pf_up_stats(void)
 			json_object_set_new(by, k, json_integer(json_integer_value(json_object_get(by, k)) + 1));
 		}
 	pf_shared_counts(up->shared, &peers, &apps);
+	/* per second over the samples' span (up to 10 s) to now */
+	if (up->rate_n > 0) {
+		const struct rate_sample *r = &up->rate[up->rate_at];
+		double s = (double)(cd_clock_ms() - r->ms) / 1000.0;
+
+		if (s >= 0.5) {
+			per_s[0] = (double)(up->st.est - r->est) / s;
+			per_s[1] = (double)(up->st.mod - r->mod) / s;
+			per_s[2] = (double)(up->st.del - r->del) / s;
+		}
+	}
 	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
 		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
 		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn, "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
+	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
+	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
+	json_object_set_new(o, "deleted_per_s", json_real(per_s[2]));
 	return o;
 }

@@ -18,6 +18,7 @@
 
 #define MSG_MAX		8192	/* an answer's bytes */
 #define NTP_OFFSET	2208988800u
+#define PF_RATE_SAMPLES	11		/* 10 s of rates, sampled each second */
 
 struct cd_res;
 struct cd_sync;
@@ -134,6 +135,12 @@ struct pf_up {
 	struct {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 	} st;
+	/* st's est, mod and del once a second over the last RATE_SAMPLES s:
+	 * the rates the Visibility API shows (a ring, oldest at rate_at) */
+	struct rate_sample {
+		uint64_t ms, est, mod, del;
+	} rate[PF_RATE_SAMPLES];
+	unsigned int rate_at, rate_n;
 };
 
 static inline uint32_t
