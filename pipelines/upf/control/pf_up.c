@@ -71,13 +71,27 @@ op_done(struct pf_up *up, struct op *op)
 	case OP_REARM:
 		pf_ucomp_took_commit(up, us, &op->took);
 		if (op->next_s != NULL) {
+			/* a Report Response's Update BAR while it was under way: kept
+			 * unless the request itself changed the BAR */
+			if (us->bar_upd && us->s != NULL && memcmp(&us->s->bar, &op->next_s->bar, sizeof(us->s->bar)) == 0 &&
+			    op->next_s->bar.present) {
+				op->next_s->bar.has_delay = true;
+				op->next_s->bar.dl_notif_delay = us->bar_upd_delay;
+			}
 			pf_usess_index_cp(up, us, false);   /* its CP F-SEID may change */
 			pf_sess_free(us->s);
 			us->s = op->next_s;
 			op->next_s = NULL;
 			us->s->up_seid = us->seid;
 			pf_usess_index_cp(up, us, true);
+		} else if (us->bar_upd && us->s != NULL && us->s->bar.present) {
+			us->s->bar.has_delay = true;
+			us->s->bar.dl_notif_delay = us->bar_upd_delay;
 		}
+		us->bar_upd = false;
+		/* the UE came back (its downlink forwards again) before its DL
+		 * Data Report's delay ran out: none is sent */
+		pf_report_ddn_check(up, us, false);
 		/* its URRs follow its rules: the ones removed report their last */
 		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
 			CD_LOG(ERR, "pfcp: session %s: out of memory measuring its usage", json_string_value(us->owner));
@@ -571,13 +585,15 @@ static const struct pf_node_ops ops = {
 	.assoc_gone = on_assoc_gone,
 };
 
-/* UP Function Features (TS 29.244 8.2.25) as implemented: FTUP (F-TEID
- * allocation), BUCP (buffering in the UP), DDND (DL data notification
- * delay), EMPU (end markers)... octet 5 first. */
+/* UP Function Features (TS 29.244 8.2.25) as implemented, nothing else:
+ * FTUP (F-TEIDs allocated on CHOOSE, CHOOSE ID shared), BUCP (downlink
+ * buffered in the UP), DDND (a BAR's DL Data Notification Delay holds the
+ * DL Data Report, pf_report.c), EMPU (end markers into the old tunnel on
+ * PFCPSMReq-Flags SNDEM); octet 5 first. */
 static const uint8_t features[] = {
-	0x01 | 0x10,	/* octet 5: BUCP (bit 1), FTUP (bit 5) */
-	0x00,		/* octet 6 */
-	0x00,
+	0x01 | 0x02 | 0x10,	/* octet 5: BUCP (bit 1), DDND (bit 2), FTUP (bit 5) */
+	0x01,			/* octet 6: EMPU (bit 1: end markers sent on SNDEM) */
+	0x00,			/* octet 7 */
 };
 
 int
@@ -668,6 +684,11 @@ pf_up_metrics(struct cd_vis_fams *f)
 		      "Session Report Requests unanswered or refused", (double)up->st.report_fails, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_total", "counter", "DL Data Reports sent",
 		      (double)up->st.ddn, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_delayed_total", "counter",
+		      "DL Data Reports held for their BAR's DL Data Notification Delay", (double)up->st.ddn_delayed, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_cancelled_total", "counter",
+		      "Delayed DL Data Reports not sent: the downlink forwarded again or the session went first",
+		      (double)up->st.ddn_cancelled, NULL);
 	json_decref(st);
 }
 
@@ -697,10 +718,12 @@ pf_up_stats(void)
 			json_object_set_new(by, k, json_integer(json_integer_value(json_object_get(by, k)) + 1));
 		}
 	pf_shared_counts(up->shared, &peers, &apps);
-	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
+	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
 		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
-		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn, "batches",
+		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn,
+		      "dl_data_reports_delayed", (json_int_t)up->st.ddn_delayed, "dl_data_reports_cancelled",
+		      (json_int_t)up->st.ddn_cancelled, "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	return o;
 }

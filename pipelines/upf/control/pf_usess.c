@@ -8,6 +8,7 @@
 #include "pf_answer.h"
 #include "pf_node.h"
 #include "pf_ucomp.h"
+#include "pf_report.h"
 #include "pf_usess.h"
 
 /* ------------------------------------------------------------ sessions by SEID, by CP F-SEID */
@@ -222,6 +223,7 @@ pf_usess_free(struct pf_up *up, struct us *us)
 
 	if (us == NULL)
 		return;
+	pf_report_ddn_check(up, us, true);   /* its delayed DL Data Report goes with it */
 	us_remove(up, us);
 	/* its requests still waiting: the session is gone */
 	while ((w = us->waiting) != NULL) {
