@@ -394,6 +394,29 @@ op_next_of_session(struct pf_up *up, struct us *us)
 	pf_usess_enqueue(up, w, false);
 }
 
+/*
+ * The session a Modification or Deletion (or one the codec refused) names:
+ * by its UP SEID, and only for a request from the address of the
+ * association that established it (any of its ports: SMFs send from
+ * another port than they set up from). Several associations (Node IDs)
+ * may share one address; a session is its creator's alone, whichever of
+ * them pf_node found first at that address. A SEID "identifies a PFCP
+ * session at an IP address of a PFCP entity" (TS 29.244 5.6.2): from
+ * another address it names no session, answered Session context not
+ * found (65, 8.2.1) with SEID 0 (no CP SEID is known for that peer).
+ * NULL: none.
+ */
+static struct us *
+session_of(struct pf_up *up, uint64_t seid, const struct pf_txn *t)
+{
+	struct us *us = pf_usess_find(up, seid);
+
+	if (us == NULL || us->s == NULL || us->assoc == NULL ||
+	    !pf_addr_same_host(pf_assoc_peer(us->assoc), pf_txn_peer(t)))
+		return NULL;
+	return us;
+}
+
 static void
 on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t)
 {
@@ -461,13 +484,14 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 	case PF_SESS_MOD_REQ:
 	case PF_SESS_DEL_REQ:
 		op->kind = m->hdr.type == PF_SESS_MOD_REQ ? OP_MOD : OP_DEL;
-		if ((us = pf_usess_find(up, m->hdr.seid)) == NULL || us->assoc != a) {
+		if ((us = session_of(up, m->hdr.seid, t)) == NULL) {
 			op->t = NULL;
 			pf_usess_op_free(op);
-			pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "no such session");
+			pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "no such session of an SMF at that address");
 			return;
 		}
 		op->us = us;
+		op->assoc = us->assoc;
 		if (us->busy) {   /* behind the one under way: decoded again when its turn comes */
 			uint8_t buf[MSG_MAX];
 			int len = pf_reencode(m, buf, sizeof(buf));
@@ -507,10 +531,11 @@ static void
 on_refused(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r, struct pf_txn *t)
 {
 	struct pf_up *up = arg;
-	struct us *us = pf_usess_find(up, h->seid);
+	struct us *us = session_of(up, h->seid, t);
 	struct pf_fail f = { .cause = r.cause, .offending_ie = r.ie_type, .rule_kind = PF_RULE_NONE };
 
-	if (us == NULL || us->assoc != a) {
+	(void)a;
+	if (us == NULL) {
 		pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "malformed, for no session of its node");
 		return;
 	}
