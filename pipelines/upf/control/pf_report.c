@@ -325,13 +325,6 @@ ddn_send(struct pf_up *up, struct us *us, const uint16_t *pdrs, int n)
 	report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
 }
 
-static void
-ddn_wait_drop(struct pf_up *up, size_t i)
-{
-	up->ddn_wait[i].us->ddn_waiting = false;
-	up->ddn_wait[i] = up->ddn_wait[--up->n_ddn_wait];
-}
-
 /* A buffering termination got its first downlink of an episode: the DL
  * Data Report, if its FAR asks the CP to be notified (NOCP); after the
  * DL Data Notification Delay when its BAR has one (DDND, TS 29.244
@@ -362,18 +355,12 @@ on_ddn(struct pf_up *up, struct us *us)
 }
 
 void
-pf_report_ddn_check(struct pf_up *up, struct us *us, bool gone)
+pf_report_ddn_check(struct pf_up *up, struct us *us)
 {
 	uint16_t pdrs[PF_SESS_PDR_MAX];
 
-	if (!us->ddn_waiting || (!gone && us->s != NULL && ddn_pdrs(us->s, pdrs) > 0))
-		return;
-	for (size_t i = 0; i < up->n_ddn_wait; i++)
-		if (up->ddn_wait[i].us == us) {
-			ddn_wait_drop(up, i);
-			up->st.ddn_cancelled++;
-			return;
-		}
+	if (us->ddn_waiting && (us->s == NULL || ddn_pdrs(us->s, pdrs) == 0) && pf_usess_ddn_forget(up, us))
+		up->st.ddn_cancelled++;
 }
 
 /* The delayed DL Data Reports due: sent, unless their session stopped
@@ -396,7 +383,8 @@ ddn_due(struct pf_up *up)
 			i++;
 			continue;
 		}
-		ddn_wait_drop(up, i);
+		us->ddn_waiting = false;
+		up->ddn_wait[i] = up->ddn_wait[--up->n_ddn_wait];   /* @i holds another now */
 		if (us->s != NULL && (n = ddn_pdrs(us->s, pdrs)) > 0)
 			ddn_send(up, us, pdrs, n);
 		else

@@ -18,10 +18,11 @@ bool pf_report_armed_right(struct pf_up *up, struct us *us);
 void pf_report_rearm(struct pf_up *up, struct us *us);
 /* The end markers @op's SNDEMs asked for, now that it is applied. */
 void pf_report_end_markers(struct pf_up *up, struct op *op);
-/* @us's delayed DL Data Report (DDND) cancelled: it is @gone (deleted),
- * or (after a Modification) none of its downlink FARs buffers with NOCP
- * now: the UE came back before the delay ran out, no report is sent. */
-void pf_report_ddn_check(struct pf_up *up, struct us *us, bool gone);
+/* @us's delayed DL Data Report (DDND) cancelled if (after a Modification)
+ * none of its downlink FARs buffers with NOCP now: the UE came back before
+ * the delay ran out, no report is sent. (A deleted session's goes in
+ * pf_usess_free.) */
+void pf_report_ddn_check(struct pf_up *up, struct us *us);
 /* up->ev_timer's (sxdp's UPF events; delayed DL Data Reports due) and up->tick's (time-based reports) callbacks. */
 void pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg);
 void pf_report_on_tick(evutil_socket_t fd, short what, void *arg);

@@ -91,7 +91,7 @@ op_done(struct pf_up *up, struct op *op)
 		us->bar_upd = false;
 		/* the UE came back (its downlink forwards again) before its DL
 		 * Data Report's delay ran out: none is sent */
-		pf_report_ddn_check(up, us, false);
+		pf_report_ddn_check(up, us);
 		/* its URRs follow its rules: the ones removed report their last */
 		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
 			CD_LOG(ERR, "pfcp: session %s: out of memory measuring its usage", json_string_value(us->owner));
