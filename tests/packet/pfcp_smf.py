@@ -17,7 +17,8 @@ from scapy.contrib.pfcp import (
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
-    IE_QueryURR, PFCPSessionReportResponse, IE_PFCPSMReqFlags,
+    IE_QueryURR, PFCPSessionReportResponse, IE_PFCPSMReqFlags, IE_Create_BAR, IE_BAR_Id,
+    IE_DownlinkDataNotificationDelay, IE_UpdateBAR_SRR,
     PFCPSessionModificationRequest,
     PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
     IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
@@ -214,9 +215,11 @@ class Smf:
     def ohc(self, gnb, teid):
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
-    def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None):
+    def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
+                bar_delay=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
-        downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet)."""
+        downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
+        with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
         sh = SESSION_SHAPES[self.profile]
         if ul_addr is not None or sh["fteid"] == "smf":
             fteid = IE_FTEID(V4=1, TEID=ul_teid or 0x7000 + (cp_seid & 0xfff), ipv4=ul_addr or "192.0.2.1")
@@ -250,6 +253,8 @@ class Smf:
                   IE_list=[IE_DestinationInterface(interface=1)] + ni)]),
               IE_CreateFAR(IE_list=[IE_FAR_Id(id=2), IE_ApplyAction(FORW=1),
                                     IE_ForwardingParameters(IE_list=fwd_dl)])]
+        if bar_delay is not None:
+            l.append(IE_Create_BAR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
         return l
 
     def est_msg(self, cp_seid, ue, seq=None, **kw):
@@ -298,14 +303,17 @@ class Smf:
         return self.request(self.wrap(PFCPSessionDeletionRequest(IE_list=[]), seq, seid=up_seid), seq=seq, **kw)
 
     # ---- the UPF's requests
-    def answer(self, p, src, cause=1):
-        """Answer a Heartbeat or Association Setup Request of the UPF's."""
+    def answer(self, p, src, cause=1, bar_delay=None):
+        """Answer a Heartbeat, Association Setup or Session Report Request of the UPF's (a
+        Session Report Response with bar_delay: an Update BAR of BAR 1 with that delay)."""
         if p.message_type == HEARTBEAT_REQ:
             r = PFCP(version=1, S=0, seq=p.seq) / PFCPHeartbeatResponse(IE_list=[
                 IE_RecoveryTimeStamp(timestamp=self.rts)])
         elif p.message_type == SESS_REPORT_REQ:
-            r = PFCP(version=1, S=1, seid=p.seid, seq=p.seq) / PFCPSessionReportResponse(IE_list=[
-                IE_Cause(cause=cause)])
+            l = [IE_Cause(cause=cause)]
+            if bar_delay is not None:
+                l.append(IE_UpdateBAR_SRR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
+            r = PFCP(version=1, S=1, seid=p.seid, seq=p.seq) / PFCPSessionReportResponse(IE_list=l)
         elif p.message_type == ASSOC_SETUP_REQ:
             l = [self.node_id(), IE_Cause(cause=cause), IE_RecoveryTimeStamp(timestamp=self.rts)]
             if self.shape["cp_features"]:
@@ -315,7 +323,7 @@ class Smf:
             return
         self.send(r, src)
 
-    def wait_request(self, mtype, timeout=5.0, answer=True, cause=1):
+    def wait_request(self, mtype, timeout=5.0, answer=True, cause=1, bar_delay=None):
         """The UPF's next request of this type (answered unless `answer` is False), as
         (parsed, source, arrival time), or None; others are answered and skipped."""
         for k, got in enumerate(self.seen):
@@ -329,7 +337,7 @@ class Smf:
                 return None
             if p.message_type == mtype:
                 if answer:
-                    self.answer(p, src, cause=cause)
+                    self.answer(p, src, cause=cause, bar_delay=bar_delay)
                 return p, src, time.monotonic()
             if answer:
                 self.answer(p, src)

@@ -134,6 +134,11 @@ def check_setup_rsp(r, seq, cd, what):
     f = S.ie(r, S.IE_UP_FEATURES)
     expect_eq(bytes(f)[4:].hex() if f is not None else "", st["up_features"],
               "%s: UP Function Features as the session layer set them" % what)
+    # exactly what is implemented (TS 29.244 8.2.25, scapy's names): FTUP, BUCP, DDND, EMPU
+    want = {"BUCP": 1, "DDND": 1, "DLBD": 0, "TRST": 0, "FTUP": 1, "PFDM": 0, "HEEU": 0, "TREU": 0,
+            "EMPU": 1, "PDIU": 0, "UDBC": 0, "QUOAC": 0, "TRACE": 0, "FRRT": 0, "PFDE": 0}
+    expect_eq({k: getattr(f, k, None) for k in want}, want, "%s: UP Function Features, field by field" % what)
+    expect_eq(bytes(f.extra_data or b"").hex(), "00", "%s: octet 7: nothing" % what)
     expect(S.ie(r, S.IE_OFFENDING) is None, "%s: no Offending IE" % what)
 
 
@@ -628,6 +633,65 @@ def test_wildcard_answers_from_the_address_asked():
             expect(hb is not None and hb[1] == ("127.0.0.2", cd.pfcp), "and after a restart: %s" % (hb and hb[1],))
             r = mod_req(smf)
             expect(r is not None and S.ie(r, S.IE_CAUSE).cause != 72, "a Modification not refused with 72")
+
+
+@R.test
+def test_two_node_ids_one_address():
+    """Two SMFs (Node IDs smf-a and smf-b) behind one address and port (one socket): both
+    associate, each establishes and modifies its own session (a session is the association's
+    that made it, found by its SEID, not by the address); a third Node ID not associated from
+    that same address is refused 72; an SMF at another address naming A's SEID gets 65 (SEID
+    0); A's release leaves B's session in sxdp and in B's hands. Sessions need sxdp: the one
+    test here that starts one (test_pfcp_sessions' UPF)."""
+    import test_pfcp_sessions as PS
+    cause = PS.cause_of
+    with PS.upf_pfcp() as (dp, cd, port, base):
+        a = S.Smf(("127.0.0.1", port), profile="oai", fqdn="smf-a.example")
+        mates = []
+        try:
+            for k, name in enumerate(("smf-b.example", "smf-c.example")):   # the same socket, another Node ID
+                m = S.Smf(("127.0.0.1", port), profile="oai", fqdn=name, rts=a.rts)
+                m.sock.close()
+                m.sock, m.addr = a.sock, a.addr
+                m.seq = 0x100000 * (k + 1)   # one entity: its sequence numbers its own (the response cache's key)
+                mates.append(m)
+            b, c = mates
+            expect_eq((cause(a.associate()), cause(b.associate())), (1, 1), "both associated from one address")
+            ra, sa = a.open_session(cp_seid=0xa1, ue="10.45.0.41", gnb="192.0.2.10", gnb_teid=0x41, ul_teid=0x7a41)
+            rb, sb = b.open_session(cp_seid=0xb1, ue="10.45.0.42", gnb="192.0.2.10", gnb_teid=0x42, ul_teid=0x7b41)
+            expect_eq((cause(ra), cause(rb)), (1, 1), "each established its session")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
+            expect_eq(st["sessions"]["by_node"], {"smf-a.example": 1, "smf-b.example": 1}, "one each, by Node ID")
+            expect_eq((cause(a.modify(sa["up_seid"], 0xa1, far=2, gnb="192.0.2.10", gnb_teid=0x51)),
+                       cause(b.modify(sb["up_seid"], 0xb1, far=2, gnb="192.0.2.10", gnb_teid=0x52))), (1, 1),
+                      "each modified its own (found by SEID, whichever association the address finds first)")
+            r, _ = c.open_session(cp_seid=0xc1, ue="10.45.0.43", gnb="192.0.2.10", gnb_teid=0x43, ul_teid=0x7c41)
+            expect_eq((cause(r), r.seid), (72, 0xc1), "a Node ID not associated: 72, though others are from there")
+            with S.Smf(("127.0.0.1", port), profile="oai", fqdn="smf-d.example", bind=("127.0.0.2", 0)) as d:
+                expect_eq(cause(d.associate()), 1, "another SMF at another address")
+                r = d.modify(sa["up_seid"], 0xa1, far=2, gnb="192.0.2.10", gnb_teid=0x66)
+                expect_eq((cause(r), r.seid), (65, 0), "A's session from another address: 65, SEID 0")
+                expect_eq(cause(d.delete(sb["up_seid"])), 65, "nor B's deleted from there")
+                expect_eq(cause(d.release()), 1, "released")
+            dl = PS.by(PS.tables(dp), "sessions_downlink", "ue")
+            expect_eq((dl["10.45.0.41"]["params"]["teid"], dl["10.45.0.42"]["params"]["teid"]), (0x51, 0x52),
+                      "both sessions as their own SMF left them")
+            expect_eq(cause(a.release()), 1, "A released")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and "10.45.0.41" in PS.by(PS.tables(dp), "sessions_downlink", "ue"):
+                time.sleep(0.05)
+            dl = PS.by(PS.tables(dp), "sessions_downlink", "ue")
+            expect("10.45.0.41" not in dl and dl["10.45.0.42"]["params"]["teid"] == 0x52,
+                   "A's session gone with its association, B's kept: %s" % sorted(dl))
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
+            expect_eq(st["sessions"]["by_node"], {"smf-b.example": 1}, "B's session only")
+            expect_eq([x["node_id"] for x in st["associations"]], ["smf-b.example"], "B's association only")
+            expect_eq(cause(b.modify(sb["up_seid"], 0xb1, far=2, gnb="192.0.2.10", gnb_teid=0x62)), 1,
+                      "B still modifies it")
+            expect_eq(cause(b.delete(sb["up_seid"])), 1, "and deletes it")
+            expect_eq(PS.tables(dp), base, "nothing left")
+        finally:
+            a.close()
 
 
 if __name__ == "__main__":

@@ -433,6 +433,9 @@ def test_hundred_sessions():
             ss = st["services"]["pfcp"]["sessions"]
             expect_eq((ss["total"], ss["by_node"], ss["established"]), (100, {smf.node_id_text(): 100}, 100),
                       "status: the sessions, by SMF")
+            # 300 Modifications within the last 10 s, none deleted yet
+            expect(ss["modified_per_s"] > 0 and ss["deleted_per_s"] == 0,
+                   "status: the rates (%.1f modified/s, %.1f deleted/s)" % (ss["modified_per_s"], ss["deleted_per_s"]))
             code, m = cd.req("GET", "/metrics")
             expect("sxcd_pfcp_sessions 100" in m and 'sxcd_pfcp_sessions_by_smf{smf="%s"} 100' % smf.node_id_text() in m,
                    "metrics: the sessions, by SMF")
@@ -445,6 +448,9 @@ def test_hundred_sessions():
                 u = usage_of(r, 79)
                 expect(1 in u and u[1][0][1] & 0x08 and u[1][1] == 0, "its final usage report (TERMR, no traffic)")
             expect_eq(tables(dp), base, "none left")
+            code, st = cd.req("GET", "/api/v1/status")
+            ss = st["services"]["pfcp"]["sessions"]
+            expect(ss["deleted_per_s"] > 0, "status: %.1f deleted/s" % ss["deleted_per_s"])
 
 
 def usage_of(r, ietype):
@@ -538,6 +544,61 @@ def test_volume_threshold_report():
             expect(u.get(1) is not None and u[1][0][0] & 0x02, "usage report, trigger VOLTH: %r" % u)
             expect(u[1][1] >= 1000, "it counts what crossed the threshold: %r" % (u[1],))
             expect_eq(cause_of(smf.delete(sess["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_dl_data_notification_delay():
+    """DDND: two sessions whose BAR has a DL Data Notification Delay of 10 (500 ms), their
+    downlink buffering with NOCP, a packet to each UE. A's DL Data Report comes once, after
+    the delay (none in the first 400 ms); B's downlink forwards again at ~200 ms (the UE came
+    back): no report for B at all, and what B held leaves to the gNB. The SMF's Session Report
+    Response carries an Update BAR (taken; the session goes on). Counted in the status."""
+    from scapy.all import Ether, IP, UDP, Raw
+    dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst=ue) /
+          UDP(sport=7777, dport=4000) / Raw(b"to the idle UE") for ue in ("10.45.0.31", "10.45.0.32")]
+    with upf_pfcp(lan1=dl) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            sess = {}
+            for name, ue, cp, teid in (("A", "10.45.0.31", 0xa31, 0x7a31), ("B", "10.45.0.32", 0xa32, 0x7a32)):
+                r, s_ = smf.open_session(cp_seid=cp, ue=ue, gnb="192.0.2.10", gnb_teid=0x31, ul_teid=teid,
+                                         bar_delay=10)
+                expect_eq(cause_of(r), 1, "%s established with its BAR" % name)
+                expect_eq(cause_of(smf.modify(s_["up_seid"], cp, far=2, buffer=True)), 1, "%s buffers" % name)
+                sess[name] = (s_["up_seid"], cp)
+            ev0 = T.events_of(dp.stats())
+            t0 = time.monotonic()
+            dp.release(["lan1"])
+            dp.wait_events({"upf.buffered": ev0.get("upf.buffered", 0) + 2}, 5)
+            time.sleep(max(0.0, t0 + 0.2 - time.monotonic()))
+            r = smf.modify(sess["B"][0], sess["B"][1], far=2, gnb="192.0.2.10", gnb_teid=0x932)
+            expect_eq(cause_of(r), 1, "B forwards again at ~200 ms")
+            expect(time.monotonic() - t0 < 0.4, "B's Modification answered within the delay (%.3f s)" %
+                   (time.monotonic() - t0))
+            # what B held leaves towards the gNB (held there for its MAC: none answers ARP here)
+            dp.wait_events({"upf.to_n3": ev0.get("upf.to_n3", 0) + 1}, 5)
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=max(0.0, t0 + 0.4 - time.monotonic()))
+            expect(rep is None, "no DL Data Report in the first 400 ms")
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=3.0, bar_delay=2)
+            expect(rep is not None, "A's DL Data Report, after its delay")
+            p, _, at = rep
+            expect(at - t0 >= 0.45, "sent after the delay: %.3f s after the packet came" % (at - t0))
+            expect_eq((p.seid, S.ie(p, 39).DLDR), (sess["A"][1], 1), "to A's CP SEID, DLDR")
+            ddr = S.ie(p, 83)
+            expect(ddr is not None and [x.id for x in ddr.IE_list if x.ietype == 56] == [2],
+                   "its DL Data Report names the downlink PDR")
+            expect(smf.wait_request(S.SESS_REPORT_REQ, timeout=1.0) is None, "once, and none for B")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq((st["dl_data_reports"], st["dl_data_reports_delayed"], st["dl_data_reports_cancelled"],
+                       st["report_failures"]), (1, 2, 1, 0), "status: one sent, two delayed, one cancelled")
+            code, m = cd.req("GET", "/metrics")
+            expect("sxcd_pfcp_dl_data_reports_cancelled_total 1" in m, "metrics: the cancelled one")
+            # the Update BAR taken: A forwards, buffers again, and is deleted cleanly
+            expect_eq(cause_of(smf.modify(sess["A"][0], sess["A"][1], far=2, gnb="192.0.2.10", gnb_teid=0x931)), 1,
+                      "A forwards (what it held leaves)")
+            for name in ("A", "B"):
+                expect_eq(cause_of(smf.delete(sess[name][0])), 1, "%s deleted" % name)
             expect_eq(tables(dp), base, "nothing left")
 
 

@@ -875,16 +875,27 @@ on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, con
 {
 	uint8_t b[64];
 	int len = recovery_stored(n) ? pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery) : -EIO, i;
+	int hosts = 0;
 	struct pf_assoc *a;
 	uint32_t rts;
+	bool exact = false, rts_ok = (i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&m->ies[i], &rts) == 0;
 
 	if (len > 0)
 		answer(n, sock, src, m->hdr.type, m->hdr.seq, b, (size_t)len);
-	if ((a = assoc_by_addr(n, src)) == NULL)
-		return;
-	set_reachable(n, a, true);
-	if ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&m->ies[i], &rts) == 0)
-		assoc_rts_seen(n, a, rts);
+	/* the peer's (TS 29.244 6.2.2), not an association's: all there are
+	 * reachable; its stamp is compared with those set up from that address
+	 * and port, else with the one at that address (several: which restarted
+	 * cannot be told; their own heartbeats' answers and setups tell) */
+	for (a = n->assocs; a != NULL; a = a->next) {
+		exact |= pf_addr_same(&a->peer, src);
+		hosts += pf_addr_same_host(&a->peer, src);
+	}
+	for (a = n->assocs; a != NULL; a = a->next)
+		if (pf_addr_same_host(&a->peer, src)) {
+			set_reachable(n, a, true);
+			if (rts_ok && (exact ? pf_addr_same(&a->peer, src) : hosts == 1))
+				assoc_rts_seen(n, a, rts);
+		}
 }
 
 static void
@@ -972,7 +983,7 @@ on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 		if ((i = pf_find(m, -1, PF_IE_NODE_ID, -1)) >= 0 && pf_get_node_id(&m->ies[i], &id) == 0)
 			a = pf_node_assoc(n, &id);
 	} else {
-		a = assoc_by_addr(n, src);
+		a = assoc_by_addr(n, src);   /* one there; the session's own: the session layer's to find */
 	}
 	if (a == NULL) {
 		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_NO_ASSOCIATION, 0);

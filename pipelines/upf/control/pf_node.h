@@ -11,10 +11,15 @@
  * answered from it and never handed up twice; one that comes while its
  * answer is pending is ignored.
  *
- * Associations are keyed by the peer's Node ID. A session request is
- * refused here with No established PFCP Association (72) when there is
- * none: the Establishment by its Node ID IE, the others by their source
- * address (an address the association's requests came from).
+ * Associations are keyed by the peer's Node ID; several (Node IDs) may
+ * share one address. A session request is refused here with No
+ * established PFCP Association (72) when there is none: the Establishment
+ * by its Node ID IE (whatever else is associated from that address), the
+ * others when no association is at their source address. A session is
+ * the association's that established it: a Modification or Deletion is
+ * the session layer's to match by UP SEID and address (Session context
+ * not found from another address). Heartbeats are per peer address: all
+ * the associations there are reachable by one.
  *
  * Session requests the codec refuses: an Establishment is answered here
  * (the codec's Cause and Offending IE; SEID: the CP F-SEID's when one
@@ -86,9 +91,11 @@ const char *pf_gone_name(enum pf_gone why); /* "released", "smf_restarted", "unr
  * the layer's into pf_node. */
 struct pf_node_ops {
 	/* A session request (Establishment, Modification, Deletion) that
-	 * decoded, from associated peer @a: answer it with pf_txn_reply (now
-	 * or later) or let it go with pf_txn_drop. @m and its bytes live only
-	 * during the call. */
+	 * decoded: answer it with pf_txn_reply (now or later) or let it go
+	 * with pf_txn_drop. @a: an Establishment's, the association of its
+	 * Node ID; otherwise one association at the request's address (the
+	 * session's own may be another there: match by UP SEID and
+	 * pf_txn_peer). @m and its bytes live only during the call. */
 	void (*request)(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t);
 	/* A Modification or Deletion Request the codec refused
 	 * (@r: cause and offending IE), @h its header (h->seid the UP SEID):

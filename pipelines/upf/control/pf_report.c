@@ -2,10 +2,12 @@
 /* pf_report: PFCP sessions' counters read, usage and DL data reported, end markers sent (pf_report.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "cd_log.h"
 #include "ctl_async.h"
+#include "pf_answer.h"
 #include "pf_node.h"
 #include "pf_report.h"
 #include "pf_ucomp.h"
@@ -143,10 +145,47 @@ seid_of(struct pf_up *up, uint32_t sid)
 	return (uint64_t)pf_node_recovery(up->node) << 24 | sid;
 }
 
+/* A Session Report Request's session, for its answer. */
+struct sent {
+	struct pf_up *up;
+	uint64_t seid;
+};
+
+/* The SMF's Update BAR in a Session Report Response (TS 29.244 7.5.9.1,
+ * IE 12): the DL Data Notification Delay it carries is the session's for
+ * the next episodes. Journalled as a Modification is (the session's record
+ * again, synced with the next answers); a session whose request is under
+ * way takes it once that is applied, unless the request changed its BAR. */
+static void
+bar_updated(struct pf_up *up, struct us *us, const struct pf_msg *rsp, int g)
+{
+	int i = pf_find(rsp, g, PF_IE_BAR_ID, -1), k = pf_find(rsp, g, PF_IE_DL_DATA_NOTIF_DELAY, -1);
+	uint8_t id, delay;
+
+	if (i < 0 || k < 0 || pf_get_u8(&rsp->ies[i], &id) != 0 || pf_get_u8(&rsp->ies[k], &delay) != 0)
+		return;
+	if (!us->s->bar.present || us->s->bar.id != id) {
+		CD_LOG(INFO, "pfcp: session %s: an Update BAR of BAR %u, which it does not have: ignored",
+		       json_string_value(us->owner), id);
+		return;
+	}
+	if (us->busy) {
+		us->bar_upd = true;
+		us->bar_upd_delay = delay;
+		return;
+	}
+	us->s->bar.has_delay = true;
+	us->s->bar.dl_notif_delay = delay;
+	pf_answer_save(up, us);
+	event_active(up->flush, EV_TIMEOUT, 0);
+}
+
 static void
 on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 {
-	struct pf_up *up = arg;
+	struct sent *sn = arg;
+	struct pf_up *up = sn->up;
+	struct us *us;
 	uint8_t cause = 0;
 	int i;
 
@@ -156,7 +195,11 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 		up->st.report_fails++;
 		CD_LOG(WARN, "pfcp: a Session Report Request %s (%d, cause %u)", rc < 0 ? "went unanswered" : "refused",
 		       rc, cause);
+	} else if ((i = pf_find(rsp, -1, PF_IE_UPDATE_BAR_RSP, -1)) >= 0 && (us = pf_usess_find(up, sn->seid)) != NULL &&
+		   us->s != NULL) {
+		bar_updated(up, us, rsp, i);
 	}
+	free(sn);
 }
 
 /* A Session Report Request to @us's SMF. */
@@ -165,12 +208,19 @@ report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int 
        const struct pf_usage_report *urs, int n_urs)
 {
 	uint8_t buf[MSG_MAX];
+	struct sent *sn;
 	int len;
 
 	if (us->assoc == NULL)
 		return;
 	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs);
-	if (len < 0 || pf_node_request(up->node, us->assoc, buf, (size_t)len, on_report_answered, up) < 0) {
+	if (len < 0 || (sn = malloc(sizeof(*sn))) == NULL) {
+		up->st.report_fails++;
+		return;
+	}
+	*sn = (struct sent){ .up = up, .seid = us->seid };
+	if (pf_node_request(up->node, us->assoc, buf, (size_t)len, on_report_answered, sn) < 0) {
+		free(sn);
 		up->st.report_fails++;
 		return;
 	}
@@ -251,24 +301,94 @@ pf_report_rearm(struct pf_up *up, struct us *us)
 	pf_usess_enqueue(up, op, false);
 }
 
-/* A buffering termination got its first downlink: the DL Data Report, if
- * its FAR asks the CP to be notified (NOCP). */
-static void
-on_ddn(struct pf_up *up, struct us *us)
+/* The downlink PDRs whose FAR asks the CP to be notified (NOCP) of
+ * buffered data, into @pdrs: how many. */
+static int
+ddn_pdrs(const struct pf_session *s, uint16_t *pdrs)
 {
-	uint16_t pdrs[PF_SESS_PDR_MAX];
 	int n = 0;
 
-	for (int i = 0; i < us->s->n_pdr; i++) {
-		const struct pf_pdr *p = &us->s->pdr[i];
-		const struct pf_far *f = pf_sess_far(us->s, p->far_id);
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		const struct pf_far *f = pf_sess_far(s, p->far_id);
 
 		if (p->src_iface != PF_IF_ACCESS && f != NULL && (f->apply & PF_AA_NOCP))
 			pdrs[n++] = p->id;
 	}
-	if (n > 0) {
-		up->st.ddn++;
-		report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
+	return n;
+}
+
+static void
+ddn_send(struct pf_up *up, struct us *us, const uint16_t *pdrs, int n)
+{
+	up->st.ddn++;
+	report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
+}
+
+/* A buffering termination got its first downlink of an episode: the DL
+ * Data Report, if its FAR asks the CP to be notified (NOCP); after the
+ * DL Data Notification Delay when its BAR has one (DDND, TS 29.244
+ * 5.2.4.1 and 7.5.2.6: the delay the SGW-C/SMF asks for, TS 23.401
+ * 5.3.4.3's, so that a UE that comes back meanwhile is not paged). */
+static void
+on_ddn(struct pf_up *up, struct us *us)
+{
+	uint16_t pdrs[PF_SESS_PDR_MAX];
+	const struct pf_bar *b = &us->s->bar;
+	int n = ddn_pdrs(us->s, pdrs);
+
+	if (n == 0 || us->ddn_waiting)   /* nothing to notify; or this episode's report already waits */
+		return;
+	if (b->present && b->has_delay && b->dl_notif_delay > 0) {
+		if (up->ddn_wait == NULL)
+			up->ddn_wait = calloc(DDN_WAIT_MAX, sizeof(*up->ddn_wait));
+		if (up->ddn_wait != NULL && up->n_ddn_wait < DDN_WAIT_MAX) {
+			up->ddn_wait[up->n_ddn_wait++] = (struct ddn_wait){ .us = us,
+				.due = cd_clock_ms() + (uint64_t)b->dl_notif_delay * 50 };
+			us->ddn_waiting = true;
+			up->st.ddn_delayed++;
+			return;
+		}
+		/* more held than we keep: this one goes now (a page early, never none) */
+	}
+	ddn_send(up, us, pdrs, n);
+}
+
+void
+pf_report_ddn_check(struct pf_up *up, struct us *us)
+{
+	uint16_t pdrs[PF_SESS_PDR_MAX];
+
+	if (us->ddn_waiting && (us->s == NULL || ddn_pdrs(us->s, pdrs) == 0) && pf_usess_ddn_forget(up, us))
+		up->st.ddn_cancelled++;
+}
+
+/* The delayed DL Data Reports due: sent, unless their session stopped
+ * buffering with NOCP meanwhile (then cancelled at that Modification
+ * already; checked again here). Bounded by DDN_WAIT_MAX, not the sessions. */
+static void
+ddn_due(struct pf_up *up)
+{
+	uint16_t pdrs[PF_SESS_PDR_MAX];
+	uint64_t now;
+
+	if (up->n_ddn_wait == 0)
+		return;
+	now = cd_clock_ms();
+	for (size_t i = 0; i < up->n_ddn_wait;) {
+		struct us *us = up->ddn_wait[i].us;
+		int n;
+
+		if (up->ddn_wait[i].due > now) {
+			i++;
+			continue;
+		}
+		us->ddn_waiting = false;
+		up->ddn_wait[i] = up->ddn_wait[--up->n_ddn_wait];   /* @i holds another now */
+		if (us->s != NULL && (n = ddn_pdrs(us->s, pdrs)) > 0)
+			ddn_send(up, us, pdrs, n);
+		else
+			up->st.ddn_cancelled++;
 	}
 }
 
@@ -322,6 +442,7 @@ pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	ddn_due(up);
 	if (up->tables == NULL || up->ev_busy || (up->n == 0 && up->ev_known))
 		return;
 	if (ctl_async_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",

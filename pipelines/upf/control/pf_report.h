@@ -9,6 +9,7 @@
 
 #define EVENTS_MS	20	/* sxdp's UPF events read this often while sessions are */
 #define TICK_MS		1000	/* time-based usage reports checked this often */
+#define DDN_WAIT_MAX	4096	/* DL Data Reports held for their BAR's delay at once (more: sent at once) */
 
 /* @ops (applied, chained by next) once their counters are read: @done for each. */
 void pf_report_read_ops(struct pf_up *up, struct op *ops, void (*done)(struct pf_up *up, struct op *op));
@@ -17,7 +18,12 @@ bool pf_report_armed_right(struct pf_up *up, struct us *us);
 void pf_report_rearm(struct pf_up *up, struct us *us);
 /* The end markers @op's SNDEMs asked for, now that it is applied. */
 void pf_report_end_markers(struct pf_up *up, struct op *op);
-/* up->ev_timer's (sxdp's UPF events) and up->tick's (time-based reports) callbacks. */
+/* @us's delayed DL Data Report (DDND) cancelled if (after a Modification)
+ * none of its downlink FARs buffers with NOCP now: the UE came back before
+ * the delay ran out, no report is sent. (A deleted session's goes in
+ * pf_usess_free.) */
+void pf_report_ddn_check(struct pf_up *up, struct us *us);
+/* up->ev_timer's (sxdp's UPF events; delayed DL Data Reports due) and up->tick's (time-based reports) callbacks. */
 void pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg);
 void pf_report_on_tick(evutil_socket_t fd, short what, void *arg);
 

@@ -71,13 +71,27 @@ op_done(struct pf_up *up, struct op *op)
 	case OP_REARM:
 		pf_ucomp_took_commit(up, us, &op->took);
 		if (op->next_s != NULL) {
+			/* a Report Response's Update BAR while it was under way: kept
+			 * unless the request itself changed the BAR */
+			if (us->bar_upd && us->s != NULL && memcmp(&us->s->bar, &op->next_s->bar, sizeof(us->s->bar)) == 0 &&
+			    op->next_s->bar.present) {
+				op->next_s->bar.has_delay = true;
+				op->next_s->bar.dl_notif_delay = us->bar_upd_delay;
+			}
 			pf_usess_index_cp(up, us, false);   /* its CP F-SEID may change */
 			pf_sess_free(us->s);
 			us->s = op->next_s;
 			op->next_s = NULL;
 			us->s->up_seid = us->seid;
 			pf_usess_index_cp(up, us, true);
+		} else if (us->bar_upd && us->s != NULL && us->s->bar.present) {
+			us->s->bar.has_delay = true;
+			us->s->bar.dl_notif_delay = us->bar_upd_delay;
 		}
+		us->bar_upd = false;
+		/* the UE came back (its downlink forwards again) before its DL
+		 * Data Report's delay ran out: none is sent */
+		pf_report_ddn_check(up, us);
 		/* its URRs follow its rules: the ones removed report their last */
 		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
 			CD_LOG(ERR, "pfcp: session %s: out of memory measuring its usage", json_string_value(us->owner));
@@ -399,6 +413,29 @@ op_next_of_session(struct pf_up *up, struct us *us)
 	pf_usess_enqueue(up, w, false);
 }
 
+/*
+ * The session a Modification or Deletion (or one the codec refused) names:
+ * by its UP SEID, and only for a request from the address of the
+ * association that established it (any of its ports: SMFs send from
+ * another port than they set up from). Several associations (Node IDs)
+ * may share one address; a session is its creator's alone, whichever of
+ * them pf_node found first at that address. A SEID "identifies a PFCP
+ * session at an IP address of a PFCP entity" (TS 29.244 5.6.2): from
+ * another address it names no session, answered Session context not
+ * found (65, 8.2.1) with SEID 0 (no CP SEID is known for that peer).
+ * NULL: none.
+ */
+static struct us *
+session_of(struct pf_up *up, uint64_t seid, const struct pf_txn *t)
+{
+	struct us *us = pf_usess_find(up, seid);
+
+	if (us == NULL || us->s == NULL || us->assoc == NULL ||
+	    !pf_addr_same_host(pf_assoc_peer(us->assoc), pf_txn_peer(t)))
+		return NULL;
+	return us;
+}
+
 static void
 on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t)
 {
@@ -466,13 +503,14 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 	case PF_SESS_MOD_REQ:
 	case PF_SESS_DEL_REQ:
 		op->kind = m->hdr.type == PF_SESS_MOD_REQ ? OP_MOD : OP_DEL;
-		if ((us = pf_usess_find(up, m->hdr.seid)) == NULL || us->assoc != a) {
+		if ((us = session_of(up, m->hdr.seid, t)) == NULL) {
 			op->t = NULL;
 			pf_usess_op_free(op);
-			pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "no such session");
+			pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "no such session of an SMF at that address");
 			return;
 		}
 		op->us = us;
+		op->assoc = us->assoc;
 		if (us->busy) {   /* behind the one under way: decoded again when its turn comes */
 			uint8_t buf[MSG_MAX];
 			int len = pf_reencode(m, buf, sizeof(buf));
@@ -512,10 +550,11 @@ static void
 on_refused(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r, struct pf_txn *t)
 {
 	struct pf_up *up = arg;
-	struct us *us = pf_usess_find(up, h->seid);
+	struct us *us = session_of(up, h->seid, t);
 	struct pf_fail f = { .cause = r.cause, .offending_ie = r.ie_type, .rule_kind = PF_RULE_NONE };
 
-	if (us == NULL || us->assoc != a) {
+	(void)a;
+	if (us == NULL) {
 		pf_answer_refuse_cause(up, t, 0, PF_CAUSE_NO_SESSION, "malformed, for no session of its node");
 		return;
 	}
@@ -590,13 +629,15 @@ static const struct pf_node_ops ops = {
 	.assoc_gone = on_assoc_gone,
 };
 
-/* UP Function Features (TS 29.244 8.2.25) as implemented: FTUP (F-TEID
- * allocation), BUCP (buffering in the UP), DDND (DL data notification
- * delay), EMPU (end markers)... octet 5 first. */
+/* UP Function Features (TS 29.244 8.2.25) as implemented, nothing else:
+ * FTUP (F-TEIDs allocated on CHOOSE, CHOOSE ID shared), BUCP (downlink
+ * buffered in the UP), DDND (a BAR's DL Data Notification Delay holds the
+ * DL Data Report, pf_report.c), EMPU (end markers into the old tunnel on
+ * PFCPSMReq-Flags SNDEM); octet 5 first. */
 static const uint8_t features[] = {
-	0x01 | 0x10,	/* octet 5: BUCP (bit 1), FTUP (bit 5) */
-	0x00,		/* octet 6 */
-	0x00,
+	0x01 | 0x02 | 0x10,	/* octet 5: BUCP (bit 1), DDND (bit 2), FTUP (bit 5) */
+	0x01,			/* octet 6: EMPU (bit 1: end markers sent on SNDEM) */
+	0x00,			/* octet 7 */
 };
 
 int
@@ -687,6 +728,11 @@ pf_up_metrics(struct cd_vis_fams *f)
 		      "Session Report Requests unanswered or refused", (double)up->st.report_fails, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_total", "counter", "DL Data Reports sent",
 		      (double)up->st.ddn, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_delayed_total", "counter",
+		      "DL Data Reports held for their BAR's DL Data Notification Delay", (double)up->st.ddn_delayed, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_cancelled_total", "counter",
+		      "Delayed DL Data Reports not sent: the downlink forwarded again or the session went first",
+		      (double)up->st.ddn_cancelled, NULL);
 	json_decref(st);
 }
 
@@ -728,10 +774,12 @@ pf_up_stats(void)
 			per_s[2] = (double)(up->st.del - r->del) / s;
 		}
 	}
-	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
+	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
 		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
-		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn, "batches",
+		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn,
+		      "dl_data_reports_delayed", (json_int_t)up->st.ddn_delayed, "dl_data_reports_cancelled",
+		      (json_int_t)up->st.ddn_cancelled, "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));

@@ -56,6 +56,9 @@ struct us {
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
 	bool shared_put;		/* its shared entries let go by the request under way */
+	bool ddn_waiting;		/* its DL Data Report waits out its BAR's delay (up->ddn_wait) */
+	bool bar_upd;			/* a Report Response's Update BAR, for the session after the request under way */
+	uint8_t bar_upd_delay;		/* ... its DL Data Notification Delay (50 ms units) */
 	char *upf_name;			/* loaded from the journal: its UPF, found once sxdp is seen */
 	struct pf_usage use;		/* its URRs' measurement */
 };
@@ -69,6 +72,12 @@ struct took {
 	int n_cnt, n_met, n_peer, n_app;
 	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
 	json_t *made;			/* shared entries' inserts it made */
+};
+
+/* A DL Data Report held for its session's BAR's DL Data Notification Delay. */
+struct ddn_wait {
+	struct us *us;
+	uint64_t due;			/* ms (cd_clock_ms) */
 };
 
 /* One request under way (or our own work: a session restored into a new sxdp). */
@@ -132,8 +141,11 @@ struct pf_up {
 	bool writing;
 	struct event *kick, *timer;
 	struct pf_msg *scratch;
+	struct ddn_wait *ddn_wait;	/* DL Data Reports delayed (DDND), at most DDN_WAIT_MAX, unordered */
+	size_t n_ddn_wait;
 	struct {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
+		uint64_t ddn_delayed, ddn_cancelled;	/* DL Data Reports held for a BAR's delay; not sent */
 	} st;
 	/* st's est, mod and del once a second over the last RATE_SAMPLES s:
 	 * the rates the Visibility API shows (a ring, oldest at rate_at) */

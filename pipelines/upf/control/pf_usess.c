@@ -215,6 +215,20 @@ pf_usess_op_free(struct op *op)
 
 /* ------------------------------------------------------------ sessions */
 
+bool
+pf_usess_ddn_forget(struct pf_up *up, struct us *us)
+{
+	if (!us->ddn_waiting)
+		return false;
+	us->ddn_waiting = false;
+	for (size_t i = 0; i < up->n_ddn_wait; i++)
+		if (up->ddn_wait[i].us == us) {
+			up->ddn_wait[i] = up->ddn_wait[--up->n_ddn_wait];
+			return true;
+		}
+	return false;
+}
+
 void
 pf_usess_free(struct pf_up *up, struct us *us)
 {
@@ -222,6 +236,8 @@ pf_usess_free(struct pf_up *up, struct us *us)
 
 	if (us == NULL)
 		return;
+	if (pf_usess_ddn_forget(up, us))   /* its held DL Data Report goes with it */
+		up->st.ddn_cancelled++;
 	us_remove(up, us);
 	/* its requests still waiting: the session is gone */
 	while ((w = us->waiting) != NULL) {

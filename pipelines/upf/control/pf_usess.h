@@ -13,8 +13,12 @@ struct us *pf_usess_find_cp(const struct pf_up *up, const struct pf_assoc *a, ui
 /* @u into (@in) or out of the index by its SMF's F-SEID (its rules and
  * association set): 0 or -ENOMEM. Its CP SEID changes only out of it. */
 int pf_usess_index_cp(struct pf_up *up, struct us *u, bool in);
-/* @us out of the table, its ids given back, its waiting requests refused; freed. */
+/* @us out of the table, its ids given back, its waiting requests refused, its held DL Data
+ * Report dropped (counted cancelled); freed. */
 void pf_usess_free(struct pf_up *up, struct us *us);
+/* @us's DL Data Report held for its BAR's delay (up->ddn_wait), if any, dropped: true if
+ * there was one. */
+bool pf_usess_ddn_forget(struct pf_up *up, struct us *us);
 
 /* The queue turns at the loop's next pass (up->kick). */
 void pf_usess_kick(struct pf_up *up);
