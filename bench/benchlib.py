@@ -1,7 +1,21 @@
 """What the benchmark scripts share: the CPU time of a process's threads
 (on a shared 2-CPU machine a worker's share of its CPU over the window says
-whether someone else ran there)."""
+whether someone else ran there); hugepages; an sxdp started from a config
+with its JSON-RPC socket; bench/run.sh's cached input of a scenario; and
+the check that traffic crossed a run without loss (the source port's
+packets all left the sink port, no drop reason counted, a table's lookups
+all hit)."""
+import json
 import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOXES = []   # sxdps started here: stopped by die()
 
 
 def thread_cpu(pid):
@@ -17,3 +31,122 @@ def thread_cpu(pid):
         v = f[f.rindex(")") + 2:].split()
         res[tid] = (f[f.index("(") + 1:f.rindex(")")], (int(v[11]) + int(v[12])) / hz)
     return res
+
+
+def log(*a):
+    print("%s:" % os.path.basename(sys.argv[0]).rsplit(".", 1)[0], *a, file=sys.stderr, flush=True)
+
+
+def die(msg):
+    log(msg)
+    for b in BOXES:
+        b.stop()
+    sys.exit(1)
+
+
+def hugepages(pages):
+    """At least pages free 2 MB hugepages, hugetlbfs mounted."""
+    hp = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+    free = int(open(hp + "/free_hugepages").read())
+    if free < pages:
+        nr = int(open(hp + "/nr_hugepages").read())
+        with open(hp + "/nr_hugepages", "w") as f:
+            f.write(str(nr + pages - free))
+        free = int(open(hp + "/free_hugepages").read())
+    if free < pages:
+        die("only %d free 2 MB hugepages (want %d)" % (free, pages))
+    if " hugetlbfs " not in open("/proc/mounts").read():
+        os.makedirs("/dev/hugepages", exist_ok=True)
+        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True)
+
+
+class Rpc:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.f = self.s.makefile("rb")
+        self.n = 0
+
+    def call(self, method, params=None):
+        self.n += 1
+        req = {"jsonrpc": "2.0", "id": self.n, "method": method, "params": params or {}}
+        self.s.sendall(json.dumps(req).encode() + b"\n")
+        r = json.loads(self.f.readline())
+        if "error" in r:
+            die("%s: %s" % (method, r["error"]))
+        return r["result"]
+
+
+def telemetry(prefix, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
+    s.recv(4096)
+    s.send(cmd.encode())
+    r = json.loads(s.recv(1 << 16))
+    s.close()
+    return r
+
+
+class Box:
+    """One sxdp on hugepages: cfg is its config less "eal" and "socket"
+    (filled in here); rpc is its JSON-RPC client."""
+
+    def __init__(self, cfg, tag="bench"):
+        self.dir = tempfile.mkdtemp(prefix="sxdp-%s-" % tag)
+        self.prefix = "sx%s%d_%d" % (tag, os.getpid(), len(BOXES))
+        self.sock = os.path.join(self.dir, "sxdp.sock")
+        cfg = dict(cfg, eal=["--huge-unlink", "--no-pci", "--file-prefix", self.prefix], socket=self.sock)
+        path = os.path.join(self.dir, "cfg.json")
+        json.dump(cfg, open(path, "w"))
+        self.logf = open(os.path.join(self.dir, "sxdp.log"), "wb")
+        self.p = subprocess.Popen([os.environ.get("SXDP", os.path.join(ROOT, os.environ.get("BUILD", "build"), "sxdp")),
+                                   "--config", path], stdout=self.logf, stderr=subprocess.STDOUT)
+        BOXES.append(self)
+        for _ in range(600):
+            if os.path.exists(self.sock):
+                break
+            if self.p.poll() is not None:
+                die("sxdp exited: %s" % open(os.path.join(self.dir, "sxdp.log")).read()[-2000:])
+            time.sleep(0.05)
+        self.rpc = Rpc(self.sock)
+
+    def memory(self):
+        """(bytes DPDK's heaps hold, the process's resident bytes)"""
+        heap = 0
+        for h in telemetry(self.prefix, "/eal/heap_list").get("/eal/heap_list", []):
+            heap += int(telemetry(self.prefix, "/eal/heap_info,%d" % h)["/eal/heap_info"]["Alloc_size"])
+        rss = int(re.search(r"VmRSS:\s+(\d+) kB", open("/proc/%d/status" % self.p.pid).read()).group(1)) * 1024
+        return heap, rss
+
+    def write(self, updates, atomicity="dataplane-atomic"):
+        r = self.rpc.call("table.write", {"atomicity": atomicity, "updates": updates})
+        if not r.get("committed"):
+            die("table.write not committed: %s; the first update: %s" % (json.dumps(r)[:300], json.dumps(updates[0])))
+        return r
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            self.p.wait(30)
+
+
+def scenario_input(scenario, flows):
+    """bench/run.sh's cached input of scenario with --flows: (the pcap's path, its table entries)."""
+    out = subprocess.run(["bash", os.path.join(ROOT, "bench/run.sh"), scenario, "--flows", str(flows), "--input-only"],
+                         stdout=subprocess.PIPE, check=True, text=True).stdout.split("\n")
+    pcap = out[0].strip()
+    return pcap, json.load(open(pcap[:-len(".pcap")] + ".entries.json"))
+
+
+def traffic_loss(st0, st1, src, sink, table):
+    """What a stats.get before (st0) and after (st1) say of the traffic from
+    port src to port sink: (packets in, packets out, {drop reason: count}
+    counted between, table's lookup misses between)."""
+    def port(st, name, key):
+        return next(p for p in st["ports"] if p["name"] == name)[key]
+    rx = port(st1, src, "rx_packets") - port(st0, src, "rx_packets")
+    tx = port(st1, sink, "tx_packets") - port(st0, sink, "tx_packets")
+    d0 = st0.get("drops") or {}
+    drops = {k: v - d0.get(k, 0) for k, v in (st1.get("drops") or {}).items() if v - d0.get(k, 0)}
+    miss = st1["tables"][table]["misses"] - st0["tables"][table]["misses"]
+    return rx, tx, drops, miss

@@ -29,124 +29,29 @@ Needs root (hugepages), and bench/run.sh's input for upf_dl --flows N
 """
 
 import argparse
-import json
 import os
-import re
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Box as Sxdp, die, hugepages, scenario_input, traffic_loss  # noqa: E402
 
 
-BOXES = []
-
-
-def log(*a):
-    print("upf_scale:", *a, file=sys.stderr, flush=True)
-
-
-def die(msg):
-    log(msg)
-    for b in BOXES:
-        b.stop()
-    sys.exit(1)
-
-
-def hugepages(pages):
-    """At least pages free 2 MB hugepages, hugetlbfs mounted."""
-    hp = "/sys/kernel/mm/hugepages/hugepages-2048kB"
-    free = int(open(hp + "/free_hugepages").read())
-    if free < pages:
-        nr = int(open(hp + "/nr_hugepages").read())
-        with open(hp + "/nr_hugepages", "w") as f:
-            f.write(str(nr + pages - free))
-        free = int(open(hp + "/free_hugepages").read())
-    if free < pages:
-        die("only %d free 2 MB hugepages (want %d)" % (free, pages))
-    if " hugetlbfs " not in open("/proc/mounts").read():
-        os.makedirs("/dev/hugepages", exist_ok=True)
-        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True)
-
-
-class Rpc:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(path)
-        self.f = self.s.makefile("rb")
-        self.n = 0
-
-    def call(self, method, params=None):
-        self.n += 1
-        req = {"jsonrpc": "2.0", "id": self.n, "method": method, "params": params or {}}
-        self.s.sendall(json.dumps(req).encode() + b"\n")
-        r = json.loads(self.f.readline())
-        if "error" in r:
-            die("%s: %s" % (method, r["error"]))
-        return r["result"]
-
-
-def telemetry(prefix, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
-    s.recv(4096)
-    s.send(cmd.encode())
-    r = json.loads(s.recv(1 << 16))
-    s.close()
-    return r
-
-
-class Box:
-    def __init__(self, pcap, size, mbufs, v6):
-        self.dir = tempfile.mkdtemp(prefix="sxdp-upfscale-")
-        self.prefix = "sxupfs%d_%d" % (os.getpid(), size)
-        self.sock = os.path.join(self.dir, "sxdp.sock")
-        cfg = {
-            "eal": ["--huge-unlink", "--no-pci", "--file-prefix", self.prefix],
-            "lcores": {"main": 0, "workers": [1]}, "socket": self.sock, "mbufs": mbufs,
-            "pipeline": {"n3": "upf", "n6": "switch"},
-            # room beyond the sessions: a dataplane-atomic modify gives its
-            # new entry a slot of its own until the batch commits
-            "table_sizes": {"sessions_uplink": size + 16384, "sessions_downlink": size + 16384,
-                            "sessions_downlink6": (size if v6 else 1024) + 16384},
-            "ports": [{"name": "p0", "role": "n6", "admin": "down", "rx_queues": 1,
-                       "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
-                      {"name": "p1", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"}],
-        }
-        path = os.path.join(self.dir, "cfg.json")
-        json.dump(cfg, open(path, "w"))
-        self.logf = open(os.path.join(self.dir, "sxdp.log"), "wb")
-        self.p = subprocess.Popen([os.environ.get("SXDP", os.path.join(ROOT, "build/sxdp")), "--config", path],
-                                  stdout=self.logf, stderr=subprocess.STDOUT)
-        for _ in range(600):
-            if os.path.exists(self.sock):
-                break
-            if self.p.poll() is not None:
-                die("sxdp exited: %s" % open(os.path.join(self.dir, "sxdp.log")).read()[-2000:])
-            time.sleep(0.05)
-        self.rpc = Rpc(self.sock)
-        BOXES.append(self)
-
-    def memory(self):
-        """(bytes DPDK's heaps hold, the process's resident bytes)"""
-        heap = 0
-        for h in telemetry(self.prefix, "/eal/heap_list").get("/eal/heap_list", []):
-            heap += int(telemetry(self.prefix, "/eal/heap_info,%d" % h)["/eal/heap_info"]["Alloc_size"])
-        rss = int(re.search(r"VmRSS:\s+(\d+) kB", open("/proc/%d/status" % self.p.pid).read()).group(1)) * 1024
-        return heap, rss
-
-    def write(self, updates, atomicity="dataplane-atomic"):
-        r = self.rpc.call("table.write", {"atomicity": atomicity, "updates": updates})
-        if not r.get("committed"):
-            die("table.write not committed: %s; the first update: %s" % (json.dumps(r)[:300], json.dumps(updates[0])))
-        return r
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            self.p.wait(30)
+def Box(pcap, size, mbufs, v6):
+    """sxdp with bench/run.sh's upf_dl ports (p0 the source, admin down; p1
+    the sink) and its session tables sized for size sessions."""
+    return Sxdp({
+        "lcores": {"main": 0, "workers": [1]}, "mbufs": mbufs,
+        "pipeline": {"n3": "upf", "n6": "switch"},
+        # room beyond the sessions: a dataplane-atomic modify gives its
+        # new entry a slot of its own until the batch commits
+        "table_sizes": {"sessions_uplink": size + 16384, "sessions_downlink": size + 16384,
+                        "sessions_downlink6": (size if v6 else 1024) + 16384},
+        "ports": [{"name": "p0", "role": "n6", "admin": "down", "rx_queues": 1,
+                   "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
+                  {"name": "p1", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"}],
+    }, tag="upfs%d" % size)
 
 
 def ue(i):
@@ -183,10 +88,7 @@ def main():
     n = a.sessions
     if n % 65536 or n < 65536:
         die("--sessions is a multiple of 65536 (the traffic takes every (N/65536)th session)")
-    out = subprocess.run(["bash", os.path.join(ROOT, "bench/run.sh"), "upf_dl", "--flows", str(n), "--input-only"],
-                         stdout=subprocess.PIPE, check=True, text=True).stdout.split("\n")
-    pcap = out[0].strip()
-    entries = json.load(open(pcap[:-len(".pcap")] + ".entries.json"))
+    pcap, entries = scenario_input("upf_dl", n)
     base_ups = [u for u in entries if u["table"] not in ("sessions_downlink",)]
     mbufs = 65536 + 65536
     # the pool, the tables (about 1 KB a session with their shadows) and room
@@ -236,13 +138,7 @@ def main():
     st1 = big.rpc.call("stats.get")
     big.rpc.call("port.set", {"port": "p0", "admin": "down"})
 
-    def port(st, name, key):
-        return next(p for p in st["ports"] if p["name"] == name)[key]
-    rx = port(st1, "p0", "rx_packets") - port(st0, "p0", "rx_packets")
-    tx = port(st1, "p1", "tx_packets") - port(st0, "p1", "tx_packets")
-    drops = {k2: v - (st0.get("drops") or {}).get(k2, 0) for k2, v in (st1.get("drops") or {}).items()
-             if v - (st0.get("drops") or {}).get(k2, 0)}
-    miss = st1["tables"]["sessions_downlink"]["misses"] - st0["tables"]["sessions_downlink"]["misses"]
+    rx, tx, drops, miss = traffic_loss(st0, st1, "p0", "p1", "sessions_downlink")
     print("upf_scale: %.0f session writes/s under traffic (delete, insert, modify of the %d sessions the traffic "
           "does not use, dataplane-atomic batches of %d updates, %.1f s); traffic %.2f Mpps: %d packets in, %d out, "
           "drops %s, sessions_downlink misses %d"

@@ -523,6 +523,54 @@ pf_ucomp_unclaim(struct pf_up *up, json_t *keys)
 		pf_ucomp_claim_set(up, json_string_value(json_array_get(k, 0)), json_string_value(json_array_get(k, 1)), NULL);
 }
 
+/* Whether @op's answer waits for its counters read after it is applied:
+ * a Deletion's final reports, a Query URR's, a removed URR's, and a link
+ * of a PDR's counter to a URR made or gone (pf_usage_update takes a new
+ * link's base and a gone one's last bytes from them). A Modification
+ * that keeps every link and URR (a FAR's tunnel, a QER, a URR's
+ * threshold) measures on as it did: no read, one round trip less. */
+static bool
+usage_moves(const struct us *us, const struct op *op)
+{
+	const struct pf_session *s = op->next_s;
+	int nl = 0;
+
+	if (op->kind == OP_DEL)
+		return us->use.n_meas > 0;
+	if (op->kind != OP_MOD)
+		return false;
+	if (s == NULL)
+		return us->use.n_meas > 0;
+	if (op->mod.n_query_urr > 0 || op->mod.n_rm_urr > 0)
+		return true;
+	for (int j = 0; j < us->use.n_meas; j++) {
+		bool kept = false;
+
+		for (int i = 0; i < s->n_urr && !kept; i++)
+			kept = s->urr[i].id == us->use.meas[j].urr;
+		if (!kept)
+			return true;
+	}
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		const struct pf_rid *k = kv_find((struct pf_rid *)op->took.cnt, op->took.n_cnt, p->id);
+
+		if (k == NULL || k->id == 0)
+			continue;
+		for (int m = 0; m < p->n_urr; m++) {
+			bool kept = false;
+
+			for (int j = 0; j < us->use.n_link && !kept; j++)
+				kept = us->use.link[j].pdr == p->id && us->use.link[j].urr == p->urr[m] &&
+				       us->use.link[j].ctr == k->id;
+			if (!kept)
+				return true;
+			nl++;
+		}
+	}
+	return nl != us->use.n_link;
+}
+
 /* Compile @op: its writes, ids and claims; -1 (answered) when refused. */
 int
 pf_ucomp_op(struct pf_up *up, struct op *op)
@@ -633,8 +681,7 @@ shared:
 		}
 	}
 	/* its usage measured once it is applied: the counters it had and has */
-	op->read = (op->kind == OP_MOD || op->kind == OP_DEL) &&
-		   (us->use.n_meas > 0 || (op->next_s != NULL && op->next_s->n_urr > 0));
+	op->read = usage_moves(us, op);
 out:
 	json_decref(old);
 	json_decref(now);
