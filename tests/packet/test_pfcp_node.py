@@ -242,6 +242,28 @@ def test_update_release_and_no_association():
 
 
 @R.test
+def test_associations_bounded():
+    """--pfcp-max-smfs 2: a third Node ID's setup is refused No resources available (75) and
+    counted; the two keep theirs (a known one sets up again); a release makes room."""
+    with Sxcd(["--pfcp-max-smfs", "2"]) as cd:
+        with cd.smf("oai", fqdn="smf-1.example") as a, cd.smf("oai", fqdn="smf-2.example") as b, \
+                cd.smf("oai", fqdn="smf-3.example") as c:
+            expect_eq((S.ie(a.associate(), S.IE_CAUSE).cause, S.ie(b.associate(), S.IE_CAUSE).cause), (1, 1),
+                      "two associated")
+            r = c.associate()
+            expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_SETUP_RSP, 75),
+                      "a third Node ID: No resources available")
+            expect_eq(S.ie(a.associate(), S.IE_CAUSE).cause, 1, "a known Node ID sets up again")
+            expect_eq(sorted(x["node_id"] for x in cd.stats()["associations"]),
+                      ["smf-1.example", "smf-2.example"], "the two kept")
+            expect_eq(S.ie(b.release(), S.IE_CAUSE).cause, 1, "one released")
+            expect_eq(S.ie(c.associate(), S.IE_CAUSE).cause, 1, "then the third is accepted")
+        refused = {(x["type"], x["cause"]): x["count"] for x in cd.stats()["counters"]["refusals"]}
+        expect_eq(refused.get(("association_setup_request", "no_resources_available")), 1,
+                  "the refusal counted by cause: %s" % refused)
+
+
+@R.test
 def test_second_setup_same_and_new_recovery():
     with Sxcd() as cd:
         with cd.smf() as smf:

@@ -568,6 +568,10 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 
 	*rc = 0;
 	if (a == NULL) {
+		if (n->n_assocs >= (int)n->cfg.max_assocs) { /* counted as refused, not logged: a flood's */
+			*rc = -ENOSPC;
+			return NULL;
+		}
 		if ((a = calloc(1, sizeof(*a))) == NULL) {
 			*rc = -ENOMEM;
 			return NULL;
@@ -920,7 +924,7 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 			return;
 		}
 		a = assoc_setup(n, &id, rts, m, sock, src, &rc);
-		answer_assoc(n, sock, src, &m->hdr, rc == -ENOMEM ? PF_CAUSE_NO_RESOURCES : rc < 0 ?
+		answer_assoc(n, sock, src, &m->hdr, rc == -ENOMEM || rc == -ENOSPC ? PF_CAUSE_NO_RESOURCES : rc < 0 ?
 			     PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0);
 		return;
 	case PF_ASSOC_UPDATE_REQ:
@@ -1376,6 +1380,8 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 		n->cfg.cache_ms = (n->cfg.n1 + 1) * n->cfg.t1_ms + 5000;
 	if (n->cfg.cache_max == 0)
 		n->cfg.cache_max = 65536;
+	if (n->cfg.max_assocs == 0)
+		n->cfg.max_assocs = PF_ASSOC_MAX;
 	n->next_seq = (uint32_t)(time(NULL) & 0xffff);
 	if (pf_cache_init(&n->cache, n->cfg.cache_max, n->cfg.cache_ms) < 0 ||
 	    (n->sweep = event_new(n->base, -1, EV_PERSIST, on_sweep, n)) == NULL) {

@@ -48,6 +48,11 @@ struct pf_node;
 struct pf_assoc;
 struct pf_txn;
 
+/* The associations' default bound: each costs its state, a line in the
+ * store's document and a label in /metrics, so a peer inventing Node IDs
+ * must not grow them without end. */
+#define PF_ASSOC_MAX 64
+
 struct pf_node_cfg {
 	struct event_base *base;
 	struct cd_res *res;		/* where the Recovery Time Stamp is kept ("pfcp"); NULL: not kept */
@@ -61,6 +66,7 @@ struct pf_node_cfg {
 	unsigned int grace_ms;		/* a peer unreachable this long: its association goes */
 	unsigned int cache_ms;		/* answers kept for retransmissions at least this long; 0: (N1+1)*T1 + 5 s */
 	unsigned int cache_max;		/* at most this many (oldest out); 0: 65536 */
+	unsigned int max_assocs;	/* associations (SMFs) at most; 0: PF_ASSOC_MAX */
 };
 
 /* Opens the sockets and takes the Recovery Time Stamp (the stored one, or

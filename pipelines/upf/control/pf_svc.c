@@ -20,8 +20,8 @@ static struct {
 	int n_smfs;
 	struct pf_node_id self;
 	bool has_self, tuned;
-	unsigned int heartbeat_s, t1_ms, n1, grace_s;
-} cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60 };
+	unsigned int heartbeat_s, t1_ms, n1, grace_s, max_smfs;
+} cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX };
 
 static struct pf_node *node;
 static const struct pf_svc_layer *layer;
@@ -90,6 +90,7 @@ static int set_hb(const char *v, char *w, size_t l) { return num(v, 1, 3600, &cf
 static int set_t1(const char *v, char *w, size_t l) { return num(v, 100, 60000, &cfg.t1_ms, w, l); }
 static int set_n1(const char *v, char *w, size_t l) { return num(v, 0, 10, &cfg.n1, w, l); }
 static int set_grace(const char *v, char *w, size_t l) { return num(v, 0, 86400, &cfg.grace_s, w, l); }
+static int set_max(const char *v, char *w, size_t l) { return num(v, 1, 4096, &cfg.max_smfs, w, l); }
 
 static const struct cd_svc_opt pf_opts[] = {
 	{ "pfcp", required_argument, "ADDR[:PORT]",
@@ -104,6 +105,8 @@ static const struct cd_svc_opt pf_opts[] = {
 	{ "pfcp-n1", required_argument, "N", "... at most N times (3)", set_n1 },
 	{ "pfcp-grace-s", required_argument, "N",
 	  "an SMF that stopped answering keeps its association N s (60)", set_grace },
+	{ "pfcp-max-smfs", required_argument, "N",
+	  "at most N associations (SMF Node IDs); a setup past them: No resources available (75)", set_max },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -152,6 +155,7 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 		.base = ctx->base, .res = ctx->res, .listen = cfg.listen, .n_listen = cfg.n_listen,
 		.smfs = cfg.smfs, .n_smfs = cfg.n_smfs, .heartbeat_ms = cfg.heartbeat_s * 1000,
 		.t1_ms = cfg.t1_ms, .n1 = cfg.n1, .grace_ms = cfg.grace_s * 1000,
+		.max_assocs = cfg.max_smfs,
 	};
 	char id[300], a[64];
 	int rc;
