@@ -804,6 +804,43 @@ def test_buffering_then_flush_in_order():
 
 
 @R.test
+def test_buffered_n6_and_n9_leave_in_arrival_order():
+    """A session's N6 and N9 entries both buffer; its downlink comes in
+    from the DN, then the anchor, then the DN again (a second N6 port).
+    One dataplane-atomic write turns both to encap_n3 (the N9 entry's
+    update first): the packets leave in the order they came, not entry by
+    entry."""
+    dn_mac2 = "02:00:00:00:06:0b"
+    dl = lambda tag, i: IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) / Raw(b"%s %d" % (tag, i))
+    dn1 = [dl(b"dn", i) for i in range(3)]
+    n9 = [IP(src=INTERNET, dst=UE) / UDP(sport=443, dport=40001) / Raw(b"n9 %d" % i) for i in range(3, 5)]
+    dn2 = [dl(b"dn", i) for i in range(5, 8)]
+    ports = dict(PORTS, n6b={"role": "n6"})
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in dn1],
+               "n9": [gtpu(p, TEID_N9_LOCAL, src=ANCHOR, dst=N9_IP, smac=ANCHOR_MAC, dmac=N9_MAC, qfi=9,
+                           pdu_type=0) for p in n9],
+               "n6b": [Ether(src=dn_mac2, dst=N6_MAC) / p for p in dn2]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup(dl="buffer") +
+                       [U("interfaces", {"in_port": "n6b", "vlan": 0}, "attach", {"slice": SLICE, "bd": 1})])
+        dp.phase(["n6"], events={"upf.buffered": 3})
+        dp.phase(["n9"], events={"upf.buffered": 5})
+        st = dp.phase(["n6b"], events={"upf.buffered": 8})
+        expect_drops(st, {})
+        expect_eq(len(dp.rpc("upf.events", {"after": 0})["events"]), 1, "one notification")
+        dp.table_write([U("sessions_n9_downlink", {"iface": 2, "teid": TEID_N9_LOCAL}, "encap_n3",
+                          session(ue=None, **dl_far()), type="modify"),
+                        U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                          dict({"id": 1}, **dl_far()), type="modify")], atomicity="dataplane-atomic")
+        st = dp.wait_consumed()
+        expect_eq(events_of(st).get("upf.forwarded"), 8, "released")
+        dp.stop()
+        dp.expect_outputs({"n3": [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in dn1] +
+                           [want_gtpu(p, TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in n9] +
+                           [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in dn2]})
+
+
+@R.test
 def test_buffer_bound_drops_the_oldest():
     """A session holds 64 packets: of 70, the 6 oldest are dropped
     (upf.buffer_full) and the 64 newest leave in order when the termination
