@@ -203,6 +203,15 @@ dp_table_size_set(const char *name, uint32_t size)
 	return 0;
 }
 
+uint32_t
+dp_table_size_get(const char *name, uint32_t dflt)
+{
+	for (unsigned int i = 0; i < n_size_set; i++)
+		if (strcmp(size_set[i].name, name) == 0)
+			return size_set[i].size;
+	return dflt;
+}
+
 /* An ACL table's key: rte_acl reads it in 4-byte words, and what it costs
  * is the words it walks, so the fields are packed into as few as they fit:
  * 4-byte and longer fields take whole words, in order; then the 2-byte

@@ -30,6 +30,9 @@ struct dp_table_spec {
 /* Size the table called name at size entries instead of its def's, when
  * it is created (the box's config). 0, -ENOSPC (too many), -EINVAL. */
 int dp_table_size_set(const char *name, uint32_t size);
+/* The size table name will be created at: the config's, else dflt (what
+ * a feature whose bounds follow a table's size reads before making it). */
+uint32_t dp_table_size_get(const char *name, uint32_t dflt);
 void dp_tables_fini(void);
 
 /* Workers: register once, report quiescence once per loop. */

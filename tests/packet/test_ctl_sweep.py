@@ -332,7 +332,7 @@ def test_describe_backends_and_bounds():
                   "backends")
         expect_eq({n for n in t if t[n].get("derived")}, {"nexthops", "meter_profiles"}, "derived tables")
         expect_eq([k.get("max") for k in t["interfaces"]["keys"]], [15, 4095], "interfaces bounds")
-        expect_eq([p.get("max") for p in t["interfaces"]["actions"][0]["params"]], [None, 4095, 16383],
+        expect_eq([p.get("max") for p in t["interfaces"]["actions"][0]["params"]], [None, 4095, 1048575],
                   "attach params' bounds")
         dp.stop()
 

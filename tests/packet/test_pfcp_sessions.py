@@ -39,13 +39,13 @@ def free_udp():
 
 
 @contextlib.contextmanager
-def upf_pfcp(spec=UPF, n3=(), lan1=()):
-    """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test), sxcd
-    with --pfcp on a free port, site and slice mec, upf intent 'edge' Ready. Yields (dp, cd,
-    pfcp port, the tables before any session)."""
+def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None):
+    """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test; its
+    config plus extra_cfg), sxcd with --pfcp on a free port, site and slice mec, upf intent
+    'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
     port = free_udp()
     with Sxdp({"n3": list(n3), "n9": [], "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
-              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, \
+              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, extra_cfg=extra_cfg) as dp, \
             Sxcd(dp.sock_path, extra=["--pfcp", "127.0.0.1:%d" % port,
                                       "--pfcp-node-id", "127.0.0.1"]) as cd:
         cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
@@ -113,6 +113,39 @@ def test_establish_modify_delete_each_profile():
                 r = smf.delete(up_seid, cp_seid)
                 expect_eq(cause_of(r), 1, "%s: deleted" % prof)
                 expect_eq(tables(dp), base, "%s: nothing of it left" % prof)
+
+
+@R.test
+def test_qer_meters_follow_the_meters_table():
+    """PFCP's QERs take meters from 8192 to the last id of sxdp's meters table, whose size
+    sxcd learns from sxdp (config.table_sizes): with 8194 meters (PFCP's: 8192 and 8193)
+    sessions with QERs take those and then are refused with No resources, nothing of them
+    left; with 65536 sxcd's range goes to 65535."""
+    with upf_pfcp(extra_cfg={"table_sizes": {"meters": 8194}}) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            expect_eq(cause_of(smf.associate()), 1, "associated")
+            causes = [cause_of(smf.open_session(cp_seid=0x7100 + i, ue="10.45.1.%d" % (10 + i), gnb="192.0.2.10",
+                                                gnb_teid=0x300 + i)[0]) for i in range(3)]
+            expect_eq((causes[0], causes[-1]), (1, 75), "the first session established, the last refused "
+                      "(No resources): %s" % causes)
+            ids = sorted(e["match"]["id"] for e in dp.table_read("meters")[0] if e["match"]["id"] >= 8192)
+            expect(ids and all(8192 <= i <= 8193 for i in ids), "PFCP's meters within the table: %s" % ids)
+            dl = by(tables(dp), "sessions_downlink", "ue")
+            expect_eq([i for i, c in enumerate(causes) if c != 1 and "10.45.1.%d" % (10 + i) in dl], [],
+                      "nothing of a refused session in sxdp")
+        expect_eq(cd.req("GET", "/api/v1/upf/edge")[0], 200, "sxcd still serves")
+    with upf_pfcp(extra_cfg={"table_sizes": {"meters": 65536}}) as (dp, cd, port, base):
+        deadline = time.monotonic() + 5
+        while "QERs' meters 8192..65535 (sxdp's meters table: 65536)" not in cd.logtail() and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        expect("QERs' meters 8192..65535" in cd.logtail(), "sxcd's range follows the table: %s" % cd.logtail()[-500:])
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            expect_eq(cause_of(smf.associate()), 1, "associated")
+            r, sess = smf.open_session(cp_seid=0x7200, ue="10.45.1.40", gnb="192.0.2.10", gnb_teid=0x400)
+            expect_eq(cause_of(r), 1, "established with the bigger table")
+            expect_eq(cause_of(smf.delete(sess["up_seid"], 0x7200)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing of it left")
 
 
 @R.test

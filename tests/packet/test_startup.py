@@ -189,6 +189,13 @@ def test_table_sizes(tmp):
     cfg["table_sizes"] = {"flow": 0}
     rc, out = run(cfg, tmp)
     expect_refused(rc, out, "config.table_sizes.flow", "size 0")
+    # the meters table: ids 1..size - 1, at most the cap (QOS_METER_ID_CAP + 1)
+    for i, n in enumerate((1, (1 << 20) + 1)):
+        cfg = base(tmp, "sxst%d_ts%d" % (pid, 3 + i))
+        cfg["pipeline"] = "switch"
+        cfg["table_sizes"] = {"meters": n}
+        rc, out = run(cfg, tmp)
+        expect_refused(rc, out, "config.table_sizes.meters: %d, must be 2..1048576" % n, "meters %d" % n)
     with T.Sxdp({"p0": [], "p1": []}, pipeline="switch",
                 extra_cfg={"table_sizes": {"routes": 300000, "fdb": 1000}}) as dp:
         sizes = {t["name"]: t["size"] for t in dp.rpc("pipeline.describe")["tables"]}

@@ -750,6 +750,60 @@ def test_qer_mbr_then_ambr_in_order():
 
 
 @R.test
+def test_meters_table_sized_by_config():
+    """config.table_sizes {"meters": 65536}: meter ids 1..65535. Meter
+    60000 is taken and the session's downlink naming it meters its packets
+    (qos.meters counts them: the per-worker arrays follow the size); meter
+    65536 is refused (out_of_range: the meters' key bound follows the size),
+    an entry naming meter 65536 too (unknown_meter: what names a meter is
+    bounded by the cap, 1048575, beyond which it is out_of_range)."""
+    from_dn = [Ether(src=DN_MAC, dst=N6_MAC) / IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) /
+               Raw(b"m%d" % i) for i in range(3)]
+    wide = {"cir": 10000000, "cbs": 100000, "ebs": 1000}
+    with Sxdp({"n3": [], "n6": from_dn, "n9": []}, pipeline=PIPELINE, port_opts=PORTS,
+              extra_cfg={"table_sizes": {"meters": 65536}}) as dp:
+        sizes = {t["name"]: t["size"] for t in dp.rpc("pipeline.describe")["tables"]}
+        expect_eq((sizes["meters"], sizes["meter_profiles"], sizes["meter_colors"]), (65536, 65536, 3 * 65536),
+                  "the meters' tables sized by the config")
+        dp.table_write([U("meters", {"id": 60000}, "srtcm", wide)] + setup() +
+                       [U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                          dict({"id": 1}, **dl_far(meter=60000)), type="modify")])
+        st = dp.phase(["n6"])
+        expect_drops(st, {})
+        m = {x["id"]: x for x in dp.rpc("qos.meters")}
+        expect_eq(m.get(60000, {}).get("green", {}).get("packets"), 3, "meter 60000 metered the downlink")
+        before = {t: dp.table_read(t) for t in ("meters", "sessions_downlink")}
+        try:
+            dp.table_write([U("meters", {"id": 65536}, "srtcm", wide)])
+            expect(False, "meter 65536 was taken by a table of 65536")
+        except T.RpcError as e:
+            expect_eq((e.data.get("reason"), e.data.get("pointer")), ("out_of_range", "/updates/0/match/id"),
+                      "meter 65536 refused: %s" % e)
+        r = dp.table_write([U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                              dict({"id": 1}, **dl_far(meter=65536)), type="modify")], check=False)
+        expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, "unknown_meter"),
+                  "an entry naming meter 65536")
+        try:
+            dp.table_write([U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                              dict({"id": 1}, **dl_far(meter=1 << 20)), type="modify")])
+            expect(False, "an entry naming meter 1048576 was taken")
+        except T.RpcError as e:
+            expect_eq(e.data.get("reason"), "out_of_range", "an entry naming a meter past the cap: %s" % e)
+        expect_eq({t: dp.table_read(t) for t in before}, before, "the tables as they were")
+        dp.stop()
+    with Sxdp({"n3": [], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        sizes = {t["name"]: t["size"] for t in dp.rpc("pipeline.describe")["tables"]}
+        expect_eq(sizes["meters"], 16384, "the meters table's default size")
+        dp.table_write([U("meters", {"id": 16383}, "srtcm", wide)])
+        try:
+            dp.table_write([U("meters", {"id": 16384}, "srtcm", wide)])
+            expect(False, "meter 16384 was taken by the default table")
+        except T.RpcError as e:
+            expect_eq(e.data.get("reason"), "out_of_range", "meter 16384 refused by default: %s" % e)
+        dp.stop()
+
+
+@R.test
 def test_urr_threshold_report():
     """A session's downlink termination with a 300-byte threshold reports
     once when its volume reaches it (upf.events, type usage), not again."""
@@ -801,6 +855,43 @@ def test_buffering_then_flush_in_order():
         dp.stop()
         dp.expect_outputs({"n3": [want_gtpu(routed(p[IP]), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0)
                                   for p in first]})
+
+
+@R.test
+def test_buffered_n6_and_n9_leave_in_arrival_order():
+    """A session's N6 and N9 entries both buffer; its downlink comes in
+    from the DN, then the anchor, then the DN again (a second N6 port).
+    One dataplane-atomic write turns both to encap_n3 (the N9 entry's
+    update first): the packets leave in the order they came, not entry by
+    entry."""
+    dn_mac2 = "02:00:00:00:06:0b"
+    dl = lambda tag, i: IP(src=DN_HOST, dst=UE) / UDP(sport=7777, dport=40000) / Raw(b"%s %d" % (tag, i))
+    dn1 = [dl(b"dn", i) for i in range(3)]
+    n9 = [IP(src=INTERNET, dst=UE) / UDP(sport=443, dport=40001) / Raw(b"n9 %d" % i) for i in range(3, 5)]
+    dn2 = [dl(b"dn", i) for i in range(5, 8)]
+    ports = dict(PORTS, n6b={"role": "n6"})
+    with Sxdp({"n3": [], "n6": [Ether(src=DN_MAC, dst=N6_MAC) / p for p in dn1],
+               "n9": [gtpu(p, TEID_N9_LOCAL, src=ANCHOR, dst=N9_IP, smac=ANCHOR_MAC, dmac=N9_MAC, qfi=9,
+                           pdu_type=0) for p in n9],
+               "n6b": [Ether(src=dn_mac2, dst=N6_MAC) / p for p in dn2]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup(dl="buffer") +
+                       [U("interfaces", {"in_port": "n6b", "vlan": 0}, "attach", {"slice": SLICE, "bd": 1})])
+        dp.phase(["n6"], events={"upf.buffered": 3})
+        dp.phase(["n9"], events={"upf.buffered": 5})
+        st = dp.phase(["n6b"], events={"upf.buffered": 8})
+        expect_drops(st, {})
+        expect_eq(len(dp.rpc("upf.events", {"after": 0})["events"]), 1, "one notification")
+        dp.table_write([U("sessions_n9_downlink", {"iface": 2, "teid": TEID_N9_LOCAL}, "encap_n3",
+                          session(ue=None, **dl_far()), type="modify"),
+                        U("sessions_downlink", {"slice": SLICE, "ue": UE}, "encap_n3",
+                          dict({"id": 1}, **dl_far()), type="modify")], atomicity="dataplane-atomic")
+        st = dp.wait_consumed()
+        expect_eq(events_of(st).get("upf.forwarded"), 8, "released")
+        dp.stop()
+        dp.expect_outputs({"n3": [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in dn1] +
+                           [want_gtpu(p, TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in n9] +
+                           [want_gtpu(routed(p), TEID_GNB, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0) for p in dn2]})
 
 
 @R.test

@@ -98,7 +98,7 @@ static const struct dp_table_def peers_def = {
 #define TUNNEL_PARAMS 8, {								\
 	{ OV_F_SLICE, DP_T_U16 }, { OV_F_VNI, DP_T_U32, OV_VNI_MAX }, { OV_F_PATH, DP_T_U16, OV_PATH_MAX },	\
 	{ OV_F_TTL, DP_T_U8 }, { OV_F_DSCP, DP_T_U8, OV_DSCP_COPY }, { OV_F_CSUM, DP_T_U8, 1 },		\
-	{ OV_F_RMAC, DP_T_MAC, 0, true }, { OV_F_METER, DP_T_U32, QOS_METER_MAX, true } }
+	{ OV_F_RMAC, DP_T_MAC, 0, true }, { OV_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } }
 static const struct dp_table_def tunnels_def = {
 	.name = OV_T_TUNNELS, .size = TUNNEL_MAX + 1, .n_fields = 1,
 	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, TUNNEL_MAX } },

@@ -1,24 +1,26 @@
 /* The qos feature's public API: what features that meter packets (switch,
  * overlay, upf) may use of it. A table action names a meter by id in a u32
- * param; the stage that looked the entry up hands the packets to
- * pl_qos_meter() (or pl_qos_classify() for a slice's VDNs). */
+ * param (declared with QOS_METER_ID_CAP as its bound: which ids exist is
+ * the meters table's size, the box's config); the stage that looked the
+ * entry up hands the packets to pl_qos_meter() (or pl_qos_classify() for
+ * a slice's VDNs). */
 #ifndef QOS_API_H
 #define QOS_API_H
 
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_feature.h"
-
-#define QOS_METER_MAX 16383      /* meter ids 1..QOS_METER_MAX; 0: no meter */
+#include "qos_names.h"   /* meter ids: QOS_METERS_SIZE, QOS_METER_ID_CAP */
 
 /* The packet's color from the last meter it went through (dp_meta.flags):
  * what a color-aware meter after it reads. Green until metered. */
 #define QOS_MF_COLOR_SHIFT 13
 #define QOS_MF_COLOR_MASK (3u << QOS_MF_COLOR_SHIFT)
 
-/* Meter pkts[idx[j]] with meter[j] (1..QOS_METER_MAX), for j < k: a packet
- * its meter's policy drops gets next[idx[j]] = a qos drop; the others are
- * left alone (remarked in place). Returns how many it dropped. Workers. */
+/* Meter pkts[idx[j]] with meter[j] (an id the meters table does not have
+ * leaves it unmetered), for j < k: a packet its meter's policy drops gets
+ * next[idx[j]] = a qos drop; the others are left alone (remarked in
+ * place). Returns how many it dropped. Workers. */
 unsigned int pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 			  unsigned int k, const uint32_t *meter, uint16_t *next);
 

@@ -73,9 +73,11 @@ struct qos_profile {
 _Static_assert(sizeof(struct qos_profile) <= DP_PARAMS_BYTES, "a profile fits an entry's params");
 
 #define METER_PARAMS_AC { QOS_F_AWARE, DP_T_U8, 1, true }, { QOS_F_CHARGE, DP_T_U8, CHARGE_IP, true }
+/* The meters' tables as declared for QOS_METERS_SIZE meters; qos_init
+ * sizes and bounds them by the meters table's configured size. */
 static const struct dp_table_def meters_def = {
-	.name = QOS_T_METERS, .size = QOS_METER_MAX + 1, .n_fields = 1,
-	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.name = QOS_T_METERS, .size = QOS_METERS_SIZE, .n_fields = 1,
+	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METERS_SIZE - 1 } },
 	.n_actions = 4,
 	.actions = {
 		[QOS_SRTCM] = { QOS_A_SRTCM, 5, { { QOS_F_CIR, DP_T_U64 }, { QOS_F_CBS, DP_T_U32 }, { QOS_F_EBS, DP_T_U32 },
@@ -90,8 +92,8 @@ static const struct dp_table_def meters_def = {
 };
 
 static const struct dp_table_def meter_colors_def = {
-	.name = QOS_T_METER_COLORS, .size = 3 * (QOS_METER_MAX + 1), .n_fields = 2,
-	.fields = { { QOS_F_METER, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX },
+	.name = QOS_T_METER_COLORS, .size = 3 * QOS_METERS_SIZE, .n_fields = 2,
+	.fields = { { QOS_F_METER, DP_T_U32, DP_MATCH_EXACT, QOS_METERS_SIZE - 1 },
 		    { QOS_F_COLOR, DP_T_U8, DP_MATCH_EXACT, QM_RED } },
 	.n_actions = 4,
 	.actions = {
@@ -106,8 +108,8 @@ static const struct dp_table_def meter_colors_def = {
 
 enum { PROFILE, PROFILE_NONE };
 static const struct dp_table_def profiles_def = {
-	.name = QOS_T_METER_PROFILES, .size = QOS_METER_MAX + 1, .n_fields = 1,
-	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METER_MAX } },
+	.name = QOS_T_METER_PROFILES, .size = QOS_METERS_SIZE, .n_fields = 1,
+	.fields = { { QOS_F_ID, DP_T_U32, DP_MATCH_EXACT, QOS_METERS_SIZE - 1 } },
 	.n_actions = 2,
 	.actions = {
 		[PROFILE] = { QOS_A_PROFILE, 10, {
@@ -131,13 +133,14 @@ static const struct dp_table_def vdns_def = {
 	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
-		[QOS_VDN] = { QOS_A_VDN, 2, { { QOS_F_PIPE, DP_T_U16, 4095 }, { QOS_F_METER, DP_T_U32, QOS_METER_MAX, true } } },
+		[QOS_VDN] = { QOS_A_VDN, 2, { { QOS_F_PIPE, DP_T_U16, 4095 }, { QOS_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 		[QOS_VDN_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = QOS_VDN_NONE,
 };
 
-/* Bucket states, one line each; per-worker per-color counters. */
+/* Bucket states, one line each; per-worker per-color counters: by meter
+ * id, n_meters of each (the meters table's size), sized at init. */
 struct qos_slot {
 	struct qm_state st;
 } __rte_cache_aligned;
@@ -147,6 +150,7 @@ struct qos_ctr {
 static struct qos_slot *slots;
 static struct qos_ctr *ctrs[DP_WORKERS_MAX];
 static unsigned int n_workers;
+static uint32_t n_meters;
 
 /* Tables whose actions name meters (pl_qos_meter_ref). */
 #define REFS_MAX 24
@@ -265,7 +269,10 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 		uint8_t col[DP_LOOKUP_BURST];
 		struct qm_profile q;
 
-		if (pe[g]->action != PROFILE)   /* deleted meanwhile: unmetered */
+		/* deleted meanwhile, or never there: unmetered (a profile's
+		 * id is below n_meters: its table is bounded so; checked all
+		 * the same, the arrays are indexed by it) */
+		if (pe[g]->action != PROFILE || unlikely(id >= n_meters))
 			continue;
 		for (unsigned int x = 0; x < n; x++) {
 			const struct dp_meta *md;
@@ -644,12 +651,27 @@ qos_init(unsigned int workers)
 		[QM_BAD_EBS] = "bad_ebs", [QM_BAD_PORT_RATE] = "above_port_rate",
 		[QM_BAD_DEPTH] = "bad_burst",
 	};
+	/* the meters table's size (the config's table_sizes): its ids, and
+	 * those of the tables keyed by meter, 1..size - 1 */
+	static struct dp_table_def mdef, cdef, pdef;
 	const struct dp_table_spec tables[] = {
-		{ &meters_def, &pl_qos.meters, 0 }, { &meter_colors_def, &pl_qos.meter_colors, 0 },
-		{ &profiles_def, &pl_qos.profiles, 0 }, { &vdns_def, &pl_qos.vdns, 0 },
+		{ &mdef, &pl_qos.meters, 0 }, { &cdef, &pl_qos.meter_colors, 0 },
+		{ &pdef, &pl_qos.profiles, 0 }, { &vdns_def, &pl_qos.vdns, 0 },
 	};
 	int rc;
 
+	n_meters = dp_table_size_get(QOS_T_METERS, QOS_METERS_SIZE);
+	if (n_meters < 2 || n_meters > QOS_METER_ID_CAP + 1) {
+		DP_LOG(ERR, "config.table_sizes.%s: %u, must be 2..%u (meter ids 1..size - 1)", QOS_T_METERS,
+		       n_meters, QOS_METER_ID_CAP + 1);
+		return -EINVAL;
+	}
+	mdef = meters_def;
+	cdef = meter_colors_def;
+	pdef = profiles_def;
+	mdef.size = pdef.size = n_meters;
+	cdef.size = 3 * n_meters;
+	mdef.fields[0].max = cdef.fields[0].max = pdef.fields[0].max = n_meters - 1;
 	if ((rc = dp_reasons_register(qos_drop_reasons, QOS_DROP_N, qos_event_reasons, QOS_EVENT_N,
 				      &pl_qos_drop_base, &qos_event_base)) < 0)
 		return rc;
@@ -683,10 +705,10 @@ qos_init(unsigned int workers)
 	if ((rc = dp_table_deriver_add(&deriver)) < 0)
 		return rc;
 	n_workers = workers;
-	if ((slots = rte_zmalloc("qos_meters", sizeof(*slots) * (QOS_METER_MAX + 1), RTE_CACHE_LINE_SIZE)) == NULL)
+	if ((slots = rte_zmalloc("qos_meters", sizeof(*slots) * n_meters, RTE_CACHE_LINE_SIZE)) == NULL)
 		return -ENOMEM;
 	for (unsigned int w = 0; w < workers; w++)
-		if ((ctrs[w] = rte_zmalloc("qos_ctr", sizeof(struct qos_ctr) * (QOS_METER_MAX + 1),
+		if ((ctrs[w] = rte_zmalloc("qos_ctr", sizeof(struct qos_ctr) * n_meters,
 					   RTE_CACHE_LINE_SIZE)) == NULL)
 			return -ENOMEM;
 	return dp_rpc_register(&meters_method, m_meters, NULL, NULL);

@@ -47,7 +47,7 @@ static const struct dp_table_def interfaces_def = {
 	.n_actions = 2,
 	.actions = {
 		[SW_IF_ATTACH] = { SW_A_ATTACH, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
-						  { SW_F_METER, DP_T_U32, QOS_METER_MAX, true } } },
+						  { SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 		[SW_IF_DROP] = { SW_A_DROP, 0, {} },
 	},
 	.default_action = SW_IF_DROP, .next_table = SW_T_FDB,

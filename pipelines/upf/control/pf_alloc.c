@@ -19,7 +19,7 @@ pf_ids_init(struct pf_ids *b, uint32_t lo, uint32_t hi)
 {
 	size_t words = ((size_t)(hi - lo) + 64) / 64;
 
-	*b = (struct pf_ids){ .lo = lo, .hi = hi, .next = lo };
+	*b = (struct pf_ids){ .lo = lo, .hi = hi, .top = hi, .next = lo };
 	b->bits = calloc(words, sizeof(*b->bits));
 	return b->bits ? 0 : -ENOMEM;
 }
@@ -36,7 +36,21 @@ pf_ids_taken(const struct pf_ids *b, uint32_t id)
 {
 	uint32_t i = id - b->lo;
 
-	return id >= b->lo && id <= b->hi && (b->bits[i / 64] >> (i % 64) & 1);
+	return id >= b->lo && id <= b->top && (b->bits[i / 64] >> (i % 64) & 1);
+}
+
+int
+pf_ids_limit(struct pf_ids *b, uint32_t hi)
+{
+	if ((uint64_t)hi + 1 < b->lo || hi > b->top)
+		return -ERANGE;
+	b->hi = hi;
+	b->over = 0;
+	for (uint64_t id = (uint64_t)hi + 1; id <= b->top; id++)
+		b->over += pf_ids_taken(b, (uint32_t)id);
+	if (b->next > hi)
+		b->next = b->lo;
+	return 0;
 }
 
 int
@@ -44,21 +58,22 @@ pf_ids_take_this(struct pf_ids *b, uint32_t id)
 {
 	uint32_t i = id - b->lo;
 
-	if (id < b->lo || id > b->hi)
+	if (id < b->lo || id > b->top)
 		return -ERANGE;
 	if (pf_ids_taken(b, id))
 		return -EEXIST;
 	b->bits[i / 64] |= 1ull << (i % 64);
 	b->used++;
+	b->over += id > b->hi;
 	return 0;
 }
 
 int
 pf_ids_take(struct pf_ids *b, uint32_t *id)
 {
-	uint64_t n = (uint64_t)b->hi - b->lo + 1;
+	uint64_t n = (uint64_t)b->hi + 1 - b->lo;
 
-	if (b->used >= n)
+	if (b->used - b->over >= n)
 		return -ENOSPC;
 	/* from the last one on: an id just given back is not reused at once
 	 * (a late packet of the old session never meets the new one) */
@@ -91,6 +106,7 @@ pf_ids_put(struct pf_ids *b, uint32_t id)
 		return;
 	b->bits[i / 64] &= ~(1ull << (i % 64));
 	b->used--;
+	b->over -= id > b->hi;
 }
 
 /* ------------------------------------------------------------ shared */

@@ -19,18 +19,24 @@
 #include "pf_flow.h"
 #include "pf_upf.h"
 
-/* A set of ids lo..hi. */
+/* A set of ids lo..top, new ones taken from lo..hi (hi <= top: a range
+ * that follows a size sxdp says, pf_ids_limit). over: those taken above
+ * hi. */
 struct pf_ids {
-	uint32_t lo, hi, next, used;
+	uint32_t lo, hi, top, next, used, over;
 	uint64_t *bits;
 };
 
+/* lo..hi (top = hi). 0, or -ENOMEM. */
 int pf_ids_init(struct pf_ids *b, uint32_t lo, uint32_t hi);
+/* New ids from lo..hi from now on (lo - 1: none; at most top); those
+ * taken above it stay so until put. 0, or -ERANGE. */
+int pf_ids_limit(struct pf_ids *b, uint32_t hi);
 void pf_ids_fini(struct pf_ids *b);
 /* A free id (the next one after the last taken, round the range), taken:
  * 0, or -ENOSPC. */
 int pf_ids_take(struct pf_ids *b, uint32_t *id);
-/* A given id taken: 0, or -EEXIST (taken) / -ERANGE. */
+/* A given id (lo..top) taken: 0, or -EEXIST (taken) / -ERANGE. */
 int pf_ids_take_this(struct pf_ids *b, uint32_t id);
 void pf_ids_put(struct pf_ids *b, uint32_t id);
 bool pf_ids_taken(const struct pf_ids *b, uint32_t id);

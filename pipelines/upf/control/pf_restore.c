@@ -37,6 +37,27 @@ counters_size(struct pf_up *up)
 		up->counters_ready = true;
 }
 
+/* PFCP's meters: from UP_METER_PFCP_MIN to the last id of sxdp's meters
+ * table (its size is the box's config), none when it has no more. */
+static void
+meters_size(struct pf_up *up)
+{
+	size_t size = cd_tables_size(up->tables, QOS_T_METERS);
+	uint32_t hi;
+
+	if (size == 0)
+		return;   /* unknown: as it was */
+	hi = size - 1 < UP_METER_PFCP_MIN ? UP_METER_PFCP_MIN - 1 :
+	     (uint32_t)(size - 1 < QOS_METER_ID_CAP ? size - 1 : QOS_METER_ID_CAP);
+	if (hi == up->meters.hi || pf_ids_limit(&up->meters, hi) < 0)
+		return;
+	if (hi < UP_METER_PFCP_MIN)
+		CD_LOG(WARN, "pfcp: sxdp's meters table holds %zu meters: none left for PFCP's QERs (from id %u)",
+		       size, UP_METER_PFCP_MIN);
+	else
+		CD_LOG(INFO, "pfcp: QERs' meters %u..%u (sxdp's meters table: %zu)", UP_METER_PFCP_MIN, hi, size);
+}
+
 static void restart_check(struct pf_up *up, const char *boot_id);
 
 void
@@ -48,6 +69,7 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	if (t == NULL)
 		return;
 	counters_size(up);
+	meters_size(up);
 	if (up->boot_id[0] == '\0') {   /* the first sxdp this sxcd sees */
 		restart_check(up, boot_id);
 		snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);

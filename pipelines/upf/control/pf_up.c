@@ -21,6 +21,7 @@
 #include "pf_ucomp.h"
 #include "pf_up.h"
 #include "pf_usess.h"
+#include "qos_names.h"
 #include "up_ids.h"
 
 #define BATCH_MAX	4096	/* updates in one table.write (sxdp takes 65,536) */
@@ -649,7 +650,10 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	if (up == NULL || (up->shared = pf_shared_new()) == NULL || (up->claims = json_object()) == NULL ||
 	    (up->scratch = malloc(sizeof(*up->scratch))) == NULL ||
 	    pf_ids_init(&up->sess_ids, UP_SESS_PFCP_MIN, UP_SESS_PFCP_MAX) < 0 ||
-	    pf_ids_init(&up->meters, UP_METER_PFCP_MIN, UP_METER_PFCP_MAX) < 0) {
+	    /* a journal's meters may be any sxdp had; new ones up to its
+	     * meters table's last once it is seen (pf_restore.c) */
+	    pf_ids_init(&up->meters, UP_METER_PFCP_MIN, QOS_METER_ID_CAP) < 0 ||
+	    pf_ids_limit(&up->meters, QOS_METERS_SIZE - 1) < 0) {
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}

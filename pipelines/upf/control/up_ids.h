@@ -23,11 +23,12 @@
 #define UP_PEER_REST_MAX  32767u
 #define UP_PEER_PFCP_MIN  32768u
 #define UP_PEER_PFCP_MAX  65535u
-/* meters (qos: 1..16383; the slices' and VDNs' are below 4096) */
+/* meters (qos: 1..the meters table's size - 1, qos_names.h; the slices'
+ * and VDNs' are below 4096): PFCP's from 8192 to the last sxdp has, as
+ * sxcd learns its size (pf_restore.c; QOS_METERS_SIZE - 1 until then) */
 #define UP_METER_REST_MIN 4096u
 #define UP_METER_REST_MAX 8191u
 #define UP_METER_PFCP_MIN 8192u
-#define UP_METER_PFCP_MAX 16383u
 /* URR counters: sxdp has 1..(the sizes of the six session and termination
  * tables summed): intents the lower half, PFCP the upper */
 #define UP_URR_TABLES { UP_T_SESSIONS_UPLINK, UP_T_SESSIONS_N9_DOWNLINK, UP_T_SESSIONS_DOWNLINK, \

@@ -72,7 +72,7 @@ static const struct dp_table_def slices_def = {
 	/* a u32, so that workers look it up by id (dp_table_lookup_ids) */
 	.fields = { { UP_F_SLICE, DP_T_U32, DP_MATCH_EXACT, SLICE_MAX } },
 	.n_actions = 2,
-	.actions = { [UP_SLICE] = { UP_A_SLICE, 1, { { UP_F_METER, DP_T_U32, QOS_METER_MAX } } },
+	.actions = { [UP_SLICE] = { UP_A_SLICE, 1, { { UP_F_METER, DP_T_U32, QOS_METER_ID_CAP } } },
 		     [UP_SLICE_NONE] = { UP_A_NONE, 0, {} } },
 	.default_action = UP_SLICE_NONE, .next_table = UP_T_SESSIONS_UPLINK,
 };
@@ -80,7 +80,7 @@ static const struct dp_table_def slices_def = {
 /* What a termination does with its packets (struct up_term): its FAR
  * (peer, teid, qfi for a tunnel), QER (meter) and URR (urr, threshold). */
 #define FAR_PARAMS \
-	{ UP_F_METER, DP_T_U32, QOS_METER_MAX, true }, { UP_F_TEID, DP_T_U32, 0, true },		\
+	{ UP_F_METER, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_TEID, DP_T_U32, 0, true },		\
 	{ UP_F_THRESHOLD, DP_T_U64, 0, true }, { UP_F_URR, DP_T_U32, 0, true },			\
 	{ UP_F_PEER, DP_T_U16, UP_PEER_MAX, true }, { UP_F_QFI, DP_T_U8, UP_QFI_COPY, true }
 /* A session entry (struct up_session): its default termination, then the
@@ -91,7 +91,7 @@ static const struct dp_table_def slices_def = {
  * it has per-app terminations in this direction (apps: 1). Every action
  * takes them all, so that they lie where the struct says. */
 #define SESSION_PARAMS 12, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
-	{ UP_F_AMBR, DP_T_U32, QOS_METER_MAX, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
+	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
 	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true } }
 #define UL_ACTIONS(...)									\
 	.n_actions = 4,									\

@@ -233,11 +233,43 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 	dp_slow_event(UP_EVENT(buffered));
 }
 
-/* q's packets of app (of the session entry in table, or any: -1) looked
- * at again, in order, now that their termination is e (NULL: the app's
- * termination was deleted: they go with it). */
+/* What a write's batch decided for some of a session's packets: those of
+ * app, of the session entry in table (the session tables' own: app 0) or
+ * of any (-1: an app's terminations_downlink entry), take termination e as
+ * installed after the batch (NULL: deleted, they go with it). seq: the
+ * update's place in the batch, which decides between verdicts matching
+ * one packet as the updates' order did. */
+struct verdict {
+	uint32_t session;
+	uint32_t seq;
+	int table;
+	uint16_t app;
+	const struct dp_entry *e;
+};
+
+static struct verdict *verdicts;
+static unsigned int verdict_cap;
+
+static bool
+verdict_matches(const struct verdict *v, struct rte_mbuf *m)
+{
+	return (uint16_t)dp_meta(m)->tunnel == v->app && (v->table < 0 || up_meta(m)->table == v->table);
+}
+
+static bool
+buffering(const struct dp_entry *e)
+{
+	return e != NULL && (e->action == UP_DL_BUFFER || e->action == UP_DL_NOTIFY);
+}
+
+/* q's packets looked at again once, in the order they came, each by the
+ * first of v (the batch's verdicts on q's session, in the batch's order)
+ * that matches it and does not leave it buffered: they leave (in arrival
+ * order across the session's entries and apps) for encap_n3, are dropped
+ * for anything else or a deleted termination; those no verdict moves
+ * stay. */
 static void
-reeval(struct queue *q, uint16_t app, int table, const struct dp_entry *e)
+apply(struct queue *q, const struct verdict *v, unsigned int nv)
 {
 	struct rte_mbuf *keep[UP_BUF_SESSION];
 	uint64_t keep_t[UP_BUF_SESSION];
@@ -247,33 +279,49 @@ reeval(struct queue *q, uint16_t app, int table, const struct dp_entry *e)
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int at = (q->head + i) % UP_BUF_SESSION;
 		struct rte_mbuf *m = q->pkt[at];
-		struct dp_meta *md = dp_meta(m);
+		const struct verdict *d = NULL;
 
-		if ((uint16_t)md->tunnel != app || (table >= 0 && up_meta(m)->table != table) ||
-		    (e != NULL && e->action == UP_DL_BUFFER)) {
+		for (unsigned int j = 0; j < nv && d == NULL; j++)
+			if (verdict_matches(&v[j], m) && (v[j].e == NULL || v[j].e->action != UP_DL_BUFFER))
+				d = &v[j];
+		if (d == NULL) {
 			keep_t[nk] = q->t[at];
 			keep[nk++] = m;
 			continue;
 		}
 		held--;
-		if (e == NULL || e->action != UP_DL_ENCAP_N3) {
+		if (d->e == NULL || d->e->action != UP_DL_ENCAP_N3) {
 			dp_slow_drop(m, UP_DROP(buffer_gone));
 			continue;
 		}
 		/* as upf.dl counts what it sends to encap_n3 */
 		if ((col = up_urr_main_column()) >= 0)
-			up_urr_count((unsigned int)col, (const struct up_term *)e->params, m);
+			up_urr_count((unsigned int)col, (const struct up_term *)d->e->params, m);
 		dp_slow_event(UP_EVENT(to_n3));
-		up_encap_send(m, (const struct up_term *)e->params, GTPU_PDU_TYPE_DL);
+		up_encap_send(m, (const struct up_term *)d->e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
 	memcpy(q->t, keep_t, sizeof(keep_t[0]) * nk);
 	q->head = 0;
 	q->n = (uint16_t)nk;
-	/* nothing held and no longer buffering: the episode is over (the next
-	 * buffered packet notifies again) */
-	if (nk == 0 && (e == NULL || (e->action != UP_DL_BUFFER && e->action != UP_DL_NOTIFY)))
-		drop_queue(q);
+	/* nothing held and none of what changed buffers or notifies still:
+	 * the episode is over (the next buffered packet notifies again) */
+	if (nk != 0)
+		return;
+	for (unsigned int j = 0; j < nv; j++)
+		if (buffering(v[j].e))
+			return;
+	drop_queue(q);
+}
+
+static int
+verdict_cmp(const void *a, const void *b)
+{
+	const struct verdict *x = a, *y = b;
+
+	if (x->session != y->session)
+		return x->session < y->session ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static bool
@@ -306,22 +354,40 @@ up_buf_expand(struct dp_update *u, const struct dp_update *batch __rte_unused, u
 	return 0;
 }
 
+/* Two passes: the ends first (the batch is one change: an entry it ended
+ * held nothing another update may release), then the verdicts, gathered
+ * and sorted by session (in the batch's order within one), so that each
+ * touched queue is walked once and what it held leaves in the order it
+ * came, whichever of the session's entries held it. With no memory for
+ * the verdicts, each is applied as it comes (the order then per entry). */
 void
 up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 {
 	uint64_t now = rte_rdtsc();   /* after the write's grace period */
+	unsigned int nv = 0;
+	bool gather = true;
+	struct queue *q;
 
+	if (n > verdict_cap) {
+		struct verdict *v = realloc(verdicts, n * sizeof(*v));
+
+		if (v == NULL) {
+			gather = false;
+		} else {
+			verdicts = v;
+			verdict_cap = n;
+		}
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		int tb = d[i].table;
-		const struct dp_entry *e;
-		struct queue *q;
+		struct verdict v = { .seq = i, .table = -1 };
 
 		if (res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
 		if (tb == pl_up.term_dl) {
-			e = dp_table_find((unsigned int)tb, d[i].key);
-			if ((q = find(rte_be_to_cpu_32(*(const uint32_t *)d[i].key))) != NULL)
-				reeval(q, rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4)), -1, e);
+			v.e = dp_table_find((unsigned int)tb, d[i].key);
+			v.session = rte_be_to_cpu_32(*(const uint32_t *)d[i].key);
+			v.app = rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4));
 		} else if (session_table(tb)) {
 			/* was: the id the entry had before the batch; id: the one
 			 * this update gave it */
@@ -338,10 +404,27 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 				continue;
 			}
 			/* the same session's own termination changed */
-			if (id != NO_ID && (e = dp_table_find((unsigned int)tb, d[i].key)) != NULL &&
-			    (q = find(id)) != NULL)
-				reeval(q, 0, tb, e);
+			if (id == NO_ID || (v.e = dp_table_find((unsigned int)tb, d[i].key)) == NULL)
+				continue;
+			v.session = id;
+			v.table = tb;
+			v.app = 0;
+		} else {
+			continue;
 		}
+		if (gather)
+			verdicts[nv++] = v;
+		else if ((q = find(v.session)) != NULL)
+			apply(q, &v, 1);
+	}
+	if (nv == 0)
+		return;
+	qsort(verdicts, nv, sizeof(*verdicts), verdict_cmp);
+	for (unsigned int i = 0, j; i < nv; i = j) {
+		for (j = i + 1; j < nv && verdicts[j].session == verdicts[i].session; j++)
+			;
+		if ((q = find(verdicts[i].session)) != NULL)
+			apply(q, &verdicts[i], j - i);
 	}
 }
 
@@ -401,4 +484,7 @@ up_buf_fini(void)
 	free(was_id);
 	was_id = NULL;
 	was_cap = 0;
+	free(verdicts);
+	verdicts = NULL;
+	verdict_cap = 0;
 }

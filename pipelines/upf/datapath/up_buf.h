@@ -4,12 +4,16 @@
  * (UP_BUF_TOTAL); past a bound the session's oldest packet is dropped
  * (upf.buffer_full), and what waits longer than UP_BUF_AGE_MS too
  * (upf.buffer_expired). The first packet of an episode raises one
- * downlink data notification (up_event.h). When a write changes the
- * termination the packets of one app took (a downlink session entry for
- * app 0, a terminations_downlink entry for its app), they are looked at
- * again in order: they leave (in the order they came) if it is now
- * encap_n3, stay if it is still buffer, are dropped otherwise or when it
- * was deleted (upf.buffer_gone). A buffer is its session's incarnation's,
+ * downlink data notification (up_event.h). When a write changes
+ * terminations a session's packets took (a downlink session entry for
+ * app 0, a terminations_downlink entry for its app), the session's queue
+ * is looked at again once for the whole write, its packets in the order
+ * they came, each by what the write made of its own termination: it
+ * leaves if that is now encap_n3, stays if it is still buffer or did not
+ * change, is dropped otherwise or when it was deleted (upf.buffer_gone).
+ * So what a session buffered leaves in arrival order across its entries
+ * and apps (one write turning its N6 and N9 entries to encap_n3 releases
+ * their packets interleaved as they came). A buffer is its session's incarnation's,
  * not its id's: when a session entry is deleted or given to another
  * session (its id changed, or a new entry takes the id in its table: the
  * id reused, in one batch or the next), the packets it held are dropped
@@ -33,7 +37,7 @@ void up_buf_fini(void);
 void up_buf_hold(struct rte_mbuf *m, bool notify_only);
 /* A write's batch, as a deriver sees it: expand notes what each session
  * entry update finds (at: its place in the batch), done ends the buffers
- * of the entries that ended and looks again at those whose downlink
+ * of the entries that ended, then walks once each queue whose downlink
  * terminations changed. */
 int up_buf_expand(struct dp_update *u, const struct dp_update *batch, unsigned int at, struct dp_update *out);
 void up_buf_written(const struct dp_update *d, unsigned int n, const int *res);
