@@ -13,8 +13,7 @@ the run; sxcd runs with --pfcp on loopback; the SMF is this Python process (one 
 messages made once with scapy and patched per session: SEID, UE address, TEIDs, sequence),
 keeping --window requests in flight. All of it on the same 2 CPUs. Sessions have the shape
 free5GC's SMF sends minus its QER (an uplink PDR with the SMF's F-TEID and OHR, a downlink
-PDR by UE address to the gNB's tunnel, two FARs, one URR with a volume threshold): the
-QERs' meters are 8,192 for PFCP (up_ids.h), fewer than the sessions here.
+PDR by UE address to the gNB's tunnel, two FARs, one URR with a volume threshold).
 """
 import argparse
 import json
@@ -196,7 +195,10 @@ def under_traffic(a):
     n, m = a.sessions, a.others
     if n > 65536 and n % 65536:
         B.die("--sessions: at most 65536, or a multiple of it (the traffic takes every (N/65536)th session)")
-    qer = n + m <= 8000   # PFCP's meters (up_ids.h): 8,192
+    # PFCP's meters are ids 8,192 up to the meters table's last (up_ids.h), two a
+    # session (its QER's uplink and downlink MBR): sized so that every session has its QER
+    meters = min(8192 + 2 * (n + m) + 1, 1 << 20)
+    qer = 2 * (n + m) < meters - 8192
     pcap, _ = B.scenario_input("upf_dl", n)
     big = 1 << (2 * (n + m) - 1).bit_length()
     mbufs = 65536 + 65536
@@ -207,7 +209,7 @@ def under_traffic(a):
         "lcores": {"main": 0, "workers": [1]}, "mbufs": mbufs,
         "pipeline": {"n3": "upf", "n9": "upf", "lan": "switch"},
         "table_sizes": {"sessions_uplink": big, "sessions_downlink": big, "sessions_n9_downlink": 1024,
-                        "sessions_downlink6": 1024},
+                        "sessions_downlink6": 1024, "meters": max(meters, 16384)},
         "ports": [{"name": "lan1", "role": "lan", "admin": "down", "rx_queues": 1,
                    "devargs": "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap},
                   {"name": "n3", "role": "n3", "rx_queues": 1, "devargs": "net_null0,no-rx=1"},

@@ -19,6 +19,7 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
 from test_sxcd import Sxcd, slice_, snapshot, UPF_TABLES, sxcd_path  # noqa: E402
 import pfcp_smf as S  # noqa: E402
+from scapy.contrib.pfcp import IE_SDF_Filter as SDF  # noqa: E402
 
 R = T.Runner()
 
@@ -146,6 +147,36 @@ def test_qer_meters_follow_the_meters_table():
             expect_eq(cause_of(r), 1, "established with the bigger table")
             expect_eq(cause_of(smf.delete(sess["up_seid"], 0x7200)), 1, "deleted")
             expect_eq(tables(dp), base, "nothing of it left")
+
+
+@R.test
+def test_sdf_only_uplink_keeps_the_ambr():
+    """A session whose every uplink PDR has an SDF Filter (no default PDR: the session
+    entry's own action is drop, its traffic the classifier's terminations) still carries
+    the AMBR its QER sets on the uplink: the sessions_uplink entry names the meter of the
+    QER's uplink MBR, as the downlink's names the downlink one."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            expect_eq(cause_of(smf.associate()), 1, "associated")
+            l = smf.est_ies(0x7300, "10.45.1.50", gnb="192.0.2.10", gnb_teid=0x500)
+            fd = "permit out ip from any to assigned"
+            ul_pdr = next(c for c in l if isinstance(c, S.IE_CreatePDR) and c.IE_list[0].id == 1)
+            pdi = next(x for x in ul_pdr.IE_list if isinstance(x, S.IE_PDI))
+            pdi.IE_list.append(SDF(FD=1, flow_description_length=len(fd), flow_description=fd))
+            seq = smf.next_seq()
+            r = smf.request(smf.wrap(S.PFCPSessionEstablishmentRequest(IE_list=l), seq, seid=0), seq=seq)
+            expect_eq(cause_of(r), 1, "established")
+            t = tables(dp)
+            ul = [e for e in t["sessions_uplink"] if e not in base["sessions_uplink"]]
+            dl = by(t, "sessions_downlink", "ue")["10.45.1.50"]
+            meters = {e["match"]["id"]: e["params"] for e in dp.table_read("meters")[0] if e["match"]["id"] >= 8192}
+            expect(len(ul) == 1 and ul[0]["action"] == "drop" and ul[0]["params"].get("apps") == 1,
+                   "the uplink is the classifier's: %s" % ul)
+            ambr = ul[0]["params"].get("ambr") if ul else None
+            expect(ambr in meters and meters[ambr]["cir"] == 100000 * 1000,
+                   "the uplink session names its AMBR meter (100 Mbit/s): %s of %s" % (ambr, meters))
+            expect(dl["params"].get("ambr") in meters and meters[dl["params"]["ambr"]]["cir"] == 200000 * 1000,
+                   "the downlink names its own (200 Mbit/s): %s" % dl["params"])
 
 
 @R.test

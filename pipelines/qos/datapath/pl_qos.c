@@ -153,7 +153,7 @@ static unsigned int n_workers;
 static uint32_t n_meters;
 
 /* Tables whose actions name meters (pl_qos_meter_ref). */
-#define REFS_MAX 24
+#define REFS_MAX 48
 static struct {
 	int table;
 	uint16_t action;

@@ -188,7 +188,7 @@ burst_of(uint64_t bps)
 /* The meter of @q's MBR in one direction (0: none), its entry into @out
  * the first time the session names it. */
 static int
-meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *out, json_t *seen, uint16_t *id,
+meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *out, json_t *seen, uint32_t *id,
 	 struct pf_map_err *e)
 {
 	uint64_t kbps = ul ? q->mbr.ul : q->mbr.dl;
@@ -220,13 +220,13 @@ meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *
  * counter. @ul: an uplink PDR. */
 static int
 term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
-	const struct pf_map_ids *ids, json_t *out, json_t *seen, struct term *t, uint16_t *ambr,
+	const struct pf_map_ids *ids, json_t *out, json_t *seen, struct term *t, uint32_t *ambr,
 	struct pf_map_err *e)
 {
 	const struct pf_far *f = pf_sess_far(s, p->far_id);
 	uint8_t qfi = ul ? QFI_COPY : 0;
 	bool closed = false;
-	uint16_t meter = 0, m;
+	uint32_t meter = 0, m;
 	uint32_t urr = 0;
 	int rc;
 
@@ -337,24 +337,24 @@ upd(const char *table, json_t *match, const char *action, json_t *params, uint16
 
 /* The session entry's own part (id, slice, AMBR...) over @t's params. */
 static json_t *
-session_params(const struct pf_map_ctx *c, const struct term *t, uint16_t ambr, bool apps)
+session_params(const struct pf_map_ctx *c, const struct term *t, uint32_t ambr, bool apps)
 {
 	json_t *p = json_deep_copy(t->params);
-
-	json_object_set_new(p, UP_F_ID, json_integer(c->sess_id));
-	json_object_set_new(p, UP_F_SLICE, json_integer(c->slice));
 	bool fwd = strcmp(t->action, UP_A_FWD_N6) == 0 || strcmp(t->action, UP_A_FWD_N9) == 0 ||
 		   strcmp(t->action, UP_A_ENCAP_N3) == 0;
 
-	if (ambr != 0 && fwd)
+	json_object_set_new(p, UP_F_ID, json_integer(c->sess_id));
+	json_object_set_new(p, UP_F_SLICE, json_integer(c->slice));
+	/* whatever the session's own action: its terminations' packets take it */
+	if (ambr != 0)
 		json_object_set_new(p, UP_F_AMBR, json_integer(ambr));
 	if (apps)
 		json_object_set_new(p, UP_F_APPS, json_integer(1));
-	/* what does not forward names no tunnel, meter or counter (bad_far) */
+	/* what does not forward names no tunnel, meter or counter of its own
+	 * (bad_far); the AMBR is the session's */
 	if (!fwd) {
 		json_object_del(p, UP_F_METER);
 		json_object_del(p, UP_F_URR);
-		json_object_del(p, UP_F_AMBR);
 		json_object_del(p, UP_F_THRESHOLD);
 	}
 	return p;
@@ -404,16 +404,16 @@ same_ue(const struct pf_pdr *p, const struct pf_pdr *like)
 }
 
 /* The apps of rule PDR @p (its SDFs' remote sides, its Application ID),
- * each with its termination. */
+ * each with its termination; *@ambr: the session's AMBR meter it names. */
 static int
 rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
-	   const struct pf_map_ids *ids, json_t *out, json_t *seen, struct pf_map_err *e)
+	   const struct pf_map_ids *ids, json_t *out, json_t *seen, uint32_t *ambr, struct pf_map_err *e)
 {
-	uint16_t ambr, app[PF_SESS_SDF_MAX + 1], prio = (uint16_t)(p->precedence > 65000 ? 1 : 65001 - p->precedence);
+	uint16_t app[PF_SESS_SDF_MAX + 1], prio = (uint16_t)(p->precedence > 65000 ? 1 : 65001 - p->precedence);
 	struct term t = { 0 };
 	int rc, n = 0;
 
-	if ((rc = term_of(c, s, p, ul, ids, out, seen, &t, &ambr, e)) < 0)
+	if ((rc = term_of(c, s, p, ul, ids, out, seen, &t, ambr, e)) < 0)
 		goto out;
 	if (p->app != 0 && (app[n++] = pf_upf_app(c->upf, pf_sess_name(p->app))) == 0) {
 		rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_APP_ID,
@@ -461,14 +461,14 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 {
 	const struct pf_pdr *d = default_of(s, match, like);
 	struct term t = { .action = UP_A_DROP };
-	uint16_t ambr = 0;
+	uint32_t ambr = 0, rule_ambr = 0;
 	bool rules = false;
 	int rc = 0;
 
 	for (int i = 0; i < s->n_pdr && rc == 0; i++)
 		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i])) {
 			rules = true;
-			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, e);
+			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, &rule_ambr, e);
 		}
 	if (rc < 0)
 		return rc;
@@ -478,6 +478,9 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 	}
 	if (t.params == NULL)
 		t.params = json_object();
+	/* the AMBR is every PDR's of the direction: the rules' when there is no default */
+	if (ambr == 0)
+		ambr = rule_ambr;
 	json_object_set_new(sess_entries, "action", json_string(t.action));
 	json_object_set_new(sess_entries, "params", session_params(c, &t, ambr, rules));
 	json_object_set_new(sess_entries, "pdr", json_integer(d ? d->id : like->id));

@@ -53,7 +53,7 @@ struct pf_map_ids {
 	 * link, the outer DSCP (64: the inner's) */
 	int (*peer)(void *arg, bool n9, int af, const uint8_t *addr, uint8_t dscp, uint16_t *id);
 	/* a meter for QER @qer's MBR in one direction at @kbps */
-	int (*meter)(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id);
+	int (*meter)(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint32_t *id);
 	/* PDR @pdr's counter */
 	int (*counter)(void *arg, uint16_t pdr, uint32_t *urr);
 	/* the app of a flow of the slice: its remote side and protocol, its

@@ -197,7 +197,7 @@ id_counter(void *arg, uint16_t pdr, uint32_t *urr)
 }
 
 static int
-id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
+id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint32_t *id)
 {
 	struct cctx *c = arg;
 	uint32_t key = qer << 1 | ul, n;
@@ -205,7 +205,7 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 
 	(void)kbps;
 	if (c->took != NULL && (k = kv_find(c->took->met, c->took->n_met, key)) != NULL) {
-		*id = (uint16_t)k->id;
+		*id = k->id;
 		return 0;
 	}
 	if (c->us != NULL && (k = kv_find(c->us->met, c->us->n_met, key)) != NULL) {
@@ -216,7 +216,7 @@ id_meter(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint16_t *id)
 	}
 	if (c->took != NULL)
 		c->took->met[c->took->n_met++] = (struct pf_rid){ .key = key, .id = n };
-	*id = (uint16_t)n;
+	*id = n;
 	return 0;
 }
 

@@ -392,24 +392,29 @@ up_init(unsigned int workers)
 	ifaces_watch.sources = 1ull << pl_up.ifaces | 1ull << pl_up.ifaces6;
 	vlans_watch.sources = 1ull << pl_sw.interfaces;
 	{
-		/* the meters a table names: sessions' AMBR and MBR, terminations' MBR, slices' */
+		/* the meters a table names: sessions' MBR where they forward, their
+		 * AMBR whatever their own action (it meters their terminations'
+		 * packets too), terminations' MBR, slices' */
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
 			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, meter) },
 			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, meter) },
-			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, ambr) },
-			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, ambr) },
 			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
-			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
-			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
-			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, ambr) },
 			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
 			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },
 			{ pl_up.slices, UP_SLICE, offsetof(struct up_slice, meter) },
 		};
+		const int dl[] = { pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6 };
 
+		for (uint16_t a = 0; a < UP_UL_NONE; a++)
+			if ((rc = pl_qos_meter_ref(pl_up.sess_ul, a, offsetof(struct up_session, ambr))) < 0)
+				return rc;
+		for (unsigned int t = 0; t < RTE_DIM(dl); t++)
+			for (uint16_t a = 0; a < UP_DL_NONE; a++)
+				if ((rc = pl_qos_meter_ref(dl[t], a, offsetof(struct up_session, ambr))) < 0)
+					return rc;
 		for (unsigned int i = 0; i < RTE_DIM(refs); i++)
 			if ((rc = pl_qos_meter_ref(refs[i].table, refs[i].action, refs[i].off)) < 0)
 				return rc;
