@@ -5,6 +5,7 @@ with its JSON-RPC socket; bench/run.sh's cached input of a scenario; and
 the check that traffic crossed a run without loss (the source port's
 packets all left the sink port, no drop reason counted, a table's lookups
 all hit)."""
+import atexit
 import json
 import os
 import re
@@ -15,7 +16,14 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOXES = []   # sxdps started here: stopped by die()
+BOXES = []   # sxdps started here: stopped by die() and at any exit
+
+
+@atexit.register
+def _stop_boxes():
+    # whatever ends the run (an exception, SystemExit): no sxdp left polling a CPU
+    for b in BOXES:
+        b.stop()
 
 
 def thread_cpu(pid):

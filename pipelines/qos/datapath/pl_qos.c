@@ -246,6 +246,14 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 		more[ng] = gsize[ng] - 1u;
 		extra += more[ng++];
 	}
+	/* with many meters (a session's AMBR each) their state and counters
+	 * are cold: fetched while the profiles are looked up */
+	for (unsigned int g = 0; g < ng; g++)
+		if (likely(gid[g] < n_meters)) {
+			rte_prefetch0(&slots[gid[g]]);
+			rte_prefetch0(&ctr[gid[g]]);
+			rte_prefetch0((const char *)&ctr[gid[g] + 1] - 1);
+		}
 	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, gid, ng, pe);
 	if (extra) {
 		const struct dp_entry *he[DP_LOOKUP_BURST];
