@@ -24,6 +24,12 @@
 unsigned int pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 			  unsigned int k, const uint32_t *meter, uint16_t *next);
 
+/* Warm the state and counters of meter[j], j < k, for a pl_qos_meter()
+ * a little later: a stage that learns a packet's meter well before it is
+ * metered (a session's AMBR) hides the cache misses of many cold meters.
+ * Ids the table does not have are skipped. Workers. */
+void pl_qos_meter_prefetch(unsigned int worker, const uint32_t *meter, unsigned int k);
+
 /* The VDN or class of pkts[idx[j]], j < k (their slice decided): its pipe
  * into dp_meta.class_id, its meter run (pl_qos_meter). Returns how many
  * the meters dropped. Workers; nothing to do while vdns is empty. */

@@ -216,6 +216,19 @@ remark(struct rte_mbuf *m, struct dp_meta *md, uint8_t dscp, uint8_t pcp)
 	}
 }
 
+void
+pl_qos_meter_prefetch(unsigned int worker, const uint32_t *meter, unsigned int k)
+{
+	const struct qos_ctr *ctr = ctrs[worker];
+
+	for (unsigned int j = 0; j < k; j++)
+		if (meter[j] != 0 && likely(meter[j] < n_meters)) {
+			rte_prefetch0(&slots[meter[j]]);
+			rte_prefetch0(&ctr[meter[j]]);
+			rte_prefetch0((const char *)&ctr[meter[j] + 1] - 1);
+		}
+}
+
 unsigned int
 pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	     const uint32_t *meter, uint16_t *next)
@@ -248,12 +261,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 	}
 	/* with many meters (a session's AMBR each) their state and counters
 	 * are cold: fetched while the profiles are looked up */
-	for (unsigned int g = 0; g < ng; g++)
-		if (likely(gid[g] < n_meters)) {
-			rte_prefetch0(&slots[gid[g]]);
-			rte_prefetch0(&ctr[gid[g]]);
-			rte_prefetch0((const char *)&ctr[gid[g] + 1] - 1);
-		}
+	pl_qos_meter_prefetch(ctx->worker, gid, ng);
 	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, gid, ng, pe);
 	if (extra) {
 		const struct dp_entry *he[DP_LOOKUP_BURST];

@@ -97,6 +97,7 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	}
 	if (k == 0)
 		return 0;
+	up_ambr_prefetch(ctx, pkts, idx, k);
 	up_terminations(ctx, false, pkts, idx, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct dp_meta *md = dp_meta(pkts[idx[j]]);

@@ -105,6 +105,16 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 		}
 }
 
+void
+up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k)
+{
+	uint32_t m[DP_LOOKUP_BURST];
+
+	for (unsigned int j = 0; j < k; j++)
+		m[j] = up_session(pkts[idx[j]])->ambr;
+	pl_qos_meter_prefetch(ctx->worker, m, k);
+}
+
 /* One QER stage: pkts[idx[j]]'s meter mid(j), where it has one. */
 static unsigned int
 qer_stage(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,

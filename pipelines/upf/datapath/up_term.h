@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include "up_state.h"
 
+/* The AMBR meters of pkts[idx[j]]'s sessions warmed for up_qer (called
+ * before the terminations' lookups, which hide the misses). */
+void up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k);
+
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
  * unless the session has per-app ones (apps) and one is its app's
  * (applications, then terminations_uplink or _downlink). up_meta.app

@@ -130,6 +130,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		k = checks6(ctx, pkts, idx6, k6, idx, k, next);
 	if (k == 0)
 		return 0;
+	up_ambr_prefetch(ctx, pkts, idx, k);
 	up_terminations(ctx, true, pkts, idx, k, e);
 	k1 = 0;
 	for (unsigned int j = 0; j < k; j++) {
