@@ -2,9 +2,11 @@
 # Benchmark harness: sxdp with ONE worker between a virtual source and sink,
 # then dpdk-testpmd io on the same source/sink as the ceiling, in the same run.
 #
-#   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling]
+#   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling] [--burst N]
 #   bash bench/run.sh forward --runs 3
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
+#   bash bench/run.sh l3 --burst 128   (sxdp's config.burst: packets read from a queue per
+#            graph walk, 1..256, default 64)
 #   bash bench/run.sh upf_dl --flows 1048576   (the UPF scenarios with that many sessions
 #            resident; the pcap is 65536 packets spread over all of them)
 #
@@ -81,13 +83,14 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET=
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST=
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
     --input-only) INPUT_ONLY=1; shift ;;
     --runs) RUNS=$2; shift 2 ;;
     --flows) FLOWS_SET=$2; shift 2 ;;
+    --burst) BURST=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -95,6 +98,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
+[[ -z $BURST || $BURST =~ ^[1-9][0-9]*$ ]] || die "bad --burst"
 
 # ---------------------------------------------------------------- scenarios
 # Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
@@ -176,7 +180,7 @@ if [ -n "$FLOWS_SET" ]; then
   while [ "$size" -lt "$FLOWS" ]; do size=$((size * 2)); done
   TABLE_SIZES="{\"sessions_uplink\": $size, \"terminations_uplink\": $size, \"sessions_downlink\": $size, \"sessions_downlink6\": $size}"
 fi
-TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}
+TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}${BURST:+ \"burst\": $BURST,}
 case $PIPELINE in "{"*) PIPELINE_JSON=$PIPELINE ;; *) PIPELINE_JSON="\"$PIPELINE\"" ;; esac
 
 if [ "$INPUT_ONLY" -eq 0 ]; then

@@ -42,6 +42,8 @@ struct dp_cfg_port {
 };
 
 #define DP_CFG_TABLE_SIZES_MAX	16
+#define DP_CFG_BURST		64	/* config.burst's default: DP_BURST */
+#define DP_CFG_BURST_MAX	256	/* rte_graph's stream size */
 #define DP_CFG_TABLE_SIZE_MAX	(1u << 23)
 
 struct dp_config {
@@ -63,6 +65,9 @@ struct dp_config {
 	 * may share a CPU, so a lab or test box runs more workers than CPUs */
 	unsigned int worker_cpu[DP_WORKER_LCORES_MAX];
 	uint32_t mbufs;      /* per socket mempool size, 0 = computed */
+	/* packets a worker reads from one RX queue per graph walk (DP_BURST
+	 * a driver call): the graph's vector size, a measured knob */
+	uint16_t burst;
 	/* tables sized here rather than as their feature declares them */
 	unsigned int n_table_sizes;
 	struct { char name[32]; uint32_t size; } table_sizes[DP_CFG_TABLE_SIZES_MAX];

@@ -125,7 +125,7 @@ mempool_size(unsigned int n_workers)
 
 		n += (uint64_t)cfg.ports[i].rxd * rxq + (uint64_t)cfg.ports[i].txd * RTE_MAX(n_workers, 1u);
 	}
-	n += (uint64_t)n_workers * (DP_BURST * (cfg.n_ports + 2) + 512) + PUNT_RING_SIZE;
+	n += (uint64_t)n_workers * ((uint64_t)RTE_MAX(cfg.burst, DP_BURST) * (cfg.n_ports + 2) + 512) + PUNT_RING_SIZE;
 	return (uint32_t)rte_align64pow2(n) - 1;
 }
 
@@ -417,7 +417,7 @@ main(int argc, char **argv)
 	}
 	punt = rte_ring_create("sxdp_punt", PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
 	if (punt == NULL || dp_graph_setup() < 0 ||
-	    dp_workers_setup(workers, cfg.n_workers, cfg.workers, punt) < 0) {
+	    dp_workers_setup(workers, cfg.n_workers, cfg.workers, punt, cfg.burst) < 0) {
 		DP_LOG(ERR, "worker set-up failed");
 		goto out;
 	}

@@ -201,17 +201,66 @@ handin_poll(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, str
 	return total;
 }
 
+/* One RX queue into the stream of the node its port's role enters: up to
+ * the worker's burst, read DP_BURST at a time (what one driver call and
+ * the parser take), each part parsed here (the parser is the core's, not
+ * a feature's). Returns how many were read. */
+static uint16_t
+rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct dp_lcore_stats *st,
+	 const struct dp_rxq *rq)
+{
+	uint16_t edge = port_edge[rq->port], next[DP_BURST], kept = 0, total = 0;
+	struct rte_mbuf **pkts;
+
+	/* straight into the stream of the node that takes them */
+	pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, w->burst);
+	while (kept < w->burst) {
+		struct rte_mbuf **part = pkts + kept;
+		uint16_t want = RTE_MIN((uint16_t)(w->burst - kept), DP_BURST), n;
+		uint64_t t0, t1, bytes = 0;
+
+		t0 = rte_rdtsc();
+		n = rte_eth_rx_burst(rq->port_id, rq->queue, part, want);
+		t1 = rte_rdtsc();
+		st->polls++;
+		if (n == 0) {
+			st->idle_polls++;
+			st->idle_cycles += t1 - t0;
+			w->walk_idle += t1 - t0;
+			break;
+		}
+		w->walk_rx += t1 - t0;
+		for (uint16_t i = 0; i < n; i++) {
+			dp_meta(part[i])->in_port = rq->port;
+			bytes += rte_pktmbuf_pkt_len(part[i]);
+		}
+		st->rx_pkts += n;
+		st->port[rq->port].rx_pkts += n;
+		st->port[rq->port].rx_bytes += bytes;
+		total += n;
+		if (unlikely(dp_parse_burst(&w->ctx, part, n, next) != n))
+			kept += parse_drops(g, node, part, next, n);
+		else
+			kept += n;
+		if (unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff)
+			kept = (uint16_t)(part - pkts) + rss_spread(w, st, part, (uint16_t)(pkts + kept - part));
+		if (n < want)   /* the queue is empty: the next walk reads on */
+			break;
+	}
+	rte_node_next_stream_put(g, node, edge, kept);
+	return total;
+}
+
 /* The source: the slow path's packets to port_out, what the egress this
- * worker owns releases, then every RX queue of the worker, each burst
- * parsed here (the parser is the core's, not a
- * feature's) and handed to the feature its port's role enters. */
+ * worker owns releases, then every RX queue of the worker, handed to the
+ * feature its port's role enters. */
 static uint16_t
 rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	   uint16_t n_objs __rte_unused)
 {
 	struct dp_worker *w = nctx(node)->w;
 	struct dp_lcore_stats *st = w->ctx.stats;
-	uint16_t next[DP_BURST], total;
+	uint16_t total;
 	void **o;
 
 	o = rte_node_next_stream_get(g, node, RX_EDGE_OUT, DP_BURST);
@@ -223,43 +272,9 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	egress_poll(w, st);
 	if (unlikely(w->handoff))
 		total += handin_poll(g, node, w, st);
-	for (unsigned int q = 0; q < w->n_rxq; q++) {
-		const struct dp_rxq *rq = &w->rxq[q];
-		uint16_t edge = port_edge[rq->port];
-		struct rte_mbuf **pkts;
-		uint64_t t0, t1, bytes = 0;
-		uint16_t n, cont;
-
-		if (unlikely(!dp_ports[rq->port].admin_up))
-			continue;
-		t0 = rte_rdtsc();
-		/* straight into the stream of the node that takes them */
-		pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, DP_BURST);
-		n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, DP_BURST);
-		t1 = rte_rdtsc();
-		st->polls++;
-		if (n == 0) {
-			st->idle_polls++;
-			st->idle_cycles += t1 - t0;
-			w->walk_idle += t1 - t0;
-			continue;
-		}
-		w->walk_rx += t1 - t0;
-		for (uint16_t i = 0; i < n; i++) {
-			dp_meta(pkts[i])->in_port = rq->port;
-			bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		}
-		st->rx_pkts += n;
-		st->port[rq->port].rx_pkts += n;
-		st->port[rq->port].rx_bytes += bytes;
-		total += n;
-		cont = dp_parse_burst(&w->ctx, pkts, n, next);
-		if (unlikely(cont != n))
-			n = parse_drops(g, node, pkts, next, n);
-		if (unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff)
-			n = rss_spread(w, st, pkts, n);
-		rte_node_next_stream_put(g, node, edge, n);
-	}
+	for (unsigned int q = 0; q < w->n_rxq; q++)
+		if (likely(dp_ports[w->rxq[q].port].admin_up))
+			total += rx_queue(g, node, w, st, &w->rxq[q]);
 	return total;
 }
 

@@ -32,6 +32,7 @@ struct dp_worker {
 	unsigned int idx;
 	unsigned int lcore;
 	unsigned int n_rxq;
+	uint16_t burst;			/* packets read from a queue per walk (config.burst) */
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
 	struct rte_ring *punt;           /* to the main lcore */
 	struct rte_ring *inject;         /* from the main lcore: packets to transmit */

@@ -21,7 +21,7 @@ static unsigned int n_all_workers;
 
 int
 dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
-		 struct rte_ring *punt)
+		 struct rte_ring *punt, uint16_t burst)
 {
 	unsigned int k = 0;
 	char name[RTE_RING_NAMESIZE];
@@ -37,6 +37,7 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 		w[i].idx = i;
 		w[i].lcore = lcores[i];
 		w[i].punt = punt;
+		w[i].burst = burst;
 		w[i].ctx = (struct dp_stage_ctx){ .worker = i, .lcore = lcores[i],
 						  .stats = &dp_lcore_stats[lcores[i]] };
 		snprintf(name, sizeof(name), "sxdp_inject%u", i);

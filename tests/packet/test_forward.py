@@ -95,6 +95,28 @@ def test_flow_steering_and_cross_connect():
         dp.expect_outputs({"p1": [f1, f1b], "p2": [f2, f3], "p3": [other, near]})
 
 
+
+@R.test
+def test_burst_sizes_forward_everything_in_order():
+    """config.burst (packets read from a queue per graph walk, read DP_BURST at a
+    time) changes no packet: 1, 100 and 256 forward 700 frames with malformed ones
+    among them, in order, the malformed dropped under their reason (bounds:
+    test_startup.py)."""
+    good = [udp("10.0.0.1", "10.0.1.1", 31000, 33000, payload=b"%05d" % i) for i in range(700)]
+    bad = Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x0800) / b"\x45\x00\x00"   # IPv4, cut
+    frames = list(good)
+    for i in range(0, 700, 97):
+        frames.insert(i, bad)
+    for burst in (1, 100, 256):
+        with Sxdp({"p0": frames, "p1": []}, extra_cfg={"burst": burst}) as dp:
+            dp.table_write([Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"})])
+            st = dp.run_traffic()
+            expect_eq(port_counters(st)["p1"]["tx_packets"], 700, "burst %d: every good frame out" % burst)
+            expect_eq(sum((st.get("drops") or {}).values()), len(frames) - 700,
+                      "burst %d: the malformed dropped: %s" % (burst, st.get("drops")))
+            dp.stop()
+            dp.expect_outputs({"p1": good})
+
 # ---------------------------------------------------------------- (b)
 @R.test
 def test_flow_action_drop():

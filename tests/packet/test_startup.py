@@ -176,6 +176,17 @@ def test_pipeline_per_role(tmp):
 
 @R.test
 @with_tmp
+def test_burst_bounds(tmp):
+    """config.burst is 1..256 (rte_graph's stream): outside, start is refused naming it."""
+    for i, n in enumerate((0, 257)):
+        cfg = base(tmp, "sxst%d_bu%d" % (os.getpid(), i))
+        cfg["burst"] = n
+        rc, out = run(cfg, tmp)
+        expect_refused(rc, out, "burst", "burst %d" % n)
+
+
+@R.test
+@with_tmp
 def test_table_sizes(tmp):
     """config.table_sizes sizes a table by name; a name the pipeline does not
     have, or a size out of range, is refused with the field named."""
