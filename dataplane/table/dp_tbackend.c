@@ -1078,6 +1078,74 @@ dp_table_lookup(const struct dp_tables_root *root, unsigned int worker, unsigned
 	return hitmask;
 }
 
+static inline bool
+same_key(const uint8_t *a, const uint8_t *b, unsigned int len, bool short16)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (!short16)
+		return memcmp(a, b, len) == 0;
+	/* both zero past len (the lookup's contract): 16 bytes at once */
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+uint64_t
+dp_table_lookup_runs(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
+		     const uint8_t **keys, unsigned int n, const struct dp_entry **out)
+{
+	const struct dp_table *t = dp_tg.t[table];
+	const bool short16 = t->key_len <= 16 && RTE_MAX(t->hash_len, t->key_len) >= 16;
+	const uint8_t *uk[DP_LOOKUP_BURST];
+	const struct dp_entry *ue[DP_LOOKUP_BURST], *he[DP_LOOKUP_BURST];
+	uint32_t rep[DP_LOOKUP_BURST], hc[DP_LOOKUP_BURST];
+	uint8_t of[DP_LOOKUP_BURST];
+	unsigned int nu = 1, nh = 0;
+	uint64_t uhit, hit = 0, missed = 0;
+
+	if (n <= 1)
+		return dp_table_lookup(root, worker, table, keys, n, out);
+	uk[0] = keys[0];
+	rep[0] = 0;
+	of[0] = 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if (!same_key(keys[i], uk[nu - 1], t->key_len, short16)) {
+			uk[nu] = keys[i];
+			rep[nu++] = 0;
+		} else {
+			rep[nu - 1]++;
+		}
+		of[i] = (uint8_t)(nu - 1);
+	}
+	if (nu == n)
+		return dp_table_lookup(root, worker, table, keys, n, out);
+	uhit = dp_table_lookup(root, worker, table, uk, nu, ue);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = ue[of[i]];
+		hit |= (uhit >> of[i] & 1) << i;
+	}
+	if (worker >= dp_tg.n_workers)
+		return hit;
+	/* the repeats: as many hits of their entry, or misses, as lookups would */
+	for (unsigned int u = 0; u < nu; u++) {
+		if (rep[u] == 0)
+			continue;
+		if (uhit >> u & 1) {
+			he[nh] = ue[u];
+			hc[nh++] = rep[u];
+		} else {
+			missed += rep[u];
+		}
+	}
+	if (nh)
+		dp_table_count_hits(worker, table, he, hc, nh);
+	dp_tg.t[table]->wcnt[worker].misses += missed;
+	return hit;
+}
+
 uint64_t
 dp_table_version(unsigned int table)
 {

@@ -410,6 +410,58 @@ START_TEST(lookup_by_ids)
 }
 END_TEST
 
+/* dp_table_lookup_runs: what dp_table_lookup gives (entries, hit mask),
+ * and the same counts (per entry, hits, misses) though a repeated key is
+ * looked up once: runs of hits and of misses, at the burst's ends too. */
+START_TEST(lookup_runs)
+{
+	static const uint32_t ids[] = { 1, 1, 5, 5, 5, 77, 77, 1, 1023, 1023, 5, 77 };
+	const unsigned int n = RTE_DIM(ids);
+	const int t = t_idh;
+	const struct dp_entry *a[RTE_DIM(ids)], *b[RTE_DIM(ids)];
+	uint8_t keys[RTE_DIM(ids)][DP_KEY_MAX];
+	const uint8_t *kp[RTE_DIM(ids)];
+	struct dp_entry_view ev[8];
+	uint64_t ma, mb, h0, m0;
+	uint32_t next;
+
+	ck_assert_int_eq(dp_table_clear(t, NULL), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1, 11)), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 5, 55)), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1023, 99)), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		memset(keys[i], 0, sizeof(keys[i]));
+		memcpy(keys[i], id_upd(DP_UPD_INSERT, t, ids[i], 0).key, 4);
+		kp[i] = keys[i];
+	}
+	h0 = dp_table_counts(t).hits;
+	m0 = dp_table_counts(t).misses;
+	dp_tables_reader_online(0);
+	ma = dp_table_lookup_runs(dp_tables_root(), 0, t, kp, n, a);
+	mb = dp_table_lookup(dp_tables_root(), DP_WORKER_NONE, t, kp, n, b);
+	dp_tables_reader_offline(0);
+	ck_assert_uint_eq(ma, mb);
+	ck_assert_uint_eq(ma, 0x79f);	/* all but the 77s */
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_ptr_eq(a[i], b[i]);
+	ck_assert_int_eq(dp_table_read(t, 0, 8, ev, &next), 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		uint16_t port = *(const uint16_t *)ev[i].params;
+
+		ck_assert_uint_eq(ev[i].hits, port == 11 ? 3 : port == 55 ? 4 : 2);
+	}
+	ck_assert_uint_eq(dp_table_counts(t).hits - h0, 9);
+	ck_assert_uint_eq(dp_table_counts(t).misses - m0, 3);
+	/* a run at the end, and one key (a miss) */
+	dp_tables_reader_online(0);
+	ck_assert_uint_eq(dp_table_lookup_runs(dp_tables_root(), 0, t, kp + 1, 3, a), 0x7);
+	ck_assert_uint_eq(dp_table_lookup_runs(dp_tables_root(), 0, t, kp + 5, 1, a), 0);
+	dp_tables_reader_offline(0);
+	ck_assert_uint_eq(dp_table_counts(t).hits - h0, 12);
+	ck_assert_uint_eq(dp_table_counts(t).misses - m0, 4);
+}
+END_TEST
+
 /* dp_table_version: one more per batch that touched the table (a failed
  * one too: its undo changed what workers saw), none for another table's;
  * dp_table_count_hits counts as the lookups a memo stands for. */
@@ -1412,6 +1464,7 @@ suite(void)
 	tcase_add_test(tc, exact_basic);
 	tcase_add_test(tc, dense_bounds);
 	tcase_add_test(tc, lookup_by_ids);
+	tcase_add_test(tc, lookup_runs);
 	tcase_add_test(tc, exact_default_and_hits);
 	tcase_add_test(tc, exact_full);
 	tcase_add_test(tc, txn_rollback_continue);

@@ -48,7 +48,8 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		*(rte_be16_t *)(keys[i] + 2) = rte_cpu_to_be_16(in_vid(md));
 		kp[i] = keys[i];
 	}
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.interfaces, kp, n, e);
+	/* a burst is mostly one (port, VLAN): one lookup a run */
+	dp_table_lookup_runs(ctx->root, ctx->worker, pl_sw.interfaces, kp, n, e);
 	for (uint16_t i = 0; i < n; i++) {
 		struct dp_meta *md = dp_meta(pkts[i]);
 		const struct sw_attach *a = (const struct sw_attach *)e[i]->params;
