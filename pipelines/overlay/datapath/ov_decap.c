@@ -329,7 +329,8 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 							 dp_meta(pkts[idx[j]])->l3_off)->dst_addr, 4);
 		kp[j] = keys[j];
 	}
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, kp, k, e);
+	/* vteps, VNIs and peers repeat along a burst: one lookup a run */
+	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.vteps, kp, k, e);
 	/* 2: for a local VTEP: the outer checksum, the tunnel header; the VNI */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -373,7 +374,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	k2 = 0;
 	if (k == 0)
 		return cont;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.vnis, kp, k, e);
+	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.vnis, kp, k, e);
 	/* 3: the VNI's slice, then whether the outer source is its peer */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -399,7 +400,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	k = k2;
 	if (k == 0)
 		return cont;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
+	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		const struct rte_ipv4_hdr *ip;
 		struct memo_slot *s;

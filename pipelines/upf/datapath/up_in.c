@@ -500,7 +500,8 @@ lookup_ifaces(struct dp_stage_ctx *ctx, int table, struct rte_mbuf **pkts, const
 		iface_key(keys[j], pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = keys[j];
 	}
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)table, kp, k, ie);
+	/* a burst's G-PDUs are mostly to one address: one lookup a run */
+	dp_table_lookup_runs(ctx->root, ctx->worker, (unsigned int)table, kp, k, ie);
 }
 
 uint16_t
