@@ -64,11 +64,11 @@
 # over the window is measured: below 95 % (another process ran on lcore 1,
 # e.g. on a shared machine) a "note:" line says the numbers are low.
 # The I/O floor: testpmd io on one forwarding core (lcore 1), same pcap,
-# sink, warm-up and window; its cycles/pkt by its own count
+# sink, warm-up and window; its cycles/pkt by its own count over the window
 # (--record-core-cycles: the TSC cycles of the io engine's calls that
-# received a burst, per packet, over its whole forwarding run), shown beside
-# TSC Hz / its rate over the window (the two agree when its core only
-# forwards) and its forwarding thread's CPU share. Printed per run (and as
+# received a burst, per packet), shown beside TSC Hz / its rate (the two
+# agree when its core does nothing else) and its forwarding thread's CPU
+# share. Printed per run (and as
 # medians with --runs > 1):
 #   SCEN: X Mpps, Y cycles/pkt total, Z cycles/pkt in pipeline
 #         (ceiling testpmd io: W Mpps; I/O floor F cycles/pkt, sxdp Y-F above it)
@@ -490,76 +490,84 @@ PYEOF
 }
 
 # ----------------------------------------------------------------- testpmd
-# run_testpmd N -> writes $WORK/testpmd-N.json: the mean Rx-pps of port 0
-# over the window (Mpps); testpmd's own count of the TSC cycles its
-# forwarding core spent in bursts that carried packets, per packet
-# (--record-core-cycles, printed when it stops: its whole forwarding run,
-# warm-up included); the TSC MHz it prints; the busiest thread's CPU share
-# over the window (its forwarding thread: below 95 % someone else ran there).
+# run_testpmd N -> writes $WORK/testpmd-N.json. testpmd runs interactive
+# (its commands from a FIFO): start, the warm-up, `clear fwd stats all`, the
+# window, `show fwd stats all`. Its rate = the io engine's RX packets over
+# the window's time; its cycles/pkt = its own count (--record-core-cycles:
+# the TSC cycles of the engine's calls that received a burst, DPDK 22.11)
+# over the same window; the busiest thread's CPU share over the window (its
+# forwarding thread: below 95 % someone else ran there).
 run_testpmd() {
-  local n=$1 prefix="sxbenchtp$$_$1" out="$WORK/testpmd-$1.log" pid blocks need cpu0=
+  local n=$1 prefix="sxbenchtp$$_$1" out="$WORK/testpmd-$1.log" fifo="$WORK/testpmd-$1.in" pid rc
   PREFIXES+=("$prefix")
+  mkfifo "$fifo" || return 1
   "$TESTPMD" -l 0,1 --main-lcore 0 "${EAL_MEM[@]}" --no-pci --file-prefix "$prefix" \
     --vdev "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" --vdev "net_null0,no-rx=1" \
-    -- --forward-mode=io --nb-cores=1 --stats-period 1 --total-num-mbufs="$MBUFS" --record-core-cycles \
-    >"$out" 2>&1 </dev/null &
+    -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs="$MBUFS" --record-core-cycles \
+    >"$out" 2>&1 <"$fifo" &
   pid=$!
   PIDS+=("$pid")
-  # one stats block per second once forwarding runs; the first has no rate
-  need=$((1 + WARMUP + WINDOW + 1))
-  for _ in $(seq 1 $((need + 60))); do
-    blocks=$(grep -ac 'NIC statistics for port 0' "$out")
-    # the threads' CPU time from the window's start to its end
-    [ -z "$cpu0" ] && [ "$blocks" -ge $((1 + WARMUP)) ] && cpu0=$(thread_cpu_now "$pid")
-    [ "$blocks" -ge "$need" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 1
-  done
-  local cpu1
-  cpu1=$(thread_cpu_now "$pid")
-  cpu0=${cpu0:-$cpu1}   # testpmd never reached the window: no share
-  kill -INT "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  rm -rf "/var/run/dpdk/$prefix"
-  "$PY" - "$out" "$WARMUP" "$WINDOW" "$cpu0" "$cpu1" >"$WORK/testpmd-$n.json" <<'PYEOF'
-import json, re, sys
-txt = open(sys.argv[1], errors="replace").read()
-warm, win = int(sys.argv[2]), int(sys.argv[3])
-blocks = txt.split("NIC statistics for port 0")[1:]
-pps = []
-for b in blocks:
-    m = re.search(r"Rx-pps:\s+(\d+)", b)
-    if m:
-        pps.append(int(m.group(1)))
-# pps[0] is the first show (no rate yet); skip it and the warm-up
-sel = pps[1 + warm:1 + warm + win]
-if len(sel) < win:
-    sys.exit("testpmd gave %d rate samples, need %d" % (len(sel), win))
-res = {"mpps": sum(sel) / len(sel) / 1e6}
-# "CPU cycles/packet=X (total cycles=C / total io packets=P) at M MHz Clock":
-# DPDK 22.11 counts the cycles of the io engine's calls that received a burst
-m = re.search(r"CPU cycles/packet=([0-9.]+) \(total cycles=(\d+) / total \S+ packets=(\d+)\) at (\d+) MHz", txt)
-if m:
-    res.update(burst_cycles=float(m.group(1)), burst_packets=int(m.group(3)), tsc_mhz=int(m.group(4)))
-c0, c1 = json.loads(sys.argv[4]), json.loads(sys.argv[5])
-dt = c1["t"] - c0["t"]
-shares = [((c1[t][1] - c0[t][1]) / dt, c1[t][0]) for t in c1 if t in c0 and t != "t"] if dt > 0.5 else []
-if shares:
-    res["cpu_share"], res["thread"] = max(shares)
+  "$PY" - "$fifo" "$out" "$WARMUP" "$WINDOW" "$pid" >"$WORK/testpmd-$n.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
+import json, re, time
+fifo, out, warm, win, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+cmds = open(fifo, "w")   # testpmd's stdin: at our exit it reads EOF and quits
+
+def cmd(c):
+    cmds.write(c + "\n")
+    cmds.flush()
+
+def text():
+    return open(out, errors="replace").read()
+
+def wait_for(s, n, what):
+    deadline = time.monotonic() + 120
+    while text().count(s) < n:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            sys.exit("testpmd exited " + what)
+        if time.monotonic() > deadline:
+            sys.exit("testpmd: nothing " + what)
+        time.sleep(0.05)
+
+wait_for("testpmd> ", 1, "during start-up")
+cmd("start")
+time.sleep(warm)
+ca = benchlib.thread_cpu(pid)
+cmd("clear fwd stats all")
+t0 = time.monotonic()
+time.sleep(win)
+cmd("show fwd stats all")
+t1 = time.monotonic()
+cb = benchlib.thread_cpu(pid)
+cmd("stop")
+cmd("quit")
+# its stdout (a file) is flushed when it exits: the first forward
+# statistics in it are the window's (`show`), then `stop`'s
+wait_for("Bye...", 1, "at quit")
+tag = "Accumulated forward statistics for all ports"
+if tag not in text():
+    sys.exit("testpmd printed no forward statistics")
+sect = text().split(tag, 2)[1]
+# "RX-packets: N ... CPU cycles/packet=X (total cycles=C / total io packets=P) at M MHz Clock"
+rx = re.search(r"RX-packets:\s+(\d+)", sect)
+cyc = re.search(r"CPU cycles/packet=([0-9.]+) \(total cycles=(\d+) / total \S+ packets=(\d+)\) at (\d+) MHz", sect)
+if not rx or not cyc:
+    sys.exit("testpmd's fwd stats: no RX-packets or CPU cycles/packet")
+secs = t1 - t0
+res = {"window_s": secs, "packets": int(rx.group(1)), "mpps": int(rx.group(1)) / secs / 1e6,
+       "burst_cycles": float(cyc.group(1)), "busy_cycles": int(cyc.group(2)), "tsc_mhz": int(cyc.group(4))}
+res["cpu_share"], res["thread"] = max(((cb[t][1] - ca[t][1]) / secs, cb[t][0]) for t in cb if t in ca)
 print(json.dumps(res))
 PYEOF
-}
-
-# thread_cpu_now PID -> JSON {tid: [name, CPU s], "t": monotonic s}
-thread_cpu_now() {
-  "$PY" -c '
-import json, os, sys, time; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
-try:
-    r = benchlib.thread_cpu(int(sys.argv[1]))
-except OSError:
-    r = {}
-r["t"] = time.monotonic()
-print(json.dumps(r))' "$1"
+  rc=$?
+  # it quits on `quit` or at EOF; a stuck one is stopped
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -INT "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rm -rf "/var/run/dpdk/$prefix"
+  return $rc
 }
 
 # ------------------------------------------------------------------- runs
