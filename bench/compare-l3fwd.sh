@@ -3,7 +3,7 @@
 # one forwarding core each (lcore 1), back to back in the same run.
 #
 #   bash bench/compare-l3fwd.sh [l3|forward] [--runs N] [--warmup S] [--window S]
-#                               [--l3fwd-march ARCH]
+#                               [--l3fwd-march ARCH] [--no-floor]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-l3fwd.sh l3 --runs 3
 #
@@ -14,16 +14,21 @@
 #   forward  sxdp pipeline forward, 65536 exact 5-tuple `flow` entries,
 #            against `l3fwd --lookup em` with the same 65536 5-tuples (from
 #            the scenario's table entries), all to port 1.
-# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, no
-# testpmd ceiling; BUILD and BENCH_NO_BUILD are passed through;
+# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, then
+# dpdk-testpmd io on the same source and sink: the I/O floor, skipped with
+# --no-floor; BUILD and BENCH_NO_BUILD are passed through;
 # BENCH_RUN=TREE/bench/run.sh uses another tree's harness, to match a build
 # of another commit), then l3fwd
 # -l 1 (lcore 1 is its main and only forwarding lcore; its control threads
 # go to core 0) on the pcap `bench/run.sh SCENARIO --input-only` names, as
 # net_pcap,infinite_rx=1 port 0, net_null,no-rx=1 port 1, --parse-ptype,
 # with the same warm-up and window. Prints
-#   SCENARIO: sxdp X Mpps, l3fwd-lpm Y Mpps, ratio X/Y
-# (l3fwd-em for forward) and, with --runs > 1, the medians.
+#   SCENARIO: sxdp X Mpps, l3fwd-lpm Y Mpps, ratio X/Y (cycles/pkt total:
+#   sxdp A, l3fwd-lpm B; above the I/O floor F: sxdp A-F, l3fwd-lpm B-F)
+# (l3fwd-em for forward) and, with --runs > 1, the medians. A polling
+# core's cycles/pkt is TSC Hz / its rate (l3fwd's one core busy-polls the
+# whole window); the floor is testpmd io's cycles/pkt in the same run (see
+# bench/run.sh): what any of them pays for the source and sink alone.
 #
 # l3fwd's rate = DPDK telemetry /ethdev/stats,0 ipackets over the window
 # (after the warm-up, counted from its first received packet); checked over
@@ -63,13 +68,14 @@ die() { printf 'compare-l3fwd: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=l3
 case ${1:-} in l3|forward) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
-RUNS=1 WARMUP=2 WINDOW=5 MARCH=
+RUNS=1 WARMUP=2 WINDOW=5 MARCH= FLOOR=
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
     --l3fwd-march) MARCH=$2; shift 2 ;;
+    --no-floor) FLOOR=--no-ceiling; shift ;;
     -h|--help) usage ;;
     *) die "unknown option $1" ;;
   esac
@@ -343,7 +349,7 @@ for r in $(seq 1 "$RUNS"); do
   others=$(busy_others)
   [ -z "$others" ] || log "note: busy processes before run $r: $others"
   log "run $r/$RUNS: sxdp ($SCENARIO) via bench/run.sh, warm-up ${WARMUP}s, window ${WINDOW}s"
-  sx=$(bash "$RUN_SH" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
+  sx=$(bash "$RUN_SH" "$SCENARIO" $FLOOR --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
   rc=$?
   if [ $rc -ne 0 ] || ! grep -q "^$SCENARIO: [0-9.]* Mpps" <<<"$sx"; then
     cat "$WORK/sxdp-$r.err" >&2
@@ -353,6 +359,8 @@ for r in $(seq 1 "$RUNS"); do
   grep -E '^bench: (sxdp window|sxdp worker thread)' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-l3fwd: /' >&2
   sx_line=$(grep "^$SCENARIO: " <<<"$sx")
   sx_note=$(grep '^note: the worker' <<<"$sx")
+  # sxdp's nodes and the floor's readings, as bench/run.sh printed them
+  sx_more=$(grep -E "^($SCENARIO cycles/pkt by node|I/O floor:|note: testpmd)" <<<"$sx" | sed 's/^/sxdp: /')
   tsc=$(sed -n 's/^bench: sxdp window.* tsc \([0-9]*\) Hz.*/\1/p' "$WORK/sxdp-$r.err" | tail -1)
   log "run $r/$RUNS: $NAME, same pcap, sink, core, warm-up and window"
   run_l3fwd "$r" || die "l3fwd run $r failed (log: $WORK/l3fwd-$r.log)"
@@ -361,15 +369,20 @@ import json, re, sys
 o = json.load(open(sys.argv[1]))
 m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total", sys.argv[2])
 sx_mpps, sx_cyc = float(m.group(1)), float(m.group(2))
+# the I/O floor bench/run.sh measured in this run (testpmd io), if it did
+f = re.search(r"I/O floor ([0-9.]+) cycles/pkt", sys.argv[2])
+floor = float(f.group(1)) if f else None
 name, tsc = sys.argv[4], float(sys.argv[5])
 print("compare-l3fwd: %s window %.2f s: port 0 rx %d tx %d, port 1 tx %d; thread %s ran %.0f%% of the window"
       % (name, o["window_s"], o["packets"], o["p0"]["opackets"], o["p1"]["opackets"], o["thread"],
          100 * o["cpu_share"]), file=sys.stderr)
 # l3fwd keeps no cycle counters: a polling core's total cycles/pkt is TSC Hz / rate
-cyc = "%.1f" % (tsc / (o["mpps"] * 1e6)) if tsc and o["mpps"] else "?"
-print("%s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, %s %s)"
+cyc = tsc / (o["mpps"] * 1e6) if tsc and o["mpps"] else None
+above = ("; above the I/O floor %.1f: sxdp %.1f, %s %s" % (floor, sx_cyc - floor, name,
+         "%.1f" % (cyc - floor) if cyc else "?")) if floor is not None else "; I/O floor not measured"
+print("%s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, %s %s%s)"
       % (sys.argv[3], sx_mpps, name, o["mpps"], sx_mpps / o["mpps"] if o["mpps"] else float("inf"),
-         sx_cyc, name, cyc))
+         sx_cyc, name, "%.1f" % cyc if cyc else "?", above))
 if o["cpu_share"] < 0.95:
     print("note: the l3fwd forwarding thread (%s) ran only %.0f%% of the window: another process shared its CPU"
           % (o["thread"], 100 * o["cpu_share"]))
@@ -378,6 +391,7 @@ for p in o["problems"]:
 PYEOF
 )
   echo "$line"
+  [ -z "$sx_more" ] || echo "$sx_more"
   [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
   echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; $NAME: $NRULES rules, all to the sink; 1 forwarding core (lcore 1) each; $BUILD_NOTE"
   others=$(busy_others)
@@ -389,12 +403,19 @@ done
 if [ "$RUNS" -gt 1 ]; then
   printf '%s\n' "${results[@]}" | "$PY" -c '
 import re, statistics, sys
-rows = []
+rows, fl = [], []
 for l in sys.stdin:
     m = re.search(r"sxdp ([0-9.]+) Mpps, \S+ ([0-9.]+) Mpps, ratio ([0-9.]+)", l)
     if m:
         rows.append([float(x) for x in m.groups()])
+    f = re.search(r"above the I/O floor ([0-9.]+): sxdp (-?[0-9.]+), \S+ (-?[0-9.]+)", l)
+    if f:
+        fl.append([float(x) for x in f.groups()])
 sx, peer, ratio = (statistics.median(c) for c in zip(*rows))
-print("median of %d runs: %s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (median of the per-run ratios; virtual source)"
-      % (len(rows), sys.argv[1], sx, sys.argv[2], peer, ratio))' "$SCENARIO" "$NAME"
+above = ""
+if fl:
+    floor, sxa, pa = (statistics.median(c) for c in zip(*fl))
+    above = "; cycles/pkt above the I/O floor %.1f: sxdp %.1f, %s %.1f" % (floor, sxa, sys.argv[2], pa)
+print("median of %d runs: %s: sxdp %.1f Mpps, %s %.1f Mpps, ratio %.2f (median of the per-run ratios%s; virtual source)"
+      % (len(rows), sys.argv[1], sx, sys.argv[2], peer, ratio, above))' "$SCENARIO" "$NAME"
 fi

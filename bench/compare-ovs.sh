@@ -3,12 +3,13 @@
 # virtual source and sink, one forwarding core each, in the same run.
 #
 #   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl] [--runs N]
-#                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]]
+#                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]] [--no-floor]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-ovs.sh forward --runs 3
 #
-# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, no
-# testpmd ceiling; BUILD and BENCH_NO_BUILD are passed through;
+# For each run: bench/run.sh SCENARIO (sxdp, one worker on lcore 1, then
+# dpdk-testpmd io on the same source and sink: the I/O floor, skipped with
+# --no-floor; BUILD and BENCH_NO_BUILD are passed through;
 # BENCH_RUN=TREE/bench/run.sh uses another tree's harness, to match a build
 # of another commit), then, for
 # each OVS mode in turn, a fresh OVS-DPDK with a private
@@ -18,8 +19,13 @@
 # `dpdk` port (net_pcap,infinite_rx=1) and net_null,no-rx=1 as the sink,
 # with the same warm-up and window. Prints per run and mode
 #   SCENARIO: sxdp X Mpps, OVS-DPDK 3.1.0 [MODE: what OVS does] Y Mpps, ratio X/Y
+#   (cycles/pkt total: sxdp A, OVS B; sxdp in pipeline P; above the I/O
+#   floor F: sxdp A-F, OVS B-F)
 # and, with --runs > 1, the medians per mode. Default: every mode of the
-# scenario.
+# scenario. OVS's cycles/pkt are its PMD thread's (idle + processing
+# cycles of pmd-stats-show over the window) per packet: its one core
+# busy-polls, as sxdp's worker does; the floor is testpmd io's cycles/pkt in
+# the same run (see bench/run.sh): what each pays for the source and sink.
 #
 # OVS modes (OpenFlow flows from bench/gen_pcap.py --ovs-flows
 # [--ovs-variant V], installed before the source port exists; anything that
@@ -130,10 +136,11 @@ die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=forward
 case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
-RUNS=1 WARMUP=2 WINDOW=5 MODES=
+RUNS=1 WARMUP=2 WINDOW=5 MODES= FLOOR=
 while [ $# -gt 0 ]; do
   case $1 in
     --ovs-mode) MODES=$2; shift 2 ;;
+    --no-floor) FLOOR=--no-ceiling; shift ;;
     --runs) RUNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
@@ -752,7 +759,7 @@ for r in $(seq 1 "$RUNS"); do
   others=$(busy_others)
   [ -z "$others" ] || log "note: busy processes before run $r: $others"
   log "run $r/$RUNS: sxdp ($SCENARIO) via bench/run.sh, warm-up ${WARMUP}s, window ${WINDOW}s"
-  sx=$(bash "$RUN_SH" "$SCENARIO" --no-ceiling --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
+  sx=$(bash "$RUN_SH" "$SCENARIO" $FLOOR --warmup "$WARMUP" --window "$WINDOW" 2>"$WORK/sxdp-$r.err")
   rc=$?
   if [ $rc -ne 0 ] || ! grep -q "^$SCENARIO: [0-9.]* Mpps" <<<"$sx"; then
     cat "$WORK/sxdp-$r.err" >&2
@@ -763,6 +770,8 @@ for r in $(seq 1 "$RUNS"); do
     sed 's/^bench: /compare-ovs: /' >&2
   sx_line=$(grep "^$SCENARIO: " <<<"$sx")
   sx_note=$(grep '^note: the worker' <<<"$sx")
+  # sxdp's nodes and the floor's readings, as bench/run.sh printed them
+  sx_more=$(grep -E "^($SCENARIO cycles/pkt by node|I/O floor:|note: testpmd)" <<<"$sx" | sed 's/^/sxdp: /')
   grep 'worker thread' "$WORK/sxdp-$r.err" | sed 's/^bench: /compare-ovs: /' >&2
   for mode in "${MODE_LIST[@]}"; do
     mode_setup "$mode"
@@ -778,6 +787,11 @@ o = json.load(open(sys.argv[1]))
 sx = sys.argv[2]
 m = re.match(r"\S+: ([0-9.]+) Mpps, ([0-9.]+) cycles/pkt total, ([0-9.]+) cycles/pkt in pipeline", sx)
 sx_mpps, sx_cyc, sx_pipe = float(m.group(1)), float(m.group(2)), float(m.group(3))
+# the I/O floor bench/run.sh measured in this run (testpmd io), if it did
+f = re.search(r"I/O floor ([0-9.]+) cycles/pkt", sx)
+floor = float(f.group(1)) if f else None
+above = ("; above the I/O floor %.1f: sxdp %.1f, OVS %.1f" % (floor, sx_cyc - floor, o["cycles_total"] - floor)
+         if floor is not None else "; I/O floor not measured")
 mode, desc = sys.argv[5], sys.argv[6]
 print("compare-ovs: OVS %s window %.2f s: %d packets, pcap rx %d -> null tx %d (dropped %d), %d datapath flows%s, pmd %s"
       % (mode, o["window_s"], o["packets"], o["pcap_rx"], o["null_tx"], o["null_tx_dropped"], o["dp_flows"],
@@ -788,9 +802,9 @@ if "tnl_flows" in o:
              " (header sizes %s)" % o["push_sizes"] if "push_sizes" in o else "", o["flow_sample"][:600]),
           file=sys.stderr)
 print("%s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f (cycles/pkt total: sxdp %.1f, OVS %.1f; "
-      "sxdp in pipeline %.1f)"
+      "sxdp in pipeline %.1f%s)"
       % (sys.argv[3], sx_mpps, sys.argv[4], mode, desc, o["mpps"],
-         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"], sx_pipe))
+         sx_mpps / o["mpps"] if o["mpps"] else float("inf"), sx_cyc, o["cycles_total"], sx_pipe, above))
 if o["pmd_cpu_share"] < 0.95:
     print("note: the OVS PMD thread (%s) ran only %.0f%% of the window: another process shared its CPU"
           % (o["pmd_thread"], 100 * o["pmd_cpu_share"]))
@@ -801,6 +815,7 @@ for p in o["problems"]:
 PYEOF
 )
     echo "$line"
+    [ -z "$sx_more" ] || echo "$sx_more"
     [ -z "$sx_note" ] || echo "$sx_note (sxdp)"
     echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC; 1 forwarding core (lcore 1) each"
     others=$(busy_others)
@@ -813,16 +828,23 @@ done
 if [ "$RUNS" -gt 1 ]; then
   printf '%s\n' "${results[@]}" | "$PY" -c '
 import re, statistics, sys
-rows = {}
+rows, fl = {}, {}
 for l in sys.stdin:
     m = re.search(r"sxdp ([0-9.]+) Mpps, OVS-DPDK \S+ \[([^]:]+): ([^]]*)\] ([0-9.]+) Mpps, ratio ([0-9.]+) "
                   r"\(cycles/pkt total: sxdp ([0-9.]+), OVS ([0-9.]+)(?:; sxdp in pipeline ([0-9.]+))?", l)
     if m:
         rows.setdefault((m.group(2), m.group(3)), []).append([float(m.group(x) or "nan") for x in (1, 4, 5, 6, 7, 8)])
+        f = re.search(r"above the I/O floor ([0-9.]+): sxdp (-?[0-9.]+), OVS (-?[0-9.]+)", l)
+        if f:
+            fl.setdefault((m.group(2), m.group(3)), []).append([float(x) for x in f.groups()])
 for (mode, desc), r in rows.items():
     sx, ovs, ratio, sxc, ovc, sxp = (statistics.median(c) for c in zip(*r))
+    above = ""
+    if fl.get((mode, desc)):
+        floor, sxa, ova = (statistics.median(c) for c in zip(*fl[(mode, desc)]))
+        above = "; above the I/O floor %.1f: sxdp %.1f, OVS %.1f" % (floor, sxa, ova)
     print("median of %d runs: %s: sxdp %.1f Mpps, OVS-DPDK %s [%s: %s] %.1f Mpps, ratio %.2f "
-          "(median of the per-run ratios; cycles/pkt total: sxdp %.1f, OVS %.1f; sxdp in pipeline %.1f; "
-          "virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio, sxc, ovc, sxp))
+          "(median of the per-run ratios; cycles/pkt total: sxdp %.1f, OVS %.1f; sxdp in pipeline %.1f%s; "
+          "virtual source)" % (len(r), sys.argv[1], sx, sys.argv[2], mode, desc, ovs, ratio, sxc, ovc, sxp, above))
 ' "$SCENARIO" "$OVS_VERSION"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark harness: sxdp with ONE worker between a virtual source and sink,
-# then dpdk-testpmd io on the same source/sink as the ceiling, in the same run.
+# then dpdk-testpmd io on the same source/sink, in the same run: the ceiling
+# in Mpps and the I/O floor in cycles/pkt (what the source and sink alone cost).
 #
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling] [--burst N]
 #   bash bench/run.sh forward --runs 3
@@ -64,6 +65,21 @@
 # = cycles spent in parse+stages per packet (outside the RX and TX drivers). The worker thread's CPU share
 # over the window is measured: below 95 % (another process ran on lcore 1,
 # e.g. on a shared machine) a "note:" line says the numbers are low.
+# The I/O floor: testpmd io on one forwarding core (lcore 1), same pcap,
+# sink, warm-up and window; its cycles/pkt by its own count over the window
+# (--record-core-cycles: the TSC cycles of the io engine's calls that
+# received a burst, per packet), shown beside TSC Hz / its rate (the two
+# agree when its core does nothing else) and its forwarding thread's CPU
+# share. Printed per run (and as
+# medians with --runs > 1):
+#   SCEN: X Mpps, Y cycles/pkt total, Z cycles/pkt in pipeline
+#         (ceiling testpmd io: W Mpps; I/O floor F cycles/pkt, sxdp Y-F above it)
+#   SCEN cycles/pkt by node: NODE C, ..., rx C [I/O + parse], port_out C [I/O];
+#         above the I/O floor Y-F: feature nodes + I/O nodes over the floor
+#         + outside the nodes (the graph walk; node cycles are sampled)
+#   I/O floor: testpmd io ... (its Mpps, both cycles/pkt readings, CPU share)
+# Line 1's shape up to "(ceiling testpmd io: W Mpps" is what
+# bench/compare-*.sh parse.
 # Progress goes to stderr, results to stdout. BUILD=dir picks the build directory. Needs root for hugepages
 # (falls back to --no-huge and says so).
 set -uo pipefail
@@ -478,43 +494,84 @@ PYEOF
 }
 
 # ----------------------------------------------------------------- testpmd
-# run_testpmd N -> prints the mean Rx-pps of port 0 over the window, in Mpps
+# run_testpmd N -> writes $WORK/testpmd-N.json. testpmd runs interactive
+# (its commands from a FIFO): start, the warm-up, `clear fwd stats all`, the
+# window, `show fwd stats all`. Its rate = the io engine's RX packets over
+# the window's time; its cycles/pkt = its own count (--record-core-cycles:
+# the TSC cycles of the engine's calls that received a burst, DPDK 22.11)
+# over the same window; the busiest thread's CPU share over the window (its
+# forwarding thread: below 95 % someone else ran there).
 run_testpmd() {
-  local n=$1 prefix="sxbenchtp$$_$1" out="$WORK/testpmd-$1.log" pid blocks need
+  local n=$1 prefix="sxbenchtp$$_$1" out="$WORK/testpmd-$1.log" fifo="$WORK/testpmd-$1.in" pid rc
   PREFIXES+=("$prefix")
+  mkfifo "$fifo" || return 1
   "$TESTPMD" -l 0,1 --main-lcore 0 "${EAL_MEM[@]}" --no-pci --file-prefix "$prefix" \
     --vdev "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" --vdev "net_null0,no-rx=1" \
-    -- --forward-mode=io --nb-cores=1 --stats-period 1 --total-num-mbufs="$MBUFS" \
-    >"$out" 2>&1 </dev/null &
+    -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs="$MBUFS" --record-core-cycles \
+    >"$out" 2>&1 <"$fifo" &
   pid=$!
   PIDS+=("$pid")
-  # one stats block per second once forwarding runs; the first has no rate
-  need=$((1 + WARMUP + WINDOW + 1))
-  for _ in $(seq 1 $((need + 60))); do
-    blocks=$(grep -ac 'NIC statistics for port 0' "$out")
-    [ "$blocks" -ge "$need" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 1
-  done
-  kill -INT "$pid" 2>/dev/null
+  "$PY" - "$fifo" "$out" "$WARMUP" "$WINDOW" "$pid" >"$WORK/testpmd-$n.json" <<'PYEOF'
+import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
+import json, re, time
+fifo, out, warm, win, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+cmds = open(fifo, "w")   # testpmd's stdin: at our exit it reads EOF and quits
+
+def cmd(c):
+    cmds.write(c + "\n")
+    cmds.flush()
+
+def text():
+    return open(out, errors="replace").read()
+
+def wait_for(s, n, what):
+    deadline = time.monotonic() + 120
+    while text().count(s) < n:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            sys.exit("testpmd exited " + what)
+        if time.monotonic() > deadline:
+            sys.exit("testpmd: nothing " + what)
+        time.sleep(0.05)
+
+wait_for("testpmd> ", 1, "during start-up")
+cmd("start")
+time.sleep(warm)
+ca = benchlib.thread_cpu(pid)
+cmd("clear fwd stats all")
+t0 = time.monotonic()
+time.sleep(win)
+cmd("show fwd stats all")
+t1 = time.monotonic()
+cb = benchlib.thread_cpu(pid)
+cmd("stop")
+cmd("quit")
+# its stdout (a file) is flushed when it exits: the first forward
+# statistics in it are the window's (`show`), then `stop`'s
+wait_for("Bye...", 1, "at quit")
+tag = "Accumulated forward statistics for all ports"
+if tag not in text():
+    sys.exit("testpmd printed no forward statistics")
+sect = text().split(tag, 2)[1]
+# "RX-packets: N ... CPU cycles/packet=X (total cycles=C / total io packets=P) at M MHz Clock"
+rx = re.search(r"RX-packets:\s+(\d+)", sect)
+cyc = re.search(r"CPU cycles/packet=([0-9.]+) \(total cycles=(\d+) / total \S+ packets=(\d+)\) at (\d+) MHz", sect)
+if not rx or not cyc:
+    sys.exit("testpmd's fwd stats: no RX-packets or CPU cycles/packet")
+secs = t1 - t0
+res = {"window_s": secs, "packets": int(rx.group(1)), "mpps": int(rx.group(1)) / secs / 1e6,
+       "burst_cycles": float(cyc.group(1)), "busy_cycles": int(cyc.group(2)), "tsc_mhz": int(cyc.group(4))}
+res["cpu_share"], res["thread"] = max(((cb[t][1] - ca[t][1]) / secs, cb[t][0]) for t in cb if t in ca)
+print(json.dumps(res))
+PYEOF
+  rc=$?
+  # it quits on `quit` or at EOF; a stuck one is stopped
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -INT "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   rm -rf "/var/run/dpdk/$prefix"
-  "$PY" - "$out" "$WARMUP" "$WINDOW" <<'PYEOF'
-import re, sys
-txt = open(sys.argv[1], errors="replace").read()
-warm, win = int(sys.argv[2]), int(sys.argv[3])
-blocks = txt.split("NIC statistics for port 0")[1:]
-pps = []
-for b in blocks:
-    m = re.search(r"Rx-pps:\s+(\d+)", b)
-    if m:
-        pps.append(int(m.group(1)))
-# pps[0] is the first show (no rate yet); skip it and the warm-up
-sel = pps[1 + warm:1 + warm + win]
-if len(sel) < win:
-    sys.exit("testpmd gave %d rate samples, need %d" % (len(sel), win))
-print("%.3f" % (sum(sel) / len(sel) / 1e6))
-PYEOF
+  return $rc
 }
 
 # ------------------------------------------------------------------- runs
@@ -523,17 +580,93 @@ PYEOF
 busy_others() {
   ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
 }
-results=()
+# report MEDIAN|N JSON...: the result lines of one run (its sxdp and testpmd
+# measurements) or the medians of several (one JSON per run: {"sxdp":
+# ..., "testpmd": ... or null}). Line 1 keeps the shape other scripts
+# parse (SCENARIO: X Mpps, Y cycles/pkt total, Z cycles/pkt in pipeline
+# (ceiling testpmd io: W Mpps...)); line 2 is the graph's nodes.
+report() {
+  "$PY" - "$SCENARIO" "$@" <<'PYEOF'
+import json, statistics, sys
+scen, which, runs = sys.argv[1], sys.argv[2], [json.load(open(f)) for f in sys.argv[3:]]
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+def floor_of(run):
+    """(testpmd io Mpps, its cycles/pkt: the floor, TSC Hz / its rate, its
+    forwarding thread's CPU share) or Nones"""
+    t, r = run.get("testpmd"), run["sxdp"]
+    if not t:
+        return None, None, None, None
+    hz = r.get("tsc_hz") or (t.get("tsc_mhz", 0) * 1e6)
+    by_rate = hz / (t["mpps"] * 1e6) if hz and t["mpps"] else None
+    # its own per-burst count when it printed one, else TSC/rate (the core
+    # busy-polls the whole window)
+    return t["mpps"], t.get("burst_cycles", by_rate), by_rate, t.get("cpu_share")
+
+rows = []
+for run in runs:
+    r = run["sxdp"]
+    tp_mpps, flo, by_rate, tp_share = floor_of(run)
+    rows.append({"mpps": r["mpps"], "total": r["cycles_total"], "pipe": r["cycles_pipeline"],
+                 "tp_mpps": tp_mpps, "floor": flo, "above": r["cycles_total"] - flo if flo else None,
+                 "by_rate": by_rate, "tp_share": tp_share,
+                 "stages": r["stages"]})
+m = {k: med([x[k] for x in rows]) for k in ("mpps", "total", "pipe", "tp_mpps", "floor", "above", "by_rate", "tp_share")}
+nodes = []
+for x in rows:
+    nodes += [g for g in x["stages"] if g not in nodes]
+m["stages"] = {g: med([x["stages"].get(g) for x in rows]) for g in nodes}
+head = "" if which == "1" else "median of %s runs: " % which
+if m["tp_mpps"] is None:
+    ceil = "ceiling testpmd io: not measured"
+else:
+    ceil = "ceiling testpmd io: %.1f Mpps; I/O floor %.1f cycles/pkt, sxdp %.1f above it" % (
+        m["tp_mpps"], m["floor"], m["above"])
+print("%s%s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (%s)"
+      % (head, scen, m["mpps"], m["total"], m["pipe"], ceil))
+# rx is the RX driver and the parser, port_out the TX driver: the I/O the
+# floor stands for (with the parse); every other node is above the floor
+io = [g for g in ("rx", "port_out") if g in m["stages"]]
+feat = [g for g in m["stages"] if g not in io]
+io_sum = sum(m["stages"][g] for g in io)
+feat_sum = sum(m["stages"][g] for g in feat)
+parts = ["%s %.1f" % (g, m["stages"][g]) for g in feat]
+parts += ["%s %.1f [I/O%s]" % (g, m["stages"][g], " + parse" if g == "rx" else "") for g in io]
+s = "%s%s cycles/pkt by node: %s" % (head, scen, ", ".join(parts))
+rest = m["total"] - io_sum - feat_sum   # the graph walk, and the nodes' sampling noise
+if m["floor"] is not None:
+    # what sxdp spends above the floor, by where: total - floor = the
+    # feature nodes + the I/O nodes beyond the floor + outside any node
+    s += "; above the I/O floor %.1f: feature nodes %.1f + I/O nodes over the floor %.1f + outside the nodes %.1f" % (
+        m["above"], feat_sum, io_sum - m["floor"], m["above"] - feat_sum - (io_sum - m["floor"]))
+else:
+    s += "; feature nodes %.1f, I/O nodes %.1f, outside the nodes %.1f" % (feat_sum, io_sum, rest)
+print(s)
+if m["floor"] is not None:
+    # the floor's two readings: testpmd's own count of its busy cycles,
+    # and TSC / its rate (the same when its core polls only full bursts)
+    print("%sI/O floor: testpmd io (1 core, same source, sink and window) %.1f Mpps, %.1f cycles/pkt by its own "
+          "per-burst count (--record-core-cycles), %s by TSC/rate; its forwarding thread ran %s of the window"
+          % (head, m["tp_mpps"], m["floor"], "%.1f" % m["by_rate"] if m["by_rate"] else "?",
+             "%.0f%%" % (100 * m["tp_share"]) if m["tp_share"] is not None else "?"))
+PYEOF
+}
+
 for r in $(seq 1 "$RUNS"); do
   others=$(busy_others)
   log "run $r/$RUNS: sxdp ($SCENARIO), warm-up ${WARMUP}s, window ${WINDOW}s"
   run_sxdp "$r" || die "sxdp measurement failed"
-  ceil=-
+  tp=null
   if [ "$CEILING" -eq 1 ]; then
-    log "run $r/$RUNS: dpdk-testpmd io (ceiling), same source/sink/window"
-    ceil=$(run_testpmd "$r") || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
+    log "run $r/$RUNS: dpdk-testpmd io (the ceiling in Mpps, the I/O floor in cycles/pkt), same source/sink/window"
+    run_testpmd "$r" || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
+    tp=$(cat "$WORK/testpmd-$r.json")
   fi
-  line=$("$PY" - "$WORK/sxdp-$r.json" "$ceil" "$SCENARIO" <<'PYEOF'
+  printf '{"sxdp": %s, "testpmd": %s}\n' "$(cat "$WORK/sxdp-$r.json")" "$tp" >"$WORK/run-$r.json"
+  line=$("$PY" - "$WORK/sxdp-$r.json" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("bench: sxdp window %.2f s: %d packets, p0 rx %d -> p1 tx %d, %s, tx %d, drops %d %s, punts %d, tsc %s Hz, mempool %s"
@@ -550,9 +683,6 @@ print("bench: sxdp cycles/pkt by graph node: " +
       ", ".join("%s %.1f" % (g, c) for g, c in r["stages"].items()), file=sys.stderr)
 print("bench: sxdp worker thread %s ran %.0f%% of the window" % (r["worker_thread"], 100 * r["worker_cpu_share"]),
       file=sys.stderr)
-ceil = "%.1f Mpps" % float(sys.argv[2]) if sys.argv[2] != "-" else "not measured"
-print("%s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %s)"
-      % (sys.argv[3], r["mpps"], r["cycles_total"], r["cycles_pipeline"], ceil))
 if r["worker_cpu_share"] < 0.95:
     print("note: the worker thread (%s) ran only %.0f%% of the window: another process shared its CPU, "
           "the numbers are low" % (r["worker_thread"], 100 * r["worker_cpu_share"]))
@@ -560,22 +690,22 @@ for p in r["problems"]:
     print("CHECK FAILED: " + p)
 PYEOF
 )
-  echo "$line"
+  rep=$(report 1 "$WORK/run-$r.json")
+  echo "$rep"
+  [ -z "$line" ] || echo "$line"
+  tp_share=$("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1]))["testpmd"] or {}; print(t.get("cpu_share", 1))' \
+    "$WORK/run-$r.json")
+  if "$PY" -c 'import sys; sys.exit(float(sys.argv[1]) >= 0.95)' "$tp_share"; then
+    echo "note: testpmd's forwarding thread ran only $("$PY" -c 'import sys; print("%.0f%%" % (100 * float(sys.argv[1])))' "$tp_share") of the window: another process shared its CPU, the floor is high"
+  fi
   echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC, 1 worker"
   [ -z "$MEM_NOTE" ] || echo "note: $MEM_NOTE"
   [ -z "$others" ] || echo "note: busy processes before this run (shared machine, numbers may be low): $others"
   if grep -q '^CHECK FAILED' <<<"$line"; then
     die "run $r: a consistency check failed"
   fi
-  results+=("$(head -1 <<<"$line")")
 done
 
 if [ "$RUNS" -gt 1 ]; then
-  printf '%s\n' "${results[@]}" | "$PY" -c '
-import re, statistics, sys
-rows = [list(map(float, re.findall(r"(\d+\.\d+)", l))) for l in sys.stdin if l.strip()]
-m = [statistics.median(c) for c in zip(*rows)]
-ceil = "%.1f Mpps" % m[3] if len(m) > 3 else "not measured"
-print("median of %d runs: %s: %.1f Mpps, %.1f cycles/pkt total, %.1f cycles/pkt in pipeline (ceiling testpmd io: %s)"
-      % (len(rows), sys.argv[1], m[0], m[1], m[2], ceil))' "$SCENARIO"
+  report "$RUNS" "$WORK"/run-*.json
 fi
