@@ -2,7 +2,7 @@
 # sxdp against DPDK's own examples/l3fwd on the same virtual source and sink,
 # one forwarding core each (lcore 1), back to back in the same run.
 #
-#   bash bench/compare-l3fwd.sh [l3|forward] [--runs N] [--warmup S] [--window S]
+#   bash bench/compare-l3fwd.sh [l3|l3_routed|forward] [--runs N] [--warmup S] [--window S]
 #                               [--l3fwd-march ARCH] [--no-floor]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-l3fwd.sh l3 --runs 3
@@ -11,6 +11,8 @@
 #   l3       sxdp pipeline switch, routed over 1024 /24 routes, against
 #            `l3fwd --lookup lpm` with the same 1024 /24 routes (from the
 #            scenario's table entries: its `via` routes), all to port 1.
+#   l3_routed  the same with sxdp's p0 a routed port (same pcap shape,
+#            same routes), against the same l3fwd-lpm.
 #   forward  sxdp pipeline forward, 65536 exact 5-tuple `flow` entries,
 #            against `l3fwd --lookup em` with the same 65536 5-tuples (from
 #            the scenario's table entries), all to port 1.
@@ -67,7 +69,7 @@ log() { printf 'compare-l3fwd: %s\n' "$*" >&2; }
 die() { printf 'compare-l3fwd: %s\n' "$*" >&2; exit 1; }
 
 SCENARIO=l3
-case ${1:-} in l3|forward) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+case ${1:-} in l3|l3_routed|forward) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
 RUNS=1 WARMUP=2 WINDOW=5 MARCH= FLOOR=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -84,7 +86,7 @@ done
 [[ $MARCH =~ ^[A-Za-z0-9_.-]*$ ]] || die "bad --l3fwd-march"
 [ "$(id -u)" -eq 0 ] || die "needs root (hugepages)"
 case $SCENARIO in
-  l3) LOOKUP=lpm ;;
+  l3|l3_routed) LOOKUP=lpm ;;
   forward) LOOKUP=em ;;
 esac
 NAME=l3fwd-$LOOKUP

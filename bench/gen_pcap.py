@@ -31,6 +31,9 @@ Scenarios:
            destinations), each prefix `via` one of 4 next hops whose static
            `neigh` entries rewrite to p1. The source MAC has a static fdb
            entry on p0, so MAC learning is off the measured path.
+  l3_routed  the same packets, routes and next hops with p0 a routed port
+           (interfaces `routed`): no source or destination fdb lookup, the
+           destination MAC checked against p0's own (the router MAC).
   l2       pipeline switch, bridged: 65536 distinct destination MACs, one
            static fdb `forward` entry each -> p1; 256 source MACs (packet i
            uses source i % 256) with static fdb entries on p0, so the
@@ -156,6 +159,24 @@ def gen_l3(n_flows=65536, frame_len=60, seed=1):
     random.Random(seed).shuffle(order)
     frames = [ipv4_udp(*flows[i], frame_len=frame_len, ident=i & 0xffff, dmac=ROUTER_MAC) for i in order]
     return frames, updates, None
+
+
+def gen_l3_routed(n_flows=65536, frame_len=60, seed=1):
+    """gen_l3's packets, routes and next hops with p0 a routed port: its
+    interfaces entry `routed` (no learning, no fdb), its MAC the router MAC
+    (run.sh gives p0 that MAC), its address the SVI of its own link (bd 1,
+    flooding to p0 alone)."""
+    frames, updates, ovs = gen_l3(n_flows=n_flows, frame_len=frame_len, seed=seed)
+    out = []
+    for u in updates:
+        if u["table"] == "fdb" and u["match"]["bd"] == 1:
+            continue   # never looked up for a routed port
+        if u["table"] == "interfaces" and u["match"]["in_port"] == "p0":
+            u = upd("interfaces", u["match"], "routed", u["params"])
+            out += [upd("bd_ports", {"bd": 1, "port": "p0"}, "member", {"vlan": 0}),
+                    upd("flood", {"bd": 1}, "flood", {"ports": 1})]
+        out.append(u)
+    return frames, out, ovs
 
 
 N_VRFS = 1024
@@ -796,6 +817,8 @@ def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
 SCENARIOS = {
     "forward": (gen_forward, "64 B, {flows} flows"),
     "l3": (gen_l3, "64 B, {flows} flows routed over %d /24 routes via %d next hops" % (N_ROUTES, N_NEXTHOPS)),
+    "l3_routed": (gen_l3_routed, "64 B, {flows} flows routed over %d /24 routes via %d next hops, in through a "
+                  "routed port" % (N_ROUTES, N_NEXTHOPS)),
     "l3-vrfs": (gen_l3_vrfs, "64 B, {flows} flows routed in %d VRFs of %d /24 routes each (VLAN -> VRF)"
                 % (N_VRFS, N_VRF_ROUTES)),
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),

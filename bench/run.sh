@@ -15,6 +15,8 @@
 #   forward  pipeline forward: 65536 flows, one exact `flow` entry each -> sink
 #   l3       pipeline switch, routed: 65536 destinations over 1024 /24 routes
 #            via 4 next hops (static neigh), packets to the router MAC
+#   l3_routed  as l3 with p0 a routed port (interfaces `routed`, packets to
+#            p0's own MAC): no learning, no fdb, straight into L3
 #   l3-vrfs  as l3 in 1024 VRFs (VLAN 1..1024 on p0 -> slice/VRF) of 1000 /24
 #            routes each, 4 next hops per VRF (out on p1, VLAN = VRF)
 #   l2       pipeline switch, bridged: 65536 destination MACs with static fdb
@@ -130,6 +132,9 @@ scenario_setup() {
     forward) FLOWS=65536; DESC="64 B, $FLOWS flows"; PIPELINE=forward; CHECK_TABLES=flow; OVS=1 ;;
     l3) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
         DESC="64 B, $FLOWS flows routed: 1024 /24 routes in one VRF via 4 next hops (static neigh, next hops by id)" ;;
+    l3_routed) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,routes,nexthops; OVS=0
+        P0_OPTS='"mac": "02:5e:00:00:00:01",'
+        DESC="64 B, $FLOWS flows routed: in through a routed port (no fdb), 1024 /24 routes in one VRF via 4 next hops (static neigh, next hops by id)" ;;
     l3-vrfs) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
         TABLE_SIZES='{"routes": 1048576}'
         DESC="64 B, $FLOWS flows routed in 1024 VRFs (one VLAN each) of 1000 /24 routes, 4 next hops each (static neigh, next hops by id)" ;;
@@ -179,7 +184,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""

@@ -584,6 +584,60 @@ def test_two_slices_apply_and_withdraw():
 
 
 @R.test
+def test_slice_routed_ports():
+    """A slice's routed ports: each (port, VLAN) of the site's LAN an
+    interfaces entry `routed` into the slice's VRF, on a link of its own (a
+    bridge domain above the WAN links', its port the only member and flood
+    target) whose SVIs are the port's addresses with the port's own MAC, so
+    the box answers ARP there from that MAC; two addresses of one family
+    are refused; taking the routed port out of the spec removes its
+    entries and nothing else."""
+    from scapy.all import ARP, Dot1Q, Ether
+    mac = "02:70:63:61:70:01"     # lan2's (net_pcap's default, tests/unit/sxdp-tables.json)
+    req = Ether(src="02:00:00:00:20:01", dst="ff:ff:ff:ff:ff:ff") / Dot1Q(vlan=30) / \
+        ARP(op=1, hwsrc="02:00:00:00:20:01", psrc="10.20.0.1", pdst="10.20.0.254")
+    ports = dict(PORTS, lan2=[req])
+    site = json.loads(json.dumps(SITE))
+    site["spec"]["lan"].append({"port": "lan2", "vlan": 30})
+    rp = {"port": "lan2", "vlan": 30, "addresses": ["10.20.0.254/24", "2001:db8:20::fe/64"]}
+    tables = ["interfaces", "bd_ports", "flood", "svi", "svi6", "fdb", "routes", "routes6"]
+    with Sxdp(ports, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [site, PEER, slice_("blue", 1, "lan1", 5000)]})
+        expect_eq(code, 200, "apply: %s" % res)
+        cd.wait_settled()
+        without = snapshot(dp, tables)
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000, routed_ports=[rp]))
+        expect_eq((code, res["status"]["phase"]), (200, "Ready"), "blue with a routed port: %s" % res)
+        t = {k: dp.table_read(k)[0] for k in tables}
+        ifs = [e for e in t["interfaces"] if e["action"] == "routed"]
+        expect_eq([(e["match"], e["params"]["slice"]) for e in ifs], [({"in_port": "lan2", "vlan": 30}, 1)],
+                  "the routed interface")
+        bd = ifs[0]["params"]["bd"]
+        expect(4009 <= bd <= 4095, "a link's bridge domain above the WAN links': %d" % bd)
+        expect_eq([e["params"] for e in t["bd_ports"] if e["match"]["bd"] == bd], [{"vlan": 30}], "its member")
+        expect_eq([e["params"]["ports"] for e in t["flood"] if e["match"]["bd"] == bd], [1 << 1], "its flood")
+        expect_eq([(e["params"]["mac"].lower(), e["params"]["ip"]) for e in t["svi"] if e["match"]["bd"] == bd],
+                  [(mac, "10.20.0.254")], "its IPv4 address, the port's MAC")
+        expect_eq([(e["params"]["mac"].lower(), e["params"]["ip"]) for e in t["svi6"] if e["match"]["bd"] == bd],
+                  [(mac, "2001:db8:20::fe")], "its IPv6 address, the port's MAC")
+        expect(any(e["match"]["dst"] == "10.20.0.0/24" and e["action"] == "connected" and
+                   e["params"]["bd"] == bd for e in t["routes"]), "its subnet connected")
+        st = dp.phase(["lan2"], events={"switch.arp_reply": 1})
+        expect_eq(T.drops_of(st), {}, "drops")
+        bad = dict(rp, addresses=["10.20.0.254/24", "10.21.0.254/24"])
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000, routed_ports=[bad]))
+        expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
+                  ("Failed", "duplicate", "/spec/routed_ports/0/addresses/1"), "two IPv4 addresses")
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000))
+        expect_eq((code, res["status"]["phase"]), (200, "Ready"), "blue without it")
+        expect_eq(snapshot(dp, tables), without, "the routed port's entries gone, nothing else")
+        dp.stop()
+        out = [Ether(b) for b in dp.outputs()["lan2"]]
+        expect_eq([(f.src, f[Dot1Q].vlan, f[ARP].op, f[ARP].psrc, f[ARP].hwsrc) for f in out],
+                  [(mac, 30, 2, "10.20.0.254", mac)], "the ARP reply from the port's MAC")
+
+
+@R.test
 def test_reconcile_drift_and_foreign_entries():
     """An owned entry removed behind sxcd's back comes back; an entry sxcd does not own is never
     touched; a restart of sxcd writes nothing when sxdp is right."""

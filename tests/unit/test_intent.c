@@ -233,6 +233,25 @@ START_TEST(slice_attach_refusals)
 }
 END_TEST
 
+START_TEST(slice_attach_routed_port)
+{
+	/* a routed port: the same entries, its interface `routed` */
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "1", .vlan = 7, .slice = 3, .bd = 30,
+			     .meter = 5, .how = "routed" };
+
+	compiles(&it, "ports,flood",
+		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
+		 "{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":1,\"vlan\":7},"
+		 "\"action\":\"routed\",\"params\":{\"slice\":3,\"bd\":30,\"meter\":5}},"
+		 "{\"type\":\"insert\",\"table\":\"bd_ports\",\"match\":{\"bd\":30,\"port\":1},"
+		 "\"action\":\"member\",\"params\":{\"vlan\":7}},"
+		 "{\"type\":\"insert\",\"table\":\"flood\",\"match\":{\"bd\":30},\"action\":\"flood\","
+		 "\"params\":{\"ports\":2}}]}");
+	it.how = "bridged";
+	refused(&it, 0, -EINVAL, "'bridged' is no way to attach");
+}
+END_TEST
+
 START_TEST(slice_detach_finds_the_bd_and_drops_the_last_port)
 {
 	struct intent it = { .kind = INTENT_SLICE_DETACH, .port = "p1", .vlan = 100 };
@@ -972,6 +991,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, slice_attach_sets_the_flood_bit_with_expect);
 	tcase_add_test(tc, slice_attach_refusals);
+	tcase_add_test(tc, slice_attach_routed_port);
 	tcase_add_test(tc, slice_detach_finds_the_bd_and_drops_the_last_port);
 	tcase_add_test(tc, races_recognised);
 	tcase_add_test(tc, svi_entries_and_back);

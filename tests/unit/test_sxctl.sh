@@ -171,7 +171,7 @@ expect_rc "--help" 0
 for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" \
 	discover "table add" "table mod" "table del" "table default" \
 	"table show" "table clear" "table load" "raw METHOD" \
-	"slice attach PORT [vlan V] slice S bd B" "slice detach PORT [vlan V]" \
+	"slice attach PORT [vlan V] slice S bd B [routed]" "slice detach PORT [vlan V]" \
 	"svi add SLICE BD MAC IP/PLEN" "svi del SLICE BD [ipv6]" \
 	"route add VRF PREFIX via NH" "route add VRF PREFIX ecmp NH1 NH2" \
 	"route add VRF PREFIX drop" "route del VRF PREFIX" "route show [VRF]" \

@@ -31,7 +31,13 @@ struct pl_switch_tables {
 };
 extern struct pl_switch_tables pl_sw;
 
-enum { SW_IF_ATTACH, SW_IF_DROP };
+/* SW_IF_ROUTED: a routed port (interface), straight into the slice's VRF;
+ * its params are attach's, bd being the port's own link: that bridge
+ * domain's SVIs (svi, svi6) give the port its addresses, with the port's
+ * MAC, and its flood entry names the port alone, so ARP and NDP (answers,
+ * requests, learned neighbours) and connected routes work as on any SVI,
+ * while the fast path never looks the fdb up for it (no learning). */
+enum { SW_IF_ATTACH, SW_IF_DROP, SW_IF_ROUTED };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
 /* Tunnels (fdb "tunnel", flood t0..t7, route "tunnel"): ids 1.. of the
  * feature that attaches to the switch's open edge "tunnel" (switch.l2,
@@ -54,7 +60,7 @@ enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRE
 
 /* Action params, overlaid on dp_entry.params (natural alignment, host-order
  * integers, addresses in network order). */
-struct sw_attach { uint16_t slice, bd; uint32_t meter; };   /* meter 0: none */
+struct sw_attach { uint16_t slice, bd; uint32_t meter; };   /* attach, routed; meter 0: none */
 struct sw_member { uint16_t vlan; };
 #define SW_FLOOD_TUNNELS 8   /* peer sites a bridge domain floods to, at most */
 struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; };

@@ -47,6 +47,7 @@
 
 /* actions */
 #define SW_A_ATTACH	"attach"	/* interfaces */
+#define SW_A_ROUTED	"routed"	/* interfaces: a routed port */
 #define SW_A_MEMBER	"member"	/* bd_ports */
 #define SW_A_FLOOD	"flood"		/* flood */
 #define SW_A_FORWARD	"forward"	/* fdb */

@@ -19,6 +19,7 @@
 
 #include "intent.h"
 #include "sw_intent.h"
+#include "sw_names.h"
 #include "sxctl_feat.h"
 #include "sxctl_fmt.h"
 #include "sxctl_parse.h"
@@ -124,12 +125,12 @@ ageing_line(json_t *res)
 }
 
 
-/* slice attach PORT [vlan V] slice S bd B | slice detach PORT [vlan V] */
+/* slice attach PORT [vlan V] slice S bd B [routed] | slice detach PORT [vlan V] */
 static int
 cmd_slice(struct sx_ctx *x, char **av, int ac)
 {
 	static const char *const spec[] = { "VLAN", "SLICE", "BD" };
-	struct parse_opt o[] = { { "vlan", 1 }, { "slice", 1 }, { "bd", 1 } };
+	struct parse_opt o[] = { { "vlan", 1 }, { "slice", 1 }, { "bd", 1 }, { "routed", 0 } };
 	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
 	json_int_t val[3] = { 0, 0, 0 };
 	struct intent it;
@@ -139,7 +140,7 @@ cmd_slice(struct sx_ctx *x, char **av, int ac)
 		return usage_error("usage: slice attach|detach PORT ...");
 	if (ac < 2 || av[1][0] == '\0')
 		return usage_error("missing PORT");
-	if ((rc = parse_options(av + 2, ac - 2, o, attach ? 3 : 1)) != EX_OK)
+	if ((rc = parse_options(av + 2, ac - 2, o, attach ? 4 : 1)) != EX_OK)
 		return rc;
 	for (k = 0; k < (attach ? 3 : 1); k++)
 		if (o[k].val != NULL &&
@@ -148,7 +149,8 @@ cmd_slice(struct sx_ctx *x, char **av, int ac)
 	if (attach && (o[1].val == NULL || o[2].val == NULL))
 		return usage_error("slice attach needs 'slice S' and 'bd B'");
 	it = (struct intent){ .kind = attach ? INTENT_SLICE_ATTACH : INTENT_SLICE_DETACH,
-			      .port = av[1], .vlan = val[0], .slice = val[1], .bd = val[2] };
+			      .port = av[1], .vlan = val[0], .slice = val[1], .bd = val[2],
+			      .how = attach && o[3].val != NULL ? SW_A_ROUTED : NULL };
 	return shortcut_run(x, &it);
 }
 
@@ -267,9 +269,12 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 #define SW_USAGE \
 "Switch pipeline shortcuts (writes that touch several tables are one\n" \
 "dataplane-atomic batch unless --atomicity says otherwise):\n" \
-"  slice attach PORT [vlan V] slice S bd B\n" \
+"  slice attach PORT [vlan V] slice S bd B [routed]\n" \
 "                              PORT (VLAN V, default untagged) into slice S and\n" \
-"                              bridge domain B: interfaces, bd_ports, flood\n" \
+"                              bridge domain B: interfaces, bd_ports, flood;\n" \
+"                              routed: a routed port straight into the slice's\n" \
+"                              VRF (no learning, no fdb), B its own link, whose\n" \
+"                              SVIs (svi add, the port's MAC) are its addresses\n" \
 "  slice detach PORT [vlan V]  undo it (the flood entry goes when empty)\n" \
 "  svi add SLICE BD MAC IP/PLEN\n" \
 "                              gateway of BD: svi, fdb route, IP/32 local and\n" \

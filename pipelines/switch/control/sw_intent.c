@@ -140,7 +140,7 @@ bd_owner_check(struct cc *c, json_t *ifs, json_int_t bd, json_int_t slice)
 	size_t i;
 
 	json_array_foreach(ifs, i, e)
-		if (cc_is(e, SW_A_ATTACH) && cc_param_int(e, SW_F_BD) == bd &&
+		if ((cc_is(e, SW_A_ATTACH) || cc_is(e, SW_A_ROUTED)) && cc_param_int(e, SW_F_BD) == bd &&
 		    cc_param_int(e, SW_F_SLICE) != slice)
 			return cc_refuse(c, -EPERM, "bd %" JSON_INTEGER_FORMAT " belongs to slice %"
 					 JSON_INTEGER_FORMAT ", not %" JSON_INTEGER_FORMAT, bd,
@@ -150,12 +150,14 @@ bd_owner_check(struct cc *c, json_t *ifs, json_int_t bd, json_int_t slice)
 
 /* slice attach: interfaces, bd_ports, flood. detach: the bridge domain is
  * the interface's, and the flood entry goes with its last port (unless
- * it still floods into a tunnel). */
+ * it still floods into a tunnel). A routed port is attached the same way
+ * to its own link (the flood entry and membership are what its ARP and
+ * NDP requests go out by), its interfaces entry `routed`. */
 static int
 compile_slice(struct cc *c, const struct intent *it)
 {
 	bool attach = it->kind == INTENT_SLICE_ATTACH;
-	const char *t = attach ? "insert" : "delete";
+	const char *t = attach ? "insert" : "delete", *act = SW_A_ATTACH;
 	json_int_t idx = 0, slice = it->slice, bd = it->bd;
 	json_t *ports, *ifs, *floods, *e, *port, *params;
 	char name[256];
@@ -165,6 +167,12 @@ compile_slice(struct cc *c, const struct intent *it)
 	    (attach && ((rc = cc_check_id(c, "SLICE", slice, U16_MAX)) < 0 ||
 			(rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)))
 		return rc;
+	if (attach && it->how != NULL) {
+		if (strcmp(it->how, SW_A_ROUTED) != 0)
+			return cc_refuse(c, -EINVAL, "slice attach: '%s' is no way to attach (routed, or "
+					 "nothing)", it->how);
+		act = SW_A_ROUTED;
+	}
 	if ((ports = cc_input(c, INTENT_IN_PORTS)) == NULL)
 		return -EAGAIN;
 	if ((rc = port_find(c, ports, it->port, &idx, name, sizeof(name))) < 0)
@@ -173,8 +181,9 @@ compile_slice(struct cc *c, const struct intent *it)
 	if (!attach) {
 		if ((ifs = cc_input(c, INTENT_IN_INTERFACES)) == NULL)
 			return -EAGAIN;
-		e = cc_find(ifs, json_pack("{s:s,s:I}", SW_F_IN_PORT, name, SW_F_VLAN, it->vlan),
-			    SW_A_ATTACH);
+		e = cc_find(ifs, json_pack("{s:s,s:I}", SW_F_IN_PORT, name, SW_F_VLAN, it->vlan), NULL);
+		if (e != NULL && !cc_is(e, SW_A_ATTACH) && !cc_is(e, SW_A_ROUTED))
+			e = NULL;
 		if (e == NULL)
 			return cc_refuse(c, -ENOENT, "%s vlan %" JSON_INTEGER_FORMAT " is not attached",
 					 name, it->vlan);
@@ -192,7 +201,7 @@ compile_slice(struct cc *c, const struct intent *it)
 	if (attach && it->meter != 0 && params != NULL)
 		json_object_set_new(params, SW_F_METER, json_integer(it->meter));
 	cc_add(c, cc_upd(t, SW_T_INTERFACES, json_pack("{s:O,s:I}", SW_F_IN_PORT, port, SW_F_VLAN,
-			 it->vlan), attach ? SW_A_ATTACH : NULL, params));
+			 it->vlan), attach ? act : NULL, params));
 	cc_add(c, cc_upd(t, SW_T_BD_PORTS, json_pack("{s:I,s:O}", SW_F_BD, bd, SW_F_PORT, port),
 			 attach ? SW_A_MEMBER : NULL, json_pack("{s:I}", SW_F_VLAN, it->vlan)));
 	json_decref(port);

@@ -21,7 +21,9 @@
  * The router MAC's fdb entry is shared by a BD's IPv4 and IPv6 SVIs, so
  * an SVI intent reads the other family's SVIs first. */
 enum sw_intent_kind {
-	SW_K_SLICE_ATTACH,	/* port, vlan, slice, bd, meter (0: none) */
+	SW_K_SLICE_ATTACH,	/* port, vlan, slice, bd, meter (0: none), how (NULL: attach;
+				 * "routed": a routed port, bd its own link, whose SVIs have
+				 * the port's MAC) */
 	SW_K_SLICE_DETACH,	/* port, vlan */
 	SW_K_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (IPv4 PLEN 0..31, IPv6 1..127) */
 	SW_K_SVI_DEL,		/* slice, bd, ipv6 (which of the BD's SVIs) */

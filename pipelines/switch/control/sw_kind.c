@@ -2,6 +2,9 @@
 /* sw_kind: sxcd's site and slices kinds compiled into the switch's entries, with the hooks upper features add. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include "intent_cc.h"
 
 #include "qos_intent.h"
 #include "qos_names.h"
@@ -192,6 +195,62 @@ lan_has(json_t *site, json_t *m)
 	return false;
 }
 
+/* A routed port of slice @name (id @sid): the site's LAN (port, VLAN)
+ * straight into the slice's VRF, its own link a bridge domain of its own
+ * whose SVIs (one per family) are its addresses, with the port's MAC: the
+ * one sxdp checks a routed port's frames against. */
+static void
+routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i, json_int_t sid,
+	    json_int_t meter)
+{
+	json_t *site = sw_kind_site(x), *a, *p = cd_kx_port(x, cd_str(r, "port"));
+	char ptr[96], key[200], what[128];
+	json_int_t bd;
+	int fam = 0;
+	size_t j;
+
+	(void)spec;
+	snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu", i);
+	if (!lan_has(site, r)) {
+		snprintf(what, sizeof(what), "site LAN port %s vlan %" JSON_INTEGER_FORMAT, cd_str(r, "port"),
+			 cd_num(r, "vlan", 0));
+		cd_kx_wait_for(x, ptr, what);
+		return;
+	}
+	if (p == NULL || cd_str(p, "mac") == NULL) {
+		snprintf(what, sizeof(what), "port %s (sxdp has none)", cd_str(r, "port"));
+		cd_kx_wait_for(x, ptr, what);
+		return;
+	}
+	json_array_foreach(json_object_get(r, "addresses"), j, a) {
+		int f = cc_af_of(json_string_value(a)) == AF_INET6 ? 2 : 1;
+
+		if (fam & f) {
+			snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu/addresses/%zu", i, j);
+			cd_kx_fail(x, "Failed", ptr, "duplicate", "a routed port has one address of each "
+				   "family");
+			return;
+		}
+		fam |= f;
+	}
+	snprintf(key, sizeof(key), "slices/%s/routed/%s/%" JSON_INTEGER_FORMAT, name, cd_str(r, "port"),
+		 cd_num(r, "vlan", 0));
+	if ((bd = cd_kx_alloc(x, "bd", key, SW_LINK_BD_MIN, SW_LINK_BD_MAX)) < 0) {
+		cd_kx_fail(x, "Failed", ptr, "no_space", "no bridge domain left for a routed port (%d..%d)",
+			   SW_LINK_BD_MIN, SW_LINK_BD_MAX);
+		return;
+	}
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(r, "port"), .vlan = cd_num(r, "vlan", 0),
+			     .slice = sid, .bd = bd, .meter = meter, .how = SW_A_ROUTED };
+	cd_kx_run(x, &it, ptr);
+	json_array_foreach(json_object_get(r, "addresses"), j, a) {
+		snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu/addresses/%zu", i, j);
+		it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = sid, .bd = bd, .mac = cd_str(p, "mac"),
+				      .addr = json_string_value(a) };
+		cd_kx_run(x, &it, ptr);
+	}
+}
+
 static bool
 compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 {
@@ -242,6 +301,8 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		}
 		cd_kx_run(x, &it, ptr);
 	}
+	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
+		routed_port(x, name, spec, m, i, sid, meter);
 	if ((s = json_object_get(spec, "svi")) != NULL) {
 		struct intent it = { .kind = INTENT_SVI_ADD, .slice = sid, .bd = sid,
 				     .mac = cd_str(s, "mac"), .addr = cd_str(s, "address") };

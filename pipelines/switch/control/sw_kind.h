@@ -15,9 +15,12 @@
 #define SW_SITE_NAME	"local"	/* the one site intent */
 #define SW_UNDERLAY	4000	/* the WAN links' slice, by default */
 /* Bridge domains (12 bits): a slice's is its id (1..3999), WAN link i's
- * SW_WAN_BD + i, the ones above free for upper features (UPF links). */
+ * SW_WAN_BD + i, the ones above links' of one port each, allocated in the
+ * namespace "bd" (a slice's routed ports, UPF links). */
 #define SW_WAN_BD	4001
 #define SW_WAN_MAX	8	/* WAN links at most (SiteSpec.wan maxItems) */
+#define SW_LINK_BD_MIN	(SW_WAN_BD + SW_WAN_MAX)
+#define SW_LINK_BD_MAX	4095
 
 /* The site's spec as compiled, NULL: none (yet). */
 json_t *sw_kind_site(struct cd_kx *x);

@@ -44,11 +44,14 @@ static const struct dp_table_def interfaces_def = {
 	.name = SW_T_INTERFACES, .size = 4096, .n_fields = 2,
 	.fields = { { SW_F_IN_PORT, DP_T_PORT, DP_MATCH_EXACT, PORT_MAX },
 		    { SW_F_VLAN, DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
-	.n_actions = 2,
+	.n_actions = 3,
 	.actions = {
 		[SW_IF_ATTACH] = { SW_A_ATTACH, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
 						  { SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 		[SW_IF_DROP] = { SW_A_DROP, 0, {} },
+		/* a routed port: bd is its own link, whose SVIs are its addresses */
+		[SW_IF_ROUTED] = { SW_A_ROUTED, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
+						  { SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 	},
 	.default_action = SW_IF_DROP, .next_table = SW_T_FDB,
 };
@@ -261,11 +264,13 @@ sw_init(unsigned int workers)
 	    dp_table_param_off(pl_sw.routes6, SW_RT_ECMP, 2) != offsetof(struct sw_ecmp6, nh[1]) ||
 	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
 		return -EINVAL;
-	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter))
+	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter) ||
+	    dp_table_param_off(pl_sw.interfaces, SW_IF_ROUTED, 2) != offsetof(struct sw_attach, meter))
 		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
 	    (rc = pl_switch_nexthop_init()) < 0 ||
-	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0)
+	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0 ||
+	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
 	sw_slow_init();
 	sw_hold_init();
@@ -298,7 +303,8 @@ static const struct dp_feature pl_switch_feature = {
 	.init = sw_init,
 	.n_stages = 4,
 	.stages = {
-		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2" } },
+		/* a routed port's packets skip l2 (sw_state.h: SW_IN_EDGE_*) */
+		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6" } },
 		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel") } },
 		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
 		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },

@@ -81,7 +81,7 @@ claim_interface(const struct dp_entry_view *ev)
 {
 	const struct sw_attach *a = (const struct sw_attach *)ev->params;
 
-	if (ev->action == SW_IF_ATTACH) {
+	if (ev->action == SW_IF_ATTACH || ev->action == SW_IF_ROUTED) {
 		claim(a->bd, a->slice);
 		map_wire(ev->key, a->slice);
 	}
@@ -178,7 +178,7 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 				res[i] = claim(bd, slice);
 			continue;
 		}
-		if (x->table == pl_sw.interfaces && x->action == SW_IF_ATTACH) {
+		if (x->table == pl_sw.interfaces && (x->action == SW_IF_ATTACH || x->action == SW_IF_ROUTED)) {
 			res[i] = claim(a->bd, a->slice);
 			if (x->type != DP_UPD_DEFAULT)
 				map_wire(x->key, a->slice);

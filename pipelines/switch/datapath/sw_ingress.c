@@ -3,7 +3,9 @@
  * here; unknown or moved sources become learn events for the control
  * thread (one lookup per burst, bulk). An interface's meter (qos) polices
  * what enters through it; a slice's interfaces sharing one meter police
- * the slice. */
+ * the slice. A routed port's frames go from here straight to l3 or l3v6
+ * (or to the slow path: ARP, NDP for its address): no learning, no fdb,
+ * the destination MAC checked against the port's own. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -16,6 +18,8 @@
 
 #include "sw_state.h"
 #include "sw_ingress.h"
+#include "sw_l2.h"
+#include "sw_l3v6.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"
@@ -27,18 +31,50 @@ in_vid(const struct dp_meta *md)
 	return (md->flags & DP_MF_VLAN) ? (md->vlan[0] & 0x0fff) : 0;
 }
 
+/* Where a routed port's frame goes (md->slice and sw_meta set): unicast
+ * to the port's MAC into L3 as the router MAC's would (ARP to the slow
+ * path), an ARP request or NDP solicitation for its address to the slow
+ * path, anything else dropped: it has nobody to be bridged or flooded to. */
+static inline uint16_t
+routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, const struct rte_ether_hdr *eth)
+{
+	if (likely(rte_is_same_ether_addr(&eth->dst_addr, &dp_ports[md->in_port].mac))) {
+		if (likely(md->flags & DP_MF_IPV4))
+			return DP_NEXT_EDGE(SW_IN_EDGE_L3);
+		if (md->flags & DP_MF_IPV6)
+			return DP_NEXT_EDGE(SW_IN_EDGE_L3V6);
+		if (md->flags & DP_MF_ARP) {
+			sw_meta(m)->punt = SW_PUNT_ARP;
+			return DP_NEXT_PUNT;
+		}
+		return DP_NEXT_DROP(SW_DROP(not_ipv4));
+	}
+	if (!rte_is_multicast_ether_addr(&eth->dst_addr))
+		return DP_NEXT_DROP(SW_DROP(not_port_mac));
+	if (pl_switch_arp_for_box(ctx, m, md)) {
+		sw_meta(m)->punt = SW_PUNT_ARP;
+		return DP_NEXT_PUNT;
+	}
+	if ((md->flags & DP_MF_IPV6) && pl_switch_nd_for_box(ctx, m, md)) {
+		sw_meta(m)->punt = SW_PUNT_ND;
+		return DP_NEXT_PUNT;
+	}
+	return DP_NEXT_DROP(SW_DROP(routed_group));
+}
+
 uint16_t
 pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], midx[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], midx[DP_LOOKUP_BURST], lidx[DP_LOOKUP_BURST];
+	uint16_t rnext[DP_LOOKUP_BURST];   /* a routed port's packet: where it goes once policed */
 	uint32_t meter[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
-	unsigned int k = 0, nm = 0;
+	unsigned int k = 0, nm = 0, nl = 0;
+	uint64_t hit, routed = 0;
 	uint16_t cont = 0;
-	uint64_t hit;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct dp_meta *md = dp_meta(pkts[i]);
@@ -55,7 +91,7 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		const struct sw_attach *a = (const struct sw_attach *)e[i]->params;
 		const struct rte_ether_hdr *eth;
 
-		if (e[i]->action != SW_IF_ATTACH) {
+		if (unlikely(e[i]->action != SW_IF_ATTACH && e[i]->action != SW_IF_ROUTED)) {
 			next[i] = DP_NEXT_DROP(SW_DROP(no_interface));
 			continue;
 		}
@@ -68,17 +104,29 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 			next[i] = DP_NEXT_DROP(SW_DROP(bad_src_mac));
 			continue;
 		}
+		md->slice = a->slice;
+		sw_meta(pkts[i])->bd = a->bd;
+		sw_meta(pkts[i])->vid = in_vid(md);
+		if (e[i]->action == SW_IF_ROUTED) {
+			/* a frame the port takes nothing from stops before its
+			 * meter, as one from a group source does */
+			rnext[i] = routed_next(ctx, pkts[i], md, eth);
+			if (DP_NEXT_IS_DROP(rnext[i])) {
+				next[i] = rnext[i];
+				continue;
+			}
+			routed |= 1ULL << i;
+		} else {
+			pl_switch_key_fdb(keys[nl], a->bd, &eth->src_addr);
+			kp[nl] = keys[nl];
+			lidx[nl++] = i;
+		}
 		if (a->meter != 0) {
 			midx[nm] = i;
 			meter[nm++] = a->meter;
 		}
 		next[i] = DP_NEXT_CONTINUE;
 		cont++;
-		md->slice = a->slice;
-		sw_meta(pkts[i])->bd = a->bd;
-		sw_meta(pkts[i])->vid = in_vid(md);
-		pl_switch_key_fdb(keys[k], a->bd, &eth->src_addr);
-		kp[k] = keys[k];
 		idx[k++] = i;
 	}
 	/* its VDN or class (pipe, meter), then the interface's meter (the
@@ -101,17 +149,26 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	}
 	if (nm)
 		cont -= pl_qos_meter(ctx, pkts, midx, nm, meter, next);
-	if (k == 0)
+	/* a routed port's packets the meters passed: on to L3 or the slow path */
+	for (uint64_t r = routed; r != 0; r &= r - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(r);
+
+		if (next[i] == DP_NEXT_CONTINUE) {
+			next[i] = rnext[i];
+			cont--;
+		}
+	}
+	if (nl == 0)
 		return cont;
 	/* Learning: the source lookup counts hits, which is what ageing watches. */
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, k, e);
-	for (unsigned int j = 0; j < k; j++) {
-		struct dp_meta *md = dp_meta(pkts[idx[j]]);
+	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, nl, e);
+	for (unsigned int j = 0; j < nl; j++) {
+		struct dp_meta *md = dp_meta(pkts[lidx[j]]);
 		struct sw_learn_ev ev;
 
 		if ((hit & (1ULL << j)) && pl_switch_fdb_knows(e[j], md->in_port, 0))
 			continue;   /* known here, or static */
-		ev.bd = sw_meta(pkts[idx[j]])->bd;
+		ev.bd = sw_meta(pkts[lidx[j]])->bd;
 		ev.port = md->in_port;
 		memcpy(&ev.mac, keys[j] + 2, 6);
 		ev.pad = 0;

@@ -155,6 +155,14 @@ is_local(struct dp_stage_ctx *ctx, uint16_t slice, uint32_t ip)
 	return e[0]->action == SW_RT_LOCAL;
 }
 
+int
+pl_switch_arp_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
+{
+	uint32_t tip;
+
+	return is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip);
+}
+
 uint16_t
 pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -170,10 +178,9 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		uint32_t tip;
 
 		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
-			if (is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip)) {
+			if (pl_switch_arp_for_box(ctx, m, md)) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
 				next[i] = DP_NEXT_PUNT;
 			} else if ((md->flags & DP_MF_IPV6) && pl_switch_nd_for_box(ctx, m, md)) {

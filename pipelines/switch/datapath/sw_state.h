@@ -26,6 +26,9 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
 #define SW_DROP(name) (pl_sw_drop_base + SW_DROP_##name)
 #define SW_EVENT(name) (pl_sw_event_base + SW_EVENT_##name)
 
+/* switch.ingress's edges: l2 (CONTINUE) for attached interfaces, the
+ * L3 stages straight for a routed port's packets */
+enum { SW_IN_EDGE_L2, SW_IN_EDGE_L3, SW_IN_EDGE_L3V6 };
 /* switch.l2's edges; ENCAP and the l3 stages' are open (sw_api.h): "tunnel"
  * and "route", which upper features attach to */
 enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };

@@ -96,6 +96,6 @@ up_vlans_written(const struct dp_update *d, unsigned int n, const int *res)
 		e = dp_table_find((unsigned int)pl_sw.interfaces, d[i].key);
 		w = &up_vlans[port][vid >> 6];
 		bit = 1ull << (vid & 63);
-		__atomic_store_n(w, e != NULL && e->action == SW_IF_ATTACH ? *w | bit : *w & ~bit, __ATOMIC_RELAXED);
+		__atomic_store_n(w, e != NULL && (e->action == SW_IF_ATTACH || e->action == SW_IF_ROUTED) ? *w | bit : *w & ~bit, __ATOMIC_RELAXED);
 	}
 }

@@ -53,7 +53,7 @@ up_own_has(const struct up_own *s, uint32_t addr, uint16_t slice)
 int up_own_rebuild(void);
 void up_own_fini(void);
 
-/* The switch's interfaces (its interfaces table's attach entries) as bits,
+/* The switch's interfaces (its interfaces table's attach and routed entries) as bits,
  * VLAN vid of port at up_vlans[port][vid / 64] bit vid % 64 (0: untagged):
  * where GTP-U to our endpoints may arrive. Kept by the main lcore as the
  * table is written (one aligned word store per change), read by workers;
