@@ -329,6 +329,8 @@ run_sxdp() {
   for ((i = 1; i < nw; i++)); do lcores+=", {\"lcore\": $((i + 1)), \"cpu\": $(((i + 1) % ncpu))}"; done
   if [ "$nw" -gt 1 ]; then
     for f in "${P0_PCAPS[@]}"; do devargs+=",rx_pcap=$f"; done
+    # a TX queue per worker (net_pcap gives one per RX queue unless told)
+    for ((i = 0; i < nw; i++)); do devargs+=",tx_pcap=/dev/null"; done
     nq=${#P0_PCAPS[@]} p0opts+=$P0_SPREAD_OPTS
   else
     devargs+=",rx_pcap=$PCAP"
@@ -352,7 +354,7 @@ EOF
   "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" "$TX_LEN" "$CHECK_PATHS" "$CHECK_EVENTS" \
     "$( [ "$nw" -gt 1 ] && echo "$SPREAD" || echo none)" >"$WORK/sxdp-$n.json" <<'PYEOF'
 import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
-import json, os, socket, sys, time
+import json, os, re, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 check_tables = [t.rstrip("~") for t in sys.argv[6].split(",")]
 may_default = {t.rstrip("~") for t in sys.argv[6].split(",") if t.endswith("~")}
@@ -433,9 +435,14 @@ time.sleep(window)
 tb, b = sample()
 cb = threads()
 cpu = {t: ((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca}
-# DPDK names a worker lcore's thread lcore-worker-<lcore>; the main lcore's is the process's own
-wthreads = {name: sh for sh, name in cpu.values() if name.startswith("lcore-worker-")}
-share = min((sh, name) for name, sh in wthreads.items()) if wthreads else max(cpu.values())
+# DPDK names a worker lcore's thread rte-worker-<lcore> (lcore-worker-<lcore>
+# before 22.11.5); the main lcore's is the process's own
+def worker_lcore(name):
+    m = re.match(r"(?:rte|lcore)-worker-(\d+)$", name)
+    return int(m.group(1)) if m else None
+
+wthreads = {worker_lcore(name): (sh, name) for sh, name in cpu.values() if worker_lcore(name) is not None}
+share = min(wthreads.values()) if wthreads else max(cpu.values())
 wa, wb = worker(a), worker(b)
 d = {k: wb[k] - wa[k] for k in wa}
 secs = tb - ta
@@ -471,7 +478,7 @@ res = {
     # the main lcore's thread (it sleeps in poll() between control calls) and
     # the other non-worker threads (EAL interrupts, multi-process, telemetry)
     "main_cpu": cpu.get(str(pid), (0, ""))[0],
-    "other_cpu": sum(sh for t, (sh, name) in cpu.items() if t != str(pid) and not name.startswith("lcore-worker-")),
+    "other_cpu": sum(sh for t, (sh, name) in cpu.items() if t != str(pid) and worker_lcore(name) is None),
     "mempool": b.get("mempool"),
     # each node's cycles over the window, per packet the worker received
     # (sampled on one walk in cycles_sampled_every, so a few % of noise)
@@ -534,7 +541,7 @@ for la in a["lcores"]:
                 "handin": x["handin_packets"], "carried": car, "mpps": car / secs / 1e6,
                 "cycles": (x["busy_cycles"] + x["idle_cycles"]) / car if car else 0,
                 "cycles_pipeline": x["pipeline_cycles"] / car if car else 0,
-                "cpu": wthreads.get("lcore-worker-%d" % la["lcore"], 0)})
+                "cpu": wthreads.get(la["lcore"], (0, ""))[0]})
 res["workers"] = per
 if len(per) > 1:
     if any(w["carried"] <= slack for w in per):

@@ -220,9 +220,10 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	st->inject_pkts += total;
 
 	w->walk_idle = w->walk_rx = w->walk_tx = 0;
+	w->walk_in = 0;
 	egress_poll(w, st);
 	if (unlikely(w->handoff))
-		total += handin_poll(g, node, w, st);
+		total += (w->walk_in = handin_poll(g, node, w, st));
 	for (unsigned int q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		uint16_t edge = port_edge[rq->port];

@@ -120,7 +120,8 @@ dp_worker_main(void *arg)
 		/* relaxed: a plain store, read by dp_workers_seen */
 		__atomic_store_n(&w->ctx.now, t0, __ATOMIC_RELAXED);
 		dp_graph_walk(w->graph, walk);
-		if (w->walk_rx) {
+		/* a walk that read packets or took some from another worker (soft_rss) */
+		if (w->walk_rx || w->walk_in) {
 			/* pipeline: what the walk spent outside the drivers' RX and TX */
 			t1 = rte_rdtsc();
 			st->busy_cycles += t1 - t0 - w->walk_idle;
