@@ -41,11 +41,12 @@ def thread_cpu(pid):
     return res
 
 
-def rss_split(src, outs):
+def rss_split(src, outs, gtpu=False):
     """Deal the frames of pcap src over len(outs) pcaps as a NIC's RSS on
     the outer IP addresses and L4 ports deals flows over its RX queues:
     every frame of a flow to one queue, in order (a CRC32 of the tuple where
     a NIC uses Toeplitz: the flows go elsewhere, each still to one queue).
+    gtpu: a G-PDU's TEID in the tuple too, as a NIC's GTP-U RSS hashes.
     Returns the frames per queue."""
     import struct
     import zlib
@@ -72,6 +73,8 @@ def rss_split(src, outs):
             proto, key, l4 = None, frame[:12], 0
         if proto in (6, 17):
             key += frame[l4:l4 + 4]
+        if gtpu and proto == 17 and frame[l4 + 2:l4 + 4] == b"\x08\x68":
+            key += frame[l4 + 12:l4 + 16]
         q = zlib.crc32(key) % len(outs)
         outf[q].write(rec)
         counts[q] += 1

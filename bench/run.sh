@@ -3,7 +3,7 @@
 # then dpdk-testpmd io on the same source/sink as the ceiling, in the same run.
 #
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling]
-#                              [--workers N [--spread rss|soft]]
+#                              [--workers N [--spread rss|gtpu|soft]]
 #   bash bench/run.sh forward --runs 3
 #   bash bench/run.sh upf_ul_1gnb --workers 2   (1 worker, then 2, same input, each run)
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
@@ -71,6 +71,8 @@
 #   rss   (default) p0 has N RX queues, the pcap dealt over them by a hash of
 #         the outer addresses and ports (benchlib.rss_split): what a NIC's RSS
 #         does, each flow on one queue, each queue read by one worker
+#   gtpu  as rss with a G-PDU's TEID in the hash: a NIC with GTP-U RSS (which
+#         sxdp asks an N3/N9 port's device for where it offers it)
 #   soft  (default for an N3 source: the upf_ul scenarios) p0 has one RX queue
 #         (a NIC's RSS cannot spread one gNB's G-PDUs, and a device without
 #         GTP-U RSS puts them all on one queue) and "soft_rss": true: the
@@ -118,7 +120,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 [[ $WORKERS =~ ^[1-9][0-9]?$ ]] || die "bad --workers (1..99)"
-case $SPREAD in ""|rss|soft) ;; *) die "bad --spread '$SPREAD' (rss or soft)" ;; esac
+case $SPREAD in ""|rss|gtpu|soft) ;; *) die "bad --spread '$SPREAD' (rss, gtpu or soft)" ;; esac
 
 # ---------------------------------------------------------------- scenarios
 # Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
@@ -248,10 +250,11 @@ if [ "$WORKERS" -gt 1 ] && [ "$SPREAD" = soft ]; then
   P0_SPREAD_OPTS='"soft_rss": true,'
 elif [ "$WORKERS" -gt 1 ]; then
   P0_PCAPS=()
-  for q in $(seq 0 $((WORKERS - 1))); do P0_PCAPS+=("${PCAP%.pcap}.q${q}of$WORKERS.pcap"); done
+  for q in $(seq 0 $((WORKERS - 1))); do P0_PCAPS+=("${PCAP%.pcap}.$SPREAD.q${q}of$WORKERS.pcap"); done
   if [ ! -s "${P0_PCAPS[-1]}" ]; then
     counts=$("$PY" -c 'import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
-print(" ".join(map(str, benchlib.rss_split(sys.argv[1], sys.argv[2:]))))' "$PCAP" "${P0_PCAPS[@]}") ||
+print(" ".join(map(str, benchlib.rss_split(sys.argv[2], sys.argv[3:], sys.argv[1] == "gtpu"))))' \
+      "$SPREAD" "$PCAP" "${P0_PCAPS[@]}") ||
       die "splitting $PCAP over $WORKERS queues failed"
     log "RSS-like split of $PCAP over $WORKERS RX queues: $counts frames"
   fi
@@ -660,7 +663,8 @@ nw, scen, spread, ncpu = int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.arg
 print("%s: %d workers %.1f Mpps against 1 worker %.1f Mpps in the same run: %.2fx (%s), "
       "%.1f cycles/pkt total over the %d workers"
       % (scen, nw, many["mpps"], one["mpps"], many["mpps"] / one["mpps"] if one["mpps"] else 0,
-         "p0 one RX queue, soft_rss by TEID" if spread == "soft" else "p0 %d RX queues, RSS-like split" % nw,
+         "p0 one RX queue, soft_rss by TEID" if spread == "soft" else
+         "p0 %d RX queues, RSS-like split%s" % (nw, " with the TEID (GTP-U RSS)" if spread == "gtpu" else ""),
          many["cycles_total"], nw))
 for i, w in enumerate(many["workers"]):
     c = w["lcore"] % ncpu
