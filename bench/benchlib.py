@@ -41,6 +41,49 @@ def thread_cpu(pid):
     return res
 
 
+def rss_split(src, outs, gtpu=False):
+    """Deal the frames of pcap src over len(outs) pcaps as a NIC's RSS on
+    the outer IP addresses and L4 ports deals flows over its RX queues:
+    every frame of a flow to one queue, in order (a CRC32 of the tuple where
+    a NIC uses Toeplitz: the flows go elsewhere, each still to one queue).
+    gtpu: a G-PDU's TEID in the tuple too, as a NIC's GTP-U RSS hashes.
+    Returns the frames per queue."""
+    import struct
+    import zlib
+    with open(src, "rb") as f:
+        data = f.read()
+    hdr, off = data[:24], 24
+    outf = [open(o + ".tmp", "wb") for o in outs]
+    counts = [0] * len(outs)
+    for f in outf:
+        f.write(hdr)
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        rec, frame = data[off:off + 16 + incl], data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        l3, et = 14, frame[12:14]
+        while et in (b"\x81\x00", b"\x88\xa8"):
+            et, l3 = frame[l3 + 2:l3 + 4], l3 + 4
+        if et == b"\x08\x00":
+            ihl, proto = (frame[l3] & 15) * 4, frame[l3 + 9]
+            key, l4 = frame[l3 + 12:l3 + 20], l3 + ihl
+        elif et == b"\x86\xdd":
+            proto, key, l4 = frame[l3 + 6], frame[l3 + 8:l3 + 40], l3 + 40
+        else:
+            proto, key, l4 = None, frame[:12], 0
+        if proto in (6, 17):
+            key += frame[l4:l4 + 4]
+        if gtpu and proto == 17 and frame[l4 + 2:l4 + 4] == b"\x08\x68":
+            key += frame[l4 + 12:l4 + 16]
+        q = zlib.crc32(key) % len(outs)
+        outf[q].write(rec)
+        counts[q] += 1
+    for f, o in zip(outf, outs):
+        f.close()
+        os.replace(o + ".tmp", o)
+    return counts
+
+
 def log(*a):
     print("%s:" % os.path.basename(sys.argv[0]).rsplit(".", 1)[0], *a, file=sys.stderr, flush=True)
 

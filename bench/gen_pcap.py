@@ -768,7 +768,7 @@ def up_ue_port(i):
     return p + 1 if p == 2152 else p
 
 
-def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=False):
+def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=False, one_gnb=False):
     """G-PDUs of n_flows sessions from 4 gNBs to the N3 endpoint, without a
     PDU Session Container (OVS 3.1's GTP-U pop does not skip extension
     headers: it leaves the container in front of the inner packet, so the
@@ -781,18 +781,21 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=Fa
     session's sessions_downlink6 entry, the DN's app in applications6,
     routed by switch.l3v6 to the DN host (static neighbour). v6: the gNBs
     over IPv6 (outer IPv6 with its UDP checksum, to the N3 SVI6's address:
-    upf_interfaces6)."""
+    upf_interfaces6). one_gnb: every G-PDU from the first gNB and UDP port
+    2152, so the outer headers are identical (a NIC's RSS on them puts all
+    on one queue: only the TEID tells the sessions apart)."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     frames = []
     for n, i in enumerate(order):
         to_dn = not ulcl or n % 2 == 0
-        gnb = (UP_GNBS6 if v6 else UP_GNBS)[i % len(UP_GNBS)]
+        gnb = (UP_GNBS6 if v6 else UP_GNBS)[0 if one_gnb else i % len(UP_GNBS)]
         inner = (ipv6_udp(up_ue6(i)[1], UP_DN_HOST6, up_ue_port(i), 7777, frame_len=frame_len + 18)[14:] if ue6
                  else up_inner(i, n, to_dn, frame_len))
         frames.append(gtpu_gpdu(inner, gnb, UP_N3_6 if v6 else UP_N3, UP_TEID_BASE + i,
-                                49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC, 1 if ulcl else None, UP_QFI))
-    return frames, up_common(n_flows, True, ulcl, v6, ue6), None if ulcl or ue6 or v6 else up_ovs("decap")
+                                2152 if one_gnb else 49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC,
+                                1 if ulcl else None, UP_QFI))
+    return frames, up_common(n_flows, True, ulcl, v6, ue6), None if ulcl or ue6 or v6 or one_gnb else up_ovs("decap")
 
 
 def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
@@ -833,6 +836,8 @@ SCENARIOS = {
               "p1's rte_sched (10 Gbit/s, 1.2 Gbit/s per slice)" % (SCHED_SLICES, SCHED_PIPES)),
     "upf_ul": (gen_upf_ul, "G-PDUs %d B (64 B inner, no container) of {flows} sessions from 4 gNBs: decap, "
                "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 36)),
+    "upf_ul_1gnb": (lambda **kw: gen_upf_ul(one_gnb=True, **kw), "G-PDUs %d B (64 B inner, no container) of "
+                    "{flows} sessions all from one gNB (one outer 5-tuple): as upf_ul" % (60 + 36)),
     "upf_ul_ulcl": (lambda **kw: gen_upf_ul(ulcl=True, **kw), "G-PDUs %d B of {flows} sessions: half to the local "
                     "DN (breakout, routed), half on to the anchor over N9 (re-encapsulated)" % (60 + 44)),
     "upf_ul_ue6": (lambda **kw: gen_upf_ul(ue6=True, **kw), "G-PDUs %d B (78 B IPv6 inner) of {flows} IPv4v6 "

@@ -4,7 +4,9 @@
 # in Mpps and the I/O floor in cycles/pkt (what the source and sink alone cost).
 #
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling] [--burst N]
+#                              [--workers N [--spread rss|gtpu|soft]]
 #   bash bench/run.sh forward --runs 3
+#   bash bench/run.sh upf_ul_1gnb --workers 2   (1 worker, then 2, same input, each run)
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
 #   bash bench/run.sh l3 --burst 128   (sxdp's config.burst: packets read from a queue per
 #            graph walk, 1..256, default 64)
@@ -36,6 +38,8 @@
 #   upf_ul   pipeline n3 upf + n6 switch: G-PDUs of 65536 sessions from 4 gNBs
 #            (UL container) -> decap, session, app, fwd_n6, slice meter, URR,
 #            routed to the DN gateway -> sink
+#   upf_ul_1gnb  upf_ul with every G-PDU from one gNB (one outer 5-tuple:
+#            a NIC's RSS on it gives one queue everything; for --workers)
 #   upf_ul_ulcl  the same, half the packets to the internet: the session's
 #            default termination sends them on to the anchor over N9
 #   upf_ul6  upf_ul with the gNBs over IPv6 (outer IPv6, UDP checksum)
@@ -62,6 +66,24 @@
 #
 # Source: net_pcap,infinite_rx=1 (replays the pcap from mbufs: virtual, never
 # runs dry); sink: net_null,no-rx=1. Main lcore 0, worker lcore 1.
+#
+# --workers N (N >= 2): each run measures sxdp with 1 worker, then with N,
+# back to back on the same input, and reports the aggregate Mpps of N against
+# 1, with each worker's packets, cycles/pkt and CPU share. Worker i is lcore
+# i+1 on CPU (i+1) mod CPUs: on 2 CPUs the second worker shares CPU 0 with the
+# main lcore, whose CPU over the window (it sleeps in poll() between control
+# calls) is printed. How p0's traffic reaches the workers (--spread):
+#   rss   (default) p0 has N RX queues, the pcap dealt over them by a hash of
+#         the outer addresses and ports (benchlib.rss_split): what a NIC's RSS
+#         does, each flow on one queue, each queue read by one worker
+#   gtpu  as rss with a G-PDU's TEID in the hash: a NIC with GTP-U RSS (which
+#         sxdp asks an N3/N9 port's device for where it offers it)
+#   soft  (default for an N3 source: the upf_ul scenarios) p0 has one RX queue
+#         (a NIC's RSS cannot spread one gNB's G-PDUs, and a device without
+#         GTP-U RSS puts them all on one queue) and "soft_rss": true: the
+#         worker reading it hands each G-PDU to the worker its TEID hashes
+#         to. Checked: one worker read p0, the others' packets all came
+#         through handoff (so each TEID is on the worker of its hash: one).
 # Throughput = worker rx packets over a fixed window after a warm-up; total
 # cycles/pkt = (busy+idle cycles)/packets of the worker; pipeline cycles/pkt
 # = cycles spent in parse+stages per packet (outside the RX and TX drivers). The worker thread's CPU share
@@ -101,7 +123,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST=
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD=
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
@@ -111,12 +133,16 @@ while [ $# -gt 0 ]; do
     --burst) BURST=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
+    --workers) WORKERS=$2; shift 2 ;;
+    --spread) SPREAD=$2; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown option $1" ;;
   esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 [[ -z $BURST || $BURST =~ ^[1-9][0-9]*$ ]] || die "bad --burst"
+[[ $WORKERS =~ ^[1-9][0-9]?$ ]] || die "bad --workers (1..99)"
+case $SPREAD in ""|rss|gtpu|soft) ;; *) die "bad --spread '$SPREAD' (rss, gtpu or soft)" ;; esac
 
 # ---------------------------------------------------------------- scenarios
 # Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
@@ -165,6 +191,8 @@ scenario_setup() {
           OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,upf_slices,meter_profiles
           DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
+    upf_ul_1gnb) scenario_setup upf_ul; OVS=0
+        DESC="${DESC/from 4 gNBs/all from one gNB (one outer 5-tuple)}" ;;
     upf_ul6) scenario_setup upf_ul; OVS=0
         CHECK_TABLES=upf_interfaces6,sessions_uplink,applications,terminations_uplink,upf_slices,meter_profiles
         DESC="G-PDUs 116 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs over IPv6 (outer UDP checksum; the N3 SVI6's address in upf_interfaces6): decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
@@ -184,7 +212,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
@@ -236,6 +264,29 @@ if [ "$INPUT_ONLY" -eq 1 ]; then
   if [ "$OVS" -eq 1 ]; then echo "$OVS_FLOWS"; else echo -; fi
   echo "$DESC"
   exit 0
+fi
+
+# ----------------------------------------------------------------- workers
+# --workers N: how p0's traffic reaches them (see the header): its RX queues'
+# pcaps (P0_PCAPS) and its options for the N-worker run (P0_SPREAD_OPTS)
+case $P0_OPTS in *'"n3"'*) : "${SPREAD:=soft}" ;; *) : "${SPREAD:=rss}" ;; esac
+P0_PCAPS=("$PCAP") P0_SPREAD_OPTS=""
+if [ "$WORKERS" -gt 1 ] && [ "$SPREAD" = soft ]; then
+  P0_SPREAD_OPTS='"soft_rss": true,'
+elif [ "$WORKERS" -gt 1 ]; then
+  P0_PCAPS=()
+  for q in $(seq 0 $((WORKERS - 1))); do P0_PCAPS+=("${PCAP%.pcap}.$SPREAD.q${q}of$WORKERS.pcap"); done
+  if [ ! -s "${P0_PCAPS[-1]}" ]; then
+    counts=$("$PY" -c 'import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
+print(" ".join(map(str, benchlib.rss_split(sys.argv[2], sys.argv[3:], sys.argv[1] == "gtpu"))))' \
+      "$SPREAD" "$PCAP" "${P0_PCAPS[@]}") ||
+      die "splitting $PCAP over $WORKERS queues failed"
+    log "RSS-like split of $PCAP over $WORKERS RX queues: $counts frames"
+  fi
+  for f in "${P0_PCAPS[@]}"; do
+    # net_pcap's infinite_rx on an empty file drains the mempool (DPDK 22.11)
+    [ "$(stat -c %s "$f")" -gt 24 ] || die "RSS on the outer headers leaves RX queue ${f##*.q} of p0 empty: try --spread soft"
+  done
 fi
 NPKTS=${NPKTS:-$FLOWS}
 # infinite_rx keeps every pcap packet in an mbuf: the pool must hold them all.
@@ -296,19 +347,31 @@ json_list() { # bash args -> JSON list of strings
 }
 
 # -------------------------------------------------------------------- sxdp
-# run_sxdp N -> writes $WORK/sxdp-N.json with the measurement
+# run_sxdp N [WORKERS] -> writes $WORK/sxdp-N.json with the measurement
 run_sxdp() {
-  local n=$1 prefix="sxbench$$_$1" sock="$WORK/sxdp-$1.sock" cfg="$WORK/sxdp-$1.cfg.json" pid rc
+  local n=$1 nw=${2:-1} prefix="sxbench$$_$1" sock="$WORK/sxdp-$1.sock" cfg="$WORK/sxdp-$1.cfg.json" pid rc
+  local ncpu lcores=1 devargs="net_pcap0" p0opts=$P0_OPTS f nq=1 i
   PREFIXES+=("$prefix")
+  # worker i: lcore i+1 on CPU (i+1) mod CPUs (the first as with one worker)
+  ncpu=$(nproc)
+  for ((i = 1; i < nw; i++)); do lcores+=", {\"lcore\": $((i + 1)), \"cpu\": $(((i + 1) % ncpu))}"; done
+  if [ "$nw" -gt 1 ]; then
+    for f in "${P0_PCAPS[@]}"; do devargs+=",rx_pcap=$f"; done
+    # a TX queue per worker (net_pcap gives one per RX queue unless told)
+    for ((i = 0; i < nw; i++)); do devargs+=",tx_pcap=/dev/null"; done
+    nq=${#P0_PCAPS[@]} p0opts+=$P0_SPREAD_OPTS
+  else
+    devargs+=",rx_pcap=$PCAP"
+  fi
   cat >"$cfg" <<EOF
 {
   "eal": $(json_list "${EAL_MEM[@]}" --no-pci --file-prefix "$prefix"),
-  "lcores": {"main": 0, "workers": [1]},
+  "lcores": {"main": 0, "workers": [$lcores]},
   "socket": "$sock",
   "mbufs": $MBUFS,
   "pipeline": $PIPELINE_JSON,$TABLE_SIZES_JSON
   "ports": [
-    {"name": "p0", $P0_OPTS "devargs": "net_pcap0,rx_pcap=$PCAP,infinite_rx=1", "admin": "down", "rx_queues": 1},
+    {"name": "p0", $p0opts "devargs": "$devargs,infinite_rx=1", "admin": "down", "rx_queues": $nq},
     {"name": "p1", $P1_OPTS "devargs": "net_null0,no-rx=1", "rx_queues": 1}
   ]
 }
@@ -317,14 +380,15 @@ EOF
   pid=$!
   PIDS+=("$pid")
   "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" "$TX_LEN" "$CHECK_PATHS" "$CHECK_EVENTS" \
-    >"$WORK/sxdp-$n.json" <<'PYEOF'
+    "$( [ "$nw" -gt 1 ] && echo "$SPREAD" || echo none)" >"$WORK/sxdp-$n.json" <<'PYEOF'
 import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
-import json, os, socket, sys, time
+import json, os, re, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 check_tables = [t.rstrip("~") for t in sys.argv[6].split(",")]
 may_default = {t.rstrip("~") for t in sys.argv[6].split(",") if t.endswith("~")}
 tx_len, check_paths = int(sys.argv[7]), sys.argv[8] == "1"
 check_events = [e for e in sys.argv[9].split(",") if e]
+spread = sys.argv[10]
 
 def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
@@ -398,7 +462,15 @@ ta, a = sample()
 time.sleep(window)
 tb, b = sample()
 cb = threads()
-share = max(((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca)
+cpu = {t: ((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca}
+# DPDK names a worker lcore's thread rte-worker-<lcore> (lcore-worker-<lcore>
+# before 22.11.5); the main lcore's is the process's own
+def worker_lcore(name):
+    m = re.match(r"(?:rte|lcore)-worker-(\d+)$", name)
+    return int(m.group(1)) if m else None
+
+wthreads = {worker_lcore(name): (sh, name) for sh, name in cpu.values() if worker_lcore(name) is not None}
+share = min(wthreads.values()) if wthreads else max(cpu.values())
 wa, wb = worker(a), worker(b)
 d = {k: wb[k] - wa[k] for k in wa}
 secs = tb - ta
@@ -431,6 +503,10 @@ res = {
     "tsc_hz": b.get("tsc_hz"),
     "worker_cpu_share": share[0],
     "worker_thread": share[1],
+    # the main lcore's thread (it sleeps in poll() between control calls) and
+    # the other non-worker threads (EAL interrupts, multi-process, telemetry)
+    "main_cpu": cpu.get(str(pid), (0, ""))[0],
+    "other_cpu": sum(sh for t, (sh, name) in cpu.items() if t != str(pid) and worker_lcore(name) is None),
     "mempool": b.get("mempool"),
     # each node's cycles over the window, per packet the worker received
     # (sampled on one walk in cycles_sampled_every, so a few % of noise)
@@ -479,6 +555,34 @@ if abs(p1_tx - p0_rx) > slack or abs(p0_rx - pk) > slack:
     problems.append("port counters: p0 rx %d, p1 tx %d, worker rx %d: output != input" % (p0_rx, p1_tx, pk))
 if p1_txdrop > 0:
     problems.append("p1 tx_dropped %d in the window" % p1_txdrop)
+# each worker: what it read, handed to another (soft_rss) or took from one,
+# and carried to the end (read - handed off + handed in), its cycles and CPU
+per = []
+for la in a["lcores"]:
+    if la["role"] != "worker":
+        continue
+    lb = next(l for l in b["lcores"] if l["lcore"] == la["lcore"])
+    x = {k: lb[k] - la[k] for k in ("rx_packets", "handoff_packets", "handin_packets", "busy_cycles",
+                                    "idle_cycles", "pipeline_cycles")}
+    car = x["rx_packets"] - x["handoff_packets"] + x["handin_packets"]
+    per.append({"lcore": la["lcore"], "rx": x["rx_packets"], "handoff": x["handoff_packets"],
+                "handin": x["handin_packets"], "carried": car, "mpps": car / secs / 1e6,
+                "cycles": (x["busy_cycles"] + x["idle_cycles"]) / car if car else 0,
+                "cycles_pipeline": x["pipeline_cycles"] / car if car else 0,
+                "cpu": wthreads.get(la["lcore"], (0, ""))[0]})
+res["workers"] = per
+if len(per) > 1:
+    if any(w["carried"] <= slack for w in per):
+        problems.append("a worker carried (almost) nothing: %s" % [(w["lcore"], w["carried"]) for w in per])
+    if spread == "soft":
+        # p0's one queue is read by one worker; every packet another worker
+        # carried came from it by the flow (TEID) hash: a TEID's packets all
+        # go to the one worker it hashes to (dp_graph.c flow_worker)
+        readers = [w for w in per if w["rx"] > slack]
+        if len(readers) != 1 or abs(readers[0]["handoff"] - sum(w["handin"] for w in per)) > slack or \
+           any(w["handin"] != w["carried"] for w in per if w is not readers[0]):
+            problems.append("soft_rss: not one reader whose handoff is every other worker's packets: %s"
+                            % [(w["lcore"], w["rx"], w["handoff"], w["handin"]) for w in per])
 res["problems"] = problems
 print(json.dumps(res))
 PYEOF
@@ -660,18 +764,10 @@ if m["floor"] is not None:
 PYEOF
 }
 
-for r in $(seq 1 "$RUNS"); do
-  others=$(busy_others)
-  log "run $r/$RUNS: sxdp ($SCENARIO), warm-up ${WARMUP}s, window ${WINDOW}s"
-  run_sxdp "$r" || die "sxdp measurement failed"
-  tp=null
-  if [ "$CEILING" -eq 1 ]; then
-    log "run $r/$RUNS: dpdk-testpmd io (the ceiling in Mpps, the I/O floor in cycles/pkt), same source/sink/window"
-    run_testpmd "$r" || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
-    tp=$(cat "$WORK/testpmd-$r.json")
-  fi
-  printf '{"sxdp": %s, "testpmd": %s}\n' "$(cat "$WORK/sxdp-$r.json")" "$tp" >"$WORK/run-$r.json"
-  line=$("$PY" - "$WORK/sxdp-$r.json" <<'PYEOF'
+# details JSON -> the run's details on stderr; its notes and failed checks
+# on stdout
+details() {
+  "$PY" - "$1" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("bench: sxdp window %.2f s: %d packets, p0 rx %d -> p1 tx %d, %s, tx %d, drops %d %s, punts %d, tsc %s Hz, mempool %s"
@@ -694,9 +790,52 @@ if r["worker_cpu_share"] < 0.95:
 for p in r["problems"]:
     print("CHECK FAILED: " + p)
 PYEOF
-)
-  rep=$(report 1 "$WORK/run-$r.json")
-  echo "$rep"
+}
+
+# workers_report 1-WORKER-JSON N-WORKER-JSON N -> N workers against one
+workers_report() {
+  "$PY" - "$1" "$2" "$3" "$SCENARIO" "$SPREAD" "$(nproc)" <<'PYEOF'
+import json, sys
+one, many = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+nw, scen, spread, ncpu = int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+print("%s: %d workers %.1f Mpps against 1 worker %.1f Mpps in the same run: %.2fx (%s), "
+      "%.1f cycles/pkt total over the %d workers"
+      % (scen, nw, many["mpps"], one["mpps"], many["mpps"] / one["mpps"] if one["mpps"] else 0,
+         "p0 one RX queue, soft_rss by TEID" if spread == "soft" else
+         "p0 %d RX queues, RSS-like split%s" % (nw, " with the TEID (GTP-U RSS)" if spread == "gtpu" else ""),
+         many["cycles_total"], nw))
+for i, w in enumerate(many["workers"]):
+    c = w["lcore"] % ncpu
+    print("  worker %d (lcore %d, CPU %d%s): %.1f Mpps carried, read %d, handed off %d, handed in %d, "
+          "%.1f cycles/pkt (%.1f in pipeline), its thread ran %.0f%% of the window"
+          % (i, w["lcore"], c, ", with the main lcore" if c == 0 else "", w["mpps"], w["rx"], w["handoff"],
+             w["handin"], w["cycles"], w["cycles_pipeline"], 100 * w["cpu"]))
+print("  main lcore (CPU 0): %.2f%% of a CPU over the window (idle: control socket poll), other sxdp threads %.2f%%; "
+      "1-worker run: %.2f%%" % (100 * many["main_cpu"], 100 * many["other_cpu"], 100 * one["main_cpu"]))
+if spread == "soft":
+    print("  each TEID on one worker: the workers other than the reader carried only what it handed them "
+          "(checked), by the TEID's hash (dp_graph.c flow_worker), one FIFO ring per pair of workers")
+PYEOF
+}
+
+wresults=()
+for r in $(seq 1 "$RUNS"); do
+  others=$(busy_others)
+  log "run $r/$RUNS: sxdp ($SCENARIO, 1 worker), warm-up ${WARMUP}s, window ${WINDOW}s"
+  run_sxdp "$r" 1 || die "sxdp measurement failed"
+  if [ "$WORKERS" -gt 1 ]; then
+    log "run $r/$RUNS: sxdp ($SCENARIO, $WORKERS workers, --spread $SPREAD), same input"
+    run_sxdp "$r-w$WORKERS" "$WORKERS" || die "sxdp measurement ($WORKERS workers) failed"
+  fi
+  tp=null
+  if [ "$CEILING" -eq 1 ]; then
+    log "run $r/$RUNS: dpdk-testpmd io (the ceiling in Mpps, the I/O floor in cycles/pkt), same source/sink/window"
+    run_testpmd "$r" || die "testpmd measurement failed: $(tail -5 "$WORK/testpmd-$r.log")"
+    tp=$(cat "$WORK/testpmd-$r.json")
+  fi
+  printf '{"sxdp": %s, "testpmd": %s}\n' "$(cat "$WORK/sxdp-$r.json")" "$tp" >"$WORK/run-$r.json"
+  line=$(details "$WORK/sxdp-$r.json")
+  report 1 "$WORK/run-$r.json"
   [ -z "$line" ] || echo "$line"
   tp_share=$("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1]))["testpmd"] or {}; print(t.get("cpu_share", 1))' \
     "$WORK/run-$r.json")
@@ -704,13 +843,31 @@ PYEOF
     echo "note: testpmd's forwarding thread ran only $("$PY" -c 'import sys; print("%.0f%%" % (100 * float(sys.argv[1])))' "$tp_share") of the window: another process shared its CPU, the floor is high"
   fi
   echo "source: net_pcap infinite_rx (virtual), sink: net_null; $DESC, 1 worker"
+  failed=$(grep '^CHECK FAILED' <<<"$line")
+  if [ "$WORKERS" -gt 1 ]; then
+    wline=$(details "$WORK/sxdp-$r-w$WORKERS.json" | sed 's/^/('"$WORKERS"' workers) /')
+    wsum=$(workers_report "$WORK/sxdp-$r.json" "$WORK/sxdp-$r-w$WORKERS.json" "$WORKERS")
+    echo "$wsum"
+    [ -z "$wline" ] || echo "$wline"
+    failed+=$(grep 'CHECK FAILED' <<<"$wline")
+    wresults+=("$(head -1 <<<"$wsum")")
+  fi
   [ -z "$MEM_NOTE" ] || echo "note: $MEM_NOTE"
   [ -z "$others" ] || echo "note: busy processes before this run (shared machine, numbers may be low): $others"
-  if grep -q '^CHECK FAILED' <<<"$line"; then
+  if [ -n "$failed" ]; then
     die "run $r: a consistency check failed"
   fi
 done
 
 if [ "$RUNS" -gt 1 ]; then
   report "$RUNS" "$WORK"/run-*.json
+  if [ "$WORKERS" -gt 1 ]; then
+    printf '%s\n' "${wresults[@]}" | "$PY" -c '
+import re, statistics, sys
+rows = [re.search(r"workers (\d+\.\d+) Mpps against 1 worker (\d+\.\d+) Mpps.*: (\d+\.\d+)x", l).groups()
+        for l in sys.stdin if l.strip()]
+m = [statistics.median(map(float, c)) for c in zip(*rows)]
+print("median of %d runs: %s: %s workers %.1f Mpps, 1 worker %.1f Mpps, ratio %.2fx"
+      % (len(rows), sys.argv[1], sys.argv[2], m[0], m[1], m[2]))' "$SCENARIO" "$WORKERS"
+  fi
 fi

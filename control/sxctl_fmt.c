@@ -268,16 +268,16 @@ void
 fmt_ports(json_t *res)
 {
 	static const char *const hdr[] = { "IDX", "NAME", "PORT", "DRIVER",
-		"ROLE", "MAC", "LINK", "SPEED", "RXQ", "TXQ", "ADDRESSES",
+		"ROLE", "MAC", "LINK", "SPEED", "RXQ", "TXQ", "RSS", "ADDRESSES",
 		"DEVARGS" };
 	static const char *const k1[] = { "index", "name", "port_id", "driver",
 		"role", "mac", NULL };
 	static const char *const k2[] = { "rx_queues", "tx_queues", NULL };
-	json_t *p, *up, *link, *addrs;
+	json_t *p, *up, *link, *addrs, *rss, *ty;
 	struct fmt_tbl t;
-	size_t i;
+	size_t i, k;
 
-	fmt_tbl_init(&t, "rlrlllrrrrll", hdr);
+	fmt_tbl_init(&t, "rlrlllrrrrlll", hdr);
 	json_array_foreach(json_object_get(res, "ports"), i, p) {
 		fmt_tbl_row(&t, p, k1);
 		link = json_object_get(p, "link");
@@ -286,6 +286,15 @@ fmt_ports(json_t *res)
 				       "up" : "down"));
 		fmt_tbl_j(&t, link, "speed_mbps");
 		fmt_tbl_row(&t, p, k2);
+		/* the hash types the device spreads on, +soft: the workers again */
+		rss = json_object_get(p, "rss");
+		addrs = json_array();
+		json_array_foreach(json_object_get(rss, "types"), k, ty)
+			json_array_append(addrs, ty);
+		if (json_is_true(json_object_get(rss, "soft_rss")))
+			json_array_append_new(addrs, json_string("+soft"));
+		fmt_tbl_add(&t, fmt_text(addrs));
+		json_decref(addrs);
 		addrs = json_array();
 		json_array_extend(addrs, json_object_get(p, "ipv4"));
 		json_array_extend(addrs, json_object_get(p, "ipv6"));

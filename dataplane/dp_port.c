@@ -21,6 +21,7 @@
 #include "dp_log.h"
 #include "dp_num.h"
 #include "dp_xdp.h"
+#include "dp_rss.h"
 
 struct dp_port dp_ports[DP_PORTS_MAX];
 unsigned int dp_n_ports;
@@ -232,10 +233,11 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	p->n_txq = RTE_MIN((uint16_t)RTE_MAX(n_workers, 1u), info.max_tx_queues);
 	if (p->n_txq == 0 || p->n_rxq == 0)
 		return -ENOTSUP;
+	p->rss_offered = info.flow_type_rss_offloads;
+	p->rss_hf = dp_rss_request(cfg->role, p->n_rxq, info.flow_type_rss_offloads);
 	if (p->n_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
-						   info.flow_type_rss_offloads;
+		conf.rx_adv_conf.rss_conf.rss_hf = p->rss_hf;
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH && p->n_rxq > 1)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
@@ -285,6 +287,36 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 	return 0;
 }
 
+/* What RSS a port got, and for a port G-PDUs arrive on with several
+ * workers, how one gNB's sessions (one outer 5-tuple) reach them: the
+ * device's GTP-U RSS (the TEID), soft_rss, or not at all. */
+static void
+rss_log(const struct dp_port *p, unsigned int n_workers)
+{
+	char got[64], offered[64];
+
+	dp_rss_names(p->rss_hf, got, sizeof(got));
+	dp_rss_names(p->rss_offered, offered, sizeof(offered));
+	if (p->n_rxq > 1)
+		DP_LOG(INFO, "port %s: RSS over %u RX queues on %s (the device offers %s)", p->cfg->name,
+		       p->n_rxq, got, offered);
+	if (!dp_rss_gtpu_role(p->cfg->role) || n_workers < 2)
+		return;
+	if (p->rss_hf & RTE_ETH_RSS_GTPU)
+		DP_LOG(INFO, "port %s: GTP-U RSS: the device spreads G-PDUs on their TEID, each session "
+		       "stays on one worker%s", p->cfg->name, p->cfg->soft_rss ? "; its soft_rss is redundant "
+		       "(it still hands each G-PDU to the worker its own TEID hash names)" : "");
+	else if (p->cfg->soft_rss)
+		DP_LOG(INFO, "port %s: no GTP-U RSS (%s offers RSS on %s): soft_rss spreads G-PDUs over "
+		       "the %u workers on their TEID, each session on one", p->cfg->name, p->driver,
+		       offered, n_workers);
+	else
+		DP_LOG(WARNING, "port %s: no GTP-U RSS (%s offers RSS on %s): one gNB's G-PDUs (one "
+		       "outer 5-tuple) all reach one queue, one worker; give the port \"soft_rss\": true "
+		       "to spread them over the %u workers on their TEID", p->cfg->name, p->driver,
+		       offered, n_workers);
+}
+
 int
 dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers)
 {
@@ -312,6 +344,7 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		DP_LOG(INFO, "port %u %s: %s driver %s mac %s rxq %u txq %u mtu %u role %s", i, p->cfg->name,
 		       p->cfg->devargs, p->driver, mac, p->n_rxq, p->n_txq, p->mtu, dp_role_name(p->cfg->role));
+		rss_log(p, n_workers);
 	}
 	return 0;
 }

@@ -22,6 +22,9 @@ struct dp_port {
 	const struct dp_cfg_port *cfg;
 	struct rte_ether_addr mac;
 	uint16_t n_rxq, n_txq;
+	/* RSS hash types configured (dp_rss_request: asked, masked by what the
+	 * device offers) and what the device offers: port.list shows both */
+	uint64_t rss_hf, rss_offered;
 	char driver[48];
 	bool started;
 	volatile bool admin_up;      /* workers skip the RX queues of a port that is down */

@@ -126,6 +126,11 @@ mempool_size(unsigned int n_workers)
 		n += (uint64_t)cfg.ports[i].rxd * rxq + (uint64_t)cfg.ports[i].txd * RTE_MAX(n_workers, 1u);
 	}
 	n += (uint64_t)n_workers * ((uint64_t)RTE_MAX(cfg.burst, DP_BURST) * (cfg.n_ports + 2) + 512) + PUNT_RING_SIZE;
+	for (unsigned int i = 0; i < cfg.n_ports && n_workers > 1; i++)
+		if (cfg.ports[i].soft_rss) {
+			n += (uint64_t)n_workers * (n_workers - 1) * DP_HANDOFF_RING_SIZE;
+			break;
+		}
 	return (uint32_t)rte_align64pow2(n) - 1;
 }
 

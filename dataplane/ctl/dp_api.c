@@ -13,6 +13,7 @@
 #include "dp_ctl.h"
 #include "dp_log.h"
 #include "dp_port.h"
+#include "dp_rss.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_tblrpc.h"
@@ -36,6 +37,18 @@ m_hello(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 	return 0;
 }
 
+/* RSS hash types as their names */
+static json_t *
+rss_json(uint64_t hf)
+{
+	json_t *a = json_array();
+
+	for (const struct dp_rss_type *t = dp_rss_types; t->name != NULL; t++)
+		if (hf & t->bits)
+			json_array_append_new(a, json_string(t->name));
+	return a;
+}
+
 static json_t *
 port_json(const struct dp_port *p)
 {
@@ -55,13 +68,15 @@ port_json(const struct dp_port *p)
 		json_array_append_new(v6, json_string(buf));
 	}
 	rte_eth_link_get_nowait(p->port_id, &link);
-	return json_pack("{s:i,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i}",
+	return json_pack("{s:i,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i,s:{s:o,s:o,s:b,s:b}}",
 		"index", p->index, "name", p->cfg->name, "port_id", p->port_id,
 		"admin", p->admin_up ? "up" : "down", "mtu", p->mtu,
 		"devargs", p->cfg->devargs, "driver", p->driver, "role", dp_role_name(p->cfg->role),
 		"mac", mac, "ipv4", v4, "ipv6", v6,
 		"link", "up", link.link_status == RTE_ETH_LINK_UP, "speed_mbps", (json_int_t)link.link_speed,
-		"rx_queues", p->n_rxq, "tx_queues", p->n_txq);
+		"rx_queues", p->n_rxq, "tx_queues", p->n_txq,
+		"rss", "types", rss_json(p->rss_hf), "offered", rss_json(p->rss_offered),
+		"gtpu", (p->rss_hf & RTE_ETH_RSS_GTPU) != 0, "soft_rss", p->cfg->soft_rss);
 }
 
 static int

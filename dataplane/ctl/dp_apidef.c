@@ -76,6 +76,14 @@ static const struct dp_schema_field port_fields[] = {
 		END })),
 	RU("rx_queues", "RX queues"),
 	RU("tx_queues", "TX queues"),
+	RO("rss", "how its RX queues are spread", ((const struct dp_schema_field[]){
+		RA("types", "the hash types configured (ip, udp, tcp, gtpu): what sxdp asks, as far as "
+		   "the device offers; none with one RX queue", &a_string),
+		RA("offered", "the hash types the device offers", &a_string),
+		RB("gtpu", "the device spreads GTP-U on the TEID (GTP-U RSS): each session on one queue"),
+		RB("soft_rss", "the workers spread its packets again on the parser's flow hash (the TEID "
+		   "for GTP-U)"),
+		END })),
 	END
 };
 

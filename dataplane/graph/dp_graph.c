@@ -269,9 +269,10 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	st->inject_pkts += total;
 
 	w->walk_idle = w->walk_rx = w->walk_tx = 0;
+	w->walk_in = 0;
 	egress_poll(w, st);
 	if (unlikely(w->handoff))
-		total += handin_poll(g, node, w, st);
+		total += (w->walk_in = handin_poll(g, node, w, st));
 	for (unsigned int q = 0; q < w->n_rxq; q++)
 		if (likely(dp_ports[w->rxq[q].port].admin_up))
 			total += rx_queue(g, node, w, st, &w->rxq[q]);

@@ -46,6 +46,7 @@ struct dp_worker {
 	/* this walk, from the rx node: cycles in empty polls and in polls
 	 * that brought packets */
 	uint64_t walk_idle, walk_rx, walk_tx;  /* this walk's cycles in the drivers */
+	uint16_t walk_in;                /* packets it took from other workers (soft_rss) */
 	struct dp_stage_ctx ctx;
 	struct dp_txbuf tx[DP_PORTS_MAX];  /* port_out's, empty between calls */
 } __rte_cache_aligned;

@@ -17,7 +17,6 @@ static struct dp_worker *all_workers;
 static unsigned int n_all_workers;
 
 #define INJECT_RING_SIZE 1024
-#define HANDOFF_RING_SIZE 1024
 
 int
 dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
@@ -54,7 +53,7 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 			if (i == j)
 				continue;
 			snprintf(name, sizeof(name), "sxdp_ho%u_%u", j, i);
-			w[i].handin[j] = rte_ring_create(name, HANDOFF_RING_SIZE, rte_socket_id(),
+			w[i].handin[j] = rte_ring_create(name, DP_HANDOFF_RING_SIZE, rte_socket_id(),
 							 RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (w[i].handin[j] == NULL)
 				return -ENOMEM;
@@ -121,7 +120,8 @@ dp_worker_main(void *arg)
 		/* relaxed: a plain store, read by dp_workers_seen */
 		__atomic_store_n(&w->ctx.now, t0, __ATOMIC_RELAXED);
 		dp_graph_walk(w->graph, walk);
-		if (w->walk_rx) {
+		/* a walk that read packets or took some from another worker (soft_rss) */
+		if (w->walk_rx || w->walk_in) {
 			/* pipeline: what the walk spent outside the drivers' RX and TX */
 			t1 = rte_rdtsc();
 			st->busy_cycles += t1 - t0 - w->walk_idle;

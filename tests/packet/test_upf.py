@@ -1240,5 +1240,34 @@ def test_soft_rss_keeps_each_session_on_one_worker():
         expect(all([k for _, k in seen[i]] == list(range(n_pkts)) for i in seen), "a session's order changed")
         expect({q for v in queues.values() for q in v} == {0, 1}, "both workers carry sessions: %s" % queues)
 
+
+@R.test
+def test_gtpu_rss_asked_as_far_as_offered():
+    """With two workers sxdp asks the devices of the ports G-PDUs arrive on
+    (N3, N9) for GTP-U RSS (the TEID), as far as each offers it at start:
+    net_pcap offers no RSS at all, net_null IP/UDP/TCP but not GTP-U, so
+    neither gets it; port.list says what each got, and the log says that an
+    N3/N9 port without it keeps one gNB on one worker unless soft_rss spreads
+    it. The N6 port is never asked for GTP-U RSS."""
+    ports = dict(PORTS, n3={"role": "n3", "soft_rss": True},
+                 n9={"role": "n9", "devargs": "net_null7,no-rx=1"})
+    with Sxdp({"n3": [], "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=ports, workers=2, mem_mb=1024) as dp:
+        pl = {p["name"]: p for p in dp.rpc("port.list")["ports"]}
+        expect_eq(pl["n3"]["rss"], {"types": [], "offered": [], "gtpu": False, "soft_rss": True},
+                  "net_pcap offers no RSS: none configured")
+        expect_eq(pl["n9"]["rss"], {"types": ["ip", "udp", "tcp"], "offered": ["ip", "udp", "tcp"],
+                                    "gtpu": False, "soft_rss": False},
+                  "net_null offers IP/UDP/TCP RSS, not GTP-U: GTP-U not asked")
+        expect_eq(pl["n6"]["rss"]["gtpu"], False, "n6 is not asked for GTP-U RSS")
+        log = dp.log()
+        for want in ("port n9: RSS over 2 RX queues on ip,udp,tcp (the device offers ip,udp,tcp)",
+                     "port n9: no GTP-U RSS (net_null offers RSS on ip,udp,tcp): one gNB's G-PDUs",
+                     'give the port "soft_rss": true to spread them over the 2 workers on their TEID',
+                     "port n3: no GTP-U RSS (net_pcap offers RSS on none): soft_rss spreads G-PDUs over the 2 workers"):
+            expect(want in log, "the start-up log says %r:\n%s" % (want, log))
+        expect("port n6: no GTP-U RSS" not in log, "n6 has no GTP-U RSS advice")
+        dp.stop()
+
+
 if __name__ == "__main__":
     sys.exit(R.main())
