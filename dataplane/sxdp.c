@@ -33,6 +33,7 @@
 #include "dp_worker.h"
 #include "dp_feature.h"
 #include "dp_graph.h"
+#include "dp_parse.h"
 #include "dp_xdp.h"
 
 #ifndef SXDP_BUILD_FLAGS
@@ -346,8 +347,8 @@ main(int argc, char **argv)
 		case 's': socket_path = optarg; break;
 		case 'L': log_level = optarg; break;
 		case 'V':
-			printf("sxdp %s\nbuilt with %s, using%s\n", SXDP_VERSION, SXDP_BUILD_FLAGS,
-			       SXDP_ISA);
+			printf("sxdp %s\nbuilt with %s, using%s\nparser: %s on this CPU\n", SXDP_VERSION,
+			       SXDP_BUILD_FLAGS, SXDP_ISA, dp_parse_impl_name((unsigned int)dp_parse_impl_get()));
 			return 0;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
@@ -376,6 +377,8 @@ main(int argc, char **argv)
 	DP_LOG(INFO, "sxdp %s starting: config %s, pipeline %s, main lcore %u, %u worker(s); "
 	       "built with %s, using%s", SXDP_VERSION, cfg.source, cfg.pipeline,
 	       rte_get_main_lcore(), cfg.n_workers, SXDP_BUILD_FLAGS, SXDP_ISA);
+	/* chosen now the EAL has read its SIMD width, before the workers */
+	DP_LOG(INFO, "parser: %s", dp_parse_impl_name((unsigned int)dp_parse_impl_get()));
 
 	for (unsigned int i = 0; i < cfg.n_workers; i++) {
 		if (!rte_lcore_is_enabled(cfg.workers[i]) || cfg.workers[i] == rte_get_main_lcore()) {

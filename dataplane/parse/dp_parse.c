@@ -9,6 +9,9 @@
  * its logical bound is a multiseg drop, past the bound it is the header's
  * own truncation reason. dp_parse_pkt() has seg == pkt. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -736,43 +739,353 @@ dp_parse_pkt_general(const uint8_t *data, uint32_t len, struct dp_meta *md)
 }
 #endif
 
+
 /* Far enough ahead to hide a miss behind a couple of parses, near enough
  * that the line is still there when we get to it. */
 #define PARSE_PREFETCH 2
+
+/* The burst loop every implementation shares; ONE(p, seg, pkt, md, mb, want_hash)
+ * is its straight-line path for the common frames (0: *md filled; mb the mbuf), tried
+ * first, ALL the parser for what it leaves: parse() (the scalar
+ * straight-line paths, then parse_general()). A macro, not an inline function: the vector ONEs
+ * carry their own target() and inline only into a function that has it. */
+#define BURST_LOOP(ONE, ALL)								\
+	do {									\
+		uint16_t i_, ok_ = 0;						\
+										\
+		for (i_ = 0; i_ < n && i_ < PARSE_PREFETCH; i_++) {		\
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i_], void *));	\
+			rte_prefetch0(dp_meta(pkts[i_]));			\
+		}								\
+		for (i_ = 0; i_ < n; i_++) {					\
+			struct rte_mbuf *m_ = pkts[i_];				\
+			struct dp_meta *md_ = dp_meta(m_);			\
+			const uint8_t *p_ = rte_pktmbuf_mtod(m_, const uint8_t *); \
+			uint32_t pkt_ = rte_pktmbuf_pkt_len(m_);		\
+			/* a broken pkt_len must not let us read past the segment */ \
+			uint32_t seg_ = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m_), pkt_); \
+			int rss_ = (m_->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0; \
+			unsigned int r_ = 0;					\
+										\
+			if (i_ + PARSE_PREFETCH < n) {				\
+				struct rte_mbuf *nm_ = pkts[i_ + PARSE_PREFETCH]; \
+										\
+				rte_prefetch0(rte_pktmbuf_mtod(nm_, void *));	\
+				rte_prefetch0(dp_meta(nm_));			\
+			}							\
+			if (unlikely(ONE(p_, seg_, pkt_, md_, (uint8_t *)m_, !rss_) != 0))	\
+				r_ = ALL(p_, seg_, pkt_, md_, (uint8_t *)m_, !rss_); \
+			if (rss_)						\
+				md_->hash = m_->hash.rss;			\
+			next[i_] = r_ == 0 ? DP_NEXT_CONTINUE : DP_NEXT_DROP(r_); \
+			ok_ += r_ == 0;						\
+		}							\
+		return ok_;							\
+	} while (0)
+
+/* No straight-line path of the loop's own: general (parse_general() for
+ * every packet, the reference the others are checked against in
+ * tests/unit/test_autoval.c) and scalar (parse() has its own). */
+static __rte_always_inline int
+one_none(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash)
+{
+	RTE_SET_USED(p), RTE_SET_USED(seg), RTE_SET_USED(pkt), RTE_SET_USED(md), RTE_SET_USED(mb);
+	RTE_SET_USED(want_hash);
+	return -1;
+}
+
+static uint16_t
+burst_general(struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	BURST_LOOP(one_none, parse_general);
+}
+
+/* The scalar straight-line paths (parse()) first, as they stand. */
+static uint16_t
+burst_scalar(struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	BURST_LOOP(one_none, parse);
+}
+
+#if defined(RTE_ARCH_X86_64) && defined(__GNUC__)
+#define HAVE_VEC 1
+#include <immintrin.h>
+#include <rte_cpuflags.h>
+#include <rte_vect.h>
+
+/* What the vector paths vouch for is what parse_fast() takes without a
+ * registered UDP port: Ethernet, at most one 802.1Q tag, IPv4 with IHL 5,
+ * not a fragment, plain UDP or TCP, whole within the packet. The fixed
+ * bytes of those two shapes (ethertypes, version and IHL, the MF flag and
+ * fragment offset) are one compare of the frame's first 32 bytes against a
+ * template; the rest (lengths, the UDP port's registration) are
+ * fast_l4_ok()'s, the parser's own. The metadata is built in registers
+ * and stored in two or three wide moves, not field by field. */
+struct vec_shape {
+	uint8_t and_[32], tpl[32];   /* (frame & and_) == tpl on the fixed bytes */
+	uint32_t care;               /* which of the 32 bytes are fixed */
+};
+
+static const struct vec_shape vec_shape[2] __rte_aligned(32) = {
+	{	/* untagged: ethertype 12-13, version/IHL 14, flags/offset 20-21 */
+		.and_ = { [12] = 0xff, [13] = 0xff, [14] = 0xff, [20] = 0x3f, [21] = 0xff },
+		.tpl = { [12] = 0x08, [13] = 0x00, [14] = 0x45 },
+		.care = 1u << 12 | 1u << 13 | 1u << 14 | 1u << 20 | 1u << 21,
+	},
+	{	/* one 802.1Q tag: TPID 12-13, ethertype 16-17, IP from 18 */
+		.and_ = { [12] = 0xff, [13] = 0xff, [16] = 0xff, [17] = 0xff, [18] = 0xff, [24] = 0x3f,
+			  [25] = 0xff },
+		.tpl = { [12] = 0x81, [13] = 0x00, [16] = 0x08, [17] = 0x00, [18] = 0x45 },
+		.care = 1u << 12 | 1u << 13 | 1u << 16 | 1u << 17 | 1u << 18 | 1u << 24 | 1u << 25,
+	},
+};
+
+/* dp_meta bytes 0-15 of a shape (flags, slice, l2_len, l3_off, l4_off,
+ * ethertype; in_port, bytes 4-5, is the worker's and kept). */
+static const uint16_t vec_lo[2][8] __rte_aligned(16) = {
+	{ DP_MF_IPV4 | DP_MF_L4, 0, 0, 0, ETH_HLEN, ETH_HLEN, ETH_HLEN + IPV4_HLEN, ET_IPV4 },
+	{ DP_MF_IPV4 | DP_MF_L4 | DP_MF_VLAN, 0, 0, 0, ETH_HLEN + VLAN_HLEN, ETH_HLEN + VLAN_HLEN,
+	  ETH_HLEN + VLAN_HLEN + IPV4_HLEN, ET_IPV4 },
+};
+_Static_assert(DP_MF_IPV4 + DP_MF_L4 + DP_MF_VLAN < 0x10000, "vec_lo holds the flags in 16 bits");
+_Static_assert(offsetof(struct dp_meta, in_port) == 4 && offsetof(struct dp_meta, vlan) == 16 &&
+	       offsetof(struct dp_meta, l4_proto) == 20 && offsetof(struct dp_meta, ttl) == 21 &&
+	       offsetof(struct dp_meta, sport) == 22 && offsetof(struct dp_meta, dport) == 24 &&
+	       offsetof(struct dp_meta, hash) == 32, "the vector paths' dp_meta layout");
+
+/* The rest of a vetted frame: proto, lengths, UDP port; then the hash.
+ * 0: the caller stores *md; 1: a registered UDP port's parser took it
+ * (fast_udp_hooked(), *md done); -1: parse()'s. */
+static __rte_always_inline int
+vec_rest(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, uint32_t tag,
+	 int want_hash, uint32_t *h)
+{
+	const uint32_t l2 = ETH_HLEN + tag, l4 = l2 + IPV4_HLEN;
+	const uint8_t *ip = p + l2;
+	uint32_t end = l2 + dp_rd16(ip + 2), ports = dp_rd32(ip + IPV4_HLEN);
+
+	if (unlikely(!(end <= pkt && fast_l4_ok(p, l4, end, seg, ip[9]))))
+		/* a tunnel's outer headers: the same call as parse_fast()'s */
+		return ip[9] == P_UDP && tag == 0 &&
+		       fast_udp_hooked(p, seg, pkt, md, mb, want_hash, 0, false, l2, l4, end, ports) == 0 ? 1 : -1;
+	*h = want_hash ? fast_hash4(ip, ip[9], ports) : 0;
+	return 0;
+}
+
+#define T_AVX2 __attribute__((target("avx2")))
+
+/* AVX2: the template compare over 32 bytes, the metadata's bytes 16-31
+ * (TCI, protocol, TTL, ports) one byte shuffle of the 16 bytes from the
+ * TTL on. */
+static T_AVX2 __rte_always_inline int
+one_avx2(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash)
+{
+	/* meta 16-31 from ip[8..23]: 20 proto (1), 21 ttl (0), 22-23 sport
+	 * (13, 12), 24-25 dport (15, 14); -1 clears */
+	const __m128i shuf = _mm_setr_epi8(-1, -1, -1, -1, 1, 0, 13, 12, 15, 14, -1, -1, -1, -1, -1, -1);
+	__m256i a;
+	uint32_t eq, tag, h;
+	__m128i lo, hi;
+	int r;
+
+	if (unlikely(seg < FAST_MIN))
+		return -1;
+	a = _mm256_loadu_si256((const __m256i *)p);
+	eq = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		_mm256_and_si256(a, _mm256_load_si256((const __m256i *)vec_shape[0].and_)),
+		_mm256_load_si256((const __m256i *)vec_shape[0].tpl)));
+	if (likely((eq & vec_shape[0].care) == vec_shape[0].care)) {
+		tag = 0;
+	} else {
+		eq = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			_mm256_and_si256(a, _mm256_load_si256((const __m256i *)vec_shape[1].and_)),
+			_mm256_load_si256((const __m256i *)vec_shape[1].tpl)));
+		if ((eq & vec_shape[1].care) != vec_shape[1].care || seg < FAST_MIN + VLAN_HLEN)
+			return -1;
+		tag = VLAN_HLEN;
+	}
+	if (unlikely((r = vec_rest(p, seg, pkt, md, mb, tag, want_hash, &h)) != 0))
+		return r > 0 ? 0 : -1;
+	lo = _mm_insert_epi16(_mm_load_si128((const __m128i *)vec_lo[tag != 0]), md->in_port, 2);
+	hi = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + ETH_HLEN + tag + 8)), shuf);
+	if (tag)
+		hi = _mm_insert_epi16(hi, dp_rd16(p + ETH_HLEN), 0);
+	_mm_storeu_si128((__m128i *)md, lo);
+	_mm_storeu_si128((__m128i *)md + 1, hi);
+	_mm_storeu_si128((__m128i *)md + 2, _mm_cvtsi32_si128((int)h));
+	return 0;
+}
+
+static T_AVX2 uint16_t
+burst_avx2(struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	BURST_LOOP(one_avx2, parse);
+}
+
+#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+
+/* meta 0-31 by a two-source byte permute of the frame's bytes 0-63: per
+ * shape, the source byte of each (zero where vec_pmask is clear) */
+static const uint8_t vec_pidx[2][32] __rte_aligned(32) = {
+	{ [20] = 23, [21] = 22, [22] = 35, [23] = 34, [24] = 37, [25] = 36 },
+	{ [16] = 15, [17] = 14, [20] = 27, [21] = 26, [22] = 39, [23] = 38, [24] = 41, [25] = 40 },
+};
+static const uint32_t vec_pmask[2] = { 0x3f00000, 0x3f30000 };
+
+/* AVX-512 (BW, VL, VBMI) at 256 bits, what DPDK's default SIMD width
+ * allows: the frame's first 64 bytes in two masked loads (nothing past the
+ * segment is read, so no room after the frame is assumed), the shape's
+ * template compared into a mask, and the metadata's first 32 bytes one
+ * two-source byte permute (vpermi2b) of the frame, OR the shape's
+ * constants, the worker's in_port merged in. */
+static T_AVX512 __rte_always_inline int
+one_avx512(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash)
+{
+	__m256i a, b, m;
+	uint32_t tag, h;
+	__mmask32 kb;
+	int r;
+
+	if (unlikely(seg < FAST_MIN))
+		return -1;
+	a = _mm256_loadu_si256((const __m256i *)p);
+	if (likely(_mm256_mask_cmpneq_epi8_mask(vec_shape[0].care,
+			_mm256_and_si256(a, _mm256_load_si256((const __m256i *)vec_shape[0].and_)),
+			_mm256_load_si256((const __m256i *)vec_shape[0].tpl)) == 0)) {
+		tag = 0;
+	} else {
+		if (_mm256_mask_cmpneq_epi8_mask(vec_shape[1].care,
+				_mm256_and_si256(a, _mm256_load_si256((const __m256i *)vec_shape[1].and_)),
+				_mm256_load_si256((const __m256i *)vec_shape[1].tpl)) != 0 ||
+		    seg < FAST_MIN + VLAN_HLEN)
+			return -1;
+		tag = VLAN_HLEN;
+	}
+	if (unlikely((r = vec_rest(p, seg, pkt, md, mb, tag, want_hash, &h)) != 0))
+		return r > 0 ? 0 : -1;
+	/* bytes 32 up to the segment's end (seg >= 54 here) */
+	kb = seg >= 64 ? (__mmask32)~0u : (__mmask32)((1u << (seg - 32)) - 1);
+	b = _mm256_maskz_loadu_epi8(kb, p + 32);
+	m = _mm256_maskz_permutex2var_epi8(vec_pmask[tag != 0], a,
+					   _mm256_load_si256((const __m256i *)vec_pidx[tag != 0]), b);
+	/* in_port as the worker set it: a scalar load, which its store
+	 * forwards to (a wide load over a narrow store would wait for it) */
+	m = _mm256_or_si256(m, _mm256_zextsi128_si256(_mm_insert_epi16(
+		_mm_load_si128((const __m128i *)vec_lo[tag != 0]), md->in_port, 2)));
+	_mm256_storeu_si256((__m256i *)md, m);
+	_mm_storeu_si128((__m128i *)md + 2, _mm_cvtsi32_si128((int)h));
+	return 0;
+}
+
+static T_AVX512 uint16_t
+burst_avx512(struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	BURST_LOOP(one_avx512, parse);
+}
+#endif
+
+typedef uint16_t (*burst_fn)(struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
+static const struct {
+	const char *name;
+	burst_fn fn;
+} impls[DP_PARSE_IMPLS] = {
+	[DP_PARSE_GENERAL] = { "general", burst_general },
+	[DP_PARSE_SCALAR] = { "scalar", burst_scalar },
+#ifdef HAVE_VEC
+	[DP_PARSE_AVX2] = { "avx2", burst_avx2 },
+	[DP_PARSE_AVX512] = { "avx512", burst_avx512 },
+#else
+	[DP_PARSE_AVX2] = { "avx2", NULL },
+	[DP_PARSE_AVX512] = { "avx512", NULL },
+#endif
+};
+
+const char *
+dp_parse_impl_name(unsigned int impl)
+{
+	return impl < DP_PARSE_IMPLS ? impls[impl].name : NULL;
+}
+
+bool
+dp_parse_impl_usable(unsigned int impl)
+{
+	if (impl >= DP_PARSE_IMPLS || impls[impl].fn == NULL)
+		return false;
+#ifdef HAVE_VEC
+	/* 0 before the EAL read its options (unit tests): no limit set */
+	uint16_t width = rte_vect_get_max_simd_bitwidth();
+
+	if (impl == DP_PARSE_AVX2)
+		return rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 && (width == 0 || width >= 256);
+	if (impl == DP_PARSE_AVX512)
+		return rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 &&
+		       rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512BW) > 0 &&
+		       rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VL) > 0 &&
+		       rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VBMI) > 0 && (width == 0 || width >= 256);
+#endif
+	return true;
+}
+
+/* The implementation dp_parse_burst() runs, chosen on its first call
+ * (on a worker, after the EAL read --force-max-simd-bitwidth) unless set. */
+static uint16_t burst_resolve(struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+static burst_fn burst_cur = burst_resolve;
+static int impl_cur = -1;
+
+/* The default: measured (issue 35, 2-vCPU EPYC VM), the vector paths do
+ * not pay over scalar's: parse_bench bursts of 32 UDP frames scalar 14.5,
+ * avx2 13.8, avx512 16.4 cycles/packet, G-PDUs 28.7 / 31.0 / 30.8; the
+ * l3_routed rx node in alternating runs scalar 67.3, 65.0, avx2 62.8,
+ * 69.7, avx512 70.5, 69.8. They stay selectable (SXDP_PARSE) and
+ * checked by the autovalidator until a quieter measurement decides. */
+static const unsigned int impl_pref[] = { DP_PARSE_SCALAR };
+
+int
+dp_parse_impl_set(int impl)
+{
+	const char *env = getenv("SXDP_PARSE");
+
+	if (impl < 0 && env != NULL) {
+		/* an A/B of one binary (bench/README.md): a name, if usable */
+		for (unsigned int i = 0; i < DP_PARSE_IMPLS; i++)
+			if (strcmp(env, impls[i].name) == 0 && dp_parse_impl_usable(i))
+				impl = (int)i;
+	}
+	if (impl < 0) {
+		for (unsigned int i = 0; i < RTE_DIM(impl_pref); i++)
+			if (dp_parse_impl_usable(impl_pref[i])) {
+				impl = (int)impl_pref[i];
+				break;
+			}
+	} else if (!dp_parse_impl_usable((unsigned int)impl)) {
+		return -ENOTSUP;
+	}
+	impl_cur = impl;
+	__atomic_store_n(&burst_cur, impls[impl].fn, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+dp_parse_impl_get(void)
+{
+	if (impl_cur < 0)
+		dp_parse_impl_set(-1);
+	return impl_cur;
+}
+
+/* Two workers may both get here first: both pick the same. */
+static uint16_t
+burst_resolve(struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	dp_parse_impl_get();
+	return burst_cur(pkts, n, next);
+}
 
 uint16_t
 dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	       uint16_t *next)
 {
-	uint16_t i, ok = 0;
-
 	RTE_SET_USED(ctx);
-	for (i = 0; i < n && i < PARSE_PREFETCH; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		rte_prefetch0(dp_meta(pkts[i]));
-	}
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *md = dp_meta(m);
-		uint32_t seg = rte_pktmbuf_data_len(m);
-		uint32_t pkt = rte_pktmbuf_pkt_len(m);
-		int rss = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0;
-		unsigned int r;
-
-		if (i + PARSE_PREFETCH < n) {
-			struct rte_mbuf *nm = pkts[i + PARSE_PREFETCH];
-
-			rte_prefetch0(rte_pktmbuf_mtod(nm, void *));
-			rte_prefetch0(dp_meta(nm));
-		}
-		/* A broken pkt_len must not let us read past the segment. */
-		seg = RTE_MIN(seg, pkt);
-		r = parse(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt, md, (uint8_t *)m,
-			  !rss);
-		if (rss)
-			md->hash = m->hash.rss;
-		next[i] = r == 0 ? DP_NEXT_CONTINUE : DP_NEXT_DROP(r);
-		ok += r == 0;
-	}
-	return ok;
+	return __atomic_load_n(&burst_cur, __ATOMIC_RELAXED)(pkts, n, next);
 }

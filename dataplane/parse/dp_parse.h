@@ -6,6 +6,7 @@
 #ifndef DP_PARSE_H
 #define DP_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
@@ -53,6 +54,23 @@ void dp_parse_udp_unregister(uint16_t port);
  * DP_NEXT_DROP(reason). Returns the number of packets left to continue. */
 uint16_t dp_parse_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			uint16_t *next);
+
+/* dp_parse_burst's implementations. Each takes the common frames its own
+ * way and leaves every other packet to the next: general is the whole
+ * parser for every packet (the reference); scalar its straight-line paths
+ * first (IPv4/IPv6 UDP/TCP, one tag, a registered UDP port's); avx2 and
+ * avx512 (BW, VL, VBMI at 256 bits) a vector path for untagged or one-tag
+ * IPv4 UDP/TCP before scalar's. All give the same next[] and the same
+ * metadata bytes (tests/unit/test_autoval.c checks it). */
+enum dp_parse_impl { DP_PARSE_GENERAL, DP_PARSE_SCALAR, DP_PARSE_AVX2, DP_PARSE_AVX512, DP_PARSE_IMPLS };
+const char *dp_parse_impl_name(unsigned int impl);
+/* Built, the CPU has it, and the EAL's SIMD width allows it. */
+bool dp_parse_impl_usable(unsigned int impl);
+/* Run impl from now on (-1: the one the environment's SXDP_PARSE names if
+ * usable, else the best usable: what the first burst chooses by itself). Before the workers run, or in tests. 0, -ENOTSUP. */
+int dp_parse_impl_set(int impl);
+/* The one in use (chosen now if none yet). */
+int dp_parse_impl_get(void);
 
 /* Is the IPv4 header's checksum right? The header must be whole in memory
  * (the parser vouched for IHL). Sums 32-bit words and folds once, where

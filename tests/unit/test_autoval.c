@@ -1,0 +1,460 @@
+/* The autovalidator: every registered stage (autoval.h) run by each of
+ * its implementations this CPU has, over the same packets, compared with
+ * its general path: next[] and every byte a stage may write (the mbuf's
+ * private area, where dp_meta and the features' fields live, its dynamic
+ * fields, offload fields, lengths and the first segment's data). Fails on
+ * the first difference with the packet, the two results and where they
+ * part, in hex.
+ *
+ * usage: test_autoval TESTS_DIR [MUTATIONS [SEED]]: the packets are the
+ * stage's fuzz corpus (TESTS_DIR/fuzz/corpus/<corpus>), the frames of
+ * TESTS_DIR/unit/autoval_frames.pcap (tests/unit/gen_autoval_frames.py:
+ * the shapes the packet tests send), and MUTATIONS (default 64) random
+ * mutations of each of those (SEED fixed unless given). Each packet is
+ * run in an mbuf whose buffer ends where the frame does, or with room and
+ * garbage after it; whole or cut short of pkt_len (a chained mbuf's first
+ * segment); with an RSS hash or without; in bursts of 1 to 32. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoval.h"
+#include "dp_meta.h"
+
+#define AV_STAGES_MAX 16
+#define AV_FRAME_MAX 2048      /* longer inputs are cut here: the parsers read headers only */
+#define AV_ROOM 128            /* headroom and tailroom of a roomy buffer */
+#define AV_BURST 32
+
+static const struct av_stage *stages[AV_STAGES_MAX];
+static unsigned int n_stages;
+
+void
+av_register(const struct av_stage *s)
+{
+	if (n_stages == AV_STAGES_MAX) {
+		fprintf(stderr, "autoval: more than %d stages: raise AV_STAGES_MAX\n", AV_STAGES_MAX);
+		exit(2);
+	}
+	stages[n_stages++] = s;
+}
+
+struct input {
+	uint8_t *b;
+	uint32_t len;
+	char origin[160];
+};
+
+static struct input *inputs;
+static size_t n_inputs, cap_inputs;
+
+static void
+add_input(const uint8_t *b, uint32_t len, const char *origin)
+{
+	struct input *in;
+
+	if (len > AV_FRAME_MAX)
+		len = AV_FRAME_MAX;
+	if (n_inputs == cap_inputs) {
+		cap_inputs = cap_inputs ? 2 * cap_inputs : 256;
+		inputs = realloc(inputs, cap_inputs * sizeof(*inputs));
+		if (inputs == NULL)
+			abort();
+	}
+	in = &inputs[n_inputs++];
+	in->b = malloc(len ? len : 1);
+	if (in->b == NULL)
+		abort();
+	memcpy(in->b, b, len);
+	in->len = len;
+	snprintf(in->origin, sizeof(in->origin), "%s", origin);
+}
+
+static int
+load_corpus(const char *dir)
+{
+	struct dirent *e;
+	uint8_t buf[AV_FRAME_MAX];
+	char path[1024 + 256];
+	int n = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL) {
+		fprintf(stderr, "autoval: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+		size_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if ((f = fopen(path, "rb")) == NULL)
+			continue;
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		add_input(buf, (uint32_t)len, path);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A classic pcap (either byte order, Ethernet). */
+static int
+load_pcap(const char *path)
+{
+	uint8_t hdr[24], rec[16], buf[65536];
+	char origin[160];
+	int n = 0, swap;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		fprintf(stderr, "autoval: %s: cannot read\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	swap = hdr[0] == 0xa1 || hdr[0] == 0x4d;
+	while (fread(rec, 1, sizeof(rec), f) == sizeof(rec)) {
+		uint32_t caplen = swap ? (uint32_t)rec[8] << 24 | rec[9] << 16 | rec[10] << 8 | rec[11] :
+					 (uint32_t)rec[11] << 24 | rec[10] << 16 | rec[9] << 8 | rec[8];
+
+		if (caplen > sizeof(buf) || fread(buf, 1, caplen, f) != caplen) {
+			fprintf(stderr, "autoval: %s: record %d truncated\n", path, n);
+			fclose(f);
+			return -1;
+		}
+		snprintf(origin, sizeof(origin), "%s frame %d", path, n);
+		add_input(buf, caplen, origin);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static uint64_t rng;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* What breaks parsers: a header byte changed (more often within the first
+ * 80, and often to a value that means something to one), cut short,
+ * grown. */
+static void
+mutate(size_t base, unsigned int per)
+{
+	static const uint8_t special[] = { 0, 0xff, 0x08, 0x00, 0x81, 0x86, 0xdd, 0x45, 0x46, 0x4f, 0x60,
+					   6, 17, 1, 58, 44, 0x40, 0x20, 0x3f, 0x12, 0xb5, 0x68, 0x08, 0x50 };
+	uint8_t buf[AV_FRAME_MAX + 64];
+	char origin[200];
+
+	for (size_t i = 0; i < base; i++) {
+		for (unsigned int k = 0; k < per; k++) {
+			uint32_t len = inputs[i].len;
+			unsigned int edits = 1 + (unsigned int)(rnd() % 3);
+
+			if (len == 0)
+				break;
+			memcpy(buf, inputs[i].b, len);
+			for (unsigned int e = 0; e < edits; e++) {
+				uint64_t r = rnd();
+				uint32_t at = (r & 3) ? (uint32_t)((r >> 8) % RTE_MIN(len, 80u)) :
+							(uint32_t)((r >> 8) % len);
+
+				switch ((r >> 40) % 6) {
+				case 0:
+				case 1:
+					buf[at] = special[(r >> 48) % sizeof(special)];
+					break;
+				case 2:
+					buf[at] ^= (uint8_t)(1u << ((r >> 48) % 8));
+					break;
+				case 3:
+					buf[at] = (uint8_t)(r >> 48);
+					break;
+				case 4:
+					len = (uint32_t)((r >> 48) % (len + 1));
+					break;
+				default:
+					if (len + 16 <= AV_FRAME_MAX) {
+						memset(buf + len, (int)(r >> 48), 16);
+						len += (uint32_t)((r >> 52) % 16) + 1;
+					}
+					break;
+				}
+				if (len == 0)
+					break;
+			}
+			snprintf(origin, sizeof(origin), "mutation %u of %.150s", k, inputs[i].origin);
+			add_input(buf, len, origin);
+		}
+	}
+}
+
+/* One test mbuf: the struct, its private area, then its own buffer. */
+struct tmbuf {
+	union {
+		struct rte_mbuf m;
+		uint8_t raw[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
+	} u __attribute__((aligned(RTE_CACHE_LINE_SIZE)));
+	uint8_t *buf;
+};
+
+/* How input k is presented (all implementations alike). */
+struct layout {
+	uint32_t seg, pkt;
+	int roomy, rss;
+};
+
+static struct layout
+layout_of(size_t k, uint32_t len)
+{
+	struct layout l = { .seg = len, .pkt = len, .roomy = (k & 1) == 0, .rss = k % 3 == 1 };
+
+	if (k % 5 == 2 && len > 0)      /* headers cut by a segment's end */
+		l.seg = (uint32_t)((k * 2654435761u) % len);
+	return l;
+}
+
+static void
+tm_build(struct tmbuf *t, const struct input *in, const struct layout *l, size_t k)
+{
+	struct rte_mbuf *m = &t->u.m;
+	uint32_t room = l->roomy ? AV_ROOM : 0, blen = room + l->seg + room;
+
+	t->buf = malloc(blen ? blen : 1);
+	if (t->buf == NULL)
+		abort();
+	/* garbage around the frame and in every field a stage may write:
+	 * the same for every implementation */
+	memset(t->buf, 0x6b, blen);
+	memcpy(t->buf + room, in->b, l->seg);
+	memset(&t->u, 0, sizeof(t->u));
+	memset(rte_mbuf_to_priv(m), (int)(0x3c + k % 7), DP_META_PRIV_SIZE);
+	memset(m->dynfield1, 0xa5, sizeof(m->dynfield1));
+	m->buf_addr = t->buf;
+	m->buf_len = (uint16_t)blen;
+	m->data_off = (uint16_t)room;
+	m->data_len = (uint16_t)l->seg;
+	m->pkt_len = l->pkt;
+	m->nb_segs = l->seg < l->pkt ? 2 : 1;
+	m->priv_size = DP_META_PRIV_SIZE;
+	m->port = (uint16_t)(k % 4);
+	if (l->rss) {
+		m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
+		m->hash.rss = 0x9e3779b9u * (uint32_t)(k + 1);
+	}
+	dp_meta(m)->in_port = (uint16_t)(k % 4);
+}
+
+/* Everything compared, with a name for each part. */
+struct snap {
+	uint16_t next;
+	uint8_t priv[DP_META_PRIV_SIZE];
+	uint8_t dyn[sizeof(((struct rte_mbuf *)0)->dynfield1)];
+	uint64_t ol_flags, tx_offload;
+	uint32_t packet_type, rss;
+	uint16_t data_off, data_len;
+	uint32_t pkt_len;
+	uint32_t n_data;
+	uint8_t data[AV_FRAME_MAX + 2 * AV_ROOM];
+};
+
+static void
+take(struct snap *s, struct tmbuf *t, uint16_t next)
+{
+	struct rte_mbuf *m = &t->u.m;
+
+	memset(s, 0, sizeof(*s));
+	s->next = next;
+	memcpy(s->priv, rte_mbuf_to_priv(m), DP_META_PRIV_SIZE);
+	memcpy(s->dyn, m->dynfield1, sizeof(s->dyn));
+	s->ol_flags = m->ol_flags;
+	s->tx_offload = m->tx_offload;
+	s->packet_type = m->packet_type;
+	s->rss = m->hash.rss;
+	s->data_off = m->data_off;
+	s->data_len = m->data_len;
+	s->pkt_len = m->pkt_len;
+	s->n_data = m->buf_len;
+	memcpy(s->data, t->buf, m->buf_len);
+}
+
+static void
+hexdump(const char *title, const uint8_t *b, size_t len, size_t mark)
+{
+	fprintf(stderr, "%s (%zu bytes):\n", title, len);
+	for (size_t i = 0; i < len; i += 16) {
+		fprintf(stderr, "  %04zx:", i);
+		for (size_t j = i; j < i + 16 && j < len; j++)
+			fprintf(stderr, j == mark ? "[%02x]" : " %02x", b[j]);
+		fprintf(stderr, "\n");
+	}
+}
+
+/* The first difference between the reference a and b, or NULL. */
+static const char *
+differ(const struct snap *a, const struct snap *b, size_t *at)
+{
+#define FIELD(f, name)								\
+	if (memcmp(&a->f, &b->f, sizeof(a->f)) != 0) {				\
+		for (*at = 0; ((const uint8_t *)&a->f)[*at] == ((const uint8_t *)&b->f)[*at]; (*at)++) \
+			;							\
+		return name;							\
+	}
+	FIELD(next, "next");
+	FIELD(priv, "metadata (the mbuf's private area: struct dp_meta, then the features' fields)");
+	FIELD(dyn, "the mbuf's dynamic fields");
+	FIELD(ol_flags, "ol_flags");
+	FIELD(tx_offload, "tx_offload");
+	FIELD(packet_type, "packet_type");
+	FIELD(rss, "hash.rss");
+	FIELD(data_off, "data_off");
+	FIELD(data_len, "data_len");
+	FIELD(pkt_len, "pkt_len");
+	FIELD(data, "the buffer (the packet's bytes)");
+#undef FIELD
+	return NULL;
+}
+
+/* Runs inputs [first, first + n) as one burst by the forced impl. */
+static void
+run_burst(const struct av_stage *st, size_t first, uint16_t n, struct snap *out)
+{
+	struct tmbuf t[AV_BURST];
+	struct rte_mbuf *pkts[AV_BURST];
+	uint16_t next[AV_BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct layout l = layout_of(first + i, inputs[first + i].len);
+
+		tm_build(&t[i], &inputs[first + i], &l, first + i);
+		pkts[i] = &t[i].u.m;
+		if (st->prepare)
+			st->prepare(pkts[i]);
+		next[i] = 0xfffe;
+	}
+	st->run(NULL, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++) {
+		take(&out[i], &t[i], next[i]);
+		free(t[i].buf);
+	}
+}
+
+static const uint16_t burst_sizes[] = { 1, 32, 3, 7, 32, 4, 17, 8, 2, 32, 5 };
+
+static int
+check_stage(const struct av_stage *st)
+{
+	static struct snap ref[AV_BURST], got[AV_BURST];
+	unsigned int used = 0;
+	size_t checked = 0;
+
+	for (unsigned int impl = 1; impl < st->n_impls; impl++) {
+		size_t first = 0;
+		unsigned int b = 0;
+
+		if (!st->usable(impl)) {
+			printf("autoval: %s: %s not on this CPU or build, skipped\n", st->name,
+			       st->impl_name(impl));
+			continue;
+		}
+		used++;
+		while (first < n_inputs) {
+			uint16_t n = (uint16_t)RTE_MIN((size_t)burst_sizes[b++ % RTE_DIM(burst_sizes)],
+						       n_inputs - first);
+
+			if (st->force(0) != 0 || (run_burst(st, first, n, ref), st->force(impl) != 0)) {
+				fprintf(stderr, "autoval: %s: cannot force an implementation\n", st->name);
+				return -1;
+			}
+			run_burst(st, first, n, got);
+			for (uint16_t i = 0; i < n; i++) {
+				const struct input *in = &inputs[first + i];
+				struct layout l = layout_of(first + i, in->len);
+				const char *what;
+				size_t at;
+
+				if ((what = differ(&ref[i], &got[i], &at)) == NULL)
+					continue;
+				fprintf(stderr, "autoval: %s: %s differs from %s in %s, byte %zu\n"
+					"  packet: %s (packet %u of a burst of %u; %u bytes, first segment %u, "
+					"%s buffer, %s)\n", st->name, st->impl_name(impl), st->impl_name(0), what,
+					at, in->origin, i, n, l.pkt, l.seg, l.roomy ? "roomy" : "exact",
+					l.rss ? "RSS hash" : "no RSS hash");
+				fprintf(stderr, "  next: %s %#x, %s %#x\n", st->impl_name(0), ref[i].next,
+					st->impl_name(impl), got[i].next);
+				hexdump("  the packet", in->b, l.seg, SIZE_MAX);
+				hexdump("  metadata, general", ref[i].priv, DP_META_PRIV_SIZE,
+					what[0] == 'm' ? at : SIZE_MAX);
+				hexdump("  metadata, fast", got[i].priv, DP_META_PRIV_SIZE,
+					what[0] == 'm' ? at : SIZE_MAX);
+				return -1;
+			}
+			checked += n;
+			first += n;
+		}
+	}
+	printf("autoval: %s: %u fast implementation(s) agree with %s on %zu packets\n", st->name, used,
+	       st->impl_name(0), checked);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int per = argc > 2 ? (unsigned int)strtoul(argv[2], NULL, 0) : 64;
+	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedull;
+	char path[1024];
+	int rc = 0;
+
+	rng = seed ? seed : 1;
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TESTS_DIR [MUTATIONS [SEED]]\n", argv[0]);
+		return 2;
+	}
+	if (n_stages == 0) {
+		fprintf(stderr, "autoval: no stage registered\n");
+		return 1;
+	}
+	for (unsigned int s = 0; s < n_stages; s++) {
+		const struct av_stage *st = stages[s];
+		size_t base;
+		int n;
+
+		if (st->setup && st->setup() != 0) {
+			fprintf(stderr, "autoval: %s: setup failed\n", st->name);
+			return 1;
+		}
+		n_inputs = 0;
+		snprintf(path, sizeof(path), "%s/unit/autoval_frames.pcap", argv[1]);
+		if ((n = load_pcap(path)) <= 0)
+			return 1;
+		if (st->corpus) {
+			snprintf(path, sizeof(path), "%s/fuzz/corpus/%s", argv[1], st->corpus);
+			if (load_corpus(path) < 0)
+				return 1;
+		}
+		base = n_inputs;
+		mutate(base, per);
+		printf("autoval: %s: %zu packets (%zu frames and corpus files, %u mutations each, seed %#" PRIx64
+		       ")\n", st->name, n_inputs, base, per, seed);
+		if (check_stage(st) != 0)
+			rc = 1;
+		for (size_t i = 0; i < n_inputs; i++)
+			free(inputs[i].b);
+	}
+	free(inputs);
+	return rc;
+}
