@@ -1169,6 +1169,13 @@ dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_ent
 	dp_tg.t[table]->wcnt[worker].hits += sum;
 }
 
+void
+dp_table_count_misses(unsigned int worker, unsigned int table, uint64_t n)
+{
+	if (worker < dp_tg.n_workers)
+		dp_tg.t[table]->wcnt[worker].misses += n;
+}
+
 uint64_t
 dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
 		    const uint32_t *ids, unsigned int n, const struct dp_entry **out)

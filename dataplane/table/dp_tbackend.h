@@ -37,4 +37,7 @@ uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int wor
 uint64_t dp_table_version(unsigned int table);
 void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
 			 const uint32_t *cnt, unsigned int n);
+/* n misses of table (lookups that took its default), where a memo stood
+ * for them. */
+void dp_table_count_misses(unsigned int worker, unsigned int table, uint64_t n);
 #endif

@@ -203,6 +203,44 @@ def test_failover_and_class_policy():
 
 
 @R.test
+def test_class_writes_apply_at_once():
+    """A worker remembers what classes answered for a flow (dp_memo); a
+    write applies from the next frame, and the table counts every frame as
+    its lookup would. 32 flows, each 4 times, half of them to 5060 (class
+    1: path 3, the rest class 0: path 2); then class 1 becomes class 2
+    (path 1); then it is deleted (all class 0)."""
+    flows = [frame(3000 + i, dport=5060 if i % 2 == 0 else 2000) for i in range(32)] * 4
+    ports = {"p0": flows, "p1": flows, "p2": flows, "w0": []}
+    match = {"slice": 1, "proto": 17, "dport": {"min": 5060, "max": 5060}}
+    with Sxdp(ports, pipeline=PIPELINE,
+              port_opts={n: {"role": "lan"} for n in ("p0", "p1", "p2")} | {"w0": {"role": "wan"}}) as dp:
+        cls = dict(U("classes", match, "class", {"class": 1}), priority=10)
+        dp.table_write(base(["p0", "p1", "p2"], {1: ("static", {}), 2: ("static", {}), 3: ("static", {})}) + [
+            cls,
+            U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 2, "p1": 0, "p2": 0, "p3": 0}),
+            U("policies", {"tunnel": TUN, "class": 1}, "failover", {"p0": 3, "p1": 0, "p2": 0, "p3": 0}),
+            U("policies", {"tunnel": TUN, "class": 2}, "failover", {"p0": 1, "p1": 0, "p2": 0, "p3": 0}),
+        ])
+        got = []
+        for port, write in (("p0", None), ("p1", dict(U("classes", match, "class", {"class": 2}, type="modify"),
+                                                      priority=10)),
+                            ("p2", dict(U("classes", match, type="delete"), priority=10))):
+            if write is not None:
+                dp.table_write([write])
+            st = dp.phase([port])
+            expect_drops(st, {})
+            t = st["tables"]["classes"]
+            got.append((t["hits"], t["misses"]))
+        expect_eq(got, [(64, 64), (128, 128), (128, 256)], "classes hits and misses after each phase")
+        dp.stop()
+        out = [o for o in dp.outputs()["w0"] if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 4789]
+        expect_eq(len(out), 384, "frames encapsulated")
+        want = [PEERS[3] if i % 2 == 0 else PEERS[2] for i in range(32)] * 4 + \
+            [PEERS[1] if i % 2 == 0 else PEERS[2] for i in range(32)] * 4 + [PEERS[2]] * 128
+        expect_eq([outer_dst(o) for o in out], want, "each flow's path, phase by phase")
+
+
+@R.test
 def test_balance_moves_only_the_dead_paths_flows():
     """Weights 1:1:2 over paths 1-3 spread 96 flows; when path 1 dies (made
     a probed path nobody answers) its flows move to 2 and 3 and no flow of

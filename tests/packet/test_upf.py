@@ -250,6 +250,36 @@ def test_uplink_ulcl_breakout_and_n9():
 
 
 @R.test
+def test_app_changes_apply_at_once():
+    """A worker remembers what applications answered for a key (dp_memo);
+    a write applies from the next packet, and the table counts every packet
+    as its lookup would: the DN's app becomes app 2 (no termination of its
+    own: on to the anchor), then app 1 again (broken out)."""
+    ports = dict(PORTS, gn2={"role": "n3"}, gn3={"role": "n3"})
+    pkts = [ue_pkt(DN_HOST if i % 2 == 0 else INTERNET, b"p %d" % i) for i in range(12)]
+    ins = [gtpu(p, TEID_UL, qfi=5) for p in pkts]
+    app = dict(U("applications", {"slice": SLICE, "remote": {"value": "10.200.0.0", "mask": "255.255.255.0"}},
+                 "app", {"app": APP_DN}, type="modify"), priority=10)
+    with Sxdp({"n3": ins, "gn2": ins, "gn3": ins, "n6": [], "n9": []}, pipeline=PIPELINE,
+              port_opts=ports) as dp:
+        dp.table_write(setup() + [U("interfaces", {"in_port": g, "vlan": 0}, "attach",
+                                    {"slice": UNDERLAY, "bd": 100}) for g in ("gn2", "gn3")])
+        got = []
+        for port, a in (("n3", None), ("gn2", 2), ("gn3", APP_DN)):
+            if a is not None:
+                dp.table_write([dict(app, params={"app": a})])
+            st = dp.phase([port])
+            expect_drops(st, {})
+            t = st["tables"]["applications"]
+            got.append((events_of(st).get("upf.breakout", 0), t["hits"], t["misses"]))
+        expect_eq(got, [(6, 6, 6), (6, 12, 12), (12, 18, 18)], "breakouts, applications hits and misses")
+        expect_eq([e.get("hits") for e in dp.table_read("applications")[0]], [18], "hits of the DN's app")
+        dp.stop()
+        out = dp.outputs()
+        expect_eq((len(out["n6"]), len(out["n9"])), (12, 24), "to the DN, to the anchor")
+
+
+@R.test
 def test_downlink_merge_from_dn_and_n9():
     """Downlink from the DN host (routed to the pool: TTL - 1) and from the
     anchor over N9 (decapsulated, not routed) leave in the session's one N3

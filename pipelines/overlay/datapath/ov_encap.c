@@ -10,6 +10,7 @@
  * encapsulated is checked before encap, on the inner packet as it came:
  * the slow path half (pl_overlay_too_big) tells its sender or, routed
  * without DF, fragments it. */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -25,6 +26,7 @@
 #include "dp_port.h"
 #include "dp_stats.h"
 #include "dp_table.h"
+#include "dp_memo.h"
 #include "dp_flowkey.h"
 #include "dp_slow.h"
 
@@ -98,6 +100,26 @@ too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint3
 	return DP_NEXT_PUNT;
 }
 
+/* Each worker's memo of the classes ACL (dp_memo.h): a site's flows
+ * repeat, and rte_acl walks its trie a byte at a time for each of them. */
+#define CLASS_MEMO_SLOTS 2048
+#define CLASS_MEMO_MIN_HIT_PCT 40
+static struct dp_memo *class_memo;
+
+int
+ov_encap_init(unsigned int workers)
+{
+	class_memo = dp_memo_create((unsigned int)pl_ov.classes, CLASS_MEMO_SLOTS, CLASS_MEMO_MIN_HIT_PCT, workers);
+	return class_memo != NULL ? 0 : -ENOMEM;
+}
+
+void
+ov_encap_fini(void)
+{
+	dp_memo_free(class_memo);
+	class_memo = NULL;
+}
+
 static inline void
 policy_key(uint8_t *k, uint32_t tunnel, uint16_t class)
 {
@@ -126,7 +148,7 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 		dp_flowkey(ckeys[j], pl_ov_class_off, pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = ckeys[j];
 	}
-	dp_table_lookup(ctx->root, ctx->worker, pl_ov.classes, kp, k, e);
+	dp_memo_lookup(class_memo, ctx->root, ctx->worker, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		cls[j] = e[j]->action == OV_CLASS ? ((const struct ov_class *)e[j]->params)->class : 0;
 		policy_key(keys[j], dp_meta(pkts[idx[j]])->tunnel, cls[j]);

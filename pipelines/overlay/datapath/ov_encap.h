@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include "dp_feature.h"
 
+/* The workers' memos of the classes lookup (after the tables exist). 0 or -ENOMEM. */
+int ov_encap_init(unsigned int workers);
+void ov_encap_fini(void);
 uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				uint16_t *next);
 /* Main lcore: m, punted OV_PUNT_TOO_BIG by the encap stage, answered or

@@ -315,7 +315,7 @@ ov_init(unsigned int workers)
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
-	    (rc = ov_probe_init()) < 0)
+	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
 		return rc;
 	pl_overlay_tunnel_back_init();
 	return 0;
@@ -355,6 +355,7 @@ ov_fini(void)
 {
 	ov_probe_fini();
 	ov_decap_fini();
+	ov_encap_fini();
 	ov_path_fini();
 }
 

@@ -424,7 +424,7 @@ up_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&vlans_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
 	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
-	    (rc = up_own_rebuild()) < 0)
+	    (rc = up_term_init(workers)) < 0 || (rc = up_own_rebuild()) < 0)
 		return rc;
 	return 0;
 }
@@ -525,6 +525,7 @@ up_fini(void)
 	up_gtpu_fini();
 	up_buf_fini();
 	up_encap_fini();
+	up_term_fini();
 	up_urr_fini();
 	up_own_fini();
 }

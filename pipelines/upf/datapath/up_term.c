@@ -1,4 +1,5 @@
 /* Classification, terminations and QERs of upf.ul and upf.dl (up_term.h). */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -7,8 +8,32 @@
 #include "qos_api.h"
 #include "dp_stats.h"
 #include "dp_table.h"
+#include "dp_memo.h"
 
 uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS];
+
+/* Each worker's memos of applications and applications6 (dp_memo.h):
+ * a session's packets repeat their key, and the ACL walks its trie a byte
+ * at a time for each. */
+#define APP_MEMO_SLOTS 2048
+#define APP_MEMO_MIN_HIT_PCT 40
+static struct dp_memo *app_memo, *app6_memo;
+
+int
+up_term_init(unsigned int workers)
+{
+	app_memo = dp_memo_create((unsigned int)pl_up.apps, APP_MEMO_SLOTS, APP_MEMO_MIN_HIT_PCT, workers);
+	app6_memo = dp_memo_create((unsigned int)pl_up.apps6, APP_MEMO_SLOTS, APP_MEMO_MIN_HIT_PCT, workers);
+	return app_memo != NULL && app6_memo != NULL ? 0 : -ENOMEM;
+}
+
+void
+up_term_fini(void)
+{
+	dp_memo_free(app_memo);
+	dp_memo_free(app6_memo);
+	app_memo = app6_memo = NULL;
+}
 
 /* The app of pkts[idx[j]], j < k (inner IP at l3_off, all of one version
  * v6, slice in dp_meta): the remote end is the destination uplink, the
@@ -43,7 +68,7 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 		key[off[UP_APP_QFI]] = up_meta(m)->qfi;
 		kp[j] = key;
 	}
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(v6 ? pl_up.apps6 : pl_up.apps), kp, k, e);
+	dp_memo_lookup(v6 ? app6_memo : app_memo, ctx->root, ctx->worker, kp, k, e);
 	for (unsigned int j = 0; j < k; j++)
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }

@@ -9,6 +9,11 @@
 #include <stdint.h>
 #include "up_state.h"
 
+/* The workers' memos of the applications lookups (after the tables
+ * exist). 0 or -ENOMEM. */
+int up_term_init(unsigned int workers);
+void up_term_fini(void);
+
 /* The AMBR meters of pkts[idx[j]]'s sessions warmed for up_qer (called
  * before the terminations' lookups, which hide the misses). */
 void up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k);
