@@ -169,12 +169,11 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 		w->bypassed += n;
 		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	}
-	/* read before the lookups: what they fill is no newer than this */
-	stamp = 1 + dp_table_version(m->table);
-	/* a dataplane-atomic write swapped the root since this walk read it:
-	 * what this burst looks up is older than the stamp; an empty table's
-	 * lookup costs less than a probe */
-	if (unlikely(root != dp_tables_root()) || dp_table_entries(m->table) == 0)
+	/* read before the lookups: what they fill is no newer than this (0:
+	 * a dataplane-atomic write swapped the root since this walk read it);
+	 * an empty table's lookup costs less than a probe */
+	stamp = dp_table_memo_stamp(root, dp_table_version(m->table));
+	if (unlikely(stamp == 0) || dp_table_entries(m->table) == 0)
 		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	len = m->key_len;
 	for (unsigned int i = 0; i < n; i++) {

@@ -1152,6 +1152,12 @@ dp_table_version(unsigned int table)
 	return __atomic_load_n(&dp_tg.t[table]->version, __ATOMIC_ACQUIRE);
 }
 
+uint64_t
+dp_table_memo_stamp(const struct dp_tables_root *root, uint64_t versions)
+{
+	return root == __atomic_load_n(&dp_tg.root, __ATOMIC_ACQUIRE) ? 1 + versions : 0;
+}
+
 void
 dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
 		    const uint32_t *cnt, unsigned int n)

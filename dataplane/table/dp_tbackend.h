@@ -35,6 +35,12 @@ uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int wor
  * lookups it stands for (dp_table_count_hits): cnt[i] hits on entry e[i],
  * for i < n (a memo counts per burst what each of its slots stood for). */
 uint64_t dp_table_version(unsigned int table);
+/* The stamp a memo of @root's lookups reads and fills its slots with in
+ * this walk: 1 + @versions (the sum of its tables' dp_table_version, read
+ * before any lookup), or 0 (no memo this burst: neither read nor fill)
+ * when a dataplane-atomic write swapped the root since the walk read
+ * @root, so that its lookups are older than those versions. */
+uint64_t dp_table_memo_stamp(const struct dp_tables_root *root, uint64_t versions);
 void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
 			 const uint32_t *cnt, unsigned int n);
 /* n misses of table (lookups that took its default), where a memo stood

@@ -89,7 +89,7 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	uint32_t cnt[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
 	/* read before the lookups: what they fill is no newer than this */
-	uint64_t stamp = 1 + dp_table_version(pl_sw.fdb);
+	uint64_t stamp = dp_table_memo_stamp(ctx->root, dp_table_version(pl_sw.fdb));
 	unsigned int nm = 0, nu = 0;
 	uint64_t hit;
 
@@ -100,7 +100,8 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 
 		key = pl_switch_fdb_key8(sw_meta(m)->bd, &rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr);
 		s = lmemo_at(lm, key);
-		if (s->stamp == stamp && s->key == key && pl_switch_fdb_knows(s->e, md->in_port, md->tunnel)) {
+		if (stamp != 0 && s->stamp == stamp && s->key == key &&
+		    pl_switch_fdb_knows(s->e, md->in_port, md->tunnel)) {
 			if (s->n++ == 0)
 				used[nu++] = s;
 			continue;
@@ -129,10 +130,12 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 
 			memcpy(&key, keys[j], sizeof(key));
 			s = lmemo_at(lm, key);
-			s->key = key;
-			s->e = e[j];
-			s->n = 0;
-			s->stamp = stamp;
+			if (stamp != 0) {
+				s->key = key;
+				s->e = e[j];
+				s->n = 0;
+				s->stamp = stamp;
+			}
 			if (pl_switch_fdb_knows(e[j], md->in_port, md->tunnel))
 				continue;
 		}
@@ -411,14 +414,16 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		}
 		ip = rte_pktmbuf_mtod_offset(pkts[idx[j]], const struct rte_ipv4_hdr *,
 					     dp_meta(pkts[idx[j]])->l3_off);
-		s = memo_at(memo[ctx->worker], ip->dst_addr, ip->src_addr, vnis[j]);
-		s->dst = ip->dst_addr;
-		s->src = ip->src_addr;
-		s->vni = vnis[j];
-		s->e[0] = vt[j];
-		s->e[1] = ve[j];
-		s->e[2] = e[j];
-		s->stamp = stamp;
+		if (stamp != 0) {
+			s = memo_at(memo[ctx->worker], ip->dst_addr, ip->src_addr, vnis[j]);
+			s->dst = ip->dst_addr;
+			s->src = ip->src_addr;
+			s->vni = vnis[j];
+			s->e[0] = vt[j];
+			s->e[1] = ve[j];
+			s->e[2] = e[j];
+			s->stamp = stamp;
+		}
 		decap_add(in, idx[j], hlen[j], ve[j], e[j]);
 	}
 	return cont;
@@ -450,8 +455,8 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	struct memo_slot *mm = memo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a memo filled now is stamped no newer
 	 * than what the lookups saw */
-	uint64_t stamp = 1 + dp_table_version(pl_ov.vteps) + dp_table_version(pl_ov.vnis) +
-			 dp_table_version(pl_ov.peers);
+	uint64_t stamp = dp_table_memo_stamp(ctx->root, dp_table_version(pl_ov.vteps) +
+					     dp_table_version(pl_ov.vnis) + dp_table_version(pl_ov.peers));
 	struct decap_in in;
 	uint16_t idx[DP_LOOKUP_BURST];
 	uint8_t kind[DP_LOOKUP_BURST];
@@ -474,7 +479,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK ||
+		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
 		    (s = memo_at(mm, ip->dst_addr, ip->src_addr, vni))->stamp != stamp ||
 		    s->dst != ip->dst_addr || s->src != ip->src_addr || s->vni != vni) {
 			idx[k++] = i;

@@ -354,11 +354,11 @@ static unsigned int pmemo_workers;
 
 /* The tables a memo hit stands for, summed (what its stamp is). */
 static inline uint64_t
-pmemo_stamp(void)
+pmemo_stamp(const struct dp_tables_root *root)
 {
-	return 1 + dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh) +
-	       dp_table_version(pl_sw.routes6) + dp_table_version(pl_sw.nexthops) +
-	       dp_table_version(pl_sw.neigh6);
+	return dp_table_memo_stamp(root, dp_table_version(pl_up.peers) + dp_table_version(pl_sw.neigh) +
+					 dp_table_version(pl_sw.routes6) + dp_table_version(pl_sw.nexthops) +
+					 dp_table_version(pl_sw.neigh6));
 }
 
 /* n hits on entry e of table tb, where a memo stood for the lookup. */
@@ -402,7 +402,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 	struct pmemo_slot *mm = pmemo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a slot filled now is stamped no newer than
 	 * what the lookups saw */
-	uint64_t stamp = pmemo_stamp(), mhit;
+	uint64_t stamp = pmemo_stamp(ctx->root), mhit;
 	const struct dp_entry *mpe[DP_LOOKUP_BURST], *mre[DP_LOOKUP_BURST], *mne[DP_LOOKUP_BURST];
 	const struct dp_entry *vpe[DP_LOOKUP_BURST], *vre[DP_LOOKUP_BURST], *vne[DP_LOOKUP_BURST];
 	int mnt[DP_LOOKUP_BURST], vnt[DP_LOOKUP_BURST];
@@ -414,7 +414,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		uint32_t id = ((const struct up_term *)te[j]->params)->peer;
 		struct pmemo_slot *s = &mm[id & (PMEMO_SLOTS - 1)];
 
-		if (s->stamp != stamp || s->peer != id) {
+		if (stamp == 0 || s->stamp != stamp || s->peer != id) {
 			ids[nm] = id;
 			miss[nm++] = (uint8_t)j;
 			continue;
@@ -469,7 +469,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		rw[j] = mne[i] == NULL || mne[i]->action == SW_NB_UNRESOLVED ? NULL :
 			mnt[i] == pl_sw.nexthops ? &((const struct sw_nh6_resolved *)mne[i]->params)->rw :
 			(const struct sw_rewrite *)mne[i]->params;
-		if (v6peer || rw[j] != NULL)
+		if (stamp != 0 && (v6peer || rw[j] != NULL))
 			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .re = mre[i], .ne = mne[i],
 						  .rw = rw[j], .peer = ids[i], .ntab = mnt[i] };
 	}
