@@ -50,59 +50,23 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
 	*nx = DP_NEXT_TX;
 }
 
-uint16_t
-pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+void
+pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		   uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST];
-	unsigned int k = 0;
 	uint64_t hit;
 
-	/* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
-	 * packets alike. The parser vouched for version, IHL and total
-	 * length against the frame and put the whole header in the first
-	 * segment; what is left is the checksum and the address classes. */
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *md = dp_meta(m);
-		const struct rte_ipv4_hdr *ip;
-		uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-		uint32_t sa, da;
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		const struct dp_meta *md = dp_meta(m);
 
-		if (!(md->flags & DP_MF_IPV4)) {
-			next[i] = DP_NEXT_DROP(SW_DROP(not_ipv4));
-			continue;
-		}
-		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-		/* the device's verdict when it has one (NONE: header verified,
-		 * only the field is stale); software only for UNKNOWN */
-		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
-			      !dp_ipv4_cksum_ok(ip)))) {
-			next[i] = DP_NEXT_DROP(SW_DROP(ip_cksum));
-			continue;
-		}
-		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
-		 * 255.255.255.255) */
-		sa = ((const uint8_t *)&ip->src_addr)[0];
-		da = ((const uint8_t *)&ip->dst_addr)[0];
-		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
-			next[i] = DP_NEXT_DROP(SW_DROP(martian_src));
-			continue;
-		}
-		if (unlikely(da == 0 || da == 127 || da >= 224)) {
-			next[i] = DP_NEXT_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
-								: SW_DROP(martian_dst));
-			continue;
-		}
-		pl_switch_key_vrf_ip(keys[k], md->slice, ip->dst_addr);
-		kp[k] = keys[k];
-		idx[k++] = i;
+		pl_switch_key_vrf_ip(keys[j], md->slice,
+				     rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->dst_addr);
+		kp[j] = keys[j];
 	}
-	if (k == 0)
-		return 0;
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	{
 		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
@@ -192,5 +156,23 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 					     (const struct sw_rewrite *)ne[j]->params : NULL);
 		}
 	}
+}
+
+uint16_t
+pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint16_t idx[DP_LOOKUP_BURST];
+	unsigned int k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t v = pl_switch_l3_check(pkts[i]);
+
+		if (unlikely(v != 0))
+			next[i] = v;
+		else
+			idx[k++] = i;
+	}
+	if (k)
+		pl_switch_l3_route(ctx, pkts, idx, k, next);
 	return 0;
 }

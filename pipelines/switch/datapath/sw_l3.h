@@ -1,9 +1,53 @@
-/* switch.l3 (sw_l3.c): IPv4 routes, next hops, rewrite. */
+/* switch.l3 (sw_l3.c): IPv4 routes, next hops, rewrite. Its checks and its
+ * routing are apart so that a fused path (sw_fast.c: a routed port's
+ * frames from ingress straight through L3) runs exactly the same ones. */
 #ifndef SW_L3_H
 #define SW_L3_H
 
 #include <stdint.h>
+#include <rte_ip.h>
 #include "dp_feature.h"
+#include "dp_parse.h"
+#include "sw_state.h"
+
 uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
+/* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
+ * packets alike: 0 (on to the routes) or the packet's drop. The parser
+ * vouched for version, IHL and total length against the frame and put the
+ * whole header in the first segment; what is left is the checksum and the
+ * address classes. */
+static __rte_always_inline uint16_t
+pl_switch_l3_check(const struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta((struct rte_mbuf *)(uintptr_t)m);
+	const struct rte_ipv4_hdr *ip;
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint32_t sa, da;
+
+	if (!(md->flags & DP_MF_IPV4))
+		return DP_NEXT_DROP(SW_DROP(not_ipv4));
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	/* the device's verdict when it has one (NONE: header verified, only
+	 * the field is stale); software only for UNKNOWN */
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip))))
+		return DP_NEXT_DROP(SW_DROP(ip_cksum));
+	/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
+	 * 255.255.255.255) */
+	sa = ((const uint8_t *)&ip->src_addr)[0];
+	da = ((const uint8_t *)&ip->dst_addr)[0];
+	if (unlikely(sa == 0 || sa == 127 || sa >= 224))
+		return DP_NEXT_DROP(SW_DROP(martian_src));
+	if (unlikely(da == 0 || da == 127 || da >= 224))
+		return DP_NEXT_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst) : SW_DROP(martian_dst));
+	return 0;
+}
+
+/* Route pkts[idx[j]], j < k (checked, their slice set), writing each
+ * next[idx[j]] in switch.l3's terms (its edges SW_L3_EDGE_*). idx is
+ * scratch afterwards. */
+void pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+			uint16_t *next);
 
 #endif

@@ -1,0 +1,112 @@
+/* Fused path of a routed port: its frames skip learning and the fdb, so
+ * for the common burst (one interface, IPv4 to the port's own MAC) what
+ * switch.ingress then switch.l3 do is one pass here, with no node hop and
+ * no second walk over the burst's metadata. It decides first, reading
+ * only, whether the burst is of that shape; then it does what the general
+ * path does in the same order (the interface's counts, the slice and
+ * switch fields, qos classification, L3's own checks and routing, which
+ * are sw_l3.c's very functions), so the only thing of its own is that
+ * decision. */
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "sw_state.h"
+#include "sw_fast.h"
+#include "sw_l3.h"
+#include "qos_api.h"
+#include "dp_table.h"
+#include "dp_port.h"
+
+/* The first 8 bytes of a frame with the destination MAC kept and the
+ * source's first two bytes masked (little endian: the low 6 bytes). */
+#define DMAC_MASK UINT64_C(0x0000ffffffffffff)
+
+bool
+pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	const struct dp_meta *md0 = dp_meta(pkts[0]);
+	const uint32_t in_port = md0->in_port;
+	const uint16_t vid = (md0->flags & DP_MF_VLAN) ? (md0->vlan[0] & 0x0fff) : 0;
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+	const struct sw_attach *a;
+	uint16_t idx[DP_LOOKUP_BURST];
+	uint64_t pmac = 0, bad = 0;
+	unsigned int k = 0;
+	uint32_t cnt = n;
+
+	if (unlikely(in_port >= DP_PORTS_MAX))
+		return false;
+	memcpy(&pmac, &dp_ports[in_port].mac, RTE_ETHER_ADDR_LEN);
+	/* 1: the shape, reading only. Each frame: the burst's (port, VLAN),
+	 * IPv4, to the port's MAC, from a station (no group or zero source:
+	 * those the general path drops before anything). */
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint64_t w0, src;
+		uint16_t v = (md->flags & DP_MF_VLAN) ? (md->vlan[0] & 0x0fff) : 0;
+		uint32_t s4;
+		uint16_t s2;
+
+		memcpy(&w0, d, 8);
+		memcpy(&s4, d + 8, 4);
+		s2 = (uint16_t)(w0 >> 48);
+		src = (uint64_t)s2 | (uint64_t)s4 << 16;
+		bad |= (uint64_t)(md->in_port != in_port) | (v != vid) | !(md->flags & DP_MF_IPV4) |
+		       ((w0 & DMAC_MASK) != pmac) | (s2 & 1) | (src == 0);
+	}
+	if (bad)
+		return false;
+	sw_key_store(key, (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
+			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	/* not counted here: a burst the general path takes counts it there */
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
+	a = (const struct sw_attach *)e->params;
+	if (e->action != SW_IF_ROUTED || a->meter != 0)
+		return false;
+	/* 2: what switch.ingress does: n lookups of one entry, the slice and
+	 * switch fields, qos's classes (none: nothing) */
+	dp_table_count_hits(ctx->worker, pl_sw.interfaces, &e, &cnt, 1);
+	for (uint16_t i = 0; i < n; i++) {
+		struct sw_meta *s = sw_meta(pkts[i]);
+
+		dp_meta(pkts[i])->slice = a->slice;
+		s->bd = a->bd;
+		s->vid = vid;
+		next[i] = DP_NEXT_CONTINUE;
+		idx[i] = i;
+	}
+	if (unlikely(pl_qos_classify(ctx, pkts, idx, n, next) != 0)) {
+		/* a class meter dropped some: the rest go on */
+		for (uint16_t i = 0; i < n; i++)
+			if (next[i] == DP_NEXT_CONTINUE)
+				idx[k++] = i;
+	} else {
+		k = n;
+	}
+	/* 3: what switch.l3 does with them */
+	{
+		unsigned int kk = 0;
+
+		for (unsigned int j = 0; j < k; j++) {
+			uint16_t v = pl_switch_l3_check(pkts[idx[j]]);
+
+			if (unlikely(v != 0))
+				next[idx[j]] = v;
+			else
+				idx[kk++] = idx[j];
+		}
+		if (kk)
+			pl_switch_l3_route(ctx, pkts, idx, kk, next);
+	}
+	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(next[i] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(next[i])))
+			next[i] = next[i] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP)
+									  : DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
+	return true;
+}
