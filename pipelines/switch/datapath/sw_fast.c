@@ -33,8 +33,8 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	const uint8_t *kp = key;
 	const struct dp_entry *e;
 	const struct sw_attach *a;
-	uint16_t idx[DP_LOOKUP_BURST];
-	uint64_t pmac = 0, bad = 0;
+	uint16_t idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
+	uint64_t pmac = 0, bad = 0, l3drop = 0;
 	unsigned int k = 0;
 	uint32_t cnt = n;
 
@@ -43,7 +43,8 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	memcpy(&pmac, &dp_ports[in_port].mac, RTE_ETHER_ADDR_LEN);
 	/* 1: the shape, reading only. Each frame: the burst's (port, VLAN),
 	 * IPv4, to the port's MAC, from a station (no group or zero source:
-	 * those the general path drops before anything). */
+	 * those the general path drops before anything). L3's checks read
+	 * nothing ingress writes: made here, while the frame is at hand. */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
@@ -58,6 +59,8 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		src = (uint64_t)s2 | (uint64_t)s4 << 16;
 		bad |= (uint64_t)(md->in_port != in_port) | (v != vid) | !(md->flags & DP_MF_IPV4) |
 		       ((w0 & DMAC_MASK) != pmac) | (s2 & 1) | (src == 0);
+		chk[i] = pl_switch_l3_check(pkts[i]);
+		l3drop |= chk[i];
 	}
 	if (bad)
 		return false;
@@ -80,29 +83,22 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		next[i] = DP_NEXT_CONTINUE;
 		idx[i] = i;
 	}
-	if (unlikely(pl_qos_classify(ctx, pkts, idx, n, next) != 0)) {
-		/* a class meter dropped some: the rest go on */
-		for (uint16_t i = 0; i < n; i++)
-			if (next[i] == DP_NEXT_CONTINUE)
-				idx[k++] = i;
-	} else {
+	if (likely(pl_qos_classify(ctx, pkts, idx, n, next) == 0 && l3drop == 0)) {
 		k = n;
+	} else {
+		/* a class meter dropped some, or L3's checks did: the rest go on */
+		for (uint16_t i = 0; i < n; i++) {
+			if (next[i] != DP_NEXT_CONTINUE)
+				continue;
+			if (unlikely(chk[i] != 0))
+				next[i] = chk[i];
+			else
+				idx[k++] = i;
+		}
 	}
 	/* 3: what switch.l3 does with them */
-	{
-		unsigned int kk = 0;
-
-		for (unsigned int j = 0; j < k; j++) {
-			uint16_t v = pl_switch_l3_check(pkts[idx[j]]);
-
-			if (unlikely(v != 0))
-				next[idx[j]] = v;
-			else
-				idx[kk++] = idx[j];
-		}
-		if (kk)
-			pl_switch_l3_route(ctx, pkts, idx, kk, next);
-	}
+	if (k)
+		pl_switch_l3_route(ctx, pkts, idx, k, next);
 	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(next[i] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(next[i])))

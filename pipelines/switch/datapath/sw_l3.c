@@ -22,9 +22,12 @@
 #include "dp_stats.h"
 
 /* A routed packet with its neighbour's rewrite (NULL: unresolved, the
- * slow path resolves it): the egress MTU, the rewrite, out. */
+ * slow path resolves it): the egress MTU, the rewrite, out. ip is its
+ * header, tlen its total length (host order), both read when its key was
+ * made. */
 static __rte_always_inline void
-out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
+out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, struct rte_ipv4_hdr *ip,
+	     uint16_t tlen)
 {
 	struct dp_meta *md = dp_meta(m);
 
@@ -35,16 +38,18 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
 	}
 	/* Over the egress MTU: fragmentation or ICMP "fragmentation needed"
 	 * is the slow path's, on the packet as received. */
-	if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							       md->l3_off)->total_length) >
-		     dp_ports[rw->port].mtu)) {
+	if (unlikely(tlen > dp_ports[rw->port].mtu)) {
 		sw_meta(m)->punt = SW_PUNT_MTU;
 		*nx = DP_NEXT_PUNT;
 		return;
 	}
-	if (pl_switch_rewrite(m, md, rw) < 0) {
-		*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
-		return;
+	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), rw);
+	pl_switch_ttl_dec_hdr(ip);
+	if (unlikely(md->flags & DP_MF_VLAN) || unlikely(rw->vlan != 0)) {
+		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan) < 0) {
+			*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
+			return;
+		}
 	}
 	md->out_port = rw->port;
 	*nx = DP_NEXT_TX;
@@ -57,14 +62,20 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint16_t tlen[DP_LOOKUP_BURST];
 	uint64_t hit;
 
+	/* each header's address and length kept: the rewrite and the MTU
+	 * check need them again once the lookups are done */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		const struct dp_meta *md = dp_meta(m);
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 
-		pl_switch_key_vrf_ip(keys[j], md->slice,
-				     rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->dst_addr);
+		iph[j] = ip;
+		tlen[j] = rte_be_to_cpu_16(ip->total_length);
+		pl_switch_key_vrf_ip(keys[j], md->slice, ip->dst_addr);
 		kp[j] = keys[j];
 	}
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
@@ -76,6 +87,8 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 		const struct dp_entry *ne[DP_LOOKUP_BURST];
 		uint16_t nidx[DP_LOOKUP_BURST];
 		uint32_t ids[DP_LOOKUP_BURST];
+		struct rte_ipv4_hdr *nip[DP_LOOKUP_BURST];
+		uint16_t ntlen[DP_LOOKUP_BURST];
 		unsigned int k2 = 0, kn = 0;
 
 		for (unsigned int j = 0; j < k; j++) {
@@ -101,8 +114,7 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 				break;
 			}
 			case SW_RT_CONNECTED:
-				nh = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							     md->l3_off)->dst_addr;
+				nh = iph[j]->dst_addr;
 				break;
 			case SW_RT_LOCAL:
 				sw_meta(m)->punt = SW_PUNT_LOCAL;
@@ -136,10 +148,14 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 			sw_meta(m)->nh = nh;
 			if (id != 0) {
 				ids[k2] = id;
+				iph[k2] = iph[j];
+				tlen[k2] = tlen[j];
 				idx[k2++] = idx[j];
 			} else {
 				pl_switch_key_vrf_ip(nkeys[kn], md->slice, nh);
 				nkp[kn] = nkeys[kn];
+				nip[kn] = iph[j];
+				ntlen[kn] = tlen[j];
 				nidx[kn++] = idx[j];
 			}
 		}
@@ -147,13 +163,13 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED ?
-				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL);
+				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL, iph[j], tlen[j]);
 		if (kn) {
 			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, nkp, kn, ne);
 			for (unsigned int j = 0; j < kn; j++)
 				out_resolved(pkts[nidx[j]], &next[nidx[j]],
 					     (hit & (1ULL << j)) && ne[j]->action != SW_NB_UNRESOLVED ?
-					     (const struct sw_rewrite *)ne[j]->params : NULL);
+					     (const struct sw_rewrite *)ne[j]->params : NULL, nip[j], ntlen[j]);
 		}
 	}
 }
