@@ -29,25 +29,41 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	const struct dp_meta *md0 = dp_meta(pkts[0]);
 	const uint32_t in_port = md0->in_port;
 	const uint16_t vid = (md0->flags & DP_MF_VLAN) ? (md0->vlan[0] & 0x0fff) : 0;
-	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp = key;
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint16_t tlen[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
 	const struct dp_entry *e;
 	const struct sw_attach *a;
-	uint16_t idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
+	struct sw_fast_in in;
 	uint64_t pmac = 0, bad = 0, l3drop = 0;
 	unsigned int k = 0;
 	uint32_t cnt = n;
 
 	if (unlikely(in_port >= DP_PORTS_MAX))
 		return false;
+	/* the burst's interface, not counted here: a burst the general path
+	 * takes counts it there */
+	sw_key_store(keys[0], (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
+			      (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	kp[0] = keys[0];
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, kp, 1, &e);
+	a = (const struct sw_attach *)e->params;
+	if (e->action != SW_IF_ROUTED || a->meter != 0)
+		return false;
+	in.slice = a->slice;
+	in.bd = a->bd;
+	in.vid = vid;
 	memcpy(&pmac, &dp_ports[in_port].mac, RTE_ETHER_ADDR_LEN);
 	/* 1: the shape, reading only. Each frame: the burst's (port, VLAN),
 	 * IPv4, to the port's MAC, from a station (no group or zero source:
-	 * those the general path drops before anything). L3's checks read
-	 * nothing ingress writes: made here, while the frame is at hand. */
+	 * those the general path drops before anything). L3's checks and
+	 * keys read nothing ingress writes but the slice, which is the
+	 * interface's: made here, while the frame is at hand. */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
-		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + md->l3_off);
 		uint64_t w0, src;
 		uint16_t v = (md->flags & DP_MF_VLAN) ? (md->vlan[0] & 0x0fff) : 0;
 		uint32_t s4;
@@ -61,44 +77,47 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		       ((w0 & DMAC_MASK) != pmac) | (s2 & 1) | (src == 0);
 		chk[i] = pl_switch_l3_check(pkts[i]);
 		l3drop |= chk[i];
+		iph[i] = ip;
+		tlen[i] = rte_be_to_cpu_16(ip->total_length);
+		pl_switch_key_vrf_ip(keys[i], in.slice, ip->dst_addr);
+		kp[i] = keys[i];
+		idx[i] = i;
 	}
 	if (bad)
 		return false;
-	sw_key_store(key, (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
-			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
-	/* not counted here: a burst the general path takes counts it there */
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
-	a = (const struct sw_attach *)e->params;
-	if (e->action != SW_IF_ROUTED || a->meter != 0)
-		return false;
 	/* 2: what switch.ingress does: n lookups of one entry, the slice and
-	 * switch fields, qos's classes (none: nothing) */
+	 * switch fields, qos's classes */
 	dp_table_count_hits(ctx->worker, pl_sw.interfaces, &e, &cnt, 1);
-	for (uint16_t i = 0; i < n; i++) {
-		struct sw_meta *s = sw_meta(pkts[i]);
-
-		dp_meta(pkts[i])->slice = a->slice;
-		s->bd = a->bd;
-		s->vid = vid;
-		next[i] = DP_NEXT_CONTINUE;
-		idx[i] = i;
-	}
-	if (likely(pl_qos_classify(ctx, pkts, idx, n, next) == 0 && l3drop == 0)) {
-		k = n;
+	if (likely(!pl_qos_classes_any() && l3drop == 0)) {
+		/* 3: what switch.l3 does with them, ingress's fields set on
+		 * the way (nothing reads them before) */
+		pl_switch_l3_route_keyed(ctx, pkts, idx, n, kp, iph, tlen, next, &in);
 	} else {
-		/* a class meter dropped some, or L3's checks did: the rest go on */
+		for (uint16_t i = 0; i < n; i++) {
+			struct sw_meta *sm = sw_meta(pkts[i]);
+
+			dp_meta(pkts[i])->slice = in.slice;
+			sm->bd = in.bd;
+			sm->vid = in.vid;
+			next[i] = DP_NEXT_CONTINUE;
+		}
+		pl_qos_classify(ctx, pkts, idx, n, next);
+		/* what a class meter passed and L3's checks did: routed */
 		for (uint16_t i = 0; i < n; i++) {
 			if (next[i] != DP_NEXT_CONTINUE)
 				continue;
-			if (unlikely(chk[i] != 0))
+			if (unlikely(chk[i] != 0)) {
 				next[i] = chk[i];
-			else
-				idx[k++] = i;
+				continue;
+			}
+			kp[k] = kp[i];
+			iph[k] = iph[i];
+			tlen[k] = tlen[i];
+			idx[k++] = i;
 		}
+		if (k)
+			pl_switch_l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, NULL);
 	}
-	/* 3: what switch.l3 does with them */
-	if (k)
-		pl_switch_l3_route(ctx, pkts, idx, k, next);
 	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(next[i] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(next[i])))

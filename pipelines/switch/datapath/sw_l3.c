@@ -55,29 +55,17 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, stru
 	*nx = DP_NEXT_TX;
 }
 
-void
-pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-		   uint16_t *next)
+/* Route the k packets whose keys, headers and lengths are given (kp,
+ * iph, tlen by j; the packets pkts[idx[j]]). in: ingress's fields to set
+ * first on each (the fused path's), or NULL. */
+static __rte_always_inline void
+l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+	       const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+	       const struct sw_fast_in *in)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
-	uint16_t tlen[DP_LOOKUP_BURST];
 	uint64_t hit;
 
-	/* each header's address and length kept: the rewrite and the MTU
-	 * check need them again once the lookups are done */
-	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		const struct dp_meta *md = dp_meta(m);
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-
-		iph[j] = ip;
-		tlen[j] = rte_be_to_cpu_16(ip->total_length);
-		pl_switch_key_vrf_ip(keys[j], md->slice, ip->dst_addr);
-		kp[j] = keys[j];
-	}
 	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	{
 		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
@@ -98,6 +86,13 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 			uint16_t *nx = &next[idx[j]];
 			uint32_t nh, id = 0;
 
+			if (in != NULL) {
+				struct sw_meta *sm = sw_meta(m);
+
+				md->slice = in->slice;
+				sm->bd = in->bd;
+				sm->vid = in->vid;
+			}
 			switch (e[j]->action) {
 			case SW_RT_VIA:
 				nh = ((const struct sw_via *)e[j]->params)->nh;
@@ -172,6 +167,38 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 					     (const struct sw_rewrite *)ne[j]->params : NULL, nip[j], ntlen[j]);
 		}
 	}
+}
+
+void
+pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		   uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint16_t tlen[DP_LOOKUP_BURST];
+
+	/* each header's address and length kept: the rewrite and the MTU
+	 * check need them again once the lookups are done */
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		const struct dp_meta *md = dp_meta(m);
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+
+		iph[j] = ip;
+		tlen[j] = rte_be_to_cpu_16(ip->total_length);
+		pl_switch_key_vrf_ip(keys[j], md->slice, ip->dst_addr);
+		kp[j] = keys[j];
+	}
+	l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, NULL);
+}
+
+void
+pl_switch_l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+			 const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+			 const struct sw_fast_in *in)
+{
+	l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, in);
 }
 
 uint16_t

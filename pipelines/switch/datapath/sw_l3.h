@@ -50,4 +50,17 @@ pl_switch_l3_check(const struct rte_mbuf *m)
 void pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
 			uint16_t *next);
 
+/* What switch.ingress gives every packet of a fused burst (sw_fast.c). */
+struct sw_fast_in {
+	uint16_t slice, bd, vid;
+};
+
+/* The same with the keys (routes', of the packet's slice), headers and
+ * total lengths (host order) made by the caller: kp, iph, tlen by j, each
+ * packet's ingress fields set from in (NULL: set already) before it is
+ * routed. Every array is scratch afterwards. */
+void pl_switch_l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+			      const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+			      const struct sw_fast_in *in);
+
 #endif
