@@ -29,8 +29,9 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	const struct dp_meta *md0 = dp_meta(pkts[0]);
 	const uint32_t in_port = md0->in_port;
 	const uint16_t vid = (md0->flags & DP_MF_VLAN) ? (md0->vlan[0] & 0x0fff) : 0;
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp = key;
+	uint32_t dst[DP_LOOKUP_BURST];
 	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
 	uint16_t tlen[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
 	const struct dp_entry *e;
@@ -44,10 +45,9 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		return false;
 	/* the burst's interface, not counted here: a burst the general path
 	 * takes counts it there */
-	sw_key_store(keys[0], (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
-			      (uint64_t)rte_cpu_to_be_16(vid) << 16);
-	kp[0] = keys[0];
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, kp, 1, &e);
+	sw_key_store(key, (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
+			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
 	a = (const struct sw_attach *)e->params;
 	if (e->action != SW_IF_ROUTED || a->meter != 0)
 		return false;
@@ -59,7 +59,8 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	 * IPv4, to the port's MAC, from a station (no group or zero source:
 	 * those the general path drops before anything). L3's checks and
 	 * keys read nothing ingress writes but the slice, which is the
-	 * interface's: made here, while the frame is at hand. */
+	 * interface's: made here, while the frame is at hand. (Not an
+	 * IPv4 frame: what is read as its header is never used.) */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
 		uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
@@ -79,8 +80,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		l3drop |= chk[i];
 		iph[i] = ip;
 		tlen[i] = rte_be_to_cpu_16(ip->total_length);
-		pl_switch_key_vrf_ip(keys[i], in.slice, ip->dst_addr);
-		kp[i] = keys[i];
+		dst[i] = rte_be_to_cpu_32(ip->dst_addr);
 		idx[i] = i;
 	}
 	if (bad)
@@ -91,7 +91,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	if (likely(!pl_qos_classes_any() && l3drop == 0)) {
 		/* 3: what switch.l3 does with them, ingress's fields set on
 		 * the way (nothing reads them before) */
-		pl_switch_l3_route_keyed(ctx, pkts, idx, n, kp, iph, tlen, next, &in);
+		pl_switch_l3_route_vrf(ctx, pkts, idx, n, dst, iph, tlen, next, &in);
 	} else {
 		for (uint16_t i = 0; i < n; i++) {
 			struct sw_meta *sm = sw_meta(pkts[i]);
@@ -110,13 +110,13 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 				next[i] = chk[i];
 				continue;
 			}
-			kp[k] = kp[i];
+			dst[k] = dst[i];
 			iph[k] = iph[i];
 			tlen[k] = tlen[i];
 			idx[k++] = i;
 		}
 		if (k)
-			pl_switch_l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, NULL);
+			pl_switch_l3_route_vrf(ctx, pkts, idx, k, dst, iph, tlen, next, &in);
 	}
 	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
 	for (uint16_t i = 0; i < n; i++)

@@ -55,18 +55,16 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, stru
 	*nx = DP_NEXT_TX;
 }
 
-/* Route the k packets whose keys, headers and lengths are given (kp,
- * iph, tlen by j; the packets pkts[idx[j]]). in: ingress's fields to set
- * first on each (the fused path's), or NULL. */
+/* Route the k packets whose route entries, headers and lengths are given
+ * (e, iph, tlen by j; the packets pkts[idx[j]]). in: ingress's fields to
+ * set first on each (the fused path's), or NULL. */
 static __rte_always_inline void
-l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-	       const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
-	       const struct sw_fast_in *in)
+l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		 const struct dp_entry **e, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+		 const struct sw_fast_in *in)
 {
-	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint64_t hit;
 
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	{
 		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
 		 * subnet by address into neigh */
@@ -173,10 +171,11 @@ void
 pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
 		   uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
 	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint32_t dst[DP_LOOKUP_BURST];
 	uint16_t tlen[DP_LOOKUP_BURST];
+	uint16_t vrf = dp_meta(pkts[idx[0]])->slice, other = 0;
 
 	/* each header's address and length kept: the rewrite and the MTU
 	 * check need them again once the lookups are done */
@@ -187,18 +186,37 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 
 		iph[j] = ip;
 		tlen[j] = rte_be_to_cpu_16(ip->total_length);
-		pl_switch_key_vrf_ip(keys[j], md->slice, ip->dst_addr);
-		kp[j] = keys[j];
+		dst[j] = rte_be_to_cpu_32(ip->dst_addr);
+		other |= md->slice ^ vrf;
 	}
-	l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, NULL);
+	if (likely(other == 0)) {
+		/* the usual burst: one VRF */
+		rte_be16_t part = rte_cpu_to_be_16(vrf);
+
+		dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+	} else {
+		uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+		const uint8_t *kp[DP_LOOKUP_BURST];
+
+		for (unsigned int j = 0; j < k; j++) {
+			pl_switch_key_vrf_ip(keys[j], dp_meta(pkts[idx[j]])->slice, iph[j]->dst_addr);
+			kp[j] = keys[j];
+		}
+		dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
+	}
+	l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, NULL);
 }
 
 void
-pl_switch_l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-			 const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
-			 const struct sw_fast_in *in)
+pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		       const uint32_t *dst, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+		       const struct sw_fast_in *in)
 {
-	l3_route_keyed(ctx, pkts, idx, k, kp, iph, tlen, next, in);
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	rte_be16_t part = rte_cpu_to_be_16(in->slice);
+
+	dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+	l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, in);
 }
 
 uint16_t

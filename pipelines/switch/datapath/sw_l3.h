@@ -55,12 +55,12 @@ struct sw_fast_in {
 	uint16_t slice, bd, vid;
 };
 
-/* The same with the keys (routes', of the packet's slice), headers and
- * total lengths (host order) made by the caller: kp, iph, tlen by j, each
- * packet's ingress fields set from in (NULL: set already) before it is
+/* The same for packets of one VRF, in->slice, with the destinations (host
+ * order), headers and total lengths (host order) read by the caller (dst,
+ * iph, tlen by j); each packet's ingress fields set from in before it is
  * routed. Every array is scratch afterwards. */
-void pl_switch_l3_route_keyed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-			      const uint8_t **kp, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
-			      const struct sw_fast_in *in);
+void pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+			    const uint32_t *dst, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+			    const struct sw_fast_in *in);
 
 #endif
