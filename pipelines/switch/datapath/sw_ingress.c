@@ -64,7 +64,7 @@ routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, co
 }
 
 uint16_t
-pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -77,9 +77,6 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	uint64_t hit, routed = 0;
 	uint16_t cont = 0;
 
-	/* a routed port's usual burst: ingress and L3 in one pass */
-	if (pl_switch_fast_routed(ctx, pkts, n, next))
-		return 0;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
 
@@ -180,4 +177,15 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		pl_switch_learn_post(ctx, &last, &ev);
 	}
 	return cont;
+}
+
+uint16_t
+pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	/* a routed port's usual burst: ingress and L3 in one pass (checked
+	 * against this general path when SXDP_FAST_CHECK is set) */
+	if (unlikely(pl_sw_fast_check) ? pl_switch_fast_checked(ctx, pkts, n, next) :
+					 pl_switch_fast_routed(ctx, pkts, n, next))
+		return 0;
+	return pl_switch_ingress_general(ctx, pkts, n, next);
 }
