@@ -12,6 +12,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "sw_state.h"
 #include "sw_fast.h"

@@ -12,6 +12,23 @@
 
 uint16_t pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
+/* An IPv4 header's checksum verified: the 16-bit one's complement sum of
+ * the header is 0xffff. The sum of its 32-bit words is that sum modulo
+ * 0xffff (2^16 = 1 there), so it is 0xffff exactly when they are a
+ * non-zero multiple of 0xffff: a multiply by the inverse and a compare,
+ * where folding the carries back takes a chain of shifts and adds. */
+static __rte_always_inline int
+pl_switch_ipv4_cksum_ok(const void *hdr)
+{
+	const unaligned_uint32_t *w = (const unaligned_uint32_t *)hdr;
+	unsigned int ihl = *(const uint8_t *)hdr & 0xf;
+	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+
+	for (unsigned int i = 5; i < ihl; i++)	/* options: rare */
+		s += w[i];
+	return s != 0 && s % 0xffff == 0;
+}
+
 /* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
  * packets alike: 0 (on to the routes) or the packet's drop. The parser
  * vouched for version, IHL and total length against the frame and put the
@@ -31,7 +48,7 @@ pl_switch_l3_check(const struct rte_mbuf *m)
 	/* the device's verdict when it has one (NONE: header verified, only
 	 * the field is stale); software only for UNKNOWN */
 	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip))))
+		     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !pl_switch_ipv4_cksum_ok(ip))))
 		return DP_NEXT_DROP(SW_DROP(ip_cksum));
 	/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
 	 * 255.255.255.255) */
