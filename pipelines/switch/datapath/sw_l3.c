@@ -167,31 +167,14 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 	}
 }
 
-void
-pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-		   uint16_t *next)
+/* Route entries of the k packets (dst in host order by j): by address in
+ * their one VRF (the usual burst), else by keys. */
+static __rte_always_inline void
+l3_lookup(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	  const uint32_t *dst, bool one_vrf, const struct dp_entry **e)
 {
-	const struct dp_entry *e[DP_LOOKUP_BURST];
-	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
-	uint32_t dst[DP_LOOKUP_BURST];
-	uint16_t tlen[DP_LOOKUP_BURST];
-	uint16_t vrf = dp_meta(pkts[idx[0]])->slice, other = 0;
-
-	/* each header's address and length kept: the rewrite and the MTU
-	 * check need them again once the lookups are done */
-	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		const struct dp_meta *md = dp_meta(m);
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-
-		iph[j] = ip;
-		tlen[j] = rte_be_to_cpu_16(ip->total_length);
-		dst[j] = rte_be_to_cpu_32(ip->dst_addr);
-		other |= md->slice ^ vrf;
-	}
-	if (likely(other == 0)) {
-		/* the usual burst: one VRF */
-		rte_be16_t part = rte_cpu_to_be_16(vrf);
+	if (likely(one_vrf)) {
+		rte_be16_t part = rte_cpu_to_be_16(dp_meta(pkts[idx[0]])->slice);
 
 		dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
 	} else {
@@ -199,12 +182,11 @@ pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *i
 		const uint8_t *kp[DP_LOOKUP_BURST];
 
 		for (unsigned int j = 0; j < k; j++) {
-			pl_switch_key_vrf_ip(keys[j], dp_meta(pkts[idx[j]])->slice, iph[j]->dst_addr);
+			pl_switch_key_vrf_ip(keys[j], dp_meta(pkts[idx[j]])->slice, rte_cpu_to_be_32(dst[j]));
 			kp[j] = keys[j];
 		}
 		dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	}
-	l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, NULL);
 }
 
 void
@@ -222,18 +204,33 @@ pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 uint16_t
 pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	uint16_t idx[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint32_t dst[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], tlen[DP_LOOKUP_BURST];
+	uint16_t vrf = dp_meta(pkts[0])->slice, other = 0;
 	unsigned int k = 0;
 
+	/* the checks, and what routing reads of each header, in one pass */
 	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
 		uint16_t v = pl_switch_l3_check(pkts[i]);
+		struct rte_ipv4_hdr *ip;
 
-		if (unlikely(v != 0))
+		if (unlikely(v != 0)) {
 			next[i] = v;
-		else
-			idx[k++] = i;
+			continue;
+		}
+		ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *, md->l3_off);
+		iph[k] = ip;
+		tlen[k] = rte_be_to_cpu_16(ip->total_length);
+		dst[k] = rte_be_to_cpu_32(ip->dst_addr);
+		other |= md->slice ^ vrf;
+		idx[k++] = i;
 	}
-	if (k)
-		pl_switch_l3_route(ctx, pkts, idx, k, next);
+	if (k) {
+		l3_lookup(ctx, pkts, idx, k, dst, other == 0, e);
+		l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, NULL);
+	}
 	return 0;
 }

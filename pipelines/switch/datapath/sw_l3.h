@@ -61,21 +61,17 @@ pl_switch_l3_check(const struct rte_mbuf *m)
 	return 0;
 }
 
-/* Route pkts[idx[j]], j < k (checked, their slice set), writing each
- * next[idx[j]] in switch.l3's terms (its edges SW_L3_EDGE_*). idx is
- * scratch afterwards. */
-void pl_switch_l3_route(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
-			uint16_t *next);
-
 /* What switch.ingress gives every packet of a fused burst (sw_fast.c). */
 struct sw_fast_in {
 	uint16_t slice, bd, vid;
 };
 
-/* The same for packets of one VRF, in->slice, with the destinations (host
- * order), headers and total lengths (host order) read by the caller (dst,
- * iph, tlen by j); each packet's ingress fields set from in before it is
- * routed. Every array is scratch afterwards. */
+/* Route pkts[idx[j]], j < k (checked by pl_switch_l3_check), all of one
+ * VRF, in->slice, writing each next[idx[j]] in switch.l3's terms (its
+ * edges SW_L3_EDGE_*). The caller read their destinations (host order),
+ * headers and total lengths (host order): dst, iph, tlen by j. Each
+ * packet's ingress fields are set from in before it is routed. Every
+ * array is scratch afterwards. */
 void pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
 			    const uint32_t *dst, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
 			    const struct sw_fast_in *in);
