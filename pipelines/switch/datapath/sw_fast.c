@@ -12,12 +12,10 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 
 #include "sw_state.h"
 #include "sw_fast.h"
 #include "sw_l3.h"
-#include "sw_ingress.h"
 #include "dp_log.h"
 #include "qos_api.h"
 #include "dp_table.h"
@@ -163,7 +161,8 @@ differs(struct rte_mbuf *m, uint16_t nx, struct rte_mbuf *c, uint16_t cnx)
 }
 
 bool
-pl_switch_fast_checked(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_fast_checked(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next,
+		       dp_stage_fn ingress_general)
 {
 	struct dp_stage_ctx cctx;
 	struct rte_mbuf *c[DP_LOOKUP_BURST], *l3[DP_LOOKUP_BURST];
@@ -189,7 +188,7 @@ pl_switch_fast_checked(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		cctx = *ctx;
 		cctx.worker = DP_WORKER_NONE;
 		cctx.n_extra = 0;
-		pl_switch_ingress_general(&cctx, c, n, cnext);
+		ingress_general(&cctx, c, n, cnext);
 		for (uint16_t i = 0; i < n; i++)
 			if (cnext[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
 				li[nl] = i;

@@ -184,7 +184,7 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 {
 	/* a routed port's usual burst: ingress and L3 in one pass (checked
 	 * against this general path when SXDP_FAST_CHECK is set) */
-	if (unlikely(pl_sw_fast_check) ? pl_switch_fast_checked(ctx, pkts, n, next) :
+	if (unlikely(pl_sw_fast_check) ? pl_switch_fast_checked(ctx, pkts, n, next, pl_switch_ingress_general) :
 					 pl_switch_fast_routed(ctx, pkts, n, next))
 		return 0;
 	return pl_switch_ingress_general(ctx, pkts, n, next);
