@@ -78,6 +78,9 @@ struct dp_stage_def {
  * Unfilled, or filled by a feature not in use, it drops
  * (core.feature_absent). */
 #define DP_EDGE_OPEN(name) "@" name
+/* The node another stage's open edge leads to (a fused path that does
+ * that stage's work sends its packets where it would). */
+#define DP_EDGE_OPEN_OF(stage, name) "@" stage "/" name
 struct dp_edge_attach {
 	const char *stage;   /* "<lower feature>.<stage>" */
 	const char *edge;    /* the name in its DP_EDGE_OPEN */

@@ -560,9 +560,20 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 	snprintf(punt, sizeof(punt), "%s.punt", f->name);
 	rt->absent = 0;
 	while (sd && n < DP_STAGE_EDGES_MAX && sd->next[n] != NULL) {
-		/* an open edge: the node an upper feature attached, if any */
-		next[n] = sd->next[n][0] == '@' ? dp_feature_attached(sd->name, sd->next[n] + 1)
-						: sd->next[n];
+		/* an open edge: the node an upper feature attached, if any
+		 * (of this stage, or of the stage named before a '/') */
+		next[n] = sd->next[n];
+		if (next[n][0] == '@') {
+			const char *slash = strchr(next[n], '/');
+			char stage[RTE_NODE_NAMESIZE];
+
+			if (slash == NULL) {
+				next[n] = dp_feature_attached(sd->name, next[n] + 1);
+			} else {
+				snprintf(stage, sizeof(stage), "%.*s", (int)(slash - next[n] - 1), next[n] + 1);
+				next[n] = dp_feature_attached(stage, slash + 1);
+			}
+		}
 		if (next[n] == NULL || !node_in_use(next[n]))
 			rt->absent |= 1u << (DP_NEXT_CONTINUE + n);
 		n++;

@@ -1147,6 +1147,64 @@ dp_table_lookup_runs(const struct dp_tables_root *root, unsigned int worker, uns
 }
 
 uint64_t
+dp_table_lookup_lpm4(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
+		     const uint8_t *part, const uint32_t *ip, unsigned int n, const struct dp_entry **out)
+{
+	const struct dp_table *t = dp_tg.t[table];
+	const struct lpm_backend *b = __atomic_load_n(&root->backend[table], __ATOMIC_ACQUIRE);
+	const struct dp_entry *deflt = __atomic_load_n(&root->deflt[table], __ATOMIC_ACQUIRE);
+	const bool count = worker < dp_tg.n_workers;
+	const struct lpm_part *v;
+	uint64_t hitmask = 0;
+	uint32_t dflt;
+
+	if (unlikely(t->kind != DP_TK_LPM || t->lpm6 || t->lpm_off != t->part_len || n == 0 ||
+		     n > DP_LOOKUP_BURST || b == NULL)) {
+		/* not the shape this serves: the keys the general lookup takes */
+		uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+		const uint8_t *kp[DP_LOOKUP_BURST];
+
+		for (unsigned int i = 0; i < n; i++) {
+			rte_be32_t be = rte_cpu_to_be_32(ip[i]);
+
+			memset(keys[i], 0, sizeof(keys[i]));
+			memcpy(keys[i], part, t->part_len);
+			memcpy(keys[i] + t->part_len, &be, 4);
+			kp[i] = keys[i];
+		}
+		return dp_table_lookup(root, worker, table, kp, n, out);
+	}
+	if ((v = part_find(b, part)) == NULL) {
+		for (unsigned int i = 0; i < n; i++)
+			out[i] = deflt;
+	} else {
+		/* one trie, small and hot: each walk on its own, the core
+		 * overlaps them (dp_lpm4.h: faster than lanes where every
+		 * address walks alike); the entry on its way for the caller */
+		dflt = __atomic_load_n(&v->dflt, __ATOMIC_ACQUIRE) - 1;
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t nh = dp_lpm4_lookup(v->lpm, ip[i]);
+
+			if (unlikely(nh == DP_LPM4_MISS))
+				nh = dflt;
+			if (likely(nh != IDX_NONE)) {
+				out[i] = &t->ent[nh];
+				rte_prefetch0(out[i]);
+				hitmask |= 1ULL << i;
+			} else {
+				out[i] = deflt;
+			}
+		}
+	}
+	if (count) {
+		if (t->hits[worker] != NULL)
+			count_hits(t->hits[worker], t->def.size, out, hitmask, n);
+		count_burst(table, worker, hitmask, n);
+	}
+	return hitmask;
+}
+
+uint64_t
 dp_table_version(unsigned int table)
 {
 	return __atomic_load_n(&dp_tg.t[table]->version, __ATOMIC_ACQUIRE);

@@ -27,6 +27,15 @@ uint64_t dp_table_lookup_runs(const struct dp_tables_root *root, unsigned int wo
 uint64_t dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker,
 			     unsigned int table, const uint32_t *ids, unsigned int n,
 			     const struct dp_entry **out);
+/* An IPv4 lpm table's lookup of n addresses (host order) in the one
+ * partition whose exact part is part (the table's first part_len key bytes:
+ * a VRF) — what a stage whose burst is of one VRF asks, without a key to
+ * build a packet or a partition to find per run. Same results and counts
+ * as dp_table_lookup of the keys (part, ip[i]); another table shape is
+ * taken by that. */
+uint64_t dp_table_lookup_lpm4(const struct dp_tables_root *root, unsigned int worker, unsigned int table,
+			      const uint8_t *part, const uint32_t *ip, unsigned int n,
+			      const struct dp_entry **out);
 /* A worker's memo of lookups (a feature's cache of what several tables
  * decided for a flow) is good while the versions of those tables are those
  * it read before it looked them up: a batch that touches a table bumps its

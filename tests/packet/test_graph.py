@@ -98,9 +98,11 @@ def test_describe_shows_the_graph():
         # rx parses and hands each packet to the feature of its port's role
         # one edge per feature in use, in their order; qos is no port's entry
         expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress"], "rx edges")
+        # then switch.l3's open edges, for what a routed port's fused path
+        # routes there (sw_fast.c): absent here as they are on switch.l3
         expect_eq(graph["switch.ingress"],
-                  ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6"],
-                  "ingress edges (l3, l3v6: a routed port's packets)")
+                  ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6", "drop", "drop"],
+                  "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel and route)")
         # neither the overlay nor the upf is in use here: their edges lead to drop
         expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop"],
                   "l2 edges: IPv4 and IPv6 routing, tunnels absent")

@@ -151,6 +151,52 @@ def test_routed_port_forwards_without_fdb():
 
 
 @R.test
+def test_routed_port_fused_path_checked():
+    """A burst of IPv4 to the routed port's MAC takes the fused path
+    (switch.ingress and switch.l3 in one pass, sw_fast.c), whatever L3
+    then makes of each packet: here with SXDP_FAST_CHECK, so every such
+    burst also goes through the general path on copies and any difference
+    (next, dp_meta, the switch's field, the frame) aborts sxdp. Routed,
+    bad header checksum, martian and group addresses, TTL 1, no route, the
+    port's own address, IP options: each ends as the general path ends
+    it."""
+    good = [ip_udp(A4, "192.168.%d.1" % i, 1000 + i, 2000, ttl=40, payload=b"fused %d" % i) for i in range(6)]
+    odd = [IP(src=A4, dst="192.168.1.9", ttl=9, chksum=0x1234) / Raw(b"bad checksum"),
+           ip_udp("127.0.0.1", "192.168.1.9", payload=b"martian source"),
+           ip_udp(A4, "224.1.2.3", payload=b"group destination"),
+           ip_udp(A4, "0.1.2.3", payload=b"martian destination"),
+           ip_udp(A4, "192.168.2.2", ttl=1, payload=b"ttl 1"),
+           ip_udp(A4, "172.31.0.1", payload=b"no route"),
+           IP(src=A4, dst=R4, ttl=20) / ICMP(id=7, seq=1) / Raw(b"ping the port"),
+           IP(src=A4, dst="192.168.3.3", ttl=30, options=b"\x01\x01\x01\x00") / Raw(b"options")]
+    p0_in = [frame(HR, PMAC, p) for p in good[:3] + odd + good[3:]]
+    old = os.environ.get("SXDP_FAST_CHECK")
+    os.environ["SXDP_FAST_CHECK"] = "1"
+    try:
+        with new_switch({"p0": p0_in, "p1": [], "p2": []}, port_opts=PORTS_OPTS) as dp:
+            dp.table_write(setup(dp) + [
+                neigh(SLICE, "10.0.2.1", "p1", 20, H2, ROUTER2),
+                neigh(SLICE, A4, "p0", 0, HR, PMAC),
+                U("routes", {"vrf": SLICE, "dst": "192.168.0.0/16"}, "via", {"nh": "10.0.2.1"})])
+            dp.run_traffic()
+            st = dp.wait_consumed(mempool=False)
+            drops = T.drops_of(st)
+            for reason in ("switch.ip_cksum", "switch.martian_src", "switch.mcast_dst", "switch.martian_dst"):
+                expect_eq(drops.get(reason), 1, reason)
+            nhs = {e["params"]["ip"]: e["hits"] for e in dp.table_read("nexthops")[0]}
+            expect_eq(nhs.get("10.0.2.1"), len(good) + 1, "next hop's hits (the good ones, the one with options)")
+            ifs = hits(dp, "interfaces")
+            expect_eq(ifs.get((("in_port", "p0"), ("vlan", 0))), len(p0_in), "interfaces hits")
+            expect(dp.proc.poll() is None, "sxdp still runs: the fused and the general path agreed")
+            dp.stop()
+    finally:
+        if old is None:
+            del os.environ["SXDP_FAST_CHECK"]
+        else:
+            os.environ["SXDP_FAST_CHECK"] = old
+
+
+@R.test
 def test_routed_port_answers_arp_nd_echo():
     """The routed port's addresses are answered from its MAC: ARP requests
     (broadcast, and unicast to the port's MAC), neighbour solicitations

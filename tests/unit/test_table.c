@@ -682,6 +682,76 @@ START_TEST(lpm_vrf)
 }
 END_TEST
 
+/* dp_table_lookup_lpm4: what dp_table_lookup gives for the keys (vrf,
+ * address), entries and hit mask, and the same counts per entry, hits and
+ * misses: /8 to /32 routes, the /0, a VRF without one, an unknown VRF, and
+ * random addresses against the keyed lookup. */
+START_TEST(lookup_lpm4_by_address)
+{
+	const struct dp_entry *a[DP_LOOKUP_BURST], *b[DP_LOOKUP_BURST];
+	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX];
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	uint32_t dst[DP_LOOKUP_BURST];
+	uint64_t seed = 7;
+
+	clear_all();
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.0.0.0", 8, 1)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.0.0", 16, 2)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.2.0", 24, 3)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.2.128", 25, 4)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 1, "10.1.2.200", 32, 5)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 2, "0.0.0.0", 0, 6)), 0);
+	ck_assert_int_eq(write1(lpm_upd(DP_UPD_INSERT, 2, "10.1.0.0", 16, 7)), 0);
+	for (uint16_t vrf = 1; vrf <= 3; vrf++) {
+		for (unsigned int round = 0; round < 64; round++) {
+			unsigned int n = 1 + round % DP_LOOKUP_BURST;
+			rte_be16_t part = rte_cpu_to_be_16(vrf);
+			struct dp_table_counts c0 = dp_table_counts(t_lpm), c1, c2;
+			uint64_t ma, mb;
+
+			for (unsigned int i = 0; i < n; i++) {
+				uint32_t be;
+
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				/* mostly inside 10.1.2.0/24's neighbourhood: every depth */
+				dst[i] = (uint32_t)(seed >> 33);
+				if (i % 4 != 3)
+					dst[i] = (dst[i] & (i % 2 ? 0x1ffff : 0x1ff)) | (i % 2 ? 0x0a000000 : 0x0a010200);
+				be = rte_cpu_to_be_32(dst[i]);
+				memset(keys[i], 0, sizeof(keys[i]));
+				memcpy(keys[i], &part, 2);
+				memcpy(keys[i] + 2, &be, 4);
+				kp[i] = keys[i];
+			}
+			dp_tables_reader_online(0);
+			ma = dp_table_lookup_lpm4(dp_tables_root(), 0, t_lpm, (const uint8_t *)&part, dst, n, a);
+			c1 = dp_table_counts(t_lpm);
+			mb = dp_table_lookup(dp_tables_root(), 0, t_lpm, kp, n, b);
+			c2 = dp_table_counts(t_lpm);
+			dp_tables_reader_offline(0);
+			ck_assert_uint_eq(ma, mb);
+			for (unsigned int i = 0; i < n; i++)
+				ck_assert_ptr_eq(a[i], b[i]);
+			ck_assert_uint_eq(c1.hits - c0.hits, c2.hits - c1.hits);
+			ck_assert_uint_eq(c1.misses - c0.misses, c2.misses - c1.misses);
+			ck_assert_uint_eq(c1.hits - c0.hits + c1.misses - c0.misses, n);
+		}
+	}
+	/* per entry: both lookups counted each entry alike, so every count is even */
+	{
+		struct dp_entry_view ev[16];
+		uint32_t next;
+		unsigned int got = dp_table_read(t_lpm, 0, 16, ev, &next);
+
+		ck_assert_uint_eq(got, 7);
+		for (unsigned int i = 0; i < got; i++)
+			ck_assert_uint_eq(ev[i].hits % 2, 0);
+	}
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.201"), 4);
+	ck_assert_int_eq(lpm_lookup(1, "10.1.2.200"), 5);
+}
+END_TEST
+
 /* IPv6 prefixes: one dp_lpm6 per VRF, covers on delete, the /0 kept
  * apart, prefix lengths up to 128. */
 START_TEST(lpm6_vrf)
@@ -1470,6 +1540,7 @@ suite(void)
 	tcase_add_test(tc, txn_rollback_continue);
 	tcase_add_test(tc, txn_dataplane_atomic);
 	tcase_add_test(tc, lpm_vrf);
+	tcase_add_test(tc, lookup_lpm4_by_address);
 	tcase_add_test(tc, lpm6_vrf);
 	tcase_add_test(tc, lpm6_atomicity);
 	tcase_add_test(tc, lpm6_burst_and_hits);

@@ -7,6 +7,7 @@
 #ifndef QOS_API_H
 #define QOS_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_feature.h"
@@ -35,6 +36,9 @@ void pl_qos_meter_prefetch(unsigned int worker, const uint32_t *meter, unsigned 
  * the meters dropped. Workers; nothing to do while vdns is empty. */
 unsigned int pl_qos_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 			     unsigned int k, uint16_t *next);
+/* Whether pl_qos_classify() has anything to do now (vdns holds an entry):
+ * a stage that fuses what follows it may skip setting up its call. */
+bool pl_qos_classes_any(void);
 
 /* A table whose action names a meter in a u32 param at param_off (0: no
  * meter): its writes are refused when the meter does not exist, and a

@@ -329,6 +329,12 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 	return dropped;
 }
 
+bool
+pl_qos_classes_any(void)
+{
+	return dp_table_entries((unsigned int)pl_qos.vdns) != 0;
+}
+
 unsigned int
 pl_qos_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 		uint16_t *next)

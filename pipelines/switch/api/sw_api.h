@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
@@ -279,11 +280,10 @@ pl_switch_vlan_set(struct rte_mbuf *m, int tagged, uint16_t vid)
 	return 0;
 }
 
-/* A routed IPv4 packet's TTL - 1, with incremental checksum. */
+/* A routed IPv4 packet's TTL - 1, with incremental checksum: header ip. */
 static __rte_always_inline void
-pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
+pl_switch_ttl_dec_hdr(struct rte_ipv4_hdr *ip)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t sum;
 
 	ip->time_to_live--;
@@ -295,14 +295,29 @@ pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
+/* The same, of packet m. */
+static __rte_always_inline void
+pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	pl_switch_ttl_dec_hdr(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off));
+}
+
+/* Both MACs of a routed frame from its rewrite: they lie side by side in
+ * both, so one 8-byte and one 4-byte move. */
+_Static_assert(offsetof(struct sw_rewrite, smac) == offsetof(struct sw_rewrite, dmac) + 6 &&
+	       offsetof(struct rte_ether_hdr, src_addr) == offsetof(struct rte_ether_hdr, dst_addr) + 6,
+	       "destination and source MACs are adjacent");
+static __rte_always_inline void
+pl_switch_macs_set(struct rte_ether_hdr *eth, const struct sw_rewrite *rw)
+{
+	memcpy(eth, (const uint8_t *)rw + offsetof(struct sw_rewrite, dmac), 2 * RTE_ETHER_ADDR_LEN);
+}
+
 /* Routed-packet rewrite: MACs, TTL, then the egress VLAN. */
 static __rte_always_inline int
 pl_switch_rewrite(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_rewrite *rw)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	memcpy(&eth->dst_addr, rw->dmac, 6);
-	memcpy(&eth->src_addr, rw->smac, 6);
+	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), rw);
 	pl_switch_ttl_dec(m, md);
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }

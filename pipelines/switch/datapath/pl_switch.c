@@ -4,6 +4,7 @@
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
  * ICMPv6: sw_nd.c; what both share: sw_slow.c, the hold queue sw_hold.c). */
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <rte_errno.h>
@@ -13,6 +14,7 @@
 #include "sw_ingress.h"
 #include "sw_l2.h"
 #include "sw_l3.h"
+#include "sw_fast.h"
 #include "sw_l3v6.h"
 #include "sw_learn.h"
 #include "sw_guard.h"
@@ -272,6 +274,10 @@ sw_init(unsigned int workers)
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
+	/* the fused path checked against the general one (tests, never speed) */
+	pl_sw_fast_check = getenv("SXDP_FAST_CHECK") != NULL && strcmp(getenv("SXDP_FAST_CHECK"), "0") != 0;
+	if (pl_sw_fast_check)
+		DP_LOG(INFO, "switch: SXDP_FAST_CHECK: the fused path is checked against the general path");
 	sw_slow_init();
 	sw_hold_init();
 	pl_swctl_init();
@@ -304,7 +310,8 @@ static const struct dp_feature pl_switch_feature = {
 	.n_stages = 4,
 	.stages = {
 		/* a routed port's packets skip l2 (sw_state.h: SW_IN_EDGE_*) */
-		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6" } },
+		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6",
+			DP_EDGE_OPEN_OF("switch.l3", "tunnel"), DP_EDGE_OPEN_OF("switch.l3", "route") } },
 		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel") } },
 		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
 		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },

@@ -20,6 +20,7 @@
 #include "sw_ingress.h"
 #include "sw_l2.h"
 #include "sw_l3v6.h"
+#include "sw_fast.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"
@@ -63,7 +64,7 @@ routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, co
 }
 
 uint16_t
-pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -77,11 +78,11 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 	uint16_t cont = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct dp_meta *md = dp_meta(pkts[i]);
+		const struct dp_meta *md = dp_meta(pkts[i]);
 
-		memset(keys[i], 0, 16);
-		*(rte_be16_t *)keys[i] = rte_cpu_to_be_16(md->in_port);
-		*(rte_be16_t *)(keys[i] + 2) = rte_cpu_to_be_16(in_vid(md));
+		/* stored whole: the run compare's wide loads read it next */
+		sw_key_store(keys[i], (uint64_t)rte_cpu_to_be_16(md->in_port) |
+				      (uint64_t)rte_cpu_to_be_16(in_vid(md)) << 16);
 		kp[i] = keys[i];
 	}
 	/* a burst is mostly one (port, VLAN): one lookup a run */
@@ -176,4 +177,15 @@ pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16
 		pl_switch_learn_post(ctx, &last, &ev);
 	}
 	return cont;
+}
+
+uint16_t
+pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	/* a routed port's usual burst: ingress and L3 in one pass (checked
+	 * against this general path when SXDP_FAST_CHECK is set) */
+	if (unlikely(pl_sw_fast_check) ? pl_switch_fast_checked(ctx, pkts, n, next, pl_switch_ingress_general) :
+					 pl_switch_fast_routed(ctx, pkts, n, next))
+		return 0;
+	return pl_switch_ingress_general(ctx, pkts, n, next);
 }

@@ -6,5 +6,9 @@
 #include "dp_feature.h"
 uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				 uint16_t *next);
+/* The same without the routed port's fused path (sw_fast.c): what it is
+ * checked against. */
+uint16_t pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+				   uint16_t *next);
 
 #endif

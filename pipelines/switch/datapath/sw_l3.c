@@ -22,9 +22,12 @@
 #include "dp_stats.h"
 
 /* A routed packet with its neighbour's rewrite (NULL: unresolved, the
- * slow path resolves it): the egress MTU, the rewrite, out. */
+ * slow path resolves it): the egress MTU, the rewrite, out. ip is its
+ * header, tlen its total length (host order), both read when its key was
+ * made. */
 static __rte_always_inline void
-out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
+out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, struct rte_ipv4_hdr *ip,
+	     uint16_t tlen)
 {
 	struct dp_meta *md = dp_meta(m);
 
@@ -35,75 +38,33 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
 	}
 	/* Over the egress MTU: fragmentation or ICMP "fragmentation needed"
 	 * is the slow path's, on the packet as received. */
-	if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							       md->l3_off)->total_length) >
-		     dp_ports[rw->port].mtu)) {
+	if (unlikely(tlen > dp_ports[rw->port].mtu)) {
 		sw_meta(m)->punt = SW_PUNT_MTU;
 		*nx = DP_NEXT_PUNT;
 		return;
 	}
-	if (pl_switch_rewrite(m, md, rw) < 0) {
-		*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
-		return;
+	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), rw);
+	pl_switch_ttl_dec_hdr(ip);
+	if (unlikely(md->flags & DP_MF_VLAN) || unlikely(rw->vlan != 0)) {
+		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan) < 0) {
+			*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
+			return;
+		}
 	}
 	md->out_port = rw->port;
 	*nx = DP_NEXT_TX;
 }
 
-uint16_t
-pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+/* Route the k packets whose route entries, headers and lengths are given
+ * (e, iph, tlen by j; the packets pkts[idx[j]]). in: ingress's fields to
+ * set first on each (the fused path's), or NULL. */
+static __rte_always_inline void
+l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		 const struct dp_entry **e, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+		 const struct sw_fast_in *in)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
-	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST];
-	unsigned int k = 0;
 	uint64_t hit;
 
-	/* RFC 1812 5.2.2 and 5.3.7 before any lookup, for routed and local
-	 * packets alike. The parser vouched for version, IHL and total
-	 * length against the frame and put the whole header in the first
-	 * segment; what is left is the checksum and the address classes. */
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *md = dp_meta(m);
-		const struct rte_ipv4_hdr *ip;
-		uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-		uint32_t sa, da;
-
-		if (!(md->flags & DP_MF_IPV4)) {
-			next[i] = DP_NEXT_DROP(SW_DROP(not_ipv4));
-			continue;
-		}
-		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-		/* the device's verdict when it has one (NONE: header verified,
-		 * only the field is stale); software only for UNKNOWN */
-		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-			     (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
-			      !dp_ipv4_cksum_ok(ip)))) {
-			next[i] = DP_NEXT_DROP(SW_DROP(ip_cksum));
-			continue;
-		}
-		/* first octets: 0/8, 127/8, 224/4 (multicast), 240/4 (with
-		 * 255.255.255.255) */
-		sa = ((const uint8_t *)&ip->src_addr)[0];
-		da = ((const uint8_t *)&ip->dst_addr)[0];
-		if (unlikely(sa == 0 || sa == 127 || sa >= 224)) {
-			next[i] = DP_NEXT_DROP(SW_DROP(martian_src));
-			continue;
-		}
-		if (unlikely(da == 0 || da == 127 || da >= 224)) {
-			next[i] = DP_NEXT_DROP(da >= 224 && da < 240 ? SW_DROP(mcast_dst)
-								: SW_DROP(martian_dst));
-			continue;
-		}
-		pl_switch_key_vrf_ip(keys[k], md->slice, ip->dst_addr);
-		kp[k] = keys[k];
-		idx[k++] = i;
-	}
-	if (k == 0)
-		return 0;
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
 	{
 		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
 		 * subnet by address into neigh */
@@ -112,6 +73,8 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		const struct dp_entry *ne[DP_LOOKUP_BURST];
 		uint16_t nidx[DP_LOOKUP_BURST];
 		uint32_t ids[DP_LOOKUP_BURST];
+		struct rte_ipv4_hdr *nip[DP_LOOKUP_BURST];
+		uint16_t ntlen[DP_LOOKUP_BURST];
 		unsigned int k2 = 0, kn = 0;
 
 		for (unsigned int j = 0; j < k; j++) {
@@ -121,6 +84,13 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			uint16_t *nx = &next[idx[j]];
 			uint32_t nh, id = 0;
 
+			if (in != NULL) {
+				struct sw_meta *sm = sw_meta(m);
+
+				md->slice = in->slice;
+				sm->bd = in->bd;
+				sm->vid = in->vid;
+			}
 			switch (e[j]->action) {
 			case SW_RT_VIA:
 				nh = ((const struct sw_via *)e[j]->params)->nh;
@@ -137,8 +107,7 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				break;
 			}
 			case SW_RT_CONNECTED:
-				nh = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							     md->l3_off)->dst_addr;
+				nh = iph[j]->dst_addr;
 				break;
 			case SW_RT_LOCAL:
 				sw_meta(m)->punt = SW_PUNT_LOCAL;
@@ -172,10 +141,14 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			sw_meta(m)->nh = nh;
 			if (id != 0) {
 				ids[k2] = id;
+				iph[k2] = iph[j];
+				tlen[k2] = tlen[j];
 				idx[k2++] = idx[j];
 			} else {
 				pl_switch_key_vrf_ip(nkeys[kn], md->slice, nh);
 				nkp[kn] = nkeys[kn];
+				nip[kn] = iph[j];
+				ntlen[kn] = tlen[j];
 				nidx[kn++] = idx[j];
 			}
 		}
@@ -183,14 +156,81 @@ pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED ?
-				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL);
+				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL, iph[j], tlen[j]);
 		if (kn) {
 			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, nkp, kn, ne);
 			for (unsigned int j = 0; j < kn; j++)
 				out_resolved(pkts[nidx[j]], &next[nidx[j]],
 					     (hit & (1ULL << j)) && ne[j]->action != SW_NB_UNRESOLVED ?
-					     (const struct sw_rewrite *)ne[j]->params : NULL);
+					     (const struct sw_rewrite *)ne[j]->params : NULL, nip[j], ntlen[j]);
 		}
+	}
+}
+
+/* Route entries of the k packets (dst in host order by j): by address in
+ * their one VRF (the usual burst), else by keys. */
+static __rte_always_inline void
+l3_lookup(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	  const uint32_t *dst, bool one_vrf, const struct dp_entry **e)
+{
+	if (likely(one_vrf)) {
+		rte_be16_t part = rte_cpu_to_be_16(dp_meta(pkts[idx[0]])->slice);
+
+		dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+	} else {
+		uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+		const uint8_t *kp[DP_LOOKUP_BURST];
+
+		for (unsigned int j = 0; j < k; j++) {
+			pl_switch_key_vrf_ip(keys[j], dp_meta(pkts[idx[j]])->slice, rte_cpu_to_be_32(dst[j]));
+			kp[j] = keys[j];
+		}
+		dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
+	}
+}
+
+void
+pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k,
+		       const uint32_t *dst, struct rte_ipv4_hdr **iph, uint16_t *tlen, uint16_t *next,
+		       const struct sw_fast_in *in)
+{
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	rte_be16_t part = rte_cpu_to_be_16(in->slice);
+
+	dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+	l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, in);
+}
+
+uint16_t
+pl_switch_l3_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint32_t dst[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], tlen[DP_LOOKUP_BURST];
+	uint16_t vrf = dp_meta(pkts[0])->slice, other = 0;
+	unsigned int k = 0;
+
+	/* the checks, and what routing reads of each header, in one pass */
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		uint16_t v = pl_switch_l3_check(pkts[i]);
+		struct rte_ipv4_hdr *ip;
+
+		if (unlikely(v != 0)) {
+			next[i] = v;
+			continue;
+		}
+		ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *, md->l3_off);
+		iph[k] = ip;
+		tlen[k] = rte_be_to_cpu_16(ip->total_length);
+		dst[k] = rte_be_to_cpu_32(ip->dst_addr);
+		other |= md->slice ^ vrf;
+		idx[k++] = i;
+	}
+	if (k) {
+		l3_lookup(ctx, pkts, idx, k, dst, other == 0, e);
+		l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, NULL);
 	}
 	return 0;
 }

@@ -1,0 +1,213 @@
+/* Fused path of a routed port: its frames skip learning and the fdb, so
+ * for the common burst (one interface, IPv4 to the port's own MAC) what
+ * switch.ingress then switch.l3 do is one pass here, with no node hop and
+ * no second walk over the burst's metadata. It decides first, reading
+ * only, whether the burst is of that shape; then it does what the general
+ * path does in the same order (the interface's counts, the slice and
+ * switch fields, qos classification, L3's own checks and routing, which
+ * are sw_l3.c's very functions), so the only thing of its own is that
+ * decision. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "sw_state.h"
+#include "sw_fast.h"
+#include "sw_l3.h"
+#include "dp_log.h"
+#include "qos_api.h"
+#include "dp_table.h"
+#include "dp_port.h"
+
+/* The first 8 bytes of a frame with the destination MAC kept and the
+ * source's first two bytes masked (little endian: the low 6 bytes). */
+#define DMAC_MASK UINT64_C(0x0000ffffffffffff)
+
+bool
+pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	const struct dp_meta *md0 = dp_meta(pkts[0]);
+	const uint32_t in_port = md0->in_port;
+	const uint16_t vid = (md0->flags & DP_MF_VLAN) ? (md0->vlan[0] & 0x0fff) : 0;
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp = key;
+	uint32_t dst[DP_LOOKUP_BURST];
+	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
+	uint16_t tlen[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
+	const struct dp_entry *e;
+	const struct sw_attach *a;
+	struct sw_fast_in in;
+	uint64_t pmac = 0, bad = 0, l3drop = 0;
+	unsigned int k = 0;
+	uint32_t cnt = n;
+
+	if (unlikely(in_port >= DP_PORTS_MAX))
+		return false;
+	/* the burst's interface, not counted here: a burst the general path
+	 * takes counts it there */
+	sw_key_store(key, (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
+			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
+	a = (const struct sw_attach *)e->params;
+	if (e->action != SW_IF_ROUTED || a->meter != 0)
+		return false;
+	in.slice = a->slice;
+	in.bd = a->bd;
+	in.vid = vid;
+	memcpy(&pmac, &dp_ports[in_port].mac, RTE_ETHER_ADDR_LEN);
+	/* 1: the shape, reading only. Each frame: the burst's (port, VLAN),
+	 * IPv4, to the port's MAC, from a station (no group or zero source:
+	 * those the general path drops before anything). L3's checks and
+	 * keys read nothing ingress writes but the slice, which is the
+	 * interface's: made here, while the frame is at hand. (Not an
+	 * IPv4 frame: what is read as its header is never used.) */
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_meta *md = dp_meta(pkts[i]);
+		uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + md->l3_off);
+		uint64_t w0, src;
+		uint16_t v = (md->flags & DP_MF_VLAN) ? (md->vlan[0] & 0x0fff) : 0;
+		uint32_t s4;
+		uint16_t s2;
+
+		memcpy(&w0, d, 8);
+		memcpy(&s4, d + 8, 4);
+		s2 = (uint16_t)(w0 >> 48);
+		src = (uint64_t)s2 | (uint64_t)s4 << 16;
+		bad |= (uint64_t)(md->in_port != in_port) | (v != vid) | !(md->flags & DP_MF_IPV4) |
+		       ((w0 & DMAC_MASK) != pmac) | (s2 & 1) | (src == 0);
+		chk[i] = pl_switch_l3_check(pkts[i]);
+		l3drop |= chk[i];
+		iph[i] = ip;
+		tlen[i] = rte_be_to_cpu_16(ip->total_length);
+		dst[i] = rte_be_to_cpu_32(ip->dst_addr);
+		idx[i] = i;
+	}
+	if (bad)
+		return false;
+	/* 2: what switch.ingress does: n lookups of one entry, the slice and
+	 * switch fields, qos's classes */
+	dp_table_count_hits(ctx->worker, pl_sw.interfaces, &e, &cnt, 1);
+	if (likely(!pl_qos_classes_any() && l3drop == 0)) {
+		/* 3: what switch.l3 does with them, ingress's fields set on
+		 * the way (nothing reads them before) */
+		pl_switch_l3_route_vrf(ctx, pkts, idx, n, dst, iph, tlen, next, &in);
+	} else {
+		for (uint16_t i = 0; i < n; i++) {
+			struct sw_meta *sm = sw_meta(pkts[i]);
+
+			dp_meta(pkts[i])->slice = in.slice;
+			sm->bd = in.bd;
+			sm->vid = in.vid;
+			next[i] = DP_NEXT_CONTINUE;
+		}
+		pl_qos_classify(ctx, pkts, idx, n, next);
+		/* what a class meter passed and L3's checks did: routed */
+		for (uint16_t i = 0; i < n; i++) {
+			if (next[i] != DP_NEXT_CONTINUE)
+				continue;
+			if (unlikely(chk[i] != 0)) {
+				next[i] = chk[i];
+				continue;
+			}
+			dst[k] = dst[i];
+			iph[k] = iph[i];
+			tlen[k] = tlen[i];
+			idx[k++] = i;
+		}
+		if (k)
+			pl_switch_l3_route_vrf(ctx, pkts, idx, k, dst, iph, tlen, next, &in);
+	}
+	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(next[i] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(next[i])))
+			next[i] = next[i] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP)
+									  : DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
+	return true;
+}
+
+/* ------------------------------------------------- the check (SXDP_FAST_CHECK) */
+
+bool pl_sw_fast_check;
+
+/* L3's next value as ingress's (its edges are ingress's SW_IN_EDGE_L3_*) */
+static uint16_t
+as_ingress(uint16_t v)
+{
+	if (v == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP))
+		return DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP);
+	if (v == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE))
+		return DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
+	return v;
+}
+
+/* Where packet i of the fused path and its copy through the general one
+ * differ: NULL when they do not. */
+static const char *
+differs(struct rte_mbuf *m, uint16_t nx, struct rte_mbuf *c, uint16_t cnx)
+{
+	if (nx != cnx)
+		return "next";
+	if (memcmp(dp_meta(m), dp_meta(c), sizeof(struct dp_meta)) != 0)
+		return "dp_meta";
+	if (memcmp(sw_meta(m), sw_meta(c), sizeof(struct sw_meta)) != 0)
+		return "sw_meta";
+	if (rte_pktmbuf_pkt_len(m) != rte_pktmbuf_pkt_len(c) || rte_pktmbuf_data_len(m) != rte_pktmbuf_data_len(c) ||
+	    memcmp(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_mtod(c, const void *), rte_pktmbuf_data_len(m)) != 0)
+		return "frame";
+	return NULL;
+}
+
+bool
+pl_switch_fast_checked(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next,
+		       dp_stage_fn ingress_general)
+{
+	struct dp_stage_ctx cctx;
+	struct rte_mbuf *c[DP_LOOKUP_BURST], *l3[DP_LOOKUP_BURST];
+	uint16_t cnext[DP_LOOKUP_BURST], lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
+	unsigned int nl = 0;
+	bool fast;
+
+	if (pl_qos_classes_any())
+		return pl_switch_fast_routed(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++) {
+		c[i] = rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
+		if (c[i] == NULL) {   /* no room to check: unchecked */
+			rte_pktmbuf_free_bulk(c, i);
+			return pl_switch_fast_routed(ctx, pkts, n, next);
+		}
+		memcpy(dp_meta(c[i]), dp_meta(pkts[i]), DP_META_PRIV_SIZE);
+		memcpy(sw_meta(c[i]), sw_meta(pkts[i]), sizeof(struct sw_meta));
+	}
+	fast = pl_switch_fast_routed(ctx, pkts, n, next);
+	if (fast) {
+		/* the general path on the copies, counting nothing (its own
+		 * context: a stage's copies, ctx->extra, are none here) */
+		cctx = *ctx;
+		cctx.worker = DP_WORKER_NONE;
+		cctx.n_extra = 0;
+		ingress_general(&cctx, c, n, cnext);
+		for (uint16_t i = 0; i < n; i++)
+			if (cnext[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
+				li[nl] = i;
+				l3[nl++] = c[i];
+			}
+		if (nl)
+			pl_switch_l3_burst(&cctx, l3, (uint16_t)nl, lnext);
+		for (unsigned int j = 0; j < nl; j++)
+			cnext[li[j]] = as_ingress(lnext[j]);
+		for (uint16_t i = 0; i < n; i++) {
+			const char *what = differs(pkts[i], next[i], c[i], cnext[i]);
+
+			if (what != NULL) {
+				DP_LOG(ERR, "switch: the fused path and the general path differ in %s of packet %u "
+				       "of %u (next %u against %u)", what, i, n, next[i], cnext[i]);
+				abort();
+			}
+		}
+	}
+	rte_pktmbuf_free_bulk(c, n);
+	return fast;
+}
