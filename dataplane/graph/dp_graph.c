@@ -173,6 +173,21 @@ rss_spread(struct dp_worker *w, struct dp_lcore_stats *st, struct rte_mbuf **pkt
 	return k;
 }
 
+/* Software RSS's back-pressure: the packets this worker may read for a
+ * soft_rss port, the room of the fullest ring it hands off into (any
+ * packet may be another worker's). What it leaves in the device's queue
+ * the device counts (rx_missed) when its peers fall behind, as a NIC's
+ * RSS would; read and then dropped here it would be lost all the same and
+ * cost this worker the reading. */
+static uint16_t
+handoff_room(const struct dp_worker *w, uint16_t want)
+{
+	for (unsigned int t = 0; t < w->n_all && want; t++)
+		if (t != w->idx)
+			want = (uint16_t)RTE_MIN(want, rte_ring_free_count(w->all[t].handin[w->idx]));
+	return want;
+}
+
 /* Software RSS: what other workers read for this one, parsed already, to
  * the entry stage of its port's role. */
 static uint16_t
@@ -214,11 +229,15 @@ rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct
 
 	/* straight into the stream of the node that takes them */
 	pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, w->burst);
+	const bool spread = unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff;
+
 	while (kept < w->burst) {
 		struct rte_mbuf **part = pkts + kept;
 		uint16_t want = RTE_MIN((uint16_t)(w->burst - kept), DP_BURST), n;
 		uint64_t t0, t1, bytes = 0;
 
+		if (spread && (want = handoff_room(w, want)) == 0)
+			break;
 		t0 = rte_rdtsc();
 		n = rte_eth_rx_burst(rq->port_id, rq->queue, part, want);
 		t1 = rte_rdtsc();
@@ -242,7 +261,7 @@ rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct
 			kept += parse_drops(g, node, part, next, n);
 		else
 			kept += n;
-		if (unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff)
+		if (spread)
 			kept = (uint16_t)(part - pkts) + rss_spread(w, st, part, (uint16_t)(pkts + kept - part));
 		if (n < want)   /* the queue is empty: the next walk reads on */
 			break;
