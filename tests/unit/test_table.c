@@ -359,6 +359,22 @@ START_TEST(dense_bounds)
 }
 END_TEST
 
+/* Table @t (keyed by an id) holding ids 1, 5 and 1023 (ports 11, 55, 99)
+ * and nothing else; keys[i] (kp[i]) the key of ids[i], for i < n. */
+static void
+ids_setup(int t, const uint32_t *ids, unsigned int n, uint8_t (*keys)[DP_KEY_MAX], const uint8_t **kp)
+{
+	ck_assert_int_eq(dp_table_clear(t, NULL), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1, 11)), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 5, 55)), 0);
+	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1023, 99)), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		memset(keys[i], 0, sizeof(keys[i]));
+		memcpy(keys[i], id_upd(DP_UPD_INSERT, t, ids[i], 0).key, 4);
+		kp[i] = keys[i];
+	}
+}
+
 /* dp_table_lookup_ids: what dp_table_lookup gives for the same ids, on a
  * direct array and on a hash, with hits counted per entry and misses
  * (an id above the array's bound among them) not counted. */
@@ -379,15 +395,7 @@ START_TEST(lookup_by_ids)
 		uint64_t ma, mb;
 		uint32_t next;
 
-		ck_assert_int_eq(dp_table_clear(t, NULL), 0);
-		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1, 11)), 0);
-		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 5, 55)), 0);
-		ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1023, 99)), 0);
-		for (unsigned int i = 0; i < n; i++) {
-			memset(keys[i], 0, sizeof(keys[i]));
-			memcpy(keys[i], id_upd(DP_UPD_INSERT, t, ids[i], 0).key, 4);
-			kp[i] = keys[i];
-		}
+		ids_setup(t, ids, n, keys, kp);
 		dp_tables_reader_online(0);
 		ma = dp_table_lookup_ids(dp_tables_root(), 0, t, ids, n, a);
 		mb = dp_table_lookup(dp_tables_root(), DP_WORKER_NONE, t, kp, n, b);
@@ -425,15 +433,7 @@ START_TEST(lookup_runs)
 	uint64_t ma, mb, h0, m0;
 	uint32_t next;
 
-	ck_assert_int_eq(dp_table_clear(t, NULL), 0);
-	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1, 11)), 0);
-	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 5, 55)), 0);
-	ck_assert_int_eq(write1(id_upd(DP_UPD_INSERT, t, 1023, 99)), 0);
-	for (unsigned int i = 0; i < n; i++) {
-		memset(keys[i], 0, sizeof(keys[i]));
-		memcpy(keys[i], id_upd(DP_UPD_INSERT, t, ids[i], 0).key, 4);
-		kp[i] = keys[i];
-	}
+	ids_setup(t, ids, n, keys, kp);
 	h0 = dp_table_counts(t).hits;
 	m0 = dp_table_counts(t).misses;
 	dp_tables_reader_online(0);
