@@ -569,15 +569,16 @@ for la in a["lcores"]:
                 "handin": x["handin_packets"], "carried": car, "mpps": car / secs / 1e6,
                 "cycles": (x["busy_cycles"] + x["idle_cycles"]) / car if car else 0,
                 "cycles_pipeline": x["pipeline_cycles"] / car if car else 0,
-                "cpu": wthreads.get(la["lcore"], (0, ""))[0]})
+                "cpu": wthreads.get(la["lcore"], (0, ""))[0], "buckets": lb.get("rss_buckets", 0)})
 res["workers"] = per
+res["reta_moved"] = b["events"].get("core.reta_moved", 0) - a["events"].get("core.reta_moved", 0)
 if len(per) > 1:
     if any(w["carried"] <= slack for w in per):
         problems.append("a worker carried (almost) nothing: %s" % [(w["lcore"], w["carried"]) for w in per])
     if spread == "soft":
         # p0's one queue is read by one worker; every packet another worker
         # carried came from it by the flow (TEID) hash: a TEID's packets all
-        # go to the one worker it hashes to (dp_graph.c flow_worker)
+        # go to the one worker its bucket names (dp_reta.h)
         readers = [w for w in per if w["rx"] > slack]
         if len(readers) != 1 or abs(readers[0]["handoff"] - sum(w["handin"] for w in per)) > slack or \
            any(w["handin"] != w["carried"] for w in per if w is not readers[0]):
@@ -807,14 +808,17 @@ print("%s: %d workers %.1f Mpps against 1 worker %.1f Mpps in the same run: %.2f
 for i, w in enumerate(many["workers"]):
     c = w["lcore"] % ncpu
     print("  worker %d (lcore %d, CPU %d%s): %.1f Mpps carried, read %d, handed off %d, handed in %d, "
-          "%.1f cycles/pkt (%.1f in pipeline), its thread ran %.0f%% of the window"
+          "%.1f cycles/pkt (%.1f in pipeline), its thread ran %.0f%% of the window%s"
           % (i, w["lcore"], c, ", with the main lcore" if c == 0 else "", w["mpps"], w["rx"], w["handoff"],
-             w["handin"], w["cycles"], w["cycles_pipeline"], 100 * w["cpu"]))
+             w["handin"], w["cycles"], w["cycles_pipeline"], 100 * w["cpu"],
+             ", %d of 256 flow buckets" % w["buckets"] if spread == "soft" else ""))
 print("  main lcore (CPU 0): %.2f%% of a CPU over the window (idle: control socket poll), other sxdp threads %.2f%%; "
       "1-worker run: %.2f%%" % (100 * many["main_cpu"], 100 * many["other_cpu"], 100 * one["main_cpu"]))
 if spread == "soft":
     print("  each TEID on one worker: the workers other than the reader carried only what it handed them "
-          "(checked), by the TEID's hash (dp_graph.c flow_worker), one FIFO ring per pair of workers")
+          "(checked), by its bucket in the redirection table (dataplane/graph/dp_reta.h), one FIFO ring per "
+          "pair of workers; the balancer moved %d buckets in the window (before it: the warm-up)"
+          % many.get("reta_moved", 0))
 PYEOF
 }
 

@@ -463,6 +463,7 @@ main(int argc, char **argv)
 			while (dp_slowpath_drain(punt) > 0)
 				;
 		dp_feature_poll(rte_rdtsc());
+		dp_workers_balance(rte_rdtsc());
 		/* read after ctl_poll: entries it inserted are stamped before now */
 		now = rte_rdtsc();
 		if (now >= next_age) {

@@ -14,6 +14,7 @@
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_rss.h"
+#include "dp_reta.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_tblrpc.h"
@@ -182,16 +183,16 @@ m_describe(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 }
 
 static json_t *
-lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s)
+lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s, unsigned int buckets)
 {
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}",
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:f}",
 		"lcore", lcore, "role", role,
 		"rx_packets", (json_int_t)s->rx_pkts, "tx_packets", (json_int_t)s->tx_pkts,
 		"drop_packets", (json_int_t)s->drop_pkts, "punt_packets", (json_int_t)s->punt_pkts,
 		"inject_packets", (json_int_t)s->inject_pkts, "slow_packets", (json_int_t)s->slow_pkts,
 		"inject_dropped", (json_int_t)s->inject_drop, "copy_packets", (json_int_t)s->copy_pkts,
 		"handoff_packets", (json_int_t)s->handoff_pkts, "handin_packets", (json_int_t)s->handin_pkts,
-		"busy_cycles", (json_int_t)s->busy_cycles, "idle_cycles", (json_int_t)s->idle_cycles,
+		"rss_buckets", buckets, "busy_cycles", (json_int_t)s->busy_cycles, "idle_cycles", (json_int_t)s->idle_cycles,
 		"pipeline_cycles", (json_int_t)s->pipeline_cycles, "polls", (json_int_t)s->polls,
 		"cycles_per_packet", s->rx_pkts ? (double)s->busy_cycles / (double)s->rx_pkts : 0.0);
 }
@@ -206,10 +207,10 @@ m_stats_get(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unu
 	dp_stats_total(&tot);
 	lcores = json_array();
 	dp_stats_lcore(rte_get_main_lcore(), &one);
-	json_array_append_new(lcores, lcore_json(rte_get_main_lcore(), "main", &one));
+	json_array_append_new(lcores, lcore_json(rte_get_main_lcore(), "main", &one, 0));
 	for (unsigned int w = 0; w < api->n_workers; w++) {
 		dp_stats_lcore(api->worker_lcores[w], &one);
-		json_array_append_new(lcores, lcore_json(api->worker_lcores[w], "worker", &one));
+		json_array_append_new(lcores, lcore_json(api->worker_lcores[w], "worker", &one, dp_reta_share(w)));
 	}
 	ports = json_array();
 	for (unsigned int i = 0; i < dp_n_ports; i++) {

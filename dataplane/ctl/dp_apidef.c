@@ -340,6 +340,7 @@ static const struct dp_schema_field lcore_stats = {
 		RU("copy_packets", "flood copies"),
 		RU("handoff_packets", "software RSS: handed to the worker of their flow"),
 		RU("handin_packets", "software RSS: taken from the worker that read them"),
+		RU("rss_buckets", "software RSS: the flow buckets (of 256) a worker carries (dp_reta)"),
 		RU("busy_cycles", ""), RU("idle_cycles", ""),
 		RU("pipeline_cycles", "busy outside the RX and TX drivers"),
 		RU("polls", ""),

@@ -23,6 +23,7 @@
 #include "dp_lcore.h"
 #include "dp_parse.h"
 #include "dp_port.h"
+#include "dp_reta.h"
 #include "dp_log.h"
 #include "dp_table.h"
 
@@ -120,15 +121,13 @@ drop_one(struct dp_lcore_stats *st, struct rte_mbuf *m, unsigned int reason)
 	rte_pktmbuf_free(m);
 }
 
-/* Software RSS: the worker a packet's flow is (a tunnel a port's parser
+/* Software RSS: the bucket of a packet's flow (a tunnel a port's parser
  * took: its key included, whatever hash the NIC gave: one gNB's GTP-U
- * sessions spread on their TEIDs). */
+ * sessions spread on their TEIDs); dp_reta names its worker. */
 static inline unsigned int
-flow_worker(const struct dp_meta *md, unsigned int n_workers)
+flow_bucket(const struct dp_meta *md)
 {
-	uint32_t h = md->flags & DP_MF_TUN ? rte_hash_crc_4byte(md->tun_key, md->hash) : md->hash;
-
-	return (unsigned int)(((uint64_t)(h * 0x9e3779b1u) * n_workers) >> 32);
+	return dp_reta_bucket(md->flags & DP_MF_TUN ? rte_hash_crc_4byte(md->tun_key, md->hash) : md->hash);
 }
 
 /* Software RSS on a burst this worker read: each packet of another
@@ -143,7 +142,9 @@ rss_spread(struct dp_worker *w, struct dp_lcore_stats *st, struct rte_mbuf **pkt
 	uint16_t k = 0, na = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		unsigned int t = flow_worker(dp_meta(pkts[i]), w->n_all);
+		unsigned int b = flow_bucket(dp_meta(pkts[i])), t = dp_reta[b];
+
+		w->bucket_pkts[b]++;
 
 		if (t == w->idx) {
 			pkts[k++] = pkts[i];

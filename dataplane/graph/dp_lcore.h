@@ -11,6 +11,7 @@
 #include "dp_stats.h"
 #include "dp_feature.h"
 #include "dp_table.h"	/* DP_WORKERS_MAX */
+#include "dp_reta.h"
 
 #define DP_BURST 64
 #define DP_RXQ_PER_WORKER_MAX 32
@@ -31,6 +32,7 @@ struct dp_txbuf {
 struct dp_worker {
 	unsigned int idx;
 	unsigned int lcore;
+	int tid;                         /* its thread (the balancer reads its run time) */
 	unsigned int n_rxq;
 	uint16_t burst;			/* packets read from a queue per walk (config.burst) */
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
@@ -49,6 +51,9 @@ struct dp_worker {
 	uint16_t walk_in;                /* packets it took from other workers (soft_rss) */
 	struct dp_stage_ctx ctx;
 	struct dp_txbuf tx[DP_PORTS_MAX];  /* port_out's, empty between calls */
+	/* as a soft_rss reader: packets read per dp_reta bucket (wrapping;
+	 * the main lcore's balancer reads them) */
+	uint32_t bucket_pkts[DP_RETA_SIZE];
 } __rte_cache_aligned;
 
 #endif

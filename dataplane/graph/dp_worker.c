@@ -2,7 +2,11 @@
  * port_out / drop / punt), report quiescence, again. The graph's nodes free
  * and transmit; this file sets them up and feeds the slow path. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include <rte_cycles.h>
 
@@ -11,6 +15,7 @@
 #include "dp_port.h"
 #include "dp_table.h"
 #include "dp_log.h"
+#include "dp_reta.h"
 
 volatile bool dp_quit;
 static struct dp_worker *all_workers;
@@ -31,6 +36,7 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 		soft_rss |= dp_ports[p].cfg->soft_rss;
 	all_workers = w;
 	n_all_workers = n_workers;
+	dp_reta_init(n_workers);
 	for (unsigned int i = 0; i < n_workers; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].idx = i;
@@ -104,6 +110,54 @@ dp_workers_seen(void)
 	return n_all_workers ? seen : 0;
 }
 
+/* The cycles a worker's thread has run (the kernel's schedstat, in ns);
+ * 0 when it cannot be read. */
+static uint64_t
+thread_ran(int tid, uint64_t hz)
+{
+	char path[64], buf[128];
+	unsigned long long ns = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	if (tid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu", &ns) != 1)
+		return 0;
+	return (uint64_t)((double)ns * (double)hz / 1e9);
+}
+
+unsigned int
+dp_workers_balance(uint64_t now)
+{
+	static uint64_t next;
+	uint64_t busy[DP_WORKERS_MAX], ran[DP_WORKERS_MAX], hz = rte_get_tsc_hz();
+	const uint32_t *pkts[DP_WORKERS_MAX];
+	unsigned int moved;
+	bool wall = false;
+
+	if (n_all_workers < 2 || !all_workers[0].handoff || now < next)
+		return 0;
+	next = now + hz / 10;
+	for (unsigned int i = 0; i < n_all_workers; i++) {
+		busy[i] = __atomic_load_n(&dp_lcore_stats[all_workers[i].lcore].busy_cycles, __ATOMIC_RELAXED);
+		pkts[i] = all_workers[i].bucket_pkts;
+		wall |= (ran[i] = thread_ran(__atomic_load_n(&all_workers[i].tid, __ATOMIC_RELAXED), hz)) == 0;
+	}
+	/* no run times (no /proc): the wall clock, as if each had its CPU */
+	for (unsigned int i = 0; i < n_all_workers && wall; i++)
+		ran[i] = now;
+	moved = dp_reta_balance(now, hz, busy, ran, pkts, n_all_workers);
+	dp_lcore_stats[rte_lcore_id()].events[DP_EVENT_core_reta_moved] += moved;
+	return moved;
+}
+
 int
 dp_worker_main(void *arg)
 {
@@ -111,6 +165,7 @@ dp_worker_main(void *arg)
 	struct dp_lcore_stats *st = w->ctx.stats;
 
 	DP_LOG(INFO, "worker %u on lcore %u: %u rx queues", w->idx, w->lcore, w->n_rxq);
+	__atomic_store_n(&w->tid, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
 	dp_tables_reader_online(w->idx);
 	for (uint32_t walk = 0; !dp_quit; walk++) {
 		uint64_t t0 = rte_rdtsc(), t1;

@@ -29,6 +29,9 @@ int dp_worker_main(void *arg);
  * it has been looked at. A feature that judges by silence (a path's probes)
  * judges up to there, so that a stalled worker is not taken for a dead link. */
 uint64_t dp_workers_seen(void);
+/* Main lcore: software RSS's balancing step (dp_reta.h), when a soft_rss
+ * port hands off between workers; returns the buckets moved. */
+unsigned int dp_workers_balance(uint64_t now);
 /* Main lcore: drain punted packets through their features' slow paths. */
 unsigned int dp_slowpath_drain(struct rte_ring *punt);
 /* Main lcore: transmit m on port (logical index) through a worker's inject
