@@ -43,6 +43,8 @@ static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
 static unsigned long long fused_bursts, fused_pkts, general_bursts, general_pkts;
 static int failed;
+/* what the fused path's packets came to: out, punted, dropped, another edge */
+static unsigned long long verdicts[4];
 
 /* ------------------------------------------------------------ set-up */
 
@@ -296,6 +298,8 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	if (impl_cur == 1 && pl_switch_fast_routed(ctx, pkts, n, next)) {
 		fused_bursts++;
 		fused_pkts += n;
+		for (uint16_t i = 0; i < n; i++)
+			verdicts[next[i] == DP_NEXT_TX ? 0 : next[i] == DP_NEXT_PUNT ? 1 : DP_NEXT_IS_DROP(next[i]) ? 2 : 3]++;
 	} else {
 		if (impl_cur == 1) {
 			general_bursts++;
@@ -470,7 +474,9 @@ static int
 report(void)
 {
 	printf("autoval: switch.routed: fused path took %llu bursts (%llu packets), the general path %llu "
-	       "(%llu packets)\n", fused_bursts, fused_pkts, general_bursts, general_pkts);
+	       "(%llu packets); the fused path's packets: %llu out, %llu punted, %llu dropped, %llu to an "
+	       "edge\n", fused_bursts, fused_pkts, general_bursts, general_pkts, verdicts[0], verdicts[1],
+	       verdicts[2], verdicts[3]);
 	if (fused_bursts == 0) {
 		fprintf(stderr, "autoval: switch.routed: the fused path never ran: nothing was checked\n");
 		return -1;
