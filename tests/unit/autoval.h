@@ -26,11 +26,29 @@ struct av_stage {
 	bool (*usable)(unsigned int impl);   /* built and this CPU has it */
 	int (*force)(unsigned int impl);     /* the stage's test hook: run impl from now on */
 	/* What the stages ahead leave in m before this one (a feature's
-	 * stage: the parser's metadata); NULL: the packet as received. Must
-	 * not depend on the implementation forced. */
-	void (*prepare)(struct rte_mbuf *m);
+	 * stage: the parser's metadata, with m->port as the rx port); false:
+	 * they drop it, so the stage never sees it (not run). NULL: the
+	 * packet as received. Must not depend on the implementation forced. */
+	bool (*prepare)(struct rte_mbuf *m);
 	dp_stage_fn run;                 /* the stage, on the implementation forced */
+	/* Optional: a fast path that takes whole bursts of one shape (one
+	 * port, one VLAN, to one MAC) needs inputs of that shape in runs.
+	 * Mutates b (len bytes, room for cap) keeping what makes its shape;
+	 * its new length, or 0: b is not of that shape (none made of it).
+	 * Each input of the shape gets MUTATIONS of these, in a run on one
+	 * port, beside the plain ones. */
+	uint32_t (*mutate_shaped)(uint8_t *b, uint32_t len, uint32_t cap);
+	/* Optional, after the check: the stage's own verdict (0, or -1 and a
+	 * message: its fast path never ran, a counter differed). */
+	int (*report)(void);
 };
+
+/* The test's random numbers (fixed seed unless given): for mutate_shaped. */
+uint64_t av_rnd(void);
+
+/* EAL (no hugepages, no PCI, one lcore), started once for the stages
+ * whose setup needs it (tables, mbuf fields): 0 or -1. */
+int av_eal(void);
 
 /* From a constructor (AV_STAGE below), before main(). */
 void av_register(const struct av_stage *s);

@@ -13,13 +13,18 @@
  * mutations of each of those (SEED fixed unless given). Each packet is
  * run in an mbuf whose buffer ends where the frame does, or with room and
  * garbage after it; whole or cut short of pkt_len (a chained mbuf's first
- * segment); with an RSS hash or without; in bursts of 1 to 32. */
+ * segment); with an RSS hash or without; in bursts of 1 to 32. A stage
+ * whose fast path takes bursts of one shape also gets MUTATIONS of each
+ * input of that shape that keep it (av_stage.mutate_shaped), in a run on
+ * one port, so that whole bursts are of it. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_eal.h>
 
 #include "autoval.h"
 #include "dp_meta.h"
@@ -45,14 +50,16 @@ av_register(const struct av_stage *s)
 struct input {
 	uint8_t *b;
 	uint32_t len;
+	uint16_t port;          /* the rx port: in_port */
 	char origin[160];
 };
 
 static struct input *inputs;
 static size_t n_inputs, cap_inputs;
 
+/* port: the rx port, or -1: by its place (the 4 ports in turn) */
 static void
-add_input(const uint8_t *b, uint32_t len, const char *origin)
+add_input(const uint8_t *b, uint32_t len, const char *origin, int port)
 {
 	struct input *in;
 
@@ -70,6 +77,7 @@ add_input(const uint8_t *b, uint32_t len, const char *origin)
 		abort();
 	memcpy(in->b, b, len);
 	in->len = len;
+	in->port = (uint16_t)(port >= 0 ? port : (int)((n_inputs - 1) % 4));
 	snprintf(in->origin, sizeof(in->origin), "%s", origin);
 }
 
@@ -97,7 +105,7 @@ load_corpus(const char *dir)
 			continue;
 		len = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
-		add_input(buf, (uint32_t)len, path);
+		add_input(buf, (uint32_t)len, path, -1);
 		n++;
 	}
 	closedir(d);
@@ -130,7 +138,7 @@ load_pcap(const char *path)
 			return -1;
 		}
 		snprintf(origin, sizeof(origin), "%s frame %d", path, n);
-		add_input(buf, caplen, origin);
+		add_input(buf, caplen, origin, -1);
 		n++;
 	}
 	fclose(f);
@@ -197,9 +205,62 @@ mutate(size_t base, unsigned int per)
 					break;
 			}
 			snprintf(origin, sizeof(origin), "mutation %u of %.150s", k, inputs[i].origin);
-			add_input(buf, len, origin);
+			add_input(buf, len, origin, -1);
 		}
 	}
+}
+
+uint64_t
+av_rnd(void)
+{
+	return rnd();
+}
+
+/* The stage's shaped mutations of each input of its shape, a run of them
+ * on one port (the inputs of the shape in turn on the 4 ports). */
+static size_t
+mutate_shaped(const struct av_stage *st, size_t base, unsigned int per)
+{
+	uint8_t buf[AV_FRAME_MAX + 64];
+	char origin[200];
+	size_t made = 0;
+	unsigned int runs = 0;
+
+	for (size_t i = 0; i < base; i++) {
+		bool any = false;
+
+		for (unsigned int k = 0; k < per; k++) {
+			uint32_t len = inputs[i].len;
+
+			memcpy(buf, inputs[i].b, len);
+			if ((len = st->mutate_shaped(buf, len, AV_FRAME_MAX)) == 0)
+				break;
+			any = true;
+			snprintf(origin, sizeof(origin), "shaped mutation %u of %.150s", k, inputs[i].origin);
+			add_input(buf, len, origin, (int)(runs % 4));
+			made++;
+		}
+		runs += any;
+	}
+	return made;
+}
+
+static bool eal_up;
+
+int
+av_eal(void)
+{
+	char *eal[] = { "test_autoval", "--no-huge", "-m", "256", "--no-pci", "-l", "0", "--no-shconf",
+			"--log-level=3", NULL };
+
+	if (eal_up)
+		return 0;
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "autoval: EAL init failed\n");
+		return -1;
+	}
+	eal_up = true;
+	return 0;
 }
 
 /* One test mbuf: the struct, its private area, then its own buffer. */
@@ -250,12 +311,12 @@ tm_build(struct tmbuf *t, const struct input *in, const struct layout *l, size_t
 	m->pkt_len = l->pkt;
 	m->nb_segs = l->seg < l->pkt ? 2 : 1;
 	m->priv_size = DP_META_PRIV_SIZE;
-	m->port = (uint16_t)(k % 4);
+	m->port = in->port;
 	if (l->rss) {
 		m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
 		m->hash.rss = 0x9e3779b9u * (uint32_t)(k + 1);
 	}
-	dp_meta(m)->in_port = (uint16_t)(k % 4);
+	dp_meta(m)->in_port = in->port;
 }
 
 /* Everything compared, with a name for each part. */
@@ -334,18 +395,23 @@ run_burst(const struct av_stage *st, size_t first, uint16_t n, struct snap *out)
 {
 	struct tmbuf t[AV_BURST];
 	struct rte_mbuf *pkts[AV_BURST];
-	uint16_t next[AV_BURST];
+	uint16_t next[AV_BURST], rnext[AV_BURST], idx[AV_BURST], k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct layout l = layout_of(first + i, inputs[first + i].len);
 
 		tm_build(&t[i], &inputs[first + i], &l, first + i);
-		pkts[i] = &t[i].u.m;
-		if (st->prepare)
-			st->prepare(pkts[i]);
-		next[i] = 0xfffe;
+		next[i] = 0xfffd;   /* dropped ahead: not run */
+		if (st->prepare && !st->prepare(&t[i].u.m))
+			continue;
+		pkts[k] = &t[i].u.m;
+		rnext[k] = 0xfffe;
+		idx[k++] = i;
 	}
-	st->run(NULL, pkts, n, next);
+	if (k)
+		st->run(NULL, pkts, k, rnext);
+	for (uint16_t j = 0; j < k; j++)
+		next[idx[j]] = rnext[j];
 	for (uint16_t i = 0; i < n; i++) {
 		take(&out[i], &t[i], next[i]);
 		free(t[i].buf);
@@ -390,9 +456,9 @@ check_stage(const struct av_stage *st)
 					continue;
 				fprintf(stderr, "autoval: %s: %s differs from %s in %s, byte %zu\n"
 					"  packet: %s (packet %u of a burst of %u; %u bytes, first segment %u, "
-					"%s buffer, %s)\n", st->name, st->impl_name(impl), st->impl_name(0), what,
-					at, in->origin, i, n, l.pkt, l.seg, l.roomy ? "roomy" : "exact",
-					l.rss ? "RSS hash" : "no RSS hash");
+					"%s buffer, %s, port %u)\n", st->name, st->impl_name(impl), st->impl_name(0),
+					what, at, in->origin, i, n, l.pkt, l.seg, l.roomy ? "roomy" : "exact",
+					l.rss ? "RSS hash" : "no RSS hash", in->port);
 				fprintf(stderr, "  next: %s %#x, %s %#x\n", st->impl_name(0), ref[i].next,
 					st->impl_name(impl), got[i].next);
 				hexdump("  the packet", in->b, l.seg, SIZE_MAX);
@@ -430,7 +496,7 @@ main(int argc, char **argv)
 	}
 	for (unsigned int s = 0; s < n_stages; s++) {
 		const struct av_stage *st = stages[s];
-		size_t base;
+		size_t base, shaped;
 		int n;
 
 		if (st->setup && st->setup() != 0) {
@@ -448,13 +514,16 @@ main(int argc, char **argv)
 		}
 		base = n_inputs;
 		mutate(base, per);
+		shaped = st->mutate_shaped ? mutate_shaped(st, base, per) : 0;
 		printf("autoval: %s: %zu packets (%zu frames and corpus files, %u mutations each, seed %#" PRIx64
-		       ")\n", st->name, n_inputs, base, per, seed);
-		if (check_stage(st) != 0)
+		       "; %zu shaped mutations)\n", st->name, n_inputs, base, per, seed, shaped);
+		if (check_stage(st) != 0 || (st->report && st->report() != 0))
 			rc = 1;
 		for (size_t i = 0; i < n_inputs; i++)
 			free(inputs[i].b);
 	}
 	free(inputs);
+	if (eal_up)
+		rte_eal_cleanup();
 	return rc;
 }

@@ -1,0 +1,504 @@
+/* The switch's routed-port fused path in the autovalidator: stage
+ * "switch.routed" is what switch.ingress then switch.l3 leave (L3's edges
+ * as ingress's SW_IN_EDGE_L3_*, as sw_fast.c's run-time check maps them),
+ * by the general path (pl_switch_ingress_general, then pl_switch_l3_burst
+ * on what goes to L3) and by the fused one (pl_switch_fast_routed, the
+ * general path when it declines, as pl_switch_ingress_burst does). The
+ * real qos and switch features are set up as sxdp would (their init), on
+ * four ports with tables written here: routed ports into three VRFs with
+ * routes of every action, resolved, unresolved and VLAN next hops, a small
+ * MTU, attached and unknown interfaces; no qos classes. Beside the
+ * packets, each burst's table hit counts must agree, and the fused path
+ * must have taken bursts (a check that never runs is no check). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+
+#include "autoval.h"
+#include "dp_feature.h"
+#include "dp_parse.h"
+#include "dp_port.h"
+#include "dp_stats.h"
+#include "dp_table.h"
+#include "sw_state.h"
+#include "sw_fast.h"
+#include "sw_ingress.h"
+#include "sw_l3.h"
+
+/* sxdp.c's (its main is not linked): the core's log type */
+int dp_logtype;
+
+/* the routed ports' MAC: what tests/unit/autoval_frames.pcap's frames go to */
+static const struct rte_ether_addr rmac = { { 0x02, 0, 0, 0, 0, 0x02 } };
+
+static struct dp_stage_ctx sctx;
+static struct dp_lcore_stats stats;
+static unsigned int impl_cur;
+static unsigned long long fused_bursts, fused_pkts, general_bursts, general_pkts;
+static int failed;
+/* what the fused path's packets came to: out, punted, dropped, another edge */
+static unsigned long long verdicts[4];
+
+/* ------------------------------------------------------------ set-up */
+
+static uint32_t
+ip4(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+static struct dp_update
+upd(int table, uint16_t action, const void *params, size_t plen)
+{
+	struct dp_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.type = DP_UPD_INSERT;
+	u.table = (uint16_t)table;
+	u.action = action;
+	if (plen)
+		memcpy(u.params, params, plen);
+	return u;
+}
+
+static struct dp_update
+iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t slice, uint16_t bd)
+{
+	const struct sw_attach a = { .slice = slice, .bd = bd };
+	struct dp_update u = upd(pl_sw.interfaces, action, &a, action == SW_IF_DROP ? 0 : sizeof(a));
+
+	sw_key_store(u.key, (uint64_t)rte_cpu_to_be_16(port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	return u;
+}
+
+static struct dp_update
+route(uint16_t vrf, const char *dst, uint8_t plen, uint16_t action, const void *params, size_t len)
+{
+	struct dp_update u = upd(pl_sw.routes, action, params, len);
+
+	pl_switch_key_vrf_ip(u.key, vrf, ip4(dst));
+	u.plen = plen;
+	return u;
+}
+
+static struct dp_update
+neigh(uint16_t vrf, const char *ip, uint16_t port, uint16_t vlan, uint8_t dlast)
+{
+	struct sw_rewrite rw = { .port = port, .vlan = vlan, .dmac = { 0x02, 0, 0, 0, 0x0a, dlast } };
+	struct dp_update u = upd(pl_sw.neigh, SW_NB_REWRITE, &rw, sizeof(rw));
+
+	memcpy(rw.smac, &dp_ports[port].mac, 6);
+	memcpy(u.params, &rw, sizeof(rw));
+	pl_switch_key_vrf_ip(u.key, vrf, ip4(ip));
+	return u;
+}
+
+static int
+write_all(struct dp_update *u, unsigned int n)
+{
+	int res[64];
+
+	if (n > RTE_DIM(res) || dp_table_write(u, n, DP_ATOM_CONTINUE, res) != 0) {
+		for (unsigned int i = 0; i < n && i < RTE_DIM(res); i++)
+			if (res[i] != 0)
+				fprintf(stderr, "autoval: switch.routed: table %u update %u: %s\n", u[i].table, i,
+					strerror(-res[i]));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+setup(void)
+{
+	const struct dp_feature *qos, *sw;
+	const struct sw_via via2 = { ip4("192.168.0.2") }, via3 = { ip4("192.168.0.3") },
+			    via5 = { ip4("192.168.0.5") }, via9 = { ip4("192.168.0.9") },
+			    v2nh = { ip4("172.16.0.2") };
+	const struct sw_ecmp ecmp = { .n = 2, .nh = { ip4("192.168.0.2"), ip4("192.168.0.4") } };
+	const struct sw_ecmp ecmp3 = { .n = 3, .nh = { ip4("192.168.0.2"), ip4("192.168.0.3"), ip4("192.168.0.5") } };
+	const struct sw_connected conn = { .bd = 100 };
+	const struct sw_rt_tunnel tun = { .tunnel = 7 };
+	struct sw_svi svi = { .ip = ip4("192.168.0.1"), .plen = 24 };
+	struct dp_update u[64];
+	unsigned int n = 0;
+	int rc;
+
+	if (av_eal() != 0 || dp_tables_init(1, 0) < 0)
+		return -1;
+	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_WARNING);
+	/* what rx leaves: the parser's general path (its implementations
+	 * agree: the parse stage says so) */
+	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
+		return -1;
+	/* the ports share the router's MAC (the frames'); 3's MTU is small */
+	dp_n_ports = 4;
+	for (uint16_t p = 0; p < 4; p++) {
+		dp_ports[p].index = p;
+		dp_ports[p].port_id = p;
+		dp_ports[p].mac = rmac;
+		dp_ports[p].mtu = p == 3 ? 576 : 1500;
+		dp_ports[p].admin_up = true;
+	}
+	if ((qos = dp_feature_find("qos")) == NULL || (sw = dp_feature_find("switch")) == NULL) {
+		fprintf(stderr, "autoval: switch.routed: qos or switch not registered\n");
+		return -1;
+	}
+	if ((rc = qos->init(1)) < 0 || (rc = sw->init(1)) < 0) {
+		fprintf(stderr, "autoval: switch.routed: feature init: %s\n", strerror(-rc));
+		return -1;
+	}
+	/* interfaces of the frames' VLANs (none, 10, 4094, QinQ's outer 100)
+	 * on the 4 ports: mostly routed (VRFs 1 and 2, and 3 without routes),
+	 * some attached (a bridge domain: the general path alone, learning),
+	 * dropped, and none */
+	u[n++] = iface(0, 0, SW_IF_ROUTED, 1, 100);
+	u[n++] = iface(0, 10, SW_IF_ROUTED, 1, 110);
+	u[n++] = iface(0, 100, SW_IF_ROUTED, 1, 140);
+	u[n++] = iface(0, 4094, SW_IF_ATTACH, 1, 5);
+	u[n++] = iface(1, 0, SW_IF_ROUTED, 2, 200);
+	u[n++] = iface(1, 10, SW_IF_ROUTED, 2, 210);
+	u[n++] = iface(1, 100, SW_IF_ROUTED, 1, 120);
+	u[n++] = iface(1, 4094, SW_IF_ROUTED, 2, 220);
+	u[n++] = iface(2, 0, SW_IF_ATTACH, 1, 5);
+	u[n++] = iface(2, 10, SW_IF_ROUTED, 1, 130);
+	u[n++] = iface(2, 100, SW_IF_ROUTED, 3, 310);
+	u[n++] = iface(2, 4094, SW_IF_ROUTED, 1, 150);
+	u[n++] = iface(3, 0, SW_IF_ROUTED, 3, 300);
+	u[n++] = iface(3, 10, SW_IF_DROP, 0, 0);
+	u[n++] = iface(3, 4094, SW_IF_ROUTED, 1, 160);
+	/* the routed port's addresses (ARP for them, connected) */
+	memcpy(svi.mac, &rmac, 6);
+	u[n] = upd(pl_sw.svi, 0, &svi, sizeof(svi));
+	pl_switch_key_bd(u[n].key, 100);
+	*(rte_be16_t *)u[n].key = rte_cpu_to_be_16(1);
+	*(rte_be16_t *)(u[n++].key + 2) = rte_cpu_to_be_16(100);
+	/* neighbours: on port 2, untagged and VLAN 20 (a push), on port 3
+	 * (MTU 576); 192.168.0.4 and .9 unresolved */
+	u[n++] = neigh(1, "192.168.0.2", 2, 0, 2);
+	u[n++] = neigh(1, "192.168.0.3", 2, 20, 3);
+	u[n++] = neigh(1, "192.168.0.5", 3, 0, 5);
+	u[n++] = neigh(2, "172.16.0.2", 0, 10, 0x12);
+	if ((rc = write_all(u, n)) != 0)
+		return rc;
+	n = 0;
+	/* VRF 1: every action; VRF 2: a default route; VRF 3: none */
+	u[n++] = route(1, "10.0.1.0", 24, SW_RT_VIA, &via2, sizeof(via2));
+	u[n++] = route(1, "10.0.2.0", 24, SW_RT_VIA, &via3, sizeof(via3));
+	u[n++] = route(1, "10.0.3.0", 24, SW_RT_ECMP, &ecmp, sizeof(ecmp));
+	u[n++] = route(1, "10.0.4.0", 24, SW_RT_VIA, &via5, sizeof(via5));
+	u[n++] = route(1, "10.0.5.0", 24, SW_RT_DROP, NULL, 0);
+	u[n++] = route(1, "10.0.6.0", 24, SW_RT_LOCAL, NULL, 0);
+	u[n++] = route(1, "10.0.7.0", 24, SW_RT_UNREACHABLE, NULL, 0);
+	u[n++] = route(1, "10.0.8.0", 24, SW_RT_VIA, &via9, sizeof(via9));
+	u[n++] = route(1, "10.0.9.0", 24, SW_RT_ECMP, &ecmp3, sizeof(ecmp3));
+	u[n++] = route(1, "10.0.0.0", 8, SW_RT_VIA, &via3, sizeof(via3));
+	u[n++] = route(1, "192.168.0.0", 24, SW_RT_CONNECTED, &conn, sizeof(conn));
+	u[n++] = route(1, "192.168.7.0", 24, SW_RT_VIA, &via2, sizeof(via2));
+	u[n++] = route(1, "192.0.2.0", 24, SW_RT_TUNNEL, &tun, sizeof(tun));
+	u[n++] = route(1, "8.8.8.8", 32, SW_RT_VIA, &via5, sizeof(via5));
+	u[n++] = route(2, "0.0.0.0", 0, SW_RT_VIA, &v2nh, sizeof(v2nh));
+	u[n++] = route(2, "10.0.1.0", 24, SW_RT_TUNNEL, &tun, sizeof(tun));
+	return write_all(u, n);
+}
+
+/* ------------------------------------------------------------ the stage */
+
+static const char *
+impl_name(unsigned int impl)
+{
+	return impl == 0 ? "general" : "fused";
+}
+
+static bool
+usable(unsigned int impl)
+{
+	return impl < 2;
+}
+
+static int
+force(unsigned int impl)
+{
+	impl_cur = impl;
+	return 0;
+}
+
+/* What rx leaves: in_port, the device's IP checksum verdict (some
+ * devices give one: by the length, bad, good, none or unknown), then the
+ * parser (its drops never reach the switch). */
+static bool
+prepare(struct rte_mbuf *m)
+{
+	static const uint64_t ck[7] = { [3] = RTE_MBUF_F_RX_IP_CKSUM_BAD, [5] = RTE_MBUF_F_RX_IP_CKSUM_GOOD,
+					[6] = RTE_MBUF_F_RX_IP_CKSUM_NONE };
+	uint16_t nx = 0xffff;
+
+	dp_meta(m)->in_port = m->port;
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | ck[m->pkt_len % 7];
+	return dp_parse_burst(NULL, &m, 1, &nx) == 1;
+}
+
+/* switch.ingress's general path, then switch.l3 on what it sends there;
+ * L3's edges as ingress's (sw_fast.c's check maps them so) */
+static void
+general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	struct rte_mbuf *l3[DP_LOOKUP_BURST];
+	uint16_t lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
+	unsigned int nl = 0;
+
+	pl_switch_ingress_general(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++)
+		if (next[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
+			li[nl] = i;
+			l3[nl++] = pkts[i];
+		}
+	if (nl)
+		pl_switch_l3_burst(ctx, l3, (uint16_t)nl, lnext);
+	for (unsigned int j = 0; j < nl; j++)
+		next[li[j]] = lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP) :
+			      lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE) :
+			      lnext[j];
+}
+
+/* the tables a burst counts hits in: what the two paths must count alike */
+#define N_COUNTED 4
+static struct dp_table_counts ref_delta[N_COUNTED];
+
+static void
+counts(struct dp_table_counts *c)
+{
+	const int t[N_COUNTED] = { pl_sw.interfaces, pl_sw.routes, pl_sw.nexthops, pl_sw.neigh };
+
+	for (unsigned int i = 0; i < N_COUNTED; i++)
+		c[i] = dp_table_counts((unsigned int)t[i]);
+}
+
+static uint16_t
+run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	static const char *const tname[N_COUNTED] = { "interfaces", "routes", "nexthops", "neigh" };
+	struct dp_stage_ctx *ctx = &sctx;
+	struct dp_table_counts before[N_COUNTED], after[N_COUNTED];
+
+	RTE_SET_USED(unused);
+	ctx->worker = 0;
+	ctx->stats = &stats;
+	ctx->n_extra = 0;
+	counts(before);
+	dp_tables_reader_online(0);
+	ctx->root = dp_tables_root();
+	if (impl_cur == 1 && pl_switch_fast_routed(ctx, pkts, n, next)) {
+		fused_bursts++;
+		fused_pkts += n;
+		for (uint16_t i = 0; i < n; i++)
+			verdicts[next[i] == DP_NEXT_TX ? 0 : next[i] == DP_NEXT_PUNT ? 1 : DP_NEXT_IS_DROP(next[i]) ? 2 : 3]++;
+	} else {
+		if (impl_cur == 1) {
+			general_bursts++;
+			general_pkts += n;
+		}
+		general(ctx, pkts, n, next);
+	}
+	dp_tables_reader_offline(0);
+	counts(after);
+	/* the framework runs the general path on a burst, then the fast one */
+	for (unsigned int i = 0; i < N_COUNTED; i++) {
+		struct dp_table_counts d = { after[i].hits - before[i].hits, after[i].misses - before[i].misses };
+
+		if (impl_cur == 0) {
+			ref_delta[i] = d;
+		} else if ((d.hits != ref_delta[i].hits || d.misses != ref_delta[i].misses) && !failed) {
+			fprintf(stderr, "autoval: switch.routed: a burst of %u counted %llu hits, %llu misses "
+				"in %s by the fused path, %llu, %llu by the general one\n", n,
+				(unsigned long long)d.hits, (unsigned long long)d.misses, tname[i],
+				(unsigned long long)ref_delta[i].hits, (unsigned long long)ref_delta[i].misses);
+			failed = 1;
+		}
+	}
+	for (uint16_t i = 0; i < ctx->n_extra; i++)   /* none: l2 floods, not these */
+		rte_pktmbuf_free(ctx->extra[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+static const char *const dsts[] = {
+	"10.0.1.1", "10.0.1.9", "10.0.2.7", "10.0.3.3", "10.0.3.77", "10.0.4.4", "10.0.5.5", "10.0.6.6",
+	"10.0.7.7", "10.0.8.8", "10.0.9.9", "10.9.9.9", "192.168.0.2", "192.168.0.3", "192.168.0.6",
+	"192.168.0.255", "192.168.0.0", "192.168.0.1", "192.168.7.9", "192.0.2.2", "8.8.8.8", "8.8.4.4",
+	"172.16.0.9", "0.1.2.3", "127.0.0.1", "224.0.0.5", "239.1.1.1", "240.0.0.1", "255.255.255.255",
+};
+static const char *const srcs[] = {
+	"10.0.0.1", "10.0.0.1", "10.0.0.1", "192.168.0.7", "0.0.0.0", "127.0.0.1", "224.0.0.1", "240.1.1.1",
+	"255.255.255.255", "192.168.0.1",
+};
+
+/* Where an IPv4 frame to the routed ports' MAC has its header (at most
+ * two tags), or 0: not one. */
+static uint32_t
+l3_of(const uint8_t *b, uint32_t len)
+{
+	uint32_t off = 12;
+
+	if (len < 14 + 20 || memcmp(b, &rmac, 6) != 0)
+		return 0;
+	for (int tags = 0; tags < 2 && len >= off + 6 && (b[off] == 0x81 || b[off] == 0x88) &&
+	     (b[off + 1] == 0x00 || b[off + 1] == 0xa8); tags++)
+		off += 4;
+	if (len < off + 2 + 20 || b[off] != 0x08 || b[off + 1] != 0x00 || (b[off + 2] >> 4) != 4)
+		return 0;
+	return off + 2;
+}
+
+static void
+cksum(uint8_t *ip, uint32_t avail)
+{
+	unsigned int hl = (ip[0] & 0xf) * 4u;
+
+	if (hl < 20 || hl > avail)
+		return;
+	ip[10] = ip[11] = 0;
+	*(uint16_t *)(ip + 10) = rte_raw_cksum(ip, hl) == 0xffff ? 0xffff : (uint16_t)~rte_raw_cksum(ip, hl);
+}
+
+/* An IPv4 frame to the routed MAC keeps its link layer (the burst's
+ * shape) but for a rare edit there; its header's fields get the values
+ * the routes and the checks care about, its checksum mostly made right,
+ * sometimes the frame long (the small MTU). */
+static uint32_t
+mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
+{
+	uint32_t l3 = l3_of(b, len);
+	unsigned int edits;
+	uint8_t *ip;
+	uint64_t r;
+	uint32_t a;
+
+	if (l3 == 0)
+		return 0;
+	ip = b + l3;
+	r = av_rnd();
+	if ((r & 15) == 0 && len + 1100 <= cap) {   /* long: over port 3's MTU */
+		uint32_t grow = 600 + (uint32_t)((r >> 8) % 500);
+
+		memset(b + len, 0x5a, grow);
+		len += grow;
+		*(rte_be16_t *)(ip + 2) = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(*(rte_be16_t *)(ip + 2)) + grow));
+	}
+	/* one in 32 breaks the shape, or what the parser vouches for: the
+	 * others keep whole bursts the fused path's */
+	edits = 1 + (unsigned int)((r >> 20) % 3);
+	for (unsigned int e = 0; e < edits; e++) {
+		r = av_rnd();
+		switch (e == 0 && (r >> 56) % 32 == 0 ? r % 8 : 8) {
+		case 0: /* the shape: source MAC a group's or zero, another destination, the tag */
+			b[6] |= 1;
+			break;
+		case 1:
+			memset(b + 6, 0, 6);
+			break;
+		case 2:
+			b[(r >> 8) % 6] ^= (uint8_t)(1u << ((r >> 16) % 8));
+			break;
+		case 3:
+			if (l3 > 14)
+				b[15] ^= (uint8_t)(r >> 8);
+			break;
+		case 4: /* what the parser vouches for: version, IHL, lengths */
+			ip[0] = (const uint8_t[]){ 0x44, 0x46, 0x47, 0x4f, 0x55, 0x65, 0x45 }[(r >> 8) % 7];
+			break;
+		case 5:
+			a = (uint32_t)((r >> 8) % 3);
+			*(rte_be16_t *)(ip + 2) = rte_cpu_to_be_16(a == 0 ? 19 : a == 1 ? (uint16_t)(len - l3 + 1) : 0xffff);
+			break;
+		case 6:
+			len = l3 + (uint32_t)((r >> 8) % 24);
+			return len > l3 ? len : l3 + 1;
+		case 7: /* options: IHL 6 with a NOP word (the header grows into the payload) */
+			if (len >= l3 + 24) {
+				ip[0] = 0x46;
+				memset(ip + 20, 1, 4);
+			}
+			break;
+		default:
+			switch ((r >> 8) % 8) {
+			case 0:
+				ip[8] = (const uint8_t[]){ 0, 1, 2, 64, 255 }[(r >> 16) % 5];
+				break;
+			case 1:
+			case 2:
+				a = ip4(dsts[(r >> 16) % RTE_DIM(dsts)]);
+				memcpy(ip + 16, &a, 4);
+				break;
+			case 3:
+				a = ip4(srcs[(r >> 16) % RTE_DIM(srcs)]);
+				memcpy(ip + 12, &a, 4);
+				break;
+			case 4:
+				ip[1] = (uint8_t)(r >> 16);
+				break;
+			case 5: { /* DF, MF, an offset */
+				static const uint16_t frag[] = { 0, 0x4000, 0x2000, 0x0003, 0x2003, 0x1fff };
+
+				*(rte_be16_t *)(ip + 6) = rte_cpu_to_be_16(frag[(r >> 16) % RTE_DIM(frag)]);
+				break;
+			}
+			case 6:
+				ip[4] = (uint8_t)(r >> 16);
+				ip[5] = (uint8_t)(r >> 24);
+				break;
+			default: /* past the header */
+				if (len > l3 + 20)
+					b[l3 + 20 + (uint32_t)((r >> 16) % (len - l3 - 20))] = (uint8_t)(r >> 32);
+				break;
+			}
+		}
+	}
+	r = av_rnd();
+	if (r % 8 != 0)
+		cksum(ip, len - l3);
+	else if (r % 16 == 8)
+		ip[10] ^= 0x40;
+	return len;
+}
+
+static int
+report(void)
+{
+	printf("autoval: switch.routed: fused path took %llu bursts (%llu packets), the general path %llu "
+	       "(%llu packets); the fused path's packets: %llu out, %llu punted, %llu dropped, %llu to an "
+	       "edge\n", fused_bursts, fused_pkts, general_bursts, general_pkts, verdicts[0], verdicts[1],
+	       verdicts[2], verdicts[3]);
+	if (fused_bursts == 0) {
+		fprintf(stderr, "autoval: switch.routed: the fused path never ran: nothing was checked\n");
+		return -1;
+	}
+	return failed ? -1 : 0;
+}
+
+static const struct av_stage av_swfast = {
+	.name = "switch.routed",
+	.corpus = "parse",
+	.setup = setup,
+	.n_impls = 2,
+	.impl_name = impl_name,
+	.usable = usable,
+	.force = force,
+	.prepare = prepare,
+	.run = run,
+	.mutate_shaped = mutate_shaped,
+	.report = report,
+};
+AV_STAGE(av_swfast)
