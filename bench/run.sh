@@ -4,12 +4,14 @@
 # in Mpps and the I/O floor in cycles/pkt (what the source and sink alone cost).
 #
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling] [--burst N]
-#                              [--workers N [--spread rss|gtpu|soft]]
+#                              [--workers N [--spread rss|gtpu|soft]] [--idle-sleep US]
 #   bash bench/run.sh forward --runs 3
 #   bash bench/run.sh upf_ul_1gnb --workers 2   (1 worker, then 2, same input, each run)
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
 #   bash bench/run.sh l3 --burst 128   (sxdp's config.burst: packets read from a queue per
 #            graph walk, 1..256, default 64)
+#   bash bench/run.sh forward --idle-sleep 500   (sxdp's config.idle_sleep_max_us: an idle
+#            worker sleeps; under load it must cost nothing: pair it with a run without)
 #   bash bench/run.sh upf_dl --flows 1048576   (the UPF scenarios with that many sessions
 #            resident; the pcap is 65536 packets spread over all of them)
 #
@@ -123,7 +125,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD=
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD= IDLE_SLEEP=
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
@@ -131,6 +133,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --flows) FLOWS_SET=$2; shift 2 ;;
     --burst) BURST=$2; shift 2 ;;
+    --idle-sleep) IDLE_SLEEP=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
@@ -141,6 +144,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $WINDOW =~ ^[1-9][0-9]*$ ]] || die "bad --runs/--warmup/--window"
 [[ -z $BURST || $BURST =~ ^[1-9][0-9]*$ ]] || die "bad --burst"
+[[ -z $IDLE_SLEEP || $IDLE_SLEEP =~ ^[0-9]+$ ]] || die "bad --idle-sleep"
 [[ $WORKERS =~ ^[1-9][0-9]?$ ]] || die "bad --workers (1..99)"
 case $SPREAD in ""|rss|gtpu|soft) ;; *) die "bad --spread '$SPREAD' (rss, gtpu or soft)" ;; esac
 
@@ -229,7 +233,7 @@ if [ -n "$FLOWS_SET" ]; then
   while [ "$size" -lt "$FLOWS" ]; do size=$((size * 2)); done
   TABLE_SIZES="{\"sessions_uplink\": $size, \"terminations_uplink\": $size, \"sessions_downlink\": $size, \"sessions_downlink6\": $size}"
 fi
-TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}${BURST:+ \"burst\": $BURST,}
+TABLE_SIZES_JSON=${TABLE_SIZES:+ \"table_sizes\": $TABLE_SIZES,}${BURST:+ \"burst\": $BURST,}${IDLE_SLEEP:+ \"idle_sleep_max_us\": $IDLE_SLEEP,}
 case $PIPELINE in "{"*) PIPELINE_JSON=$PIPELINE ;; *) PIPELINE_JSON="\"$PIPELINE\"" ;; esac
 
 if [ "$INPUT_ONLY" -eq 0 ]; then

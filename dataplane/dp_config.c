@@ -111,7 +111,7 @@ static const struct dp_schema_field lcore_obj = {
 		   .desc = "an lcore id, or {\"lcore\": id, \"cpu\": cpu}" }
 static const struct dp_schema_field lcore_decl = LCORE(NULL);
 
-enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_BURST, R_TABLE_SIZES, R_XDP_PROG, R_PORTS, R_N };
+enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_BURST, R_IDLE_SLEEP, R_TABLE_SIZES, R_XDP_PROG, R_PORTS, R_N };
 enum { LC_MAIN, LC_WORKERS };
 static const struct dp_schema_field feature_name = {
 	.type = DP_SCHEMA_STRING, .min = 1, .max = 31 };
@@ -133,6 +133,9 @@ static const struct dp_schema_field config_decl = {
 		[R_MBUFS] = { .name = "mbufs", .type = DP_SCHEMA_UINT, .max = 1u << 22 },
 		[R_BURST] = { .name = "burst", .type = DP_SCHEMA_UINT, .min = 1, .max = DP_CFG_BURST_MAX,
 			      .desc = "packets a worker reads from one RX queue per graph walk (default 64)" },
+		[R_IDLE_SLEEP] = { .name = "idle_sleep_max_us", .type = DP_SCHEMA_UINT, .max = DP_CFG_IDLE_SLEEP_MAX,
+				   .desc = "an idle worker sleeps, backing off up to this many microseconds "
+					   "a walk (0, the default: it polls)" },
 		/* {table: entries}: a table sized for this box (routes for 1,024 VRFs) */
 		[R_TABLE_SIZES] = { .name = "table_sizes", .type = DP_SCHEMA_OBJECT,
 				    .items = &(const struct dp_schema_field){ .type = DP_SCHEMA_UINT,
@@ -244,6 +247,7 @@ parse_values(const struct dp_schema_val *v, struct dp_config *c, char *err, size
 		return rc;
 	c->mbufs = (uint32_t)v[R_MBUFS].u;
 	c->burst = v[R_BURST].set ? (uint16_t)v[R_BURST].u : DP_CFG_BURST;
+	c->idle_sleep_max_us = (uint32_t)v[R_IDLE_SLEEP].u;
 	for (size_t k = 0; k < v[R_TABLE_SIZES].n; k++) {
 		if (c->n_table_sizes == DP_CFG_TABLE_SIZES_MAX)
 			return snprintf(err, errlen, "config.table_sizes: at most %d tables",

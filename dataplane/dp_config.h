@@ -44,6 +44,7 @@ struct dp_cfg_port {
 #define DP_CFG_TABLE_SIZES_MAX	16
 #define DP_CFG_BURST		64	/* config.burst's default: DP_BURST */
 #define DP_CFG_BURST_MAX	256	/* rte_graph's stream size */
+#define DP_CFG_IDLE_SLEEP_MAX	10000	/* 10 ms: past it a NIC's ring overflows at any rate worth polling for */
 #define DP_CFG_TABLE_SIZE_MAX	(1u << 23)
 
 struct dp_config {
@@ -68,6 +69,8 @@ struct dp_config {
 	/* packets a worker reads from one RX queue per graph walk (DP_BURST
 	 * a driver call): the graph's vector size, a measured knob */
 	uint16_t burst;
+	/* an idle worker's longest sleep (0: it never sleeps; dp_worker.c) */
+	uint32_t idle_sleep_max_us;
 	/* tables sized here rather than as their feature declares them */
 	unsigned int n_table_sizes;
 	struct { char name[32]; uint32_t size; } table_sizes[DP_CFG_TABLE_SIZES_MAX];

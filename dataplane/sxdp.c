@@ -425,7 +425,7 @@ main(int argc, char **argv)
 	}
 	punt = rte_ring_create("sxdp_punt", PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
 	if (punt == NULL || dp_graph_setup() < 0 ||
-	    dp_workers_setup(workers, cfg.n_workers, cfg.workers, punt, cfg.burst) < 0) {
+	    dp_workers_setup(workers, cfg.n_workers, cfg.workers, punt, cfg.burst, cfg.idle_sleep_max_us) < 0) {
 		DP_LOG(ERR, "worker set-up failed");
 		goto out;
 	}

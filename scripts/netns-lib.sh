@@ -34,6 +34,8 @@ NL_PREFIX=""
 # NL_WORKERS=2: two worker lcores (the second shares CPU 1); AF_PACKET ports
 # then get one queue pair per worker (net_af_xdp on veth has one queue only)
 NL_WORKERS=${NL_WORKERS:-1}
+# NL_IDLE_SLEEP=US: sxdp's config.idle_sleep_max_us (idle workers sleep; 0: they poll)
+NL_IDLE_SLEEP=${NL_IDLE_SLEEP:-0}
 
 nl_say() { printf '%s\n' "$*"; }
 
@@ -110,6 +112,7 @@ nl_config() {
   "lcores": {"main": 0, "workers": $workers},
   "socket": "$NL_SOCK",
   "mbufs": 16384,
+  "idle_sleep_max_us": $NL_IDLE_SLEEP,
   "pipeline": "forward",
   "ports": [
     {"name": "p0", "devargs": "$d0", "role": "lan", "rx_queues": $q, "rxd": 1024, "txd": 1024},

@@ -185,7 +185,7 @@ m_describe(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 static json_t *
 lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s, unsigned int buckets)
 {
-	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:f}",
+	return json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:I,s:I,s:I,s:I,s:f}",
 		"lcore", lcore, "role", role,
 		"rx_packets", (json_int_t)s->rx_pkts, "tx_packets", (json_int_t)s->tx_pkts,
 		"drop_packets", (json_int_t)s->drop_pkts, "punt_packets", (json_int_t)s->punt_pkts,
@@ -193,7 +193,8 @@ lcore_json(unsigned int lcore, const char *role, const struct dp_lcore_stats *s,
 		"inject_dropped", (json_int_t)s->inject_drop, "copy_packets", (json_int_t)s->copy_pkts,
 		"handoff_packets", (json_int_t)s->handoff_pkts, "handin_packets", (json_int_t)s->handin_pkts,
 		"rss_buckets", buckets, "busy_cycles", (json_int_t)s->busy_cycles, "idle_cycles", (json_int_t)s->idle_cycles,
-		"pipeline_cycles", (json_int_t)s->pipeline_cycles, "polls", (json_int_t)s->polls,
+		"pipeline_cycles", (json_int_t)s->pipeline_cycles, "sleep_cycles", (json_int_t)s->sleep_cycles,
+		"polls", (json_int_t)s->polls,
 		"cycles_per_packet", s->rx_pkts ? (double)s->busy_cycles / (double)s->rx_pkts : 0.0);
 }
 

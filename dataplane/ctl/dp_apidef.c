@@ -343,6 +343,7 @@ static const struct dp_schema_field lcore_stats = {
 		RU("rss_buckets", "software RSS: the flow buckets (of 256) a worker carries (dp_reta)"),
 		RU("busy_cycles", ""), RU("idle_cycles", ""),
 		RU("pipeline_cycles", "busy outside the RX and TX drivers"),
+		RU("sleep_cycles", "asleep while idle (config.idle_sleep_max_us)"),
 		RU("polls", ""),
 		RN("cycles_per_packet", "busy cycles per received packet"),
 		END },

@@ -71,6 +71,7 @@ t_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
 		rte_tel_data_add_dict_u64(c, "pipeline_cycles", s.pipeline_cycles);
+		rte_tel_data_add_dict_u64(c, "sleep_cycles", s.sleep_cycles);
 		snprintf(name, sizeof(name), "lcore%u", workers[w]);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

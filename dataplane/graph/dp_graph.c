@@ -346,6 +346,7 @@ static void
 egress_poll(struct dp_worker *w, struct dp_lcore_stats *st)
 {
 	struct rte_mbuf *pkts[DP_BURST];
+	bool owns = false;
 
 	for (unsigned int p = 0; p < dp_n_ports; p++) {
 		struct dp_egress *e = __atomic_load_n(&dp_egress_of[p], __ATOMIC_ACQUIRE);
@@ -353,9 +354,11 @@ egress_poll(struct dp_worker *w, struct dp_lcore_stats *st)
 
 		if (e == NULL || e->owner != w->idx)
 			continue;
+		owns = true;
 		if ((n = e->dequeue(&w->ctx, e, pkts, DP_BURST)) != 0)
 			tx_send(w, st, p, pkts, n);
 	}
+	w->owns_egress = owns;
 }
 
 static uint16_t

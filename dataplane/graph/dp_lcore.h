@@ -35,6 +35,8 @@ struct dp_worker {
 	int tid;                         /* its thread (the balancer reads its run time) */
 	unsigned int n_rxq;
 	uint16_t burst;			/* packets read from a queue per walk (config.burst) */
+	uint32_t sleep_max_us;		/* config.idle_sleep_max_us: 0, it never sleeps */
+	bool owns_egress;		/* a port's scheduler: it releases by time, so no sleep */
 	struct dp_rxq rxq[DP_RXQ_PER_WORKER_MAX];
 	struct rte_ring *punt;           /* to the main lcore */
 	struct rte_ring *inject;         /* from the main lcore: packets to transmit */

@@ -45,6 +45,7 @@ struct dp_lcore_stats {
 	uint64_t busy_cycles;      /* loops that received packets */
 	uint64_t idle_cycles;      /* loops that received nothing */
 	uint64_t pipeline_cycles;  /* parse, stages, tx buffering: busy cycles outside the RX and TX drivers */
+	uint64_t sleep_cycles;     /* worker: asleep, idle (config.idle_sleep_max_us) */
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t events[DP_EVENT_MAX];
 	struct dp_port_cnt port[DP_PORTS_MAX];

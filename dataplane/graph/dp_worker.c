@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <rte_cycles.h>
@@ -25,7 +26,7 @@ static unsigned int n_all_workers;
 
 int
 dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
-		 struct rte_ring *punt, uint16_t burst)
+		 struct rte_ring *punt, uint16_t burst, uint32_t sleep_max_us)
 {
 	unsigned int k = 0;
 	char name[RTE_RING_NAMESIZE];
@@ -43,6 +44,7 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 		w[i].lcore = lcores[i];
 		w[i].punt = punt;
 		w[i].burst = burst;
+		w[i].sleep_max_us = sleep_max_us;
 		w[i].ctx = (struct dp_stage_ctx){ .worker = i, .lcore = lcores[i],
 						  .stats = &dp_lcore_stats[lcores[i]] };
 		snprintf(name, sizeof(name), "sxdp_inject%u", i);
@@ -158,14 +160,43 @@ dp_workers_balance(uint64_t now)
 	return moved;
 }
 
+/* An idle worker backs off (OVS's pmd-sleep-max, VPP's adaptive mode): it
+ * polls on for IDLE_BEFORE_SLEEP_US, then sleeps 1, 2, 4 ... microseconds
+ * a walk up to its sleep_max_us, and any packet puts it back to polling.
+ * What arrives while it sleeps waits in the device's ring: at most
+ * sleep_max_us of traffic, which the ring must hold (rxd) for no loss at
+ * the ramp. It takes no table snapshot asleep (offline to the tables'
+ * RCU), so a write never waits for its sleep. A worker that owns a port's
+ * scheduler never sleeps: it releases packets by time. */
+#define IDLE_BEFORE_SLEEP_US 1000
+
+static void
+idle_sleep(struct dp_worker *w, struct dp_lcore_stats *st, uint32_t us)
+{
+	uint64_t t = rte_rdtsc();
+
+	dp_tables_reader_offline(w->idx);
+	rte_delay_us_sleep(us);
+	dp_tables_reader_online(w->idx);
+	st->sleep_cycles += rte_rdtsc() - t;
+}
+
 int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct dp_lcore_stats *st = w->ctx.stats;
 
-	DP_LOG(INFO, "worker %u on lcore %u: %u rx queues", w->idx, w->lcore, w->n_rxq);
+	const uint64_t idle_before = rte_get_tsc_hz() / 1000000 * IDLE_BEFORE_SLEEP_US;
+	uint64_t idle_since = 0;
+	uint32_t sleep_us = 0;
+
+	DP_LOG(INFO, "worker %u on lcore %u: %u rx queues%s", w->idx, w->lcore, w->n_rxq,
+	       w->sleep_max_us ? ", sleeps when idle" : "");
 	__atomic_store_n(&w->tid, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	/* the kernel's default slack (50 us) would make every short sleep long */
+	if (w->sleep_max_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	dp_tables_reader_online(w->idx);
 	for (uint32_t walk = 0; !dp_quit; walk++) {
 		uint64_t t0 = rte_rdtsc(), t1;
@@ -181,6 +212,16 @@ dp_worker_main(void *arg)
 			t1 = rte_rdtsc();
 			st->busy_cycles += t1 - t0 - w->walk_idle;
 			st->pipeline_cycles += t1 - t0 - w->walk_idle - w->walk_rx - w->walk_tx;
+			idle_since = 0;
+			sleep_us = 0;
+		} else if (w->sleep_max_us && !w->owns_egress) {
+			if (idle_since == 0) {
+				idle_since = t0;
+			} else if (t0 - idle_since >= idle_before) {
+				sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, w->sleep_max_us) : 1;
+				idle_sleep(w, st, sleep_us);
+				continue;
+			}
 		}
 		dp_tables_quiescent(w->idx);
 	}

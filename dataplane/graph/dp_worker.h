@@ -19,7 +19,7 @@ extern volatile bool dp_quit;
 /* Spread every (port, queue) over the workers, round-robin, and make each
  * worker's graph (dp_graph_setup first). */
 int dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int *lcores,
-		     struct rte_ring *punt, uint16_t burst);
+		     struct rte_ring *punt, uint16_t burst, uint32_t sleep_max_us);
 /* After the workers stopped: give back their graphs, rings and packets. */
 void dp_workers_fini(struct dp_worker *w, unsigned int n_workers);
 int dp_worker_main(void *arg);

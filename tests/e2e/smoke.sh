@@ -6,10 +6,13 @@
 #
 # Checks: sxdp starts on AF_XDP, the cross-connect is programmed, 20 pings
 # with 0% loss, a few seconds of TCP (iperf3, else a python3 socket pair) move
-# bytes, sxdp's counters saw the packets, SIGTERM stops it with exit 0.
+# bytes, sxdp's counters saw the packets, SIGTERM stops it with exit 0; the
+# workers sleep when idle (NL_IDLE_SLEEP=1000 unless given; 0: they poll)
+# and a burst sent while they sleep arrives whole.
 # Ends with "N passed, M failed"; exit 1 if any failed, 77 if this machine
 # cannot do network namespaces/veth. BUILD=dir picks the build directory.
 set -uo pipefail
+export NL_IDLE_SLEEP=${NL_IDLE_SLEEP:-1000}
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
@@ -75,6 +78,44 @@ if [ "$loss" = 0 ]; then
 else
   notok "ping h1 -> h2: ${loss:-?}% loss"
   printf '%s\n' "$pout" | tail -4 | sed 's/^/#   /'
+fi
+
+# 3b. idle workers sleep (config.idle_sleep_max_us, NL_IDLE_SLEEP) and wake
+# on traffic with nothing lost at the ramp: a back-to-back burst from h1
+# while they sleep arrives whole in h2 (the device's ring holds what came
+# during the sleep)
+if [ "$NL_IDLE_SLEEP" -gt 0 ]; then
+  sleep_of() { ctl --json stats | "$PY" -c 'import json,sys; print(sum(l["sleep_cycles"] for l in json.load(sys.stdin)["lcores"] if l["role"] == "worker"))'; }
+  s0=$(sleep_of); sleep 1.5; s1=$(sleep_of)
+  if [ "${s1:-0}" -gt "${s0:-0}" ]; then
+    ok "idle: the workers sleep (sleep_cycles $s0 -> $s1 over 1.5 s, idle_sleep_max_us $NL_IDLE_SLEEP)"
+  else
+    notok "idle: the workers did not sleep (sleep_cycles $s0 -> $s1)"
+  fi
+  ip netns exec "$NL_H2" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind((sys.argv[1], 5300)); s.settimeout(3); n = 0
+try:
+    while True:
+        s.recv(2048); n += 1
+except socket.timeout:
+    pass
+print(n)' "$NL_IP2" >"$NL_DIR/burst-recv.txt" 2>&1 &
+  rcv=$!
+  sleep 0.5
+  ip netns exec "$NL_H1" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(500): s.sendto(b"%04d" % i + b"x" * 60, (sys.argv[1], 5300))' "$NL_IP2"
+  wait "$rcv" 2>/dev/null
+  got=$(tail -1 "$NL_DIR/burst-recv.txt" | tr -cd 0-9)
+  if [ "${got:-0}" = 500 ]; then
+    ok "wake-up: a burst of 500 datagrams sent back to back to sleeping workers all arrived"
+  else
+    notok "wake-up: ${got:-0} of 500 datagrams arrived ($(ctl --json raw port.stats '{}' | tr -d '\n' | head -c 300))"
+  fi
 fi
 
 # 4. TCP for a few seconds

@@ -117,6 +117,60 @@ def test_burst_sizes_forward_everything_in_order():
             dp.stop()
             dp.expect_outputs({"p1": good})
 
+
+def worker_cpu_s(dp):
+    """CPU seconds the worker threads of dp have run (utime + stime)."""
+    tot = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    tdir = "/proc/%d/task" % dp.proc.pid
+    for t in os.listdir(tdir):
+        try:
+            with open(os.path.join(tdir, t, "comm")) as f:
+                if "worker" not in f.read():
+                    continue
+            with open(os.path.join(tdir, t, "stat")) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            tot += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return tot
+
+
+@R.test
+def test_idle_worker_sleeps_and_wakes_on_traffic():
+    """config.idle_sleep_max_us: a worker with nothing to read backs off to
+    sleeping (near no CPU, counted in sleep_cycles) and the first packets
+    put it back to polling: everything is forwarded, in order, and it
+    sleeps again once idle; with 0 (the default) it polls all along."""
+    frames = [udp("10.0.0.1", "10.0.1.1", 31000, 33000, payload=b"%05d" % i) for i in range(3000)]
+    for max_us, busy in ((1000, False), (0, True)):
+        with Sxdp({"p0": frames, "p1": []}, extra_cfg={"idle_sleep_max_us": max_us} if max_us else None) as dp:
+            dp.table_write([Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"})])
+            T.time.sleep(0.5)
+            c0, t0 = worker_cpu_s(dp), T.time.monotonic()
+            T.time.sleep(2.0)
+            share = (worker_cpu_s(dp) - c0) / (T.time.monotonic() - t0)
+            worker = [lc for lc in dp.stats()["lcores"] if lc["role"] == "worker"][0]
+            if busy:
+                expect(share > 0.5 and worker["sleep_cycles"] == 0,
+                       "idle_sleep_max_us 0: the worker polls (%.0f %% of a CPU, sleep_cycles %d)"
+                       % (100 * share, worker["sleep_cycles"]))
+            else:
+                # 1 ms sleeps: a wake-up a millisecond, a few microseconds each
+                expect(share < 0.15 and worker["sleep_cycles"] > 0,
+                       "idle: the worker sleeps (%.1f %% of a CPU, sleep_cycles %d)"
+                       % (100 * share, worker["sleep_cycles"]))
+            print("#   idle_sleep_max_us %d: an idle worker took %.1f %% of a CPU" % (max_us, 100 * share))
+            asleep = worker["sleep_cycles"]
+            st = dp.run_traffic()
+            expect_eq(port_counters(st)["p1"]["tx_packets"], len(frames), "every frame out after the wake-up")
+            T.time.sleep(1.5)
+            worker = [lc for lc in dp.stats()["lcores"] if lc["role"] == "worker"][0]
+            expect(busy or worker["sleep_cycles"] > asleep, "idle again: it sleeps again")
+            dp.stop()
+            dp.expect_outputs({"p1": frames})
+
+
 # ---------------------------------------------------------------- (b)
 @R.test
 def test_flow_action_drop():

@@ -442,7 +442,7 @@ STATS = {
                 "inject_packets": 0, "slow_packets": 0, "inject_dropped": 0,
                 "copy_packets": 0, "handoff_packets": 0, "handin_packets": 0, "rss_buckets": 256,
                 "busy_cycles": 5000,
-                "idle_cycles": 95000, "pipeline_cycles": 3000, "polls": 40,
+                "idle_cycles": 95000, "pipeline_cycles": 3000, "sleep_cycles": 0, "polls": 40,
                 "cycles_per_packet": 50.0}],
     "ports": [port_counters(p, False) for p in PORTS],
     "drops": {"parse.runt": 3, "flow.miss": 7, "upf.spoofed": 2, "upf.unknown_teid": 11},
