@@ -153,7 +153,7 @@ def raw(url, path, method="GET", headers=None):
     """One request as sent (no normalising client): (status, headers, body)."""
     host, port = url.split("//")[1].split(":")
     c = http.client.HTTPConnection(host, int(port), timeout=10)
-    c.putrequest(method, path, skip_accept_encoding=True)
+    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
     for k, v in (headers or {}).items():
         c.putheader(k, v)
     c.endheaders()
