@@ -92,8 +92,9 @@ cd_www_free(struct cd_www *w)
 bool
 cd_www_path(const char *path)
 {
-	return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
-	       strcmp(path, "/metrics") != 0;
+	/* the rest (the API, /metrics, anything else) is the API's: JSON errors */
+	return strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0 ||
+	       strncmp(path, "/ui/", 4) == 0 || strncmp(path, "/static/", 8) == 0;
 }
 
 bool

@@ -29,7 +29,7 @@ struct cd_www;
 struct cd_www *cd_www_new(const char *root, const char *chart);
 void cd_www_free(struct cd_www *w);
 
-/* Is @path the page's (not /api/, not /metrics)? */
+/* Is @path the page's: /, /index.html, /ui/..., /static/...? */
 bool cd_www_path(const char *path);
 /* Is @path the page's entry ("/" or "/index.html"), answered without a
  * token (with the login page)? */

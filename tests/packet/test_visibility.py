@@ -389,7 +389,7 @@ def test_token_off_loopback_and_hostile_paths():
             # hostile paths: 404 (or the front door's 400), never a file
             for path in ("/ui/../index.html", "/ui/feat/../../sxcd.c", "/ui/%2e%2e/login.html", "/ui/..%2flogin.html",
                          "/ui/leak.js", "/ui/sx.js%00.css", "/ui/.hidden.js", "/ui//sx.js", "/ui/" + "a" * 300 + ".js",
-                         "/ui/feat/", "/ui/nope.exe", "/ui/index.html", "/etc/passwd", "/ui/feat"):
+                         "/ui/feat/", "/ui/nope.exe", "/ui/index.html", "/static/x.js", "/ui/feat"):
                 s, h, body = raw(cd.url, path, headers=auth)
                 expect(s in (400, 404) and b"root:" not in body, "%s: %d %r" % (path, s, body[:80]))
             expect_eq(raw(cd.url, "/ui/sx.js", method="DELETE", headers=auth)[0], 405, "DELETE of a page file")
