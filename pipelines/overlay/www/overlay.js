@@ -42,7 +42,7 @@
       peers.forEach(function (p) {
         (p.paths || []).forEach(function (pa, j) {
           var y1 = wy[pa.wan] !== undefined ? wy[pa.wan] : siteY, y2 = py[p.name] + (j - ((p.paths.length - 1) / 2)) * 10;
-          var ln = s("line", { x1: 380, y1: y1, x2: 700, y2: y2, "class": "path", "data-state": pa.state, "data-k": "path/" + p.name + "/" + pa.id });
+          var ln = s("line", { x1: 410, y1: y1, x2: 700, y2: y2, "class": "path", "data-state": pa.state, "data-k": "path/" + p.name + "/" + pa.id });
           ln.appendChild(s("title", {}, "path " + pa.id + " " + pa.wan + " → " + p.name + " " + pa.address + ": " + pa.state));
           svg.appendChild(ln);
           var mx = 540, my = (y1 + y2) / 2 - 4 + (j % 2 ? 14 : 0);
@@ -58,7 +58,7 @@
         svg.appendChild(g);
       }
       box(60, siteY, 100, "this site", site.id !== undefined ? "id " + site.id : "");
-      wan.forEach(function (w) { box(340, wy[w.name], 90, w.name, w.port + (w.rate_bps ? " · " + SX.si(w.rate_bps, "bit/s", 0) : "")); });
+      wan.forEach(function (w) { box(340, wy[w.name], 140, w.name, w.port + (w.rate_bps ? " · " + SX.si(w.rate_bps, "bit/s", 0) : "")); });
       peers.forEach(function (p) {
         box(790, py[p.name], 150, p.name, p.paths_up + "/" + (p.paths || []).length + " paths up");
       });
