@@ -22,6 +22,7 @@
 #include "cd_svc.h"
 #include "cd_view.h"
 #include "cd_wire.h"
+#include "cd_www.h"
 #include "ctl_async.h"
 #include "dp_num.h"
 
@@ -35,6 +36,7 @@ struct cd_http {
 	struct cd_res *res;
 	struct cd_sync *sync;
 	struct cd_schema *schema;
+	struct cd_www *www;	/* the page, NULL: none */
 };
 
 /* A request whose answer waits for the dataplane (?wait=1) or for sxdp's
@@ -884,9 +886,10 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *reason, *msg, *allow;
 	struct pending *p;
-	bool get;
+	bool get, authed;
 	int code;
 
 	if (path == NULL)
@@ -902,16 +905,17 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		reply_err(req, code, reason, NULL, "%s", msg);
 		return;
 	}
+	/* HEAD is GET without the body (evhttp leaves it out) */
+	get = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
 	/* the front door checked it already; this is the second lock */
-	if (!cd_wire_token_ok(h->wire, evhttp_find_header(evhttp_request_get_input_headers(req),
-							   "Authorization"))) {
+	authed = cd_wire_token_ok(h->wire, evhttp_find_header(in, "Authorization")) ||
+		 (get && cd_www_path(path) && cd_wire_cookie_ok(h->wire, evhttp_find_header(in, "Cookie")));
+	if (!authed && !(get && cd_www_path(path) && cd_www_entry(path))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
 		reply_err(req, 401, "unauthorized", NULL, "a bearer token is required");
 		return;
 	}
-	/* HEAD is GET without the body (evhttp leaves it out) */
-	get = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
 	if (strncmp(path, API "/", sizeof(API)) == 0) {
 		const char *rest = path + sizeof(API);
 
@@ -968,6 +972,13 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		cd_metrics(h->sync, h->res, on_metrics, p);
 		return;
 	}
+	if (cd_www_path(path)) {	/* the operator's page */
+		if (!get)
+			bad_method(req, "GET, HEAD, OPTIONS");
+		else
+			cd_www_serve(h->www, req, path, authed);
+		return;
+	}
 	reply_err(req, 404, "not_found", NULL, "no route %s", path);
 }
 
@@ -985,7 +996,8 @@ conns_max(void)
 
 int
 cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
-	    struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema, struct cd_http **out)
+	    struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
+	    struct cd_www *www, struct cd_http **out)
 {
 	struct cd_http *h = calloc(1, sizeof(*h));
 	struct cd_wire_conf wc = { .token = token, .body_max = CD_HTTP_BODY_MAX,
@@ -993,7 +1005,8 @@ cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char
 
 	if (h == NULL)
 		return -ENOMEM;
-	*h = (struct cd_http){ .base = base, .res = res, .sync = sync, .schema = schema };
+	*h = (struct cd_http){ .base = base, .res = res, .sync = sync, .schema = schema,
+			     .www = www };
 	if ((h->http = evhttp_new(base)) == NULL) {
 		cd_http_free(h);
 		return -ENOMEM;

@@ -24,11 +24,13 @@
 
 struct event_base;
 struct cd_http;
+struct cd_www;
 
-/* Serve on @addr:@port (@token NULL: none). 0 and *@out, or -errno. */
+/* Serve on @addr:@port (@token NULL: none), the operator's page from @www
+ * (borrowed, NULL: none). 0 and *@out, or -errno. */
 int cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
 		struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
-		struct cd_http **out);
+		struct cd_www *www, struct cd_http **out);
 /* Is what it is bound to loopback (127/8, ::1), whatever name was given? */
 bool cd_http_loopback(const struct cd_http *h);
 void cd_http_free(struct cd_http *h);

@@ -136,7 +136,45 @@ counters_drops(const struct cd_vis_in *in)
 	return stats_key(in, "drops");
 }
 
+/* The dataplane's health, for the page: per lcore its busy and idle
+ * cycles (the busy share is their ratio over an interval), the mempool,
+ * the events, each graph node's cycles per packet. Counters since start:
+ * a reader takes differences for rates. */
+static json_t *
+counters_dataplane(const struct cd_vis_in *in)
+{
+	json_t *st = json_object_get(in->res, "stats.get"), *g = json_object_get(in->res, "graph.stats");
+	json_t *lcores = json_array(), *nodes = json_array(), *l, *n;
+	size_t i;
+
+	if (st == NULL || lcores == NULL || nodes == NULL) {
+		json_decref(lcores);
+		json_decref(nodes);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(st, "lcores"), i, l)
+		json_array_append_new(lcores, json_pack("{s:O*,s:O*,s:O*,s:O*,s:O*,s:O*,s:O*,s:O*}",
+			"lcore", json_object_get(l, "lcore"), "role", json_object_get(l, "role"),
+			"rx_packets", json_object_get(l, "rx_packets"),
+			"tx_packets", json_object_get(l, "tx_packets"),
+			"drop_packets", json_object_get(l, "drop_packets"),
+			"busy_cycles", json_object_get(l, "busy_cycles"),
+			"idle_cycles", json_object_get(l, "idle_cycles"),
+			"cycles_per_packet", json_object_get(l, "cycles_per_packet")));
+	/* graph.stats is optional: a view without it still has the rest */
+	json_array_foreach(json_object_get(g, "nodes"), i, n)
+		json_array_append_new(nodes, json_pack("{s:O*,s:O*,s:O*,s:O*}", "node",
+			json_object_get(n, "node"), "calls", json_object_get(n, "calls"),
+			"packets", json_object_get(n, "packets"),
+			"cycles_per_packet", json_object_get(n, "cycles_per_packet")));
+	return json_pack("{s:O*,s:O*,s:o,s:O*,s:O*,s:o}", "uptime_s", json_object_get(st, "uptime_s"),
+			 "tsc_hz", json_object_get(st, "tsc_hz"), "lcores", lcores,
+			 "mempool", json_object_get(st, "mempool"), "events", json_object_get(st, "events"),
+			 "nodes", nodes);
+}
+
 static const char *const port_list[] = { "port.list", NULL };
+static const char *const stats_graph[] = { "stats.get", "graph.stats", NULL };
 static const char *const stats_get[] = { "stats.get", NULL };
 static const struct cd_vis_view view_box_sxdp = {
 	.view = CD_VIEW_TOPOLOGY, .key = "box/sxdp", .rank = CD_VIS_TOPO_BOX_SXDP, .value = box_sxdp,
@@ -157,6 +195,11 @@ static const struct cd_vis_view view_counters_drops = {
 	.value = counters_drops,
 };
 CD_VIS_VIEW_REGISTER(view_counters_drops)
+static const struct cd_vis_view view_counters_dataplane = {
+	.view = CD_VIEW_COUNTERS, .key = "dataplane", .rank = CD_VIS_COUNTERS_DATAPLANE,
+	.methods = stats_graph, .value = counters_dataplane,
+};
+CD_VIS_VIEW_REGISTER(view_counters_dataplane)
 
 /* ------------------------------------------------------------- views */
 

@@ -25,6 +25,7 @@ enum {
 	CD_VIS_TOPO_PORTS = 30,		/* ports: port.list's */
 	CD_VIS_COUNTERS_PORTS = 40,	/* ports: stats.get's */
 	CD_VIS_COUNTERS_DROPS = 50,	/* drops: stats.get's */
+	CD_VIS_COUNTERS_DATAPLANE = 55,	/* dataplane: lcores, mempool, events, graph nodes */
 };
 
 /* What a view's key is made of: the intents, sxcd's link to sxdp and

@@ -20,6 +20,7 @@
 #include "cd_clock.h"
 #include "cd_log.h"
 #include "cd_wire.h"
+#include "cd_www.h"
 
 #define REFUSED_PATH	"/.sxcd-refused"
 #define REFUSED_FIELD	"X-Sxcd-Refused"
@@ -293,6 +294,54 @@ cd_wire_token_ok(const struct cd_wire *w, const char *a)
 	return diff == 0 && n == tn;
 }
 
+bool
+cd_wire_cookie_ok(const struct cd_wire *w, const char *cookie)
+{
+	char got[512];
+	size_t n = 0, tn;
+	unsigned char diff = 0;
+	const char *v;
+
+	if (w->token == NULL)
+		return true;
+	/* cookie-string = cookie-pair *( ";" SP cookie-pair ) (RFC 6265 §4.2.1) */
+	for (v = cookie; v != NULL; v = strchr(v, ';')) {
+		while (*v == ';' || *v == ' ')
+			v++;
+		if (strncmp(v, "sxcd_token=", 11) == 0)
+			break;
+	}
+	if (v == NULL)
+		return false;
+	/* the login page sets it percent-encoded */
+	for (v += 11; *v != '\0' && *v != ';' && n < sizeof(got) - 1; v++) {
+		if (*v == '%' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])) {
+			char hex[3] = { v[1], v[2], '\0' };
+
+			got[n++] = (char)strtol(hex, NULL, 16);
+			v += 2;
+		} else {
+			got[n++] = *v;
+		}
+	}
+	got[n] = '\0';
+	tn = strlen(w->token);
+	for (size_t i = 0; i < tn; i++)
+		diff |= (unsigned char)(w->token[i] ^ (i < n ? got[i] : 0));
+	return diff == 0 && n == tn;
+}
+
+bool
+cd_wire_allowed(const struct cd_wire *w, bool get, const char *path, const char *authz,
+		const char *cookie)
+{
+	if (cd_wire_token_ok(w, authz))
+		return true;
+	if (!get || path == NULL || !cd_www_path(path))
+		return false;
+	return cd_www_entry(path) || cd_wire_cookie_ok(w, cookie);
+}
+
 /* the methods evhttp parses, but CONNECT: sxcd is no proxy */
 static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH",
 				       "TRACE", NULL };
@@ -326,7 +375,8 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 {
 	struct cd_wire *w = c->w;
 	char *line = h, *eol, *sp1, *sp2, *colon, *v, *e;
-	const char *authz = NULL;
+	const char *authz = NULL, *cookie = NULL;
+	char path[CD_WWW_PATH_MAX + 8];
 	int minor, hosts = 0, fields = 0, m;
 	bool has_cl = false, has_te = false, big, is_options, no_body;
 	uint64_t cl = 0;
@@ -450,6 +500,8 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 			}
 			authz = v;
 		}
+		if (strcasecmp(line, "Cookie") == 0)
+			cookie = v;
 		if (strcasecmp(line, REFUSED_FIELD) == 0)
 			continue;	/* ours alone */
 		hosts += strcasecmp(line, "Host") == 0;
@@ -469,7 +521,12 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 		return -1;
 	}
 	/* the token before any of the body is read */
-	if (!cd_wire_token_ok(w, authz)) {
+	/* (the page's files: by the page's cookie too; see cd_www.h) */
+	snprintf(path, sizeof(path), "%.*s", (int)strcspn(sp1 + 1, "?"), sp1 + 1);
+	if (strlen(sp1 + 1) > sizeof(path) - 2)
+		path[0] = '\0';
+	if (!cd_wire_allowed(w, strcmp(h, "GET") == 0 || strcmp(h, "HEAD") == 0, path, authz,
+			     cookie)) {
 		refuse(c, dst, 401, "unauthorized", "a bearer token is required");
 		return -1;
 	}

@@ -64,6 +64,12 @@ bool cd_wire_refused(struct evhttp_request *req, int *code, const char **reason,
  * the token (always, when none is required)? In the same time whatever
  * the first wrong byte. */
 bool cd_wire_token_ok(const struct cd_wire *w, const char *authorization);
+/* Does the Cookie field @cookie carry the token (sxcd_token=, the page's)? */
+bool cd_wire_cookie_ok(const struct cd_wire *w, const char *cookie);
+/* May a request go on: the bearer token, or a GET/HEAD (@get) of the
+ * page's files (cd_www) with the page's cookie, or of its login page. */
+bool cd_wire_allowed(const struct cd_wire *w, bool get, const char *path, const char *authz,
+		     const char *cookie);
 
 /* {"connections", "max_connections", "body_bytes", "body_budget",
  * "refused": {reason: n}, "evicted", "accept_errors"} (new). */

@@ -25,6 +25,7 @@
 #include "cd_schema.h"
 #include "cd_svc.h"
 #include "cd_sync.h"
+#include "cd_www.h"
 #include "dp_num.h"
 #include "store.h"
 
@@ -35,11 +36,31 @@
 #define SXCD_SCHEMA_INSTALLED "/usr/local/share/sxcd/sxcd-openapi.json"
 #endif
 
+#ifndef SXCD_WWW_BUILD
+#define SXCD_WWW_BUILD ""
+#endif
+#ifndef SXCD_WWW_INSTALLED
+#define SXCD_WWW_INSTALLED "/usr/local/share/sxcd/www"
+#endif
+#define DEFAULT_CHART "/usr/share/javascript/chart.js/chart.min.js"	/* libjs-chart.js */
+
 #define DEFAULT_SOCKET "/run/sxdp/sxdp.sock"
 #define DEFAULT_STORE  "/var/lib/sxcd"
 #define DEFAULT_LISTEN "127.0.0.1:8181"
 #define DEFAULT_RESYNC 10000
 #define TOKEN_MAX      256
+
+/* The page's files: the build tree's (staged by the build) while they
+ * are there, else the installed ones. */
+static const char *
+www_path(const char *given)
+{
+	if (given != NULL)
+		return given;
+	if (SXCD_WWW_BUILD[0] != '\0' && access(SXCD_WWW_BUILD "/index.html", R_OK) == 0)
+		return SXCD_WWW_BUILD;
+	return SXCD_WWW_INSTALLED;
+}
 
 static void
 usage(FILE *f)
@@ -52,10 +73,12 @@ usage(FILE *f)
 		"                     loopback needs --token-file\n"
 		"  --token-file FILE  the bearer token every request must carry\n"
 		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
+		"  --www DIR          the operator's page, served at / (%s)\n"
+		"  --chart-js FILE    Chart.js for the page's charts (" DEFAULT_CHART ")\n"
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n",
-		DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
+		www_path(NULL), DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
 	/* what the features' services add */
 	cd_svc_usage(f);
 	fprintf(f,
@@ -226,6 +249,8 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
+		{ "www", required_argument, NULL, 'W' },
+		{ "chart-js", required_argument, NULL, 'C' },
 		{ "resync-ms", required_argument, NULL, 'r' },
 		{ "sxdp-timeout-ms", required_argument, NULL, 'T' },
 		{ "no-netlink", no_argument, NULL, 'N' },
@@ -235,13 +260,14 @@ main(int argc, char **argv)
 	};
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
-	const char *token_file = NULL, *schema_file = NULL;
+	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
 	char addr[128], token[TOKEN_MAX], err[256];
 	struct cd_schema *schema = NULL;
 	struct store *st = NULL;
 	struct cd_res *res = NULL;
 	struct cd_sync *sync = NULL;
 	struct cd_http *http = NULL;
+	struct cd_www *www = NULL;
 	struct event_base *base;
 	struct event *sigint, *sigterm;
 	uint64_t resync = DEFAULT_RESYNC, sxdp_timeout = CTL_ASYNC_DEADLINE_MS;
@@ -271,6 +297,8 @@ main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'S': schema_file = optarg; break;
+		case 'W': www_dir = optarg; break;
+		case 'C': chart = optarg; break;
 		case 'r':
 			if (dp_num_parse(optarg, 86400000, &resync) != 0 || resync < 100) {
 				fprintf(stderr, "sxcd: --resync-ms: 100..86400000\n");
@@ -355,8 +383,12 @@ main(int argc, char **argv)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
 		cd_sync_set_kernel(sync, cd_nl_view(nl));
+	if ((www = cd_www_new(www_path(www_dir), chart)) == NULL) {
+		fprintf(stderr, "sxcd: out of memory\n");
+		return 1;
+	}
 	if ((rc = cd_http_new(base, addr, port, token_file ? token : NULL, res, sync, schema,
-			      &http)) < 0) {
+			      www, &http)) < 0) {
 		fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
 		return 1;
 	}
@@ -385,6 +417,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 	cd_svc_stop();
 	cd_http_free(http);
+	cd_www_free(www);
 	cd_nl_free(nl);
 	cd_sync_free(sync);
 	cd_res_free(res);

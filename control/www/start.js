@@ -1,0 +1,3 @@
+/* Starts the page once every view has registered. */
+"use strict";
+SX.start();

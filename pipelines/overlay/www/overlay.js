@@ -1,0 +1,107 @@
+/* The overlay's view: this site, its WAN links, the peer sites and every
+ * path (SVG), each coloured by state with its state word and live RTT,
+ * jitter and loss; the active path per slice (the first path up in its
+ * policy's order); failover events as the page sees them happen. From
+ * /api/v1/topology (wan, peers, slices, policies). */
+"use strict";
+(function () {
+  var NS = "http://www.w3.org/2000/svg";
+  function s(tag, attrs, text) {
+    var e = document.createElementNS(NS, tag);
+    for (var a in attrs) e.setAttribute(a, attrs[a]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  var EVENTS_MAX = 100;
+  SX.register({
+    id: "topology", title: "Topology", order: 10,
+    init: function (sec) {
+      var E = SX.el;
+      this.svg = s("svg", { viewBox: "0 0 900 300", role: "img", "aria-label": "site, WAN links, peers and paths" });
+      this.paths = E("div"); this.active = E("div"); this.ev = E("ol", { cls: "events", reversed: "" });
+      this.last = new Map();
+      this.events = [];
+      sec.appendChild(E("div", { cls: "grid" }, [
+        E("div", { cls: "card topo", style: "grid-column: 1 / -1" }, [E("h2", { text: "Site and paths" }), this.svg]),
+        E("div", { cls: "card" }, [E("h2", { text: "Paths" }), this.paths]),
+        E("div", { cls: "card" }, [E("h2", { text: "Active path per slice" }), this.active]),
+        E("div", { cls: "card" }, [E("h2", { text: "Failover events" }), this.ev])]));
+    },
+    update: function (d) {
+      var topo = d.topology, self = this, f = SX.fmt, td = SX.td;
+      if (topo._error) return;
+      var wan = topo.wan || [], peers = topo.peers || [], site = ((topo.box || {}).site || {}).spec || {};
+      /* --- the drawing: site | WAN links | peers */
+      var svg = this.svg, H = Math.max(300, 70 * Math.max(wan.length, peers.length, 1) + 40);
+      svg.setAttribute("viewBox", "0 0 900 " + H);
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var siteY = H / 2, wy = {}, py = {};
+      wan.forEach(function (w, i) { wy[w.name] = (i + 1) * H / (wan.length + 1); });
+      peers.forEach(function (p, i) { py[p.name] = (i + 1) * H / (peers.length + 1); });
+      wan.forEach(function (w) { svg.appendChild(s("line", { x1: 110, y1: siteY, x2: 300, y2: wy[w.name], stroke: "#5b6676", "stroke-width": 2 })); });
+      peers.forEach(function (p) {
+        (p.paths || []).forEach(function (pa, j) {
+          var y1 = wy[pa.wan] !== undefined ? wy[pa.wan] : siteY, y2 = py[p.name] + (j - ((p.paths.length - 1) / 2)) * 10;
+          var ln = s("line", { x1: 410, y1: y1, x2: 700, y2: y2, "class": "path", "data-state": pa.state, "data-k": "path/" + p.name + "/" + pa.id });
+          ln.appendChild(s("title", {}, "path " + pa.id + " " + pa.wan + " → " + p.name + " " + pa.address + ": " + pa.state));
+          svg.appendChild(ln);
+          var mx = 540, my = (y1 + y2) / 2 - 4 + (j % 2 ? 14 : 0);
+          svg.appendChild(s("text", { x: mx, y: my, "text-anchor": "middle", "data-k": "pathlabel/" + p.name + "/" + pa.id },
+            pa.state + " · " + f.us(pa.rtt_us) + " · loss " + f.pm(pa.loss_pm)));
+        });
+      });
+      function box(x, y, w, label, sub) {
+        var g = s("g", { "class": "node" });
+        g.appendChild(s("rect", { x: x - w / 2, y: y - 22, width: w, height: 44, rx: 6 }));
+        g.appendChild(s("text", { x: x, y: y - 3, "text-anchor": "middle", "font-weight": 600 }, label));
+        g.appendChild(s("text", { x: x, y: y + 13, "text-anchor": "middle" }, sub));
+        svg.appendChild(g);
+      }
+      box(60, siteY, 100, "this site", site.id !== undefined ? "id " + site.id : "");
+      wan.forEach(function (w) { box(340, wy[w.name], 140, w.name, w.port + (w.rate_bps ? " · " + SX.si(w.rate_bps, "bit/s", 0) : "")); });
+      peers.forEach(function (p) {
+        box(790, py[p.name], 150, p.name, p.paths_up + "/" + (p.paths || []).length + " paths up");
+      });
+      /* --- the table */
+      var rows = [];
+      peers.forEach(function (p) {
+        (p.paths || []).forEach(function (pa) {
+          var k = "path/" + p.name + "/" + pa.id;
+          rows.push([p.name + " #" + pa.id, pa.wan + " → " + pa.address, SX.stateWord(k + "/state", pa.state),
+            td(k + "/rtt_us", pa.rtt_us, f.us), td(k + "/jitter_us", pa.jitter_us, f.us), td(k + "/loss_pm", pa.loss_pm, f.pm),
+            td(k + "/pps", SX.rate(k + "/packets", pa.packets, d.t), f.pps), td(k + "/bps", (SX.rate(k + "/bytes", pa.bytes, d.t) || 0) * 8, f.bps)]);
+          /* failover events: what changed between two polls */
+          var was = self.last.get(k);
+          if (was !== undefined && was !== pa.state)
+            self.events.push({ t: d.t, text: p.name + " path " + pa.id + " (" + pa.wan + " → " + pa.address + ") " + was + " → " + pa.state, state: pa.state });
+          self.last.set(k, pa.state);
+        });
+      });
+      if (this.events.length > EVENTS_MAX) this.events.splice(0, this.events.length - EVENTS_MAX);
+      SX.replace(this.paths, rows.length ? [SX.table(["peer", "via", "state", "n:RTT", "n:jitter", "n:loss", "n:rate", "n:"], rows)]
+        : [SX.el("p", { cls: "muted", text: "no peer" })]);
+      /* --- active path per slice: its policy's WAN order (else the
+       * peer's endpoints' order), the first path up */
+      var byName = {};
+      peers.forEach(function (p) { byName[p.name] = p; });
+      var act = [];
+      (topo.slices || []).forEach(function (sl) {
+        var pol = (sl.spec || {}).path_policy || {}, order = pol.wans || null;
+        Object.keys(sl.tunnels || {}).forEach(function (pn) {
+          var p = byName[pn];
+          if (!p) return;
+          var ps = (p.paths || []).slice();
+          if (order) ps.sort(function (a, b) { return order.indexOf(a.wan) - order.indexOf(b.wan); });
+          var up = ps.find(function (x) { return x.state === "up"; });
+          act.push([sl.name, pn, up ? SX.cell("span", "active/" + sl.name + "/" + pn, up.id, function () { return "#" + up.id + " via " + up.wan + (pol.mode ? " (" + pol.mode + ")" : ""); }, "")
+                                  : SX.stateWord("active/" + sl.name + "/" + pn, "down")]);
+        });
+      });
+      SX.replace(this.active, act.length ? [SX.table(["slice", "peer", "active path"], act)] : [SX.el("p", { cls: "muted", text: "no slice stretched to a peer" })]);
+      SX.replace(this.ev, this.events.slice().reverse().map(function (e) {
+        return SX.el("li", { "data-k": "event" }, [new Date(e.t).toLocaleTimeString("en-GB") + " ", SX.stateWord("event/state", e.state), " " + e.text]);
+      }));
+      if (!this.events.length) this.ev.appendChild(SX.el("li", { cls: "muted", text: "none since the page opened" }));
+    }
+  });
+})();

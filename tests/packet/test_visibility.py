@@ -1,0 +1,448 @@
+#!/usr/bin/python3
+"""The operator's page (sxcd's GET /), in a real browser against a real sxcd
+and sxdp carrying traffic (headless Debian chromium driven by selenium).
+
+The page loads with no console error and no failed request; each view shows
+the numbers the API gives at that moment (traffic stopped so both hold
+still; read both, compare); a path broken the overlay's way (probed, nobody
+answering) turns red on the page within 2 s with its loss; an intent sxdp
+refused shows its reason; screenshots at 1366x768 and 390x844 go to
+BUILD/artifacts/. Off loopback the token is required: the page without it
+is the login page, its files and the API 401, a cookie never opens the API.
+The static files refuse traversal, symlinks out of the root, NUL, long
+paths; HEAD answers GET's length with no body.
+
+    /usr/bin/python3 tests/packet/test_visibility.py [NAME-SUBSTRING ...]
+
+Exits 77 when chromium, chromedriver or selenium are missing or chromium
+cannot start (apt-get install chromium chromium-driver python3-selenium).
+"""
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+import test_sxcd as S  # noqa: E402
+
+try:
+    from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
+except ImportError:
+    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
+          % sys.executable)
+    sys.exit(77)
+try:
+    from selenium import webdriver  # noqa: E402
+    from selenium.webdriver.chrome.options import Options  # noqa: E402
+    from selenium.webdriver.chrome.service import Service  # noqa: E402
+    from selenium.webdriver.common.by import By  # noqa: E402
+except ImportError:
+    print("SKIP: selenium is not importable by %s (apt-get install python3-selenium)" % sys.executable)
+    sys.exit(77)
+
+R = T.Runner()
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = os.path.join(T.build_dir(), "artifacts")
+TOKEN = "vis-token-0123456789abcdef"
+
+SITE = json.loads(json.dumps(S.SITE))
+SITE["spec"]["wan"][0]["rate_bps"] = 100000000
+PEER = json.loads(json.dumps(S.PEER))          # static paths: up
+BLUE = S.slice_("blue", 1, "lan1", 5000, peers=["siteB"],
+                rate={"guaranteed_bps": 10000000, "peak_bps": 20000000},
+                path_policy={"mode": "failover", "wans": ["isp1", "isp2"]})
+VDN = {"kind": "vdns", "metadata": {"name": "voice"}, "spec": {
+    "slice": "blue", "guaranteed_bps": 2000000, "peak_bps": 4000000, "priority": 10,
+    "match": {"dst": "10.20.0.0/24", "proto": 17, "dport": [5060, 5061]}}}
+# broken the overlay's way: probed by ICMP, nobody answers
+BROKEN = dict(PEER, spec=dict(PEER["spec"], probe={"how": "icmp", "interval_ms": 50, "down_after": 2,
+                                                   "up_after": 2}))
+
+
+def traffic():
+    """Frames into slice blue to a MAC nobody knows: flooded into the tunnel to siteB."""
+    return T.Replay([Ether(src="02:00:0a:0a:00:%02x" % (i + 1), dst="02:00:0a:0a:09:09") /
+                     IP(src="10.10.0.%d" % (i + 1), dst="10.10.0.99") / UDP(sport=1000 + i, dport=2000) /
+                     Raw(b"x" * 200) for i in range(4)])
+
+
+def browser(w=1366, h=768):
+    for p in (CHROMIUM, DRIVER):
+        if not os.access(p, os.X_OK):
+            raise T.SkipTest("%s is missing (apt-get install chromium chromium-driver)" % p)
+    o = Options()
+    o.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=%d,%d" % (w, h), "--no-first-run", "--disable-extensions"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    try:
+        return webdriver.Chrome(service=Service(DRIVER), options=o)
+    except Exception as e:  # noqa: BLE001: whatever stops chromium is a skip, said why
+        raise T.SkipTest("chromium cannot start: %s" % str(e).splitlines()[0])
+
+
+def console_errors(d):
+    return [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def failed_requests(d):
+    bad = []
+    for e in d.get_log("performance"):
+        m = json.loads(e["message"])["message"]
+        if m["method"] == "Network.responseReceived" and m["params"]["response"]["status"] >= 400:
+            bad.append("%s %s" % (m["params"]["response"]["status"], m["params"]["response"]["url"]))
+        if m["method"] == "Network.loadingFailed" and not m["params"].get("canceled"):
+            bad.append("failed: %s" % m["params"].get("errorText"))
+    return bad
+
+
+def page_values(d):
+    """{data-k: data-v} of every number and state word on the page (hidden views too)."""
+    return d.execute_script(
+        "var o = {}; document.querySelectorAll('[data-k]').forEach(function (e) {"
+        " if (e.dataset.v !== undefined) o[e.dataset.k] = e.dataset.v; }); return o;")
+
+
+def polls(d):
+    return int(d.execute_script("return +(document.body.dataset.polls || 0);"))
+
+
+def wait_polls(d, n=2, timeout=10):
+    p0 = polls(d)
+    deadline = time.monotonic() + timeout
+    while polls(d) < p0 + n:
+        expect(time.monotonic() < deadline, "the page polls (%d polls)" % polls(d))
+        time.sleep(0.1)
+
+
+def shot(d, name, w, h):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    d.set_window_size(w, h)
+    time.sleep(0.5)
+    path = os.path.join(ARTIFACTS, name)
+    d.save_screenshot(path)
+    expect(os.path.getsize(path) > 5000, "screenshot %s" % path)
+    return path
+
+
+def phases(cd):
+    """Every intent's status, by kind/name, as the API lists them."""
+    out = {}
+    for k in ("site", "peers", "slices", "vdns", "policies", "upf"):
+        code, res = cd.req("GET", "/api/v1/" + k)
+        items = [res] if k == "site" and code == 200 else res.get("items", []) if code == 200 else []
+        for it in items:
+            out["%s/%s" % (k, it["metadata"]["name"])] = it["status"]
+    return out
+
+
+def num(v):
+    return float(v) if v not in ("", None) else None
+
+
+def raw(url, path, method="GET", headers=None):
+    """One request as sent (no normalising client): (status, headers, body)."""
+    host, port = url.split("//")[1].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=10)
+    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    for k, v in (headers or {}).items():
+        c.putheader(k, v)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+@R.test
+def test_page_live_views_match_the_api():
+    try:
+        drv = browser()
+    except T.SkipTest as e:
+        print("SKIP: %s" % e)
+        sys.exit(77)
+    ports = dict(S.PORTS, lan1=traffic())
+    try:
+        with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
+            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
+            expect_eq(code, 200, "apply: %s" % res)
+            for p in S.PORTS:
+                dp.port_admin(p, True)
+            drv.get(cd.url + "/")
+            wait_polls(drv, 3)
+            drv.find_element(By.ID, "tab-topology").click()
+            # traffic shows: the slice's rate and its path's packets
+            deadline = time.monotonic() + 10
+            while True:
+                v = page_values(drv)
+                if (num(v.get("slices/blue/rx_pps")) or 0) > 0 and (num(v.get("slices/blue/out_pps")) or 0) > 0:
+                    break
+                expect(time.monotonic() < deadline, "traffic on the page: %s" % {
+                    k: x for k, x in v.items() if k.startswith(("slices/blue", "path/"))})
+                time.sleep(0.2)
+            expect_eq(v.get("path/siteB/1/state"), "up", "path 1 up")
+            expect_eq(v.get("active/blue/siteB"), "1", "blue's active path: the first of its policy's")
+            expect(any(num(x) is not None and num(x) > 0 for k, x in v.items()
+                       if k.startswith("lcore/") and k.endswith("/busy_pct")), "an lcore's busy share: %s" % v)
+            shot(drv, "visibility-topology-1366x768.png", 1366, 768)
+            drv.find_element(By.ID, "tab-slices").click()
+            shot(drv, "visibility-slices-1366x768.png", 1366, 768)
+            drv.find_element(By.ID, "tab-health").click()
+            shot(drv, "visibility-health-1366x768.png", 1366, 768)
+            shot(drv, "visibility-health-390x844.png", 390, 844)
+            drv.find_element(By.ID, "tab-topology").click()
+            shot(drv, "visibility-topology-390x844.png", 390, 844)
+            drv.set_window_size(1366, 768)
+
+            # traffic stopped, the counters hold still: the page's numbers are the API's
+            dp.port_admin("lan1", False)
+            time.sleep(2.5)
+            wait_polls(drv, 2)
+            c = cd.req("GET", "/api/v1/counters")[1]
+            topo = cd.req("GET", "/api/v1/topology")[1]
+            st = cd.status()
+            wait_polls(drv, 1)
+            v = page_values(drv)
+            want = {}
+            for p in topo["peers"]:
+                for pa in p["paths"]:
+                    k = "path/%s/%d/" % (p["name"], pa["id"])
+                    want.update({k + "state": pa["state"], k + "rtt_us": pa["rtt_us"], k + "jitter_us": pa["jitter_us"],
+                                 k + "loss_pm": pa["loss_pm"], k + "pps": 0, k + "bps": 0})
+            for p in c["ports"]:
+                want["port/%s/rx_missed" % p["name"]] = p["rx_missed"]
+                want["port/%s/tx_dropped" % p["name"]] = p["tx_dropped"]
+                want["port/%s/rx_pps" % p["name"]] = 0
+            for r, n in c["drops"].items():
+                want["drop/" + r] = n
+            mp = c["dataplane"]["mempool"]
+            want.update({"mempool/size": mp["size"], "mempool/in_use": mp["in_use"], "mempool/available": mp["available"]})
+            for n in c["dataplane"]["nodes"]:
+                if n["packets"] > 0:
+                    want["node/%s/packets" % n["node"]] = n["packets"]
+            for s in c["slices"]:
+                want["slices/%s/rx_pps" % s["name"]] = 0
+                want["slices/%s/sched_drops" % s["name"]] = sum(q["drops"] for q in s.get("scheduler", []))
+            for s in topo["slices"]:
+                want["slices/%s/phase" % s["name"]] = s["status"]["phase"]
+            for name, ph in phases(cd).items():
+                want["intent/%s/phase" % name] = ph["phase"]
+            for k, x in (c.get("upf") or {}).get("sessions", {}).items():
+                want["upf/sessions/" + k] = x
+            bad = []
+            for k, x in want.items():
+                got = v.get(k)
+                same = got == x if isinstance(x, str) else (num(got) is not None and abs(num(got) - x) <= 1e-6 * max(1, abs(x)))
+                if not same:
+                    bad.append("%s: page %r, API %r" % (k, got, x))
+            # cycles per packet are timed on a sample of walks and keep moving with idle polls: close enough
+            for n in c["dataplane"]["nodes"]:
+                got = num(v.get("node/%s/cycles_per_packet" % n["node"]))
+                if n["packets"] > 0 and (got is None or abs(got - n["cycles_per_packet"]) > 0.5 * n["cycles_per_packet"] + 1):
+                    bad.append("node %s cycles/pkt: page %r, API %r" % (n["node"], got, n["cycles_per_packet"]))
+            expect(not bad, "the page differs from the API: %s" % bad)
+            expect(len(want) > 20, "compared %d numbers" % len(want))
+
+            # a path broken the overlay's way turns red within 2 s, its loss shown
+            code, res = cd.req("PUT", "/api/v1/peers/siteB", BROKEN)
+            expect(code in (200, 201), "the peer probed: %s" % res)
+            t0 = time.monotonic()
+            while True:
+                v = page_values(drv)
+                if v.get("path/siteB/1/state") == "down":
+                    break
+                expect(time.monotonic() - t0 < 2.0, "path 1 red on the page within 2 s: %s" % v.get("path/siteB/1/state"))
+                time.sleep(0.05)
+            color = drv.execute_script(
+                "return getComputedStyle(document.querySelector('line[data-k=\"path/siteB/1\"]')).stroke;")
+            expect_eq(color, "rgb(198, 40, 40)", "the path's line is red")
+            deadline = time.monotonic() + 5
+            while (num(page_values(drv).get("path/siteB/1/loss_pm")) or 0) <= 0:
+                expect(time.monotonic() < deadline, "its loss on the page")
+                time.sleep(0.1)
+            label = drv.execute_script("return document.querySelector('[data-k=\"pathlabel/siteB/1\"]').textContent;")
+            expect("down" in label and "loss" in label and "%" in label, "the drawing says it: %r" % label)
+            wait_polls(drv, 1)
+            evs = drv.execute_script("return Array.from(document.querySelectorAll('li[data-k=event]')).map(e => e.textContent);")
+            expect(any("up → down" in e and "siteB path 1" in e for e in evs), "the failover event: %s" % evs)
+            shot(drv, "visibility-path-down-1366x768.png", 1366, 768)
+
+            # an intent sxdp refuses shows its reason
+            bad_upf = {"kind": "upf", "metadata": {"name": "nowhere"}, "spec": dict(S.UPF, slice="blue",
+                       n3={"port": "n3", "address": "192.0.3.1/24"}, n9={"port": "n9", "address": "198.51.101.1/24"},
+                       peers=[{"name": "gnb1", "address": "2001:db8::10"}], sessions=[], local_dns=[])}
+            code, res = cd.req("PUT", "/api/v1/upf/nowhere", bad_upf)
+            expect(code in (200, 201), "a UPF that fails: %d %s" % (code, res))
+            deadline = time.monotonic() + 10
+            while True:
+                ph = phases(cd).get("upf/nowhere", {})
+                v = page_values(drv)
+                if ph.get("phase") in ("Failed", "Error") and v.get("intent/upf/nowhere/reason") == ph.get("reason"):
+                    break
+                expect(time.monotonic() < deadline, "the refusal's reason on the page: API %s, page %r" % (
+                    ph, v.get("intent/upf/nowhere/reason")))
+                time.sleep(0.2)
+            drv.find_element(By.ID, "tab-intents").click()
+            text = drv.find_element(By.ID, "view-intents").text
+            expect(ph["reason"] in text and ph["phase"] in text, "the reason is shown: %r" % text)
+            if ph.get("pointer"):
+                expect(ph["pointer"] in text, "its pointer is shown")
+            shot(drv, "visibility-intents-1366x768.png", 1366, 768)
+            shot(drv, "visibility-intents-390x844.png", 390, 844)
+            for tab in ("upf", "slices"):
+                drv.find_element(By.ID, "tab-" + tab).click()
+                shot(drv, "visibility-%s-1366x768.png" % tab, 1366, 768)
+
+            errs = console_errors(drv)
+            expect(not errs, "console errors: %s" % errs)
+            fails = failed_requests(drv)
+            expect(not fails, "failed requests: %s" % fails)
+    finally:
+        drv.quit()
+
+
+class Sxcd_(S.Sxcd):
+    def __init__(self, dp, **kw):
+        super().__init__(dp.sock_path, resync_ms=500, **kw)
+
+
+def outside_address():
+    """An address of this host that is not loopback (the test binds there), else None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.connect(("192.0.2.1", 9))
+        a = s.getsockname()[0]
+    except OSError:
+        a = None
+    s.close()
+    return a if a and not a.startswith("127.") else None
+
+
+@R.test
+def test_token_off_loopback_and_hostile_paths():
+    try:
+        drv = browser()
+    except T.SkipTest as e:
+        print("SKIP: %s" % e)
+        sys.exit(77)
+    addr = outside_address()
+    if addr is None:
+        drv.quit()
+        print("SKIP: no address but loopback to listen on")
+        sys.exit(77)
+    # a copy of the page's files with a symlink out of the root
+    www = tempfile.mkdtemp(prefix="sxcd-www-")
+    shutil.copytree(os.path.join(T.build_dir(), "www"), www, dirs_exist_ok=True)
+    os.symlink("/etc/passwd", os.path.join(www, "leak.js"))
+    os.symlink(os.path.join(www, "sx.css"), os.path.join(www, "alias.css"))
+    try:
+        with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+                Sxcd_(dp, token=TOKEN, extra=["--www", www]) as cd:
+            cd.extra = []
+            # listen off loopback: the helper's --listen is on loopback; restart on addr
+            cd.stop()
+            cd.extra = ["--www", www, "--listen", "%s:%d" % (addr, cd.port)]
+            cd.url = "http://%s:%d" % (addr, cd.port)
+            cd.start_at(addr)
+            code, res = cd.req("PUT", "/api/v1/site", SITE)
+            expect(code in (200, 201), "the site, with the token: %s" % res)
+            auth = {"Authorization": "Bearer " + TOKEN, "Host": "x"}
+            # without the token: the login page, no data; the rest 401
+            s, h, body = raw(cd.url, "/", headers={"Host": "x"})
+            expect_eq(s, 200, "/ without a token")
+            expect(b'id="login"' in body and b"sx.js" not in body, "the login page, not the app")
+            for path in ("/ui/sx.js", "/ui/feat/overlay.js", "/static/chart.js", "/api/v1/status", "/api/v1/counters",
+                         "/metrics"):
+                expect_eq(raw(cd.url, path, headers={"Host": "x"})[0], 401, "%s without a token" % path)
+            # the page's cookie opens the page's files, never the API
+            ck = {"Host": "x", "Cookie": "a=b; sxcd_token=" + TOKEN}
+            expect_eq(raw(cd.url, "/ui/sx.js", headers=ck)[0], 200, "a page file by the cookie")
+            s, h, body = raw(cd.url, "/", headers=ck)
+            expect(s == 200 and b"/ui/feat/overlay.js" in body, "the app by the cookie, with the features' views")
+            expect_eq(raw(cd.url, "/api/v1/status", headers=ck)[0], 401, "the API by the cookie")
+            expect_eq(raw(cd.url, "/ui/sx.js", headers={"Host": "x", "Cookie": "sxcd_token=wrong-token-000000000"})[0],
+                      401, "a wrong cookie")
+            expect_eq(raw(cd.url, "/ui/sx.js", method="POST", headers=dict(ck, **{"Content-Length": "0"}))[0], 401,
+                      "a write by the cookie")
+            # types, cache, HEAD
+            for path, ctype in (("/", "text/html"), ("/ui/sx.js", "text/javascript"), ("/ui/sx.css", "text/css"),
+                                ("/static/chart.js", "text/javascript")):
+                s, h, body = raw(cd.url, path, headers=auth)
+                expect_eq((s, h.get("content-type", "").split(";")[0]), (200, ctype), "GET %s" % path)
+                expect_eq(h.get("x-content-type-options"), "nosniff", "nosniff on %s" % path)
+                expect("cache-control" in h, "cache headers on %s" % path)
+                s2, h2, b2 = raw(cd.url, path, method="HEAD", headers=auth)
+                expect_eq((s2, b2, int(h2.get("content-length", -1))), (200, b"", len(body)), "HEAD %s" % path)
+                if "etag" in h:
+                    expect_eq(raw(cd.url, path, headers=dict(auth, **{"If-None-Match": h["etag"]}))[0], 304,
+                              "revalidated %s" % path)
+            expect_eq(raw(cd.url, "/ui/alias.css", headers=auth)[0], 200, "a symlink inside the root")
+            # hostile paths: 404 (or the front door's 400), never a file
+            for path in ("/ui/../index.html", "/ui/feat/../../sxcd.c", "/ui/%2e%2e/login.html", "/ui/..%2flogin.html",
+                         "/ui/leak.js", "/ui/sx.js%00.css", "/ui/.hidden.js", "/ui//sx.js", "/ui/" + "a" * 300 + ".js",
+                         "/ui/feat/", "/ui/nope.exe", "/ui/index.html", "/static/x.js", "/ui/feat"):
+                s, h, body = raw(cd.url, path, headers=auth)
+                expect(s in (400, 404) and b"root:" not in body, "%s: %d %r" % (path, s, body[:80]))
+            expect_eq(raw(cd.url, "/ui/sx.js", method="DELETE", headers=auth)[0], 405, "DELETE of a page file")
+
+            # the browser: the login page, then the token, then the views
+            drv.get(cd.url + "/")
+            drv.find_element(By.ID, "token").send_keys("not-the-token-00000000")
+            drv.find_element(By.CSS_SELECTOR, "#login button").click()
+            time.sleep(1)
+            expect("401" in drv.find_element(By.ID, "login-error").text, "a wrong token said so")
+            drv.find_element(By.ID, "token").clear()
+            drv.find_element(By.ID, "token").send_keys(TOKEN)
+            drv.find_element(By.CSS_SELECTOR, "#login button").click()
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    if polls(drv) >= 2:
+                        break
+                except Exception:  # noqa: BLE001: the page is changing under us
+                    pass
+                expect(time.monotonic() < deadline, "the views after the login")
+                time.sleep(0.2)
+            v = page_values(drv)
+            expect_eq(v.get("intent/site/local/phase") in ("Ready", "Pending", "Programming", "Degraded"), True,
+                      "the site's phase on the page: %s" % v.get("intent/site/local/phase"))
+            shot(drv, "visibility-login-token-1366x768.png", 1366, 768)
+    finally:
+        drv.quit()
+        shutil.rmtree(www, ignore_errors=True)
+
+
+def _start_at(self, addr):
+    """Start on --listen as given in extra; wait for addr:port."""
+    import subprocess
+    cmd = [S.sxcd_path(), "--socket", self.sock, "--store", self.store, "--resync-ms", str(self.resync_ms)] + self.extra
+    tf = self.store + ".token"
+    with open(tf, "w") as f:
+        f.write(self.token + "\n")
+    cmd += ["--token-file", tf]
+    self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if self.proc.poll() is not None:
+            raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
+        try:
+            socket.create_connection((addr, self.port), timeout=0.2).close()
+            return self
+        except OSError:
+            time.sleep(0.05)
+    raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+
+
+Sxcd_.start_at = _start_at
+
+if __name__ == "__main__":
+    R.main()
