@@ -150,6 +150,39 @@ def test_records_exact_at_1_to_1():
 
 
 @R.test
+def test_tunnels_inner_flow_and_id():
+    from scapy.layers.vxlan import VXLAN
+    from scapy.contrib.gtp import GTP_U_Header
+    inner = IP(src="172.16.0.1", dst="172.16.0.2") / UDP(sport=1111, dport=2222) / Raw(b"i" * 40)
+    vx = [eth() / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=49152, dport=4789) / VXLAN(vni=4097) /
+          Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") / inner for _ in range(3)]
+    inner2 = IP(src="172.17.0.1", dst="172.17.0.2") / TCP(sport=3333, dport=443, flags="PA") / Raw(b"g" * 20)
+    gt = [eth() / IP(src="192.0.2.3", dst="192.0.2.4") / UDP(sport=2152, dport=2152) /
+          GTP_U_Header(teid=0x1234abcd) / inner2 for _ in range(2)]
+    # cut short inside the tunnel, and a bogus tunnel header: the outer flow, never a crash
+    cut = eth() / IP(src="192.0.2.5", dst="192.0.2.6") / UDP(sport=1, dport=4789) / Raw(b"\x08\x00\x00\x00\x00\x00")
+    s, port = collector()
+    with Sxdp({"p0": vx + gt + [cut], "p1": []}) as dp:
+        dp.table_write(wire("p0", "p1"))
+        export_on(dp, port)
+        dp.release()
+        dp.wait_consumed()
+        dec = Decoder()
+        collect(s, dec, time.monotonic() + 8, want=6)
+        recs = {(r["src"], r["dst"]): r for t, r in dec.records if t != 258}
+        r = recs.get(("172.16.0.1", "172.16.0.2"))
+        expect(r is not None, "VXLAN's inner flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["bytes"], r["l2seg"], r["teid"]), (3, 3 * len(inner), (1 << 56) | 4097, 0),
+                  "VXLAN flow: packets, inner bytes, layer2SegmentId, TEID")
+        r = recs.get(("172.17.0.1", "172.17.0.2"))
+        expect(r is not None, "GTP-U's inner flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["bytes"], r["teid"], r["l2seg"]), (2, 2 * len(inner2), 0x1234abcd, 0),
+                  "GTP-U flow: packets, inner bytes, TEID")
+        r = recs.get(("192.0.2.5", "192.0.2.6"))
+        expect(r is not None and r["dport"] == 4789 and r["l2seg"] == 0, "a cut tunnel is the outer flow: %s" % r)
+
+
+@R.test
 def test_sampling_1_to_n():
     n = 10
     pkts = [eth() / IP(src="10.1.0.%d" % (i % 20 + 1), dst="10.2.0.1") / UDP(sport=1000 + i % 20, dport=53) /
