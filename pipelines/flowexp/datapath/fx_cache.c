@@ -35,6 +35,7 @@ struct fx_worker {
 	uint32_t flushing;      /* sets still to flush for a new generation (0: none) */
 	uint32_t flushed;       /* the generation last flushed for (main reads it) */
 	uint32_t sweep;         /* next set the sweep looks at */
+	uint32_t n_used;        /* flows in the cache: an empty one has nothing to flush */
 	uint64_t next_sweep;
 	struct rte_ring *ring;
 	struct fx_set *sets;
@@ -70,6 +71,7 @@ report(struct dp_stage_ctx *ctx, struct fx_worker *w, struct fx_set *s, unsigned
 		ctx->stats->events[FX_EVENT(ring_full)]++;
 	e->pkts = 0;
 	s->sig[way] = 0;
+	w->n_used--;
 }
 
 static void
@@ -121,6 +123,7 @@ observe(struct dp_stage_ctx *ctx, struct fx_worker *w, struct rte_mbuf *m)
 		way = old;
 	}
 	s->sig[way] = h;
+	w->n_used++;
 	e[way].k = k;
 	e[way].pkts = 1;
 	e[way].bytes = bytes;
@@ -177,9 +180,11 @@ fx_walk(struct dp_stage_ctx *ctx)
 
 	if (unlikely(w->gen != gen)) {   /* a new config: what the cache holds is the old one's */
 		w->gen = gen;
-		w->flushing = FX_SETS;
+		w->flushing = w->n_used ? FX_SETS : 0;
 		w->sweep = 0;
 		w->countdown = 1;
+		if (w->flushing == 0)    /* the first packets after export is turned on count */
+			__atomic_store_n(&w->flushed, gen, __ATOMIC_RELEASE);
 	}
 	/* a step only when the ring has room for all it may report: a timeout
 	 * is late rather than lost (main drains the rings every millisecond) */
