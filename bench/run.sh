@@ -69,6 +69,10 @@
 # Source: net_pcap,infinite_rx=1 (replays the pcap from mbufs: virtual, never
 # runs dry); sink: net_null,no-rx=1. Main lcore 0, worker lcore 1.
 #
+# --flowexp N: flow export (pipelines/flowexp) on, sampling 1 in N
+# (1..65535), to a collector at 127.0.0.1:9 (discard): the same scenario
+# run without it, back to back, is the off/on pair of the export's cost.
+#
 # --workers N (N >= 2): each run measures sxdp with 1 worker, then with N,
 # back to back on the same input, and reports the aggregate Mpps of N against
 # 1, with each worker's packets, cycles/pkt and CPU share. Worker i is lcore
@@ -125,7 +129,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
-RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD= IDLE_SLEEP=
+RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD= IDLE_SLEEP= FLOWEXP=
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
@@ -138,6 +142,7 @@ while [ $# -gt 0 ]; do
     --window) WINDOW=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --spread) SPREAD=$2; shift 2 ;;
+    --flowexp) FLOWEXP=$2; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown option $1" ;;
   esac
@@ -147,6 +152,8 @@ done
 [[ -z $IDLE_SLEEP || $IDLE_SLEEP =~ ^[0-9]+$ ]] || die "bad --idle-sleep"
 [[ $WORKERS =~ ^[1-9][0-9]?$ ]] || die "bad --workers (1..99)"
 case $SPREAD in ""|rss|gtpu|soft) ;; *) die "bad --spread '$SPREAD' (rss, gtpu or soft)" ;; esac
+[[ -z $FLOWEXP || ( $FLOWEXP =~ ^[1-9][0-9]{0,4}$ && $FLOWEXP -le 65535 ) ]] || die "bad --flowexp (1..65535)"
+export BENCH_FLOWEXP=$FLOWEXP
 
 # ---------------------------------------------------------------- scenarios
 # Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
@@ -440,6 +447,16 @@ for i in range(0, len(updates), 4096):
                if not x.get("ok") and x["error"].get("data", {}).get("reason") != "not_applied"]
         sys.exit("table.write batch %d not committed: %s" % (i // 4096, json.dumps(bad[:1] or r)[:500]))
 log("programmed %d table entries in %.2f s (batches of 4096)" % (len(updates), time.monotonic() - t0))
+if os.environ.get("BENCH_FLOWEXP"):
+    r = rpc("table.write", {"atomicity": "rollback", "updates": [
+        {"type": "insert", "table": "flowexp_collectors", "match": {"id": 0}, "action": "ipv4",
+         "params": {"ip": "127.0.0.1", "port": 9}},
+        {"type": "insert", "table": "flowexp_config", "match": {"id": 0}, "action": "export",
+         "params": {"sampling": int(os.environ["BENCH_FLOWEXP"]), "active_s": 60, "idle_s": 15,
+                    "template_s": 60, "domain": 1}}]})
+    if not r.get("committed"):
+        sys.exit("flowexp config not committed: %s" % json.dumps(r)[:500])
+    log("flow export on, 1 in %s packets" % os.environ["BENCH_FLOWEXP"])
 rpc("port.set", {"port": "p0", "admin": "up"})
 time.sleep(warmup)
 

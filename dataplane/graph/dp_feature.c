@@ -138,7 +138,7 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 	memset(role_feature, 0xff, sizeof(role_feature));
 	memset(want, 0, sizeof(want));
 	for (unsigned int i = 0; i < n_features; i++)
-		want[i] = named(c, features[i]);
+		want[i] = named(c, features[i]) || features[i]->always;
 	for (bool more = true; more;) {
 		more = false;
 		for (unsigned int i = 0; i < n_features; i++)
@@ -184,6 +184,19 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 unsigned int dp_feature_count(void) { return n_used; }
 const struct dp_feature *dp_feature_get(unsigned int i) { return i < n_used ? used[i] : NULL; }
 unsigned int dp_feature_of_role(unsigned int role) { return role_feature[role]; }
+
+const struct dp_tap *dp_tap_cur;
+
+int
+dp_tap_set(const struct dp_tap *t)
+{
+	const struct dp_tap *cur = dp_tap_get();
+
+	if (t != NULL && cur != NULL && cur != t)
+		return -EBUSY;
+	__atomic_store_n(&dp_tap_cur, t, __ATOMIC_RELEASE);
+	return 0;
+}
 
 int
 dp_feature_slowpath(struct rte_mbuf *m)

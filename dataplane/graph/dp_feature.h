@@ -117,7 +117,31 @@ struct dp_feature {
 	void (*ctl_poll)(uint64_t now_tsc);
 	/* Main lcore, after workers stopped: give back what the feature holds. */
 	void (*fini)(void);
+	/* In use whatever the config's pipeline names: a feature with no
+	 * stages that watches the others' packets (flowexp's egress tap). */
+	bool always;
 };
+
+/* A tap on what leaves the box: egress() sees every burst port_out is
+ * given, before it is sent (its out_port unchecked: the tap checks what it
+ * reads), and walk() runs once per walk of each worker, packets or none
+ * (a tap's timers). Only one feature holds the tap; it sets it from the
+ * main lcore and a worker sees the change within a walk. Off (NULL) the
+ * fast path pays one predictable branch per burst and per walk. The tap
+ * frees, transmits and changes nothing of the packets. */
+struct dp_tap {
+	void (*egress)(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n);
+	void (*walk)(struct dp_stage_ctx *ctx);
+};
+extern const struct dp_tap *dp_tap_cur;
+/* Main lcore. 0, or -EBUSY when another tap holds it (set NULL first). */
+int dp_tap_set(const struct dp_tap *t);
+static inline const struct dp_tap *
+dp_tap_get(void)
+{
+	/* relaxed: a plain load; the tap's own state is set before it */
+	return __atomic_load_n(&dp_tap_cur, __ATOMIC_RELAXED);
+}
 
 /* A feature's tables (its init), created in order. 0, or the first
  * failure's -errno (-EINVAL: keys longer than their room), logged under

@@ -366,7 +366,10 @@ port_out_process(struct rte_graph *g __rte_unused, struct rte_node *node, void *
 {
 	struct dp_worker *w = nctx(node)->w;
 	struct dp_lcore_stats *st = w->ctx.stats;
+	const struct dp_tap *tap = dp_tap_get();
 
+	if (unlikely(tap != NULL))
+		tap->egress(&w->ctx, (struct rte_mbuf **)objs, n_objs);
 	for (uint16_t i = 0; i < n_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		uint32_t out = dp_meta(m)->out_port;

@@ -206,6 +206,12 @@ dp_worker_main(void *arg)
 		/* relaxed: a plain store, read by dp_workers_seen */
 		__atomic_store_n(&w->ctx.now, t0, __ATOMIC_RELAXED);
 		dp_graph_walk(w->graph, walk);
+		{
+			const struct dp_tap *tap = dp_tap_get();
+
+			if (unlikely(tap != NULL))
+				tap->walk(&w->ctx);
+		}
 		/* a walk that read packets or took some from another worker (soft_rss) */
 		if (w->walk_rx || w->walk_in) {
 			/* pipeline: what the walk spent outside the drivers' RX and TX */
