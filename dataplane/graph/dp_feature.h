@@ -139,8 +139,9 @@ int dp_tap_set(const struct dp_tap *t);
 static inline const struct dp_tap *
 dp_tap_get(void)
 {
-	/* relaxed: a plain load; the tap's own state is set before it */
-	return __atomic_load_n(&dp_tap_cur, __ATOMIC_RELAXED);
+	/* acquire (a plain load on x86): the tap's own state, set before
+	 * dp_tap_set's release, is seen with it */
+	return __atomic_load_n(&dp_tap_cur, __ATOMIC_ACQUIRE);
 }
 
 /* A feature's tables (its init), created in order. 0, or the first
