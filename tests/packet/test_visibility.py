@@ -184,7 +184,8 @@ def test_page_live_views_match_the_api():
             deadline = time.monotonic() + 10
             while True:
                 v = page_values(drv)
-                if (num(v.get("slices/blue/rx_pps")) or 0) > 0 and (num(v.get("slices/blue/out_pps")) or 0) > 0:
+                if (num(v.get("slices/blue/rx_pps")) or 0) > 0 and (num(v.get("slices/blue/out_pps")) or 0) > 0 \
+                        and (num(v.get("slices/blue/in_bps")) or 0) > 0:
                     break
                 expect(time.monotonic() < deadline, "traffic on the page: %s" % {
                     k: x for k, x in v.items() if k.startswith(("slices/blue", "path/"))})
@@ -233,6 +234,14 @@ def test_page_live_views_match_the_api():
                 k = "active/%s/%s%s" % (a["slice"], a["peer"], "/c%d" % a["class"] if a["class"] else "")
                 want[k] = a["active"][0]["id"] if a["active"] else ""
                 want[k + "/state"] = {"ok": "in use", "none_up": "none up", "sla_unmet": "SLA unmet"}[a["state"]]
+            for kind in ("slices", "vdns"):
+                for s in c[kind]:
+                    # both units in the API, so both rates on the page
+                    expect(all(x in s for x in ("in_packets", "in_bytes", "out_packets", "out_bytes")),
+                           "%s/%s in and out in packets and bytes: %s" % (kind, s["name"], s))
+                    for u, tot in (("rx_pps", "in_packets"), ("in_bps", "in_bytes"), ("out_bps", "out_bytes")):
+                        if s[tot] is not None:
+                            want["%s/%s/%s" % (kind, s["name"], u)] = 0
             for s in c["slices"]:
                 want["slices/%s/rx_pps" % s["name"]] = 0
                 want["slices/%s/sched_drops" % s["name"]] = sum(q["drops"] for q in s.get("scheduler", []))
