@@ -175,6 +175,12 @@ def test_page_live_views_match_the_api():
         with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
             code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
             expect_eq(code, 200, "apply: %s" % res)
+            # a VDN applied with its slice is Ready (its ternary match once was another key than
+            # the entry sxdp read back: inserted again and again, "exists")
+            deadline = time.monotonic() + 5
+            while any(p["phase"] != "Ready" for p in phases(cd).values()):
+                expect(time.monotonic() < deadline, "every intent Ready: %s" % phases(cd))
+                time.sleep(0.1)
             for p in S.PORTS:
                 dp.port_admin(p, True)
             drv.get(cd.url + "/")
