@@ -152,14 +152,18 @@ canon_prefix(const char *type, json_t *v)
 	return json_string(out);
 }
 
-/* A ternary {value, mask} (a scalar: all bits) with the value masked;
+/* A ternary {value, mask} with the value masked, always in that form (a
+ * scalar is all the field's bits, a mask wider than the field is cut to
+ * it), as sxdp reads one back: one entry, one key, however it was spelt
+ * (a bare 17 and {17, 255} of a u8 differ as keys otherwise, and the diff
+ * then inserts over the entry sxdp has: "exists" for ever).
  * json_null() for a wildcard (left out). Addresses and MACs mask bytewise. */
 static json_t *
-canon_ternary(const struct cd_tables *t, const char *type, json_t *v)
+canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json_t *v)
 {
 	json_t *val = canon_value(t, type, json_is_object(v) ? json_object_get(v, "value") : v);
 	json_t *mask = json_is_object(v) ? canon_value(t, type, json_object_get(v, "mask")) : NULL;
-	uint64_t m = UINT64_MAX, x;
+	uint64_t all = bits <= 0 || bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1, m = all, x;
 
 	if (val == NULL || (json_is_object(v) && mask == NULL)) {
 		json_decref(val);
@@ -168,21 +172,24 @@ canon_ternary(const struct cd_tables *t, const char *type, json_t *v)
 	}
 	if (json_is_integer(val)) {
 		if (mask != NULL)
-			m = (uint64_t)json_integer_value(mask);
-		if (m == 0) {
-			json_decref(val);
-			json_decref(mask);
-			return json_null();
-		}
+			m = (uint64_t)json_integer_value(mask) & all;
 		x = (uint64_t)json_integer_value(val) & m;
 		json_decref(val);
 		json_decref(mask);
-		if (!json_is_object(v))
-			return json_integer((json_int_t)x);
+		if (m == 0)
+			return json_null();
 		return json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
 	}
-	if (mask == NULL)
-		return val;
+	if (mask == NULL) {
+		json_t *ones = json_string(strcmp(type, "mac") == 0 ? "ff:ff:ff:ff:ff:ff" :
+					   strcmp(type, "ipv4") == 0 ? "255.255.255.255" :
+					   "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+
+		mask = canon_value(t, type, ones);
+		json_decref(ones);
+		if (mask == NULL)
+			return val;
+	}
 	return json_pack("{s:o,s:o}", "value", val, "mask", mask);
 }
 
@@ -239,7 +246,7 @@ canon_match(const struct cd_tables *t, json_t *tab, json_t *match, char *err, si
 		if (strcmp(how, "lpm") == 0)
 			c = canon_prefix(type, v);
 		else if (strcmp(how, "ternary") == 0)
-			c = canon_ternary(t, type, v);
+			c = canon_ternary(t, type, json_integer_value(json_object_get(k, "bits")), v);
 		else if (strcmp(how, "range") == 0)
 			c = canon_range(t, type, json_integer_value(json_object_get(k, "bits")), v);
 		else

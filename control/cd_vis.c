@@ -161,3 +161,26 @@ cd_vis_row(json_t *rows, json_int_t id)
 			return p;
 	return NULL;
 }
+
+void
+cd_vis_in_out(json_t *row, json_int_t in_packets)
+{
+	json_t *m = json_object_get(row, "meter"), *sched = json_object_get(row, "scheduler"), *q;
+	static const char *const colours[] = { "green", "yellow", "red" };
+	json_int_t mp = 0, mb = 0, op = 0, ob = 0;
+	size_t i;
+
+	for (i = 0; m != NULL && i < 3; i++) {
+		mp += json_integer_value(json_object_get(json_object_get(m, colours[i]), "packets"));
+		mb += json_integer_value(json_object_get(json_object_get(m, colours[i]), "bytes"));
+	}
+	json_array_foreach(sched, i, q) {
+		op += json_integer_value(json_object_get(q, "packets"));
+		ob += json_integer_value(json_object_get(q, "bytes"));
+	}
+	json_object_set_new(row, "in_packets", in_packets >= 0 ? json_integer(in_packets) :
+				m != NULL ? json_integer(mp) : json_null());
+	json_object_set_new(row, "in_bytes", m != NULL ? json_integer(mb) : json_null());
+	json_object_set_new(row, "out_packets", json_array_size(sched) ? json_integer(op) : json_null());
+	json_object_set_new(row, "out_bytes", json_array_size(sched) ? json_integer(ob) : json_null());
+}

@@ -100,6 +100,12 @@ json_t *cd_vis_docs(struct cd_res *r, const char *kind);
  * is allocated to (NULL: none). */
 json_int_t cd_vis_id(struct cd_res *r, const char *ns, const char *key);
 const char *cd_vis_owner(struct cd_res *r, const char *ns, json_int_t id);
+/* A traffic row's totals in both units, for a reader that wants every
+ * rate in packets and bytes: in_packets (@in_packets when >= 0, else its
+ * "meter"'s colours summed), in_bytes (its meter's colours summed: what
+ * the meter charged), out_packets and out_bytes (its "scheduler" rows
+ * summed); null where the row has no such counter. */
+void cd_vis_in_out(json_t *row, json_int_t in_packets);
 /* The row of @rows whose "id" is @id (borrowed), NULL: none. */
 json_t *cd_vis_row(json_t *rows, json_int_t id);
 

@@ -2,6 +2,7 @@
 /* A run's writes to sxdp (see cd_write.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cd_hook.h"
@@ -45,6 +46,12 @@ note_refusals(struct cd_write *w, json_t *updates, json_t *result, const char *o
 		 * failed, so no withdrawal is said done */
 		if (who == NULL)
 			who = "sxcd/deletes";
+		if (json_object_get(w->errors, who) == NULL) {
+			char *u = json_dumps(json_array_get(updates, i), JSON_COMPACT);
+
+			CD_LOG(WARN, "%s: sxdp refused (%s) %.400s", who, reason ? reason : "refused", u ? u : "");
+			free(u);
+		}
 		if (json_object_get(w->errors, who) == NULL)
 			json_object_set_new(w->errors, who, json_pack("{s:s,s:O,s:O}", "reason",
 				reason ? reason : "refused", "message",

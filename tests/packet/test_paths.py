@@ -203,6 +203,54 @@ def test_failover_and_class_policy():
 
 
 @R.test
+def test_events_and_active_paths():
+    """overlay.active gives each policy's pick now (failover: its first path
+    up); overlay.events keeps, with wall-clock time, each path's change and
+    each pick's move with its cause, in a ring of 256 that says how many it
+    overwrote."""
+    with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
+              port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
+        pol = U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
+        dp.table_write(base(["p0"], {1: ("static", {}), 2: ("static", {})}) + [pol])
+        act = dp.rpc("overlay.active")
+        expect_eq([(a["tunnel"], a["class"], a["mode"], a["paths"], a["active"]) for a in act],
+                  [(TUN, 0, "failover", [1, 2], [1])], "the pick: path 1")
+        t0 = time.time() * 1000
+        ev0 = dp.rpc("overlay.events")
+        expect_eq(sorted((e["path"], e["old"], e["new"], e["why"]) for e in ev0["events"] if e["type"] == "path"),
+                  [(1, "down", "up", "config"), (2, "down", "up", "config")], "static paths come up as written")
+        # path 1 probed from now on: down until answered, the pick moves to 2
+        prm = {"src": VTEP, "dst": PEERS[1], "vrf": UNDERLAY, "mtu": 0, "gw": GW}
+        dp.table_write([U("paths", {"id": 1}, "sxdp", dict(prm, **PROBED), type="modify")])
+        expect_eq([a["active"] for a in dp.rpc("overlay.active")], [[2]], "the pick: path 2")
+        ev = dp.rpc("overlay.events", {"after": ev0["next_seq"] - 1})
+        evs = ev["events"]
+        path = [e for e in evs if e["type"] == "path"]
+        expect_eq([(e["path"], e["old"], e["new"], e["why"]) for e in path], [(1, "up", "down", "config")],
+                  "path 1's change")
+        moved = [e for e in evs if e["type"] == "active" and e["why"] != "config"]
+        expect_eq([(e["tunnel"], e["class"], e["old"], e["new"], e["why"], e["path"]) for e in moved],
+                  [(TUN, 0, [1], [2], "path_down", 1)], "the pick's move")
+        expect(all(t0 - 5000 <= e["time_ms"] <= time.time() * 1000 + 5000 for e in evs), "wall-clock times")
+        expect(path[0]["seq"] < moved[0]["seq"], "the cause before its effect")
+        # after: only what came since
+        expect_eq(dp.rpc("overlay.events", {"after": ev["next_seq"] - 1})["events"], [], "nothing new")
+        # bounded: 300 changes keep the last 256, the rest counted lost
+        for i in range(150):
+            dp.table_write([U("paths", {"id": 1}, "static", prm, type="modify")])
+            dp.table_write([U("paths", {"id": 1}, "sxdp", dict(prm, **PROBED), type="modify")])
+        ev2 = dp.rpc("overlay.events")
+        expect_eq((ev2["capacity"], len(ev2["events"])), (256, 256), "the ring is full, no more")
+        expect_eq(ev2["lost"], ev2["next_seq"] - 1 - 256, "what it overwrote")
+        expect_eq(ev2["events"][-1]["seq"], ev2["next_seq"] - 1, "the newest last")
+        expect_eq(dp.rpc("overlay.events", {"after": ev["next_seq"] - 1})["lost"],
+                  ev2["next_seq"] - 1 - 256 - (ev["next_seq"] - 1), "lost since a reader's last")
+        dp.table_write([U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 2, "p1": 0, "p2": 0, "p3": 0}, type="modify")])
+        last = dp.rpc("overlay.events")["events"][-1]
+        expect_eq((last["type"], last["why"], last["new"]), ("active", "config", [2]), "a policy rewritten")
+
+
+@R.test
 def test_class_writes_apply_at_once():
     """A worker remembers what classes answered for a flow (dp_memo); a
     write applies from the next frame, and the table counts every frame as

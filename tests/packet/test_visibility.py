@@ -175,6 +175,12 @@ def test_page_live_views_match_the_api():
         with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
             code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
             expect_eq(code, 200, "apply: %s" % res)
+            # a VDN applied with its slice is Ready (its ternary match once was another key than
+            # the entry sxdp read back: inserted again and again, "exists")
+            deadline = time.monotonic() + 5
+            while any(p["phase"] != "Ready" for p in phases(cd).values()):
+                expect(time.monotonic() < deadline, "every intent Ready: %s" % phases(cd))
+                time.sleep(0.1)
             for p in S.PORTS:
                 dp.port_admin(p, True)
             drv.get(cd.url + "/")
@@ -184,7 +190,8 @@ def test_page_live_views_match_the_api():
             deadline = time.monotonic() + 10
             while True:
                 v = page_values(drv)
-                if (num(v.get("slices/blue/rx_pps")) or 0) > 0 and (num(v.get("slices/blue/out_pps")) or 0) > 0:
+                if (num(v.get("slices/blue/rx_pps")) or 0) > 0 and (num(v.get("slices/blue/out_pps")) or 0) > 0 \
+                        and (num(v.get("slices/blue/in_bps")) or 0) > 0:
                     break
                 expect(time.monotonic() < deadline, "traffic on the page: %s" % {
                     k: x for k, x in v.items() if k.startswith(("slices/blue", "path/"))})
@@ -229,6 +236,18 @@ def test_page_live_views_match_the_api():
             for n in c["dataplane"]["nodes"]:
                 if n["packets"] > 0:
                     want["node/%s/packets" % n["node"]] = n["packets"]
+            for a in topo["active_paths"]:
+                k = "active/%s/%s%s" % (a["slice"], a["peer"], "/c%d" % a["class"] if a["class"] else "")
+                want[k] = a["active"][0]["id"] if a["active"] else ""
+                want[k + "/state"] = {"ok": "in use", "none_up": "none up", "sla_unmet": "SLA unmet"}[a["state"]]
+            for kind in ("slices", "vdns"):
+                for s in c[kind]:
+                    # both units in the API, so both rates on the page
+                    expect(all(x in s for x in ("in_packets", "in_bytes", "out_packets", "out_bytes")),
+                           "%s/%s in and out in packets and bytes: %s" % (kind, s["name"], s))
+                    for u, tot in (("rx_pps", "in_packets"), ("in_bps", "in_bytes"), ("out_bps", "out_bytes")):
+                        if s[tot] is not None:
+                            want["%s/%s/%s" % (kind, s["name"], u)] = 0
             for s in c["slices"]:
                 want["slices/%s/rx_pps" % s["name"]] = 0
                 want["slices/%s/sched_drops" % s["name"]] = sum(q["drops"] for q in s.get("scheduler", []))
@@ -273,7 +292,23 @@ def test_page_live_views_match_the_api():
             expect("down" in label and "loss" in label and "%" in label, "the drawing says it: %r" % label)
             wait_polls(drv, 1)
             evs = drv.execute_script("return Array.from(document.querySelectorAll('li[data-k=event]')).map(e => e.textContent);")
-            expect(any("up → down" in e and "siteB path 1" in e for e in evs), "the failover event: %s" % evs)
+            # probed from now on, it starts down until answered: a change of configuration
+            expect(any("up → down" in e and "siteB path 1" in e and "config" in e for e in evs),
+                   "the failover event: %s" % evs)
+            # sxdp's ring, as the API gives it: the path's change and why, blue's move off it
+            pe = cd.req("GET", "/api/v1/topology")[1]["path_events"]
+            downs = [e for e in pe["events"] if e["type"] == "path" and e["path"]["id"] == 1 and e["new"] == "down"]
+            expect(downs and downs[-1]["why"] == "config" and downs[-1]["old"] == "up" and
+                   downs[-1]["path"]["peer"] == "siteB" and downs[-1]["time_ms"] > (time.time() - 60) * 1000,
+                   "path 1's fall in the API: %s" % pe)
+            moves = [e for e in pe["events"] if e["type"] == "active" and e.get("slice") == "blue"]
+            expect(any(e["why"] == "path_down" and [x["id"] for x in e["old"]] == [1] for e in moves),
+                   "blue moved off path 1 because it went down: %s" % moves)
+            wait_polls(drv, 1)
+            seqs = drv.execute_script("return Array.from(document.querySelectorAll('li[data-k=event]')).map(e => +e.dataset.seq);")
+            api_seqs = [e["seq"] for e in cd.req("GET", "/api/v1/topology")[1]["path_events"]["events"]]
+            expect(set(api_seqs) - set(seqs) <= {max(api_seqs)} and set(seqs) <= set(api_seqs),
+                   "the page lists the ring's events: page %s, API %s" % (seqs, api_seqs))
             shot(drv, "visibility-path-down-1366x768.png", 1366, 768)
 
             # an intent sxdp refuses shows its reason

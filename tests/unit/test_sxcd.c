@@ -187,6 +187,48 @@ START_TEST(tables_canonical_form)
 }
 END_TEST
 
+/* A ternary field has one key however it is spelt: a bare value is all
+ * the field's bits, as sxdp reads it back ({value, mask}); a VDN compiled
+ * with "proto": 17 was otherwise another key than the entry read back, and
+ * the diff inserted it again and again ("exists"). */
+START_TEST(tables_ternary_one_key)
+{
+	static const char *const spell[] = {
+		"\"proto\": 17, \"dst\": \"10.0.0.1\"",
+		"\"proto\": {\"value\": 17, \"mask\": 255}, \"dst\": {\"value\": \"10.0.0.1\", "
+		"\"mask\": \"255.255.255.255\"}",
+		"\"proto\": {\"value\": 17, \"mask\": 65535}, \"dst\": \"10.0.0.1\"",
+	};
+	char buf[512];
+	json_t *first = NULL, *w;
+
+	for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++) {
+		json_t *set;
+
+		snprintf(buf, sizeof(buf), "[{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 1, "
+			 "%s}, \"priority\": 10, \"action\": \"vdn\", \"params\": {\"pipe\": 1, \"meter\": 1}}]",
+			 spell[i]);
+		set = set_of(buf);
+		if (first == NULL)
+			first = set;
+		else {
+			ck_assert_msg(json_equal(first, set), "spelling %zu: another key", i);
+			json_decref(set);
+		}
+	}
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(first, "vdns"),
+		"{\"match\":{\"dst\":{\"mask\":\"255.255.255.255\",\"value\":\"10.0.0.1\"},"
+		"\"proto\":{\"mask\":255,\"value\":17},\"slice\":1},\"priority\":10}"));
+	/* a zero mask is a wildcard: left out */
+	w = set_of("[{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 1, \"proto\": "
+		   "{\"value\": 17, \"mask\": 0}}, \"priority\": 10, \"action\": \"vdn\", \"params\": {\"pipe\": 1, "
+		   "\"meter\": 1}}]");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(w, "vdns"), "{\"match\":{\"slice\":1},\"priority\":10}"));
+	json_decref(first);
+	json_decref(w);
+}
+END_TEST
+
 START_TEST(tables_refusals)
 {
 	json_t *set = set_of("[{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, "
@@ -641,6 +683,7 @@ suite(void)
 	tcase_add_test(tc, schema_refuses_what_it_cannot_check);
 	tcase_add_test(tc, schema_counts_past_the_cap);
 	tcase_add_test(tc, tables_canonical_form);
+	tcase_add_test(tc, tables_ternary_one_key);
 	tcase_add_test(tc, tables_refusals);
 	tcase_add_test(tc, tables_diff_order);
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);

@@ -104,6 +104,154 @@ slice_tunnels_counters(const struct cd_vis_in *in, json_t *slices)
 	slice_tunnels(in, slices, true);
 }
 
+/* ------------------------------------------- failover events, active paths */
+
+static const char *const watch_read[] = { "overlay.paths", "overlay.events", "overlay.active", NULL };
+
+/* Every path sxcd gave an id: "ID" → {id, peer, wan, address} (new). */
+static json_t *
+path_index(const struct cd_vis_in *in)
+{
+	json_t *docs = cd_vis_docs(in->r, PEERS_KIND), *out = json_object(), *d, *ep;
+	const char *name;
+	char key[256], id[24];
+	size_t i;
+
+	json_object_foreach(docs, name, d) {
+		json_array_foreach(json_object_get(json_object_get(d, "spec"), "endpoints"), i, ep) {
+			json_int_t pid;
+
+			snprintf(key, sizeof(key), "peers/%s/%s", name, str(ep, "address"));
+			if ((pid = cd_vis_id(in->r, "path", key)) == 0)
+				continue;
+			snprintf(id, sizeof(id), "%lld", (long long)pid);
+			json_object_set_new(out, id, json_pack("{s:I,s:s,s:s?,s:s?}", "id", pid, "peer", name,
+				"wan", str(ep, "wan"), "address", str(ep, "address")));
+		}
+	}
+	json_decref(docs);
+	return out;
+}
+
+static json_t *
+path_ref(json_t *index, json_int_t pid)
+{
+	char id[24];
+	json_t *p;
+
+	snprintf(id, sizeof(id), "%lld", (long long)pid);
+	p = json_object_get(index, id);
+	return p != NULL ? json_deep_copy(p) : json_pack("{s:I}", "id", pid);
+}
+
+static json_t *
+path_refs(json_t *index, json_t *ids)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(ids, i, v)
+		json_array_append_new(a, path_ref(index, json_integer_value(v)));
+	return a;
+}
+
+/* The slice and peer of tunnel @tid ("slices/SLICE/PEER"), and the policy
+ * intent of @cls on that slice (class 0: the slice's own path_policy). */
+static void
+tunnel_of(const struct cd_vis_in *in, json_t *pols, json_int_t tid, json_int_t cls, json_t *o)
+{
+	const char *k = cd_vis_owner(in->r, "tunnel", tid), *sl, *pe;
+	char slice[128];
+	json_t *d;
+
+	if (k == NULL || strncmp(k, "slices/", 7) != 0 || (pe = strrchr(k, '/')) == k + 6)
+		return;
+	sl = k + 7;
+	snprintf(slice, sizeof(slice), "%.*s", (int)(pe - sl), sl);
+	json_object_set_new(o, "slice", json_string(slice));
+	json_object_set_new(o, "peer", json_string(pe + 1));
+	if (cls == 0) {
+		json_object_set_new(o, "policy", json_null());
+		return;
+	}
+	json_object_foreach(pols, k, d) {
+		json_t *spec = json_object_get(d, "spec");
+
+		if (cd_vis_num(spec, "class") == (double)cls && strcmp(str(spec, "slice") ?: "", slice) == 0) {
+			json_object_set_new(o, "policy", json_string(k));
+			return;
+		}
+	}
+	json_object_set_new(o, "policy", json_null());
+}
+
+/* What sxdp uses now per slice (and policy) and peer: overlay.active's
+ * picks with names. */
+static json_t *
+active_paths(const struct cd_vis_in *in)
+{
+	json_t *idx = path_index(in), *pols = cd_vis_docs(in->r, "policies"), *out = json_array(), *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(in->res, "overlay.active"), i, a) {
+		json_t *o = json_object(), *act = json_object_get(a, "active");
+
+		tunnel_of(in, pols, (json_int_t)cd_vis_num(a, "tunnel"), (json_int_t)cd_vis_num(a, "class"), o);
+		json_object_set(o, "tunnel", json_object_get(a, "tunnel"));
+		json_object_set(o, "class", json_object_get(a, "class"));
+		json_object_set(o, "mode", json_object_get(a, "mode"));
+		json_object_set_new(o, "paths", path_refs(idx, json_object_get(a, "paths")));
+		json_object_set_new(o, "active", path_refs(idx, act));
+		json_object_set_new(o, "state", json_string(json_array_size(act) == 0 ? "none_up" :
+			json_is_true(json_object_get(a, "unmet")) ? "sla_unmet" : "ok"));
+		json_array_append_new(out, o);
+	}
+	json_decref(idx);
+	json_decref(pols);
+	return out;
+}
+
+/* The ring of path and active-path changes sxdp keeps, with names. */
+static json_t *
+path_events(const struct cd_vis_in *in)
+{
+	json_t *r = json_object_get(in->res, "overlay.events"), *idx, *pols, *evs, *e;
+	size_t i;
+
+	if (!json_is_object(r))
+		return json_pack("{s:i,s:i,s:[]}", "capacity", 0, "lost", 0, "events");
+	idx = path_index(in);
+	pols = cd_vis_docs(in->r, "policies");
+	evs = json_array();
+	json_array_foreach(json_object_get(r, "events"), i, e) {
+		json_t *o = json_deep_copy(e);
+		json_int_t pid = (json_int_t)cd_vis_num(e, "path");
+
+		json_object_set_new(o, "path", pid ? path_ref(idx, pid) : json_null());
+		if (strcmp(str(e, "type") ?: "", "active") == 0) {
+			tunnel_of(in, pols, (json_int_t)cd_vis_num(e, "tunnel"), (json_int_t)cd_vis_num(e, "class"), o);
+			json_object_set_new(o, "old", path_refs(idx, json_object_get(e, "old")));
+			json_object_set_new(o, "new", path_refs(idx, json_object_get(e, "new")));
+		}
+		json_array_append_new(evs, o);
+	}
+	json_decref(idx);
+	json_decref(pols);
+	return json_pack("{s:O,s:O,s:O,s:o}", "capacity", json_object_get(r, "capacity"), "next_seq",
+			 json_object_get(r, "next_seq"), "lost", json_object_get(r, "lost"), "events", evs);
+}
+
+static const struct cd_vis_view ov_view_active = {
+	.view = CD_VIEW_TOPOLOGY, .key = "active_paths", .rank = 52, .methods = watch_read,
+	.value = active_paths,
+};
+CD_VIS_VIEW_REGISTER(ov_view_active)
+static const struct cd_vis_view ov_view_events = {
+	.view = CD_VIEW_TOPOLOGY, .key = "path_events", .rank = 53, .methods = watch_read,
+	.value = path_events,
+};
+CD_VIS_VIEW_REGISTER(ov_view_events)
+
 static const struct cd_vis_view ov_view_peers = {
 	.view = CD_VIEW_TOPOLOGY, .key = "peers", .rank = 50, .methods = paths_read, .value = peers,
 };

@@ -14,6 +14,7 @@
 #include "ov_path.h"
 #include "ov_sla.h"
 #include "ov_state.h"
+#include "ov_watch.h"
 #include "sw_api.h"
 #include "dp_log.h"
 #include "dp_stats.h"
@@ -178,7 +179,7 @@ publish(uint16_t id, const struct ov_sla *s)
  * themselves; a change of where it goes starts it afresh, a change of its
  * timers keeps what it knows. */
 static void
-path_set(uint16_t id, uint16_t action, const struct ov_path *c)
+path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 {
 	struct prober *p = &pr[id];
 	struct ov_sla_cfg sc;
@@ -208,6 +209,17 @@ path_set(uint16_t id, uint16_t action, const struct ov_path *c)
 	publish(id, &p->sla);
 }
 
+/* path_apply, and a state it changed told as a change of configuration */
+static void
+path_set(uint16_t id, uint16_t action, const struct ov_path *c)
+{
+	bool was = ov_path_up(id);
+
+	path_apply(id, action, c);
+	if (ov_path_up(id) != was)
+		ov_watch_path(id, !was, OV_WHY_CONFIG);
+}
+
 void
 ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 {
@@ -221,6 +233,7 @@ ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 			continue;
 		path_set(id, d[i].type == DP_UPD_DELETE ? OV_PATH_NONE : d[i].action,
 			 (const struct ov_path *)d[i].params);
+		ov_watch_dirty(true);
 	}
 }
 
@@ -315,8 +328,10 @@ ov_probe_poll(uint64_t now_tsc)
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
 			dp_slow_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);
+			ov_watch_path(id, p->sla.up, p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
 		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
 			publish(id, &p->sla);
+			ov_watch_dirty(false);
 		}
 		p->settled = p->sla.st.answered + p->sla.st.lost;
 	}

@@ -11,6 +11,7 @@
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sla.h"
+#include "ov_watch.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 
@@ -114,9 +115,123 @@ m_paths(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 	return 0;
 }
 
+/* ------------------------------------------------ events and active paths */
+
+static const char *const mode_name[] = {
+	[OV_POLICY_FAILOVER] = OV_A_FAILOVER, [OV_POLICY_BALANCE] = OV_A_BALANCE, [OV_POLICY_SLA] = OV_A_SLA,
+};
+
+static json_t *
+ids(const uint16_t *p)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < OV_POLICY_PATHS; i++)
+		if (p[i] != 0)
+			json_array_append_new(a, json_integer(p[i]));
+	return a;
+}
+
+static void
+event_json(const struct ov_watch_ev *e, void *arg)
+{
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "seq", (json_int_t)e->seq,
+			      "time_ms", (json_int_t)(e->wall_ns / 1000000u),
+			      "type", e->type == OV_WATCH_PATH ? "path" : "active",
+			      "why", ov_watch_why_name[e->why], "path", (json_int_t)e->path,
+			      "rtt_us", (json_int_t)e->rtt_us, "jitter_us", (json_int_t)e->jitter_us,
+			      "loss_pm", (json_int_t)e->loss_pm);
+
+	if (o == NULL)
+		return;
+	if (e->type == OV_WATCH_PATH) {
+		json_object_set_new(o, "old", json_string(e->old_up ? "up" : "down"));
+		json_object_set_new(o, "new", json_string(e->new_up ? "up" : "down"));
+	} else {
+		json_object_set_new(o, "tunnel", json_integer(e->tunnel));
+		json_object_set_new(o, "class", json_integer(e->cls));
+		json_object_set_new(o, "mode", json_string(e->mode < RTE_DIM(mode_name) ? mode_name[e->mode] : ""));
+		json_object_set_new(o, "old", ids(e->old_act));
+		json_object_set_new(o, "new", ids(e->new_act));
+	}
+	json_array_append_new(arg, o);
+}
+
+static const struct dp_schema_field events_params[] = {
+	{ .name = "after", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .def = 0,
+	  .desc = "only the events after this seq (0: all the ring holds)" },
+	{ .name = NULL },
+};
+
+static const struct dp_rpc_method events_method = {
+	.name = "overlay.events",
+	.description = "The last " RTE_STR(OV_WATCH_EVENTS) " path changes (up or down, and why: "
+		       "probe_timeout, probes_answered) and active-path changes of the policies (and why: "
+		       "path_down, path_up, sla_rtt, sla_jitter, sla_loss, sla_met, config), oldest first, "
+		       "with wall-clock time and the path's RTT, jitter and loss then",
+	.params = events_params,
+	.result = &(const struct dp_schema_field){ .name = "events", .type = DP_SCHEMA_OBJECT,
+		.flags = DP_SCHEMA_OPEN, .desc = "{capacity, next_seq, lost, events: [...]}" },
+};
+
+static int
+m_events(json_t *params, const struct dp_schema_val *v __rte_unused, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	json_t *a = json_array(), *after = json_object_get(params, "after");
+	uint64_t lost, next;
+
+	if (a == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	ov_watch_events(json_is_integer(after) ? (uint64_t)json_integer_value(after) : 0, event_json, a,
+			&lost, &next);
+	*result = json_pack("{s:I, s:I, s:I, s:o}", "capacity", (json_int_t)OV_WATCH_EVENTS, "next_seq",
+			    (json_int_t)next, "lost", (json_int_t)lost, "events", a);
+	return *result != NULL ? 0 : dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+}
+
+static void
+active_json(const struct ov_watch_active *x, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:o, s:o, s:b}", "tunnel", (json_int_t)x->tunnel,
+		"class", (json_int_t)x->cls, "mode", x->mode < RTE_DIM(mode_name) ? mode_name[x->mode] : "",
+		"paths", ids(x->path), "active", ids(x->act), "unmet", x->unmet));
+}
+
+static const struct dp_rpc_method active_method = {
+	.name = "overlay.active",
+	.description = "Every policy's pick now, as the encap stage makes it: its paths in order of "
+		       "preference and the ones in use (failover, sla: the one; balance: those up with "
+		       "a weight; none: nothing is up), unmet when an sla policy's limits hold on no path",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){ .name = "active", .type = DP_SCHEMA_ARRAY,
+		.items = &(const struct dp_schema_field){ .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
+			.desc = "{tunnel, class, mode, paths, active, unmet}" } },
+};
+
+static int
+m_active(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+	 struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	json_t *a = json_array();
+	int rc;
+
+	if (a == NULL || (rc = ov_watch_actives(active_json, a)) < 0) {
+		json_decref(a);
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	}
+	*result = a;
+	return 0;
+}
+
 int
 ov_show_init(unsigned int workers)
 {
+	int rc;
+
 	n_workers = workers;
-	return dp_rpc_register(&paths_method, m_paths, NULL, NULL);
+	if ((rc = dp_rpc_register(&paths_method, m_paths, NULL, NULL)) < 0 ||
+	    (rc = dp_rpc_register(&events_method, m_events, NULL, NULL)) < 0)
+		return rc;
+	return dp_rpc_register(&active_method, m_active, NULL, NULL);
 }

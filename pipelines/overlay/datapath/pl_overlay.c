@@ -28,6 +28,7 @@
 #include "ov_show.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
+#include "ov_watch.h"
 #include "ov_names.h"
 #include "sw_api.h"
 #include "sw_names.h"
@@ -254,6 +255,16 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 
 static struct dp_table_deriver vteps_watch = { .done = vteps_done };
 
+/* A write to the policies: their picks are rescanned (ov_watch). */
+static void
+policies_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused,
+	      const int *res __rte_unused)
+{
+	ov_watch_dirty(true);
+}
+
+static struct dp_table_deriver policies_watch = { .done = policies_done };
+
 /* An L2 VNI hands its bridge domain to its slice: the switch's guard
  * refuses one that is another slice's (slice_conflict). */
 static bool
@@ -310,10 +321,12 @@ ov_init(unsigned int workers)
 		return -ENOSPC;
 	paths_watch.sources = 1ull << pl_ov.paths;
 	vteps_watch.sources = 1ull << pl_ov.vteps;
+	policies_watch.sources = 1ull << pl_ov.policies;
 	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_VXLAN, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
+	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
 		return rc;
@@ -350,9 +363,18 @@ ov_slowpath(struct rte_mbuf *m)
 	}
 }
 
+/* The main lcore's poll: probes, then the picks they moved. */
+static void
+ov_ctl_poll(uint64_t now_tsc)
+{
+	ov_probe_poll(now_tsc);
+	ov_watch_poll(now_tsc);
+}
+
 static void
 ov_fini(void)
 {
+	ov_watch_fini();
 	ov_probe_fini();
 	ov_decap_fini();
 	ov_encap_fini();
@@ -379,7 +401,7 @@ static const struct dp_feature pl_overlay_feature = {
 		{ "switch.l3v6", "tunnel", "overlay.encap" },
 	},
 	.slowpath = ov_slowpath,
-	.ctl_poll = ov_probe_poll,
+	.ctl_poll = ov_ctl_poll,
 	.fini = ov_fini,
 };
 

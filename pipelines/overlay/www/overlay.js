@@ -1,8 +1,8 @@
 /* The overlay's view: this site, its WAN links, the peer sites and every
  * path (SVG), each coloured by state with its state word and live RTT,
- * jitter and loss; the active path per slice (the first path up in its
- * policy's order); failover events as the page sees them happen. From
- * /api/v1/topology (wan, peers, slices, policies). */
+ * jitter and loss; the active path per slice, policy and peer as sxdp
+ * picks it (active_paths); the last path and active-path changes sxdp
+ * kept, with their time and cause (path_events). From /api/v1/topology. */
 "use strict";
 (function () {
   var NS = "http://www.w3.org/2000/svg";
@@ -12,23 +12,20 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  var EVENTS_MAX = 100;
   SX.register({
     id: "topology", title: "Topology", order: 10,
     init: function (sec) {
       var E = SX.el;
       this.svg = s("svg", { viewBox: "0 0 900 300", role: "img", "aria-label": "site, WAN links, peers and paths" });
       this.paths = E("div"); this.active = E("div"); this.ev = E("ol", { cls: "events", reversed: "" });
-      this.last = new Map();
-      this.events = [];
       sec.appendChild(E("div", { cls: "grid" }, [
         E("div", { cls: "card topo", style: "grid-column: 1 / -1" }, [E("h2", { text: "Site and paths" }), this.svg]),
         E("div", { cls: "card" }, [E("h2", { text: "Paths" }), this.paths]),
-        E("div", { cls: "card" }, [E("h2", { text: "Active path per slice" }), this.active]),
-        E("div", { cls: "card" }, [E("h2", { text: "Failover events" }), this.ev])]));
+        E("div", { cls: "card" }, [E("h2", { text: "Active path per slice, policy and peer" }), this.active]),
+        E("div", { cls: "card" }, [E("h2", { text: "Failover events (sxdp keeps the last 256)" }), this.ev])]));
     },
     update: function (d) {
-      var topo = d.topology, self = this, f = SX.fmt, td = SX.td;
+      var topo = d.topology, f = SX.fmt, td = SX.td;
       if (topo._error) return;
       var wan = topo.wan || [], peers = topo.peers || [], site = ((topo.box || {}).site || {}).spec || {};
       /* --- the drawing: site | WAN links | peers */
@@ -70,38 +67,45 @@
           rows.push([p.name + " #" + pa.id, pa.wan + " → " + pa.address, SX.stateWord(k + "/state", pa.state),
             td(k + "/rtt_us", pa.rtt_us, f.us), td(k + "/jitter_us", pa.jitter_us, f.us), td(k + "/loss_pm", pa.loss_pm, f.pm),
             td(k + "/pps", SX.rate(k + "/packets", pa.packets, d.t), f.pps), td(k + "/bps", (SX.rate(k + "/bytes", pa.bytes, d.t) || 0) * 8, f.bps)]);
-          /* failover events: what changed between two polls */
-          var was = self.last.get(k);
-          if (was !== undefined && was !== pa.state)
-            self.events.push({ t: d.t, text: p.name + " path " + pa.id + " (" + pa.wan + " → " + pa.address + ") " + was + " → " + pa.state, state: pa.state });
-          self.last.set(k, pa.state);
         });
       });
-      if (this.events.length > EVENTS_MAX) this.events.splice(0, this.events.length - EVENTS_MAX);
       SX.replace(this.paths, rows.length ? [SX.table(["peer", "via", "state", "n:RTT", "n:jitter", "n:loss", "n:rate", "n:"], rows)]
         : [SX.el("p", { cls: "muted", text: "no peer" })]);
-      /* --- active path per slice: its policy's WAN order (else the
-       * peer's endpoints' order), the first path up */
-      var byName = {};
-      peers.forEach(function (p) { byName[p.name] = p; });
-      var act = [];
-      (topo.slices || []).forEach(function (sl) {
-        var pol = (sl.spec || {}).path_policy || {}, order = pol.wans || null;
-        Object.keys(sl.tunnels || {}).forEach(function (pn) {
-          var p = byName[pn];
-          if (!p) return;
-          var ps = (p.paths || []).slice();
-          if (order) ps.sort(function (a, b) { return order.indexOf(a.wan) - order.indexOf(b.wan); });
-          var up = ps.find(function (x) { return x.state === "up"; });
-          act.push([sl.name, pn, up ? SX.cell("span", "active/" + sl.name + "/" + pn, up.id, function () { return "#" + up.id + " via " + up.wan + (pol.mode ? " (" + pol.mode + ")" : ""); }, "")
-                                  : SX.stateWord("active/" + sl.name + "/" + pn, "down")]);
-        });
+      /* --- active path per slice, policy and peer: sxdp's own picks */
+      function pathText(x) { return "#" + x.id + (x.wan ? " via " + x.wan : ""); }
+      var STATE = { ok: "in use", none_up: "none up", sla_unmet: "SLA unmet" };
+      var act = (topo.active_paths || []).map(function (a) {
+        var k = "active/" + a.slice + "/" + a.peer + (a["class"] ? "/c" + a["class"] : ""), first = (a.active || [])[0];
+        return [a.slice || "–", a.policy || (a["class"] ? "class " + a["class"] : "slice default"), a.peer || "–", a.mode,
+          first ? SX.cell("span", k, first.id, function () { return a.active.map(pathText).join(", "); }, "")
+                : SX.cell("span", k, "", function () { return "–"; }, "muted"),
+          SX.stateWord(k + "/state", STATE[a.state] || a.state),
+          (a.paths || []).map(pathText).join(" › ")];
       });
-      SX.replace(this.active, act.length ? [SX.table(["slice", "peer", "active path"], act)] : [SX.el("p", { cls: "muted", text: "no slice stretched to a peer" })]);
-      SX.replace(this.ev, this.events.slice().reverse().map(function (e) {
-        return SX.el("li", { "data-k": "event" }, [new Date(e.t).toLocaleTimeString("en-GB") + " ", SX.stateWord("event/state", e.state), " " + e.text]);
+      SX.replace(this.active, act.length ? [SX.table(["slice", "policy", "peer", "mode", "active path", "state", "preference"], act)]
+        : [SX.el("p", { cls: "muted", text: "no slice stretched to a peer" })]);
+      /* --- failover events: sxdp's ring (newest first), not what the
+       * page saw between polls */
+      var pe = topo.path_events || { events: [] }, evs = (pe.events || []).slice().reverse();
+      function where(x) { return x ? (x.peer ? x.peer + " " : "") + "path " + x.id + (x.wan ? " (" + x.wan + " → " + x.address + ")" : "") : ""; }
+      SX.replace(this.ev, evs.map(function (e) {
+        var li = SX.el("li", { "data-k": "event", "data-seq": String(e.seq), "data-type": e.type, "data-why": e.why }), txt;
+        li.appendChild(document.createTextNode(new Date(e.time_ms).toLocaleTimeString("en-GB") + " "));
+        if (e.type === "path") {
+          li.appendChild(SX.stateWord("event/state", e["new"]));
+          txt = " " + where(e.path) + " " + e.old + " → " + e["new"] + ": " + e.why.replace(/_/g, " ") +
+            " (RTT " + f.us(e.rtt_us) + ", loss " + f.pm(e.loss_pm) + ")";
+        } else {
+          li.appendChild(SX.stateWord("event/state", (e["new"] || []).length ? "moved" : "none up"));
+          txt = " " + (e.slice || "tunnel " + e.tunnel) + (e.policy ? "/" + e.policy : "") + " → " + (e.peer || "") + ": " +
+            ((e.old || []).map(pathText).join(", ") || "none") + " → " + ((e["new"] || []).map(pathText).join(", ") || "none") +
+            " (" + e.mode + "): " + e.why.replace(/_/g, " ");
+        }
+        li.appendChild(document.createTextNode(txt));
+        return li;
       }));
-      if (!this.events.length) this.ev.appendChild(SX.el("li", { cls: "muted", text: "none since the page opened" }));
+      if (pe.lost) this.ev.appendChild(SX.el("li", { cls: "muted", text: SX.num(pe.lost, 0) + " older events overwritten" }));
+      if (!evs.length) this.ev.appendChild(SX.el("li", { cls: "muted", text: "no path change since sxdp started" }));
     }
   });
 })();

@@ -53,6 +53,7 @@ vdns(const struct cd_vis_in *in, bool counters)
 				json_object_set(row, "meter", m);
 			json_object_set_new(row, "scheduler",
 					    pipe_sched(json_object_get(in->res, "qos.sched"), id));
+			cd_vis_in_out(row, -1);
 		} else {
 			json_object_set(row, "status", json_object_get(d, "status"));
 			json_object_set(row, "spec", json_object_get(d, "spec"));

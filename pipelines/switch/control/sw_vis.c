@@ -102,6 +102,7 @@ slices(const struct cd_vis_in *in, bool counters)
 				slice_sched(json_object_get(in->res, "qos.sched"), sid));
 		if (meter != 0 && (m = cd_vis_row(json_object_get(in->res, "qos.meters"), meter)) != NULL)
 			json_object_set(row, "meter", m);
+		cd_vis_in_out(row, json_integer_value(json_object_get(row, "rx_packets")));
 		json_array_append_new(out, row);
 	}
 	json_decref(docs);
