@@ -31,7 +31,9 @@ done
 [[ $rate =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "bad --rate '$rate'"
 lua=$here/${scen//-/_}.lua
 [ -f "$lua" ] || die "no pktgen script for scenario '$scen' ($lua)"
-pcap=$(bash "$here/../run.sh" "$scen" "${flows[@]}" --input-only | head -1) || die "bench/run.sh --input-only failed"
+# the whole output, then its first line (head would cut run.sh off mid-write)
+out=$(bash "$here/../run.sh" "$scen" "${flows[@]}" --input-only) || die "bench/run.sh --input-only failed"
+pcap=${out%%$'\n'*}
 [ -s "$pcap" ] || die "bench/run.sh gave no pcap for $scen"
 cmd=("${PKTGEN:-pktgen}" "$@" -- -P -T -m "[1:2].0, [1:2].1" -s "0:$pcap" -f "$lua")
 if [ "$dry" -eq 1 ]; then

@@ -198,14 +198,14 @@ def read_pcap(path):
 
 
 def gen_pcap_file(tmp, scen, flows):
-    """gen_pcap.py as bench/run.sh runs it, named as its cache names it."""
+    """gen_pcap.py as bench/run.sh runs it, named as its cache names it;
+    started, not waited for: (path, process)."""
     key = subprocess.run(["sha1sum"], stdin=open(os.path.join(BENCH, "gen_pcap.py"), "rb"),
                          stdout=subprocess.PIPE, check=True).stdout[:12].decode()
     pcap = os.path.join(tmp, "%s-%d-%s.pcap" % (scen, flows, key))
-    subprocess.run([sys.executable, os.path.join(BENCH, "gen_pcap.py"), scen, "--flows", str(flows),
-                    "--pcap", pcap, "--entries", pcap[:-5] + ".entries.json"], check=True,
-                   stderr=subprocess.DEVNULL)
-    return pcap
+    p = subprocess.Popen([sys.executable, os.path.join(BENCH, "gen_pcap.py"), scen, "--flows", str(flows),
+                          "--pcap", pcap, "--entries", pcap[:-5] + ".entries.json"], stderr=subprocess.DEVNULL)
+    return pcap, p
 
 
 LUA_FAKE = r'''
@@ -250,8 +250,7 @@ def main():
     try:
         for scen in scens:
             flows = 65536 if scen == "forward" else 1024
-            pcap = gen_pcap_file(tmp, scen, flows)
-            ref = read_pcap(pcap)
+            pcap, gen = gen_pcap_file(tmp, scen, flows)   # beside the profile's own run of the generator
             base = scen.replace("-", "_")
             prof = load_profile(os.path.join(BENCH, "trex", base + ".py"))
             try:
@@ -261,7 +260,11 @@ def main():
                 pkts = expand(st)
             except (TRexError, ValueError) as e:
                 check(False, "%s: TRex profile: %s" % (scen, e))
+                gen.wait()
                 continue
+            if not check(gen.wait() == 0, "%s: gen_pcap.py failed" % scen):
+                continue
+            ref = read_pcap(pcap)
             check(prof.get_streams(tunables=[], direction=1, port_id=1) == [],
                   "%s: direction 1 sends nothing" % scen)
             check(len(st) <= 20000, "%s: %d streams (TRex: at most 20,000 a port)" % (scen, len(st)))
