@@ -13,6 +13,7 @@ pkgs=(
   clang libclang-rt-14-dev
   prometheus python3-jsonschema
   chromium chromium-driver python3-selenium libjs-chart.js
+  lua5.4
 )
 
 missing=()
