@@ -109,9 +109,10 @@ cmd_flowexp(struct sx_ctx *x, char **av, int ac)
 "Flow export (IPFIX; sxcd's flow_export intent configures it):\n" \
 "  flowexp show                whether export is on, its sampling, timeouts,\n" \
 "                              observation domain and collectors (sxdp's\n" \
-"                              " FX_T_CONFIG ", " FX_T_COLLECTORS "), and the exporter's\n" \
-"                              counters: flows, records, messages, templates,\n" \
-"                              evicted, ring_full, send_error, not_ip\n"
+"                              " FX_T_CONFIG " and " FX_T_COLLECTORS "),\n" \
+"                              and the exporter's counters: flows, records,\n" \
+"                              messages, templates, evicted, ring_full,\n" \
+"                              send_error, not_ip\n"
 
 static const struct feat_cli flowexp_cli = {
 	.name = "flowexp",
