@@ -183,6 +183,35 @@ def test_tunnels_inner_flow_and_id():
 
 
 @R.test
+def test_decapsulated_flow_has_its_vni():
+    """The overlay takes a VXLAN frame out of its tunnel and bridges the inner
+    frame out of a LAN port plain: its record carries the VNI it came with
+    (the overlay's decap hook), as a frame it sends into the tunnel does."""
+    import test_overlay as OV
+    from_r = [OV.outer(OV.inner(OV.MAC_R2, OV.MAC_A, b"from site 2 %d" % i)) for i in range(3)]
+    to_r = [Ether(src=OV.MAC_A, dst=OV.MAC_R) / IP(src="10.1.0.5", dst="10.1.0.6") / UDP(sport=3000, dport=4000) /
+            Raw(b"to site 2 %d" % i) for i in range(2)]
+    s, port = collector()
+    with Sxdp({"p0": to_r, "p1": [], "w0": from_r}, pipeline=OV.PIPELINE, port_opts=OV.PORTS) as dp:
+        dp.table_write(OV.setup())
+        export_on(dp, port)
+        dp.release()
+        dp.wait_consumed()
+        dec = Decoder()
+        collect(s, dec, time.monotonic() + 8, want=5)
+        recs = {(r["src"], r["dst"]): r for t, r in dec.records if t != 258}
+        vxlan = 1 << 56     # layer2SegmentId's segment type VXLAN (RFC 7133)
+        r = recs.get(("10.1.0.1", "10.1.0.2"))
+        expect(r is not None, "the decapsulated flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["l2seg"], r["slice"], r["in"], r["out"], r["teid"]),
+                  (3, vxlan | OV.VNI, 1, 3, 1, 0), "decapsulated flow: packets, VNI, slice, in w0, out p0")
+        r = recs.get(("10.1.0.5", "10.1.0.6"))
+        expect(r is not None, "the encapsulated flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["l2seg"], r["in"], r["out"]), (2, vxlan | OV.VNI, 1, 3),
+                  "encapsulated flow: packets, VNI, in p0, out w0")
+
+
+@R.test
 def test_sampling_1_to_n():
     n = 10
     pkts = [eth() / IP(src="10.1.0.%d" % (i % 20 + 1), dst="10.2.0.1") / UDP(sport=1000 + i % 20, dport=53) /
