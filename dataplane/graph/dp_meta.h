@@ -63,7 +63,10 @@ struct dp_meta {
 				  * classified or not: its 0 is the parser's clearing */
 	uint32_t tun_key;        /* DP_MF_TUN: the key within the outer 5-tuple its
 				  * encapsulation names (GTP-U: the TEID), host order: the
-				  * flow hash and software RSS spread on it */
+				  * flow hash and software RSS spread on it. Without
+				  * DP_MF_TUN, on a DP_MF_DECAP packet: the id of the tunnel
+				  * it was taken out of, as the feature that took it out
+				  * left it there (for observers; nothing forwards on it) */
 	uint32_t hash;           /* flow hash (RSS or computed), for ECMP */
 	uint32_t out_port;       /* DP_NEXT_TX's parameter: egress port index */
 	uint32_t tunnel;         /* overlay tunnel id: the one a decapsulated frame came

@@ -83,12 +83,12 @@ def collect(s, dec, until, want=None):
             return
 
 
-def export_on(dp, port, sampling=1, idle_s=1, active_s=60, template_s=60, domain=7):
+def export_on(dp, port, sampling=1, idle_s=1, active_s=60, template_s=60, domain=7, how="insert"):
     dp.table_write([
-        Sxdp.update("flowexp_collectors", {"id": 0}, "ipv4", {"ip": "127.0.0.1", "port": port}),
+        Sxdp.update("flowexp_collectors", {"id": 0}, "ipv4", {"ip": "127.0.0.1", "port": port}, type=how),
         Sxdp.update("flowexp_config", {"id": 0}, "export",
                     {"sampling": sampling, "active_s": active_s, "idle_s": idle_s,
-                     "template_s": template_s, "domain": domain}),
+                     "template_s": template_s, "domain": domain}, type=how),
     ])
 
 
@@ -183,6 +183,35 @@ def test_tunnels_inner_flow_and_id():
 
 
 @R.test
+def test_decapsulated_flow_has_its_vni():
+    """The overlay takes a VXLAN frame out of its tunnel and bridges the inner
+    frame out of a LAN port plain: its record carries the VNI it came with
+    (the overlay's decap hook), as a frame it sends into the tunnel does."""
+    import test_overlay as OV
+    from_r = [OV.outer(OV.inner(OV.MAC_R2, OV.MAC_A, b"from site 2 %d" % i)) for i in range(3)]
+    to_r = [Ether(src=OV.MAC_A, dst=OV.MAC_R) / IP(src="10.1.0.5", dst="10.1.0.6") / UDP(sport=3000, dport=4000) /
+            Raw(b"to site 2 %d" % i) for i in range(2)]
+    s, port = collector()
+    with Sxdp({"p0": to_r, "p1": [], "w0": from_r}, pipeline=OV.PIPELINE, port_opts=OV.PORTS) as dp:
+        dp.table_write(OV.setup())
+        export_on(dp, port)
+        dp.release()
+        dp.wait_consumed()
+        dec = Decoder()
+        collect(s, dec, time.monotonic() + 8, want=5)
+        recs = {(r["src"], r["dst"]): r for t, r in dec.records if t != 258}
+        vxlan = 1 << 56     # layer2SegmentId's segment type VXLAN (RFC 7133)
+        r = recs.get(("10.1.0.1", "10.1.0.2"))
+        expect(r is not None, "the decapsulated flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["l2seg"], r["slice"], r["in"], r["out"], r["teid"]),
+                  (3, vxlan | OV.VNI, 1, 3, 1, 0), "decapsulated flow: packets, VNI, slice, in w0, out p0")
+        r = recs.get(("10.1.0.5", "10.1.0.6"))
+        expect(r is not None, "the encapsulated flow recorded: %s" % sorted(recs))
+        expect_eq((r["packets"], r["l2seg"], r["in"], r["out"]), (2, vxlan | OV.VNI, 1, 3),
+                  "encapsulated flow: packets, VNI, in p0, out w0")
+
+
+@R.test
 def test_sampling_1_to_n():
     n = 10
     pkts = [eth() / IP(src="10.1.0.%d" % (i % 20 + 1), dst="10.2.0.1") / UDP(sport=1000 + i % 20, dport=53) /
@@ -236,8 +265,19 @@ def test_off_sends_nothing_and_bad_config_is_refused():
         expect_eq(T.events_of(dp.stats()).get("flowexp.flows", 0), 0, "flows observed with export off")
 
 
+def expect_forced(dec, fl, what):
+    """Every flow of fl in dec's records, whole, ended by force (4)."""
+    got = per_flow(dec)
+    for key, pkts in fl:
+        g = got.get(key)
+        expect(g is not None, "%s: no record of flow %s (got %s)" % (what, key, sorted(got)))
+        expect_eq((g[0], g[1]), (len(pkts), sum(ip_bytes(p) for p in pkts)), "%s: packets, bytes of %s"
+                  % (what, key))
+        expect_eq({x[3] for x in g[2]}, {4}, "%s: flowEndReason of %s (forced end)" % (what, key))
+
+
 @R.test
-def test_turned_off_flushes_and_stops():
+def test_turned_off_flushes_then_stops():
     fl = flows()
     s, port = collector()
     with Sxdp({"p0": interleave(fl), "p1": []}) as dp:
@@ -245,12 +285,40 @@ def test_turned_off_flushes_and_stops():
         export_on(dp, port, idle_s=600)       # nothing would time out
         dp.release()
         dp.wait_consumed()
-        dp.table_write([Sxdp.update("flowexp_config", {"id": 0}, type="delete")])
         dec = Decoder()
-        collect(s, dec, time.monotonic() + 2)
-        # what the caches held left when export stopped? It is off: dropped, not sent
+        collect(s, dec, time.monotonic() + 0.5)
+        expect_eq(per_flow(dec), {}, "records before export is turned off (idle 600 s)")
+        dp.table_write([Sxdp.update("flowexp_config", {"id": 0}, type="delete")])
+        collect(s, dec, time.monotonic() + 8, want=sum(len(p) for _, p in fl))
+        # what the caches held went to the collector, forced end, before the tap came off
+        expect_forced(dec, fl, "export off")
         st = T.events_of(dp.stats())
         expect(st.get("flowexp.ring_full", 0) == 0, "nothing lost to full rings: %s" % st)
+        n = len(dec.messages)
+        collect(s, dec, time.monotonic() + 1)
+        expect_eq(len(dec.messages), n, "messages after the flush with export off")
+
+
+@R.test
+def test_reconfigured_flushes_to_the_new_collector():
+    fl = flows()
+    s, port = collector()
+    s2, port2 = collector()
+    with Sxdp({"p0": interleave(fl), "p1": []}) as dp:
+        dp.table_write(wire("p0", "p1"))
+        export_on(dp, port, idle_s=600)
+        dp.release()
+        dp.wait_consumed()
+        dec = Decoder()
+        collect(s, dec, time.monotonic() + 0.5)
+        # another collector and another domain: the cached flows go there, its templates first
+        export_on(dp, port2, idle_s=600, domain=9, how="modify")
+        dec2 = Decoder()
+        collect(s2, dec2, time.monotonic() + 8, want=sum(len(p) for _, p in fl))
+        expect_forced(dec2, fl, "reconfigured")
+        expect(dec2.messages[0][3] == 1 and (9, 256) in dec2.templates,
+               "the new collector's first message holds the templates: %s" % dec2.messages[:2])
+        expect_eq(per_flow(dec), {}, "records at the old collector")
 
 
 if __name__ == "__main__":

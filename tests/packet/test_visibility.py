@@ -90,6 +90,9 @@ def browser(w=1366, h=768):
         raise T.SkipTest("chromium cannot start: %s" % str(e).splitlines()[0])
 
 
+# flow records to a collector: every kind of one intent the page reads exists (an absent one is a 404)
+FLOWS = {"kind": "flow_export", "spec": {"collectors": [{"address": "127.0.0.1", "port": 4739}]}}
+
 def console_errors(d):
     return [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
 
@@ -173,7 +176,7 @@ def test_page_live_views_match_the_api():
     ports = dict(S.PORTS, lan1=traffic())
     try:
         with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
-            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
+            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN, FLOWS]})
             expect_eq(code, 200, "apply: %s" % res)
             # a VDN applied with its slice is Ready (its ternary match once was another key than
             # the entry sxdp read back: inserted again and again, "exists")

@@ -5,6 +5,7 @@
  * key from half a header). */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +254,46 @@ START_TEST(key_random_bytes)
 }
 END_TEST
 
+/* The decapsulators' registry: the first that knows the packet answers;
+ * none: no tunnel; a full registry refuses. md is opaque to flowexp. */
+static int
+decap_a(const struct dp_meta *md, enum fx_tun_kind *kind, uint32_t *id)
+{
+	if ((uintptr_t)md != 0xa)
+		return 0;
+	*kind = FX_TUN_VNI;
+	*id = 5000;
+	return 1;
+}
+
+static int
+decap_b(const struct dp_meta *md, enum fx_tun_kind *kind, uint32_t *id)
+{
+	*kind = (uintptr_t)md == 0xb ? FX_TUN_TEID : FX_TUN_NONE;
+	*id = 77;
+	return 1;
+}
+
+START_TEST(decap_registry)
+{
+	uint32_t id = 0;
+
+	ck_assert_int_eq(fx_decap_find((const struct dp_meta *)0xa, &id), FX_TUN_NONE);
+	ck_assert_int_eq(fx_decap_register(NULL), -EINVAL);
+	ck_assert_int_eq(fx_decap_register(decap_a), 0);
+	ck_assert_int_eq(fx_decap_register(decap_b), 0);
+	ck_assert_int_eq(fx_decap_find((const struct dp_meta *)0xa, &id), FX_TUN_VNI);
+	ck_assert_uint_eq(id, 5000);
+	ck_assert_int_eq(fx_decap_find((const struct dp_meta *)0xb, &id), FX_TUN_TEID);
+	ck_assert_uint_eq(id, 77);
+	/* b says 1 with no kind: not an answer */
+	ck_assert_int_eq(fx_decap_find((const struct dp_meta *)0xc, &id), FX_TUN_NONE);
+	for (int i = 2; i < FX_DECAP_MAX; i++)
+		ck_assert_int_eq(fx_decap_register(decap_b), 0);
+	ck_assert_int_eq(fx_decap_register(decap_b), -ENOSPC);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -267,6 +308,7 @@ main(void)
 	tcase_add_test(tc, messages_stay_bounded);
 	tcase_add_test(tc, key_inner_and_tunnel);
 	tcase_add_test(tc, key_random_bytes);
+	tcase_add_test(tc, decap_registry);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);

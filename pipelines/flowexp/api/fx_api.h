@@ -25,4 +25,15 @@ typedef int (*fx_tun_fn)(const uint8_t *p, uint32_t len, uint32_t *id, uint32_t 
 /* A constructor (before main). 0, -ENOSPC, -EEXIST (the port is taken). */
 int fx_tun_register(uint16_t udp_port, enum fx_tun_kind kind, fx_tun_fn fn);
 
+struct dp_meta;
+/* A packet taken out of a tunnel on this box (DP_MF_DECAP) leaves it
+ * plain: the feature that took it out says, from the metadata it left,
+ * which tunnel that was: 1 with its kind and id, 0 when the packet is not
+ * one of its own. Called on workers for sampled packets only: no locks,
+ * no allocation. */
+typedef int (*fx_decap_fn)(const struct dp_meta *md, enum fx_tun_kind *kind, uint32_t *id);
+#define FX_DECAP_MAX 4
+/* A constructor (before main). 0, -EINVAL, -ENOSPC. */
+int fx_decap_register(fx_decap_fn fn);
+
 #endif

@@ -103,6 +103,14 @@ observe(struct dp_stage_ctx *ctx, struct fx_worker *w, struct rte_mbuf *m)
 			k.flags = (uint8_t)(k.flags | kind << FX_KF_TUN_SHIFT);
 			k.tun = md->tun_key;
 		}
+	} else if (fx_key_tun_kind(&k) == FX_TUN_NONE && (md->flags & DP_MF_DECAP)) {
+		/* what a feature took out of its tunnel and sends on plain */
+		enum fx_tun_kind kind = fx_decap_find(md, &k.tun);
+
+		if (kind != FX_TUN_NONE)
+			k.flags = (uint8_t)(k.flags | kind << FX_KF_TUN_SHIFT);
+		else
+			k.tun = 0;
 	}
 	h = key_hash(&k);
 	s = &w->sets[h & (FX_SETS - 1)];

@@ -23,6 +23,11 @@
 #define DRAIN_MAX 512          /* records per ring per poll: the loop stays short */
 
 static struct fx_conf conf;
+/* Where records go: conf while export is on; after it is turned off, the
+ * last collectors it had, until the workers' caches are flushed to them
+ * (flowEndReason forced end) and the tap comes off: no record is lost to
+ * a change. */
+static struct fx_conf out;
 static int fd4 = -1, fd6 = -1;
 static struct fx_msg msg;
 static bool open_msg;
@@ -49,10 +54,10 @@ unix_s(void)
 static void
 send_all(const uint8_t *b, size_t len)
 {
-	for (unsigned int i = 0; i < conf.n_coll; i++) {
-		int fd = conf.coll[i].ss_family == AF_INET6 ? fd6 : fd4;
-		ssize_t n = fd < 0 ? -1 : sendto(fd, b, len, 0, (const struct sockaddr *)&conf.coll[i],
-						 conf.coll_len[i]);
+	for (unsigned int i = 0; i < out.n_coll; i++) {
+		int fd = out.coll[i].ss_family == AF_INET6 ? fd6 : fd4;
+		ssize_t n = fd < 0 ? -1 : sendto(fd, b, len, 0, (const struct sockaddr *)&out.coll[i],
+						 out.coll_len[i]);
 
 		if (n != (ssize_t)len)
 			dp_slow_event(FX_EVENT(send_error));
@@ -103,7 +108,7 @@ add(const struct fx_rec *r)
 	if (open_msg && fx_msg_add(&msg, &f) == 0)
 		goto added;
 	flush();
-	fx_msg_begin(&msg, unix_s(), seq, conf.domain);
+	fx_msg_begin(&msg, unix_s(), seq, out.domain);
 	open_msg = true;
 	fx_msg_add(&msg, &f);   /* an empty message holds any record */
 added:
@@ -119,6 +124,10 @@ fx_export_poll(uint64_t now)
 
 	if (!tap_on)
 		return;
+	/* templates first: a collector new in this config reads its first
+	 * records (the old config's flush) with them */
+	if (conf.on && now >= next_tmpl)
+		templates(now);
 	for (unsigned int w = 0; w < workers; w++) {
 		struct rte_ring *ring = fx_cache_ring(w);
 
@@ -126,14 +135,13 @@ fx_export_poll(uint64_t now)
 			n = rte_ring_sc_dequeue_burst_elem(ring, r, sizeof(r[0]), RTE_DIM(r), NULL);
 			if (n == 0)
 				break;
-			/* records of an old config (its flush) go to the new collectors, if any */
-			for (unsigned int i = 0; conf.on && i < n; i++)
+			/* records of an old config (its flush) go to the new
+			 * collectors, or to the last ones when export is off */
+			for (unsigned int i = 0; out.n_coll != 0 && i < n; i++)
 				add(&r[i]);
 		}
 		flushed &= fx_cache_flushed(w) == fx_wcfg.gen;
 	}
-	if (conf.on && now >= next_tmpl)
-		templates(now);
 	flush();
 	/* off, and every worker flushed for it: the tap comes off */
 	if (!conf.on && flushed) {
@@ -142,6 +150,7 @@ fx_export_poll(uint64_t now)
 				return;
 		dp_tap_set(NULL);
 		tap_on = false;
+		out.n_coll = 0;
 	}
 }
 
@@ -152,6 +161,8 @@ fx_export_apply(const struct fx_conf *c)
 	conf = *c;
 	if (!conf.on)
 		conf.n_coll = 0;
+	else
+		out = conf;
 	fx_wcfg.sampling = conf.on ? conf.sampling : 0;
 	fx_wcfg.active_tsc = hz * conf.active_s;
 	fx_wcfg.idle_tsc = hz * conf.idle_s;
@@ -181,6 +192,7 @@ fx_export_init(void)
 	if (fd4 < 0 && fd6 < 0)
 		DP_LOG(WARNING, "flowexp: no UDP socket (%s): records cannot be sent", strerror(errno));
 	memset(&conf, 0, sizeof(conf));
+	memset(&out, 0, sizeof(out));
 	seq = 0;
 	tap_on = false;
 	return 0;

@@ -47,6 +47,31 @@ fx_tun_find(uint16_t udp_port, enum fx_tun_kind *kind)
 	return NULL;
 }
 
+static fx_decap_fn decaps[FX_DECAP_MAX];
+static unsigned int n_decaps;
+
+int
+fx_decap_register(fx_decap_fn fn)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	if (n_decaps == FX_DECAP_MAX)
+		return -ENOSPC;
+	decaps[n_decaps++] = fn;
+	return 0;
+}
+
+enum fx_tun_kind
+fx_decap_find(const struct dp_meta *md, uint32_t *id)
+{
+	enum fx_tun_kind kind;
+
+	for (unsigned int i = 0; i < n_decaps; i++)
+		if (decaps[i](md, &kind, id) == 1 && kind != FX_TUN_NONE)
+			return kind;
+	return FX_TUN_NONE;
+}
+
 static inline uint16_t
 rd16(const uint8_t *p)
 {

@@ -38,6 +38,9 @@ fx_key_tun_kind(const struct fx_key *k)
 /* The registered tunnel of UDP port (NULL: none); kind set. */
 fx_tun_fn fx_tun_find(uint16_t udp_port, enum fx_tun_kind *kind);
 
+/* The registered decapsulators' answers for @md (FX_TUN_NONE: none knows it). */
+enum fx_tun_kind fx_decap_find(const struct dp_meta *md, uint32_t *id);
+
 /* Fill the address, port, protocol and tunnel part of *k from the frame
  * p[0, len) (Ethernet, up to two VLAN tags). Returns the bytes of the
  * innermost IP packet (its total length, bounded by what is there), or 0

@@ -203,17 +203,18 @@ memo_at(struct memo_slot *mm, uint32_t dst, uint32_t src, uint32_t vni)
  * into the slice's bridge domain or VRF. */
 struct decap_in {
 	uint16_t idx[DP_LOOKUP_BURST];
-	uint32_t hlen[DP_LOOKUP_BURST];
+	uint32_t hlen[DP_LOOKUP_BURST], vni[DP_LOOKUP_BURST];
 	const struct dp_entry *ve[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	unsigned int n;
 };
 
 static inline void
-decap_add(struct decap_in *in, uint16_t i, uint32_t hlen, const struct dp_entry *ve,
+decap_add(struct decap_in *in, uint16_t i, uint32_t hlen, uint32_t vni, const struct dp_entry *ve,
 	  const struct dp_entry *pe)
 {
 	in->idx[in->n] = i;
 	in->hlen[in->n] = hlen;
+	in->vni[in->n] = vni;
 	in->ve[in->n] = ve;
 	in->pe[in->n++] = pe;
 }
@@ -257,6 +258,10 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 		}
 		ctx->stats->events[OV_EVENT(decap)]++;
 		md->tunnel = ((const struct ov_peer *)in->pe[j]->params)->tunnel;
+		/* the VNI it came with, for observers (flowexp, ov_flowexp.c),
+		 * unless the inner packet's own tunnel key is there */
+		if (!(md->flags & DP_MF_TUN))
+			md->tun_key = in->vni[j];
 		if (ve->action == OV_VNI_L3) {
 			md->slice = ((const struct ov_vni_l3 *)ve->params)->slice;
 			pl_switch_meta_decap(m[j], SW_BD_NONE);
@@ -424,7 +429,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 			s->e[2] = e[j];
 			s->stamp = stamp;
 		}
-		decap_add(in, idx[j], hlen[j], ve[j], e[j]);
+		decap_add(in, idx[j], hlen[j], vnis[j], ve[j], e[j]);
 	}
 	return cont;
 }
@@ -496,7 +501,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		}
 		s->n[1]++;
 		s->n[2]++;
-		decap_add(&in, i, hlen, s->e[1], s->e[2]);
+		decap_add(&in, i, hlen, vni, s->e[1], s->e[2]);
 	}
 	if (nu)
 		memo_count(ctx, used, nu);
