@@ -55,8 +55,10 @@ struct cd_etcd_call *cd_etcd_call(struct cd_etcd *e, const char *path, json_t *r
 void cd_etcd_cancel(struct cd_etcd_call *c);
 
 /* Each "result" of the stream (borrowed), @rc 0; once the stream is over
- * (-ECONNRESET, -ECONNREFUSED, -EPROTO, -EMSGSIZE) @fn(arg, rc, NULL) and
- * the watch is done (its handle freed). */
+ * (-ECONNRESET: it broke or could not be opened; -ECONNREFUSED; -EPROTO:
+ * etcd refused it; -EMSGSIZE: a line past CD_ETCD_ANSWER_MAX) @fn(arg,
+ * rc, NULL) from the loop, and the watch is done (its handle freed). A
+ * member cut off without a reset says nothing: the caller probes. */
 typedef void cd_etcd_watch_cb(void *arg, int rc, json_t *result);
 /* Watch [@key, @end) (raw bytes, NUL-terminated; @end NULL: @key alone)
  * from revision @from (0: now). NULL when out of memory. */
