@@ -220,6 +220,22 @@ reply_store(struct evhttp_request *req, int rc)
 {
 	bool full = rc == -ENOSPC || rc == -EDQUOT;
 
+	/* a fleet's shared store (cd_fleet.c) */
+	if (rc == -ESTALE) {
+		reply_err(req, 409, "stale_generation", NULL, "another writer changed it meanwhile: "
+			  "nothing changed (read it again, then write)");
+		return;
+	}
+	if (rc == -ENOTCONN || rc == -EIO || rc == -E2BIG) {
+		CD_LOG(WARN, "the fleet's store did not take a write: %s", strerror(-rc));
+		reply_err(req, rc == -E2BIG ? 413 : 503, rc == -E2BIG ? "too_large" : rc == -EIO ?
+			  "store_unknown" : "store_unreachable", NULL, rc == -E2BIG ? "the fleet's "
+			  "store takes at most 128 changes at once" : rc == -EIO ? "the fleet's store "
+			  "did not answer: the change may or may not be stored (read it again)" :
+			  "the fleet's store is unreachable: nothing changed");
+		return;
+	}
+
 	CD_LOG(ERR, "the intent store refused a write: %s", strerror(-rc));
 	reply_err(req, full ? 507 : 503, full ? "store_full" : "store_unavailable", NULL,
 		  "the intent store refused the write (%s): nothing changed", strerror(-rc));
@@ -458,6 +474,29 @@ applied(void *arg, int rc)
 	commit_free(c);
 }
 
+static void answer_one(struct commit *c);
+
+/* A PUT or DELETE through a fleet's store is stored (@rc 0) or not. */
+static void
+stored_one(void *arg, int rc)
+{
+	struct commit *c = arg;
+
+	if (c->req == NULL) {	/* the client went: the change runs all the same */
+		if (rc == 0)
+			cd_sync_kick(c->h->sync);
+		commit_free(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	if (rc < 0) {
+		reply_store(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	answer_one(c);
+}
+
 /* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
  * (apply), now or once in sxdp (?wait=1). */
 static void
@@ -465,8 +504,7 @@ commit_go(struct commit *c)
 {
 	struct cd_http *h = c->h;
 	struct cd_change *ch = c->ch;
-	json_t *body;
-	int code, rc;
+	int rc;
 
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
@@ -475,11 +513,29 @@ commit_go(struct commit *c)
 		cd_res_commit_all_async(h->res, ch, c->n, applied, c);
 		return;
 	}
+	if (cd_res_is_remote(h->res) && strcmp(ch->action, "unchanged") != 0) {
+		/* a fleet's store answers later */
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_res_commit_all_async(h->res, ch, 1, stored_one, c);
+		return;
+	}
 	if ((rc = cd_res_commit(h->res, ch)) < 0) {
 		reply_store(c->req, rc);
 		commit_free(c);
 		return;
 	}
+	answer_one(c);
+}
+
+/* A PUT or DELETE is stored: answered, the change run. */
+static void
+answer_one(struct commit *c)
+{
+	struct cd_http *h = c->h;
+	struct cd_change *ch = c->ch;
+	json_t *body;
+	int code;
+
 	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
 	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
 		uint64_t epoch = cd_sync_kick(h->sync);
@@ -932,9 +988,10 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 			return;
 		}
 		if (strcmp(rest, "status") == 0) {
-			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o},s:o}", "sxdp", cd_sync_info(h->sync),
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o}", "sxdp", cd_sync_info(h->sync),
 						  "intents", cd_res_phases(h->res), "store", "quarantined",
 						  cd_res_quarantine(h->res), "set_aside", cd_res_set_aside(h->res),
+						  "fleet", cd_res_remote_info(h->res),
 						  "services", cd_svc_status()));
 			return;
 		}

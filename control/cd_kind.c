@@ -70,6 +70,12 @@ cd_kind_only(int k)
 }
 
 bool
+cd_kind_per_site(int k)
+{
+	return k >= 0 && k < cd_kinds() && cd_kind_at(k)->per_site;
+}
+
+bool
 cd_kind_spread(const char *who)
 {
 	const char *slash = strchr(who, '/');

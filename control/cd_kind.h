@@ -30,6 +30,7 @@ struct cd_kind {
 	const char *only;	/* a kind of one intent: that intent's name; NULL: many */
 	bool spread;		/* many entries an intent: stored spread over shards by key */
 	bool full_on_change;	/* every intent may read it: a change compiles all again */
+	bool per_site;		/* in a fleet's store, one set per site (else shared by all) */
 	/* its intents read one of @parent's (named in their spec's
 	 * @parent_field) and compile again when that one does */
 	const char *parent, *parent_field;
@@ -77,6 +78,8 @@ int cd_kind_of(const char *name);
 const char *cd_kind_schema(int k);
 /* A kind of one intent: its name; NULL: many. */
 const char *cd_kind_only(int k);
+/* Are @k's intents each site's own in a fleet's store (struct cd_kind per_site)? */
+bool cd_kind_per_site(int k);
 /* Is "KIND/NAME" of a kind whose entries are many (struct cd_kind spread)? */
 bool cd_kind_spread(const char *who);
 

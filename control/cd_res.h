@@ -120,6 +120,45 @@ bool cd_res_quarantined(struct cd_res *r, const char *who);
 /* The status of one intent (borrowed), NULL: none. */
 json_t *cd_res_status(struct cd_res *r, const char *who);
 
+/*
+ * A fleet's shared store (cd_fleet.c, etcd) decides: a write goes there
+ * first, as one compare-and-swap on each intent's revision, and is in
+ * memory once it answers; the local store becomes the cache of what it
+ * said (read back at start-up: a box restarted while the shared store is
+ * away goes on from its last state). metadata.generation is then the
+ * shared store's revision of the intent (mod_revision), metadata.serial
+ * its creation's (create_revision): the creation order of the fleet.
+ */
+typedef void cd_res_remote_done(void *arg, int rc, json_int_t rev);
+struct cd_res_remote {
+	/* Store the @n changes (none "unchanged") as one, each only if its
+	 * intent is still at revision @revs[i] (0: absent); @done(@arg, 0,
+	 * the revision of the write), -ESTALE (one had changed meanwhile:
+	 * nothing stored), -ENOTCONN (unreachable: nothing stored), -E2BIG
+	 * (more than the store takes at once), or -EIO (the outcome is
+	 * unknown: the watch will tell); a refusal before anything is sent
+	 * may be said from inside. */
+	void (*commit)(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
+		       cd_res_remote_done *done, void *arg);
+	void *ctx;
+};
+void cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem);
+bool cd_res_is_remote(struct cd_res *r);
+/* What the shared store says of @kind/@name at revision @rev: @doc
+ * (borrowed; NULL: absent), created at revision @created. Newer than
+ * what is known: into the cache and memory (a spec that does not pass
+ * the schema is left out, and said). 1 when memory changed, 0 when not. */
+int cd_res_remote_put(struct cd_res *r, int kind, const char *name, json_t *doc, json_int_t rev,
+		      json_int_t created);
+/* Everything the shared store holds at @rev ({"KIND": {"NAME": {"doc",
+ * "rev", "created"}}}, borrowed): what memory has that is not there (and
+ * is not newer than @rev) is withdrawn. How many intents changed. */
+int cd_res_remote_reset(struct cd_res *r, json_t *all, json_int_t rev);
+/* The shared store's state for /api/v1/status: @info (borrowed) is it
+ * from now on; cd_res_remote_info gives it (borrowed, NULL: none). */
+void cd_res_remote_info_set(struct cd_res *r, json_t *info);
+json_t *cd_res_remote_info(struct cd_res *r);
+
 /* The time now as the intents' metadata and status write it (UTC,
  * 2026-11-23T13:45:26Z) into @out; returns @out. */
 const char *cd_res_now(char *out, size_t len);

@@ -21,6 +21,7 @@
 #include "cd_kind.h"
 #include "cd_log.h"
 #include "cd_nl.h"
+#include "cd_fleet.h"
 #include "cd_res.h"
 #include "cd_schema.h"
 #include "cd_svc.h"
@@ -69,6 +70,11 @@ usage(FILE *f)
 		"usage: sxcd [options]\n"
 		"  --socket PATH      sxdp's control socket (" DEFAULT_SOCKET ")\n"
 		"  --store DIR        the intent store (" DEFAULT_STORE ")\n"
+		"  --store etcd://HOST:PORT[,HOST:PORT...]/PREFIX\n"
+		"                     a fleet's shared store (etcd): needs --site\n"
+		"  --site NAME        this box's site in the fleet's store\n"
+		"  --state-dir DIR    with a shared store: the reconciler's records and the\n"
+		"                     cache of the intents read (" DEFAULT_STORE ")\n"
 		"  --listen ADDR:PORT the REST API (" DEFAULT_LISTEN "); any address but\n"
 		"                     loopback needs --token-file\n"
 		"  --token-file FILE  the bearer token every request must carry\n"
@@ -240,12 +246,20 @@ schema_path(const char *given)
 	return SXCD_SCHEMA_INSTALLED;
 }
 
+static void
+kick_sync(void *arg)
+{
+	cd_sync_kick(arg);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option own_opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "store", required_argument, NULL, 'd' },
+		{ "site", required_argument, NULL, 'i' },
+		{ "state-dir", required_argument, NULL, 'D' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
@@ -260,6 +274,8 @@ main(int argc, char **argv)
 	};
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
+	const char *url = NULL, *site = NULL, *state_dir = NULL;
+	struct cd_fleet *fleet = NULL;
 	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
 	char addr[128], token[TOKEN_MAX], err[256];
 	struct cd_schema *schema = NULL;
@@ -294,6 +310,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'd': dir = optarg; break;
+		case 'i': site = optarg; break;
+		case 'D': state_dir = optarg; break;
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'S': schema_file = optarg; break;
@@ -321,6 +339,17 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "sxcd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (cd_fleet_url(dir)) {	/* the intents in a fleet's store; the local one is its cache */
+		url = dir;
+		dir = state_dir != NULL ? state_dir : DEFAULT_STORE;
+		if (site == NULL || !store_name_ok(site)) {
+			fprintf(stderr, "sxcd: --store %s needs --site NAME (1..63 of [A-Za-z0-9_.-])\n", url);
+			return 2;
+		}
+	} else if (site != NULL || state_dir != NULL) {
+		fprintf(stderr, "sxcd: --site and --state-dir go with --store etcd://...\n");
 		return 2;
 	}
 	if (cd_svc_check(err, sizeof(err)) < 0) {
@@ -383,6 +412,11 @@ main(int argc, char **argv)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
 		cd_sync_set_kernel(sync, cd_nl_view(nl));
+	if (url != NULL && (rc = cd_fleet_new(base, url, site, res, kick_sync, sync, &fleet, err,
+					      sizeof(err))) < 0) {
+		fprintf(stderr, "sxcd: --store %s: %s\n", url, rc == -EINVAL ? err : strerror(-rc));
+		return 2;
+	}
 	if ((www = cd_www_new(www_path(www_dir), chart)) == NULL) {
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
@@ -413,12 +447,13 @@ main(int argc, char **argv)
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
-	CD_LOG(INFO, "ready: REST on %s, store %s, sxdp at %s", listen, dir, sock);
+	CD_LOG(INFO, "ready: REST on %s, store %s, sxdp at %s", listen, url ? url : dir, sock);
 	event_base_dispatch(base);
 	cd_svc_stop();
 	cd_http_free(http);
 	cd_www_free(www);
 	cd_nl_free(nl);
+	cd_fleet_free(fleet);
 	cd_sync_free(sync);
 	cd_res_free(res);
 	store_close(st);

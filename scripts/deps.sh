@@ -12,6 +12,7 @@ pkgs=(
   iproute2 iputils-ping iperf3 ethtool nftables
   clang libclang-rt-14-dev
   prometheus python3-jsonschema
+  etcd-server etcd-client
   chromium chromium-driver python3-selenium libjs-chart.js
   lua5.4
 )

@@ -176,7 +176,7 @@ site_end(struct cd_kx *x, const char *name, json_t *spec, json_t *rec)
 /* Every intent may read the site (its links, its LAN): a change of it
  * compiles everything again, and it is never taken back alone. */
 static const struct cd_kind site_kind = {
-	.name = "site", .schema = "SiteSpec", .order = 100, .only = SW_SITE_NAME,
+	.name = "site", .schema = "SiteSpec", .order = 100, .only = SW_SITE_NAME, .per_site = true,
 	.full_on_change = true, .compile = compile_site, .end = site_end,
 };
 CD_KIND_REGISTER(site_kind)

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd's intents in etcd (see cd_fleet.h): read, watch, resync, compare-and-swap writes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "cd_etcd.h"
+#include "cd_fleet.h"
+#include "cd_kind.h"
+#include "cd_log.h"
+#include "cd_res.h"
+
+#define PROBE_MS 1000		/* a member asked whether it answers */
+#define CALL_MS 2000		/* a call's deadline */
+#define SCOPES 2		/* the shared intents, the site's own */
+
+enum state { SYNCING, SYNCED, UNREACHABLE };
+static const char *const state_name[] = { "syncing", "synced", "unreachable" };
+
+struct cd_fleet {
+	struct event_base *base;
+	struct cd_etcd *etcd;
+	struct cd_res *res;
+	char endpoints[512], prefix[256], site[STORE_NAME_MAX + 1];
+	char *scope[SCOPES], *scope_end[SCOPES];
+	void (*kick)(void *arg);
+	void *kick_arg;
+	enum state state;
+	struct event *probe;
+	struct cd_etcd_call *probing, *reading;
+	struct cd_etcd_watch *watch[SCOPES];
+	json_t *read;			/* a full read under way: what scope 0 gave */
+	int64_t read_rev;		/* ... and at which revision */
+	int64_t rev;			/* the last revision seen */
+	unsigned int resyncs, lost;
+	char error[256];		/* why it is not synced */
+	char since[32];
+};
+
+bool
+cd_fleet_url(const char *store)
+{
+	return store != NULL && strncmp(store, CD_FLEET_SCHEME, strlen(CD_FLEET_SCHEME)) == 0;
+}
+
+/* ------------------------------------------------------------ status */
+
+static void
+info(struct cd_fleet *f)
+{
+	json_t *i = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s}", "backend", "etcd",
+			      "endpoints", f->endpoints, "endpoint", cd_etcd_endpoint(f->etcd),
+			      "prefix", f->prefix, "site", f->site, "state", state_name[f->state],
+			      "revision", (json_int_t)f->rev, "resyncs", (json_int_t)f->resyncs,
+			      "watches_lost", (json_int_t)f->lost, "since", f->since);
+
+	if (f->state != SYNCED && f->error[0] != '\0')
+		json_object_set_new(i, "error", json_string(f->error));
+	cd_res_remote_info_set(f->res, i);
+	json_decref(i);
+}
+
+static void
+set_state(struct cd_fleet *f, enum state s, const char *why)
+{
+	if (s != f->state) {
+		cd_res_now(f->since, sizeof(f->since));
+		if (s == UNREACHABLE)
+			CD_LOG(WARN, "fleet store %s unreachable (%s): going on with the last intents read",
+			       f->endpoints, why ? why : "");
+		else if (s == SYNCED)
+			CD_LOG(INFO, "fleet store %s: synced at revision %lld", f->endpoints, (long long)f->rev);
+	}
+	f->state = s;
+	snprintf(f->error, sizeof(f->error), "%s", why ? why : "");
+	info(f);
+}
+
+static const char *
+why(int rc, json_t *answer)
+{
+	static char buf[200];
+
+	if (rc == -EPROTO)
+		snprintf(buf, sizeof(buf), "etcd: %s",
+			 json_string_value(json_object_get(answer, "message")) ?: "refused");
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(-rc));
+	return buf;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static char *
+key_of(struct cd_fleet *f, int kind, const char *name)
+{
+	char *k = NULL;
+
+	if (asprintf(&k, "%s%s/%s", f->scope[cd_kind_per_site(kind) ? 1 : 0], cd_kind_name(kind), name) < 0)
+		return NULL;
+	return k;
+}
+
+/* KIND and NAME of a key of @scope (raw), of a kind of that scope; -1: none. */
+static int
+parse_key(struct cd_fleet *f, int scope, const char *key, char *name, size_t len)
+{
+	size_t pl = strlen(f->scope[scope]);
+	const char *rest = key + pl, *sl;
+	char kind[64];
+	int k;
+
+	if (strncmp(key, f->scope[scope], pl) != 0 || (sl = strchr(rest, '/')) == NULL ||
+	    (size_t)(sl - rest) >= sizeof(kind) || strchr(sl + 1, '/') != NULL)
+		return -1;
+	snprintf(kind, sizeof(kind), "%.*s", (int)(sl - rest), rest);
+	if ((k = cd_kind_of(kind)) < 0 || cd_kind_per_site(k) != (scope == 1) ||
+	    !store_name_ok(sl + 1) || strlen(sl + 1) >= len)
+		return -1;
+	snprintf(name, len, "%s", sl + 1);
+	return k;
+}
+
+static json_t *
+b64j(const char *s)
+{
+	char *b = cd_etcd_b64(s, strlen(s));
+	json_t *j = json_string(b ? b : "");
+
+	free(b);
+	return j;
+}
+
+/* One kv of etcd's: its kind, name, document (new; NULL: not JSON) into @out. */
+static int
+kv_parse(struct cd_fleet *f, int scope, json_t *kv, char *name, size_t len, json_t **doc)
+{
+	char *key = cd_etcd_unb64(json_string_value(json_object_get(kv, "key")), NULL), *val;
+	int k = key != NULL ? parse_key(f, scope, key, name, len) : -1;
+	size_t n = 0;
+
+	free(key);
+	*doc = NULL;
+	if (k < 0)
+		return -1;
+	if ((val = cd_etcd_unb64(json_string_value(json_object_get(kv, "value")) ?: "", &n)) != NULL) {
+		*doc = json_loadb(val, n, JSON_REJECT_DUPLICATES, NULL);
+		free(val);
+	}
+	return k;
+}
+
+/* ------------------------------------------------------------ reading and watching */
+
+static void resync(struct cd_fleet *f);
+
+static void
+watches_stop(struct cd_fleet *f)
+{
+	for (int i = 0; i < SCOPES; i++) {
+		cd_etcd_watch_cancel(f->watch[i]);
+		f->watch[i] = NULL;
+	}
+}
+
+static void
+on_watch(void *arg, int rc, json_t *res, int scope)
+{
+	struct cd_fleet *f = arg;
+	json_t *ev;
+	size_t i;
+	int changed = 0;
+
+	if (rc < 0 || json_is_true(json_object_get(res, "canceled"))) {
+		int64_t comp = cd_etcd_num(json_object_get(res, "compact_revision"));
+
+		if (rc < 0)
+			f->watch[scope] = NULL;
+		f->lost++;
+		CD_LOG(WARN, "fleet store: the watch ended (%s): reading everything again",
+		       comp > 0 ? "compacted past it" : rc < 0 ? strerror(-rc) : "canceled");
+		watches_stop(f);
+		set_state(f, SYNCING, comp > 0 ? "the watch was compacted past" : "the watch ended");
+		resync(f);
+		return;
+	}
+	json_array_foreach(json_object_get(res, "events"), i, ev) {
+		json_t *kv = json_object_get(ev, "kv"), *doc;
+		char name[STORE_NAME_MAX + 1];
+		int64_t mod = cd_etcd_num(json_object_get(kv, "mod_revision"));
+		int k = kv_parse(f, scope, kv, name, sizeof(name), &doc);
+		bool del = json_string_value(json_object_get(ev, "type")) != NULL &&
+			   strcmp(json_string_value(json_object_get(ev, "type")), "DELETE") == 0;
+
+		if (mod > f->rev)
+			f->rev = mod;
+		if (k < 0)
+			continue;
+		if (!del && doc == NULL)
+			CD_LOG(ERR, "fleet store: %s/%s at revision %lld is not JSON: left out",
+			       cd_kind_name(k), name, (long long)mod);
+		else
+			changed += cd_res_remote_put(f->res, k, name, del ? NULL : doc, mod,
+						     cd_etcd_num(json_object_get(kv, "create_revision")));
+		json_decref(doc);
+	}
+	if (cd_etcd_num(json_object_get(json_object_get(res, "header"), "revision")) > f->rev)
+		f->rev = cd_etcd_num(json_object_get(json_object_get(res, "header"), "revision"));
+	info(f);
+	if (changed > 0)
+		f->kick(f->kick_arg);
+}
+
+static void
+on_watch0(void *arg, int rc, json_t *res)
+{
+	on_watch(arg, rc, res, 0);
+}
+
+static void
+on_watch1(void *arg, int rc, json_t *res)
+{
+	on_watch(arg, rc, res, 1);
+}
+
+static void read_scope(struct cd_fleet *f, int scope);
+
+/* A full read's part, @scope's range, in f->read. */
+static void
+on_read(struct cd_fleet *f, int scope, int rc, json_t *answer)
+{
+	json_t *kv, *doc;
+	size_t i;
+	int changed;
+
+	f->reading = NULL;
+	if (rc < 0) {
+		set_state(f, rc == -EPROTO && cd_etcd_num(json_object_get(answer, "code")) == 11 ?
+			  SYNCING : UNREACHABLE, why(rc, answer));
+		json_decref(f->read);
+		f->read = NULL;
+		return;	/* the probe starts it again */
+	}
+	if (scope == 0)
+		f->read_rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
+	json_array_foreach(json_object_get(answer, "kvs"), i, kv) {
+		char name[STORE_NAME_MAX + 1];
+		int k = kv_parse(f, scope, kv, name, sizeof(name), &doc);
+		json_t *o;
+
+		if (k < 0)
+			continue;
+		if (doc == NULL) {
+			CD_LOG(ERR, "fleet store: %s/%s is not JSON: left out", cd_kind_name(k), name);
+			continue;
+		}
+		if ((o = json_object_get(f->read, cd_kind_name(k))) == NULL) {
+			json_object_set_new(f->read, cd_kind_name(k), json_object());
+			o = json_object_get(f->read, cd_kind_name(k));
+		}
+		json_object_set_new(o, name, json_pack("{s:o,s:I,s:I}", "doc", doc, "rev",
+			(json_int_t)cd_etcd_num(json_object_get(kv, "mod_revision")), "created",
+			(json_int_t)cd_etcd_num(json_object_get(kv, "create_revision"))));
+	}
+	if (scope + 1 < SCOPES) {
+		read_scope(f, scope + 1);
+		return;
+	}
+	changed = cd_res_remote_reset(f->res, f->read, f->read_rev);
+	json_decref(f->read);
+	f->read = NULL;
+	if (f->read_rev > f->rev)
+		f->rev = f->read_rev;
+	f->resyncs++;
+	if ((f->watch[0] = cd_etcd_watch(f->etcd, f->scope[0], f->scope_end[0], f->read_rev + 1,
+					 on_watch0, f)) == NULL ||
+	    (f->watch[1] = cd_etcd_watch(f->etcd, f->scope[1], f->scope_end[1], f->read_rev + 1,
+					 on_watch1, f)) == NULL) {
+		watches_stop(f);
+		set_state(f, SYNCING, "out of memory");
+	} else {
+		set_state(f, SYNCED, NULL);
+	}
+	if (changed > 0)
+		f->kick(f->kick_arg);
+}
+
+static void
+on_read0(void *arg, int rc, json_t *answer)
+{
+	on_read(arg, 0, rc, answer);
+}
+
+static void
+on_read1(void *arg, int rc, json_t *answer)
+{
+	on_read(arg, 1, rc, answer);
+}
+
+static void
+read_scope(struct cd_fleet *f, int scope)
+{
+	json_t *req = json_pack("{s:o,s:o}", "key", b64j(f->scope[scope]), "range_end",
+				b64j(f->scope_end[scope]));
+
+	/* the site's own at the revision the shared ones were read at: one picture */
+	if (scope > 0)
+		json_object_set_new(req, "revision", json_sprintf("%lld", (long long)f->read_rev));
+	f->reading = cd_etcd_call(f->etcd, "kv/range", req, true, scope ? on_read1 : on_read0, f);
+	json_decref(req);
+	if (f->reading == NULL)
+		set_state(f, SYNCING, "out of memory");
+}
+
+/* Everything read again, then watched from there. */
+static void
+resync(struct cd_fleet *f)
+{
+	if (f->reading != NULL)
+		return;
+	watches_stop(f);
+	json_decref(f->read);
+	f->read = json_object();
+	read_scope(f, 0);
+}
+
+/* ------------------------------------------------------------ the probe */
+
+static void
+on_probe(void *arg, int rc, json_t *answer)
+{
+	struct cd_fleet *f = arg;
+
+	f->probing = NULL;
+	if (rc < 0) {
+		/* a watch on a member cut off says nothing: it is read again once one answers */
+		watches_stop(f);
+		set_state(f, UNREACHABLE, why(rc, answer));
+		return;
+	}
+	if (f->state != SYNCED || f->watch[0] == NULL || f->watch[1] == NULL) {
+		if (f->state == UNREACHABLE)
+			set_state(f, SYNCING, "reading everything again");
+		resync(f);
+	}
+}
+
+static void
+probe(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_fleet *f = arg;
+	struct timeval tv = { PROBE_MS / 1000, (PROBE_MS % 1000) * 1000 };
+	json_t *req;
+
+	(void)fd;
+	(void)what;
+	if (f->probing == NULL && f->reading == NULL) {
+		req = json_pack("{s:o,s:b}", "key", b64j(f->prefix), "count_only", 1);
+		f->probing = cd_etcd_call(f->etcd, "kv/range", req, true, on_probe, f);
+		json_decref(req);
+	}
+	evtimer_add(f->probe, &tv);
+}
+
+/* ------------------------------------------------------------ writes */
+
+struct write {
+	cd_res_remote_done *done;
+	void *arg;
+};
+
+static void
+on_txn(void *arg, int rc, json_t *answer)
+{
+	struct write *w = arg;
+	int64_t rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
+
+	if (rc == 0 && !json_is_true(json_object_get(answer, "succeeded")))
+		rc = -ESTALE;
+	else if (rc == -ECONNREFUSED)
+		rc = -ENOTCONN;	/* never sent */
+	else if (rc == -EPROTO || rc == -ETIMEDOUT)
+		rc = -EIO;	/* it may have been stored: the watch will say */
+	w->done(w->arg, rc, rev);
+	free(w);
+}
+
+static void
+commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
+       cd_res_remote_done *done, void *arg)
+{
+	struct cd_fleet *f = ctx;
+	json_t *cmp = json_array(), *ops = json_array(), *txn;
+	struct write *w = calloc(1, sizeof(*w));
+	bool oom = w == NULL;
+
+	for (size_t i = 0; i < n && !oom; i++) {
+		char *key = key_of(f, ch[i].kind, ch[i].name), *val = NULL;
+		json_t *c;
+
+		if (key == NULL || (ch[i].doc != NULL && (val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL)) {
+			free(key);
+			oom = true;
+			break;
+		}
+		c = json_pack("{s:o,s:s,s:s,s:o}", "key", b64j(key), "target", "MOD", "result", "EQUAL",
+			      "mod_revision", json_sprintf("%lld", (long long)revs[i]));
+		json_array_append_new(cmp, c);
+		if (val != NULL) {
+			char *b = cd_etcd_b64(val, strlen(val));
+
+			json_array_append_new(ops, json_pack("{s:{s:o,s:s}}", "request_put", "key",
+							     b64j(key), "value", b ? b : ""));
+			free(b);
+		} else {
+			json_array_append_new(ops, json_pack("{s:{s:o}}", "request_delete_range", "key",
+							     b64j(key)));
+		}
+		free(val);
+		free(key);
+	}
+	txn = json_pack("{s:o,s:o}", "compare", cmp, "success", ops);
+	if (oom || txn == NULL || n > CD_FLEET_TXN_MAX ||
+	    cd_etcd_call(f->etcd, "kv/txn", txn, false, on_txn, w) == NULL) {
+		free(w);
+		json_decref(txn);
+		done(arg, n > CD_FLEET_TXN_MAX ? -E2BIG : -ENOMEM, 0);
+		return;
+	}
+	w->done = done;
+	w->arg = arg;
+	json_decref(txn);
+}
+
+/* ------------------------------------------------------------ setup */
+
+int
+cd_fleet_new(struct event_base *base, const char *url, const char *site, struct cd_res *res,
+	     void (*kick)(void *arg), void *arg, struct cd_fleet **out, char *err, size_t errlen)
+{
+	const char *rest = url + strlen(CD_FLEET_SCHEME), *sl = strchr(rest, '/');
+	struct cd_fleet *f;
+	struct cd_res_remote rem;
+	int rc;
+
+	if (!cd_fleet_url(url) || sl == NULL || sl == rest || sl[1] == '\0' ||
+	    (size_t)(sl - rest) >= sizeof(f->endpoints) || strlen(sl) >= sizeof(f->prefix) - 2) {
+		snprintf(err, errlen, "a shared store is etcd://HOST:PORT[,HOST:PORT...]/PREFIX");
+		return -EINVAL;
+	}
+	for (const char *p = sl + 1; *p != '\0'; p++)
+		if (!(*p == '/' || *p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+			snprintf(err, errlen, "the prefix is of [A-Za-z0-9/_.-]");
+			return -EINVAL;
+		}
+	if (site == NULL || !store_name_ok(site)) {
+		snprintf(err, errlen, "a box on a shared store needs --site NAME (1..63 of [A-Za-z0-9_.-])");
+		return -EINVAL;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -ENOMEM;
+	f->base = base;
+	f->res = res;
+	f->kick = kick;
+	f->kick_arg = arg;
+	snprintf(f->endpoints, sizeof(f->endpoints), "%.*s", (int)(sl - rest), rest);
+	/* "/fleet1/": every key under it; a trailing '/' of the URL's is not doubled */
+	snprintf(f->prefix, sizeof(f->prefix), "%s%s", sl, sl[strlen(sl) - 1] == '/' ? "" : "/");
+	snprintf(f->site, sizeof(f->site), "%s", site);
+	if ((rc = cd_etcd_new(base, f->endpoints, CALL_MS, &f->etcd, err, errlen)) < 0) {
+		free(f);
+		return rc;
+	}
+	if (asprintf(&f->scope[0], "%sintents/", f->prefix) < 0 ||
+	    asprintf(&f->scope[1], "%ssites/%s/intents/", f->prefix, site) < 0 ||
+	    (f->scope_end[0] = cd_etcd_prefix_end(f->scope[0])) == NULL ||
+	    (f->scope_end[1] = cd_etcd_prefix_end(f->scope[1])) == NULL ||
+	    (f->probe = evtimer_new(base, probe, f)) == NULL) {
+		cd_fleet_free(f);
+		return -ENOMEM;
+	}
+	rem = (struct cd_res_remote){ .commit = commit, .ctx = f };
+	cd_res_set_remote(res, &rem);
+	set_state(f, SYNCING, "reading the store");
+	resync(f);
+	probe(-1, 0, f);
+	*out = f;
+	return 0;
+}
+
+void
+cd_fleet_free(struct cd_fleet *f)
+{
+	if (f == NULL)
+		return;
+	watches_stop(f);
+	cd_etcd_cancel(f->probing);
+	cd_etcd_cancel(f->reading);
+	cd_etcd_free(f->etcd);
+	if (f->probe != NULL)
+		event_free(f->probe);
+	json_decref(f->read);
+	for (int i = 0; i < SCOPES; i++) {
+		free(f->scope[i]);
+		free(f->scope_end[i]);
+	}
+	free(f);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_fleet: sxcd's intents in a fleet's shared store (etcd), read, watched and written through it. */
+/*
+ * Keys under the fleet's PREFIX (values: the intent documents, JSON):
+ *   PREFIX/intents/KIND/NAME               what every site shares (peers, slices, ...)
+ *   PREFIX/sites/SITE/intents/KIND/NAME    a site's own (struct cd_kind per_site: site, upf)
+ * A box reads both ranges at one revision, hands them to cd_res whole
+ * (cd_res_remote_reset), and watches both from the next revision; every
+ * event goes to cd_res_remote_put and a run is kicked. A write is one txn
+ * comparing each intent's mod_revision with the one this box knows. A
+ * member is probed every second; while none answers the box keeps what
+ * it has (and says so), and once one does it reads everything again. A
+ * watch that ends (a compaction past it, a member gone) is the same: a
+ * full read, then a watch from there.
+ */
+#ifndef CD_FLEET_H
+#define CD_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct cd_res;
+struct cd_fleet;
+
+#define CD_FLEET_SCHEME "etcd://"
+#define CD_FLEET_TXN_MAX 128	/* etcd's default --max-txn-ops */
+
+/* Is @store a shared store's URL (etcd://...)? */
+bool cd_fleet_url(const char *store);
+/*
+ * @url: etcd://HOST:PORT[,HOST:PORT...]/PREFIX; @site: this box's site id
+ * (a name). Its writes go through the shared store from now on (see
+ * cd_res_set_remote); @kick(@arg) when a change from the store is in
+ * @res. 0 and *@out, or -EINVAL (@err says why) or -ENOMEM.
+ */
+int cd_fleet_new(struct event_base *base, const char *url, const char *site, struct cd_res *res,
+		 void (*kick)(void *arg), void *arg, struct cd_fleet **out, char *err, size_t errlen);
+void cd_fleet_free(struct cd_fleet *f);
+
+#endif

@@ -1,0 +1,343 @@
+/* sxcd's etcd client (control/cd_etcd.c) against a real etcd the test
+ * starts (one member on loopback, random ports, a temporary data dir):
+ * base64 both ways, put/range/txn with a compare on mod_revision (one of
+ * two racing writers wins), a watch from a revision (the events in order,
+ * then a compaction cancels it), failover past a dead endpoint, no
+ * endpoint (-ECONNREFUSED), a silent one (-ETIMEDOUT), a watch that ends
+ * when etcd dies. Skipped (77) when etcd is not installed. */
+#include <assert.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cd_etcd.h"
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fail(); } } while (0)
+
+static struct event_base *base;
+static pid_t etcd = -1;
+static char dir[] = "/tmp/test_cd_etcd.XXXXXX";
+
+static void
+stop_etcd(void)
+{
+	if (etcd > 0) {
+		kill(etcd, SIGKILL);
+		waitpid(etcd, NULL, 0);
+		etcd = -1;
+	}
+}
+
+static void
+cleanup(void)
+{
+	char cmd[128];
+
+	stop_etcd();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void
+fail(void)
+{
+	cleanup();
+	exit(1);
+}
+
+/* A free port on loopback (the kernel's pick); @keep: the socket stays
+ * bound and listening (a member that never answers). */
+static int
+free_port(int *keep)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &l) < 0)
+		return -1;
+	port = ntohs(a.sin_port);
+	if (keep != NULL && listen(fd, 8) == 0)
+		*keep = fd;
+	else
+		close(fd);
+	return port;
+}
+
+/* ------------------------------------------------------------ one call, waited for */
+
+static int got_rc;
+static json_t *got;
+static int done;
+
+static void
+on_answer(void *arg, int rc, json_t *answer)
+{
+	(void)arg;
+	got_rc = rc;
+	json_decref(got);
+	got = json_incref(answer);
+	done = 1;
+	event_base_loopbreak(base);
+}
+
+static int
+call(struct cd_etcd *e, const char *path, json_t *req, bool read)
+{
+	done = 0;
+	CHECK(cd_etcd_call(e, path, req, read, on_answer, NULL) != NULL);
+	CHECK(done == 0);	/* never from inside the call */
+	while (!done)
+		event_base_dispatch(base);
+	json_decref(req);
+	return got_rc;
+}
+
+static json_t *
+b64(const char *s)
+{
+	char *b = cd_etcd_b64(s, strlen(s));
+	json_t *j = json_string(b);
+
+	free(b);
+	return j;
+}
+
+static int64_t
+put(struct cd_etcd *e, const char *k, const char *v)
+{
+	CHECK(call(e, "kv/put", json_pack("{s:o,s:o}", "key", b64(k), "value", b64(v)), false) == 0);
+	return cd_etcd_num(json_object_get(json_object_get(got, "header"), "revision"));
+}
+
+/* A txn putting @k = @v if its mod_revision is @rev: did it succeed? */
+static bool
+cas(struct cd_etcd *e, const char *k, const char *v, int64_t rev)
+{
+	json_t *t = json_pack("{s:[{s:o,s:s,s:s,s:s}],s:[{s:{s:o,s:o}}]}", "compare", "key", b64(k),
+			      "target", "MOD", "result", "EQUAL", "mod_revision", "0",
+			      "success", "request_put", "key", b64(k), "value", b64(v));
+
+	json_object_set_new(json_array_get(json_object_get(t, "compare"), 0), "mod_revision",
+			    json_sprintf("%lld", (long long)rev));
+	CHECK(call(e, "kv/txn", t, false) == 0);
+	return json_is_true(json_object_get(got, "succeeded"));
+}
+
+/* ------------------------------------------------------------ watch */
+
+static json_t *events;		/* every event seen */
+static int watch_rc, watch_over, canceled;
+static int64_t compacted;
+
+static void
+on_watch(void *arg, int rc, json_t *res)
+{
+	json_t *ev;
+	size_t i;
+
+	(void)arg;
+	if (rc < 0) {
+		watch_rc = rc;
+		watch_over = 1;
+		event_base_loopbreak(base);
+		return;
+	}
+	if (json_is_true(json_object_get(res, "canceled")) && (canceled = 1))
+		compacted = cd_etcd_num(json_object_get(res, "compact_revision"));
+	json_array_foreach(json_object_get(res, "events"), i, ev)
+		json_array_append(events, ev);
+	event_base_loopbreak(base);
+}
+
+static void
+wait_until(int *flag_or_null, size_t nevents, int ms)
+{
+	struct timeval tv = { 0, 20000 };
+
+	for (int i = 0; i < ms / 20; i++) {
+		if (flag_or_null != NULL ? *flag_or_null : json_array_size(events) >= nevents)
+			return;
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+}
+
+static int
+start_etcd(int cport)
+{
+	char curl[64], purl[64], data[300], cluster[96];
+	int pport = free_port(NULL);
+
+	snprintf(curl, sizeof(curl), "http://127.0.0.1:%d", cport);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", pport);
+	snprintf(cluster, sizeof(cluster), "t=%s", purl);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	if ((etcd = fork()) == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execlp("etcd", "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
+		       "--advertise-client-urls", curl, "--listen-peer-urls", purl,
+		       "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster, (char *)NULL);
+		_exit(127);
+	}
+	return etcd > 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	char eps[128], err[128];
+	struct cd_etcd *e, *dead, *silent;
+	int cport, dport, sport, sfd = -1;
+	size_t n;
+	int64_t r1, r2;
+	char *s;
+
+	if (system("command -v etcd >/dev/null 2>&1") != 0) {
+		printf("SKIP: etcd is not installed (apt-get install etcd-server)\n");
+		return 77;
+	}
+	/* base64 and prefixes, without etcd */
+	for (size_t len = 0; len < 40; len++) {
+		char raw[40], *enc, *dec;
+
+		for (size_t i = 0; i < len; i++)
+			raw[i] = (char)(i * 37 + len);
+		enc = cd_etcd_b64(raw, len);
+		dec = cd_etcd_unb64(enc, &n);
+		CHECK(dec != NULL && n == len && memcmp(raw, dec, len) == 0);
+		free(enc);
+		free(dec);
+	}
+	CHECK(cd_etcd_unb64("L2YvYQ", &n) == NULL && cd_etcd_unb64("L2Y*YQ==", &n) == NULL);
+	s = cd_etcd_prefix_end("/fleet/");
+	CHECK(strcmp(s, "/fleet0") == 0);
+	free(s);
+	base = event_base_new();
+	CHECK(cd_etcd_new(base, "127.0.0.1", 1000, &e, err, sizeof(err)) == -EINVAL);
+	CHECK(cd_etcd_new(base, "127.0.0.1:0", 1000, &e, err, sizeof(err)) == -EINVAL);
+	CHECK(cd_etcd_new(base, "", 1000, &e, err, sizeof(err)) == -EINVAL);
+	CHECK(cd_etcd_new(base, "[::1]:2379,a:1", 1000, &e, err, sizeof(err)) == 0);
+	CHECK(strcmp(cd_etcd_endpoint(e), "[::1]:2379") == 0);
+	cd_etcd_free(e);
+
+	CHECK(mkdtemp(dir) != NULL);
+	cport = free_port(NULL);
+	dport = free_port(NULL);	/* nobody listens there */
+	sport = free_port(&sfd);	/* listens, never answers */
+	CHECK(start_etcd(cport) == 0);
+	snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", dport, cport);
+	CHECK(cd_etcd_new(base, eps, 2000, &e, err, sizeof(err)) == 0);
+	/* etcd takes a moment to serve: a read until it does */
+	for (int i = 0; i < 100; i++) {
+		if (call(e, "kv/range", json_pack("{s:o}", "key", b64("/x")), true) == 0)
+			break;
+		usleep(100000);
+	}
+	CHECK(got_rc == 0);
+	/* the dead endpoint was left for the live one */
+	snprintf(err, sizeof(err), "127.0.0.1:%d", cport);
+	CHECK(strcmp(cd_etcd_endpoint(e), err) == 0);
+
+	r1 = put(e, "/f/a", "one");
+	CHECK(r1 > 0);
+	/* two writers at the same revision: the first wins, the second sees it lost */
+	CHECK(cas(e, "/f/a", "two", r1));
+	CHECK(!cas(e, "/f/a", "three", r1));
+	CHECK(cas(e, "/f/new", "n", 0));	/* absent: mod_revision 0 */
+	CHECK(!cas(e, "/f/new", "n2", 0));
+	CHECK(call(e, "kv/range", json_pack("{s:o,s:o}", "key", b64("/f/"), "range_end", b64("/f0")), true) == 0);
+	CHECK(json_array_size(json_object_get(got, "kvs")) == 2);
+	s = cd_etcd_unb64(json_string_value(json_object_get(json_array_get(json_object_get(got, "kvs"), 0),
+							     "value")), &n);
+	CHECK(s != NULL && strcmp(s, "two") == 0);
+	free(s);
+	r2 = cd_etcd_num(json_object_get(json_object_get(got, "header"), "revision"));
+
+	/* a watch from r1: the history since, in order, then what comes */
+	events = json_array();
+	CHECK(cd_etcd_watch(e, "/f/", "/f0", r1, on_watch, NULL) != NULL);
+	wait_until(NULL, 3, 5000);
+	CHECK(json_array_size(events) == 3);
+	CHECK(cd_etcd_num(json_object_get(json_object_get(json_array_get(events, 2), "kv"), "mod_revision")) == r2);
+	CHECK(call(e, "kv/deleterange", json_pack("{s:o}", "key", b64("/f/new")), false) == 0);
+	wait_until(NULL, 4, 5000);
+	CHECK(json_array_size(events) == 4);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(events, 3), "type")), "DELETE") == 0);
+	/* a long value arrives whole, over many chunks */
+	{
+		char *big = malloc(300001);
+
+		memset(big, 'v', 300000);
+		big[300000] = '\0';
+		put(e, "/f/big", big);
+		wait_until(NULL, 5, 5000);
+		CHECK(json_array_size(events) == 5);
+		s = cd_etcd_unb64(json_string_value(json_object_get(json_object_get(json_array_get(events, 4),
+										     "kv"), "value")), &n);
+		CHECK(s != NULL && n == 300000);
+		free(s);
+		free(big);
+	}
+
+	/* a compaction past a watch's start cancels it, saying where */
+	r2 = put(e, "/g/x", "1");
+	CHECK(call(e, "kv/compaction", json_pack("{s:o}", "revision", json_sprintf("%lld", (long long)r2)),
+		   false) == 0);
+	compacted = 0;
+	CHECK(cd_etcd_watch(e, "/f/", "/f0", r1, on_watch, NULL) != NULL);
+	wait_until(&canceled, 0, 5000);
+	CHECK(compacted == r2);
+	/* a compacted revision read: etcd's error, code 11 */
+	CHECK(call(e, "kv/range", json_pack("{s:o,s:I}", "key", b64("/f/a"), "revision", (json_int_t)r1),
+		   true) == -EPROTO);
+	CHECK(cd_etcd_num(json_object_get(got, "code")) == 11);
+
+	/* nobody there */
+	snprintf(eps, sizeof(eps), "127.0.0.1:%d", dport);
+	CHECK(cd_etcd_new(base, eps, 2000, &dead, err, sizeof(err)) == 0);
+	CHECK(call(dead, "kv/range", json_pack("{s:o}", "key", b64("/x")), true) == -ECONNREFUSED);
+	cd_etcd_free(dead);
+	/* a member that says nothing */
+	snprintf(eps, sizeof(eps), "127.0.0.1:%d", sport);
+	CHECK(cd_etcd_new(base, eps, 500, &silent, err, sizeof(err)) == 0);
+	CHECK(call(silent, "kv/range", json_pack("{s:o}", "key", b64("/x")), true) == -ETIMEDOUT);
+	/* a call under way when its client goes: nothing said */
+	CHECK(cd_etcd_call(silent, "kv/range", json_pack("{s:o}", "key", b64("/x")), true, on_answer, NULL) != NULL);
+	cd_etcd_free(silent);
+	close(sfd);
+
+	/* etcd dies: the watch ends */
+	watch_over = 0;
+	CHECK(cd_etcd_watch(e, "/f/", "/f0", 0, on_watch, NULL) != NULL);
+	wait_until(NULL, 0, 200);
+	stop_etcd();
+	wait_until(&watch_over, 0, 5000);
+	CHECK(watch_rc == -ECONNRESET || watch_rc == -ECONNREFUSED);
+	watch_over = 0;
+	CHECK(cd_etcd_watch(e, "/f/", "/f0", 0, on_watch, NULL) != NULL);
+	wait_until(&watch_over, 0, 5000);
+	CHECK(watch_rc == -ECONNREFUSED || watch_rc == -ECONNRESET);
+
+	/* a write to members that are all gone: never sent, so said so */
+	CHECK(call(e, "kv/put", json_pack("{s:o,s:o}", "key", b64("/f/z"), "value", b64("z")), false) == -ECONNREFUSED);
+	cd_etcd_free(e);
+	json_decref(events);
+	json_decref(got);
+	event_base_free(base);
+	cleanup();
+	printf("ok\n");
+	return 0;
+}
