@@ -25,6 +25,7 @@
 #include "sw_api.h"
 #include "gtp.h"
 #include "dp_slow.h"
+#include "dp_stats.h"
 
 struct queue {
 	uint32_t session;
@@ -298,6 +299,7 @@ apply(struct queue *q, const struct verdict *v, unsigned int nv)
 		if ((col = up_urr_main_column()) >= 0)
 			up_urr_count((unsigned int)col, (const struct up_term *)d->e->params, m);
 		dp_slow_event(UP_EVENT(to_n3));
+		dp_lcore_stats[rte_lcore_id()].events[UP_EVENT(to_n3_bytes)] += up_ip_len(m);
 		up_encap_send(m, (const struct up_term *)d->e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
@@ -430,6 +432,12 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 
 /* Main lcore, every loop: packets held longer than UP_BUF_AGE_MS dropped,
  * the oldest first (a session whose UE never comes back). */
+unsigned int
+up_buf_held(void)
+{
+	return held;
+}
+
 void
 up_buf_poll(uint64_t now)
 {
