@@ -40,10 +40,10 @@ SX.register({
                  ["send_error", "send errors", "msg"], ["flows", "flows started", "flows"], ["evicted", "flows evicted (cache full)", "flows"],
                  ["ring_full", "records lost (ring full)", "rec"], ["not_ip", "sampled, not IP", "pkt"]];
     SX.replace(this.ct, [SX.table(["", "n:rate", "n:total"], names.map(function (n) {
-      var r = SX.rate("flowexp/" + n[0], c[n[0]], t);
+      var v = c[n[0]] || 0, r = SX.rate("flowexp/" + n[0], v, t);   /* sxdp lists only what is not 0 */
       if (n[0] === "records" || n[0] === "send_error") per[n[1]] = r;
       return [n[1], td("flowexp/" + n[0] + "/rate", r, function (v) { return SX.si(v, n[2] + "/s"); }),
-              td("flowexp/" + n[0], c[n[0]], function (v) { return SX.num(v, 0) + " " + n[2]; })];
+              td("flowexp/" + n[0], v, function (x) { return SX.num(x, 0) + " " + n[2]; })];
     }))]);
     if (per.records !== null && per.records !== undefined) this.chart.push(t, per);
   }
