@@ -21,7 +21,7 @@ SX.register({
     });
     sec.appendChild(E("div", { cls: "grid" }, [
       E("div", { cls: "card" }, [E("h2", { text: "Sessions" }), this.ss]),
-      E("div", { cls: "card" }, [E("h2", { text: "Traffic" }), this.tr, ch]),
+      E("div", { cls: "card span2" }, [E("h2", { text: "Traffic" }), this.tr, ch]),
       E("div", { cls: "card" }, [E("h2", { text: "Buffering and reports" }), this.bf]),
       E("div", { cls: "card" }, [E("h2", { text: "Events" }), this.ev]),
       E("div", { cls: "card wide" }, [E("h2", { text: "One session" }), form, this.one]),
@@ -50,14 +50,18 @@ SX.register({
         return cols.map(function (k) { var v = r[k.replace(/^n:/, "")]; return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); });
       }))];
     };
-    SX.replace(this.one, [SX.table(["", "n:"], [
-      ["id", SX.cell("span", "upfsess/id", s.id, null, "")],
-      ["from", s.source === "pfcp" ? "PFCP, SMF " + s.smf + ", UPF " + s.upf : "intent " + s.intent + ", slice " + s.slice + ", " + s.phase],
-      ["sxdp session", td("upfsess/session", s.session, f.count)],
-      ["uplink", td("upfsess/ul/packets", ul.packets, f.pkts)], ["", td("upfsess/ul/bytes", ul.bytes, f.bytes)],
-      ["uplink rate", td("upfsess/ul/bps", bits("upfsess/" + s.id + "/ul", ul.bytes), f.bps)],
-      ["downlink", td("upfsess/dl/packets", dl.packets, f.pkts)], ["", td("upfsess/dl/bytes", dl.bytes, f.bytes)],
-      ["downlink rate", td("upfsess/dl/bps", bits("upfsess/" + s.id + "/dl", dl.bytes), f.bps)]])]
+    SX.replace(this.one, [E("div", { cls: "grid" }, [
+      SX.table(["", ""], [
+        ["id", SX.cell("span", "upfsess/id", s.id, null, "")],
+        ["from", s.source === "pfcp" ? "PFCP: SMF " + s.smf + ", SEID " + s.seid + " (theirs " + s.cp_seid + "), UPF " + s.upf :
+                 "intent " + s.intent + ", slice " + s.slice],
+        ["state", s.source === "pfcp" ? SX.stateWord("upfsess/state", "in sxdp") : SX.stateWord("upfsess/state", s.phase || "unknown")],
+        ["sxdp session", SX.cell("span", "upfsess/session", s.session, f.count, "")]]),
+      SX.table(["", "n:packets", "n:bytes", "n:rate"], [
+        ["uplink", td("upfsess/ul/packets", ul.packets, f.pkts), td("upfsess/ul/bytes", ul.bytes, f.bytes),
+         td("upfsess/ul/bps", bits("upfsess/" + s.id + "/ul", ul.bytes), f.bps)],
+        ["downlink", td("upfsess/dl/packets", dl.packets, f.pkts), td("upfsess/dl/bytes", dl.bytes, f.bytes),
+         td("upfsess/dl/bps", bits("upfsess/" + s.id + "/dl", dl.bytes), f.bps)]])])]
       .concat(rules("PDRs", s.pdrs || [], ["id", "source_interface", "f_teid", "ue_ip", "far", "qers", "urrs"]))
       .concat(rules("FARs", s.fars || [], ["id", "apply_action", "destination_interface", "outer_header_creation"]))
       .concat(rules("QERs", s.qers || [], ["id", "gate_ul", "gate_dl", "mbr_kbps"]))
@@ -98,24 +102,27 @@ SX.register({
     SX.replace(this.tr, [SX.table(["", "n:pkt/s", "n:bit/s", "n:packets", "n:bytes"], [
       row("uplink", "ul", ul), row("↳ N6 local breakout", "n6", n6), row("↳ N9 to the anchor", "n9", n9),
       row("downlink (N3)", "dl", dl)]),
-      E("p", {}, ["uplink bytes broken out locally: ", SX.cell("span", "upf/n6_share", share === null ? "" : share.toFixed(1), f.pct, "n"),
-                  " (N9: ", SX.cell("span", "upf/n9_share", share === null ? "" : (100 - share).toFixed(1), f.pct, "n"), ")"]),
+      E("p", {}, ["uplink bytes broken out locally: ", SX.cell("span", "upf/n6_share", share === null ? null : share.toFixed(1), f.pct, "n"),
+                  " (N9: ", SX.cell("span", "upf/n9_share", share === null ? null : (100 - share).toFixed(1), f.pct, "n"), ")"]),
       SX.table(["URRs, all sessions", "n:rate", "n:total"], [
         ["packets", td("upf/pps", SX.rate("upf/packets", u.packets, t), f.pps), td("upf/packets", u.packets, f.pkts)],
         ["bytes", td("upf/bps", (SX.rate("upf/bytes", u.bytes, t) || 0) * 8, f.bps), td("upf/bytes", u.bytes, f.bytes)]])]);
     this.chart.push(t, bits);
     /* buffering and reports */
     var b = u.buffered || {}, rp = u.reports || {};
-    var rr = function (label, k, v) { return [label, td("upf/" + k + "/pps", SX.rate("upf/" + k, v, t), f.pps), td("upf/" + k, v, f.count)]; };
+    var rr = function (label, k, v, unit) {
+      return [label, td("upf/" + k + "/pps", SX.rate("upf/" + k, v, t), function (x) { return SX.si(x, unit + "/s"); }),
+              td("upf/" + k, v, function (x) { return x === null || x === undefined ? "– (no PFCP)" : SX.num(x, 0) + " " + unit; })];
+    };
     SX.replace(this.bf, [SX.table(["", "n:rate", "n:total"], [
       ["buffered now (BUFF)", "", td("upf/buffered/now", b.now, f.pkts)],
-      rr("packets buffered", "buffered/packets", b.packets),
-      rr("buffered, dropped", "buffered/dropped", b.dropped),
-      rr("DL data notifications raised", "reports/dl_data_raised", rp.dl_data_raised),
-      rr("usage reports raised", "reports/usage_raised", rp.usage_raised),
-      rr("PFCP reports sent", "reports/sent", rp.sent),
-      rr("PFCP DL Data Reports sent", "reports/dl_data_sent", rp.dl_data_sent),
-      rr("PFCP reports failed", "reports/failed", rp.failed)])]);
+      rr("packets buffered", "buffered/packets", b.packets, "pkt"),
+      rr("buffered, dropped", "buffered/dropped", b.dropped, "pkt"),
+      rr("DL data notifications raised", "reports/dl_data_raised", rp.dl_data_raised, "ntf"),
+      rr("usage reports raised", "reports/usage_raised", rp.usage_raised, "rep"),
+      rr("PFCP reports sent", "reports/sent", rp.sent, "rep"),
+      rr("PFCP DL Data Reports sent", "reports/dl_data_sent", rp.dl_data_sent, "rep"),
+      rr("PFCP reports failed", "reports/failed", rp.failed, "rep")])]);
     var ev = u.events || {}, names = Object.keys(ev).sort();
     SX.replace(this.ev, names.length ? [SX.table(["event", "n:rate", "n:total"], names.map(function (k) {
       return [k, td("upf/event/" + k + "/pps", SX.rate("upf/event/" + k, ev[k], t), f.pps), td("upf/event/" + k, ev[k], f.count)];
