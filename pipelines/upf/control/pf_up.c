@@ -21,7 +21,6 @@
 #include "pf_ucomp.h"
 #include "pf_up.h"
 #include "pf_usess.h"
-#include "pf_vis.h"
 #include "qos_names.h"
 #include "up_ids.h"
 
@@ -801,13 +800,8 @@ pf_up_stats(void)
 	return o;
 }
 
-json_t *
-pf_up_session(const char *node, uint64_t seid, uint32_t *sess_id)
+struct pf_up *
+pf_up_current(void)
 {
-	struct us *us = g_up != NULL ? pf_usess_find(g_up, seid) : NULL;
-
-	if (us == NULL || us->assoc == NULL || us->s == NULL || strcmp(pf_assoc_name(us->assoc), node) != 0)
-		return NULL;
-	*sess_id = us->sess_id;
-	return pf_vis_session(us);
+	return g_up;
 }

@@ -32,9 +32,5 @@ void pf_up_detach(struct pf_node *n);
  * "peers", "apps"} (new): "sessions" in the pfcp service's status; its
  * refusals are the node's, by cause. */
 json_t *pf_up_stats(void);
-/* PFCP session @seid of SMF @node (its Node ID as pf_assoc_name gives
- * it): its rules as installed (pf_vis_session), *@sess_id sxdp's id of it;
- * NULL: no such session. */
-json_t *pf_up_session(const char *node, uint64_t seid, uint32_t *sess_id);
 
 #endif

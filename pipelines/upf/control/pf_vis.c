@@ -12,7 +12,7 @@
 #include "cd_vis.h"
 #include "pf_node.h"
 #include "pf_ucomp.h"
-#include "pf_up.h"
+#include "pf_usess.h"
 #include "pf_vis.h"
 
 #define PREFIX "upf/sessions/"
@@ -228,6 +228,20 @@ urr_json(const struct pf_urr *u)
 	return o;
 }
 
+/* PFCP session @seid of SMF @node (pf_assoc_name's): its rules (new),
+ * *@sess_id sxdp's id of it; NULL: none such. */
+static json_t *
+pfcp_session(const char *node, uint64_t seid, uint32_t *sess_id)
+{
+	struct pf_up *up = pf_up_current();
+	struct us *us = up != NULL ? pf_usess_find(up, seid) : NULL;
+
+	if (us == NULL || us->assoc == NULL || us->s == NULL || strcmp(pf_assoc_name(us->assoc), node) != 0)
+		return NULL;
+	*sess_id = us->sess_id;
+	return pf_vis_session(us);
+}
+
 json_t *
 pf_vis_session(const struct us *us)
 {
@@ -377,7 +391,7 @@ session_find(struct cd_res *r, const char *id, json_t **doc, json_t **calls, cha
 			snprintf(msg, len, "pfcp/NODE/SEID names the SMF's Node ID");
 			return 400;
 		}
-		if ((*doc = pf_up_session(name, n, &sid)) == NULL) {
+		if ((*doc = pfcp_session(name, n, &sid)) == NULL) {
 			snprintf(msg, len, "no PFCP session %" PRIu64 " of SMF %.64s", n, name);
 			return 404;
 		}

@@ -36,7 +36,6 @@ struct queue {
 };
 
 static struct rte_hash *queues;
-static unsigned int held;
 static uint64_t next_age;
 
 /* What each update of a write's batch found installed at its key (the
@@ -63,7 +62,7 @@ up_buf_init(void)
 		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
 	};
 
-	held = 0;
+	up_buf_held_n = 0;
 	queues = rte_hash_create(&hp);
 	return queues == NULL ? -ENOMEM : 0;
 }
@@ -173,7 +172,7 @@ entry_ended(uint32_t session, uint8_t table, uint64_t now)
 				keep[nk++] = m;
 				continue;
 			}
-			held--;
+			up_buf_held_n--;
 			dp_slow_drop(m, UP_DROP(session_gone));
 		}
 		memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
@@ -217,7 +216,7 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		dp_slow_drop(m, UP_DROP(notified));
 		return;
 	}
-	if (q->n == UP_BUF_SESSION || held == UP_BUF_TOTAL) {
+	if (q->n == UP_BUF_SESSION || up_buf_held_n == UP_BUF_TOTAL) {
 		if (q->n == 0) {   /* nothing older of its own: it is the one */
 			dp_slow_drop(m, UP_DROP(buffer_full));
 			return;
@@ -225,12 +224,12 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_full));
 		q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 		q->n--;
-		held--;
+		up_buf_held_n--;
 	}
 	q->pkt[(q->head + q->n) % UP_BUF_SESSION] = m;
 	q->t[(q->head + q->n) % UP_BUF_SESSION] = rte_rdtsc();
 	q->n++;
-	held++;
+	up_buf_held_n++;
 	dp_slow_event(UP_EVENT(buffered));
 }
 
@@ -290,7 +289,7 @@ apply(struct queue *q, const struct verdict *v, unsigned int nv)
 			keep[nk++] = m;
 			continue;
 		}
-		held--;
+		up_buf_held_n--;
 		if (d->e == NULL || d->e->action != UP_DL_ENCAP_N3) {
 			dp_slow_drop(m, UP_DROP(buffer_gone));
 			continue;
@@ -432,12 +431,6 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 
 /* Main lcore, every loop: packets held longer than UP_BUF_AGE_MS dropped,
  * the oldest first (a session whose UE never comes back). */
-unsigned int
-up_buf_held(void)
-{
-	return held;
-}
-
 void
 up_buf_poll(uint64_t now)
 {
@@ -452,7 +445,7 @@ up_buf_poll(uint64_t now)
 		memset(ends, 0, (ends_mask + 1) * sizeof(*ends));
 		ends_n = 0;
 	}
-	if (held == 0 || now < next_age)
+	if (up_buf_held_n == 0 || now < next_age)
 		return;
 	next_age = now + rte_get_tsc_hz() / 10;
 	while (rte_hash_iterate(queues, &key, &data, &it) >= 0) {
@@ -462,7 +455,7 @@ up_buf_poll(uint64_t now)
 			dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_expired));
 			q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 			q->n--;
-			held--;
+			up_buf_held_n--;
 		}
 	}
 }
@@ -485,7 +478,7 @@ up_buf_fini(void)
 	}
 	rte_hash_free(queues);
 	queues = NULL;
-	held = 0;
+	up_buf_held_n = 0;
 	free(ends);
 	ends = NULL;
 	ends_mask = ends_n = 0;

@@ -42,7 +42,5 @@ void up_buf_hold(struct rte_mbuf *m, bool notify_only);
 int up_buf_expand(struct dp_update *u, const struct dp_update *batch, unsigned int at, struct dp_update *out);
 void up_buf_written(const struct dp_update *d, unsigned int n, const int *res);
 void up_buf_poll(uint64_t now_tsc);
-/* Main lcore: the packets held now, all sessions. */
-unsigned int up_buf_held(void);
 
 #endif

@@ -7,7 +7,6 @@
 #include <rte_malloc.h>
 
 #include "up_urr.h"
-#include "up_buf.h"
 #include "up_event.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
@@ -299,7 +298,7 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 			by += s.bytes;
 		}
 		*result = json_pack("{s:I, s:I, s:I, s:I}", "packets", (json_int_t)p, "bytes", (json_int_t)by,
-				    "watched", (json_int_t)n_watch, "buffered", (json_int_t)up_buf_held());
+				    "watched", (json_int_t)n_watch, "buffered", (json_int_t)up_buf_held_n);
 	}
 	return 0;
 }
