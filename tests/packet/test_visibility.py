@@ -367,6 +367,10 @@ def test_page_live_views_match_the_api():
             for tab in ("upf", "slices", "flowexp"):
                 drv.find_element(By.ID, "tab-" + tab).click()
                 shot(drv, "visibility-%s-1366x768.png" % tab, 1366, 768)
+            shot(drv, "visibility-flowexp-390x844.png", 390, 844)
+            drv.find_element(By.ID, "tab-upf").click()
+            shot(drv, "visibility-upf-390x844.png", 390, 844)
+            drv.set_window_size(1366, 768)
 
             errs = console_errors(drv)
             expect(not errs, "console errors: %s" % errs)

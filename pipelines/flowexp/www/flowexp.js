@@ -13,7 +13,7 @@ SX.register({
       E("div", { cls: "card" }, [E("h2", { text: "Export" }), this.cf]),
       E("div", { cls: "card" }, [E("h2", { text: "Collectors" }), this.co]),
       E("div", { cls: "card" }, [E("h2", { text: "Sent" }), this.ct, ch])]));
-    this.chart = new SX.LineChart(ch, "records/s");
+    this.chart = new SX.LineChart(ch, "per second");
   },
   update: function (d) {
     var x = d.counters.flow_export, t = d.t, f = SX.fmt, td = SX.td, E = SX.el;
@@ -33,7 +33,7 @@ SX.register({
     var cs = x.collectors || [];
     SX.replace(this.co, cs.length ? [SX.table(["#", "address", "n:UDP port"], cs.map(function (c) {
       return [String(c.id), SX.cell("span", "flowexp/collector/" + c.id + "/address", c.address, null, ""),
-              td("flowexp/collector/" + c.id + "/port", c.port, f.count)];
+              td("flowexp/collector/" + c.id + "/port", c.port, String)];
     }))] : [E("p", { cls: "muted", text: "no collector: nothing is exported" })]);
     var c = x.counters || {}, per = {};
     var names = [["records", "records", "rec"], ["messages", "IPFIX messages", "msg"], ["templates", "template messages", "msg"],
@@ -41,7 +41,7 @@ SX.register({
                  ["ring_full", "records lost (ring full)", "rec"], ["not_ip", "sampled, not IP", "pkt"]];
     SX.replace(this.ct, [SX.table(["", "n:rate", "n:total"], names.map(function (n) {
       var v = c[n[0]] || 0, r = SX.rate("flowexp/" + n[0], v, t);   /* sxdp lists only what is not 0 */
-      if (n[0] === "records" || n[0] === "send_error") per[n[1]] = r;
+      if (n[0] === "records" || n[0] === "send_error") per[n[1] + " (" + n[2] + "/s)"] = r;
       return [n[1], td("flowexp/" + n[0] + "/rate", r, function (v) { return SX.si(v, n[2] + "/s"); }),
               td("flowexp/" + n[0], v, function (x) { return SX.num(x, 0) + " " + n[2]; })];
     }))]);
