@@ -279,6 +279,14 @@ def test_page_live_views_match_the_api():
             # flow export: off without an intent (and no console error for its absence), then on
             # with its sampling and collector, the counters between two reads of the API
             expect_eq((v.get("flowexp/on"), c["flow_export"]["on"]), ("off", False), "flow export off")
+            expect_eq(cd.req("GET", "/api/v1/flow_export")[0], 404, "no flow_export intent")
+            # the page's list of every intent: what each kind's own path says, no absent singleton
+            items = cd.req("GET", "/api/v1/intents")[1]["items"]
+            expect_eq({"%s/%s" % (i["kind"], i["name"]): i["status"]["phase"] for i in items},
+                      {k: x["phase"] for k, x in phases(cd).items()}, "/api/v1/intents")
+            errs, fails = console_errors(drv), failed_requests(drv)
+            expect(not errs and not fails, "no flow_export intent, no console error nor failed request: %s %s"
+                   % (errs, fails))
             code, res = cd.req("PUT", "/api/v1/flow_export?wait=1", FLOWS)
             expect(code in (200, 201) and res["status"]["phase"] == "Ready", "flow export: %s" % res)
             deadline = time.monotonic() + 5
