@@ -6,7 +6,11 @@ The page loads with no console error and no failed request; each view shows
 the numbers the API gives at that moment (traffic stopped so both hold
 still; read both, compare); a path broken the overlay's way (probed, nobody
 answering) turns red on the page within 2 s with its loss; an intent sxdp
-refused shows its reason; screenshots at 1366x768 and 390x844 go to
+refused shows its reason; with no flow_export intent no console error (the
+page lists intents through /api/v1/intents), then the flow export panel
+on with its collector; the UPF view against an intent's session and a PFCP
+session (per slice, per SMF, N6/N9 split, buffering, reports) and one
+session by its id (the lookup box, 400/404); screenshots at 1366x768 and 390x844 go to
 BUILD/artifacts/. Off loopback the token is required: the page without it
 is the login page, its files and the API 401, a cookie never opens the API.
 The static files refuse traversal, symlinks out of the root, NUL, long
