@@ -99,7 +99,8 @@ usage(const char *prog)
 	       "                  sxdp starts on a built-in lab config of virtual devices\n"
 	       "  --socket PATH   control socket (default from config, else /run/sxdp/sxdp.sock)\n"
 	       "  --log-level N   DPDK log level (1..8, default 6 = info)\n"
-	       "  --version       print the version\n", prog);
+	       "  --version       print the version\n"
+	       "  -h, --help      this text\n", prog);
 }
 
 static void

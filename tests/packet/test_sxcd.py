@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -1014,9 +1015,10 @@ def test_systemd_units():
     try:
         names = []
         for u in ("sxdp.service", "sxcd.service"):
-            text = open(os.path.join(ROOT, "scripts", "systemd", u)).read()
-            text = text.replace("/usr/local/bin/sxdp", os.path.join(T.build_dir(), "sxdp"))
-            text = text.replace("/usr/local/bin/sxcd", sxcd_path())
+            # the unit as meson configured it (its install paths), run with this build's binaries
+            text = open(os.path.join(T.build_dir(), u)).read()
+            text = re.sub(r"\S+/bin/sxdp ", os.path.join(T.build_dir(), "sxdp") + " ", text)
+            text = re.sub(r"\S+/bin/sxcd ", sxcd_path() + " ", text)
             with open(os.path.join(d, u), "w") as f:
                 f.write(text)
             names.append(os.path.join(d, u))
