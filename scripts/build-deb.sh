@@ -47,6 +47,8 @@ W=$(mktemp -d /tmp/sxdp-deb.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 D=$W/debian/$PKG
 DESTDIR=$D meson install -C "$BUILD" --no-rebuild --strip --quiet >/dev/null
+# as dh_strip: no compiler comments or notes in the binaries
+strip --remove-section=.comment --remove-section=.note "$D"/usr/bin/*
 
 # Debian's places: man pages and the changelog compressed, the copyright,
 # README.Debian, lintian's overrides
@@ -74,7 +76,7 @@ for drv in net_tap net_ring net_null net_af_xdp net_af_packet; do
   so=$(ls /usr/lib/*/librte_"${drv}".so.* 2>/dev/null | head -1)
   [ -n "$so" ] || die "DPDK's $drv driver is not installed (librte-${drv//_/-}*)"
   p=$(dpkg -S "$(readlink -f "$so")" | cut -d: -f1)
-  pmds+=("$p (>= $(dpkg-query -W -f='${Version}' "$p" | sed 's/-[^-]*$//'))")
+  pmds+=("$p (>= $(dpkg-query -W -f='${Version}' "$p" | cut -d. -f1,2))")
 done
 (
   cd "$W"

@@ -130,7 +130,7 @@ done
 for f in $UNITDIR/sxdp.service $UNITDIR/sxcd.service /etc/sxdp/sxdp.json /etc/sxdp/README \
   /etc/default/sxcd /usr/share/man/man8/sxdp.8.gz /usr/share/man/man8/sxcd.8.gz \
   /usr/share/man/man1/sxctl.1.gz /usr/share/sxcd/sxcd-openapi.json /usr/share/sxcd/www/index.html \
-  /usr/share/sxcd/www/sx.js /usr/lib/sxdp/dp_xdp.bpf.o /usr/share/doc/$PKG/copyright \
+  /usr/share/sxcd/www/sx.js /usr/lib/*/sxdp/dp_xdp.bpf.o /usr/share/doc/$PKG/copyright \
   /usr/share/doc/$PKG/changelog.gz /usr/share/doc/$PKG/README.md /usr/share/doc/$PKG/README.Debian; do
   check "$f is installed" test -s "$f"
 done
@@ -272,7 +272,7 @@ while read -r f; do
   left+=("$f")
 done <"$W/files"
 check "none of the package's files or own directories is left${left[*]:+: ${left[*]}}" test ${#left[@]} -eq 0
-for d in /etc/sxdp /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/sxdp \
+for d in /etc/sxdp /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
   /usr/share/doc/$PKG; do
   check "$d is gone" test ! -e "$d"
 done
