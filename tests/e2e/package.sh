@@ -139,7 +139,7 @@ check "the features' views are in /usr/share/sxcd/www/feat ($nfeat)" test "$nfea
 check "the units name the installed binaries and config" \
   grep -q '^ExecStart=/usr/bin/sxdp --config /etc/sxdp/sxdp.json ' $UNITDIR/sxdp.service
 check "dpkg --verify: every file as packaged" dpkg --verify "$PKG"
-check "the sxdp group exists" getent group sxdp
+check "the sxdp group exists" sh -c "getent group sxdp >/dev/null"
 check "the sxcd user exists, a system user in group sxdp" \
   test "$(id -gn sxcd 2>/dev/null)" = sxdp -a "$(id -u sxcd 2>/dev/null || echo 99999)" -lt 1000
 check "sxcd's login shell is nologin" sh -c 'getent passwd sxcd | grep -q ":/usr/sbin/nologin$"'
@@ -189,7 +189,7 @@ check "the kernel sees the lab's TAP ports sxlan1 and sxwan1" \
   sh -c 'ip link show sxlan1 >/dev/null && ip link show sxwan1 >/dev/null'
 check "sxctl stats" sh -c "sxctl --socket $SOCK stats >/dev/null"
 check "a member of group sxdp (user sxcd) uses the socket" \
-  runuser -u sxcd -- sxctl --socket $SOCK hello
+  sh -c "runuser -u sxcd -- sxctl --socket $SOCK hello >/dev/null"
 runuser -u nobody -- sxctl --socket $SOCK hello >/dev/null 2>&1
 check "anyone else is refused (nobody: exit 3)" test $? -eq 3
 
@@ -240,7 +240,7 @@ phase=$(sxctl --api "$API" get slices lab --json 2>/dev/null | "$PY" -c \
   'import json,sys; d=json.load(sys.stdin); d=d.get("items", [d])[0] if isinstance(d, dict) else d[0]; print(d.get("status", {}).get("phase"))' 2>&1)
 check "the slice is Ready ($phase)" test "$phase" = Ready
 check "sxdp has the slice's SVI (sxctl table show svi)" \
-  sh -c "sxctl --socket $SOCK table show svi | grep -q '02:00:0a:0a:00:fe'"
+  sh -c "sxctl --socket $SOCK table show svi | grep -qi 'mac=02:00:0a:0a:00:fe,ip=10.10.0.254'"
 check "sxcd serves the Visibility page (GET /)" \
   "$PY" -c "import urllib.request as u,sys; sys.exit(0 if b'<html' in u.urlopen('$API/', timeout=5).read().lower() else 1)"
 check "sxcd serves /metrics" \
@@ -265,13 +265,14 @@ fi
 installed=""
 ok "dpkg --purge $PKG"
 check "dpkg knows no $PKG" sh -c "! dpkg-query -W -f='\${Status}' $PKG 2>/dev/null | grep -q installed"
+# its files (directories: those only it had, below)
 left=()
 while read -r f; do
-  [ -e "$f" ] || continue
-  [ -d "$f" ] && ! [ -L "$f" ] && dpkg -S "$f" >/dev/null 2>&1 && continue  # a directory others share
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  [ -d "$f" ] && continue
   left+=("$f")
 done <"$W/files"
-check "none of the package's files or own directories is left${left[*]:+: ${left[*]}}" test ${#left[@]} -eq 0
+check "none of the package's $(wc -l <"$W/files") paths is left${left[*]:+: ${left[*]}}" test ${#left[@]} -eq 0
 for d in /etc/sxdp /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
   /usr/share/doc/$PKG; do
   check "$d is gone" test ! -e "$d"

@@ -212,7 +212,13 @@ def start(unit):
         v = last(svc, key)
         if v is not None:
             n = resource.RLIM_INFINITY if v == "infinity" else int(v)
-            resource.setrlimit(res, (n, n))
+            try:
+                resource.setrlimit(res, (n, n))
+            except (ValueError, OSError):
+                hard = resource.getrlimit(res)[1]
+                resource.setrlimit(res, (hard, hard))
+                note("%s=%s not emulated: this process may not raise it past %s (no "
+                     "CAP_SYS_RESOURCE here); it runs with %s" % (key, v, hard, hard))
     groups = os.getgrouplist(pw.pw_name, gid)
     for v in svc.get("SupplementaryGroups", []):
         groups += [grp.getgrnam(g).gr_gid for g in v.split()]
