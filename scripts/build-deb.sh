@@ -12,7 +12,6 @@
 # env:   DEB_BUILD (build-deb)  JOBS (2)  LINTIAN=no to skip lintian
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SRC=$PWD
 BUILD=${DEB_BUILD:-build-deb}
 OUT=${1:-$BUILD/out}
 PKG=smartx-fastpath

@@ -70,7 +70,7 @@ trap 'exit 130' INT TERM
 # dpkg waits for no one: retry while another dpkg or apt holds its lock
 dpkg_do() {
   local i out
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     out=$(dpkg "$@" 2>&1) && { echo "$out"; return 0; }
     case $out in *lock*) sleep 2 ;; *) echo "$out"; return 1 ;; esac
   done
@@ -201,6 +201,18 @@ if ! "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8181))' 2>
   API=http://127.0.0.1:$port
   echo "# 127.0.0.1:8181 is taken here: /etc/default/sxcd says --listen 127.0.0.1:$port instead"
   sed -i "s|^SXCD_OPTS=.*|SXCD_OPTS=\"--listen 127.0.0.1:$port\"|" /etc/default/sxcd
+fi
+# the sandbox as emulated holds: sxcd's unit with a probe for ExecStart, as
+# root (whom file modes do not stop) writes only to its store
+probe='touch /usr/sxprobe && exit 11; touch /etc/sxprobe && exit 12; touch /var/lib/sxcd/p || exit 13; rm /var/lib/sxcd/p; test -n "$(ls -A /root)" && exit 14; exit 0'
+awk -v p="$probe" '/^ExecStart=/ { print "ExecStart=/bin/sh -c '"'"'" p "'"'"'"; next }
+  /^User=/ { print "User=root"; next } { print }' $UNITDIR/sxcd.service >"$W/probe.service"
+"$PY" "$here/unitrun.py" start "$W/probe.service" >"$W/probe.log" 2>&1; rc=$?
+rm -f /usr/sxprobe /etc/sxprobe
+if grep -q 'not emulated: no mount namespace' "$W/probe.log"; then
+  echo "# the sandbox (ProtectSystem, ProtectHome, PrivateTmp) is not emulated here: $(grep -o 'unshare: .*' "$W/probe.log")"
+else
+  check "sxcd's sandbox: read-only /usr and /etc, its store writable, /root hidden (probe exit $rc)" test $rc -eq 0
 fi
 "$PY" "$here/unitrun.py" start $UNITDIR/sxcd.service >"$W/sxcd.log" 2>&1 &
 CD_PID=$!
