@@ -270,6 +270,18 @@ DP_PID=""
 check "the socket and the runtime directories are gone with sxdp" \
   sh -c "! test -e $SOCK && ! test -e /run/sxdp && ! test -e /run/dpdk/sxdp"
 
+# ------------------------------------------------------------ reinstall
+# an upgrade (the same version again) keeps an edited conffile and the users
+sed -i 's/"idle_sleep_max_us": 1000/"idle_sleep_max_us": 2000/' /etc/sxdp/sxdp.json
+uid=$(id -u sxcd)
+if out=$(dpkg_do -i --force-confold "$DEB"); then
+  ok "dpkg -i again (an upgrade in place)"
+  check "the edited /etc/sxdp/sxdp.json is kept" grep -q '"idle_sleep_max_us": 2000' /etc/sxdp/sxdp.json
+  check "the sxcd user is the same ($uid)" test "$(id -u sxcd)" = "$uid"
+else
+  notok "dpkg -i again (an upgrade in place)"; echo "$out" | sed 's/^/#   /'
+fi
+
 # ------------------------------------------------------------ purge
 if ! out=$(dpkg_do --purge "$PKG"); then
   notok "dpkg --purge $PKG"; echo "$out" | sed 's/^/#   /'; finish
