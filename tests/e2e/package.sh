@@ -139,6 +139,9 @@ check "the features' views are in /usr/share/sxcd/www/feat ($nfeat)" test "$nfea
 check "the units name the installed binaries and config" \
   grep -q '^ExecStart=/usr/bin/sxdp --config /etc/sxdp/sxdp.json ' $UNITDIR/sxdp.service
 check "dpkg --verify: every file as packaged" dpkg --verify "$PKG"
+for c in /etc/sxdp/sxdp.json /usr/share/doc/$PKG/examples/*.json; do
+  check "sxdp --check-config --config $c" sh -c "sxdp --check-config --config $c >/dev/null"
+done
 check "the sxdp group exists" sh -c "getent group sxdp >/dev/null"
 check "the sxcd user exists, a system user in group sxdp" \
   test "$(id -gn sxcd 2>/dev/null)" = sxdp -a "$(id -u sxcd 2>/dev/null || echo 99999)" -lt 1000
