@@ -151,6 +151,8 @@ if command -v man >/dev/null; then
     check "man $m renders without a warning" \
       sh -c "man --warnings -E UTF-8 -l \$(man -w $m) 2>&1 >/dev/null | grep . && exit 1 || exit 0"
   done
+else
+  skips+=("the man pages' rendering: man is not installed (package man-db)")
 fi
 
 # the units, as systemd would load them (no systemd as PID 1 needed)
