@@ -45,6 +45,8 @@ tier e2e-upf bash tests/e2e/upf.sh
 tier e2e-pfcp bash tests/e2e/pfcp.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
+# the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
+tier package bash tests/e2e/package.sh
 
 echo "tiers: $pass passed, $fail failed, $skip skipped"
 echo "$pass passed, $fail failed"
