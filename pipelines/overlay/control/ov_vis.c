@@ -254,6 +254,7 @@ CD_VIS_VIEW_REGISTER(ov_view_events)
 
 static const struct cd_vis_view ov_view_peers = {
 	.view = CD_VIEW_TOPOLOGY, .key = "peers", .rank = 50, .methods = paths_read, .value = peers,
+	.fleet = true,
 };
 CD_VIS_VIEW_REGISTER(ov_view_peers)
 static const struct cd_vis_view ov_view_slice_tunnels = {
