@@ -221,8 +221,12 @@ def test_write_through_one_appears_on_other():
         keys = f.etcd.call("kv/range", {"key": b64("/fleet/"), "range_end": b64("/fleet0"), "keys_only": True})
         import base64
         names = sorted(base64.b64decode(kv["key"]).decode() for kv in keys.get("kvs", []))
-        expect_eq(names, ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
-                          "/fleet/sites/site-a/intents/site/local"], "the keys in etcd")
+        expect_eq([n for n in names if not n.startswith("/fleet/boxes/")],
+                  ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
+                   "/fleet/sites/site-a/intents/site/local"], "the intents' keys in etcd")
+        expect_eq([n for n in names if n.startswith("/fleet/boxes/")],
+                  ["/fleet/boxes/site-a", "/fleet/boxes/site-a/live", "/fleet/boxes/site-b",
+                   "/fleet/boxes/site-b/live"], "the boxes' reports and leases")
 
 
 @R.test
