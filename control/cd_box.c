@@ -20,6 +20,15 @@
 
 #define LIVE_SUFFIX "/live"
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 struct topo_req {
 	struct cd_box *b;	/* NULL: the box is gone, the answer dropped */
 };
@@ -39,6 +48,8 @@ struct cd_box {
 	bool dirty;			/* a report is due once the write under way is done */
 	json_t *intents;		/* the phases last reported */
 	json_t *view;			/* the topology keys last read (NULL: sxdp away) */
+	json_t *sig;			/* what the last report said that matters (not counters) */
+	uint64_t written_ms;		/* when it was written (monotonic) */
 	unsigned int writes, leases;
 };
 
@@ -98,6 +109,37 @@ report(struct cd_box *b)
 
 static void write_report(struct cd_box *b);
 
+/* What a report says that is worth a write: not its counters, RTTs, times. */
+static json_t *
+signature(struct cd_box *b, json_t *r)
+{
+	json_t *sx = json_object_get(r, "sxdp"), *states = json_array(), *v, *row, *p;
+	const char *k;
+	size_t i, j;
+
+	json_object_foreach(b->view, k, v)
+		json_array_foreach(v, i, row)
+			json_array_foreach(json_object_get(row, "paths"), j, p)
+				json_array_append(states, json_object_get(p, "state") ?: json_null());
+	return json_pack("{s:O,s:O*,s:O*,s:O*,s:o}", "intents", b->intents, "sxdp",
+			 json_object_get(sx, "state"), "boot", json_object_get(sx, "boot_id"), "store",
+			 json_object_get(r, "store"), "paths", states);
+}
+
+/* Written when what it says changed, and every CD_BOX_REFRESH_MS (its time). */
+static void
+maybe_write(struct cd_box *b)
+{
+	json_t *r = report(b), *sig = r ? signature(b, r) : NULL;
+	bool due = sig == NULL || !json_equal(sig, b->sig) ||
+		   now_ms() - b->written_ms >= CD_BOX_REFRESH_MS;
+
+	json_decref(r);
+	json_decref(sig);
+	if (due)
+		write_report(b);
+}
+
 static void
 on_written(void *arg, int rc, json_t *answer)
 {
@@ -123,6 +165,9 @@ write_report(struct cd_box *b)
 	}
 	b->dirty = false;
 	r = report(b);
+	json_decref(b->sig);
+	b->sig = r ? signature(b, r) : NULL;
+	b->written_ms = now_ms();
 	s = r ? json_dumps(r, JSON_COMPACT) : NULL;
 	json_decref(r);
 	if (s == NULL)
@@ -157,7 +202,7 @@ on_topo(void *arg, json_t *body)
 				json_object_set(b->view, v->key, json_object_get(body, v->key));
 		json_decref(body);
 	}
-	write_report(b);
+	maybe_write(b);
 }
 
 /* ------------------------------------------------------------ the lease */
@@ -240,7 +285,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 		b->topo->b = b;
 		cd_view(b->sync, b->res, CD_VIEW_TOPOLOGY, on_topo, b->topo);
 	} else if (b->topo == NULL) {
-		write_report(b);
+		maybe_write(b);
 	}
 }
 
@@ -451,6 +496,7 @@ cd_box_free(struct cd_box *b)
 		event_free(b->check);
 	json_decref(b->intents);
 	json_decref(b->view);
+	json_decref(b->sig);
 	free(b->key);
 	free(b->live_key);
 	free(b->boxes);

@@ -13,13 +13,17 @@
  *                            when the lease runs out, so a box that died
  *                            or is cut off from the store is stale within
  *                            the TTL, seen alike from every box.
- * The report is written every CD_BOX_KEEP_MS and, debounced, when an
- * intent's phase changes. The view (GET /api/v1/fleet) is one range over
+ * The report is written when what it says changes (an intent's phase,
+ * debounced; sxdp's state; a path's state: looked at every
+ * CD_BOX_KEEP_MS), and every CD_BOX_REFRESH_MS for its time (seen): each
+ * write is a revision of etcd's, kept until a compaction. The view (GET /api/v1/fleet) is one range over
  * PREFIX/boxes/ at one revision.
  */
 #ifndef CD_BOX_H
 #define CD_BOX_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct event_base;
@@ -31,6 +35,7 @@ struct cd_box;
 #define CD_BOX_TTL_S 5
 #define CD_BOX_KEEP_MS 1500
 #define CD_BOX_DEBOUNCE_MS 200
+#define CD_BOX_REFRESH_MS 5000	/* a report that says nothing new: its time refreshed */
 
 /* NULL when out of memory. */
 struct cd_box *cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res,
