@@ -357,6 +357,15 @@ def test_fleet_view_live_then_stale():
         # b back: live again
         f.b.start()
         until("b live again", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
+        # b frozen past its lease (as a box cut off is): stale; thawed, it takes a new lease: live
+        f.b.proc.send_signal(signal.SIGSTOP)
+        try:
+            until("frozen b stale", lambda: boxes(f.a)["site-b"]["state"] == "stale", 8)
+        finally:
+            f.b.proc.send_signal(signal.SIGCONT)
+        t0 = time.monotonic()
+        until("thawed b live", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
+        sys.stdout.write("# a thawed b live again %.1f s later\n" % (time.monotonic() - t0))
 
 
 @R.test
@@ -418,6 +427,37 @@ def test_write_another_sites_own_through_any_box():
         expect("site site-b: site/local: created" in out, "its output: %s" % out)
         until("blue and site 7 on b", lambda: f.b.get("blue") and
               (f.b.req("GET", "site")[1].get("spec") or {}).get("id") == 7, 2)
+
+
+@R.test
+def test_not_on_a_fleet_404():
+    tmp = tempfile.mkdtemp(prefix="sxcd-nofleet-")
+    port = free_port()
+    log = open(os.path.join(tmp, "sxcd.log"), "w")
+    p = subprocess.Popen([os.path.join(T.build_dir(), "sxcd"), "--socket", os.path.join(tmp, "none.sock"),
+                          "--store", os.path.join(tmp, "store"), "--listen", "127.0.0.1:%d" % port,
+                          "--no-netlink"], stdout=log, stderr=log)
+    try:
+        box = Sxcd.__new__(Sxcd)
+        box.port = port
+        until("sxcd up", lambda: _up(box), 5)
+        for path in ("fleet", "sites/x/site"):
+            c, b = box.req("GET", path)
+            expect_eq((c, b["error"]["reason"]), (404, "not_fleet"), path)
+        rc, _, err = sxctl(box, "fleet")
+        expect(rc != 0 and "not_fleet" in err, "sxctl fleet: %d %s" % (rc, err))
+    finally:
+        p.terminate()
+        p.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _up(box):
+    try:
+        return box.req("GET", "status")[0] == 200
+    except OSError:
+        return False
 
 
 # each box an sxdp on pcap ports, every feature sxcd compiles for (test_sxcd.py's)
