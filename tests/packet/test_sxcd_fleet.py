@@ -500,10 +500,12 @@ def test_two_boxes_with_sxdp_kill9_no_write():
         for site, sid, net in (("site-a", 1, 2), ("site-b", 2, 3)):
             c, b = f.a.req("PUT", "sites/%s/site" % site, site_spec(sid, net))
             expect(c in (200, 201), "%s's site through a: %s" % (site, b))
-        # a peer both boxes have (a third site, no box of this test): its path's health in the view
-        c, b = f.a.req("PUT", "peers/site-c", {"spec": {"id": 3, "endpoints": [
-            {"address": "203.0.113.3", "wan": "isp1"}], "probe": {"how": "static"}}})
-        expect_eq(c, 201, "peer site-c through a: %s" % b)
+        # a full mesh of peers, every site one (a third, site-c, has no box here): each box leaves
+        # its own site's out; the paths' health in the view
+        for name, pid, net in (("site-a", 1, 2), ("site-b", 2, 3), ("site-c", 3, 4)):
+            c, b = f.a.req("PUT", "peers/" + name, {"spec": {"id": pid, "endpoints": [
+                {"address": "192.0.%d.1" % net, "wan": "isp1"}], "probe": {"how": "static"}}})
+            expect_eq(c, 201, "peer %s through a: %s" % (name, b))
         slice_b = {"spec": {"id": 7, "vni": 7000, "members": [{"port": "lan1"}],
                             "svi": {"address": "10.7.0.254/24", "mac": "02:00:0a:07:00:fe"},
                             "subnets": ["10.7.0.0/24"]}}
@@ -521,8 +523,12 @@ def test_two_boxes_with_sxdp_kill9_no_write():
         # the fleet view from a: b live, green Ready on both
         until("green Ready on both in the view", lambda: f.a.req("GET", "fleet")[1]["intents"]
               .get("slices/green") == {"site-a": "Ready", "site-b": "Ready"}, 5)
-        until("b's path to site-c in the view", lambda: (lambda x: x["paths"] == {"up": 1, "total": 1}
-              and x["view"]["peers"][0]["paths"][0]["address"] == "203.0.113.3")(boxes(f.a)["site-b"]), 6)
+        def mesh(x, peers):
+            return x["paths"] == {"up": 2, "total": 2} and sorted(
+                p["name"] for p in x["view"]["peers"] if p["paths"]) == peers and all(
+                ph == "Ready" for w, ph in ((w, i["phase"]) for w, i in x["intents"].items()) if w.startswith("peers/"))
+        until("the mesh in the view", lambda: mesh(boxes(f.a)["site-b"], ["site-a", "site-c"])
+              and mesh(boxes(f.b)["site-a"], ["site-b", "site-c"]), 6)
         w0 = f.b.status()["sxdp"]["reconcile"]["writes"]
         expect(w0 > 0, "b wrote its tables: %d" % w0)
         f.b.kill9()
