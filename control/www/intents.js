@@ -11,7 +11,7 @@ SX.register({
     SX.api("openapi.json").then(function (doc) {
       var ks = ((((doc.components || {}).parameters || {}).kind || {}).schema || {}).enum || [];
       /* a kind of one intent has a path of its own (/api/v1/site) */
-      var fixed = ["apply", "status", "topology", "counters", "openapi.json"];
+      var fixed = ["apply", "status", "topology", "counters", "openapi.json", "fleet"];
       Object.keys(doc.paths || {}).forEach(function (p) {
         var m = /^\/api\/v1\/([a-z_]+)$/.exec(p);
         if (m && fixed.indexOf(m[1]) < 0 && ks.indexOf(m[1]) < 0) ks.push(m[1]);
