@@ -143,11 +143,12 @@ start_site() { # i
   ]
 }
 EOF
-  in_ns "s$i" "$SXDP" --config "$DIR/sxdp-s$i.json" --socket "$sock" >"$DIR/sxdp-s$i.log" 2>&1 </dev/null &
+  # ip netns exec execs: $! is the process itself (a function's would be a subshell)
+  ip netns exec "$(nsn "s$i")" "$SXDP" --config "$DIR/sxdp-s$i.json" --socket "$sock" >"$DIR/sxdp-s$i.log" 2>&1 </dev/null &
   PIDS+=($!)
   for n in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
   [ -S "$sock" ] || return 1
-  in_ns "s$i" "$SXCD" --socket "$sock" --store "etcd://$EPS/fleet" --site "s$i" \
+  ip netns exec "$(nsn "s$i")" "$SXCD" --socket "$sock" --store "etcd://$EPS/fleet" --site "s$i" \
     --state-dir "$DIR/state-s$i" --listen "10.99.0.$((10 + i)):8181" --token-file "$DIR/token" \
     --resync-ms 1000 --no-netlink >>"$DIR/sxcd-s$i.log" 2>&1 &
   PIDS+=($!)

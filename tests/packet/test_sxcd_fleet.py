@@ -116,7 +116,9 @@ class Sxcd:
         self.log.close()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(5)
@@ -173,8 +175,12 @@ class Fleet:
         self.etcd.start()
         self.a = Sxcd(self.tmp, self.etcd, "site-a", sock=self.socks[0])
         self.b = Sxcd(self.tmp, self.etcd, "site-b", sock=self.socks[1])
-        self.a.start()
-        self.b.start()
+        try:
+            self.a.start()
+            self.b.start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())  # etcd and any sxcd started stopped
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -182,7 +188,8 @@ class Fleet:
         self.b.stop()
         self.etcd.stop()
         if exc[0] is not None:
-            for f in ("sxcd-site-a.log", "sxcd-site-b.log"):
+            for f in [f for f in ("sxcd-site-a.log", "sxcd-site-b.log")
+                      if os.path.exists(os.path.join(self.tmp, f))]:
                 sys.stdout.write("# %s:\n# %s\n" % (f, open(os.path.join(self.tmp, f)).read()[-1500:]
                                                     .replace("\n", "\n# ")))
         shutil.rmtree(self.tmp, ignore_errors=True)
