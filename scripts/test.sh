@@ -39,6 +39,8 @@ tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
+# a fleet: 8 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents
+tier e2e-fleet env FLEET_SITES=8 FLEET_CHANGES=20 bash tests/e2e/fleet.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 tier e2e-upf bash tests/e2e/upf.sh
 # the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
