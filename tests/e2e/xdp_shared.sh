@@ -218,7 +218,7 @@ if command -v iperf3 >/dev/null; then
     notok "TCP b -> $HOST: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
   fi
 else
-  echo "# iperf3 not installed: bulk TCP check skipped"
+  skip "bulk TCP b -> the box's kernel (iperf3)" "iperf3 is not installed (apt-get install iperf3)"
 fi
 
 # SSH-like: 200 request/answer round trips to TCP/22 of the box's own address

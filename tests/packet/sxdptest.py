@@ -1089,11 +1089,15 @@ def expect(cond, what):
 # ---------------------------------------------------------------- runner
 
 class Runner:
-    """TAP-like runner: `ok - name` / `not ok - name`, then `N passed, M failed`."""
+    """TAP-like runner: `ok - name` / `not ok - name`, then `N passed, M failed`
+    (`, K skipped` when some were). A test that raises SkipTest is reported
+    `ok - name # SKIP reason` (scripts/test.sh lists those with their
+    reasons); a file whose every selected test skipped exits 77."""
 
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.tests = []
 
     def test(self, fn):
@@ -1117,6 +1121,9 @@ class Runner:
             t0 = time.monotonic()
             try:
                 fn()
+            except SkipTest as e:
+                self.skipped += 1
+                print("ok - %s # SKIP %s" % (name, " ".join(str(e).split())))
             except Exception as e:  # every failure is reported, the run goes on
                 self.failed += 1
                 print("not ok - %s" % name)
@@ -1127,8 +1134,11 @@ class Runner:
                 print("ok - %s" % name)
                 print("#   %.1f s" % (time.monotonic() - t0))
             sys.stdout.flush()
-        print("%d passed, %d failed" % (self.passed, self.failed))
-        sys.exit(1 if self.failed else 0)
+        print("%d passed, %d failed%s" % (self.passed, self.failed,
+                                          ", %d skipped" % self.skipped if self.skipped else ""))
+        if self.failed:
+            sys.exit(1)
+        sys.exit(77 if self.skipped and not self.passed else 0)
 
 
 def tshark_fields(path, fields, prefs=()):
