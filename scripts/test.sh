@@ -85,6 +85,7 @@ if [ ${#skips[@]} -gt 0 ]; then
   printf '  %s\n' "${skips[@]}"
 fi
 sk=""
-[ ${#skips[@]} -eq 0 ] || sk=" ($(IFS=';'; echo "${skips[*]}" | sed 's/;/; /g'))"
+for x in "${skips[@]}"; do sk+="${sk:+; }$x"; done
+[ -z "$sk" ] || sk=" ($sk)"
 echo "tiers: $pass passed, $fail failed, $skip skipped; ${#skips[@]} skipped inside tiers$sk"
 [ "$fail" -eq 0 ]
