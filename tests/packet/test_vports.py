@@ -82,8 +82,8 @@ def test_net_pcap():
         dp.table_write(wire())
         dp.release()
         dp.wait_consumed()
-        dp.expect_outputs({"p1": a})
         dp.stop()
+        dp.expect_outputs({"p1": a})
 
 
 @R.test
@@ -249,18 +249,24 @@ def test_net_memif():
                   port_opts={"p1": {"devargs": "net_memif0,role=server,id=0,socket=%s" % sock}}) as dp:
             dp.table_write(wire())
             log = open(os.path.join(d, "testpmd.log"), "w")
-            tp = subprocess.Popen([testpmd, "--no-huge", "-m", "128", "--no-pci", "-l", "0,1", "--file-prefix", pfx,
+
+            def tp_log():
+                return open(os.path.join(d, "testpmd.log"), errors="replace").read()
+            tp = subprocess.Popen(["stdbuf", "-oL", testpmd, "--no-huge", "-m", "128", "--no-pci", "-l", "0,1", "--file-prefix", pfx,
                                    "--vdev", "net_memif0,role=client,id=0,socket=%s" % sock, "--",
                                    "--forward-mode=io", "--total-num-mbufs=4096",
                                    "--port-topology=loop"],
                                   stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
             dp.wait_stats(lambda s: next(p for p in dp.rpc("port.list")["ports"] if p["name"] == "p1")
                           ["link"]["up"] or tp.poll() is not None, "the memif link up", timeout=20)
+            # forwarding: testpmd waits for its link, starts, then says this
+            dp.wait_stats(lambda s: "Press enter to exit" in tp_log() or tp.poll() is not None,
+                          "dpdk-testpmd forwards: %s" % tp_log()[-600:], timeout=20)
             expect(tp.poll() is None, "dpdk-testpmd runs as the memif client: %s"
                    % open(os.path.join(d, "testpmd.log")).read()[-600:])
             dp.release()
-            st = dp.wait_stats(lambda s: port_of(s, "p0")["tx_packets"] >= len(a), "every frame back out of p0",
-                               timeout=15)
+            st = dp.wait_stats(lambda s: port_of(s, "p0")["tx_packets"] >= len(a),
+                               "every frame back out of p0 (testpmd: %s)" % tp_log()[-800:], timeout=15)
             expect_eq((port_of(st, "p1")["tx_packets"], port_of(st, "p1")["rx_packets"]), (len(a), len(a)),
                       "net_memif p1 sent and read every frame")
             dp.wait_consumed(names=["p0"])
