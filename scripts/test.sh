@@ -15,7 +15,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" || exit 1
 
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 nchk=0
 skips=()   # "tier: what: why" for every skipped tier and every check skipped inside one
 times=()
 tierlog=$(mktemp)
@@ -26,7 +26,7 @@ tier() { # name, command...
   "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
   # checks the tier skipped (TAP: "ok - what # SKIP why"; meson's skipped tests)
   while IFS= read -r line; do
-    skips+=("$name: $line"); n=$((n + 1))
+    skips+=("$name: $line"); n=$((n + 1)) nchk=$((nchk + 1))
   done < <(sed -n 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' "$tierlog"
            [ "$name" != unit ] || meson_skips)
   times+=("$name $((SECONDS - t0))s")
@@ -43,13 +43,14 @@ tier() { # name, command...
 # meson's skipped tests (exit 77) with the last line they printed, and the
 # checks its passing tests skipped ("ok - what # SKIP why"): "name: why"
 meson_skips() {
+  [ -f "$BUILD/meson-logs/testlog.json" ] || return 0
   /usr/bin/python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
 import json, re, sys
 for ln in open(sys.argv[1]):
     t = json.loads(ln)
     out = [x for x in ((t.get("stdout") or "") + "\n" + (t.get("stderr") or "")).splitlines() if x.strip()]
     if t.get("result") == "SKIP":
-        print("%s: %s" % (t["name"], out[-1].strip() if out else "exit 77 without a reason"))
+        print("%s: %s" % (t["name"], re.sub(r"^SKIP:\s*", "", out[-1].strip()) if out else "exit 77 without a reason"))
         continue
     for x in out:
         m = re.match(r"ok - (.*) # SKIP (.*)$", x)
@@ -86,6 +87,6 @@ if [ ${#skips[@]} -gt 0 ]; then
 fi
 sk=""
 for x in "${skips[@]}"; do sk+="${sk:+; }$x"; done
-[ -z "$sk" ] || sk=" ($sk)"
-echo "tiers: $pass passed, $fail failed, $skip skipped; ${#skips[@]} skipped inside tiers$sk"
+[ -z "$sk" ] || sk=" $sk"
+echo "tiers: $pass passed, $fail failed, $skip skipped; $nchk check(s) skipped inside tiers$([ -z "$sk" ] || echo "; why:$sk")"
 [ "$fail" -eq 0 ]
