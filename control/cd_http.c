@@ -904,6 +904,68 @@ view_gone(struct evhttp_connection *c, void *arg)
 	p->req = NULL;	/* the view answers into nothing */
 }
 
+/* GET /api/v1/intents: every intent's kind, name and status, in the
+ * kinds' order; a kind of one intent that has none is simply not listed. */
+static json_t *
+intents_list(struct cd_res *r)
+{
+	json_t *items = json_array(), *list, *d;
+	size_t i;
+
+	for (int k = 0; k < cd_kinds(); k++) {
+		list = cd_res_list(r, k);
+		json_array_foreach(json_object_get(list, "items"), i, d)
+			json_array_append_new(items, json_pack("{s:s,s:O*,s:O*}", "kind", cd_kind_name(k), "name",
+				json_object_get(json_object_get(d, "metadata"), "name"), "status",
+				json_object_get(d, "status")));
+		json_decref(list);
+	}
+	return json_pack("{s:o}", "items", items);
+}
+
+/* GET /api/v1/PREFIX{id}: one item a feature serves (cd_vis_item). */
+static void
+route_item(struct cd_http *h, struct evhttp_request *req, bool get, const struct cd_vis_item *it,
+	   const char *raw)
+{
+	json_t *doc = NULL, *calls = NULL;
+	struct pending *p;
+	char msg[256], *id;
+	size_t n = 0;
+	int code;
+
+	if (!get) {
+		bad_method(req, "GET, HEAD, OPTIONS");
+		return;
+	}
+	id = evhttp_uridecode(raw, 0, &n);
+	if (id == NULL || n == 0 || n != strlen(id) || n > 512) {
+		free(id);
+		reply_err(req, 400, "bad_id", NULL, "an id of 1..512 characters after /api/v1/%s", it->prefix);
+		return;
+	}
+	msg[0] = '\0';
+	code = it->find(h->res, id, &doc, &calls, msg, sizeof(msg));
+	free(id);
+	if (code != 200) {
+		json_decref(doc);
+		json_decref(calls);
+		reply_err(req, code == 404 ? 404 : 400, code == 404 ? "not_found" : "bad_id", NULL, "%s", msg);
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		json_decref(doc);
+		json_decref(calls);
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	p->h = h;
+	p->req = req;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
+	cd_view_item(h->sync, h->res, it, doc, calls, on_view, p);
+	json_decref(calls);
+}
+
 static void on_request_timed(struct evhttp_request *req, struct cd_http *h);
 
 static const char *
@@ -944,6 +1006,7 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *reason, *msg, *allow;
+	const struct cd_vis_item *it;
 	struct pending *p;
 	bool get, authed;
 	int code;
@@ -977,8 +1040,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 
 		allow = strcmp(rest, "apply") == 0 ? "POST, OPTIONS" :
 			strcmp(rest, "openapi.json") == 0 || strcmp(rest, "status") == 0 ||
-			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ?
-			"GET, HEAD, OPTIONS" : NULL;
+			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ||
+			strcmp(rest, "intents") == 0 ? "GET, HEAD, OPTIONS" : NULL;
 		if (allow != NULL && (allow[0] == 'P' ? m != EVHTTP_REQ_POST : !get)) {
 			bad_method(req, allow);
 			return;
@@ -997,6 +1060,14 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		}
 		if (strcmp(rest, "apply") == 0) {
 			do_apply(h, req);
+			return;
+		}
+		if (strcmp(rest, "intents") == 0) {
+			reply(req, 200, intents_list(h->res));
+			return;
+		}
+		if ((it = cd_vis_item_of(rest)) != NULL) {
+			route_item(h, req, get, it, rest + strlen(it->prefix));
 			return;
 		}
 		if (strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0) {

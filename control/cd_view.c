@@ -285,3 +285,50 @@ cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_don
 	gather(s, calls, on_gathered, v);
 	json_decref(calls);
 }
+
+/* ------------------------------------------------------------- items */
+
+struct item {
+	struct cd_sync *s;
+	struct cd_res *r;
+	const struct cd_vis_item *it;
+	json_t *doc;
+	cd_view_done *done;
+	void *arg;
+};
+
+static void
+on_item(void *arg, json_t *res)
+{
+	struct item *v = arg;
+	struct cd_vis_in in = { .r = v->r, .s = v->s, .res = res };
+
+	if (res == NULL) {
+		json_decref(v->doc);
+		v->done(v->arg, NULL);
+	} else {
+		if (v->it->amend != NULL)
+			v->it->amend(&in, v->doc);
+		v->done(v->arg, v->doc);
+	}
+	free(v);
+}
+
+void
+cd_view_item(struct cd_sync *s, struct cd_res *r, const struct cd_vis_item *it, json_t *doc, json_t *calls,
+	     cd_view_done *done, void *arg)
+{
+	struct item *v;
+
+	if (json_object_size(calls) == 0) {
+		done(arg, doc);
+		return;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		json_decref(doc);
+		done(arg, NULL);
+		return;
+	}
+	*v = (struct item){ .s = s, .r = r, .it = it, .doc = doc, .done = done, .arg = arg };
+	gather(s, calls, on_item, v);
+}

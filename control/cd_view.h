@@ -28,4 +28,10 @@ typedef void cd_view_done(void *arg, json_t *body);
 void cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_done *done,
 	     void *arg);
 
+/* An item's answer (cd_vis.h): @calls (borrowed, NULL: none) asked of
+ * sxdp, their answers added to @doc (taken) by @it's amend; @done gets
+ * @doc, or NULL (@doc freed) when sxdp is not connected. */
+void cd_view_item(struct cd_sync *s, struct cd_res *r, const struct cd_vis_item *it, json_t *doc,
+		  json_t *calls, cd_view_done *done, void *arg);
+
 #endif

@@ -13,6 +13,9 @@ static const struct cd_vis_view *views[MAX_PARTS];
 static int n_views;
 static const struct cd_vis_metrics *metrics[MAX_PARTS];
 static int n_metrics;
+#define MAX_ITEMS 8
+static const struct cd_vis_item *items[MAX_ITEMS];
+static int n_items;
 
 /* Insert @p into @arr at its rank, after those of the same rank. */
 #define RANKED_INSERT(arr, n, p)                                                           \
@@ -55,6 +58,25 @@ const struct cd_vis_metrics *
 cd_vis_metrics_at(int i)
 {
 	return i >= 0 && i < n_metrics ? metrics[i] : NULL;
+}
+
+void
+cd_vis_item_register(const struct cd_vis_item *it)
+{
+	if (n_items == MAX_ITEMS) {
+		fprintf(stderr, "cd_vis: more than %d items\n", MAX_ITEMS);
+		return;
+	}
+	items[n_items++] = it;
+}
+
+const struct cd_vis_item *
+cd_vis_item_of(const char *rest)
+{
+	for (int i = 0; i < n_items; i++)
+		if (strncmp(rest, items[i]->prefix, strlen(items[i]->prefix)) == 0)
+			return items[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------ metrics */

@@ -90,6 +90,34 @@ void cd_vis_metrics_register(const struct cd_vis_metrics *m);
 	}
 const struct cd_vis_metrics *cd_vis_metrics_at(int i);
 
+/* ------------------------------------------------- one item on request */
+
+/* A feature's resource read one item at a time (GET, HEAD): @prefix
+ * "upf/sessions/" serves /api/v1/upf/sessions/{id}, the id being the rest
+ * of the path percent-decoded (slashes kept: "pfcp/NODE/SEID"). What the
+ * collections of the views never list (one row per session), asked for
+ * by name. */
+struct cd_vis_item {
+	const char *prefix;
+	/* @id's answer but sxdp's part: 200 with *@doc (new) and *@calls
+	 * ({KEY: [METHOD, params]}, new; NULL: none) to ask sxdp, or 400 (a
+	 * malformed id) / 404 (none such) with why in @msg */
+	int (*find)(struct cd_res *r, const char *id, json_t **doc, json_t **calls, char *msg, size_t len);
+	/* sxdp's answers (in->res: KEY → result, null when the call failed)
+	 * added to @doc */
+	void (*amend)(const struct cd_vis_in *in, json_t *doc);
+};
+
+void cd_vis_item_register(const struct cd_vis_item *it);
+#define CD_VIS_ITEM_REGISTER(x)                                                            \
+	static void __attribute__((constructor)) cd_vis_item_register_##x(void)          \
+	{                                                                                  \
+		cd_vis_item_register(&x);                                                  \
+	}
+/* The item whose prefix @rest ("upf/sessions/pfcp/n/1") starts with, NULL:
+ * none. */
+const struct cd_vis_item *cd_vis_item_of(const char *rest);
+
 /* ------------------------------------------------- joins with the intents */
 
 /* A number of @o (0: none). */

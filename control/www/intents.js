@@ -1,23 +1,13 @@
 /* Intents: every intent's phase, with its reason, message and the pointer
- * into its spec when it has them (each kind's list, the kinds read once from
- * /api/v1/openapi.json so the page names none), and sxcd's link to sxdp. */
+ * into its spec when it has them (one list of them all, /api/v1/intents:
+ * the page names no kind, and a kind of one intent that has none is just
+ * not listed), and sxcd's link to sxdp. */
 "use strict";
 SX.register({
   id: "intents", title: "Intents", order: 50,
   init: function (sec) {
-    var E = SX.el, self = this;
-    this.kinds = null;
+    var E = SX.el;
     this.docs = {};
-    SX.api("openapi.json").then(function (doc) {
-      var ks = ((((doc.components || {}).parameters || {}).kind || {}).schema || {}).enum || [];
-      /* a kind of one intent has a path of its own (/api/v1/site) */
-      var fixed = ["apply", "status", "topology", "counters", "openapi.json"];
-      Object.keys(doc.paths || {}).forEach(function (p) {
-        var m = /^\/api\/v1\/([a-z_]+)$/.exec(p);
-        if (m && fixed.indexOf(m[1]) < 0 && ks.indexOf(m[1]) < 0) ks.push(m[1]);
-      });
-      self.kinds = ks;
-    }, function (e) { console.warn("intents: " + e); });
     this.list = E("div"); this.sx = E("div");
     sec.appendChild(E("div", { cls: "grid" }, [
       E("div", { cls: "card" }, [E("h2", { text: "Intents" }), this.list]),
@@ -25,15 +15,13 @@ SX.register({
   },
   fetch: function () {
     var self = this;
-    if (!this.kinds || this.busy) return;
+    if (this.busy) return;
     this.busy = true;
-    Promise.all(this.kinds.map(function (k) {
-      return SX.api(k).then(function (b) { return [k, b.items ? b.items : [b]]; }, function () { return [k, []]; });
-    })).then(function (r) {
+    SX.api("intents").then(function (b) {
       var docs = {};
-      r.forEach(function (x) { x[1].forEach(function (doc) { docs[x[0] + "/" + doc.metadata.name] = doc.status || {}; }); });
+      (b.items || []).forEach(function (x) { docs[x.kind + "/" + x.name] = x.status || {}; });
       self.docs = docs;
-    }).then(function () { self.busy = false; });
+    }, function (e) { console.warn("intents: " + e); }).then(function () { self.busy = false; });
   },
   update: function (d) {
     this.fetch();

@@ -11,6 +11,7 @@ static struct {
 	uint64_t last;                                   /* TSC of the last step; 0: none yet */
 	uint64_t busy[DP_WORKERS_MAX], ran[DP_WORKERS_MAX];   /* at the last step */
 	uint32_t pkts[DP_WORKERS_MAX][DP_RETA_SIZE];     /* at the last step */
+	int want_src, want_dst;                          /* the last step's plan; -1: none */
 } bal;
 
 void
@@ -20,6 +21,7 @@ dp_reta_init(unsigned int n_workers)
 	bal.n_workers = n_workers ? RTE_MIN(n_workers, (unsigned int)DP_WORKERS_MAX) : 1;
 	for (unsigned int b = 0; b < DP_RETA_SIZE; b++)
 		dp_reta[b] = (uint8_t)(b % bal.n_workers);
+	bal.want_src = bal.want_dst = -1;
 }
 
 unsigned int
@@ -95,6 +97,13 @@ dp_reta_balance(uint64_t now, uint64_t hz, const uint64_t *busy, const uint64_t 
 	if (first)
 		return 0;
 	n = dp_reta_plan(dp_reta, pkts, load, n_workers, move, &to);
+	/* a move the last window asked for too (a window's noise alone
+	 * moves nothing: each move may reorder what is in flight) */
+	if (n == 0 || bal.want_src != dp_reta[move[0]] || bal.want_dst != (int)to) {
+		bal.want_src = n ? dp_reta[move[0]] : -1;
+		bal.want_dst = n ? (int)to : -1;
+		return 0;
+	}
 	for (unsigned int k = 0; k < n; k++)
 		__atomic_store_n(&dp_reta[move[k]], (uint8_t)to, __ATOMIC_RELAXED);
 	return n;

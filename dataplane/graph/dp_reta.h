@@ -42,13 +42,14 @@ void dp_reta_init(unsigned int n_workers);
  * converges without overshoot). Writes the bucket numbers to move[] and
  * the destination to *to; returns how many. */
 #define DP_RETA_LOAD_MIN 0.30
-#define DP_RETA_GAP_MIN 0.03
+#define DP_RETA_GAP_MIN 0.04
 unsigned int dp_reta_plan(const uint8_t reta[DP_RETA_SIZE], const uint64_t bucket_pkts[DP_RETA_SIZE],
 			  const double *load, unsigned int n_workers, uint8_t move[DP_RETA_SIZE],
 			  unsigned int *to);
 
 /* Main lcore: one balancing step if a window (hz / 10 cycles) has passed
- * since the last. A worker's load is its busy cycles (cumulative,
+ * since the last; a plan is applied only when the window before planned
+ * a move between the same two workers too (noise moves nothing). A worker's load is its busy cycles (cumulative,
  * busy[i]) over the cycles its thread ran (cumulative, ran[i]: the
  * kernel's run time, so that a CPU shared with another process, which
  * takes the same share from a worker's busy and idle time, does not pass

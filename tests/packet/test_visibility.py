@@ -6,7 +6,11 @@ The page loads with no console error and no failed request; each view shows
 the numbers the API gives at that moment (traffic stopped so both hold
 still; read both, compare); a path broken the overlay's way (probed, nobody
 answering) turns red on the page within 2 s with its loss; an intent sxdp
-refused shows its reason; screenshots at 1366x768 and 390x844 go to
+refused shows its reason; with no flow_export intent no console error (the
+page lists intents through /api/v1/intents), then the flow export panel
+on with its collector; the UPF view against an intent's session and a PFCP
+session (per slice, per SMF, N6/N9 split, buffering, reports) and one
+session by its id (the lookup box, 400/404); screenshots at 1366x768 and 390x844 go to
 BUILD/artifacts/. Off loopback the token is required: the page without it
 is the login page, its files and the API 401, a cookie never opens the API.
 The static files refuse traversal, symlinks out of the root, NUL, long
@@ -90,8 +94,10 @@ def browser(w=1366, h=768):
         raise T.SkipTest("chromium cannot start: %s" % str(e).splitlines()[0])
 
 
-# flow records to a collector: every kind of one intent the page reads exists (an absent one is a 404)
-FLOWS = {"kind": "flow_export", "spec": {"collectors": [{"address": "127.0.0.1", "port": 4739}]}}
+# flow records to a local collector (put once the page shows export off: no flow_export intent
+# is no error either, the page lists intents through /api/v1/intents)
+FLOWS = {"kind": "flow_export", "spec": {"collectors": [{"address": "127.0.0.1", "port": 4739}], "sampling": 4}}
+
 
 def console_errors(d):
     return [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
@@ -176,7 +182,7 @@ def test_page_live_views_match_the_api():
     ports = dict(S.PORTS, lan1=traffic())
     try:
         with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
-            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN, FLOWS]})
+            code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
             expect_eq(code, 200, "apply: %s" % res)
             # a VDN applied with its slice is Ready (its ternary match once was another key than
             # the entry sxdp read back: inserted again and again, "exists")
@@ -274,6 +280,40 @@ def test_page_live_views_match_the_api():
             expect(not bad, "the page differs from the API: %s" % bad)
             expect(len(want) > 20, "compared %d numbers" % len(want))
 
+            # flow export: off without an intent (and no console error for its absence), then on
+            # with its sampling and collector, the counters between two reads of the API
+            expect_eq((v.get("flowexp/on"), c["flow_export"]["on"]), ("off", False), "flow export off")
+            expect_eq(cd.req("GET", "/api/v1/flow_export")[0], 404, "no flow_export intent")
+            # the page's list of every intent: what each kind's own path says, no absent singleton
+            items = cd.req("GET", "/api/v1/intents")[1]["items"]
+            expect_eq({"%s/%s" % (i["kind"], i["name"]): i["status"]["phase"] for i in items},
+                      {k: x["phase"] for k, x in phases(cd).items()}, "/api/v1/intents")
+            errs, fails = console_errors(drv), failed_requests(drv)
+            expect(not errs and not fails, "no flow_export intent, no console error nor failed request: %s %s"
+                   % (errs, fails))
+            code, res = cd.req("PUT", "/api/v1/flow_export?wait=1", FLOWS)
+            expect(code in (200, 201) and res["status"]["phase"] == "Ready", "flow export: %s" % res)
+            deadline = time.monotonic() + 5
+            while page_values(drv).get("flowexp/on") != "on":
+                expect(time.monotonic() < deadline, "flow export on, on the page")
+                time.sleep(0.1)
+            deadline = time.monotonic() + 10
+            while cd.req("GET", "/api/v1/counters")[1]["flow_export"]["counters"].get("templates", 0) < 1:
+                expect(time.monotonic() < deadline, "templates sent")
+                time.sleep(0.2)
+            a = cd.req("GET", "/api/v1/counters")[1]["flow_export"]
+            wait_polls(drv, 2)
+            v = page_values(drv)
+            b = cd.req("GET", "/api/v1/counters")[1]["flow_export"]
+            expect_eq((a["on"], a["sampling"], a["collectors"][0]["address"], a["collectors"][0]["port"]),
+                      (True, 4, "127.0.0.1", 4739), "the API's export")
+            expect_eq((v.get("flowexp/sampling"), v.get("flowexp/collector/0/address"),
+                       v.get("flowexp/collector/0/port")), ("4", "127.0.0.1", "4739"), "the page's export")
+            for k in ("records", "messages", "templates", "send_error", "flows"):
+                lo, hi, got = a["counters"].get(k, 0), b["counters"].get(k, 0), num(v.get("flowexp/" + k))
+                expect(got is not None and lo <= got <= hi, "flowexp %s: page %r, API %d..%d" % (k, got, lo, hi))
+                expect("flowexp/%s/rate" % k in v, "flowexp %s has its rate" % k)
+
             # a path broken the overlay's way turns red within 2 s, its loss shown
             code, res = cd.req("PUT", "/api/v1/peers/siteB", BROKEN)
             expect(code in (200, 201), "the peer probed: %s" % res)
@@ -336,10 +376,141 @@ def test_page_live_views_match_the_api():
                 expect(ph["pointer"] in text, "its pointer is shown")
             shot(drv, "visibility-intents-1366x768.png", 1366, 768)
             shot(drv, "visibility-intents-390x844.png", 390, 844)
-            for tab in ("upf", "slices"):
+            for tab in ("upf", "slices", "flowexp"):
                 drv.find_element(By.ID, "tab-" + tab).click()
                 shot(drv, "visibility-%s-1366x768.png" % tab, 1366, 768)
+            shot(drv, "visibility-flowexp-390x844.png", 390, 844)
+            drv.find_element(By.ID, "tab-upf").click()
+            shot(drv, "visibility-upf-390x844.png", 390, 844)
+            drv.set_window_size(1366, 768)
 
+            errs = console_errors(drv)
+            expect(not errs, "console errors: %s" % errs)
+            fails = failed_requests(drv)
+            expect(not fails, "failed requests: %s" % fails)
+    finally:
+        drv.quit()
+
+
+@R.test
+def test_upf_view_and_one_session():
+    """The UPF view against a UPF with an intent's session and a PFCP session (the test SMF):
+    sessions per slice and per SMF, uplink broken out (N6) vs sent on (N9) in packets and bytes,
+    downlink, a buffered packet and its DL Data Report; the numbers the API's at that moment.
+    One session on request: by its PFCP id and by its intent's, in the lookup box and through
+    the API; a malformed id is a 400, an unknown one a 404; no console error."""
+    try:
+        drv = browser()
+    except T.SkipTest as e:
+        print("SKIP: %s" % e)
+        sys.exit(77)
+    import test_pfcp_sessions as P
+    import pfcp_smf as F
+    from scapy.contrib.gtp import GTP_U_Header
+    spec = dict(P.UPF, sessions=[{"id": 7, "ue": "10.45.9.9", "uplink": {"teid": 4242},
+                                  "downlink": {"peer": "gnb1", "teid": 77}}])
+    inner = [IP(src=ue, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"u" * n)
+             for ue, n in (("10.45.0.7", 10), ("10.45.0.7", 100), ("10.45.0.7", 1000), ("10.45.9.9", 50),
+                           ("10.45.9.9", 60))]
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7777 if i[IP].src == "10.45.0.7" else 4242, gtp_type=255) / i
+         for i in inner]
+    dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst="10.45.0.7") /
+          UDP(sport=7777, dport=4000) / Raw(b"to the idle UE")]
+    ul_bytes = sum(len(i) for i in inner)
+    try:
+        with P.upf_pfcp(spec, n3=g, lan1=dl) as (dp, cd, port, base), \
+                F.Smf(("127.0.0.1", port), profile="oai") as smf:
+            expect_eq(P.cause_of(smf.associate()), 1, "associated")
+            r, sess = smf.open_session(cp_seid=0x71, ue="10.45.0.7", gnb="192.0.2.10", gnb_teid=0x31, ul_teid=0x7777)
+            expect_eq(P.cause_of(r), 1, "established")
+            seid = sess["up_seid"]
+            dp.phase(["n3"])
+            expect_eq(P.cause_of(smf.modify(seid, 0x71, far=2, buffer=True)), 1, "its downlink buffers")
+            dp.phase(["lan1"])
+            rep = smf.wait_request(F.SESS_REPORT_REQ, timeout=5.0)
+            expect(rep is not None, "a DL Data Report for the buffered packet")
+            c = cd.req("GET", "/api/v1/counters")[1]["upf"]
+            node = list(c["sessions_by_smf"])[0] if c["sessions_by_smf"] else None
+            expect_eq((c["sessions_by_slice"], c["sessions_total"], c["sessions_by_smf"]),
+                      ({"mec": {"intent": 1, "pfcp": 1}}, {"intent": 1, "pfcp": 1}, {node: 1}),
+                      "sessions per slice and per SMF: %s" % c)
+            expect_eq((c["uplink"]["n6"], c["uplink"]["n9"], c["uplink"]["packets"], c["uplink"]["bytes"]),
+                      ({"packets": 5, "bytes": ul_bytes}, {"packets": 0, "bytes": 0}, 5, ul_bytes),
+                      "uplink: all broken out, the inner IP bytes: %s" % c["uplink"])
+            expect_eq((c["buffered"]["now"], c["buffered"]["packets"], c["reports"]["dl_data_sent"]), (1, 1, 1),
+                      "one packet buffered, one DL Data Report: %s" % c)
+
+            # one session: through the API, by either name; bad and unknown ids
+            pid = "pfcp/%s/%d" % (node, seid)
+            code, one = cd.req("GET", "/api/v1/upf/sessions/" + pid)
+            expect_eq(code, 200, "GET %s: %s" % (pid, one))
+            expect_eq((one["id"], one["source"], one["smf"], one["seid"], one["cp_seid"], one["upf"]),
+                      (pid, "pfcp", node, seid, 0x71, "edge"), "the PFCP session")
+            expect(len(one["pdrs"]) >= 2 and any("BUFF" in f["apply_action"] for f in one["fars"]),
+                   "its PDRs and its buffering FAR: %s" % one)
+            expect_eq(one["counters"]["uplink"], {"packets": 3, "bytes": sum(len(i) for i in inner[:3])},
+                      "its uplink counters: %s" % one["counters"])
+            code, enc = cd.req("GET", "/api/v1/upf/sessions/" + pid.replace("/", "%2F"))
+            expect_eq((code, enc.get("id")), (200, pid), "the id percent-encoded")
+            code, mine = cd.req("GET", "/api/v1/upf/sessions/upf/edge/7")
+            expect_eq((code, mine.get("source"), mine.get("slice"), mine.get("session"), mine.get("phase")),
+                      (200, "intent", "mec", 7, "Ready"), "the intent's session: %s" % mine)
+            expect_eq(mine["counters"]["uplink"], {"packets": 2, "bytes": sum(len(i) for i in inner[3:])},
+                      "its uplink counters")
+            expect_eq([f["apply_action"] for f in mine["fars"]], [["FORW"], ["FORW"]], "its FARs")
+            for bad, want in (("bogus", 400), ("pfcp/x/0", 400), ("upf/edge/abc", 400), ("pfcp//5", 400),
+                              ("pfcp/nosuch/1", 404), ("upf/edge/99", 404),
+                              ("upf/nosuch/1", 404), ("pfcp/%s/%d" % (node, seid + 1000), 404)):
+                code, res = cd.req("GET", "/api/v1/upf/sessions/" + bad)
+                expect_eq((code, res["error"]["reason"]), (want, "bad_id" if want == 400 else "not_found"),
+                          "GET upf/sessions/%s: %s" % (bad, res))
+            expect_eq(cd.req("PUT", "/api/v1/upf/sessions/" + pid, {})[0], 405, "a PUT of a session")
+
+            # the page: the same numbers, the lookup box
+            drv.get(cd.url + "/#upf")
+            wait_polls(drv, 3)
+            for _ in range(5):  # the buffered packet may expire (10 s) between two reads: read again
+                a = cd.req("GET", "/api/v1/counters")[1]["upf"]
+                wait_polls(drv, 2)
+                v = page_values(drv)
+                if cd.req("GET", "/api/v1/counters")[1]["upf"] == a:
+                    break
+            want = {"upf/slice/mec/intent": 1, "upf/slice/mec/pfcp": 1, "upf/smf/" + node: 1,
+                    "upf/total": 2, "upf/buffered/now": a["buffered"]["now"],
+                    "upf/buffered/packets": a["buffered"]["packets"], "upf/buffered/dropped": a["buffered"]["dropped"],
+                    "upf/reports/dl_data_sent": a["reports"]["dl_data_sent"],
+                    "upf/reports/dl_data_raised": a["reports"]["dl_data_raised"]}
+            for k, x in (("ul", a["uplink"]), ("n6", a["uplink"]["n6"]), ("n9", a["uplink"]["n9"]),
+                         ("dl", a["downlink"])):
+                want.update({"upf/%s/packets" % k: x["packets"], "upf/%s/bytes" % k: x["bytes"],
+                             "upf/%s/pps" % k: 0})
+            want["upf/n6_share"] = 100.0
+            bad = ["%s: page %r, API %r" % (k, v.get(k), x) for k, x in want.items() if num(v.get(k)) != x]
+            expect(not bad, "the UPF view differs from the API: %s" % bad)
+            for sid, api_id in ((pid, pid), ("upf/edge/7", "upf/edge/7")):
+                box = drv.find_element(By.ID, "upf-session-id")
+                box.clear()
+                box.send_keys(sid)
+                drv.find_element(By.CSS_SELECTOR, "#upf-session-form button").click()
+                deadline = time.monotonic() + 5
+                while page_values(drv).get("upfsess/id") != api_id:
+                    expect(time.monotonic() < deadline, "the session %s on the page" % sid)
+                    time.sleep(0.1)
+                wait_polls(drv, 2)
+                v = page_values(drv)
+                one = cd.req("GET", "/api/v1/upf/sessions/" + api_id)[1]
+                for k in ("packets", "bytes"):
+                    expect_eq((num(v.get("upfsess/ul/" + k)), num(v.get("upfsess/dl/" + k))),
+                              (one["counters"]["uplink"][k], one["counters"]["downlink"][k]),
+                              "%s's %s on the page" % (sid, k))
+                expect_eq(num(v.get("upfsess/session")), one["session"], "its sxdp id")
+                text = drv.find_element(By.ID, "view-upf").text
+                expect("PDRs (%d)" % len(one["pdrs"]) in text and "FARs (%d)" % len(one["fars"]) in text,
+                       "its rules listed")
+                shot(drv, "visibility-upf-session-1366x768.png", 1366, 768)
+            shot(drv, "visibility-upf-session-390x844.png", 390, 844)
+            drv.set_window_size(1366, 768)
             errs = console_errors(drv)
             expect(not errs, "console errors: %s" % errs)
             fails = failed_requests(drv)

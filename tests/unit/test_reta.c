@@ -8,6 +8,8 @@
 #include <string.h>
 #include <check.h>
 
+#include <rte_common.h>
+
 #include "dp_reta.h"
 
 START_TEST(plan_needs_load_and_gap)
@@ -78,6 +80,9 @@ START_TEST(converges_and_stops)
 	unsigned int moves_late = 0;
 	double l0 = 0, l1 = 0;
 
+	const bool noisy = _i;
+
+	srand(7);
 	dp_reta_init(2);
 	for (unsigned int b = 0; b < DP_RETA_SIZE; b++) {
 		w[b] = 1 + (b * 7919) % 13 + (b % 32 == 0 ? 40 : 0);
@@ -95,6 +100,11 @@ START_TEST(converges_and_stops)
 		scale = need0 > 1 || need1 > 1 ? 1.0 / (need0 > need1 ? need0 : need1) : 1.0;
 		l0 = need0 * scale;
 		l1 = need1 * scale;
+		/* measurement noise: +-2 % of a CPU, each worker its own */
+		if (noisy) {
+			l0 = RTE_MIN(RTE_MAX(l0 + ((double)(rand() % 41) - 20) / 1000, 0.0), 1.0);
+			l1 = RTE_MIN(RTE_MAX(l1 + ((double)(rand() % 41) - 20) / 1000, 0.0), 1.0);
+		}
 		busy[0] += (uint64_t)(l0 * (double)win);
 		busy[1] += (uint64_t)(l1 * (double)win);
 		/* worker 1 shares its CPU: it runs 70 % of the window, busy
@@ -109,11 +119,12 @@ START_TEST(converges_and_stops)
 		if (step >= 60)
 			moves_late += moved;
 	}
-	ck_assert_msg(l0 - l1 < DP_RETA_GAP_MIN + 0.02 && l1 - l0 < DP_RETA_GAP_MIN + 0.02,
+	ck_assert_msg(l0 - l1 < DP_RETA_GAP_MIN + 0.05 && l1 - l0 < DP_RETA_GAP_MIN + 0.05,
 		      "loads %.3f %.3f", l0, l1);
 	ck_assert_uint_lt(dp_reta_share(0), dp_reta_share(1));
 	ck_assert_uint_eq(dp_reta_share(0) + dp_reta_share(1), DP_RETA_SIZE);
-	ck_assert_uint_eq(moves_late, 0);
+	/* settled: still at most a few buckets a second under noise */
+	ck_assert_msg(moves_late <= (noisy ? 8u : 0u), "%u buckets moved in the last 4 s", moves_late);
 	/* a window not yet passed moves nothing */
 	ck_assert_uint_eq(dp_reta_balance(now + 1, hz, busy, ran, cnt, 2), 0);
 }
@@ -129,7 +140,7 @@ main(void)
 
 	tcase_add_test(tc, plan_needs_load_and_gap);
 	tcase_add_test(tc, plan_moves_largest_within_budget);
-	tcase_add_test(tc, converges_and_stops);
+	tcase_add_loop_test(tc, converges_and_stops, 0, 2);   /* exact loads, then noisy */
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -143,16 +143,19 @@ static void
 fx_egress(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fx_worker *w = &fw[ctx->worker];
-	uint32_t every = fx_wcfg.sampling;
+	uint32_t every = fx_wcfg.sampling, c = w->countdown, i;
 
 	if (unlikely(every == 0 || w->flushing || w->gen != __atomic_load_n(&fx_wcfg.gen, __ATOMIC_ACQUIRE)))
 		return;   /* off, or the walk flushes for a new config first */
-	for (uint16_t i = 0; i < n; i++) {
-		if (--w->countdown != 0)
-			continue;
-		w->countdown = every;
-		observe(ctx, w, pkts[i]);
+	/* the c-th packet from here is the next sample: a burst without one
+	 * costs a subtraction, not a count per packet */
+	if (likely(c > n)) {
+		w->countdown = c - n;
+		return;
 	}
+	for (i = c - 1; i < n; i += every)
+		observe(ctx, w, pkts[i]);
+	w->countdown = i - n + 1;
 }
 
 /* A few sets: what idled or ran past its time goes (all of it while
@@ -194,8 +197,12 @@ fx_walk(struct dp_stage_ctx *ctx)
 		if (w->flushing == 0)    /* the first packets after export is turned on count */
 			__atomic_store_n(&w->flushed, gen, __ATOMIC_RELEASE);
 	}
+	if (!w->flushing && (fx_wcfg.sampling == 0 || ctx->now < w->next_sweep))
+		return;
 	/* a step only when the ring has room for all it may report: a timeout
-	 * is late rather than lost (main drains the rings every millisecond) */
+	 * is late rather than lost (main drains the rings every millisecond).
+	 * Read after the clock: the ring's indices are the main lcore's lines
+	 * too, not for every walk to fetch. */
 	if (rte_ring_free_count(w->ring) < FX_SWEEP_SETS * FX_WAYS)
 		return;
 	if (w->flushing) {
@@ -205,8 +212,6 @@ fx_walk(struct dp_stage_ctx *ctx)
 			__atomic_store_n(&w->flushed, gen, __ATOMIC_RELEASE);
 		return;
 	}
-	if (fx_wcfg.sampling == 0 || ctx->now < w->next_sweep)
-		return;
 	w->next_sweep = ctx->now + sweep_iv;
 	sweep(ctx, w, false);
 }

@@ -754,17 +754,25 @@ json_t *
 pf_up_stats(void)
 {
 	struct pf_up *up = g_up;
-	json_t *o, *by = json_object();
+	json_t *o, *by = json_object(), *by_upf = json_object();
 	unsigned int peers, apps;
 	double per_s[3] = { 0, 0, 0 };
 
-	if (up == NULL)
+	if (up == NULL) {
+		json_decref(by);
+		json_decref(by_upf);
 		return NULL;
+	}
 	for (size_t i = 0; i < up->cap; i++)
 		if (up->tab[i] != NULL && up->tab[i]->assoc != NULL) {
 			const char *k = pf_assoc_name(up->tab[i]->assoc);
 
 			json_object_set_new(by, k, json_integer(json_integer_value(json_object_get(by, k)) + 1));
+			if (up->tab[i]->upf != NULL) {
+				k = up->tab[i]->upf->u.name;
+				json_object_set_new(by_upf, k, json_integer(json_integer_value(
+					json_object_get(by_upf, k)) + 1));
+			}
 		}
 	pf_shared_counts(up->shared, &peers, &apps);
 	/* per second over the samples' span (up to 10 s) to now */
@@ -785,8 +793,15 @@ pf_up_stats(void)
 		      "dl_data_reports_delayed", (json_int_t)up->st.ddn_delayed, "dl_data_reports_cancelled",
 		      (json_int_t)up->st.ddn_cancelled, "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
+	json_object_set_new(o, "by_upf", by_upf);
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
 	json_object_set_new(o, "deleted_per_s", json_real(per_s[2]));
 	return o;
+}
+
+struct pf_up *
+pf_up_current(void)
+{
+	return g_up;
 }

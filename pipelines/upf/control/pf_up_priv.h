@@ -161,4 +161,8 @@ now_ntp(void)
 	return (uint32_t)(time(NULL) + NTP_OFFSET);
 }
 
+/* The session layer (pf_up.c), NULL while PFCP is off: for the modules that read it on
+ * their own (pf_vis). */
+struct pf_up *pf_up_current(void);
+
 #endif

@@ -25,6 +25,7 @@
 #include "sw_api.h"
 #include "gtp.h"
 #include "dp_slow.h"
+#include "dp_stats.h"
 
 struct queue {
 	uint32_t session;
@@ -35,7 +36,6 @@ struct queue {
 };
 
 static struct rte_hash *queues;
-static unsigned int held;
 static uint64_t next_age;
 
 /* What each update of a write's batch found installed at its key (the
@@ -62,7 +62,7 @@ up_buf_init(void)
 		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
 	};
 
-	held = 0;
+	up_buf_held_n = 0;
 	queues = rte_hash_create(&hp);
 	return queues == NULL ? -ENOMEM : 0;
 }
@@ -172,7 +172,7 @@ entry_ended(uint32_t session, uint8_t table, uint64_t now)
 				keep[nk++] = m;
 				continue;
 			}
-			held--;
+			up_buf_held_n--;
 			dp_slow_drop(m, UP_DROP(session_gone));
 		}
 		memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
@@ -216,7 +216,7 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		dp_slow_drop(m, UP_DROP(notified));
 		return;
 	}
-	if (q->n == UP_BUF_SESSION || held == UP_BUF_TOTAL) {
+	if (q->n == UP_BUF_SESSION || up_buf_held_n == UP_BUF_TOTAL) {
 		if (q->n == 0) {   /* nothing older of its own: it is the one */
 			dp_slow_drop(m, UP_DROP(buffer_full));
 			return;
@@ -224,12 +224,12 @@ up_buf_hold(struct rte_mbuf *m, bool notify_only)
 		dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_full));
 		q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 		q->n--;
-		held--;
+		up_buf_held_n--;
 	}
 	q->pkt[(q->head + q->n) % UP_BUF_SESSION] = m;
 	q->t[(q->head + q->n) % UP_BUF_SESSION] = rte_rdtsc();
 	q->n++;
-	held++;
+	up_buf_held_n++;
 	dp_slow_event(UP_EVENT(buffered));
 }
 
@@ -289,7 +289,7 @@ apply(struct queue *q, const struct verdict *v, unsigned int nv)
 			keep[nk++] = m;
 			continue;
 		}
-		held--;
+		up_buf_held_n--;
 		if (d->e == NULL || d->e->action != UP_DL_ENCAP_N3) {
 			dp_slow_drop(m, UP_DROP(buffer_gone));
 			continue;
@@ -298,6 +298,7 @@ apply(struct queue *q, const struct verdict *v, unsigned int nv)
 		if ((col = up_urr_main_column()) >= 0)
 			up_urr_count((unsigned int)col, (const struct up_term *)d->e->params, m);
 		dp_slow_event(UP_EVENT(to_n3));
+		dp_lcore_stats[rte_lcore_id()].events[UP_EVENT(to_n3_bytes)] += up_ip_len(m);
 		up_encap_send(m, (const struct up_term *)d->e->params, GTPU_PDU_TYPE_DL);
 	}
 	memcpy(q->pkt, keep, sizeof(keep[0]) * nk);
@@ -444,7 +445,7 @@ up_buf_poll(uint64_t now)
 		memset(ends, 0, (ends_mask + 1) * sizeof(*ends));
 		ends_n = 0;
 	}
-	if (held == 0 || now < next_age)
+	if (up_buf_held_n == 0 || now < next_age)
 		return;
 	next_age = now + rte_get_tsc_hz() / 10;
 	while (rte_hash_iterate(queues, &key, &data, &it) >= 0) {
@@ -454,7 +455,7 @@ up_buf_poll(uint64_t now)
 			dp_slow_drop(q->pkt[q->head], UP_DROP(buffer_expired));
 			q->head = (uint16_t)((q->head + 1) % UP_BUF_SESSION);
 			q->n--;
-			held--;
+			up_buf_held_n--;
 		}
 	}
 }
@@ -477,7 +478,7 @@ up_buf_fini(void)
 	}
 	rte_hash_free(queues);
 	queues = NULL;
-	held = 0;
+	up_buf_held_n = 0;
 	free(ends);
 	ends = NULL;
 	ends_mask = ends_n = 0;

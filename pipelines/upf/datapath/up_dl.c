@@ -87,6 +87,7 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
 	unsigned int k = 0, k1 = 0;
+	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (!(dp_meta(pkts[i])->flags & (DP_MF_IPV4 | DP_MF_IPV6))) {
@@ -127,9 +128,12 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	for (unsigned int j = 0; j < k1; j++)
 		up_urr_prefetch(ctx->worker, (const struct up_term *)e[j]->params);
 	k = up_qer(ctx, pkts, idx, k1, e, next);
-	for (unsigned int j = 0; j < k; j++)
+	for (unsigned int j = 0; j < k; j++) {
 		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, pkts[idx[j]]);
+		bytes += up_ip_len(pkts[idx[j]]);
+	}
 	ctx->stats->events[UP_EVENT(to_n3)] += k;
+	ctx->stats->events[UP_EVENT(to_n3_bytes)] += bytes;
 	if (k)
 		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, UP_DL_EDGE_L3V6, next);
 	return 0;

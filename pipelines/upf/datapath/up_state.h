@@ -64,6 +64,8 @@ struct pl_upf_tables {
 	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
 };
 extern struct pl_upf_tables pl_up;
+/* Main lcore: the downlink packets up_buf holds now, all sessions (upf.usage reads it). */
+extern unsigned int up_buf_held_n;
 
 enum { UP_IF_N3, UP_IF_N9, UP_IF_N6, UP_IF_NONE };
 enum { UP_SLICE, UP_SLICE_NONE };

@@ -153,13 +153,17 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 
+		uint16_t len = up_ip_len(m);
+
 		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, m);
 		if (e[j]->action == UP_UL_FWD_N6) {
 			ctx->stats->events[UP_EVENT(breakout)]++;
+			ctx->stats->events[UP_EVENT(breakout_bytes)] += len;
 			next[idx[j]] = DP_NEXT_EDGE(dp_meta(m)->flags & DP_MF_IPV6 ? UP_UL_EDGE_L3V6 : UP_UL_EDGE_L3);
 			continue;
 		}
 		ctx->stats->events[UP_EVENT(to_n9)]++;
+		ctx->stats->events[UP_EVENT(to_n9_bytes)] += len;
 		e[k9] = e[j];
 		n9[k9++] = idx[j];
 	}

@@ -194,7 +194,7 @@ static const struct dp_rpc_method usage_method = {
 	.result = &(const struct dp_schema_field){
 		.name = "usage", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
 		.desc = "{urrs: [{urr, packets, bytes}]} | {terminations: [{direction, from (the table), "
-			"app, urr, packets, bytes}]} | {packets, bytes, watched}" },
+			"app, urr, packets, bytes}]} | {packets, bytes, watched, buffered (downlink packets held now)}" },
 };
 
 struct by_session {
@@ -297,8 +297,8 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 			p += s.pkts;
 			by += s.bytes;
 		}
-		*result = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)p, "bytes", (json_int_t)by,
-				    "watched", (json_int_t)n_watch);
+		*result = json_pack("{s:I, s:I, s:I, s:I}", "packets", (json_int_t)p, "bytes", (json_int_t)by,
+				    "watched", (json_int_t)n_watch, "buffered", (json_int_t)up_buf_held_n);
 	}
 	return 0;
 }

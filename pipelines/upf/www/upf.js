@@ -1,41 +1,133 @@
-/* The UPF's view: sessions per table, what its URRs counted (rates),
- * its events with their rates (buffered, end markers, reports...), the
- * PFCP services' state. Sums only: never one row per session. From
+/* The UPF's view: sessions per slice and per SMF, uplink and downlink
+ * rates, the local breakout (N6) vs N9 split, buffering, reports, its
+ * events, the PFCP service. Sums only: one session is shown when the
+ * operator asks for it by name (GET /api/v1/upf/sessions/{id}). From
  * /api/v1/counters (upf) and /api/v1/status (services). */
 "use strict";
 SX.register({
   id: "upf", title: "UPF", order: 30,
   init: function (sec) {
-    var E = SX.el, ch = E("div");
-    this.ss = E("div"); this.us = E("div"); this.ev = E("div"); this.sv = E("div");
+    var E = SX.el, ch = E("div"), self = this;
+    this.ss = E("div"); this.tr = E("div"); this.bf = E("div"); this.ev = E("div"); this.sv = E("div");
+    this.one = E("div");
+    this.q = E("input", { id: "upf-session-id", type: "text", placeholder: "pfcp/NODE/SEID or upf/NAME/ID",
+                          "aria-label": "session id", autocomplete: "off", spellcheck: "false" });
+    var form = E("form", { id: "upf-session-form", cls: "lookup" }, [this.q, E("button", { type: "submit", text: "show" })]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      self.sid = self.q.value.trim() || null;
+      self.sess = null; self.sessErr = null;
+      self.lookup();
+    });
     sec.appendChild(E("div", { cls: "grid" }, [
       E("div", { cls: "card" }, [E("h2", { text: "Sessions" }), this.ss]),
-      E("div", { cls: "card" }, [E("h2", { text: "Traffic (URRs, all sessions)" }), this.us, ch]),
+      E("div", { cls: "card span2" }, [E("h2", { text: "Traffic" }), this.tr, ch]),
+      E("div", { cls: "card" }, [E("h2", { text: "Buffering and reports" }), this.bf]),
       E("div", { cls: "card" }, [E("h2", { text: "Events" }), this.ev]),
+      E("div", { cls: "card wide" }, [E("h2", { text: "One session" }), form, this.one]),
       E("div", { cls: "card" }, [E("h2", { text: "PFCP and services" }), this.sv])]));
     this.chart = new SX.LineChart(ch, "bit/s");
   },
+  /* The session asked for, again each second while it is shown. */
+  lookup: function () {
+    var self = this, id = this.sid;
+    if (!id || this.busy) return;
+    this.busy = true;
+    SX.api("upf/sessions/" + id.split("/").map(encodeURIComponent).join("/")).then(function (s) {
+      if (self.sid === id) { self.sess = s; self.sessErr = null; }
+    }, function (e) {
+      if (self.sid === id) { self.sess = null; self.sessErr = String(e.message || e); self.sid = null; }
+    }).then(function () { self.busy = false; self.showOne(); });
+  },
+  showOne: function () {
+    var s = this.sess, E = SX.el, f = SX.fmt, td = SX.td, t = Date.now();
+    if (this.sessErr) { SX.replace(this.one, [E("p", { cls: "error", "data-k": "upfsess/error", text: this.sessErr })]); return; }
+    if (!s) { SX.replace(this.one, [E("p", { cls: "muted", text: "one session's rules and counters, by its id" })]); return; }
+    var c = s.counters || {}, ul = c.uplink || {}, dl = c.downlink || {};
+    var bits = function (k, v) { var r = SX.rate(k, v, t); return r === null ? null : r * 8; };
+    var rules = function (title, rows, cols) {
+      return [E("h3", { text: title + " (" + rows.length + ")" }), SX.table(cols, rows.map(function (r) {
+        return cols.map(function (k) { var v = r[k.replace(/^n:/, "")]; return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); });
+      }))];
+    };
+    SX.replace(this.one, [E("div", { cls: "grid" }, [
+      SX.table(["", ""], [
+        ["id", SX.cell("span", "upfsess/id", s.id, null, "")],
+        ["from", s.source === "pfcp" ? "PFCP: SMF " + s.smf + ", SEID " + s.seid + " (theirs " + s.cp_seid + "), UPF " + s.upf :
+                 "intent " + s.intent + ", slice " + s.slice],
+        ["state", s.source === "pfcp" ? SX.stateWord("upfsess/state", "in sxdp") : SX.stateWord("upfsess/state", s.phase || "unknown")],
+        ["sxdp session", SX.cell("span", "upfsess/session", s.session, f.count, "")]]),
+      SX.table(["", "n:packets", "n:bytes", "n:rate"], [
+        ["uplink", td("upfsess/ul/packets", ul.packets, f.pkts), td("upfsess/ul/bytes", ul.bytes, f.bytes),
+         td("upfsess/ul/bps", bits("upfsess/" + s.id + "/ul", ul.bytes), f.bps)],
+        ["downlink", td("upfsess/dl/packets", dl.packets, f.pkts), td("upfsess/dl/bytes", dl.bytes, f.bytes),
+         td("upfsess/dl/bps", bits("upfsess/" + s.id + "/dl", dl.bytes), f.bps)]])])]
+      .concat(rules("PDRs", s.pdrs || [], ["id", "source_interface", "f_teid", "ue_ip", "far", "qers", "urrs"]))
+      .concat(rules("FARs", s.fars || [], ["id", "apply_action", "destination_interface", "outer_header_creation"]))
+      .concat(rules("QERs", s.qers || [], ["id", "gate_ul", "gate_dl", "mbr_kbps"]))
+      .concat(rules("URRs", s.urrs || [], ["id", "measurement_method", "reporting_triggers", "volume_threshold_bytes"])));
+  },
   update: function (d) {
-    var u = d.counters.upf, t = d.t, f = SX.fmt, td = SX.td;
+    var u = d.counters.upf, t = d.t, f = SX.fmt, td = SX.td, E = SX.el;
     if (d.counters._error) return;
+    this.lookup();
     if (!u) {
-      SX.replace(this.ss, [SX.el("p", { cls: "muted", text: "sxdp runs no UPF" })]);
+      SX.replace(this.ss, [E("p", { cls: "muted", text: "sxdp runs no UPF" })]);
       return;
     }
-    var ss = u.sessions || {};
-    SX.replace(this.ss, [SX.table(["table", "n:sessions"], Object.keys(ss).map(function (k) {
-      return [k.replace(/^sessions_/, ""), td("upf/sessions/" + k, ss[k], f.count)];
-    }))]);
-    var pps = SX.rate("upf/packets", u.packets, t), bps = SX.rate("upf/bytes", u.bytes, t);
-    SX.replace(this.us, [SX.table(["", "n:rate", "n:total"], [
-      ["packets", td("upf/pps", pps, f.pps), td("upf/packets", u.packets, f.pkts)],
-      ["bytes", td("upf/bps", bps === null ? null : bps * 8, f.bps), td("upf/bytes", u.bytes, f.bytes)]])]);
-    if (bps !== null) this.chart.push(t, { "all sessions": bps * 8 });
+    /* sessions: per slice, per SMF, per sxdp table */
+    var bs = u.sessions_by_slice || {}, bm = u.sessions_by_smf || {}, tot = u.sessions_total || {}, ss = u.sessions || {};
+    SX.replace(this.ss, [
+      SX.table(["slice", "n:intents", "n:PFCP", "n:total"], Object.keys(bs).sort().map(function (k) {
+        var r = bs[k];
+        return [k, td("upf/slice/" + k + "/intent", r.intent, f.count), td("upf/slice/" + k + "/pfcp", r.pfcp, f.count),
+                td("upf/slice/" + k + "/total", r.intent + r.pfcp, f.count)];
+      }).concat([[E("b", { text: "all" }), td("upf/total/intent", tot.intent, f.count), td("upf/total/pfcp", tot.pfcp, f.count),
+                  td("upf/total", (tot.intent || 0) + (tot.pfcp || 0), f.count)]])),
+      Object.keys(bm).length ? SX.table(["SMF (Node ID)", "n:PFCP sessions"], Object.keys(bm).sort().map(function (k) {
+        return [k, td("upf/smf/" + k, bm[k], f.count)];
+      })) : E("p", { cls: "muted", text: "no PFCP session" }),
+      SX.table(["sxdp table", "n:entries"], Object.keys(ss).map(function (k) {
+        return [k.replace(/^sessions_/, ""), td("upf/sessions/" + k, ss[k], f.count)];
+      }))]);
+    /* traffic: uplink (N6 breakout + N9), downlink, rates and totals */
+    var ul = u.uplink || {}, dl = u.downlink || {}, n6 = ul.n6 || {}, n9 = ul.n9 || {}, bits = {};
+    var row = function (label, k, x) {
+      var pps = SX.rate("upf/" + k + "/packets", x.packets, t), bps = SX.rate("upf/" + k + "/bytes", x.bytes, t);
+      if (bps !== null) bits[label] = bps * 8;
+      return [label, td("upf/" + k + "/pps", pps, f.pps), td("upf/" + k + "/bps", bps === null ? null : bps * 8, f.bps),
+              td("upf/" + k + "/packets", x.packets, f.pkts), td("upf/" + k + "/bytes", x.bytes, f.bytes)];
+    };
+    var share = ul.bytes > 0 ? 100 * n6.bytes / ul.bytes : null;
+    SX.replace(this.tr, [SX.table(["", "n:pkt/s", "n:bit/s", "n:packets", "n:bytes"], [
+      row("uplink", "ul", ul), row("↳ N6 local breakout", "n6", n6), row("↳ N9 to the anchor", "n9", n9),
+      row("downlink (N3)", "dl", dl)]),
+      E("p", {}, ["uplink bytes broken out locally: ", SX.cell("span", "upf/n6_share", share === null ? null : share.toFixed(1), f.pct, "n"),
+                  " (N9: ", SX.cell("span", "upf/n9_share", share === null ? null : (100 - share).toFixed(1), f.pct, "n"), ")"]),
+      SX.table(["URRs, all sessions", "n:rate", "n:total"], [
+        ["packets", td("upf/pps", SX.rate("upf/packets", u.packets, t), f.pps), td("upf/packets", u.packets, f.pkts)],
+        ["bytes", td("upf/bps", (SX.rate("upf/bytes", u.bytes, t) || 0) * 8, f.bps), td("upf/bytes", u.bytes, f.bytes)]])]);
+    this.chart.push(t, bits);
+    /* buffering and reports */
+    var b = u.buffered || {}, rp = u.reports || {};
+    var rr = function (label, k, v, unit) {
+      return [label, td("upf/" + k + "/pps", SX.rate("upf/" + k, v, t), function (x) { return SX.si(x, unit + "/s"); }),
+              td("upf/" + k, v, function (x) { return x === null || x === undefined ? "– (no PFCP)" : SX.num(x, 0) + " " + unit; })];
+    };
+    SX.replace(this.bf, [SX.table(["", "n:rate", "n:total"], [
+      ["buffered now (BUFF)", "", td("upf/buffered/now", b.now, f.pkts)],
+      rr("packets buffered", "buffered/packets", b.packets, "pkt"),
+      rr("buffered, dropped", "buffered/dropped", b.dropped, "pkt"),
+      rr("DL data notifications raised", "reports/dl_data_raised", rp.dl_data_raised, "ntf"),
+      rr("usage reports raised", "reports/usage_raised", rp.usage_raised, "rep"),
+      rr("PFCP reports sent", "reports/sent", rp.sent, "rep"),
+      rr("PFCP DL Data Reports sent", "reports/dl_data_sent", rp.dl_data_sent, "rep"),
+      rr("PFCP reports failed", "reports/failed", rp.failed, "rep")])]);
     var ev = u.events || {}, names = Object.keys(ev).sort();
     SX.replace(this.ev, names.length ? [SX.table(["event", "n:rate", "n:total"], names.map(function (k) {
       return [k, td("upf/event/" + k + "/pps", SX.rate("upf/event/" + k, ev[k], t), f.pps), td("upf/event/" + k, ev[k], f.count)];
-    }))] : [SX.el("p", { cls: "muted", text: "no event since start (buffered packets, end markers, reports show here)" })]);
+    }))] : [E("p", { cls: "muted", text: "no event since start (buffered packets, end markers, reports show here)" })]);
     var sv = d.status.services || {};
-    SX.replace(this.sv, [SX.el("pre", { cls: "scroll", "data-k": "services", text: JSON.stringify(sv, null, 1) })]);
+    SX.replace(this.sv, [E("pre", { cls: "scroll", "data-k": "services", text: JSON.stringify(sv, null, 1) })]);
   }
 });
