@@ -492,6 +492,36 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site, struct 
 	return 0;
 }
 
+struct cd_etcd *
+cd_fleet_etcd(struct cd_fleet *f)
+{
+	return f->etcd;
+}
+
+const char *
+cd_fleet_prefix(const struct cd_fleet *f)
+{
+	return f->prefix;
+}
+
+const char *
+cd_fleet_site(const struct cd_fleet *f)
+{
+	return f->site;
+}
+
+const char *
+cd_fleet_state(const struct cd_fleet *f)
+{
+	return state_name[f->state];
+}
+
+long long
+cd_fleet_revision(const struct cd_fleet *f)
+{
+	return (long long)f->rev;
+}
+
 void
 cd_fleet_free(struct cd_fleet *f)
 {
@@ -509,4 +539,252 @@ cd_fleet_free(struct cd_fleet *f)
 		free(f->scope_end[i]);
 	}
 	free(f);
+}
+
+/* ------------------------------------------------------------ another site's intents */
+
+struct site_op {
+	struct cd_fleet *f;
+	char site[STORE_NAME_MAX + 1], name[STORE_NAME_MAX + 1];
+	int kind;
+	bool list, create_only, withdraw;
+	json_t *spec;			/* the new one (NULL: withdrawn) */
+	json_int_t expected;
+	char *key;
+	json_int_t rev, created;	/* what the read found (0: absent) */
+	json_t *doc;			/* ... and its document */
+	cd_fleet_site_done *done;
+	void *arg;
+};
+
+static json_t *
+err_body(int code, const char *reason, const char *msg)
+{
+	return json_pack("{s:{s:i,s:s,s:s}}", "error", "code", code, "reason", reason, "message", msg);
+}
+
+static void
+site_op_end(struct site_op *o, int code, json_t *body)
+{
+	o->done(o->arg, code, body);
+	json_decref(o->spec);
+	json_decref(o->doc);
+	free(o->key);
+	free(o);
+}
+
+static void
+store_err(struct site_op *o, int rc, json_t *answer)
+{
+	site_op_end(o, 503, err_body(503, rc == -EIO || rc == -ETIMEDOUT ? "store_unknown" :
+		    "store_unreachable", why(rc, answer)));
+}
+
+/* A kv of the site's as the API shows an intent; its status what the
+ * site's box last reported (@report, NULL: none). */
+static json_t *
+site_doc(const char *site, int kind, const char *name, json_t *doc, json_int_t rev,
+	 json_int_t created, json_t *report)
+{
+	char who[2 * STORE_NAME_MAX + 2];
+	json_t *d = json_is_object(doc) ? json_deep_copy(doc) : json_object(), *meta, *in;
+
+	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(kind), name);
+	if (!json_is_object(json_object_get(d, "metadata")))
+		json_object_set_new(d, "metadata", json_object());
+	meta = json_object_get(d, "metadata");
+	json_object_set_new(d, "kind", json_string(cd_kind_name(kind)));
+	json_object_set_new(meta, "name", json_string(name));
+	json_object_set_new(meta, "site", json_string(site));
+	json_object_set_new(meta, "generation", json_integer(rev));
+	json_object_set_new(meta, "serial", json_integer(created));
+	in = json_object_get(json_object_get(report, "intents"), who);
+	if (in != NULL && json_integer_value(json_object_get(in, "generation")) == rev)
+		json_object_set_new(d, "status", json_pack("{s:O}", "phase", json_object_get(in, "phase")));
+	else
+		json_object_set_new(d, "status", json_pack("{s:s,s:s}", "phase", "Pending", "waiting",
+							   "the site's box"));
+	return d;
+}
+
+static json_t *
+kv_doc(json_t *kv)
+{
+	char *val = cd_etcd_unb64(json_string_value(json_object_get(kv, "value")) ?: "", NULL);
+	json_t *d = val ? json_loads(val, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	free(val);
+	return d;
+}
+
+static void on_site_txn(void *arg, int rc, json_t *answer);
+
+/* The read: [the key (or the kind's range), the site's box report] at one revision. */
+static void
+on_site_read(void *arg, int rc, json_t *answer)
+{
+	struct site_op *o = arg;
+	json_t *rs = json_object_get(answer, "responses"), *kvs, *rep, *report = NULL, *kv, *out, *txn;
+	char now[32], *val;
+	size_t i;
+
+	if (rc < 0) {
+		store_err(o, rc, answer);
+		return;
+	}
+	kvs = json_object_get(json_object_get(json_array_get(rs, 0), "response_range"), "kvs");
+	rep = json_object_get(json_object_get(json_array_get(rs, 1), "response_range"), "kvs");
+	if (json_array_size(rep) > 0)
+		report = kv_doc(json_array_get(rep, 0));
+	if (o->list) {
+		size_t pl = strlen(o->key);
+
+		out = json_array();
+		json_array_foreach(kvs, i, kv) {
+			char *key = cd_etcd_unb64(json_string_value(json_object_get(kv, "key")), NULL);
+			json_t *d = kv_doc(kv);
+
+			if (key != NULL && strlen(key) > pl && store_name_ok(key + pl))
+				json_array_append_new(out, site_doc(o->site, o->kind, key + pl, d,
+					cd_etcd_num(json_object_get(kv, "mod_revision")),
+					cd_etcd_num(json_object_get(kv, "create_revision")), report));
+			json_decref(d);
+			free(key);
+		}
+		json_decref(report);
+		site_op_end(o, 200, json_pack("{s:o}", "items", out));
+		return;
+	}
+	if ((kv = json_array_get(kvs, 0)) != NULL) {
+		o->rev = cd_etcd_num(json_object_get(kv, "mod_revision"));
+		o->created = cd_etcd_num(json_object_get(kv, "create_revision"));
+		o->doc = kv_doc(kv);
+	}
+	if (o->spec == NULL && !o->withdraw) {	/* a GET */
+		out = kv ? site_doc(o->site, o->kind, o->name, o->doc, o->rev, o->created, report) : NULL;
+		json_decref(report);
+		if (out == NULL)
+			site_op_end(o, 404, err_body(404, "not_found", "no such intent at that site"));
+		else
+			site_op_end(o, 200, out);
+		return;
+	}
+	json_decref(report);
+	if (o->withdraw && kv == NULL) {
+		site_op_end(o, 404, err_body(404, "not_found", "no such intent at that site"));
+		return;
+	}
+	if (o->create_only && kv != NULL) {
+		site_op_end(o, 409, err_body(409, "exists", "it exists (PUT replaces it)"));
+		return;
+	}
+	if (o->expected >= 0 && o->expected != o->rev) {
+		site_op_end(o, 409, err_body(409, "stale_generation", "its revision is not the one "
+					     "expected: nothing changed (read it again, then write)"));
+		return;
+	}
+	if (!o->withdraw && kv != NULL && json_equal(json_object_get(o->doc, "spec"), o->spec)) {
+		out = site_doc(o->site, o->kind, o->name, o->doc, o->rev, o->created, NULL);
+		json_object_del(out, "status");
+		json_object_set_new(out, "action", json_string("unchanged"));
+		site_op_end(o, 200, out);
+		return;
+	}
+	cd_res_now(now, sizeof(now));
+	if (!o->withdraw) {
+		const char *cr = json_string_value(json_object_get(json_object_get(o->doc, "metadata"),
+								   "created"));
+		json_t *nd = json_pack("{s:s,s:{s:s,s:s,s:s},s:O}", "kind", cd_kind_name(o->kind),
+				       "metadata", "name", o->name, "created", cr ? cr : now,
+				       "updated", now, "spec", o->spec);
+
+		json_decref(o->doc);
+		o->doc = nd;
+	}
+	val = o->withdraw ? NULL : json_dumps(o->doc, JSON_COMPACT);
+	txn = json_pack("{s:[{s:o,s:s,s:s,s:o}],s:[o]}", "compare", "key", b64j(o->key), "target",
+			"MOD", "result", "EQUAL", "mod_revision", json_sprintf("%lld", (long long)o->rev),
+			"success", o->withdraw ? json_pack("{s:{s:o}}", "request_delete_range", "key",
+							     b64j(o->key)) :
+			json_pack("{s:{s:o,s:o}}", "request_put", "key", b64j(o->key), "value",
+				  b64j(val ? val : "")));
+	free(val);
+	if (txn == NULL || cd_etcd_call(o->f->etcd, "kv/txn", txn, false, on_site_txn, o) == NULL)
+		site_op_end(o, 500, err_body(500, "no_memory", "out of memory"));
+	json_decref(txn);
+}
+
+static void
+on_site_txn(void *arg, int rc, json_t *answer)
+{
+	struct site_op *o = arg;
+	json_int_t rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
+	json_t *out;
+
+	if (rc < 0) {
+		store_err(o, rc == -ECONNREFUSED ? rc : -EIO, answer);
+		return;
+	}
+	if (!json_is_true(json_object_get(answer, "succeeded"))) {
+		site_op_end(o, 409, err_body(409, "stale_generation", "another writer changed it "
+					     "meanwhile: nothing changed (read it again, then write)"));
+		return;
+	}
+	if (o->withdraw) {
+		site_op_end(o, 200, json_pack("{s:s,s:{s:s,s:s},s:s,s:{s:s}}", "kind",
+			    cd_kind_name(o->kind), "metadata", "name", o->name, "site", o->site,
+			    "action", "withdrawn", "status", "phase", "Withdrawing"));
+		return;
+	}
+	out = site_doc(o->site, o->kind, o->name, o->doc, rev, o->created ? o->created : rev, NULL);
+	json_object_set_new(out, "action", json_string(o->rev ? "replaced" : "created"));
+	site_op_end(o, o->rev ? 200 : 201, out);
+}
+
+static void
+site_op(struct cd_fleet *f, const char *site, int kind, const char *name, json_t *spec,
+	json_int_t expected, bool create_only, bool withdraw, cd_fleet_site_done *done, void *arg)
+{
+	struct site_op *o = calloc(1, sizeof(*o));
+	char *rep = NULL, *end = NULL;
+	json_t *txn;
+
+	if (o == NULL) {
+		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+		return;
+	}
+	*o = (struct site_op){ .f = f, .kind = kind, .list = name == NULL, .create_only = create_only,
+			       .withdraw = withdraw, .spec = json_incref(spec), .expected = expected,
+			       .done = done, .arg = arg };
+	snprintf(o->site, sizeof(o->site), "%s", site);
+	snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	if (asprintf(&o->key, "%ssites/%s/intents/%s/%s", f->prefix, site, cd_kind_name(kind),
+		     name ? name : "") < 0 || asprintf(&rep, "%sboxes/%s", f->prefix, site) < 0 ||
+	    (end = cd_etcd_prefix_end(o->key)) == NULL) {
+		free(rep);
+		site_op_end(o, 500, err_body(500, "no_memory", "out of memory"));
+		return;
+	}
+	txn = json_pack("{s:[],s:[{s:{s:o,s:o*}},{s:{s:o}}]}", "compare", "success",
+			"request_range", "key", b64j(o->key), "range_end", o->list ? b64j(end) : NULL,
+			"request_range", "key", b64j(rep));
+	free(rep);
+	free(end);
+	if (txn == NULL || cd_etcd_call(f->etcd, "kv/txn", txn, true, on_site_read, o) == NULL)
+		site_op_end(o, 500, err_body(500, "no_memory", "out of memory"));
+	json_decref(txn);
+}
+
+void
+cd_fleet_site_get(void *f, const char *site, int kind, const char *name, cd_fleet_site_done *done,
+		  void *arg)
+{
+	site_op(f, site, kind, name, NULL, -1, false, false, done, arg);
+}
+
+void
+cd_fleet_site_change(void *f, const char *site, int kind, const char *name, json_t *spec,
+		     json_int_t expected, bool create_only, cd_fleet_site_done *done, void *arg)
+{
+	site_op(f, site, kind, name, spec, expected, create_only, spec == NULL, done, arg);
 }

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 struct event_base;
 struct cd_res;
@@ -37,5 +38,30 @@ bool cd_fleet_url(const char *store);
 int cd_fleet_new(struct event_base *base, const char *url, const char *site, struct cd_res *res,
 		 void (*kick)(void *arg), void *arg, struct cd_fleet **out, char *err, size_t errlen);
 void cd_fleet_free(struct cd_fleet *f);
+
+/*
+ * Another site's own intents (kinds per_site), through this box: read, or
+ * written by compare-and-swap on the intent's revision (@expected: -1 any,
+ * 0 absent; a POST (@create_only) of one that exists is a 409). @spec
+ * NULL: withdrawn. Checked against the schema by the caller; a collision
+ * with that site's other intents is the site's box's to report (Failed).
+ * @done(@arg, HTTP code, body: new) later; the body is the document with
+ * metadata.generation its revision and, as status, what the site's box
+ * last reported of it (cd_box.h).
+ */
+typedef void cd_fleet_site_done(void *arg, int code, json_t *body);
+void cd_fleet_site_get(void *f, const char *site, int kind, const char *name,
+		       cd_fleet_site_done *done, void *arg);
+void cd_fleet_site_change(void *f, const char *site, int kind, const char *name, json_t *spec,
+			  json_int_t expected, bool create_only, cd_fleet_site_done *done, void *arg);
+
+/* What other modules of the fleet (cd_box) share: the client, the key
+ * prefix ("/fleet1/"), this box's site, "synced"/"syncing"/"unreachable",
+ * the last revision seen. */
+struct cd_etcd *cd_fleet_etcd(struct cd_fleet *f);
+const char *cd_fleet_prefix(const struct cd_fleet *f);
+const char *cd_fleet_site(const struct cd_fleet *f);
+const char *cd_fleet_state(const struct cd_fleet *f);
+long long cd_fleet_revision(const struct cd_fleet *f);
 
 #endif

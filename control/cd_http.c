@@ -37,6 +37,7 @@ struct cd_http {
 	struct cd_sync *sync;
 	struct cd_schema *schema;
 	struct cd_www *www;	/* the page, NULL: none */
+	struct cd_http_fleet fleet;	/* view NULL: not on a fleet's store */
 };
 
 /* A request whose answer waits for the dataplane (?wait=1) or for sxdp's
@@ -817,6 +818,134 @@ route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_typ
 	bad_method(req, name[0] == '\0' ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, PUT, DELETE, OPTIONS");
 }
 
+/* ------------------------------------------------------- a fleet's */
+
+static void
+on_fleet(void *arg, int code, json_t *body)
+{
+	struct pending *p = arg;
+
+	if (p->req == NULL) {	/* the client left */
+		json_decref(body);
+		free(p);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(p->req), NULL, NULL);
+	reply(p->req, code, body);
+	free(p);
+}
+
+static void view_gone(struct evhttp_connection *c, void *arg);
+
+static struct pending *
+fleet_pending(struct cd_http *h, struct evhttp_request *req)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		reply_err(req, 500, "no_memory", NULL, "out of memory");
+		return NULL;
+	}
+	p->h = h;
+	p->req = req;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
+	return p;
+}
+
+/* /api/v1/sites/SITE/KIND[/NAME]: a site's own intents (site, upf),
+ * this box's through the usual routes, another's through the fleet's store. */
+static void
+route_site(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m, const char *rest)
+{
+	const char *sl = strchr(rest, '/'), *ks = sl ? sl + 1 : NULL, *ns;
+	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
+	json_t *errs, *body;
+	struct pending *p;
+	struct query q;
+	int k;
+
+	if (h->fleet.view == NULL) {
+		reply_err(req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store (--store etcd://...)");
+		return;
+	}
+	ns = ks ? strchr(ks, '/') : NULL;
+	snprintf(site, sizeof(site), "%.*s", sl ? (int)(sl - rest) : 0, rest);
+	snprintf(kind_s, sizeof(kind_s), "%.*s", ks ? (ns ? (int)(ns - ks) : (int)strlen(ks)) : 0,
+		 ks ? ks : "");
+	snprintf(name, sizeof(name), "%.*s", ns ? STORE_NAME_MAX + 1 : 0, ns ? ns + 1 : "");
+	if (sl == NULL || !store_name_ok(site) || (k = cd_kind_of(kind_s)) < 0 || !cd_kind_per_site(k) ||
+	    (ns != NULL && (strchr(ns + 1, '/') != NULL || !store_name_ok(name) ||
+			    cd_kind_only(k) != NULL))) {
+		reply_err(req, 404, "not_found", NULL, "no route %s (a site's own kinds only)",
+			  evhttp_request_get_uri(req));
+		return;
+	}
+	if (strcmp(site, h->fleet.site) == 0) {
+		route_intents(h, req, m, ks);
+		return;
+	}
+	if (cd_kind_only(k) != NULL)
+		snprintf(name, sizeof(name), "%s", cd_kind_only(k));
+	if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD) {
+		if ((p = fleet_pending(h, req)) != NULL)
+			h->fleet.site_get(h->fleet.site_ctx, site, k, name[0] ? name : NULL, on_fleet, p);
+		return;
+	}
+	/* a kind of one intent (site) names none: PUT, DELETE on the kind's path */
+	if (!((m == EVHTTP_REQ_PUT || m == EVHTTP_REQ_DELETE) && name[0] != '\0') &&
+	    !(m == EVHTTP_REQ_POST && ns == NULL && cd_kind_only(k) == NULL)) {
+		bad_method(req, name[0] == '\0' ? "GET, HEAD, POST, OPTIONS" :
+			   "GET, HEAD, PUT, DELETE, OPTIONS");
+		return;
+	}
+	errs = json_array();
+	if (query_parse(req, &q, errs) < 0 || q.dry_run || q.wait) {
+		if (json_array_size(errs) == 0)
+			cd_schema_err(errs, "/query", "bad_value", "dry_run and wait are this box's: "
+				      "not for another site's intents");
+		reply_errs(req, 400, errs);
+		return;
+	}
+	body = NULL;
+	if (m != EVHTTP_REQ_DELETE) {
+		json_t *meta;
+
+		if ((body = body_of(req)) == NULL) {
+			json_decref(errs);
+			return;
+		}
+		meta = json_object_get(body, "metadata");
+		if (cd_schema_check(h->schema, "IntentIn", body, "", errs) == 0)
+			cd_schema_check(h->schema, cd_kind_schema(k), json_object_get(body, "spec"), "/spec",
+					errs);
+		if (name[0] == '\0' && json_is_string(json_object_get(meta, "name")))
+			snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(meta, "name")));
+		if (json_array_size(errs) == 0 && (!store_name_ok(name) ||
+		    (json_is_string(json_object_get(meta, "name")) &&
+		     strcmp(json_string_value(json_object_get(meta, "name")), name) != 0)))
+			cd_schema_err(errs, "/metadata/name", "bad_value", "no name, a bad one, or not the "
+				      "one of the path");
+		if (json_is_integer(json_object_get(meta, "generation")) && q.expected < 0)
+			q.expected = json_integer_value(json_object_get(meta, "generation"));
+		if (json_array_size(errs) > 0) {
+			json_decref(body);
+			reply_errs(req, 400, errs);
+			return;
+		}
+	}
+	json_decref(errs);
+	if ((p = fleet_pending(h, req)) != NULL)
+		h->fleet.site_change(h->fleet.site_ctx, site, k, name, json_object_get(body, "spec"),
+				     q.expected, m == EVHTTP_REQ_POST, on_fleet, p);
+	json_decref(body);
+}
+
+void
+cd_http_set_fleet(struct cd_http *h, const struct cd_http_fleet *f)
+{
+	h->fleet = *f;
+}
+
 /* ------------------------------------------------------- the rest */
 
 static void
@@ -1041,7 +1170,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		allow = strcmp(rest, "apply") == 0 ? "POST, OPTIONS" :
 			strcmp(rest, "openapi.json") == 0 || strcmp(rest, "status") == 0 ||
 			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ||
-			strcmp(rest, "intents") == 0 ? "GET, HEAD, OPTIONS" : NULL;
+			strcmp(rest, "intents") == 0 || strcmp(rest, "fleet") == 0 ?
+			"GET, HEAD, OPTIONS" : NULL;
 		if (allow != NULL && (allow[0] == 'P' ? m != EVHTTP_REQ_POST : !get)) {
 			bad_method(req, allow);
 			return;
@@ -1064,6 +1194,18 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		}
 		if (strcmp(rest, "intents") == 0) {
 			reply(req, 200, intents_list(h->res));
+			return;
+		}
+		if (strcmp(rest, "fleet") == 0) {
+			if (h->fleet.view == NULL)
+				reply_err(req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store "
+					  "(--store etcd://...)");
+			else if ((p = fleet_pending(h, req)) != NULL)
+				h->fleet.view(h->fleet.view_ctx, on_fleet, p);
+			return;
+		}
+		if (strncmp(rest, "sites/", 6) == 0) {
+			route_site(h, req, m, rest + 6);
 			return;
 		}
 		if ((it = cd_vis_item_of(rest)) != NULL) {

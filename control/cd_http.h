@@ -31,6 +31,24 @@ struct cd_www;
 int cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
 		struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
 		struct cd_www *www, struct cd_http **out);
+/* A fleet's parts of the API (sxcd --store etcd://), each answering
+ * later: @done(@arg, its HTTP code, its body: new, the callee's). */
+typedef void cd_http_fleet_done(void *arg, int code, json_t *body);
+struct cd_http_fleet {
+	const char *site;		/* this box's */
+	void *view_ctx, *site_ctx;
+	/* GET /api/v1/fleet: every box, its phases, paths, last seen, live or stale */
+	void (*view)(void *ctx, cd_http_fleet_done *done, void *arg);
+	/* GET /api/v1/sites/SITE/KIND[/NAME] of another site (@name NULL: all of @kind) */
+	void (*site_get)(void *ctx, const char *site, int kind, const char *name,
+			 cd_http_fleet_done *done, void *arg);
+	/* PUT (@spec, checked against the schema) or DELETE (@spec NULL) of
+	 * another site's own intent; @expected its revision (-1: any, 0: absent) */
+	void (*site_change)(void *ctx, const char *site, int kind, const char *name, json_t *spec,
+			    json_int_t expected, bool create_only, cd_http_fleet_done *done, void *arg);
+};
+/* From now on (@f copied; its strings borrowed). */
+void cd_http_set_fleet(struct cd_http *h, const struct cd_http_fleet *f);
 /* Is what it is bound to loopback (127/8, ::1), whatever name was given? */
 bool cd_http_loopback(const struct cd_http *h);
 void cd_http_free(struct cd_http *h);

@@ -11,6 +11,7 @@
 #ifndef CD_VIS_H
 #define CD_VIS_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "cd_res.h"
@@ -51,6 +52,10 @@ struct cd_vis_view {
 	 * feature's part of another's rows: a slice's tunnels); not called
 	 * when there is none */
 	void (*amend)(const struct cd_vis_in *in, json_t *value);
+	/* a topology key that goes into the box's report in a fleet
+	 * (cd_box.h); its rows' "paths" (each with a "state", "up" or not)
+	 * count in the fleet view's paths health */
+	bool fleet;
 };
 
 void cd_vis_view_register(const struct cd_vis_view *v);

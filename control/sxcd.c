@@ -16,6 +16,7 @@
 
 #include "ctl_async.h"
 
+#include "cd_box.h"
 #include "cd_gc.h"
 #include "cd_http.h"
 #include "cd_kind.h"
@@ -276,6 +277,7 @@ main(int argc, char **argv)
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
 	const char *url = NULL, *site = NULL, *state_dir = NULL;
 	struct cd_fleet *fleet = NULL;
+	struct cd_box *box = NULL;
 	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
 	char addr[128], token[TOKEN_MAX], err[256];
 	struct cd_schema *schema = NULL;
@@ -433,6 +435,17 @@ main(int argc, char **argv)
 			"without)\n", listen);
 		return 2;
 	}
+	if (fleet != NULL) {	/* its report under a lease, the fleet's view, other sites' intents */
+		struct cd_http_fleet hf = { .site = site, .view = cd_box_view, .site_ctx = fleet,
+					    .site_get = cd_fleet_site_get,
+					    .site_change = cd_fleet_site_change };
+
+		if ((hf.view_ctx = box = cd_box_new(base, fleet, res, sync)) == NULL) {
+			fprintf(stderr, "sxcd: out of memory\n");
+			return 1;
+		}
+		cd_http_set_fleet(http, &hf);
+	}
 	ctl_async_set_deadline(cd_sync_ctl(sync), (unsigned int)sxdp_timeout);
 	/* the features' services, once what they lean on is up */
 	{
@@ -453,6 +466,7 @@ main(int argc, char **argv)
 	cd_http_free(http);
 	cd_www_free(www);
 	cd_nl_free(nl);
+	cd_box_free(box);
 	cd_fleet_free(fleet);
 	cd_sync_free(sync);
 	cd_res_free(res);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl apply/get/delete/status: sxcd's REST API from the command line (plain HTTP/1.1, one request per run). */
+/* sxctl apply/get/delete/status/fleet: sxcd's REST API from the command line (plain HTTP/1.1, one request per run). */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -307,7 +307,7 @@ read_set(const char *file)
 static int
 cmd_apply(struct sx_ctx *x)
 {
-	json_t *set, *res = NULL, *pr;
+	json_t *set, *res = NULL, *pr, *sites;
 	char *path;
 	int code = 0, rc;
 
@@ -333,18 +333,143 @@ cmd_apply(struct sx_ctx *x)
 		}
 		json_object_set_new(set, "prune", pr);
 	}
-	path = sx_asprintf("/api/v1/apply?dry_run=%d&wait=%d", x->dry_run, x->wait);
-	rc = http(x, "POST", path, set, &code, &res);
-	free(path);
+	/* a fleet document: items with a "site" are that site's own, each
+	 * written on its own through sxcd's /api/v1/sites/SITE/... */
+	sites = json_array();
+	{
+		json_t *items = json_object_get(set, "items"), *it;
+		size_t i;
+
+		for (i = 0; i < json_array_size(items);) {
+			it = json_array_get(items, i);
+			if (json_object_get(it, "site") == NULL) {
+				i++;
+				continue;
+			}
+			json_array_append(sites, it);
+			json_array_remove(items, i);
+		}
+	}
+	if (json_array_size(sites) > 0 && (x->dry_run || x->prune)) {
+		json_decref(set);
+		json_decref(sites);
+		return usage_error("apply: --dry-run and --prune are not for items with a site");
+	}
+	rc = EX_OK;
+	if (json_array_size(sites) == 0 || json_array_size(json_object_get(set, "items")) > 0 ||
+	    json_object_get(set, "prune") != NULL) {
+		path = sx_asprintf("/api/v1/apply?dry_run=%d&wait=%d", x->dry_run, x->wait);
+		rc = http(x, "POST", path, set, &code, &res);
+		free(path);
+		if (rc == EX_OK && code / 100 != 2)
+			rc = api_error(x, code, res);
+		else if (rc == EX_OK && x->json)
+			print_json(res);
+		else if (rc == EX_OK)
+			print_changes(res);
+		if (rc == EX_OK)
+			json_decref(res);
+	}
 	json_decref(set);
-	if (rc != EX_OK)
+	for (size_t i = 0; rc == EX_OK && i < json_array_size(sites); i++) {
+		json_t *orig = json_array_get(sites, i), *it = json_deep_copy(orig);
+		/* borrowed from the list's item, which the body (a copy) leaves alone */
+		const char *site = json_string_value(json_object_get(orig, "site"));
+		const char *kind = json_string_value(json_object_get(orig, "kind"));
+		const char *name = json_string_value(json_object_get(json_object_get(orig, "metadata"), "name"));
+
+		if (site == NULL || kind == NULL || !kind_ok(kind)) {
+			json_decref(it);
+			json_decref(sites);
+			return usage_error("apply: item %zu with a site needs a kind and a site (strings)", i);
+		}
+		path = name ? sx_asprintf("/api/v1/sites/%s/%s/%s", site, kind, name) :
+		       sx_asprintf("/api/v1/sites/%s/%s", site, kind);
+		json_object_del(it, "site");
+		json_object_del(it, "kind");
+		/* no name: a kind of one intent (site) */
+		rc = http(x, "PUT", path, it, &code, &res);
+		free(path);
+		json_decref(it);
+		if (rc != EX_OK)
+			break;
+		if (code / 100 != 2) {
+			rc = api_error(x, code, res);
+			break;
+		}
+		if (x->json)
+			print_json(res);
+		else
+			printf("site %s: %s/%s: %s (generation %" JSON_INTEGER_FORMAT ")\n", site, kind,
+			       json_string_value(json_object_get(json_object_get(res, "metadata"), "name")) ?: "?",
+			       json_string_value(json_object_get(res, "action")) ?: "?",
+			       json_integer_value(json_object_get(json_object_get(res, "metadata"), "generation")));
+		json_decref(res);
+	}
+	json_decref(sites);
+	return rc;
+}
+
+/* sxctl fleet: every box of the fleet sxcd is on (GET /api/v1/fleet). */
+static int
+cmd_fleet(struct sx_ctx *x)
+{
+	static const char *const hdr[] = { "SITE", "STATE", "SEEN", "SXDP", "READY", "PATHS UP",
+					   "VERSION", "NOT READY" };
+	json_t *res = NULL, *b, *in;
+	struct fmt_tbl t;
+	const char *who;
+	size_t i;
+	int rc;
+
+	if (x->ac != 1)
+		return usage_error("usage: fleet");
+	if ((rc = api_get(x, "/api/v1/fleet", &res)) != EX_OK)
 		return rc;
-	if (code / 100 != 2)
-		return api_error(x, code, res);
-	if (x->json)
+	if (x->json) {
 		print_json(res);
-	else
-		print_changes(res);
+		json_decref(res);
+		return EX_OK;
+	}
+	printf("fleet %s (revision %" JSON_INTEGER_FORMAT ", a box silent %" JSON_INTEGER_FORMAT
+	       " s is stale), as %s sees it\n",
+	       json_string_value(json_object_get(res, "prefix")) ?: "?",
+	       json_integer_value(json_object_get(res, "revision")),
+	       json_integer_value(json_object_get(res, "ttl_s")),
+	       json_string_value(json_object_get(res, "site")) ?: "?");
+	fmt_tbl_init(&t, "llllrrll", hdr);
+	json_array_foreach(json_object_get(res, "boxes"), i, b) {
+		json_t *p = json_object_get(b, "paths");
+		int ready = 0, total = 0;
+		char *not = sx_asprintf("%s", ""), *n;
+
+		json_object_foreach(json_object_get(b, "intents"), who, in) {
+			total++;
+			if (strcmp(json_string_value(json_object_get(in, "phase")) ?: "", "Ready") == 0) {
+				ready++;
+				continue;
+			}
+			n = sx_asprintf("%s%s%s %s", not, not[0] ? ", " : "", who,
+					json_string_value(json_object_get(in, "phase")) ?: "?");
+			free(not);
+			not = n;
+		}
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(b, "site")) ?: "?"));
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(b, "state")) ?: "?"));
+		fmt_tbl_add(&t, json_object_get(b, "seen_ago_s") ?
+			    sx_asprintf("%" JSON_INTEGER_FORMAT " s ago",
+					json_integer_value(json_object_get(b, "seen_ago_s"))) :
+			    sx_asprintf("-"));
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(json_object_get(b,
+			    "sxdp"), "state")) ?: "-"));
+		fmt_tbl_add(&t, sx_asprintf("%d/%d", ready, total));
+		fmt_tbl_add(&t, sx_asprintf("%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+					    json_integer_value(json_object_get(p, "up")),
+					    json_integer_value(json_object_get(p, "total"))));
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(b, "version")) ?: "-"));
+		fmt_tbl_add(&t, not[0] ? not : (free(not), sx_asprintf("-")));
+	}
+	fmt_tbl_print(&t, 0);
 	json_decref(res);
 	return EX_OK;
 }
@@ -471,6 +596,8 @@ api_cmd(struct sx_ctx *x)
 		return cmd_get(x);
 	if (strcmp(cmd, "delete") == 0)
 		return cmd_delete(x);
+	if (strcmp(cmd, "fleet") == 0)
+		return cmd_fleet(x);
 	return cmd_status(x);
 }
 
@@ -478,5 +605,5 @@ bool
 api_is_cmd(const char *cmd)
 {
 	return strcmp(cmd, "apply") == 0 || strcmp(cmd, "get") == 0 || strcmp(cmd, "delete") == 0 ||
-	       strcmp(cmd, "status") == 0;
+	       strcmp(cmd, "status") == 0 || strcmp(cmd, "fleet") == 0;
 }

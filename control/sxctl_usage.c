@@ -61,12 +61,17 @@
 "                              --prune: intents of the kinds in FILE that FILE\n" \
 "                              leaves out are withdrawn; --wait: until sxdp has\n" \
 "                              them (or 10 s)\n" \
+"                              an item with \"site\": \"S\" is site S's own\n" \
+"                              (site, upf), written through this sxcd to the\n" \
+"                              fleet's store (/api/v1/sites/S/KIND/NAME)\n" \
 "  get KIND [NAME]             intents with their phase, generation and entries\n" \
 "                              (KIND: one sxcd serves, e.g. slices or upf)\n" \
 "  delete KIND NAME [--dry-run] [--wait]\n" \
 "                              withdraw one intent\n" \
 "  status                      sxcd: sxdp connected, reconcile runs, intents by\n" \
 "                              phase\n" \
+"  fleet                       sxcd on a fleet's store: every box, live or stale,\n" \
+"                              last seen, its sxdp, intents Ready, paths up\n" \
 "\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \

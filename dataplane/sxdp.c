@@ -99,7 +99,10 @@ usage(const char *prog)
 	       "                  sxdp starts on a built-in lab config of virtual devices\n"
 	       "  --socket PATH   control socket (default from config, else /run/sxdp/sxdp.sock)\n"
 	       "  --log-level N   DPDK log level (1..8, default 6 = info)\n"
-	       "  --version       print the version\n", prog);
+	       "  --check-config  check the config (as a start would, up to EAL) and exit:\n"
+	       "                  0 when it would start, 2 with the reason when not\n"
+	       "  --version       print the version\n"
+	       "  -h, --help      this text\n", prog);
 }
 
 static void
@@ -328,6 +331,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -338,7 +342,7 @@ main(int argc, char **argv)
 	char err[512];
 	unsigned int leaked, driver_held = 0;
 	uint64_t next_age;
-	bool slowpath;
+	bool slowpath, check_only = false;
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -346,6 +350,7 @@ main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 's': socket_path = optarg; break;
 		case 'L': log_level = optarg; break;
+		case 'C': check_only = true; break;
 		case 'V':
 			printf("sxdp %s\nbuilt with %s, using%s\nparser: %s on this CPU\n", SXDP_VERSION,
 			       SXDP_BUILD_FLAGS, SXDP_ISA, dp_parse_impl_name((unsigned int)dp_parse_impl_get()));
@@ -366,6 +371,11 @@ main(int argc, char **argv)
 	if (dp_feature_check(&cfg, err, sizeof(err)) < 0 || dp_xdp_setup(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sxdp: config: %s\n", err);
 		return 2;
+	}
+	/* an operator's edit, checked before a restart would meet it */
+	if (check_only) {
+		printf("sxdp: config %s: ok\n", cfg.source);
+		return 0;
 	}
 	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;

@@ -73,12 +73,16 @@ tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
+# a fleet: 8 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents
+tier e2e-fleet env FLEET_SITES=8 FLEET_CHANGES=20 bash tests/e2e/fleet.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 tier e2e-upf bash tests/e2e/upf.sh
 # the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
 tier e2e-pfcp bash tests/e2e/pfcp.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
+# the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
+tier package bash tests/e2e/package.sh
 
 echo "=== times: ${times[*]}"
 if [ ${#skips[@]} -gt 0 ]; then

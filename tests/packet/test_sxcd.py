@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -1013,7 +1014,7 @@ def test_prometheus_scrapes():
 
 @R.test
 def test_systemd_units():
-    """scripts/systemd's units pass systemd-analyze verify (with the binaries where this build
+    """scripts/systemd's units, as meson configures them, pass systemd-analyze verify (with the binaries where this build
     has them)."""
     sa = shutil.which("systemd-analyze")
     if sa is None:
@@ -1022,14 +1023,19 @@ def test_systemd_units():
     try:
         names = []
         for u in ("sxdp.service", "sxcd.service"):
-            text = open(os.path.join(ROOT, "scripts", "systemd", u)).read()
-            text = text.replace("/usr/local/bin/sxdp", os.path.join(T.build_dir(), "sxdp"))
-            text = text.replace("/usr/local/bin/sxcd", sxcd_path())
+            # the unit as meson configured it (its install paths), run with this build's binaries
+            text = open(os.path.join(T.build_dir(), u)).read()
+            text = re.sub(r"/\S*/bin/sxdp ", os.path.join(T.build_dir(), "sxdp") + " ", text)
+            text = re.sub(r"/\S*/bin/sxcd ", sxcd_path() + " ", text)
             with open(os.path.join(d, u), "w") as f:
                 f.write(text)
             names.append(os.path.join(d, u))
+        # their Documentation= names man pages: docs/man's, as they are installed
+        for page in ("sxdp.8", "sxcd.8", "sxctl.1"):
+            os.makedirs(os.path.join(d, "man", "man" + page[-1]), exist_ok=True)
+            shutil.copy(os.path.join(ROOT, "docs", "man", page), os.path.join(d, "man", "man" + page[-1]))
         r = subprocess.run([sa, "verify"] + names, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=60)
+                           text=True, timeout=60, env=dict(os.environ, MANPATH=os.path.join(d, "man")))
         expect_eq((r.returncode, r.stdout.strip()), (0, ""), "systemd-analyze verify")
     finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -5,7 +5,10 @@ and one clean 409; etcd stopped: both keep their intents and say the store
 is unreachable in /api/v1/status (a write is 503, nothing changed); etcd
 back: both converge; an sxcd killed, the fleet changed and compacted behind
 its back, started again (with etcd down first: it serves its cache) reads
-everything again. sxcd runs without sxdp here (its intents wait Pending on
+everything again. Each box reports under a lease (/api/v1/fleet, sxctl
+fleet): a killed one goes stale within the TTL; another site's own intents
+are written through any box (/api/v1/sites/SITE/..., sxctl apply of a
+fleet document), races a clean 409. sxcd runs without sxdp here (its intents wait Pending on
 it): this is the store's contract; the dataplane side is test_sxcd.py's.
 etcd is started by the test (one member on loopback, random ports, a
 temporary data dir); skipped (77) without it.
@@ -84,10 +87,10 @@ def b64(s):
 
 
 class Sxcd:
-    def __init__(self, tmp, etcd, site, prefix="/fleet"):
+    def __init__(self, tmp, etcd, site, prefix="/fleet", sock=None):
         self.port = free_port()
         self.state = os.path.join(tmp, "state-" + site)
-        self.args = [os.path.join(T.build_dir(), "sxcd"), "--socket", os.path.join(tmp, "none.sock"),
+        self.args = [os.path.join(T.build_dir(), "sxcd"), "--socket", sock or os.path.join(tmp, "none.sock"),
                      "--store", "etcd://%s%s" % (etcd.ep, prefix), "--site", site,
                      "--state-dir", self.state, "--listen", "127.0.0.1:%d" % self.port,
                      "--no-netlink"]
@@ -113,7 +116,9 @@ class Sxcd:
         self.log.close()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(5)
@@ -159,16 +164,23 @@ def until(what, fn, secs=5.0):
 
 
 class Fleet:
+    def __init__(self, socks=(None, None)):
+        self.socks = socks
+
     def __enter__(self):
         if shutil.which("etcd") is None:
             raise T.SkipTest("etcd is not installed (apt-get install etcd-server)")
         self.tmp = tempfile.mkdtemp(prefix="sxcd-fleet-")
         self.etcd = Etcd(self.tmp)
         self.etcd.start()
-        self.a = Sxcd(self.tmp, self.etcd, "site-a")
-        self.b = Sxcd(self.tmp, self.etcd, "site-b")
-        self.a.start()
-        self.b.start()
+        self.a = Sxcd(self.tmp, self.etcd, "site-a", sock=self.socks[0])
+        self.b = Sxcd(self.tmp, self.etcd, "site-b", sock=self.socks[1])
+        try:
+            self.a.start()
+            self.b.start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())  # etcd and any sxcd started stopped
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -176,7 +188,8 @@ class Fleet:
         self.b.stop()
         self.etcd.stop()
         if exc[0] is not None:
-            for f in ("sxcd-site-a.log", "sxcd-site-b.log"):
+            for f in [f for f in ("sxcd-site-a.log", "sxcd-site-b.log")
+                      if os.path.exists(os.path.join(self.tmp, f))]:
                 sys.stdout.write("# %s:\n# %s\n" % (f, open(os.path.join(self.tmp, f)).read()[-1500:]
                                                     .replace("\n", "\n# ")))
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -215,8 +228,12 @@ def test_write_through_one_appears_on_other():
         keys = f.etcd.call("kv/range", {"key": b64("/fleet/"), "range_end": b64("/fleet0"), "keys_only": True})
         import base64
         names = sorted(base64.b64decode(kv["key"]).decode() for kv in keys.get("kvs", []))
-        expect_eq(names, ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
-                          "/fleet/sites/site-a/intents/site/local"], "the keys in etcd")
+        expect_eq([n for n in names if not n.startswith("/fleet/boxes/")],
+                  ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
+                   "/fleet/sites/site-a/intents/site/local"], "the intents' keys in etcd")
+        expect_eq([n for n in names if n.startswith("/fleet/boxes/")],
+                  ["/fleet/boxes/site-a", "/fleet/boxes/site-a/live", "/fleet/boxes/site-b",
+                   "/fleet/boxes/site-b/live"], "the boxes' reports and leases")
 
 
 @R.test
@@ -295,6 +312,245 @@ def test_restart_reads_cache_then_resyncs_after_compaction():
             (f.b.get(n) or {}).get("spec", {}).get("id") if (f.b.get(n) or {}).get("status", {})
             .get("phase") not in ("Withdrawing", "Withdrawn") else None
             for n in ("r1", "r2", "r3", "r4")] == [31, None, 3, 4], 3)
+
+
+def sxctl(box, *args):
+    r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", "http://127.0.0.1:%d" % box.port]
+                       + list(args), capture_output=True, text=True, timeout=20)
+    return r.returncode, r.stdout, r.stderr
+
+
+def boxes(box):
+    c, b = box.req("GET", "fleet")
+    expect_eq(c, 200, "GET fleet: %s" % b)
+    return {x["site"]: x for x in b["boxes"]}
+
+
+@R.test
+def test_fleet_view_live_then_stale():
+    with Fleet() as f:
+        c, _ = f.a.req("PUT", "slices/red", slice_(10))
+        expect_eq(c, 201, "PUT red")
+        # both boxes report (under their lease); each sees both, red on both
+        for box in (f.a, f.b):
+            until("both live with red", lambda: (lambda bx: sorted(bx) == ["site-a", "site-b"] and all(
+                x["state"] == "live" and "slices/red" in x.get("intents", {}) for x in bx.values()))(
+                boxes(box)), 4)
+        c, view = f.b.req("GET", "fleet")
+        a = [x for x in view["boxes"] if x["site"] == "site-a"][0]
+        expect_eq(sorted(view["intents"]["slices/red"]), ["site-a", "site-b"], "red on both, by intent")
+        expect_eq(a["intents"]["slices/red"]["generation"], f.a.get("red")["metadata"]["generation"],
+                  "the generation reported")
+        expect(a["sxdp"]["state"] in ("disconnected", "connecting"), "no sxdp here: %s" % a["sxdp"])
+        expect_eq(view["ttl_s"], 5, "the lease's TTL")
+        # sxctl fleet: the table and --json
+        rc, out, err = sxctl(f.a, "fleet")
+        expect_eq(rc, 0, "sxctl fleet: %s" % err)
+        expect("site-a" in out and "site-b" in out and "live" in out, "the table: %s" % out)
+        rc, out, err = sxctl(f.a, "--json", "fleet")
+        expect_eq(sorted(x["site"] for x in json.loads(out)["boxes"]), ["site-a", "site-b"], "--json")
+        # b killed: stale within the lease's TTL (and etcd's expiry tick), a stays live
+        t0 = time.monotonic()
+        f.b.kill9()
+        until("b stale", lambda: boxes(f.a)["site-b"]["state"] == "stale", 8)
+        took = time.monotonic() - t0
+        expect(took <= 7.0, "stale after %.1f s" % took)
+        sys.stdout.write("# b stale %.1f s after its kill -9\n" % took)
+        bx = boxes(f.a)
+        expect_eq(bx["site-a"]["state"], "live", "a still live")
+        expect("slices/red" in bx["site-b"]["intents"], "b's last report kept")
+        rc, out, _ = sxctl(f.a, "fleet")
+        expect("stale" in out, "sxctl shows it stale: %s" % out)
+        # b back: live again
+        f.b.start()
+        until("b live again", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
+        # b frozen past its lease (as a box cut off is): stale; thawed, it takes a new lease: live
+        f.b.proc.send_signal(signal.SIGSTOP)
+        try:
+            until("frozen b stale", lambda: boxes(f.a)["site-b"]["state"] == "stale", 8)
+        finally:
+            f.b.proc.send_signal(signal.SIGCONT)
+        t0 = time.monotonic()
+        until("thawed b live", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
+        sys.stdout.write("# a thawed b live again %.1f s later\n" % (time.monotonic() - t0))
+
+
+@R.test
+def test_write_another_sites_own_through_any_box():
+    with Fleet() as f:
+        # a writes b's site intent: b has it, a does not
+        c, b = f.a.req("PUT", "sites/site-b/site", {"spec": {"id": 2}})
+        expect_eq(c, 201, "PUT b's site through a: %s" % b)
+        gen = b["metadata"]["generation"]
+        expect_eq((b["metadata"]["site"], b["action"]), ("site-b", "created"), "the answer")
+        got = until("site on b", lambda: f.b.req("GET", "site")[1] if f.b.req("GET", "site")[0] == 200
+                    else None, 2)
+        expect_eq((got["spec"]["id"], got["metadata"]["generation"]), (2, gen), "b's site")
+        expect_eq(f.a.req("GET", "site")[0], 404, "not a's own")
+        # read back through a, its status what b reported
+        until("b's phase through a", lambda: f.a.req("GET", "sites/site-b/site")[1]["status"]
+              .get("waiting") is None, 4)
+        c, b = f.a.req("GET", "sites/site-b/site")
+        expect_eq((c, b["spec"]["id"], b["metadata"]["generation"]), (200, 2, gen), "GET through a")
+        # this box's own through the sites route is its usual one
+        c, _ = f.a.req("PUT", "sites/site-a/site", {"spec": {"id": 1}})
+        expect(c in (200, 201), "a's own through sites/: %d" % c)
+        expect_eq(f.a.req("GET", "site")[1]["spec"]["id"], 1, "a's own site")
+        # a shared kind is not a site's: 404; a bad spec: 400, nothing written
+        expect_eq(f.a.req("PUT", "sites/site-b/slices/x", slice_(1))[0], 404, "shared kind under sites/")
+        c, b = f.a.req("PUT", "sites/site-b/site", {"spec": {"id": "nope"}})
+        expect_eq(c, 400, "a bad spec: %s" % b)
+        # racing writers of b's site through a and b: one wins, one clean 409
+        for i in range(3):
+            gen = until("same", lambda: (lambda g1, g2: g1 == g2 and g1)(
+                f.a.req("GET", "sites/site-b/site")[1]["metadata"]["generation"],
+                f.b.req("GET", "site")[1]["metadata"]["generation"]), 2)
+            codes = []
+            go = threading.Barrier(2)
+
+            def put(box, path, sid):
+                go.wait()
+                codes.append(box.req("PUT", path + "?expected_generation=%d" % gen, {"spec": {"id": sid}}))
+            ts = [threading.Thread(target=put, args=(f.a, "sites/site-b/site", 10 + i)),
+                  threading.Thread(target=put, args=(f.b, "site", 20 + i))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            expect_eq(sorted(c for c, _ in codes), [200, 409], "race %d: %s" % (i, codes))
+            expect_eq([b["error"]["reason"] for c, b in codes if c == 409], ["stale_generation"], "reason")
+        # withdrawn through a
+        c, _ = f.a.req("DELETE", "sites/site-b/site")
+        expect_eq(c, 200, "DELETE b's site through a")
+        until("gone on b", lambda: f.b.req("GET", "site")[0] == 404
+              or f.b.req("GET", "site")[1]["status"]["phase"] in ("Withdrawing", "Withdrawn"), 2)
+        # sxctl apply of a fleet document: a shared slice and b's site
+        doc = os.path.join(f.tmp, "fleet.json")
+        with open(doc, "w") as fd:
+            json.dump({"items": [dict(slice_(40), kind="slices", metadata={"name": "blue"}),
+                                 {"kind": "site", "site": "site-b", "spec": {"id": 7}}]}, fd)
+        rc, out, err = sxctl(f.a, "apply", "-f", doc)
+        expect_eq(rc, 0, "sxctl apply: %s %s" % (out, err))
+        expect("site site-b: site/local: created" in out, "its output: %s" % out)
+        until("blue and site 7 on b", lambda: f.b.get("blue") and
+              (f.b.req("GET", "site")[1].get("spec") or {}).get("id") == 7, 2)
+
+
+@R.test
+def test_not_on_a_fleet_404():
+    tmp = tempfile.mkdtemp(prefix="sxcd-nofleet-")
+    port = free_port()
+    log = open(os.path.join(tmp, "sxcd.log"), "w")
+    p = subprocess.Popen([os.path.join(T.build_dir(), "sxcd"), "--socket", os.path.join(tmp, "none.sock"),
+                          "--store", os.path.join(tmp, "store"), "--listen", "127.0.0.1:%d" % port,
+                          "--no-netlink"], stdout=log, stderr=log)
+    try:
+        box = Sxcd.__new__(Sxcd)
+        box.port = port
+        until("sxcd up", lambda: _up(box), 5)
+        for path in ("fleet", "sites/x/site"):
+            c, b = box.req("GET", path)
+            expect_eq((c, b["error"]["reason"]), (404, "not_fleet"), path)
+        rc, _, err = sxctl(box, "fleet")
+        expect(rc != 0 and "not_fleet" in err, "sxctl fleet: %d %s" % (rc, err))
+    finally:
+        p.terminate()
+        p.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _up(box):
+    try:
+        return box.req("GET", "status")[0] == 200
+    except OSError:
+        return False
+
+
+# each box an sxdp on pcap ports, every feature sxcd compiles for (test_sxcd.py's)
+PORTS = {"lan1": [], "lan2": [], "wan1": [], "wan2": [], "n3": [], "n9": []}
+PIPE = {"lan": "switch", "wan": "overlay", "n3": "upf", "n9": "upf"}
+WAN = {"wan1": {"role": "wan"}, "wan2": {"role": "wan"}, "n3": {"role": "n3"}, "n9": {"role": "n9"}}
+TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vteps", "vnis", "peers",
+          "tunnels", "endpoints", "paths", "policies", "classes", "meters", "vdns"]
+
+
+def site_spec(sid, net):
+    return {"spec": {"id": sid, "lan": [{"port": "lan1"}, {"port": "lan2"}],
+                     "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.%d.1/24" % net,
+                              "gateway": "192.0.%d.254" % net}]}}
+
+
+def snapshot(dp):
+    out = {}
+    for t in TABLES:
+        ents, off = [], 0
+        while off is not None:
+            r = dp.rpc("table.read", {"table": t, "offset": off, "limit": 1000})
+            ents += [json.dumps({k: v for k, v in e.items() if k not in ("hits", "idle_s")}, sort_keys=True)
+                     for e in r["entries"]]
+            off = r["next_offset"]
+        out[t] = sorted(ents)
+    return out
+
+
+@R.test
+def test_two_boxes_with_sxdp_kill9_no_write():
+    """Two boxes, each an sxdp: a slice (and b's site) written through a reaches Ready on b with
+    its tables in b's sxdp; b's sxcd killed -9 and started again with nothing changed writes
+    nothing to its sxdp (the reconciler's counter, and the tables the same)."""
+    T.check_prereqs()
+    with T.Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, name="fa", mem_mb=256) as da, \
+            T.Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, name="fb", mem_mb=256) as db, \
+            Fleet((da.sock_path, db.sock_path)) as f:
+        base_b = snapshot(db)
+        for site, sid, net in (("site-a", 1, 2), ("site-b", 2, 3)):
+            c, b = f.a.req("PUT", "sites/%s/site" % site, site_spec(sid, net))
+            expect(c in (200, 201), "%s's site through a: %s" % (site, b))
+        # a full mesh of peers, every site one (a third, site-c, has no box here): each box leaves
+        # its own site's out; the paths' health in the view
+        for name, pid, net in (("site-a", 1, 2), ("site-b", 2, 3), ("site-c", 3, 4)):
+            c, b = f.a.req("PUT", "peers/" + name, {"spec": {"id": pid, "endpoints": [
+                {"address": "192.0.%d.1" % net, "wan": "isp1"}], "probe": {"how": "static"}}})
+            expect_eq(c, 201, "peer %s through a: %s" % (name, b))
+        slice_b = {"spec": {"id": 7, "vni": 7000, "members": [{"port": "lan1"}],
+                            "svi": {"address": "10.7.0.254/24", "mac": "02:00:0a:07:00:fe"},
+                            "subnets": ["10.7.0.0/24"]}}
+        t0 = time.monotonic()
+        c, b = f.a.req("PUT", "slices/green", slice_b)
+        expect_eq(c, 201, "green through a: %s" % b)
+        until("green Ready on b", lambda: (f.b.get("green") or {}).get("status", {}).get("phase") == "Ready", 10)
+        sys.stdout.write("# green Ready on b %.0f ms after a acknowledged it\n" % ((time.monotonic() - t0) * 1000))
+        until("b's site Ready", lambda: f.b.req("GET", "site")[1].get("status", {}).get("phase") == "Ready", 5)
+        good = snapshot(db)
+        added = []
+        for t in TABLES:
+            added += [e for e in good[t] if e not in base_b[t]]
+        expect(any('"vni": 7000' in e for e in added), "green's VNI in b's sxdp: %s" % added[:5])
+        # the fleet view from a: b live, green Ready on both
+        until("green Ready on both in the view", lambda: f.a.req("GET", "fleet")[1]["intents"]
+              .get("slices/green") == {"site-a": "Ready", "site-b": "Ready"}, 5)
+        def mesh(x, peers):
+            return x["paths"] == {"up": 2, "total": 2} and sorted(
+                p["name"] for p in x["view"]["peers"] if p["paths"]) == peers and all(
+                ph == "Ready" for w, ph in ((w, i["phase"]) for w, i in x["intents"].items()) if w.startswith("peers/"))
+        until("the mesh in the view", lambda: mesh(boxes(f.a)["site-b"], ["site-a", "site-c"])
+              and mesh(boxes(f.b)["site-a"], ["site-b", "site-c"]), 6)
+        w0 = f.b.status()["sxdp"]["reconcile"]["writes"]
+        expect(w0 > 0, "b wrote its tables: %d" % w0)
+        f.b.kill9()
+        f.b.start()
+        until("b Ready again", lambda: (f.b.get("green") or {}).get("status", {}).get("phase") == "Ready"
+              and f.b.status()["sxdp"]["reconcile"]["runs"] > 0, 10)
+        time.sleep(1.0)  # a resync or two more
+        st = f.b.status()["sxdp"]["reconcile"]
+        expect_eq(st["writes"], 0, "no dataplane write after a restart with nothing changed: %s" % st)
+        expect_eq(snapshot(db), good, "b's tables unchanged")
+        # a change after it still goes through
+        c, _ = f.a.req("DELETE", "slices/green")
+        expect_eq(c, 200, "withdraw green through a")
+        until("green gone from b's sxdp", lambda: not any('"vni": 7000' in e for t in TABLES
+                                                            for e in snapshot(db)[t]), 10)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 		json_decref(eps);
 		return false;
 	}
+	/* a fleet's full mesh lists every site as a peer of every other: the
+	 * one that is this box's own site has nothing here (no path, no tunnel) */
+	if (cd_num(spec, "id", 0) == cd_num(sw_kind_site(x), "id", -1)) {
+		json_decref(eps);
+		return false;
+	}
 	json_object_foreach(cd_kx_pub(x, "peers"), other, p) {
 		if (cd_num(p, "id", 0) != cd_num(spec, "id", 0))
 			continue;

@@ -22,14 +22,24 @@ peers(const struct cd_vis_in *in)
 {
 	json_t *docs = cd_vis_docs(in->r, PEERS_KIND), *out = json_array(), *d, *ep;
 	json_t *paths = json_object_get(in->res, "overlay.paths");
+	json_t *sites = cd_vis_docs(in->r, "site"), *site = NULL;
 	const char *name;
 	char key[256];
 	size_t i;
 
+	json_object_foreach(sites, name, d)
+		site = json_object_get(json_object_get(d, "spec"), "id");
 	json_object_foreach(docs, name, d) {
 		json_t *spec = json_object_get(d, "spec"), *ps = json_array();
 		int up = 0;
 
+		/* this box's own site in a fleet's full mesh: no path to itself */
+		if (site != NULL && json_equal(site, json_object_get(spec, "id"))) {
+			json_array_append_new(out, json_pack("{s:s,s:O,s:o,s:i,s:b,s:O}", "name", name, "id",
+				json_object_get(spec, "id"), "paths", ps, "paths_up", 0, "self", 1, "phase",
+				json_object_get(json_object_get(d, "status"), "phase")));
+			continue;
+		}
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 			json_int_t id;
 			json_t *row, *p;
@@ -57,6 +67,7 @@ peers(const struct cd_vis_in *in)
 			json_object_get(json_object_get(d, "status"), "phase")));
 	}
 	json_decref(docs);
+	json_decref(sites);
 	return out;
 }
 
@@ -254,6 +265,7 @@ CD_VIS_VIEW_REGISTER(ov_view_events)
 
 static const struct cd_vis_view ov_view_peers = {
 	.view = CD_VIEW_TOPOLOGY, .key = "peers", .rank = 50, .methods = paths_read, .value = peers,
+	.fleet = true,
 };
 CD_VIS_VIEW_REGISTER(ov_view_peers)
 static const struct cd_vis_view ov_view_slice_tunnels = {

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* This box's report in the fleet's store under a lease, and the fleet's view (see cd_box.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "cd_box.h"
+#include "cd_etcd.h"
+#include "cd_fleet.h"
+#include "cd_log.h"
+#include "cd_view.h"
+
+#ifndef SXDP_VERSION
+#define SXDP_VERSION "unknown"
+#endif
+
+#define LIVE_SUFFIX "/live"
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct topo_req {
+	struct cd_box *b;	/* NULL: the box is gone, the answer dropped */
+};
+
+struct cd_box {
+	struct event_base *base;
+	struct cd_fleet *f;
+	struct cd_etcd *etcd;
+	struct cd_res *res;
+	struct cd_sync *sync;
+	char *key, *live_key, *boxes, *boxes_end;
+	struct event *tick, *check;
+	int64_t lease;			/* 0: none (granted next tick) */
+	bool live_put;			/* the live key is under @lease */
+	struct cd_etcd_call *granting, *keeping, *writing, *living;
+	struct topo_req *topo;		/* a topology view under way */
+	bool dirty;			/* a report is due once the write under way is done */
+	json_t *intents;		/* the phases last reported */
+	json_t *view;			/* the topology keys last read (NULL: sxdp away) */
+	json_t *sig;			/* what the last report said that matters (not counters) */
+	uint64_t written_ms;		/* when it was written (monotonic) */
+	unsigned int writes, leases;
+};
+
+static json_t *
+b64j(const char *s)
+{
+	char *b = cd_etcd_b64(s, strlen(s));
+	json_t *j = json_string(b ? b : "");
+
+	free(b);
+	return j;
+}
+
+/* ------------------------------------------------------------ the report */
+
+/* "KIND/NAME" → {phase, generation, observedGeneration} of every live intent (new). */
+static json_t *
+intents_now(struct cd_box *b)
+{
+	json_t *gens = cd_res_generations(b->res), *out = json_object(), *g;
+	const char *who;
+
+	json_object_foreach(gens, who, g) {
+		json_t *st = cd_res_status(b->res, who);
+		json_t *o = json_pack("{s:s,s:O}", "phase",
+				      json_string_value(json_object_get(st, "phase")) ?: "Pending",
+				      "generation", g);
+
+		if (json_object_get(st, "observedGeneration") != NULL)
+			json_object_set(o, "observedGeneration", json_object_get(st, "observedGeneration"));
+		json_object_set_new(out, who, o);
+	}
+	json_decref(gens);
+	return out;
+}
+
+static json_t *
+report(struct cd_box *b)
+{
+	json_t *sx = cd_sync_info(b->sync), *rec = json_object_get(sx, "reconcile");
+	char now[32];
+	json_t *r;
+
+	cd_res_now(now, sizeof(now));
+	r = json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:{s:O*,s:O*,s:O*,s:O*,s:O*},s:O,s:o,s:o}",
+		      "site", cd_fleet_site(b->f), "version", SXDP_VERSION, "seen", now,
+		      "seen_unix", (json_int_t)time(NULL), "store", cd_fleet_state(b->f),
+		      "revision", (json_int_t)cd_fleet_revision(b->f),
+		      "sxdp", "state", json_object_get(sx, "state"), "boot_id",
+		      json_object_get(sx, "boot_id"), "version", json_object_get(sx, "version"),
+		      "writes", json_object_get(rec, "writes"), "runs", json_object_get(rec, "runs"),
+		      "intents", b->intents, "phases", cd_res_phases(b->res), "view",
+		      b->view ? json_incref(b->view) : json_object());
+	json_decref(sx);
+	return r;
+}
+
+static void write_report(struct cd_box *b);
+
+/* What a report says that is worth a write: not its counters, RTTs, times. */
+static json_t *
+signature(struct cd_box *b, json_t *r)
+{
+	json_t *sx = json_object_get(r, "sxdp"), *states = json_array(), *v, *row, *p;
+	const char *k;
+	size_t i, j;
+
+	json_object_foreach(b->view, k, v)
+		json_array_foreach(v, i, row)
+			json_array_foreach(json_object_get(row, "paths"), j, p)
+				json_array_append(states, json_object_get(p, "state") ?: json_null());
+	return json_pack("{s:O,s:O*,s:O*,s:O*,s:o}", "intents", b->intents, "sxdp",
+			 json_object_get(sx, "state"), "boot", json_object_get(sx, "boot_id"), "store",
+			 json_object_get(r, "store"), "paths", states);
+}
+
+/* Written when what it says changed, and every CD_BOX_REFRESH_MS (its time). */
+static void
+maybe_write(struct cd_box *b)
+{
+	json_t *r = report(b), *sig = r ? signature(b, r) : NULL;
+	bool due = sig == NULL || !json_equal(sig, b->sig) ||
+		   now_ms() - b->written_ms >= CD_BOX_REFRESH_MS;
+
+	json_decref(r);
+	json_decref(sig);
+	if (due)
+		write_report(b);
+}
+
+static void
+on_written(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	(void)answer;
+	b->writing = NULL;
+	if (rc == 0)
+		b->writes++;
+	if (b->dirty)
+		write_report(b);
+}
+
+static void
+write_report(struct cd_box *b)
+{
+	json_t *r, *req;
+	char *s;
+
+	if (b->writing != NULL) {
+		b->dirty = true;
+		return;
+	}
+	b->dirty = false;
+	r = report(b);
+	json_decref(b->sig);
+	b->sig = r ? signature(b, r) : NULL;
+	b->written_ms = now_ms();
+	s = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	json_decref(r);
+	if (s == NULL)
+		return;
+	req = json_pack("{s:o,s:o}", "key", b64j(b->key), "value", b64j(s));
+	free(s);
+	b->writing = cd_etcd_call(b->etcd, "kv/put", req, false, on_written, b);
+	json_decref(req);
+}
+
+/* ------------------------------------------------------------ the topology */
+
+static void
+on_topo(void *arg, json_t *body)
+{
+	struct topo_req *t = arg;
+	struct cd_box *b = t->b;
+	const struct cd_vis_view *v;
+
+	free(t);
+	if (b == NULL) {
+		json_decref(body);
+		return;
+	}
+	b->topo = NULL;
+	json_decref(b->view);
+	b->view = NULL;
+	if (body != NULL) {
+		b->view = json_object();
+		for (int i = 0; (v = cd_vis_view_at(CD_VIEW_TOPOLOGY, i)) != NULL; i++)
+			if (v->fleet && json_object_get(body, v->key) != NULL)
+				json_object_set(b->view, v->key, json_object_get(body, v->key));
+		json_decref(body);
+	}
+	maybe_write(b);
+}
+
+/* ------------------------------------------------------------ the lease */
+
+static void
+on_live(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	(void)answer;
+	b->living = NULL;
+	b->live_put = rc == 0;
+}
+
+static void
+put_live(struct cd_box *b)
+{
+	json_t *req = json_pack("{s:o,s:o,s:o}", "key", b64j(b->live_key), "value",
+				b64j(cd_fleet_site(b->f)), "lease",
+				json_sprintf("%lld", (long long)b->lease));
+
+	b->living = cd_etcd_call(b->etcd, "kv/put", req, false, on_live, b);
+	json_decref(req);
+}
+
+static void
+on_grant(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	b->granting = NULL;
+	if (rc < 0 || (b->lease = cd_etcd_num(json_object_get(answer, "ID"))) == 0)
+		return;	/* the next tick tries again */
+	b->leases++;
+	b->live_put = false;
+	put_live(b);
+}
+
+static void
+on_keepalive(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	b->keeping = NULL;
+	/* a lease that ran out (cut off longer than the TTL) is TTL 0: a new one */
+	if (rc == -EPROTO || (rc == 0 && cd_etcd_num(json_object_get(json_object_get(answer, "result"),
+								     "TTL")) <= 0)) {
+		if (b->lease != 0)
+			CD_LOG(WARN, "fleet store: this box's lease %llx ran out: a new one",
+			       (unsigned long long)b->lease);
+		b->lease = 0;
+		b->live_put = false;
+	}
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_box *b = arg;
+	struct timeval tv = { CD_BOX_KEEP_MS / 1000, (CD_BOX_KEEP_MS % 1000) * 1000 };
+	json_t *req;
+
+	(void)fd;
+	(void)what;
+	evtimer_add(b->tick, &tv);
+	if (b->lease == 0 && b->granting == NULL) {
+		req = json_pack("{s:o}", "TTL", json_sprintf("%d", CD_BOX_TTL_S));
+		b->granting = cd_etcd_call(b->etcd, "lease/grant", req, false, on_grant, b);
+		json_decref(req);
+	} else if (b->lease != 0 && !b->live_put && b->living == NULL) {
+		put_live(b);
+	} else if (b->lease != 0 && b->keeping == NULL) {
+		req = json_pack("{s:o}", "ID", json_sprintf("%lld", (long long)b->lease));
+		/* a stream on the gateway: one request, one answer, then its end */
+		b->keeping = cd_etcd_call(b->etcd, "lease/keepalive", req, false, on_keepalive, b);
+		json_decref(req);
+	}
+	/* the report, with the paths as they are now */
+	if (b->topo == NULL && (b->topo = calloc(1, sizeof(*b->topo))) != NULL) {
+		b->topo->b = b;
+		cd_view(b->sync, b->res, CD_VIEW_TOPOLOGY, on_topo, b->topo);
+	} else if (b->topo == NULL) {
+		maybe_write(b);
+	}
+}
+
+/* An intent's phase changed: reported at once (debounced by the period). */
+static void
+check(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_box *b = arg;
+	struct timeval tv = { 0, CD_BOX_DEBOUNCE_MS * 1000 };
+	json_t *now = intents_now(b);
+
+	(void)fd;
+	(void)what;
+	evtimer_add(b->check, &tv);
+	if (now != NULL && !json_equal(now, b->intents)) {
+		json_decref(b->intents);
+		b->intents = now;
+		write_report(b);
+		return;
+	}
+	json_decref(now);
+}
+
+/* ------------------------------------------------------------ the view */
+
+struct view_req {
+	cd_box_view_done *done;
+	void *arg;
+};
+
+static json_t *
+err_body(int code, const char *reason, const char *msg)
+{
+	return json_pack("{s:{s:i,s:s,s:s}}", "error", "code", code, "reason", reason, "message", msg);
+}
+
+/* Up and total of the rows' paths in the report's topology keys. */
+static json_t *
+paths_health(json_t *view)
+{
+	json_t *v, *row, *p;
+	const char *k;
+	size_t i, j;
+	json_int_t up = 0, total = 0;
+
+	json_object_foreach(view, k, v)
+		json_array_foreach(v, i, row)
+			json_array_foreach(json_object_get(row, "paths"), j, p) {
+				total++;
+				up += json_is_string(json_object_get(p, "state")) &&
+				      strcmp(json_string_value(json_object_get(p, "state")), "up") == 0;
+			}
+	return json_pack("{s:I,s:I}", "up", up, "total", total);
+}
+
+static void
+on_range(void *arg, int rc, json_t *answer)
+{
+	struct view_req *v = ((void **)arg)[0];
+	struct cd_box *b = ((void **)arg)[1];
+	json_t *live = json_object(), *boxes = json_array(), *by_intent = json_object(), *kv;
+	size_t i, pl = strlen(b->boxes);
+	time_t now = time(NULL);
+
+	free(arg);
+	if (rc < 0) {
+		json_decref(live);
+		json_decref(boxes);
+		json_decref(by_intent);
+		v->done(v->arg, 503, err_body(503, "store_unreachable", rc == -EPROTO ?
+			json_string_value(json_object_get(answer, "message")) ?: "etcd refused the read" :
+			"the fleet's store is unreachable"));
+		free(v);
+		return;
+	}
+	/* first the live keys, then the reports */
+	for (int pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(answer, "kvs"), i, kv) {
+			char *key = cd_etcd_unb64(json_string_value(json_object_get(kv, "key")), NULL);
+			const char *site = key && strlen(key) > pl ? key + pl : NULL;
+			size_t sl = site ? strlen(site) : 0;
+			bool is_live = sl > strlen(LIVE_SUFFIX) &&
+				       strcmp(site + sl - strlen(LIVE_SUFFIX), LIVE_SUFFIX) == 0;
+
+			if (site == NULL || pass != (is_live ? 0 : 1) ||
+			    (!is_live && strchr(site, '/') != NULL)) {
+				free(key);
+				continue;
+			}
+			if (is_live) {
+				char name[256];
+
+				snprintf(name, sizeof(name), "%.*s", (int)(sl - strlen(LIVE_SUFFIX)), site);
+				json_object_set_new(live, name, json_string(json_string_value(
+					json_object_get(kv, "lease")) ?: ""));
+			} else {
+				char *val = cd_etcd_unb64(json_string_value(json_object_get(kv, "value")) ?: "", NULL);
+				json_t *r = val ? json_loads(val, 0, NULL) : NULL, *in;
+				json_t *box = json_is_object(r) ? r : json_object();
+				const char *who;
+				json_int_t seen = json_integer_value(json_object_get(box, "seen_unix"));
+
+				if (!json_is_object(r))
+					json_decref(r);
+				free(val);
+				json_object_set_new(box, "site", json_string(site));
+				json_object_set_new(box, "state", json_string(json_object_get(live, site) ?
+									      "live" : "stale"));
+				if (seen > 0)
+					json_object_set_new(box, "seen_ago_s", json_integer(now - seen));
+				json_object_set_new(box, "paths", paths_health(json_object_get(box, "view")));
+				json_object_foreach(json_object_get(box, "intents"), who, in) {
+					json_t *o = json_object_get(by_intent, who);
+
+					if (o == NULL) {
+						json_object_set_new(by_intent, who, json_object());
+						o = json_object_get(by_intent, who);
+					}
+					json_object_set(o, site, json_object_get(in, "phase"));
+				}
+				json_array_append_new(boxes, box);
+			}
+			free(key);
+		}
+	}
+	json_decref(live);
+	v->done(v->arg, 200, json_pack("{s:s,s:s,s:I,s:i,s:o,s:o}", "prefix", cd_fleet_prefix(b->f),
+		"site", cd_fleet_site(b->f), "revision", (json_int_t)cd_etcd_num(json_object_get(
+		json_object_get(answer, "header"), "revision")), "ttl_s", CD_BOX_TTL_S,
+		"boxes", boxes, "intents", by_intent));
+	free(v);
+}
+
+void
+cd_box_view(void *arg, cd_box_view_done *done, void *darg)
+{
+	struct cd_box *b = arg;
+	struct view_req *v;
+	void **pair;
+	json_t *req;
+
+	if (b == NULL) {
+		done(darg, 404, err_body(404, "not_fleet", "sxcd is not on a fleet's store "
+					 "(--store etcd://...)"));
+		return;
+	}
+	v = calloc(1, sizeof(*v));
+	pair = calloc(2, sizeof(*pair));
+	req = json_pack("{s:o,s:o}", "key", b64j(b->boxes), "range_end", b64j(b->boxes_end));
+	if (v == NULL || pair == NULL || req == NULL) {
+		free(v);
+		free(pair);
+		json_decref(req);
+		done(darg, 500, err_body(500, "no_memory", "out of memory"));
+		return;
+	}
+	*v = (struct view_req){ .done = done, .arg = darg };
+	pair[0] = v;
+	pair[1] = b;
+	if (cd_etcd_call(b->etcd, "kv/range", req, true, on_range, pair) == NULL) {
+		free(v);
+		free(pair);
+		done(darg, 500, err_body(500, "no_memory", "out of memory"));
+	}
+	json_decref(req);
+}
+
+/* ------------------------------------------------------------ setup */
+
+struct cd_box *
+cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res, struct cd_sync *sync)
+{
+	struct cd_box *b = calloc(1, sizeof(*b));
+	const char *pfx = cd_fleet_prefix(f), *site = cd_fleet_site(f);
+
+	if (b == NULL)
+		return NULL;
+	*b = (struct cd_box){ .base = base, .f = f, .etcd = cd_fleet_etcd(f), .res = res, .sync = sync };
+	if (asprintf(&b->key, "%sboxes/%s", pfx, site) < 0 ||
+	    asprintf(&b->live_key, "%sboxes/%s" LIVE_SUFFIX, pfx, site) < 0 ||
+	    asprintf(&b->boxes, "%sboxes/", pfx) < 0 ||
+	    (b->boxes_end = cd_etcd_prefix_end(b->boxes)) == NULL ||
+	    (b->intents = intents_now(b)) == NULL ||
+	    (b->tick = evtimer_new(base, tick, b)) == NULL ||
+	    (b->check = evtimer_new(base, check, b)) == NULL) {
+		cd_box_free(b);
+		return NULL;
+	}
+	tick(-1, 0, b);
+	check(-1, 0, b);
+	return b;
+}
+
+void
+cd_box_free(struct cd_box *b)
+{
+	if (b == NULL)
+		return;
+	cd_etcd_cancel(b->granting);
+	cd_etcd_cancel(b->keeping);
+	cd_etcd_cancel(b->writing);
+	cd_etcd_cancel(b->living);
+	if (b->topo != NULL)
+		b->topo->b = NULL;
+	if (b->tick != NULL)
+		event_free(b->tick);
+	if (b->check != NULL)
+		event_free(b->check);
+	json_decref(b->intents);
+	json_decref(b->view);
+	json_decref(b->sig);
+	free(b->key);
+	free(b->live_key);
+	free(b->boxes);
+	free(b->boxes_end);
+	free(b);
+}

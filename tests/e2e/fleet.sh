@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# e2e fleet: N sites (FLEET_SITES, 3 by default; the issue's goal is 8),
+# each an sxdp (AF_PACKET on veths, sleeping workers) and an sxcd in its
+# own network namespace, all on one 3-member etcd cluster, joined by a
+# full-mesh overlay compiled from the fleet's intents (every site a peer of
+# every other, one red and one green slice stretched over all of them),
+# written through site 1 alone (sxctl apply of a fleet document).
+#
+#   root: bridge mg (10.99.0.1: the 3 etcd members, sxcd's REST)
+#         bridge ul (the WAN underlay, 192.0.2.0/24)
+#   site i: netns s<i>: sxdp lan1, lan2, wan1 (192.0.2.i); sxcd on 10.99.0.(10+i)
+#           netns r<i> (red host 10.10.0.i) on lan1, g<i> (green host
+#           10.10.0.(100+i)) on lan2: one subnet, two slices
+#
+# Checks: every box live in the fleet view with every intent Ready; each
+# host pings the other sites' hosts of its own slice and none of the
+# other's; a new slice stretched over every site, then changes of it: the
+# time from the acknowledged write to the last box's Ready, printed.
+# Faults: one etcd member killed (writes still acknowledged, every box
+# converges); one sxcd killed -9 and started again (no table write).
+# Left for later (the issue's other faults): the etcd leader killed during
+# a burst of writes, a box cut off with nftables (stale, forwarding on, 2 s
+# to converge after the heal), a compaction while it is cut off.
+# Ends with "N passed, M failed"; 77 without netns/veth or etcd.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+SXCD=$BUILD/sxcd
+N=${FLEET_SITES:-3}
+CHANGES=${FLEET_CHANGES:-5}
+TAG=$$
+P="flt$TAG"
+nsn() { printf '%s-%s' "$P" "$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
+api() { local i=$1; shift; "$SXCTL" --api "http://10.99.0.$((10 + i)):8181" --token-file "$DIR/token" "$@"; }
+PIDS=()
+
+command -v etcd >/dev/null || { echo "SKIP: etcd is not installed (apt-get install etcd-server)"; exit 77; }
+[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
+
+# what an earlier run left (its pid gone)
+for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^flt[0-9]+-') \
+         $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^flt[0-9]+-'); do
+  pid=${n#flt}; pid=${pid%%-*}
+  kill -0 "$pid" 2>/dev/null && continue
+  ip netns del "$n" 2>/dev/null || ip link del "$n" 2>/dev/null
+done
+
+DIR=$(mktemp -d /tmp/sxdp-e2e-fleet.XXXXXX)
+cleanup() {
+  local p i
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for f in "$DIR"/sxcd-s1.log "$DIR"/sxdp-s1.log "$DIR"/etcd-e1.log; do
+      [ -f "$f" ] && { echo "# $f:"; tail -15 "$f" | sed 's/^/#   /'; }
+    done
+  fi
+  for i in $(seq 1 "$N"); do
+    for p in s r g; do ip netns del "$(nsn "$p$i")" 2>/dev/null; done
+    rm -rf "/var/run/dpdk/$(nsn "s$i")"
+  done
+  ip link del "$(nsn mg)" 2>/dev/null
+  ip link del "$(nsn ul)" 2>/dev/null
+  [ -n "${FLEET_KEEP:-}" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+topo() {
+  local i c
+  ip link add "$(nsn mg)" type bridge && ip addr add 10.99.0.1/24 dev "$(nsn mg)" &&
+    ip link set "$(nsn mg)" up || return 1
+  ip link add "$(nsn ul)" type bridge && ip link set "$(nsn ul)" up || return 1
+  for i in $(seq 1 "$N"); do
+    for c in s r g; do
+      ip netns add "$(nsn "$c$i")" || return 1
+      ip -n "$(nsn "$c$i")" link set lo up
+      in_ns "$c$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip link add "$(nsn "m$i")" type veth peer name m0 netns "$(nsn "s$i")" || return 1
+    ip link set "$(nsn "m$i")" master "$(nsn mg)" up
+    ip -n "$(nsn "s$i")" addr add "10.99.0.$((10 + i))/24" dev m0
+    ip -n "$(nsn "s$i")" link set m0 up
+    ip link add "$(nsn "w$i")" type veth peer name wan1 netns "$(nsn "s$i")" || return 1
+    ip link set "$(nsn "w$i")" master "$(nsn ul)" up
+    sysctl -qw "net.ipv6.conf.$(nsn "w$i").disable_ipv6=1" "net.ipv6.conf.$(nsn "m$i").disable_ipv6=1"
+    ip -n "$(nsn "s$i")" link add lan1 type veth peer name eth0 netns "$(nsn "r$i")" || return 1
+    ip -n "$(nsn "s$i")" link add lan2 type veth peer name eth0 netns "$(nsn "g$i")" || return 1
+    for c in lan1 lan2 wan1; do ip -n "$(nsn "s$i")" link set "$c" up; done
+    ip -n "$(nsn "r$i")" addr add "10.10.0.$i/24" dev eth0
+    ip -n "$(nsn "g$i")" addr add "10.10.0.$((100 + i))/24" dev eth0
+    for c in r g; do
+      ip -n "$(nsn "$c$i")" link set eth0 mtu 1450 up
+      in_ns "$c$i" ethtool -K eth0 tx off >/dev/null 2>&1
+    done
+  done
+}
+if ! topo; then notok "topology: $N sites' netns, a management and an underlay bridge"; finish; fi
+ok "topology: $N sites (sxdp netns, a red and a green host each), management and underlay bridges"
+
+# ------------------------------------------------------------- etcd
+free_ports() { "$PY" -c '
+import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("10.99.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
+read -r -a PORTS <<<"$(free_ports 6)"
+CLUSTER="" EPS=""
+declare -A ETCD_PID
+for k in 1 2 3; do
+  CLUSTER+="${CLUSTER:+,}e$k=http://10.99.0.1:${PORTS[$((k + 2))]}"
+  EPS+="${EPS:+,}10.99.0.1:${PORTS[$((k - 1))]}"
+done
+for k in 1 2 3; do
+  etcd --name "e$k" --data-dir "$DIR/e$k" \
+    --listen-client-urls "http://10.99.0.1:${PORTS[$((k - 1))]}" \
+    --advertise-client-urls "http://10.99.0.1:${PORTS[$((k - 1))]}" \
+    --listen-peer-urls "http://10.99.0.1:${PORTS[$((k + 2))]}" \
+    --initial-advertise-peer-urls "http://10.99.0.1:${PORTS[$((k + 2))]}" \
+    --initial-cluster "$CLUSTER" --initial-cluster-state new \
+    --auto-compaction-mode periodic --auto-compaction-retention 1h >"$DIR/etcd-e$k.log" 2>&1 &
+  PIDS+=($!)
+  ETCD_PID[$k]=$!
+done
+etcd_up() { ETCDCTL_API=3 etcdctl --endpoints "$EPS" endpoint health >/dev/null 2>&1; }
+for _ in $(seq 100); do etcd_up && break; sleep 0.1; done
+if etcd_up; then ok "etcd: 3 members ($EPS)"; else notok "etcd: 3 members"; finish; fi
+
+# ------------------------------------------------------------- sxdp, sxcd
+head -c 24 /dev/urandom | base64 >"$DIR/token"
+start_site() { # i
+  local i=$1 sock="$DIR/s$1.sock" n
+  cat >"$DIR/sxdp-s$i.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn "s$i")"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$sock",
+  "mbufs": 8191,
+  "idle_sleep_max_us": 1000,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "lan2", "devargs": "net_af_packet1,iface=lan2,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan1", "devargs": "net_af_packet2,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+  # ip netns exec execs: $! is the process itself (a function's would be a subshell)
+  ip netns exec "$(nsn "s$i")" "$SXDP" --config "$DIR/sxdp-s$i.json" --socket "$sock" >"$DIR/sxdp-s$i.log" 2>&1 </dev/null &
+  PIDS+=($!)
+  for n in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+  [ -S "$sock" ] || return 1
+  start_sxcd "$i"
+}
+declare -A CD_PID
+start_sxcd() { # i
+  local i=$1 n
+  ip netns exec "$(nsn "s$i")" "$SXCD" --socket "$DIR/s$i.sock" --store "etcd://$EPS/fleet" --site "s$i" \
+    --state-dir "$DIR/state-s$i" --listen "10.99.0.$((10 + i)):8181" --token-file "$DIR/token" \
+    --resync-ms 1000 --no-netlink >>"$DIR/sxcd-s$i.log" 2>&1 &
+  CD_PID[$i]=$!
+  PIDS+=($!)
+  for n in $(seq 50); do api "$i" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+for i in $(seq 1 "$N"); do
+  if ! start_site "$i"; then notok "site $i: sxdp and sxcd start"; finish; fi
+done
+ok "$N sites: sxdp (AF_PACKET, idle_sleep_max_us 1000) and sxcd (on etcd) each"
+
+# ------------------------------------------------------------- intents
+"$PY" - "$N" >"$DIR/fleet.json" <<'EOF'
+import json, sys
+n = int(sys.argv[1])
+items = []
+for i in range(1, n + 1):
+    items.append({"kind": "site", "site": "s%d" % i, "spec": {
+        "id": i, "lan": [{"port": "lan1"}, {"port": "lan2"}],
+        "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.2.%d/24" % i}]}})
+    items.append({"kind": "peers", "metadata": {"name": "s%d" % i}, "spec": {
+        "id": i, "endpoints": [{"address": "192.0.2.%d" % i, "wan": "isp1"}],
+        "probe": {"how": "icmp", "interval_ms": 100, "down_after": 3, "up_after": 2}}})
+for name, sid, vni, port in (("red", 1, 5000, "lan1"), ("green", 2, 5001, "lan2")):
+    items.append({"kind": "slices", "metadata": {"name": name}, "spec": {
+        "id": sid, "vni": vni, "members": [{"port": port}], "subnets": ["10.10.0.0/24"]}})
+print(json.dumps({"items": items}))
+EOF
+if out=$(api 1 apply -f "$DIR/fleet.json" 2>&1); then
+  ok "the fleet's intents applied through site 1 alone ($(printf '%s\n' "$out" | wc -l) changes)"
+else
+  notok "apply through site 1: $(printf '%s' "$out" | head -c 600)"; finish
+fi
+
+# every box live, every intent Ready on each (NAME: only the ones named)
+fleet_ready() { # seconds [intent]
+  local end=$((SECONDS + $1))
+  while [ $SECONDS -le "$end" ]; do
+    api 1 --json fleet 2>/dev/null | "$PY" -c '
+import json, sys
+v, n, want = json.load(sys.stdin), int(sys.argv[1]), sys.argv[2]
+bx = [b for b in v["boxes"] if b["state"] == "live"]
+ok = len(bx) == n and all(i["phase"] == "Ready" for b in bx for w, i in b["intents"].items()
+                          if not want or w == want) and (not want or all(want in b["intents"] for b in bx))
+sys.exit(0 if ok else 1)' "$N" "${2:-}" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+if fleet_ready 60; then
+  ok "the fleet view: $N boxes live, every intent Ready on every box"
+else
+  notok "the fleet converged: $(api 1 fleet 2>&1 | head -c 1500)"; finish
+fi
+
+# ------------------------------------------------------------- reachability
+pings_ok=0 pings_bad=0
+for i in $(seq 1 "$N"); do
+  for j in $(seq 1 "$N"); do
+    [ "$i" -eq "$j" ] && continue
+    for c in r g; do
+      addr=$([ "$c" = r ] && echo "10.10.0.$j" || echo "10.10.0.$((100 + j))")
+      if in_ns "$c$i" ping -c 3 -i 0.2 -w 4 -q "$addr" >/dev/null 2>&1; then
+        pings_ok=$((pings_ok + 1))
+      else
+        pings_bad=$((pings_bad + 1)); echo "#   $c$i -> $addr: no answer"
+      fi
+    done
+  done
+done
+if [ "$pings_bad" -eq 0 ]; then ok "every host pings every other site's host of its slice ($pings_ok pairs)"
+else notok "in-slice pings: $pings_bad of $((pings_ok + pings_bad)) failed"; fi
+cross=0
+for j in $(seq 2 "$N"); do
+  in_ns r1 ping -c 2 -i 0.2 -w 1 -q "10.10.0.$((100 + j))" >/dev/null 2>&1 && cross=$((cross + 1))
+  in_ns g1 ping -c 2 -i 0.2 -w 1 -q "10.10.0.$j" >/dev/null 2>&1 && cross=$((cross + 1))
+done
+if [ "$cross" -eq 0 ]; then ok "no host reaches the other slice's hosts"; else notok "$cross cross-slice pings answered"; fi
+
+# ------------------------------------------------------------- convergence
+# a slice stretched over every site, then changed: acknowledged write ->
+# the last box's Ready (each box's own API, polled from here)
+converge() { # changes first-serial
+"$PY" - "$N" "$1" "$DIR/token" "$2" <<'EOF'
+import json, sys, time, urllib.request
+n, changes, tok = int(sys.argv[1]), int(sys.argv[2]), open(sys.argv[3]).read().strip()
+first = int(sys.argv[4])
+def req(i, method, path, body=None):
+    r = urllib.request.Request("http://10.99.0.%d:8181/api/v1/%s" % (10 + i, path),
+                               json.dumps(body).encode() if body is not None else None,
+                               {"Content-Type": "application/json", "Authorization": "Bearer " + tok},
+                               method=method)
+    try:
+        with urllib.request.urlopen(r, timeout=5) as a:
+            return a.status, json.loads(a.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+times = []
+for k in range(changes):
+    spec = {"id": 3, "vni": 5002, "members": [], "subnets": ["10.30.%d.0/24" % (first + k)]}
+    c, b = req(1, "PUT", "slices/blue", {"spec": spec})
+    t0 = time.monotonic()
+    if c not in (200, 201):
+        print("write %d: %d %s" % (k, c, b)); sys.exit(1)
+    gen, left = b["metadata"]["generation"], set(range(1, n + 1))
+    while left:
+        for i in list(left):
+            c, d = req(i, "GET", "slices/blue")
+            if c == 200 and d["metadata"]["generation"] == gen and d["status"]["phase"] == "Ready" \
+                    and d["status"].get("observedGeneration") == gen:
+                left.discard(i)
+        if time.monotonic() - t0 > 10:
+            print("change %d: boxes %s not Ready in 10 s" % (k, sorted(left))); sys.exit(1)
+        time.sleep(0.005)
+    times.append((time.monotonic() - t0) * 1000)
+times.sort()
+print("%d changes over %d sites: p50 %.0f ms, max %.0f ms" % (len(times), n, times[len(times) // 2], times[-1]))
+EOF
+}
+if conv=$(converge "$CHANGES" 0); then ok "convergence: $conv"; else notok "convergence: $conv"; fi
+
+# ------------------------------------------------------------- faults
+# one etcd member killed: writes are acknowledged and every box converges
+kill "${ETCD_PID[3]}" && wait "${ETCD_PID[3]}" 2>/dev/null
+if conv=$(converge 3 100); then ok "one etcd member of 3 killed: $conv"; else notok "one member killed: $conv"; fi
+
+# sxcd of site 2 killed -9 and started again, nothing changed: no table write
+intents_ready() { api 2 --json status 2>/dev/null | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s["sxdp"]["reconcile"]["runs"] > 0 and set(s["intents"]) == {"Ready"} else 1)'; }
+kill -9 "${CD_PID[2]}"; wait "${CD_PID[2]}" 2>/dev/null
+if start_sxcd 2; then
+  for _ in $(seq 100); do intents_ready && break; sleep 0.1; done
+  sleep 1.5  # a resync more
+  w=$(api 2 --json status | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["sxdp"]["reconcile"]["writes"])')
+  if intents_ready && [ "$w" = 0 ]; then ok "site 2's sxcd killed -9, started again: every intent Ready, no table write"
+  else notok "site 2's sxcd after kill -9: $w table writes, $(api 2 status 2>&1 | tail -3 | tr '\n' ' ')"; fi
+else
+  notok "site 2's sxcd started again"
+fi
+
+finish
