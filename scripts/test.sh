@@ -24,10 +24,11 @@ tier() { # name, command...
   local name=$1 rc t0=$SECONDS line n=0; shift
   echo "=== tier: $name"
   "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
-  # checks the tier skipped (TAP: "ok - what # SKIP why"; meson's skipped tests)
+  # checks the tier skipped (TAP: "ok - what # SKIP why"; "# skipped: why", the
+  # package tier's; meson's skipped tests)
   while IFS= read -r line; do
     skips+=("$name: $line"); n=$((n + 1)) nchk=$((nchk + 1))
-  done < <(sed -n 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' "$tierlog"
+  done < <(sed -n -e 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' -e 's/^# skipped: \(.*\)$/\1/p' "$tierlog"
            [ "$name" != unit ] || meson_skips)
   times+=("$name $((SECONDS - t0))s")
   case $rc in
