@@ -9,7 +9,7 @@ pkgs=(
   libjansson-dev libevent-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   check
   python3-scapy tshark nfdump
-  iproute2 iputils-ping iperf3 ethtool nftables
+  iproute2 iputils-ping iperf3 ethtool nftables systemd
   clang libclang-rt-14-dev
   prometheus python3-jsonschema
   etcd-server etcd-client

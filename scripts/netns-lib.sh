@@ -16,8 +16,10 @@
 #    checksummed in software, so ping works either way; TCP would not;
 #  - nothing else: veth has no zero-copy, the kernel uses copy mode by itself
 #    (native XDP on veth, copy-mode AF_XDP), no xdpgeneric/force_copy needed.
-# If net_af_xdp cannot start, nl_start_sxdp falls back to net_af_packet and
-# says so (NL_DRIVER tells which one runs; NL_DRIVER=af_packet forces it).
+# If net_af_xdp cannot start because the kernel gives no AF_XDP socket,
+# nl_start_sxdp falls back to net_af_packet and says why in NL_AFXDP_WHY
+# (NL_DRIVER tells which one runs; NL_DRIVER=af_packet forces it); any other
+# AF_XDP failure is a failure: it returns 1.
 
 NL_H1=${NL_H1:-h1}
 NL_H2=${NL_H2:-h2}
@@ -31,6 +33,7 @@ NL_PID=""
 NL_SOCK=""
 NL_LOG=""
 NL_PREFIX=""
+NL_AFXDP_WHY=""
 # NL_WORKERS=2: two worker lcores (the second shares CPU 1); AF_PACKET ports
 # then get one queue pair per worker (net_af_xdp on veth has one queue only)
 NL_WORKERS=${NL_WORKERS:-1}
@@ -59,6 +62,20 @@ nl_check() {
   ip link del "${probe}a" 2>/dev/null
   ip netns del "$probe" 2>/dev/null
   return 0
+}
+
+# Does this kernel lack AF_XDP? Prints why and returns 0 if it gives no
+# AF_XDP socket; returns 1 when it does (then an AF_XDP port that does not
+# start is sxdp's failure, not the machine's).
+nl_no_afxdp() {
+  python3 -c '
+import socket, sys
+try:
+    socket.socket(44, socket.SOCK_RAW, 0).close()   # AF_XDP
+except OSError as e:
+    print("this kernel gives no AF_XDP socket (socket(AF_XDP): %s)" % e.strerror)
+    sys.exit(0)
+sys.exit(1)'
 }
 
 # Host namespace $1 with address $2 on eth0, its veth peer $3 in the root namespace.
@@ -142,8 +159,9 @@ nl_start_sxdp() {
     fi
     nl_say "NOTE: sxdp could not start on net_af_xdp here; its log:"
     sed 's/^/    /' "$NL_LOG" | tail -20
-    nl_say "NOTE: falling back to net_af_packet (AF_PACKET sockets, slower, same topology)"
     nl_stop_sxdp >/dev/null 2>&1
+    NL_AFXDP_WHY=$(nl_no_afxdp) || return 1
+    nl_say "NOTE: $NL_AFXDP_WHY: falling back to net_af_packet (AF_PACKET sockets, slower, same topology)"
     NL_DRIVER=af_packet
   fi
   nl_try_sxdp "$bin" "$NL_DRIVER"

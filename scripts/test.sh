@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test tier, in order: unit (check) + fuzz corpus replay, packet (pcap
 # in/out), e2e (netns + AF_XDP). Installs what it needs first. A tier that
-# cannot run here says why and counts as skipped, never as passed.
+# cannot run here says why and counts as skipped, never as passed; a check a
+# tier skips ("ok - what # SKIP why", a meson test's exit 77) is listed with
+# its reason, and the last line counts both.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -13,16 +15,49 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" || exit 1
 
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 nchk=0
+skips=()   # "tier: what: why" for every skipped tier and every check skipped inside one
+times=()
+tierlog=$(mktemp)
+trap 'rm -f "$tierlog"' EXIT
 tier() { # name, command...
-  local name=$1 rc; shift
+  local name=$1 rc t0=$SECONDS line n=0; shift
   echo "=== tier: $name"
-  "$@"; rc=$?
+  "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
+  # checks the tier skipped (TAP: "ok - what # SKIP why"; "# skipped: why", the
+  # package tier's; meson's skipped tests)
+  while IFS= read -r line; do
+    skips+=("$name: $line"); n=$((n + 1)) nchk=$((nchk + 1))
+  done < <(sed -n -e 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' -e 's/^# skipped: \(.*\)$/\1/p' "$tierlog"
+           [ "$name" != unit ] || meson_skips)
+  times+=("$name $((SECONDS - t0))s")
   case $rc in
-    0) pass=$((pass + 1)); echo "=== tier $name: ok" ;;
-    77) skip=$((skip + 1)); echo "=== tier $name: SKIPPED" ;;
-    *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc)" ;;
+    0) pass=$((pass + 1))
+       echo "=== tier $name: ok ($((SECONDS - t0)) s$([ "$n" -eq 0 ] || echo ", $n check(s) skipped"))" ;;
+    77) skip=$((skip + 1))
+        line=$(sed -n 's/^SKIP: //p' "$tierlog" | tail -1)
+        [ "$n" -gt 0 ] || skips+=("$name: the whole tier: ${line:-exit 77 without a reason}")
+        echo "=== tier $name: SKIPPED (${line:-$n check(s) skipped})" ;;
+    *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc, $((SECONDS - t0)) s)" ;;
   esac
+}
+# meson's skipped tests (exit 77) with the last line they printed, and the
+# checks its passing tests skipped ("ok - what # SKIP why"): "name: why"
+meson_skips() {
+  [ -f "$BUILD/meson-logs/testlog.json" ] || return 0
+  /usr/bin/python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+for ln in open(sys.argv[1]):
+    t = json.loads(ln)
+    out = [x for x in ((t.get("stdout") or "") + "\n" + (t.get("stderr") or "")).splitlines() if x.strip()]
+    if t.get("result") == "SKIP":
+        print("%s: %s" % (t["name"], re.sub(r"^SKIP:\s*", "", out[-1].strip()) if out else "exit 77 without a reason"))
+        continue
+    for x in out:
+        m = re.match(r"ok - (.*) # SKIP (.*)$", x)
+        if m:
+            print("%s: %s: %s" % (t["name"], m.group(1), m.group(2)))
+PY
 }
 
 tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
@@ -50,6 +85,13 @@ tier e2e-xdp bash tests/e2e/xdp_shared.sh
 # the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
 tier package bash tests/e2e/package.sh
 
-echo "tiers: $pass passed, $fail failed, $skip skipped"
-echo "$pass passed, $fail failed"
+echo "=== times: ${times[*]}"
+if [ ${#skips[@]} -gt 0 ]; then
+  echo "=== skipped (never counted as passed):"
+  printf '  %s\n' "${skips[@]}"
+fi
+sk=""
+for x in "${skips[@]}"; do sk+="${sk:+; }$x"; done
+[ -z "$sk" ] || sk=" $sk"
+echo "tiers: $pass passed, $fail failed, $skip skipped; $nchk check(s) skipped inside tiers$([ -z "$sk" ] || echo "; why:$sk")"
 [ "$fail" -eq 0 ]

@@ -185,7 +185,7 @@ if command -v iperf3 >/dev/null; then
     fi
   done
 else
-  echo "# iperf3 not installed: TCP check skipped"
+  skip "TCP a <-> b over VXLAN (iperf3)" "iperf3 is not installed (apt-get install iperf3)"
 fi
 
 # ------------------------------------------------------------ failover

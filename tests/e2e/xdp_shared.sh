@@ -109,8 +109,8 @@ EOF
 if ! nl_launch "$NL_DIR/sxdp-in-box" "$NL_DIR/sxdp.json"; then
   # a kernel without AF_XDP sockets; anything else (the program refused,
   # its maps not found) is a failure, not a skip
-  if grep -q "Failed to create xsk socket" "$NL_LOG" 2>/dev/null; then
-    echo "SKIP: this kernel gives no AF_XDP socket:"
+  if why=$(nl_no_afxdp); then
+    echo "SKIP: $why"
     tail -8 "$NL_LOG" | sed 's/^/#   /'
     exit 77
   fi
@@ -218,7 +218,7 @@ if command -v iperf3 >/dev/null; then
     notok "TCP b -> $HOST: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
   fi
 else
-  echo "# iperf3 not installed: bulk TCP check skipped"
+  skip "bulk TCP b -> the box's kernel (iperf3)" "iperf3 is not installed (apt-get install iperf3)"
 fi
 
 # SSH-like: 200 request/answer round trips to TCP/22 of the box's own address

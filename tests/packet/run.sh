@@ -2,7 +2,9 @@
 # Packet tier: every tests/packet/test_*.py against sxdp on net_pcap ports.
 # Needs Debian's /usr/bin/python3 with scapy, and tshark. BUILD=dir picks the
 # meson build directory (default build/ at the repository root).
-# Exit 0 all passed, 1 any failed, 77 when the tier cannot run here.
+# Exit 0 all passed, 1 any failed, 77 when the tier cannot run here. A file
+# that exits 77 counts as skipped (its "SKIP: reason" is kept), never as run;
+# checks a file skips (`ok - name # SKIP reason`) are counted and listed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,32 +29,43 @@ fi
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-tp=0 tf=0 files_failed=0 skipped=0 ran=0
+tp=0 tf=0 ts=0 files_failed=0 skipped=0 ran=0
 for t in "$here"/test_*.py; do
   [ -e "$t" ] || continue
-  echo "# $(basename "$t")"
+  name=$(basename "$t")
+  echo "# $name"
+  t0=$SECONDS
   "$PY" "$t" | tee "$out"
   rc=${PIPESTATUS[0]}
-  # Each file ends with its own "N passed, M failed"; add them up.
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
-  p=0 f=0
+  # Each file ends with its own "N passed, M failed[, K skipped]"; add them up.
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -1)
+  p=0 f=0 s=0
   if [ -n "$line" ]; then
-    read -r p _ f _ <<<"${line//,/}"
+    read -r p _ f _ s _ <<<"${line//,/}"
+    s=${s:-0}
   fi
   case $rc in
     0) ran=$((ran + 1)) ;;
-    77) skipped=$((skipped + 1)); echo "# $(basename "$t") skipped" ;;
+    77) skipped=$((skipped + 1))
+        # the file's reason, as a TAP skip scripts/test.sh lists
+        # (or every check skipped, each listed with its own reason)
+        if [ "$s" -eq 0 ]; then
+          why=$(sed -n 's/^SKIP: //p' "$out" | head -1)
+          echo "ok - $name # SKIP ${why:-exit 77 without a reason}"
+          s=1
+        fi ;;
     *) ran=$((ran + 1)); files_failed=$((files_failed + 1))
        # a crash before the summary still counts as a failure
        [ "$f" -gt 0 ] || f=1
-       echo "# $(basename "$t") FAILED (exit $rc)" ;;
+       echo "# $name FAILED (exit $rc)" ;;
   esac
-  tp=$((tp + p)) tf=$((tf + f))
+  echo "# $name: $((SECONDS - t0)) s"
+  tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 done
 if [ "$ran" -eq 0 ] && [ "$skipped" -gt 0 ]; then
   echo "SKIP: every packet test file skipped"
   exit 77
 fi
-echo "# packet tier: $ran file(s) run, $files_failed failed, $skipped skipped"
-echo "$tp passed, $tf failed"
+echo "# packet tier: $ran file(s) run, $files_failed failed, $skipped file(s) skipped; $ts skipped (files and checks)"
+echo "$tp passed, $tf failed$([ "$ts" -eq 0 ] || echo ", $ts skipped")"
 [ "$files_failed" -eq 0 ]

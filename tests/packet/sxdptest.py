@@ -605,7 +605,7 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None, extra_cfg=None, discard_tx=False):
+                 port_opts=None, extra_cfg=None, discard_tx=False, huge=False):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -625,6 +625,9 @@ class Sxdp:
         self.extra_cfg = dict(extra_cfg or {})
         # long replays: what goes out is not kept (no outputs to compare)
         self.discard_tx = discard_tx
+        # on hugepages (DPDK's secondary processes, dpdk-pdump/dumpcap, need
+        # them; the caller reserves them: Hugepages)
+        self.huge = huge
         self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
@@ -697,7 +700,8 @@ class Sxdp:
         # extra workers share CPU 1 with the first: a 2-CPU box runs them all
         workers = [1] + [{"lcore": 1 + w, "cpu": 1 if (os.cpu_count() or 1) > 1 else 0}
                          for w in range(1, self.workers)]
-        cfg = {"eal": ["--no-huge", "-m", str(self.mem_mb), "--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
+        cfg = {"eal": ([] if self.huge else ["--no-huge"]) + ["-m", str(self.mem_mb), "--no-pci",
+                                                              "--file-prefix", self.prefix] + self.extra_eal,
                "lcores": {"main": 0, "workers": workers},
                "socket": self.sock_path,
                "mbufs": self.mbufs,
@@ -1034,6 +1038,58 @@ class Sxdp:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Hugepages:
+    """At least n free 2 MB hugepages and hugetlbfs on /dev/hugepages for the
+    with-block: reserves what is missing, gives it back after. SkipTest (with
+    why) when the kernel will not give them."""
+
+    NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+
+    def __init__(self, n):
+        self.n = n
+        self.restore = None
+
+    @staticmethod
+    def free():
+        m = {}
+        with open("/proc/meminfo") as f:
+            for ln in f:
+                k, v = ln.split(":", 1)
+                m[k] = int(v.split()[0])
+        return m.get("HugePages_Free", 0) - m.get("HugePages_Rsvd", 0)
+
+    def __enter__(self):
+        if not os.path.ismount("/dev/hugepages"):
+            os.makedirs("/dev/hugepages", exist_ok=True)
+            r = subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"],
+                               stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                raise SkipTest("no hugetlbfs on /dev/hugepages: mount: %s" % r.stderr.strip())
+        short = self.n - self.free()
+        if short > 0:
+            try:
+                with open(self.NR) as f:
+                    self.restore = int(f.read())
+                with open(self.NR, "w") as f:
+                    f.write(str(self.restore + short))
+            except OSError as e:
+                self.restore = None
+                raise SkipTest("%d free 2 MB hugepages, %d needed, and %s cannot be raised: %s"
+                               % (self.free(), self.n, self.NR, e))
+        if self.free() < self.n:
+            have = self.free()
+            self.__exit__(None, None, None)
+            raise SkipTest("the kernel gave %d free 2 MB hugepages of the %d asked for" % (have, self.n))
+        return self
+
+    def __exit__(self, *exc):
+        if self.restore is not None:
+            with open(self.NR, "w") as f:
+                f.write(str(self.restore))
+            self.restore = None
+        return False
+
+
 # ------------------------------------------------------- shared table shapes
 
 def svi6_updates(vrf, bd, mac, ip, net, plen=64):
@@ -1089,11 +1145,15 @@ def expect(cond, what):
 # ---------------------------------------------------------------- runner
 
 class Runner:
-    """TAP-like runner: `ok - name` / `not ok - name`, then `N passed, M failed`."""
+    """TAP-like runner: `ok - name` / `not ok - name`, then `N passed, M failed`
+    (`, K skipped` when some were). A test that raises SkipTest is reported
+    `ok - name # SKIP reason` (scripts/test.sh lists those with their
+    reasons); a file whose every selected test skipped exits 77."""
 
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.tests = []
 
     def test(self, fn):
@@ -1117,6 +1177,9 @@ class Runner:
             t0 = time.monotonic()
             try:
                 fn()
+            except SkipTest as e:
+                self.skipped += 1
+                print("ok - %s # SKIP %s" % (name, " ".join(str(e).split())))
             except Exception as e:  # every failure is reported, the run goes on
                 self.failed += 1
                 print("not ok - %s" % name)
@@ -1127,8 +1190,11 @@ class Runner:
                 print("ok - %s" % name)
                 print("#   %.1f s" % (time.monotonic() - t0))
             sys.stdout.flush()
-        print("%d passed, %d failed" % (self.passed, self.failed))
-        sys.exit(1 if self.failed else 0)
+        print("%d passed, %d failed%s" % (self.passed, self.failed,
+                                          ", %d skipped" % self.skipped if self.skipped else ""))
+        if self.failed:
+            sys.exit(1)
+        sys.exit(77 if self.skipped and not self.passed else 0)
 
 
 def tshark_fields(path, fields, prefs=()):

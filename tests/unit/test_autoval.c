@@ -432,7 +432,7 @@ check_stage(const struct av_stage *st)
 		unsigned int b = 0;
 
 		if (!st->usable(impl)) {
-			printf("autoval: %s: %s not on this CPU or build, skipped\n", st->name,
+			printf("ok - autoval: %s: %s # SKIP not on this CPU or build\n", st->name,
 			       st->impl_name(impl));
 			continue;
 		}

@@ -20,6 +20,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -997,7 +998,7 @@ main(int argc, char **argv)
 	if (argc > 1)
 		one_seed = strtoull(argv[1], NULL, 0);
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "EAL init failed: skipping\n");
+		printf("SKIP: DPDK EAL init (--no-huge) failed here: %s\n", rte_strerror(rte_errno));
 		return 77;
 	}
 	for (unsigned int i = 0; i < RTE_DIM(tests); i++) {

@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "dp_memo.h"
 #include "dp_table.h"
@@ -425,7 +426,7 @@ main(int argc, char **argv)
 	int failed;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "EAL init failed: skipping\n");
+		printf("SKIP: DPDK EAL init (--no-huge) failed here: %s\n", rte_strerror(rte_errno));
 		return 77;
 	}
 	if (dp_tables_init(1, 0) < 0 || (t_acl = dp_table_create(&acl_def)) < 0) {

@@ -25,6 +25,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
@@ -682,7 +683,7 @@ main(void)
 	cpu_set_t all;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "EAL init failed: skipping\n");
+		printf("SKIP: DPDK EAL init (--no-huge) failed here: %s\n", rte_strerror(rte_errno));
 		return 77;
 	}
 	/* EAL pinned this thread to one CPU, and threads inherit it: let the
