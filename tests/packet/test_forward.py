@@ -147,9 +147,13 @@ def test_idle_worker_sleeps_and_wakes_on_traffic():
         with Sxdp({"p0": frames, "p1": []}, extra_cfg={"idle_sleep_max_us": max_us} if max_us else None) as dp:
             dp.table_write([Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"})])
             T.time.sleep(0.5)
-            c0, t0 = worker_cpu_s(dp), T.time.monotonic()
-            T.time.sleep(2.0)
-            share = (worker_cpu_s(dp) - c0) / (T.time.monotonic() - t0)
+            # the lower of two readings: another process's burst on this
+            # machine cannot make the worker's own thread run less
+            share = 1.0
+            for _ in range(2):
+                c0, t0 = worker_cpu_s(dp), T.time.monotonic()
+                T.time.sleep(1.5)
+                share = min(share, (worker_cpu_s(dp) - c0) / (T.time.monotonic() - t0))
             worker = [lc for lc in dp.stats()["lcores"] if lc["role"] == "worker"][0]
             if busy:
                 expect(share > 0.5 and worker["sleep_cycles"] == 0,
