@@ -65,6 +65,12 @@ dp_reta_plan(const uint8_t reta[DP_RETA_SIZE], const uint64_t bucket_pkts[DP_RET
 	return n;
 }
 
+bool
+dp_reta_due(uint64_t now, uint64_t hz)
+{
+	return bal.last == 0 || now - bal.last >= hz / 10;
+}
+
 unsigned int
 dp_reta_balance(uint64_t now, uint64_t hz, const uint64_t *busy, const uint64_t *ran,
 		const uint32_t *const *bucket_pkts, unsigned int n_workers)
@@ -77,7 +83,7 @@ dp_reta_balance(uint64_t now, uint64_t hz, const uint64_t *busy, const uint64_t 
 
 	if (n_workers != bal.n_workers || n_workers < 2)
 		return 0;
-	if (!first && now - bal.last < hz / 10)
+	if (!dp_reta_due(now, hz))
 		return 0;
 	for (unsigned int i = 0; i < n_workers; i++) {
 		uint64_t r = ran[i] - bal.ran[i];

@@ -56,6 +56,9 @@ unsigned int dp_reta_plan(const uint8_t reta[DP_RETA_SIZE], const uint64_t bucke
  * for an idle worker); its packets per bucket as a reader are cumulative
  * and wrapping (bucket_pkts[i]). Applies the plan to dp_reta; returns
  * the buckets moved. */
+/* Whether dp_reta_balance would take a step at now: the caller gathers
+ * its readings (the threads' run times from /proc) only then. */
+bool dp_reta_due(uint64_t now, uint64_t hz);
 unsigned int dp_reta_balance(uint64_t now, uint64_t hz, const uint64_t *busy, const uint64_t *ran,
 			     const uint32_t *const *bucket_pkts, unsigned int n_workers);
 

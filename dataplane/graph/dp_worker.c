@@ -138,15 +138,13 @@ thread_ran(int tid, uint64_t hz)
 unsigned int
 dp_workers_balance(uint64_t now)
 {
-	static uint64_t next;
 	uint64_t busy[DP_WORKERS_MAX], ran[DP_WORKERS_MAX], hz = rte_get_tsc_hz();
 	const uint32_t *pkts[DP_WORKERS_MAX];
 	unsigned int moved;
 	bool wall = false;
 
-	if (n_all_workers < 2 || !all_workers[0].handoff || now < next)
+	if (n_all_workers < 2 || !all_workers[0].handoff || !dp_reta_due(now, hz))
 		return 0;
-	next = now + hz / 10;
 	for (unsigned int i = 0; i < n_all_workers; i++) {
 		busy[i] = __atomic_load_n(&dp_lcore_stats[all_workers[i].lcore].busy_cycles, __ATOMIC_RELAXED);
 		pkts[i] = all_workers[i].bucket_pkts;
