@@ -51,6 +51,8 @@ struct cd_box {
 	json_t *sig;			/* what the last report said that matters (not counters) */
 	uint64_t written_ms;		/* when it was written (monotonic) */
 	unsigned int writes, leases;
+	bool leaving;			/* sxcd stops: the last report says so */
+	unsigned int parting;		/* ... and the calls of the leave not yet answered */
 };
 
 static json_t *
@@ -104,10 +106,13 @@ report(struct cd_box *b)
 		      "intents", b->intents, "phases", cd_res_phases(b->res), "view",
 		      b->view ? json_incref(b->view) : json_object());
 	json_decref(sx);
+	if (r != NULL && b->leaving)
+		json_object_set_new(r, "stopped", json_true());
 	return r;
 }
 
 static void write_report(struct cd_box *b);
+static void parted(struct cd_box *b);
 
 /* What a report says that is worth a write: not its counters, RTTs, times. */
 static json_t *
@@ -149,7 +154,9 @@ on_written(void *arg, int rc, json_t *answer)
 	b->writing = NULL;
 	if (rc == 0)
 		b->writes++;
-	if (b->dirty)
+	if (b->leaving)
+		parted(b);
+	else if (b->dirty)
 		write_report(b);
 }
 
@@ -392,8 +399,10 @@ on_range(void *arg, int rc, json_t *answer)
 					json_decref(r);
 				free(val);
 				json_object_set_new(box, "site", json_string(site));
+				/* a box that said it stops is not one that went silent */
 				json_object_set_new(box, "state", json_string(json_object_get(live, site) ?
-									      "live" : "stale"));
+					"live" : json_is_true(json_object_get(box, "stopped")) ?
+					"stopped" : "stale"));
 				if (seen > 0)
 					json_object_set_new(box, "seen_ago_s", json_integer(now - seen));
 				json_object_set_new(box, "paths", paths_health(json_object_get(box, "view")));
@@ -477,6 +486,62 @@ cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res, stru
 	tick(-1, 0, b);
 	check(-1, 0, b);
 	return b;
+}
+
+/* One call of the leave answered: the loop let go once both are. */
+static void
+parted(struct cd_box *b)
+{
+	if (b->parting > 0 && --b->parting == 0)
+		event_base_loopbreak(b->base);
+}
+
+static void
+on_revoked(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	(void)answer;
+	if (rc == 0)
+		b->lease = 0;
+	b->living = NULL;
+	parted(b);
+}
+
+void
+cd_box_leave(struct cd_box *b)
+{
+	struct timeval tv = { CD_BOX_LEAVE_MS / 1000, (CD_BOX_LEAVE_MS % 1000) * 1000 };
+	json_t *req;
+
+	if (b == NULL)
+		return;
+	event_del(b->tick);
+	event_del(b->check);
+	cd_etcd_cancel(b->writing);
+	cd_etcd_cancel(b->keeping);
+	cd_etcd_cancel(b->living);
+	cd_etcd_cancel(b->granting);
+	b->writing = b->keeping = b->living = b->granting = NULL;
+	b->leaving = true;
+	b->parting = 1;
+	write_report(b);
+	if (b->writing == NULL)
+		b->parting = 0;
+	if (b->lease != 0) {
+		req = json_pack("{s:o}", "ID", json_sprintf("%lld", (long long)b->lease));
+		if ((b->living = cd_etcd_call(b->etcd, "lease/revoke", req, false, on_revoked, b)) != NULL)
+			b->parting++;
+		json_decref(req);
+	}
+	if (b->parting == 0)
+		return;
+	/* the loop again, for these calls alone to be answered, at most CD_BOX_LEAVE_MS */
+	event_base_loopexit(b->base, &tv);
+	event_base_dispatch(b->base);
+	if (b->parting > 0)
+		CD_LOG(WARN, "fleet store: this box's leave was not answered in %d ms: it shows "
+		       "stale once its lease runs out", CD_BOX_LEAVE_MS);
 }
 
 void

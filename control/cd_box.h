@@ -35,12 +35,18 @@ struct cd_box;
 #define CD_BOX_TTL_S 5
 #define CD_BOX_KEEP_MS 1500
 #define CD_BOX_DEBOUNCE_MS 200
+#define CD_BOX_LEAVE_MS 1000
 #define CD_BOX_REFRESH_MS 5000	/* a report that says nothing new: its time refreshed */
 
 /* NULL when out of memory. */
 struct cd_box *cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res,
 			  struct cd_sync *sync);
 void cd_box_free(struct cd_box *b);
+/* sxcd stops: its last report (saying "stopped") written and its lease
+ * revoked, the loop run for these alone (at most CD_BOX_LEAVE_MS), so the
+ * fleet shows the box "stopped" at once rather than "stale" after the
+ * TTL. Called once the loop is over, before cd_box_free. */
+void cd_box_leave(struct cd_box *b);
 
 /* The fleet's view, later: @done(@arg, 200, body) or (503, error body);
  * @body new, the callee's. @b NULL: 404 (not on a fleet's store). */

@@ -387,8 +387,15 @@ call_timeout(evutil_socket_t fd, short what, void *arg)
 struct cd_etcd_call *
 cd_etcd_call(struct cd_etcd *e, const char *path, json_t *req, bool read, cd_etcd_cb *fn, void *arg)
 {
+	return cd_etcd_call_within(e, path, req, read, e->timeout_ms, fn, arg);
+}
+
+struct cd_etcd_call *
+cd_etcd_call_within(struct cd_etcd *e, const char *path, json_t *req, bool read, unsigned int ms,
+		    cd_etcd_cb *fn, void *arg)
+{
 	struct cd_etcd_call *c = calloc(1, sizeof(*c));
-	struct timeval tv = { e->timeout_ms / 1000, (e->timeout_ms % 1000) * 1000 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (c == NULL)
 		return NULL;

@@ -51,6 +51,9 @@ typedef void cd_etcd_cb(void *arg, int rc, json_t *answer);
  * NULL when out of memory. */
 struct cd_etcd_call *cd_etcd_call(struct cd_etcd *e, const char *path, json_t *req, bool read,
 				  cd_etcd_cb *fn, void *arg);
+/* The same with a deadline of @ms instead of the client's (a probe's, short). */
+struct cd_etcd_call *cd_etcd_call_within(struct cd_etcd *e, const char *path, json_t *req,
+					 bool read, unsigned int ms, cd_etcd_cb *fn, void *arg);
 /* @fn not called. */
 void cd_etcd_cancel(struct cd_etcd_call *c);
 

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "cd_cas.h"
 #include "cd_etcd.h"
 #include "cd_fleet.h"
 #include "cd_kind.h"
@@ -14,6 +15,8 @@
 #include "cd_res.h"
 
 #define PROBE_MS 1000		/* a member asked whether it answers */
+#define LOST_PROBE_MS 250	/* ... while none did: a heal seen within ~0.5 s */
+#define LOST_CALL_MS 400	/* ... with a deadline short of a SYN's retransmit (1 s) */
 #define CALL_MS 2000		/* a call's deadline */
 #define SCOPES 2		/* the shared intents, the site's own */
 
@@ -352,14 +355,18 @@ static void
 probe(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_fleet *f = arg;
-	struct timeval tv = { PROBE_MS / 1000, (PROBE_MS % 1000) * 1000 };
+	bool lost = f->state == UNREACHABLE;
+	unsigned int ms = lost ? LOST_PROBE_MS : PROBE_MS;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	json_t *req;
 
 	(void)fd;
 	(void)what;
 	if (f->probing == NULL && f->reading == NULL) {
 		req = json_pack("{s:o,s:b}", "key", b64j(f->prefix), "count_only", 1);
-		f->probing = cd_etcd_call(f->etcd, "kv/range", req, true, on_probe, f);
+		/* each call its own connection: a fresh SYN, not one the kernel backs off */
+		f->probing = cd_etcd_call_within(f->etcd, "kv/range", req, true,
+						 lost ? LOST_CALL_MS : CALL_MS, on_probe, f);
 		json_decref(req);
 	}
 	evtimer_add(f->probe, &tv);
@@ -373,17 +380,10 @@ struct write {
 };
 
 static void
-on_txn(void *arg, int rc, json_t *answer)
+on_written(void *arg, int rc, int64_t rev)
 {
 	struct write *w = arg;
-	int64_t rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
 
-	if (rc == 0 && !json_is_true(json_object_get(answer, "succeeded")))
-		rc = -ESTALE;
-	else if (rc == -ECONNREFUSED)
-		rc = -ENOTCONN;	/* never sent */
-	else if (rc == -EPROTO || rc == -ETIMEDOUT)
-		rc = -EIO;	/* it may have been stored: the watch will say */
 	w->done(w->arg, rc, rev);
 	free(w);
 }
@@ -393,46 +393,30 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
        cd_res_remote_done *done, void *arg)
 {
 	struct cd_fleet *f = ctx;
-	json_t *cmp = json_array(), *ops = json_array(), *txn;
+	struct cd_cas_op *ops = calloc(n + 1, sizeof(*ops));
 	struct write *w = calloc(1, sizeof(*w));
-	bool oom = w == NULL;
+	int rc = ops == NULL || w == NULL ? -ENOMEM : n > CD_FLEET_TXN_MAX ? -E2BIG : 0;
+	size_t i;
 
-	for (size_t i = 0; i < n && !oom; i++) {
-		char *key = key_of(f, ch[i].kind, ch[i].name), *val = NULL;
-		json_t *c;
-
-		if (key == NULL || (ch[i].doc != NULL && (val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL)) {
-			free(key);
-			oom = true;
-			break;
-		}
-		c = json_pack("{s:o,s:s,s:s,s:o}", "key", b64j(key), "target", "MOD", "result", "EQUAL",
-			      "mod_revision", json_sprintf("%lld", (long long)revs[i]));
-		json_array_append_new(cmp, c);
-		if (val != NULL) {
-			char *b = cd_etcd_b64(val, strlen(val));
-
-			json_array_append_new(ops, json_pack("{s:{s:o,s:s}}", "request_put", "key",
-							     b64j(key), "value", b ? b : ""));
-			free(b);
-		} else {
-			json_array_append_new(ops, json_pack("{s:{s:o}}", "request_delete_range", "key",
-							     b64j(key)));
-		}
-		free(val);
-		free(key);
+	for (i = 0; i < n && rc == 0; i++) {
+		ops[i].rev = revs[i];
+		if ((ops[i].key = key_of(f, ch[i].kind, ch[i].name)) == NULL ||
+		    (ch[i].doc != NULL && (ops[i].val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL))
+			rc = -ENOMEM;
 	}
-	txn = json_pack("{s:o,s:o}", "compare", cmp, "success", ops);
-	if (oom || txn == NULL || n > CD_FLEET_TXN_MAX ||
-	    cd_etcd_call(f->etcd, "kv/txn", txn, false, on_txn, w) == NULL) {
+	if (rc == 0) {
+		*w = (struct write){ .done = done, .arg = arg };
+		rc = cd_cas_txn(f->base, f->etcd, ops, n, on_written, w);
+	}
+	for (size_t j = 0; ops != NULL && j < n; j++) {
+		free((char *)ops[j].key);
+		free((char *)ops[j].val);
+	}
+	free(ops);
+	if (rc < 0) {
 		free(w);
-		json_decref(txn);
-		done(arg, n > CD_FLEET_TXN_MAX ? -E2BIG : -ENOMEM, 0);
-		return;
+		done(arg, rc, 0);
 	}
-	w->done = done;
-	w->arg = arg;
-	json_decref(txn);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -576,8 +560,19 @@ site_op_end(struct site_op *o, int code, json_t *body)
 static void
 store_err(struct site_op *o, int rc, json_t *answer)
 {
-	site_op_end(o, 503, err_body(503, rc == -EIO || rc == -ETIMEDOUT ? "store_unknown" :
-		    "store_unreachable", why(rc, answer)));
+	if (rc == -EIO || rc == -ETIMEDOUT)
+		site_op_end(o, 503, err_body(503, "store_unknown", "the fleet's store did not answer: "
+					     "the change may or may not be stored (read it again)"));
+	else if (rc == -ENOSPC)
+		site_op_end(o, 507, err_body(507, "store_full", "the fleet's store is out of room: "
+					     "nothing changed"));
+	else if (rc == -EINVAL)
+		site_op_end(o, 413, err_body(413, "too_large", "the fleet's store refused the "
+					     "change as too large: nothing changed"));
+	else
+		site_op_end(o, 503, err_body(503, "store_unreachable", rc == -ENOTCONN ?
+					     "the fleet's store is unreachable: nothing changed" :
+					     why(rc, answer)));
 }
 
 /* A kv of the site's as the API shows an intent; its status what the
@@ -617,14 +612,15 @@ kv_doc(json_t *kv)
 	return d;
 }
 
-static void on_site_txn(void *arg, int rc, json_t *answer);
+static void on_site_txn(void *arg, int rc, int64_t rev);
 
 /* The read: [the key (or the kind's range), the site's box report] at one revision. */
 static void
 on_site_read(void *arg, int rc, json_t *answer)
 {
 	struct site_op *o = arg;
-	json_t *rs = json_object_get(answer, "responses"), *kvs, *rep, *report = NULL, *kv, *out, *txn;
+	json_t *rs = json_object_get(answer, "responses"), *kvs, *rep, *report = NULL, *kv, *out;
+	struct cd_cas_op op;
 	char now[32], *val;
 	size_t i;
 
@@ -702,32 +698,26 @@ on_site_read(void *arg, int rc, json_t *answer)
 		o->doc = nd;
 	}
 	val = o->withdraw ? NULL : json_dumps(o->doc, JSON_COMPACT);
-	txn = json_pack("{s:[{s:o,s:s,s:s,s:o}],s:[o]}", "compare", "key", b64j(o->key), "target",
-			"MOD", "result", "EQUAL", "mod_revision", json_sprintf("%lld", (long long)o->rev),
-			"success", o->withdraw ? json_pack("{s:{s:o}}", "request_delete_range", "key",
-							     b64j(o->key)) :
-			json_pack("{s:{s:o,s:o}}", "request_put", "key", b64j(o->key), "value",
-				  b64j(val ? val : "")));
-	free(val);
-	if (txn == NULL || cd_etcd_call(o->f->etcd, "kv/txn", txn, false, on_site_txn, o) == NULL)
+	op = (struct cd_cas_op){ .key = o->key, .val = val, .rev = o->rev };
+	if ((!o->withdraw && val == NULL) ||
+	    cd_cas_txn(o->f->base, o->f->etcd, &op, 1, on_site_txn, o) < 0)
 		site_op_end(o, 500, err_body(500, "no_memory", "out of memory"));
-	json_decref(txn);
+	free(val);
 }
 
 static void
-on_site_txn(void *arg, int rc, json_t *answer)
+on_site_txn(void *arg, int rc, int64_t rev)
 {
 	struct site_op *o = arg;
-	json_int_t rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
 	json_t *out;
 
-	if (rc < 0) {
-		store_err(o, rc == -ECONNREFUSED ? rc : -EIO, answer);
-		return;
-	}
-	if (!json_is_true(json_object_get(answer, "succeeded"))) {
+	if (rc == -ESTALE) {
 		site_op_end(o, 409, err_body(409, "stale_generation", "another writer changed it "
 					     "meanwhile: nothing changed (read it again, then write)"));
+		return;
+	}
+	if (rc < 0) {
+		store_err(o, rc, NULL);
 		return;
 	}
 	if (o->withdraw) {

@@ -227,11 +227,14 @@ reply_store(struct evhttp_request *req, int rc)
 			  "nothing changed (read it again, then write)");
 		return;
 	}
-	if (rc == -ENOTCONN || rc == -EIO || rc == -E2BIG) {
+	if (rc == -ENOTCONN || rc == -EIO || rc == -E2BIG || rc == -EINVAL) {
+		bool big = rc == -E2BIG || rc == -EINVAL;
+
 		CD_LOG(WARN, "the fleet's store did not take a write: %s", strerror(-rc));
-		reply_err(req, rc == -E2BIG ? 413 : 503, rc == -E2BIG ? "too_large" : rc == -EIO ?
-			  "store_unknown" : "store_unreachable", NULL, rc == -E2BIG ? "the fleet's "
-			  "store takes at most 128 changes at once" : rc == -EIO ? "the fleet's store "
+		reply_err(req, big ? 413 : 503, big ? "too_large" : rc == -EIO ? "store_unknown" :
+			  "store_unreachable", NULL, rc == -E2BIG ? "the fleet's store takes at most "
+			  "128 changes at once" : rc == -EINVAL ? "the fleet's store refused the "
+			  "change as too large: nothing changed" : rc == -EIO ? "the fleet's store "
 			  "did not answer: the change may or may not be stored (read it again)" :
 			  "the fleet's store is unreachable: nothing changed");
 		return;

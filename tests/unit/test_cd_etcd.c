@@ -4,7 +4,11 @@
  * two racing writers wins), a watch from a revision (the events in order,
  * then a compaction cancels it), failover past a dead endpoint, no
  * endpoint (-ECONNREFUSED), a silent one (-ETIMEDOUT), a watch that ends
- * when etcd dies. Skipped (77) when etcd is not installed. */
+ * when etcd dies. cd_cas (control/cd_cas.c) on it: a txn whose answer
+ * is lost is read back and found applied (a proxy that forwards it and
+ * swallows the answer), not applied and sent again (a silent member), or
+ * overtaken by another writer (409's -ESTALE); no member at all: -EIO
+ * once its budget is spent. Skipped (77) when etcd is not installed. */
 #include <assert.h>
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "cd_cas.h"
 #include "cd_etcd.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fail(); } } while (0)
@@ -133,6 +138,87 @@ cas(struct cd_etcd *e, const char *k, const char *v, int64_t rev)
 			    json_sprintf("%lld", (long long)rev));
 	CHECK(call(e, "kv/txn", t, false) == 0);
 	return json_is_true(json_object_get(got, "succeeded"));
+}
+
+/* ------------------------------------------------------------ cd_cas */
+
+static int cas_rc;
+static int64_t cas_rev;
+
+static void
+on_cas(void *arg, int rc, int64_t rev)
+{
+	(void)arg;
+	cas_rc = rc;
+	cas_rev = rev;
+	done = 1;
+	event_base_loopbreak(base);
+}
+
+static int
+cas_wait(struct cd_etcd *e, const char *k, const char *v, int64_t rev)
+{
+	struct cd_cas_op op = { .key = k, .val = v, .rev = rev };
+
+	done = 0;
+	CHECK(cd_cas_txn(base, e, &op, 1, on_cas, NULL) == 0);
+	while (!done)
+		event_base_dispatch(base);
+	return cas_rc;
+}
+
+/* @k's value (NULL: absent; new), its version and mod_revision. */
+static char *
+get_kv(struct cd_etcd *e, const char *k, int64_t *version, int64_t *mod)
+{
+	json_t *kv;
+
+	CHECK(call(e, "kv/range", json_pack("{s:o}", "key", b64(k)), true) == 0);
+	kv = json_array_get(json_object_get(got, "kvs"), 0);
+	*version = kv ? cd_etcd_num(json_object_get(kv, "version")) : 0;
+	*mod = kv ? cd_etcd_num(json_object_get(kv, "mod_revision")) : 0;
+	return kv ? cd_etcd_unb64(json_string_value(json_object_get(kv, "value")), NULL) : NULL;
+}
+
+/* A member that takes a request, hands it to etcd at @port and never
+ * answers: a write applied whose answer is lost. A child process; its
+ * pid. */
+static pid_t
+swallower(int lfd, int port)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	for (;;) {
+		int c = accept(lfd, NULL, NULL), u;
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		char buf[65536], *h;
+		size_t have = 0, want = 0;
+		ssize_t r;
+
+		if (c < 0)
+			_exit(0);
+		/* the head, then as much body as it says */
+		while (have < sizeof(buf) - 1 && (r = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)r;
+			buf[have] = '\0';
+			if ((h = strstr(buf, "\r\n\r\n")) != NULL) {
+				char *cl = strcasestr(buf, "Content-Length:");
+
+				want = (size_t)(h + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+				if (have >= want)
+					break;
+			}
+		}
+		u = socket(AF_INET, SOCK_STREAM, 0);
+		if (u >= 0 && connect(u, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    write(u, buf, have) == (ssize_t)have)
+			r = read(u, buf, sizeof(buf));	/* etcd's answer, dropped */
+		(void)r;
+		/* c stays open, silent */
+	}
 }
 
 /* ------------------------------------------------------------ watch */
@@ -304,6 +390,68 @@ main(void)
 	CHECK(call(e, "kv/range", json_pack("{s:o,s:I}", "key", b64("/f/a"), "revision", (json_int_t)r1),
 		   true) == -EPROTO);
 	CHECK(cd_etcd_num(json_object_get(got, "code")) == 11);
+
+	/* cd_cas: a txn whose answer is lost is read back */
+	{
+		struct cd_etcd *c;
+		int pfd = -1, pport = free_port(&pfd);
+		pid_t sw = swallower(pfd, cport);
+		int64_t ver, mod, m0;
+		char *v;
+
+		CHECK(sw > 0);
+		/* sent to a member that never answers: read back untouched, sent again */
+		snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", sport, cport);
+		CHECK(cd_etcd_new(base, eps, 500, &c, err, sizeof(err)) == 0);
+		CHECK(cas_wait(c, "/c/a", "a1", 0) == 0);
+		v = get_kv(e, "/c/a", &ver, &mod);
+		CHECK(v != NULL && strcmp(v, "a1") == 0 && ver == 1 && cas_rev == mod);
+		free(v);
+		cd_etcd_free(c);
+		/* applied, its answer swallowed: read back as written, not sent again */
+		snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", pport, cport);
+		CHECK(cd_etcd_new(base, eps, 500, &c, err, sizeof(err)) == 0);
+		CHECK(cas_wait(c, "/c/b", "b1", 0) == 0);
+		v = get_kv(e, "/c/b", &ver, &mod);
+		CHECK(v != NULL && strcmp(v, "b1") == 0 && ver == 1 && cas_rev == mod);
+		free(v);
+		cd_etcd_free(c);
+		/* ... and a delete alike */
+		CHECK(cd_etcd_new(base, eps, 500, &c, err, sizeof(err)) == 0);
+		CHECK(cas_wait(c, "/c/b", NULL, mod) == 0);
+		v = get_kv(e, "/c/b", &ver, &m0);
+		CHECK(v == NULL && cas_rev >= mod);
+		cd_etcd_free(c);
+		kill(sw, SIGKILL);
+		waitpid(sw, NULL, 0);
+		close(pfd);
+		/* another writer between the lost answer and the read-back: -ESTALE */
+		free(get_kv(e, "/c/a", &ver, &mod));
+		snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", sport, cport);
+		CHECK(cd_etcd_new(base, eps, 500, &c, err, sizeof(err)) == 0);
+		{
+			struct cd_cas_op op = { .key = "/c/a", .val = "a2", .rev = mod };
+
+			done = 0;
+			CHECK(cd_cas_txn(base, c, &op, 1, on_cas, NULL) == 0);
+			put(e, "/c/a", "other");	/* waits for its own answer alone */
+			done = 0;
+			while (!done)
+				event_base_dispatch(base);
+			CHECK(cas_rc == -ESTALE);
+		}
+		v = get_kv(e, "/c/a", &ver, &m0);
+		CHECK(v != NULL && strcmp(v, "other") == 0);
+		free(v);
+		cd_etcd_free(c);
+		/* a plain compare that fails */
+		CHECK(cas_wait(e, "/c/a", "a3", mod) == -ESTALE);
+		/* nobody answers anything: unknown once the budget is spent */
+		snprintf(eps, sizeof(eps), "127.0.0.1:%d", sport);
+		CHECK(cd_etcd_new(base, eps, 500, &c, err, sizeof(err)) == 0);
+		CHECK(cas_wait(c, "/c/z", "z", 0) == -EIO);
+		cd_etcd_free(c);
+	}
 
 	/* nobody there */
 	snprintf(eps, sizeof(eps), "127.0.0.1:%d", dport);
