@@ -507,6 +507,19 @@ cd_fleet_revision(const struct cd_fleet *f)
 }
 
 void
+cd_fleet_quiesce(struct cd_fleet *f)
+{
+	if (f == NULL)
+		return;
+	watches_stop(f);
+	cd_etcd_cancel(f->probing);
+	cd_etcd_cancel(f->reading);
+	f->probing = f->reading = NULL;
+	if (f->probe != NULL)
+		event_del(f->probe);
+}
+
+void
 cd_fleet_free(struct cd_fleet *f)
 {
 	if (f == NULL)

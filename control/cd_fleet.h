@@ -38,6 +38,8 @@ bool cd_fleet_url(const char *store);
 int cd_fleet_new(struct event_base *base, const char *url, const char *site, struct cd_res *res,
 		 void (*kick)(void *arg), void *arg, struct cd_fleet **out, char *err, size_t errlen);
 void cd_fleet_free(struct cd_fleet *f);
+/* sxcd stops: no more reads, watches or probes (its client stays, for cd_box_leave). */
+void cd_fleet_quiesce(struct cd_fleet *f);
 
 /*
  * Another site's own intents (kinds per_site), through this box: read, or

@@ -466,6 +466,7 @@ main(int argc, char **argv)
 	cd_http_free(http);
 	cd_www_free(www);
 	cd_nl_free(nl);
+	cd_fleet_quiesce(fleet);
 	cd_box_leave(box);
 	cd_box_free(box);
 	cd_fleet_free(fleet);

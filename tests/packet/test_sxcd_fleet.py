@@ -373,6 +373,14 @@ def test_fleet_view_live_then_stale():
         t0 = time.monotonic()
         until("thawed b live", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
         sys.stdout.write("# a thawed b live again %.1f s later\n" % (time.monotonic() - t0))
+        # b stopped cleanly (SIGTERM): its last report says so and its lease is
+        # revoked: "stopped" at once, not "stale" after the TTL
+        t0 = time.monotonic()
+        f.b.stop()
+        until("b stopped", lambda: boxes(f.a)["site-b"]["state"] == "stopped", 2)
+        expect(time.monotonic() - t0 < 2.0, "stopped shown %.1f s after the stop" % (time.monotonic() - t0))
+        f.b.start()
+        until("b live after its restart", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
 
 
 @R.test
