@@ -6,10 +6,16 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "cd_etcd.h"
 
@@ -54,6 +60,8 @@ struct cd_etcd {
 	struct ep eps[CD_ETCD_ENDPOINTS_MAX];
 	unsigned int n, cur;
 	unsigned int timeout_ms;
+	SSL_CTX *tls;			/* NULL: plain HTTP */
+	char tls_err[160];		/* the last handshake's failure */
 	LIST_HEAD(, cd_etcd_call) calls;
 	LIST_HEAD(, cd_etcd_watch) watches;
 };
@@ -254,6 +262,93 @@ conn_free_later(struct cd_etcd *e, struct evhttp_connection *conn)
 		evhttp_connection_free(conn);
 }
 
+/* A connection to @ep: plain, or TLS checking the member's certificate
+ * against the CA and its name (or address) against the endpoint's. */
+static struct evhttp_connection *
+connection(struct cd_etcd *e, const struct ep *ep)
+{
+	struct in6_addr a;
+	struct bufferevent *bev;
+	SSL *ssl;
+	bool ip = inet_pton(AF_INET, ep->host, &a) == 1 || inet_pton(AF_INET6, ep->host, &a) == 1;
+
+	if (e->tls == NULL)
+		return evhttp_connection_base_new(e->base, NULL, ep->host, ep->port);
+	if ((ssl = SSL_new(e->tls)) == NULL)
+		return NULL;
+	if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ep->host) :
+	     X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), ep->host, 0)) != 1 ||
+	    (!ip && SSL_set_tlsext_host_name(ssl, ep->host) != 1) ||
+	    (bev = bufferevent_openssl_socket_new(e->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+						  BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* etcd's gateway may close without a close_notify: the answer is whole by its length */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return evhttp_connection_base_bufferevent_new(e->base, NULL, bev, ep->host, ep->port);
+}
+
+/* Why a TLS connection failed, kept for the caller (cd_etcd_error). */
+static void
+tls_failed(struct cd_etcd *e, struct evhttp_connection *conn)
+{
+	struct bufferevent *bev = conn && e->tls ? evhttp_connection_get_bufferevent(conn) : NULL;
+	unsigned long err = bev ? bufferevent_get_openssl_error(bev) : 0;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+	if (v != X509_V_OK)
+		snprintf(e->tls_err, sizeof(e->tls_err), "TLS: the member's certificate: %s",
+			 X509_verify_cert_error_string(v));
+	else if (err != 0)
+		snprintf(e->tls_err, sizeof(e->tls_err), "TLS: %s", ERR_reason_error_string(err) ?: "failed");
+}
+
+int
+cd_etcd_set_tls(struct cd_etcd *e, const char *ca, const char *cert, const char *key, char *err,
+		size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	const char *what = "TLS";
+
+	if (ctx == NULL)
+		return -ENOMEM;
+	if ((cert == NULL) != (key == NULL)) {
+		snprintf(err, errlen, "a client certificate needs its key, and a key its certificate");
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ca != NULL ? SSL_CTX_load_verify_locations(ctx, ca, NULL) :
+	     SSL_CTX_set_default_verify_paths(ctx)) != 1)
+		what = ca;
+	else if (cert != NULL && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		what = cert;
+	else if (key != NULL && (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+				 SSL_CTX_check_private_key(ctx) != 1))
+		what = key;
+	else
+		what = NULL;
+	if (what != NULL) {
+		snprintf(err, errlen, "%s: %s", what, ERR_reason_error_string(ERR_get_error()) ?: "unusable");
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	if (e->tls != NULL)
+		SSL_CTX_free(e->tls);
+	e->tls = ctx;
+	return 0;
+}
+
+const char *
+cd_etcd_error(struct cd_etcd *e)
+{
+	return e->tls_err[0] != '\0' ? e->tls_err : NULL;
+}
+
 static struct evhttp_request *
 post(struct cd_etcd *e, struct evhttp_connection **conn, const struct ep *ep, const char *path,
      const char *body, size_t len, void (*done)(struct evhttp_request *, void *),
@@ -262,7 +357,7 @@ post(struct cd_etcd *e, struct evhttp_connection **conn, const struct ep *ep, co
 	struct evhttp_request *req;
 	struct evkeyvalq *h;
 
-	if ((*conn = evhttp_connection_base_new(e->base, NULL, ep->host, ep->port)) == NULL)
+	if ((*conn = connection(e, ep)) == NULL)
 		return NULL;
 	evhttp_connection_set_max_body_size(*conn, CD_ETCD_ANSWER_MAX);
 	if ((req = evhttp_request_new(done, arg)) == NULL) {
@@ -348,6 +443,10 @@ call_done(struct evhttp_request *req, void *arg)
 	int rc;
 
 	c->req = NULL;
+	if (code == 0)
+		tls_failed(c->e, c->conn);
+	else
+		c->e->tls_err[0] = '\0';
 	if (code == 0) {
 		/* libevent says nothing but code 0 of a connect that failed; a
 		 * connection that broke later went through call_error */
@@ -621,5 +720,7 @@ cd_etcd_free(struct cd_etcd *e)
 		cd_etcd_cancel(LIST_FIRST(&e->calls));
 	while (!LIST_EMPTY(&e->watches))
 		watch_free(LIST_FIRST(&e->watches), true);
+	if (e->tls != NULL)
+		SSL_CTX_free(e->tls);	/* connections still to be freed hold a reference */
 	free(e);
 }

@@ -35,6 +35,15 @@ int cd_etcd_new(struct event_base *base, const char *endpoints, unsigned int tim
 		struct cd_etcd **out, char *err, size_t errlen);
 /* Calls and watches still under way end silently. */
 void cd_etcd_free(struct cd_etcd *e);
+/* TLS to every member from now on: the members' certificates checked
+ * against @ca (PEM; NULL: the system's CAs) and their names or addresses
+ * against the endpoints'; @cert and @key (PEM, both or neither) this
+ * client's, for a cluster with --client-cert-auth. 0, or -EINVAL (@err
+ * says which file and why). */
+int cd_etcd_set_tls(struct cd_etcd *e, const char *ca, const char *cert, const char *key,
+		    char *err, size_t errlen);
+/* Why the last connection failed its TLS handshake (NULL: none did since an answer). */
+const char *cd_etcd_error(struct cd_etcd *e);
 /* The endpoint calls go to now ("HOST:PORT"). */
 const char *cd_etcd_endpoint(struct cd_etcd *e);
 

@@ -83,11 +83,13 @@ set_state(struct cd_fleet *f, enum state s, const char *why)
 }
 
 static const char *
-why(int rc, json_t *answer)
+why(struct cd_fleet *f, int rc, json_t *answer)
 {
 	static char buf[200];
 
-	if (rc == -EPROTO)
+	if ((rc == -ECONNREFUSED || rc == -EIO || rc == -ETIMEDOUT) && cd_etcd_error(f->etcd) != NULL)
+		snprintf(buf, sizeof(buf), "%s", cd_etcd_error(f->etcd));
+	else if (rc == -EPROTO)
 		snprintf(buf, sizeof(buf), "etcd: %s",
 			 json_string_value(json_object_get(answer, "message")) ?: "refused");
 	else
@@ -242,7 +244,7 @@ on_read(struct cd_fleet *f, int scope, int rc, json_t *answer)
 	f->reading = NULL;
 	if (rc < 0) {
 		set_state(f, rc == -EPROTO && cd_etcd_num(json_object_get(answer, "code")) == 11 ?
-			  SYNCING : UNREACHABLE, why(rc, answer));
+			  SYNCING : UNREACHABLE, why(f, rc, answer));
 		json_decref(f->read);
 		f->read = NULL;
 		return;	/* the probe starts it again */
@@ -341,7 +343,7 @@ on_probe(void *arg, int rc, json_t *answer)
 	if (rc < 0) {
 		/* a watch on a member cut off says nothing: it is read again once one answers */
 		watches_stop(f);
-		set_state(f, UNREACHABLE, why(rc, answer));
+		set_state(f, UNREACHABLE, why(f, rc, answer));
 		return;
 	}
 	if (f->state != SYNCED || f->watch[0] == NULL || f->watch[1] == NULL) {
@@ -422,8 +424,9 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 /* ------------------------------------------------------------ setup */
 
 int
-cd_fleet_new(struct event_base *base, const char *url, const char *site, struct cd_res *res,
-	     void (*kick)(void *arg), void *arg, struct cd_fleet **out, char *err, size_t errlen)
+cd_fleet_new(struct event_base *base, const char *url, const char *site,
+	     const struct cd_fleet_tls *tls, struct cd_res *res, void (*kick)(void *arg), void *arg,
+	     struct cd_fleet **out, char *err, size_t errlen)
 {
 	const char *rest = url + strlen(CD_FLEET_SCHEME), *sl = strchr(rest, '/');
 	struct cd_fleet *f;
@@ -456,6 +459,12 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site, struct 
 	snprintf(f->prefix, sizeof(f->prefix), "%s%s", sl, sl[strlen(sl) - 1] == '/' ? "" : "/");
 	snprintf(f->site, sizeof(f->site), "%s", site);
 	if ((rc = cd_etcd_new(base, f->endpoints, CALL_MS, &f->etcd, err, errlen)) < 0) {
+		free(f);
+		return rc;
+	}
+	if (tls != NULL && (rc = cd_etcd_set_tls(f->etcd, tls->ca, tls->cert, tls->key, err,
+						 errlen)) < 0) {
+		cd_etcd_free(f->etcd);
 		free(f);
 		return rc;
 	}
@@ -585,7 +594,7 @@ store_err(struct site_op *o, int rc, json_t *answer)
 	else
 		site_op_end(o, 503, err_body(503, "store_unreachable", rc == -ENOTCONN ?
 					     "the fleet's store is unreachable: nothing changed" :
-					     why(rc, answer)));
+					     why(o->f, rc, answer)));
 }
 
 /* A kv of the site's as the API shows an intent; its status what the

@@ -76,6 +76,11 @@ usage(FILE *f)
 		"  --site NAME        this box's site in the fleet's store\n"
 		"  --state-dir DIR    with a shared store: the reconciler's records and the\n"
 		"                     cache of the intents read (" DEFAULT_STORE ")\n"
+		"  --store-cacert FILE  TLS to the shared store's members, checked against\n"
+		"                     this CA (PEM)\n"
+		"  --store-cert FILE  this box's client certificate for the store (PEM; with\n"
+		"                     --store-key; implies TLS)\n"
+		"  --store-key FILE   its private key (PEM)\n"
 		"  --listen ADDR:PORT the REST API (" DEFAULT_LISTEN "); any address but\n"
 		"                     loopback needs --token-file\n"
 		"  --token-file FILE  the bearer token every request must carry\n"
@@ -261,6 +266,9 @@ main(int argc, char **argv)
 		{ "store", required_argument, NULL, 'd' },
 		{ "site", required_argument, NULL, 'i' },
 		{ "state-dir", required_argument, NULL, 'D' },
+		{ "store-cacert", required_argument, NULL, 'A' },
+		{ "store-cert", required_argument, NULL, 'E' },
+		{ "store-key", required_argument, NULL, 'K' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
@@ -276,6 +284,7 @@ main(int argc, char **argv)
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
 	const char *url = NULL, *site = NULL, *state_dir = NULL;
+	struct cd_fleet_tls tls = { 0 };
 	struct cd_fleet *fleet = NULL;
 	struct cd_box *box = NULL;
 	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
@@ -314,6 +323,9 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'i': site = optarg; break;
 		case 'D': state_dir = optarg; break;
+		case 'A': tls.ca = optarg; break;
+		case 'E': tls.cert = optarg; break;
+		case 'K': tls.key = optarg; break;
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'S': schema_file = optarg; break;
@@ -350,8 +362,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "sxcd: --store %s needs --site NAME (1..63 of [A-Za-z0-9_.-])\n", url);
 			return 2;
 		}
-	} else if (site != NULL || state_dir != NULL) {
-		fprintf(stderr, "sxcd: --site and --state-dir go with --store etcd://...\n");
+	} else if (site != NULL || state_dir != NULL || tls.ca || tls.cert || tls.key) {
+		fprintf(stderr, "sxcd: --site, --state-dir and --store-cacert/cert/key go with "
+			"--store etcd://...\n");
 		return 2;
 	}
 	if (cd_svc_check(err, sizeof(err)) < 0) {
@@ -414,7 +427,8 @@ main(int argc, char **argv)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
 		cd_sync_set_kernel(sync, cd_nl_view(nl));
-	if (url != NULL && (rc = cd_fleet_new(base, url, site, res, kick_sync, sync, &fleet, err,
+	if (url != NULL && (rc = cd_fleet_new(base, url, site, tls.ca || tls.cert || tls.key ?
+					      &tls : NULL, res, kick_sync, sync, &fleet, err,
 					      sizeof(err))) < 0) {
 		fprintf(stderr, "sxcd: --store %s: %s\n", url, rc == -EINVAL ? err : strerror(-rc));
 		return 2;

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev
-  libjansson-dev libevent-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
+  libjansson-dev libevent-dev libssl-dev openssl libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   check
   python3-scapy tshark nfdump
   iproute2 iputils-ping iperf3 ethtool nftables systemd

@@ -8,7 +8,10 @@
  * is lost is read back and found applied (a proxy that forwards it and
  * swallows the answer), not applied and sent again (a silent member), or
  * overtaken by another writer (409's -ESTALE); no member at all: -EIO
- * once its budget is spent. Skipped (77) when etcd is not installed. */
+ * once its budget is spent. TLS (certificates made with openssl): a
+ * member checked against the CA, this client's certificate shown; no
+ * client certificate, another CA, plain HTTP: refused, and said why.
+ * Skipped (77) when etcd is not installed. */
 #include <assert.h>
 #include <errno.h>
 #include <signal.h>
@@ -29,7 +32,7 @@
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fail(); } } while (0)
 
 static struct event_base *base;
-static pid_t etcd = -1;
+static pid_t etcd = -1, etcd_tls = -1;
 static char dir[] = "/tmp/test_cd_etcd.XXXXXX";
 
 static void
@@ -39,6 +42,11 @@ stop_etcd(void)
 		kill(etcd, SIGKILL);
 		waitpid(etcd, NULL, 0);
 		etcd = -1;
+	}
+	if (etcd_tls > 0) {
+		kill(etcd_tls, SIGKILL);
+		waitpid(etcd_tls, NULL, 0);
+		etcd_tls = -1;
 	}
 }
 
@@ -260,25 +268,60 @@ wait_until(int *flag_or_null, size_t nevents, int ms)
 	}
 }
 
-static int
-start_etcd(int cport)
+/* etcd on @cport, plain or (@tls) with the certificates of make_certs,
+ * asking clients for theirs; its pid. */
+static pid_t
+start_etcd(int cport, bool tls)
 {
-	char curl[64], purl[64], data[300], cluster[96];
+	char curl[64], purl[64], data[300], cluster[96], ca[300], crt[300], key[300];
 	int pport = free_port(NULL);
+	pid_t pid;
 
-	snprintf(curl, sizeof(curl), "http://127.0.0.1:%d", cport);
+	snprintf(curl, sizeof(curl), "%s://127.0.0.1:%d", tls ? "https" : "http", cport);
 	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", pport);
 	snprintf(cluster, sizeof(cluster), "t=%s", purl);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	if ((etcd = fork()) == 0) {
+	snprintf(data, sizeof(data), "%s/data%s", dir, tls ? "-tls" : "");
+	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
+	snprintf(crt, sizeof(crt), "%s/srv.crt", dir);
+	snprintf(key, sizeof(key), "%s/srv.key", dir);
+	if ((pid = fork()) == 0) {
 		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
-		execlp("etcd", "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
-		       "--advertise-client-urls", curl, "--listen-peer-urls", purl,
-		       "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster, (char *)NULL);
+		if (tls)
+			execlp("etcd", "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
+			       "--advertise-client-urls", curl, "--listen-peer-urls", purl,
+			       "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster,
+			       "--cert-file", crt, "--key-file", key, "--trusted-ca-file", ca,
+			       "--client-cert-auth", (char *)NULL);
+		else
+			execlp("etcd", "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
+			       "--advertise-client-urls", curl, "--listen-peer-urls", purl,
+			       "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster, (char *)NULL);
 		_exit(127);
 	}
-	return etcd > 0 ? 0 : -1;
+	if (!tls)
+		etcd = pid;
+	return pid;
+}
+
+/* A CA, a server certificate for 127.0.0.1, a client's, and another CA, in dir. */
+static int
+make_certs(void)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cd %s && exec >/dev/null 2>&1 && "
+		 "K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
+		 "openssl req -x509 $K -keyout ca.key -out ca.crt -subj /CN=test-ca -days 2 && "
+		 "openssl req -x509 $K -keyout other.key -out other.crt -subj /CN=other-ca -days 2 && "
+		 "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' >srv.ext && "
+		 "printf 'extendedKeyUsage=clientAuth\\n' >cli.ext && "
+		 "openssl req $K -keyout srv.key -out srv.csr -subj /CN=etcd && "
+		 "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile srv.ext && "
+		 "openssl req $K -keyout cli.key -out cli.csr -subj /CN=box && "
+		 "openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 2 -extfile cli.ext",
+		 dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 int
@@ -323,7 +366,7 @@ main(void)
 	cport = free_port(NULL);
 	dport = free_port(NULL);	/* nobody listens there */
 	sport = free_port(&sfd);	/* listens, never answers */
-	CHECK(start_etcd(cport) == 0);
+	CHECK(start_etcd(cport, false) > 0);
 	snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", dport, cport);
 	CHECK(cd_etcd_new(base, eps, 2000, &e, err, sizeof(err)) == 0);
 	/* etcd takes a moment to serve: a read until it does */
@@ -466,6 +509,54 @@ main(void)
 	CHECK(cd_etcd_call(silent, "kv/range", json_pack("{s:o}", "key", b64("/x")), true, on_answer, NULL) != NULL);
 	cd_etcd_free(silent);
 	close(sfd);
+
+	/* TLS: the member's certificate checked, this client's shown */
+	if (system("command -v openssl >/dev/null 2>&1") != 0) {
+		printf("# no openssl command: the TLS checks left out\n");
+	} else {
+		struct cd_etcd *t;
+		int tport = free_port(NULL), rc = -1;
+		char ca[300], crt[300], key[300], other[300];
+
+		CHECK(make_certs() == 0);
+		snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
+		snprintf(crt, sizeof(crt), "%s/cli.crt", dir);
+		snprintf(key, sizeof(key), "%s/cli.key", dir);
+		snprintf(other, sizeof(other), "%s/other.crt", dir);
+		CHECK((etcd_tls = start_etcd(tport, true)) > 0);
+		snprintf(eps, sizeof(eps), "127.0.0.1:%d", tport);
+		CHECK(cd_etcd_new(base, eps, 2000, &t, err, sizeof(err)) == 0);
+		CHECK(cd_etcd_set_tls(t, "/nonexistent.crt", NULL, NULL, err, sizeof(err)) == -EINVAL);
+		CHECK(strstr(err, "/nonexistent.crt") != NULL);
+		CHECK(cd_etcd_set_tls(t, ca, crt, NULL, err, sizeof(err)) == -EINVAL);
+		CHECK(cd_etcd_set_tls(t, ca, crt, key, err, sizeof(err)) == 0);
+		for (int i = 0; i < 100 && rc != 0; i++) {
+			if ((rc = call(t, "kv/put", json_pack("{s:o,s:o}", "key", b64("/t/a"), "value",
+							       b64("over TLS")), false)) != 0)
+				usleep(100000);
+		}
+		CHECK(rc == 0);
+		CHECK(call(t, "kv/range", json_pack("{s:o}", "key", b64("/t/a")), true) == 0);
+		CHECK(json_array_size(json_object_get(got, "kvs")) == 1);
+		CHECK(cd_etcd_error(t) == NULL);
+		cd_etcd_free(t);
+		/* no client certificate: refused by etcd */
+		CHECK(cd_etcd_new(base, eps, 2000, &t, err, sizeof(err)) == 0);
+		CHECK(cd_etcd_set_tls(t, ca, NULL, NULL, err, sizeof(err)) == 0);
+		CHECK(call(t, "kv/range", json_pack("{s:o}", "key", b64("/t/a")), true) < 0);
+		cd_etcd_free(t);
+		/* a member whose certificate another CA signed: refused here, and said why */
+		CHECK(cd_etcd_new(base, eps, 2000, &t, err, sizeof(err)) == 0);
+		CHECK(cd_etcd_set_tls(t, other, crt, key, err, sizeof(err)) == 0);
+		CHECK(call(t, "kv/range", json_pack("{s:o}", "key", b64("/t/a")), true) < 0);
+		CHECK(cd_etcd_error(t) != NULL && strstr(cd_etcd_error(t), "certificate") != NULL);
+		printf("# %s\n", cd_etcd_error(t));
+		cd_etcd_free(t);
+		/* plain HTTP to a TLS member: no answer it could take for one */
+		CHECK(cd_etcd_new(base, eps, 2000, &t, err, sizeof(err)) == 0);
+		CHECK(call(t, "kv/range", json_pack("{s:o}", "key", b64("/t/a")), true) < 0);
+		cd_etcd_free(t);
+	}
 
 	/* etcd dies: the watch ends */
 	watch_over = 0;
