@@ -8,7 +8,10 @@ its back, started again (with etcd down first: it serves its cache) reads
 everything again. Each box reports under a lease (/api/v1/fleet, sxctl
 fleet): a killed one goes stale within the TTL; another site's own intents
 are written through any box (/api/v1/sites/SITE/..., sxctl apply of a
-fleet document), races a clean 409. sxcd runs without sxdp here (its intents wait Pending on
+fleet document), races a clean 409. Over TLS (--store-cacert,
+--store-cert, --store-key; certificates made with openssl): a box with
+its certificate syncs and writes; one that trusts another CA, or shows no
+certificate, is unreachable and says why. sxcd runs without sxdp here (its intents wait Pending on
 it): this is the store's contract; the dataplane side is test_sxcd.py's.
 etcd is started by the test (one member on loopback, random ports, a
 temporary data dir); skipped (77) without it.
@@ -42,22 +45,27 @@ def free_port():
 
 
 class Etcd:
-    def __init__(self, tmp):
+    def __init__(self, tmp, tls=None):
         self.dir = os.path.join(tmp, "etcd")
         self.cport, self.pport = free_port(), free_port()
         self.proc = None
+        self.tls = tls  # a directory of make_certs's files: https, client certificates asked
 
     @property
     def ep(self):
         return "127.0.0.1:%d" % self.cport
 
     def start(self):
-        c, p = "http://" + self.ep, "http://127.0.0.1:%d" % self.pport
+        c = ("https://" if self.tls else "http://") + self.ep
+        p = "http://127.0.0.1:%d" % self.pport
         self.log = open(self.dir + ".log", "a")
+        tls = ["--cert-file", os.path.join(self.tls, "srv.crt"), "--key-file",
+               os.path.join(self.tls, "srv.key"), "--trusted-ca-file", os.path.join(self.tls, "ca.crt"),
+               "--client-cert-auth"] if self.tls else []
         self.proc = subprocess.Popen(
             ["etcd", "--name", "t", "--data-dir", self.dir, "--listen-client-urls", c,
              "--advertise-client-urls", c, "--listen-peer-urls", p,
-             "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p],
+             "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p] + tls,
             stdout=self.log, stderr=self.log)
         for _ in range(100):
             try:
@@ -75,10 +83,34 @@ class Etcd:
             self.log.close()
 
     def call(self, path, body):
-        req = urllib.request.Request("http://%s/v3/%s" % (self.ep, path), json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=3) as r:
+        req = urllib.request.Request("%s://%s/v3/%s" % ("https" if self.tls else "http", self.ep, path),
+                                     json.dumps(body).encode(), {"Content-Type": "application/json"})
+        ctx = None
+        if self.tls:
+            import ssl
+            ctx = ssl.create_default_context(cafile=os.path.join(self.tls, "ca.crt"))
+            ctx.load_cert_chain(os.path.join(self.tls, "cli.crt"), os.path.join(self.tls, "cli.key"))
+        with urllib.request.urlopen(req, timeout=3, context=ctx) as r:
             return json.loads(r.read())
+
+
+def make_certs(d):
+    """A CA, a server certificate for 127.0.0.1, a client's, another CA."""
+    k = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    with open(os.path.join(d, "srv.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n")
+    with open(os.path.join(d, "cli.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for cmd in (["req", "-x509"] + k + ["-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=ca", "-days", "2"],
+                ["req", "-x509"] + k + ["-keyout", "other.key", "-out", "other.crt", "-subj", "/CN=other",
+                                        "-days", "2"],
+                ["req"] + k + ["-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=etcd"],
+                ["x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", "srv.crt", "-days", "2", "-extfile", "srv.ext"],
+                ["req"] + k + ["-keyout", "cli.key", "-out", "cli.csr", "-subj", "/CN=box"],
+                ["x509", "-req", "-in", "cli.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", "cli.crt", "-days", "2", "-extfile", "cli.ext"]):
+        subprocess.run(["openssl"] + cmd, cwd=d, check=True, capture_output=True)
 
 
 def b64(s):
@@ -87,13 +119,13 @@ def b64(s):
 
 
 class Sxcd:
-    def __init__(self, tmp, etcd, site, prefix="/fleet", sock=None):
+    def __init__(self, tmp, etcd, site, prefix="/fleet", sock=None, extra=()):
         self.port = free_port()
         self.state = os.path.join(tmp, "state-" + site)
         self.args = [os.path.join(T.build_dir(), "sxcd"), "--socket", sock or os.path.join(tmp, "none.sock"),
                      "--store", "etcd://%s%s" % (etcd.ep, prefix), "--site", site,
                      "--state-dir", self.state, "--listen", "127.0.0.1:%d" % self.port,
-                     "--no-netlink"]
+                     "--no-netlink"] + list(extra)
         self.logf = os.path.join(tmp, "sxcd-%s.log" % site)
         self.proc = None
 
@@ -381,6 +413,53 @@ def test_fleet_view_live_then_stale():
         expect(time.monotonic() - t0 < 2.0, "stopped shown %.1f s after the stop" % (time.monotonic() - t0))
         f.b.start()
         until("b live after its restart", lambda: boxes(f.a)["site-b"]["state"] == "live", 5)
+
+
+@R.test
+def test_tls_store_with_client_certificates():
+    if shutil.which("etcd") is None or shutil.which("openssl") is None:
+        raise T.SkipTest("etcd or openssl is not installed")
+    tmp = tempfile.mkdtemp(prefix="sxcd-fleet-tls-")
+    etcd = Etcd(tmp, tls=tmp)
+    boxes = []
+    try:
+        make_certs(tmp)
+        etcd.start()
+        ca, crt, key = (os.path.join(tmp, f) for f in ("ca.crt", "cli.crt", "cli.key"))
+        # the CA and a client certificate: synced, a write stored
+        a = Sxcd(tmp, etcd, "site-a", extra=["--store-cacert", ca, "--store-cert", crt, "--store-key", key])
+        boxes.append(a)
+        a.start()
+        c, b = a.req("PUT", "slices/red", slice_(10))
+        expect_eq(c, 201, "PUT over TLS: %s" % b)
+        kvs = etcd.call("kv/range", {"key": b64("/fleet/intents/slices/red")}).get("kvs", [])
+        expect_eq(len(kvs), 1, "the intent in etcd")
+        # a member signed by another CA: not trusted, and the status says why
+        b_ = Sxcd(tmp, etcd, "site-b", extra=["--store-cacert", os.path.join(tmp, "other.crt"),
+                                              "--store-cert", crt, "--store-key", key])
+        boxes.append(b_)
+        b_.start(synced=False)
+        until("b unreachable, a certificate's reason", lambda: (lambda st: st["state"] == "unreachable" and
+              "certificate" in st.get("error", ""))(b_.status()["store"]["fleet"]), 6)
+        c, _ = b_.req("PUT", "slices/green", slice_(11))
+        expect_eq(c, 503, "a write through the box that trusts no member")
+        # no client certificate: etcd refuses the box
+        c_ = Sxcd(tmp, etcd, "site-c", extra=["--store-cacert", ca])
+        boxes.append(c_)
+        c_.start(synced=False)
+        until("c unreachable", lambda: c_.status()["store"]["fleet"]["state"] == "unreachable", 6)
+        # flags checked at start: a certificate without its key, TLS flags without etcd
+        for args, what in ((["--store", "etcd://%s/fleet" % etcd.ep, "--site", "x", "--store-cert", crt],
+                            "key"),
+                           (["--store", tmp, "--store-cacert", ca], "etcd://")):
+            r = subprocess.run([os.path.join(T.build_dir(), "sxcd"), "--listen", "127.0.0.1:%d" % free_port(),
+                                "--no-netlink"] + args, capture_output=True, text=True, timeout=10)
+            expect(r.returncode == 2 and what in r.stderr, "sxcd %s: %d %s" % (args, r.returncode, r.stderr))
+    finally:
+        for x in boxes:
+            x.stop()
+        etcd.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @R.test
