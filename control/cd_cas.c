@@ -155,7 +155,9 @@ on_txn(void *arg, int rc, json_t *answer)
 	} else if (rc == -ECONNREFUSED) {
 		end(c, -ENOTCONN, 0);	/* no member took the connection: never sent */
 	} else if (rc == -EPROTO && code == GRPC_INVALID_ARGUMENT) {
-		end(c, -EINVAL, 0);
+		/* "too many operations in txn request": past its --max-txn-ops */
+		end(c, strstr(json_string_value(json_object_get(answer, "message")) ?: "",
+			      "too many operations") ? -E2BIG : -EINVAL, 0);
 	} else if (rc == -EPROTO && code == GRPC_RESOURCE_EXHAUSTED) {
 		end(c, -ENOSPC, 0);	/* its quota ("database space exceeded") */
 	} else {

@@ -36,8 +36,10 @@ struct cd_cas_op {
 
 /*
  * @rc 0 (stored at @rev), -ESTALE (a compare failed: nothing stored),
- * -ENOTCONN (not stored: no member took it), -EINVAL (etcd refused the
- * txn as malformed or too large: nothing stored), -EIO (unknown).
+ * -ENOTCONN (not stored: no member took it), -E2BIG (more operations
+ * than etcd's --max-txn-ops), -EINVAL (etcd refused the txn as malformed
+ * or too large in bytes), -ENOSPC (etcd's quota), -EIO (unknown); nothing
+ * stored on any but 0 and -EIO.
  */
 typedef void cd_cas_done(void *arg, int rc, int64_t rev);
 

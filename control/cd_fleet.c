@@ -397,7 +397,7 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 	struct cd_fleet *f = ctx;
 	struct cd_cas_op *ops = calloc(n + 1, sizeof(*ops));
 	struct write *w = calloc(1, sizeof(*w));
-	int rc = ops == NULL || w == NULL ? -ENOMEM : n > CD_FLEET_TXN_MAX ? -E2BIG : 0;
+	int rc = ops == NULL || w == NULL ? -ENOMEM : 0;
 	size_t i;
 
 	for (i = 0; i < n && rc == 0; i++) {

@@ -25,7 +25,6 @@ struct cd_res;
 struct cd_fleet;
 
 #define CD_FLEET_SCHEME "etcd://"
-#define CD_FLEET_TXN_MAX 128	/* etcd's default --max-txn-ops */
 
 /* Is @store a shared store's URL (etcd://...)? */
 bool cd_fleet_url(const char *store);

@@ -135,7 +135,8 @@ struct cd_res_remote {
 	 * intent is still at revision @revs[i] (0: absent); @done(@arg, 0,
 	 * the revision of the write), -ESTALE (one had changed meanwhile:
 	 * nothing stored), -ENOTCONN (unreachable: nothing stored), -E2BIG
-	 * (more than the store takes at once), or -EIO (the outcome is
+	 * (more than the store takes at once), -EINVAL or -ENOSPC (refused:
+	 * nothing stored), or -EIO (the outcome is
 	 * unknown: the watch will tell); a refusal before anything is sent
 	 * may be said from inside. */
 	void (*commit)(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,

@@ -416,6 +416,22 @@ def test_fleet_view_live_then_stale():
 
 
 @R.test
+def test_apply_past_etcds_txn_limit_is_413_and_nothing():
+    with Fleet() as f:
+        # etcd's --max-txn-ops is 128 by default: one apply is one txn
+        items = [dict(slice_(100 + k), kind="slices", metadata={"name": "s%d" % k}) for k in range(129)]
+        c, b = f.a.req("POST", "apply", {"items": items})
+        expect_eq(c, 413, "129 changes in one apply: %s" % b)
+        expect("max-txn-ops" in json.dumps(b), "the answer names etcd's flag: %s" % b)
+        r = f.etcd.call("kv/range", {"key": b64("/fleet/intents/"), "range_end": b64("/fleet/intents0"),
+                                     "count_only": True})
+        expect_eq(int(r.get("count", 0)), 0, "nothing stored")
+        c, b = f.a.req("POST", "apply", {"items": items[:128]})
+        expect_eq(c, 200, "128 changes: %s" % (b if c != 200 else ""))
+        until("128 on b", lambda: len([x for x in f.b.req("GET", "slices")[1]["items"]]) == 128, 10)
+
+
+@R.test
 def test_tls_store_with_client_certificates():
     if shutil.which("etcd") is None or shutil.which("openssl") is None:
         raise T.SkipTest("etcd or openssl is not installed")
