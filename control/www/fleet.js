@@ -141,7 +141,7 @@
       var notReady = its.filter(function (x) { return x.bad.length; });
       rows = (only ? notReady : its).map(function (x) {
         var k = "fleet/intent/" + x.name;
-        return [SX.el("span", { cls: "nw", text: x.name }), SX.cell("td", k + "/ready", x.n - x.bad.length, function (v) { return v + " of " + x.n + " boxes Ready"; }),
+        return [SX.el("span", { cls: "nw", text: x.name }), SX.cell("td", k + "/ready", x.n - x.bad.length, function (v) { return v + " of " + x.n + (x.n === 1 ? " box" : " boxes") + " Ready"; }),
                 x.bad.length ? named(k, x.bad) : SX.el("span", { cls: "muted", text: "–" })];
       });
       SX.replace(this.intents, rows.length ? [SX.table(["intent", "n:Ready on", "not Ready on"], rows)]

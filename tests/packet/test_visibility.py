@@ -10,7 +10,10 @@ refused shows its reason; with no flow_export intent no console error (the
 page lists intents through /api/v1/intents), then the flow export panel
 on with its collector; the UPF view against an intent's session and a PFCP
 session (per slice, per SMF, N6/N9 split, buffering, reports) and one
-session by its id (the lookup box, 400/404); screenshots at 1366x768 and 390x844 go to
+session by its id (the lookup box, 400/404); the fleet view on two sxcd
+sharing one etcd (the boxes and intents as /api/v1/fleet has them, the unwell
+on top, a box killed -9 stale within the lease, 100 boxes in a card that
+scrolls) and, on the file store, one line "not in a fleet"; screenshots at 1366x768 and 390x844 go to
 BUILD/artifacts/. Off loopback the token is required: the page without it
 is the login page, its files and the API 401, a cookie never opens the API.
 The static files refuse traversal, symlinks out of the root, NUL, long
