@@ -227,6 +227,12 @@ var SX = (function () {
     tick();
     setInterval(tick, 1000);
   }
+  /* A view's tab shown or not (a view with nothing to show on this box, as
+   * the fleet's on a box with no fleet); the view shown keeps its tab. */
+  function tab(id, on) {
+    var b = document.getElementById("tab-" + id);
+    if (b) b.hidden = !on && b.getAttribute("aria-selected") !== "true";
+  }
   function show(id) {
     views.forEach(function (v) {
       var on = v.id === id;
@@ -236,7 +242,7 @@ var SX = (function () {
     if (history.replaceState) history.replaceState(null, "", "#" + id);
   }
 
-  return { register: register, start: start, show: show, api: api, fmt: fmt, num: num, si: si,
+  return { register: register, start: start, show: show, tab: tab, api: api, fmt: fmt, num: num, si: si,
            cell: cell, td: td, stateWord: stateWord, el: el, table: table, replace: replace,
            rate: rate, delta: delta, LineChart: LineChart, Ring: Ring, HISTORY: HISTORY };
 })();

@@ -10,7 +10,10 @@ refused shows its reason; with no flow_export intent no console error (the
 page lists intents through /api/v1/intents), then the flow export panel
 on with its collector; the UPF view against an intent's session and a PFCP
 session (per slice, per SMF, N6/N9 split, buffering, reports) and one
-session by its id (the lookup box, 400/404); screenshots at 1366x768 and 390x844 go to
+session by its id (the lookup box, 400/404); the fleet view on two sxcd
+sharing one etcd (the boxes and intents as /api/v1/fleet has them, the unwell
+on top, a box killed -9 stale within the lease, 100 boxes in a card that
+scrolls) and, on the file store, one line "not in a fleet"; screenshots at 1366x768 and 390x844 go to
 BUILD/artifacts/. Off loopback the token is required: the page without it
 is the login page, its files and the API 401, a cookie never opens the API.
 The static files refuse traversal, symlinks out of the root, NUL, long
@@ -515,6 +518,140 @@ def test_upf_view_and_one_session():
             expect(not errs, "console errors: %s" % errs)
             fails = failed_requests(drv)
             expect(not fails, "failed requests: %s" % fails)
+    finally:
+        drv.quit()
+
+
+def fleet_view(d):
+    """The fleet view's boxes and intents as the page lists them, in the page's order."""
+    return d.execute_script(
+        "var o = {boxes: [], intents: []}; document.querySelectorAll('#view-fleet [data-k]').forEach(function (e) {"
+        " var m = /^fleet\\/box\\/([^/]+)\\/state$/.exec(e.dataset.k); if (m) o.boxes.push(m[1]);"
+        " m = /^fleet\\/intent\\/(.+)\\/ready$/.exec(e.dataset.k); if (m) o.intents.push(m[1]); });"
+        " o.tab = document.getElementById('tab-fleet').textContent;"
+        " o.tabHidden = document.getElementById('tab-fleet').hidden; return o;")
+
+
+def fleet_requests(d):
+    return [m["params"]["request"]["url"] for m in (json.loads(e["message"])["message"] for e in d.get_log("performance"))
+            if m["method"] == "Network.requestWillBeSent" and "/api/v1/fleet" in m["params"]["request"]["url"]]
+
+
+@R.test
+def test_fleet_view_live_stale_100_boxes_and_no_fleet():
+    """Two sxcd on one etcd (a with an sxdp, b without): the page on a shows both boxes as the
+    API does, b (its sxdp away, its intents Pending) on top, and each intent where it is not
+    Ready; b killed -9: stale on the page within the lease; 98 more boxes' reports: 100 rows in
+    a card that scrolls (the page does not grow with them); then an sxcd on the file store: the
+    view says "not in a fleet", its tab hidden, and /api/v1/fleet is never asked."""
+    import test_sxcd_fleet as FL
+    if shutil.which("etcd") is None:
+        raise T.SkipTest("etcd is not installed (apt-get install etcd-server)")
+    drv = browser()
+    try:
+        with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp:
+            with FL.Fleet((dp.sock_path, None)) as f:
+                for path, doc in (("site", SITE), ("peers/siteB", PEER), ("slices/red", FL.slice_(10))):
+                    code, res = f.a.req("PUT", path, doc)
+                    expect(code in (200, 201), "PUT %s through a: %s" % (path, res))
+
+                def settled():
+                    b = f.a.req("GET", "fleet")[1]
+                    bx = {x["site"]: x for x in b.get("boxes", [])}
+                    return b if sorted(bx) == ["site-a", "site-b"] and all(x["state"] == "live" for x in bx.values()) \
+                        and bx["site-a"]["paths"] == {"up": 2, "total": 2} \
+                        and (b["intents"].get("slices/red") or {}).get("site-a") == "Ready" \
+                        and (b["intents"].get("slices/red") or {}).get("site-b") == "Pending" else None
+                FL.until("both live, red Ready on a and Pending on b, a's paths up", settled, 10)
+                drv.get("http://127.0.0.1:%d/#fleet" % f.a.port)
+                wait_polls(drv, 2)
+                deadline = time.monotonic() + 6
+                while True:
+                    api = settled()
+                    v, fv = page_values(drv), fleet_view(drv)
+                    bad = []
+                    for x in (api or {}).get("boxes", []):
+                        k = "fleet/box/%s/" % x["site"]
+                        ready = sum(1 for i in x["intents"].values() if i["phase"] == "Ready")
+                        for key, want in (("state", x["state"]), ("sxdp", x["sxdp"]["state"]), ("ready", str(ready)),
+                                          ("paths_up", str(x["paths"]["up"])), ("store", x["store"])):
+                            if v.get(k + key) != want:
+                                bad.append("%s%s: page %r, API %r" % (k, key, v.get(k + key), want))
+                        if abs((num(v.get(k + "seen_ago_s")) or -99) - x["seen_ago_s"]) > 3:
+                            bad.append("%sseen_ago_s: page %r, API %r" % (k, v.get(k + "seen_ago_s"), x["seen_ago_s"]))
+                        for n, i in x["intents"].items():
+                            if i["phase"] != "Ready" and v.get(k + "intent/" + n) != i["phase"]:
+                                bad.append("%s's %s: page %r, API %r" % (x["site"], n, v.get(k + "intent/" + n), i["phase"]))
+                    for n, by in (api or {}).get("intents", {}).items():
+                        if v.get("fleet/intent/%s/ready" % n) != str(sum(1 for p in by.values() if p == "Ready")):
+                            bad.append("intent %s Ready on: page %r, API %s" % (n, v.get("fleet/intent/%s/ready" % n), by))
+                        for site, p in by.items():
+                            if p != "Ready" and v.get("fleet/intent/%s/%s" % (n, site)) != p:
+                                bad.append("intent %s on %s: page %r, API %r" % (n, site, v.get("fleet/intent/%s/%s" % (n, site)), p))
+                    if api and not bad and fv["boxes"] == ["site-b", "site-a"] and fv["intents"][:1] != [] \
+                            and v.get("fleet/boxes") == "2" and v.get("fleet/stale") == "0":
+                        break
+                    expect(time.monotonic() < deadline, "the fleet view is the API's (b, the unwell one, first): "
+                           "%s; order %s; %s" % (bad, fv, {k: x for k, x in v.items() if k.startswith("fleet/")}))
+                    time.sleep(0.2)
+                # every intent not Ready on b is on top of the intents' list, each named with b
+                nr = [n for n, by in api["intents"].items() if any(p != "Ready" for p in by.values())]
+                expect(nr and sorted(fv["intents"][:len(nr)]) == sorted(nr), "not Ready ones on top: %s %s" % (fv, nr))
+                expect_eq((fv["tab"], fv["tabHidden"]), ("Fleet", False), "the tab, nothing stale")
+                shot(drv, "visibility-fleet-1366x768.png", 1366, 768)
+                drv.set_window_size(1366, 768)
+
+                # b killed -9: stale on the page within the lease (5 s) and etcd's expiry tick
+                t0 = time.monotonic()
+                f.b.kill9()
+                while page_values(drv).get("fleet/box/site-b/state") != "stale":
+                    expect(time.monotonic() - t0 < 9, "site-b stale on the page")
+                    time.sleep(0.2)
+                sys.stdout.write("# site-b stale on the page %.1f s after its kill -9\n" % (time.monotonic() - t0))
+                v, fv = page_values(drv), fleet_view(drv)
+                expect_eq((v.get("fleet/box/site-a/state"), v.get("fleet/stale"), fv["boxes"][0], fv["tab"]),
+                          ("live", "1", "site-b", "Fleet \u00b7 1 stale"), "a live, b stale on top, the tab says so")
+
+                # 98 more boxes' reports (stale: no live key), 7 of them with a Failed intent
+                now = int(time.time())
+                for i in range(98):
+                    rep = {"site": "edge-%03d" % i, "seen_unix": now - 60 * i, "store": "synced", "version": "t",
+                           "sxdp": {"state": "connected"}, "view": {},
+                           "intents": {"slices/red": {"phase": "Failed" if i % 14 == 0 else "Ready", "generation": 1}}}
+                    f.etcd.call("kv/put", {"key": FL.b64("/fleet/boxes/edge-%03d" % i), "value": FL.b64(json.dumps(rep))})
+                deadline = time.monotonic() + 6
+                while len(fleet_view(drv)["boxes"]) != 100:
+                    expect(time.monotonic() < deadline, "100 boxes on the page: %d" % len(fleet_view(drv)["boxes"]))
+                    time.sleep(0.2)
+                v = page_values(drv)
+                expect_eq((v.get("fleet/boxes"), v.get("fleet/stale"), v.get("fleet/intent/slices/red/ready"),
+                           v.get("fleet/intent/slices/red/edge-014"), v.get("fleet/box/edge-097/seen_ago_s") is not None),
+                          ("100", "99", str(98 - 7 + 1), "Failed", True), "the 100 boxes' numbers")
+                h = drv.execute_script("return [document.documentElement.scrollHeight, window.innerHeight];")
+                expect(h[0] < 3 * h[1], "100 boxes scroll within their card: page %d px for a %d px window" % tuple(h))
+                shot(drv, "visibility-fleet-100-1366x768.png", 1366, 768)
+                shot(drv, "visibility-fleet-100-390x844.png", 390, 844)
+                drv.set_window_size(1366, 768)
+                errs = console_errors(drv)
+                expect(not errs, "console errors: %s" % errs)
+
+            # an sxcd on the file store: one line, the tab hidden, /fleet never asked
+            with Sxcd_(dp) as cd:
+                drv.get(cd.url + "/")
+                wait_polls(drv, 3)
+                drv.get_log("performance")
+                wait_polls(drv, 3)
+                v, fv = page_values(drv), fleet_view(drv)
+                expect_eq((v.get("fleet/state"), fv["tabHidden"], fv["boxes"]), ("not in a fleet", True, []),
+                          "not in a fleet: %s" % fv)
+                expect_eq(fleet_requests(drv), [], "no request to /api/v1/fleet off a fleet")
+                drv.get(cd.url + "/#fleet")
+                drv.refresh()  # the same page: a new hash alone does not load it again
+                wait_polls(drv, 2)
+                expect("not in a fleet" in drv.find_element(By.ID, "view-fleet").text, "the one line, asked for")
+                shot(drv, "visibility-fleet-none-390x844.png", 390, 844)
+                errs, fails = console_errors(drv), failed_requests(drv)
+                expect(not errs and not fails, "no console error nor failed request: %s %s" % (errs, fails))
     finally:
         drv.quit()
 
