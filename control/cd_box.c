@@ -82,6 +82,24 @@ intents_now(struct cd_box *b)
 
 		if (json_object_get(st, "observedGeneration") != NULL)
 			json_object_set(o, "observedGeneration", json_object_get(st, "observedGeneration"));
+		/* why one is not Ready, for the fleet's view: short, a report is per box */
+		if (json_is_array(json_object_get(st, "waiting_for")))
+			json_object_set(o, "waiting_for", json_object_get(st, "waiting_for"));
+		for (int f = 0; f < 2; f++) {
+			const char *k = f ? "message" : "reason";
+			const char *v = json_string_value(json_object_get(st, k));
+
+			size_t n = v ? strlen(v) : 0;
+
+			if (v == NULL || strcmp(json_string_value(json_object_get(st, "phase")) ?: "",
+						"Ready") == 0)
+				continue;
+			if (n > CD_BOX_WHY_MAX)	/* cut at a character's start */
+				for (n = CD_BOX_WHY_MAX; n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80; n--)
+					;
+			json_object_set_new(o, k, json_sprintf("%.*s%s", (int)n, v,
+							       v[n] != '\0' ? "…" : ""));
+		}
 		json_object_set_new(out, who, o);
 	}
 	json_decref(gens);
@@ -321,6 +339,7 @@ check(evutil_socket_t fd, short what, void *arg)
 struct view_req {
 	cd_box_view_done *done;
 	void *arg;
+	bool brief;
 };
 
 static json_t *
@@ -406,6 +425,8 @@ on_range(void *arg, int rc, json_t *answer)
 				if (seen > 0)
 					json_object_set_new(box, "seen_ago_s", json_integer(now - seen));
 				json_object_set_new(box, "paths", paths_health(json_object_get(box, "view")));
+				if (v->brief)	/* every path of every peer: the bulk of a big fleet's answer */
+					json_object_del(box, "view");
 				json_object_foreach(json_object_get(box, "intents"), who, in) {
 					json_t *o = json_object_get(by_intent, who);
 
@@ -429,7 +450,7 @@ on_range(void *arg, int rc, json_t *answer)
 }
 
 void
-cd_box_view(void *arg, cd_box_view_done *done, void *darg)
+cd_box_view(void *arg, bool brief, cd_box_view_done *done, void *darg)
 {
 	struct cd_box *b = arg;
 	struct view_req *v;
@@ -451,7 +472,7 @@ cd_box_view(void *arg, cd_box_view_done *done, void *darg)
 		done(darg, 500, err_body(500, "no_memory", "out of memory"));
 		return;
 	}
-	*v = (struct view_req){ .done = done, .arg = darg };
+	*v = (struct view_req){ .done = done, .arg = darg, .brief = brief };
 	pair[0] = v;
 	pair[1] = b;
 	if (cd_etcd_call(b->etcd, "kv/range", req, true, on_range, pair) == NULL) {

@@ -36,7 +36,8 @@ struct cd_box;
 #define CD_BOX_KEEP_MS 1500
 #define CD_BOX_DEBOUNCE_MS 200
 #define CD_BOX_LEAVE_MS 1000
-#define CD_BOX_REFRESH_MS 5000	/* a report that says nothing new: its time refreshed */
+#define CD_BOX_REFRESH_MS 5000
+#define CD_BOX_WHY_MAX 160	/* a report's reason or message, cut at this many bytes */	/* a report that says nothing new: its time refreshed */
 
 /* NULL when out of memory. */
 struct cd_box *cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res,
@@ -49,8 +50,9 @@ void cd_box_free(struct cd_box *b);
 void cd_box_leave(struct cd_box *b);
 
 /* The fleet's view, later: @done(@arg, 200, body) or (503, error body);
- * @body new, the callee's. @b NULL: 404 (not on a fleet's store). */
+ * @body new, the callee's. @b NULL: 404 (not on a fleet's store).
+ * @brief: each box's paths counted, not listed (its "view" left out). */
 typedef void cd_box_view_done(void *arg, int code, json_t *body);
-void cd_box_view(void *b, cd_box_view_done *done, void *arg);
+void cd_box_view(void *b, bool brief, cd_box_view_done *done, void *arg);
 
 #endif

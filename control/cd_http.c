@@ -149,6 +149,23 @@ struct query {
 	json_int_t expected;	/* -1: none */
 };
 
+/* Is ?@name (or ?@name=1|true) in the query? */
+static bool
+query_flag(struct evhttp_request *req, const char *name)
+{
+	const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), *v;
+	struct evkeyvalq kv;
+	bool on = false;
+
+	TAILQ_INIT(&kv);
+	if (qs == NULL || evhttp_parse_query_str(qs, &kv) < 0)
+		return false;
+	if ((v = evhttp_find_header(&kv, name)) != NULL)
+		on = v[0] == '\0' || strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+	evhttp_clear_headers(&kv);
+	return on;
+}
+
 /* ?dry_run, ?wait, ?expected_generation, nothing else. */
 static int
 query_parse(struct evhttp_request *req, struct query *q, json_t *errs)
@@ -1205,7 +1222,7 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 				reply_err(req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store "
 					  "(--store etcd://...)");
 			else if ((p = fleet_pending(h, req)) != NULL)
-				h->fleet.view(h->fleet.view_ctx, on_fleet, p);
+				h->fleet.view(h->fleet.view_ctx, query_flag(req, "brief"), on_fleet, p);
 			return;
 		}
 		if (strncmp(rest, "sites/", 6) == 0) {

@@ -38,7 +38,7 @@ struct cd_http_fleet {
 	const char *site;		/* this box's */
 	void *view_ctx, *site_ctx;
 	/* GET /api/v1/fleet: every box, its phases, paths, last seen, live or stale */
-	void (*view)(void *ctx, cd_http_fleet_done *done, void *arg);
+	void (*view)(void *ctx, bool brief, cd_http_fleet_done *done, void *arg);
 	/* GET /api/v1/sites/SITE/KIND[/NAME] of another site (@name NULL: all of @kind) */
 	void (*site_get)(void *ctx, const char *site, int kind, const char *name,
 			 cd_http_fleet_done *done, void *arg);

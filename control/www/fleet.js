@@ -38,11 +38,14 @@
     return e;
   }
   function why(i) {
-    return [i.reason, i.message].filter(function (x) { return x; }).join(": ");
+    var w = (i.waiting_for || []).length ? "waiting for " + i.waiting_for.join(", ") : "";
+    return [i.reason, i.message, w].filter(function (x) { return x; }).join(": ");
   }
   /* A box's problems, worst first: stale, sxdp away, intents not Ready, paths down. */
   function boxRank(b) {
-    return [b.state === "live" ? 0 : 1, b.sxdpState === "connected" ? 0 : 1, b.bad.length, b.paths.total - b.paths.up];
+    /* a box that said it stopped is someone's doing; a silent one is not */
+    return [b.state === "live" ? 0 : b.state === "stopped" ? 1 : 2, b.sxdpState === "connected" ? 0 : 1, b.bad.length,
+            b.paths.total - b.paths.up];
   }
   function worse(ra, rb) {
     for (var i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
@@ -88,7 +91,7 @@
       if (this.busy || d.t - this.asked < (this.sec.hidden ? HIDDEN_MS : SHOWN_MS)) return;
       this.busy = true;
       this.asked = d.t;
-      SX.api("fleet").then(function (b) {
+      SX.api("fleet?brief=1").then(function (b) {
         self.data = b;
         self.err = null;
         self.at = Date.now();
@@ -116,7 +119,8 @@
                  store: x.store, total: names.length, bad: bad, paths: x.paths || { up: 0, total: 0 }, version: x.version };
       });
       boxes.sort(function (p, q) { return worse(boxRank(p), boxRank(q)) || (p.site < q.site ? -1 : p.site > q.site ? 1 : 0); });
-      var stale = boxes.filter(function (x) { return x.state !== "live"; }).length;
+      var stale = boxes.filter(function (x) { return x.state === "stale"; }).length;
+      var stopped = boxes.filter(function (x) { return x.state === "stopped"; }).length;
       var sick = boxes.filter(function (x) { return boxRank(x).some(function (v) { return v > 0; }); });
       var rows = (only ? sick : boxes).map(function (x) {
         var k = "fleet/box/" + x.site, seen = td(k + "/seen_ago_s", x.ago, ago);
@@ -151,6 +155,7 @@
       line.push(SX.stateWord("fleet/state", this.err ? "store unreachable" : sick.length ? "not all well" : "all well"));
       line.push(" ", SX.cell("span", "fleet/boxes", boxes.length, function (v) { return v + " boxes"; }, ""),
         ", ", SX.cell("span", "fleet/stale", stale, function (v) { return v + " stale"; }, stale ? "error" : ""),
+        ", ", SX.cell("span", "fleet/stopped", stopped, function (v) { return v + " stopped"; }, ""),
         ", ", SX.cell("span", "fleet/intents_not_ready", notReady.length,
           function (v) { return v + " of " + its.length + " intents not Ready somewhere"; }, notReady.length ? "error" : ""),
         SX.el("span", { cls: "muted", text: " · prefix " + b.prefix + ", this box " + b.site + ", store " + (fs.state || "?") +

@@ -375,6 +375,15 @@ def test_fleet_view_live_then_stale():
                   "the generation reported")
         expect(a["sxdp"]["state"] in ("disconnected", "connecting"), "no sxdp here: %s" % a["sxdp"])
         expect_eq(view["ttl_s"], 5, "the lease's TTL")
+        # ?brief: each box's paths counted, not listed; a not-Ready intent says why as its box does
+        c, brief = f.b.req("GET", "fleet?brief=1")
+        expect(c == 200 and all("view" not in x and "paths" in x for x in brief["boxes"]), "brief: %s" % brief)
+        st = f.a.get("red")["status"]
+        red = a["intents"]["slices/red"]
+        expect(st["phase"] != "Ready", "no sxdp here: red is not Ready (%s)" % st)
+        expect_eq((red.get("reason"), red.get("message"), red.get("waiting_for")),
+                  (st.get("reason"), st.get("message"), st.get("waiting_for")),
+                  "why a box says a not-Ready intent is so, in its report")
         # sxctl fleet: the table and --json
         rc, out, err = sxctl(f.a, "fleet")
         expect_eq(rc, 0, "sxctl fleet: %s" % err)
