@@ -140,6 +140,29 @@ loop_lag(struct cd_vis_fams *f, json_t *lag)
 	       cd_vis_num(lag, "max_seconds"), NULL);
 }
 
+/* A fleet's store (cd_fleet.c's status block), when sxcd is on one. */
+static void
+fleet(struct cd_vis_fams *f, json_t *st)
+{
+	static const char *const states[] = { "synced", "syncing", "unreachable" };
+	const char *now = json_string_value(json_object_get(st, "state"));
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		cd_vis_sample(f, "sxcd_fleet_store_state", "gauge",
+			      "1 for the state sxcd's view of the fleet's store is in", now != NULL &&
+			      strcmp(now, states[i]) == 0, "state", states[i], NULL);
+	cd_vis_sample(f, "sxcd_fleet_store_revision", "gauge", "The store's last revision this box has seen",
+		      cd_vis_num(st, "revision"), NULL);
+	cd_vis_sample(f, "sxcd_fleet_resyncs_total", "counter",
+		      "Full reads of the fleet's intents (at start, after a lost watch or the store's return)",
+		      cd_vis_num(st, "resyncs"), NULL);
+	cd_vis_sample(f, "sxcd_fleet_watches_lost_total", "counter",
+		      "Watches on the store that ended (a compaction past them, a member gone)",
+		      cd_vis_num(st, "watches_lost"), NULL);
+}
+
 static void
 intents(struct cd_vis_fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 {
@@ -166,6 +189,7 @@ intents(struct cd_vis_fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 	cd_vis_sample(f, "sxcd_reconcile_last_run_seconds", "gauge", "How long the last reconcile run took",
 	       cd_vis_num(rec, "last_run_ms") / 1000, NULL);
 	loop_lag(f, json_object_get(info, "loop_lag"));
+	fleet(f, cd_res_remote_info(r));
 	json_decref(ph);
 	json_decref(info);
 }

@@ -375,6 +375,10 @@ def test_fleet_view_live_then_stale():
                   "the generation reported")
         expect(a["sxdp"]["state"] in ("disconnected", "connecting"), "no sxdp here: %s" % a["sxdp"])
         expect_eq(view["ttl_s"], 5, "the lease's TTL")
+        # /metrics: the store's state and resyncs
+        m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % f.a.port, timeout=10).read().decode()
+        expect('sxcd_fleet_store_state{state="synced"} 1' in m and "sxcd_fleet_resyncs_total " in m,
+               "the fleet's metrics: %s" % [x for x in m.splitlines() if "fleet" in x])
         # ?brief: each box's paths counted, not listed; a not-Ready intent says why as its box does
         c, brief = f.b.req("GET", "fleet?brief=1")
         expect(c == 200 and all("view" not in x and "paths" in x for x in brief["boxes"]), "brief: %s" % brief)
