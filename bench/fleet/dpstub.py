@@ -26,7 +26,10 @@ ctl_async.c, pipelines/overlay/control/ov_health.c):
     (generation, committed, applied, failed, results);
   - table.read: pages of what was written (offset, limit, next_offset),
     hits 0;
-  - overlay.paths: every `paths` entry, state up (no probes are sent).
+  - overlay.paths: every `paths` entry, state up (no probes are sent);
+    overlay.active: every `policies` entry, its first path in use;
+    overlay.events: an empty ring (the topology view, which each box's
+    fleet report reads every 1.5 s, calls these three);
 What it does not do: forward or look at packets, probe paths, check
 params against the schema's types or ranges, run sxdp's cross-table checks
 (a switch guard, derived tables), "expect" compare-and-set, table.clear,
@@ -154,6 +157,16 @@ class Box:
                         "downs": 0, "ups": 0})
         return out
 
+    def active(self):
+        # every policy's pick: its paths as written, all in use (every path is up here)
+        out = []
+        for e in self.tables.get("policies", {}).values():
+            m, prm = e["match"], e.get("params") or {}
+            paths = [v for k, v in sorted(prm.items()) if k.startswith("path") and isinstance(v, int) and v]
+            out.append({"tunnel": m.get("tunnel", 0), "class": m.get("class", 0), "mode": e["action"],
+                        "paths": paths, "active": paths[:1], "unmet": False})
+        return out
+
     def call(self, m, p):
         self.calls += 1
         if m == "sys.hello":
@@ -169,6 +182,10 @@ class Box:
             return self.describe(), None
         if m == "overlay.paths":
             return self.paths(), None
+        if m == "overlay.active":
+            return self.active(), None
+        if m == "overlay.events":
+            return {"capacity": 256, "next_seq": 0, "lost": 0, "events": []}, None
         if m in self.schema["answers"]:
             return self.schema["answers"][m], None
         return None, {"code": -32601, "message": "no method %s" % m}

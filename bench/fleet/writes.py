@@ -30,7 +30,9 @@ After each phase: the time from its last answer until every box shows the
 phase's last intent Ready at its generation, then until every box has
 every intent Ready (each box's own REST, polled every 20 ms). CPU seconds
 of sxcd (all), etcd (all members), the stand-in and this client over the
-phase are printed beside it: all share the machine's CPUs.
+phase are printed beside it: all share the machine's CPUs. Then every
+slice is deleted (one etcd delete) and every box converges on that: each
+phase starts from the sites and peers alone.
 """
 import argparse
 import json
@@ -141,7 +143,7 @@ class Run:
         bad = len(rows) - len(lat)
         self.n_intents += new_intents
         last = max((r for r in rows if r[3]), key=lambda r: r[4])
-        t_last = self.last_ready(last[1], last[2], 120)
+        t_last = self.last_ready(last[1], last[2], 600)
         t_all = t_last + self.all_ready(300)   # both from the last answer
         line = ("%-15s clients %d: %5d writes in %6.2f s = %7.1f /s; latency p50 %6.2f ms, p99 %6.2f ms, "
                 "max %6.2f ms%s; last write Ready on all %d boxes %+.0f ms, every intent %+.0f ms after "
@@ -151,10 +153,19 @@ class Run:
                     t_last * 1e3, t_all * 1e3, cpu["sxcd"], cpu["etcd"], cpu["stub"], cpu["client"]))
         print(line)
         sys.stdout.flush()
+        self.reset()
         self.results.append({"phase": name, "clients": clients, "writes": len(lat), "seconds": dt,
                              "per_s": len(lat) / dt, "p50_ms": F.pct(lat, 50) * 1e3,
                              "p99_ms": F.pct(lat, 99) * 1e3, "max_ms": max(lat) * 1e3, "refused": bad,
                              "last_ready_ms": t_last * 1e3, "all_ready_ms": t_all * 1e3, "cpu_s": cpu})
+
+    def reset(self):
+        """Every slice deleted (one etcd delete of the range), every box
+        converged on that: each phase starts from the sites and peers alone."""
+        pre = PREFIX + "/intents/slices/"
+        self.etcd.call("kv/deleterange", {"key": F.b64(pre), "range_end": F.b64(pre[:-1] + "0")})
+        self.n_intents = 1 + len(self.boxes)
+        self.all_ready(300)
 
     def put_new(self, nc):
         w = self.a.writes
@@ -219,7 +230,7 @@ class Run:
         cpu = {k: c1[k] - c0[k] for k in c0}
         self.n_intents += a.batch * a.batches
         last = rows[-1]
-        t_last = self.last_ready(last[1], last[2], 120)
+        t_last = self.last_ready(last[1], last[2], 600)
         t_all = t_last + self.all_ready(300)
         n = a.batch * a.batches
         print("%-15s batches of %d: %5d intents in %d applies, %6.2f s = %7.1f intents/s, %.1f applies/s; "
@@ -233,6 +244,8 @@ class Run:
                              "seconds": t1 - t0, "intents_per_s": n / (t1 - t0), "p50_ms": F.pct(lat, 50) * 1e3,
                              "max_ms": max(lat) * 1e3, "last_ready_ms": t_last * 1e3,
                              "all_ready_ms": t_all * 1e3, "cpu_s": cpu})
+        sys.stdout.flush()
+        self.reset()
 
     def etcd_txn(self, nc, watched):
         w = self.a.writes
