@@ -162,7 +162,7 @@ class Box:
         out = []
         for e in self.tables.get("policies", {}).values():
             m, prm = e["match"], e.get("params") or {}
-            paths = [v for k, v in sorted(prm.items()) if k.startswith("path") and isinstance(v, int) and v]
+            paths = [prm[k] for k in ("p0", "p1", "p2", "p3") if prm.get(k)]
             out.append({"tunnel": m.get("tunnel", 0), "class": m.get("class", 0), "mode": e["action"],
                         "paths": paths, "active": paths[:1], "unmet": False})
         return out

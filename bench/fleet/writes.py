@@ -4,7 +4,7 @@ watching (issue 37). A benchmark, not a test: it prints what it measured
 and the conditions, and fails only when something does not converge.
 
   flock /tmp/bench.lock env BUILD=build /usr/bin/python3 bench/fleet/writes.py \\
-      [--sites 8] [--writes 200] [--clients 1,4] [--batch 100] [--batches 5]
+      [--sites 8] [--writes 150] [--clients 1,2] [--batch 100] [--batches 3]
 
 A 3-member etcd on loopback; --sites sxcd (`--store etcd://.../PREFIX
 --site sN`), each on its own dataplane socket served by the stand-in
@@ -339,10 +339,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sites", type=int, default=8)
     ap.add_argument("--members", type=int, default=3, help="etcd members")
-    ap.add_argument("--writes", type=int, default=200, help="writes per client per phase")
-    ap.add_argument("--clients", default="1,4", help="concurrent clients, one run of each phase per value")
+    ap.add_argument("--writes", type=int, default=150, help="writes per client per phase")
+    ap.add_argument("--clients", default="1,2", help="concurrent clients, one run of each phase per value")
     ap.add_argument("--batch", type=int, default=100, help="intents per sxctl apply (at most 128)")
-    ap.add_argument("--batches", type=int, default=5)
+    ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--phases", default="put-new,put-modify,apply,etcd-txn,etcd-unwatched")
     ap.add_argument("--json", help="write the figures here too")
     Run(ap.parse_args()).main()
