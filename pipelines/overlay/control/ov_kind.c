@@ -48,6 +48,8 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 	/* a fleet's full mesh lists every site as a peer of every other: the
 	 * one that is this box's own site has nothing here (no path, no tunnel) */
 	if (cd_num(spec, "id", 0) == cd_num(sw_kind_site(x), "id", -1)) {
+		/* a slice stretched to a list of sites names this one too */
+		json_object_set_new(cd_kx_pub(x, "peers_self"), name, json_true());
 		json_decref(eps);
 		return false;
 	}
@@ -105,6 +107,7 @@ static void
 peer_forget(struct cd_kx *x, const char *name)
 {
 	json_object_del(cd_kx_pub(x, "peers"), name);
+	json_object_del(cd_kx_pub(x, "peers_self"), name);
 }
 
 /* A slice stretched to every peer reads them all: a change of one
@@ -215,6 +218,8 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 
 		pn = json_string_value(v);
 		snprintf(ptr, sizeof(ptr), "/spec/peers/%zu", i);
+		if (json_object_get(cd_kx_pub(x, "peers_self"), pn) != NULL)
+			continue;	/* this box's own site: nothing to stretch to */
 		if ((peer = json_object_get(cd_kx_pub(x, "peers"), pn)) == NULL) {
 			snprintf(what, sizeof(what), "peers/%s", pn);
 			cd_kx_wait_for(x, ptr, what);

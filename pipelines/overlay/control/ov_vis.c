@@ -77,30 +77,44 @@ static void
 slice_tunnels(const struct cd_vis_in *in, json_t *slices, bool counters)
 {
 	json_t *tuns = json_object_get(json_object_get(in->res, OV_T_TUNNELS), "entries");
-	json_t *row, *tid, *m, *e;
-	const char *key;
-	char pfx[200];
-	size_t i, j;
+	json_t *by = json_object(), *hits = json_object(), *row, *tid, *e, *t;
+	const char *key, *pe;
+	char b[200];
+	size_t i;
 
-	json_array_foreach(slices, i, row) {
-		json_t *tunnels = json_object();
-
-		snprintf(pfx, sizeof(pfx), "slices/%s/", str(row, "name"));
-		json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), key, tid) {
-			if (strncmp(key, pfx, strlen(pfx)) != 0)
-				continue;
-			json_object_set_new(tunnels, key + strlen(pfx), counters ?
-				json_pack("{s:O,s:I}", "id", tid, "packets", (json_int_t)0) :
-				json_pack("{s:O}", "id", tid));
+	/* one pass over the ids and one over the entries, not one a slice
+	 * (8 sites and 600 slices: most of a topology view's 0.3 s) */
+	if (counters)
+		json_array_foreach(tuns, i, e) {
+			snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(json_object_get(json_object_get(e, "match"), "id")));
+			json_object_set(hits, b, json_object_get(e, "hits"));
 		}
-		if (counters)
-			json_object_foreach(tunnels, key, m)
-				json_array_foreach(tuns, j, e)
-					if (json_integer_value(json_object_get(json_object_get(e, "match"), "id")) ==
-					    json_integer_value(json_object_get(m, "id")))
-						json_object_set(m, "packets", json_object_get(e, "hits"));
-		json_object_set_new(row, "tunnels", tunnels);
+	json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), key, tid) {
+		if (strncmp(key, "slices/", 7) != 0 || (pe = strrchr(key, '/')) == key + 6)
+			continue;
+		snprintf(b, sizeof(b), "%.*s", (int)(pe - key - 7), key + 7);
+		if ((t = json_object_get(by, b)) == NULL) {
+			json_object_set_new(by, b, json_object());
+			t = json_object_get(by, b);
+		}
+		if (counters) {
+			json_t *h;
+
+			snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, json_integer_value(tid));
+			h = json_object_get(hits, b);
+			json_object_set_new(t, pe + 1, json_pack("{s:O,s:o}", "id", tid, "packets",
+								   h ? json_incref(h) : json_integer(0)));
+		} else {
+			json_object_set_new(t, pe + 1, json_pack("{s:O}", "id", tid));
+		}
 	}
+	json_array_foreach(slices, i, row) {
+		t = json_object_get(by, str(row, "name") ?: "");
+		json_object_set_new(row, "tunnels", t ? json_incref(t) : json_object());
+	}
+	json_decref(by);
+	json_decref(hits);
 }
 
 static void
@@ -166,14 +180,35 @@ path_refs(json_t *index, json_t *ids)
 	return a;
 }
 
-/* The slice and peer of tunnel @tid ("slices/SLICE/PEER"), and the policy
- * intent of @cls on that slice (class 0: the slice's own path_policy). */
-static void
-tunnel_of(const struct cd_vis_in *in, json_t *pols, json_int_t tid, json_int_t cls, json_t *o)
+/* Every tunnel id sxcd allocated: "ID" → "slices/SLICE/PEER" (new). Built
+ * once a view: looking each policy's tunnel up by a scan of the ids was
+ * quadratic (8 sites and 600 slices: 0.3 s a view). */
+static json_t *
+tunnel_index(const struct cd_vis_in *in)
 {
-	const char *k = cd_vis_owner(in->r, "tunnel", tid), *sl, *pe;
-	char slice[128];
+	json_t *o = json_object(), *v;
+	const char *k;
+	char b[24];
+
+	json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), k, v) {
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set_new(o, b, json_string(k));
+	}
+	return o;
+}
+
+/* The slice and peer of tunnel @tid ("slices/SLICE/PEER", from @tix: a
+ * tunnel_index), and the policy intent of @cls on that slice (class 0: the
+ * slice's own path_policy). */
+static void
+tunnel_of(json_t *tix, json_t *pols, json_int_t tid, json_int_t cls, json_t *o)
+{
+	const char *k, *sl, *pe;
+	char slice[128], b[24];
 	json_t *d;
+
+	snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, tid);
+	k = json_string_value(json_object_get(tix, b));
 
 	if (k == NULL || strncmp(k, "slices/", 7) != 0 || (pe = strrchr(k, '/')) == k + 6)
 		return;
@@ -202,12 +237,13 @@ static json_t *
 active_paths(const struct cd_vis_in *in)
 {
 	json_t *idx = path_index(in), *pols = cd_vis_docs(in->r, "policies"), *out = json_array(), *a;
+	json_t *tix = tunnel_index(in);
 	size_t i;
 
 	json_array_foreach(json_object_get(in->res, "overlay.active"), i, a) {
 		json_t *o = json_object(), *act = json_object_get(a, "active");
 
-		tunnel_of(in, pols, (json_int_t)cd_vis_num(a, "tunnel"), (json_int_t)cd_vis_num(a, "class"), o);
+		tunnel_of(tix, pols, (json_int_t)cd_vis_num(a, "tunnel"), (json_int_t)cd_vis_num(a, "class"), o);
 		json_object_set(o, "tunnel", json_object_get(a, "tunnel"));
 		json_object_set(o, "class", json_object_get(a, "class"));
 		json_object_set(o, "mode", json_object_get(a, "mode"));
@@ -217,6 +253,7 @@ active_paths(const struct cd_vis_in *in)
 			json_is_true(json_object_get(a, "unmet")) ? "sla_unmet" : "ok"));
 		json_array_append_new(out, o);
 	}
+	json_decref(tix);
 	json_decref(idx);
 	json_decref(pols);
 	return out;
@@ -226,13 +263,14 @@ active_paths(const struct cd_vis_in *in)
 static json_t *
 path_events(const struct cd_vis_in *in)
 {
-	json_t *r = json_object_get(in->res, "overlay.events"), *idx, *pols, *evs, *e;
+	json_t *r = json_object_get(in->res, "overlay.events"), *idx, *pols, *evs, *e, *tix;
 	size_t i;
 
 	if (!json_is_object(r))
 		return json_pack("{s:i,s:i,s:[]}", "capacity", 0, "lost", 0, "events");
 	idx = path_index(in);
 	pols = cd_vis_docs(in->r, "policies");
+	tix = tunnel_index(in);
 	evs = json_array();
 	json_array_foreach(json_object_get(r, "events"), i, e) {
 		json_t *o = json_deep_copy(e);
@@ -240,12 +278,13 @@ path_events(const struct cd_vis_in *in)
 
 		json_object_set_new(o, "path", pid ? path_ref(idx, pid) : json_null());
 		if (strcmp(str(e, "type") ?: "", "active") == 0) {
-			tunnel_of(in, pols, (json_int_t)cd_vis_num(e, "tunnel"), (json_int_t)cd_vis_num(e, "class"), o);
+			tunnel_of(tix, pols, (json_int_t)cd_vis_num(e, "tunnel"), (json_int_t)cd_vis_num(e, "class"), o);
 			json_object_set_new(o, "old", path_refs(idx, json_object_get(e, "old")));
 			json_object_set_new(o, "new", path_refs(idx, json_object_get(e, "new")));
 		}
 		json_array_append_new(evs, o);
 	}
+	json_decref(tix);
 	json_decref(idx);
 	json_decref(pols);
 	return json_pack("{s:O,s:O,s:O,s:o}", "capacity", json_object_get(r, "capacity"), "next_seq",
