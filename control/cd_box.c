@@ -19,6 +19,7 @@
 #endif
 
 #define LIVE_SUFFIX "/live"
+#define SEEN_SUFFIX "/seen"
 
 static uint64_t
 now_ms(void)
@@ -50,6 +51,10 @@ struct cd_box {
 	json_t *view;			/* the topology keys last read (NULL: sxdp away) */
 	json_t *sig;			/* what the last report said that matters (not counters) */
 	uint64_t written_ms;		/* when it was written (monotonic) */
+	size_t written_len;		/* ... and its size */
+	char *seen_key;
+	struct cd_etcd_call *seeing;	/* the heartbeat under way */
+	uint64_t seen_ms;		/* when it was last written */
 	unsigned int writes, leases;
 	bool leaving;			/* sxcd stops: the last report says so */
 	unsigned int parting;		/* ... and the calls of the leave not yet answered */
@@ -149,13 +154,20 @@ signature(struct cd_box *b, json_t *r)
 			 json_object_get(r, "store"), "paths", states);
 }
 
-/* Written when what it says changed, and every CD_BOX_REFRESH_MS (its time). */
+/* A big report (many intents) is written at most every CD_BOX_BIG_PACE_MS:
+ * each write is a revision etcd keeps until a compaction. */
+static bool
+paced(struct cd_box *b)
+{
+	return b->written_len > CD_BOX_BIG && now_ms() - b->written_ms < CD_BOX_BIG_PACE_MS;
+}
+
+/* Written when what it says changed (its time is the seen key's). */
 static void
 maybe_write(struct cd_box *b)
 {
-	json_t *r = report(b), *sig = r ? signature(b, r) : NULL;
-	bool due = sig == NULL || !json_equal(sig, b->sig) ||
-		   now_ms() - b->written_ms >= CD_BOX_REFRESH_MS;
+	json_t *r = paced(b) ? NULL : report(b), *sig = r ? signature(b, r) : NULL;
+	bool due = r != NULL && (sig == NULL || !json_equal(sig, b->sig));
 
 	json_decref(r);
 	json_decref(sig);
@@ -197,6 +209,7 @@ write_report(struct cd_box *b)
 	json_decref(r);
 	if (s == NULL)
 		return;
+	b->written_len = strlen(s);
 	req = json_pack("{s:o,s:o}", "key", b64j(b->key), "value", b64j(s));
 	free(s);
 	b->writing = cd_etcd_call(b->etcd, "kv/put", req, false, on_written, b);
@@ -284,6 +297,17 @@ on_keepalive(void *arg, int rc, json_t *answer)
 }
 
 static void
+on_seen(void *arg, int rc, json_t *answer)
+{
+	struct cd_box *b = arg;
+
+	(void)answer;
+	b->seeing = NULL;
+	if (rc == 0)
+		b->seen_ms = now_ms();
+}
+
+static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_box *b = arg;
@@ -305,10 +329,19 @@ tick(evutil_socket_t fd, short what, void *arg)
 		b->keeping = cd_etcd_call(b->etcd, "lease/keepalive", req, false, on_keepalive, b);
 		json_decref(req);
 	}
+	/* the time it was seen: a small key of its own, not the whole report again */
+	if (b->seeing == NULL && now_ms() - b->seen_ms >= CD_BOX_SEEN_MS) {
+		char v[64];
+
+		snprintf(v, sizeof(v), "{\"seen_unix\":%lld}", (long long)time(NULL));
+		req = json_pack("{s:o,s:o}", "key", b64j(b->seen_key), "value", b64j(v));
+		b->seeing = cd_etcd_call(b->etcd, "kv/put", req, false, on_seen, b);
+		json_decref(req);
+	}
 	/* the report, with the paths as they are now */
 	if (b->topo == NULL && (b->topo = calloc(1, sizeof(*b->topo))) != NULL) {
 		b->topo->b = b;
-		cd_view(b->sync, b->res, CD_VIEW_TOPOLOGY, on_topo, b->topo);
+		cd_view_fleet(b->sync, b->res, on_topo, b->topo);
 	} else if (b->topo == NULL) {
 		maybe_write(b);
 	}
@@ -325,7 +358,7 @@ check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	evtimer_add(b->check, &tv);
-	if (now != NULL && !json_equal(now, b->intents)) {
+	if (now != NULL && !json_equal(now, b->intents) && !paced(b)) {
 		json_decref(b->intents);
 		b->intents = now;
 		write_report(b);
@@ -373,11 +406,13 @@ on_range(void *arg, int rc, json_t *answer)
 	struct view_req *v = ((void **)arg)[0];
 	struct cd_box *b = ((void **)arg)[1];
 	json_t *live = json_object(), *boxes = json_array(), *by_intent = json_object(), *kv;
+	json_t *seen_at = json_object();	/* SITE -> its heartbeat's time */
 	size_t i, pl = strlen(b->boxes);
 	time_t now = time(NULL);
 
 	free(arg);
 	if (rc < 0) {
+		json_decref(seen_at);
 		json_decref(live);
 		json_decref(boxes);
 		json_decref(by_intent);
@@ -395,6 +430,24 @@ on_range(void *arg, int rc, json_t *answer)
 			size_t sl = site ? strlen(site) : 0;
 			bool is_live = sl > strlen(LIVE_SUFFIX) &&
 				       strcmp(site + sl - strlen(LIVE_SUFFIX), LIVE_SUFFIX) == 0;
+			bool is_seen = sl > strlen(SEEN_SUFFIX) &&
+				       strcmp(site + sl - strlen(SEEN_SUFFIX), SEEN_SUFFIX) == 0;
+
+			if (is_seen && pass == 0) {	/* the heartbeat: later than the report's time */
+				char name[256], *val = cd_etcd_unb64(json_string_value(
+					json_object_get(kv, "value")) ?: "", NULL);
+				json_t *sv = val ? json_loads(val, 0, NULL) : NULL;
+
+				snprintf(name, sizeof(name), "%.*s", (int)(sl - strlen(SEEN_SUFFIX)), site);
+				if (json_integer_value(json_object_get(sv, "seen_unix")) > 0)
+					json_object_set(seen_at, name, json_object_get(sv, "seen_unix"));
+				json_decref(sv);
+				free(val);
+			}
+			if (is_seen) {
+				free(key);
+				continue;
+			}
 
 			if (site == NULL || pass != (is_live ? 0 : 1) ||
 			    (!is_live && strchr(site, '/') != NULL)) {
@@ -413,6 +466,7 @@ on_range(void *arg, int rc, json_t *answer)
 				json_t *box = json_is_object(r) ? r : json_object();
 				const char *who;
 				json_int_t seen = json_integer_value(json_object_get(box, "seen_unix"));
+				json_int_t beat = json_integer_value(json_object_get(seen_at, site));
 
 				if (!json_is_object(r))
 					json_decref(r);
@@ -422,6 +476,16 @@ on_range(void *arg, int rc, json_t *answer)
 				json_object_set_new(box, "state", json_string(json_object_get(live, site) ?
 					"live" : json_is_true(json_object_get(box, "stopped")) ?
 					"stopped" : "stale"));
+				if (beat > seen) {
+					char iso[32];
+					time_t t = (time_t)beat;
+					struct tm tm;
+
+					strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+					seen = beat;
+					json_object_set_new(box, "seen_unix", json_integer(seen));
+					json_object_set_new(box, "seen", json_string(iso));
+				}
 				if (seen > 0)
 					json_object_set_new(box, "seen_ago_s", json_integer(now - seen));
 				json_object_set_new(box, "paths", paths_health(json_object_get(box, "view")));
@@ -442,6 +506,7 @@ on_range(void *arg, int rc, json_t *answer)
 		}
 	}
 	json_decref(live);
+	json_decref(seen_at);
 	v->done(v->arg, 200, json_pack("{s:s,s:s,s:I,s:i,s:o,s:o}", "prefix", cd_fleet_prefix(b->f),
 		"site", cd_fleet_site(b->f), "revision", (json_int_t)cd_etcd_num(json_object_get(
 		json_object_get(answer, "header"), "revision")), "ttl_s", CD_BOX_TTL_S,
@@ -496,6 +561,7 @@ cd_box_new(struct event_base *base, struct cd_fleet *f, struct cd_res *res, stru
 	*b = (struct cd_box){ .base = base, .f = f, .etcd = cd_fleet_etcd(f), .res = res, .sync = sync };
 	if (asprintf(&b->key, "%sboxes/%s", pfx, site) < 0 ||
 	    asprintf(&b->live_key, "%sboxes/%s" LIVE_SUFFIX, pfx, site) < 0 ||
+	    asprintf(&b->seen_key, "%sboxes/%s" SEEN_SUFFIX, pfx, site) < 0 ||
 	    asprintf(&b->boxes, "%sboxes/", pfx) < 0 ||
 	    (b->boxes_end = cd_etcd_prefix_end(b->boxes)) == NULL ||
 	    (b->intents = intents_now(b)) == NULL ||
@@ -543,7 +609,8 @@ cd_box_leave(struct cd_box *b)
 	cd_etcd_cancel(b->keeping);
 	cd_etcd_cancel(b->living);
 	cd_etcd_cancel(b->granting);
-	b->writing = b->keeping = b->living = b->granting = NULL;
+	cd_etcd_cancel(b->seeing);
+	b->writing = b->keeping = b->living = b->granting = b->seeing = NULL;
 	b->leaving = true;
 	b->parting = 1;
 	write_report(b);
@@ -574,6 +641,7 @@ cd_box_free(struct cd_box *b)
 	cd_etcd_cancel(b->keeping);
 	cd_etcd_cancel(b->writing);
 	cd_etcd_cancel(b->living);
+	cd_etcd_cancel(b->seeing);
 	if (b->topo != NULL)
 		b->topo->b = NULL;
 	if (b->tick != NULL)
@@ -585,6 +653,7 @@ cd_box_free(struct cd_box *b)
 	json_decref(b->sig);
 	free(b->key);
 	free(b->live_key);
+	free(b->seen_key);
 	free(b->boxes);
 	free(b->boxes_end);
 	free(b);

@@ -8,6 +8,9 @@
  *                            written (seen), sxcd's version. No lease: a
  *                            box that is gone stays listed, stale, with
  *                            what it said last.
+ *   PREFIX/boxes/SITE/seen   {"seen_unix"}: the box's heartbeat, every
+ *                            CD_BOX_SEEN_MS (small: the report itself is
+ *                            written only when what it says changes)
  *   PREFIX/boxes/SITE/live   under the box's lease (CD_BOX_TTL_S, kept
  *                            alive every CD_BOX_KEEP_MS): etcd deletes it
  *                            when the lease runs out, so a box that died
@@ -15,9 +18,10 @@
  *                            the TTL, seen alike from every box.
  * The report is written when what it says changes (an intent's phase,
  * debounced; sxdp's state; a path's state: looked at every
- * CD_BOX_KEEP_MS), and every CD_BOX_REFRESH_MS for its time (seen): each
- * write is a revision of etcd's, kept until a compaction. The view (GET /api/v1/fleet) is one range over
- * PREFIX/boxes/ at one revision.
+ * CD_BOX_KEEP_MS), a big one (many intents) at most every
+ * CD_BOX_BIG_PACE_MS: each write is a revision etcd keeps until a
+ * compaction, so a fleet at rest writes only its heartbeats. The view
+ * (GET /api/v1/fleet) is one range over PREFIX/boxes/ at one revision.
  */
 #ifndef CD_BOX_H
 #define CD_BOX_H
@@ -36,7 +40,9 @@ struct cd_box;
 #define CD_BOX_KEEP_MS 1500
 #define CD_BOX_DEBOUNCE_MS 200
 #define CD_BOX_LEAVE_MS 1000
-#define CD_BOX_REFRESH_MS 5000
+#define CD_BOX_SEEN_MS 5000	/* the heartbeat (seen) */
+#define CD_BOX_BIG 16384		/* a report this big (bytes) ... */
+#define CD_BOX_BIG_PACE_MS 2000	/* ... is written at most this often */
 #define CD_BOX_WHY_MAX 160	/* a report's reason or message, cut at this many bytes */	/* a report that says nothing new: its time refreshed */
 
 /* NULL when out of memory. */

@@ -17,7 +17,6 @@
 #define PROBE_MS 1000		/* a member asked whether it answers */
 #define LOST_PROBE_MS 250	/* ... while none did: a heal seen within ~0.5 s */
 #define LOST_CALL_MS 400	/* ... with a deadline short of a SYN's retransmit (1 s) */
-#define CALL_MS 2000		/* a call's deadline */
 #define SCOPES 2		/* the shared intents, the site's own */
 
 enum state { SYNCING, SYNCED, UNREACHABLE };
@@ -39,6 +38,7 @@ struct cd_fleet {
 	int64_t read_rev;		/* ... and at which revision */
 	int64_t rev;			/* the last revision seen */
 	unsigned int resyncs, lost;
+	unsigned int call_ms;		/* a call's deadline */
 	char error[256];		/* why it is not synced */
 	char since[32];
 };
@@ -368,7 +368,7 @@ probe(evutil_socket_t fd, short what, void *arg)
 		req = json_pack("{s:o,s:b}", "key", b64j(f->prefix), "count_only", 1);
 		/* each call its own connection: a fresh SYN, not one the kernel backs off */
 		f->probing = cd_etcd_call_within(f->etcd, "kv/range", req, true,
-						 lost ? LOST_CALL_MS : CALL_MS, on_probe, f);
+						 lost ? LOST_CALL_MS : f->call_ms, on_probe, f);
 		json_decref(req);
 	}
 	evtimer_add(f->probe, &tv);
@@ -425,7 +425,7 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 
 int
 cd_fleet_new(struct event_base *base, const char *url, const char *site,
-	     const struct cd_fleet_tls *tls, struct cd_res *res, void (*kick)(void *arg), void *arg,
+	     const struct cd_fleet_opts *opts, struct cd_res *res, void (*kick)(void *arg), void *arg,
 	     struct cd_fleet **out, char *err, size_t errlen)
 {
 	const char *rest = url + strlen(CD_FLEET_SCHEME), *sl = strchr(rest, '/');
@@ -458,12 +458,13 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site,
 	/* "/fleet1/": every key under it; a trailing '/' of the URL's is not doubled */
 	snprintf(f->prefix, sizeof(f->prefix), "%s%s", sl, sl[strlen(sl) - 1] == '/' ? "" : "/");
 	snprintf(f->site, sizeof(f->site), "%s", site);
-	if ((rc = cd_etcd_new(base, f->endpoints, CALL_MS, &f->etcd, err, errlen)) < 0) {
+	f->call_ms = opts && opts->call_ms ? opts->call_ms : CD_FLEET_CALL_MS;
+	if ((rc = cd_etcd_new(base, f->endpoints, f->call_ms, &f->etcd, err, errlen)) < 0) {
 		free(f);
 		return rc;
 	}
-	if (tls != NULL && (rc = cd_etcd_set_tls(f->etcd, tls->ca, tls->cert, tls->key, err,
-						 errlen)) < 0) {
+	if (opts != NULL && (opts->ca || opts->cert || opts->key) &&
+	    (rc = cd_etcd_set_tls(f->etcd, opts->ca, opts->cert, opts->key, err, errlen)) < 0) {
 		cd_etcd_free(f->etcd);
 		free(f);
 		return rc;

@@ -28,19 +28,23 @@ struct cd_fleet;
 
 /* Is @store a shared store's URL (etcd://...)? */
 bool cd_fleet_url(const char *store);
-/* TLS to the members (cd_etcd_set_tls): PEM files, NULL where not given. */
-struct cd_fleet_tls {
+/* How to reach the members: TLS (cd_etcd_set_tls: PEM files, all NULL:
+ * plain HTTP), a call's deadline (0: CD_FLEET_CALL_MS). */
+struct cd_fleet_opts {
 	const char *ca, *cert, *key;
+	unsigned int call_ms;
 };
+
+#define CD_FLEET_CALL_MS 2000
 
 /*
  * @url: etcd://HOST:PORT[,HOST:PORT...]/PREFIX; @site: this box's site id
- * (a name); @tls NULL: plain HTTP. Its writes go through the shared store
+ * (a name); @opts NULL: plain HTTP, the default deadline. Its writes go through the shared store
  * from now on (see cd_res_set_remote); @kick(@arg) when a change from the
  * store is in @res. 0 and *@out, or -EINVAL (@err says why) or -ENOMEM.
  */
 int cd_fleet_new(struct event_base *base, const char *url, const char *site,
-		 const struct cd_fleet_tls *tls, struct cd_res *res, void (*kick)(void *arg),
+		 const struct cd_fleet_opts *opts, struct cd_res *res, void (*kick)(void *arg),
 		 void *arg, struct cd_fleet **out, char *err, size_t errlen);
 void cd_fleet_free(struct cd_fleet *f);
 /* sxcd stops: no more reads, watches or probes (its client stays, for cd_box_leave). */

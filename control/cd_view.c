@@ -207,9 +207,24 @@ struct view {
 	struct cd_sync *s;
 	struct cd_res *r;
 	enum cd_view_kind kind;
+	bool fleet;		/* only the keys marked .fleet (a box's report) */
 	cd_view_done *done;
 	void *arg;
 };
+
+/* Is @p part of @v: any, or (fleet) a key marked .fleet or an amend of one? */
+static bool
+wanted(const struct view *v, const struct cd_vis_view *p)
+{
+	const struct cd_vis_view *q;
+
+	if (!v->fleet || p->fleet)
+		return true;
+	for (int i = 0; p->value == NULL && (q = cd_vis_view_at(v->kind, i)) != NULL; i++)
+		if (q->fleet && strcmp(q->key, p->key) == 0)
+			return true;
+	return false;
+}
 
 /* Set @key ("a" or "a/b") of @out to @v (taken). */
 static void
@@ -246,6 +261,8 @@ on_gathered(void *arg, json_t *res)
 	}
 	out = json_object();
 	for (int i = 0; (p = cd_vis_view_at(v->kind, i)) != NULL; i++) {
+		if (!wanted(v, p))
+			continue;
 		if (p->value == NULL) {
 			if ((val = json_object_get(out, p->key)) != NULL && p->amend != NULL)
 				p->amend(&in, val);
@@ -262,8 +279,9 @@ on_gathered(void *arg, json_t *res)
 	free(v);
 }
 
-void
-cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_done *done, void *arg)
+static void
+view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, bool fleet, cd_view_done *done,
+     void *arg)
 {
 	struct view *v = calloc(1, sizeof(*v));
 	const struct cd_vis_view *p;
@@ -273,9 +291,11 @@ cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_don
 		done(arg, NULL);
 		return;
 	}
-	*v = (struct view){ .s = s, .r = r, .kind = kind, .done = done, .arg = arg };
+	*v = (struct view){ .s = s, .r = r, .kind = kind, .fleet = fleet, .done = done, .arg = arg };
 	calls = json_object();
 	for (int i = 0; (p = cd_vis_view_at(kind, i)) != NULL; i++) {
+		if (!wanted(v, p))
+			continue;
 		for (const char *const *m = p->methods; m != NULL && *m != NULL; m++)
 			json_object_set_new(calls, *m, json_pack("[s,n]", *m));
 		for (const char *const *t = p->tables; t != NULL && *t != NULL; t++)
@@ -284,6 +304,18 @@ cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_don
 	}
 	gather(s, calls, on_gathered, v);
 	json_decref(calls);
+}
+
+void
+cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_done *done, void *arg)
+{
+	view(s, r, kind, false, done, arg);
+}
+
+void
+cd_view_fleet(struct cd_sync *s, struct cd_res *r, cd_view_done *done, void *arg)
+{
+	view(s, r, CD_VIEW_TOPOLOGY, true, done, arg);
 }
 
 /* ------------------------------------------------------------- items */

@@ -27,6 +27,9 @@ void cd_gather(struct cd_sync *s, const char *const *methods, cd_gather_done *do
 typedef void cd_view_done(void *arg, json_t *body);
 void cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_view_done *done,
 	     void *arg);
+/* The topology view's keys marked .fleet alone (a box's report, cd_box.c):
+ * only their calls made, only their values built. */
+void cd_view_fleet(struct cd_sync *s, struct cd_res *r, cd_view_done *done, void *arg);
 
 /* An item's answer (cd_vis.h): @calls (borrowed, NULL: none) asked of
  * sxdp, their answers added to @doc (taken) by @it's amend; @done gets

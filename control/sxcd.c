@@ -81,6 +81,8 @@ usage(FILE *f)
 		"  --store-cert FILE  this box's client certificate for the store (PEM; with\n"
 		"                     --store-key; implies TLS)\n"
 		"  --store-key FILE   its private key (PEM)\n"
+		"  --store-timeout-ms N  a call to the store unanswered this long has failed\n"
+		"                     (2000; a box short of CPU may want more)\n"
 		"  --listen ADDR:PORT the REST API (" DEFAULT_LISTEN "); any address but\n"
 		"                     loopback needs --token-file\n"
 		"  --token-file FILE  the bearer token every request must carry\n"
@@ -269,6 +271,7 @@ main(int argc, char **argv)
 		{ "store-cacert", required_argument, NULL, 'A' },
 		{ "store-cert", required_argument, NULL, 'E' },
 		{ "store-key", required_argument, NULL, 'K' },
+		{ "store-timeout-ms", required_argument, NULL, 'O' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "schema", required_argument, NULL, 'S' },
@@ -284,7 +287,7 @@ main(int argc, char **argv)
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
 	const char *url = NULL, *site = NULL, *state_dir = NULL;
-	struct cd_fleet_tls tls = { 0 };
+	struct cd_fleet_opts fo = { 0 };
 	struct cd_fleet *fleet = NULL;
 	struct cd_box *box = NULL;
 	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
@@ -297,7 +300,7 @@ main(int argc, char **argv)
 	struct cd_www *www = NULL;
 	struct event_base *base;
 	struct event *sigint, *sigterm;
-	uint64_t resync = DEFAULT_RESYNC, sxdp_timeout = CTL_ASYNC_DEADLINE_MS;
+	uint64_t resync = DEFAULT_RESYNC, sxdp_timeout = CTL_ASYNC_DEADLINE_MS, store_ms = 0;
 	bool use_nl = true;
 	struct cd_nl *nl = NULL;
 	uint16_t port;
@@ -323,9 +326,16 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'i': site = optarg; break;
 		case 'D': state_dir = optarg; break;
-		case 'A': tls.ca = optarg; break;
-		case 'E': tls.cert = optarg; break;
-		case 'K': tls.key = optarg; break;
+		case 'A': fo.ca = optarg; break;
+		case 'E': fo.cert = optarg; break;
+		case 'K': fo.key = optarg; break;
+		case 'O':
+			if (dp_num_parse(optarg, 60000, &store_ms) != 0 || store_ms < 200) {
+				fprintf(stderr, "sxcd: --store-timeout-ms: 200..60000\n");
+				return 2;
+			}
+			fo.call_ms = (unsigned int)store_ms;
+			break;
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'S': schema_file = optarg; break;
@@ -362,9 +372,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "sxcd: --store %s needs --site NAME (1..63 of [A-Za-z0-9_.-])\n", url);
 			return 2;
 		}
-	} else if (site != NULL || state_dir != NULL || tls.ca || tls.cert || tls.key) {
-		fprintf(stderr, "sxcd: --site, --state-dir and --store-cacert/cert/key go with "
-			"--store etcd://...\n");
+	} else if (site != NULL || state_dir != NULL || fo.ca || fo.cert || fo.key || fo.call_ms) {
+		fprintf(stderr, "sxcd: --site, --state-dir and --store-cacert/cert/key/timeout-ms go "
+			"with --store etcd://...\n");
 		return 2;
 	}
 	if (cd_svc_check(err, sizeof(err)) < 0) {
@@ -427,9 +437,8 @@ main(int argc, char **argv)
 		CD_LOG(WARN, "netlink: %s: WAN links without a gateway wait for one", strerror(errno));
 	if (nl != NULL)
 		cd_sync_set_kernel(sync, cd_nl_view(nl));
-	if (url != NULL && (rc = cd_fleet_new(base, url, site, tls.ca || tls.cert || tls.key ?
-					      &tls : NULL, res, kick_sync, sync, &fleet, err,
-					      sizeof(err))) < 0) {
+	if (url != NULL && (rc = cd_fleet_new(base, url, site, &fo, res, kick_sync, sync, &fleet,
+					      err, sizeof(err))) < 0) {
 		fprintf(stderr, "sxcd: --store %s: %s\n", url, rc == -EINVAL ? err : strerror(-rc));
 		return 2;
 	}
