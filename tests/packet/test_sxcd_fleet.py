@@ -264,8 +264,15 @@ def test_write_through_one_appears_on_other():
                   ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
                    "/fleet/sites/site-a/intents/site/local"], "the intents' keys in etcd")
         expect_eq([n for n in names if n.startswith("/fleet/boxes/")],
-                  ["/fleet/boxes/site-a", "/fleet/boxes/site-a/live", "/fleet/boxes/site-b",
-                   "/fleet/boxes/site-b/live"], "the boxes' reports and leases")
+                  ["/fleet/boxes/site-a", "/fleet/boxes/site-a/live", "/fleet/boxes/site-a/seen",
+                   "/fleet/boxes/site-b", "/fleet/boxes/site-b/live", "/fleet/boxes/site-b/seen"],
+                  "the boxes' reports, leases and heartbeats")
+        # at rest a box writes its heartbeat alone, not its report again
+        rev = lambda k: int(f.etcd.call("kv/range", {"key": b64(k)})["kvs"][0]["mod_revision"])
+        r0, s0 = rev("/fleet/boxes/site-a"), rev("/fleet/boxes/site-a/seen")
+        time.sleep(6)
+        expect(rev("/fleet/boxes/site-a") == r0 and rev("/fleet/boxes/site-a/seen") > s0,
+               "at rest: the heartbeat rewritten, the report not")
 
 
 @R.test
