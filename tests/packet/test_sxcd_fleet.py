@@ -645,6 +645,13 @@ def test_two_boxes_with_sxdp_kill9_no_write():
         until("green Ready on b", lambda: (f.b.get("green") or {}).get("status", {}).get("phase") == "Ready", 10)
         sys.stdout.write("# green Ready on b %.0f ms after a acknowledged it\n" % ((time.monotonic() - t0) * 1000))
         until("b's site Ready", lambda: f.b.req("GET", "site")[1].get("status", {}).get("phase") == "Ready", 5)
+        # a slice stretched to a list of sites that names each box's own: Ready on both (each
+        # leaves its own site out of the list, as of the mesh)
+        c, b = f.a.req("PUT", "slices/blue", {"spec": {"id": 8, "vni": 7001, "members": [],
+                                                         "peers": ["site-a", "site-b"]}})
+        expect_eq(c, 201, "blue through a: %s" % b)
+        until("blue Ready on both", lambda: f.a.req("GET", "fleet")[1]["intents"]
+              .get("slices/blue") == {"site-a": "Ready", "site-b": "Ready"}, 6)
         good = snapshot(db)
         added = []
         for t in TABLES:
