@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_node: the UPF's PFCP endpoint on sxcd's loop: sockets, node procedures, associations, transactions, the response cache. */
+/* pf_node: the UPF's PFCP endpoint on sxcd's loop: sockets, node procedures, associations, the response cache (the transactions: pf_ntxn.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,152 +17,16 @@
 #include "cd_vis.h"
 #include "pf_cache.h"
 #include "pf_node.h"
+#include "pf_node_priv.h"
 #include "pf_ncount.h"
 #include "pf_nstate.h"
 
-#define SOCKS_MAX 8
-#define SMFS_MAX 16
 #define BATCH 64		/* datagrams per read callback: REST is never starved */
-#define RX_MAX 65536
 #define TX_MAX 2048		/* what the node level writes */
 #define NTP_UNIX_OFFSET 2208988800u
 #define SETUP_BACKOFF_MAX_MS 60000
 
-struct sock {
-	struct pf_node *n;
-	int fd;
-	struct pf_addr addr;
-	struct event *ev;
-};
-
-struct pf_txn {
-	struct pf_node *n;
-	struct pf_txn *prev, *next;
-	struct pf_centry *ce;
-	struct pf_addr peer;
-	struct pf_addr local;	/* the address it came to: the answer's source */
-	uint8_t sock, type;
-	uint32_t seq;
-	uint64_t seid;
-};
-
-/* One request of ours waiting for its answer. */
-struct oreq {
-	struct pf_node *n;
-	struct oreq *prev, *next;
-	struct pf_assoc *a;	/* NULL: not an association's (setup toward an SMF) */
-	struct pf_addr dst;
-	struct pf_addr src;	/* sent from (a wildcard: the kernel's choice) */
-	uint8_t sock, type;
-	uint32_t seq;
-	unsigned int tries;
-	struct event *timer;
-	pf_req_done *done;
-	void *arg;
-	uint8_t *b;
-	size_t len;
-};
-
-/* An SMF we set up an association with (--pfcp-smf). */
-struct smf {
-	struct pf_node *n;
-	struct pf_addr addr;
-	uint8_t sock;
-	struct pf_assoc *a;	/* once set up */
-	struct oreq *pending;
-	struct event *timer;
-	unsigned int backoff_ms;
-	uint64_t tries, refusals;
-};
-
-struct pf_assoc {
-	struct pf_node *n;
-	struct pf_assoc *prev, *next;
-	struct pf_node_id id;
-	char name[260];
-	struct pf_addr peer;
-	struct pf_addr local;		/* where its requests came to: ours go from there */
-	uint8_t sock;
-	uint32_t recovery;
-	uint8_t cp_feat[8];
-	size_t n_cp_feat;
-	bool reachable;
-	bool restored;			/* from the store at start */
-	uint64_t since_ms;		/* set up at; unreachable since, when not reachable */
-	uint64_t last_hb_ms;		/* a heartbeat answered last, or 0 */
-	uint64_t hb_failures;
-	struct event *hb_timer;
-	struct oreq *hb;		/* our heartbeat under way */
-	struct smf *smf;		/* set up by us toward it */
-};
-
-struct pf_node {
-	struct pf_node_cfg cfg;
-	struct cd_res *res;
-	struct event_base *base;
-	struct sock socks[SOCKS_MAX];
-	int n_socks;
-	struct smf smfs[SMFS_MAX];
-	int n_smfs;
-	const struct pf_node_ops *ops;
-	void *ops_arg;
-	uint8_t features[8];
-	size_t n_features;
-	uint32_t recovery;
-	bool recovery_unstored;		/* a new one the store has not taken yet: not sent */
-	uint32_t next_seq;
-	struct pf_assoc *assocs;
-	int n_assocs;
-	struct pf_txn *txns;
-	struct oreq *oreqs;
-	struct pf_cache cache;	/* answers for retransmissions */
-	struct event *sweep;
-	uint8_t rx[RX_MAX];
-	struct pf_addr rx_local;	/* the address the datagram handled now came to */
-	struct pf_msg msg;
-	struct pf_ncount c;
-	char restore_error[320];	/* why the stored associations were not restored ("" none) */
-};
-
-/* ------------------------------------------------------------------ helpers */
-
-static void
-ms_tv(unsigned int ms, struct timeval *tv)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
-
-static void
-wr24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
-static bool
-is_request(uint8_t t)
-{
-	switch (t) {
-	case PF_HEARTBEAT_REQ: case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
-	case PF_NODE_REPORT_REQ: case PF_SESS_EST_REQ: case PF_SESS_MOD_REQ: case PF_SESS_DEL_REQ:
-	case PF_SESS_REPORT_REQ:
-		return true;
-	}
-	return false;
-}
-
-/* The sequence number's place: after the SEID in a session message. */
-static void
-put_seq(uint8_t *b, size_t len, uint32_t seq)
-{
-	size_t at = (len >= 1 && (b[0] & 0x01)) ? 12 : 4;
-
-	if (len >= at + 3)
-		wr24(b + at, seq);
-}
-
+/* ------------------------------------------------------------------ names */
 const char *
 pf_gone_name(enum pf_gone why)
 {
@@ -178,8 +42,8 @@ pf_gone_name(enum pf_gone why)
 
 /* From @from (the address the peer sent to) when the socket is bound to a
  * wildcard address. */
-static int
-send_to(struct pf_node *n, uint8_t sock, const struct pf_addr *from, const struct pf_addr *to, const uint8_t *b,
+int
+pf_node_send(struct pf_node *n, uint8_t sock, const struct pf_addr *from, const struct pf_addr *to, const uint8_t *b,
 	size_t len)
 {
 	ssize_t w;
@@ -216,181 +80,12 @@ answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype,
 	struct pf_centry *e;
 
 	put_seq(b, len, seq);
-	send_to(n, sock, &n->rx_local, to, b, len);
+	pf_node_send(n, sock, &n->rx_local, to, b, len);
 	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL &&
 	    (e = pf_cache_add(&n->cache, sock, to, seq, rtype, cd_clock_ms())) != NULL)
 		e->local = n->rx_local;
 	if (e != NULL)
 		pf_cache_fill(&n->cache, e, b, len, cd_clock_ms());
-}
-
-/* ------------------------------------------------------- transactions */
-
-uint8_t pf_txn_type(const struct pf_txn *t) { return t->type; }
-uint32_t pf_txn_seq(const struct pf_txn *t) { return t->seq; }
-uint64_t pf_txn_seid(const struct pf_txn *t) { return t->seid; }
-const struct pf_addr *pf_txn_peer(const struct pf_txn *t) { return &t->peer; }
-
-static void
-txn_free(struct pf_txn *t)
-{
-	struct pf_node *n = t->n;
-
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		n->txns = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	free(t);
-}
-
-int
-pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
-{
-	struct pf_node *n = t->n;
-	uint16_t vl = 0;
-	const uint8_t *cv = pf_peek_ie(b, len, PF_IE_CAUSE, &vl);
-	uint8_t *c = malloc(len ? len : 1), cause = cv != NULL && vl >= 1 ? cv[0] : 0;
-	int rc;
-
-	/* the session layer's refusals counted with the node's, by cause */
-	if (cause != 0 && cause != PF_CAUSE_ACCEPTED)
-		pf_ncount_refusal(&n->c, t->type, cause);
-
-	if (c == NULL) {
-		pf_txn_drop(t);
-		return -ENOMEM;
-	}
-	memcpy(c, b, len);
-	put_seq(c, len, t->seq);
-	rc = send_to(n, t->sock, &t->local, &t->peer, c, len);
-	if (t->ce != NULL) {
-		pf_cache_fill(&n->cache, t->ce, c, len, cd_clock_ms());
-	}
-	free(c);
-	txn_free(t);
-	return rc;
-}
-
-void
-pf_txn_drop(struct pf_txn *t)
-{
-	if (t->ce != NULL)
-		pf_cache_del(&t->n->cache, t->ce);
-	txn_free(t);
-}
-
-/* ------------------------------------------------------- our requests */
-
-static void oreq_free(struct oreq *o);
-
-static void
-on_oreq_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct oreq *o = arg;
-	struct pf_node *n = o->n;
-	struct timeval tv;
-
-	(void)fd;
-	(void)what;
-	if (o->tries < n->cfg.n1) {
-		o->tries++;
-		n->c.retransmits++;
-		send_to(n, o->sock, &o->src, &o->dst, o->b, o->len);
-		ms_tv(n->cfg.t1_ms, &tv);
-		evtimer_add(o->timer, &tv);
-		return;
-	}
-	pf_req_done *done = o->done;
-	void *darg = o->arg;
-
-	oreq_free(o);
-	done(darg, -ETIMEDOUT, NULL);
-}
-
-static void
-oreq_free(struct oreq *o)
-{
-	struct pf_node *n = o->n;
-
-	if (o->prev)
-		o->prev->next = o->next;
-	else
-		n->oreqs = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	event_free(o->timer);
-	free(o->b);
-	free(o);
-}
-
-static struct oreq *
-send_request(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct pf_addr *src, const struct pf_addr *dst,
-	     const uint8_t *b, size_t len, pf_req_done *done, void *arg)
-{
-	struct oreq *o = calloc(1, sizeof(*o));
-	struct timeval tv;
-
-	if (o == NULL || len < PF_HDR_NODE_LEN || (o->b = malloc(len)) == NULL ||
-	    (o->timer = evtimer_new(n->base, on_oreq_timer, o)) == NULL) {
-		if (o)
-			free(o->b);
-		free(o);
-		return NULL;
-	}
-	memcpy(o->b, b, len);
-	o->n = n;
-	o->a = a;
-	o->dst = *dst;
-	o->src = *src;
-	o->sock = sock;
-	o->type = b[1];
-	o->len = len;
-	o->done = done;
-	o->arg = arg;
-	n->next_seq = (n->next_seq + 1) & 0xffffff;
-	if (n->next_seq == 0)
-		n->next_seq = 1;
-	o->seq = n->next_seq;
-	put_seq(o->b, len, o->seq);
-	o->next = n->oreqs;
-	if (n->oreqs)
-		n->oreqs->prev = o;
-	n->oreqs = o;
-	send_to(n, sock, src, dst, o->b, len);
-	ms_tv(n->cfg.t1_ms, &tv);
-	evtimer_add(o->timer, &tv);
-	return o;
-}
-
-int
-pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t len, pf_req_done *done,
-		void *arg)
-{
-	if (a == NULL || done == NULL || len < PF_HDR_NODE_LEN || !is_request(b[1]))
-		return -EINVAL;
-	return send_request(n, a, a->sock, &a->local, &a->peer, b, len, done, arg) ? 0 : -ENOMEM;
-}
-
-/* Our requests to @a end: their callers hear it (-ECANCELED). */
-static void
-oreq_cancel_assoc(struct pf_node *n, struct pf_assoc *a)
-{
-	struct oreq *o = n->oreqs, *next;
-
-	while (o != NULL) {
-		next = o->next;
-		if (o->a == a) {
-			pf_req_done *done = o->done;
-			void *darg = o->arg;
-
-			oreq_free(o);
-			done(darg, -ECANCELED, NULL);
-			next = n->oreqs; /* the callback may have ended others */
-		}
-		o = next;
-	}
 }
 
 /* ------------------------------------------------------- associations */
@@ -532,7 +227,7 @@ assoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell)
 		       pf_addr_str(&a->peer, addr, sizeof(addr)), pf_gone_name(why));
 	if (tell && n->ops != NULL && n->ops->assoc_gone != NULL)
 		n->ops->assoc_gone(n->ops_arg, a, why);
-	oreq_cancel_assoc(n, a);
+	pf_oreq_cancel(n, a);
 	if (a->prev)
 		a->prev->next = a->next;
 	else
@@ -591,7 +286,7 @@ assoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const 
 		       a->name, rts, a->recovery);
 		if (n->ops != NULL && n->ops->assoc_gone != NULL)
 			n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
-		oreq_cancel_assoc(n, a); /* its reports: to an SMF that forgot them */
+		pf_oreq_cancel(n, a); /* its reports: to an SMF that forgot them */
 	}
 	a->peer = *src;
 	a->local = n->rx_local;
@@ -639,7 +334,7 @@ assoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
 	a->recovery = rts;
 	if (n->ops != NULL && n->ops->assoc_gone != NULL)
 		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
-	oreq_cancel_assoc(n, a);
+	pf_oreq_cancel(n, a);
 	state_save(n, NULL);
 	if (n->ops != NULL && n->ops->assoc_up != NULL)
 		n->ops->assoc_up(n->ops_arg, a);
@@ -708,7 +403,7 @@ on_hb_timer(evutil_socket_t fd, short what, void *arg)
 	if (a->hb != NULL || !recovery_stored(n))
 		return; /* the last one is still being resent; or our stamp may not go out yet */
 	if ((len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_REQ, 0, n->recovery)) > 0)
-		a->hb = send_request(n, a, a->sock, &a->local, &a->peer, b, (size_t)len, hb_done, a);
+		a->hb = pf_oreq_send(n, a, a->sock, &a->local, &a->peer, b, (size_t)len, hb_done, a);
 }
 
 static void
@@ -788,7 +483,7 @@ on_smf_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	s->tries++;
 	if ((len = encode_assoc(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true)) > 0)
-		s->pending = send_request(n, NULL, s->sock, &n->socks[s->sock].addr, &s->addr, b, (size_t)len,
+		s->pending = pf_oreq_send(n, NULL, s->sock, &n->socks[s->sock].addr, &s->addr, b, (size_t)len,
 					  smf_setup_done, s);
 	if (s->pending == NULL)
 		smf_retry(s, SETUP_BACKOFF_MAX_MS);
@@ -1080,7 +775,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 	void *darg = o->arg;
 
 	if (h->type == PF_VERSION_NOT_SUPPORTED) {
-		oreq_free(o);
+		pf_oreq_free(o);
 		done(darg, -EPROTONOSUPPORT, NULL);
 		return;
 	}
@@ -1089,7 +784,7 @@ on_response(struct pf_node *n, const uint8_t *b, size_t len, const struct pf_hdr
 		n->c.dropped_header++;
 		return; /* resent until a good one comes */
 	}
-	oreq_free(o);
+	pf_oreq_free(o);
 	done(darg, r.kind == PF_OK ? 0 : -EBADMSG, r.kind == PF_OK ? &n->msg : NULL);
 }
 
@@ -1108,7 +803,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 
 		n->c.version_refused++;
 		if (is_request(b[1]))
-			send_to(n, sock, &n->rx_local, src, v, sizeof(v));
+			pf_node_send(n, sock, &n->rx_local, src, v, sizeof(v));
 		return;
 	}
 	if (pf_hdr_decode(b, len, &h) != 0 || h.len != len) {
@@ -1128,7 +823,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 			n->c.pending_ignored++;
 		} else if (ce->b != NULL) {
 			n->c.from_cache++;
-			send_to(n, ce->sock, &ce->local, src, ce->b, ce->len);
+			pf_node_send(n, ce->sock, &ce->local, src, ce->b, ce->len);
 		}
 		return;
 	}
@@ -1443,7 +1138,7 @@ pf_node_free(struct pf_node *n)
 		for (int i = 0; i < n->n_smfs; i++)
 			if (n->smfs[i].pending == n->oreqs)
 				smf = true;
-		oreq_free(n->oreqs);
+		pf_oreq_free(n->oreqs);
 		if (!smf)
 			done(darg, -ECANCELED, NULL);
 	}

@@ -40,6 +40,7 @@
 
 #include "pf_addr.h"
 #include "pf_codec.h"
+#include "pf_ntypes.h"
 
 struct event_base;
 struct cd_res;
@@ -48,26 +49,6 @@ struct pf_node;
 struct pf_assoc;
 struct pf_txn;
 
-/* The associations' default bound: each costs its state, a line in the
- * store's document and a label in /metrics, so a peer inventing Node IDs
- * must not grow them without end. */
-#define PF_ASSOC_MAX 64
-
-struct pf_node_cfg {
-	struct event_base *base;
-	struct cd_res *res;		/* where the Recovery Time Stamp is kept ("pfcp"); NULL: not kept */
-	const struct pf_addr *listen;	/* the sockets to open */
-	int n_listen;
-	struct pf_node_id self;		/* our Node ID */
-	const struct pf_addr *smfs;	/* SMFs to set up an association with (UPF-initiated) */
-	int n_smfs;
-	unsigned int heartbeat_ms;	/* a Heartbeat Request to each associated peer this often */
-	unsigned int t1_ms, n1;		/* our requests: resent every T1, N1 times */
-	unsigned int grace_ms;		/* a peer unreachable this long: its association goes */
-	unsigned int cache_ms;		/* answers kept for retransmissions at least this long; 0: (N1+1)*T1 + 5 s */
-	unsigned int cache_max;		/* at most this many (oldest out); 0: 65536 */
-	unsigned int max_assocs;	/* associations (SMFs) at most; 0: PF_ASSOC_MAX */
-};
 
 /* Opens the sockets and takes the Recovery Time Stamp (the stored one, or
  * now). 0 and *@out, or -errno with why in @err. */
@@ -173,8 +154,7 @@ void pf_txn_drop(struct pf_txn *t);
  * @done once: rc 0 with the decoded response (@rsp and its bytes live
  * only during the call), -ETIMEDOUT, -EBADMSG (a response the codec
  * refused: @rsp NULL), or -ECANCELED (the association or node went).
- * 0, or -errno (then @done is never called). */
-typedef void pf_req_done(void *arg, int rc, const struct pf_msg *rsp);
+ * 0, or -errno (then @done is never called). pf_req_done: pf_ntypes.h. */
 int pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t len, pf_req_done *done,
 		    void *arg);
 
