@@ -117,6 +117,14 @@ def failed_requests(d):
     return bad
 
 
+def expect_page_clean(d):
+    """No console error and no failed request since the logs were last read."""
+    errs = console_errors(d)
+    expect(not errs, "console errors: %s" % errs)
+    fails = failed_requests(d)
+    expect(not fails, "failed requests: %s" % fails)
+
+
 def page_values(d):
     """{data-k: data-v} of every number and state word on the page (hidden views too)."""
     return d.execute_script(
@@ -387,10 +395,7 @@ def test_page_live_views_match_the_api():
             shot(drv, "visibility-upf-390x844.png", 390, 844)
             drv.set_window_size(1366, 768)
 
-            errs = console_errors(drv)
-            expect(not errs, "console errors: %s" % errs)
-            fails = failed_requests(drv)
-            expect(not fails, "failed requests: %s" % fails)
+            expect_page_clean(drv)
     finally:
         drv.quit()
 
@@ -514,10 +519,7 @@ def test_upf_view_and_one_session():
                 shot(drv, "visibility-upf-session-1366x768.png", 1366, 768)
             shot(drv, "visibility-upf-session-390x844.png", 390, 844)
             drv.set_window_size(1366, 768)
-            errs = console_errors(drv)
-            expect(not errs, "console errors: %s" % errs)
-            fails = failed_requests(drv)
-            expect(not fails, "failed requests: %s" % fails)
+            expect_page_clean(drv)
     finally:
         drv.quit()
 
