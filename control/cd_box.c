@@ -60,16 +60,6 @@ struct cd_box {
 	unsigned int parting;		/* ... and the calls of the leave not yet answered */
 };
 
-static json_t *
-b64j(const char *s)
-{
-	char *b = cd_etcd_b64(s, strlen(s));
-	json_t *j = json_string(b ? b : "");
-
-	free(b);
-	return j;
-}
-
 /* ------------------------------------------------------------ the report */
 
 /* "KIND/NAME" → {phase, generation, observedGeneration} of every live intent (new). */
@@ -210,7 +200,7 @@ write_report(struct cd_box *b)
 	if (s == NULL)
 		return;
 	b->written_len = strlen(s);
-	req = json_pack("{s:o,s:o}", "key", b64j(b->key), "value", b64j(s));
+	req = json_pack("{s:o,s:o}", "key", cd_etcd_b64j(b->key), "value", cd_etcd_b64j(s));
 	free(s);
 	b->writing = cd_etcd_call(b->etcd, "kv/put", req, false, on_written, b);
 	json_decref(req);
@@ -258,8 +248,8 @@ on_live(void *arg, int rc, json_t *answer)
 static void
 put_live(struct cd_box *b)
 {
-	json_t *req = json_pack("{s:o,s:o,s:o}", "key", b64j(b->live_key), "value",
-				b64j(cd_fleet_site(b->f)), "lease",
+	json_t *req = json_pack("{s:o,s:o,s:o}", "key", cd_etcd_b64j(b->live_key), "value",
+				cd_etcd_b64j(cd_fleet_site(b->f)), "lease",
 				json_sprintf("%lld", (long long)b->lease));
 
 	b->living = cd_etcd_call(b->etcd, "kv/put", req, false, on_live, b);
@@ -334,7 +324,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 		char v[64];
 
 		snprintf(v, sizeof(v), "{\"seen_unix\":%lld}", (long long)time(NULL));
-		req = json_pack("{s:o,s:o}", "key", b64j(b->seen_key), "value", b64j(v));
+		req = json_pack("{s:o,s:o}", "key", cd_etcd_b64j(b->seen_key), "value", cd_etcd_b64j(v));
 		b->seeing = cd_etcd_call(b->etcd, "kv/put", req, false, on_seen, b);
 		json_decref(req);
 	}
@@ -529,7 +519,7 @@ cd_box_view(void *arg, bool brief, cd_box_view_done *done, void *darg)
 	}
 	v = calloc(1, sizeof(*v));
 	pair = calloc(2, sizeof(*pair));
-	req = json_pack("{s:o,s:o}", "key", b64j(b->boxes), "range_end", b64j(b->boxes_end));
+	req = json_pack("{s:o,s:o}", "key", cd_etcd_b64j(b->boxes), "range_end", cd_etcd_b64j(b->boxes_end));
 	if (v == NULL || pair == NULL || req == NULL) {
 		free(v);
 		free(pair);

@@ -41,16 +41,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static json_t *
-b64j(const char *s)
-{
-	char *b = cd_etcd_b64(s, strlen(s));
-	json_t *j = b ? json_string(b) : NULL;
-
-	free(b);
-	return j;
-}
-
 static void
 cas_free(struct cas *c)
 {
@@ -185,7 +175,7 @@ build(struct cas *c)
 	if (c->txn == NULL || c->read == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n; i++) {
-		json_t *k = b64j(c->keys[i]), *v = c->vals[i] ? b64j(c->vals[i]) : NULL;
+		json_t *k = cd_etcd_b64j(c->keys[i]), *v = c->vals[i] ? cd_etcd_b64j(c->vals[i]) : NULL;
 
 		if (k == NULL || (c->vals[i] != NULL && v == NULL) ||
 		    json_array_append_new(cmp, json_pack("{s:O,s:s,s:s,s:o}", "key", k, "target", "MOD",

@@ -100,6 +100,16 @@ cd_etcd_b64(const void *s, size_t n)
 	return out;
 }
 
+json_t *
+cd_etcd_b64j(const char *s)
+{
+	char *b = cd_etcd_b64(s, strlen(s));
+	json_t *j = b ? json_string(b) : NULL;
+
+	free(b);
+	return j;
+}
+
 static int
 b64v(char c)
 {

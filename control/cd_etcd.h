@@ -81,6 +81,9 @@ void cd_etcd_watch_cancel(struct cd_etcd_watch *w);
 
 /* Base64 of @n bytes of @s (new, NUL-terminated), NULL when out of memory. */
 char *cd_etcd_b64(const void *s, size_t n);
+/* Base64 of the string @s as a JSON string (new): a key or value of a
+ * request. NULL when out of memory (a json_pack "o" of it then fails). */
+json_t *cd_etcd_b64j(const char *s);
 /* @s decoded (new, NUL-terminated; *@n its length), NULL when not base64. */
 char *cd_etcd_unb64(const char *s, size_t *n);
 /* The key just past every key that starts with @prefix (new): a range's end. */

@@ -129,16 +129,6 @@ parse_key(struct cd_fleet *f, int scope, const char *key, char *name, size_t len
 	return k;
 }
 
-static json_t *
-b64j(const char *s)
-{
-	char *b = cd_etcd_b64(s, strlen(s));
-	json_t *j = json_string(b ? b : "");
-
-	free(b);
-	return j;
-}
-
 /* One kv of etcd's: its kind, name, document (new; NULL: not JSON) into @out. */
 static int
 kv_parse(struct cd_fleet *f, int scope, json_t *kv, char *name, size_t len, json_t **doc)
@@ -308,8 +298,8 @@ on_read1(void *arg, int rc, json_t *answer)
 static void
 read_scope(struct cd_fleet *f, int scope)
 {
-	json_t *req = json_pack("{s:o,s:o}", "key", b64j(f->scope[scope]), "range_end",
-				b64j(f->scope_end[scope]));
+	json_t *req = json_pack("{s:o,s:o}", "key", cd_etcd_b64j(f->scope[scope]), "range_end",
+				cd_etcd_b64j(f->scope_end[scope]));
 
 	/* the site's own at the revision the shared ones were read at: one picture */
 	if (scope > 0)
@@ -365,7 +355,7 @@ probe(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (f->probing == NULL && f->reading == NULL) {
-		req = json_pack("{s:o,s:b}", "key", b64j(f->prefix), "count_only", 1);
+		req = json_pack("{s:o,s:b}", "key", cd_etcd_b64j(f->prefix), "count_only", 1);
 		/* each call its own connection: a fresh SYN, not one the kernel backs off */
 		f->probing = cd_etcd_call_within(f->etcd, "kv/range", req, true,
 						 lost ? LOST_CALL_MS : f->call_ms, on_probe, f);
@@ -779,8 +769,8 @@ site_op(struct cd_fleet *f, const char *site, int kind, const char *name, json_t
 		return;
 	}
 	txn = json_pack("{s:[],s:[{s:{s:o,s:o*}},{s:{s:o}}]}", "compare", "success",
-			"request_range", "key", b64j(o->key), "range_end", o->list ? b64j(end) : NULL,
-			"request_range", "key", b64j(rep));
+			"request_range", "key", cd_etcd_b64j(o->key), "range_end", o->list ? cd_etcd_b64j(end) : NULL,
+			"request_range", "key", cd_etcd_b64j(rep));
 	free(rep);
 	free(end);
 	if (txn == NULL || cd_etcd_call(f->etcd, "kv/txn", txn, true, on_site_read, o) == NULL)
