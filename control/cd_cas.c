@@ -59,7 +59,7 @@ cas_free(struct cas *c)
 }
 
 static void
-end(struct cas *c, int rc, int64_t rev)
+end(struct cas *c, int rc, json_int_t rev)
 {
 	cd_cas_done *done = c->done;
 	void *arg = c->arg;

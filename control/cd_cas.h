@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 struct event_base;
 struct cd_etcd;
@@ -41,7 +42,7 @@ struct cd_cas_op {
  * or too large in bytes), -ENOSPC (etcd's quota), -EIO (unknown); nothing
  * stored on any but 0 and -EIO.
  */
-typedef void cd_cas_done(void *arg, int rc, int64_t rev);
+typedef void cd_cas_done(void *arg, int rc, json_int_t rev);
 
 /* Start it (@ops copied); @done once, later. 0, or -ENOMEM (@done not called). */
 int cd_cas_txn(struct event_base *base, struct cd_etcd *e, const struct cd_cas_op *ops, size_t n,

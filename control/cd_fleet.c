@@ -366,28 +366,13 @@ probe(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ writes */
 
-struct write {
-	cd_res_remote_done *done;
-	void *arg;
-};
-
-static void
-on_written(void *arg, int rc, int64_t rev)
-{
-	struct write *w = arg;
-
-	w->done(w->arg, rc, rev);
-	free(w);
-}
-
 static void
 commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
        cd_res_remote_done *done, void *arg)
 {
 	struct cd_fleet *f = ctx;
 	struct cd_cas_op *ops = calloc(n + 1, sizeof(*ops));
-	struct write *w = calloc(1, sizeof(*w));
-	int rc = ops == NULL || w == NULL ? -ENOMEM : 0;
+	int rc = ops == NULL ? -ENOMEM : 0;
 	size_t i;
 
 	for (i = 0; i < n && rc == 0; i++) {
@@ -396,19 +381,15 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 		    (ch[i].doc != NULL && (ops[i].val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL))
 			rc = -ENOMEM;
 	}
-	if (rc == 0) {
-		*w = (struct write){ .done = done, .arg = arg };
-		rc = cd_cas_txn(f->base, f->etcd, ops, n, on_written, w);
-	}
+	if (rc == 0)	/* cd_cas_done has cd_res_remote_done's shape: handed on as it is */
+		rc = cd_cas_txn(f->base, f->etcd, ops, n, done, arg);
 	for (size_t j = 0; ops != NULL && j < n; j++) {
 		free((char *)ops[j].key);
 		free((char *)ops[j].val);
 	}
 	free(ops);
-	if (rc < 0) {
-		free(w);
+	if (rc < 0)
 		done(arg, rc, 0);
-	}
 }
 
 /* ------------------------------------------------------------ setup */
@@ -625,7 +606,7 @@ kv_doc(json_t *kv)
 	return d;
 }
 
-static void on_site_txn(void *arg, int rc, int64_t rev);
+static void on_site_txn(void *arg, int rc, json_int_t rev);
 
 /* The read: [the key (or the kind's range), the site's box report] at one revision. */
 static void
@@ -719,7 +700,7 @@ on_site_read(void *arg, int rc, json_t *answer)
 }
 
 static void
-on_site_txn(void *arg, int rc, int64_t rev)
+on_site_txn(void *arg, int rc, json_int_t rev)
 {
 	struct site_op *o = arg;
 	json_t *out;

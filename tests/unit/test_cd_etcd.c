@@ -154,7 +154,7 @@ static int cas_rc;
 static int64_t cas_rev;
 
 static void
-on_cas(void *arg, int rc, int64_t rev)
+on_cas(void *arg, int rc, json_int_t rev)
 {
 	(void)arg;
 	cas_rc = rc;
