@@ -839,7 +839,17 @@ class Sxdp:
             # after it is torn (it would pass with nothing accounted yet)
             torn = sum(lc["rx_packets"] for lc in workers) < sum(rx.values())
             if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx and not torn:
-                break
+                # one snapshot more, taken after every burst above was done: stats.get
+                # reads the event counters apart from the lcores' (a burst ending
+                # between the two reads shows sent with its events not yet
+                # counted); the same totals again, and nothing is left half-read
+                st2 = self.stats()
+                w2 = [lc for lc in st2["lcores"] if lc.get("role") == "worker"]
+                if sum(lc["tx_packets"] + lc["drop_packets"] + lc["punt_packets"] + lc["handoff_packets"]
+                       for lc in w2) == w_done:
+                    st = st2
+                    break
+                continue
             if self.proc.poll() is not None:
                 raise TestFailure("sxdp exited with %d while traffic ran" % self.proc.returncode)
             if time.monotonic() > deadline:
