@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "cd_auth.h"
 #include "cd_http.h"
 #include "cd_lag.h"
 #include "cd_log.h"
@@ -37,6 +38,7 @@ struct cd_http {
 	struct cd_sync *sync;
 	struct cd_schema *schema;
 	struct cd_www *www;	/* the page, NULL: none */
+	struct cd_auth *auth;
 	struct cd_http_fleet fleet;	/* view NULL: not on a fleet's store */
 };
 
@@ -54,11 +56,18 @@ struct pending {
 /* ------------------------------------------------------------ answers */
 
 /* evhttp (2.1.12) would send a HEAD answer's body, and without its length:
- * the length of what GET answers, no body. */
+ * the length of what GET answers, no body. Every answer of the API (errors
+ * too) is not to be sniffed, kept or framed (OWASP's REST headers). */
 static void
 send_reply(struct evhttp_request *req, int code, const char *why, struct evbuffer *b)
 {
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	char n[24];
+
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	evhttp_add_header(out, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		snprintf(n, sizeof(n), "%zu", b != NULL ? evbuffer_get_length(b) : 0);
@@ -85,13 +94,17 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	case 201: why = "Created"; break;
 	case 400: why = "Bad Request"; break;
 	case 401: why = "Unauthorized"; break;
+	case 403: why = "Forbidden"; break;
 	case 404: why = "Not Found"; break;
 	case 405: why = "Method Not Allowed"; break;
 	case 409: why = "Conflict"; break;
 	case 204: why = "No Content"; break;
 	case 411: why = "Length Required"; break;
 	case 413: why = "Payload Too Large"; break;
+	case 415: why = "Unsupported Media Type"; break;
 	case 417: why = "Expectation Failed"; break;
+	case 421: why = "Misdirected Request"; break;
+	case 429: why = "Too Many Requests"; break;
 	case 431: why = "Request Header Fields Too Large"; break;
 	case 501: why = "Not Implemented"; break;
 	case 503: why = "Service Unavailable"; break;
@@ -767,7 +780,7 @@ bad_method(struct evhttp_request *req, const char *allow)
 
 	evhttp_add_header(out, "Allow", allow);
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_OPTIONS) {
-		evhttp_send_reply(req, 204, "No Content", NULL);
+		send_reply(req, 204, "No Content", NULL);
 		return;
 	}
 	reply_err(req, 405, "bad_method", NULL, "%s takes %s", evhttp_request_get_uri(req), allow);
@@ -1017,6 +1030,24 @@ wire_metrics(struct cd_http *h, struct evbuffer *b)
 		evbuffer_add_printf(b, "sxcd_http_refused_total{reason=\"%s\"} %lld\n", k,
 				    (long long)json_integer_value(v));
 	json_decref(st);
+	st = cd_auth_stats(h->auth);
+	evbuffer_add_printf(b, "# HELP sxcd_http_sessions The page's sessions open\n"
+			    "# TYPE sxcd_http_sessions gauge\nsxcd_http_sessions %lld\n"
+			    "# HELP sxcd_http_logins_total Sessions opened with the token\n"
+			    "# TYPE sxcd_http_logins_total counter\nsxcd_http_logins_total %lld\n"
+			    "# HELP sxcd_http_sessions_revoked_total Sessions ended by a change of the token\n"
+			    "# TYPE sxcd_http_sessions_revoked_total counter\nsxcd_http_sessions_revoked_total %lld\n"
+			    "# HELP sxcd_http_auth_failures_total Wrong credentials (tokens, logins)\n"
+			    "# TYPE sxcd_http_auth_failures_total counter\nsxcd_http_auth_failures_total %lld\n"
+			    "# HELP sxcd_http_auth_throttled_total Wrong credentials answered 429 late or closed unanswered\n"
+			    "# TYPE sxcd_http_auth_throttled_total counter\nsxcd_http_auth_throttled_total %lld\n",
+			    (long long)json_integer_value(json_object_get(st, "sessions")),
+			    (long long)json_integer_value(json_object_get(st, "logins")),
+			    (long long)json_integer_value(json_object_get(st, "revoked")),
+			    (long long)json_integer_value(json_object_get(st, "failures")),
+			    (long long)(json_integer_value(json_object_get(st, "throttled")) +
+					json_integer_value(json_object_get(st, "closed"))));
+	json_decref(st);
 }
 
 static void
@@ -1116,6 +1147,151 @@ route_item(struct cd_http *h, struct evhttp_request *req, bool get, const struct
 	json_decref(calls);
 }
 
+/* ------------------------------------------------------- credentials */
+
+/* A 429 held until its source's bucket refills (cd_auth.h): a guesser
+ * waits for each answer. */
+struct held {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	struct event *ev;
+	struct sockaddr_storage src;
+};
+
+static const struct sockaddr *
+peer_of(struct evhttp_request *req)
+{
+	return evhttp_connection_get_addr(evhttp_request_get_connection(req));
+}
+
+static void
+held_end(struct held *hd)
+{
+	cd_auth_held(hd->h->auth, (struct sockaddr *)&hd->src, false);
+	event_free(hd->ev);
+	free(hd);
+}
+
+static void
+held_answer(evutil_socket_t fd, short what, void *arg)
+{
+	struct held *hd = arg;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(hd->req);
+
+	(void)fd;
+	(void)what;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(hd->req), NULL, NULL);
+	evhttp_add_header(out, "Retry-After", "1");
+	evhttp_add_header(out, "Connection", "close");
+	reply_err(hd->req, 429, "throttled", NULL, "too many wrong credentials from this address: "
+		  "wait, then send the right one");
+	held_end(hd);
+}
+
+static void
+held_gone(struct evhttp_connection *c, void *arg)
+{
+	(void)c;
+	held_end(arg);
+}
+
+/* Answer @req 429 once its source may try again. */
+static void
+hold_429(struct cd_http *h, struct evhttp_request *req)
+{
+	const struct sockaddr *sa = peer_of(req);
+	struct held *hd = calloc(1, sizeof(*hd));
+	unsigned int ms;
+	struct timeval tv;
+
+	if (hd == NULL || sa == NULL || (hd->ev = evtimer_new(h->base, held_answer, hd)) == NULL) {
+		free(hd);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		reply_err(req, 429, "throttled", NULL, "too many wrong credentials from this address");
+		return;
+	}
+	hd->h = h;
+	hd->req = req;
+	memcpy(&hd->src, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	       sizeof(struct sockaddr_in));
+	ms = cd_auth_hold_ms(h->auth, sa);
+	tv = (struct timeval){ ms / 1000, (ms % 1000) * 1000 };
+	cd_auth_held(h->auth, sa, true);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), held_gone, hd);
+	evtimer_add(hd->ev, &tv);
+}
+
+static void
+no_content(struct evhttp_request *req, const char *set_cookie)
+{
+	if (set_cookie != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", set_cookie);
+	send_reply(req, 204, "No Content", NULL);
+}
+
+/* POST /api/v1/login {"token": "..."}: the page's session (cd_auth.h). */
+static void
+do_login(struct cd_http *h, struct evhttp_request *req)
+{
+	char cookie[CD_AUTH_COOKIE_MAX];
+	const struct sockaddr *sa;
+	json_t *body, *tok;
+
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > CD_HTTP_LOGIN_MAX) {
+		reply_err(req, 413, "too_large", NULL, "a login is at most %u bytes", CD_HTTP_LOGIN_MAX);
+		return;
+	}
+	if ((body = body_of(req)) == NULL)
+		return;
+	tok = json_object_get(body, "token");
+	if (!json_is_string(tok) || json_object_size(body) != 1) {
+		json_decref(body);
+		reply_err(req, 400, "invalid", json_pack("[{s:s,s:s,s:s}]", "pointer", "/token", "reason",
+			  "missing", "message", "the token, a string, and nothing else"),
+			  "a login is {\"token\": \"...\"}");
+		return;
+	}
+	if (!cd_auth_required(h->auth)) {	/* --insecure-no-auth: nothing to trade */
+		json_decref(body);
+		no_content(req, NULL);
+		return;
+	}
+	if (cd_auth_token_ok(h->auth, json_string_value(tok))) {
+		json_decref(body);
+		if (cd_auth_login(h->auth, cookie, sizeof(cookie)) < 0) {
+			reply_err(req, 503, "no_entropy", NULL, "no randomness for a session: retry");
+			return;
+		}
+		no_content(req, cookie);
+		return;
+	}
+	json_decref(body);
+	sa = peer_of(req);
+	switch (sa != NULL ? cd_auth_failed(h->auth, sa) : CD_AUTH_REFUSE) {
+	case CD_AUTH_REFUSE:
+		reply_err(req, 401, "unauthorized", NULL, "that is not this sxcd's token");
+		return;
+	case CD_AUTH_THROTTLE:
+		hold_429(h, req);
+		return;
+	case CD_AUTH_CLOSE:
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		reply_err(req, 429, "throttled", NULL, "too many wrong credentials from this address");
+		return;
+	}
+}
+
+/* POST /api/v1/logout: the session the cookie carries ends. */
+static void
+do_logout(struct cd_http *h, struct evhttp_request *req)
+{
+	char cookie[CD_AUTH_COOKIE_MAX];
+
+	cd_auth_logout(h->auth, evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"),
+		       cookie, sizeof(cookie));
+	no_content(req, cookie);
+}
+
 static void on_request_timed(struct evhttp_request *req, struct cd_http *h);
 
 static const char *
@@ -1171,15 +1347,18 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		if (code == 503)
 			evhttp_add_header(out, "Retry-After", "1");
 		evhttp_add_header(out, "Connection", "close");
-		reply_err(req, code, reason, NULL, "%s", msg);
+		if (code == 429)
+			hold_429(h, req);
+		else
+			reply_err(req, code, reason, NULL, "%s", msg);
 		return;
 	}
 	/* HEAD is GET without the body (evhttp leaves it out) */
 	get = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
 	/* the front door checked it already; this is the second lock */
-	authed = cd_wire_token_ok(h->wire, evhttp_find_header(in, "Authorization")) ||
-		 (get && cd_www_path(path) && cd_wire_cookie_ok(h->wire, evhttp_find_header(in, "Cookie")));
-	if (!authed && !(get && cd_www_path(path) && cd_www_entry(path))) {
+	authed = cd_auth_bearer_ok(h->auth, evhttp_find_header(in, "Authorization")) ||
+		 (get && cd_auth_session_ok(h->auth, evhttp_find_header(in, "Cookie")));
+	if (!authed && !cd_wire_open_path(path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
 		reply_err(req, 401, "unauthorized", NULL, "a bearer token is required");
@@ -1188,7 +1367,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	if (strncmp(path, API "/", sizeof(API)) == 0) {
 		const char *rest = path + sizeof(API);
 
-		allow = strcmp(rest, "apply") == 0 ? "POST, OPTIONS" :
+		allow = strcmp(rest, "apply") == 0 || strcmp(rest, "login") == 0 ||
+			strcmp(rest, "logout") == 0 ? "POST, OPTIONS" :
 			strcmp(rest, "openapi.json") == 0 || strcmp(rest, "status") == 0 ||
 			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ||
 			strcmp(rest, "intents") == 0 || strcmp(rest, "fleet") == 0 ?
@@ -1202,15 +1382,24 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 			return;
 		}
 		if (strcmp(rest, "status") == 0) {
-			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o}", "sxdp", cd_sync_info(h->sync),
-						  "intents", cd_res_phases(h->res), "store", "quarantined",
-						  cd_res_quarantine(h->res), "set_aside", cd_res_set_aside(h->res),
+			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
+						  cd_sync_info(h->sync), "intents", cd_res_phases(h->res),
+						  "store", "quarantined", cd_res_quarantine(h->res),
+						  "set_aside", cd_res_set_aside(h->res),
 						  "fleet", cd_res_remote_info(h->res),
-						  "services", cd_svc_status()));
+						  "services", cd_svc_status(), "auth", cd_auth_stats(h->auth)));
 			return;
 		}
 		if (strcmp(rest, "apply") == 0) {
 			do_apply(h, req);
+			return;
+		}
+		if (strcmp(rest, "login") == 0) {
+			do_login(h, req);
+			return;
+		}
+		if (strcmp(rest, "logout") == 0) {
+			do_logout(h, req);
 			return;
 		}
 		if (strcmp(rest, "intents") == 0) {
@@ -1286,18 +1475,18 @@ conns_max(void)
 }
 
 int
-cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
-	    struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
-	    struct cd_www *www, struct cd_http **out)
+cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_res *res,
+	    struct cd_sync *sync, struct cd_schema *schema, struct cd_www *www, struct cd_http **out)
 {
 	struct cd_http *h = calloc(1, sizeof(*h));
-	struct cd_wire_conf wc = { .token = token, .body_max = CD_HTTP_BODY_MAX,
+	struct cd_wire_conf wc = { .auth = conf->auth, .tls = conf->tls, .listen_host = conf->addr,
+				   .names = conf->names, .body_max = CD_HTTP_BODY_MAX,
 				   .body_budget = CD_HTTP_BODY_BUDGET, .max_conns = conns_max() };
 
 	if (h == NULL)
 		return -ENOMEM;
 	*h = (struct cd_http){ .base = base, .res = res, .sync = sync, .schema = schema,
-			     .www = www };
+			     .www = www, .auth = conf->auth };
 	if ((h->http = evhttp_new(base)) == NULL) {
 		cd_http_free(h);
 		return -ENOMEM;
@@ -1312,7 +1501,7 @@ cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
 	evhttp_set_gencb(h->http, on_request, h);
-	if ((h->bound = evhttp_bind_socket_with_handle(h->http, addr, port)) == NULL) {
+	if ((h->bound = evhttp_bind_socket_with_handle(h->http, conf->addr, conf->port)) == NULL) {
 		cd_http_free(h);
 		return -EADDRINUSE;
 	}

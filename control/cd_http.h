@@ -4,9 +4,12 @@
  * Routes are those of sxcd-openapi.json; every answer is JSON
  * (apart from /metrics), every error {"error": {"code", "reason",
  * "message", "errors": [{"pointer", "reason", "message"}]}}. Bodies are
- * at most CD_HTTP_BODY_MAX bytes (413). When a bearer token is set, every
- * request must carry it (401); sxcd sets one whenever it listens on
- * anything but loopback.
+ * at most CD_HTTP_BODY_MAX bytes (413). Every request passes cd_wire's
+ * front door first (Host, origin, a write's type, the credential: see
+ * cd_wire.h and cd_auth.h); a throttled one's 429 is held here. The page
+ * trades the token for a session at POST /api/v1/login and ends it at
+ * POST /api/v1/logout. Every answer of the API says nosniff, no-store and
+ * frame-ancestors 'none'.
  */
 #ifndef CD_HTTP_H
 #define CD_HTTP_H
@@ -22,15 +25,27 @@
 #define CD_HTTP_BODY_BUDGET (64u << 20) /* every body being received at once (503 busy past it) */
 #define CD_HTTP_WAIT_MS	 10000	/* ?wait=1: the longest an answer waits for the dataplane */
 
+#define CD_HTTP_LOGIN_MAX 4096	/* a login's body */
+
 struct event_base;
+struct cd_auth;
+struct cd_tls_ctx;
 struct cd_http;
 struct cd_www;
 
-/* Serve on @addr:@port (@token NULL: none), the operator's page from @www
- * (borrowed, NULL: none). 0 and *@out, or -errno. */
-int cd_http_new(struct event_base *base, const char *addr, uint16_t port, const char *token,
-		struct cd_res *res, struct cd_sync *sync, struct cd_schema *schema,
-		struct cd_www *www, struct cd_http **out);
+struct cd_http_conf {
+	const char *addr;		/* --listen's address, as given */
+	uint16_t port;
+	struct cd_auth *auth;		/* borrowed */
+	struct cd_tls_ctx *tls;		/* borrowed, NULL: plain HTTP */
+	const char *const *names;	/* --server-name, NULL-terminated, borrowed */
+};
+
+/* Serve as @conf says, the operator's page from @www (borrowed, NULL:
+ * none). 0 and *@out, or -errno. */
+int cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_res *res,
+		struct cd_sync *sync, struct cd_schema *schema, struct cd_www *www,
+		struct cd_http **out);
 /* A fleet's parts of the API (sxcd --store etcd://), each answering
  * later: @done(@arg, its HTTP code, its body: new, the callee's). */
 typedef void cd_http_fleet_done(void *arg, int code, json_t *body);

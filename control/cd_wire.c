@@ -3,6 +3,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +20,10 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "cd_auth.h"
 #include "cd_clock.h"
 #include "cd_log.h"
+#include "cd_tls.h"
 #include "cd_wire.h"
 #include "cd_www.h"
 
@@ -32,7 +37,7 @@
 
 enum st { ST_HEAD, ST_BODY, ST_CHUNKED, ST_REFUSED };
 enum ck { CK_SIZE, CK_DATA, CK_DATA_END, CK_TRAILER };
-enum trouble { T_ACCEPT, T_EVICT, T_DEADLINE, T_BUDGET, T_N };
+enum trouble { T_ACCEPT, T_EVICT, T_DEADLINE, T_BUDGET, T_TLS, T_N };
 
 struct conn {
 	TAILQ_ENTRY(conn) link;	/* oldest head or idleness first */
@@ -56,6 +61,14 @@ struct conn {
 	struct evbuffer *body, *canon;
 	char line[CHUNK_LINE_MAX];
 	size_t line_len;
+	/* TLS (NULL: plain): the deciphered bytes not yet read, the ciphered
+	 * ones not yet written, and an answer waiting on those */
+	struct cd_tls *tls;
+	struct evbuffer *plain, *cout;
+	bool tls_seen;			/* its first byte was looked at */
+	bool out_wait;
+	bool addrs;			/* @peer and @local read */
+	struct sockaddr_storage peer, local;
 };
 
 struct lingerer {
@@ -71,7 +84,6 @@ struct cd_wire {
 	struct evhttp *http;
 	struct evconnlistener *lev;
 	struct event *pause;
-	char *token;
 	struct cd_wire_conf conf;
 	TAILQ_HEAD(, conn) conns;
 	unsigned int n_conns, n_linger;
@@ -80,6 +92,8 @@ struct cd_wire {
 	uint64_t evicted, accept_errors;
 	uint64_t logged_at[T_N], quiet[T_N];
 };
+
+static void on_writable(evutil_socket_t fd, short what, void *arg);
 
 /* evconnlistener's error callback gets evhttp's argument, not one of
  * ours: the process has one front door */
@@ -218,6 +232,13 @@ linger(struct conn *c)
 
 /* ------------------------------------------------------------ refusals */
 
+static void
+count(struct cd_wire *w, const char *reason)
+{
+	json_object_set_new(w->refused, reason,
+			    json_integer(json_integer_value(json_object_get(w->refused, reason)) + 1));
+}
+
 /* Hand evhttp a request of our own that carries the refusal; nothing
  * more of this connection is read. */
 static void __attribute__((format(printf, 5, 6)))
@@ -235,8 +256,7 @@ refuse(struct conn *c, struct evbuffer *dst, int code, const char *reason, const
 			*p = ' ';
 	evbuffer_add_printf(dst, "GET " REFUSED_PATH " HTTP/1.1\r\nHost: sxcd\r\nConnection: close\r\n"
 			    REFUSED_FIELD ": %d %s %s\r\n\r\n", code, reason, msg);
-	json_object_set_new(w->refused, reason,
-			    json_integer(json_integer_value(json_object_get(w->refused, reason)) + 1));
+	count(w, reason);
 	unreserve(c);
 	c->st = ST_REFUSED;
 	arm(c, CD_WIRE_HEAD_MS);	/* evhttp answers and closes well before */
@@ -273,73 +293,126 @@ is_tchar(unsigned char ch)
 }
 
 bool
-cd_wire_token_ok(const struct cd_wire *w, const char *a)
+cd_wire_open_path(const char *path, bool get)
 {
-	size_t n, tn;
-	unsigned char diff = 0;
-
-	if (w->token == NULL)
-		return true;
-	/* credentials = auth-scheme 1*SP token68; the scheme is case-insensitive
-	 * (RFC 7235 §2.1) */
-	if (a == NULL || strncasecmp(a, "Bearer", 6) != 0 || a[6] != ' ')
-		return false;
-	for (a += 6; *a == ' '; a++)
-		;
-	n = strlen(a);
-	tn = strlen(w->token);
-	/* the same time whatever the first wrong byte */
-	for (size_t i = 0; i < tn; i++)
-		diff |= (unsigned char)(w->token[i] ^ (i < n ? a[i] : 0));
-	return diff == 0 && n == tn;
+	if (get)
+		return cd_www_path(path) && cd_www_entry(path);
+	return strcmp(path, "/api/v1/login") == 0 || strcmp(path, "/api/v1/logout") == 0;
 }
 
-bool
-cd_wire_cookie_ok(const struct cd_wire *w, const char *cookie)
+/* The connection's own addresses, read once. */
+static void
+conn_addrs(struct conn *c)
 {
-	char got[512];
-	size_t n = 0, tn;
-	unsigned char diff = 0;
-	const char *v;
+	socklen_t n = sizeof(c->peer);
+	int fd = bufferevent_getfd(c->under);
 
-	if (w->token == NULL)
-		return true;
-	/* cookie-string = cookie-pair *( ";" SP cookie-pair ) (RFC 6265 §4.2.1) */
-	for (v = cookie; v != NULL; v = strchr(v, ';')) {
-		while (*v == ';' || *v == ' ')
-			v++;
-		if (strncmp(v, "sxcd_token=", 11) == 0)
-			break;
-	}
-	if (v == NULL)
-		return false;
-	/* the login page sets it percent-encoded */
-	for (v += 11; *v != '\0' && *v != ';' && n < sizeof(got) - 1; v++) {
-		if (*v == '%' && isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])) {
-			char hex[3] = { v[1], v[2], '\0' };
-
-			got[n++] = (char)strtol(hex, NULL, 16);
-			v += 2;
-		} else {
-			got[n++] = *v;
-		}
-	}
-	got[n] = '\0';
-	tn = strlen(w->token);
-	for (size_t i = 0; i < tn; i++)
-		diff |= (unsigned char)(w->token[i] ^ (i < n ? got[i] : 0));
-	return diff == 0 && n == tn;
+	if (c->addrs)
+		return;
+	c->addrs = true;
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&c->peer, &n) < 0)
+		c->peer.ss_family = AF_UNSPEC;
+	n = sizeof(c->local);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&c->local, &n) < 0)
+		c->local.ss_family = AF_UNSPEC;
 }
 
-bool
-cd_wire_allowed(const struct cd_wire *w, bool get, const char *path, const char *authz,
-		const char *cookie)
+/* Is the address literal @h this connection's local address, or loopback? */
+static bool
+host_addr_ok(const struct conn *c, const char *h, bool v6)
 {
-	if (cd_wire_token_ok(w, authz))
-		return true;
-	if (!get || path == NULL || !cd_www_path(path))
+	const struct sockaddr_in6 *l6 = (const struct sockaddr_in6 *)&c->local;
+	const struct sockaddr_in *l4 = (const struct sockaddr_in *)&c->local;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (v6) {
+		if (inet_pton(AF_INET6, h, &a6) != 1)
+			return false;
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (c->local.ss_family == AF_INET6 && memcmp(&a6, &l6->sin6_addr, sizeof(a6)) == 0);
+	}
+	if (inet_pton(AF_INET, h, &a4) != 1)
 		return false;
-	return cd_www_entry(path) || cd_wire_cookie_ok(w, cookie);
+	if ((ntohl(a4.s_addr) >> 24) == 127)
+		return true;
+	if (c->local.ss_family == AF_INET)
+		return a4.s_addr == l4->sin_addr.s_addr;
+	/* an IPv4 client of a [::] listener: ::ffff:a.b.c.d */
+	return c->local.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&l6->sin6_addr) &&
+	       memcmp(&l6->sin6_addr.s6_addr[12], &a4, 4) == 0;
+}
+
+/* Does the Host field @v name this box? Its port is not looked at (a
+ * forwarded port is fine): a name is what DNS rebinding changes. */
+static bool
+host_ok(struct conn *c, const char *v)
+{
+	const struct cd_wire_conf *cf = &c->w->conf;
+	char h[256];
+	size_t n;
+
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+
+		if (rb == NULL || (size_t)(rb - v) >= sizeof(h) || (rb[1] != '\0' && rb[1] != ':'))
+			return false;
+		snprintf(h, sizeof(h), "%.*s", (int)(rb - v - 1), v + 1);
+		return host_addr_ok(c, h, true) ||
+		       (cf->listen_host != NULL && strcasecmp(cf->listen_host, h) == 0);
+	}
+	n = strcspn(v, ":");
+	if (n == 0 || n >= sizeof(h) || (v[n] == ':' && strchr(v + n + 1, ':') != NULL))
+		return false;
+	snprintf(h, sizeof(h), "%.*s", (int)n, v);
+	if (h[n - 1] == '.')	/* the root's dot: the same name */
+		h[--n] = '\0';
+	if (n == 0)
+		return false;
+	if (strcasecmp(h, "localhost") == 0 || host_addr_ok(c, h, false))
+		return true;
+	if (cf->listen_host != NULL && strcasecmp(cf->listen_host, h) == 0)
+		return true;
+	for (const char *const *s = cf->names; s != NULL && *s != NULL; s++) {
+		size_t sn = strlen(*s);
+
+		if (sn > 0 && (*s)[sn - 1] == '.')
+			sn--;
+		if (sn == n && strncasecmp(*s, h, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is the request cross-origin: an Origin other than its own (scheme and
+ * Host), or a browser's Sec-Fetch-Site other than same-origin or none
+ * (the user's own navigation)? */
+static bool
+cross_origin(const struct conn *c, const char *origin, const char *host, const char *site)
+{
+	const char *scheme = c->w->conf.tls != NULL ? "https://" : "http://";
+	size_t sn = strlen(scheme);
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return true;
+	if (origin == NULL)
+		return false;
+	return host == NULL || strncasecmp(origin, scheme, sn) != 0 || strcasecmp(origin + sn, host) != 0;
+}
+
+/* Is @v (a Content-Type field's value) application/json, with or without
+ * parameters? */
+static bool
+is_json_type(const char *v)
+{
+	static const char t[] = "application/json";
+
+	if (v == NULL || strncasecmp(v, t, sizeof(t) - 1) != 0)
+		return false;
+	v += sizeof(t) - 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || *v == ';';
 }
 
 /* the methods evhttp parses, but CONNECT: sxcd is no proxy */
@@ -367,6 +440,62 @@ parse_length(const char *v, uint64_t *out, bool *big)
 	return i > 0 ? 0 : -EINVAL;
 }
 
+/* What a well-framed head of method @m for @path asks, checked (cd_wire.h):
+ * its Host, its origin, a write's type, its credential. 0, or a refusal
+ * made (into @dst). */
+static int
+check_asks(struct conn *c, struct evbuffer *dst, const char *m, const char *path, const char *host,
+	   const char *origin, const char *site, const char *mode, const char *ctype,
+	   const char *authz, const char *cookie)
+{
+	struct cd_auth *auth = c->w->conf.auth;
+	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	bool write = strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+		     strcmp(m, "DELETE") == 0;
+	bool page = path[0] != '\0' && cd_www_path(path);
+
+	conn_addrs(c);
+	if (host != NULL && !host_ok(c, host)) {
+		refuse(c, dst, 421, "bad_host", "this box is not known by that Host name (sxcd "
+		       "--server-name names it)");
+		return -1;
+	}
+	/* a link to the page from elsewhere is a navigation: it loads, and
+	 * nothing it could carry is used (the session cookie is SameSite) */
+	if (cross_origin(c, origin, host, site) && (write || !page || (mode != NULL &&
+						    strcmp(mode, "navigate") != 0))) {
+		refuse(c, dst, 403, "cross_origin", "a request from another origin (Origin, "
+		       "Sec-Fetch-Site) is refused");
+		return -1;
+	}
+	if (write && !is_json_type(ctype)) {
+		refuse(c, dst, 415, "bad_content_type", "a write carries Content-Type: application/json");
+		return -1;
+	}
+	if (cd_auth_bearer_ok(auth, authz) || (get && cd_auth_session_ok(auth, cookie)) ||
+	    (authz == NULL && cd_wire_open_path(path, get)))
+		return 0;
+	if (authz == NULL) {	/* nothing guessed: no throttle */
+		refuse(c, dst, 401, "unauthorized", "a bearer token (or the page's session) is required");
+		return -1;
+	}
+	switch (cd_auth_failed(auth, (struct sockaddr *)&c->peer)) {
+	case CD_AUTH_REFUSE:
+		refuse(c, dst, 401, "unauthorized", "that is not this sxcd's token");
+		return -1;
+	case CD_AUTH_THROTTLE:
+		refuse(c, dst, 429, "throttled", "too many wrong credentials from this address");
+		return -1;
+	case CD_AUTH_CLOSE:
+		break;
+	}
+	count(c->w, "throttled_closed");
+	unreserve(c);
+	c->st = ST_REFUSED;
+	drop(c);
+	return -1;
+}
+
 /* Check the head in @h (ending with the empty line, NUL-terminated, CRLF
  * only: the reader made sure) and, when it passes, write it canonically
  * to @canon. 0, or a refusal made (into @dst). */
@@ -375,7 +504,8 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 {
 	struct cd_wire *w = c->w;
 	char *line = h, *eol, *sp1, *sp2, *colon, *v, *e;
-	const char *authz = NULL, *cookie = NULL;
+	const char *authz = NULL, *cookie = NULL, *host = NULL, *origin = NULL, *site = NULL;
+	const char *mode = NULL, *ctype = NULL;
 	char path[CD_WWW_PATH_MAX + 8];
 	int minor, hosts = 0, fields = 0, m;
 	bool has_cl = false, has_te = false, big, is_options, no_body;
@@ -502,9 +632,21 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 		}
 		if (strcasecmp(line, "Cookie") == 0)
 			cookie = v;
+		/* the last of each wins: a browser sends one */
+		if (strcasecmp(line, "Origin") == 0)
+			origin = v;
+		if (strcasecmp(line, "Sec-Fetch-Site") == 0)
+			site = v;
+		if (strcasecmp(line, "Sec-Fetch-Mode") == 0)
+			mode = v;
+		if (strcasecmp(line, "Content-Type") == 0)
+			ctype = v;
 		if (strcasecmp(line, REFUSED_FIELD) == 0)
 			continue;	/* ours alone */
-		hosts += strcasecmp(line, "Host") == 0;
+		if (strcasecmp(line, "Host") == 0) {
+			hosts++;
+			host = v;
+		}
 		evbuffer_add_printf(canon, "%s: %s\r\n", line, v);
 	}
 	if (has_te && (has_cl || minor == 0)) {
@@ -520,16 +662,11 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 		refuse(c, dst, 400, "bad_framing", "%s takes no body", h);
 		return -1;
 	}
-	/* the token before any of the body is read */
-	/* (the page's files: by the page's cookie too; see cd_www.h) */
 	snprintf(path, sizeof(path), "%.*s", (int)strcspn(sp1 + 1, "?"), sp1 + 1);
 	if (strlen(sp1 + 1) > sizeof(path) - 2)
 		path[0] = '\0';
-	if (!cd_wire_allowed(w, strcmp(h, "GET") == 0 || strcmp(h, "HEAD") == 0, path, authz,
-			     cookie)) {
-		refuse(c, dst, 401, "unauthorized", "a bearer token is required");
+	if (check_asks(c, dst, h, path, host, origin, site, mode, ctype, authz, cookie) < 0)
 		return -1;
-	}
 	if (c->overload) {
 		refuse(c, dst, 503, "busy", "too many connections");
 		return -1;
@@ -546,6 +683,50 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 	if (!has_te)
 		evbuffer_add_printf(canon, "Content-Length: %llu\r\n\r\n", (unsigned long long)cl);
 	return 0;
+}
+
+/* Write what TLS has to send (c->cout) to the socket, as much as it takes
+ * now; the rest when it has room. What is left, in bytes. */
+static size_t
+tls_push(struct conn *c)
+{
+	int fd = bufferevent_getfd(c->under);
+
+	while (evbuffer_get_length(c->cout) > 0)
+		if (evbuffer_write(c->cout, fd) <= 0)
+			break;
+	if (evbuffer_get_length(c->cout) > 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+						  errno == EINTR)) {
+		if (c->writable == NULL)
+			c->writable = event_new(c->w->base, fd, EV_WRITE, on_writable, c);
+		if (c->writable != NULL)
+			event_add(c->writable, NULL);
+	} else if (evbuffer_get_length(c->cout) > 0) {
+		evbuffer_drain(c->cout, evbuffer_get_length(c->cout));	/* the peer is gone */
+		drop(c);
+	}
+	return evbuffer_get_length(c->cout);
+}
+
+/* A few bytes of our own to the client now, outside evhttp's answers (a
+ * 100 Continue); a client that misses it sends its body after a while all
+ * the same. */
+static void
+send_now(struct conn *c, const char *b, size_t n)
+{
+	struct evbuffer *t;
+
+	if (c->tls == NULL) {
+		if (write(bufferevent_getfd(c->under), b, n) < 0)
+			c->ck = CK_SIZE;	/* (nothing to do: see above) */
+		return;
+	}
+	if ((t = evbuffer_new()) == NULL)
+		return;
+	evbuffer_add(t, b, n);
+	if (cd_tls_send(c->tls, t, c->cout) == 0)
+		tls_push(c);
+	evbuffer_free(t);
 }
 
 /* Read head bytes off @src; a whole head checked and handed on. */
@@ -625,9 +806,8 @@ head_step(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 			canon = NULL;
 			c->body = evbuffer_new();
 			/* evhttp would say it, but it sees this head only with the body */
-			if (c->expect &&
-			    write(bufferevent_getfd(c->under), "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
-				c->ck = CK_SIZE;	/* the client sends anyway after a while */
+			if (c->expect)
+				send_now(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 		} else {
 			evbuffer_add_buffer(dst, canon);
 			c->st = c->body_left > 0 ? ST_BODY : ST_HEAD;
@@ -757,6 +937,51 @@ chunk_step(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 	}
 }
 
+/* TLS: the ciphered bytes in @src deciphered into c->plain (what TLS
+ * answers written). 0, or -1: the connection goes. */
+static int
+tls_in(struct conn *c, struct evbuffer *src)
+{
+#define PLAIN_BODY "this port speaks HTTPS (TLS): use https://\n"
+	static const char plain[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+				    "charset=utf-8\r\nContent-Length: 43\r\nConnection: close\r\n\r\n"
+				    PLAIN_BODY;
+	_Static_assert(sizeof(PLAIN_BODY) - 1 == 43, "the 400's Content-Length");
+	const unsigned char *p;
+	int rc;
+
+	if (c->closing || c->st == ST_REFUSED) {
+		evbuffer_drain(src, evbuffer_get_length(src));
+		return -1;
+	}
+	/* a TLS connection opens with a handshake record (22) */
+	if (!c->tls_seen && (p = evbuffer_pullup(src, 1)) != NULL) {
+		c->tls_seen = true;
+		if (p[0] != 22) {
+			count(c->w, "plain_http");
+			evbuffer_drain(src, evbuffer_get_length(src));
+			/* in clear: the client speaks no TLS */
+			if (write(bufferevent_getfd(c->under), plain, sizeof(plain) - 1) < 0)
+				c->st = ST_REFUSED;
+			c->st = ST_REFUSED;
+			linger(c);
+			drop(c);
+			return -1;
+		}
+	}
+	rc = cd_tls_recv(c->tls, src, c->plain, c->cout);
+	tls_push(c);
+	if (rc < 0) {
+		if (rc == -EPROTO) {
+			count(c->w, "tls");
+			wlog(c->w, T_TLS, "http: TLS with a client failed: %s", cd_tls_why(c->tls));
+		}
+		drop(c);
+		return -1;
+	}
+	return 0;
+}
+
 static enum bufferevent_filter_result
 filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	  enum bufferevent_flush_mode mode, void *arg)
@@ -766,6 +991,11 @@ filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 
 	(void)limit;
 	(void)mode;
+	if (c->tls != NULL) {
+		if (tls_in(c, src) < 0)
+			return BEV_NEED_MORE;
+		src = c->plain;
+	}
 	/* every byte is taken (the filter is called again while any is left) */
 	while ((n = evbuffer_get_length(src)) > 0) {
 		size_t had = n;
@@ -799,8 +1029,6 @@ filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 
 /* ------------------------------------------------------------ output */
 
-static void on_writable(evutil_socket_t fd, short what, void *arg);
-
 /*
  * Answers go from evhttp's buffer straight to the socket, not through the
  * socket's bufferevent: evhttp frees a connection as soon as its answer
@@ -826,6 +1054,16 @@ filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 
 		evtimer_add(c->kick, &now);
 		return BEV_NEED_MORE;
+	}
+	if (c->tls != NULL) {
+		/* ciphered whole now; "written" once the socket took it all */
+		if (cd_tls_send(c->tls, src, c->cout) < 0) {
+			evbuffer_drain(src, evbuffer_get_length(src));
+			drop(c);
+			return BEV_ERROR;
+		}
+		c->out_wait = tls_push(c) > 0;
+		return c->out_wait ? BEV_NEED_MORE : BEV_OK;
 	}
 	while (evbuffer_get_length(src) > 0)
 		if (evbuffer_write(src, fd) <= 0)
@@ -860,10 +1098,16 @@ alive(struct conn *c)
 static void
 flush_out(struct conn *c)
 {
-	if (!alive(c) || evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (!alive(c))
 		return;
+	if (c->tls != NULL && tls_push(c) > 0)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 && !c->out_wait)
+		return;
+	/* an answer ciphered already is let go with an empty buffer: only a
+	 * flush calls the filter then */
 	c->flushing = true;
-	bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+	bufferevent_flush(c->bev, EV_WRITE, c->out_wait ? BEV_FLUSH : BEV_NORMAL);
 	c->flushing = false;
 }
 
@@ -897,7 +1141,8 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	flush_out(c);
-	if (alive(c) && evbuffer_get_length(bufferevent_get_input(c->under)) > 0 &&
+	if (alive(c) && (evbuffer_get_length(bufferevent_get_input(c->under)) > 0 ||
+			 (c->plain != NULL && evbuffer_get_length(c->plain) > 0)) &&
 	    (bufferevent_get_enabled(c->bev) & EV_READ)) {
 		bufferevent_flush(c->bev, EV_READ, BEV_NORMAL);
 		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -917,8 +1162,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	wlog(c->w, T_DEADLINE, "http: a request's %s took longer than %u s: connection closed",
 	     c->st == ST_HEAD ? "head" : "body",
 	     (c->st == ST_HEAD ? CD_WIRE_HEAD_MS : CD_WIRE_BODY_MS) / 1000);
-	json_object_set_new(c->w->refused, "deadline",
-			    json_integer(json_integer_value(json_object_get(c->w->refused, "deadline")) + 1));
+	count(c->w, "deadline");
 	drop(c);
 }
 
@@ -939,6 +1183,11 @@ conn_free(void *arg)
 		evbuffer_free(c->body);
 	if (c->canon != NULL)
 		evbuffer_free(c->canon);
+	if (c->plain != NULL)
+		evbuffer_free(c->plain);
+	if (c->cout != NULL)
+		evbuffer_free(c->cout);
+	cd_tls_free(c->tls);
 	free(c);
 }
 
@@ -956,6 +1205,9 @@ new_bev(struct event_base *base, void *arg)
 	    (c->deadline = evtimer_new(base, on_deadline, c)) == NULL ||
 	    (c->kick = evtimer_new(base, on_kick, c)) == NULL ||
 	    (c->head = evbuffer_new()) == NULL ||
+	    (w->conf.tls != NULL && ((c->tls = cd_tls_new(w->conf.tls)) == NULL ||
+				     (c->plain = evbuffer_new()) == NULL ||
+				     (c->cout = evbuffer_new()) == NULL)) ||
 	    (c->bev = bufferevent_filter_new(c->under, filter_in, filter_out, BEV_OPT_CLOSE_ON_FREE,
 					     conn_free, c)) == NULL) {
 		if (c->under != NULL)
@@ -966,6 +1218,11 @@ new_bev(struct event_base *base, void *arg)
 			event_free(c->kick);
 		if (c->head != NULL)
 			evbuffer_free(c->head);
+		if (c->plain != NULL)
+			evbuffer_free(c->plain);
+		if (c->cout != NULL)
+			evbuffer_free(c->cout);
+		cd_tls_free(c->tls);
 		free(c);
 		return NULL;
 	}
@@ -1021,12 +1278,10 @@ cd_wire_new(struct event_base *base, struct evhttp *http, struct evhttp_bound_so
 	*w = (struct cd_wire){ .base = base, .http = http, .conf = *conf, .refused = json_object(),
 			       .lev = evhttp_bound_socket_get_listener(bound) };
 	TAILQ_INIT(&w->conns);
-	if ((conf->token != NULL && (w->token = strdup(conf->token)) == NULL) || w->refused == NULL ||
-	    (w->pause = evtimer_new(base, on_pause_end, w)) == NULL) {
+	if (w->refused == NULL || (w->pause = evtimer_new(base, on_pause_end, w)) == NULL) {
 		cd_wire_free(w);
 		return NULL;
 	}
-	w->conf.token = NULL;
 	the_wire = w;
 	evconnlistener_set_error_cb(w->lev, on_accept_error);
 	evhttp_set_bevcb(http, new_bev, w);
@@ -1044,7 +1299,6 @@ cd_wire_free(struct cd_wire *w)
 	if (w->pause != NULL)
 		event_free(w->pause);
 	json_decref(w->refused);
-	free(w->token);
 	free(w);
 }
 

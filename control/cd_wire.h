@@ -6,8 +6,22 @@
  * within CD_WIRE_HEAD_MS of its first byte), checked strictly (RFC 9112:
  * one request line, field names that are tokens, no obs-fold, no bare CR
  * or NUL, one Host, at most one Content-Length of plain digits, no
- * Transfer-Encoding beside it, only the methods evhttp knows) and the
- * bearer token checked, all before any of the body is read. What passes
+ * Transfer-Encoding beside it, only the methods evhttp knows), then what
+ * it asks checked, all before any of the body is read:
+ *   - its Host names this box (421 otherwise): the listen address, an
+ *     address of the connection's, loopback, or a --server-name; a page on
+ *     another name that resolves here (DNS rebinding) is not same-origin;
+ *   - it is not cross-origin (403): an Origin other than the request's own,
+ *     or Sec-Fetch-Site other than same-origin/none, except a navigation
+ *     to the page;
+ *   - a write (POST, PUT, PATCH, DELETE) carries Content-Type
+ *     application/json (415): no simple cross-site request (a form, a
+ *     no-cors fetch) can, and sxcd grants no CORS preflight;
+ *   - its credential (cd_auth): the bearer token, or for a read the page's
+ *     session; the page's entry and login/logout go without (their own
+ *     checks are cd_http's). A wrong token is throttled (429 held by
+ *     cd_http, or the connection closed).
+ * What passes
  * reaches evhttp written again canonically, so evhttp never sees framing
  * this file did not read the same way; a chunked body is de-chunked here
  * (whole, at most the body limit) and handed on with its Content-Length.
@@ -23,6 +37,11 @@
  * one whose head or idleness is oldest is closed for the new one; accept
  * failures (EMFILE, ENFILE) pause the listener and close the slowest, and
  * are logged once per CD_WIRE_LOG_MS.
+ *
+ * With TLS (cd_tls) the bytes are deciphered here before all that and
+ * answers ciphered on their way out, written to the socket as plain ones
+ * are; a connection whose first byte is not a TLS handshake gets a plain
+ * 400 ("this port speaks HTTPS") and is closed.
  */
 #ifndef CD_WIRE_H
 #define CD_WIRE_H
@@ -36,6 +55,8 @@ struct event_base;
 struct evhttp;
 struct evhttp_bound_socket;
 struct evhttp_request;
+struct cd_auth;
+struct cd_tls_ctx;
 struct cd_wire;
 
 #define CD_WIRE_HEAD_MAX   16384  /* a request's head, bytes (431) */
@@ -45,7 +66,10 @@ struct cd_wire;
 #define CD_WIRE_LOG_MS	   10000  /* one line per kind of trouble per this */
 
 struct cd_wire_conf {
-	const char *token;	/* the bearer token; NULL: none required */
+	struct cd_auth *auth;	/* the credentials */
+	struct cd_tls_ctx *tls;	/* NULL: plain HTTP */
+	const char *listen_host;	/* --listen's address as given */
+	const char *const *names;	/* --server-name, NULL-terminated (NULL: none) */
 	size_t body_max;	/* one body (413) */
 	size_t body_budget;	/* every body being received (503) */
 	unsigned int max_conns;
@@ -60,16 +84,9 @@ void cd_wire_free(struct cd_wire *w);
  * (valid while @req is). */
 bool cd_wire_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg);
 
-/* Does @authorization (an Authorization field's value, NULL: none) carry
- * the token (always, when none is required)? In the same time whatever
- * the first wrong byte. */
-bool cd_wire_token_ok(const struct cd_wire *w, const char *authorization);
-/* Does the Cookie field @cookie carry the token (sxcd_token=, the page's)? */
-bool cd_wire_cookie_ok(const struct cd_wire *w, const char *cookie);
-/* May a request go on: the bearer token, or a GET/HEAD (@get) of the
- * page's files (cd_www) with the page's cookie, or of its login page. */
-bool cd_wire_allowed(const struct cd_wire *w, bool get, const char *path, const char *authz,
-		     const char *cookie);
+/* Is @path one that goes without a credential: the page's entry and
+ * what the login page needs (@get), login and logout (POST)? */
+bool cd_wire_open_path(const char *path, bool get);
 
 /* {"connections", "max_connections", "body_bytes", "body_budget",
  * "refused": {reason: n}, "evicted", "accept_errors"} (new). */

@@ -16,6 +16,7 @@
 
 #include "ctl_async.h"
 
+#include "cd_auth.h"
 #include "cd_box.h"
 #include "cd_gc.h"
 #include "cd_http.h"
@@ -27,6 +28,7 @@
 #include "cd_schema.h"
 #include "cd_svc.h"
 #include "cd_sync.h"
+#include "cd_tls.h"
 #include "cd_www.h"
 #include "dp_num.h"
 #include "store.h"
@@ -45,12 +47,15 @@
 #define SXCD_WWW_INSTALLED "/usr/local/share/sxcd/www"
 #endif
 #define DEFAULT_CHART "/usr/share/javascript/chart.js/chart.min.js"	/* libjs-chart.js */
+#ifndef SXCD_TOKEN_DEFAULT
+#define SXCD_TOKEN_DEFAULT "/usr/local/etc/sxcd/token"
+#endif
+#define NAMES_MAX 16	/* --server-name */
 
 #define DEFAULT_SOCKET "/run/sxdp/sxdp.sock"
 #define DEFAULT_STORE  "/var/lib/sxcd"
 #define DEFAULT_LISTEN "127.0.0.1:8181"
 #define DEFAULT_RESYNC 10000
-#define TOKEN_MAX      256
 
 /* The page's files: the build tree's (staged by the build) while they
  * are there, else the installed ones. */
@@ -83,9 +88,18 @@ usage(FILE *f)
 		"  --store-key FILE   its private key (PEM)\n"
 		"  --store-timeout-ms N  a call to the store unanswered this long has failed\n"
 		"                     (2000; a box short of CPU may want more)\n"
-		"  --listen ADDR:PORT the REST API (" DEFAULT_LISTEN "); any address but\n"
-		"                     loopback needs --token-file\n"
-		"  --token-file FILE  the bearer token every request must carry\n"
+		"  --listen ADDR:PORT the REST API and the page (" DEFAULT_LISTEN "); any\n"
+		"                     address but loopback needs TLS (--tls-cert)\n"
+		"  --token-file FILE  the bearer token every request must carry, followed\n"
+		"                     (" SXCD_TOKEN_DEFAULT ")\n"
+		"  --insecure-no-auth no credential at all (loopback only; a warning at start,\n"
+		"                     a banner on the page)\n"
+		"  --server-name NAME a name this box is reached by (Host); repeatable. The\n"
+		"                     listen address, the connection's and loopback need none\n"
+		"  --tls-cert FILE    HTTPS: the server's certificate chain (PEM; with --tls-key)\n"
+		"  --tls-key FILE     its private key (PEM)\n"
+		"  --tls-client-ca FILE  mutual TLS: every client shows a certificate this CA signed\n"
+		"  --insecure-plain-http  plain HTTP on an address that is not loopback\n"
 		"  --schema FILE      the OpenAPI document (sxcd-openapi.json)\n"
 		"  --www DIR          the operator's page, served at / (%s)\n"
 		"  --chart-js FILE    Chart.js for the page's charts (" DEFAULT_CHART ")\n"
@@ -211,20 +225,40 @@ listen_check(const char *addr, uint16_t port, bool bind_too, char *why, size_t w
 	return 0;
 }
 
+/* The front door's options together: a credential unless none is asked
+ * for (loopback only), TLS whole, TLS off loopback unless plain is asked
+ * for. 0, or an exit code with why in @err. */
 static int
-read_token(const char *path, char *out, size_t len)
+front_door_check(const char *addr, const char *token_file, bool no_auth, const char *cert,
+		 const char *key, const char *ca, bool plain_ok, char *err, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
+	bool lo = names_loopback(addr);
 
-	if (f == NULL)
-		return -errno;
-	n = fread(out, 1, len - 1, f);
-	fclose(f);
-	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
-		out[--n] = '\0';
-	return n >= 16 ? 0 : -EINVAL;
+	if (no_auth && token_file != NULL) {
+		snprintf(err, len, "--insecure-no-auth and --token-file: one or the other");
+		return 2;
+	}
+	if (no_auth && !lo) {
+		snprintf(err, len, "--insecure-no-auth is for loopback only: listening on %s needs "
+			 "a credential (--token-file)", addr);
+		return 2;
+	}
+	if ((cert == NULL) != (key == NULL) || (ca != NULL && cert == NULL)) {
+		snprintf(err, len, "TLS needs --tls-cert and --tls-key together (and "
+			 "--tls-client-ca goes with them)");
+		return 2;
+	}
+	if (cert != NULL && plain_ok) {
+		snprintf(err, len, "--insecure-plain-http and --tls-cert: one or the other");
+		return 2;
+	}
+	if (cert == NULL && !lo && !plain_ok) {
+		snprintf(err, len, "listening on %s (not loopback) needs TLS: --tls-cert and "
+			 "--tls-key (or --insecure-plain-http, and the token crosses the network "
+			 "in clear)", addr);
+		return 2;
+	}
+	return 0;
 }
 
 static void
@@ -274,6 +308,12 @@ main(int argc, char **argv)
 		{ "store-timeout-ms", required_argument, NULL, 'O' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "insecure-no-auth", no_argument, NULL, 'a' },
+		{ "server-name", required_argument, NULL, 'n' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "tls-client-ca", required_argument, NULL, 'q' },
+		{ "insecure-plain-http", no_argument, NULL, 'P' },
 		{ "schema", required_argument, NULL, 'S' },
 		{ "www", required_argument, NULL, 'W' },
 		{ "chart-js", required_argument, NULL, 'C' },
@@ -291,7 +331,12 @@ main(int argc, char **argv)
 	struct cd_fleet *fleet = NULL;
 	struct cd_box *box = NULL;
 	const char *token_file = NULL, *schema_file = NULL, *www_dir = NULL, *chart = DEFAULT_CHART;
-	char addr[128], token[TOKEN_MAX], err[256];
+	const char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL, *names[NAMES_MAX + 1] = { NULL };
+	bool no_auth = false, plain_ok = false;
+	size_t n_names = 0;
+	struct cd_tls_ctx *tls = NULL;
+	struct cd_auth *auth = NULL;
+	char addr[128], err[4400];
 	struct cd_schema *schema = NULL;
 	struct store *st = NULL;
 	struct cd_res *res = NULL;
@@ -338,6 +383,20 @@ main(int argc, char **argv)
 			break;
 		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
+		case 'a': no_auth = true; break;
+		case 'n':
+			if (n_names == NAMES_MAX || optarg[0] == '\0' || strlen(optarg) > 253 ||
+			    strpbrk(optarg, " :/[]") != NULL) {
+				fprintf(stderr, "sxcd: --server-name: a host name (at most %d of them)\n",
+					NAMES_MAX);
+				return 2;
+			}
+			names[n_names++] = optarg;
+			break;
+		case 'c': tls_cert = optarg; break;
+		case 'k': tls_key = optarg; break;
+		case 'q': tls_ca = optarg; break;
+		case 'P': plain_ok = true; break;
 		case 'S': schema_file = optarg; break;
 		case 'W': www_dir = optarg; break;
 		case 'C': chart = optarg; break;
@@ -386,14 +445,25 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: --listen %s: %s\n", listen, err);
 		return 2;
 	}
-	if (token_file != NULL && (rc = read_token(token_file, token, sizeof(token))) < 0) {
-		fprintf(stderr, "sxcd: %s: %s\n", token_file, rc == -EINVAL ?
-			"a token is at least 16 characters" : strerror(-rc));
+	if ((rc = front_door_check(addr, token_file, no_auth, tls_cert, tls_key, tls_ca, plain_ok,
+				   err, sizeof(err))) != 0) {
+		fprintf(stderr, "sxcd: %s\n", err);
+		return rc;
+	}
+	if ((base = event_base_new()) == NULL) {
+		fprintf(stderr, "sxcd: out of memory\n");
+		return 1;
+	}
+	if ((rc = cd_auth_new(base, no_auth ? NULL : token_file ? token_file : SXCD_TOKEN_DEFAULT,
+			      tls_cert != NULL, &auth, err, sizeof(err))) < 0) {
+		fprintf(stderr, "sxcd: %s%s\n", err, rc == -ENOENT && token_file == NULL ?
+			" (the package makes one at install; or --token-file FILE, or "
+			"--insecure-no-auth on loopback for no credential at all)" : "");
 		return 2;
 	}
-	if (token_file == NULL && !names_loopback(addr)) {
-		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
-			"without)\n", addr);
+	if (tls_cert != NULL && (tls = cd_tls_ctx_new(tls_cert, tls_key, tls_ca, err,
+						       sizeof(err))) == NULL) {
+		fprintf(stderr, "sxcd: %s\n", err);
 		return 2;
 	}
 	if (listen_check(addr, port, true, err, sizeof(err)) != 0) {
@@ -423,8 +493,7 @@ main(int argc, char **argv)
 		free(m);
 	}
 	json_decref(bad);
-	if ((base = event_base_new()) == NULL ||
-	    (sync = cd_sync_new(base, sock, res, (unsigned int)resync)) == NULL) {
+	if ((sync = cd_sync_new(base, sock, res, (unsigned int)resync)) == NULL) {
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
 	}
@@ -446,18 +515,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
 	}
-	if ((rc = cd_http_new(base, addr, port, token_file ? token : NULL, res, sync, schema,
-			      www, &http)) < 0) {
-		fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
-		return 1;
+	{
+		struct cd_http_conf hc = { .addr = addr, .port = port, .auth = auth, .tls = tls,
+					   .names = names };
+
+		if ((rc = cd_http_new(base, &hc, res, sync, schema, www, &http)) < 0) {
+			fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
+			return 1;
+		}
 	}
 	/* what the socket is bound to, not what the name looks like: a name
 	 * such as 127.x.example may resolve anywhere */
-	if (token_file == NULL && !cd_http_loopback(http)) {
-		fprintf(stderr, "sxcd: listening on %s needs --token-file (only loopback goes "
-			"without)\n", listen);
+	if ((no_auth || (tls == NULL && !plain_ok)) && !cd_http_loopback(http)) {
+		fprintf(stderr, "sxcd: listening on %s (not loopback) needs %s\n", listen, no_auth ?
+			"a credential: --insecure-no-auth is for loopback only" :
+			"TLS (--tls-cert, --tls-key), or --insecure-plain-http");
 		return 2;
 	}
+	if (no_auth)
+		CD_LOG(WARN, "--insecure-no-auth: no credential at all: anything that reaches %s "
+		       "(another account, a container on the host's network, a web page's script) "
+		       "can change this box", listen);
 	if (fleet != NULL) {	/* its report under a lease, the fleet's view, other sites' intents */
 		struct cd_http_fleet hf = { .site = site, .view = cd_box_view, .site_ctx = fleet,
 					    .site_get = cd_fleet_site_get,
@@ -487,6 +565,8 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 	cd_svc_stop();
 	cd_http_free(http);
+	cd_auth_free(auth);
+	cd_tls_ctx_free(tls);
 	cd_www_free(www);
 	cd_nl_free(nl);
 	cd_fleet_quiesce(fleet);

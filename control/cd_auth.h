@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_auth: sxcd's credentials: the bearer token (from its file, followed), the page's sessions, and the throttle on wrong ones. */
+/*
+ * The token is the one credential an operator holds; it comes from a file
+ * (at most CD_AUTH_TOKEN_MAX bytes of visible ASCII, at least
+ * CD_AUTH_TOKEN_MIN). The file is looked at every CD_AUTH_WATCH_MS: when
+ * it changes, the new token is taken and every session is revoked (a
+ * token rotated because it leaked takes its sessions with it).
+ *
+ * The page trades the token for a session once (POST /api/v1/login): an
+ * opaque id of CD_AUTH_SID_BYTES random bytes held here, never the token,
+ * in an HttpOnly, SameSite=Strict cookie (__Host-, Secure over TLS). At
+ * most CD_AUTH_SESSIONS of them (the least recently used goes for a new
+ * one), each ending after CD_AUTH_IDLE_MS unused or CD_AUTH_LIFE_MS in all,
+ * or at log-out. A session reads (GET, HEAD); writes take the token.
+ *
+ * Wrong credentials are counted per source (an IPv4 address, an IPv6
+ * /64) in a token bucket: CD_AUTH_BURST at once, then one per
+ * CD_AUTH_REFILL_MS. Past it the answer is 429 and held until the bucket
+ * refills (at most CD_AUTH_HOLD_MAX_MS; at most CD_AUTH_HELD_PER_SRC held
+ * per source, CD_AUTH_HELD_MAX in all: past those the connection is closed
+ * unanswered). The right token is never throttled: a flood from a shared
+ * address (loopback) cannot lock the operator out. One log line per
+ * source per burst, at most one per CD_AUTH_LOG_MS.
+ */
+#ifndef CD_AUTH_H
+#define CD_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <jansson.h>
+
+struct event_base;
+struct cd_auth;
+
+#define CD_AUTH_TOKEN_MIN    16
+#define CD_AUTH_TOKEN_MAX    1024
+#define CD_AUTH_WATCH_MS     2000
+#define CD_AUTH_SID_BYTES    32
+#define CD_AUTH_SESSIONS     64
+#define CD_AUTH_IDLE_MS      (30u * 60 * 1000)
+#define CD_AUTH_LIFE_MS      (12u * 3600 * 1000)
+#define CD_AUTH_BURST        10
+#define CD_AUTH_REFILL_MS    1000
+#define CD_AUTH_HOLD_MAX_MS  5000
+#define CD_AUTH_HELD_PER_SRC 16
+#define CD_AUTH_HELD_MAX     256
+#define CD_AUTH_SOURCES      1024
+#define CD_AUTH_LOG_MS       10000
+#define CD_AUTH_COOKIE_MAX   160	/* a Set-Cookie value this module writes */
+
+/* Read @token_file (NULL: no credential at all, --insecure-no-auth) and
+ * follow it on @base; @tls names the cookie. 0, or -errno with why in
+ * @err (the file named). */
+int cd_auth_new(struct event_base *base, const char *token_file, bool tls, struct cd_auth **out,
+		char *err, size_t len);
+void cd_auth_free(struct cd_auth *a);
+
+/* Is a credential required at all? */
+bool cd_auth_required(const struct cd_auth *a);
+
+/* Does @authorization (an Authorization field's value, NULL: none) carry
+ * the token? In the same time whatever the first wrong byte. */
+bool cd_auth_bearer_ok(const struct cd_auth *a, const char *authorization);
+/* Is @token (a login's) the token? */
+bool cd_auth_token_ok(const struct cd_auth *a, const char *token);
+/* Does the Cookie field @cookie (NULL: none) carry a live session? It is
+ * used now (its idle time starts again). */
+bool cd_auth_session_ok(struct cd_auth *a, const char *cookie);
+
+/* A new session: the Set-Cookie value carrying it in @set_cookie. 0 or
+ * -errno (no randomness). */
+int cd_auth_login(struct cd_auth *a, char *set_cookie, size_t len);
+/* The session @cookie carries (if any) ends; the Set-Cookie value that
+ * clears it in @set_cookie. */
+void cd_auth_logout(struct cd_auth *a, const char *cookie, char *set_cookie, size_t len);
+
+/* What a wrong credential from @src costs it. */
+enum cd_auth_verdict {
+	CD_AUTH_REFUSE,		/* 401 now */
+	CD_AUTH_THROTTLE,	/* 429, held cd_auth_hold_ms() */
+	CD_AUTH_CLOSE,		/* too many held already: closed unanswered */
+};
+enum cd_auth_verdict cd_auth_failed(struct cd_auth *a, const struct sockaddr *src);
+/* How long a throttled answer to @src is held, ms. */
+unsigned int cd_auth_hold_ms(struct cd_auth *a, const struct sockaddr *src);
+/* A throttled answer to @src is held (@on) or went. */
+void cd_auth_held(struct cd_auth *a, const struct sockaddr *src, bool on);
+
+/* {"mode": "token"|"none", "tls", "sessions", "logins", "logouts",
+ * "failures", "throttled", "closed", "revoked", "reloads"} (new). */
+json_t *cd_auth_stats(const struct cd_auth *a);
+
+#endif
