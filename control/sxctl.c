@@ -18,7 +18,8 @@
  *   sxctl_shortcut.c shortcut_  a feature's intent compiled, read for, written
  *   sxctl_call.c     call_      call/help METHOD, typed by the server's rpc.discover
  *                               (sxdp's own declarations built in, for help offline)
- *   sxctl_api.c      api_       apply/get/delete/status: sxcd's REST API
+ *   sxctl_api.c      api_       apply/get/delete/status/fleet: sxcd's REST API
+ *   sxctl_http.c     http_      sxctl_api's HTTP/1.1 client (TCP or TLS)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -118,8 +119,8 @@ dispatch(struct sx_ctx *x)
 	if (x->given & OPT_API)
 		return usage_error("-f, --dry-run, --prune and --wait are for apply, get, delete and status");
 	if ((x->given & OPT_SXCD) && feat_cmd_find(cmd) == NULL)
-		return usage_error("--api and --token-file are for sxcd's commands (apply, get, delete, status) "
-				   "and a feature's that reads sxcd");
+		return usage_error("--api, --token-file, --cacert, --cert and --key are for sxcd's commands "
+				   "(apply, get, delete, status, fleet) and a feature's that reads sxcd");
 	if (strcmp(cmd, "table") == 0)
 		return table_cmd(x);
 	if ((fc = feat_cmd_find(cmd)) != NULL) {   /* a feature's (sxctl_feat.h) */
@@ -234,8 +235,15 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 		} else if ((v = opt_value("--api", argv, argc, &i, &missing))) {
 			x->api = v;
 			x->given |= OPT_SXCD;
-		} else if ((v = opt_value("--token-file", argv, argc, &i, &missing))) {
-			x->token_file = v;
+		} else if ((v = opt_value("--token-file", argv, argc, &i, &missing)) ||
+			   (v = opt_value("--cacert", argv, argc, &i, &missing)) ||
+			   (v = opt_value("--cert", argv, argc, &i, &missing)) ||
+			   (v = opt_value("--key", argv, argc, &i, &missing))) {
+			if (*v == '\0')
+				return usage_error("%s needs a FILE", a);
+			/* the option's first letters tell them apart */
+			*(a[2] == 't' ? &x->token_file : a[2] == 'k' ? &x->key :
+			  a[3] == 'a' ? &x->cacert : &x->cert) = v;
 			x->given |= OPT_SXCD;
 		} else if ((v = opt_value("-f", argv, argc, &i, &missing)) ||
 			   (v = opt_value("--file", argv, argc, &i, &missing))) {

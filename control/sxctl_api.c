@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxctl apply/get/delete/status/fleet: sxcd's REST API from the command line (plain HTTP/1.1, one request per run). */
+/* sxctl apply/get/delete/status/fleet: sxcd's REST API from the command line (its requests, token and answers). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "sxctl_api.h"
 #include "sxctl_base.h"
 #include "sxctl_fmt.h"
-#include "sxctl_rpc.h"
+#include "sxctl_http.h"
 #include "sxctl_usage.h"
 
 #define API_DEFAULT "http://127.0.0.1:8181"
-#define RESP_MAX    (64u << 20)
+#define TOKEN_MAX   1024	/* as sxcd's: a longer file is refused, never cut */
 
 #define KIND_MAX 32
 
@@ -31,141 +32,197 @@ kind_ok(const char *k)
 	return n > 0 && n <= KIND_MAX && k[n] == '\0';
 }
 
+/* ------------------------------------------------------------ the token */
+
+/* One run's connection to sxcd: where, the client, the credential. */
+static struct {
+	struct http_url url;
+	const char *url_text;
+	struct http_client *client;
+	char token[TOKEN_MAX + 1];	/* "" when none is sent */
+	const char *token_from;		/* the file it came from */
+	char *why_none;			/* why none was sent, for a 401 */
+} api;
+
+/* The token in @path into api.token: 0, or -errno (the file's reason in
+ * errno's words), -E2BIG (longer than a token), -EINVAL (not a token). */
+static int
+token_read(const char *path)
+{
+	char buf[TOKEN_MAX + 3];	/* a whole token, its line's end, one more byte */
+	size_t n = 0;
+	ssize_t k;
+	struct stat st;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+		close(fd);
+		return rc;
+	}
+	/* the whole file (a pipe's too): a longer one is refused, never cut */
+	while (n < sizeof(buf) && (k = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = -errno;
+			break;
+		}
+		n += (size_t)k;
+	}
+	close(fd);
+	while (rc == 0 && n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (rc == 0 && n > TOKEN_MAX)
+		rc = -E2BIG;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((unsigned char)buf[i] <= 0x20 || (unsigned char)buf[i] >= 0x7f)
+			rc = -EINVAL;
+	if (rc == 0 && n == 0)
+		rc = -ENODATA;
+	if (rc == 0) {
+		memcpy(api.token, buf, n);
+		api.token[n] = '\0';
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/*
+ * The token sxctl sends: --token-file's (which must be readable), else
+ * $SXCD_TOKEN_FILE's or the packaged one's, which may be missing or not
+ * ours to read: sxcd may want none (--insecure-no-auth), and a 401 says
+ * why none was sent. A file that holds no token is refused whoever named
+ * it. Never the token in a message. An exit code.
+ */
+static int
+token_load(struct sx_ctx *x)
+{
+	const char *env = getenv("SXCD_TOKEN_FILE");
+	const char *path = x->token_file ? x->token_file : env && *env ? env : SXCTL_TOKEN_FILE;
+	int rc = token_read(path);
+
+	if (rc == 0) {
+		api.token_from = path;
+		return EX_OK;
+	}
+	if (rc == -E2BIG) {
+		fprintf(stderr, "sxctl: %s: a token is at most %d bytes; this file holds more\n",
+			path, TOKEN_MAX);
+		return EX_USAGE;
+	}
+	if (rc == -EINVAL || rc == -ENODATA) {
+		fprintf(stderr, "sxctl: %s: %s\n", path, rc == -ENODATA ? "holds no token" :
+			"a token is one line of visible ASCII (no spaces, no control characters)");
+		return EX_USAGE;
+	}
+	if (x->token_file != NULL) {
+		fprintf(stderr, "sxctl: --token-file %s: %s\n", path, strerror(-rc));
+		return EX_USAGE;
+	}
+	api.why_none = rc == -ENOENT ?
+		sx_asprintf("no token was sent: %s does not exist; give --token-file", path) :
+		sx_asprintf("cannot read %s: %s: %s", path, strerror(-rc), rc == -EACCES || rc == -EPERM ?
+			    "add yourself to group sxdp, or give --token-file" : "give --token-file");
+	return EX_OK;
+}
+
 /* ------------------------------------------------------------ HTTP */
 
-/* Wait for @fd to be ready for @ev within @ms (<= 0: forever). */
+/* Where sxcd is, its client and token, once per run. An exit code. */
 static int
-wait_fd(int fd, short ev, int ms)
+api_open(struct sx_ctx *x)
 {
-	struct pollfd p = { .fd = fd, .events = ev };
-	int rc = poll(&p, 1, ms > 0 ? ms : -1);
+	struct http_tls_files f = { x->cacert, x->cert, x->key };
+	char err[512];
+	int rc;
 
-	return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : -errno;
-}
-
-/* "http://HOST[:PORT]" into @host and @port. */
-static int
-url_parse(const char *url, char *host, size_t len, char *port, size_t plen)
-{
-	const char *h = url, *colon, *end;
-
-	if (strncmp(h, "http://", 7) != 0)
-		return -EINVAL;
-	h += 7;
-	end = h + strcspn(h, "/");
-	if (*h == '[') {
-		const char *rb = memchr(h, ']', (size_t)(end - h));
-
-		if (rb == NULL)
-			return -EINVAL;
-		snprintf(host, len, "%.*s", (int)(rb - h - 1), h + 1);
-		colon = rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-		snprintf(host, len, "%.*s", (int)((colon ? colon : end) - h), h);
+	if (api.client != NULL)
+		return EX_OK;
+	api.url_text = x->api ? x->api : getenv("SXCD_API") ? getenv("SXCD_API") : API_DEFAULT;
+	if (http_url_parse(api.url_text, &api.url) < 0)
+		return usage_error("bad --api '%s' (http[s]://HOST[:PORT], an IPv6 address in [])",
+				   api.url_text);
+	if (!api.url.tls && (x->cacert || x->cert || x->key))
+		return usage_error("--cacert, --cert and --key are for an https:// --api");
+	if ((x->cert == NULL) != (x->key == NULL))
+		return usage_error("--cert and --key go together");
+	if ((rc = token_load(x)) != EX_OK)
+		return rc;
+	if (http_client_new(&api.url, &f, x->timeout_ms, &api.client, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sxctl: %s\n", err);
+		return EX_USAGE;
 	}
-	snprintf(port, plen, "%.*s", colon ? (int)(end - colon - 1) : 4, colon ? colon + 1 : "8181");
-	return host[0] != '\0' && port[0] != '\0' ? 0 : -EINVAL;
+	return EX_OK;
 }
 
-static int
-connect_to(const char *host, const char *port, int ms)
+/* @s with every byte but RFC 3986's unreserved ones percent-encoded: a
+ * path segment (a name) that is that and nothing more. */
+static char *
+seg(const char *s)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int fd = -1, rc;
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = sx_realloc(NULL, strlen(s) * 3 + 1), *p = o;
 
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return -EHOSTUNREACH;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS && wait_fd(fd, POLLOUT, ms) == 0)) {
-			int err = 0;
-			socklen_t l = sizeof(err);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
 
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err == 0)
-				break;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
 		}
-		close(fd);
-		fd = -1;
 	}
-	freeaddrinfo(res);
-	return fd >= 0 ? fd : -ECONNREFUSED;
+	*p = '\0';
+	return o;
 }
 
 /* One request; the answer's status in *@code and its body (JSON, the
- * caller's) in *@out. An exit code. */
+ * caller's) in *@out. A write carries its JSON type whatever its body
+ * (sxcd refuses a write without it). An exit code. */
 static int
 http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *code, json_t **out)
 {
-	char host[256], port[16], *req = NULL, *b = NULL, *resp = NULL, *p, token[512] = "";
-	size_t rlen = 0, rcap = 0, sent = 0, n;
-	const char *url = x->api ? x->api : getenv("SXCD_API") ? getenv("SXCD_API") : API_DEFAULT;
+	bool write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+	char *b = NULL, *fields, *resp = NULL, err[512];
+	enum http_stage stage;
 	json_error_t je;
-	int fd, rc = EX_CONN;
-	ssize_t k;
+	size_t rlen;
+	int rc;
 
-	if (url_parse(url, host, sizeof(host), port, sizeof(port)) < 0)
-		return usage_error("bad --api '%s' (http://HOST[:PORT])", url);
-	if (x->token_file != NULL) {
-		FILE *f = fopen(x->token_file, "r");
-
-		if (f == NULL)
-			return rpc_fail(x, "token", "%s: %s", x->token_file, strerror(errno));
-		n = fread(token, 1, sizeof(token) - 1, f);
-		fclose(f);
-		while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
-			n--;
-		token[n] = '\0';
-	}
+	if ((rc = api_open(x)) != EX_OK)
+		return rc;
 	if (body != NULL && (b = json_dumps(body, JSON_COMPACT)) == NULL)
 		sx_oom();
-	req = sx_asprintf("%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n"
-			  "Accept: application/json\r\n%s%s%sContent-Type: application/json\r\n"
-			  "Content-Length: %zu\r\n\r\n%s", method, path, host, port,
-			  token[0] ? "Authorization: Bearer " : "", token, token[0] ? "\r\n" : "",
-			  b ? strlen(b) : 0, b ? b : "");
+	fields = sx_asprintf("Accept: application/json\r\n%s%s%s%s", write ?
+			     "Content-Type: application/json\r\n" : "",
+			     api.token[0] ? "Authorization: Bearer " : "", api.token,
+			     api.token[0] ? "\r\n" : "");
+	rc = http_request(api.client, method, path, fields, write ? b ? b : "" : NULL,
+			  b ? strlen(b) : 0, code, &resp, &rlen, &stage, err, sizeof(err));
+	explicit_bzero(fields, strlen(fields));
+	free(fields);
 	free(b);
-	if ((fd = connect_to(host, port, x->timeout_ms)) < 0) {
-		fprintf(stderr, "sxctl: cannot reach sxcd at %s: %s\n", url, strerror(-fd));
-		free(req);
+	if (rc < 0) {
+		fprintf(stderr, "sxctl: %s sxcd at %s: %s%s\n", stage == HTTP_STAGE_ANSWER ?
+			"no answer from" : stage == HTTP_STAGE_TLS ? "TLS with" : "cannot reach",
+			api.url_text, err, stage == HTTP_STAGE_TLS ? " (nothing was sent)" : "");
 		return EX_CONN;
 	}
-	for (n = strlen(req); sent < n;) {
-		if (wait_fd(fd, POLLOUT, x->timeout_ms) < 0 || (k = send(fd, req + sent, n - sent,
-									MSG_NOSIGNAL)) <= 0)
-			goto out;
-		sent += (size_t)k;
+	*out = json_loadb(resp, rlen, 0, &je);
+	if (*out == NULL) {
+		fprintf(stderr, "sxctl: sxcd at %s answered %d, not JSON%s\n", api.url_text, *code,
+			!api.url.tls && *code == 400 ? " (does it serve HTTPS? then --api https://...)" : "");
+		free(resp);
+		return EX_CONN;
 	}
-	for (;;) {
-		if (rlen + 4096 + 1 > rcap) {
-			rcap = rcap ? rcap * 2 : 16384;
-			if (rcap > RESP_MAX)
-				goto out;
-			resp = sx_realloc(resp, rcap);
-		}
-		if (wait_fd(fd, POLLIN, x->timeout_ms) < 0)
-			goto out;
-		if ((k = recv(fd, resp + rlen, rcap - rlen - 1, 0)) < 0)
-			goto out;
-		if (k == 0)
-			break;
-		rlen += (size_t)k;
-	}
-	resp[rlen] = '\0';
-	if (sscanf(resp, "HTTP/1.%*d %d", code) != 1 || (p = strstr(resp, "\r\n\r\n")) == NULL)
-		goto out;
-	*out = json_loads(p + 4, 0, &je);
-	rc = *out != NULL ? EX_OK : EX_CONN;
-out:
-	if (rc != EX_OK)
-		fprintf(stderr, "sxctl: no answer from sxcd at %s\n", url);
-	close(fd);
-	free(req);
 	free(resp);
-	return rc;
+	return EX_OK;
 }
 
 /* An error answer on stderr (or stdout with --json): EX_FAIL. */
@@ -187,6 +244,11 @@ api_error(struct sx_ctx *x, int code, json_t *res)
 				json_string_value(json_object_get(f, "reason")),
 				json_string_value(json_object_get(f, "message")));
 	}
+	/* the credential's side of a 401: which file's token, or why none went */
+	if (code == 401 && api.token[0])
+		fprintf(stderr, "sxctl: sxcd refused the token in %s\n", api.token_from);
+	else if (code == 401 && api.why_none != NULL)
+		fprintf(stderr, "sxctl: %s\n", api.why_none);
 	json_decref(res);
 	return EX_FAIL;
 }
@@ -383,8 +445,12 @@ cmd_apply(struct sx_ctx *x)
 			json_decref(sites);
 			return usage_error("apply: item %zu with a site needs a kind and a site (strings)", i);
 		}
-		path = name ? sx_asprintf("/api/v1/sites/%s/%s/%s", site, kind, name) :
-		       sx_asprintf("/api/v1/sites/%s/%s", site, kind);
+		char *es = seg(site), *en = name ? seg(name) : NULL;
+
+		path = en ? sx_asprintf("/api/v1/sites/%s/%s/%s", es, kind, en) :
+		       sx_asprintf("/api/v1/sites/%s/%s", es, kind);
+		free(es);
+		free(en);
 		json_object_del(it, "site");
 		json_object_del(it, "kind");
 		/* no name: a kind of one intent (site) */
@@ -478,14 +544,16 @@ static int
 cmd_get(struct sx_ctx *x)
 {
 	json_t *res = NULL, *d;
-	char *path;
+	char *path, *name;
 	size_t i;
 	int code = 0, rc;
 
 	if (x->ac < 2 || x->ac > 3 || !kind_ok(x->av[1]))
 		return usage_error("usage: get KIND [NAME]");
-	path = sx_asprintf("/api/v1/%s%s%s", x->av[1], x->ac == 3 ? "/" : "", x->ac == 3 ? x->av[2] : "");
+	name = x->ac == 3 ? seg(x->av[2]) : NULL;
+	path = sx_asprintf("/api/v1/%s%s%s", x->av[1], name ? "/" : "", name ? name : "");
 	rc = http(x, "GET", path, NULL, &code, &res);
+	free(name);
 	free(path);
 	if (rc != EX_OK)
 		return rc;
@@ -507,13 +575,15 @@ static int
 cmd_delete(struct sx_ctx *x)
 {
 	json_t *res = NULL;
-	char *path;
+	char *path, *name;
 	int code = 0, rc;
 
 	if (x->ac != 3 || !kind_ok(x->av[1]))
 		return usage_error("usage: delete KIND NAME [--dry-run] [--wait]");
-	path = sx_asprintf("/api/v1/%s/%s?dry_run=%d&wait=%d", x->av[1], x->av[2], x->dry_run, x->wait);
+	name = seg(x->av[2]);
+	path = sx_asprintf("/api/v1/%s/%s?dry_run=%d&wait=%d", x->av[1], name, x->dry_run, x->wait);
 	rc = http(x, "DELETE", path, NULL, &code, &res);
+	free(name);
 	free(path);
 	if (rc != EX_OK)
 		return rc;

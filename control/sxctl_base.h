@@ -23,7 +23,8 @@
 #define OPT_ATOMICITY	0x1
 #define OPT_PAGING	0x2
 #define OPT_API		0x4	/* sxcd's commands' */
-#define OPT_SXCD	0x8	/* where sxcd is (--api, --token-file): its commands', and a feature's that reads sxcd */
+#define OPT_SXCD	0x8	/* where sxcd is (--api, --token-file, --cacert, --cert, --key): its
+				 * commands', and a feature's that reads sxcd */
 
 struct ctl_client;
 
@@ -41,8 +42,9 @@ struct sx_ctx {
 	bool help;		/* -h/--help given */
 	bool version;		/* -V/--version given */
 	/* sxcd's commands */
-	const char *api;	/* http://HOST[:PORT] */
+	const char *api;	/* http[s]://HOST[:PORT] */
 	const char *token_file;
+	const char *cacert, *cert, *key;	/* https: the CAs sxcd's certificate must chain to; ours */
 	const char *file;	/* apply -f */
 	bool dry_run, prune, wait;
 	unsigned int given;	/* OPT_* seen on the command line */

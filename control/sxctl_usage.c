@@ -53,7 +53,8 @@
 /* after them */
 #define USAGE_TAIL \
 "sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
-"http://127.0.0.1:8181):\n" \
+"http://127.0.0.1:8181; the token in --token-file, else $SXCD_TOKEN_FILE,\n" \
+"else %s when it is there and readable):\n" \
 "  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \
 "                              intents (JSON: one, a list, or {\"items\": [...]})\n" \
 "                              applied as one set; --dry-run: the table writes it\n" \
@@ -79,8 +80,13 @@
 "  --timeout MS        per-request timeout in milliseconds, 0 = none (default %d)\n" \
 "  --atomicity MODE    writes: %s\n" \
 "  --offset N, --limit N, --all   table show paging (--all follows next_offset)\n" \
-"  --api URL           sxcd's REST API (http://HOST[:PORT])\n" \
-"  --token-file FILE   the bearer token sxcd wants (when not on loopback)\n" \
+"  --api URL           sxcd's REST API: http[s]://HOST[:PORT] (port 8181 unless\n" \
+"                      given; an IPv6 address in brackets)\n" \
+"  --token-file FILE   the bearer token sxcd wants (default above)\n" \
+"  --cacert FILE       https: CA certificates (PEM) sxcd's certificate must chain\n" \
+"                      to (default: the system's); it must name HOST\n" \
+"  --cert FILE, --key FILE   https: sxctl's certificate and key (PEM), for an\n" \
+"                      sxcd that asks for one (mutual TLS)\n" \
 "  -h, --help          this text\n" \
 "  -V, --version       sxctl's version\n" \
 "\n" \
@@ -127,7 +133,7 @@ usage_text(void)
 		free(text);
 		text = t;
 	}
-	t = sx_asprintf(USAGE_TAIL, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS, modes);
+	t = sx_asprintf(USAGE_TAIL, SXCTL_TOKEN_FILE, CTL_DEFAULT_PATH, DEFAULT_TIMEOUT_MS, modes);
 	free(modes);
 	modes = sx_asprintf("%s%s", text, t);
 	free(text);
