@@ -6,7 +6,8 @@ kill -9 too), associations kept across an sxcd restart (SIGTERM, kill -9: the SM
 UP restart and is not refused with 72; a corrupt stored document), an SMF restart seen, the
 response cache, refusals with their cause and Offending IE, Version Not Supported, garbage,
 an unanswering SMF, /metrics, IPv6, answers from a wildcard socket leaving from the address
-the request came to.
+the request came to; --pfcp-allow (N4 from the SMFs' prefixes only: anyone else is dropped
+unread and unanswered, counted, logged at most every 10 s).
 
 No sxdp is needed: node procedures are sxcd's alone (it keeps trying to reach sxdp)."""
 import json
@@ -453,6 +454,137 @@ def test_ipv6():
             expect_eq(assoc_of(cd, "::1")["address"], "[::1]:%d" % smf.addr[1], "the peer's IPv6 address")
 
 
+# ---------------------------------------------------------------- --pfcp-allow
+
+REFUSED_LOG_S = 10     # sxcd's bound on lines about refused sources
+REFUSED_LINE = "refused: outside --pfcp-allow"
+
+
+def wait_refused(cd, n, timeout=5):
+    """The refused_source counter at n (or more): those datagrams were dropped. A datagram is
+    refused or answered in one pass of sxcd's loop, so an answer would be on its way by then."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = cd.stats()["counters"]["dropped"]["refused_source"]
+        if got >= n:
+            return got
+        time.sleep(0.03)
+    return cd.stats()["counters"]["dropped"]["refused_source"]
+
+
+def metric(cd, name):
+    for ln in cd.get("/metrics").splitlines():
+        if ln.startswith(name + " "):
+            return float(ln.split()[-1])
+    return None
+
+
+def outsider_tries(cd, smf, what):
+    """`smf` (outside the allowed prefixes) sets up, heartbeats, establishes a session and sends
+    garbage: nothing is answered, everything counted, nothing changes."""
+    before = cd.stats()
+    sent = 0
+    for req in (smf.setup_req(), PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)])):
+        smf.send(bytes(smf.wrap(req, smf.next_seq())))
+        sent += 1
+    smf.send(bytes(smf.wrap(smf.est_req(0x77), smf.next_seq(), seid=0)))
+    smf.send(b"\x20\x01")          # too short: would be dropped("header") if it were read
+    smf.send(bytes(smf.wrap(PFCPHeartbeatRequest(IE_list=[]), 5, version=2)))   # would get Version Not Supported
+    sent += 3
+    expect_eq(wait_refused(cd, before["counters"]["dropped"]["refused_source"] + sent),
+              before["counters"]["dropped"]["refused_source"] + sent, "%s: each datagram counted once" % what)
+    p, raw, _ = smf.recv(0.3)
+    expect(p is None, "%s: nothing answered: %s" % (what, raw and raw[:8].hex()))
+    after = cd.stats()
+    expect_eq(after["associations"], before["associations"], "%s: no association" % what)
+    expect_eq({k: after["counters"][k] for k in ("in", "out", "refusals", "version_not_supported",
+                                                  "association_setups")},
+              {k: before["counters"][k] for k in ("in", "out", "refusals", "version_not_supported",
+                                                   "association_setups")},
+              "%s: not read at all (no message counted in, none out)" % what)
+    expect_eq({k: v for k, v in after["counters"]["dropped"].items() if k != "refused_source"},
+              {k: v for k, v in before["counters"]["dropped"].items() if k != "refused_source"},
+              "%s: no other drop reason" % what)
+    expect_eq(after.get("sessions"), before.get("sessions"), "%s: no session" % what)
+
+
+@R.test
+def test_allow_refuses_other_sources():
+    """--pfcp-allow 127.0.0.1 (a bare address: /32): an SMF at 127.0.0.1 associates; one at
+    127.0.0.2 gets no answer to anything, its datagrams are counted (status and /metrics) and
+    change nothing; the log says so once, then how many more after at most 10 s."""
+    with Sxcd(FAST + ["--pfcp-allow", "127.0.0.1", "--pfcp-allow", "2001:db8::/32"]) as cd:
+        expect_eq(cd.stats()["allow"], ["127.0.0.1/32", "2001:db8::/32"], "the allowed prefixes in the status")
+        expect("taking N4 from any source address" not in cd.logtail(), "no warning: it is restricted")
+        with cd.smf("open5gs", bind=("127.0.0.2", 0)) as out, cd.smf("free5gc") as ok:
+            outsider_tries(cd, out, "from 127.0.0.2")
+            r = ok.associate()
+            expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "the SMF at 127.0.0.1 associates")
+            expect_eq([a["node_id"] for a in cd.stats()["associations"]], ["127.0.0.1"], "its association alone")
+            outsider_tries(cd, out, "from 127.0.0.2 while another is associated")
+            expect(ok.heartbeat() is not None, "the allowed SMF still answered")
+            expect_eq(metric(cd, 'sxcd_pfcp_dropped_total{reason="refused_source"}'), 10.0,
+                      "counted in /metrics")
+            expect_eq(cd.logtail().count(REFUSED_LINE), 1, "one log line for the burst: %s" % cd.logtail())
+            expect("a datagram from 127.0.0.2:%d refused" % out.addr[1] in cd.logtail(), "naming the source")
+            deadline = time.monotonic() + REFUSED_LOG_S + 5
+            while time.monotonic() < deadline and "more datagrams refused" not in cd.logtail():
+                time.sleep(0.2)
+            expect("9 more datagrams refused from sources outside --pfcp-allow (the last from 127.0.0.2:%d)" %
+                   out.addr[1] in cd.logtail(), "then how many more, within %d s: %s" %
+                   (REFUSED_LOG_S, cd.logtail()[-600:]))
+            expect_eq(cd.logtail().count("more datagrams refused"), 1, "once")
+
+
+@R.test
+def test_allow_ipv6_and_prefixes():
+    """IPv6: ::1 is outside 127.0.0.0/8 (refused, unanswered) and inside ::/0 and ::1/128;
+    a prefix admits every address under it (127.0.0.0/30: .1 and .2)."""
+    with Sxcd(["--pfcp-allow", "127.0.0.0/8"], v6=True) as cd:
+        with cd.smf("open5gs") as smf:
+            outsider_tries(cd, smf, "::1 against 127.0.0.0/8")
+    for pfx in ("::1", "::/0"):
+        with Sxcd(["--pfcp-allow", "192.0.2.0/24", "--pfcp-allow", pfx], v6=True) as cd:
+            with cd.smf("open5gs") as smf:
+                r = smf.associate()
+                expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "::1 associates under %s" % pfx)
+    with Sxcd(["--pfcp-allow", "127.0.0.0/30"]) as cd:
+        for a in ("127.0.0.1", "127.0.0.2"):
+            with cd.smf("free5gc", bind=(a, 0)) as smf:
+                r = smf.associate()
+                expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "%s associates under /30" % a)
+        expect_eq(cd.stats()["counters"]["dropped"]["refused_source"], 0, "none refused")
+
+
+@R.test
+def test_allow_unset_warns_and_takes_anyone():
+    with Sxcd() as cd:
+        with cd.smf("free5gc", bind=("127.0.0.2", 0)) as smf:
+            expect(smf.associate() is not None, "answered from anywhere")
+        expect_eq(cd.stats()["allow"], None, "no restriction in the status")
+        expect("taking N4 from any source address (PFCP has no authentication): restrict it to the SMFs with "
+               "--pfcp-allow PREFIX" in cd.logtail(), "a warning at start")
+
+
+@R.test
+def test_allow_drops_a_stored_association_from_elsewhere():
+    """An association stored from 127.0.0.2 is not restored when sxcd starts again with
+    --pfcp-allow 127.0.0.1 (its peer could never be heard again); 127.0.0.1's is."""
+    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with cd.smf("free5gc", bind=("127.0.0.2", 0)) as a, cd.smf("free5gc") as b:
+            expect_eq((S.ie(a.associate(), S.IE_CAUSE).cause, S.ie(b.associate(), S.IE_CAUSE).cause), (1, 1),
+                      "both associated")
+            cd.extra += ["--pfcp-allow", "127.0.0.1"]
+            cd.restart()
+            expect_eq([x["node_id"] for x in cd.stats()["associations"]], ["127.0.0.1"], "127.0.0.1's alone")
+            expect("the stored association with 127.0.0.2 not restored: its address 127.0.0.2:%d is outside "
+                   "--pfcp-allow now" % a.addr[1] in cd.logtail(), "said why")
+            expect_eq([x["node_id"] for x in json.load(open(cd.state_file()))["associations"]], ["127.0.0.1"],
+                      "and no longer stored")
+            r = mod_req(b)
+            expect(r is not None and S.ie(r, S.IE_CAUSE).cause != 72, "127.0.0.1 still associated")
+
+
 @R.test
 def test_bad_options_refused_before_the_store():
     store = tempfile.mkdtemp(prefix="sxcd-pfcp-")
@@ -463,14 +595,26 @@ def test_bad_options_refused_before_the_store():
                        (["--pfcp", "[::1"], "sxcd: --pfcp [::1: an IPv6 address in brackets"),
                        (["--pfcp-smf", "127.0.0.1"], "sxcd: --pfcp-* options need --pfcp"),
                        (["--pfcp", "127.0.0.1", "--pfcp-node-id", "bad name!"], "sxcd: --pfcp-node-id bad name!: "),
-                       (["--pfcp", "127.0.0.1", "--pfcp-n1", "99"], "sxcd: --pfcp-n1 99: 0..10")):
+                       (["--pfcp", "127.0.0.1", "--pfcp-n1", "99"], "sxcd: --pfcp-n1 99: 0..10"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-allow", "10.1.0.0/8"],
+                        "sxcd: --pfcp-allow 10.1.0.0/8: host bits set after /8 (the prefix is 10.0.0.0/8)"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-allow", "::/129"],
+                        "sxcd: --pfcp-allow ::/129: prefix length '129' is not 0..128"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-allow", "10.0.0.0/"],
+                        "sxcd: --pfcp-allow 10.0.0.0/: prefix length '' is not 0..32"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-allow", "smf.example"],
+                        "sxcd: --pfcp-allow smf.example: 'smf.example' is not an IPv4 or IPv6 address"),
+                       (["--pfcp-allow", "10.0.0.0/8"], "sxcd: --pfcp-* options need --pfcp"),
+                       (["--pfcp", "127.0.0.1", "--pfcp-allow", "10.0.0.0/8", "--pfcp-smf", "192.0.2.1"],
+                        "sxcd: --pfcp-smf 192.0.2.1:8805 is outside every --pfcp-allow prefix")):
         p = subprocess.run([sxcd, "--store", store] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=10)
         expect_eq(p.returncode, 2, "%s: exit 2" % args)
         expect(p.stderr.startswith(want) and p.stderr.count("\n") == 1, "%s: one line: %r" % (args, p.stderr))
         expect(not os.path.exists(store), "%s: the store untouched" % args)
     h = subprocess.run([sxcd, "-h"], stdout=subprocess.PIPE, text=True).stdout
-    for o in ("--pfcp ADDR[:PORT]", "--pfcp-node-id ID", "--pfcp-smf ADDR[:PORT]", "--pfcp-heartbeat-s N"):
+    for o in ("--pfcp ADDR[:PORT]", "--pfcp-node-id ID", "--pfcp-smf ADDR[:PORT]", "--pfcp-heartbeat-s N",
+              "--pfcp-allow PREFIX"):
         expect(o in h, "sxcd -h lists %s" % o)
 
 

@@ -174,6 +174,84 @@ pf_addr_any(const struct pf_addr *a)
 }
 
 int
+pf_prefix_parse(const char *s, struct pf_prefix *p, char *why, size_t len)
+{
+	const char *slash = strchr(s, '/');
+	char host[64], *end;
+	unsigned long bits;
+	unsigned int max;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(host, sizeof(host), "%.*s", slash ? (int)(slash - s) : (int)strlen(s), s);
+	if (inet_pton(AF_INET, host, p->addr) == 1) {
+		p->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, p->addr) == 1) {
+		p->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(why, len, "'%s' is not an IPv4 or IPv6 address (ADDR or ADDR/LEN)", host);
+		return -EINVAL;
+	}
+	p->bits = max;
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 || bits > max) {
+			snprintf(why, len, "prefix length '%s' is not 0..%u", slash + 1, max);
+			return -EINVAL;
+		}
+		p->bits = (unsigned int)bits;
+	}
+	for (unsigned int i = p->bits; i < max; i++)
+		if (p->addr[i / 8] & (0x80 >> (i % 8))) {
+			struct pf_prefix net = *p;
+			char n[INET6_ADDRSTRLEN + 8];
+
+			for (unsigned int k = p->bits; k < max; k++)
+				net.addr[k / 8] &= (uint8_t)~(0x80 >> (k % 8));
+			snprintf(why, len, "host bits set after /%u (the prefix is %s)", p->bits,
+				 pf_prefix_str(&net, n, sizeof(n)));
+			return -EINVAL;
+		}
+	return 0;
+}
+
+const char *
+pf_prefix_str(const struct pf_prefix *p, char *out, size_t len)
+{
+	char h[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(p->family, p->addr, h, sizeof(h));
+	snprintf(out, len, "%s/%u", h, p->bits);
+	return out;
+}
+
+bool
+pf_prefix_has(const struct pf_prefix *p, const struct pf_addr *a)
+{
+	const uint8_t *x;
+	unsigned int full = p->bits / 8, rest = p->bits % 8;
+
+	if (a->ss.ss_family == AF_INET) {
+		x = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+		if (p->family != AF_INET)
+			return false;
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct in6_addr *v6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+
+		x = v6->s6_addr;
+		if (p->family == AF_INET && IN6_IS_ADDR_V4MAPPED(v6))
+			x += 12;
+		else if (p->family != AF_INET6)
+			return false;
+	} else {
+		return false;
+	}
+	return memcmp(x, p->addr, full) == 0 && (rest == 0 || ((x[full] ^ p->addr[full]) & (0xff00 >> rest)) == 0);
+}
+
+int
 pf_sock_open(const struct pf_addr *a, char *err, size_t len)
 {
 	int fam = a->ss.ss_family, fd, on = 1, buf = 4 << 20;

@@ -33,6 +33,20 @@ bool pf_node_id_same(const struct pf_node_id *a, const struct pf_node_id *b);
 
 bool pf_addr_any(const struct pf_addr *a);	/* 0.0.0.0 or :: */
 
+/* An address prefix (--pfcp-allow): where peers may send from. */
+struct pf_prefix {
+	int family;		/* AF_INET, AF_INET6 */
+	uint8_t addr[16];	/* network order, host bits 0 */
+	unsigned int bits;
+};
+/* "10.0.0.0/8", "2001:db8::/32", a bare address (/32, /128): 0 or -EINVAL
+ * with why. Host bits set are refused (10.1.0.0/8 is a typo, not 10/8). */
+int pf_prefix_parse(const char *s, struct pf_prefix *p, char *why, size_t len);
+/* "10.0.0.0/8" into @out; returns @out. */
+const char *pf_prefix_str(const struct pf_prefix *p, char *out, size_t len);
+/* Is @a's host (IPv4-mapped IPv6 as IPv4) in @p? */
+bool pf_prefix_has(const struct pf_prefix *p, const struct pf_addr *a);
+
 /* A UDP socket bound to @a (non-blocking, IPv6 only for IPv6, a large
  * receive buffer; on a wildcard address told which address each datagram
  * came to: IP_PKTINFO, IPV6_RECVPKTINFO): the fd, or -errno with why. */

@@ -76,11 +76,12 @@ pf_ncount_json(const struct pf_ncount *n)
 						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
 						     pf_cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
 						     "count", (json_int_t)n->refusals[i].count));
-	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
-			 "unmatched_response", (json_int_t)n->dropped_unmatched, "answered_from_cache",
+			 "unmatched_response", (json_int_t)n->dropped_unmatched, "refused_source",
+			 (json_int_t)n->refused_source, "answered_from_cache",
 			 (json_int_t)n->from_cache, "retransmit_while_pending", (json_int_t)n->pending_ignored,
 			 "requests_resent", (json_int_t)n->retransmits, "heartbeat_failures",
 			 (json_int_t)n->hb_failures, "version_not_supported", (json_int_t)n->version_refused,
@@ -124,6 +125,8 @@ pf_ncount_metrics(const struct pf_ncount *n, struct cd_vis_fams *f)
 		      "unmatched_response", NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->pending_ignored, "reason",
 		      "retransmit_while_pending", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_dropped_total", "counter", dh, (double)n->refused_source, "reason",
+		      "refused_source", NULL);
 	cd_vis_sample(f, "sxcd_pfcp_version_not_supported_total", "counter",
 		      "PFCP messages of another version than 1", (double)n->version_refused, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_retransmits_answered_total", "counter",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_node: the UPF's PFCP endpoint on sxcd's loop: sockets, node procedures, associations, the response cache (the transactions: pf_ntxn.c). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +26,7 @@
 #define TX_MAX 2048		/* what the node level writes */
 #define NTP_UNIX_OFFSET 2208988800u
 #define SETUP_BACKOFF_MAX_MS 60000
+#define REFUSED_LOG_MS 10000	/* a line about refused sources at most this often */
 
 /* ------------------------------------------------------------------ names */
 const char *
@@ -856,6 +858,67 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	}
 }
 
+/* --------------------------------------------------- who may send */
+
+/* From a --pfcp-allow prefix (or none given)? */
+static bool
+allowed(const struct pf_node *n, const struct pf_addr *src)
+{
+	for (int i = 0; i < n->cfg.n_allow; i++)
+		if (pf_prefix_has(&n->allow[i], src))
+			return true;
+	return n->cfg.n_allow == 0;
+}
+
+static void
+refused_tell(struct pf_node *n, const struct pf_addr *src, uint64_t more)
+{
+	char a[64];
+
+	if (more > 0)
+		CD_LOG(WARN, "pfcp: %" PRIu64 " more datagrams refused from sources outside --pfcp-allow (the last from %s)",
+		       more, pf_addr_str(src, a, sizeof(a)));
+	else
+		CD_LOG(WARN, "pfcp: a datagram from %s refused: outside --pfcp-allow (dropped unread, unanswered; at most one such line every %d s)",
+		       pf_addr_str(src, a, sizeof(a)), REFUSED_LOG_MS / 1000);
+	n->refused_logged = true;
+	n->refused_log_ms = cd_clock_ms();
+}
+
+static void
+on_refused_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_node *n = arg;
+
+	(void)fd;
+	(void)what;
+	if (n->refused_quiet > 0)
+		refused_tell(n, &n->refused_last, n->refused_quiet);
+	n->refused_quiet = 0;
+}
+
+/* A peer outside the allowed prefixes floods the log no more than it
+ * floods anything else: one line, then a count every REFUSED_LOG_MS. */
+static void
+refuse(struct pf_node *n, const struct pf_addr *src)
+{
+	uint64_t now = cd_clock_ms();
+	struct timeval tv;
+
+	n->c.refused_source++;
+	if (!n->refused_logged || now - n->refused_log_ms >= REFUSED_LOG_MS) {
+		refused_tell(n, src, n->refused_quiet);
+		n->refused_quiet = 0;
+		return;
+	}
+	n->refused_quiet++;
+	n->refused_last = *src;
+	if (n->refused_timer != NULL && !evtimer_pending(n->refused_timer, NULL)) {
+		ms_tv((unsigned int)(REFUSED_LOG_MS - (now - n->refused_log_ms)), &tv);
+		evtimer_add(n->refused_timer, &tv);
+	}
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -870,6 +933,10 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		r = pf_sock_recv(fd, n->rx, sizeof(n->rx), &src, &n->rx_local);
 		if (r < 0)
 			return; /* EAGAIN: all read; anything else: the next wakeup */
+		if (!allowed(n, &src)) {
+			refuse(n, &src);
+			continue;
+		}
 		if ((size_t)r > sizeof(n->rx)) {
 			n->c.dropped_header++;
 			continue;
@@ -924,6 +991,11 @@ restore_one(struct pf_node *n, const struct pf_nstate_assoc *r)
 			k = i;
 	if (s != NULL)
 		k = s->sock;
+	if (!allowed(n, &r->peer)) {
+		CD_LOG(WARN, "pfcp: the stored association with %s not restored: its address %s is outside --pfcp-allow now",
+		       id, pf_addr_str(&r->peer, as, sizeof(as)));
+		return false;
+	}
 	if (k < 0 || pf_node_assoc(n, &r->id) != NULL || (a = calloc(1, sizeof(*a))) == NULL) {
 		CD_LOG(WARN, "pfcp: the stored association with %s not restored: %s", id,
 		       k < 0 ? "no --pfcp address now where its requests came to" : "out of memory");
@@ -1054,8 +1126,10 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 	struct timeval tv;
 	int rc;
 
-	if (cfg->n_listen < 1 || cfg->n_listen > SOCKS_MAX || cfg->n_smfs > SMFS_MAX) {
-		snprintf(err, len, "1..%d addresses to listen on, at most %d SMFs", SOCKS_MAX, SMFS_MAX);
+	if (cfg->n_listen < 1 || cfg->n_listen > SOCKS_MAX || cfg->n_smfs > SMFS_MAX || cfg->n_allow < 0 ||
+	    cfg->n_allow > PF_ALLOW_MAX) {
+		snprintf(err, len, "1..%d addresses to listen on, at most %d SMFs, %d allowed prefixes", SOCKS_MAX,
+			 SMFS_MAX, PF_ALLOW_MAX);
 		return -EINVAL;
 	}
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
@@ -1065,6 +1139,9 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 	n->cfg = *cfg;
 	n->cfg.listen = NULL;
 	n->cfg.smfs = NULL;
+	if (cfg->n_allow > 0)
+		memcpy(n->allow, cfg->allow, (size_t)cfg->n_allow * sizeof(*cfg->allow));
+	n->cfg.allow = n->allow;
 	n->base = cfg->base;
 	n->res = cfg->res;
 	if (n->cfg.t1_ms == 0)
@@ -1079,7 +1156,8 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 		n->cfg.max_assocs = PF_ASSOC_MAX;
 	n->next_seq = (uint32_t)(time(NULL) & 0xffff);
 	if (pf_cache_init(&n->cache, n->cfg.cache_max, n->cfg.cache_ms) < 0 ||
-	    (n->sweep = event_new(n->base, -1, EV_PERSIST, on_sweep, n)) == NULL) {
+	    (n->sweep = event_new(n->base, -1, EV_PERSIST, on_sweep, n)) == NULL ||
+	    (n->refused_timer = evtimer_new(n->base, on_refused_timer, n)) == NULL) {
 		snprintf(err, len, "out of memory");
 		pf_node_free(n);
 		return -ENOMEM;
@@ -1153,6 +1231,8 @@ pf_node_free(struct pf_node *n)
 	}
 	if (n->sweep)
 		event_free(n->sweep);
+	if (n->refused_timer)
+		event_free(n->refused_timer);
 	free(n);
 }
 
@@ -1161,7 +1241,7 @@ pf_node_free(struct pf_node *n)
 json_t *
 pf_node_stats(struct pf_node *n)
 {
-	json_t *as = json_array(), *socks = json_array();
+	json_t *as = json_array(), *socks = json_array(), *allow;
 	char s[300], t[64], l[64], feat[17] = "";
 	uint64_t now = cd_clock_ms();
 
@@ -1178,10 +1258,14 @@ pf_node_stats(struct pf_node *n)
 						    "heartbeat_failures", (json_int_t)a->hb_failures));
 	for (int i = 0; i < n->n_socks; i++)
 		json_array_append_new(socks, json_string(pf_addr_str(&n->socks[i].addr, t, sizeof(t))));
-	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
+	/* null: datagrams are taken from anywhere */
+	allow = n->cfg.n_allow > 0 ? json_array() : json_null();
+	for (int i = 0; i < n->cfg.n_allow; i++)
+		json_array_append_new(allow, json_string(pf_prefix_str(&n->allow[i], s, sizeof(s))));
+	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
 			 "recovery_ts", (json_int_t)n->recovery, "restore_error",
-			 n->restore_error[0] ? n->restore_error : NULL, "up_features", feat, "listen", socks,
-			 "associations", as, "counters", pf_ncount_json(&n->c));
+			 n->restore_error[0] ? n->restore_error : NULL, "up_features", feat, "listen", socks, "allow",
+			 allow, "associations", as, "counters", pf_ncount_json(&n->c));
 }
 
 void

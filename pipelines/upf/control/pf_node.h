@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_node: the UPF's PFCP endpoint (TS 29.244 6.2, 6.4, 7.2.2, 7.4): sockets, associations, heartbeats, transactions. */
 /*
- * On sxcd's libevent loop: UDP sockets (--pfcp), every datagram decoded
+ * On sxcd's libevent loop: UDP sockets (--pfcp). A datagram from outside
+ * the allowed prefixes (--pfcp-allow, when given) is dropped unread and
+ * unanswered, counted (refused_source) and logged at most every 10 s.
+ * Every other datagram is decoded
  * (pf_codec) and either answered here (node procedures, refusals) or
  * handed to the session layer (struct pf_node_ops) as a transaction it
  * answers later (its writes to sxdp are asynchronous). Answers go to the

@@ -112,6 +112,13 @@ struct pf_node {
 	struct pf_addr rx_local;	/* the address the datagram handled now came to */
 	struct pf_msg msg;
 	struct pf_ncount c;
+	struct pf_prefix allow[PF_ALLOW_MAX];	/* cfg.allow's copy */
+	/* datagrams refused by source: a log line at most every REFUSED_LOG_MS, the
+	 * ones in between told by the next (a timer makes sure there is one) */
+	bool refused_logged;
+	uint64_t refused_log_ms, refused_quiet;
+	struct pf_addr refused_last;
+	struct event *refused_timer;
 	char restore_error[320];	/* why the stored associations were not restored ("" none) */
 };
 

@@ -13,6 +13,8 @@ struct cd_res;
  * store's document and a label in /metrics, so a peer inventing Node IDs
  * must not grow them without end. */
 #define PF_ASSOC_MAX 64
+/* --pfcp-allow prefixes at most. */
+#define PF_ALLOW_MAX 64
 
 struct pf_node_cfg {
 	struct event_base *base;
@@ -28,6 +30,11 @@ struct pf_node_cfg {
 	unsigned int cache_ms;		/* answers kept for retransmissions at least this long; 0: (N1+1)*T1 + 5 s */
 	unsigned int cache_max;		/* at most this many (oldest out); 0: 65536 */
 	unsigned int max_assocs;	/* associations (SMFs) at most; 0: PF_ASSOC_MAX */
+	/* where datagrams may come from (copied); none: anywhere. PFCP has
+	 * no authentication of its own: a datagram from elsewhere is dropped
+	 * before it is read, counted and never answered. */
+	const struct pf_prefix *allow;
+	int n_allow;
 };
 
 /* Our request's end (pf_node_request). */

@@ -18,6 +18,8 @@ static struct {
 	int n_listen;
 	struct pf_addr smfs[SMF_MAX];
 	int n_smfs;
+	struct pf_prefix allow[PF_ALLOW_MAX];
+	int n_allow;
 	struct pf_node_id self;
 	bool has_self, tuned;
 	unsigned int heartbeat_s, t1_ms, n1, grace_s, max_smfs;
@@ -55,6 +57,19 @@ set_smf(const char *v, char *why, size_t len)
 	if (pf_addr_parse(v, PF_PORT, &cfg.smfs[cfg.n_smfs], why, len) < 0)
 		return -EINVAL;
 	cfg.n_smfs++;
+	return 0;
+}
+
+static int
+set_allow(const char *v, char *why, size_t len)
+{
+	if (cfg.n_allow == PF_ALLOW_MAX) {
+		snprintf(why, len, "at most %d prefixes", PF_ALLOW_MAX);
+		return -EINVAL;
+	}
+	if (pf_prefix_parse(v, &cfg.allow[cfg.n_allow], why, len) < 0)
+		return -EINVAL;
+	cfg.n_allow++;
 	return 0;
 }
 
@@ -97,6 +112,9 @@ static const struct cd_svc_opt pf_opts[] = {
 	  "answer PFCP (N4) there (repeatable; [ADDR6]:PORT; port 8805)", set_listen },
 	{ "pfcp-node-id", required_argument, "ID",
 	  "our PFCP Node ID: IPv4, IPv6 or FQDN (the first --pfcp address, else the host name)", set_node_id },
+	{ "pfcp-allow", required_argument, "PREFIX",
+	  "take PFCP only from there (repeatable; 10.0.0.0/8, 2001:db8::/32, an address); none: from anyone (set it)",
+	  set_allow },
 	{ "pfcp-smf", required_argument, "ADDR[:PORT]",
 	  "set up a PFCP association with this SMF ourselves (repeatable)", set_smf },
 	{ "pfcp-heartbeat-s", required_argument, "N", "a Heartbeat Request to each associated SMF every N s (10)",
@@ -113,9 +131,23 @@ static const struct cd_svc_opt pf_opts[] = {
 static int
 pf_check(char *why, size_t len)
 {
-	if (cfg.n_listen == 0 && (cfg.n_smfs > 0 || cfg.has_self || cfg.tuned)) {
+	char a[64];
+
+	if (cfg.n_listen == 0 && (cfg.n_smfs > 0 || cfg.has_self || cfg.tuned || cfg.n_allow > 0)) {
 		snprintf(why, len, "--pfcp-* options need --pfcp ADDR[:PORT]");
 		return -EINVAL;
+	}
+	/* its answers would be dropped: the association could never be set up */
+	for (int i = 0; cfg.n_allow > 0 && i < cfg.n_smfs; i++) {
+		int k;
+
+		for (k = 0; k < cfg.n_allow && !pf_prefix_has(&cfg.allow[k], &cfg.smfs[i]); k++)
+			;
+		if (k == cfg.n_allow) {
+			snprintf(why, len, "--pfcp-smf %s is outside every --pfcp-allow prefix",
+				 pf_addr_str(&cfg.smfs[i], a, sizeof(a)));
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -155,7 +187,7 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 		.base = ctx->base, .res = ctx->res, .listen = cfg.listen, .n_listen = cfg.n_listen,
 		.smfs = cfg.smfs, .n_smfs = cfg.n_smfs, .heartbeat_ms = cfg.heartbeat_s * 1000,
 		.t1_ms = cfg.t1_ms, .n1 = cfg.n1, .grace_ms = cfg.grace_s * 1000,
-		.max_assocs = cfg.max_smfs,
+		.max_assocs = cfg.max_smfs, .allow = cfg.allow, .n_allow = cfg.n_allow,
 	};
 	char id[300], a[64];
 	int rc;
@@ -174,6 +206,8 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	}
 	CD_LOG(INFO, "pfcp: node %s on %s%s, recovery time stamp %u", pf_node_id_str(&cfg.self, id, sizeof(id)),
 	       pf_addr_str(&cfg.listen[0], a, sizeof(a)), cfg.n_listen > 1 ? " and more" : "", pf_node_recovery(node));
+	if (cfg.n_allow == 0)
+		CD_LOG(WARN, "pfcp: taking N4 from any source address (PFCP has no authentication): restrict it to the SMFs with --pfcp-allow PREFIX");
 	return 0;
 }
 
