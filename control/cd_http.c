@@ -1480,7 +1480,8 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 {
 	struct cd_http *h = calloc(1, sizeof(*h));
 	struct cd_wire_conf wc = { .auth = conf->auth, .tls = conf->tls, .listen_host = conf->addr,
-				   .names = conf->names, .body_max = CD_HTTP_BODY_MAX,
+				   .names = conf->names, .plain_ok = conf->plain_ok,
+				   .body_max = CD_HTTP_BODY_MAX,
 				   .body_budget = CD_HTTP_BODY_BUDGET, .max_conns = conns_max() };
 
 	if (h == NULL)

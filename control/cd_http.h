@@ -39,6 +39,7 @@ struct cd_http_conf {
 	struct cd_auth *auth;		/* borrowed */
 	struct cd_tls_ctx *tls;		/* borrowed, NULL: plain HTTP */
 	const char *const *names;	/* --server-name, NULL-terminated, borrowed */
+	bool plain_ok;			/* plain HTTP from beyond loopback too */
 };
 
 /* Serve as @conf says, the operator's page from @www (borrowed, NULL:

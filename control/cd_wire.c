@@ -317,6 +317,20 @@ conn_addrs(struct conn *c)
 		c->local.ss_family = AF_UNSPEC;
 }
 
+/* Is the client on loopback (127/8, ::1, ::ffff:127.x)? */
+static bool
+peer_loopback(const struct conn *c)
+{
+	const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)&c->peer;
+
+	if (c->peer.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&c->peer)->sin_addr.s_addr) >> 24) == 127;
+	if (c->peer.ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&p6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&p6->sin6_addr) && p6->sin6_addr.s6_addr[12] == 127);
+	return false;
+}
+
 /* Is the address literal @h this connection's local address, or loopback? */
 static bool
 host_addr_ok(const struct conn *c, const char *h, bool v6)
@@ -440,26 +454,12 @@ parse_length(const char *v, uint64_t *out, bool *big)
 	return i > 0 ? 0 : -EINVAL;
 }
 
-/* What a well-framed head of method @m for @path asks, checked (cd_wire.h):
- * its Host, its origin, a write's type, its credential. 0, or a refusal
- * made (into @dst). */
+/* A request with its credential: not from another origin, and a write
+ * as JSON. 0, or a refusal made. */
 static int
-check_asks(struct conn *c, struct evbuffer *dst, const char *m, const char *path, const char *host,
-	   const char *origin, const char *site, const char *mode, const char *ctype,
-	   const char *authz, const char *cookie)
+check_origin(struct conn *c, struct evbuffer *dst, bool write, bool page, const char *host,
+	     const char *origin, const char *site, const char *mode, const char *ctype)
 {
-	struct cd_auth *auth = c->w->conf.auth;
-	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-	bool write = strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
-		     strcmp(m, "DELETE") == 0;
-	bool page = path[0] != '\0' && cd_www_path(path);
-
-	conn_addrs(c);
-	if (host != NULL && !host_ok(c, host)) {
-		refuse(c, dst, 421, "bad_host", "this box is not known by that Host name (sxcd "
-		       "--server-name names it)");
-		return -1;
-	}
 	/* a link to the page from elsewhere is a navigation: it loads, and
 	 * nothing it could carry is used (the session cookie is SameSite) */
 	if (cross_origin(c, origin, host, site) && (write || !page || (mode != NULL &&
@@ -472,9 +472,37 @@ check_asks(struct conn *c, struct evbuffer *dst, const char *m, const char *path
 		refuse(c, dst, 415, "bad_content_type", "a write carries Content-Type: application/json");
 		return -1;
 	}
+	return 0;
+}
+
+/* What a well-framed head of method @m for @path asks, checked (cd_wire.h):
+ * TLS off loopback, its Host, its credential, its origin, a write's type.
+ * 0, or a refusal made (into @dst). */
+static int
+check_asks(struct conn *c, struct evbuffer *dst, const char *m, const char *path, const char *host,
+	   const char *origin, const char *site, const char *mode, const char *ctype,
+	   const char *authz, const char *cookie)
+{
+	struct cd_auth *auth = c->w->conf.auth;
+	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	bool write = strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+		     strcmp(m, "DELETE") == 0;
+	bool page = path[0] != '\0' && cd_www_path(path);
+
+	conn_addrs(c);
+	if (c->tls == NULL && !c->w->conf.plain_ok && !peer_loopback(c)) {
+		refuse(c, dst, 403, "tls_required", "this sxcd answers plain HTTP on loopback only: "
+		       "use https (sxcd --tls-cert), or sxcd --insecure-plain-http");
+		return -1;
+	}
+	if (host != NULL && !host_ok(c, host)) {
+		refuse(c, dst, 421, "bad_host", "this box is not known by that Host name (sxcd "
+		       "--server-name names it)");
+		return -1;
+	}
 	if (cd_auth_bearer_ok(auth, authz) || (get && cd_auth_session_ok(auth, cookie)) ||
 	    (authz == NULL && cd_wire_open_path(path, get)))
-		return 0;
+		return check_origin(c, dst, write, page, host, origin, site, mode, ctype);
 	if (authz == NULL) {	/* nothing guessed: no throttle */
 		refuse(c, dst, 401, "unauthorized", "a bearer token (or the page's session) is required");
 		return -1;

@@ -8,19 +8,22 @@
  * or NUL, one Host, at most one Content-Length of plain digits, no
  * Transfer-Encoding beside it, only the methods evhttp knows), then what
  * it asks checked, all before any of the body is read:
+ *   - without TLS, its client is on loopback (403) unless plain HTTP is
+ *     allowed (--insecure-plain-http): a token crossing a network in clear
+ *     is no credential;
  *   - its Host names this box (421 otherwise): the listen address, an
  *     address of the connection's, loopback, or a --server-name; a page on
  *     another name that resolves here (DNS rebinding) is not same-origin;
- *   - it is not cross-origin (403): an Origin other than the request's own,
- *     or Sec-Fetch-Site other than same-origin/none, except a navigation
- *     to the page;
- *   - a write (POST, PUT, PATCH, DELETE) carries Content-Type
- *     application/json (415): no simple cross-site request (a form, a
- *     no-cors fetch) can, and sxcd grants no CORS preflight;
  *   - its credential (cd_auth): the bearer token, or for a read the page's
  *     session; the page's entry and login/logout go without (their own
  *     checks are cd_http's). A wrong token is throttled (429 held by
- *     cd_http, or the connection closed).
+ *     cd_http, or the connection closed);
+ *   - it is not cross-origin (403), with a credential or without: an Origin
+ *     other than the request's own, or Sec-Fetch-Site other than
+ *     same-origin/none, except a navigation to the page;
+ *   - a write (POST, PUT, PATCH, DELETE) carries Content-Type
+ *     application/json (415): no simple cross-site request (a form, a
+ *     no-cors fetch) can, and sxcd grants no CORS preflight.
  * What passes
  * reaches evhttp written again canonically, so evhttp never sees framing
  * this file did not read the same way; a chunked body is de-chunked here
@@ -70,6 +73,7 @@ struct cd_wire_conf {
 	struct cd_tls_ctx *tls;	/* NULL: plain HTTP */
 	const char *listen_host;	/* --listen's address as given */
 	const char *const *names;	/* --server-name, NULL-terminated (NULL: none) */
+	bool plain_ok;			/* plain HTTP from beyond loopback too */
 	size_t body_max;	/* one body (413) */
 	size_t body_budget;	/* every body being received (503) */
 	unsigned int max_conns;

@@ -226,8 +226,10 @@ listen_check(const char *addr, uint16_t port, bool bind_too, char *why, size_t w
 }
 
 /* The front door's options together: a credential unless none is asked
- * for (loopback only), TLS whole, TLS off loopback unless plain is asked
- * for. 0, or an exit code with why in @err. */
+ * for (loopback only), TLS whole. (Plain HTTP off loopback is refused per
+ * request, not at start: a box upgraded with such a listener keeps its
+ * control plane and says what to configure.) 0, or an exit code with why
+ * in @err. */
 static int
 front_door_check(const char *addr, const char *token_file, bool no_auth, const char *cert,
 		 const char *key, const char *ca, bool plain_ok, char *err, size_t len)
@@ -250,12 +252,6 @@ front_door_check(const char *addr, const char *token_file, bool no_auth, const c
 	}
 	if (cert != NULL && plain_ok) {
 		snprintf(err, len, "--insecure-plain-http and --tls-cert: one or the other");
-		return 2;
-	}
-	if (cert == NULL && !lo && !plain_ok) {
-		snprintf(err, len, "listening on %s (not loopback) needs TLS: --tls-cert and "
-			 "--tls-key (or --insecure-plain-http, and the token crosses the network "
-			 "in clear)", addr);
 		return 2;
 	}
 	return 0;
@@ -517,7 +513,7 @@ main(int argc, char **argv)
 	}
 	{
 		struct cd_http_conf hc = { .addr = addr, .port = port, .auth = auth, .tls = tls,
-					   .names = names };
+					   .names = names, .plain_ok = plain_ok };
 
 		if ((rc = cd_http_new(base, &hc, res, sync, schema, www, &http)) < 0) {
 			fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
@@ -526,12 +522,15 @@ main(int argc, char **argv)
 	}
 	/* what the socket is bound to, not what the name looks like: a name
 	 * such as 127.x.example may resolve anywhere */
-	if ((no_auth || (tls == NULL && !plain_ok)) && !cd_http_loopback(http)) {
-		fprintf(stderr, "sxcd: listening on %s (not loopback) needs %s\n", listen, no_auth ?
-			"a credential: --insecure-no-auth is for loopback only" :
-			"TLS (--tls-cert, --tls-key), or --insecure-plain-http");
+	if (no_auth && !cd_http_loopback(http)) {
+		fprintf(stderr, "sxcd: listening on %s (not loopback) needs a credential: "
+			"--insecure-no-auth is for loopback only\n", listen);
 		return 2;
 	}
+	if (tls == NULL && !plain_ok && !cd_http_loopback(http))
+		CD_LOG(WARN, "plain HTTP on %s: answered to loopback clients only (the token would "
+		       "cross the network in clear): give --tls-cert and --tls-key (or "
+		       "--insecure-plain-http)", listen);
 	if (no_auth)
 		CD_LOG(WARN, "--insecure-no-auth: no credential at all: anything that reaches %s "
 		       "(another account, a container on the host's network, a web page's script) "

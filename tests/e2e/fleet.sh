@@ -163,9 +163,10 @@ EOF
 declare -A CD_PID
 start_sxcd() { # i
   local i=$1 n
+  # plain HTTP between this test's own namespaces (test_sxcd_front.py has the TLS)
   ip netns exec "$(nsn "s$i")" "$SXCD" --socket "$DIR/s$i.sock" --store "etcd://$EPS/fleet" --site "s$i" \
     --state-dir "$DIR/state-s$i" --listen "10.99.0.$((10 + i)):8181" --token-file "$DIR/token" \
-    --resync-ms 1000 --no-netlink >>"$DIR/sxcd-s$i.log" 2>&1 &
+    --resync-ms 1000 --no-netlink --insecure-plain-http >>"$DIR/sxcd-s$i.log" 2>&1 &
   CD_PID[$i]=$!
   PIDS+=($!)
   for n in $(seq 50); do api "$i" status >/dev/null 2>&1 && return 0; sleep 0.1; done

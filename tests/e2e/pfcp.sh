@@ -47,7 +47,7 @@ UE=10.45.0.1 CP_SEID=0x5e1d GNB_TEID=0x2000 GNB2_TEID=0x2100 ANCHOR_TEID=0x9000 
 ns() { printf 'pfe%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
-api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" "$@"; }
+api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$NL_DIR/token" "$@"; }
 smf() { "$PY" "$here/pfcp_smf_drive.py" call "$NL_DIR/smf.sock" "$@"; }
 jf() { # PATH (a.b.0): that field of the JSON on stdin, "" when absent
   "$PY" -c '
@@ -155,7 +155,9 @@ s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOC
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
 }
 API_PORT=$(free_port tcp) PFCP_PORT=$(free_port udp)
+head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token"   # as the package makes one
 "$SXCD" --socket "$NL_SOCK" --store "$NL_DIR/store" --listen "127.0.0.1:$API_PORT" --resync-ms 1000 \
+  --token-file "$NL_DIR/token" \
   --no-netlink --pfcp "127.0.0.1:$PFCP_PORT" --pfcp-node-id 127.0.0.1 >>"$NL_DIR/sxcd.log" 2>&1 &
 CD_PID=$!
 for _ in $(seq 50); do api status >/dev/null 2>&1 && break; sleep 0.1; done

@@ -30,7 +30,7 @@ TAG=$$
 ns() { printf 'sxc%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
-api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" "$@"; }
+api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$NL_DIR/token" "$@"; }
 RB_MAC=02:00:0a:0a:05:02 GB_MAC=02:00:0a:0a:05:12
 BGPIDS=()
 
@@ -93,10 +93,12 @@ declare -A ROLE=([lan1]=lan [lan2]=lan [wan1]=wan)
 sw_start "sxc$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 API_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# a token as the package makes one
+[ -f "$NL_DIR/token" ] || head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token"
 start_sxcd() {
   # its netlink reads the root namespace: every WAN here has its gateway in its intent
   "$SXCD" --socket "$NL_SOCK" --store "$NL_DIR/store" --listen "127.0.0.1:$API_PORT" \
-    --resync-ms 1000 --no-netlink >>"$NL_DIR/sxcd.log" 2>&1 &
+    --token-file "$NL_DIR/token" --resync-ms 1000 --no-netlink >>"$NL_DIR/sxcd.log" 2>&1 &
   CD_PID=$!
   for _ in $(seq 50); do api status >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1

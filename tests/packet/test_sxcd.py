@@ -100,9 +100,17 @@ class NetnsThread:
         self.q.put(None)
 
 
+def new_token():
+    """A token as the package makes one: 32 random bytes, base64url."""
+    import base64
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
 class Sxcd:
     """One sxcd on a store directory, talking to the sxdp socket at `sock` (in network
-    namespace `netns` when given: its REST API and the kernel it reads are that one's)."""
+    namespace `netns` when given: its REST API and the kernel it reads are that one's).
+    It runs as shipped, with a bearer token (a new one unless `token` is given; False:
+    --insecure-no-auth), which req() sends."""
 
     def __init__(self, sock, store=None, token=None, resync_ms=500, netns=None, extra=()):
         self.sock = sock
@@ -110,7 +118,7 @@ class Sxcd:
         self.store = store or tempfile.mkdtemp(prefix="sxcd-store-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.token = token
+        self.token = new_token() if token is None else token
         self.resync_ms = resync_ms
         self.netns = netns
         self.nst = NetnsThread(netns) if netns else None
@@ -120,11 +128,7 @@ class Sxcd:
     def start(self):
         cmd = [sxcd_path(), "--socket", self.sock, "--store", self.store,
                "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)] + self.extra
-        if self.token:
-            tf = self.store + ".token"
-            with open(tf, "w") as f:
-                f.write(self.token + "\n")
-            cmd += ["--token-file", tf]
+        cmd += self.auth_args()
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
@@ -138,6 +142,15 @@ class Sxcd:
             except OSError:
                 time.sleep(0.05)
         raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+
+    def auth_args(self):
+        """--token-file with the token written to it, or --insecure-no-auth."""
+        if not self.token:
+            return ["--insecure-no-auth"]
+        self.token_file = self.store + ".token"
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
+        return ["--token-file", self.token_file]
 
     def in_ns(self, fn):
         return self.nst.run(fn) if self.nst else fn()
@@ -176,7 +189,7 @@ class Sxcd:
     def _req(self, method, path, body=None, raw=None, token=None, ctype="application/json"):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         r = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
+        if data is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
             r.add_header("Content-Type", ctype)
         tok = token if token is not None else self.token
         if tok:
@@ -540,9 +553,12 @@ def test_token():
         expect_eq(cd.store_files(), {}, "nothing stored")
         code, res = cd.req("PUT", "/api/v1/site", SITE)
         expect_eq(code, 201, "with the token")
-    r = subprocess.run([sxcd_path(), "--listen", "0.0.0.0:1", "--store", "/nonexistent"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
-    expect(r.returncode == 2 and "token" in r.stderr, "any address but loopback needs a token: %s" % r.stderr)
+    for args, why in ((["--insecure-no-auth"], "--insecure-no-auth is for loopback only"),
+                      (["--token-file", "/nonexistent/token"], "/nonexistent/token")):
+        r = subprocess.run([sxcd_path(), "--listen", "0.0.0.0:1", "--store", "/nonexistent"] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
+        expect(r.returncode == 2 and why in r.stderr, "any address but loopback needs a token: "
+               "%s: %s" % (args, r.stderr))
 
 
 @R.test
@@ -981,6 +997,7 @@ def test_prometheus_scrapes():
         cfg = open(os.path.join(ROOT, "scripts", "prometheus", "sxcd.yml")).read()
         cfg = cfg.replace("127.0.0.1:8181", "127.0.0.1:%d" % cd.port).replace("scrape_interval: 15s",
                                                                             "scrape_interval: 1s")
+        cfg = cfg.replace("/etc/prometheus/sxcd.token", cd.token_file)
         with open(os.path.join(d, "prometheus.yml"), "w") as f:
             f.write(cfg)
         p = subprocess.Popen([prom, "--config.file=" + os.path.join(d, "prometheus.yml"),
@@ -1050,7 +1067,8 @@ def test_sxctl_apply_get_status():
             json.dump({"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]}, fh)
 
         def ctl(*args, rc=0):
-            r = subprocess.run([sxctl_path(), "--api", cd.url] + list(args), stdout=subprocess.PIPE,
+            r = subprocess.run([sxctl_path(), "--api", cd.url, "--token-file", cd.token_file] + list(args),
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, timeout=30)
             expect_eq(r.returncode, rc, "sxctl %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
             return r.stdout + r.stderr

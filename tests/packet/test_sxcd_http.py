@@ -28,21 +28,20 @@ TOKEN = "s3cret-token-0123456789"
 
 
 class Sxcd(S.Sxcd):
-    """test_sxcd's Sxcd, with a file descriptor limit and more arguments."""
+    """test_sxcd's Sxcd, with a file descriptor limit and more arguments. The wire is what these
+    cases are about: the Host they send ("x") is a --server-name, and no credential is asked for
+    unless a token is given (test_sxcd_front.py has the credentials, origins and hosts)."""
 
     def __init__(self, sock, nofile=None, args=(), **kw):
+        kw.setdefault("token", False)
         super().__init__(sock, **kw)
         self.nofile = nofile
-        self.args = list(args)
+        self.args = ["--server-name", "x"] + list(args)
 
     def start(self):
         cmd = [S.sxcd_path(), "--socket", self.sock, "--store", self.store,
                "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)] + self.args
-        if self.token:
-            tf = self.store + ".token"
-            with open(tf, "w") as f:
-                f.write(self.token + "\n")
-            cmd += ["--token-file", tf]
+        cmd += self.auth_args()
         nofile = self.nofile
 
         def limit():
@@ -165,12 +164,13 @@ def sxdp_state(cd):
 
 
 NOSOCK = "/nonexistent/sxdp.sock"   # the HTTP side needs no sxdp
+CT = b"Content-Type: application/json\r\n"     # every write's (a GET's too: harmless)
 BODY = b'{"spec": {"id": 7}}'
 
 
 def put(name, body=BODY, extra=b""):
-    return (b"PUT /api/v1/slices/%s HTTP/1.1\r\nHost: x\r\n%sContent-Length: %d\r\n\r\n"
-            % (name.encode(), extra, len(body)) + body)
+    return (b"PUT /api/v1/slices/%s HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % (name.encode(), extra, len(body)) + body)
 
 
 # ------------------------------------------------------------------ item 16
@@ -178,9 +178,9 @@ def put(name, body=BODY, extra=b""):
 FRAMING = [
     # what, bytes, status, reason
     ("two different Content-Lengths (a smuggled PUT)",
-     b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\nContent-Length: 0\r\n\r\n" + BODY
+     b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 19\r\nContent-Length: 0\r\n\r\n" + BODY
      + put("smuggled"), 400, "bad_framing"),
-    ("two equal Content-Lengths", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n"
+    ("two equal Content-Lengths", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 19\r\n"
      b"Content-Length: 19\r\n\r\n" + BODY, 400, "bad_framing"),
     ("Content-Length +19", put("a").replace(b"Content-Length: 19", b"Content-Length: +19"), 400, "bad_framing"),
     ("Content-Length -1", put("a").replace(b"Content-Length: 19", b"Content-Length: -1"), 400, "bad_framing"),
@@ -194,22 +194,22 @@ FRAMING = [
                                                       b"Content-Length: 18446744073709551636"), 413, "too_large"),
     ("Transfer-Encoding and Content-Length",
      put("a", extra=b"Transfer-Encoding: chunked\r\n"), 400, "bad_framing"),
-    ("Transfer-Encoding gzip, chunked", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\n"
+    ("Transfer-Encoding gzip, chunked", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
      b"Transfer-Encoding: gzip, chunked\r\n\r\n13\r\n" + BODY + b"\r\n0\r\n\r\n", 501, "bad_framing"),
-    ("Transfer-Encoding twice", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    ("Transfer-Encoding twice", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
      b"Transfer-Encoding: chunked\r\n\r\n13\r\n" + BODY + b"\r\n0\r\n\r\n", 501, "bad_framing"),
-    ("Transfer-Encoding in HTTP/1.0", b"PUT /api/v1/slices/a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("Transfer-Encoding in HTTP/1.0", b"PUT /api/v1/slices/a HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_framing"),
-    ("chunk size 0x13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("chunk size 0x13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"0x13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
-    ("chunk size -13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("chunk size -13", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"-13\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
-    ("chunk size overflowing", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("chunk size overflowing", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"10000000000000013\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
-    ("chunk data too long", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ("chunk data too long", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"3\r\n" + BODY + b"\r\n0\r\n\r\n", 400, "bad_chunk"),
     ("obs-fold", b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400, "obs_fold"),
-    ("space before the colon", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length : 19\r\n\r\n" + BODY,
+    ("space before the colon", b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length : 19\r\n\r\n" + BODY,
      400, "bad_field"),
     ("bare LF", b"GET /api/v1/status HTTP/1.1\nHost: x\n\n", 400, "bad_line"),
     ("bare CR", b"GET /api/v1/status HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400, "bad_line"),
@@ -256,7 +256,7 @@ def test_framing_accepted():
     """What is well framed still works: a chunked body (with an extension and a trailer), leading
     empty lines, pipelined requests on one connection, Expect: 100-continue, HTTP/1.0."""
     with Sxcd(NOSOCK) as cd:
-        chunked = (b"PUT /api/v1/slices/c1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
+        chunked = (b"PUT /api/v1/slices/c1 HTTP/1.1\r\nHost: x\r\n" + CT + b"Transfer-Encoding: Chunked\r\n\r\n"
                    b"5;ext=1\r\n" + BODY[:5] + b"\r\ne\r\n" + BODY[5:] + b"\r\n0\r\nX-Trailer: 1\r\n\r\n")
         st, hdrs, body, closed = cd.raw(chunked)
         expect_eq((st, json.loads(body)["metadata"]["name"]), (201, "c1"), "chunked PUT: %r" % body[:200])
@@ -275,7 +275,7 @@ def test_framing_accepted():
         expect_eq(read_answer(s)[0], 201, "then the PUT")
         s.close()
         s = cd.connect()
-        s.sendall(b"PUT /api/v1/slices/e2 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        s.sendall(b"PUT /api/v1/slices/e2 HTTP/1.1\r\nHost: x\r\n" + CT + b"Expect: 100-continue\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n")
         expect_eq(read_answer(s)[0], 100, "100 Continue before a chunked body")
         s.sendall(b"13\r\n" + BODY + b"\r\n0\r\n\r\n")
@@ -299,7 +299,7 @@ def test_methods_and_routes():
                  ("GET", "/api/v1/apply", 405, "POST, OPTIONS"),
                  ("PATCH", "/api/v1/site", 405, "GET, HEAD, PUT, DELETE, OPTIONS")]
         for method, path, want, allow in cases:
-            st, hdrs, body, _ = cd.raw(b"%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (method.encode(), path.encode()))
+            st, hdrs, body, _ = cd.raw(b"%s %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (method.encode(), path.encode(), CT))
             json_err(st, hdrs, body, want, "bad_method", "%s %s" % (method, path))
             expect_eq(hdrs.get("allow"), [allow], "%s %s: Allow" % (method, path))
             st, hdrs, body, _ = cd.raw(b"OPTIONS %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
@@ -307,7 +307,7 @@ def test_methods_and_routes():
         for path in ("/nothing", "/api/v1/nothing", "/api/v1/slices/a/b", "/api/v1"):
             st, hdrs, body, _ = cd.raw(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
             json_err(st, hdrs, body, 404, "not_found", path)
-            st, hdrs, body, _ = cd.raw(b"PATCH %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            st, hdrs, body, _ = cd.raw(b"PATCH %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path.encode(), CT))
             json_err(st, hdrs, body, 404, "not_found", "PATCH " + path)
         s = cd.connect()
         s.sendall(b"HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -381,8 +381,8 @@ def test_token_on_the_head():
         socks, busy = [], 0
         for i in range(20):
             s = cd.connect()
-            s.sendall(b"PUT /api/v1/slices/b%d HTTP/1.1\r\nHost: x\r\n%sContent-Length: 4194304\r\n\r\n"
-                      % (i, auth) + b"{" * 1000)
+            s.sendall(b"PUT /api/v1/slices/b%d HTTP/1.1\r\nHost: x\r\n%s%sContent-Length: 4194304\r\n\r\n"
+                      % (i, auth, CT) + b"{" * 1000)
             socks.append(s)
         for s in socks:
             s.settimeout(0.3)
@@ -415,7 +415,7 @@ def test_loopback_from_the_bound_address():
         for name, refused in (("127.evil.example", True), ("localhost", False), ("127.0.0.1", False),
                               ("10.9.9.9", True)):
             p = subprocess.Popen(["ip", "netns", "exec", ns, S.sxcd_path(), "--listen", name + ":18199",
-                                  "--store", store, "--socket", NOSOCK, "--no-netlink"],
+                                  "--store", store, "--socket", NOSOCK, "--no-netlink", "--insecure-no-auth"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 out, err = p.communicate(timeout=3)
@@ -425,7 +425,7 @@ def test_loopback_from_the_bound_address():
                 out, err = p.communicate()
                 rc = None   # still serving
             if refused:
-                expect(rc == 2 and "token" in err, "--listen %s without a token: refused (rc %s, %s)"
+                expect(rc == 2 and "loopback only" in err, "--listen %s without a token: refused (rc %s, %s)"
                        % (name, rc, err.strip()[-200:]))
             else:
                 expect(rc is None, "--listen %s without a token: served (rc %s, %s)" % (name, rc, err[-200:]))
