@@ -240,7 +240,7 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			   (v = opt_value("--cert", argv, argc, &i, &missing)) ||
 			   (v = opt_value("--key", argv, argc, &i, &missing))) {
 			if (*v == '\0')
-				return usage_error("%s needs a FILE", a);
+				return usage_error("%.*s needs a FILE", (int)strcspn(a, "="), a);
 			/* the option's first letters tell them apart */
 			*(a[2] == 't' ? &x->token_file : a[2] == 'k' ? &x->key :
 			  a[3] == 'a' ? &x->cacert : &x->cert) = v;

@@ -127,6 +127,23 @@ ssl_why(const char *dflt)
 	return r ? r : dflt;
 }
 
+/* What a TLS failure says of the alert sxcd sent: what to do about our
+ * certificate ("" when it is not about ours). */
+static const char *
+peer_alert_hint(void)
+{
+	switch (ERR_GET_REASON(ERR_peek_last_error())) {
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+		return " (sxcd wants sxctl's certificate: --cert, --key)";
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+		return " (sxcd did not take sxctl's certificate, --cert)";
+	}
+	return "";
+}
+
 /* @file as an option names it: why it is unusable, errno's words first. */
 static int
 file_err(const char *opt, const char *file, const char *what, char *err, size_t len)
@@ -170,7 +187,8 @@ tls_ctx_new(const struct http_tls_files *f, SSL_CTX **out, char *err, size_t len
 			rc = file_err("--cert", f->cert, "no certificate in it", err, len);
 			goto fail;
 		}
-		if (SSL_CTX_use_PrivateKey_file(ctx, f->key, SSL_FILETYPE_PEM) != 1) {
+		if (SSL_CTX_use_PrivateKey_file(ctx, f->key, SSL_FILETYPE_PEM) != 1 &&
+		    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
 			rc = file_err("--key", f->key, "no private key in it", err, len);
 			goto fail;
 		}
@@ -330,7 +348,7 @@ tls_connect(struct http_client *c, char *err, size_t len)
 		snprintf(err, len, "the server's certificate is refused: %s",
 			 X509_verify_cert_error_string(v));
 	else if (rc == -EPROTO)
-		snprintf(err, len, "TLS handshake failed: %s", ssl_why("TLS error"));
+		snprintf(err, len, "TLS handshake failed: %s%s", ssl_why("TLS error"), peer_alert_hint());
 	else
 		snprintf(err, len, "TLS handshake failed: %s", rc == -EPIPE || rc == -ECONNRESET ?
 			 "the server closed the connection" : strerror(-rc));
@@ -391,6 +409,28 @@ conn_recv(struct http_client *c, char *buf, size_t n)
 			return k;
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
+	}
+}
+
+/* What TLS has for us now, without waiting: as conn_recv. */
+static ssize_t
+conn_recv_now(struct http_client *c, char *buf, size_t n)
+{
+	int r;
+
+	ERR_clear_error();
+	if ((r = SSL_read(c->ssl, buf, (int)n)) > 0)
+		return r;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SSL:
+		return -EPROTO;
+	default:
+		return -EPIPE;
 	}
 }
 
@@ -504,9 +544,9 @@ read_answer(struct http_client *c, int *status, char **out, size_t *olen, char *
 		}
 		if ((k = conn_recv(c, r + rlen, cap - rlen - 1)) < 0) {
 			rc = (int)k;
-			snprintf(err, len, "%s", rc == -ETIMEDOUT ? "timed out" : rc == -EPROTO ?
+			snprintf(err, len, "%s%s", rc == -ETIMEDOUT ? "timed out" : rc == -EPROTO ?
 				 ssl_why("TLS error") : rc == -EPIPE ? "the connection ended without "
-				 "TLS's close" : strerror(-rc));
+				 "TLS's close" : strerror(-rc), rc == -EPROTO ? peer_alert_hint() : "");
 			break;
 		}
 		rlen += (size_t)k;
@@ -593,8 +633,17 @@ http_request(struct http_client *c, const char *method, const char *path, const 
 	free(head);
 	if (rc == 0 && body != NULL && blen > 0)
 		rc = conn_send(c, body, blen);
+	if (rc < 0 && c->ssl != NULL && rc != -ETIMEDOUT) {
+		/* sxcd may have refused us (an alert, then closed) while we sent:
+		 * its alert, when it came, says why better than the reset */
+		char b[256];
+
+		if (conn_recv_now(c, b, sizeof(b)) == -EPROTO)
+			rc = -EPROTO;
+	}
 	if (rc < 0)
-		snprintf(err, len, "sending: %s", rc == -EPROTO ? ssl_why("TLS error") : strerror(-rc));
+		snprintf(err, len, "sending: %s%s", rc == -EPROTO ? ssl_why("TLS error") : strerror(-rc),
+			 rc == -EPROTO ? peer_alert_hint() : "");
 	else
 		rc = read_answer(c, status, out, olen, err, len);
 	conn_close(c);
