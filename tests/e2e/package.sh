@@ -89,6 +89,10 @@ for n in "passwd sxcd" "group sxdp"; do
     finish
   fi
 done
+if [ -e /etc/sxcd/token ]; then
+  notok "/etc/sxcd/token exists before the install: a purge would remove it (left by another install?)"
+  finish
+fi
 if pgrep -x sxdp >/dev/null && [ -S "$SOCK" ]; then
   notok "an sxdp already serves $SOCK: the package's would collide with it"
   finish
@@ -231,6 +235,14 @@ if ! sxctl --api "$API" status >/dev/null 2>&1; then
   notok "sxcd.service's ExecStart serves $API"; finish
 fi
 ok "sxcd.service's ExecStart (user sxcd, group sxdp, /etc/default/sxcd's SXCD_OPTS) serves $API"
+check "sxcd's token /etc/sxcd/token was made at install: root:sxdp 0640, $(wc -c </etc/sxcd/token) bytes" \
+  test "$(stat -c '%a %U:%G' /etc/sxcd/token)" = "640 root:sxdp" -a "$(wc -c </etc/sxcd/token)" -ge 32
+check "an account outside group sxdp cannot read it" sh -c '! runuser -u nobody -- cat /etc/sxcd/token >/dev/null 2>&1'
+check "sxcd asks for it: no token, 401" \
+  "$PY" -c "import urllib.request as u,urllib.error as e,sys
+try: u.urlopen('$API/api/v1/status', timeout=5)
+except e.HTTPError as x: sys.exit(0 if x.code == 401 else 1)
+sys.exit(1)"
 check "/var/lib/sxcd is mode 0700, sxcd:sxdp (StateDirectory)" \
   test "$(stat -c '%a %U:%G' /var/lib/sxcd)" = "700 sxcd:sxdp"
 connected=no
@@ -260,8 +272,8 @@ check "sxdp has the slice's SVI (sxctl table show svi)" \
   sh -c "sxctl --socket $SOCK table show svi | grep -qi 'mac=02:00:0a:0a:00:fe,ip=10.10.0.254'"
 check "sxcd serves the Visibility page (GET /)" \
   "$PY" -c "import urllib.request as u,sys; sys.exit(0 if b'<html' in u.urlopen('$API/', timeout=5).read().lower() else 1)"
-check "sxcd serves /metrics" \
-  "$PY" -c "import urllib.request as u,sys; sys.exit(0 if b'# TYPE' in u.urlopen('$API/metrics', timeout=5).read() else 1)"
+check "sxcd serves /metrics with the token" \
+  "$PY" -c "import urllib.request as u,sys; t=open('/etc/sxcd/token').read().strip(); sys.exit(0 if b'# TYPE' in u.urlopen(u.Request('$API/metrics', headers={'Authorization': 'Bearer ' + t}), timeout=5).read() else 1)"
 
 # ------------------------------------------------------------ stop
 "$PY" "$here/unitrun.py" stop $UNITDIR/sxcd.service "$CD_PID"
@@ -279,12 +291,22 @@ check "the socket and the runtime directories are gone with sxdp" \
 # an upgrade (the same version again) keeps an edited conffile and the users
 sed -i 's/"idle_sleep_max_us": 1000/"idle_sleep_max_us": 2000/' /etc/sxdp/sxdp.json
 uid=$(id -u sxcd)
+tok=$(cat /etc/sxcd/token)
 if out=$(dpkg_do -i --force-confold "$DEB"); then
   ok "dpkg -i again (an upgrade in place)"
   check "the edited /etc/sxdp/sxdp.json is kept" grep -q '"idle_sleep_max_us": 2000' /etc/sxdp/sxdp.json
   check "the sxcd user is the same ($uid)" test "$(id -u sxcd)" = "$uid"
+  check "the token is kept" test "$(cat /etc/sxcd/token)" = "$tok"
 else
   notok "dpkg -i again (an upgrade in place)"; echo "$out" | sed 's/^/#   /'
+fi
+# an upgrade from a package that made no token makes one
+rm -f /etc/sxcd/token
+if out=$(dpkg_do -i --force-confold "$DEB"); then
+  check "an upgrade from a package without a token makes one (root:sxdp 0640, another)" \
+    test "$(stat -c '%a %U:%G' /etc/sxcd/token 2>/dev/null)" = "640 root:sxdp" -a "$(cat /etc/sxcd/token)" != "$tok"
+else
+  notok "dpkg -i over a package without a token"; echo "$out" | sed 's/^/#   /'
 fi
 
 # ------------------------------------------------------------ purge
@@ -302,7 +324,7 @@ while read -r f; do
   left+=("$f")
 done <"$W/files"
 check "none of the package's $(wc -l <"$W/files") paths is left${left[*]:+: ${left[*]}}" test ${#left[@]} -eq 0
-for d in /etc/sxdp /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
+for d in /etc/sxdp /etc/sxcd /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
   /usr/share/doc/$PKG; do
   check "$d is gone" test ! -e "$d"
 done

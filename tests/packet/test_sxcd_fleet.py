@@ -16,6 +16,7 @@ it): this is the store's contract; the dataplane side is test_sxcd.py's.
 etcd is started by the test (one member on loopback, random ports, a
 temporary data dir); skipped (77) without it.
 """
+import base64
 import json
 import os
 import shutil
@@ -119,13 +120,19 @@ def b64(s):
 
 
 class Sxcd:
+    """One box's sxcd on the fleet's store, with its own token (as the package makes one)."""
+
     def __init__(self, tmp, etcd, site, prefix="/fleet", sock=None, extra=()):
         self.port = free_port()
         self.state = os.path.join(tmp, "state-" + site)
+        self.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        self.token_file = os.path.join(tmp, "token-" + site)
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
         self.args = [os.path.join(T.build_dir(), "sxcd"), "--socket", sock or os.path.join(tmp, "none.sock"),
                      "--store", "etcd://%s%s" % (etcd.ep, prefix), "--site", site,
                      "--state-dir", self.state, "--listen", "127.0.0.1:%d" % self.port,
-                     "--no-netlink"] + list(extra)
+                     "--token-file", self.token_file, "--no-netlink"] + list(extra)
         self.logf = os.path.join(tmp, "sxcd-%s.log" % site)
         self.proc = None
 
@@ -162,7 +169,8 @@ class Sxcd:
     def req(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
         r = urllib.request.Request("http://127.0.0.1:%d/api/v1/%s" % (self.port, path), data,
-                                   {"Content-Type": "application/json"}, method=method)
+                                   {"Content-Type": "application/json",
+                                    "Authorization": "Bearer " + self.token}, method=method)
         try:
             with urllib.request.urlopen(r, timeout=10) as a:
                 return a.status, json.loads(a.read() or b"null")
@@ -354,8 +362,8 @@ def test_restart_reads_cache_then_resyncs_after_compaction():
 
 
 def sxctl(box, *args):
-    r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", "http://127.0.0.1:%d" % box.port]
-                       + list(args), capture_output=True, text=True, timeout=20)
+    r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", "http://127.0.0.1:%d" % box.port,
+                        "--token-file", box.token_file] + list(args), capture_output=True, text=True, timeout=20)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -383,7 +391,8 @@ def test_fleet_view_live_then_stale():
         expect(a["sxdp"]["state"] in ("disconnected", "connecting"), "no sxdp here: %s" % a["sxdp"])
         expect_eq(view["ttl_s"], 5, "the lease's TTL")
         # /metrics: the store's state and resyncs
-        m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % f.a.port, timeout=10).read().decode()
+        m = urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/metrics" % f.a.port, headers={
+            "Authorization": "Bearer " + f.a.token}), timeout=10).read().decode()
         expect('sxcd_fleet_store_state{state="synced"} 1' in m and "sxcd_fleet_resyncs_total " in m,
                "the fleet's metrics: %s" % [x for x in m.splitlines() if "fleet" in x])
         # ?brief: each box's paths counted, not listed; a not-Ready intent says why as its box does
@@ -489,7 +498,8 @@ def test_tls_store_with_client_certificates():
                             "key"),
                            (["--store", tmp, "--store-cacert", ca], "etcd://")):
             r = subprocess.run([os.path.join(T.build_dir(), "sxcd"), "--listen", "127.0.0.1:%d" % free_port(),
-                                "--no-netlink"] + args, capture_output=True, text=True, timeout=10)
+                                "--no-netlink", "--insecure-no-auth"] + args, capture_output=True, text=True,
+                               timeout=10)
             expect(r.returncode == 2 and what in r.stderr, "sxcd %s: %d %s" % (args, r.returncode, r.stderr))
     finally:
         for x in boxes:
@@ -564,12 +574,16 @@ def test_not_on_a_fleet_404():
     tmp = tempfile.mkdtemp(prefix="sxcd-nofleet-")
     port = free_port()
     log = open(os.path.join(tmp, "sxcd.log"), "w")
+    box = Sxcd.__new__(Sxcd)
+    box.port = port
+    box.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    box.token_file = os.path.join(tmp, "token")
+    with open(box.token_file, "w") as f:
+        f.write(box.token)
     p = subprocess.Popen([os.path.join(T.build_dir(), "sxcd"), "--socket", os.path.join(tmp, "none.sock"),
                           "--store", os.path.join(tmp, "store"), "--listen", "127.0.0.1:%d" % port,
-                          "--no-netlink"], stdout=log, stderr=log)
+                          "--token-file", box.token_file, "--no-netlink"], stdout=log, stderr=log)
     try:
-        box = Sxcd.__new__(Sxcd)
-        box.port = port
         until("sxcd up", lambda: _up(box), 5)
         for path in ("fleet", "sites/x/site"):
             c, b = box.req("GET", path)
