@@ -290,6 +290,17 @@ class Stub:
 
 # -------------------------------------------------------------------- sxcd
 
+# every box of a bench run shares one token, as a fleet's boxes may; sxctl
+# reads it from $SXCD_TOKEN_FILE
+TOKEN = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+_tokdir = tempfile.mkdtemp(prefix="fleetbench-token-")
+atexit.register(shutil.rmtree, _tokdir, True)
+TOKEN_FILE = os.path.join(_tokdir, "token")
+with open(TOKEN_FILE, "w") as _f:
+    _f.write(TOKEN + "\n")
+os.environ["SXCD_TOKEN_FILE"] = TOKEN_FILE
+
+
 class Api:
     """A keep-alive REST client of one sxcd."""
 
@@ -303,7 +314,7 @@ class Api:
                 self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             try:
                 self.c.request(method, "/api/v1/" + path, json.dumps(body) if body is not None else None,
-                               {"Content-Type": "application/json"})
+                               {"Content-Type": "application/json", "Authorization": "Bearer " + TOKEN})
                 r = self.c.getresponse()
                 data = r.read()
                 return r.status, (json.loads(data) if data else None)
@@ -320,7 +331,7 @@ class Sxcd:
         self.site = site
         self.args = [tool("sxcd"), "--socket", sock, "--store", "etcd://%s%s" % (",".join(etcd.eps), prefix),
                      "--site", site, "--state-dir", os.path.join(d, "state-" + site),
-                     "--listen", "127.0.0.1:%d" % self.port, "--no-netlink"]
+                     "--listen", "127.0.0.1:%d" % self.port, "--token-file", TOKEN_FILE, "--no-netlink"]
         if resync_ms:
             self.args += ["--resync-ms", str(resync_ms)]
         self.log = os.path.join(d, "sxcd-%s.log" % site)

@@ -503,7 +503,8 @@ def test_hundred_sessions():
             code, m = cd.req("GET", "/metrics")
             expect("sxcd_pfcp_sessions 100" in m and 'sxcd_pfcp_sessions_by_smf{smf="%s"} 100' % smf.node_id_text() in m,
                    "metrics: the sessions, by SMF")
-            out = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", cd.url, "upf", "pfcp"],
+            out = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", cd.url, "--token-file", cd.token_file,
+                                  "upf", "pfcp"],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30).stdout
             expect(smf.node_id_text() in out and " 100" in out, "sxctl upf pfcp: the SMF and its sessions: %s" % out)
             for up_seid, cp in seids:
