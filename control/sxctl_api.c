@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include "sxctl_api.h"
@@ -90,12 +93,27 @@ token_read(const char *path)
 	return rc;
 }
 
+/* Does @u name this box by its loopback (an address, or "localhost")? */
+static bool
+url_loopback(const struct http_url *u)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, u->host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, u->host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return strcasecmp(u->host, "localhost") == 0;
+}
+
 /*
  * The token sxctl sends: --token-file's (which must be readable), else
  * $SXCD_TOKEN_FILE's or the packaged one's, which may be missing or not
  * ours to read: sxcd may want none (--insecure-no-auth), and a 401 says
- * why none was sent. A file that holds no token is refused whoever named
- * it. Never the token in a message. An exit code.
+ * why none was sent. Those two go over plain HTTP to loopback only. A file
+ * that holds no token is refused whoever named it. Never the token in a
+ * message. An exit code.
  */
 static int
 token_load(struct sx_ctx *x)
@@ -104,6 +122,14 @@ token_load(struct sx_ctx *x)
 	const char *path = x->token_file ? x->token_file : env && *env ? env : SXCTL_TOKEN_FILE;
 	int rc = token_read(path);
 
+	if (rc == 0 && x->token_file == NULL && !api.url.tls && !url_loopback(&api.url)) {
+		/* a token found by itself goes in clear only to this box: the
+		 * packaged one is this box's, whatever --api names */
+		explicit_bzero(api.token, sizeof(api.token));
+		api.why_none = sx_asprintf("the token in %s is not sent in clear to %s: use https://, "
+					   "or give --token-file", path, api.url.host);
+		return EX_OK;
+	}
 	if (rc == 0) {
 		api.token_from = path;
 		return EX_OK;

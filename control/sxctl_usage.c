@@ -53,8 +53,8 @@
 /* after them */
 #define USAGE_TAIL \
 "sxcd (the control daemon's REST API; --api URL, default $SXCD_API, else\n" \
-"http://127.0.0.1:8181; the token in --token-file, else $SXCD_TOKEN_FILE,\n" \
-"else %s when it is there and readable):\n" \
+"http://127.0.0.1:8181. The token: --token-file, else $SXCD_TOKEN_FILE, else\n" \
+"%s if readable; one found so goes over http:// to loopback only):\n" \
 "  apply -f FILE|- [--dry-run] [--prune] [--wait]\n" \
 "                              intents (JSON: one, a list, or {\"items\": [...]})\n" \
 "                              applied as one set; --dry-run: the table writes it\n" \

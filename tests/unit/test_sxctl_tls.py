@@ -109,7 +109,7 @@ class Server:
     met, else 200."""
 
     def __init__(self, cert="good", tls=True, versions=None, ciphers=None, client_ca=None, want_token=False,
-                 family=socket.AF_INET):
+                 family=socket.AF_INET, addr=None):
         self.ctx = None
         if tls:
             self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -125,7 +125,7 @@ class Server:
                 self.ctx.verify_mode = ssl.CERT_REQUIRED
         self.want_token = want_token
         self.sock = socket.socket(family)
-        self.sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+        self.sock.bind((addr or ("::1" if family == socket.AF_INET6 else "127.0.0.1"), 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.requests = []     # (method, target, {field: value}, body, peer certificate)
@@ -425,6 +425,41 @@ def test_token_from_env_and_option():
         sxctl("--api", srv.url(), "status", env=env_with(SXCD_TOKEN_FILE=long_ok))
         expect_eq([r[2]["authorization"] for r in srv.requests],
                   [["Bearer " + TOKEN], ["Bearer opt-" + TOKEN], ["Bearer " + "x" * 1024]], "tokens sent")
+
+
+def own_address():
+    """An IPv4 address of this box's that is not loopback (None: it has none)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))    # a route's source; nothing is sent
+            a = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if a.startswith("127.") else a
+
+
+@R.test
+def test_found_token_kept_off_plain_http_elsewhere():
+    """The token sxctl finds by itself goes over plain HTTP to loopback only:
+    to this box's own other address, none is sent and a 401 says why; over
+    https:// or given with --token-file, it is sent there."""
+    a = own_address()
+    if a is None:
+        raise T.SkipTest("no address but loopback")
+    tok = write_token("found-token")
+    env = env_with(SXCD_TOKEN_FILE=tok)
+    with Server(tls=False, want_token=True, addr="0.0.0.0") as srv:
+        _, err = sxctl("--api", "http://%s:%d" % (a, srv.port), "status", rc=1, env=env)
+        expect("sxctl: the token in %s is not sent in clear to %s: use https://, or give --token-file"
+               % (tok, a) in err, "why: %s" % err)
+        sxctl("--api", "http://%s:%d" % (a, srv.port), "--token-file", tok, "status", env=env)
+        sxctl("--api", "http://127.0.0.1:%d" % srv.port, "status", env=env)
+        expect_eq([r[2].get("authorization") for r in srv.requests],
+                  [None, ["Bearer " + TOKEN], ["Bearer " + TOKEN]], "tokens sent")
+    make_cert("own", "ca", "IP:" + a)
+    with Server(cert="own", want_token=True, addr="0.0.0.0") as srv:
+        sxctl("--api", "https://%s:%d" % (a, srv.port), "--cacert", path("ca.crt"), "status", env=env)
+        expect_eq(srv.requests[0][2].get("authorization"), ["Bearer " + TOKEN], "the token over https")
 
 
 @R.test
