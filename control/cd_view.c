@@ -173,9 +173,38 @@ counters_dataplane(const struct cd_vis_in *in)
 			 "nodes", nodes);
 }
 
+/* When sxdp read these counters, on its own clock: stats.get's uptime, in
+ * ms, with the boot it counts from. A reader's rates are differences of
+ * counters over differences of this, never of its own clock: an answer
+ * held up on the way (sxcd's loop busy, a slow link) would read as a
+ * spike. The other calls of the view are answered with stats.get, one
+ * after the other on sxdp's control thread. null (no rate from this
+ * answer) when stats.get failed: the topology stands without it. */
+static json_t *
+sample(const struct cd_vis_in *in)
+{
+	json_t *up = json_object_get(json_object_get(in->res, "stats.get"), "uptime_s");
+	json_t *sx = json_is_number(up) ? cd_sync_info(in->s) : NULL, *out;
+
+	if (sx == NULL)
+		return json_null();
+	out = json_pack("{s:s,s:O,s:f}", "clock", "sxdp", "boot_id", json_object_get(sx, "boot_id"),
+			"ms", json_number_value(up) * 1000.0);
+	json_decref(sx);
+	return out ? out : json_null();
+}
+
 static const char *const port_list[] = { "port.list", NULL };
 static const char *const stats_graph[] = { "stats.get", "graph.stats", NULL };
 static const char *const stats_get[] = { "stats.get", NULL };
+static const struct cd_vis_view view_topo_sample = {
+	.view = CD_VIEW_TOPOLOGY, .key = "sample", .rank = 0, .methods = stats_get, .value = sample,
+};
+CD_VIS_VIEW_REGISTER(view_topo_sample)
+static const struct cd_vis_view view_counters_sample = {
+	.view = CD_VIEW_COUNTERS, .key = "sample", .rank = 0, .methods = stats_get, .value = sample,
+};
+CD_VIS_VIEW_REGISTER(view_counters_sample)
 static const struct cd_vis_view view_box_sxdp = {
 	.view = CD_VIEW_TOPOLOGY, .key = "box/sxdp", .rank = CD_VIS_TOPO_BOX_SXDP, .value = box_sxdp,
 };

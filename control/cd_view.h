@@ -6,6 +6,8 @@
  * with the intents. The keys are the core's (ports, drops, sxdp) and
  * those the features register (cd_vis.h): a path shown with the peer and
  * WAN link it belongs to, a tunnel's counters under its slice, ...
+ * Both carry "sample": when sxdp read their counters, on sxdp's clock
+ * ({clock, boot_id, ms}), for a reader's rates.
  */
 #ifndef CD_VIEW_H
 #define CD_VIEW_H
