@@ -258,7 +258,7 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 	json_t *rate = json_object_get(spec, "rate"), *m, *r, *s, *site = sw_kind_site(x), *rec;
 	const char *other;
 	char ptr[64], key[200], what[128];
-	size_t i;
+	size_t i, attached = 0;
 
 	if (site == NULL) {
 		cd_kx_wait_for(x, "/spec", "site");
@@ -299,7 +299,13 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 			cd_kx_wait_for(x, ptr, what);
 			continue;
 		}
-		cd_kx_run(x, &it, ptr);
+		/* the site's port sxdp does not have (yet): the site waits for it too */
+		if (cd_kx_port(x, cd_str(m, "port")) == NULL) {
+			snprintf(what, sizeof(what), "port %s (sxdp has none)", cd_str(m, "port"));
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		attached += cd_kx_run(x, &it, ptr) == 0;
 	}
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
 		routed_port(x, name, spec, m, i, sid, meter);
@@ -319,7 +325,13 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 			cd_kx_fail(x, "Failed", ptr, "missing", "a route needs 'via' or 'drop': true");
 		cd_kx_run(x, &it, ptr);
 	}
-	hooks_run(SW_AT_SLICE_END, x, name, spec, NULL, 0, rec);
+	/* Members listed and none attached yet: the slice's bridge domain has
+	 * no flood entry, so what hangs off it (its VNI, its tunnels) would
+	 * fail on that internal entry while the slice only waits for a port.
+	 * They come when one is attached (a new site or sxdp compiles all
+	 * again). */
+	if (attached > 0 || json_array_size(json_object_get(spec, "members")) == 0 || cd_kx_failed(x))
+		hooks_run(SW_AT_SLICE_END, x, name, spec, NULL, 0, rec);
 	if (!cd_kx_failed(x)) {
 		json_object_set_new(sw_kind_slices(x), name, rec);
 		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
