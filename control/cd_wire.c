@@ -745,8 +745,9 @@ send_now(struct conn *c, const char *b, size_t n)
 	struct evbuffer *t;
 
 	if (c->tls == NULL) {
-		if (write(bufferevent_getfd(c->under), b, n) < 0)
-			c->ck = CK_SIZE;	/* (nothing to do: see above) */
+		ssize_t w = write(bufferevent_getfd(c->under), b, n);
+
+		(void)w;
 		return;
 	}
 	if ((t = evbuffer_new()) == NULL)
