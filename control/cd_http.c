@@ -1207,6 +1207,7 @@ hold_429(struct cd_http *h, struct evhttp_request *req)
 	if (hd == NULL || sa == NULL || (hd->ev = evtimer_new(h->base, held_answer, hd)) == NULL) {
 		free(hd);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
 		reply_err(req, 429, "throttled", NULL, "too many wrong credentials from this address");
 		return;
 	}
@@ -1346,11 +1347,12 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 			evhttp_add_header(out, "WWW-Authenticate", "Bearer realm=\"sxcd\"");
 		if (code == 503)
 			evhttp_add_header(out, "Retry-After", "1");
-		evhttp_add_header(out, "Connection", "close");
-		if (code == 429)
+		if (code == 429) {	/* its own headers, once held */
 			hold_429(h, req);
-		else
-			reply_err(req, code, reason, NULL, "%s", msg);
+			return;
+		}
+		evhttp_add_header(out, "Connection", "close");
+		reply_err(req, code, reason, NULL, "%s", msg);
 		return;
 	}
 	/* HEAD is GET without the body (evhttp leaves it out) */
