@@ -124,7 +124,7 @@ d = json.load(open(sys.argv[1]))
 d["components"]["schemas"]["IntentIn"]["properties"]["kind"]["enum"].pop()
 json.dump(d, open(sys.argv[2], "w"))
 PYEOF
-	cd_run --schema "$TMP/kinds.json" --store "$TMP/store" --listen 127.0.0.1:1
+	cd_run --schema "$TMP/kinds.json" --store "$TMP/store" --listen 127.0.0.1:1 --token-file "$TMP/token"
 	expect_rc "a document short of a kind" 1
 	expect_grep "a document short of a kind" "$ERR" "sxcd: schema: its kinds (IntentIn.kind) are not the"
 	if [ -e "$TMP/store" ]; then not_ok "a document short of a kind: store untouched"
