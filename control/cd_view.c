@@ -370,6 +370,7 @@ on_item(void *arg, json_t *res)
 	} else {
 		if (v->it->amend != NULL)
 			v->it->amend(&in, v->doc);
+		json_object_set_new(v->doc, "sample", sample(&in));
 		v->done(v->arg, v->doc);
 	}
 	free(v);
@@ -380,6 +381,7 @@ cd_view_item(struct cd_sync *s, struct cd_res *r, const struct cd_vis_item *it, 
 	     cd_view_done *done, void *arg)
 {
 	struct item *v;
+	json_t *mine;
 
 	if (json_object_size(calls) == 0) {
 		done(arg, doc);
@@ -391,5 +393,10 @@ cd_view_item(struct cd_sync *s, struct cd_res *r, const struct cd_vis_item *it, 
 		return;
 	}
 	*v = (struct item){ .s = s, .r = r, .it = it, .doc = doc, .done = done, .arg = arg };
-	gather(s, calls, on_item, v);
+	/* its counters' sample time, as the views' (sample()) */
+	mine = json_copy(calls);
+	if (mine != NULL && json_object_get(mine, "stats.get") == NULL)
+		json_object_set_new(mine, "stats.get", json_pack("[s,n]", "stats.get"));
+	gather(s, mine != NULL ? mine : calls, on_item, v);
+	json_decref(mine);
 }

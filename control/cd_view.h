@@ -34,7 +34,8 @@ void cd_view(struct cd_sync *s, struct cd_res *r, enum cd_view_kind kind, cd_vie
 void cd_view_fleet(struct cd_sync *s, struct cd_res *r, cd_view_done *done, void *arg);
 
 /* An item's answer (cd_vis.h): @calls (borrowed, NULL: none) asked of
- * sxdp, their answers added to @doc (taken) by @it's amend; @done gets
+ * sxdp, their answers added to @doc (taken) by @it's amend, with the
+ * views' "sample" when it asked sxdp; @done gets
  * @doc, or NULL (@doc freed) when sxdp is not connected. */
 void cd_view_item(struct cd_sync *s, struct cd_res *r, const struct cd_vis_item *it, json_t *doc,
 		  json_t *calls, cd_view_done *done, void *arg);

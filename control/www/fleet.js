@@ -5,10 +5,14 @@
  * 15 s for the tab's count when not: the answer grows with the fleet); a
  * box not on a fleet (no store.fleet in /api/v1/status) is never asked, its
  * tab hidden and the view one line. Tables scroll within the card, so 100
- * boxes stay usable; each answer replaces the last (no history kept). */
+ * boxes stay usable; each answer replaces the last (no history kept).
+ * A box's report is whatever that box (or anyone with the store's
+ * credentials) wrote: each part is checked, a part that is not what a
+ * report carries is left out and the box flagged "malformed report" with
+ * what is wrong, and the other boxes show as ever. */
 "use strict";
 (function () {
-  var SHOWN_MS = 2000, HIDDEN_MS = 15000, NAMES = 4;
+  var SHOWN_MS = 2000, HIDDEN_MS = 15000, NAMES = 4, PROBLEMS = 3;
 
   function ago(s) {
     if (s === null || s === undefined || isNaN(s)) return "never";
@@ -17,6 +21,9 @@
     if (s < 7200) return SX.num(s / 60, 0) + " min ago";
     return SX.num(s / 3600, 1) + " h ago";
   }
+  function str(v) { return typeof v === "string" ? v : null; }
+  function count(v) { return typeof v === "number" && isFinite(v) && v >= 0 ? v : null; }
+  function what(v) { return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : "a " + typeof v; }
   /* "a Pending, b Failed and 3 more" (elements, each a state word). */
   function named(k, list) {
     var out = [];
@@ -38,19 +45,48 @@
     return e;
   }
   function why(i) {
-    var w = (i.waiting_for || []).length ? "waiting for " + i.waiting_for.join(", ") : "";
-    return [i.reason, i.message, w].filter(function (x) { return x; }).join(": ");
+    var w = Array.isArray(i.waiting_for) ? i.waiting_for.filter(function (x) { return typeof x === "string"; }) : [];
+    return [str(i.reason), str(i.message), w.length ? "waiting for " + w.join(", ") : ""].filter(function (x) { return x; }).join(": ");
   }
-  /* A box's problems, worst first: stale, sxdp away, intents not Ready, paths down. */
+  /* Box @x (the @n-th of the answer) as the view shows it; what is not
+   * what a report carries goes to .malformed, named. */
+  function boxOf(x, n) {
+    var mal = [], bad = [], total = 0;
+    if (!SX.isObj(x))
+      return { site: "#" + (n + 1), state: "unknown", ago: null, seen: null, sxdpState: "unknown", store: "unknown", total: 0,
+               bad: [], paths: { up: 0, total: 0 }, malformed: ["the report is " + what(x) + ", not an object"] };
+    function check(ok, part, v, want) { if (!ok && v !== undefined) mal.push(part + " is " + what(v) + ", not " + want); return ok; }
+    var site = str(x.site) || "#" + (n + 1);
+    var state = str(x.state) || "unknown";
+    var ins = SX.map(x.intents);
+    if (check(SX.isObj(x.intents), "intents", x.intents, "an object"))
+      SX.keys(ins).forEach(function (name) {
+        var i = ins.get(name);
+        if (!check(SX.isObj(i), "intent " + name, i, "an object")) return;
+        var ph = check(typeof i.phase === "string", "intent " + name + "'s phase", i.phase, "a string") ? i.phase : null;
+        total++;
+        if (ph !== "Ready") bad.push({ name: name, phase: ph || "Pending", why: why(i) });
+      });
+    var sx = check(SX.isObj(x.sxdp), "sxdp", x.sxdp, "an object") ? x.sxdp : {};
+    var sxState = check(typeof sx.state === "string", "sxdp's state", sx.state, "a string") ? sx.state : "unknown";
+    var store = check(typeof x.store === "string", "store", x.store, "a string") ? x.store : "unknown";
+    var p = SX.isObj(x.paths) ? x.paths : {}, paths = { up: count(p.up) || 0, total: count(p.total) || 0 };
+    var seen = check(typeof x.seen === "string", "seen", x.seen, "a string") ? x.seen : null;
+    return { site: site, state: state, ago: count(x.seen_ago_s), seen: seen, sxdpState: sxState, store: store, total: total,
+             bad: bad, paths: paths, malformed: mal };
+  }
+  /* A box's problems, worst first: its report unreadable, stale, sxdp away,
+   * intents not Ready, paths down. */
   function boxRank(b) {
     /* a box that said it stopped is someone's doing; a silent one is not */
-    return [b.state === "live" ? 0 : b.state === "stopped" ? 1 : 2, b.sxdpState === "connected" ? 0 : 1, b.bad.length,
-            b.paths.total - b.paths.up];
+    return [b.malformed.length ? 1 : 0, b.state === "live" ? 0 : b.state === "stopped" ? 1 : 2, b.sxdpState === "connected" ? 0 : 1,
+            b.bad.length, b.paths.total - b.paths.up];
   }
   function worse(ra, rb) {
     for (var i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
     return 0;
   }
+  function byName(p, q) { return p.site < q.site ? -1 : p.site > q.site ? 1 : 0; }
 
   SX.register({
     id: "fleet", title: "Fleet", order: 55,
@@ -62,7 +98,7 @@
       this.asked = 0;
       this.line = E("p", { id: "fleet-line" });
       this.only = E("input", { type: "checkbox", id: "fleet-only" });
-      this.only.addEventListener("change", function () { self.render(); });
+      this.only.addEventListener("change", function () { self.show(); });
       this.boxes = E("div", { cls: "tall" });
       this.intents = E("div", { cls: "tall" });
       this.cards = E("div", { cls: "grid" }, [
@@ -88,9 +124,9 @@
       this.store = fl;
       SX.tab("fleet", true);
       this.cards.hidden = this.only.parentNode.hidden = false;
-      if (this.busy || d.t - this.asked < (this.sec.hidden ? HIDDEN_MS : SHOWN_MS)) return;
+      if (this.busy || d.now - this.asked < (this.sec.hidden ? HIDDEN_MS : SHOWN_MS)) return;
       this.busy = true;
-      this.asked = d.t;
+      this.asked = d.now;
       SX.api("fleet?brief=1").then(function (b) {
         self.data = b;
         self.err = null;
@@ -99,8 +135,18 @@
         self.err = e.message;
       }).then(function () {
         self.busy = false;
-        if (self.on) self.render();
+        if (self.on) self.show();
       });
+    },
+    /* The answer shown; one that cannot be (not what sxcd sends) says so
+     * instead of leaving the last one up as if it were now. */
+    show: function () {
+      try {
+        this.render();
+      } catch (e) {
+        SX.replace(this.line, [SX.stateWord("fleet/state", "not all well"), SX.el("span", { cls: "error",
+          text: " the fleet's answer cannot be shown: " + e })]);
+      }
     },
     render: function () {
       var b = this.data, f = SX.fmt, td = SX.td, only = this.only.checked, line = [];
@@ -110,36 +156,46 @@
         return;
       }
       /* --- the boxes, problems on top */
-      var boxes = (b.boxes || []).map(function (x) {
-        var ins = x.intents || {}, names = Object.keys(ins).sort(), bad = [];
-        names.forEach(function (n) {
-          if (ins[n].phase !== "Ready") bad.push({ name: n, phase: ins[n].phase || "Pending", why: why(ins[n]) });
-        });
-        return { site: x.site, state: x.state, ago: x.seen_ago_s, seen: x.seen, sxdpState: (x.sxdp || {}).state || "unknown",
-                 store: x.store, total: names.length, bad: bad, paths: x.paths || { up: 0, total: 0 }, version: x.version };
+      var boxes = (Array.isArray(b.boxes) ? b.boxes : []).map(function (x, n) {
+        try {
+          return boxOf(x, n);
+        } catch (e) {   /* what boxOf did not foresee: this box flagged, the others shown */
+          return { site: SX.isObj(x) && typeof x.site === "string" ? x.site : "#" + (n + 1), state: "unknown", ago: null,
+                   seen: null, sxdpState: "unknown", store: "unknown", total: 0, bad: [], paths: { up: 0, total: 0 },
+                   malformed: [String(e)] };
+        }
       });
-      boxes.sort(function (p, q) { return worse(boxRank(p), boxRank(q)) || (p.site < q.site ? -1 : p.site > q.site ? 1 : 0); });
+      boxes.sort(function (p, q) { return worse(boxRank(p), boxRank(q)) || byName(p, q); });
       var stale = boxes.filter(function (x) { return x.state === "stale"; }).length;
       var stopped = boxes.filter(function (x) { return x.state === "stopped"; }).length;
+      var malformed = boxes.filter(function (x) { return x.malformed.length; }).length;
       var sick = boxes.filter(function (x) { return boxRank(x).some(function (v) { return v > 0; }); });
       var rows = (only ? sick : boxes).map(function (x) {
         var k = "fleet/box/" + x.site, seen = td(k + "/seen_ago_s", x.ago, ago);
         if (x.seen) seen.title = x.seen;
-        var stale = x.state !== "live";
+        var stale = x.state !== "live", notes = [];
+        if (x.malformed.length)
+          notes.push(SX.stateWord(k + "/report", "malformed report"), SX.el("span", { cls: "error", "data-k": k + "/malformed",
+            text: " " + x.malformed.slice(0, PROBLEMS).join("; ") + (x.malformed.length > PROBLEMS ? "; and " +
+              (x.malformed.length - PROBLEMS) + " more" : "") + (x.bad.length ? " · " : "") }));
+        if (x.bad.length) notes.push(named(k + "/intent", x.bad));
         return [SX.el("span", { cls: "nw", text: x.site + (x.site === b.site ? " (this box)" : "") }),
                 SX.stateWord(k + "/state", x.state), seen,
                 SX.cell("td", k + "/ready", x.total - x.bad.length, function (v) { return v + " of " + x.total + " Ready"; }),
                 SX.cell("td", k + "/paths_up", x.paths.up, function (v) {
                   return x.paths.total ? v + " of " + x.paths.total + " up" : "no path"; }),
-                said(SX.stateWord(k + "/sxdp", x.sxdpState), stale), said(SX.stateWord(k + "/store", x.store || "unknown"), stale),
-                x.bad.length ? named(k + "/intent", x.bad) : SX.el("span", { cls: "muted", text: "–" })];
+                said(SX.stateWord(k + "/sxdp", x.sxdpState), stale), said(SX.stateWord(k + "/store", x.store), stale),
+                notes.length ? SX.el("span", {}, notes) : SX.el("span", { cls: "muted", text: "–" })];
       });
       SX.replace(this.boxes, rows.length ? [SX.table(["site", "box", "n:last report", "n:intents", "n:paths", "sxdp", "store",
         "not Ready"], rows)] : [SX.el("p", { cls: "muted", text: boxes.length ? "every box is well" : "no box has reported" })]);
       /* --- the intents, those not Ready somewhere on top */
-      var by = b.intents || {}, its = Object.keys(by).map(function (n) {
-        var sites = Object.keys(by[n]).sort(), bad = [];
-        sites.forEach(function (s) { if (by[n][s] !== "Ready") bad.push({ name: s, phase: by[n][s] || "Pending" }); });
+      var by = SX.map(b.intents), its = SX.keys(by).map(function (n) {
+        var on = SX.map(by.get(n)), sites = SX.keys(on), bad = [];
+        sites.forEach(function (s) {
+          var p = on.get(s);
+          if (p !== "Ready") bad.push({ name: s, phase: typeof p === "string" ? p : "unknown" });
+        });
         return { name: n, n: sites.length, bad: bad };
       }).sort(function (p, q) { return q.bad.length - p.bad.length || (p.name < q.name ? -1 : 1); });
       var notReady = its.filter(function (x) { return x.bad.length; });
@@ -151,11 +207,12 @@
       SX.replace(this.intents, rows.length ? [SX.table(["intent", "n:Ready on", "not Ready on"], rows)]
         : [SX.el("p", { cls: "muted", text: its.length ? "every intent is Ready on every box that has it" : "no intent reported" })]);
       /* --- one line: the fleet at a glance */
-      var fs = this.store;
+      var fs = SX.isObj(this.store) ? this.store : {};
       line.push(SX.stateWord("fleet/state", this.err ? "store unreachable" : sick.length ? "not all well" : "all well"));
       line.push(" ", SX.cell("span", "fleet/boxes", boxes.length, function (v) { return v + " boxes"; }, ""),
         ", ", SX.cell("span", "fleet/stale", stale, function (v) { return v + " stale"; }, stale ? "error" : ""),
         ", ", SX.cell("span", "fleet/stopped", stopped, function (v) { return v + " stopped"; }, ""),
+        ", ", SX.cell("span", "fleet/malformed", malformed, function (v) { return v + " malformed"; }, malformed ? "error" : ""),
         ", ", SX.cell("span", "fleet/intents_not_ready", notReady.length,
           function (v) { return v + " of " + its.length + " intents not Ready somewhere"; }, notReady.length ? "error" : ""),
         SX.el("span", { cls: "muted", text: " · prefix " + b.prefix + ", this box " + b.site + ", store " + (fs.state || "?") +

@@ -17,27 +17,27 @@ SX.register({
     this.chart = new SX.LineChart(cb, "busy %");
   },
   update: function (d) {
-    var c = d.counters, t = d.t, dp = c.dataplane || {}, f = SX.fmt, td = SX.td;
+    var c = d.counters, t = d.countersAt, dp = c.dataplane || {}, f = SX.fmt, td = SX.td;
     if (c._error) return;
-    var busy = {};
+    var busy = new Map();
     SX.replace(this.lc, [SX.table(["lcore", "role", "n:busy", "n:rx", "n:cycles/pkt"],
       (dp.lcores || []).map(function (l) {
         var k = "lcore/" + l.lcore, db = SX.delta(k + "/busy", l.busy_cycles, t), di = SX.delta(k + "/idle", l.idle_cycles, t);
         var pct = db !== null && di !== null && db + di > 0 ? 100 * db / (db + di) : null;
-        if (pct !== null) busy["lcore " + l.lcore] = pct;
+        busy.set("lcore " + l.lcore, pct);
         return [String(l.lcore), l.role, td(k + "/busy_pct", pct === null ? "" : pct.toFixed(1), f.pct),
                 td(k + "/rx_pps", SX.rate(k + "/rx", l.rx_packets, t), f.pps),
                 td(k + "/cycles_per_packet", l.cycles_per_packet, f.cyc)];
       }))]);
-    this.chart.push(t, busy);
+    this.chart.push(d.now, busy);
     var m = dp.mempool || {};
     SX.replace(this.mp, [SX.table(["", "n:"], [
       ["in use", td("mempool/in_use", m.in_use, f.count)], ["available", td("mempool/available", m.available, f.count)],
       ["size", td("mempool/size", m.size, f.count)],
       ["use", td("mempool/use_pct", m.size ? (100 * m.in_use / m.size).toFixed(1) : "", f.pct)]]),
       SX.el("p", { cls: "muted", text: "packet buffers (mbufs)" })]);
-    var drops = Object.keys(c.drops || {}).map(function (r) {
-      return { r: r, n: c.drops[r], pps: SX.rate("drop/" + r, c.drops[r], t) };
+    var drops = Array.from(SX.map(c.drops).entries()).map(function (x) {
+      return { r: x[0], n: x[1], pps: SX.rate("drop/" + x[0], x[1], t) };
     }).sort(function (a, b) { return (b.pps || 0) - (a.pps || 0) || b.n - a.n; }).slice(0, 10);
     SX.replace(this.dr, drops.length ? [SX.table(["reason", "n:rate", "n:total"], drops.map(function (x) {
       return [x.r, td("drop/" + x.r + "/pps", x.pps, f.pps), td("drop/" + x.r, x.n, f.pkts)];

@@ -7,7 +7,7 @@ SX.register({
   id: "intents", title: "Intents", order: 50,
   init: function (sec) {
     var E = SX.el;
-    this.docs = {};
+    this.docs = new Map();
     this.list = E("div"); this.sx = E("div");
     sec.appendChild(E("div", { cls: "grid" }, [
       E("div", { cls: "card" }, [E("h2", { text: "Intents" }), this.list]),
@@ -18,20 +18,20 @@ SX.register({
     if (this.busy) return;
     this.busy = true;
     SX.api("intents").then(function (b) {
-      var docs = {};
-      (b.items || []).forEach(function (x) { docs[x.kind + "/" + x.name] = x.status || {}; });
+      var docs = new Map();
+      (b.items || []).forEach(function (x) { docs.set(x.kind + "/" + x.name, SX.isObj(x.status) ? x.status : {}); });
       self.docs = docs;
     }, function (e) { console.warn("intents: " + e); }).then(function () { self.busy = false; });
   },
   update: function (d) {
     this.fetch();
-    var ph = this.docs, names = Object.keys(ph).sort();
+    var ph = this.docs, names = SX.keys(ph);
     SX.replace(this.list, names.length ? [SX.table(["intent", "phase", "why"], names.map(function (n) {
-      var p = ph[n], why = [];
+      var p = ph.get(n), why = [];
       if (p.reason) why.push(SX.cell("span", "intent/" + n + "/reason", p.reason, null, "error"));
       if (p.message) why.push(": " + p.message);
       if (p.pointer) why.push(SX.el("span", { cls: "muted", text: " at " + p.pointer, "data-k": "intent/" + n + "/pointer" }));
-      if (p.waiting_for && p.waiting_for.length) why.push("waiting for " + p.waiting_for.join(", "));
+      if (Array.isArray(p.waiting_for) && p.waiting_for.length) why.push("waiting for " + p.waiting_for.join(", "));
       return [n, SX.stateWord("intent/" + n + "/phase", p.phase), SX.el("span", {}, why)];
     }))] : [SX.el("p", { cls: "muted", text: "no intent" })]);
     var s = d.status.sxdp || {}, r = s.reconcile || {}, lag = s.loop_lag || {}, f = SX.fmt, td = SX.td;

@@ -1,30 +1,41 @@
 /* The page's shell: views register here (the generic ones from control/www,
  * each feature's from its feat/<f>.js, as sxcd's features register from
  * constructors); one poll a second of the public API feeds them all.
- * Memory stays bounded however long the page is open: rates keep one
- * previous sample per key seen in the last answer, charts fixed rings. */
+ * Memory stays bounded however long the page is open, whatever names come
+ * and go: rates keep one previous sample per key seen in the last answer,
+ * charts fixed rings of the series in the last answer only. Names are
+ * the operator's (any of [A-Za-z0-9_.-], "constructor" and "__proto__"
+ * too): they key Maps, never plain objects. The page holds no credential:
+ * the browser sends sxcd's HttpOnly session cookie by itself. */
 "use strict";
 var SX = (function () {
   var views = [];
   var HISTORY = 300;           /* samples a chart keeps: 5 minutes at 1 s */
 
-  function token() { return sessionStorage.getItem("sxcd_token"); }
-
-  /* GET of the public API; 401 sends the tab to the login page. */
+  /* GET of the public API; 401 (no session, or it ended) sends the tab to
+   * "/", the login page then. */
   function api(path) {
-    var h = {};
-    if (token()) h.Authorization = "Bearer " + token();
-    return fetch("/api/v1/" + path, { headers: h, cache: "no-store" }).then(function (r) {
+    return fetch("/api/v1/" + path, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
       if (r.status === 401) {
-        sessionStorage.removeItem("sxcd_token");
-        document.cookie = "sxcd_token=; Path=/; Max-Age=0; SameSite=Strict";
         location.replace("/");
         throw new Error("401");
       }
-      if (!r.ok) return r.json().then(function (b) { throw new Error(path + ": " + r.status + " " + ((b.error || {}).message || "")); });
+      if (!r.ok) return r.json().then(function (b) { throw new Error(path + ": " + r.status + " " + ((b.error || {}).message || "")); },
+                                      function () { throw new Error(path + ": " + r.status); });
       return r.json();
     });
   }
+
+  /* ------------------------------------------------------------ JSON */
+  function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  /* A JSON object's own members as a Map (an empty one for anything else). */
+  function map(o) {
+    var m = new Map();
+    if (isObj(o)) Object.keys(o).forEach(function (k) { m.set(k, o[k]); });
+    return m;
+  }
+  /* The Map's keys, sorted. */
+  function keys(m) { return Array.from(m.keys()).sort(); }
 
   /* ------------------------------------------------------------ numbers */
   function num(v, digits) {
@@ -72,11 +83,11 @@ var SX = (function () {
   }
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
-    for (var a in attrs || {}) {
+    Object.keys(attrs || {}).forEach(function (a) {
       if (a === "text") e.textContent = attrs[a];
       else if (a === "cls") e.className = attrs[a];
       else e.setAttribute(a, attrs[a]);
-    }
+    });
     (kids || []).forEach(function (c) { if (c !== null && c !== undefined) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
     return e;
   }
@@ -102,35 +113,48 @@ var SX = (function () {
   }
 
   /* ------------------------------------------------------------ rates */
+  /* Every rate is over the answers' own clock: "sample" in /counters,
+   * /topology and an item's answer is when sxdp read the counters
+   * ({ms, boot_id}, sxdp's clock). The browser's clock would turn an
+   * answer held up on the way (sxcd's loop busy, a loaded box) into a
+   * spike and the next one into a dip. No sample, no rate. */
+  function sampleOf(answer) {
+    var s = isObj(answer) ? answer.sample : null;
+    return isObj(s) && typeof s.ms === "number" && isFinite(s.ms) ? { ms: s.ms, boot: String(s.boot_id) } : null;
+  }
   var prev = new Map(), seen = new Set();
-  /* Per second of counter @k now @v (null until two samples). */
-  function rate(k, v, t) {
+  /* @v's change since this key's previous sample (a restart of sxdp or a
+   * counter cleared: none); the same sample again gives the same answer. */
+  function change(k, v, at, per) {
     seen.add(k);
-    var p = prev.get(k);
-    prev.set(k, { v: v, t: t });
-    if (!p || t <= p.t || v < p.v) return p && v < p.v ? 0 : null;
-    return (v - p.v) / ((t - p.t) / 1000);
+    if (!at || typeof v !== "number" || !isFinite(v)) return null;
+    var p = prev.get(k), out = null;
+    if (p && p.boot === at.boot && p.ms === at.ms && p.v === v) return p.out;
+    if (p && p.boot === at.boot && at.ms > p.ms && v >= p.v) out = per ? (v - p.v) / ((at.ms - p.ms) / 1000) : v - p.v;
+    prev.set(k, { v: v, ms: at.ms, boot: at.boot, out: out });
+    return out;
   }
-  function delta(k, v, t) {
-    seen.add(k);
-    var p = prev.get(k);
-    prev.set(k, { v: v, t: t });
-    return p && v >= p.v ? v - p.v : null;
-  }
+  /* Per second of counter @k now @v as sampled @at (sampleOf); null until two samples. */
+  function rate(k, v, at) { return change(k, v, at, true); }
+  function delta(k, v, at) { return change(k, v, at, false); }
   function prune() {
     prev.forEach(function (_, k) { if (!seen.has(k)) prev.delete(k); });
     seen.clear();
   }
 
   /* ------------------------------------------------------------ charts */
-  /* A fixed ring of the last HISTORY samples of one or more series. */
-  function Ring(n) { this.n = n; this.t = new Array(n).fill(null); this.s = {}; this.i = 0; this.len = 0; }
+  /* A fixed ring of the last HISTORY samples of the series in the last
+   * answer: a name gone from it goes from the ring with its history. */
+  function Ring(n) { this.n = n; this.t = new Array(n).fill(null); this.s = new Map(); this.i = 0; this.len = 0; }
+  /* @vals: Map name → value (null: no value this time, the series kept). */
   Ring.prototype.push = function (t, vals) {
-    for (var k in vals) {
-      if (!this.s[k]) this.s[k] = new Array(this.n).fill(null);
-      this.s[k][this.i] = vals[k];
-    }
-    for (var k2 in this.s) if (!(k2 in vals)) this.s[k2][this.i] = null;
+    var self = this;
+    this.s.forEach(function (_, k) { if (!vals.has(k)) self.s.delete(k); });
+    vals.forEach(function (v, k) {
+      var a = self.s.get(k);
+      if (!a) { a = new Array(self.n).fill(null); self.s.set(k, a); }
+      a[self.i] = typeof v === "number" && isFinite(v) ? v : null;
+    });
     this.t[this.i] = t;
     this.i = (this.i + 1) % this.n;
     this.len = Math.min(this.len + 1, this.n);
@@ -141,12 +165,15 @@ var SX = (function () {
     return out;
   };
   var COLORS = ["#1f5fbf", "#1b873f", "#c62828", "#b26a00", "#7b3fbf", "#00838f", "#5b6676"];
+  var charts = [];
   /* A line chart of a ring, in @box; numbers are shown elsewhere, so no
    * Chart.js (not installed) only loses the drawing. */
   function LineChart(box, unit) {
     this.ring = new Ring(HISTORY);
     this.unit = unit;
     this.chart = null;
+    this.colors = 0;
+    charts.push(this);
     if (typeof Chart === "undefined") {
       box.appendChild(el("p", { cls: "muted", text: "(charts need Chart.js: libjs-chart.js)" }));
       return;
@@ -162,38 +189,62 @@ var SX = (function () {
         plugins: { legend: { labels: { boxWidth: 12 } } } }
     });
   }
+  /* One sample: @t (ms, the browser's: the time axis only, no rate from
+   * it) and @vals, Map series → value. */
   LineChart.prototype.push = function (t, vals) {
-    this.ring.push(t, vals);
+    var r = this.ring, self = this;
+    r.push(t, vals);
     if (!this.chart) return;
-    var r = this.ring, ds = this.chart.data.datasets, keys = Object.keys(r.s);
-    this.chart.data.labels = r.ordered(r.t).map(function (x) { return new Date(x).toLocaleTimeString("en-GB"); });
-    keys.forEach(function (k, i) {
-      var d = ds.find(function (x) { return x.label === k; });
-      if (!d) { d = { label: k, data: [], borderColor: COLORS[i % COLORS.length], borderWidth: 1.5, fill: false, spanGaps: true }; ds.push(d); }
-      d.data = r.ordered(r.s[k]);
+    var ds = this.chart.data.datasets.filter(function (d) { return r.s.has(d.label); }), have = new Set();
+    ds.forEach(function (d) { have.add(d.label); d.data = r.ordered(r.s.get(d.label)); });
+    r.s.forEach(function (arr, k) {
+      if (have.has(k)) return;
+      ds.push({ label: k, data: r.ordered(arr), borderColor: COLORS[self.colors++ % COLORS.length], borderWidth: 1.5,
+                fill: false, spanGaps: true });
     });
+    this.chart.data.datasets = ds;
+    this.chart.data.labels = r.ordered(r.t).map(function (x) { return new Date(x).toLocaleTimeString("en-GB"); });
     this.chart.update("none");
   };
+  /* What the charts hold (for a reader checking the page keeps no more
+   * than the answer has): per chart its unit, series and datasets drawn. */
+  function chartsNow() {
+    return charts.map(function (c) {
+      return { unit: c.unit, series: keys(c.ring.s), drawn: c.chart ? c.chart.data.datasets.length : null };
+    });
+  }
 
   /* ------------------------------------------------------------ the loop */
   function register(v) { views.push(v); }
+
+  /* A banner when sxcd runs with no credential at all (--insecure-no-auth):
+   * anyone who reaches it reads and writes everything. */
+  function authShown(st) {
+    var auth = isObj(st) && isObj(st.auth) ? st.auth : {}, none = auth.mode === "none";
+    document.getElementById("sx-insecure").hidden = !none;
+    document.getElementById("sx-logout").hidden = auth.mode !== "token";
+  }
 
   var busy = false;
   function tick() {
     if (busy) return;          /* a slow answer does not pile polls up */
     busy = true;
-    var t = Date.now(), conn = document.getElementById("sx-conn");
+    var conn = document.getElementById("sx-conn");
     Promise.all([api("status"), api("topology").catch(function (e) { return { _error: String(e) }; }),
                  api("counters").catch(function (e) { return { _error: String(e) }; })]).then(function (r) {
-      var d = { t: t, status: r[0], topology: r[1], counters: r[2] };
+      /* now: the browser's, for the time axis and schedules; each
+       * answer's sample: for its rates */
+      var d = { now: Date.now(), status: r[0], topology: r[1], counters: r[2],
+                topologyAt: sampleOf(r[1]), countersAt: sampleOf(r[2]) };
+      authShown(r[0]);
       views.forEach(function (v) {
         try { v.update(d); } catch (e) { console.warn("view " + v.id + ": " + e); }
       });
       prune();
-      var st = (r[0].sxdp || {}).state || "unknown";
+      var st = ((isObj(r[0]) ? r[0].sxdp : null) || {}).state || "unknown";
       conn.dataset.state = st === "connected" ? "connected" : "error";
       conn.textContent = "sxdp " + st;
-      document.getElementById("sx-updated").textContent = "updated " + new Date(t).toLocaleTimeString("en-GB");
+      document.getElementById("sx-updated").textContent = "updated " + new Date(d.now).toLocaleTimeString("en-GB");
       document.body.dataset.polls = String((+document.body.dataset.polls || 0) + 1);
     }, function (e) {
       conn.dataset.state = "error";
@@ -201,29 +252,37 @@ var SX = (function () {
     }).then(function () { busy = false; });
   }
 
+  /* Log out: sxcd ends the session (the cookie then opens nothing), then
+   * "/" (the login page). Said when sxcd does not answer. */
+  function logout() {
+    fetch("/api/v1/logout", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+                              credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (r.status === 204 || r.status === 401) {
+        location.replace("/");
+        return;
+      }
+      throw new Error(String(r.status));
+    }).catch(function (e) {
+      var conn = document.getElementById("sx-conn");
+      conn.dataset.state = "error";
+      conn.textContent = "log out failed (" + e.message + "): the session is still open";
+    });
+  }
+
   function start() {
     views.sort(function (a, b) { return a.order - b.order; });
     var nav = document.getElementById("sx-tabs"), main = document.getElementById("sx-views");
-    var want = (location.hash || "").slice(1);
-    views.forEach(function (v, i) {
+    views.forEach(function (v) {
       var sec = el("section", { cls: "view", id: "view-" + v.id, "aria-label": v.title });
       var b = el("button", { type: "button", id: "tab-" + v.id, "aria-selected": "false", text: v.title });
       b.addEventListener("click", function () { show(v.id); });
       nav.appendChild(b);
       main.appendChild(sec);
       v.init(sec);
-      if (!want && i === 0) want = v.id;
     });
-    show(want);
-    if (token()) {
-      var lo = document.getElementById("sx-logout");
-      lo.hidden = false;
-      lo.addEventListener("click", function () {
-        sessionStorage.removeItem("sxcd_token");
-        document.cookie = "sxcd_token=; Path=/; Max-Age=0; SameSite=Strict";
-        location.replace("/");
-      });
-    }
+    show(location.hash.slice(1));
+    window.addEventListener("hashchange", function () { show(location.hash.slice(1)); });
+    document.getElementById("sx-logout").addEventListener("click", logout);
     tick();
     setInterval(tick, 1000);
   }
@@ -233,16 +292,20 @@ var SX = (function () {
     var b = document.getElementById("tab-" + id);
     if (b) b.hidden = !on && b.getAttribute("aria-selected") !== "true";
   }
+  /* View @id shown, the first one when there is no such view (a link
+   * from elsewhere, a view this box does not have): never a blank page. */
   function show(id) {
+    var want = views.some(function (v) { return v.id === id; }) ? id : views.length ? views[0].id : "";
     views.forEach(function (v) {
-      var on = v.id === id;
+      var on = v.id === want;
       document.getElementById("view-" + v.id).hidden = !on;
       document.getElementById("tab-" + v.id).setAttribute("aria-selected", on ? "true" : "false");
     });
-    if (history.replaceState) history.replaceState(null, "", "#" + id);
+    if (want && location.hash !== "#" + want && history.replaceState) history.replaceState(null, "", "#" + want);
   }
 
   return { register: register, start: start, show: show, tab: tab, api: api, fmt: fmt, num: num, si: si,
            cell: cell, td: td, stateWord: stateWord, el: el, table: table, replace: replace,
-           rate: rate, delta: delta, LineChart: LineChart, Ring: Ring, HISTORY: HISTORY };
+           isObj: isObj, map: map, keys: keys, sampleOf: sampleOf,
+           rate: rate, delta: delta, LineChart: LineChart, Ring: Ring, HISTORY: HISTORY, charts: chartsNow };
 })();

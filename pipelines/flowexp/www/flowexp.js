@@ -16,7 +16,7 @@ SX.register({
     this.chart = new SX.LineChart(ch, "per second");
   },
   update: function (d) {
-    var x = d.counters.flow_export, t = d.t, f = SX.fmt, td = SX.td, E = SX.el;
+    var x = d.counters.flow_export, t = d.countersAt, f = SX.fmt, td = SX.td, E = SX.el;
     if (d.counters._error) return;
     if (!x) {
       SX.replace(this.cf, [E("p", { cls: "muted", text: "sxdp has no flow export" })]);
@@ -35,16 +35,16 @@ SX.register({
       return [String(c.id), SX.cell("span", "flowexp/collector/" + c.id + "/address", c.address, null, ""),
               td("flowexp/collector/" + c.id + "/port", c.port, String)];
     }))] : [E("p", { cls: "muted", text: "no collector: nothing is exported" })]);
-    var c = x.counters || {}, per = {};
+    var c = SX.map(x.counters), per = new Map();
     var names = [["records", "records", "rec"], ["messages", "IPFIX messages", "msg"], ["templates", "template messages", "msg"],
                  ["send_error", "send errors", "msg"], ["flows", "flows started", "flows"], ["evicted", "flows evicted (cache full)", "flows"],
                  ["ring_full", "records lost (ring full)", "rec"], ["not_ip", "sampled, not IP", "pkt"]];
     SX.replace(this.ct, [SX.table(["", "n:rate", "n:total"], names.map(function (n) {
-      var v = c[n[0]] || 0, r = SX.rate("flowexp/" + n[0], v, t);   /* sxdp lists only what is not 0 */
-      if (n[0] === "records" || n[0] === "send_error") per[n[1] + " (" + n[2] + "/s)"] = r;
+      var v = c.get(n[0]) || 0, r = SX.rate("flowexp/" + n[0], v, t);   /* sxdp lists only what is not 0 */
+      if (n[0] === "records" || n[0] === "send_error") per.set(n[1] + " (" + n[2] + "/s)", r);
       return [n[1], td("flowexp/" + n[0] + "/rate", r, function (v) { return SX.si(v, n[2] + "/s"); }),
               td("flowexp/" + n[0], v, function (x) { return SX.num(x, 0) + " " + n[2]; })];
     }))]);
-    if (per.records !== null && per.records !== undefined) this.chart.push(t, per);
+    this.chart.push(d.now, per);
   }
 });

@@ -25,20 +25,21 @@
         E("div", { cls: "card" }, [E("h2", { text: "Failover events (sxdp keeps the last 256)" }), this.ev])]));
     },
     update: function (d) {
-      var topo = d.topology, f = SX.fmt, td = SX.td;
+      var topo = d.topology, at = d.topologyAt, f = SX.fmt, td = SX.td;
+      function bits(r) { return r === null ? null : r * 8; }
       if (topo._error) return;
       var wan = topo.wan || [], peers = topo.peers || [], site = ((topo.box || {}).site || {}).spec || {};
       /* --- the drawing: site | WAN links | peers */
       var svg = this.svg, H = Math.max(300, 70 * Math.max(wan.length, peers.length, 1) + 40);
       svg.setAttribute("viewBox", "0 0 900 " + H);
       while (svg.firstChild) svg.removeChild(svg.firstChild);
-      var siteY = H / 2, wy = {}, py = {};
-      wan.forEach(function (w, i) { wy[w.name] = (i + 1) * H / (wan.length + 1); });
-      peers.forEach(function (p, i) { py[p.name] = (i + 1) * H / (peers.length + 1); });
-      wan.forEach(function (w) { svg.appendChild(s("line", { x1: 110, y1: siteY, x2: 300, y2: wy[w.name], stroke: "#5b6676", "stroke-width": 2 })); });
+      var siteY = H / 2, wy = new Map(), py = new Map();
+      wan.forEach(function (w, i) { wy.set(w.name, (i + 1) * H / (wan.length + 1)); });
+      peers.forEach(function (p, i) { py.set(p.name, (i + 1) * H / (peers.length + 1)); });
+      wan.forEach(function (w) { svg.appendChild(s("line", { x1: 110, y1: siteY, x2: 300, y2: wy.get(w.name), stroke: "#5b6676", "stroke-width": 2 })); });
       peers.forEach(function (p) {
         (p.paths || []).forEach(function (pa, j) {
-          var y1 = wy[pa.wan] !== undefined ? wy[pa.wan] : siteY, y2 = py[p.name] + (j - ((p.paths.length - 1) / 2)) * 10;
+          var y1 = wy.has(pa.wan) ? wy.get(pa.wan) : siteY, y2 = py.get(p.name) + (j - ((p.paths.length - 1) / 2)) * 10;
           var ln = s("line", { x1: 410, y1: y1, x2: 700, y2: y2, "class": "path", "data-state": pa.state, "data-k": "path/" + p.name + "/" + pa.id });
           ln.appendChild(s("title", {}, "path " + pa.id + " " + pa.wan + " → " + p.name + " " + pa.address + ": " + pa.state));
           svg.appendChild(ln);
@@ -55,9 +56,9 @@
         svg.appendChild(g);
       }
       box(60, siteY, 100, "this site", site.id !== undefined ? "id " + site.id : "");
-      wan.forEach(function (w) { box(340, wy[w.name], 140, w.name, w.port + (w.rate_bps ? " · " + SX.si(w.rate_bps, "bit/s", 0) : "")); });
+      wan.forEach(function (w) { box(340, wy.get(w.name), 140, w.name, w.port + (w.rate_bps ? " · " + SX.si(w.rate_bps, "bit/s", 0) : "")); });
       peers.forEach(function (p) {
-        box(790, py[p.name], 150, p.name, p.paths_up + "/" + (p.paths || []).length + " paths up");
+        box(790, py.get(p.name), 150, p.name, p.paths_up + "/" + (p.paths || []).length + " paths up");
       });
       /* --- the table */
       var rows = [];
@@ -66,20 +67,20 @@
           var k = "path/" + p.name + "/" + pa.id;
           rows.push([p.name + " #" + pa.id, pa.wan + " → " + pa.address, SX.stateWord(k + "/state", pa.state),
             td(k + "/rtt_us", pa.rtt_us, f.us), td(k + "/jitter_us", pa.jitter_us, f.us), td(k + "/loss_pm", pa.loss_pm, f.pm),
-            td(k + "/pps", SX.rate(k + "/packets", pa.packets, d.t), f.pps), td(k + "/bps", (SX.rate(k + "/bytes", pa.bytes, d.t) || 0) * 8, f.bps)]);
+            td(k + "/pps", SX.rate(k + "/packets", pa.packets, at), f.pps), td(k + "/bps", bits(SX.rate(k + "/bytes", pa.bytes, at)), f.bps)]);
         });
       });
       SX.replace(this.paths, rows.length ? [SX.table(["peer", "via", "state", "n:RTT", "n:jitter", "n:loss", "n:rate", "n:"], rows)]
         : [SX.el("p", { cls: "muted", text: "no peer" })]);
       /* --- active path per slice, policy and peer: sxdp's own picks */
       function pathText(x) { return "#" + x.id + (x.wan ? " via " + x.wan : ""); }
-      var STATE = { ok: "in use", none_up: "none up", sla_unmet: "SLA unmet" };
+      var STATE = new Map([["ok", "in use"], ["none_up", "none up"], ["sla_unmet", "SLA unmet"]]);
       var act = (topo.active_paths || []).map(function (a) {
         var k = "active/" + a.slice + "/" + a.peer + (a["class"] ? "/c" + a["class"] : ""), first = (a.active || [])[0];
         return [a.slice || "–", a.policy || (a["class"] ? "class " + a["class"] : "slice default"), a.peer || "–", a.mode,
           first ? SX.cell("span", k, first.id, function () { return a.active.map(pathText).join(", "); }, "")
                 : SX.cell("span", k, "", function () { return "–"; }, "muted"),
-          SX.stateWord(k + "/state", STATE[a.state] || a.state),
+          SX.stateWord(k + "/state", STATE.get(a.state) || String(a.state)),
           (a.paths || []).map(pathText).join(" › ")];
       });
       SX.replace(this.active, act.length ? [SX.table(["slice", "policy", "peer", "mode", "active path", "state", "preference"], act)]

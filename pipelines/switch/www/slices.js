@@ -1,47 +1,58 @@
 /* The slices' view: per slice and VDN its traffic in and out (rates over
  * time, in pkt/s and bit/s: in as the slice's interfaces counted it and
- * its meter charged it, out as its scheduler sent it), meter colours, scheduler drops, guarantee conformance and the
- * phase of its intent with its error and pointer. From /api/v1/counters
- * (slices, vdns) and /api/v1/topology (their specs and status). */
+ * its meter charged it, out as its scheduler sent it), meter colours,
+ * scheduler drops, guarantee conformance and the phase of its intent with
+ * its error and pointer. From /api/v1/counters (slices, vdns) and
+ * /api/v1/topology (their specs and status); the charts hold the slices
+ * and VDNs of the last answer only. */
 "use strict";
 (function () {
-  /* within: the scheduler dropped nothing this second, or what left met
-   * the guarantee; below: it dropped while under it */
-  function conformance(gbps, outBps, drops) {
-    if (!gbps) return "no guarantee";
-    if (drops === null) return "measuring";
-    return drops === 0 || outBps >= gbps ? "within" : "below";
+  /* What a slice may miss of what it owes and still be within: its in
+   * (meter) and out (scheduler) counters are read a moment apart, and a
+   * frame's bytes are not quite the same at both (a tunnel's header). */
+  var TOL = 0.05, SLACK_BPS = 1518 * 8;
+  /* A slice owes what it was offered up to its guarantee: within when it
+   * delivered that, below when not, whichever stage dropped the rest (the
+   * meter, the pipeline before the scheduler, the scheduler). Offered: the
+   * bytes its meter saw (every colour); delivered: what its scheduler sent. */
+  function conformance(g, counted, offered, delivered) {
+    if (!g) return "no guarantee";
+    if (!counted) return "not measured";
+    if (offered === null || delivered === null) return "measuring";
+    return delivered + SLACK_BPS >= Math.min(offered, g) * (1 - TOL) ? "within" : "below";
   }
+  function count(v) { return typeof v === "number" && isFinite(v) ? v : null; }
   function rows(kind, items, specs, t) {
     var f = SX.fmt, td = SX.td;
-    return items.map(function (x) {
-      var k = kind + "/" + x.name, sp = specs[x.name] || {}, spec = sp.spec || {}, st = sp.status || {};
+    return items.filter(function (x) { return SX.isObj(x) && typeof x.name === "string"; }).map(function (x) {
+      var k = kind + "/" + x.name, sp = specs.get(x.name) || {}, spec = sp.spec || {}, st = sp.status || {};
       var g = kind === "slices" ? (spec.rate || {}).guaranteed_bps : spec.guaranteed_bps;
       /* both units, from the API's totals (null: not counted there) */
-      function r(n, v) { return v === null || v === undefined ? null : SX.rate(k + "/" + n, v, t); }
+      function r(n, v) { return count(v) === null ? null : SX.rate(k + "/" + n, v, t); }
       var inPps = r("in", x.in_packets), inBps = r("inB", x.in_bytes), outPkts = x.out_packets, drops = 0;
-      (x.scheduler || []).forEach(function (q) { drops += q.drops; });
-      if (outPkts === null || outPkts === undefined) {  /* no scheduler: what its tunnels carried */
-        var tun = Object.keys(x.tunnels || {});
-        outPkts = tun.length ? tun.reduce(function (a, p) { return a + (x.tunnels[p].packets || 0); }, 0) : null;
+      (Array.isArray(x.scheduler) ? x.scheduler : []).forEach(function (q) { drops += count((q || {}).drops) || 0; });
+      if (count(outPkts) === null) {  /* no scheduler: what its tunnels carried */
+        var tun = SX.map(x.tunnels);
+        outPkts = tun.size ? Array.from(tun.values()).reduce(function (a, p) { return a + (count((p || {}).packets) || 0); }, 0) : null;
       }
       var outPps = r("out", outPkts), outBps = r("outB", x.out_bytes);
       if (inBps !== null) inBps *= 8;
       if (outBps !== null) outBps *= 8;
-      var dDrops = SX.delta(k + "/drops", drops, t);
-      var m = x.meter || null, col = {};
-      ["green", "yellow", "red"].forEach(function (c) { col[c] = m ? SX.rate(k + "/meter/" + c, m[c].packets, t) : null; });
+      var m = SX.isObj(x.meter) ? x.meter : null, col = new Map();
+      ["green", "yellow", "red"].forEach(function (c) { col.set(c, m ? r("meter/" + c, (m[c] || {}).packets) : null); });
       var why = [];
       if (st.reason) why.push(SX.cell("span", k + "/reason", st.reason, null, "error"));
       if (st.message) why.push(": " + st.message);
       if (st.pointer) why.push(SX.el("span", { cls: "muted", "data-k": k + "/pointer", text: " at " + st.pointer }));
-      return { name: x.name, inPps: inPps, inBps: inBps, outPps: outPps, outBps: outBps, cells: [
+      var conf = conformance(g, count(x.in_bytes) !== null && count(x.out_bytes) !== null, inBps, outBps);
+      return { name: kind === "vdns" ? "VDN " + x.name : x.name, inPps: inPps, inBps: inBps, outPps: outPps, outBps: outBps, cells: [
         x.name, SX.stateWord(k + "/phase", st.phase || "–"),
         td(k + "/rx_pps", inPps, f.pps), td(k + "/in_bps", inBps, f.bps),
         td(k + "/out_pps", outPps, f.pps), td(k + "/out_bps", outBps, f.bps),
-        td(k + "/meter_green_pps", col.green, f.pps), td(k + "/meter_yellow_pps", col.yellow, f.pps), td(k + "/meter_red_pps", col.red, f.pps),
+        td(k + "/meter_green_pps", col.get("green"), f.pps), td(k + "/meter_yellow_pps", col.get("yellow"), f.pps),
+        td(k + "/meter_red_pps", col.get("red"), f.pps),
         td(k + "/sched_drops", drops, f.pkts),
-        SX.stateWord(k + "/conformance", conformance(g, outBps || 0, dDrops)),
+        SX.stateWord(k + "/conformance", conf),
         td(k + "/guaranteed_bps", g === undefined ? "" : g, function (v) { return v === "" ? "–" : f.bps(v); }),
         SX.el("span", {}, why)] };
     });
@@ -65,25 +76,30 @@
       this.bout = new SX.LineChart(bo, "bit/s");
     },
     update: function (d) {
-      var c = d.counters, topo = d.topology, t = d.t;
+      var c = d.counters, topo = d.topology, t = d.countersAt;
       if (c._error || topo._error) return;
-      var specs = { slices: {}, vdns: {} };
-      (topo.slices || []).forEach(function (x) { specs.slices[x.name] = x; });
-      (topo.vdns || []).forEach(function (x) { specs.vdns[x.name] = x; });
-      var sr = rows("slices", c.slices || [], specs.slices, t), vr = rows("vdns", c.vdns || [], specs.vdns, t);
+      var specs = { slices: new Map(), vdns: new Map() };
+      ["slices", "vdns"].forEach(function (kind) {
+        (Array.isArray(topo[kind]) ? topo[kind] : []).forEach(function (x) {
+          if (SX.isObj(x)) specs[kind].set(x.name, x);
+        });
+      });
+      var sr = rows("slices", Array.isArray(c.slices) ? c.slices : [], specs.slices, t);
+      var vr = rows("vdns", Array.isArray(c.vdns) ? c.vdns : [], specs.vdns, t);
       SX.replace(this.sl, sr.length ? [SX.table(HEAD, sr.map(function (r) { return r.cells; }))] : [SX.el("p", { cls: "muted", text: "no slice" })]);
       SX.replace(this.vd, vr.length ? [SX.table(HEAD, vr.map(function (r) { return r.cells; }))] : [SX.el("p", { cls: "muted", text: "no VDN" })]);
-      var vin = {}, vout = {}, bin = {}, bout = {};
+      /* every slice and VDN of the answer (no rate yet: a gap), none other */
+      var vin = new Map(), vout = new Map(), bin = new Map(), bout = new Map();
       sr.concat(vr).forEach(function (r) {
-        if (r.inPps !== null) vin[r.name] = r.inPps;
-        if (r.outPps !== null) vout[r.name] = r.outPps;
-        if (r.inBps !== null) bin[r.name] = r.inBps;
-        if (r.outBps !== null) bout[r.name] = r.outBps;
+        vin.set(r.name, r.inPps);
+        vout.set(r.name, r.outPps);
+        bin.set(r.name, r.inBps);
+        bout.set(r.name, r.outBps);
       });
-      this.cin.push(t, vin);
-      this.cout.push(t, vout);
-      this.bin.push(t, bin);
-      this.bout.push(t, bout);
+      this.cin.push(d.now, vin);
+      this.cout.push(d.now, vout);
+      this.bin.push(d.now, bin);
+      this.bout.push(d.now, bout);
     }
   });
 })();

@@ -15,8 +15,16 @@ SX.register({
     var form = E("form", { id: "upf-session-form", cls: "lookup" }, [this.q, E("button", { type: "submit", text: "show" })]);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      self.sid = self.q.value.trim() || null;
-      self.sess = null; self.sessErr = null;
+      var id = self.q.value.trim();
+      self.sess = null; self.sessErr = null; self.sid = null;
+      /* its parts go into the path each encoded, and none may be "." or
+       * "..": the browser would take those as steps up the path (to
+       * another of sxcd's routes) before sending it */
+      if (id && id.split("/").some(function (p) { return p === "" || p === "." || p === ".."; }))
+        self.sessErr = "not a session id: \"" + id + "\" has an empty, \".\" or \"..\" part (pfcp/NODE/SEID or upf/NAME/ID)";
+      else
+        self.sid = id || null;
+      self.showOne();
       self.lookup();
     });
     sec.appendChild(E("div", { cls: "grid" }, [
@@ -28,7 +36,8 @@ SX.register({
       E("div", { cls: "card" }, [E("h2", { text: "PFCP and services" }), this.sv])]));
     this.chart = new SX.LineChart(ch, "bit/s");
   },
-  /* The session asked for, again each second while it is shown. */
+  /* The session asked for, again each second while it is shown (its id
+   * checked when typed: no empty, "." or ".." part). */
   lookup: function () {
     var self = this, id = this.sid;
     if (!id || this.busy) return;
@@ -40,7 +49,7 @@ SX.register({
     }).then(function () { self.busy = false; self.showOne(); });
   },
   showOne: function () {
-    var s = this.sess, E = SX.el, f = SX.fmt, td = SX.td, t = Date.now();
+    var s = this.sess, E = SX.el, f = SX.fmt, td = SX.td, t = SX.sampleOf(s);
     if (this.sessErr) { SX.replace(this.one, [E("p", { cls: "error", "data-k": "upfsess/error", text: this.sessErr })]); return; }
     if (!s) { SX.replace(this.one, [E("p", { cls: "muted", text: "one session's rules and counters, by its id" })]); return; }
     var c = s.counters || {}, ul = c.uplink || {}, dl = c.downlink || {};
@@ -68,7 +77,7 @@ SX.register({
       .concat(rules("URRs", s.urrs || [], ["id", "measurement_method", "reporting_triggers", "volume_threshold_bytes"])));
   },
   update: function (d) {
-    var u = d.counters.upf, t = d.t, f = SX.fmt, td = SX.td, E = SX.el;
+    var u = d.counters.upf, t = d.countersAt, f = SX.fmt, td = SX.td, E = SX.el;
     if (d.counters._error) return;
     this.lookup();
     if (!u) {
@@ -76,28 +85,29 @@ SX.register({
       return;
     }
     /* sessions: per slice, per SMF, per sxdp table */
-    var bs = u.sessions_by_slice || {}, bm = u.sessions_by_smf || {}, tot = u.sessions_total || {}, ss = u.sessions || {};
+    var bs = SX.map(u.sessions_by_slice), bm = SX.map(u.sessions_by_smf), tot = u.sessions_total || {}, ss = SX.map(u.sessions);
     SX.replace(this.ss, [
-      SX.table(["slice", "n:intents", "n:PFCP", "n:total"], Object.keys(bs).sort().map(function (k) {
-        var r = bs[k];
+      SX.table(["slice", "n:intents", "n:PFCP", "n:total"], SX.keys(bs).map(function (k) {
+        var r = bs.get(k) || {};
         return [k, td("upf/slice/" + k + "/intent", r.intent, f.count), td("upf/slice/" + k + "/pfcp", r.pfcp, f.count),
                 td("upf/slice/" + k + "/total", r.intent + r.pfcp, f.count)];
       }).concat([[E("b", { text: "all" }), td("upf/total/intent", tot.intent, f.count), td("upf/total/pfcp", tot.pfcp, f.count),
                   td("upf/total", (tot.intent || 0) + (tot.pfcp || 0), f.count)]])),
-      Object.keys(bm).length ? SX.table(["SMF (Node ID)", "n:PFCP sessions"], Object.keys(bm).sort().map(function (k) {
-        return [k, td("upf/smf/" + k, bm[k], f.count)];
+      bm.size ? SX.table(["SMF (Node ID)", "n:PFCP sessions"], SX.keys(bm).map(function (k) {
+        return [k, td("upf/smf/" + k, bm.get(k), f.count)];
       })) : E("p", { cls: "muted", text: "no PFCP session" }),
-      SX.table(["sxdp table", "n:entries"], Object.keys(ss).map(function (k) {
-        return [k.replace(/^sessions_/, ""), td("upf/sessions/" + k, ss[k], f.count)];
+      SX.table(["sxdp table", "n:entries"], Array.from(ss.keys()).map(function (k) {
+        return [k.replace(/^sessions_/, ""), td("upf/sessions/" + k, ss.get(k), f.count)];
       }))]);
     /* traffic: uplink (N6 breakout + N9), downlink, rates and totals */
-    var ul = u.uplink || {}, dl = u.downlink || {}, n6 = ul.n6 || {}, n9 = ul.n9 || {}, bits = {};
+    var ul = u.uplink || {}, dl = u.downlink || {}, n6 = ul.n6 || {}, n9 = ul.n9 || {}, bits = new Map();
     var row = function (label, k, x) {
       var pps = SX.rate("upf/" + k + "/packets", x.packets, t), bps = SX.rate("upf/" + k + "/bytes", x.bytes, t);
-      if (bps !== null) bits[label] = bps * 8;
+      bits.set(label, bps === null ? null : bps * 8);
       return [label, td("upf/" + k + "/pps", pps, f.pps), td("upf/" + k + "/bps", bps === null ? null : bps * 8, f.bps),
               td("upf/" + k + "/packets", x.packets, f.pkts), td("upf/" + k + "/bytes", x.bytes, f.bytes)];
     };
+    var ub = SX.rate("upf/bytes", u.bytes, t);
     var share = ul.bytes > 0 ? 100 * n6.bytes / ul.bytes : null;
     SX.replace(this.tr, [SX.table(["", "n:pkt/s", "n:bit/s", "n:packets", "n:bytes"], [
       row("uplink", "ul", ul), row("↳ N6 local breakout", "n6", n6), row("↳ N9 to the anchor", "n9", n9),
@@ -106,8 +116,8 @@ SX.register({
                   " (N9: ", SX.cell("span", "upf/n9_share", share === null ? null : (100 - share).toFixed(1), f.pct, "n"), ")"]),
       SX.table(["URRs, all sessions", "n:rate", "n:total"], [
         ["packets", td("upf/pps", SX.rate("upf/packets", u.packets, t), f.pps), td("upf/packets", u.packets, f.pkts)],
-        ["bytes", td("upf/bps", (SX.rate("upf/bytes", u.bytes, t) || 0) * 8, f.bps), td("upf/bytes", u.bytes, f.bytes)]])]);
-    this.chart.push(t, bits);
+        ["bytes", td("upf/bps", ub === null ? null : ub * 8, f.bps), td("upf/bytes", u.bytes, f.bytes)]])]);
+    this.chart.push(d.now, bits);
     /* buffering and reports */
     var b = u.buffered || {}, rp = u.reports || {};
     var rr = function (label, k, v, unit) {
@@ -123,9 +133,9 @@ SX.register({
       rr("PFCP reports sent", "reports/sent", rp.sent, "rep"),
       rr("PFCP DL Data Reports sent", "reports/dl_data_sent", rp.dl_data_sent, "rep"),
       rr("PFCP reports failed", "reports/failed", rp.failed, "rep")])]);
-    var ev = u.events || {}, names = Object.keys(ev).sort();
+    var ev = SX.map(u.events), names = SX.keys(ev);
     SX.replace(this.ev, names.length ? [SX.table(["event", "n:rate", "n:total"], names.map(function (k) {
-      return [k, td("upf/event/" + k + "/pps", SX.rate("upf/event/" + k, ev[k], t), f.pps), td("upf/event/" + k, ev[k], f.count)];
+      return [k, td("upf/event/" + k + "/pps", SX.rate("upf/event/" + k, ev.get(k), t), f.pps), td("upf/event/" + k, ev.get(k), f.count)];
     }))] : [E("p", { cls: "muted", text: "no event since start (buffered packets, end markers, reports show here)" })]);
     var sv = d.status.services || {};
     SX.replace(this.sv, [E("pre", { cls: "scroll", "data-k": "services", text: JSON.stringify(sv, null, 1) })]);
