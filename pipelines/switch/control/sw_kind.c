@@ -256,9 +256,10 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 {
 	json_int_t sid = cd_num(spec, "id", 0), meter = 0;
 	json_t *rate = json_object_get(spec, "rate"), *m, *r, *s, *site = sw_kind_site(x), *rec;
+	json_t *got, *seen = spec;
 	const char *other;
 	char ptr[64], key[200], what[128];
-	size_t i, attached = 0;
+	size_t i;
 
 	if (site == NULL) {
 		cd_kx_wait_for(x, "/spec", "site");
@@ -287,6 +288,7 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		cd_kx_run(x, &it, "/spec/rate");
 	}
 	hooks_run(SW_AT_SLICE_RATE, x, name, spec, NULL, 0, rec);
+	got = json_array();
 	json_array_foreach(json_object_get(spec, "members"), i, m) {
 		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(m, "port"),
 				     .vlan = cd_num(m, "vlan", 0), .slice = sid, .bd = sid,
@@ -305,7 +307,8 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 			cd_kx_wait_for(x, ptr, what);
 			continue;
 		}
-		attached += cd_kx_run(x, &it, ptr) == 0;
+		if (cd_kx_run(x, &it, ptr) == 0)
+			json_array_append(got, m);
 	}
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
 		routed_port(x, name, spec, m, i, sid, meter);
@@ -325,13 +328,18 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 			cd_kx_fail(x, "Failed", ptr, "missing", "a route needs 'via' or 'drop': true");
 		cd_kx_run(x, &it, ptr);
 	}
-	/* Members listed and none attached yet: the slice's bridge domain has
-	 * no flood entry, so what hangs off it (its VNI, its tunnels) would
-	 * fail on that internal entry while the slice only waits for a port.
-	 * They come when one is attached (a new site or sxdp compiles all
-	 * again). */
-	if (attached > 0 || json_array_size(json_object_get(spec, "members")) == 0 || cd_kx_failed(x))
-		hooks_run(SW_AT_SLICE_END, x, name, spec, NULL, 0, rec);
+	/* What hangs off the slice's bridge domain (its VNI, its tunnels) sees
+	 * the members attached: one still waited for is no port of it yet (a
+	 * tunnel flooding into a domain no port is in fails on its missing
+	 * flood entry, which is no news to the operator). Once the port is
+	 * there, a new site or sxdp compiles everything again. */
+	if (json_array_size(got) < json_array_size(json_object_get(spec, "members")) &&
+	    (seen = json_copy(spec)) != NULL)
+		json_object_set(seen, "members", got);
+	hooks_run(SW_AT_SLICE_END, x, name, seen ? seen : spec, NULL, 0, rec);
+	if (seen != spec)
+		json_decref(seen);
+	json_decref(got);
 	if (!cd_kx_failed(x)) {
 		json_object_set_new(sw_kind_slices(x), name, rec);
 		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);

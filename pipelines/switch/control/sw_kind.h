@@ -38,8 +38,8 @@ enum sw_hook_at {
 	SW_AT_WAN_ADDR,		/* a WAN link has its SVI (@item: the link, @i its index) */
 	SW_AT_WAN_END,		/* ... and everything else of the switch's */
 	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes) */
-	SW_AT_SLICE_END,	/* ... and its members, SVI and routes; not while members are
-				 * listed and none is attached (it waits for their ports) */
+	SW_AT_SLICE_END,	/* ... and its members, SVI and routes (@spec's "members":
+				 * those attached, when one waits for its port) */
 };
 
 struct sw_hook {
