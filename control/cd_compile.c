@@ -787,6 +787,9 @@ struct cd_compiler {
 	 * the same object in @intents now (a kind, a spec) has not changed
 	 * (cd_res hands specs out so), and needs no look */
 	json_t *prev;
+	/* a dry run's update: the results as it found them, and the results
+	 * it gives (with "was", cd_compile.h) */
+	json_t *before, *dry_results;
 	struct cd_compiled view;
 };
 
@@ -1229,6 +1232,8 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->cut);
 	json_decref(cc->compiled);
 	json_decref(cc->x.freed);
+	json_decref(cc->before);
+	json_decref(cc->dry_results);
 	free(cc);
 }
 
@@ -1244,6 +1249,12 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	x->kernel = kernel;
 	cc->intents = intents;
 	cc->keep_ids = keep_ids;
+	/* the outcomes without the dry run's change: those of the update before */
+	json_decref(cc->before);
+	cc->before = keep_ids ? json_copy(x->results) : NULL;
+	json_decref(cc->dry_results);
+	cc->dry_results = NULL;
+	cc->view.results = x->results;
 	cc->full = false;
 	cc->in_one = false;
 	cc->next = 0;
@@ -1262,6 +1273,42 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	cc->pre_set = cc->pre_seq = NULL;
 	if (full || plan(cc))
 		start_full(cc);
+}
+
+/* Is @who's spec in the update the one the update before had? */
+static bool
+spec_kept(struct cd_compiler *cc, const char *who)
+{
+	const char *name;
+	int k = kind_of_who(who, &name);
+	json_t *now, *was;
+
+	if (k < 0 || cc->prev == NULL)
+		return false;
+	now = json_object_get(json_object_get(cc->intents, cd_kind_name(k)), name);
+	was = json_object_get(json_object_get(cc->prev, cd_kind_name(k)), name);
+	return now != NULL && was != NULL && (now == was || json_equal(now, was));
+}
+
+/* A dry run's results: the intents it did not change that are not Ready
+ * say how they were before it ("was"); copies, the set's results stay. */
+static json_t *
+dry_results(struct cd_compiler *cc)
+{
+	json_t *out = json_copy(cc->x.results), *res, *b, *r;
+	const char *who;
+
+	if (out == NULL)
+		return NULL;
+	json_object_foreach(cc->x.results, who, res) {
+		if (strcmp(str(res, "phase") ?: "", "Ready") == 0 ||
+		    (b = json_object_get(cc->before, who)) == NULL || !spec_kept(cc, who) ||
+		    (r = json_copy(res)) == NULL)
+			continue;
+		json_object_set_new(r, "was", json_string(str(b, "phase") ?: "Pending"));
+		json_object_set_new(out, who, r);
+	}
+	return out;
 }
 
 /* The update is done: ids nobody uses are free again, entry counts. */
@@ -1320,10 +1367,12 @@ finish(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
+	if (cc->before != NULL)
+		cc->dry_results = dry_results(cc);
 	json_decref(cc->prev);
 	cc->prev = json_incref(cc->intents);
 	cc->view = (struct cd_compiled){ .want = x->set, .owner = x->owner, .seq = x->seq,
-					 .results = x->results };
+					 .results = cc->dry_results ? cc->dry_results : x->results };
 }
 
 int

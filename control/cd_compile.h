@@ -33,7 +33,11 @@ struct cd_compiled {
 	json_t *seq;
 	/* "kind/name" → {"phase": "Ready" (compiled), "Pending" or "Failed",
 	 * "waiting_for": [...], "reason", "message", "pointer", "entries",
-	 * "degraded": why its guarantee does not hold now (a WAN link down)} */
+	 * "degraded": why its guarantee does not hold now (a WAN link down),
+	 * "was": after a dry run's update (cd_compiler_begin's @keep_ids), an
+	 * intent it did not change that is not Ready: its phase before the
+	 * update, so that a failure there without the change is told from
+	 * one the change makes} */
 	json_t *results;
 };
 

@@ -1225,17 +1225,25 @@ cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_
 		cd_schema_err(errs, ptr, "conflict", "%s collides with an existing intent: %s", who,
 			      json_string_value(json_object_get(res, "message")) ?: "");
 	}
-	/* an intent that holds its entries now never loses them to a change */
+	/* an intent that holds its entries now never loses them to a change;
+	 * one that fails without the change too is no reason to refuse it */
 	json_object_foreach(results, w, res) {
 		size_t culprit = 0;
+		const char *was = json_string_value(json_object_get(res, "was"));
 
 		if (json_object_get(mine, w) != NULL ||
 		    strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") != 0)
 			continue;
 		old = json_object_get(r->status, w);
 		ph = json_string_value(json_object_get(old, "phase"));
-		if (ph == NULL || strcmp(ph, "Failed") == 0 || strcmp(ph, "Withdrawing") == 0)
+		/* how it came out without the change (the dry run compiled that
+		 * first), else its status: the last run's, which lags a run
+		 * under way (an intent stored since is Pending there) */
+		if (was != NULL ? strcmp(was, "Failed") == 0 :
+		    ph == NULL || strcmp(ph, "Failed") == 0 || strcmp(ph, "Withdrawing") == 0)
 			continue;
+		if (ph == NULL)
+			ph = was;
 		for (size_t i = 0; i < n; i++) {
 			snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
 			if (strstr(json_string_value(json_object_get(res, "message")) ?: "", who) != NULL)

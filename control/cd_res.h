@@ -79,7 +79,10 @@ bool cd_res_live(struct cd_res *r, int kind, const char *name);
  * intents with them applied (@results: cd_compiled's). A changed intent
  * that fails on a conflict is refused (the holder named, the pointer into
  * the request); so is any change that would make an intent Failed that is
- * not now (a Ready intent never loses its entries to another's mistake).
+ * not Failed without it (a Ready intent never loses its entries to
+ * another's mistake): "without" is the dry run's "was" (the intents
+ * compiled as they are, just before), else the intent's status. A failure
+ * there both ways is the intent's own, not the change's.
  * Errors go to @errs; 409 when there is one, else 200.
  */
 int cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n,
