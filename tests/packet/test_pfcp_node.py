@@ -10,6 +10,7 @@ the request came to; --pfcp-allow (N4 from the SMFs' prefixes only: anyone else 
 unread and unanswered, counted, logged at most every 10 s).
 
 No sxdp is needed: node procedures are sxcd's alone (it keeps trying to reach sxdp)."""
+import base64
 import json
 import os
 import random
@@ -42,7 +43,8 @@ def free_port(kind=socket.SOCK_STREAM, fam=socket.AF_INET, host="127.0.0.1"):
 
 
 class Sxcd:
-    """sxcd with --pfcp on a free UDP port (and `extra` options), a store of its own."""
+    """sxcd with --pfcp on a free UDP port (and `extra` options), a store of its own; as
+    shipped, with a bearer token (a new one, in a file beside the store), which get() sends."""
 
     def __init__(self, extra=(), store=None, v6=False, bind=None):
         self.store = store or tempfile.mkdtemp(prefix="sxcd-pfcp-")
@@ -53,12 +55,17 @@ class Sxcd:
         self.bind = bind   # the --pfcp address (its port: self.pfcp) when not self.host
         self.extra = list(extra)
         self.log = self.store + ".log"
+        self.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        self.token_file = self.store + ".token"
         self.proc = None
 
     def start(self):
         addr = "[::1]:%d" % self.pfcp if self.host == "::1" else "%s:%d" % (self.bind or "127.0.0.1", self.pfcp)
         cmd = [os.path.join(T.build_dir(), "sxcd"), "--socket", self.store + ".nosxdp", "--store", self.store,
-               "--listen", "127.0.0.1:%d" % self.http, "--no-netlink", "--pfcp", addr] + self.extra
+               "--listen", "127.0.0.1:%d" % self.http, "--no-netlink", "--pfcp", addr,
+               "--token-file", self.token_file] + self.extra
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -104,17 +111,19 @@ class Sxcd:
         self.stop()
         if et is not None:
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
+        for f in (self.log, self.token_file) if self.own_store else (self.token_file,):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
         if self.own_store:
             shutil.rmtree(self.store, ignore_errors=True)
-            for f in (self.log,):
-                try:
-                    os.unlink(f)
-                except OSError:
-                    pass
         return False
 
     def get(self, path):
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http, path), timeout=10) as f:
+        r = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http, path),
+                                   headers={"Authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(r, timeout=10) as f:
             return f.read().decode()
 
     def stats(self):
