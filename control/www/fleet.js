@@ -55,11 +55,15 @@
     if (!SX.isObj(x))
       return { site: "#" + (n + 1), state: "unknown", ago: null, seen: null, sxdpState: "unknown", store: "unknown", total: 0,
                bad: [], paths: { up: 0, total: 0 }, malformed: ["the report is " + what(x) + ", not an object"] };
-    function check(ok, part, v, want) { if (!ok && v !== undefined) mal.push(part + " is " + what(v) + ", not " + want); return ok; }
+    /* every report has its intents, sxdp and store; the rest may be left out */
+    function check(ok, part, v, want, needed) {
+      if (!ok && (v !== undefined || needed)) mal.push(v === undefined ? "no " + part : part + " is " + what(v) + ", not " + want);
+      return ok;
+    }
     var site = str(x.site) || "#" + (n + 1);
     var state = str(x.state) || "unknown";
     var ins = SX.map(x.intents);
-    if (check(SX.isObj(x.intents), "intents", x.intents, "an object"))
+    if (check(SX.isObj(x.intents), "intents", x.intents, "an object", true))
       SX.keys(ins).forEach(function (name) {
         var i = ins.get(name);
         if (!check(SX.isObj(i), "intent " + name, i, "an object")) return;
@@ -67,9 +71,9 @@
         total++;
         if (ph !== "Ready") bad.push({ name: name, phase: ph || "Pending", why: why(i) });
       });
-    var sx = check(SX.isObj(x.sxdp), "sxdp", x.sxdp, "an object") ? x.sxdp : {};
-    var sxState = check(typeof sx.state === "string", "sxdp's state", sx.state, "a string") ? sx.state : "unknown";
-    var store = check(typeof x.store === "string", "store", x.store, "a string") ? x.store : "unknown";
+    var sx = check(SX.isObj(x.sxdp), "sxdp", x.sxdp, "an object", true) ? x.sxdp : {};
+    var sxState = check(typeof sx.state === "string", "sxdp's state", sx.state, "a string", SX.isObj(x.sxdp)) ? sx.state : "unknown";
+    var store = check(typeof x.store === "string", "store", x.store, "a string", true) ? x.store : "unknown";
     var p = SX.isObj(x.paths) ? x.paths : {}, paths = { up: count(p.up) || 0, total: count(p.total) || 0 };
     var seen = check(typeof x.seen === "string", "seen", x.seen, "a string") ? x.seen : null;
     return { site: site, state: state, ago: count(x.seen_ago_s), seen: seen, sxdpState: sxState, store: store, total: total,
@@ -175,9 +179,10 @@
         if (x.seen) seen.title = x.seen;
         var stale = x.state !== "live", notes = [];
         if (x.malformed.length)
-          notes.push(SX.stateWord(k + "/report", "malformed report"), SX.el("span", { cls: "error", "data-k": k + "/malformed",
-            text: " " + x.malformed.slice(0, PROBLEMS).join("; ") + (x.malformed.length > PROBLEMS ? "; and " +
-              (x.malformed.length - PROBLEMS) + " more" : "") + (x.bad.length ? " · " : "") }));
+          notes.push(SX.stateWord(k + "/report", "malformed report"), SX.cell("span", k + "/malformed",
+            x.malformed.slice(0, PROBLEMS).join("; ") + (x.malformed.length > PROBLEMS ? "; and " +
+              (x.malformed.length - PROBLEMS) + " more" : ""), function (v) { return " " + v + (x.bad.length ? " · " : ""); },
+            "error"));
         if (x.bad.length) notes.push(named(k + "/intent", x.bad));
         return [SX.el("span", { cls: "nw", text: x.site + (x.site === b.site ? " (this box)" : "") }),
                 SX.stateWord(k + "/state", x.state), seen,

@@ -14,7 +14,7 @@ SX.register({
       E("div", { cls: "card" }, [E("h2", { text: "Top drop reasons" }), this.dr]),
       E("div", { cls: "card" }, [E("h2", { text: "Ports" }), this.pt]),
       E("div", { cls: "card" }, [E("h2", { text: "Graph nodes" }), this.nd])]));
-    this.chart = new SX.LineChart(cb, "busy %");
+    this.chart = new SX.LineChart(cb, "busy %", "lcores/busy");
   },
   update: function (d) {
     var c = d.counters, t = d.countersAt, dp = c.dataplane || {}, f = SX.fmt, td = SX.td;

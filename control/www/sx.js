@@ -166,11 +166,12 @@ var SX = (function () {
   };
   var COLORS = ["#1f5fbf", "#1b873f", "#c62828", "#b26a00", "#7b3fbf", "#00838f", "#5b6676"];
   var charts = [];
-  /* A line chart of a ring, in @box; numbers are shown elsewhere, so no
-   * Chart.js (not installed) only loses the drawing. */
-  function LineChart(box, unit) {
+  /* A line chart of a ring, in @box, named @id; numbers are shown
+   * elsewhere, so no Chart.js (not installed) only loses the drawing. */
+  function LineChart(box, unit, id) {
     this.ring = new Ring(HISTORY);
     this.unit = unit;
+    this.id = id;
     this.chart = null;
     this.colors = 0;
     charts.push(this);
@@ -210,7 +211,7 @@ var SX = (function () {
    * than the answer has): per chart its unit, series and datasets drawn. */
   function chartsNow() {
     return charts.map(function (c) {
-      return { unit: c.unit, series: keys(c.ring.s), drawn: c.chart ? c.chart.data.datasets.length : null };
+      return { id: c.id, unit: c.unit, series: keys(c.ring.s), drawn: c.chart ? c.chart.data.datasets.length : null };
     });
   }
 
@@ -245,6 +246,8 @@ var SX = (function () {
       conn.dataset.state = st === "connected" ? "connected" : "error";
       conn.textContent = "sxdp " + st;
       document.getElementById("sx-updated").textContent = "updated " + new Date(d.now).toLocaleTimeString("en-GB");
+      /* for a reader checking the rates: when sxdp read these counters */
+      document.body.dataset.countersMs = d.countersAt ? String(d.countersAt.ms) : "";
       document.body.dataset.polls = String((+document.body.dataset.polls || 0) + 1);
     }, function (e) {
       conn.dataset.state = "error";

@@ -13,7 +13,7 @@ SX.register({
       E("div", { cls: "card" }, [E("h2", { text: "Export" }), this.cf]),
       E("div", { cls: "card" }, [E("h2", { text: "Collectors" }), this.co]),
       E("div", { cls: "card" }, [E("h2", { text: "Sent" }), this.ct, ch])]));
-    this.chart = new SX.LineChart(ch, "per second");
+    this.chart = new SX.LineChart(ch, "per second", "flowexp");
   },
   update: function (d) {
     var x = d.counters.flow_export, t = d.countersAt, f = SX.fmt, td = SX.td, E = SX.el;

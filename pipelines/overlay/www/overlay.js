@@ -8,7 +8,7 @@
   var NS = "http://www.w3.org/2000/svg";
   function s(tag, attrs, text) {
     var e = document.createElementNS(NS, tag);
-    for (var a in attrs) e.setAttribute(a, attrs[a]);
+    Object.keys(attrs).forEach(function (a) { e.setAttribute(a, attrs[a]); });
     if (text !== undefined) e.textContent = text;
     return e;
   }

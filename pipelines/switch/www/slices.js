@@ -70,10 +70,10 @@
         E("div", { cls: "card" }, [E("h3", { text: "Traffic out (pkt/s)" }), co]),
         E("div", { cls: "card" }, [E("h3", { text: "Traffic in (bit/s)" }), bi]),
         E("div", { cls: "card" }, [E("h3", { text: "Traffic out (bit/s)" }), bo])]));
-      this.cin = new SX.LineChart(ci, "pkt/s");
-      this.cout = new SX.LineChart(co, "pkt/s");
-      this.bin = new SX.LineChart(bi, "bit/s");
-      this.bout = new SX.LineChart(bo, "bit/s");
+      this.cin = new SX.LineChart(ci, "pkt/s", "slices/in_pps");
+      this.cout = new SX.LineChart(co, "pkt/s", "slices/out_pps");
+      this.bin = new SX.LineChart(bi, "bit/s", "slices/in_bps");
+      this.bout = new SX.LineChart(bo, "bit/s", "slices/out_bps");
     },
     update: function (d) {
       var c = d.counters, topo = d.topology, t = d.countersAt;

@@ -34,7 +34,7 @@ SX.register({
       E("div", { cls: "card" }, [E("h2", { text: "Events" }), this.ev]),
       E("div", { cls: "card wide" }, [E("h2", { text: "One session" }), form, this.one]),
       E("div", { cls: "card" }, [E("h2", { text: "PFCP and services" }), this.sv])]));
-    this.chart = new SX.LineChart(ch, "bit/s");
+    this.chart = new SX.LineChart(ch, "bit/s", "upf/bps");
   },
   /* The session asked for, again each second while it is shown (its id
    * checked when typed: no empty, "." or ".." part). */
