@@ -41,6 +41,17 @@ cd_diff_mark(json_t *keys, const char *table, const char *key)
 }
 
 void
+cd_diff_merge(json_t *keys, json_t *more)
+{
+	json_t *rows, *v;
+	const char *t, *k;
+
+	json_object_foreach(more, t, rows)
+		json_object_foreach(rows, k, v)
+			cd_diff_mark(keys, t, k);
+}
+
+void
 cd_diff_cmp_clear(struct cd_diff_cmp *k)
 {
 	json_decref(k->a);
@@ -146,6 +157,12 @@ bool
 cd_diff_plan_done(const struct cd_diff_plan *p)
 {
 	return p->wk == NULL || p->at >= p->n;
+}
+
+json_t *
+cd_diff_plan_rest(struct cd_diff_plan *p)
+{
+	return cd_diff_plan_next(p, p->n);
 }
 
 void

@@ -23,6 +23,8 @@ bool cd_diff_same(json_t *a, json_t *b);
 bool cd_diff_entry_differs(json_t *h, json_t *e);
 /* @keys ({"TABLE": {"KEY": true}}) gets @table's @key. */
 void cd_diff_mark(json_t *keys, const char *table, const char *key);
+/* @keys gets every key of @more (the same form; NULL: none). */
+void cd_diff_merge(json_t *keys, json_t *more);
 
 /* Does @table's @key, @e in the first set, differ for @ctx's purpose? */
 typedef bool cd_diff_differs(void *ctx, const char *table, const char *key, json_t *e);
@@ -69,6 +71,8 @@ int cd_diff_plan_make(struct cd_diff_plan *p, json_t *keys, json_t *seq, json_t 
 json_t *cd_diff_plan_next(struct cd_diff_plan *p, size_t max);
 /* No plan, or every chunk taken. */
 bool cd_diff_plan_done(const struct cd_diff_plan *p);
+/* The keys not yet taken, all at once (new; {} when done). */
+json_t *cd_diff_plan_rest(struct cd_diff_plan *p);
 void cd_diff_plan_clear(struct cd_diff_plan *p);
 
 /* Owned entries no compiled intent wants (@want) whose owner cannot be

@@ -83,6 +83,15 @@ struct cd_sync {
 	bool chunking, chunk_wrote;
 	struct cd_diff_cmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
+	/* What runs could not write (the store refused to record it, sxdp
+	 * refused, a call could not be sent): the keys they had taken from
+	 * the compiler, which hands a key out once and, having compiled its
+	 * intent, will not again. The next run carries them, whatever starts
+	 * it, so that it writes them or says again why not (a run with
+	 * nothing of its own to write must not find them right by default);
+	 * a whole or chunked run's: the next diff is a whole one. */
+	json_t *redo;
+	bool rediff;
 
 	/* the run under way */
 	bool running, dirty;
@@ -415,7 +424,9 @@ run_finish(struct cd_sync *s, bool wrote)
 	health_next(s);
 }
 
-/* Connection lost mid-run: the run is void; the reconnect starts the next. */
+/* Connection lost mid-run (or a read could not be asked): the run is
+ * void, and the next one reads and diffs everything; the reconnect starts
+ * it, or, still connected, the retry. */
 static void
 run_abort(struct cd_sync *s)
 {
@@ -424,9 +435,47 @@ run_abort(struct cd_sync *s)
 		return;
 	run_clear(s);
 	s->dirty = false;
+	if (ctl_async_up(s->ctl))
+		arm(s, s->retry_ms ? s->retry_ms : RETRY_MIN_MS);
 }
 
 /* ------------------------------------------------------------ writes */
+
+/* This run's writes from @from of its diff on, and the chunks of it not
+ * yet diffed, are not made: each intent they are for is in Error (@reason,
+ * @message), and the next run, whatever starts it, makes them. */
+static void
+not_written(struct cd_sync *s, size_t from, const char *reason, const char *message)
+{
+	json_t *u, *rest, *rows, *v;
+	const char *t, *k, *who;
+
+	for (size_t i = from; i < json_array_size(s->diff); i++) {
+		u = json_array_get(s->diff, i);
+		who = json_string_value(json_object_get(u, "owner")) ?: "sxcd/deletes";
+		if (json_object_get(s->errors, who) == NULL)
+			json_object_set_new(s->errors, who, json_pack("{s:s,s:s}", "reason", reason,
+								      "message", message));
+	}
+	rest = cd_diff_plan_rest(&s->plan);
+	json_object_foreach(rest, t, rows)
+		json_object_foreach(rows, k, v) {
+			/* not diffed yet: whose the key is as compiled (no one's: a delete) */
+			who = json_string_value(json_object_get(json_object_get(s->c.owner, t), k)) ?:
+			      "sxcd/deletes";
+			if (json_object_get(s->errors, who) == NULL)
+				json_object_set_new(s->errors, who, json_pack("{s:s,s:s}", "reason", reason,
+									      "message", message));
+		}
+	json_decref(rest);
+	if (s->keys == NULL || s->plan.wk != NULL) {
+		s->rediff = true;
+		return;
+	}
+	if (s->redo == NULL)
+		s->redo = json_object();
+	cd_diff_merge(s->redo, s->keys);
+}
 
 /* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
 static int
@@ -446,12 +495,20 @@ on_written(void *arg, int rc)
 	if (s->w.reread)
 		s->full = true;	/* refused, or cannot happen: read it all again next time */
 	s->w.reread = false;
-	if (rc < 0) {
+	if (rc < 0 && !ctl_async_up(s->ctl)) {
 		run_abort(s);
 		return;
 	}
+	if (rc < 0) {   /* still connected, but a batch could not be sent */
+		not_written(s, s->w.sent_at, "sxdp", "sxcd could not send these writes to sxdp; retried");
+		run_end(s, true);
+		return;
+	}
 	if (rc == CD_WRITE_GROUPED) {
-		run_finish(s, true);
+		/* the owners refused are in the errors, and what sxdp holds is read
+		 * again next time; the chunks left are written all the same (an
+		 * intent of theirs is Ready only once written) */
+		chunk_done(s, true);
 		return;
 	}
 	if (owned_update(s, true) < 0)
@@ -464,9 +521,8 @@ on_written(void *arg, int rc)
 static void
 write_diff(struct cd_sync *s)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *mine, *rows, *v, *u;
+	json_t *owned = cd_res_state(s->res, "owned"), *mine, *rows, *v;
 	const char *t, *k;
-	size_t i;
 	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
@@ -490,16 +546,13 @@ write_diff(struct cd_sync *s)
 	if ((rc = owned_update(s, false)) < 0) {
 		/* nothing is written, and no intent whose entries these are is
 		 * said Ready: Error, retried */
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
-		json_array_foreach(s->diff, i, u) {
-			const char *who = json_string_value(json_object_get(u, "owner")) ?: "sxcd/deletes";
+		char msg[160];
 
-			if (json_object_get(s->errors, who) == NULL)
-				json_object_set_new(s->errors, who, json_pack("{s:s,s:s+}", "reason", "store",
-					"message", "the store cannot record sxcd's entries before they are "
-					"written: ", strerror(-rc)));
-		}
-		run_end(s, false);
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
+		snprintf(msg, sizeof(msg), "the store cannot record sxcd's entries before they are "
+			 "written: %s", strerror(-rc));
+		not_written(s, 0, "store", msg);
+		run_end(s, s->chunk_wrote);
 		return;
 	}
 	cd_write_start(&s->w, s->ctl, s->tables, s->cache, s->diff, s->errors, on_written, s);
@@ -689,6 +742,12 @@ compiled(struct cd_sync *s)
 		s->keys = NULL;
 	}
 	s->whole = s->keys == NULL;
+	/* what earlier runs could not write goes with this one (a whole
+	 * diff looks at every key anyway) */
+	if (s->keys != NULL && s->redo != NULL)
+		cd_diff_merge(s->keys, s->redo);
+	json_decref(s->redo);
+	s->redo = NULL;
 	programming(s);
 	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
@@ -798,6 +857,10 @@ run_start(struct cd_sync *s)
 		s->whole = true;
 	}
 	s->have = json_incref(s->cache);
+	/* what an earlier whole run could not write: a whole diff */
+	if (s->rediff)
+		s->whole = true;
+	s->rediff = false;
 	/* an intent in or out of quarantine: what is kept changed, a whole diff */
 	{
 		json_t *q = cd_res_quarantine(s->res);
@@ -1212,6 +1275,7 @@ cd_sync_free(struct cd_sync *s)
 	cd_compiler_free(s->cc);
 	json_decref(s->specs);
 	json_decref(s->quar);
+	json_decref(s->redo);
 	if (s->ctl != NULL)
 		ctl_async_free(s->ctl);
 	if (s->timer != NULL)

@@ -18,7 +18,13 @@
  * the entries it is about to write are added (so a crash mid-write leaves
  * nothing unaccounted), after it the set is what it wanted. Only owned
  * entries are ever deleted: entries sxdp learned or someone else wrote
- * stay.
+ * stay. If the store cannot record them, nothing is written and each
+ * intent they are for is Error (reason "store").
+ *
+ * Ready means the entries are in sxdp: a run whose writes did not all land
+ * (the store refused to record them, sxdp refused them, a call could not
+ * be sent, the connection went) leaves their intents not Ready, and the
+ * next run, whatever starts it, diffs those keys again (or everything).
  */
 #ifndef CD_SYNC_H
 #define CD_SYNC_H

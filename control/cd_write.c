@@ -293,8 +293,11 @@ void
 cd_write_start(struct cd_write *w, struct ctl_async *ctl, struct cd_tables *tables, json_t *cache,
 	       json_t *diff, json_t *errors, cd_write_done *done, void *arg)
 {
+	/* (a run's next chunk after a refused one: its groups are done) */
 	json_decref(w->sent);
-	w->sent = NULL;
+	json_decref(w->groups);
+	w->sent = w->groups = NULL;
+	w->group = 0;
 	w->ctl = ctl;
 	w->tables = tables;
 	w->cache = cache;

@@ -33,8 +33,13 @@ def settled_all(cd):
 
 def owned_by(dp, vrf):
     """Entries of the tables a slice writes that name VRF/BD/slice `vrf`."""
+    return owned_by_snap(snapshot(dp), vrf)
+
+
+def owned_by_snap(snap, vrf):
+    """owned_by() over a snapshot already read."""
     out = []
-    for t, ents in snapshot(dp).items():
+    for t, ents in snap.items():
         for e in ents:
             d = json.loads(e)
             m, p = d["match"], d.get("params", {})
@@ -284,29 +289,134 @@ def test_store_read_only():
                 expect_eq((snapshot(dp), cd.req("GET", "/api/v1/slices")[1]), before, "%s %s" % (method, path))
 
 
+READY_BOUND_S = 45   # the retry backs off up to 30 s: a run after it must make the slice Ready
+OBSERVE_S = 1.5      # how long a phase is watched for a lapse (the first retries come 1 s, 2 s after)
+
+
+class Watch:
+    """Observations of slices and of sxdp, each made status first, then sxdp's tables: a
+    slice that read Ready had its entries in sxdp by then, and entries are never taken
+    away in these tests, so the later read of sxdp must hold them all."""
+
+    def __init__(self, cd, dp, slices):
+        self.cd, self.dp, self.slices = cd, dp, slices   # name -> slice id
+        self.seen = []   # (t, {name: (phase, reason)}, {name: entries in sxdp}, snapshot)
+
+    def look(self):
+        code, res = self.cd.req("GET", "/api/v1/slices")
+        expect_eq(code, 200, "GET slices: %s" % (res,))
+        st = {it["metadata"]["name"]: (it["status"]["phase"], it["status"].get("reason"))
+              for it in res["items"] if it["metadata"]["name"] in self.slices}
+        snap = snapshot(self.dp)
+        ents = {n: sorted(owned_by_snap(snap, sid)) for n, sid in self.slices.items()}
+        self.seen.append((time.monotonic(), st, ents, snap))
+        return st, ents, snap
+
+    def until_ready(self, names, bound_s, what):
+        """Observe until every slice named reads Ready; fails past `bound_s`."""
+        deadline = time.monotonic() + bound_s
+        while True:
+            st, _, _ = self.look()
+            if all(st.get(n, ("",))[0] == "Ready" for n in names):
+                return
+            expect(time.monotonic() < deadline, "%s: not Ready within %d s: %s" % (what, bound_s, st))
+            time.sleep(0.05)
+
+    def check(self, final):
+        """Every observation in which a slice read Ready had every one of its entries
+        (`final`: name -> its entries once settled) in sxdp."""
+        expect(all(final[n] for n in self.slices), "each slice has entries: %s" % final)
+        for t, st, ents, _ in self.seen:
+            for n, (phase, _reason) in st.items():
+                expect(phase != "Ready" or ents[n] == final[n],
+                       "%s read Ready with %d of its %d entries in sxdp (missing: %s)" % (
+                           n, len(set(final[n]) & set(ents[n])), len(final[n]),
+                           sorted(set(final[n]) - set(ents[n]))[:3]))
+
+
+def held_back(w, names, before, what, seconds=OBSERVE_S):
+    """For `seconds`, every observation: the slices named are Error with reason store and
+    sxdp holds what it held `before`."""
+    end = time.monotonic() + seconds
+    while True:
+        st, _, snap = w.look()
+        for n in names:
+            expect_eq(st.get(n), ("Error", "store"), "%s: %s not Ready" % (what, n))
+        expect(snap == before, "%s: nothing written to sxdp: %s" % (what, snap_diff(before, snap)))
+        if time.monotonic() >= end:
+            return
+        time.sleep(0.05)
+
+
 @R.test
 def test_ready_means_in_sxdp_when_state_cannot_be_stored():
     """The intents are stored but what sxcd owns cannot be (its state directory read-only):
     nothing is written to sxdp, and the slice is Error (reason store), never Ready; once the
-    store is writable again it becomes Ready with its entries in sxdp."""
+    store is writable again, the first run, whatever starts it (here one with nothing new to
+    compile: an unchanged PUT), writes what the refused runs could not, and the slice is
+    Ready within a bound. Read at every observation: Ready only with every entry in sxdp."""
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=500) as cd:
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER]})
+        expect_eq(code, 200, "site and peer: %s" % (res,))
         settled_all(cd)
         before = snapshot(dp)
-        state = os.path.join(cd.store, "state")
-        with mounted(state, "ro"):
-            code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000))
-            expect_eq(code, 201, "stored")
-            time.sleep(1.0)
-            code, res = cd.req("GET", "/api/v1/slices/blue")
-            expect_eq(snapshot(dp), before, "nothing written to sxdp")
+        w = Watch(cd, dp, {"blue": 1})
+        blue = slice_("blue", 1, "lan1", 5000)
+        with mounted(os.path.join(cd.store, "state"), "ro"):
+            code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", blue)
+            expect_eq(code, 201, "stored: %s" % (res,))
             expect_eq((res["status"]["phase"], res["status"].get("reason")), ("Error", "store"),
-                      "not Ready: %s" % res["status"])
-        deadline = time.monotonic() + 40
-        while cd.req("GET", "/api/v1/slices/blue")[1]["status"]["phase"] != "Ready":
-            expect(time.monotonic() < deadline, "Ready once the store is back")
-            time.sleep(0.2)
-        expect(len(owned_by(dp, 1)) > 3, "its entries in sxdp")
+                      "answered not Ready: %s" % res["status"])
+            held_back(w, ["blue"], before, "read-only")
+        # a run with nothing new to compile, right after the store is back: it must carry
+        # the writes the refused runs did not make
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", blue)
+        expect_eq(code, 200, "unchanged PUT: %s" % (res,))
+        w.look()
+        w.until_ready(["blue"], READY_BOUND_S, "store writable")
+        held = time.monotonic() + OBSERVE_S
+        while time.monotonic() < held:
+            w.look()
+            time.sleep(0.05)
+        settled_all(cd)
+        final = {"blue": sorted(owned_by(dp, 1))}
+        expect(len(final["blue"]) > 3, "its entries in sxdp: %s" % final)
+        w.check(final)
+        expect_eq(cd.req("GET", "/api/v1/slices/blue")[1]["status"]["phase"], "Ready", "stays Ready")
+
+
+@R.test
+def test_never_ready_while_state_read_only():
+    """While what sxcd owns cannot be stored, other runs (an unchanged PUT, another slice
+    PUT, which cannot be written either) never make the refused slice Ready: each run
+    that would write it is refused again (Error, reason store), sxdp untouched; once the
+    store is writable both become Ready with every entry in sxdp, observed strictly."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=500) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER]})
+        expect_eq(code, 200, "site and peer: %s" % (res,))
+        settled_all(cd)
+        before = snapshot(dp)
+        w = Watch(cd, dp, {"blue": 1, "red": 2})
+        blue, red = slice_("blue", 1, "lan1", 5000), slice_("red", 2, "lan2", 5001)
+        with mounted(os.path.join(cd.store, "state"), "ro"):
+            code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", blue)
+            expect_eq((code, res["status"]["phase"], res["status"].get("reason")), (201, "Error", "store"),
+                      "blue stored, not Ready: %s" % (res,))
+            held_back(w, ["blue"], before, "blue refused", seconds=0.3)
+            # a run with nothing new (blue unchanged)
+            code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", blue)
+            expect_eq((code, res["status"]["phase"], res["status"].get("reason")), (200, "Error", "store"),
+                      "an unchanged PUT: still not Ready: %s" % (res,))
+            held_back(w, ["blue"], before, "after an unchanged PUT", seconds=0.3)
+            # a run for another slice
+            code, res = cd.req("PUT", "/api/v1/slices/red?wait=1", red)
+            expect_eq((code, res["status"]["phase"], res["status"].get("reason")), (201, "Error", "store"),
+                      "red stored, not Ready: %s" % (res,))
+            held_back(w, ["blue", "red"], before, "after red's PUT")
+        w.until_ready(["blue", "red"], READY_BOUND_S, "store writable")
+        settled_all(cd)
+        final = {"blue": sorted(owned_by(dp, 1)), "red": sorted(owned_by(dp, 2))}
+        w.check(final)
 
 
 @R.test
