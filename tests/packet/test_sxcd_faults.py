@@ -300,7 +300,7 @@ class Watch:
 
     def __init__(self, cd, dp, slices):
         self.cd, self.dp, self.slices = cd, dp, slices   # name -> slice id
-        self.seen = []   # (t, {name: (phase, reason)}, {name: entries in sxdp}, snapshot)
+        self.seen = []   # ({name: (phase, reason)}, {name: its entries in sxdp})
 
     def look(self):
         code, res = self.cd.req("GET", "/api/v1/slices")
@@ -309,7 +309,7 @@ class Watch:
               for it in res["items"] if it["metadata"]["name"] in self.slices}
         snap = snapshot(self.dp)
         ents = {n: sorted(owned_by_snap(snap, sid)) for n, sid in self.slices.items()}
-        self.seen.append((time.monotonic(), st, ents, snap))
+        self.seen.append((st, ents))
         return st, ents, snap
 
     def until_ready(self, names, bound_s, what):
@@ -326,7 +326,7 @@ class Watch:
         """Every observation in which a slice read Ready had every one of its entries
         (`final`: name -> its entries once settled) in sxdp."""
         expect(all(final[n] for n in self.slices), "each slice has entries: %s" % final)
-        for t, st, ents, _ in self.seen:
+        for st, ents in self.seen:
             for n, (phase, _reason) in st.items():
                 expect(phase != "Ready" or ents[n] == final[n],
                        "%s read Ready with %d of its %d entries in sxdp (missing: %s)" % (
