@@ -2,7 +2,7 @@
 """include_circles.py [ROOT]: the circles of modules the C sources' includes make.
 
 A module is a .c/.h pair (or a lone file) under dataplane/, pipelines/,
-control/ and gtp/; `#include "x.h"` is an edge to the module of the x.h of
+control/, gtp/ and proto/; `#include "x.h"` is an edge to the module of the x.h of
 that name (names are unique in the tree; a system header is none). A circle
 (A uses B, B uses A, through any chain) means two modules are one in
 truth: the house rule is none. It also checks that no file of dataplane/
@@ -14,7 +14,7 @@ import re
 import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
-DIRS = ("dataplane", "pipelines", "control", "gtp")
+DIRS = ("dataplane", "pipelines", "control", "gtp", "proto")
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

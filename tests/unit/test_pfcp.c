@@ -1,4 +1,4 @@
-/* Unit tests of the PFCP codec (pipelines/upf/control/pf_codec): round trips of every
+/* Unit tests of the PFCP codec (proto/pfcp/pf_codec): round trips of every
  * message the UPF writes, every proper prefix refused, grouped lengths off by one, the
  * nesting bound, vendor and unknown IEs skipped, and each cause the decoder reports. */
 #include <check.h>

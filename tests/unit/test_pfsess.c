@@ -1,4 +1,4 @@
-/* Unit tests of the PFCP session model (pipelines/upf/control/pf_sess, pf_flow): flow
+/* Unit tests of the PFCP session model (pipelines/upf/pfcp/session/pf_sess, proto/pfcp/pf_flow): flow
  * descriptions good, bad and cut short; an establishment read field by field; every
  * check's cause, offending IE and failed rule; modifications adding, removing and
  * updating each rule type, a path switch with an end marker, buffering on and off; the
