@@ -1059,6 +1059,15 @@ pf_enc_end(struct pf_enc *e)
 }
 
 void
+pf_put_seq(uint8_t *b, size_t len, uint32_t seq)
+{
+	size_t at = (len >= 1 && (b[0] & 0x01)) ? 12 : 4;
+
+	if (len >= at + 3)
+		wr24(b + at, seq);
+}
+
+void
 pf_enc_ie(struct pf_enc *e, uint16_t type, const void *v, uint16_t len)
 {
 	uint8_t *p = room(e, 4 + (size_t)len);

@@ -313,6 +313,11 @@ void pf_enc_volume(struct pf_enc *e, uint16_t type, const struct pf_volume *v);
 
 /* Re-encodes a decoded message (unknown and vendor IEs were dropped by the decode). */
 int pf_reencode(const struct pf_msg *m, uint8_t *buf, size_t size);
+/* The sequence number @seq (24 bits) written into the encoded message @b of
+ * @len bytes, after the SEID in a session message (its S flag): what a
+ * transaction stamps on a message built before it was numbered. Nothing
+ * is written when @len is too short to hold it. */
+void pf_put_seq(uint8_t *b, size_t len, uint32_t seq);
 
 /* What the UPF answers and sends. */
 struct pf_usage_report {

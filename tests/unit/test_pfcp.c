@@ -1,6 +1,7 @@
 /* Unit tests of the PFCP codec (proto/pfcp/pf_codec): round trips of every
  * message the UPF writes, every proper prefix refused, grouped lengths off by one, the
- * nesting bound, vendor and unknown IEs skipped, and each cause the decoder reports. */
+ * nesting bound, vendor and unknown IEs skipped, each cause the decoder reports, and a
+ * sequence number put into a message already built. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -262,6 +263,48 @@ START_TEST(depth_bound)
 }
 END_TEST
 
+/* A message numbered after it was built: the number lands where the decoder
+ * reads it (after the SEID in a session message), nothing else changes, and a
+ * message too short to hold one is left alone. */
+START_TEST(put_seq)
+{
+	uint8_t b[2048], before[2048];
+	struct pf_hdr h;
+	int i;
+
+	for (i = 0; i < PF_TEST_N_MSGS; i++) {
+		int n = pf_test_msg(i, b, sizeof(b));
+
+		ck_assert_int_gt(n, 0);
+		memcpy(before, b, (size_t)n);
+		pf_put_seq(b, (size_t)n, 0xabcdef);
+		ck_assert_int_eq(pf_hdr_decode(b, (size_t)n, &h), 0);
+		ck_assert_uint_eq(h.seq, 0xabcdef);
+		pf_put_seq(b, (size_t)n, 0x1123456); /* 24 bits: the top one dropped */
+		ck_assert_int_eq(pf_hdr_decode(b, (size_t)n, &h), 0);
+		ck_assert_uint_eq(h.seq, 0x123456);
+		for (size_t k = 0; k < (size_t)n; k++) {
+			size_t at = (b[0] & 1) ? 12 : 4;
+
+			if (k < at || k >= at + 3)
+				ck_assert_msg(b[k] == before[k], "msg %d: byte %zu changed", i, k);
+		}
+		ck_assert_int_eq(pf_decode(b, (size_t)n, &msg).kind, PF_OK);
+	}
+	/* a session header cut before its sequence number: untouched */
+	memset(b, 0x5a, 16);
+	b[0] = PF_VERSION << 5 | 1;
+	memcpy(before, b, 16);
+	pf_put_seq(b, 14, 7);
+	ck_assert_int_eq(memcmp(b, before, 16), 0);
+	pf_put_seq(b, 15, 7);
+	ck_assert_uint_eq(b[12], 0);
+	ck_assert_uint_eq(b[13], 0);
+	ck_assert_uint_eq(b[14], 7);
+	ck_assert_uint_eq(b[15], 0x5a);
+}
+END_TEST
+
 static Suite *
 pfcp_suite(void)
 {
@@ -274,6 +317,7 @@ pfcp_suite(void)
 	tcase_add_test(tc, vendor_and_unknown_skipped);
 	tcase_add_test(tc, causes);
 	tcase_add_test(tc, depth_bound);
+	tcase_add_test(tc, put_seq);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -81,7 +81,7 @@ answer(struct pf_node *n, uint8_t sock, const struct pf_addr *to, uint8_t rtype,
 {
 	struct pf_centry *e;
 
-	put_seq(b, len, seq);
+	pf_put_seq(b, len, seq);
 	pf_node_send(n, sock, &n->rx_local, to, b, len);
 	if ((e = pf_cache_find(&n->cache, to, seq, rtype)) == NULL &&
 	    (e = pf_cache_add(&n->cache, sock, to, seq, rtype, cd_clock_ms())) != NULL)

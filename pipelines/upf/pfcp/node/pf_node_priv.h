@@ -129,14 +129,6 @@ ms_tv(unsigned int ms, struct timeval *tv)
 	tv->tv_usec = (ms % 1000) * 1000;
 }
 
-static inline void
-wr24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
 static inline bool
 is_request(uint8_t t)
 {
@@ -147,16 +139,6 @@ is_request(uint8_t t)
 		return true;
 	}
 	return false;
-}
-
-/* The sequence number's place: after the SEID in a session message. */
-static inline void
-put_seq(uint8_t *b, size_t len, uint32_t seq)
-{
-	size_t at = (len >= 1 && (b[0] & 0x01)) ? 12 : 4;
-
-	if (len >= at + 3)
-		wr24(b + at, seq);
 }
 
 /* Send @b on socket @sock to @to, from @from when the socket is bound to a

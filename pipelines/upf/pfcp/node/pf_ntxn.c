@@ -49,7 +49,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 		return -ENOMEM;
 	}
 	memcpy(c, b, len);
-	put_seq(c, len, t->seq);
+	pf_put_seq(c, len, t->seq);
 	rc = pf_node_send(n, t->sock, &t->local, &t->peer, c, len);
 	if (t->ce != NULL) {
 		pf_cache_fill(&n->cache, t->ce, c, len, cd_clock_ms());
@@ -137,7 +137,7 @@ pf_oreq_send(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct p
 	if (n->next_seq == 0)
 		n->next_seq = 1;
 	o->seq = n->next_seq;
-	put_seq(o->b, len, o->seq);
+	pf_put_seq(o->b, len, o->seq);
 	o->next = n->oreqs;
 	if (n->oreqs)
 		n->oreqs->prev = o;
