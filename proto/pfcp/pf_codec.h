@@ -20,6 +20,7 @@
 #define PF_HDR_SESS_LEN 16 /* with the SEID */
 #define PF_DEPTH_MAX 4     /* grouped IEs inside grouped IEs, at most */
 #define PF_IES_MAX 1024    /* IEs kept for one message, all levels */
+#define PF_NTP_OFFSET 2208988800u /* its times (Recovery Time Stamp, usage reports) are NTP seconds: Unix's + this */
 
 /* message types (TS 29.244 7.3) */
 enum {

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_node: the UPF's PFCP endpoint (TS 29.244 6.2, 6.4, 7.2.2, 7.4): sockets, associations, heartbeats, transactions. */
+/* pf_node: the UPF's PFCP endpoint (TS 29.244 6.2, 6.4, 7.2.2, 7.4): sockets, associations, heartbeats, transactions; what the session layer sees of it. */
 /*
- * On sxcd's libevent loop: UDP sockets (--pfcp). A datagram from outside
- * the allowed prefixes (--pfcp-allow, when given) is dropped unread and
- * unanswered, counted (refused_source) and logged at most every 10 s.
- * Every other datagram is decoded
+ * On sxcd's libevent loop, in modules each calling only those below it:
+ * the transport (pf_tport: the UDP sockets of --pfcp, the --pfcp-allow
+ * filter), the transactions over it (pf_ntxn: the response cache, our
+ * requests resent), the state they share (pf_node_state), the
+ * associations (pf_nassoc: set up, heartbeats, the store) and this one,
+ * the endpoint: it opens and frees the others and takes each datagram.
+ *
+ * A datagram from outside the allowed prefixes (--pfcp-allow, when given)
+ * is dropped unread and unanswered, counted (refused_source) and logged
+ * at most every 10 s. Every other datagram is decoded
  * (pf_codec) and either answered here (node procedures, refusals) or
  * handed to the session layer (struct pf_node_ops) as a transaction it
  * answers later (its writes to sxdp are asynchronous). Answers go to the
@@ -43,6 +49,7 @@
 
 #include "pf_addr.h"
 #include "pf_codec.h"
+#include "pf_ntxn.h"
 #include "pf_ntypes.h"
 
 struct event_base;
@@ -57,7 +64,7 @@ struct pf_txn;
  * now). 0 and *@out, or -errno with why in @err. */
 int pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size_t len);
 /* ... and, with the stored stamp, the associations stored with it (the
- * store's "pfcp" document, pf_nstate.h; kept durably before any request
+ * store's "pfcp" document, pf_ndoc.h; kept durably before any request
  * that changes one is answered): associated again as they were (no
  * assoc_up: the session layer finds them with pf_node_assoc_by_name),
  * each sent a heartbeat at once, so an SMF that restarted meanwhile is
@@ -69,39 +76,8 @@ int pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, 
  * go of them first). */
 void pf_node_free(struct pf_node *n);
 
-/* Why an association went. */
-enum pf_gone {
-	PF_GONE_RELEASED,	/* the SMF released it (Association Release Request) */
-	PF_GONE_SMF_RESTARTED,	/* a new Recovery Time Stamp from the SMF (setup or heartbeat) */
-	PF_GONE_UNREACHABLE,	/* heartbeats unanswered past the grace period */
-};
-const char *pf_gone_name(enum pf_gone why); /* "released", "smf_restarted", "unreachable" */
-
-/* The session layer. Calls come from the loop, never from inside a call of
- * the layer's into pf_node. */
-struct pf_node_ops {
-	/* A session request (Establishment, Modification, Deletion) that
-	 * decoded: answer it with pf_txn_reply (now or later) or let it go
-	 * with pf_txn_drop. @a: an Establishment's, the association of its
-	 * Node ID; otherwise one association at the request's address (the
-	 * session's own may be another there: match by UP SEID and
-	 * pf_txn_peer). @m and its bytes live only during the call. */
-	void (*request)(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn *t);
-	/* A Modification or Deletion Request the codec refused
-	 * (@r: cause and offending IE), @h its header (h->seid the UP SEID):
-	 * answer @t. NULL: answered here with SEID 0. */
-	void (*refused)(void *arg, struct pf_assoc *a, const struct pf_hdr *h, struct pf_result r,
-			struct pf_txn *t);
-	/* @a set up (or set up again after PF_GONE_SMF_RESTARTED). */
-	void (*assoc_up)(void *arg, struct pf_assoc *a);
-	/* @a's heartbeats went unanswered (@reachable false: N1 times; the
-	 * association is kept for the grace period) or are answered again. */
-	void (*assoc_reachable)(void *arg, struct pf_assoc *a, bool reachable);
-	/* @a's sessions go. PF_GONE_SMF_RESTARTED: @a stays (its new Recovery
-	 * Time Stamp) and assoc_up follows; otherwise @a is freed after the
-	 * call. */
-	void (*assoc_gone)(void *arg, struct pf_assoc *a, enum pf_gone why);
-};
+/* Why an association went (enum pf_gone, pf_gone_name) and the session
+ * layer's hooks (struct pf_node_ops): pf_ntypes.h. */
 
 /* The session layer: until set, a session request from an associated peer
  * is refused with Request rejected (64). */
@@ -141,16 +117,7 @@ struct pf_assoc *pf_node_assoc(struct pf_node *n, const struct pf_node_id *id);
  * every SMF sets up again) and so are its sessions. */
 struct pf_assoc *pf_node_assoc_by_name(struct pf_node *n, const char *name);
 
-/* A request handed up, to be answered once. */
-uint8_t pf_txn_type(const struct pf_txn *t);
-uint32_t pf_txn_seq(const struct pf_txn *t);
-uint64_t pf_txn_seid(const struct pf_txn *t);		/* the header's (UP SEID; 0 for an Establishment) */
-const struct pf_addr *pf_txn_peer(const struct pf_txn *t);
-/* Send @b (a whole message; its sequence number is written here), keep it
- * for retransmissions, free @t: 0 or -errno (@t freed all the same). */
-int pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len);
-/* Free @t without an answer (a retransmission will be handed up again). */
-void pf_txn_drop(struct pf_txn *t);
+/* A request handed up, answered once (pf_txn_reply, pf_txn_drop): pf_ntxn.h. */
 
 /* Our requests (Session Report Request): to association @a's peer; the
  * sequence number is written into @b; resent every T1 up to N1 times;

@@ -1,14 +1,119 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The PFCP endpoint's transactions: a peer's request answered once (the answer kept for its retransmissions), ours retransmitted until answered (see pf_node_priv.h). */
+/* The PFCP endpoint's transactions: a peer's request answered once (the answer kept for its retransmissions), ours retransmitted until answered (see pf_ntxn.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
 #include "cd_clock.h"
-#include "pf_node.h"
-#include "pf_node_priv.h"
+#include "pf_ntxn.h"
+
+struct pf_txn {
+	struct pf_ntxn *x;
+	struct pf_txn *prev, *next;
+	struct pf_centry *ce;
+	struct pf_addr peer;
+	struct pf_addr local;	/* the address it came to: the answer's source */
+	uint8_t sock, type;
+	uint32_t seq;
+	uint64_t seid;
+};
+
+/* One request of ours waiting for its answer. */
+struct pf_oreq {
+	struct pf_ntxn *x;
+	struct pf_oreq *prev, *next;
+	struct pf_assoc *a;	/* NULL: not an association's (setup toward an SMF) */
+	struct pf_addr dst;
+	struct pf_addr src;	/* sent from (a wildcard: the kernel's choice) */
+	uint8_t sock, type;
+	uint32_t seq;
+	unsigned int tries;
+	struct event *timer;
+	pf_req_done *done;
+	void *arg;
+	uint8_t *b;
+	size_t len;
+};
+
+static void
+t1_add(struct pf_ntxn *x, struct event *ev)
+{
+	struct timeval tv = pf_ms_tv(x->t1_ms);
+
+	evtimer_add(ev, &tv);
+}
+
+/* ------------------------------------------------------- a peer's requests */
+
+bool
+pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_t type)
+{
+	struct pf_centry *ce = pf_cache_find(&x->cache, src, seq, type);
+
+	if (ce == NULL)
+		return false;
+	if (ce->owner != NULL) {
+		x->c->pending_ignored++;
+	} else if (ce->b != NULL) {
+		x->c->from_cache++;
+		pf_tport_send(x->tp, ce->sock, &ce->local, src, ce->b, ce->len);
+	}
+	return true;
+}
+
+struct pf_centry *
+pf_ntxn_open(struct pf_ntxn *x, uint8_t sock, const struct pf_addr *src, const struct pf_addr *local, uint32_t seq,
+	     uint8_t type)
+{
+	struct pf_centry *ce = pf_cache_add(&x->cache, sock, src, seq, type, cd_clock_ms());
+
+	if (ce != NULL)
+		ce->local = *local;
+	return ce;
+}
+
+void
+pf_ntxn_answer(struct pf_ntxn *x, uint8_t sock, const struct pf_addr *local, const struct pf_addr *to, uint8_t rtype,
+	       uint32_t seq, uint8_t *b, size_t len)
+{
+	struct pf_centry *e;
+
+	pf_put_seq(b, len, seq);
+	pf_tport_send(x->tp, sock, local, to, b, len);
+	if ((e = pf_cache_find(&x->cache, to, seq, rtype)) == NULL &&
+	    (e = pf_cache_add(&x->cache, sock, to, seq, rtype, cd_clock_ms())) != NULL)
+		e->local = *local;
+	if (e != NULL)
+		pf_cache_fill(&x->cache, e, b, len, cd_clock_ms());
+}
+
+struct pf_txn *
+pf_ntxn_hand_up(struct pf_ntxn *x, struct pf_centry *ce, uint8_t sock, const struct pf_addr *src,
+		const struct pf_addr *local, const struct pf_hdr *h)
+{
+	struct pf_txn *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	*t = (struct pf_txn){ .x = x, .ce = ce, .peer = *src, .local = *local, .sock = sock, .type = h->type,
+			      .seq = h->seq, .seid = h->seid };
+	ce->owner = t;
+	t->next = x->txns;
+	if (x->txns)
+		x->txns->prev = t;
+	x->txns = t;
+	return t;
+}
+
+void
+pf_ntxn_close(struct pf_ntxn *x, struct pf_centry *ce)
+{
+	if (ce->owner == NULL && ce->b == NULL)
+		pf_cache_del(&x->cache, ce);
+}
 
 /* ------------------------------------------------------- transactions */
 
@@ -20,12 +125,12 @@ const struct pf_addr *pf_txn_peer(const struct pf_txn *t) { return &t->peer; }
 static void
 txn_free(struct pf_txn *t)
 {
-	struct pf_node *n = t->n;
+	struct pf_ntxn *x = t->x;
 
 	if (t->prev)
 		t->prev->next = t->next;
 	else
-		n->txns = t->next;
+		x->txns = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
 	free(t);
@@ -34,7 +139,7 @@ txn_free(struct pf_txn *t)
 int
 pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 {
-	struct pf_node *n = t->n;
+	struct pf_ntxn *x = t->x;
 	uint16_t vl = 0;
 	const uint8_t *cv = pf_peek_ie(b, len, PF_IE_CAUSE, &vl);
 	uint8_t *c = malloc(len ? len : 1), cause = cv != NULL && vl >= 1 ? cv[0] : 0;
@@ -42,7 +147,7 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 
 	/* the session layer's refusals counted with the node's, by cause */
 	if (cause != 0 && cause != PF_CAUSE_ACCEPTED)
-		pf_ncount_refusal(&n->c, t->type, cause);
+		pf_ncount_refusal(x->c, t->type, cause);
 
 	if (c == NULL) {
 		pf_txn_drop(t);
@@ -50,9 +155,9 @@ pf_txn_reply(struct pf_txn *t, const uint8_t *b, size_t len)
 	}
 	memcpy(c, b, len);
 	pf_put_seq(c, len, t->seq);
-	rc = pf_node_send(n, t->sock, &t->local, &t->peer, c, len);
+	rc = pf_tport_send(x->tp, t->sock, &t->local, &t->peer, c, len);
 	if (t->ce != NULL) {
-		pf_cache_fill(&n->cache, t->ce, c, len, cd_clock_ms());
+		pf_cache_fill(&x->cache, t->ce, c, len, cd_clock_ms());
 	}
 	free(c);
 	txn_free(t);
@@ -63,7 +168,7 @@ void
 pf_txn_drop(struct pf_txn *t)
 {
 	if (t->ce != NULL)
-		pf_cache_del(&t->n->cache, t->ce);
+		pf_cache_del(&t->x->cache, t->ce);
 	txn_free(t);
 }
 
@@ -72,36 +177,34 @@ pf_txn_drop(struct pf_txn *t)
 static void
 on_oreq_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct oreq *o = arg;
-	struct pf_node *n = o->n;
-	struct timeval tv;
+	struct pf_oreq *o = arg;
+	struct pf_ntxn *x = o->x;
 
 	(void)fd;
 	(void)what;
-	if (o->tries < n->cfg.n1) {
+	if (o->tries < x->n1) {
 		o->tries++;
-		n->c.retransmits++;
-		pf_node_send(n, o->sock, &o->src, &o->dst, o->b, o->len);
-		ms_tv(n->cfg.t1_ms, &tv);
-		evtimer_add(o->timer, &tv);
+		x->c->retransmits++;
+		pf_tport_send(x->tp, o->sock, &o->src, &o->dst, o->b, o->len);
+		t1_add(x, o->timer);
 		return;
 	}
 	pf_req_done *done = o->done;
 	void *darg = o->arg;
 
-	pf_oreq_free(o);
+	pf_ntxn_forget(o);
 	done(darg, -ETIMEDOUT, NULL);
 }
 
 void
-pf_oreq_free(struct oreq *o)
+pf_ntxn_forget(struct pf_oreq *o)
 {
-	struct pf_node *n = o->n;
+	struct pf_ntxn *x = o->x;
 
 	if (o->prev)
 		o->prev->next = o->next;
 	else
-		n->oreqs = o->next;
+		x->oreqs = o->next;
 	if (o->next)
 		o->next->prev = o->prev;
 	event_free(o->timer);
@@ -109,22 +212,21 @@ pf_oreq_free(struct oreq *o)
 	free(o);
 }
 
-struct oreq *
-pf_oreq_send(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct pf_addr *src, const struct pf_addr *dst,
-	     const uint8_t *b, size_t len, pf_req_done *done, void *arg)
+struct pf_oreq *
+pf_ntxn_request(struct pf_ntxn *x, struct pf_assoc *a, uint8_t sock, const struct pf_addr *src,
+		const struct pf_addr *dst, const uint8_t *b, size_t len, pf_req_done *done, void *arg)
 {
-	struct oreq *o = calloc(1, sizeof(*o));
-	struct timeval tv;
+	struct pf_oreq *o = calloc(1, sizeof(*o));
 
 	if (o == NULL || len < PF_HDR_NODE_LEN || (o->b = malloc(len)) == NULL ||
-	    (o->timer = evtimer_new(n->base, on_oreq_timer, o)) == NULL) {
+	    (o->timer = evtimer_new(x->base, on_oreq_timer, o)) == NULL) {
 		if (o)
 			free(o->b);
 		free(o);
 		return NULL;
 	}
 	memcpy(o->b, b, len);
-	o->n = n;
+	o->x = x;
 	o->a = a;
 	o->dst = *dst;
 	o->src = *src;
@@ -133,46 +235,121 @@ pf_oreq_send(struct pf_node *n, struct pf_assoc *a, uint8_t sock, const struct p
 	o->len = len;
 	o->done = done;
 	o->arg = arg;
-	n->next_seq = (n->next_seq + 1) & 0xffffff;
-	if (n->next_seq == 0)
-		n->next_seq = 1;
-	o->seq = n->next_seq;
+	x->next_seq = (x->next_seq + 1) & 0xffffff;
+	if (x->next_seq == 0)
+		x->next_seq = 1;
+	o->seq = x->next_seq;
 	pf_put_seq(o->b, len, o->seq);
-	o->next = n->oreqs;
-	if (n->oreqs)
-		n->oreqs->prev = o;
-	n->oreqs = o;
-	pf_node_send(n, sock, src, dst, o->b, len);
-	ms_tv(n->cfg.t1_ms, &tv);
-	evtimer_add(o->timer, &tv);
+	o->next = x->oreqs;
+	if (x->oreqs)
+		x->oreqs->prev = o;
+	x->oreqs = o;
+	pf_tport_send(x->tp, sock, src, dst, o->b, len);
+	t1_add(x, o->timer);
 	return o;
 }
 
-int
-pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t len, pf_req_done *done,
-		void *arg)
+/* Those of @a, or all (@all). */
+static void
+cancel(struct pf_ntxn *x, struct pf_assoc *a, bool all)
 {
-	if (a == NULL || done == NULL || len < PF_HDR_NODE_LEN || !is_request(b[1]))
-		return -EINVAL;
-	return pf_oreq_send(n, a, a->sock, &a->local, &a->peer, b, len, done, arg) ? 0 : -ENOMEM;
-}
-
-/* Our requests to @a end: their callers hear it (-ECANCELED). */
-void
-pf_oreq_cancel(struct pf_node *n, struct pf_assoc *a)
-{
-	struct oreq *o = n->oreqs, *next;
+	struct pf_oreq *o = x->oreqs, *next;
 
 	while (o != NULL) {
 		next = o->next;
-		if (o->a == a) {
+		if (all || o->a == a) {
 			pf_req_done *done = o->done;
 			void *darg = o->arg;
 
-			pf_oreq_free(o);
+			pf_ntxn_forget(o);
 			done(darg, -ECANCELED, NULL);
-			next = n->oreqs; /* the callback may have ended others */
+			next = x->oreqs; /* the callback may have ended others */
 		}
 		o = next;
 	}
+}
+
+void
+pf_ntxn_cancel(struct pf_ntxn *x, struct pf_assoc *a)
+{
+	cancel(x, a, false);
+}
+
+void
+pf_ntxn_response(struct pf_ntxn *x, const uint8_t *b, size_t len, const struct pf_hdr *h, struct pf_msg *scratch)
+{
+	struct pf_oreq *o;
+	struct pf_result r;
+
+	for (o = x->oreqs; o != NULL; o = o->next)
+		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED))
+			break;
+	if (o == NULL) {
+		x->c->dropped_unmatched++;
+		return;
+	}
+	pf_req_done *done = o->done;
+	void *darg = o->arg;
+
+	if (h->type == PF_VERSION_NOT_SUPPORTED) {
+		pf_ntxn_forget(o);
+		done(darg, -EPROTONOSUPPORT, NULL);
+		return;
+	}
+	r = pf_decode(b, len, scratch);
+	if (r.kind == PF_ERR_HEADER) {
+		x->c->dropped_header++;
+		return; /* resent until a good one comes */
+	}
+	pf_ntxn_forget(o);
+	done(darg, r.kind == PF_OK ? 0 : -EBADMSG, r.kind == PF_OK ? scratch : NULL);
+}
+
+/* ------------------------------------------------------------ life */
+
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_ntxn *x = arg;
+
+	(void)fd;
+	(void)what;
+	pf_cache_expire(&x->cache, cd_clock_ms());
+}
+
+int
+pf_ntxn_init(struct pf_ntxn *x, struct event_base *base, struct pf_tport *tp, struct pf_ncount *c,
+	     unsigned int t1_ms, unsigned int n1, size_t cache_max, uint64_t cache_ms)
+{
+	struct timeval tv = pf_ms_tv(1000);
+
+	x->base = base;
+	x->tp = tp;
+	x->c = c;
+	x->t1_ms = t1_ms;
+	x->n1 = n1;
+	x->next_seq = (uint32_t)(time(NULL) & 0xffff);
+	if (pf_cache_init(&x->cache, cache_max, cache_ms) < 0 ||
+	    (x->sweep = event_new(base, -1, EV_PERSIST, on_sweep, x)) == NULL)
+		return -ENOMEM;
+	event_add(x->sweep, &tv);
+	return 0;
+}
+
+void
+pf_ntxn_fini(struct pf_ntxn *x)
+{
+	cancel(x, NULL, true);
+	while (x->txns != NULL)
+		pf_txn_drop(x->txns);
+	pf_cache_fini(&x->cache);
+	if (x->sweep)
+		event_free(x->sweep);
+	x->sweep = NULL;
+}
+
+size_t
+pf_ntxn_cached(const struct pf_ntxn *x)
+{
+	return x->cache.n;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_nstate: the PFCP node's state as sxcd's store keeps it: associations to JSON and back, every field checked. */
+/* pf_ndoc: the PFCP node's document in sxcd's store: its associations to JSON and back, every field checked. */
 /*
  * The store's "pfcp" document (state kind):
  *   {"recovery_ts": 3970000000,
@@ -13,10 +13,10 @@
  *       "initiated": "smf",              (or "upf": we set it up ...)
  *       "smf": "10.0.0.1:8805"}]}        (... toward this --pfcp-smf entry)
  * Associations are kept only with the Recovery Time Stamp they were made
- * under: pf_node restores them only when it keeps that stamp.
+ * under: pf_nassoc restores them only when it keeps that stamp.
  */
-#ifndef PF_NSTATE_H
-#define PF_NSTATE_H
+#ifndef PF_NDOC_H
+#define PF_NDOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,7 +25,7 @@
 
 #include "pf_addr.h"
 
-struct pf_nstate_assoc {
+struct pf_ndoc_assoc {
 	struct pf_node_id id;
 	struct pf_addr peer, local;
 	uint32_t recovery;
@@ -37,10 +37,10 @@ struct pf_nstate_assoc {
 };
 
 /* One association as stored (new; NULL: no memory). */
-json_t *pf_nstate_assoc_json(const struct pf_nstate_assoc *a);
+json_t *pf_ndoc_assoc_json(const struct pf_ndoc_assoc *a);
 /* The associations of the stored document @doc (no "associations": none)
  * into *@out (*@n of them; free() it): 0, or -EINVAL with why in @err
  * (nothing returned), or -ENOMEM. Two of one Node ID are refused too. */
-int pf_nstate_assocs(json_t *doc, struct pf_nstate_assoc **out, size_t *n, char *err, size_t len);
+int pf_ndoc_assocs(json_t *doc, struct pf_ndoc_assoc **out, size_t *n, char *err, size_t len);
 
 #endif

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_nstate: the PFCP node's state as sxcd's store keeps it: associations to JSON and back, every field checked. */
+/* pf_ndoc: the PFCP node's document in sxcd's store: its associations to JSON and back, every field checked. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_nstate.h"
+#include "pf_ndoc.h"
 
 #define ASSOCS_MAX 4096	/* far more than any N4 peer set; a bound on what a document makes us allocate */
 
@@ -37,7 +37,7 @@ unhex(const char *s, uint8_t *b, size_t max)
 }
 
 json_t *
-pf_nstate_assoc_json(const struct pf_nstate_assoc *a)
+pf_ndoc_assoc_json(const struct pf_ndoc_assoc *a)
 {
 	static const char *const kinds[] = { "ipv4", "ipv6", "fqdn" };
 	char id[300], peer[64], local[64], smf[64], feat[17];
@@ -94,7 +94,7 @@ get_addr(json_t *o, const char *k, bool need, struct pf_addr *a, bool *has, char
 
 /* One stored association into @a: 0 or -EINVAL with why. */
 static int
-one(json_t *o, struct pf_nstate_assoc *a, char *err, size_t len)
+one(json_t *o, struct pf_ndoc_assoc *a, char *err, size_t len)
 {
 	const char *kind = json_string_value(json_object_get(o, "node_id_type")),
 		   *name = json_string_value(json_object_get(o, "node_id")),
@@ -166,10 +166,10 @@ one(json_t *o, struct pf_nstate_assoc *a, char *err, size_t len)
 }
 
 int
-pf_nstate_assocs(json_t *doc, struct pf_nstate_assoc **out, size_t *n, char *err, size_t len)
+pf_ndoc_assocs(json_t *doc, struct pf_ndoc_assoc **out, size_t *n, char *err, size_t len)
 {
 	json_t *as = json_object_get(doc, "associations");
-	struct pf_nstate_assoc *v;
+	struct pf_ndoc_assoc *v;
 	size_t cnt = json_array_size(as);
 	char why[200];
 

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_nassoc: the PFCP endpoint's associations: set up, kept, gone; heartbeats; the ones we set up (--pfcp-smf); kept in sxcd's store (pf_nassoc.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "cd_clock.h"
+#include "cd_log.h"
+#include "cd_res.h"
+#include "pf_nassoc.h"
+#include "pf_ndoc.h"
+
+#define SETUP_BACKOFF_MAX_MS 60000
+
+static void smf_retry(struct pf_smf *s, unsigned int ms);
+static void hb_arm(struct pf_assoc *a);
+
+/* ---------------------------------------------------------- the store (pf_ndoc.h) */
+
+/* The document, without association @skip (NULL: all): new, or NULL. */
+static json_t *
+state_doc(struct pf_node *n, const struct pf_assoc *skip)
+{
+	json_t *as = json_array(), *doc;
+	struct pf_ndoc_assoc r;
+
+	if (as == NULL)
+		return NULL;
+	for (const struct pf_assoc *a = n->assocs; a != NULL; a = a->next) {
+		if (a == skip)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.id = a->id;
+		r.peer = a->peer;
+		r.local = a->local;
+		r.recovery = a->recovery;
+		memcpy(r.cp_feat, a->cp_feat, a->n_cp_feat);
+		r.n_cp_feat = a->n_cp_feat;
+		r.upf_initiated = r.has_smf = a->smf != NULL;
+		if (a->smf != NULL)
+			r.smf = a->smf->addr;
+		if (json_array_append_new(as, pf_ndoc_assoc_json(&r)) != 0) {
+			json_decref(as);
+			return NULL;
+		}
+	}
+	doc = json_pack("{s:I,s:o}", "recovery_ts", (json_int_t)n->recovery, "associations", as);
+	return doc;
+}
+
+/* Stored now: 0, or -errno (logged, counted). */
+int
+pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip)
+{
+	json_t *doc;
+	int rc;
+
+	if (n->res == NULL) {
+		n->recovery_unstored = false;
+		return 0;
+	}
+	if ((doc = state_doc(n, skip)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = cd_res_save(n->res, "pfcp", doc);
+	json_decref(doc);
+	if (rc < 0) {
+		n->c.store_failures++;
+		CD_LOG(ERR, "pfcp: the associations and Recovery Time Stamp not stored: %s", strerror(-rc));
+		return rc;
+	}
+	n->recovery_unstored = false;
+	return 0;
+}
+
+/* May our Recovery Time Stamp go out? Not before the store has it (one
+ * more try when it did not take it). */
+bool
+pf_nassoc_stamp_out(struct pf_node *n)
+{
+	if (n->recovery_unstored)
+		pf_nassoc_save(n, NULL);
+	return !n->recovery_unstored;
+}
+
+/* @a and everything of it goes (its sessions told first). */
+void
+pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell)
+{
+	char addr[64];
+
+	if (tell)
+		CD_LOG(INFO, "pfcp: association with %s (%s) gone: %s", a->name,
+		       pf_addr_str(&a->peer, addr, sizeof(addr)), pf_gone_name(why));
+	if (tell && n->ops != NULL && n->ops->assoc_gone != NULL)
+		n->ops->assoc_gone(n->ops_arg, a, why);
+	pf_ntxn_cancel(&n->x, a);
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		n->assocs = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	n->n_assocs--;
+	if (a->smf != NULL) {
+		a->smf->a = NULL;
+		/* we set it up: again, once the SMF may want it */
+		if (tell)
+			smf_retry(a->smf, why == PF_GONE_RELEASED ? SETUP_BACKOFF_MAX_MS : n->cfg.t1_ms);
+	}
+	event_free(a->hb_timer);
+	free(a);
+}
+
+/*
+ * An association set up with @id (its Recovery Time Stamp @rts), from
+ * @src: a new one, the same again (kept with its sessions), or one whose
+ * SMF restarted (its sessions go, TS 29.244 6.2.6.2.2); stored before
+ * anyone hears of it. NULL: no memory, or a new one the store did not
+ * take (*@rc < 0; one that was there stays, *@rc says it is not stored).
+ */
+struct pf_assoc *
+pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m, uint8_t sock,
+	    const struct pf_addr *src, int *rc)
+{
+	struct pf_assoc *a = pf_node_state_assoc(n, id);
+	bool fresh = a == NULL, restarted = false;
+	char addr[64];
+	int i;
+
+	*rc = 0;
+	if (a == NULL) {
+		if (n->n_assocs >= (int)n->cfg.max_assocs) { /* counted as refused, not logged: a flood's */
+			*rc = -ENOSPC;
+			return NULL;
+		}
+		if ((a = calloc(1, sizeof(*a))) == NULL) {
+			*rc = -ENOMEM;
+			return NULL;
+		}
+		a->n = n;
+		a->id = *id;
+		pf_node_id_str(id, a->name, sizeof(a->name));
+		a->next = n->assocs;
+		if (n->assocs)
+			n->assocs->prev = a;
+		n->assocs = a;
+		n->n_assocs++;
+	} else if (a->recovery != rts) {
+		restarted = true;
+		n->c.smf_restarts++;
+		CD_LOG(WARN, "pfcp: %s set up again with a new Recovery Time Stamp (%u, was %u): the SMF restarted, its sessions go",
+		       a->name, rts, a->recovery);
+		if (n->ops != NULL && n->ops->assoc_gone != NULL)
+			n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
+		pf_ntxn_cancel(&n->x, a); /* its reports: to an SMF that forgot them */
+	}
+	a->peer = *src;
+	a->local = n->rx_local;
+	a->sock = sock;
+	a->recovery = rts;
+	a->restored = false;
+	a->reachable = true;
+	a->since_ms = cd_clock_ms();
+	a->n_cp_feat = 0;
+	if (m != NULL && (i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
+		a->n_cp_feat = m->ies[i].len < sizeof(a->cp_feat) ? m->ies[i].len : sizeof(a->cp_feat);
+		memcpy(a->cp_feat, m->ies[i].v, a->n_cp_feat);
+	}
+	for (int k = 0; k < n->n_smfs; k++)
+		if (n->smfs[k].a == NULL && pf_addr_same_host(&n->smfs[k].addr, src)) {
+			n->smfs[k].a = a;
+			a->smf = &n->smfs[k];
+		}
+	if ((*rc = pf_nassoc_save(n, NULL)) < 0 && fresh) {
+		CD_LOG(ERR, "pfcp: association with %s refused: the store did not take it", a->name);
+		pf_nassoc_free(n, a, PF_GONE_RELEASED, false);
+		return NULL;
+	}
+	if (fresh || restarted) {
+		n->c.assoc_setups++;
+		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
+		       pf_addr_str(src, addr, sizeof(addr)), rts);
+		hb_arm(a);
+		if (n->ops != NULL && n->ops->assoc_up != NULL)
+			n->ops->assoc_up(n->ops_arg, a);
+	}
+	return a;
+}
+
+/* The peer's Recovery Time Stamp seen in a heartbeat: a new one, the SMF
+ * restarted (TS 29.244 6.2.2, 19A): its sessions go, the association stays. */
+void
+pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
+{
+	if (rts == a->recovery)
+		return;
+	n->c.smf_restarts++;
+	CD_LOG(WARN, "pfcp: %s's Recovery Time Stamp changed (%u, was %u): the SMF restarted, its sessions go",
+	       a->name, rts, a->recovery);
+	a->recovery = rts;
+	if (n->ops != NULL && n->ops->assoc_gone != NULL)
+		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
+	pf_ntxn_cancel(&n->x, a);
+	pf_nassoc_save(n, NULL);
+	if (n->ops != NULL && n->ops->assoc_up != NULL)
+		n->ops->assoc_up(n->ops_arg, a);
+}
+
+void
+pf_nassoc_reachable(struct pf_node *n, struct pf_assoc *a, bool r)
+{
+	if (a->reachable == r)
+		return;
+	a->reachable = r;
+	a->since_ms = cd_clock_ms();
+	if (r)
+		CD_LOG(INFO, "pfcp: %s answers heartbeats again", a->name);
+	else
+		CD_LOG(WARN, "pfcp: %s does not answer heartbeats: unreachable; its association is kept for the grace "
+		       "period", a->name);
+	if (n->ops != NULL && n->ops->assoc_reachable != NULL)
+		n->ops->assoc_reachable(n->ops_arg, a, r);
+}
+
+/* ---------------------------------------------------------- heartbeats */
+
+static void
+hb_done(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct pf_assoc *a = arg;
+	struct pf_node *n = a->n;
+	uint32_t rts;
+	int i;
+
+	a->hb = NULL;
+	if (rc == -ECANCELED)
+		return;
+	if (rc == 0) {
+		a->last_hb_ms = cd_clock_ms();
+		pf_nassoc_reachable(n, a, true);
+		if ((i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&rsp->ies[i], &rts) == 0)
+			pf_nassoc_rts_seen(n, a, rts);
+		return;
+	}
+	a->hb_failures++;
+	n->c.hb_failures++;
+	if (a->reachable) {
+		pf_nassoc_reachable(n, a, false);
+		return;
+	}
+	if (cd_clock_ms() - a->since_ms >= n->cfg.grace_ms) {
+		n->c.unreachable_gone++;
+		pf_nassoc_free(n, a, PF_GONE_UNREACHABLE, true);
+		pf_nassoc_save(n, NULL);
+	}
+}
+
+static void
+on_hb_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_assoc *a = arg;
+	struct pf_node *n = a->n;
+	uint8_t b[64];
+	int len;
+
+	(void)fd;
+	(void)what;
+	hb_arm(a);
+	if (a->hb != NULL || !pf_nassoc_stamp_out(n))
+		return; /* the last one is still being resent; or our stamp may not go out yet */
+	if ((len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_REQ, 0, n->recovery)) > 0)
+		a->hb = pf_ntxn_request(&n->x, a, a->sock, &a->local, &a->peer, b, (size_t)len, hb_done, a);
+}
+
+static void
+hb_arm(struct pf_assoc *a)
+{
+	if (a->hb_timer == NULL && (a->hb_timer = evtimer_new(a->n->base, on_hb_timer, a)) == NULL)
+		return;
+	struct timeval tv = pf_ms_tv(a->n->cfg.heartbeat_ms);
+
+	evtimer_add(a->hb_timer, &tv);
+}
+
+/* ------------------------------------------- UPF-initiated association */
+
+static void
+smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct pf_smf *s = arg;
+	struct pf_node *n = s->n;
+	struct pf_node_id id;
+	uint32_t rts = 0;
+	uint8_t cause = 0;
+	char addr[64];
+	int i;
+
+	s->pending = NULL;
+	pf_addr_str(&s->addr, addr, sizeof(addr));
+	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
+		pf_get_cause(&rsp->ies[i], &cause);
+	if (rc == 0 && cause == PF_CAUSE_ACCEPTED && (i = pf_find(rsp, -1, PF_IE_NODE_ID, -1)) >= 0 &&
+	    pf_get_node_id(&rsp->ies[i], &id) == 0 && (i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 &&
+	    pf_get_u32(&rsp->ies[i], &rts) == 0) {
+		struct pf_assoc *a;
+		int src;
+
+		s->backoff_ms = 0;
+		if ((a = pf_nassoc_setup(n, &id, rts, rsp, s->sock, &s->addr, &src)) != NULL) {
+			if (a->smf != NULL && a->smf != s)
+				a->smf->a = NULL;
+			a->smf = s;
+			s->a = a;
+			return;
+		}
+	}
+	if (rc == 0 && cause == PF_CAUSE_ACCEPTED) {
+		CD_LOG(WARN, "pfcp: SMF %s accepted our Association Setup Request, but it is not set up here: tried again later",
+		       addr);
+	} else if (rc == 0) {
+		s->refusals++;
+		CD_LOG(WARN, "pfcp: SMF %s refused our Association Setup Request (cause %u %s): tried again later",
+		       addr, cause, pf_cause_name(cause));
+	} else {
+		CD_LOG(WARN, "pfcp: SMF %s: our Association Setup Request %s: tried again later", addr,
+		       rc == -ETIMEDOUT ? "went unanswered" : "got an answer that does not decode");
+	}
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : n->cfg.t1_ms;
+	if (s->backoff_ms > SETUP_BACKOFF_MAX_MS)
+		s->backoff_ms = SETUP_BACKOFF_MAX_MS;
+	smf_retry(s, s->backoff_ms);
+}
+
+static void
+on_smf_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_smf *s = arg;
+	struct pf_node *n = s->n;
+	uint8_t b[PF_NODE_TX_MAX];
+	int len;
+
+	(void)fd;
+	(void)what;
+	if (s->a != NULL || s->pending != NULL)
+		return;
+	s->tries++;
+	if ((len = pf_nassoc_encode(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true)) > 0)
+		s->pending = pf_ntxn_request(&n->x, NULL, s->sock, &n->tp.socks[s->sock].addr, &s->addr, b,
+					     (size_t)len, smf_setup_done, s);
+	if (s->pending == NULL)
+		smf_retry(s, SETUP_BACKOFF_MAX_MS);
+}
+
+static void
+smf_retry(struct pf_smf *s, unsigned int ms)
+{
+	struct timeval tv = pf_ms_tv(ms);
+
+	evtimer_add(s->timer, &tv);
+}
+
+int
+pf_nassoc_smf_add(struct pf_node *n, const struct pf_addr *addr, uint8_t sock)
+{
+	struct pf_smf *s = &n->smfs[n->n_smfs];
+
+	if (n->n_smfs == PF_NODE_SMFS_MAX)
+		return -EINVAL;
+	*s = (struct pf_smf){ .n = n, .addr = *addr, .sock = sock };
+	if ((s->timer = evtimer_new(n->base, on_smf_timer, s)) == NULL)
+		return -ENOMEM;
+	n->n_smfs++;
+	smf_retry(s, 0);
+	return 0;
+}
+/* ------------------------------------------------- our association messages */
+
+/* Association Setup/Update/Release Request or Response of ours: the
+ * response with a Cause (and Offending IE when refused); UP Function
+ * Features in a Setup's and an accepted Update's. */
+int
+pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending, bool rts,
+	     bool features)
+{
+	struct pf_enc e;
+	struct pf_hdr h = { .type = type };
+	uint8_t o[2] = { (uint8_t)(offending >> 8), (uint8_t)offending };
+
+	if (rts && !pf_nassoc_stamp_out(n))
+		return -EIO;
+	pf_enc_begin(&e, b, size, &h);
+	pf_enc_node_id(&e, &n->cfg.self);
+	if (cause)
+		pf_enc_u8(&e, PF_IE_CAUSE, cause);
+	if (offending)
+		pf_enc_ie(&e, PF_IE_OFFENDING_IE, o, 2);
+	if (rts)
+		pf_enc_u32(&e, PF_IE_RECOVERY_TS, n->recovery);
+	if (features && n->n_features > 0)
+		pf_enc_ie(&e, PF_IE_UP_FEATURES, n->features, (uint16_t)n->n_features);
+	return pf_enc_end(&e);
+}
+
+int
+pf_nassoc_renew(struct pf_node *n)
+{
+	uint32_t now = (uint32_t)((uint64_t)time(NULL) + PF_NTP_OFFSET);
+
+	/* new even within the second the last one was taken in */
+	n->recovery = now == n->recovery ? now + 1 : now;
+	n->recovery_unstored = true;
+	/* the SMFs set up again once they see it; those we set up, we do again */
+	while (n->assocs != NULL) {
+		struct pf_smf *s = n->assocs->smf;
+
+		CD_LOG(INFO, "pfcp: association with %s dropped: a new Recovery Time Stamp", n->assocs->name);
+		pf_nassoc_free(n, n->assocs, PF_GONE_RELEASED, false);
+		if (s != NULL)
+			smf_retry(s, 0);
+	}
+	return pf_nassoc_save(n, NULL);
+}
+
+/* ------------------------------------------------------- at start */
+
+/* Association @r as stored, again: false when it cannot be (logged). */
+static bool
+restore_one(struct pf_node *n, const struct pf_ndoc_assoc *r)
+{
+	struct pf_assoc *a;
+	struct pf_smf *s = NULL;
+	struct timeval tv = { 0, 0 };
+	char id[260], as[64];
+	int k = -1;
+
+	pf_node_id_str(&r->id, id, sizeof(id));
+	for (int i = 0; r->has_smf && i < n->n_smfs; i++)
+		if (pf_addr_same(&n->smfs[i].addr, &r->smf))
+			s = &n->smfs[i];
+	/* its socket: the one its requests came to, else one on that port of a wildcard address */
+	for (int i = 0; i < n->tp.n_socks && k < 0; i++)
+		if (pf_addr_same(&n->tp.socks[i].addr, &r->local))
+			k = i;
+	for (int i = 0; i < n->tp.n_socks && k < 0; i++)
+		if (pf_addr_any(&n->tp.socks[i].addr) && n->tp.socks[i].addr.ss.ss_family == r->local.ss.ss_family &&
+		    pf_addr_port(&n->tp.socks[i].addr) == pf_addr_port(&r->local))
+			k = i;
+	if (s != NULL)
+		k = s->sock;
+	if (!pf_tport_allowed(&n->tp, &r->peer)) {
+		CD_LOG(WARN, "pfcp: the stored association with %s not restored: its address %s is outside --pfcp-allow now",
+		       id, pf_addr_str(&r->peer, as, sizeof(as)));
+		return false;
+	}
+	if (k < 0 || pf_node_state_assoc(n, &r->id) != NULL || (a = calloc(1, sizeof(*a))) == NULL) {
+		CD_LOG(WARN, "pfcp: the stored association with %s not restored: %s", id,
+		       k < 0 ? "no --pfcp address now where its requests came to" : "out of memory");
+		return false;
+	}
+	if (r->has_smf && s == NULL)
+		CD_LOG(WARN, "pfcp: the association with %s was set up toward %s, no --pfcp-smf now: kept, not set up again once gone",
+		       id, pf_addr_str(&r->smf, as, sizeof(as)));
+	a->n = n;
+	a->id = r->id;
+	snprintf(a->name, sizeof(a->name), "%s", id);
+	a->peer = r->peer;
+	a->local = r->local;
+	if (!pf_addr_any(&n->tp.socks[k].addr))
+		a->local = n->tp.socks[k].addr;
+	a->sock = (uint8_t)k;
+	a->recovery = r->recovery;
+	memcpy(a->cp_feat, r->cp_feat, r->n_cp_feat);
+	a->n_cp_feat = r->n_cp_feat;
+	a->reachable = true;
+	a->restored = true;
+	a->since_ms = cd_clock_ms();
+	if (s != NULL) {
+		s->a = a;
+		a->smf = s;
+	}
+	a->next = n->assocs;
+	if (n->assocs)
+		n->assocs->prev = a;
+	n->assocs = a;
+	n->n_assocs++;
+	n->c.restored++;
+	/* a heartbeat at once: an SMF that restarted meanwhile is seen now */
+	if ((a->hb_timer = evtimer_new(n->base, on_hb_timer, a)) != NULL)
+		evtimer_add(a->hb_timer, &tv);
+	CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u, %s-initiated) restored", id,
+	       pf_addr_str(&a->peer, as, sizeof(as)), a->recovery, a->smf ? "UPF" : "SMF");
+	return true;
+}
+
+/*
+ * The stored Recovery Time Stamp and the associations made under it, or a
+ * new stamp (stored) and none. A document that does not read back is not
+ * trusted in part: an SMF whose association is missing here would be
+ * refused with 72 while it sees no UP restart, so none is restored, the
+ * stamp is new (every SMF sets up again) and the document is kept as
+ * state/pfcp.unreadable; said in the log and in the status.
+ */
+int
+pf_nassoc_load(struct pf_node *n)
+{
+	json_t *st = n->res ? cd_res_state(n->res, "pfcp") : NULL, *old;
+	json_int_t v = json_integer_value(json_object_get(st, "recovery_ts"));
+	struct pf_ndoc_assoc *rs;
+	size_t cnt, lost = 0;
+	char why[256];
+	int rc;
+
+	if (!json_is_integer(json_object_get(st, "recovery_ts")) || v <= 0 || v > 0xffffffffll) {
+		if (json_object_get(st, "recovery_ts") != NULL || json_object_get(st, "associations") != NULL)
+			snprintf(why, sizeof(why), "recovery_ts: 1..4294967295");
+		else
+			return pf_nassoc_renew(n); /* the first start */
+	} else if ((rc = pf_ndoc_assocs(st, &rs, &cnt, why, sizeof(why))) == 0) {
+		n->recovery = (uint32_t)v;
+		for (size_t i = 0; i < cnt; i++)
+			lost += !restore_one(n, &rs[i]);
+		free(rs);
+		return lost > 0 ? pf_nassoc_save(n, NULL) : 0;
+	} else if (rc != -EINVAL) {
+		return rc;
+	}
+	snprintf(n->restore_error, sizeof(n->restore_error), "%.200s: none restored, a new Recovery Time Stamp", why);
+	CD_LOG(ERR, "pfcp: the stored associations do not read back (%s): none restored; a new Recovery Time Stamp tells every SMF to set up again; the document kept as state/pfcp.unreadable",
+	       why);
+	if ((old = json_deep_copy(st)) != NULL) {
+		if (cd_res_save(n->res, "pfcp.unreadable", old) < 0)
+			CD_LOG(ERR, "pfcp: state/pfcp.unreadable not stored");
+		json_decref(old);
+	}
+	return pf_nassoc_renew(n);
+}

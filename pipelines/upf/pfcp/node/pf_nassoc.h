@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_nassoc: the PFCP endpoint's associations (TS 29.244 6.2.6, 6.2.2): set up, kept, gone; heartbeats; the ones we set up; kept in sxcd's store. */
+/*
+ * Associations are keyed by the peer's Node ID; several may share one
+ * address. The store's "pfcp" document (pf_ndoc.h) holds our Recovery
+ * Time Stamp and the associations made under it: rewritten whole
+ * (durably) whenever one is set up, updated, released or gone, before the
+ * request that changed it is answered, so an sxcd restart finds them as
+ * they were and its SMFs see the same stamp. The session layer hears of
+ * each change through the node's ops (pf_ntypes.h).
+ */
+#ifndef PF_NASSOC_H
+#define PF_NASSOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_node_state.h"
+
+/* Our association messages at most (what the node level writes). */
+#define PF_NODE_TX_MAX 2048
+
+/* --- the store --- */
+
+/* The associations and our Recovery Time Stamp stored now, without
+ * association @skip (NULL: all): 0, or -errno (logged, counted). */
+int pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip);
+/* May our Recovery Time Stamp go out? Not before the store has it (one
+ * more try when it did not take it). */
+bool pf_nassoc_stamp_out(struct pf_node *n);
+/* At start: the stored Recovery Time Stamp and the associations made under
+ * it (each sent a heartbeat at once), or a new stamp (stored) and none.
+ * 0, or -errno when the new stamp cannot be stored. */
+int pf_nassoc_load(struct pf_node *n);
+/* A new Recovery Time Stamp, every association dropped untold (those we
+ * set up, set up again), stored: 0 or -errno (pf_node_renew_recovery). */
+int pf_nassoc_renew(struct pf_node *n);
+
+/* --- set up, gone --- */
+
+/* An association set up with @id (its Recovery Time Stamp @rts, its
+ * request or our setup's answer @m, NULL: none), from @src on @sock: a new
+ * one, the same again (kept with its sessions), or one whose SMF
+ * restarted (its sessions go); stored before anyone hears of it. NULL: no
+ * room (*@rc -ENOSPC), no memory, or a new one the store did not take
+ * (*@rc < 0; one that was there stays, *@rc says it is not stored). */
+struct pf_assoc *pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts,
+				 const struct pf_msg *m, uint8_t sock, const struct pf_addr *src, int *rc);
+/* @a and everything of it goes (@tell: its sessions told first, logged,
+ * and one we set up is set up again later). */
+void pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell);
+/* The peer's Recovery Time Stamp @rts seen in a heartbeat: a new one is
+ * an SMF that restarted (its sessions go, the association stays). */
+void pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts);
+/* @a's peer answers heartbeats (@r) or not: told once per change. */
+void pf_nassoc_reachable(struct pf_node *n, struct pf_assoc *a, bool r);
+
+/* --- ours --- */
+
+/* Association Setup/Update/Release Request or Response of ours into @b:
+ * a response with @cause (and @offending when refused), our Recovery Time
+ * Stamp (@rts; -EIO while the store does not have it), our UP Function
+ * Features (@features). Its length, or -errno. */
+int pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending,
+		     bool rts, bool features);
+/* An SMF at @addr we set up an association with from socket @sock
+ * (--pfcp-smf): its first Association Setup Request goes from the loop at
+ * once, again with a backoff until one is accepted, and after it goes.
+ * 0, or -ENOMEM, or -EINVAL past PF_NODE_SMFS_MAX. */
+int pf_nassoc_smf_add(struct pf_node *n, const struct pf_addr *addr, uint8_t sock);
+
+#endif
