@@ -144,8 +144,11 @@ var SX = (function () {
 
   /* ------------------------------------------------------------ charts */
   /* A fixed ring of the last HISTORY samples of the series in the last
-   * answer: a name gone from it goes from the ring with its history. */
-  function Ring(n) { this.n = n; this.t = new Array(n).fill(null); this.s = new Map(); this.i = 0; this.len = 0; }
+   * answer: a name gone from it goes from the ring with its history. A
+   * chart draws all HISTORY slots from the first sample (the empty ones
+   * blank): a fixed time window, and what it holds is fixed per series
+   * from the start, not growing for 5 minutes. */
+  function Ring(n) { this.n = n; this.t = new Array(n).fill(null); this.s = new Map(); this.i = 0; }
   /* @vals: Map name → value (null: no value this time, the series kept). */
   Ring.prototype.push = function (t, vals) {
     var self = this;
@@ -157,11 +160,11 @@ var SX = (function () {
     });
     this.t[this.i] = t;
     this.i = (this.i + 1) % this.n;
-    this.len = Math.min(this.len + 1, this.n);
   };
+  /* @arr's slots, the oldest first. */
   Ring.prototype.ordered = function (arr) {
-    var out = [];
-    for (var j = 0; j < this.len; j++) out.push(arr[(this.i - this.len + j + this.n) % this.n]);
+    var out = new Array(this.n);
+    for (var j = 0; j < this.n; j++) out[j] = arr[(this.i + j) % this.n];
     return out;
   };
   var COLORS = ["#1f5fbf", "#1b873f", "#c62828", "#b26a00", "#7b3fbf", "#00838f", "#5b6676"];
@@ -204,7 +207,7 @@ var SX = (function () {
                 fill: false, spanGaps: true });
     });
     this.chart.data.datasets = ds;
-    this.chart.data.labels = r.ordered(r.t).map(function (x) { return new Date(x).toLocaleTimeString("en-GB"); });
+    this.chart.data.labels = r.ordered(r.t).map(function (x) { return x === null ? "" : new Date(x).toLocaleTimeString("en-GB"); });
     this.chart.update("none");
   };
   /* What the charts hold (for a reader checking the page keeps no more
@@ -241,7 +244,8 @@ var SX = (function () {
       views.forEach(function (v) {
         try { v.update(d); } catch (e) { console.warn("view " + v.id + ": " + e); }
       });
-      prune();
+      /* a failed answer keeps the samples: the next rates span the gap */
+      if (!r[1]._error && !r[2]._error) prune();
       var st = ((isObj(r[0]) ? r[0].sxdp : null) || {}).state || "unknown";
       conn.dataset.state = st === "connected" ? "connected" : "error";
       conn.textContent = "sxdp " + st;

@@ -26,7 +26,6 @@ chromium (selenium) against a real sxcd and sxdp (the helpers are test_visibilit
 Exits 77 when chromium, chromedriver or selenium are missing.
 """
 
-import bisect
 import contextlib
 import json
 import os
@@ -51,13 +50,15 @@ R = T.Runner()
 SOAK_S = 120            # the issue's two minutes of churn
 SOAK_LIVE = 6           # slices alive at once: one created each second, the oldest withdrawn
 HEAP_WARM_S = 30        # the heap measured once the page has seen 30 names come and go
-# After the warm-up the heap may grow by what the charts' rings fill up with (one point per
-# second per live series, 4 charts, 6 live slices: a few hundred KiB over the 90 s, Chart.js's
-# point objects included), never with the names seen: a page that kept every name's series
-# (the bug) grew by 120 names x 4 charts x their points, several MiB on this page.
+# From the warm-up to the end the heap may grow by what fills up over the charts' 5 minutes
+# whatever the names (time labels, the rings' numbers, Chart.js's caches): x1.10 measured here,
+# flat after 300 s (600 names in 10 min: 5.2 -> 5.3 MiB). It never grows with the names seen:
+# the page that kept every name's series grew x1.73 in these 2 minutes, and on.
 HEAP_GROWTH = 1.25
 RATE_TOL = 0.05         # a rate on the page vs the counter's own over the same samples
 STALL_S = 1.5           # how long sxcd is held (SIGSTOP) while the page polls
+PAGE_READ_MS = 50       # after its stats.get (the sample's time) sxdp answers the view's other calls
+                        # one after the other: well within this, on a loaded box too
 PROTO_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]
 
 
@@ -93,7 +94,7 @@ def page_state(d):
         "var rows = []; document.querySelectorAll('[data-k]').forEach(function (e) {"
         " var m = /^(slices|vdns)\\/(.+)\\/phase$/.exec(e.dataset.k);"
         " if (m) rows.push(m[1] === 'vdns' ? 'VDN ' + m[2] : m[2]); });"
-        " return {polls: +(document.body.dataset.polls || 0), charts: SX.charts(), rows: rows};")
+        " return {polls: +(document.body.dataset.polls || 0), charts: SX.charts ? SX.charts() : [], rows: rows};")
 
 
 def until(what, fn, timeout=10):
@@ -107,49 +108,57 @@ def until(what, fn, timeout=10):
         time.sleep(0.1)
 
 
+def churn(drv, cd, secs):
+    """Slices created and withdrawn through the API, one each second, SOAK_LIVE alive at once,
+    for @secs while the page is open; each second the page's charts checked against the
+    answer they drew. Returns what it saw."""
+    live, n, max_api, max_series, bad, heaps = [], 0, 0, 0, [], []
+    p0, t0 = polls(drv), time.monotonic()
+    while time.monotonic() - t0 < secs:
+        step = time.monotonic()
+        name = "soak-%d" % n
+        code, res = cd.req("PUT", "/api/v1/slices/" + name, {"spec": {"id": 100 + n % 50, "members": []}})
+        expect(code in (200, 201), "PUT %s: %d %s" % (name, code, res))
+        live.append(name)
+        n += 1
+        if len(live) > SOAK_LIVE:
+            old = live.pop(0)
+            code, res = cd.req("DELETE", "/api/v1/slices/" + old)
+            expect(code in (200, 202), "DELETE %s: %d %s" % (old, code, res))
+        max_api = max(max_api, len(cd.req("GET", "/api/v1/slices")[1]["items"]))
+        st = page_state(drv)
+        for c in st["charts"]:
+            if not c["id"].startswith("slices/"):
+                continue
+            extra = sorted(set(c["series"]) - set(st["rows"]))
+            if extra or (c["drawn"] is not None and c["drawn"] != len(c["series"])):
+                bad.append("%s at %.0f s: series %s, drawn %s, the answer's %s" % (
+                    c["id"], time.monotonic() - t0, extra or c["series"], c["drawn"], st["rows"]))
+            max_series = max(max_series, len(c["series"]))
+        if time.monotonic() - t0 >= HEAP_WARM_S * (len(heaps) + 1):
+            heaps.append(heap_after_gc(drv))
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - step)))
+    heaps.append(heap_after_gc(drv))
+    out = {"names": n, "secs": time.monotonic() - t0, "max_api": max_api, "max_series": max_series, "bad": bad,
+           "polls": polls(drv) - p0, "heap0": heaps[0], "heap1": heaps[-1]}
+    print("# %d names in %.0f s, at most %d listed at once, at most %d series in a chart; %d polls; JS heap after GC "
+          "every %d s: %s MiB" % (n, out["secs"], max_api, max_series, out["polls"], HEAP_WARM_S,
+                                  " ".join("%.2f" % (h / 2**20) for h in heaps)))
+    return out
+
+
 @R.test
 def test_soak_churn_heap_and_series_bounded():
     with page_on(view="slices") as (dp, cd, drv):
-        live, n, max_api, max_series, bad, heap0 = [], 0, 0, 0, [], None
-        p0, t0 = polls(drv), time.monotonic()
-        while time.monotonic() - t0 < SOAK_S:
-            step = time.monotonic()
-            name = "soak-%d" % n
-            code, res = cd.req("PUT", "/api/v1/slices/" + name, {"spec": {"id": 100 + n % 50, "members": []}})
-            expect(code in (200, 201), "PUT %s: %d %s" % (name, code, res))
-            live.append(name)
-            n += 1
-            if len(live) > SOAK_LIVE:
-                old = live.pop(0)
-                code, res = cd.req("DELETE", "/api/v1/slices/" + old)
-                expect(code in (200, 202), "DELETE %s: %d %s" % (old, code, res))
-            max_api = max(max_api, len(cd.req("GET", "/api/v1/slices")[1]["items"]))
-            st = page_state(drv)
-            for c in st["charts"]:
-                if not c["id"].startswith("slices/"):
-                    continue
-                extra = sorted(set(c["series"]) - set(st["rows"]))
-                if extra or (c["drawn"] is not None and c["drawn"] != len(c["series"])):
-                    bad.append("%s at %.0f s: series %s, drawn %s, the answer's %s" % (
-                        c["id"], time.monotonic() - t0, extra or c["series"], c["drawn"], st["rows"]))
-                max_series = max(max_series, len(c["series"]))
-            if heap0 is None and time.monotonic() - t0 >= HEAP_WARM_S:
-                heap0 = heap_after_gc(drv)
-            time.sleep(max(0.0, 1.0 - (time.monotonic() - step)))
-        heap1 = heap_after_gc(drv)
-        p1 = polls(drv)
-        print("# %d names in %.0f s, at most %d listed at once, at most %d series in a chart; %d polls; "
-              "JS heap after GC %.2f MiB at %d s, %.2f MiB at the end (x%.2f)" % (
-                  n, time.monotonic() - t0, max_api, max_series, p1 - p0, heap0 / 2**20, HEAP_WARM_S,
-                  heap1 / 2**20, heap1 / heap0))
-        expect(not bad, "charts hold series the answer did not have: %s" % bad[:5])
-        expect(SOAK_LIVE <= max_series <= max_api, "series in a chart: at most %d, the API listed at most %d at once"
-               % (max_series, max_api))
-        expect(p1 - p0 >= SOAK_S * 0.7, "the page kept polling: %d polls in %d s" % (p1 - p0, SOAK_S))
-        expect(heap1 <= heap0 * HEAP_GROWTH, "JS heap after GC: %.2f MiB at %d s, %.2f MiB after %d s (bound x%.2f)"
-               % (heap0 / 2**20, HEAP_WARM_S, heap1 / 2**20, SOAK_S, HEAP_GROWTH))
-        errs = console_errors(drv)
-        expect(not errs, "console errors: %s" % errs[:5])
+        r = churn(drv, cd, SOAK_S)
+        expect(not r["bad"], "charts hold series the answer did not have: %s" % r["bad"][:5])
+        expect(SOAK_LIVE <= r["max_series"] <= r["max_api"], "series in a chart: at most %d, the API listed at most %d "
+               "at once" % (r["max_series"], r["max_api"]))
+        expect(r["polls"] >= SOAK_S * 0.7, "the page kept polling: %d polls in %d s" % (r["polls"], SOAK_S))
+        logs = [e for e in drv.get_log("browser") if e["level"] in ("SEVERE", "ERROR", "WARNING")]
+        expect(not logs, "console errors or warnings (a view that threw): %d, %s" % (len(logs), logs[:5]))
+        expect(r["heap1"] <= r["heap0"] * HEAP_GROWTH, "JS heap after GC: %.2f MiB at %d s, %.2f MiB after %d s "
+               "(bound x%.2f)" % (r["heap0"] / 2**20, HEAP_WARM_S, r["heap1"] / 2**20, SOAK_S, HEAP_GROWTH))
 
 
 @R.test
@@ -182,32 +191,33 @@ def test_object_prototype_names_get_rows_and_series():
 @R.test
 def test_a_held_answer_shows_no_phantom_spike():
     """blue's meter, offered far more than its peak: its green output is its committed rate
-    (a token bucket on sxdp's clock), less what the worker misses when the box is busy. sxcd is
+    (a token bucket on sxdp's clock), less what its worker misses when the box is busy. sxcd is
     held (SIGSTOP) 1.5 s, twice, while the page polls; each green rate the page shows must be
     what the counter did between the two samples the page took it from (the page gives when
-    sxdp read them: body data-counters-ms), read from sxdp itself every 20 ms meanwhile. A rate
-    over the browser's clock shows the held second twice its size, then half."""
+    sxdp read them: body data-counters-ms), the counter read from sxdp itself every 20 ms
+    meanwhile. A rate over the browser's clock shows the held second twice its size or more."""
     ports = dict(S.PORTS, lan1=V.traffic())
     with page_on(ports, [V.SITE, V.PEER, V.BLUE], "slices") as (dp, cd, drv):
         until("blue's meter green on the page", lambda: (V.num(page_values(drv).get("slices/blue/meter_green_pps"))
                                                          or 0) > 0)
         mid = [x for x in cd.req("GET", "/api/v1/counters")[1]["slices"] if x["name"] == "blue"][0]["meter"]["id"]
-        series, stop = [], threading.Event()   # (sxdp's ms, green packets), from sxdp directly: sxcd is held
+        series, stop = [], threading.Event()   # (sxdp's ms before, after, green, red), from sxdp: sxcd is held
 
         def read_sxdp():
             while not stop.is_set():
                 a = dp.rpc("stats.get")["uptime_s"]
                 m = [x for x in dp.rpc("qos.meters") if x["id"] == mid][0]
                 b = dp.rpc("stats.get")["uptime_s"]
-                series.append((500 * (a + b), m["green"]["packets"], m["red"]["packets"]))
+                series.append((1000 * a, 1000 * b, m["green"]["packets"], m["red"]["packets"]))
                 time.sleep(0.02)
 
-        def green_at(ms):
-            i = bisect.bisect_left(series, (ms,))
-            expect(0 < i < len(series), "sxdp's counters read around %.0f ms (%.0f..%.0f)" % (
-                ms, series[0][0], series[-1][0]))
-            (m0, g0, _), (m1, g1, _) = series[i - 1], series[i]
-            return g0 + (g1 - g0) * (ms - m0) / (m1 - m0)
+        def green_between(ms):
+            """What the page's green, read after sxdp's clock said @ms (at most PAGE_READ_MS after),
+            can have been: the counter as read before, as read after."""
+            lo = [g for _, b, g, _ in series if b <= ms]
+            hi = [g for a, _, g, _ in series if a >= ms + PAGE_READ_MS]
+            expect(lo and hi, "sxdp's counters read around %.0f ms (%.0f..%.0f)" % (ms, series[0][0], series[-1][1]))
+            return lo[-1], hi[0]
         th = threading.Thread(target=read_sxdp, daemon=True)
         th.start()
         seen = []   # (poll, green pkt/s on the page, when sxdp read its counters, held just before)
@@ -231,32 +241,38 @@ def test_a_held_answer_shows_no_phantom_spike():
                 finally:
                     os.kill(cd.proc.pid, signal.SIGCONT)
                 follow(3.5, held=True)
+            follow(0.5)
         finally:
             stop.set()
             th.join(5)
-        expect(all(ms is not None for _, _, ms, _ in seen), "the page says when sxdp read its counters: %s" % seen)
-        held = [x for x in seen if x[3]]
-        expect(len(seen) >= 8 and len(held) == 2, "polls through two holds: %s" % seen)
-        off, worst = [], 0.0
-        for (p0, _, s0, _), (p1, v, s1, h) in zip(seen, seen[1:]):
-            if p1 != p0 + 1:
+        # pairs of the page's samples: each rate is over the one before it (a poll whose counters
+        # failed, sxcd just back and its link to sxdp catching up, shows none: the next spans it);
+        # a poll not seen in between and the pair is not judged
+        pairs, last = [], None
+        for i, (p, v, ms, h) in enumerate(seen):
+            if i and p != seen[i - 1][0] + 1:
+                last = None
+            if ms is None:
                 continue
-            true = (green_at(s1) - green_at(s0)) / ((s1 - s0) / 1000)
-            dev = abs(v - true) / true if v is not None else 1.0
-            worst = max(worst, dev)
-            if dev > RATE_TOL:
-                off.append("poll %d%s: page %s, true %.1f pkt/s over %.0f ms" % (p1, " (held)" if h else "", v, true,
-                                                                                 s1 - s0))
-        (ma, ga, ra), (mb, gb, rb) = series[0], series[-1]
-        long_run = (gb - ga) / ((mb - ma) / 1000)
-        vals = [v for _, v, _, _ in seen if v is not None]
-        print("# green: %.1f pkt/s over the %.0f s (red %.0f pkt/s); the page's %d values %.1f..%.1f, at most "
-              "%.2f %% off the counters' own rate over their samples" % (
-                  long_run, (mb - ma) / 1000, (rb - ra) / ((mb - ma) / 1000), len(vals), min(vals), max(vals),
-                  100 * worst))
+            if last is not None:
+                pairs.append((last, (p, v, ms, h or any(x[3] for x in seen[seen.index(last) + 1:i]))))
+            last = (p, v, ms, h)
+        expect(len(pairs) >= 6 and sum(1 for _, b in pairs if b[3]) == 2, "rates through two holds: %s" % seen)
+        off = []
+        for (_, _, s0, _), (p1, v, s1, h) in pairs:
+            (lo0, hi0), (lo1, hi1) = green_between(s0), green_between(s1)
+            lo, hi = (lo1 - hi0) / ((s1 - s0) / 1000), (hi1 - lo0) / ((s1 - s0) / 1000)
+            if v is None or not lo * (1 - RATE_TOL) <= v <= hi * (1 + RATE_TOL):
+                off.append("poll %d%s: page %s, the counter's %.1f..%.1f pkt/s over %.0f ms" % (
+                    p1, " (held)" if h else "", v, lo, hi, s1 - s0))
+        (ma, _, ga, ra), (_, mb, gb, rb) = series[0], series[-1]
+        vals = [b[1] for _, b in pairs if b[1] is not None]
+        print("# green: %.1f pkt/s over the %.0f s (red %.0f pkt/s); the page's %d rates %.1f..%.1f pkt/s, %d off" % (
+            (gb - ga) / ((mb - ma) / 1000), (mb - ma) / 1000, (rb - ra) / ((mb - ma) / 1000), len(vals), min(vals),
+            max(vals), len(off)))
         expect((rb - ra) > (gb - ga), "the meter saturated (more red than green)")
-        expect(not off, "the page's rate within %d %% of the counters' through sxcd held %.1f s: %s"
-               % (100 * RATE_TOL, STALL_S, off))
+        expect(not off, "the page's rates within %d %% of the counter's over the same samples through sxcd held "
+               "%.1f s: %s" % (100 * RATE_TOL, STALL_S, off))
 
 
 @R.test
