@@ -101,7 +101,7 @@ pf_answer_save(struct pf_up *up, struct us *us)
 void
 pf_answer_send(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
 {
-	uint8_t buf[MSG_MAX];
+	uint8_t buf[PF_UP_MSG_MAX];
 	int len;
 
 	if (t == NULL)

@@ -5,7 +5,7 @@
 
 #include <event2/util.h>
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 /* @seid as an F-SEID of this UP function (its Node ID's address). */
 void pf_answer_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f);

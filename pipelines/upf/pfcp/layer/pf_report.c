@@ -207,7 +207,7 @@ static void
 report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
        const struct pf_usage_report *urs, int n_urs)
 {
-	uint8_t buf[MSG_MAX];
+	uint8_t buf[PF_UP_MSG_MAX];
 	struct sent *sn;
 	int len;
 
@@ -245,7 +245,7 @@ reading_end(struct reading *rd)
 
 		if (us == NULL || us->s == NULL)
 			continue;
-		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &again);
+		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, pf_up_state_ntp(), urs, &again);
 		if (nu > 0)
 			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu);
 		if (again || !pf_report_armed_right(up, us))

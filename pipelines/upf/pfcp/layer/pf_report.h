@@ -5,7 +5,7 @@
 
 #include <event2/util.h>
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 #define EVENTS_MS	20	/* sxdp's UPF events read this often while sessions are */
 #define TICK_MS		1000	/* time-based usage reports checked this often */

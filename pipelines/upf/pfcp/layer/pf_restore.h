@@ -5,7 +5,7 @@
 
 #include <event2/util.h>
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 /* pf_store_load's callback: one record of the journal at start. */
 int pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len);

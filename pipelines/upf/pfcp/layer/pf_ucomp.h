@@ -3,7 +3,7 @@
 #ifndef PF_UCOMP_H
 #define PF_UCOMP_H
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 struct pf_map_err;
 

@@ -20,14 +20,11 @@
 #include "pf_store.h"
 #include "pf_ucomp.h"
 #include "pf_up.h"
+#include "pf_up_state.h"
 #include "pf_usess.h"
-#include "qos_names.h"
-#include "up_ids.h"
 
 #define BATCH_MAX	4096	/* updates in one table.write (sxdp takes 65,536) */
 #define WAIT_SXDP_MS	2000	/* a request waits this long for sxdp's tables, then System failure */
-
-static struct pf_up *g_up;
 
 /* ------------------------------------------------------------ the queue, batches */
 
@@ -94,11 +91,11 @@ op_done(struct pf_up *up, struct op *op)
 		 * Data Report's delay ran out: none is sent */
 		pf_report_ddn_check(up, us);
 		/* its URRs follow its rules: the ones removed report their last */
-		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, now_ntp(), urs, &nu) < 0)
+		if (pf_usage_update(&us->use, us->s, pf_ucomp_ctr_of, us, pf_ucomp_ctr_abs, up, now, pf_up_state_ntp(), urs, &nu) < 0)
 			CD_LOG(ERR, "pfcp: session %s: out of memory measuring its usage", json_string_value(us->owner));
 		for (int k = 0; k < op->mod.n_query_urr && nu < PF_SESS_URR_MAX * 2; k++)
 			if (pf_usage_report(&us->use, us->s, op->mod.query_urr[k], PF_URT_IMMER, false, pf_ucomp_ctr_abs, up, now,
-					    now_ntp(), &urs[nu]) == 0)
+					    pf_up_state_ntp(), &urs[nu]) == 0)
 				nu++;
 		r.seid = us->s->cp.seid;
 		r.n_urs = nu;
@@ -123,7 +120,7 @@ op_done(struct pf_up *up, struct op *op)
 		/* every URR's final report (TS 29.244 7.5.7: in the Deletion Response) */
 		for (int k = 0; k < us->use.n_meas && nu < PF_SESS_URR_MAX; k++)
 			if (pf_usage_report(&us->use, us->s, us->use.meas[k].urr, PF_URT_TERMR, false, pf_ucomp_ctr_abs, up, now,
-					    now_ntp(), &urs[nu]) == 0)
+					    pf_up_state_ntp(), &urs[nu]) == 0)
 				nu++;
 		r.seid = us->s->cp.seid;
 		r.n_urs = nu;
@@ -513,7 +510,7 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 		op->us = us;
 		op->assoc = us->assoc;
 		if (us->busy) {   /* behind the one under way: decoded again when its turn comes */
-			uint8_t buf[MSG_MAX];
+			uint8_t buf[PF_UP_MSG_MAX];
 			int len = pf_reencode(m, buf, sizeof(buf));
 
 			if (len < 0 || (op->raw = malloc((size_t)len)) == NULL) {
@@ -644,16 +641,10 @@ static const uint8_t features[] = {
 int
 pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len)
 {
-	struct pf_up *up = calloc(1, sizeof(*up));
+	struct pf_up *up = pf_up_state_new();
 	int rc;
 
-	if (up == NULL || (up->shared = pf_shared_new()) == NULL || (up->claims = json_object()) == NULL ||
-	    (up->scratch = malloc(sizeof(*up->scratch))) == NULL ||
-	    pf_ids_init(&up->sess_ids, UP_SESS_PFCP_MIN, UP_SESS_PFCP_MAX) < 0 ||
-	    /* a journal's meters may be any sxdp had; new ones up to its
-	     * meters table's last once it is seen (pf_restore.c) */
-	    pf_ids_init(&up->meters, UP_METER_PFCP_MIN, QOS_METER_ID_CAP) < 0 ||
-	    pf_ids_limit(&up->meters, QOS_METERS_SIZE - 1) < 0) {
+	if (up == NULL) {
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
@@ -675,7 +666,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 		snprintf(err, len, "the PFCP sessions' journal in %s: %s", ctx->store_dir, strerror(-rc));
 		return rc;
 	}
-	g_up = up;
+	pf_up_state_set(up);
 	if (up->store != NULL && (rc = pf_store_load(up->store, pf_restore_load_one, up)) < 0) {
 		snprintf(err, len, "the PFCP sessions' journal: %s", strerror(-rc));
 		return rc;
@@ -690,7 +681,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	cd_sync_watch(up->sync, pf_restore_on_sxdp, up);
 	pf_node_set_handler(n, &ops, up);
 	pf_node_set_features(n, features, sizeof(features));
-	g_up = up;
+	pf_up_state_set(up);
 	return 0;
 }
 
@@ -705,7 +696,7 @@ pf_up_detach(struct pf_node *n)
 static void
 pf_up_metrics(struct cd_vis_fams *f)
 {
-	struct pf_up *up = g_up;
+	struct pf_up *up = pf_up_state_current();
 	json_t *st = pf_up_stats(), *v;
 	const char *k;
 
@@ -753,7 +744,7 @@ pf_up_register(void)
 json_t *
 pf_up_stats(void)
 {
-	struct pf_up *up = g_up;
+	struct pf_up *up = pf_up_state_current();
 	json_t *o, *by = json_object(), *by_upf = json_object();
 	unsigned int peers, apps;
 	double per_s[3] = { 0, 0, 0 };
@@ -798,10 +789,4 @@ pf_up_stats(void)
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
 	json_object_set_new(o, "deleted_per_s", json_real(per_s[2]));
 	return o;
-}
-
-struct pf_up *
-pf_up_current(void)
-{
-	return g_up;
 }

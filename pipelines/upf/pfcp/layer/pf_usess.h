@@ -3,7 +3,7 @@
 #ifndef PF_USESS_H
 #define PF_USESS_H
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 struct us *pf_usess_find(const struct pf_up *up, uint64_t seid);
 /* 0 or -ENOMEM. */

@@ -233,7 +233,7 @@ urr_json(const struct pf_urr *u)
 static json_t *
 pfcp_session(const char *node, uint64_t seid, uint32_t *sess_id)
 {
-	struct pf_up *up = pf_up_current();
+	struct pf_up *up = pf_up_state_current();
 	struct us *us = up != NULL ? pf_usess_find(up, seid) : NULL;
 
 	if (us == NULL || us->assoc == NULL || us->s == NULL || strcmp(pf_assoc_name(us->assoc), node) != 0)

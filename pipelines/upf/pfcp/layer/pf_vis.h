@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "pf_up_priv.h"
+#include "pf_up_state.h"
 
 /* @us's rules as JSON (new): {"source": "pfcp", "smf", "seid", "cp_seid",
  * "upf", "pdn_type", "pdrs", "fars", "qers", "urrs", "bar"}. */

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_up_priv: the PFCP session layer's state, shared by its modules only (pf_up, pf_usess, pf_answer, pf_ucomp,
- * pf_report, pf_restore); nothing outside the layer includes it. */
-#ifndef PF_UP_PRIV_H
-#define PF_UP_PRIV_H
+/* pf_up_state: the PFCP session layer's state its modules share (pf_up, pf_usess, pf_answer, pf_ucomp, pf_report, pf_restore, pf_vis); the layer now; NTP time. */
+/*
+ * What the session layer's modules share, and only they (pf_up.h is what
+ * the service sees). It includes none of the layer's modules but those
+ * below it (the session model, the UPFs sessions land in, the ids they
+ * take), so each module of the layer stands on it and none on pf_up.c.
+ */
+#ifndef PF_UP_STATE_H
+#define PF_UP_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 #include <jansson.h>
 
 #include "cd_clock.h"
@@ -16,9 +20,8 @@
 #include "pf_upf.h"
 #include "pf_usage.h"
 
-#define MSG_MAX		8192	/* an answer's bytes */
-#define NTP_OFFSET	2208988800u
-#define PF_RATE_SAMPLES	11		/* 10 s of rates, sampled each second */
+#define PF_UP_MSG_MAX	8192	/* an answer's bytes */
+#define PF_RATE_SAMPLES	11	/* 10 s of rates, sampled each second */
 
 struct cd_res;
 struct cd_sync;
@@ -155,14 +158,14 @@ struct pf_up {
 	unsigned int rate_at, rate_n;
 };
 
-static inline uint32_t
-now_ntp(void)
-{
-	return (uint32_t)(time(NULL) + NTP_OFFSET);
-}
-
-/* The session layer (pf_up.c), NULL while PFCP is off: for the modules that read it on
- * their own (pf_vis). */
-struct pf_up *pf_up_current(void);
+/* The layer's state, new: its session ids, meters, shared entries and
+ * claims ready, nothing else (NULL: no memory). */
+struct pf_up *pf_up_state_new(void);
+/* The session layer, for the modules that read it on their own (pf_vis,
+ * the service's status and metrics): NULL until set (PFCP off). */
+struct pf_up *pf_up_state_current(void);
+void pf_up_state_set(struct pf_up *up);
+/* Now, in NTP seconds (the times of usage reports). */
+uint32_t pf_up_state_ntp(void);
 
 #endif
