@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_svc: sxcd's PFCP service: the --pfcp options, the endpoint started on the loop, its status and metrics. */
+/* pf_svc: sxcd's PFCP service, on top of PFCP's layers: the --pfcp options, the endpoint and its session layer started on the loop, their status and metrics. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "pf_node.h"
+#include "pf_up.h"
 
 #define LISTEN_MAX 8
 #define SMF_MAX 16
@@ -26,13 +27,6 @@ static struct {
 } cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX };
 
 static struct pf_node *node;
-static const struct pf_svc_layer *layer;
-
-void
-pf_svc_session_layer(const struct pf_svc_layer *l)
-{
-	layer = l;
-}
 
 static int
 set_listen(const char *v, char *why, size_t len)
@@ -199,7 +193,7 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	c.self = cfg.self;
 	if ((rc = pf_node_new(&c, &node, err, len)) < 0)
 		return rc;
-	if (layer != NULL && (rc = layer->attach(node, ctx, err, len)) < 0) {
+	if ((rc = pf_up_attach(node, ctx, err, len)) < 0) {
 		pf_node_free(node);
 		node = NULL;
 		return rc;
@@ -216,8 +210,7 @@ pf_stop(void)
 {
 	if (node == NULL)
 		return;
-	if (layer != NULL)
-		layer->detach(node);
+	pf_up_detach(node);
 	pf_node_free(node);
 	node = NULL;
 }
@@ -227,8 +220,8 @@ pf_status(void)
 {
 	json_t *st = node ? pf_node_stats(node) : NULL;
 
-	if (st != NULL && layer != NULL && layer->status != NULL)
-		json_object_set_new(st, "sessions", layer->status());
+	if (st != NULL)
+		json_object_set_new(st, "sessions", pf_up_stats());
 	return st;
 }
 
@@ -238,8 +231,7 @@ pf_metrics(struct cd_vis_fams *f)
 	if (node == NULL)
 		return;
 	pf_node_metrics(node, f);
-	if (layer != NULL && layer->metrics != NULL)
-		layer->metrics(f);
+	pf_up_metrics(f);
 }
 
 static const struct cd_svc pf_svc = {

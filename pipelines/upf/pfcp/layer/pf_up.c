@@ -691,9 +691,7 @@ pf_up_detach(struct pf_node *n)
 	(void)n;
 }
 
-/* /metrics: sessions per SMF (labels: the associations, few), what was
- * done to them, reports sent and unanswered. */
-static void
+void
 pf_up_metrics(struct cd_vis_fams *f)
 {
 	struct pf_up *up = pf_up_state_current();
@@ -729,16 +727,6 @@ pf_up_metrics(struct cd_vis_fams *f)
 		      "Delayed DL Data Reports not sent: the downlink forwarded again or the session went first",
 		      (double)up->st.ddn_cancelled, NULL);
 	json_decref(st);
-}
-
-static const struct pf_svc_layer pf_up_layer = {
-	.attach = pf_up_attach, .detach = pf_up_detach, .status = pf_up_stats, .metrics = pf_up_metrics,
-};
-
-static void __attribute__((constructor))
-pf_up_register(void)
-{
-	pf_svc_session_layer(&pf_up_layer);
 }
 
 json_t *

@@ -23,14 +23,20 @@
 
 struct pf_node;
 struct cd_svc_ctx;
+struct cd_vis_fams;
 
-/* The session layer on @n (pf_svc's attach): 0 or -errno with @err. */
+/* The session layer on @n (the service starts it after the node is made,
+ * before the loop reads a datagram): 0 or -errno with @err. */
 int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
+/* Before the node is freed. */
 void pf_up_detach(struct pf_node *n);
 /* {"total", "by_node": {NODE: n}, "established", "modified", "deleted",
  * "reports", "report_failures", "dl_data_reports", "batches", "updates",
  * "peers", "apps"} (new): "sessions" in the pfcp service's status; its
- * refusals are the node's, by cause. */
+ * refusals are the node's, by cause. NULL: not attached. */
 json_t *pf_up_stats(void);
+/* Its /metrics families, after the node's: sessions per SMF (labels: the
+ * associations, few), what was done to them, reports sent and unanswered. */
+void pf_up_metrics(struct cd_vis_fams *f);
 
 #endif

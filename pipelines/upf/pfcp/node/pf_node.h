@@ -134,19 +134,4 @@ json_t *pf_node_stats(struct pf_node *n);
 /* Its /metrics families (bounded labels: message types and causes). */
 void pf_node_metrics(struct pf_node *n, struct cd_vis_fams *f);
 
-/* --- the service (pf_svc.c) --- */
-struct cd_svc_ctx;
-/* The session layer's hooks: @attach after the node is made, before the
- * loop reads a datagram (it calls pf_node_set_handler/_set_features);
- * @detach before the node is freed. From a constructor. */
-typedef int pf_svc_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
-typedef void pf_svc_detach(struct pf_node *n);
-struct pf_svc_layer {
-	pf_svc_attach *attach;
-	pf_svc_detach *detach;
-	json_t *(*status)(void);			/* "sessions" in the service's status (new) */
-	void (*metrics)(struct cd_vis_fams *f);		/* its families after the node's */
-};
-void pf_svc_session_layer(const struct pf_svc_layer *l);
-
 #endif
