@@ -29,11 +29,11 @@ def big_upf(n, teid0=0):
                          for k in range(n)]}
 
 
-def call(url, method, path, body=None, timeout=120):
-    host, port = url.split("//")[1].split(":")
+def call(cd, method, path, body=None, timeout=120):
+    host, port = cd.url.split("//")[1].split(":")
     c = http.client.HTTPConnection(host, int(port), timeout=timeout)
     c.request(method, path, body=json.dumps(body) if body is not None else None,
-              headers={"Content-Type": "application/json"})
+              headers={"Content-Type": "application/json", "Authorization": "Bearer " + cd.token})
     r = c.getresponse()
     data = r.read()
     c.close()
@@ -72,14 +72,14 @@ def test_big_dry_run_does_not_hold_the_loop():
         order, answers = [], {}
 
         def dry():
-            answers["dry"] = call(cd.url, "PUT", "/api/v1/upf/edge?dry_run=1", {"spec": big_upf(n)})
+            answers["dry"] = call(cd, "PUT", "/api/v1/upf/edge?dry_run=1", {"spec": big_upf(n)})
             order.append("dry")
 
         t = threading.Thread(target=dry)
         t.start()
         time.sleep(0.3)   # the body is sent and its compile under way
         for _ in range(3):
-            code, st = call(cd.url, "GET", "/api/v1/status")
+            code, st = call(cd, "GET", "/api/v1/status")
             expect_eq(code, 200, "status meanwhile")
         order.append("status")
         t.join(180)
@@ -96,13 +96,13 @@ def test_big_dry_run_does_not_hold_the_loop():
         items = [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": slice_spec(i)} for i in range(1500)]
 
         def apply():
-            answers["apply"] = call(cd.url, "POST", "/api/v1/apply?wait=1", {"items": items})
+            answers["apply"] = call(cd, "POST", "/api/v1/apply?wait=1", {"items": items})
             order.append("apply")
 
         t = threading.Thread(target=apply)
         t.start()
         time.sleep(0.3)
-        code, _ = call(cd.url, "GET", "/api/v1/status")
+        code, _ = call(cd, "GET", "/api/v1/status")
         order.append("status")
         t.join(180)
         expect_eq(order[0], "status", "a GET answered while the apply compiled: %s" % order)
