@@ -73,13 +73,13 @@ def restart_to_ready(args, link, cd, dps):
     return out
 
 
-def reader(url, seconds, q):
+def reader(url, token, seconds, q):
     host, port = url.split("//")[1].split(":")
     c = http.client.HTTPConnection(host, int(port), timeout=10)
     n, t_end = 0, time.monotonic() + seconds
     paths = ["/api/v1/slices/s%03d" % i for i in range(0, 100, 7)] + ["/api/v1/status"]
     while time.monotonic() < t_end:
-        c.request("GET", paths[n % len(paths)])
+        c.request("GET", paths[n % len(paths)], headers={"Authorization": "Bearer " + token})
         r = c.getresponse()
         r.read()
         if r.status != 200:
@@ -138,7 +138,7 @@ def main():
 
         # 3. REST reads
         q = multiprocessing.Queue()
-        ps = [multiprocessing.Process(target=reader, args=(cd.url, args.seconds, q)) for _ in range(args.clients)]
+        ps = [multiprocessing.Process(target=reader, args=(cd.url, cd.token, args.seconds, q)) for _ in range(args.clients)]
         for p in ps:
             p.start()
         n = [q.get() for _ in ps]

@@ -70,20 +70,21 @@ def upf_spec(u, n, teid0=0):
 
 
 class Client:
-    def __init__(self, url, timeout=120):
+    def __init__(self, url, token, timeout=120):
         host, port = url.split("//")[1].split(":")
         self.c = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        self.token = token
 
     def req(self, method, path, body=None):
         self.c.request(method, path, body=json.dumps(body) if body is not None else None,
-                       headers={"Content-Type": "application/json"})
+                       headers={"Content-Type": "application/json", "Authorization": "Bearer " + self.token})
         r = self.c.getresponse()
         data = r.read()
         return r.status, json.loads(data) if data else None
 
 
-def bystander(url, stop, q):
-    c = Client(url)
+def bystander(url, token, stop, q):
+    c = Client(url, token)
     lat = []
     while not stop.is_set():
         t0 = time.monotonic()
@@ -119,7 +120,7 @@ def main():
              "sessions_downlink": n_sess + 2 * a.sessions + 16384}
     with S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=4096,
                 extra_cfg={"table_sizes": sizes}) as dp, S.Sxcd(dp.sock_path, resync_ms=10000) as cd:
-        c = Client(cd.url)
+        c = Client(cd.url, cd.token)
         t0 = time.monotonic()
         items = [S.SITE, S.PEER] + [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": slice_spec(i)}
                                     for i in range(a.slices)]
@@ -167,7 +168,7 @@ def main():
         # 3. large changes under a bystander
         stop = multiprocessing.Event()
         q = multiprocessing.Queue()
-        by = multiprocessing.Process(target=bystander, args=(cd.url, stop, q))
+        by = multiprocessing.Process(target=bystander, args=(cd.url, cd.token, stop, q))
         by.start()
         time.sleep(1)
         t = time.monotonic()
