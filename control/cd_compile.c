@@ -69,6 +69,9 @@ struct cd_kx {
 	bool order_sensitive;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
 	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
+	/* during a dry run's round trip (struct trip): NS → KEY → the id
+	 * before the trip first touched it (null: none) */
+	json_t *ids_was;
 };
 
 static json_int_t
@@ -199,6 +202,17 @@ touch_id(struct cd_kx *x, const char *ns, const char *key)
 		m = json_object_get(x->ids_touched, ns);
 	}
 	json_object_set_new(m, key, json_true());
+	if (x->ids_was != NULL) {   /* before the change: called first */
+		json_t *w = json_object_get(x->ids_was, ns), *v;
+
+		if (w == NULL) {
+			json_object_set_new(x->ids_was, ns, json_object());
+			w = json_object_get(x->ids_was, ns);
+		}
+		v = json_object_get(json_object_get(x->ids, ns), key);
+		if (json_object_get(w, key) == NULL)
+			json_object_set_new(w, key, v != NULL ? json_incref(v) : json_null());
+	}
 }
 
 static json_int_t
@@ -474,7 +488,11 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 			now = del ? NULL : json_string(own ? json_string_value(own) : x->who);
 			count_owner(x, own, now);
 			map_set(x->owner, table, key, now, &po);
-			map_set(x->seq, table, key, del ? NULL : json_integer(++x->n), &ps);
+			/* every write a number of its own, a delete too: the
+			 * journals are taken back newest first by it, and a
+			 * dry run's round trip maps them one to one (struct trip) */
+			x->n++;
+			map_set(x->seq, table, key, del ? NULL : json_integer(x->n), &ps);
 			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps,
 								 x->n));
 			/* another intent's key written: an update of either
@@ -791,7 +809,211 @@ struct cd_compiler {
 	 * it gives (with "was", cd_compile.h) */
 	json_t *before, *dry_results;
 	struct cd_compiled view;
+	struct trip {
+		/* A dry run's round trip: an update to the dry run's intents
+		 * (keep_ids), then one back to those before it. The way back
+		 * compiles again what the way there did, and so would number
+		 * its writes anew; a run after it would store those numbers
+		 * (what sxcd owns, by seq) though nothing changed. So the
+		 * compiler as the trip found it is noted here, and the way back
+		 * puts its numbering back (trip_back). */
+		bool armed, back;
+		int undone;		/* the last update's: cd_compiler_undone */
+		json_t *intents;	/* what the trip started from (cc->prev then) */
+		const struct cd_tables *t;
+		json_t *kernel;		/* cc->kernel_seen then */
+		json_int_t n;		/* x->n then */
+		json_t *journals;	/* "KIND/NAME" → its journal then (the array, held) */
+		json_t *ids_touched;	/* x->ids_touched then (a copy) */
+	} trip;
 };
+
+/* The trip is over: what it noted is let go. */
+static void
+trip_drop(struct cd_compiler *cc)
+{
+	struct trip *tr = &cc->trip;
+
+	json_decref(tr->intents);
+	json_decref(tr->kernel);
+	cd_gc_free(tr->journals);
+	json_decref(tr->ids_touched);
+	json_decref(cc->x.ids_was);
+	cc->x.ids_was = NULL;
+	memset(tr, 0, sizeof(*tr));
+}
+
+/* A dry run's update begins: the compiler as it is now is noted (the
+ * journals by reference: an update replaces a record's journal, never
+ * edits one). */
+static void
+trip_arm(struct cd_compiler *cc)
+{
+	struct trip *tr = &cc->trip;
+	struct cd_kx *x = &cc->x;
+	const char *who;
+	json_t *rec;
+
+	trip_drop(cc);
+	if (cc->prev == NULL)
+		return;
+	tr->intents = json_incref(cc->prev);
+	tr->t = x->t;
+	tr->kernel = json_incref(cc->kernel_seen);
+	tr->n = x->n;
+	tr->journals = json_object();
+	json_object_foreach(x->recs, who, rec)
+		json_object_set(tr->journals, who, json_object_get(rec, "journal"));
+	tr->ids_touched = json_deep_copy(x->ids_touched);
+	x->ids_was = json_object();
+	tr->armed = tr->journals != NULL && tr->ids_touched != NULL && x->ids_was != NULL;
+	if (!tr->armed)
+		trip_drop(cc);
+}
+
+/* One write of the way back and the one of before the trip it stands for:
+ * their numbers (journal [table, key, prev, owner, seq, n]). */
+struct twin {
+	json_int_t now, then;
+	json_t *e, *o;
+};
+
+static int
+by_now(const void *a, const void *b)
+{
+	json_int_t x = ((const struct twin *)a)->now, y = ((const struct twin *)b)->now;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @v (a write's number, NULL/null: none) as before the trip: a number of
+ * a write the way back made is its twin's, any other stays. -1 when @v
+ * is a new number without a twin (the numbering cannot be put back). */
+static json_int_t
+twin_of(const struct twin *tw, size_t n, json_int_t n0, json_t *v)
+{
+	struct twin key, *hit;
+
+	if (!json_is_integer(v))
+		return 0;
+	key.now = json_integer_value(v);
+	hit = bsearch(&key, tw, n, sizeof(*tw), by_now);
+	if (hit != NULL)
+		return hit->then;
+	return key.now <= n0 ? key.now : -1;
+}
+
+/*
+ * The way back is done: if every intent holds the writes it held before
+ * the trip (same tables and keys, in the same order, each after the same
+ * write on its key), each write gets back its number of then, and the
+ * compiler's numbering (x->seq, the journals, x->n) and the ids it says
+ * were touched are as before the trip. Otherwise the numbering stays new
+ * (consistent: a later run stores it, as after any compile). True when
+ * put back.
+ */
+static bool
+trip_back(struct cd_compiler *cc)
+{
+	struct trip *tr = &cc->trip;
+	struct cd_kx *x = &cc->x;
+	struct twin *tw = NULL;
+	json_t *rec, *cur, *old, *m, *v, *was, *fix = NULL;
+	const char *who, *ns, *key;
+	size_t n = 0, cap = 0, i;
+	bool ok = false, kept = false, fresh_low = false;
+
+	if (json_object_size(x->recs) != json_object_size(tr->journals))
+		goto out;
+	json_object_foreach(x->recs, who, rec) {
+		cur = json_object_get(rec, "journal");
+		old = json_object_get(tr->journals, who);
+		if (old == NULL || json_array_size(cur) != json_array_size(old))
+			goto out;
+		if (cur != old)
+			cap += json_array_size(cur);
+		else
+			kept = kept || json_array_size(cur) > 0;
+	}
+	if ((tw = calloc(cap + 1, sizeof(*tw))) == NULL)
+		goto out;
+	json_object_foreach(x->recs, who, rec) {
+		cur = json_object_get(rec, "journal");
+		old = json_object_get(tr->journals, who);
+		for (i = 0; cur != old && i < json_array_size(cur); i++) {
+			json_t *e = json_array_get(cur, i), *o = json_array_get(old, i);
+
+			/* the same write (a UPF's sessions the trip left alone) */
+			if (e == o) {
+				kept = true;
+				continue;
+			}
+			if (!json_equal(json_array_get(e, 0), json_array_get(o, 0)) ||
+			    !json_equal(json_array_get(e, 1), json_array_get(o, 1)))
+				goto out;
+			tw[n] = (struct twin){ json_integer_value(json_array_get(e, 5)),
+					       json_integer_value(json_array_get(o, 5)), e, o };
+			fresh_low = fresh_low || tw[n].now <= tr->n;
+			n++;
+		}
+	}
+	/* a new number that is also one of before the trip's, of a write the
+	 * trip left alone, would be ambiguous (after a whole compile, which
+	 * numbers from 1, every write is new: none is left alone) */
+	if (kept && fresh_low)
+		goto out;
+	qsort(tw, n, sizeof(*tw), by_now);
+	for (i = 1; i < n; i++)
+		if (tw[i].now == tw[i - 1].now && tw[i].then != tw[i - 1].then)
+			goto out;
+	/* each write after the same one on its key as then */
+	for (i = 0; i < n; i++) {
+		json_int_t p = twin_of(tw, n, tr->n, json_array_get(tw[i].e, 4));
+		json_t *po = json_array_get(tw[i].o, 4);
+
+		if (p < 0 || p != (json_is_integer(po) ? json_integer_value(po) : 0))
+			goto out;
+	}
+	/* the keys' numbers as then, computed before any is changed */
+	if ((fix = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *t = json_string_value(json_array_get(tw[i].e, 0));
+		const char *k = json_string_value(json_array_get(tw[i].e, 1));
+		json_t *q = json_object_get(json_object_get(x->seq, t), k);
+		json_int_t then = twin_of(tw, n, tr->n, q);
+
+		if (q == NULL)
+			continue;
+		if (then < 0)
+			goto out;
+		json_array_append_new(fix, json_pack("[s,s,I]", t, k, then));
+	}
+	/* the ids the trip touched are as they were: it touched none */
+	json_object_foreach(x->ids_was, ns, m)
+		json_object_foreach(m, key, was) {
+			v = json_object_get(json_object_get(x->ids, ns), key);
+			if (!(v == NULL ? json_is_null(was) : json_equal(v, was)))
+				goto out;
+		}
+	ok = true;
+	json_array_foreach(fix, i, v)
+		json_object_set(json_object_get(x->seq, json_string_value(json_array_get(v, 0))),
+				json_string_value(json_array_get(v, 1)), json_array_get(v, 2));
+	for (i = 0; i < n; i++) {
+		json_array_set(tw[i].e, 4, json_array_get(tw[i].o, 4));
+		json_array_set_new(tw[i].e, 5, json_integer(tw[i].then));
+	}
+	x->n = tr->n;
+	json_decref(x->ids_touched);
+	x->ids_touched = json_incref(tr->ids_touched);
+out:
+	json_decref(fix);
+	free(tw);
+	trip_drop(cc);
+	tr->undone = ok ? 1 : -1;
+	return ok;
+}
 
 /* @who's result is @res (taken; NULL: it has none). */
 static void
@@ -1234,6 +1456,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->x.freed);
 	json_decref(cc->before);
 	json_decref(cc->dry_results);
+	trip_drop(cc);
 	free(cc);
 }
 
@@ -1244,7 +1467,20 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	struct cd_kx *x = &cc->x;
 	bool full = !cc->compiled_once || t != x->t ||
 		    !json_equal(kernel != NULL ? kernel : json_null(), cc->kernel_seen);
+	struct trip *tr = &cc->trip;
 
+	/* a dry run's update notes the compiler as it is (one that changes
+	 * sxdp's tables or the kernel's view is no round trip); the next
+	 * update is its way back if it returns to the same intents and inputs */
+	tr->undone = 0;
+	if (keep_ids && !tr->armed && !full)
+		trip_arm(cc);
+	else if (!keep_ids && tr->armed) {
+		tr->back = intents == tr->intents && t == tr->t &&
+			   json_equal(kernel != NULL ? kernel : json_null(), tr->kernel);
+		if (!tr->back)
+			trip_drop(cc);
+	}
 	x->t = t;
 	x->kernel = kernel;
 	cc->intents = intents;
@@ -1342,8 +1578,8 @@ finish(struct cd_compiler *cc)
 				b->bits[json_integer_value(v) / 64] &= ~(UINT64_C(1) << (json_integer_value(v) % 64));
 			b->n_hints = 0;
 		}
-		json_object_del(m, key);
 		touch_id(x, n, key);
+		json_object_del(m, key);
 	}
 	json_array_clear(cc->x.freed);
 	json_object_foreach(cc->compiled, who, t)
@@ -1367,6 +1603,8 @@ finish(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
+	if (cc->trip.back)
+		trip_back(cc);
 	if (cc->before != NULL)
 		cc->dry_results = dry_results(cc);
 	json_decref(cc->prev);
@@ -1492,6 +1730,12 @@ json_t *
 cd_compiler_compiled(struct cd_compiler *cc)
 {
 	return cc->compiled;
+}
+
+int
+cd_compiler_undone(struct cd_compiler *cc)
+{
+	return cc->trip.undone;
 }
 
 int

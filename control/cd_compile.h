@@ -72,8 +72,12 @@ struct cd_compiler;
 struct cd_compiler *cd_compiler_new(json_t *ids);
 void cd_compiler_free(struct cd_compiler *cc);
 /* Start bringing the set to @intents (borrowed until the update ends)
- * against @t and @kernel (borrowed likewise); @keep_ids: ids freed by the
- * update stay allocated (a dry run, undone by the next update). A kind's
+ * against @t and @kernel (borrowed likewise); @keep_ids: a dry run's
+ * update, undone by the next: ids freed by it stay allocated, and when
+ * the next update brings the set back to the intents (and @t, @kernel)
+ * of before it, it leaves the compiler as it was, the numbering of its
+ * writes (seq, which sxcd stores) included, not numbered anew
+ * (cd_compiler_undone). A kind's
  * object or a spec that is the very object the last finished update had
  * is taken as unchanged without a look: a change comes as new objects,
  * never edits in place (cd_res_specs gives them so). */
@@ -101,5 +105,11 @@ json_t *cd_compiler_ids_take(struct cd_compiler *cc);
 json_t *cd_compiler_ids(struct cd_compiler *cc);
 /* The intents the last update compiled ("KIND/NAME" → true; borrowed). */
 json_t *cd_compiler_compiled(struct cd_compiler *cc);
+/* The last update, a dry run's way back (cd_compiler_begin): 1 when it
+ * left the compiler as before the dry run, numbering included; -1 when
+ * it could not (an intent compiled to other writes than before): the
+ * writes keep new numbers, consistent, which a later run stores; 0 when
+ * it was no way back. */
+int cd_compiler_undone(struct cd_compiler *cc);
 
 #endif

@@ -1061,6 +1061,11 @@ dry_slice(struct cd_sync *s)
 		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
 		break;
 	default:
+		/* the way back leaves nothing of the dry run behind; when it
+		 * cannot, the next run stores the writes' new numbers */
+		if (cd_compiler_undone(s->cc) < 0)
+			CD_LOG(WARN, "dry run: the intents compiled back to other writes than before it; "
+			       "the next run stores their new order");
 		dry_end(s, 0);
 		return;
 	}
