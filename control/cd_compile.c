@@ -72,6 +72,10 @@ struct cd_kx {
 	/* during a dry run's round trip (struct trip): NS → KEY → the id
 	 * before the trip first touched it (null: none) */
 	json_t *ids_was;
+	/* on its way back: every intent's journal before the trip, and the
+	 * one of the intent being compiled whole (whose writes take their
+	 * numbers from it) */
+	json_t *reuse_all, *reuse;
 };
 
 static json_int_t
@@ -436,6 +440,26 @@ run(struct cd_kx *x, const struct intent *it, const char *ptr)
 	return rc;
 }
 
+/* On a dry run's way back (struct trip), the number the intent's next
+ * write had before the trip, if it is the same write: its journal's entry
+ * at that place, of the same table and key, after the same write on the
+ * key (its number as the key holds it now). 0: a new number. */
+static json_int_t
+twin_number(struct cd_kx *x, const char *table, const char *key)
+{
+	json_t *o = x->reuse != NULL ? json_array_get(x->reuse, json_array_size(x->undo)) : NULL;
+	json_t *cs = json_object_get(json_object_get(x->seq, table), key), *ps;
+
+	if (o == NULL || strcmp(json_string_value(json_array_get(o, 0)) ?: "", table) != 0 ||
+	    strcmp(json_string_value(json_array_get(o, 1)) ?: "", key) != 0)
+		return 0;
+	ps = json_array_get(o, 4);
+	if (json_is_integer(cs) != json_is_integer(ps) ||
+	    (json_is_integer(cs) && json_integer_value(cs) != json_integer_value(ps)))
+		return 0;
+	return json_integer_value(json_array_get(o, 5));
+}
+
 /* Apply @updates (table.write's form) on the set for the intent being
  * compiled; a collision or a refusal fails it, pointing at @ptr. */
 static int
@@ -489,12 +513,14 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 			count_owner(x, own, now);
 			map_set(x->owner, table, key, now, &po);
 			/* every write a number of its own, a delete too: the
-			 * journals are taken back newest first by it, and a
-			 * dry run's round trip maps them one to one (struct trip) */
-			x->n++;
-			map_set(x->seq, table, key, del ? NULL : json_integer(x->n), &ps);
-			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps,
-								 x->n));
+			 * journals are taken back newest first by it; on a dry
+			 * run's way back, the number of the write it repeats */
+			json_int_t wn = twin_number(x, table, key);
+
+			if (wn == 0)
+				wn = ++x->n;
+			map_set(x->seq, table, key, del ? NULL : json_integer(wn), &ps);
+			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps, wn));
 			/* another intent's key written: an update of either
 			 * compiles both again */
 			if (po != NULL && strcmp(json_string_value(po), x->who) != 0) {
@@ -824,7 +850,9 @@ struct cd_compiler {
 		json_t *kernel;		/* cc->kernel_seen then */
 		json_int_t n;		/* x->n then */
 		json_t *journals;	/* "KIND/NAME" → its journal then (the array, held) */
-		json_t *ids_touched;	/* x->ids_touched then (a copy) */
+		/* x->ids_touched then, set aside: the trip's own are kept
+		 * apart, dropped if it is undone, else added */
+		json_t *ids_touched;
 	} trip;
 };
 
@@ -833,13 +861,25 @@ static void
 trip_drop(struct cd_compiler *cc)
 {
 	struct trip *tr = &cc->trip;
+	const char *ns;
+	json_t *m;
 
 	json_decref(tr->intents);
 	json_decref(tr->kernel);
 	cd_gc_free(tr->journals);
-	json_decref(tr->ids_touched);
+	if (tr->ids_touched != NULL) {
+		json_object_foreach(cc->x.ids_touched, ns, m) {
+			if (json_object_get(tr->ids_touched, ns) == NULL)
+				json_object_set(tr->ids_touched, ns, m);
+			else
+				json_object_update(json_object_get(tr->ids_touched, ns), m);
+		}
+		json_decref(cc->x.ids_touched);
+		cc->x.ids_touched = tr->ids_touched;
+	}
 	json_decref(cc->x.ids_was);
 	cc->x.ids_was = NULL;
+	cc->x.reuse_all = cc->x.reuse = NULL;
 	memset(tr, 0, sizeof(*tr));
 }
 
@@ -852,7 +892,7 @@ trip_arm(struct cd_compiler *cc)
 	struct trip *tr = &cc->trip;
 	struct cd_kx *x = &cc->x;
 	const char *who;
-	json_t *rec;
+	json_t *rec, *m;
 
 	trip_drop(cc);
 	if (cc->prev == NULL)
@@ -864,15 +904,17 @@ trip_arm(struct cd_compiler *cc)
 	tr->journals = json_object();
 	json_object_foreach(x->recs, who, rec)
 		json_object_set(tr->journals, who, json_object_get(rec, "journal"));
-	tr->ids_touched = json_deep_copy(x->ids_touched);
-	x->ids_was = json_object();
-	tr->armed = tr->journals != NULL && tr->ids_touched != NULL && x->ids_was != NULL;
+	if ((x->ids_was = json_object()) != NULL && (m = json_object()) != NULL) {
+		tr->ids_touched = x->ids_touched;
+		x->ids_touched = m;
+	}
+	tr->armed = tr->journals != NULL && tr->ids_touched != NULL;
 	if (!tr->armed)
 		trip_drop(cc);
 }
 
-/* One write of the way back and the one of before the trip it stands for:
- * their numbers (journal [table, key, prev, owner, seq, n]). */
+/* A write of the way back numbered anew and the one of before the trip it
+ * repeats: their numbers (journal [table, key, prev, owner, seq, n]). */
 struct twin {
 	json_int_t now, then;
 	json_t *e, *o;
@@ -887,8 +929,8 @@ by_now(const void *a, const void *b)
 }
 
 /* @v (a write's number, NULL/null: none) as before the trip: a number of
- * a write the way back made is its twin's, any other stays. -1 when @v
- * is a new number without a twin (the numbering cannot be put back). */
+ * then (at most @n0) stays, a new one is its twin's; -1 when it has none
+ * (the numbering cannot be put back). 0: none. */
 static json_int_t
 twin_of(const struct twin *tw, size_t n, json_int_t n0, json_t *v)
 {
@@ -897,20 +939,24 @@ twin_of(const struct twin *tw, size_t n, json_int_t n0, json_t *v)
 	if (!json_is_integer(v))
 		return 0;
 	key.now = json_integer_value(v);
+	if (key.now <= n0)
+		return key.now;
 	hit = bsearch(&key, tw, n, sizeof(*tw), by_now);
-	if (hit != NULL)
-		return hit->then;
-	return key.now <= n0 ? key.now : -1;
+	return hit != NULL ? hit->then : -1;
 }
 
 /*
- * The way back is done: if every intent holds the writes it held before
+ * The way back is done. Its whole compiles gave each write its number of
+ * before the trip as they went (twin_number); what it compiled in part (a
+ * UPF's sessions) and what the way there compiled that the way back did
+ * not are numbered anew. If every intent holds the writes it held before
  * the trip (same tables and keys, in the same order, each after the same
- * write on its key), each write gets back its number of then, and the
+ * write on its key), those get back their numbers of then too, and the
  * compiler's numbering (x->seq, the journals, x->n) and the ids it says
- * were touched are as before the trip. Otherwise the numbering stays new
- * (consistent: a later run stores it, as after any compile). True when
- * put back.
+ * were touched are as before the trip. Otherwise the new numbers stay
+ * (consistent: above all others; a later run stores them, as after any
+ * compile). Work in the writes the way back made, done or not yet
+ * numbered: the rest is a look at each record. True when put back.
  */
 static bool
 trip_back(struct cd_compiler *cc)
@@ -918,10 +964,10 @@ trip_back(struct cd_compiler *cc)
 	struct trip *tr = &cc->trip;
 	struct cd_kx *x = &cc->x;
 	struct twin *tw = NULL;
-	json_t *rec, *cur, *old, *m, *v, *was, *fix = NULL;
+	json_t *rec, *cur, *old, *m, *v, *was;
 	const char *who, *ns, *key;
 	size_t n = 0, cap = 0, i;
-	bool ok = false, kept = false, fresh_low = false;
+	bool ok = false;
 
 	if (json_object_size(x->recs) != json_object_size(tr->journals))
 		goto out;
@@ -932,8 +978,6 @@ trip_back(struct cd_compiler *cc)
 			goto out;
 		if (cur != old)
 			cap += json_array_size(cur);
-		else
-			kept = kept || json_array_size(cur) > 0;
 	}
 	if ((tw = calloc(cap + 1, sizeof(*tw))) == NULL)
 		goto out;
@@ -942,52 +986,34 @@ trip_back(struct cd_compiler *cc)
 		old = json_object_get(tr->journals, who);
 		for (i = 0; cur != old && i < json_array_size(cur); i++) {
 			json_t *e = json_array_get(cur, i), *o = json_array_get(old, i);
+			json_int_t ne = json_integer_value(json_array_get(e, 5));
 
-			/* the same write (a UPF's sessions the trip left alone) */
-			if (e == o) {
-				kept = true;
+			/* the same write (a UPF's sessions the trip left alone),
+			 * or one numbered as its twin as it was made */
+			if (e == o || ne == json_integer_value(json_array_get(o, 5)))
 				continue;
-			}
-			if (!json_equal(json_array_get(e, 0), json_array_get(o, 0)) ||
-			    !json_equal(json_array_get(e, 1), json_array_get(o, 1)))
+			if (ne <= tr->n || strcmp(json_string_value(json_array_get(e, 0)) ?: "",
+						  json_string_value(json_array_get(o, 0)) ?: "") != 0 ||
+			    strcmp(json_string_value(json_array_get(e, 1)) ?: "",
+				   json_string_value(json_array_get(o, 1)) ?: "") != 0)
 				goto out;
-			tw[n] = (struct twin){ json_integer_value(json_array_get(e, 5)),
-					       json_integer_value(json_array_get(o, 5)), e, o };
-			fresh_low = fresh_low || tw[n].now <= tr->n;
-			n++;
+			tw[n++] = (struct twin){ ne, json_integer_value(json_array_get(o, 5)), e, o };
 		}
 	}
-	/* a new number that is also one of before the trip's, of a write the
-	 * trip left alone, would be ambiguous (after a whole compile, which
-	 * numbers from 1, every write is new: none is left alone) */
-	if (kept && fresh_low)
-		goto out;
 	qsort(tw, n, sizeof(*tw), by_now);
 	for (i = 1; i < n; i++)
-		if (tw[i].now == tw[i - 1].now && tw[i].then != tw[i - 1].then)
+		if (tw[i].now == tw[i - 1].now)
 			goto out;
-	/* each write after the same one on its key as then */
+	/* each after the same write on its key as then; the key's number,
+	 * if a new one, has a twin */
 	for (i = 0; i < n; i++) {
 		json_int_t p = twin_of(tw, n, tr->n, json_array_get(tw[i].e, 4));
 		json_t *po = json_array_get(tw[i].o, 4);
+		json_t *q = json_object_get(json_object_get(x->seq, json_string_value(json_array_get(tw[i].e, 0))),
+					    json_string_value(json_array_get(tw[i].e, 1)));
 
-		if (p < 0 || p != (json_is_integer(po) ? json_integer_value(po) : 0))
+		if (p < 0 || p != (json_is_integer(po) ? json_integer_value(po) : 0) || twin_of(tw, n, tr->n, q) < 0)
 			goto out;
-	}
-	/* the keys' numbers as then, computed before any is changed */
-	if ((fix = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const char *t = json_string_value(json_array_get(tw[i].e, 0));
-		const char *k = json_string_value(json_array_get(tw[i].e, 1));
-		json_t *q = json_object_get(json_object_get(x->seq, t), k);
-		json_int_t then = twin_of(tw, n, tr->n, q);
-
-		if (q == NULL)
-			continue;
-		if (then < 0)
-			goto out;
-		json_array_append_new(fix, json_pack("[s,s,I]", t, k, then));
 	}
 	/* the ids the trip touched are as they were: it touched none */
 	json_object_foreach(x->ids_was, ns, m)
@@ -997,18 +1023,22 @@ trip_back(struct cd_compiler *cc)
 				goto out;
 		}
 	ok = true;
-	json_array_foreach(fix, i, v)
-		json_object_set(json_object_get(x->seq, json_string_value(json_array_get(v, 0))),
-				json_string_value(json_array_get(v, 1)), json_array_get(v, 2));
+	/* the keys first (their numbers read as they are now), then the writes */
+	for (i = 0; i < n; i++) {
+		json_t *rows = json_object_get(x->seq, json_string_value(json_array_get(tw[i].e, 0)));
+		const char *k = json_string_value(json_array_get(tw[i].e, 1));
+		json_t *q = json_object_get(rows, k);
+
+		if (json_is_integer(q) && json_integer_value(q) > tr->n)
+			json_object_set_new(rows, k, json_integer(twin_of(tw, n, tr->n, q)));
+	}
 	for (i = 0; i < n; i++) {
 		json_array_set(tw[i].e, 4, json_array_get(tw[i].o, 4));
 		json_array_set_new(tw[i].e, 5, json_integer(tw[i].then));
 	}
 	x->n = tr->n;
-	json_decref(x->ids_touched);
-	x->ids_touched = json_incref(tr->ids_touched);
+	json_object_clear(x->ids_touched);	/* what was set aside, as it was */
 out:
-	json_decref(fix);
 	free(tw);
 	trip_drop(cc);
 	tr->undone = ok ? 1 : -1;
@@ -1041,6 +1071,7 @@ one_begin(struct cd_kx *x, int k, const char *name)
 	x->pending = false;
 	x->holder[0] = '\0';
 	x->order_sensitive = false;
+	x->reuse = x->reuse_all != NULL ? json_object_get(x->reuse_all, x->who) : NULL;
 	if (kd->begin != NULL)
 		kd->begin(x);
 }
@@ -1087,7 +1118,10 @@ start_full(struct cd_compiler *cc)
 		cd_gc_free(*objs[i]);
 		*objs[i] = objs[i] == &x->undo ? json_array() : json_object();
 	}
-	x->n = 0;
+	/* numbered from 1, but not on a dry run's trip: its new numbers stay
+	 * above those of before it, which the way back gives back */
+	if (!cc->trip.armed)
+		x->n = 0;
 	json_decref(x->touched);
 	x->touched = NULL;
 	privs_clear(x);
@@ -1480,6 +1514,8 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 			   json_equal(kernel != NULL ? kernel : json_null(), tr->kernel);
 		if (!tr->back)
 			trip_drop(cc);
+		else
+			x->reuse_all = tr->journals;
 	}
 	x->t = t;
 	x->kernel = kernel;
@@ -1631,6 +1667,9 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 		if (!cc->in_one && json_is_true(json_array_get(td, 2))) {
 			json_t *r;
 
+			/* its journal is rebuilt, not written in order: a
+			 * trip's way back numbers it afterwards (trip_back) */
+			x->reuse = NULL;
 			if (kd->part(x, name, spec, json_object_get(x->recs, x->who),
 				     json_object_get(cc->partial, x->who)) == 0) {
 				json_object_set_new(x->res, "entries", json_integer(0));
@@ -1714,8 +1753,14 @@ cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq)
 json_t *
 cd_compiler_ids_take(struct cd_compiler *cc)
 {
-	json_t *t = cc->x.ids_touched;
+	json_t *t;
 
+	/* (not taken during a trip: those set aside, with the trip's) */
+	if (cc->trip.ids_touched != NULL) {
+		trip_drop(cc);
+		cc->trip.undone = -1;
+	}
+	t = cc->x.ids_touched;
 	cc->x.ids_touched = json_object();
 	return t;
 }
