@@ -443,6 +443,7 @@ cd_auth_failed(struct cd_auth *a, const struct sockaddr *src)
 	a->failures++;
 	if (s == NULL) {	/* every bucket holds answers: the table is the bound */
 		a->closed++;
+		a->throttled++;
 		return CD_AUTH_CLOSE;
 	}
 	if (s->tokens > 0) {
@@ -453,11 +454,11 @@ cd_auth_failed(struct cd_auth *a, const struct sockaddr *src)
 		s->over = true;
 		log_burst(a, src);
 	}
+	a->throttled++;
 	if (s->held >= CD_AUTH_HELD_PER_SRC || a->held >= CD_AUTH_HELD_MAX) {
 		a->closed++;
 		return CD_AUTH_CLOSE;
 	}
-	a->throttled++;
 	return CD_AUTH_THROTTLE;
 }
 

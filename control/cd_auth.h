@@ -90,7 +90,8 @@ unsigned int cd_auth_hold_ms(struct cd_auth *a, const struct sockaddr *src);
 void cd_auth_held(struct cd_auth *a, const struct sockaddr *src, bool on);
 
 /* {"mode": "token"|"none", "tls", "sessions", "logins", "logouts",
- * "failures", "throttled", "closed", "revoked", "reloads"} (new). */
+ * "failures", "throttled" (answered late or closed), "closed", "revoked",
+ * "reloads", "held"} (new). */
 json_t *cd_auth_stats(const struct cd_auth *a);
 
 #endif

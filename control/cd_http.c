@@ -1001,52 +1001,56 @@ on_view(void *arg, json_t *body)
 	free(p);
 }
 
-/* The front door's families (cd_wire), after cd_metrics' text. */
+/* One family of one sample: @key's number in @st. */
+struct family {
+	const char *name, *type, *help, *key;
+};
+
+static void
+families(struct evbuffer *b, const json_t *st, const struct family *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", f[i].name, f[i].help,
+				    f[i].name, f[i].type, f[i].name,
+				    (long long)json_integer_value(json_object_get(st, f[i].key)));
+}
+
+/* The front door's families (cd_wire, cd_auth), after cd_metrics' text. */
 static void
 wire_metrics(struct cd_http *h, struct evbuffer *b)
 {
+	static const struct family wire[] = {
+		{ "sxcd_http_connections", "gauge", "REST connections open", "connections" },
+		{ "sxcd_http_connections_max", "gauge", "REST connections the fd limit leaves room for",
+		  "max_connections" },
+		{ "sxcd_http_body_bytes", "gauge", "Bytes of request bodies being received", "body_bytes" },
+		{ "sxcd_http_evicted_total", "counter",
+		  "Slow or idle connections closed for new ones at the bound", "evicted" },
+		{ "sxcd_http_accept_errors_total", "counter", "accept() failures (out of fds, memory)",
+		  "accept_errors" },
+	}, auth[] = {
+		{ "sxcd_http_sessions", "gauge", "The page's sessions open", "sessions" },
+		{ "sxcd_http_logins_total", "counter", "Sessions opened with the token", "logins" },
+		{ "sxcd_http_sessions_revoked_total", "counter", "Sessions ended by a change of the token",
+		  "revoked" },
+		{ "sxcd_http_auth_failures_total", "counter", "Wrong credentials (tokens, logins)",
+		  "failures" },
+		{ "sxcd_http_auth_throttled_total", "counter",
+		  "Wrong credentials answered 429 late or closed unanswered", "throttled" },
+	};
 	json_t *st = cd_wire_stats(h->wire), *v;
 	const char *k;
 
-	evbuffer_add_printf(b, "# HELP sxcd_http_connections REST connections open\n"
-			    "# TYPE sxcd_http_connections gauge\nsxcd_http_connections %lld\n"
-			    "# HELP sxcd_http_connections_max REST connections the fd limit leaves room for\n"
-			    "# TYPE sxcd_http_connections_max gauge\nsxcd_http_connections_max %lld\n"
-			    "# HELP sxcd_http_body_bytes Bytes of request bodies being received\n"
-			    "# TYPE sxcd_http_body_bytes gauge\nsxcd_http_body_bytes %lld\n"
-			    "# HELP sxcd_http_evicted_total Slow or idle connections closed for new ones at the bound\n"
-			    "# TYPE sxcd_http_evicted_total counter\nsxcd_http_evicted_total %lld\n"
-			    "# HELP sxcd_http_accept_errors_total accept() failures (out of fds, memory)\n"
-			    "# TYPE sxcd_http_accept_errors_total counter\nsxcd_http_accept_errors_total %lld\n"
-			    "# HELP sxcd_http_refused_total Requests refused on their head or framing, by reason\n"
-			    "# TYPE sxcd_http_refused_total counter\n",
-			    (long long)json_integer_value(json_object_get(st, "connections")),
-			    (long long)json_integer_value(json_object_get(st, "max_connections")),
-			    (long long)json_integer_value(json_object_get(st, "body_bytes")),
-			    (long long)json_integer_value(json_object_get(st, "evicted")),
-			    (long long)json_integer_value(json_object_get(st, "accept_errors")));
+	families(b, st, wire, sizeof(wire) / sizeof(wire[0]));
+	evbuffer_add_printf(b, "# HELP sxcd_http_refused_total Requests refused on their head or "
+			    "framing, by reason\n# TYPE sxcd_http_refused_total counter\n");
 	/* reasons are this program's own words: no escaping needed */
 	json_object_foreach(json_object_get(st, "refused"), k, v)
 		evbuffer_add_printf(b, "sxcd_http_refused_total{reason=\"%s\"} %lld\n", k,
 				    (long long)json_integer_value(v));
 	json_decref(st);
 	st = cd_auth_stats(h->auth);
-	evbuffer_add_printf(b, "# HELP sxcd_http_sessions The page's sessions open\n"
-			    "# TYPE sxcd_http_sessions gauge\nsxcd_http_sessions %lld\n"
-			    "# HELP sxcd_http_logins_total Sessions opened with the token\n"
-			    "# TYPE sxcd_http_logins_total counter\nsxcd_http_logins_total %lld\n"
-			    "# HELP sxcd_http_sessions_revoked_total Sessions ended by a change of the token\n"
-			    "# TYPE sxcd_http_sessions_revoked_total counter\nsxcd_http_sessions_revoked_total %lld\n"
-			    "# HELP sxcd_http_auth_failures_total Wrong credentials (tokens, logins)\n"
-			    "# TYPE sxcd_http_auth_failures_total counter\nsxcd_http_auth_failures_total %lld\n"
-			    "# HELP sxcd_http_auth_throttled_total Wrong credentials answered 429 late or closed unanswered\n"
-			    "# TYPE sxcd_http_auth_throttled_total counter\nsxcd_http_auth_throttled_total %lld\n",
-			    (long long)json_integer_value(json_object_get(st, "sessions")),
-			    (long long)json_integer_value(json_object_get(st, "logins")),
-			    (long long)json_integer_value(json_object_get(st, "revoked")),
-			    (long long)json_integer_value(json_object_get(st, "failures")),
-			    (long long)(json_integer_value(json_object_get(st, "throttled")) +
-					json_integer_value(json_object_get(st, "closed"))));
+	families(b, st, auth, sizeof(auth) / sizeof(auth[0]));
 	json_decref(st);
 }
 
