@@ -658,17 +658,23 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 			}
 			authz = v;
 		}
-		if (strcasecmp(line, "Cookie") == 0)
-			cookie = v;
-		/* the last of each wins: a browser sends one */
-		if (strcasecmp(line, "Origin") == 0)
-			origin = v;
-		if (strcasecmp(line, "Sec-Fetch-Site") == 0)
-			site = v;
-		if (strcasecmp(line, "Sec-Fetch-Mode") == 0)
-			mode = v;
-		if (strcasecmp(line, "Content-Type") == 0)
-			ctype = v;
+		/* what the front door judges by is said once: two answers are
+		 * no answer (a browser sends one of each) */
+		{
+			static const char *const once[] = { "Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode",
+							    "Content-Type", "Cookie" };
+			const char **slot[] = { &origin, &site, &mode, &ctype, &cookie };
+
+			for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+				if (strcasecmp(line, once[i]) != 0)
+					continue;
+				if (*slot[i] != NULL) {
+					refuse(c, dst, 400, "bad_field", "more than one %s", once[i]);
+					return -1;
+				}
+				*slot[i] = v;
+			}
+		}
 		if (strcasecmp(line, REFUSED_FIELD) == 0)
 			continue;	/* ours alone */
 		if (strcasecmp(line, "Host") == 0) {
