@@ -15,6 +15,7 @@
 #include "cd_compile.h"
 #include "cd_gc.h"
 #include "cd_kind.h"
+#include "cd_trip.h"
 #include "intent.h"
 #include "intent_cc.h"
 
@@ -69,13 +70,7 @@ struct cd_kx {
 	bool order_sensitive;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
 	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
-	/* during a dry run's round trip (struct trip): NS → KEY → the id
-	 * before the trip first touched it (null: none) */
-	json_t *ids_was;
-	/* on its way back: every intent's journal before the trip, and the
-	 * one of the intent being compiled whole (whose writes take their
-	 * numbers from it) */
-	json_t *reuse_all, *reuse;
+	struct cd_trip *trip;	/* a dry run's round trip (cd_trip.h) */
 };
 
 static json_int_t
@@ -206,17 +201,8 @@ touch_id(struct cd_kx *x, const char *ns, const char *key)
 		m = json_object_get(x->ids_touched, ns);
 	}
 	json_object_set_new(m, key, json_true());
-	if (x->ids_was != NULL) {   /* before the change: called first */
-		json_t *w = json_object_get(x->ids_was, ns), *v;
-
-		if (w == NULL) {
-			json_object_set_new(x->ids_was, ns, json_object());
-			w = json_object_get(x->ids_was, ns);
-		}
-		v = json_object_get(json_object_get(x->ids, ns), key);
-		if (json_object_get(w, key) == NULL)
-			json_object_set_new(w, key, v != NULL ? json_incref(v) : json_null());
-	}
+	/* before the change: called first */
+	cd_trip_id(x->trip, ns, key, json_object_get(json_object_get(x->ids, ns), key));
 }
 
 static json_int_t
@@ -440,26 +426,6 @@ run(struct cd_kx *x, const struct intent *it, const char *ptr)
 	return rc;
 }
 
-/* On a dry run's way back (struct trip), the number the intent's next
- * write had before the trip, if it is the same write: its journal's entry
- * at that place, of the same table and key, after the same write on the
- * key (its number as the key holds it now). 0: a new number. */
-static json_int_t
-twin_number(struct cd_kx *x, const char *table, const char *key)
-{
-	json_t *o = x->reuse != NULL ? json_array_get(x->reuse, json_array_size(x->undo)) : NULL;
-	json_t *cs = json_object_get(json_object_get(x->seq, table), key), *ps;
-
-	if (o == NULL || strcmp(json_string_value(json_array_get(o, 0)) ?: "", table) != 0 ||
-	    strcmp(json_string_value(json_array_get(o, 1)) ?: "", key) != 0)
-		return 0;
-	ps = json_array_get(o, 4);
-	if (json_is_integer(cs) != json_is_integer(ps) ||
-	    (json_is_integer(cs) && json_integer_value(cs) != json_integer_value(ps)))
-		return 0;
-	return json_integer_value(json_array_get(o, 5));
-}
-
 /* Apply @updates (table.write's form) on the set for the intent being
  * compiled; a collision or a refusal fails it, pointing at @ptr. */
 static int
@@ -515,7 +481,8 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 			/* every write a number of its own, a delete too: the
 			 * journals are taken back newest first by it; on a dry
 			 * run's way back, the number of the write it repeats */
-			json_int_t wn = twin_number(x, table, key);
+			json_int_t wn = cd_trip_number(x->trip, json_array_size(x->undo), table, key,
+						       json_object_get(json_object_get(x->seq, table), key));
 
 			if (wn == 0)
 				wn = ++x->n;
@@ -835,215 +802,7 @@ struct cd_compiler {
 	 * it gives (with "was", cd_compile.h) */
 	json_t *before, *dry_results;
 	struct cd_compiled view;
-	struct trip {
-		/* A dry run's round trip: an update to the dry run's intents
-		 * (keep_ids), then one back to those before it. The way back
-		 * compiles again what the way there did, and so would number
-		 * its writes anew; a run after it would store those numbers
-		 * (what sxcd owns, by seq) though nothing changed. So the
-		 * compiler as the trip found it is noted here, and the way back
-		 * puts its numbering back (trip_back). */
-		bool armed, back;
-		int undone;		/* the last update's: cd_compiler_undone */
-		json_t *intents;	/* what the trip started from (cc->prev then) */
-		const struct cd_tables *t;
-		json_t *kernel;		/* cc->kernel_seen then */
-		json_int_t n;		/* x->n then */
-		json_t *journals;	/* "KIND/NAME" → its journal then (the array, held) */
-		/* x->ids_touched then, set aside: the trip's own are kept
-		 * apart, dropped if it is undone, else added */
-		json_t *ids_touched;
-	} trip;
 };
-
-/* The trip is over: what it noted is let go. */
-static void
-trip_drop(struct cd_compiler *cc)
-{
-	struct trip *tr = &cc->trip;
-	const char *ns;
-	json_t *m;
-
-	json_decref(tr->intents);
-	json_decref(tr->kernel);
-	cd_gc_free(tr->journals);
-	if (tr->ids_touched != NULL) {
-		json_object_foreach(cc->x.ids_touched, ns, m) {
-			if (json_object_get(tr->ids_touched, ns) == NULL)
-				json_object_set(tr->ids_touched, ns, m);
-			else
-				json_object_update(json_object_get(tr->ids_touched, ns), m);
-		}
-		json_decref(cc->x.ids_touched);
-		cc->x.ids_touched = tr->ids_touched;
-	}
-	json_decref(cc->x.ids_was);
-	cc->x.ids_was = NULL;
-	cc->x.reuse_all = cc->x.reuse = NULL;
-	memset(tr, 0, sizeof(*tr));
-}
-
-/* A dry run's update begins: the compiler as it is now is noted (the
- * journals by reference: an update replaces a record's journal, never
- * edits one). */
-static void
-trip_arm(struct cd_compiler *cc)
-{
-	struct trip *tr = &cc->trip;
-	struct cd_kx *x = &cc->x;
-	const char *who;
-	json_t *rec, *m;
-
-	trip_drop(cc);
-	if (cc->prev == NULL)
-		return;
-	tr->intents = json_incref(cc->prev);
-	tr->t = x->t;
-	tr->kernel = json_incref(cc->kernel_seen);
-	tr->n = x->n;
-	tr->journals = json_object();
-	json_object_foreach(x->recs, who, rec)
-		json_object_set(tr->journals, who, json_object_get(rec, "journal"));
-	if ((x->ids_was = json_object()) != NULL && (m = json_object()) != NULL) {
-		tr->ids_touched = x->ids_touched;
-		x->ids_touched = m;
-	}
-	tr->armed = tr->journals != NULL && tr->ids_touched != NULL;
-	if (!tr->armed)
-		trip_drop(cc);
-}
-
-/* A write of the way back numbered anew and the one of before the trip it
- * repeats: their numbers (journal [table, key, prev, owner, seq, n]). */
-struct twin {
-	json_int_t now, then;
-	json_t *e, *o;
-};
-
-static int
-by_now(const void *a, const void *b)
-{
-	json_int_t x = ((const struct twin *)a)->now, y = ((const struct twin *)b)->now;
-
-	return x < y ? -1 : x > y;
-}
-
-/* @v (a write's number, NULL/null: none) as before the trip: a number of
- * then (at most @n0) stays, a new one is its twin's; -1 when it has none
- * (the numbering cannot be put back). 0: none. */
-static json_int_t
-twin_of(const struct twin *tw, size_t n, json_int_t n0, json_t *v)
-{
-	struct twin key, *hit;
-
-	if (!json_is_integer(v))
-		return 0;
-	key.now = json_integer_value(v);
-	if (key.now <= n0)
-		return key.now;
-	hit = bsearch(&key, tw, n, sizeof(*tw), by_now);
-	return hit != NULL ? hit->then : -1;
-}
-
-/*
- * The way back is done. Its whole compiles gave each write its number of
- * before the trip as they went (twin_number); what it compiled in part (a
- * UPF's sessions) and what the way there compiled that the way back did
- * not are numbered anew. If every intent holds the writes it held before
- * the trip (same tables and keys, in the same order, each after the same
- * write on its key), those get back their numbers of then too, and the
- * compiler's numbering (x->seq, the journals, x->n) and the ids it says
- * were touched are as before the trip. Otherwise the new numbers stay
- * (consistent: above all others; a later run stores them, as after any
- * compile). Work in the writes the way back made, done or not yet
- * numbered: the rest is a look at each record. True when put back.
- */
-static bool
-trip_back(struct cd_compiler *cc)
-{
-	struct trip *tr = &cc->trip;
-	struct cd_kx *x = &cc->x;
-	struct twin *tw = NULL;
-	json_t *rec, *cur, *old, *m, *v, *was;
-	const char *who, *ns, *key;
-	size_t n = 0, cap = 0, i;
-	bool ok = false;
-
-	if (json_object_size(x->recs) != json_object_size(tr->journals))
-		goto out;
-	json_object_foreach(x->recs, who, rec) {
-		cur = json_object_get(rec, "journal");
-		old = json_object_get(tr->journals, who);
-		if (old == NULL || json_array_size(cur) != json_array_size(old))
-			goto out;
-		if (cur != old)
-			cap += json_array_size(cur);
-	}
-	if ((tw = calloc(cap + 1, sizeof(*tw))) == NULL)
-		goto out;
-	json_object_foreach(x->recs, who, rec) {
-		cur = json_object_get(rec, "journal");
-		old = json_object_get(tr->journals, who);
-		for (i = 0; cur != old && i < json_array_size(cur); i++) {
-			json_t *e = json_array_get(cur, i), *o = json_array_get(old, i);
-			json_int_t ne = json_integer_value(json_array_get(e, 5));
-
-			/* the same write (a UPF's sessions the trip left alone),
-			 * or one numbered as its twin as it was made */
-			if (e == o || ne == json_integer_value(json_array_get(o, 5)))
-				continue;
-			if (ne <= tr->n || strcmp(json_string_value(json_array_get(e, 0)) ?: "",
-						  json_string_value(json_array_get(o, 0)) ?: "") != 0 ||
-			    strcmp(json_string_value(json_array_get(e, 1)) ?: "",
-				   json_string_value(json_array_get(o, 1)) ?: "") != 0)
-				goto out;
-			tw[n++] = (struct twin){ ne, json_integer_value(json_array_get(o, 5)), e, o };
-		}
-	}
-	qsort(tw, n, sizeof(*tw), by_now);
-	for (i = 1; i < n; i++)
-		if (tw[i].now == tw[i - 1].now)
-			goto out;
-	/* each after the same write on its key as then; the key's number,
-	 * if a new one, has a twin */
-	for (i = 0; i < n; i++) {
-		json_int_t p = twin_of(tw, n, tr->n, json_array_get(tw[i].e, 4));
-		json_t *po = json_array_get(tw[i].o, 4);
-		json_t *q = json_object_get(json_object_get(x->seq, json_string_value(json_array_get(tw[i].e, 0))),
-					    json_string_value(json_array_get(tw[i].e, 1)));
-
-		if (p < 0 || p != (json_is_integer(po) ? json_integer_value(po) : 0) || twin_of(tw, n, tr->n, q) < 0)
-			goto out;
-	}
-	/* the ids the trip touched are as they were: it touched none */
-	json_object_foreach(x->ids_was, ns, m)
-		json_object_foreach(m, key, was) {
-			v = json_object_get(json_object_get(x->ids, ns), key);
-			if (!(v == NULL ? json_is_null(was) : json_equal(v, was)))
-				goto out;
-		}
-	ok = true;
-	/* the keys first (their numbers read as they are now), then the writes */
-	for (i = 0; i < n; i++) {
-		json_t *rows = json_object_get(x->seq, json_string_value(json_array_get(tw[i].e, 0)));
-		const char *k = json_string_value(json_array_get(tw[i].e, 1));
-		json_t *q = json_object_get(rows, k);
-
-		if (json_is_integer(q) && json_integer_value(q) > tr->n)
-			json_object_set_new(rows, k, json_integer(twin_of(tw, n, tr->n, q)));
-	}
-	for (i = 0; i < n; i++) {
-		json_array_set(tw[i].e, 4, json_array_get(tw[i].o, 4));
-		json_array_set_new(tw[i].e, 5, json_integer(tw[i].then));
-	}
-	x->n = tr->n;
-	json_object_clear(x->ids_touched);	/* what was set aside, as it was */
-out:
-	free(tw);
-	trip_drop(cc);
-	tr->undone = ok ? 1 : -1;
-	return ok;
-}
 
 /* @who's result is @res (taken; NULL: it has none). */
 static void
@@ -1071,7 +830,7 @@ one_begin(struct cd_kx *x, int k, const char *name)
 	x->pending = false;
 	x->holder[0] = '\0';
 	x->order_sensitive = false;
-	x->reuse = x->reuse_all != NULL ? json_object_get(x->reuse_all, x->who) : NULL;
+	cd_trip_intent(x->trip, x->who);
 	if (kd->begin != NULL)
 		kd->begin(x);
 }
@@ -1120,7 +879,7 @@ start_full(struct cd_compiler *cc)
 	}
 	/* numbered from 1, but not on a dry run's trip: its new numbers stay
 	 * above those of before it, which the way back gives back */
-	if (!cc->trip.armed)
+	if (!cd_trip_armed(x->trip))
 		x->n = 0;
 	json_decref(x->touched);
 	x->touched = NULL;
@@ -1422,13 +1181,22 @@ cd_compiler_new(json_t *ids)
 	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
 	cc->x.ids_touched = json_object();
 	cc->x.used_now = json_array();
+	if ((cc->x.trip = cd_trip_new()) == NULL) {
+		json_decref(cc->x.ids);
+		json_decref(cc->x.ids_touched);
+		json_decref(cc->x.used_now);
+		free(cc);
+		return NULL;
+	}
 	if ((cc->x.priv = calloc((size_t)cd_kinds() + 1, sizeof(*cc->x.priv))) == NULL) {
+		cd_trip_free(cc->x.trip, &cc->x.ids_touched);
 		free(cc);
 		return NULL;
 	}
 	for (int k = 0; k < cd_kinds(); k++)
 		if (cd_kind_at(k)->priv_size > 0 && (cc->x.priv[k] = calloc(1, cd_kind_at(k)->priv_size)) == NULL) {
 			privs_free(&cc->x);
+			cd_trip_free(cc->x.trip, &cc->x.ids_touched);
 			free(cc);
 			return NULL;
 		}
@@ -1490,7 +1258,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->x.freed);
 	json_decref(cc->before);
 	json_decref(cc->dry_results);
-	trip_drop(cc);
+	cd_trip_free(x->trip, &x->ids_touched);
 	free(cc);
 }
 
@@ -1501,22 +1269,15 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	struct cd_kx *x = &cc->x;
 	bool full = !cc->compiled_once || t != x->t ||
 		    !json_equal(kernel != NULL ? kernel : json_null(), cc->kernel_seen);
-	struct trip *tr = &cc->trip;
 
 	/* a dry run's update notes the compiler as it is (one that changes
 	 * sxdp's tables or the kernel's view is no round trip); the next
 	 * update is its way back if it returns to the same intents and inputs */
-	tr->undone = 0;
-	if (keep_ids && !tr->armed && !full)
-		trip_arm(cc);
-	else if (!keep_ids && tr->armed) {
-		tr->back = intents == tr->intents && t == tr->t &&
-			   json_equal(kernel != NULL ? kernel : json_null(), tr->kernel);
-		if (!tr->back)
-			trip_drop(cc);
-		else
-			x->reuse_all = tr->journals;
-	}
+	cd_trip_begin(x->trip);
+	if (keep_ids && !cd_trip_armed(x->trip) && !full)
+		cd_trip_arm(x->trip, cc->prev, x->t, cc->kernel_seen, x->n, x->recs, &x->ids_touched);
+	else if (!keep_ids && cd_trip_armed(x->trip))
+		cd_trip_return(x->trip, intents, t, kernel, &x->ids_touched);
 	x->t = t;
 	x->kernel = kernel;
 	cc->intents = intents;
@@ -1639,8 +1400,7 @@ finish(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
-	if (cc->trip.back)
-		trip_back(cc);
+	cd_trip_finish(x->trip, x->recs, x->seq, x->ids, &x->n, &x->ids_touched);
 	if (cc->before != NULL)
 		cc->dry_results = dry_results(cc);
 	json_decref(cc->prev);
@@ -1668,8 +1428,8 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 			json_t *r;
 
 			/* its journal is rebuilt, not written in order: a
-			 * trip's way back numbers it afterwards (trip_back) */
-			x->reuse = NULL;
+			 * trip's way back numbers it afterwards (cd_trip_finish) */
+			cd_trip_intent(x->trip, NULL);
 			if (kd->part(x, name, spec, json_object_get(x->recs, x->who),
 				     json_object_get(cc->partial, x->who)) == 0) {
 				json_object_set_new(x->res, "entries", json_integer(0));
@@ -1755,11 +1515,7 @@ cd_compiler_ids_take(struct cd_compiler *cc)
 {
 	json_t *t;
 
-	/* (not taken during a trip: those set aside, with the trip's) */
-	if (cc->trip.ids_touched != NULL) {
-		trip_drop(cc);
-		cc->trip.undone = -1;
-	}
+	cd_trip_ids_taken(cc->x.trip, &cc->x.ids_touched);
 	t = cc->x.ids_touched;
 	cc->x.ids_touched = json_object();
 	return t;
@@ -1780,7 +1536,7 @@ cd_compiler_compiled(struct cd_compiler *cc)
 int
 cd_compiler_undone(struct cd_compiler *cc)
 {
-	return cc->trip.undone;
+	return cd_trip_undone(cc->x.trip);
 }
 
 int
