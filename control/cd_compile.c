@@ -1234,6 +1234,8 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->unready);
 	json_decref(x->undo);
 	json_decref(x->ids);
+	/* before the touched ids: a trip under way puts those it set aside back there */
+	cd_trip_free(x->trip, &x->ids_touched);
 	json_decref(x->ids_touched);
 	json_decref(x->used);
 	json_decref(x->used_now);
@@ -1258,7 +1260,6 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->x.freed);
 	json_decref(cc->before);
 	json_decref(cc->dry_results);
-	cd_trip_free(x->trip, &x->ids_touched);
 	free(cc);
 }
 
