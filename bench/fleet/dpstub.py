@@ -12,7 +12,7 @@ capture_schema: sys.hello, pipeline.describe, port.list, stats.get,
 graph.stats): the tables, their sizes and fields, the ports, are this
 build's. Socket i is DIR/dp<i>.sock (1..N).
 
-What each socket does, as sxcd needs it (control/cd_sync.c, cd_write.c,
+What each socket does, as sxcd needs it (control/sxcd/sync/cd_sync.c, cd_write.c,
 ctl_async.c, pipelines/overlay/control/ov_health.c):
   - sys.hello: the recorded answer with a boot id of its own (sxcd's
     keepalive calls it every second);

@@ -1,6 +1,6 @@
 /* Declared JSON shapes (dp_schema.h): the strict check every RPC method's
  * params and the config go through, and sxcd's intents (its OpenAPI
- * document's schemas, as declarations: control/cd_schema.c); the same
+ * document's schemas, as declarations: control/sxcd/store/cd_schema.c); the same
  * declarations printed as JSON Schema and as example values for
  * rpc.discover. One walk, two voices: the RPC's first error in a
  * dp_rpc_err, or every error in the document's words (dp_schema_check_all). */

@@ -17,7 +17,7 @@
  * Pointers are RFC 6901, as everywhere in the RPC (dp_rpc.h).
  *
  * The same checker checks sxcd's intents against its OpenAPI document:
- * control/cd_schema.c turns the document's schemas into declarations and
+ * control/sxcd/store/cd_schema.c turns the document's schemas into declarations and
  * dp_schema_check_all reports every error in the document's own words
  * (see there).
  */

@@ -1,10 +1,10 @@
-/* sxcd's etcd client (control/cd_etcd.c) against a real etcd the test
+/* sxcd's etcd client (control/sxcd/fleet/cd_etcd.c) against a real etcd the test
  * starts (one member on loopback, random ports, a temporary data dir):
  * base64 both ways, put/range/txn with a compare on mod_revision (one of
  * two racing writers wins), a watch from a revision (the events in order,
  * then a compaction cancels it), failover past a dead endpoint, no
  * endpoint (-ECONNREFUSED), a silent one (-ETIMEDOUT), a watch that ends
- * when etcd dies. cd_cas (control/cd_cas.c) on it: a txn whose answer
+ * when etcd dies. cd_cas (control/sxcd/fleet/cd_cas.c) on it: a txn whose answer
  * is lost is read back and found applied (a proxy that forwards it and
  * swallows the answer), not applied and sent again (a silent member), or
  * overtaken by another writer (409's -ESTALE); no member at all: -EIO

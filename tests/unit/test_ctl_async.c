@@ -1,4 +1,4 @@
-/* sxcd's asynchronous sxdp client (control/ctl_async.c) against a server
+/* sxcd's asynchronous sxdp client (control/client/ctl_async.c) against a server
  * of the test's own on the same event loop: answers reach their calls by
  * id even out of order; a dropped connection ends the calls in flight
  * with CTL_ASYNC_LOST and says it is down; the client comes back up by

@@ -1,4 +1,4 @@
-/* sxcd's intent store (control/store.c): round trips, refused names,
+/* sxcd's intent store (control/sxcd/store/store.c): round trips, refused names,
  * leftovers of an interrupted put swept at open, and the crash test: a
  * child puts documents as fast as it can and reports each acknowledged one
  * on a pipe; it is killed with SIGKILL at a random moment; every

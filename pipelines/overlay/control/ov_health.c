@@ -13,8 +13,8 @@
 #include <jansson.h>
 
 #include "cd_hook.h"
+#include "cd_kind.h"
 #include "ov_names.h"
-#include "store.h"
 
 /* Paths up per peer ("peers/NAME" → [up, all]) from overlay.paths. */
 static json_t *
@@ -22,7 +22,7 @@ peer_health(json_t *ids, json_t *paths)
 {
 	json_t *out = json_object(), *v, *p, *h;
 	const char *key;
-	char peer[STORE_NAME_MAX + 8];
+	char peer[CD_NAME_MAX + 8];
 	size_t i;
 
 	json_object_foreach(json_object_get(ids, "path"), key, v) {
@@ -59,7 +59,7 @@ check(json_t *paths, json_t *ids, json_t *results)
 	/* tunnels: "slices/SLICE/PEER" */
 	json_object_foreach(json_object_get(ids, "tunnel"), key, v) {
 		const char *slash = strrchr(key, '/');
-		char slice[STORE_NAME_MAX + 8], peer[STORE_NAME_MAX + 8];
+		char slice[CD_NAME_MAX + 8], peer[CD_NAME_MAX + 8];
 
 		if (slash == NULL)
 			continue;

@@ -14,6 +14,8 @@
 #include "cd_log.h"
 #include "cd_res.h"
 
+_Static_assert(STORE_NAME_MAX == CD_NAME_MAX, "the store's name rule is the one features see");
+
 #define STATE_KIND "state"	/* the reconciler's own documents in the store */
 
 #define CD_RES_SLICE_US 5000	/* a large change's store work on the loop at a time */

@@ -14,8 +14,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 
-#include "cd_res.h"
-
+struct cd_res;
 struct cd_sync;
 
 enum cd_view_kind { CD_VIEW_TOPOLOGY, CD_VIEW_COUNTERS };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cd_kind.h"
+#include "cd_res.h"
 #include "cd_vis.h"
 
 #define MAX_PARTS 32

@@ -1,4 +1,4 @@
-/* The page's shell: views register here (the generic ones from control/www,
+/* The page's shell: views register here (the generic ones from control/sxcd/www,
  * each feature's from its feat/<f>.js, as sxcd's features register from
  * constructors); one poll a second of the public API feeds them all.
  * Memory stays bounded however long the page is open, whatever names come

@@ -21,6 +21,10 @@
 #include "cd_tables.h"
 #include "intent.h"
 
+/* The longest name an intent may have (the store's rule, STORE_NAME_MAX,
+ * which cd_res.c asserts is this one). */
+#define CD_NAME_MAX 63
+
 struct cd_kx;
 
 struct cd_kind {
