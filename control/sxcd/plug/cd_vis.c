@@ -155,10 +155,22 @@ cd_vis_docs(struct cd_res *r, const char *kind)
 	return out;
 }
 
+json_t *
+cd_vis_doc(struct cd_res *r, const char *kind, const char *name)
+{
+	return cd_res_get(r, cd_kind_of(kind), name);
+}
+
+json_t *
+cd_vis_ids(struct cd_res *r, const char *ns)
+{
+	return json_object_get(cd_res_state(r, "ids"), ns);
+}
+
 json_int_t
 cd_vis_id(struct cd_res *r, const char *ns, const char *key)
 {
-	return json_integer_value(json_object_get(json_object_get(cd_res_state(r, "ids"), ns), key));
+	return json_integer_value(json_object_get(cd_vis_ids(r, ns), key));
 }
 
 const char *
@@ -167,7 +179,7 @@ cd_vis_owner(struct cd_res *r, const char *ns, json_int_t id)
 	json_t *v;
 	const char *k;
 
-	json_object_foreach(json_object_get(cd_res_state(r, "ids"), ns), k, v)
+	json_object_foreach(cd_vis_ids(r, ns), k, v)
 		if (json_integer_value(v) == id)
 			return k;
 	return NULL;

@@ -128,6 +128,10 @@ const struct cd_vis_item *cd_vis_item_of(const char *rest);
 double cd_vis_num(json_t *o, const char *k);
 /* The intents of kind @kind as {"NAME": document with status} (new). */
 json_t *cd_vis_docs(struct cd_res *r, const char *kind);
+/* One intent of kind @kind with its status (new), NULL: none. */
+json_t *cd_vis_doc(struct cd_res *r, const char *kind, const char *name);
+/* Namespace @ns's allocations, {KEY: id} (borrowed; NULL: none). */
+json_t *cd_vis_ids(struct cd_res *r, const char *ns);
 /* The id allocated to @key in namespace @ns (0: none), and the key an id
  * is allocated to (NULL: none). */
 json_int_t cd_vis_id(struct cd_res *r, const char *ns, const char *key);

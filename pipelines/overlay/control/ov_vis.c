@@ -90,7 +90,7 @@ slice_tunnels(const struct cd_vis_in *in, json_t *slices, bool counters)
 				 json_integer_value(json_object_get(json_object_get(e, "match"), "id")));
 			json_object_set(hits, b, json_object_get(e, "hits"));
 		}
-	json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), key, tid) {
+	json_object_foreach(cd_vis_ids(in->r, "tunnel"), key, tid) {
 		if (strncmp(key, "slices/", 7) != 0 || (pe = strrchr(key, '/')) == key + 6)
 			continue;
 		snprintf(b, sizeof(b), "%.*s", (int)(pe - key - 7), key + 7);
@@ -190,7 +190,7 @@ tunnel_index(const struct cd_vis_in *in)
 	const char *k;
 	char b[24];
 
-	json_object_foreach(json_object_get(cd_res_state(in->r, "ids"), "tunnel"), k, v) {
+	json_object_foreach(cd_vis_ids(in->r, "tunnel"), k, v) {
 		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		json_object_set_new(o, b, json_string(k));
 	}

@@ -12,9 +12,7 @@
 static json_t *
 site_doc(const struct cd_vis_in *in)
 {
-	int k = cd_kind_of(SITE_KIND);
-
-	return cd_res_get(in->r, k, cd_kind_only(k));
+	return cd_vis_doc(in->r, SITE_KIND, cd_kind_only(cd_kind_of(SITE_KIND)));
 }
 
 static json_t *

@@ -404,7 +404,7 @@ session_find(struct cd_res *r, const char *id, json_t **doc, json_t **calls, cha
 			snprintf(msg, len, "upf/NAME/ID: an upf intent's name and a session id 1..8388607");
 			return 400;
 		}
-		if ((it = cd_res_get(r, cd_kind_of("upf"), name)) == NULL) {
+		if ((it = cd_vis_doc(r, "upf", name)) == NULL) {
 			snprintf(msg, len, "no upf intent %.64s", name);
 			return 404;
 		}
