@@ -14,6 +14,7 @@
 #include "cd_log.h"
 #include "cd_own.h"
 #include "cd_sync.h"
+#include "cd_wait.h"
 #include "cd_write.h"
 #include "ctl_async.h"
 
@@ -29,15 +30,6 @@ struct dry {
 	struct event *expiry;	/* a check not started by then goes unchecked */
 	json_t *specs;
 	cd_sync_dry_done *fn;	/* NULL: its request went away */
-	void *arg;
-};
-
-struct waiter {
-	struct waiter *next;
-	struct cd_sync *s;
-	uint64_t epoch;
-	struct event *timer;
-	cd_sync_waiter *fn;
 	void *arg;
 };
 
@@ -60,7 +52,7 @@ struct cd_sync {
 	 * retry and a reconnect read everything again (s->full) */
 	json_t *cache;
 	bool full;
-	struct waiter *waiters;
+	struct cd_wait waiters;		/* for the end of a run */
 	struct cd_lag *lag;		/* how long the loop was held */
 	/* the intents compiled, kept between runs: a run compiles what
 	 * changed (cd_compiler), in slices of SLICE_US */
@@ -174,76 +166,17 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ----------------------------------------------------------- waiters */
 
-static void
-waiter_end(struct cd_sync *s, struct waiter *w, bool done)
-{
-	struct waiter **pp;
-
-	for (pp = &s->waiters; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	event_free(w->timer);
-	w->fn(w->arg, done);
-	free(w);
-}
-
-static void
-on_wait_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct waiter *w = arg;
-
-	(void)fd;
-	(void)what;
-	waiter_end(w->s, w, false);
-}
-
 int
 cd_sync_wait(struct cd_sync *s, uint64_t epoch, unsigned int timeout_ms, cd_sync_waiter *fn,
 	     void *arg)
 {
-	struct waiter *w = calloc(1, sizeof(*w));
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
-
-	if (w == NULL || (w->timer = evtimer_new(s->base, on_wait_timeout, w)) == NULL) {
-		free(w);
-		return -ENOMEM;
-	}
-	*w = (struct waiter){ .next = s->waiters, .s = s, .epoch = epoch, .timer = w->timer,
-			      .fn = fn, .arg = arg };
-	s->waiters = w;
-	evtimer_add(w->timer, &tv);
-	return 0;
+	return cd_wait_add(&s->waiters, epoch, timeout_ms, fn, arg);
 }
 
 void
 cd_sync_unwait(struct cd_sync *s, void *arg)
 {
-	struct waiter **pp = &s->waiters, *w;
-
-	while ((w = *pp) != NULL) {
-		if (w->arg == arg) {
-			*pp = w->next;
-			event_free(w->timer);
-			free(w);
-		} else {
-			pp = &w->next;
-		}
-	}
-}
-
-static void
-waiters_fire(struct cd_sync *s)
-{
-	struct waiter *w = s->waiters, *next;
-
-	for (; w != NULL; w = next) {
-		next = w->next;
-		if (w->epoch <= s->epoch)
-			waiter_end(s, w, true);
-	}
+	cd_wait_drop(&s->waiters, arg);
 }
 
 /* ------------------------------------------------------------ status */
@@ -364,7 +297,7 @@ run_end(struct cd_sync *s, bool wrote)
 		CD_LOG(INFO, "run %lu: %zu writes in %lu ms", (unsigned long)s->epoch,
 		       json_array_size(s->diff), (unsigned long)took);
 	run_clear(s);
-	waiters_fire(s);
+	cd_wait_fire(&s->waiters, s->epoch);
 	arm(s, failed ? s->retry_ms : s->resync_ms);
 	next_work(s);
 }
@@ -1240,6 +1173,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->base = base;
 	s->res = res;
 	s->resync_ms = resync_ms;
+	s->waiters.base = base;
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
 	cd_own_init(&s->own, res);
@@ -1256,15 +1190,9 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 void
 cd_sync_free(struct cd_sync *s)
 {
-	struct waiter *w, *next;
-
 	if (s == NULL)
 		return;
-	for (w = s->waiters; w != NULL; w = next) {
-		next = w->next;
-		event_free(w->timer);
-		free(w);
-	}
+	cd_wait_clear(&s->waiters);
 	run_clear(s);
 	cd_diff_cmp_clear(&s->dcmp);
 	json_decref(s->dry_diff);
