@@ -12,6 +12,7 @@
 #include "cd_hook.h"
 #include "cd_lag.h"
 #include "cd_log.h"
+#include "cd_outcome.h"
 #include "cd_own.h"
 #include "cd_sync.h"
 #include "cd_wait.h"
@@ -214,67 +215,9 @@ run_clear(struct cd_sync *s)
 static void
 run_end(struct cd_sync *s, bool wrote)
 {
-	json_t *st = json_object(), *r, *e, *old;
-	char when[32];
-	const char *who;
-	bool failed = false;
 	uint64_t took = cd_clock_ms() - s->t0;
+	bool failed = cd_outcome_store(s->res, s->tables, s->results, s->mine, s->gens, s->errors);
 
-	/* a refusal for want of room is Failed (capacity), not retried: only
-	 * the others make the run a failed one */
-	json_object_foreach(s->errors, who, e) {
-		const char *reason = json_string_value(json_object_get(e, "reason")) ?: "";
-		const char *table = json_string_value(json_object_get(json_object_get(e, "update"),
-								       "table"));
-
-		if (strcmp(reason, "table_full") != 0 && strcmp(reason, "no_memory") != 0) {
-			failed = true;
-			continue;
-		}
-		json_object_set_new(e, "phase", json_string("Failed"));
-		json_object_set_new(e, "reason", json_string("capacity"));
-		if (table != NULL && s->tables != NULL)
-			json_object_set_new(e, "message", json_sprintf("sxdp's table %s has no room "
-					    "(size %zu): %s", table, cd_tables_size(s->tables, table),
-					    json_string_value(json_object_get(e, "message")) ?: ""));
-	}
-
-	json_object_foreach(s->results, who, r) {
-		const char *phase = json_string_value(json_object_get(r, "phase"));
-		json_t *o;
-
-		/* a Ready intent this run did not compile and nothing failed
-		 * for says what it said (its result is the one it had) */
-		old = cd_res_status(s->res, who);
-		if (old != NULL && json_object_get(s->mine, who) == NULL &&
-		    json_object_get(s->errors, who) == NULL && strcmp(phase, "Ready") == 0 &&
-		    strcmp(json_string_value(json_object_get(old, "phase")) ?: "", phase) == 0 &&
-		    json_object_get(old, "reason") == NULL &&
-		    json_equal(json_object_get(old, "observedGeneration"), json_object_get(s->gens, who)))
-			continue;
-		o = json_pack("{s:s,s:O,s:O}", "phase", phase, "observedGeneration",
-				      json_object_get(s->gens, who), "entries",
-				      json_object_get(r, "entries"));
-
-		if (json_array_size(json_object_get(r, "waiting_for")) > 0)
-			json_object_set(o, "waiting_for", json_object_get(r, "waiting_for"));
-		if ((e = json_object_get(s->errors, who)) != NULL) {
-			json_object_set_new(o, "phase", json_string("Error"));
-			json_object_update(o, e);
-		} else if (json_object_get(r, "reason") != NULL) {
-			json_object_set(o, "reason", json_object_get(r, "reason"));
-			json_object_set(o, "message", json_object_get(r, "message"));
-			json_object_set(o, "pointer", json_object_get(r, "pointer"));
-		}
-		if (old != NULL && json_equal(json_object_get(old, "phase"), json_object_get(o, "phase")) &&
-		    json_object_get(old, "since") != NULL)
-			json_object_set(o, "since", json_object_get(old, "since"));
-		else
-			json_object_set_new(o, "since", json_string(cd_res_now(when, sizeof(when))));
-		json_object_set_new(st, who, o);
-	}
-	cd_res_set_status(s->res, st, !failed);
-	json_decref(st);
 	s->last_ms = took;
 	if (failed) {
 		s->runs_failed++;
@@ -345,14 +288,8 @@ health_next(struct cd_sync *s)
 static void
 run_finish(struct cd_sync *s, bool wrote)
 {
-	const char *who;
-	json_t *r;
-	void *tmp;
-
 	s->wrote = wrote;
-	json_object_foreach_safe(s->results, tmp, who, r)
-		if (json_object_get(r, "degraded") != NULL)
-			cd_hook_degrade(s->results, who, "link_down", json_deep_copy(json_object_get(r, "degraded")));
+	cd_outcome_degrade(s->results);
 	s->health = 0;
 	health_next(s);
 }
@@ -380,26 +317,9 @@ run_abort(struct cd_sync *s)
 static void
 not_written(struct cd_sync *s, size_t from, const char *reason, const char *message)
 {
-	json_t *u, *rest, *rows, *v;
-	const char *t, *k, *who;
+	json_t *rest = cd_diff_plan_rest(&s->plan);
 
-	for (size_t i = from; i < json_array_size(s->diff); i++) {
-		u = json_array_get(s->diff, i);
-		who = json_string_value(json_object_get(u, "owner")) ?: "sxcd/deletes";
-		if (json_object_get(s->errors, who) == NULL)
-			json_object_set_new(s->errors, who, json_pack("{s:s,s:s}", "reason", reason,
-								      "message", message));
-	}
-	rest = cd_diff_plan_rest(&s->plan);
-	json_object_foreach(rest, t, rows)
-		json_object_foreach(rows, k, v) {
-			/* not diffed yet: whose the key is as compiled (no one's: a delete) */
-			who = json_string_value(json_object_get(json_object_get(s->c.owner, t), k)) ?:
-			      "sxcd/deletes";
-			if (json_object_get(s->errors, who) == NULL)
-				json_object_set_new(s->errors, who, json_pack("{s:s,s:s}", "reason", reason,
-									      "message", message));
-		}
+	cd_outcome_unwritten(s->errors, s->diff, from, rest, s->c.owner, reason, message);
 	json_decref(rest);
 	if (s->keys == NULL || s->plan.wk != NULL) {
 		s->rediff = true;
@@ -621,30 +541,6 @@ read_page(struct cd_sync *s, const char *table, json_int_t offset)
 
 /* ------------------------------------------------------------- runs */
 
-/* Intents whose new generation this run writes are Programming until it
- * ends: those this run compiled. */
-static void
-programming(struct cd_sync *s)
-{
-	json_t *st = json_object(), *r, *old, *o, *t;
-	const char *who;
-
-	json_object_foreach(cd_compiler_compiled(s->cc), who, t) {
-		r = json_object_get(s->results, who);
-		old = cd_res_status(s->res, who);
-		if (r == NULL || strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0 ||
-		    (old != NULL && json_equal(json_object_get(old, "observedGeneration"),
-					       json_object_get(s->gens, who))))
-			continue;
-		o = old != NULL ? json_deep_copy(old) : json_object();
-		json_object_set_new(o, "phase", json_string("Programming"));
-		json_object_del(o, "waiting_for");
-		json_object_set_new(st, who, o);
-	}
-	cd_res_set_status(s->res, st, false);
-	json_decref(st);
-}
-
 /* Another slice of work after the loop has served the others. */
 static void
 more_work(struct cd_sync *s)
@@ -681,7 +577,9 @@ compiled(struct cd_sync *s)
 		cd_diff_merge(s->keys, s->redo);
 	json_decref(s->redo);
 	s->redo = NULL;
-	programming(s);
+	/* intents whose new generation this run writes are Programming
+	 * until it ends: those this run compiled */
+	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
 	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
 	/* every table wanted or owned that the cache lacks, read whole */
