@@ -14,12 +14,12 @@
 #include "cd_log.h"
 #include "cd_outcome.h"
 #include "cd_own.h"
+#include "cd_read.h"
 #include "cd_sync.h"
 #include "cd_wait.h"
 #include "cd_write.h"
 #include "ctl_async.h"
 
-#define READ_PAGE	 250	/* entries a table.read page asks for: parsing 1,000 held the loop ~0.1 s */
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
@@ -96,7 +96,7 @@ struct cd_sync {
 	json_t *mine;			/* "KIND/NAME" → true: the intents it compiled */
 	json_t *keys;			/* what the compile changed, NULL: everything */
 	json_t *have;			/* sxdp's entries (the cache) */
-	unsigned int reads;		/* table reads in flight */
+	struct cd_read rd;		/* reading what the cache lacks */
 	json_t *diff;			/* the writes, with owners */
 	struct cd_write w;		/* writing them */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
@@ -201,6 +201,7 @@ run_clear(struct cd_sync *s)
 	cd_diff_plan_clear(&s->plan);
 	s->chunking = s->chunk_wrote = false;
 	json_decref(s->gens);
+	cd_read_clear(&s->rd);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
 	cd_write_clear(&s->w);
@@ -477,66 +478,16 @@ diff_and_write(struct cd_sync *s)
 
 /* ------------------------------------------------------------- reads */
 
-struct read_ctx {
-	struct cd_sync *s;
-	uint64_t epoch;
-	char table[64];
-};
-
-static void read_page(struct cd_sync *s, const char *table, json_int_t offset);
-
 static void
-on_read(void *arg, json_t *result, json_t *error)
+on_read_done(void *arg)
 {
-	struct read_ctx *rc = arg;
-	struct cd_sync *s = rc->s;
-	json_t *next;
-
-	if (!s->running || rc->epoch != s->epoch) {
-		free(rc);
-		return;
-	}
-	if (ctl_async_lost(error)) {
-		free(rc);
-		run_abort(s);
-		return;
-	}
-	/* a table this sxdp does not have reads as empty */
-	if (json_object_get(s->have, rc->table) == NULL)
-		json_object_set_new(s->have, rc->table, json_object());
-	if (error == NULL) {
-		if (cd_tables_add_read(s->tables, s->have, rc->table,
-				       json_object_get(result, "entries")) < 0)
-			CD_LOG(WARN, "table %s: entries sxcd cannot read", rc->table);
-		next = json_object_get(result, "next_offset");
-		if (json_is_integer(next)) {
-			read_page(s, rc->table, json_integer_value(next));
-			free(rc);
-			return;
-		}
-	}
-	free(rc);
-	if (--s->reads == 0)
-		diff_and_write(s);
+	diff_and_write(arg);
 }
 
 static void
-read_page(struct cd_sync *s, const char *table, json_int_t offset)
+on_read_lost(void *arg)
 {
-	struct read_ctx *rc = calloc(1, sizeof(*rc));
-
-	if (rc == NULL) {
-		run_abort(s);
-		return;
-	}
-	rc->s = s;
-	rc->epoch = s->epoch;
-	snprintf(rc->table, sizeof(rc->table), "%s", table);
-	if (ctl_async_call(s->ctl, "table.read", json_pack("{s:s,s:I,s:i}", "table", table, "offset",
-				   offset, "limit", READ_PAGE), on_read, rc) < 0) {
-		free(rc);
-		run_abort(s);
-	}
+	run_abort(arg);
 }
 
 /* ------------------------------------------------------------- runs */
@@ -555,9 +506,6 @@ more_work(struct cd_sync *s)
 static void
 compiled(struct cd_sync *s)
 {
-	json_t *tabs, *v;
-	const char *t;
-
 	s->c = *cd_compiler_set(s->cc);
 	json_incref(s->c.want);
 	json_incref(s->c.owner);
@@ -582,21 +530,8 @@ compiled(struct cd_sync *s)
 	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
 	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
-	/* every table wanted or owned that the cache lacks, read whole */
-	tabs = json_object();
-	json_object_foreach(s->c.want, t, v)
-		if (json_object_get(s->have, t) == NULL)
-			json_object_set_new(tabs, t, json_true());
-	json_object_foreach(cd_res_state(s->res, "owned"), t, v)
-		if (json_object_get(s->have, t) == NULL)
-			json_object_set_new(tabs, t, json_true());
-	s->reads = (unsigned int)json_object_size(tabs);
-	if (s->reads == 0)
-		diff_and_write(s);
-	json_object_foreach(tabs, t, v)
-		if (s->running)
-			read_page(s, t, 0);
-	json_decref(tabs);
+	cd_read_start(&s->rd, s->ctl, s->tables, s->have, s->c.want, cd_res_state(s->res, "owned"), s->epoch,
+		      on_read_done, on_read_lost, s);
 }
 
 static void dry_slice(struct cd_sync *s);
