@@ -8,6 +8,7 @@
 
 #include "cd_clock.h"
 #include "cd_diff.h"
+#include "cd_dry.h"
 #include "cd_gc.h"
 #include "cd_hook.h"
 #include "cd_lag.h"
@@ -23,16 +24,6 @@
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
-
-/* A dry run waiting or under way. */
-struct dry {
-	struct dry *next;
-	struct cd_sync *s;
-	struct event *expiry;	/* a check not started by then goes unchecked */
-	json_t *specs;
-	cd_sync_dry_done *fn;	/* NULL: its request went away */
-	void *arg;
-};
 
 struct cd_sync {
 	struct event_base *base;
@@ -60,10 +51,7 @@ struct cd_sync {
 	struct cd_compiler *cc;
 	struct event *work;		/* the next slice */
 	json_t *specs;			/* what it compiles */
-	struct dry *dry;		/* dry runs, the first under way when drying */
-	bool drying;
-	int dry_phase;			/* 1 now, 2 then, 3 back to now */
-	json_t *dry_diff, *dry_results;
+	struct cd_dry dry;		/* dry runs, compiling on it between runs */
 	/* a whole diff, in slices: the keys compared so far that differ */
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
@@ -74,7 +62,6 @@ struct cd_sync {
 	 * writes go: what an entry needs first, deletes last */
 	struct cd_diff_plan plan;
 	bool chunking, chunk_wrote;
-	struct cd_diff_cmp dcmp;		/* a dry run's that compiled everything */
 	bool comparing, whole;
 	/* What runs could not write (the store refused to record it, sxdp
 	 * refused, a call could not be sent): the keys they had taken from
@@ -534,8 +521,6 @@ compiled(struct cd_sync *s)
 		      on_read_done, on_read_lost, s);
 }
 
-static void dry_slice(struct cd_sync *s);
-
 static void work(struct cd_sync *s);
 
 static void
@@ -543,7 +528,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_sync *s = arg;
 	uint64_t t0 = cd_lag_enter();
-	const char *doing = s->drying ? "sync: dry run" : s->comparing ? "sync: whole diff" : "sync: compile";
+	const char *doing = s->dry.on ? "sync: dry run" : s->comparing ? "sync: whole diff" : "sync: compile";
 
 	(void)fd;
 	(void)what;
@@ -557,8 +542,8 @@ work(struct cd_sync *s)
 	uint64_t t0;
 	int rc;
 
-	if (s->drying) {
-		dry_slice(s);
+	if (s->dry.on) {
+		cd_dry_slice(&s->dry, s->cc, s->tables, s->specs, s->kernel);
 		return;
 	}
 	if (!s->running)
@@ -647,12 +632,12 @@ next_work(struct cd_sync *s)
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
 	 * dry run's first update then changes nothing) */
-	if (s->running && !s->drying && s->dry != NULL && s->c.want != NULL && !s->comparing && s->plan.wk == NULL &&
+	if (s->running && !s->dry.on && s->dry.head != NULL && s->c.want != NULL && !s->comparing && s->plan.wk == NULL &&
 	    !s->whole && !s->dirty) {
 		dry_start(s);
 		return;
 	}
-	if (s->running || s->drying)
+	if (s->running || s->dry.on)
 		return;
 	if (s->dirty) {
 		s->dirty = false;
@@ -660,14 +645,14 @@ next_work(struct cd_sync *s)
 		if (s->running)
 			return;
 	}
-	if (s->dry != NULL)
+	if (s->dry.head != NULL)
 		dry_start(s);
 }
 
 uint64_t
 cd_sync_kick(struct cd_sync *s)
 {
-	if (s->running || s->drying) {
+	if (s->running || s->dry.on) {
 		s->dirty = true;
 		return s->epoch + 1;
 	}
@@ -678,204 +663,44 @@ cd_sync_kick(struct cd_sync *s)
 /* ------------------------------------------------------------ dry runs */
 
 static void
-dry_free(struct dry *d)
+on_dry_more(void *arg)
 {
-	if (d->expiry != NULL)
-		event_free(d->expiry);
-	json_decref(d->specs);
-	free(d);
+	more_work(arg);
 }
 
-/* A check still waiting (a run stuck on sxdp, changes queued behind it):
- * answered -EBUSY; the write goes unchecked (the older intent wins when
- * both compile). */
 static void
-on_expiry(evutil_socket_t fd, short what, void *arg)
+on_dry_next(void *arg)
 {
-	struct dry *d = arg, **pp;
-	struct cd_sync *s = d->s;
-
-	(void)fd;
-	(void)what;
-	if (s->drying && s->dry == d)
-		return;	/* under way: it ends soon */
-	for (pp = &s->dry; *pp != NULL && *pp != d; pp = &(*pp)->next)
-		;
-	if (*pp == NULL)
-		return;
-	*pp = d->next;
-	if (d->fn != NULL)
-		d->fn(d->arg, -EBUSY, NULL, NULL);
-	dry_free(d);
+	next_work(arg);
 }
 
-/* The dry run under way is over: answered (unless its request went), and
- * what waits starts. */
-static void
-dry_end(struct cd_sync *s, int rc)
-{
-	struct dry *d = s->dry;
-
-	s->dry = d->next;
-	s->drying = false;
-	cd_diff_cmp_clear(&s->dcmp);
-	if (d->fn != NULL)
-		d->fn(d->arg, rc, s->dry_diff, s->dry_results);
-	cd_gc_free(s->dry_diff);
-	cd_gc_free(s->dry_results);
-	s->dry_diff = s->dry_results = NULL;
-	dry_free(d);
-	next_work(s);
-}
-
-/* Phase 2 compiled the dry run's intents: what it would write (the keys it
- * changed, from what they held to what they hold now) and how the intents
- * it compiled came out. */
-static void
-dry_collect(struct cd_sync *s)
-{
-	const struct cd_compiled *c = cd_compiler_set(s->cc);
-	json_t *keys = cd_compiler_touched(s->cc), *then = json_object(), *tseq = json_object();
-	json_t *now = json_object(), *nseq = json_object(), *rows, *v, *pre_set, *pre_seq;
-	const char *table, *key;
-
-	cd_compiler_pre(s->cc, &pre_set, &pre_seq);
-	/* a later update replaces the results it compiles: a copy of the
-	 * object holds these */
-	s->dry_results = json_copy(c->results);
-	if (keys == NULL) {   /* it compiled everything: the keys that differ (dcmp) */
-		s->dry_diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, s->dcmp.marked);
-		cd_diff_cmp_clear(&s->dcmp);
-		goto out;
-	}
-	json_object_foreach(keys, table, rows) {
-		json_t *w = json_object_get(c->want, table), *q = json_object_get(c->seq, table);
-
-		json_object_set_new(then, table, json_object());
-		json_object_set_new(tseq, table, json_object());
-		json_object_set_new(now, table, json_object());
-		json_object_set_new(nseq, table, json_object());
-		json_object_foreach(rows, key, v) {
-			if (json_object_get(w, key) != NULL) {
-				json_object_set(json_object_get(then, table), key, json_object_get(w, key));
-				json_object_set(json_object_get(tseq, table), key, json_object_get(q, key));
-			}
-			if (!json_is_null(json_array_get(v, 0))) {
-				json_object_set(json_object_get(now, table), key, json_array_get(v, 0));
-				json_object_set(json_object_get(nseq, table), key, json_array_get(v, 1));
-			}
-		}
-	}
-	s->dry_diff = cd_tables_diff(then, now, tseq, nseq, c->owner);
-out:
-	json_decref(then);
-	json_decref(tseq);
-	json_decref(now);
-	json_decref(nseq);
-}
-
-/* A dry run's whole compile against the set before it: an entry it
- * lacks, or holds otherwise. */
-static bool
-dry_differs(void *ctx, const char *table, const char *key, json_t *e)
-{
-	struct cd_sync *s = ctx;
-
-	return cd_diff_entry_differs(json_object_get(json_object_get(s->dcmp.b, table), key), e);
-}
-
-/* A dry run compiles on the intents the reconciler keeps compiled, in
- * three updates: the intents as they are (usually nothing to do), as the
- * dry run would have them (ids kept), and back; each in slices (and the
- * diff of a whole compile too). */
-static void
-dry_slice(struct cd_sync *s)
-{
-	int rc;
-
-	if (s->dcmp.marked != NULL) {   /* a whole compile's sets compared */
-		if (!cd_diff_cmp_slice(&s->dcmp)) {
-			more_work(s);
-			return;
-		}
-		dry_collect(s);
-		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
-		more_work(s);
-		return;
-	}
-	if ((rc = cd_compiler_step(s->cc, SLICE_US)) == -EAGAIN) {
-		more_work(s);
-		return;
-	}
-	if (rc < 0) {
-		dry_end(s, rc);
-		return;
-	}
-	switch (s->dry_phase++) {
-	case 1:
-		cd_compiler_begin(s->cc, s->tables, s->dry->specs, s->kernel, true);
-		break;
-	case 2:
-		if (cd_compiler_touched(s->cc) == NULL) {   /* it compiled everything */
-			json_t *pre_set, *pre_seq;
-
-			cd_compiler_pre(s->cc, &pre_set, &pre_seq);
-			cd_diff_cmp_start(&s->dcmp, cd_compiler_set(s->cc)->want, pre_set, dry_differs, s);
-			break;
-		}
-		dry_collect(s);
-		cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
-		break;
-	default:
-		/* the way back leaves nothing of the dry run behind; when it
-		 * cannot, the next run stores the writes' new numbers */
-		if (cd_compiler_undone(s->cc) < 0)
-			CD_LOG(WARN, "dry run: the intents compiled back to other writes than before it; "
-			       "the next run stores their new order");
-		dry_end(s, 0);
-		return;
-	}
-	more_work(s);
-}
-
+/* The first dry run waiting starts on the intents the reconciler keeps
+ * compiled. */
 static void
 dry_start(struct cd_sync *s)
 {
 	if (s->tables == NULL) {
-		dry_end(s, -ENOTCONN);
+		cd_dry_end(&s->dry, -ENOTCONN);
 		return;
 	}
 	if (s->cc == NULL && (s->cc = cd_compiler_new(cd_res_state(s->res, "ids"))) == NULL) {
-		dry_end(s, -ENOMEM);
+		cd_dry_end(&s->dry, -ENOMEM);
 		return;
 	}
-	s->drying = true;
-	s->dry_phase = 1;
 	json_decref(s->specs);
 	s->specs = cd_res_specs(s->res, NULL, 0);
-	cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
-	more_work(s);
+	cd_dry_begin(&s->dry, s->cc, s->tables, s->specs, s->kernel);
 }
 
 int
 cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn, void *arg)
 {
-	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000 };
-	struct dry *d, **pp;
+	int rc;
 
 	if (s->tables == NULL)
 		return -ENOTCONN;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return -ENOMEM;
-	*d = (struct dry){ .s = s, .specs = json_incref(specs), .fn = fn, .arg = arg };
-	if (wait_ms > 0 && ((d->expiry = evtimer_new(s->base, on_expiry, d)) == NULL ||
-			    evtimer_add(d->expiry, &tv) < 0)) {
-		dry_free(d);
-		return -ENOMEM;
-	}
-	for (pp = &s->dry; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = d;
+	if ((rc = cd_dry_add(&s->dry, specs, wait_ms, fn, arg)) < 0)
+		return rc;
 	next_work(s);
 	return 0;
 }
@@ -883,18 +708,7 @@ cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_
 void
 cd_sync_dry_cancel(struct cd_sync *s, void *arg)
 {
-	struct dry **pp = &s->dry, *d;
-
-	while ((d = *pp) != NULL) {
-		if (d->arg == arg && !(s->drying && d == s->dry)) {
-			*pp = d->next;
-			dry_free(d);
-		} else {
-			if (d->arg == arg)
-				d->fn = NULL;	/* under way: it ends, unanswered */
-			pp = &d->next;
-		}
-	}
+	cd_dry_cancel(&s->dry, arg);
 }
 
 /* -------------------------------------------------------- connection */
@@ -981,10 +795,7 @@ on_state(void *arg, bool up)
 	run_abort(s);
 	/* what was compiled was compiled for that sxdp's tables */
 	evtimer_del(s->work);
-	while (s->drying || s->dry != NULL) {
-		s->drying = true;
-		dry_end(s, -ENOTCONN);
-	}
+	cd_dry_end_all(&s->dry, -ENOTCONN);
 	cd_compiler_free(s->cc);
 	s->cc = NULL;
 	cd_tables_free(s->tables);
@@ -1007,6 +818,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->res = res;
 	s->resync_ms = resync_ms;
 	s->waiters.base = base;
+	cd_dry_init(&s->dry, base, SLICE_US, on_dry_more, on_dry_next, s);
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
 	cd_own_init(&s->own, res);
@@ -1027,15 +839,7 @@ cd_sync_free(struct cd_sync *s)
 		return;
 	cd_wait_clear(&s->waiters);
 	run_clear(s);
-	cd_diff_cmp_clear(&s->dcmp);
-	json_decref(s->dry_diff);
-	json_decref(s->dry_results);
-	while (s->dry != NULL) {
-		struct dry *d = s->dry;
-
-		s->dry = d->next;
-		dry_free(d);
-	}
+	cd_dry_free(&s->dry);
 	if (s->work != NULL)
 		event_free(s->work);
 	cd_compiler_free(s->cc);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Dry runs (see cd_dry.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <event2/event.h>
+
+#include "cd_dry.h"
+#include "cd_gc.h"
+#include "cd_log.h"
+
+/* A dry run waiting or under way. */
+struct cd_dry_one {
+	struct cd_dry_one *next;
+	struct cd_dry *d;
+	struct event *expiry;	/* a check not started by then goes unchecked */
+	json_t *specs;
+	cd_dry_done *fn;	/* NULL: its request went away */
+	void *arg;
+};
+
+static void
+one_free(struct cd_dry_one *o)
+{
+	if (o->expiry != NULL)
+		event_free(o->expiry);
+	json_decref(o->specs);
+	free(o);
+}
+
+/* A check still waiting (a run stuck on sxdp, changes queued behind it):
+ * answered -EBUSY; the write goes unchecked (the older intent wins when
+ * both compile). */
+static void
+on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_dry_one *o = arg, **pp;
+	struct cd_dry *d = o->d;
+
+	(void)fd;
+	(void)what;
+	if (d->on && d->head == o)
+		return;	/* under way: it ends soon */
+	for (pp = &d->head; *pp != NULL && *pp != o; pp = &(*pp)->next)
+		;
+	if (*pp == NULL)
+		return;
+	*pp = o->next;
+	if (o->fn != NULL)
+		o->fn(o->arg, -EBUSY, NULL, NULL);
+	one_free(o);
+}
+
+void
+cd_dry_end(struct cd_dry *d, int rc)
+{
+	struct cd_dry_one *o = d->head;
+
+	d->head = o->next;
+	d->on = false;
+	cd_diff_cmp_clear(&d->cmp);
+	if (o->fn != NULL)
+		o->fn(o->arg, rc, d->diff, d->results);
+	cd_gc_free(d->diff);
+	cd_gc_free(d->results);
+	d->diff = d->results = NULL;
+	one_free(o);
+	d->next(d->arg);
+}
+
+void
+cd_dry_end_all(struct cd_dry *d, int rc)
+{
+	while (d->on || d->head != NULL) {
+		d->on = true;
+		cd_dry_end(d, rc);
+	}
+}
+
+/* Phase 2 compiled the dry run's intents: what it would write (the keys it
+ * changed, from what they held to what they hold now) and how the intents
+ * it compiled came out. */
+static void
+collect(struct cd_dry *d, struct cd_compiler *cc)
+{
+	const struct cd_compiled *c = cd_compiler_set(cc);
+	json_t *keys = cd_compiler_touched(cc), *then = json_object(), *tseq = json_object();
+	json_t *now = json_object(), *nseq = json_object(), *rows, *v, *pre_set, *pre_seq;
+	const char *table, *key;
+
+	cd_compiler_pre(cc, &pre_set, &pre_seq);
+	/* a later update replaces the results it compiles: a copy of the
+	 * object holds these */
+	d->results = json_copy(c->results);
+	if (keys == NULL) {   /* it compiled everything: the keys that differ (cmp) */
+		d->diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, d->cmp.marked);
+		cd_diff_cmp_clear(&d->cmp);
+		goto out;
+	}
+	json_object_foreach(keys, table, rows) {
+		json_t *w = json_object_get(c->want, table), *q = json_object_get(c->seq, table);
+
+		json_object_set_new(then, table, json_object());
+		json_object_set_new(tseq, table, json_object());
+		json_object_set_new(now, table, json_object());
+		json_object_set_new(nseq, table, json_object());
+		json_object_foreach(rows, key, v) {
+			if (json_object_get(w, key) != NULL) {
+				json_object_set(json_object_get(then, table), key, json_object_get(w, key));
+				json_object_set(json_object_get(tseq, table), key, json_object_get(q, key));
+			}
+			if (!json_is_null(json_array_get(v, 0))) {
+				json_object_set(json_object_get(now, table), key, json_array_get(v, 0));
+				json_object_set(json_object_get(nseq, table), key, json_array_get(v, 1));
+			}
+		}
+	}
+	d->diff = cd_tables_diff(then, now, tseq, nseq, c->owner);
+out:
+	json_decref(then);
+	json_decref(tseq);
+	json_decref(now);
+	json_decref(nseq);
+}
+
+/* A dry run's whole compile against the set before it: an entry it
+ * lacks, or holds otherwise. */
+static bool
+differs(void *ctx, const char *table, const char *key, json_t *e)
+{
+	struct cd_dry *d = ctx;
+
+	return cd_diff_entry_differs(json_object_get(json_object_get(d->cmp.b, table), key), e);
+}
+
+void
+cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t, json_t *specs,
+	     json_t *kernel)
+{
+	int rc;
+
+	if (d->cmp.marked != NULL) {   /* a whole compile's sets compared */
+		if (!cd_diff_cmp_slice(&d->cmp)) {
+			d->more(d->arg);
+			return;
+		}
+		collect(d, cc);
+		cd_compiler_begin(cc, t, specs, kernel, false);
+		d->more(d->arg);
+		return;
+	}
+	if ((rc = cd_compiler_step(cc, d->slice_us)) == -EAGAIN) {
+		d->more(d->arg);
+		return;
+	}
+	if (rc < 0) {
+		cd_dry_end(d, rc);
+		return;
+	}
+	switch (d->phase++) {
+	case 1:
+		cd_compiler_begin(cc, t, d->head->specs, kernel, true);
+		break;
+	case 2:
+		if (cd_compiler_touched(cc) == NULL) {   /* it compiled everything */
+			json_t *pre_set, *pre_seq;
+
+			cd_compiler_pre(cc, &pre_set, &pre_seq);
+			cd_diff_cmp_start(&d->cmp, cd_compiler_set(cc)->want, pre_set, differs, d);
+			break;
+		}
+		collect(d, cc);
+		cd_compiler_begin(cc, t, specs, kernel, false);
+		break;
+	default:
+		/* the way back leaves nothing of the dry run behind; when it
+		 * cannot, the next run stores the writes' new numbers */
+		if (cd_compiler_undone(cc) < 0)
+			CD_LOG(WARN, "dry run: the intents compiled back to other writes than before it; "
+			       "the next run stores their new order");
+		cd_dry_end(d, 0);
+		return;
+	}
+	d->more(d->arg);
+}
+
+void
+cd_dry_begin(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t, json_t *specs,
+	     json_t *kernel)
+{
+	d->on = true;
+	d->phase = 1;
+	cd_compiler_begin(cc, t, specs, kernel, false);
+	d->more(d->arg);
+}
+
+int
+cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, cd_dry_done *fn, void *arg)
+{
+	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000 };
+	struct cd_dry_one *o, **pp;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return -ENOMEM;
+	*o = (struct cd_dry_one){ .d = d, .specs = json_incref(specs), .fn = fn, .arg = arg };
+	if (wait_ms > 0 && ((o->expiry = evtimer_new(d->base, on_expiry, o)) == NULL ||
+			    evtimer_add(o->expiry, &tv) < 0)) {
+		one_free(o);
+		return -ENOMEM;
+	}
+	for (pp = &d->head; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = o;
+	return 0;
+}
+
+void
+cd_dry_cancel(struct cd_dry *d, void *arg)
+{
+	struct cd_dry_one **pp = &d->head, *o;
+
+	while ((o = *pp) != NULL) {
+		if (o->arg == arg && !(d->on && o == d->head)) {
+			*pp = o->next;
+			one_free(o);
+		} else {
+			if (o->arg == arg)
+				o->fn = NULL;	/* under way: it ends, unanswered */
+			pp = &o->next;
+		}
+	}
+}
+
+void
+cd_dry_init(struct cd_dry *d, struct event_base *base, unsigned int slice_us, cd_dry_fn *more,
+	    cd_dry_fn *next, void *arg)
+{
+	*d = (struct cd_dry){ .base = base, .slice_us = slice_us, .more = more, .next = next, .arg = arg };
+}
+
+void
+cd_dry_free(struct cd_dry *d)
+{
+	cd_diff_cmp_clear(&d->cmp);
+	json_decref(d->diff);
+	json_decref(d->results);
+	d->diff = d->results = NULL;
+	while (d->head != NULL) {
+		struct cd_dry_one *o = d->head;
+
+		d->head = o->next;
+		one_free(o);
+	}
+}
