@@ -10,6 +10,7 @@
 #include "cd_diff.h"
 #include "cd_dry.h"
 #include "cd_gc.h"
+#include "cd_link.h"
 #include "cd_hook.h"
 #include "cd_lag.h"
 #include "cd_log.h"
@@ -23,20 +24,15 @@
 
 #define RETRY_MIN_MS	 1000
 #define RETRY_MAX_MS	 30000
+_Static_assert(CD_SYNC_WATCHERS == CD_LINK_WATCHERS, "cd_sync_watch's bound is cd_link's");
+
 #define SLICE_US	 5000	/* a slice of work on the loop: others are served between them */
 
 struct cd_sync {
 	struct event_base *base;
-	struct ctl_async *ctl;
+	struct cd_link link;		/* sxdp, its tables once connected */
 	struct cd_res *res;
-	struct cd_tables *tables;	/* sxdp's, once connected */
 	json_t *kernel;			/* what the kernel says of the WAN links */
-	char boot_id[64], version[64];
-	struct {
-		cd_sync_watcher *fn;
-		void *arg;
-	} watch[CD_SYNC_WATCHERS];
-	int n_watch;
 	unsigned int resync_ms, retry_ms;
 	struct event *timer;		/* resync or retry */
 	/* sxdp's entries as last read, with sxcd's writes since applied: a run
@@ -92,8 +88,6 @@ struct cd_sync {
 	int health;		/* the next health check (cd_hook_health_at) */
 	uint64_t connected_at;
 
-	json_t *usage;			/* TABLE → {"used", "size"}: sxdp's last pipeline.describe */
-
 	/* what the last runs did */
 	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
 	bool ready_once;
@@ -116,27 +110,6 @@ arm(struct cd_sync *s, unsigned int ms)
 	evtimer_add(s->timer, &tv);
 }
 
-/* How full sxdp's tables are, for /status. */
-static void
-on_usage(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	json_t *t, *u = json_object();
-	size_t i;
-
-	if (error != NULL) {
-		json_decref(u);
-		return;
-	}
-	json_array_foreach(json_object_get(result, "tables"), i, t)
-		if (json_string_value(json_object_get(t, "name")) != NULL)
-			json_object_set_new(u, json_string_value(json_object_get(t, "name")), json_pack(
-				"{s:O,s:O}", "used", json_object_get(t, "entries"), "size",
-				json_object_get(t, "size")));
-	json_decref(s->usage);
-	s->usage = u;
-}
-
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -145,8 +118,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->tables != NULL)
-		ctl_async_call(s->ctl, "pipeline.describe", NULL, on_usage, s);
+	cd_link_usage(&s->link);
 	s->full = true;	/* what changed behind sxcd's back shows now */
 	cd_sync_kick(s);
 	cd_lag_leave(t0, "sync: resync or retry");
@@ -204,7 +176,7 @@ static void
 run_end(struct cd_sync *s, bool wrote)
 {
 	uint64_t took = cd_clock_ms() - s->t0;
-	bool failed = cd_outcome_store(s->res, s->tables, s->results, s->mine, s->gens, s->errors);
+	bool failed = cd_outcome_store(s->res, s->link.tables, s->results, s->mine, s->gens, s->errors);
 
 	s->last_ms = took;
 	if (failed) {
@@ -221,7 +193,7 @@ run_end(struct cd_sync *s, bool wrote)
 			s->ready_once = true;
 			s->ready_after_connect_ms = cd_clock_ms() - s->connected_at;
 			CD_LOG(INFO, "converged %lu ms after sxdp connected (boot_id %s)",
-			       (unsigned long)s->ready_after_connect_ms, s->boot_id);
+			       (unsigned long)s->ready_after_connect_ms, s->link.boot_id);
 		}
 	}
 	if (wrote)
@@ -261,9 +233,9 @@ health_next(struct cd_sync *s)
 	const struct cd_hook_health *h;
 
 	while ((h = cd_hook_health_at(s->health++)) != NULL) {
-		if (h->table != NULL && (s->tables == NULL || !cd_tables_has(s->tables, h->table)))
+		if (h->table != NULL && (s->link.tables == NULL || !cd_tables_has(s->link.tables, h->table)))
 			continue;
-		if (ctl_async_call(s->ctl, h->method, NULL, on_health, s) == 0)
+		if (ctl_async_call(s->link.ctl, h->method, NULL, on_health, s) == 0)
 			return;
 		break;
 	}
@@ -293,7 +265,7 @@ run_abort(struct cd_sync *s)
 		return;
 	run_clear(s);
 	s->dirty = false;
-	if (ctl_async_up(s->ctl))
+	if (ctl_async_up(s->link.ctl))
 		arm(s, s->retry_ms ? s->retry_ms : RETRY_MIN_MS);
 }
 
@@ -336,7 +308,7 @@ on_written(void *arg, int rc)
 	if (s->w.reread)
 		s->full = true;	/* refused, or cannot happen: read it all again next time */
 	s->w.reread = false;
-	if (rc < 0 && !ctl_async_up(s->ctl)) {
+	if (rc < 0 && !ctl_async_up(s->link.ctl)) {
 		run_abort(s);
 		return;
 	}
@@ -396,7 +368,7 @@ write_diff(struct cd_sync *s)
 		run_end(s, s->chunk_wrote);
 		return;
 	}
-	cd_write_start(&s->w, s->ctl, s->tables, s->cache, s->diff, s->errors, on_written, s);
+	cd_write_start(&s->w, s->link.ctl, s->link.tables, s->cache, s->diff, s->errors, on_written, s);
 	if (s->running && s->w.active)
 		next_work(s);	/* a dry run may compile while sxdp writes */
 }
@@ -517,8 +489,8 @@ compiled(struct cd_sync *s)
 	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
 	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
 		CD_LOG(WARN, "cannot store the ids sxcd allocated");
-	cd_read_start(&s->rd, s->ctl, s->tables, s->have, s->c.want, cd_res_state(s->res, "owned"), s->epoch,
-		      on_read_done, on_read_lost, s);
+	cd_read_start(&s->rd, s->link.ctl, s->link.tables, s->have, s->c.want, cd_res_state(s->res, "owned"),
+		      s->epoch, on_read_done, on_read_lost, s);
 }
 
 static void work(struct cd_sync *s);
@@ -543,7 +515,7 @@ work(struct cd_sync *s)
 	int rc;
 
 	if (s->dry.on) {
-		cd_dry_slice(&s->dry, s->cc, s->tables, s->specs, s->kernel);
+		cd_dry_slice(&s->dry, s->cc, s->link.tables, s->specs, s->kernel);
 		return;
 	}
 	if (!s->running)
@@ -586,7 +558,7 @@ static void
 run_start(struct cd_sync *s)
 {
 	evtimer_del(s->timer);
-	if (s->tables == NULL || !ctl_async_up(s->ctl))
+	if (s->link.tables == NULL || !ctl_async_up(s->link.ctl))
 		return;
 	if (s->cc == NULL && (s->cc = cd_compiler_new(cd_res_state(s->res, "ids"))) == NULL) {
 		arm(s, RETRY_MIN_MS);
@@ -621,7 +593,7 @@ run_start(struct cd_sync *s)
 		json_decref(s->quar);
 		s->quar = q;
 	}
-	cd_compiler_begin(s->cc, s->tables, s->specs, s->kernel, false);
+	cd_compiler_begin(s->cc, s->link.tables, s->specs, s->kernel, false);
 	more_work(s);
 }
 
@@ -679,7 +651,7 @@ on_dry_next(void *arg)
 static void
 dry_start(struct cd_sync *s)
 {
-	if (s->tables == NULL) {
+	if (s->link.tables == NULL) {
 		cd_dry_end(&s->dry, -ENOTCONN);
 		return;
 	}
@@ -689,7 +661,7 @@ dry_start(struct cd_sync *s)
 	}
 	json_decref(s->specs);
 	s->specs = cd_res_specs(s->res, NULL, 0);
-	cd_dry_begin(&s->dry, s->cc, s->tables, s->specs, s->kernel);
+	cd_dry_begin(&s->dry, s->cc, s->link.tables, s->specs, s->kernel);
 }
 
 int
@@ -697,7 +669,7 @@ cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_
 {
 	int rc;
 
-	if (s->tables == NULL)
+	if (s->link.tables == NULL)
 		return -ENOTCONN;
 	if ((rc = cd_dry_add(&s->dry, specs, wait_ms, fn, arg)) < 0)
 		return rc;
@@ -713,98 +685,37 @@ cd_sync_dry_cancel(struct cd_sync *s, void *arg)
 
 /* -------------------------------------------------------- connection */
 
-struct hello_ctx {
-	struct cd_sync *s;
-	json_t *describe;
-};
-
 static void
-watchers_tell(struct cd_sync *s)
-{
-	for (int i = 0; i < s->n_watch; i++)
-		s->watch[i].fn(s->watch[i].arg, s->tables, s->tables ? s->boot_id : NULL);
-}
-
-static void
-on_port_list(void *arg, json_t *result, json_t *error)
-{
-	struct hello_ctx *h = arg;
-	struct cd_sync *s = h->s;
-
-	if (error == NULL) {
-		cd_tables_free(s->tables);
-		on_usage(s, h->describe, NULL);
-		s->tables = cd_tables_new(h->describe, json_object_get(result, "ports"));
-		if (s->tables == NULL)
-			CD_LOG(ERR, "sxdp's pipeline.describe or port.list is not what sxcd reads");
-		else
-			cd_sync_kick(s);
-		watchers_tell(s);
-	}
-	json_decref(h->describe);
-	free(h);
-}
-
-static void
-on_describe(void *arg, json_t *result, json_t *error)
-{
-	struct hello_ctx *h = arg;
-
-	if (error != NULL || ctl_async_call(h->s->ctl, "port.list", NULL, on_port_list, h) < 0) {
-		free(h);
-		return;
-	}
-	h->describe = json_incref(result);
-}
-
-static void
-on_hello(void *arg, json_t *result, json_t *error)
-{
-	struct cd_sync *s = arg;
-	const char *boot = json_string_value(json_object_get(result, "boot_id"));
-	struct hello_ctx *h;
-
-	if (error != NULL || boot == NULL)
-		return;
-	if (s->boot_id[0] != '\0' && strcmp(s->boot_id, boot) != 0)
-		CD_LOG(INFO, "sxdp restarted (boot_id %s, was %s): programming every intent again",
-		       boot, s->boot_id);
-	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot);
-	snprintf(s->version, sizeof(s->version), "%s",
-		 json_string_value(json_object_get(result, "version")) ?: "");
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return;
-	h->s = s;
-	if (ctl_async_call(s->ctl, "pipeline.describe", NULL, on_describe, h) < 0)
-		free(h);
-}
-
-static void
-on_state(void *arg, bool up)
+on_up(void *arg)
 {
 	struct cd_sync *s = arg;
 
-	if (up) {
-		s->connected_at = cd_clock_ms();
-		s->ready_once = false;
-		CD_LOG(INFO, "sxdp connected");
-		ctl_async_call(s->ctl, "sys.hello", NULL, on_hello, s);
-		return;
-	}
-	CD_LOG(WARN, "sxdp connection lost");
+	s->connected_at = cd_clock_ms();
+	s->ready_once = false;
+}
+
+static void
+on_known(void *arg)
+{
+	cd_sync_kick(arg);
+}
+
+/* Before the tables go and the watchers are told. */
+static void
+on_lost(void *arg)
+{
+	struct cd_sync *s = arg;
+
 	run_abort(s);
 	/* what was compiled was compiled for that sxdp's tables */
 	evtimer_del(s->work);
 	cd_dry_end_all(&s->dry, -ENOTCONN);
 	cd_compiler_free(s->cc);
 	s->cc = NULL;
-	cd_tables_free(s->tables);
-	s->tables = NULL;
 	json_decref(s->cache);
 	s->cache = NULL;
 	evtimer_del(s->timer);
 	cd_res_set_phase_all(s->res, "Pending", "sxdp");
-	watchers_tell(s);
 }
 
 struct cd_sync *
@@ -824,8 +735,8 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	cd_own_init(&s->own, res);
 	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
-	s->ctl = ctl_async_new(base, socket, on_state, s);
-	if (s->timer == NULL || s->ctl == NULL || s->lag == NULL || s->work == NULL) {
+	if (cd_link_open(&s->link, base, socket, on_up, on_known, on_lost, s) < 0 || s->timer == NULL ||
+	    s->lag == NULL || s->work == NULL) {
 		cd_sync_free(s);
 		return NULL;
 	}
@@ -846,15 +757,12 @@ cd_sync_free(struct cd_sync *s)
 	json_decref(s->specs);
 	json_decref(s->quar);
 	json_decref(s->redo);
-	if (s->ctl != NULL)
-		ctl_async_free(s->ctl);
+	cd_link_close(&s->link);
 	if (s->timer != NULL)
 		event_free(s->timer);
-	cd_tables_free(s->tables);
 	cd_lag_free(s->lag);
 	json_decref(s->kernel);
 	json_decref(s->cache);
-	json_decref(s->usage);
 	free(s);
 }
 
@@ -871,13 +779,13 @@ cd_sync_set_kernel(struct cd_sync *s, json_t *view)
 struct ctl_async *
 cd_sync_ctl(struct cd_sync *s)
 {
-	return s->ctl;
+	return s->link.ctl;
 }
 
 const struct cd_tables *
 cd_sync_tables(struct cd_sync *s)
 {
-	return s->tables;
+	return s->link.tables;
 }
 
 const char *
@@ -891,22 +799,18 @@ cd_sync_wanted_by(struct cd_sync *s, const char *table, const char *key)
 int
 cd_sync_watch(struct cd_sync *s, cd_sync_watcher *fn, void *arg)
 {
-	if (s->n_watch == CD_SYNC_WATCHERS)
-		return -ENOSPC;
-	s->watch[s->n_watch].fn = fn;
-	s->watch[s->n_watch++].arg = arg;
-	return 0;
+	return cd_link_watch(&s->link, fn, arg);
 }
 
 json_t *
 cd_sync_info(struct cd_sync *s)
 {
 	/* unresponsive: connected, but sxdp stopped answering (ctl_async.h) */
-	const char *state = ctl_async_stalled(s->ctl) ? "unresponsive" : s->tables != NULL ?
-			    "connected" : ctl_async_up(s->ctl) ? "connecting" : "disconnected";
+	const char *state = ctl_async_stalled(s->link.ctl) ? "unresponsive" : s->link.tables != NULL ?
+			    "connected" : ctl_async_up(s->link.ctl) ? "connecting" : "disconnected";
 	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
-			 "connected", s->tables != NULL, "state", state, "stalls",
-			 (json_int_t)ctl_async_timeouts(s->ctl), "boot_id", s->boot_id, "version", s->version,
+			 "connected", s->link.tables != NULL, "state", state, "stalls",
+			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version", s->link.version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
 			 "writes", (json_int_t)s->w.writes, "last_run_ms", (json_int_t)s->last_ms,
@@ -915,7 +819,7 @@ cd_sync_info(struct cd_sync *s)
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
 
 	/* the headroom: each table's entries and size, as of the last resync */
-	if (out != NULL && s->usage != NULL)
-		json_object_set_new(out, "tables", json_deep_copy(s->usage));
+	if (out != NULL && s->link.usage != NULL)
+		json_object_set_new(out, "tables", json_deep_copy(s->link.usage));
 	return out;
 }
