@@ -11,7 +11,7 @@
 #include "cd_dry.h"
 #include "cd_gc.h"
 #include "cd_link.h"
-#include "cd_hook.h"
+#include "cd_health.h"
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_outcome.h"
@@ -85,7 +85,7 @@ struct cd_sync {
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
 	json_t *kept;			/* owned entries of quarantined intents: never deleted */
 	bool wrote;
-	int health;		/* the next health check (cd_hook_health_at) */
+	struct cd_health health;	/* the features' checks after the writes */
 	uint64_t connected_at;
 
 	/* what the last runs did */
@@ -161,6 +161,7 @@ run_clear(struct cd_sync *s)
 	s->chunking = s->chunk_wrote = false;
 	json_decref(s->gens);
 	cd_read_clear(&s->rd);
+	cd_health_clear(&s->health);
 	cd_gc_free(s->have);
 	cd_gc_free(s->diff);
 	cd_write_clear(&s->w);
@@ -207,39 +208,18 @@ run_end(struct cd_sync *s, bool wrote)
 
 /* ------------------------------------------------------------ health */
 
-static void health_next(struct cd_sync *s);
-
 static void
-on_health(void *arg, json_t *result, json_t *error)
+on_health_done(void *arg)
 {
 	struct cd_sync *s = arg;
 
-	if (!s->running)
-		return;
-	if (ctl_async_lost(error)) {
-		run_abort(s);
-		return;
-	}
-	if (error == NULL)
-		cd_hook_health_at(s->health - 1)->check(result, cd_res_state(s->res, "ids"), s->results);
-	health_next(s);
+	run_end(s, s->wrote);
 }
 
-/* The next feature's health check (cd_hook) whose table sxdp has, else
- * the statuses. */
 static void
-health_next(struct cd_sync *s)
+on_health_lost(void *arg)
 {
-	const struct cd_hook_health *h;
-
-	while ((h = cd_hook_health_at(s->health++)) != NULL) {
-		if (h->table != NULL && (s->link.tables == NULL || !cd_tables_has(s->link.tables, h->table)))
-			continue;
-		if (ctl_async_call(s->link.ctl, h->method, NULL, on_health, s) == 0)
-			return;
-		break;
-	}
-	run_end(s, s->wrote);
+	run_abort(arg);
 }
 
 /* The writes are done: Ready intents the compile says are degraded (their
@@ -250,8 +230,8 @@ run_finish(struct cd_sync *s, bool wrote)
 {
 	s->wrote = wrote;
 	cd_outcome_degrade(s->results);
-	s->health = 0;
-	health_next(s);
+	cd_health_start(&s->health, s->link.ctl, s->link.tables, s->res, s->results, on_health_done,
+			on_health_lost, s);
 }
 
 /* Connection lost mid-run (or a read could not be asked): the run is
