@@ -10,12 +10,13 @@
 #include "cd_diff.h"
 #include "cd_dry.h"
 #include "cd_gc.h"
-#include "cd_link.h"
 #include "cd_health.h"
 #include "cd_lag.h"
+#include "cd_link.h"
 #include "cd_log.h"
 #include "cd_outcome.h"
 #include "cd_own.h"
+#include "cd_pass.h"
 #include "cd_read.h"
 #include "cd_sync.h"
 #include "cd_wait.h"
@@ -37,7 +38,8 @@ struct cd_sync {
 	struct event *timer;		/* resync or retry */
 	/* sxdp's entries as last read, with sxcd's writes since applied: a run
 	 * for a changed intent reads only tables it has not got; a resync, a
-	 * retry and a reconnect read everything again (s->full) */
+	 * retry and a reconnect read everything again (s->full), as does the
+	 * run after writes sxdp refused (the pass's reread) */
 	json_t *cache;
 	bool full;
 	struct cd_wait waiters;		/* for the end of a run */
@@ -48,26 +50,11 @@ struct cd_sync {
 	struct event *work;		/* the next slice */
 	json_t *specs;			/* what it compiles */
 	struct cd_dry dry;		/* dry runs, compiling on it between runs */
-	/* a whole diff, in slices: the keys compared so far that differ */
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
-	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
 	struct cd_own own;		/* owned, owners and ids as the store keeps them */
-	struct cd_diff_cmp cmp;		/* a whole diff's */
-	/* a whole diff of many keys, written a chunk of KEYS_CHUNK at a time
-	 * (each diffed, owned and written as a run of its own), in the order
-	 * writes go: what an entry needs first, deletes last */
-	struct cd_diff_plan plan;
-	bool chunking, chunk_wrote;
-	bool comparing, whole;
-	/* What runs could not write (the store refused to record it, sxdp
-	 * refused, a call could not be sent): the keys they had taken from
-	 * the compiler, which hands a key out once and, having compiled its
-	 * intent, will not again. The next run carries them, whatever starts
-	 * it, so that it writes them or says again why not (a run with
-	 * nothing of its own to write must not find them right by default);
-	 * a whole or chunked run's: the next diff is a whole one. */
-	json_t *redo;
-	bool rediff;
+	/* the diff and writes of a run (a whole diff in slices and chunks),
+	 * and what runs could not write, carried to the next */
+	struct cd_pass pass;
 
 	/* the run under way */
 	bool running, dirty;
@@ -77,13 +64,9 @@ struct cd_sync {
 	json_t *gens;			/* "KIND/NAME" → generation compiled */
 	json_t *results;		/* the compile's results, as this run saw them */
 	json_t *mine;			/* "KIND/NAME" → true: the intents it compiled */
-	json_t *keys;			/* what the compile changed, NULL: everything */
 	json_t *have;			/* sxdp's entries (the cache) */
 	struct cd_read rd;		/* reading what the cache lacks */
-	json_t *diff;			/* the writes, with owners */
-	struct cd_write w;		/* writing them */
 	json_t *errors;			/* "KIND/NAME" → {reason, message}: refused */
-	json_t *kept;			/* owned entries of quarantined intents: never deleted */
 	bool wrote;
 	struct cd_health health;	/* the features' checks after the writes */
 	uint64_t connected_at;
@@ -94,13 +77,11 @@ struct cd_sync {
 };
 
 static void run_start(struct cd_sync *s);
-static int owned_update(struct cd_sync *s, bool after);
 static void next_work(struct cd_sync *s);
 static void dry_start(struct cd_sync *s);
 static void run_end(struct cd_sync *s, bool wrote);
 static void run_abort(struct cd_sync *s);
 static void run_finish(struct cd_sync *s, bool wrote);
-static void chunk_done(struct cd_sync *s, bool wrote);
 
 static void
 arm(struct cd_sync *s, unsigned int ms)
@@ -139,7 +120,7 @@ cd_sync_unwait(struct cd_sync *s, void *arg)
 	cd_wait_drop(&s->waiters, arg);
 }
 
-/* ------------------------------------------------------------ status */
+/* ------------------------------------------------------- a run's end */
 
 static void
 run_clear(struct cd_sync *s)
@@ -148,26 +129,17 @@ run_clear(struct cd_sync *s)
 	json_decref(s->c.owner);
 	json_decref(s->c.seq);
 	memset(&s->c, 0, sizeof(s->c));	/* the compiler's: its objects held */
-	json_decref(s->wseq);
-	json_decref(s->wowner);
-	s->wseq = s->wowner = NULL;
 	json_decref(s->results);
 	json_decref(s->mine);
 	s->mine = NULL;
-	json_decref(s->keys);
-	cd_diff_cmp_clear(&s->cmp);
-	s->results = s->keys = NULL;
-	cd_diff_plan_clear(&s->plan);
-	s->chunking = s->chunk_wrote = false;
+	s->results = NULL;
+	cd_pass_clear(&s->pass);
 	json_decref(s->gens);
 	cd_read_clear(&s->rd);
 	cd_health_clear(&s->health);
 	cd_gc_free(s->have);
-	cd_gc_free(s->diff);
-	cd_write_clear(&s->w);
 	json_decref(s->errors);
-	json_decref(s->kept);
-	s->gens = s->have = s->diff = s->errors = s->kept = NULL;
+	s->gens = s->have = s->errors = NULL;
 	s->running = false;
 }
 
@@ -199,7 +171,7 @@ run_end(struct cd_sync *s, bool wrote)
 	}
 	if (wrote)
 		CD_LOG(INFO, "run %lu: %zu writes in %lu ms", (unsigned long)s->epoch,
-		       json_array_size(s->diff), (unsigned long)took);
+		       json_array_size(s->pass.diff), (unsigned long)took);
 	run_clear(s);
 	cd_wait_fire(&s->waiters, s->epoch);
 	arm(s, failed ? s->retry_ms : s->resync_ms);
@@ -251,168 +223,39 @@ run_abort(struct cd_sync *s)
 
 /* ------------------------------------------------------------ writes */
 
-/* This run's writes from @from of its diff on, and the chunks of it not
- * yet diffed, are not made: each intent they are for is in Error (@reason,
- * @message), and the next run, whatever starts it, makes them. */
 static void
-not_written(struct cd_sync *s, size_t from, const char *reason, const char *message)
+on_pass_finish(void *arg, bool wrote)
 {
-	json_t *rest = cd_diff_plan_rest(&s->plan);
-
-	cd_outcome_unwritten(s->errors, s->diff, from, rest, s->c.owner, reason, message);
-	json_decref(rest);
-	if (s->keys == NULL || s->plan.wk != NULL) {
-		s->rediff = true;
-		return;
-	}
-	if (s->redo == NULL)
-		s->redo = json_object();
-	cd_diff_merge(s->redo, s->keys);
+	run_finish(arg, wrote);
 }
 
-/* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
-static int
-owned_update(struct cd_sync *s, bool after)
-{
-	return cd_own_update(&s->own, s->keys, s->wseq, s->wowner, s->kept, after);
-}
-
-/* The writes are over (cd_write): all applied (what sxcd owns stored, the
- * chunk done), refused (written owner by owner: the run over), or the
- * connection lost. */
 static void
-on_written(void *arg, int rc)
+on_pass_end(void *arg, bool wrote)
 {
-	struct cd_sync *s = arg;
-
-	if (s->w.reread)
-		s->full = true;	/* refused, or cannot happen: read it all again next time */
-	s->w.reread = false;
-	if (rc < 0 && !ctl_async_up(s->link.ctl)) {
-		run_abort(s);
-		return;
-	}
-	if (rc < 0) {   /* still connected, but a batch could not be sent */
-		not_written(s, s->w.sent_at, "sxdp", "sxcd could not send these writes to sxdp; retried");
-		run_end(s, true);
-		return;
-	}
-	if (rc == CD_WRITE_GROUPED) {
-		/* the owners refused are in the errors, and what sxdp holds is read
-		 * again next time; the chunks left are written all the same (an
-		 * intent of theirs is Ready only once written) */
-		chunk_done(s, true);
-		return;
-	}
-	if (owned_update(s, true) < 0)
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-	chunk_done(s, true);
+	run_end(arg, wrote);
 }
 
-/* The writes: the difference for what the compile changed, written in
- * batches (cd_write). */
 static void
-write_diff(struct cd_sync *s)
+on_pass_lost(void *arg)
 {
-	json_t *owned = cd_res_state(s->res, "owned"), *mine, *rows, *v;
-	const char *t, *k;
-	int rc;
-
-	/* what sxcd owns but keeps for quarantined intents is never deleted */
-	s->kept = cd_diff_kept(s->res, s->c.want);
-	mine = json_object_size(s->kept) ? json_deep_copy(owned) : json_incref(owned);
-	json_object_foreach(s->kept, t, rows)
-		json_object_foreach(rows, k, v)
-			json_object_del(json_object_get(mine, t), k);
-	s->diff = cd_tables_diff_keys(s->c.want, s->have, s->c.seq, mine, s->c.owner, s->keys);
-	json_decref(mine);
-	if (!s->whole)   /* what this run owns after it, as compiled now */
-		cd_diff_snapshot(s->keys, s->c.seq, s->c.owner, &s->wseq, &s->wowner);
-	if (json_array_size(s->diff) == 0) {
-		if (owned_update(s, true) < 0)
-			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		chunk_done(s, false);
-		return;
-	}
-	/* what is about to be written is owned (and by whom) before it is
-	 * written: a crash mid-write leaves nothing unaccounted */
-	if ((rc = owned_update(s, false)) < 0) {
-		/* nothing is written, and no intent whose entries these are is
-		 * said Ready: Error, retried */
-		char msg[160];
-
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
-		snprintf(msg, sizeof(msg), "the store cannot record sxcd's entries before they are "
-			 "written: %s", strerror(-rc));
-		not_written(s, 0, "store", msg);
-		run_end(s, s->chunk_wrote);
-		return;
-	}
-	cd_write_start(&s->w, s->link.ctl, s->link.tables, s->cache, s->diff, s->errors, on_written, s);
-	if (s->running && s->w.active)
-		next_work(s);	/* a dry run may compile while sxdp writes */
+	run_abort(arg);
 }
-
-#define KEYS_CHUNK 8192	/* keys a whole diff writes at a time */
 
 static void more_work(struct cd_sync *s);
 
-/* The next chunk's keys, diffed and written as a run's. */
 static void
-chunk_next(struct cd_sync *s)
+on_pass_more(void *arg)
 {
-	s->keys = cd_diff_plan_next(&s->plan, KEYS_CHUNK);
-	write_diff(s);
-}
-
-/* A chunk's writes are in (or there were none): the next chunk, after the
- * loop has served the others, or the run's end. */
-static void
-chunk_done(struct cd_sync *s, bool wrote)
-{
-	s->chunk_wrote = s->chunk_wrote || wrote;
-	if (cd_diff_plan_done(&s->plan)) {
-		run_finish(s, s->chunk_wrote);
-		return;
-	}
-	cd_gc_free(s->diff);
-	json_decref(s->wseq);
-	json_decref(s->wowner);
-	json_decref(s->kept);
-	json_decref(s->keys);
-	s->diff = s->wseq = s->wowner = s->kept = s->keys = NULL;
-	s->chunking = true;
-	more_work(s);
-}
-
-/* A whole diff's test (after a whole compile or read): what differs in
- * sxdp, and what sxcd records it owns (and whose) that differs from what
- * it wants. */
-static bool
-run_differs(void *ctx, const char *table, const char *key, json_t *e)
-{
-	struct cd_sync *s = ctx;
-	json_t *owned = cd_res_state(s->res, "owned"), *owners = cd_res_state(s->res, "owners");
-	json_t *h = json_object_get(json_object_get(s->have, table), key);
-
-	return cd_diff_entry_differs(h, e) ||
-	       !cd_diff_same(json_object_get(json_object_get(owned, table), key),
-			     json_object_get(json_object_get(s->c.seq, table), key)) ||
-	       !cd_diff_same(json_object_get(json_object_get(owners, table), key),
-			     json_object_get(json_object_get(s->c.owner, table), key));
+	more_work(arg);
 }
 
 static void
-diff_and_write(struct cd_sync *s)
+on_pass_idle(void *arg)
 {
-	if (s->keys == NULL) {
-		/* the wanted ones, then the owned ones nobody wants */
-		cd_diff_cmp_start(&s->cmp, s->c.want, cd_res_state(s->res, "owned"), run_differs, s);
-		s->comparing = true;
-		more_work(s);
-		return;
-	}
-	write_diff(s);
+	struct cd_sync *s = arg;
+
+	if (s->running)
+		next_work(s);	/* a dry run may compile while sxdp writes */
 }
 
 /* ------------------------------------------------------------- reads */
@@ -420,7 +263,9 @@ diff_and_write(struct cd_sync *s)
 static void
 on_read_done(void *arg)
 {
-	diff_and_write(arg);
+	struct cd_sync *s = arg;
+
+	cd_pass_start(&s->pass, s->link.ctl, s->link.tables, s->cache, &s->c, s->have, s->errors);
 }
 
 static void
@@ -451,19 +296,7 @@ compiled(struct cd_sync *s)
 	json_incref(s->c.seq);
 	s->results = json_copy(s->c.results);
 	s->mine = json_copy(cd_compiler_compiled(s->cc));
-	/* a whole read or a whole compile: a whole diff */
-	s->keys = cd_compiler_take(s->cc);
-	if (s->whole) {
-		json_decref(s->keys);
-		s->keys = NULL;
-	}
-	s->whole = s->keys == NULL;
-	/* what earlier runs could not write goes with this one (a whole
-	 * diff looks at every key anyway) */
-	if (s->keys != NULL && s->redo != NULL)
-		cd_diff_merge(s->keys, s->redo);
-	json_decref(s->redo);
-	s->redo = NULL;
+	cd_pass_take(&s->pass, cd_compiler_take(s->cc));
 	/* intents whose new generation this run writes are Programming
 	 * until it ends: those this run compiled */
 	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
@@ -480,7 +313,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_sync *s = arg;
 	uint64_t t0 = cd_lag_enter();
-	const char *doing = s->dry.on ? "sync: dry run" : s->comparing ? "sync: whole diff" : "sync: compile";
+	const char *doing = s->dry.on ? "sync: dry run" : s->pass.comparing ? "sync: whole diff" : "sync: compile";
 
 	(void)fd;
 	(void)what;
@@ -500,29 +333,8 @@ work(struct cd_sync *s)
 	}
 	if (!s->running)
 		return;
-	if (s->chunking) {
-		s->chunking = false;
-		chunk_next(s);
-		return;
-	}
-	if (s->comparing) {
-		if (!cd_diff_cmp_slice(&s->cmp)) {
-			more_work(s);
-			return;
-		}
-		s->comparing = false;
-		s->keys = json_incref(s->cmp.marked);
-		cd_diff_cmp_clear(&s->cmp);
-		if (cd_tables_count(s->keys) > KEYS_CHUNK &&
-		    cd_diff_plan_make(&s->plan, s->keys, s->c.seq, cd_res_state(s->res, "owned")) == 0) {
-			s->keys = NULL;
-			s->whole = false;
-			chunk_next(s);
-			return;
-		}
-		/* the keys that differ are all there is to write and to own */
-		s->whole = false;
-		write_diff(s);
+	if (s->pass.chunking || s->pass.comparing) {
+		cd_pass_slice(&s->pass);
 		return;
 	}
 	if ((rc = cd_compiler_step(s->cc, SLICE_US)) == -EAGAIN) {
@@ -552,24 +364,24 @@ run_start(struct cd_sync *s)
 	s->gens = cd_res_generations(s->res);
 	s->errors = json_object();
 	/* a full read now and then; between them, what was read and written */
-	s->whole = false;
-	if (s->full || s->cache == NULL) {
+	s->pass.whole = false;
+	if (s->full || s->pass.reread || s->cache == NULL) {
 		cd_gc_free(s->cache);
 		s->cache = json_object();
-		s->full = false;
-		s->whole = true;
+		s->full = s->pass.reread = false;
+		s->pass.whole = true;
 	}
 	s->have = json_incref(s->cache);
 	/* what an earlier whole run could not write: a whole diff */
-	if (s->rediff)
-		s->whole = true;
-	s->rediff = false;
+	if (s->pass.rediff)
+		s->pass.whole = true;
+	s->pass.rediff = false;
 	/* an intent in or out of quarantine: what is kept changed, a whole diff */
 	{
 		json_t *q = cd_res_quarantine(s->res);
 
 		if (s->quar == NULL || !json_equal(q, s->quar))
-			s->whole = true;
+			s->pass.whole = true;
 		json_decref(s->quar);
 		s->quar = q;
 	}
@@ -584,8 +396,8 @@ next_work(struct cd_sync *s)
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
 	 * dry run's first update then changes nothing) */
-	if (s->running && !s->dry.on && s->dry.head != NULL && s->c.want != NULL && !s->comparing && s->plan.wk == NULL &&
-	    !s->whole && !s->dirty) {
+	if (s->running && !s->dry.on && s->dry.head != NULL && s->c.want != NULL && !s->pass.comparing &&
+	    s->pass.plan.wk == NULL && !s->pass.whole && !s->dirty) {
 		dry_start(s);
 		return;
 	}
@@ -713,6 +525,8 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
 	cd_own_init(&s->own, res);
+	cd_pass_init(&s->pass, res, &s->own, on_pass_finish, on_pass_end, on_pass_lost, on_pass_more,
+		     on_pass_idle, s);
 	s->lag = cd_lag_new(base);
 	cd_res_set_phase_all(res, "Pending", "sxdp");
 	if (cd_link_open(&s->link, base, socket, on_up, on_known, on_lost, s) < 0 || s->timer == NULL ||
@@ -736,7 +550,7 @@ cd_sync_free(struct cd_sync *s)
 	cd_compiler_free(s->cc);
 	json_decref(s->specs);
 	json_decref(s->quar);
-	json_decref(s->redo);
+	cd_pass_free(&s->pass);
 	cd_link_close(&s->link);
 	if (s->timer != NULL)
 		event_free(s->timer);
@@ -793,7 +607,7 @@ cd_sync_info(struct cd_sync *s)
 			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version", s->link.version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
-			 "writes", (json_int_t)s->w.writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "writes", (json_int_t)s->pass.w.writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));

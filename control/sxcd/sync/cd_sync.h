@@ -25,6 +25,17 @@
  * (the store refused to record them, sxdp refused them, a call could not
  * be sent, the connection went) leaves their intents not Ready, and the
  * next run, whatever starts it, diffs those keys again (or everything).
+ *
+ * This file runs the runs (when one starts, its compile in slices, its
+ * end, the retry's backoff) and answers the calls below; each step is a
+ * module of its own, handed what it reads and told what to call back:
+ * cd_link (the connection: sxdp's boot_id and tables, the watchers),
+ * cd_read (the tables the cache lacks), cd_pass (the diff, owned and
+ * written a chunk at a time, and what is carried to the next run), with
+ * cd_diff (what differs, in slices and chunks) and cd_write (the writes'
+ * batches), cd_health (the features' checks after the writes), cd_outcome
+ * (each intent's status), cd_dry (dry runs, between runs) and cd_wait
+ * (callers waiting for a run's end).
  */
 #ifndef CD_SYNC_H
 #define CD_SYNC_H

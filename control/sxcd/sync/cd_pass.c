@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A run's write pass (see cd_pass.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cd_gc.h"
+#include "cd_log.h"
+#include "cd_outcome.h"
+#include "cd_pass.h"
+#include "ctl_async.h"
+
+#define KEYS_CHUNK 8192	/* keys a whole diff writes at a time */
+
+static void chunk_done(struct cd_pass *p, bool wrote);
+
+/* This run's writes from @from of its diff on, and the chunks of it not
+ * yet diffed, are not made: each intent they are for is in Error (@reason,
+ * @message), and the next run, whatever starts it, makes them. */
+static void
+not_written(struct cd_pass *p, size_t from, const char *reason, const char *message)
+{
+	json_t *rest = cd_diff_plan_rest(&p->plan);
+
+	cd_outcome_unwritten(p->errors, p->diff, from, rest, p->c->owner, reason, message);
+	json_decref(rest);
+	if (p->keys == NULL || p->plan.wk != NULL) {
+		p->rediff = true;
+		return;
+	}
+	if (p->redo == NULL)
+		p->redo = json_object();
+	cd_diff_merge(p->redo, p->keys);
+}
+
+/* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
+static int
+owned_update(struct cd_pass *p, bool after)
+{
+	return cd_own_update(p->own, p->keys, p->wseq, p->wowner, p->kept, after);
+}
+
+/* The writes are over (cd_write): all applied (what sxcd owns stored, the
+ * chunk done), refused (written owner by owner: the run over), or the
+ * connection lost. */
+static void
+on_written(void *arg, int rc)
+{
+	struct cd_pass *p = arg;
+
+	if (p->w.reread)
+		p->reread = true;	/* refused, or cannot happen: read it all again next time */
+	p->w.reread = false;
+	if (rc < 0 && !ctl_async_up(p->ctl)) {
+		p->lost(p->arg);
+		return;
+	}
+	if (rc < 0) {   /* still connected, but a batch could not be sent */
+		not_written(p, p->w.sent_at, "sxdp", "sxcd could not send these writes to sxdp; retried");
+		p->end(p->arg, true);
+		return;
+	}
+	if (rc == CD_WRITE_GROUPED) {
+		/* the owners refused are in the errors, and what sxdp holds is read
+		 * again next time; the chunks left are written all the same (an
+		 * intent of theirs is Ready only once written) */
+		chunk_done(p, true);
+		return;
+	}
+	if (owned_update(p, true) < 0)
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+	chunk_done(p, true);
+}
+
+/* The writes: the difference for what the compile changed, written in
+ * batches (cd_write). */
+static void
+write_diff(struct cd_pass *p)
+{
+	json_t *owned = cd_res_state(p->res, "owned"), *mine, *rows, *v;
+	const char *t, *k;
+	int rc;
+
+	/* what sxcd owns but keeps for quarantined intents is never deleted */
+	p->kept = cd_diff_kept(p->res, p->c->want);
+	mine = json_object_size(p->kept) ? json_deep_copy(owned) : json_incref(owned);
+	json_object_foreach(p->kept, t, rows)
+		json_object_foreach(rows, k, v)
+			json_object_del(json_object_get(mine, t), k);
+	p->diff = cd_tables_diff_keys(p->c->want, p->have, p->c->seq, mine, p->c->owner, p->keys);
+	json_decref(mine);
+	if (!p->whole)   /* what this run owns after it, as compiled now */
+		cd_diff_snapshot(p->keys, p->c->seq, p->c->owner, &p->wseq, &p->wowner);
+	if (json_array_size(p->diff) == 0) {
+		if (owned_update(p, true) < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
+		chunk_done(p, false);
+		return;
+	}
+	/* what is about to be written is owned (and by whom) before it is
+	 * written: a crash mid-write leaves nothing unaccounted */
+	if ((rc = owned_update(p, false)) < 0) {
+		/* nothing is written, and no intent whose entries these are is
+		 * said Ready: Error, retried */
+		char msg[160];
+
+		CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s): not writing", strerror(-rc));
+		snprintf(msg, sizeof(msg), "the store cannot record sxcd's entries before they are "
+			 "written: %s", strerror(-rc));
+		not_written(p, 0, "store", msg);
+		p->end(p->arg, p->chunk_wrote);
+		return;
+	}
+	cd_write_start(&p->w, p->ctl, p->tables, p->cache, p->diff, p->errors, on_written, p);
+	if (p->w.active)
+		p->idle(p->arg);	/* a dry run may compile while sxdp writes */
+}
+
+/* The next chunk's keys, diffed and written as a run's. */
+static void
+chunk_next(struct cd_pass *p)
+{
+	p->keys = cd_diff_plan_next(&p->plan, KEYS_CHUNK);
+	write_diff(p);
+}
+
+/* A chunk's writes are in (or there were none): the next chunk, after the
+ * loop has served the others, or the run's end. */
+static void
+chunk_done(struct cd_pass *p, bool wrote)
+{
+	p->chunk_wrote = p->chunk_wrote || wrote;
+	if (cd_diff_plan_done(&p->plan)) {
+		p->finish(p->arg, p->chunk_wrote);
+		return;
+	}
+	cd_gc_free(p->diff);
+	json_decref(p->wseq);
+	json_decref(p->wowner);
+	json_decref(p->kept);
+	json_decref(p->keys);
+	p->diff = p->wseq = p->wowner = p->kept = p->keys = NULL;
+	p->chunking = true;
+	p->more(p->arg);
+}
+
+/* A whole diff's test (after a whole compile or read): what differs in
+ * sxdp, and what sxcd records it owns (and whose) that differs from what
+ * it wants. */
+static bool
+run_differs(void *ctx, const char *table, const char *key, json_t *e)
+{
+	struct cd_pass *p = ctx;
+	json_t *owned = cd_res_state(p->res, "owned"), *owners = cd_res_state(p->res, "owners");
+	json_t *h = json_object_get(json_object_get(p->have, table), key);
+
+	return cd_diff_entry_differs(h, e) ||
+	       !cd_diff_same(json_object_get(json_object_get(owned, table), key),
+			     json_object_get(json_object_get(p->c->seq, table), key)) ||
+	       !cd_diff_same(json_object_get(json_object_get(owners, table), key),
+			     json_object_get(json_object_get(p->c->owner, table), key));
+}
+
+void
+cd_pass_start(struct cd_pass *p, struct ctl_async *ctl, struct cd_tables *tables, json_t *cache,
+	      const struct cd_compiled *c, json_t *have, json_t *errors)
+{
+	p->ctl = ctl;
+	p->tables = tables;
+	p->cache = cache;
+	p->c = c;
+	p->have = have;
+	p->errors = errors;
+	if (p->keys == NULL) {
+		/* the wanted ones, then the owned ones nobody wants */
+		cd_diff_cmp_start(&p->cmp, p->c->want, cd_res_state(p->res, "owned"), run_differs, p);
+		p->comparing = true;
+		p->more(p->arg);
+		return;
+	}
+	write_diff(p);
+}
+
+void
+cd_pass_slice(struct cd_pass *p)
+{
+	if (p->chunking) {
+		p->chunking = false;
+		chunk_next(p);
+		return;
+	}
+	if (!cd_diff_cmp_slice(&p->cmp)) {
+		p->more(p->arg);
+		return;
+	}
+	p->comparing = false;
+	p->keys = json_incref(p->cmp.marked);
+	cd_diff_cmp_clear(&p->cmp);
+	if (cd_tables_count(p->keys) > KEYS_CHUNK &&
+	    cd_diff_plan_make(&p->plan, p->keys, p->c->seq, cd_res_state(p->res, "owned")) == 0) {
+		p->keys = NULL;
+		p->whole = false;
+		chunk_next(p);
+		return;
+	}
+	/* the keys that differ are all there is to write and to own */
+	p->whole = false;
+	write_diff(p);
+}
+
+void
+cd_pass_take(struct cd_pass *p, json_t *keys)
+{
+	/* a whole read or a whole compile: a whole diff */
+	p->keys = keys;
+	if (p->whole) {
+		json_decref(p->keys);
+		p->keys = NULL;
+	}
+	p->whole = p->keys == NULL;
+	/* what earlier runs could not write goes with this one (a whole
+	 * diff looks at every key anyway) */
+	if (p->keys != NULL && p->redo != NULL)
+		cd_diff_merge(p->keys, p->redo);
+	json_decref(p->redo);
+	p->redo = NULL;
+}
+
+void
+cd_pass_init(struct cd_pass *p, struct cd_res *res, struct cd_own *own, cd_pass_end *finish,
+	     cd_pass_end *end, cd_pass_fn *lost, cd_pass_fn *more, cd_pass_fn *idle, void *arg)
+{
+	*p = (struct cd_pass){ .res = res, .own = own, .finish = finish, .end = end, .lost = lost,
+			       .more = more, .idle = idle, .arg = arg };
+}
+
+void
+cd_pass_clear(struct cd_pass *p)
+{
+	json_decref(p->wseq);
+	json_decref(p->wowner);
+	p->wseq = p->wowner = NULL;
+	json_decref(p->keys);
+	cd_diff_cmp_clear(&p->cmp);
+	p->keys = NULL;
+	cd_diff_plan_clear(&p->plan);
+	p->chunking = p->chunk_wrote = false;
+	cd_gc_free(p->diff);
+	cd_write_clear(&p->w);
+	json_decref(p->kept);
+	p->diff = p->kept = NULL;
+}
+
+void
+cd_pass_free(struct cd_pass *p)
+{
+	cd_pass_clear(p);
+	json_decref(p->redo);
+	p->redo = NULL;
+}
