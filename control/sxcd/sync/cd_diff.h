@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cd_diff: what differs between two sets of table entries, compared in slices, and in which chunks a large difference is written. */
 /*
- * The reconciler (cd_sync) holds the loop only a slice at a time: a whole
- * diff of 100k entries compared at once held it for seconds, and written
- * at once it would be past what sxdp takes in one call. This module says
- * what differs and in which order and chunks it goes; it neither reads
- * nor writes sxdp, and it calls nothing of the reconciler's but the test
- * of difference it is handed.
+ * The reconciler (cd_sync: its write pass cd_pass, its dry runs cd_dry)
+ * holds the loop only a slice at a time: a whole diff of 100k entries
+ * compared at once held it for seconds, and written at once it would be
+ * past what sxdp takes in one call. This module says what differs and in
+ * which order and chunks it goes; it neither reads nor writes sxdp, and
+ * it calls nothing of its callers' but the test of difference it is
+ * handed.
  */
 #ifndef CD_DIFF_H
 #define CD_DIFF_H

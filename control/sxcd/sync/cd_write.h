@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cd_write: a run's writes to sxdp (table.write): in batches, and after a refusal intent by intent. */
 /*
- * The reconciler (cd_sync) decides what to write (cd_diff); this sends
- * it through ctl_async and says how it went, so the reconciler's run
- * logic and sxdp's answers to writes are apart. A run's writes go in
+ * The reconciler's write pass (cd_pass) decides what to write (cd_diff);
+ * this sends it through ctl_async and says how it went, so the run logic
+ * and sxdp's answers to writes are apart. A run's writes go in
  * dataplane-atomic batches of at most 4,096 updates, in order; the cache
  * of sxdp's entries follows what sxdp applied. If sxdp refuses a batch,
  * the rest is written as one batch per owner, and the owners refused are
  * in the errors. Deletes of entries already gone (deleted behind sxcd's
  * back) are dropped and the rest sent again. It calls nothing of the
- * reconciler's but the end it is handed.
+ * pass's but the end it is handed.
  */
 #ifndef CD_WRITE_H
 #define CD_WRITE_H
