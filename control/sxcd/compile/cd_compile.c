@@ -14,37 +14,23 @@
 #include "cd_claim.h"
 #include "cd_compile.h"
 #include "cd_gc.h"
+#include "cd_ids.h"
 #include "cd_kind.h"
 #include "cd_trip.h"
 #include "intent.h"
 #include "intent_cc.h"
 
-/* The ids a namespace's allocations hold (x->ids), as a bitmap, and per
- * range start the lowest id that may still be free: an allocation is
- * then a short scan, not a pass over every id for every candidate. */
-struct idns {
-	struct idns *next;
-	char name[32];
-	uint64_t *bits;
-	size_t words;
-	json_int_t hint_min[8], hint[8];
-	int n_hints;
-};
-
 /* The compiled set and what it was compiled from, kept between updates
  * (struct cd_compiler). */
 struct cd_kx {
 	const struct cd_tables *t;
-	json_t *ids_touched;	/* NS → KEY → true: allocated or freed since taken */
 	json_t *set, *owner, *seq, *results;
 	json_t *unready;	/* "KIND/NAME" → true: its result is not Ready */
 	/* the intent being compiled: [table, key, entry, owner, seq, n] as
 	 * they were before its write number n; kept as its journal */
 	json_t *undo;
 	json_int_t n;		/* writes so far: an entry's seq is its last one's */
-	json_t *ids, *used;	/* the allocations: as given, and those used now */
-	json_t *used_now;	/* [ns, key] the intent being compiled added to used */
-	struct idns *idns;
+	struct cd_ids id;	/* the allocations (cd_ids.h) */
 	/* TABLE → "VALUE" → {KEY: true}: the entries of the tables intents
 	 * read (interfaces, flood, SVIs, policies) by the bridge domain or
 	 * tunnel they concern, so an intent is given the few entries it can
@@ -69,7 +55,6 @@ struct cd_kx {
 	char holder[160];
 	bool order_sensitive;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
-	json_t *freed;		/* [[ns, key], ...]: ids given back in this update */
 	struct cd_trip *trip;	/* a dry run's round trip (cd_trip.h) */
 };
 
@@ -120,139 +105,6 @@ static void
 wait_for(struct cd_kx *x, const char *pointer, const char *what)
 {
 	fail(x, "Pending", pointer, "waiting", "%s", what);
-}
-
-/* ----------------------------------------------------------- ids */
-
-static bool
-id_taken(const struct idns *n, json_int_t id)
-{
-	size_t w = (size_t)id / 64;
-
-	return w < n->words && (n->bits[w] >> (id % 64)) & 1;
-}
-
-static int
-id_take(struct idns *n, json_int_t id)
-{
-	size_t w = (size_t)id / 64;
-
-	if (w >= n->words) {
-		size_t nw = w + 1 > n->words * 2 ? w + 1 : n->words * 2;
-		uint64_t *b = realloc(n->bits, nw * sizeof(*b));
-
-		if (b == NULL)
-			return -ENOMEM;
-		memset(b + n->words, 0, (nw - n->words) * sizeof(*b));
-		n->bits = b;
-		n->words = nw;
-	}
-	n->bits[w] |= UINT64_C(1) << (id % 64);
-	return 0;
-}
-
-/* Namespace @ns's bitmap, built from x->ids the first time. */
-static struct idns *
-idns_of(struct cd_kx *x, const char *ns, json_t *m)
-{
-	struct idns *n;
-	const char *k;
-	json_t *v;
-
-	for (n = x->idns; n != NULL; n = n->next)
-		if (strcmp(n->name, ns) == 0)
-			return n;
-	if ((n = calloc(1, sizeof(*n))) == NULL)
-		return NULL;
-	snprintf(n->name, sizeof(n->name), "%s", ns);
-	json_object_foreach(m, k, v)
-		if (json_integer_value(v) > 0 && id_take(n, json_integer_value(v)) < 0) {
-			free(n->bits);
-			free(n);
-			return NULL;
-		}
-	n->next = x->idns;
-	x->idns = n;
-	return n;
-}
-
-static void
-idns_free(struct cd_kx *x)
-{
-	struct idns *n, *next;
-
-	for (n = x->idns; n != NULL; n = next) {
-		next = n->next;
-		free(n->bits);
-		free(n);
-	}
-	x->idns = NULL;
-}
-
-/* @key's id in namespace @ns (@min..@max): the one it had, else the
- * lowest free one; -1 when all are taken. */
-static void
-touch_id(struct cd_kx *x, const char *ns, const char *key)
-{
-	json_t *m = json_object_get(x->ids_touched, ns);
-
-	if (m == NULL) {
-		json_object_set_new(x->ids_touched, ns, json_object());
-		m = json_object_get(x->ids_touched, ns);
-	}
-	json_object_set_new(m, key, json_true());
-	/* before the change: called first */
-	cd_trip_id(x->trip, ns, key, json_object_get(json_object_get(x->ids, ns), key));
-}
-
-static json_int_t
-alloc(struct cd_kx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
-{
-	json_t *m = json_object_get(x->ids, ns), *u = json_object_get(x->used, ns);
-	json_int_t id = json_integer_value(json_object_get(m, key)), *hint = NULL;
-	struct idns *n;
-
-	if (m == NULL) {
-		json_object_set_new(x->ids, ns, json_object());
-		m = json_object_get(x->ids, ns);
-	}
-	if (u == NULL) {
-		json_object_set_new(x->used, ns, json_object());
-		u = json_object_get(x->used, ns);
-	}
-	/* stored by an sxcd whose range was another: a new one (the old one
-	 * stays taken until sxcd restarts) */
-	if (id < min || id > max)
-		id = 0;
-	if (id == 0) {
-		if ((n = idns_of(x, ns, m)) == NULL)
-			return -1;
-		/* ids are only taken during a run: below the hint none is free */
-		for (int i = 0; i < n->n_hints && hint == NULL; i++)
-			if (n->hint_min[i] == min)
-				hint = &n->hint[i];
-		if (hint == NULL && n->n_hints < 8) {
-			n->hint_min[n->n_hints] = min;
-			n->hint[n->n_hints] = min;
-			hint = &n->hint[n->n_hints++];
-		}
-		for (json_int_t cand = hint ? *hint : min; cand <= max; cand++) {
-			if (!id_taken(n, cand)) {
-				id = cand;
-				break;
-			}
-		}
-		if (id == 0 || id_take(n, id) < 0)
-			return -1;
-		touch_id(x, ns, key);
-		if (hint != NULL)
-			*hint = id + 1;
-	}
-	json_object_set_new(m, key, json_integer(id));
-	if (json_object_get(u, key) == NULL)
-		json_array_append_new(x->used_now, json_pack("[s,s]", ns, key));
-	json_object_set_new(u, key, json_integer(id));
-	return id;
 }
 
 /* ------------------------------------------------- one library intent */
@@ -586,7 +438,7 @@ cd_kx_result(struct cd_kx *x)
 json_int_t
 cd_kx_alloc(struct cd_kx *x, const char *ns, const char *key, json_int_t min, json_int_t max)
 {
-	return alloc(x, ns, key, min, max);
+	return cd_ids_alloc(&x->id, x->trip, ns, key, min, max);
 }
 
 int
@@ -680,7 +532,7 @@ void
 cd_kx_mark(const struct cd_kx *x, size_t *journal, size_t *ids)
 {
 	*journal = json_array_size(x->undo);
-	*ids = json_array_size(x->used_now);
+	*ids = json_array_size(x->id.used_now);
 }
 
 json_t *
@@ -702,7 +554,7 @@ cd_kx_journal(const struct cd_kx *x, size_t from, size_t to)
 json_t *
 cd_kx_ids(const struct cd_kx *x, size_t from, size_t to)
 {
-	return cd_slice(x->used_now, from, to);
+	return cd_slice(x->id.used_now, from, to);
 }
 
 int
@@ -729,29 +581,22 @@ cd_kx_restore(struct cd_kx *x, json_t *journals)
 void
 cd_kx_unuse(struct cd_kx *x, json_t *ids)
 {
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(ids, i, e) {
-		json_object_del(json_object_get(x->used, json_string_value(json_array_get(e, 0))),
-				json_string_value(json_array_get(e, 1)));
-		json_array_append(x->freed, e);
-	}
+	cd_ids_unuse(&x->id, ids);
 }
 
 void
 cd_kx_drop(struct cd_kx *x)
 {
 	undo(x);
-	cd_kx_unuse(x, x->used_now);
-	json_array_clear(x->used_now);
+	cd_kx_unuse(x, x->id.used_now);
+	json_array_clear(x->id.used_now);
 }
 
 void
 cd_kx_forget_journal(struct cd_kx *x)
 {
 	json_array_clear(x->undo);
-	json_array_clear(x->used_now);
+	json_array_clear(x->id.used_now);
 }
 
 /* ------------------------------------------------------------ driver */
@@ -823,7 +668,7 @@ one_begin(struct cd_kx *x, int k, const char *name)
 {
 	const struct cd_kind *kd = cd_kind_at(k);
 
-	json_array_clear(x->used_now);
+	json_array_clear(x->id.used_now);
 	snprintf(x->who, sizeof(x->who), "%s/%s", kd->name, name);
 	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
 	x->failed = false;
@@ -846,13 +691,13 @@ one_end(struct cd_kx *x, int k, const char *name, json_t *spec)
 		cd_kx_drop(x);
 	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
 						       "spec", spec, "journal", x->undo, "ids",
-						       json_copy(x->used_now)));
+						       json_copy(x->id.used_now)));
 	if (kd->end != NULL)
 		kd->end(x, name, spec, json_object_get(x->recs, x->who));
 	if (x->failed && x->holder[0] != '\0' && !x->order_sensitive)
 		json_object_set_new(json_object_get(x->recs, x->who), "holder", json_string(x->holder));
 	x->undo = json_array();
-	json_array_clear(x->used_now);
+	json_array_clear(x->id.used_now);
 	json_object_set_new(x->res, "entries", json_integer(0));
 	result_set(x, x->who, x->res);
 	x->res = NULL;
@@ -864,7 +709,7 @@ start_full(struct cd_compiler *cc)
 {
 	struct cd_kx *x = &cc->x;
 	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->unready, &x->undo, &x->pub,
-			    &x->used, &x->idx, &x->recs, &x->shared, &x->counts };
+			    &x->id.used, &x->idx, &x->recs, &x->shared, &x->counts };
 	size_t n = 0;
 
 	/* (the ids the intents held that this compile does not use are
@@ -1143,7 +988,7 @@ plan(struct cd_compiler *cc)
 		return true;
 	}
 	/* ids given back: who ran out of them tries again */
-	if (json_array_size(x->freed) > 0) {
+	if (json_array_size(x->id.freed) > 0) {
 		json_t *more = json_object();
 
 		json_object_foreach(x->results, who, res)
@@ -1178,25 +1023,26 @@ cd_compiler_new(json_t *ids)
 
 	if (cc == NULL)
 		return NULL;
-	cc->x.ids = ids != NULL ? json_deep_copy(ids) : json_object();
-	cc->x.ids_touched = json_object();
-	cc->x.used_now = json_array();
+	if (cd_ids_init(&cc->x.id, ids) < 0) {
+		free(cc);
+		return NULL;
+	}
 	if ((cc->x.trip = cd_trip_new()) == NULL) {
-		json_decref(cc->x.ids);
-		json_decref(cc->x.ids_touched);
-		json_decref(cc->x.used_now);
+		cd_ids_fini(&cc->x.id);
 		free(cc);
 		return NULL;
 	}
 	if ((cc->x.priv = calloc((size_t)cd_kinds() + 1, sizeof(*cc->x.priv))) == NULL) {
-		cd_trip_free(cc->x.trip, &cc->x.ids_touched);
+		cd_trip_free(cc->x.trip, &cc->x.id.touched);
+		cd_ids_fini(&cc->x.id);
 		free(cc);
 		return NULL;
 	}
 	for (int k = 0; k < cd_kinds(); k++)
 		if (cd_kind_at(k)->priv_size > 0 && (cc->x.priv[k] = calloc(1, cd_kind_at(k)->priv_size)) == NULL) {
 			privs_free(&cc->x);
-			cd_trip_free(cc->x.trip, &cc->x.ids_touched);
+			cd_trip_free(cc->x.trip, &cc->x.id.touched);
+			cd_ids_fini(&cc->x.id);
 			free(cc);
 			return NULL;
 		}
@@ -1205,7 +1051,6 @@ cd_compiler_new(json_t *ids)
 	cc->partial = json_object();
 	cc->compiled = json_object();
 	cc->cut = json_object();
-	cc->x.freed = json_array();
 	cc->kernel_seen = json_null();
 	cc->pending = json_object();
 	cc->intents = json_object();
@@ -1233,12 +1078,9 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->results);
 	json_decref(x->unready);
 	json_decref(x->undo);
-	json_decref(x->ids);
 	/* before the touched ids: a trip under way puts those it set aside back there */
-	cd_trip_free(x->trip, &x->ids_touched);
-	json_decref(x->ids_touched);
-	json_decref(x->used);
-	json_decref(x->used_now);
+	cd_trip_free(x->trip, &x->id.touched);
+	cd_ids_fini(&x->id);
 	json_decref(x->idx);
 	json_decref(x->pub);
 	json_decref(x->recs);
@@ -1247,7 +1089,6 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->counts);
 	json_decref(x->touched);
 	json_decref(x->res);
-	idns_free(x);
 	json_decref(cc->kernel_seen);
 	json_decref(cc->pending);
 	json_decref(cc->pre_set);
@@ -1257,7 +1098,6 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->partial);
 	json_decref(cc->cut);
 	json_decref(cc->compiled);
-	json_decref(cc->x.freed);
 	json_decref(cc->before);
 	json_decref(cc->dry_results);
 	free(cc);
@@ -1276,9 +1116,9 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	 * update is its way back if it returns to the same intents and inputs */
 	cd_trip_begin(x->trip);
 	if (keep_ids && !cd_trip_armed(x->trip) && !full)
-		cd_trip_arm(x->trip, cc->prev, x->t, cc->kernel_seen, x->n, x->recs, &x->ids_touched);
+		cd_trip_arm(x->trip, cc->prev, x->t, cc->kernel_seen, x->n, x->recs, &x->id.touched);
 	else if (!keep_ids && cd_trip_armed(x->trip))
-		cd_trip_return(x->trip, intents, t, kernel, &x->ids_touched);
+		cd_trip_return(x->trip, intents, t, kernel, &x->id.touched);
 	x->t = t;
 	x->kernel = kernel;
 	cc->intents = intents;
@@ -1298,7 +1138,7 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	json_object_clear(cc->partial);
 	json_object_clear(cc->compiled);
 	json_object_clear(cc->cut);
-	json_array_clear(cc->x.freed);
+	json_array_clear(x->id.freed);
 	cd_gc_free(x->touched);
 	x->touched = json_object();
 	/* the set before a whole compile: every entry, freed in slices */
@@ -1351,35 +1191,9 @@ finish(struct cd_compiler *cc)
 {
 	struct cd_kx *x = &cc->x;
 	const char *ns, *key, *who;
-	json_t *m, *v, *u, *t;
-	size_t i;
+	json_t *m, *v, *t;
 
-	if (cc->full) {
-		json_object_foreach(x->ids, ns, m)
-			json_object_foreach(m, key, v)
-				if (json_object_get(json_object_get(x->used, ns), key) == NULL)
-					json_array_append_new(cc->x.freed, json_pack("[s,s]", ns, key));
-	}
-	json_array_foreach(cc->x.freed, i, u) {
-		const char *n = json_string_value(json_array_get(u, 0));
-		struct idns *b;
-
-		key = json_string_value(json_array_get(u, 1));
-		m = json_object_get(x->ids, n);
-		if (cc->keep_ids || (v = json_object_get(m, key)) == NULL ||
-		    json_object_get(json_object_get(x->used, n), key) != NULL)
-			continue;
-		for (b = x->idns; b != NULL; b = b->next) {
-			if (strcmp(b->name, n) != 0)
-				continue;
-			if ((size_t)json_integer_value(v) / 64 < b->words)
-				b->bits[json_integer_value(v) / 64] &= ~(UINT64_C(1) << (json_integer_value(v) % 64));
-			b->n_hints = 0;
-		}
-		touch_id(x, n, key);
-		json_object_del(m, key);
-	}
-	json_array_clear(cc->x.freed);
+	cd_ids_release(&x->id, x->trip, cc->full, cc->keep_ids);
 	json_object_foreach(cc->compiled, who, t)
 		json_object_set_new(json_object_get(x->results, who), "entries",
 				    json_integer(json_integer_value(json_object_get(x->counts, who))));
@@ -1401,7 +1215,7 @@ finish(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	cc->kernel_seen = x->kernel != NULL ? json_deep_copy(x->kernel) : json_null();
 	cc->compiled_once = true;
-	cd_trip_finish(x->trip, x->recs, x->seq, x->ids, &x->n, &x->ids_touched);
+	cd_trip_finish(x->trip, x->recs, x->seq, x->id.ids, &x->n, &x->id.touched);
 	if (cc->before != NULL)
 		cc->dry_results = dry_results(cc);
 	json_decref(cc->prev);
@@ -1516,16 +1330,16 @@ cd_compiler_ids_take(struct cd_compiler *cc)
 {
 	json_t *t;
 
-	cd_trip_ids_taken(cc->x.trip, &cc->x.ids_touched);
-	t = cc->x.ids_touched;
-	cc->x.ids_touched = json_object();
+	cd_trip_ids_taken(cc->x.trip, &cc->x.id.touched);
+	t = cc->x.id.touched;
+	cc->x.id.touched = json_object();
 	return t;
 }
 
 json_t *
 cd_compiler_ids(struct cd_compiler *cc)
 {
-	return cc->x.ids;
+	return cc->x.id.ids;
 }
 
 json_t *
@@ -1556,7 +1370,7 @@ cd_compile(const struct cd_tables *t, json_t *intents, json_t *kernel, json_t *i
 	/* ids of what is gone are free again */
 	json_object_foreach(ids, ns, m)
 		json_object_clear(m);
-	json_object_update(ids, cc->x.ids);
+	json_object_update(ids, cc->x.id.ids);
 	out->want = json_incref(cc->x.set);
 	out->owner = json_incref(cc->x.owner);
 	out->seq = json_incref(cc->x.seq);
