@@ -57,19 +57,7 @@ dp_drop_name(unsigned int reason)
 }
 
 const char *
-dp_drop_desc(unsigned int reason)
-{
-	return reason < n_drops ? drops[reason].desc : NULL;
-}
-
-const char *
 dp_event_name(unsigned int ev)
 {
 	return ev < n_events ? events[ev].name : NULL;
-}
-
-const char *
-dp_event_desc(unsigned int ev)
-{
-	return ev < n_events ? events[ev].desc : NULL;
 }

@@ -51,8 +51,6 @@ unsigned int dp_event_count(void);
 
 /* "stage.name", e.g. "parse.eth_trunc"; NULL for an unknown value. */
 const char *dp_drop_name(unsigned int reason);
-const char *dp_drop_desc(unsigned int reason);
 const char *dp_event_name(unsigned int ev);
-const char *dp_event_desc(unsigned int ev);
 
 #endif

@@ -29,18 +29,6 @@ take(size_t at, size_t size)
 }
 
 int
-dp_meta_field_register(size_t size, size_t align)
-{
-	int rc = -ENOSPC;
-
-	align = align ? align : 1;
-	for (size_t at = RTE_ALIGN_CEIL(ROOM_AT, align) - ROOM_AT; at + size <= DP_META_FIELDS_ROOM; at += align)
-		if ((rc = take(at, size)) >= 0)
-			return rc;
-	return rc == -EBUSY ? -ENOSPC : rc;
-}
-
-int
 dp_meta_field_claim(size_t off, size_t size)
 {
 	return off < ROOM_AT ? -EINVAL : take(off - ROOM_AT, size);

@@ -4,7 +4,7 @@
  * packet through hold queues and the slow path without a side table. A
  * feature's own per-packet fields are an rte_mbuf dynamic field it
  * registers itself (see pipelines/switch/api/sw_api.h sw_meta) or a field in
- * the rest of this line (dp_meta_field_register: pipelines/upf/datapath/up_gtpu.h). */
+ * the rest of this line (dp_meta_field_claim: pipelines/upf/datapath/up_gtpu.h). */
 #ifndef DP_META_H
 #define DP_META_H
 
@@ -91,16 +91,16 @@ dp_meta(struct rte_mbuf *m)
 _Static_assert(DP_META_PRIV_SIZE % RTE_MBUF_PRIV_ALIGN == 0, "DPDK's private area rule");
 
 /* The rest of that line after struct dp_meta: room for features' own
- * per-packet fields, registered at init as rte_mbuf dynamic fields are
- * (which live in the mbuf's second line, full with the switch's, the
- * upf's and a PMD's timestamp): in the line every stage already reads.
- * Returns the field's offset from the mbuf (RTE_MBUF_DYNFIELD takes it),
- * or -ENOSPC. Main lcore, before the workers run; the parser never clears
- * it: a feature's field is valid only where the feature says so. */
+ * per-packet fields, claimed at init as rte_mbuf dynamic fields are
+ * registered (which live in the mbuf's second line, full with the
+ * switch's, the upf's and a PMD's timestamp): in the line every stage
+ * already reads. A feature claims bytes @off..@off+@size-1 (@off from the
+ * mbuf, RTE_MBUF_DYNFIELD takes it), which its hot path then uses as a
+ * constant (no offset to load per packet): the offset, -EINVAL before the
+ * room, -ENOSPC past it, -EBUSY when another has them. Main lcore, before the workers run;
+ * the parser never clears it: a feature's field is valid only where the
+ * feature says so. */
 #define DP_META_FIELDS_ROOM (DP_META_PRIV_SIZE - sizeof(struct dp_meta))
-int dp_meta_field_register(size_t size, size_t align);
-/* The same at offset @off, which a feature's hot path then uses as a
- * constant (no offset to load per packet); -EBUSY when another has it. */
 int dp_meta_field_claim(size_t off, size_t size);
 /* Features' fini: all given back (they are laid out again at init). */
 void dp_meta_fields_reset(void);

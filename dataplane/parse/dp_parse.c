@@ -7,7 +7,7 @@
  * Bounds model: `seg` is what we may read (first segment), `pkt` what the
  * packet really holds (pkt_len). A header that ends past `seg` but within
  * its logical bound is a multiseg drop, past the bound it is the header's
- * own truncation reason. dp_parse_pkt() has seg == pkt. */
+ * own truncation reason. dp_parse_pkt_m() has seg == pkt. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -703,24 +703,8 @@ dp_parse_pkt_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte
 	return parse(data, len, len, md, (uint8_t *)m, 1);
 }
 
-/* Where a port's parser writes its fields when the caller has no mbuf. */
-union scratch_mbuf {
-	struct rte_mbuf m;
-	uint8_t b[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
-};
-
-unsigned int
-dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md)
-{
-	union scratch_mbuf scratch;
-
-	return dp_parse_pkt_m(data, len, md, &scratch.m);
-}
-
 #ifdef DP_PARSE_TEST_HOOKS
 /* The general path alone, so tests can check the fast path against it. */
-unsigned int dp_parse_pkt_general(const uint8_t *data, uint32_t len,
-				  struct dp_meta *md);
 unsigned int dp_parse_pkt_general_m(const uint8_t *data, uint32_t len,
 				    struct dp_meta *md, struct rte_mbuf *m);
 
@@ -728,14 +712,6 @@ unsigned int
 dp_parse_pkt_general_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m)
 {
 	return parse_general(data, len, len, md, (uint8_t *)m, 1);
-}
-
-unsigned int
-dp_parse_pkt_general(const uint8_t *data, uint32_t len, struct dp_meta *md)
-{
-	union scratch_mbuf scratch;
-
-	return dp_parse_pkt_general_m(data, len, md, &scratch.m);
 }
 #endif
 

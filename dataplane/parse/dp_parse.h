@@ -22,9 +22,7 @@
  * enum dp_drop reason when it is malformed. Never reads past data + len.
  * Needs no EAL: unit tests and the fuzzer call it on plain buffers. A
  * registered UDP parser writes its fields at its offset from m (a real
- * mbuf, or any buffer of sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE);
- * dp_parse_pkt gives it a scratch one. */
-unsigned int dp_parse_pkt(const uint8_t *data, uint32_t len, struct dp_meta *md);
+ * mbuf, or any buffer of sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE). */
 unsigned int dp_parse_pkt_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m);
 
 /* A UDP port's payload parser, called for a datagram to its port (not a
@@ -43,7 +41,7 @@ typedef unsigned int (*dp_parse_udp_fn)(const uint8_t *p, uint32_t t, uint32_t u
 
 /* Register fn for UDP destination port (a feature's init, before the
  * workers run; fm is field_off bytes into the mbuf: its field from
- * dp_meta_field_register() or its rte_mbuf dynamic field).
+ * dp_meta_field_claim() or its rte_mbuf dynamic field).
  * 0, -EEXIST when another parser has the port or one alike, -EINVAL. */
 int dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off);
 /* Its feature's fini: the port is plain UDP again. */
