@@ -42,9 +42,11 @@ intent_kinds_register(const struct intent_kind *kinds, size_t n)
 		abort();
 	}
 	for (size_t i = 0; i < n; i++)
-		if (kinds[i].compile == NULL || intent_kind_find(kinds[i].name) != NULL) {
+		if (kinds[i].compile == NULL || kinds[i].arg_size == 0 ||
+		    intent_kind_find(kinds[i].name) != NULL) {
 			fprintf(stderr, "intent: kind '%s' %s\n", kinds[i].name,
-				kinds[i].compile == NULL ? "has no compile" : "registered twice");
+				kinds[i].compile == NULL ? "has no compile" :
+				kinds[i].arg_size == 0 ? "declares no argument size" : "registered twice");
 			abort();
 		}
 	kind_sets[n_kind_sets].kinds = kinds;
@@ -93,6 +95,14 @@ registered(const struct intent_kind *k)
 	return false;
 }
 
+/* Is @it of a registered kind, with an argument of that kind's size? Its
+ * hooks are called only then. */
+static bool
+well_formed(const struct intent *it)
+{
+	return registered(it->kind) && it->arg != NULL && it->arg_size == it->kind->arg_size;
+}
+
 const char *
 intent_input_table(unsigned int k)
 {
@@ -102,7 +112,7 @@ intent_input_table(unsigned int k)
 bool
 intent_about(const struct intent *it, unsigned int k, json_int_t *v)
 {
-	return k < INTENT_IN_MAX && input_idx[k].field != NULL && registered(it->kind) &&
+	return k < INTENT_IN_MAX && input_idx[k].field != NULL && well_formed(it) &&
 	       it->kind->about != NULL && it->kind->about(it, k, v);
 }
 
@@ -113,15 +123,18 @@ intent_about(const struct intent *it, unsigned int k, json_int_t *v)
 static unsigned int
 inputs_written(const struct intent *it)
 {
-	return registered(it->kind) && it->kind->writes != NULL ? it->kind->writes(it) : 0;
+	if (!well_formed(it))
+		return 0;
+	return it->kind->writes | (it->kind->writes_of != NULL ? it->kind->writes_of(it) : 0);
 }
 
 unsigned int
 intent_inputs(const struct intent *it)
 {
-	if (registered(it->kind) && it->kind->reads != NULL)
-		return it->kind->reads(it);
-	return inputs_written(it);
+	if (!well_formed(it))
+		return 0;
+	return it->kind->reads | (it->kind->reads_of != NULL ? it->kind->reads_of(it) : 0) |
+	       inputs_written(it);
 }
 
 int
@@ -139,6 +152,9 @@ intent_compile(const struct intent *it, json_t *const in[INTENT_IN_MAX], unsigne
 		return cc_refuse(&c, -ENOMEM, "out of memory");
 	if (!registered(it->kind))
 		rc = cc_refuse(&c, -EINVAL, "unknown intent");
+	else if (!well_formed(it))
+		rc = cc_refuse(&c, -EINVAL, "intent %s: an argument of %zu bytes, not its kind's %zu",
+			       it->kind->name, it->arg != NULL ? it->arg_size : 0, it->kind->arg_size);
 	else
 		rc = it->kind->compile(&c, it);
 	if (rc == 0 && c.nomem)

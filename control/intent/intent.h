@@ -12,7 +12,8 @@
  * (pipelines/<f>/control/<p>_intent.c), and spells its tables', fields'
  * and actions' names from its api/<p>_names.h, the declaration its
  * datapath shares. Callers include the feature's <p>_intent.h for its
- * kinds (INTENT_*), inputs (INTENT_IN_*) and views (INTENT_V_*).
+ * kinds (INTENT_*) and their argument types, inputs (INTENT_IN_*) and
+ * views (INTENT_V_*).
  */
 #ifndef INTENT_H
 #define INTENT_H
@@ -27,19 +28,29 @@
 
 struct cc;
 
-/* One kind of intent, a feature's. The driver calls its hooks; a kind
- * @it's hooks see it->kind == this kind. */
+/*
+ * One kind of intent, a feature's. It declares the size of its argument
+ * (the struct its feature's header names with INTENT_ARG) and the inputs
+ * it reads and writes; the driver calls its hooks only with an intent of
+ * this kind whose argument has that size, so a hook reads it->arg as the
+ * kind's argument type. A kind's reads and writes that do not depend on
+ * its argument are bits here; a hook only adds those that do.
+ */
 struct intent_kind {
 	const char *name;	/* "slice attach": unique among the registered */
+	size_t arg_size;	/* sizeof its argument (INTENT_KIND) */
 	/* Add @it's updates to @c: 0, -EAGAIN (c->need says what to read)
 	 * or a refusal (intent_compile's codes). */
 	int (*compile)(struct cc *c, const struct intent *it);
-	/* Every input the compile may ask for (NULL: those of writes). */
-	unsigned int (*reads)(const struct intent *it);
+	/* The inputs the compile may ask for, beside those of writes
+	 * (INTENT_IN() bits). */
+	unsigned int reads;
 	/* The inputs whose tables it rewrites from what it read there, so
-	 * that a failed update of one of those may be a lost race (NULL:
-	 * none). */
-	unsigned int (*writes)(const struct intent *it);
+	 * that a failed update of one of those may be a lost race. */
+	unsigned int writes;
+	/* More of either, by @it's argument (NULL: none). */
+	unsigned int (*reads_of)(const struct intent *it);
+	unsigned int (*writes_of)(const struct intent *it);
 	/* The one value of input @k's indexed field (intent_input_index)
 	 * @it's compile can be about, so a caller that indexes the table
 	 * gives it those entries only; false: the whole table (NULL: always
@@ -47,8 +58,14 @@ struct intent_kind {
 	bool (*about)(const struct intent *it, unsigned int k, json_int_t *v);
 };
 
+/* The start of kind @k's entry in its feature's table: its @name, the
+ * size of the argument type INTENT_ARG gave it, its @compile. (@k is the
+ * kind's macro name, pasted as INTENT_OF does.) */
+#define INTENT_KIND(k, nm, fn) .name = (nm), .arg_size = sizeof(k##_arg_t), .compile = (fn)
+
 /* Register @n kinds (kept, not copied), from a feature's constructor; a
- * name registered twice aborts: it is a build's mistake. */
+ * name registered twice, or a kind without a compile or an argument
+ * size, aborts: it is a build's mistake. */
 void intent_kinds_register(const struct intent_kind *kinds, size_t n);
 /* Input @id (1..INTENT_IN_MAX-1) is read from @table (kept); an id that
  * another table has aborts. */
@@ -80,7 +97,8 @@ unsigned int intent_inputs(const struct intent *it);
  *   0        *params is the table.write params (the caller's): "updates",
  *            and "atomicity": "dataplane-atomic" when there are several
  *   -EAGAIN  read the inputs in *need and call again
- *   -EINVAL  a malformed argument or a kind not registered; -ENOENT no
+ *   -EINVAL  a malformed argument, a kind not registered or an argument
+ *            not of its kind's size; -ENOENT no
  *            such port, attachment, SVI, flood entry or class rule;
  *            -ERANGE a port beyond the flood mask; -ENOSPC a flood entry
  *            full of tunnels; -EPERM the bridge domain is another slice's;

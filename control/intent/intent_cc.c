@@ -211,10 +211,9 @@ range_match(struct cc *c, json_t *match, const char *field, const json_int_t *r)
 }
 
 int
-cc_flow_match(struct cc *c, const struct intent *it, json_t **out)
+cc_flow_match(struct cc *c, json_int_t slice, const struct intent_rule *r, json_t **out)
 {
-	const struct intent_rule *r = &it->rule;
-	json_t *m = json_pack("{s:I}", "slice", it->slice), *v;
+	json_t *m = json_pack("{s:I}", "slice", slice), *v;
 	const char *const pfx[2] = { r->src, r->dst }, *const name[2] = { "src", "dst" };
 	int rc = 0;
 

@@ -75,9 +75,9 @@ int cc_check_id(struct cc *c, const char *what, json_int_t v, json_int_t max);
 int cc_check_mac(struct cc *c, const char *what, const char *mac);
 int cc_check_ip4(struct cc *c, const char *what, const char *ip);
 
-/* A flow rule (@it's slice and rule) as a flow-key table's match (the
- * overlay's classes, QoS's vdns: dp_flowkey's fields); unset fields match
- * anything. 0 and *@out, or a refusal. */
-int cc_flow_match(struct cc *c, const struct intent *it, json_t **out);
+/* Flow rule @r in @slice as a flow-key table's match (the overlay's
+ * classes, QoS's vdns: dp_flowkey's fields); unset fields match anything.
+ * 0 and *@out, or a refusal. */
+int cc_flow_match(struct cc *c, json_int_t slice, const struct intent_rule *r, json_t **out);
 
 #endif

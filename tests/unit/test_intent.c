@@ -187,7 +187,8 @@ refused(const struct intent *it, unsigned int given, int want_rc, const char *wa
 
 START_TEST(slice_attach_sets_the_flood_bit_with_expect)
 {
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p0", .slice = 1, .bd = 10 };
+	struct sw_slice_arg a_slice = { .port = "p0", .slice = 1, .bd = 10 };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 
 	compiles(&it, "ports,flood",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
@@ -199,8 +200,9 @@ START_TEST(slice_attach_sets_the_flood_bit_with_expect)
 		 "\"params\":{\"ports\":7},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}]}");
 	/* a new bridge domain: an insert, which cannot carry expect; a
 	 * decimal PORT goes as an index */
-	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "1", .vlan = 7, .slice = 3,
-			      .bd = 30 };
+	a_slice = (struct sw_slice_arg){ .port = "1", .vlan = 7, .slice = 3,
+					 .bd = 30 };
+	it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 	compiles(&it, "ports,flood",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":1,\"vlan\":7},"
@@ -214,18 +216,21 @@ END_TEST
 
 START_TEST(slice_attach_refusals)
 {
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p9", .slice = 1, .bd = 10 };
+	struct sw_slice_arg a_slice = { .port = "p9", .slice = 1, .bd = 10 };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 
 	refused(&it, 0, -ENOENT, "no port 'p9'");
-	it.port = "p40";
+	a_slice.port = "p40";
 	refused(&it, 0, -ERANGE, "port p40 (index 40) is beyond the 32-port flood mask");
 	/* with the interfaces at hand (sxcd), another slice's bridge domain
 	 * is refused before sxdp would */
-	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "p1", .slice = 1, .bd = 20 };
+	a_slice = (struct sw_slice_arg){ .port = "p1", .slice = 1, .bd = 20 };
+	it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 	refused(&it, INTENT_IN(INTENT_IN_INTERFACES), -EPERM, "bd 20 belongs to slice 2, not 1");
-	it.vlan = 4096;
+	a_slice.vlan = 4096;
 	refused(&it, 0, -EINVAL, "bad VLAN 4096");
-	it = (struct intent){ .kind = INTENT_SLICE_ATTACH, .port = "", .slice = 1, .bd = 10 };
+	a_slice = (struct sw_slice_arg){ .port = "", .slice = 1, .bd = 10 };
+	it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 	refused(&it, 0, -EINVAL, "missing PORT");
 	ck_assert_str_eq(intent_reason(-EPERM), "slice_conflict");
 	ck_assert_str_eq(intent_reason(-ENOENT), "not_found");
@@ -236,8 +241,9 @@ END_TEST
 START_TEST(slice_attach_routed_port)
 {
 	/* a routed port: the same entries, its interface `routed` */
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "1", .vlan = 7, .slice = 3, .bd = 30,
-			     .meter = 5, .how = "routed" };
+	struct sw_slice_arg a_slice = { .port = "1", .vlan = 7, .slice = 3, .bd = 30,
+					.meter = 5, .how = "routed" };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 
 	compiles(&it, "ports,flood",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
@@ -247,14 +253,15 @@ START_TEST(slice_attach_routed_port)
 		 "\"action\":\"member\",\"params\":{\"vlan\":7}},"
 		 "{\"type\":\"insert\",\"table\":\"flood\",\"match\":{\"bd\":30},\"action\":\"flood\","
 		 "\"params\":{\"ports\":2}}]}");
-	it.how = "bridged";
+	a_slice.how = "bridged";
 	refused(&it, 0, -EINVAL, "'bridged' is no way to attach");
 }
 END_TEST
 
 START_TEST(slice_detach_finds_the_bd_and_drops_the_last_port)
 {
-	struct intent it = { .kind = INTENT_SLICE_DETACH, .port = "p1", .vlan = 100 };
+	struct sw_slice_arg a_slice = { .port = "p1", .vlan = 100 };
+	struct intent it = INTENT_OF(INTENT_SLICE_DETACH, &a_slice);
 
 	compiles(&it, "ports,interfaces,flood",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
@@ -263,19 +270,46 @@ START_TEST(slice_detach_finds_the_bd_and_drops_the_last_port)
 		 "{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":10},\"action\":\"flood\","
 		 "\"params\":{\"ports\":4},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":6}}}]}");
 	/* the last port out: the entry goes, if it is still as read */
-	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "0" };
+	a_slice = (struct sw_slice_arg){ .port = "0" };
+	it = INTENT_OF(INTENT_SLICE_DETACH, &a_slice);
 	compiles(&it, "ports,interfaces,flood",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"delete\",\"table\":\"interfaces\",\"match\":{\"in_port\":0,\"vlan\":0}},"
 		 "{\"type\":\"delete\",\"table\":\"bd_ports\",\"match\":{\"bd\":20,\"port\":0}},"
 		 "{\"type\":\"delete\",\"table\":\"flood\",\"match\":{\"bd\":20},"
 		 "\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1}}}]}");
-	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "p0", .vlan = 9 };
+	a_slice = (struct sw_slice_arg){ .port = "p0", .vlan = 9 };
+	it = INTENT_OF(INTENT_SLICE_DETACH, &a_slice);
 	refused(&it, 0, -ENOENT, "p0 vlan 9 is not attached");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_PORTS) |
 			  INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD));
 	ck_assert_str_eq(intent_input_table(INTENT_IN_FLOOD), "flood");
 	ck_assert_ptr_null(intent_input_table(INTENT_IN_PORTS));
+}
+END_TEST
+
+/* An intent whose argument is not its kind's size (built without
+ * INTENT_OF, which would not compile) is refused before a hook reads it:
+ * it reads nothing and is about nothing. */
+START_TEST(argument_not_of_its_kind_refused)
+{
+	struct sw_mac_arg m = { .bd = 10, .mac = "02:00:00:00:00:0b", .port = "p0" };
+	struct intent it = { .kind = INTENT_SLICE_ATTACH, .arg = &m, .arg_size = sizeof(m) };
+	json_int_t v = -1;
+
+	ck_assert_uint_ne(sizeof(struct sw_mac_arg), sizeof(struct sw_slice_arg));
+	refused(&it, 0, -EINVAL, "intent slice attach: an argument of");
+	ck_assert_uint_eq(intent_inputs(&it), 0);
+	ck_assert(!intent_about(&it, INTENT_IN_FLOOD, &v));
+	/* no argument at all, or no kind */
+	it = (struct intent){ .kind = INTENT_MAC_ADD, .arg = NULL, .arg_size = sizeof(m) };
+	refused(&it, 0, -EINVAL, "an argument of 0 bytes");
+	it = (struct intent){ .kind = NULL, .arg = &m, .arg_size = sizeof(m) };
+	refused(&it, 0, -EINVAL, "unknown intent");
+	/* the same argument with its own kind compiles */
+	it = INTENT_OF(INTENT_MAC_ADD, &m);
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'fdb','match':{'bd':10,"
+		 "'mac':'02:00:00:00:00:0b'},'action':'forward','params':{'port':'p0'}}]}");
 }
 END_TEST
 
@@ -299,9 +333,12 @@ raced(const struct intent *it, const char *result_text, char *what, size_t len)
 
 START_TEST(races_recognised)
 {
-	struct intent at = { .kind = INTENT_SLICE_ATTACH, .port = "p0", .slice = 1, .bd = 10 };
-	struct intent de = { .kind = INTENT_SLICE_DETACH, .port = "p1", .vlan = 100 };
-	struct intent ro = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "10.0.0.0/8", .how = "drop" };
+	struct sw_slice_arg at_arg = { .port = "p0", .slice = 1, .bd = 10 };
+	struct intent at = INTENT_OF(INTENT_SLICE_ATTACH, &at_arg);
+	struct sw_slice_arg de_arg = { .port = "p1", .vlan = 100 };
+	struct intent de = INTENT_OF(INTENT_SLICE_DETACH, &de_arg);
+	struct sw_route_arg ro_arg = { .vrf = 1, .prefix = "10.0.0.0/8", .how = "drop" };
+	struct intent ro = INTENT_OF(INTENT_ROUTE_ADD, &ro_arg);
 	char what[128];
 
 	ck_assert_uint_eq(raced(&at, "{\"committed\":false,\"results\":[" NA "," NA ","
@@ -338,8 +375,9 @@ END_TEST
 
 START_TEST(svi_entries_and_back)
 {
-	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 11,
-			     .mac = "02:5e:00:00:01:01", .addr = "10.0.1.1/24" };
+	struct sw_svi_arg a_svi = { .slice = 1, .bd = 11,
+				    .mac = "02:5e:00:00:01:01", .addr = "10.0.1.1/24" };
+	struct intent it = INTENT_OF(INTENT_SVI_ADD, &a_svi);
 
 	/* bd 11 has no IPv6 SVI: the fdb entry is this one's */
 	compiles(&it, "svi6",
@@ -353,7 +391,7 @@ START_TEST(svi_entries_and_back)
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":11}}]}");
 	/* bd 10's IPv6 SVI routes the same MAC: its fdb entry stays theirs */
-	it.bd = 10;
+	a_svi.bd = 10;
 	compiles(&it, "svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\","
@@ -363,8 +401,8 @@ START_TEST(svi_entries_and_back)
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
 	/* /0: the whole space, no shift by 32 */
-	it.addr = "172.16.5.9/0";
-	it.bd = 11;
+	a_svi.addr = "172.16.5.9/0";
+	a_svi.bd = 11;
 	compiles(&it, "svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"insert\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":11},\"action\":\"svi\","
@@ -375,20 +413,21 @@ START_TEST(svi_entries_and_back)
 		 "\"action\":\"local\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"0.0.0.0/0\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":11}}]}");
-	it.addr = "10.0.1.1/32";
+	a_svi.addr = "10.0.1.1/32";
 	refused(&it, 0, -EINVAL, "an SVI needs PLEN 0..31");
-	it.addr = "10.0.1.1/24";
-	it.mac = "02:5e:00:00:01";
+	a_svi.addr = "10.0.1.1/24";
+	a_svi.mac = "02:5e:00:00:01";
 	refused(&it, 0, -EINVAL, "bad MAC '02:5e:00:00:01'");
 	/* del: the MAC and addresses are the SVI's own, as read; the fdb
 	 * entry stays while bd 10's IPv6 SVI routes the same MAC */
-	it = (struct intent){ .kind = INTENT_SVI_DEL, .slice = 1, .bd = 10 };
+	a_svi = (struct sw_svi_arg){ .slice = 1, .bd = 10 };
+	it = INTENT_OF(INTENT_SVI_DEL, &a_svi);
 	compiles(&it, "svi,svi6",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"delete\",\"table\":\"svi\",\"match\":{\"vrf\":1,\"bd\":10}},"
 		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.1/32\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,\"dst\":\"10.0.1.0/24\"}}]}");
-	it.bd = 11;
+	a_svi.bd = 11;
 	refused(&it, 0, -ENOENT, "no svi for slice 1 bd 11");
 }
 END_TEST
@@ -398,8 +437,9 @@ END_TEST
  * deleted by the last. */
 START_TEST(svi6_entries_and_back)
 {
-	struct intent it = { .kind = INTENT_SVI_ADD, .slice = 1, .bd = 20,
-			     .mac = "02:5e:00:00:02:01", .addr = "2001:db8:2:0:1::7/64" };
+	struct sw_svi_arg a_svi = { .slice = 1, .bd = 20,
+				    .mac = "02:5e:00:00:02:01", .addr = "2001:db8:2:0:1::7/64" };
+	struct intent it = INTENT_OF(INTENT_SVI_ADD, &a_svi);
 
 	compiles(&it, "svi",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
@@ -412,9 +452,9 @@ START_TEST(svi6_entries_and_back)
 		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::/64\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":20}}]}");
 	/* bd 10's IPv4 SVI has this MAC: no fdb update; /127 (RFC 6164) */
-	it.bd = 10;
-	it.mac = "02:5E:00:00:01:01";
-	it.addr = "2001:db8:1::1/127";
+	a_svi.bd = 10;
+	a_svi.mac = "02:5E:00:00:01:01";
+	a_svi.addr = "2001:db8:1::1/127";
 	compiles(&it, "svi",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"insert\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi6\","
@@ -423,27 +463,28 @@ START_TEST(svi6_entries_and_back)
 		 "\"action\":\"local\",\"params\":{}},"
 		 "{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::/127\"},"
 		 "\"action\":\"connected\",\"params\":{\"bd\":10}}]}");
-	it.addr = "2001:db8:1::1/128";
+	a_svi.addr = "2001:db8:1::1/128";
 	refused(&it, 0, -EINVAL, "an IPv6 SVI needs PLEN 1..127");
-	it.addr = "2001:db8:1::1/0";
+	a_svi.addr = "2001:db8:1::1/0";
 	refused(&it, 0, -EINVAL, "an IPv6 SVI needs PLEN 1..127");
-	it.addr = "2001:db8:1:::1/64";
+	a_svi.addr = "2001:db8:1:::1/64";
 	refused(&it, 0, -EINVAL, "bad IP/PLEN '2001:db8:1:::1/64'");
 	/* del: bd 20's fdb entry is its own; bd 10's is the IPv4 SVI's too */
-	it = (struct intent){ .kind = INTENT_SVI_DEL, .slice = 1, .bd = 20, .ipv6 = true };
+	a_svi = (struct sw_svi_arg){ .slice = 1, .bd = 20, .ipv6 = true };
+	it = INTENT_OF(INTENT_SVI_DEL, &a_svi);
 	compiles(&it, "svi6,svi",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"delete\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":20}},"
 		 "{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":20,\"mac\":\"02:5E:00:00:02:01\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::1/128\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:2::/64\"}}]}");
-	it.bd = 10;
+	a_svi.bd = 10;
 	compiles(&it, "svi6,svi",
 		 "{\"atomicity\":\"dataplane-atomic\",\"updates\":["
 		 "{\"type\":\"delete\",\"table\":\"svi6\",\"match\":{\"vrf\":1,\"bd\":10}},"
 		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::1/128\"}},"
 		 "{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,\"dst\":\"2001:db8:1::/64\"}}]}");
-	it.bd = 11;
+	a_svi.bd = 11;
 	refused(&it, 0, -ENOENT, "no svi6 for slice 1 bd 11");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6));
 }
@@ -453,46 +494,48 @@ START_TEST(routes)
 {
 	const char *nh[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5" };
 	const char *bad[] = { "10.0.1" };
-	struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "10.1.0.0/16", .how = "ecmp",
-			     .nh = nh, .n_nh = 2 };
+	struct sw_route_arg a_route = { .vrf = 1, .prefix = "10.1.0.0/16", .how = "ecmp",
+					.nh = nh, .n_nh = 2 };
+	struct intent it = INTENT_OF(INTENT_ROUTE_ADD, &a_route);
 
 	/* one update: no atomicity, the server's default */
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"ecmp\",\"params\":{\"n\":2,\"nh0\":\"10.0.0.1\","
 		 "\"nh1\":\"10.0.0.2\",\"nh2\":\"0.0.0.0\",\"nh3\":\"0.0.0.0\"}}]}");
-	it.how = "via";
-	it.n_nh = 1;
+	a_route.how = "via";
+	a_route.n_nh = 1;
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"via\",\"params\":{\"nh\":\"10.0.0.1\"}}]}");
-	it.how = "drop";
-	it.n_nh = 0;
+	a_route.how = "drop";
+	a_route.n_nh = 0;
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"10.1.0.0/16\"},\"action\":\"drop\",\"params\":{}}]}");
-	it.how = "via";
-	it.n_nh = 2;
+	a_route.how = "via";
+	a_route.n_nh = 2;
 	refused(&it, 0, -EINVAL, "route add needs 'via NH'");
-	it.how = "ecmp";
-	it.n_nh = 1;
+	a_route.how = "ecmp";
+	a_route.n_nh = 1;
 	refused(&it, 0, -EINVAL, "route add needs");
-	it.n_nh = 5;
+	a_route.n_nh = 5;
 	refused(&it, 0, -EINVAL, "route add needs");
-	it.how = "teleport";
-	it.n_nh = 0;
+	a_route.how = "teleport";
+	a_route.n_nh = 0;
 	refused(&it, 0, -EINVAL, "route add needs");
-	it.how = "via";
-	it.nh = bad;
-	it.n_nh = 1;
+	a_route.how = "via";
+	a_route.nh = bad;
+	a_route.n_nh = 1;
 	refused(&it, 0, -EINVAL, "bad NH '10.0.1'");
-	it.addr = "10.0.0.0/08";
+	a_route.prefix = "10.0.0.0/08";
 	refused(&it, 0, -EINVAL, "bad PREFIX '10.0.0.0/08'");
-	it = (struct intent){ .kind = INTENT_ROUTE_DEL, .vrf = 1, .addr = "10.1.0.0/16" };
+	a_route = (struct sw_route_arg){ .vrf = 1, .prefix = "10.1.0.0/16" };
+	it = INTENT_OF(INTENT_ROUTE_DEL, &a_route);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"routes\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"10.1.0.0/16\"}}]}");
-	it.vrf = 70000;
+	a_route.vrf = 70000;
 	refused(&it, 0, -EINVAL, "bad VRF 70000 (0..65535)");
 }
 END_TEST
@@ -503,38 +546,43 @@ START_TEST(routes6)
 {
 	const char *nh[] = { "2001:db8:1::2", "2001:db8:1::3", "2001:db8:1::4" };
 	const char *ll[] = { "fe80::1" }, *v4[] = { "10.0.0.1" };
-	struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = 1, .addr = "2001:db8:77::/48",
-			     .how = "ecmp", .nh = nh, .n_nh = 2 };
+	struct sw_route_arg a_route = { .vrf = 1, .prefix = "2001:db8:77::/48",
+					.how = "ecmp", .nh = nh, .n_nh = 2 };
+	struct intent it = INTENT_OF(INTENT_ROUTE_ADD, &a_route);
 
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"2001:db8:77::/48\"},\"action\":\"ecmp\",\"params\":{\"n\":2,"
 		 "\"nh0\":\"2001:db8:1::2\",\"nh1\":\"2001:db8:1::3\"}}]}");
-	it.n_nh = 3;
+	a_route.n_nh = 3;
 	refused(&it, 0, -EINVAL, "an IPv6 route add needs 'via NH', 'ecmp NH1 NH2' or 'drop'");
-	it.how = "via";
-	it.n_nh = 1;
-	it.addr = "::/0";
+	a_route.how = "via";
+	a_route.n_nh = 1;
+	a_route.prefix = "::/0";
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"::/0\"},\"action\":\"via\",\"params\":{\"nh\":\"2001:db8:1::2\"}}]}");
-	it.nh = ll;
+	a_route.nh = ll;
 	refused(&it, 0, -EINVAL, "not link-local");
-	it.nh = v4;
+	a_route.nh = v4;
 	refused(&it, 0, -EINVAL, "an IPv6 prefix needs an IPv6 next hop");
-	it.addr = "2001:db8::/129";
+	a_route.prefix = "2001:db8::/129";
 	refused(&it, 0, -EINVAL, "bad PREFIX '2001:db8::/129'");
-	it = (struct intent){ .kind = INTENT_ROUTE_DEL, .vrf = 1, .addr = "2001:db8:77::/48" };
+	a_route = (struct sw_route_arg){ .vrf = 1, .prefix = "2001:db8:77::/48" };
+	it = INTENT_OF(INTENT_ROUTE_DEL, &a_route);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"routes6\",\"match\":{\"vrf\":1,"
 		 "\"dst\":\"2001:db8:77::/48\"}}]}");
-	it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = 1, .addr = "2001:db8:1::9", .port = "p1",
-			      .vlan = 0, .mac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+	struct sw_neigh_arg a_neigh = { .vrf = 1, .ip = "2001:db8:1::9", .port = "p1",
+					.vlan = 0, .dmac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+
+	it = INTENT_OF(INTENT_NEIGH_ADD, &a_neigh);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"neigh6\",\"match\":{\"vrf\":1,"
 		 "\"ip\":\"2001:db8:1::9\"},\"action\":\"rewrite\",\"params\":{\"port\":\"p1\",\"vlan\":0,"
 		 "\"dmac\":\"02:00:00:00:00:fe\",\"smac\":\"02:00:00:00:01:0a\"}}]}");
-	it = (struct intent){ .kind = INTENT_NEIGH_DEL, .vrf = 1, .addr = "2001:db8:1::9" };
+	a_neigh = (struct sw_neigh_arg){ .vrf = 1, .ip = "2001:db8:1::9" };
+	it = INTENT_OF(INTENT_NEIGH_DEL, &a_neigh);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"neigh6\",\"match\":{\"vrf\":1,"
 		 "\"ip\":\"2001:db8:1::9\"}}]}");
@@ -545,30 +593,34 @@ END_TEST
 
 START_TEST(macs_and_neighbours)
 {
-	struct intent it = { .kind = INTENT_MAC_ADD, .bd = 10, .mac = "02:00:00:00:00:0b", .port = "1" };
+	struct sw_mac_arg a_mac = { .bd = 10, .mac = "02:00:00:00:00:0b", .port = "1" };
+	struct intent it = INTENT_OF(INTENT_MAC_ADD, &a_mac);
 
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"fdb\",\"match\":{\"bd\":10,"
 		 "\"mac\":\"02:00:00:00:00:0b\"},\"action\":\"forward\",\"params\":{\"port\":1}}]}");
-	it.kind = INTENT_MAC_DEL;
+	it = INTENT_OF(INTENT_MAC_DEL, &a_mac);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"fdb\",\"match\":{\"bd\":10,"
 		 "\"mac\":\"02:00:00:00:00:0b\"}}]}");
-	it.mac = "02-00-00-00-00-0b";
+	a_mac.mac = "02-00-00-00-00-0b";
 	refused(&it, 0, -EINVAL, "bad MAC");
-	it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = 1, .addr = "10.0.1.254", .port = "p1",
-			      .vlan = 100, .mac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+	struct sw_neigh_arg a_neigh = { .vrf = 1, .ip = "10.0.1.254", .port = "p1",
+					.vlan = 100, .dmac = "02:00:00:00:00:fe", .smac = "02:00:00:00:01:0a" };
+
+	it = INTENT_OF(INTENT_NEIGH_ADD, &a_neigh);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"insert\",\"table\":\"neigh\",\"match\":{\"vrf\":1,"
 		 "\"ip\":\"10.0.1.254\"},\"action\":\"rewrite\",\"params\":{\"port\":\"p1\",\"vlan\":100,"
 		 "\"dmac\":\"02:00:00:00:00:fe\",\"smac\":\"02:00:00:00:01:0a\"}}]}");
-	it.smac = NULL;
+	a_neigh.smac = NULL;
 	refused(&it, 0, -EINVAL, "bad SMAC");
-	it = (struct intent){ .kind = INTENT_NEIGH_DEL, .vrf = 1, .addr = "10.0.1.254" };
+	a_neigh = (struct sw_neigh_arg){ .vrf = 1, .ip = "10.0.1.254" };
+	it = INTENT_OF(INTENT_NEIGH_DEL, &a_neigh);
 	compiles(&it, "",
 		 "{\"updates\":[{\"type\":\"delete\",\"table\":\"neigh\",\"match\":{\"vrf\":1,"
 		 "\"ip\":\"10.0.1.254\"}}]}");
-	it.addr = "10.0.1";
+	a_neigh.ip = "10.0.1";
 	refused(&it, 0, -EINVAL, "bad IP '10.0.1'");
 }
 END_TEST
@@ -600,7 +652,8 @@ END_TEST
  * and stays while it floods into a tunnel after its last port left. */
 START_TEST(flood_ports_keep_the_tunnels)
 {
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = "p1", .vlan = 5, .slice = 1, .bd = 50 };
+	struct sw_slice_arg a_slice = { .port = "p1", .vlan = 5, .slice = 1, .bd = 50 };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &a_slice);
 
 	compiles(&it, "ports,flood",
 		 "{'atomicity':'dataplane-atomic','updates':["
@@ -611,7 +664,8 @@ START_TEST(flood_ports_keep_the_tunnels)
 		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
 		 "'params':{'ports':3,'t0':21,'t2':23},"
 		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
-	it = (struct intent){ .kind = INTENT_SLICE_DETACH, .port = "p0", .vlan = 50 };
+	a_slice = (struct sw_slice_arg){ .port = "p0", .vlan = 50 };
+	it = INTENT_OF(INTENT_SLICE_DETACH, &a_slice);
 	compiles(&it, "ports,interfaces,flood",
 		 "{'atomicity':'dataplane-atomic','updates':["
 		 "{'type':'delete','table':'interfaces','match':{'in_port':'p0','vlan':50}},"
@@ -627,9 +681,10 @@ END_TEST
 START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 {
 	const char *peers[] = { "198.51.100.30", "198.51.100.31" };
-	struct intent it = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .path = 1,
-			     .ttl = 64, .dscp = INTENT_DSCP_COPY, .peers = peers, .n_peers = 2,
-			     .flood = 50 };
+	struct ov_tunnel_arg a_tunnel = { .id = 24, .slice = 1, .vni = 5000, .path = 1,
+					  .ttl = 64, .dscp = INTENT_DSCP_COPY, .peers = peers, .n_peers = 2,
+					  .flood = 50 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 
 	compiles(&it, "interfaces,flood",
 		 "{'atomicity':'dataplane-atomic','updates':["
@@ -646,17 +701,19 @@ START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 			  INTENT_IN(INTENT_IN_FLOOD));
 	/* GENEVE into an L3 VNI: rmac, checksum, copied TTL; no peer, no flood:
 	 * one update, nothing read */
-	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 25, .how = "geneve", .slice = 1,
-			      .vni = 7000, .ttl = INTENT_TTL_COPY, .dscp = 10, .csum = true,
-			      .mac = "02:00:00:00:aa:01", .flood = -1 };
+	a_tunnel = (struct ov_tunnel_arg){ .id = 25, .type = "geneve", .slice = 1,
+					   .vni = 7000, .ttl = INTENT_TTL_COPY, .dscp = 10, .csum = true,
+					   .rmac = "02:00:00:00:aa:01", .flood = -1 };
+	it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'tunnels','match':{'id':25},'action':'geneve',"
 		 "'params':{'slice':1,'vni':7000,'path':0,'ttl':0,'dscp':10,'csum':1,"
 		 "'rmac':'02:00:00:00:aa:01'}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), 0);
 	/* already in the flood list: no second slot */
-	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 23, .slice = 1, .vni = 5000, .ttl = 64,
-			      .flood = 50 };
+	a_tunnel = (struct ov_tunnel_arg){ .id = 23, .slice = 1, .vni = 5000, .ttl = 64,
+					   .flood = 50 };
+	it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 	compiles(&it, "interfaces,flood",
 		 "{'updates':[{'type':'insert','table':'tunnels','match':{'id':23},'action':'vxlan',"
 		 "'params':{'slice':1,'vni':5000,'path':0,'ttl':64,'dscp':0,'csum':0}}]}");
@@ -666,37 +723,39 @@ END_TEST
 START_TEST(tunnel_add_refusals)
 {
 	const char *dup[] = { "198.51.100.30", "198.51.100.30" }, *bad[] = { "198.51.100" };
-	struct intent it = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
-			     .flood = 60 };
+	struct ov_tunnel_arg a_tunnel = { .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
+					  .flood = 60 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 
 	refused(&it, 0, -ENOSPC, "bd 60 floods into 8 tunnels already (t0..t7)");
 	ck_assert_str_eq(intent_reason(-ENOSPC), "full");
-	it.flood = 70;
+	a_tunnel.flood = 70;
 	refused(&it, 0, -ENOENT, "bd 70 has no flood entry (attach a port to it first)");
 	/* bd 50 is slice 1's: slice 2's tunnel would lose every copy there */
-	it.flood = 50;
-	it.slice = 2;
+	a_tunnel.flood = 50;
+	a_tunnel.slice = 2;
 	refused(&it, 0, -EPERM, "bd 50 belongs to slice 1, not 2");
-	it = (struct intent){ .kind = INTENT_TUNNEL_ADD, .id = 0, .slice = 1, .vni = 5000, .flood = -1 };
+	a_tunnel = (struct ov_tunnel_arg){ .id = 0, .slice = 1, .vni = 5000, .flood = -1 };
+	it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 	refused(&it, 0, -EINVAL, "bad TUNNEL 0 (1..65535)");
-	it.id = 24;
-	it.vni = 1 << 24;
+	a_tunnel.id = 24;
+	a_tunnel.vni = 1 << 24;
 	refused(&it, 0, -EINVAL, "bad VNI 16777216 (0..16777215)");
-	it.vni = 5000;
-	it.dscp = 65;
+	a_tunnel.vni = 5000;
+	a_tunnel.dscp = 65;
 	refused(&it, 0, -EINVAL, "bad DSCP 65 (0..64)");
-	it.dscp = 0;
-	it.how = "gre";
+	a_tunnel.dscp = 0;
+	a_tunnel.type = "gre";
 	refused(&it, 0, -EINVAL, "bad tunnel type 'gre' (vxlan or geneve)");
-	it.how = NULL;
-	it.mac = "02:00:00:00:aa";
+	a_tunnel.type = NULL;
+	a_tunnel.rmac = "02:00:00:00:aa";
 	refused(&it, 0, -EINVAL, "bad rmac '02:00:00:00:aa'");
-	it.mac = NULL;
-	it.peers = dup;
-	it.n_peers = 2;
+	a_tunnel.rmac = NULL;
+	a_tunnel.peers = dup;
+	a_tunnel.n_peers = 2;
 	refused(&it, 0, -EINVAL, "peer 198.51.100.30 given twice");
-	it.peers = bad;
-	it.n_peers = 1;
+	a_tunnel.peers = bad;
+	a_tunnel.n_peers = 1;
 	refused(&it, 0, -EINVAL, "bad peer '198.51.100' (an IPv4 address)");
 }
 END_TEST
@@ -706,7 +765,8 @@ END_TEST
  * goes), each expecting what was read. */
 START_TEST(tunnel_del_removes_what_names_it)
 {
-	struct intent it = { .kind = INTENT_TUNNEL_DEL, .id = 21 };
+	struct ov_tunnel_arg a_tunnel = { .id = 21 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_DEL, &a_tunnel);
 
 	compiles(&it, "peers,policies,flood",
 		 "{'atomicity':'dataplane-atomic','updates':["
@@ -732,7 +792,7 @@ START_TEST(tunnel_del_removes_what_names_it)
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_PEERS) |
 			  INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD));
 	/* nothing names tunnel 9: the tunnel alone (sxdp says if it is not there) */
-	it.id = 9;
+	a_tunnel.id = 9;
 	compiles(&it, "peers,policies,flood",
 		 "{'updates':[{'type':'delete','table':'tunnels','match':{'id':9}}]}");
 }
@@ -741,11 +801,14 @@ END_TEST
 /* What a lost race looks like for a tunnel or a policy, and what is not. */
 START_TEST(overlay_races)
 {
-	struct intent add_ = { .kind = INTENT_TUNNEL_ADD, .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
-			       .flood = 50 };
-	struct intent del = { .kind = INTENT_TUNNEL_DEL, .id = 22 };
-	struct intent pol = { .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "failover",
-			      .n_paths = 1, .paths = { 3 } };
+	struct ov_tunnel_arg add_arg = { .id = 24, .slice = 1, .vni = 5000, .ttl = 64,
+					 .flood = 50 };
+	struct intent add_ = INTENT_OF(INTENT_TUNNEL_ADD, &add_arg);
+	struct ov_tunnel_arg del_arg = { .id = 22 };
+	struct intent del = INTENT_OF(INTENT_TUNNEL_DEL, &del_arg);
+	struct ov_policy_arg pol_arg = { .tunnel = 21, .cls = 0, .how = "failover",
+					 .n_paths = 1, .paths = { 3 } };
+	struct intent pol = INTENT_OF(INTENT_POLICY_SET, &pol_arg);
 	char what[128];
 
 	/* another client's port or tunnel in bd 50 meanwhile */
@@ -775,48 +838,54 @@ END_TEST
  * kind's params as the table declares them. */
 START_TEST(policies)
 {
-	struct intent it = { .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "balance",
-			     .n_paths = 3, .paths = { 1, 2, 3 }, .weights = { 1, 1, 2 } };
+	struct ov_policy_arg a_policy = { .tunnel = 21, .cls = 0, .how = "balance",
+					  .n_paths = 3, .paths = { 1, 2, 3 }, .weights = { 1, 1, 2 } };
+	struct intent it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'modify','table':'policies','match':{'tunnel':21,'class':0},"
 		 "'action':'balance','params':{'p0':1,'p1':2,'p2':3,'p3':0,'w0':1,'w1':1,'w2':2,'w3':0},"
 		 "'expect':{'action':'failover','params':{'p0':1,'p1':2,'p2':0,'p3':0}}}]}");
-	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 22, .cls = 5, .how = "sla", .n_paths = 2,
-			      .paths = { 2, 1 }, .rtt_ms = 80, .loss_pct = 2 };
+	a_policy = (struct ov_policy_arg){ .tunnel = 22, .cls = 5, .how = "sla", .n_paths = 2,
+					   .paths = { 2, 1 }, .rtt_ms = 80, .loss_pct = 2 };
+	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
 		 "'action':'sla','params':{'p0':2,'p1':1,'p2':0,'p3':0,'rtt_ms':80,'jitter_ms':0,"
 		 "'loss_pct':2}}]}");
-	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 22, .cls = 5, .how = "failover",
-			      .n_paths = 4, .paths = { 4, 3, 2, 1 } };
+	a_policy = (struct ov_policy_arg){ .tunnel = 22, .cls = 5, .how = "failover",
+					   .n_paths = 4, .paths = { 4, 3, 2, 1 } };
+	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
 		 "'action':'failover','params':{'p0':4,'p1':3,'p2':2,'p3':1}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_POLICIES));
-	it.n_paths = 5;
+	a_policy.n_paths = 5;
 	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
-	it.n_paths = 0;
+	a_policy.n_paths = 0;
 	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
-	it.n_paths = 1;
-	it.paths[0] = 0;
+	a_policy.n_paths = 1;
+	a_policy.paths[0] = 0;
 	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");
-	it.paths[0] = 1;
-	it.weights[0] = 3;
+	a_policy.paths[0] = 1;
+	a_policy.weights[0] = 3;
 	refused(&it, 0, -EINVAL, "weights are a balance policy's");
-	it.weights[0] = 0;
-	it.rtt_ms = 10;
+	a_policy.weights[0] = 0;
+	a_policy.rtt_ms = 10;
 	refused(&it, 0, -EINVAL, "rtt, jitter and loss limits are an sla policy's");
-	it.rtt_ms = 0;
-	it.how = "random";
+	a_policy.rtt_ms = 0;
+	a_policy.how = "random";
 	refused(&it, 0, -EINVAL, "bad policy 'random' (failover, balance or sla)");
-	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "balance",
-			      .n_paths = 2, .paths = { 1, 2 }, .weights = { 1, 0 } };
+	a_policy = (struct ov_policy_arg){ .tunnel = 21, .cls = 0, .how = "balance",
+					   .n_paths = 2, .paths = { 1, 2 }, .weights = { 1, 0 } };
+	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	refused(&it, 0, -EINVAL, "bad weight 0 (1..255)");
-	it = (struct intent){ .kind = INTENT_POLICY_SET, .id = 21, .cls = 0, .how = "sla",
-			      .n_paths = 1, .paths = { 1 }, .loss_pct = 101 };
+	a_policy = (struct ov_policy_arg){ .tunnel = 21, .cls = 0, .how = "sla",
+					   .n_paths = 1, .paths = { 1 }, .loss_pct = 101 };
+	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	refused(&it, 0, -EINVAL, "bad loss 101 (0..100)");
-	it = (struct intent){ .kind = INTENT_POLICY_DEL, .id = 21, .cls = 1 };
+	a_policy = (struct ov_policy_arg){ .tunnel = 21, .cls = 1 };
+	it = INTENT_OF(INTENT_POLICY_DEL, &a_policy);
 	compiles(&it, "",
 		 "{'updates':[{'type':'delete','table':'policies','match':{'tunnel':21,'class':1}}]}");
 }
@@ -827,10 +896,11 @@ END_TEST
  * the class as read, by key and priority. */
 START_TEST(classes)
 {
-	struct intent it = { .kind = INTENT_CLASS_ADD, .slice = 1, .cls = 3, .prio = 100,
-			     .rule = { .src = "10.1.2.3/16", .dst = "192.0.2.9", .proto = 17,
-				       .sport = { 1024, 65535 }, .dport = { 5060, 5060 },
-				       .dscp = 0, .dscp_set = true } };
+	struct ov_class_arg a_class = { .slice = 1, .cls = 3, .prio = 100,
+					.rule = { .src = "10.1.2.3/16", .dst = "192.0.2.9", .proto = 17,
+						  .sport = { 1024, 65535 }, .dport = { 5060, 5060 },
+						  .dscp = 0, .dscp_set = true } };
+	struct intent it = INTENT_OF(INTENT_CLASS_ADD, &a_class);
 
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':1,"
@@ -838,35 +908,37 @@ START_TEST(classes)
 		 "'dst':{'value':'192.0.2.9','mask':'255.255.255.255'},'proto':17,"
 		 "'sport':{'min':1024,'max':65535},'dport':5060,'dscp':0},"
 		 "'action':'class','params':{'class':3},'priority':100}]}");
-	it = (struct intent){ .kind = INTENT_CLASS_ADD, .slice = 2, .cls = 0, .prio = 1,
-			      .rule = { .src = "0.0.0.0/0" } };
+	a_class = (struct ov_class_arg){ .slice = 2, .cls = 0, .prio = 1,
+					 .rule = { .src = "0.0.0.0/0" } };
+	it = INTENT_OF(INTENT_CLASS_ADD, &a_class);
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':2,"
 		 "'src':{'value':'0.0.0.0','mask':'0.0.0.0'}},'action':'class','params':{'class':0},"
 		 "'priority':1}]}");
-	it.prio = 0;
+	a_class.prio = 0;
 	refused(&it, 0, -EINVAL, "bad prio 0 (1..4294967295)");
-	it.prio = 1;
-	it.rule.src = "10.1.0.0/33";
+	a_class.prio = 1;
+	a_class.rule.src = "10.1.0.0/33";
 	refused(&it, 0, -EINVAL, "bad src '10.1.0.0/33' (an IPv4 prefix or address)");
-	it.rule.src = "2001:db8::/32";
+	a_class.rule.src = "2001:db8::/32";
 	refused(&it, 0, -EINVAL, "bad src '2001:db8::/32'");
-	it.rule.src = NULL;
-	it.rule.sport[0] = 10;
-	it.rule.sport[1] = 5;
+	a_class.rule.src = NULL;
+	a_class.rule.sport[0] = 10;
+	a_class.rule.sport[1] = 5;
 	refused(&it, 0, -EINVAL, "bad sport 10-5 (LO-HI, 0 <= LO <= HI)");
-	it.rule.sport[1] = 0;
-	it.rule.dport[1] = 65536;
+	a_class.rule.sport[1] = 0;
+	a_class.rule.dport[1] = 65536;
 	refused(&it, 0, -EINVAL, "bad dport 65536 (0..65535)");
-	it.rule.dport[1] = 0;
-	it.rule.proto = 256;
+	a_class.rule.dport[1] = 0;
+	a_class.rule.proto = 256;
 	refused(&it, 0, -EINVAL, "bad proto 256 (0..255)");
-	it.rule.proto = 0;
-	it.rule.dscp = 64;
-	it.rule.dscp_set = true;
+	a_class.rule.proto = 0;
+	a_class.rule.dscp = 64;
+	a_class.rule.dscp_set = true;
 	refused(&it, 0, -EINVAL, "bad dscp 64 (0..63)");
 
-	it = (struct intent){ .kind = INTENT_CLASS_DEL, .slice = 1, .cls = 1 };
+	a_class = (struct ov_class_arg){ .slice = 1, .cls = 1 };
+	it = INTENT_OF(INTENT_CLASS_DEL, &a_class);
 	compiles(&it, "classes",
 		 "{'atomicity':'dataplane-atomic','updates':["
 		 "{'type':'delete','table':'classes','match':{'slice':1,'proto':{'value':17,'mask':255},"
@@ -874,14 +946,15 @@ START_TEST(classes)
 		 "'expect':{'action':'class','params':{'class':1}}},"
 		 "{'type':'delete','table':'classes','match':{'slice':1,'dscp':{'value':46,'mask':255}},"
 		 "'priority':20,'expect':{'action':'class','params':{'class':1}}}]}");
-	it.prio = 20;
+	a_class.prio = 20;
 	compiles(&it, "classes",
 		 "{'updates':[{'type':'delete','table':'classes','match':{'slice':1,"
 		 "'dscp':{'value':46,'mask':255}},'priority':20,"
 		 "'expect':{'action':'class','params':{'class':1}}}]}");
-	it.prio = 30;
+	a_class.prio = 30;
 	refused(&it, 0, -ENOENT, "slice 1 has no rule of class 1 at that priority");
-	it = (struct intent){ .kind = INTENT_CLASS_DEL, .slice = 2, .cls = 2 };
+	a_class = (struct ov_class_arg){ .slice = 2, .cls = 2 };
+	it = INTENT_OF(INTENT_CLASS_DEL, &a_class);
 	refused(&it, 0, -ENOENT, "slice 2 has no rule of class 2");
 }
 END_TEST
@@ -890,73 +963,82 @@ END_TEST
  * unless told otherwise. */
 START_TEST(paths)
 {
-	struct intent it = { .kind = INTENT_PATH_ADD, .id = 1, .addr = "192.0.2.10",
-			     .dst = "198.51.100.20", .gw = "192.0.2.1", .vrf = 100 };
+	struct ov_path_arg a_path = { .id = 1, .src = "192.0.2.10",
+				      .dst = "198.51.100.20", .gw = "192.0.2.1", .vrf = 100 };
+	struct intent it = INTENT_OF(INTENT_PATH_ADD, &a_path);
 
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'static',"
 		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':0,"
 		 "'gw':'192.0.2.1'}}]}");
-	it.how = "sxdp";
-	it.mtu = 1400;
+	a_path.probe = "sxdp";
+	a_path.mtu = 1400;
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'sxdp',"
 		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':1400,"
 		 "'gw':'192.0.2.1','interval_ms':50,'down_after':3,'up_after':5}}]}");
-	it.how = "icmp";
-	it.interval_ms = 100;
-	it.up_after = 2;
+	a_path.probe = "icmp";
+	a_path.interval_ms = 100;
+	a_path.up_after = 2;
 	compiles(&it, "",
 		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'icmp',"
 		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':1400,"
 		 "'gw':'192.0.2.1','interval_ms':100,'down_after':3,'up_after':2}}]}");
-	it.up_after = 256;
+	a_path.up_after = 256;
 	refused(&it, 0, -EINVAL, "bad up 256 (1..255)");
-	it.up_after = 0;
-	it.how = "static";
+	a_path.up_after = 0;
+	a_path.probe = "static";
 	refused(&it, 0, -EINVAL, "a static path is not probed: no interval, down or up");
-	it.how = "bfd";
+	a_path.probe = "bfd";
 	refused(&it, 0, -EINVAL, "bad probe 'bfd' (static, sxdp or icmp)");
-	it.how = NULL;
-	it.interval_ms = 0;
-	it.gw = "192.0.2";
+	a_path.probe = NULL;
+	a_path.interval_ms = 0;
+	a_path.gw = "192.0.2";
 	refused(&it, 0, -EINVAL, "bad gw '192.0.2' (an IPv4 address)");
-	it.gw = "192.0.2.1";
-	it.id = 0;
+	a_path.gw = "192.0.2.1";
+	a_path.id = 0;
 	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");
-	it = (struct intent){ .kind = INTENT_PATH_DEL, .id = 7 };
+	a_path = (struct ov_path_arg){ .id = 7 };
+	it = INTENT_OF(INTENT_PATH_DEL, &a_path);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'paths','match':{'id':7}}]}");
 }
 END_TEST
 
 START_TEST(vteps_sites_vnis)
 {
-	struct intent it = { .kind = INTENT_VTEP_ADD, .addr = "192.0.2.10" };
+	struct ov_vtep_arg a_vtep = { .ip = "192.0.2.10" };
+	struct intent it = INTENT_OF(INTENT_VTEP_ADD, &a_vtep);
 
 	compiles(&it, "", "{'updates':[{'type':'insert','table':'vteps','match':{'ip':'192.0.2.10'},"
 		 "'action':'vtep','params':{}}]}");
-	it.kind = INTENT_VTEP_DEL;
+	it = INTENT_OF(INTENT_VTEP_DEL, &a_vtep);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'vteps','match':{'ip':'192.0.2.10'}}]}");
-	it.addr = "2001:db8::1";
+	a_vtep.ip = "2001:db8::1";
 	refused(&it, 0, -EINVAL, "bad IP '2001:db8::1' (an IPv4 address)");
-	it = (struct intent){ .kind = INTENT_SITE_ADD, .id = 2, .addr = "198.51.100.20" };
+	struct ov_site_arg a_site = { .site = 2, .ip = "198.51.100.20" };
+
+	it = INTENT_OF(INTENT_SITE_ADD, &a_site);
 	compiles(&it, "", "{'updates':[{'type':'insert','table':'endpoints','match':"
 		 "{'ip':'198.51.100.20'},'action':'endpoint','params':{'site':2}}]}");
-	it.id = 65536;
+	a_site.site = 65536;
 	refused(&it, 0, -EINVAL, "bad SITE 65536 (0..65535)");
-	it = (struct intent){ .kind = INTENT_SITE_DEL, .addr = "198.51.100.20" };
+	a_site = (struct ov_site_arg){ .ip = "198.51.100.20" };
+	it = INTENT_OF(INTENT_SITE_DEL, &a_site);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'endpoints','match':"
 		 "{'ip':'198.51.100.20'}}]}");
-	it = (struct intent){ .kind = INTENT_VNI_ADD, .vni = 5000, .slice = 1, .bd = 10 };
+	struct ov_vni_arg a_vni = { .vni = 5000, .slice = 1, .bd = 10 };
+
+	it = INTENT_OF(INTENT_VNI_ADD, &a_vni);
 	compiles(&it, "", "{'updates':[{'type':'insert','table':'vnis','match':{'vni':5000},"
 		 "'action':'l2','params':{'slice':1,'bd':10}}]}");
-	it.l3 = true;
-	it.vni = 16777215;
+	a_vni.l3 = true;
+	a_vni.vni = 16777215;
 	compiles(&it, "", "{'updates':[{'type':'insert','table':'vnis','match':{'vni':16777215},"
 		 "'action':'l3','params':{'slice':1}}]}");
-	it.vni = 16777216;
+	a_vni.vni = 16777216;
 	refused(&it, 0, -EINVAL, "bad VNI 16777216 (0..16777215)");
-	it = (struct intent){ .kind = INTENT_VNI_DEL, .vni = 7000 };
+	a_vni = (struct ov_vni_arg){ .vni = 7000 };
+	it = INTENT_OF(INTENT_VNI_DEL, &a_vni);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'vnis','match':{'vni':7000}}]}");
 }
 END_TEST
@@ -993,6 +1075,7 @@ main(void)
 	tcase_add_test(tc, slice_attach_refusals);
 	tcase_add_test(tc, slice_attach_routed_port);
 	tcase_add_test(tc, slice_detach_finds_the_bd_and_drops_the_last_port);
+	tcase_add_test(tc, argument_not_of_its_kind_refused);
 	tcase_add_test(tc, races_recognised);
 	tcase_add_test(tc, svi_entries_and_back);
 	tcase_add_test(tc, svi6_entries_and_back);

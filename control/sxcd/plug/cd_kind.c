@@ -105,16 +105,16 @@ cd_burst_of(json_int_t bps)
 }
 
 void
-cd_rule_of(json_t *f, struct intent *it)
+cd_rule_of(json_t *f, struct intent_rule *r)
 {
-	it->rule.src = cd_str(f, "src");
-	it->rule.dst = cd_str(f, "dst");
-	it->rule.proto = cd_num(f, "proto", 0);
-	it->rule.dscp_set = json_object_get(f, "dscp") != NULL;
-	it->rule.dscp = cd_num(f, "dscp", 0);
+	r->src = cd_str(f, "src");
+	r->dst = cd_str(f, "dst");
+	r->proto = cd_num(f, "proto", 0);
+	r->dscp_set = json_object_get(f, "dscp") != NULL;
+	r->dscp = cd_num(f, "dscp", 0);
 	for (int i = 0; i < 2; i++) {
-		it->rule.sport[i] = json_integer_value(json_array_get(json_object_get(f, "sport"), i));
-		it->rule.dport[i] = json_integer_value(json_array_get(json_object_get(f, "dport"), i));
+		r->sport[i] = json_integer_value(json_array_get(json_object_get(f, "sport"), i));
+		r->dport[i] = json_integer_value(json_array_get(json_object_get(f, "dport"), i));
 	}
 }
 

@@ -168,7 +168,7 @@ const char *cd_addr_part(const char *pfx, char *out, size_t len);
 json_int_t cd_burst_of(json_int_t bps);
 /* Items @from..@to-1 of array @a (what there is of them; new). */
 json_t *cd_slice(json_t *a, size_t from, size_t to);
-/* A spec's match ({src, dst, proto, dscp, sport, dport}) into @it's rule. */
-void cd_rule_of(json_t *match, struct intent *it);
+/* A spec's match ({src, dst, proto, dscp, sport, dport}) into @r. */
+void cd_rule_of(json_t *match, struct intent_rule *r);
 
 #endif

@@ -169,7 +169,8 @@ option_numbers(struct parse_opt *o, const char *const *what, size_t n, json_int_
 static int
 cmd_vtep(struct sx_ctx *x, char **av, int ac)
 {
-	struct intent it = { .kind = INTENT_VTEP_DEL };
+	struct ov_vtep_arg a = { 0 };
+	struct intent it;
 	json_int_t num[1];
 	bool add;
 	int rc;
@@ -177,9 +178,8 @@ cmd_vtep(struct sx_ctx *x, char **av, int ac)
 	if ((rc = add_or_del(av, ac, "vtep add|del IP", &add)) != EX_OK ||
 	    (rc = parse_positional(av + 1, ac - 1, "IP", num)) != EX_OK)
 		return rc;
-	if (add)
-		it.kind = INTENT_VTEP_ADD;
-	it.addr = av[1];
+	a.ip = av[1];
+	it = add ? INTENT_OF(INTENT_VTEP_ADD, &a) : INTENT_OF(INTENT_VTEP_DEL, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -187,7 +187,8 @@ cmd_vtep(struct sx_ctx *x, char **av, int ac)
 static int
 cmd_site(struct sx_ctx *x, char **av, int ac)
 {
-	struct intent it = { .kind = INTENT_SITE_DEL };
+	struct ov_site_arg a = { 0 };
+	struct intent it;
 	json_int_t num[1];
 	bool add;
 	int rc;
@@ -197,19 +198,20 @@ cmd_site(struct sx_ctx *x, char **av, int ac)
 	if (!add) {
 		if ((rc = parse_positional(av + 1, ac - 1, "IP", num)) != EX_OK)
 			return rc;
-		it.addr = av[1];
+		a.ip = av[1];
+		it = INTENT_OF(INTENT_SITE_DEL, &a);
 		return shortcut_run(x, &it);
 	}
 	if (ac < 2)
 		return usage_error("missing SITE");
-	if ((rc = parse_number(av[1], "SITE", &it.id)) != EX_OK)
+	if ((rc = parse_number(av[1], "SITE", &a.site)) != EX_OK)
 		return rc;
 	if (ac < 3 || strcmp(av[2], "endpoint") != 0)
 		return usage_error("site add needs 'endpoint IP'");
 	if ((rc = parse_positional(av + 3, ac - 3, "IP", num)) != EX_OK)
 		return rc;
-	it.kind = INTENT_SITE_ADD;
-	it.addr = av[3];
+	a.ip = av[3];
+	it = INTENT_OF(INTENT_SITE_ADD, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -219,12 +221,13 @@ cmd_vni(struct sx_ctx *x, char **av, int ac)
 {
 	struct parse_opt o[] = { { "slice", 1 }, { "bd", 1 }, { "l3", 0 } };
 	static const char *const what[] = { "SLICE", "BD", NULL };
-	struct intent it = { .kind = INTENT_VNI_DEL };
-	json_int_t *out[] = { &it.slice, &it.bd, NULL };
+	struct ov_vni_arg a = { 0 };
+	struct intent it = INTENT_OF(INTENT_VNI_DEL, &a);
+	json_int_t *out[] = { &a.slice, &a.bd, NULL };
 	bool add;
 	int rc;
 
-	rc = add_or_del_number(av, ac, "vni add VNI slice S (bd B | l3) | vni del VNI", "VNI", &it.vni,
+	rc = add_or_del_number(av, ac, "vni add VNI slice S (bd B | l3) | vni del VNI", "VNI", &a.vni,
 			       &add);
 	if (rc != EX_OK)
 		return rc;
@@ -235,8 +238,8 @@ cmd_vni(struct sx_ctx *x, char **av, int ac)
 		return rc;
 	if (o[0].val == NULL || (o[1].val == NULL) == (o[2].val == NULL))
 		return usage_error("vni add needs 'slice S' and one of 'bd B' or 'l3'");
-	it.kind = INTENT_VNI_ADD;
-	it.l3 = o[2].val != NULL;
+	a.l3 = o[2].val != NULL;
+	it = INTENT_OF(INTENT_VNI_ADD, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -249,15 +252,16 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 				 { "mtu", 1 }, { "probe", 1 }, { "interval", 1 }, { "down", 1 },
 				 { "up", 1 } };
 	static const char *const what[] = { NULL, NULL, NULL, "VRF", "MTU", NULL, "MS", "N", "N" };
-	struct intent it = { .kind = INTENT_PATH_DEL };
-	json_int_t *out[] = { NULL, NULL, NULL, &it.vrf, &it.mtu, NULL, &it.interval_ms,
-			      &it.down_after, &it.up_after };
+	struct ov_path_arg a = { 0 };
+	struct intent it = INTENT_OF(INTENT_PATH_DEL, &a);
+	json_int_t *out[] = { NULL, NULL, NULL, &a.vrf, &a.mtu, NULL, &a.interval_ms,
+			      &a.down_after, &a.up_after };
 	bool add;
 	int rc;
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)	/* every path and its live state */
 		return rpc_simple(x, "overlay.paths", NULL, paths_table);
-	rc = add_or_del_number(av, ac, "path add|del ID ... | path show", "ID", &it.id, &add);
+	rc = add_or_del_number(av, ac, "path add|del ID ... | path show", "ID", &a.id, &add);
 	if (rc != EX_OK)
 		return rc;
 	if (!add)
@@ -267,11 +271,11 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 		return rc;
 	if (!o[0].val || !o[1].val || !o[2].val || !o[3].val)
 		return usage_error("path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'");
-	it.kind = INTENT_PATH_ADD;
-	it.addr = o[0].val[0];
-	it.dst = o[1].val[0];
-	it.gw = o[2].val[0];
-	it.how = o[5].val != NULL ? o[5].val[0] : NULL;
+	a.src = o[0].val[0];
+	a.dst = o[1].val[0];
+	a.gw = o[2].val[0];
+	a.probe = o[5].val != NULL ? o[5].val[0] : NULL;
+	it = INTENT_OF(INTENT_PATH_ADD, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -327,33 +331,34 @@ cmd_tunnel(struct sx_ctx *x, char **av, int ac)
 				 { "peer", -1 }, { "flood", 1 } };
 	static const char *const what[] = { "SLICE", "VNI", "PATH", NULL, NULL, NULL, NULL, NULL,
 					    NULL, "BD" };
-	struct intent it = { .kind = INTENT_TUNNEL_DEL, .ttl = INTENT_TTL, .flood = -1 };
-	json_int_t *out[] = { &it.slice, &it.vni, &it.path, NULL, NULL, NULL, NULL, NULL, NULL,
-			      &it.flood };
+	struct ov_tunnel_arg a = { .ttl = INTENT_TTL, .flood = -1 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_DEL, &a);
+	json_int_t *out[] = { &a.slice, &a.vni, &a.path, NULL, NULL, NULL, NULL, NULL, NULL,
+			      &a.flood };
 	bool add;
 	int rc;
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)
 		return tunnel_show(x);
-	rc = add_or_del_number(av, ac, "tunnel add|del ID ... | tunnel show", "ID", &it.id, &add);
+	rc = add_or_del_number(av, ac, "tunnel add|del ID ... | tunnel show", "ID", &a.id, &add);
 	if (rc != EX_OK)
 		return rc;
 	if (!add)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
 	if ((rc = parse_options(av + 2, ac - 2, o, 10)) != EX_OK ||
 	    (rc = option_numbers(o, what, 10, out)) != EX_OK ||
-	    (rc = number_or_copy(&o[4], "TTL", INTENT_TTL_COPY, &it.ttl)) != EX_OK ||
-	    (rc = number_or_copy(&o[5], "DSCP", INTENT_DSCP_COPY, &it.dscp)) != EX_OK)
+	    (rc = number_or_copy(&o[4], "TTL", INTENT_TTL_COPY, &a.ttl)) != EX_OK ||
+	    (rc = number_or_copy(&o[5], "DSCP", INTENT_DSCP_COPY, &a.dscp)) != EX_OK)
 		return rc;
 	if (!o[0].val || !o[1].val || !o[2].val)
 		return usage_error("tunnel add needs 'slice S', 'vni V' and 'path P' (0: its "
 				   "policies only)");
-	it.kind = INTENT_TUNNEL_ADD;
-	it.how = o[3].val != NULL ? "geneve" : "vxlan";
-	it.csum = o[6].val != NULL;
-	it.mac = o[7].val != NULL ? o[7].val[0] : NULL;
-	it.peers = (const char *const *)o[8].val;
-	it.n_peers = o[8].n;
+	a.type = o[3].val != NULL ? "geneve" : "vxlan";
+	a.csum = o[6].val != NULL;
+	a.rmac = o[7].val != NULL ? o[7].val[0] : NULL;
+	a.peers = (const char *const *)o[8].val;
+	a.n_peers = o[8].n;
+	it = INTENT_OF(INTENT_TUNNEL_ADD, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -364,8 +369,9 @@ cmd_policy(struct sx_ctx *x, char **av, int ac)
 {
 	struct parse_opt o[] = { { "rtt", 1 }, { "jitter", 1 }, { "loss", 1 } };
 	static const char *const what[] = { "MS", "MS", "PCT" };
-	struct intent it = { .kind = INTENT_POLICY_DEL };
-	json_int_t *out[] = { &it.rtt_ms, &it.jitter_ms, &it.loss_pct }, want = -1;
+	struct ov_policy_arg a = { 0 };
+	struct intent it = INTENT_OF(INTENT_POLICY_DEL, &a);
+	json_int_t *out[] = { &a.rtt_ms, &a.jitter_ms, &a.loss_pct }, want = -1;
 	const char *sub = ac > 0 ? av[0] : "";
 	int i, rc;
 
@@ -380,21 +386,21 @@ cmd_policy(struct sx_ctx *x, char **av, int ac)
 		return usage_error("usage: policy set|del|show ...");
 	if (ac < 3)
 		return usage_error(ac < 2 ? "missing TUNNEL" : "missing CLASS");
-	if ((rc = parse_number(av[1], "TUNNEL", &it.id)) != EX_OK ||
-	    (rc = parse_number(av[2], "CLASS", &it.cls)) != EX_OK)
+	if ((rc = parse_number(av[1], "TUNNEL", &a.tunnel)) != EX_OK ||
+	    (rc = parse_number(av[2], "CLASS", &a.cls)) != EX_OK)
 		return rc;
 	if (sub[0] == 'd')
 		return ac > 3 ? usage_error("unexpected '%s'", av[3]) : shortcut_run(x, &it);
 	if (ac < 4)
 		return usage_error("missing failover, balance or sla");
-	it.kind = INTENT_POLICY_SET;
-	it.how = av[3];
+	it = INTENT_OF(INTENT_POLICY_SET, &a);
+	a.how = av[3];
 	/* the paths, up to the sla limits; how many and which is the library's to judge */
 	for (i = 4; i < ac && strcmp(av[i], "rtt") != 0 && strcmp(av[i], "jitter") != 0 &&
-		    strcmp(av[i], "loss") != 0; i++, it.n_paths++)
-		if (it.n_paths < INTENT_POLICY_PATHS &&
-		    (rc = parse_number_pair(av[i], ':', "PATH", "weight", &it.paths[it.n_paths],
-				      &it.weights[it.n_paths])) != EX_OK)
+		    strcmp(av[i], "loss") != 0; i++, a.n_paths++)
+		if (a.n_paths < INTENT_POLICY_PATHS &&
+		    (rc = parse_number_pair(av[i], ':', "PATH", "weight", &a.paths[a.n_paths],
+				      &a.weights[a.n_paths])) != EX_OK)
 			return rc;
 	if ((rc = parse_options(av + i, ac - i, o, 3)) != EX_OK ||
 	    (rc = option_numbers(o, what, 3, out)) != EX_OK)
@@ -410,8 +416,9 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 	struct parse_opt o[] = { { "prio", 1 }, { "src", 1 }, { "dst", 1 }, { "proto", 1 },
 				 { "sport", 1 }, { "dport", 1 }, { "dscp", 1 } };
 	static const char *const what[] = { "prio", NULL, NULL, "proto", NULL, NULL, "dscp" };
-	struct intent it = { .kind = INTENT_CLASS_DEL };
-	json_int_t *out[] = { &it.prio, NULL, NULL, &it.rule.proto, NULL, NULL, &it.rule.dscp };
+	struct ov_class_arg a = { 0 };
+	struct intent it = INTENT_OF(INTENT_CLASS_DEL, &a);
+	json_int_t *out[] = { &a.prio, NULL, NULL, &a.rule.proto, NULL, NULL, &a.rule.dscp };
 	bool add;
 	int rc;
 
@@ -419,23 +426,23 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 		return rc;
 	if (ac < 3)
 		return usage_error(ac < 2 ? "missing SLICE" : "missing CLASS");
-	if ((rc = parse_number(av[1], "SLICE", &it.slice)) != EX_OK ||
-	    (rc = parse_number(av[2], "CLASS", &it.cls)) != EX_OK ||
+	if ((rc = parse_number(av[1], "SLICE", &a.slice)) != EX_OK ||
+	    (rc = parse_number(av[2], "CLASS", &a.cls)) != EX_OK ||
 	    (rc = parse_options(av + 3, ac - 3, o, add ? 7 : 1)) != EX_OK ||
 	    (rc = option_numbers(o, what, add ? 7 : 1, out)) != EX_OK)
 		return rc;
 	if (add) {
 		if (o[0].val == NULL)
 			return usage_error("class add needs 'prio N' (>= 1, the larger wins)");
-		if ((rc = parse_port_range(&o[4], it.rule.sport)) != EX_OK ||
-		    (rc = parse_port_range(&o[5], it.rule.dport)) != EX_OK)
+		if ((rc = parse_port_range(&o[4], a.rule.sport)) != EX_OK ||
+		    (rc = parse_port_range(&o[5], a.rule.dport)) != EX_OK)
 			return rc;
-		it.kind = INTENT_CLASS_ADD;
-		it.rule.src = o[1].val != NULL ? o[1].val[0] : NULL;
-		it.rule.dst = o[2].val != NULL ? o[2].val[0] : NULL;
-		it.rule.dscp_set = o[6].val != NULL;
+		it = INTENT_OF(INTENT_CLASS_ADD, &a);
+		a.rule.src = o[1].val != NULL ? o[1].val[0] : NULL;
+		a.rule.dst = o[2].val != NULL ? o[2].val[0] : NULL;
+		a.rule.dscp_set = o[6].val != NULL;
 		/* protocol 0 is none: 0 would mean any */
-		if (o[3].val != NULL && it.rule.proto == 0)
+		if (o[3].val != NULL && a.rule.proto == 0)
 			return usage_error("bad proto '0' (1..255)");
 	}
 	return shortcut_run(x, &it);

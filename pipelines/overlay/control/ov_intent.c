@@ -36,45 +36,61 @@ rm_as_read(json_t *e, const char *table)
 
 /* ----------------------------------------------- one entry per intent */
 
-/* vtep add|del IP; site add SITE endpoint IP | site del IP */
+/* vtep add|del IP; site add SITE endpoint IP | site del IP: one entry
+ * by its address, a site's naming the site. */
 static int
-compile_vtep_site(struct cc *c, const struct intent *it)
+addr_entry(struct cc *c, bool add, bool site, const char *ip, json_int_t id)
 {
-	bool add = it->kind == INTENT_VTEP_ADD || it->kind == INTENT_SITE_ADD;
-	bool site = it->kind == INTENT_SITE_ADD || it->kind == INTENT_SITE_DEL;
 	int rc;
 
-	if ((rc = cc_check_ip4(c, "IP", it->addr)) < 0 ||
-	    (site && add && (rc = cc_check_id(c, "SITE", it->id, U16_MAX)) < 0))
+	if ((rc = cc_check_ip4(c, "IP", ip)) < 0 ||
+	    (site && add && (rc = cc_check_id(c, "SITE", id, U16_MAX)) < 0))
 		return rc;
 	cc_add(c, cc_upd(add ? "insert" : "delete", site ? OV_T_ENDPOINTS : OV_T_VTEPS,
-			 json_pack("{s:s}", OV_F_IP, it->addr),
+			 json_pack("{s:s}", OV_F_IP, ip),
 			 !add ? NULL : site ? OV_A_ENDPOINT : OV_A_VTEP,
-			 site ? json_pack("{s:I}", OV_F_SITE, it->id) : NULL));
+			 site ? json_pack("{s:I}", OV_F_SITE, id) : NULL));
 	return 0;
+}
+
+static int
+compile_vtep(struct cc *c, const struct intent *it)
+{
+	const struct ov_vtep_arg *a = it->arg;
+
+	return addr_entry(c, it->kind == INTENT_VTEP_ADD, false, a->ip, 0);
+}
+
+static int
+compile_site(struct cc *c, const struct intent *it)
+{
+	const struct ov_site_arg *a = it->arg;
+
+	return addr_entry(c, it->kind == INTENT_SITE_ADD, true, a->ip, a->site);
 }
 
 /* vni add VNI slice S (bd B | l3) | vni del VNI */
 static int
 compile_vni(struct cc *c, const struct intent *it)
 {
+	const struct ov_vni_arg *a = it->arg;
 	bool add = it->kind == INTENT_VNI_ADD;
 	json_t *match;
 	int rc;
 
-	if ((rc = cc_check_id(c, "VNI", it->vni, VNI_MAX)) < 0 ||
-	    (add && (rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0) ||
-	    (add && !it->l3 && (rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0))
+	if ((rc = cc_check_id(c, "VNI", a->vni, VNI_MAX)) < 0 ||
+	    (add && (rc = cc_check_id(c, "SLICE", a->slice, U16_MAX)) < 0) ||
+	    (add && !a->l3 && (rc = cc_check_id(c, "BD", a->bd, U16_MAX)) < 0))
 		return rc;
-	match = json_pack("{s:I}", OV_F_VNI, it->vni);
+	match = json_pack("{s:I}", OV_F_VNI, a->vni);
 	if (!add)
 		cc_add(c, cc_upd("delete", OV_T_VNIS, match, NULL, NULL));
-	else if (it->l3)
+	else if (a->l3)
 		cc_add(c, cc_upd("insert", OV_T_VNIS, match, OV_A_L3,
-				 json_pack("{s:I}", OV_F_SLICE, it->slice)));
+				 json_pack("{s:I}", OV_F_SLICE, a->slice)));
 	else
 		cc_add(c, cc_upd("insert", OV_T_VNIS, match, OV_A_L2, json_pack("{s:I,s:I}", OV_F_SLICE,
-				 it->slice, OV_F_BD, it->bd)));
+				 a->slice, OV_F_BD, a->bd)));
 	return 0;
 }
 
@@ -83,31 +99,32 @@ compile_vni(struct cc *c, const struct intent *it)
 static int
 compile_path(struct cc *c, const struct intent *it)
 {
-	const char *probe = it->how != NULL ? it->how : OV_A_STATIC;
+	const struct ov_path_arg *a = it->arg;
+	const char *probe = a->probe != NULL ? a->probe : OV_A_STATIC;
 	bool probed = strcmp(probe, OV_A_SXDP) == 0 || strcmp(probe, OV_A_ICMP) == 0;
-	json_int_t iv = it->interval_ms ? it->interval_ms : INTENT_PROBE_INTERVAL_MS;
-	json_int_t down = it->down_after ? it->down_after : INTENT_PROBE_DOWN;
-	json_int_t up = it->up_after ? it->up_after : INTENT_PROBE_UP;
+	json_int_t iv = a->interval_ms ? a->interval_ms : INTENT_PROBE_INTERVAL_MS;
+	json_int_t down = a->down_after ? a->down_after : INTENT_PROBE_DOWN;
+	json_int_t up = a->up_after ? a->up_after : INTENT_PROBE_UP;
 	json_t *match, *params;
 	int rc;
 
 	/* 0 is no path where tunnels and policies name one */
-	if ((rc = cc_check_num(c, "PATH", it->id, 1, U16_MAX)) < 0)
+	if ((rc = cc_check_num(c, "PATH", a->id, 1, U16_MAX)) < 0)
 		return rc;
-	match = json_pack("{s:I}", OV_F_ID, it->id);
+	match = json_pack("{s:I}", OV_F_ID, a->id);
 	if (it->kind == INTENT_PATH_DEL) {
 		cc_add(c, cc_upd("delete", OV_T_PATHS, match, NULL, NULL));
 		return 0;
 	}
 	if (!probed && strcmp(probe, OV_A_STATIC) != 0)
 		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp or icmp)", probe);
-	else if (!probed && (it->interval_ms || it->down_after || it->up_after))
+	else if (!probed && (a->interval_ms || a->down_after || a->up_after))
 		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
-	else if ((rc = cc_check_ip4(c, "src", it->addr)) == 0 &&
-		 (rc = cc_check_ip4(c, "dst", it->dst)) == 0 &&
-		 (rc = cc_check_ip4(c, "gw", it->gw)) == 0 &&
-		 (rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) == 0 &&
-		 (rc = cc_check_id(c, "MTU", it->mtu, U16_MAX)) == 0 && probed &&
+	else if ((rc = cc_check_ip4(c, "src", a->src)) == 0 &&
+		 (rc = cc_check_ip4(c, "dst", a->dst)) == 0 &&
+		 (rc = cc_check_ip4(c, "gw", a->gw)) == 0 &&
+		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
+		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
 		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&
 		 (rc = cc_check_num(c, "down", down, 1, U8_MAX)) == 0)
 		rc = cc_check_num(c, "up", up, 1, U8_MAX);
@@ -115,8 +132,8 @@ compile_path(struct cc *c, const struct intent *it)
 		json_decref(match);
 		return rc;
 	}
-	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", OV_F_SRC, it->addr, OV_F_DST, it->dst, OV_F_VRF,
-			   it->vrf, OV_F_MTU, it->mtu, OV_F_GW, it->gw);
+	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", OV_F_SRC, a->src, OV_F_DST, a->dst, OV_F_VRF,
+			   a->vrf, OV_F_MTU, a->mtu, OV_F_GW, a->gw);
 	if (probed && params != NULL && json_object_update_new(params, json_pack("{s:I,s:I,s:I}",
 	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down, OV_F_UP_AFTER, up)) < 0)
 		c->nomem = true;
@@ -127,26 +144,26 @@ compile_path(struct cc *c, const struct intent *it)
 /* --------------------------------------------------------------- tunnels */
 
 static int
-tunnel_args(struct cc *c, const struct intent *it, const char *type)
+tunnel_args(struct cc *c, const struct ov_tunnel_arg *a, const char *type)
 {
 	int rc;
 
 	if (strcmp(type, OV_A_VXLAN) != 0 && strcmp(type, OV_A_GENEVE) != 0)
 		return cc_refuse(c, -EINVAL, "bad tunnel type '%s' (vxlan or geneve)", type);
-	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "VNI", it->vni, VNI_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "PATH", it->path, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "TTL", it->ttl, U8_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "DSCP", it->dscp, INTENT_DSCP_COPY)) < 0 ||
-	    (it->mac != NULL && (rc = cc_check_mac(c, "rmac", it->mac)) < 0))
+	if ((rc = cc_check_id(c, "SLICE", a->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "VNI", a->vni, VNI_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "PATH", a->path, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "TTL", a->ttl, U8_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "DSCP", a->dscp, INTENT_DSCP_COPY)) < 0 ||
+	    (a->rmac != NULL && (rc = cc_check_mac(c, "rmac", a->rmac)) < 0))
 		return rc;
-	for (int i = 0; i < it->n_peers; i++) {
-		if ((rc = cc_check_ip4(c, "peer", it->peers[i])) < 0)
+	for (int i = 0; i < a->n_peers; i++) {
+		if ((rc = cc_check_ip4(c, "peer", a->peers[i])) < 0)
 			return rc;
 		/* one (slice, address) is one peer entry */
 		for (int j = 0; j < i; j++)
-			if (strcmp(it->peers[i], it->peers[j]) == 0)
-				return cc_refuse(c, -EINVAL, "peer %s given twice", it->peers[i]);
+			if (strcmp(a->peers[i], a->peers[j]) == 0)
+				return cc_refuse(c, -EINVAL, "peer %s given twice", a->peers[i]);
 	}
 	return 0;
 }
@@ -157,70 +174,71 @@ tunnel_args(struct cc *c, const struct intent *it, const char *type)
 static int
 compile_tunnel(struct cc *c, const struct intent *it)
 {
-	const char *type = it->how != NULL ? it->how : OV_A_VXLAN;
+	const struct ov_tunnel_arg *a = it->arg;
+	const char *type = a->type != NULL ? a->type : OV_A_VXLAN;
 	json_t *peers, *pols, *e, *params;
 	size_t i;
 	int rc;
 
-	if ((rc = cc_check_num(c, "TUNNEL", it->id, 1, INTENT_OV_TUNNEL_MAX)) < 0)
+	if ((rc = cc_check_num(c, "TUNNEL", a->id, 1, INTENT_OV_TUNNEL_MAX)) < 0)
 		return rc;
 	if (it->kind == INTENT_TUNNEL_DEL) {
 		peers = cc_input(c, INTENT_IN_PEERS);
 		pols = cc_input(c, INTENT_IN_POLICIES);
 		if (peers == NULL || pols == NULL)
 			return -EAGAIN;
-		cc_add(c, cc_upd("delete", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, it->id), NULL,
+		cc_add(c, cc_upd("delete", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, a->id), NULL,
 				 NULL));
 		json_array_foreach(peers, i, e)
-			if (cc_is(e, OV_A_PEER) && cc_param_int(e, OV_F_TUNNEL) == it->id)
+			if (cc_is(e, OV_A_PEER) && cc_param_int(e, OV_F_TUNNEL) == a->id)
 				cc_add(c, rm_as_read(e, OV_T_PEERS));
 		json_array_foreach(pols, i, e)
-			if (match_int(e, OV_F_TUNNEL) == it->id)
+			if (match_int(e, OV_F_TUNNEL) == a->id)
 				cc_add(c, rm_as_read(e, OV_T_POLICIES));
 		return 0;
 	}
-	if ((rc = tunnel_args(c, it, type)) < 0)
+	if ((rc = tunnel_args(c, a, type)) < 0)
 		return rc;
-	params = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", OV_F_SLICE, it->slice, OV_F_VNI, it->vni,
-			   OV_F_PATH, it->path, OV_F_TTL, it->ttl, OV_F_DSCP, it->dscp, OV_F_CSUM,
-			   it->csum ? 1 : 0);
-	if (it->mac != NULL && params != NULL)
-		json_object_set_new(params, OV_F_RMAC, json_string(it->mac));
-	cc_add(c, cc_upd("insert", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, it->id), type, params));
-	for (int p = 0; p < it->n_peers; p++)
-		cc_add(c, cc_upd("insert", OV_T_PEERS, json_pack("{s:I,s:s}", OV_F_SLICE, it->slice, OV_F_IP,
-				 it->peers[p]), OV_A_PEER, json_pack("{s:I}", OV_F_TUNNEL, it->id)));
+	params = json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}", OV_F_SLICE, a->slice, OV_F_VNI, a->vni,
+			   OV_F_PATH, a->path, OV_F_TTL, a->ttl, OV_F_DSCP, a->dscp, OV_F_CSUM,
+			   a->csum ? 1 : 0);
+	if (a->rmac != NULL && params != NULL)
+		json_object_set_new(params, OV_F_RMAC, json_string(a->rmac));
+	cc_add(c, cc_upd("insert", OV_T_TUNNELS, json_pack("{s:I}", OV_F_ID, a->id), type, params));
+	for (int p = 0; p < a->n_peers; p++)
+		cc_add(c, cc_upd("insert", OV_T_PEERS, json_pack("{s:I,s:s}", OV_F_SLICE, a->slice, OV_F_IP,
+				 a->peers[p]), OV_A_PEER, json_pack("{s:I}", OV_F_TUNNEL, a->id)));
 	return 0;
 }
 
 /* -------------------------------------------------------------- policies */
 
 static int
-policy_args(struct cc *c, const struct intent *it, const char *how)
+policy_args(struct cc *c, const struct ov_policy_arg *a, const char *how)
 {
 	bool balance = strcmp(how, OV_A_BALANCE) == 0, sla = strcmp(how, OV_A_SLA) == 0;
 	int rc;
 
 	if (!balance && !sla && strcmp(how, OV_A_FAILOVER) != 0)
 		return cc_refuse(c, -EINVAL, "bad policy '%s' (failover, balance or sla)", how);
-	if (it->n_paths < 1 || it->n_paths > INTENT_POLICY_PATHS)
+	if (a->n_paths < 1 || a->n_paths > INTENT_POLICY_PATHS)
 		return cc_refuse(c, -EINVAL, "a policy picks from 1..%d paths",
 				 INTENT_POLICY_PATHS);
 	for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
-		if (i < it->n_paths && (rc = cc_check_num(c, "PATH", it->paths[i], 1, U16_MAX)) < 0)
+		if (i < a->n_paths && (rc = cc_check_num(c, "PATH", a->paths[i], 1, U16_MAX)) < 0)
 			return rc;
-		if (balance && i < it->n_paths &&
-		    (rc = cc_check_num(c, "weight", it->weights[i], 1, U8_MAX)) < 0)
+		if (balance && i < a->n_paths &&
+		    (rc = cc_check_num(c, "weight", a->weights[i], 1, U8_MAX)) < 0)
 			return rc;
-		if (!balance && it->weights[i] != 0)
+		if (!balance && a->weights[i] != 0)
 			return cc_refuse(c, -EINVAL, "weights are a balance policy's");
 	}
-	if (!sla && (it->rtt_ms || it->jitter_ms || it->loss_pct))
+	if (!sla && (a->rtt_ms || a->jitter_ms || a->loss_pct))
 		return cc_refuse(c, -EINVAL, "rtt, jitter and loss limits are an sla policy's");
-	if ((rc = cc_check_id(c, "rtt", it->rtt_ms, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "jitter", it->jitter_ms, U16_MAX)) < 0)
+	if ((rc = cc_check_id(c, "rtt", a->rtt_ms, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "jitter", a->jitter_ms, U16_MAX)) < 0)
 		return rc;
-	return cc_check_id(c, "loss", it->loss_pct, 100);
+	return cc_check_id(c, "loss", a->loss_pct, 100);
 }
 
 /* policy set: the (tunnel, class) entry as it should be, written over the
@@ -228,15 +246,16 @@ policy_args(struct cc *c, const struct intent *it, const char *how)
 static int
 compile_policy(struct cc *c, const struct intent *it)
 {
-	const char *how = it->how != NULL ? it->how : "";
-	json_t *pols, *params, *key_of = json_pack("{s:I,s:I}", OV_F_TUNNEL, it->id, OV_F_CLASS,
-							    it->cls);
+	const struct ov_policy_arg *a = it->arg;
+	const char *how = a->how != NULL ? a->how : "";
+	json_t *pols, *params, *key_of = json_pack("{s:I,s:I}", OV_F_TUNNEL, a->tunnel, OV_F_CLASS,
+							    a->cls);
 	char key[4];
 	int rc;
 
-	if ((rc = cc_check_num(c, "TUNNEL", it->id, 1, INTENT_OV_TUNNEL_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "CLASS", it->cls, U16_MAX)) < 0 ||
-	    (it->kind == INTENT_POLICY_SET && (rc = policy_args(c, it, how)) < 0)) {
+	if ((rc = cc_check_num(c, "TUNNEL", a->tunnel, 1, INTENT_OV_TUNNEL_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "CLASS", a->cls, U16_MAX)) < 0 ||
+	    (it->kind == INTENT_POLICY_SET && (rc = policy_args(c, a, how)) < 0)) {
 		json_decref(key_of);
 		return rc;
 	}
@@ -250,16 +269,16 @@ compile_policy(struct cc *c, const struct intent *it)
 	}
 	for (int i = 0; i < INTENT_POLICY_PATHS; i++) {
 		snprintf(key, sizeof(key), OV_F_P_FMT, i);
-		json_object_set_new(params, key, json_integer(i < it->n_paths ? it->paths[i] : 0));
+		json_object_set_new(params, key, json_integer(i < a->n_paths ? a->paths[i] : 0));
 	}
 	for (int i = 0; strcmp(how, OV_A_BALANCE) == 0 && i < INTENT_POLICY_PATHS; i++) {
 		snprintf(key, sizeof(key), OV_F_W_FMT, i);
 		json_object_set_new(params, key,
-				    json_integer(i < it->n_paths ? it->weights[i] : 0));
+				    json_integer(i < a->n_paths ? a->weights[i] : 0));
 	}
 	if (strcmp(how, OV_A_SLA) == 0 &&
-	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", OV_F_RTT_MS, it->rtt_ms,
-			OV_F_JITTER_MS, it->jitter_ms, OV_F_LOSS_PCT, it->loss_pct)) < 0)
+	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", OV_F_RTT_MS, a->rtt_ms,
+			OV_F_JITTER_MS, a->jitter_ms, OV_F_LOSS_PCT, a->loss_pct)) < 0)
 		c->nomem = true;
 	cc_add(c, cc_rmw(cc_find(pols, json_incref(key_of), NULL), OV_T_POLICIES, key_of, how,
 			 params));
@@ -273,33 +292,34 @@ compile_policy(struct cc *c, const struct intent *it)
 static int
 compile_class(struct cc *c, const struct intent *it)
 {
+	const struct ov_class_arg *a = it->arg;
 	json_t *rules, *e, *m = NULL, *u;
 	bool any = false;
 	size_t i;
 	int rc;
 
-	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "CLASS", it->cls, U16_MAX)) < 0)
+	if ((rc = cc_check_id(c, "SLICE", a->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "CLASS", a->cls, U16_MAX)) < 0)
 		return rc;
 	if (it->kind == INTENT_CLASS_ADD) {
 		/* an ACL priority: >= 1, the larger wins */
-		if ((rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0 ||
-		    (rc = cc_flow_match(c, it, &m)) < 0)
+		if ((rc = cc_check_num(c, "prio", a->prio, 1, U32_MAX)) < 0 ||
+		    (rc = cc_flow_match(c, a->slice, &a->rule, &m)) < 0)
 			return rc;
-		u = cc_upd("insert", OV_T_CLASSES, m, OV_A_CLASS, json_pack("{s:I}", OV_F_CLASS, it->cls));
+		u = cc_upd("insert", OV_T_CLASSES, m, OV_A_CLASS, json_pack("{s:I}", OV_F_CLASS, a->cls));
 		if (u != NULL)
-			json_object_set_new(u, "priority", json_integer(it->prio));
+			json_object_set_new(u, "priority", json_integer(a->prio));
 		cc_add(c, u);
 		return 0;
 	}
-	if ((rc = cc_check_id(c, "prio", it->prio, U32_MAX)) < 0)
+	if ((rc = cc_check_id(c, "prio", a->prio, U32_MAX)) < 0)
 		return rc;
 	if ((rules = cc_input(c, INTENT_IN_CLASSES)) == NULL)
 		return -EAGAIN;
 	json_array_foreach(rules, i, e) {
-		if (match_int(e, OV_F_SLICE) != it->slice || !cc_is(e, OV_A_CLASS) ||
-		    cc_param_int(e, OV_F_CLASS) != it->cls || (it->prio != 0 &&
-		    json_integer_value(json_object_get(e, "priority")) != it->prio))
+		if (match_int(e, OV_F_SLICE) != a->slice || !cc_is(e, OV_A_CLASS) ||
+		    cc_param_int(e, OV_F_CLASS) != a->cls || (a->prio != 0 &&
+		    json_integer_value(json_object_get(e, "priority")) != a->prio))
 			continue;
 		u = rm_as_read(e, OV_T_CLASSES);
 		if (u != NULL)
@@ -309,8 +329,8 @@ compile_class(struct cc *c, const struct intent *it)
 	}
 	if (!any)
 		return cc_refuse(c, -ENOENT, "slice %" JSON_INTEGER_FORMAT " has no rule of class %"
-				 JSON_INTEGER_FORMAT "%s", it->slice, it->cls,
-				 it->prio != 0 ? " at that priority" : "");
+				 JSON_INTEGER_FORMAT "%s", a->slice, a->cls,
+				 a->prio != 0 ? " at that priority" : "");
 	return 0;
 }
 
@@ -321,47 +341,31 @@ compile_class(struct cc *c, const struct intent *it)
 static int
 compile_tunnel_flood(struct cc *c, const struct intent *it)
 {
+	const struct ov_tunnel_arg *a = it->arg;
 	int rc = compile_tunnel(c, it);
 
 	if (rc < 0)
 		return rc;
 	if (it->kind == INTENT_TUNNEL_DEL)
-		return sw_intent_flood_leave(c, it->id);
-	return it->flood < 0 ? 0 : sw_intent_flood_join(c, it->flood, it->slice, it->id);
+		return sw_intent_flood_leave(c, a->id);
+	return a->flood < 0 ? 0 : sw_intent_flood_join(c, a->flood, a->slice, a->id);
 }
 
 /* the interfaces: whose the flood's bridge domain is */
 static unsigned int
 tunnel_add_reads(const struct intent *it)
 {
-	return it->flood < 0 ? 0 : INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
+	const struct ov_tunnel_arg *a = it->arg;
+
+	return a->flood < 0 ? 0 : INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
 }
 
 static unsigned int
 tunnel_add_writes(const struct intent *it)
 {
-	return it->flood >= 0 ? INTENT_IN(INTENT_IN_FLOOD) : 0;
-}
+	const struct ov_tunnel_arg *a = it->arg;
 
-static unsigned int
-tunnel_del_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD);
-}
-
-static unsigned int
-policy_set_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_POLICIES);
-}
-
-static unsigned int
-class_del_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_CLASSES);
+	return a->flood >= 0 ? INTENT_IN(INTENT_IN_FLOOD) : 0;
 }
 
 /* A tunnel is about its flood bridge domain's interfaces and flood
@@ -369,7 +373,9 @@ class_del_writes(const struct intent *it)
 static bool
 tunnel_add_about(const struct intent *it, unsigned int k, json_int_t *v)
 {
-	*v = it->flood;
+	const struct ov_tunnel_arg *a = it->arg;
+
+	*v = a->flood;
 	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD;
 }
 
@@ -377,26 +383,33 @@ tunnel_add_about(const struct intent *it, unsigned int k, json_int_t *v)
 static bool
 policy_set_about(const struct intent *it, unsigned int k, json_int_t *v)
 {
-	*v = it->id;
+	const struct ov_policy_arg *a = it->arg;
+
+	*v = a->tunnel;
 	return k == INTENT_IN_POLICIES;
 }
 
 const struct intent_kind ov_intent_kinds[OV_KINDS] = {
-	[OV_K_VTEP_ADD] = { "vtep add", compile_vtep_site, NULL, NULL },
-	[OV_K_VTEP_DEL] = { "vtep del", compile_vtep_site, NULL, NULL },
-	[OV_K_SITE_ADD] = { "site add", compile_vtep_site, NULL, NULL },
-	[OV_K_SITE_DEL] = { "site del", compile_vtep_site, NULL, NULL },
-	[OV_K_VNI_ADD] = { "vni add", compile_vni, NULL, NULL },
-	[OV_K_VNI_DEL] = { "vni del", compile_vni, NULL, NULL },
-	[OV_K_PATH_ADD] = { "path add", compile_path, NULL, NULL },
-	[OV_K_PATH_DEL] = { "path del", compile_path, NULL, NULL },
-	[OV_K_TUNNEL_ADD] = { "tunnel add", compile_tunnel_flood, tunnel_add_reads, tunnel_add_writes,
-			      tunnel_add_about },
-	[OV_K_TUNNEL_DEL] = { "tunnel del", compile_tunnel_flood, NULL, tunnel_del_writes },
-	[OV_K_POLICY_SET] = { "policy set", compile_policy, NULL, policy_set_writes, policy_set_about },
-	[OV_K_POLICY_DEL] = { "policy del", compile_policy, NULL, NULL },
-	[OV_K_CLASS_ADD] = { "class add", compile_class, NULL, NULL },
-	[OV_K_CLASS_DEL] = { "class del", compile_class, NULL, class_del_writes },
+	[OV_K_VTEP_ADD] = { INTENT_KIND(INTENT_VTEP_ADD, "vtep add", compile_vtep) },
+	[OV_K_VTEP_DEL] = { INTENT_KIND(INTENT_VTEP_DEL, "vtep del", compile_vtep) },
+	[OV_K_SITE_ADD] = { INTENT_KIND(INTENT_SITE_ADD, "site add", compile_site) },
+	[OV_K_SITE_DEL] = { INTENT_KIND(INTENT_SITE_DEL, "site del", compile_site) },
+	[OV_K_VNI_ADD] = { INTENT_KIND(INTENT_VNI_ADD, "vni add", compile_vni) },
+	[OV_K_VNI_DEL] = { INTENT_KIND(INTENT_VNI_DEL, "vni del", compile_vni) },
+	[OV_K_PATH_ADD] = { INTENT_KIND(INTENT_PATH_ADD, "path add", compile_path) },
+	[OV_K_PATH_DEL] = { INTENT_KIND(INTENT_PATH_DEL, "path del", compile_path) },
+	[OV_K_TUNNEL_ADD] = { INTENT_KIND(INTENT_TUNNEL_ADD, "tunnel add", compile_tunnel_flood),
+			      .reads_of = tunnel_add_reads, .writes_of = tunnel_add_writes,
+			      .about = tunnel_add_about },
+	[OV_K_TUNNEL_DEL] = { INTENT_KIND(INTENT_TUNNEL_DEL, "tunnel del", compile_tunnel_flood),
+			      .writes = INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES) |
+					INTENT_IN(INTENT_IN_FLOOD) },
+	[OV_K_POLICY_SET] = { INTENT_KIND(INTENT_POLICY_SET, "policy set", compile_policy),
+			      .writes = INTENT_IN(INTENT_IN_POLICIES), .about = policy_set_about },
+	[OV_K_POLICY_DEL] = { INTENT_KIND(INTENT_POLICY_DEL, "policy del", compile_policy) },
+	[OV_K_CLASS_ADD] = { INTENT_KIND(INTENT_CLASS_ADD, "class add", compile_class) },
+	[OV_K_CLASS_DEL] = { INTENT_KIND(INTENT_CLASS_DEL, "class del", compile_class),
+			     .writes = INTENT_IN(INTENT_IN_CLASSES) },
 };
 
 const struct intent_view ov_intent_view_policies = { OV_T_POLICIES, OV_F_TUNNEL };

@@ -8,6 +8,7 @@
 #ifndef OV_INTENT_H
 #define OV_INTENT_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "intent.h"
@@ -24,42 +25,122 @@
 #define INTENT_TTL_COPY		 0	/* a tunnel's outer TTL: the inner packet's */
 #define INTENT_DSCP_COPY	 64	/* a tunnel's outer DSCP: the inner packet's */
 
+#define INTENT_POLICY_PATHS 4	/* paths a policy picks from (p0..p3) */
+
 enum ov_intent_kind {
-	OV_K_VTEP_ADD,		/* addr: a local tunnel endpoint */
-	OV_K_VTEP_DEL,		/* addr */
-	OV_K_SITE_ADD,		/* id (the site), addr (one of its underlay addresses) */
-	OV_K_SITE_DEL,		/* addr */
-	OV_K_VNI_ADD,		/* vni, slice, bd, or l3 (the slice's VRF) */
-	OV_K_VNI_DEL,		/* vni */
-	OV_K_PATH_ADD,		/* id, how (probe: "static" (NULL), "sxdp", "icmp"), addr (the
-				 * local VTEP), dst, gw, vrf, mtu; a probed one's timers */
-	OV_K_PATH_DEL,		/* id */
-	OV_K_TUNNEL_ADD,	/* id, how ("vxlan" (NULL), "geneve"), slice, vni, path, ttl,
-				 * dscp, csum, mac (rmac, NULL: none), peers, flood */
-	OV_K_TUNNEL_DEL,	/* id */
-	OV_K_POLICY_SET,	/* id (the tunnel), cls, how ("failover", "balance", "sla"),
-				 * paths (weights), sla limits */
-	OV_K_POLICY_DEL,	/* id, cls */
-	OV_K_CLASS_ADD,		/* slice, cls, prio, rule */
-	OV_K_CLASS_DEL,		/* slice, cls, prio (0: every rule of the class in the slice) */
+	OV_K_VTEP_ADD,
+	OV_K_VTEP_DEL,
+	OV_K_SITE_ADD,
+	OV_K_SITE_DEL,
+	OV_K_VNI_ADD,
+	OV_K_VNI_DEL,
+	OV_K_PATH_ADD,
+	OV_K_PATH_DEL,
+	OV_K_TUNNEL_ADD,
+	OV_K_TUNNEL_DEL,
+	OV_K_POLICY_SET,
+	OV_K_POLICY_DEL,
+	OV_K_CLASS_ADD,
+	OV_K_CLASS_DEL,
 	OV_KINDS
 };
 extern const struct intent_kind ov_intent_kinds[OV_KINDS];
 
-#define INTENT_VTEP_ADD	  (&ov_intent_kinds[OV_K_VTEP_ADD])
-#define INTENT_VTEP_DEL	  (&ov_intent_kinds[OV_K_VTEP_DEL])
-#define INTENT_SITE_ADD	  (&ov_intent_kinds[OV_K_SITE_ADD])
-#define INTENT_SITE_DEL	  (&ov_intent_kinds[OV_K_SITE_DEL])
-#define INTENT_VNI_ADD	  (&ov_intent_kinds[OV_K_VNI_ADD])
-#define INTENT_VNI_DEL	  (&ov_intent_kinds[OV_K_VNI_DEL])
-#define INTENT_PATH_ADD	  (&ov_intent_kinds[OV_K_PATH_ADD])
-#define INTENT_PATH_DEL	  (&ov_intent_kinds[OV_K_PATH_DEL])
+/* vtep add|del: @ip, a local tunnel endpoint. */
+struct ov_vtep_arg {
+	const char *ip;
+};
+#define INTENT_VTEP_ADD (&ov_intent_kinds[OV_K_VTEP_ADD])
+#define INTENT_VTEP_DEL (&ov_intent_kinds[OV_K_VTEP_DEL])
+INTENT_ARG(INTENT_VTEP_ADD, struct ov_vtep_arg);
+INTENT_ARG(INTENT_VTEP_DEL, struct ov_vtep_arg);
+
+/* site add: @ip, one of site @site's underlay addresses. site del: @ip. */
+struct ov_site_arg {
+	json_int_t site;
+	const char *ip;
+};
+#define INTENT_SITE_ADD (&ov_intent_kinds[OV_K_SITE_ADD])
+#define INTENT_SITE_DEL (&ov_intent_kinds[OV_K_SITE_DEL])
+INTENT_ARG(INTENT_SITE_ADD, struct ov_site_arg);
+INTENT_ARG(INTENT_SITE_DEL, struct ov_site_arg);
+
+/* vni add: @vni into @slice's bridge domain @bd, or (@l3) its VRF. vni
+ * del: @vni. */
+struct ov_vni_arg {
+	json_int_t vni, slice, bd;
+	bool l3;
+};
+#define INTENT_VNI_ADD (&ov_intent_kinds[OV_K_VNI_ADD])
+#define INTENT_VNI_DEL (&ov_intent_kinds[OV_K_VNI_DEL])
+INTENT_ARG(INTENT_VNI_ADD, struct ov_vni_arg);
+INTENT_ARG(INTENT_VNI_DEL, struct ov_vni_arg);
+
+/* path add: path @id from @src (the local VTEP) to @dst through underlay
+ * next hop @gw in @vrf, @mtu (0: the WAN port's), probed by @probe
+ * ("static" (NULL), "sxdp", "icmp") on its timers (0: the defaults).
+ * path del: @id. */
+struct ov_path_arg {
+	json_int_t id;
+	const char *probe;
+	const char *src, *dst, *gw;
+	json_int_t vrf, mtu;
+	json_int_t interval_ms, down_after, up_after;
+};
+#define INTENT_PATH_ADD (&ov_intent_kinds[OV_K_PATH_ADD])
+#define INTENT_PATH_DEL (&ov_intent_kinds[OV_K_PATH_DEL])
+INTENT_ARG(INTENT_PATH_ADD, struct ov_path_arg);
+INTENT_ARG(INTENT_PATH_DEL, struct ov_path_arg);
+
+/* tunnel add: tunnel @id of @type ("vxlan" (NULL), "geneve") for @slice,
+ * @vni, over its own @path (0: its policies' only), outer @ttl and @dscp
+ * (INTENT_TTL_COPY, INTENT_DSCP_COPY), @csum: the outer UDP checksum,
+ * @rmac (NULL: none), the peer site's underlay addresses
+ * @peers[0..@n_peers-1], the bridge domain @flood that floods into it
+ * too (-1: none). tunnel del: @id. */
+struct ov_tunnel_arg {
+	json_int_t id;
+	const char *type;
+	json_int_t slice, vni, path, ttl, dscp;
+	bool csum;
+	const char *rmac;
+	const char *const *peers;
+	int n_peers;
+	json_int_t flood;
+};
 #define INTENT_TUNNEL_ADD (&ov_intent_kinds[OV_K_TUNNEL_ADD])
 #define INTENT_TUNNEL_DEL (&ov_intent_kinds[OV_K_TUNNEL_DEL])
+INTENT_ARG(INTENT_TUNNEL_ADD, struct ov_tunnel_arg);
+INTENT_ARG(INTENT_TUNNEL_DEL, struct ov_tunnel_arg);
+
+/* policy set: tunnel @tunnel's class @cls by @how ("failover",
+ * "balance", "sla") over @paths[0..@n_paths-1] in order of preference
+ * (balance: each with its weight), an sla one within its limits (0:
+ * none). policy del: @tunnel @cls. */
+struct ov_policy_arg {
+	json_int_t tunnel, cls;
+	const char *how;
+	json_int_t paths[INTENT_POLICY_PATHS];
+	json_int_t weights[INTENT_POLICY_PATHS];
+	int n_paths;
+	json_int_t rtt_ms, jitter_ms, loss_pct;
+};
 #define INTENT_POLICY_SET (&ov_intent_kinds[OV_K_POLICY_SET])
 #define INTENT_POLICY_DEL (&ov_intent_kinds[OV_K_POLICY_DEL])
-#define INTENT_CLASS_ADD  (&ov_intent_kinds[OV_K_CLASS_ADD])
-#define INTENT_CLASS_DEL  (&ov_intent_kinds[OV_K_CLASS_DEL])
+INTENT_ARG(INTENT_POLICY_SET, struct ov_policy_arg);
+INTENT_ARG(INTENT_POLICY_DEL, struct ov_policy_arg);
+
+/* class add: @slice's traffic that @rule matches is class @cls, at
+ * priority @prio (the larger wins). class del: @slice's rules of @cls at
+ * @prio (0: every one). */
+struct ov_class_arg {
+	json_int_t slice, cls, prio;
+	struct intent_rule rule;
+};
+#define INTENT_CLASS_ADD (&ov_intent_kinds[OV_K_CLASS_ADD])
+#define INTENT_CLASS_DEL (&ov_intent_kinds[OV_K_CLASS_DEL])
+INTENT_ARG(INTENT_CLASS_ADD, struct ov_class_arg);
+INTENT_ARG(INTENT_CLASS_DEL, struct ov_class_arg);
 
 /* The overlay's inputs (intent_input_register'd ids, 5..8). */
 #define INTENT_IN_TUNNELS  5

@@ -63,6 +63,8 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 		json_t *w = wan_of(x, cd_str(ep, "wan"), &wi);
 		json_int_t path;
+		struct ov_site_arg site;
+		struct ov_path_arg pa;
 		struct intent it;
 
 		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/wan", i);
@@ -77,20 +79,21 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 			continue;
 		}
 		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
-		it = (struct intent){ .kind = INTENT_SITE_ADD, .id = cd_num(spec, "id", 0),
-				      .addr = cd_str(ep, "address") };
+		site = (struct ov_site_arg){ .site = cd_num(spec, "id", 0), .ip = cd_str(ep, "address") };
+		it = INTENT_OF(INTENT_SITE_ADD, &site);
 		cd_kx_run(x, &it, ptr);
-		it = (struct intent){ .kind = INTENT_PATH_ADD, .id = path,
-				      .how = strcmp(how, OV_A_STATIC) == 0 ? NULL : how,
-				      .addr = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)),
-				      .dst = cd_str(ep, "address"),
-				      .gw = cd_str(sw_kind_wan(x, cd_str(ep, "wan")), "gw") ?:
-					    cd_str(ep, "address"),
-				      .vrf = sw_kind_underlay(x),
-				      .mtu = cd_num(w, "mtu", 0),
-				      .interval_ms = cd_num(probe, "interval_ms", 0),
-				      .down_after = cd_num(probe, "down_after", 0),
-				      .up_after = cd_num(probe, "up_after", 0) };
+		pa = (struct ov_path_arg){ .id = path,
+					   .probe = strcmp(how, OV_A_STATIC) == 0 ? NULL : how,
+					   .src = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)),
+					   .dst = cd_str(ep, "address"),
+					   .gw = cd_str(sw_kind_wan(x, cd_str(ep, "wan")), "gw") ?:
+						 cd_str(ep, "address"),
+					   .vrf = sw_kind_underlay(x),
+					   .mtu = cd_num(w, "mtu", 0),
+					   .interval_ms = cd_num(probe, "interval_ms", 0),
+					   .down_after = cd_num(probe, "down_after", 0),
+					   .up_after = cd_num(probe, "up_after", 0) };
+		it = INTENT_OF(INTENT_PATH_ADD, &pa);
 		cd_kx_run(x, &it, ptr);
 		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", cd_str(ep, "wan"), "addr",
 						     cd_str(ep, "address"), "path", path));
@@ -124,8 +127,8 @@ static void
 wan_vtep(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, json_t *rec)
 {
 	char ptr[64], ip[64];
-	struct intent it = { .kind = INTENT_VTEP_ADD,
-			     .addr = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)) };
+	struct ov_vtep_arg vt = { .ip = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)) };
+	struct intent it = INTENT_OF(INTENT_VTEP_ADD, &vt);
 
 	(void)name;
 	(void)spec;
@@ -152,7 +155,7 @@ wan_up(struct cd_kx *x, const char *wan)
  * order) to @peer, over the WANs whose link is up (over all when none is:
  * the probes then decide). */
 static void
-pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool only_up)
+pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct ov_policy_arg *pa, bool only_up)
 {
 	json_t *wans = json_object_get(pol, "wans"), *ep;
 	size_t i, j, n = pol != NULL ? json_array_size(wans) : 1;
@@ -160,12 +163,12 @@ pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool o
 	for (i = 0; i < n; i++) {
 		json_array_foreach(json_object_get(peer, "eps"), j, ep) {
 			if ((pol != NULL && strcmp(cd_str(ep, "wan"), json_string_value(json_array_get(wans, i)))) ||
-			    (only_up && !wan_up(x, cd_str(ep, "wan"))) || it->n_paths >= INTENT_POLICY_PATHS)
+			    (only_up && !wan_up(x, cd_str(ep, "wan"))) || pa->n_paths >= INTENT_POLICY_PATHS)
 				continue;
 			/* a balance policy's weight (1 when it names none) */
-			it->weights[it->n_paths] = strcmp(it->how, OV_A_BALANCE) != 0 ? 0 :
+			pa->weights[pa->n_paths] = strcmp(pa->how, OV_A_BALANCE) != 0 ? 0 :
 				json_integer_value(json_array_get(json_object_get(pol, "weights"), i)) ?: 1;
-			it->paths[it->n_paths++] = cd_num(ep, "path", 0);
+			pa->paths[pa->n_paths++] = cd_num(ep, "path", 0);
 		}
 	}
 }
@@ -173,22 +176,22 @@ pick_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, bool o
 /* A policy intent's paths to @peer; 0, or -ENOENT with the WAN link no
  * path of the peer's uses. */
 static int
-policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct intent *it, const char **missing)
+policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct ov_policy_arg *pa, const char **missing)
 {
-	it->how = pol != NULL ? cd_str(pol, "mode") : OV_A_FAILOVER;
-	it->n_paths = 0;
-	pick_paths(x, pol, peer, it, true);
-	if (it->n_paths == 0)
-		pick_paths(x, pol, peer, it, false);
-	if (it->n_paths == 0) {
+	pa->how = pol != NULL ? cd_str(pol, "mode") : OV_A_FAILOVER;
+	pa->n_paths = 0;
+	pick_paths(x, pol, peer, pa, true);
+	if (pa->n_paths == 0)
+		pick_paths(x, pol, peer, pa, false);
+	if (pa->n_paths == 0) {
 		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
 		return -ENOENT;
 	}
-	if (pol == NULL || strcmp(it->how, OV_A_SLA) != 0)
+	if (pol == NULL || strcmp(pa->how, OV_A_SLA) != 0)
 		return 0;
-	it->rtt_ms = cd_num(json_object_get(pol, "sla"), "rtt_ms", 0);
-	it->jitter_ms = cd_num(json_object_get(pol, "sla"), "jitter_ms", 0);
-	it->loss_pct = cd_num(json_object_get(pol, "sla"), "loss_pct", 0);
+	pa->rtt_ms = cd_num(json_object_get(pol, "sla"), "rtt_ms", 0);
+	pa->jitter_ms = cd_num(json_object_get(pol, "sla"), "jitter_ms", 0);
+	pa->loss_pct = cd_num(json_object_get(pol, "sla"), "loss_pct", 0);
 	return 0;
 }
 
@@ -211,7 +214,9 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 	}
 	json_array_foreach(list, i, v) {
 		const char *peers[INTENT_POLICY_PATHS];
-		struct intent it = { 0 };
+		struct ov_policy_arg pa = { 0 };
+		struct ov_tunnel_arg ta;
+		struct intent it;
 		json_int_t tid;
 		json_t *ep;
 		size_t j;
@@ -225,7 +230,7 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 			cd_kx_wait_for(x, ptr, what);
 			continue;
 		}
-		if (policy_paths(x, pol, peer, &it, &missing) < 0) {
+		if (policy_paths(x, pol, peer, &pa, &missing) < 0) {
 			cd_kx_fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
 			     "endpoint over WAN link %s", pn, missing);
 			continue;
@@ -237,16 +242,17 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 		}
 		json_array_foreach(json_object_get(peer, "eps"), j, ep)
 			peers[j] = cd_str(ep, "addr");
-		struct intent tun = { .kind = INTENT_TUNNEL_ADD, .id = tid, .slice = sid,
-				      .vni = cd_num(spec, "vni", 0), .path = it.paths[0],
-				      .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY, .peers = peers,
-				      .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
-				      .flood = json_array_size(json_object_get(spec, "members")) ?
-					       sid : -1 };
-		cd_kx_run(x, &tun, "/spec/vni");
-		it.kind = INTENT_POLICY_SET;
-		it.id = tid;
-		it.cls = 0;
+		ta = (struct ov_tunnel_arg){ .id = tid, .slice = sid, .vni = cd_num(spec, "vni", 0),
+					     .path = pa.paths[0], .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY,
+					     .peers = peers,
+					     .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
+					     .flood = json_array_size(json_object_get(spec, "members")) ?
+						      sid : -1 };
+		it = INTENT_OF(INTENT_TUNNEL_ADD, &ta);
+		cd_kx_run(x, &it, "/spec/vni");
+		pa.tunnel = tid;
+		pa.cls = 0;
+		it = INTENT_OF(INTENT_POLICY_SET, &pa);
 		cd_kx_run(x, &it, pol != NULL ? "/spec/path_policy" : "/spec/vni");
 		json_object_set_new(tunnels, pn, json_integer(tid));
 	}
@@ -263,8 +269,8 @@ slice_stretch(struct cd_kx *x, const char *name, json_t *spec, json_t *item, siz
 	(void)item;
 	(void)i;
 	if (json_object_get(spec, "vni") != NULL) {
-		struct intent it = { .kind = INTENT_VNI_ADD, .vni = cd_num(spec, "vni", 0), .slice = sid,
-				     .bd = sid };
+		struct ov_vni_arg va = { .vni = cd_num(spec, "vni", 0), .slice = sid, .bd = sid };
+		struct intent it = INTENT_OF(INTENT_VNI_ADD, &va);
 
 		cd_kx_run(x, &it, "/spec/vni");
 		compile_stretch(x, name, spec, sid, tunnels);
@@ -283,21 +289,22 @@ static bool
 compile_policy(struct cd_kx *x, const char *name, json_t *spec)
 {
 	json_t *s = sw_kind_slice(x, spec), *pol = json_object_get(spec, "path_policy"), *tid;
-	struct intent cl = { .kind = INTENT_CLASS_ADD, .cls = cd_num(spec, "class", 0),
-			     .prio = cd_num(spec, "priority", CLASS_PRIO) };
+	struct ov_class_arg cl = { .cls = cd_num(spec, "class", 0),
+				   .prio = cd_num(spec, "priority", CLASS_PRIO) };
+	struct intent it = INTENT_OF(INTENT_CLASS_ADD, &cl);
 	const char *pn, *missing = NULL;
 
 	(void)name;
 	if (s == NULL)
 		return false;
 	cl.slice = cd_num(s, "id", 0);
-	cd_rule_of(json_object_get(spec, "match"), &cl);
-	cd_kx_run(x, &cl, "/spec/match");
+	cd_rule_of(json_object_get(spec, "match"), &cl.rule);
+	cd_kx_run(x, &it, "/spec/match");
 	json_object_foreach(json_object_get(s, "tunnels"), pn, tid) {
-		struct intent it = { .kind = INTENT_POLICY_SET, .id = json_integer_value(tid),
-				     .cls = cl.cls };
+		struct ov_policy_arg pa = { .tunnel = json_integer_value(tid), .cls = cl.cls };
 
-		if (policy_paths(x, pol, json_object_get(cd_kx_pub(x, "peers"), pn), &it, &missing) < 0) {
+		it = INTENT_OF(INTENT_POLICY_SET, &pa);
+		if (policy_paths(x, pol, json_object_get(cd_kx_pub(x, "peers"), pn), &pa, &missing) < 0) {
 			cd_kx_fail(x, "Failed", "/spec/path_policy/wans", "no_path", "peers/%s has no "
 			     "endpoint over WAN link %s", pn, missing);
 			continue;

@@ -128,34 +128,34 @@ word_index(const char *w, const char *const *words, int n, const char *what, jso
 static int
 cmd_meter(struct sx_ctx *x, char **av, int ac)
 {
-	struct intent it = { .kind = INTENT_METER_DEL };
+	struct qos_meter_arg m = { 0 };
+	struct intent it = INTENT_OF(INTENT_METER_DEL, &m);
 	int rc;
 
 	if (ac == 1 && strcmp(av[0], "show") == 0)
 		return rpc_simple(x, "qos.meters", NULL, meters_table);
 	if (ac < 2)
 		return usage_error("usage: meter add|del|color ID ... | meter show");
-	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK)
+	if ((rc = parse_number(av[1], "ID", &m.id)) != EX_OK)
 		return rc;
 	if (strcmp(av[0], "del") == 0)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
 	if (strcmp(av[0], "color") == 0) {
+		struct qos_color_arg col = { .meter = m.id, .dscp = INTENT_DSCP_KEEP, .pcp = INTENT_PCP_KEEP };
 		struct parse_opt o[] = { { "dscp", 1 }, { "pcp", 1 } };
-		json_int_t *out[] = { &it.dscp, &it.pcp };
+		json_int_t *out[] = { &col.dscp, &col.pcp };
 		static const char *const what[] = { "dscp", "pcp" };
 
 		if (ac < 4)
 			return usage_error("usage: meter color ID green|yellow|red pass|drop|remark [dscp N] [pcp N]");
-		it.kind = INTENT_METER_COLOR;
-		it.how = av[3];
-		it.dscp = INTENT_DSCP_KEEP;
-		it.pcp = INTENT_PCP_KEEP;
-		if ((rc = word_index(av[2], color_words, 3, "color", &it.color)) != EX_OK ||
+		col.how = av[3];
+		if ((rc = word_index(av[2], color_words, 3, "color", &col.color)) != EX_OK ||
 		    (rc = parse_options(av + 4, ac - 4, o, 2)) != EX_OK)
 			return rc;
 		for (int k = 0; k < 2; k++)
 			if (o[k].val != NULL && (rc = parse_number(o[k].val[0], what[k], out[k])) != EX_OK)
 				return rc;
+		it = INTENT_OF(INTENT_METER_COLOR, &col);
 		return shortcut_run(x, &it);
 	}
 	if (strcmp(av[0], "add") != 0 || ac < 3)
@@ -163,11 +163,10 @@ cmd_meter(struct sx_ctx *x, char **av, int ac)
 	{
 		struct parse_opt o[] = { { "cir", 1 }, { "cbs", 1 }, { "eir", 1 }, { "pir", 1 },
 					 { "ebs", 1 }, { "pbs", 1 }, { "aware", 0 }, { "charge", 1 } };
-		json_int_t *out[] = { &it.rate, &it.burst, &it.peak, &it.peak, &it.ebs, &it.ebs };
+		json_int_t *out[] = { &m.rate, &m.burst, &m.peak, &m.peak, &m.ebs, &m.ebs };
 		static const char *const what[] = { "cir", "cbs", "eir", "pir", "ebs", "pbs" };
 
-		it.kind = INTENT_METER_ADD;
-		it.how = av[2];
+		m.type = av[2];
 		if ((rc = parse_options(av + 3, ac - 3, o, 8)) != EX_OK)
 			return rc;
 		for (int k = 0; k < 6; k++)
@@ -175,9 +174,10 @@ cmd_meter(struct sx_ctx *x, char **av, int ac)
 				return rc;
 		if (o[0].val == NULL || o[1].val == NULL)
 			return usage_error("meter add needs 'cir BPS' and 'cbs BYTES'");
-		it.aware = o[6].val != NULL;
-		if (o[7].val != NULL && (rc = word_index(o[7].val[0], charge_words, 4, "charge", &it.charge)) != EX_OK)
+		m.aware = o[6].val != NULL;
+		if (o[7].val != NULL && (rc = word_index(o[7].val[0], charge_words, 4, "charge", &m.charge)) != EX_OK)
 			return rc;
+		it = INTENT_OF(INTENT_METER_ADD, &m);
 		return shortcut_run(x, &it);
 	}
 }
@@ -249,8 +249,9 @@ cmd_vdn(struct sx_ctx *x, char **av, int ac)
 				 { "prio", 1 }, { "proto", 1 }, { "dscp", 1 }, { "src", 1 },
 				 { "dst", 1 }, { "sport", 1 }, { "dport", 1 } };
 	static const char *const what[] = { "slice", NULL, "rate", "peak", "prio", "proto", "dscp" };
-	struct intent it = { .kind = INTENT_VDN_DEL, .prio = 1 };
-	json_int_t *out[] = { &it.slice, NULL, &it.rate, &it.peak, &it.prio, &it.rule.proto, &it.rule.dscp };
+	struct qos_vdn_arg v = { .prio = 1 };
+	struct intent it = INTENT_OF(INTENT_VDN_DEL, &v);
+	json_int_t *out[] = { &v.slice, NULL, &v.rate, &v.peak, &v.prio, &v.rule.proto, &v.rule.dscp };
 	bool add;
 	int rc;
 
@@ -268,7 +269,7 @@ cmd_vdn(struct sx_ctx *x, char **av, int ac)
 		return usage_error("usage: vdn add|del ID ... | vdn show [interval MS]");
 	if (ac < 2)
 		return usage_error("missing ID");
-	if ((rc = parse_number(av[1], "ID", &it.id)) != EX_OK ||
+	if ((rc = parse_number(av[1], "ID", &v.id)) != EX_OK ||
 	    (rc = parse_options(av + 2, ac - 2, o, add ? 11 : 2)) != EX_OK)
 		return rc;
 	for (int k = 0; k < 7; k++)
@@ -276,18 +277,18 @@ cmd_vdn(struct sx_ctx *x, char **av, int ac)
 			return rc;
 	if (o[0].val == NULL || o[1].val == NULL)
 		return usage_error("vdn %s needs 'slice S' and 'port P'", av[0]);
-	it.port = o[1].val[0];
+	v.port = o[1].val[0];
 	if (add) {
 		if (o[2].val == NULL)
 			return usage_error("vdn add needs 'rate BPS' (its guarantee)");
-		if ((rc = parse_port_range(&o[9], it.rule.sport)) != EX_OK ||
-		    (rc = parse_port_range(&o[10], it.rule.dport)) != EX_OK)
+		if ((rc = parse_port_range(&o[9], v.rule.sport)) != EX_OK ||
+		    (rc = parse_port_range(&o[10], v.rule.dport)) != EX_OK)
 			return rc;
-		it.kind = INTENT_VDN_ADD;
-		it.rule.src = o[7].val != NULL ? o[7].val[0] : NULL;
-		it.rule.dst = o[8].val != NULL ? o[8].val[0] : NULL;
-		it.rule.dscp_set = o[6].val != NULL;
-		if (o[5].val != NULL && it.rule.proto == 0)
+		it = INTENT_OF(INTENT_VDN_ADD, &v);
+		v.rule.src = o[7].val != NULL ? o[7].val[0] : NULL;
+		v.rule.dst = o[8].val != NULL ? o[8].val[0] : NULL;
+		v.rule.dscp_set = o[6].val != NULL;
+		if (o[5].val != NULL && v.rule.proto == 0)
 			return usage_error("bad proto '0' (1..255)");
 	}
 	return shortcut_run(x, &it);

@@ -32,32 +32,33 @@ burst_of(json_int_t bps)
 static int
 compile_meter_add(struct cc *c, const struct intent *it)
 {
-	const char *how = it->how != NULL ? it->how : QOS_A_RFC4115;
+	const struct qos_meter_arg *a = it->arg;
+	const char *how = a->type != NULL ? a->type : QOS_A_RFC4115;
 	json_t *p;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "cir", it->rate, 1, INT64_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "cbs", it->burst, 1, U32_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "ebs", it->ebs, U32_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "charge", it->charge, CHARGE_MAX)) < 0)
+	if ((rc = cc_check_num(c, "ID", a->id, 1, METER_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cir", a->rate, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cbs", a->burst, 1, U32_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "ebs", a->ebs, U32_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "charge", a->charge, CHARGE_MAX)) < 0)
 		return rc;
 	if (strcmp(how, QOS_A_SRTCM) == 0)
-		p = json_pack("{s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_EBS, it->ebs);
+		p = json_pack("{s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_EBS, a->ebs);
 	else if (strcmp(how, QOS_A_TRTCM) == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_PIR, it->peak,
-			      QOS_F_PBS, it->ebs);
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_PIR, a->peak,
+			      QOS_F_PBS, a->ebs);
 	else if (strcmp(how, QOS_A_RFC4115) == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, it->burst, QOS_F_EIR, it->peak,
-			      QOS_F_EBS, it->ebs);
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_EIR, a->peak,
+			      QOS_F_EBS, a->ebs);
 	else
 		return cc_refuse(c, -EINVAL, "bad meter type '%s' (srtcm, trtcm or rfc4115)", how);
-	if (p != NULL && (json_object_set_new(p, QOS_F_AWARE, json_integer(it->aware)) < 0 ||
-			  json_object_set_new(p, QOS_F_CHARGE, json_integer(it->charge)) < 0)) {
+	if (p != NULL && (json_object_set_new(p, QOS_F_AWARE, json_integer(a->aware)) < 0 ||
+			  json_object_set_new(p, QOS_F_CHARGE, json_integer(a->charge)) < 0)) {
 		json_decref(p);
 		p = NULL;
 	}
-	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), how, p));
+	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, a->id), how, p));
 	return 0;
 }
 
@@ -81,11 +82,12 @@ rm_colors(struct cc *c, json_int_t id)
 static int
 compile_meter_del(struct cc *c, const struct intent *it)
 {
+	const struct qos_meter_arg *a = it->arg;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 || (rc = rm_colors(c, it->id)) < 0)
+	if ((rc = cc_check_num(c, "ID", a->id, 1, METER_MAX)) < 0 || (rc = rm_colors(c, a->id)) < 0)
 		return rc;
-	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), NULL, NULL));
+	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, a->id), NULL, NULL));
 	return 0;
 }
 
@@ -93,18 +95,19 @@ compile_meter_del(struct cc *c, const struct intent *it)
 static int
 compile_meter_color(struct cc *c, const struct intent *it)
 {
+	const struct qos_color_arg *a = it->arg;
 	json_t *cols, *params = NULL;
-	const char *how = it->how != NULL ? it->how : "";
+	const char *how = a->how != NULL ? a->how : "";
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", it->id, 1, METER_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "COLOR", it->color, 2)) < 0)
+	if ((rc = cc_check_num(c, "ID", a->meter, 1, METER_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "COLOR", a->color, 2)) < 0)
 		return rc;
 	if (strcmp(how, QOS_A_REMARK) == 0) {
-		if ((rc = cc_check_id(c, "dscp", it->dscp, INTENT_DSCP_KEEP)) < 0 ||
-		    (rc = cc_check_id(c, "pcp", it->pcp, INTENT_PCP_KEEP)) < 0)
+		if ((rc = cc_check_id(c, "dscp", a->dscp, INTENT_DSCP_KEEP)) < 0 ||
+		    (rc = cc_check_id(c, "pcp", a->pcp, INTENT_PCP_KEEP)) < 0)
 			return rc;
-		params = json_pack("{s:I,s:I}", QOS_F_DSCP, it->dscp, QOS_F_PCP, it->pcp);
+		params = json_pack("{s:I,s:I}", QOS_F_DSCP, a->dscp, QOS_F_PCP, a->pcp);
 	} else if (strcmp(how, QOS_A_PASS) != 0 && strcmp(how, QOS_A_DROP) != 0) {
 		return cc_refuse(c, -EINVAL, "bad policy '%s' (pass, drop or remark)", how);
 	}
@@ -112,19 +115,19 @@ compile_meter_color(struct cc *c, const struct intent *it)
 		json_decref(params);
 		return -EAGAIN;
 	}
-	cc_add(c, cc_rmw(cc_find(cols, json_pack("{s:I,s:I}", QOS_F_METER, it->id, QOS_F_COLOR, it->color), NULL),
-			 QOS_T_METER_COLORS, json_pack("{s:I,s:I}", QOS_F_METER, it->id, QOS_F_COLOR, it->color), how,
+	cc_add(c, cc_rmw(cc_find(cols, json_pack("{s:I,s:I}", QOS_F_METER, a->meter, QOS_F_COLOR, a->color), NULL),
+			 QOS_T_METER_COLORS, json_pack("{s:I,s:I}", QOS_F_METER, a->meter, QOS_F_COLOR, a->color), how,
 			 params));
 	return 0;
 }
 
-/* A VDN's pipe on @it's port. */
+/* A VDN's pipe on @port's scheduler. */
 static json_t *
-pipe_upd(const struct intent *it)
+pipe_upd(const char *port, json_int_t slice, json_int_t pipe, json_int_t rate, json_int_t ceil)
 {
 	return cc_upd("insert", QOS_T_SCHED_PIPES,
-		      json_pack("{s:s,s:I,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice, QOS_F_PIPE, it->id),
-		      QOS_A_PIPE, json_pack("{s:I,s:I}", QOS_F_RATE_BPS, it->rate, QOS_F_CEIL_BPS, it->peak));
+		      json_pack("{s:s,s:I,s:I}", QOS_F_PORT, port, QOS_F_SLICE, slice, QOS_F_PIPE, pipe),
+		      QOS_A_PIPE, json_pack("{s:I,s:I}", QOS_F_RATE_BPS, rate, QOS_F_CEIL_BPS, ceil));
 }
 
 /* vdn add: its meter (RFC 4115: the rate committed, up to the peak in
@@ -133,31 +136,32 @@ pipe_upd(const struct intent *it)
 static int
 compile_vdn_add(struct cc *c, const struct intent *it)
 {
+	const struct qos_vdn_arg *a = it->arg;
 	json_t *m, *u;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "rate", it->rate, 1, INT64_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "peak", it->peak, INT64_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "prio", it->prio, 1, U32_MAX)) < 0)
+	if ((rc = cc_check_num(c, "ID", a->id, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "rate", a->rate, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "peak", a->peak, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "prio", a->prio, 1, U32_MAX)) < 0)
 		return rc;
-	if (it->port == NULL)
+	if (a->port == NULL)
 		return cc_refuse(c, -EINVAL, "a VDN needs the port whose scheduler carries it");
-	if (it->peak != 0 && it->peak < it->rate)
+	if (a->peak != 0 && a->peak < a->rate)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
-				 JSON_INTEGER_FORMAT, it->peak, it->rate);
-	if ((rc = cc_flow_match(c, it, &m)) < 0)
+				 JSON_INTEGER_FORMAT, a->peak, a->rate);
+	if ((rc = cc_flow_match(c, a->slice, &a->rule, &m)) < 0)
 		return rc;
-	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), QOS_A_RFC4115,
-			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, it->rate, QOS_F_CBS, burst_of(it->rate), QOS_F_EIR,
-				   it->peak ? it->peak - it->rate : 0, QOS_F_EBS,
-				   it->peak ? burst_of(it->peak - it->rate) : 0)));
-	cc_add(c, pipe_upd(it));
-	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, it->id, QOS_F_METER,
-								 it->id));
+	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, a->id), QOS_A_RFC4115,
+			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, burst_of(a->rate), QOS_F_EIR,
+				   a->peak ? a->peak - a->rate : 0, QOS_F_EBS,
+				   a->peak ? burst_of(a->peak - a->rate) : 0)));
+	cc_add(c, pipe_upd(a->port, a->slice, a->id, a->rate, a->peak));
+	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, a->id, QOS_F_METER,
+								 a->id));
 	if (u != NULL)
-		json_object_set_new(u, "priority", json_integer(it->prio));
+		json_object_set_new(u, "priority", json_integer(a->prio));
 	cc_add(c, u);
 	return 0;
 }
@@ -167,21 +171,22 @@ compile_vdn_add(struct cc *c, const struct intent *it)
 static int
 compile_vdn_del(struct cc *c, const struct intent *it)
 {
+	const struct qos_vdn_arg *a = it->arg;
 	json_t *vdns, *e, *u;
 	bool any = false;
 	size_t i;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0)
+	if ((rc = cc_check_num(c, "ID", a->id, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0)
 		return rc;
-	if (it->port == NULL)
+	if (a->port == NULL)
 		return cc_refuse(c, -EINVAL, "a VDN needs the port whose scheduler carries it");
 	if ((vdns = cc_input(c, INTENT_IN_VDNS)) == NULL)
 		return -EAGAIN;
 	json_array_foreach(vdns, i, e) {
-		if (json_integer_value(json_object_get(json_object_get(e, "match"), QOS_F_SLICE)) != it->slice ||
-		    !cc_is(e, QOS_A_VDN) || cc_param_int(e, QOS_F_PIPE) != it->id)
+		if (json_integer_value(json_object_get(json_object_get(e, "match"), QOS_F_SLICE)) != a->slice ||
+		    !cc_is(e, QOS_A_VDN) || cc_param_int(e, QOS_F_PIPE) != a->id)
 			continue;
 		u = cc_rmw(e, QOS_T_VDNS, json_incref(json_object_get(e, "match")), NULL, NULL);
 		if (u != NULL)
@@ -191,82 +196,92 @@ compile_vdn_del(struct cc *c, const struct intent *it)
 	}
 	if (!any)
 		return cc_refuse(c, -ENOENT, "slice %" JSON_INTEGER_FORMAT " has no VDN %" JSON_INTEGER_FORMAT,
-				 it->slice, it->id);
+				 a->slice, a->id);
 	cc_add(c, cc_upd("delete", QOS_T_SCHED_PIPES,
-			 json_pack("{s:s,s:I,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice, QOS_F_PIPE, it->id),
+			 json_pack("{s:s,s:I,s:I}", QOS_F_PORT, a->port, QOS_F_SLICE, a->slice, QOS_F_PIPE, a->id),
 			 NULL, NULL));
-	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, it->id), NULL, NULL));
+	cc_add(c, cc_upd("delete", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, a->id), NULL, NULL));
 	return 0;
 }
 
 /* sched set: a port's scheduler as it should be (a modify rebuilds it,
  * so callers keep its sizes fixed); subport set: a slice's share of it;
- * pipe set: a VDN's pipe on another port than its vdn add's. */
+ * pipe set: a VDN's pipe on another port than its vdn add's. Each needs
+ * its port and a rate first. */
+static int
+sched_common(struct cc *c, const char *port, json_int_t rate)
+{
+	if (port == NULL)
+		return cc_refuse(c, -EINVAL, "a scheduler needs its port");
+	return cc_check_num(c, "rate", rate, 1, INT64_MAX);
+}
+
 static int
 compile_sched(struct cc *c, const struct intent *it)
 {
+	const struct qos_sched_arg *a = it->arg;
+	int rc;
+
+	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
+	    (rc = cc_check_num(c, "subports", a->subports, 1, SUBPORT_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "pipes", a->pipes, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "qsize", a->qsize, 1, QSIZE_MAX)) < 0)
+		return rc;
+	cc_add(c, cc_upd("insert", QOS_T_SCHED_PORTS, json_pack("{s:s}", QOS_F_PORT, a->port), QOS_A_SCHED,
+			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, a->rate, QOS_F_SUBPORTS, a->subports,
+				   QOS_F_PIPES, a->pipes, QOS_F_QSIZE, a->qsize)));
+	return 0;
+}
+
+static int
+compile_subport(struct cc *c, const struct intent *it)
+{
+	const struct qos_subport_arg *a = it->arg;
 	json_t *m;
 	int rc;
 
-	if (it->port == NULL)
-		return cc_refuse(c, -EINVAL, "a scheduler needs its port");
-	if ((rc = cc_check_num(c, "rate", it->rate, 1, INT64_MAX)) < 0)
+	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
+	    (rc = cc_check_num(c, "subport", a->subport, 1, SUBPORT_MAX - 1)) < 0 ||
+	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "peak", a->ceil, INT64_MAX)) < 0)
 		return rc;
-	if (it->kind == INTENT_PIPE_SET) {
-		if ((rc = cc_check_num(c, "ID", it->id, 1, PIPE_MAX)) < 0 ||
-		    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0)
-			return rc;
-		cc_add(c, pipe_upd(it));
-		return 0;
-	}
-	if (it->kind == INTENT_SCHED_SET) {
-		if ((rc = cc_check_num(c, "subports", it->id, 1, SUBPORT_MAX)) < 0 ||
-		    (rc = cc_check_num(c, "pipes", it->prio, 1, PIPE_MAX)) < 0 ||
-		    (rc = cc_check_num(c, "qsize", it->burst, 1, QSIZE_MAX)) < 0)
-			return rc;
-		cc_add(c, cc_upd("insert", QOS_T_SCHED_PORTS, json_pack("{s:s}", QOS_F_PORT, it->port), QOS_A_SCHED,
-				 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, it->rate, QOS_F_SUBPORTS, it->id,
-					   QOS_F_PIPES, it->prio, QOS_F_QSIZE, it->burst)));
-		return 0;
-	}
-	if ((rc = cc_check_num(c, "subport", it->id, 1, SUBPORT_MAX - 1)) < 0 ||
-	    (rc = cc_check_id(c, "slice", it->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "peak", it->peak, INT64_MAX)) < 0)
-		return rc;
-	if (it->peak != 0 && it->peak < it->rate)
+	if (a->ceil != 0 && a->ceil < a->rate)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
-				 JSON_INTEGER_FORMAT, it->peak, it->rate);
-	m = json_pack("{s:s,s:I}", QOS_F_PORT, it->port, QOS_F_SLICE, it->slice);
+				 JSON_INTEGER_FORMAT, a->ceil, a->rate);
+	m = json_pack("{s:s,s:I}", QOS_F_PORT, a->port, QOS_F_SLICE, a->slice);
 	cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_SUBPORT, json_pack("{s:I,s:I,s:I}",
-			 QOS_F_SUBPORT, it->id, QOS_F_RATE_BPS, it->rate, QOS_F_CEIL_BPS, it->peak)));
+			 QOS_F_SUBPORT, a->subport, QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
+	return 0;
+}
+
+static int
+compile_pipe(struct cc *c, const struct intent *it)
+{
+	const struct qos_pipe_arg *a = it->arg;
+	int rc;
+
+	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
+	    (rc = cc_check_num(c, "ID", a->pipe, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0)
+		return rc;
+	cc_add(c, pipe_upd(a->port, a->slice, a->pipe, a->rate, a->ceil));
 	return 0;
 }
 
 /* ------------------------------------------------------- registration */
 
-static unsigned int
-colors_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_METER_COLORS);
-}
-
-static unsigned int
-vdns_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_VDNS);
-}
-
 const struct intent_kind qos_intent_kinds[QOS_KINDS] = {
-	[QOS_K_METER_ADD] = { "meter add", compile_meter_add, NULL, NULL },
-	[QOS_K_METER_DEL] = { "meter del", compile_meter_del, NULL, colors_writes },
-	[QOS_K_METER_COLOR] = { "meter color", compile_meter_color, NULL, colors_writes },
-	[QOS_K_VDN_ADD] = { "vdn add", compile_vdn_add, NULL, NULL },
-	[QOS_K_VDN_DEL] = { "vdn del", compile_vdn_del, NULL, vdns_writes },
-	[QOS_K_SCHED_SET] = { "sched set", compile_sched, NULL, NULL },
-	[QOS_K_SUBPORT_SET] = { "subport set", compile_sched, NULL, NULL },
-	[QOS_K_PIPE_SET] = { "pipe set", compile_sched, NULL, NULL },
+	[QOS_K_METER_ADD] = { INTENT_KIND(INTENT_METER_ADD, "meter add", compile_meter_add) },
+	[QOS_K_METER_DEL] = { INTENT_KIND(INTENT_METER_DEL, "meter del", compile_meter_del),
+			      .writes = INTENT_IN(INTENT_IN_METER_COLORS) },
+	[QOS_K_METER_COLOR] = { INTENT_KIND(INTENT_METER_COLOR, "meter color", compile_meter_color),
+				.writes = INTENT_IN(INTENT_IN_METER_COLORS) },
+	[QOS_K_VDN_ADD] = { INTENT_KIND(INTENT_VDN_ADD, "vdn add", compile_vdn_add) },
+	[QOS_K_VDN_DEL] = { INTENT_KIND(INTENT_VDN_DEL, "vdn del", compile_vdn_del),
+			    .writes = INTENT_IN(INTENT_IN_VDNS) },
+	[QOS_K_SCHED_SET] = { INTENT_KIND(INTENT_SCHED_SET, "sched set", compile_sched) },
+	[QOS_K_SUBPORT_SET] = { INTENT_KIND(INTENT_SUBPORT_SET, "subport set", compile_subport) },
+	[QOS_K_PIPE_SET] = { INTENT_KIND(INTENT_PIPE_SET, "pipe set", compile_pipe) },
 };
 
 __attribute__((constructor)) static void

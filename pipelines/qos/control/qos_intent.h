@@ -3,6 +3,7 @@
 #ifndef QOS_INTENT_H
 #define QOS_INTENT_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "intent.h"
@@ -12,32 +13,85 @@
 
 /* Rates in bit/s, bursts in bytes. */
 enum qos_intent_kind {
-	QOS_K_METER_ADD,	/* id, how ("srtcm", "trtcm", "rfc4115"), rate (cir), burst
-				 * (cbs), peak (eir or pir), ebs (ebs or pbs), aware, charge */
-	QOS_K_METER_DEL,	/* id, with its color policies */
-	QOS_K_METER_COLOR,	/* id, color (0 green, 1 yellow, 2 red), how ("pass", "drop",
-				 * "remark"), dscp, pcp (INTENT_DSCP_KEEP, INTENT_PCP_KEEP) */
-	QOS_K_VDN_ADD,		/* id (its meter's id and its pipe's), slice, port (the egress
-				 * scheduler's), rate, peak (0: none), prio, rule */
-	QOS_K_VDN_DEL,		/* id, slice, port */
-	QOS_K_SCHED_SET,	/* port: its egress scheduler at rate (bit/s), subports
-				 * (slices + 1), pipes (per subport), burst (queue size) */
-	QOS_K_SUBPORT_SET,	/* port, slice, id (its subport 1..), rate (guaranteed),
-				 * peak (ceiling, 0: the port's) */
-	QOS_K_PIPE_SET,		/* port, slice, id: a VDN's pipe on one more port's
-				 * scheduler, rate (guaranteed), peak (0: none) */
+	QOS_K_METER_ADD,
+	QOS_K_METER_DEL,
+	QOS_K_METER_COLOR,
+	QOS_K_VDN_ADD,
+	QOS_K_VDN_DEL,
+	QOS_K_SCHED_SET,
+	QOS_K_SUBPORT_SET,
+	QOS_K_PIPE_SET,
 	QOS_KINDS
 };
 extern const struct intent_kind qos_intent_kinds[QOS_KINDS];
 
-#define INTENT_METER_ADD   (&qos_intent_kinds[QOS_K_METER_ADD])
-#define INTENT_METER_DEL   (&qos_intent_kinds[QOS_K_METER_DEL])
+/* meter add: meter @id of @type ("srtcm", "trtcm", "rfc4115" (NULL)) at
+ * @rate (cir) with burst @burst (cbs), @peak (eir or pir) with burst @ebs
+ * (ebs or pbs), color-@aware, charging @charge (0 l2, 1 l2 + FCS, 2 wire,
+ * 3 IP). meter del: @id, with its color policies. */
+struct qos_meter_arg {
+	json_int_t id;
+	const char *type;
+	json_int_t rate, burst, peak, ebs;
+	bool aware;
+	json_int_t charge;
+};
+#define INTENT_METER_ADD (&qos_intent_kinds[QOS_K_METER_ADD])
+#define INTENT_METER_DEL (&qos_intent_kinds[QOS_K_METER_DEL])
+INTENT_ARG(INTENT_METER_ADD, struct qos_meter_arg);
+INTENT_ARG(INTENT_METER_DEL, struct qos_meter_arg);
+
+/* meter color: what meter @meter does to its @color (0 green, 1 yellow,
+ * 2 red) packets: @how "pass", "drop" or "remark" to @dscp and @pcp
+ * (INTENT_DSCP_KEEP, INTENT_PCP_KEEP). */
+struct qos_color_arg {
+	json_int_t meter, color;
+	const char *how;
+	json_int_t dscp, pcp;
+};
 #define INTENT_METER_COLOR (&qos_intent_kinds[QOS_K_METER_COLOR])
-#define INTENT_VDN_ADD	   (&qos_intent_kinds[QOS_K_VDN_ADD])
-#define INTENT_VDN_DEL	   (&qos_intent_kinds[QOS_K_VDN_DEL])
-#define INTENT_SCHED_SET   (&qos_intent_kinds[QOS_K_SCHED_SET])
+INTENT_ARG(INTENT_METER_COLOR, struct qos_color_arg);
+
+/* vdn add: VDN @id (its meter's id and its pipe's) of @slice, scheduled
+ * on @port's egress scheduler, at @rate up to @peak (0: none), for the
+ * traffic @rule matches at priority @prio. vdn del: @id @slice @port. */
+struct qos_vdn_arg {
+	json_int_t id, slice;
+	const char *port;
+	json_int_t rate, peak, prio;
+	struct intent_rule rule;
+};
+#define INTENT_VDN_ADD (&qos_intent_kinds[QOS_K_VDN_ADD])
+#define INTENT_VDN_DEL (&qos_intent_kinds[QOS_K_VDN_DEL])
+INTENT_ARG(INTENT_VDN_ADD, struct qos_vdn_arg);
+INTENT_ARG(INTENT_VDN_DEL, struct qos_vdn_arg);
+
+/* sched set: @port's egress scheduler at @rate, @subports (slices + 1),
+ * @pipes per subport, queues of @qsize packets. */
+struct qos_sched_arg {
+	const char *port;
+	json_int_t rate, subports, pipes, qsize;
+};
+#define INTENT_SCHED_SET (&qos_intent_kinds[QOS_K_SCHED_SET])
+INTENT_ARG(INTENT_SCHED_SET, struct qos_sched_arg);
+
+/* subport set: @slice's share of @port's scheduler, its subport @subport
+ * (1..), @rate guaranteed, up to @ceil (0: the port's). */
+struct qos_subport_arg {
+	const char *port;
+	json_int_t slice, subport, rate, ceil;
+};
 #define INTENT_SUBPORT_SET (&qos_intent_kinds[QOS_K_SUBPORT_SET])
-#define INTENT_PIPE_SET	   (&qos_intent_kinds[QOS_K_PIPE_SET])
+INTENT_ARG(INTENT_SUBPORT_SET, struct qos_subport_arg);
+
+/* pipe set: a VDN's pipe @pipe of @slice on one more port's (@port's)
+ * scheduler, @rate guaranteed, up to @ceil (0: none). */
+struct qos_pipe_arg {
+	const char *port;
+	json_int_t slice, pipe, rate, ceil;
+};
+#define INTENT_PIPE_SET (&qos_intent_kinds[QOS_K_PIPE_SET])
+INTENT_ARG(INTENT_PIPE_SET, struct qos_pipe_arg);
 
 /* QoS's inputs (intent_input_register'd ids, 9..10). */
 #define INTENT_IN_METER_COLORS 9

@@ -26,9 +26,11 @@ wan_sched(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, 
 	if (json_object_get(w, "rate_bps") == NULL)
 		return;
 	snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/rate_bps", i);
-	struct intent it = { .kind = INTENT_SCHED_SET, .port = cd_str(w, "port"),
-			     .rate = cd_num(w, "rate_bps", 0), .id = QS_SCHED_SUBPORTS,
-			     .prio = QS_SCHED_PIPES, .burst = QS_SCHED_QSIZE };
+	struct qos_sched_arg sa = { .port = cd_str(w, "port"), .rate = cd_num(w, "rate_bps", 0),
+				    .subports = QS_SCHED_SUBPORTS, .pipes = QS_SCHED_PIPES,
+				    .qsize = QS_SCHED_QSIZE };
+	struct intent it = INTENT_OF(INTENT_SCHED_SET, &sa);
+
 	cd_kx_run(x, &it, ptr);
 }
 
@@ -46,9 +48,10 @@ compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
 
 	snprintf(key, sizeof(key), "slices/%s", name);
 	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
-		struct intent it = { .kind = INTENT_SUBPORT_SET, .port = cd_str(w, "port"), .slice = sid,
-				     .rate = cd_num(rate, "guaranteed_bps", 0),
-				     .peak = cd_num(rate, "peak_bps", 0) };
+		struct qos_subport_arg sa = { .port = cd_str(w, "port"), .slice = sid,
+					      .rate = cd_num(rate, "guaranteed_bps", 0),
+					      .ceil = cd_num(rate, "peak_bps", 0) };
+		struct intent it = INTENT_OF(INTENT_SUBPORT_SET, &sa);
 
 		if (json_object_get(w, "rate_bps") == NULL)
 			continue;
@@ -57,7 +60,7 @@ compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
 			     "shares are taken", QS_SCHED_SUBPORTS - 1);
 			return;
 		}
-		it.id = sub;
+		sa.subport = sub;
 		snprintf(ptr, sizeof(ptr), "/spec/rate");
 		cd_kx_run(x, &it, ptr);
 	}
@@ -106,17 +109,19 @@ compile_vdn(struct cd_kx *x, const char *name, json_t *spec)
 		return false;
 	}
 	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
-		struct intent it = { .kind = INTENT_VDN_ADD, .id = id, .slice = cd_num(s, "id", 0),
-				     .port = cd_str(w, "port"), .rate = cd_num(spec, "guaranteed_bps", 0),
-				     .peak = cd_num(spec, "peak_bps", 0),
-				     .prio = cd_num(spec, "priority", CLASS_PRIO) };
+		struct qos_vdn_arg va = { .id = id, .slice = cd_num(s, "id", 0), .port = cd_str(w, "port"),
+					  .rate = cd_num(spec, "guaranteed_bps", 0),
+					  .peak = cd_num(spec, "peak_bps", 0),
+					  .prio = cd_num(spec, "priority", CLASS_PRIO) };
+		struct qos_pipe_arg pa = { .port = va.port, .slice = va.slice, .pipe = id, .rate = va.rate,
+					   .ceil = va.peak };
+		struct intent it;
 
 		if (json_object_get(w, "rate_bps") == NULL)
 			continue;
 		/* the meter and class once, a pipe on every scheduler */
-		if (any)
-			it.kind = INTENT_PIPE_SET;
-		cd_rule_of(json_object_get(spec, "match"), &it);
+		cd_rule_of(json_object_get(spec, "match"), &va.rule);
+		it = any ? INTENT_OF(INTENT_PIPE_SET, &pa) : INTENT_OF(INTENT_VDN_ADD, &va);
 		cd_kx_run(x, &it, "/spec");
 		any = true;
 	}

@@ -133,6 +133,7 @@ cmd_slice(struct sx_ctx *x, char **av, int ac)
 	struct parse_opt o[] = { { "vlan", 1 }, { "slice", 1 }, { "bd", 1 }, { "routed", 0 } };
 	bool attach = ac > 0 && strcmp(av[0], "attach") == 0;
 	json_int_t val[3] = { 0, 0, 0 };
+	struct sw_slice_arg a;
 	struct intent it;
 	int k, rc;
 
@@ -148,9 +149,9 @@ cmd_slice(struct sx_ctx *x, char **av, int ac)
 			return rc;
 	if (attach && (o[1].val == NULL || o[2].val == NULL))
 		return usage_error("slice attach needs 'slice S' and 'bd B'");
-	it = (struct intent){ .kind = attach ? INTENT_SLICE_ATTACH : INTENT_SLICE_DETACH,
-			      .port = av[1], .vlan = val[0], .slice = val[1], .bd = val[2],
-			      .how = attach && o[3].val != NULL ? SW_A_ROUTED : NULL };
+	a = (struct sw_slice_arg){ .port = av[1], .vlan = val[0], .slice = val[1], .bd = val[2],
+				   .how = attach && o[3].val != NULL ? SW_A_ROUTED : NULL };
+	it = attach ? INTENT_OF(INTENT_SLICE_ATTACH, &a) : INTENT_OF(INTENT_SLICE_DETACH, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -161,6 +162,7 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 	bool add = ac >= 1 && strcmp(av[0], "add") == 0;
 	bool v6 = !add && ac == 4 && strcmp(av[3], "ipv6") == 0;
 	json_int_t num[8];
+	struct sw_svi_arg a;
 	struct intent it;
 	int rc;
 
@@ -169,9 +171,9 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 	rc = parse_positional(av + 1, ac - 1 - v6, add ? "SLICE BD MAC IP/PLEN" : "SLICE BD", num);
 	if (rc != EX_OK)
 		return rc;
-	it = (struct intent){ .kind = add ? INTENT_SVI_ADD : INTENT_SVI_DEL, .slice = num[0],
-			      .bd = num[1], .mac = add ? av[3] : NULL, .addr = add ? av[4] : NULL,
-			      .ipv6 = v6 };
+	a = (struct sw_svi_arg){ .slice = num[0], .bd = num[1], .mac = add ? av[3] : NULL,
+				 .addr = add ? av[4] : NULL, .ipv6 = v6 };
+	it = add ? INTENT_OF(INTENT_SVI_ADD, &a) : INTENT_OF(INTENT_SVI_DEL, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -183,6 +185,7 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 {
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "";
+	struct sw_route_arg a;
 	struct intent it;
 	int rc;
 
@@ -197,9 +200,9 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 	if (strcmp(sub, "del") == 0 && ac > 3)
 		return usage_error("unexpected '%s'", av[3]);
 	/* the next hops and how many of them: the library's to judge */
-	it = (struct intent){ .kind = sub[0] == 'a' ? INTENT_ROUTE_ADD : INTENT_ROUTE_DEL,
-			      .vrf = num[0], .addr = av[2], .how = ac > 3 ? av[3] : "",
-			      .nh = (const char *const *)av + 4, .n_nh = ac > 4 ? ac - 4 : 0 };
+	a = (struct sw_route_arg){ .vrf = num[0], .prefix = av[2], .how = ac > 3 ? av[3] : "",
+				   .nh = (const char *const *)av + 4, .n_nh = ac > 4 ? ac - 4 : 0 };
+	it = sub[0] == 'a' ? INTENT_OF(INTENT_ROUTE_ADD, &a) : INTENT_OF(INTENT_ROUTE_DEL, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -209,6 +212,7 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 {
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "";
+	struct sw_mac_arg a;
 	struct intent it;
 	int rc;
 
@@ -226,8 +230,8 @@ cmd_mac(struct sx_ctx *x, char **av, int ac)
 		return usage_error("usage: mac add|del|show|ageing ...");
 	if (rc != EX_OK)
 		return rc;
-	it = (struct intent){ .kind = sub[0] == 'a' ? INTENT_MAC_ADD : INTENT_MAC_DEL,
-			      .bd = num[0], .mac = av[2], .port = sub[0] == 'a' ? av[3] : NULL };
+	a = (struct sw_mac_arg){ .bd = num[0], .mac = av[2], .port = sub[0] == 'a' ? av[3] : NULL };
+	it = sub[0] == 'a' ? INTENT_OF(INTENT_MAC_ADD, &a) : INTENT_OF(INTENT_MAC_DEL, &a);
 	return shortcut_run(x, &it);
 }
 
@@ -239,6 +243,7 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 	json_int_t num[8] = { -1 };
 	const char *sub = ac > 0 ? av[0] : "";
 	bool add = strcmp(sub, "add") == 0;
+	struct sw_neigh_arg a;
 	struct intent it;
 	int rc;
 
@@ -254,14 +259,14 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 		return usage_error("usage: neigh add|del|show|show6 ...");
 	if (rc != EX_OK)
 		return rc;
-	it = (struct intent){ .kind = add ? INTENT_NEIGH_ADD : INTENT_NEIGH_DEL, .vrf = num[0],
-			      .addr = av[2] };
+	a = (struct sw_neigh_arg){ .vrf = num[0], .ip = av[2] };
 	if (add) {
-		it.port = av[3];
-		it.vlan = num[3];
-		it.mac = av[5];
-		it.smac = av[6];
+		a.port = av[3];
+		a.vlan = num[3];
+		a.dmac = av[5];
+		a.smac = av[6];
 	}
+	it = add ? INTENT_OF(INTENT_NEIGH_ADD, &a) : INTENT_OF(INTENT_NEIGH_DEL, &a);
 	return shortcut_run(x, &it);
 }
 

@@ -156,37 +156,38 @@ bd_owner_check(struct cc *c, json_t *ifs, json_int_t bd, json_int_t slice)
 static int
 compile_slice(struct cc *c, const struct intent *it)
 {
+	const struct sw_slice_arg *a = it->arg;
 	bool attach = it->kind == INTENT_SLICE_ATTACH;
 	const char *t = attach ? "insert" : "delete", *act = SW_A_ATTACH;
-	json_int_t idx = 0, slice = it->slice, bd = it->bd;
+	json_int_t idx = 0, slice = a->slice, bd = a->bd;
 	json_t *ports, *ifs, *floods, *e, *port, *params;
 	char name[256];
 	int rc;
 
-	if ((rc = check_port(c, it->port)) < 0 || (rc = cc_check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
+	if ((rc = check_port(c, a->port)) < 0 || (rc = cc_check_id(c, "VLAN", a->vlan, VLAN_MAX)) < 0 ||
 	    (attach && ((rc = cc_check_id(c, "SLICE", slice, U16_MAX)) < 0 ||
 			(rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)))
 		return rc;
-	if (attach && it->how != NULL) {
-		if (strcmp(it->how, SW_A_ROUTED) != 0)
+	if (attach && a->how != NULL) {
+		if (strcmp(a->how, SW_A_ROUTED) != 0)
 			return cc_refuse(c, -EINVAL, "slice attach: '%s' is no way to attach (routed, or "
-					 "nothing)", it->how);
+					 "nothing)", a->how);
 		act = SW_A_ROUTED;
 	}
 	if ((ports = cc_input(c, INTENT_IN_PORTS)) == NULL)
 		return -EAGAIN;
-	if ((rc = port_find(c, ports, it->port, &idx, name, sizeof(name))) < 0)
+	if ((rc = port_find(c, ports, a->port, &idx, name, sizeof(name))) < 0)
 		return rc;
 	ifs = c->in[INTENT_IN_INTERFACES];
 	if (!attach) {
 		if ((ifs = cc_input(c, INTENT_IN_INTERFACES)) == NULL)
 			return -EAGAIN;
-		e = cc_find(ifs, json_pack("{s:s,s:I}", SW_F_IN_PORT, name, SW_F_VLAN, it->vlan), NULL);
+		e = cc_find(ifs, json_pack("{s:s,s:I}", SW_F_IN_PORT, name, SW_F_VLAN, a->vlan), NULL);
 		if (e != NULL && !cc_is(e, SW_A_ATTACH) && !cc_is(e, SW_A_ROUTED))
 			e = NULL;
 		if (e == NULL)
 			return cc_refuse(c, -ENOENT, "%s vlan %" JSON_INTEGER_FORMAT " is not attached",
-					 name, it->vlan);
+					 name, a->vlan);
 		bd = cc_param_int(e, SW_F_BD);
 		slice = cc_param_int(e, SW_F_SLICE);
 	} else if ((rc = bd_owner_check(c, ifs, bd, slice)) < 0) {
@@ -196,14 +197,14 @@ compile_slice(struct cc *c, const struct intent *it)
 	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL)
 		return -EAGAIN;
 
-	port = port_value(it->port);
+	port = port_value(a->port);
 	params = json_pack("{s:I,s:I}", SW_F_SLICE, slice, SW_F_BD, bd);
-	if (attach && it->meter != 0 && params != NULL)
-		json_object_set_new(params, SW_F_METER, json_integer(it->meter));
+	if (attach && a->meter != 0 && params != NULL)
+		json_object_set_new(params, SW_F_METER, json_integer(a->meter));
 	cc_add(c, cc_upd(t, SW_T_INTERFACES, json_pack("{s:O,s:I}", SW_F_IN_PORT, port, SW_F_VLAN,
-			 it->vlan), attach ? act : NULL, params));
+			 a->vlan), attach ? act : NULL, params));
 	cc_add(c, cc_upd(t, SW_T_BD_PORTS, json_pack("{s:I,s:O}", SW_F_BD, bd, SW_F_PORT, port),
-			 attach ? SW_A_MEMBER : NULL, json_pack("{s:I}", SW_F_VLAN, it->vlan)));
+			 attach ? SW_A_MEMBER : NULL, json_pack("{s:I}", SW_F_VLAN, a->vlan)));
 	json_decref(port);
 	if ((e = flood_port(floods, bd, idx, attach)) != NULL)
 		cc_add(c, e);
@@ -296,9 +297,9 @@ static const struct svi_family svi6 = {
  * Then the fdb entry is both SVIs', written by the first and deleted by
  * the last. */
 static bool
-mac_shared(json_t *svis, const struct intent *it, const char *mac)
+mac_shared(json_t *svis, const struct sw_svi_arg *sv, const char *mac)
 {
-	json_t *e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd), NULL);
+	json_t *e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, sv->slice, SW_F_BD, sv->bd), NULL);
 	const char *m = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_MAC));
 	uint8_t a[6], b[6];
 
@@ -311,9 +312,10 @@ mac_shared(json_t *svis, const struct intent *it, const char *mac)
 static int
 compile_svi(struct cc *c, const struct intent *it)
 {
+	const struct sw_svi_arg *sv = it->arg;
 	bool add_ = it->kind == INTENT_SVI_ADD;
-	const struct svi_family *f = (add_ ? cc_af_of(it->addr) == AF_INET6 : it->ipv6) ? &svi6 : &svi4;
-	const char *t = add_ ? "insert" : "delete", *mac = it->mac, *ipt;
+	const struct svi_family *f = (add_ ? cc_af_of(sv->addr) == AF_INET6 : sv->ipv6) ? &svi6 : &svi4;
+	const char *t = add_ ? "insert" : "delete", *mac = sv->mac, *ipt;
 	char a[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 5],
 		subnet[INET6_ADDRSTRLEN + 5];
 	uint8_t ip[16], net[16];
@@ -321,26 +323,26 @@ compile_svi(struct cc *c, const struct intent *it)
 	json_t *svis, *others, *e;
 	int rc;
 
-	if ((rc = cc_check_id(c, "SLICE", it->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0)
+	if ((rc = cc_check_id(c, "SLICE", sv->slice, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "BD", sv->bd, U16_MAX)) < 0)
 		return rc;
 	if (add_) {
 		if ((rc = cc_check_mac(c, "MAC", mac)) < 0)
 			return rc;
-		if (!cc_pfx_ok(it->addr, f->af, false, ip, &plen) || plen < f->plen_min ||
+		if (!cc_pfx_ok(sv->addr, f->af, false, ip, &plen) || plen < f->plen_min ||
 		       plen > f->plen_max)
-			return cc_refuse(c, -EINVAL, "bad IP/PLEN '%s' (%s)", it->addr ? it->addr : "",
+			return cc_refuse(c, -EINVAL, "bad IP/PLEN '%s' (%s)", sv->addr ? sv->addr : "",
 					 f->plen_text);
 	} else {
 		if ((svis = cc_input(c, f->own)) == NULL)
 			return -EAGAIN;
-		e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd), NULL);
+		e = cc_find(svis, json_pack("{s:I,s:I}", SW_F_VRF, sv->slice, SW_F_BD, sv->bd), NULL);
 		mac = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_MAC));
 		ipt = json_string_value(json_object_get(json_object_get(e, "params"), SW_F_IP));
 		plen = (unsigned int)cc_param_int(e, SW_F_PLEN);
 		if (e == NULL || mac == NULL || !cc_addr_ok(ipt, f->af, ip) || plen > f->bits)
 			return cc_refuse(c, -ENOENT, "no %s for slice %" JSON_INTEGER_FORMAT " bd %"
-					 JSON_INTEGER_FORMAT, f->svi, it->slice, it->bd);
+					 JSON_INTEGER_FORMAT, f->svi, sv->slice, sv->bd);
 	}
 	if ((others = cc_input(c, f->other)) == NULL)
 		return -EAGAIN;
@@ -352,16 +354,16 @@ compile_svi(struct cc *c, const struct intent *it)
 	inet_ntop(f->af, ip, a, sizeof(a));
 	snprintf(host, sizeof(host), "%s/%u", a, f->bits);
 	snprintf(subnet, sizeof(subnet), "%s/%u", inet_ntop(f->af, net, n, sizeof(n)), plen);
-	cc_add(c, cc_upd(t, f->svi, json_pack("{s:I,s:I}", SW_F_VRF, it->slice, SW_F_BD, it->bd),
+	cc_add(c, cc_upd(t, f->svi, json_pack("{s:I,s:I}", SW_F_VRF, sv->slice, SW_F_BD, sv->bd),
 			 add_ ? f->action : NULL, json_pack("{s:s,s:s,s:i}", SW_F_MAC, mac, SW_F_IP, a,
 							    SW_F_PLEN, (int)plen)));
-	if (!mac_shared(others, it, mac))
-		cc_add(c, cc_upd(t, SW_T_FDB, json_pack("{s:I,s:s}", SW_F_BD, it->bd, SW_F_MAC, mac),
+	if (!mac_shared(others, sv, mac))
+		cc_add(c, cc_upd(t, SW_T_FDB, json_pack("{s:I,s:s}", SW_F_BD, sv->bd, SW_F_MAC, mac),
 				 add_ ? SW_A_ROUTE : NULL, NULL));
-	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, it->slice, SW_F_DST, host),
+	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, sv->slice, SW_F_DST, host),
 			 add_ ? SW_A_LOCAL : NULL, NULL));
-	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, it->slice, SW_F_DST, subnet),
-			 add_ ? SW_A_CONNECTED : NULL, json_pack("{s:I}", SW_F_BD, it->bd)));
+	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, sv->slice, SW_F_DST, subnet),
+			 add_ ? SW_A_CONNECTED : NULL, json_pack("{s:I}", SW_F_BD, sv->bd)));
 	return 0;
 }
 
@@ -378,21 +380,22 @@ nh6_ok(const uint8_t *ip)
 static int
 compile_route(struct cc *c, const struct intent *it)
 {
-	const char *how = it->how != NULL ? it->how : "";
-	bool v6 = cc_af_of(it->addr) == AF_INET6;
+	const struct sw_route_arg *a = it->arg;
+	const char *how = a->how != NULL ? a->how : "";
+	bool v6 = cc_af_of(a->prefix) == AF_INET6;
 	const char *table = v6 ? SW_T_ROUTES6 : SW_T_ROUTES;
 	int af = v6 ? AF_INET6 : AF_INET, max = v6 ? 2 : 4;
 	json_t *match, *params;
 	unsigned int plen;
 	uint8_t ip[16];
 	char key[8];
-	int rc, n = it->n_nh;
+	int rc, n = a->n_nh;
 
-	if ((rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+	if ((rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) < 0)
 		return rc;
-	if (!cc_pfx_ok(it->addr, af, true, ip, &plen))
-		return cc_refuse(c, -EINVAL, "bad PREFIX '%s'", it->addr ? it->addr : "");
-	match = json_pack("{s:I,s:s}", SW_F_VRF, it->vrf, SW_F_DST, it->addr);
+	if (!cc_pfx_ok(a->prefix, af, true, ip, &plen))
+		return cc_refuse(c, -EINVAL, "bad PREFIX '%s'", a->prefix ? a->prefix : "");
+	match = json_pack("{s:I,s:s}", SW_F_VRF, a->vrf, SW_F_DST, a->prefix);
 	if (it->kind == INTENT_ROUTE_DEL) {
 		cc_add(c, cc_upd("delete", table, match, NULL, NULL));
 		return 0;
@@ -405,26 +408,26 @@ compile_route(struct cc *c, const struct intent *it)
 				 "route add needs 'via NH', 'ecmp NH1 NH2 [NH3 [NH4]]' or 'drop'");
 	}
 	for (int i = 0; i < n; i++) {
-		if (!cc_addr_ok(it->nh[i], af, ip)) {
+		if (!cc_addr_ok(a->nh[i], af, ip)) {
 			json_decref(match);
-			return cc_refuse(c, -EINVAL, "bad NH '%s'%s", it->nh[i] ? it->nh[i] : "",
+			return cc_refuse(c, -EINVAL, "bad NH '%s'%s", a->nh[i] ? a->nh[i] : "",
 					 v6 ? " (an IPv6 prefix needs an IPv6 next hop)" : "");
 		}
 		if (v6 && !nh6_ok(ip)) {
 			json_decref(match);
 			return cc_refuse(c, -EINVAL, "bad NH '%s' (a next hop is a unicast address on a "
-					 "connected subnet, not link-local)", it->nh[i]);
+					 "connected subnet, not link-local)", a->nh[i]);
 		}
 	}
 	if (n == 1) {
-		params = json_pack("{s:s}", SW_F_NH, it->nh[0]);
+		params = json_pack("{s:s}", SW_F_NH, a->nh[0]);
 	} else {
 		params = json_object();
 		if (n > 0)
 			json_object_set_new(params, SW_F_N, json_integer(n));
 		for (int i = 0; n > 0 && i < max; i++) {
 			snprintf(key, sizeof(key), SW_F_NH_FMT, i);
-			json_object_set_new(params, key, json_string(i < n ? it->nh[i] : "0.0.0.0"));
+			json_object_set_new(params, key, json_string(i < n ? a->nh[i] : "0.0.0.0"));
 		}
 	}
 	cc_add(c, cc_upd("insert", table, match, how, params));
@@ -434,16 +437,17 @@ compile_route(struct cc *c, const struct intent *it)
 static int
 compile_mac(struct cc *c, const struct intent *it)
 {
+	const struct sw_mac_arg *a = it->arg;
 	json_t *match;
 	int rc;
 
-	if ((rc = cc_check_id(c, "BD", it->bd, U16_MAX)) < 0 || (rc = cc_check_mac(c, "MAC", it->mac)) < 0 ||
-		  (it->kind == INTENT_MAC_ADD && (rc = check_port(c, it->port)) < 0))
+	if ((rc = cc_check_id(c, "BD", a->bd, U16_MAX)) < 0 || (rc = cc_check_mac(c, "MAC", a->mac)) < 0 ||
+		  (it->kind == INTENT_MAC_ADD && (rc = check_port(c, a->port)) < 0))
 		return rc;
-	match = json_pack("{s:I,s:s}", SW_F_BD, it->bd, SW_F_MAC, it->mac);
+	match = json_pack("{s:I,s:s}", SW_F_BD, a->bd, SW_F_MAC, a->mac);
 	if (it->kind == INTENT_MAC_ADD)
 		cc_add(c, cc_upd("insert", SW_T_FDB, match, SW_A_FORWARD, json_pack("{s:o}", SW_F_PORT,
-				 port_value(it->port))));
+				 port_value(a->port))));
 	else
 		cc_add(c, cc_upd("delete", SW_T_FDB, match, NULL, NULL));
 	return 0;
@@ -452,26 +456,27 @@ compile_mac(struct cc *c, const struct intent *it)
 static int
 compile_neigh(struct cc *c, const struct intent *it)
 {
+	const struct sw_neigh_arg *a = it->arg;
 	bool add_ = it->kind == INTENT_NEIGH_ADD;
-	int af = cc_af_of(it->addr);
+	int af = cc_af_of(a->ip);
 	const char *table = af == AF_INET6 ? SW_T_NEIGH6 : SW_T_NEIGH;
 	json_t *match;
 	uint8_t ip[16];
 	int rc;
 
-	if ((rc = cc_check_id(c, "VRF", it->vrf, U16_MAX)) < 0)
+	if ((rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) < 0)
 		return rc;
-	if (!cc_addr_ok(it->addr, af, ip))
-		return cc_refuse(c, -EINVAL, "bad IP '%s'", it->addr ? it->addr : "");
-	if (add_ && ((rc = check_port(c, it->port)) < 0 ||
-		     (rc = cc_check_id(c, "VLAN", it->vlan, VLAN_MAX)) < 0 ||
-		     (rc = cc_check_mac(c, "DMAC", it->mac)) < 0 || (rc = cc_check_mac(c, "SMAC", it->smac)) < 0))
+	if (!cc_addr_ok(a->ip, af, ip))
+		return cc_refuse(c, -EINVAL, "bad IP '%s'", a->ip ? a->ip : "");
+	if (add_ && ((rc = check_port(c, a->port)) < 0 ||
+		     (rc = cc_check_id(c, "VLAN", a->vlan, VLAN_MAX)) < 0 ||
+		     (rc = cc_check_mac(c, "DMAC", a->dmac)) < 0 || (rc = cc_check_mac(c, "SMAC", a->smac)) < 0))
 		return rc;
-	match = json_pack("{s:I,s:s}", SW_F_VRF, it->vrf, SW_F_IP, it->addr);
+	match = json_pack("{s:I,s:s}", SW_F_VRF, a->vrf, SW_F_IP, a->ip);
 	if (add_)
 		cc_add(c, cc_upd("insert", table, match, SW_A_REWRITE, json_pack("{s:o,s:I,s:s,s:s}",
-				 SW_F_PORT, port_value(it->port), SW_F_VLAN, it->vlan, SW_F_DMAC, it->mac,
-				 SW_F_SMAC, it->smac)));
+				 SW_F_PORT, port_value(a->port), SW_F_VLAN, a->vlan, SW_F_DMAC, a->dmac,
+				 SW_F_SMAC, a->smac)));
 	else
 		cc_add(c, cc_upd("delete", table, match, NULL, NULL));
 	return 0;
@@ -486,45 +491,20 @@ sw_intent_ageing(json_int_t seconds)
 /* ------------------------------------------------------- registration */
 
 static unsigned int
-slice_reads(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_PORTS) | INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
-}
-
-static unsigned int
-attach_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_FLOOD);
-}
-
-static unsigned int
-detach_writes(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
-}
-
-/* the other family's SVIs: whether the router MAC is theirs too */
-static unsigned int
-svi_reads(const struct intent *it)
-{
-	(void)it;
-	return INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6);
-}
-
-static unsigned int
 svi_del_writes(const struct intent *it)
 {
-	return INTENT_IN(it->ipv6 ? INTENT_IN_SVI6 : INTENT_IN_SVI);
+	const struct sw_svi_arg *sv = it->arg;
+
+	return INTENT_IN(sv->ipv6 ? INTENT_IN_SVI6 : INTENT_IN_SVI);
 }
 
 /* An attach is about its bridge domain's interfaces and flood entries. */
 static bool
 attach_about(const struct intent *it, unsigned int k, json_int_t *v)
 {
-	*v = it->bd;
+	const struct sw_slice_arg *a = it->arg;
+
+	*v = a->bd;
 	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD;
 }
 
@@ -532,21 +512,34 @@ attach_about(const struct intent *it, unsigned int k, json_int_t *v)
 static bool
 svi_add_about(const struct intent *it, unsigned int k, json_int_t *v)
 {
-	*v = it->bd;
+	const struct sw_svi_arg *sv = it->arg;
+
+	*v = sv->bd;
 	return k == INTENT_IN_SVI || k == INTENT_IN_SVI6;
 }
 
+/* A slice's port: its index and whose its bridge domain and flood entry are. */
+#define SLICE_READS (INTENT_IN(INTENT_IN_PORTS) | INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD))
+/* the other family's SVIs: whether the router MAC is theirs too */
+#define SVI_READS   (INTENT_IN(INTENT_IN_SVI) | INTENT_IN(INTENT_IN_SVI6))
+
 const struct intent_kind sw_intent_kinds[SW_KINDS] = {
-	[SW_K_SLICE_ATTACH] = { "slice attach", compile_slice, slice_reads, attach_writes, attach_about },
-	[SW_K_SLICE_DETACH] = { "slice detach", compile_slice, slice_reads, detach_writes },
-	[SW_K_SVI_ADD] = { "svi add", compile_svi, svi_reads, NULL, svi_add_about },
-	[SW_K_SVI_DEL] = { "svi del", compile_svi, svi_reads, svi_del_writes },
-	[SW_K_ROUTE_ADD] = { "route add", compile_route, NULL, NULL },
-	[SW_K_ROUTE_DEL] = { "route del", compile_route, NULL, NULL },
-	[SW_K_MAC_ADD] = { "mac add", compile_mac, NULL, NULL },
-	[SW_K_MAC_DEL] = { "mac del", compile_mac, NULL, NULL },
-	[SW_K_NEIGH_ADD] = { "neigh add", compile_neigh, NULL, NULL },
-	[SW_K_NEIGH_DEL] = { "neigh del", compile_neigh, NULL, NULL },
+	[SW_K_SLICE_ATTACH] = { INTENT_KIND(INTENT_SLICE_ATTACH, "slice attach", compile_slice),
+				.reads = SLICE_READS, .writes = INTENT_IN(INTENT_IN_FLOOD),
+				.about = attach_about },
+	[SW_K_SLICE_DETACH] = { INTENT_KIND(INTENT_SLICE_DETACH, "slice detach", compile_slice),
+				.reads = SLICE_READS,
+				.writes = INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD) },
+	[SW_K_SVI_ADD] = { INTENT_KIND(INTENT_SVI_ADD, "svi add", compile_svi), .reads = SVI_READS,
+			   .about = svi_add_about },
+	[SW_K_SVI_DEL] = { INTENT_KIND(INTENT_SVI_DEL, "svi del", compile_svi), .reads = SVI_READS,
+			   .writes_of = svi_del_writes },
+	[SW_K_ROUTE_ADD] = { INTENT_KIND(INTENT_ROUTE_ADD, "route add", compile_route) },
+	[SW_K_ROUTE_DEL] = { INTENT_KIND(INTENT_ROUTE_DEL, "route del", compile_route) },
+	[SW_K_MAC_ADD] = { INTENT_KIND(INTENT_MAC_ADD, "mac add", compile_mac) },
+	[SW_K_MAC_DEL] = { INTENT_KIND(INTENT_MAC_DEL, "mac del", compile_mac) },
+	[SW_K_NEIGH_ADD] = { INTENT_KIND(INTENT_NEIGH_ADD, "neigh add", compile_neigh) },
+	[SW_K_NEIGH_DEL] = { INTENT_KIND(INTENT_NEIGH_DEL, "neigh del", compile_neigh) },
 };
 
 const struct intent_view sw_intent_views[SW_VIEWS] = {

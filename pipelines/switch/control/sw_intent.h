@@ -2,7 +2,7 @@
 /* The switch's intents (slices, SVIs, routes, MACs, neighbours): its kinds, inputs and views in the intent library. */
 /*
  * Callers build a struct intent (intent_arg.h) with one of these kinds and
- * drive it with intent.h. Upper features (the overlay's tunnels) flood
+ * its argument (INTENT_OF) and drive it with intent.h. Upper features (the overlay's tunnels) flood
  * into a bridge domain through sw_intent_flood_join/leave, from their own
  * compile: the switch names none of them.
  */
@@ -21,33 +21,85 @@
  * The router MAC's fdb entry is shared by a BD's IPv4 and IPv6 SVIs, so
  * an SVI intent reads the other family's SVIs first. */
 enum sw_intent_kind {
-	SW_K_SLICE_ATTACH,	/* port, vlan, slice, bd, meter (0: none), how (NULL: attach;
-				 * "routed": a routed port, bd its own link, whose SVIs have
-				 * the port's MAC) */
-	SW_K_SLICE_DETACH,	/* port, vlan */
-	SW_K_SVI_ADD,		/* slice, bd, mac, addr IP/PLEN (IPv4 PLEN 0..31, IPv6 1..127) */
-	SW_K_SVI_DEL,		/* slice, bd, ipv6 (which of the BD's SVIs) */
-	SW_K_ROUTE_ADD,		/* vrf, addr PREFIX, how ("via" 1 next hop, "ecmp" 2..4 (IPv6
-				 * 2), "drop" none), nh/n_nh */
-	SW_K_ROUTE_DEL,		/* vrf, addr PREFIX */
-	SW_K_MAC_ADD,		/* bd, mac, port */
-	SW_K_MAC_DEL,		/* bd, mac */
-	SW_K_NEIGH_ADD,		/* vrf, addr IP, port, vlan, mac (next hop's), smac */
-	SW_K_NEIGH_DEL,		/* vrf, addr IP */
+	SW_K_SLICE_ATTACH,
+	SW_K_SLICE_DETACH,
+	SW_K_SVI_ADD,
+	SW_K_SVI_DEL,
+	SW_K_ROUTE_ADD,
+	SW_K_ROUTE_DEL,
+	SW_K_MAC_ADD,
+	SW_K_MAC_DEL,
+	SW_K_NEIGH_ADD,
+	SW_K_NEIGH_DEL,
 	SW_KINDS
 };
 extern const struct intent_kind sw_intent_kinds[SW_KINDS];
 
+/* slice attach: @port (a name, or a decimal index) @vlan (0: untagged)
+ * into @slice and bridge domain @bd, metered by @meter (0: none); @how
+ * NULL, or "routed": a routed port, @bd its own link, whose SVIs have the
+ * port's MAC. slice detach: @port @vlan. */
+struct sw_slice_arg {
+	const char *port;
+	json_int_t vlan, slice, bd, meter;
+	const char *how;
+};
 #define INTENT_SLICE_ATTACH (&sw_intent_kinds[SW_K_SLICE_ATTACH])
 #define INTENT_SLICE_DETACH (&sw_intent_kinds[SW_K_SLICE_DETACH])
-#define INTENT_SVI_ADD	    (&sw_intent_kinds[SW_K_SVI_ADD])
-#define INTENT_SVI_DEL	    (&sw_intent_kinds[SW_K_SVI_DEL])
-#define INTENT_ROUTE_ADD    (&sw_intent_kinds[SW_K_ROUTE_ADD])
-#define INTENT_ROUTE_DEL    (&sw_intent_kinds[SW_K_ROUTE_DEL])
-#define INTENT_MAC_ADD	    (&sw_intent_kinds[SW_K_MAC_ADD])
-#define INTENT_MAC_DEL	    (&sw_intent_kinds[SW_K_MAC_DEL])
-#define INTENT_NEIGH_ADD    (&sw_intent_kinds[SW_K_NEIGH_ADD])
-#define INTENT_NEIGH_DEL    (&sw_intent_kinds[SW_K_NEIGH_DEL])
+INTENT_ARG(INTENT_SLICE_ATTACH, struct sw_slice_arg);
+INTENT_ARG(INTENT_SLICE_DETACH, struct sw_slice_arg);
+
+/* svi add: the gateway of @bd in @slice's VRF, @mac, @addr IP/PLEN (IPv4
+ * PLEN 0..31, IPv6 1..127). svi del: @slice @bd, @ipv6: which of the BD's
+ * SVIs. */
+struct sw_svi_arg {
+	json_int_t slice, bd;
+	const char *mac, *addr;
+	bool ipv6;
+};
+#define INTENT_SVI_ADD (&sw_intent_kinds[SW_K_SVI_ADD])
+#define INTENT_SVI_DEL (&sw_intent_kinds[SW_K_SVI_DEL])
+INTENT_ARG(INTENT_SVI_ADD, struct sw_svi_arg);
+INTENT_ARG(INTENT_SVI_DEL, struct sw_svi_arg);
+
+/* route add: @prefix in @vrf, @how "via" 1 next hop, "ecmp" 2..4 (IPv6
+ * 2), "drop" none, the next hops @nh[0..@n_nh-1]. route del: @vrf
+ * @prefix. */
+struct sw_route_arg {
+	json_int_t vrf;
+	const char *prefix;
+	const char *how;
+	const char *const *nh;
+	int n_nh;
+};
+#define INTENT_ROUTE_ADD (&sw_intent_kinds[SW_K_ROUTE_ADD])
+#define INTENT_ROUTE_DEL (&sw_intent_kinds[SW_K_ROUTE_DEL])
+INTENT_ARG(INTENT_ROUTE_ADD, struct sw_route_arg);
+INTENT_ARG(INTENT_ROUTE_DEL, struct sw_route_arg);
+
+/* mac add: @mac in @bd forwarded to @port. mac del: @bd @mac. */
+struct sw_mac_arg {
+	json_int_t bd;
+	const char *mac, *port;
+};
+#define INTENT_MAC_ADD (&sw_intent_kinds[SW_K_MAC_ADD])
+#define INTENT_MAC_DEL (&sw_intent_kinds[SW_K_MAC_DEL])
+INTENT_ARG(INTENT_MAC_ADD, struct sw_mac_arg);
+INTENT_ARG(INTENT_MAC_DEL, struct sw_mac_arg);
+
+/* neigh add: next hop @ip in @vrf, out @port @vlan to @dmac from @smac.
+ * neigh del: @vrf @ip. */
+struct sw_neigh_arg {
+	json_int_t vrf;
+	const char *ip;
+	const char *port;
+	json_int_t vlan;
+	const char *dmac, *smac;
+};
+#define INTENT_NEIGH_ADD (&sw_intent_kinds[SW_K_NEIGH_ADD])
+#define INTENT_NEIGH_DEL (&sw_intent_kinds[SW_K_NEIGH_DEL])
+INTENT_ARG(INTENT_NEIGH_ADD, struct sw_neigh_arg);
+INTENT_ARG(INTENT_NEIGH_DEL, struct sw_neigh_arg);
 
 /* The switch's inputs (intent_input_register'd ids, 1..4). */
 #define INTENT_IN_INTERFACES 1

@@ -121,9 +121,13 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 		const char *gwmac = gw ? cd_str(json_object_get(json_object_get(kernel, "neigh"), ifn), gw) :
 			NULL;
 		bool up = kl == NULL || json_is_true(json_object_get(kl, "up"));
-		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(w, "port"),
-				     .vlan = cd_num(w, "vlan", 0), .slice = under,
-				     .bd = SW_WAN_BD + (json_int_t)i };
+		struct sw_slice_arg at = { .port = cd_str(w, "port"), .vlan = cd_num(w, "vlan", 0),
+					   .slice = under, .bd = SW_WAN_BD + (json_int_t)i };
+		struct sw_svi_arg svi = { .slice = under, .bd = SW_WAN_BD + (json_int_t)i, .mac = mac,
+					  .addr = cd_str(w, "address") };
+		struct sw_neigh_arg nb = { .vrf = under, .ip = gw, .port = cd_str(w, "port"),
+					   .vlan = cd_num(w, "vlan", 0), .dmac = gwmac, .smac = mac };
+		struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
 
 		json_array_foreach(json_object_get(spec, "wan"), j, w2) {
 			if (j < i && strcmp(cd_str(w, "name"), cd_str(w2, "name")) == 0) {
@@ -140,9 +144,7 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 		}
 		cd_kx_run(x, &it, ptr);
 		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
-		it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under,
-				      .bd = SW_WAN_BD + (json_int_t)i, .mac = mac,
-				      .addr = cd_str(w, "address") };
+		it = INTENT_OF(INTENT_SVI_ADD, &svi);
 		cd_kx_run(x, &it, ptr);
 		hooks_run(SW_AT_WAN_ADDR, x, NULL, spec, w, i, NULL);
 		json_object_set_new(wans, cd_str(w, "name"), json_pack("{s:b}", "up", up));
@@ -153,9 +155,7 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 					    cd_str(w, "name"), ifn));
 		/* the kernel resolved the gateway: sxdp needs no ARP of its own */
 		if (gw != NULL && gwmac != NULL) {
-			it = (struct intent){ .kind = INTENT_NEIGH_ADD, .vrf = under, .addr = gw,
-					      .port = cd_str(w, "port"), .vlan = cd_num(w, "vlan", 0),
-					      .mac = gwmac, .smac = mac };
+			it = INTENT_OF(INTENT_NEIGH_ADD, &nb);
 			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/gateway", i);
 			cd_kx_run(x, &it, ptr);
 		}
@@ -240,13 +240,17 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
 			   SW_LINK_BD_MIN, SW_LINK_BD_MAX);
 		return;
 	}
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(r, "port"), .vlan = cd_num(r, "vlan", 0),
-			     .slice = sid, .bd = bd, .meter = meter, .how = SW_A_ROUTED };
+	struct sw_slice_arg at = { .port = cd_str(r, "port"), .vlan = cd_num(r, "vlan", 0), .slice = sid,
+				   .bd = bd, .meter = meter, .how = SW_A_ROUTED };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
+
 	cd_kx_run(x, &it, ptr);
 	json_array_foreach(json_object_get(r, "addresses"), j, a) {
+		struct sw_svi_arg svi = { .slice = sid, .bd = bd, .mac = cd_str(p, "mac"),
+					  .addr = json_string_value(a) };
+
 		snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu/addresses/%zu", i, j);
-		it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = sid, .bd = bd, .mac = cd_str(p, "mac"),
-				      .addr = json_string_value(a) };
+		it = INTENT_OF(INTENT_SVI_ADD, &svi);
 		cd_kx_run(x, &it, ptr);
 	}
 }
@@ -282,17 +286,18 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		snprintf(key, sizeof(key), "slices/%s", name);
 		if (!cd_kx_failed(x) && (meter = cd_kx_alloc(x, "meter", key, SLICE_METER_MIN, METER_ID_MAX)) < 0)
 			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
-		struct intent it = { .kind = INTENT_METER_ADD, .id = meter, .how = QOS_A_TRTCM,
-				     .rate = cir, .burst = cd_burst_of(cir), .peak = pir,
-				     .ebs = cd_burst_of(pir) };
+		struct qos_meter_arg ma = { .id = meter, .type = QOS_A_TRTCM, .rate = cir,
+					    .burst = cd_burst_of(cir), .peak = pir, .ebs = cd_burst_of(pir) };
+		struct intent it = INTENT_OF(INTENT_METER_ADD, &ma);
+
 		cd_kx_run(x, &it, "/spec/rate");
 	}
 	hooks_run(SW_AT_SLICE_RATE, x, name, spec, NULL, 0, rec);
 	got = json_array();
 	json_array_foreach(json_object_get(spec, "members"), i, m) {
-		struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(m, "port"),
-				     .vlan = cd_num(m, "vlan", 0), .slice = sid, .bd = sid,
-				     .meter = meter };
+		struct sw_slice_arg at = { .port = cd_str(m, "port"), .vlan = cd_num(m, "vlan", 0),
+					   .slice = sid, .bd = sid, .meter = meter };
+		struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
 
 		snprintf(ptr, sizeof(ptr), "/spec/members/%zu", i);
 		if (!lan_has(site, m)) {
@@ -313,15 +318,17 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
 		routed_port(x, name, spec, m, i, sid, meter);
 	if ((s = json_object_get(spec, "svi")) != NULL) {
-		struct intent it = { .kind = INTENT_SVI_ADD, .slice = sid, .bd = sid,
-				     .mac = cd_str(s, "mac"), .addr = cd_str(s, "address") };
+		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(s, "mac"),
+					  .addr = cd_str(s, "address") };
+		struct intent it = INTENT_OF(INTENT_SVI_ADD, &svi);
 
 		cd_kx_run(x, &it, "/spec/svi");
 	}
 	json_array_foreach(json_object_get(spec, "routes"), i, r) {
 		const char *nh = cd_str(r, "via");
-		struct intent it = { .kind = INTENT_ROUTE_ADD, .vrf = sid, .addr = cd_str(r, "prefix"),
-				     .how = nh ? SW_A_VIA : SW_A_DROP, .nh = &nh, .n_nh = nh ? 1 : 0 };
+		struct sw_route_arg ra = { .vrf = sid, .prefix = cd_str(r, "prefix"),
+					   .how = nh ? SW_A_VIA : SW_A_DROP, .nh = &nh, .n_nh = nh ? 1 : 0 };
+		struct intent it = INTENT_OF(INTENT_ROUTE_ADD, &ra);
 
 		snprintf(ptr, sizeof(ptr), "/spec/routes/%zu", i);
 		if (nh == NULL && !json_is_true(json_object_get(r, "drop")))

@@ -55,8 +55,10 @@ upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 		cd_kx_fail(x, "Failed", ptr, "no_space", "no meter id left (%u..%u)", UP_METER_REST_MIN, UP_METER_REST_MAX);
 		return 0;
 	}
-	struct intent it = { .kind = INTENT_METER_ADD, .id = id, .how = QOS_A_TRTCM, .rate = bps,
-			     .burst = cd_burst_of(bps), .peak = bps, .ebs = cd_burst_of(bps) };
+	struct qos_meter_arg ma = { .id = id, .type = QOS_A_TRTCM, .rate = bps, .burst = cd_burst_of(bps),
+				    .peak = bps, .ebs = cd_burst_of(bps) };
+	struct intent it = INTENT_OF(INTENT_METER_ADD, &ma);
+
 	return cd_kx_run(x, &it, ptr) < 0 ? 0 : id;
 }
 
@@ -92,12 +94,16 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, con
 		cd_kx_fail(x, "Failed", ptr, "no_space", "no bridge domain or endpoint id left");
 		return 0;
 	}
-	struct intent it = { .kind = INTENT_SLICE_ATTACH, .port = cd_str(l, "port"), .vlan = cd_num(l, "vlan", 0),
-			     .slice = under, .bd = bd };
+	struct sw_slice_arg at = { .port = cd_str(l, "port"), .vlan = cd_num(l, "vlan", 0), .slice = under,
+				   .bd = bd };
+	struct sw_svi_arg svi = { .slice = under, .bd = bd,
+				  .mac = cd_str(l, "mac") ? cd_str(l, "mac") : cd_str(p, "mac"),
+				  .addr = cd_str(l, "address") };
+	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
+
 	cd_kx_run(x, &it, ptr);
 	snprintf(ptr, sizeof(ptr), "/spec/%s/address", which);
-	it = (struct intent){ .kind = INTENT_SVI_ADD, .slice = under, .bd = bd,
-			      .mac = cd_str(l, "mac") ? cd_str(l, "mac") : cd_str(p, "mac"), .addr = cd_str(l, "address") };
+	it = INTENT_OF(INTENT_SVI_ADD, &svi);
 	cd_kx_run(x, &it, ptr);
 	v6 = cc_af_of(cd_str(l, "address")) == AF_INET6;
 	snprintf(key, sizeof(key), "%s/%d", cd_addr_part(cd_str(l, "address"), ip, sizeof(ip)), v6 ? 128 : 32);
