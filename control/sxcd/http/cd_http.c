@@ -772,84 +772,121 @@ out:
 	json_decref(body);
 }
 
-/* 405 with what the route takes; OPTIONS: 204 with the same. */
-static void
-bad_method(struct evhttp_request *req, const char *allow)
-{
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+/* ------------------------------------------------------- routes */
 
-	evhttp_add_header(out, "Allow", allow);
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_OPTIONS) {
-		send_reply(req, 204, "No Content", NULL);
-		return;
-	}
-	reply_err(req, 405, "bad_method", NULL, "%s takes %s", evhttp_request_get_uri(req), allow);
-}
+/* A request as its route sees it: what the route's pattern read of the path. */
+struct rreq {
+	struct cd_http *h;
+	struct evhttp_request *req;
+	enum evhttp_cmd_type m;
+	const char *path;
+	bool authed;		/* the token, or the page's session for a read */
+	/* {site}, {kind}, {name} (a kind of one intent's name filled in) */
+	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
+	int kind;
+	const struct cd_vis_item *item;	/* {item}, and its {id} (raw) */
+	const char *id;
+};
 
-/* /api/v1/site, /api/v1/KIND, /api/v1/KIND/NAME */
-static void
-route_intents(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m, const char *rest)
+/* What a pattern's match made of a path: not this route, this route, or
+ * a bad path answered already (400, 404). */
+enum { R_NEXT, R_MATCH, R_ANSWERED };
+
+/* KIND[/NAME] (after /api/v1/) read into @r: 0, or -1 answered. */
+static int
+intents_path(struct rreq *r, const char *rest)
 {
-	char kind_s[32], name[STORE_NAME_MAX + 2];
+	struct evhttp_request *req = r->req;
 	const char *slash = strchr(rest, '/');
 	int k;
-	json_t *doc;
 
-	snprintf(kind_s, sizeof(kind_s), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
-	name[0] = '\0';
+	snprintf(r->kind_s, sizeof(r->kind_s), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
+	r->name[0] = '\0';
 	if (slash != NULL && strlen(slash + 1) > STORE_NAME_MAX) {
 		reply_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
 			  "/metadata/name", "reason", "bad_value", "message",
 			  "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "a name is at most %d "
 			  "characters", STORE_NAME_MAX);
-		return;
+		return -1;
 	}
 	if (slash != NULL)
-		snprintf(name, sizeof(name), "%s", slash + 1);
-	if ((k = cd_kind_of(kind_s)) < 0 || strchr(name, '/') != NULL ||
-	    (cd_kind_only(k) != NULL && slash != NULL) || (slash != NULL && name[0] == '\0')) {
+		snprintf(r->name, sizeof(r->name), "%s", slash + 1);
+	if ((k = cd_kind_of(r->kind_s)) < 0 || strchr(r->name, '/') != NULL ||
+	    (cd_kind_only(k) != NULL && slash != NULL) || (slash != NULL && r->name[0] == '\0')) {
 		reply_err(req, 404, "not_found", NULL, "no route %s", evhttp_request_get_uri(req));
-		return;
+		return -1;
 	}
 	/* a kind of one intent: its path names none */
 	if (cd_kind_only(k) != NULL)
-		snprintf(name, sizeof(name), "%s", cd_kind_only(k));
-	if (name[0] != '\0' && !store_name_ok(name)) {
+		snprintf(r->name, sizeof(r->name), "%s", cd_kind_only(k));
+	if (r->name[0] != '\0' && !store_name_ok(r->name)) {
 		reply_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
 			  "/metadata/name", "reason", "bad_value", "message",
-			  "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "bad name '%s'", name);
-		return;
+			  "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "bad name '%s'", r->name);
+		return -1;
 	}
-	switch (m) {
-	case EVHTTP_REQ_HEAD:
-	case EVHTTP_REQ_GET:
-		if (name[0] == '\0') {
-			reply(req, 200, cd_res_list(h->res, k));
-		} else if ((doc = cd_res_get(h->res, k, name)) != NULL) {
-			reply(req, 200, doc);
-		} else {
-			reply_err(req, 404, "not_found", NULL, "no %s/%s", kind_s, name);
-		}
-		return;
+	r->kind = k;
+	return 0;
+}
+
+/* Which of a kind's three paths @r's is: KIND (a list), KIND/NAME, or
+ * the path of a kind of one intent. */
+static int
+path_form(const struct rreq *r, bool named)
+{
+	return named ? 1 : cd_kind_only(r->kind) != NULL ? 2 : 0;
+}
+
+static int
+match_intents_of(struct rreq *r, const char *rest, int form)
+{
+	if (intents_path(r, rest) < 0)
+		return R_ANSWERED;
+	return path_form(r, strchr(rest, '/') != NULL) == form ? R_MATCH : R_NEXT;
+}
+
+static int
+match_kind(struct rreq *r, const char *rest)
+{
+	return match_intents_of(r, rest, 0);
+}
+
+static int
+match_named(struct rreq *r, const char *rest)
+{
+	return match_intents_of(r, rest, 1);
+}
+
+static int
+match_one(struct rreq *r, const char *rest)
+{
+	return match_intents_of(r, rest, 2);
+}
+
+/* /api/v1/KIND, /api/v1/KIND/NAME, /api/v1/site: the methods are the route's */
+static void
+route_intents(struct rreq *r)
+{
+	struct cd_http *h = r->h;
+	json_t *doc;
+
+	switch (r->m) {
 	case EVHTTP_REQ_POST:
-		if (name[0] != '\0' || cd_kind_only(k) != NULL)
-			break;
-		do_change(h, req, k, NULL, false, true);
+		do_change(h, r->req, r->kind, NULL, false, true);
 		return;
 	case EVHTTP_REQ_PUT:
-		if (name[0] == '\0')
-			break;
-		do_change(h, req, k, name, false, false);
-		return;
 	case EVHTTP_REQ_DELETE:
-		if (name[0] == '\0')
-			break;
-		do_change(h, req, k, name, true, false);
+		do_change(h, r->req, r->kind, r->name, r->m == EVHTTP_REQ_DELETE, false);
 		return;
-	default:
-		break;
+	default:	/* GET, HEAD */
+		if (r->name[0] == '\0')
+			reply(r->req, 200, cd_res_list(h->res, r->kind));
+		else if ((doc = cd_res_get(h->res, r->kind, r->name)) != NULL)
+			reply(r->req, 200, doc);
+		else
+			reply_err(r->req, 404, "not_found", NULL, "no %s/%s", r->kind_s, r->name);
+		return;
 	}
-	bad_method(req, name[0] == '\0' ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, PUT, DELETE, OPTIONS");
 }
 
 /* ------------------------------------------------------- a fleet's */
@@ -886,50 +923,98 @@ fleet_pending(struct cd_http *h, struct evhttp_request *req)
 	return p;
 }
 
-/* /api/v1/sites/SITE/KIND[/NAME]: a site's own intents (site, upf),
- * this box's through the usual routes, another's through the fleet's store. */
+/* GET /api/v1/fleet */
 static void
-route_site(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m, const char *rest)
+route_fleet(struct rreq *r)
+{
+	struct pending *p;
+
+	if (r->h->fleet.view == NULL)
+		reply_err(r->req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store "
+			  "(--store etcd://...)");
+	else if ((p = fleet_pending(r->h, r->req)) != NULL)
+		r->h->fleet.view(r->h->fleet.view_ctx, query_flag(r->req, "brief"), on_fleet, p);
+}
+
+/* SITE/KIND[/NAME] after /api/v1/sites/ read into @r (a site's own
+ * kinds only): 0, or -1 answered. */
+static int
+site_path(struct rreq *r, const char *rest)
 {
 	const char *sl = strchr(rest, '/'), *ks = sl ? sl + 1 : NULL, *ns;
-	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
-	json_t *errs, *body;
-	struct pending *p;
-	struct query q;
+	struct cd_http *h = r->h;
 	int k;
 
 	if (h->fleet.view == NULL) {
-		reply_err(req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store (--store etcd://...)");
-		return;
+		reply_err(r->req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store (--store etcd://...)");
+		return -1;
 	}
 	ns = ks ? strchr(ks, '/') : NULL;
-	snprintf(site, sizeof(site), "%.*s", sl ? (int)(sl - rest) : 0, rest);
-	snprintf(kind_s, sizeof(kind_s), "%.*s", ks ? (ns ? (int)(ns - ks) : (int)strlen(ks)) : 0,
+	snprintf(r->site, sizeof(r->site), "%.*s", sl ? (int)(sl - rest) : 0, rest);
+	snprintf(r->kind_s, sizeof(r->kind_s), "%.*s", ks ? (ns ? (int)(ns - ks) : (int)strlen(ks)) : 0,
 		 ks ? ks : "");
-	snprintf(name, sizeof(name), "%.*s", ns ? STORE_NAME_MAX + 1 : 0, ns ? ns + 1 : "");
-	if (sl == NULL || !store_name_ok(site) || (k = cd_kind_of(kind_s)) < 0 || !cd_kind_per_site(k) ||
-	    (ns != NULL && (strchr(ns + 1, '/') != NULL || !store_name_ok(name) ||
-			    cd_kind_only(k) != NULL))) {
-		reply_err(req, 404, "not_found", NULL, "no route %s (a site's own kinds only)",
-			  evhttp_request_get_uri(req));
-		return;
+	snprintf(r->name, sizeof(r->name), "%.*s", ns ? STORE_NAME_MAX + 1 : 0, ns ? ns + 1 : "");
+	if (sl == NULL || !store_name_ok(r->site) || (k = cd_kind_of(r->kind_s)) < 0 ||
+	    !cd_kind_per_site(k) || (ns != NULL && (strchr(ns + 1, '/') != NULL ||
+						     !store_name_ok(r->name) || cd_kind_only(k) != NULL))) {
+		reply_err(r->req, 404, "not_found", NULL, "no route %s (a site's own kinds only)",
+			  evhttp_request_get_uri(r->req));
+		return -1;
 	}
-	if (strcmp(site, h->fleet.site) == 0) {
-		route_intents(h, req, m, ks);
-		return;
-	}
+	r->kind = k;
 	if (cd_kind_only(k) != NULL)
-		snprintf(name, sizeof(name), "%s", cd_kind_only(k));
+		snprintf(r->name, sizeof(r->name), "%s", cd_kind_only(k));
+	return 0;
+}
+
+static int
+match_site_of(struct rreq *r, const char *rest, int form)
+{
+	const char *ks = strchr(rest, '/');
+
+	if (site_path(r, rest) < 0)
+		return R_ANSWERED;
+	return path_form(r, strchr(ks + 1, '/') != NULL) == form ? R_MATCH : R_NEXT;
+}
+
+static int
+match_site_kind(struct rreq *r, const char *rest)
+{
+	return match_site_of(r, rest, 0);
+}
+
+static int
+match_site_named(struct rreq *r, const char *rest)
+{
+	return match_site_of(r, rest, 1);
+}
+
+static int
+match_site_one(struct rreq *r, const char *rest)
+{
+	return match_site_of(r, rest, 2);
+}
+
+/* /api/v1/sites/SITE/KIND[/NAME]: a site's own intents (site, upf),
+ * this box's through the usual routes, another's through the fleet's store. */
+static void
+route_site(struct rreq *r)
+{
+	struct cd_http *h = r->h;
+	struct evhttp_request *req = r->req;
+	enum evhttp_cmd_type m = r->m;
+	json_t *errs, *body;
+	struct pending *p;
+	struct query q;
+
+	if (strcmp(r->site, h->fleet.site) == 0) {
+		route_intents(r);
+		return;
+	}
 	if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD) {
 		if ((p = fleet_pending(h, req)) != NULL)
-			h->fleet.site_get(h->fleet.site_ctx, site, k, name[0] ? name : NULL, on_fleet, p);
-		return;
-	}
-	/* a kind of one intent (site) names none: PUT, DELETE on the kind's path */
-	if (!((m == EVHTTP_REQ_PUT || m == EVHTTP_REQ_DELETE) && name[0] != '\0') &&
-	    !(m == EVHTTP_REQ_POST && ns == NULL && cd_kind_only(k) == NULL)) {
-		bad_method(req, name[0] == '\0' ? "GET, HEAD, POST, OPTIONS" :
-			   "GET, HEAD, PUT, DELETE, OPTIONS");
+			h->fleet.site_get(h->fleet.site_ctx, r->site, r->kind, r->name[0] ? r->name : NULL,
+					  on_fleet, p);
 		return;
 	}
 	errs = json_array();
@@ -950,13 +1035,13 @@ route_site(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m
 		}
 		meta = json_object_get(body, "metadata");
 		if (cd_schema_check(h->schema, "IntentIn", body, "", errs) == 0)
-			cd_schema_check(h->schema, cd_kind_schema(k), json_object_get(body, "spec"), "/spec",
-					errs);
-		if (name[0] == '\0' && json_is_string(json_object_get(meta, "name")))
-			snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(meta, "name")));
-		if (json_array_size(errs) == 0 && (!store_name_ok(name) ||
+			cd_schema_check(h->schema, cd_kind_schema(r->kind), json_object_get(body, "spec"),
+					"/spec", errs);
+		if (r->name[0] == '\0' && json_is_string(json_object_get(meta, "name")))
+			snprintf(r->name, sizeof(r->name), "%s", json_string_value(json_object_get(meta, "name")));
+		if (json_array_size(errs) == 0 && (!store_name_ok(r->name) ||
 		    (json_is_string(json_object_get(meta, "name")) &&
-		     strcmp(json_string_value(json_object_get(meta, "name")), name) != 0)))
+		     strcmp(json_string_value(json_object_get(meta, "name")), r->name) != 0)))
 			cd_schema_err(errs, "/metadata/name", "bad_value", "no name, a bad one, or not the "
 				      "one of the path");
 		if (json_is_integer(json_object_get(meta, "generation")) && q.expected < 0)
@@ -969,8 +1054,9 @@ route_site(struct cd_http *h, struct evhttp_request *req, enum evhttp_cmd_type m
 	}
 	json_decref(errs);
 	if ((p = fleet_pending(h, req)) != NULL)
-		h->fleet.site_change(h->fleet.site_ctx, site, k, name, json_object_get(body, "spec"),
-				     q.expected, m == EVHTTP_REQ_POST, on_fleet, p);
+		h->fleet.site_change(h->fleet.site_ctx, r->site, r->kind, r->name,
+				     json_object_get(body, "spec"), q.expected, m == EVHTTP_REQ_POST,
+				     on_fleet, p);
 	json_decref(body);
 }
 
@@ -1108,22 +1194,30 @@ intents_list(struct cd_res *r)
 	return json_pack("{s:o}", "items", items);
 }
 
-/* GET /api/v1/PREFIX{id}: one item a feature serves (cd_vis_item). */
-static void
-route_item(struct cd_http *h, struct evhttp_request *req, bool get, const struct cd_vis_item *it,
-	   const char *raw)
+/* /api/v1/PREFIX{id}: one item a feature serves (cd_vis_item). */
+static int
+match_item(struct rreq *r, const char *rest)
 {
+	if ((r->item = cd_vis_item_of(rest)) == NULL)
+		return R_NEXT;
+	r->id = rest + strlen(r->item->prefix);
+	return R_MATCH;
+}
+
+/* GET /api/v1/PREFIX{id} */
+static void
+route_item(struct rreq *r)
+{
+	const struct cd_vis_item *it = r->item;
+	struct cd_http *h = r->h;
+	struct evhttp_request *req = r->req;
 	json_t *doc = NULL, *calls = NULL;
 	struct pending *p;
 	char msg[256], *id;
 	size_t n = 0;
 	int code;
 
-	if (!get) {
-		bad_method(req, "GET, HEAD, OPTIONS");
-		return;
-	}
-	id = evhttp_uridecode(raw, 0, &n);
+	id = evhttp_uridecode(r->id, 0, &n);
 	if (id == NULL || n == 0 || n != strlen(id) || n > 512) {
 		free(id);
 		reply_err(req, 400, "bad_id", NULL, "an id of 1..512 characters after /api/v1/%s", it->prefix);
@@ -1329,21 +1423,213 @@ on_request(struct evhttp_request *req, void *arg)
 	on_request_timed(req, (struct cd_http *)arg);
 	cd_lag_leave(t0, what);
 }
+/* ------------------------------------------------------- the table */
+
+static void
+route_apply(struct rreq *r)
+{
+	do_apply(r->h, r->req);
+}
+
+static void
+route_login(struct rreq *r)
+{
+	do_login(r->h, r->req);
+}
+
+static void
+route_logout(struct rreq *r)
+{
+	do_logout(r->h, r->req);
+}
+
+static void
+route_openapi(struct rreq *r)
+{
+	reply(r->req, 200, json_incref(cd_schema_doc(r->h->schema)));
+}
+
+static void
+route_status(struct rreq *r)
+{
+	struct cd_http *h = r->h;
+
+	reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
+				     cd_sync_info(h->sync), "intents", cd_res_phases(h->res),
+				     "store", "quarantined", cd_res_quarantine(h->res),
+				     "set_aside", cd_res_set_aside(h->res),
+				     "fleet", cd_res_remote_info(h->res),
+				     "services", cd_svc_status(), "auth", cd_auth_stats(h->auth)));
+}
+
+static void
+route_list(struct rreq *r)
+{
+	reply(r->req, 200, intents_list(r->h->res));
+}
+
+/* GET /api/v1/topology, /api/v1/counters: sxdp's counters joined with the intents */
+static void
+route_view(struct rreq *r, enum cd_view_kind what)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		reply_err(r->req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	p->h = r->h;
+	p->req = r->req;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), view_gone, p);
+	cd_view(r->h->sync, r->h->res, what, on_view, p);
+}
+
+static void
+route_topology(struct rreq *r)
+{
+	route_view(r, CD_VIEW_TOPOLOGY);
+}
+
+static void
+route_counters(struct rreq *r)
+{
+	route_view(r, CD_VIEW_COUNTERS);
+}
+
+/* GET /metrics: Prometheus' text */
+static void
+route_metrics(struct rreq *r)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		reply_err(r->req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	p->h = r->h;
+	p->req = r->req;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), view_gone, p);
+	cd_metrics(r->h->sync, r->h->res, on_metrics, p);
+}
+
+static int
+match_page(struct rreq *r, const char *rest)
+{
+	(void)rest;
+	return cd_www_path(r->path) ? R_MATCH : R_NEXT;
+}
+
+/* the operator's page */
+static void
+route_page(struct rreq *r)
+{
+	cd_www_serve(r->h->www, r->req, r->path, r->authed);
+}
+
+/* The methods a route takes (OPTIONS: every route, answered here). */
+enum { M_GET = 1 /* and HEAD */, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
+
+/* One route: its path's pattern, the methods it takes, its answer. A
+ * pattern is literal up to its first '{'; @match reads the rest of the
+ * path (NULL: the path is the pattern). The first route that matches
+ * answers; a path none matches is 404. */
+struct route {
+	const char *path;
+	unsigned int methods;
+	int (*match)(struct rreq *r, const char *rest);
+	void (*answer)(struct rreq *r);
+};
+
+static const struct route routes[] = {
+	{ API "/apply", M_POST, NULL, route_apply },
+	{ API "/login", M_POST, NULL, route_login },
+	{ API "/logout", M_POST, NULL, route_logout },
+	{ API "/openapi.json", M_GET, NULL, route_openapi },
+	{ API "/status", M_GET, NULL, route_status },
+	{ API "/topology", M_GET, NULL, route_topology },
+	{ API "/counters", M_GET, NULL, route_counters },
+	{ API "/intents", M_GET, NULL, route_list },
+	{ API "/fleet", M_GET, NULL, route_fleet },
+	{ API "/sites/{site}/{kind}", M_GET | M_POST, match_site_kind, route_site },
+	{ API "/sites/{site}/{kind}/{name}", M_GET | M_PUT | M_DELETE, match_site_named, route_site },
+	{ API "/sites/{site}/{kind of one intent}", M_GET | M_PUT | M_DELETE, match_site_one, route_site },
+	{ API "/{item prefix}{id}", M_GET, match_item, route_item },
+	/* last under /api/v1/: what no route above takes is 404 here */
+	{ API "/{kind}", M_GET | M_POST, match_kind, route_intents },
+	{ API "/{kind}/{name}", M_GET | M_PUT | M_DELETE, match_named, route_intents },
+	{ API "/{kind of one intent}", M_GET | M_PUT | M_DELETE, match_one, route_intents },
+	{ "/metrics", M_GET, NULL, route_metrics },
+	{ "/{page}", M_GET, match_page, route_page },
+};
+
+static bool
+takes(unsigned int methods, enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD: return methods & M_GET;
+	case EVHTTP_REQ_POST: return methods & M_POST;
+	case EVHTTP_REQ_PUT: return methods & M_PUT;
+	case EVHTTP_REQ_DELETE: return methods & M_DELETE;
+	default: return false;
+	}
+}
+
+/* 405 with what the route takes (its Allow); OPTIONS: 204 with the same. */
+static void
+bad_method(struct evhttp_request *req, unsigned int methods)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	char allow[64];
+
+	snprintf(allow, sizeof(allow), "%s%s%s%sOPTIONS", methods & M_GET ? "GET, HEAD, " : "",
+		 methods & M_POST ? "POST, " : "", methods & M_PUT ? "PUT, " : "",
+		 methods & M_DELETE ? "DELETE, " : "");
+	evhttp_add_header(out, "Allow", allow);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_OPTIONS) {
+		send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	reply_err(req, 405, "bad_method", NULL, "%s takes %s", evhttp_request_get_uri(req), allow);
+}
+
+/* @r answered by the first route that matches its path. */
+static void
+route(struct rreq *r)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+		size_t lit = strcspn(rt->path, "{");
+		int rc = R_MATCH;
+
+		if (rt->match == NULL ? strcmp(r->path, rt->path) != 0 :
+		    strncmp(r->path, rt->path, lit) != 0)
+			continue;
+		if (rt->match != NULL && (rc = rt->match(r, r->path + lit)) == R_NEXT)
+			continue;
+		if (rc == R_ANSWERED)
+			return;
+		if (!takes(rt->methods, r->m))
+			bad_method(r->req, rt->methods);
+		else
+			rt->answer(r);
+		return;
+	}
+	reply_err(r->req, 404, "not_found", NULL, "no route %s", r->path);
+}
 
 static void
 on_request_timed(struct evhttp_request *req, struct cd_http *h)
 {
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const char *reason, *msg, *allow;
-	const struct cd_vis_item *it;
-	struct pending *p;
-	bool get, authed;
+	struct rreq r = { .h = h, .req = req, .m = evhttp_request_get_command(req),
+			  .path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) };
+	const char *reason, *msg;
+	bool get;
 	int code;
 
-	if (path == NULL)
-		path = "/";
+	if (r.path == NULL)
+		r.path = "/";
 	if (cd_wire_refused(req, &code, &reason, &msg)) {
 		struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
@@ -1360,112 +1646,17 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		return;
 	}
 	/* HEAD is GET without the body (evhttp leaves it out) */
-	get = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
+	get = r.m == EVHTTP_REQ_GET || r.m == EVHTTP_REQ_HEAD;
 	/* the front door checked it already; this is the second lock */
-	authed = cd_auth_bearer_ok(h->auth, evhttp_find_header(in, "Authorization")) ||
-		 (get && cd_auth_session_ok(h->auth, evhttp_find_header(in, "Cookie")));
-	if (!authed && !cd_wire_open_path(path, get)) {
+	r.authed = cd_auth_bearer_ok(h->auth, evhttp_find_header(in, "Authorization")) ||
+		   (get && cd_auth_session_ok(h->auth, evhttp_find_header(in, "Cookie")));
+	if (!r.authed && !cd_wire_open_path(r.path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
 		reply_err(req, 401, "unauthorized", NULL, "a bearer token is required");
 		return;
 	}
-	if (strncmp(path, API "/", sizeof(API)) == 0) {
-		const char *rest = path + sizeof(API);
-
-		allow = strcmp(rest, "apply") == 0 || strcmp(rest, "login") == 0 ||
-			strcmp(rest, "logout") == 0 ? "POST, OPTIONS" :
-			strcmp(rest, "openapi.json") == 0 || strcmp(rest, "status") == 0 ||
-			strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0 ||
-			strcmp(rest, "intents") == 0 || strcmp(rest, "fleet") == 0 ?
-			"GET, HEAD, OPTIONS" : NULL;
-		if (allow != NULL && (allow[0] == 'P' ? m != EVHTTP_REQ_POST : !get)) {
-			bad_method(req, allow);
-			return;
-		}
-		if (strcmp(rest, "openapi.json") == 0) {
-			reply(req, 200, json_incref(cd_schema_doc(h->schema)));
-			return;
-		}
-		if (strcmp(rest, "status") == 0) {
-			reply(req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
-						  cd_sync_info(h->sync), "intents", cd_res_phases(h->res),
-						  "store", "quarantined", cd_res_quarantine(h->res),
-						  "set_aside", cd_res_set_aside(h->res),
-						  "fleet", cd_res_remote_info(h->res),
-						  "services", cd_svc_status(), "auth", cd_auth_stats(h->auth)));
-			return;
-		}
-		if (strcmp(rest, "apply") == 0) {
-			do_apply(h, req);
-			return;
-		}
-		if (strcmp(rest, "login") == 0) {
-			do_login(h, req);
-			return;
-		}
-		if (strcmp(rest, "logout") == 0) {
-			do_logout(h, req);
-			return;
-		}
-		if (strcmp(rest, "intents") == 0) {
-			reply(req, 200, intents_list(h->res));
-			return;
-		}
-		if (strcmp(rest, "fleet") == 0) {
-			if (h->fleet.view == NULL)
-				reply_err(req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store "
-					  "(--store etcd://...)");
-			else if ((p = fleet_pending(h, req)) != NULL)
-				h->fleet.view(h->fleet.view_ctx, query_flag(req, "brief"), on_fleet, p);
-			return;
-		}
-		if (strncmp(rest, "sites/", 6) == 0) {
-			route_site(h, req, m, rest + 6);
-			return;
-		}
-		if ((it = cd_vis_item_of(rest)) != NULL) {
-			route_item(h, req, get, it, rest + strlen(it->prefix));
-			return;
-		}
-		if (strcmp(rest, "topology") == 0 || strcmp(rest, "counters") == 0) {
-			if ((p = calloc(1, sizeof(*p))) == NULL) {
-				reply_err(req, 500, "no_memory", NULL, "out of memory");
-				return;
-			}
-			p->h = h;
-			p->req = req;
-			evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
-			cd_view(h->sync, h->res, strcmp(rest, "topology") == 0 ? CD_VIEW_TOPOLOGY :
-				CD_VIEW_COUNTERS, on_view, p);
-			return;
-		}
-		route_intents(h, req, m, rest);
-		return;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		if (!get) {
-			bad_method(req, "GET, HEAD, OPTIONS");
-			return;
-		}
-		if ((p = calloc(1, sizeof(*p))) == NULL) {
-			reply_err(req, 500, "no_memory", NULL, "out of memory");
-			return;
-		}
-		p->h = h;
-		p->req = req;
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), view_gone, p);
-		cd_metrics(h->sync, h->res, on_metrics, p);
-		return;
-	}
-	if (cd_www_path(path)) {	/* the operator's page */
-		if (!get)
-			bad_method(req, "GET, HEAD, OPTIONS");
-		else
-			cd_www_serve(h->www, req, path, authed);
-		return;
-	}
-	reply_err(req, 404, "not_found", NULL, "no route %s", path);
+	route(&r);
 }
 
 /* The largest number of connections the fd limit leaves room for: a
