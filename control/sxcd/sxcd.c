@@ -19,6 +19,7 @@
 #include "cd_auth.h"
 #include "cd_box.h"
 #include "cd_gc.h"
+#include "cd_host.h"
 #include "cd_http.h"
 #include "cd_kind.h"
 #include "cd_log.h"
@@ -290,6 +291,18 @@ kick_sync(void *arg)
 	cd_sync_kick(arg);
 }
 
+/* What the plug lends features of the rooms above it (cd_host.h). */
+static const struct cd_host host = {
+	.intents = cd_res_list,
+	.intent = cd_res_get,
+	.state = cd_res_state,
+	.save = cd_res_save,
+	.watch = cd_sync_watch,
+	.wanted_by = cd_sync_wanted_by,
+	.call = ctl_async_call,
+	.up = ctl_async_up,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -349,6 +362,7 @@ main(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
+	cd_host_install(&host);
 	if ((opts = cd_svc_getopt(own_opts)) == NULL) {
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
@@ -549,7 +563,8 @@ main(int argc, char **argv)
 	ctl_async_set_deadline(cd_sync_ctl(sync), (unsigned int)sxdp_timeout);
 	/* the features' services, once what they lean on is up */
 	{
-		struct cd_svc_ctx sctx = { .base = base, .res = res, .sync = sync, .store_dir = dir };
+		struct cd_svc_ctx sctx = { .base = base, .res = res, .sync = sync, .sxdp = cd_sync_ctl(sync),
+					  .store_dir = dir };
 
 		if (cd_svc_start(&sctx, err, sizeof(err)) < 0) {
 			fprintf(stderr, "sxcd: %s\n", err);

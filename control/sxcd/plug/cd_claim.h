@@ -6,7 +6,7 @@
  * which entries (by canonical key, cd_tables_key) it holds; the compile
  * refuses an intent that would write one of them as a conflict naming the
  * holder, so the two writers never share an entry. The protocol checks
- * the other way itself (cd_res_state(res, "owned"), cd_sync_wanted_by).
+ * the other way itself (cd_host_state(res, "owned"), cd_host_wanted_by).
  */
 #ifndef CD_CLAIM_H
 #define CD_CLAIM_H

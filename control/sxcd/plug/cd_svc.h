@@ -20,6 +20,7 @@
 struct event_base;
 struct cd_res;
 struct cd_sync;
+struct ctl_async;
 struct cd_vis_fams;
 
 /* One long option of a service. */
@@ -33,11 +34,13 @@ struct cd_svc_opt {
 	int (*set)(const char *val, char *why, size_t len);
 };
 
-/* What a service starts with (borrowed; lives until its stop). */
+/* What a service starts with (borrowed; lives until its stop), used
+ * through the plug's cd_host.h. */
 struct cd_svc_ctx {
 	struct event_base *base;
-	struct cd_res *res;	/* the store: cd_res_state / cd_res_save */
-	struct cd_sync *sync;	/* the reconciler; its sxdp connection: cd_sync_ctl() */
+	struct cd_res *res;	/* the store: cd_host_state / cd_host_save, cd_vis_doc */
+	struct cd_sync *sync;	/* the reconciler: cd_host_watch, cd_host_wanted_by */
+	struct ctl_async *sxdp;	/* the reconciler's link to sxdp: cd_host_call */
 	const char *store_dir;
 };
 

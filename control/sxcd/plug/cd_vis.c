@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cd_host.h"
 #include "cd_kind.h"
-#include "cd_res.h"
 #include "cd_vis.h"
 
 #define MAX_PARTS 32
@@ -145,7 +145,7 @@ cd_vis_num(json_t *o, const char *k)
 json_t *
 cd_vis_docs(struct cd_res *r, const char *kind)
 {
-	json_t *list = cd_res_list(r, cd_kind_of(kind)), *out = json_object(), *d;
+	json_t *list = cd_host_intents(r, cd_kind_of(kind)), *out = json_object(), *d;
 	size_t i;
 
 	json_array_foreach(json_object_get(list, "items"), i, d)
@@ -158,13 +158,13 @@ cd_vis_docs(struct cd_res *r, const char *kind)
 json_t *
 cd_vis_doc(struct cd_res *r, const char *kind, const char *name)
 {
-	return cd_res_get(r, cd_kind_of(kind), name);
+	return cd_host_intent(r, cd_kind_of(kind), name);
 }
 
 json_t *
 cd_vis_ids(struct cd_res *r, const char *ns)
 {
-	return json_object_get(cd_res_state(r, "ids"), ns);
+	return json_object_get(cd_host_state(r, "ids"), ns);
 }
 
 json_int_t
