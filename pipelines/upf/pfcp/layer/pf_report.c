@@ -5,8 +5,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "cd_host.h"
 #include "cd_log.h"
-#include "ctl_async.h"
 #include "pf_answer.h"
 #include "pf_node.h"
 #include "pf_report.h"
@@ -47,8 +47,8 @@ void
 pf_report_end_markers(struct pf_up *up, struct op *op)
 {
 	for (int k = 0; k < op->n_em; k++) {
-		ctl_async_call(up->ctl, "upf.end_marker", json_pack("{s:i,s:I}", UP_F_PEER, op->em[k].peer, UP_F_TEID,
-								    (json_int_t)op->em[k].teid), on_end_marker, up);
+		cd_host_call(up->ctl, "upf.end_marker", json_pack("{s:i,s:I}", UP_F_PEER, op->em[k].peer, UP_F_TEID,
+								  (json_int_t)op->em[k].teid), on_end_marker, up);
 		pf_shared_peer_put(up->shared, op->em[k].peer);
 	}
 	op->n_em = 0;
@@ -107,7 +107,7 @@ read_start(struct reading *rd, json_t *ids)
 		for (size_t i = at; i < n && i < at + READ_MAX; i++)
 			json_array_append(part, json_array_get(ids, i));
 		rd->pending++;
-		if (ctl_async_call(rd->up->ctl, "upf.usage", json_pack("{s:o}", "urrs", part), on_usage, rd) < 0)
+		if (cd_host_call(rd->up->ctl, "upf.usage", json_pack("{s:o}", "urrs", part), on_usage, rd) < 0)
 			rd->pending--;
 	}
 	json_decref(ids);
@@ -445,8 +445,8 @@ pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg)
 	ddn_due(up);
 	if (up->tables == NULL || up->ev_busy || (up->n == 0 && up->ev_known))
 		return;
-	if (ctl_async_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",
-							    1024), on_events, up) == 0)
+	if (cd_host_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",
+							  1024), on_events, up) == 0)
 		up->ev_busy = true;
 }
 

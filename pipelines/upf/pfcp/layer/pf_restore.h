@@ -11,7 +11,7 @@
 int pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len);
 /* up->restore's callback: the loaded sessions restored, a slice at a time. */
 void pf_restore_slice(evutil_socket_t fd, short what, void *arg);
-/* cd_sync_watch's callback: sxdp came (@t) or went (NULL). */
+/* cd_host_watch's callback: sxdp came (@t) or went (NULL). */
 void pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id);
 
 #endif

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cd_host.h"
 #include "cd_log.h"
 #include "cd_tables.h"
-#include "ctl_async.h"
 #include "pf_sweep.h"
 #include "qos_names.h"
 #include "up_ids.h"
@@ -65,7 +65,7 @@ on_deleted(void *arg, json_t *result, json_t *error)
 
 	if (error != NULL) {
 		CD_LOG(ERR, "pfcp: the orphans' deletes were refused: %s", json_string_value(json_object_get(error, "message")));
-		finish(s, ctl_async_lost(error) ? -ENOTCONN : -EIO);
+		finish(s, cd_host_lost(error) ? -ENOTCONN : -EIO);
 		return;
 	}
 	finish(s, n - (int)json_integer_value(json_object_get(result, "failed")));
@@ -101,7 +101,7 @@ on_page(void *arg, json_t *result, json_t *error)
 	json_t *e, *next;
 	size_t i;
 
-	if (ctl_async_lost(error)) {
+	if (cd_host_lost(error)) {
 		finish(s, -ENOTCONN);
 		return;
 	}
@@ -122,8 +122,8 @@ next_table(struct sweep *s, json_int_t offset)
 	while (s->at < N_WHERE && !cd_tables_has(s->t, where[s->at].table))
 		s->at++;
 	if (s->at < N_WHERE) {
-		if (ctl_async_call(s->ctl, "table.read", json_pack("{s:s,s:I,s:i}", "table", where[s->at].table, "offset",
-								   offset, "limit", PAGE), on_page, s) < 0)
+		if (cd_host_call(s->ctl, "table.read", json_pack("{s:s,s:I,s:i}", "table", where[s->at].table, "offset",
+								 offset, "limit", PAGE), on_page, s) < 0)
 			finish(s, -ENOTCONN);
 		return;
 	}
@@ -133,8 +133,8 @@ next_table(struct sweep *s, json_int_t offset)
 	}
 	CD_LOG(WARN, "pfcp: %zu entries in sxdp no session holds (written, never answered: sxcd stopped in "
 	       "between): deleted", json_array_size(s->dels));
-	if (ctl_async_call(s->ctl, "table.write", json_pack("{s:s,s:O}", "atomicity", "continue", "updates", s->dels),
-			   on_deleted, s) < 0)
+	if (cd_host_call(s->ctl, "table.write", json_pack("{s:s,s:O}", "atomicity", "continue", "updates", s->dels),
+			 on_deleted, s) < 0)
 		finish(s, -ENOTCONN);
 }
 
@@ -149,7 +149,7 @@ pf_sweep_start(struct ctl_async *ctl, const struct cd_tables *t, pf_sweep_held *
 		return -ENOMEM;
 	}
 	*s = (struct sweep){ .ctl = ctl, .t = t, .held = held, .done = done, .arg = arg, .dels = s->dels };
-	if (!ctl_async_up(ctl)) {
+	if (!cd_host_up(ctl)) {
 		json_decref(s->dels);
 		free(s);
 		return -ENOTCONN;

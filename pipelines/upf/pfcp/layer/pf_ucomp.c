@@ -7,9 +7,8 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+#include "cd_host.h"
 #include "cd_log.h"
-#include "cd_res.h"
-#include "cd_sync.h"
 #include "cd_tables.h"
 #include "pf_answer.h"
 #include "pf_map.h"
@@ -50,10 +49,10 @@ held_by_other(struct pf_up *up, const char *table, const char *key, json_t *me)
 {
 	const char *who;
 
-	if ((who = cd_sync_wanted_by(up->sync, table, key)) != NULL)
+	if ((who = cd_host_wanted_by(up->sync, table, key)) != NULL)
 		return who;
-	if (json_object_get(json_object_get(cd_res_state(up->res, "owned"), table), key) != NULL) {
-		who = json_string_value(json_object_get(json_object_get(cd_res_state(up->res, "owners"), table), key));
+	if (json_object_get(json_object_get(cd_host_state(up->res, "owned"), table), key) != NULL) {
+		who = json_string_value(json_object_get(json_object_get(cd_host_state(up->res, "owners"), table), key));
 		return who ? who : "an intent";
 	}
 	who = pf_ucomp_claim_holder(up, table, key);

@@ -8,11 +8,10 @@
 #include <jansson.h>
 
 #include "cd_claim.h"
+#include "cd_host.h"
 #include "cd_log.h"
 #include "cd_svc.h"
-#include "cd_sync.h"
 #include "cd_vis.h"
-#include "ctl_async.h"
 #include "pf_answer.h"
 #include "pf_node.h"
 #include "pf_report.h"
@@ -207,7 +206,7 @@ batch_end(struct pf_up *up, json_t *result, json_t *error)
 			pf_report_read_ops(up, rd, op_done);
 		return;
 	}
-	if (ctl_async_lost(error))
+	if (cd_host_lost(error))
 		snprintf(why, sizeof(why), "sxdp's connection was lost during the writes");
 	/* undone whole; each written alone, so that one bad request fails alone */
 	struct op *last = NULL;
@@ -314,9 +313,9 @@ pump(struct pf_up *up)
 		pf_usess_kick(up);
 		return;
 	}
-	if (ctl_async_call(up->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
-							     batch), on_written, up) < 0) {
-		json_t *e = json_pack("{s:i,s:s}", "code", CTL_ASYNC_LOST, "message", "not connected");
+	if (cd_host_call(up->ctl, "table.write", json_pack("{s:s,s:o}", "atomicity", "dataplane-atomic", "updates",
+							   batch), on_written, up) < 0) {
+		json_t *e = json_pack("{s:i,s:s}", "code", CD_HOST_LOST, "message", "not connected");
 
 		batch_end(up, NULL, e);
 		pf_usess_kick(up);
@@ -652,7 +651,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	up->base = ctx->base;
 	up->res = ctx->res;
 	up->sync = ctx->sync;
-	up->ctl = cd_sync_ctl(ctx->sync);
+	up->ctl = ctx->sxdp;
 	up->kick = event_new(up->base, -1, 0, on_kick, up);
 	up->timer = event_new(up->base, -1, EV_PERSIST, on_timer, up);
 	struct timeval tv = { 0, 250000 }, ev = { 0, EVENTS_MS * 1000 }, tick = { TICK_MS / 1000, 0 };
@@ -678,7 +677,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	event_add(up->ev_timer, &ev);
 	event_add(up->tick, &tick);
 	cd_claim_register(pf_ucomp_claim_holder, up);
-	cd_sync_watch(up->sync, pf_restore_on_sxdp, up);
+	cd_host_watch(up->sync, pf_restore_on_sxdp, up);
 	pf_node_set_handler(n, &ops, up);
 	pf_node_set_features(n, features, sizeof(features));
 	pf_up_state_set(up);

@@ -9,7 +9,6 @@
 
 #include "cd_clock.h"
 #include "cd_kind.h"
-#include "cd_res.h"
 #include "cd_vis.h"
 #include "intent_cc.h"
 #include "pf_upf.h"

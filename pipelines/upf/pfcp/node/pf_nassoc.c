@@ -9,8 +9,8 @@
 #include <jansson.h>
 
 #include "cd_clock.h"
+#include "cd_host.h"
 #include "cd_log.h"
-#include "cd_res.h"
 #include "pf_nassoc.h"
 #include "pf_ndoc.h"
 
@@ -66,7 +66,7 @@ pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip)
 	if ((doc = state_doc(n, skip)) == NULL)
 		rc = -ENOMEM;
 	else
-		rc = cd_res_save(n->res, "pfcp", doc);
+		rc = cd_host_save(n->res, "pfcp", doc);
 	json_decref(doc);
 	if (rc < 0) {
 		n->c.store_failures++;
@@ -508,7 +508,7 @@ restore_one(struct pf_node *n, const struct pf_ndoc_assoc *r)
 int
 pf_nassoc_load(struct pf_node *n)
 {
-	json_t *st = n->res ? cd_res_state(n->res, "pfcp") : NULL, *old;
+	json_t *st = n->res ? cd_host_state(n->res, "pfcp") : NULL, *old;
 	json_int_t v = json_integer_value(json_object_get(st, "recovery_ts"));
 	struct pf_ndoc_assoc *rs;
 	size_t cnt, lost = 0;
@@ -533,7 +533,7 @@ pf_nassoc_load(struct pf_node *n)
 	CD_LOG(ERR, "pfcp: the stored associations do not read back (%s): none restored; a new Recovery Time Stamp tells every SMF to set up again; the document kept as state/pfcp.unreadable",
 	       why);
 	if ((old = json_deep_copy(st)) != NULL) {
-		if (cd_res_save(n->res, "pfcp.unreadable", old) < 0)
+		if (cd_host_save(n->res, "pfcp.unreadable", old) < 0)
 			CD_LOG(ERR, "pfcp: state/pfcp.unreadable not stored");
 		json_decref(old);
 	}
