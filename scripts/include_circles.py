@@ -6,8 +6,10 @@ control/, gtp/ and proto/; `#include "x.h"` is an edge to the module of the x.h 
 that name (names are unique in the tree; a system header is none). A circle
 (A uses B, B uses A, through any chain) means two modules are one in
 truth: the house rule is none. It also checks that no file of dataplane/
-includes one of pipelines/. Prints what it finds; exit 1 if anything.
-Standard library only.
+includes one of pipelines/, that a file of control/ includes only headers
+of its own room or of rooms below it (ROOMS), and that a feature's parts
+include of control/ only the rooms they are given (FEATURE_ROOMS). Prints
+what it finds; exit 1 if anything. Standard library only.
 """
 import os
 import re
@@ -16,6 +18,42 @@ import sys
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
 DIRS = ("dataplane", "pipelines", "control", "gtp", "proto")
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# control/'s rooms (control/meson.build), each chain bottom up: a room
+# includes only headers of its own and of the rooms before it in a chain
+ROOMS = (("base", "client", "intent", "sxctl"),
+         ("base", "client", "intent", "sxcd/plug", "sxcd/compile", "sxcd/store", "sxcd/sync",
+          "sxcd/view", "sxcd/fleet", "sxcd/http", "sxcd"))
+# what a feature's parts (pipelines/<f>/<part>/...) see of control/: its
+# sxcd kinds and PFCP the plug and what lies under it that has no sxcd
+# state, its sxctl commands sxctl's
+FEATURE_ROOMS = {"control": ("base", "intent", "sxcd/plug"),
+                 "pfcp": ("base", "intent", "sxcd/plug"),
+                 "cli": ("base", "client", "intent", "sxctl")}
+
+
+def room(path):
+    """The room of a file of control/ ("sxcd/plug"), None elsewhere."""
+    return os.path.dirname(path)[len("control/"):] if path.startswith("control/") else None
+
+
+def room_check(path, dst):
+    """Why @path may not include @dst by the rooms' order, or None."""
+    to = room(dst)
+    if to is None:
+        return None
+    here = room(path)
+    if here is not None:
+        if not any(here in c for c in ROOMS):
+            return "%s is in no room of control/ (include_circles.py's ROOMS)" % path
+        if any(here in c and to in c and c.index(to) <= c.index(here) for c in ROOMS):
+            return None
+        return "%s includes %s: room %s is not below room %s" % (path, dst, to, here)
+    parts = path.split("/")
+    if parts[0] == "pipelines" and len(parts) > 3 and parts[2] in FEATURE_ROOMS:
+        if to not in FEATURE_ROOMS[parts[2]]:
+            return "%s includes %s: a feature's %s/ sees of control/ only %s" % (
+                path, dst, parts[2], ", ".join(FEATURE_ROOMS[parts[2]]))
+    return None
 
 
 def main():
@@ -39,6 +77,9 @@ def main():
                 dst = to[0]
                 if path.startswith("dataplane/") and dst.startswith("pipelines/"):
                     bad.append("%s includes a feature's %s" % (path, dst))
+                why = room_check(path, dst)
+                if why:
+                    bad.append(why)
                 if module(dst) != module(path):
                     edges.setdefault(module(path), set()).add(module(dst))
     # strongly connected components (Tarjan), iteratively
