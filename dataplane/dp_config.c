@@ -25,7 +25,7 @@ dp_role_name(enum dp_port_role r)
 	return r < DP_ROLE_MAX ? role_names[r] : "?";
 }
 
-int
+static int
 dp_role_parse(const char *s, enum dp_port_role *r)
 {
 	for (int i = 0; i < DP_ROLE_MAX; i++)

@@ -83,6 +83,5 @@ struct dp_config {
 int dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen);
 void dp_config_free(struct dp_config *c);
 const char *dp_role_name(enum dp_port_role r);
-int dp_role_parse(const char *s, enum dp_port_role *r);
 
 #endif

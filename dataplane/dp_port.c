@@ -385,7 +385,8 @@ dp_port_rx_missed(unsigned int i, const struct rte_eth_stats *hw)
 	return RTE_MAX(dev, k);
 }
 
-int
+/* index or -ENOENT */
+static int
 dp_port_by_name(const char *name)
 {
 	for (unsigned int i = 0; i < dp_n_ports; i++)

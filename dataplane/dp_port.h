@@ -43,7 +43,6 @@ extern unsigned int dp_n_ports;
 int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max);
 int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers);
 void dp_ports_stop(void);
-int dp_port_by_name(const char *name);   /* index or -ENOENT */
 /* Frames the device or the kernel dropped before sxdp could read them:
  * ethdev imissed + rx_nombuf, and for AF_XDP/AF_PACKET ports the kernel
  * losses those PMDs do not report. Main lcore. */

@@ -51,7 +51,8 @@ dp_feature_attached(const char *stage, const char *edge)
 	return NULL;
 }
 
-const char *
+/* Comma-separated list of registered feature names, for error messages. */
+static const char *
 dp_feature_names(void)
 {
 	static char buf[256];

@@ -158,8 +158,6 @@ void dp_feature_register(const struct dp_feature *f);
 const struct dp_feature *dp_feature_find(const char *name);
 /* The node a registered feature attached to stage's open edge, or NULL. */
 const char *dp_feature_attached(const char *stage, const char *edge);
-/* Comma-separated list of registered feature names, for error messages. */
-const char *dp_feature_names(void);
 
 /* The features the config uses (config.pipeline, per port role), in
  * registration order; each initialised once. Main lcore, at start-up.

@@ -131,7 +131,7 @@ verdict(struct rte_mbuf *m, const struct dp_entry *e, bool hit)
 	}
 }
 
-uint16_t
+static uint16_t
 pl_fwd_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][sizeof(struct fwd_key)] __rte_aligned(16);

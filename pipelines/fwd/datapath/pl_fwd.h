@@ -17,6 +17,4 @@ extern const struct dp_feature pl_fwd_feature;
 extern unsigned int pl_fwd_drop_base;
 #define FWD_DROP(name) (pl_fwd_drop_base + FWD_DROP_##name)
 
-uint16_t pl_fwd_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
-
 #endif

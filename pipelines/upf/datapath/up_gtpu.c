@@ -79,8 +79,8 @@ out:
  * walk: a G-PDU with no optional field (flags 0x30) or a PDU Session
  * Container alone (0x34, next 0x85, one unit, then none), an IPv4 or IPv6
  * T-PDU header whole in the segment. The same result as parse_general()
- * (the unit tests and the fuzzer check it). */
-unsigned int
+ * (the unit tests and the fuzzer check it). The hook (a dp_parse_udp_fn). */
+static unsigned int
 up_gtpu_parse(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct dp_meta *md, void *fm)
 {
 	const uint8_t *g = p + t;

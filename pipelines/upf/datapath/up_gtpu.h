@@ -53,9 +53,6 @@ up_gtpu_hdr_off(const struct dp_meta *md)
 	return (uint16_t)(md->l4_off + 8);
 }
 
-/* The hook (a dp_parse_udp_fn). */
-unsigned int up_gtpu_parse(const uint8_t *p, uint32_t t, uint32_t uend, uint32_t seg, struct dp_meta *md,
-			   void *fm);
 
 /* The upf's init: its field, then the hook for port 2152; fini
  * takes the hook away. 0 or -errno. */
