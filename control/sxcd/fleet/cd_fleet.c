@@ -13,6 +13,7 @@
 #include "cd_kind.h"
 #include "cd_log.h"
 #include "cd_res.h"
+#include "cd_rstore.h"
 
 #define PROBE_MS 1000		/* a member asked whether it answers */
 #define LOST_PROBE_MS 250	/* ... while none did: a heal seen within ~0.5 s */
@@ -26,6 +27,7 @@ struct cd_fleet {
 	struct event_base *base;
 	struct cd_etcd *etcd;
 	struct cd_res *res;
+	struct cd_rstore *rs;	/* what the store says, into res */
 	char endpoints[512], prefix[256], site[STORE_NAME_MAX + 1];
 	char *scope[SCOPES], *scope_end[SCOPES];
 	void (*kick)(void *arg);
@@ -198,8 +200,8 @@ on_watch(void *arg, int rc, json_t *res, int scope)
 			CD_LOG(ERR, "fleet store: %s/%s at revision %lld is not JSON: left out",
 			       cd_kind_name(k), name, (long long)mod);
 		else
-			changed += cd_res_remote_put(f->res, k, name, del ? NULL : doc, mod,
-						     cd_etcd_num(json_object_get(kv, "create_revision")));
+			changed += cd_rstore_put(f->rs, k, name, del ? NULL : doc, mod,
+						  cd_etcd_num(json_object_get(kv, "create_revision")));
 		json_decref(doc);
 	}
 	if (cd_etcd_num(json_object_get(json_object_get(res, "header"), "revision")) > f->rev)
@@ -264,7 +266,7 @@ on_read(struct cd_fleet *f, int scope, int rc, json_t *answer)
 		read_scope(f, scope + 1);
 		return;
 	}
-	changed = cd_res_remote_reset(f->res, f->read, f->read_rev);
+	changed = cd_rstore_reset(f->rs, f->read, f->read_rev);
 	json_decref(f->read);
 	f->read = NULL;
 	if (f->read_rev > f->rev)
@@ -368,7 +370,7 @@ probe(evutil_socket_t fd, short what, void *arg)
 
 static void
 commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
-       cd_res_remote_done *done, void *arg)
+       cd_rstore_done *done, void *arg)
 {
 	struct cd_fleet *f = ctx;
 	struct cd_cas_op *ops = calloc(n + 1, sizeof(*ops));
@@ -381,7 +383,7 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 		    (ch[i].doc != NULL && (ops[i].val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL))
 			rc = -ENOMEM;
 	}
-	if (rc == 0)	/* cd_cas_done has cd_res_remote_done's shape: handed on as it is */
+	if (rc == 0)	/* cd_cas_done has cd_rstore_done's shape: handed on as it is */
 		rc = cd_cas_txn(f->base, f->etcd, ops, n, done, arg);
 	for (size_t j = 0; ops != NULL && j < n; j++) {
 		free((char *)ops[j].key);
@@ -401,7 +403,6 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site,
 {
 	const char *rest = url + strlen(CD_FLEET_SCHEME), *sl = strchr(rest, '/');
 	struct cd_fleet *f;
-	struct cd_res_remote rem;
 	int rc;
 
 	if (!cd_fleet_url(url) || sl == NULL || sl == rest || sl[1] == '\0' ||
@@ -444,12 +445,11 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site,
 	    asprintf(&f->scope[1], "%ssites/%s/intents/", f->prefix, site) < 0 ||
 	    (f->scope_end[0] = cd_etcd_prefix_end(f->scope[0])) == NULL ||
 	    (f->scope_end[1] = cd_etcd_prefix_end(f->scope[1])) == NULL ||
-	    (f->probe = evtimer_new(base, probe, f)) == NULL) {
+	    (f->probe = evtimer_new(base, probe, f)) == NULL ||
+	    cd_rstore_new(res, commit, f, &f->rs) < 0) {
 		cd_fleet_free(f);
 		return -ENOMEM;
 	}
-	rem = (struct cd_res_remote){ .commit = commit, .ctx = f };
-	cd_res_set_remote(res, &rem);
 	set_state(f, SYNCING, "reading the store");
 	resync(f);
 	probe(-1, 0, f);
@@ -512,6 +512,7 @@ cd_fleet_free(struct cd_fleet *f)
 	if (f->probe != NULL)
 		event_free(f->probe);
 	json_decref(f->read);
+	cd_rstore_free(f->rs);
 	for (int i = 0; i < SCOPES; i++) {
 		free(f->scope[i]);
 		free(f->scope_end[i]);

@@ -4,13 +4,13 @@
  * Keys under the fleet's PREFIX (values: the intent documents, JSON):
  *   PREFIX/intents/KIND/NAME               what every site shares (peers, slices, ...)
  *   PREFIX/sites/SITE/intents/KIND/NAME    a site's own (struct cd_kind per_site: site, upf)
- * A box reads both ranges at one revision, hands them to cd_res whole
- * (cd_res_remote_reset), and watches both from the next revision; every
- * event goes to cd_res_remote_put and a run is kicked. A write is one txn
- * comparing each intent's mod_revision with the one this box knows. A
- * member is probed every second; while none answers the box keeps what
- * it has (and says so), and once one does it reads everything again. A
- * watch that ends (a compaction past it, a member gone) is the same: a
+ * A box reads both ranges at one revision, hands them to cd_rstore whole
+ * (cd_rstore_reset: into cd_res), and watches both from the next revision;
+ * every event goes to cd_rstore_put and a run is kicked. A write
+ * (cd_rstore's, through cd_cas) is one txn comparing each intent's
+ * mod_revision with the one this box knows. A member is probed every
+ * second; while none answers the box keeps what it has (and says so), and
+ * once one does it reads everything again. A watch that ends (a compaction past it, a member gone) is the same: a
  * full read, then a watch from there.
  */
 #ifndef CD_FLEET_H
@@ -39,9 +39,9 @@ struct cd_fleet_opts {
 
 /*
  * @url: etcd://HOST:PORT[,HOST:PORT...]/PREFIX; @site: this box's site id
- * (a name); @opts NULL: plain HTTP, the default deadline. Its writes go through the shared store
- * from now on (see cd_res_set_remote); @kick(@arg) when a change from the
- * store is in @res. 0 and *@out, or -EINVAL (@err says why) or -ENOMEM.
+ * (a name); @opts NULL: plain HTTP, the default deadline. @res's writes
+ * go through the shared store from now on (cd_rstore_new); @kick(@arg)
+ * when a change from the store is in @res. 0 and *@out, or -EINVAL (@err says why) or -ENOMEM.
  */
 int cd_fleet_new(struct event_base *base, const char *url, const char *site,
 		 const struct cd_fleet_opts *opts, struct cd_res *res, void (*kick)(void *arg),

@@ -52,10 +52,9 @@ struct cd_res {
 	 * change makes a new one that shares the other kinds' objects and
 	 * every unchanged spec, so a compiler tells what changed by pointer */
 	json_t *specs;
-	/* a fleet's shared store (cd_res_set_remote): what decides */
+	/* a store elsewhere that decides (cd_res_set_remote), and its state for /status */
 	struct cd_res_remote remote;
-	json_t *revs;	  /* "KIND/NAME" → the shared store's revision of its last change known */
-	json_t *rinfo;	  /* the shared store's state, for /status */
+	json_t *rinfo;
 };
 
 const char *
@@ -212,7 +211,6 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->quar);
 	json_decref(r->aside);
 	json_decref(r->specs);
-	json_decref(r->revs);
 	json_decref(r->rinfo);
 	if (r->job != NULL) {	/* its store work finished; nobody left to tell */
 		store_job_free(r->job->sj);
@@ -400,7 +398,6 @@ set_status(struct cd_res *r, const char *who, const char *phase, json_int_t obse
 
 static void specs_change(struct cd_res *r, struct cd_change *ch);
 static json_t *specs_with(json_t *specs, struct cd_change *ch, size_t n);
-static void remote_commit(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg);
 
 /* A change the store holds now, in memory (@specs: in the specs handed
  * out too; false: the caller does that). */
@@ -453,7 +450,7 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 
 	if (strcmp(ch->action, "unchanged") == 0)
 		return 0;
-	if (r->remote.commit != NULL)	/* the shared store answers later: cd_res_commit_all_async */
+	if (r->remote.commit != NULL)	/* a store elsewhere answers later: cd_res_commit_all_async */
 		return -EOPNOTSUPP;
 	cd_res_flush(r);	/* in the store's order */
 	if (ch->doc == NULL) {
@@ -551,49 +548,12 @@ job_slice(evutil_socket_t fd, short what, void *arg)
 	cd_lag_leave(t0, "store: apply");
 }
 
-/* ------------------------------------------------------------ a shared store */
-
-/* A commit through the shared store, waiting for its answer. */
-struct remote_job {
-	struct cd_res *r;
-	struct cd_change *ch;
-	size_t n;
-	cd_res_done *fn;
-	void *arg;
-};
-
-static void
-who_of(char *who, size_t len, int kind, const char *name)
-{
-	snprintf(who, len, "%s/%s", cd_kind_name(kind), name);
-}
-
-static json_int_t
-rev_known(struct cd_res *r, int kind, const char *name)
-{
-	char who[STORE_NAME_MAX * 2 + 2];
-
-	who_of(who, sizeof(who), kind, name);
-	return json_integer_value(json_object_get(r->revs, who));
-}
+/* ------------------------------------------------------------ a store elsewhere */
 
 void
 cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem)
 {
-	json_t *objs, *doc;
-	const char *kind, *name;
-	char who[STORE_NAME_MAX * 2 + 2];
-
 	r->remote = *rem;
-	json_decref(r->revs);
-	r->revs = json_object();
-	/* the cache's documents carry the revisions they were read at */
-	json_object_foreach(r->docs, kind, objs) {
-		json_object_foreach(objs, name, doc) {
-			snprintf(who, sizeof(who), "%s/%s", kind, name);
-			json_object_set_new(r->revs, who, json_integer(generation_of(doc)));
-		}
-	}
 }
 
 bool
@@ -616,181 +576,60 @@ cd_res_remote_info(struct cd_res *r)
 	return r->rinfo;
 }
 
-int
-cd_res_remote_put(struct cd_res *r, int kind, const char *name, json_t *doc, json_int_t rev,
-		  json_int_t created)
+json_int_t
+cd_res_generation(struct cd_res *r, int kind, const char *name)
 {
-	char who[STORE_NAME_MAX * 2 + 2];
-	struct cd_change ch = { .kind = kind };
-	json_t *cur = json_object_get(kind_docs(r->docs, kind), name), *nd, *errs;
-	int rc;
+	return generation_of(json_object_get(kind_docs(r->docs, kind), name));
+}
 
-	if (!store_name_ok(name) || strlen(name) >= sizeof(ch.name) || rev <= rev_known(r, kind, name))
-		return 0;
-	who_of(who, sizeof(who), kind, name);
-	json_object_set_new(r->revs, who, json_integer(rev));
+bool
+cd_res_valid(struct cd_res *r, int kind, json_t *doc, json_t *errs)
+{
+	return cd_schema_check(r->sc, cd_kind_schema(kind), json_object_get(doc, "spec"), "/spec",
+			       errs) <= 0 && json_is_object(json_object_get(doc, "metadata"));
+}
+
+int
+cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int_t generation,
+	     json_int_t serial, int *cached)
+{
+	struct cd_change ch = { .kind = kind };
+	json_t *cur = json_object_get(kind_docs(r->docs, kind), name), *nd;
+
+	*cached = 0;
 	snprintf(ch.name, sizeof(ch.name), "%s", name);
 	if (doc == NULL) {
 		if (cur == NULL && json_object_get(kind_docs(r->quar, kind), name) == NULL)
 			return 0;
-		if ((rc = store_del(r->st, cd_kind_name(kind), name)) < 0 && rc != -ENOENT)
-			CD_LOG(ERR, "the local cache of the fleet's store: %s: %s", who, strerror(-rc));
+		if ((*cached = store_del(r->st, cd_kind_name(kind), name)) == -ENOENT)
+			*cached = 0;
 		ch.action = "withdrawn";
 		commit_mem(r, &ch, true);
 		return 1;
 	}
-	errs = json_array();
-	if (cd_schema_check(r->sc, cd_kind_schema(kind), json_object_get(doc, "spec"), "/spec", errs) > 0 ||
-	    !json_is_object(json_object_get(doc, "metadata"))) {
-		char *m = json_dumps(errs, JSON_COMPACT);
-
-		CD_LOG(ERR, "the fleet's store holds %s (revision %" JSON_INTEGER_FORMAT ") that is not a "
-		       "valid intent: left out%s: %s", who, rev, cur ? ", its last valid version kept" : "",
-		       m ? m : "");
-		free(m);
-		json_decref(errs);
-		return 0;
-	}
-	json_decref(errs);
 	nd = json_deep_copy(doc);
 	json_object_set_new(nd, "kind", json_string(cd_kind_name(kind)));
 	json_object_set_new(json_object_get(nd, "metadata"), "name", json_string(name));
-	json_object_set_new(json_object_get(nd, "metadata"), "generation", json_integer(rev));
-	json_object_set_new(json_object_get(nd, "metadata"), "serial", json_integer(created));
-	if (created > r->serial)
-		r->serial = created;
+	json_object_set_new(json_object_get(nd, "metadata"), "generation", json_integer(generation));
+	json_object_set_new(json_object_get(nd, "metadata"), "serial", json_integer(serial));
+	if (serial > r->serial)
+		r->serial = serial;
 	if (cur != NULL && json_equal(json_object_get(cur, "spec"), json_object_get(nd, "spec"))) {
-		/* the same spec (our own write coming back): its metadata only */
-		json_object_set(json_object_get(cur, "metadata"), "generation", json_integer(rev));
-		json_object_set(json_object_get(cur, "metadata"), "serial", json_integer(created));
+		/* the same spec (the remote's answer to our own write): its metadata only */
+		json_object_set_new(json_object_get(cur, "metadata"), "generation", json_integer(generation));
+		json_object_set_new(json_object_get(cur, "metadata"), "serial", json_integer(serial));
 		json_decref(nd);
-		if ((rc = store_put(r->st, cd_kind_name(kind), name, cur)) < 0)
-			CD_LOG(ERR, "the local cache of the fleet's store: %s: %s", who, strerror(-rc));
+		*cached = store_put(r->st, cd_kind_name(kind), name, cur);
 		return 0;
 	}
 	if (cur != NULL)
 		share_same(json_object_get(nd, "spec"), json_object_get(cur, "spec"), 0);
-	if ((rc = store_put(r->st, cd_kind_name(kind), name, nd)) < 0)
-		CD_LOG(ERR, "the local cache of the fleet's store: %s: %s", who, strerror(-rc));
+	*cached = store_put(r->st, cd_kind_name(kind), name, nd);
 	ch.doc = nd;
 	ch.action = cur != NULL ? "replaced" : "created";
 	commit_mem(r, &ch, true);
 	json_decref(nd);
 	return 1;
-}
-
-int
-cd_res_remote_reset(struct cd_res *r, json_t *all, json_int_t rev)
-{
-	json_t *objs, *doc, *gone = json_array(), *g;
-	const char *kind, *name;
-	int changed = 0;
-	size_t i;
-
-	json_object_foreach(all, kind, objs) {
-		int k = cd_kind_of(kind);
-
-		json_object_foreach(objs, name, doc) {
-			json_int_t known = rev_known(r, k, name), at = json_integer_value(json_object_get(doc, "rev"));
-			char who[STORE_NAME_MAX * 2 + 2];
-
-			/* what is known as of @rev or before and is not what the store
-			 * holds (a cache of another time: a store restored, say) goes */
-			who_of(who, sizeof(who), k, name);
-			if (k >= 0 && known <= rev && known != at)
-				json_object_set_new(r->revs, who, json_integer(0));
-			changed += cd_res_remote_put(r, k, name, json_object_get(doc, "doc"),
-						     json_integer_value(json_object_get(doc, "rev")),
-						     json_integer_value(json_object_get(doc, "created")));
-		}
-	}
-	/* what the store no longer has, unless known to be newer than @rev */
-	json_object_foreach(r->docs, kind, objs)
-		json_object_foreach(objs, name, doc)
-			if (json_object_get(json_object_get(all, kind), name) == NULL &&
-			    rev_known(r, cd_kind_of(kind), name) <= rev)
-				json_array_append_new(gone, json_pack("{s:s,s:s}", "kind", kind, "name", name));
-	json_array_foreach(gone, i, g) {
-		int k = cd_kind_of(json_string_value(json_object_get(g, "kind")));
-		const char *nm = json_string_value(json_object_get(g, "name"));
-		char who[STORE_NAME_MAX * 2 + 2];
-
-		/* absent at @rev: a withdrawal at @rev as far as anyone can tell */
-		who_of(who, sizeof(who), k, nm);
-		json_object_set_new(r->revs, who, json_integer(rev - 1 > 0 ? rev - 1 : 0));
-		changed += cd_res_remote_put(r, k, nm, NULL, rev, 0);
-	}
-	json_decref(gone);
-	return changed;
-}
-
-static void
-remote_done(void *arg, int rc, json_int_t rev)
-{
-	struct remote_job *j = arg;
-	struct cd_res *r = j->r;
-
-	if (rc == 0) {
-		for (size_t i = 0; i < j->n; i++) {
-			struct cd_change *c = &j->ch[i];
-			json_t *meta = json_object_get(c->doc, "metadata");
-
-			if (strcmp(c->action, "unchanged") == 0)
-				continue;
-			c->generation = rev;
-			if (c->doc == NULL) {
-				cd_res_remote_put(r, c->kind, c->name, NULL, rev, 0);
-				continue;
-			}
-			json_object_set_new(meta, "generation", json_integer(rev));
-			if (strcmp(c->action, "created") == 0)
-				json_object_set_new(meta, "serial", json_integer(rev));
-			cd_res_remote_put(r, c->kind, c->name, c->doc, rev,
-					  json_integer_value(json_object_get(meta, "serial")));
-		}
-	}
-	j->fn(j->arg, rc);
-	free(j);
-}
-
-static void
-remote_commit(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
-{
-	struct remote_job *j = calloc(1, sizeof(*j));
-	struct cd_change *chs = calloc(n + 1, sizeof(*chs));
-	json_int_t *revs = calloc(n + 1, sizeof(*revs));
-	size_t m = 0;
-
-	if (j == NULL || chs == NULL || revs == NULL) {
-		free(j);
-		free(chs);
-		free(revs);
-		fn(arg, -ENOMEM);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *cur;
-
-		if (strcmp(ch[i].action, "unchanged") == 0)
-			continue;
-		cur = json_object_get(kind_docs(r->docs, ch[i].kind), ch[i].name);
-		/* at the revision this box knows: a change it has not seen yet fails the write */
-		revs[m] = cur != NULL ? generation_of(cur) :
-			  json_object_get(kind_docs(r->quar, ch[i].kind), ch[i].name) != NULL ?
-			  rev_known(r, ch[i].kind, ch[i].name) : 0;
-		chs[m++] = ch[i];
-	}
-	*j = (struct remote_job){ .r = r, .ch = ch, .n = n, .fn = fn, .arg = arg };
-	if (m == 0) {
-		free(chs);
-		free(revs);
-		free(j);
-		fn(arg, 0);
-		return;
-	}
-	r->remote.commit(r->remote.ctx, chs, revs, m, remote_done, j);
-	free(chs);
-	free(revs);
 }
 
 void
@@ -799,8 +638,8 @@ cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res
 	struct cd_res_job *j;
 	int rc;
 
-	if (r->remote.commit != NULL) {
-		remote_commit(r, ch, n, fn, arg);
+	if (r->remote.commit != NULL) {	/* it decides, and answers later */
+		r->remote.commit(r->remote.ctx, ch, n, fn, arg);
 		return;
 	}
 	cd_res_flush(r);

@@ -124,41 +124,43 @@ bool cd_res_quarantined(struct cd_res *r, const char *who);
 json_t *cd_res_status(struct cd_res *r, const char *who);
 
 /*
- * A fleet's shared store (cd_fleet.c, etcd) decides: a write goes there
- * first, as one compare-and-swap on each intent's revision, and is in
- * memory once it answers; the local store becomes the cache of what it
- * said (read back at start-up: a box restarted while the shared store is
- * away goes on from its last state). metadata.generation is then the
- * shared store's revision of the intent (mod_revision), metadata.serial
- * its creation's (create_revision): the creation order of the fleet.
+ * A store elsewhere may decide instead of the local one (a fleet's shared
+ * store: the fleet room's cd_rstore fills this in; this room knows no
+ * more of it than what follows, a room below cannot call up). Then a
+ * change goes there (cd_res_commit_all_async hands it over whole;
+ * cd_res_commit and cd_res_commit_all refuse, -EOPNOTSUPP) and is in
+ * memory once it answers; what it holds comes back through cd_res_adopt,
+ * the local store becoming the cache of what it said (read back at
+ * start-up by cd_res_open: a box restarted while that store is away goes
+ * on from its last state). metadata.generation and metadata.serial are
+ * then that store's numbers (a revision of the intent's last change, of
+ * its creation), which it sets through cd_res_adopt.
  */
-typedef void cd_res_remote_done(void *arg, int rc, json_int_t rev);
 struct cd_res_remote {
-	/* Store the @n changes (none "unchanged") as one, each only if its
-	 * intent is still at revision @revs[i] (0: absent); @done(@arg, 0,
-	 * the revision of the write), -ESTALE (one had changed meanwhile:
-	 * nothing stored), -ENOTCONN (unreachable: nothing stored), -E2BIG
-	 * (more than the store takes at once), -EINVAL or -ENOSPC (refused:
-	 * nothing stored), or -EIO (the outcome is
-	 * unknown: the watch will tell); a refusal before anything is sent
-	 * may be said from inside. */
-	void (*commit)(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
-		       cd_res_remote_done *done, void *arg);
+	/* Store the @n checked changes @ch (the caller's, unchanged, until
+	 * @fn; some may be "unchanged"); @fn(@arg, rc) once, when they are in
+	 * memory (0) or not stored (-errno), maybe from inside. */
+	void (*commit)(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg);
 	void *ctx;
 };
 void cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem);
 bool cd_res_is_remote(struct cd_res *r);
-/* What the shared store says of @kind/@name at revision @rev: @doc
- * (borrowed; NULL: absent), created at revision @created. Newer than
- * what is known: into the cache and memory (a spec that does not pass
- * the schema is left out, and said). 1 when memory changed, 0 when not. */
-int cd_res_remote_put(struct cd_res *r, int kind, const char *name, json_t *doc, json_int_t rev,
-		      json_int_t created);
-/* Everything the shared store holds at @rev ({"KIND": {"NAME": {"doc",
- * "rev", "created"}}}, borrowed): what memory has that is not there (and
- * is not newer than @rev) is withdrawn. How many intents changed. */
-int cd_res_remote_reset(struct cd_res *r, json_t *all, json_int_t rev);
-/* The shared store's state for /api/v1/status: @info (borrowed) is it
+/* The generation of the live @kind/@name (0: none). */
+json_int_t cd_res_generation(struct cd_res *r, int kind, const char *name);
+/* Is @doc ({"metadata", "spec"}, borrowed) a valid document of @kind:
+ * its metadata an object, its spec @kind's schema's? Else @errs says why. */
+bool cd_res_valid(struct cd_res *r, int kind, json_t *doc, json_t *errs);
+/*
+ * What the store elsewhere holds of @kind/@name (a valid name): @doc
+ * (borrowed, valid: cd_res_valid; NULL: withdrawn) at @generation,
+ * created at @serial. Into the local store (its cache) and memory:
+ * returns 1 when memory changed, 0 when not (the same spec: its metadata
+ * only; a withdrawal of what is not here). *@cached is the cache write's
+ * 0 or -errno (memory has it all the same: the store elsewhere decides).
+ */
+int cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int_t generation,
+		 json_int_t serial, int *cached);
+/* The store elsewhere's state for /api/v1/status: @info (borrowed) is it
  * from now on; cd_res_remote_info gives it (borrowed, NULL: none). */
 void cd_res_remote_info_set(struct cd_res *r, json_t *info);
 json_t *cd_res_remote_info(struct cd_res *r);

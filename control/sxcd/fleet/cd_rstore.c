@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A fleet's shared store as cd_res's store elsewhere: revisions known, what it says, writes (see cd_rstore.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_kind.h"
+#include "cd_log.h"
+#include "cd_rstore.h"
+#include "store.h"
+
+struct cd_rstore {
+	struct cd_res *res;
+	cd_rstore_write *write;
+	void *ctx;
+	json_t *revs;	/* "KIND/NAME" → the shared store's revision of its last change known */
+};
+
+/* A commit through the shared store, waiting for its answer. */
+struct rjob {
+	struct cd_rstore *s;
+	struct cd_change *ch;
+	size_t n;
+	cd_res_done *fn;
+	void *arg;
+};
+
+static void
+who_of(char *who, size_t len, int kind, const char *name)
+{
+	snprintf(who, len, "%s/%s", cd_kind_name(kind), name);
+}
+
+static json_int_t
+rev_known(struct cd_rstore *s, int kind, const char *name)
+{
+	char who[STORE_NAME_MAX * 2 + 2];
+
+	who_of(who, sizeof(who), kind, name);
+	return json_integer_value(json_object_get(s->revs, who));
+}
+
+int
+cd_rstore_put(struct cd_rstore *s, int kind, const char *name, json_t *doc, json_int_t rev,
+	      json_int_t created)
+{
+	char who[STORE_NAME_MAX * 2 + 2];
+	json_t *errs;
+	int changed, rc;
+
+	if (!store_name_ok(name) || strlen(name) > STORE_NAME_MAX || rev <= rev_known(s, kind, name))
+		return 0;
+	who_of(who, sizeof(who), kind, name);
+	json_object_set_new(s->revs, who, json_integer(rev));
+	if (doc != NULL) {
+		errs = json_array();
+		if (!cd_res_valid(s->res, kind, doc, errs)) {
+			char *m = json_dumps(errs, JSON_COMPACT);
+
+			CD_LOG(ERR, "the fleet's store holds %s (revision %" JSON_INTEGER_FORMAT ") that is "
+			       "not a valid intent: left out%s: %s", who, rev, cd_res_live(s->res, kind, name) ?
+			       ", its last valid version kept" : "", m ? m : "");
+			free(m);
+			json_decref(errs);
+			return 0;
+		}
+		json_decref(errs);
+	}
+	changed = cd_res_adopt(s->res, kind, name, doc, rev, created, &rc);
+	if (rc < 0)
+		CD_LOG(ERR, "the local cache of the fleet's store: %s: %s", who, strerror(-rc));
+	return changed;
+}
+
+int
+cd_rstore_reset(struct cd_rstore *s, json_t *all, json_int_t rev)
+{
+	json_t *objs, *doc, *gens, *g;
+	const char *kind, *name, *who;
+	int changed = 0;
+
+	json_object_foreach(all, kind, objs) {
+		int k = cd_kind_of(kind);
+
+		json_object_foreach(objs, name, doc) {
+			json_int_t known = rev_known(s, k, name), at = json_integer_value(json_object_get(doc, "rev"));
+			char w[STORE_NAME_MAX * 2 + 2];
+
+			/* what is known as of @rev or before and is not what the store
+			 * holds (a cache of another time: a store restored, say) goes */
+			who_of(w, sizeof(w), k, name);
+			if (k >= 0 && known <= rev && known != at)
+				json_object_set_new(s->revs, w, json_integer(0));
+			changed += cd_rstore_put(s, k, name, json_object_get(doc, "doc"), at,
+						 json_integer_value(json_object_get(doc, "created")));
+		}
+	}
+	/* what the store no longer has, unless known to be newer than @rev:
+	 * absent at @rev, a withdrawal at @rev as far as anyone can tell */
+	gens = cd_res_generations(s->res);
+	json_object_foreach(gens, who, g) {
+		const char *sl = strchr(who, '/');
+		char k[64];
+
+		if (sl == NULL || (size_t)(sl - who) >= sizeof(k))
+			continue;
+		snprintf(k, sizeof(k), "%.*s", (int)(sl - who), who);
+		if (json_object_get(json_object_get(all, k), sl + 1) != NULL ||
+		    json_integer_value(json_object_get(s->revs, who)) > rev)
+			continue;
+		json_object_set_new(s->revs, who, json_integer(rev - 1 > 0 ? rev - 1 : 0));
+		changed += cd_rstore_put(s, cd_kind_of(k), sl + 1, NULL, rev, 0);
+	}
+	json_decref(gens);
+	return changed;
+}
+
+/* The write's answer: each change in memory as the store has it now. */
+static void
+written(void *arg, int rc, json_int_t rev)
+{
+	struct rjob *j = arg;
+
+	if (rc == 0) {
+		for (size_t i = 0; i < j->n; i++) {
+			struct cd_change *c = &j->ch[i];
+			json_t *meta = json_object_get(c->doc, "metadata");
+
+			if (strcmp(c->action, "unchanged") == 0)
+				continue;
+			c->generation = rev;
+			if (c->doc == NULL) {
+				cd_rstore_put(j->s, c->kind, c->name, NULL, rev, 0);
+				continue;
+			}
+			json_object_set_new(meta, "generation", json_integer(rev));
+			if (strcmp(c->action, "created") == 0)
+				json_object_set_new(meta, "serial", json_integer(rev));
+			cd_rstore_put(j->s, c->kind, c->name, c->doc, rev,
+				      json_integer_value(json_object_get(meta, "serial")));
+		}
+	}
+	j->fn(j->arg, rc);
+	free(j);
+}
+
+/* cd_res_remote's commit: the changes at the revisions this box knows. */
+static void
+commit(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
+{
+	struct cd_rstore *s = ctx;
+	struct rjob *j = calloc(1, sizeof(*j));
+	struct cd_change *chs = calloc(n + 1, sizeof(*chs));
+	json_int_t *revs = calloc(n + 1, sizeof(*revs));
+	size_t m = 0;
+
+	if (j == NULL || chs == NULL || revs == NULL) {
+		free(j);
+		free(chs);
+		free(revs);
+		fn(arg, -ENOMEM);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char who[STORE_NAME_MAX * 2 + 2];
+
+		if (strcmp(ch[i].action, "unchanged") == 0)
+			continue;
+		who_of(who, sizeof(who), ch[i].kind, ch[i].name);
+		/* at the revision this box knows: a change it has not seen yet fails the write */
+		revs[m] = cd_res_live(s->res, ch[i].kind, ch[i].name) ?
+			  cd_res_generation(s->res, ch[i].kind, ch[i].name) :
+			  cd_res_quarantined(s->res, who) ? rev_known(s, ch[i].kind, ch[i].name) : 0;
+		chs[m++] = ch[i];
+	}
+	*j = (struct rjob){ .s = s, .ch = ch, .n = n, .fn = fn, .arg = arg };
+	if (m == 0) {
+		free(chs);
+		free(revs);
+		free(j);
+		fn(arg, 0);
+		return;
+	}
+	s->write(s->ctx, chs, revs, m, written, j);
+	free(chs);
+	free(revs);
+}
+
+int
+cd_rstore_new(struct cd_res *res, cd_rstore_write *write, void *ctx, struct cd_rstore **out)
+{
+	struct cd_rstore *s = calloc(1, sizeof(*s));
+	struct cd_res_remote rem = { .commit = commit, .ctx = s };
+
+	if (s == NULL)
+		return -ENOMEM;
+	*s = (struct cd_rstore){ .res = res, .write = write, .ctx = ctx };
+	/* the cache's documents carry the revisions they were read at */
+	if ((s->revs = cd_res_generations(res)) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	cd_res_set_remote(res, &rem);
+	*out = s;
+	return 0;
+}
+
+void
+cd_rstore_free(struct cd_rstore *s)
+{
+	if (s == NULL)
+		return;
+	json_decref(s->revs);
+	free(s);
+}
