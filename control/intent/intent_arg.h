@@ -6,8 +6,8 @@
  * the driver sees the builder without a circle. A kind (what the intent
  * does) is a feature's registered struct intent_kind (intent.h); each
  * kind takes an argument struct of its own, declared with the kind in
- * its feature's header (pipelines/<f>/api/<p>_intent.h), as are the
- * feature's inputs.
+ * its feature's <p>_intent.h (in the feature's api/ when other features
+ * build such intents, else in its control/), as are the feature's inputs.
  */
 #ifndef INTENT_ARG_H
 #define INTENT_ARG_H

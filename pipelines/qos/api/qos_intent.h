@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* QoS's intents (meters, their color policies, VDNs, egress schedulers): its kinds and inputs in the intent library. */
+/* In api/: the switch's and the UPF's kinds build meters with it. */
 #ifndef QOS_INTENT_H
 #define QOS_INTENT_H
 

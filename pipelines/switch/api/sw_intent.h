@@ -2,9 +2,11 @@
 /* The switch's intents (slices, SVIs, routes, MACs, neighbours): its kinds, inputs and views in the intent library. */
 /*
  * Callers build a struct intent (intent_arg.h) with one of these kinds and
- * its argument (INTENT_OF) and drive it with intent.h. Upper features (the overlay's tunnels) flood
- * into a bridge domain through sw_intent_flood_join/leave, from their own
- * compile: the switch names none of them.
+ * its argument (INTENT_OF) and drive it with intent.h. Upper features (the
+ * overlay's tunnels) flood into a bridge domain through
+ * sw_intent_flood_join/leave, from their own compile: the switch names
+ * none of them. In api/: the upper features' intents and kinds (the
+ * overlay's, the UPF's) include it.
  */
 #ifndef SW_INTENT_H
 #define SW_INTENT_H

@@ -5,7 +5,9 @@
  * the underlay slice with an address) and the slices are the switch's;
  * what an upper feature adds to them (a WAN link's VTEP and scheduler, a
  * slice's tunnels and scheduler shares) it registers here as a hook run at
- * its place in their compile, so the switch names none of them.
+ * its place in their compile, so the switch names none of them. In api/:
+ * the upper features' sxcd kinds (QoS's, the overlay's, the UPF's and
+ * PFCP's) include it.
  */
 #ifndef SW_KIND_H
 #define SW_KIND_H
