@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_http_intents (see cd_http_intents.h): the intents' routes: read, create, change, withdraw, apply a set, list, status. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/http.h>
+
+#include "cd_auth.h"
+#include "cd_http_intents.h"
+#include "cd_kind.h"
+#include "cd_res.h"
+#include "cd_route.h"
+#include "cd_schema.h"
+#include "cd_svc.h"
+#include "cd_sync.h"
+#include "ctl_async.h"
+
+/* A change's answer that waits for the dataplane (?wait=1). */
+struct pending {
+	const struct cd_route_env *env;
+	struct evhttp_request *req;
+	int code;
+	json_t *body;		/* answered as is, or ... */
+	int kind;	/* ... the intent as it is then */
+	char name[STORE_NAME_MAX + 1];
+};
+
+/* ------------------------------------------------------------ waiting */
+
+static void
+pending_answer(void *arg, bool done)
+{
+	struct pending *p = arg;
+	json_t *body = p->body;
+	const char *why;
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(p->req), NULL, NULL);
+	/* the wait ran out with sxdp away: the change is stored (and applied once
+	 * sxdp answers again), but what was asked for did not happen */
+	if (!done && (why = cd_route_sxdp_absent(p->env->sync)) != NULL) {
+		json_decref(body);
+		cd_route_err(p->req, 503, strcmp(why, "unresponsive") == 0 ? "sxdp_unresponsive" :
+			     "sxdp_unavailable", NULL, "the change is stored, but not in the dataplane: "
+			     "sxdp is %s (it is applied once sxdp answers again)", why);
+		free(p);
+		return;
+	}
+	if (body == NULL)
+		body = cd_res_get(p->env->res, p->kind, p->name);
+	if (body == NULL)	/* withdrawn meanwhile */
+		body = json_pack("{s:s,s:{s:s},s:{s:s}}", "kind", cd_kind_name(p->kind), "metadata",
+				 "name", p->name, "status", "phase", "Withdrawn");
+	cd_route_reply(p->req, p->code, body);
+	free(p);
+}
+
+static void
+pending_gone(struct evhttp_connection *c, void *arg)
+{
+	struct pending *p = arg;
+
+	(void)c;
+	cd_sync_unwait(p->env->sync, p);
+	json_decref(p->body);
+	free(p);
+}
+
+/* Answer @code with @body (taken; NULL: the intent) once run @epoch ended. */
+static void
+answer_after(const struct cd_route_env *e, struct evhttp_request *req, uint64_t epoch, int code,
+	     json_t *body, int kind, const char *name)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		json_decref(body);
+		cd_route_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	*p = (struct pending){ .env = e, .req = req, .code = code, .body = body, .kind = kind };
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
+	/* a stopped sxdp is not waited for: it may never answer */
+	if (ctl_async_stalled(cd_sync_ctl(e->sync)) ||
+	    cd_sync_wait(e->sync, epoch, CD_HTTP_INTENTS_WAIT_MS, pending_answer, p) < 0) {
+		pending_answer(p, false);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), pending_gone, p);
+}
+
+/* ------------------------------------------------------------ intents */
+
+/* A dry run under way: its request and what its answer says changes. */
+struct dry_req {
+	const struct cd_route_env *env;
+	struct evhttp_request *req;
+	json_t *chg;	/* [{"kind", "name", "action", "generation"}] */
+	json_t *who;	/* ["KIND/NAME", ...] */
+};
+
+static json_t *
+dry_body(struct dry_req *d, int rc, json_t *diff, json_t *results)
+{
+	json_t *st = json_object(), *w;
+	size_t i;
+
+	json_array_foreach(d->who, i, w)
+		if (json_object_get(results, json_string_value(w)) != NULL)
+			json_object_set(st, json_string_value(w), json_object_get(results, json_string_value(w)));
+	if (rc == -ENOTCONN)
+		return json_pack("{s:b,s:O,s:o,s:s}", "dry_run", 1, "changes", d->chg, "status", st,
+				 "note", "sxdp is not connected: the specs are valid; the table "
+				 "writes are known once it is");
+	if (rc < 0) {
+		json_decref(st);
+		return NULL;
+	}
+	return json_pack("{s:b,s:O,s:O,s:o}", "dry_run", 1, "changes", d->chg, "diff",
+			 diff ? diff : json_array(), "status", st);
+}
+
+static void
+dry_req_free(struct dry_req *d)
+{
+	json_decref(d->chg);
+	json_decref(d->who);
+	free(d);
+}
+
+static void
+dry_answer(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct dry_req *d = arg;
+	json_t *body = dry_body(d, rc, diff, results);
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(d->req), NULL, NULL);
+	if (body != NULL)
+		cd_route_reply(d->req, 200, body);
+	else
+		cd_route_err(d->req, 500, "no_memory", NULL, "the dry run could not compile: %s", strerror(-rc));
+	dry_req_free(d);
+}
+
+static void
+dry_gone(struct evhttp_connection *c, void *arg)
+{
+	struct dry_req *d = arg;
+
+	(void)c;
+	cd_sync_dry_cancel(d->env->sync, d);
+	dry_req_free(d);
+}
+
+/* The dry-run answer for @changes: what changes, the table writes, and
+ * how each changed intent would compile; answered once the compile is
+ * done (in slices: other requests are served meanwhile). */
+static void
+dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch, size_t n)
+{
+	struct dry_req *d = calloc(1, sizeof(*d));
+	json_t *specs;
+	char who[STORE_NAME_MAX * 2 + 2];
+	int rc;
+
+	if (d == NULL) {
+		cd_route_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	*d = (struct dry_req){ .env = e, .req = req, .chg = json_array(), .who = json_array() };
+	for (size_t i = 0; i < n; i++) {
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
+		json_array_append_new(d->chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
+			cd_kind_name(ch[i].kind), "name", ch[i].name, "action", ch[i].action,
+			"generation", ch[i].generation));
+		json_array_append_new(d->who, json_string(who));
+	}
+	specs = cd_res_specs(e->res, ch, n);
+	rc = cd_sync_dry_run(e->sync, specs, 0, dry_answer, d);
+	json_decref(specs);
+	if (rc < 0) {
+		dry_answer(d, rc, NULL, NULL);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
+}
+
+/* A change checked against the intents' collisions (cd_res_collisions on
+ * what the compile would make of it: a dry run, in slices, so the loop
+ * serves others meanwhile), then stored and answered. */
+#define CHECK_WAIT_MS 1000	/* a collision check that cannot start by then is skipped */
+
+struct commit {
+	const struct cd_route_env *env;
+	struct evhttp_request *req;
+	struct cd_change *ch;
+	size_t n;
+	bool apply, wait;
+};
+
+static void
+commit_free(struct commit *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		cd_change_clear(&c->ch[i]);
+	free(c->ch);
+	free(c);
+}
+
+static void
+commit_orphan(struct evhttp_connection *conn, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)conn;
+	c->req = NULL;
+}
+
+/* An apply is stored (@rc 0) or not: answered, the change run. */
+static void
+applied(void *arg, int rc)
+{
+	struct commit *c = arg;
+	const struct cd_route_env *e = c->env;
+	json_t *chg;
+	uint64_t epoch;
+
+	if (c->req != NULL)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	if (rc < 0) {
+		if (c->req != NULL)
+			cd_route_store_err(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	epoch = cd_sync_kick(e->sync);
+	if (c->req == NULL) {
+		commit_free(c);
+		return;
+	}
+	chg = json_array();
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind", cd_kind_name(c->ch[i].kind),
+						     "name", c->ch[i].name, "action", c->ch[i].action,
+						     "generation", c->ch[i].generation));
+	if (c->wait)
+		answer_after(e, c->req, epoch, 200, json_pack("{s:o}", "changes", chg), -1, NULL);
+	else
+		cd_route_reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run", (json_int_t)epoch));
+	commit_free(c);
+}
+
+static void answer_one(struct commit *c);
+
+/* A PUT or DELETE through a fleet's store is stored (@rc 0) or not. */
+static void
+stored_one(void *arg, int rc)
+{
+	struct commit *c = arg;
+
+	if (c->req == NULL) {	/* the client went: the change runs all the same */
+		if (rc == 0)
+			cd_sync_kick(c->env->sync);
+		commit_free(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	if (rc < 0) {
+		cd_route_store_err(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	answer_one(c);
+}
+
+/* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
+ * (apply), now or once in sxdp (?wait=1). */
+static void
+commit_go(struct commit *c)
+{
+	const struct cd_route_env *e = c->env;
+	struct cd_change *ch = c->ch;
+	int rc;
+
+	if (c->apply) {
+		/* stored whole or not at all, in slices of the loop: a client
+		 * gone meanwhile changes nothing of it */
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_res_commit_all_async(e->res, ch, c->n, applied, c);
+		return;
+	}
+	if (cd_res_is_remote(e->res) && strcmp(ch->action, "unchanged") != 0) {
+		/* a fleet's store answers later */
+		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_res_commit_all_async(e->res, ch, 1, stored_one, c);
+		return;
+	}
+	if ((rc = cd_res_commit(e->res, ch)) < 0) {
+		cd_route_store_err(c->req, rc);
+		commit_free(c);
+		return;
+	}
+	answer_one(c);
+}
+
+/* A PUT or DELETE is stored: answered, the change run. */
+static void
+answer_one(struct commit *c)
+{
+	const struct cd_route_env *e = c->env;
+	struct cd_change *ch = c->ch;
+	json_t *body;
+	int code;
+
+	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
+	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
+		uint64_t epoch = cd_sync_kick(e->sync);
+
+		if (c->wait) {
+			answer_after(e, c->req, epoch, code, NULL, ch->kind, ch->name);
+			commit_free(c);
+			return;
+		}
+	}
+	body = cd_res_get(e->res, ch->kind, ch->name);
+	cd_route_reply(c->req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
+	commit_free(c);
+}
+
+static void
+on_checked(void *arg, int rc, json_t *diff, json_t *results)
+{
+	struct commit *c = arg;
+	json_t *errs = json_array();
+
+	(void)diff;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	/* unknowable while sxdp is away: then the older intent wins when both compile */
+	if (rc == 0 && cd_res_collisions(c->env->res, results, c->ch, c->n, errs) == 409) {
+		cd_route_errs(c->req, 409, errs);
+		commit_free(c);
+		return;
+	}
+	json_decref(errs);
+	commit_go(c);
+}
+
+static void
+commit_gone(struct evhttp_connection *conn, void *arg)
+{
+	struct commit *c = arg;
+
+	(void)conn;
+	cd_sync_dry_cancel(c->env->sync, c);
+	commit_free(c);
+}
+
+/* @ch (@n of them, taken: moved into the commit) checked, stored, answered. */
+static void
+checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch,
+	       size_t n, bool apply, bool wait)
+{
+	struct commit *c = calloc(1, sizeof(*c));
+	bool any = false;
+	json_t *specs;
+	int rc;
+
+	if (c == NULL || (c->ch = calloc(n + 1, sizeof(*ch))) == NULL) {
+		free(c);
+		for (size_t i = 0; i < n; i++)
+			cd_change_clear(&ch[i]);
+		cd_route_err(req, 500, "no_memory", NULL, "out of memory");
+		return;
+	}
+	memcpy(c->ch, ch, n * sizeof(*ch));
+	*c = (struct commit){ .env = e, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait };
+	for (size_t i = 0; i < n; i++)
+		any = any || strcmp(ch[i].action, "unchanged") != 0;
+	if (!any) {
+		commit_go(c);
+		return;
+	}
+	specs = cd_res_specs(e->res, ch, n);
+	rc = cd_sync_dry_run(e->sync, specs, CHECK_WAIT_MS, on_checked, c);
+	json_decref(specs);
+	if (rc < 0) {
+		commit_go(c);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), commit_gone, c);
+}
+
+static void
+do_change(const struct cd_route_env *e, struct evhttp_request *req, int kind, const char *name,
+	  bool withdraw, bool create_only)
+{
+	json_t *errs = json_array(), *body = NULL;
+	struct cd_change ch;
+	struct cd_route_query q;
+	int code;
+
+	if (cd_route_query(req, &q, errs) < 0) {
+		cd_route_errs(req, 400, errs);
+		return;
+	}
+	if (!withdraw && (body = cd_route_body(req)) == NULL) {
+		json_decref(errs);
+		return;
+	}
+	code = cd_res_check(e->res, kind, name, body, q.expected, create_only, "", errs, &ch);
+	json_decref(body);
+	if (code != 200) {
+		cd_route_errs(req, code, errs);
+		return;
+	}
+	json_decref(errs);
+	if (q.dry_run) {
+		dry_run(e, req, &ch, 1);
+		cd_change_clear(&ch);
+		return;
+	}
+	checked_commit(e, req, &ch, 1, false, q.wait);
+}
+
+/* POST /api/v1/apply: the whole set checked first, then written. */
+static void
+do_apply(const struct cd_route_env *e, struct evhttp_request *req)
+{
+	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *prune, *pk;
+	struct cd_change *ch = NULL;
+	size_t n = 0, i, j;
+	struct cd_route_query q;
+	char base[64], who[STORE_NAME_MAX * 2 + 2];
+	int code = 200, c;
+
+	if (cd_route_query(req, &q, errs) < 0 || (body = cd_route_body(req)) == NULL) {
+		if (json_array_size(errs) > 0)
+			cd_route_errs(req, 400, errs);
+		else
+			json_decref(errs);
+		json_decref(seen);
+		return;
+	}
+	if (cd_schema_check(e->schema, "ApplySet", body, "", errs) > 0)
+		goto bad;
+	items = json_object_get(body, "items");
+	prune = json_object_get(body, "prune");
+	ch = calloc(json_array_size(items) + 64, sizeof(*ch));
+	json_array_foreach(items, i, it) {
+		int k = cd_kind_of(json_string_value(json_object_get(it, "kind")));
+
+		snprintf(base, sizeof(base), "/items/%zu", i);
+		if (k < 0) {
+			cd_schema_err(errs, base, "missing", "an item needs its kind");
+			continue;
+		}
+		c = cd_res_check(e->res, k, NULL, it, -1, false, base, errs, &ch[n]);
+		if (c != 200) {
+			code = code == 200 || code == 409 ? c : code;
+			continue;
+		}
+		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(k), ch[n].name);
+		if (json_object_get(seen, who) != NULL) {
+			cd_schema_err(errs, base, "duplicate", "%s is in the set twice", who);
+			cd_change_clear(&ch[n]);
+			continue;
+		}
+		json_object_set_new(seen, who, json_true());
+		n++;
+	}
+	if (json_array_size(errs) > 0)
+		goto bad;
+	/* prune: the listed kinds' intents the set leaves out are withdrawn */
+	json_array_foreach(prune, j, pk) {
+		json_t *list = cd_res_list(e->res, cd_kind_of(json_string_value(pk))), *d;
+
+		json_array_foreach(json_object_get(list, "items"), i, d) {
+			const char *nm = json_string_value(json_object_get(json_object_get(d, "metadata"),
+									  "name"));
+			const char *ph = json_string_value(json_object_get(json_object_get(d, "status"),
+									  "phase"));
+
+			snprintf(who, sizeof(who), "%s/%s", json_string_value(pk), nm);
+			(void)ph;
+			/* a live one (put again while its withdrawal runs too) */
+			if (json_object_get(seen, who) != NULL ||
+			    !cd_res_live(e->res, cd_kind_of(json_string_value(pk)), nm))
+				continue;
+			ch = realloc(ch, (n + 1) * sizeof(*ch));
+			if (cd_res_check(e->res, cd_kind_of(json_string_value(pk)), nm, NULL,
+					 -1, false, "/prune", errs, &ch[n]) == 200)
+				n++;
+		}
+		json_decref(list);
+	}
+	if (q.dry_run) {
+		dry_run(e, req, ch, n);
+		goto out;
+	}
+	checked_commit(e, req, ch, n, true, q.wait);
+	ch = NULL;	/* the commit's now */
+	n = 0;
+	goto out;
+bad:
+	cd_route_errs(req, code == 200 ? 400 : code, errs);
+	errs = NULL;
+out:
+	for (i = 0; i < n; i++)
+		cd_change_clear(&ch[i]);
+	free(ch);
+	json_decref(errs);
+	json_decref(seen);
+	json_decref(body);
+}
+
+/* KIND[/NAME] (after /api/v1/, or a site's) read into @r: 0, or -1 answered. */
+static int
+intents_path(struct cd_route *r, const char *rest)
+{
+	struct evhttp_request *req = r->req;
+	const char *slash = strchr(rest, '/');
+	int k;
+
+	snprintf(r->kind_s, sizeof(r->kind_s), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest),
+		 rest);
+	r->name[0] = '\0';
+	if (slash != NULL && strlen(slash + 1) > STORE_NAME_MAX) {
+		cd_route_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
+			     "/metadata/name", "reason", "bad_value", "message",
+			     "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "a name is at most %d "
+			     "characters", STORE_NAME_MAX);
+		return -1;
+	}
+	if (slash != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", slash + 1);
+	if ((k = cd_kind_of(r->kind_s)) < 0 || strchr(r->name, '/') != NULL ||
+	    (cd_kind_only(k) != NULL && slash != NULL) || (slash != NULL && r->name[0] == '\0')) {
+		cd_route_err(req, 404, "not_found", NULL, "no route %s", evhttp_request_get_uri(req));
+		return -1;
+	}
+	/* a kind of one intent: its path names none */
+	if (cd_kind_only(k) != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", cd_kind_only(k));
+	if (r->name[0] != '\0' && !store_name_ok(r->name)) {
+		cd_route_err(req, 400, "bad_name", json_pack("[{s:s,s:s,s:s}]", "pointer",
+			     "/metadata/name", "reason", "bad_value", "message",
+			     "1..63 of [A-Za-z0-9_.-], not starting with '.'"), "bad name '%s'", r->name);
+		return -1;
+	}
+	r->kind = k;
+	return 0;
+}
+
+int
+cd_http_intents_form(int kind, bool named)
+{
+	return named ? CD_HTTP_INTENTS_NAMED : cd_kind_only(kind) != NULL ? CD_HTTP_INTENTS_ONE :
+	       CD_HTTP_INTENTS_LIST;
+}
+
+static int
+match_form(struct cd_route *r, const char *rest, int form)
+{
+	if (intents_path(r, rest) < 0)
+		return CD_ROUTE_ANSWERED;
+	return cd_http_intents_form(r->kind, strchr(rest, '/') != NULL) == form ? CD_ROUTE_MATCH :
+	       CD_ROUTE_NEXT;
+}
+
+int
+cd_http_intents_match_list(struct cd_route *r, const char *rest)
+{
+	return match_form(r, rest, CD_HTTP_INTENTS_LIST);
+}
+
+int
+cd_http_intents_match_named(struct cd_route *r, const char *rest)
+{
+	return match_form(r, rest, CD_HTTP_INTENTS_NAMED);
+}
+
+int
+cd_http_intents_match_one(struct cd_route *r, const char *rest)
+{
+	return match_form(r, rest, CD_HTTP_INTENTS_ONE);
+}
+
+void
+cd_http_intents_route(struct cd_route *r)
+{
+	const struct cd_route_env *e = r->env;
+	json_t *doc;
+
+	switch (r->m) {
+	case EVHTTP_REQ_POST:
+		do_change(e, r->req, r->kind, NULL, false, true);
+		return;
+	case EVHTTP_REQ_PUT:
+	case EVHTTP_REQ_DELETE:
+		do_change(e, r->req, r->kind, r->name, r->m == EVHTTP_REQ_DELETE, false);
+		return;
+	default:	/* GET, HEAD */
+		if (r->name[0] == '\0')
+			cd_route_reply(r->req, 200, cd_res_list(e->res, r->kind));
+		else if ((doc = cd_res_get(e->res, r->kind, r->name)) != NULL)
+			cd_route_reply(r->req, 200, doc);
+		else
+			cd_route_err(r->req, 404, "not_found", NULL, "no %s/%s", r->kind_s, r->name);
+		return;
+	}
+}
+
+void
+cd_http_intents_apply(struct cd_route *r)
+{
+	do_apply(r->env, r->req);
+}
+
+/* every intent's kind, name and status, in the kinds' order; a kind of
+ * one intent that has none is simply not listed */
+void
+cd_http_intents_list(struct cd_route *r)
+{
+	json_t *items = json_array(), *list, *d;
+	size_t i;
+
+	for (int k = 0; k < cd_kinds(); k++) {
+		list = cd_res_list(r->env->res, k);
+		json_array_foreach(json_object_get(list, "items"), i, d)
+			json_array_append_new(items, json_pack("{s:s,s:O*,s:O*}", "kind", cd_kind_name(k), "name",
+				json_object_get(json_object_get(d, "metadata"), "name"), "status",
+				json_object_get(d, "status")));
+		json_decref(list);
+	}
+	cd_route_reply(r->req, 200, json_pack("{s:o}", "items", items));
+}
+
+void
+cd_http_intents_status(struct cd_route *r)
+{
+	const struct cd_route_env *e = r->env;
+
+	cd_route_reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
+					      cd_sync_info(e->sync), "intents", cd_res_phases(e->res),
+					      "store", "quarantined", cd_res_quarantine(e->res),
+					      "set_aside", cd_res_set_aside(e->res),
+					      "fleet", cd_res_remote_info(e->res),
+					      "services", cd_svc_status(), "auth", cd_auth_stats(e->auth)));
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_route: what every REST route shares: the request as routed, the daemon's parts it answers from, the API's answers, reading a query and a body. */
+/*
+ * cd_http's route table (path, methods, answer) hands each request to its
+ * route as a struct cd_route: the request, what the route's pattern read
+ * of the path ({site}, {kind}, {name}, {item}{id}), and the daemon's parts
+ * (struct cd_route_env, cd_http's). The routes live by what they serve:
+ * cd_http_intents (the intents, apply, status), cd_http_views (the views,
+ * items, metrics, the OpenAPI document, the page), cd_http_login (the
+ * page's session), cd_http_fleet (a fleet's parts).
+ *
+ * Every answer of the API goes through cd_route_send: it is not to be
+ * sniffed, kept or framed (X-Content-Type-Options, Cache-Control,
+ * Content-Security-Policy, Referrer-Policy); a HEAD answer has GET's
+ * length and no body. Errors are {"error": {"code", "reason", "message",
+ * "errors": [{"pointer", "reason", "message"}]}}.
+ */
+#ifndef CD_ROUTE_H
+#define CD_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "store.h"
+
+struct event_base;
+struct evbuffer;
+struct cd_auth;
+struct cd_http_fleet;
+struct cd_res;
+struct cd_schema;
+struct cd_sync;
+struct cd_vis_item;
+struct cd_wire;
+struct cd_www;
+
+#define CD_ROUTE_API "/api/v1"
+#define CD_ROUTE_BODY_MAX (4u << 20)	/* a body (413) */
+
+/* The daemon's parts the routes answer from (borrowed, cd_http's). */
+struct cd_route_env {
+	struct event_base *base;
+	struct cd_res *res;
+	struct cd_sync *sync;
+	struct cd_schema *schema;
+	struct cd_www *www;		/* the page, NULL: none */
+	struct cd_auth *auth;
+	struct cd_wire *wire;
+	const struct cd_http_fleet *fleet;	/* NULL: not on a fleet's store */
+};
+
+/* A request as its route sees it. */
+struct cd_route {
+	const struct cd_route_env *env;
+	struct evhttp_request *req;
+	enum evhttp_cmd_type m;
+	const char *path;
+	bool authed;		/* the token, or the page's session for a read */
+	/* what the route's pattern read: {site}, {kind} (as written and its
+	 * number), {name} (a kind of one intent's filled in), {item}{id} (raw) */
+	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
+	int kind;
+	const struct cd_vis_item *item;
+	const char *id;
+};
+
+/* What a pattern's match made of a path: not this route, this route, or
+ * a bad path answered already (400, 404). */
+enum { CD_ROUTE_NEXT, CD_ROUTE_MATCH, CD_ROUTE_ANSWERED };
+
+/* ------------------------------------------------------------ answers */
+
+/* @code @why with @b (NULL: no body; borrowed), the API's headers added. */
+void cd_route_send(struct evhttp_request *req, int code, const char *why, struct evbuffer *b);
+/* @code with @body (taken) as JSON. */
+void cd_route_reply(struct evhttp_request *req, int code, json_t *body);
+/* An error answer; @errs (taken, NULL: none) the per-field ones. */
+void cd_route_err(struct evhttp_request *req, int code, const char *reason, json_t *errs,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* 400/404/409 from cd_res_check's errors (taken): the reason of the first one. */
+void cd_route_errs(struct evhttp_request *req, int code, json_t *errs);
+/* The store refused a write (-@rc): nothing changed. 507 when it is out
+ * of room, 503 when it cannot be written at all, a fleet's store's own. */
+void cd_route_store_err(struct evhttp_request *req, int rc);
+/* Why sxdp cannot be waited for now (NULL: it can). */
+const char *cd_route_sxdp_absent(struct cd_sync *sync);
+
+/* ------------------------------------------------------------ requests */
+
+struct cd_route_query {
+	bool dry_run, wait;
+	json_int_t expected;	/* -1: none */
+};
+
+/* Is ?@name (or ?@name=1|true) in the query? */
+bool cd_route_flag(struct evhttp_request *req, const char *name);
+/* ?dry_run, ?wait, ?expected_generation, nothing else: 0, or -EINVAL
+ * with what is wrong added to @errs. */
+int cd_route_query(struct evhttp_request *req, struct cd_route_query *q, json_t *errs);
+/* The body as a JSON object (new); NULL after answering 400 or 413. */
+json_t *cd_route_body(struct evhttp_request *req);
+
+/* ------------------------------------------------------------ later */
+
+/* A request answered later (sxdp's counters, a fleet's store): @req
+ * NULL once its client left. */
+struct cd_route_later {
+	const struct cd_route_env *env;
+	struct evhttp_request *req;
+};
+
+/* For @r; NULL after answering 500. */
+struct cd_route_later *cd_route_later_new(const struct cd_route *r);
+/* @l freed: the request to answer now, NULL: its client left. */
+struct evhttp_request *cd_route_later_end(struct cd_route_later *l);
+
+#endif
