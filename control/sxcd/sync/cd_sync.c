@@ -604,7 +604,8 @@ cd_sync_info(struct cd_sync *s)
 			    "connected" : ctl_async_up(s->link.ctl) ? "connecting" : "disconnected";
 	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->link.tables != NULL, "state", state, "stalls",
-			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version", s->link.version,
+			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version",
+			 s->link.version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
 			 "writes", (json_int_t)s->pass.w.writes, "last_run_ms", (json_int_t)s->last_ms,
