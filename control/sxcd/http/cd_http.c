@@ -13,6 +13,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cd_auth.h"
+#include "cd_gate.h"
+#include "cd_head.h"
 #include "cd_http.h"
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
@@ -141,7 +143,7 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 
 	if (r.path == NULL)
 		r.path = "/";
-	if (cd_wire_refused(req, &code, &reason, &msg)) {
+	if (cd_head_refused(req, &code, &reason, &msg)) {
 		struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
 		if (code == 401)
@@ -161,7 +163,7 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	/* the front door checked it already; this is the second lock */
 	r.authed = cd_auth_bearer_ok(h->env.auth, evhttp_find_header(in, "Authorization")) ||
 		   (get && cd_auth_session_ok(h->env.auth, evhttp_find_header(in, "Cookie")));
-	if (!r.authed && !cd_wire_open_path(r.path, get)) {
+	if (!r.authed && !cd_gate_open_path(r.path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
 		cd_route_err(req, 401, "unauthorized", NULL, "a bearer token is required");

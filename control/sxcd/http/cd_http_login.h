@@ -5,7 +5,7 @@
  * {"token": "..."} (204 with its cookie; 401 for a wrong token, throttled
  * per source as cd_auth says: a 429 held until the source may try again,
  * or closed) and ends it at POST /api/v1/logout (204, the cookie
- * cleared). Both go without a credential (cd_wire_open_path).
+ * cleared). Both go without a credential (cd_gate_open_path).
  */
 #ifndef CD_HTTP_LOGIN_H
 #define CD_HTTP_LOGIN_H

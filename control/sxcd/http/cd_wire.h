@@ -3,11 +3,12 @@
 /*
  * Each connection evhttp accepts is a bufferevent filter over the socket:
  * a request's head is read here whole (at most CD_WIRE_HEAD_MAX bytes,
- * within CD_WIRE_HEAD_MS of its first byte), checked strictly (RFC 9112:
- * one request line, field names that are tokens, no obs-fold, no bare CR
- * or NUL, one Host, at most one Content-Length of plain digits, no
- * Transfer-Encoding beside it, only the methods evhttp knows), then what
- * it asks checked, all before any of the body is read:
+ * within CD_WIRE_HEAD_MS of its first byte), checked strictly (cd_head,
+ * RFC 9112: one request line, field names that are tokens, no obs-fold,
+ * no bare CR or NUL, one Host, at most one Content-Length of plain digits,
+ * no Transfer-Encoding beside it, only the methods evhttp knows), then
+ * what it asks checked in this order (cd_gate), all before any of the
+ * body is read:
  *   - without TLS, its client is on loopback (403) unless plain HTTP is
  *     allowed (--insecure-plain-http): a token crossing a network in clear
  *     is no credential;
@@ -27,12 +28,14 @@
  * What passes
  * reaches evhttp written again canonically, so evhttp never sees framing
  * this file did not read the same way; a chunked body is de-chunked here
- * (whole, at most the body limit) and handed on with its Content-Length.
+ * (cd_chunk: whole, at most the body limit) and handed on with its
+ * Content-Length.
  *
  * What does not pass reaches evhttp as a request of its own carrying the
- * refusal, which cd_http answers as the API's JSON error with "Connection:
- * close"; nothing more is read from that connection (what the client still
- * sends is drained for a moment so the answer is not lost to a reset).
+ * refusal (cd_head_refusal), which cd_http answers as the API's JSON error
+ * with "Connection: close"; nothing more is read from that connection (what
+ * the client still sends is drained for a moment so the answer is not lost
+ * to a reset: cd_linger).
  *
  * Bodies being received share a budget (@body_budget bytes, reserved from
  * the Content-Length when the head passes): past it, 503 busy. The
@@ -57,13 +60,11 @@
 struct event_base;
 struct evhttp;
 struct evhttp_bound_socket;
-struct evhttp_request;
 struct cd_auth;
 struct cd_tls_ctx;
 struct cd_wire;
 
 #define CD_WIRE_HEAD_MAX   16384  /* a request's head, bytes (431) */
-#define CD_WIRE_FIELDS_MAX 100	  /* header fields in a head (431) */
 #define CD_WIRE_HEAD_MS	   10000  /* a head, from its first byte (or the accept) */
 #define CD_WIRE_BODY_MS	   60000  /* a body, from its head */
 #define CD_WIRE_LOG_MS	   10000  /* one line per kind of trouble per this */
@@ -83,14 +84,6 @@ struct cd_wire_conf {
 struct cd_wire *cd_wire_new(struct event_base *base, struct evhttp *http,
 			    struct evhttp_bound_socket *bound, const struct cd_wire_conf *conf);
 void cd_wire_free(struct cd_wire *w);
-
-/* Is @req a refusal of the front door? Then its code, reason and message
- * (valid while @req is). */
-bool cd_wire_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg);
-
-/* Is @path one that goes without a credential: the page's entry and
- * what the login page needs (@get), login and logout (POST)? */
-bool cd_wire_open_path(const char *path, bool get);
 
 /* {"connections", "max_connections", "body_bytes", "body_budget",
  * "refused": {reason: n}, "evicted", "accept_errors"} (new). */
