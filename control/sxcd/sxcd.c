@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <event2/event.h>
 
+#include "cd_rstatus.h"
 #include "ctl_async.h"
 
 #include "cd_auth.h"
@@ -293,8 +294,8 @@ kick_sync(void *arg)
 
 /* What the plug lends features of the rooms above it (cd_host.h). */
 static const struct cd_host host = {
-	.intents = cd_res_list,
-	.intent = cd_res_get,
+	.intents = cd_rstatus_list,
+	.intent = cd_rstatus_get,
 	.state = cd_res_state,
 	.save = cd_res_save,
 	.watch = cd_sync_watch,

@@ -12,6 +12,7 @@
 #include "cd_etcd.h"
 #include "cd_fleet.h"
 #include "cd_log.h"
+#include "cd_rstatus.h"
 #include "cd_view.h"
 
 #ifndef SXDP_VERSION
@@ -70,7 +71,7 @@ intents_now(struct cd_box *b)
 	const char *who;
 
 	json_object_foreach(gens, who, g) {
-		json_t *st = cd_res_status(b->res, who);
+		json_t *st = cd_rstatus_of(b->res, who);
 		json_t *o = json_pack("{s:s,s:O}", "phase",
 				      json_string_value(json_object_get(st, "phase")) ?: "Pending",
 				      "generation", g);
@@ -116,7 +117,7 @@ report(struct cd_box *b)
 		      "sxdp", "state", json_object_get(sx, "state"), "boot_id",
 		      json_object_get(sx, "boot_id"), "version", json_object_get(sx, "version"),
 		      "writes", json_object_get(rec, "writes"), "runs", json_object_get(rec, "runs"),
-		      "intents", b->intents, "phases", cd_res_phases(b->res), "view",
+		      "intents", b->intents, "phases", cd_rstatus_phases(b->res), "view",
 		      b->view ? json_incref(b->view) : json_object());
 	json_decref(sx);
 	if (r != NULL && b->leaving)

@@ -7,6 +7,7 @@
 
 #include "cd_kind.h"
 #include "cd_log.h"
+#include "cd_rstatus.h"
 #include "cd_rstore.h"
 #include "store.h"
 
@@ -171,7 +172,7 @@ commit(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
 		/* at the revision this box knows: a change it has not seen yet fails the write */
 		revs[m] = cd_res_live(s->res, ch[i].kind, ch[i].name) ?
 			  cd_res_generation(s->res, ch[i].kind, ch[i].name) :
-			  cd_res_quarantined(s->res, who) ? rev_known(s, ch[i].kind, ch[i].name) : 0;
+			  cd_rstatus_quarantined(s->res, who) ? rev_known(s, ch[i].kind, ch[i].name) : 0;
 		chs[m++] = ch[i];
 	}
 	*j = (struct rjob){ .s = s, .ch = ch, .n = n, .fn = fn, .arg = arg };

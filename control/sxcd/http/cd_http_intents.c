@@ -8,10 +8,12 @@
 #include <event2/http.h>
 
 #include "cd_auth.h"
+#include "cd_collide.h"
 #include "cd_http_intents.h"
 #include "cd_kind.h"
 #include "cd_res.h"
 #include "cd_route.h"
+#include "cd_rstatus.h"
 #include "cd_schema.h"
 #include "cd_svc.h"
 #include "cd_sync.h"
@@ -48,7 +50,7 @@ pending_answer(void *arg, bool done)
 		return;
 	}
 	if (body == NULL)
-		body = cd_res_get(p->env->res, p->kind, p->name);
+		body = cd_rstatus_get(p->env->res, p->kind, p->name);
 	if (body == NULL)	/* withdrawn meanwhile */
 		body = json_pack("{s:s,s:{s:s},s:{s:s}}", "kind", cd_kind_name(p->kind), "metadata",
 				 "name", p->name, "status", "phase", "Withdrawn");
@@ -186,7 +188,7 @@ dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_chan
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
 }
 
-/* A change checked against the intents' collisions (cd_res_collisions on
+/* A change checked against the intents' collisions (cd_collide on
  * what the compile would make of it: a dry run, in slices, so the loop
  * serves others meanwhile), then stored and answered. */
 #define CHECK_WAIT_MS 1000	/* a collision check that cannot start by then is skipped */
@@ -323,7 +325,7 @@ answer_one(struct commit *c)
 			return;
 		}
 	}
-	body = cd_res_get(e->res, ch->kind, ch->name);
+	body = cd_rstatus_get(e->res, ch->kind, ch->name);
 	cd_route_reply(c->req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
 	commit_free(c);
 }
@@ -337,7 +339,7 @@ on_checked(void *arg, int rc, json_t *diff, json_t *results)
 	(void)diff;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
 	/* unknowable while sxdp is away: then the older intent wins when both compile */
-	if (rc == 0 && cd_res_collisions(c->env->res, results, c->ch, c->n, errs) == 409) {
+	if (rc == 0 && cd_collide(c->env->res, results, c->ch, c->n, errs) == 409) {
 		cd_route_errs(c->req, 409, errs);
 		commit_free(c);
 		return;
@@ -473,7 +475,7 @@ do_apply(const struct cd_route_env *e, struct evhttp_request *req)
 		goto bad;
 	/* prune: the listed kinds' intents the set leaves out are withdrawn */
 	json_array_foreach(prune, j, pk) {
-		json_t *list = cd_res_list(e->res, cd_kind_of(json_string_value(pk))), *d;
+		json_t *list = cd_rstatus_list(e->res, cd_kind_of(json_string_value(pk))), *d;
 
 		json_array_foreach(json_object_get(list, "items"), i, d) {
 			const char *nm = json_string_value(json_object_get(json_object_get(d, "metadata"),
@@ -602,8 +604,8 @@ cd_http_intents_route(struct cd_route *r)
 		return;
 	default:	/* GET, HEAD */
 		if (r->name[0] == '\0')
-			cd_route_reply(r->req, 200, cd_res_list(e->res, r->kind));
-		else if ((doc = cd_res_get(e->res, r->kind, r->name)) != NULL)
+			cd_route_reply(r->req, 200, cd_rstatus_list(e->res, r->kind));
+		else if ((doc = cd_rstatus_get(e->res, r->kind, r->name)) != NULL)
 			cd_route_reply(r->req, 200, doc);
 		else
 			cd_route_err(r->req, 404, "not_found", NULL, "no %s/%s", r->kind_s, r->name);
@@ -626,7 +628,7 @@ cd_http_intents_list(struct cd_route *r)
 	size_t i;
 
 	for (int k = 0; k < cd_kinds(); k++) {
-		list = cd_res_list(r->env->res, k);
+		list = cd_rstatus_list(r->env->res, k);
 		json_array_foreach(json_object_get(list, "items"), i, d)
 			json_array_append_new(items, json_pack("{s:s,s:O*,s:O*}", "kind", cd_kind_name(k), "name",
 				json_object_get(json_object_get(d, "metadata"), "name"), "status",
@@ -642,8 +644,8 @@ cd_http_intents_status(struct cd_route *r)
 	const struct cd_route_env *e = r->env;
 
 	cd_route_reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
-					      cd_sync_info(e->sync), "intents", cd_res_phases(e->res),
-					      "store", "quarantined", cd_res_quarantine(e->res),
+					      cd_sync_info(e->sync), "intents", cd_rstatus_phases(e->res),
+					      "store", "quarantined", cd_rstatus_quarantine(e->res),
 					      "set_aside", cd_res_set_aside(e->res),
 					      "fleet", cd_res_remote_info(e->res),
 					      "services", cd_svc_status(), "auth", cd_auth_stats(e->auth)));

@@ -32,7 +32,7 @@ typedef void cd_host_watcher(void *arg, const struct cd_tables *t, const char *b
 typedef void cd_host_done(void *arg, json_t *result, json_t *error);
 
 /* The rooms above, as sxcd's main lends them (each as its own function
- * says: cd_res_list, cd_res_get, cd_res_state, cd_res_save,
+ * says: cd_rstatus_list, cd_rstatus_get, cd_res_state, cd_res_save,
  * cd_sync_watch, cd_sync_wanted_by, ctl_async_call, ctl_async_up). */
 struct cd_host {
 	json_t *(*intents)(struct cd_res *r, int kind);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sxcd's intents: checked, stored, listed with their status (see cd_res.h). */
+/* sxcd's intents: checked, stored, adopted from a store elsewhere; the reconciler's own documents (see cd_res.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +12,9 @@
 
 #include "cd_lag.h"
 #include "cd_log.h"
+#include "cd_rcore.h"
 #include "cd_res.h"
+#include "cd_specs.h"
 
 _Static_assert(STORE_NAME_MAX == CD_NAME_MAX, "the store's name rule is the one features see");
 
@@ -32,31 +34,6 @@ struct cd_res_job {
 	void *arg;
 };
 
-struct cd_res {
-	struct store *st;
-	struct cd_schema *sc;
-	json_t *docs;	  /* KIND → NAME → document */
-	json_t *gone;	  /* KIND → NAME → document: withdrawing */
-	json_t *status;	  /* "KIND/NAME" → status */
-	json_t *state;	  /* NAME → the reconciler's documents */
-	/* KIND → NAME → {"message"}: stored files that do not read back (not
-	 * JSON, or no longer a valid intent); kept on disk, and their entries
-	 * in sxdp, until a DELETE or a PUT of the name decides */
-	json_t *quar;
-	json_t *aside;	  /* [{"document", "file", "message"}]: state documents set aside */
-	struct event_base *base;	/* the loop a large change is stored in slices on */
-	struct cd_res_job *job;		/* the one under way */
-	json_int_t serial;	/* the last creation serial handed out */
-	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
-	 * as changes commit: never changed in place once handed out, a
-	 * change makes a new one that shares the other kinds' objects and
-	 * every unchanged spec, so a compiler tells what changed by pointer */
-	json_t *specs;
-	/* a store elsewhere that decides (cd_res_set_remote), and its state for /status */
-	struct cd_res_remote remote;
-	json_t *rinfo;
-};
-
 const char *
 cd_res_now(char *out, size_t len)
 {
@@ -67,18 +44,6 @@ cd_res_now(char *out, size_t len)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return out;
-}
-
-static json_t *
-kind_docs(json_t *top, int k)
-{
-	json_t *o = json_object_get(top, cd_kind_name(k));
-
-	if (o == NULL) {
-		json_object_set_new(top, cd_kind_name(k), json_object());
-		o = json_object_get(top, cd_kind_name(k));
-	}
-	return o;
 }
 
 /* One of the reconciler's own documents (ids, what it owns) did not read
@@ -138,7 +103,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 			continue;
 		if (strlen(sl + 1) <= STORE_NAME_MAX) {
 			json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message", "not JSON"));
-			json_object_set_new(kind_docs(r->quar, cd_kind_of(k)), sl + 1,
+			json_object_set_new(cd_rcore_docs(r->quar, cd_kind_of(k)), sl + 1,
 					    json_pack("{s:s}", "message", "the stored file is not JSON"));
 			continue;
 		}
@@ -153,7 +118,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 		}
 		json_array_append_new(*bad, json_pack("{s:s,s:s}", "intent", w, "message",
 						      "a name longer than 63 characters"));
-		json_object_set_new(kind_docs(r->quar, cd_kind_of(k)), alias, json_pack(
+		json_object_set_new(cd_rcore_docs(r->quar, cd_kind_of(k)), alias, json_pack(
 			"{s:s,s:s+++}", "file", sl + 1, "message", "stored as ", w, ".json by an older "
 			"sxcd: its name is longer than the 63 characters a name has now; kept, and its "
 			"entries in sxdp, until a DELETE of ", alias));
@@ -177,7 +142,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 				json_int_t sn = json_integer_value(json_object_get(
 					json_object_get(doc, "metadata"), "serial"));
 
-				json_object_set(kind_docs(r->docs, k), name, doc);
+				json_object_set(cd_rcore_docs(r->docs, k), name, doc);
 				if (sn > r->serial)
 					r->serial = sn;
 			} else {
@@ -186,7 +151,7 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 
 				json_array_append_new(*bad, json_pack("{s:s,s:O}", "intent", who,
 								      "message", errs));
-				json_object_set_new(kind_docs(r->quar, k), name, json_pack(
+				json_object_set_new(cd_rcore_docs(r->quar, k), name, json_pack(
 					"{s:s+}", "message", "the stored intent is no longer valid: ",
 					m ? m : ""));
 				free(m);
@@ -329,7 +294,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		return 400;
 	}
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
-	cur = json_object_get(kind_docs(r->docs, kind), name);
+	cur = json_object_get(cd_rcore_docs(r->docs, kind), name);
 	have = cur != NULL ? generation_of(cur) : 0;
 	if (create_only && cur != NULL) {
 		cd_schema_err(errs, base, "exists", "%s/%s exists (generation %" JSON_INTEGER_FORMAT
@@ -344,7 +309,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		return 409;
 	}
 	if (body == NULL) {
-		if (cur == NULL && json_object_get(kind_docs(r->quar, kind), name) != NULL) {
+		if (cur == NULL && json_object_get(cd_rcore_docs(r->quar, kind), name) != NULL) {
 			/* the operator's decision on a quarantined file: it goes, and
 			 * so do the entries sxcd kept for it */
 			ch->action = "withdrawn";
@@ -382,22 +347,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	return ch->doc != NULL ? 200 : 500;
 }
 
-static void
-set_status(struct cd_res *r, const char *who, const char *phase, json_int_t observed)
-{
-	json_t *s = json_object_get(r->status, who);
-
-	if (s == NULL) {
-		s = json_object();
-		json_object_set_new(r->status, who, s);
-	}
-	json_object_set_new(s, "phase", json_string(phase));
-	if (observed >= 0)
-		json_object_set_new(s, "observedGeneration", json_integer(observed));
-}
-
 static void specs_change(struct cd_res *r, struct cd_change *ch);
-static json_t *specs_with(json_t *specs, struct cd_change *ch, size_t n);
 
 /* A change the store holds now, in memory (@specs: in the specs handed
  * out too; false: the caller does that). */
@@ -408,26 +358,26 @@ commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 	json_t *cur, *st;
 
 	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
-	json_object_del(kind_docs(r->quar, ch->kind), ch->name);
+	json_object_del(cd_rcore_docs(r->quar, ch->kind), ch->name);
 	if (specs)
 		specs_change(r, ch);
 	if (ch->doc == NULL) {
-		cur = json_object_get(kind_docs(r->docs, ch->kind), ch->name);
+		cur = json_object_get(cd_rcore_docs(r->docs, ch->kind), ch->name);
 		if (cur == NULL)	/* a quarantined file: nothing to list as withdrawing */
 			return;
-		json_object_set(kind_docs(r->gone, ch->kind), ch->name, cur);
-		json_object_del(kind_docs(r->docs, ch->kind), ch->name);
-		set_status(r, who, "Withdrawing", -1);
+		json_object_set(cd_rcore_docs(r->gone, ch->kind), ch->name, cur);
+		json_object_del(cd_rcore_docs(r->docs, ch->kind), ch->name);
+		cd_rcore_phase(r, who, "Withdrawing", -1);
 		return;
 	}
-	json_object_set(kind_docs(r->docs, ch->kind), ch->name, ch->doc);
-	json_object_del(kind_docs(r->gone, ch->kind), ch->name);
+	json_object_set(cd_rcore_docs(r->docs, ch->kind), ch->name, ch->doc);
+	json_object_del(cd_rcore_docs(r->gone, ch->kind), ch->name);
 	st = json_object_get(r->status, who);
 	/* put again while its withdrawal runs: a live intent, not Withdrawing */
 	if (st == NULL || strcmp(json_string_value(json_object_get(st, "phase")) ?: "",
 				 "Withdrawing") == 0) {
 		json_object_del(r->status, who);
-		set_status(r, who, "Pending", 0);
+		cd_rcore_phase(r, who, "Pending", 0);
 	}
 }
 
@@ -436,7 +386,7 @@ commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 static const char *
 quar_file(struct cd_res *r, struct cd_change *ch)
 {
-	const char *file = json_string_value(json_object_get(json_object_get(kind_docs(r->quar, ch->kind),
+	const char *file = json_string_value(json_object_get(json_object_get(cd_rcore_docs(r->quar, ch->kind),
 									     ch->name), "file"));
 
 	return file != NULL ? file : ch->name;
@@ -450,7 +400,7 @@ cd_res_commit(struct cd_res *r, struct cd_change *ch)
 
 	if (strcmp(ch->action, "unchanged") == 0)
 		return 0;
-	if (r->remote.commit != NULL)	/* a store elsewhere answers later: cd_res_commit_all_async */
+	if (r->rcommit != NULL)	/* a store elsewhere answers later: cd_res_commit_all_async */
 		return -EOPNOTSUPP;
 	cd_res_flush(r);	/* in the store's order */
 	if (ch->doc == NULL) {
@@ -470,7 +420,7 @@ commit_all_mem(struct cd_res *r, struct cd_change *ch, size_t n)
 	/* the specs handed out change once for all of them, not once each
 	 * (each a copy of the kind's thousands) */
 	if (r->specs != NULL) {
-		json_t *sp = specs_with(r->specs, ch, n);
+		json_t *sp = cd_specs_with(r->specs, ch, n);
 
 		json_decref(r->specs);
 		r->specs = sp;
@@ -505,7 +455,7 @@ cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
 	struct store_job *j;
 	int rc;
 
-	if (r->remote.commit != NULL)
+	if (r->rcommit != NULL)
 		return -EOPNOTSUPP;
 	cd_res_flush(r);
 	if ((rc = commit_start(r, ch, n, &j)) < 0)
@@ -553,13 +503,14 @@ job_slice(evutil_socket_t fd, short what, void *arg)
 void
 cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem)
 {
-	r->remote = *rem;
+	r->rcommit = rem->commit;
+	r->rctx = rem->ctx;
 }
 
 bool
 cd_res_is_remote(struct cd_res *r)
 {
-	return r->remote.commit != NULL;
+	return r->rcommit != NULL;
 }
 
 void
@@ -579,7 +530,7 @@ cd_res_remote_info(struct cd_res *r)
 json_int_t
 cd_res_generation(struct cd_res *r, int kind, const char *name)
 {
-	return generation_of(json_object_get(kind_docs(r->docs, kind), name));
+	return generation_of(json_object_get(cd_rcore_docs(r->docs, kind), name));
 }
 
 bool
@@ -594,12 +545,12 @@ cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int
 	     json_int_t serial, int *cached)
 {
 	struct cd_change ch = { .kind = kind };
-	json_t *cur = json_object_get(kind_docs(r->docs, kind), name), *nd;
+	json_t *cur = json_object_get(cd_rcore_docs(r->docs, kind), name), *nd;
 
 	*cached = 0;
 	snprintf(ch.name, sizeof(ch.name), "%s", name);
 	if (doc == NULL) {
-		if (cur == NULL && json_object_get(kind_docs(r->quar, kind), name) == NULL)
+		if (cur == NULL && json_object_get(cd_rcore_docs(r->quar, kind), name) == NULL)
 			return 0;
 		if ((*cached = store_del(r->st, cd_kind_name(kind), name)) == -ENOENT)
 			*cached = 0;
@@ -638,8 +589,8 @@ cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res
 	struct cd_res_job *j;
 	int rc;
 
-	if (r->remote.commit != NULL) {	/* it decides, and answers later */
-		r->remote.commit(r->remote.ctx, ch, n, fn, arg);
+	if (r->rcommit != NULL) {	/* it decides, and answers later */
+		r->rcommit(r->rctx, ch, n, fn, arg);
 		return;
 	}
 	cd_res_flush(r);
@@ -677,94 +628,14 @@ cd_res_set_base(struct cd_res *r, struct event_base *base)
 bool
 cd_res_live(struct cd_res *r, int kind, const char *name)
 {
-	return json_object_get(kind_docs(r->docs, kind), name) != NULL;
-}
-
-void
-cd_change_clear(struct cd_change *ch)
-{
-	json_decref(ch->doc);
-	ch->doc = NULL;
-}
-
-struct by_age {
-	json_int_t serial;
-	const char *created, *name;
-	json_t *spec;
-};
-
-static int
-age_cmp(const void *a, const void *b)
-{
-	const struct by_age *x = a, *y = b;
-	int c;
-
-	if (x->serial != y->serial)
-		return x->serial < y->serial ? -1 : 1;
-	if ((c = strcmp(x->created, y->created)) != 0)
-		return c;
-	return strcmp(x->name, y->name);
-}
-
-/* The specs of @objs (NAME → document) oldest first: the order they are
- * compiled in, so an intent that collides with an older one is the one
- * that fails. */
-static json_t *
-specs_by_age(json_t *objs)
-{
-	size_t n = json_object_size(objs), i = 0;
-	struct by_age *v = calloc(n + 1, sizeof(*v));
-	json_t *out = json_object(), *doc, *meta;
-	const char *name;
-
-	if (v == NULL)
-		return out;
-	json_object_foreach(objs, name, doc) {
-		meta = json_object_get(doc, "metadata");
-		v[i++] = (struct by_age){ .serial = json_integer_value(json_object_get(meta, "serial")),
-					  .created = json_string_value(json_object_get(meta, "created")) ?: "",
-					  .name = name, .spec = json_object_get(doc, "spec") };
-	}
-	qsort(v, n, sizeof(*v), age_cmp);
-	for (i = 0; i < n; i++)
-		json_object_set(out, v[i].name, v[i].spec);
-	free(v);
-	return out;
-}
-
-/* @specs with @ch on top, new: a kind @ch touches is copied (its specs
- * shared), the others shared; a new intent is the youngest. */
-static json_t *
-specs_with(json_t *specs, struct cd_change *ch, size_t n)
-{
-	json_t *out = json_copy(specs), *o;
-	const char *kind = NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		kind = cd_kind_name(ch[i].kind);
-		o = json_object_get(out, kind);
-		if (o == NULL || o == json_object_get(specs, kind))
-			json_object_set_new(out, kind, o != NULL ? json_copy(o) : json_object());
-		o = json_object_get(out, kind);
-		if (ch[i].doc == NULL)
-			json_object_del(o, ch[i].name);
-		else
-			json_object_set(o, ch[i].name, json_object_get(ch[i].doc, "spec"));
-	}
-	return out;
+	return json_object_get(cd_rcore_docs(r->docs, kind), name) != NULL;
 }
 
 static json_t *
 specs_all(struct cd_res *r)
 {
-	json_t *objs;
-	const char *kind;
-
-	if (r->specs == NULL) {
-		r->specs = json_object();
-		json_object_foreach(r->docs, kind, objs)
-			json_object_set_new(r->specs, kind, specs_by_age(objs));
-	}
+	if (r->specs == NULL)
+		r->specs = cd_specs_of(r->docs);
 	return r->specs;
 }
 
@@ -776,7 +647,7 @@ specs_change(struct cd_res *r, struct cd_change *ch)
 
 	if (r->specs == NULL)
 		return;
-	n = specs_with(r->specs, ch, 1);
+	n = cd_specs_with(r->specs, ch, 1);
 	json_decref(r->specs);
 	r->specs = n;
 }
@@ -784,59 +655,7 @@ specs_change(struct cd_res *r, struct cd_change *ch)
 json_t *
 cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n)
 {
-	return n == 0 ? json_incref(specs_all(r)) : specs_with(specs_all(r), changes, n);
-}
-
-static json_t *
-with_status(struct cd_res *r, int k, const char *name, json_t *doc)
-{
-	char who[STORE_NAME_MAX * 2 + 2];
-	/* its spec shared, not copied: answers only read it, and a UPF's is
-	 * thousands of sessions */
-	json_t *out = json_copy(doc), *s;
-
-	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(k), name);
-	s = json_object_get(r->status, who);
-	json_object_set_new(out, "status", s ? json_deep_copy(s) :
-			    json_pack("{s:s,s:i}", "phase", "Pending", "observedGeneration", 0));
-	return out;
-}
-
-/* A quarantined intent as the API shows it: no spec it could read. */
-static json_t *
-quarantined(int k, const char *name, json_t *q)
-{
-	return json_pack("{s:s,s:{s:s,s:i},s:{},s:{s:s,s:i,s:s,s:O}}", "kind", cd_kind_name(k),
-			 "metadata", "name", name, "generation", 0, "spec", "status", "phase",
-			 "Quarantined", "observedGeneration", 0, "reason", "corrupt", "message",
-			 json_object_get(q, "message"));
-}
-
-json_t *
-cd_res_list(struct cd_res *r, int kind)
-{
-	json_t *items = json_array(), *doc;
-	const char *name;
-
-	json_object_foreach(kind_docs(r->docs, kind), name, doc)
-		json_array_append_new(items, with_status(r, kind, name, doc));
-	json_object_foreach(kind_docs(r->gone, kind), name, doc)
-		json_array_append_new(items, with_status(r, kind, name, doc));
-	json_object_foreach(kind_docs(r->quar, kind), name, doc)
-		json_array_append_new(items, quarantined(kind, name, doc));
-	return json_pack("{s:o}", "items", items);
-}
-
-json_t *
-cd_res_get(struct cd_res *r, int kind, const char *name)
-{
-	json_t *doc = json_object_get(kind_docs(r->docs, kind), name);
-
-	if (doc == NULL)
-		doc = json_object_get(kind_docs(r->gone, kind), name);
-	if (doc == NULL && (doc = json_object_get(kind_docs(r->quar, kind), name)) != NULL)
-		return quarantined(kind, name, doc);
-	return doc != NULL ? with_status(r, kind, name, doc) : NULL;
+	return n == 0 ? json_incref(specs_all(r)) : cd_specs_with(specs_all(r), changes, n);
 }
 
 json_t *
@@ -855,137 +674,10 @@ cd_res_generations(struct cd_res *r)
 	return out;
 }
 
-void
-cd_res_set_status(struct cd_res *r, json_t *status, bool withdrawn_done)
-{
-	const char *who;
-	json_t *s;
-
-	json_object_foreach(status, who, s)
-		json_object_set(r->status, who, s);
-	if (withdrawn_done) {
-		json_t *objs;
-		const char *kind, *name;
-		char w[STORE_NAME_MAX * 2 + 2];
-		void *tmp;
-
-		json_object_foreach(r->gone, kind, objs) {
-			json_object_foreach_safe(objs, tmp, name, s) {
-				snprintf(w, sizeof(w), "%s/%s", kind, name);
-				json_object_del(r->status, w);
-			}
-			json_object_clear(objs);
-		}
-	}
-}
-
-void
-cd_res_set_phase_all(struct cd_res *r, const char *phase, const char *waiting)
-{
-	json_t *objs, *doc;
-	const char *kind, *name;
-	char who[STORE_NAME_MAX * 2 + 2];
-
-	json_object_foreach(r->docs, kind, objs) {
-		json_object_foreach(objs, name, doc) {
-			json_t *s;
-
-			snprintf(who, sizeof(who), "%s/%s", kind, name);
-			s = json_object_get(r->status, who);
-			if (s != NULL && strcmp(json_string_value(json_object_get(s, "phase")),
-						"Failed") == 0)
-				continue;
-			set_status(r, who, phase, -1);
-			s = json_object_get(r->status, who);
-			if (json_object_get(s, "observedGeneration") == NULL)
-				json_object_set_new(s, "observedGeneration", json_integer(0));
-			json_object_set_new(s, "waiting_for", waiting ? json_pack("[s]", waiting) :
-					    json_array());
-		}
-	}
-}
-
-json_t *
-cd_res_phases(struct cd_res *r)
-{
-	json_t *out = json_object(), *objs, *doc, *s;
-	const char *kind, *name;
-	char who[STORE_NAME_MAX * 2 + 2];
-
-	for (int pass = 0; pass < 2; pass++) {
-		json_object_foreach(pass ? r->gone : r->docs, kind, objs) {
-			json_object_foreach(objs, name, doc) {
-				const char *ph;
-
-				snprintf(who, sizeof(who), "%s/%s", kind, name);
-				s = json_object_get(r->status, who);
-				ph = s ? json_string_value(json_object_get(s, "phase")) : "Pending";
-				json_object_set_new(out, ph, json_integer(json_integer_value(
-					json_object_get(out, ph)) + 1));
-			}
-		}
-	}
-	json_object_foreach(r->quar, kind, objs)
-		if (json_object_size(objs) > 0)
-			json_object_set_new(out, "Quarantined", json_integer(json_integer_value(
-				json_object_get(out, "Quarantined")) + (json_int_t)json_object_size(objs)));
-	return out;
-}
-
-json_t *
-cd_res_quarantine(struct cd_res *r)
-{
-	json_t *out = json_array(), *objs, *q;
-	const char *kind, *name;
-
-	json_object_foreach(r->quar, kind, objs)
-		json_object_foreach(objs, name, q)
-			json_array_append_new(out, json_pack("{s:s++,s:s+++,s:O}", "intent", kind, "/",
-				name, "file", kind, "/", json_string_value(json_object_get(q, "file")) ?: name,
-				".json", "message", json_object_get(q, "message")));
-	return out;
-}
-
 json_t *
 cd_res_set_aside(struct cd_res *r)
 {
 	return json_incref(r->aside);
-}
-
-bool
-cd_res_quarantined(struct cd_res *r, const char *who)
-{
-	const char *sl = who != NULL ? strchr(who, '/') : NULL, *kind;
-	json_t *objs;
-	char k[32];
-
-	if (who == NULL) {
-		json_object_foreach(r->quar, kind, objs)
-			if (json_object_size(objs) > 0)
-				return true;
-		return false;
-	}
-	if (sl == NULL || sl - who >= (long)sizeof(k))
-		return false;
-	snprintf(k, sizeof(k), "%.*s", (int)(sl - who), who);
-	if (json_object_get(json_object_get(r->quar, k), sl + 1) != NULL)
-		return true;
-	/* what an intent of an older sxcd's longer name owns */
-	if (strlen(sl + 1) > STORE_NAME_MAX) {
-		json_t *q;
-		const char *name;
-
-		json_object_foreach(json_object_get(r->quar, k), name, q)
-			if (strcmp(json_string_value(json_object_get(q, "file")) ?: "", sl + 1) == 0)
-				return true;
-	}
-	return false;
-}
-
-json_t *
-cd_res_status(struct cd_res *r, const char *who)
-{
-	return json_object_get(r->status, who);
 }
 
 json_t *
@@ -1036,64 +728,4 @@ cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
 		if (json_object_get(r->state, what[i]) != docs[i])
 			json_object_set(r->state, what[i], docs[i]);
 	return rc;
-}
-
-static bool
-is_collision(json_t *res)
-{
-	const char *reason = json_string_value(json_object_get(res, "reason"));
-
-	return strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") == 0 &&
-	       reason != NULL && (strcmp(reason, "conflict") == 0 || strcmp(reason, "slice_conflict") == 0);
-}
-
-int
-cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n, json_t *errs)
-{
-	char who[STORE_NAME_MAX * 2 + 2], ptr[256];
-	const char *w, *ph;
-	json_t *res, *mine = json_object(), *old;
-	size_t before = json_array_size(errs);
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
-		json_object_set_new(mine, who, json_integer((json_int_t)i));
-		res = json_object_get(results, who);
-		if (ch[i].doc == NULL || !is_collision(res))
-			continue;
-		snprintf(ptr, sizeof(ptr), "%s%s", ch[i].base,
-			 json_string_value(json_object_get(res, "pointer")) ?: "/spec");
-		cd_schema_err(errs, ptr, "conflict", "%s collides with an existing intent: %s", who,
-			      json_string_value(json_object_get(res, "message")) ?: "");
-	}
-	/* an intent that holds its entries now never loses them to a change;
-	 * one that fails without the change too is no reason to refuse it */
-	json_object_foreach(results, w, res) {
-		size_t culprit = 0;
-		const char *was = json_string_value(json_object_get(res, "was"));
-
-		if (json_object_get(mine, w) != NULL ||
-		    strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") != 0)
-			continue;
-		old = json_object_get(r->status, w);
-		ph = json_string_value(json_object_get(old, "phase"));
-		/* how it came out without the change (the dry run compiled that
-		 * first), else its status: the last run's, which lags a run
-		 * under way (an intent stored since is Pending there) */
-		if (was != NULL ? strcmp(was, "Failed") == 0 :
-		    ph == NULL || strcmp(ph, "Failed") == 0 || strcmp(ph, "Withdrawing") == 0)
-			continue;
-		if (ph == NULL)
-			ph = was;
-		for (size_t i = 0; i < n; i++) {
-			snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
-			if (strstr(json_string_value(json_object_get(res, "message")) ?: "", who) != NULL)
-				culprit = i;
-		}
-		snprintf(ptr, sizeof(ptr), "%s/spec", n > 0 ? ch[culprit].base : "");
-		cd_schema_err(errs, ptr, "conflict", "%s (%s) would fail: %s", w, ph,
-			      json_string_value(json_object_get(res, "message")) ?: "");
-	}
-	json_decref(mine);
-	return json_array_size(errs) > before ? 409 : 200;
 }

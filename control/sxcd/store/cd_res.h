@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+#include "cd_change.h"
 #include "cd_compile.h"
 #include "cd_schema.h"
 #include "store.h"
@@ -28,16 +29,6 @@ struct cd_res;
  * (a new array of {"intent", "message"}) and quarantined. */
 int cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t **bad);
 void cd_res_free(struct cd_res *r);
-
-/* A change that was checked: what cd_res_commit writes. */
-struct cd_change {
-	int kind;
-	char name[STORE_NAME_MAX + 1];
-	json_t *doc;		/* the new document; NULL: a withdrawal */
-	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
-	json_int_t generation;
-	char base[32];		/* where in the request it was (a JSON pointer) */
-};
 
 /*
  * Check a put of @body ({"metadata"?, "spec"}, borrowed) as @kind/@name
@@ -70,23 +61,8 @@ void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, c
 void cd_res_flush(struct cd_res *r);
 struct event_base;
 void cd_res_set_base(struct cd_res *r, struct event_base *base);
-void cd_change_clear(struct cd_change *ch);
 /* Is @kind/@name a live intent (stored, not withdrawing)? */
 bool cd_res_live(struct cd_res *r, int kind, const char *name);
-
-/*
- * The collisions @n checked changes @ch would make, from a compile of the
- * intents with them applied (@results: cd_compiled's). A changed intent
- * that fails on a conflict is refused (the holder named, the pointer into
- * the request); so is any change that would make an intent Failed that is
- * not Failed without it (a Ready intent never loses its entries to
- * another's mistake): "without" is the dry run's "was" (the intents
- * compiled as they are, just before), else the intent's status. A failure
- * there both ways is the intent's own, not the change's.
- * Errors go to @errs; 409 when there is one, else 200.
- */
-int cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n,
-		      json_t *errs);
 
 /* The specs to compile ({"KIND": {"NAME": spec}}, new), each kind's
  * oldest first (metadata.serial, the creation order, kept in the store):
@@ -94,34 +70,12 @@ int cd_res_collisions(struct cd_res *r, json_t *results, struct cd_change *ch, s
  * fails. The @n checked @changes (NULL: none) go on top (a new one
  * youngest), for a dry run. */
 json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
-/* The documents of @kind with their status: {"items": [...]} (new). */
-json_t *cd_res_list(struct cd_res *r, int kind);
-/* One document with its status (new), NULL: none. */
-json_t *cd_res_get(struct cd_res *r, int kind, const char *name);
 /* "KIND/NAME" → generation of every live intent (new). */
 json_t *cd_res_generations(struct cd_res *r);
 
-/* The reconciler's findings: @status ("KIND/NAME" → status object,
- * borrowed) replaces what was there. Withdrawn intents whose entries are
- * gone (@withdrawn_done) are forgotten. */
-void cd_res_set_status(struct cd_res *r, json_t *status, bool withdrawn_done);
-/* Every intent's phase set to @phase with @waiting (NULL: none) except
- * Failed ones; e.g. Pending on "sxdp" while it is away. */
-void cd_res_set_phase_all(struct cd_res *r, const char *phase, const char *waiting);
-/* phase → count over every intent (new). */
-json_t *cd_res_phases(struct cd_res *r);
-/* Stored files that do not read back ("KIND/NAME": not JSON, or no
- * longer valid): kept, listed with phase Quarantined, their entries kept
- * in sxdp, until a DELETE or PUT of the name. [{"intent", "file",
- * "message"}] (new). */
-json_t *cd_res_quarantine(struct cd_res *r);
-/* Is "KIND/NAME" @who quarantined (@who NULL: is any)? */
 /* The reconciler's documents that did not read back and were set aside
  * ([{"document", "file", "message"}], a new reference). */
 json_t *cd_res_set_aside(struct cd_res *r);
-bool cd_res_quarantined(struct cd_res *r, const char *who);
-/* The status of one intent (borrowed), NULL: none. */
-json_t *cd_res_status(struct cd_res *r, const char *who);
 
 /*
  * A store elsewhere may decide instead of the local one (a fleet's shared

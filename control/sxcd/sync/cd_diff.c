@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cd_diff.h"
+#include "cd_rstatus.h"
 #include "cd_tables.h"
 
 #define DIFF_SLICE	 4096	/* keys compared in one slice of a whole diff */
@@ -179,14 +180,14 @@ cd_diff_kept(struct cd_res *res, json_t *want)
 	json_t *out = json_object(), *owners = cd_res_state(res, "owners"), *rows, *v;
 	const char *t, *k;
 
-	if (!cd_res_quarantined(res, NULL))
+	if (!cd_rstatus_quarantined(res, NULL))
 		return out;
 	json_object_foreach(cd_res_state(res, "owned"), t, rows) {
 		json_object_foreach(rows, k, v) {
 			const char *who = json_string_value(json_object_get(json_object_get(owners, t), k));
 
 			if (json_object_get(json_object_get(want, t), k) != NULL ||
-			    (who != NULL && !cd_res_quarantined(res, who)))
+			    (who != NULL && !cd_rstatus_quarantined(res, who)))
 				continue;
 			if (json_object_get(out, t) == NULL)
 				json_object_set_new(out, t, json_object());

@@ -4,6 +4,7 @@
 
 #include "cd_hook.h"
 #include "cd_outcome.h"
+#include "cd_rstatus.h"
 
 void
 cd_outcome_programming(struct cd_res *res, json_t *compiled, json_t *results, json_t *gens)
@@ -13,7 +14,7 @@ cd_outcome_programming(struct cd_res *res, json_t *compiled, json_t *results, js
 
 	json_object_foreach(compiled, who, t) {
 		r = json_object_get(results, who);
-		old = cd_res_status(res, who);
+		old = cd_rstatus_of(res, who);
 		if (r == NULL || strcmp(json_string_value(json_object_get(r, "phase")), "Ready") != 0 ||
 		    (old != NULL && json_equal(json_object_get(old, "observedGeneration"),
 					       json_object_get(gens, who))))
@@ -23,7 +24,7 @@ cd_outcome_programming(struct cd_res *res, json_t *compiled, json_t *results, js
 		json_object_del(o, "waiting_for");
 		json_object_set_new(st, who, o);
 	}
-	cd_res_set_status(res, st, false);
+	cd_rstatus_set(res, st, false);
 	json_decref(st);
 }
 
@@ -98,7 +99,7 @@ cd_outcome_store(struct cd_res *res, const struct cd_tables *t, json_t *results,
 
 		/* a Ready intent this run did not compile and nothing failed
 		 * for says what it said (its result is the one it had) */
-		old = cd_res_status(res, who);
+		old = cd_rstatus_of(res, who);
 		if (old != NULL && json_object_get(mine, who) == NULL &&
 		    json_object_get(errors, who) == NULL && strcmp(phase, "Ready") == 0 &&
 		    strcmp(json_string_value(json_object_get(old, "phase")) ?: "", phase) == 0 &&
@@ -126,7 +127,7 @@ cd_outcome_store(struct cd_res *res, const struct cd_tables *t, json_t *results,
 			json_object_set_new(o, "since", json_string(cd_res_now(when, sizeof(when))));
 		json_object_set_new(st, who, o);
 	}
-	cd_res_set_status(res, st, !failed);
+	cd_rstatus_set(res, st, !failed);
 	json_decref(st);
 	return failed;
 }

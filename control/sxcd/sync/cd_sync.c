@@ -18,6 +18,7 @@
 #include "cd_own.h"
 #include "cd_pass.h"
 #include "cd_read.h"
+#include "cd_rstatus.h"
 #include "cd_sync.h"
 #include "cd_wait.h"
 #include "cd_write.h"
@@ -378,7 +379,7 @@ run_start(struct cd_sync *s)
 	s->pass.rediff = false;
 	/* an intent in or out of quarantine: what is kept changed, a whole diff */
 	{
-		json_t *q = cd_res_quarantine(s->res);
+		json_t *q = cd_rstatus_quarantine(s->res);
 
 		if (s->quar == NULL || !json_equal(q, s->quar))
 			s->pass.whole = true;
@@ -507,7 +508,7 @@ on_lost(void *arg)
 	json_decref(s->cache);
 	s->cache = NULL;
 	evtimer_del(s->timer);
-	cd_res_set_phase_all(s->res, "Pending", "sxdp");
+	cd_rstatus_set_phase_all(s->res, "Pending", "sxdp");
 }
 
 struct cd_sync *
@@ -528,7 +529,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	cd_pass_init(&s->pass, res, &s->own, on_pass_finish, on_pass_end, on_pass_lost, on_pass_more,
 		     on_pass_idle, s);
 	s->lag = cd_lag_new(base);
-	cd_res_set_phase_all(res, "Pending", "sxdp");
+	cd_rstatus_set_phase_all(res, "Pending", "sxdp");
 	if (cd_link_open(&s->link, base, socket, on_up, on_known, on_lost, s) < 0 || s->timer == NULL ||
 	    s->lag == NULL || s->work == NULL) {
 		cd_sync_free(s);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cd_metrics.h"
+#include "cd_rstatus.h"
 #include "cd_svc.h"
 #include "cd_view.h"
 #include "cd_vis.h"
@@ -168,7 +169,7 @@ intents(struct cd_vis_fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 {
 	static const char *const phases[] = { "Pending", "Programming", "Ready", "Degraded",
 					      "Failed", "Error", "Withdrawing" };
-	json_t *ph = cd_res_phases(r), *info = cd_sync_info(s), *rec = json_object_get(info, "reconcile");
+	json_t *ph = cd_rstatus_phases(r), *info = cd_sync_info(s), *rec = json_object_get(info, "reconcile");
 
 	cd_vis_sample(f, "sxcd_sxdp_up", "gauge", "1 while sxcd is connected to sxdp", up, NULL);
 	cd_vis_sample(f, "sxcd_sxdp_unresponsive", "gauge",

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cd_change: a change of one intent, checked (cd_res_check) and not yet written: what the store's modules pass each other. */
+#ifndef CD_CHANGE_H
+#define CD_CHANGE_H
+
+#include <jansson.h>
+
+#include "store.h"
+
+/* A change that was checked: what cd_res_commit writes. */
+struct cd_change {
+	int kind;
+	char name[STORE_NAME_MAX + 1];
+	json_t *doc;		/* the new document; NULL: a withdrawal */
+	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
+	json_int_t generation;
+	char base[32];		/* where in the request it was (a JSON pointer) */
+};
+
+/* Let go of @ch's document. */
+void cd_change_clear(struct cd_change *ch);
+
+#endif
