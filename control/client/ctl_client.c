@@ -185,24 +185,6 @@ ctl_close(struct ctl_client *c)
 	free(c);
 }
 
-void
-ctl_set_timeout(struct ctl_client *c, int timeout_ms)
-{
-	c->timeout_ms = timeout_ms;
-}
-
-int
-ctl_fd(const struct ctl_client *c)
-{
-	return c->fd;
-}
-
-const char *
-ctl_path(const struct ctl_client *c)
-{
-	return c->path;
-}
-
 static int
 send_all(struct ctl_client *c, const char *data, size_t len, int64_t deadline)
 {

@@ -48,15 +48,6 @@ struct ctl_client *ctl_connect(const char *path, int timeout_ms,
 int ctl_call(struct ctl_client *c, const char *method, json_t *params,
 	     json_t **result, json_t **error);
 
-/* Change the per-call timeout (<= 0: wait forever). */
-void ctl_set_timeout(struct ctl_client *c, int timeout_ms);
-
-/* The socket descriptor, e.g. to watch for hang-ups from an event loop. */
-int ctl_fd(const struct ctl_client *c);
-
-/* The path this client connected to. */
-const char *ctl_path(const struct ctl_client *c);
-
 /* Close the socket and free the client; NULL is a no-op. */
 void ctl_close(struct ctl_client *c);
 

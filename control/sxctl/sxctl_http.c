@@ -224,15 +224,6 @@ http_client_new(const struct http_url *u, const struct http_tls_files *f, int ti
 	return 0;
 }
 
-void
-http_client_free(struct http_client *c)
-{
-	if (c == NULL)
-		return;
-	SSL_CTX_free(c->ctx);
-	free(c);
-}
-
 /* ------------------------------------------------------------ the connection */
 
 /* Wait for @fd to be ready for @ev within @ms (<= 0: forever). */

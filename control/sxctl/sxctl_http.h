@@ -45,7 +45,6 @@ int http_url_parse(const char *text, struct http_url *u);
  * naming the file at fault. */
 int http_client_new(const struct http_url *u, const struct http_tls_files *f, int timeout_ms,
 		    struct http_client **out, char *err, size_t len);
-void http_client_free(struct http_client *c);
 
 /* What failed in an exchange. */
 enum http_stage {

@@ -200,12 +200,6 @@ cd_tls_send(struct cd_tls *t, struct evbuffer *plain, struct evbuffer *out)
 	return 0;
 }
 
-bool
-cd_tls_ready(const struct cd_tls *t)
-{
-	return SSL_is_init_finished(t->ssl);
-}
-
 const char *
 cd_tls_why(const struct cd_tls *t)
 {

@@ -42,8 +42,6 @@ void cd_tls_free(struct cd_tls *t);
 int cd_tls_recv(struct cd_tls *t, struct evbuffer *in, struct evbuffer *plain, struct evbuffer *out);
 /* Plaintext (@plain, taken whole) into ciphertext appended to @out. 0 or -EPROTO. */
 int cd_tls_send(struct cd_tls *t, struct evbuffer *plain, struct evbuffer *out);
-/* Is the handshake done? */
-bool cd_tls_ready(const struct cd_tls *t);
 /* Why TLS failed, in OpenSSL's words ("" when it did not). */
 const char *cd_tls_why(const struct cd_tls *t);
 

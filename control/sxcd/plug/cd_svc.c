@@ -22,18 +22,6 @@ cd_svc_register(const struct cd_svc *s)
 		abort(); /* a build with more services than this: raise SVCS_MAX */
 }
 
-int
-cd_svcs(void)
-{
-	return n_svcs;
-}
-
-const struct cd_svc *
-cd_svc_at(int i)
-{
-	return i >= 0 && i < n_svcs ? svcs[i] : NULL;
-}
-
 /* The @val'th option of all services (CD_SVC_OPT_VAL based). */
 static const struct cd_svc_opt *
 opt_at(int val)

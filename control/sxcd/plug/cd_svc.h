@@ -65,9 +65,6 @@ void cd_svc_register(const struct cd_svc *s);
 		cd_svc_register(&s);                                                       \
 	}
 
-int cd_svcs(void);
-const struct cd_svc *cd_svc_at(int i);
-
 /* sxcd's getopt_long table: @own (ended by a zeroed one) then every
  * service's option, with val CD_SVC_OPT_VAL + its index; a new array
  * (free()), NULL when out of memory. */

@@ -577,12 +577,6 @@ cd_sync_ctl(struct cd_sync *s)
 	return s->link.ctl;
 }
 
-const struct cd_tables *
-cd_sync_tables(struct cd_sync *s)
-{
-	return s->link.tables;
-}
-
 const char *
 cd_sync_wanted_by(struct cd_sync *s, const char *table, const char *key)
 {

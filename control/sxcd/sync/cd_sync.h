@@ -91,9 +91,6 @@ void cd_sync_set_kernel(struct cd_sync *s, json_t *view);
 
 /* The client of sxdp's socket (for counters and visibility). */
 struct ctl_async *cd_sync_ctl(struct cd_sync *s);
-/* sxdp's tables as last described (NULL: not connected, or not yet
- * described), valid until the next call of a watcher (cd_sync_watch). */
-const struct cd_tables *cd_sync_tables(struct cd_sync *s);
 /* Whose intent wants @table's @key (its canonical key) in the compile of
  * the run under way: "kind/name", or NULL. What is owned in sxdp is
  * cd_res_state(res, "owned"); this adds what a run is about to write. */

@@ -32,19 +32,6 @@ const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a) { return &a->peer;
 uint32_t pf_assoc_recovery(const struct pf_assoc *a) { return a->recovery; }
 bool pf_assoc_reachable(const struct pf_assoc *a) { return a->reachable; }
 
-const uint8_t *
-pf_assoc_cp_features(const struct pf_assoc *a, size_t *len)
-{
-	*len = a->n_cp_feat;
-	return a->cp_feat;
-}
-
-struct pf_assoc *
-pf_node_assoc(struct pf_node *n, const struct pf_node_id *id)
-{
-	return pf_node_state_assoc(n, id);
-}
-
 struct pf_assoc *
 pf_node_assoc_by_name(struct pf_node *n, const char *name)
 {

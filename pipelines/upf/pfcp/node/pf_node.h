@@ -105,11 +105,7 @@ const struct pf_node_id *pf_assoc_node_id(const struct pf_assoc *a);
 const char *pf_assoc_name(const struct pf_assoc *a);
 const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a);	/* where its requests come from */
 uint32_t pf_assoc_recovery(const struct pf_assoc *a);		/* the peer's */
-/* The CP Function Features it sent (*@len 0: none). */
-const uint8_t *pf_assoc_cp_features(const struct pf_assoc *a, size_t *len);
 bool pf_assoc_reachable(const struct pf_assoc *a);
-/* The association of Node ID @id (NULL: none). */
-struct pf_assoc *pf_node_assoc(struct pf_node *n, const struct pf_node_id *id);
 /* The association whose printed Node ID (pf_assoc_name) is @name, FQDNs
  * without case (NULL: none): how the session layer, restoring its
  * sessions at start, finds the association each was made under; NULL
