@@ -57,6 +57,7 @@ HEAP_WARM_S = 30        # the heap measured once the page has seen 30 names come
 HEAP_GROWTH = 1.25
 RATE_TOL = 0.05         # a rate on the page vs the counter's own over the same samples
 STALL_S = 1.5           # how long sxcd is held (SIGSTOP) while the page polls
+HOLDS_MAX = 4           # holds tried for two whose answers the test saw one by one
 PAGE_READ_MS = 50       # after its stats.get (the sample's time) sxdp answers the view's other calls
                         # one after the other: well within this, on a loaded box too
 PROTO_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]
@@ -188,6 +189,22 @@ def test_object_prototype_names_get_rows_and_series():
         expect(not errs, "console errors: %s" % errs[:5])
 
 
+def pairs_of(seen):
+    """Pairs of the page's samples (poll, rate, sxdp's ms, held just before): each rate is over
+    the one before it (a poll whose counters failed, sxcd just back and its link to sxdp catching
+    up, shows none: the next spans it); with a poll not seen in between, the pair is not judged."""
+    pairs, last = [], None
+    for i, (p, v, ms, h) in enumerate(seen):
+        if i and p != seen[i - 1][0] + 1:
+            last = None
+        if ms is None:
+            continue
+        if last is not None:
+            pairs.append((last, (p, v, ms, h or any(x[3] for x in seen[seen.index(last) + 1:i]))))
+        last = (p, v, ms, h)
+    return pairs
+
+
 @R.test
 def test_a_held_answer_shows_no_phantom_spike():
     """blue's meter, offered far more than its peak: its green output is its committed rate
@@ -234,7 +251,12 @@ def test_a_held_answer_shows_no_phantom_spike():
                         last, held = p, False
                     time.sleep(0.02)
             follow(3)
-            for _ in range(2):
+            # two holds judged; a hold whose first answers came too close together for this
+            # loop to see each (two polls answered at once when sxcd resumes) is not judged,
+            # so it is held again, at most HOLDS_MAX times in all
+            for _ in range(HOLDS_MAX):
+                if sum(1 for _, b in pairs_of(seen) if b[3]) >= 2:
+                    break
                 os.kill(cd.proc.pid, signal.SIGSTOP)
                 try:
                     follow(STALL_S)
@@ -245,19 +267,8 @@ def test_a_held_answer_shows_no_phantom_spike():
         finally:
             stop.set()
             th.join(5)
-        # pairs of the page's samples: each rate is over the one before it (a poll whose counters
-        # failed, sxcd just back and its link to sxdp catching up, shows none: the next spans it);
-        # a poll not seen in between and the pair is not judged
-        pairs, last = [], None
-        for i, (p, v, ms, h) in enumerate(seen):
-            if i and p != seen[i - 1][0] + 1:
-                last = None
-            if ms is None:
-                continue
-            if last is not None:
-                pairs.append((last, (p, v, ms, h or any(x[3] for x in seen[seen.index(last) + 1:i]))))
-            last = (p, v, ms, h)
-        expect(len(pairs) >= 6 and sum(1 for _, b in pairs if b[3]) == 2, "rates through two holds: %s" % seen)
+        pairs = pairs_of(seen)
+        expect(len(pairs) >= 6 and sum(1 for _, b in pairs if b[3]) >= 2, "rates through two holds: %s" % seen)
         off = []
         for (_, _, s0, _), (p1, v, s1, h) in pairs:
             (lo0, hi0), (lo1, hi1) = green_between(s0), green_between(s1)
