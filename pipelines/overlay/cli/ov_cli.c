@@ -129,6 +129,31 @@ paths_table(json_t *res)
 	fmt_tbl_print(&t, 0);
 }
 
+/* sa show: one line per ESP SA, never its key (overlay.sa.list has none) */
+static void
+sas_table(json_t *res)
+{
+	static const char *const hdr[] = { "ID", "DIR", "SPI", "CIPHER", "SRC", "DST", "PATH", "ACTIVE",
+		"AGE", "PACKETS", "BYTES", "REPLAY", "AUTH", "MALFORMED" };
+	static const char *const k1[] = { "id", "dir", "spi", "cipher", "src", "dst", "path", NULL };
+	json_t *p;
+	struct fmt_tbl t;
+	size_t i;
+
+	fmt_tbl_init(&t, "rlrllllrrrrrrr", hdr);
+	json_array_foreach(res, i, p) {
+		fmt_tbl_row(&t, p, k1);
+		fmt_tbl_add(&t, sx_asprintf("%s", json_is_true(json_object_get(p, "active")) ? "yes" : "no"));
+		fmt_tbl_add(&t, sx_asprintf("%.1fs", (double)int_of(p, "age_ms") / 1000));
+		fmt_tbl_j(&t, p, "packets");
+		fmt_tbl_j(&t, p, "bytes");
+		fmt_tbl_j(&t, p, "replay");
+		fmt_tbl_j(&t, p, "auth");
+		fmt_tbl_j(&t, p, "malformed");
+	}
+	fmt_tbl_print(&t, 0);
+}
+
 /* add|del: which, else a usage error naming the forms. */
 static int
 add_or_del(char **av, int ac, const char *usage, bool *add)
@@ -498,7 +523,27 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              inner IPv4 packets of the slice that match all of\n" \
 "                              these are of CLASS (classes; the larger prio wins)\n" \
 "  class del SLICE CLASS [prio N]\n" \
-"                              the class's rules in the slice (or the one at N)\n"
+"                              the class's rules in the slice (or the one at N)\n" \
+"  sa show                     the ESP SAs: SPI, cipher, ends, path, counters\n" \
+"                              (never a key: sxcd keys them)\n" \
+"  sa del ID                   an ESP SA (its path falls back to the one before)\n"
+
+/* sa show | sa del ID: the ESP SAs the control plane keyed (sxcd adds
+ * them: a key never goes on a command line) */
+static int
+cmd_sa(struct sx_ctx *x, char **av, int ac)
+{
+	json_int_t id;
+	int rc;
+
+	if (ac == 1 && strcmp(av[0], "show") == 0)
+		return rpc_simple(x, "overlay.sa.list", NULL, sas_table);
+	if (ac != 2 || strcmp(av[0], "del") != 0)
+		return usage_error("usage: sa show | sa del ID");
+	if ((rc = parse_number(av[1], "ID", &id)) != EX_OK)
+		return rc;
+	return rpc_simple(x, "overlay.sa.del", json_pack("{s:I}", "id", id), NULL);
+}
 
 static const struct feat_cli ov_cli = {
 	.name = "overlay",
@@ -512,6 +557,7 @@ static const struct feat_cli ov_cli = {
 		{ "tunnel", cmd_tunnel },
 		{ "policy", cmd_policy },
 		{ "class", cmd_class },
+		{ "sa", cmd_sa },
 	},
 };
 FEAT_CLI_REGISTER(ov_cli)

@@ -19,6 +19,7 @@
 
 #include "ov_state.h"
 #include "ov_decap.h"
+#include "ov_esp.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
 #include "sw_api.h"
@@ -454,6 +455,30 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
 		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
 }
 
+/* ESP and NAT keepalives to a VTEP (ov_esp.h): false when the packet's
+ * way is decided (*@nx: dropped, taken in, or the underlay's, counted in
+ * *@cont), true when it goes on as the datagram it carried (*@sealed) or
+ * was no ESP. */
+static bool
+esp_opened(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx, uint16_t *cont,
+	   bool *sealed)
+{
+	switch (ov_esp_kind(m, md)) {
+	case OV_ESP_NOT:
+		return true;
+	case OV_ESP_KEEPALIVE:
+		*nx = DP_NEXT_DROP(OV_DROP(natt_keepalive));
+		return false;
+	default:
+		*nx = ov_esp_open(ctx, m, md);
+		if (*nx == DP_NEXT_CONTINUE)
+			return *sealed = true;
+		if (*nx == OV_ESP_NOT_OURS)
+			(*cont)++;
+		return false;
+	}
+}
+
 uint16_t
 pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -471,19 +496,33 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	in.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct dp_meta *md = dp_meta(m);
+		struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
 		struct memo_slot *s;
 		uint32_t vni, hlen;
+		bool sealed = false;
 
+		/* an ESP packet is opened first: what it carried is checked
+		 * as any tunnel datagram is */
+		if (unlikely(ov_sa_any) && unlikely(!esp_opened(ctx, m, md, &next[i], &cont, &sealed)))
+			continue;
 		if ((kind[i] = kind_of(m, md)) == K_NONE) {
+			if (unlikely(sealed)) {
+				next[i] = DP_NEXT_DROP(OV_DROP(esp_inner));
+				continue;
+			}
 			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 			cont++;
 			continue;
 		}
+		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+		/* a peer whose tunnels are encrypted sends nothing in clear */
+		if (unlikely(ov_sa_any) && !sealed && kind[i] <= K_GENEVE && ov_sa_clear_refused(ip->src_addr)) {
+			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
+			continue;
+		}
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
-		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
 		    (s = memo_at(mm, ip->dst_addr, ip->src_addr, vni))->stamp != stamp ||
 		    s->dst != ip->dst_addr || s->src != ip->src_addr || s->vni != vni) {

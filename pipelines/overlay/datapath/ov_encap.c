@@ -19,6 +19,7 @@
 
 #include "ov_state.h"
 #include "ov_encap.h"
+#include "ov_esp.h"
 #include "ov_path.h"
 #include "ov_tun.h"
 #include "sw_api.h"
@@ -30,10 +31,12 @@
 #include "dp_flowkey.h"
 #include "dp_slow.h"
 
-/* Outer headers and metadata of m, encapsulated for path p. 0, or a drop reason. */
+/* Outer headers and metadata of m, encapsulated for path p, then sealed
+ * into ESP with sa (NULL: clear; counted in sc, the lcore's row of
+ * ov_sa_ctr). 0, or a drop reason. */
 static inline unsigned int
 encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
-      const struct ov_path *p)
+      const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc)
 {
 	struct ov_encap_hdr h;
 	uint8_t tos = 0, ttl = 64;
@@ -77,7 +80,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	md->ttl = h.ttl;
 	md->sport = h.sport;
 	md->dport = ov_tun_port(h.type);
-	return 0;
+	return unlikely(sa != NULL) ? ov_esp_seal(m, md, sa, sc) : 0;
 }
 
 /* m does not fit its path (mtu: the largest outer IPv4 packet it takes).
@@ -85,17 +88,18 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
  * without DF into a routed tunnel goes there to be fragmented; a bridged
  * frame is dropped. */
 static inline uint16_t
-too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu)
+too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu,
+	uint32_t over)
 {
 	bool df = false;
 
 	if (md->flags & DP_MF_IPV4)
 		df = (rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->fragment_offset &
 		      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
-	if (mtu < OV_ENCAP_LEN + OV_INNER_MTU_MIN ||
+	if (mtu < over + OV_INNER_MTU_MIN ||
 	    !(df || (md->flags & DP_MF_IPV6) || ((md->flags & DP_MF_IPV4) && ov_tunnel_l3(t))))
 		return DP_NEXT_DROP(OV_DROP(too_big));
-	md->out_port = OV_TOO_BIG(path, mtu - OV_ENCAP_LEN);
+	md->out_port = OV_TOO_BIG(path, mtu - over);
 	md->punt = OV_PUNT_TOO_BIG;
 	return DP_NEXT_PUNT;
 }
@@ -268,17 +272,21 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
 		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 		uint16_t *nx = &next[idx[j]];
-		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
+		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_ENCAP_LEN;
+		const struct ov_sa *sa = unlikely(ov_sa_any) ? ov_sa_out((uint16_t)ids[j]) : NULL;
 		unsigned int r;
 
-		/* the outer IPv4 packet: our headers, the inner frame untagged */
+		/* the outer IPv4 packet: our headers, the inner frame untagged,
+		 * inside ESP where the path is encrypted */
 		if (resolved && dp_ports[rw->port].mtu < mtu)
 			mtu = dp_ports[rw->port].mtu;
-		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + OV_ENCAP_LEN > mtu)) {
-			*nx = too_big(m, md, t, ids[j], mtu);
+		if (sa != NULL)
+			over += sa->overhead;
+		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu)) {
+			*nx = too_big(m, md, t, ids[j], mtu, over);
 			continue;
 		}
-		if ((r = encap(m, md, t, te[j]->action, p)) != 0) {
+		if ((r = encap(m, md, t, te[j]->action, p, sa, ov_sa_ctr[ctx->worker])) != 0) {
 			*nx = DP_NEXT_DROP(r);
 			continue;
 		}
@@ -350,7 +358,8 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 		}
 		memcpy(d, eth, OV_ETH_HLEN);
 		*md = fm;
-		if ((r = encap(f[i], md, (const struct ov_tunnel *)te->params, te->action, p)) != 0) {
+		if ((r = encap(f[i], md, (const struct ov_tunnel *)te->params, te->action, p, ov_sa_out((uint16_t)path),
+			       ov_sa_ctr_main())) != 0) {
 			dp_slow_drop(f[i], r);
 			continue;
 		}
@@ -407,6 +416,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	struct dp_meta *md = dp_meta(r);
 	const struct ov_tunnel *t;
 	const struct ov_path *p = NULL;
+	const struct ov_sa *sa;
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	uint32_t path = 0, hash = about->hash;
 
@@ -427,15 +437,17 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	} else if (ov_path_up(t->path)) {
 		path = t->path;
 	}
+	sa = path != 0 ? ov_sa_out((uint16_t)path) : NULL;
 	if (path == 0 || (p = ov_state_path(path)) == NULL ||
-	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN > (p->mtu != 0 ? p->mtu : UINT16_MAX))
+	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN + (sa != NULL ? sa->overhead : 0) >
+	    (p->mtu != 0 ? p->mtu : UINT16_MAX))
 		goto fail;
 	/* the box's frame, untagged, as encap reads one */
 	memset(md, 0, sizeof(*md));
 	md->l2_len = md->l3_off = OV_ETH_HLEN;
 	md->hash = hash;
 	md->slice = about->slice;
-	if (encap(r, md, t, te->action, p) != 0)
+	if (encap(r, md, t, te->action, p, sa, ov_sa_ctr_main()) != 0)
 		goto fail;
 	md->flags |= DP_MF_OWN | DP_MF_MADE;
 	md->tunnel = path;

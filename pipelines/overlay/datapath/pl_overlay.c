@@ -25,6 +25,8 @@
 #include "ov_encap.h"
 #include "ov_path.h"
 #include "ov_probe.h"
+#include "ov_sa.h"
+#include "ov_sarpc.h"
 #include "ov_show.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
@@ -236,7 +238,7 @@ static struct dp_table_deriver paths_watch = {
  * for sxdp, as the vteps table says after each write. */
 static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
-	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 },
+	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
 };
 
 static void
@@ -328,7 +330,8 @@ ov_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
-	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0)
+	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 ||
+	    (rc = ov_sarpc_init(workers)) < 0)
 		return rc;
 	pl_overlay_tunnel_back_init();
 	return 0;
@@ -378,6 +381,7 @@ ov_fini(void)
 	ov_probe_fini();
 	ov_decap_fini();
 	ov_encap_fini();
+	ov_sa_fini();
 	ov_path_fini();
 }
 

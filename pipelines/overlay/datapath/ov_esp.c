@@ -1,0 +1,172 @@
+/* ov_esp: tunnel datagrams sealed into ESP and opened back (see ov_esp.h). */
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_esp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "ov_esp.h"
+#include "ov_state.h"
+#include "dp_feature.h"
+#include "dp_parse.h"
+#include "dp_table.h"
+
+#define KEEPALIVE 0xff		/* RFC 3948 2.3 */
+
+int
+ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	if ((md->flags & (DP_MF_IPV4 | DP_MF_FRAG)) != DP_MF_IPV4)
+		return OV_ESP_NOT;
+	if (md->l4_proto == IPPROTO_ESP)
+		return OV_ESP_PACKET;
+	if (md->l4_proto != IPPROTO_UDP || !(md->flags & DP_MF_L4) || md->dport != OV_SA_NATT_PORT)
+		return OV_ESP_NOT;
+	/* what follows the UDP header: a keepalive, a non-ESP marker (IKE's:
+	 * four zero bytes, not the overlay's), or an SPI */
+	{
+		uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), len = rte_pktmbuf_pkt_len(m);
+		const uint8_t *p;
+		uint8_t b[4];
+
+		if (len == off + 1)
+			return *rte_pktmbuf_mtod_offset(m, const uint8_t *, off) == KEEPALIVE ?
+			       OV_ESP_KEEPALIVE : OV_ESP_NOT;
+		if (len < off + 4 || (p = rte_pktmbuf_read(m, off, 4, b)) == NULL)
+			return OV_ESP_NOT;
+		return (p[0] | p[1] | p[2] | p[3]) != 0 ? OV_ESP_PACKET : OV_ESP_NOT;
+	}
+}
+
+unsigned int
+ov_esp_seal(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, struct ov_sa_ctr *c)
+{
+	struct rte_mbuf *mb[1] = { m };
+	struct rte_ipv4_hdr *ip;
+	uint8_t tos;
+
+	/* the datagram's DSCP and ECN go on outside (RFC 4301 5.1.2.1, RFC 6040) */
+	tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+	m->l2_len = md->l3_off;
+	m->l3_len = (uint16_t)(md->l4_off - md->l3_off);
+	if (rte_ipsec_pkt_cpu_prepare(&s->ss, mb, 1) != 1) {
+		/* nothing changed but the sequence number: no room, or it ran out */
+		c[s->id].bad++;
+		return rte_errno == EOVERFLOW ? OV_DROP(esp_seq_exhausted) : OV_DROP(no_headroom);
+	}
+	if (rte_ipsec_pkt_process(&s->ss, mb, 1) != 1) {
+		c[s->id].bad++;
+		return OV_DROP(no_headroom);
+	}
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, OV_SA_L2_LEN);
+	ip->type_of_service = tos;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	md->flags = DP_MF_IPV4;
+	md->l2_len = md->l3_off = OV_SA_L2_LEN;
+	md->l4_off = OV_SA_L2_LEN + sizeof(*ip);
+	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = s->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+	if (s->dport != 0) {
+		md->flags |= DP_MF_L4;
+		md->sport = s->sport;
+		md->dport = s->dport;
+	}
+	c[s->id].pkts++;
+	c[s->id].bytes += rte_pktmbuf_pkt_len(m);
+	return 0;
+}
+
+/* Is @dst one of the box's VTEPs? */
+static bool
+is_vtep(struct dp_stage_ctx *ctx, uint32_t dst)
+{
+	uint8_t key[DP_KEY_MAX] = { 0 };
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+
+	memcpy(key, &dst, 4);
+	dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e);
+	return e->action == OV_VTEP;
+}
+
+uint16_t
+ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t esp_off = md->l4_off + (md->l4_proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 0);
+	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
+	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN], b[8];
+	struct rte_mbuf *mb[1] = { m };
+	const struct ov_sa *s;
+	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
+	uint32_t seq;
+	uint16_t l2_len = md->l2_len, nx;
+	uint32_t end;
+	uint8_t *d;
+
+	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL)
+		return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+	s = ov_sa_in((uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
+	if (s == NULL || s->dst != ip->dst_addr || s->src != ip->src_addr ||
+	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0))
+		return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
+	if (l2_len > sizeof(l2))
+		return DP_NEXT_DROP(OV_DROP(esp_malformed));
+	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
+	/* Ethernet padding is no part of the packet: the ICV is at its end */
+	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	if (rte_pktmbuf_pkt_len(m) > end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	/* our window decides what is fresh (ov_replay.h): a replay is not
+	 * even decrypted */
+	seq = (uint32_t)esph[4] << 24 | (uint32_t)esph[5] << 16 | (uint32_t)esph[6] << 8 | esph[7];
+	if (!ov_replay_fresh(s->rp, seq)) {
+		c[s->id].replay++;
+		return DP_NEXT_DROP(OV_DROP(esp_replay));
+	}
+	m->l2_len = md->l3_off;
+	m->l3_len = (uint16_t)(esp_off - md->l3_off);
+	rte_errno = 0;
+	if (rte_ipsec_pkt_cpu_prepare(&s->ss, mb, 1) != 1) {
+		if (rte_errno == EBADMSG) {
+			c[s->id].bad++;
+			return DP_NEXT_DROP(OV_DROP(esp_malformed));
+		}
+		c[s->id].replay++;
+		return DP_NEXT_DROP(OV_DROP(esp_replay));
+	}
+	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED) {
+		c[s->id].auth++;
+		return DP_NEXT_DROP(OV_DROP(esp_auth));
+	}
+	if (rte_ipsec_pkt_process(&s->ss, mb, 1) != 1) {
+		/* its trailer (padding, next header) is wrong, or the window
+		 * moved past it meanwhile (another packet of the same number) */
+		c[s->id].bad++;
+		return DP_NEXT_DROP(OV_DROP(esp_malformed));
+	}
+	if (!ov_replay_take(s->rp, seq)) {
+		c[s->id].replay++;
+		return DP_NEXT_DROP(OV_DROP(esp_replay));
+	}
+	c[s->id].pkts++;
+	c[s->id].bytes += rte_pktmbuf_pkt_len(m);
+	/* the datagram it carried, under the frame's own Ethernet header,
+	 * parsed as any frame; what the NIC said was of the ESP packet */
+	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL)
+		return DP_NEXT_DROP(OV_DROP(no_headroom));
+	memcpy(d, l2, l2_len);
+	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	dp_parse_burst(ctx, mb, 1, &nx);
+	if (nx != DP_NEXT_CONTINUE)
+		return nx;
+	/* the peer speaks for itself only: what it carries is between its
+	 * SA's two ends */
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst)
+		return DP_NEXT_DROP(OV_DROP(esp_inner));
+	return DP_NEXT_CONTINUE;
+}

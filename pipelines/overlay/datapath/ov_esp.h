@@ -1,0 +1,49 @@
+/* ov_esp: a tunnel datagram sealed into ESP for its path, or an ESP packet to a VTEP opened back into one (RFC 4303 tunnel mode, RFC 3948 UDP encapsulation). */
+/*
+ * Sealing takes the outer frame encap built (Ethernet, IPv4, UDP, VXLAN or
+ * GENEVE) and makes it the inner packet of the path's outbound SA: the
+ * frame leaves as Ethernet, IPv4 (VTEP to peer, DSCP and ECN of the tunnel
+ * datagram), [UDP 4500], ESP. Opening is the other way: an ESP packet (IP
+ * protocol 50, or UDP to port 4500 with a non-zero SPI) to one of the SAs'
+ * VTEPs from its peer, decrypted, its sequence number in the window, its
+ * trailer whole, comes back as the tunnel datagram it carried, re-parsed,
+ * whose outer addresses must be the SA's; overlay.wan then checks it as
+ * any tunnel datagram. Each failure is a named drop; a packet is never
+ * half changed when it is dropped for anything but a failed check of the
+ * crypto.
+ *
+ * One packet a call: each refusal is told from the others by the one
+ * packet it is about (the library reports a burst's failures together).
+ */
+#ifndef OV_ESP_H
+#define OV_ESP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_feature.h"
+#include "dp_meta.h"
+#include "ov_sa.h"
+#include "ov_state.h"
+
+struct rte_mbuf;
+
+/* What an ESP packet is to overlay.wan (ov_esp_kind). */
+enum { OV_ESP_NOT, OV_ESP_PACKET, OV_ESP_KEEPALIVE };
+
+/* Is @m (parsed into @md, a WAN frame) ESP or a NAT keepalive (RFC 3948
+ * 2.3: UDP to 4500, one byte 0xff)? Fragments are not. */
+int ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md);
+
+/* Seal @m (@md: encap's outer frame) with @s, counted in @c (the lcore's
+ * row of ov_sa_ctr): 0, or a drop reason. */
+unsigned int ov_esp_seal(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, struct ov_sa_ctr *c);
+
+/* Open ESP packet @m (@md: as parsed) on @ctx's worker: DP_NEXT_CONTINUE
+ * (@m is the tunnel datagram, @md its parse), DP_NEXT_DROP(a reason), or
+ * OV_ESP_NOT_OURS (not to an SA of ours and not to a VTEP: the underlay's). */
+#define OV_ESP_NOT_OURS DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY)
+struct dp_stage_ctx;
+uint16_t ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md);
+
+#endif

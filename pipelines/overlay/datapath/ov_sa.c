@@ -1,0 +1,401 @@
+/* ov_sa: the overlay's ESP SAs, their crypto sessions and the workers' indexes of them (see ov_sa.h). */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cryptodev.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "ov_probe.h"
+#include "ov_sa.h"
+#include "ov_state.h"
+#include "dp_log.h"
+
+#define SA_DEV_NAME	"crypto_aesni_gcm_ov"	/* ipsec-mb's AES-GCM PMD */
+#define SA_SESSIONS	(2 * (OV_SA_MAX + 1))
+#define SA_SLOTS	2048			/* the SPI index: a power of two above 2 * OV_SA_MAX */
+#define GCM_IV_LEN	8			/* on the wire (RFC 4106) */
+#define GCM_ICV_LEN	16
+#define GCM_SALT_LEN	4
+
+struct ov_sa_ctr *ov_sa_ctr[DP_WORKERS_MAX + 1];
+bool ov_sa_present;
+
+/* What the workers look SAs up in, published whole. */
+struct sa_index {
+	struct { uint32_t spi; const struct ov_sa *sa; } in[SA_SLOTS];
+	uint32_t peer[SA_SLOTS];	/* outer sources of the inbound SAs (0: an empty slot) */
+};
+
+static struct {
+	unsigned int workers;
+	int dev;			/* the crypto device; -1: not made yet */
+	struct rte_mempool *sess_mp;
+	struct ov_sa *sa[OV_SA_MAX + 1];	/* the main lcore's */
+	const struct ov_sa *out[OV_PATH_MAX + 1];	/* per path, each pointer published alone */
+	struct sa_index *index;
+} g = { .dev = -1 };
+
+static inline uint32_t
+slot_of(uint32_t v)
+{
+	return (v * 2654435761u) >> 21 & (SA_SLOTS - 1);	/* 11 bits */
+}
+
+struct ov_sa_ctr *
+ov_sa_ctr_main(void)
+{
+	return ov_sa_ctr[g.workers];
+}
+
+int
+ov_sa_init(unsigned int workers)
+{
+	g.workers = workers;
+	for (unsigned int w = 0; w <= workers; w++) {
+		ov_sa_ctr[w] = rte_zmalloc("ov_sa_ctr", sizeof(struct ov_sa_ctr) * (OV_SA_MAX + 1),
+					   RTE_CACHE_LINE_SIZE);
+		if (ov_sa_ctr[w] == NULL)
+			return -ENOMEM;
+	}
+	g.index = rte_zmalloc("ov_sa_index", sizeof(*g.index), RTE_CACHE_LINE_SIZE);
+	return g.index != NULL ? 0 : -ENOMEM;
+}
+
+static void
+sa_free(struct ov_sa *s)
+{
+	if (s == NULL)
+		return;
+	if (s->cses != NULL)
+		rte_cryptodev_sym_session_free((uint8_t)g.dev, s->cses);
+	if (s->ss.sa != NULL)
+		rte_ipsec_sa_fini(s->ss.sa);	/* zeroed (its salt, its window); a size of 0 if never made */
+	rte_free(s->ss.sa);
+	rte_free(s->rp);
+	memset(s, 0, sizeof(*s));	/* nothing of the SA's key state left behind */
+	rte_free(s);
+}
+
+void
+ov_sa_fini(void)
+{
+	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
+		sa_free(g.sa[i]);
+		g.sa[i] = NULL;
+	}
+	memset(g.out, 0, sizeof(g.out));
+	ov_sa_present = false;
+	rte_free(g.index);
+	g.index = NULL;
+	for (unsigned int w = 0; w <= g.workers; w++) {
+		rte_free(ov_sa_ctr[w]);
+		ov_sa_ctr[w] = NULL;
+	}
+	rte_mempool_free(g.sess_mp);
+	g.sess_mp = NULL;
+	if (g.dev >= 0) {
+		rte_cryptodev_stop((uint8_t)g.dev);
+		rte_cryptodev_close((uint8_t)g.dev);
+		rte_eal_hotplug_remove("vdev", SA_DEV_NAME);
+		g.dev = -1;
+	}
+}
+
+/* The AES-GCM device, made once: 0 or -ENODEV. */
+static int
+dev_make(void)
+{
+	struct rte_cryptodev_config conf = { .socket_id = (int)rte_socket_id(), .nb_queue_pairs = 1 };
+	struct rte_cryptodev_qp_conf qp = { .nb_descriptors = 128 };
+	struct rte_cryptodev_info info;
+	int dev;
+
+	if (g.dev >= 0)
+		return 0;
+	if (rte_cryptodev_get_dev_id(SA_DEV_NAME) < 0 && rte_eal_hotplug_add("vdev", SA_DEV_NAME, "") < 0) {
+		DP_LOG(ERR, "overlay: no AES-GCM crypto device (%s): ESP SAs are refused", SA_DEV_NAME);
+		return -ENODEV;
+	}
+	if ((dev = rte_cryptodev_get_dev_id(SA_DEV_NAME)) < 0)
+		return -ENODEV;
+	rte_cryptodev_info_get((uint8_t)dev, &info);
+	if (!(info.feature_flags & RTE_CRYPTODEV_FF_SYM_CPU_CRYPTO)) {
+		DP_LOG(ERR, "overlay: %s has no CPU crypto: ESP SAs are refused", SA_DEV_NAME);
+		return -ENODEV;
+	}
+	g.sess_mp = rte_cryptodev_sym_session_pool_create("ov_sa_sess", SA_SESSIONS,
+							  rte_cryptodev_sym_get_private_session_size((uint8_t)dev),
+							  0, 0, (int)rte_socket_id());
+	if (g.sess_mp == NULL)
+		return -ENOMEM;
+	qp.mp_session = g.sess_mp;
+	if (rte_cryptodev_configure((uint8_t)dev, &conf) < 0 ||
+	    rte_cryptodev_queue_pair_setup((uint8_t)dev, 0, &qp, (int)rte_socket_id()) < 0 ||
+	    rte_cryptodev_start((uint8_t)dev) < 0) {
+		DP_LOG(ERR, "overlay: %s does not start: ESP SAs are refused", SA_DEV_NAME);
+		rte_mempool_free(g.sess_mp);
+		g.sess_mp = NULL;
+		return -ENODEV;
+	}
+	g.dev = dev;
+	return 0;
+}
+
+/* The outer headers an outbound SA's packets get (rte_ipsec's template,
+ * which takes the place of the packet's own Ethernet header): Ethernet
+ * (its addresses the underlay rewrite's, later), IPv4 from its VTEP to its
+ * peer with DF and TTL 64, UDP's protocol number when encapsulated (RFC
+ * 3948: the library adds the UDP header itself, from the SA's ports). */
+static unsigned int
+tun_template(const struct ov_sa_conf *c, uint8_t *hdr)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hdr + OV_SA_L2_LEN);
+
+	memset(hdr, 0, OV_SA_L2_LEN + sizeof(*ip));
+	*(rte_be16_t *)(hdr + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = c->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+	ip->src_addr = c->src;
+	ip->dst_addr = c->dst;
+	return OV_SA_L2_LEN + sizeof(*ip);
+}
+
+/* The rte_ipsec SA and its crypto session for @c into @s: 0 or -errno. */
+static int
+sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
+{
+	unsigned int klen = c->cipher == OV_SA_AES_GCM_256 ? 32 : 16;
+	uint8_t hdr[OV_SA_L2_LEN + sizeof(struct rte_ipv4_hdr)];
+	struct rte_crypto_sym_xform xf = {
+		.type = RTE_CRYPTO_SYM_XFORM_AEAD,
+		.aead = {
+			.op = c->dir == OV_SA_OUT ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT,
+			.algo = RTE_CRYPTO_AEAD_AES_GCM,
+			.key = { .data = c->key, .length = (uint16_t)klen },
+			.iv = { .offset = 0, .length = 12 },	/* salt + IV: CPU crypto takes it by pointer */
+			.digest_length = GCM_ICV_LEN,
+			.aad_length = c->esn ? 12 : 8,
+		},
+	};
+	struct rte_ipsec_sa_prm prm = {
+		.flags = c->dir == OV_SA_OUT ? RTE_IPSEC_SAFLAG_SQN_ATOM : 0,
+		.ipsec_xform = {
+			.spi = c->spi,
+			.direction = c->dir == OV_SA_OUT ? RTE_SECURITY_IPSEC_SA_DIR_EGRESS :
+							   RTE_SECURITY_IPSEC_SA_DIR_INGRESS,
+			.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP,
+			.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL,
+			.tunnel = { .type = RTE_SECURITY_IPSEC_TUNNEL_IPV4 },
+			/* inbound UDP encapsulation is the header skipped
+			 * (ov_esp_open's l3_len): the library's own inbound
+			 * NAT-T is never set up in 22.11 */
+			.options = { .esn = c->esn, .udp_encap = c->dir == OV_SA_OUT && c->dport != 0 },
+			/* a window of a power of two from 128 up lets a replay
+			 * through when the bitmap has no spare 64-bit block:
+			 * one more block than asked for */
+			.replay_win_sz = c->dir == OV_SA_IN ? c->window + 64 : 0,
+			/* out: the first number sent; in: the highest seen */
+			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : 0 },
+			.udp = { .sport = c->sport, .dport = c->dport },
+		},
+		.crypto_xform = &xf,
+	};
+	int sz, rc;
+
+	memcpy(&prm.ipsec_xform.salt, c->key + klen, GCM_SALT_LEN);
+	memcpy(&prm.ipsec_xform.tunnel.ipv4.src_ip, &c->src, 4);
+	memcpy(&prm.ipsec_xform.tunnel.ipv4.dst_ip, &c->dst, 4);
+	prm.tun.hdr_len = (uint8_t)tun_template(c, hdr);
+	prm.tun.hdr_l3_off = OV_SA_L2_LEN;
+	prm.tun.next_proto = IPPROTO_IPIP;
+	prm.tun.hdr = hdr;
+	if ((sz = rte_ipsec_sa_size(&prm)) < 0)
+		return sz;
+	if ((s->ss.sa = rte_zmalloc("ov_sa_ipsec", (size_t)sz, RTE_CACHE_LINE_SIZE)) == NULL)
+		return -ENOMEM;
+	s->cses = rte_cryptodev_sym_session_create((uint8_t)g.dev, &xf, g.sess_mp);
+	/* the key is in the session now; the caller zeroes its copy */
+	if (s->cses == NULL)
+		return -ENOMEM;
+	if ((rc = rte_ipsec_sa_init(s->ss.sa, &prm, (uint32_t)sz)) < 0)
+		return rc;
+	s->ss.type = RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO;
+	s->ss.crypto.ses = s->cses;
+	s->ss.crypto.dev_id = (uint8_t)g.dev;
+	return rte_ipsec_session_prepare(&s->ss);
+}
+
+/* The SPI index and the peers as the SAs are now, published; the old one
+ * freed once no worker reads it. */
+static int
+index_publish(void)
+{
+	struct sa_index *n = rte_zmalloc("ov_sa_index", sizeof(*n), RTE_CACHE_LINE_SIZE), *old;
+
+	if (n == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
+		const struct ov_sa *s = g.sa[i];
+		uint32_t h;
+
+		if (s == NULL || s->dir != OV_SA_IN)
+			continue;
+		for (h = slot_of(s->spi); n->in[h].sa != NULL; h = (h + 1) & (SA_SLOTS - 1))
+			;
+		n->in[h].spi = s->spi;
+		n->in[h].sa = s;
+		for (h = slot_of(s->src); n->peer[h] != 0 && n->peer[h] != s->src; h = (h + 1) & (SA_SLOTS - 1))
+			;
+		n->peer[h] = s->src;
+	}
+	old = g.index;
+	__atomic_store_n(&g.index, n, __ATOMIC_RELEASE);
+	dp_tables_sync();
+	rte_free(old);
+	return 0;
+}
+
+/* The newest outbound SA of @path but @skip (NULL: none). */
+static const struct ov_sa *
+newest_out(uint16_t path, const struct ov_sa *skip)
+{
+	const struct ov_sa *best = NULL;
+
+	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
+		const struct ov_sa *s = g.sa[i];
+
+		if (s != NULL && s != skip && s->dir == OV_SA_OUT && s->path == path &&
+		    (best == NULL || s->created_ns > best->created_ns ||
+		     (s->created_ns == best->created_ns && s->id > best->id)))
+			best = s;
+	}
+	return best;
+}
+
+int
+ov_sa_add(const struct ov_sa_conf *c)
+{
+	struct ov_sa *s;
+	int rc;
+
+	if (c->id == 0 || c->id > OV_SA_MAX || c->spi < 256 ||
+	    (c->dir == OV_SA_OUT && (c->path == 0 || c->path > OV_PATH_MAX)) ||
+	    (c->dir == OV_SA_IN && (c->window == 0 || c->window > OV_SA_WINDOW_MAX)) ||
+	    (c->dport == 0) != (c->sport == 0))
+		return -EINVAL;
+	if (g.sa[c->id] != NULL)
+		return -EEXIST;
+	for (unsigned int i = 1; c->dir == OV_SA_IN && i <= OV_SA_MAX; i++)
+		if (g.sa[i] != NULL && g.sa[i]->dir == OV_SA_IN && g.sa[i]->spi == c->spi)
+			return -EADDRINUSE;
+	if ((rc = dev_make()) < 0)
+		return rc;
+	if ((s = rte_zmalloc("ov_sa", sizeof(*s), RTE_CACHE_LINE_SIZE)) == NULL)
+		return -ENOMEM;
+	*s = (struct ov_sa){
+		.id = c->id, .dir = (uint8_t)c->dir, .cipher = (uint8_t)c->cipher, .spi = c->spi,
+		.src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
+		/* outer IPv4, [UDP], ESP header, IV, at most 3 bytes of padding,
+		 * pad length and next header, ICV */
+		.overhead = (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
+				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
+		.created_ns = ov_probe_ns(rte_rdtsc()),
+	};
+	if (c->dir == OV_SA_IN &&
+	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
+	     ov_replay_init(s->rp, c->window + 64, c->esn) < 0)) {
+		sa_free(s);
+		return s->rp == NULL ? -ENOMEM : -EINVAL;
+	}
+	if ((rc = sa_make(c, s)) < 0) {
+		sa_free(s);
+		return rc;
+	}
+	for (unsigned int w = 0; w <= g.workers; w++)
+		memset(&ov_sa_ctr[w][c->id], 0, sizeof(ov_sa_ctr[w][c->id]));
+	g.sa[c->id] = s;
+	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
+	if (c->dir == OV_SA_OUT) {
+		__atomic_store_n(&g.out[c->path], s, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if ((rc = index_publish()) < 0) {
+		g.sa[c->id] = NULL;
+		sa_free(s);
+	}
+	return rc;
+}
+
+/* ov_sa_present as the SAs are now. */
+static void
+present_update(void)
+{
+	bool any = false;
+
+	for (unsigned int i = 1; i <= OV_SA_MAX && !any; i++)
+		any = g.sa[i] != NULL;
+	__atomic_store_n(&ov_sa_present, any, __ATOMIC_RELAXED);
+}
+
+int
+ov_sa_del(uint16_t id)
+{
+	struct ov_sa *s = id <= OV_SA_MAX ? g.sa[id] : NULL;
+
+	if (s == NULL)
+		return -ENOENT;
+	g.sa[id] = NULL;
+	if (s->dir == OV_SA_OUT) {
+		if (g.out[s->path] == s)
+			__atomic_store_n(&g.out[s->path], newest_out(s->path, s), __ATOMIC_RELEASE);
+		dp_tables_sync();
+	} else if (index_publish() < 0) {
+		/* the old index still names it: keep it rather than free it under the workers */
+		g.sa[id] = s;
+		return -ENOMEM;
+	}
+	sa_free(s);
+	present_update();
+	return 0;
+}
+
+const struct ov_sa *
+ov_sa_get(uint16_t id)
+{
+	return id <= OV_SA_MAX ? g.sa[id] : NULL;
+}
+
+const struct ov_sa *
+ov_sa_out(uint16_t path)
+{
+	return __atomic_load_n(&g.out[path], __ATOMIC_ACQUIRE);
+}
+
+const struct ov_sa *
+ov_sa_in(uint32_t spi)
+{
+	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
+
+	for (uint32_t h = slot_of(spi); x->in[h].sa != NULL; h = (h + 1) & (SA_SLOTS - 1))
+		if (x->in[h].spi == spi)
+			return x->in[h].sa;
+	return NULL;
+}
+
+bool
+ov_sa_clear_refused(uint32_t src)
+{
+	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
+
+	for (uint32_t h = slot_of(src); x->peer[h] != 0; h = (h + 1) & (SA_SLOTS - 1))
+		if (x->peer[h] == src)
+			return true;
+	return false;
+}

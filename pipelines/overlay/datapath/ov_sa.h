@@ -1,0 +1,117 @@
+/* ov_sa: the overlay's ESP security associations (RFC 4303, tunnel mode, AES-GCM per RFC 4106), held for the workers. */
+/*
+ * An SA is written once and never changed: a rekey is a new SA (a new id,
+ * a new SPI) beside the old one, which goes when the control plane deletes
+ * it (make-before-break). Keys come in through the control socket
+ * (overlay.sa.add) and are never read back: ov_sa_view gives everything
+ * else. An outbound SA encrypts what leaves on its path; the newest one
+ * added for a path is the one used (the control plane adds the new one
+ * once the peer has its inbound twin). An inbound SA is found by its SPI
+ * and decrypts what its peer (its outer source) sends to its VTEP (its
+ * outer destination); once a peer has an inbound SA, its clear VXLAN and
+ * GENEVE are refused (ov_sa_clear_refused).
+ *
+ * The crypto is DPDK's: an rte_ipsec SA over a session of the AES-GCM
+ * crypto PMD (ipsec-mb's aesni_gcm), used synchronously (CPU crypto) by the
+ * worker that has the packet. The device is made when the first SA is.
+ *
+ * Workers read the SAs under the table engine's RCU (dp_tables_sync): an
+ * SA deleted is unpublished first and freed once every worker has passed a
+ * quiescent point; the SPI index and the per-path bindings are arrays
+ * published whole.
+ */
+#ifndef OV_SA_H
+#define OV_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ipsec.h>
+
+#include "dp_table.h"
+#include "ov_replay.h"
+
+#define OV_SA_MAX	1023	/* SA ids 1..OV_SA_MAX */
+#define OV_SA_WINDOW	1024	/* inbound anti-replay window, packets (the default) */
+#define OV_SA_WINDOW_MAX 4096
+#define OV_SA_NATT_PORT	4500	/* RFC 3948 */
+#define OV_SA_L2_LEN	14	/* the Ethernet header an outbound SA's packets leave with */
+
+enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
+enum ov_sa_cipher { OV_SA_AES_GCM_128, OV_SA_AES_GCM_256 };
+
+/* What a worker counts of one SA (its own row: no atomics). */
+struct ov_sa_ctr {
+	uint64_t pkts, bytes;	/* encrypted or decrypted and accepted */
+	uint64_t replay;	/* inbound: a sequence number seen, or left of the window */
+	uint64_t auth;		/* inbound: the ICV did not verify */
+	uint64_t bad;		/* malformed ESP (truncated, padding), or not sent (no room) */
+} __rte_cache_aligned;
+
+/* One SA as the workers use it. */
+struct ov_sa {
+	uint16_t id;
+	uint8_t dir, cipher;
+	uint32_t spi;			/* host order */
+	uint32_t src, dst;		/* outer addresses, network order: out: VTEP -> peer; in: peer -> VTEP */
+	uint16_t path;			/* out: the path it encrypts for */
+	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948), host order; 0: none */
+	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
+	uint64_t created_ns;		/* ov_probe_ns clock */
+	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
+	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h); its worker's to write */
+	void *cses;			/* the crypto session */
+};
+
+/* What a control method gives to add one (key: AES key then the 4-byte salt). */
+struct ov_sa_conf {
+	uint16_t id;
+	enum ov_sa_dir dir;
+	enum ov_sa_cipher cipher;
+	uint32_t spi;
+	uint8_t key[36];
+	uint32_t src, dst;
+	uint16_t path;
+	uint16_t sport, dport;
+	bool esn;
+	uint32_t window;	/* inbound */
+	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
+};
+
+/* Are there SAs at all (either way)? What a worker asks first, so that a
+ * box without ESP pays one load for it. */
+extern bool ov_sa_present;
+static inline bool
+ov_sa_any_(void)
+{
+	return __atomic_load_n(&ov_sa_present, __ATOMIC_RELAXED);
+}
+#define ov_sa_any ov_sa_any_()
+
+/* Per worker and SA (the main lcore's row last: its fragments). */
+extern struct ov_sa_ctr *ov_sa_ctr[DP_WORKERS_MAX + 1];
+
+/* The main lcore's row (what it seals: fragments). */
+struct ov_sa_ctr *ov_sa_ctr_main(void);
+
+int ov_sa_init(unsigned int workers);
+void ov_sa_fini(void);
+
+/* Add @c: 0, -EEXIST (the id is taken), -EADDRINUSE (an inbound SA has
+ * its SPI), -ENODEV (no AES-GCM crypto device here), -ENOMEM, -EINVAL. */
+int ov_sa_add(const struct ov_sa_conf *c);
+/* Delete SA @id once no worker uses it (the path's binding falls back to
+ * the newest other outbound SA of the path, if any): 0 or -ENOENT. */
+int ov_sa_del(uint16_t id);
+/* SA @id (main lcore), NULL: none. */
+const struct ov_sa *ov_sa_get(uint16_t id);
+
+/* Workers: the outbound SA of @path (NULL: clear). */
+const struct ov_sa *ov_sa_out(uint16_t path);
+/* Workers: the inbound SA of @spi (host order), NULL: none. */
+const struct ov_sa *ov_sa_in(uint32_t spi);
+/* Workers: must clear tunnel datagrams from @src (network order) be
+ * refused, because it has an inbound SA? */
+bool ov_sa_clear_refused(uint32_t src);
+
+#endif

@@ -1,0 +1,255 @@
+/* ov_sarpc: overlay.sa.add, overlay.sa.del and overlay.sa.list over ov_sa (see ov_sarpc.h). */
+#include <errno.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+
+#include "ov_probe.h"
+#include "ov_sa.h"
+#include "ov_sarpc.h"
+#include "ov_state.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
+
+static unsigned int n_workers;
+
+static const char *const dir_names[] = { "in", "out", NULL };
+static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", NULL };
+
+enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT };
+
+static const struct dp_schema_field add_params[] = {
+	[A_ID] = { .name = "id", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_SA_MAX,
+		   .desc = "the SA's id, the control plane's (a rekey is a new id)" },
+	[A_DIR] = { .name = "dir", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = dir_names,
+		    .desc = "in: decrypts what its peer sends; out: encrypts what leaves on its path" },
+	[A_SPI] = { .name = "spi", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 256, .max = UINT32_MAX,
+		    .desc = "RFC 4303's SPI (1..255 are reserved): an inbound one is unique on the box" },
+	[A_CIPHER] = { .name = "cipher", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_DEF, .names = cipher_names,
+		       .def = OV_SA_AES_GCM_128, .desc = "AES-GCM with a 16-byte ICV (RFC 4106)" },
+	[A_KEY] = { .name = "key", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .min = 40, .max = 72,
+		    .desc = "hex: the AES key, then the 4-byte salt (RFC 4106 8.1): 40 or 72 digits; "
+			    "never shown back" },
+	[A_SRC] = { .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
+		    .desc = "outer source: out: the local VTEP; in: the peer's endpoint" },
+	[A_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
+		    .desc = "outer destination: out: the peer's endpoint; in: the local VTEP" },
+	[A_PATH] = { .name = "path", .type = DP_SCHEMA_UINT, .max = OV_PATH_MAX,
+		     .desc = "out: the path it encrypts (the newest SA of a path is used)" },
+	[A_ESN] = { .name = "esn", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF, .def = 1,
+		    .desc = "64-bit extended sequence numbers (RFC 4303 2.2.1)" },
+	[A_WINDOW] = { .name = "window", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 64,
+		       .max = OV_SA_WINDOW_MAX, .def = OV_SA_WINDOW, .desc = "in: the anti-replay window, packets" },
+	[A_SEQ] = { .name = "seq", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 1, .def = 1,
+		    .desc = "out: the first sequence number sent (1: a new SA)" },
+	[A_SPORT] = { .name = "natt_sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
+		      .desc = "UDP encapsulation (RFC 3948): the outer UDP source port; 0: plain ESP" },
+	[A_DPORT] = { .name = "natt_dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
+		      .desc = "UDP encapsulation: the outer UDP destination port (4500); 0: plain ESP" },
+	{ .name = NULL },
+};
+
+static const struct dp_rpc_method add_method = {
+	.name = "overlay.sa.add",
+	.description = "Add an ESP security association (tunnel mode, AES-GCM): an inbound one decrypts "
+		       "its peer's packets at once; an outbound one encrypts its path's from now on",
+	.params = add_params,
+	.result = &(const struct dp_schema_field){ .name = "added", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN, .desc = "{id}" },
+};
+
+static const struct dp_rpc_method del_method = {
+	.name = "overlay.sa.del",
+	.description = "Delete an ESP SA once no worker uses it (a path falls back to its newest other "
+		       "outbound SA, else clear)",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "id", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_SA_MAX },
+		{ .name = NULL } },
+	.result = &(const struct dp_schema_field){ .name = "deleted", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN, .desc = "{id}" },
+};
+
+#define RU(n, d) { .name = n, .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = d }
+static const struct dp_schema_field sa_row = {
+	.type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN, .desc = "one SA, without its key",
+	.fields = (const struct dp_schema_field[]){
+		RU("id", ""), { .name = "dir", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "in or out" },
+		RU("spi", ""), { .name = "cipher", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
+		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
+		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
+		RU("path", "out: the path; in: 0"),
+		{ .name = "active", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ,
+		  .desc = "out: the one its path uses now; in: true" },
+		RU("natt_dport", "0: plain ESP"), RU("age_ms", "since it was added"),
+		RU("packets", "encrypted, or decrypted and accepted"), RU("bytes", "the same, as they left or came"),
+		RU("replay", "in: refused, a number seen or left of the window"),
+		RU("auth", "in: refused, the ICV did not verify"), RU("malformed", "refused or not sent: malformed, "
+								   "no room, sequence numbers exhausted"),
+		{ .name = NULL } },
+};
+
+static const struct dp_rpc_method list_method = {
+	.name = "overlay.sa.list",
+	.description = "Every ESP SA: its SPI, cipher, ends, path, age and counters (never its key)",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){ .name = "sas", .type = DP_SCHEMA_ARRAY, .items = &sa_row },
+};
+
+static int
+hex_key(const char *s, uint8_t *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		int v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char ch = s[2 * i + k];
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				v |= ch - 'a' + 10;
+			else if (ch >= 'A' && ch <= 'F')
+				v |= ch - 'A' + 10;
+			else
+				return -1;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int
+m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+      void *arg __rte_unused)
+{
+	struct ov_sa_conf c = {
+		.id = (uint16_t)v[A_ID].u, .dir = (enum ov_sa_dir)v[A_DIR].u,
+		.cipher = (enum ov_sa_cipher)v[A_CIPHER].u, .spi = (uint32_t)v[A_SPI].u,
+		.path = (uint16_t)v[A_PATH].u, .esn = v[A_ESN].b, .window = (uint32_t)v[A_WINDOW].u,
+		.seq = v[A_SEQ].u, .sport = (uint16_t)v[A_SPORT].u, .dport = (uint16_t)v[A_DPORT].u,
+	};
+	size_t klen = (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
+	int rc;
+
+	if (strlen(v[A_KEY].s) != 2 * klen || hex_key(v[A_KEY].s, c.key, klen) < 0) {
+		memset(c.key, 0, sizeof(c.key));
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/key",
+				      "the key is %zu hex digits for %s: the AES key, then the salt", 2 * klen,
+				      cipher_names[c.cipher]);
+	}
+	if (inet_pton(AF_INET, v[A_SRC].s, &c.src) != 1 || inet_pton(AF_INET, v[A_DST].s, &c.dst) != 1)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "not an IPv4 address");
+	if (c.dir == OV_SA_OUT && c.path == 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
+				      "an outbound SA encrypts one path: its id");
+	if (c.dir == OV_SA_IN && c.path != 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
+				      "an inbound SA is found by its SPI: no path");
+	if ((c.sport == 0) != (c.dport == 0))
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/natt_dport",
+				      "UDP encapsulation takes both ports");
+	if (!c.esn && c.seq > UINT32_MAX)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/seq",
+				      "without ESN a sequence number is 32 bits");
+	rc = ov_sa_add(&c);
+	/* the key lives on in the crypto session only: this copy and the
+	 * request's text of it (the request's own string) are wiped */
+	memset(c.key, 0, sizeof(c.key));
+	memset((char *)(uintptr_t)v[A_KEY].s, '0', strlen(v[A_KEY].s));
+	switch (rc) {
+	case 0:
+		*result = json_pack("{s:I}", "id", (json_int_t)c.id);
+		return 0;
+	case -EEXIST:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "exists", "/id", "SA %u exists: a rekey is a new id",
+				      c.id);
+	case -EADDRINUSE:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "exists", "/spi",
+				      "an inbound SA has SPI %u", c.spi);
+	case -ENODEV:
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_crypto", "",
+				      "no AES-GCM crypto device (ipsec-mb's aesni_gcm PMD) on this box");
+	case -ENOMEM:
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	default:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "", "the SA is refused: %s",
+				      strerror(-rc));
+	}
+}
+
+static int
+m_del(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+      void *arg __rte_unused)
+{
+	if (ov_sa_del((uint16_t)v[0].u) < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/id", "no SA %u", (unsigned int)v[0].u);
+	*result = json_pack("{s:I}", "id", (json_int_t)v[0].u);
+	return 0;
+}
+
+static json_t *
+ip_str(uint32_t be)
+{
+	char b[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &be, b, sizeof(b)));
+}
+
+static json_t *
+sa_json(const struct ov_sa *s, uint64_t now_ns)
+{
+	struct ov_sa_ctr t = { 0 };
+
+	for (unsigned int w = 0; w <= n_workers; w++) {
+		const struct ov_sa_ctr *c = &ov_sa_ctr[w][s->id];
+
+		t.pkts += c->pkts;
+		t.bytes += c->bytes;
+		t.replay += c->replay;
+		t.auth += c->auth;
+		t.bad += c->bad;
+	}
+	return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
+			 "cipher", cipher_names[s->cipher], "src", ip_str(s->src), "dst", ip_str(s->dst),
+			 "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
+			 "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - s->created_ns) / 1000000),
+			 "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
+			 "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
+}
+
+static int
+m_list(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+       struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	uint64_t now_ns = ov_probe_ns(rte_rdtsc());
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	for (uint16_t id = 1; id <= OV_SA_MAX; id++) {
+		const struct ov_sa *s = ov_sa_get(id);
+
+		if (s != NULL && json_array_append_new(a, sa_json(s, now_ns)) < 0) {
+			json_decref(a);
+			return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		}
+	}
+	*result = a;
+	return 0;
+}
+
+int
+ov_sarpc_init(unsigned int workers)
+{
+	int rc;
+
+	n_workers = workers;
+	if ((rc = dp_rpc_register(&add_method, m_add, NULL, NULL)) < 0 ||
+	    (rc = dp_rpc_register(&del_method, m_del, NULL, NULL)) < 0)
+		return rc;
+	return dp_rpc_register(&list_method, m_list, NULL, NULL);
+}
