@@ -8,7 +8,7 @@ pkgs=(
   dpdk dpdk-dev libdpdk-dev
   libjansson-dev libevent-dev libssl-dev openssl libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   check
-  python3-scapy tshark nfdump
+  python3-scapy python3-cryptography tshark nfdump
   iproute2 iputils-ping iperf3 ethtool nftables systemd
   clang libclang-rt-14-dev
   prometheus python3-jsonschema
