@@ -528,6 +528,73 @@ def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, vx_ovs("decap", "phy", "int")
 
 
+# ------------------------------------------------------------- ESP paths
+# The same overlay with every path encrypted (ESP tunnel mode, AES-GCM-128,
+# ESN): an outbound SA per path (encap), an inbound SA per peer endpoint
+# (decap). The SAs are control calls, not table entries: {"rpc", "params"}
+# items the runner makes after the table writes. Decap's SAs take no
+# anti-replay window (no ESN: RFC 4303 3.4.3 lets a receiver choose so):
+# the source replays its capture, so every number comes again.
+ESP_KEY = bytes(range(0x20, 0x30)) + b"\x5a\x5a\x5a\x5a"   # benchmark key and salt, nothing secret
+ESP_OVERHEAD = 20 + 8 + 8 + 2 + 16          # outer IPv4, ESP header, IV, trailer, ICV (+ padding to 4)
+
+
+def rpc_item(method, params):
+    return {"rpc": method, "params": params}
+
+
+def esp_seal(inner_ip, src, dst, spi, seq, key=ESP_KEY):
+    """The IPv4 ESP packet (tunnel mode, AES-GCM, no ESN) of inner_ip from
+    src to dst: RFC 4303/4106 by hand with python3-cryptography."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    pad = (-(len(inner_ip) + 2)) % 4
+    plain = inner_ip + bytes(range(1, pad + 1)) + bytes([pad, 4])
+    iv = struct.pack("!Q", seq)
+    head = struct.pack("!II", spi, seq)
+    sealed = AESGCM(key[:16]).encrypt(key[16:] + iv, plain, head)
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    tot = 20 + 8 + 8 + len(sealed)
+    ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, seq & 0xffff, 0x4000, 64, 50, 0, s, d)
+    return ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:] + head + iv + sealed
+
+
+def esp_spi(pid):
+    return 0x10000 + pid
+
+
+def gen_vxlan_encap_esp(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_encap with every path encrypted: the VXLAN datagram sealed into
+    ESP to the path's endpoint."""
+    frames, updates, _ = gen_vxlan_encap(n_flows, frame_len, seed)
+    for s in VX_SITES:
+        for ep, pid in zip(VX_ENDPOINTS[s], VX_PATHS[s]):
+            updates.append(rpc_item("overlay.sa.add", {
+                "id": pid, "dir": "out", "spi": esp_spi(pid), "key": ESP_KEY.hex(), "src": VX_VTEP,
+                "dst": ep, "path": pid, "esn": True}))
+    return frames, updates, None
+
+
+def gen_vxlan_decap_esp(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_decap's datagrams each sealed into ESP by its endpoint (one
+    inbound SA per endpoint): opened, then checked and decapsulated as in
+    vxlan_decap."""
+    frames, updates, _ = gen_vxlan_decap(n_flows, frame_len, seed)
+    eps = {}
+    sealed = []
+    for f in frames:
+        src = socket.inet_ntoa(f[26:30])
+        n = eps.setdefault(src, [0])
+        n[0] += 1
+        pid = [p for s in VX_SITES for e, p in zip(VX_ENDPOINTS[s], VX_PATHS[s]) if e == src][0]
+        sealed.append(f[:14] + esp_seal(f[14:], src, VX_VTEP, esp_spi(pid), n[0]))
+    for s in VX_SITES:
+        for ep, pid in zip(VX_ENDPOINTS[s], VX_PATHS[s]):
+            updates.append(rpc_item("overlay.sa.add", {
+                "id": pid, "dir": "in", "spi": esp_spi(pid), "key": ESP_KEY.hex(), "src": ep,
+                "dst": VX_VTEP, "esn": False, "window": 0}))
+    return sealed, updates, None
+
+
 # A meter on the slice's ingress interface: the same scenario plus its
 # cost. RFC 4115 at 10 Gbit/s committed and excess (the pcap port's rate),
 # 1 MiB bursts, red passed too: every packet is colored and counted, none
@@ -851,6 +918,10 @@ SCENARIOS = {
                    "into the UPF: as upf_dl, the session by its /64 (%d B out)" % (78 + 44)),
     "upf_dl6": (lambda **kw: gen_upf_dl(v6=True, **kw), "64 B to {flows} UEs routed into the UPF: as upf_dl, "
                 "the gNBs over IPv6 (%d B out)" % (60 + 64)),
+    "vxlan_encap_esp": (gen_vxlan_encap_esp, "vxlan_encap with every path under ESP (AES-GCM-128, ESN): %d B "
+                        "out" % (60 + VX_OUTER + ESP_OVERHEAD + 2)),
+    "vxlan_decap_esp": (gen_vxlan_decap_esp, "vxlan_decap's datagrams under ESP (AES-GCM-128), one inbound SA per "
+                        "peer endpoint: %d B in" % (60 + VX_OUTER + ESP_OVERHEAD + 2)),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

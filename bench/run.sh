@@ -188,6 +188,10 @@ scenario_setup() {
         DESC="$DESC, an RFC 4115 meter on the slice's ingress interface (10 Gbit/s, red passed)" ;;
     sched) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports,vdns~; OVS=0
         DESC="64 B (68 B tagged), $FLOWS flows over 8 slices x 64 pipes of p1's rte_sched (10 Gbit/s, 1.2 Gbit/s reserved per slice, 63 VDN classes each), run by the one worker" ;;
+    vxlan_encap_esp) scenario_setup vxlan_encap; OVS=0 TX_LEN=166
+        DESC="$DESC, then every path's datagram sealed into ESP (tunnel mode, AES-GCM-128 with ESN, ipsec-mb's aesni_gcm on the worker: CPU crypto; 166 B out)" ;;
+    vxlan_decap_esp) scenario_setup vxlan_decap; OVS=0
+        DESC="ESP 166 B (AES-GCM-128, no ESN, no anti-replay: the source replays its capture), one inbound SA per peer endpoint, opened, then as vxlan_decap: ${DESC#VXLAN 110 B (64 B inner), }" ;;
     vxlan_decap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
         CHECK_TABLES=vteps,vnis,peers,fdb,bd_ports CHECK_EVENTS=overlay.decap
         P0_OPTS='"role": "wan", "mac": "02:00:00:00:ff:01",' P1_OPTS='"role": "lan",'
@@ -223,7 +227,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_decap, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_decap, vxlan_decap_esp, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
@@ -439,6 +443,9 @@ def rpc(method, params=None):
 
 rpc("sys.hello")
 updates = json.load(open(entries_path))
+# a scenario's control calls (ESP SAs) go after its table entries
+calls = [u for u in updates if "rpc" in u]
+updates = [u for u in updates if "rpc" not in u]
 t0 = time.monotonic()
 for i in range(0, len(updates), 4096):
     r = rpc("table.write", {"atomicity": "rollback", "updates": updates[i:i + 4096]})
@@ -447,6 +454,10 @@ for i in range(0, len(updates), 4096):
                if not x.get("ok") and x["error"].get("data", {}).get("reason") != "not_applied"]
         sys.exit("table.write batch %d not committed: %s" % (i // 4096, json.dumps(bad[:1] or r)[:500]))
 log("programmed %d table entries in %.2f s (batches of 4096)" % (len(updates), time.monotonic() - t0))
+for c in calls:
+    rpc(c["rpc"], c["params"])
+if calls:
+    log("made %d control calls (%s)" % (len(calls), ", ".join(sorted({c["rpc"] for c in calls}))))
 if os.environ.get("BENCH_FLOWEXP"):
     r = rpc("table.write", {"atomicity": "rollback", "updates": [
         {"type": "insert", "table": "flowexp_collectors", "match": {"id": 0}, "action": "ipv4",

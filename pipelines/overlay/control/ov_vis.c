@@ -8,12 +8,38 @@
 
 #define PEERS_KIND "peers"
 
-static const char *const paths_read[] = { "overlay.paths", NULL };
+static const char *const paths_read[] = { "overlay.paths", "overlay.sa.list", NULL };
+static const char *const sa_read[] = { "overlay.sa.list", NULL };
 
 static const char *
 str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+/* Path @id's encryption, as the page shows it (a lock, its state in
+ * words): its active outbound SA's cipher, SPI and age, and how many SAs
+ * the path has (two while a rekey is under way); null: clear. Never a key:
+ * overlay.sa.list has none. */
+static json_t *
+encryption(const struct cd_vis_in *in, json_int_t id)
+{
+	json_t *sa, *active = NULL;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(in->res, "overlay.sa.list"), i, sa) {
+		if (strcmp(str(sa, "dir") ?: "", "out") != 0 || (json_int_t)cd_vis_num(sa, "path") != id)
+			continue;
+		n++;
+		if (json_is_true(json_object_get(sa, "active")))
+			active = sa;
+	}
+	if (active == NULL)
+		return json_null();
+	return json_pack("{s:s,s:s,s:O,s:O,s:i,s:O}", "protocol", "esp", "cipher", str(active, "cipher") ?: "",
+			 "spi", json_object_get(active, "spi"), "age_ms", json_object_get(active, "age_ms"),
+			 "sas", n, "packets", json_object_get(active, "packets"));
 }
 
 /* The peers with their paths: the WAN link, the far end and its health. */
@@ -49,6 +75,7 @@ peers(const struct cd_vis_in *in)
 			row = cd_vis_row(paths, id);
 			p = json_pack("{s:I,s:s,s:s}", "id", id, "wan", str(ep, "wan"), "address",
 				      str(ep, "address"));
+			json_object_set_new(p, "encryption", encryption(in, id));
 			if (row != NULL) {
 				json_object_set(p, "state", json_object_get(row, "state"));
 				json_object_set(p, "rtt_us", json_object_get(row, "rtt_us"));
@@ -357,3 +384,43 @@ static const struct cd_vis_metrics ov_metrics = {
 	.rank = 10, .methods = paths_read, .samples = paths,
 };
 CD_VIS_METRICS_REGISTER(ov_metrics)
+
+/* Every ESP SA: what it carried and what it refused (never its key). */
+static void
+sas(struct cd_vis_fams *f, const struct cd_vis_in *in)
+{
+	static const char refused[] = "Packets an ESP SA refused or could not send, by reason (replay; auth: "
+				      "the ICV did not verify; malformed: also no room, numbers exhausted)";
+	json_t *sa;
+	size_t i;
+	char id[24], spi[24], path[24];
+
+	json_array_foreach(json_object_get(in->res, "overlay.sa.list"), i, sa) {
+		const char *dir = str(sa, "dir") ?: "", *cipher = str(sa, "cipher") ?: "";
+
+		snprintf(id, sizeof(id), "%lld", (long long)cd_vis_num(sa, "id"));
+		snprintf(spi, sizeof(spi), "0x%llx", (long long)cd_vis_num(sa, "spi"));
+		snprintf(path, sizeof(path), "%lld", (long long)cd_vis_num(sa, "path"));
+#define SA_LABELS "sa", id, "dir", dir, "spi", spi, "cipher", cipher, "path", path
+		cd_vis_sample(f, "sxdp_esp_sa_active", "gauge", "1 for an inbound SA, and for the outbound SA "
+			      "its path uses now", json_is_true(json_object_get(sa, "active")), SA_LABELS, NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_age_seconds", "gauge", "Since an ESP SA was added",
+			      cd_vis_num(sa, "age_ms") / 1000, SA_LABELS, NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_packets_total", "counter", "Packets an ESP SA sealed, or opened "
+			      "and took", cd_vis_num(sa, "packets"), SA_LABELS, NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_bytes_total", "counter", "Bytes of those packets as they left or came",
+			      cd_vis_num(sa, "bytes"), SA_LABELS, NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_refused_total", "counter", refused, cd_vis_num(sa, "replay"),
+			      SA_LABELS, "reason", "replay", NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_refused_total", "counter", refused, cd_vis_num(sa, "auth"), SA_LABELS,
+			      "reason", "auth", NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_refused_total", "counter", refused, cd_vis_num(sa, "malformed"),
+			      SA_LABELS, "reason", "malformed", NULL);
+#undef SA_LABELS
+	}
+}
+
+static const struct cd_vis_metrics ov_sa_metrics = {
+	.rank = 11, .methods = sa_read, .samples = sas,
+};
+CD_VIS_METRICS_REGISTER(ov_sa_metrics)

@@ -80,7 +80,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	md->ttl = h.ttl;
 	md->sport = h.sport;
 	md->dport = ov_tun_port(h.type);
-	return unlikely(sa != NULL) ? ov_esp_seal(m, md, sa, sc) : 0;
+	return unlikely(sa != NULL) ? ov_esp_seal(m, sa, sc) : 0;
 }
 
 /* m does not fit its path (mtu: the largest outer IPv4 packet it takes).
@@ -102,6 +102,62 @@ too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint3
 	md->out_port = OV_TOO_BIG(path, mtu - over);
 	md->punt = OV_PUNT_TOO_BIG;
 	return DP_NEXT_PUNT;
+}
+
+/* m (its outer frame) on its way through the underlay next hop rw (NULL:
+ * not resolved: held by the slow path until it resolves): its verdict. */
+static inline uint16_t
+out_via(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, struct ov_path_ctr *ctr)
+{
+	if (rw == NULL) {
+		md->punt = OV_PUNT_UNRESOLVED;
+		return DP_NEXT_PUNT;
+	}
+	if (pl_switch_vlan_set(m, 0, rw->vlan) < 0)
+		return DP_NEXT_DROP(OV_DROP(no_headroom));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), rw->dmac, 6);
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), rw->smac, 6);
+	ctr[md->tunnel].pkts++;
+	ctr[md->tunnel].bytes += rte_pktmbuf_pkt_len(m);
+	md->out_port = rw->port;
+	return DP_NEXT_TX;
+}
+
+/* The n frames sealq[] names (positions in idx, ne, hit) sealed with their
+ * paths' SAs (sas[]), each SA's in one call, then on their way. */
+static void
+seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint16_t *idx,
+	     const struct dp_entry *const *ne, uint64_t hit, const struct ov_sa **sas, const uint8_t *sealq,
+	     unsigned int n, struct ov_path_ctr *ctr)
+{
+	struct ov_sa_ctr *sc = ov_sa_ctr[ctx->worker];
+	struct rte_mbuf *m[DP_LOOKUP_BURST];
+	unsigned int res[DP_LOOKUP_BURST];
+	uint8_t at[DP_LOOKUP_BURST];
+	uint64_t done = 0;
+
+	for (unsigned int a = 0; a < n; a++) {
+		const struct ov_sa *sa = sas[a];
+		uint16_t g = 0;
+
+		if (done >> a & 1)
+			continue;
+		for (unsigned int b = a; b < n; b++)
+			if (!(done >> b & 1) && sas[b] == sa) {
+				done |= UINT64_C(1) << b;
+				at[g] = sealq[b];
+				m[g++] = pkts[idx[sealq[b]]];
+			}
+		ov_esp_seal_burst(m, g, sa, sc, res);
+		for (uint16_t i = 0; i < g; i++) {
+			unsigned int j = at[i];
+			bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
+
+			next[idx[j]] = res[i] != 0 ? DP_NEXT_DROP(res[i]) :
+				out_via(m[i], dp_meta(m[i]), resolved ? (const struct sw_rewrite *)ne[j]->params :
+				NULL, ctr);
+		}
+	}
 }
 
 /* Each worker's memo of the classes ACL (dp_memo.h): a site's flows
@@ -195,7 +251,9 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	struct ov_path_ctr *ctr = ov_path_ctr[ctx->worker];
 	uint32_t ids[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
-	unsigned int k = 0, k2 = 0;
+	const struct ov_sa *sas[DP_LOOKUP_BURST];
+	uint8_t sealq[DP_LOOKUP_BURST];
+	unsigned int k = 0, k2 = 0, nsealed = 0;
 	uint64_t hit;
 
 	if (unlikely(n == 0))
@@ -286,28 +344,22 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 			*nx = too_big(m, md, t, ids[j], mtu, over);
 			continue;
 		}
-		if ((r = encap(m, md, t, te[j]->action, p, sa, ov_sa_ctr[ctx->worker])) != 0) {
+		if ((r = encap(m, md, t, te[j]->action, p, NULL, NULL)) != 0) {
 			*nx = DP_NEXT_DROP(r);
 			continue;
 		}
 		/* from here the path is what the packet goes by (the slow path too) */
 		md->tunnel = ids[j];
-		if (!resolved) {
-			md->punt = OV_PUNT_UNRESOLVED;
-			*nx = DP_NEXT_PUNT;   /* held by the slow path until it resolves */
+		if (unlikely(sa != NULL)) {
+			/* sealed below, a burst of its SA at a time */
+			sas[nsealed] = sa;
+			sealq[nsealed++] = (uint8_t)j;
 			continue;
 		}
-		if (pl_switch_vlan_set(m, 0, rw->vlan) < 0) {
-			*nx = DP_NEXT_DROP(OV_DROP(no_headroom));
-			continue;
-		}
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), rw->dmac, 6);
-		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), rw->smac, 6);
-		ctr[md->tunnel].pkts++;
-		ctr[md->tunnel].bytes += rte_pktmbuf_pkt_len(m);
-		md->out_port = rw->port;
-		*nx = DP_NEXT_TX;
+		*nx = out_via(m, md, resolved ? rw : NULL, ctr);
 	}
+	if (unlikely(nsealed != 0))
+		seal_and_out(ctx, pkts, next, idx, ne, hit, sas, sealq, nsealed, ctr);
 	return 0;
 }
 

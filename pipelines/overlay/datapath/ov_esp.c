@@ -40,27 +40,13 @@ ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 	}
 }
 
-unsigned int
-ov_esp_seal(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, struct ov_sa_ctr *c)
+/* @m sealed: its outer header's DSCP and ECN (@tos) and checksum, its
+ * metadata the ESP packet's. */
+static inline void
+sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t tos)
 {
-	struct rte_mbuf *mb[1] = { m };
-	struct rte_ipv4_hdr *ip;
-	uint8_t tos;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, OV_SA_L2_LEN);
 
-	/* the datagram's DSCP and ECN go on outside (RFC 4301 5.1.2.1, RFC 6040) */
-	tos = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
-	m->l2_len = md->l3_off;
-	m->l3_len = (uint16_t)(md->l4_off - md->l3_off);
-	if (rte_ipsec_pkt_cpu_prepare(&s->ss, mb, 1) != 1) {
-		/* nothing changed but the sequence number: no room, or it ran out */
-		c[s->id].bad++;
-		return rte_errno == EOVERFLOW ? OV_DROP(esp_seq_exhausted) : OV_DROP(no_headroom);
-	}
-	if (rte_ipsec_pkt_process(&s->ss, mb, 1) != 1) {
-		c[s->id].bad++;
-		return OV_DROP(no_headroom);
-	}
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, OV_SA_L2_LEN);
 	ip->type_of_service = tos;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -74,9 +60,62 @@ ov_esp_seal(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, struc
 		md->sport = s->sport;
 		md->dport = s->dport;
 	}
-	c[s->id].pkts++;
-	c[s->id].bytes += rte_pktmbuf_pkt_len(m);
-	return 0;
+}
+
+void
+ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c,
+		  unsigned int *res)
+{
+	struct rte_mbuf *mb[DP_LOOKUP_BURST];
+	uint8_t tos[DP_LOOKUP_BURST];
+	uint16_t k;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct dp_meta *md = dp_meta(m[i]);
+
+		/* the datagram's DSCP and ECN go on outside (RFC 4301 5.1.2.1, RFC 6040) */
+		tos[i] = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+		m[i]->l2_len = md->l3_off;
+		m[i]->l3_len = (uint16_t)(md->l4_off - md->l3_off);
+		mb[i] = m[i];
+		res[i] = 0;
+	}
+	rte_errno = 0;
+	k = rte_ipsec_pkt_cpu_prepare(&s->ss, mb, n);
+	/* what prepare refused changed only in its sequence number: no room, or they ran out */
+	if (k != 0)
+		k = rte_ipsec_pkt_process(&s->ss, mb, k);
+	if (unlikely(k != n)) {
+		/* the library put the failures last: tell them by their mbufs */
+		unsigned int why = rte_errno == EOVERFLOW ? OV_DROP(esp_seq_exhausted) : OV_DROP(no_headroom);
+
+		for (uint16_t i = 0; i < n; i++) {
+			uint16_t j = 0;
+
+			while (j < k && mb[j] != m[i])
+				j++;
+			if (j == k) {
+				res[i] = why;
+				c[s->id].bad++;
+			}
+		}
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (res[i] != 0)
+			continue;
+		sealed(m[i], dp_meta(m[i]), s, tos[i]);
+		c[s->id].pkts++;
+		c[s->id].bytes += rte_pktmbuf_pkt_len(m[i]);
+	}
+}
+
+unsigned int
+ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa_ctr *c)
+{
+	unsigned int r;
+
+	ov_esp_seal_burst(&m, 1, s, c, &r);
+	return r;
 }
 
 /* Is @dst one of the box's VTEPs? */
@@ -123,7 +162,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	/* our window decides what is fresh (ov_replay.h): a replay is not
 	 * even decrypted */
 	seq = (uint32_t)esph[4] << 24 | (uint32_t)esph[5] << 16 | (uint32_t)esph[6] << 8 | esph[7];
-	if (!ov_replay_fresh(s->rp, seq)) {
+	if (s->rp != NULL && !ov_replay_fresh(s->rp, seq)) {
 		c[s->id].replay++;
 		return DP_NEXT_DROP(OV_DROP(esp_replay));
 	}
@@ -148,7 +187,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		c[s->id].bad++;
 		return DP_NEXT_DROP(OV_DROP(esp_malformed));
 	}
-	if (!ov_replay_take(s->rp, seq)) {
+	if (s->rp != NULL && !ov_replay_take(s->rp, seq)) {
 		c[s->id].replay++;
 		return DP_NEXT_DROP(OV_DROP(esp_replay));
 	}

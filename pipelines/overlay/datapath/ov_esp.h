@@ -12,8 +12,9 @@
  * half changed when it is dropped for anything but a failed check of the
  * crypto.
  *
- * One packet a call: each refusal is told from the others by the one
- * packet it is about (the library reports a burst's failures together).
+ * Opening takes one packet a call: each refusal is told from the others by
+ * the one packet it is about (the library reports a burst's failures
+ * together). Sealing takes a burst of one SA a call.
  */
 #ifndef OV_ESP_H
 #define OV_ESP_H
@@ -35,9 +36,14 @@ enum { OV_ESP_NOT, OV_ESP_PACKET, OV_ESP_KEEPALIVE };
  * 2.3: UDP to 4500, one byte 0xff)? Fragments are not. */
 int ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md);
 
-/* Seal @m (@md: encap's outer frame) with @s, counted in @c (the lcore's
- * row of ov_sa_ctr): 0, or a drop reason. */
-unsigned int ov_esp_seal(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, struct ov_sa_ctr *c);
+/* Seal the @n (<= DP_LOOKUP_BURST) frames @m (each its dp_meta encap's
+ * outer frame) with @s, counted in @c (the lcore's row of ov_sa_ctr):
+ * @res[i] 0 (sealed, its dp_meta the ESP packet's) or a drop reason. One
+ * call of the library for all: what it costs a packet is shared. */
+void ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c,
+		       unsigned int *res);
+/* One frame: 0, or a drop reason. */
+unsigned int ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa_ctr *c);
 
 /* Open ESP packet @m (@md: as parsed) on @ctx's worker: DP_NEXT_CONTINUE
  * (@m is the tunnel datagram, @md its parse), DP_NEXT_DROP(a reason), or

@@ -200,7 +200,7 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 			/* a window of a power of two from 128 up lets a replay
 			 * through when the bitmap has no spare 64-bit block:
 			 * one more block than asked for */
-			.replay_win_sz = c->dir == OV_SA_IN ? c->window + 64 : 0,
+			.replay_win_sz = c->dir == OV_SA_IN && c->window != 0 ? c->window + 64 : 0,
 			/* out: the first number sent; in: the highest seen */
 			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : 0 },
 			.udp = { .sport = c->sport, .dport = c->dport },
@@ -287,7 +287,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 
 	if (c->id == 0 || c->id > OV_SA_MAX || c->spi < 256 ||
 	    (c->dir == OV_SA_OUT && (c->path == 0 || c->path > OV_PATH_MAX)) ||
-	    (c->dir == OV_SA_IN && (c->window == 0 || c->window > OV_SA_WINDOW_MAX)) ||
+	    (c->dir == OV_SA_IN && (c->window > OV_SA_WINDOW_MAX || (c->window == 0 && c->esn))) ||
 	    (c->dport == 0) != (c->sport == 0))
 		return -EINVAL;
 	if (g.sa[c->id] != NULL)
@@ -308,7 +308,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
 		.created_ns = ov_probe_ns(rte_rdtsc()),
 	};
-	if (c->dir == OV_SA_IN &&
+	if (c->dir == OV_SA_IN && c->window != 0 &&
 	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
 	     ov_replay_init(s->rp, c->window + 64, c->esn) < 0)) {
 		sa_free(s);

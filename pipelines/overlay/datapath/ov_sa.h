@@ -59,7 +59,7 @@ struct ov_sa {
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
 	uint64_t created_ns;		/* ov_probe_ns clock */
 	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
-	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h); its worker's to write */
+	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h; NULL: none); its worker's to write */
 	void *cses;			/* the crypto session */
 };
 
@@ -74,7 +74,7 @@ struct ov_sa_conf {
 	uint16_t path;
 	uint16_t sport, dport;
 	bool esn;
-	uint32_t window;	/* inbound */
+	uint32_t window;	/* inbound: 64 and up; 0 (without ESN): no anti-replay */
 	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
 };
 

@@ -40,8 +40,11 @@ static const struct dp_schema_field add_params[] = {
 		     .desc = "out: the path it encrypts (the newest SA of a path is used)" },
 	[A_ESN] = { .name = "esn", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF, .def = 1,
 		    .desc = "64-bit extended sequence numbers (RFC 4303 2.2.1)" },
-	[A_WINDOW] = { .name = "window", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 64,
-		       .max = OV_SA_WINDOW_MAX, .def = OV_SA_WINDOW, .desc = "in: the anti-replay window, packets" },
+	[A_WINDOW] = { .name = "window", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF,
+		       .max = OV_SA_WINDOW_MAX, .def = OV_SA_WINDOW,
+		       .desc = "in: the anti-replay window, packets (64 at least; 0, without ESN only: no "
+			       "anti-replay, as RFC 4303 3.4.3 lets a receiver choose: a benchmark replaying a "
+			       "capture)" },
 	[A_SEQ] = { .name = "seq", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 1, .def = 1,
 		    .desc = "out: the first sequence number sent (1: a new SA)" },
 	[A_SPORT] = { .name = "natt_sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
@@ -151,6 +154,9 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	if ((c.sport == 0) != (c.dport == 0))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/natt_dport",
 				      "UDP encapsulation takes both ports");
+	if (c.dir == OV_SA_IN && (c.window == 0 ? c.esn : c.window < 64))
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/window",
+				      "a window is 64 packets at least (0, no anti-replay, only without ESN)");
 	if (!c.esn && c.seq > UINT32_MAX)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/seq",
 				      "without ESN a sequence number is 32 bits");

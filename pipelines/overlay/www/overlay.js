@@ -45,7 +45,7 @@
           svg.appendChild(ln);
           var mx = 540, my = (y1 + y2) / 2 - 4 + (j % 2 ? 14 : 0);
           svg.appendChild(s("text", { x: mx, y: my, "text-anchor": "middle", "data-k": "pathlabel/" + p.name + "/" + pa.id },
-            pa.state + " · " + f.us(pa.rtt_us) + " · loss " + f.pm(pa.loss_pm)));
+            (pa.encryption ? "🔒 " : "") + pa.state + " · " + f.us(pa.rtt_us) + " · loss " + f.pm(pa.loss_pm)));
         });
       });
       function box(x, y, w, label, sub) {
@@ -60,17 +60,26 @@
       peers.forEach(function (p) {
         box(790, py.get(p.name), 150, p.name, p.paths_up + "/" + (p.paths || []).length + " paths up");
       });
+      /* a path's encryption in words: the lock and what it is, or "clear" */
+      function cipherWords(e) {
+        if (!e) return "clear";
+        var a = Number(e.age_ms) / 1000;
+        var age = a < 120 ? SX.num(a, 0) + " s" : a < 7200 ? SX.num(a / 60, 0) + " min" : SX.num(a / 3600, 1) + " h";
+        return "🔒 " + String(e.protocol).toUpperCase() + " " + e.cipher + ", SPI 0x" + Number(e.spi).toString(16) +
+          ", keyed " + age + " ago" + (e.sas > 1 ? " (rekeying: " + e.sas + " SAs)" : "");
+      }
       /* --- the table */
       var rows = [];
       peers.forEach(function (p) {
         (p.paths || []).forEach(function (pa) {
           var k = "path/" + p.name + "/" + pa.id;
           rows.push([p.name + " #" + pa.id, pa.wan + " → " + pa.address, SX.stateWord(k + "/state", pa.state),
+            SX.el("span", { "data-k": k + "/encryption", text: cipherWords(pa.encryption) }),
             td(k + "/rtt_us", pa.rtt_us, f.us), td(k + "/jitter_us", pa.jitter_us, f.us), td(k + "/loss_pm", pa.loss_pm, f.pm),
             td(k + "/pps", SX.rate(k + "/packets", pa.packets, at), f.pps), td(k + "/bps", bits(SX.rate(k + "/bytes", pa.bytes, at)), f.bps)]);
         });
       });
-      SX.replace(this.paths, rows.length ? [SX.table(["peer", "via", "state", "n:RTT", "n:jitter", "n:loss", "n:rate", "n:"], rows)]
+      SX.replace(this.paths, rows.length ? [SX.table(["peer", "via", "state", "encryption", "n:RTT", "n:jitter", "n:loss", "n:rate", "n:"], rows)]
         : [SX.el("p", { cls: "muted", text: "no peer" })]);
       /* --- active path per slice, policy and peer: sxdp's own picks */
       function pathText(x) { return "#" + x.id + (x.wan ? " via " + x.wan : ""); }
