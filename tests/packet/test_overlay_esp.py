@@ -277,7 +277,8 @@ def test_udp_encapsulated_both_ways():
 @R.test
 def test_sa_methods_take_keys_and_never_give_them_back():
     """Refused: a key of the wrong length or not hex, an id taken, an
-    inbound SPI taken, an outbound SA without a path, one port of two. The
+    inbound SPI taken, an outbound SA without a path, one port of two, a
+    window under 64, none with ESN. The
     list and every answer carry no key. A path whose SA is deleted is clear
     again."""
     f = O.inner(O.MAC_A, O.MAC_R, b"after delete")
@@ -293,6 +294,8 @@ def test_sa_methods_take_keys_and_never_give_them_back():
             ({k: v for k, v in sa_out(5).items() if k != "path"}, "missing"),
             (dict(sa_out(5), natt_sport=4500), "bad_value"),
             (dict(sa_out(5), spi=255), None),
+            (dict(sa_in(6, spi=0x9998), window=0), "bad_value"),    # no window, with ESN
+            (dict(sa_in(6, spi=0x9998), window=32), "bad_value"),
         ]
         for p, reason in bad:
             r = dp.rpc_raw("overlay.sa.add", p)
@@ -300,8 +303,10 @@ def test_sa_methods_take_keys_and_never_give_them_back():
             if reason:
                 expect_eq(r["error"]["data"]["reason"], reason, "reason for %s" % p)
             answers.append(r)
+        # no anti-replay: only without ESN (RFC 4303 3.4.3), a benchmark's
+        answers.append(dp.rpc("overlay.sa.add", dict(sa_in(7, spi=0x9997, window=0, esn=False))))
         lst = dp.rpc("overlay.sa.list")
-        expect_eq(sorted(s["id"] for s in lst), [1, 2], "the two SAs")
+        expect_eq(sorted(s["id"] for s in lst), [1, 2, 7], "the three SAs")
         for k in (KEY_OUT, KEY_IN):
             for a in answers + [lst]:
                 expect(k.hex()[:16] not in repr(a) and k[:16].hex().upper()[:16] not in repr(a),
