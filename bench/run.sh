@@ -190,8 +190,8 @@ scenario_setup() {
         DESC="64 B (68 B tagged), $FLOWS flows over 8 slices x 64 pipes of p1's rte_sched (10 Gbit/s, 1.2 Gbit/s reserved per slice, 63 VDN classes each), run by the one worker" ;;
     vxlan_encap_esp) scenario_setup vxlan_encap; OVS=0 TX_LEN=166
         DESC="$DESC, then every path's datagram sealed into ESP (tunnel mode, AES-GCM-128 with ESN, ipsec-mb's aesni_gcm on the worker: CPU crypto; 166 B out)" ;;
-    vxlan_decap_esp) scenario_setup vxlan_decap; OVS=0
-        DESC="ESP 166 B (AES-GCM-128, no ESN, no anti-replay: the source replays its capture), one inbound SA per peer endpoint, opened, then as vxlan_decap: ${DESC#VXLAN 110 B (64 B inner), }" ;;
+    vxlan_decap_esp) scenario_setup vxlan_decap; OVS=0 FLOWS=16384
+        DESC="ESP 166 B (AES-GCM-128, no ESN, no anti-replay: the source replays its capture) of $FLOWS flows (each frame its own ciphertext: a TRex stream each) from 4 peer endpoints, one inbound SA each, opened, then as vxlan_decap: VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     vxlan_decap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
         CHECK_TABLES=vteps,vnis,peers,fdb,bd_ports CHECK_EVENTS=overlay.decap
         P0_OPTS='"role": "wan", "mac": "02:00:00:00:ff:01",' P1_OPTS='"role": "lan",'

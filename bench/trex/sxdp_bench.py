@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEN_PCAP = os.path.join(os.path.dirname(HERE), "gen_pcap.py")
 MAX_VALUES = 65535     # STLVmFlowVar's value_list
 MAX_VAR_BYTES = 64     # the server's flow variables per stream (StreamVm::svMAX_FLOW_VAR)
+MAX_STREAMS = 20000    # streams a port
 BENCH_FLOWS = 65536    # what bench/run.sh gives gen_pcap.py unless --flows
 
 
@@ -114,9 +115,20 @@ def field_engine(run):
     return vm
 
 
+def expressible(run):
+    """Can one stream's field engine write every frame of run?"""
+    return sum(s for _, s in windows(run)) <= MAX_VAR_BYTES
+
+
 def streams(fr, pg_id=None):
-    """The STLStreams sending the frames fr in order, looping."""
-    rs = runs(fr)
+    """The STLStreams sending the frames fr in order, looping. A run whose
+    frames differ in more bytes than flow variables hold (ciphertext) is
+    sent one frame a stream, within TRex's 20,000 streams a port."""
+    rs = []
+    for first, run in runs(fr):
+        rs += [(first, run)] if expressible(run) else [(first + i, [f]) for i, f in enumerate(run)]
+    if len(rs) > MAX_STREAMS:
+        raise ValueError("%d streams, more than TRex's %d a port" % (len(rs), MAX_STREAMS))
     out = []
     for n, (first, run) in enumerate(rs):
         vm = field_engine(run)

@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ov_keys: sxcd's keying of encrypted paths: the box's X25519 key, each path's ESP SAs derived with a peer and kept in sxdp, rekeyed make-before-break. */
+/*
+ * Nothing secret leaves the box. Each sxcd has a static X25519 key (made
+ * at first start, ESP_KEY_FILE in its store, mode 0600; in memory locked,
+ * kept out of core dumps, wiped at exit) and shows only its public key
+ * (/api/v1/status, services.esp.public_key). A peer whose intent says
+ * encryption {public_key, cipher} shares a secret with the box (X25519);
+ * the ESP SA of each direction of each path and epoch is derived from it
+ * (HKDF-SHA256 over the two outer addresses, the epoch and the cipher:
+ * the AES key, the salt and the SPI), so both ends compute the same SAs
+ * and none is ever sent: a fleet publishes public keys, a single box's
+ * operator copies one.
+ *
+ * Epochs are wall-clock periods of --esp-rekey seconds. Make-before-break:
+ * the inbound SAs of the next epoch are in sxdp a whole epoch early; at the
+ * epoch's start the new outbound SA is added (sxdp seals with the newest
+ * of a path at once) and the old one deleted; the last epoch's inbound SAs
+ * stay ESP_GRACE_S more for what was on its way. Ends whose clocks differ
+ * by less than an epoch lose nothing.
+ *
+ * An SA's key is never used twice with a sequence number: sxcd records how
+ * far each outbound SA has counted (the state document "esp", every few
+ * seconds, from overlay.sa.list) and an SA made again for the same epoch
+ * (an sxdp restart) starts 2^31 past it; the receiving window moves ahead.
+ * On sxdp's (re)connect the SAs it holds are read and adopted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "cd_host.h"
+#include "cd_log.h"
+#include "cd_svc.h"
+#include "cd_vis.h"
+
+#define ESP_KEY_FILE	"esp.key"	/* in the store: the box's X25519 private key, raw, 0600 */
+#define ESP_REKEY_S	3600		/* an epoch (--esp-rekey) */
+#define ESP_GRACE_S	30		/* the last epoch's inbound SAs kept into the next */
+#define ESP_TICK_MS	1000
+#define ESP_HWM_SAVE_S	5		/* how often the sequence numbers' high-water marks are saved */
+#define ESP_SEQ_JUMP	(UINT64_C(1) << 31)	/* past the mark, for an SA made again */
+#define ESP_SA_MAX	1023		/* sxdp's SA ids */
+#define ESP_STATE	"esp"
+
+static struct {
+	unsigned int rekey_s;
+	struct event_base *base;
+	struct cd_res *res;
+	struct cd_sync *sync;
+	struct ctl_async *sxdp;
+	struct event *tick;
+	uint8_t *priv;			/* 32 bytes in a locked page, out of core dumps */
+	uint8_t pub[32];
+	char pub_b64[48];
+	bool up, adopting;		/* sxdp connected; its SAs being read */
+	/* "in|SRC|DST|EPOCH" / "out|..." -> {"id", "spi", "seq0"}: what sxdp holds of ours */
+	json_t *held;
+	/* the same keys -> {"seq0", "hwm"}: what the store keeps (sequence numbers used) */
+	json_t *marks;
+	bool ids[ESP_SA_MAX + 1];
+	uint64_t made, deleted, errors, rekeys;
+	uint64_t last_epoch;
+	time_t saved;
+	bool dirty;
+	char last_error[200];
+	json_t *peers;			/* name -> "keyed" or why not */
+} k = { .rekey_s = ESP_REKEY_S };
+
+static int
+set_rekey(const char *v, char *why, size_t len)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < 2 || x > 30 * 86400) {
+		snprintf(why, len, "2..2592000 seconds");
+		return -EINVAL;
+	}
+	k.rekey_s = (unsigned int)x;
+	return 0;
+}
+
+static const struct cd_svc_opt ov_keys_opts[] = {
+	{ "esp-rekey", required_argument, "S",
+	  "encrypted paths take new ESP keys every S seconds, make-before-break (3600)", set_rekey },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static void
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k.last_error, sizeof(k.last_error), fmt, ap);
+	va_end(ap);
+	k.errors++;
+	CD_LOG(WARN, "esp: %s", k.last_error);
+}
+
+/* ----------------------------------------------------------- the box's key */
+
+/* The private key from @path, made there (0600, exclusively) the first time. */
+static int
+key_load(const char *path)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
+		    (n = read(fd, k.priv, 32)) != 32) {
+			close(fd);
+			CD_LOG(ERR, "esp: %s is not a 32-byte file of mode 0600", path);
+			return -EPERM;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	if (RAND_priv_bytes(k.priv, 32) != 1)
+		return -EIO;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return -errno;
+	n = write(fd, k.priv, 32);
+	if (n != 32 || fsync(fd) < 0) {
+		close(fd);
+		unlink(path);
+		return -EIO;
+	}
+	close(fd);
+	CD_LOG(INFO, "esp: made the box's X25519 key (%s)", path);
+	return 0;
+}
+
+static int
+key_public(void)
+{
+	EVP_PKEY *p = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, k.priv, 32);
+	size_t len = sizeof(k.pub);
+	int rc = p != NULL && EVP_PKEY_get_raw_public_key(p, k.pub, &len) == 1 && len == 32 ? 0 : -EIO;
+
+	EVP_PKEY_free(p);
+	if (rc == 0)
+		EVP_EncodeBlock((unsigned char *)k.pub_b64, k.pub, 32);
+	return rc;
+}
+
+/* The secret shared with the peer whose public key is @b64: 0, or -EINVAL. */
+static int
+shared_with(const char *b64, uint8_t out[32])
+{
+	uint8_t raw[48];
+	EVP_PKEY *me = NULL, *peer = NULL;
+	EVP_PKEY_CTX *cx = NULL;
+	size_t len = 32;
+	int rc = -EINVAL;
+
+	if (b64 == NULL || strlen(b64) != 44 || EVP_DecodeBlock(raw, (const unsigned char *)b64, 44) != 33)
+		return -EINVAL;
+	if ((me = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, k.priv, 32)) != NULL &&
+	    (peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, raw, 32)) != NULL &&
+	    (cx = EVP_PKEY_CTX_new(me, NULL)) != NULL && EVP_PKEY_derive_init(cx) == 1 &&
+	    EVP_PKEY_derive_set_peer(cx, peer) == 1 && EVP_PKEY_derive(cx, out, &len) == 1 && len == 32) {
+		uint8_t z = 0;
+
+		/* a low-order public key gives the all-zero secret (RFC 7748 6.1) */
+		for (int i = 0; i < 32; i++)
+			z |= out[i];
+		rc = z != 0 ? 0 : -EINVAL;
+	}
+	EVP_PKEY_CTX_free(cx);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(me);
+	return rc;
+}
+
+/* The SA of direction @src -> @dst (network order) at @epoch: 36 bytes of
+ * key then salt (@klen + 4 used) and the SPI, from HKDF-SHA256 of the
+ * shared secret. */
+static int
+derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, bool aes256, uint8_t key[36],
+       uint32_t *spi)
+{
+	static const unsigned char salt[] = "sxdp esp v1";
+	uint8_t info[17], okm[40];
+	size_t len = sizeof(okm);
+	EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	int rc = -EIO;
+
+	memcpy(info, &src, 4);
+	memcpy(info + 4, &dst, 4);
+	for (int i = 0; i < 8; i++)
+		info[8 + i] = (uint8_t)(epoch >> (56 - 8 * i));
+	info[16] = aes256 ? 2 : 1;
+	if (cx != NULL && EVP_PKEY_derive_init(cx) == 1 && EVP_PKEY_CTX_set_hkdf_md(cx, EVP_sha256()) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_salt(cx, salt, sizeof(salt) - 1) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 && EVP_PKEY_CTX_add1_hkdf_info(cx, info, 17) == 1 &&
+	    EVP_PKEY_derive(cx, okm, &len) == 1 && len == sizeof(okm)) {
+		memcpy(key, okm, 36);
+		/* the high bit set: never one of the reserved 1..255, nor 0 */
+		*spi = 0x80000000u | ((uint32_t)okm[36] << 24 | (uint32_t)okm[37] << 16 | (uint32_t)okm[38] << 8 |
+				      okm[39]);
+		rc = 0;
+	}
+	OPENSSL_cleanse(okm, sizeof(okm));
+	EVP_PKEY_CTX_free(cx);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the SAs */
+
+/* One SA the intents want now. */
+struct want {
+	char name[96];			/* "in|SRC|DST|EPOCH" */
+	bool out;
+	uint32_t src, dst;
+	uint64_t epoch;
+	uint16_t path;
+	bool aes256;
+	uint8_t shared[32];
+};
+
+static void
+want_name(struct want *w)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &w->src, s, sizeof(s));
+	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
+	snprintf(w->name, sizeof(w->name), "%s|%s|%s|%" PRIu64, w->out ? "out" : "in", s, d, w->epoch);
+}
+
+static int
+id_take(void)
+{
+	for (int i = 1; i <= ESP_SA_MAX; i++)
+		if (!k.ids[i]) {
+			k.ids[i] = true;
+			return i;
+		}
+	return -ENOSPC;
+}
+
+static void
+added(void *arg, json_t *result, json_t *error)
+{
+	char *name = arg;
+	json_t *h = json_object_get(k.held, name);
+
+	if (error != NULL || result == NULL) {
+		if (h != NULL) {
+			k.ids[json_integer_value(json_object_get(h, "id"))] = false;
+			json_object_del(k.held, name);
+		}
+		if (!cd_host_lost(error))
+			fail("sxdp refused SA %s: %s", name,
+			     json_string_value(json_object_get(error, "message")) ?: "no answer");
+	} else {
+		k.made++;
+	}
+	free(name);
+}
+
+static void
+deleted(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	if (error == NULL && result != NULL)
+		k.deleted++;
+}
+
+/* Add @w's SA to sxdp: its id taken, its key derived, sent, and wiped. */
+static void
+sa_add(const struct want *w)
+{
+	uint8_t key[36];
+	char hex[73], s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	unsigned int klen = w->aes256 ? 32 : 16;
+	json_t *mark = json_object_get(k.marks, w->name), *p;
+	uint64_t seq = 1;
+	uint32_t spi;
+	int id;
+
+	if ((id = id_take()) < 0) {
+		fail("no SA id left for %s", w->name);
+		return;
+	}
+	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, key, &spi) < 0) {
+		k.ids[id] = false;
+		fail("cannot derive SA %s", w->name);
+		return;
+	}
+	if (w->out) {
+		/* a key never numbers a packet twice: past what it counted before */
+		if (mark != NULL)
+			seq = (uint64_t)json_integer_value(json_object_get(mark, "hwm")) + ESP_SEQ_JUMP;
+		json_object_set_new(k.marks, w->name, json_pack("{s:I,s:I}", "seq0", (json_int_t)seq, "hwm",
+								 (json_int_t)seq));
+		k.dirty = true;
+	}
+	for (unsigned int i = 0; i < klen + 4; i++)
+		snprintf(hex + 2 * i, 3, "%02x", w->aes256 ? key[i] : (i < 16 ? key[i] : key[32 + i - 16]));
+	OPENSSL_cleanse(key, sizeof(key));
+	inet_ntop(AF_INET, &w->src, s, sizeof(s));
+	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
+	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:b}", "id", id, "dir", w->out ? "out" : "in", "spi",
+		      (json_int_t)spi, "cipher", w->aes256 ? "aes-gcm-256" : "aes-gcm-128", "key", hex, "src", s,
+		      "dst", d, "esn", 1);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (p == NULL)
+		return;
+	if (w->out) {
+		json_object_set_new(p, "path", json_integer(w->path));
+		json_object_set_new(p, "seq", json_integer((json_int_t)seq));
+	}
+	json_object_set_new(k.held, w->name, json_pack("{s:i,s:I,s:I}", "id", id, "spi", (json_int_t)spi, "seq0",
+						     (json_int_t)seq));
+	/* the request's text of the key is jansson's to free: sxdp wipes its own */
+	if (cd_host_call(k.sxdp, "overlay.sa.add", p, added, strdup(w->name)) < 0) {
+		k.ids[id] = false;
+		json_object_del(k.held, w->name);
+	}
+}
+
+static void
+sa_del(const char *name, json_t *h)
+{
+	int id = (int)json_integer_value(json_object_get(h, "id"));
+
+	if (cd_host_call(k.sxdp, "overlay.sa.del", json_pack("{s:i}", "id", id), deleted, NULL) == 0) {
+		k.ids[id] = false;
+		json_object_del(k.held, name);
+	}
+}
+
+/* The site's WAN links: name -> address (network order). */
+static bool
+wan_address(json_t *site, const char *wan, uint32_t *ip)
+{
+	json_t *w;
+	size_t i;
+	char a[INET_ADDRSTRLEN];
+
+	json_array_foreach(json_object_get(site, "wan"), i, w) {
+		const char *addr = json_string_value(json_object_get(w, "address"));
+
+		if (wan == NULL || addr == NULL || strcmp(json_string_value(json_object_get(w, "name")) ?: "", wan) != 0)
+			continue;
+		snprintf(a, sizeof(a), "%.*s", (int)strcspn(addr, "/"), addr);
+		return inet_pton(AF_INET, a, ip) == 1;
+	}
+	return false;
+}
+
+/* What the intents want now, into @w (at most @max): how many. */
+static size_t
+wanted(struct want *w, size_t max, time_t now)
+{
+	json_t *peers = cd_vis_docs(k.res, "peers"), *sites = cd_vis_docs(k.res, "site"), *site = NULL, *d, *ep;
+	uint64_t e = (uint64_t)now / k.rekey_s;
+	bool grace = (uint64_t)now % k.rekey_s < ESP_GRACE_S;
+	const char *name;
+	size_t n = 0, i;
+
+	json_object_foreach(sites, name, d)
+		site = json_object_get(d, "spec");
+	json_object_clear(k.peers);
+	json_object_foreach(peers, name, d) {
+		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
+		uint8_t shared[32];
+		bool aes256;
+
+		if (enc == NULL)
+			continue;
+		if (shared_with(json_string_value(json_object_get(enc, "public_key")), shared) < 0) {
+			json_object_set_new(k.peers, name, json_string("its public key is no X25519 key"));
+			continue;
+		}
+		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
+		json_object_set_new(k.peers, name, json_string("keyed"));
+		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+			const char *addr = json_string_value(json_object_get(ep, "address"));
+			char key[160];
+			uint32_t local, remote;
+			json_int_t path;
+
+			snprintf(key, sizeof(key), "peers/%s/%s", name, addr ?: "");
+			if ((path = cd_vis_id(k.res, "path", key)) <= 0 || addr == NULL ||
+			    inet_pton(AF_INET, addr, &remote) != 1 ||
+			    !wan_address(site, json_string_value(json_object_get(ep, "wan")), &local))
+				continue;	/* not compiled yet, or not IPv4 */
+			/* out at e; in at e and e + 1, e - 1 for a grace into e */
+			for (int j = 0; j < 4 && n < max; j++) {
+				struct want *x = &w[n];
+				int64_t de = j == 0 ? 0 : j == 1 ? 0 : j == 2 ? 1 : -1;
+
+				if (j == 3 && (!grace || e == 0))
+					continue;
+				*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
+						    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)de,
+						    .path = (uint16_t)path, .aes256 = aes256 };
+				memcpy(x->shared, shared, 32);
+				want_name(x);
+				n++;
+			}
+		}
+		OPENSSL_cleanse(shared, sizeof(shared));
+	}
+	json_decref(peers);
+	json_decref(sites);
+	return n;
+}
+
+/* sxdp's SAs as the intents want them: inbound ones added first, then
+ * outbound (the newest of a path seals at once), then the old outbound
+ * deleted, then the old inbound. */
+static void
+reconcile(time_t now)
+{
+	static struct want w[4 * 4 * 256];
+	size_t n = wanted(w, sizeof(w) / sizeof(w[0]), now);
+	const char *name;
+	json_t *h;
+	void *tmp;
+
+	if ((uint64_t)now / k.rekey_s != k.last_epoch) {
+		if (k.last_epoch != 0)
+			k.rekeys++;
+		k.last_epoch = (uint64_t)now / k.rekey_s;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if (w[i].out == (pass == 1) && json_object_get(k.held, w[i].name) == NULL)
+				sa_add(&w[i]);
+	for (int pass = 0; pass < 2; pass++)
+		json_object_foreach_safe(k.held, tmp, name, h) {
+			bool keep = false;
+
+			if ((strncmp(name, "out|", 4) == 0) != (pass == 0))
+				continue;
+			for (size_t i = 0; i < n && !keep; i++)
+				keep = strcmp(w[i].name, name) == 0;
+			if (!keep)
+				sa_del(name, h);
+		}
+	for (size_t i = 0; i < n; i++)
+		OPENSSL_cleanse(w[i].shared, sizeof(w[i].shared));
+}
+
+/* overlay.sa.list's answer: how far the outbound SAs counted (the marks),
+ * or, at a (re)connect, the SAs sxdp holds adopted as ours. */
+static void
+listed(void *arg, json_t *result, json_t *error)
+{
+	bool adopt = arg != NULL;
+	json_t *sa, *h;
+	const char *name;
+	size_t i;
+
+	if (error != NULL || !json_is_array(result)) {
+		k.adopting = false;
+		return;
+	}
+	if (adopt) {
+		/* ours are found by their SPI among what the intents want */
+		static struct want w[4 * 4 * 256];
+		size_t n = wanted(w, sizeof(w) / sizeof(w[0]), time(NULL));
+
+		json_array_foreach(result, i, sa) {
+			json_int_t id = json_integer_value(json_object_get(sa, "id"));
+
+			if (id < 1 || id > ESP_SA_MAX)
+				continue;
+			k.ids[id] = true;
+			for (size_t j = 0; j < n; j++) {
+				uint8_t key[36];
+				uint32_t spi;
+
+				if (derive(w[j].shared, w[j].src, w[j].dst, w[j].epoch, w[j].aes256, key, &spi) < 0)
+					continue;
+				OPENSSL_cleanse(key, sizeof(key));
+				if (spi == (uint32_t)json_integer_value(json_object_get(sa, "spi")) &&
+				    w[j].out == (strcmp(json_string_value(json_object_get(sa, "dir")) ?: "", "out") == 0)) {
+					json_t *m = json_object_get(k.marks, w[j].name);
+
+					json_object_set_new(k.held, w[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
+						(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1));
+					break;
+				}
+			}
+		}
+		for (size_t j = 0; j < n; j++)
+			OPENSSL_cleanse(w[j].shared, sizeof(w[j].shared));
+		k.adopting = false;
+		reconcile(time(NULL));
+		return;
+	}
+	json_object_foreach(k.held, name, h) {
+		json_t *m = json_object_get(k.marks, name);
+
+		if (strncmp(name, "out|", 4) != 0 || m == NULL)
+			continue;
+		json_array_foreach(result, i, sa) {
+			if (json_integer_value(json_object_get(sa, "id")) != json_integer_value(json_object_get(h, "id")))
+				continue;
+			json_int_t hwm = json_integer_value(json_object_get(h, "seq0")) +
+					 json_integer_value(json_object_get(sa, "packets"));
+
+			if (hwm > json_integer_value(json_object_get(m, "hwm"))) {
+				json_object_set_new(m, "hwm", json_integer(hwm));
+				k.dirty = true;
+			}
+		}
+	}
+}
+
+static void
+marks_save(time_t now)
+{
+	const char *name;
+	json_t *m;
+	void *tmp;
+
+	if (!k.dirty || now - k.saved < ESP_HWM_SAVE_S)
+		return;
+	/* the marks of epochs long gone are of no use */
+	json_object_foreach_safe(k.marks, tmp, name, m) {
+		const char *bar = strrchr(name, '|');
+
+		if (bar != NULL && strtoull(bar + 1, NULL, 10) + 2 < (uint64_t)now / k.rekey_s)
+			json_object_del(k.marks, name);
+	}
+	if (cd_host_save(k.res, ESP_STATE, k.marks) == 0) {
+		k.dirty = false;
+		k.saved = now;
+	} else {
+		fail("cannot save the sequence numbers' marks");
+	}
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (k.up && !k.adopting && cd_host_up(k.sxdp)) {
+		reconcile(now);
+		cd_host_call(k.sxdp, "overlay.sa.list", NULL, listed, NULL);
+	}
+	marks_save(now);
+}
+
+/* sxdp connected (its tables known) or lost: what it holds is read again. */
+static void
+on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
+{
+	(void)arg;
+	(void)boot_id;
+	json_object_clear(k.held);
+	memset(k.ids, 0, sizeof(k.ids));
+	k.up = t != NULL;
+	if (k.up && cd_host_call(k.sxdp, "overlay.sa.list", NULL, listed, &k) == 0)
+		k.adopting = true;
+}
+
+static int
+ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
+{
+	static const struct timeval tick = { ESP_TICK_MS / 1000, (ESP_TICK_MS % 1000) * 1000 };
+	char path[4096];
+	json_t *st;
+	int rc;
+
+	k.base = ctx->base;
+	k.res = ctx->res;
+	k.sync = ctx->sync;
+	k.sxdp = ctx->sxdp;
+	k.priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (k.priv == MAP_FAILED) {
+		k.priv = NULL;
+		snprintf(err, len, "esp: no memory for the key");
+		return -ENOMEM;
+	}
+	/* never swapped, never in a core dump */
+	(void)mlock(k.priv, 4096);
+	(void)madvise(k.priv, 4096, MADV_DONTDUMP);
+	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, ESP_KEY_FILE);
+	if ((rc = key_load(path)) < 0 || (rc = key_public()) < 0) {
+		snprintf(err, len, "esp: the box's key %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	st = cd_host_state(k.res, ESP_STATE);
+	k.marks = json_is_object(st) ? json_deep_copy(st) : json_object();
+	k.held = json_object();
+	k.peers = json_object();
+	if ((rc = cd_host_watch(k.sync, on_sxdp, NULL)) < 0) {
+		snprintf(err, len, "esp: cannot follow sxdp: %s", strerror(-rc));
+		return rc;
+	}
+	if ((k.tick = event_new(k.base, -1, EV_PERSIST, on_tick, NULL)) == NULL || evtimer_add(k.tick, &tick) < 0) {
+		snprintf(err, len, "esp: no timer");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+ov_keys_stop(void)
+{
+	if (k.tick != NULL)
+		event_free(k.tick);
+	k.tick = NULL;
+	if (k.priv != NULL) {
+		OPENSSL_cleanse(k.priv, 4096);
+		munlock(k.priv, 4096);
+		munmap(k.priv, 4096);
+		k.priv = NULL;
+	}
+	json_decref(k.held);
+	json_decref(k.marks);
+	json_decref(k.peers);
+	k.held = k.marks = k.peers = NULL;
+}
+
+static json_t *
+ov_keys_status(void)
+{
+	size_t in = 0, out = 0;
+	const char *name;
+	json_t *h;
+
+	if (k.held == NULL)
+		return NULL;
+	json_object_foreach(k.held, name, h) {
+		if (strncmp(name, "out|", 4) == 0)
+			out++;
+		else
+			in++;
+	}
+	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64, "rekey_s",
+			 k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in, "out", (int)out,
+			 "peers", k.peers, "made", (json_int_t)k.made, "deleted", (json_int_t)k.deleted, "rekeys",
+			 (json_int_t)k.rekeys, "errors", (json_int_t)k.errors, "last_error", k.last_error);
+}
+
+static void
+ov_keys_metrics(struct cd_vis_fams *f)
+{
+	cd_vis_sample(f, "sxcd_esp_sas_made_total", "counter", "ESP SAs sxcd derived and added to sxdp",
+		      (double)k.made, NULL);
+	cd_vis_sample(f, "sxcd_esp_rekeys_total", "counter", "Epochs sxcd moved its encrypted paths on to",
+		      (double)k.rekeys, NULL);
+	cd_vis_sample(f, "sxcd_esp_errors_total", "counter", "What sxcd could not do for encrypted paths",
+		      (double)k.errors, NULL);
+}
+
+static const struct cd_svc ov_keys_svc = {
+	.name = "esp",
+	.opts = ov_keys_opts,
+	.start = ov_keys_start,
+	.stop = ov_keys_stop,
+	.status = ov_keys_status,
+	.metrics = ov_keys_metrics,
+};
+CD_SVC_REGISTER(ov_keys_svc)

@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+"""sxcd keys the encrypted paths: a peer's intent with encryption {public_key}
+makes, in sxdp, the ESP SAs of each of its paths (outbound for this epoch,
+inbound for this one and the next), derived by both ends from their X25519
+keys: this test is the peer, with python3-cryptography's X25519 and HKDF as
+the independent implementation. The SPIs sxdp holds are the ones the peer
+derives, and an ESP packet the peer seals with the key it derives is opened
+by sxdp. The box's key lives in the store (mode 0600) and nowhere else:
+not in the status, the log or /metrics; its public key is in the status.
+Rekeying every few seconds moves every path to the next epoch's SAs, the
+next inbound ones already there (make-before-break). A restarted sxcd takes
+the SAs sxdp holds as its own. A public key that is none is said in the
+status and keys nothing.
+
+    /usr/bin/python3 tests/packet/test_overlay_keys.py [NAME-SUBSTRING ...]
+"""
+
+import base64
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+
+try:
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey  # noqa: E402
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
+    from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
+    from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
+    from scapy.layers.vxlan import VXLAN  # noqa: E402
+except ImportError as e:
+    print("SKIP: %s (install python3-cryptography and python3-scapy, run with /usr/bin/python3)" % e)
+    sys.exit(77)
+
+import test_sxcd as S  # noqa: E402  (its sxcd fixture, its site and peer)
+
+R = T.Runner()
+RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+PEER_KEY = X25519PrivateKey.generate()
+BOX_KEY = X25519PrivateKey.from_private_bytes(os.urandom(32))
+SETTLE_S = 20          # a generous bound for sxcd's once-a-second keying to show in sxdp
+
+
+def b64(pub):
+    return base64.b64encode(pub.public_bytes(*RAW)).decode()
+
+
+def box_private_bytes():
+    return BOX_KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                 serialization.NoEncryption())
+
+
+def derive(src, dst, epoch, aes256=False):
+    """(key and salt, SPI) of the SA src -> dst at epoch, as the peer derives it."""
+    shared = PEER_KEY.exchange(X25519PublicKey.from_public_bytes(BOX_KEY.public_key().public_bytes(*RAW)))
+    info = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!Q", epoch) + bytes([2 if aes256 else 1])
+    okm = HKDF(hashes.SHA256(), 40, b"sxdp esp v1", info).derive(shared)
+    key = okm[:32] if aes256 else okm[:16]
+    return key + okm[32:36], 0x80000000 | struct.unpack("!I", okm[36:40])[0]
+
+
+def peer(public_key=None, cipher=None):
+    p = dict(S.PEER, spec=dict(S.PEER["spec"]))
+    p["spec"]["encryption"] = {"public_key": public_key or b64(PEER_KEY.public_key())}
+    if cipher:
+        p["spec"]["encryption"]["cipher"] = cipher
+    return p
+
+
+def store_with_key():
+    """A store whose box key is BOX_KEY (as sxcd would have made it: raw, 0600)."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="sxcd-store-")
+    fd = os.open(os.path.join(d, "esp.key"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, box_private_bytes())
+    os.close(fd)
+    return d
+
+
+def sas_of(dp):
+    return dp.rpc("overlay.sa.list")
+
+
+def wait_sas(dp, pred, what, timeout=SETTLE_S):
+    deadline = time.monotonic() + timeout
+    while True:
+        sas = sas_of(dp)
+        if pred(sas):
+            return sas
+        if time.monotonic() > deadline:
+            raise T.TestFailure("%s: sxdp holds %s" % (what, sas))
+        time.sleep(0.1)
+
+
+# the two paths of test_sxcd's PEER: (local VTEP, the peer's endpoint)
+PATHS = [("192.0.2.1", "203.0.113.2"), ("198.51.100.1", "203.0.113.3")]
+
+
+def expected(epoch, grace):
+    """{(dir, src, dst): SPIs} sxdp must hold at epoch (grace: the last epoch's inbound too)."""
+    out = {}
+    for local, remote in PATHS:
+        out[("out", local, remote)] = {derive(local, remote, epoch)[1]}
+        out[("in", remote, local)] = {derive(remote, local, e)[1] for e in
+                                      ([epoch - 1] if grace else []) + [epoch, epoch + 1]}
+    return out
+
+
+def held(sas):
+    out = {}
+    for s in sas:
+        out.setdefault((s["dir"], s["src"], s["dst"]), set()).add(s["spi"])
+    return out
+
+
+def sealed_to_box(spi, key, seq, src, dst):
+    """An ESP frame from the peer's endpoint src to the box's VTEP dst carrying a VXLAN datagram."""
+    inner = IP(src=src, dst=dst) / UDP(sport=50000, dport=4789) / VXLAN(vni=4242, flags=0x08) / \
+        Ether(src="02:00:00:00:09:01", dst="02:00:00:00:09:02") / IP() / UDP() / Raw(b"k")
+    sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=key, auth_algo="NULL",
+                             tunnel_header=IP(src=src, dst=dst), esn_en=True, esn=0, seq_num=seq)
+    return Ether(src="02:00:00:00:ff:02", dst="02:00:00:00:ff:01", type=0x0800) / Raw(bytes(sa.encrypt(inner)))
+
+
+@R.test
+def test_sas_derived_by_both_ends():
+    """sxdp holds, for each path, the outbound SA of this epoch and the inbound
+    ones of this epoch and the next, with the SPIs the peer derives; ESP the
+    peer seals with the keys it derives is opened (each epoch's inbound SA
+    counts one), and what it carried goes on to the VXLAN checks (VNI 4242 is
+    none: overlay.unknown_vni). The box's key: only in esp.key (0600)."""
+    now = time.time()
+    e = int(now) // 3600
+    pkts = []
+    for ep in (e, e + 1):
+        key, spi = derive("203.0.113.2", "192.0.2.1", ep)
+        pkts.append(sealed_to_box(spi, key, 1, "203.0.113.2", "192.0.2.1"))
+    ports = dict(S.PORTS, wan1=pkts)
+    with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+            S.Sxcd(dp.sock_path, store=store_with_key()) as cd:
+        code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer()]})
+        expect(code in (200, 201), "apply: %s %s" % (code, r))
+        grace = int(time.time()) % 3600 < 30
+        want = expected(e, grace)
+        sas = wait_sas(dp, lambda s: held(s) == want or (int(time.time()) // 3600 != e),
+                       "the SAs of both paths")
+        st = cd.status()["services"]["esp"]
+        expect_eq(st["public_key"], b64(BOX_KEY.public_key()), "the status shows the box's public key")
+        expect_eq(st["peers"], {"siteB": "keyed"}, "the peer is keyed")
+        expect(int(time.time()) // 3600 == e, "no epoch boundary during the test (rerun)")
+        expect_eq(held(sas), want, "sxdp's SAs are those the peer derives")
+        expect(all(s["active"] for s in sas if s["dir"] == "out"), "each path's outbound SA in use")
+        dp.phase(["wan1"])
+        st = dp.stats()
+        by_spi = {s["spi"]: s for s in sas_of(dp)}
+        for ep in (e, e + 1):
+            spi = derive("203.0.113.2", "192.0.2.1", ep)[1]
+            expect_eq(by_spi[spi]["packets"], 1, "epoch %d's inbound SA opened the peer's packet" % ep)
+        expect_eq(T.drops_of(st).get("overlay.unknown_vni"), 2, "the datagrams went on to the VXLAN checks")
+        expect(not any(k.startswith("overlay.esp_") for k in T.drops_of(st)), "no ESP refusal: %s" % T.drops_of(st))
+        path = os.path.join(cd.store, "esp.key")
+        expect_eq(oct(os.stat(path).st_mode & 0o777), "0o600", "esp.key's mode")
+        secret = box_private_bytes()
+        status = repr(cd.status())
+        metrics = cd.req("GET", "/metrics")[1]
+        log = open(cd.log, "rb").read()
+        for form in (secret.hex(), base64.b64encode(secret).decode(), secret.hex().upper()):
+            expect(form not in status and form not in metrics and form.encode() not in log,
+                   "the private key nowhere but in esp.key")
+        for local, remote in PATHS:
+            k = derive(local, remote, e)[0].hex()
+            expect(k not in status and k not in metrics and k.encode() not in log, "no derived key shown")
+
+
+@R.test
+def test_a_new_box_makes_its_key_once():
+    """A store without a key gets one at the first start (0600, 32 bytes) and
+    keeps it across a restart: the same public key."""
+    with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp:
+        cd = S.Sxcd(dp.sock_path)
+        try:
+            cd.start()
+            pub = cd.status()["services"]["esp"]["public_key"]
+            path = os.path.join(cd.store, "esp.key")
+            expect_eq((oct(os.stat(path).st_mode & 0o777), os.stat(path).st_size), ("0o600", 32), "esp.key")
+            expect_eq(len(base64.b64decode(pub)), 32, "a 32-byte public key")
+            cd.stop()
+            cd.start()
+            expect_eq(cd.status()["services"]["esp"]["public_key"], pub, "the same key after a restart")
+            os.chmod(path, 0o644)
+            cd.stop()
+            try:
+                cd.start()
+                ok = False
+            except T.TestFailure:
+                ok = True
+            expect(ok and "0600" in cd.logtail(), "a key others may read is refused at start: %s" % cd.logtail())
+        finally:
+            cd.stop()
+            import shutil
+            shutil.rmtree(cd.store, ignore_errors=True)
+
+
+@R.test
+def test_rekey_make_before_break():
+    """With --esp-rekey 3: every path moves to each next epoch's SAs, the
+    next epoch's inbound SA there before its outbound one is used; the old
+    outbound SA goes, the last epoch's inbound one stays its grace; sxcd
+    counts the rekeys. A restarted sxcd takes sxdp's SAs as its own: no SA
+    made twice, none missing."""
+    with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+            S.Sxcd(dp.sock_path, store=store_with_key(), extra=["--esp-rekey", "3"]) as cd:
+        cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(cipher="aes-gcm-256")]})
+        seen_out = {}
+        deadline = time.monotonic() + 14
+        while time.monotonic() < deadline:
+            sas = sas_of(dp)
+            for s in sas:
+                if s["dir"] == "out":
+                    seen_out.setdefault(s["spi"], s)
+            ins = {s["spi"] for s in sas if s["dir"] == "in"}
+            e = int(time.time()) // 3
+            for local, remote in PATHS:
+                # the next epoch's inbound SA is there whenever this one's outbound is used
+                outs = [s for s in sas if s["dir"] == "out" and s["src"] == local and s["active"]]
+                if outs and outs[0]["spi"] == derive(local, remote, e, True)[1]:
+                    expect(derive(remote, local, e + 1, True)[1] in ins,
+                           "epoch %d's inbound SA before its outbound one is used (%s)" % (e + 1, local))
+            time.sleep(0.2)
+        expect(len(seen_out) >= 6, "a new outbound SA per path and epoch: %d seen" % len(seen_out))
+        expect(all(s["cipher"] == "aes-gcm-256" for s in seen_out.values()), "the peer's cipher")
+        st = cd.status()["services"]["esp"]
+        expect(st["rekeys"] >= 3 and st["errors"] == 0, "sxcd's rekeys: %s" % st)
+        # a new sxcd on the same store and sxdp
+        made = st["made"]
+        cd.stop()
+        e0 = int(time.time()) // 3
+        cd.start()
+        cd.wait_settled()
+
+        def current(sas):
+            e = int(time.time()) // 3
+            act = {(s["src"], s["spi"]) for s in sas if s["dir"] == "out" and s["active"]}
+            return all((local, derive(local, remote, e, True)[1]) in act for local, remote in PATHS)
+        after = wait_sas(dp, current, "each path's outbound SA of the epoch after sxcd's restart")
+        e1 = int(time.time()) // 3
+        st2 = cd.status()["services"]["esp"]
+        expect_eq(st2["errors"], 0, "no error adopting sxdp's SAs: %s" % st2)
+        expect(st2["made"] <= 4 * (e1 - e0 + 1), "the restarted sxcd made only what new epochs need (%d in %d "
+               "epochs; %d before)" % (st2["made"], e1 - e0, made))
+        expect_eq(len({s["spi"] for s in after}), len(after), "no SA twice")
+
+
+@R.test
+def test_a_key_that_is_none_keys_nothing():
+    """A public key of the right length that is the all-zero point (low
+    order: RFC 7748 6.1) is said in the status and makes no SA."""
+    with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, S.Sxcd(dp.sock_path) as cd:
+        cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(public_key=base64.b64encode(bytes(32)).decode())]})
+        cd.wait_settled()
+        deadline = time.monotonic() + SETTLE_S
+        while cd.status()["services"]["esp"]["peers"].get("siteB") is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        expect("no X25519" in cd.status()["services"]["esp"]["peers"].get("siteB", ""), "the status says why")
+        expect_eq(sas_of(dp), [], "no SA")
+
+
+if __name__ == "__main__":
+    sys.exit(R.main())
