@@ -143,7 +143,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
 	uint32_t seq;
 	uint16_t l2_len = md->l2_len, nx;
-	uint32_t end;
+	uint32_t end, wire = rte_pktmbuf_pkt_len(m);	/* counted as it came, as sealed frames are as they leave */
 	uint8_t *d;
 
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL)
@@ -192,7 +192,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		return DP_NEXT_DROP(OV_DROP(esp_replay));
 	}
 	c[s->id].pkts++;
-	c[s->id].bytes += rte_pktmbuf_pkt_len(m);
+	c[s->id].bytes += wire;
 	/* the datagram it carried, under the frame's own Ethernet header,
 	 * parsed as any frame; what the NIC said was of the ESP packet */
 	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL)

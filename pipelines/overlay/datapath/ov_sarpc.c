@@ -86,7 +86,7 @@ static const struct dp_schema_field sa_row = {
 		{ .name = "active", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ,
 		  .desc = "out: the one its path uses now; in: true" },
 		RU("natt_dport", "0: plain ESP"), RU("age_ms", "since it was added"),
-		RU("packets", "encrypted, or decrypted and accepted"), RU("bytes", "the same, as they left or came"),
+		RU("packets", "encrypted, or decrypted and accepted"), RU("bytes", "the same, whole frames as they left or came"),
 		RU("replay", "in: refused, a number seen or left of the window"),
 		RU("auth", "in: refused, the ICV did not verify"), RU("malformed", "refused or not sent: malformed, "
 								   "no room, sequence numbers exhausted"),
