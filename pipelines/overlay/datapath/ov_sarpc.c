@@ -10,6 +10,7 @@
 #include "ov_sa.h"
 #include "ov_sarpc.h"
 #include "ov_state.h"
+#include "dp_addr.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 
@@ -100,26 +101,16 @@ static const struct dp_rpc_method list_method = {
 	.result = &(const struct dp_schema_field){ .name = "sas", .type = DP_SCHEMA_ARRAY, .items = &sa_row },
 };
 
+/* @len bytes of hex @s into @out: 0, or -1 (not hex). */
 static int
 hex_key(const char *s, uint8_t *out, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		int v = 0;
+		int hi = dp_addr_hex(s[2 * i]), lo = dp_addr_hex(s[2 * i + 1]);
 
-		for (int k = 0; k < 2; k++) {
-			char ch = s[2 * i + k];
-
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				v |= ch - 'a' + 10;
-			else if (ch >= 'A' && ch <= 'F')
-				v |= ch - 'A' + 10;
-			else
-				return -1;
-		}
-		out[i] = (uint8_t)v;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
