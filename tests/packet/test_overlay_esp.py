@@ -158,7 +158,8 @@ def test_refusals_are_named():
     next 2^32 and the ICV tells), an SPI of no SA to the VTEP, ESP cut
     short, a datagram not between the SA's ends, a clear datagram from the
     peer with an inbound SA, a NAT keepalive: each dropped under its name,
-    nothing else moves, nothing reaches the slice but the good ones."""
+    nothing else moves, nothing reaches the slice but the good ones. A
+    keepalive or ESP to an address that is no VTEP is the underlay's."""
     f = O.inner(O.MAC_R2, O.MAC_A, b"x")
     good = [sealed_by_peer(vx(f), 1000), sealed_by_peer(vx(f), 2000)]
     flipped = bytearray(bytes(sealed_by_peer(vx(f), 2001)))
@@ -182,6 +183,11 @@ def test_refusals_are_named():
         "overlay.esp_inner": [spoof],
         "overlay.esp_required": [O.outer(f)],
         "overlay.natt_keepalive": [keepalive],
+        # neither a keepalive nor ESP to an address that is no VTEP is the overlay's: the
+        # underlay's (w0 has no interface here: switch.no_interface)
+        "switch.no_interface": [Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst="192.0.2.99") /
+                                UDP(sport=4500, dport=4500) / Raw(b"\xff"),
+                                sealed_by_peer(vx(f), 2006, spi=0x7777, dst="192.0.2.99")],
     }
     pkts = good + [p for v in cases.values() for p in v]
     with Sxdp({"p0": [], "p1": [], "w0": pkts}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:

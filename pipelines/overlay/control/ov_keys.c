@@ -57,6 +57,7 @@
 #define ESP_SEQ_JUMP	(UINT64_C(1) << 31)	/* past the mark, for an SA made again */
 #define ESP_SA_MAX	1023		/* sxdp's SA ids */
 #define ESP_STATE	"esp"
+#define ESP_LOG_S	10		/* at most one warning line per this */
 
 static struct {
 	unsigned int rekey_s;
@@ -107,13 +108,26 @@ fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 fail(const char *fmt, ...)
 {
+	static time_t logged;
+	static uint64_t quiet;
+	time_t now = time(NULL);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(k.last_error, sizeof(k.last_error), fmt, ap);
 	va_end(ap);
 	k.errors++;
-	CD_LOG(WARN, "esp: %s", k.last_error);
+	/* what fails fails again each second: one line per ESP_LOG_S, the rest counted */
+	if (now - logged < ESP_LOG_S) {
+		quiet++;
+		return;
+	}
+	if (quiet != 0)
+		CD_LOG(WARN, "esp: %s (and %" PRIu64 " more since the last line)", k.last_error, quiet);
+	else
+		CD_LOG(WARN, "esp: %s", k.last_error);
+	logged = now;
+	quiet = 0;
 }
 
 /* ----------------------------------------------------------- the box's key */

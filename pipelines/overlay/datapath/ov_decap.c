@@ -467,16 +467,16 @@ esp_opened(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	case OV_ESP_NOT:
 		return true;
 	case OV_ESP_KEEPALIVE:
-		*nx = DP_NEXT_DROP(OV_DROP(natt_keepalive));
-		return false;
+		*nx = ov_esp_keepalive(ctx, m, md);
+		break;
 	default:
-		*nx = ov_esp_open(ctx, m, md);
-		if (*nx == DP_NEXT_CONTINUE)
+		if (ov_esp_open(ctx, m, md, nx))
 			return *sealed = true;
-		if (*nx == OV_ESP_NOT_OURS)
-			(*cont)++;
-		return false;
+		break;
 	}
+	if (*nx == OV_ESP_NOT_OURS)
+		(*cont)++;
+	return false;
 }
 
 uint16_t

@@ -132,7 +132,15 @@ is_vtep(struct dp_stage_ctx *ctx, uint32_t dst)
 }
 
 uint16_t
-ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+
+	return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
+}
+
+bool
+ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t esp_off = md->l4_off + (md->l4_proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 0);
@@ -142,18 +150,24 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	const struct ov_sa *s;
 	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
 	uint32_t seq;
-	uint16_t l2_len = md->l2_len, nx;
+	uint16_t l2_len = md->l2_len;
 	uint32_t end, wire = rte_pktmbuf_pkt_len(m);	/* counted as it came, as sealed frames are as they leave */
 	uint8_t *d;
 
-	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL)
-		return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
+		*nx = is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+		return false;
+	}
 	s = ov_sa_in((uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
 	if (s == NULL || s->dst != ip->dst_addr || s->src != ip->src_addr ||
-	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0))
-		return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
-	if (l2_len > sizeof(l2))
-		return DP_NEXT_DROP(OV_DROP(esp_malformed));
+	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
+		*nx = is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
+		return false;
+	}
+	if (l2_len > sizeof(l2)) {
+		*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
+		return false;
+	}
 	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
 	/* Ethernet padding is no part of the packet: the ICV is at its end */
 	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
@@ -164,7 +178,8 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	seq = (uint32_t)esph[4] << 24 | (uint32_t)esph[5] << 16 | (uint32_t)esph[6] << 8 | esph[7];
 	if (s->rp != NULL && !ov_replay_fresh(s->rp, seq)) {
 		c[s->id].replay++;
-		return DP_NEXT_DROP(OV_DROP(esp_replay));
+		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
+		return false;
 	}
 	m->l2_len = md->l3_off;
 	m->l3_len = (uint16_t)(esp_off - md->l3_off);
@@ -172,40 +187,49 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	if (rte_ipsec_pkt_cpu_prepare(&s->ss, mb, 1) != 1) {
 		if (rte_errno == EBADMSG) {
 			c[s->id].bad++;
-			return DP_NEXT_DROP(OV_DROP(esp_malformed));
+			*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
+			return false;
 		}
 		c[s->id].replay++;
-		return DP_NEXT_DROP(OV_DROP(esp_replay));
+		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
+		return false;
 	}
 	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED) {
 		c[s->id].auth++;
-		return DP_NEXT_DROP(OV_DROP(esp_auth));
+		*nx = DP_NEXT_DROP(OV_DROP(esp_auth));
+		return false;
 	}
 	if (rte_ipsec_pkt_process(&s->ss, mb, 1) != 1) {
 		/* its trailer (padding, next header) is wrong, or the window
 		 * moved past it meanwhile (another packet of the same number) */
 		c[s->id].bad++;
-		return DP_NEXT_DROP(OV_DROP(esp_malformed));
+		*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
+		return false;
 	}
 	if (s->rp != NULL && !ov_replay_take(s->rp, seq)) {
 		c[s->id].replay++;
-		return DP_NEXT_DROP(OV_DROP(esp_replay));
+		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
+		return false;
 	}
 	c[s->id].pkts++;
 	c[s->id].bytes += wire;
 	/* the datagram it carried, under the frame's own Ethernet header,
 	 * parsed as any frame; what the NIC said was of the ESP packet */
-	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL)
-		return DP_NEXT_DROP(OV_DROP(no_headroom));
+	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL) {
+		*nx = DP_NEXT_DROP(OV_DROP(no_headroom));
+		return false;
+	}
 	memcpy(d, l2, l2_len);
 	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
-	dp_parse_burst(ctx, mb, 1, &nx);
-	if (nx != DP_NEXT_CONTINUE)
-		return nx;
+	dp_parse_burst(ctx, mb, 1, nx);
+	if (*nx != DP_NEXT_CONTINUE)
+		return false;
 	/* the peer speaks for itself only: what it carries is between its
 	 * SA's two ends */
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst)
-		return DP_NEXT_DROP(OV_DROP(esp_inner));
-	return DP_NEXT_CONTINUE;
+	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst) {
+		*nx = DP_NEXT_DROP(OV_DROP(esp_inner));
+		return false;
+	}
+	return true;
 }

@@ -45,11 +45,15 @@ void ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, s
 /* One frame: 0, or a drop reason. */
 unsigned int ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa_ctr *c);
 
-/* Open ESP packet @m (@md: as parsed) on @ctx's worker: DP_NEXT_CONTINUE
- * (@m is the tunnel datagram, @md its parse), DP_NEXT_DROP(a reason), or
- * OV_ESP_NOT_OURS (not to an SA of ours and not to a VTEP: the underlay's). */
+/* Open ESP packet @m (@md: as parsed) on @ctx's worker: true (@m is the
+ * tunnel datagram it carried, @md its parse), or false with its verdict in
+ * *@nx: DP_NEXT_DROP(a reason), or OV_ESP_NOT_OURS (not to an SA of ours
+ * and not to a VTEP: the underlay's). */
 #define OV_ESP_NOT_OURS DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY)
 struct dp_stage_ctx;
-uint16_t ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md);
+bool ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx);
+/* A NAT keepalive @m: to a VTEP, DP_NEXT_DROP(natt_keepalive) (discarded,
+ * as its receiver does); else OV_ESP_NOT_OURS (transit). */
+uint16_t ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
 
 #endif
