@@ -289,16 +289,6 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 		learn(ctx, pkts, l2, nl2);
 }
 
-/* The outer IPv4 header checksum, unless the NIC vouched for it. */
-static inline bool
-outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
-{
-	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-
-	return unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
-}
-
 /* The tunnel header of m, a datagram of kind type: OV_TUN_OK with *vni and
  * *hlen, or why not. */
 static inline enum ov_tun_err
@@ -353,7 +343,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 			cont++;
 			continue;
 		}
-		if (outer_cksum_bad(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off))) {
+		if (ov_state_outer_cksum_bad(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off))) {
 			*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}
@@ -534,7 +524,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		if ((s->n[0] | s->n[1]) == 0)
 			used[nu++] = s;
 		s->n[0]++;
-		if (outer_cksum_bad(m, ip)) {
+		if (ov_state_outer_cksum_bad(m, ip)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}

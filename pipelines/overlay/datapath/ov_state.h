@@ -5,8 +5,12 @@
 #ifndef OV_STATE_H
 #define OV_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 #include "dp_feature.h"
+#include "dp_parse.h"
 #include "dp_table.h"
 #include "dp_flowkey.h"
 
@@ -66,6 +70,17 @@ struct ov_tunnel {
 	uint8_t rmac[6];         /* L3 VNI: the far end's router MAC (all 0: an L2 tunnel) */
 	uint32_t meter;          /* what goes in is policed by it (qos; 0: none) */
 };
+
+/* The outer IPv4 header checksum of m (a tunnel datagram or ESP to a
+ * VTEP) is bad, unless the NIC vouched for it. */
+static inline bool
+ov_state_outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	return unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
+}
 
 /* A tunnel into the far end's VRF: what goes in was routed. */
 static inline bool
