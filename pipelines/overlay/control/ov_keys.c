@@ -255,6 +255,11 @@ struct want {
 	uint8_t shared[32];
 };
 
+/* What the intents want, worked out afresh by reconcile() and by the
+ * adoption at a (re)connect (one loop: never both at once). */
+#define ESP_WANT_MAX (4 * 4 * 256)	/* 256 peers of 4 endpoints, 4 SAs each */
+static struct want wants[ESP_WANT_MAX];
+
 static void
 want_name(struct want *w)
 {
@@ -452,10 +457,9 @@ wanted(struct want *w, size_t max, time_t now)
 static void
 reconcile(time_t now)
 {
-	static struct want w[4 * 4 * 256];
-	size_t n = wanted(w, sizeof(w) / sizeof(w[0]), now);
+	size_t n = wanted(wants, ESP_WANT_MAX, now);
+	json_t *keep = json_object(), *h;
 	const char *name;
-	json_t *h;
 	void *tmp;
 
 	if ((uint64_t)now / k.rekey_s != k.last_epoch) {
@@ -465,21 +469,17 @@ reconcile(time_t now)
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (w[i].out == (pass == 1) && json_object_get(k.held, w[i].name) == NULL)
-				sa_add(&w[i]);
+			if (wants[i].out == (pass == 1) && json_object_get(k.held, wants[i].name) == NULL)
+				sa_add(&wants[i]);
+	for (size_t i = 0; i < n; i++) {
+		json_object_set_new(keep, wants[i].name, json_true());
+		OPENSSL_cleanse(wants[i].shared, sizeof(wants[i].shared));
+	}
 	for (int pass = 0; pass < 2; pass++)
-		json_object_foreach_safe(k.held, tmp, name, h) {
-			bool keep = false;
-
-			if ((strncmp(name, "out|", 4) == 0) != (pass == 0))
-				continue;
-			for (size_t i = 0; i < n && !keep; i++)
-				keep = strcmp(w[i].name, name) == 0;
-			if (!keep)
+		json_object_foreach_safe(k.held, tmp, name, h)
+			if ((strncmp(name, "out|", 4) == 0) == (pass == 0) && json_object_get(keep, name) == NULL)
 				sa_del(name, h);
-		}
-	for (size_t i = 0; i < n; i++)
-		OPENSSL_cleanse(w[i].shared, sizeof(w[i].shared));
+	json_decref(keep);
 }
 
 /* overlay.sa.list's answer: how far the outbound SAs counted (the marks),
@@ -498,49 +498,59 @@ listed(void *arg, json_t *result, json_t *error)
 	}
 	if (adopt) {
 		/* ours are found by their SPI among what the intents want */
-		static struct want w[4 * 4 * 256];
-		size_t n = wanted(w, sizeof(w) / sizeof(w[0]), time(NULL));
+		static uint32_t spis[ESP_WANT_MAX];
+		size_t n = wanted(wants, ESP_WANT_MAX, time(NULL));
 
+		for (size_t j = 0; j < n; j++) {
+			uint8_t key[36];
+
+			if (derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256, key,
+				   &spis[j]) < 0)
+				spis[j] = 0;	/* no SPI: none is 0 */
+			OPENSSL_cleanse(key, sizeof(key));
+			OPENSSL_cleanse(wants[j].shared, sizeof(wants[j].shared));
+		}
 		json_array_foreach(result, i, sa) {
 			json_int_t id = json_integer_value(json_object_get(sa, "id"));
+			uint32_t spi = (uint32_t)json_integer_value(json_object_get(sa, "spi"));
+			bool out = strcmp(json_string_value(json_object_get(sa, "dir")) ?: "", "out") == 0;
 
 			if (id < 1 || id > ESP_SA_MAX)
 				continue;
 			k.ids[id] = true;
 			for (size_t j = 0; j < n; j++) {
-				uint8_t key[36];
-				uint32_t spi;
+				json_t *m;
 
-				if (derive(w[j].shared, w[j].src, w[j].dst, w[j].epoch, w[j].aes256, key, &spi) < 0)
+				if (spis[j] != spi || wants[j].out != out)
 					continue;
-				OPENSSL_cleanse(key, sizeof(key));
-				if (spi == (uint32_t)json_integer_value(json_object_get(sa, "spi")) &&
-				    w[j].out == (strcmp(json_string_value(json_object_get(sa, "dir")) ?: "", "out") == 0)) {
-					json_t *m = json_object_get(k.marks, w[j].name);
-
-					json_object_set_new(k.held, w[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
-						(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1));
-					break;
-				}
+				m = json_object_get(k.marks, wants[j].name);
+				json_object_set_new(k.held, wants[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
+					(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1));
+				break;
 			}
 		}
-		for (size_t j = 0; j < n; j++)
-			OPENSSL_cleanse(w[j].shared, sizeof(w[j].shared));
 		k.adopting = false;
 		reconcile(time(NULL));
 		return;
 	}
-	json_object_foreach(k.held, name, h) {
-		json_t *m = json_object_get(k.marks, name);
+	{
+		static json_t *by_id[ESP_SA_MAX + 1];	/* sxdp's rows by SA id, this answer's */
 
-		if (strncmp(name, "out|", 4) != 0 || m == NULL)
-			continue;
+		memset(by_id, 0, sizeof(by_id));
 		json_array_foreach(result, i, sa) {
-			if (json_integer_value(json_object_get(sa, "id")) != json_integer_value(json_object_get(h, "id")))
-				continue;
-			json_int_t hwm = json_integer_value(json_object_get(h, "seq0")) +
-					 json_integer_value(json_object_get(sa, "packets"));
+			json_int_t id = json_integer_value(json_object_get(sa, "id"));
 
+			if (id >= 1 && id <= ESP_SA_MAX)
+				by_id[id] = sa;
+		}
+		json_object_foreach(k.held, name, h) {
+			json_t *m = json_object_get(k.marks, name);
+			json_int_t id = json_integer_value(json_object_get(h, "id")), hwm;
+
+			if (strncmp(name, "out|", 4) != 0 || m == NULL || id < 1 || id > ESP_SA_MAX || by_id[id] == NULL)
+				continue;
+			hwm = json_integer_value(json_object_get(h, "seq0")) +
+			      json_integer_value(json_object_get(by_id[id], "packets"));
 			if (hwm > json_integer_value(json_object_get(m, "hwm"))) {
 				json_object_set_new(m, "hwm", json_integer(hwm));
 				k.dirty = true;

@@ -482,6 +482,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	uint8_t kind[DP_LOOKUP_BURST];
 	unsigned int k = 0, nu = 0;
 	uint16_t cont = 0;
+	bool esp = ov_sa_any;	/* once a burst */
 
 	in.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
@@ -494,7 +495,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 
 		/* an ESP packet is opened first: what it carried is checked
 		 * as any tunnel datagram is */
-		if (unlikely(ov_sa_any) && unlikely(!esp_opened(ctx, m, md, &next[i], &cont, &sealed)))
+		if (unlikely(esp) && unlikely(!esp_opened(ctx, m, md, &next[i], &cont, &sealed)))
 			continue;
 		if ((kind[i] = kind_of(m, md)) == K_NONE) {
 			if (unlikely(sealed)) {
@@ -507,7 +508,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 		/* a peer whose tunnels are encrypted sends nothing in clear */
-		if (unlikely(ov_sa_any) && !sealed && kind[i] <= K_GENEVE && ov_sa_clear_refused(ip->src_addr)) {
+		if (unlikely(esp) && !sealed && kind[i] <= K_GENEVE && ov_sa_clear_refused(ip->src_addr)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}

@@ -255,6 +255,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	uint8_t sealq[DP_LOOKUP_BURST];
 	unsigned int k = 0, k2 = 0, nsealed = 0;
 	uint64_t hit;
+	bool esp;
 
 	if (unlikely(n == 0))
 		return 0;
@@ -322,6 +323,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	if (k2 == 0)
 		return 0;
 	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k2, ne);
+	esp = ov_sa_any;	/* once a burst */
 	for (unsigned int j = 0; j < k2; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
@@ -331,7 +333,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 		uint16_t *nx = &next[idx[j]];
 		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_ENCAP_LEN;
-		const struct ov_sa *sa = unlikely(ov_sa_any) ? ov_sa_out((uint16_t)ids[j]) : NULL;
+		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out((uint16_t)ids[j]) : NULL;
 		unsigned int r;
 
 		/* the outer IPv4 packet: our headers, the inner frame untagged,

@@ -9,6 +9,7 @@
 #include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_sarpc.h"
+#include "ov_show.h"
 #include "ov_state.h"
 #include "dp_addr.h"
 #include "dp_rpc.h"
@@ -188,14 +189,6 @@ m_del(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 }
 
 static json_t *
-ip_str(uint32_t be)
-{
-	char b[INET_ADDRSTRLEN];
-
-	return json_string(inet_ntop(AF_INET, &be, b, sizeof(b)));
-}
-
-static json_t *
 sa_json(const struct ov_sa *s, uint64_t now_ns)
 {
 	struct ov_sa_ctr t = { 0 };
@@ -211,7 +204,7 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 	}
 	return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
-			 "cipher", cipher_names[s->cipher], "src", ip_str(s->src), "dst", ip_str(s->dst),
+			 "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
 			 "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
 			 "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - s->created_ns) / 1000000),
 			 "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,

@@ -50,8 +50,8 @@ static const char *const kind_name[] = {
 	[OV_PATH_STATIC] = OV_A_STATIC, [OV_PATH_SXDP] = OV_A_SXDP, [OV_PATH_ICMP] = OV_A_ICMP,
 };
 
-static json_t *
-ip_str(uint32_t be)
+json_t *
+ov_show_ip(uint32_t be)
 {
 	char b[INET_ADDRSTRLEN];
 
@@ -74,7 +74,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	}
 	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "id", (json_int_t)id, "probe", kind_name[ev->action],
-			 "src", ip_str(c->src), "dst", ip_str(c->dst), "state", l->up ? "up" : "down",
+			 "src", ov_show_ip(c->src), "dst", ov_show_ip(c->dst), "state", l->up ? "up" : "down",
 			 "since_ms", (json_int_t)(s ? (now_ns - s->changed) / 1000000 : 0),
 			 "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
 			 "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts,

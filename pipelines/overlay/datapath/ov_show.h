@@ -2,7 +2,12 @@
 #ifndef OV_SHOW_H
 #define OV_SHOW_H
 
+#include <stdint.h>
+#include <jansson.h>
+
 /* Main lcore, at init (after ov_path_init): registers the method. */
 int ov_show_init(unsigned int workers);
+/* An IPv4 address (network order) as the overlay's methods show one (new). */
+json_t *ov_show_ip(uint32_t be);
 
 #endif
