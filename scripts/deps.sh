@@ -6,9 +6,9 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev
-  libjansson-dev libevent-dev libssl-dev openssl libmnl-dev libbpf-dev libxdp-dev libpcap-dev
+  libjansson-dev libevent-dev libssl-dev openssl libsodium-dev libipsec-mb-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   check
-  python3-scapy python3-cryptography tshark nfdump
+  python3-scapy python3-cryptography tshark nfdump wireguard-go wireguard-tools
   iproute2 iputils-ping iperf3 ethtool nftables systemd
   clang libclang-rt-14-dev
   prometheus python3-jsonschema

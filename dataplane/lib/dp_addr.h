@@ -55,6 +55,21 @@ dp_addr_hex(char c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/* The first 2 * @len hex digits of @s into @len bytes at @out: 0, or -EINVAL
+ * (one is not a hex digit, or the string ends first). */
+static inline int
+dp_addr_hex_bytes(const char *s, uint8_t *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		int hi = dp_addr_hex(s[2 * i]), lo = hi < 0 ? -1 : dp_addr_hex(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 /* "xx:xx:xx:xx:xx:xx" or "xxxx:xxxx:xxxx" into mac. 0 or -EINVAL. */
 static inline int
 dp_addr_mac(const char *s, uint8_t mac[6])

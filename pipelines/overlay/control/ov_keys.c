@@ -26,28 +26,24 @@
  * On sxdp's (re)connect the SAs it holds are read and adopted.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/rand.h>
 
 #include "cd_host.h"
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "ov_keyfile.h"
 
 #define ESP_KEY_FILE	"esp.key"	/* in the store: the box's X25519 private key, raw, 0600 */
 #define ESP_REKEY_S	3600		/* an epoch (--esp-rekey) */
@@ -55,7 +51,7 @@
 #define ESP_TICK_MS	1000
 #define ESP_HWM_SAVE_S	5		/* how often the sequence numbers' high-water marks are saved */
 #define ESP_SEQ_JUMP	(UINT64_C(1) << 31)	/* past the mark, for an SA made again */
-#define ESP_SA_MAX	1023		/* sxdp's SA ids */
+#define ESP_SA_MAX	511		/* sxdp's SA ids 1..511 are ESP's; 512..1023 WireGuard's (ov_wg.c) */
 #define ESP_STATE	"esp"
 #define ESP_LOG_S	10		/* at most one warning line per this */
 
@@ -75,6 +71,7 @@ static struct {
 	/* the same keys -> {"seq0", "hwm"}: what the store keeps (sequence numbers used) */
 	json_t *marks;
 	bool ids[ESP_SA_MAX + 1];
+	bool need[65536];		/* paths sxdp was told never to send clear */
 	uint64_t made, deleted, errors, rekeys;
 	uint64_t last_epoch;
 	time_t saved;
@@ -131,41 +128,6 @@ fail(const char *fmt, ...)
 }
 
 /* ----------------------------------------------------------- the box's key */
-
-/* The private key from @path, made there (0600, exclusively) the first time. */
-static int
-key_load(const char *path)
-{
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-		    (n = read(fd, k.priv, 32)) != 32) {
-			close(fd);
-			CD_LOG(ERR, "esp: %s is not a 32-byte file of mode 0600", path);
-			return -EPERM;
-		}
-		close(fd);
-		return 0;
-	}
-	if (errno != ENOENT)
-		return -errno;
-	if (RAND_priv_bytes(k.priv, 32) != 1)
-		return -EIO;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return -errno;
-	n = write(fd, k.priv, 32);
-	if (n != 32 || fsync(fd) < 0) {
-		close(fd);
-		unlink(path);
-		return -EIO;
-	}
-	close(fd);
-	CD_LOG(INFO, "esp: made the box's X25519 key (%s)", path);
-	return 0;
-}
 
 static int
 key_public(void)
@@ -410,7 +372,8 @@ wanted(struct want *w, size_t max, time_t now)
 		uint8_t shared[32];
 		bool aes256;
 
-		if (enc == NULL)
+		/* WireGuard's peers are ov_wg.c's */
+		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") == 0)
 			continue;
 		if (shared_with(json_string_value(json_object_get(enc, "public_key")), shared) < 0) {
 			json_object_set_new(k.peers, name, json_string("its public key is no X25519 key"));
@@ -451,6 +414,33 @@ wanted(struct want *w, size_t max, time_t now)
 	return n;
 }
 
+static void
+told(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	if ((error != NULL || result == NULL) && !cd_host_lost(error))
+		fail("sxdp refused a path's encryption: %s",
+		     json_string_value(json_object_get(error, "message")) ?: "no answer");
+}
+
+/* The paths of the @n SAs wanted are never clear in sxdp (before their
+ * first SA, and whatever happens to their SAs), the others no more. */
+static void
+need_update(const struct want *w, size_t n)
+{
+	static bool now[65536];
+
+	memset(now, 0, sizeof(now));
+	for (size_t i = 0; i < n; i++)
+		if (w[i].out)
+			now[w[i].path] = true;
+	for (unsigned int p = 1; p < 65536; p++)
+		if (now[p] != k.need[p] &&
+		    cd_host_call(k.sxdp, "overlay.sa.require", json_pack("{s:i,s:b}", "path", p, "required", now[p]),
+				 told, NULL) == 0)
+			k.need[p] = now[p];
+}
+
 /* sxdp's SAs as the intents want them: inbound ones added first, then
  * outbound (the newest of a path seals at once), then the old outbound
  * deleted, then the old inbound. */
@@ -471,6 +461,7 @@ reconcile(time_t now)
 		for (size_t i = 0; i < n; i++)
 			if (wants[i].out == (pass == 1) && json_object_get(k.held, wants[i].name) == NULL)
 				sa_add(&wants[i]);
+	need_update(wants, n);
 	for (size_t i = 0; i < n; i++) {
 		json_object_set_new(keep, wants[i].name, json_true());
 		OPENSSL_cleanse(wants[i].shared, sizeof(wants[i].shared));
@@ -606,6 +597,7 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	(void)boot_id;
 	json_object_clear(k.held);
 	memset(k.ids, 0, sizeof(k.ids));
+	memset(k.need, 0, sizeof(k.need));	/* told again */
 	k.up = t != NULL;
 	if (k.up && cd_host_call(k.sxdp, "overlay.sa.list", NULL, listed, &k) == 0)
 		k.adopting = true;
@@ -623,17 +615,12 @@ ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	k.res = ctx->res;
 	k.sync = ctx->sync;
 	k.sxdp = ctx->sxdp;
-	k.priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (k.priv == MAP_FAILED) {
-		k.priv = NULL;
+	if ((k.priv = ov_keyfile_secure(4096)) == NULL) {
 		snprintf(err, len, "esp: no memory for the key");
 		return -ENOMEM;
 	}
-	/* never swapped, never in a core dump */
-	(void)mlock(k.priv, 4096);
-	(void)madvise(k.priv, 4096, MADV_DONTDUMP);
 	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, ESP_KEY_FILE);
-	if ((rc = key_load(path)) < 0 || (rc = key_public()) < 0) {
+	if ((rc = ov_keyfile_load(path, k.priv, "esp")) < 0 || (rc = key_public()) < 0) {
 		snprintf(err, len, "esp: the box's key %s: %s", path, strerror(-rc));
 		return rc;
 	}
@@ -658,12 +645,8 @@ ov_keys_stop(void)
 	if (k.tick != NULL)
 		event_free(k.tick);
 	k.tick = NULL;
-	if (k.priv != NULL) {
-		OPENSSL_cleanse(k.priv, 4096);
-		munlock(k.priv, 4096);
-		munmap(k.priv, 4096);
-		k.priv = NULL;
-	}
+	ov_keyfile_release(k.priv, 4096);
+	k.priv = NULL;
 	json_decref(k.held);
 	json_decref(k.marks);
 	json_decref(k.peers);

@@ -20,6 +20,7 @@
 #include "ov_state.h"
 #include "ov_decap.h"
 #include "ov_esp.h"
+#include "ov_wg.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
 #include "sw_api.h"
@@ -445,14 +446,29 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
 		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
 }
 
-/* ESP and NAT keepalives to a VTEP (ov_esp.h): false when the packet's
- * way is decided (*@nx: dropped, taken in, or the underlay's, counted in
- * *@cont), true when it goes on as the datagram it carried (*@sealed) or
- * was no ESP. */
+/* ESP, NAT keepalives and WireGuard to a VTEP (ov_esp.h, ov_wg.h): false
+ * when the packet's way is decided (*@nx: dropped, taken in, punted, or
+ * the underlay's, counted in *@cont), true when it goes on as the
+ * datagram it carried (*@sealed) or was neither. */
 static bool
 esp_opened(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx, uint16_t *cont,
 	   bool *sealed)
 {
+	switch (ov_wg_kind(m, md)) {
+	case OV_WG_NOT:
+		break;
+	case OV_WG_DATA:
+		if (ov_wg_open(ctx, m, md, nx))
+			return *sealed = true;
+		goto decided;
+	case OV_WG_HANDSHAKE:
+		*nx = ov_wg_handshake(ctx, m, md);
+		goto decided;
+	default:
+		*nx = ov_state_vtep(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->dst_addr) ?
+		      DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+		goto decided;
+	}
 	switch (ov_esp_kind(m, md)) {
 	case OV_ESP_NOT:
 		return true;
@@ -464,6 +480,7 @@ esp_opened(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 			return *sealed = true;
 		break;
 	}
+decided:
 	if (*nx == OV_ESP_NOT_OURS)
 		(*cont)++;
 	return false;

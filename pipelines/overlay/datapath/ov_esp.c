@@ -109,34 +109,12 @@ ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct
 	}
 }
 
-unsigned int
-ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa_ctr *c)
-{
-	unsigned int r;
-
-	ov_esp_seal_burst(&m, 1, s, c, &r);
-	return r;
-}
-
-/* Is @dst one of the box's VTEPs? */
-static bool
-is_vtep(struct dp_stage_ctx *ctx, uint32_t dst)
-{
-	uint8_t key[DP_KEY_MAX] = { 0 };
-	const uint8_t *kp = key;
-	const struct dp_entry *e;
-
-	memcpy(key, &dst, 4);
-	dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e);
-	return e->action == OV_VTEP;
-}
-
 uint16_t
 ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 
-	return is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
+	return ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
 }
 
 bool
@@ -152,16 +130,15 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	uint32_t seq;
 	uint16_t l2_len = md->l2_len;
 	uint32_t end, wire = rte_pktmbuf_pkt_len(m);	/* counted as it came, as sealed frames are as they leave */
-	uint8_t *d;
 
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
-		*nx = is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
-	s = ov_sa_in((uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
+	s = ov_sa_in(OV_SA_ESP, (uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
 	if (s == NULL || s->dst != ip->dst_addr || s->src != ip->src_addr ||
 	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
-		*nx = is_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	/* to one of our VTEPs: its header is checked as a tunnel datagram's is */
@@ -218,6 +195,17 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	}
 	c[s->id].pkts++;
 	c[s->id].bytes += wire;
+	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
+}
+
+bool
+ov_esp_inner(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, const uint8_t *l2, uint16_t l2_len,
+	     const struct ov_sa *s, uint16_t *nx)
+{
+	struct rte_mbuf *mb[1] = { m };
+	const struct rte_ipv4_hdr *ip;
+	uint8_t *d;
+
 	/* the datagram it carried, under the frame's own Ethernet header,
 	 * parsed as any frame; what the NIC said was of the ESP packet */
 	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL) {
@@ -233,7 +221,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	 * SA's two ends */
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst) {
-		*nx = DP_NEXT_DROP(OV_DROP(esp_inner));
+		*nx = DP_NEXT_DROP(s->proto == OV_SA_WG ? OV_DROP(wg_inner) : OV_DROP(esp_inner));
 		return false;
 	}
 	return true;

@@ -42,8 +42,6 @@ int ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md);
  * call of the library for all: what it costs a packet is shared. */
 void ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c,
 		       unsigned int *res);
-/* One frame: 0, or a drop reason. */
-unsigned int ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa_ctr *c);
 
 /* Open ESP packet @m (@md: as parsed) on @ctx's worker: true (@m is the
  * tunnel datagram it carried, @md its parse), or false with its verdict in
@@ -52,6 +50,12 @@ unsigned int ov_esp_seal(struct rte_mbuf *m, const struct ov_sa *s, struct ov_sa
 #define OV_ESP_NOT_OURS DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY)
 struct dp_stage_ctx;
 bool ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx);
+/* Opened @m (what it carried, Ethernet header stripped) of SA @s: the
+ * datagram under @l2 (the frame's own Ethernet header, @l2_len bytes)
+ * parsed again; true, or false with *@nx a drop (it is no IPv4 datagram
+ * between @s's two ends). ESP's and WireGuard's alike. */
+bool ov_esp_inner(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, const uint8_t *l2, uint16_t l2_len,
+		  const struct ov_sa *s, uint16_t *nx);
 /* A NAT keepalive @m: to a VTEP, DP_NEXT_DROP(natt_keepalive) (discarded,
  * as its receiver does); else OV_ESP_NOT_OURS (transit). */
 uint16_t ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);

@@ -11,6 +11,9 @@
  * does (RFC 4303 A2.1), with the same window size, so both read a packet's
  * number alike.
  *
+ * A WireGuard session's window is the same over its 64-bit counter (plus
+ * one: its first is 0).
+ *
  * One writer: the worker that opens the SA's packets.
  */
 #ifndef OV_REPLAY_H
@@ -49,13 +52,11 @@ ov_replay_sqn(const struct ov_replay *r, uint32_t low)
 	return (uint64_t)th << 32 | low;
 }
 
-/* May a packet numbered @low be opened: not 0, not left of the window,
- * not seen? */
+/* May the packet whose full number is @q be opened: not 0, not left of
+ * the window, not seen? */
 static inline bool
-ov_replay_fresh(const struct ov_replay *r, uint32_t low)
+ov_replay_fresh_q(const struct ov_replay *r, uint64_t q)
 {
-	uint64_t q = ov_replay_sqn(r, low);
-
 	if (q == 0)
 		return false;
 	if (q > r->top)
@@ -65,13 +66,11 @@ ov_replay_fresh(const struct ov_replay *r, uint32_t low)
 	return !(r->block[(q >> 6) & r->mask] >> (q & 63) & 1);
 }
 
-/* The packet numbered @low verified: taken (true), or seen meanwhile (false). */
+/* The packet numbered @q verified: taken (true), or seen meanwhile (false). */
 static inline bool
-ov_replay_take(struct ov_replay *r, uint32_t low)
+ov_replay_take_q(struct ov_replay *r, uint64_t q)
 {
-	uint64_t q = ov_replay_sqn(r, low);
-
-	if (!ov_replay_fresh(r, low))
+	if (!ov_replay_fresh_q(r, q))
 		return false;
 	if (q > r->top) {
 		/* the blocks the window slides past are emptied */
@@ -85,6 +84,19 @@ ov_replay_take(struct ov_replay *r, uint32_t low)
 	}
 	r->block[(q >> 6) & r->mask] |= UINT64_C(1) << (q & 63);
 	return true;
+}
+
+/* The same of an ESP packet numbered @low (its low 32 bits with ESN). */
+static inline bool
+ov_replay_fresh(const struct ov_replay *r, uint32_t low)
+{
+	return ov_replay_fresh_q(r, ov_replay_sqn(r, low));
+}
+
+static inline bool
+ov_replay_take(struct ov_replay *r, uint32_t low)
+{
+	return ov_replay_take_q(r, ov_replay_sqn(r, low));
 }
 
 #endif

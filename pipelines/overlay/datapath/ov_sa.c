@@ -13,6 +13,7 @@
 #include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_state.h"
+#include "ov_wg.h"
 #include "dp_log.h"
 
 #define SA_DEV_NAME	"crypto_aesni_gcm_ov"	/* ipsec-mb's AES-GCM PMD */
@@ -27,7 +28,7 @@ bool ov_sa_present;
 
 /* What the workers look SAs up in, published whole. */
 struct sa_index {
-	struct { uint32_t spi; const struct ov_sa *sa; } in[SA_SLOTS];
+	struct { uint32_t spi; const struct ov_sa *sa; } in[SA_SLOTS];	/* ESP's SPIs and WireGuard's indices */
 	uint32_t peer[SA_SLOTS];	/* outer sources of the inbound SAs (0: an empty slot) */
 };
 
@@ -37,8 +38,12 @@ static struct {
 	struct rte_mempool *sess_mp;
 	struct ov_sa *sa[OV_SA_MAX + 1];	/* the main lcore's */
 	const struct ov_sa *out[OV_PATH_MAX + 1];	/* per path, each pointer published alone */
+	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
 	struct sa_index *index;
 } g = { .dev = -1 };
+
+/* What a path that must be encrypted uses while it has no SA */
+static const struct ov_sa block = { .dir = OV_SA_OUT, .proto = OV_SA_BLOCK };
 
 static inline uint32_t
 slot_of(uint32_t v)
@@ -77,7 +82,7 @@ sa_free(struct ov_sa *s)
 		rte_ipsec_sa_fini(s->ss.sa);	/* zeroed (its salt, its window); a size of 0 if never made */
 	rte_free(s->ss.sa);
 	rte_free(s->rp);
-	memset(s, 0, sizeof(*s));	/* nothing of the SA's key state left behind */
+	explicit_bzero(s, sizeof(*s));	/* nothing of the SA's key state left behind */
 	rte_free(s);
 }
 
@@ -89,6 +94,7 @@ ov_sa_fini(void)
 		g.sa[i] = NULL;
 	}
 	memset(g.out, 0, sizeof(g.out));
+	memset(g.need, 0, sizeof(g.need));
 	ov_sa_present = false;
 	rte_free(g.index);
 	g.index = NULL;
@@ -285,36 +291,45 @@ ov_sa_add(const struct ov_sa_conf *c)
 	struct ov_sa *s;
 	int rc;
 
-	if (c->id == 0 || c->id > OV_SA_MAX || c->spi < 256 ||
-	    (c->dir == OV_SA_OUT && (c->path == 0 || c->path > OV_PATH_MAX)) ||
-	    (c->dir == OV_SA_IN && (c->window > OV_SA_WINDOW_MAX || (c->window == 0 && c->esn))) ||
-	    (c->dport == 0) != (c->sport == 0))
+	enum ov_sa_proto proto = ov_sa_proto_of(c->cipher);
+	bool wg = proto == OV_SA_WG;
+
+	if (c->id == 0 || c->id > OV_SA_MAX || (!wg && c->spi < 256) ||
+	    ((c->dir == OV_SA_OUT || wg) && (c->path == 0 || c->path > OV_PATH_MAX)) ||
+	    (c->dir == OV_SA_IN && !wg && (c->window > OV_SA_WINDOW_MAX || (c->window == 0 && c->esn))) ||
+	    (c->dport == 0) != (c->sport == 0) || (wg && c->dir == OV_SA_OUT && c->dport == 0))
 		return -EINVAL;
 	if (g.sa[c->id] != NULL)
 		return -EEXIST;
 	for (unsigned int i = 1; c->dir == OV_SA_IN && i <= OV_SA_MAX; i++)
-		if (g.sa[i] != NULL && g.sa[i]->dir == OV_SA_IN && g.sa[i]->spi == c->spi)
+		if (g.sa[i] != NULL && g.sa[i]->dir == OV_SA_IN && g.sa[i]->proto == proto && g.sa[i]->spi == c->spi)
 			return -EADDRINUSE;
-	if ((rc = dev_make()) < 0)
+	if (!wg && (rc = dev_make()) < 0)
 		return rc;
 	if ((s = rte_zmalloc("ov_sa", sizeof(*s), RTE_CACHE_LINE_SIZE)) == NULL)
 		return -ENOMEM;
 	*s = (struct ov_sa){
-		.id = c->id, .dir = (uint8_t)c->dir, .cipher = (uint8_t)c->cipher, .spi = c->spi,
-		.src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
-		/* outer IPv4, [UDP], ESP header, IV, at most 3 bytes of padding,
-		 * pad length and next header, ICV */
-		.overhead = (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
+		.id = c->id, .dir = (uint8_t)c->dir, .cipher = (uint8_t)c->cipher, .proto = (uint8_t)proto,
+		.spi = c->spi, .src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
+		/* ESP: outer IPv4, [UDP], ESP header, IV, at most 3 bytes of
+		 * padding, pad length and next header, ICV */
+		.overhead = wg ? OV_WG_OVERHEAD :
+			    (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
 				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
 		.created_ns = ov_probe_ns(rte_rdtsc()),
+		.wg_next = c->seq,
 	};
-	if (c->dir == OV_SA_IN && c->window != 0 &&
+	/* WireGuard's window is always its own (its counter is 64 bits, its
+	 * first 0: each is taken plus one) */
+	if (c->dir == OV_SA_IN && (wg || c->window != 0) &&
 	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
-	     ov_replay_init(s->rp, c->window + 64, c->esn) < 0)) {
+	     ov_replay_init(s->rp, wg ? OV_WG_WINDOW : c->window + 64, c->esn && !wg) < 0)) {
 		sa_free(s);
 		return s->rp == NULL ? -ENOMEM : -EINVAL;
 	}
-	if ((rc = sa_make(c, s)) < 0) {
+	if (wg)
+		memcpy(s->wg_key, c->key, sizeof(s->wg_key));
+	else if ((rc = sa_make(c, s)) < 0) {
 		sa_free(s);
 		return rc;
 	}
@@ -323,6 +338,8 @@ ov_sa_add(const struct ov_sa_conf *c)
 	g.sa[c->id] = s;
 	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
 	if (c->dir == OV_SA_OUT) {
+		if (wg)
+			ov_wg_roamed(c->path, 0);	/* its endpoint the one the control plane gives */
 		__atomic_store_n(&g.out[c->path], s, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -333,11 +350,36 @@ ov_sa_add(const struct ov_sa_conf *c)
 	return rc;
 }
 
-/* ov_sa_present as the SAs are now. */
-static void
-present_update(void)
+int
+ov_sa_require(uint16_t path, bool on)
 {
-	bool any = false;
+	const struct ov_sa *o;
+
+	if (path == 0 || path > OV_PATH_MAX)
+		return -EINVAL;
+	g.need[path] = on;
+	o = g.out[path];
+	if (on && o == NULL)
+		__atomic_store_n(&g.out[path], &block, __ATOMIC_RELEASE);
+	else if (!on && o == &block)
+		__atomic_store_n(&g.out[path], NULL, __ATOMIC_RELEASE);
+	ov_sa_present_update();
+	return 0;
+}
+
+bool
+ov_sa_required(uint16_t path)
+{
+	return path != 0 && path <= OV_PATH_MAX && g.need[path];
+}
+
+void
+ov_sa_present_update(void)
+{
+	bool any = ov_wg_port != 0;
+
+	for (unsigned int i = 1; i <= OV_PATH_MAX && !any; i++)
+		any = g.need[i];
 
 	for (unsigned int i = 1; i <= OV_SA_MAX && !any; i++)
 		any = g.sa[i] != NULL;
@@ -353,8 +395,12 @@ ov_sa_del(uint16_t id)
 		return -ENOENT;
 	g.sa[id] = NULL;
 	if (s->dir == OV_SA_OUT) {
-		if (g.out[s->path] == s)
-			__atomic_store_n(&g.out[s->path], newest_out(s->path, s), __ATOMIC_RELEASE);
+		if (g.out[s->path] == s) {
+			const struct ov_sa *o = newest_out(s->path, s);
+
+			__atomic_store_n(&g.out[s->path], o != NULL ? o : g.need[s->path] ? &block : NULL,
+					 __ATOMIC_RELEASE);
+		}
 		dp_tables_sync();
 	} else if (index_publish() < 0) {
 		/* the old index still names it: keep it rather than free it under the workers */
@@ -362,7 +408,7 @@ ov_sa_del(uint16_t id)
 		return -ENOMEM;
 	}
 	sa_free(s);
-	present_update();
+	ov_sa_present_update();
 	return 0;
 }
 
@@ -379,12 +425,12 @@ ov_sa_out(uint16_t path)
 }
 
 const struct ov_sa *
-ov_sa_in(uint32_t spi)
+ov_sa_in(enum ov_sa_proto proto, uint32_t spi)
 {
 	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
 
 	for (uint32_t h = slot_of(spi); x->in[h].sa != NULL; h = (h + 1) & (SA_SLOTS - 1))
-		if (x->in[h].spi == spi)
+		if (x->in[h].spi == spi && x->in[h].sa->proto == proto)
 			return x->in[h].sa;
 	return NULL;
 }

@@ -1,4 +1,4 @@
-/* ov_sa: the overlay's ESP security associations (RFC 4303, tunnel mode, AES-GCM per RFC 4106), held for the workers. */
+/* ov_sa: the overlay's security associations, held for the workers: ESP's (RFC 4303, tunnel mode, AES-GCM per RFC 4106) and WireGuard's sessions (one key, one direction). */
 /*
  * An SA is written once and never changed: a rekey is a new SA (a new id,
  * a new SPI) beside the old one, which goes when the control plane deletes
@@ -14,6 +14,11 @@
  * The crypto is DPDK's: an rte_ipsec SA over a session of the AES-GCM
  * crypto PMD (ipsec-mb's aesni_gcm), used synchronously (CPU crypto) by the
  * worker that has the packet. The device is made when the first SA is.
+ *
+ * A WireGuard session (ov_wg.h) is an SA too: its index is the SPI (ours
+ * inbound, the peer's outbound), its key one direction's transport key,
+ * its sequence numbers the session's counter; sxcd does the handshake.
+ * Its crypto is ipsec-mb's ChaCha20-Poly1305, called directly.
  *
  * Workers read the SAs under the table engine's RCU (dp_tables_sync): an
  * SA deleted is unpublished first and freed once every worker has passed a
@@ -38,7 +43,10 @@
 #define OV_SA_L2_LEN	14	/* the Ethernet header an outbound SA's packets leave with */
 
 enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
-enum ov_sa_cipher { OV_SA_AES_GCM_128, OV_SA_AES_GCM_256 };
+enum ov_sa_cipher { OV_SA_AES_GCM_128, OV_SA_AES_GCM_256, OV_SA_WIREGUARD };
+/* OV_SA_BLOCK: what a path that must be encrypted has while it has no
+ * outbound SA (ov_sa_require): its packets are dropped, never sent clear. */
+enum ov_sa_proto { OV_SA_ESP, OV_SA_WG, OV_SA_BLOCK };
 
 /* What a worker counts of one SA (its own row: no atomics). */
 struct ov_sa_ctr {
@@ -51,16 +59,20 @@ struct ov_sa_ctr {
 /* One SA as the workers use it. */
 struct ov_sa {
 	uint16_t id;
-	uint8_t dir, cipher;
-	uint32_t spi;			/* host order */
+	uint8_t dir, cipher, proto;
+	uint32_t spi;			/* host order (WireGuard: its index as read little endian) */
 	uint32_t src, dst;		/* outer addresses, network order: out: VTEP -> peer; in: peer -> VTEP */
-	uint16_t path;			/* out: the path it encrypts for */
-	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948), host order; 0: none */
+	uint16_t path;			/* out: the path it encrypts for (WireGuard in: whose endpoint roams) */
+	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
 	uint64_t created_ns;		/* ov_probe_ns clock */
 	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
 	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h; NULL: none); its worker's to write */
 	void *cses;			/* the crypto session */
+	uint8_t wg_key[32];		/* WireGuard: the transport key (its ChaCha20-Poly1305 key) */
+	/* WireGuard out: the next counter, taken by the workers (atomically),
+	 * on a line of its own */
+	uint64_t wg_next __rte_cache_aligned;
 };
 
 /* What a control method gives to add one (key: AES key then the 4-byte salt). */
@@ -69,7 +81,7 @@ struct ov_sa_conf {
 	enum ov_sa_dir dir;
 	enum ov_sa_cipher cipher;
 	uint32_t spi;
-	uint8_t key[36];
+	uint8_t key[36];	/* WireGuard: the 32-byte key */
 	uint32_t src, dst;
 	uint16_t path;
 	uint16_t sport, dport;
@@ -78,8 +90,15 @@ struct ov_sa_conf {
 	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
 };
 
-/* Are there SAs at all (either way)? What a worker asks first, so that a
- * box without ESP pays one load for it. */
+static inline enum ov_sa_proto
+ov_sa_proto_of(enum ov_sa_cipher c)
+{
+	return c == OV_SA_WIREGUARD ? OV_SA_WG : OV_SA_ESP;
+}
+
+/* Are there SAs at all (either way), or is WireGuard spoken (ov_wg_port)?
+ * What a worker asks first, so that a box without either pays one load
+ * for them. */
 extern bool ov_sa_present;
 static inline bool
 ov_sa_any_(void)
@@ -106,10 +125,18 @@ int ov_sa_del(uint16_t id);
 /* SA @id (main lcore), NULL: none. */
 const struct ov_sa *ov_sa_get(uint16_t id);
 
-/* Workers: the outbound SA of @path (NULL: clear). */
+/* Workers: the outbound SA of @path (NULL: clear; proto OV_SA_BLOCK: none
+ * while one is required). */
 const struct ov_sa *ov_sa_out(uint16_t path);
-/* Workers: the inbound SA of @spi (host order), NULL: none. */
-const struct ov_sa *ov_sa_in(uint32_t spi);
+/* Must what leaves on @path be encrypted (the control plane says so for
+ * the paths of its encrypted peers, before their first SA)? Without an
+ * outbound SA it is then dropped, not sent clear. 0, or -EINVAL. */
+int ov_sa_require(uint16_t path, bool on);
+bool ov_sa_required(uint16_t path);
+/* Workers: the inbound SA of @proto and @spi (host order), NULL: none. */
+const struct ov_sa *ov_sa_in(enum ov_sa_proto proto, uint32_t spi);
+/* ov_sa_present as the SAs and WireGuard's port are now (main lcore). */
+void ov_sa_present_update(void);
 /* Workers: must clear tunnel datagrams from @src (network order) be
  * refused, because it has an inbound SA? */
 bool ov_sa_clear_refused(uint32_t src);

@@ -1,4 +1,4 @@
-/* ov_sarpc: overlay.sa.add, overlay.sa.del and overlay.sa.list over ov_sa (see ov_sarpc.h). */
+/* ov_sarpc: overlay.sa.add, overlay.sa.del and overlay.sa.list over ov_sa, ESP's and WireGuard's (see ov_sarpc.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -11,6 +11,7 @@
 #include "ov_sarpc.h"
 #include "ov_show.h"
 #include "ov_state.h"
+#include "ov_wg.h"
 #include "dp_addr.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
@@ -18,7 +19,7 @@
 static unsigned int n_workers;
 
 static const char *const dir_names[] = { "in", "out", NULL };
-static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", NULL };
+static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", "wireguard", NULL };
 
 enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT };
 
@@ -27,19 +28,22 @@ static const struct dp_schema_field add_params[] = {
 		   .desc = "the SA's id, the control plane's (a rekey is a new id)" },
 	[A_DIR] = { .name = "dir", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = dir_names,
 		    .desc = "in: decrypts what its peer sends; out: encrypts what leaves on its path" },
-	[A_SPI] = { .name = "spi", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 256, .max = UINT32_MAX,
-		    .desc = "RFC 4303's SPI (1..255 are reserved): an inbound one is unique on the box" },
+	[A_SPI] = { .name = "spi", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .max = UINT32_MAX,
+		    .desc = "ESP: RFC 4303's SPI (1..255 are reserved); WireGuard: the session's index (in: "
+			    "ours, out: the peer's), as read little endian; an inbound one is unique on the box" },
 	[A_CIPHER] = { .name = "cipher", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_DEF, .names = cipher_names,
-		       .def = OV_SA_AES_GCM_128, .desc = "AES-GCM with a 16-byte ICV (RFC 4106)" },
+		       .def = OV_SA_AES_GCM_128, .desc = "ESP's AES-GCM with a 16-byte ICV (RFC 4106), or a "
+							 "WireGuard session's ChaCha20-Poly1305" },
 	[A_KEY] = { .name = "key", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .min = 40, .max = 72,
 		    .desc = "hex: the AES key, then the 4-byte salt (RFC 4106 8.1): 40 or 72 digits; "
-			    "never shown back" },
+			    "WireGuard: the transport key, 64 digits; never shown back" },
 	[A_SRC] = { .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
 		    .desc = "outer source: out: the local VTEP; in: the peer's endpoint" },
 	[A_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
 		    .desc = "outer destination: out: the peer's endpoint; in: the local VTEP" },
 	[A_PATH] = { .name = "path", .type = DP_SCHEMA_UINT, .max = OV_PATH_MAX,
-		     .desc = "out: the path it encrypts (the newest SA of a path is used)" },
+		     .desc = "out: the path it encrypts (the newest SA of a path is used); WireGuard in: the "
+			     "path whose endpoint follows the peer (roaming)" },
 	[A_ESN] = { .name = "esn", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF, .def = 1,
 		    .desc = "64-bit extended sequence numbers (RFC 4303 2.2.1)" },
 	[A_WINDOW] = { .name = "window", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF,
@@ -50,16 +54,19 @@ static const struct dp_schema_field add_params[] = {
 	[A_SEQ] = { .name = "seq", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 1, .def = 1,
 		    .desc = "out: the first sequence number sent (1: a new SA)" },
 	[A_SPORT] = { .name = "natt_sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
-		      .desc = "UDP encapsulation (RFC 3948): the outer UDP source port; 0: plain ESP" },
+		      .desc = "UDP encapsulation (RFC 3948): the outer UDP source port; 0: plain ESP; "
+			      "WireGuard out: the box's WireGuard port" },
 	[A_DPORT] = { .name = "natt_dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
-		      .desc = "UDP encapsulation: the outer UDP destination port (4500); 0: plain ESP" },
+		      .desc = "UDP encapsulation: the outer UDP destination port (4500); 0: plain ESP; "
+			      "WireGuard out: the peer's port" },
 	{ .name = NULL },
 };
 
 static const struct dp_rpc_method add_method = {
 	.name = "overlay.sa.add",
-	.description = "Add an ESP security association (tunnel mode, AES-GCM): an inbound one decrypts "
-		       "its peer's packets at once; an outbound one encrypts its path's from now on",
+	.description = "Add an ESP security association (tunnel mode, AES-GCM) or one direction of a "
+		       "WireGuard session: an inbound one decrypts its peer's packets at once; an outbound "
+		       "one encrypts its path's from now on",
 	.params = add_params,
 	.result = &(const struct dp_schema_field){ .name = "added", .type = DP_SCHEMA_OBJECT,
 						   .flags = DP_SCHEMA_OPEN, .desc = "{id}" },
@@ -95,26 +102,25 @@ static const struct dp_schema_field sa_row = {
 		{ .name = NULL } },
 };
 
+static const struct dp_rpc_method require_method = {
+	.name = "overlay.sa.require",
+	.description = "Say whether a path must be encrypted: while it has no outbound SA or WireGuard "
+		       "session its packets are dropped (overlay.sa_missing), never sent in clear",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "path", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_PATH_MAX },
+		{ .name = "required", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ },
+		{ .name = NULL } },
+	.result = &(const struct dp_schema_field){ .name = "required", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN, .desc = "{path, required}" },
+};
+
 static const struct dp_rpc_method list_method = {
 	.name = "overlay.sa.list",
-	.description = "Every ESP SA: its SPI, cipher, ends, path, age and counters (never its key)",
+	.description = "Every ESP SA and WireGuard session: its SPI or index, cipher, ends, path, age and "
+		       "counters (never its key); a WireGuard one's endpoint (where the peer is now)",
 	.params = dp_schema_none,
 	.result = &(const struct dp_schema_field){ .name = "sas", .type = DP_SCHEMA_ARRAY, .items = &sa_row },
 };
-
-/* @len bytes of hex @s into @out: 0, or -1 (not hex). */
-static int
-hex_key(const char *s, uint8_t *out, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		int hi = dp_addr_hex(s[2 * i]), lo = dp_addr_hex(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
 
 static int
 m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
@@ -126,36 +132,47 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		.path = (uint16_t)v[A_PATH].u, .esn = v[A_ESN].b, .window = (uint32_t)v[A_WINDOW].u,
 		.seq = v[A_SEQ].u, .sport = (uint16_t)v[A_SPORT].u, .dport = (uint16_t)v[A_DPORT].u,
 	};
-	size_t klen = (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
+	bool wg = c.cipher == OV_SA_WIREGUARD;
+	size_t klen = wg ? 32 : (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
 	int rc;
 
-	if (strlen(v[A_KEY].s) != 2 * klen || hex_key(v[A_KEY].s, c.key, klen) < 0) {
-		memset(c.key, 0, sizeof(c.key));
+	if (strlen(v[A_KEY].s) != 2 * klen || dp_addr_hex_bytes(v[A_KEY].s, c.key, klen) < 0) {
+		explicit_bzero(c.key, sizeof(c.key));
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/key",
-				      "the key is %zu hex digits for %s: the AES key, then the salt", 2 * klen,
-				      cipher_names[c.cipher]);
+				      wg ? "the key is %zu hex digits for %s: the transport key" :
+					   "the key is %zu hex digits for %s: the AES key, then the salt",
+				      2 * klen, cipher_names[c.cipher]);
+	}
+	if (wg) {
+		c.esn = false;	/* its counter is 64 bits on the wire */
+		c.window = OV_WG_WINDOW;
 	}
 	if (inet_pton(AF_INET, v[A_SRC].s, &c.src) != 1 || inet_pton(AF_INET, v[A_DST].s, &c.dst) != 1)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "not an IPv4 address");
-	if (c.dir == OV_SA_OUT && c.path == 0)
+	if (!wg && c.spi < 256)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/spi",
+				      "SPIs 0..255 are reserved (RFC 4303 2.1)");
+	if ((c.dir == OV_SA_OUT || wg) && c.path == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
-				      "an outbound SA encrypts one path: its id");
-	if (c.dir == OV_SA_IN && c.path != 0)
+				      wg ? "a WireGuard session is of one path: its id" :
+					   "an outbound SA encrypts one path: its id");
+	if (c.dir == OV_SA_IN && !wg && c.path != 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
 				      "an inbound SA is found by its SPI: no path");
-	if ((c.sport == 0) != (c.dport == 0))
+	if ((c.sport == 0) != (c.dport == 0) || (wg && c.dir == OV_SA_OUT && c.dport == 0))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/natt_dport",
-				      "UDP encapsulation takes both ports");
+				      wg ? "a WireGuard session sends from the box's port to the peer's: both ports" :
+					   "UDP encapsulation takes both ports");
 	if (c.dir == OV_SA_IN && (c.window == 0 ? c.esn : c.window < 64))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/window",
 				      "a window is 64 packets at least (0, no anti-replay, only without ESN)");
-	if (!c.esn && c.seq > UINT32_MAX)
+	if (!c.esn && !wg && c.seq > UINT32_MAX)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/seq",
 				      "without ESN a sequence number is 32 bits");
 	rc = ov_sa_add(&c);
 	/* the key lives on in the crypto session only: this copy and the
 	 * request's text of it (the request's own string) are wiped */
-	memset(c.key, 0, sizeof(c.key));
+	explicit_bzero(c.key, sizeof(c.key));
 	memset((char *)(uintptr_t)v[A_KEY].s, '0', strlen(v[A_KEY].s));
 	switch (rc) {
 	case 0:
@@ -166,7 +183,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 				      c.id);
 	case -EADDRINUSE:
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "exists", "/spi",
-				      "an inbound SA has SPI %u", c.spi);
+				      wg ? "a WireGuard session has index %u" : "an inbound SA has SPI %u", c.spi);
 	case -ENODEV:
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_crypto", "",
 				      "no AES-GCM crypto device (ipsec-mb's aesni_gcm PMD) on this box");
@@ -188,10 +205,21 @@ m_del(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	return 0;
 }
 
+static int
+m_require(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	  void *arg __rte_unused)
+{
+	ov_sa_require((uint16_t)v[0].u, v[1].b);
+	if ((*result = json_pack("{s:I,s:b}", "path", (json_int_t)v[0].u, "required", v[1].b)) == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	return 0;
+}
+
 static json_t *
 sa_json(const struct ov_sa *s, uint64_t now_ns)
 {
 	struct ov_sa_ctr t = { 0 };
+	json_t *r;
 
 	for (unsigned int w = 0; w <= n_workers; w++) {
 		const struct ov_sa_ctr *c = &ov_sa_ctr[w][s->id];
@@ -202,13 +230,27 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		t.auth += c->auth;
 		t.bad += c->bad;
 	}
-	return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
-			 "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
-			 "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
-			 "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - s->created_ns) / 1000000),
-			 "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
-			 "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
+	r = json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
+		      "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
+		      "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
+		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - s->created_ns) / 1000000),
+		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
+		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
+	if (r != NULL && s->proto == OV_SA_WG) {
+		/* where the peer is now: roamed, or as given */
+		uint64_t ep = ov_wg_endpoint(s->path);
+		const struct ov_sa *o = s->dir == OV_SA_OUT ? s : NULL;
+
+		if (ep != 0 || o != NULL)
+			json_object_set_new(r, "endpoint", json_pack("{s:o,s:I}", "address",
+				ov_show_ip(ep != 0 ? (uint32_t)(ep >> 16) : o->dst), "port",
+				(json_int_t)(ep != 0 ? (uint16_t)ep : o->dport)));
+		if (s->dir == OV_SA_OUT)
+			json_object_set_new(r, "counter", json_integer((json_int_t)__atomic_load_n(&s->wg_next,
+											   __ATOMIC_RELAXED)));
+	}
+	return r;
 }
 
 static int
@@ -239,7 +281,8 @@ ov_sarpc_init(unsigned int workers)
 
 	n_workers = workers;
 	if ((rc = dp_rpc_register(&add_method, m_add, NULL, NULL)) < 0 ||
-	    (rc = dp_rpc_register(&del_method, m_del, NULL, NULL)) < 0)
+	    (rc = dp_rpc_register(&del_method, m_del, NULL, NULL)) < 0 ||
+	    (rc = dp_rpc_register(&require_method, m_require, NULL, NULL)) < 0)
 		return rc;
 	return dp_rpc_register(&list_method, m_list, NULL, NULL);
 }

@@ -13,6 +13,18 @@ struct pl_overlay_tables pl_ov = { -1, -1, -1, -1 };
 unsigned int pl_ov_drop_base, pl_ov_event_base;
 uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
+bool
+ov_state_vtep(struct dp_stage_ctx *ctx, uint32_t dst)
+{
+	uint8_t key[DP_KEY_MAX] = { 0 };
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+
+	memcpy(key, &dst, 4);
+	dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e);
+	return e->action == OV_VTEP;
+}
+
 const struct sw_rewrite *
 ov_state_underlay_rw(uint16_t vrf, uint32_t gw)
 {

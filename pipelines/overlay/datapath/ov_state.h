@@ -45,7 +45,7 @@ enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 /* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port
  * holds OV_TOO_BIG(path, mtu), the path picked and the largest inner IP
  * packet it carries. */
-enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG };
+enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE };
 #define OV_TOO_BIG(path, mtu) ((uint32_t)(path) << 16 | (mtu))
 #define OV_INNER_MTU_MIN 68      /* IPv4's minimum (RFC 791): below, a path carries nothing */
 #define OV_FRAGS_MAX 8           /* fragments of one routed packet, at most */
@@ -81,6 +81,9 @@ ov_state_outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 	return unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
 }
+
+/* Workers: is @dst (network order) one of the box's VTEPs? */
+bool ov_state_vtep(struct dp_stage_ctx *ctx, uint32_t dst);
 
 /* A tunnel into the far end's VRF: what goes in was routed. */
 static inline bool

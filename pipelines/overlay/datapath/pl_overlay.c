@@ -27,6 +27,8 @@
 #include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_sarpc.h"
+#include "ov_wg.h"
+#include "ov_wgrpc.h"
 #include "ov_show.h"
 #include "ov_sla.h"
 #include "ov_tun.h"
@@ -330,8 +332,8 @@ ov_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
-	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 ||
-	    (rc = ov_sarpc_init(workers)) < 0)
+	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
+	    (rc = ov_sarpc_init(workers)) < 0 || (rc = ov_wgrpc_init()) < 0)
 		return rc;
 	pl_overlay_tunnel_back_init();
 	return 0;
@@ -360,6 +362,9 @@ ov_slowpath(struct rte_mbuf *m)
 	case OV_PUNT_TOO_BIG:
 		pl_overlay_too_big(m);
 		return -1;
+	case OV_PUNT_WG_HANDSHAKE:
+		ov_wg_punted(m);
+		return -1;
 	default:
 		dp_slow_drop(m, OV_DROP(no_slowpath));
 		return -1;
@@ -382,6 +387,7 @@ ov_fini(void)
 	ov_decap_fini();
 	ov_encap_fini();
 	ov_sa_fini();
+	ov_wg_fini();
 	ov_path_fini();
 }
 

@@ -1,0 +1,18 @@
+/* ov_keyfile: a box's private key of 32 bytes, kept in its sxcd store (mode 0600, made at first start) and in memory that is locked, out of core dumps and wiped when let go. */
+#ifndef OV_KEYFILE_H
+#define OV_KEYFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* @len bytes of locked memory, out of core dumps, zeroed: NULL if none. */
+void *ov_keyfile_secure(size_t len);
+/* Wipe and let go of what ov_keyfile_secure gave (NULL: nothing). */
+void ov_keyfile_release(void *p, size_t len);
+
+/* The key at @path into @priv (32 bytes), made there (0600, exclusively)
+ * the first time; @what names it in the log. 0, -EPERM (not a 32-byte
+ * file of mode 0600), -EIO, or -errno. */
+int ov_keyfile_load(const char *path, uint8_t priv[32], const char *what);
+
+#endif

@@ -1,0 +1,935 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ov_wg: sxcd's WireGuard: the box's static key, the handshake on each path to a WireGuard peer (either side starting, cookies under load), and the sessions it yields kept in sxdp as SAs, renewed on WireGuard's timers. */
+/*
+ * A peer whose intent says encryption {cipher: "wireguard", public_key,
+ * port} speaks WireGuard: another box, or any WireGuard (wireguard-go,
+ * the kernel's). Each of its paths is a WireGuard peer of its own (one
+ * endpoint, one handshake, one session at a time plus the one before);
+ * the inner packets are the overlay's tunnel datagrams between the two
+ * VTEPs (a wireguard-go peer routes its VXLAN through its wg interface).
+ *
+ * sxdp carries the messages (overlay.wg.recv, overlay.wg.send) and the
+ * data (the sessions' SAs, ids WG_ID_MIN..WG_ID_MAX; ESP's are below).
+ * The timers are the whitepaper's (section 6): a session is renewed by
+ * its initiator after REKEY_AFTER (the responder steps in if it has not
+ * been by then plus a margin), never used past REJECT_AFTER; a handshake
+ * is sent again every REKEY_TIMEOUT until answered; a responder's new
+ * session sends nothing until its initiator's first message on it came
+ * (the initiator sends a keepalive at once); a side that received but
+ * sent nothing for KEEPALIVE sends a keepalive. Make-before-break: a new
+ * session's inbound SA is in sxdp before its peer can use it; the old
+ * session's inbound SA stays until the next one replaces it or it
+ * expires.
+ *
+ * Secrets (the static key, handshakes under way, the send key a
+ * responder holds until confirmed) live in memory that is locked and out
+ * of core dumps, wiped when let go; nothing secret is logged or shown.
+ * Under load (more than WG_LOAD initiations a second) an initiation or a
+ * response must carry a mac2 from a cookie, else it gets a cookie reply
+ * and nothing else (whitepaper 5.3).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "cd_host.h"
+#include "cd_log.h"
+#include "cd_svc.h"
+#include "cd_vis.h"
+#include "ov_keyfile.h"
+#include "ov_noise.h"
+
+#define WG_KEY_FILE	"wg.key"	/* in the store: the box's WireGuard private key, raw, 0600 */
+#define WG_PORT		51820
+#define WG_TICK_MS	100
+#define WG_ID_MIN	512		/* sxdp's SA ids of WireGuard's sessions (ov_keys.c has those below) */
+#define WG_ID_MAX	1023
+#define WG_PATHS	256
+#define WG_LOAD		50		/* initiations a second beyond which a cookie is asked for */
+#define WG_LOG_S	10		/* at most one warning line per this */
+#define WG_INTENTS_MS	1000		/* how often the intents are read again */
+/* whitepaper 6.1, in ms */
+#define REKEY_AFTER	120000
+#define REJECT_AFTER	180000
+#define REKEY_TIMEOUT	5000
+#define KEEPALIVE	10000
+#define COOKIE_LIFE	120000
+/* the responder renews what its initiator did not by then */
+#define RESPONDER_REKEY	(REKEY_AFTER + 3 * REKEY_TIMEOUT)
+
+/* One session: its SAs in sxdp. */
+struct sess {
+	bool live, confirmed, initiator;
+	uint16_t in_id, out_id;		/* 0: none */
+	uint32_t local, remote;		/* indices */
+	uint64_t born;			/* ms */
+	uint8_t send[OV_NOISE_KEY];	/* a responder's, until confirmed */
+	uint64_t rx, tx;		/* packets sxdp counted, last seen */
+	uint64_t rx_at, tx_at;		/* when they last grew (ms) */
+};
+
+/* One path to a WireGuard peer. */
+struct wgp {
+	bool used, seen, required;	/* required: sxdp told it is never clear */
+	char name[96];			/* "PEER #PATH" */
+	uint16_t path;
+	uint32_t local, remote;		/* VTEPs, network order */
+	uint16_t rport;			/* the peer's port, as configured */
+	uint32_t ep;			/* where the peer is now (network order), and its port */
+	uint16_t ep_port;
+	uint8_t pub[OV_NOISE_KEY];
+	struct ov_noise_peer peer;
+	struct ov_noise_hs hs;
+	bool hs_live;
+	uint64_t hs_sent;
+	uint8_t hs_mac1[16];
+	uint8_t cookie[OV_NOISE_COOKIE];
+	uint64_t cookie_at;
+	uint8_t last_tai[OV_NOISE_TAI64N];
+	struct sess cur, prev, next;
+	uint64_t handshakes, last_handshake;
+};
+
+static struct {
+	uint16_t port;
+	struct cd_res *res;
+	struct ctl_async *sxdp;
+	struct event *tick;
+	/* in locked memory: the static key, the paths, the cookie secret */
+	struct ov_noise_static *me;
+	struct wgp *p;
+	uint8_t *secret;
+	uint64_t secret_at, intents_at;
+	char pub_b64[48];
+	bool ids[WG_ID_MAX + 1];
+	bool up, listening, adopting;
+	uint64_t load_s, load_n;	/* initiations in second load_s */
+	uint64_t ok, refused, cookies_sent, cookies_taken, sessions, expired, errors;
+	char last_error[200];
+	json_t *peers;			/* name -> why not, for those that are not */
+} g = { .port = WG_PORT };
+
+static int
+set_port(const char *v, char *why, size_t len)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < 1 || x > 65535 || x == 4500) {
+		snprintf(why, len, "1..65535, not 4500 (ESP's)");
+		return -EINVAL;
+	}
+	g.port = (uint16_t)x;
+	return 0;
+}
+
+static const struct cd_svc_opt ov_wg_opts[] = {
+	{ "wg-port", required_argument, "PORT",
+	  "the UDP port the box speaks WireGuard on at its VTEPs (51820)", set_port },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+fail(const char *fmt, ...)
+{
+	static time_t logged;
+	static uint64_t quiet;
+	time_t now = time(NULL);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g.last_error, sizeof(g.last_error), fmt, ap);
+	va_end(ap);
+	g.errors++;
+	if (now - logged < WG_LOG_S) {
+		quiet++;
+		return;
+	}
+	if (quiet != 0)
+		CD_LOG(WARN, "wireguard: %s (and %" PRIu64 " more since the last line)", g.last_error, quiet);
+	else
+		CD_LOG(WARN, "wireguard: %s", g.last_error);
+	logged = now;
+	quiet = 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+hex(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ----------------------------------------------------------- sxdp's SAs */
+
+static int
+id_take(void)
+{
+	for (int i = WG_ID_MIN; i <= WG_ID_MAX; i++)
+		if (!g.ids[i]) {
+			g.ids[i] = true;
+			return i;
+		}
+	return -ENOSPC;
+}
+
+static void
+answered(void *arg, json_t *result, json_t *error)
+{
+	const char *what = arg;
+
+	if ((error != NULL || result == NULL) && !cd_host_lost(error))
+		fail("sxdp refused %s: %s", what, json_string_value(json_object_get(error, "message")) ?: "no answer");
+}
+
+/* Add one direction of a session of @w: its SA id, or 0 (not added). */
+static uint16_t
+sa_add(const struct wgp *w, bool out, uint32_t idx, const uint8_t key[OV_NOISE_KEY])
+{
+	char khex[2 * OV_NOISE_KEY + 1], s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	uint32_t src = out ? w->local : w->remote, dst = out ? w->ep : w->local;
+	json_t *p;
+	int id;
+
+	if ((id = id_take()) < 0) {
+		fail("no SA id left for %s", w->name);
+		return 0;
+	}
+	hex(key, OV_NOISE_KEY, khex);
+	inet_ntop(AF_INET, &src, s, sizeof(s));
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:i}", "id", id, "dir", out ? "out" : "in", "spi",
+		      (json_int_t)idx, "cipher", "wireguard", "key", khex, "src", s, "dst", d, "path", w->path);
+	sodium_memzero(khex, sizeof(khex));
+	if (p != NULL && out) {
+		json_object_set_new(p, "natt_sport", json_integer(g.port));
+		json_object_set_new(p, "natt_dport", json_integer(w->ep_port));
+	}
+	/* the request's text of the key is jansson's to free: sxdp wipes its own */
+	if (p == NULL || cd_host_call(g.sxdp, "overlay.sa.add", p, answered, "a session") < 0) {
+		g.ids[id] = false;
+		return 0;
+	}
+	return (uint16_t)id;
+}
+
+static void
+sa_del(uint16_t *id)
+{
+	if (*id == 0)
+		return;
+	cd_host_call(g.sxdp, "overlay.sa.del", json_pack("{s:i}", "id", *id), answered, "a deletion");
+	g.ids[*id] = false;
+	*id = 0;
+}
+
+static void
+sess_kill(struct sess *s)
+{
+	sa_del(&s->in_id);
+	sa_del(&s->out_id);
+	sodium_memzero(s, sizeof(*s));
+}
+
+/* @n is the path's session now; the one before stays for what is on its
+ * way (its inbound SA), the one before that goes. */
+static void
+rotate(struct wgp *w, struct sess *n)
+{
+	sess_kill(&w->prev);
+	w->prev = w->cur;
+	sa_del(&w->prev.out_id);	/* the newest outbound SA of a path is the one sxdp uses */
+	w->cur = *n;
+	sodium_memzero(n, sizeof(*n));
+	g.sessions++;
+}
+
+/* --------------------------------------------------------- the messages */
+
+static void
+send_msg(const struct wgp *w, const uint8_t *msg, size_t len, uint32_t dst, uint16_t dport)
+{
+	char h[2 * OV_NOISE_INIT_LEN + 1], d[INET_ADDRSTRLEN];
+
+	hex(msg, len, h);
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	cd_host_call(g.sxdp, "overlay.wg.send", json_pack("{s:i,s:s,s:s,s:i}", "path", w->path, "msg", h, "dst", d,
+							   "dport", dport), answered, "a handshake message");
+}
+
+/* A random index no session or handshake of ours has. */
+static uint32_t
+index_new(void)
+{
+	for (;;) {
+		uint32_t x = randombytes_random();
+		bool used = false;
+
+		for (int i = 0; i < WG_PATHS && !used; i++) {
+			const struct wgp *w = &g.p[i];
+
+			used = w->used && ((w->hs_live && w->hs.local == x) || (w->cur.live && w->cur.local == x) ||
+					   (w->prev.live && w->prev.local == x) || (w->next.live && w->next.local == x));
+		}
+		if (!used)
+			return x;
+	}
+}
+
+static bool
+cookie_fresh(const struct wgp *w, uint64_t now)
+{
+	return w->cookie_at != 0 && now - w->cookie_at < COOKIE_LIFE;
+}
+
+static void
+initiate(struct wgp *w, uint64_t now)
+{
+	uint8_t msg[OV_NOISE_INIT_LEN], tai[OV_NOISE_TAI64N];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ov_noise_tai64n((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, tai);
+	if (ov_noise_init_make(&w->hs, g.me, &w->peer, index_new(), tai, cookie_fresh(w, now) ? w->cookie : NULL,
+			       NULL, msg) < 0) {
+		fail("cannot make an initiation for %s", w->name);
+		return;
+	}
+	w->hs_live = true;
+	/* REKEY_TIMEOUT plus jitter (whitepaper 6.4), so two sides do not keep colliding */
+	w->hs_sent = now + randombytes_uniform(333);
+	memcpy(w->hs_mac1, msg + 116, 16);
+	send_msg(w, msg, sizeof(msg), w->ep, w->ep_port);
+}
+
+/* The path a message from @src to our VTEP @dst is for: by the peer's
+ * key @pub (NULL: any) and where it came from. */
+static struct wgp *
+path_of(const uint8_t *pub, uint32_t src, uint32_t dst)
+{
+	struct wgp *best = NULL;
+
+	for (int i = 0; i < WG_PATHS; i++) {
+		struct wgp *w = &g.p[i];
+
+		if (!w->used || w->local != dst || (pub != NULL && sodium_memcmp(w->pub, pub, OV_NOISE_KEY) != 0))
+			continue;
+		if (w->remote == src || w->ep == src)
+			return w;
+		if (best == NULL)
+			best = w;
+	}
+	return best;
+}
+
+static bool
+under_load(uint64_t now)
+{
+	return g.load_n > WG_LOAD && now / 1000 <= g.load_s + 1;
+}
+
+/* Does message @msg (@len) from @src:@sport carry the cookie of its
+ * sender? If not, a cookie reply goes back on a path of @dst. */
+static bool
+cookie_ok(const uint8_t *msg, size_t len, uint32_t src, uint16_t sport, uint32_t dst, uint32_t sender)
+{
+	uint8_t a[6], c[OV_NOISE_COOKIE], reply[OV_NOISE_COOKIE_LEN];
+	const struct wgp *w;
+
+	memcpy(a, &src, 4);
+	a[4] = (uint8_t)(sport >> 8);
+	a[5] = (uint8_t)sport;
+	ov_noise_cookie(g.secret, a, sizeof(a), c);
+	if (ov_noise_mac2_ok(msg, len, c)) {
+		sodium_memzero(c, sizeof(c));
+		return true;
+	}
+	if ((w = path_of(NULL, src, dst)) != NULL &&
+	    ov_noise_cookie_reply(g.me, sender, msg + len - 32, c, reply) == 0) {
+		send_msg(w, reply, sizeof(reply), src, sport);
+		g.cookies_sent++;
+	}
+	sodium_memzero(c, sizeof(c));
+	return false;
+}
+
+static void
+on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint64_t now)
+{
+	uint8_t tai[OV_NOISE_TAI64N], resp[OV_NOISE_RESP_LEN];
+	struct ov_noise_hs hs;
+	struct ov_noise_keys k;
+	struct sess n = { 0 };
+	struct wgp *w;
+
+	if (now / 1000 != g.load_s) {
+		g.load_s = now / 1000;
+		g.load_n = 0;
+	}
+	g.load_n++;
+	if (under_load(now) && !cookie_ok(msg, OV_NOISE_INIT_LEN, src, sport, dst, le32(msg + 4)))
+		return;
+	if (ov_noise_init_consume(&hs, g.me, msg, tai) < 0) {
+		g.refused++;
+		return;
+	}
+	/* a key we know, on a VTEP of its paths, with a newer timestamp than
+	 * its last (a replayed initiation is no new handshake) */
+	if ((w = path_of(hs.rs, src, dst)) == NULL || memcmp(tai, w->last_tai, sizeof(tai)) <= 0) {
+		sodium_memzero(&hs, sizeof(hs));
+		g.refused++;
+		return;
+	}
+	if (ov_noise_resp_make(&hs, &w->peer, index_new(), cookie_fresh(w, now) ? w->cookie : NULL, NULL, resp,
+			       &k) < 0) {
+		sodium_memzero(&hs, sizeof(hs));
+		fail("cannot make a response for %s", w->name);
+		return;
+	}
+	memcpy(w->last_tai, tai, sizeof(tai));
+	w->ep = src;
+	w->ep_port = sport;
+	send_msg(w, resp, sizeof(resp), src, sport);
+	/* in at once; out once the initiator has used it */
+	sess_kill(&w->next);
+	n = (struct sess){ .live = true, .local = k.local, .remote = k.remote, .born = now };
+	memcpy(n.send, k.send, OV_NOISE_KEY);
+	n.in_id = sa_add(w, false, k.local, k.recv);
+	sodium_memzero(&k, sizeof(k));
+	w->next = n;
+	sodium_memzero(&n, sizeof(n));
+	w->handshakes++;
+	w->last_handshake = now;
+	g.ok++;
+}
+
+static void
+on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint64_t now)
+{
+	uint32_t receiver = le32(msg + 8);
+	struct ov_noise_keys k;
+	struct sess n;
+	struct wgp *w = NULL;
+
+	for (int i = 0; i < WG_PATHS && w == NULL; i++)
+		if (g.p[i].used && g.p[i].hs_live && g.p[i].hs.local == receiver && g.p[i].local == dst)
+			w = &g.p[i];
+	if (w == NULL) {
+		g.refused++;
+		return;
+	}
+	if (under_load(now) && !cookie_ok(msg, OV_NOISE_RESP_LEN, src, sport, dst, le32(msg + 4)))
+		return;
+	if (ov_noise_resp_consume(&w->hs, g.me, &w->peer, msg, &k) < 0) {
+		g.refused++;
+		return;
+	}
+	w->hs_live = false;
+	w->ep = src;
+	w->ep_port = sport;
+	n = (struct sess){ .live = true, .confirmed = true, .initiator = true, .local = k.local, .remote = k.remote,
+			   .born = now, .rx_at = now, .tx_at = now };
+	n.in_id = sa_add(w, false, k.local, k.recv);
+	n.out_id = sa_add(w, true, k.remote, k.send);
+	sodium_memzero(&k, sizeof(k));
+	rotate(w, &n);
+	/* what confirms the session to its responder */
+	if (w->cur.out_id != 0)
+		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
+			     "a keepalive");
+	w->handshakes++;
+	w->last_handshake = now;
+	g.ok++;
+}
+
+static void
+on_cookie(const uint8_t *msg, uint64_t now)
+{
+	uint32_t receiver = le32(msg + 4);
+
+	for (int i = 0; i < WG_PATHS; i++) {
+		struct wgp *w = &g.p[i];
+
+		if (!w->used || !w->hs_live || w->hs.local != receiver)
+			continue;
+		if (ov_noise_cookie_consume(&w->peer, msg, w->hs_mac1, w->cookie) == 0) {
+			w->cookie_at = now;
+			g.cookies_taken++;
+			/* the next initiation, at REKEY_TIMEOUT, carries it */
+		} else {
+			g.refused++;
+		}
+		return;
+	}
+	g.refused++;
+}
+
+static void
+received(void *arg, json_t *result, json_t *error)
+{
+	uint64_t now = now_ms();
+	json_t *m;
+	size_t i;
+
+	(void)arg;
+	if (error != NULL || result == NULL)
+		return;
+	json_array_foreach(json_object_get(result, "messages"), i, m) {
+		const char *h = json_string_value(json_object_get(m, "msg"));
+		uint8_t msg[OV_NOISE_INIT_LEN];
+		size_t len = h != NULL ? strlen(h) / 2 : 0;
+		uint32_t src, dst;
+		uint16_t sport = (uint16_t)json_integer_value(json_object_get(m, "sport"));
+
+		if (len > sizeof(msg) || inet_pton(AF_INET, json_string_value(json_object_get(m, "src")) ?: "", &src) != 1 ||
+		    inet_pton(AF_INET, json_string_value(json_object_get(m, "dst")) ?: "", &dst) != 1)
+			continue;
+		for (size_t j = 0; j < len; j++)
+			sscanf(h + 2 * j, "%2hhx", &msg[j]);
+		/* mac1 first: what is not for our key costs nothing more */
+		if ((len == OV_NOISE_INIT_LEN || len == OV_NOISE_RESP_LEN) && !ov_noise_mac1_ok(msg, len, g.me->mac1_key)) {
+			g.refused++;
+			continue;
+		}
+		if (len == OV_NOISE_INIT_LEN && msg[0] == OV_NOISE_MSG_INIT)
+			on_initiation(msg, src, sport, dst, now);
+		else if (len == OV_NOISE_RESP_LEN && msg[0] == OV_NOISE_MSG_RESP)
+			on_response(msg, src, sport, dst, now);
+		else if (len == OV_NOISE_COOKIE_LEN && msg[0] == OV_NOISE_MSG_COOKIE)
+			on_cookie(msg, now);
+		else
+			g.refused++;
+	}
+	if (json_is_true(json_object_get(result, "more")))
+		cd_host_call(g.sxdp, "overlay.wg.recv", NULL, received, NULL);
+}
+
+/* ------------------------------------------------------------ the paths */
+
+static struct wgp *
+wgp_of(uint16_t path)
+{
+	struct wgp *free_one = NULL;
+
+	for (int i = 0; i < WG_PATHS; i++) {
+		if (g.p[i].used && g.p[i].path == path)
+			return &g.p[i];
+		if (!g.p[i].used && free_one == NULL)
+			free_one = &g.p[i];
+	}
+	return free_one;
+}
+
+static void
+require(uint16_t path, bool on)
+{
+	cd_host_call(g.sxdp, "overlay.sa.require", json_pack("{s:i,s:b}", "path", path, "required", on), answered,
+		     "a path's encryption");
+}
+
+static void
+wgp_drop(struct wgp *w)
+{
+	require(w->path, false);
+	sess_kill(&w->cur);
+	sess_kill(&w->prev);
+	sess_kill(&w->next);
+	sodium_memzero(w, sizeof(*w));
+}
+
+static bool
+wan_address(json_t *site, const char *wan, uint32_t *ip)
+{
+	json_t *x;
+	size_t i;
+	char a[INET_ADDRSTRLEN];
+
+	json_array_foreach(json_object_get(site, "wan"), i, x) {
+		const char *addr = json_string_value(json_object_get(x, "address"));
+
+		if (wan == NULL || addr == NULL || strcmp(json_string_value(json_object_get(x, "name")) ?: "", wan) != 0)
+			continue;
+		snprintf(a, sizeof(a), "%.*s", (int)strcspn(addr, "/"), addr);
+		return inet_pton(AF_INET, a, ip) == 1;
+	}
+	return false;
+}
+
+/* The paths the intents want now: new ones set up, gone ones dropped. */
+static void
+paths_read(void)
+{
+	json_t *peers = cd_vis_docs(g.res, "peers"), *sites = cd_vis_docs(g.res, "site"), *site = NULL, *d, *ep;
+	const char *name;
+	size_t i;
+
+	json_object_foreach(sites, name, d)
+		site = json_object_get(d, "spec");
+	json_object_clear(g.peers);
+	for (int j = 0; j < WG_PATHS; j++)
+		g.p[j].seen = false;
+	json_object_foreach(peers, name, d) {
+		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
+		const char *b64 = json_string_value(json_object_get(enc, "public_key"));
+		uint8_t pub[48];
+		json_int_t port = json_integer_value(json_object_get(enc, "port"));
+
+		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") != 0)
+			continue;
+		if (b64 == NULL || strlen(b64) != 44 || EVP_DecodeBlock(pub, (const unsigned char *)b64, 44) != 33) {
+			json_object_set_new(g.peers, name, json_string("its public key is no X25519 key"));
+			continue;
+		}
+		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+			const char *addr = json_string_value(json_object_get(ep, "address"));
+			char key[160];
+			uint32_t local, remote;
+			json_int_t path;
+			struct wgp *w;
+
+			snprintf(key, sizeof(key), "peers/%s/%s", name, addr ?: "");
+			if ((path = cd_vis_id(g.res, "path", key)) <= 0 || path > 65535 || addr == NULL ||
+			    inet_pton(AF_INET, addr, &remote) != 1 ||
+			    !wan_address(site, json_string_value(json_object_get(ep, "wan")), &local))
+				continue;	/* not compiled yet, or not IPv4 */
+			if ((w = wgp_of((uint16_t)path)) == NULL) {
+				json_object_set_new(g.peers, name, json_string("too many WireGuard paths"));
+				continue;
+			}
+			/* another key or other ends: another peer, from scratch */
+			if (w->used && (memcmp(w->pub, pub, OV_NOISE_KEY) != 0 || w->local != local || w->remote != remote ||
+					w->rport != (port ? port : WG_PORT)))
+				wgp_drop(w);
+			w->seen = true;
+			if (w->used) {
+				if (!w->required)
+					require(w->path, w->required = true);
+				continue;
+			}
+			*w = (struct wgp){ .used = true, .seen = true, .path = (uint16_t)path, .local = local,
+					   .remote = remote, .rport = (uint16_t)(port ? port : WG_PORT) };
+			w->ep = remote;
+			w->ep_port = w->rport;
+			snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
+			memcpy(w->pub, pub, OV_NOISE_KEY);
+			if (ov_noise_peer_init(&w->peer, g.me, pub, NULL) < 0) {
+				json_object_set_new(g.peers, name, json_string("its public key is no X25519 key"));
+				sodium_memzero(w, sizeof(*w));
+				continue;
+			}
+			/* never clear, from before its first session on */
+			require(w->path, w->required = true);
+		}
+		sodium_memzero(pub, sizeof(pub));
+	}
+	for (int j = 0; j < WG_PATHS; j++)
+		if (g.p[j].used && !g.p[j].seen)
+			wgp_drop(&g.p[j]);
+	json_decref(peers);
+	json_decref(sites);
+}
+
+/* WireGuard's timers on path @w at @now. */
+static void
+timers(struct wgp *w, uint64_t now)
+{
+	struct sess *ss[3] = { &w->cur, &w->prev, &w->next };
+	bool want;
+
+	for (int i = 0; i < 3; i++)
+		if (ss[i]->live && now - ss[i]->born >= REJECT_AFTER) {
+			sess_kill(ss[i]);
+			g.expired++;
+		}
+	/* a responder's session its initiator never used */
+	if (w->next.live && now - w->next.born >= REJECT_AFTER / 2)
+		sess_kill(&w->next);
+	want = !w->cur.live || now - w->cur.born >= (w->cur.initiator ? REKEY_AFTER : RESPONDER_REKEY);
+	if (w->next.live)
+		want = false;	/* one is on its way, the initiator's */
+	if (want && (!w->hs_live || now >= w->hs_sent + REKEY_TIMEOUT))
+		initiate(w, now);
+	if (!want && w->hs_live && now >= w->hs_sent + 3 * REKEY_TIMEOUT)
+		w->hs_live = false;
+	/* received but sent nothing: a keepalive says we are here */
+	if (w->cur.live && w->cur.out_id != 0 && w->cur.rx_at > w->cur.tx_at && now - w->cur.tx_at >= KEEPALIVE) {
+		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
+			     "a keepalive");
+		w->cur.tx_at = now;
+	}
+}
+
+/* overlay.sa.list: what the sessions counted (a responder's new one
+ * confirmed by its first packet in), where the peers roamed to. */
+static void
+listed(void *arg, json_t *result, json_t *error)
+{
+	static json_t *by_id[WG_ID_MAX + 1];
+	uint64_t now = now_ms();
+	json_t *sa;
+	size_t i;
+
+	(void)arg;
+	if (error != NULL || !json_is_array(result))
+		return;
+	memset(by_id, 0, sizeof(by_id));
+	json_array_foreach(result, i, sa) {
+		json_int_t id = json_integer_value(json_object_get(sa, "id"));
+
+		if (id >= WG_ID_MIN && id <= WG_ID_MAX)
+			by_id[id] = sa;
+	}
+	for (int j = 0; j < WG_PATHS; j++) {
+		struct wgp *w = &g.p[j];
+		struct sess *ss[2] = { &w->cur, &w->next };
+
+		if (!w->used)
+			continue;
+		for (int s = 0; s < 2; s++) {
+			json_t *in = ss[s]->in_id ? by_id[ss[s]->in_id] : NULL, *out = ss[s]->out_id ? by_id[ss[s]->out_id] : NULL;
+			uint64_t rx = (uint64_t)json_integer_value(json_object_get(in, "packets"));
+			uint64_t tx = (uint64_t)json_integer_value(json_object_get(out, "packets"));
+			json_t *ep = json_object_get(in, "endpoint");
+			uint32_t a;
+
+			if (!ss[s]->live)
+				continue;
+			if (rx > ss[s]->rx) {
+				ss[s]->rx = rx;
+				ss[s]->rx_at = now;
+			}
+			if (tx > ss[s]->tx) {
+				ss[s]->tx = tx;
+				ss[s]->tx_at = now;
+			}
+			/* roamed: sxdp follows the peer already; so do our handshakes */
+			if (ep != NULL && inet_pton(AF_INET, json_string_value(json_object_get(ep, "address")) ?: "", &a) == 1) {
+				w->ep = a;
+				w->ep_port = (uint16_t)json_integer_value(json_object_get(ep, "port"));
+			}
+		}
+		if (w->next.live && w->next.rx > 0) {
+			struct sess n = w->next;
+
+			memset(&w->next, 0, sizeof(w->next));
+			n.confirmed = true;
+			n.out_id = sa_add(w, true, n.remote, n.send);
+			sodium_memzero(n.send, sizeof(n.send));
+			n.tx_at = now;
+			rotate(w, &n);
+		}
+	}
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (now - g.secret_at >= COOKIE_LIFE) {
+		randombytes_buf(g.secret, OV_NOISE_KEY);
+		g.secret_at = now;
+	}
+	if (!g.up || g.adopting || !cd_host_up(g.sxdp))
+		return;
+	if (!g.listening) {
+		if (cd_host_call(g.sxdp, "overlay.wg.listen", json_pack("{s:i}", "port", g.port), answered,
+				 "the WireGuard port") == 0)
+			g.listening = true;
+		return;
+	}
+	if (now - g.intents_at >= WG_INTENTS_MS) {
+		paths_read();
+		g.intents_at = now;
+	}
+	cd_host_call(g.sxdp, "overlay.wg.recv", NULL, received, NULL);
+	cd_host_call(g.sxdp, "overlay.sa.list", NULL, listed, NULL);
+	for (int i = 0; i < WG_PATHS; i++)
+		if (g.p[i].used)
+			timers(&g.p[i], now);
+}
+
+/* At a (re)connect: sessions sxdp holds of an earlier sxcd are of keys
+ * nobody has now: deleted; every path starts again. */
+static void
+adopted(void *arg, json_t *result, json_t *error)
+{
+	json_t *sa;
+	size_t i;
+
+	(void)arg;
+	g.adopting = false;
+	if (error != NULL || !json_is_array(result))
+		return;
+	json_array_foreach(result, i, sa) {
+		json_int_t id = json_integer_value(json_object_get(sa, "id"));
+
+		if (id >= WG_ID_MIN && id <= WG_ID_MAX)
+			cd_host_call(g.sxdp, "overlay.sa.del", json_pack("{s:I}", "id", id), answered, "a deletion");
+	}
+}
+
+static void
+on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
+{
+	(void)arg;
+	(void)boot_id;
+	for (int i = 0; i < WG_PATHS; i++)
+		if (g.p[i].used) {
+			/* sxdp's SAs are gone or are deleted above: only our side is forgotten */
+			memset(&g.p[i].cur, 0, sizeof(g.p[i].cur));
+			memset(&g.p[i].prev, 0, sizeof(g.p[i].prev));
+			g.p[i].required = false;	/* told again */
+			sodium_memzero(&g.p[i].next, sizeof(g.p[i].next));
+			g.p[i].hs_live = false;
+		}
+	memset(g.ids, 0, sizeof(g.ids));
+	g.up = t != NULL;
+	g.listening = false;
+	if (g.up && cd_host_call(g.sxdp, "overlay.sa.list", NULL, adopted, NULL) == 0)
+		g.adopting = true;
+}
+
+static int
+ov_wg_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
+{
+	static const struct timeval tick = { 0, WG_TICK_MS * 1000 };
+	uint8_t *priv;
+	char path[4096];
+	int rc;
+
+	if (sodium_init() < 0) {
+		snprintf(err, len, "wireguard: libsodium does not start");
+		return -EIO;
+	}
+	g.res = ctx->res;
+	g.sxdp = ctx->sxdp;
+	if ((g.me = ov_keyfile_secure(sizeof(*g.me) + OV_NOISE_KEY)) == NULL ||
+	    (g.p = ov_keyfile_secure(sizeof(struct wgp) * WG_PATHS)) == NULL) {
+		snprintf(err, len, "wireguard: no memory for its keys");
+		return -ENOMEM;
+	}
+	g.secret = (uint8_t *)(g.me + 1);
+	priv = g.secret;	/* the private key passes through where the cookie secret will be */
+	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, WG_KEY_FILE);
+	if ((rc = ov_keyfile_load(path, priv, "wireguard")) < 0 || (rc = ov_noise_static_init(g.me, priv)) < 0) {
+		snprintf(err, len, "wireguard: the box's key %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	randombytes_buf(g.secret, OV_NOISE_KEY);
+	g.secret_at = now_ms();
+	EVP_EncodeBlock((unsigned char *)g.pub_b64, g.me->pub, OV_NOISE_KEY);
+	g.peers = json_object();
+	if ((rc = cd_host_watch(ctx->sync, on_sxdp, NULL)) < 0) {
+		snprintf(err, len, "wireguard: cannot follow sxdp: %s", strerror(-rc));
+		return rc;
+	}
+	if ((g.tick = event_new(ctx->base, -1, EV_PERSIST, on_tick, NULL)) == NULL || evtimer_add(g.tick, &tick) < 0) {
+		snprintf(err, len, "wireguard: no timer");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+ov_wg_stop(void)
+{
+	if (g.tick != NULL)
+		event_free(g.tick);
+	g.tick = NULL;
+	ov_keyfile_release(g.p, sizeof(struct wgp) * WG_PATHS);
+	ov_keyfile_release(g.me, sizeof(*g.me) + OV_NOISE_KEY);
+	g.p = NULL;
+	g.me = NULL;
+	json_decref(g.peers);
+	g.peers = NULL;
+}
+
+static const char *
+state_of(const struct wgp *w)
+{
+	if (w->cur.live)
+		return w->next.live || w->hs_live ? "up, renewing" : "up";
+	return w->hs_live ? "handshaking" : "down";
+}
+
+static json_t *
+ov_wg_status(void)
+{
+	uint64_t now = now_ms();
+	json_t *paths = json_object();
+	char ep[INET_ADDRSTRLEN];
+
+	if (g.p == NULL)
+		return NULL;
+	for (int i = 0; i < WG_PATHS; i++) {
+		const struct wgp *w = &g.p[i];
+
+		if (!w->used)
+			continue;
+		inet_ntop(AF_INET, &w->ep, ep, sizeof(ep));
+		json_object_set_new(paths, w->name, json_pack("{s:i,s:s,s:s,s:i,s:I,s:I,s:I}", "path", w->path, "state",
+			state_of(w), "endpoint", ep, "port", w->ep_port, "handshakes", (json_int_t)w->handshakes,
+			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",
+			(json_int_t)(w->cur.live ? w->cur.local : 0)));
+	}
+	return json_pack("{s:s,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port", g.port,
+			 "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok, "refused",
+			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
+			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
+			 (json_int_t)g.expired, "errors", (json_int_t)g.errors, "last_error", g.last_error);
+}
+
+static void
+ov_wg_metrics(struct cd_vis_fams *f)
+{
+	cd_vis_sample(f, "sxcd_wg_handshakes_total", "counter", "WireGuard handshakes completed (either side)",
+		      (double)g.ok, NULL);
+	cd_vis_sample(f, "sxcd_wg_refused_total", "counter",
+		      "WireGuard handshake messages refused (MACs, keys, replayed timestamps, unknown indices)",
+		      (double)g.refused, NULL);
+	cd_vis_sample(f, "sxcd_wg_cookies_sent_total", "counter", "WireGuard cookie replies sent under load",
+		      (double)g.cookies_sent, NULL);
+	cd_vis_sample(f, "sxcd_wg_sessions_total", "counter", "WireGuard sessions put to use", (double)g.sessions,
+		      NULL);
+	cd_vis_sample(f, "sxcd_wg_expired_total", "counter", "WireGuard sessions let go at REJECT_AFTER_TIME",
+		      (double)g.expired, NULL);
+}
+
+static const struct cd_svc ov_wg_svc = {
+	.name = "wireguard",
+	.opts = ov_wg_opts,
+	.start = ov_wg_start,
+	.stop = ov_wg_stop,
+	.status = ov_wg_status,
+	.metrics = ov_wg_metrics,
+};
+CD_SVC_REGISTER(ov_wg_svc)

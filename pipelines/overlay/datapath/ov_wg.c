@@ -1,0 +1,464 @@
+/* ov_wg: WireGuard's data messages sealed and opened, its handshakes handed over (see ov_wg.h). */
+#include <errno.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "ov_esp.h"
+#include "ov_state.h"
+#include "ov_wg.h"
+#include "dp_log.h"
+#include "dp_parse.h"
+#include "dp_slow.h"
+
+#define WG_DATA		4
+#define L2		OV_SA_L2_LEN
+#define OUTER		(L2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+
+uint16_t ov_wg_port;
+
+static struct {
+	IMB_MGR *mgr;			/* read only once made: its function table */
+	struct rte_mempool *pool;	/* what handshakes and keepalives are sent in */
+	uint64_t ep[OV_PATH_MAX + 1];	/* roamed endpoints, written by the worker that saw them */
+	struct ov_wg_hs ring[OV_WG_HS_RING];
+	unsigned int head, count;
+} w;
+
+int
+ov_wg_init(void)
+{
+	if ((w.mgr = alloc_mb_mgr(0)) == NULL)
+		return -ENOMEM;
+	init_mb_mgr_auto(w.mgr, NULL);
+	if (imb_get_errno(w.mgr) != 0) {
+		DP_LOG(ERR, "overlay: ipsec-mb does not start: %s", imb_get_strerror(imb_get_errno(w.mgr)));
+		free_mb_mgr(w.mgr);
+		w.mgr = NULL;
+		return -ENODEV;
+	}
+	w.pool = rte_mempool_lookup(DP_MBUF_POOL_NAME);
+	return 0;
+}
+
+void
+ov_wg_fini(void)
+{
+	if (w.mgr != NULL)
+		free_mb_mgr(w.mgr);
+	w.mgr = NULL;
+	explicit_bzero(w.ring, sizeof(w.ring));
+	w.head = w.count = 0;
+	ov_wg_port = 0;
+}
+
+int
+ov_wg_kind(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	uint16_t port = __atomic_load_n(&ov_wg_port, __ATOMIC_RELAXED);
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr);
+	const uint8_t *p;
+	uint8_t b[4];
+
+	if (port == 0 || (md->flags & (DP_MF_IPV4 | DP_MF_FRAG | DP_MF_L4)) != (DP_MF_IPV4 | DP_MF_L4) ||
+	    md->l4_proto != IPPROTO_UDP || md->dport != port)
+		return OV_WG_NOT;
+	if ((p = rte_pktmbuf_read(m, off, 4, b)) == NULL || (p[1] | p[2] | p[3]) != 0)
+		return OV_WG_BAD;
+	return p[0] == WG_DATA ? OV_WG_DATA : p[0] >= 1 && p[0] <= 3 ? OV_WG_HANDSHAKE : OV_WG_BAD;
+}
+
+void
+ov_wg_roamed(uint16_t path, uint64_t ep)
+{
+	__atomic_store_n(&w.ep[path], ep, __ATOMIC_RELAXED);
+}
+
+uint64_t
+ov_wg_endpoint(uint16_t path)
+{
+	return __atomic_load_n(&w.ep[path], __ATOMIC_RELAXED);
+}
+
+static inline void
+put_le32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_le_32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void
+put_le64(uint8_t *p, uint64_t v)
+{
+	v = rte_cpu_to_le_64(v);
+	memcpy(p, &v, 8);
+}
+
+/* The outer headers of a message of @len bytes (the UDP payload) from
+ * @s's VTEP to @dst:@dport, before it at @frame; its dp_meta set. */
+static void
+outer(struct rte_mbuf *m, uint8_t *frame, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint16_t len,
+      uint8_t tos)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + L2);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct dp_meta *md = dp_meta(m);
+
+	memset(eth, 0, sizeof(*eth));	/* the underlay's rewrite gives the addresses */
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	*ip = (struct rte_ipv4_hdr){
+		.version_ihl = RTE_IPV4_VHL_DEF, .type_of_service = tos,
+		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len)),
+		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG), .time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP, .src_addr = src, .dst_addr = dst,
+	};
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* no UDP checksum: the AEAD's tag covers what matters (RFC 768 lets IPv4 go without) */
+	*udp = (struct rte_udp_hdr){ .src_port = rte_cpu_to_be_16(sport), .dst_port = rte_cpu_to_be_16(dport),
+				     .dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len)) };
+	md->flags = DP_MF_IPV4 | DP_MF_L4;
+	md->l2_len = md->l3_off = L2;
+	md->l4_off = L2 + sizeof(*ip);
+	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = IPPROTO_UDP;
+	md->sport = sport;
+	md->dport = dport;
+	md->ttl = 64;
+}
+
+/* Where @s's messages go now: its endpoint, or where the peer roamed. */
+static inline void
+endpoint_of(const struct ov_sa *s, uint32_t *dst, uint16_t *dport)
+{
+	uint64_t ep = ov_wg_endpoint(s->path);
+
+	*dst = ep != 0 ? (uint32_t)(ep >> 16) : s->dst;
+	*dport = ep != 0 ? (uint16_t)ep : s->dport;
+}
+
+/* @m (a datagram of @dlen bytes at its start, room for the tag after it)
+ * sealed with @s as the data message numbered @ctr. */
+static void
+seal_one(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen, uint8_t tos)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *hdr = frame + OUTER, *pl = hdr + OV_WG_HDR;
+	struct chacha20_poly1305_context_data cx;
+	uint8_t nonce[12] = { 0 };
+	uint32_t dst;
+	uint16_t dport;
+
+	endpoint_of(s, &dst, &dport);
+	outer(m, frame, s->src, s->sport, dst, dport, (uint16_t)(OV_WG_HDR + clen + OV_WG_TAG), tos);
+	hdr[0] = WG_DATA;
+	hdr[1] = hdr[2] = hdr[3] = 0;
+	put_le32(hdr + 4, s->spi);
+	put_le64(hdr + 8, ctr);
+	put_le64(nonce + 4, ctr);
+	IMB_CHACHA20_POLY1305_INIT(w.mgr, s->wg_key, &cx, nonce, NULL, 0);
+	IMB_CHACHA20_POLY1305_ENC_UPDATE(w.mgr, s->wg_key, &cx, pl, pl, clen);
+	IMB_CHACHA20_POLY1305_ENC_FINALIZE(w.mgr, &cx, pl + clen, OV_WG_TAG);
+}
+
+/* @m's datagram (at @off, @dlen bytes) made the plaintext of a message:
+ * alone in one segment, padded to 16 bytes with room for the tag, the
+ * outer headers' room before it. Its padded length, or 0 (no room). */
+static uint16_t
+frame_plain(struct rte_mbuf *m, uint32_t off, uint16_t dlen)
+{
+	uint16_t clen = (uint16_t)RTE_ALIGN_CEIL(dlen, 16);
+	uint8_t *pad;
+
+	if (rte_pktmbuf_adj(m, (uint16_t)off) == NULL ||
+	    (rte_pktmbuf_pkt_len(m) > dlen && rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - dlen)) < 0) ||
+	    rte_pktmbuf_linearize(m) < 0 || rte_pktmbuf_headroom(m) < OUTER + OV_WG_HDR ||
+	    (pad = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(clen - dlen + OV_WG_TAG))) == NULL)
+		return 0;
+	memset(pad, 0, clen - dlen);
+	rte_pktmbuf_prepend(m, OUTER + OV_WG_HDR);
+	return clen;
+}
+
+void
+ov_wg_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c, unsigned int *res)
+{
+	/* the burst's counters taken at once: one atomic a burst */
+	uint64_t ctr = __atomic_fetch_add((uint64_t *)(uintptr_t)&s->wg_next, n, __ATOMIC_RELAXED);
+
+	for (uint16_t i = 0; i < n; i++, ctr++) {
+		struct dp_meta *md = dp_meta(m[i]);
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *, md->l3_off);
+		uint16_t dlen = rte_be_to_cpu_16(ip->total_length), clen;
+		uint8_t tos = ip->type_of_service;	/* DSCP and ECN go on outside */
+
+		res[i] = 0;
+		if (unlikely(ctr >= OV_WG_REJECT_AFTER)) {
+			res[i] = OV_DROP(wg_counter_exhausted);
+			c[s->id].bad++;
+			continue;
+		}
+		if ((clen = frame_plain(m[i], md->l3_off, dlen)) == 0) {
+			res[i] = OV_DROP(no_headroom);
+			c[s->id].bad++;
+			continue;
+		}
+		seal_one(m[i], s, ctr, clen, tos);
+		c[s->id].pkts++;
+		c[s->id].bytes += rte_pktmbuf_pkt_len(m[i]);
+	}
+}
+
+/* Constant time: are the @n bytes at @a and @b the same? */
+static inline bool
+same(const uint8_t *a, const uint8_t *b, unsigned int n)
+{
+	uint8_t d = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+static inline uint64_t
+get_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return rte_le_to_cpu_64(v);
+}
+
+static inline uint32_t
+get_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_le_to_cpu_32(v);
+}
+
+bool
+ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end, wire = rte_pktmbuf_pkt_len(m), clen;
+	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
+	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN], tag[OV_WG_TAG], b[OV_WG_HDR];
+	struct chacha20_poly1305_context_data cx;
+	uint8_t nonce[12] = { 0 };
+	const uint8_t *hdr;
+	const struct ov_sa *s;
+	uint16_t l2_len = md->l2_len, sport = md->sport;
+	uint32_t from = ip->src_addr;
+	uint64_t ctr, ep, now;
+	uint8_t *pl;
+
+	if ((hdr = rte_pktmbuf_read(m, off, OV_WG_HDR, b)) == NULL) {
+		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+		return false;
+	}
+	/* a session is found by our index alone: its peer may send from anywhere */
+	s = ov_sa_in(OV_SA_WG, get_le32(hdr + 4));
+	if (s == NULL || s->dst != ip->dst_addr) {
+		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
+		return false;
+	}
+	if (ov_state_outer_cksum_bad(m, ip)) {
+		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
+		return false;
+	}
+	ctr = get_le64(hdr + 8);
+	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	if (l2_len > sizeof(l2) || end > rte_pktmbuf_pkt_len(m) || end < off + OV_WG_HDR + OV_WG_TAG) {
+		c[s->id].bad++;
+		*nx = DP_NEXT_DROP(OV_DROP(wg_malformed));
+		return false;
+	}
+	/* its window decides first: a replay costs no decryption (the
+	 * counter is taken plus one: the first is 0) */
+	if (ctr >= OV_WG_REJECT_AFTER || !ov_replay_fresh_q(s->rp, ctr + 1)) {
+		c[s->id].replay++;
+		*nx = DP_NEXT_DROP(OV_DROP(wg_replay));
+		return false;
+	}
+	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
+	/* Ethernet padding is no part of the message */
+	if (rte_pktmbuf_pkt_len(m) > end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	if (rte_pktmbuf_adj(m, (uint16_t)(off + OV_WG_HDR)) == NULL || rte_pktmbuf_linearize(m) < 0) {
+		c[s->id].bad++;
+		*nx = DP_NEXT_DROP(OV_DROP(wg_malformed));
+		return false;
+	}
+	pl = rte_pktmbuf_mtod(m, uint8_t *);
+	clen = rte_pktmbuf_pkt_len(m) - OV_WG_TAG;
+	put_le64(nonce + 4, ctr);
+	IMB_CHACHA20_POLY1305_INIT(w.mgr, s->wg_key, &cx, nonce, NULL, 0);
+	IMB_CHACHA20_POLY1305_DEC_UPDATE(w.mgr, s->wg_key, &cx, pl, pl, clen);
+	IMB_CHACHA20_POLY1305_DEC_FINALIZE(w.mgr, &cx, tag, OV_WG_TAG);
+	if (!same(tag, pl + clen, OV_WG_TAG)) {
+		c[s->id].auth++;
+		*nx = DP_NEXT_DROP(OV_DROP(wg_auth));
+		return false;
+	}
+	if (!ov_replay_take_q(s->rp, ctr + 1)) {
+		c[s->id].replay++;
+		*nx = DP_NEXT_DROP(OV_DROP(wg_replay));
+		return false;
+	}
+	c[s->id].pkts++;
+	c[s->id].bytes += wire;
+	/* verified and fresh: where it came from is where the peer is now */
+	ep = (uint64_t)from << 16 | sport;
+	now = ov_wg_endpoint(s->path);
+	if (unlikely(now != ep)) {
+		const struct ov_sa *o = ov_sa_out(s->path);
+
+		if (now != 0 || o == NULL || o->dst != from || o->dport != sport)
+			ov_wg_roamed(s->path, ep);
+	}
+	if (clen == 0) {
+		*nx = DP_NEXT_DROP(OV_DROP(wg_keepalive));
+		return false;
+	}
+	/* what it carried is an IPv4 datagram: its own length says where
+	 * the padding starts */
+	ip = (const struct rte_ipv4_hdr *)pl;
+	if (clen < sizeof(*ip) || (ip->version_ihl >> 4) != 4 || rte_be_to_cpu_16(ip->total_length) > clen ||
+	    rte_be_to_cpu_16(ip->total_length) < sizeof(*ip)) {
+		*nx = DP_NEXT_DROP(OV_DROP(wg_inner));
+		return false;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_be_to_cpu_16(ip->total_length)));
+	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
+}
+
+uint16_t
+ov_wg_handshake(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+
+	if (!ov_state_vtep(ctx, ip->dst_addr))
+		return OV_ESP_NOT_OURS;
+	if (ov_state_outer_cksum_bad(m, ip))
+		return DP_NEXT_DROP(OV_DROP(outer_cksum));
+	md->punt = OV_PUNT_WG_HANDSHAKE;
+	return DP_NEXT_PUNT;
+}
+
+void
+ov_wg_punted(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	uint32_t len = end > off ? end - off : 0;
+	const uint8_t *src;
+	struct ov_wg_hs *h;
+
+	/* the three handshake messages have one length each */
+	if (end > rte_pktmbuf_pkt_len(m) || (len != 148 && len != 92 && len != 64)) {
+		dp_slow_drop(m, OV_DROP(wg_malformed));
+		return;
+	}
+	if (w.count == OV_WG_HS_RING) {
+		dp_slow_drop(m, OV_DROP(wg_handshake_overrun));
+		return;
+	}
+	h = &w.ring[(w.head + w.count) % OV_WG_HS_RING];
+	if ((src = rte_pktmbuf_read(m, off, len, h->msg)) == NULL) {
+		dp_slow_drop(m, OV_DROP(wg_malformed));
+		return;
+	}
+	if (src != h->msg)
+		memcpy(h->msg, src, len);
+	w.count++;
+	h->src = ip->src_addr;
+	h->dst = ip->dst_addr;
+	h->sport = md->sport;
+	h->dport = md->dport;
+	h->len = (uint16_t)len;
+	dp_slow_event(OV_EVENT(wg_handshake));
+	rte_pktmbuf_free(m);
+}
+
+bool
+ov_wg_hs_take(struct ov_wg_hs *out)
+{
+	if (w.count == 0)
+		return false;
+	*out = w.ring[w.head];
+	explicit_bzero(&w.ring[w.head], sizeof(w.ring[w.head]));
+	w.head = (w.head + 1) % OV_WG_HS_RING;
+	w.count--;
+	return true;
+}
+
+/* A frame for a message of @len bytes out on @path's underlay to
+ * @dst:@dport, its payload at *@pl: NULL if no mbuf. */
+static struct rte_mbuf *
+frame_for(const struct ov_path *p, uint32_t dst, uint16_t dport, uint16_t len, uint8_t **pl)
+{
+	struct rte_mbuf *m = w.pool != NULL ? rte_pktmbuf_alloc(w.pool) : NULL;
+	uint8_t *f;
+
+	if (m == NULL || (f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(OUTER + len))) == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(dp_meta(m), 0, sizeof(struct dp_meta));
+	outer(m, f, p->src, ov_wg_port, dst, dport, len, 0);
+	*pl = f + OUTER;
+	return m;
+}
+
+int
+ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len)
+{
+	const struct ov_path *p = ov_state_path(path);
+	const struct ov_sa *o;
+	struct rte_mbuf *m;
+	uint64_t ep;
+	uint8_t *pl;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (dst == 0) {
+		/* the path's endpoint as roamed, else its session's, else the path's own */
+		ep = ov_wg_endpoint(path);
+		o = ov_sa_out(path);
+		dst = ep != 0 ? (uint32_t)(ep >> 16) : o != NULL && o->proto == OV_SA_WG ? o->dst : p->dst;
+		dport = ep != 0 ? (uint16_t)ep : o != NULL && o->proto == OV_SA_WG ? o->dport : dport;
+	}
+	if (dport == 0)
+		return -EINVAL;
+	if ((m = frame_for(p, dst, dport, len, &pl)) == NULL)
+		return -ENOMEM;
+	memcpy(pl, msg, len);
+	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
+}
+
+int
+ov_wg_keepalive(const struct ov_sa *s)
+{
+	const struct ov_path *p = ov_state_path(s->path);
+	uint64_t ctr = __atomic_fetch_add((uint64_t *)(uintptr_t)&s->wg_next, 1, __ATOMIC_RELAXED);
+	struct rte_mbuf *m;
+	uint8_t *pl;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (s->proto != OV_SA_WG || s->dir != OV_SA_OUT || ctr >= OV_WG_REJECT_AFTER)
+		return -EINVAL;
+	if ((m = frame_for(p, s->dst, s->dport, OV_WG_HDR + OV_WG_TAG, &pl)) == NULL)
+		return -ENOMEM;
+	seal_one(m, s, ctr, 0, 0);
+	ov_sa_ctr_main()[s->id].pkts++;
+	ov_sa_ctr_main()[s->id].bytes += rte_pktmbuf_pkt_len(m);
+	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
+}

