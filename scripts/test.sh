@@ -73,6 +73,8 @@ tier e2e-overlay bash tests/e2e/overlay.sh
 tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
 tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
+# against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
+tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh

@@ -46,6 +46,8 @@ API_PORT=8187
 api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
 # bounds (seconds) of the waits for events
 START_BOUND=20 HS_BOUND=30 PING_BOUND=15 CAPTURE_BOUND=15
+REKEY_S=4           # sxcd renews its sessions this often (WireGuard's 120 s is too long for a test)
+STREAM_S=12         # the ping stream through the rekeys
 PIDS=()
 WGPID=""
 
@@ -142,7 +144,7 @@ for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/s.sock" ] && break; sleep
 head -c 24 /dev/urandom | base64 >"$DIR/token"
 mkdir -p "$DIR/store"
 ip netns exec "$(nsn s)" "$SXCD" --socket "$DIR/s.sock" --store "$DIR/store" --listen "127.0.0.1:$API_PORT" \
-  --token-file "$DIR/token" --resync-ms 1000 --no-netlink >>"$DIR/sxcd.log" 2>&1 &
+  --token-file "$DIR/token" --resync-ms 1000 --no-netlink --wg-rekey "$REKEY_S" >>"$DIR/sxcd.log" 2>&1 &
 PIDS+=($!)
 api_in() { ip netns exec "$(nsn s)" "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
 for _ in $(seq 1 $((START_BOUND * 10))); do api_in status >/dev/null 2>&1 && break; sleep 0.1; done
@@ -173,12 +175,13 @@ wg_status() { api_in --json status 2>/dev/null | "$PY" -c '
 import json, sys
 w = json.load(sys.stdin)["services"]["wireguard"]
 p = next(iter(w["paths"].values()), {})
-print(p.get("state", "-"), w["handshakes"], w["refused"], p.get("endpoint", "-"), p.get("port", "-"))'; }
+print(p.get("state", "-").replace(", ", "+"), w["handshakes"], w["refused"], p.get("endpoint", "-"), p.get("port", "-"),
+      w["answered"])'; }
 wait_state() { # state seconds
   local end=$((SECONDS + $2))
   while [ $SECONDS -le "$end" ]; do
     set -- "$1" "$2"
-    [ "$(wg_status | awk '{print $1}')" = "$1" ] && return 0
+    case "$(wg_status | awk '{print $1}')" in "$1"|"$1+"*) return 0 ;; esac
     sleep 0.2
   done
   return 1
@@ -203,4 +206,163 @@ else
   notok "ping h -> 10.10.0.2: drops $(sx --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print({k: v for k, v in d.items() if v})')"
 fi
 if ping_ok w 10.10.0.1 5; then ok "ping w -> h across WireGuard"; else notok "ping w -> 10.10.0.1"; fi
+
+listening() { # ns port: wait until something listens on TCP port there
+  local i
+  for i in $(seq 1 $((PING_BOUND * 20))); do
+    in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
+    sleep 0.05
+  done
+  return 1
+}
+for dir in "h -> w:" "w -> h:-R"; do
+  what=${dir%%:*} rev=${dir#*:}
+  ip netns exec "$(nsn w)" iperf3 -s -1 -B 10.10.0.2 >"$DIR/iperf-srv.log" 2>&1 &
+  srv=$!
+  PIDS+=("$srv")
+  n=0
+  if listening w 5201; then
+    # shellcheck disable=SC2086  # $rev: no flag or one
+    if in_ns h timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 $rev -t "$TCP_SECONDS" -J >"$DIR/iperf.json" 2>&1; then
+      n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$DIR/iperf.json" 2>/dev/null || echo 0)
+    fi
+  fi
+  kill "$srv" 2>/dev/null
+  wait "$srv" 2>/dev/null
+  if [ "$n" -gt 1000000 ]; then
+    ok "TCP $what over WireGuard (iperf3): $n bytes in $TCP_SECONDS s ($((n * 8 / TCP_SECONDS / 1000000)) Mbit/s)"
+  else
+    notok "TCP $what over WireGuard: $n bytes ($(tail -3 "$DIR/iperf.json" 2>/dev/null | tr '\n' ' '))"
+  fi
+done
+
+# ------------------------------------------------------------- the wire
+# w's eth0 during pings carrying a random pattern (ping -p): every IPv4
+# frame between the two is UDP between their WireGuard ports, tshark
+# decodes WireGuard in them, and no byte of any holds the pattern
+PATTERN=$(head -c 16 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
+ip netns exec "$(nsn w)" dumpcap -q -i eth0 -f ip -w "$DIR/wire.pcapng" >"$DIR/dumpcap.err" 2>&1 &
+cap=$!
+PIDS+=("$cap")
+for _ in $(seq 1 $((CAPTURE_BOUND * 10))); do grep -q "Capturing\|File:" "$DIR/dumpcap.err" 2>/dev/null && break; [ -s "$DIR/wire.pcapng" ] && break; sleep 0.1; done
+in_ns h ping -c 20 -i 0.1 -W 2 -q -p "$PATTERN" 10.10.0.2 >/dev/null 2>&1
+in_ns w ping -c 20 -i 0.1 -W 2 -q -p "$PATTERN" 10.10.0.1 >/dev/null 2>&1
+kill -INT "$cap" 2>/dev/null
+wait "$cap" 2>/dev/null
+wire=$("$PY" - "$DIR/wire.pcapng" "$PATTERN" <<'PYEOF'
+import struct, sys
+buf = open(sys.argv[1], "rb").read()
+pat = bytes.fromhex(sys.argv[2]) * 2
+needles = [pat[i:i + 8] for i in range(16)]
+n = wgu = other = marked = 0
+off = 0
+while off + 12 <= len(buf):
+    btype, blen = struct.unpack_from("<II", buf, off)
+    if blen < 12 or off + blen > len(buf):
+        break
+    if btype == 6:
+        caplen = struct.unpack_from("<I", buf, off + 20)[0]
+        f = buf[off + 28:off + 28 + caplen]
+        if len(f) >= 42 and f[12:14] == b"\x08\x00":
+            n += 1
+            ihl = (f[14] & 15) * 4
+            sp, dp = struct.unpack_from("!HH", f, 14 + ihl) if f[23] == 17 else (0, 0)
+            if f[23] == 17 and 51820 in (sp, dp) or f[23] == 17 and dp == sp:
+                wgu += 1
+            else:
+                other += 1
+            marked += any(x in f for x in needles)
+    off += blen
+print(n, wgu, other, marked)
+PYEOF
+)
+read -r wn wwg wother wmarked <<<"$wire"
+wgtypes=$(tshark -r "$DIR/wire.pcapng" -Y wg -T fields -e wg.type 2>/dev/null | sort | uniq -c | awk '{printf "%s type %s; ", $1, $2}')
+if [ "${wn:-0}" -ge 40 ] && [ "$wwg" = "$wn" ] && [ "$wmarked" = 0 ] && printf '%s' "$wgtypes" | grep -q "type 4"; then
+  ok "the wire: $wn frames, all UDP WireGuard, none with the pattern, no clear VXLAN or ICMP; tshark: $wgtypes"
+else
+  notok "the wire: frames $wn, WireGuard UDP ${wwg:-?}, other ${wother:-?}, with the pattern ${wmarked:-?}; tshark: $wgtypes"
+fi
+
+# ------------------------------------------------------------- rekeys
+# sxcd renews every REKEY_S s: a ping stream through several renewals
+# loses nothing (the new session's inbound SA is in sxdp before the peer
+# can use it, the old one's stays for what is on its way)
+hs0=$(wg_status | awk '{print $2}')
+loss=$(in_ns h ping -c $((STREAM_S * 20)) -i 0.05 -W 2 -q 10.10.0.2 2>/dev/null | awk -F', ' '/packet loss/ {print $3}')
+hs1=$(wg_status | awk '{print $2}')
+if [ "$((hs1 - hs0))" -ge 2 ] && [ "${loss%% *}" = "0%" ]; then
+  ok "$((hs1 - hs0)) rekeys under a $((STREAM_S * 20))-ping stream (every 50 ms): $loss"
+else
+  notok "rekeys under a ping stream: $((hs1 - hs0)) handshakes, $loss"
+fi
+sessions() { sx --json call overlay.sa.list 2>/dev/null; }
+bad=$(sessions | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+print(sum(s["auth"] + s["replay"] + s["malformed"] for s in r if s["cipher"] == "wireguard"), len(r))')
+drops=$(sx --json stats 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.wg_") and k != "overlay.wg_keepalive") or "none")')
+if [ "${bad%% *}" = 0 ] && [ "$drops" = none ]; then ok "no session refused anything (${bad##* } SAs held); no WireGuard drop"
+else notok "refusals: sessions $bad, drops $drops"; fi
+
+# ------------------------------------------------------------- roaming
+# w's port moves: sxdp follows its authenticated packets there
+in_ns w wg set wg0 listen-port 51999
+if ping_ok w 10.10.0.1 3 && wait_ping h 10.10.0.2 "$PING_BOUND" && ping_ok h 10.10.0.2 3; then
+  ep=$(sessions | "$PY" -c '
+import json, sys
+print(" ".join(sorted({"%s:%d" % (s["endpoint"]["address"], s["endpoint"]["port"]) for s in json.load(sys.stdin) if "endpoint" in s})))')
+  case " $ep " in
+    *" 192.0.2.2:51999 "*) ok "the peer moved to port 51999: sxdp follows it (sessions' endpoint $ep), pings both ways" ;;
+    *) notok "the peer moved: pings work but the endpoints are $ep" ;;
+  esac
+else
+  notok "the peer moved to 51999: pings fail ($(wg_status))"
+fi
+
+# ------------------------------------------------------------- w starts
+# wireguard-go started afresh: it starts the handshake when it has
+# something to send; sxcd answers
+wg_stop
+if wg_start && wg_conf "$DIR/w.key" 51820 "$BOX_PUB"; then
+  r0=$(wg_status | awk '{print $6}')
+  if wait_ping w 10.10.0.1 "$PING_BOUND" && ping_ok h 10.10.0.2 3 && [ "$(wg_status | awk '{print $6}')" -gt "$r0" ]; then
+    ok "a new wireguard-go started a handshake and sxcd answered it (answered $r0 -> $(wg_status | awk '{print $6}')); pings both ways"
+  else
+    notok "a handshake started by wireguard-go: $(wg_status); $(in_ns w wg show wg0 2>&1 | tr '\n' ' ')"
+  fi
+else
+  notok "wireguard-go restarts"
+fi
+
+# ------------------------------------------------------------- a wrong key
+# w with another key is no peer of ours: its initiations are refused,
+# nothing gets through, and nothing of site A's leaves in clear
+(umask 077; in_ns w wg genkey >"$DIR/w2.key")
+ref0=$(wg_status | awk '{print $3}')
+ip netns exec "$(nsn w)" dumpcap -q -i eth0 -f ip -w "$DIR/wrong.pcapng" >"$DIR/dumpcap2.err" 2>&1 &
+cap=$!
+PIDS+=("$cap")
+sleep 0.5  # no event to wait for: dumpcap says nothing when it starts writing to a file
+in_ns w wg set wg0 private-key "$DIR/w2.key"
+if ping_ok w 10.10.0.1 5 || ping_ok h 10.10.0.2 3; then notok "a peer with another key got through"; fi
+end=$((SECONDS + HS_BOUND))
+while [ $SECONDS -le $end ] && [ "$(wg_status | awk '{print $3}')" = "$ref0" ]; do sleep 0.2; done
+in_ns h ping -c 5 -i 0.2 -W 1 -q 10.10.0.2 >/dev/null 2>&1
+kill -INT "$cap" 2>/dev/null
+wait "$cap" 2>/dev/null
+clear=$(tshark -r "$DIR/wrong.pcapng" -Y "vxlan or icmp" -T fields -e frame.number 2>/dev/null | wc -l)
+if [ "$(wg_status | awk '{print $3}')" -gt "$ref0" ] && [ "$clear" = 0 ]; then
+  ok "another key is refused (sxcd refused $(( $(wg_status | awk '{print $3}') - ref0 )) messages), pings fail, nothing clear on the wire"
+else
+  notok "another key: refused $ref0 -> $(wg_status | awk '{print $3}'), clear frames $clear"
+fi
+in_ns w wg set wg0 private-key "$DIR/w.key"
+if wait_ping w 10.10.0.1 "$PING_BOUND" && ping_ok h 10.10.0.2 3; then ok "the right key again: pings both ways"
+else notok "the right key again: $(wg_status)"; fi
+echo "# sxdp's sessions:"
+sx sa show 2>&1 | sed 's/^/#   /'
 finish

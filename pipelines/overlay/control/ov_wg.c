@@ -10,7 +10,8 @@
  *
  * sxdp carries the messages (overlay.wg.recv, overlay.wg.send) and the
  * data (the sessions' SAs, ids WG_ID_MIN..WG_ID_MAX; ESP's are below).
- * The timers are the whitepaper's (section 6): a session is renewed by
+ * The timers are the whitepaper's (section 6; REKEY_AFTER may be made
+ * shorter, --wg-rekey): a session is renewed by
  * its initiator after REKEY_AFTER (the responder steps in if it has not
  * been by then plus a margin), never used past REJECT_AFTER; a handshake
  * is sent again every REKEY_TIMEOUT until answered; a responder's new
@@ -57,9 +58,10 @@
 #define WG_LOAD		50		/* initiations a second beyond which a cookie is asked for */
 #define WG_LOG_S	10		/* at most one warning line per this */
 #define WG_INTENTS_MS	1000		/* how often the intents are read again */
-/* whitepaper 6.1, in ms */
-#define REKEY_AFTER	120000
-#define REJECT_AFTER	180000
+/* whitepaper 6.1, in ms; REKEY_AFTER is --wg-rekey (WireGuard's 120 s by
+ * default), a session is never used a minute past it (REJECT_AFTER) */
+#define REKEY_AFTER	((uint64_t)g.rekey_s * 1000)
+#define REJECT_AFTER	(REKEY_AFTER + 60000)
 #define REKEY_TIMEOUT	5000
 #define KEEPALIVE	10000
 #define COOKIE_LIFE	120000
@@ -101,6 +103,7 @@ struct wgp {
 
 static struct {
 	uint16_t port;
+	unsigned int rekey_s;
 	struct cd_res *res;
 	struct ctl_async *sxdp;
 	struct event *tick;
@@ -113,10 +116,10 @@ static struct {
 	bool ids[WG_ID_MAX + 1];
 	bool up, listening, adopting;
 	uint64_t load_s, load_n;	/* initiations in second load_s */
-	uint64_t ok, refused, cookies_sent, cookies_taken, sessions, expired, errors;
+	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired, errors;
 	char last_error[200];
 	json_t *peers;			/* name -> why not, for those that are not */
-} g = { .port = WG_PORT };
+} g = { .port = WG_PORT, .rekey_s = 120 };
 
 static int
 set_port(const char *v, char *why, size_t len)
@@ -132,9 +135,25 @@ set_port(const char *v, char *why, size_t len)
 	return 0;
 }
 
+static int
+set_rekey(const char *v, char *why, size_t len)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < 2 || x > 120) {
+		snprintf(why, len, "2..120 seconds (WireGuard's REKEY_AFTER_TIME is its most)");
+		return -EINVAL;
+	}
+	g.rekey_s = (unsigned int)x;
+	return 0;
+}
+
 static const struct cd_svc_opt ov_wg_opts[] = {
 	{ "wg-port", required_argument, "PORT",
 	  "the UDP port the box speaks WireGuard on at its VTEPs (51820)", set_port },
+	{ "wg-rekey", required_argument, "S",
+	  "WireGuard sessions this box started are renewed after S seconds (120, WireGuard's)", set_rekey },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -426,6 +445,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 	w->handshakes++;
 	w->last_handshake = now;
 	g.ok++;
+	g.answered++;
 }
 
 static void
@@ -901,8 +921,9 @@ ov_wg_status(void)
 			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",
 			(json_int_t)(w->cur.live ? w->cur.local : 0)));
 	}
-	return json_pack("{s:s,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port", g.port,
-			 "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok, "refused",
+	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
+			 g.port, "rekey_s", g.rekey_s, "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok,
+			 "answered", (json_int_t)g.answered, "refused",
 			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
 			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
 			 (json_int_t)g.expired, "errors", (json_int_t)g.errors, "last_error", g.last_error);
