@@ -356,5 +356,6 @@ ov_probe_answer(struct rte_mbuf *m)
 	}
 	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), ov_probe_ns(msg->tx), ov_probe_ns(msg->rx));
 	dp_slow_event(OV_EVENT(probe_answered));
+	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }

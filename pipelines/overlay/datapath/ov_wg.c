@@ -384,6 +384,7 @@ ov_wg_punted(struct rte_mbuf *m)
 	h->dport = md->dport;
 	h->len = (uint16_t)len;
 	dp_slow_event(OV_EVENT(wg_handshake));
+	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
