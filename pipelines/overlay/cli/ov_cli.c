@@ -105,13 +105,13 @@ static void
 paths_table(json_t *res)
 {
 	static const char *const hdr[] = { "ID", "PROBE", "SRC", "DST", "STATE", "SINCE",
-		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST" };
+		"RTT", "JITTER", "LOSS", "PACKETS", "BYTES", "SENT", "LOST", "ENCRYPTION" };
 	static const char *const k1[] = { "id", "probe", "src", "dst", "state", NULL };
 	json_t *p;
 	struct fmt_tbl t;
 	size_t i;
 
-	fmt_tbl_init(&t, "rllllrrrrrrrr", hdr);
+	fmt_tbl_init(&t, "rllllrrrrrrrrl", hdr);
 	json_array_foreach(res, i, p) {
 		double ms = (double)json_integer_value(json_object_get(p, "since_ms"));
 
@@ -125,22 +125,24 @@ paths_table(json_t *res)
 		fmt_tbl_j(&t, p, "bytes");
 		fmt_tbl_j(&t, p, "probes_sent");
 		fmt_tbl_j(&t, p, "probes_lost");
+		fmt_tbl_j(&t, p, "encryption");
 	}
 	fmt_tbl_print(&t, 0);
 }
 
-/* sa show: one line per ESP SA, never its key (overlay.sa.list has none) */
+/* sa show: one line per ESP SA or WireGuard session, never its key
+ * (overlay.sa.list has none); a session's endpoint, where its peer is now */
 static void
 sas_table(json_t *res)
 {
 	static const char *const hdr[] = { "ID", "DIR", "SPI", "CIPHER", "SRC", "DST", "PATH", "ACTIVE",
-		"AGE", "PACKETS", "BYTES", "REPLAY", "AUTH", "MALFORMED" };
+		"AGE", "PACKETS", "BYTES", "REPLAY", "AUTH", "MALFORMED", "ENDPOINT" };
 	static const char *const k1[] = { "id", "dir", "spi", "cipher", "src", "dst", "path", NULL };
 	json_t *p;
 	struct fmt_tbl t;
 	size_t i;
 
-	fmt_tbl_init(&t, "rlrllllrrrrrrr", hdr);
+	fmt_tbl_init(&t, "rlrllllrrrrrrrl", hdr);
 	json_array_foreach(res, i, p) {
 		fmt_tbl_row(&t, p, k1);
 		fmt_tbl_add(&t, sx_asprintf("%s", json_is_true(json_object_get(p, "active")) ? "yes" : "no"));
@@ -150,6 +152,13 @@ sas_table(json_t *res)
 		fmt_tbl_j(&t, p, "replay");
 		fmt_tbl_j(&t, p, "auth");
 		fmt_tbl_j(&t, p, "malformed");
+		{
+			json_t *ep = json_object_get(p, "endpoint");
+
+			fmt_tbl_add(&t, ep == NULL ? sx_asprintf("-") :
+				    sx_asprintf("%s:%lld", json_string_value(json_object_get(ep, "address")) ?: "?",
+						(long long)int_of(ep, "port")));
+		}
 	}
 	fmt_tbl_print(&t, 0);
 }
@@ -524,11 +533,12 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              these are of CLASS (classes; the larger prio wins)\n" \
 "  class del SLICE CLASS [prio N]\n" \
 "                              the class's rules in the slice (or the one at N)\n" \
-"  sa show                     the ESP SAs: SPI, cipher, ends, path, counters\n" \
+"  sa show                     the ESP SAs and WireGuard sessions: SPI or index,\n" \
+"                              cipher, ends, path, counters, a session's endpoint\n" \
 "                              (never a key: sxcd keys them)\n" \
-"  sa del ID                   an ESP SA (its path falls back to the one before)\n"
+"  sa del ID                   an SA (its path falls back to the one before)\n"
 
-/* sa show | sa del ID: the ESP SAs the control plane keyed (sxcd adds
+/* sa show | sa del ID: the SAs the control plane keyed (sxcd adds
  * them: a key never goes on a command line) */
 static int
 cmd_sa(struct sx_ctx *x, char **av, int ac)

@@ -18,7 +18,8 @@ str(json_t *o, const char *k)
 }
 
 /* Path @id's encryption, as the page shows it (a lock, its state in
- * words): its active outbound SA's cipher, SPI and age, and how many SAs
+ * words): its active outbound SA's (or WireGuard session's) cipher, SPI
+ * (index) and age, and how many SAs
  * the path has (two while a rekey is under way); null: clear. Never a key:
  * overlay.sa.list has none. */
 static json_t *
@@ -37,7 +38,9 @@ encryption(const struct cd_vis_in *in, json_int_t id)
 	}
 	if (active == NULL)
 		return json_null();
-	return json_pack("{s:s,s:s,s:O,s:O,s:i,s:O}", "protocol", "esp", "cipher", str(active, "cipher") ?: "",
+	return json_pack("{s:s,s:s,s:O,s:O,s:i,s:O}", "protocol",
+			 strcmp(str(active, "cipher") ?: "", "wireguard") == 0 ? "wireguard" : "esp",
+			 "cipher", str(active, "cipher") ?: "",
 			 "spi", json_object_get(active, "spi"), "age_ms", json_object_get(active, "age_ms"),
 			 "sas", n, "packets", json_object_get(active, "packets"));
 }
@@ -389,8 +392,9 @@ CD_VIS_METRICS_REGISTER(ov_metrics)
 static void
 sas(struct cd_vis_fams *f, const struct cd_vis_in *in)
 {
-	static const char refused[] = "Packets an ESP SA refused or could not send, by reason (replay; auth: "
-				      "the ICV did not verify; malformed: also no room, numbers exhausted)";
+	static const char refused[] = "Packets an ESP SA or WireGuard session (cipher=\"wireguard\") refused or "
+				      "could not send, by reason (replay; auth: the ICV or tag did not verify; "
+				      "malformed: also no room, numbers exhausted)";
 	json_t *sa;
 	size_t i;
 	char id[24], spi[24], path[24];
@@ -404,10 +408,10 @@ sas(struct cd_vis_fams *f, const struct cd_vis_in *in)
 #define SA_LABELS "sa", id, "dir", dir, "spi", spi, "cipher", cipher, "path", path
 		cd_vis_sample(f, "sxdp_esp_sa_active", "gauge", "1 for an inbound SA, and for the outbound SA "
 			      "its path uses now", json_is_true(json_object_get(sa, "active")), SA_LABELS, NULL);
-		cd_vis_sample(f, "sxdp_esp_sa_age_seconds", "gauge", "Since an ESP SA was added",
+		cd_vis_sample(f, "sxdp_esp_sa_age_seconds", "gauge", "Since an ESP SA or WireGuard session was added",
 			      cd_vis_num(sa, "age_ms") / 1000, SA_LABELS, NULL);
-		cd_vis_sample(f, "sxdp_esp_sa_packets_total", "counter", "Packets an ESP SA sealed, or opened "
-			      "and took", cd_vis_num(sa, "packets"), SA_LABELS, NULL);
+		cd_vis_sample(f, "sxdp_esp_sa_packets_total", "counter", "Packets an ESP SA or WireGuard session "
+			      "sealed, or opened and took", cd_vis_num(sa, "packets"), SA_LABELS, NULL);
 		cd_vis_sample(f, "sxdp_esp_sa_bytes_total", "counter", "Bytes of those packets as they left or came",
 			      cd_vis_num(sa, "bytes"), SA_LABELS, NULL);
 		cd_vis_sample(f, "sxdp_esp_sa_refused_total", "counter", refused, cd_vis_num(sa, "replay"),

@@ -13,7 +13,6 @@
 #include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_state.h"
-#include "ov_wg.h"
 #include "dp_log.h"
 
 #define SA_DEV_NAME	"crypto_aesni_gcm_ov"	/* ipsec-mb's AES-GCM PMD */
@@ -39,8 +38,11 @@ static struct {
 	struct ov_sa *sa[OV_SA_MAX + 1];	/* the main lcore's */
 	const struct ov_sa *out[OV_PATH_MAX + 1];	/* per path, each pointer published alone */
 	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
+	bool listening;					/* WireGuard's port is set */
 	struct sa_index *index;
 } g = { .dev = -1 };
+
+static void present_update(void);
 
 /* What a path that must be encrypted uses while it has no SA */
 static const struct ov_sa block = { .dir = OV_SA_OUT, .proto = OV_SA_BLOCK };
@@ -313,7 +315,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 		.spi = c->spi, .src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
 		/* ESP: outer IPv4, [UDP], ESP header, IV, at most 3 bytes of
 		 * padding, pad length and next header, ICV */
-		.overhead = wg ? OV_WG_OVERHEAD :
+		.overhead = wg ? OV_SA_WG_OVERHEAD :
 			    (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
 				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
 		.created_ns = ov_probe_ns(rte_rdtsc()),
@@ -323,7 +325,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 	 * first 0: each is taken plus one) */
 	if (c->dir == OV_SA_IN && (wg || c->window != 0) &&
 	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
-	     ov_replay_init(s->rp, wg ? OV_WG_WINDOW : c->window + 64, c->esn && !wg) < 0)) {
+	     ov_replay_init(s->rp, wg ? OV_SA_WG_WINDOW : c->window + 64, c->esn && !wg) < 0)) {
 		sa_free(s);
 		return s->rp == NULL ? -ENOMEM : -EINVAL;
 	}
@@ -338,8 +340,6 @@ ov_sa_add(const struct ov_sa_conf *c)
 	g.sa[c->id] = s;
 	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
 	if (c->dir == OV_SA_OUT) {
-		if (wg)
-			ov_wg_roamed(c->path, 0);	/* its endpoint the one the control plane gives */
 		__atomic_store_n(&g.out[c->path], s, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -363,8 +363,15 @@ ov_sa_require(uint16_t path, bool on)
 		__atomic_store_n(&g.out[path], &block, __ATOMIC_RELEASE);
 	else if (!on && o == &block)
 		__atomic_store_n(&g.out[path], NULL, __ATOMIC_RELEASE);
-	ov_sa_present_update();
+	present_update();
 	return 0;
+}
+
+void
+ov_sa_listening(bool on)
+{
+	g.listening = on;
+	present_update();
 }
 
 bool
@@ -373,10 +380,11 @@ ov_sa_required(uint16_t path)
 	return path != 0 && path <= OV_PATH_MAX && g.need[path];
 }
 
-void
-ov_sa_present_update(void)
+/* ov_sa_present as the SAs, the required paths and WireGuard are now. */
+static void
+present_update(void)
 {
-	bool any = ov_wg_port != 0;
+	bool any = g.listening;
 
 	for (unsigned int i = 1; i <= OV_PATH_MAX && !any; i++)
 		any = g.need[i];
@@ -408,7 +416,7 @@ ov_sa_del(uint16_t id)
 		return -ENOMEM;
 	}
 	sa_free(s);
-	ov_sa_present_update();
+	present_update();
 	return 0;
 }
 

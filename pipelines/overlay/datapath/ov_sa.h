@@ -41,6 +41,11 @@
 #define OV_SA_WINDOW_MAX 4096
 #define OV_SA_NATT_PORT	4500	/* RFC 3948 */
 #define OV_SA_L2_LEN	14	/* the Ethernet header an outbound SA's packets leave with */
+/* WireGuard's (ov_wg.h): outer IPv4, UDP, the data header (16), at most 15
+ * bytes of padding, the tag (16); its anti-replay window (wireguard-go's
+ * is 8128) */
+#define OV_SA_WG_OVERHEAD	(20 + 8 + 16 + 15 + 16)
+#define OV_SA_WG_WINDOW		8000
 
 enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
 enum ov_sa_cipher { OV_SA_AES_GCM_128, OV_SA_AES_GCM_256, OV_SA_WIREGUARD };
@@ -96,7 +101,8 @@ ov_sa_proto_of(enum ov_sa_cipher c)
 	return c == OV_SA_WIREGUARD ? OV_SA_WG : OV_SA_ESP;
 }
 
-/* Are there SAs at all (either way), or is WireGuard spoken (ov_wg_port)?
+/* Are there SAs at all (either way), paths that must be encrypted, or is
+ * WireGuard spoken (ov_sa_listening)?
  * What a worker asks first, so that a box without either pays one load
  * for them. */
 extern bool ov_sa_present;
@@ -135,8 +141,9 @@ int ov_sa_require(uint16_t path, bool on);
 bool ov_sa_required(uint16_t path);
 /* Workers: the inbound SA of @proto and @spi (host order), NULL: none. */
 const struct ov_sa *ov_sa_in(enum ov_sa_proto proto, uint32_t spi);
-/* ov_sa_present as the SAs and WireGuard's port are now (main lcore). */
-void ov_sa_present_update(void);
+/* WireGuard is spoken at the VTEPs (its port set) or not: what
+ * ov_sa_present also says (main lcore). */
+void ov_sa_listening(bool on);
 /* Workers: must clear tunnel datagrams from @src (network order) be
  * refused, because it has an inbound SA? */
 bool ov_sa_clear_refused(uint32_t src);

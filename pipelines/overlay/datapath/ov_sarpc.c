@@ -145,7 +145,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	}
 	if (wg) {
 		c.esn = false;	/* its counter is 64 bits on the wire */
-		c.window = OV_WG_WINDOW;
+		c.window = OV_SA_WG_WINDOW;
 	}
 	if (inet_pton(AF_INET, v[A_SRC].s, &c.src) != 1 || inet_pton(AF_INET, v[A_DST].s, &c.dst) != 1)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "not an IPv4 address");
@@ -170,6 +170,8 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/seq",
 				      "without ESN a sequence number is 32 bits");
 	rc = ov_sa_add(&c);
+	if (rc == 0 && wg && c.dir == OV_SA_OUT)
+		ov_wg_roamed(c.path, 0);	/* its endpoint the one the control plane gives */
 	/* the key lives on in the crypto session only: this copy and the
 	 * request's text of it (the request's own string) are wiped */
 	explicit_bzero(c.key, sizeof(c.key));

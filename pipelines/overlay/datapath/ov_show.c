@@ -12,6 +12,7 @@
 #include "ov_probe.h"
 #include "ov_sla.h"
 #include "ov_watch.h"
+#include "ov_sa.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 
@@ -34,6 +35,9 @@ static const struct dp_schema_field path_row = {
 		RU("packets", "sent on it"), RU("bytes", "sent on it, outer frames"),
 		RU("probes_sent", ""), RU("probes_answered", ""), RU("probes_lost", ""),
 		RU("probes_late", "answered after counted lost"), RU("downs", ""), RU("ups", ""),
+		{ .name = "encryption", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
+		  .desc = "clear; none (required): dropped until it has an SA; or the outbound SA it uses: "
+			  "esp, its cipher and SPI, or wireguard and the peer's index" },
 		{ .name = NULL } },
 };
 
@@ -58,6 +62,23 @@ ov_show_ip(uint32_t be)
 	return json_string(inet_ntop(AF_INET, &be, b, sizeof(b)));
 }
 
+/* What path @id's frames leave as, in words. */
+static json_t *
+sealed_as(uint16_t id)
+{
+	static const char *const ciphers[] = { "aes-gcm-128", "aes-gcm-256", "chacha20-poly1305" };
+	const struct ov_sa *sa = ov_sa_out(id);
+	char b[64];
+
+	if (sa == NULL)
+		return json_string("clear");
+	if (sa->proto == OV_SA_BLOCK)
+		return json_string("none (required)");
+	snprintf(b, sizeof(b), "%s %s %s 0x%x", sa->proto == OV_SA_WG ? "wireguard" : "esp", ciphers[sa->cipher],
+		 sa->proto == OV_SA_WG ? "index" : "spi", sa->spi);
+	return json_string(b);
+}
+
 static json_t *
 path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 {
@@ -72,7 +93,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 		pkts += ov_path_ctr[w][id].pkts;
 		bytes += ov_path_ctr[w][id].bytes;
 	}
-	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			 "id", (json_int_t)id, "probe", kind_name[ev->action],
 			 "src", ov_show_ip(c->src), "dst", ov_show_ip(c->dst), "state", l->up ? "up" : "down",
 			 "since_ms", (json_int_t)(s ? (now_ns - s->changed) / 1000000 : 0),
@@ -81,7 +102,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 			 "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st->sent,
 			 "probes_answered", (json_int_t)st->answered, "probes_lost", (json_int_t)st->lost,
 			 "probes_late", (json_int_t)st->late, "downs", (json_int_t)st->downs,
-			 "ups", (json_int_t)st->ups);
+			 "ups", (json_int_t)st->ups, "encryption", sealed_as(id));
 }
 
 static int

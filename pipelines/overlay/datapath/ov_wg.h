@@ -33,9 +33,6 @@ struct dp_stage_ctx;
 
 #define OV_WG_HDR	16	/* a data message's: type, reserved, receiver, counter */
 #define OV_WG_TAG	16
-/* outer IPv4, UDP, the header, at most 15 bytes of padding, the tag */
-#define OV_WG_OVERHEAD	(20 + 8 + OV_WG_HDR + 15 + OV_WG_TAG)
-#define OV_WG_WINDOW	8000	/* a session's anti-replay window (wireguard-go's is 8128) */
 #define OV_WG_HS_RING	256	/* handshake messages held for sxcd */
 #define OV_WG_HS_MAX	148	/* the longest (an initiation) */
 /* whitepaper 5.4.6: REJECT_AFTER_MESSAGES = 2^64 - 2^13 - 1 */

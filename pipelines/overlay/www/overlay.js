@@ -65,6 +65,9 @@
         if (!e) return "clear";
         var a = Number(e.age_ms) / 1000;
         var age = a < 120 ? SX.num(a, 0) + " s" : a < 7200 ? SX.num(a / 60, 0) + " min" : SX.num(a / 3600, 1) + " h";
+        if (e.protocol === "wireguard")
+          return "🔒 WireGuard (ChaCha20-Poly1305), index 0x" + Number(e.spi).toString(16) + ", session of " + age +
+            (e.sas > 1 ? " (renewing: " + e.sas + " sessions)" : "");
         return "🔒 " + String(e.protocol).toUpperCase() + " " + e.cipher + ", SPI 0x" + Number(e.spi).toString(16) +
           ", keyed " + age + " ago" + (e.sas > 1 ? " (rekeying: " + e.sas + " SAs)" : "");
       }
