@@ -15,6 +15,8 @@
 #include "dp_log.h"
 #include "dp_parse.h"
 #include "dp_slow.h"
+#include "dp_table.h"
+#include "dp_xdp.h"
 
 #define WG_DATA		4
 #define L2		OV_SA_L2_LEN
@@ -54,7 +56,7 @@ ov_wg_fini(void)
 	w.mgr = NULL;
 	explicit_bzero(w.ring, sizeof(w.ring));
 	w.head = w.count = 0;
-	ov_wg_port = 0;
+	ov_wg_port = 0;	/* the claims go with the ports */
 }
 
 int
@@ -71,6 +73,46 @@ ov_wg_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 	if ((p = rte_pktmbuf_read(m, off, 4, b)) == NULL || (p[1] | p[2] | p[3]) != 0)
 		return OV_WG_BAD;
 	return p[0] == WG_DATA ? OV_WG_DATA : p[0] >= 1 && p[0] <= 3 ? OV_WG_HANDSHAKE : OV_WG_BAD;
+}
+
+/* Where a port shares its NIC with the kernel (dp_xdp.h), WireGuard's
+ * port at VTEP @key is claimed for sxdp (or no more). */
+static void
+steer(const uint8_t *key, uint16_t port, bool on)
+{
+	const struct dp_xdp_claim c = { IPPROTO_UDP, port };
+
+	if (port != 0)
+		dp_xdp_steer_set("overlay-wg", AF_INET, key, &c, 1, on);
+}
+
+static int
+steer_each(const struct dp_entry_view *ev, void *arg)
+{
+	const uint32_t *x = arg;	/* the port, and whether claimed */
+
+	if (ev->action == OV_VTEP)
+		steer(ev->key, (uint16_t)x[0], x[1] != 0);
+	return 0;
+}
+
+void
+ov_wg_listen(uint16_t port)
+{
+	uint32_t off[2] = { ov_wg_port, 0 }, on[2] = { port, 1 };
+
+	if (port == ov_wg_port)
+		return;
+	dp_table_each((unsigned int)pl_ov.vteps, steer_each, off);
+	__atomic_store_n(&ov_wg_port, port, __ATOMIC_RELAXED);
+	dp_table_each((unsigned int)pl_ov.vteps, steer_each, on);
+	ov_sa_listening(port != 0);
+}
+
+void
+ov_wg_vtep(const uint8_t *key, bool on)
+{
+	steer(key, ov_wg_port, on);
 }
 
 void

@@ -39,7 +39,7 @@ struct dp_stage_ctx;
 #define OV_WG_REJECT_AFTER (UINT64_MAX - 8192)
 
 /* The UDP port WireGuard is spoken on at the box's VTEPs (host order;
- * 0: not at all). Written by the control method, read by the workers. */
+ * 0: not at all). Written by ov_wg_listen, read by the workers. */
 extern uint16_t ov_wg_port;
 
 /* What a WAN frame is to WireGuard (ov_wg_kind). */
@@ -47,6 +47,13 @@ enum { OV_WG_NOT, OV_WG_DATA, OV_WG_HANDSHAKE, OV_WG_BAD };
 
 int ov_wg_init(void);
 void ov_wg_fini(void);
+
+/* Main lcore: WireGuard spoken on UDP @port at every VTEP (0: not at all),
+ * claimed there where a port shares its NIC (dp_xdp.h). */
+void ov_wg_listen(uint16_t port);
+/* Main lcore: VTEP @key (the vteps table's) came (@on) or went: its claim
+ * of WireGuard's port with it. */
+void ov_wg_vtep(const uint8_t *key, bool on);
 
 /* Is @m (a parsed WAN frame) UDP to the WireGuard port: data, a handshake
  * message, or neither (OV_WG_BAD: a wrong type or cut short)? */

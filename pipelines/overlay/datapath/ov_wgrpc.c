@@ -91,8 +91,7 @@ m_listen(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **re
 	if (port == OV_SA_NATT_PORT)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/port",
 				      "port %u is ESP's (RFC 3948)", port);
-	__atomic_store_n(&ov_wg_port, port, __ATOMIC_RELAXED);
-	ov_sa_listening(port != 0);
+	ov_wg_listen(port);
 	*result = json_pack("{s:i}", "port", port);
 	return 0;
 }

@@ -236,8 +236,9 @@ static struct dp_table_deriver paths_watch = {
 };
 
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
- * the kernel (dp_xdp.h), their tunnels, probes, ICMP and ARP are claimed
- * for sxdp, as the vteps table says after each write. */
+ * the kernel (dp_xdp.h), their tunnels, probes, ICMP, ARP, ESP (and
+ * WireGuard's port: ov_wg_vtep) are claimed for sxdp, as the vteps table
+ * says after each write. */
 static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
 	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
@@ -254,6 +255,7 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 		e = dp_table_find(pl_ov.vteps, d[i].key);
 		dp_xdp_steer_set("overlay", AF_INET, d[i].key, vtep_traffic, RTE_DIM(vtep_traffic),
 				 e != NULL && e->action == OV_VTEP);
+		ov_wg_vtep(d[i].key, e != NULL && e->action == OV_VTEP);
 	}
 }
 
