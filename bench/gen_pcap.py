@@ -598,6 +598,68 @@ def gen_vxlan_decap_esp(n_flows=65536, frame_len=60, seed=1):
     return sealed, updates, None
 
 
+# ------------------------------------------------------------- WireGuard paths
+# The same overlay with every path a WireGuard session (ChaCha20-Poly1305,
+# ipsec-mb's, on the worker): an outbound session per path (encap), an
+# inbound one per peer endpoint (decap), with the box's port set first.
+# Decap's sessions take no anti-replay window (window 0: for benchmarks
+# only; sxcd never asks for it): the source replays its capture.
+WG_KEY = bytes(range(0x40, 0x60))           # benchmark key, nothing secret
+WG_PORT = 51820
+
+
+def wg_overhead(datagram_len):
+    """What WireGuard adds to a datagram: outer IPv4, UDP, header, padding, tag."""
+    return 20 + 8 + 16 + (-datagram_len % 16) + 16
+
+
+def wg_seal(inner_ip, src, dst, idx, ctr, key=WG_KEY):
+    """The IPv4 WireGuard data message (whitepaper 5.4.6) of inner_ip, by hand with python3-cryptography."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    plain = inner_ip + b"\0" * (-len(inner_ip) % 16)
+    body = struct.pack("<BxxxIQ", 4, idx, ctr) + \
+        ChaCha20Poly1305(key).encrypt(b"\0" * 4 + struct.pack("<Q", ctr), plain, b"")
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    udp = struct.pack("!HHHH", WG_PORT, WG_PORT, 8 + len(body), 0) + body
+    ip0 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, s, d)
+    return ip0[:10] + struct.pack("!H", csum(ip0)) + ip0[12:] + udp
+
+
+def gen_vxlan_encap_wg(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_encap with every path a WireGuard session: the VXLAN datagram
+    sealed into a data message to the path's endpoint."""
+    frames, updates, _ = gen_vxlan_encap(n_flows, frame_len, seed)
+    updates.append(rpc_item("overlay.wg.listen", {"port": WG_PORT}))
+    for s in VX_SITES:
+        for ep, pid in zip(VX_ENDPOINTS[s], VX_PATHS[s]):
+            updates.append(rpc_item("overlay.sa.add", {
+                "id": pid, "dir": "out", "spi": esp_spi(pid), "cipher": "wireguard", "key": WG_KEY.hex(),
+                "src": VX_VTEP, "dst": ep, "path": pid, "natt_sport": WG_PORT, "natt_dport": WG_PORT}))
+    return frames, updates, None
+
+
+def gen_vxlan_decap_wg(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_decap's datagrams (of at most ESP_FRAMES flows) each sealed
+    into a WireGuard data message by its endpoint (one inbound session per
+    endpoint): opened, then checked and decapsulated as in vxlan_decap."""
+    frames, updates, _ = gen_vxlan_decap(min(n_flows, ESP_FRAMES), frame_len, seed)
+    eps = {}
+    sealed = []
+    for f in frames:
+        src = socket.inet_ntoa(f[26:30])
+        n = eps.setdefault(src, [0])
+        pid = [p for s in VX_SITES for e, p in zip(VX_ENDPOINTS[s], VX_PATHS[s]) if e == src][0]
+        sealed.append(f[:14] + wg_seal(f[14:], src, VX_VTEP, esp_spi(pid), n[0]))
+        n[0] += 1
+    updates.append(rpc_item("overlay.wg.listen", {"port": WG_PORT}))
+    for s in VX_SITES:
+        for ep, pid in zip(VX_ENDPOINTS[s], VX_PATHS[s]):
+            updates.append(rpc_item("overlay.sa.add", {
+                "id": pid, "dir": "in", "spi": esp_spi(pid), "cipher": "wireguard", "key": WG_KEY.hex(),
+                "src": ep, "dst": VX_VTEP, "path": pid, "window": 0}))
+    return sealed, updates, None
+
+
 # A meter on the slice's ingress interface: the same scenario plus its
 # cost. RFC 4115 at 10 Gbit/s committed and excess (the pcap port's rate),
 # 1 MiB bursts, red passed too: every packet is colored and counted, none
@@ -925,6 +987,11 @@ SCENARIOS = {
                         "out" % (60 + VX_OUTER + ESP_OVERHEAD + 2)),
     "vxlan_decap_esp": (gen_vxlan_decap_esp, "vxlan_decap's datagrams of %d flows under ESP (AES-GCM-128), one "
                         "inbound SA per peer endpoint: %d B in" % (ESP_FRAMES, 60 + VX_OUTER + ESP_OVERHEAD + 2)),
+    "vxlan_encap_wg": (gen_vxlan_encap_wg, "vxlan_encap with every path a WireGuard session "
+                       "(ChaCha20-Poly1305): %d B out" % (60 + VX_OUTER + wg_overhead(60 + VX_OUTER - 14))),
+    "vxlan_decap_wg": (gen_vxlan_decap_wg, "vxlan_decap's datagrams of %d flows as WireGuard data messages, one "
+                       "inbound session per peer endpoint: %d B in" % (ESP_FRAMES, 60 + VX_OUTER +
+                                                                       wg_overhead(60 + VX_OUTER - 14))),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

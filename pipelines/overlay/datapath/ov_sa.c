@@ -321,9 +321,9 @@ ov_sa_add(const struct ov_sa_conf *c)
 		.created_ns = ov_probe_ns(rte_rdtsc()),
 		.wg_next = c->seq,
 	};
-	/* WireGuard's window is always its own (its counter is 64 bits, its
-	 * first 0: each is taken plus one) */
-	if (c->dir == OV_SA_IN && (wg || c->window != 0) &&
+	/* WireGuard's window is its own (its counter is 64 bits, its first 0:
+	 * each is taken plus one) */
+	if (c->dir == OV_SA_IN && c->window != 0 &&
 	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
 	     ov_replay_init(s->rp, wg ? OV_SA_WG_WINDOW : c->window + 64, c->esn && !wg) < 0)) {
 		sa_free(s);

@@ -50,7 +50,7 @@ static const struct dp_schema_field add_params[] = {
 		       .max = OV_SA_WINDOW_MAX, .def = OV_SA_WINDOW,
 		       .desc = "in: the anti-replay window, packets (64 at least; 0, without ESN only: no "
 			       "anti-replay, as RFC 4303 3.4.3 lets a receiver choose: a benchmark replaying a "
-			       "capture)" },
+			       "capture); WireGuard: 0 likewise, any other is its own window of 8000" },
 	[A_SEQ] = { .name = "seq", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 1, .def = 1,
 		    .desc = "out: the first sequence number sent (1: a new SA)" },
 	[A_SPORT] = { .name = "natt_sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
@@ -145,7 +145,8 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	}
 	if (wg) {
 		c.esn = false;	/* its counter is 64 bits on the wire */
-		c.window = OV_SA_WG_WINDOW;
+		/* its own window (0: none, a benchmark replaying a capture; sxcd never asks) */
+		c.window = c.window == 0 ? 0 : OV_SA_WG_WINDOW;
 	}
 	if (inet_pton(AF_INET, v[A_SRC].s, &c.src) != 1 || inet_pton(AF_INET, v[A_DST].s, &c.dst) != 1)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "not an IPv4 address");

@@ -5,6 +5,7 @@
 #include <intel-ipsec-mb.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_lcore.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
@@ -25,7 +26,7 @@
 uint16_t ov_wg_port;
 
 static struct {
-	IMB_MGR *mgr;			/* read only once made: its function table */
+	IMB_MGR *mgr[RTE_MAX_LCORE];	/* each lcore's: its job queue */
 	struct rte_mempool *pool;	/* what handshakes and keepalives are sent in */
 	uint64_t ep[OV_PATH_MAX + 1];	/* roamed endpoints, written by the worker that saw them */
 	struct ov_wg_hs ring[OV_WG_HS_RING];
@@ -35,14 +36,19 @@ static struct {
 int
 ov_wg_init(void)
 {
-	if ((w.mgr = alloc_mb_mgr(0)) == NULL)
-		return -ENOMEM;
-	init_mb_mgr_auto(w.mgr, NULL);
-	if (imb_get_errno(w.mgr) != 0) {
-		DP_LOG(ERR, "overlay: ipsec-mb does not start: %s", imb_get_strerror(imb_get_errno(w.mgr)));
-		free_mb_mgr(w.mgr);
-		w.mgr = NULL;
-		return -ENODEV;
+	unsigned int lc;
+
+	RTE_LCORE_FOREACH(lc) {
+		IMB_MGR *m = alloc_mb_mgr(0);
+
+		if (m == NULL)
+			return -ENOMEM;
+		w.mgr[lc] = m;
+		init_mb_mgr_auto(m, NULL);
+		if (imb_get_errno(m) != 0) {
+			DP_LOG(ERR, "overlay: ipsec-mb does not start: %s", imb_get_strerror(imb_get_errno(m)));
+			return -ENODEV;
+		}
 	}
 	w.pool = rte_mempool_lookup(DP_MBUF_POOL_NAME);
 	return 0;
@@ -51,9 +57,11 @@ ov_wg_init(void)
 void
 ov_wg_fini(void)
 {
-	if (w.mgr != NULL)
-		free_mb_mgr(w.mgr);
-	w.mgr = NULL;
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		if (w.mgr[lc] != NULL)
+			free_mb_mgr(w.mgr[lc]);
+		w.mgr[lc] = NULL;
+	}
 	explicit_bzero(w.ring, sizeof(w.ring));
 	w.head = w.count = 0;
 	ov_wg_port = 0;	/* the claims go with the ports */
@@ -184,14 +192,12 @@ endpoint_of(const struct ov_sa *s, uint32_t *dst, uint16_t *dport)
 	*dport = ep != 0 ? (uint16_t)ep : s->dport;
 }
 
-/* @m (a datagram of @dlen bytes at its start, room for the tag after it)
- * sealed with @s as the data message numbered @ctr. */
-static void
-seal_one(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen, uint8_t tos)
+/* The headers of @m (its plaintext of @clen bytes in place, room for the
+ * tag after it) as @s's data message numbered @ctr: where its plaintext is. */
+static uint8_t *
+seal_head(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen, uint8_t tos)
 {
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *hdr = frame + OUTER, *pl = hdr + OV_WG_HDR;
-	struct chacha20_poly1305_context_data cx;
-	uint8_t nonce[12] = { 0 };
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *hdr = frame + OUTER;
 	uint32_t dst;
 	uint16_t dport;
 
@@ -201,10 +207,49 @@ seal_one(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen,
 	hdr[1] = hdr[2] = hdr[3] = 0;
 	put_le32(hdr + 4, s->spi);
 	put_le64(hdr + 8, ctr);
-	put_le64(nonce + 4, ctr);
-	IMB_CHACHA20_POLY1305_INIT(w.mgr, s->wg_key, &cx, nonce, NULL, 0);
-	IMB_CHACHA20_POLY1305_ENC_UPDATE(w.mgr, s->wg_key, &cx, pl, pl, clen);
-	IMB_CHACHA20_POLY1305_ENC_FINALIZE(w.mgr, &cx, pl + clen, OV_WG_TAG);
+	return hdr + OV_WG_HDR;
+}
+
+/* ChaCha20-Poly1305 of the @len bytes at @p, in place, with @key and
+ * @nonce (alive until the job is done): a job on @mgr, its tag to @tag. */
+static void
+job_submit(IMB_MGR *mgr, const uint8_t *key, const uint8_t *nonce, uint8_t *p, uint32_t len, uint8_t *tag,
+	   bool enc, uint64_t i, unsigned int *res)
+{
+	static const uint8_t no_aad[16];
+	IMB_JOB *j = IMB_GET_NEXT_JOB(mgr);
+
+	j->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+	j->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+	j->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	j->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	j->enc_keys = j->dec_keys = key;
+	j->key_len_in_bytes = 32;
+	j->src = p;
+	j->dst = p;
+	j->cipher_start_src_offset_in_bytes = j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_cipher_in_bytes = j->msg_len_to_hash_in_bytes = len;
+	j->iv = nonce;
+	j->iv_len_in_bytes = 12;
+	j->u.CHACHA20_POLY1305.aad = no_aad;
+	j->u.CHACHA20_POLY1305.aad_len_in_bytes = 0;
+	j->auth_tag_output = tag;
+	j->auth_tag_output_len_in_bytes = OV_WG_TAG;
+	j->user_data = (void *)(uintptr_t)i;
+	for (j = IMB_SUBMIT_JOB(mgr); j != NULL; j = IMB_GET_COMPLETED_JOB(mgr))
+		if (j->status != IMB_STATUS_COMPLETED)
+			res[(uintptr_t)j->user_data] = OV_DROP(wg_malformed);
+}
+
+/* Every job on @mgr done. */
+static void
+jobs_flush(IMB_MGR *mgr, unsigned int *res)
+{
+	IMB_JOB *j;
+
+	while ((j = IMB_FLUSH_JOB(mgr)) != NULL)
+		if (j->status != IMB_STATUS_COMPLETED)
+			res[(uintptr_t)j->user_data] = OV_DROP(wg_malformed);
 }
 
 /* @m's datagram (at @off, @dlen bytes) made the plaintext of a message:
@@ -229,27 +274,40 @@ frame_plain(struct rte_mbuf *m, uint32_t off, uint16_t dlen)
 void
 ov_wg_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c, unsigned int *res)
 {
+	IMB_MGR *mgr = w.mgr[rte_lcore_id()];
+	uint8_t nonce[DP_LOOKUP_BURST][12];
 	/* the burst's counters taken at once: one atomic a burst */
 	uint64_t ctr = __atomic_fetch_add((uint64_t *)(uintptr_t)&s->wg_next, n, __ATOMIC_RELAXED);
 
+	/* every message's job submitted, then all flushed: ipsec-mb works
+	 * on several at once */
 	for (uint16_t i = 0; i < n; i++, ctr++) {
 		struct dp_meta *md = dp_meta(m[i]);
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *, md->l3_off);
 		uint16_t dlen = rte_be_to_cpu_16(ip->total_length), clen;
 		uint8_t tos = ip->type_of_service;	/* DSCP and ECN go on outside */
+		uint8_t *pl;
 
 		res[i] = 0;
 		if (unlikely(ctr >= OV_WG_REJECT_AFTER)) {
 			res[i] = OV_DROP(wg_counter_exhausted);
-			c[s->id].bad++;
 			continue;
 		}
 		if ((clen = frame_plain(m[i], md->l3_off, dlen)) == 0) {
 			res[i] = OV_DROP(no_headroom);
+			continue;
+		}
+		pl = seal_head(m[i], s, ctr, clen, tos);
+		memset(nonce[i], 0, 4);
+		put_le64(nonce[i] + 4, ctr);
+		job_submit(mgr, s->wg_key, nonce[i], pl, clen, pl + clen, true, i, res);
+	}
+	jobs_flush(mgr, res);
+	for (uint16_t i = 0; i < n; i++) {
+		if (res[i] != 0) {
 			c[s->id].bad++;
 			continue;
 		}
-		seal_one(m[i], s, ctr, clen, tos);
 		c[s->id].pkts++;
 		c[s->id].bytes += rte_pktmbuf_pkt_len(m[i]);
 	}
@@ -291,8 +349,8 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end, wire = rte_pktmbuf_pkt_len(m), clen;
 	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
 	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN], tag[OV_WG_TAG], b[OV_WG_HDR];
-	struct chacha20_poly1305_context_data cx;
 	uint8_t nonce[12] = { 0 };
+	unsigned int res = 0;
 	const uint8_t *hdr;
 	const struct ov_sa *s;
 	uint16_t l2_len = md->l2_len, sport = md->sport;
@@ -323,7 +381,7 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	}
 	/* its window decides first: a replay costs no decryption (the
 	 * counter is taken plus one: the first is 0) */
-	if (ctr >= OV_WG_REJECT_AFTER || !ov_replay_fresh_q(s->rp, ctr + 1)) {
+	if (ctr >= OV_WG_REJECT_AFTER || (s->rp != NULL && !ov_replay_fresh_q(s->rp, ctr + 1))) {
 		c[s->id].replay++;
 		*nx = DP_NEXT_DROP(OV_DROP(wg_replay));
 		return false;
@@ -340,15 +398,14 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	pl = rte_pktmbuf_mtod(m, uint8_t *);
 	clen = rte_pktmbuf_pkt_len(m) - OV_WG_TAG;
 	put_le64(nonce + 4, ctr);
-	IMB_CHACHA20_POLY1305_INIT(w.mgr, s->wg_key, &cx, nonce, NULL, 0);
-	IMB_CHACHA20_POLY1305_DEC_UPDATE(w.mgr, s->wg_key, &cx, pl, pl, clen);
-	IMB_CHACHA20_POLY1305_DEC_FINALIZE(w.mgr, &cx, tag, OV_WG_TAG);
-	if (!same(tag, pl + clen, OV_WG_TAG)) {
+	job_submit(w.mgr[rte_lcore_id()], s->wg_key, nonce, pl, clen, tag, false, 0, &res);
+	jobs_flush(w.mgr[rte_lcore_id()], &res);
+	if (res != 0 || !same(tag, pl + clen, OV_WG_TAG)) {
 		c[s->id].auth++;
 		*nx = DP_NEXT_DROP(OV_DROP(wg_auth));
 		return false;
 	}
-	if (!ov_replay_take_q(s->rp, ctr + 1)) {
+	if (s->rp != NULL && !ov_replay_take_q(s->rp, ctr + 1)) {
 		c[s->id].replay++;
 		*nx = DP_NEXT_DROP(OV_DROP(wg_replay));
 		return false;
@@ -491,6 +548,8 @@ ov_wg_keepalive(const struct ov_sa *s)
 {
 	const struct ov_path *p = ov_state_path(s->path);
 	uint64_t ctr = __atomic_fetch_add((uint64_t *)(uintptr_t)&s->wg_next, 1, __ATOMIC_RELAXED);
+	uint8_t nonce[12] = { 0 };
+	unsigned int res = 0;
 	struct rte_mbuf *m;
 	uint8_t *pl;
 
@@ -500,7 +559,14 @@ ov_wg_keepalive(const struct ov_sa *s)
 		return -EINVAL;
 	if ((m = frame_for(p, s->dst, s->dport, OV_WG_HDR + OV_WG_TAG, &pl)) == NULL)
 		return -ENOMEM;
-	seal_one(m, s, ctr, 0, 0);
+	pl = seal_head(m, s, ctr, 0, 0);
+	put_le64(nonce + 4, ctr);
+	job_submit(w.mgr[rte_lcore_id()], s->wg_key, nonce, pl, 0, pl, true, 0, &res);
+	jobs_flush(w.mgr[rte_lcore_id()], &res);
+	if (res != 0) {
+		rte_pktmbuf_free(m);
+		return -EIO;
+	}
 	ov_sa_ctr_main()[s->id].pkts++;
 	ov_sa_ctr_main()[s->id].bytes += rte_pktmbuf_pkt_len(m);
 	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;

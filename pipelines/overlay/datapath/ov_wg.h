@@ -15,8 +15,8 @@
  * (overlay.wg.send). What overflows is dropped by name: sxcd answers a
  * flood with cookies, not sxdp.
  *
- * The crypto is ipsec-mb's ChaCha20-Poly1305 (its direct API: one packet
- * at a time, no queue, the same on every lcore).
+ * The crypto is ipsec-mb's ChaCha20-Poly1305, through its job API on a
+ * manager of each lcore's own: a burst's messages sealed in one go.
  */
 #ifndef OV_WG_H
 #define OV_WG_H
