@@ -992,6 +992,18 @@ SCENARIOS = {
     "vxlan_decap_wg": (gen_vxlan_decap_wg, "vxlan_decap's datagrams of %d flows as WireGuard data messages, one "
                        "inbound session per peer endpoint: %d B in" % (ESP_FRAMES, 60 + VX_OUTER +
                                                                        wg_overhead(60 + VX_OUTER - 14))),
+    # the same at 1,400 B frames (1,396 B before the FCS, as 64 B is 60)
+    "vxlan_encap_1400": (lambda **kw: gen_vxlan_encap(frame_len=1396, **kw), "vxlan_encap at 1,400 B inner: "
+                         "%d B out" % (1396 + VX_OUTER)),
+    "vxlan_encap_esp_1400": (lambda **kw: gen_vxlan_encap_esp(frame_len=1396, **kw), "vxlan_encap_esp at 1,400 B "
+                             "inner"),
+    "vxlan_encap_wg_1400": (lambda **kw: gen_vxlan_encap_wg(frame_len=1396, **kw), "vxlan_encap_wg at 1,400 B "
+                            "inner: %d B out" % (1396 + VX_OUTER + wg_overhead(1396 + VX_OUTER - 14))),
+    "vxlan_decap_1400": (lambda **kw: gen_vxlan_decap(frame_len=1396, **kw), "vxlan_decap at 1,400 B inner"),
+    "vxlan_decap_esp_1400": (lambda **kw: gen_vxlan_decap_esp(frame_len=1396, **kw), "vxlan_decap_esp at 1,400 B "
+                             "inner"),
+    "vxlan_decap_wg_1400": (lambda **kw: gen_vxlan_decap_wg(frame_len=1396, **kw), "vxlan_decap_wg at 1,400 B "
+                            "inner"),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

@@ -25,6 +25,8 @@
 # pings go on); a peer with another key (w given a new private key) is
 # refused: no handshake, pings fail, no packet sent clear (overlay.sa_missing
 # while the path has no session); with the right key again, pings work.
+# Under a flood of initiations sxcd answers with cookies, and a new
+# wireguard-go still gets its session, its next initiation with a mac2.
 # Ends with "N passed, M failed"; 77 without netns/veth or wireguard-go.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -363,6 +365,52 @@ fi
 in_ns w wg set wg0 private-key "$DIR/w.key"
 if wait_ping w 10.10.0.1 "$PING_BOUND" && ping_ok h 10.10.0.2 3; then ok "the right key again: pings both ways"
 else notok "the right key again: $(wg_status)"; fi
+# ------------------------------------------------------------- under load
+# a flood of initiations (valid mac1 for the box's key, garbage after it,
+# from many ports: FLOOD_PPS a second) puts sxcd under load: it answers
+# with cookie replies, not handshakes; a wireguard-go started afresh meanwhile
+# still gets its session: it takes the cookie and its next initiation
+# carries a mac2 sxcd accepts
+cat >"$DIR/flood.py" <<'PYEOF'
+import base64, hashlib, os, socket, sys, time
+pub, pps, secs = base64.b64decode(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+k = hashlib.blake2s(b"mac1----" + pub).digest()
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
+for s in socks:
+    s.bind(("192.0.2.2", 0))
+end, i = time.monotonic() + secs, 0
+while time.monotonic() < end:
+    m = b"\x01\0\0\0" + os.urandom(112)
+    m += hashlib.blake2s(m, key=k, digest_size=16).digest() + bytes(16)
+    socks[i % 16].sendto(m, ("192.0.2.1", 51820))
+    i += 1
+    time.sleep(1.0 / pps)
+PYEOF
+FLOOD_PPS=200
+c0=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["wireguard"]["cookies_sent"])')
+ip netns exec "$(nsn w)" dumpcap -q -i eth0 -f "udp" -w "$DIR/load.pcapng" >"$DIR/dumpcap3.err" 2>&1 &
+cap=$!
+PIDS+=("$cap")
+in_ns w "$PY" "$DIR/flood.py" "$BOX_PUB" "$FLOOD_PPS" 40 &
+flood=$!
+PIDS+=("$flood")
+sleep 2   # the flood's first second: no event marks sxcd's load
+wg_stop
+if wg_start && wg_conf "$DIR/w.key" 51820 "$BOX_PUB" && wait_ping w 10.10.0.1 30; then
+  loaded_ok=1
+else
+  loaded_ok=0
+fi
+kill "$flood" 2>/dev/null; wait "$flood" 2>/dev/null
+kill -INT "$cap" 2>/dev/null; wait "$cap" 2>/dev/null
+c1=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["wireguard"]["cookies_sent"])')
+mac2=$(tshark -r "$DIR/load.pcapng" -Y "wg.type == 1 && udp.srcport == 51820 && wg.mac2 != 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00" -T fields -e frame.number 2>/dev/null | wc -l)
+if [ "$loaded_ok" = 1 ] && [ "$((c1 - c0))" -gt 0 ] && [ "$mac2" -gt 0 ]; then
+  ok "under a flood of $FLOOD_PPS initiations a second sxcd sent $((c1 - c0)) cookie replies; wireguard-go took its cookie ($mac2 initiations with a mac2) and got its session: pings"
+else
+  notok "under load: pings $loaded_ok, cookie replies $((c1 - c0)), wireguard-go's initiations with a mac2 $mac2 ($(wg_status))"
+fi
+
 echo "# sxdp's sessions:"
 sx sa show 2>&1 | sed 's/^/#   /'
 finish

@@ -361,9 +361,16 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		 * inside ESP where the path is encrypted */
 		if (resolved && dp_ports[rw->port].mtu < mtu)
 			mtu = dp_ports[rw->port].mtu;
-		if (sa != NULL)
-			over += sa->overhead;
-		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu)) {
+		if (sa != NULL) {
+			/* the tunnel datagram's length, as the MTU counts it */
+			uint32_t dlen = rte_pktmbuf_pkt_len(m) - md->l2_len + over;
+
+			if (unlikely(dlen + ov_sa_overhead(sa, dlen) > mtu)) {
+				/* the sender is told what always fits: the most sealing adds */
+				*nx = too_big(m, md, t, ids[j], mtu, over + sa->overhead);
+				continue;
+			}
+		} else if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu)) {
 			*nx = too_big(m, md, t, ids[j], mtu, over);
 			continue;
 		}
@@ -514,7 +521,8 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	}
 	sa = path != 0 ? ov_sa_out((uint16_t)path) : NULL;
 	if (path == 0 || (p = ov_state_path(path)) == NULL ||
-	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN + (sa != NULL ? sa->overhead : 0) >
+	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN +
+	    (sa != NULL ? ov_sa_overhead(sa, rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN) : 0) >
 	    (p->mtu != 0 ? p->mtu : UINT16_MAX))
 		goto fail;
 	/* the box's frame, untagged, as encap reads one */

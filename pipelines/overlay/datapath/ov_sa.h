@@ -44,7 +44,8 @@
 /* WireGuard's (ov_wg.h): outer IPv4, UDP, the data header (16), at most 15
  * bytes of padding, the tag (16); its anti-replay window (wireguard-go's
  * is 8128) */
-#define OV_SA_WG_OVERHEAD	(20 + 8 + 16 + 15 + 16)
+#define OV_SA_WG_FIXED		(20 + 8 + 16 + 16)
+#define OV_SA_WG_OVERHEAD	(OV_SA_WG_FIXED + 15)
 #define OV_SA_WG_WINDOW		8000
 
 enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
@@ -112,6 +113,15 @@ ov_sa_any_(void)
 	return __atomic_load_n(&ov_sa_present, __ATOMIC_RELAXED);
 }
 #define ov_sa_any ov_sa_any_()
+
+/* What sealing with @s adds to a tunnel datagram of @dlen bytes: ESP's
+ * most (its padding is at most 3), WireGuard's exactly (its padding to 16
+ * depends on the length: counting the most would refuse what fits). */
+static inline uint32_t
+ov_sa_overhead(const struct ov_sa *s, uint32_t dlen)
+{
+	return s->proto == OV_SA_WG ? OV_SA_WG_FIXED + (-dlen & 15) : s->overhead;
+}
 
 /* Per worker and SA (the main lcore's row last: its fragments). */
 extern struct ov_sa_ctr *ov_sa_ctr[DP_WORKERS_MAX + 1];
