@@ -377,12 +377,16 @@ pub, pps, secs = base64.b64decode(sys.argv[1]), int(sys.argv[2]), float(sys.argv
 k = hashlib.blake2s(b"mac1----" + pub).digest()
 socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
 for s in socks:
+    s.setsockopt(socket.SOL_SOCKET, 36, 0x51)   # SO_MARK: on eth0 itself, not through wg0
     s.bind(("192.0.2.2", 0))
 end, i = time.monotonic() + secs, 0
 while time.monotonic() < end:
     m = b"\x01\0\0\0" + os.urandom(112)
     m += hashlib.blake2s(m, key=k, digest_size=16).digest() + bytes(16)
-    socks[i % 16].sendto(m, ("192.0.2.1", 51820))
+    try:
+        socks[i % 16].sendto(m, ("192.0.2.1", 51820))
+    except OSError:
+        pass   # a neighbour not resolved yet: the flood goes on
     i += 1
     time.sleep(1.0 / pps)
 PYEOF

@@ -116,6 +116,7 @@ static struct {
 	bool ids[WG_ID_MAX + 1];
 	bool up, listening, adopting;
 	uint64_t load_s, load_n;	/* initiations in second load_s */
+	uint64_t load_until;		/* under load until then (ms): a second past the last too many */
 	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired, errors;
 	char last_error[200];
 	json_t *peers;			/* name -> why not, for those that are not */
@@ -369,7 +370,7 @@ path_of(const uint8_t *pub, uint32_t src, uint32_t dst)
 static bool
 under_load(uint64_t now)
 {
-	return g.load_n > WG_LOAD && now / 1000 <= g.load_s + 1;
+	return now < g.load_until;
 }
 
 /* Does message @msg (@len) from @src:@sport carry the cookie of its
@@ -410,7 +411,9 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 		g.load_s = now / 1000;
 		g.load_n = 0;
 	}
-	g.load_n++;
+	/* a second with too many keeps the box under load one more */
+	if (++g.load_n > WG_LOAD)
+		g.load_until = now + 1000;
 	if (under_load(now) && !cookie_ok(msg, OV_NOISE_INIT_LEN, src, sport, dst, le32(msg + 4)))
 		return;
 	if (ov_noise_init_consume(&hs, g.me, msg, tai) < 0) {
