@@ -26,8 +26,8 @@
 #   B out id 1 spi 0x2001 key KB path 1, B in id 2 spi 0x1001 key KA
 # Hosts' MTU 1390: the overlay's 1450 less ESP's at most 57 (rounded down).
 #
-# Checks: both sites up; both paths up (sxdp probes: UDP 3785, sent in
-# clear beside the ESP, as the README says: ESP seals tunnel datagrams);
+# Checks: both sites up; both paths up (sxdp probes: UDP 3785, sealed into
+# ESP as the path's traffic is, turned around inside it);
 # ping both ways and TCP both ways (iperf3, Mbit/s printed) across the
 # encrypted overlay; a capture on the wire during pings carrying a random
 # payload pattern (ping -p) shows ESP with the expected SPI each way, no
@@ -39,8 +39,10 @@
 # inbound 2 deleted) under a numbered 500 packet/s UDP stream ha -> hb
 # loses none of its 2500 packets and moves no ESP drop, A's SA 3 active and
 # carrying it; a wrong-key outbound SA on A (SA 4: B's SPI, another key) is
-# refused by B's ICV (overlay.esp_auth, one per ping) and pings fail;
-# deleted, A is back on SA 3 and pings work; path 1 never went down.
+# refused by B's ICV (overlay.esp_auth, one per ping) and pings fail, and
+# path 1 goes down at A (its probes are refused too: they go through the
+# encryption); deleted, A is back on SA 3, the path up again and pings
+# work; path 1 went down at no other time.
 # Printed: both boxes' `sxctl sa show`, their overlay drops and port
 # counters, and the frames the veths' XDP could not hand to AF_XDP.
 # Ends with "N passed, M failed"; 77 if the machine cannot do netns/veth.
@@ -339,6 +341,10 @@ print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"
 }
 
 echo "# named drops once the paths are up: A $(drops_of a) / B $(drops_of b)"
+# the setup's own: while one end had its SAs and the other not yet, its
+# probes were refused (overlay.esp_required) or could not be answered
+# sealed (overlay.sa_missing); from here on, nothing
+base_a=$(drops_of a overlay.) base_b=$(drops_of b overlay.)
 
 # ------------------------------------------------------------ across
 if wait_ping ha "${IP[hb]}" "$PING_BOUND"; then :; else
@@ -477,10 +483,11 @@ print(sum(buf.count(pat[i:i + 8]) for i in range(16)))
 PYEOF
 )
   pat_wan=$(field "$DIR/wan.pcapng" 4) pat_lan=$(field "$DIR/lan.pcapng" 4)
-  if [ "${n_ab:-0}" -ge 10 ] && [ "${n_ba:-0}" -ge 10 ] && [ "${n_other:-1}" = 0 ] && [ "${n_vx:-1}" = 0 ]; then
-    ok "capture on the wire: ESP $VTEP_A -> $VTEP_B spi 0x1001 x$n_ab, $VTEP_B -> $VTEP_A spi 0x2001 x$n_ba, no other ESP, no UDP 4789 (clear sxdp probes on UDP 3785: $n_probe)"
+  if [ "${n_ab:-0}" -ge 10 ] && [ "${n_ba:-0}" -ge 10 ] && [ "${n_other:-1}" = 0 ] && [ "${n_vx:-1}" = 0 ] &&
+     [ "${n_probe:-1}" = 0 ]; then
+    ok "capture on the wire: ESP $VTEP_A -> $VTEP_B spi 0x1001 x$n_ab, $VTEP_B -> $VTEP_A spi 0x2001 x$n_ba, no other ESP, no UDP 4789, no clear probe (UDP 3785: inside ESP too)"
   else
-    notok "capture on the wire: ESP A->B spi 0x1001 ${n_ab:-?}, B->A spi 0x2001 ${n_ba:-?}, other ESP ${n_other:-?}, UDP 4789 ${n_vx:-?}"
+    notok "capture on the wire: ESP A->B spi 0x1001 ${n_ab:-?}, B->A spi 0x2001 ${n_ba:-?}, other ESP ${n_other:-?}, UDP 4789 ${n_vx:-?}, UDP 3785 ${n_probe:-?}"
     head -5 "$DIR/wan.pcapng.err" | sed 's/^/#   dumpcap: /'
   fi
   if [ "${pat_lan:-0}" -ge 40 ] && [ "${pat_wan:-1}" = 0 ] && [ "${pat_file:-1}" = 0 ]; then
@@ -517,10 +524,10 @@ else
   notok "overlay.sa.list: A $(sa_rows a); B $(sa_rows b) (id:packets:replay:auth:malformed:active)"
 fi
 ov_a=$(drops_of a overlay.) ov_b=$(drops_of b overlay.)
-if [ "$ov_a" = none ] && [ "$ov_b" = none ]; then
-  ok "no overlay drop at either site so far (no ESP refused, no path missing)"
+if [ "$ov_a" = "$base_a" ] && [ "$ov_b" = "$base_b" ]; then
+  ok "no overlay drop at either site since the paths came up (no ESP refused, no path missing; the setup's: A $base_a / B $base_b)"
 else
-  notok "overlay drops: A $ov_a / B $ov_b"
+  notok "overlay drops since the paths came up: A $base_a -> $ov_a / B $base_b -> $ov_b"
 fi
 
 # ------------------------------------------------------------ rekey
@@ -619,8 +626,25 @@ else
   notok "after the rekey: A SA 3 active $(sa_field a 3 active) packets $(sa_field a 3 packets), A SA 1 $(sa_field a 1 id), B SA 2 $(sa_field b 2 id), B SA 3 packets $(sa_field b 3 packets); ESP drops A '$esp_a0' -> '$esp_a1', B '$esp_b0' -> '$esp_b1'"
 fi
 
+event_n() { # site event
+  sx "$1" --json stats 2>/dev/null | "$PY" -c '
+import json, sys
+print(json.load(sys.stdin)["events"].get(sys.argv[1], 0))' "$2"
+}
+wait_down() { # site
+  local i
+  for i in $(seq 1 $((PATH_BOUND * 10))); do
+    [ "$(path_of "$1" state)" = down ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # ------------------------------------------------------------ wrong key
+# the probes are inside the encryption too: with a wrong key the path
+# goes down (its probes are refused as its traffic is), and back up after
 auth0=$(drop_n b overlay.esp_auth) all0=$(drops_of b)
+down_a0=$(event_n a overlay.path_down) down_b0=$(event_n b overlay.path_down)
 if e=$(sa_add a 4 out $SPI_C "$KW" $VTEP_A $VTEP_B 1); then
   out=$(in_ns ha ping -c 5 -i 0.1 -W 1 "${IP[hb]}" 2>&1)
   rcvd=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
@@ -637,7 +661,13 @@ if e=$(sa_add a 4 out $SPI_C "$KW" $VTEP_A $VTEP_B 1); then
   fi
   echo "# B's named drops before: ${all0:-none}"
   echo "# B's named drops after:  ${all1:-none}"
-  if e=$(sa_del a 4) && [ "$(sa_field a 3 active)" = true ] && wait_ping ha "${IP[hb]}" "$PING_BOUND"; then
+  if wait_down a; then
+    ok "probes go through the encryption: with the wrong key A's path 1 went down"
+  else
+    notok "A's path 1 stayed $(path_of a state) with a wrong key (probes in clear?)"
+  fi
+  if e=$(sa_del a 4) && [ "$(sa_field a 3 active)" = true ] && wait_up a && wait_up b &&
+     wait_ping ha "${IP[hb]}" "$PING_BOUND"; then
     ping_check "SA 4 deleted: A back on SA 3, ping ha -> hb" ha "${IP[hb]}" 5 -
   else
     notok "SA 4 deleted: ${e:-} A SA 3 active $(sa_field a 3 active), no ping answered"
@@ -646,14 +676,9 @@ else
   notok "A out SA 4 (wrong key): $e"
 fi
 
-event_n() { # site event
-  sx "$1" --json stats 2>/dev/null | "$PY" -c '
-import json, sys
-print(json.load(sys.stdin)["events"].get(sys.argv[1], 0))' "$2"
-}
-if [ "$(path_of a state)" = up ] && [ "$(path_of b state)" = up ] &&
-   [ "$(event_n a overlay.path_down)" = 0 ] && [ "$(event_n b overlay.path_down)" = 0 ]; then
-  ok "path 1 stayed up at both sites all along (no overlay.path_down; probes answered $(event_n a overlay.probe_answered) / $(event_n b overlay.probe_answered))"
+if [ "$(path_of a state)" = up ] && [ "$(path_of b state)" = up ] && [ "$down_a0" = 0 ] && [ "$down_b0" = 0 ] &&
+   [ "$(event_n a overlay.path_down)" = 1 ] && [ "$(event_n b overlay.path_down)" -le 1 ]; then
+  ok "path 1 up at both sites, down only while A sealed with the wrong key (overlay.path_down A $(event_n a overlay.path_down), B $(event_n b overlay.path_down); probes answered $(event_n a overlay.probe_answered) / $(event_n b overlay.probe_answered))"
 else
   notok "path 1: A $(path_of a state), B $(path_of b state), overlay.path_down A $(event_n a overlay.path_down) B $(event_n b overlay.path_down)"
   for s in a b; do

@@ -434,5 +434,56 @@ def test_path_mtu_counts_the_esp_overhead():
         expect(len(got[0]) - 14 <= mtu, "within the path's MTU: %d" % (len(got[0]) - 14))
 
 
+PROBE_MAGIC = 0x53585042
+
+
+def probe_msg(kind=1, path=1, seq=0):
+    return struct.pack(">IBBHII", PROBE_MAGIC, 1, kind, path, seq, 0) + struct.pack("<QQ", 0x1122334455667788, 0)
+
+
+@R.test
+def test_probes_inside_esp():
+    """The path's probes go through the encryption as its traffic does: a
+    probed path's requests leave sealed with its outbound SA (scapy opens a
+    probe request inside); the peer's request sealed with its SA is turned
+    around sealed with an SA of a path back to it (scapy opens the reply, its number and
+    stamps untouched); a clear request from a peer with an inbound SA is
+    refused (overlay.esp_required: a forged answer must not keep a dead
+    path up)."""
+    probe = IP(src=O.PEER, dst=O.VTEP) / UDP(sport=3785, dport=3785) / Raw(probe_msg(seq=41))
+    clear = Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst=O.VTEP) / UDP(sport=3785, dport=3785) / \
+        Raw(probe_msg(seq=42))
+    tables = O.setup() + [
+        Sxdp.update("endpoints", {"ip": O.PEER}, "endpoint", {"site": 2}),
+        Sxdp.update("paths", {"id": 2}, "sxdp", {"src": O.VTEP, "dst": O.PEER, "vrf": O.UNDERLAY, "mtu": 0,
+                                                 "gw": O.GW, "interval_ms": 50, "down_after": 30, "up_after": 3})]
+    with Sxdp({"p0": [], "p1": [], "w0": [sealed_by_peer(probe, 1), clear]}, pipeline=O.PIPELINE,
+              port_opts=O.PORTS) as dp:
+        # the SAs first: path 2 is probed from the moment it is written
+        setup_sas(dp, sa_out(), dict(sa_out(3, SPI_OUT + 1), path=2), sa_in())
+        dp.table_write(tables)
+        st = dp.run_traffic()
+        expect_drops(st, {"overlay.esp_required": 1})
+        expect_eq(st["events"].get("overlay.probe_reflected"), 1, "the sealed request turned around")
+        T.time.sleep(0.3)   # a few of path 2's probes: every 50 ms
+        dp.stop()
+        got = [Ether(g) for g in dp.outputs()["w0"]]
+        expect(all(g[IP].proto == 50 for g in got), "everything on w0 is ESP: %s" % [g.summary() for g in got])
+        replies, requests = [], []
+        for g in got:
+            spi = struct.unpack("!I", bytes(g[IP])[20:24])[0]
+            seq = struct.unpack("!I", bytes(g[IP])[24:28])[0]
+            dg = scapy_sa(spi, KEY_OUT, O.VTEP, O.PEER, seq=seq).decrypt(g[IP])
+            m = bytes(dg[UDP].payload)
+            expect_eq((dg.src, dg.dst, dg[UDP].dport), (O.VTEP, O.PEER, 3785), "a probe between the VTEPs inside")
+            (replies if m[5] == 2 else requests).append((spi, m))
+        expect_eq([(spi in (SPI_OUT, SPI_OUT + 1), struct.unpack(">I", m[8:12])[0], m[16:24]) for spi, m in replies],
+                  [(True, 41, struct.pack("<Q", 0x1122334455667788))],
+                  "the reply, sealed with an SA of the way back (both paths go there), its number and stamp as sent")
+        expect(len(requests) >= 2 and all(spi == SPI_OUT + 1 and struct.unpack(">H", m[6:8])[0] == 2
+                                          for spi, m in requests),
+               "path 2's requests sealed with its own SA: %s" % [(hex(s), m[:8].hex()) for s, m in requests])
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

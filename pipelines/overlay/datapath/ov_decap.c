@@ -308,11 +308,12 @@ tun_header(struct rte_mbuf *m, const struct dp_meta *md, uint8_t type, uint32_t 
 
 /* The checks in order (VTEP, outer checksum, tunnel header, VNI, peer) for
  * the packets the memo did not know (idx[], k of them), probes among
- * them; what passes goes into in and the memo. Returns how many went to
- * the underlay. */
+ * them (those that came sealed: sealed's bits, by position in the burst);
+ * what passes goes into in and the memo. Returns how many went to the
+ * underlay. */
 static uint16_t
 checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint8_t *kind,
-       uint16_t *idx, unsigned int k, uint64_t stamp, struct decap_in *in)
+       uint64_t sealed, uint16_t *idx, unsigned int k, uint64_t stamp, struct decap_in *in)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -351,7 +352,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		if (unlikely(kind[idx[j]] >= K_PROBE)) {
 			bool underlay;
 
-			*nx = ov_probe_rx(ctx, m, kind[idx[j]] == K_PING, &underlay);
+			*nx = ov_probe_rx(ctx, m, kind[idx[j]] == K_PING, sealed >> idx[j] & 1, &underlay);
 			if (underlay) {
 				*nx = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
 				cont++;
@@ -499,7 +500,10 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	uint8_t kind[DP_LOOKUP_BURST];
 	unsigned int k = 0, nu = 0;
 	uint16_t cont = 0;
+	uint64_t sealed_m = 0;	/* which came sealed */
 	bool esp = ov_sa_any;	/* once a burst */
+
+	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);
 
 	in.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
@@ -524,11 +528,13 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			continue;
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-		/* a peer whose tunnels are encrypted sends nothing in clear */
-		if (unlikely(esp) && !sealed && kind[i] <= K_GENEVE && ov_sa_clear_refused(ip->src_addr)) {
+		/* a peer whose tunnels are encrypted sends nothing in clear,
+		 * its probes neither (a forged answer would keep a dead path up) */
+		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && ov_sa_clear_refused(ip->src_addr)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}
+		sealed_m |= (uint64_t)sealed << i;
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
@@ -553,7 +559,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	if (nu)
 		memo_count(ctx, used, nu);
 	if (k)
-		cont += checks(ctx, pkts, next, kind, idx, k, stamp, &in);
+		cont += checks(ctx, pkts, next, kind, sealed_m, idx, k, stamp, &in);
 	if (in.n)
 		decap(ctx, pkts, next, &in);
 	return cont;

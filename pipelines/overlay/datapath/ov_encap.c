@@ -19,8 +19,7 @@
 
 #include "ov_state.h"
 #include "ov_encap.h"
-#include "ov_esp.h"
-#include "ov_wg.h"
+#include "ov_seal.h"
 #include "ov_path.h"
 #include "ov_tun.h"
 #include "sw_api.h"
@@ -31,20 +30,6 @@
 #include "dp_memo.h"
 #include "dp_flowkey.h"
 #include "dp_slow.h"
-
-/* The n frames m sealed with their path's SA sa: ESP, a WireGuard
- * session, or none yet where one is required. */
-static inline void
-seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *sa, struct ov_sa_ctr *sc, unsigned int *res)
-{
-	if (sa->proto == OV_SA_WG)
-		ov_wg_seal_burst(m, n, sa, sc, res);
-	else if (sa->proto == OV_SA_ESP)
-		ov_esp_seal_burst(m, n, sa, sc, res);
-	else	/* to be encrypted, and nothing to do it with yet: never clear */
-		for (uint16_t i = 0; i < n; i++)
-			res[i] = OV_DROP(sa_missing);
-}
 
 /* Outer headers and metadata of m, encapsulated for path p, then sealed
  * with sa (NULL: clear; counted in sc, the lcore's row of
@@ -98,7 +83,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	if (unlikely(sa != NULL)) {
 		unsigned int r;
 
-		seal_burst(&m, 1, sa, sc, &r);
+		ov_seal_burst(&m, 1, sa, sc, &r);
 		return r;
 	}
 	return 0;
@@ -169,7 +154,7 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
 				at[g] = sealq[b];
 				m[g++] = pkts[idx[sealq[b]]];
 			}
-		seal_burst(m, g, sa, sc, res);
+		ov_seal_burst(m, g, sa, sc, res);
 		for (uint16_t i = 0; i < g; i++) {
 			unsigned int j = at[i];
 			bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;

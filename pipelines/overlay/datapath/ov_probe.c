@@ -12,6 +12,7 @@
 
 #include "ov_probe.h"
 #include "ov_path.h"
+#include "ov_seal.h"
 #include "ov_sla.h"
 #include "ov_state.h"
 #include "ov_watch.h"
@@ -39,8 +40,27 @@ endpoint_known(struct dp_stage_ctx *ctx, uint32_t ip)
 	       e->action == OV_ENDPOINT;
 }
 
+/* Turned-around request @m (its headers swapped) sealed toward the peer
+ * that sealed it, with the path back's SA: 0, or a drop reason. */
+static unsigned int
+reseal(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	const struct ov_sa *sa = ov_sa_out_to(ip->src_addr, ip->dst_addr);
+	struct rte_ether_hdr eth = *rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	unsigned int r;
+
+	if (sa == NULL)
+		return OV_DROP(sa_missing);
+	ov_seal_burst(&m, 1, sa, ov_sa_ctr[ctx->worker], &r);
+	if (r == 0) {
+		/* the frame it came in, turned around */
+		memcpy(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), &eth, 2 * RTE_ETHER_ADDR_LEN);
+	}
+	return r;
+}
+
 uint16_t
-ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *underlay)
+ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay)
 {
 	struct dp_meta *md = dp_meta(m);
 	uint32_t off = md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr));
@@ -95,6 +115,12 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *under
 		udp->dgram_cksum = 0;
 	}
 	msg->type = OV_PROBE_REPLY;
+	if (sealed) {
+		unsigned int r = reseal(ctx, m, ip);
+
+		if (r != 0)
+			return DP_NEXT_DROP(r);
+	}
 	md->out_port = md->in_port;
 	ctx->stats->events[OV_EVENT(probe_reflected)]++;
 	return DP_NEXT_TX;
@@ -243,6 +269,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	uint16_t l4 = p->kind == OV_PATH_ICMP ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr);
 	uint16_t len = (uint16_t)(sizeof(struct rte_ipv4_hdr) + l4 + sizeof(struct ov_probe_msg));
 	static const uint8_t zero[6];
+	const struct ov_sa *sa;
 	struct rte_ipv4_hdr *ip;
 	struct ov_probe_msg *msg;
 	struct dp_meta *md;
@@ -304,6 +331,19 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		udp->dgram_cksum = 0;
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* to a peer sxdp over an encrypted path: inside the encryption, what
+	 * the path's traffic goes through, and answered from inside it alone */
+	if (p->kind == OV_PATH_SXDP && (sa = ov_sa_out(id)) != NULL) {
+		unsigned int r;
+
+		ov_seal_burst(&m, 1, sa, ov_sa_ctr_main(), &r);
+		if (r != 0) {
+			/* counted as sent: the path's judge sees it lost */
+			dp_slow_event(OV_EVENT(probe_sent));
+			dp_slow_drop(m, r);
+			return;
+		}
+	}
 	if (ov_state_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
 		dp_slow_event(OV_EVENT(probe_sent));
 }

@@ -38,7 +38,7 @@ struct ov_probe_msg {
  * VTEP: a request from a known endpoint is turned around (DP_NEXT_TX); an
  * answer to one of ours is stamped and punted; an ICMP echo reply that is
  * no probe of ours goes on to the underlay (*underlay set). */
-uint16_t ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool *underlay);
+uint16_t ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay);
 
 /* ---- main lcore ---- */
 int ov_probe_init(void);

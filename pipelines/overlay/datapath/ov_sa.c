@@ -10,7 +10,6 @@
 #include <rte_malloc.h>
 #include <rte_udp.h>
 
-#include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_state.h"
 #include "dp_log.h"
@@ -29,6 +28,8 @@ bool ov_sa_present;
 struct sa_index {
 	struct { uint32_t spi; const struct ov_sa *sa; } in[SA_SLOTS];	/* ESP's SPIs and WireGuard's indices */
 	uint32_t peer[SA_SLOTS];	/* outer sources of the inbound SAs (0: an empty slot) */
+	/* the paths of the outbound SAs by their two VTEPs (path 0: an empty slot) */
+	struct { uint32_t src, dst; uint16_t path; } way[SA_SLOTS];
 };
 
 static struct {
@@ -263,6 +264,19 @@ index_publish(void)
 			;
 		n->peer[h] = s->src;
 	}
+	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
+		const struct ov_sa *s = g.sa[i];
+		uint32_t h;
+
+		if (s == NULL || s->dir != OV_SA_OUT)
+			continue;
+		for (h = slot_of(s->src ^ s->dst); n->way[h].path != 0 &&
+		     (n->way[h].src != s->src || n->way[h].dst != s->dst); h = (h + 1) & (SA_SLOTS - 1))
+			;
+		n->way[h].src = s->src;
+		n->way[h].dst = s->dst;
+		n->way[h].path = s->path;
+	}
 	old = g.index;
 	__atomic_store_n(&g.index, n, __ATOMIC_RELEASE);
 	dp_tables_sync();
@@ -280,8 +294,8 @@ newest_out(uint16_t path, const struct ov_sa *skip)
 		const struct ov_sa *s = g.sa[i];
 
 		if (s != NULL && s != skip && s->dir == OV_SA_OUT && s->path == path &&
-		    (best == NULL || s->created_ns > best->created_ns ||
-		     (s->created_ns == best->created_ns && s->id > best->id)))
+		    (best == NULL || s->created_tsc > best->created_tsc ||
+		     (s->created_tsc == best->created_tsc && s->id > best->id)))
 			best = s;
 	}
 	return best;
@@ -318,7 +332,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 		.overhead = wg ? OV_SA_WG_OVERHEAD :
 			    (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
 				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
-		.created_ns = ov_probe_ns(rte_rdtsc()),
+		.created_tsc = rte_rdtsc(),
 		.wg_next = c->seq,
 	};
 	/* WireGuard's window is its own (its counter is 64 bits, its first 0:
@@ -339,12 +353,14 @@ ov_sa_add(const struct ov_sa_conf *c)
 		memset(&ov_sa_ctr[w][c->id], 0, sizeof(ov_sa_ctr[w][c->id]));
 	g.sa[c->id] = s;
 	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
-	if (c->dir == OV_SA_OUT) {
+	if (c->dir == OV_SA_OUT)
 		__atomic_store_n(&g.out[c->path], s, __ATOMIC_RELEASE);
-		return 0;
-	}
 	if ((rc = index_publish()) < 0) {
+		if (c->dir == OV_SA_OUT)
+			__atomic_store_n(&g.out[c->path], newest_out(c->path, s) ?: (g.need[c->path] ? &block : NULL),
+					 __ATOMIC_RELEASE);
 		g.sa[c->id] = NULL;
+		dp_tables_sync();	/* a worker may have taken it meanwhile */
 		sa_free(s);
 	}
 	return rc;
@@ -402,15 +418,13 @@ ov_sa_del(uint16_t id)
 	if (s == NULL)
 		return -ENOENT;
 	g.sa[id] = NULL;
-	if (s->dir == OV_SA_OUT) {
-		if (g.out[s->path] == s) {
-			const struct ov_sa *o = newest_out(s->path, s);
+	if (s->dir == OV_SA_OUT && g.out[s->path] == s) {
+		const struct ov_sa *o = newest_out(s->path, s);
 
-			__atomic_store_n(&g.out[s->path], o != NULL ? o : g.need[s->path] ? &block : NULL,
-					 __ATOMIC_RELEASE);
-		}
-		dp_tables_sync();
-	} else if (index_publish() < 0) {
+		__atomic_store_n(&g.out[s->path], o != NULL ? o : g.need[s->path] ? &block : NULL, __ATOMIC_RELEASE);
+	}
+	/* publishing waits until no worker reads the old one: nor this SA */
+	if (index_publish() < 0) {
 		/* the old index still names it: keep it rather than free it under the workers */
 		g.sa[id] = s;
 		return -ENOMEM;
@@ -430,6 +444,17 @@ const struct ov_sa *
 ov_sa_out(uint16_t path)
 {
 	return __atomic_load_n(&g.out[path], __ATOMIC_ACQUIRE);
+}
+
+const struct ov_sa *
+ov_sa_out_to(uint32_t src, uint32_t dst)
+{
+	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
+
+	for (uint32_t h = slot_of(src ^ dst); x->way[h].path != 0; h = (h + 1) & (SA_SLOTS - 1))
+		if (x->way[h].src == src && x->way[h].dst == dst)
+			return ov_sa_out(x->way[h].path);
+	return NULL;
 }
 
 const struct ov_sa *

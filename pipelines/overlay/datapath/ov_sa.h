@@ -71,7 +71,7 @@ struct ov_sa {
 	uint16_t path;			/* out: the path it encrypts for (WireGuard in: whose endpoint roams) */
 	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
-	uint64_t created_ns;		/* ov_probe_ns clock */
+	uint64_t created_tsc;		/* when it was added (rte_rdtsc) */
 	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
 	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h; NULL: none); its worker's to write */
 	void *cses;			/* the crypto session */
@@ -149,6 +149,10 @@ const struct ov_sa *ov_sa_out(uint16_t path);
  * outbound SA it is then dropped, not sent clear. 0, or -EINVAL. */
 int ov_sa_require(uint16_t path, bool on);
 bool ov_sa_required(uint16_t path);
+/* Workers: the outbound SA (or block) of the path from VTEP @src to @dst
+ * (network order), as its SA says: what answers to @dst from @src are
+ * sealed with (a probe turned around); NULL: no SA for them. */
+const struct ov_sa *ov_sa_out_to(uint32_t src, uint32_t dst);
 /* Workers: the inbound SA of @proto and @spi (host order), NULL: none. */
 const struct ov_sa *ov_sa_in(enum ov_sa_proto proto, uint32_t spi);
 /* WireGuard is spoken at the VTEPs (its port set) or not: what

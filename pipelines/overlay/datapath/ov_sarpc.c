@@ -237,7 +237,7 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		      "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
 		      "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
 		      "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
-		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - s->created_ns) / 1000000),
+		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
 		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
 	if (r != NULL && s->proto == OV_SA_WG) {
