@@ -46,7 +46,8 @@ def rss_split(src, outs, gtpu=False):
     the outer IP addresses and L4 ports deals flows over its RX queues:
     every frame of a flow to one queue, in order (a CRC32 of the tuple where
     a NIC uses Toeplitz: the flows go elsewhere, each still to one queue).
-    gtpu: a G-PDU's TEID in the tuple too, as a NIC's GTP-U RSS hashes.
+    gtpu: a G-PDU's TEID in the tuple too, as a NIC's GTP-U RSS hashes;
+    ESP's SPI always (RSS for ESP).
     Returns the frames per queue."""
     import struct
     import zlib
@@ -72,6 +73,8 @@ def rss_split(src, outs, gtpu=False):
         else:
             proto, key, l4 = None, frame[:12], 0
         if proto in (6, 17):
+            key += frame[l4:l4 + 4]
+        if proto == 50:   # ESP: its SPI, as NICs' RSS for ESP hashes
             key += frame[l4:l4 + 4]
         if gtpu and proto == 17 and frame[l4 + 2:l4 + 4] == b"\x08\x68":
             key += frame[l4 + 12:l4 + 16]

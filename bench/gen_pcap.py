@@ -598,6 +598,33 @@ def gen_vxlan_decap_esp(n_flows=65536, frame_len=60, seed=1):
     return sealed, updates, None
 
 
+ESP_LANES = 8
+
+
+def gen_vxlan_decap_esp_1tun(n_flows=65536, frame_len=60, seed=1):
+    """One tunnel (one peer endpoint) sealed with ESP_LANES per-worker SAs
+    (RFC 9611: the sender's worker picks the lane, here the flow): opened
+    spread over the receiver's workers by SPI, each SA by one."""
+    frames, updates, _ = gen_vxlan_decap(min(n_flows, ESP_FRAMES) * 4, frame_len, seed)
+    ep = VX_ENDPOINTS[VX_SITES[0]][0]
+    pid = VX_PATHS[VX_SITES[0]][0]
+    sealed = []
+    n = [0] * ESP_LANES
+    for f in frames:
+        if socket.inet_ntoa(f[26:30]) != ep:
+            continue
+        lane = len(sealed) % ESP_LANES
+        n[lane] += 1
+        sealed.append(f[:14] + esp_seal(f[14:], ep, VX_VTEP, 0x20000 + pid * 16 + lane, n[lane]))
+        if len(sealed) == min(n_flows, ESP_FRAMES):
+            break
+    for lane in range(ESP_LANES):
+        updates.append(rpc_item("overlay.sa.add", {
+            "id": 1 + lane, "dir": "in", "spi": 0x20000 + pid * 16 + lane, "key": ESP_KEY.hex(), "src": ep,
+            "dst": VX_VTEP, "esn": False, "window": 0}))
+    return sealed, updates, None
+
+
 # ------------------------------------------------------------- WireGuard paths
 # The same overlay with every path a WireGuard session (ChaCha20-Poly1305,
 # ipsec-mb's, on the worker): an outbound session per path (encap), an
@@ -1004,6 +1031,8 @@ SCENARIOS = {
                              "inner"),
     "vxlan_decap_wg_1400": (lambda **kw: gen_vxlan_decap_wg(frame_len=1396, **kw), "vxlan_decap_wg at 1,400 B "
                             "inner"),
+    "vxlan_decap_esp_1tun": (gen_vxlan_decap_esp_1tun, "vxlan_decap_esp's datagrams from ONE peer endpoint, "
+                             "sealed with %d per-worker SAs (RFC 9611)" % ESP_LANES),
     "vxlan_decap": (gen_vxlan_decap, "VXLAN %d B (64 B inner), {flows} flows from 4 peer endpoints, decap into "
                     "the slice's bridge domain, %d static local MACs" % (60 + VX_OUTER, VX_LOCALS)),
 }

@@ -201,6 +201,8 @@ scenario_setup() {
     vxlan_encap_wg_1400) scenario_setup vxlan_encap_wg; TX_LEN=1514 DESC="$DESC; 1,400 B inner frames (1,514 B out)" ;;
     vxlan_decap_1400) scenario_setup vxlan_decap; OVS=0 TX_LEN=1396 DESC="$DESC; 1,400 B inner frames" ;;
     vxlan_decap_esp_1400) scenario_setup vxlan_decap_esp; TX_LEN=1396 DESC="$DESC; 1,400 B inner frames (1,502 B in)" ;;
+    vxlan_decap_esp_1tun) scenario_setup vxlan_decap_esp
+        DESC="ESP 166 B (AES-GCM-128, no anti-replay window) of $FLOWS flows, all from ONE peer endpoint (one tunnel), sealed with 8 per-worker SAs (RFC 9611, the lane by flow), opened spread over the workers by SPI (RSS for ESP: --workers N), then as vxlan_decap" ;;
     vxlan_decap_wg_1400) scenario_setup vxlan_decap_wg; TX_LEN=1396 DESC="$DESC; 1,400 B inner frames (1,514 B in)" ;;
     vxlan_decap) FLOWS=65536; PIPELINE='{"lan": "switch", "wan": "overlay"}'; OVS=1
         CHECK_TABLES=vteps,vnis,peers,fdb,bd_ports CHECK_EVENTS=overlay.decap
@@ -237,7 +239,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""

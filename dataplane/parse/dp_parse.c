@@ -49,6 +49,7 @@
 #define P_HOPOPTS       0
 #define P_ROUTING       43
 #define P_FRAGMENT      44
+#define P_ESP           50
 #define P_AH            51
 #define P_ICMPV6        58
 #define P_DSTOPTS       60
@@ -279,7 +280,15 @@ parse_l4(const uint8_t *p, uint32_t l4, uint32_t end, uint32_t seg,
 			return short_reason(l4 + hl, end, R(l4_trunc));
 		*flags |= DP_MF_L4;
 	}
-	/* Other protocols (GRE, ESP, SCTP, ...) are for later stages. */
+	/* ESP between two nodes is one 3-tuple: its SPI spreads it, as NICs'
+	 * RSS for ESP does (RFC 9611's per-resource SAs land apart). The
+	 * header is a later stage's to check. */
+	if (proto == P_ESP && l4 + 4 <= end) {
+		if (unlikely(l4 + 4 > seg))
+			return R(multiseg);	/* as a TCP header split: the hash is the whole packet's */
+		*ports = dp_rd32(p + l4);
+	}
+	/* Other protocols (GRE, SCTP, ...) are for later stages. */
 	return 0;
 }
 

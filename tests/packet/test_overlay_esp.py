@@ -485,5 +485,35 @@ def test_probes_inside_esp():
                "path 2's requests sealed with its own SA: %s" % [(hex(s), m[:8].hex()) for s, m in requests])
 
 
+@R.test
+def test_lanes_per_worker():
+    """A path's per-worker SAs (RFC 9611 lanes): both active at once; the
+    one worker here (worker 0) seals with lane 0's; lane 0 deleted, it seals
+    with lane 1's, never clear; a lane is an outbound ESP SA's only."""
+    fr = [O.inner(O.MAC_A, O.MAC_R, b"lane a"), O.inner(O.MAC_B, O.MAC_R, b"lane b")]
+    tables = [u for u in O.setup() if "p1" not in str(u.get("match")) and u["table"] != "fdb" or
+              u["match"].get("mac") == O.MAC_R]
+    tables += [Sxdp.update("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+               Sxdp.update("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0})]
+    with Sxdp({"p0": fr[:1], "p1": fr[1:], "w0": []}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
+        dp.table_write(tables)
+        setup_sas(dp, sa_out(), dict(sa_out(3, SPI_OUT + 1), lane=1))
+        sas = {x["id"]: x for x in dp.rpc("overlay.sa.list")}
+        expect_eq([(sas[i]["lane"], sas[i]["active"]) for i in (1, 3)], [(0, True), (1, True)], "both lanes active")
+        for bad in (dict(sa_in(4, SPI_IN + 7), lane=1),):
+            expect("error" in dp.rpc_raw("overlay.sa.add", bad), "a lane on an inbound SA is refused")
+        st = dp.phase(["p0"])
+        expect_drops(st, {})
+        dp.rpc("overlay.sa.del", {"id": 1})
+        st = dp.phase(["p1"])
+        expect_drops(st, {})
+        dp.stop()
+        got = dp.outputs()["w0"]
+        expect_eq([(Ether(g)[IP].proto, struct.unpack("!I", bytes(Ether(g)[IP])[20:24])[0]) for g in got],
+                  [(50, SPI_OUT), (50, SPI_OUT + 1)], "lane 0's SA, then lane 1's once lane 0 went")
+        dg, _, _ = opened(got[1], spi=SPI_OUT + 1)
+        expect_eq(bytes(dg[VXLAN].payload), bytes(fr[1]), "lane 1's frame opens")
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

@@ -565,8 +565,9 @@ static const struct tcase cases[] = {
 	{ "icmp6", k_icmp6, M(.flags = F(IPV6) | F(L4), .l2_len = 14,
 	  .l3_off = 14, .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 58,
 	  .ttl = 255), 58, T6(14) },
+	/* its SPI is in the flow hash: the header ends after it */
 	{ "v6_esp", k_v6_esp, M(.flags = F(IPV6), .l2_len = 14, .l3_off = 14,
-	  .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 50, .ttl = 255), 54,
+	  .l4_off = 54, .ethertype = 0x86dd, .l4_proto = 50, .ttl = 255), 58,
 	  T6(14) },
 	{ "v6_hbh_none", k_v6_hbh_none, M(.flags = F(IPV6) | F(IP_EXT),
 	  .l2_len = 14, .l3_off = 14, .l4_off = 62, .ethertype = 0x86dd,
@@ -1109,6 +1110,18 @@ START_TEST(hash)
 	pk.b[49] ^= 1;
 	parse_pb(&pk, &b);
 	ck_assert_uint_ne(a.hash, b.hash);
+
+	/* ESP between two nodes by SPI (per-resource SAs spread), not by
+	 * what follows it */
+	fresh(&pk, k_v6_esp);
+	parse_pb(&pk, &a);
+	pk.b[54 + 3] ^= 1;                      /* another SPI */
+	parse_pb(&pk, &b);
+	ck_assert_uint_ne(a.hash, b.hash);
+	pk.b[54 + 3] ^= 1;
+	pk.b[54 + 7] ^= 1;                      /* another sequence number */
+	parse_pb(&pk, &b);
+	ck_assert_uint_eq(a.hash, b.hash);
 }
 END_TEST
 

@@ -339,7 +339,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 		uint16_t *nx = &next[idx[j]];
 		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_ENCAP_LEN;
-		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out((uint16_t)ids[j]) : NULL;
+		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)ids[j], ctx->worker) : NULL;
 		unsigned int r;
 
 		/* the outer IPv4 packet: our headers, the inner frame untagged,

@@ -37,7 +37,10 @@ static struct {
 	int dev;			/* the crypto device; -1: not made yet */
 	struct rte_mempool *sess_mp;
 	struct ov_sa *sa[OV_SA_MAX + 1];	/* the main lcore's */
-	const struct ov_sa *out[OV_PATH_MAX + 1];	/* per path, each pointer published alone */
+	/* per path and lane, each pointer published alone; lanes[]: 1 + the
+	 * highest lane a path has an SA of */
+	const struct ov_sa *out[OV_PATH_MAX + 1][OV_SA_LANES];
+	uint8_t lanes[OV_PATH_MAX + 1];
 	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
 	bool listening;					/* WireGuard's port is set */
 	struct sa_index *index;
@@ -97,6 +100,7 @@ ov_sa_fini(void)
 		g.sa[i] = NULL;
 	}
 	memset(g.out, 0, sizeof(g.out));
+	memset(g.lanes, 0, sizeof(g.lanes));
 	memset(g.need, 0, sizeof(g.need));
 	ov_sa_present = false;
 	rte_free(g.index);
@@ -284,21 +288,37 @@ index_publish(void)
 	return 0;
 }
 
-/* The newest outbound SA of @path but @skip (NULL: none). */
+/* The newest outbound SA of @path's @lane but @skip (NULL: none). */
 static const struct ov_sa *
-newest_out(uint16_t path, const struct ov_sa *skip)
+newest_out(uint16_t path, uint8_t lane, const struct ov_sa *skip)
 {
 	const struct ov_sa *best = NULL;
 
 	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
 		const struct ov_sa *s = g.sa[i];
 
-		if (s != NULL && s != skip && s->dir == OV_SA_OUT && s->path == path &&
+		if (s != NULL && s != skip && s->dir == OV_SA_OUT && s->path == path && s->lane == lane &&
 		    (best == NULL || s->created_tsc > best->created_tsc ||
 		     (s->created_tsc == best->created_tsc && s->id > best->id)))
 			best = s;
 	}
 	return best;
+}
+
+/* Lane @lane of @path is @s from now on (NULL: none; lane 0 falls back to
+ * the block where the path is required), its lane count with it. */
+static void
+out_set(uint16_t path, uint8_t lane, const struct ov_sa *s)
+{
+	uint8_t n = 0;
+
+	if (s == NULL && lane == 0 && g.need[path])
+		s = &block;
+	__atomic_store_n(&g.out[path][lane], s, __ATOMIC_RELEASE);
+	for (uint8_t l = 0; l < OV_SA_LANES; l++)
+		if (g.out[path][l] != NULL)
+			n = (uint8_t)(l + 1);
+	__atomic_store_n(&g.lanes[path], n, __ATOMIC_RELAXED);
 }
 
 int
@@ -310,7 +330,8 @@ ov_sa_add(const struct ov_sa_conf *c)
 	enum ov_sa_proto proto = ov_sa_proto_of(c->cipher);
 	bool wg = proto == OV_SA_WG;
 
-	if (c->id == 0 || c->id > OV_SA_MAX || (!wg && c->spi < 256) ||
+	if (c->id == 0 || c->id > OV_SA_MAX || (!wg && c->spi < 256) || c->lane >= OV_SA_LANES ||
+	    (c->lane != 0 && (wg || c->dir != OV_SA_OUT)) ||
 	    ((c->dir == OV_SA_OUT || wg) && (c->path == 0 || c->path > OV_PATH_MAX)) ||
 	    (c->dir == OV_SA_IN && !wg && (c->window > OV_SA_WINDOW_MAX || (c->window == 0 && c->esn))) ||
 	    (c->dport == 0) != (c->sport == 0) || (wg && c->dir == OV_SA_OUT && c->dport == 0))
@@ -327,6 +348,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 	*s = (struct ov_sa){
 		.id = c->id, .dir = (uint8_t)c->dir, .cipher = (uint8_t)c->cipher, .proto = (uint8_t)proto,
 		.spi = c->spi, .src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
+		.lane = c->lane,
 		/* ESP: outer IPv4, [UDP], ESP header, IV, at most 3 bytes of
 		 * padding, pad length and next header, ICV */
 		.overhead = wg ? OV_SA_WG_OVERHEAD :
@@ -354,11 +376,10 @@ ov_sa_add(const struct ov_sa_conf *c)
 	g.sa[c->id] = s;
 	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
 	if (c->dir == OV_SA_OUT)
-		__atomic_store_n(&g.out[c->path], s, __ATOMIC_RELEASE);
+		out_set(c->path, c->lane, s);
 	if ((rc = index_publish()) < 0) {
 		if (c->dir == OV_SA_OUT)
-			__atomic_store_n(&g.out[c->path], newest_out(c->path, s) ?: (g.need[c->path] ? &block : NULL),
-					 __ATOMIC_RELEASE);
+			out_set(c->path, c->lane, newest_out(c->path, c->lane, s));
 		g.sa[c->id] = NULL;
 		dp_tables_sync();	/* a worker may have taken it meanwhile */
 		sa_free(s);
@@ -374,11 +395,11 @@ ov_sa_require(uint16_t path, bool on)
 	if (path == 0 || path > OV_PATH_MAX)
 		return -EINVAL;
 	g.need[path] = on;
-	o = g.out[path];
+	o = g.out[path][0];
 	if (on && o == NULL)
-		__atomic_store_n(&g.out[path], &block, __ATOMIC_RELEASE);
+		out_set(path, 0, &block);
 	else if (!on && o == &block)
-		__atomic_store_n(&g.out[path], NULL, __ATOMIC_RELEASE);
+		out_set(path, 0, NULL);
 	present_update();
 	return 0;
 }
@@ -418,11 +439,8 @@ ov_sa_del(uint16_t id)
 	if (s == NULL)
 		return -ENOENT;
 	g.sa[id] = NULL;
-	if (s->dir == OV_SA_OUT && g.out[s->path] == s) {
-		const struct ov_sa *o = newest_out(s->path, s);
-
-		__atomic_store_n(&g.out[s->path], o != NULL ? o : g.need[s->path] ? &block : NULL, __ATOMIC_RELEASE);
-	}
+	if (s->dir == OV_SA_OUT && g.out[s->path][s->lane] == s)
+		out_set(s->path, s->lane, newest_out(s->path, s->lane, s));
 	/* publishing waits until no worker reads the old one: nor this SA */
 	if (index_publish() < 0) {
 		/* the old index still names it: keep it rather than free it under the workers */
@@ -443,7 +461,28 @@ ov_sa_get(uint16_t id)
 const struct ov_sa *
 ov_sa_out(uint16_t path)
 {
-	return __atomic_load_n(&g.out[path], __ATOMIC_ACQUIRE);
+	const struct ov_sa *s = __atomic_load_n(&g.out[path][0], __ATOMIC_ACQUIRE);
+
+	/* lane 0 gone while others are there: never clear for that */
+	for (unsigned int l = 1; unlikely(s == NULL) && l < __atomic_load_n(&g.lanes[path], __ATOMIC_RELAXED); l++)
+		s = __atomic_load_n(&g.out[path][l], __ATOMIC_ACQUIRE);
+	return s;
+}
+
+const struct ov_sa *
+ov_sa_out_lane(uint16_t path, unsigned int worker)
+{
+	unsigned int n = __atomic_load_n(&g.lanes[path], __ATOMIC_RELAXED);
+	const struct ov_sa *s = n > 1 ? __atomic_load_n(&g.out[path][worker % n], __ATOMIC_ACQUIRE) : NULL;
+
+	/* a lane without an SA (yet, or any more) is another's */
+	return s != NULL ? s : ov_sa_out(path);
+}
+
+bool
+ov_sa_active(const struct ov_sa *s)
+{
+	return s->dir == OV_SA_IN || g.out[s->path][s->lane] == s;
 }
 
 const struct ov_sa *

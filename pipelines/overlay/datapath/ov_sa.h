@@ -40,6 +40,7 @@
 #define OV_SA_WINDOW	1024	/* inbound anti-replay window, packets (the default) */
 #define OV_SA_WINDOW_MAX 4096
 #define OV_SA_NATT_PORT	4500	/* RFC 3948 */
+#define OV_SA_LANES	8	/* outbound ESP SAs a path may seal with at once, one per worker (RFC 9611) */
 #define OV_SA_L2_LEN	14	/* the Ethernet header an outbound SA's packets leave with */
 /* WireGuard's (ov_wg.h): outer IPv4, UDP, the data header (16), at most 15
  * bytes of padding, the tag (16); its anti-replay window (wireguard-go's
@@ -69,6 +70,7 @@ struct ov_sa {
 	uint32_t spi;			/* host order (WireGuard: its index as read little endian) */
 	uint32_t src, dst;		/* outer addresses, network order: out: VTEP -> peer; in: peer -> VTEP */
 	uint16_t path;			/* out: the path it encrypts for (WireGuard in: whose endpoint roams) */
+	uint8_t lane;			/* out: which of the path's per-worker SAs (RFC 9611) it is */
 	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
 	uint64_t created_tsc;		/* when it was added (rte_rdtsc) */
@@ -90,6 +92,7 @@ struct ov_sa_conf {
 	uint8_t key[36];	/* WireGuard: the 32-byte key */
 	uint32_t src, dst;
 	uint16_t path;
+	uint8_t lane;		/* out: 0..OV_SA_LANES - 1 */
 	uint16_t sport, dport;
 	bool esn;
 	uint32_t window;	/* inbound: 64 and up; 0 (without ESN): no anti-replay */
@@ -141,9 +144,17 @@ int ov_sa_del(uint16_t id);
 /* SA @id (main lcore), NULL: none. */
 const struct ov_sa *ov_sa_get(uint16_t id);
 
-/* Workers: the outbound SA of @path (NULL: clear; proto OV_SA_BLOCK: none
- * while one is required). */
+/* The outbound SA of @path's lane 0, else of its first lane that has one
+ * (NULL: clear; proto OV_SA_BLOCK: none while one is required): the main
+ * lcore's, and a one-lane path's. */
 const struct ov_sa *ov_sa_out(uint16_t path);
+/* Workers: the outbound SA worker @worker seals @path's packets with: its
+ * lane's (worker mod the path's lanes), else ov_sa_out's. A tunnel sealed by
+ * each worker with an SA of its own is opened spread over the far end's
+ * workers by SPI, each SA by one (RFC 9611). */
+const struct ov_sa *ov_sa_out_lane(uint16_t path, unsigned int worker);
+/* Is @s used: inbound, or the newest of its path's lane? (main lcore) */
+bool ov_sa_active(const struct ov_sa *s);
 /* Must what leaves on @path be encrypted (the control plane says so for
  * the paths of its encrypted peers, before their first SA)? Without an
  * outbound SA it is then dropped, not sent clear. 0, or -EINVAL. */

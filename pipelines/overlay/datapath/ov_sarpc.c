@@ -21,7 +21,7 @@ static unsigned int n_workers;
 static const char *const dir_names[] = { "in", "out", NULL };
 static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", "wireguard", NULL };
 
-enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT };
+enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT, A_LANE };
 
 static const struct dp_schema_field add_params[] = {
 	[A_ID] = { .name = "id", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_SA_MAX,
@@ -59,6 +59,9 @@ static const struct dp_schema_field add_params[] = {
 	[A_DPORT] = { .name = "natt_dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
 		      .desc = "UDP encapsulation: the outer UDP destination port (4500); 0: plain ESP; "
 			      "WireGuard out: the peer's port" },
+	[A_LANE] = { .name = "lane", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = OV_SA_LANES - 1,
+		     .desc = "ESP out: which of the path's per-worker SAs (RFC 9611): worker w seals with lane "
+			     "w mod the path's lanes (a lane without an SA: lane 0's); 0 for a path of one" },
 	{ .name = NULL },
 };
 
@@ -92,8 +95,9 @@ static const struct dp_schema_field sa_row = {
 		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
 		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
 		RU("path", "out: the path; in: 0"),
+		RU("lane", "out: which of its path's per-worker SAs"),
 		{ .name = "active", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ,
-		  .desc = "out: the one its path uses now; in: true" },
+		  .desc = "out: the one its path's lane uses now; in: true" },
 		RU("natt_dport", "0: plain ESP"), RU("age_ms", "since it was added"),
 		RU("packets", "encrypted, or decrypted and accepted"), RU("bytes", "the same, whole frames as they left or came"),
 		RU("replay", "in: refused, a number seen or left of the window"),
@@ -131,6 +135,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		.cipher = (enum ov_sa_cipher)v[A_CIPHER].u, .spi = (uint32_t)v[A_SPI].u,
 		.path = (uint16_t)v[A_PATH].u, .esn = v[A_ESN].b, .window = (uint32_t)v[A_WINDOW].u,
 		.seq = v[A_SEQ].u, .sport = (uint16_t)v[A_SPORT].u, .dport = (uint16_t)v[A_DPORT].u,
+		.lane = (uint8_t)v[A_LANE].u,
 	};
 	bool wg = c.cipher == OV_SA_WIREGUARD;
 	size_t klen = wg ? 32 : (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
@@ -153,6 +158,9 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	if (!wg && c.spi < 256)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/spi",
 				      "SPIs 0..255 are reserved (RFC 4303 2.1)");
+	if (c.lane != 0 && (wg || c.dir != OV_SA_OUT))
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/lane",
+				      "lanes are outbound ESP SAs'");
 	if ((c.dir == OV_SA_OUT || wg) && c.path == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
 				      wg ? "a WireGuard session is of one path: its id" :
@@ -233,10 +241,10 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		t.auth += c->auth;
 		t.bad += c->bad;
 	}
-	r = json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	r = json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		      "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
 		      "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
-		      "path", (json_int_t)s->path, "active", s->dir == OV_SA_IN || ov_sa_out(s->path) == s,
+		      "path", (json_int_t)s->path, "lane", (json_int_t)s->lane, "active", ov_sa_active(s),
 		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
 		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
