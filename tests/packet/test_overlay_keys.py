@@ -56,20 +56,24 @@ def box_private_bytes():
                                  serialization.NoEncryption())
 
 
-def derive(src, dst, epoch, aes256=False):
-    """(key and salt, SPI) of the SA src -> dst at epoch, as the peer derives it."""
+def derive(src, dst, epoch, aes256=False, lane=0):
+    """(key and salt, SPI) of the SA src -> dst at epoch (of lane), as the peer derives it."""
     shared = PEER_KEY.exchange(X25519PublicKey.from_public_bytes(BOX_KEY.public_key().public_bytes(*RAW)))
     info = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!Q", epoch) + bytes([2 if aes256 else 1])
+    if lane:
+        info += bytes([lane])
     okm = HKDF(hashes.SHA256(), 40, b"sxdp esp v1", info).derive(shared)
     key = okm[:32] if aes256 else okm[:16]
     return key + okm[32:36], 0x80000000 | struct.unpack("!I", okm[36:40])[0]
 
 
-def peer(public_key=None, cipher=None):
+def peer(public_key=None, cipher=None, lanes=None):
     p = dict(S.PEER, spec=dict(S.PEER["spec"]))
     p["spec"]["encryption"] = {"public_key": public_key or b64(PEER_KEY.public_key())}
     if cipher:
         p["spec"]["encryption"]["cipher"] = cipher
+    if lanes:
+        p["spec"]["encryption"]["lanes"] = lanes
     return p
 
 
@@ -269,6 +273,33 @@ def test_a_key_that_is_none_keys_nothing():
             time.sleep(0.1)
         expect("no X25519" in cd.status()["services"]["esp"]["peers"].get("siteB", ""), "the status says why")
         expect_eq(sas_of(dp), [], "no SA")
+
+
+@R.test
+def test_lanes_derived_by_both_ends():
+    """encryption.lanes 3: each path has 3 outbound SAs (lanes 0..2, each
+    active) and each lane's inbound SAs, the SPIs the peer derives with the
+    lane as one more byte of info (lane 0 as without lanes); an ESP packet
+    the peer seals on lane 2 is opened."""
+    e = int(time.time()) // 3600
+    key, spi = derive("203.0.113.2", "192.0.2.1", e, lane=2)
+    pkts = [sealed_to_box(spi, key, 1, "203.0.113.2", "192.0.2.1")]
+    with Sxdp(dict(S.PORTS, wan1=pkts), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+            S.Sxcd(dp.sock_path, store=store_with_key()) as cd:
+        code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(lanes=3)]})
+        expect(code in (200, 201), "apply: %s %s" % (code, r))
+        want_out = {(local, lane): derive(local, remote, e, lane=lane)[1] for local, remote in PATHS
+                    for lane in range(3)}
+        sas = wait_sas(dp, lambda s: {(x["src"], x["lane"]): x["spi"] for x in s if x["dir"] == "out"} == want_out or
+                       int(time.time()) // 3600 != e, "three lanes of outbound SAs per path")
+        expect(int(time.time()) // 3600 == e, "no epoch boundary during the test (rerun)")
+        expect(all(x["active"] for x in sas if x["dir"] == "out"), "every lane's SA in use")
+        ins = {x["spi"] for x in sas if x["dir"] == "in"}
+        expect(all(derive(remote, local, ep, lane=lane)[1] in ins for local, remote in PATHS
+                   for lane in range(3) for ep in (e, e + 1)), "each lane's inbound SAs, this epoch and the next")
+        dp.phase(["wan1"])
+        by_spi = {x["spi"]: x for x in sas_of(dp)}
+        expect_eq(by_spi[spi]["packets"], 1, "lane 2's inbound SA opened the peer's packet")
 
 
 if __name__ == "__main__":

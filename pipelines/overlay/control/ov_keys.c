@@ -24,6 +24,11 @@
  * seconds, from overlay.sa.list) and an SA made again for the same epoch
  * (an sxdp restart) starts 2^31 past it; the receiving window moves ahead.
  * On sxdp's (re)connect the SAs it holds are read and adopted.
+ *
+ * encryption.lanes (RFC 9611): each path and direction has that many SAs at
+ * once, lane L's derived with L as one more byte of info (lane 0's info as
+ * without lanes): sxdp seals with a worker's own lane, and the far end's
+ * workers open the lanes apart. Both ends' intents name the same lanes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -175,11 +180,11 @@ shared_with(const char *b64, uint8_t out[32])
  * key then salt (@klen + 4 used) and the SPI, from HKDF-SHA256 of the
  * shared secret. */
 static int
-derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, bool aes256, uint8_t key[36],
-       uint32_t *spi)
+derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, bool aes256, uint8_t lane,
+       uint8_t key[36], uint32_t *spi)
 {
 	static const unsigned char salt[] = "sxdp esp v1";
-	uint8_t info[17], okm[40];
+	uint8_t info[18], okm[40];
 	size_t len = sizeof(okm);
 	EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
 	int rc = -EIO;
@@ -189,9 +194,11 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 	for (int i = 0; i < 8; i++)
 		info[8 + i] = (uint8_t)(epoch >> (56 - 8 * i));
 	info[16] = aes256 ? 2 : 1;
+	info[17] = lane;	/* lane 0's info is the first 17 bytes alone, as before lanes */
 	if (cx != NULL && EVP_PKEY_derive_init(cx) == 1 && EVP_PKEY_CTX_set_hkdf_md(cx, EVP_sha256()) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_salt(cx, salt, sizeof(salt) - 1) == 1 &&
-	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 && EVP_PKEY_CTX_add1_hkdf_info(cx, info, 17) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(cx, info, lane == 0 ? 17 : 18) == 1 &&
 	    EVP_PKEY_derive(cx, okm, &len) == 1 && len == sizeof(okm)) {
 		memcpy(key, okm, 36);
 		/* the high bit set: never one of the reserved 1..255, nor 0 */
@@ -208,18 +215,20 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 
 /* One SA the intents want now. */
 struct want {
-	char name[96];			/* "in|SRC|DST|EPOCH" */
+	char name[96];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE|EPOCH" */
 	bool out;
 	uint32_t src, dst;
 	uint64_t epoch;
 	uint16_t path;
+	uint8_t lane;			/* of the path's per-worker SAs (RFC 9611) */
 	bool aes256;
 	uint8_t shared[32];
 };
 
 /* What the intents want, worked out afresh by reconcile() and by the
  * adoption at a (re)connect (one loop: never both at once). */
-#define ESP_WANT_MAX (4 * 4 * 256)	/* 256 peers of 4 endpoints, 4 SAs each */
+#define ESP_WANT_MAX (4 * 4 * 256)	/* 256 peers of 4 endpoints, 4 SAs each (or fewer, of more lanes) */
+#define ESP_LANES_MAX 8		/* sxdp's OV_SA_LANES */
 static struct want wants[ESP_WANT_MAX];
 
 static void
@@ -229,7 +238,11 @@ want_name(struct want *w)
 
 	inet_ntop(AF_INET, &w->src, s, sizeof(s));
 	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
-	snprintf(w->name, sizeof(w->name), "%s|%s|%s|%" PRIu64, w->out ? "out" : "in", s, d, w->epoch);
+	if (w->lane == 0)
+		snprintf(w->name, sizeof(w->name), "%s|%s|%s|%" PRIu64, w->out ? "out" : "in", s, d, w->epoch);
+	else
+		snprintf(w->name, sizeof(w->name), "%s|%s|%s#%u|%" PRIu64, w->out ? "out" : "in", s, d, w->lane,
+			 w->epoch);
 }
 
 static int
@@ -287,7 +300,7 @@ sa_add(const struct want *w)
 		fail("no SA id left for %s", w->name);
 		return;
 	}
-	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, key, &spi) < 0) {
+	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, key, &spi) < 0) {
 		k.ids[id] = false;
 		fail("cannot derive SA %s", w->name);
 		return;
@@ -313,6 +326,7 @@ sa_add(const struct want *w)
 		return;
 	if (w->out) {
 		json_object_set_new(p, "path", json_integer(w->path));
+		json_object_set_new(p, "lane", json_integer(w->lane));
 		json_object_set_new(p, "seq", json_integer((json_int_t)seq));
 	}
 	json_object_set_new(k.held, w->name, json_pack("{s:i,s:I,s:I}", "id", id, "spi", (json_int_t)spi, "seq0",
@@ -370,6 +384,7 @@ wanted(struct want *w, size_t max, time_t now)
 	json_object_foreach(peers, name, d) {
 		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
 		uint8_t shared[32];
+		json_int_t lanes;
 		bool aes256;
 
 		/* WireGuard's peers are ov_wg.c's */
@@ -380,6 +395,9 @@ wanted(struct want *w, size_t max, time_t now)
 			continue;
 		}
 		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
+		lanes = json_integer_value(json_object_get(enc, "lanes"));
+		if (lanes < 1 || lanes > ESP_LANES_MAX)
+			lanes = 1;
 		json_object_set_new(k.peers, name, json_string("keyed"));
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 			const char *addr = json_string_value(json_object_get(ep, "address"));
@@ -392,20 +410,21 @@ wanted(struct want *w, size_t max, time_t now)
 			    inet_pton(AF_INET, addr, &remote) != 1 ||
 			    !wan_address(site, json_string_value(json_object_get(ep, "wan")), &local))
 				continue;	/* not compiled yet, or not IPv4 */
-			/* out at e; in at e and e + 1, e - 1 for a grace into e */
-			for (int j = 0; j < 4 && n < max; j++) {
-				struct want *x = &w[n];
-				int64_t de = j == 0 ? 0 : j == 1 ? 0 : j == 2 ? 1 : -1;
+			/* each lane: out at e; in at e and e + 1, e - 1 for a grace into e */
+			for (json_int_t l = 0; l < lanes; l++)
+				for (int j = 0; j < 4 && n < max; j++) {
+					struct want *x = &w[n];
+					int64_t de = j == 0 ? 0 : j == 1 ? 0 : j == 2 ? 1 : -1;
 
-				if (j == 3 && (!grace || e == 0))
-					continue;
-				*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
-						    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)de,
-						    .path = (uint16_t)path, .aes256 = aes256 };
-				memcpy(x->shared, shared, 32);
-				want_name(x);
-				n++;
-			}
+					if (j == 3 && (!grace || e == 0))
+						continue;
+					*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
+							    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)de,
+							    .path = (uint16_t)path, .lane = (uint8_t)l, .aes256 = aes256 };
+					memcpy(x->shared, shared, 32);
+					want_name(x);
+					n++;
+				}
 		}
 		OPENSSL_cleanse(shared, sizeof(shared));
 	}
@@ -495,8 +514,8 @@ listed(void *arg, json_t *result, json_t *error)
 		for (size_t j = 0; j < n; j++) {
 			uint8_t key[36];
 
-			if (derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256, key,
-				   &spis[j]) < 0)
+			if (derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256,
+				   wants[j].lane, key, &spis[j]) < 0)
 				spis[j] = 0;	/* no SPI: none is 0 */
 			OPENSSL_cleanse(key, sizeof(key));
 			OPENSSL_cleanse(wants[j].shared, sizeof(wants[j].shared));
