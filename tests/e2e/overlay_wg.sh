@@ -198,8 +198,7 @@ ping_ok() { # from-ns addr count
   in_ns "$1" ping -c "$3" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1
 }
 wait_ping() { # from-ns addr bound
-  local i
-  for i in $(seq 1 "$3"); do ping_ok "$1" "$2" 1 && return 0; sleep 0.5; done
+  for _ in $(seq 1 "$3"); do ping_ok "$1" "$2" 1 && return 0; sleep 0.5; done
   return 1
 }
 if wait_ping h 10.10.0.2 "$PING_BOUND" && ping_ok h 10.10.0.2 5; then
@@ -210,8 +209,7 @@ fi
 if ping_ok w 10.10.0.1 5; then ok "ping w -> h across WireGuard"; else notok "ping w -> 10.10.0.1"; fi
 
 listening() { # ns port: wait until something listens on TCP port there
-  local i
-  for i in $(seq 1 $((PING_BOUND * 20))); do
+  for _ in $(seq 1 $((PING_BOUND * 20))); do
     in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
     sleep 0.05
   done
