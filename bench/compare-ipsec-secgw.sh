@@ -166,7 +166,9 @@ if scen == "vxlan_encap_esp":
 else:
     ins = [p for p in sas if p["dir"] == "in"]
     for p in ins:
-        lines += ["sp ipv4 in esp protect %d pri 1 dst %s/32 sport 0:65535 dport 0:65535" % (p["spi"], p["dst"]),
+        # each SA's policy by the datagram's two ends (its peer's VTEP to ours)
+        lines += ["sp ipv4 in esp protect %d pri 1 src %s/32 dst %s/32 sport 0:65535 dport 0:65535"
+                  % (p["spi"], p["src"], p["dst"]),
                   "sa in %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s type cpu-crypto"
                   % (p["spi"], key(p), p["src"], p["dst"])]
     lines.append("rt ipv4 dst %s/32 port 1" % ins[0]["dst"])
