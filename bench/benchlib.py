@@ -204,3 +204,96 @@ def traffic_loss(st0, st1, src, sink, table):
     drops = {k: v - d0.get(k, 0) for k, v in (st1.get("drops") or {}).items() if v - d0.get(k, 0)}
     miss = st1["tables"][table]["misses"] - st0["tables"][table]["misses"]
     return rx, tx, drops, miss
+
+
+def peer_window(path, warmup, window, pid, name, short, tag):
+    """A DPDK example app's forwarding over a window, as the compare-*.sh
+    scripts measure their peer: its telemetry socket at path (its pid
+    alive), the warm-up counted from its first packet in, then /ethdev/stats
+    of ports 0 and 1 and its threads' CPU over window seconds. Prints one
+    JSON object: packets, Mpps, the ports' deltas, the busiest thread's CPU
+    share, and the problems seen (short: what port 1 sending less than
+    port 0 took means)."""
+    warmup, window, pid = float(warmup), float(window), int(pid)
+
+    def log(*a):
+        print("%s:" % tag, *a, file=sys.stderr, flush=True)
+
+    def alive():
+        try:
+            os.kill(pid, 0)
+            return True
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 120
+    while not os.path.exists(path):
+        if not alive():
+            sys.exit("%s exited during start-up" % name)
+        if time.monotonic() > deadline:
+            sys.exit("%s's telemetry socket did not appear" % name)
+        time.sleep(0.1)
+    s = None
+    while s is None:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(path)
+        except OSError:
+            s = None
+            if not alive() or time.monotonic() > deadline:
+                sys.exit("cannot connect to %s's telemetry socket" % name)
+            time.sleep(0.1)
+    s.settimeout(30)
+    s.recv(1 << 16)  # the greeting: version, pid, max_output_len
+
+    def tel(cmd):
+        s.send(cmd.encode())
+        r = json.loads(s.recv(1 << 20).decode())
+        return r[cmd.split(",")[0]]
+
+    def stats():
+        # both ports back to back, port 0 first, the same order every time
+        return time.monotonic(), tel("/ethdev/stats,0"), tel("/ethdev/stats,1")
+
+    def threads():
+        return thread_cpu(pid)
+
+    # routes/rules are installed before the ports start: the warm-up counts
+    # from the first packet received
+    def rx0():
+        try:
+            return (tel("/ethdev/stats,0") or {}).get("ipackets", 0)
+        except (ValueError, KeyError, AttributeError):
+            return 0
+
+    while rx0() == 0:
+        if not alive() or time.monotonic() > deadline:
+            sys.exit("%s did not start forwarding" % name)
+        time.sleep(0.05)
+    time.sleep(warmup)
+    ca = threads()
+    ta, a0, a1 = stats()
+    time.sleep(window)
+    tb, b0, b1 = stats()
+    cb = threads()
+    share = max(((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca)
+    secs = tb - ta
+    d0 = {k: b0[k] - a0[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
+    d1 = {k: b1[k] - a1[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
+    pk = d0["ipackets"]
+    res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6, "p0": d0, "p1": d1,
+           "cpu_share": share[0], "thread": share[1]}
+    problems = []
+    if pk == 0:
+        problems.append("%s received nothing in the window" % name)
+    slack = max(64, pk // 1000)
+    if abs(d1["opackets"] - pk) > slack:
+        problems.append("%s port 1 opackets %d != port 0 ipackets %d: %s" % (name, d1["opackets"], pk, short))
+    if d0["opackets"] > 0:
+        problems.append("%s sent %d packets back out of port 0" % (name, d0["opackets"]))
+    for p, d in (("0", d0), ("1", d1)):
+        for k in ("imissed", "ierrors", "oerrors", "rx_nombuf"):
+            if d[k]:
+                problems.append("%s port %s %s %d in the window" % (name, p, k, d[k]))
+    res["problems"] = problems
+    print(json.dumps(res))

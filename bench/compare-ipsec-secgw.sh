@@ -208,94 +208,9 @@ run_peer() {
     >"$WORK/secgw-$n.log" 2>&1 </dev/null &
   pid=$!
   PEER_PIDS+=("$pid")
-  "$PY" - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$WARMUP" "$WINDOW" "$pid" >"$WORK/secgw-$n.json" <<'PYEOF'
-import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
-import json, os, socket, sys, time
-path, warmup, window, pid = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-
-def log(*a):
-    print("compare-ipsec-secgw:", *a, file=sys.stderr, flush=True)
-
-def alive():
-    try:
-        os.kill(pid, 0)
-        return True
-    except OSError:
-        return False
-
-deadline = time.monotonic() + 120
-while not os.path.exists(path):
-    if not alive():
-        sys.exit("ipsec-secgw exited during start-up")
-    if time.monotonic() > deadline:
-        sys.exit("ipsec-secgw's telemetry socket did not appear")
-    time.sleep(0.1)
-s = None
-while s is None:
-    try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.connect(path)
-    except OSError:
-        s = None
-        if not alive() or time.monotonic() > deadline:
-            sys.exit("cannot connect to ipsec-secgw's telemetry socket")
-        time.sleep(0.1)
-s.settimeout(30)
-s.recv(1 << 16)  # the greeting: version, pid, max_output_len
-
-def tel(cmd):
-    s.send(cmd.encode())
-    r = json.loads(s.recv(1 << 20).decode())
-    return r[cmd.split(",")[0]]
-
-def stats():
-    # both ports back to back, port 0 first, the same order every time
-    return time.monotonic(), tel("/ethdev/stats,0"), tel("/ethdev/stats,1")
-
-def threads():
-    return benchlib.thread_cpu(pid)
-
-# its SAs are made before the ports start: the warm-up counts from the
-# first packet received
-def rx0():
-    try:
-        return (tel("/ethdev/stats,0") or {}).get("ipackets", 0)
-    except (ValueError, KeyError, AttributeError):
-        return 0
-
-while rx0() == 0:
-    if not alive() or time.monotonic() > deadline:
-        sys.exit("ipsec-secgw did not start forwarding")
-    time.sleep(0.05)
-time.sleep(warmup)
-ca = threads()
-ta, a0, a1 = stats()
-time.sleep(window)
-tb, b0, b1 = stats()
-cb = threads()
-share = max(((cb[t][1] - ca[t][1]) / (tb - ta), cb[t][0]) for t in cb if t in ca)
-secs = tb - ta
-d0 = {k: b0[k] - a0[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
-d1 = {k: b1[k] - a1[k] for k in ("ipackets", "opackets", "imissed", "ierrors", "oerrors", "rx_nombuf")}
-pk = d0["ipackets"]
-res = {"window_s": secs, "packets": pk, "mpps": pk / secs / 1e6, "p0": d0, "p1": d1,
-       "cpu_share": share[0], "thread": share[1]}
-problems = []
-if pk == 0:
-    problems.append("ipsec-secgw received nothing in the window")
-slack = max(64, pk // 1000)
-if abs(d1["opackets"] - pk) > slack:
-    problems.append("ipsec-secgw port 1 opackets %d != port 0 ipackets %d: not every packet was sealed or opened"
-                    % (d1["opackets"], pk))
-if d0["opackets"] > 0:
-    problems.append("ipsec-secgw sent %d packets back out of port 0" % d0["opackets"])
-for p, d in (("0", d0), ("1", d1)):
-    for k in ("imissed", "ierrors", "oerrors", "rx_nombuf"):
-        if d[k]:
-            problems.append("ipsec-secgw port %s %s %d in the window" % (p, k, d[k]))
-res["problems"] = problems
-print(json.dumps(res))
-PYEOF
+  "$PY" -c 'import os, sys; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib; benchlib.peer_window(*sys.argv[1:])' \
+    "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$WARMUP" "$WINDOW" "$pid" "$NAME" "not every packet was sealed or opened" \
+    compare-ipsec-secgw >"$WORK/secgw-$n.json"
   rc=$?
   kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -110,26 +110,14 @@ fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 fail(const char *fmt, ...)
 {
-	static time_t logged;
-	static uint64_t quiet;
-	time_t now = time(NULL);
+	static struct cd_log_limit lim;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(k.last_error, sizeof(k.last_error), fmt, ap);
 	va_end(ap);
 	k.errors++;
-	/* what fails fails again each second: one line per ESP_LOG_S, the rest counted */
-	if (now - logged < ESP_LOG_S) {
-		quiet++;
-		return;
-	}
-	if (quiet != 0)
-		CD_LOG(WARN, "esp: %s (and %" PRIu64 " more since the last line)", k.last_error, quiet);
-	else
-		CD_LOG(WARN, "esp: %s", k.last_error);
-	logged = now;
-	quiet = 0;
+	cd_log_limited(&lim, ESP_LOG_S, "esp", k.last_error);
 }
 
 /* ----------------------------------------------------------- the box's key */

@@ -162,25 +162,14 @@ static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 fail(const char *fmt, ...)
 {
-	static time_t logged;
-	static uint64_t quiet;
-	time_t now = time(NULL);
+	static struct cd_log_limit lim;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(g.last_error, sizeof(g.last_error), fmt, ap);
 	va_end(ap);
 	g.errors++;
-	if (now - logged < WG_LOG_S) {
-		quiet++;
-		return;
-	}
-	if (quiet != 0)
-		CD_LOG(WARN, "wireguard: %s (and %" PRIu64 " more since the last line)", g.last_error, quiet);
-	else
-		CD_LOG(WARN, "wireguard: %s", g.last_error);
-	logged = now;
-	quiet = 0;
+	cd_log_limited(&lim, WG_LOG_S, "wireguard", g.last_error);
 }
 
 static uint64_t
