@@ -48,7 +48,10 @@ API_PORT=8187
 api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
 # bounds (seconds) of the waits for events
 START_BOUND=20 HS_BOUND=30 PING_BOUND=15 CAPTURE_BOUND=15
-REKEY_S=4           # sxcd renews its sessions this often (WireGuard's 120 s is too long for a test)
+REKEY_S=${OWG_REKEY_S:-4}   # sxcd renews its sessions this often (WireGuard's 120 s is too long for a test)
+# OWG_REKEYS=N: the benchmark bench/rekey_wg.sh runs instead of the checks
+# after the wire's: N renewals under a 100 packet/s ping stream, its loss
+# and RTT percentiles printed
 STREAM_S=12         # the ping stream through the rekeys
 PIDS=()
 WGPID=""
@@ -282,6 +285,24 @@ if [ "${wn:-0}" -ge 40 ] && [ "$wwg" = "$wn" ] && [ "$wmarked" = 0 ] && printf '
   ok "the wire: $wn frames, all UDP WireGuard, none with the pattern, no clear VXLAN or ICMP; tshark: $wgtypes"
 else
   notok "the wire: frames $wn, WireGuard UDP ${wwg:-?}, other ${wother:-?}, with the pattern ${wmarked:-?}; tshark: $wgtypes"
+fi
+
+if [ -n "${OWG_REKEYS:-}" ]; then
+  hs0=$(wg_status | awk '{print $2}')
+  n=$((OWG_REKEYS * REKEY_S * 100))
+  in_ns h ping -c "$n" -i 0.01 -W 2 10.10.0.2 >"$DIR/rekey-ping.txt" 2>&1
+  hs1=$(wg_status | awk '{print $2}')
+  "$PY" - "$DIR/rekey-ping.txt" "$n" "$((hs1 - hs0))" "$REKEY_S" <<'PYEOF'
+import re, sys
+txt, n, hs, every = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rtt = sorted(float(x) for x in re.findall(r"time=([0-9.]+) ms", txt))
+got = len(rtt)
+pct = lambda p: rtt[min(len(rtt) - 1, int(p * len(rtt)))] if rtt else float("nan")
+print("rekey bench: %d renewals (sxcd --wg-rekey %d, wireguard-go the peer) under %d pings at 100/s: %d lost "
+      "(%.3f%%), RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms" % (hs, every, n, n - got, 100.0 * (n - got) / n,
+                                                               pct(0.5), pct(0.99), rtt[-1] if rtt else float("nan")))
+PYEOF
+  finish
 fi
 
 # ------------------------------------------------------------- rekeys
