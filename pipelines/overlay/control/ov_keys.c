@@ -49,6 +49,7 @@
 #include "cd_svc.h"
 #include "cd_vis.h"
 #include "ov_keyfile.h"
+#include "ov_site.h"
 
 #define ESP_KEY_FILE	"esp.key"	/* in the store: the box's X25519 private key, raw, 0600 */
 #define ESP_REKEY_S	3600		/* an epoch (--esp-rekey) */
@@ -337,25 +338,6 @@ sa_del(const char *name, json_t *h)
 	}
 }
 
-/* The site's WAN links: name -> address (network order). */
-static bool
-wan_address(json_t *site, const char *wan, uint32_t *ip)
-{
-	json_t *w;
-	size_t i;
-	char a[INET_ADDRSTRLEN];
-
-	json_array_foreach(json_object_get(site, "wan"), i, w) {
-		const char *addr = json_string_value(json_object_get(w, "address"));
-
-		if (wan == NULL || addr == NULL || strcmp(json_string_value(json_object_get(w, "name")) ?: "", wan) != 0)
-			continue;
-		snprintf(a, sizeof(a), "%.*s", (int)strcspn(addr, "/"), addr);
-		return inet_pton(AF_INET, a, ip) == 1;
-	}
-	return false;
-}
-
 /* What the intents want now, into @w (at most @max): how many. */
 static size_t
 wanted(struct want *w, size_t max, time_t now)
@@ -388,15 +370,10 @@ wanted(struct want *w, size_t max, time_t now)
 			lanes = 1;
 		json_object_set_new(k.peers, name, json_string("keyed"));
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-			const char *addr = json_string_value(json_object_get(ep, "address"));
-			char key[160];
 			uint32_t local, remote;
-			json_int_t path;
+			uint16_t path;
 
-			snprintf(key, sizeof(key), "peers/%s/%s", name, addr ?: "");
-			if ((path = cd_vis_id(k.res, "path", key)) <= 0 || addr == NULL ||
-			    inet_pton(AF_INET, addr, &remote) != 1 ||
-			    !wan_address(site, json_string_value(json_object_get(ep, "wan")), &local))
+			if (!ov_site_path(k.res, site, name, ep, &path, &local, &remote))
 				continue;	/* not compiled yet, or not IPv4 */
 			/* each lane: out at e; in at e and e + 1, e - 1 for a grace into e */
 			for (json_int_t l = 0; l < lanes; l++)

@@ -47,6 +47,7 @@
 #include "cd_svc.h"
 #include "cd_vis.h"
 #include "ov_keyfile.h"
+#include "ov_site.h"
 #include "ov_noise.h"
 
 #define WG_KEY_FILE	"wg.key"	/* in the store: the box's WireGuard private key, raw, 0600 */
@@ -574,24 +575,6 @@ wgp_drop(struct wgp *w)
 	sodium_memzero(w, sizeof(*w));
 }
 
-static bool
-wan_address(json_t *site, const char *wan, uint32_t *ip)
-{
-	json_t *x;
-	size_t i;
-	char a[INET_ADDRSTRLEN];
-
-	json_array_foreach(json_object_get(site, "wan"), i, x) {
-		const char *addr = json_string_value(json_object_get(x, "address"));
-
-		if (wan == NULL || addr == NULL || strcmp(json_string_value(json_object_get(x, "name")) ?: "", wan) != 0)
-			continue;
-		snprintf(a, sizeof(a), "%.*s", (int)strcspn(addr, "/"), addr);
-		return inet_pton(AF_INET, a, ip) == 1;
-	}
-	return false;
-}
-
 /* The paths the intents want now: new ones set up, gone ones dropped. */
 static void
 paths_read(void)
@@ -618,16 +601,11 @@ paths_read(void)
 			continue;
 		}
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-			const char *addr = json_string_value(json_object_get(ep, "address"));
-			char key[160];
 			uint32_t local, remote;
-			json_int_t path;
+			uint16_t path;
 			struct wgp *w;
 
-			snprintf(key, sizeof(key), "peers/%s/%s", name, addr ?: "");
-			if ((path = cd_vis_id(g.res, "path", key)) <= 0 || path > 65535 || addr == NULL ||
-			    inet_pton(AF_INET, addr, &remote) != 1 ||
-			    !wan_address(site, json_string_value(json_object_get(ep, "wan")), &local))
+			if (!ov_site_path(g.res, site, name, ep, &path, &local, &remote))
 				continue;	/* not compiled yet, or not IPv4 */
 			if ((w = wgp_of((uint16_t)path)) == NULL) {
 				json_object_set_new(g.peers, name, json_string("too many WireGuard paths"));
