@@ -58,16 +58,18 @@ def sa_in(sa_id=2, spi=SPI_IN, key=KEY_IN, natt=False, window=1024, esn=True):
     return p
 
 
-def scapy_sa(spi, key, src, dst, seq=1, natt=False, esn=True):
+def scapy_sa(spi, key, src, dst, seq=1, natt=False, esn=True, sport=4500):
     return SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=key, auth_algo="NULL",
                                tunnel_header=IP(src=src, dst=dst),
-                               nat_t_header=UDP(sport=4500, dport=4500) if natt else None,
+                               nat_t_header=UDP(sport=sport, dport=4500) if natt else None,
                                esn_en=esn, esn=seq >> 32, seq_num=seq & 0xffffffff)
 
 
-def sealed_by_peer(datagram, seq, key=KEY_IN, spi=SPI_IN, natt=False, src=O.PEER, dst=O.VTEP, esn=True):
-    """The peer's ESP frame of tunnel datagram @datagram (an IP packet) at @seq."""
-    e = bytearray(bytes(scapy_sa(spi, key, src, dst, seq, natt, esn).encrypt(datagram)))
+def sealed_by_peer(datagram, seq, key=KEY_IN, spi=SPI_IN, natt=False, src=O.PEER, dst=O.VTEP, esn=True,
+                   sport=4500):
+    """The peer's ESP frame of tunnel datagram @datagram (an IP packet) at
+    @seq, from @src (its UDP source port @sport, when encapsulated)."""
+    e = bytearray(bytes(scapy_sa(spi, key, src, dst, seq, natt, esn, sport).encrypt(datagram)))
     if natt:   # scapy writes a UDP length of 8 (the header alone): what follows is ESP
         e[24:26] = struct.pack("!H", len(e) - 20)
     return Ether(src=O.PEER_MAC, dst=O.WAN_MAC, type=0x0800) / Raw(bytes(e))
@@ -333,6 +335,65 @@ def test_udp_encapsulated_both_ways():
                   (17, 4500, 4500, 0, len(e[IP]) - 20), "the UDP header")
         dg, spi, sq = opened(out["w0"][0], natt=True)
         expect_eq(bytes(dg[VXLAN].payload), bytes(out_f), "scapy opens it")
+
+
+NAT_PUB = "203.0.113.77"   # where the peer's NAT puts it
+
+
+@R.test
+def test_peer_behind_a_nat():
+    """NAT traversal with the peer behind a NAT: its inbound SA, of a path,
+    takes its packets from any source (here its NAT's address and port);
+    a verified one moves the path's endpoint there, and what sxdp seals
+    goes there from then on, as do the NAT keepalives it is asked for
+    (overlay.sa.keepalive: one byte 0xff, UDP 4500 to the NAT's port). A
+    forged packet (its ICV wrong) from elsewhere moves nothing, and neither
+    does a replay of the verified one from a third place. An inbound SA of
+    a path without UDP encapsulation is refused, as is a keepalive on a
+    path without one."""
+    f_in = O.inner(O.MAC_R2, O.MAC_A, b"from behind a NAT")
+    out_f = O.inner(O.MAC_A, O.MAC_R, b"to its NAT")
+    good = sealed_by_peer(vx(f_in), 7, natt=True, src=NAT_PUB, sport=40000)
+    forged = bytearray(bytes(sealed_by_peer(vx(f_in), 8, natt=True, src="203.0.113.99", sport=40001)))
+    forged[-1] ^= 1
+    replayed = bytearray(bytes(good))
+    replayed[26:30] = bytes([203, 0, 113, 98])   # the same packet, from another place (IP checksum redone below)
+    replayed = Ether(bytes(replayed))
+    del replayed[IP].chksum
+    with Sxdp({"p0": [out_f], "p1": [], "w0": [Ether(bytes(forged)), good, replayed]},
+              pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
+        dp.table_write(O.setup())
+        r = dp.rpc_raw("overlay.sa.add", dict(sa_in(), path=O.PATH))
+        expect_eq(r.get("error", {}).get("data", {}).get("reason"), "bad_value",
+                  "a plain ESP inbound SA of a path is refused")
+        setup_sas(dp, sa_out(natt=True), dict(sa_in(natt=True), path=O.PATH))
+        r = dp.rpc_raw("overlay.sa.keepalive", {"path": 2})
+        expect("error" in r, "no keepalive on a path without a UDP-encapsulated SA: %s" % r)
+        st = dp.phase(["w0"])
+        expect_drops(st, {"overlay.esp_auth": 1, "overlay.esp_replay": 1})
+        eps = {s["dir"]: s.get("endpoint") for s in dp.rpc("overlay.sa.list")}
+        expect_eq(eps, {"in": {"address": NAT_PUB, "port": 40000}, "out": {"address": NAT_PUB, "port": 40000}},
+                  "the endpoint is where the verified one came from")
+        dp.phase(["p0"])
+        dp.rpc("overlay.sa.keepalive", {"path": O.PATH})
+        dp.stop()
+        out = dp.outputs()
+        expect_eq(out["p0"], [bytes(f_in)], "opened and bridged")
+        got = [Ether(b) for b in out["w0"]]
+        expect_eq(len(got), 2, "a sealed frame and a keepalive")
+        sealed_f = next((g for g in got if len(g[UDP].payload) > 1), got[0])
+        ka = next((g for g in got if bytes(g[UDP].payload) == b"\xff"), None)
+        expect_eq((sealed_f[IP].dst, sealed_f[UDP].sport, sealed_f[UDP].dport), (NAT_PUB, 4500, 40000),
+                  "sealed to where the NAT showed the peer")
+        chk = IP(bytes(sealed_f[IP]))
+        del chk.chksum
+        expect_eq(IP(bytes(chk)).chksum, sealed_f[IP].chksum, "its IP checksum is good")
+        dg, _, _ = opened(bytes(sealed_f), natt=True)
+        expect_eq(bytes(dg[VXLAN].payload), bytes(out_f), "scapy opens it")
+        expect(ka is not None, "a NAT keepalive")
+        if ka is not None:
+            expect_eq((ka[IP].src, ka[IP].dst, ka[UDP].sport, ka[UDP].dport, ka[UDP].len),
+                      (O.VTEP, NAT_PUB, 4500, 40000, 9), "the keepalive: from the VTEP to the NAT's port")
 
 
 @R.test

@@ -9,6 +9,7 @@
 
 #include "ov_esp.h"
 #include "ov_state.h"
+#include "ov_wg.h"
 #include "dp_feature.h"
 #include "dp_parse.h"
 #include "dp_table.h"
@@ -40,14 +41,22 @@ ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 	}
 }
 
-/* @m sealed: its outer header's DSCP and ECN (@tos) and checksum, its
+/* @m sealed: its outer header's DSCP and ECN (@tos), its destination
+ * where a NAT showed the peer to be (UDP-encapsulated), its checksum, its
  * metadata the ESP packet's. */
 static inline void
 sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t tos)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, OV_SA_L2_LEN);
+	uint16_t dport = s->dport;
+	uint32_t dst;
 
 	ip->type_of_service = tos;
+	if (dport != 0) {
+		ov_sa_dest(s, &dst, &dport);
+		ip->dst_addr = dst;
+		((struct rte_udp_hdr *)(ip + 1))->dst_port = rte_cpu_to_be_16(dport);
+	}
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	md->flags = DP_MF_IPV4;
@@ -58,7 +67,7 @@ sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t to
 	if (s->dport != 0) {
 		md->flags |= DP_MF_L4;
 		md->sport = s->sport;
-		md->dport = s->dport;
+		md->dport = dport;
 	}
 }
 
@@ -128,15 +137,18 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	const struct ov_sa *s;
 	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
 	uint32_t seq;
-	uint16_t l2_len = md->l2_len;
+	uint16_t l2_len = md->l2_len, sport = md->sport;
 	uint32_t end, wire = rte_pktmbuf_pkt_len(m);	/* counted as it came, as sealed frames are as they leave */
+	uint32_t from = ip->src_addr;
 
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	s = ov_sa_in(OV_SA_ESP, (uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
-	if (s == NULL || s->dst != ip->dst_addr || s->src != ip->src_addr ||
+	/* from its peer's VTEP, or from anywhere for one of a path (its peer
+	 * behind a NAT): the ICV and the window say whether it is the peer */
+	if (s == NULL || s->dst != ip->dst_addr || (s->src != from && s->path == 0) ||
 	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
@@ -195,7 +207,23 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	}
 	c[s->id].pkts++;
 	c[s->id].bytes += wire;
+	if (s->path != 0)
+		ov_sa_seen(s, from, sport);
 	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
+}
+
+int
+ov_esp_natt_keepalive(uint16_t path)
+{
+	static const uint8_t ka = KEEPALIVE;
+	const struct ov_sa *s = ov_sa_out(path);
+	uint32_t dst;
+	uint16_t dport;
+
+	if (s == NULL || s->proto != OV_SA_ESP || s->dport == 0)
+		return -EINVAL;
+	ov_sa_dest(s, &dst, &dport);
+	return ov_wg_udp_out(path, s->sport, dst, dport, &ka, 1);
 }
 
 bool

@@ -59,5 +59,9 @@ bool ov_esp_inner(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *
 /* A NAT keepalive @m: to a VTEP, DP_NEXT_DROP(natt_keepalive) (discarded,
  * as its receiver does); else OV_ESP_NOT_OURS (transit). */
 uint16_t ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
+/* Main lcore: a NAT keepalive out on @path from and to its outbound
+ * UDP-encapsulated SA's ports, to where its peer is now. 0, -EINVAL (no
+ * such SA), -ENOENT (no path), -ENOMEM, -EIO. */
+int ov_esp_natt_keepalive(uint16_t path);
 
 #endif

@@ -43,6 +43,7 @@ static struct {
 	uint8_t lanes[OV_PATH_MAX + 1];
 	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
 	bool listening;					/* WireGuard's port is set */
+	uint64_t ep[OV_PATH_MAX + 1];			/* ov_sa_endpoint's: written by the worker that saw it */
 	struct sa_index *index;
 } g = { .dev = -1 };
 
@@ -102,6 +103,7 @@ ov_sa_fini(void)
 	memset(g.out, 0, sizeof(g.out));
 	memset(g.lanes, 0, sizeof(g.lanes));
 	memset(g.need, 0, sizeof(g.need));
+	memset(g.ep, 0, sizeof(g.ep));
 	ov_sa_present = false;
 	rte_free(g.index);
 	g.index = NULL;
@@ -456,6 +458,33 @@ const struct ov_sa *
 ov_sa_get(uint16_t id)
 {
 	return id <= OV_SA_MAX ? g.sa[id] : NULL;
+}
+
+uint64_t
+ov_sa_endpoint(uint16_t path)
+{
+	return __atomic_load_n(&g.ep[path], __ATOMIC_RELAXED);
+}
+
+void
+ov_sa_roamed(uint16_t path, uint64_t ep)
+{
+	__atomic_store_n(&g.ep[path], ep, __ATOMIC_RELAXED);
+}
+
+void
+ov_sa_seen(const struct ov_sa *s, uint32_t from, uint16_t sport)
+{
+	uint64_t ep = (uint64_t)from << 16 | sport, now = ov_sa_endpoint(s->path);
+	const struct ov_sa *o;
+
+	if (likely(now == ep))
+		return;
+	/* where the control plane says it is: nothing to remember */
+	o = ov_sa_out(s->path);
+	if (now == 0 && o != NULL && o->dst == from && o->dport == sport)
+		return;
+	ov_sa_roamed(s->path, ep);
 }
 
 const struct ov_sa *

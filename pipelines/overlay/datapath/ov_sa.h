@@ -69,7 +69,8 @@ struct ov_sa {
 	uint8_t dir, cipher, proto;
 	uint32_t spi;			/* host order (WireGuard: its index as read little endian) */
 	uint32_t src, dst;		/* outer addresses, network order: out: VTEP -> peer; in: peer -> VTEP */
-	uint16_t path;			/* out: the path it encrypts for (WireGuard in: whose endpoint roams) */
+	uint16_t path;			/* out: the path it encrypts for; in (WireGuard, UDP-encapsulated ESP):
+					 * the path whose endpoint follows its packets from any source */
 	uint8_t lane;			/* out: which of the path's per-worker SAs (RFC 9611) it is */
 	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
@@ -164,6 +165,28 @@ bool ov_sa_required(uint16_t path);
  * (network order), as its SA says: what answers to @dst from @src are
  * sealed with (a probe turned around); NULL: no SA for them. */
 const struct ov_sa *ov_sa_out_to(uint32_t src, uint32_t dst);
+/* Where path @path's peer is now, as its verified packets showed (a
+ * WireGuard peer roaming, an ESP peer behind a NAT): (IPv4 address,
+ * network order) << 16 | UDP port (host order); 0: where its outbound SA
+ * says. */
+uint64_t ov_sa_endpoint(uint16_t path);
+/* Path @path's endpoint from now on (0: its outbound SA's own). */
+void ov_sa_roamed(uint16_t path, uint64_t ep);
+/* Workers: a packet of inbound @s (one of a path: s->path) verified and
+ * fresh came from @from:@sport (network order, host order): the path's
+ * endpoint follows it. */
+void ov_sa_seen(const struct ov_sa *s, uint32_t from, uint16_t sport);
+
+/* Where outbound @s's packets go now: its path's endpoint, or its own. */
+static inline void
+ov_sa_dest(const struct ov_sa *s, uint32_t *dst, uint16_t *dport)
+{
+	uint64_t ep = ov_sa_endpoint(s->path);
+
+	*dst = ep != 0 ? (uint32_t)(ep >> 16) : s->dst;
+	*dport = ep != 0 ? (uint16_t)ep : s->dport;
+}
+
 /* Workers: the inbound SA of @proto and @spi (host order), NULL: none. */
 const struct ov_sa *ov_sa_in(enum ov_sa_proto proto, uint32_t spi);
 /* WireGuard is spoken at the VTEPs (its port set) or not: what

@@ -1,4 +1,4 @@
-/* ov_sarpc: overlay.sa.add, overlay.sa.del and overlay.sa.list over ov_sa, ESP's and WireGuard's (see ov_sarpc.h). */
+/* ov_sarpc: overlay.sa.add, overlay.sa.del, overlay.sa.require, overlay.sa.list and overlay.sa.keepalive over ov_sa, ESP's and WireGuard's (see ov_sarpc.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -6,6 +6,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include "ov_esp.h"
 #include "ov_probe.h"
 #include "ov_sa.h"
 #include "ov_sarpc.h"
@@ -42,8 +43,10 @@ static const struct dp_schema_field add_params[] = {
 	[A_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
 		    .desc = "outer destination: out: the peer's endpoint; in: the local VTEP" },
 	[A_PATH] = { .name = "path", .type = DP_SCHEMA_UINT, .max = OV_PATH_MAX,
-		     .desc = "out: the path it encrypts (the newest SA of a path is used); WireGuard in: the "
-			     "path whose endpoint follows the peer (roaming)" },
+		     .desc = "out: the path it encrypts (the newest SA of a path is used); in, WireGuard or "
+			     "UDP-encapsulated ESP: the path whose endpoint follows the peer, its packets taken "
+			     "from any source (roaming; an ESP peer behind a NAT); in, plain ESP: 0 (from its src "
+			     "only)" },
 	[A_ESN] = { .name = "esn", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_DEF, .def = 1,
 		    .desc = "64-bit extended sequence numbers (RFC 4303 2.2.1)" },
 	[A_WINDOW] = { .name = "window", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF,
@@ -94,7 +97,7 @@ static const struct dp_schema_field sa_row = {
 		RU("spi", ""), { .name = "cipher", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
 		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
 		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "" },
-		RU("path", "out: the path; in: 0"),
+		RU("path", "out: the path; in: the path whose endpoint follows it, or 0"),
 		RU("lane", "out: which of its path's per-worker SAs"),
 		{ .name = "active", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ,
 		  .desc = "out: the one its path's lane uses now; in: true" },
@@ -165,9 +168,10 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
 				      wg ? "a WireGuard session is of one path: its id" :
 					   "an outbound SA encrypts one path: its id");
-	if (c.dir == OV_SA_IN && !wg && c.path != 0)
+	if (c.dir == OV_SA_IN && !wg && c.path != 0 && c.dport == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
-				      "an inbound SA is found by its SPI: no path");
+				      "an inbound plain ESP SA is found by its SPI and its src: no path (a path "
+				      "follows a peer behind a NAT: UDP encapsulation)");
 	if ((c.sport == 0) != (c.dport == 0) || (wg && c.dir == OV_SA_OUT && c.dport == 0))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/natt_dport",
 				      wg ? "a WireGuard session sends from the box's port to the peer's: both ports" :
@@ -180,7 +184,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 				      "without ESN a sequence number is 32 bits");
 	rc = ov_sa_add(&c);
 	if (rc == 0 && wg && c.dir == OV_SA_OUT)
-		ov_wg_roamed(c.path, 0);	/* its endpoint the one the control plane gives */
+		ov_sa_roamed(c.path, 0);	/* its endpoint the one the control plane gives */
 	/* the key lives on in the crypto session only: this copy and the
 	 * request's text of it (the request's own string) are wiped */
 	explicit_bzero(c.key, sizeof(c.key));
@@ -248,9 +252,9 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
 		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
-	if (r != NULL && s->proto == OV_SA_WG) {
-		/* where the peer is now: roamed, or as given */
-		uint64_t ep = ov_wg_endpoint(s->path);
+	if (r != NULL && (s->proto == OV_SA_WG || (s->dport != 0 && s->path != 0))) {
+		/* where the peer is now: roamed (behind a NAT), or as given */
+		uint64_t ep = ov_sa_endpoint(s->path);
 		const struct ov_sa *o = s->dir == OV_SA_OUT ? s : NULL;
 
 		if (ep != 0 || o != NULL)
@@ -262,6 +266,39 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 											   __ATOMIC_RELAXED)));
 	}
 	return r;
+}
+
+static const struct dp_rpc_method keepalive_method = {
+	.name = "overlay.sa.keepalive",
+	.description = "Send a NAT keepalive (RFC 3948 2.3: one byte 0xff) from a path's VTEP to its peer, "
+		       "from and to its outbound UDP-encapsulated ESP SA's ports: what keeps a NAT's mapping "
+		       "of the path open while it carries nothing",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "path", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_PATH_MAX },
+		{ .name = NULL } },
+	.result = &(const struct dp_schema_field){ .name = "sent", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN, .desc = "{path}" },
+};
+
+static int
+m_keepalive(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	    void *arg __rte_unused)
+{
+	switch (ov_esp_natt_keepalive((uint16_t)v[0].u)) {
+	case 0:
+		break;
+	case -EINVAL:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
+				      "path %u has no outbound UDP-encapsulated ESP SA", (unsigned int)v[0].u);
+	case -ENOENT:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/path", "no path %u",
+				      (unsigned int)v[0].u);
+	default:
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "not_sent", "", "the keepalive was not sent");
+	}
+	if ((*result = json_pack("{s:I}", "path", (json_int_t)v[0].u)) == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	return 0;
 }
 
 static int
@@ -293,7 +330,8 @@ ov_sarpc_init(unsigned int workers)
 	n_workers = workers;
 	if ((rc = dp_rpc_register(&add_method, m_add, NULL, NULL)) < 0 ||
 	    (rc = dp_rpc_register(&del_method, m_del, NULL, NULL)) < 0 ||
-	    (rc = dp_rpc_register(&require_method, m_require, NULL, NULL)) < 0)
+	    (rc = dp_rpc_register(&require_method, m_require, NULL, NULL)) < 0 ||
+	    (rc = dp_rpc_register(&keepalive_method, m_keepalive, NULL, NULL)) < 0)
 		return rc;
 	return dp_rpc_register(&list_method, m_list, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* ov_sarpc: the control methods of the overlay's ESP SAs: overlay.sa.add, overlay.sa.del, overlay.sa.list, overlay.sa.require (keys go in, never out). */
+/* ov_sarpc: the control methods of the overlay's ESP SAs: overlay.sa.add, overlay.sa.del, overlay.sa.list, overlay.sa.require, overlay.sa.keepalive (keys go in, never out). */
 #ifndef OV_SARPC_H
 #define OV_SARPC_H
 

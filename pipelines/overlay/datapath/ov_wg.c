@@ -28,7 +28,6 @@ uint16_t ov_wg_port;
 static struct {
 	IMB_MGR *mgr[RTE_MAX_LCORE];	/* each lcore's: its job queue */
 	struct rte_mempool *pool;	/* what handshakes and keepalives are sent in */
-	uint64_t ep[OV_PATH_MAX + 1];	/* roamed endpoints, written by the worker that saw them */
 	struct ov_wg_hs ring[OV_WG_HS_RING];
 	unsigned int head, count;
 } w;
@@ -123,18 +122,6 @@ ov_wg_vtep(const uint8_t *key, bool on)
 	steer(key, ov_wg_port, on);
 }
 
-void
-ov_wg_roamed(uint16_t path, uint64_t ep)
-{
-	__atomic_store_n(&w.ep[path], ep, __ATOMIC_RELAXED);
-}
-
-uint64_t
-ov_wg_endpoint(uint16_t path)
-{
-	return __atomic_load_n(&w.ep[path], __ATOMIC_RELAXED);
-}
-
 static inline void
 put_le32(uint8_t *p, uint32_t v)
 {
@@ -182,16 +169,6 @@ outer(struct rte_mbuf *m, uint8_t *frame, uint32_t src, uint16_t sport, uint32_t
 	md->ttl = 64;
 }
 
-/* Where @s's messages go now: its endpoint, or where the peer roamed. */
-static inline void
-endpoint_of(const struct ov_sa *s, uint32_t *dst, uint16_t *dport)
-{
-	uint64_t ep = ov_wg_endpoint(s->path);
-
-	*dst = ep != 0 ? (uint32_t)(ep >> 16) : s->dst;
-	*dport = ep != 0 ? (uint16_t)ep : s->dport;
-}
-
 /* The headers of @m (its plaintext of @clen bytes in place, room for the
  * tag after it) as @s's data message numbered @ctr: where its plaintext is. */
 static uint8_t *
@@ -201,7 +178,7 @@ seal_head(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen
 	uint32_t dst;
 	uint16_t dport;
 
-	endpoint_of(s, &dst, &dport);
+	ov_sa_dest(s, &dst, &dport);
 	outer(m, frame, s->src, s->sport, dst, dport, (uint16_t)(OV_WG_HDR + clen + OV_WG_TAG), tos);
 	hdr[0] = WG_DATA;
 	hdr[1] = hdr[2] = hdr[3] = 0;
@@ -355,7 +332,7 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	const struct ov_sa *s;
 	uint16_t l2_len = md->l2_len, sport = md->sport;
 	uint32_t from = ip->src_addr;
-	uint64_t ctr, ep, now;
+	uint64_t ctr;
 	uint8_t *pl;
 
 	if ((hdr = rte_pktmbuf_read(m, off, OV_WG_HDR, b)) == NULL) {
@@ -413,14 +390,7 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	c[s->id].pkts++;
 	c[s->id].bytes += wire;
 	/* verified and fresh: where it came from is where the peer is now */
-	ep = (uint64_t)from << 16 | sport;
-	now = ov_wg_endpoint(s->path);
-	if (unlikely(now != ep)) {
-		const struct ov_sa *o = ov_sa_out(s->path);
-
-		if (now != 0 || o == NULL || o->dst != from || o->dport != sport)
-			ov_wg_roamed(s->path, ep);
-	}
+	ov_sa_seen(s, from, sport);
 	if (clen == 0) {
 		*nx = DP_NEXT_DROP(OV_DROP(wg_keepalive));
 		return false;
@@ -499,10 +469,10 @@ ov_wg_hs_take(struct ov_wg_hs *out)
 	return true;
 }
 
-/* A frame for a message of @len bytes out on @path's underlay to
- * @dst:@dport, its payload at *@pl: NULL if no mbuf. */
+/* A frame for a message of @len bytes out on @path's underlay from its
+ * VTEP:@sport to @dst:@dport, its payload at *@pl: NULL if no mbuf. */
 static struct rte_mbuf *
-frame_for(const struct ov_path *p, uint32_t dst, uint16_t dport, uint16_t len, uint8_t **pl)
+frame_for(const struct ov_path *p, uint16_t sport, uint32_t dst, uint16_t dport, uint16_t len, uint8_t **pl)
 {
 	struct rte_mbuf *m = w.pool != NULL ? rte_pktmbuf_alloc(w.pool) : NULL;
 	uint8_t *f;
@@ -512,9 +482,24 @@ frame_for(const struct ov_path *p, uint32_t dst, uint16_t dport, uint16_t len, u
 		return NULL;
 	}
 	memset(dp_meta(m), 0, sizeof(struct dp_meta));
-	outer(m, f, p->src, ov_wg_port, dst, dport, len, 0);
+	outer(m, f, p->src, sport, dst, dport, len, 0);
 	*pl = f + OUTER;
 	return m;
+}
+
+int
+ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len)
+{
+	const struct ov_path *p = ov_state_path(path);
+	struct rte_mbuf *m;
+	uint8_t *pl;
+
+	if (p == NULL)
+		return -ENOENT;
+	if ((m = frame_for(p, sport, dst, dport, len, &pl)) == NULL)
+		return -ENOMEM;
+	memcpy(pl, msg, len);
+	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
 }
 
 int
@@ -522,25 +507,20 @@ ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint
 {
 	const struct ov_path *p = ov_state_path(path);
 	const struct ov_sa *o;
-	struct rte_mbuf *m;
 	uint64_t ep;
-	uint8_t *pl;
 
 	if (p == NULL)
 		return -ENOENT;
 	if (dst == 0) {
 		/* the path's endpoint as roamed, else its session's, else the path's own */
-		ep = ov_wg_endpoint(path);
+		ep = ov_sa_endpoint(path);
 		o = ov_sa_out(path);
 		dst = ep != 0 ? (uint32_t)(ep >> 16) : o != NULL && o->proto == OV_SA_WG ? o->dst : p->dst;
 		dport = ep != 0 ? (uint16_t)ep : o != NULL && o->proto == OV_SA_WG ? o->dport : dport;
 	}
 	if (dport == 0)
 		return -EINVAL;
-	if ((m = frame_for(p, dst, dport, len, &pl)) == NULL)
-		return -ENOMEM;
-	memcpy(pl, msg, len);
-	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
+	return ov_wg_udp_out(path, ov_wg_port, dst, dport, msg, len);
 }
 
 int
@@ -557,7 +537,7 @@ ov_wg_keepalive(const struct ov_sa *s)
 		return -ENOENT;
 	if (s->proto != OV_SA_WG || s->dir != OV_SA_OUT || ctr >= OV_WG_REJECT_AFTER)
 		return -EINVAL;
-	if ((m = frame_for(p, s->dst, s->dport, OV_WG_HDR + OV_WG_TAG, &pl)) == NULL)
+	if ((m = frame_for(p, ov_wg_port, s->dst, s->dport, OV_WG_HDR + OV_WG_TAG, &pl)) == NULL)
 		return -ENOMEM;
 	pl = seal_head(m, s, ctr, 0, 0);
 	put_le64(nonce + 4, ctr);

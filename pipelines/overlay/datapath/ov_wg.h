@@ -74,13 +74,6 @@ uint16_t ov_wg_handshake(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp
 /* Main lcore: a punted handshake message kept for sxcd; takes @m. */
 void ov_wg_punted(struct rte_mbuf *m);
 
-/* Path @path's endpoint from now on (a peer roamed there): @ep is
- * (IPv4 address, network order) << 16 | port (host order); 0: the
- * outbound SA's own. */
-void ov_wg_roamed(uint16_t path, uint64_t ep);
-/* Path @path's endpoint now (0: the outbound SA's own). */
-uint64_t ov_wg_endpoint(uint16_t path);
-
 /* One held handshake message (main lcore). */
 struct ov_wg_hs {
 	uint32_t src, dst;	/* network order */
@@ -95,6 +88,10 @@ bool ov_wg_hs_take(struct ov_wg_hs *out);
  * @dst:@dport (0: the path's endpoint, as roamed). 0, -ENOENT (no path),
  * -ENOMEM. */
 int ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len);
+/* Main lcore: a UDP datagram @msg (@len bytes) from @path's VTEP:@sport
+ * to @dst:@dport out on the path's underlay (handshakes; ESP's NAT
+ * keepalives). 0, -ENOENT (no path), -ENOMEM, -EIO. */
+int ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len);
 /* Main lcore: a keepalive (an empty data message) sealed with outbound
  * session @s and sent on its path. 0 or -errno. */
 int ov_wg_keepalive(const struct ov_sa *s);
