@@ -67,13 +67,15 @@ def derive(src, dst, epoch, aes256=False, lane=0):
     return key + okm[32:36], 0x80000000 | struct.unpack("!I", okm[36:40])[0]
 
 
-def peer(public_key=None, cipher=None, lanes=None):
+def peer(public_key=None, cipher=None, lanes=None, nat=False):
     p = dict(S.PEER, spec=dict(S.PEER["spec"]))
     p["spec"]["encryption"] = {"public_key": public_key or b64(PEER_KEY.public_key())}
     if cipher:
         p["spec"]["encryption"]["cipher"] = cipher
     if lanes:
         p["spec"]["encryption"]["lanes"] = lanes
+    if nat:
+        p["spec"]["encryption"]["nat_traversal"] = True
     return p
 
 
@@ -123,13 +125,19 @@ def held(sas):
     return out
 
 
-def sealed_to_box(spi, key, seq, src, dst):
-    """An ESP frame from the peer's endpoint src to the box's VTEP dst carrying a VXLAN datagram."""
+def sealed_to_box(spi, key, seq, src, dst, nat=None):
+    """An ESP frame from the peer's endpoint src to the box's VTEP dst carrying a VXLAN datagram
+    (nat: (address, port), where its NAT puts it: UDP-encapsulated from there)."""
     inner = IP(src=src, dst=dst) / UDP(sport=50000, dport=4789) / VXLAN(vni=4242, flags=0x08) / \
         Ether(src="02:00:00:00:09:01", dst="02:00:00:00:09:02") / IP() / UDP() / Raw(b"k")
     sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=key, auth_algo="NULL",
-                             tunnel_header=IP(src=src, dst=dst), esn_en=True, esn=0, seq_num=seq)
-    return Ether(src="02:00:00:00:ff:02", dst="02:00:00:00:ff:01", type=0x0800) / Raw(bytes(sa.encrypt(inner)))
+                             tunnel_header=IP(src=nat[0] if nat else src, dst=dst),
+                             nat_t_header=UDP(sport=nat[1], dport=4500) if nat else None,
+                             esn_en=True, esn=0, seq_num=seq)
+    e = bytearray(bytes(sa.encrypt(inner)))
+    if nat:   # scapy writes a UDP length of 8 (the header alone): what follows is ESP
+        e[24:26] = struct.pack("!H", len(e) - 20)
+    return Ether(src="02:00:00:00:ff:02", dst="02:00:00:00:ff:01", type=0x0800) / Raw(bytes(e))
 
 
 @R.test
@@ -300,6 +308,49 @@ def test_lanes_derived_by_both_ends():
         dp.phase(["wan1"])
         by_spi = {x["spi"]: x for x in sas_of(dp)}
         expect_eq(by_spi[spi]["packets"], 1, "lane 2's inbound SA opened the peer's packet")
+
+
+@R.test
+def test_nat_traversal_keyed():
+    """encryption.nat_traversal: every SA UDP-encapsulated on port 4500,
+    each inbound one of its path (taken from any source); the peer's
+    packet from behind a NAT (another address and port) is opened and the
+    path's endpoint moves there; a NAT keepalive goes out on each path
+    every --natt-keepalive seconds (counted in the status, one byte 0xff
+    from UDP 4500 on the WAN)."""
+    e = int(time.time()) // 3600
+    key, spi = derive("203.0.113.2", "192.0.2.1", e)
+    nat = ("100.64.7.9", 40500)
+    pkts = [sealed_to_box(spi, key, 1, "203.0.113.2", "192.0.2.1", nat=nat)]
+    with Sxdp(dict(S.PORTS, wan1=pkts), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+            S.Sxcd(dp.sock_path, store=store_with_key(), extra=["--natt-keepalive", "1"]) as cd:
+        code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(nat=True)]})
+        expect(code in (200, 201), "apply: %s %s" % (code, r))
+        sas = wait_sas(dp, lambda s: held(s) == expected(e, False) or int(time.time()) // 3600 != e,
+                       "the SAs of both paths")
+        expect(int(time.time()) // 3600 == e, "no epoch boundary during the test (rerun)")
+        expect(all(x["natt_dport"] == 4500 for x in sas), "every SA UDP-encapsulated: %s" % sas)
+        paths = {x["src"]: x["path"] for x in sas if x["dir"] == "out"}
+        expect(all(x["path"] == paths[x["dst"]] for x in sas if x["dir"] == "in"),
+                   "each inbound SA of its path: %s" % sas)
+        # the gateway resolved (no ARP peer here)
+        dp.table_write([Sxdp.update("neigh", {"vrf": 4000, "ip": "192.0.2.254"}, "rewrite",
+                                    {"port": "wan1", "vlan": 0, "dmac": "02:00:00:00:ff:02",
+                                     "smac": "02:00:00:00:ff:01"})])
+        dp.phase(["wan1"])
+        by_spi = {x["spi"]: x for x in sas_of(dp)}
+        expect_eq(by_spi[spi]["packets"], 1, "the packet from behind the NAT opened")
+        expect_eq(by_spi[spi].get("endpoint"), {"address": nat[0], "port": nat[1]}, "the path follows the NAT")
+        deadline = time.monotonic() + SETTLE_S
+        while cd.status()["services"]["esp"]["nat_keepalives"] < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        expect(cd.status()["services"]["esp"]["nat_keepalives"] >= 4, "keepalives on both paths, twice")
+        dp.stop()
+        kas = [f for f in dp.outputs()["wan1"] if UDP in Ether(f) and Ether(f)[UDP].sport == 4500 and
+               bytes(Ether(f)[UDP].payload) == b"\xff"]
+        expect(len(kas) >= 1, "a NAT keepalive left on wan1: %s" % [Ether(f).summary() for f in dp.outputs()["wan1"]][-5:])
+        expect(all(Ether(f)[IP].dst == nat[0] and Ether(f)[UDP].dport == nat[1] for f in kas),
+               "to where the NAT put the peer")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,13 @@
  * once, lane L's derived with L as one more byte of info (lane 0's info as
  * without lanes): sxdp seals with a worker's own lane, and the far end's
  * workers open the lanes apart. Both ends' intents name the same lanes.
+ *
+ * encryption.nat_traversal (RFC 3948): the SAs are UDP-encapsulated on
+ * port 4500 both ways; each inbound one names its path, so sxdp takes the
+ * peer's packets from wherever a NAT puts them and the path's endpoint
+ * follows the verified ones; a NAT keepalive leaves on each such path
+ * every --natt-keepalive seconds. The SAs' keys are derived as without
+ * (the addresses in them are the VTEPs', which a NAT does not change).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -60,9 +67,11 @@
 #define ESP_SA_MAX	511		/* sxdp's SA ids 1..511 are ESP's; 512..1023 WireGuard's (ov_wg.c) */
 #define ESP_STATE	"esp"
 #define ESP_LOG_S	10		/* at most one warning line per this */
+#define ESP_NATT_PORT	4500		/* RFC 3948 */
+#define ESP_NATT_KA_S	20		/* a NAT keepalive's period (--natt-keepalive; RFC 3948 4: 20 s) */
 
 static struct {
-	unsigned int rekey_s;
+	unsigned int rekey_s, natt_ka_s;
 	struct event_base *base;
 	struct cd_res *res;
 	struct cd_sync *sync;
@@ -78,13 +87,16 @@ static struct {
 	json_t *marks;
 	bool ids[ESP_SA_MAX + 1];
 	bool need[65536];		/* paths sxdp was told never to send clear */
+	bool natt[65536];		/* paths whose SAs are UDP-encapsulated (their keepalives) */
+	time_t ka_at;			/* when the last keepalives left */
+	uint64_t keepalives;
 	uint64_t made, deleted, errors, rekeys;
 	uint64_t last_epoch;
 	time_t saved;
 	bool dirty;
 	char last_error[200];
 	json_t *peers;			/* name -> "keyed" or why not */
-} k = { .rekey_s = ESP_REKEY_S };
+} k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S };
 
 static int
 set_rekey(const char *v, char *why, size_t len)
@@ -100,9 +112,25 @@ set_rekey(const char *v, char *why, size_t len)
 	return 0;
 }
 
+static int
+set_natt_ka(const char *v, char *why, size_t len)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < 1 || x > 3600) {
+		snprintf(why, len, "1..3600 seconds");
+		return -EINVAL;
+	}
+	k.natt_ka_s = (unsigned int)x;
+	return 0;
+}
+
 static const struct cd_svc_opt ov_keys_opts[] = {
 	{ "esp-rekey", required_argument, "S",
 	  "encrypted paths take new ESP keys every S seconds, make-before-break (3600)", set_rekey },
+	{ "natt-keepalive", required_argument, "S",
+	  "a NAT keepalive every S seconds on each ESP path of nat_traversal (20)", set_natt_ka },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -204,8 +232,8 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 
 /* One SA the intents want now. */
 struct want {
-	char name[96];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE|EPOCH" */
-	bool out;
+	char name[96];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE|EPOCH", "in|SRC|DST~nat|EPOCH" */
+	bool out, natt;
 	uint32_t src, dst;
 	uint64_t epoch;
 	uint16_t path;
@@ -227,11 +255,12 @@ want_name(struct want *w)
 
 	inet_ntop(AF_INET, &w->src, s, sizeof(s));
 	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
-	if (w->lane == 0)
-		snprintf(w->name, sizeof(w->name), "%s|%s|%s|%" PRIu64, w->out ? "out" : "in", s, d, w->epoch);
-	else
-		snprintf(w->name, sizeof(w->name), "%s|%s|%s#%u|%" PRIu64, w->out ? "out" : "in", s, d, w->lane,
-			 w->epoch);
+	char lane[8] = "";
+
+	if (w->lane != 0)
+		snprintf(lane, sizeof(lane), "#%u", w->lane);
+	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane,
+		 w->natt ? "~nat" : "", w->epoch);
 }
 
 static int
@@ -314,9 +343,14 @@ sa_add(const struct want *w)
 	if (p == NULL)
 		return;
 	if (w->out) {
-		json_object_set_new(p, "path", json_integer(w->path));
 		json_object_set_new(p, "lane", json_integer(w->lane));
 		json_object_set_new(p, "seq", json_integer((json_int_t)seq));
+	}
+	if (w->out || w->natt)	/* inbound: the path whose endpoint follows the peer behind its NAT */
+		json_object_set_new(p, "path", json_integer(w->path));
+	if (w->natt) {
+		json_object_set_new(p, "natt_sport", json_integer(ESP_NATT_PORT));
+		json_object_set_new(p, "natt_dport", json_integer(ESP_NATT_PORT));
 	}
 	json_object_set_new(k.held, w->name, json_pack("{s:i,s:I,s:I}", "id", id, "spi", (json_int_t)spi, "seq0",
 						     (json_int_t)seq));
@@ -355,7 +389,7 @@ wanted(struct want *w, size_t max, time_t now)
 		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
 		uint8_t shared[32];
 		json_int_t lanes;
-		bool aes256;
+		bool aes256, natt;
 
 		/* WireGuard's peers are ov_wg.c's */
 		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") == 0)
@@ -365,6 +399,7 @@ wanted(struct want *w, size_t max, time_t now)
 			continue;
 		}
 		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
+		natt = json_is_true(json_object_get(enc, "nat_traversal"));
 		lanes = json_integer_value(json_object_get(enc, "lanes"));
 		if (lanes < 1 || lanes > ESP_LANES_MAX)
 			lanes = 1;
@@ -385,7 +420,8 @@ wanted(struct want *w, size_t max, time_t now)
 						continue;
 					*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
 							    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)de,
-							    .path = (uint16_t)path, .lane = (uint8_t)l, .aes256 = aes256 };
+							    .path = (uint16_t)path, .lane = (uint8_t)l, .aes256 = aes256,
+							    .natt = natt };
 					memcpy(x->shared, shared, 32);
 					want_name(x);
 					n++;
@@ -408,16 +444,20 @@ told(void *arg, json_t *result, json_t *error)
 }
 
 /* The paths of the @n SAs wanted are never clear in sxdp (before their
- * first SA, and whatever happens to their SAs), the others no more. */
+ * first SA, and whatever happens to their SAs), the others no more; the
+ * UDP-encapsulated ones noted for their keepalives. */
 static void
 need_update(const struct want *w, size_t n)
 {
 	static bool now[65536];
 
 	memset(now, 0, sizeof(now));
+	memset(k.natt, 0, sizeof(k.natt));
 	for (size_t i = 0; i < n; i++)
-		if (w[i].out)
+		if (w[i].out) {
 			now[w[i].path] = true;
+			k.natt[w[i].path] |= w[i].natt;
+		}
 	for (unsigned int p = 1; p < 65536; p++)
 		if (now[p] != k.need[p] &&
 		    cd_host_call(k.sxdp, "overlay.sa.require", json_pack("{s:i,s:b}", "path", p, "required", now[p]),
@@ -489,6 +529,7 @@ listed(void *arg, json_t *result, json_t *error)
 			json_int_t id = json_integer_value(json_object_get(sa, "id"));
 			uint32_t spi = (uint32_t)json_integer_value(json_object_get(sa, "spi"));
 			bool out = strcmp(json_string_value(json_object_get(sa, "dir")) ?: "", "out") == 0;
+			bool natt = json_integer_value(json_object_get(sa, "natt_dport")) != 0;
 
 			if (id < 1 || id > ESP_SA_MAX)
 				continue;
@@ -496,7 +537,7 @@ listed(void *arg, json_t *result, json_t *error)
 			for (size_t j = 0; j < n; j++) {
 				json_t *m;
 
-				if (spis[j] != spi || wants[j].out != out)
+				if (spis[j] != spi || wants[j].out != out || wants[j].natt != natt)
 					continue;
 				m = json_object_get(k.marks, wants[j].name);
 				json_object_set_new(k.held, wants[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
@@ -559,6 +600,27 @@ marks_save(time_t now)
 }
 
 static void
+kept(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	if (error == NULL && result != NULL)
+		k.keepalives++;
+	else if (!cd_host_lost(error))
+		fail("sxdp sent no NAT keepalive: %s", json_string_value(json_object_get(error, "message")) ?: "no answer");
+}
+
+/* A NAT keepalive on each UDP-encapsulated path (RFC 3948 2.3): what keeps
+ * a NAT's mapping of it open while it carries nothing. */
+static void
+keepalives(time_t now)
+{
+	for (unsigned int p = 1; p < 65536; p++)
+		if (k.natt[p])
+			cd_host_call(k.sxdp, "overlay.sa.keepalive", json_pack("{s:i}", "path", p), kept, NULL);
+	k.ka_at = now;
+}
+
+static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	time_t now = time(NULL);
@@ -569,6 +631,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (k.up && !k.adopting && cd_host_up(k.sxdp)) {
 		reconcile(now);
 		cd_host_call(k.sxdp, "overlay.sa.list", NULL, listed, NULL);
+		if (now - k.ka_at >= (time_t)k.natt_ka_s)
+			keepalives(now);
 	}
 	marks_save(now);
 }
@@ -652,10 +716,11 @@ ov_keys_status(void)
 		else
 			in++;
 	}
-	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64, "rekey_s",
-			 k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in, "out", (int)out,
+	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64,
+			 "rekey_s", k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in, "out", (int)out,
 			 "peers", k.peers, "made", (json_int_t)k.made, "deleted", (json_int_t)k.deleted, "rekeys",
-			 (json_int_t)k.rekeys, "errors", (json_int_t)k.errors, "last_error", k.last_error);
+			 (json_int_t)k.rekeys, "nat_keepalives", (json_int_t)k.keepalives, "errors",
+			 (json_int_t)k.errors, "last_error", k.last_error);
 }
 
 static void

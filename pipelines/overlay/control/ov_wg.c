@@ -17,7 +17,9 @@
  * is sent again every REKEY_TIMEOUT until answered; a responder's new
  * session sends nothing until its initiator's first message on it came
  * (the initiator sends a keepalive at once); a side that received but
- * sent nothing for KEEPALIVE sends a keepalive. Make-before-break: a new
+ * sent nothing for KEEPALIVE sends a keepalive; a path of an intent's
+ * nat_traversal sends one every NAT_KEEPALIVE it sent nothing (a
+ * persistent keepalive: a NAT's mapping stays open). Make-before-break: a new
  * session's inbound SA is in sxdp before its peer can use it; the old
  * session's inbound SA stays until the next one replaces it or it
  * expires.
@@ -65,6 +67,7 @@
 #define REJECT_AFTER	(REKEY_AFTER + 60000)
 #define REKEY_TIMEOUT	5000
 #define KEEPALIVE	10000
+#define NAT_KEEPALIVE	25000		/* wg(8)'s persistent-keepalive as wg-quick users set it */
 #define COOKIE_LIFE	120000
 /* the responder renews what its initiator did not by then */
 #define RESPONDER_REKEY	(REKEY_AFTER + 3 * REKEY_TIMEOUT)
@@ -83,6 +86,7 @@ struct sess {
 /* One path to a WireGuard peer. */
 struct wgp {
 	bool used, seen, required;	/* required: sxdp told it is never clear */
+	bool nat;			/* persistent keepalives (the intent's nat_traversal) */
 	char name[96];			/* "PEER #PATH" */
 	uint16_t path;
 	uint32_t local, remote;		/* VTEPs, network order */
@@ -616,13 +620,15 @@ paths_read(void)
 					w->rport != (port ? port : WG_PORT)))
 				wgp_drop(w);
 			w->seen = true;
+			w->nat = json_is_true(json_object_get(enc, "nat_traversal"));
 			if (w->used) {
 				if (!w->required)
 					require(w->path, w->required = true);
 				continue;
 			}
 			*w = (struct wgp){ .used = true, .seen = true, .path = (uint16_t)path, .local = local,
-					   .remote = remote, .rport = (uint16_t)(port ? port : WG_PORT) };
+					   .remote = remote, .rport = (uint16_t)(port ? port : WG_PORT),
+					   .nat = json_is_true(json_object_get(enc, "nat_traversal")) };
 			w->ep = remote;
 			w->ep_port = w->rport;
 			snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
@@ -666,8 +672,11 @@ timers(struct wgp *w, uint64_t now)
 		initiate(w, now);
 	if (!want && w->hs_live && now >= w->hs_sent + 3 * REKEY_TIMEOUT)
 		w->hs_live = false;
-	/* received but sent nothing: a keepalive says we are here */
-	if (w->cur.live && w->cur.out_id != 0 && w->cur.rx_at > w->cur.tx_at && now - w->cur.tx_at >= KEEPALIVE) {
+	/* received but sent nothing: a keepalive says we are here (behind a
+	 * NAT: also when nothing was received) */
+	if (w->cur.live && w->cur.out_id != 0 &&
+	    ((w->cur.rx_at > w->cur.tx_at && now - w->cur.tx_at >= KEEPALIVE) ||
+	     (w->nat && now - w->cur.tx_at >= NAT_KEEPALIVE))) {
 		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
 			     "a keepalive");
 		w->cur.tx_at = now;
