@@ -75,6 +75,10 @@ tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
 # against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
 tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
+# box to box, keyed by the two sxcd alone, two WAN links, one through a NAT: paths measured inside the
+# encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
+tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
+tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
 # the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
 tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh

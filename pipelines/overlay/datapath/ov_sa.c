@@ -247,6 +247,22 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 	return rte_ipsec_session_prepare(&s->ss);
 }
 
+/* Path @path is the way from VTEP @src to @dst in @n (the first said stays). */
+static void
+way_add(struct sa_index *n, uint32_t src, uint32_t dst, uint16_t path)
+{
+	uint32_t h;
+
+	for (h = slot_of(src ^ dst); n->way[h].path != 0 && (n->way[h].src != src || n->way[h].dst != dst);
+	     h = (h + 1) & (SA_SLOTS - 1))
+		;
+	if (n->way[h].path != 0)
+		return;
+	n->way[h].src = src;
+	n->way[h].dst = dst;
+	n->way[h].path = path;
+}
+
 /* The SPI index and the peers as the SAs are now, published; the old one
  * freed once no worker reads it. */
 static int
@@ -272,16 +288,16 @@ index_publish(void)
 	}
 	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
 		const struct ov_sa *s = g.sa[i];
-		uint32_t h;
+		const struct ov_path *p;
 
 		if (s == NULL || s->dir != OV_SA_OUT)
 			continue;
-		for (h = slot_of(s->src ^ s->dst); n->way[h].path != 0 &&
-		     (n->way[h].src != s->src || n->way[h].dst != s->dst); h = (h + 1) & (SA_SLOTS - 1))
-			;
-		n->way[h].src = s->src;
-		n->way[h].dst = s->dst;
-		n->way[h].path = s->path;
+		way_add(n, s->src, s->dst, s->path);
+		/* a WireGuard session's far end is where the peer is (behind
+		 * a NAT, say), its path's the peer's VTEP, which what the
+		 * peer sealed comes from */
+		if ((p = ov_state_path(s->path)) != NULL && (p->src != s->src || p->dst != s->dst))
+			way_add(n, p->src, p->dst, s->path);
 	}
 	old = g.index;
 	__atomic_store_n(&g.index, n, __ATOMIC_RELEASE);

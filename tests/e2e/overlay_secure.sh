@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# e2e encrypted SD-WAN, box to box: two sites, each sxdp and sxcd, over two
+# WAN links, every path encrypted and keyed by the two sxcd alone (ESP SAs
+# derived from their X25519 keys, or WireGuard handshakes between them:
+# OSEC_CIPHER, aes-gcm-128 by default, or wireguard); link 2 runs through
+# a NAT that site A sits behind (encryption.nat_traversal).
+#
+#   netns ha 10.10.0.1 ── lan1 ┐ netns sa: sxdp A, sxcd A     netns u: bridge br1 (a1, b1)
+#                              ├ wan1 192.0.2.1/24 ────────── a1 ─ br1 ─ b1 ───── wan1 192.0.2.2/24 ┐
+#                              └ wan2 10.0.2.1/24 ─── in [netns n: NAT] out ──── wan2 198.51.100.2/24 ┤ netns sb:
+#                                  gw 10.0.2.254       10.0.2.254 → 198.51.100.254:40000-40999        │ sxdp B, sxcd B
+#   netns hb 10.10.0.2 ── lan1 ─────────────────────────────────────────────────────────────────────┘
+#
+# The NAT (nftables in n) maps A's 10.0.2.1 to 198.51.100.254 and a port of
+# 40000-40999 (random), and lets nothing in that A did not start: B's
+# intent names A's VTEP 10.0.2.1 as the path's far end, which B cannot
+# reach until A's packets show B where the NAT put it. Slice red (VNI
+# 5000) on both LANs, failover isp1 then isp2; paths probed by sxdp's
+# own probes (sealed like the traffic, turned around by the far sxdp).
+#
+# Checks: both paths up at both sites, their RTT measured by probes inside
+# the encryption; B's path 2 follows A to the NAT's address and port;
+# ping and TCP across; on link 2 (a capture on n's out) only UDP between
+# the NAT and B (ESP in UDP 4500, or WireGuard, by tshark), none of a
+# ping's random pattern in any byte, and on link 1 only ESP or WireGuard;
+# rekeys (sxcd every few seconds) under a 50 ping/s stream lose none;
+# link 1 cut: path 1 goes down at both sites, traffic moves to path 2
+# through the NAT (the stream's loss while it moved printed, bounded), and
+# back when link 1 is healed; ESP: NAT keepalives reach B (overlay.
+# natt_keepalive); no auth or replay refusals at either end.
+# Ends with "N passed, M failed"; 77 without netns/veth, nft, tshark or iperf3.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+SXCD=$BUILD/sxcd
+for t in nft tshark dumpcap iperf3; do
+  command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (apt-get install nftables tshark iperf3)"; exit 77; }
+done
+[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
+
+CIPHER=${OSEC_CIPHER:-aes-gcm-128}
+case $CIPHER in aes-gcm-128|aes-gcm-256) SVC=esp ;; wireguard) SVC=wireguard ;; *) notok "OSEC_CIPHER $CIPHER"; finish ;; esac
+TAG=$$
+P="osc$TAG"
+nsn() { printf '%s-%s' "$P" "$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
+sx() { local s=$1; shift; "$SXCTL" --socket "$DIR/$s.sock" "$@"; }
+api() { local s=$1; shift; ip netns exec "$(nsn "s$s")" "$SXCTL" --api "http://127.0.0.1:8190" --token-file "$DIR/token" "$@"; }
+# bounds (seconds) of the waits for events
+START_BOUND=20 UP_BOUND=40 PING_BOUND=15 CAPTURE_BOUND=15 MOVE_BOUND=15
+REKEY_S=5            # sxcd's rekey period here (an hour and two minutes as shipped)
+STREAM_S=${OSEC_STREAM_S:-14}   # the ping stream through the rekeys: two or more
+FAILOVER_LOSS_MAX=60 # pings of the 50/s stream lost while path 1 goes down (20 probes of 100 ms to notice)
+HOST_MTU=1360        # the overlay's 1450 less ESP-in-UDP's at most 65 or WireGuard's 47, rounded down
+PIDS=()
+
+DIR=$(mktemp -d /tmp/sxdp-e2e-osec.XXXXXX)
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for f in "$DIR"/sxcd-a.log "$DIR"/sxcd-b.log "$DIR"/sxdp-a.log "$DIR"/sxdp-b.log; do
+      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
+    done
+  fi
+  for p in sa sb ha hb u n; do ip netns del "$(nsn "$p")" 2>/dev/null; done
+  rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
+  [ -n "${OSEC_KEEP:-}" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+topo() {
+  local n
+  for n in sa sb ha hb u n; do
+    ip netns add "$(nsn "$n")" || return 1
+    ip -n "$(nsn "$n")" link set lo up
+    in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  ip -n "$(nsn u)" link add br1 type bridge && ip -n "$(nsn u)" link set br1 up || return 1
+  for s in a b; do
+    ip -n "$(nsn "s$s")" link add lan1 type veth peer name eth0 netns "$(nsn "h$s")" || return 1
+    ip -n "$(nsn "s$s")" link add wan1 type veth peer name "${s}1" netns "$(nsn u)" || return 1
+    ip -n "$(nsn u)" link set "${s}1" master br1 up
+    for n in lan1 wan1; do ip -n "$(nsn "s$s")" link set "$n" up; done
+    ip -n "$(nsn "h$s")" addr add "10.10.0.$([ $s = a ] && echo 1 || echo 2)/24" dev eth0
+    ip -n "$(nsn "h$s")" link set eth0 address "02:00:0a:0a:00:0$([ $s = a ] && echo 1 || echo 2)" mtu $HOST_MTU up
+    in_ns "h$s" ethtool -K eth0 tx off >/dev/null 2>&1
+  done
+  ip -n "$(nsn sa)" link add wan2 type veth peer name in netns "$(nsn n)" || return 1
+  ip -n "$(nsn sb)" link add wan2 type veth peer name out netns "$(nsn n)" || return 1
+  ip -n "$(nsn sa)" link set wan2 up && ip -n "$(nsn sb)" link set wan2 up
+  ip -n "$(nsn n)" addr add 10.0.2.254/24 dev in && ip -n "$(nsn n)" addr add 198.51.100.254/24 dev out
+  ip -n "$(nsn n)" link set in up && ip -n "$(nsn n)" link set out up
+  for n in in out; do in_ns n ethtool -K "$n" tx off >/dev/null 2>&1; done
+  in_ns n sysctl -qw net.ipv4.ip_forward=1
+  in_ns n nft -f - <<'EOF' || return 1
+table ip nat {
+  chain post {
+    type nat hook postrouting priority srcnat;
+    oifname "out" ip saddr 10.0.2.0/24 meta l4proto udp snat to 198.51.100.254:40000-40999 random
+    oifname "out" ip saddr 10.0.2.0/24 snat to 198.51.100.254
+  }
+}
+table ip filter {
+  chain forward_nat {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "in" oifname "out" accept
+  }
+}
+EOF
+}
+if ! topo; then notok "topology: two sites, a bridge for link 1, a NAT on link 2"; finish; fi
+ok "topology: sites A and B, link 1 a bridge, link 2 through a NAT in front of A (nftables snat, ports 40000-40999)"
+
+# ------------------------------------------------------------- sxdp, sxcd
+head -c 24 /dev/urandom | base64 >"$DIR/token"
+start_site() { # a|b
+  local s=$1 i
+  cat >"$DIR/sxdp-$s.json" <<EOF
+{
+  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn "s$s")"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$DIR/$s.sock",
+  "mbufs": 8191,
+  "idle_sleep_max_us": 500,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan2", "devargs": "net_af_packet2,iface=wan2,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+  ip netns exec "$(nsn "s$s")" "$SXDP" --config "$DIR/sxdp-$s.json" --socket "$DIR/$s.sock" >"$DIR/sxdp-$s.log" 2>&1 </dev/null &
+  PIDS+=($!)
+  for i in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/$s.sock" ] && break; sleep 0.1; done
+  mkdir -p "$DIR/store-$s"
+  ip netns exec "$(nsn "s$s")" "$SXCD" --socket "$DIR/$s.sock" --store "$DIR/store-$s" --listen "127.0.0.1:8190" \
+    --token-file "$DIR/token" --resync-ms 1000 --no-netlink --esp-rekey "$REKEY_S" --wg-rekey "$REKEY_S" \
+    --natt-keepalive 2 >>"$DIR/sxcd-$s.log" 2>&1 &
+  PIDS+=($!)
+  for i in $(seq 1 $((START_BOUND * 10))); do api "$s" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+if start_site a && start_site b; then ok "sxdp (AF_PACKET) and sxcd (a local store, rekeys every $REKEY_S s) at both sites"
+else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sxcd-*.log | tr '\n' ' ')"; finish; fi
+pub_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$SVC"; }
+PUB_A=$(pub_of a) PUB_B=$(pub_of b)
+[ -n "$PUB_A" ] && [ -n "$PUB_B" ] && ok "each sxcd shows its public key only (services.$SVC)" || { notok "no public keys"; finish; }
+
+# site $1's intents: its WANs, the other site as a peer (its VTEPs, its key)
+intents() { # a|b
+  "$PY" - "$1" "$CIPHER" "$PUB_A" "$PUB_B" <<'EOF'
+import json, sys
+me, cipher, pub_a, pub_b = sys.argv[1:5]
+wan = {"a": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24"},
+             {"name": "isp2", "port": "wan2", "address": "10.0.2.1/24", "gateway": "10.0.2.254"}],
+       "b": [{"name": "isp1", "port": "wan1", "address": "192.0.2.2/24"},
+             {"name": "isp2", "port": "wan2", "address": "198.51.100.2/24", "gateway": "198.51.100.254"}]}
+eps = {"a": ["192.0.2.1", "10.0.2.1"], "b": ["192.0.2.2", "198.51.100.2"]}
+other = "b" if me == "a" else "a"
+print(json.dumps({"items": [
+    {"kind": "site", "spec": {"id": 1 if me == "a" else 2, "lan": [{"port": "lan1"}], "wan": wan[me]}},
+    {"kind": "peers", "metadata": {"name": "site" + other}, "spec": {
+        "id": 2 if me == "a" else 1,
+        "endpoints": [{"address": eps[other][0], "wan": "isp1"}, {"address": eps[other][1], "wan": "isp2"}],
+        "probe": {"how": "sxdp", "interval_ms": 100, "down_after": 10, "up_after": 3},
+        "encryption": {"cipher": cipher, "public_key": pub_b if me == "a" else pub_a, "nat_traversal": True}}},
+    {"kind": "slices", "metadata": {"name": "red"}, "spec": {
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"],
+        "path_policy": {"mode": "failover", "wans": ["isp1", "isp2"]}}}]}))
+EOF
+}
+intents a >"$DIR/a.json" && intents b >"$DIR/b.json"
+if oa=$(api a apply -f "$DIR/a.json" 2>&1) && ob=$(api b apply -f "$DIR/b.json" 2>&1); then
+  ok "intents applied at both sites: peer with encryption {cipher $CIPHER, nat_traversal}, slice red failover isp1, isp2"
+else
+  notok "apply: ${oa:-} ${ob:-}"; finish
+fi
+
+# field $3 of site $1's path whose local VTEP is $2
+path_of() { # site vtep field
+  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
+import json, sys
+print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["src"] == sys.argv[1]), "?"))' "$2" "$3"
+}
+paths_brief() { # site
+  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
+import json, sys
+print("; ".join("%s %s->%s %s sent %s answered %s" % (p["id"], p["src"], p["dst"], p["state"], p["probes_sent"],
+                p["probes_answered"]) for p in json.load(sys.stdin)))'
+}
+wait_path() { # site vtep state seconds
+  local end=$((SECONDS + $4))
+  while [ $SECONDS -le "$end" ]; do
+    [ "$(path_of "$1" "$2" state)" = "$3" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+if wait_path a 192.0.2.1 up $UP_BOUND && wait_path b 192.0.2.2 up $UP_BOUND &&
+   wait_path a 10.0.2.1 up $UP_BOUND && wait_path b 198.51.100.2 up $UP_BOUND; then
+  ok "both paths up at both sites, measured inside the encryption: RTT path 1 $(path_of a 192.0.2.1 rtt_us)/$(path_of b 192.0.2.2 rtt_us) us, path 2 (NAT) $(path_of a 10.0.2.1 rtt_us)/$(path_of b 198.51.100.2 rtt_us) us, jitter $(path_of a 10.0.2.1 jitter_us) us, loss $(path_of a 10.0.2.1 loss_pm) per mille"
+else
+  notok "paths up: A $(paths_brief a) B $(paths_brief b)"
+  for s in a b; do echo "# $s drops: $(sx $s --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v))')"; done
+  for s in a b; do echo "# $s: $(api $s --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["services"][sys.argv[1]])[:1500])' "$SVC")"; done
+  finish
+fi
+[ "$(path_of a 10.0.2.1 rtt_us)" -gt 0 ] 2>/dev/null && [ "$(path_of b 198.51.100.2 rtt_us)" -gt 0 ] 2>/dev/null &&
+  ok "path 2's SLA figures are probes' answered through the NAT and the encryption (RTT > 0 at both ends)" ||
+  notok "path 2 RTT: A $(path_of a 10.0.2.1 rtt_us) B $(path_of b 198.51.100.2 rtt_us)"
+
+# where site B's sxdp sends path 2 now: the endpoint of its SAs (in or out)
+b_endpoint() {
+  sx b raw overlay.sa.list 2>/dev/null | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+r = r.get("result", r) if isinstance(r, dict) else r
+e = [s["endpoint"] for s in r if s["src"] == "198.51.100.2" or s["dst"] == "198.51.100.2" if s.get("endpoint")]
+print("%s:%s" % (e[-1]["address"], e[-1]["port"]) if e else "-")'
+}
+ep=$(b_endpoint)
+case $ep in 198.51.100.254:4[0-9][0-9][0-9][0-9]) ok "B's path 2 follows A behind its NAT: $ep (A's VTEP 10.0.2.1 is unreachable)" ;;
+  *) notok "B's path 2 endpoint: $ep" ;; esac
+
+ping_ok() { in_ns "$1" ping -c 3 -i 0.2 -W 1 -q "$2" >/dev/null 2>&1; }
+wait_ping() { local end=$((SECONDS + PING_BOUND)); while [ $SECONDS -le "$end" ]; do ping_ok "$@" && return 0; sleep 0.2; done; return 1; }
+if wait_ping ha 10.10.0.2 && wait_ping hb 10.10.0.1; then ok "ping across both ways (path 1)"
+else notok "ping across"; fi
+in_ns hb iperf3 -s -1 -D --logfile "$DIR/iperf.log" >/dev/null 2>&1
+sleep 0.3
+if mbit=$(in_ns ha iperf3 -c 10.10.0.2 -t "$TCP_SECONDS" -J 2>/dev/null | "$PY" -c '
+import json, sys
+print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))') && [ "${mbit:-0}" -gt 0 ]; then
+  ok "TCP across: $mbit Mbit/s"
+else notok "TCP across"; fi
+
+# ------------------------------------------------------------- the wire
+# link 1 and link 2 (n's out) captured while pings carrying a random
+# pattern go over path 1, then path 2 (link 1 detached from the bridge)
+PAT=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+capture() { # netns iface file
+  in_ns "$1" dumpcap -q -i "$2" -w "$3" >/dev/null 2>&1 &
+  echo $!
+}
+c1=$(capture u a1 "$DIR/l1.pcapng") c2=$(capture n out "$DIR/l2.pcapng")
+sleep 1
+in_ns ha ping -c 10 -i 0.05 -p "$PAT" -q 10.10.0.2 >/dev/null 2>&1
+# ------------------------------------------------------------- failover
+# a 50/s stream while link 1 is cut, then healed
+in_ns ha ping -i 0.02 -c 1500 -W 1 10.10.0.2 >"$DIR/failover.txt" 2>&1 &
+fpid=$!
+sleep 2
+ip -n "$(nsn u)" link set a1 nomaster
+t0=$SECONDS
+if wait_path a 192.0.2.1 down $MOVE_BOUND && wait_path b 192.0.2.2 down $MOVE_BOUND; then
+  ok "link 1 cut: path 1 down at both sites within $((SECONDS - t0)) s (path 2: A $(path_of a 10.0.2.1 state), B $(path_of b 198.51.100.2 state))"
+else notok "link 1 cut: path 1 A $(path_of a 192.0.2.1 state) B $(path_of b 192.0.2.2 state)"; fi
+in_ns ha ping -c 10 -i 0.05 -p "$PAT" -q 10.10.0.2 >/dev/null 2>&1
+sleep 3
+ip -n "$(nsn u)" link set a1 master br1
+if wait_path a 192.0.2.1 up $MOVE_BOUND && wait_path b 192.0.2.2 up $MOVE_BOUND; then ok "link 1 healed: path 1 up again at both sites"
+else notok "link 1 healed: path 1 A $(path_of a 192.0.2.1 state) B $(path_of b 192.0.2.2 state)"; fi
+wait "$fpid"
+lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/failover.txt")
+if [ -n "$lost" ] && [ "$lost" -le $FAILOVER_LOSS_MAX ]; then
+  ok "failover under a 50/s stream: $(grep 'packets transmitted' "$DIR/failover.txt"); $lost lost while path 1 went down (at most $FAILOVER_LOSS_MAX), none after"
+else notok "failover stream: $(grep 'packets transmitted' "$DIR/failover.txt")"; fi
+sleep 1
+kill "$c1" "$c2" 2>/dev/null; wait "$c1" "$c2" 2>/dev/null
+wire() { # file: "udp-ports proto-summary pattern-frames"
+  tshark -r "$1" -T fields -e frame.protocols -e udp.srcport -e udp.dstport -e ip.src 2>/dev/null |
+    sort | uniq -c | sort -rn | head -8 | tr '\t\n' ' ,'
+}
+clear1=$(tshark -r "$DIR/l1.pcapng" -Y "vxlan || icmp || (udp.port == 3785)" 2>/dev/null | wc -l)
+clear2=$(tshark -r "$DIR/l2.pcapng" -Y "vxlan || icmp || (udp.port == 3785)" 2>/dev/null | wc -l)
+pat=$("$PY" - "$PAT" "$DIR/l1.pcapng" "$DIR/l2.pcapng" <<'EOF'
+import sys
+pat = bytes.fromhex(sys.argv[1])
+print(sum(open(f, "rb").read().count(pat) for f in sys.argv[2:]))
+EOF
+)
+if [ "$SVC" = esp ]; then
+  sealed1=$(tshark -r "$DIR/l1.pcapng" -Y "esp" 2>/dev/null | wc -l)
+  sealed2=$(tshark -r "$DIR/l2.pcapng" -Y "esp && udp.port == 4500" 2>/dev/null | wc -l)
+else
+  sealed1=$(tshark -r "$DIR/l1.pcapng" -Y "wg.type == 4" 2>/dev/null | wc -l)
+  sealed2=$(tshark -r "$DIR/l2.pcapng" -Y "wg.type == 4" 2>/dev/null | wc -l)
+fi
+other2=$(tshark -r "$DIR/l2.pcapng" -Y "ip && !(ip.src == 198.51.100.254 && ip.dst == 198.51.100.2) && !(ip.src == 198.51.100.2 && ip.dst == 198.51.100.254)" 2>/dev/null | wc -l)
+natport=$(tshark -r "$DIR/l2.pcapng" -Y "ip.src == 198.51.100.254 && udp" -T fields -e udp.srcport 2>/dev/null | sort -u | tr '\n' ' ')
+if [ "$sealed1" -gt 0 ] && [ "$sealed2" -gt 0 ] && [ "$clear1" -eq 0 ] && [ "$clear2" -eq 0 ] && [ "$pat" -eq 0 ] &&
+   [ "$other2" -eq 0 ]; then
+  ok "on the wire: $sealed1 sealed frames on link 1, $sealed2 on link 2 ($([ $SVC = esp ] && echo 'ESP in UDP 4500' || echo WireGuard), from the NAT's port $natport), no VXLAN, ICMP or probe in clear, no ping pattern in any byte, nothing on link 2 but the NAT and B"
+else
+  notok "the wire: sealed $sealed1/$sealed2, clear $clear1/$clear2, pattern in $pat, other on link 2 $other2; link 1: $(wire "$DIR/l1.pcapng") link 2: $(wire "$DIR/l2.pcapng")"
+fi
+
+# ------------------------------------------------------------- rekeys
+rekeys_of() { # site
+  api "$1" --json status 2>/dev/null | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)["services"][sys.argv[1]]
+print(s["rekeys"] if sys.argv[1] == "esp" else s["handshakes"])' "$SVC"
+}
+r0=$(rekeys_of a)
+in_ns ha ping -i 0.02 -c $((STREAM_S * 50)) -W 2 10.10.0.2 >"$DIR/rekey.txt" 2>&1
+r1=$(rekeys_of a)
+lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/rekey.txt")
+if [ "$((r1 - r0))" -ge 2 ] && [ "${lost:-1}" -eq 0 ]; then
+  ok "$((r1 - r0)) rekeys at A under a $((STREAM_S * 50))-ping stream (50/s): $(grep 'packets transmitted' "$DIR/rekey.txt")"
+else
+  notok "rekeys under a stream: $((r1 - r0)) rekeys, $(grep 'packets transmitted' "$DIR/rekey.txt")"
+fi
+
+# ------------------------------------------------------------- refusals, keepalives
+drop_n() { sx "$1" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"; }
+bad=""
+for s in a b; do
+  for r in esp_auth esp_replay esp_malformed wg_auth wg_replay wg_malformed; do
+    n=$(drop_n "$s" "overlay.$r"); [ "$n" = 0 ] || bad+=" $s:$r=$n"
+  done
+done
+[ -z "$bad" ] && ok "no ICV, replay or malformed refusal at either end" || notok "refusals:$bad"
+if [ "$SVC" = esp ]; then
+  ka=$(drop_n b overlay.natt_keepalive)
+  [ "$ka" -gt 0 ] && ok "NAT keepalives from A reach B through the NAT ($ka; A sent $(api a --json status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["esp"]["nat_keepalives"])'))" ||
+    notok "no NAT keepalive at B"
+fi
+echo "# A: $(sx a sa show 2>&1 | head -12 | tr '\n' '|')"
+echo "# B: $(sx b sa show 2>&1 | head -12 | tr '\n' '|')"
+finish
