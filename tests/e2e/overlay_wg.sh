@@ -292,16 +292,7 @@ if [ -n "${OWG_REKEYS:-}" ]; then
   n=$((OWG_REKEYS * REKEY_S * 100))
   in_ns h ping -c "$n" -i 0.01 -W 2 10.10.0.2 >"$DIR/rekey-ping.txt" 2>&1
   hs1=$(wg_status | awk '{print $2}')
-  "$PY" - "$DIR/rekey-ping.txt" "$n" "$((hs1 - hs0))" "$REKEY_S" <<'PYEOF'
-import re, sys
-txt, n, hs, every = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rtt = sorted(float(x) for x in re.findall(r"time=([0-9.]+) ms", txt))
-got = len(rtt)
-pct = lambda p: rtt[min(len(rtt) - 1, int(p * len(rtt)))] if rtt else float("nan")
-print("rekey bench: %d renewals (sxcd --wg-rekey %d, wireguard-go the peer) under %d pings at 100/s: %d lost "
-      "(%.3f%%), RTT p50 %.3f ms, p99 %.3f ms, max %.3f ms" % (hs, every, n, n - got, 100.0 * (n - got) / n,
-                                                               pct(0.5), pct(0.99), rtt[-1] if rtt else float("nan")))
-PYEOF
+  "$PY" "$here/pingstats.py" "$DIR/rekey-ping.txt" "$n" "$((hs1 - hs0))" "$REKEY_S" "sxcd --wg-rekey, wireguard-go the peer"
   finish
 fi
 

@@ -56,18 +56,20 @@ def box_private_bytes():
                                  serialization.NoEncryption())
 
 
-def derive(src, dst, epoch, aes256=False, lane=0):
-    """(key and salt, SPI) of the SA src -> dst at epoch (of lane), as the peer derives it."""
+def derive(src, dst, epoch, aes256=False, lane=0, gen=0):
+    """(key and salt, SPI) of the SA src -> dst at epoch (of lane and generation), as the peer derives it."""
     shared = PEER_KEY.exchange(X25519PublicKey.from_public_bytes(BOX_KEY.public_key().public_bytes(*RAW)))
     info = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!Q", epoch) + bytes([2 if aes256 else 1])
-    if lane:
+    if lane or gen:
         info += bytes([lane])
+    if gen:
+        info += struct.pack("!I", gen)
     okm = HKDF(hashes.SHA256(), 40, b"sxdp esp v1", info).derive(shared)
     key = okm[:32] if aes256 else okm[:16]
     return key + okm[32:36], 0x80000000 | struct.unpack("!I", okm[36:40])[0]
 
 
-def peer(public_key=None, cipher=None, lanes=None, nat=False):
+def peer(public_key=None, cipher=None, lanes=None, nat=False, gen=None):
     p = dict(S.PEER, spec=dict(S.PEER["spec"]))
     p["spec"]["encryption"] = {"public_key": public_key or b64(PEER_KEY.public_key())}
     if cipher:
@@ -76,6 +78,8 @@ def peer(public_key=None, cipher=None, lanes=None, nat=False):
         p["spec"]["encryption"]["lanes"] = lanes
     if nat:
         p["spec"]["encryption"]["nat_traversal"] = True
+    if gen is not None:
+        p["spec"]["encryption"]["generation"] = gen
     return p
 
 
@@ -351,6 +355,44 @@ def test_nat_traversal_keyed():
         expect(len(kas) >= 1, "a NAT keepalive left on wan1: %s" % [Ether(f).summary() for f in dp.outputs()["wan1"]][-5:])
         expect(all(Ether(f)[IP].dst == nat[0] and Ether(f)[UDP].dport == nat[1] for f in kas),
                "to where the NAT put the peer")
+
+
+@R.test
+def test_rekey_now_by_generation():
+    """encryption.generation changed (an operator's rekey now): the new
+    generation's inbound SAs (derived with it) are in sxdp at once, beside
+    the old ones, and open the peer's packet sealed with them; the
+    outbound SAs move to it a few seconds later, the old generation's
+    inbound SAs still there; the status counts one rekey now."""
+    e = int(time.time()) // 3600
+    local, remote = PATHS[0]
+    key, spi = derive(remote, local, e, gen=7)
+    pkts = [sealed_to_box(spi, key, 1, remote, local)]
+    with Sxdp(dict(S.PORTS, wan1=pkts), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+            S.Sxcd(dp.sock_path, store=store_with_key()) as cd:
+        code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer()]})
+        expect(code in (200, 201), "apply: %s %s" % (code, r))
+        wait_sas(dp, lambda s: held(s) == expected(e, False) or int(time.time()) // 3600 != e, "generation 0's SAs")
+        code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(gen=7)]})
+        expect(code in (200, 201), "apply generation 7: %s %s" % (code, r))
+        t0 = time.monotonic()
+        new_in = {derive(remote, local, x, gen=7)[1] for x in (e, e + 1)}
+        old_in = {derive(remote, local, x)[1] for x in (e, e + 1)}
+        sas = wait_sas(dp, lambda s: new_in <= {x["spi"] for x in s if x["dir"] == "in"},
+                       "generation 7's inbound SAs")
+        outs = {x["spi"] for x in sas if x["dir"] == "out" and x["active"]}
+        if time.monotonic() - t0 < 4:   # sxcd's switch is 5 s after: still the old one
+            expect_eq(outs & {derive(local, remote, e)[1]}, {derive(local, remote, e)[1]},
+                      "the outbound SA still generation 0's while the peer takes the new one")
+        expect(old_in <= {x["spi"] for x in sas if x["dir"] == "in"}, "the old inbound SAs kept")
+        dp.phase(["wan1"])
+        by_spi = {x["spi"]: x for x in sas_of(dp)}
+        expect_eq(by_spi[spi]["packets"], 1, "the peer's packet of generation 7 opened")
+        new_out = derive(local, remote, e, gen=7)[1]
+        sas = wait_sas(dp, lambda s: any(x["spi"] == new_out and x["active"] for x in s), "the outbound SA moved")
+        expect(old_in <= {x["spi"] for x in sas if x["dir"] == "in"}, "the old inbound SAs still kept")
+        expect(int(time.time()) // 3600 == e, "no epoch boundary during the test (rerun)")
+        expect_eq(cd.status()["services"]["esp"]["rekeys_now"], 1, "one rekey now")
 
 
 if __name__ == "__main__":

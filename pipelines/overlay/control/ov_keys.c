@@ -30,6 +30,13 @@
  * without lanes): sxdp seals with a worker's own lane, and the far end's
  * workers open the lanes apart. Both ends' intents name the same lanes.
  *
+ * encryption.generation: an operator's rekey now. Its number is one more
+ * input of every SA's derivation, so both ends' intents carry the same;
+ * make-before-break as an epoch's: when a peer's generation changes, its
+ * new inbound SAs are added at once, the outbound ones move to it
+ * ESP_GEN_SWITCH_S later (the far end has seen the same intent by then),
+ * and the old generation's inbound SAs stay ESP_GEN_KEEP_S.
+ *
  * encryption.nat_traversal (RFC 3948): the SAs are UDP-encapsulated on
  * port 4500 both ways; each inbound one names its path, so sxdp takes the
  * peer's packets from wherever a NAT puts them and the path's endpoint
@@ -68,6 +75,8 @@
 #define ESP_STATE	"esp"
 #define ESP_LOG_S	10		/* at most one warning line per this */
 #define ESP_NATT_PORT	4500		/* RFC 3948 */
+#define ESP_GEN_SWITCH_S 5		/* a new generation's outbound SAs this long after its inbound */
+#define ESP_GEN_KEEP_S	(ESP_GEN_SWITCH_S + ESP_GRACE_S)	/* the old one's inbound SAs kept */
 #define ESP_NATT_KA_S	20		/* a NAT keepalive's period (--natt-keepalive; RFC 3948 4: 20 s) */
 
 static struct {
@@ -91,11 +100,13 @@ static struct {
 	time_t ka_at;			/* when the last keepalives left */
 	uint64_t keepalives;
 	uint64_t made, deleted, errors, rekeys;
+	uint64_t rekeys_now;		/* generations moved to (operators' rekeys) */
 	uint64_t last_epoch;
 	time_t saved;
 	bool dirty;
 	char last_error[200];
 	json_t *peers;			/* name -> "keyed" or why not */
+	json_t *gens;			/* name -> {"gen", "prev", "since"}: each peer's generations */
 } k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S };
 
 static int
@@ -193,15 +204,16 @@ shared_with(const char *b64, uint8_t out[32])
 	return rc;
 }
 
-/* The SA of direction @src -> @dst (network order) at @epoch: 36 bytes of
- * key then salt (@klen + 4 used) and the SPI, from HKDF-SHA256 of the
- * shared secret. */
+/* The SA of direction @src -> @dst (network order) at @epoch, of @lane and
+ * generation @gen: 36 bytes of key then salt (@klen + 4 used) and the SPI,
+ * from HKDF-SHA256 of the shared secret. */
 static int
 derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, bool aes256, uint8_t lane,
-       uint8_t key[36], uint32_t *spi)
+       uint32_t gen, uint8_t key[36], uint32_t *spi)
 {
 	static const unsigned char salt[] = "sxdp esp v1";
-	uint8_t info[18], okm[40];
+	uint8_t info[22], okm[40];
+	size_t ilen = gen != 0 ? 22 : lane != 0 ? 18 : 17;
 	size_t len = sizeof(okm);
 	EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
 	int rc = -EIO;
@@ -212,10 +224,12 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 		info[8 + i] = (uint8_t)(epoch >> (56 - 8 * i));
 	info[16] = aes256 ? 2 : 1;
 	info[17] = lane;	/* lane 0's info is the first 17 bytes alone, as before lanes */
+	for (int i = 0; i < 4; i++)	/* generation 0's: none, as before generations */
+		info[18 + i] = (uint8_t)(gen >> (24 - 8 * i));
 	if (cx != NULL && EVP_PKEY_derive_init(cx) == 1 && EVP_PKEY_CTX_set_hkdf_md(cx, EVP_sha256()) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_salt(cx, salt, sizeof(salt) - 1) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 &&
-	    EVP_PKEY_CTX_add1_hkdf_info(cx, info, lane == 0 ? 17 : 18) == 1 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(cx, info, (int)ilen) == 1 &&
 	    EVP_PKEY_derive(cx, okm, &len) == 1 && len == sizeof(okm)) {
 		memcpy(key, okm, 36);
 		/* the high bit set: never one of the reserved 1..255, nor 0 */
@@ -232,19 +246,20 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 
 /* One SA the intents want now. */
 struct want {
-	char name[96];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE|EPOCH", "in|SRC|DST~nat|EPOCH" */
+	char name[112];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE~gGEN~nat|EPOCH" */
 	bool out, natt;
 	uint32_t src, dst;
 	uint64_t epoch;
 	uint16_t path;
 	uint8_t lane;			/* of the path's per-worker SAs (RFC 9611) */
+	uint32_t gen;			/* the intent's generation */
 	bool aes256;
 	uint8_t shared[32];
 };
 
 /* What the intents want, worked out afresh by reconcile() and by the
  * adoption at a (re)connect (one loop: never both at once). */
-#define ESP_WANT_MAX (4 * 4 * 256)	/* 256 peers of 4 endpoints, 4 SAs each (or fewer, of more lanes) */
+#define ESP_WANT_MAX (4 * 7 * 256)	/* 256 peers of 4 endpoints, 7 SAs each (or fewer, of more lanes) */
 #define ESP_LANES_MAX 8		/* sxdp's OV_SA_LANES */
 static struct want wants[ESP_WANT_MAX];
 
@@ -255,11 +270,13 @@ want_name(struct want *w)
 
 	inet_ntop(AF_INET, &w->src, s, sizeof(s));
 	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
-	char lane[8] = "";
+	char lane[8] = "", gen[16] = "";
 
 	if (w->lane != 0)
 		snprintf(lane, sizeof(lane), "#%u", w->lane);
-	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane,
+	if (w->gen != 0)
+		snprintf(gen, sizeof(gen), "~g%u", w->gen);
+	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane, gen,
 		 w->natt ? "~nat" : "", w->epoch);
 }
 
@@ -318,7 +335,7 @@ sa_add(const struct want *w)
 		fail("no SA id left for %s", w->name);
 		return;
 	}
-	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, key, &spi) < 0) {
+	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, w->gen, key, &spi) < 0) {
 		k.ids[id] = false;
 		fail("cannot derive SA %s", w->name);
 		return;
@@ -372,6 +389,39 @@ sa_del(const char *name, json_t *h)
 	}
 }
 
+/* Peer @name's generation is @gen at @now: the one its outbound SAs are
+ * of (*@out_gen), and the one before whose inbound SAs are still kept
+ * (*@prev; -1: none). */
+static void
+gen_track(const char *name, uint32_t gen, time_t now, uint32_t *out_gen, int64_t *prev)
+{
+	json_t *g = json_object_get(k.gens, name);
+	json_int_t since;
+
+	*out_gen = gen;
+	*prev = -1;
+	if (g == NULL) {
+		json_object_set_new(k.gens, name, json_pack("{s:I}", "gen", (json_int_t)gen));
+		return;
+	}
+	if ((uint32_t)json_integer_value(json_object_get(g, "gen")) != gen) {
+		/* an operator's rekey: make-before-break from here */
+		json_object_set(g, "prev", json_object_get(g, "gen"));
+		json_object_set_new(g, "gen", json_integer((json_int_t)gen));
+		json_object_set_new(g, "since", json_integer((json_int_t)now));
+		k.rekeys_now++;
+	}
+	if (json_object_get(g, "prev") == NULL)
+		return;
+	since = json_integer_value(json_object_get(g, "since"));
+	if (now - since < ESP_GEN_SWITCH_S)
+		*out_gen = (uint32_t)json_integer_value(json_object_get(g, "prev"));
+	if (now - since < ESP_GEN_KEEP_S)
+		*prev = json_integer_value(json_object_get(g, "prev"));
+	else
+		json_object_del(g, "prev");
+}
+
 /* What the intents want now, into @w (at most @max): how many. */
 static size_t
 wanted(struct want *w, size_t max, time_t now)
@@ -389,6 +439,8 @@ wanted(struct want *w, size_t max, time_t now)
 		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
 		uint8_t shared[32];
 		json_int_t lanes;
+		uint32_t gen, out_gen;
+		int64_t prev;
 		bool aes256, natt;
 
 		/* WireGuard's peers are ov_wg.c's */
@@ -400,6 +452,8 @@ wanted(struct want *w, size_t max, time_t now)
 		}
 		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
 		natt = json_is_true(json_object_get(enc, "nat_traversal"));
+		gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
+		gen_track(name, gen, now, &out_gen, &prev);
 		lanes = json_integer_value(json_object_get(enc, "lanes"));
 		if (lanes < 1 || lanes > ESP_LANES_MAX)
 			lanes = 1;
@@ -410,24 +464,35 @@ wanted(struct want *w, size_t max, time_t now)
 
 			if (!ov_site_path(k.res, site, name, ep, &path, &local, &remote))
 				continue;	/* not compiled yet, or not IPv4 */
-			/* each lane: out at e; in at e and e + 1, e - 1 for a grace into e */
+			/* each lane: out at e; in at e and e + 1, e - 1 for a grace
+			 * into e; the old generation's in likewise a while */
 			for (json_int_t l = 0; l < lanes; l++)
-				for (int j = 0; j < 4 && n < max; j++) {
+				for (int j = 0; j < 7 && n < max; j++) {
+					static const int64_t des[7] = { 0, 0, 1, -1, 0, 1, -1 };
 					struct want *x = &w[n];
-					int64_t de = j == 0 ? 0 : j == 1 ? 0 : j == 2 ? 1 : -1;
 
-					if (j == 3 && (!grace || e == 0))
+					if ((j == 3 || j == 6) && (!grace || e == 0))
+						continue;
+					if (j >= 4 && prev < 0)
 						continue;
 					*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
-							    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)de,
+							    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)des[j],
 							    .path = (uint16_t)path, .lane = (uint8_t)l, .aes256 = aes256,
-							    .natt = natt };
+							    .natt = natt, .gen = j == 0 ? out_gen : j < 4 ? gen : (uint32_t)prev };
 					memcpy(x->shared, shared, 32);
 					want_name(x);
 					n++;
 				}
 		}
 		OPENSSL_cleanse(shared, sizeof(shared));
+	}
+	{	/* the generations of peers that are gone */
+		json_t *g;
+		void *tmp;
+
+		json_object_foreach_safe(k.gens, tmp, name, g)
+			if (json_object_get(peers, name) == NULL)
+				json_object_del(k.gens, name);
 	}
 	json_decref(peers);
 	json_decref(sites);
@@ -520,7 +585,7 @@ listed(void *arg, json_t *result, json_t *error)
 			uint8_t key[36];
 
 			if (derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256,
-				   wants[j].lane, key, &spis[j]) < 0)
+				   wants[j].lane, wants[j].gen, key, &spis[j]) < 0)
 				spis[j] = 0;	/* no SPI: none is 0 */
 			OPENSSL_cleanse(key, sizeof(key));
 			OPENSSL_cleanse(wants[j].shared, sizeof(wants[j].shared));
@@ -676,6 +741,7 @@ ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	k.marks = json_is_object(st) ? json_deep_copy(st) : json_object();
 	k.held = json_object();
 	k.peers = json_object();
+	k.gens = json_object();
 	if ((rc = cd_host_watch(k.sync, on_sxdp, NULL)) < 0) {
 		snprintf(err, len, "esp: cannot follow sxdp: %s", strerror(-rc));
 		return rc;
@@ -698,7 +764,8 @@ ov_keys_stop(void)
 	json_decref(k.held);
 	json_decref(k.marks);
 	json_decref(k.peers);
-	k.held = k.marks = k.peers = NULL;
+	json_decref(k.gens);
+	k.held = k.marks = k.peers = k.gens = NULL;
 }
 
 static json_t *
@@ -716,10 +783,11 @@ ov_keys_status(void)
 		else
 			in++;
 	}
-	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64,
+	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64,
 			 "rekey_s", k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in, "out", (int)out,
 			 "peers", k.peers, "made", (json_int_t)k.made, "deleted", (json_int_t)k.deleted, "rekeys",
-			 (json_int_t)k.rekeys, "nat_keepalives", (json_int_t)k.keepalives, "errors",
+			 (json_int_t)k.rekeys, "rekeys_now", (json_int_t)k.rekeys_now, "nat_keepalives",
+			 (json_int_t)k.keepalives, "errors",
 			 (json_int_t)k.errors, "last_error", k.last_error);
 }
 

@@ -87,6 +87,8 @@ struct sess {
 struct wgp {
 	bool used, seen, required;	/* required: sxdp told it is never clear */
 	bool nat;			/* persistent keepalives (the intent's nat_traversal) */
+	uint32_t gen;			/* the intent's generation: a new one is a handshake now */
+	bool rekey_now;
 	char name[96];			/* "PEER #PATH" */
 	uint16_t path;
 	uint32_t local, remote;		/* VTEPs, network order */
@@ -123,6 +125,7 @@ static struct {
 	uint64_t load_s, load_n;	/* initiations in second load_s */
 	uint64_t load_until;		/* under load until then (ms): a second past the last too many */
 	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired, errors;
+	uint64_t rekeys_now;		/* handshakes an intent's new generation started */
 	char last_error[200];
 	json_t *peers;			/* name -> why not, for those that are not */
 } g = { .port = WG_PORT, .rekey_s = 120 };
@@ -621,6 +624,10 @@ paths_read(void)
 				wgp_drop(w);
 			w->seen = true;
 			w->nat = json_is_true(json_object_get(enc, "nat_traversal"));
+			if (w->used && w->gen != (uint32_t)json_integer_value(json_object_get(enc, "generation"))) {
+				w->gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
+				w->rekey_now = true;
+			}
 			if (w->used) {
 				if (!w->required)
 					require(w->path, w->required = true);
@@ -628,7 +635,8 @@ paths_read(void)
 			}
 			*w = (struct wgp){ .used = true, .seen = true, .path = (uint16_t)path, .local = local,
 					   .remote = remote, .rport = (uint16_t)(port ? port : WG_PORT),
-					   .nat = json_is_true(json_object_get(enc, "nat_traversal")) };
+					   .nat = json_is_true(json_object_get(enc, "nat_traversal")),
+					   .gen = (uint32_t)json_integer_value(json_object_get(enc, "generation")) };
 			w->ep = remote;
 			w->ep_port = w->rport;
 			snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
@@ -668,8 +676,13 @@ timers(struct wgp *w, uint64_t now)
 	want = !w->cur.live || now - w->cur.born >= (w->cur.initiator ? REKEY_AFTER : RESPONDER_REKEY);
 	if (w->next.live)
 		want = false;	/* one is on its way, the initiator's */
-	if (want && (!w->hs_live || now >= w->hs_sent + REKEY_TIMEOUT))
+	if (w->rekey_now) {	/* the operator's: whatever the timers say */
+		w->rekey_now = false;
+		g.rekeys_now++;
 		initiate(w, now);
+	} else if (want && (!w->hs_live || now >= w->hs_sent + REKEY_TIMEOUT)) {
+		initiate(w, now);
+	}
 	if (!want && w->hs_live && now >= w->hs_sent + 3 * REKEY_TIMEOUT)
 		w->hs_live = false;
 	/* received but sent nothing: a keepalive says we are here (behind a
@@ -900,12 +913,13 @@ ov_wg_status(void)
 			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",
 			(json_int_t)(w->cur.live ? w->cur.local : 0)));
 	}
-	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
+	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
 			 g.port, "rekey_s", g.rekey_s, "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok,
 			 "answered", (json_int_t)g.answered, "refused",
 			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
 			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
-			 (json_int_t)g.expired, "errors", (json_int_t)g.errors, "last_error", g.last_error);
+			 (json_int_t)g.expired, "rekeys_now", (json_int_t)g.rekeys_now, "errors", (json_int_t)g.errors,
+			 "last_error", g.last_error);
 }
 
 static void
