@@ -17,6 +17,7 @@ opens until it is deleted.
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -335,6 +336,33 @@ def test_udp_encapsulated_both_ways():
                   (17, 4500, 4500, 0, len(e[IP]) - 20), "the UDP header")
         dg, spi, sq = opened(out["w0"][0], natt=True)
         expect_eq(bytes(dg[VXLAN].payload), bytes(out_f), "scapy opens it")
+
+
+@R.test
+def test_sa_hard_lifetime():
+    """An SA given a hard lifetime (lifetime_ms) counts it down in the list
+    (expires_ms); past it, it neither seals nor opens: the path's frame
+    and the peer's packet are each dropped as overlay.sa_expired, nothing
+    leaves clear or sealed, whether or not a control plane deletes it."""
+    f_out = O.inner(O.MAC_A, O.MAC_R, b"too late out")
+    f_in = O.inner(O.MAC_R2, O.MAC_A, b"too late in")
+    with Sxdp({"p0": [f_out], "p1": [], "w0": [sealed_by_peer(vx(f_in), 1)]},
+              pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
+        dp.table_write(O.setup())
+        setup_sas(dp, dict(sa_out(), lifetime_ms=400), dict(sa_in(), lifetime_ms=400), sa_out(3, spi=0x7001))
+        lst = dp.rpc("overlay.sa.list")
+        expect("expires_ms" not in next(x for x in lst if x["id"] == 3), "one without a lifetime: none shown")
+        dp.rpc("overlay.sa.del", {"id": 3})
+        lst = dp.rpc("overlay.sa.list")
+        expect(all(0 < x["expires_ms"] <= 400 for x in lst), "counting down: %s" % lst)
+        deadline = time.monotonic() + 10
+        while any(x["expires_ms"] for x in dp.rpc("overlay.sa.list")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        st = dp.run_traffic()
+        dp.stop()
+        expect_drops(st, {"overlay.sa_expired": 2})
+        out = dp.outputs()
+        expect_eq((out["w0"], out["p0"]), ([], []), "nothing sealed, opened or clear")
 
 
 NAT_PUB = "203.0.113.77"   # where the peer's NAT puts it

@@ -18,6 +18,7 @@ encrypted sends nothing clear while it has no session.
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -272,6 +273,26 @@ def test_the_peer_roams():
         got = dp.outputs()["w0"]
         expect_eq(len(got), 1, "one sealed frame")
         expect_eq(Ether(got[0])[UDP].dport, 40000, "sent where the peer is now")
+
+
+@R.test
+def test_session_past_its_lifetime():
+    """A session given REJECT_AFTER_TIME as its hard lifetime (sxcd does)
+    neither seals nor opens past it, sxcd there or not: overlay.sa_expired
+    for the path's frame and for the peer's message."""
+    f_out = O.inner(O.MAC_A, O.MAC_R, b"too late out")
+    f_in = O.inner(O.MAC_R2, O.MAC_A, b"too late in")
+    with Sxdp({"p0": [f_out], "p1": [], "w0": [msg(vx(f_in), 0)]}, pipeline=O.PIPELINE,
+              port_opts=O.PORTS) as dp:
+        setup(dp, dict(wg_out(), lifetime_ms=300), dict(wg_in(), lifetime_ms=300))
+        deadline = time.monotonic() + 10
+        while any(x["expires_ms"] for x in dp.rpc("overlay.sa.list")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        st = dp.run_traffic()
+        dp.stop()
+        expect_drops(st, {"overlay.sa_expired": 2})
+        out = dp.outputs()
+        expect_eq((out["w0"], out["p0"]), ([], []), "nothing sealed, opened or clear")
 
 
 @R.test

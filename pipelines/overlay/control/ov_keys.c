@@ -77,6 +77,7 @@
 #define ESP_NATT_PORT	4500		/* RFC 3948 */
 #define ESP_GEN_SWITCH_S 5		/* a new generation's outbound SAs this long after its inbound */
 #define ESP_GEN_KEEP_S	(ESP_GEN_SWITCH_S + ESP_GRACE_S)	/* the old one's inbound SAs kept */
+#define ESP_LIFE_MARGIN_S 60		/* an SA's hard lifetime past its last use */
 #define ESP_NATT_KA_S	20		/* a NAT keepalive's period (--natt-keepalive; RFC 3948 4: 20 s) */
 
 static struct {
@@ -365,6 +366,11 @@ sa_add(const struct want *w)
 	}
 	if (w->out || w->natt)	/* inbound: the path whose endpoint follows the peer behind its NAT */
 		json_object_set_new(p, "path", json_integer(w->path));
+	/* a hard lifetime past any use it has (an inbound SA is made an epoch
+	 * ahead and kept a grace after its own): should sxcd be gone, sxdp
+	 * stops using it on its own (RFC 4301 4.4.2.1) */
+	json_object_set_new(p, "lifetime_ms", json_integer((json_int_t)(3 * (uint64_t)k.rekey_s + ESP_GEN_KEEP_S +
+									 ESP_LIFE_MARGIN_S) * 1000));
 	if (w->natt) {
 		json_object_set_new(p, "natt_sport", json_integer(ESP_NATT_PORT));
 		json_object_set_new(p, "natt_dport", json_integer(ESP_NATT_PORT));

@@ -240,8 +240,10 @@ sa_add(const struct wgp *w, bool out, uint32_t idx, const uint8_t key[OV_NOISE_K
 	hex(key, OV_NOISE_KEY, khex);
 	inet_ntop(AF_INET, &src, s, sizeof(s));
 	inet_ntop(AF_INET, &dst, d, sizeof(d));
-	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:i}", "id", id, "dir", out ? "out" : "in", "spi",
-		      (json_int_t)idx, "cipher", "wireguard", "key", khex, "src", s, "dst", d, "path", w->path);
+	/* sxdp holds it to REJECT_AFTER too: no use past it, should sxcd be gone */
+	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:i,s:I}", "id", id, "dir", out ? "out" : "in", "spi",
+		      (json_int_t)idx, "cipher", "wireguard", "key", khex, "src", s, "dst", d, "path", w->path,
+		      "lifetime_ms", (json_int_t)REJECT_AFTER);
 	sodium_memzero(khex, sizeof(khex));
 	if (p != NULL && out) {
 		json_object_set_new(p, "natt_sport", json_integer(g.port));

@@ -153,6 +153,10 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
 	}
+	if (ov_sa_expired(s, ctx->now)) {
+		*nx = DP_NEXT_DROP(OV_DROP(sa_expired));
+		return false;
+	}
 	/* to one of our VTEPs: its header is checked as a tunnel datagram's is */
 	if (ov_state_outer_cksum_bad(m, ip)) {
 		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));

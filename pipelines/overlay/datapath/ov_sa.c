@@ -375,6 +375,8 @@ ov_sa_add(const struct ov_sa_conf *c)
 		.created_tsc = rte_rdtsc(),
 		.wg_next = c->seq,
 	};
+	if (c->lifetime_ms != 0)
+		s->expire_tsc = s->created_tsc + c->lifetime_ms * (rte_get_tsc_hz() / 1000);
 	/* WireGuard's window is its own (its counter is 64 bits, its first 0:
 	 * each is taken plus one) */
 	if (c->dir == OV_SA_IN && c->window != 0 &&

@@ -75,6 +75,7 @@ struct ov_sa {
 	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
 	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
 	uint64_t created_tsc;		/* when it was added (rte_rdtsc) */
+	uint64_t expire_tsc;		/* its hard lifetime's end (rte_rdtsc); 0: none */
 	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
 	struct ov_replay *rp;		/* in: the window that decides (ov_replay.h; NULL: none); its worker's to write */
 	void *cses;			/* the crypto session */
@@ -98,7 +99,15 @@ struct ov_sa_conf {
 	bool esn;
 	uint32_t window;	/* inbound: 64 and up; 0 (without ESN): no anti-replay */
 	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
+	uint64_t lifetime_ms;	/* its hard lifetime from now (0: none) */
 };
+
+/* Is @s past its hard lifetime at TSC @now? */
+static inline bool
+ov_sa_expired(const struct ov_sa *s, uint64_t now)
+{
+	return unlikely(s->expire_tsc != 0) && now >= s->expire_tsc;
+}
 
 static inline enum ov_sa_proto
 ov_sa_proto_of(enum ov_sa_cipher c)

@@ -22,7 +22,8 @@ static unsigned int n_workers;
 static const char *const dir_names[] = { "in", "out", NULL };
 static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", "wireguard", NULL };
 
-enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT, A_LANE };
+enum { A_ID, A_DIR, A_SPI, A_CIPHER, A_KEY, A_SRC, A_DST, A_PATH, A_ESN, A_WINDOW, A_SEQ, A_SPORT, A_DPORT, A_LANE,
+       A_LIFETIME };
 
 static const struct dp_schema_field add_params[] = {
 	[A_ID] = { .name = "id", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = OV_SA_MAX,
@@ -65,6 +66,10 @@ static const struct dp_schema_field add_params[] = {
 	[A_LANE] = { .name = "lane", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = OV_SA_LANES - 1,
 		     .desc = "ESP out: which of the path's per-worker SAs (RFC 9611): worker w seals with lane "
 			     "w mod the path's lanes (a lane without an SA: lane 0's); 0 for a path of one" },
+	[A_LIFETIME] = { .name = "lifetime_ms", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF,
+			 .max = UINT64_C(10) * 365 * 86400 * 1000,
+			 .desc = "its hard lifetime (RFC 4301 4.4.2.1; WireGuard's REJECT_AFTER_TIME), ms from now: "
+				 "past it the SA neither seals nor opens (overlay.sa_expired) until deleted; 0: none" },
 	{ .name = NULL },
 };
 
@@ -102,6 +107,8 @@ static const struct dp_schema_field sa_row = {
 		{ .name = "active", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ,
 		  .desc = "out: the one its path's lane uses now; in: true" },
 		RU("natt_dport", "0: plain ESP"), RU("age_ms", "since it was added"),
+		{ .name = "expires_ms", .type = DP_SCHEMA_UINT,
+		  .desc = "till its hard lifetime ends (0: ended); absent: it has none" },
 		RU("packets", "encrypted, or decrypted and accepted"), RU("bytes", "the same, whole frames as they left or came"),
 		RU("replay", "in: refused, a number seen or left of the window"),
 		RU("auth", "in: refused, the ICV did not verify"), RU("malformed", "refused or not sent: malformed, "
@@ -138,7 +145,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		.cipher = (enum ov_sa_cipher)v[A_CIPHER].u, .spi = (uint32_t)v[A_SPI].u,
 		.path = (uint16_t)v[A_PATH].u, .esn = v[A_ESN].b, .window = (uint32_t)v[A_WINDOW].u,
 		.seq = v[A_SEQ].u, .sport = (uint16_t)v[A_SPORT].u, .dport = (uint16_t)v[A_DPORT].u,
-		.lane = (uint8_t)v[A_LANE].u,
+		.lane = (uint8_t)v[A_LANE].u, .lifetime_ms = v[A_LIFETIME].u,
 	};
 	bool wg = c.cipher == OV_SA_WIREGUARD;
 	size_t klen = wg ? 32 : (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
@@ -252,6 +259,12 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
 		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
+	if (r != NULL && s->expire_tsc != 0) {
+		uint64_t now = rte_rdtsc();
+
+		json_object_set_new(r, "expires_ms", json_integer(now >= s->expire_tsc ? 0 :
+			(json_int_t)((s->expire_tsc - now) / (rte_get_tsc_hz() / 1000))));
+	}
 	if (r != NULL && (s->proto == OV_SA_WG || (s->dport != 0 && s->path != 0))) {
 		/* where the peer is now: roamed (behind a NAT), or as given */
 		uint64_t ep = ov_sa_endpoint(s->path);

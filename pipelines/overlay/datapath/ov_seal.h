@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <rte_cycles.h>
+
 #include "ov_esp.h"
 #include "ov_sa.h"
 #include "ov_state.h"
@@ -14,7 +16,10 @@
 static inline void
 ov_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *sa, struct ov_sa_ctr *sc, unsigned int *res)
 {
-	if (sa->proto == OV_SA_WG)
+	if (ov_sa_expired(sa, rte_rdtsc()))	/* a TSC read only for an SA of a lifetime */
+		for (uint16_t i = 0; i < n; i++)
+			res[i] = OV_DROP(sa_expired);
+	else if (sa->proto == OV_SA_WG)
 		ov_wg_seal_burst(m, n, sa, sc, res);
 	else if (sa->proto == OV_SA_ESP)
 		ov_esp_seal_burst(m, n, sa, sc, res);

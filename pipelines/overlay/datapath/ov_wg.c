@@ -345,6 +345,10 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
 		return false;
 	}
+	if (ov_sa_expired(s, ctx->now)) {
+		*nx = DP_NEXT_DROP(OV_DROP(sa_expired));
+		return false;
+	}
 	if (ov_state_outer_cksum_bad(m, ip)) {
 		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 		return false;
