@@ -131,22 +131,26 @@ paths_table(json_t *res)
 }
 
 /* sa show: one line per ESP SA or WireGuard session, never its key
- * (overlay.sa.list has none); a session's endpoint, where its peer is now */
+ * (overlay.sa.list has none); what is left of its hard lifetime; a
+ * session's endpoint, where its peer is now */
 static void
 sas_table(json_t *res)
 {
 	static const char *const hdr[] = { "ID", "DIR", "SPI", "CIPHER", "SRC", "DST", "PATH", "ACTIVE",
-		"AGE", "PACKETS", "BYTES", "REPLAY", "AUTH", "MALFORMED", "ENDPOINT" };
+		"AGE", "EXPIRES", "PACKETS", "BYTES", "REPLAY", "AUTH", "MALFORMED", "ENDPOINT" };
 	static const char *const k1[] = { "id", "dir", "spi", "cipher", "src", "dst", "path", NULL };
 	json_t *p;
 	struct fmt_tbl t;
 	size_t i;
 
-	fmt_tbl_init(&t, "rlrllllrrrrrrrl", hdr);
+	fmt_tbl_init(&t, "rlrllllrrrrrrrrl", hdr);
 	json_array_foreach(res, i, p) {
 		fmt_tbl_row(&t, p, k1);
 		fmt_tbl_add(&t, sx_asprintf("%s", json_is_true(json_object_get(p, "active")) ? "yes" : "no"));
 		fmt_tbl_add(&t, sx_asprintf("%.1fs", (double)int_of(p, "age_ms") / 1000));
+		fmt_tbl_add(&t, json_object_get(p, "expires_ms") == NULL ? sx_asprintf("-") :
+			    int_of(p, "expires_ms") == 0 ? sx_asprintf("expired") :
+			    sx_asprintf("%.1fs", (double)int_of(p, "expires_ms") / 1000));
 		fmt_tbl_j(&t, p, "packets");
 		fmt_tbl_j(&t, p, "bytes");
 		fmt_tbl_j(&t, p, "replay");

@@ -804,6 +804,12 @@ ov_keys_metrics(struct cd_vis_fams *f)
 		      (double)k.made, NULL);
 	cd_vis_sample(f, "sxcd_esp_rekeys_total", "counter", "Epochs sxcd moved its encrypted paths on to",
 		      (double)k.rekeys, NULL);
+	cd_vis_sample(f, "sxcd_esp_rekeys_now_total", "counter",
+		      "Peers' generations sxcd moved their ESP SAs to (an intent's encryption.generation: a rekey now)",
+		      (double)k.rekeys_now, NULL);
+	cd_vis_sample(f, "sxcd_esp_nat_keepalives_total", "counter",
+		      "NAT keepalives sxdp sent on sxcd's asking (paths of encryption.nat_traversal)",
+		      (double)k.keepalives, NULL);
 	cd_vis_sample(f, "sxcd_esp_errors_total", "counter", "What sxcd could not do for encrypted paths",
 		      (double)k.errors, NULL);
 }

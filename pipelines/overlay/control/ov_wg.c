@@ -938,6 +938,9 @@ ov_wg_metrics(struct cd_vis_fams *f)
 		      NULL);
 	cd_vis_sample(f, "sxcd_wg_expired_total", "counter", "WireGuard sessions let go at REJECT_AFTER_TIME",
 		      (double)g.expired, NULL);
+	cd_vis_sample(f, "sxcd_wg_rekeys_now_total", "counter",
+		      "WireGuard handshakes an intent's new encryption.generation started (a rekey now)",
+		      (double)g.rekeys_now, NULL);
 }
 
 static const struct cd_svc ov_wg_svc = {
