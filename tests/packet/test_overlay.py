@@ -20,6 +20,7 @@ never leaves in another slice's tunnel.
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,6 +51,20 @@ UNDERLAY = 100
 VNI, VNI2 = 5000, 6000
 TUN = 7
 PATH = 1
+
+
+def after_sas_expired(dp, bound=10.0):
+    """Once every SA sxdp holds is past its hard lifetime (a generous bound),
+    the path's frame from p0 and the peer's packet on w0 sent: each is
+    dropped as overlay.sa_expired, and nothing leaves, sealed, opened or clear."""
+    deadline = time.monotonic() + bound
+    while any(x["expires_ms"] for x in dp.rpc("overlay.sa.list")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    st = dp.run_traffic()
+    dp.stop()
+    T.expect_drops(st, {"overlay.sa_expired": 2})
+    out = dp.outputs()
+    T.expect_eq((out["w0"], out["p0"]), ([], []), "nothing sealed, opened or clear")
 
 
 def setup(kind="vxlan", ttl=64, dscp=0, csum=0):

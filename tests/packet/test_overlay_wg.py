@@ -18,7 +18,6 @@ encrypted sends nothing clear while it has no session.
 import os
 import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -285,14 +284,7 @@ def test_session_past_its_lifetime():
     with Sxdp({"p0": [f_out], "p1": [], "w0": [msg(vx(f_in), 0)]}, pipeline=O.PIPELINE,
               port_opts=O.PORTS) as dp:
         setup(dp, dict(wg_out(), lifetime_ms=300), dict(wg_in(), lifetime_ms=300))
-        deadline = time.monotonic() + 10
-        while any(x["expires_ms"] for x in dp.rpc("overlay.sa.list")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        st = dp.run_traffic()
-        dp.stop()
-        expect_drops(st, {"overlay.sa_expired": 2})
-        out = dp.outputs()
-        expect_eq((out["w0"], out["p0"]), ([], []), "nothing sealed, opened or clear")
+        O.after_sas_expired(dp)
 
 
 @R.test
