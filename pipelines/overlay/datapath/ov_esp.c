@@ -9,12 +9,9 @@
 
 #include "ov_esp.h"
 #include "ov_state.h"
-#include "ov_wg.h"
 #include "dp_feature.h"
 #include "dp_parse.h"
 #include "dp_table.h"
-
-#define KEEPALIVE 0xff		/* RFC 3948 2.3 */
 
 int
 ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
@@ -33,7 +30,7 @@ ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 		uint8_t b[4];
 
 		if (len == off + 1)
-			return *rte_pktmbuf_mtod_offset(m, const uint8_t *, off) == KEEPALIVE ?
+			return *rte_pktmbuf_mtod_offset(m, const uint8_t *, off) == OV_ESP_NATT_KEEPALIVE ?
 			       OV_ESP_KEEPALIVE : OV_ESP_NOT;
 		if (len < off + 4 || (p = rte_pktmbuf_read(m, off, 4, b)) == NULL)
 			return OV_ESP_NOT;
@@ -214,20 +211,6 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	if (s->path != 0)
 		ov_sa_seen(s, from, sport);
 	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
-}
-
-int
-ov_esp_natt_keepalive(uint16_t path)
-{
-	static const uint8_t ka = KEEPALIVE;
-	const struct ov_sa *s = ov_sa_out(path);
-	uint32_t dst;
-	uint16_t dport;
-
-	if (s == NULL || s->proto != OV_SA_ESP || s->dport == 0)
-		return -EINVAL;
-	ov_sa_dest(s, &dst, &dport);
-	return ov_wg_udp_out(path, s->sport, dst, dport, &ka, 1);
 }
 
 bool

@@ -27,6 +27,8 @@
 #include "ov_sa.h"
 #include "ov_state.h"
 
+#define OV_ESP_NATT_KEEPALIVE 0xff	/* a NAT keepalive's one byte (RFC 3948 2.3) */
+
 struct rte_mbuf;
 
 /* What an ESP packet is to overlay.wan (ov_esp_kind). */
@@ -59,9 +61,5 @@ bool ov_esp_inner(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *
 /* A NAT keepalive @m: to a VTEP, DP_NEXT_DROP(natt_keepalive) (discarded,
  * as its receiver does); else OV_ESP_NOT_OURS (transit). */
 uint16_t ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
-/* Main lcore: a NAT keepalive out on @path from and to its outbound
- * UDP-encapsulated SA's ports, to where its peer is now. 0, -EINVAL (no
- * such SA), -ENOENT (no path), -ENOMEM, -EIO. */
-int ov_esp_natt_keepalive(uint16_t path);
 
 #endif

@@ -293,11 +293,28 @@ static const struct dp_rpc_method keepalive_method = {
 						   .flags = DP_SCHEMA_OPEN, .desc = "{path}" },
 };
 
+/* A NAT keepalive out on @path from and to its outbound UDP-encapsulated
+ * SA's ports, to where its peer is now. 0, -EINVAL (no such SA), -ENOENT
+ * (no path), -ENOMEM, -EIO. */
+static int
+natt_keepalive(uint16_t path)
+{
+	static const uint8_t ka = OV_ESP_NATT_KEEPALIVE;
+	const struct ov_sa *s = ov_sa_out(path);
+	uint32_t dst;
+	uint16_t dport;
+
+	if (s == NULL || s->proto != OV_SA_ESP || s->dport == 0)
+		return -EINVAL;
+	ov_sa_dest(s, &dst, &dport);
+	return ov_wg_udp_out(path, s->sport, dst, dport, &ka, 1);
+}
+
 static int
 m_keepalive(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
 	    void *arg __rte_unused)
 {
-	switch (ov_esp_natt_keepalive((uint16_t)v[0].u)) {
+	switch (natt_keepalive((uint16_t)v[0].u)) {
 	case 0:
 		break;
 	case -EINVAL:
