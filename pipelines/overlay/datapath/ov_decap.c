@@ -447,44 +447,66 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
 		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
 }
 
-/* ESP, NAT keepalives and WireGuard to a VTEP (ov_esp.h, ov_wg.h): false
- * when the packet's way is decided (*@nx: dropped, taken in, punted, or
- * the underlay's, counted in *@cont), true when it goes on as the
- * datagram it carried (*@sealed) or was neither. */
-static bool
-esp_opened(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx, uint16_t *cont,
-	   bool *sealed)
+/* ESP, NAT keepalives and WireGuard to a VTEP (ov_esp.h, ov_wg.h), the
+ * burst's ESP opened a burst of an SA at a time: in *@decided the packets
+ * whose way is decided (@next: dropped, taken in, punted, or the
+ * underlay's, counted in *@cont), in *@sealed those that go on as the
+ * datagram they carried; the others were neither. */
+static void
+esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, uint16_t *cont,
+	     uint64_t *decided, uint64_t *sealed)
 {
-	switch (ov_wg_kind(m, md)) {
-	case OV_WG_NOT:
-		break;
-	case OV_WG_DATA:
-		if (ov_wg_open(ctx, m, md, nx))
-			return *sealed = true;
-		goto decided;
-	case OV_WG_HANDSHAKE:
-		*nx = ov_wg_handshake(ctx, m, md);
-		goto decided;
-	default:
-		*nx = ov_state_vtep(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->dst_addr) ?
-		      DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
-		goto decided;
+	uint8_t at[DP_LOOKUP_BURST];
+	bool ok[DP_LOOKUP_BURST];
+	uint16_t ne = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+
+		switch (ov_wg_kind(m, md)) {
+		case OV_WG_NOT:
+			break;
+		case OV_WG_DATA:
+			if (ov_wg_open(ctx, m, md, &next[i]))
+				*sealed |= UINT64_C(1) << i;
+			else
+				*decided |= UINT64_C(1) << i;
+			continue;
+		case OV_WG_HANDSHAKE:
+			next[i] = ov_wg_handshake(ctx, m, md);
+			*decided |= UINT64_C(1) << i;
+			continue;
+		default:
+			next[i] = ov_state_vtep(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									 md->l3_off)->dst_addr) ?
+				  DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+			*decided |= UINT64_C(1) << i;
+			continue;
+		}
+		switch (ov_esp_kind(m, md)) {
+		case OV_ESP_NOT:
+			break;
+		case OV_ESP_KEEPALIVE:
+			next[i] = ov_esp_keepalive(ctx, m, md);
+			*decided |= UINT64_C(1) << i;
+			break;
+		default:
+			at[ne++] = (uint8_t)i;
+			break;
+		}
 	}
-	switch (ov_esp_kind(m, md)) {
-	case OV_ESP_NOT:
-		return true;
-	case OV_ESP_KEEPALIVE:
-		*nx = ov_esp_keepalive(ctx, m, md);
-		break;
-	default:
-		if (ov_esp_open(ctx, m, md, nx))
-			return *sealed = true;
-		break;
+	if (ne != 0) {
+		ov_esp_open_burst(ctx, pkts, at, ne, next, ok);
+		for (uint16_t j = 0; j < ne; j++)
+			if (ok[at[j]])
+				*sealed |= UINT64_C(1) << at[j];
+			else
+				*decided |= UINT64_C(1) << at[j];
 	}
-decided:
-	if (*nx == OV_ESP_NOT_OURS)
-		(*cont)++;
-	return false;
+	for (uint64_t d = *decided; d != 0; d &= d - 1)
+		if (next[__builtin_ctzll(d)] == OV_ESP_NOT_OURS)
+			(*cont)++;
 }
 
 uint16_t
@@ -501,22 +523,25 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	unsigned int k = 0, nu = 0;
 	uint16_t cont = 0;
 	uint64_t sealed_m = 0;	/* which came sealed */
+	uint64_t decided = 0;	/* which the encryption decided */
 	bool esp = ov_sa_any;	/* once a burst */
 
 	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);
 
 	in.n = 0;
+	/* ESP and WireGuard are opened first: what they carried is checked
+	 * as any tunnel datagram is */
+	if (unlikely(esp))
+		esp_open_all(ctx, pkts, n, next, &cont, &decided, &sealed_m);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
 		struct memo_slot *s;
 		uint32_t vni, hlen;
-		bool sealed = false;
+		bool sealed = sealed_m >> i & 1;
 
-		/* an ESP packet is opened first: what it carried is checked
-		 * as any tunnel datagram is */
-		if (unlikely(esp) && unlikely(!esp_opened(ctx, m, md, &next[i], &cont, &sealed)))
+		if (unlikely(decided >> i & 1))
 			continue;
 		if ((kind[i] = kind_of(m, md)) == K_NONE) {
 			if (unlikely(sealed)) {
@@ -534,7 +559,6 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}
-		sealed_m |= (uint64_t)sealed << i;
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||

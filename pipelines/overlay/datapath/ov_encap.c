@@ -131,9 +131,7 @@ out_via(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, str
 }
 
 /* The n frames sealq[] names (positions in idx, ne, hit) sealed with their
- * paths' SAs (sas[]), each SA's in one call, then on their way. A burst
- * has few SAs: each frame joins its SA's group in one pass (the SAs seen
- * so far searched, most recent first), not a pass per SA. */
+ * paths' SAs (sas[]), each SA's in one call (ov_sa_group), then on their way. */
 static void
 seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint16_t *idx,
 	     const struct dp_entry *const *ne, uint64_t hit, const struct ov_sa **sas, const uint8_t *sealq,
@@ -141,41 +139,19 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
 {
 	struct ov_sa_ctr *sc = ov_sa_ctr[ctx->worker];
 	const struct ov_sa *gsa[DP_LOOKUP_BURST];
-	uint8_t gof[DP_LOOKUP_BURST], gn[DP_LOOKUP_BURST] = { 0 }, start[DP_LOOKUP_BURST];
+	uint8_t gn[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST];
 	uint8_t order[DP_LOOKUP_BURST];	/* the frames, their groups' one after another */
 	struct rte_mbuf *m[DP_LOOKUP_BURST];
-	unsigned int res[DP_LOOKUP_BURST], ng = 0, last = 0;
+	unsigned int res[DP_LOOKUP_BURST], ng = ov_sa_group(sas, n, gsa, start, gn, order);
 
-	for (unsigned int a = 0; a < n; a++) {
-		unsigned int g = last;
-
-		if (ng == 0 || gsa[g] != sas[a]) {
-			for (g = ng; g-- > 0 && gsa[g] != sas[a];)
-				;
-			if (g == UINT_MAX) {
-				g = ng++;
-				gsa[g] = sas[a];
-			}
-		}
-		gof[a] = (uint8_t)g;
-		gn[g]++;
-		last = g;
-	}
-	for (unsigned int g = 0, o = 0; g < ng; g++) {
-		start[g] = (uint8_t)o;
-		o += gn[g];
-		gn[g] = 0;
-	}
-	for (unsigned int a = 0; a < n; a++)
-		order[start[gof[a]] + gn[gof[a]]++] = sealq[a];
 	for (unsigned int g = 0; g < ng; g++) {
 		const uint8_t *at = &order[start[g]];
 
 		for (unsigned int i = 0; i < gn[g]; i++)
-			m[i] = pkts[idx[at[i]]];
+			m[i] = pkts[idx[sealq[at[i]]]];
 		ov_seal_burst(m, gn[g], gsa[g], sc, res);
 		for (unsigned int i = 0; i < gn[g]; i++) {
-			unsigned int j = at[i];
+			unsigned int j = sealq[at[i]];
 			bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 
 			next[idx[j]] = res[i] != 0 ? DP_NEXT_DROP(res[i]) :

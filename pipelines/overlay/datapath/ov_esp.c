@@ -123,21 +123,36 @@ ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_m
 	return ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
 }
 
-bool
-ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx)
+/* What one packet being opened carries from the checks to the library
+ * and back. */
+struct opening {
+	const struct ov_sa *s;
+	uint32_t seq;		/* its sequence number's low 32 bits, as sent */
+	uint32_t wire;		/* its length as it came (counted so, as sealed frames are as they leave) */
+	uint32_t from;		/* its outer source (network order) and UDP source port */
+	uint16_t sport;
+	uint16_t l2_len;
+	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN];	/* its frame's own Ethernet header */
+};
+
+/* Everything about ESP packet @m the library is not asked: its SA, its
+ * outer header, its window: true (its Ethernet padding trimmed, its
+ * headers' lengths set for the library), or false with *@nx decided. */
+static bool
+open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, struct opening *o, uint16_t *nx)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t esp_off = md->l4_off + (md->l4_proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 0);
 	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
-	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN], b[8];
-	struct rte_mbuf *mb[1] = { m };
-	const struct ov_sa *s;
 	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
-	uint32_t seq;
-	uint16_t l2_len = md->l2_len, sport = md->sport;
-	uint32_t end, wire = rte_pktmbuf_pkt_len(m);	/* counted as it came, as sealed frames are as they leave */
-	uint32_t from = ip->src_addr;
+	uint8_t b[8];
+	const struct ov_sa *s;
+	uint32_t end;
 
+	o->wire = rte_pktmbuf_pkt_len(m);
+	o->from = ip->src_addr;
+	o->sport = md->sport;
+	o->l2_len = md->l2_len;
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
 		return false;
@@ -145,7 +160,7 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 	s = ov_sa_in(OV_SA_ESP, (uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
 	/* from its peer's VTEP, or from anywhere for one of a path (its peer
 	 * behind a NAT): the ICV and the window say whether it is the peer */
-	if (s == NULL || s->dst != ip->dst_addr || (s->src != from && s->path == 0) ||
+	if (s == NULL || s->dst != ip->dst_addr || (s->src != o->from && s->path == 0) ||
 	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
 		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
@@ -159,58 +174,171 @@ ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, ui
 		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 		return false;
 	}
-	if (l2_len > sizeof(l2)) {
+	if (o->l2_len > sizeof(o->l2)) {
 		*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
 		return false;
 	}
-	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
+	o->s = s;
+	o->seq = (uint32_t)esph[4] << 24 | (uint32_t)esph[5] << 16 | (uint32_t)esph[6] << 8 | esph[7];
+	/* our window decides what is fresh (ov_replay.h): a replay is not
+	 * even decrypted */
+	if (s->rp != NULL && !ov_replay_fresh(s->rp, o->seq)) {
+		c[s->id].replay++;
+		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
+		return false;
+	}
+	memcpy(o->l2, rte_pktmbuf_mtod(m, const uint8_t *), o->l2_len);
 	/* Ethernet padding is no part of the packet: the ICV is at its end */
 	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
 	if (rte_pktmbuf_pkt_len(m) > end)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
-	/* our window decides what is fresh (ov_replay.h): a replay is not
-	 * even decrypted */
-	seq = (uint32_t)esph[4] << 24 | (uint32_t)esph[5] << 16 | (uint32_t)esph[6] << 8 | esph[7];
-	if (s->rp != NULL && !ov_replay_fresh(s->rp, seq)) {
-		c[s->id].replay++;
-		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
-		return false;
-	}
 	m->l2_len = md->l3_off;
 	m->l3_len = (uint16_t)(esp_off - md->l3_off);
-	rte_errno = 0;
-	if (rte_ipsec_pkt_cpu_prepare(&s->ss, mb, 1) != 1) {
-		if (rte_errno == EBADMSG) {
-			c[s->id].bad++;
-			*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
-			return false;
+	return true;
+}
+
+/* Is @m among the @k first of @mb? (the library puts its failures last) */
+static inline bool
+among(struct rte_mbuf *const *mb, uint16_t k, const struct rte_mbuf *m)
+{
+	for (uint16_t j = 0; j < k; j++)
+		if (mb[j] == m)
+			return true;
+	return false;
+}
+
+/* The @n packets @m of SA @s (their openings @o) opened by one call of
+ * the library each way: @nx[i] decided for those it refused, each by the
+ * name of its own failure, @ok[i] for the others. */
+static void
+open_batch(const struct ov_sa *s, struct rte_mbuf **m, uint16_t n, struct opening *const *o, uint16_t *const *nx,
+	   bool *const *ok, struct ov_sa_ctr *c)
+{
+	struct rte_mbuf *mb[DP_LOOKUP_BURST];
+	uint16_t k, k2;
+
+	memcpy(mb, m, n * sizeof(*mb));
+	k = rte_ipsec_pkt_cpu_prepare(&s->ss, mb, n);
+	if (unlikely(k != n)) {
+		/* refused before any change to it: asked alone, the library
+		 * says why (a replay by its window, or malformed) */
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *one = m[i];
+
+			if (among(mb, k, one))
+				continue;
+			rte_errno = 0;
+			if (rte_ipsec_pkt_cpu_prepare(&s->ss, &one, 1) == 0 && rte_errno == EBADMSG) {
+				c[s->id].bad++;
+				*nx[i] = DP_NEXT_DROP(OV_DROP(esp_malformed));
+			} else {
+				c[s->id].replay++;
+				*nx[i] = DP_NEXT_DROP(OV_DROP(esp_replay));
+			}
 		}
-		c[s->id].replay++;
-		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
-		return false;
 	}
-	if (m->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED) {
-		c[s->id].auth++;
-		*nx = DP_NEXT_DROP(OV_DROP(esp_auth));
-		return false;
+	k2 = k != 0 ? rte_ipsec_pkt_process(&s->ss, mb, k) : 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (*ok[i] || (k != n && !among(mb, k, m[i])))
+			continue;
+		if (k2 != k && !among(mb, k2, m[i])) {
+			/* the ICV did not verify; else the window moved past it
+			 * (an earlier packet of the burst had its number), or
+			 * its trailer (padding, next header) is wrong */
+			if (m[i]->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED) {
+				c[s->id].auth++;
+				*nx[i] = DP_NEXT_DROP(OV_DROP(esp_auth));
+			} else if (s->rp != NULL && !ov_replay_fresh(s->rp, o[i]->seq)) {
+				c[s->id].replay++;
+				*nx[i] = DP_NEXT_DROP(OV_DROP(esp_replay));
+			} else {
+				c[s->id].bad++;
+				*nx[i] = DP_NEXT_DROP(OV_DROP(esp_malformed));
+			}
+			continue;
+		}
+		if (s->rp != NULL && !ov_replay_take(s->rp, o[i]->seq)) {
+			c[s->id].replay++;
+			*nx[i] = DP_NEXT_DROP(OV_DROP(esp_replay));
+			continue;
+		}
+		c[s->id].pkts++;
+		c[s->id].bytes += o[i]->wire;
+		*ok[i] = true;
 	}
-	if (rte_ipsec_pkt_process(&s->ss, mb, 1) != 1) {
-		/* its trailer (padding, next header) is wrong, or the window
-		 * moved past it meanwhile (another packet of the same number) */
-		c[s->id].bad++;
-		*nx = DP_NEXT_DROP(OV_DROP(esp_malformed));
-		return false;
+}
+
+/* The @n packets @m of SA @s in order (as open_batch), in batches that
+ * open as one packet after the other would: a packet a window or more
+ * behind one before it in its batch starts the next (the window moves at
+ * the end of a batch, and with ESN where it is says which 2^32 a number
+ * is of, RFC 4303 A2.2). Traffic numbered in order is one batch. */
+static void
+open_group(const struct ov_sa *s, struct rte_mbuf **m, uint16_t n, struct opening *const *o, uint16_t *const *nx,
+	   bool *const *ok, struct ov_sa_ctr *c)
+{
+	uint16_t b = 0;
+	uint32_t top = o[0]->seq;
+
+	for (uint16_t j = 1; s->rp != NULL && j < n; j++) {
+		int32_t d = (int32_t)(o[j]->seq - top);
+
+		if (d < -(int32_t)s->rp->win) {
+			open_batch(s, m + b, (uint16_t)(j - b), o + b, nx + b, ok + b, c);
+			b = j;
+			top = o[j]->seq;
+		} else if (d > 0) {
+			top = o[j]->seq;
+		}
 	}
-	if (s->rp != NULL && !ov_replay_take(s->rp, seq)) {
-		c[s->id].replay++;
-		*nx = DP_NEXT_DROP(OV_DROP(esp_replay));
-		return false;
+	open_batch(s, m + b, (uint16_t)(n - b), o + b, nx + b, ok + b, c);
+}
+
+void
+ov_esp_open_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **m, const uint8_t *at, uint16_t n, uint16_t *nx,
+		  bool *ok)
+{
+	struct opening op[DP_LOOKUP_BURST];
+	const struct ov_sa *sas[DP_LOOKUP_BURST], *gsa[DP_LOOKUP_BURST];
+	uint8_t q[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST], cnt[DP_LOOKUP_BURST], order[DP_LOOKUP_BURST];
+	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
+	unsigned int nq = 0, ng;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[at[i]];
+
+		ok[at[i]] = false;
+		if (open_check(ctx, x, dp_meta(x), &op[i], &nx[at[i]])) {
+			sas[nq] = op[i].s;
+			q[nq++] = (uint8_t)i;
+		}
 	}
-	c[s->id].pkts++;
-	c[s->id].bytes += wire;
-	if (s->path != 0)
-		ov_sa_seen(s, from, sport);
-	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
+	ng = ov_sa_group(sas, nq, gsa, start, cnt, order);
+	for (unsigned int g = 0; g < ng; g++) {
+		struct rte_mbuf *gm[DP_LOOKUP_BURST];
+		struct opening *go[DP_LOOKUP_BURST];
+		uint16_t *gnx[DP_LOOKUP_BURST];
+		bool *gok[DP_LOOKUP_BURST];
+
+		for (unsigned int j = 0; j < cnt[g]; j++) {
+			unsigned int i = q[order[start[g] + j]];
+
+			gm[j] = m[at[i]];
+			go[j] = &op[i];
+			gnx[j] = &nx[at[i]];
+			gok[j] = &ok[at[i]];
+		}
+		open_group(gsa[g], gm, cnt[g], go, gnx, gok, c);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[at[i]];
+
+		if (!ok[at[i]])
+			continue;
+		if (op[i].s->path != 0)
+			ov_sa_seen(op[i].s, op[i].from, op[i].sport);
+		ok[at[i]] = ov_esp_inner(ctx, x, dp_meta(x), op[i].l2, op[i].l2_len, op[i].s, &nx[at[i]]);
+	}
 }
 
 bool

@@ -12,9 +12,10 @@
  * half changed when it is dropped for anything but a failed check of the
  * crypto.
  *
- * Opening takes one packet a call: each refusal is told from the others by
- * the one packet it is about (the library reports a burst's failures
- * together). Sealing takes a burst of one SA a call.
+ * Both take a burst of one SA a call of the library. Its failures come
+ * back together, put last: each is told apart by its mbuf, and what
+ * preparing refused (before any change to it) is asked again alone for
+ * its reason, so that every refusal still has its own name.
  */
 #ifndef OV_ESP_H
 #define OV_ESP_H
@@ -45,13 +46,16 @@ int ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md);
 void ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct ov_sa_ctr *c,
 		       unsigned int *res);
 
-/* Open ESP packet @m (@md: as parsed) on @ctx's worker: true (@m is the
- * tunnel datagram it carried, @md its parse), or false with its verdict in
- * *@nx: DP_NEXT_DROP(a reason), or OV_ESP_NOT_OURS (not to an SA of ours
- * and not to a VTEP: the underlay's). */
+/* Open the @n ESP packets @m[@at[0..n-1]] (each of kind OV_ESP_PACKET,
+ * parsed) on @ctx's worker, those of one SA by one call of the library
+ * each way: @ok[at[i]] true (the packet is the tunnel datagram it carried,
+ * its dp_meta its parse), or false with its verdict in @nx[at[i]]:
+ * DP_NEXT_DROP(a reason: each refusal by its own name), or OV_ESP_NOT_OURS
+ * (not to an SA of ours and not to a VTEP: the underlay's). */
 #define OV_ESP_NOT_OURS DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY)
 struct dp_stage_ctx;
-bool ov_esp_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx);
+void ov_esp_open_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **m, const uint8_t *at, uint16_t n, uint16_t *nx,
+		       bool *ok);
 /* Opened @m (what it carried, Ethernet header stripped) of SA @s: the
  * datagram under @l2 (the frame's own Ethernet header, @l2_len bytes)
  * parsed again; true, or false with *@nx a drop (it is no IPv4 datagram

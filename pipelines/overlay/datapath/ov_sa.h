@@ -28,6 +28,7 @@
 #ifndef OV_SA_H
 #define OV_SA_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -185,6 +186,43 @@ void ov_sa_roamed(uint16_t path, uint64_t ep);
  * fresh came from @from:@sport (network order, host order): the path's
  * endpoint follows it. */
 void ov_sa_seen(const struct ov_sa *s, uint32_t from, uint16_t sport);
+
+/* The @n (<= 255) items of SAs @sas grouped by SA in one pass (a burst has
+ * few SAs: each item joins its SA's group, the groups so far searched,
+ * the last one first): how many groups; group g's SA is @gsa[g], its items
+ * (indices into @sas, in their order) @order[@start[g]] on, @cnt[g] of them. */
+static inline unsigned int
+ov_sa_group(const struct ov_sa *const *sas, unsigned int n, const struct ov_sa **gsa, uint8_t *start,
+	    uint8_t *cnt, uint8_t *order)
+{
+	uint8_t gof[256];
+	unsigned int ng = 0, last = 0;
+
+	for (unsigned int a = 0; a < n; a++) {
+		unsigned int g = last;
+
+		if (ng == 0 || gsa[g] != sas[a]) {
+			for (g = ng; g-- > 0 && gsa[g] != sas[a];)
+				;
+			if (g == UINT_MAX) {
+				g = ng++;
+				gsa[g] = sas[a];
+				cnt[g] = 0;
+			}
+		}
+		gof[a] = (uint8_t)g;
+		cnt[g]++;
+		last = g;
+	}
+	for (unsigned int g = 0, o = 0; g < ng; g++) {
+		start[g] = (uint8_t)o;
+		o += cnt[g];
+		cnt[g] = 0;
+	}
+	for (unsigned int a = 0; a < n; a++)
+		order[start[gof[a]] + cnt[gof[a]]++] = (uint8_t)a;
+	return ng;
+}
 
 /* Where outbound @s's packets go now: its path's endpoint, or its own. */
 static inline void
