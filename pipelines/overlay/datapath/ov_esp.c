@@ -123,6 +123,38 @@ ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_m
 	return ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
 }
 
+/* Opened @m (what it carried, Ethernet header stripped) put back under
+ * @l2 (the frame's own Ethernet header, @l2_len bytes), to be parsed as any
+ * frame: false (*@nx a drop) if there is no room. */
+static inline bool
+inner_framed(struct rte_mbuf *m, const uint8_t *l2, uint16_t l2_len, uint16_t *nx)
+{
+	uint8_t *d;
+
+	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL) {
+		*nx = DP_NEXT_DROP(OV_DROP(no_headroom));
+		return false;
+	}
+	memcpy(d, l2, l2_len);
+	/* what the NIC said was of the ESP packet */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	return true;
+}
+
+/* Parsed @m (@md) of SA @s: is it an IPv4 datagram between the SA's two
+ * ends? (the peer speaks for itself only) */
+static inline bool
+inner_between(const struct rte_mbuf *m, const struct dp_meta *md, const struct ov_sa *s, uint16_t *nx)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+
+	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst) {
+		*nx = DP_NEXT_DROP(s->proto == OV_SA_WG ? OV_DROP(wg_inner) : OV_DROP(esp_inner));
+		return false;
+	}
+	return true;
+}
+
 /* What one packet being opened carries from the checks to the library
  * and back. */
 struct opening {
@@ -302,6 +334,8 @@ ov_esp_open_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **m, const uint8_t *
 	const struct ov_sa *sas[DP_LOOKUP_BURST], *gsa[DP_LOOKUP_BURST];
 	uint8_t q[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST], cnt[DP_LOOKUP_BURST], order[DP_LOOKUP_BURST];
 	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
+	struct rte_mbuf *pm[DP_LOOKUP_BURST];
+	uint16_t pnx[DP_LOOKUP_BURST];
 	unsigned int nq = 0, ng;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -330,14 +364,27 @@ ov_esp_open_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **m, const uint8_t *
 		}
 		open_group(gsa[g], gm, cnt[g], go, gnx, gok, c);
 	}
+	/* what they carried, parsed together */
+	nq = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *x = m[at[i]];
-
 		if (!ok[at[i]])
 			continue;
 		if (op[i].s->path != 0)
 			ov_sa_seen(op[i].s, op[i].from, op[i].sport);
-		ok[at[i]] = ov_esp_inner(ctx, x, dp_meta(x), op[i].l2, op[i].l2_len, op[i].s, &nx[at[i]]);
+		if (!(ok[at[i]] = inner_framed(m[at[i]], op[i].l2, op[i].l2_len, &nx[at[i]])))
+			continue;
+		pm[nq] = m[at[i]];
+		q[nq++] = (uint8_t)i;
+	}
+	if (nq == 0)
+		return;
+	dp_parse_burst(ctx, pm, (uint16_t)nq, pnx);
+	for (unsigned int j = 0; j < nq; j++) {
+		unsigned int i = q[j];
+		struct rte_mbuf *x = m[at[i]];
+
+		nx[at[i]] = pnx[j];
+		ok[at[i]] = pnx[j] == DP_NEXT_CONTINUE && inner_between(x, dp_meta(x), op[i].s, &nx[at[i]]);
 	}
 }
 
@@ -346,26 +393,9 @@ ov_esp_inner(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, c
 	     const struct ov_sa *s, uint16_t *nx)
 {
 	struct rte_mbuf *mb[1] = { m };
-	const struct rte_ipv4_hdr *ip;
-	uint8_t *d;
 
-	/* the datagram it carried, under the frame's own Ethernet header,
-	 * parsed as any frame; what the NIC said was of the ESP packet */
-	if ((d = (uint8_t *)rte_pktmbuf_prepend(m, l2_len)) == NULL) {
-		*nx = DP_NEXT_DROP(OV_DROP(no_headroom));
+	if (!inner_framed(m, l2, l2_len, nx))
 		return false;
-	}
-	memcpy(d, l2, l2_len);
-	m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	dp_parse_burst(ctx, mb, 1, nx);
-	if (*nx != DP_NEXT_CONTINUE)
-		return false;
-	/* the peer speaks for itself only: what it carries is between its
-	 * SA's two ends */
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst) {
-		*nx = DP_NEXT_DROP(s->proto == OV_SA_WG ? OV_DROP(wg_inner) : OV_DROP(esp_inner));
-		return false;
-	}
-	return true;
+	return *nx == DP_NEXT_CONTINUE && inner_between(m, md, s, nx);
 }
