@@ -274,7 +274,7 @@ sleep 1
 in_ns ha ping -c 10 -i 0.05 -p "$PAT" -q 10.10.0.2 >/dev/null 2>&1
 # ------------------------------------------------------------- failover
 # a 50/s stream while link 1 is cut, then healed
-in_ns ha ping -i 0.02 -c 1500 -W 1 10.10.0.2 >"$DIR/failover.txt" 2>&1 &
+in_ns ha ping -i 0.02 -c 750 -W 1 10.10.0.2 >"$DIR/failover.txt" 2>&1 &
 fpid=$!
 sleep 2
 ip -n "$(nsn u)" link set a1 nomaster
