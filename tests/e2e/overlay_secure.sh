@@ -55,7 +55,7 @@ REKEY_S=${OSEC_REKEY_S:-5}   # sxcd's rekey period here (an hour and two minutes
 # after the pings: N renewals under a 100 packet/s ping stream, its loss and
 # RTT percentiles printed
 STREAM_S=${OSEC_STREAM_S:-14}   # the ping stream through the rekeys: two or more
-FAILOVER_LOSS_MAX=60 # pings of the 50/s stream lost while path 1 goes down (20 probes of 100 ms to notice)
+FAILOVER_LOSS_MAX=100 # pings of the 50/s stream lost while path 1 goes down: 10 probes of 100 ms to notice (50), doubled
 HOST_MTU=1360        # the overlay's 1450 less ESP-in-UDP's at most 65 or WireGuard's 47, rounded down
 PIDS=()
 
