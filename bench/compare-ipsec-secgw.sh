@@ -49,6 +49,8 @@ RUN_SH=${BENCH_RUN:-$root/bench/run.sh}
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 log() { printf 'compare-ipsec-secgw: %s\n' "$*" >&2; }
 die() { printf 'compare-ipsec-secgw: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=comparelib.sh
+. "$root/bench/comparelib.sh"
 
 SCENARIO=vxlan_encap_esp
 case ${1:-} in vxlan_encap_esp|vxlan_decap_esp) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
@@ -85,63 +87,14 @@ patch_secgw() { # DIR
   return 0
 }
 
-build_secgw() { # sets SECGW
-  local ver key dir tmp
-  pkg-config --exists libdpdk 2>/dev/null || die "no libdpdk-dev (bash scripts/deps.sh)"
-  ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null) || die "libdpdk-dev is not a Debian package here"
-  key=$({ echo "$ver $MARCH"; declare -f patch_secgw; } | sha1sum | cut -c1-12)
-  dir=$SECGW_CACHE/ipsec-secgw-$ver-$key
-  SECGW=$dir/ipsec-secgw/build/ipsec-secgw
-  if [ -x "$SECGW" ]; then
-    log "using cached $SECGW"
-    return 0
-  fi
-  log "building DPDK $ver examples/ipsec-secgw from dpdk-doc into $dir"
-  mkdir -p "$SECGW_CACHE" || die "cannot create $SECGW_CACHE"
-  tmp=$(mktemp -d "$SECGW_CACHE/build.XXXXXX")
-  chmod 755 "$tmp" # apt-get download drops privileges to _apt where it can
-  if ! (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2; then
-    apt-get update -qq >&2
-    (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2 || { rm -rf "$tmp"; die "apt-get download dpdk-doc=$ver failed"; }
-  fi
-  dpkg -x "$tmp"/dpdk-doc_*.deb "$tmp/x" || { rm -rf "$tmp"; die "dpkg -x dpdk-doc failed"; }
-  mkdir "$tmp/src" &&
-    cp -r "$tmp/x/usr/share/dpdk/examples/ipsec-secgw" "$tmp/x/usr/share/dpdk/examples/common" "$tmp/src/" ||
-    { rm -rf "$tmp"; die "dpdk-doc has no examples/ipsec-secgw + examples/common"; }
-  patch_secgw "$tmp/src/ipsec-secgw" || { rm -rf "$tmp"; die "patching ipsec-secgw failed: DPDK $ver's sources differ from what this script expects"; }
-  make -C "$tmp/src/ipsec-secgw" -j"$(nproc)" >&2 || { rm -rf "$tmp"; die "building ipsec-secgw failed"; }
-  [ -x "$tmp/src/ipsec-secgw/build/ipsec-secgw" ] || { rm -rf "$tmp"; die "make produced no build/ipsec-secgw"; }
-  mv -T "$tmp/src" "$dir" 2>/dev/null || [ -x "$SECGW" ] || { rm -rf "$tmp"; die "cannot move the build to $dir"; }
-  rm -rf "$tmp"
-  log "built $SECGW"
-}
 
 # ------------------------------------------------------------- the input
-mapfile -t inp < <(bash "$RUN_SH" "$SCENARIO" --input-only) || true
-if [ "${#inp[@]}" -lt 3 ] || [ ! -s "${inp[0]}" ]; then
-  die "bench/run.sh $SCENARIO --input-only failed"
-fi
-PCAP=${inp[0]} DESC=${inp[2]}
-ENTRIES=${PCAP%.pcap}.entries.json # run.sh's cache names them side by side
-[ -s "$ENTRIES" ] || die "no $ENTRIES next to $PCAP"
-
-build_secgw
+scenario_input
+dpdk_example ipsec-secgw "$SECGW_CACHE" patch_secgw "$MARCH"
+SECGW=$EX_SRC/build/ipsec-secgw
 
 WORK=$(mktemp -d /tmp/sxdp-cmp-secgw.XXXXXX)
-PEER_PIDS=()
-PEER_PREFIXES=()
-cleanup() {
-  local p
-  for p in "${PEER_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null; done
-  for p in "${PEER_PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-  for p in "${PEER_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap peers_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ipsec-secgw's configuration from the scenario's SAs (the control calls
@@ -224,10 +177,6 @@ run_peer() {
   fi
   return 0
 }
-busy_others() { # other processes busy on the CPUs right now (a shared machine)
-  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
-}
-
 # ------------------------------------------------------------------- runs
 BUILD_NOTE="DPDK $(dpkg-query -W -f='${Version}' libdpdk-dev) examples/ipsec-secgw, $(
   if [ -n "$MARCH" ]; then echo "built with -march=$MARCH"; else echo "built as shipped (-march=corei7 from DPDK's pkg-config)"; fi)"

@@ -67,6 +67,8 @@ RUN_SH=${BENCH_RUN:-$root/bench/run.sh}
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 log() { printf 'compare-l3fwd: %s\n' "$*" >&2; }
 die() { printf 'compare-l3fwd: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=comparelib.sh
+. "$root/bench/comparelib.sh"
 
 SCENARIO=l3
 case ${1:-} in l3|l3_routed|forward) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
@@ -113,69 +115,15 @@ patch_l3fwd() { # DIR
   return 0
 }
 
-build_l3fwd() { # sets L3FWD, L3FWD_SRC
-  local ver key dir tmp
-  if ! pkg-config --exists libdpdk 2>/dev/null; then
-    log "installing libdpdk-dev (apt-get)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdpdk-dev pkg-config make gcc \
-      >&2 || die "cannot install libdpdk-dev"
-  fi
-  ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null) || die "libdpdk-dev is not a Debian package here"
-  key=$({ echo "$ver $MARCH $L3FWD_MBUFS"; declare -f patch_l3fwd; } | sha1sum | cut -c1-12)
-  dir=$L3FWD_CACHE/l3fwd-$ver-$key
-  L3FWD_SRC=$dir/l3fwd
-  L3FWD=$L3FWD_SRC/build/l3fwd
-  if [ -x "$L3FWD" ]; then
-    log "using cached $L3FWD"
-    return 0
-  fi
-  log "building DPDK $ver examples/l3fwd from dpdk-doc into $dir"
-  mkdir -p "$L3FWD_CACHE" || die "cannot create $L3FWD_CACHE"
-  tmp=$(mktemp -d "$L3FWD_CACHE/build.XXXXXX")
-  chmod 755 "$tmp" # apt-get download drops privileges to _apt where it can
-  if ! (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2; then
-    apt-get update -qq >&2
-    (cd "$tmp" && apt-get download "dpdk-doc=$ver") >&2 || { rm -rf "$tmp"; die "apt-get download dpdk-doc=$ver failed"; }
-  fi
-  dpkg -x "$tmp"/dpdk-doc_*.deb "$tmp/x" || { rm -rf "$tmp"; die "dpkg -x dpdk-doc failed"; }
-  mkdir "$tmp/src" &&
-    cp -r "$tmp/x/usr/share/dpdk/examples/l3fwd" "$tmp/x/usr/share/dpdk/examples/common" "$tmp/src/" ||
-    { rm -rf "$tmp"; die "dpdk-doc has no examples/l3fwd + examples/common"; }
-  patch_l3fwd "$tmp/src/l3fwd" || { rm -rf "$tmp"; die "patching l3fwd failed: DPDK $ver's main.c/Makefile differ from what this script expects"; }
-  make -C "$tmp/src/l3fwd" -j"$(nproc)" >&2 || { rm -rf "$tmp"; die "building l3fwd failed"; }
-  [ -x "$tmp/src/l3fwd/build/l3fwd" ] || { rm -rf "$tmp"; die "make produced no build/l3fwd"; }
-  # publish whole or not at all (a concurrent build may have won)
-  mv -T "$tmp/src" "$dir" 2>/dev/null || [ -x "$L3FWD" ] || { rm -rf "$tmp"; die "cannot move the build to $dir"; }
-  rm -rf "$tmp"
-  log "built $L3FWD"
-}
 
 # ------------------------------------------------------------- the input
-mapfile -t inp < <(bash "$RUN_SH" "$SCENARIO" --input-only) || true
-if [ "${#inp[@]}" -lt 3 ] || [ ! -s "${inp[0]}" ]; then
-  die "bench/run.sh $SCENARIO --input-only failed"
-fi
-PCAP=${inp[0]} DESC=${inp[2]}
-ENTRIES=${PCAP%.pcap}.entries.json # run.sh's cache names them side by side
-[ -s "$ENTRIES" ] || die "no $ENTRIES next to $PCAP"
-
-build_l3fwd
+scenario_input
+dpdk_example l3fwd "$L3FWD_CACHE" patch_l3fwd "$MARCH $L3FWD_MBUFS"
+L3FWD_SRC=$EX_SRC
+L3FWD=$EX_SRC/build/l3fwd
 
 WORK=$(mktemp -d /tmp/sxdp-cmp-l3fwd.XXXXXX)
-L3_PIDS=()
-L3_PREFIXES=()
-cleanup() {
-  local p
-  for p in "${L3_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null; done
-  for p in "${L3_PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-  for p in "${L3_PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap peers_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Rule files from the scenario's table entries: the same routes / 5-tuples
@@ -229,13 +177,13 @@ hugepages() { # as bench/run.sh: 1024 x 2 MB, hugetlbfs mounted
 run_l3fwd() {
   local n=$1 prefix="sxl3f$$_$1" pid rc
   hugepages
-  L3_PREFIXES+=("$prefix")
+  PEER_PREFIXES+=("$prefix")
   "$L3FWD" -l 1 --file-prefix "$prefix" --huge-unlink --no-pci \
     --vdev "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" --vdev "net_null0,no-rx=1" \
     -- -p 0x3 --config "(0,0,1),(1,0,1)" --lookup "$LOOKUP" --parse-ptype \
     --rule_ipv4 "$RULES" --rule_ipv6 "$RULES6" >"$WORK/l3fwd-$n.log" 2>&1 </dev/null &
   pid=$!
-  L3_PIDS+=("$pid")
+  PEER_PIDS+=("$pid")
   "$PY" -c 'import os, sys; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib; benchlib.peer_window(*sys.argv[1:])' \
     "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$WARMUP" "$WINDOW" "$pid" "$NAME" "not every packet hit a rule" \
     compare-l3fwd >"$WORK/l3fwd-$n.json"
@@ -251,10 +199,6 @@ run_l3fwd() {
     return 1
   fi
   return 0
-}
-
-busy_others() { # other processes busy on the CPUs right now (a shared machine)
-  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
 }
 
 # ------------------------------------------------------------------- runs

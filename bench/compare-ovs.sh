@@ -133,6 +133,8 @@ RUN_SH=${BENCH_RUN:-$root/bench/run.sh}
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 log() { printf 'compare-ovs: %s\n' "$*" >&2; }
 die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=comparelib.sh
+. "$root/bench/comparelib.sh"
 
 SCENARIO=forward
 case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
@@ -747,10 +749,6 @@ PYEOF
   [ $rc -eq 0 ] || tail -20 "$OVS_LOGDIR/ovs-vswitchd-$n-$mode.log" >&2
   stop_ovs
   return $rc
-}
-
-busy_others() { # other processes busy on the CPUs right now (a shared machine)
-  ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v me=$$ '$2 >= 40 && $1 != me {printf "%s(pid %s, %s%%) ", $3, $1, $2}'
 }
 
 # ------------------------------------------------------------------- runs
