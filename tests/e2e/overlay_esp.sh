@@ -310,15 +310,15 @@ path_of() { # site field
 import json, sys
 print(next((p[sys.argv[1]] for p in json.load(sys.stdin) if p["id"] == 1), "?"))' "$2"
 }
-wait_up() { # site
+wait_path() { # site state: path 1 in that state within PATH_BOUND
   local i
   for i in $(seq 1 $((PATH_BOUND * 10))); do
-    [ "$(path_of "$1" state)" = up ] && return 0
+    [ "$(path_of "$1" state)" = "$2" ] && return 0
     sleep 0.1
   done
   return 1
 }
-if wait_up a && wait_up b; then
+if wait_path a up && wait_path b up; then
   ok "path 1 up at both sites (sxdp probes turned around by the peer sxdp): rtt $(path_of a rtt_us) us / $(path_of b rtt_us) us"
 else
   notok "path 1 up: A $(sx a --json call overlay.paths 2>&1 | head -c 500) B $(sx b --json call overlay.paths 2>&1 | head -c 500)"
@@ -631,14 +631,6 @@ event_n() { # site event
 import json, sys
 print(json.load(sys.stdin)["events"].get(sys.argv[1], 0))' "$2"
 }
-wait_down() { # site
-  local i
-  for i in $(seq 1 $((PATH_BOUND * 10))); do
-    [ "$(path_of "$1" state)" = down ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # ------------------------------------------------------------ wrong key
 # the probes are inside the encryption too: with a wrong key the path
@@ -661,12 +653,12 @@ if e=$(sa_add a 4 out $SPI_C "$KW" $VTEP_A $VTEP_B 1); then
   fi
   echo "# B's named drops before: ${all0:-none}"
   echo "# B's named drops after:  ${all1:-none}"
-  if wait_down a; then
+  if wait_path a down; then
     ok "probes go through the encryption: with the wrong key A's path 1 went down"
   else
     notok "A's path 1 stayed $(path_of a state) with a wrong key (probes in clear?)"
   fi
-  if e=$(sa_del a 4) && [ "$(sa_field a 3 active)" = true ] && wait_up a && wait_up b &&
+  if e=$(sa_del a 4) && [ "$(sa_field a 3 active)" = true ] && wait_path a up && wait_path b up &&
      wait_ping ha "${IP[hb]}" "$PING_BOUND"; then
     ping_check "SA 4 deleted: A back on SA 3, ping ha -> hb" ha "${IP[hb]}" 5 -
   else

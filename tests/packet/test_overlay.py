@@ -53,6 +53,16 @@ TUN = 7
 PATH = 1
 
 
+def setup_p1_in_bd10():
+    """setup()'s entries with p1 in bridge domain 10 beside p0 (slice 1),
+    the only fdb entry the remote MAC's: two ports' frames to the path, one
+    burst each, for two phases."""
+    tables = [u for u in setup() if "p1" not in str(u.get("match")) and u["table"] != "fdb" or
+              u["match"].get("mac") == MAC_R]
+    return tables + [U("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+                     U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0})]
+
+
 def after_sas_expired(dp, bound=10.0):
     """Once every SA sxdp holds is past its hard lifetime (a generous bound),
     the path's frame from p0 and the peer's packet on w0 sent: each is

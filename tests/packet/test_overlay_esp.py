@@ -572,10 +572,7 @@ def test_lanes_per_worker():
     one worker here (worker 0) seals with lane 0's; lane 0 deleted, it seals
     with lane 1's, never clear; a lane is an outbound ESP SA's only."""
     fr = [O.inner(O.MAC_A, O.MAC_R, b"lane a"), O.inner(O.MAC_B, O.MAC_R, b"lane b")]
-    tables = [u for u in O.setup() if "p1" not in str(u.get("match")) and u["table"] != "fdb" or
-              u["match"].get("mac") == O.MAC_R]
-    tables += [Sxdp.update("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
-               Sxdp.update("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0})]
+    tables = O.setup_p1_in_bd10()
     with Sxdp({"p0": fr[:1], "p1": fr[1:], "w0": []}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
         dp.table_write(tables)
         setup_sas(dp, sa_out(), dict(sa_out(3, SPI_OUT + 1), lane=1))

@@ -293,11 +293,7 @@ def test_a_required_path_is_never_clear():
     are dropped (overlay.sa_missing), none leaves clear; when its session
     is deleted, they are dropped again, not sent clear."""
     fr = [O.inner(O.MAC_A, O.MAC_R, b"p0"), O.inner(O.MAC_B, O.MAC_R, b"p1")]
-    # p1 in bd 10 too: a second burst for a second phase
-    tables = [u for u in O.setup() if "p1" not in str(u.get("match")) and u["table"] != "fdb" or
-              u["match"].get("mac") == O.MAC_R]
-    tables += [Sxdp.update("interfaces", {"in_port": "p1", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
-               Sxdp.update("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0})]
+    tables = O.setup_p1_in_bd10()
     with Sxdp({"p0": fr[:1], "p1": fr[1:], "w0": []}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
         dp.table_write(tables)
         dp.rpc("overlay.wg.listen", {"port": WG_PORT})
