@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -84,7 +85,7 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 	if (unlikely(sa != NULL)) {
 		unsigned int r;
 
-		ov_seal_burst(&m, 1, sa, sc, &r);
+		ov_seal_burst(&m, 1, sa, sc, rte_rdtsc(), &r);	/* the slow path's (fragments) */
 		return r;
 	}
 	return 0;
@@ -149,7 +150,7 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
 
 		for (unsigned int i = 0; i < gn[g]; i++)
 			m[i] = pkts[idx[sealq[at[i]]]];
-		ov_seal_burst(m, gn[g], gsa[g], sc, res);
+		ov_seal_burst(m, gn[g], gsa[g], sc, ctx->now, res);
 		for (unsigned int i = 0; i < gn[g]; i++) {
 			unsigned int j = sealq[at[i]];
 			bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;

@@ -51,7 +51,7 @@ reseal(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct rte_ipv4_hdr *
 
 	if (sa == NULL)
 		return OV_DROP(sa_missing);
-	ov_seal_burst(&m, 1, sa, ov_sa_ctr[ctx->worker], &r);
+	ov_seal_burst(&m, 1, sa, ov_sa_ctr[ctx->worker], ctx->now, &r);
 	if (r == 0) {
 		/* the frame it came in, turned around */
 		memcpy(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), &eth, 2 * RTE_ETHER_ADDR_LEN);
@@ -336,7 +336,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	if (p->kind == OV_PATH_SXDP && (sa = ov_sa_out(id)) != NULL) {
 		unsigned int r;
 
-		ov_seal_burst(&m, 1, sa, ov_sa_ctr_main(), &r);
+		ov_seal_burst(&m, 1, sa, ov_sa_ctr_main(), tsc, &r);
 		if (r != 0) {
 			/* counted as sent: the path's judge sees it lost */
 			dp_slow_event(OV_EVENT(probe_sent));

@@ -4,19 +4,19 @@
 
 #include <stdint.h>
 
-#include <rte_cycles.h>
-
 #include "ov_esp.h"
 #include "ov_sa.h"
 #include "ov_state.h"
 #include "ov_wg.h"
 
-/* Seal the @n (<= DP_LOOKUP_BURST) frames @m with @sa, counted in @sc
- * (the lcore's row of ov_sa_ctr): @res[i] 0 or a drop reason. */
+/* Seal the @n (<= DP_LOOKUP_BURST) frames @m with @sa at TSC @now (a
+ * worker's: its walk's), counted in @sc (the lcore's row of ov_sa_ctr):
+ * @res[i] 0 or a drop reason. */
 static inline void
-ov_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *sa, struct ov_sa_ctr *sc, unsigned int *res)
+ov_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *sa, struct ov_sa_ctr *sc, uint64_t now,
+	      unsigned int *res)
 {
-	if (ov_sa_expired(sa, rte_rdtsc()))	/* a TSC read only for an SA of a lifetime */
+	if (ov_sa_expired(sa, now))
 		for (uint16_t i = 0; i < n; i++)
 			res[i] = OV_DROP(sa_expired);
 	else if (sa->proto == OV_SA_WG)
