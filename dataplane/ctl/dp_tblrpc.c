@@ -68,6 +68,13 @@ val_parse(const struct tval *v, enum dp_type t, uint32_t bound, uint8_t *out, co
 			return BAD(err, ptr, "bad_value", "expected an %s address string",
 				   t == DP_T_IPV4 ? "IPv4" : "IPv6");
 		return 0;
+	case DP_T_IP: {
+		bool v4;
+
+		if (s == NULL || dp_addr_ip_any(s, out, &v4) < 0)
+			return BAD(err, ptr, "bad_value", "expected an IPv4 or IPv6 address string");
+		return 0;
+	}
 	case DP_T_IPV6NET: {
 		uint8_t a[16];
 
@@ -126,6 +133,9 @@ val_encode(enum dp_type t, const uint8_t *in)
 		return json_string(inet_ntop(AF_INET, in, buf, sizeof(buf)));
 	case DP_T_IPV6:
 		return json_string(inet_ntop(AF_INET6, in, buf, sizeof(buf)));
+	case DP_T_IP:
+		return json_string(dp_addr_mapped(in) ? inet_ntop(AF_INET, in + 12, buf, sizeof(buf)) :
+				   inet_ntop(AF_INET6, in, buf, sizeof(buf)));
 	case DP_T_IPV6NET: {
 		uint8_t a[16] = { 0 };
 
@@ -143,6 +153,16 @@ val_encode(enum dp_type t, const uint8_t *in)
 			u = (u << 8) | in[i];
 		return json_integer((json_int_t)u);
 	}
+}
+
+/* The mask of an IPv4 value of an "ip" field: its IPv4 part (the mapped
+ * prefix it also covers is implied by the family). */
+static json_t *
+ip4_mask_encode(const uint8_t *mask)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, mask + 12, buf, sizeof(buf)));
 }
 
 /* "a.b.c.d/len" (or a bare address meaning a host route); s NULL: not a
@@ -237,6 +257,25 @@ field_value(unsigned int tid, unsigned int f, const struct tval *v, struct dp_up
 	}
 }
 
+/* The mask of a ternary "ip" field whose value is at key: of the value's
+ * family. An IPv4 mask covers the IPv4-mapped prefix too, so that the
+ * entry matches IPv4 packets only ("0.0.0.0": any IPv4 packet); an IPv6
+ * value takes an IPv6 mask. */
+static int
+ip_mask_parse(const struct tval *v, const uint8_t *key, uint8_t *mask, const char *ptr, struct dp_rpc_err *err)
+{
+	bool v4;
+
+	if (v->s == NULL || dp_addr_ip_any(v->s, mask, &v4) < 0)
+		return BAD(err, ptr, "bad_value", "expected an IPv4 or IPv6 mask string");
+	if (v4 != dp_addr_mapped(key))
+		return BAD(err, ptr, "bad_value", "the mask is %s, the value %s: an entry matches one family",
+			   v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4");
+	if (v4)
+		memset(mask, 0xff, 12);
+	return 0;
+}
+
 /* Ternary or range field f from its object's members a and b (value and
  * mask, or min and max). */
 static int
@@ -252,6 +291,8 @@ field_pair(unsigned int tid, unsigned int f, const struct tval *a, const struct 
 	if (val_parse(a, fd->type, 0, u->key + off, sp, err) < 0)
 		return -1;
 	dp_rpc_ptr_join(sp, sizeof(sp), fp, od->fields[1].name);
+	if (fd->type == DP_T_IP && fd->match == DP_MATCH_TERNARY)
+		return ip_mask_parse(b, u->key + off, u->mask + off, sp, err);
 	if (val_parse(b, fd->type, 0, u->mask + off, sp, err) < 0)
 		return -1;
 	if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
@@ -464,7 +505,8 @@ match_encode(unsigned int tid, const struct dp_entry_view *ev)
 			if (memcmp(x, zero, sz) == 0)
 				break;   /* wildcard */
 			json_object_set_new(m, fd->name, json_pack("{s:o,s:o}", "value",
-					    val_encode(fd->type, k), "mask", val_encode(fd->type, x)));
+					    val_encode(fd->type, k), "mask", fd->type == DP_T_IP && dp_addr_mapped(k) &&
+					    memcmp(x, ones, 12) == 0 ? ip4_mask_encode(x) : val_encode(fd->type, x)));
 			break;
 		case DP_MATCH_RANGE:
 			if (memcmp(k, zero, sz) == 0 && memcmp(x, ones, sz) == 0)
@@ -481,7 +523,7 @@ match_encode(unsigned int tid, const struct dp_entry_view *ev)
 struct expect {
 	bool set;
 	uint16_t action;
-	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+	uint8_t params[DP_PARAMS_WIDE] __rte_aligned(8);
 };
 
 static void
@@ -489,7 +531,7 @@ expect_set(struct expect *x, const struct dp_update *e)
 {
 	x->set = true;
 	x->action = e->action;
-	memcpy(x->params, e->params, DP_PARAMS_BYTES);
+	memcpy(x->params, e->params, DP_PARAMS_WIDE);
 }
 
 /* An update's priority (set: given) where its table takes one, and only
@@ -1400,6 +1442,9 @@ example_value(enum dp_type t, enum dp_match_kind m)
 		return json_string(m == DP_MATCH_LPM ? "10.0.0.0/8" : "10.0.0.1");
 	case DP_T_IPV6:
 		return json_string(m == DP_MATCH_LPM ? "2001:db8::/32" : "2001:db8::1");
+	case DP_T_IP:
+		return m == DP_MATCH_TERNARY ? json_pack("{s:s,s:s}", "value", "10.0.0.0", "mask", "255.0.0.0") :
+		       json_string("10.0.0.1");
 	case DP_T_IPV6NET:
 		return json_string("2001:db8:0:1::");
 	case DP_T_MAC:

@@ -21,6 +21,41 @@ dp_addr_ip(const char *s, int af, void *addr)
 	return inet_pton(af, s, addr) == 1 ? 0 : -EINVAL;
 }
 
+/* An address of either family as 16 bytes (a table's "ip" type): IPv6 as
+ * it is, IPv4 as IPv4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2), so one
+ * key or param holds both and the families never meet by accident. */
+static inline bool
+dp_addr_mapped(const uint8_t *a)
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, pfx, sizeof(pfx)) == 0;
+}
+
+static inline void
+dp_addr_map4(uint32_t ip_be, uint8_t *a)
+{
+	memset(a, 0, 10);
+	a[10] = a[11] = 0xff;
+	memcpy(a + 12, &ip_be, 4);
+}
+
+/* "a.b.c.d" (mapped, *v4 set) or an IPv6 address into 16 bytes at a. 0 or
+ * -EINVAL. */
+static inline int
+dp_addr_ip_any(const char *s, uint8_t *a, bool *v4)
+{
+	uint32_t ip;
+
+	if (dp_addr_ip(s, AF_INET, &ip) == 0) {
+		dp_addr_map4(ip, a);
+		*v4 = true;
+		return 0;
+	}
+	*v4 = false;
+	return dp_addr_ip(s, AF_INET6, a);
+}
+
 /* "address/length" (af AF_INET or AF_INET6) into addr (network order) and
  * plen; a bare address, when bare_ok, is a host prefix. 0, -ERANGE (the
  * length is not decimal 0..32/128) or -EINVAL (the address). */

@@ -58,6 +58,7 @@ dp_type_name(enum dp_type t)
 		[DP_T_U8] = "u8", [DP_T_U16] = "u16", [DP_T_U32] = "u32",
 		[DP_T_U64] = "u64", [DP_T_PORT] = "port", [DP_T_IPV4] = "ipv4",
 		[DP_T_IPV6] = "ipv6", [DP_T_MAC] = "mac", [DP_T_IPV6NET] = "ipv6net",
+		[DP_T_IP] = "ip",
 	};
 	return (unsigned int)t < RTE_DIM(n) ? n[t] : "?";
 }
@@ -159,16 +160,16 @@ entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *para
 
 	if (t->n_ent_free == 0)
 		return NULL;
-	e = &t->ent[t->ent_free];
+	e = dp_tent(t, t->ent_free);
 	t->ent_free = e->idx;
 	t->n_ent_free--;
-	memset(e, 0, sizeof(*e));
+	memset(e, 0, sizeof(*e) << t->ent_wide);
 	if (key != NULL && (t->em || t->dense))   /* readable in the entry */
 		memcpy(e->key, key, t->key_len);
 	e->idx = idx;
 	e->action = action;
 	e->table = t->id;
-	memcpy(e->params, params, DP_PARAMS_BYTES);
+	memcpy(e->params, params, t->params_len);
 	return e;
 }
 
@@ -310,6 +311,8 @@ dp_table_create(const struct dp_table_def *def)
 	t->hash_len = RTE_ALIGN_CEIL(t->key_len, 16);
 	t->part_len = t->lpm_off;
 	t->lpm6 = t->kind == DP_TK_LPM && def->fields[def->n_fields - 1].type == DP_T_IPV6;
+	t->ent_wide = def->wide ? 1 : 0;
+	t->params_len = def->wide ? DP_PARAMS_WIDE : DP_PARAMS_BYTES;
 	for (unsigned int a = 0; a < def->n_actions; a++) {
 		unsigned int po = 0;
 
@@ -320,7 +323,7 @@ dp_table_create(const struct dp_table_def *def)
 			t->param_off[a][p] = po;
 			po += dp_type_size(ty);
 		}
-		if (po > DP_PARAMS_BYTES) {
+		if (po > t->params_len) {
 			rc = -E2BIG;
 			goto fail;
 		}
@@ -354,12 +357,12 @@ dp_table_create(const struct dp_table_def *def)
 	if (t->slot == NULL || (t->match_len && t->match == NULL) ||
 	    (!def->no_entry_hits && t->age == NULL))
 		goto fail;
-	t->ent = rte_zmalloc_socket("dp_entries", (size_t)t->ent_cap * sizeof(*t->ent),
+	t->ent = rte_zmalloc_socket("dp_entries", ((size_t)t->ent_cap * sizeof(*t->ent)) << t->ent_wide,
 				    RTE_CACHE_LINE_SIZE, dp_tg.socket);
 	if (t->ent == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < t->ent_cap; i++)
-		t->ent[i].idx = i + 1 < t->ent_cap ? i + 1 : IDX_NONE;
+		dp_tent(t, i)->idx = i + 1 < t->ent_cap ? i + 1 : IDX_NONE;
 	t->ent_free = 0;
 	t->n_ent_free = t->ent_cap;
 	/* one slot more than entries: where workers count misses, so their
@@ -378,7 +381,7 @@ dp_table_create(const struct dp_table_def *def)
 
 	snprintf(name, sizeof(name), "ctl%u_%u", t->id, dp_tg.seq++);
 	if (t->em)
-		t->ctl_em = dp_em_create(def->size, 0, t->ent, sizeof(*t->ent),
+		t->ctl_em = dp_em_create(def->size, 0, t->ent, sizeof(*t->ent) << t->ent_wide,
 					 offsetof(struct dp_entry, key), dp_tg.socket);
 	else
 		t->ctl_index = rte_hash_create(&(struct rte_hash_parameters){
@@ -388,7 +391,7 @@ dp_table_create(const struct dp_table_def *def)
 		});
 	if (t->ctl_index == NULL && t->ctl_em == NULL)
 		goto fail;
-	t->deflt = entry_new(t, IDX_NONE, def->default_action, (uint8_t[DP_PARAMS_BYTES]){0}, NULL);
+	t->deflt = entry_new(t, IDX_NONE, def->default_action, (uint8_t[DP_PARAMS_WIDE]){0}, NULL);
 	if (t->deflt == NULL)
 		goto fail;
 	dp_tg.t[dp_tg.n] = t;
@@ -415,6 +418,7 @@ unsigned int dp_tables_count(void) { return dp_tg.n; }
 const struct dp_table_def *dp_table_def(unsigned int id) { return id < dp_tg.n ? &dp_tg.t[id]->def : NULL; }
 enum dp_table_kind dp_table_kind(unsigned int id) { return dp_tg.t[id]->kind; }
 unsigned int dp_table_key_len(unsigned int id) { return dp_tg.t[id]->key_len; }
+unsigned int dp_table_params_len(unsigned int id) { return dp_tg.t[id]->params_len; }
 unsigned int dp_table_key_room(unsigned int id) { return RTE_MAX(dp_tg.t[id]->hash_len, dp_tg.t[id]->key_len); }
 unsigned int dp_table_field_off(unsigned int id, unsigned int f) { return dp_tg.t[id]->field_off[f]; }
 uint32_t dp_table_entries(unsigned int id) { return dp_tg.t[id]->n_entries; }
@@ -1088,7 +1092,7 @@ view_of(const struct dp_table *t, uint32_t idx, struct dp_entry_view *v)
 	v->plen = r.plen;
 	v->priority = r.priority;
 	v->action = r.e->action;
-	memcpy(v->params, r.e->params, DP_PARAMS_BYTES);
+	memcpy(v->params, r.e->params, t->params_len);
 	v->hits = hits;
 	v->idle_ms = a != NULL && a->seen_hits == hits && now > a->active_tsc ?
 		(now - a->active_tsc) * 1000 / rte_get_tsc_hz() : 0;
@@ -1152,7 +1156,7 @@ dp_table_default_get(unsigned int id, struct dp_entry_view *out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->action = dp_tg.t[id]->deflt->action;
-	memcpy(out->params, dp_tg.t[id]->deflt->params, DP_PARAMS_BYTES);
+	memcpy(out->params, dp_tg.t[id]->deflt->params, dp_tg.t[id]->params_len);
 	return 0;
 }
 

@@ -49,6 +49,8 @@ const struct dp_table_def *dp_table_def(unsigned int id);
 int dp_table_by_name(const char *name);
 enum dp_table_kind dp_table_kind(unsigned int id);
 unsigned int dp_table_key_len(unsigned int id);
+/* Bytes of an entry's params: DP_PARAMS_BYTES, or DP_PARAMS_WIDE (wide). */
+unsigned int dp_table_params_len(unsigned int id);
 /* Bytes a lookup key buffer of this table needs (key_len rounded up for the
  * backends' wide compares); at most DP_KEY_MAX. */
 unsigned int dp_table_key_room(unsigned int id);
@@ -93,7 +95,8 @@ const struct dp_update *dp_table_batch_last(int table, const uint8_t *key, const
 /* What a batch leaves at (table, key), for write checks and derivers:
  * extra (when given and of that key) as the last word, else the last
  * update of batch[0..n) to that key, else the installed entry (exact
- * tables). 1 with its action and params, 0 when absent or deleted. */
+ * tables). 1 with its action and params (dp_table_params_len bytes), 0
+ * when absent or deleted. */
 int dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch, unsigned int n,
 			const struct dp_update *extra, uint16_t *action, uint8_t *params);
 /* Control-side exact lookup of one key (no counting): the live entry or NULL. */

@@ -126,6 +126,8 @@ struct dp_table {
 	/* the entry slab: live entries, and those a batch replaced until its
 	 * grace period ends; a free entry's idx links the next free one */
 	struct dp_entry *ent;
+	uint8_t ent_wide;                   /* log2 of an entry's lines: wide tables 1 */
+	uint8_t params_len;                 /* DP_PARAMS_BYTES, wide: DP_PARAMS_WIDE */
 	uint32_t ent_free;                  /* the first free entry, IDX_NONE: none */
 	uint32_t n_ent_free, ent_cap;
 
@@ -203,7 +205,14 @@ dp_dense_slot(const struct dp_table *t, const uint8_t *key)
 static inline uint32_t
 dp_entry_ref(const struct dp_table *t, const struct dp_entry *e)
 {
-	return (uint32_t)(e - t->ent);
+	return (uint32_t)((e - t->ent) >> t->ent_wide);
+}
+
+/* The entry at slab index i. */
+static inline struct dp_entry *
+dp_tent(const struct dp_table *t, uint32_t i)
+{
+	return &t->ent[(size_t)i << t->ent_wide];
 }
 
 /* backends (dp_tbackend.c) */

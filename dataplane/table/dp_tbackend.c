@@ -130,7 +130,7 @@ exact_new(struct dp_table *t)
 		return rte_zmalloc_socket(NULL, sizeof(uint32_t) * t->dense_n, RTE_CACHE_LINE_SIZE,
 					  dp_tg.socket);
 	if (t->em)	/* values are entry refs; the key is compared in the entry */
-		return dp_em_create(t->def.size, 0, t->ent, sizeof(*t->ent),
+		return dp_em_create(t->def.size, 0, t->ent, sizeof(*t->ent) << t->ent_wide,
 				    offsetof(struct dp_entry, key), dp_tg.socket);
 
 	snprintf(name, sizeof(name), "tx%u_%u", t->id, dp_tg.seq++);
@@ -800,7 +800,7 @@ lookup_dense_n(const struct dp_table *t, const void *be, const struct dp_entry *
 		uint32_t sl = dense_slot(t, keys[i], nf, w);
 		uint32_t r = likely(sl != UINT32_MAX) ? __atomic_load_n(&slots[sl], __ATOMIC_ACQUIRE) : 0;
 
-		out[i] = r ? &t->ent[r - 1] : deflt;
+		out[i] = r ? dp_tent(t, r - 1) : deflt;
 		hit |= (uint64_t)(r != 0) << i;
 	}
 	if (hits != NULL)
@@ -834,7 +834,7 @@ lookup_em(const struct dp_table *t, const void *be, const struct dp_entry *deflt
 	uint64_t uhit = dp_em_lookup_bulk(be, uk, nu, ref);
 
 	for (unsigned int u = 0; u < nu; u++)
-		data[u] = (uhit & (1ULL << u)) ? &t->ent[ref[u]] : (void *)(uintptr_t)deflt;
+		data[u] = (uhit & (1ULL << u)) ? dp_tent(t, ref[u]) : (void *)(uintptr_t)deflt;
 	return runs_out(data, uhit, map, start, nu, n, hits, out);
 }
 
@@ -919,7 +919,7 @@ lookup_lpm(const struct dp_table *t, const void *be, const struct dp_entry *defl
 			if (nh == DP_LPM4_MISS)
 				nh = __atomic_load_n(&part[i]->dflt, __ATOMIC_ACQUIRE) - 1;
 			if (nh != IDX_NONE) {
-				e = &t->ent[nh];
+				e = dp_tent(t, nh);
 				rte_prefetch0(e);
 			}
 		}
@@ -966,7 +966,7 @@ lookup_lpm6(const struct dp_table *t, const void *be, const struct dp_entry *def
 			uint32_t x = nh[i] != DP_LPM6_MISS ? nh[i] : dflt - 1;
 
 			if (x != IDX_NONE) {
-				out[i] = &t->ent[x];
+				out[i] = dp_tent(t, x);
 				rte_prefetch0(out[i]);
 				hitmask |= 1ULL << i;
 			} else {
@@ -995,7 +995,7 @@ lookup_acl(const struct dp_table *t, const void *be, const struct dp_entry *defl
 	}
 	rte_acl_classify(ctx, (const uint8_t **)(uintptr_t)keys, res, n, 1);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct dp_entry *e = res[i] ? &t->ent[res[i] - 1] : NULL;
+		const struct dp_entry *e = res[i] ? dp_tent(t, res[i] - 1) : NULL;
 
 		if (e != NULL)
 			hitmask |= 1ULL << i;
@@ -1188,7 +1188,7 @@ dp_table_lookup_lpm4(const struct dp_tables_root *root, unsigned int worker, uns
 			if (unlikely(nh == DP_LPM4_MISS))
 				nh = dflt;
 			if (likely(nh != IDX_NONE)) {
-				out[i] = &t->ent[nh];
+				out[i] = dp_tent(t, nh);
 				rte_prefetch0(out[i]);
 				hitmask |= 1ULL << i;
 			} else {
@@ -1266,7 +1266,7 @@ dp_table_lookup_ids(const struct dp_tables_root *root, unsigned int worker, unsi
 		uint32_t r = slots != NULL && ids[i] <= t->dfield[0].max ?
 			     __atomic_load_n(&slots[ids[i]], __ATOMIC_ACQUIRE) : 0;
 
-		out[i] = r ? &t->ent[r - 1] : deflt;
+		out[i] = r ? dp_tent(t, r - 1) : deflt;
 		hitmask |= (uint64_t)(r != 0) << i;
 	}
 	if (count && n != 0) {

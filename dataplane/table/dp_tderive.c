@@ -210,12 +210,12 @@ dp_table_batch_view(int table, const uint8_t *key, const struct dp_update *batch
 		if (b->type == DP_UPD_DELETE)
 			return 0;
 		*action = b->action;
-		memcpy(params, b->params, DP_PARAMS_BYTES);
+		memcpy(params, b->params, dp_table_params_len((unsigned int)table));
 		return 1;
 	}
 	if ((e = dp_table_find((unsigned int)table, key)) == NULL)
 		return 0;
 	*action = e->action;
-	memcpy(params, e->params, DP_PARAMS_BYTES);
+	memcpy(params, e->params, dp_table_params_len((unsigned int)table));
 	return 1;
 }

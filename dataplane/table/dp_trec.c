@@ -50,7 +50,7 @@ dp_trec_get(const struct dp_table *t, uint32_t idx, struct ctl_rec *r)
 	memset(r, 0, sizeof(*r));
 	r->used = s->used;
 	r->plen = s->plen;
-	r->e = &t->ent[s->ent];
+	r->e = dp_tent(t, s->ent);
 	if (t->em)
 		memcpy(r->key, r->e->key, t->key_len);
 	else
@@ -102,7 +102,7 @@ dp_trec_find(const struct dp_table *t, const struct ctl_rec *r)
 	if (t->ctl_em != NULL) {
 		uint32_t ref = dp_em_lookup(t->ctl_em, r->key);
 
-		return ref == DP_EM_MISS ? IDX_NONE : t->ent[ref].idx;
+		return ref == DP_EM_MISS ? IDX_NONE : dp_tent(t, ref)->idx;
 	}
 	ctl_key(t, r, k);
 	return rte_hash_lookup_data(t->ctl_index, k, &data) >= 0 ? (uint32_t)(uintptr_t)data : IDX_NONE;
@@ -124,7 +124,7 @@ dp_trec_find_bulk(const struct dp_table *t, const struct ctl_rec *r, unsigned in
 			ep[i] = r[i].key;
 		dp_em_lookup_bulk(t->ctl_em, ep, n, idx);
 		for (unsigned int i = 0; i < n; i++)
-			idx[i] = idx[i] == DP_EM_MISS ? IDX_NONE : t->ent[idx[i]].idx;
+			idx[i] = idx[i] == DP_EM_MISS ? IDX_NONE : dp_tent(t, idx[i])->idx;
 		return;
 	}
 	for (unsigned int i = 0; i < n; i++) {

@@ -33,7 +33,7 @@ const struct dp_entry *dp_trec_cover(const struct dp_table *t, const struct ctl_
 static inline struct dp_entry *
 dp_trec_entry(const struct dp_table *t, uint32_t idx)
 {
-	return &t->ent[t->slot[idx].ent];
+	return dp_tent(t, t->slot[idx].ent);
 }
 
 #endif

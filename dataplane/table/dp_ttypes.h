@@ -15,6 +15,9 @@
 #define DP_PARAMS_MAX      12
 #define DP_KEY_MAX         64  /* bytes; key buffers are always this big */
 #define DP_PARAMS_BYTES    40
+/* A wide table's entries take two lines: their params run on into the
+ * second (IPv6 addresses: a path's three take 48 bytes). */
+#define DP_PARAMS_WIDE     (DP_PARAMS_BYTES + 64)
 #define DP_WORKERS_MAX     16
 #define DP_LOOKUP_BURST    64
 #define DP_WORKER_NONE     UINT32_MAX
@@ -24,7 +27,11 @@ enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RA
 /* DP_T_IPV6NET: an IPv6 /64 prefix, its 8 bytes (written and shown as an
  * IPv6 address whose last 64 bits are zero): a subscriber's prefix as an
  * exact key that fits the compact hash. */
-enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC, DP_T_IPV6NET };
+/* DP_T_IP: an address of either family in 16 bytes, IPv4 as IPv4-mapped
+ * (dp_addr_ip_any): written and shown as either; as a ternary field an
+ * IPv4 value's mask covers the mapped prefix too, so it matches IPv4 only. */
+enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC, DP_T_IPV6NET,
+	       DP_T_IP };
 enum dp_table_kind { DP_TK_EXACT, DP_TK_LPM, DP_TK_ACL };
 
 /* Bytes of a value of type t (inline: the backends size ACL fields with it
@@ -38,7 +45,7 @@ dp_type_size(enum dp_type t)
 	case DP_T_U32: case DP_T_IPV4: return 4;
 	case DP_T_U64: case DP_T_IPV6NET: return 8;
 	case DP_T_MAC: return 6;
-	case DP_T_IPV6: return 16;
+	case DP_T_IPV6: case DP_T_IP: return 16;
 	}
 	return 0;
 }
@@ -101,6 +108,9 @@ struct dp_table_def {
 	 * back with 0 hits and cannot age; the table's own hits and misses
 	 * are still counted. */
 	bool no_entry_hits;
+	/* Params up to DP_PARAMS_WIDE bytes: each entry takes two cache
+	 * lines, the second read only by what needs the params there. */
+	bool wide;
 };
 
 /* What workers get back from a lookup: one cache line, immutable once
@@ -145,7 +155,7 @@ struct dp_update {
 	uint16_t after;
 	uint8_t key[DP_KEY_MAX];
 	uint8_t mask[DP_KEY_MAX];
-	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+	uint8_t params[DP_PARAMS_WIDE] __rte_aligned(8);
 };
 
 /* Read-back of an installed entry (control side). */
@@ -155,7 +165,7 @@ struct dp_entry_view {
 	uint8_t plen;
 	uint32_t priority;
 	uint16_t action;
-	uint8_t params[DP_PARAMS_BYTES] __rte_aligned(8);
+	uint8_t params[DP_PARAMS_WIDE] __rte_aligned(8);
 	uint64_t hits;
 	uint64_t idle_ms;            /* since the hit counter last moved (as last scanned) */
 };

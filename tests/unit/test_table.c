@@ -139,8 +139,40 @@ static const struct dp_table_def lr_defs[] = {
 	  .default_action = A_NOOP },
 };
 
+/* wide: params past the first line (an overlay path's three IPv6
+ * addresses), one table of each exact backend */
+#define WIDE_FILL 100   /* bytes of params the test fills */
+static const struct dp_table_def wide_defs[] = {
+	{ .name = "t_wide_array", .size = 64, .n_fields = 1, .wide = true,
+	  .fields = { { "id", DP_T_U16, DP_MATCH_EXACT, 255 } },
+	  .n_actions = 2,
+	  .actions = { { "far", 7, { { "a", DP_T_IP }, { "b", DP_T_IP }, { "c", DP_T_IP }, { "d", DP_T_IP },
+				    { "e", DP_T_IP }, { "f", DP_T_IP }, { "g", DP_T_U32 } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+	{ .name = "t_wide_em", .size = 64, .n_fields = 1, .wide = true,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	  .n_actions = 2,
+	  .actions = { { "far", 7, { { "a", DP_T_IP }, { "b", DP_T_IP }, { "c", DP_T_IP }, { "d", DP_T_IP },
+				    { "e", DP_T_IP }, { "f", DP_T_IP }, { "g", DP_T_U32 } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+	{ .name = "t_wide_hash", .size = 64, .n_fields = 2, .wide = true,
+	  .fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "ip", DP_T_IP, DP_MATCH_EXACT } },
+	  .n_actions = 2,
+	  .actions = { { "far", 7, { { "a", DP_T_IP }, { "b", DP_T_IP }, { "c", DP_T_IP }, { "d", DP_T_IP },
+				    { "e", DP_T_IP }, { "f", DP_T_IP }, { "g", DP_T_U32 } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+};
+/* one line of params too many for a narrow table */
+static const struct dp_table_def narrow_def = {
+	.name = "t_narrow", .size = 8, .n_fields = 1,
+	.fields = { { "id", DP_T_U16, DP_MATCH_EXACT } },
+	.n_actions = 2,
+	.actions = { { "far", 3, { { "a", DP_T_IP }, { "b", DP_T_IP }, { "c", DP_T_IP } } }, { "noop", 0, {} } },
+	.default_action = 1,
+};
+
 static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv, t_ids, t_idh;
-static int t_lr[RTE_DIM(lr_defs)];
+static int t_lr[RTE_DIM(lr_defs)], t_wide[RTE_DIM(wide_defs)];
 
 static uint32_t
 ip(const char *s)
@@ -1525,6 +1557,95 @@ START_TEST(lr_atomic_copies_nothing)
 }
 END_TEST
 
+/* Wide entries: every byte of the params comes back from lookups and
+ * reads, through inserts, dataplane-atomic modifies and deletes, and an
+ * entry never spills into its neighbour; a narrow table refuses them. */
+static struct dp_update
+wide_upd(enum dp_update_type type, unsigned int w, uint32_t id, uint8_t seed)
+{
+	struct dp_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.type = type;
+	u.table = t_wide[w];
+	u.action = 0;
+	if (w == 0) {
+		rte_be16_t k = rte_cpu_to_be_16((uint16_t)id);
+
+		memcpy(u.key, &k, 2);
+	} else if (w == 1) {
+		rte_be32_t k = rte_cpu_to_be_32(id);
+
+		memcpy(u.key, &k, 4);
+	} else {
+		u.key[2] = 0x20;
+		u.key[17] = (uint8_t)id;
+	}
+	for (unsigned int b = 0; b < WIDE_FILL; b++)
+		u.params[b] = (uint8_t)(seed + b * 7);
+	return u;
+}
+
+static void
+wide_check(unsigned int w, uint32_t id, uint8_t seed, bool present)
+{
+	struct dp_update u = wide_upd(DP_UPD_INSERT, w, id, seed);
+	const uint8_t *kp[1] = { u.key };
+	const struct dp_entry *e[1];
+	struct dp_entry_view v;
+	uint64_t hit;
+
+	dp_tables_reader_online(0);
+	hit = dp_table_lookup(dp_tables_root(), 0, t_wide[w], kp, 1, e);
+	ck_assert_uint_eq(hit, present);
+	if (present) {
+		ck_assert_uint_eq(e[0]->action, 0);
+		ck_assert_mem_eq(e[0]->params, u.params, WIDE_FILL);
+	}
+	dp_tables_reader_offline(0);
+	ck_assert_int_eq(dp_table_get(&u, &v) == 0, present);
+	if (present)
+		ck_assert_mem_eq(v.params, u.params, WIDE_FILL);
+}
+
+START_TEST(wide_entries)
+{
+	struct dp_update u[2];
+	int r[2];
+
+	ck_assert_int_eq(dp_table_params_len(t_wide[0]), DP_PARAMS_WIDE);
+	ck_assert(dp_tg.t[t_wide[0]]->dense && dp_tg.t[t_wide[1]]->em && !dp_tg.t[t_wide[2]]->em &&
+		  !dp_tg.t[t_wide[2]]->dense);
+	ck_assert_int_eq(dp_table_create(&narrow_def), -E2BIG);
+	for (unsigned int w = 0; w < RTE_DIM(t_wide); w++) {
+		uint8_t seed[41];
+
+		for (uint32_t id = 1; id <= 40; id++) {
+			seed[id] = (uint8_t)id;
+			ck_assert_int_eq(write1(wide_upd(DP_UPD_INSERT, w, id, seed[id])), 0);
+		}
+		for (uint32_t id = 1; id <= 40; id++)
+			wide_check(w, id, (uint8_t)id, true);
+		for (uint32_t k = 0; k < 200; k++) {
+			uint32_t id = 1 + k % 40;
+
+			seed[id] = (uint8_t)(id * 3 + k);
+			u[0] = wide_upd(DP_UPD_MODIFY, w, id, seed[id]);
+			ck_assert_int_eq(dp_table_write(u, 1, DP_ATOM_DATAPLANE, r), 0);
+			wide_check(w, id, seed[id], true);
+			/* the neighbours as last written */
+			wide_check(w, 1 + id % 40, seed[1 + id % 40], true);
+			wide_check(w, id > 1 ? id - 1 : 40, seed[id > 1 ? id - 1 : 40], true);
+		}
+		for (uint32_t id = 1; id <= 40; id += 2)
+			ck_assert_int_eq(write1(wide_upd(DP_UPD_DELETE, w, id, 0)), 0);
+		for (uint32_t id = 1; id <= 40; id += 2)
+			wide_check(w, id, 0, false);
+		ck_assert_int_eq(dp_table_clear(t_wide[w], NULL), 0);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1533,6 +1654,7 @@ suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exact_basic);
+	tcase_add_test(tc, wide_entries);
 	tcase_add_test(tc, dense_bounds);
 	tcase_add_test(tc, lookup_by_ids);
 	tcase_add_test(tc, lookup_runs);
@@ -1583,6 +1705,9 @@ main(void)
 	}
 	for (unsigned int i = 0; i < RTE_DIM(t_lr); i++)
 		if ((t_lr[i] = dp_table_create(&lr_defs[i])) < 0)
+			return 1;
+	for (unsigned int i = 0; i < RTE_DIM(t_wide); i++)
+		if ((t_wide[i] = dp_table_create(&wide_defs[i])) < 0)
 			return 1;
 	if (!dp_tg.t[t_lr[0]]->dense || !dp_tg.t[t_lr[1]]->em || dp_tg.t[t_lr[2]]->em ||
 	    dp_tg.t[t_lr[2]]->dense) {

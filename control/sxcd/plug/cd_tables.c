@@ -104,6 +104,14 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 			return NULL;
 		return json_string(inet_ntop(af_of(type), a, buf, sizeof(buf)));
 	}
+	if (strcmp(type, "ip") == 0) {   /* either family, as sxdp shows it back */
+		bool v4;
+
+		if (!json_is_string(v) || dp_addr_ip_any(json_string_value(v), a, &v4) != 0)
+			return NULL;
+		return json_string(dp_addr_mapped(a) ? inet_ntop(AF_INET, a + 12, buf, sizeof(buf)) :
+				   inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+	}
 	if (strcmp(type, "ipv6net") == 0) {   /* an IPv6 /64: its last 64 bits zero */
 		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), AF_INET6, a) != 0 ||
 		    memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0)
@@ -182,7 +190,9 @@ canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json
 	}
 	if (mask == NULL) {
 		json_t *ones = json_string(strcmp(type, "mac") == 0 ? "ff:ff:ff:ff:ff:ff" :
-					   strcmp(type, "ipv4") == 0 ? "255.255.255.255" :
+					   strcmp(type, "ipv4") == 0 ||
+					   (strcmp(type, "ip") == 0 && strchr(json_string_value(val), ':') == NULL) ?
+					   "255.255.255.255" :
 					   "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 
 		mask = canon_value(t, type, ones);
