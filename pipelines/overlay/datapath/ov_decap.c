@@ -39,12 +39,22 @@ static const unsigned int tun_reason[] = {
  * a tunnel datagram, a probe, or an ICMP echo reply (perhaps to our probe). */
 enum { K_VXLAN = OV_TUN_VXLAN, K_GENEVE = OV_TUN_GENEVE, K_PROBE, K_PING, K_NONE };
 
-/* Fragments are none of them: reassembly is not the overlay's. */
+/* Fragments are none of them: reassembly is not the overlay's. The
+ * underlay is IPv4 or IPv6, ICMP's echo reply or ICMPv6's (RFC 4443 4.2).
+ * An IPv6 packet from or to ::/96 or an IPv4-mapped address is none
+ * either: no such packet is on a wire (RFC 4291 2.5.5), and as the tables
+ * key IPv4 it would pass for an IPv4 peer's or VTEP's. */
 static inline uint8_t
 kind_of(struct rte_mbuf *m, const struct dp_meta *md)
 {
-	if ((md->flags & (DP_MF_IPV4 | DP_MF_L4 | DP_MF_FRAG)) != (DP_MF_IPV4 | DP_MF_L4))
+	if ((md->flags & (DP_MF_L4 | DP_MF_FRAG)) != DP_MF_L4 || !(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)))
 		return K_NONE;
+	if (unlikely(md->flags & DP_MF_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+
+		if (dp_addr_ip6_reserved(ip6->src_addr) || dp_addr_ip6_reserved(ip6->dst_addr))
+			return K_NONE;
+	}
 	if (likely(md->l4_proto == IPPROTO_UDP)) {
 		if (md->dport == OV_VXLAN_PORT)
 			return K_VXLAN;
@@ -52,8 +62,9 @@ kind_of(struct rte_mbuf *m, const struct dp_meta *md)
 			return K_GENEVE;
 		return md->dport == OV_PROBE_PORT ? K_PROBE : K_NONE;
 	}
-	if (md->l4_proto == IPPROTO_ICMP &&
-	    *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off) == RTE_IP_ICMP_ECHO_REPLY)
+	if (md->l4_proto == ((md->flags & DP_MF_IPV4) ? IPPROTO_ICMP : IPPROTO_ICMPV6) &&
+	    *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off) ==
+	    ((md->flags & DP_MF_IPV4) ? RTE_IP_ICMP_ECHO_REPLY : 129))
 		return K_PING;
 	return K_NONE;
 }
@@ -160,7 +171,8 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
  * the lookups. */
 #define MEMO_SLOTS 1024
 struct memo_slot {
-	uint32_t dst, src, vni;
+	uint8_t dst[16], src[16];        /* "ip": IPv4 mapped */
+	uint32_t vni;
 	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
 	const struct dp_entry *e[3];     /* vteps, vnis, peers */
 	uint32_t n[3];                   /* this burst's hits on them, not yet counted */
@@ -192,12 +204,23 @@ ov_decap_fini(void)
 	}
 }
 
+/* The slot of (dst, src, vni): the addresses' last 8 bytes vary (an
+ * IPv4 address, an IPv6 host's interface id). */
 static inline struct memo_slot *
-memo_at(struct memo_slot *mm, uint32_t dst, uint32_t src, uint32_t vni)
+memo_at(struct memo_slot *mm, const uint8_t *dst, const uint8_t *src, uint32_t vni)
 {
-	uint32_t h = (src * 0x9e3779b1u) ^ (dst * 0x85ebca6bu) ^ (vni * 0xc2b2ae35u);
+	uint64_t d, s, h;
 
-	return &mm[(h ^ h >> 16) & (MEMO_SLOTS - 1)];
+	memcpy(&d, dst + 8, 8);
+	memcpy(&s, src + 8, 8);
+	h = (s * 0x9e3779b97f4a7c15ull) ^ (d * 0xc2b2ae3d27d4eb4full) ^ (vni * 0x165667b19e3779f9ull);
+	return &mm[(h >> 40 ^ h >> 20) & (MEMO_SLOTS - 1)];
+}
+
+static inline bool
+memo_is(const struct memo_slot *s, uint64_t stamp, const uint8_t *dst, const uint8_t *src, uint32_t vni)
+{
+	return s->stamp == stamp && s->vni == vni && memcmp(s->dst, dst, 16) == 0 && memcmp(s->src, src, 16) == 0;
 }
 
 /* A datagram the checks let in (its peers entry pe, its vnis entry ve):
@@ -315,19 +338,20 @@ static uint16_t
 checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint8_t *kind,
        uint64_t sealed, uint16_t *idx, unsigned int k, uint64_t stamp, struct decap_in *in)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
+	uint8_t dst[DP_LOOKUP_BURST][16], src[DP_LOOKUP_BURST][16];
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST], *vt[DP_LOOKUP_BURST], *ve[DP_LOOKUP_BURST];
 	uint32_t hlen[DP_LOOKUP_BURST], vnis[DP_LOOKUP_BURST];
+	uint8_t at[DP_LOOKUP_BURST];     /* a packet's addresses, by its place in dst[] and src[] */
 	unsigned int k2 = 0;
 	uint16_t cont = 0;
 	uint64_t hit;
 
 	/* 1: the outer destination */
 	for (unsigned int j = 0; j < k; j++) {
-		memset(keys[j], 0, SW_KEY_BYTES);
-		memcpy(keys[j], &rte_pktmbuf_mtod_offset(pkts[idx[j]], const struct rte_ipv4_hdr *,
-							 dp_meta(pkts[idx[j]])->l3_off)->dst_addr, 4);
+		ov_state_outer_addrs(pkts[idx[j]], dp_meta(pkts[idx[j]]), dst[j], src[j]);
+		memcpy(keys[j], dst[j], 16);
 		kp[j] = keys[j];
 	}
 	/* vteps, VNIs and peers repeat along a burst: one lookup a run */
@@ -345,7 +369,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 			cont++;
 			continue;
 		}
-		if (ov_state_outer_cksum_bad(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off))) {
+		if (ov_state_outer_bad(m, md)) {
 			*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}
@@ -369,6 +393,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		memcpy(keys[k2], &be, 4);
 		kp[k2] = keys[k2];
 		vt[k2] = e[j];
+		at[k2] = (uint8_t)j;
 		idx[k2++] = idx[j];
 	}
 	k = k2;
@@ -378,7 +403,6 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.vnis, kp, k, e);
 	/* 3: the VNI's slice, then whether the outer source is its peer */
 	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
 		uint16_t slice;
 
 		if (!(hit >> j & 1) || e[j]->action == OV_VNI_NONE) {
@@ -387,13 +411,13 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		}
 		slice = e[j]->action == OV_VNI_L2 ? ((const struct ov_vni_l2 *)e[j]->params)->slice :
 						    ((const struct ov_vni_l3 *)e[j]->params)->slice;
-		memset(keys[k2], 0, SW_KEY_BYTES);
+		memset(keys[k2], 0, SW_KEY6_BYTES);
 		*(rte_be16_t *)keys[k2] = rte_cpu_to_be_16(slice);
-		memcpy(keys[k2] + 2, &rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-							      dp_meta(m)->l3_off)->src_addr, 4);
+		memcpy(keys[k2] + 2, src[at[j]], 16);
 		kp[k2] = keys[k2];
 		ve[k2] = e[j];
 		vt[k2] = vt[j];
+		at[k2] = at[j];
 		vnis[k2] = vnis[j];
 		hlen[k2] = hlen[j];
 		idx[k2++] = idx[j];
@@ -403,19 +427,16 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		return cont;
 	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
-		const struct rte_ipv4_hdr *ip;
 		struct memo_slot *s;
 
 		if (!(hit >> j & 1) || e[j]->action == OV_PEER_NONE) {
 			next[idx[j]] = DP_NEXT_DROP(OV_DROP(unknown_peer));
 			continue;
 		}
-		ip = rte_pktmbuf_mtod_offset(pkts[idx[j]], const struct rte_ipv4_hdr *,
-					     dp_meta(pkts[idx[j]])->l3_off);
 		if (stamp != 0) {
-			s = memo_at(memo[ctx->worker], ip->dst_addr, ip->src_addr, vnis[j]);
-			s->dst = ip->dst_addr;
-			s->src = ip->src_addr;
+			s = memo_at(memo[ctx->worker], dst[at[j]], src[at[j]], vnis[j]);
+			memcpy(s->dst, dst[at[j]], 16);
+			memcpy(s->src, src[at[j]], 16);
 			s->vni = vnis[j];
 			s->e[0] = vt[j];
 			s->e[1] = ve[j];
@@ -478,8 +499,8 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			*decided |= UINT64_C(1) << i;
 			continue;
 		default:
-			next[i] = ov_state_vtep(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									 md->l3_off)->dst_addr) ?
+			next[i] = ov_state_vtep4(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									  md->l3_off)->dst_addr) ?
 				  DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
 			*decided |= UINT64_C(1) << i;
 			continue;
@@ -536,7 +557,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
-		const struct rte_ipv4_hdr *ip;
+		uint8_t dst[16], src[16];
 		struct memo_slot *s;
 		uint32_t vni, hlen;
 		bool sealed = sealed_m >> i & 1;
@@ -552,18 +573,18 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			cont++;
 			continue;
 		}
-		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+		ov_state_outer_addrs(m, md, dst, src);
 		/* a peer whose tunnels are encrypted sends nothing in clear,
 		 * its probes neither (a forged answer would keep a dead path up) */
-		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && ov_sa_clear_refused(ip->src_addr)) {
+		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && dp_addr_mapped(src) &&
+		    ov_sa_clear_refused(ov_ip4(src))) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
-		    (s = memo_at(mm, ip->dst_addr, ip->src_addr, vni))->stamp != stamp ||
-		    s->dst != ip->dst_addr || s->src != ip->src_addr || s->vni != vni) {
+		    !memo_is(s = memo_at(mm, dst, src, vni), stamp, dst, src, vni)) {
 			idx[k++] = i;
 			continue;
 		}
@@ -572,7 +593,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		if ((s->n[0] | s->n[1]) == 0)
 			used[nu++] = s;
 		s->n[0]++;
-		if (ov_state_outer_cksum_bad(m, ip)) {
+		if (ov_state_outer_bad(m, md)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}

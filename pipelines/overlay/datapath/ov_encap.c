@@ -33,6 +33,39 @@
 #include "dp_flowkey.h"
 #include "dp_slow.h"
 
+/* encap's IPv6 half: the outer headers of m (h: what both families share)
+ * over IPv6 path p. The UDP checksum is computed (IPv6 has no zero one),
+ * over the whole datagram however it is segmented. 0, or a drop reason. */
+static unsigned int
+encap6(struct rte_mbuf *m, struct dp_meta *md, const struct ov_encap_hdr *h, const struct ov_path *p,
+       uint16_t inner_len)
+{
+	struct ov_encap_hdr6 h6 = {
+		.type = h->type, .vni = h->vni, .src = p->src, .dst = p->dst, .hops = h->ttl, .tc = h->tos,
+		.sport = h->sport, .flow = md->hash,
+	};
+	struct rte_ipv6_hdr *ip6;
+	struct rte_udp_hdr *uh;
+	uint8_t *d = (uint8_t *)rte_pktmbuf_prepend(m, OV_ENCAP_LEN6);
+
+	if (d == NULL)
+		return OV_DROP(no_headroom);
+	ov_tun_write6(d + OV_ETH_HLEN, &h6, inner_len);
+	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(d + OV_ETH_HLEN);
+	uh = (struct rte_udp_hdr *)(d + OV_ETH_HLEN + OV_IP6_HLEN);
+	uh->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, ip6, OV_ETH_HLEN + OV_IP6_HLEN);
+	md->flags = DP_MF_IPV6 | DP_MF_L4;
+	md->l2_len = md->l3_off = OV_ETH_HLEN;
+	md->l4_off = OV_ETH_HLEN + OV_IP6_HLEN;
+	md->ethertype = RTE_ETHER_TYPE_IPV6;
+	md->l4_proto = IPPROTO_UDP;
+	md->ttl = h->ttl;
+	md->sport = h->sport;
+	md->dport = ov_tun_port(h->type);
+	return 0;
+}
+
 /* Outer headers and metadata of m, encapsulated for path p, then sealed
  * with sa (NULL: clear; counted in sc, the lcore's row of
  * ov_sa_ctr). 0, or a drop reason. */
@@ -59,17 +92,19 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 		memcpy(&eth->dst_addr, t->rmac, 6);
 	}
 	inner_len = (uint16_t)rte_pktmbuf_pkt_len(m);
-	d = (uint8_t *)rte_pktmbuf_prepend(m, OV_ENCAP_LEN);
-	if (d == NULL)
-		return OV_DROP(no_headroom);
 	h.type = action == OV_TUNNEL_GENEVE ? OV_TUN_GENEVE : OV_TUN_VXLAN;
 	h.vni = t->vni;
-	h.src = p->src;
-	h.dst = p->dst;
 	h.ttl = t->ttl == OV_TTL_COPY ? ttl : t->ttl;
 	/* ECN copied (RFC 6040 normal mode), DSCP set or copied */
 	h.tos = (uint8_t)((t->dscp == OV_DSCP_COPY ? tos & 0xfc : t->dscp << 2) | (tos & 0x03));
 	h.sport = ov_tun_sport(md->hash);
+	if (unlikely(ov_path_v6(p)))
+		return encap6(m, md, &h, p, inner_len);
+	d = (uint8_t *)rte_pktmbuf_prepend(m, OV_ENCAP_LEN);
+	if (d == NULL)
+		return OV_DROP(no_headroom);
+	h.src = ov_ip4(p->src);
+	h.dst = ov_ip4(p->dst);
 	h.udp_csum = t->csum != 0;
 	ov_tun_write(d + OV_ETH_HLEN, &h, inner_len);
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -244,11 +279,45 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	}
 }
 
+/* The underlay next hops whose keys are keys[0..k) (neigh's, or neigh6's
+ * where v6 has their bit): their entries in ne[], the mask of those found. */
+static uint64_t
+next_hops(struct dp_stage_ctx *ctx, uint8_t (*keys)[SW_KEY6_BYTES], uint64_t v6, unsigned int k,
+	  const struct dp_entry **ne)
+{
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint8_t at[DP_LOOKUP_BURST];
+	uint64_t hit = 0, h;
+
+	if (likely(v6 == 0)) {
+		for (unsigned int j = 0; j < k; j++)
+			kp[j] = keys[j];
+		return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+	}
+	for (unsigned int fam = 0; fam < 2; fam++) {
+		unsigned int n = 0;
+
+		for (unsigned int j = 0; j < k; j++)
+			if ((v6 >> j & 1) == fam) {
+				at[n] = (uint8_t)j;
+				kp[n++] = keys[j];
+			}
+		if (n == 0)
+			continue;
+		h = dp_table_lookup(ctx->root, ctx->worker, fam ? pl_sw.neigh6 : pl_sw.neigh, kp, n, e);
+		for (unsigned int i = 0; i < n; i++) {
+			ne[at[i]] = e[i];
+			hit |= (h >> i & 1) << at[i];
+		}
+	}
+	return hit;
+}
+
 uint16_t
 pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[DP_LOOKUP_BURST];
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
 	const struct dp_entry *te[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	struct ov_path_ctr *ctr = ov_path_ctr[ctx->worker];
 	uint32_t ids[DP_LOOKUP_BURST];
@@ -256,7 +325,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	const struct ov_sa *sas[DP_LOOKUP_BURST];
 	uint8_t sealq[DP_LOOKUP_BURST];
 	unsigned int k = 0, k2 = 0, nsealed = 0;
-	uint64_t hit;
+	uint64_t hit, v6 = 0;
 	bool esp;
 
 	if (unlikely(n == 0))
@@ -315,8 +384,12 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 			next[idx[j]] = DP_NEXT_DROP(OV_DROP(no_path));
 			continue;
 		}
-		pl_switch_key_vrf_ip(keys[k2], p->vrf, p->gw);
-		kp[k2] = keys[k2];
+		if (unlikely(ov_path_v6(p))) {
+			pl_switch_key_vrf_ip6(keys[k2], p->vrf, p->gw);
+			v6 |= UINT64_C(1) << k2;
+		} else {
+			pl_switch_key_vrf_ip(keys[k2], p->vrf, ov_ip4(p->gw));
+		}
 		te[k2] = te[j];
 		pe[k2] = pe[j];
 		ids[k2] = ids[j];
@@ -324,7 +397,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	}
 	if (k2 == 0)
 		return 0;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k2, ne);
+	hit = next_hops(ctx, keys, v6, k2, ne);
 	esp = ov_sa_any;	/* once a burst */
 	for (unsigned int j = 0; j < k2; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -334,7 +407,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
 		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
 		uint16_t *nx = &next[idx[j]];
-		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_ENCAP_LEN;
+		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_PATH_ENCAP_LEN(p);
 		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)ids[j], ctx->worker) : NULL;
 		unsigned int r;
 
@@ -389,7 +462,7 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 	uint32_t tot;
 	int n;
 
-	if (ov_state_underlay_rw(p->vrf, p->gw) == NULL) {
+	if (ov_state_underlay_rw(p) == NULL) {
 		dp_slow_drop(m, OV_DROP(frag_failed));
 		return;
 	}
@@ -427,7 +500,7 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 			continue;
 		}
 		md->tunnel = path;
-		ov_state_underlay_out(f[i], p->vrf, p->gw, p->src);
+		ov_state_underlay_out(f[i], p);
 	}
 	dp_slow_event(OV_EVENT(fragmented));
 	dp_slow_event(OV_EVENT(forwarded));
@@ -502,7 +575,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	}
 	sa = path != 0 ? ov_sa_out((uint16_t)path) : NULL;
 	if (path == 0 || (p = ov_state_path(path)) == NULL ||
-	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN +
+	    rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_PATH_ENCAP_LEN(p) +
 	    (sa != NULL ? ov_sa_overhead(sa, rte_pktmbuf_pkt_len(r) - OV_ETH_HLEN + OV_ENCAP_LEN) : 0) >
 	    (p->mtu != 0 ? p->mtu : UINT16_MAX))
 		goto fail;
@@ -515,7 +588,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 		goto fail;
 	md->flags |= DP_MF_OWN | DP_MF_MADE;
 	md->tunnel = path;
-	return ov_state_underlay_out(r, p->vrf, p->gw, p->src) == 0 ? 0 : -1;
+	return ov_state_underlay_out(r, p) == 0 ? 0 : -1;
 fail:
 	rte_pktmbuf_free(r);
 	return -1;

@@ -120,7 +120,7 @@ ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_m
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 
-	return ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
+	return ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
 }
 
 /* Opened @m (what it carried, Ethernet header stripped) put back under
@@ -186,7 +186,7 @@ open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, str
 	o->sport = md->sport;
 	o->l2_len = md->l2_len;
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
-		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	s = ov_sa_in(OV_SA_ESP, (uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
@@ -194,7 +194,7 @@ open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, str
 	 * behind a NAT): the ICV and the window say whether it is the peer */
 	if (s == NULL || s->dst != ip->dst_addr || (s->src != o->from && s->path == 0) ||
 	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
-		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	if (ov_sa_expired(s, ctx->now)) {

@@ -29,13 +29,13 @@
 /* ------------------------------------------------------------ workers */
 
 static inline bool
-endpoint_known(struct dp_stage_ctx *ctx, uint32_t ip)
+endpoint_known(struct dp_stage_ctx *ctx, const uint8_t *ip)
 {
 	uint8_t key[SW_KEY_BYTES] __rte_aligned(16) = { 0 };
 	const uint8_t *kp = key;
 	const struct dp_entry *e;
 
-	memcpy(key, &ip, 4);
+	memcpy(key, ip, 16);
 	return dp_table_lookup(ctx->root, ctx->worker, pl_ov.endpoints, &kp, 1, &e) != 0 &&
 	       e->action == OV_ENDPOINT;
 }
@@ -59,15 +59,51 @@ reseal(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct rte_ipv4_hdr *
 	return r;
 }
 
+/* A peer's request m turned around where it stands: MACs, addresses and
+ * ports swapped; over IPv6 the UDP checksum again (the reply's type is in
+ * what it covers; IPv6 has no zero one). */
+static void
+turn_around(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, md->l4_off);
+	struct rte_ether_addr mac;
+	uint16_t port = udp->src_port;
+
+	rte_ether_addr_copy(&eth->src_addr, &mac);
+	rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+	udp->dgram_cksum = 0;
+	if (md->flags & DP_MF_IPV4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
+		uint32_t a = ip->src_addr;
+
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->time_to_live = 64;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	} else {
+		struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+		uint8_t a[16];
+
+		memcpy(a, ip6->src_addr, 16);
+		memcpy(ip6->src_addr, ip6->dst_addr, 16);
+		memcpy(ip6->dst_addr, a, 16);
+		ip6->hop_limits = 64;
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, ip6, md->l4_off);
+	}
+}
+
 uint16_t
 ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay)
 {
 	struct dp_meta *md = dp_meta(m);
 	uint32_t off = md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr));
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	struct ov_probe_msg *msg;
-	struct rte_ether_addr mac;
-	uint32_t a;
+	uint8_t dst[16], src[16];
 
 	*underlay = false;
 	if (off + sizeof(*msg) > rte_pktmbuf_data_len(m) ||
@@ -92,31 +128,17 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	/* never to a group, a loopback or the address it came to, whatever the
 	 * endpoints table says; another of the box's VTEPs only where it names
 	 * it (a path between two of its own WAN links) */
-	if (!dp_addr_ip4_unicast(ip->src_addr) || ip->src_addr == ip->dst_addr)
+	ov_state_outer_addrs(m, md, dst, src);
+	if (!(dp_addr_mapped(src) ? dp_addr_ip4_unicast(ov_ip4(src)) : dp_addr_ip6_unicast(src)) ||
+	    memcmp(src, dst, 16) == 0)
 		return DP_NEXT_DROP(OV_DROP(probe_src));
-	if (!endpoint_known(ctx, ip->src_addr))
+	if (!endpoint_known(ctx, src))
 		return DP_NEXT_DROP(OV_DROP(probe_unknown));
-	{
-		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, md->l4_off);
-		uint16_t port = udp->src_port;
-
-		rte_ether_addr_copy(&eth->src_addr, &mac);
-		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
-		rte_ether_addr_copy(&mac, &eth->dst_addr);
-		a = ip->src_addr;
-		ip->src_addr = ip->dst_addr;
-		ip->dst_addr = a;
-		ip->time_to_live = 64;
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp->src_port = udp->dst_port;
-		udp->dst_port = port;
-		udp->dgram_cksum = 0;
-	}
 	msg->type = OV_PROBE_REPLY;
-	if (sealed) {
-		unsigned int r = reseal(ctx, m, ip);
+	turn_around(m, md);
+	if (sealed) {   /* sealed: ESP or WireGuard, IPv4's alone */
+		unsigned int r = reseal(ctx, m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									  md->l3_off));
 
 		if (r != 0)
 			return DP_NEXT_DROP(r);
@@ -220,8 +242,8 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	sc.interval_ns = (uint64_t)c->interval_ms * 1000000u;
 	sc.down_after = c->down_after;
 	sc.up_after = c->up_after;
-	if (p->kind == action && p->cfg.src == c->src && p->cfg.dst == c->dst &&
-	    p->cfg.vrf == c->vrf && p->cfg.gw == c->gw) {
+	if (p->kind == action && memcmp(p->cfg.src, c->src, 16) == 0 && memcmp(p->cfg.dst, c->dst, 16) == 0 &&
+	    p->cfg.vrf == c->vrf && memcmp(p->cfg.gw, c->gw, 16) == 0) {
 		ov_sla_reconfig(&p->sla, &sc, ov_probe_ns(rte_rdtsc()));
 		p->cfg = *c;
 		return;
@@ -263,16 +285,60 @@ ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 	}
 }
 
+/* The IP header of a probe of path p at l3 (len bytes of IP packet, l4
+ * its L4 header's length), the metadata that the underlay send and the
+ * switch's hold queue read: IPv4, or IPv6 where the path is. */
+static void
+probe_ip(struct rte_mbuf *m, const struct prober *p, uint8_t *l3, uint16_t len, uint16_t l4)
+{
+	struct dp_meta *md = dp_meta(m);
+	bool v6 = ov_path_v6(&p->cfg), icmp = p->kind == OV_PATH_ICMP;
+
+	/* the private area of a fresh mbuf still holds an earlier packet's */
+	memset(md, 0, sizeof(*md));
+	md->flags = (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4;
+	md->l2_len = md->l3_off = RTE_ETHER_HDR_LEN;
+	md->l4_off = (uint16_t)(RTE_ETHER_HDR_LEN + len - l4 - sizeof(struct ov_probe_msg));
+	md->ethertype = v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
+	md->l4_proto = !icmp ? IPPROTO_UDP : v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	md->ttl = 64;
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)PROBE_TOS << 20);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip6)));
+		ip6->proto = md->l4_proto;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, p->cfg.src, 16);
+		memcpy(ip6->dst_addr, p->cfg.dst, 16);
+		return;
+	}
+	{
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->type_of_service = PROBE_TOS;
+		ip->total_length = rte_cpu_to_be_16(len);
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = md->l4_proto;
+		ip->src_addr = ov_ip4(p->cfg.src);
+		ip->dst_addr = ov_ip4(p->cfg.dst);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+}
+
 static void
 probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 {
+	bool v6 = ov_path_v6(&p->cfg);
+	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
 	uint16_t l4 = p->kind == OV_PATH_ICMP ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr);
-	uint16_t len = (uint16_t)(sizeof(struct rte_ipv4_hdr) + l4 + sizeof(struct ov_probe_msg));
+	uint16_t len = (uint16_t)(l3 + l4 + sizeof(struct ov_probe_msg));
 	static const uint8_t zero[6];
 	const struct ov_sa *sa;
-	struct rte_ipv4_hdr *ip;
 	struct ov_probe_msg *msg;
-	struct dp_meta *md;
 	struct rte_mbuf *m;
 	uint8_t *pl;
 
@@ -282,29 +348,11 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		return;
 	}
 	tx_tat = RTE_MAX(tx_tat, tsc) + tx_iv;
-	m = dp_slow_frame(pool, zero, zero, 0, RTE_ETHER_TYPE_IPV4, len, &pl);
+	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, len, &pl);
 	if (m == NULL)
 		return;
-	/* what the underlay send and the switch's hold queue read of it: the
-	 * private area of a fresh mbuf still holds an earlier packet's */
-	md = dp_meta(m);
-	memset(md, 0, sizeof(*md));
-	md->flags = DP_MF_IPV4 | DP_MF_L4;
-	md->l2_len = md->l3_off = RTE_ETHER_HDR_LEN;
-	md->l4_off = RTE_ETHER_HDR_LEN + sizeof(*ip);
-	md->ethertype = RTE_ETHER_TYPE_IPV4;
-	md->l4_proto = p->kind == OV_PATH_ICMP ? IPPROTO_ICMP : IPPROTO_UDP;
-	md->ttl = 64;
-	ip = (struct rte_ipv4_hdr *)pl;
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = PROBE_TOS;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->src_addr = p->cfg.src;
-	ip->dst_addr = p->cfg.dst;
-	msg = (struct ov_probe_msg *)(pl + sizeof(*ip) + l4);
+	probe_ip(m, p, pl, len, l4);
+	msg = (struct ov_probe_msg *)(pl + l3 + l4);
 	memset(msg, 0, sizeof(*msg));
 	msg->magic = rte_cpu_to_be_32(OV_PROBE_MAGIC);
 	msg->version = OV_PROBE_VERSION;
@@ -313,24 +361,26 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	msg->seq = rte_cpu_to_be_32(seq);
 	msg->tx = tsc;
 	if (p->kind == OV_PATH_ICMP) {
-		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(pl + l3);
 
-		ip->next_proto_id = IPPROTO_ICMP;
-		icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		/* ICMPv6's echo (RFC 4443 4.1) is ICMP's with other types and
+		 * a checksum over the pseudo-header too */
+		icmp->icmp_type = v6 ? 128 : RTE_IP_ICMP_ECHO_REQUEST;
 		icmp->icmp_code = 0;
 		icmp->icmp_ident = rte_cpu_to_be_16(id);
 		icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)seq);
 		icmp->icmp_cksum = 0;
-		icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, l4 + sizeof(*msg));
+		icmp->icmp_cksum = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)pl, icmp) :
+				   (uint16_t)~rte_raw_cksum(icmp, l4 + sizeof(*msg));
 	} else {
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(pl + l3);
 
-		ip->next_proto_id = IPPROTO_UDP;
 		udp->src_port = udp->dst_port = rte_cpu_to_be_16(OV_PROBE_PORT);
 		udp->dgram_len = rte_cpu_to_be_16(l4 + sizeof(*msg));
 		udp->dgram_cksum = 0;
+		if (v6)   /* IPv6 has no zero UDP checksum */
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)pl, udp);
 	}
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	/* to a peer sxdp over an encrypted path: inside the encryption, what
 	 * the path's traffic goes through, and answered from inside it alone */
 	if (p->kind == OV_PATH_SXDP && (sa = ov_sa_out(id)) != NULL) {
@@ -344,7 +394,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 			return;
 		}
 	}
-	if (ov_state_underlay_out(m, p->cfg.vrf, p->cfg.gw, p->cfg.src) == 0)
+	if (ov_state_underlay_out(m, &p->cfg) == 0)
 		dp_slow_event(OV_EVENT(probe_sent));
 }
 
@@ -381,16 +431,17 @@ void
 ov_probe_answer(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	bool icmp = md->l4_proto == IPPROTO_ICMP;
+	bool icmp = md->l4_proto == IPPROTO_ICMP || md->l4_proto == IPPROTO_ICMPV6;
 	const struct ov_probe_msg *msg = rte_pktmbuf_mtod_offset(m, const struct ov_probe_msg *,
 		md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr)));
 	uint16_t id = rte_be_to_cpu_16(msg->path);
 	struct prober *p = id <= OV_PATH_MAX ? &pr[id] : NULL;
+	uint8_t dst[16], src[16];
 
+	ov_state_outer_addrs(m, md, dst, src);
 	/* the path's own answer: its kind, from its far end to its VTEP */
 	if (p == NULL || p->kind != (icmp ? OV_PATH_ICMP : OV_PATH_SXDP) ||
-	    ip->src_addr != p->cfg.dst || ip->dst_addr != p->cfg.src) {
+	    memcmp(src, p->cfg.dst, 16) != 0 || memcmp(dst, p->cfg.src, 16) != 0) {
 		dp_slow_drop(m, OV_DROP(probe_stray));
 		return;
 	}

@@ -296,8 +296,9 @@ index_publish(void)
 		/* a WireGuard session's far end is where the peer is (behind
 		 * a NAT, say), its path's the peer's VTEP, which what the
 		 * peer sealed comes from */
-		if ((p = ov_state_path(s->path)) != NULL && (p->src != s->src || p->dst != s->dst))
-			way_add(n, p->src, p->dst, s->path);
+		if ((p = ov_state_path(s->path)) != NULL && !ov_path_v6(p) &&
+		    (ov_ip4(p->src) != s->src || ov_ip4(p->dst) != s->dst))
+			way_add(n, ov_ip4(p->src), ov_ip4(p->dst), s->path);
 	}
 	old = g.index;
 	__atomic_store_n(&g.index, n, __ATOMIC_RELEASE);

@@ -171,6 +171,10 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 	if (c.lane != 0 && (wg || c.dir != OV_SA_OUT))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/lane",
 				      "lanes are outbound ESP SAs'");
+	if (c.path != 0 && ov_state_path(c.path) != NULL && ov_path_v6(ov_state_path(c.path)))
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
+				      "path %u is over IPv6: ESP and WireGuard run over an IPv4 underlay",
+				      (unsigned int)c.path);
 	if ((c.dir == OV_SA_OUT || wg) && c.path == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
 				      wg ? "a WireGuard session is of one path: its id" :

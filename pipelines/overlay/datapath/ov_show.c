@@ -62,6 +62,14 @@ ov_show_ip(uint32_t be)
 	return json_string(inet_ntop(AF_INET, &be, b, sizeof(b)));
 }
 
+json_t *
+ov_show_addr(const uint8_t *a)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return dp_addr_mapped(a) ? ov_show_ip(ov_ip4(a)) : json_string(inet_ntop(AF_INET6, a, b, sizeof(b)));
+}
+
 /* What path @id's frames leave as, in words. */
 static json_t *
 sealed_as(uint16_t id)
@@ -95,7 +103,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	}
 	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			 "id", (json_int_t)id, "probe", kind_name[ev->action],
-			 "src", ov_show_ip(c->src), "dst", ov_show_ip(c->dst), "state", l->up ? "up" : "down",
+			 "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", l->up ? "up" : "down",
 			 "since_ms", (json_int_t)(s ? (now_ns - s->changed) / 1000000 : 0),
 			 "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
 			 "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts,

@@ -14,33 +14,45 @@ unsigned int pl_ov_drop_base, pl_ov_event_base;
 uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
 bool
-ov_state_vtep(struct dp_stage_ctx *ctx, uint32_t dst)
+ov_state_vtep(struct dp_stage_ctx *ctx, const uint8_t *dst)
 {
 	uint8_t key[DP_KEY_MAX] = { 0 };
 	const uint8_t *kp = key;
 	const struct dp_entry *e;
 
-	memcpy(key, &dst, 4);
+	memcpy(key, dst, 16);
 	dp_table_lookup(ctx->root, ctx->worker, pl_ov.vteps, &kp, 1, &e);
 	return e->action == OV_VTEP;
 }
 
+int
+ov_state_nh_key(uint8_t *k, const struct ov_path *p)
+{
+	if (ov_path_v6(p)) {
+		pl_switch_key_vrf_ip6(k, p->vrf, p->gw);
+		return pl_sw.neigh6;
+	}
+	memset(k, 0, SW_KEY6_BYTES);
+	pl_switch_key_vrf_ip(k, p->vrf, ov_ip4(p->gw));
+	return pl_sw.neigh;
+}
+
 const struct sw_rewrite *
-ov_state_underlay_rw(uint16_t vrf, uint32_t gw)
+ov_state_underlay_rw(const struct ov_path *p)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
+	int t = ov_state_nh_key(k, p);
 
-	pl_switch_key_vrf_ip(k, vrf, gw);
-	e = dp_table_find(pl_sw.neigh, k);
+	e = dp_table_find(t, k);
 	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
 }
 
 int
-ov_state_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src)
+ov_state_underlay_out(struct rte_mbuf *m, const struct ov_path *p)
 {
 	struct dp_meta *md = dp_meta(m);
-	const struct sw_rewrite *rw = ov_state_underlay_rw(vrf, gw);
+	const struct sw_rewrite *rw = ov_state_underlay_rw(p);
 	struct rte_ipv4_hdr *ip;
 
 	if (rw != NULL) {
@@ -57,12 +69,17 @@ ov_state_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t sr
 	/* The switch's hold queue asks for gw and then sends the packet with
 	 * a routed packet's rewrite, which takes one off the TTL: put back
 	 * here, so a held packet leaves with the TTL of one that was not. */
+	dp_slow_event(OV_EVENT(held));
+	if (ov_path_v6(p)) {
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits++;
+		pl_swctl_hold(m, p->vrf, true, p->gw, p->src);
+		return 0;
+	}
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 	ip->time_to_live++;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	dp_slow_event(OV_EVENT(held));
-	pl_swctl_hold(m, vrf, false, (const uint8_t *)&gw, (const uint8_t *)&src);
+	pl_swctl_hold(m, p->vrf, false, p->gw + 12, p->src + 12);
 	return 0;
 }
 

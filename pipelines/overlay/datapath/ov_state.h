@@ -13,6 +13,8 @@
 #include "dp_parse.h"
 #include "dp_table.h"
 #include "dp_flowkey.h"
+#include "dp_addr.h"
+#include "ov_tun.h"
 
 #define DP_REASONS_DEF "pl_overlay.def"
 #define DP_REASONS_PREFIX OV
@@ -82,8 +84,39 @@ ov_state_outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
 }
 
-/* Workers: is @dst (network order) one of the box's VTEPs? */
-bool ov_state_vtep(struct dp_stage_ctx *ctx, uint32_t dst);
+/* The outer checksum of m, a UDP datagram to a VTEP, is bad: IPv4's header
+ * checksum; over IPv6 the UDP checksum, which IPv6 has in its place (a zero
+ * one is bad too: RFC 8200 8.1), unless the NIC vouched for it. */
+static inline bool
+ov_state_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const struct rte_ipv6_hdr *ip6;
+	const struct rte_udp_hdr *uh;
+	uint64_t ck;
+
+	if (likely(md->flags & DP_MF_IPV4))
+		return ov_state_outer_cksum_bad(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									      md->l3_off));
+	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return false;
+	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
+	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
+	return ck == RTE_MBUF_F_RX_L4_CKSUM_BAD || uh->dgram_cksum == 0 ||
+	       rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, md->l4_off) != 0;
+}
+
+/* Workers: is @dst ("ip": 16 bytes) one of the box's VTEPs? */
+bool ov_state_vtep(struct dp_stage_ctx *ctx, const uint8_t *dst);
+/* The same of an IPv4 address (network order). */
+static inline bool
+ov_state_vtep4(struct dp_stage_ctx *ctx, uint32_t dst)
+{
+	uint8_t a[16];
+
+	dp_addr_map4(dst, a);
+	return ov_state_vtep(ctx, a);
+}
 
 /* A tunnel into the far end's VRF: what goes in was routed. */
 static inline bool
@@ -92,16 +125,54 @@ ov_tunnel_l3(const struct ov_tunnel *t)
 	return (t->rmac[0] | t->rmac[1] | t->rmac[2] | t->rmac[3] | t->rmac[4] | t->rmac[5]) != 0;
 }
 struct ov_endpoint { uint16_t site; };
-/* A path: one local VTEP (on a WAN link) to one remote endpoint. */
+/* A path: one local VTEP (on a WAN link) to one remote endpoint, over an
+ * IPv4 or an IPv6 underlay. Addresses are the tables' "ip" type: 16 bytes,
+ * IPv4 mapped; the three of a path are of one family (ov_check). */
 struct ov_path {
-	uint32_t src, dst;       /* local VTEP, remote endpoint */
-	uint16_t vrf;            /* underlay VRF */
-	uint16_t mtu;            /* the underlay's on this path (0: the port's) */
-	uint32_t gw;             /* underlay next hop, resolved in vrf by the switch */
+	uint8_t src[16], dst[16];  /* local VTEP, remote endpoint */
+	uint16_t vrf;              /* underlay VRF */
+	uint16_t mtu;              /* the underlay's on this path (0: the port's) */
+	uint8_t gw[16];            /* underlay next hop, resolved in vrf by the switch */
 	/* probed paths (sxdp, icmp) only */
 	uint16_t interval_ms;
 	uint8_t down_after, up_after;
 };
+
+/* An "ip" address's IPv4 part (network order). */
+static inline uint32_t
+ov_ip4(const uint8_t *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a + 12, 4);
+	return v;
+}
+
+/* Is path p over an IPv6 underlay? */
+static inline bool
+ov_path_v6(const struct ov_path *p)
+{
+	return !dp_addr_mapped(p->dst);
+}
+
+/* The outer headers' length on path p: Ethernet, IP, UDP, tunnel. */
+#define OV_PATH_ENCAP_LEN(p) (ov_path_v6(p) ? OV_ENCAP_LEN6 : OV_ENCAP_LEN)
+
+/* The outer IP header of m (a datagram to a VTEP) as the tables key its
+ * addresses ("ip": 16 bytes, IPv4 mapped). */
+static inline void
+ov_state_outer_addrs(const struct rte_mbuf *m, const struct dp_meta *md, uint8_t *dst, uint8_t *src)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	if (md->flags & DP_MF_IPV4) {
+		dp_addr_map4(((const struct rte_ipv4_hdr *)l3)->dst_addr, dst);
+		dp_addr_map4(((const struct rte_ipv4_hdr *)l3)->src_addr, src);
+		return;
+	}
+	memcpy(dst, l3 + offsetof(struct rte_ipv6_hdr, dst_addr), 16);
+	memcpy(src, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+}
 struct ov_class { uint16_t class; };
 struct ov_policy {
 	uint16_t path[OV_POLICY_PATHS];   /* in order of preference; 0: unused */
@@ -116,14 +187,17 @@ struct ov_policy {
 /* Where the engine laid out the classes key's fields (a dp_flowkey). */
 extern uint8_t pl_ov_class_off[DP_FK_FIELDS];
 
-/* Main lcore: an outer IPv4 packet m (Ethernet header in place, addresses
- * to be written) out through the underlay next hop gw in vrf, or held on
- * the switch's queue while the switch resolves it (src pays for the ARP
- * requests). Takes m; 0 or -1 (dropped). */
-int ov_state_underlay_out(struct rte_mbuf *m, uint16_t vrf, uint32_t gw, uint32_t src);
-/* Main lcore: the switch's resolved rewrite for gw in vrf, or NULL. */
+/* Main lcore: an outer packet m of path p (Ethernet header in place,
+ * addresses to be written) out through its underlay next hop, or held on
+ * the switch's queue while the switch resolves it (ARP or NDP, the path's
+ * VTEP paying for the requests). Takes m; 0 or -1 (dropped). */
+int ov_state_underlay_out(struct rte_mbuf *m, const struct ov_path *p);
+/* Main lcore: the switch's resolved rewrite for path p's next hop, or NULL. */
 struct sw_rewrite;
-const struct sw_rewrite *ov_state_underlay_rw(uint16_t vrf, uint32_t gw);
+const struct sw_rewrite *ov_state_underlay_rw(const struct ov_path *p);
+/* The neigh or neigh6 key of path p's next hop into k (SW_KEY6_BYTES),
+ * and the table to look it up in. */
+int ov_state_nh_key(uint8_t *k, const struct ov_path *p);
 /* Main lcore: the entry of id in an id-keyed table (tunnels, paths), or
  * NULL; the paths entry of id, or NULL. */
 const struct dp_entry *ov_state_find_id(int table, uint32_t id);

@@ -28,8 +28,10 @@
 #define OV_ETH_HLEN     14
 #define OV_IP_HLEN      20
 #define OV_UDP_HLEN     8
-/* What encap puts before the inner frame: Ethernet, IPv4, UDP, tunnel. */
+#define OV_IP6_HLEN     40
+/* What encap puts before the inner frame: Ethernet, IPv4 or IPv6, UDP, tunnel. */
 #define OV_ENCAP_LEN    (OV_ETH_HLEN + OV_IP_HLEN + OV_UDP_HLEN + OV_TUN_HLEN)
+#define OV_ENCAP_LEN6   (OV_ETH_HLEN + OV_IP6_HLEN + OV_UDP_HLEN + OV_TUN_HLEN)
 
 enum ov_tun_type { OV_TUN_VXLAN, OV_TUN_GENEVE };
 
@@ -102,6 +104,41 @@ ov_tun_write(uint8_t *p, const struct ov_encap_hdr *h, uint16_t inner_len)
 	if (h->udp_csum)
 		((struct rte_udp_hdr *)(p + OV_IP_HLEN))->dgram_cksum =
 			rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)p, p + OV_IP_HLEN);
+}
+
+/* The outer headers of one packet over an IPv6 underlay. */
+struct ov_encap_hdr6 {
+	enum ov_tun_type type;
+	uint32_t vni;
+	const uint8_t *src, *dst;
+	uint8_t hops, tc;
+	uint16_t sport;          /* host order */
+	uint32_t flow;           /* the flow label (20 bits) */
+};
+
+/* Write IPv6 + UDP + tunnel header at p (OV_ENCAP_LEN6 - OV_ETH_HLEN
+ * bytes), the inner frame of inner_len bytes after them; the UDP checksum
+ * is left 0 for the caller, who has the whole packet (IPv6 forbids a zero
+ * one: RFC 8200 8.1; RFC 6935's exception needs the far end configured for
+ * it, which Linux's VXLAN is not by default). The flow label is the inner
+ * flow's (RFC 6438), so underlay ECMP keeps a flow on one link. */
+static inline void
+ov_tun_write6(uint8_t *p, const struct ov_encap_hdr6 *h, uint16_t inner_len)
+{
+	uint16_t ulen = (uint16_t)(OV_UDP_HLEN + OV_TUN_HLEN + inner_len);
+	uint32_t tun = h->type == OV_TUN_VXLAN ? OV_VXLAN_F_I : rte_cpu_to_be_32(OV_ETH_P_TEB);
+	uint32_t w0 = rte_cpu_to_be_32(6u << 28 | (uint32_t)h->tc << 20 | (h->flow & 0xfffff));
+	uint32_t w1 = rte_cpu_to_be_16(ulen) | (uint32_t)IPPROTO_UDP << 16 | (uint32_t)h->hops << 24;
+	uint64_t u = rte_cpu_to_be_16(h->sport) | (uint64_t)rte_cpu_to_be_16(ov_tun_port(h->type)) << 16 |
+		     (uint64_t)rte_cpu_to_be_16(ulen) << 32;
+	uint64_t t = tun | (uint64_t)rte_cpu_to_be_32(h->vni << 8) << 32;
+
+	memcpy(p, &w0, 4);
+	memcpy(p + 4, &w1, 4);
+	memcpy(p + 8, h->src, 16);
+	memcpy(p + 24, h->dst, 16);
+	memcpy(p + 40, &u, 8);
+	memcpy(p + 48, &t, 8);
 }
 
 /* The source port for a flow hash: 49152..65535 (RFC 7348 5, RFC 8926 3.3),

@@ -336,13 +336,13 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	uint8_t *pl;
 
 	if ((hdr = rte_pktmbuf_read(m, off, OV_WG_HDR, b)) == NULL) {
-		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	/* a session is found by our index alone: its peer may send from anywhere */
 	s = ov_sa_in(OV_SA_WG, get_le32(hdr + 4));
 	if (s == NULL || s->dst != ip->dst_addr) {
-		*nx = ov_state_vtep(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	if (ov_sa_expired(s, ctx->now)) {
@@ -416,7 +416,7 @@ ov_wg_handshake(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 
-	if (!ov_state_vtep(ctx, ip->dst_addr))
+	if (!ov_state_vtep4(ctx, ip->dst_addr))
 		return OV_ESP_NOT_OURS;
 	if (ov_state_outer_cksum_bad(m, ip))
 		return DP_NEXT_DROP(OV_DROP(outer_cksum));
@@ -486,7 +486,7 @@ frame_for(const struct ov_path *p, uint16_t sport, uint32_t dst, uint16_t dport,
 		return NULL;
 	}
 	memset(dp_meta(m), 0, sizeof(struct dp_meta));
-	outer(m, f, p->src, sport, dst, dport, len, 0);
+	outer(m, f, ov_ip4(p->src), sport, dst, dport, len, 0);
 	*pl = f + OUTER;
 	return m;
 }
@@ -500,10 +500,12 @@ ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const
 
 	if (p == NULL)
 		return -ENOENT;
+	if (ov_path_v6(p))   /* WireGuard and NAT-T: over an IPv4 underlay */
+		return -EAFNOSUPPORT;
 	if ((m = frame_for(p, sport, dst, dport, len, &pl)) == NULL)
 		return -ENOMEM;
 	memcpy(pl, msg, len);
-	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
+	return ov_state_underlay_out(m, p) < 0 ? -EIO : 0;
 }
 
 int
@@ -519,7 +521,7 @@ ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint
 		/* the path's endpoint as roamed, else its session's, else the path's own */
 		ep = ov_sa_endpoint(path);
 		o = ov_sa_out(path);
-		dst = ep != 0 ? (uint32_t)(ep >> 16) : o != NULL && o->proto == OV_SA_WG ? o->dst : p->dst;
+		dst = ep != 0 ? (uint32_t)(ep >> 16) : o != NULL && o->proto == OV_SA_WG ? o->dst : ov_ip4(p->dst);
 		dport = ep != 0 ? (uint16_t)ep : o != NULL && o->proto == OV_SA_WG ? o->dport : dport;
 	}
 	if (dport == 0)
@@ -553,5 +555,5 @@ ov_wg_keepalive(const struct ov_sa *s)
 	}
 	ov_sa_ctr_main()[s->id].pkts++;
 	ov_sa_ctr_main()[s->id].bytes += rte_pktmbuf_pkt_len(m);
-	return ov_state_underlay_out(m, p->vrf, p->gw, p->src) < 0 ? -EIO : 0;
+	return ov_state_underlay_out(m, p) < 0 ? -EIO : 0;
 }

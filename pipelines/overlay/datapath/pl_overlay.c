@@ -58,10 +58,12 @@
 #define BD_MAX 4095
 
 /* The box's own tunnel endpoints (their addresses are the switch's too:
- * an SVI of the WAN link answers ARP for them). */
+ * an SVI of the WAN link answers ARP or NDP for them). Addresses of the
+ * underlay, here and in peers, endpoints and paths, are of either family
+ * (IPv4 or IPv6 WAN links). */
 static const struct dp_table_def vteps_def = {
 	.name = OV_T_VTEPS, .size = 256, .n_fields = 1,
-	.fields = { { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
+	.fields = { { OV_F_IP, DP_T_IP, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = { [OV_VTEP] = { OV_A_VTEP, 0, {} }, [OV_VTEP_NONE] = { OV_A_NONE, 0, {} } },
 	.default_action = OV_VTEP_NONE, .next_table = OV_T_VNIS,
@@ -84,7 +86,7 @@ static const struct dp_table_def vnis_def = {
  * frames arrive through (remote MACs are learned against it). */
 static const struct dp_table_def peers_def = {
 	.name = OV_T_PEERS, .size = 4096, .n_fields = 2,
-	.fields = { { OV_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
+	.fields = { { OV_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { OV_F_IP, DP_T_IP, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = {
 		[OV_PEER] = { OV_A_PEER, 1, { { OV_F_TUNNEL, DP_T_U32, TUNNEL_MAX } } },
@@ -120,7 +122,7 @@ static const struct dp_table_def tunnels_def = {
  * turned around. */
 static const struct dp_table_def endpoints_def = {
 	.name = OV_T_ENDPOINTS, .size = 4096, .n_fields = 1,
-	.fields = { { OV_F_IP, DP_T_IPV4, DP_MATCH_EXACT } },
+	.fields = { { OV_F_IP, DP_T_IP, DP_MATCH_EXACT } },
 	.n_actions = 2,
 	.actions = {
 		[OV_ENDPOINT] = { OV_A_ENDPOINT, 1, { { OV_F_SITE, DP_T_U16 } } },
@@ -133,10 +135,12 @@ static const struct dp_table_def endpoints_def = {
  * through the underlay next hop gw. static paths are always up; sxdp and
  * icmp ones are probed every interval_ms (BFD-like echo to a peer sxdp,
  * ICMP echo to anything else), down after down_after probes unanswered,
- * up again after up_after answers in a row. mtu 0: the port's. */
+ * up again after up_after answers in a row. mtu 0: the port's. src, dst
+ * and gw are of one family (IPv6: gw may be link-local); three IPv6
+ * addresses make the entry wide. */
 #define PATH_WHERE \
-	{ OV_F_SRC, DP_T_IPV4 }, { OV_F_DST, DP_T_IPV4 }, { OV_F_VRF, DP_T_U16 },		\
-	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IPV4 }
+	{ OV_F_SRC, DP_T_IP }, { OV_F_DST, DP_T_IP }, { OV_F_VRF, DP_T_U16 },		\
+	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }
 #define PATH_PROBED 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
 	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 } }
 static const struct dp_table_def paths_def = {
@@ -149,11 +153,12 @@ static const struct dp_table_def paths_def = {
 		[OV_PATH_ICMP] = { OV_A_ICMP, PATH_PROBED },
 		[OV_PATH_NONE] = { OV_A_NONE, 0, {} },
 	},
-	.default_action = OV_PATH_NONE, .next_table = SW_T_NEIGH,
+	.default_action = OV_PATH_NONE, .next_table = SW_T_NEIGH, .wide = true,
 };
 
-/* Application classes, on the inner packet of a slice's frame (IPv4
- * addresses; an IPv6 packet has 0.0.0.0 for both). No match: class 0. */
+/* Application classes, on the inner packet of a slice's frame (IPv4 or
+ * IPv6 addresses: an entry's address fields match one family, or both
+ * when left out). No match: class 0. */
 static const struct dp_table_def classes_def = {
 	.name = OV_T_CLASSES, .size = 4096, .n_fields = DP_FK_FIELDS,
 	.fields = { DP_FLOWKEY_FIELDS },
@@ -188,7 +193,14 @@ static const struct dp_table_def policies_def = {
 	.default_action = OV_POLICY_NONE, .next_table = OV_T_PATHS,
 };
 
-static int bad_path, bad_policy, bad_end;   /* table.write result codes of refusals */
+static int bad_path, bad_policy, bad_end, bad_family;   /* table.write result codes of refusals */
+
+/* A unicast host address of either family ("ip"). */
+static bool
+unicast(const uint8_t *a)
+{
+	return dp_addr_mapped(a) ? dp_addr_ip4_unicast(ov_ip4(a)) : dp_addr_ip6_unicast(a);
+}
 
 /* What the tables cannot say of one entry: a probe timer within reason, a
  * policy with a path to pick. */
@@ -204,17 +216,18 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 			const struct ov_path *p = (const struct ov_path *)x->params;
 
 			/* what the box sends to a path's far end (tunnels,
-			 * probes) goes to a unicast host, from one */
-			if (!dp_addr_ip4_unicast(p->src) || !dp_addr_ip4_unicast(p->dst))
+			 * probes) goes to a unicast host, from one, over one
+			 * family's underlay */
+			if (dp_addr_mapped(p->src) != dp_addr_mapped(p->dst) ||
+			    dp_addr_mapped(p->gw) != dp_addr_mapped(p->dst))
+				res[i] = bad_family;
+			else if (!unicast(p->src) || !unicast(p->dst))
 				res[i] = bad_end;
 			else if ((x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP) &&
 				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0))
 				res[i] = bad_path;
 		} else if (x->table == pl_ov.endpoints && x->action == OV_ENDPOINT) {
-			uint32_t ip;
-
-			memcpy(&ip, x->key, 4);
-			if (!dp_addr_ip4_unicast(ip))
+			if (!unicast(x->key))
 				res[i] = bad_end;
 		} else if (x->table == pl_ov.policies && x->action != OV_POLICY_NONE) {
 			const struct ov_policy *p = (const struct ov_policy *)x->params;
@@ -243,6 +256,11 @@ static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
 	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
 };
+/* an IPv6 VTEP: NDP and echo are ICMPv6 (encryption is IPv4's only) */
+static const struct dp_xdp_claim vtep6_traffic[] = {
+	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
+	{ IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 },
+};
 
 static void
 vteps_done(const struct dp_update *d, unsigned int n, const int *res)
@@ -253,9 +271,14 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 		if (d[i].table != pl_ov.vteps || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
 		e = dp_table_find(pl_ov.vteps, d[i].key);
-		dp_xdp_steer_set("overlay", AF_INET, d[i].key, vtep_traffic, RTE_DIM(vtep_traffic),
+		if (!dp_addr_mapped(d[i].key)) {
+			dp_xdp_steer_set("overlay", AF_INET6, d[i].key, vtep6_traffic, RTE_DIM(vtep6_traffic),
+					 e != NULL && e->action == OV_VTEP);
+			continue;
+		}
+		dp_xdp_steer_set("overlay", AF_INET, d[i].key + 12, vtep_traffic, RTE_DIM(vtep_traffic),
 				 e != NULL && e->action == OV_VTEP);
-		ov_wg_vtep(d[i].key, e != NULL && e->action == OV_VTEP);
+		ov_wg_vtep(d[i].key + 12, e != NULL && e->action == OV_VTEP);
 	}
 }
 
@@ -292,7 +315,7 @@ ov_init(unsigned int workers)
 	/* room: the key buffers the stages build each table's keys in */
 	const struct dp_table_spec tables[] = {
 		{ &vteps_def, &pl_ov.vteps, SW_KEY_BYTES }, { &vnis_def, &pl_ov.vnis, SW_KEY_BYTES },
-		{ &peers_def, &pl_ov.peers, SW_KEY_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
+		{ &peers_def, &pl_ov.peers, SW_KEY6_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
 		{ &endpoints_def, &pl_ov.endpoints, SW_KEY_BYTES }, { &paths_def, &pl_ov.paths, SW_KEY_BYTES },
 		{ &classes_def, &pl_ov.classes, DP_FK_ROOM },
 		{ &policies_def, &pl_ov.policies, SW_KEY_BYTES },
@@ -322,8 +345,12 @@ ov_init(unsigned int workers)
 	bad_policy = dp_tblrpc_reason_add("no_path", "a policy needs a path to pick (with a weight, "
 					  "for balance)");
 	bad_end = dp_tblrpc_reason_add("bad_endpoint", "a path's ends and an endpoint are unicast host "
-				       "addresses (not 0/8, 127/8, 224/4, 240/4)");
-	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || bad_end == -ENOSPC || (rc = dp_tblrpc_check_add(ov_check)) < 0)
+				       "addresses (IPv4 not 0/8, 127/8, 224/4, 240/4; IPv6 not ::/96, "
+				       "::ffff:0:0/96, ff00::/8)");
+	bad_family = dp_tblrpc_reason_add("mixed_family", "a path's src, dst and gw are of one family "
+					  "(IPv4 or IPv6)");
+	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || bad_end == -ENOSPC || bad_family == -ENOSPC ||
+	    (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
 	paths_watch.sources = 1ull << pl_ov.paths;
 	vteps_watch.sources = 1ull << pl_ov.vteps;
@@ -359,7 +386,7 @@ ov_slowpath(struct rte_mbuf *m)
 			dp_slow_drop(m, OV_DROP(no_path));
 			return -1;
 		}
-		ov_state_underlay_out(m, p->vrf, p->gw, p->src);
+		ov_state_underlay_out(m, p);
 		return -1;
 	case OV_PUNT_TOO_BIG:
 		pl_overlay_too_big(m);
