@@ -528,6 +528,68 @@ def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, vx_ovs("decap", "phy", "int")
 
 
+# ------------------------------------------------------- IPv6 underlay
+# The same overlay over an IPv6 underlay: the VTEP, the peers' endpoints
+# and the next hop (link-local, a static neigh6) IPv6; outer IPv6 with the
+# UDP checksum IPv6 requires (70 B of outer headers).
+VX6_VTEP, VX6_GW = "2001:db8:18::10", "fe80::1"
+
+
+def vx6_addr(ip4):
+    """An IPv4 endpoint of vx_common's as the IPv6 one that stands for it."""
+    return "2001:db8:%x:%x::%x" % tuple(int(x) for x in ip4.split(".")[1:])
+
+
+def vx6(updates):
+    """vx_common's entries over the IPv6 underlay."""
+    out = []
+    for u in updates:
+        u = json.loads(json.dumps(u))
+        if u["table"] == "vteps":
+            u["match"]["ip"] = VX6_VTEP
+        elif u["table"] == "peers":
+            u["match"]["ip"] = vx6_addr(u["match"]["ip"])
+        elif u["table"] == "paths":
+            u["params"].update(src=VX6_VTEP, dst=vx6_addr(u["params"]["dst"]), gw=VX6_GW)
+        elif u["table"] == "neigh":
+            u["table"] = "neigh6"
+            u["match"]["ip"] = VX6_GW
+        out.append(u)
+    return out
+
+
+def gen_vxlan6_encap(n_flows=65536, frame_len=60, seed=1):
+    """gen_vxlan_encap over the IPv6 underlay."""
+    frames, updates, _ = gen_vxlan_encap(n_flows, frame_len, seed)
+    return frames, vx6(updates), None
+
+
+def vxlan6_outer(inner, src, sport, vni=VX_VNI):
+    """inner in VXLAN from src to the IPv6 VTEP: outer Ethernet (gateway ->
+    the WAN port's MAC), IPv6 (hop limit 64), UDP to 4789 with its checksum."""
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, VX6_VTEP)
+    payload = struct.pack("!II", 0x08000000, vni << 8) + inner
+    udp_len = 8 + len(payload)
+    ck = csum(s + d + struct.pack("!IxxxB", udp_len, 17) + struct.pack("!HHHH", sport, 4789, udp_len, 0) +
+              payload) or 0xffff
+    return (VX_WAN_MAC + VX_GW_MAC + b"\x86\xdd" + struct.pack("!IHBB", 0x60000000, udp_len, 17, 64) + s + d +
+            struct.pack("!HHHH", sport, 4789, udp_len, ck) + payload)
+
+
+def gen_vxlan6_decap(n_flows=65536, frame_len=60, seed=1):
+    """gen_vxlan_decap over the IPv6 underlay: the UDP checksum verified."""
+    flows = vx_flows(n_flows)
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for i in order:
+        f = flows[i]
+        h = (i * 40503) & 0xffff
+        ep = vx6_addr(VX_ENDPOINTS[f[1]][h >> 15])
+        frames.append(vxlan6_outer(vx_inner(f, i, False, frame_len), ep, 49152 + (h & 0x3fff)))
+    return frames, vx6(vx_common("p1", "p0")), None
+
+
 # ------------------------------------------------------------- ESP paths
 # The same overlay with every path encrypted (ESP tunnel mode, AES-GCM-128,
 # ESN): an outbound SA per path (encap), an inbound SA per peer endpoint
@@ -986,6 +1048,10 @@ SCENARIOS = {
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),
     "vxlan_encap": (gen_vxlan_encap, "64 B inner, {flows} flows to %d remote MACs behind 2 tunnels, classes + "
                     "policies over 2 static paths each, VXLAN encap (%d B out)" % (2 * VX_REMOTES, 60 + VX_OUTER)),
+    "vxlan6_encap": (gen_vxlan6_encap, "vxlan_encap over an IPv6 underlay (%d B out, the UDP checksum "
+                     "computed)" % (60 + VX_OUTER + 20)),
+    "vxlan6_decap": (gen_vxlan6_decap, "vxlan_decap over an IPv6 underlay (%d B in, the UDP checksum "
+                     "verified)" % (60 + VX_OUTER + 20)),
     "l3_meter": (with_meter(gen_l3, "p0"), "64 B, {flows} flows routed over %d /24 routes via %d next hops, "
                  "an RFC 4115 meter on the ingress interface" % (N_ROUTES, N_NEXTHOPS)),
     "vxlan_encap_meter": (with_meter(gen_vxlan_encap, "p0"), "64 B inner, {flows} flows to %d remote MACs behind "

@@ -55,6 +55,9 @@
 #            routed by switch.l3v6 (connected /64, static neighbours)
 #   upf_dl_ue6  upf_dl with IPv6 sessions: 78 B IPv6 frames, each session
 #            found by its /64 (sessions_downlink6)
+#   vxlan6_encap, vxlan6_decap  the same over an IPv6 underlay (IPv6 VTEP
+#            and endpoints, a link-local next hop in neigh6; the outer UDP
+#            checksum computed, and verified)
 #   vxlan_decap  the same tables; 65536 flows of VXLAN datagrams on p0 (wan)
 #            from the 4 peer endpoints to the local VTEP: VTEP, VNI, peer,
 #            decap into the bridge domain (inner source static behind its
@@ -196,6 +199,10 @@ scenario_setup() {
         DESC="$DESC, then every path's datagram sealed into a WireGuard data message (ChaCha20-Poly1305, ipsec-mb's, on the worker; 170 B out)" ;;
     vxlan_decap_wg) scenario_setup vxlan_decap; OVS=0 FLOWS=16384
         DESC="WireGuard data messages 170 B (ChaCha20-Poly1305, no anti-replay window: the source replays its capture) of $FLOWS flows (each frame its own ciphertext) from 4 peer endpoints, one inbound session each, opened, then as vxlan_decap" ;;
+    vxlan6_encap) scenario_setup vxlan_encap; OVS=0 TX_LEN=130 CHECK_TABLES=${CHECK_TABLES/neigh/neigh6}
+        DESC="$DESC; over an IPv6 underlay (130 B out: outer IPv6, the UDP checksum computed)" ;;
+    vxlan6_decap) scenario_setup vxlan_decap; OVS=0
+        DESC="VXLAN over IPv6 130 B (64 B inner, the UDP checksum verified), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     vxlan_encap_1400) scenario_setup vxlan_encap; OVS=0 TX_LEN=1446 DESC="$DESC; 1,400 B inner frames (1,446 B out)" ;;
     vxlan_encap_esp_1400) scenario_setup vxlan_encap_esp; TX_LEN=1502 DESC="$DESC; 1,400 B inner frames (1,502 B out)" ;;
     vxlan_encap_wg_1400) scenario_setup vxlan_encap_wg; TX_LEN=1514 DESC="$DESC; 1,400 B inner frames (1,514 B out)" ;;
