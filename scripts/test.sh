@@ -70,6 +70,8 @@ tier e2e-switch bash tests/e2e/switch.sh
 tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
 tier e2e-overlay bash tests/e2e/overlay.sh
+# the same over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
+tier e2e-overlay6 bash tests/e2e/overlay6.sh
 tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
 tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh

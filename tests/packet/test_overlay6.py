@@ -26,7 +26,8 @@ from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq  # noq
 
 try:
     from scapy.all import IP, IPv6, UDP, Ether, Raw  # noqa: E402
-    from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr  # noqa: E402
+    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,  # noqa: E402
+                                    ICMPv6NDOptDstLLAddr)
     from scapy.layers.vxlan import VXLAN  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
@@ -185,17 +186,22 @@ def test_probes_over_ipv6():
     """A peer's sxdp probe over IPv6 is turned around for a known endpoint
     (addresses swapped, hop limit 64, the UDP checksum made anew); a
     stranger's is refused; an icmp path over IPv6 sends ICMPv6 echo
-    requests from the VTEP to its far end, their checksums right."""
+    requests from the VTEP to its far end, their checksums right, and takes
+    an answer in whatever its sequence number (0 is where UDP's checksum
+    would be: no zero-checksum refusal for ICMPv6)."""
     req = Ether(src=PEER_MAC, dst=WAN_MAC) / IPv6(src=PEER, dst=VTEP, hlim=9) / \
         UDP(sport=3785, dport=3785) / Raw(probe_msg(seq=41))
     stranger = Ether(src=PEER_MAC, dst=WAN_MAC) / IPv6(src="2001:db8:9::9", dst=VTEP) / \
         UDP(sport=3785, dport=3785) / Raw(probe_msg())
-    with Sxdp({"p0": [], "w0": [req, stranger]}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+    answer = Ether(src=PEER_MAC, dst=WAN_MAC) / IPv6(src=PEER, dst=VTEP) / ICMPv6EchoReply(id=1, seq=0) / \
+        Raw(probe_msg(seq=0))
+    with Sxdp({"p0": [], "w0": [req, stranger, answer]}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup(paths={1: ("icmp", {"interval_ms": 50, "down_after": 3, "up_after": 2})}) +
                        [U("endpoints", {"ip": PEER}, "endpoint", {"site": 2})])
         st = dp.run_traffic()
         expect_drops(st, {"overlay.probe_unknown": 1})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
+        expect_eq(st["events"].get("overlay.probe_answered"), 1, "the echo reply of sequence 0 taken")
         deadline = time.monotonic() + 10
         while dp.stats()["events"].get("overlay.probe_sent", 0) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)

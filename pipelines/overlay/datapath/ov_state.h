@@ -84,9 +84,10 @@ ov_state_outer_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 			(ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !dp_ipv4_cksum_ok(ip)));
 }
 
-/* The outer checksum of m, a UDP datagram to a VTEP, is bad: IPv4's header
- * checksum; over IPv6 the UDP checksum, which IPv6 has in its place (a zero
- * one is bad too: RFC 8200 8.1), unless the NIC vouched for it. */
+/* The outer checksum of m, a datagram or an echo reply to a VTEP, is bad:
+ * IPv4's header checksum; over IPv6 the L4 checksum, which IPv6 has in its
+ * place: UDP's (a zero one is bad too: RFC 8200 8.1) or ICMPv6's, both
+ * over the same pseudo-header; unless the NIC vouched for it. */
 static inline bool
 ov_state_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
 {
@@ -101,8 +102,8 @@ ov_state_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		return false;
 	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, md->l3_off);
-	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);
-	return ck == RTE_MBUF_F_RX_L4_CKSUM_BAD || uh->dgram_cksum == 0 ||
+	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, md->l4_off);   /* UDP's alone */
+	return ck == RTE_MBUF_F_RX_L4_CKSUM_BAD || (md->l4_proto == IPPROTO_UDP && uh->dgram_cksum == 0) ||
 	       rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, md->l4_off) != 0;
 }
 
