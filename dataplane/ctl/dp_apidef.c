@@ -175,7 +175,7 @@ const struct dp_rpc_method dp_apidef_port_set = {
 
 static const char *const match_names[] = { "exact", "lpm", "ternary", "range", NULL };
 static const char *const type_names[] = {
-	"u8", "u16", "u32", "u64", "port", "ipv4", "ipv6", "mac", "ipv6net", NULL };
+	"u8", "u16", "u32", "u64", "port", "ipv4", "ipv6", "mac", "ipv6net", "ip", NULL };
 static const char *const kind_names[] = { "exact", "lpm", "ternary", NULL };
 
 static const struct dp_schema_field typed_param = {
