@@ -134,8 +134,7 @@ val_encode(enum dp_type t, const uint8_t *in)
 	case DP_T_IPV6:
 		return json_string(inet_ntop(AF_INET6, in, buf, sizeof(buf)));
 	case DP_T_IP:
-		return json_string(dp_addr_mapped(in) ? inet_ntop(AF_INET, in + 12, buf, sizeof(buf)) :
-				   inet_ntop(AF_INET6, in, buf, sizeof(buf)));
+		return json_string(dp_addr_ntop_any(in, buf, sizeof(buf)));
 	case DP_T_IPV6NET: {
 		uint8_t a[16] = { 0 };
 

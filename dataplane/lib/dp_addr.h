@@ -56,6 +56,15 @@ dp_addr_ip_any(const char *s, uint8_t *a, bool *v4)
 	return dp_addr_ip(s, AF_INET6, a);
 }
 
+/* The text of a 16-byte "ip" address in buf (INET6_ADDRSTRLEN bytes):
+ * dotted IPv4 where it is mapped, IPv6 otherwise. */
+static inline const char *
+dp_addr_ntop_any(const uint8_t *a, char *buf, size_t n)
+{
+	return dp_addr_mapped(a) ? inet_ntop(AF_INET, a + 12, buf, (socklen_t)n) :
+				   inet_ntop(AF_INET6, a, buf, (socklen_t)n);
+}
+
 /* "address/length" (af AF_INET or AF_INET6) into addr (network order) and
  * plen; a bare address, when bare_ok, is a host prefix. 0, -ERANGE (the
  * length is not decimal 0..32/128) or -EINVAL (the address). */

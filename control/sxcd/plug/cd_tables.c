@@ -109,8 +109,7 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 
 		if (!json_is_string(v) || dp_addr_ip_any(json_string_value(v), a, &v4) != 0)
 			return NULL;
-		return json_string(dp_addr_mapped(a) ? inet_ntop(AF_INET, a + 12, buf, sizeof(buf)) :
-				   inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+		return json_string(dp_addr_ntop_any(a, buf, sizeof(buf)));
 	}
 	if (strcmp(type, "ipv6net") == 0) {   /* an IPv6 /64: its last 64 bits zero */
 		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), AF_INET6, a) != 0 ||

@@ -384,12 +384,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 			next[idx[j]] = DP_NEXT_DROP(OV_DROP(no_path));
 			continue;
 		}
-		if (unlikely(ov_path_v6(p))) {
-			pl_switch_key_vrf_ip6(keys[k2], p->vrf, p->gw);
-			v6 |= UINT64_C(1) << k2;
-		} else {
-			pl_switch_key_vrf_ip(keys[k2], p->vrf, ov_ip4(p->gw));
-		}
+		v6 |= (uint64_t)ov_state_nh_key(keys[k2], p) << k2;
 		te[k2] = te[j];
 		pe[k2] = pe[j];
 		ids[k2] = ids[j];

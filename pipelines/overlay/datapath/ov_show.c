@@ -67,7 +67,7 @@ ov_show_addr(const uint8_t *a)
 {
 	char b[INET6_ADDRSTRLEN];
 
-	return dp_addr_mapped(a) ? ov_show_ip(ov_ip4(a)) : json_string(inet_ntop(AF_INET6, a, b, sizeof(b)));
+	return json_string(dp_addr_ntop_any(a, b, sizeof(b)));
 }
 
 /* What path @id's frames leave as, in words. */

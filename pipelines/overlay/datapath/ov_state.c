@@ -25,26 +25,13 @@ ov_state_vtep(struct dp_stage_ctx *ctx, const uint8_t *dst)
 	return e->action == OV_VTEP;
 }
 
-int
-ov_state_nh_key(uint8_t *k, const struct ov_path *p)
-{
-	if (ov_path_v6(p)) {
-		pl_switch_key_vrf_ip6(k, p->vrf, p->gw);
-		return pl_sw.neigh6;
-	}
-	memset(k, 0, SW_KEY6_BYTES);
-	pl_switch_key_vrf_ip(k, p->vrf, ov_ip4(p->gw));
-	return pl_sw.neigh;
-}
-
 const struct sw_rewrite *
 ov_state_underlay_rw(const struct ov_path *p)
 {
 	uint8_t k[DP_KEY_MAX] = { 0 };
 	const struct dp_entry *e;
-	int t = ov_state_nh_key(k, p);
 
-	e = dp_table_find(t, k);
+	e = dp_table_find(ov_state_nh_key(k, p) ? pl_sw.neigh6 : pl_sw.neigh, k);
 	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
 }
 

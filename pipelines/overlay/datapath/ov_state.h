@@ -14,6 +14,7 @@
 #include "dp_table.h"
 #include "dp_flowkey.h"
 #include "dp_addr.h"
+#include "sw_api.h"
 #include "ov_tun.h"
 
 #define DP_REASONS_DEF "pl_overlay.def"
@@ -196,9 +197,18 @@ int ov_state_underlay_out(struct rte_mbuf *m, const struct ov_path *p);
 /* Main lcore: the switch's resolved rewrite for path p's next hop, or NULL. */
 struct sw_rewrite;
 const struct sw_rewrite *ov_state_underlay_rw(const struct ov_path *p);
-/* The neigh or neigh6 key of path p's next hop into k (SW_KEY6_BYTES),
- * and the table to look it up in. */
-int ov_state_nh_key(uint8_t *k, const struct ov_path *p);
+/* The neigh or neigh6 key of path p's next hop into k (SW_KEY6_BYTES of
+ * room; an IPv4 key fills its first SW_KEY_BYTES): true for neigh6's. */
+static inline bool
+ov_state_nh_key(uint8_t *k, const struct ov_path *p)
+{
+	if (unlikely(ov_path_v6(p))) {
+		pl_switch_key_vrf_ip6(k, p->vrf, p->gw);
+		return true;
+	}
+	pl_switch_key_vrf_ip(k, p->vrf, ov_ip4(p->gw));
+	return false;
+}
 /* Main lcore: the entry of id in an id-keyed table (tunnels, paths), or
  * NULL; the paths entry of id, or NULL. */
 const struct dp_entry *ov_state_find_id(int table, uint32_t id);
