@@ -508,6 +508,21 @@ def vxlan_outer(inner, src, sport, vni=VX_VNI):
             struct.pack("!II", 0x08000000, vni << 8) + inner)
 
 
+def vx_decap_frames(n_flows, frame_len, seed, outer=None, addr=lambda a: a):
+    """vxlan_decap's datagrams: each flow's from one of its site's endpoints
+    (addr: the endpoint as the underlay spells it), wrapped by outer."""
+    flows = vx_flows(n_flows)
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = []
+    for i in order:
+        f = flows[i]
+        h = (i * 40503) & 0xffff
+        ep = addr(VX_ENDPOINTS[f[1]][h >> 15])
+        frames.append((outer or vxlan_outer)(vx_inner(f, i, False, frame_len), ep, 49152 + (h & 0x3fff)))
+    return frames
+
+
 def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
     """VXLAN datagrams on p0 (WAN) to the local VTEP from the peer sites'
     endpoints (VNI 5000, the outer source port from the inner flow, the
@@ -515,17 +530,7 @@ def gen_vxlan_decap(n_flows=65536, frame_len=60, seed=1):
     checks, decap into bridge domain 10, the inner source known behind its
     tunnel (static fdb `tunnel`: no learning), the inner destination a
     static fdb `forward` to p1 -> sink."""
-    flows = vx_flows(n_flows)
-    updates = vx_common("p1", "p0")
-    order = list(range(n_flows))
-    random.Random(seed).shuffle(order)
-    frames = []
-    for i in order:
-        f = flows[i]
-        h = (i * 40503) & 0xffff
-        ep = VX_ENDPOINTS[f[1]][h >> 15]
-        frames.append(vxlan_outer(vx_inner(f, i, False, frame_len), ep, 49152 + (h & 0x3fff)))
-    return frames, updates, vx_ovs("decap", "phy", "int")
+    return vx_decap_frames(n_flows, frame_len, seed), vx_common("p1", "p0"), vx_ovs("decap", "phy", "int")
 
 
 # ------------------------------------------------------- IPv6 underlay
@@ -578,16 +583,7 @@ def vxlan6_outer(inner, src, sport, vni=VX_VNI):
 
 def gen_vxlan6_decap(n_flows=65536, frame_len=60, seed=1):
     """gen_vxlan_decap over the IPv6 underlay: the UDP checksum verified."""
-    flows = vx_flows(n_flows)
-    order = list(range(n_flows))
-    random.Random(seed).shuffle(order)
-    frames = []
-    for i in order:
-        f = flows[i]
-        h = (i * 40503) & 0xffff
-        ep = vx6_addr(VX_ENDPOINTS[f[1]][h >> 15])
-        frames.append(vxlan6_outer(vx_inner(f, i, False, frame_len), ep, 49152 + (h & 0x3fff)))
-    return frames, vx6(vx_common("p1", "p0")), None
+    return vx_decap_frames(n_flows, frame_len, seed, vxlan6_outer, vx6_addr), vx6(vx_common("p1", "p0")), None
 
 
 # ------------------------------------------------------------- ESP paths
