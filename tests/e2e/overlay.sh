@@ -33,6 +33,8 @@ set -uo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # shellcheck source-path=SCRIPTDIR source=switchlib.sh
 . "$here/switchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=overlaylib.sh
+. "$here/overlaylib.sh"
 
 TAG=$$
 N_RUNS=${OV_RUNS:-5}
@@ -190,50 +192,12 @@ fi
 
 # ------------------------------------------------------------ failover
 # A 500 packet/s UDP stream a -> b; b records arrival times.
-# not through in_ns (a function: a subshell): $! must be the process itself
-ip netns exec "$(ns b)" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.10.0.2", 9999))
-with open(sys.argv[1], "w", buffering=1) as f:
-    while True:
-        d, _ = s.recvfrom(64)
-        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv.txt" &
-BGPIDS+=($!)
-ip netns exec "$(ns a)" "$PY" -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i, t = 0, time.monotonic()
-while True:
-    s.sendto(str(i).encode(), ("10.10.0.2", 9999))
-    i += 1; t += 0.002
-    time.sleep(max(0, t - time.monotonic()))' &
-BGPIDS+=($!)
+ov_stream_start 10.10.0.2
 sleep 1
-# outage of the cut at monotonic time T: the longest gap between two
-# packets from the last one before T on (CLOCK_MONOTONIC is the same in
-# every netns)
-gap_after() {
-  "$PY" - "$NL_DIR/recv.txt" "$1" <<'PYEOF'
-import sys
-cut = float(sys.argv[2])
-ts = [float(l.split()[0]) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
-ts = [t for i, t in enumerate(ts) if t >= cut or (i + 1 < len(ts) and ts[i + 1] >= cut)]
-print("%.0f" % (max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else "nan")
-PYEOF
-}
-# is the stream on path 1 (up, its packet counter moving)?
-on_path1() {
-  local p
-  [ "$(path_field 1 state)" = up ] || return 1
-  p=$(path_field 1 packets)
-  sleep 0.1
-  [ "$(path_field 1 state)" = up ] && [ "$(path_field 1 packets)" -gt "$((p + 20))" ]
-}
 outages=()
 for run in $(seq 1 "$N_RUNS"); do
-  for _ in $(seq 20); do on_path1 && break; done
-  if ! on_path1; then
+  for _ in $(seq 20); do on_path 1 && break; done
+  if ! on_path 1; then
     notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
     continue
   fi

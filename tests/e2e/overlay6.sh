@@ -41,6 +41,8 @@ set -uo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # shellcheck source-path=SCRIPTDIR source=switchlib.sh
 . "$here/switchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=overlaylib.sh
+. "$here/overlaylib.sh"
 
 TAG=$$
 N_RUNS=${OV6_RUNS:-1}
@@ -142,8 +144,9 @@ evidence() {
 
 # ----------------------------------------------------------- programming
 # ports: lan=0 wan1=1 wan2=2
-"$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
+PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
+from swtables import link
 vtep1, vtep2, far1, far2, w1mac, w2mac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
@@ -153,17 +156,10 @@ add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10
 add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
 add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
 # the underlay: slice 100, one bridge domain per WAN link, the VTEPs its
-# IPv6 SVIs (what sxctl svi add writes for IP/64: svi6, its MAC routed,
-# IP/128 local, the /64 connected)
+# IPv6 SVIs
 for port, bit, bd, vtep, mac, net in (("wan1", 1, 101, vtep1, w1mac, "2001:db8:1::/64"),
                                        ("wan2", 2, 102, vtep2, w2mac, "2001:db8:2::/64")):
-    add("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": 100, "bd": bd})
-    add("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0})
-    add("flood", {"bd": bd}, "flood", {"ports": 1 << bit})
-    add("svi6", {"vrf": 100, "bd": bd}, "svi6", {"mac": mac, "ip": vtep, "plen": 64})
-    add("fdb", {"bd": bd, "mac": mac}, "route")
-    add("routes6", {"vrf": 100, "dst": vtep + "/128"}, "local")
-    add("routes6", {"vrf": 100, "dst": net}, "connected", {"bd": bd})
+    link(add, port, bit, 100, bd, vtep, mac, net)
     add("vteps", {"ip": vtep}, "vtep")
 add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
 for far in (far1, far2):
@@ -315,46 +311,8 @@ fi
 
 # ------------------------------------------------------------ 4. failover
 # A 500 packet/s UDP stream a -> b (inner IPv4); b records arrival times.
-# not through in_ns (a function: a subshell): $! must be the process itself
-ip netns exec "$(ns b)" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.10.0.2", 9999))
-with open(sys.argv[1], "w", buffering=1) as f:
-    while True:
-        d, _ = s.recvfrom(64)
-        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv.txt" &
-BGPIDS+=($!)
-ip netns exec "$(ns a)" "$PY" -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i, t = 0, time.monotonic()
-while True:
-    s.sendto(str(i).encode(), ("10.10.0.2", 9999))
-    i += 1; t += 0.002
-    time.sleep(max(0, t - time.monotonic()))' &
-sender=$!
-BGPIDS+=("$sender")
-# outage of the cut at monotonic time T: the longest gap between two
-# packets from the last one before T on (CLOCK_MONOTONIC is the same in
-# every netns)
-gap_after() {
-  "$PY" - "$NL_DIR/recv.txt" "$1" <<'PYEOF'
-import sys
-cut = float(sys.argv[2])
-ts = [float(l.split()[0]) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
-ts = [t for i, t in enumerate(ts) if t >= cut or (i + 1 < len(ts) and ts[i + 1] >= cut)]
-print("%.0f" % (max(b - a for a, b in zip(ts, ts[1:])) * 1000) if len(ts) > 1 else "nan")
-PYEOF
-}
-# is the stream on path ID (up, its packet counter moving)?
-on_path() {
-  local p
-  [ "$(path_field "$1" state)" = up ] || return 1
-  p=$(path_field "$1" packets)
-  sleep 0.1
-  [ "$(path_field "$1" state)" = up ] && [ "$(path_field "$1" packets)" -gt "$((p + 20))" ]
-}
+ov_stream_start 10.10.0.2
+sender=$OV_SENDER
 # after the cut: path 2 has carried 100 more packets and the stream arrives
 # again (a packet received after the cut whose gap is closed)
 stream_on_path2() { # P2_BEFORE CUT
