@@ -6,18 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <arpa/inet.h>
 
 #include <rte_byteorder.h>
-#include <rte_ether.h>
 #include <rte_acl.h>
 
 #include "dp_tblrpc.h"
+#include "dp_tblval.h"
 #include "dp_addr.h"
 #include "dp_table.h"
 #include "dp_ctl.h"
-#include "dp_port.h"
-#include "dp_num.h"
 #include "dp_apidef.h"
 #include "dp_jscan.h"
 
@@ -32,157 +29,6 @@ _Static_assert(SAME(DP_ATOM_CONTINUE, DP_APIDEF_ATOM_CONTINUE) &&
 _Static_assert(SAME(RTE_ACL_MAX_PRIORITY, DP_APIDEF_PRIORITY_MAX), "ACL priorities");
 
 #define BAD(err, ptr, reason, ...) dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, reason, ptr, __VA_ARGS__)
-
-/* ------------------------------------------------------------ values */
-
-/* A scalar of a request as the value parsers read it, from a JSON tree or
- * straight from the text (the fast path): a JSON integer, a string (s), or
- * another JSON type (neither). */
-struct tval {
-	bool is_int;
-	json_int_t i;
-	const char *s;
-};
-
-static struct tval
-tval_json(const json_t *v)
-{
-	return (struct tval){ .is_int = json_is_integer(v), .i = json_integer_value(v),
-			      .s = json_is_string(v) ? json_string_value(v) : NULL };
-}
-
-/* One value of type t, written to out in network order. */
-static int
-val_parse(const struct tval *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *ptr,
-	  struct dp_rpc_err *err)
-{
-	const char *s = v->s;
-	unsigned int sz = dp_type_size(t);
-	uint64_t u = 0, max;
-	int port, rc;
-
-	switch (t) {
-	case DP_T_IPV4:
-	case DP_T_IPV6:
-		if (s == NULL || dp_addr_ip(s, t == DP_T_IPV4 ? AF_INET : AF_INET6, out) < 0)
-			return BAD(err, ptr, "bad_value", "expected an %s address string",
-				   t == DP_T_IPV4 ? "IPv4" : "IPv6");
-		return 0;
-	case DP_T_IP: {
-		bool v4;
-
-		if (s == NULL || dp_addr_ip_any(s, out, &v4) < 0)
-			return BAD(err, ptr, "bad_value", "expected an IPv4 or IPv6 address string");
-		return 0;
-	}
-	case DP_T_IPV6NET: {
-		uint8_t a[16];
-
-		if (s == NULL || dp_addr_ip(s, AF_INET6, a) < 0 || *(const unaligned_uint64_t *)(a + 8) != 0)
-			return BAD(err, ptr, "bad_value", "expected an IPv6 /64 prefix (an IPv6 address string whose "
-				   "last 64 bits are zero)");
-		memcpy(out, a, 8);
-		return 0;
-	}
-	case DP_T_MAC:
-		if (s == NULL || dp_addr_mac(s, out) < 0)
-			return BAD(err, ptr, "bad_value", "expected a MAC address string");
-		return 0;
-	case DP_T_PORT:
-		if (v->is_int && v->i >= 0 && v->i < (json_int_t)dp_n_ports)
-			port = (int)v->i;
-		else if (s != NULL)
-			port = dp_port_parse(s);
-		else
-			return BAD(err, ptr, "wrong_type", "expected a port name or index");
-		if (port < 0)
-			return BAD(err, ptr, "not_found", "no such port");
-		*(rte_be16_t *)out = rte_cpu_to_be_16((uint16_t)port);
-		return 0;
-	default:
-		break;
-	}
-	max = bound ? bound : sz == 8 ? UINT64_MAX : (1ULL << (8 * sz)) - 1;
-	if (v->is_int && v->i < 0)
-		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
-	if (v->is_int)
-		u = (uint64_t)v->i;
-	else if (s == NULL)
-		return BAD(err, ptr, "wrong_type", "expected an unsigned integer");
-	else if ((rc = dp_num_parse(s, UINT64_MAX, &u)) < 0)
-		return rc == -ERANGE ? BAD(err, ptr, "out_of_range", "value must be 0..%llu",
-					   (unsigned long long)max) :
-		       BAD(err, ptr, "bad_value", "\"%s\" is not a decimal number (a JSON integer, "
-			   "or a string of decimal digits without sign, spaces or leading zeros)", s);
-	if (u > max)
-		return BAD(err, ptr, "out_of_range", "value must be 0..%llu", (unsigned long long)max);
-	for (unsigned int i = 0; i < sz; i++)
-		out[i] = (uint8_t)(u >> (8 * (sz - 1 - i)));
-	return 0;
-}
-
-static json_t *
-val_encode(enum dp_type t, const uint8_t *in)
-{
-	char buf[INET6_ADDRSTRLEN];
-	uint64_t u = 0;
-	uint16_t port;
-
-	switch (t) {
-	case DP_T_IPV4:
-		return json_string(inet_ntop(AF_INET, in, buf, sizeof(buf)));
-	case DP_T_IPV6:
-		return json_string(inet_ntop(AF_INET6, in, buf, sizeof(buf)));
-	case DP_T_IP:
-		return json_string(dp_addr_ntop_any(in, buf, sizeof(buf)));
-	case DP_T_IPV6NET: {
-		uint8_t a[16] = { 0 };
-
-		memcpy(a, in, 8);
-		return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
-	}
-	case DP_T_MAC:
-		rte_ether_format_addr(buf, sizeof(buf), (const struct rte_ether_addr *)in);
-		return json_string(buf);
-	case DP_T_PORT:
-		port = rte_be_to_cpu_16(*(const rte_be16_t *)in);
-		return port < dp_n_ports ? json_string(dp_ports[port].cfg->name) : json_integer(port);
-	default:
-		for (unsigned int i = 0; i < dp_type_size(t); i++)
-			u = (u << 8) | in[i];
-		return json_integer((json_int_t)u);
-	}
-}
-
-/* The mask of an IPv4 value of an "ip" field: its IPv4 part (the mapped
- * prefix it also covers is implied by the family). */
-static json_t *
-ip4_mask_encode(const uint8_t *mask)
-{
-	char buf[INET_ADDRSTRLEN];
-
-	return json_string(inet_ntop(AF_INET, mask + 12, buf, sizeof(buf)));
-}
-
-/* "a.b.c.d/len" (or a bare address meaning a host route); s NULL: not a
- * string. */
-static int
-prefix_parse(const char *s, enum dp_type t, uint8_t *out, uint8_t *plen, const char *ptr,
-	     struct dp_rpc_err *err)
-{
-	if (s == NULL)
-		return BAD(err, ptr, "wrong_type", "expected \"address/length\"");
-	switch (dp_addr_prefix(s, t == DP_T_IPV4 ? AF_INET : AF_INET6, true, out, plen)) {
-	case 0:
-		return 0;
-	case -ERANGE:
-		return BAD(err, ptr, "bad_value", "prefix length must be decimal 0..%u "
-			   "(no leading zeros)", dp_type_bits(t));
-	default:
-		return BAD(err, ptr, "bad_value", "expected an %s address string",
-			   t == DP_T_IPV4 ? "IPv4" : "IPv6");
-	}
-}
 
 /* ------------------------------------------------------------ entries */
 
@@ -234,7 +80,7 @@ span_of(const char *s)
 /* Key field f of u from its value v at fp: an exact or lpm field, or a
  * scalar for a ternary or range field (that value exactly). */
 static int
-field_value(unsigned int tid, unsigned int f, const struct tval *v, struct dp_update *u,
+field_value(unsigned int tid, unsigned int f, const struct dp_tblval *v, struct dp_update *u,
 	    const char *fp, struct dp_rpc_err *err)
 {
 	const struct dp_field_def *fd = &dp_table_def(tid)->fields[f];
@@ -242,11 +88,11 @@ field_value(unsigned int tid, unsigned int f, const struct tval *v, struct dp_up
 
 	switch (fd->match) {
 	case DP_MATCH_EXACT:
-		return val_parse(v, fd->type, fd->max, u->key + off, fp, err);
+		return dp_tblval_parse(v, fd->type, fd->max, u->key + off, fp, err);
 	case DP_MATCH_LPM:
-		return prefix_parse(v->s, fd->type, u->key + off, &u->plen, fp, err);
+		return dp_tblval_prefix(v->s, fd->type, u->key + off, &u->plen, fp, err);
 	default:
-		if (val_parse(v, fd->type, 0, u->key + off, fp, err) < 0)
+		if (dp_tblval_parse(v, fd->type, 0, u->key + off, fp, err) < 0)
 			return -1;
 		if (fd->match == DP_MATCH_TERNARY)
 			memset(u->mask + off, 0xff, sz);
@@ -256,29 +102,10 @@ field_value(unsigned int tid, unsigned int f, const struct tval *v, struct dp_up
 	}
 }
 
-/* The mask of a ternary "ip" field whose value is at key: of the value's
- * family. An IPv4 mask covers the IPv4-mapped prefix too, so that the
- * entry matches IPv4 packets only ("0.0.0.0": any IPv4 packet); an IPv6
- * value takes an IPv6 mask. */
-static int
-ip_mask_parse(const struct tval *v, const uint8_t *key, uint8_t *mask, const char *ptr, struct dp_rpc_err *err)
-{
-	bool v4;
-
-	if (v->s == NULL || dp_addr_ip_any(v->s, mask, &v4) < 0)
-		return BAD(err, ptr, "bad_value", "expected an IPv4 or IPv6 mask string");
-	if (v4 != dp_addr_mapped(key))
-		return BAD(err, ptr, "bad_value", "the mask is %s, the value %s: an entry matches one family",
-			   v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4");
-	if (v4)
-		memset(mask, 0xff, 12);
-	return 0;
-}
-
 /* Ternary or range field f from its object's members a and b (value and
  * mask, or min and max). */
 static int
-field_pair(unsigned int tid, unsigned int f, const struct tval *a, const struct tval *b,
+field_pair(unsigned int tid, unsigned int f, const struct dp_tblval *a, const struct dp_tblval *b,
 	   struct dp_update *u, const char *fp, struct dp_rpc_err *err)
 {
 	const struct dp_field_def *fd = &dp_table_def(tid)->fields[f];
@@ -287,12 +114,12 @@ field_pair(unsigned int tid, unsigned int f, const struct tval *a, const struct 
 	char sp[256];
 
 	dp_rpc_ptr_join(sp, sizeof(sp), fp, od->fields[0].name);
-	if (val_parse(a, fd->type, 0, u->key + off, sp, err) < 0)
+	if (dp_tblval_parse(a, fd->type, 0, u->key + off, sp, err) < 0)
 		return -1;
 	dp_rpc_ptr_join(sp, sizeof(sp), fp, od->fields[1].name);
 	if (fd->type == DP_T_IP && fd->match == DP_MATCH_TERNARY)
-		return ip_mask_parse(b, u->key + off, u->mask + off, sp, err);
-	if (val_parse(b, fd->type, 0, u->mask + off, sp, err) < 0)
+		return dp_tblval_ip_mask(b, u->key + off, u->mask + off, sp, err);
+	if (dp_tblval_parse(b, fd->type, 0, u->mask + off, sp, err) < 0)
 		return -1;
 	if (fd->match == DP_MATCH_RANGE && memcmp(u->key + off, u->mask + off, sz) > 0)
 		return BAD(err, fp, "bad_value", "min is above max");
@@ -340,7 +167,7 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *pt
 	}
 	for (unsigned int f = 0; f < d->n_fields; f++) {
 		const struct dp_field_def *fd = &d->fields[f];
-		struct tval a, b;
+		struct dp_tblval a, b;
 
 		v = json_object_get(match, fd->name);
 		dp_rpc_ptr_join(fp, sizeof(fp), ptr, fd->name);
@@ -355,12 +182,12 @@ match_parse(unsigned int tid, json_t *match, struct dp_update *u, const char *pt
 			if (dp_schema_check(od, v, fp, NULL, &ov, err) < 0)
 				return -1;
 			dp_schema_val_free(ov);
-			a = tval_json(json_object_get(v, od->fields[0].name));
-			b = tval_json(json_object_get(v, od->fields[1].name));
+			a = dp_tblval_json(json_object_get(v, od->fields[0].name));
+			b = dp_tblval_json(json_object_get(v, od->fields[1].name));
 			if (field_pair(tid, f, &a, &b, u, fp, err) < 0)
 				return -1;
 		} else {
-			a = tval_json(v);
+			a = dp_tblval_json(v);
 			if (field_value(tid, f, &a, u, fp, err) < 0)
 				return -1;
 		}
@@ -391,13 +218,13 @@ param_order(enum dp_type t, uint8_t *dst, const uint8_t *src)
 
 /* Param p of action a of u from its value v at pp. */
 static int
-param_value(unsigned int tid, unsigned int a, unsigned int p, const struct tval *v,
+param_value(unsigned int tid, unsigned int a, unsigned int p, const struct dp_tblval *v,
 	    struct dp_update *u, const char *pp, struct dp_rpc_err *err)
 {
 	const struct dp_param_def *pd = &dp_table_def(tid)->actions[a].params[p];
 	uint8_t be[16];
 
-	if (val_parse(v, pd->type, pd->max, be, pp, err) < 0)
+	if (dp_tblval_parse(v, pd->type, pd->max, be, pp, err) < 0)
 		return -1;
 	param_order(pd->type, u->params + dp_table_param_off(tid, a, p), be);
 	return 0;
@@ -434,7 +261,7 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 		}
 	}
 	for (unsigned int p = 0; p < ad->n_params; p++) {
-		struct tval tv;
+		struct dp_tblval tv;
 
 		dp_rpc_ptr_join(pp, sizeof(pp), ap, ad->params[p].name);
 		v = params ? json_object_get(params, ad->params[p].name) : NULL;
@@ -442,7 +269,7 @@ action_parse(unsigned int tid, const char *name, json_t *params, struct dp_updat
 			continue;   /* u->params starts zeroed */
 		if (v == NULL)
 			return BAD(err, pp, "missing_field", "param \"%s\" is required", ad->params[p].name);
-		tv = tval_json(v);
+		tv = dp_tblval_json(v);
 		if (param_value(tid, (unsigned int)a, p, &tv, u, pp, err) < 0)
 			return -1;
 	}
@@ -470,7 +297,7 @@ params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
 		param_order(ad->params[p].type, be, params + dp_table_param_off(tid, action, p));
 		if (ad->params[p].opt && is_zero(be, dp_type_size(ad->params[p].type)))
 			continue;
-		json_object_set_new(o, ad->params[p].name, val_encode(ad->params[p].type, be));
+		json_object_set_new(o, ad->params[p].name, dp_tblval_encode(ad->params[p].type, be));
 	}
 	return o;
 }
@@ -492,10 +319,10 @@ match_encode(unsigned int tid, const struct dp_entry_view *ev)
 		memset(ones, 0xff, sizeof(ones));
 		switch (fd->match) {
 		case DP_MATCH_EXACT:
-			json_object_set_new(m, fd->name, val_encode(fd->type, k));
+			json_object_set_new(m, fd->name, dp_tblval_encode(fd->type, k));
 			break;
 		case DP_MATCH_LPM:
-			a = val_encode(fd->type, k);
+			a = dp_tblval_encode(fd->type, k);
 			snprintf(buf, sizeof(buf), "%s/%u", json_string_value(a), ev->plen);
 			json_decref(a);
 			json_object_set_new(m, fd->name, json_string(buf));
@@ -504,14 +331,14 @@ match_encode(unsigned int tid, const struct dp_entry_view *ev)
 			if (memcmp(x, zero, sz) == 0)
 				break;   /* wildcard */
 			json_object_set_new(m, fd->name, json_pack("{s:o,s:o}", "value",
-					    val_encode(fd->type, k), "mask", fd->type == DP_T_IP && dp_addr_mapped(k) &&
-					    memcmp(x, ones, 12) == 0 ? ip4_mask_encode(x) : val_encode(fd->type, x)));
+					    dp_tblval_encode(fd->type, k), "mask", fd->type == DP_T_IP && dp_addr_mapped(k) &&
+					    memcmp(x, ones, 12) == 0 ? dp_tblval_ip4_mask(x) : dp_tblval_encode(fd->type, x)));
 			break;
 		case DP_MATCH_RANGE:
 			if (memcmp(k, zero, sz) == 0 && memcmp(x, ones, sz) == 0)
 				break;   /* full range */
 			json_object_set_new(m, fd->name, json_pack("{s:o,s:o}", "min",
-					    val_encode(fd->type, k), "max", val_encode(fd->type, x)));
+					    dp_tblval_encode(fd->type, k), "max", dp_tblval_encode(fd->type, x)));
 			break;
 		}
 	}
@@ -907,7 +734,7 @@ fast_member(struct dp_jscan *s, bool *first, const void *name_at, size_t stride,
 
 /* A scalar at s: an integer, or a string (copied to buf). */
 static int
-fast_tval(struct dp_jscan *s, char *buf, size_t n, struct tval *tv)
+fast_tval(struct dp_jscan *s, char *buf, size_t n, struct dp_tblval *tv)
 {
 	struct dp_jscan_span str;
 	uint64_t i;
@@ -968,7 +795,7 @@ fast_pair(unsigned int tid, unsigned int f, struct dp_jscan *s, struct dp_update
 {
 	const struct dp_schema_field *od = pair_decl(&dp_table_def(tid)->fields[f]);
 	char buf[2][64];
-	struct tval v[2];
+	struct dp_tblval v[2];
 	bool first = true;
 	uint32_t seen = 0;
 	int i = -1, rc;
@@ -987,7 +814,7 @@ fast_match(unsigned int tid, struct dp_jscan *s, struct dp_update *u, struct dp_
 	const struct dp_table_def *d = dp_table_def(tid);
 	bool first = true;
 	uint32_t seen = 0;
-	struct tval tv;
+	struct dp_tblval tv;
 	int f = -1, rc;
 	char buf[64];
 
@@ -1033,7 +860,7 @@ fast_params(unsigned int tid, int a, struct dp_jscan *s, struct dp_update *u,
 	const struct dp_action_def *ad = &dp_table_def(tid)->actions[a];
 	bool first = true;
 	uint32_t seen = 0;
-	struct tval tv;
+	struct dp_tblval tv;
 	int p = -1, rc = 0;
 	char buf[64];
 
@@ -1432,34 +1259,6 @@ dp_tblrpc_describe_table(unsigned int tid)
 	return o;
 }
 
-/* A value of type t a request may carry as is (templates). */
-static json_t *
-example_value(enum dp_type t, enum dp_match_kind m)
-{
-	switch (t) {
-	case DP_T_IPV4:
-		return json_string(m == DP_MATCH_LPM ? "10.0.0.0/8" : "10.0.0.1");
-	case DP_T_IPV6:
-		return json_string(m == DP_MATCH_LPM ? "2001:db8::/32" : "2001:db8::1");
-	case DP_T_IP:
-		return m == DP_MATCH_TERNARY ? json_pack("{s:s,s:s}", "value", "10.0.0.0", "mask", "255.0.0.0") :
-		       json_string("10.0.0.1");
-	case DP_T_IPV6NET:
-		return json_string("2001:db8:0:1::");
-	case DP_T_MAC:
-		return json_string("02:00:00:00:00:01");
-	case DP_T_PORT:
-		return dp_n_ports ? json_string(dp_ports[0].cfg->name) : json_integer(0);
-	default:
-		break;
-	}
-	if (m == DP_MATCH_TERNARY)
-		return json_pack("{s:i,s:i}", "value", 1, "mask", 255);
-	if (m == DP_MATCH_RANGE)
-		return json_pack("{s:i,s:i}", "min", 1, "max", 255);
-	return json_integer(1);
-}
-
 /* table.write's template: an insert into table 0 with every key field and
  * the first action's params filled in, and a priority only if that table
  * takes one, so that a copied template is a request sxdp accepts. */
@@ -1476,10 +1275,10 @@ write_template(void)
 	params = json_object();
 	for (unsigned int f = 0; f < d->n_fields; f++)
 		json_object_set_new(match, d->fields[f].name,
-				    example_value(d->fields[f].type, d->fields[f].match));
+				    dp_tblval_example(d->fields[f].type, d->fields[f].match));
 	for (unsigned int p = 0; p < d->actions[0].n_params; p++)
 		json_object_set_new(params, d->actions[0].params[p].name,
-				    example_value(d->actions[0].params[p].type, DP_MATCH_EXACT));
+				    dp_tblval_example(d->actions[0].params[p].type, DP_MATCH_EXACT));
 	upd = json_pack("{s:s,s:s,s:o,s:s,s:o}", "type", "insert", "table", d->name, "match", match,
 			"action", d->actions[0].name, "params", params);
 	if (upd != NULL && dp_table_kind(0) == DP_TK_ACL)
