@@ -62,7 +62,8 @@ struct intent {
 /* A flow rule: what a class (the overlay's) or a VDN (QoS's) matches in
  * the inner packet, with the slice it is in (cc_flow_match). */
 struct intent_rule {
-	const char *src, *dst;	/* IPv4 prefixes (an address: /32), NULL: any */
+	const char *src, *dst;	/* IPv4 or IPv6 prefixes, both of one family (an
+				 * address: all its bits), NULL: any (either family) */
 	json_int_t proto;	/* 0: any */
 	json_int_t dscp;
 	bool dscp_set;		/* else any DSCP */

@@ -165,13 +165,52 @@ cc_check_mac(struct cc *c, const char *what, const char *mac)
 	return cc_mac_ok(mac) ? 0 : cc_refuse(c, -EINVAL, "bad %s '%s'", what, mac ? mac : "");
 }
 
+/* ::ffff:0:0/96, IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2): where
+ * sxdp's "ip" fields keep IPv4 ones (dp_addr_ip_any). */
+static const uint8_t mapped_pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+/* Does IPv6 prefix @a/@plen share an address with ::ffff:0:0/96? */
+static bool
+covers_mapped(const uint8_t *a, unsigned int plen)
+{
+	unsigned int n = plen < 96 ? plen : 96;
+
+	for (unsigned int b = 0; b < n; b++)
+		if ((a[b / 8] ^ mapped_pfx[b / 8]) & (0x80 >> (b % 8)))
+			return false;
+	return true;
+}
+
+/* An IPv4-mapped IPv6 address is IPv4 to sxdp: written so, its family
+ * would be the other one here than there (a path's ends seen as of one
+ * family and written as of two), so it is refused by name. */
 int
-cc_check_ip4(struct cc *c, const char *what, const char *ip)
+cc_check_ip(struct cc *c, const char *what, const char *ip, int *af)
 {
 	uint8_t a[16];
 
-	return cc_addr_ok(ip, AF_INET, a) ? 0 :
-		cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 address)", what, ip ? ip : "");
+	*af = cc_af_of(ip);
+	if (!cc_addr_ok(ip, *af, a))
+		return cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 or IPv6 address)", what, ip ? ip : "");
+	if (*af == AF_INET6 && covers_mapped(a, 128))
+		return cc_refuse(c, -EINVAL, "bad %s '%s' (IPv4-mapped: write it as IPv4)", what, ip);
+	return 0;
+}
+
+const char *
+cc_af_name(int af)
+{
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+bool
+cc_link_local(const char *s)
+{
+	unsigned int plen;
+	uint8_t a[16];
+
+	return cc_af_of(s) == AF_INET6 && cc_pfx_ok(s, AF_INET6, true, a, &plen) && a[0] == 0xfe &&
+	       (a[1] & 0xc0) == 0x80;
 }
 
 json_t *
@@ -210,22 +249,44 @@ range_match(struct cc *c, json_t *match, const char *field, const json_int_t *r)
 	return 0;
 }
 
+/*
+ * src and dst are "ip" fields (either family, IPv4 as IPv4-mapped): an
+ * IPv4 prefix matches IPv4 packets only (0.0.0.0/0: every one), an IPv6
+ * one IPv6 packets only, a field left out both. So a rule whose src and
+ * dst are of two families would match no packet at all: refused by name
+ * rather than installed dead. And an IPv6 prefix that reaches into
+ * ::ffff:0:0/96 (::/0 .. ::/80, or a mapped address) would match IPv4
+ * packets too (::/0 is a mask of no bits, a wildcard of both families, in
+ * sxdp): refused, saying what to write instead.
+ */
 int
 cc_flow_match(struct cc *c, json_int_t slice, const struct intent_rule *r, json_t **out)
 {
 	json_t *m = json_pack("{s:I}", "slice", slice), *v;
 	const char *const pfx[2] = { r->src, r->dst }, *const name[2] = { "src", "dst" };
-	int rc = 0;
+	int rc = 0, af[2] = { 0, 0 };
+	unsigned int plen;
+	uint8_t a[16];
 
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		if (pfx[i] == NULL)
 			continue;
-		if ((v = cc_prefix_match(pfx[i], AF_INET)) == NULL)
-			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 prefix or address)",
+		af[i] = cc_af_of(pfx[i]);
+		if ((v = cc_prefix_match(pfx[i], af[i])) == NULL)
+			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (an IPv4 or IPv6 prefix or address)",
 				       name[i], pfx[i]);
-		else
+		else if (af[i] == AF_INET6 && cc_pfx_ok(pfx[i], AF_INET6, true, a, &plen) && covers_mapped(a, plen))
+			rc = cc_refuse(c, -EINVAL, "bad %s '%s' (it covers IPv4-mapped ::ffff:0:0/96, so it would "
+				       "match IPv4 packets too; leave %s out to match both families, or name IPv6 "
+				       "prefixes such as 2000::/3)", name[i], pfx[i], name[i]);
+		if (v != NULL && rc == 0)
 			json_object_set_new(m, name[i], v);
+		else
+			json_decref(v);
 	}
+	if (rc == 0 && af[0] != 0 && af[1] != 0 && af[0] != af[1])
+		rc = cc_refuse(c, -EINVAL, "a class matches one family: src is %s, dst is %s",
+			       cc_af_name(af[0]), cc_af_name(af[1]));
 	if (rc == 0 && r->proto != 0 && (rc = cc_check_id(c, "proto", r->proto, UINT8_MAX)) == 0)
 		json_object_set_new(m, "proto", json_integer(r->proto));
 	if (rc == 0)

@@ -69,15 +69,21 @@ json_t *cc_prefix_match(const char *s, int af);
 bool cc_mac_ok(const char *s);
 
 /* -EINVAL naming the first bad argument: a number outside min..max, a
- * MAC, an IPv4 address (the overlay's underlay and classes are IPv4). */
+ * MAC, an address of either family (cc_check_ip: its family in *@af, as
+ * cc_af_of says, even when refused). */
 int cc_check_num(struct cc *c, const char *what, json_int_t v, json_int_t min, json_int_t max);
 int cc_check_id(struct cc *c, const char *what, json_int_t v, json_int_t max);
 int cc_check_mac(struct cc *c, const char *what, const char *mac);
-int cc_check_ip4(struct cc *c, const char *what, const char *ip);
+int cc_check_ip(struct cc *c, const char *what, const char *ip, int *af);
+/* "IPv4" or "IPv6", for messages. */
+const char *cc_af_name(int af);
+/* Is @s (an address, or ADDRESS/LENGTH) IPv6 link-local (fe80::/10)? */
+bool cc_link_local(const char *s);
 
 /* Flow rule @r in @slice as a flow-key table's match (the overlay's
- * classes, QoS's vdns: dp_flowkey's fields); unset fields match anything.
- * 0 and *@out, or a refusal. */
+ * classes, QoS's vdns: dp_flowkey's fields, src and dst of either
+ * family); unset fields match anything. 0 and *@out, or a refusal (a src
+ * and a dst of two families among them: no packet is of both). */
 int cc_flow_match(struct cc *c, json_int_t slice, const struct intent_rule *r, json_t **out);
 
 #endif

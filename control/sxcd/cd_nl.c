@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The kernel's view of the WAN links over rtnetlink: links, default routes, neighbours (see cd_nl.h). */
+/* The kernel's view of the WAN links over rtnetlink: the socket, its dumps and its changes (see cd_nl.h; the messages are cd_nlview's). */
 #include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <linux/if_link.h>
+#include <sys/socket.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -16,162 +11,32 @@
 
 #include "cd_log.h"
 #include "cd_nl.h"
+#include "cd_nlview.h"
 
 struct cd_nl {
 	struct mnl_socket *ev;		/* subscribed to the changes */
 	struct event *rd, *settle;
 	cd_nl_changed *changed;
 	void *arg;
-	/* what the kernel said, by interface index */
-	json_t *links;			/* "INDEX" → {"name", "up"} */
-	json_t *gws;			/* "INDEX" → gateway of the default route through it */
-	json_t *neigh;			/* "INDEX" → {"IP": "MAC"} */
-	json_t *view;
+	struct cd_nlview *st;		/* what the kernel said, and the view of it */
+	json_t *view;			/* as of the last settle (st's) */
 };
-
-static void
-key_of(char *out, size_t len, unsigned int index)
-{
-	snprintf(out, len, "%u", index);
-}
-
-/* ------------------------------------------------------------ parsing */
-
-struct attrs {
-	const struct nlattr *a[64];
-};
-
-static int
-attr_cb(const struct nlattr *attr, void *data)
-{
-	struct attrs *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type < 64)
-		t->a[type] = attr;
-	return MNL_CB_OK;
-}
-
-static void
-on_link(struct cd_nl *n, const struct nlmsghdr *nlh)
-{
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
-	char k[16];
-
-	key_of(k, sizeof(k), (unsigned int)ifi->ifi_index);
-	if (nlh->nlmsg_type == RTM_DELLINK) {
-		json_object_del(n->links, k);
-		json_object_del(n->gws, k);
-		json_object_del(n->neigh, k);
-		return;
-	}
-	if (mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, &t) < 0 || t.a[IFLA_IFNAME] == NULL)
-		return;
-	json_object_set_new(n->links, k, json_pack("{s:s,s:b}", "name",
-		mnl_attr_get_str(t.a[IFLA_IFNAME]),
-		"up", (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING)));
-}
-
-static void
-on_route(struct cd_nl *n, const struct nlmsghdr *nlh)
-{
-	const struct rtmsg *rt = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
-	char k[16], gw[INET_ADDRSTRLEN];
-
-	/* the main table's IPv4 default routes with one gateway */
-	if (rt->rtm_family != AF_INET || rt->rtm_dst_len != 0 || rt->rtm_table != RT_TABLE_MAIN ||
-	    mnl_attr_parse(nlh, sizeof(*rt), attr_cb, &t) < 0 || t.a[RTA_OIF] == NULL ||
-	    t.a[RTA_GATEWAY] == NULL || mnl_attr_get_payload_len(t.a[RTA_GATEWAY]) != 4)
-		return;
-	key_of(k, sizeof(k), mnl_attr_get_u32(t.a[RTA_OIF]));
-	if (nlh->nlmsg_type == RTM_DELROUTE)
-		json_object_del(n->gws, k);
-	else
-		json_object_set_new(n->gws, k, json_string(inet_ntop(AF_INET,
-			mnl_attr_get_payload(t.a[RTA_GATEWAY]), gw, sizeof(gw))));
-}
-
-static void
-on_neigh(struct cd_nl *n, const struct nlmsghdr *nlh)
-{
-	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
-	char k[16], ip[INET_ADDRSTRLEN], mac[18];
-	const uint8_t *m;
-	json_t *per;
-	bool usable = nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE |
-				       NUD_PERMANENT | NUD_NOARP);
-
-	if (nd->ndm_family != AF_INET || mnl_attr_parse(nlh, sizeof(*nd), attr_cb, &t) < 0 ||
-	    t.a[NDA_DST] == NULL || mnl_attr_get_payload_len(t.a[NDA_DST]) != 4)
-		return;
-	key_of(k, sizeof(k), (unsigned int)nd->ndm_ifindex);
-	inet_ntop(AF_INET, mnl_attr_get_payload(t.a[NDA_DST]), ip, sizeof(ip));
-	if ((per = json_object_get(n->neigh, k)) == NULL) {
-		json_object_set_new(n->neigh, k, json_object());
-		per = json_object_get(n->neigh, k);
-	}
-	if (nlh->nlmsg_type == RTM_DELNEIGH || !usable || t.a[NDA_LLADDR] == NULL ||
-	    mnl_attr_get_payload_len(t.a[NDA_LLADDR]) != 6) {
-		json_object_del(per, ip);
-		return;
-	}
-	m = mnl_attr_get_payload(t.a[NDA_LLADDR]);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	json_object_set_new(per, ip, json_string(mac));
-}
 
 static int
 msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct cd_nl *n = data;
 
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWLINK:
-	case RTM_DELLINK:
-		on_link(n, nlh);
-		break;
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE:
-		on_route(n, nlh);
-		break;
-	case RTM_NEWNEIGH:
-	case RTM_DELNEIGH:
-		on_neigh(n, nlh);
-		break;
-	default:
-		break;
-	}
+	cd_nlview_msg(n->st, nlh);
 	return MNL_CB_OK;
-}
-
-/* The view by interface name, from the state by index. */
-static void
-rebuild(struct cd_nl *n)
-{
-	json_t *links = json_object(), *gws = json_object(), *neigh = json_object(), *l, *v;
-	const char *k;
-
-	json_object_foreach(n->links, k, l) {
-		const char *name = json_string_value(json_object_get(l, "name"));
-
-		json_object_set_new(links, name, json_pack("{s:O,s:i}", "up", json_object_get(l, "up"),
-							    "index", atoi(k)));
-		if ((v = json_object_get(n->gws, k)) != NULL)
-			json_object_set(gws, name, v);
-		if ((v = json_object_get(n->neigh, k)) != NULL && json_object_size(v) > 0)
-			json_object_set_new(neigh, name, json_deep_copy(v));
-	}
-	json_decref(n->view);
-	n->view = json_pack("{s:o,s:o,s:o}", "links", links, "gateways", gws, "neigh", neigh);
 }
 
 /* ------------------------------------------------------------- dumps */
 
+/* Dump @type of family @af (routes and neighbours one family at a time:
+ * the ones read, not every family the kernel has). */
 static int
-dump(struct mnl_socket *s, uint16_t type, size_t hdrlen, struct cd_nl *n)
+dump(struct mnl_socket *s, uint16_t type, size_t hdrlen, uint8_t af, struct cd_nl *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -184,7 +49,7 @@ dump(struct mnl_socket *s, uint16_t type, size_t hdrlen, struct cd_nl *n)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	g = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	g->rtgen_family = type == RTM_GETLINK ? AF_UNSPEC : AF_INET;
+	g->rtgen_family = af;
 	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while ((len = mnl_socket_recvfrom(s, buf, sizeof(buf))) > 0) {
@@ -202,7 +67,7 @@ on_settle(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	rebuild(n);
+	n->view = cd_nlview_build(n->st);
 	n->changed(n->arg);
 }
 
@@ -233,15 +98,17 @@ cd_nl_new(struct event_base *base, cd_nl_changed *changed, void *arg)
 
 	if (n == NULL)
 		return NULL;
-	*n = (struct cd_nl){ .changed = changed, .arg = arg, .links = json_object(),
-			     .gws = json_object(), .neigh = json_object() };
+	*n = (struct cd_nl){ .changed = changed, .arg = arg, .st = cd_nlview_new() };
 	/* subscribe first, then dump: a change in between is seen twice, not lost */
-	if ((n->ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC)) == NULL ||
-	    mnl_socket_bind(n->ev, RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_NEIGH, MNL_SOCKET_AUTOPID) < 0 ||
+	if (n->st == NULL || (n->ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC)) == NULL ||
+	    mnl_socket_bind(n->ev, RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_NEIGH,
+			    MNL_SOCKET_AUTOPID) < 0 ||
 	    (d = mnl_socket_open(NETLINK_ROUTE)) == NULL || mnl_socket_bind(d, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    dump(d, RTM_GETLINK, sizeof(struct ifinfomsg), n) < 0 ||
-	    dump(d, RTM_GETROUTE, sizeof(struct rtmsg), n) < 0 ||
-	    dump(d, RTM_GETNEIGH, sizeof(struct ndmsg), n) < 0 ||
+	    dump(d, RTM_GETLINK, sizeof(struct ifinfomsg), AF_UNSPEC, n) < 0 ||
+	    dump(d, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET, n) < 0 ||
+	    dump(d, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6, n) < 0 ||
+	    dump(d, RTM_GETNEIGH, sizeof(struct ndmsg), AF_INET, n) < 0 ||
+	    dump(d, RTM_GETNEIGH, sizeof(struct ndmsg), AF_INET6, n) < 0 ||
 	    (n->rd = event_new(base, mnl_socket_get_fd(n->ev), EV_READ | EV_PERSIST, on_readable, n)) == NULL ||
 	    (n->settle = evtimer_new(base, on_settle, n)) == NULL || event_add(n->rd, NULL) < 0) {
 		err = errno;
@@ -252,7 +119,7 @@ cd_nl_new(struct event_base *base, cd_nl_changed *changed, void *arg)
 		return NULL;
 	}
 	mnl_socket_close(d);
-	rebuild(n);
+	n->view = cd_nlview_build(n->st);
 	return n;
 }
 
@@ -267,10 +134,7 @@ cd_nl_free(struct cd_nl *n)
 		event_free(n->settle);
 	if (n->ev != NULL)
 		mnl_socket_close(n->ev);
-	json_decref(n->links);
-	json_decref(n->gws);
-	json_decref(n->neigh);
-	json_decref(n->view);
+	cd_nlview_free(n->st);
 	free(n);
 }
 

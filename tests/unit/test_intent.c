@@ -756,7 +756,29 @@ START_TEST(tunnel_add_refusals)
 	refused(&it, 0, -EINVAL, "peer 198.51.100.30 given twice");
 	a_tunnel.peers = bad;
 	a_tunnel.n_peers = 1;
-	refused(&it, 0, -EINVAL, "bad peer '198.51.100' (an IPv4 address)");
+	refused(&it, 0, -EINVAL, "bad peer '198.51.100' (an IPv4 or IPv6 address)");
+}
+END_TEST
+
+/* A peer site's endpoints may be of both families: one tunnel takes
+ * frames from each (an IPv6 peer in the peers table's "ip" key). */
+START_TEST(tunnel_add_peers_of_both_families)
+{
+	const char *peers[] = { "198.51.100.30", "2001:db8:20::2" };
+	struct ov_tunnel_arg a_tunnel = { .id = 26, .slice = 1, .vni = 5000, .path = 4, .ttl = 64,
+					  .peers = peers, .n_peers = 2, .flood = -1 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
+
+	compiles(&it, "",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'insert','table':'tunnels','match':{'id':26},'action':'vxlan',"
+		 "'params':{'slice':1,'vni':5000,'path':4,'ttl':64,'dscp':0,'csum':0}},"
+		 "{'type':'insert','table':'peers','match':{'slice':1,'ip':'198.51.100.30'},"
+		 "'action':'peer','params':{'tunnel':26}},"
+		 "{'type':'insert','table':'peers','match':{'slice':1,'ip':'2001:db8:20::2'},"
+		 "'action':'peer','params':{'tunnel':26}}]}");
+	peers[1] = "2001:db8:20::2::";
+	refused(&it, 0, -EINVAL, "bad peer '2001:db8:20::2::' (an IPv4 or IPv6 address)");
 }
 END_TEST
 
@@ -919,9 +941,41 @@ START_TEST(classes)
 	refused(&it, 0, -EINVAL, "bad prio 0 (1..4294967295)");
 	a_class.prio = 1;
 	a_class.rule.src = "10.1.0.0/33";
-	refused(&it, 0, -EINVAL, "bad src '10.1.0.0/33' (an IPv4 prefix or address)");
-	a_class.rule.src = "2001:db8::/32";
-	refused(&it, 0, -EINVAL, "bad src '2001:db8::/32'");
+	refused(&it, 0, -EINVAL, "bad src '10.1.0.0/33' (an IPv4 or IPv6 prefix or address)");
+	/* IPv6: value/mask of an IPv6 address (the "ip" fields: IPv6 packets only) */
+	a_class = (struct ov_class_arg){ .slice = 1, .cls = 4, .prio = 50,
+					 .rule = { .src = "2001:db8:1:2::7/48", .dst = "2001:db8:9::1",
+						   .proto = 6, .dport = { 443, 443 } } };
+	it = INTENT_OF(INTENT_CLASS_ADD, &a_class);
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':1,"
+		 "'src':{'value':'2001:db8:1::','mask':'ffff:ffff:ffff::'},"
+		 "'dst':{'value':'2001:db8:9::1','mask':'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'},"
+		 "'proto':6,'dport':443},'action':'class','params':{'class':4},'priority':50}]}");
+	/* 0.0.0.0/0 is every IPv4 packet; ::/0 would be every packet of both
+	 * (a mask of no bits), and a prefix over ::ffff:0:0/96 IPv4 ones too */
+	a_class.rule = (struct intent_rule){ .dst = "0.0.0.0/0" };
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':1,"
+		 "'dst':{'value':'0.0.0.0','mask':'0.0.0.0'}},'action':'class','params':{'class':4},"
+		 "'priority':50}]}");
+	a_class.rule = (struct intent_rule){ .dst = "::/0" };
+	refused(&it, 0, -EINVAL, "bad dst '::/0' (it covers IPv4-mapped ::ffff:0:0/96, so it would match "
+		"IPv4 packets too; leave dst out to match both families");
+	a_class.rule = (struct intent_rule){ .src = "::ffff:10.0.0.0/104" };
+	refused(&it, 0, -EINVAL, "bad src '::ffff:10.0.0.0/104' (it covers IPv4-mapped");
+	a_class.rule = (struct intent_rule){ .src = "::/81" };	/* beside it: IPv6 only */
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'classes','match':{'slice':1,"
+		 "'src':{'value':'::','mask':'ffff:ffff:ffff:ffff:ffff:8000::'}},'action':'class',"
+		 "'params':{'class':4},'priority':50}]}");
+	/* one family a rule: src and dst of two match no packet */
+	a_class.rule = (struct intent_rule){ .src = "10.1.0.0/16", .dst = "2001:db8::/32" };
+	refused(&it, 0, -EINVAL, "a class matches one family: src is IPv4, dst is IPv6");
+	a_class.rule = (struct intent_rule){ .src = "2001:db8::/32", .dst = "192.0.2.9" };
+	refused(&it, 0, -EINVAL, "a class matches one family: src is IPv6, dst is IPv4");
+	a_class.rule = (struct intent_rule){ .src = "2001:db8::/129" };
+	refused(&it, 0, -EINVAL, "bad src '2001:db8::/129' (an IPv4 or IPv6 prefix or address)");
 	a_class.rule.src = NULL;
 	a_class.rule.sport[0] = 10;
 	a_class.rule.sport[1] = 5;
@@ -994,10 +1048,32 @@ START_TEST(paths)
 	a_path.probe = NULL;
 	a_path.interval_ms = 0;
 	a_path.gw = "192.0.2";
-	refused(&it, 0, -EINVAL, "bad gw '192.0.2' (an IPv4 address)");
+	refused(&it, 0, -EINVAL, "bad gw '192.0.2' (an IPv4 or IPv6 address)");
 	a_path.gw = "192.0.2.1";
 	a_path.id = 0;
 	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");
+	/* an IPv6 path: its three addresses IPv6, its gw link-local as a
+	 * router's usually is */
+	a_path = (struct ov_path_arg){ .id = 4, .probe = "sxdp", .src = "2001:db8:10::1",
+				       .dst = "2001:db8:20::2", .gw = "fe80::1", .vrf = 4000 };
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'paths','match':{'id':4},'action':'sxdp',"
+		 "'params':{'src':'2001:db8:10::1','dst':'2001:db8:20::2','vrf':4000,'mtu':0,"
+		 "'gw':'fe80::1','interval_ms':50,'down_after':3,'up_after':5}}]}");
+	/* one family a path */
+	a_path.dst = "198.51.100.20";
+	refused(&it, 0, -EINVAL, "a path is of one family: src is IPv6, dst is IPv4");
+	a_path.dst = "2001:db8:20::2";
+	a_path.gw = "192.0.2.1";
+	refused(&it, 0, -EINVAL, "a path is of one family: src is IPv6, gw is IPv4");
+	a_path = (struct ov_path_arg){ .id = 4, .src = "192.0.2.10", .dst = "198.51.100.20",
+				       .gw = "fe80::1", .vrf = 4000 };
+	refused(&it, 0, -EINVAL, "a path is of one family: src is IPv4, gw is IPv6");
+	/* only the next hop may be link-local */
+	a_path = (struct ov_path_arg){ .id = 4, .src = "2001:db8:10::1", .dst = "fe80::2",
+				       .gw = "fe80::1", .vrf = 4000 };
+	refused(&it, 0, -EINVAL, "bad dst 'fe80::2' (a path's ends are global addresses; only its gw "
+		"may be link-local)");
 	a_path = (struct ov_path_arg){ .id = 7 };
 	it = INTENT_OF(INTENT_PATH_DEL, &a_path);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'paths','match':{'id':7}}]}");
@@ -1013,13 +1089,24 @@ START_TEST(vteps_sites_vnis)
 		 "'action':'vtep','params':{}}]}");
 	it = INTENT_OF(INTENT_VTEP_DEL, &a_vtep);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'vteps','match':{'ip':'192.0.2.10'}}]}");
+	/* IPv6: the same tables (their "ip" keys take either family) */
 	a_vtep.ip = "2001:db8::1";
-	refused(&it, 0, -EINVAL, "bad IP '2001:db8::1' (an IPv4 address)");
+	it = INTENT_OF(INTENT_VTEP_ADD, &a_vtep);
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'vteps','match':{'ip':'2001:db8::1'},"
+		 "'action':'vtep','params':{}}]}");
+	a_vtep.ip = "2001:db8::1/64";
+	refused(&it, 0, -EINVAL, "bad IP '2001:db8::1/64' (an IPv4 or IPv6 address)");
+	a_vtep.ip = "::ffff:192.0.2.10";	/* IPv4 to sxdp */
+	refused(&it, 0, -EINVAL, "bad IP '::ffff:192.0.2.10' (IPv4-mapped: write it as IPv4)");
 	struct ov_site_arg a_site = { .site = 2, .ip = "198.51.100.20" };
 
 	it = INTENT_OF(INTENT_SITE_ADD, &a_site);
 	compiles(&it, "", "{'updates':[{'type':'insert','table':'endpoints','match':"
 		 "{'ip':'198.51.100.20'},'action':'endpoint','params':{'site':2}}]}");
+	a_site.ip = "2001:db8:20::2";
+	compiles(&it, "", "{'updates':[{'type':'insert','table':'endpoints','match':"
+		 "{'ip':'2001:db8:20::2'},'action':'endpoint','params':{'site':2}}]}");
+	a_site.ip = "198.51.100.20";
 	a_site.site = 65536;
 	refused(&it, 0, -EINVAL, "bad SITE 65536 (0..65535)");
 	a_site = (struct ov_site_arg){ .ip = "198.51.100.20" };
@@ -1040,6 +1127,37 @@ START_TEST(vteps_sites_vnis)
 	a_vni = (struct ov_vni_arg){ .vni = 7000 };
 	it = INTENT_OF(INTENT_VNI_DEL, &a_vni);
 	compiles(&it, "", "{'updates':[{'type':'delete','table':'vnis','match':{'vni':7000}}]}");
+}
+END_TEST
+
+/* A VDN's flow: IPv6 prefixes as value/mask of an IPv6 address (QoS's
+ * vdns table has the flow key's "ip" src and dst); one family a rule. */
+START_TEST(vdn_flows_of_either_family)
+{
+	struct qos_vdn_arg a_vdn = { .id = 3, .slice = 1, .port = "p0", .rate = 8000000, .prio = 5,
+				     .rule = { .src = "2001:db8:45::/48", .proto = 17, .dport = { 5004, 5005 } } };
+	struct intent it = INTENT_OF(INTENT_VDN_ADD, &a_vdn);
+	char err[256], asked[128];
+	json_t *params, *u;
+	size_t i;
+	int n = 0;
+
+	ck_assert_int_eq(drive(&it, 0, &params, err, sizeof(err), asked, sizeof(asked)), 0);
+	json_array_foreach(json_object_get(params, "updates"), i, u) {
+		if (strcmp(json_string_value(json_object_get(u, "table")), "vdns") != 0)
+			continue;
+		eq(json_incref(json_object_get(u, "match")),
+		   "{'slice':1,'src':{'value':'2001:db8:45::','mask':'ffff:ffff:ffff::'},'proto':17,"
+		   "'dport':{'min':5004,'max':5005}}");
+		n++;
+	}
+	ck_assert_int_eq(n, 1);
+	json_decref(params);
+	a_vdn.rule.dst = "10.45.0.0/16";
+	refused(&it, 0, -EINVAL, "a class matches one family: src is IPv6, dst is IPv4");
+	a_vdn.rule.dst = "2001:db8:46::1";
+	ck_assert_int_eq(drive(&it, 0, &params, err, sizeof(err), asked, sizeof(asked)), 0);
+	json_decref(params);
 }
 END_TEST
 
@@ -1086,12 +1204,14 @@ main(void)
 	tcase_add_test(tc, flood_ports_keep_the_tunnels);
 	tcase_add_test(tc, tunnel_add_takes_the_first_free_flood_slot);
 	tcase_add_test(tc, tunnel_add_refusals);
+	tcase_add_test(tc, tunnel_add_peers_of_both_families);
 	tcase_add_test(tc, tunnel_del_removes_what_names_it);
 	tcase_add_test(tc, overlay_races);
 	tcase_add_test(tc, policies);
 	tcase_add_test(tc, classes);
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, vteps_sites_vnis);
+	tcase_add_test(tc, vdn_flows_of_either_family);
 	tcase_add_test(tc, overlay_views);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -91,6 +91,22 @@ START_TEST(schema_pointers_and_reasons)
 	CK_ERRS("PeerSpec", "{\"id\": 1, \"endpoints\": [1, 2, 3, 4, 5]}", "/spec/endpoints too_many");
 	CK_ERRS("VdnSpec", "{\"slice\": \".x\", \"guaranteed_bps\": 7999, \"match\": {\"sport\": [1]}}",
 		"/spec/slice bad_value; /spec/guaranteed_bps out_of_range; /spec/match/sport too_few");
+	/* IPv6: a WAN link's address6 and gateway6 (each its family), a peer's
+	 * endpoint, a flow's prefixes (either family, a bare address too) */
+	CK_ERRS("SiteSpec", "{\"id\": 1, \"wan\": [{\"name\": \"a\", \"port\": \"p\", \"address6\": "
+		"\"2001:db8::1/64\", \"gateway6\": \"fe80::1\"}]}", "");
+	CK_ERRS("SiteSpec", "{\"id\": 1, \"wan\": [{\"name\": \"a\", \"port\": \"p\", \"address\": "
+		"\"2001:db8::1/64\", \"address6\": \"192.0.2.1/24\", \"gateway6\": \"192.0.2.254\"}]}",
+		"/spec/wan/0/address bad_value; /spec/wan/0/address6 bad_value; /spec/wan/0/gateway6 bad_value");
+	CK_ERRS("SiteSpec", "{\"id\": 1, \"wan\": [{\"name\": \"a\", \"port\": \"p\", \"address6\": "
+		"\"2001:db8::1\"}]}", "/spec/wan/0/address6 bad_value");
+	CK_ERRS("PeerSpec", "{\"id\": 1, \"endpoints\": [{\"address\": \"2001:db8::2\", \"wan\": \"a\"}, "
+		"{\"address\": \"2001:db8::g\", \"wan\": \"a\"}]}", "/spec/endpoints/1/address bad_value");
+	CK_ERRS("VdnSpec", "{\"slice\": \"x\", \"guaranteed_bps\": 8000, \"match\": {\"src\": \"2001:db8::/48\", "
+		"\"dst\": \"2001:db8::1\"}}", "");
+	CK_ERRS("PolicySpec", "{\"slice\": \"x\", \"class\": 1, \"path_policy\": {\"mode\": \"failover\", "
+		"\"wans\": [\"a\"]}, \"match\": {\"src\": \"2001:db8::/129\", \"dst\": \"10.0.0.0/33\"}}",
+		"/spec/match/src bad_value; /spec/match/dst bad_value");
 }
 END_TEST
 
@@ -672,6 +688,245 @@ START_TEST(compiler_incremental)
 }
 END_TEST
 
+/* ------------------------------------------------- an IPv6 underlay */
+
+/* A site of three WAN links: isp1 IPv4 only (its gateway the kernel's),
+ * isp2 of both families (its IPv6 gateway link-local, given), isp3 IPv6
+ * only on a VLAN of its own (its gateway the kernel's IPv6 default route,
+ * resolved); slice blue stretched to every peer, red to one that has no
+ * path. */
+static const char *const site6 = "{\"id\": 1, \"lan\": [{\"port\": \"lan1\"}], \"wan\": ["
+	"{\"name\": \"isp1\", \"port\": \"wan1\", \"address\": \"192.0.2.1/24\", \"rate_bps\": 100000000},"
+	"{\"name\": \"isp2\", \"port\": \"wan2\", \"address\": \"198.51.100.1/24\", "
+	"\"address6\": \"2001:db8:2::1/64\", \"gateway6\": \"fe80::1\"},"
+	"{\"name\": \"isp3\", \"port\": \"wan2\", \"vlan\": 30, \"iface\": \"wan2.30\", "
+	"\"address6\": \"2001:db8:3::1/64\"}]}";
+static const char *const kernel6 = "{\"links\": {\"wan1\": {\"up\": true, \"index\": 2}, "
+	"\"wan2\": {\"up\": true, \"index\": 3}, \"wan2.30\": {\"up\": true, \"index\": 4}}, "
+	"\"gateways\": {\"wan1\": \"192.0.2.254\", \"wan2.30\": \"192.0.2.99\"}, "
+	"\"gateways6\": {\"wan1\": \"fe80::99\", \"wan2.30\": \"fe80::ab\"}, "
+	"\"neigh\": {\"wan2.30\": {\"fe80::ab\": \"02:00:00:00:00:ab\"}, "
+	"\"wan1\": {\"192.0.2.254\": \"02:00:00:00:00:fe\"}}}";
+
+static json_t *
+specs6(const char *peers, const char *policies, const char *vdns)
+{
+	json_t *s = json_pack("{s:{s:o},s:o,s:{s:o,s:o},s:o,s:o}", "site", "local", J(site6), "peers", J(peers),
+			      "slices", "blue", J("{\"id\": 1, \"vni\": 5000, \"members\": [{\"port\": "
+			      "\"lan1\"}], \"rate\": {\"guaranteed_bps\": 10000000}}"),
+			      "red", J("{\"id\": 2, \"vni\": 5001, \"peers\": [\"v6only\"]}"),
+			      "policies", J(policies), "vdns", J(vdns));
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+/* @set's entry in @table whose key is @key (its canonical text), NULL: none. */
+static json_t *
+entry(json_t *set, const char *table, const char *key)
+{
+	return json_object_get(json_object_get(set, table), key);
+}
+
+/* The paths entry of @set whose dst is @dst: "src dst gw", "" when none. */
+static const char *
+path_to(json_t *set, const char *dst, char *out, size_t len)
+{
+	const char *k;
+	json_t *e, *p;
+
+	out[0] = '\0';
+	json_object_foreach(json_object_get(set, "paths"), k, e) {
+		p = json_object_get(e, "params");
+		if (strcmp(json_string_value(json_object_get(p, "dst")) ?: "", dst) == 0)
+			snprintf(out, len, "%s %s %s", json_string_value(json_object_get(p, "src")), dst,
+				 json_string_value(json_object_get(p, "gw")));
+	}
+	return out;
+}
+
+/* @c's result of @who names @want in its message or what it waits for. */
+static bool
+says(struct cd_compiled *c, const char *who, const char *want)
+{
+	char *all = json_dumps(json_object_get(c->results, who), 0);
+	bool found = all != NULL && strstr(all, want) != NULL;
+
+	if (!found)
+		fprintf(stderr, "%s: %s lacks '%s'\n", who, all ? all : "?", want);
+	free(all);
+	return found;
+}
+
+/*
+ * WAN links with IPv6 addresses: each address an SVI of its family and a
+ * VTEP; a path per (link, endpoint) of one family, through the link's
+ * gateway of that family (the intent's, else the kernel's IPv6 default
+ * route, link-local, resolved into a static neighbour). An endpoint whose
+ * link lacks its family is no path (not an error); a peer left with none
+ * waits for one; an encrypted peer with an IPv6 endpoint is refused (never
+ * clear). Classes (policies) and VDNs take IPv6 prefixes, one family a rule.
+ */
+START_TEST(compile_ipv6_underlay)
+{
+	json_t *s = specs6("{\"dual\": {\"id\": 2, \"endpoints\": ["
+			   "{\"address\": \"203.0.113.2\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"2001:db8:20::2\", \"wan\": \"isp2\"}, "
+			   "{\"address\": \"2001:db8:21::2\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"2001:db8:22::2\", \"wan\": \"isp3\"}]}, "
+			   "\"v6only\": {\"id\": 3, \"endpoints\": [{\"address\": \"2001:db8:30::2\", "
+			   "\"wan\": \"isp1\"}]}, "
+			   "\"sealed\": {\"id\": 4, \"endpoints\": [{\"address\": \"203.0.113.4\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"2001:db8:40::2\", \"wan\": \"isp2\"}], \"encryption\": {\"public_key\": "
+			   "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", \"cipher\": \"aes-gcm-256\"}}}",
+			   "{\"voice\": {\"slice\": \"blue\", \"class\": 1, \"match\": {\"src\": \"2001:db8:100::/48\", "
+			   "\"proto\": 17}, \"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp2\", \"isp1\"]}}, "
+			   "\"mixed\": {\"slice\": \"blue\", \"class\": 2, \"match\": {\"src\": \"10.0.0.0/8\", "
+			   "\"dst\": \"2001:db8::/32\"}, \"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp1\"]}}}",
+			   "{\"cam\": {\"slice\": \"blue\", \"guaranteed_bps\": 1000000, \"match\": {\"dst\": "
+			   "\"2001:db8:100::10\", \"proto\": 17}}, "
+			   "\"cam4\": {\"slice\": \"blue\", \"guaranteed_bps\": 1000000, \"match\": {\"dst\": "
+			   "\"2001:db8:100::10\", \"src\": \"10.1.0.0/16\"}}}");
+	json_t *kernel = J(kernel6), *ids = json_object(), *r, *pol, *e;
+	struct cd_compiled c = { 0 };
+	char buf[160];
+	const char *k;
+	int n = 0;
+
+	ck_assert_int_eq(cd_compile(tabs, s, kernel, ids, &c), 0);
+	ck_assert_msg(strcmp(phase(&c, "site/local"), "Ready") == 0, "%s",
+		      json_dumps(json_object_get(c.results, "site/local"), 0));
+	/* each address an SVI of its family on the link's bridge domain, and a VTEP */
+	ck_assert_ptr_nonnull(entry(c.want, "svi", "{\"match\":{\"bd\":4002,\"vrf\":4000}}"));
+	e = entry(c.want, "svi6", "{\"match\":{\"bd\":4002,\"vrf\":4000}}");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "params"), "ip")), "2001:db8:2::1");
+	ck_assert_ptr_nonnull(entry(c.want, "svi6", "{\"match\":{\"bd\":4003,\"vrf\":4000}}"));
+	ck_assert_ptr_null(entry(c.want, "svi", "{\"match\":{\"bd\":4003,\"vrf\":4000}}"));
+	ck_assert_ptr_null(entry(c.want, "svi6", "{\"match\":{\"bd\":4001,\"vrf\":4000}}"));
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "vteps")), 4);
+	ck_assert_ptr_nonnull(entry(c.want, "vteps", "{\"match\":{\"ip\":\"2001:db8:2::1\"}}"));
+	ck_assert_ptr_nonnull(entry(c.want, "vteps", "{\"match\":{\"ip\":\"2001:db8:3::1\"}}"));
+	ck_assert_ptr_nonnull(entry(c.want, "vteps", "{\"match\":{\"ip\":\"198.51.100.1\"}}"));
+	/* the kernel's resolved gateways: static neighbours of their family; a
+	 * family the link has no address of takes none of the kernel's */
+	ck_assert_ptr_nonnull(entry(c.want, "neigh6", "{\"match\":{\"ip\":\"fe80::ab\",\"vrf\":4000}}"));
+	ck_assert_ptr_nonnull(entry(c.want, "neigh", "{\"match\":{\"ip\":\"192.0.2.254\",\"vrf\":4000}}"));
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "neigh6")), 1);
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "neigh")), 1);
+	/* a path per (link, endpoint) of one family */
+	ck_assert_str_eq(phase(&c, "peers/dual"), "Ready");
+	ck_assert_str_eq(path_to(c.want, "203.0.113.2", buf, sizeof(buf)), "192.0.2.1 203.0.113.2 192.0.2.254");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:20::2", buf, sizeof(buf)), "2001:db8:2::1 2001:db8:20::2 fe80::1");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:22::2", buf, sizeof(buf)),
+			 "2001:db8:3::1 2001:db8:22::2 fe80::ab");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:21::2", buf, sizeof(buf)), "");
+	ck_assert_ptr_nonnull(entry(c.want, "endpoints", "{\"match\":{\"ip\":\"2001:db8:20::2\"}}"));
+	ck_assert_ptr_null(entry(c.want, "endpoints", "{\"match\":{\"ip\":\"2001:db8:21::2\"}}"));
+	/* no path at all: waits for a link of its family */
+	ck_assert_str_eq(phase(&c, "peers/v6only"), "Pending");
+	ck_assert(says(&c, "peers/v6only", "site WAN link 'isp1' with an address6 (endpoint 2001:db8:30::2 is IPv6)"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c.results, "peers/v6only"), "pointer")),
+			 "/spec/endpoints/0/wan");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:30::2", buf, sizeof(buf)), "");
+	/* a slice stretched to it by name waits with it */
+	ck_assert_str_eq(phase(&c, "slices/red"), "Pending");
+	ck_assert(says(&c, "slices/red", "peers/v6only with a path"));
+	/* encrypted over IPv6: refused whole, nothing clear */
+	r = json_object_get(c.results, "peers/sealed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "unsupported");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/endpoints/1/address");
+	ck_assert(says(&c, "peers/sealed", "encryption over an IPv6 underlay is not supported yet"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
+	ck_assert_str_eq(path_to(c.want, "203.0.113.4", buf, sizeof(buf)), "");
+	/* the slice's tunnel to dual takes frames from its endpoints of both
+	 * families; the peer with no path is no tunnel (yet) */
+	ck_assert_str_eq(phase(&c, "slices/blue"), "Ready");
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "tunnels")), 1);
+	ck_assert_ptr_nonnull(entry(c.want, "peers", "{\"match\":{\"ip\":\"2001:db8:22::2\",\"slice\":1}}"));
+	ck_assert_ptr_nonnull(entry(c.want, "peers", "{\"match\":{\"ip\":\"203.0.113.2\",\"slice\":1}}"));
+	/* a policy over an IPv6 path first, an IPv4 one next; an IPv6 class */
+	ck_assert_str_eq(phase(&c, "policies/voice"), "Ready");
+	e = entry(c.want, "classes", "{\"match\":{\"proto\":{\"mask\":255,\"value\":17},\"slice\":1,"
+		  "\"src\":{\"mask\":\"ffff:ffff:ffff::\",\"value\":\"2001:db8:100::\"}},\"priority\":1}");
+	ck_assert_ptr_nonnull(e);
+	json_object_foreach(json_object_get(c.want, "policies"), k, pol) {
+		json_t *p = json_object_get(pol, "params"), *pid = json_object_get(ids, "path");
+
+		if (strstr(k, "\"class\":1") == NULL)
+			continue;
+		/* isp2's (IPv6) path, then isp1's (IPv4): one policy, two families */
+		ck_assert_int_eq(json_integer_value(json_object_get(p, "p0")),
+				 json_integer_value(json_object_get(pid, "peers/dual/2001:db8:20::2")));
+		ck_assert_int_eq(json_integer_value(json_object_get(p, "p1")),
+				 json_integer_value(json_object_get(pid, "peers/dual/203.0.113.2")));
+		ck_assert_int_eq(json_integer_value(json_object_get(p, "p2")), 0);
+		n++;
+	}
+	ck_assert_int_eq(n, 1);
+	r = json_object_get(c.results, "policies/mixed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert(says(&c, "policies/mixed", "a class matches one family: src is IPv4, dst is IPv6"));
+	/* a VDN on an IPv6 5-tuple; one naming both families refused by name */
+	ck_assert_str_eq(phase(&c, "vdns/cam"), "Ready");
+	ck_assert_ptr_nonnull(entry(c.want, "vdns", "{\"match\":{\"dst\":{\"mask\":\"ffff:ffff:ffff:ffff:ffff:"
+				    "ffff:ffff:ffff\",\"value\":\"2001:db8:100::10\"},\"proto\":{\"mask\":255,"
+				    "\"value\":17},\"slice\":1},\"priority\":1}"));
+	ck_assert_str_eq(phase(&c, "vdns/cam4"), "Failed");
+	ck_assert(says(&c, "vdns/cam4", "a class matches one family: src is IPv4, dst is IPv6"));
+	cd_compiled_free(&c);
+	/* isp3's kernel gateway the link-local address isp2's intent names
+	 * (spelt otherwise): the underlay's neigh6 cannot tell them apart, so
+	 * isp3 gets no IPv6 next hop and its paths wait, saying why */
+	json_decref(kernel);
+	kernel = J("{\"links\": {\"wan2.30\": {\"up\": true, \"index\": 4}}, \"gateways6\": "
+		   "{\"wan2.30\": \"FE80::0:1\"}, \"neigh\": {\"wan2.30\": {\"fe80::1\": \"02:00:00:00:00:01\"}}}");
+	ck_assert_int_eq(cd_compile(tabs, s, kernel, ids, &c), 0);
+	ck_assert_str_eq(phase(&c, "site/local"), "Ready");
+	ck_assert_str_eq(phase(&c, "peers/dual"), "Pending");
+	ck_assert(says(&c, "peers/dual", "site WAN link 'isp3' with a gateway6 of its own (fe80::1 is WAN link "
+		       "'isp2''s too"));
+	ck_assert_str_eq(path_to(c.want, "2001:db8:22::2", buf, sizeof(buf)), "");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:20::2", buf, sizeof(buf)), "2001:db8:2::1 2001:db8:20::2 fe80::1");
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "neigh6")), 0);
+	cd_compiled_free(&c);
+	json_decref(s);
+	json_decref(kernel);
+	json_decref(ids);
+}
+END_TEST
+
+/* A WAN link with neither family, a gateway of a family it has no
+ * address of, a link-local address6: refused, pointing at it. */
+START_TEST(compile_wan_addresses_refused)
+{
+	static const char *const bad[][3] = {
+		{ "{\"name\": \"a\", \"port\": \"wan1\"}", "/spec/wan/0", "needs an address (IPv4), an address6" },
+		{ "{\"name\": \"a\", \"port\": \"wan1\", \"address\": \"192.0.2.1/24\", \"gateway6\": "
+		  "\"fe80::1\"}", "/spec/wan/0/gateway6", "has a gateway6 but no address6" },
+		{ "{\"name\": \"a\", \"port\": \"wan1\", \"address6\": \"fe80::2/64\"}", "/spec/wan/0/address6",
+		  "is link-local" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char site_text[512];
+		json_t *s, *ids = json_object(), *r;
+		struct cd_compiled c = { 0 };
+
+		snprintf(site_text, sizeof(site_text), "{\"id\": 1, \"wan\": [%s]}", bad[i][0]);
+		s = json_pack("{s:{s:o}}", "site", "local", J(site_text));
+		ck_assert_int_eq(cd_compile(tabs, s, NULL, ids, &c), 0);
+		r = json_object_get(c.results, "site/local");
+		ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+		ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), bad[i][1]);
+		ck_assert(says(&c, "site/local", bad[i][2]));
+		cd_compiled_free(&c);
+		json_decref(s);
+		json_decref(ids);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -690,6 +945,8 @@ suite(void)
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);
 	tcase_add_test(tc, compile_upf);
 	tcase_add_test(tc, compiler_incremental);
+	tcase_add_test(tc, compile_ipv6_underlay);
+	tcase_add_test(tc, compile_wan_addresses_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

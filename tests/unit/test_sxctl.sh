@@ -274,7 +274,7 @@ sx neigh del 1; expect_rc "neigh del missing IP" 2
 PATH_WHERE="src 192.0.2.10 dst 198.51.100.20 gw 192.0.2.1"
 TUN="tunnel add 24 slice 1 vni 5000 path 1"
 for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
-	"vtep add 2001:db8::1|bad IP '2001:db8::1' (an IPv4 address)" \
+	"vtep add 2001:db8::g|bad IP '2001:db8::g'" \
 	"vtep show|usage: vtep add|del IP" \
 	"site add 2 198.51.100.20|site add needs 'endpoint IP'" \
 	"site add x endpoint 198.51.100.20|bad SITE 'x' (a decimal number" \
@@ -289,6 +289,9 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"path add 0 $PATH_WHERE vrf 100|bad PATH 0 (1..65535)" \
 	"path add 1 $PATH_WHERE vrf 100 probe sxdp down 256|bad down 256 (1..255)" \
 	"path add 1 src 192.0.2.10 dst 198.51.100 gw 192.0.2.1 vrf 100|bad dst '198.51.100'" \
+	"path add 1 src 192.0.2.10 dst 2001:db8:20::2 gw 192.0.2.1 vrf 100|a path is of one family: src is IPv4, dst is IPv6" \
+	"path add 1 src 2001:db8:10::1 dst 2001:db8:20::2 gw 192.0.2.1 vrf 100|a path is of one family: src is IPv6, gw is IPv4" \
+	"path add 1 src fe80::1 dst 2001:db8:20::2 gw fe80::9 vrf 100|bad src 'fe80::1' (a path's ends are global addresses" \
 	"path add 1 $PATH_WHERE vrf 100 vrf 100|unexpected 'vrf'" \
 	"tunnel add 24 slice 1 vni 5000|tunnel add needs 'slice S', 'vni V' and 'path P'" \
 	"$TUN ttl x|bad TTL 'x'" "$TUN peer|'peer' needs a value" \
@@ -310,6 +313,8 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"class add 1 3 prio 1 sport 10-5|bad sport 10-5 (LO-HI, 0 <= LO <= HI)" \
 	"class add 1 3 prio 1 dport 0|bad dport '0' (ports 1..65535)" \
 	"class add 1 3 prio 1 src 10.0.0.0/33|bad src '10.0.0.0/33'" \
+	"class add 1 3 prio 1 src 2001:db8::/129|bad src '2001:db8::/129' (an IPv4 or IPv6 prefix or address)" \
+	"class add 1 3 prio 1 src 10.0.0.0/8 dst 2001:db8::/32|a class matches one family: src is IPv4, dst is IPv6" \
 	"class add 1 3 prio 1 proto 0|bad proto '0' (1..255)" \
 	"class add 1 3 prio 1 dscp 64|bad dscp 64 (0..63)" \
 	"class del 1 3 src 10.0.0.0/8|unexpected 'src'"; do
@@ -971,6 +976,9 @@ for c in "vtep add 192.0.2.10|vteps|insert|{\"ip\":\"192.0.2.10\"}|vtep|{}" \
 	"path add 1 src 192.0.2.10 dst 198.51.100.20 gw 192.0.2.1 vrf 100|paths|insert|{\"id\":1}|static|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.20\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\"}" \
 	"path add 2 vrf 100 gw 192.0.2.1 probe sxdp dst 198.51.100.21 src 192.0.2.10|paths|insert|{\"id\":2}|sxdp|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.21\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5}" \
 	"path add 3 src 192.0.2.10 dst 203.0.113.7 gw 192.0.2.1 vrf 100 mtu 1400 probe icmp interval 100 down 4 up 2|paths|insert|{\"id\":3}|icmp|{\"src\":\"192.0.2.10\",\"dst\":\"203.0.113.7\",\"vrf\":100,\"mtu\":1400,\"gw\":\"192.0.2.1\",\"interval_ms\":100,\"down_after\":4,\"up_after\":2}" \
+	"vtep add 2001:db8:10::1|vteps|insert|{\"ip\":\"2001:db8:10::1\"}|vtep|{}" \
+	"site add 2 endpoint 2001:db8:20::2|endpoints|insert|{\"ip\":\"2001:db8:20::2\"}|endpoint|{\"site\":2}" \
+	"path add 4 src 2001:db8:10::1 dst 2001:db8:20::2 gw fe80::1 vrf 100 probe sxdp|paths|insert|{\"id\":4}|sxdp|{\"src\":\"2001:db8:10::1\",\"dst\":\"2001:db8:20::2\",\"vrf\":100,\"mtu\":0,\"gw\":\"fe80::1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5}" \
 	"path del 3|paths|delete|{\"id\":3}||" \
 	"policy del 21 1|policies|delete|{\"tunnel\":21,\"class\":1}||" \
 	"tunnel add 25 slice 1 vni 7000 path 0 geneve ttl copy dscp 10 csum rmac 02:00:00:00:aa:01|tunnels|insert|{\"id\":25}|geneve|{\"slice\":1,\"vni\":7000,\"path\":0,\"ttl\":0,\"dscp\":10,\"csum\":1,\"rmac\":\"02:00:00:00:aa:01\"}"; do
@@ -1156,6 +1164,13 @@ expect_req "class add" "$(req table.write '{"updates":[{"type":"insert","table":
 	"dst":{"value":"192.0.2.9","mask":"255.255.255.255"},"proto":17,
 	"sport":{"min":1024,"max":65535},"dport":5060,"dscp":0},
 	"action":"class","params":{"class":3},"priority":100}]}')"
+# an IPv6 rule: value/mask of an IPv6 address (it matches IPv6 packets only)
+sx class add 1 4 prio 50 src 2001:db8:1::7/48 dst 2001:db8:2::9 proto 6
+expect_rc "class add IPv6" 0
+expect_req "class add IPv6" "$(req table.write '{"updates":[{"type":"insert","table":"classes",
+	"match":{"slice":1,"src":{"value":"2001:db8:1::","mask":"ffff:ffff:ffff::"},
+	"dst":{"value":"2001:db8:2::9","mask":"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},"proto":6},
+	"action":"class","params":{"class":4},"priority":50}]}')"
 before=$(wc -l <"$LOG")
 sx class del 1 1
 expect_rc "class del" 0

@@ -159,6 +159,36 @@ canon_prefix(const char *type, json_t *v)
 	return json_string(out);
 }
 
+/* An "ip" ternary field: its mask of its value's family (sxdp refuses
+ * another), all of its bits when none is given. An IPv4 mask covers the
+ * family too, so "0.0.0.0" is every IPv4 packet and stays (sxdp reads it
+ * back so); an IPv6 mask "::" is no mask at all: a wildcard of both
+ * families, left out as sxdp leaves it out. */
+static json_t *
+canon_ip_ternary(const struct cd_tables *t, json_t *v)
+{
+	json_t *val = canon_value(t, "ip", json_is_object(v) ? json_object_get(v, "value") : v), *mask;
+	bool v4 = val != NULL && strchr(json_string_value(val), ':') == NULL;
+	uint8_t m[16];
+
+	if (val == NULL)
+		return NULL;
+	mask = json_is_object(v) ? canon_value(t, "ip", json_object_get(v, "mask")) :
+		json_string(v4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	if (mask == NULL || v4 != (strchr(json_string_value(mask), ':') == NULL)) {
+		json_decref(val);
+		json_decref(mask);
+		return NULL;
+	}
+	if (!v4 && dp_addr_ip(json_string_value(mask), AF_INET6, m) == 0 &&
+	    memcmp(m, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0) {
+		json_decref(val);
+		json_decref(mask);
+		return json_null();
+	}
+	return json_pack("{s:o,s:o}", "value", val, "mask", mask);
+}
+
 /* A ternary {value, mask} with the value masked, always in that form (a
  * scalar is all the field's bits, a mask wider than the field is cut to
  * it), as sxdp reads one back: one entry, one key, however it was spelt
@@ -254,6 +284,8 @@ canon_match(const struct cd_tables *t, json_t *tab, json_t *match, char *err, si
 			continue;	/* a wildcard, or refused by sxdp */
 		if (strcmp(how, "lpm") == 0)
 			c = canon_prefix(type, v);
+		else if (strcmp(how, "ternary") == 0 && strcmp(type, "ip") == 0)
+			c = canon_ip_ternary(t, v);
 		else if (strcmp(how, "ternary") == 0)
 			c = canon_ternary(t, type, json_integer_value(json_object_get(k, "bits")), v);
 		else if (strcmp(how, "range") == 0)

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "cd_schema.h"
+#include "dp_addr.h"
 #include "dp_schema.h"
 #include "store.h"
 
@@ -38,7 +39,8 @@ static const char *const keywords[] = {
 	"default", "title",
 };
 static const char *const formats[] = {
-	"name", "ipv4", "ip", "ipv4-prefix", "ip-prefix", "ipv4-prefix-or-address", "mac",
+	"name", "ipv4", "ipv6", "ip", "ipv4-prefix", "ipv6-prefix", "ip-prefix", "ipv4-prefix-or-address",
+	"ip-prefix-or-address", "mac",
 };
 
 void
@@ -202,14 +204,34 @@ static const struct dp_schema_format_own name_format = {
 	.ok = store_name_ok,
 };
 
+/* A flow's src or dst (classes, VDNs): a prefix or a bare address of
+ * either family, as the intent library's rule takes it (cc_flow_match);
+ * dp_schema's formats have it for IPv4 only. */
+static int
+ip_pfx_or_addr_ok(const char *s)
+{
+	uint8_t a[16], plen;
+
+	return dp_addr_prefix(s, strchr(s, ':') != NULL ? AF_INET6 : AF_INET, true, a, &plen) == 0;
+}
+
+static const struct dp_schema_format_own ip_pfx_or_addr_format = {
+	.name = "ip-prefix-or-address", .says = "an IPv4 or IPv6 address or ADDRESS/LENGTH",
+	.ok = ip_pfx_or_addr_ok,
+};
+
 static const struct {
 	const char *name;
 	enum dp_schema_format f;
+	const struct dp_schema_format_own *own;
 } format_map[] = {
-	{ "mac", DP_SCHEMA_FMT_MAC }, { "ipv4", DP_SCHEMA_FMT_IPV4 }, { "ip", DP_SCHEMA_FMT_IP },
-	{ "ipv4-prefix", DP_SCHEMA_FMT_IPV4_PREFIX }, { "ip-prefix", DP_SCHEMA_FMT_IP_PREFIX },
-	{ "ipv4-prefix-or-address", DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR },
-	{ "name", DP_SCHEMA_FMT_OWN },
+	{ "mac", DP_SCHEMA_FMT_MAC, NULL }, { "ipv4", DP_SCHEMA_FMT_IPV4, NULL },
+	{ "ipv6", DP_SCHEMA_FMT_IPV6, NULL }, { "ip", DP_SCHEMA_FMT_IP, NULL },
+	{ "ipv4-prefix", DP_SCHEMA_FMT_IPV4_PREFIX, NULL }, { "ipv6-prefix", DP_SCHEMA_FMT_IPV6_PREFIX, NULL },
+	{ "ip-prefix", DP_SCHEMA_FMT_IP_PREFIX, NULL },
+	{ "ipv4-prefix-or-address", DP_SCHEMA_FMT_IPV4_PREFIX_OR_ADDR, NULL },
+	{ "ip-prefix-or-address", DP_SCHEMA_FMT_OWN, &ip_pfx_or_addr_format },
+	{ "name", DP_SCHEMA_FMT_OWN, &name_format },
 };
 
 static void *
@@ -288,10 +310,10 @@ compile(struct cd_schema *s, json_t *sch, struct dp_schema_field *f, int depth)
 		f->min = int_or(sch, "minLength", 0);
 		f->max = int_or(sch, "maxLength", INT64_MAX);
 		for (i = 0; fmt != NULL && i < sizeof(format_map) / sizeof(format_map[0]); i++)
-			if (strcmp(fmt, format_map[i].name) == 0)
+			if (strcmp(fmt, format_map[i].name) == 0) {
 				f->format = format_map[i].f;
-		if (f->format == DP_SCHEMA_FMT_OWN)
-			f->own = &name_format;
+				f->own = format_map[i].own;
+			}
 	} else if (strcmp(t, "array") == 0) {
 		struct dp_schema_field *it;
 

@@ -12,8 +12,9 @@
  * object: every schema has one, or is a $ref), properties, required (of
  * members in properties), additionalProperties (false), items, minItems,
  * maxItems, minimum, maximum, minLength, maxLength, enum (of strings),
- * format (name, ipv4, ip, ipv4-prefix, ip-prefix, ipv4-prefix-or-address,
- * mac) and local $ref (no cycle); description, default and title are notes.
+ * format (name, ipv4, ipv6, ip, ipv4-prefix, ipv6-prefix, ip-prefix,
+ * ipv4-prefix-or-address, ip-prefix-or-address, mac) and local $ref (no
+ * cycle); description, default and title are notes.
  */
 #ifndef CD_SCHEMA_H
 #define CD_SCHEMA_H

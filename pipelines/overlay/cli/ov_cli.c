@@ -488,7 +488,7 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 
 /* its part of sxctl help */
 #define OV_USAGE \
-"Overlay shortcuts (the same: one batch; IPv4 underlay):\n" \
+"Overlay shortcuts (the same: one batch; an IPv4 or IPv6 underlay):\n" \
 "  vtep add IP                 a local tunnel endpoint (vteps)\n" \
 "  vtep del IP\n" \
 "  site add SITE endpoint IP   IP is peer site SITE's: its probes are turned\n" \
@@ -500,7 +500,9 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]\n" \
 "           [interval MS] [down N] [up N]\n" \
 "                              local VTEP src to far end dst via the underlay\n" \
-"                              next hop gw in VRF (paths); mtu 0: the port's;\n" \
+"                              next hop gw in VRF (paths), all three of one\n" \
+"                              family (an IPv6 gw may be link-local); mtu 0: the\n" \
+"                              port's;\n" \
 "                              static is always up, sxdp/icmp are probed every\n" \
 "                              interval (" STR(INTENT_PROBE_INTERVAL_MS) ") ms, down after down (" \
 	STR(INTENT_PROBE_DOWN) ") probes\n" \
@@ -533,8 +535,10 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "  policy show [TUNNEL]\n" \
 "  class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]\n" \
 "            [dport A[-B]] [dscp N]\n" \
-"                              inner IPv4 packets of the slice that match all of\n" \
-"                              these are of CLASS (classes; the larger prio wins)\n" \
+"                              inner packets of the slice that match all of these\n" \
+"                              are of CLASS (classes; the larger prio wins); src\n" \
+"                              and dst IPv4 or IPv6, of one family: the rule then\n" \
+"                              matches that family only (neither: both)\n" \
 "  class del SLICE CLASS [prio N]\n" \
 "                              the class's rules in the slice (or the one at N)\n" \
 "  sa show                     the ESP SAs and WireGuard sessions: SPI or index,\n" \

@@ -37,13 +37,14 @@ rm_as_read(json_t *e, const char *table)
 /* ----------------------------------------------- one entry per intent */
 
 /* vtep add|del IP; site add SITE endpoint IP | site del IP: one entry
- * by its address, a site's naming the site. */
+ * by its address (either family: the tables' "ip" type), a site's naming
+ * the site. */
 static int
 addr_entry(struct cc *c, bool add, bool site, const char *ip, json_int_t id)
 {
-	int rc;
+	int rc, af;
 
-	if ((rc = cc_check_ip4(c, "IP", ip)) < 0 ||
+	if ((rc = cc_check_ip(c, "IP", ip, &af)) < 0 ||
 	    (site && add && (rc = cc_check_id(c, "SITE", id, U16_MAX)) < 0))
 		return rc;
 	cc_add(c, cc_upd(add ? "insert" : "delete", site ? OV_T_ENDPOINTS : OV_T_VTEPS,
@@ -94,8 +95,34 @@ compile_vni(struct cc *c, const struct intent *it)
 	return 0;
 }
 
+/* A path's three addresses are of one family: sxdp's encap writes one
+ * outer header from src to dst and resolves gw in that family's
+ * neighbours. Its ends are the VTEPs' global addresses: a link-local one
+ * reaches no further than the link, which only the next hop gw may be on
+ * (an IPv6 router's usual address, resolved by NDP on the WAN link). */
+static int
+path_addrs(struct cc *c, const struct ov_path_arg *a)
+{
+	const char *const name[3] = { "src", "dst", "gw" }, *const ip[3] = { a->src, a->dst, a->gw };
+	int af[3], rc;
+
+	for (int i = 0; i < 3; i++)
+		if ((rc = cc_check_ip(c, name[i], ip[i], &af[i])) < 0)
+			return rc;
+	for (int i = 1; i < 3; i++)
+		if (af[i] != af[0])
+			return cc_refuse(c, -EINVAL, "a path is of one family: src is %s, %s is %s",
+					 cc_af_name(af[0]), name[i], cc_af_name(af[i]));
+	for (int i = 0; i < 2; i++)
+		if (cc_link_local(ip[i]))
+			return cc_refuse(c, -EINVAL, "bad %s '%s' (a path's ends are global addresses; "
+					 "only its gw may be link-local)", name[i], ip[i]);
+	return 0;
+}
+
 /* path add: static (always up), or probed by sxdp's echo or ICMP on the
- * timers given, BFD's common ones otherwise. path del: by id. */
+ * timers given, BFD's common ones otherwise; IPv4 or IPv6 (path_addrs).
+ * path del: by id. */
 static int
 compile_path(struct cc *c, const struct intent *it)
 {
@@ -120,9 +147,7 @@ compile_path(struct cc *c, const struct intent *it)
 		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp or icmp)", probe);
 	else if (!probed && (a->interval_ms || a->down_after || a->up_after))
 		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
-	else if ((rc = cc_check_ip4(c, "src", a->src)) == 0 &&
-		 (rc = cc_check_ip4(c, "dst", a->dst)) == 0 &&
-		 (rc = cc_check_ip4(c, "gw", a->gw)) == 0 &&
+	else if ((rc = path_addrs(c, a)) == 0 &&
 		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
 		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
 		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&
@@ -157,8 +182,11 @@ tunnel_args(struct cc *c, const struct ov_tunnel_arg *a, const char *type)
 	    (rc = cc_check_id(c, "DSCP", a->dscp, INTENT_DSCP_COPY)) < 0 ||
 	    (a->rmac != NULL && (rc = cc_check_mac(c, "rmac", a->rmac)) < 0))
 		return rc;
+	/* a peer site's endpoints may be of both families */
 	for (int i = 0; i < a->n_peers; i++) {
-		if ((rc = cc_check_ip4(c, "peer", a->peers[i])) < 0)
+		int af;
+
+		if ((rc = cc_check_ip(c, "peer", a->peers[i], &af)) < 0)
 			return rc;
 		/* one (slice, address) is one peer entry */
 		for (int j = 0; j < i; j++)

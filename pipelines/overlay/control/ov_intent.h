@@ -2,8 +2,9 @@
 /* The overlay's intents (VTEPs, sites, VNIs, paths, tunnels, policies, classes) in the intent library. */
 /*
  * The overlay builds on the switch: a tunnel's flood entries are the
- * switch's table, which ov_intent.c writes through sw_intent.h. IPv4
- * underlay.
+ * switch's table, which ov_intent.c writes through sw_intent.h. The
+ * underlay is IPv4 or IPv6: a VTEP, an endpoint or a peer is either
+ * (sxdp's "ip" fields), a path one family end to end.
  */
 #ifndef OV_INTENT_H
 #define OV_INTENT_H
@@ -79,6 +80,7 @@ INTENT_ARG(INTENT_VNI_DEL, struct ov_vni_arg);
 /* path add: path @id from @src (the local VTEP) to @dst through underlay
  * next hop @gw in @vrf, @mtu (0: the WAN port's), probed by @probe
  * ("static" (NULL), "sxdp", "icmp") on its timers (0: the defaults).
+ * @src, @dst and @gw are of one family; an IPv6 @gw may be link-local.
  * path del: @id. */
 struct ov_path_arg {
 	json_int_t id;

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cd_kind.h"
+#include "intent_cc.h"
 #include "ov_intent.h"
 #include "ov_names.h"
 #include "sw_kind.h"
@@ -30,12 +32,71 @@ wan_of(struct cd_kx *x, const char *name, int *index)
 	return NULL;
 }
 
+/*
+ * A path is one (WAN link, endpoint) pair of one family: it leaves from
+ * the link's address of the endpoint's family (address or address6, its
+ * length dropped) through that family's next hop (gw or gw6, as the site
+ * compiled it: the intent's gateway or the kernel's, else the endpoint
+ * itself, on the link). NULL: the link has no address of that family, so
+ * no path (not an error: a dual-stack peer over an IPv4-only link).
+ */
+static const char *
+wan_src(json_t *w, int af, char *out, size_t len)
+{
+	const char *a = cd_str(w, af == AF_INET6 ? "address6" : "address");
+
+	return a != NULL ? cd_addr_part(a, out, len) : NULL;
+}
+
+/* NULL: the link's IPv6 next hop is a link-local address another link
+ * reaches too, which the underlay cannot tell apart (sw_kind.c): the
+ * endpoint waits, saying so in @what, rather than leave by the other. */
+static const char *
+wan_gw(struct cd_kx *x, const char *wan, int af, const char *dst, char *what, size_t len)
+{
+	json_t *w = sw_kind_wan(x, wan), *clash = json_object_get(w, "gw6_clash");
+	const char *gw = cd_str(w, af == AF_INET6 ? "gw6" : "gw");
+
+	if (af == AF_INET6 && clash != NULL) {
+		snprintf(what, len, "site WAN link '%s' with a gateway6 of its own (%s is WAN link '%s''s too: "
+			 "the underlay knows a link-local next hop by its address alone)", wan, cd_str(clash, "gw"),
+			 cd_str(clash, "with"));
+		return NULL;
+	}
+	return gw != NULL ? gw : dst;
+}
+
+/* ESP and WireGuard are IPv4 only in sxdp for now (ov_site.c), and what
+ * an operator asked encrypted is never sent clear: an encrypted peer with
+ * an IPv6 endpoint fails whole, whatever the site has (so the refusal
+ * comes when the peer is written, not when a link gets an address6). */
+static bool
+peer_sealable(struct cd_kx *x, json_t *spec)
+{
+	char ptr[64];
+	json_t *ep;
+	size_t i;
+
+	if (json_object_get(spec, "encryption") == NULL)
+		return true;
+	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+		if (cc_af_of(cd_str(ep, "address")) != AF_INET6)
+			continue;
+		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
+		cd_kx_fail(x, "Failed", ptr, "unsupported", "encryption over an IPv6 underlay is not "
+			   "supported yet: endpoint %s would go clear (give the peer IPv4 endpoints only, or "
+			   "no encryption)", cd_str(ep, "address"));
+		return false;
+	}
+	return true;
+}
+
 static bool
 compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 {
-	json_t *probe = json_object_get(spec, "probe"), *ep, *eps = json_array(), *p;
+	json_t *probe = json_object_get(spec, "probe"), *ep, *eps = json_array(), *p, *unmet = json_array();
 	const char *how = cd_str(probe, "how") ? cd_str(probe, "how") : OV_A_ICMP;
-	char ptr[64], ip[64], key[200], what[96];
+	char ptr[64], ip[64], key[200], what[224];
 	const char *other;
 	size_t i;
 	int wi;
@@ -43,6 +104,7 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 	if (sw_kind_site(x) == NULL) {
 		cd_kx_wait_for(x, "/spec", "site");
 		json_decref(eps);
+		json_decref(unmet);
 		return false;
 	}
 	/* a fleet's full mesh lists every site as a peer of every other: the
@@ -51,6 +113,7 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 		/* a slice stretched to a list of sites names this one too */
 		json_object_set_new(cd_kx_pub(x, "peers_self"), name, json_true());
 		json_decref(eps);
+		json_decref(unmet);
 		return false;
 	}
 	json_object_foreach(cd_kx_pub(x, "peers"), other, p) {
@@ -60,8 +123,15 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 		cd_kx_conflict(x, what, "/spec/id", "site id %" JSON_INTEGER_FORMAT " is peers/%s's",
 			       cd_num(spec, "id", 0), other);
 	}
+	if (!peer_sealable(x, spec)) {
+		json_decref(eps);
+		json_decref(unmet);
+		return false;
+	}
 	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 		json_t *w = wan_of(x, cd_str(ep, "wan"), &wi);
+		const char *addr = cd_str(ep, "address"), *src, *gw;
+		int af = cc_af_of(addr);
 		json_int_t path;
 		struct ov_site_arg site;
 		struct ov_path_arg pa;
@@ -73,21 +143,30 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 			cd_kx_wait_for(x, ptr, what);
 			continue;
 		}
-		snprintf(key, sizeof(key), "peers/%s/%s", name, cd_str(ep, "address"));
+		if ((src = wan_src(w, af, ip, sizeof(ip))) == NULL) {
+			json_array_append_new(unmet, json_pack("{s:s,s:o}", "ptr", ptr, "what",
+				json_sprintf("site WAN link '%s' with an %s (endpoint %s is %s)", cd_str(ep, "wan"),
+					     af == AF_INET6 ? "address6" : "address", addr, cc_af_name(af))));
+			continue;
+		}
+		if ((gw = wan_gw(x, cd_str(ep, "wan"), af, addr, what, sizeof(what))) == NULL) {
+			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		snprintf(key, sizeof(key), "peers/%s/%s", name, addr);
 		if ((path = cd_kx_alloc(x, "path", key, 1, PATH_ID_MAX)) < 0) {
 			cd_kx_fail(x, "Failed", ptr, "no_space", "no path id left (1..%d)", PATH_ID_MAX);
 			continue;
 		}
 		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
-		site = (struct ov_site_arg){ .site = cd_num(spec, "id", 0), .ip = cd_str(ep, "address") };
+		site = (struct ov_site_arg){ .site = cd_num(spec, "id", 0), .ip = addr };
 		it = INTENT_OF(INTENT_SITE_ADD, &site);
 		cd_kx_run(x, &it, ptr);
 		pa = (struct ov_path_arg){ .id = path,
 					   .probe = strcmp(how, OV_A_STATIC) == 0 ? NULL : how,
-					   .src = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)),
-					   .dst = cd_str(ep, "address"),
-					   .gw = cd_str(sw_kind_wan(x, cd_str(ep, "wan")), "gw") ?:
-						 cd_str(ep, "address"),
+					   .src = src,
+					   .dst = addr,
+					   .gw = gw,
 					   .vrf = sw_kind_underlay(x),
 					   .mtu = cd_num(w, "mtu", 0),
 					   .interval_ms = cd_num(probe, "interval_ms", 0),
@@ -95,9 +174,17 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 					   .up_after = cd_num(probe, "up_after", 0) };
 		it = INTENT_OF(INTENT_PATH_ADD, &pa);
 		cd_kx_run(x, &it, ptr);
-		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", cd_str(ep, "wan"), "addr",
-						     cd_str(ep, "address"), "path", path));
+		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", cd_str(ep, "wan"), "addr", addr,
+						     "path", path));
 	}
+	/* endpoints whose links lack their family are no paths; a peer left
+	 * with none at all waits for the site to give a link that family (a
+	 * site change compiles every peer again) */
+	if (json_array_size(eps) == 0)
+		json_array_foreach(unmet, i, p)
+			cd_kx_wait_for(x, cd_str(p, "ptr"), cd_str(p, "what"));
+	json_decref(unmet);
+	/* published with no path too: its site id is taken all the same */
 	if (!cd_kx_failed(x))
 		json_object_set_new(cd_kx_pub(x, "peers"), name, json_pack("{s:I,s:o}", "id", cd_num(spec, "id", 0),
 							      "eps", eps));
@@ -123,18 +210,26 @@ CD_KIND_REGISTER(peers_kind)
 
 /* ---------------------------------------------- a WAN link's VTEP */
 
+/* Each of the link's addresses (IPv4, IPv6 or both) is a VTEP. */
 static void
 wan_vtep(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, json_t *rec)
 {
+	static const char *const fields[2] = { "address", "address6" };
 	char ptr[64], ip[64];
-	struct ov_vtep_arg vt = { .ip = cd_addr_part(cd_str(w, "address"), ip, sizeof(ip)) };
-	struct intent it = INTENT_OF(INTENT_VTEP_ADD, &vt);
 
 	(void)name;
 	(void)spec;
 	(void)rec;
-	snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
-	cd_kx_run(x, &it, ptr);
+	for (int f = 0; f < 2; f++) {
+		struct ov_vtep_arg vt = { .ip = cd_str(w, fields[f]) };
+		struct intent it = INTENT_OF(INTENT_VTEP_ADD, &vt);
+
+		if (vt.ip == NULL)
+			continue;
+		vt.ip = cd_addr_part(vt.ip, ip, sizeof(ip));
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/%s", i, fields[f]);
+		cd_kx_run(x, &it, ptr);
+	}
 }
 
 static struct sw_hook vtep_hook = { .at = SW_AT_WAN_ADDR, .fn = wan_vtep };
@@ -203,6 +298,7 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 	json_t *peer, *v;
 	const char *pn, *missing = NULL;
 	char key[200], ptr[64], what[96];
+	bool every = list == NULL;
 	size_t i;
 
 	if (list == NULL) {
@@ -228,6 +324,15 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 		if ((peer = json_object_get(cd_kx_pub(x, "peers"), pn)) == NULL) {
 			snprintf(what, sizeof(what), "peers/%s", pn);
 			cd_kx_wait_for(x, ptr, what);
+			continue;
+		}
+		/* a peer with no path yet (it waits for a WAN link, or for one of
+		 * its family, and says so): nothing to stretch to; a slice named
+		 * to it waits too, one stretched to every peer does without it */
+		if (json_array_size(json_object_get(peer, "eps")) == 0) {
+			snprintf(what, sizeof(what), "peers/%s with a path", pn);
+			if (!every)
+				cd_kx_wait_for(x, ptr, what);
 			continue;
 		}
 		if (policy_paths(x, pol, peer, &pa, &missing) < 0) {

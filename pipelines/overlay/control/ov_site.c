@@ -7,7 +7,10 @@
 #include "cd_vis.h"
 #include "ov_site.h"
 
-/* The site's WAN link @wan's address (its prefix length dropped). */
+/* The site's WAN link @wan's IPv4 address (its prefix length dropped):
+ * ESP and WireGuard are IPv4 only in sxdp for now; ov_kind refuses an
+ * encrypted peer that has an IPv6 endpoint, so none is keyed clear here
+ * or anywhere (an IPv6 endpoint reads as no path). */
 static bool
 wan_address(json_t *site, const char *wan, uint32_t *ip)
 {

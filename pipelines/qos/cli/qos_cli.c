@@ -319,7 +319,8 @@ cmd_sched(struct sx_ctx *x, char **av, int ac)
 "  meter show                  every meter: packets and bytes per color\n" \
 "  vdn add ID slice S port P rate BPS [peak BPS] [prio N] [src PREFIX]\n" \
 "          [dst PREFIX] [proto N] [sport A[-B]] [dport A[-B]] [dscp N]\n" \
-"                              a VDN of slice S, in one batch: its class (vdns),\n" \
+"                              a VDN of slice S, in one batch: its class (vdns;\n" \
+"                              src and dst IPv4 or IPv6, of one family),\n" \
 "                              meter ID (RFC 4115: rate committed, up to peak in\n" \
 "                              excess, the rest dropped) and pipe ID on port P's\n" \
 "                              scheduler (sched_pipes: rate guaranteed)\n" \

@@ -2,7 +2,8 @@
 /* sw_kind: the switch's sxcd kinds (site, slices), what upper kinds read of them, and where they plug in. */
 /*
  * The site (the box's LAN ports and its WAN links, each a bridge domain of
- * the underlay slice with an address) and the slices are the switch's;
+ * the underlay slice with an IPv4 address, an IPv6 one or both) and the
+ * slices are the switch's;
  * what an upper feature adds to them (a WAN link's VTEP and scheduler, a
  * slice's tunnels and scheduler shares) it registers here as a hook run at
  * its place in their compile, so the switch names none of them. In api/:
@@ -28,7 +29,10 @@
 json_t *sw_kind_site(struct cd_kx *x);
 /* The underlay slice (the WAN links' VRF). */
 json_int_t sw_kind_underlay(struct cd_kx *x);
-/* A WAN link as compiled ({"up", "gw": its next hop, if known}), NULL: none. */
+/* A WAN link as compiled ({"up", "gw", "gw6": its IPv4 and IPv6 next hops,
+ * each if the link has that family and it is known; "gw6_clash": {"gw",
+ * "with"}: its link-local gateway is an earlier link's too, which the
+ * underlay's neighbours cannot tell apart: no gw6 then}), NULL: none. */
 json_t *sw_kind_wan(struct cd_kx *x, const char *name);
 /* The slice a spec names in "slice" as compiled ({"id", and what hooks
  * added}), else NULL and the intent is Pending on it. */
@@ -37,7 +41,7 @@ json_t *sw_kind_slice(struct cd_kx *x, json_t *spec);
 json_t *sw_kind_slices(struct cd_kx *x);
 
 enum sw_hook_at {
-	SW_AT_WAN_ADDR,		/* a WAN link has its SVI (@item: the link, @i its index) */
+	SW_AT_WAN_ADDR,		/* a WAN link has its SVIs (@item: the link, @i its index) */
 	SW_AT_WAN_END,		/* ... and everything else of the switch's */
 	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes) */
 	SW_AT_SLICE_END,	/* ... and its members, SVI and routes (@spec's "members":

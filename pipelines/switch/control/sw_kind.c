@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include "intent_cc.h"
 
@@ -96,11 +97,110 @@ wan_iface(struct cd_kx *x, json_t *w, char *out, size_t len)
 	return cd_str(w, "port");
 }
 
+/*
+ * A WAN link's two families: IPv4 in "address" and "gateway", IPv6 in
+ * "address6" and "gateway6", either or both. Each family has fields of its
+ * own (as a UPF session's ue and ue6) rather than an "address" of either
+ * family: a dual-stack link is two fields, not a list to search; the
+ * schema checks each one's family; every IPv4 site intent written so far
+ * reads as it did; and each family's gateway is its own, as the kernel's
+ * default routes are (netlink's "gateways" and "gateways6"). What upper
+ * kinds read of a link (sw_kind_wan) names them "gw" and "gw6".
+ */
+static const struct wan_family {
+	const char *addr, *gw, *kernel_gws, *pub_gw;
+} wan_families[2] = {
+	{ "address", "gateway", "gateways", "gw" },
+	{ "address6", "gateway6", "gateways6", "gw6" },
+};
+
+/* A WAN link's addresses make sense: one family at least, a gateway only
+ * of a family the link has, a global IPv6 address (a VTEP on a link-local
+ * one reaches no peer; its gateway may be link-local). */
+static bool
+wan_addrs_ok(struct cd_kx *x, json_t *w, size_t i)
+{
+	const char *a6 = cd_str(w, "address6");
+	char ptr[64];
+
+	if (cd_str(w, "address") == NULL && a6 == NULL) {
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu", i);
+		cd_kx_fail(x, "Failed", ptr, "missing", "WAN link '%s' needs an address (IPv4), an address6 "
+			   "(IPv6) or both", cd_str(w, "name"));
+		return false;
+	}
+	for (int f = 0; f < 2; f++) {
+		if (cd_str(w, wan_families[f].gw) != NULL && cd_str(w, wan_families[f].addr) == NULL) {
+			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/%s", i, wan_families[f].gw);
+			cd_kx_fail(x, "Failed", ptr, "missing", "WAN link '%s' has a %s but no %s", cd_str(w, "name"),
+				   wan_families[f].gw, wan_families[f].addr);
+			return false;
+		}
+	}
+	if (a6 != NULL && cc_link_local(a6)) {
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address6", i);
+		cd_kx_fail(x, "Failed", ptr, "bad_value", "WAN link '%s': address6 %s is link-local (a VTEP "
+			   "needs a global address; gateway6 may be link-local)", cd_str(w, "name"), a6);
+		return false;
+	}
+	return true;
+}
+
+/* Gateway @gw of @f's family in inet_ntop's spelling (the kernel's, so
+ * that its neighbours are found by it) into @out; NULL: none. */
+static const char *
+gw_text(const struct wan_family *f, const char *gw, char *out, size_t len)
+{
+	int af = f == wan_families ? AF_INET : AF_INET6;
+	uint8_t a[16];
+
+	return gw != NULL && cc_addr_ok(gw, af, a) ? inet_ntop(af, a, out, (socklen_t)len) : NULL;
+}
+
+/*
+ * WAN link @w's next hop of family @f (its intent's, else the kernel's
+ * default route's through it) into its record @rec ("gw", "gw6"), and a
+ * static neighbour when the kernel has resolved it. The underlay's
+ * neighbours are known by (VRF, address): a link-local gateway that an
+ * earlier link of @lls (ADDRESS -> link) reaches too cannot be told from
+ * it there, so this link gets none ("gw6_clash": {"gw", "with": that
+ * link}, which its peers' paths wait on) rather than paths out of the
+ * other link.
+ */
+static void
+wan_gateway(struct cd_kx *x, json_t *w, size_t i, const struct wan_family *f, const char *ifn,
+	    json_int_t under, const char *mac, json_t *rec, json_t *lls)
+{
+	json_t *kernel = cd_kx_kernel(x);
+	char buf[INET6_ADDRSTRLEN], ptr[64];
+	const char *gw = gw_text(f, cd_str(w, f->gw) ? cd_str(w, f->gw) :
+				 cd_str(json_object_get(kernel, f->kernel_gws), ifn), buf, sizeof(buf));
+	struct sw_neigh_arg nb = { .vrf = under, .ip = gw, .port = cd_str(w, "port"),
+				   .vlan = cd_num(w, "vlan", 0), .smac = mac };
+	struct intent it = INTENT_OF(INTENT_NEIGH_ADD, &nb);
+
+	/* a family the link has no address of has no next hop either */
+	if (cd_str(w, f->addr) == NULL || gw == NULL)
+		return;
+	if (cc_link_local(gw) && cd_str(lls, gw) != NULL) {
+		json_object_set_new(rec, "gw6_clash", json_pack("{s:s,s:s}", "gw", gw, "with", cd_str(lls, gw)));
+		return;
+	}
+	if (cc_link_local(gw))
+		json_object_set_new(lls, gw, json_string(cd_str(w, "name")));
+	json_object_set_new(rec, f->pub_gw, json_string(gw));
+	/* the kernel resolved the gateway: sxdp needs no ARP (NDP) of its own */
+	if ((nb.dmac = cd_str(json_object_get(json_object_get(kernel, "neigh"), ifn), gw)) != NULL) {
+		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/%s", i, f->gw);
+		cd_kx_run(x, &it, ptr);
+	}
+}
+
 static bool
 compile_site(struct cd_kx *x, const char *name, json_t *spec)
 {
 	json_int_t under = cd_num(spec, "underlay_slice", SW_UNDERLAY);
-	json_t *kernel = cd_kx_kernel(x), *wans = cd_kx_pub(x, "wans"), *w, *a, *w2;
+	json_t *kernel = cd_kx_kernel(x), *wans = cd_kx_pub(x, "wans"), *w, *a, *w2, *rec, *lls = json_object();
 	char ptr[64], what[96], iface[64];
 	size_t i, j;
 
@@ -116,18 +216,11 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 		const char *mac = cd_str(w, "mac") ? cd_str(w, "mac") : cd_str(cd_kx_port(x, cd_str(w, "port")), "mac");
 		const char *ifn = wan_iface(x, w, iface, sizeof(iface));
 		json_t *kl = json_object_get(json_object_get(kernel, "links"), ifn);
-		const char *gw = cd_str(w, "gateway") ? cd_str(w, "gateway") :
-			cd_str(json_object_get(kernel, "gateways"), ifn);
-		const char *gwmac = gw ? cd_str(json_object_get(json_object_get(kernel, "neigh"), ifn), gw) :
-			NULL;
 		bool up = kl == NULL || json_is_true(json_object_get(kl, "up"));
 		struct sw_slice_arg at = { .port = cd_str(w, "port"), .vlan = cd_num(w, "vlan", 0),
 					   .slice = under, .bd = SW_WAN_BD + (json_int_t)i };
-		struct sw_svi_arg svi = { .slice = under, .bd = SW_WAN_BD + (json_int_t)i, .mac = mac,
-					  .addr = cd_str(w, "address") };
-		struct sw_neigh_arg nb = { .vrf = under, .ip = gw, .port = cd_str(w, "port"),
-					   .vlan = cd_num(w, "vlan", 0), .dmac = gwmac, .smac = mac };
 		struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
+		const struct wan_family *f;
 
 		json_array_foreach(json_object_get(spec, "wan"), j, w2) {
 			if (j < i && strcmp(cd_str(w, "name"), cd_str(w2, "name")) == 0) {
@@ -136,6 +229,8 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 					   cd_str(w, "name"));
 			}
 		}
+		if (!wan_addrs_ok(x, w, i))
+			continue;
 		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/port", i);
 		if (mac == NULL) {
 			snprintf(what, sizeof(what), "port %s (sxdp has none)", cd_str(w, "port"));
@@ -143,24 +238,28 @@ compile_site(struct cd_kx *x, const char *name, json_t *spec)
 			continue;
 		}
 		cd_kx_run(x, &it, ptr);
-		snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/address", i);
-		it = INTENT_OF(INTENT_SVI_ADD, &svi);
-		cd_kx_run(x, &it, ptr);
+		/* one bridge domain, an SVI of each family it has (one MAC) */
+		for (f = wan_families; f < wan_families + 2; f++) {
+			struct sw_svi_arg svi = { .slice = under, .bd = SW_WAN_BD + (json_int_t)i, .mac = mac,
+						  .addr = cd_str(w, f->addr) };
+
+			if (svi.addr == NULL)
+				continue;
+			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/%s", i, f->addr);
+			it = INTENT_OF(INTENT_SVI_ADD, &svi);
+			cd_kx_run(x, &it, ptr);
+		}
 		hooks_run(SW_AT_WAN_ADDR, x, NULL, spec, w, i, NULL);
-		json_object_set_new(wans, cd_str(w, "name"), json_pack("{s:b}", "up", up));
-		if (gw != NULL)
-			json_object_set_new(json_object_get(wans, cd_str(w, "name")), "gw", json_string(gw));
+		rec = json_pack("{s:b}", "up", up);
+		json_object_set_new(wans, cd_str(w, "name"), rec);
 		if (!up)
 			json_object_set_new(cd_kx_result(x), "degraded", json_sprintf("WAN link %s: %s is down",
 					    cd_str(w, "name"), ifn));
-		/* the kernel resolved the gateway: sxdp needs no ARP of its own */
-		if (gw != NULL && gwmac != NULL) {
-			it = INTENT_OF(INTENT_NEIGH_ADD, &nb);
-			snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/gateway", i);
-			cd_kx_run(x, &it, ptr);
-		}
+		for (f = wan_families; f < wan_families + 2; f++)
+			wan_gateway(x, w, i, f, ifn, under, mac, rec, lls);
 		hooks_run(SW_AT_WAN_END, x, NULL, spec, w, i, NULL);
 	}
+	json_decref(lls);
 	return false;
 }
 
