@@ -18,6 +18,9 @@
 # removes exactly the entries it added (sxdp's tables before red and after
 # it are the same) and red's host loses its far end while green's keeps
 # it; sxcd killed with -9 and started again converges with no write.
+# SXCD_UNDERLAY=6: the same over an IPv6 WAN link (address6, a link-local
+# gateway6 resolved by NDP, the peer's IPv6 endpoint, ICMPv6 probes) to
+# the kernel's VXLAN over IPv6.
 # Ends with "N passed, M failed"; 77 if the machine cannot do netns/veth.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -32,6 +35,16 @@ in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$NL_DIR/token" "$@"; }
 RB_MAC=02:00:0a:0a:05:02 GB_MAC=02:00:0a:0a:05:12
+U=${SXCD_UNDERLAY:-4}
+case $U in
+  4) A_WAN='"address": "192.0.2.1/24", "gateway": "192.0.2.2"' B_ADDR=192.0.2.2 A_ADDR=192.0.2.1
+     HOST_MTU=1450 ;;
+  # the gateway is b's link-local address, as a router's usually is; the
+  # inner MTU leaves room for the 70 bytes of IPv6 + UDP + VXLAN
+  6) A_WAN='"address6": "2001:db8:2::1/64", "gateway6": "fe80::2"' B_ADDR=2001:db8:2::2 A_ADDR=2001:db8:2::1
+     HOST_MTU=1430 ;;
+  *) echo "SXCD_UNDERLAY is 4 or 6, not $U" >&2; exit 2 ;;
+esac
 BGPIDS=()
 
 NSES=(r g b rb gb) LINKS=(lan1 lan2 wan1)
@@ -58,24 +71,30 @@ topo() {
   ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
   for h in r g b rb gb; do
     ip -n "$(ns $h)" link set lo up
-    ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    [ "$h:$U" = b:6 ] || ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
       net.ipv6.conf.default.disable_ipv6=1 >/dev/null
   done
   # the two slices' hosts at site A: one address, the overlay's MTU
   for h in r g; do
-    ip -n "$(ns $h)" link set eth0 mtu 1450 up
+    ip -n "$(ns $h)" link set eth0 mtu "$HOST_MTU" up
     ip -n "$(ns $h)" addr add 10.10.0.1/24 dev eth0
     in_ns "$h" ethtool -K eth0 tx off >/dev/null 2>&1
   done
-  ip -n "$(ns b)" addr add 192.0.2.2/24 dev w1
+  if [ "$U" = 6 ]; then
+    ip -n "$(ns b)" addr add 2001:db8:2::2/64 dev w1 nodad || return 1
+    ip -n "$(ns b)" addr add fe80::2/64 dev w1 nodad || return 1
+  else
+    ip -n "$(ns b)" addr add 192.0.2.2/24 dev w1
+  fi
   ip -n "$(ns b)" link set w1 up
   in_ns b ethtool -K w1 tx off >/dev/null 2>&1
   # site B: one kernel VXLAN per slice, each moved into a netns of its own
   # (the same address twice); the underlay stays in b
   for s in "rb 5000 $RB_MAC" "gb 5001 $GB_MAC"; do
     set -- $s
-    ip -n "$(ns b)" link add "vx$2" address "$3" type vxlan id "$2" dstport 4789 local 192.0.2.2 || return 1
-    in_ns b bridge fdb append 00:00:00:00:00:00 dev "vx$2" dst 192.0.2.1 || return 1
+    ip -n "$(ns b)" link add "vx$2" address "$3" mtu "$HOST_MTU" type vxlan id "$2" dstport 4789 \
+      local "$B_ADDR" || return 1
+    in_ns b bridge fdb append 00:00:00:00:00:00 dev "vx$2" dst "$A_ADDR" || return 1
     ip -n "$(ns b)" link set "vx$2" netns "$(ns "$1")" || return 1
     ip -n "$(ns "$1")" addr add 10.10.0.2/24 dev "vx$2"
     ip -n "$(ns "$1")" link set "vx$2" up
@@ -86,7 +105,7 @@ if ! topo; then
   notok "topology: netns r, g (site A hosts), b (site B), rb, gb (its VXLAN segments)"
   finish
 fi
-ok "topology: two site A hosts with one address, site B's two kernel VXLAN segments"
+ok "topology: two site A hosts with one address, site B's two kernel VXLAN segments (over IPv$U)"
 
 HOSTS=(lan1 lan2 wan1)
 declare -A ROLE=([lan1]=lan [lan2]=lan [wan1]=wan)
@@ -109,9 +128,9 @@ if start_sxcd; then ok "sxcd started (REST on 127.0.0.1:$API_PORT)"; else notok 
 cat >"$NL_DIR/base.json" <<EOF
 {"items": [
  {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}, {"port": "lan2"}],
-   "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24", "gateway": "192.0.2.2"}]}},
+   "wan": [{"name": "isp1", "port": "wan1", $A_WAN}]}},
  {"kind": "peers", "metadata": {"name": "siteB"}, "spec": {"id": 2,
-   "endpoints": [{"address": "192.0.2.2", "wan": "isp1"}],
+   "endpoints": [{"address": "$B_ADDR", "wan": "isp1"}],
    "probe": {"how": "icmp", "interval_ms": 50, "down_after": 3, "up_after": 3}}},
  {"kind": "slices", "metadata": {"name": "green"}, "spec": {"id": 2, "vni": 5001,
    "members": [{"port": "lan2"}], "subnets": ["10.10.0.0/24"]}}
@@ -127,8 +146,8 @@ red_json "" >"$NL_DIR/red.json"
 
 snapshot() { # every table sxcd writes, without counters
   local t
-  for t in interfaces bd_ports flood svi fdb routes neigh vteps vnis peers tunnels endpoints paths \
-           policies classes meters sched_subports; do
+  for t in interfaces bd_ports flood svi fdb routes neigh svi6 routes6 neigh6 vteps vnis peers tunnels \
+           endpoints paths policies classes meters sched_subports; do
     ctl --json table show "$t" --all 2>/dev/null | "$PY" -c '
 import json, sys
 t = sys.argv[1]
@@ -170,6 +189,22 @@ if wait_ping r 10.10.0.2 15 && wait_ping g 10.10.0.2 15; then
   ping_check "green: g -> 10.10.0.2 over VNI 5001" g 10.10.0.2 5 -
 else
   notok "pings across the overlay: r $(wait_ping r 10.10.0.2 1 && echo ok || echo fails), g $(wait_ping g 10.10.0.2 1 && echo ok || echo fails)"
+fi
+if [ "$U" = 6 ]; then
+  # the path left over IPv6, through the link-local gateway sxdp solicited
+  gw6=$(ctl --json table show neigh6 --all | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join("%s:%s" % (e["match"]["ip"], e["action"]) for e in d.get("entries", d)))')
+  paths=$(ctl --json table show paths --all | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join("%s>%s@%s" % (e["params"]["src"], e["params"]["dst"], e["params"]["gw"]) for e in d.get("entries", d)))')
+  if [[ " $gw6 " == *" fe80::2:learned "* ]] && [ "$paths" = "$A_ADDR>$B_ADDR@fe80::2" ]; then
+    ok "over IPv6: path $paths, its link-local gateway learned by NDP"
+  else
+    notok "the IPv6 path: paths '$paths', neigh6 '$gw6'"
+  fi
 fi
 mac_of() { in_ns "$1" ip neigh show 10.10.0.2 | awk '{print $5}'; }
 if [ "$(mac_of r)" = "$RB_MAC" ] && [ "$(mac_of g)" = "$GB_MAC" ]; then

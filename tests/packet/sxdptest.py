@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import traceback
 import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -1195,6 +1196,10 @@ class Runner:
                 print("not ok - %s" % name)
                 for ln in ("%s: %s" % (type(e).__name__, e)).splitlines():
                     print("#   %s" % ln)
+                if not isinstance(e, AssertionError):   # a test's own defect: where
+                    for ln in traceback.format_tb(e.__traceback__)[-3:]:
+                        for part in ln.rstrip().splitlines():
+                            print("#   %s" % part)
             else:
                 self.passed += 1
                 print("ok - %s" % name)

@@ -177,6 +177,52 @@ def test_next_hop_solicited_then_held_frame_sent():
         expect_eq((sent[0].dst, sent[0][IPv6].dst), (GW_MAC, PEER), "to the next hop, for the peer")
 
 
+@R.test
+def test_link_local_next_hop_solicited_on_its_link_only():
+    """A path's link-local next hop (a router's usual one) is solicited on
+    the link of the VTEP that asks for it (no route names a link-local
+    address), and learned only from there: an advertisement of the same
+    address on another WAN link (another BD of the underlay, its own SVI6)
+    is not taken, one on the VTEP's link releases the held frame."""
+    f = inner()
+    gw, other_mac = "fe80::1", "02:00:00:00:ee:01"
+
+    def na(mac, dst):
+        return Ether(src=mac, dst=WAN_MAC) / IPv6(src=gw, dst=dst, hlim=255) / \
+            ICMPv6ND_NA(tgt=gw, R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac)
+    ports = dict(PORTS, w1={"role": "wan"})
+    with Sxdp({"p0": [f], "w0": [na(GW_MAC, VTEP)], "w1": [na(other_mac, "2001:db8:3::10")]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        ups = [u for u in setup(gw=gw) if u["table"] != "neigh6"]
+        for port, bd, addr, pfx, bit in (("w0", 101, VTEP, "2001:db8:1::", 0b10), ("w1", 102, "2001:db8:3::10",
+                                                                                 "2001:db8:3::", 0b100)):
+            ups += [U("interfaces", {"in_port": port, "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": bd}),
+                    U("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": 0}),
+                    U("flood", {"bd": bd}, "flood", {"ports": bit})] + \
+                T.svi6_updates(UNDERLAY, bd, WAN_MAC, addr, pfx)
+        dp.table_write(ups)
+        dp.phase(["p0"], events={"overlay.held": 1})
+        dp.phase(["w1"])
+        expect_eq([e for e in dp.table_read("neigh6")[0] if e["match"]["ip"] == gw], [],
+                  "another link's advertisement of the gw: not learned")
+        dp.phase(["w0"], mempool=True)
+        nb = [(e["action"], e["params"]["port"], e["params"]["dmac"].lower())
+              for e in dp.table_read("neigh6")[0] if e["match"]["ip"] == gw]
+        expect_eq(nb, [("learned", "w0", GW_MAC)], "the gw learned on the VTEP's link")
+        dp.stop()
+        outs = dp.outputs()
+        expect_eq([Ether(o).summary() for o in outs["w1"] if ICMPv6ND_NS in Ether(o)], [],
+                  "nothing solicited on the other link")
+        out = [Ether(o) for o in outs["w0"]]
+        ns = [o for o in out if ICMPv6ND_NS in o]
+        expect(len(ns) >= 1, "a neighbour solicitation on w0: %s" % [o.summary() for o in out])
+        expect_eq((ns[0][ICMPv6ND_NS].tgt, ns[0][IPv6].dst, ns[0][IPv6].src), (gw, "ff02::1:ff00:1", VTEP),
+                  "solicited at its solicited-node group, from the VTEP")
+        sent = [o for o in out if UDP in o and o[UDP].dport == 4789]
+        expect_eq([(bytes(o[VXLAN].payload), o.dst) for o in sent], [(bytes(f), GW_MAC)],
+                  "the held frame, in the tunnel, to the gw")
+
+
 def probe_msg(kind=1, path=1, seq=0, tx=0x1122334455667788, rx=0):
     return struct.pack(">IBBHII", MAGIC, 1, kind, path, seq, 0) + struct.pack("<QQ", tx, rx)
 

@@ -245,6 +245,54 @@ START_TEST(tables_ternary_one_key)
 }
 END_TEST
 
+/* An "ip" ternary field keys as sxdp reads it back: the value masked, an
+ * IPv4 mask spelt IPv4 ("0.0.0.0" is every IPv4 packet and stays), an
+ * IPv6 "::" mask no mask at all, and a mask of the other family refused as
+ * sxdp refuses it. */
+START_TEST(tables_ip_ternary)
+{
+	static const char *const same[][2] = {
+		{ "{\"value\": \"10.1.2.3\", \"mask\": \"255.255.0.0\"}",
+		  "{\"mask\":\"255.255.0.0\",\"value\":\"10.1.0.0\"}" },
+		{ "{\"value\": \"10.1.2.3\", \"mask\": \"0.0.0.0\"}",
+		  "{\"mask\":\"0.0.0.0\",\"value\":\"0.0.0.0\"}" },
+		{ "\"2001:DB8::1\"", "{\"mask\":\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\",\"value\":\"2001:db8::1\"}" },
+		{ "{\"value\": \"2001:db8:1:2::1\", \"mask\": \"ffff:ffff::\"}",
+		  "{\"mask\":\"ffff:ffff::\",\"value\":\"2001:db8::\"}" },
+	};
+	char buf[512], key[256], err[256];
+	json_t *set, *u, *w;
+
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(buf, sizeof(buf), "[{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 1, "
+			 "\"dst\": %s}, \"priority\": 10, \"action\": \"vdn\", \"params\": {\"pipe\": 1, "
+			 "\"meter\": 1}}]", same[i][0]);
+		set = set_of(buf);
+		snprintf(key, sizeof(key), "{\"match\":{\"dst\":%s,\"slice\":1},\"priority\":10}", same[i][1]);
+		ck_assert_msg(json_object_get(json_object_get(set, "vdns"), key) != NULL, "spelling %zu: not %s",
+			      i, key);
+		json_decref(set);
+	}
+	set = set_of("[{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 1, \"dst\": "
+		     "{\"value\": \"2001:db8::1\", \"mask\": \"::\"}}, \"priority\": 10, \"action\": \"vdn\", "
+		     "\"params\": {\"pipe\": 1, \"meter\": 1}}]");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(set, "vdns"), "{\"match\":{\"slice\":1},\"priority\":10}"));
+	/* an ipv6net (a UE's /64) stays IPv6 */
+	w = set_of("[{\"type\": \"insert\", \"table\": \"sessions_downlink6\", \"match\": {\"slice\": 1, "
+		   "\"ue\": \"2001:DB8:45:1::\"}, \"action\": \"none\"}]");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(w, "sessions_downlink6"),
+					      "{\"match\":{\"slice\":1,\"ue\":\"2001:db8:45:1::\"}}"));
+	json_decref(w);
+	u = J("{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 2, \"dst\": "
+	      "{\"value\": \"10.0.0.1\", \"mask\": \"ffff::\"}}, \"priority\": 10, \"action\": \"vdn\", "
+	      "\"params\": {\"pipe\": 1, \"meter\": 1}}");
+	ck_assert_int_ne(cd_tables_apply(tabs, set, u, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(json_object_size(json_object_get(set, "vdns")), 1);
+	json_decref(u);
+	json_decref(set);
+}
+END_TEST
+
 START_TEST(tables_refusals)
 {
 	json_t *set = set_of("[{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, "
@@ -939,6 +987,7 @@ suite(void)
 	tcase_add_test(tc, schema_counts_past_the_cap);
 	tcase_add_test(tc, tables_canonical_form);
 	tcase_add_test(tc, tables_ternary_one_key);
+	tcase_add_test(tc, tables_ip_ternary);
 	tcase_add_test(tc, tables_refusals);
 	tcase_add_test(tc, tables_diff_order);
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);

@@ -76,7 +76,7 @@ cd_tables_ports(const struct cd_tables *t)
 static int
 af_of(const char *type)
 {
-	return strcmp(type, "ipv6") == 0 ? AF_INET6 : AF_INET;
+	return strcmp(type, "ipv4") == 0 ? AF_INET : AF_INET6;   /* ipv6, ipv6net */
 }
 
 static bool
@@ -89,50 +89,80 @@ int_of(json_t *v, uint64_t *out)
 	return json_is_string(v) && dp_num_parse(json_string_value(v), UINT64_MAX, out) == 0;
 }
 
+/* A string-typed @v (an address or MAC) as the bytes sxdp keeps: @n of
+ * them, an "ip" IPv4-mapped (*v4 then). -EINVAL when it does not parse,
+ * -ENOENT when @type is not a string type. */
+static int
+raw_of(const char *type, json_t *v, uint8_t *a, size_t *n, bool *v4)
+{
+	const char *s = json_string_value(v);
+
+	*v4 = false;
+	if (strcmp(type, "ipv4") == 0 || strcmp(type, "ipv6") == 0) {
+		*n = strcmp(type, "ipv4") == 0 ? 4 : 16;
+		*v4 = *n == 4;
+		return s != NULL && dp_addr_ip(s, af_of(type), a) == 0 ? 0 : -EINVAL;
+	}
+	if (strcmp(type, "ip") == 0) {   /* either family, as sxdp shows it back */
+		*n = 16;
+		return s != NULL && dp_addr_ip_any(s, a, v4) == 0 ? 0 : -EINVAL;
+	}
+	if (strcmp(type, "ipv6net") == 0) {   /* an IPv6 /64: its last 64 bits zero */
+		*n = 16;
+		return s != NULL && dp_addr_ip(s, AF_INET6, a) == 0 &&
+		       memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) == 0 ? 0 : -EINVAL;
+	}
+	if (strcmp(type, "mac") == 0) {
+		*n = 6;
+		return s != NULL && dp_addr_mac(s, a) == 0 ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* The text sxdp reads bytes @a of string @type back as. */
+static json_t *
+raw_text(const char *type, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (strcmp(type, "mac") == 0) {
+		snprintf(buf, sizeof(buf), "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4],
+			 a[5]);
+		return json_string(buf);
+	}
+	if (strcmp(type, "ip") == 0)
+		return json_string(dp_addr_ntop_any(a, buf, sizeof(buf)));
+	return json_string(inet_ntop(af_of(type), a, buf, sizeof(buf)));
+}
+
 /* @v (of @type) in canonical form, NULL when it does not parse. */
 static json_t *
 canon_value(const struct cd_tables *t, const char *type, json_t *v)
 {
-	char buf[INET6_ADDRSTRLEN];
 	uint8_t a[16];
+	size_t n;
 	uint64_t u;
 	json_t *p;
 	size_t i;
+	bool v4;
 
-	if (strcmp(type, "ipv4") == 0 || strcmp(type, "ipv6") == 0) {
-		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), af_of(type), a) != 0)
-			return NULL;
-		return json_string(inet_ntop(af_of(type), a, buf, sizeof(buf)));
-	}
-	if (strcmp(type, "ip") == 0) {   /* either family, as sxdp shows it back */
-		bool v4;
-
-		if (!json_is_string(v) || dp_addr_ip_any(json_string_value(v), a, &v4) != 0)
-			return NULL;
-		return json_string(dp_addr_ntop_any(a, buf, sizeof(buf)));
-	}
-	if (strcmp(type, "ipv6net") == 0) {   /* an IPv6 /64: its last 64 bits zero */
-		if (!json_is_string(v) || dp_addr_ip(json_string_value(v), AF_INET6, a) != 0 ||
-		    memcmp(a + 8, "\0\0\0\0\0\0\0\0", 8) != 0)
-			return NULL;
-		return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
-	}
-	if (strcmp(type, "mac") == 0) {
-		if (!json_is_string(v) || dp_addr_mac(json_string_value(v), a) != 0)
-			return NULL;
-		snprintf(buf, sizeof(buf), "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4],
-			 a[5]);
-		return json_string(buf);
+	switch (raw_of(type, v, a, &n, &v4)) {
+	case 0:
+		return raw_text(type, a);
+	case -EINVAL:
+		return NULL;
+	default:
+		break;
 	}
 	if (strcmp(type, "port") == 0) {
 		bool idx = int_of(v, &u);
 
 		json_array_foreach(t->ports, i, p) {
-			const char *n = json_string_value(json_object_get(p, "name"));
+			const char *nm = json_string_value(json_object_get(p, "name"));
 
 			if (idx ? (uint64_t)json_integer_value(json_object_get(p, "index")) == u :
-				  (n != NULL && json_is_string(v) && strcmp(n, json_string_value(v)) == 0))
-				return n != NULL ? json_string(n) : json_integer((json_int_t)u);
+				  (nm != NULL && json_is_string(v) && strcmp(nm, json_string_value(v)) == 0))
+				return nm != NULL ? json_string(nm) : json_integer((json_int_t)u);
 		}
 		return idx ? json_integer((json_int_t)u) : NULL;
 	}
@@ -159,77 +189,55 @@ canon_prefix(const char *type, json_t *v)
 	return json_string(out);
 }
 
-/* An "ip" ternary field: its mask of its value's family (sxdp refuses
- * another), all of its bits when none is given. An IPv4 mask covers the
- * family too, so "0.0.0.0" is every IPv4 packet and stays (sxdp reads it
- * back so); an IPv6 mask "::" is no mask at all: a wildcard of both
- * families, left out as sxdp leaves it out. */
-static json_t *
-canon_ip_ternary(const struct cd_tables *t, json_t *v)
-{
-	json_t *val = canon_value(t, "ip", json_is_object(v) ? json_object_get(v, "value") : v), *mask;
-	bool v4 = val != NULL && strchr(json_string_value(val), ':') == NULL;
-	uint8_t m[16];
-
-	if (val == NULL)
-		return NULL;
-	mask = json_is_object(v) ? canon_value(t, "ip", json_object_get(v, "mask")) :
-		json_string(v4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	if (mask == NULL || v4 != (strchr(json_string_value(mask), ':') == NULL)) {
-		json_decref(val);
-		json_decref(mask);
-		return NULL;
-	}
-	if (!v4 && dp_addr_ip(json_string_value(mask), AF_INET6, m) == 0 &&
-	    memcmp(m, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0) {
-		json_decref(val);
-		json_decref(mask);
-		return json_null();
-	}
-	return json_pack("{s:o,s:o}", "value", val, "mask", mask);
-}
-
 /* A ternary {value, mask} with the value masked, always in that form (a
  * scalar is all the field's bits, a mask wider than the field is cut to
  * it), as sxdp reads one back: one entry, one key, however it was spelt
  * (a bare 17 and {17, 255} of a u8 differ as keys otherwise, and the diff
  * then inserts over the entry sxdp has: "exists" for ever).
- * json_null() for a wildcard (left out). Addresses and MACs mask bytewise. */
+ * json_null() for a wildcard (left out). Addresses and MACs mask bytewise;
+ * an "ip" mask is of its value's family (sxdp refuses another), and an
+ * IPv4 one covers the mapped prefix too, so "0.0.0.0" (any IPv4 packet)
+ * stays and is read back as IPv4. */
 static json_t *
 canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json_t *v)
 {
-	json_t *val = canon_value(t, type, json_is_object(v) ? json_object_get(v, "value") : v);
-	json_t *mask = json_is_object(v) ? canon_value(t, type, json_object_get(v, "mask")) : NULL;
-	uint64_t all = bits <= 0 || bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1, m = all, x;
+	json_t *jv = json_is_object(v) ? json_object_get(v, "value") : v;
+	json_t *jm = json_is_object(v) ? json_object_get(v, "mask") : NULL;
+	uint8_t val[16], mask[16];
+	size_t n, mn;
+	bool v4, m4;
+	int rc = raw_of(type, jv, val, &n, &v4);
 
-	if (val == NULL || (json_is_object(v) && mask == NULL)) {
-		json_decref(val);
-		json_decref(mask);
+	if (rc == -ENOENT) {   /* an integer (a port by its name too) */
+		uint64_t all = bits <= 0 || bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1, m = all, x;
+		json_t *cv = canon_value(t, type, jv), *cm = jm != NULL ? canon_value(t, type, jm) : NULL;
+		bool ok = json_is_integer(cv) && (jm == NULL || json_is_integer(cm));
+
+		x = (uint64_t)json_integer_value(cv);
+		if (cm != NULL)
+			m = (uint64_t)json_integer_value(cm);
+		json_decref(cv);
+		json_decref(cm);
+		if (!ok)
+			return NULL;
+		m &= all;
+		x &= m;
+		return m == 0 ? json_null() : json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
+	}
+	if (rc < 0)
 		return NULL;
-	}
-	if (json_is_integer(val)) {
-		if (mask != NULL)
-			m = (uint64_t)json_integer_value(mask) & all;
-		x = (uint64_t)json_integer_value(val) & m;
-		json_decref(val);
-		json_decref(mask);
-		if (m == 0)
-			return json_null();
-		return json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
-	}
-	if (mask == NULL) {
-		json_t *ones = json_string(strcmp(type, "mac") == 0 ? "ff:ff:ff:ff:ff:ff" :
-					   strcmp(type, "ipv4") == 0 ||
-					   (strcmp(type, "ip") == 0 && strchr(json_string_value(val), ':') == NULL) ?
-					   "255.255.255.255" :
-					   "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-
-		mask = canon_value(t, type, ones);
-		json_decref(ones);
-		if (mask == NULL)
-			return val;
-	}
-	return json_pack("{s:o,s:o}", "value", val, "mask", mask);
+	if (jm == NULL)
+		memset(mask, 0xff, sizeof(mask));
+	else if (raw_of(type, jm, mask, &mn, &m4) < 0 || (strcmp(type, "ip") == 0 && m4 != v4))
+		return NULL;
+	if (strcmp(type, "ip") == 0 && v4)
+		memset(mask, 0xff, 12);
+	for (size_t b = 0; b < n; b++)
+		val[b] &= mask[b];
+	if (memcmp(mask, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", n) == 0)
+		return json_null();
+	return json_pack("{s:o,s:o}", "value", raw_text(type, val), "mask",
+			 strcmp(type, "ip") == 0 && v4 ? raw_text("ipv4", mask + 12) : raw_text(type, mask));
 }
 
 /* A range {min, max} (a scalar: just it); json_null() for the full
@@ -284,8 +292,6 @@ canon_match(const struct cd_tables *t, json_t *tab, json_t *match, char *err, si
 			continue;	/* a wildcard, or refused by sxdp */
 		if (strcmp(how, "lpm") == 0)
 			c = canon_prefix(type, v);
-		else if (strcmp(how, "ternary") == 0 && strcmp(type, "ip") == 0)
-			c = canon_ip_ternary(t, v);
 		else if (strcmp(how, "ternary") == 0)
 			c = canon_ternary(t, type, json_integer_value(json_object_get(k, "bits")), v);
 		else if (strcmp(how, "range") == 0)

@@ -70,10 +70,12 @@ hold_find(uint16_t slice, bool v6, const uint8_t *ip, bool create)
 	return free_h;
 }
 
-bool
-sw_hold_held(uint16_t slice, bool v6, const uint8_t *ip)
+const uint8_t *
+sw_hold_asker(uint16_t slice, bool v6, const uint8_t *ip)
 {
-	return hold_find(slice, v6, ip, false) != NULL;
+	const struct hold *h = hold_find(slice, v6, ip, false);
+
+	return h != NULL ? h->src : NULL;
 }
 
 void

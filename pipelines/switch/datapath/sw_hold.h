@@ -29,8 +29,9 @@ struct sw_hold_family {
 /* Empty queue; then each family registers (init, before any packet). */
 void sw_hold_init(void);
 void sw_hold_register(bool v6, const struct sw_hold_family *f);
-/* Is anything held for (slice, ip), waiting for it to resolve? */
-bool sw_hold_held(uint16_t slice, bool v6, const uint8_t *ip);
+/* What is held for (slice, ip), waiting for it to resolve: the source of
+ * its first packet (the address asking for it); NULL: nothing is. */
+const uint8_t *sw_hold_asker(uint16_t slice, bool v6, const uint8_t *ip);
 /* (slice, ip) resolved to rw: send what is held for it. */
 void sw_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw);
 /* Timers: ask again, or give up; main lcore, every loop. */

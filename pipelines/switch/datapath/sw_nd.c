@@ -299,24 +299,64 @@ nd_unresolved(struct rte_mbuf *m)
 	dp_slow_drop(m, SW_DROP(nd_unresolved));
 }
 
+/* Which BD of a slice has the SVI6 of an address. */
+struct svi6_at {
+	uint16_t slice;
+	const uint8_t *ip;
+	uint16_t bd;
+	bool found;
+};
+
+static int
+svi6_at_each(const struct dp_entry_view *ev, void *arg)
+{
+	struct svi6_at *a = arg;
+
+	if (ev->action != 0 || rte_be_to_cpu_16(*(const rte_be16_t *)ev->key) != a->slice ||
+	    memcmp(((const struct sw_svi6 *)ev->params)->ip, a->ip, 16) != 0)
+		return 0;
+	a->bd = rte_be_to_cpu_16(*(const rte_be16_t *)(ev->key + 2));
+	a->found = true;
+	return 1;
+}
+
+/* The BD ip (in slice) is solicited on: its connected route's; for a
+ * link-local ip, the BD of the box's address src asking for it (an
+ * overlay path's VTEP asking for its gw), as no route names a link-local
+ * address's link. That is a walk of the SVI6s, for a rare solicitation.
+ * -ENOENT: nowhere to ask. */
+static int
+nd_solicit_bd(uint16_t slice, const uint8_t *ip, const uint8_t *src, uint16_t *bd)
+{
+	struct svi6_at at = { .slice = slice, .ip = src };
+	const struct dp_entry *e;
+
+	if (pl_switch_ip6_ll(ip)) {
+		dp_table_each((unsigned int)pl_sw.svi6, svi6_at_each, &at);
+		*bd = at.bd;
+		return at.found ? 0 : -ENOENT;
+	}
+	e = route6_get(slice, ip);
+	if (e == NULL || e->action != SW_RT_CONNECTED)
+		return -ENOENT;   /* not on a connected subnet: nothing to ask */
+	*bd = ((const struct sw_connected *)e->params)->bd;
+	return 0;
+}
+
 /* A solicitation for ip (in slice) to its solicited-node group on every
- * member port of the BD its connected route names, from the SVI6 there;
- * src (the packet that needs it) pays for it. */
+ * member port of its BD (nd_solicit_bd), from the SVI6 there; src (the
+ * packet that needs it) pays for it. */
 static void
 nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
 {
 	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN] = {0};
 	uint8_t group[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	uint8_t dmac[6] = { 0x33, 0x33, 0xff };
-	const struct dp_entry *e = route6_get(slice, ip);
 	const struct sw_svi6 *svi;
 	uint8_t *ns = pkt + IP6_HLEN;
 	uint16_t bd;
 
-	if (e == NULL || e->action != SW_RT_CONNECTED)
-		return;   /* not on a connected subnet: nothing to ask */
-	bd = ((const struct sw_connected *)e->params)->bd;
-	if ((svi = svi6_get(slice, bd)) == NULL)
+	if (nd_solicit_bd(slice, ip, src, &bd) < 0 || (svi = svi6_get(slice, bd)) == NULL)
 		return;
 	if (sw_slow_limit(slice, true, src, false) != SW_SLOW_LIM_OK) {
 		dp_slow_event(SW_EVENT(nd_solicit_limited));
@@ -486,17 +526,23 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 		if (lla == NULL)
 			lla = eth->src_addr.addr_bytes;
 	}
-	/* neighbours on the SVI6's subnet only: link-local ones would need
-	 * their BD in the key, and no route goes via one. An advertisement
-	 * only answers a solicitation or updates a known neighbour: one for
-	 * an address nobody asked about makes no entry (RFC 4861 7.2.5) */
+	/* Neighbours on the SVI6's subnet. An advertisement only answers a
+	 * solicitation or updates a known neighbour: one for an address nobody
+	 * asked about makes no entry (RFC 4861 7.2.5). A link-local neighbour
+	 * (an overlay path's gateway: no route goes via one) is learned only
+	 * from the link the box asked on, from this SVI6's address, or where
+	 * it already is: its key has no BD, and another link's node claiming
+	 * the same address would take the path's traffic over. */
 	{
-		const uint8_t *who = ns ? ip->src_addr : target;
+		const uint8_t *who = ns ? ip->src_addr : target, *asker = sw_hold_asker(md->slice, true, who);
+		const struct sw_rewrite *known = neigh6_get(md->slice, who);
+		bool ok = in_subnet6(svi, who) ? ns || known != NULL || asker != NULL :
+			  pl_switch_ip6_ll(who) &&
+			  ((asker != NULL && memcmp(asker, svi->ip, 16) == 0) ||
+			   (known != NULL && known->port == md->in_port && known->vlan == sw_meta(m)->vid));
 
 		/* a neighbour is a port's: one behind a tunnel is the fdb's */
-		if (!unspec && lla != NULL && in_subnet6(svi, who) && memcmp(who, svi->ip, 16) != 0 &&
-		    !(md->flags & DP_MF_DECAP) &&
-		    (ns || neigh6_get(md->slice, who) != NULL || sw_hold_held(md->slice, true, who)))
+		if (!unspec && lla != NULL && ok && memcmp(who, svi->ip, 16) != 0 && !(md->flags & DP_MF_DECAP))
 			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
 	}
 	if (ns)
