@@ -21,7 +21,10 @@
 #define DP_MF_FRAG      (1u << 6)  /* any fragment (IPv4 MF/offset or IPv6 frag hdr) */
 #define DP_MF_FRAG_LATER (1u << 7) /* non-first fragment: no L4 header */
 #define DP_MF_L4        (1u << 8)  /* l4_off valid and L4 header fully present */
-/* bits 9 and 11: free */
+#define DP_MF_HOST      (1u << 9)  /* sent by the box's own kernel (a VRF's twin, with DP_MF_OWN): the
+				    * box originates it, so no hop of the box counts against its
+				    * TTL (RFC 1812 5.3.1: a router decrements what it forwards) */
+/* bit 11: free */
 #define DP_MF_TUN       (1u << 10) /* a UDP port's registered parser took the payload
 				    * (dp_parse_udp_register; md->dport names whose): tun_key is
 				    * valid and so are that feature's own per-packet fields */

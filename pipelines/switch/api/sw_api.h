@@ -28,7 +28,7 @@
 /* table ids, filled at init */
 struct pl_switch_tables {
 	int interfaces, bd_ports, flood, fdb, routes, neigh, svi, nexthops;
-	int routes6, neigh6, svi6;
+	int routes6, neigh6, svi6, hosts;
 };
 extern struct pl_switch_tables pl_sw;
 
@@ -38,7 +38,13 @@ extern struct pl_switch_tables pl_sw;
  * MAC, and its flood entry names the port alone, so ARP and NDP (answers,
  * requests, learned neighbours) and connected routes work as on any SVI,
  * while the fast path never looks the fdb up for it (no learning). */
-enum { SW_IF_ATTACH, SW_IF_DROP, SW_IF_ROUTED };
+/* SW_IF_HOST: a VRF's kernel twin (sw_host.h), a routed port whose
+ * packets are the box's own (DP_MF_OWN): routed with their TTL as the
+ * kernel set it, never answered with an ICMP error. */
+enum { SW_IF_ATTACH, SW_IF_DROP, SW_IF_ROUTED, SW_IF_HOST };
+/* hosts: where the box's packets of (vrf, bd) go, bd 0 for the VRF's any */
+enum { SW_HOST_TWIN, SW_HOST_NONE };
+struct sw_host { uint16_t port, vlan; };
 enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
 /* Tunnels (fdb "tunnel", flood t0..t7, route "tunnel"): ids 1.. of the
  * feature that attaches to the switch's open edge "tunnel" (switch.l2,
@@ -295,11 +301,21 @@ pl_switch_ttl_dec_hdr(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
-/* The same, of packet m. */
+/* The same, of packet m, unless the box's kernel sent it (DP_MF_HOST):
+ * the box forwards it no hop, it originates it. */
 static __rte_always_inline void
 pl_switch_ttl_dec(struct rte_mbuf *m, const struct dp_meta *md)
 {
-	pl_switch_ttl_dec_hdr(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off));
+	if (likely(!(md->flags & DP_MF_HOST)))
+		pl_switch_ttl_dec_hdr(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off));
+}
+
+/* IPv6's: the hop limit - 1, as pl_switch_ttl_dec. */
+static __rte_always_inline void
+pl_switch_hlim_dec(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	if (likely(!(md->flags & DP_MF_HOST)))
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
 }
 
 /* Both MACs of a routed frame from its rewrite: they lie side by side in
@@ -330,7 +346,7 @@ pl_switch_rewrite6(struct rte_mbuf *m, const struct dp_meta *md, const struct sw
 
 	memcpy(&eth->dst_addr, rw->dmac, 6);
 	memcpy(&eth->src_addr, rw->smac, 6);
-	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+	pl_switch_hlim_dec(m, md);
 	return pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan);
 }
 

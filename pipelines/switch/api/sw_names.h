@@ -20,6 +20,7 @@
 #define SW_T_ROUTES6	"routes6"
 #define SW_T_NEIGH6	"neigh6"
 #define SW_T_SVI6	"svi6"
+#define SW_T_HOSTS	"hosts"
 
 /* fields: matches and params */
 #define SW_F_IN_PORT "in_port"
@@ -48,6 +49,8 @@
 /* actions */
 #define SW_A_ATTACH	"attach"	/* interfaces */
 #define SW_A_ROUTED	"routed"	/* interfaces: a routed port */
+#define SW_A_HOST	"host"		/* interfaces: a VRF's kernel twin */
+#define SW_A_TWIN	"twin"		/* hosts */
 #define SW_A_MEMBER	"member"	/* bd_ports */
 #define SW_A_FLOOD	"flood"		/* flood */
 #define SW_A_FORWARD	"forward"	/* fdb */

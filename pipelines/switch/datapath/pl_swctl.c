@@ -32,6 +32,7 @@
 #include "sw_slow.h"
 #include "sw_state.h"
 #include "sw_rewrite.h"
+#include "sw_host.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
@@ -489,15 +490,15 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	uint32_t a, c;
 	int lim;
 
-	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG)) {
-		dp_slow_drop(m, SW_DROP(not_for_us));
+	/* what the box does not answer itself is its kernel twin's (a
+	 * routing daemon's session, an ICMP error about one) */
+	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG) ||
+	    rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, md->l4_off)->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
+		if (sw_host_deliver(m, md) < 0)
+			dp_slow_drop(m, SW_DROP(not_for_us));
 		return;
 	}
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, md->l4_off);
-	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
-		dp_slow_drop(m, SW_DROP(not_for_us));
-		return;
-	}
 	if (!sw_slow_answerable(m)) {
 		dp_slow_drop(m, SW_DROP(no_way_back));
 		return;

@@ -2,7 +2,8 @@
  * set-up and teardown, and its registration. The stages are sw_ingress.c,
  * sw_l2.c, sw_l3.c and sw_l3v6.c, the frame rewrites sw_rewrite.h, learning
  * sw_learn.c, the write check sw_guard.c, the slow path pl_swctl.c (NDP and
- * ICMPv6: sw_nd.c; what both share: sw_slow.c, the hold queue sw_hold.c). */
+ * ICMPv6: sw_nd.c; what both share: sw_slow.c, the hold queue sw_hold.c,
+ * the exception path to the kernel sw_host.c). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "sw_nexthop.h"
 #include "pl_swctl.h"
 #include "sw_hold.h"
+#include "sw_host.h"
 #include "sw_nd.h"
 #include "sw_slow.h"
 #include "qos_api.h"
@@ -46,7 +48,7 @@ static const struct dp_table_def interfaces_def = {
 	.name = SW_T_INTERFACES, .size = 4096, .n_fields = 2,
 	.fields = { { SW_F_IN_PORT, DP_T_PORT, DP_MATCH_EXACT, PORT_MAX },
 		    { SW_F_VLAN, DP_T_U16, DP_MATCH_EXACT, VID_MAX } },
-	.n_actions = 3,
+	.n_actions = 4,
 	.actions = {
 		[SW_IF_ATTACH] = { SW_A_ATTACH, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
 						  { SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
@@ -54,6 +56,9 @@ static const struct dp_table_def interfaces_def = {
 		/* a routed port: bd is its own link, whose SVIs are its addresses */
 		[SW_IF_ROUTED] = { SW_A_ROUTED, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
 						  { SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
+		/* a VRF's kernel twin: a routed port whose packets are the box's */
+		[SW_IF_HOST] = { SW_A_HOST, 3, { { SW_F_SLICE, DP_T_U16 }, { SW_F_BD, DP_T_U16, BD_MAX },
+						{ SW_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 	},
 	.default_action = SW_IF_DROP, .next_table = SW_T_FDB,
 };
@@ -203,6 +208,18 @@ static const struct dp_table_def svi6_def = {
 	.default_action = 1,
 };
 
+/* Where the box's packets of (vrf, bd) go (sw_host.h): the kernel twin
+ * behind (port, vlan); bd 0 is the VRF's for any BD without its own. */
+static const struct dp_table_def hosts_def = {
+	.name = SW_T_HOSTS, .size = 4096, .n_fields = 2,
+	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
+	.n_actions = 2,
+	.actions = { [SW_HOST_TWIN] = { SW_A_TWIN, 2, { { SW_F_PORT, DP_T_PORT, PORT_MAX },
+							{ SW_F_VLAN, DP_T_U16, VID_MAX } } },
+		     [SW_HOST_NONE] = { SW_A_NONE, 0, {} } },
+	.default_action = SW_HOST_NONE,
+};
+
 /* The route action into the feature attached to the "route" edge, named
  * after it (the UPF's: "upf"); none without one. */
 static void
@@ -230,7 +247,7 @@ sw_init(unsigned int workers)
 		{ &routes_def, &pl_sw.routes, SW_KEY_BYTES }, { &neigh_def, &pl_sw.neigh, SW_KEY_BYTES },
 		{ &svi_def, &pl_sw.svi, SW_KEY_BYTES }, { &nexthops_def, &pl_sw.nexthops, SW_KEY_BYTES },
 		{ &routes6_def, &pl_sw.routes6, SW_KEY6_BYTES }, { &neigh6_def, &pl_sw.neigh6, SW_KEY6_BYTES },
-		{ &svi6_def, &pl_sw.svi6, SW_KEY_BYTES },
+		{ &svi6_def, &pl_sw.svi6, SW_KEY_BYTES }, { &hosts_def, &pl_sw.hosts, SW_KEY_BYTES },
 	};
 
 	static const struct rte_mbuf_dynfield meta_desc = {
@@ -267,12 +284,15 @@ sw_init(unsigned int workers)
 	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
 		return -EINVAL;
 	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter) ||
-	    dp_table_param_off(pl_sw.interfaces, SW_IF_ROUTED, 2) != offsetof(struct sw_attach, meter))
+	    dp_table_param_off(pl_sw.interfaces, SW_IF_ROUTED, 2) != offsetof(struct sw_attach, meter) ||
+	    dp_table_param_off(pl_sw.interfaces, SW_IF_HOST, 2) != offsetof(struct sw_attach, meter) ||
+	    dp_table_param_off(pl_sw.hosts, SW_HOST_TWIN, 1) != offsetof(struct sw_host, vlan))
 		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
 	    (rc = pl_switch_nexthop_init()) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0 ||
-	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0)
+	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0 ||
+	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_HOST, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
 	/* the fused path checked against the general one (tests, never speed) */
 	pl_sw_fast_check = getenv("SXDP_FAST_CHECK") != NULL && strcmp(getenv("SXDP_FAST_CHECK"), "0") != 0;
@@ -280,6 +300,7 @@ sw_init(unsigned int workers)
 		DP_LOG(INFO, "switch: SXDP_FAST_CHECK: the fused path is checked against the general path");
 	sw_slow_init();
 	sw_hold_init();
+	sw_host_init();
 	pl_swctl_init();
 	pl_switch_nd_init();
 	return 0;

@@ -81,7 +81,7 @@ claim_interface(const struct dp_entry_view *ev)
 {
 	const struct sw_attach *a = (const struct sw_attach *)ev->params;
 
-	if (ev->action == SW_IF_ATTACH || ev->action == SW_IF_ROUTED) {
+	if (ev->action == SW_IF_ATTACH || ev->action == SW_IF_ROUTED || ev->action == SW_IF_HOST) {
 		claim(a->bd, a->slice);
 		map_wire(ev->key, a->slice);
 	}
@@ -141,6 +141,7 @@ claims_anything(const struct dp_update *u, unsigned int n)
 			continue;
 		if (x->table == pl_sw.interfaces || x->table == pl_sw.svi || x->table == pl_sw.svi6 ||
 		    x->table == pl_sw.bd_ports || x->table == pl_sw.neigh || x->table == pl_sw.neigh6 ||
+		    x->table == pl_sw.hosts ||
 		    ((x->table == pl_sw.routes || x->table == pl_sw.routes6) &&
 		     x->action == SW_RT_CONNECTED) || claimer_of(x->table) != NULL)
 			return true;
@@ -178,7 +179,8 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 				res[i] = claim(bd, slice);
 			continue;
 		}
-		if (x->table == pl_sw.interfaces && (x->action == SW_IF_ATTACH || x->action == SW_IF_ROUTED)) {
+		if (x->table == pl_sw.interfaces &&
+		    (x->action == SW_IF_ATTACH || x->action == SW_IF_ROUTED || x->action == SW_IF_HOST)) {
 			res[i] = claim(a->bd, a->slice);
 			if (x->type != DP_UPD_DEFAULT)
 				map_wire(x->key, a->slice);
@@ -204,6 +206,11 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 			 x->action != SW_NB_UNRESOLVED)
 			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
 					   ((const struct sw_rewrite *)x->params)->vlan,
+					   (uint32_t)key_u16(x->key, 0) + 1);
+		else if (x->table == pl_sw.hosts && x->action == SW_HOST_TWIN)
+			/* a VRF's kernel twin is that slice's wire only */
+			res[i] = egress_ok(((const struct sw_host *)x->params)->port,
+					   ((const struct sw_host *)x->params)->vlan,
 					   (uint32_t)key_u16(x->key, 0) + 1);
 	}
 }

@@ -92,7 +92,7 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 		const struct sw_attach *a = (const struct sw_attach *)e[i]->params;
 		const struct rte_ether_hdr *eth;
 
-		if (unlikely(e[i]->action != SW_IF_ATTACH && e[i]->action != SW_IF_ROUTED)) {
+		if (unlikely(e[i]->action == SW_IF_DROP)) {
 			next[i] = DP_NEXT_DROP(SW_DROP(no_interface));
 			continue;
 		}
@@ -108,7 +108,10 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 		md->slice = a->slice;
 		sw_meta(pkts[i])->bd = a->bd;
 		sw_meta(pkts[i])->vid = in_vid(md);
-		if (e[i]->action == SW_IF_ROUTED) {
+		if (e[i]->action != SW_IF_ATTACH) {
+			/* a VRF's kernel twin: what it sends is the box's own */
+			if (e[i]->action == SW_IF_HOST)
+				md->flags |= DP_MF_OWN | DP_MF_HOST;
 			/* a frame the port takes nothing from stops before its
 			 * meter, as one from a group source does */
 			rnext[i] = routed_next(ctx, pkts[i], md, eth);

@@ -44,7 +44,8 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, stru
 		return;
 	}
 	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), rw);
-	pl_switch_ttl_dec_hdr(ip);
+	if (likely(!(md->flags & DP_MF_HOST)))
+		pl_switch_ttl_dec_hdr(ip);
 	if (unlikely(md->flags & DP_MF_VLAN) || unlikely(rw->vlan != 0)) {
 		if (pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, rw->vlan) < 0) {
 			*nx = DP_NEXT_DROP(SW_DROP(vlan_push));
@@ -125,7 +126,7 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 				*nx = DP_NEXT_PUNT;
 				continue;
 			}
-			if (unlikely(md->ttl <= 1)) {
+			if (unlikely(md->ttl <= 1) && !(md->flags & DP_MF_HOST)) {
 				sw_meta(m)->punt = SW_PUNT_TTL;
 				*nx = DP_NEXT_PUNT;
 				continue;

@@ -140,7 +140,7 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 		*nx = DP_NEXT_PUNT;
 		return -1;
 	}
-	if (unlikely(md->ttl <= 1)) {
+	if (unlikely(md->ttl <= 1) && !(md->flags & DP_MF_HOST)) {
 		sw_meta(m)->punt = SW_PUNT_TTL;
 		*nx = DP_NEXT_PUNT;
 		return -1;

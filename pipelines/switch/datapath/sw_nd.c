@@ -20,6 +20,7 @@
 #include "sw_slow.h"
 #include "sw_state.h"
 #include "sw_rewrite.h"
+#include "sw_host.h"
 #include "dp_table.h"
 #include "dp_port.h"
 #include "dp_stats.h"
@@ -610,16 +611,16 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md, bool anycast)
 {
 	uint8_t type;
 
-	if (md->l4_proto != IPPROTO_ICMPV6 || !(md->flags & DP_MF_L4)) {
-		dp_slow_drop(m, SW_DROP(not_for_us));
-		return;
-	}
-	type = *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off);
+	type = md->l4_proto == IPPROTO_ICMPV6 && (md->flags & DP_MF_L4) ?
+	       *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off) : 0;
 	if (type == ICMP6_ECHO_REQUEST)
 		handle_echo(m, md, anycast);
 	else if ((type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT) && !anycast)
 		handle_nd(m, md);
-	else
+	/* what the box does not answer itself is its kernel twin's; never
+	 * what went to the subnet-router anycast address, which is no
+	 * address of the twin's */
+	else if (anycast || sw_host_deliver(m, md) < 0)
 		dp_slow_drop(m, SW_DROP(not_for_us));
 }
 

@@ -17,7 +17,7 @@ pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_r
 	if (md->flags & DP_MF_IPV4)
 		pl_switch_ttl_dec(m, md);
 	else
-		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+		pl_switch_hlim_dec(m, md);
 	md->tunnel = t->tunnel;
 	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
 }
@@ -30,7 +30,7 @@ pl_switch_route_upper(struct rte_mbuf *m, struct dp_meta *md)
 	if (md->flags & DP_MF_IPV4)
 		pl_switch_ttl_dec(m, md);
 	else
-		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off)->hop_limits--;
+		pl_switch_hlim_dec(m, md);
 	return DP_NEXT_EDGE(SW_L3_EDGE_ROUTE);
 }
 

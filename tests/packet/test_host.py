@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""The switch's exception path: a VRF's kernel twin (`hosts`, interfaces
+action `host`).
+
+    /usr/bin/python3 tests/packet/test_host.py [NAME-SUBSTRING ...]
+
+What reaches the box's own addresses and the switch does not answer
+itself (a BGP session's TCP, BFD's UDP, an ICMP error) goes to the kernel
+twin of its VRF: the `hosts` entry of (vrf, bd), else of (vrf, 0), names a
+(port, VLAN) where the kernel's interface (in the VRF's kernel VRF) wears
+the port's MAC. The IP packet goes as it came, in that VLAN, to that MAC.
+The twin's frames come back through an `interfaces` entry `host`: a routed
+port whose packets are the box's own, routed with the TTL the kernel set
+(an eBGP session's TTL 1 leaves with TTL 1), never answered with an ICMP
+error. A VRF without a twin drops as before (switch.not_for_us); a twin on
+another slice's wire is refused (slice_conflict).
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sxdptest as T  # noqa: E402
+from sxdptest import expect_drops, expect_eq, expect_events  # noqa: E402
+
+try:
+    from scapy.all import ICMP, IP, TCP, UDP, Ether, IPv6, Raw  # noqa: E402
+except ImportError:
+    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
+          % sys.executable)
+    sys.exit(77)
+
+from test_switch import SLICE, U, decremented, frame, ip_udp, neigh, new_switch  # noqa: E402
+from test_ipv6 import neigh6  # noqa: E402
+from test_routed import A4, A6, HR, PMAC, R4, R6, RBD, routed_updates  # noqa: E402
+
+R = T.Runner()
+
+HMAC = "02:5e:00:00:0b:01"      # the host port's MAC: its kernel side wears it
+KVID = 7                        # the twin's VLAN on the host port
+HBD = 900                       # the twin's own link (a routed port's bd)
+S2, S2BD = 2, 200               # a slice without a twin
+P1MAC = "02:5e:00:00:0c:01"     # its routed port p1's MAC
+PORTS_OPTS = {"p0": {"mac": PMAC}, "p1": {"mac": P1MAC}, "h": {"mac": HMAC}}
+
+
+def twin_updates(slice_id=SLICE, vlan=KVID, bd=0):
+    return [U("hosts", {"vrf": slice_id, "bd": bd}, "twin", {"port": "h", "vlan": vlan}),
+            U("interfaces", {"in_port": "h", "vlan": vlan}, "host", {"slice": slice_id, "bd": HBD})]
+
+
+def setup(dp):
+    """slice 1: p0 routed (10.0.9.254/24, 2001:db8:9::fe/64), its twin on h
+    VLAN 7; slice 2: p1 routed (10.0.20.254/24), no twin."""
+    return (routed_updates(dp, "p0", 0, RBD, PMAC, "%s/24" % R4, (R6, "2001:db8:9::", 64)) +
+            routed_updates(dp, "p1", 0, S2BD, P1MAC, "10.0.20.254/24", slice_id=S2) + twin_updates())
+
+
+def to_twin(l3):
+    """l3 (as it reached the box) the way the twin gets it."""
+    return frame(HR, HMAC, l3, KVID)
+
+
+@R.test
+def test_box_traffic_reaches_the_twin():
+    """BGP over IPv4 and IPv6, BFD, an ICMP error to the box's addresses go
+    to the twin untouched (TTL too), in its VLAN, to the port's MAC; an echo
+    request is still answered by the switch; slice 2 (no twin) drops its
+    packet for the box as not_for_us."""
+    bgp = IP(src=A4, dst=R4, ttl=1) / TCP(sport=40000, dport=179, flags="S", seq=1)
+    bgp6 = IPv6(src=A6, dst=R6, hlim=255) / TCP(sport=40001, dport=179, flags="S", seq=2)
+    bfd = ip_udp(A4, R4, 49152, 3784, ttl=255, payload=b"\x20\x40\x03\x18" + bytes(20))
+    unreach = IP(src=A4, dst=R4) / ICMP(type=3, code=3) / bytes(IP(src=R4, dst=A4) / UDP(sport=1, dport=2))
+    echo = IP(src=A4, dst=R4) / ICMP(type=8, id=1, seq=1) / Raw(b"ping")
+    other = IP(src="10.0.20.1", dst="10.0.20.254") / TCP(sport=40002, dport=179, flags="S")
+    with new_switch({"p0": [frame(HR, PMAC, p) for p in (bgp, bgp6, bfd, unreach, echo)],
+                     "p1": [frame(HR, P1MAC, other)], "h": []}, port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp) + [neigh(SLICE, A4, "p0", 0, HR, PMAC)])
+        st = dp.run_traffic()
+        st = dp.wait_events({"switch.host_delivered": 4, "switch.icmp_echo": 1})
+        expect_drops(st, {"switch.not_for_us": 1})
+        expect_events(st, {"switch.host_delivered": 4, "switch.forwarded": 4, "switch.consumed": 1,
+                           "switch.icmp_echo": 1}, only="switch.")
+        dp.stop()
+        outs = dp.outputs()
+        expect_eq(sorted(bytes(o) for o in outs["h"]),
+                  sorted(bytes(to_twin(p)) for p in (bgp, bgp6, bfd, unreach)),
+                  "the twin got BGP, BGP over IPv6, BFD and the ICMP error, as they came")
+        expect_eq([Ether(o)[ICMP].type for o in outs["p0"]], [0], "the echo answered by the box")
+
+
+@R.test
+def test_twin_packets_leave_as_the_boxs_own():
+    """The twin's packets are routed in its slice with the TTL (hop limit)
+    it set, MACs rewritten: an eBGP TTL 1 leaves with TTL 1; one to no
+    route is dropped without an ICMP error; a frame to another MAC than the
+    port's is not_port_mac; a VLAN without an interface, no_interface."""
+    syn_ack = IP(src=R4, dst=A4, ttl=1) / TCP(sport=179, dport=40000, flags="SA", seq=9, ack=2)
+    syn_ack6 = IPv6(src=R6, dst=A6, hlim=255) / TCP(sport=179, dport=40001, flags="SA", seq=9, ack=3)
+    nowhere = IP(src=R4, dst="192.0.2.99", ttl=64) / UDP(sport=1, dport=2)
+    h_in = [frame(HMAC, HMAC, syn_ack, KVID), frame(HMAC, HMAC, syn_ack6, KVID),
+            frame(HMAC, HMAC, nowhere, KVID), frame(HMAC, "02:00:00:00:00:77", syn_ack, KVID),
+            frame(HMAC, HMAC, syn_ack, KVID + 1)]
+    with new_switch({"p0": [], "p1": [], "h": h_in}, port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp) + [neigh(SLICE, A4, "p0", 0, HR, PMAC), neigh6(SLICE, A6, "p0", 0, HR, PMAC)])
+        st = dp.run_traffic()
+        expect_drops(st, {"switch.no_route": 1, "switch.not_port_mac": 1, "switch.no_interface": 1})
+        expect_events(st, {}, only="switch.icmp")
+        dp.stop()
+        dp.expect_outputs({"p0": [frame(PMAC, HR, syn_ack), frame(PMAC, HR, syn_ack6)], "h": []})
+        # what a LAN host sends the same way is a hop of the box's
+        expect_eq(decremented(syn_ack).ttl, 0, "(a forwarded TTL 1 would have expired)")
+
+
+@R.test
+def test_twin_on_another_slices_wire_refused():
+    """A hosts entry whose (port, VLAN) is another slice's interface is
+    refused (slice_conflict); the twin's own link is its slice's only."""
+    with new_switch({"p0": [], "p1": [], "h": []}, port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp))
+        res = dp.table_write([U("hosts", {"vrf": S2, "bd": 0}, "twin", {"port": "h", "vlan": KVID})], check=False)
+        expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), "slice_conflict",
+                  "slice 2's twin on slice 1's twin VLAN")
+        expect_eq([e["match"] for e in dp.table_read("hosts")[0]], [{"vrf": SLICE, "bd": 0}], "hosts unchanged")
+
+
+if __name__ == "__main__":
+    R.main()
