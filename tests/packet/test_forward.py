@@ -147,16 +147,21 @@ def test_idle_worker_sleeps_and_wakes_on_traffic():
         with Sxdp({"p0": frames, "p1": []}, extra_cfg={"idle_sleep_max_us": max_us} if max_us else None) as dp:
             dp.table_write([Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"})])
             T.time.sleep(0.5)
-            # the lower of two readings: another process's burst on this
-            # machine cannot make the worker's own thread run less
-            share = 1.0
+            # Two readings. Another process on this machine can only take
+            # CPU from a polling thread, and only add wake-ups to a sleeping
+            # one: the higher reading says how much a poller runs, the
+            # lower how little a sleeper does.
+            shares = []
             for _ in range(2):
                 c0, t0 = worker_cpu_s(dp), T.time.monotonic()
                 T.time.sleep(1.5)
-                share = min(share, (worker_cpu_s(dp) - c0) / (T.time.monotonic() - t0))
+                shares.append((worker_cpu_s(dp) - c0) / (T.time.monotonic() - t0))
+            share = max(shares) if busy else min(shares)
             worker = [lc for lc in dp.stats()["lcores"] if lc["role"] == "worker"][0]
             if busy:
-                expect(share > 0.5 and worker["sleep_cycles"] == 0,
+                # a fifth of a CPU even with a busy neighbour on both CPUs;
+                # a sleeper takes under 0.15 with none
+                expect(share > 0.2 and worker["sleep_cycles"] == 0,
                        "idle_sleep_max_us 0: the worker polls (%.0f %% of a CPU, sleep_cycles %d)"
                        % (100 * share, worker["sleep_cycles"]))
             else:
