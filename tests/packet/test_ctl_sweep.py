@@ -328,7 +328,7 @@ def test_describe_backends_and_bounds():
                    "sched_ports": "array", "sched_subports": "dp_em", "sched_pipes": "dp_em", "dscp_tc": "array",
                    "interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
                    "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array",
-                   "routes6": "dp_lpm6", "neigh6": "rte_hash", "svi6": "dp_em",
+                   "routes6": "dp_lpm6", "neigh6": "rte_hash", "svi6": "dp_em", "hosts": "dp_em",
                    # flow export is in every box (dp_feature.always)
                    "flowexp_config": "dp_em", "flowexp_collectors": "array"},
                   "backends")
