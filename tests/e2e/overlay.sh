@@ -113,7 +113,7 @@ sw_start "ove$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 # ports: lan=0 wan1=1 wan2=2
 PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$RMAC" "$B_RMAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-from swtables import link, svi
+from swtables import svi, two_wan_tunnel
 vtep1, vtep2, far1, far2, w1mac, w2mac, rmac, b_rmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
@@ -129,20 +129,9 @@ add("vnis", {"vni": 7000}, "l3", {"slice": 1})
 add("tunnels", {"id": 8}, "vxlan", {"slice": 1, "vni": 7000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0,
                                     "rmac": b_rmac})
 add("policies", {"tunnel": 8, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
-# the underlay: slice 100, one bridge domain per WAN link, the VTEPs its SVIs
-for port, bit, bd, vtep, mac, net in (("wan1", 1, 101, vtep1, w1mac, "192.0.2.0/24"),
-                                       ("wan2", 2, 102, vtep2, w2mac, "198.51.100.0/24")):
-    link(add, port, bit, 100, bd, vtep, mac, net)
-    add("vteps", {"ip": vtep}, "vtep")
-add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
-for far in (far1, far2):
-    add("peers", {"slice": 1, "ip": far}, "peer", {"tunnel": 7})
-    add("endpoints", {"ip": far}, "endpoint", {"site": 2})
-for pid, src, far in ((1, vtep1, far1), (2, vtep2, far2)):
-    add("paths", {"id": pid}, "icmp", {"src": src, "dst": far, "vrf": 100, "mtu": 0, "gw": far,
-                                        "interval_ms": 50, "down_after": 3, "up_after": 5})
-add("tunnels", {"id": 7}, "vxlan", {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0})
-add("policies", {"tunnel": 7, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
+# the underlay: slice 100, one bridge domain per WAN link, the VTEPs its
+# SVIs; slice 1's L2 tunnel 7 over two paths, failing over
+two_wan_tunnel(add, ((vtep1, w1mac, "192.0.2.0/24"), (vtep2, w2mac, "198.51.100.0/24")), (far1, far2))
 print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
 PYEOF
 sw_table_load "$NL_DIR/tables.json"

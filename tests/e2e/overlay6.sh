@@ -146,7 +146,7 @@ evidence() {
 # ports: lan=0 wan1=1 wan2=2
 PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-from swtables import link
+from swtables import two_wan_tunnel
 vtep1, vtep2, far1, far2, w1mac, w2mac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
@@ -156,20 +156,8 @@ add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10
 add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
 add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
 # the underlay: slice 100, one bridge domain per WAN link, the VTEPs its
-# IPv6 SVIs
-for port, bit, bd, vtep, mac, net in (("wan1", 1, 101, vtep1, w1mac, "2001:db8:1::/64"),
-                                       ("wan2", 2, 102, vtep2, w2mac, "2001:db8:2::/64")):
-    link(add, port, bit, 100, bd, vtep, mac, net)
-    add("vteps", {"ip": vtep}, "vtep")
-add("vnis", {"vni": 5000}, "l2", {"slice": 1, "bd": 10})
-for far in (far1, far2):
-    add("peers", {"slice": 1, "ip": far}, "peer", {"tunnel": 7})
-    add("endpoints", {"ip": far}, "endpoint", {"site": 2})
-for pid, src, far in ((1, vtep1, far1), (2, vtep2, far2)):
-    add("paths", {"id": pid}, "icmp", {"src": src, "dst": far, "vrf": 100, "mtu": 0, "gw": far,
-                                        "interval_ms": 50, "down_after": 3, "up_after": 5})
-add("tunnels", {"id": 7}, "vxlan", {"slice": 1, "vni": 5000, "path": 1, "ttl": 64, "dscp": 64, "csum": 0})
-add("policies", {"tunnel": 7, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
+# SVIs; slice 1's L2 tunnel 7 over two paths, failing over
+two_wan_tunnel(add, ((vtep1, w1mac, "2001:db8:1::/64"), (vtep2, w2mac, "2001:db8:2::/64")), (far1, far2))
 print(json.dumps({"atomicity": "dataplane-atomic", "updates": u}))
 PYEOF
 sw_table_load "$NL_DIR/tables.json"
