@@ -6,13 +6,13 @@
 #include <rte_ether.h>
 
 #include "sw_host.h"
+#include "sw_slow.h"
 #include "sw_state.h"
 #include "dp_port.h"
 #include "dp_slow.h"
-#include "dp_table.h"
 #include "dp_worker.h"
 
-static uint64_t tat, iv;   /* GCRA, as sw_slow's buckets */
+static uint64_t tat, iv;   /* the exception path's bucket (sw_slow_gcra_take) */
 
 void
 sw_host_init(void)
@@ -21,33 +21,15 @@ sw_host_init(void)
 	tat = 0;
 }
 
+_Static_assert(SW_HOST_TWIN == 0, "sw_slow_svi reads a (vrf, bd) table's action 0");
+
 /* The hosts entry of (slice, bd), else the slice's own (bd 0). */
 static const struct sw_host *
 host_of(uint16_t slice, uint16_t bd)
 {
-	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
+	const struct sw_host *h = sw_slow_svi(pl_sw.hosts, slice, bd);
 
-	pl_switch_key_bd_port(k, slice, bd);   /* (vrf, bd): the same two u16 */
-	e = dp_table_find(pl_sw.hosts, k);
-	if ((e == NULL || e->action != SW_HOST_TWIN) && bd != 0) {
-		pl_switch_key_bd_port(k, slice, 0);
-		e = dp_table_find(pl_sw.hosts, k);
-	}
-	return e != NULL && e->action == SW_HOST_TWIN ? (const struct sw_host *)e->params : NULL;
-}
-
-/* A flood of the box's addresses is the kernel's to see, not to drown in:
- * the slow path hands over at most SW_HOST_PER_S. */
-static bool
-take_token(void)
-{
-	uint64_t now = rte_rdtsc(), t = RTE_MAX(tat, now) + iv;
-
-	if (t - now > SW_HOST_BURST * iv)
-		return false;
-	tat = t;
-	return true;
+	return h != NULL || bd == 0 ? h : sw_slow_svi(pl_sw.hosts, slice, 0);
 }
 
 int
@@ -57,6 +39,7 @@ sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 	struct rte_ether_addr src;
 	struct rte_ether_hdr *eth;
 	uint16_t l2 = h != NULL && h->vlan != 0 ? RTE_ETHER_HDR_LEN + 4 : RTE_ETHER_HDR_LEN;
+	rte_be16_t et = rte_cpu_to_be_16((md->flags & DP_MF_IPV6) ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 
 	if (h == NULL)
 		return -ENOENT;
@@ -70,7 +53,9 @@ sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 		dp_slow_drop(m, SW_DROP(host_gone));
 		return 0;
 	}
-	if (!take_token()) {
+	/* a flood of the box's addresses is the kernel's to see, not to
+	 * drown in: at most SW_HOST_PER_S */
+	if (!sw_slow_gcra_take(&tat, rte_rdtsc(), iv, SW_HOST_BURST)) {
 		dp_slow_drop(m, SW_DROP(host_limit));
 		return 0;
 	}
@@ -84,16 +69,13 @@ sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 	}
 	eth->dst_addr = dp_ports[h->port].mac;
 	eth->src_addr = src;
+	eth->ether_type = et;
 	if (h->vlan != 0) {
 		struct rte_vlan_hdr *v = (struct rte_vlan_hdr *)(eth + 1);
 
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
 		v->vlan_tci = rte_cpu_to_be_16(h->vlan);
-		v->eth_proto = rte_cpu_to_be_16((md->flags & DP_MF_IPV6) ? RTE_ETHER_TYPE_IPV6 :
-						RTE_ETHER_TYPE_IPV4);
-	} else {
-		eth->ether_type = rte_cpu_to_be_16((md->flags & DP_MF_IPV6) ? RTE_ETHER_TYPE_IPV6 :
-						   RTE_ETHER_TYPE_IPV4);
+		v->eth_proto = et;
 	}
 	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
 	if (dp_slowpath_send(m, h->port) == 0)

@@ -407,6 +407,20 @@ nd_learn(uint16_t slice, const uint8_t *ip, uint16_t port, uint16_t vid, const u
 	}
 }
 
+/* May link-local who be learned from m (on svi's link)? Where the box
+ * asked for it from this SVI6's address, or where it already is. */
+static bool
+ll_neigh_ok(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_svi6 *svi, const uint8_t *who)
+{
+	const uint8_t *asker = sw_hold_asker(md->slice, true, who);
+	const struct sw_rewrite *known;
+
+	if (asker != NULL && memcmp(asker, svi->ip, 16) == 0)
+		return true;
+	known = neigh6_get(md->slice, who);
+	return known != NULL && known->port == md->in_port && known->vlan == sw_meta(m)->vid;
+}
+
 /* An advertisement of target from the SVI6, out of the port the
  * solicitation came in on: to its sender, or to all nodes when the sender
  * had no address yet (duplicate address detection, RFC 4862 5.4.3). */
@@ -535,12 +549,10 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	 * it already is: its key has no BD, and another link's node claiming
 	 * the same address would take the path's traffic over. */
 	{
-		const uint8_t *who = ns ? ip->src_addr : target, *asker = sw_hold_asker(md->slice, true, who);
-		const struct sw_rewrite *known = neigh6_get(md->slice, who);
-		bool ok = in_subnet6(svi, who) ? ns || known != NULL || asker != NULL :
-			  pl_switch_ip6_ll(who) &&
-			  ((asker != NULL && memcmp(asker, svi->ip, 16) == 0) ||
-			   (known != NULL && known->port == md->in_port && known->vlan == sw_meta(m)->vid));
+		const uint8_t *who = ns ? ip->src_addr : target;
+		bool ok = in_subnet6(svi, who) ?
+			  ns || neigh6_get(md->slice, who) != NULL || sw_hold_asker(md->slice, true, who) != NULL :
+			  pl_switch_ip6_ll(who) && ll_neigh_ok(m, md, svi, who);
 
 		/* a neighbour is a port's: one behind a tunnel is the fdb's */
 		if (!unspec && lla != NULL && ok && memcmp(who, svi->ip, 16) != 0 && !(md->flags & DP_MF_DECAP))

@@ -43,8 +43,8 @@ sw_slow_init(void)
 	tunnel_back = NULL;   /* a feature that has one registers it after */
 }
 
-static bool
-gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst)
+bool
+sw_slow_gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst)
 {
 	uint64_t t = RTE_MAX(*tat, now) + iv;
 
@@ -87,11 +87,11 @@ sw_slow_limit(uint16_t slice, bool v6, const uint8_t *src, bool icmp_err)
 {
 	uint64_t now = rte_rdtsc();
 
-	if (!gcra_take(&src_bucket(slice, v6, src, now)->tat, now, src_iv, SW_SLOW_SRC_BURST))
+	if (!sw_slow_gcra_take(&src_bucket(slice, v6, src, now)->tat, now, src_iv, SW_SLOW_SRC_BURST))
 		return LIM_SRC;
-	if (icmp_err && !gcra_take(&icmp_tat, now, icmp_iv, SW_SLOW_ICMP_BURST))
+	if (icmp_err && !sw_slow_gcra_take(&icmp_tat, now, icmp_iv, SW_SLOW_ICMP_BURST))
 		return LIM_TOTAL;
-	if (!gcra_take(&tx_tat, now, tx_iv, SW_SLOW_TX_BURST))
+	if (!sw_slow_gcra_take(&tx_tat, now, tx_iv, SW_SLOW_TX_BURST))
 		return LIM_TOTAL;
 	return LIM_OK;
 }

@@ -32,6 +32,10 @@
  * it after the switch's init). */
 void sw_slow_init(void);
 
+/* A token from bucket tat (a GCRA: the time it is full again), iv TSC a
+ * token, burst tokens deep: true and the bucket charged, or false. */
+bool sw_slow_gcra_take(uint64_t *tat, uint64_t now, uint64_t iv, uint64_t burst);
+
 enum { SW_SLOW_LIM_OK, SW_SLOW_LIM_SRC, SW_SLOW_LIM_TOTAL };
 /* May the box originate one more packet on behalf of src (an ICMP error
  * when icmp_err)? SW_SLOW_LIM_*; a refused request is sw_slow_limited(). */
@@ -54,7 +58,8 @@ int sw_slow_answer(struct rte_mbuf *r, struct rte_mbuf *m);
  * route). */
 bool sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst);
 
-/* The params of the SVI entry of (slice, bd) in table (svi or svi6), or NULL. */
+/* The params of the (slice, bd) entry of table (svi, svi6, hosts: keyed so,
+ * action 0 their entry), or NULL. */
 const void *sw_slow_svi(int table, uint16_t slice, uint16_t bd);
 /* One frame of payload out of every member port of bd, tagged as the port
  * is in it; each frame sent counts event ev. */
