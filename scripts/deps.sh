@@ -15,6 +15,7 @@ pkgs=(
   etcd-server etcd-client
   chromium chromium-driver python3-selenium libjs-chart.js
   lua5.4
+  frr
   lintian dpkg-dev
 )
 

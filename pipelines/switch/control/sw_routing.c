@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sxcd's routing service: the slices' kernel twins kept, the routes learned in their VRFs written to sxdp (see sw_routing.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <event2/event.h>
+
+#include "cd_host.h"
+#include "cd_kind.h"
+#include "cd_log.h"
+#include "cd_svc.h"
+#include "cd_vis.h"
+#include "sw_kind.h"
+#include "sw_names.h"
+#include "sw_rib.h"
+#include "sw_routing.h"
+#include "sw_twin.h"
+
+#define SLICES_MAX    4000	/* slice ids 1..3999 */
+#define RCVBUF	      (32 << 20)	/* the route socket's: a full table's burst of changes */
+#define ECMP4_MAX     4		/* sxdp's routes' next hops, routes6's */
+#define ECMP6_MAX     2
+
+/* What became of a learned prefix in sxdp. */
+enum sw_rt_state { ST_NONE, ST_INSTALLED, ST_SHADOWED, ST_UNRESOLVED, ST_REFUSED, ST_OFF, ST_N };
+static const char *const st_name[ST_N] = { "pending", "installed", "shadowed", "unresolved", "refused", "off" };
+
+/* An update in flight and the prefix it is for. */
+struct inflight {
+	struct sw_rib_pfx *p;
+	uint64_t sig;
+	int op;			/* 0 insert, 1 modify, 2 delete */
+};
+
+static struct {
+	struct event_base *base;
+	struct cd_res *res;
+	struct cd_sync *sync;
+	struct ctl_async *sxdp;
+	const struct cd_tables *tables;		/* sxdp's, while connected */
+	struct event *tick, *flush, *rd;
+	struct mnl_socket *ctl, *ev;
+	struct sw_rib *rib;
+	/* the site's host port */
+	bool on;
+	char port[64], iface[IFNAMSIZ];
+	uint32_t base_table;
+	json_t *twins;				/* "ID" → {vrf, table, device, twin} */
+	char wants_sig[64];			/* a digest of the twins wanted last */
+	int twin_age;				/* ticks since the kernel was checked */
+	bool kernel_changed;
+	uint8_t imp[SLICES_MAX];		/* slices whose routes are imported */
+	uint32_t cnt[SLICES_MAX][ST_N];		/* prefixes by state, per slice */
+	json_t *owned_prev;			/* "TABLE|KEY" owned in importing VRFs at the last tick */
+	struct inflight *fl;
+	size_t n_fl;
+	bool busy, resync;
+	uint64_t writes, deletes, refusals, resyncs, errors;
+	char last_error[200];
+} R;
+
+static void flush_soon(void);
+
+static void
+note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(R.last_error, sizeof(R.last_error), fmt, ap);
+	va_end(ap);
+	R.errors++;
+	CD_LOG(WARN, "routing: %s", R.last_error);
+}
+
+static int
+sid_of(const struct sw_rib_pfx *p)
+{
+	return (int)(p->table - R.base_table);
+}
+
+static void
+set_state(struct sw_rib_pfx *p, enum sw_rt_state st)
+{
+	int sid = sid_of(p);
+
+	if (sid <= 0 || sid >= SLICES_MAX || p->state == st)
+		return;
+	if (p->state != ST_NONE && R.cnt[sid][p->state] > 0)
+		R.cnt[sid][p->state]--;
+	if (st != ST_NONE)
+		R.cnt[sid][st]++;
+	p->state = (uint8_t)st;
+}
+
+/* --------------------------------------------------- sxdp's entry of one */
+
+static void
+pfx_text(const struct sw_rib_pfx *p, char *out, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->af, p->dst, a, sizeof(a));
+	snprintf(out, len, "%s/%u", a, p->plen);
+}
+
+/* The update (table.write's) that gives sxdp @res for @p, without its
+ * type (new); NULL: nothing to hold. *@sig: its digest. */
+static json_t *
+entry_of(const struct sw_rib_pfx *p, const struct sw_rib_res *res, uint64_t *sig)
+{
+	bool v6 = p->af == AF_INET6;
+	int max = v6 ? ECMP6_MAX : ECMP4_MAX, n = res->n < max ? res->n : max;
+	char pfx[64], nh[INET6_ADDRSTRLEN], key[8];
+	const char *act = SW_A_DROP;
+	json_t *params = json_object(), *u;
+	char *dump;
+
+	pfx_text(p, pfx, sizeof(pfx));
+	if (res->act == SW_RIB_VIA || res->act == SW_RIB_ECMP) {
+		act = n == 1 ? SW_A_VIA : SW_A_ECMP;
+		if (n == 1) {
+			inet_ntop(p->af, res->hop[0].gw, nh, sizeof(nh));
+			json_object_set_new(params, SW_F_NH, json_string(nh));
+		} else {
+			json_object_set_new(params, SW_F_N, json_integer(n));
+			for (int i = 0; i < max; i++) {
+				snprintf(key, sizeof(key), SW_F_NH_FMT, i);
+				if (i < n)
+					inet_ntop(p->af, res->hop[i].gw, nh, sizeof(nh));
+				json_object_set_new(params, key, json_string(i < n ? nh : v6 ? "::" : "0.0.0.0"));
+			}
+		}
+	}
+	u = json_pack("{s:s,s:{s:i,s:s},s:s,s:o}", "table", v6 ? SW_T_ROUTES6 : SW_T_ROUTES, "match", SW_F_VRF,
+		      sid_of(p), SW_F_DST, pfx, "action", act, "params", params);
+	/* the digest of what sxdp holds: 0 stands for nothing, 1 for "an
+	 * entry not known to be ours" */
+	*sig = 1469598103934665603ULL;
+	if ((dump = json_dumps(u, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
+		for (const char *c = dump; *c; c++)
+			*sig = (*sig ^ (uint8_t)*c) * 1099511628211ULL;
+		free(dump);
+	}
+	if (*sig <= 1)
+		*sig += 2;
+	return u;
+}
+
+/* Whose intent holds @u's entry in sxdp, or will at the run under way
+ * ("kind/name"), NULL: none. */
+static const char *
+owner_of(json_t *u)
+{
+	const char *table = json_string_value(json_object_get(u, "table")), *who;
+	char *key = NULL, err[128];
+
+	if (R.tables == NULL || cd_tables_key(R.tables, u, &key, err, sizeof(err)) < 0)
+		return NULL;
+	who = json_string_value(json_object_get(json_object_get(cd_host_state(R.res, "owners"), table), key));
+	if (who == NULL && json_object_get(json_object_get(cd_host_state(R.res, "owned"), table), key) != NULL)
+		who = "sxcd";
+	if (who == NULL)
+		who = cd_host_wanted_by(R.sync, table, key);
+	free(key);
+	return who;
+}
+
+/* ------------------------------------------------------------- writes */
+
+static void reap(struct sw_rib_pfx *p)
+{
+	if (p->rts == NULL && p->held == 0 && !p->dirty) {
+		set_state(p, ST_NONE);
+		sw_rib_reap(R.rib, p);
+	}
+}
+
+static void
+written(void *arg, json_t *result, json_t *error)
+{
+	json_t *r;
+	size_t i;
+
+	(void)arg;
+	R.busy = false;
+	for (i = 0; i < R.n_fl; i++) {
+		struct inflight *f = &R.fl[i];
+		const char *reason;
+
+		r = json_array_get(json_object_get(result, "results"), i);
+		if (error != NULL || r == NULL) {
+			/* not said: done again, as what sxdp holds is not known */
+			f->p->held = f->op == 2 ? f->p->held : 1;
+			sw_rib_dirty(R.rib, f->p);
+			continue;
+		}
+		if (json_is_true(json_object_get(r, "ok"))) {
+			f->p->held = f->op == 2 ? 0 : f->sig;
+			if (f->op == 2)
+				R.deletes++;
+			else
+				R.writes++;
+			if (f->op != 2)
+				set_state(f->p, ST_INSTALLED);
+			reap(f->p);
+			continue;
+		}
+		reason = json_string_value(json_object_get(json_object_get(json_object_get(r, "error"), "data"),
+							   "reason"));
+		if (reason != NULL && strcmp(reason, "exists") == 0) {
+			f->p->held = 1;		/* someone's entry is there: modified next */
+			sw_rib_dirty(R.rib, f->p);
+		} else if (reason != NULL && strcmp(reason, "not_found") == 0) {
+			f->p->held = 0;
+			sw_rib_dirty(R.rib, f->p);
+		} else if (reason != NULL && strcmp(reason, "not_applied") == 0) {
+			sw_rib_dirty(R.rib, f->p);
+		} else {
+			char pfx[64];
+
+			pfx_text(f->p, pfx, sizeof(pfx));
+			R.refusals++;
+			set_state(f->p, ST_REFUSED);
+			snprintf(R.last_error, sizeof(R.last_error), "slice %d %s: sxdp refused it (%s): %s",
+				 sid_of(f->p), pfx, reason ? reason : "refused",
+				 json_string_value(json_object_get(json_object_get(r, "error"), "message")) ?: "");
+			R.errors++;
+			reap(f->p);
+		}
+	}
+	if (error != NULL && !cd_host_lost(error))
+		note("table.write: %s", json_string_value(json_object_get(error, "message")) ?: "failed");
+	R.n_fl = 0;
+	flush_soon();
+}
+
+/* Up to SW_ROUTING_BATCH dirty prefixes made what they should be in sxdp. */
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	json_t *ups, *u;
+	struct sw_rib_pfx *p;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (R.busy || R.rib == NULL || R.tables == NULL || !cd_host_up(R.sxdp))
+		return;
+	ups = json_array();
+	while (R.n_fl < SW_ROUTING_BATCH && (p = sw_rib_dirty_pop(R.rib)) != NULL) {
+		struct sw_rib_res res;
+		uint64_t sig = 0;
+		int sid = sid_of(p);
+		const char *who;
+
+		sw_rib_resolve(R.rib, p, &res);
+		u = entry_of(p, &res, &sig);
+		if (sid <= 0 || sid >= SLICES_MAX || !R.imp[sid]) {
+			sig = 0;
+			set_state(p, p->rts ? ST_OFF : ST_NONE);
+		} else if (res.act == SW_RIB_NONE) {
+			sig = 0;
+			set_state(p, p->rts ? ST_UNRESOLVED : ST_NONE);
+		}
+		/* an intent's entry is the intent's: never written, never deleted */
+		if ((sig != 0 || p->held != 0) && (who = owner_of(u)) != NULL) {
+			p->held = 0;
+			set_state(p, p->rts ? ST_SHADOWED : ST_NONE);
+			json_decref(u);
+			reap(p);
+			continue;
+		}
+		if (sig == p->held) {
+			if (sig != 0)
+				set_state(p, ST_INSTALLED);
+			json_decref(u);
+			reap(p);
+			continue;
+		}
+		R.fl[R.n_fl] = (struct inflight){ .p = p, .sig = sig, .op = sig == 0 ? 2 : p->held ? 1 : 0 };
+		json_object_set_new(u, "type", json_string(sig == 0 ? "delete" : p->held ? "modify" : "insert"));
+		if (sig == 0) {
+			json_object_del(u, "action");
+			json_object_del(u, "params");
+		}
+		json_array_append_new(ups, u);
+		R.n_fl++;
+	}
+	if (R.n_fl == 0) {
+		json_decref(ups);
+		return;
+	}
+	if (cd_host_call(R.sxdp, "table.write", json_pack("{s:o,s:s}", "updates", ups, "atomicity", "continue"),
+			 written, NULL) < 0) {
+		/* down: put back, the next connect writes them */
+		for (size_t i = 0; i < R.n_fl; i++)
+			sw_rib_dirty(R.rib, R.fl[i].p);
+		R.n_fl = 0;
+		return;
+	}
+	R.busy = true;
+}
+
+static void
+flush_soon(void)
+{
+	struct timeval now = { 0, 0 };
+
+	if (R.flush != NULL && !R.busy)
+		evtimer_add(R.flush, &now);
+}
+
+/* --------------------------------------------------------- the kernel */
+
+static int
+rib_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK ||
+	    nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
+		R.kernel_changed = true;
+	else
+		sw_rib_msg(R.rib, nlh);
+	return MNL_CB_OK;
+}
+
+/* Dump @type of @af into the RIB on a socket of its own. */
+static int
+dump(uint16_t type, size_t hdrlen, uint8_t af)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *s = mnl_socket_open(NETLINK_ROUTE);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	unsigned int seq = 1, portid;
+	struct rtgenmsg *g;
+	ssize_t len;
+	int rc = 0;
+
+	if (s == NULL || mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(s);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	g->rtgen_family = af;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while ((len = mnl_socket_recvfrom(s, buf, sizeof(buf))) > 0) {
+		rc = mnl_cb_run(buf, (size_t)len, seq, portid, rib_cb, NULL);
+		if (rc <= MNL_CB_STOP) {
+			rc = rc < 0 ? -errno : 0;
+			break;
+		}
+	}
+	if (len < 0)
+		rc = -errno;
+out:
+	if (s != NULL)
+		mnl_socket_close(s);
+	return rc;
+}
+
+/* Every route and nexthop object said again; the routes not said go. */
+static void
+redump(void)
+{
+	int rc;
+
+	sw_rib_mark(R.rib);
+	/* nexthop objects before the routes that name them (a kernel without
+	 * them answers EINVAL: nothing to read) */
+	dump(RTM_GETNEXTHOP, sizeof(struct nhmsg), AF_UNSPEC);
+	if ((rc = dump(RTM_GETROUTE, sizeof(struct rtmsg), AF_INET)) < 0 ||
+	    (rc = dump(RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6)) < 0) {
+		note("reading the kernel's routes: %s", strerror(-rc));
+		R.resync = true;
+		return;
+	}
+	sw_rib_sweep(R.rib);
+	R.resyncs++;
+	R.resync = false;
+	flush_soon();
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t len;
+	int n = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* a bounded share of the loop: the rest at the next wake-up */
+	while (n++ < 256 && (len = mnl_socket_recvfrom(R.ev, buf, sizeof(buf))) > 0)
+		mnl_cb_run(buf, (size_t)len, 0, 0, rib_cb, NULL);
+	if (n <= 256 && len < 0 && errno == ENOBUFS) {
+		/* changes lost: what the kernel holds is read again whole */
+		CD_LOG(WARN, "routing: kernel route changes lost (ENOBUFS): reading the tables again");
+		redump();
+	}
+	flush_soon();
+}
+
+static int
+kernel_open(char *err, size_t len)
+{
+	unsigned int grp = RTNLGRP_NEXTHOP;
+	int sz = RCVBUF;
+
+	R.rib = sw_rib_new(R.base_table, SLICES_MAX - 1);
+	R.ctl = mnl_socket_open(NETLINK_ROUTE);
+	R.ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (R.rib == NULL || R.ctl == NULL || R.ev == NULL || mnl_socket_bind(R.ctl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_bind(R.ev, RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+			    RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, len, "routing: rtnetlink: %s", strerror(errno));
+		return -errno;
+	}
+	/* nexthop objects' group is past the 32 a bind names */
+	mnl_socket_setsockopt(R.ev, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
+	if (setsockopt(mnl_socket_get_fd(R.ev), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(mnl_socket_get_fd(R.ev), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if ((R.rd = event_new(R.base, mnl_socket_get_fd(R.ev), EV_READ | EV_PERSIST, on_readable, NULL)) == NULL ||
+	    event_add(R.rd, NULL) < 0) {
+		snprintf(err, len, "routing: no event");
+		return -ENOMEM;
+	}
+	/* subscribed first, then read: a change in between is seen twice, not lost */
+	redump();
+	return 0;
+}
+
+static void
+kernel_close(void)
+{
+	if (R.rd != NULL)
+		event_free(R.rd);
+	if (R.ctl != NULL)
+		mnl_socket_close(R.ctl);
+	if (R.ev != NULL)
+		mnl_socket_close(R.ev);
+	sw_rib_free(R.rib);
+	R.rd = NULL;
+	R.ctl = R.ev = NULL;
+	R.rib = NULL;
+	R.busy = false;
+	R.n_fl = 0;
+	memset(R.cnt, 0, sizeof(R.cnt));
+}
+
+/* ------------------------------------------------------ intents → twins */
+
+static json_t *
+port_named(const char *name)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(R.tables ? cd_tables_ports(R.tables) : NULL, i, p)
+		if (name != NULL && json_string_value(json_object_get(p, "name")) != NULL &&
+		    strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
+			return p;
+	return NULL;
+}
+
+/* The host port's kernel interface: its iface, else the AF_XDP or TAP
+ * port's (iface= in its devargs), else the port's name. */
+static void
+host_iface(json_t *host, char *out, size_t len)
+{
+	const char *dev = json_string_value(json_object_get(port_named(cd_str(host, "port")), "devargs")), *at;
+
+	if (cd_str(host, "iface") != NULL)
+		snprintf(out, len, "%s", cd_str(host, "iface"));
+	else if (dev != NULL && (at = strstr(dev, "iface=")) != NULL)
+		snprintf(out, len, "%.*s", (int)strcspn(at + 6, ","), at + 6);
+	else
+		snprintf(out, len, "%s", cd_str(host, "port") ?: "");
+}
+
+static void
+want_addr(struct sw_twin_want *w, const char *pfx)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	const char *slash = pfx ? strchr(pfx, '/') : NULL;
+	struct sw_twin_addr *x = &w->addr[w->n_addr];
+
+	if (slash == NULL || w->n_addr >= SW_TWIN_ADDRS || (size_t)(slash - pfx) >= sizeof(a))
+		return;
+	snprintf(a, sizeof(a), "%.*s", (int)(slash - pfx), pfx);
+	x->af = strchr(a, ':') ? AF_INET6 : AF_INET;
+	x->plen = (uint8_t)atoi(slash + 1);
+	if (inet_pton(x->af, a, x->a) == 1)
+		w->n_addr++;
+}
+
+static bool
+live(json_t *doc)
+{
+	const char *ph = cd_str(json_object_get(doc, "status"), "phase");
+
+	return ph == NULL || (strcmp(ph, "Failed") != 0 && strcmp(ph, "Withdrawing") != 0 &&
+			      strcmp(ph, "Withdrawn") != 0 && strcmp(ph, "Quarantined") != 0);
+}
+
+/* The twins the intents want, into @w (at most @max): how many. */
+static size_t
+wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint8_t *imp)
+{
+	const char *name;
+	size_t n = 0, i;
+	json_t *d, *a, *r;
+
+	json_object_foreach(slices, name, d) {
+		json_t *spec = json_object_get(d, "spec"), *rt = json_object_get(spec, "routing");
+		json_int_t sid = cd_num(spec, "id", 0);
+		struct sw_twin_want *x = &w[n];
+		const char *mac = cd_str(hport, "mac");
+		unsigned int m[6];
+
+		if (rt == NULL || !live(d) || sid <= 0 || sid >= SLICES_MAX || n >= max || mac == NULL ||
+		    sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		*x = (struct sw_twin_want){ .sid = (uint16_t)sid, .table = R.base_table + (uint32_t)sid };
+		for (int k = 0; k < 6; k++)
+			x->mac[k] = (uint8_t)m[k];
+		if (cd_str(rt, "vrf") != NULL)
+			snprintf(x->vrf, sizeof(x->vrf), "%s", cd_str(rt, "vrf"));
+		else
+			snprintf(x->vrf, sizeof(x->vrf), "sx%d", (int)sid);
+		want_addr(x, cd_str(json_object_get(spec, "svi"), "address"));
+		json_array_foreach(json_object_get(spec, "routed_ports"), i, r) {
+			size_t j;
+
+			json_array_foreach(json_object_get(r, "addresses"), j, a)
+				want_addr(x, json_string_value(a));
+		}
+		imp[sid] = !json_is_false(json_object_get(rt, "import"));
+		n++;
+	}
+	return n;
+}
+
+static void
+twins_sync(struct sw_twin_want *w, size_t n)
+{
+	char err[200] = "";
+	json_t *tw = json_object();
+
+	if (sw_twin_sync(R.ctl, R.iface, w, n, err, sizeof(err)) < 0)
+		note("%s", err);
+	for (size_t i = 0; i < n; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "%u", w[i].sid);
+		json_object_set_new(tw, k, json_pack("{s:s,s:I,s:s+,s:s}", "vrf", w[i].vrf, "table",
+			(json_int_t)w[i].table, "device", "sxt", k, "twin", w[i].err[0] ? w[i].err : "ok"));
+		if (w[i].err[0])
+			note("slice %u's twin: %s", w[i].sid, w[i].err);
+	}
+	json_decref(R.twins);
+	R.twins = tw;
+	R.kernel_changed = false;
+	R.twin_age = 0;
+}
+
+/* Prefixes whose owner changed since the last tick made dirty: an
+ * operator's pinned route came (the learned one is shadowed) or went (it
+ * comes back). Only keys of importing slices' VRFs count. */
+static void
+owners_check(void)
+{
+	json_t *owned = cd_host_state(R.res, "owned"), *now = json_object(), *v, *m;
+	const char *tables[2] = { SW_T_ROUTES, SW_T_ROUTES6 }, *k;
+	char buf[300];
+	void *tmp;
+
+	for (int t = 0; t < 2; t++) {
+		json_object_foreach(json_object_get(owned, tables[t]), k, v) {
+			snprintf(buf, sizeof(buf), "%s|%s", tables[t], k);
+			json_object_set_new(now, buf, json_true());
+			if (R.owned_prev != NULL && json_object_get(R.owned_prev, buf) != NULL)
+				json_object_del(R.owned_prev, buf);
+			else
+				json_object_set_new(now, buf, json_false());	/* new: look */
+		}
+	}
+	/* new ones (false in @now) and gone ones (left in owned_prev) */
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_foreach_safe(pass == 0 ? now : R.owned_prev ? R.owned_prev : now, tmp, k, v) {
+			const char *bar = strchr(k, '|'), *dst;
+			json_int_t vrf;
+			uint8_t a[16];
+			unsigned int plen;
+			char addr[INET6_ADDRSTRLEN + 1];
+			struct sw_rib_pfx *p;
+			int af;
+
+			if (pass == 0 && json_is_true(v))
+				continue;
+			if (pass == 0)
+				json_object_set_new(now, k, json_true());
+			if (pass == 1 && R.owned_prev == NULL)
+				break;
+			if (bar == NULL || (m = json_loads(bar + 1, 0, NULL)) == NULL)
+				continue;
+			vrf = cd_num(m, SW_F_VRF, -1);
+			dst = cd_str(m, SW_F_DST);
+			if (vrf > 0 && vrf < SLICES_MAX && R.imp[vrf] && dst != NULL && strchr(dst, '/') != NULL &&
+			    strlen(dst) < sizeof(addr)) {
+				snprintf(addr, sizeof(addr), "%.*s", (int)(strchr(dst, '/') - dst), dst);
+				plen = (unsigned int)atoi(strchr(dst, '/') + 1);
+				af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+				memset(a, 0, sizeof(a));
+				if (inet_pton(af, addr, a) == 1 &&
+				    (p = sw_rib_find(R.rib, R.base_table + (uint32_t)vrf, af, a, (uint8_t)plen)) != NULL)
+					sw_rib_dirty(R.rib, p);
+			}
+			json_decref(m);
+		}
+	}
+	json_decref(R.owned_prev);
+	R.owned_prev = now;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	json_t *sites = cd_vis_docs(R.res, "site"), *site = json_object_get(sites, SW_SITE_NAME), *host, *slices;
+	static struct sw_twin_want w[SLICES_MAX];
+	uint8_t imp[SLICES_MAX] = { 0 };
+	char err[200], sig[64];
+	uint64_t h = 1469598103934665603ULL;
+	size_t n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	host = json_object_get(json_object_get(site, "spec"), "host");
+	if (host == NULL || !live(site)) {
+		if (R.on) {
+			/* the site gave its host port up: twins and learned routes go */
+			if (R.ctl != NULL)
+				sw_twin_sync(R.ctl, R.iface, w, 0, err, sizeof(err));
+			memset(R.imp, 0, sizeof(R.imp));
+			if (R.rib != NULL)
+				sw_rib_dirty_table(R.rib, 0);
+			R.on = false;
+			json_decref(R.twins);
+			R.twins = NULL;
+		}
+		json_decref(sites);
+		on_flush(-1, 0, NULL);
+		return;
+	}
+	if (!R.on || R.base_table != (uint32_t)cd_num(host, "table_base", SW_TABLE_BASE)) {
+		kernel_close();
+		R.base_table = (uint32_t)cd_num(host, "table_base", SW_TABLE_BASE);
+		R.wants_sig[0] = '\0';
+		memset(R.imp, 0, sizeof(R.imp));
+		if (kernel_open(err, sizeof(err)) < 0) {
+			note("%s", err);
+			kernel_close();
+			json_decref(sites);
+			return;
+		}
+		R.on = true;
+	}
+	snprintf(R.port, sizeof(R.port), "%s", cd_str(host, "port") ?: "");
+	host_iface(host, R.iface, sizeof(R.iface));
+	slices = cd_vis_docs(R.res, "slices");
+	n = port_named(R.port) != NULL ? wants_of(slices, port_named(R.port), w, SLICES_MAX, imp) : 0;
+	json_decref(slices);
+	/* the twins when what is wanted or the kernel changed, else now and then */
+	for (size_t i = 0; i < n; i++)
+		for (size_t b = 0; b < sizeof(w[i]) - sizeof(w[i].err); b++)
+			h = (h ^ ((uint8_t *)&w[i])[b]) * 1099511628211ULL;
+	snprintf(sig, sizeof(sig), "%s|%zu|%016llx", R.iface, n, (unsigned long long)h);
+	if (port_named(R.port) != NULL &&
+	    (strcmp(sig, R.wants_sig) != 0 || R.kernel_changed || ++R.twin_age >= SW_ROUTING_TWIN_S)) {
+		twins_sync(w, n);
+		snprintf(R.wants_sig, sizeof(R.wants_sig), "%s", sig);
+	}
+	for (int s = 1; s < SLICES_MAX; s++) {
+		if (imp[s] != R.imp[s]) {
+			R.imp[s] = imp[s];
+			sw_rib_dirty_table(R.rib, R.base_table + (uint32_t)s);
+		}
+	}
+	if (R.resync)
+		redump();
+	owners_check();
+	json_decref(sites);
+	on_flush(-1, 0, NULL);
+}
+
+/* --------------------------------------------------------------- sxdp */
+
+static void
+forget_held(struct sw_rib_pfx *p, void *arg)
+{
+	(void)arg;
+	p->held = 0;
+	sw_rib_dirty(R.rib, p);
+}
+
+static void
+on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
+{
+	static char boot[64];
+
+	(void)arg;
+	R.tables = t;
+	if (t == NULL)
+		return;
+	/* a new sxdp holds none of it: every prefix written again */
+	if (boot_id != NULL && strcmp(boot, boot_id) != 0) {
+		if (R.rib != NULL && boot[0] != '\0')
+			sw_rib_each(R.rib, 0, forget_held, NULL);
+		snprintf(boot, sizeof(boot), "%s", boot_id);
+	}
+	flush_soon();
+}
+
+/* ------------------------------------------------------------ service */
+
+static int
+routing_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
+{
+	struct timeval tv = { SW_ROUTING_TICK_MS / 1000, (SW_ROUTING_TICK_MS % 1000) * 1000 };
+	int rc;
+
+	R.base = ctx->base;
+	R.res = ctx->res;
+	R.sync = ctx->sync;
+	R.sxdp = ctx->sxdp;
+	if ((R.fl = calloc(SW_ROUTING_BATCH, sizeof(*R.fl))) == NULL) {
+		snprintf(err, len, "routing: out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = cd_host_watch(R.sync, on_sxdp, NULL)) < 0) {
+		snprintf(err, len, "routing: cannot follow sxdp: %s", strerror(-rc));
+		return rc;
+	}
+	if ((R.tick = event_new(R.base, -1, EV_PERSIST, on_tick, NULL)) == NULL || evtimer_add(R.tick, &tv) < 0 ||
+	    (R.flush = evtimer_new(R.base, on_flush, NULL)) == NULL) {
+		snprintf(err, len, "routing: no timer");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+routing_stop(void)
+{
+	if (R.tick != NULL)
+		event_free(R.tick);
+	if (R.flush != NULL)
+		event_free(R.flush);
+	R.tick = R.flush = NULL;
+	kernel_close();
+	json_decref(R.twins);
+	json_decref(R.owned_prev);
+	R.twins = R.owned_prev = NULL;
+	free(R.fl);
+	R.fl = NULL;
+}
+
+static json_t *
+counts(int sid)
+{
+	json_t *o = json_object();
+	uint32_t all = 0;
+
+	for (int s = ST_INSTALLED; s < ST_N; s++) {
+		json_object_set_new(o, st_name[s], json_integer(R.cnt[sid][s]));
+		all += R.cnt[sid][s];
+	}
+	json_object_set_new(o, "learned", json_integer(all));
+	return o;
+}
+
+json_t *
+sw_routing_slice(int sid)
+{
+	char k[16];
+	json_t *t;
+
+	snprintf(k, sizeof(k), "%d", sid);
+	if (!R.on || sid <= 0 || sid >= SLICES_MAX || (t = json_object_get(R.twins, k)) == NULL)
+		return NULL;
+	return json_pack("{s:O,s:O,s:O,s:O,s:b,s:o}", "vrf", json_object_get(t, "vrf"), "table",
+			 json_object_get(t, "table"), "device", json_object_get(t, "device"), "twin",
+			 json_object_get(t, "twin"), "import", R.imp[sid] != 0, "routes", counts(sid));
+}
+
+static json_t *
+routing_status(void)
+{
+	struct sw_rib_stats st = { 0 };
+	json_t *tot = json_object();
+	uint64_t sum[ST_N] = { 0 };
+
+	if (!R.on)
+		return NULL;
+	if (R.rib != NULL)
+		sw_rib_stats(R.rib, &st);
+	for (int s = 1; s < SLICES_MAX; s++)
+		for (int k = ST_INSTALLED; k < ST_N; k++)
+			sum[k] += R.cnt[s][k];
+	for (int k = ST_INSTALLED; k < ST_N; k++)
+		json_object_set_new(tot, st_name[k], json_integer((json_int_t)sum[k]));
+	return json_pack("{s:{s:s,s:s,s:I},s:O,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:s}", "host", "port",
+			 R.port, "iface", R.iface, "table_base", (json_int_t)R.base_table, "twins",
+			 R.twins ? R.twins : json_object(), "kernel", "prefixes", (json_int_t)st.prefixes, "routes",
+			 (json_int_t)st.routes, "malformed", (json_int_t)st.malformed, "prefixes", tot, "writes",
+			 (json_int_t)R.writes, "deletes", (json_int_t)R.deletes, "refusals", (json_int_t)R.refusals,
+			 "resyncs", (json_int_t)R.resyncs, "errors", (json_int_t)R.errors, "last_error", R.last_error);
+}
+
+static void
+routing_metrics(struct cd_vis_fams *f)
+{
+	char sid[16];
+
+	if (!R.on)
+		return;
+	for (int s = 1; s < SLICES_MAX; s++) {
+		if (!R.imp[s])
+			continue;
+		snprintf(sid, sizeof(sid), "%d", s);
+		for (int k = ST_INSTALLED; k < ST_N; k++)
+			cd_vis_sample(f, "sxcd_routing_learned_prefixes", "gauge",
+				      "Prefixes a slice's kernel VRF learned (a routing suite's), by what became of them in sxdp",
+				      (double)R.cnt[s][k], "slice", sid, "state", st_name[k], NULL);
+	}
+	cd_vis_sample(f, "sxcd_routing_writes_total", "counter", "Learned routes sxcd wrote to sxdp",
+		      (double)R.writes, NULL);
+	cd_vis_sample(f, "sxcd_routing_deletes_total", "counter", "Learned routes sxcd took back from sxdp",
+		      (double)R.deletes, NULL);
+	cd_vis_sample(f, "sxcd_routing_refusals_total", "counter", "Learned routes sxdp refused",
+		      (double)R.refusals, NULL);
+}
+
+static const struct cd_svc routing_svc = {
+	.name = "routing",
+	.start = routing_start,
+	.stop = routing_stop,
+	.status = routing_status,
+	.metrics = routing_metrics,
+};
+CD_SVC_REGISTER(routing_svc)
+
+/* ------------------------------------------------ /api/v1/routes/SLICE */
+
+struct rows {
+	json_t *a;
+	size_t n;
+};
+
+static void
+row_of(struct sw_rib_pfx *p, void *arg)
+{
+	struct rows *rs = arg;
+	struct sw_rib_res res;
+	char pfx[64], nh[INET6_ADDRSTRLEN], pb[16];
+	json_t *via = json_array(), *row;
+
+	if (p->rts == NULL)
+		return;
+	if (rs->n++ >= SW_ROUTING_ROWS_MAX)
+		return;
+	sw_rib_resolve(R.rib, p, &res);
+	pfx_text(p, pfx, sizeof(pfx));
+	for (int i = 0; i < res.n; i++)
+		json_array_append_new(via, json_string(inet_ntop(p->af, res.hop[i].gw, nh, sizeof(nh))));
+	row = json_pack("{s:s,s:s,s:I,s:o,s:s,s:s}", "prefix", pfx, "origin",
+			sw_rib_proto_name(p->rts->proto, pb, sizeof(pb)), "metric", (json_int_t)p->rts->metric, "via",
+			via, "action", res.act == SW_RIB_DROP ? "drop" : res.act == SW_RIB_NONE ? "none" :
+			res.n > 1 ? "ecmp" : "via", "state", st_name[p->state]);
+	if (res.why != NULL && res.act == SW_RIB_NONE)
+		json_object_set_new(row, "why", json_string(res.why));
+	if ((p->af == AF_INET6 ? ECMP6_MAX : ECMP4_MAX) < res.n)
+		json_object_set_new(row, "why", json_sprintf("%d next hops: sxdp takes the first %d",
+			res.n, p->af == AF_INET6 ? ECMP6_MAX : ECMP4_MAX));
+	json_array_append_new(rs->a, row);
+}
+
+static int
+routes_find(struct cd_res *r, const char *id, json_t **doc, json_t **calls, char *msg, size_t len)
+{
+	json_t *d = cd_vis_doc(r, "slices", id), *rt;
+	struct rows rs = { .a = json_array() };
+	json_int_t sid;
+
+	*calls = NULL;
+	if (d == NULL) {
+		json_decref(rs.a);
+		snprintf(msg, len, "no slice '%s'", id);
+		return 404;
+	}
+	sid = cd_num(json_object_get(d, "spec"), "id", 0);
+	rt = sw_routing_slice((int)sid);
+	if (R.rib != NULL && rt != NULL)
+		sw_rib_each(R.rib, R.base_table + (uint32_t)sid, row_of, &rs);
+	*doc = json_pack("{s:s,s:I,s:o,s:o,s:b}", "slice", id, "id", sid, "routing", rt ? rt : json_null(), "learned",
+			 rs.a, "truncated", rs.n > SW_ROUTING_ROWS_MAX);
+	json_decref(d);
+	return 200;
+}
+
+static const struct cd_vis_item routes_item = { .prefix = "routes/", .find = routes_find };
+CD_VIS_ITEM_REGISTER(routes_item)
