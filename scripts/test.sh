@@ -86,6 +86,9 @@ tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
 # the same intents over an IPv6 WAN link (address6, a link-local gateway6 sxdp solicits) to the kernel's VXLAN over IPv6
 tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
+# routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
+# sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
+tier e2e-routing bash tests/e2e/routing.sh
 # a fleet: 8 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents
 tier e2e-fleet env FLEET_SITES=8 FLEET_CHANGES=20 bash tests/e2e/fleet.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <event2/event.h>
@@ -216,6 +218,33 @@ conns_max(void)
 	return rl.rlim_cur > 128 ? (unsigned int)rl.rlim_cur - 64 : (unsigned int)rl.rlim_cur / 2;
 }
 
+/* A listening socket on @addr port @port: the name resolved without
+ * AI_ADDRCONFIG (libevent's own bind asks for it, and glibc then refuses
+ * 127.0.0.1 on a host whose only other address is an IPv6 link-local one,
+ * a namespace's usual state). The socket, or -errno. */
+static int
+listen_on(const char *addr, uint16_t port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+	char service[8];
+	int fd = -1, on = 1, e;
+
+	snprintf(service, sizeof(service), "%u", port);
+	if ((e = getaddrinfo(addr, service, &hints, &res)) != 0)
+		return e == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, res->ai_protocol)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		e = -errno;
+		if (fd >= 0)
+			close(fd);
+		fd = e;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
 int
 cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_res *res,
 	    struct cd_sync *sync, struct cd_schema *schema, struct cd_www *www, struct cd_http **out)
@@ -225,6 +254,7 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 				   .names = conf->names, .plain_ok = conf->plain_ok,
 				   .body_max = CD_ROUTE_BODY_MAX,
 				   .body_budget = CD_HTTP_BODY_BUDGET, .max_conns = conns_max() };
+	int rc;
 
 	if (h == NULL)
 		return -ENOMEM;
@@ -244,9 +274,14 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE);
 	evhttp_set_gencb(h->http, on_request, h);
-	if ((h->bound = evhttp_bind_socket_with_handle(h->http, conf->addr, conf->port)) == NULL) {
+	if ((rc = listen_on(conf->addr, conf->port)) < 0) {
 		cd_http_free(h);
-		return -EADDRINUSE;
+		return rc;
+	}
+	if ((h->bound = evhttp_accept_socket_with_handle(h->http, rc)) == NULL) {
+		close(rc);
+		cd_http_free(h);
+		return -ENOMEM;
 	}
 	if ((h->env.wire = cd_wire_new(base, h->http, h->bound, &wc)) == NULL) {
 		cd_http_free(h);

@@ -20,6 +20,7 @@
 #include "intent.h"
 #include "sw_intent.h"
 #include "sw_names.h"
+#include "sxctl_api.h"
 #include "sxctl_feat.h"
 #include "sxctl_fmt.h"
 #include "sxctl_parse.h"
@@ -177,9 +178,59 @@ cmd_svi(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
+/* route learned SLICE: sxcd's /api/v1/routes/SLICE, what the slice's
+ * twin learned (a routing suite's routes) and what became of each */
+static int
+route_learned(struct sx_ctx *x, const char *slice)
+{
+	static const char *const hdr[] = { "PREFIX", "ORIGIN", "METRIC", "VIA", "STATE", "WHY" };
+	static const char *const keys[] = { "origin", "metric", "via", "state", "why", NULL };
+	json_t *res, *r, *rt, *row, *v;
+	struct fmt_tbl t;
+	char *path, via[512];
+	size_t i, j;
+	int rc;
+
+	path = sx_asprintf("/api/v1/routes/%s", slice);
+	rc = api_get(x, path, &res);
+	free(path);
+	if (rc != EX_OK)
+		return rc;
+	if (x->json) {
+		fmt_json(stdout, res);
+		json_decref(res);
+		return EX_OK;
+	}
+	rt = json_object_get(res, "routing");
+	if (!json_is_object(rt)) {
+		printf("slice %s has no routing (its spec's routing, and the site's host port)\n", slice);
+		json_decref(res);
+		return EX_OK;
+	}
+	printf("slice %s: twin %s in namespace %s (%s), import %s\n", slice,
+	       json_string_value(json_object_get(rt, "device")) ?: "-", json_string_value(json_object_get(rt, "netns")) ?: "-",
+	       json_string_value(json_object_get(rt, "twin")) ?: "-", json_is_true(json_object_get(rt, "import")) ? "on" : "off");
+	fmt_tbl_init(&t, "lrrlll", hdr);
+	json_array_foreach(json_object_get(res, "learned"), i, r) {
+		via[0] = '\0';
+		json_array_foreach(json_object_get(r, "via"), j, v)
+			snprintf(via + strlen(via), sizeof(via) - strlen(via), "%s%s", j ? "," : "", json_string_value(v));
+		row = json_deep_copy(r);
+		json_object_set_new(row, "via", json_string(via[0] ? via : json_string_value(json_object_get(r, "action"))));
+		fmt_tbl_add(&t, sx_asprintf("%s", json_string_value(json_object_get(r, "prefix"))));
+		fmt_tbl_row(&t, row, keys);
+		json_decref(row);
+	}
+	fmt_tbl_print(&t, 0);
+	if (json_is_true(json_object_get(res, "truncated")))
+		printf("(the first %zu only)\n", json_array_size(json_object_get(res, "learned")));
+	json_decref(res);
+	return EX_OK;
+}
+
 /* route add VRF PREFIX via NH | ecmp NH1 NH2 [NH3 [NH4]] | drop,
  * route del VRF PREFIX, route show [VRF], route show6 [VRF]; an IPv6
- * PREFIX is an IPv6 route (routes6) */
+ * PREFIX is an IPv6 route (routes6); route learned SLICE */
 static int
 cmd_route(struct sx_ctx *x, char **av, int ac)
 {
@@ -193,8 +244,10 @@ cmd_route(struct sx_ctx *x, char **av, int ac)
 		return (rc = parse_positional(av + 1, ac - 1, "[VRF]", num)) != EX_OK ?
 			rc : shortcut_show(x, sub[4] ? INTENT_V_ROUTES6 : INTENT_V_ROUTES, num[0],
 					   route_line);
+	if (strcmp(sub, "learned") == 0)
+		return ac == 2 ? route_learned(x, av[1]) : usage_error("usage: route learned SLICE");
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
-		return usage_error("usage: route add|del|show|show6 ...");
+		return usage_error("usage: route add|del|show|show6|learned ...");
 	if ((rc = parse_positional(av + 1, ac > 3 ? 2 : ac - 1, "VRF PREFIX", num)) != EX_OK)
 		return rc;
 	if (strcmp(sub, "del") == 0 && ac > 3)
@@ -294,6 +347,9 @@ cmd_neigh(struct sx_ctx *x, char **av, int ac)
 "  route del VRF PREFIX\n" \
 "  route show [VRF]\n" \
 "  route show6 [VRF]           the IPv6 routes\n" \
+"  route learned SLICE         what the slice's twin learned (FRR's routes, from\n" \
+"                              sxcd: --api): origin, next hops, installed in\n" \
+"                              sxdp, shadowed by an intent's, or why not\n" \
 "  mac add BD MAC PORT         static forwarding entry\n" \
 "  mac del BD MAC\n" \
 "  mac show [BD]               learned and static MACs, idle time, hits\n" \
@@ -313,7 +369,7 @@ static const struct feat_cli sw_cli = {
 	.cmds = {
 		{ "slice", cmd_slice },
 		{ "svi", cmd_svi },
-		{ "route", cmd_route },
+		{ "route", cmd_route, "show6 learned" },
 		{ "mac", cmd_mac, "ageing" },
 		{ "neigh", cmd_neigh },
 	},

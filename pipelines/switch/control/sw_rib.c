@@ -14,10 +14,11 @@
 #define BUCKETS0   1024
 #define NHO_BUCKETS 256
 
-/* A nexthop object (RTM_NEWNEXTHOP): one hop, a blackhole or a group. */
+/* A nexthop object (RTM_NEWNEXTHOP) of a slice's twin (ids are a
+ * network namespace's): one hop, a blackhole or a group. */
 struct nho {
 	struct nho *chain;
-	uint32_t id;
+	uint32_t slice, id, gen;
 	bool blackhole;
 	uint16_t n_grp;
 	uint32_t *grp;		/* member ids */
@@ -25,7 +26,7 @@ struct nho {
 };
 
 struct sw_rib {
-	uint32_t base, n;
+	uint32_t n;
 	struct sw_rib_pfx **bucket;
 	size_t n_bucket, n_pfx, n_rt;
 	struct sw_rib_pfx *dirty_head, **dirty_tail;
@@ -58,12 +59,12 @@ alen(int af)
 /* ------------------------------------------------------------ prefixes */
 
 static uint64_t
-hash_of(uint32_t table, int af, const uint8_t *dst, uint8_t plen)
+hash_of(uint32_t slice, int af, const uint8_t *dst, uint8_t plen)
 {
 	uint64_t h = 1469598103934665603ULL;
 	uint8_t k[22];
 
-	memcpy(k, &table, 4);
+	memcpy(k, &slice, 4);
 	k[4] = (uint8_t)af;
 	k[5] = plen;
 	memcpy(k + 6, dst, 16);
@@ -73,13 +74,12 @@ hash_of(uint32_t table, int af, const uint8_t *dst, uint8_t plen)
 }
 
 struct sw_rib *
-sw_rib_new(uint32_t base, uint32_t n)
+sw_rib_new(uint32_t n)
 {
 	struct sw_rib *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
-	r->base = base;
 	r->n = n;
 	r->n_bucket = BUCKETS0;
 	r->dirty_tail = &r->dirty_head;
@@ -124,21 +124,15 @@ sw_rib_free(struct sw_rib *r)
 	free(r);
 }
 
-uint32_t
-sw_rib_base(const struct sw_rib *r)
-{
-	return r->base;
-}
-
 struct sw_rib_pfx *
-sw_rib_find(const struct sw_rib *r, uint32_t table, int af, const uint8_t *dst, uint8_t plen)
+sw_rib_find(const struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen)
 {
 	uint8_t d[16] = { 0 };
 
 	memcpy(d, dst, alen(af));
-	for (struct sw_rib_pfx *p = r->bucket[hash_of(table, af, d, plen) & (r->n_bucket - 1)]; p != NULL;
+	for (struct sw_rib_pfx *p = r->bucket[hash_of(slice, af, d, plen) & (r->n_bucket - 1)]; p != NULL;
 	     p = p->chain)
-		if (p->table == table && p->af == af && p->plen == plen && memcmp(p->dst, d, 16) == 0)
+		if (p->slice == slice && p->af == af && p->plen == plen && memcmp(p->dst, d, 16) == 0)
 			return p;
 	return NULL;
 }
@@ -155,7 +149,7 @@ grow(struct sw_rib *r)
 		return;
 	for (size_t i = 0; i < r->n_bucket; i++) {
 		for (struct sw_rib_pfx *p = r->bucket[i], *pn; p != NULL; p = pn) {
-			size_t h = hash_of(p->table, p->af, p->dst, p->plen) & (nb - 1);
+			size_t h = hash_of(p->slice, p->af, p->dst, p->plen) & (nb - 1);
 
 			pn = p->chain;
 			p->chain = b[h];
@@ -168,20 +162,20 @@ grow(struct sw_rib *r)
 }
 
 static struct sw_rib_pfx *
-pfx_get(struct sw_rib *r, uint32_t table, int af, const uint8_t *dst, uint8_t plen)
+pfx_get(struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen)
 {
-	struct sw_rib_pfx *p = sw_rib_find(r, table, af, dst, plen);
+	struct sw_rib_pfx *p = sw_rib_find(r, slice, af, dst, plen);
 	size_t h;
 
 	if (p != NULL || (p = calloc(1, sizeof(*p))) == NULL)
 		return p;
-	p->table = table;
+	p->slice = slice;
 	p->af = (uint8_t)af;
 	p->plen = plen;
 	memcpy(p->dst, dst, alen(af));
 	if (r->n_pfx >= r->n_bucket)
 		grow(r);
-	h = hash_of(table, af, p->dst, plen) & (r->n_bucket - 1);
+	h = hash_of(slice, af, p->dst, plen) & (r->n_bucket - 1);
 	p->chain = r->bucket[h];
 	r->bucket[h] = p;
 	r->n_pfx++;
@@ -214,12 +208,12 @@ sw_rib_dirty_pop(struct sw_rib *r)
 }
 
 void
-sw_rib_each(const struct sw_rib *r, uint32_t table, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg)
+sw_rib_each(const struct sw_rib *r, uint32_t slice, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg)
 {
 	for (size_t b = 0; b < r->n_bucket; b++)
 		for (struct sw_rib_pfx *p = r->bucket[b], *pn; p != NULL; p = pn) {
 			pn = p->chain;
-			if (table == 0 || p->table == table)
+			if (slice == 0 || p->slice == slice)
 				fn(p, arg);
 		}
 }
@@ -231,15 +225,15 @@ mark(struct sw_rib_pfx *p, void *arg)
 }
 
 void
-sw_rib_dirty_table(struct sw_rib *r, uint32_t table)
+sw_rib_dirty_slice(struct sw_rib *r, uint32_t slice)
 {
-	sw_rib_each(r, table, mark, r);
+	sw_rib_each(r, slice, mark, r);
 }
 
 void
 sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p)
 {
-	struct sw_rib_pfx **pp = &r->bucket[hash_of(p->table, p->af, p->dst, p->plen) & (r->n_bucket - 1)];
+	struct sw_rib_pfx **pp = &r->bucket[hash_of(p->slice, p->af, p->dst, p->plen) & (r->n_bucket - 1)];
 
 	if (p->rts != NULL || p->held != 0 || p->dirty)
 		return;
@@ -364,7 +358,7 @@ learned(const struct rtmsg *rt)
 }
 
 static void
-on_route(struct sw_rib *r, const struct nlmsghdr *nlh)
+on_route(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 {
 	const struct rtmsg *m = mnl_nlmsg_get_payload(nlh);
 	struct sw_rib_hop hop[SW_RIB_HOPS_MAX];
@@ -385,7 +379,7 @@ on_route(struct sw_rib *r, const struct nlmsghdr *nlh)
 		goto bad;
 	table = t.a[RTA_TABLE] != NULL && mnl_attr_get_payload_len(t.a[RTA_TABLE]) == 4 ?
 		mnl_attr_get_u32(t.a[RTA_TABLE]) : m->rtm_table;
-	if (table <= r->base || table - r->base > r->n)
+	if (table != RT_TABLE_MAIN || slice == 0 || slice > r->n)
 		return;
 	if (t.a[RTA_DST] != NULL) {
 		if (mnl_attr_get_payload_len(t.a[RTA_DST]) != alen(af))
@@ -404,7 +398,7 @@ on_route(struct sw_rib *r, const struct nlmsghdr *nlh)
 	} else if (m->rtm_type == RTN_UNICAST && (n = hops_of(af, &t, hop)) < 0) {
 		goto bad;
 	}
-	p = del ? sw_rib_find(r, table, af, dst, m->rtm_dst_len) : pfx_get(r, table, af, dst, m->rtm_dst_len);
+	p = del ? sw_rib_find(r, slice, af, dst, m->rtm_dst_len) : pfx_get(r, slice, af, dst, m->rtm_dst_len);
 	if (p == NULL)
 		return;
 	for (rt = p->rts; rt != NULL && rt->metric != metric; rt = rt->next)
@@ -473,33 +467,33 @@ bad:
 /* ------------------------------------------------------ nexthop objects */
 
 static struct nho **
-nho_slot(struct sw_rib *r, uint32_t id)
+nho_slot(struct sw_rib *r, uint32_t slice, uint32_t id)
 {
-	struct nho **pp = &r->nho[id % NHO_BUCKETS];
+	struct nho **pp = &r->nho[(id ^ slice * 2654435761u) % NHO_BUCKETS];
 
-	while (*pp != NULL && (*pp)->id != id)
+	while (*pp != NULL && ((*pp)->id != id || (*pp)->slice != slice))
 		pp = &(*pp)->chain;
 	return pp;
 }
 
 static const struct nho *
-nho_find(const struct sw_rib *r, uint32_t id)
+nho_find(const struct sw_rib *r, uint32_t slice, uint32_t id)
 {
-	const struct nho *o = r->nho[id % NHO_BUCKETS];
+	const struct nho *o = r->nho[(id ^ slice * 2654435761u) % NHO_BUCKETS];
 
-	while (o != NULL && o->id != id)
+	while (o != NULL && (o->id != id || o->slice != slice))
 		o = o->chain;
 	return o;
 }
 
 static bool
-nho_uses(const struct sw_rib *r, uint32_t nhid, uint32_t id)
+nho_uses(const struct sw_rib *r, uint32_t slice, uint32_t nhid, uint32_t id)
 {
 	const struct nho *o;
 
 	if (nhid == id)
 		return true;
-	if ((o = nho_find(r, nhid)) == NULL)
+	if ((o = nho_find(r, slice, nhid)) == NULL)
 		return false;
 	for (int i = 0; i < o->n_grp; i++)
 		if (o->grp[i] == id)
@@ -509,7 +503,7 @@ nho_uses(const struct sw_rib *r, uint32_t nhid, uint32_t id)
 
 struct nho_mark {
 	struct sw_rib *r;
-	uint32_t id;
+	uint32_t slice, id;
 };
 
 static void
@@ -518,17 +512,17 @@ mark_users(struct sw_rib_pfx *p, void *arg)
 	struct nho_mark *m = arg;
 
 	for (struct sw_rib_rt *rt = p->rts; rt != NULL; rt = rt->next)
-		if (rt->nhid != 0 && nho_uses(m->r, rt->nhid, m->id)) {
+		if (rt->nhid != 0 && nho_uses(m->r, m->slice, rt->nhid, m->id)) {
 			sw_rib_dirty(m->r, p);
 			return;
 		}
 }
 
 static void
-on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh)
+on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 {
 	const struct nhmsg *m = mnl_nlmsg_get_payload(nlh);
-	struct nho_mark mk = { .r = r };
+	struct nho_mark mk = { .r = r, .slice = slice };
 	struct attrs t = { 0 };
 	struct nho **pp, *o;
 
@@ -539,8 +533,10 @@ on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh)
 	}
 	mk.id = mnl_attr_get_u32(t.a[NHA_ID]);
 	/* its users are marked while it still says what they used */
-	sw_rib_each(r, 0, mark_users, &mk);
-	pp = nho_slot(r, mk.id);
+	if (slice == 0 || slice > r->n)
+		return;
+	sw_rib_each(r, slice, mark_users, &mk);
+	pp = nho_slot(r, slice, mk.id);
 	if (nlh->nlmsg_type == RTM_DELNEXTHOP) {
 		if ((o = *pp) != NULL) {
 			*pp = o->chain;
@@ -553,8 +549,10 @@ on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh)
 		if ((o = calloc(1, sizeof(*o))) == NULL)
 			return;
 		o->id = mk.id;
+		o->slice = slice;
 		*pp = o;
 	}
+	o->gen = r->gen;
 	free(o->grp);
 	o->grp = NULL;
 	o->n_grp = 0;
@@ -576,20 +574,20 @@ on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh)
 			o->n_grp = (uint16_t)n;
 		}
 	}
-	sw_rib_each(r, 0, mark_users, &mk);
+	sw_rib_each(r, slice, mark_users, &mk);
 }
 
 void
-sw_rib_msg(struct sw_rib *r, const struct nlmsghdr *nlh)
+sw_rib_msg(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 {
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
-		on_route(r, nlh);
+		on_route(r, nlh, slice);
 		break;
 	case RTM_NEWNEXTHOP:
 	case RTM_DELNEXTHOP:
-		on_nexthop(r, nlh);
+		on_nexthop(r, nlh, slice);
 		break;
 	default:
 		break;
@@ -602,24 +600,58 @@ sw_rib_mark(struct sw_rib *r)
 	r->gen++;
 }
 
+struct sweep {
+	struct sw_rib *r;
+	bool all;	/* every route of the slice, not just the stale */
+};
+
 static void
 sweep_one(struct sw_rib_pfx *p, void *arg)
 {
-	struct sw_rib *r = arg;
+	struct sweep *sw = arg;
 
 	for (struct sw_rib_rt *rt = p->rts, *rn; rt != NULL; rt = rn) {
 		rn = rt->next;
-		if (rt->gen != r->gen) {
-			rt_unlink(r, p, rt);
-			sw_rib_dirty(r, p);
+		if (sw->all || rt->gen != sw->r->gen) {
+			rt_unlink(sw->r, p, rt);
+			sw_rib_dirty(sw->r, p);
+		}
+	}
+}
+
+/* Slice @slice's routes and nexthop objects not said since the mark
+ * (@all: every one of them) go. */
+static void
+sweep(struct sw_rib *r, uint32_t slice, bool all)
+{
+	struct sweep sw = { .r = r, .all = all };
+
+	if (slice == 0)
+		return;
+	sw_rib_each(r, slice, sweep_one, &sw);
+	for (int b = 0; b < NHO_BUCKETS; b++) {
+		for (struct nho **pp = &r->nho[b], *o; (o = *pp) != NULL;) {
+			if (o->slice == slice && (all || o->gen != r->gen)) {
+				*pp = o->chain;
+				free(o->grp);
+				free(o);
+			} else {
+				pp = &o->chain;
+			}
 		}
 	}
 }
 
 void
-sw_rib_sweep(struct sw_rib *r)
+sw_rib_sweep(struct sw_rib *r, uint32_t slice)
 {
-	sw_rib_each(r, 0, sweep_one, r);
+	sweep(r, slice, false);
+}
+
+void
+sw_rib_forget(struct sw_rib *r, uint32_t slice)
+{
+	sweep(r, slice, true);
 }
 
 /* ------------------------------------------------------------ resolve */
@@ -675,7 +707,7 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 		for (int i = 0; i < rt->n_hop; i++)
 			if (!add_hop(out, p->af, &rt->hop[i]))
 				goto none;
-	} else if ((o = nho_find(r, rt->nhid)) == NULL) {
+	} else if ((o = nho_find(r, p->slice, rt->nhid)) == NULL) {
 		out->why = "its nexthop object is unknown";
 		goto none;
 	} else if (o->blackhole) {
@@ -686,7 +718,7 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 			goto none;
 	} else {
 		for (int i = 0; i < o->n_grp; i++) {
-			const struct nho *m = nho_find(r, o->grp[i]);
+			const struct nho *m = nho_find(r, p->slice, o->grp[i]);
 
 			if (m == NULL || m->blackhole) {
 				out->why = "a member of its nexthop group is unknown or a blackhole";

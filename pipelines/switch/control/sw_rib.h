@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sw_rib: the routes a routing suite put in the kernel VRFs of the slices' twins, read from rtnetlink's messages; no socket. */
+/* sw_rib: the routes a routing suite put in the slices' twins, read from rtnetlink's messages; no socket. */
 /*
- * A slice with routing has a kernel VRF (its twin, sw_twin.h) whose table
- * is the site's table base plus the slice's id. What a routing suite
- * (FRR's zebra, bird, an operator's `ip route`) installs there is what
- * the slice learned: this keeps it, prefix by prefix, from the messages
- * sw_routing's socket reads (a dump's and the changes'), and says for
+ * A slice with routing has a twin (sw_twin.h), a network namespace of its
+ * own. What a routing suite (FRR's zebra, bird, an operator's `ip route`)
+ * installs in its main table is what the slice learned: this keeps it,
+ * prefix by prefix, from the messages sw_routing's sockets in the twins
+ * read (a dump's and the changes'), and says for
  * each prefix what sxdp's VRF should hold: a next hop, ECMP, a drop, or
  * nothing and why. Apart from the socket so that the kernel's many
  * spellings of a route (a gateway, RTA_MULTIPATH, a nexthop object or a
@@ -16,7 +16,8 @@
  * lowest metric is the one the kernel uses, and the one sxdp gets. Not
  * learned: the kernel's own routes (RTPROT_KERNEL: connected subnets, the
  * twin's addresses), sxcd's own (SW_RIB_PROTO_SXCD: the twin's default
- * route into sxdp), local, broadcast, anycast and multicast ones.
+ * route into sxdp), local, broadcast, anycast and multicast ones, and any
+ * table's but main's.
  *
  * Memory: a prefix is one struct sw_rib_pfx (64 bytes) and one route of
  * it (40 bytes); a route of more than one hop holds them apart (24 bytes
@@ -58,7 +59,7 @@ struct sw_rib_pfx {
 	struct sw_rib_pfx *chain;	/* in its bucket */
 	struct sw_rib_pfx *dirty_next;	/* on the dirty list */
 	struct sw_rib_rt *rts;		/* NULL: none left (kept while sxdp holds it) */
-	uint32_t table;
+	uint32_t slice;
 	uint8_t af, plen;
 	uint8_t dirty;			/* on the dirty list */
 	uint8_t state;			/* sw_routing's (enum sw_rt_state) */
@@ -78,39 +79,41 @@ struct sw_rib_res {
 
 struct sw_rib;
 
-/* Learn the tables @base+1 .. @base+@n (a slice's is base + its id).
- * NULL when out of memory. */
-struct sw_rib *sw_rib_new(uint32_t base, uint32_t n);
+/* Learn slices 1..@n. NULL when out of memory. */
+struct sw_rib *sw_rib_new(uint32_t n);
 void sw_rib_free(struct sw_rib *r);
-uint32_t sw_rib_base(const struct sw_rib *r);
 
-/* Take one message: RTM_{NEW,DEL}ROUTE and RTM_{NEW,DEL}NEXTHOP; anything
- * else, a route of a table not learned and a malformed message are
- * ignored. Prefixes it changes go on the dirty list. */
-void sw_rib_msg(struct sw_rib *r, const struct nlmsghdr *nlh);
+/* Take one message of slice @slice's twin: RTM_{NEW,DEL}ROUTE of its main
+ * table and RTM_{NEW,DEL}NEXTHOP; anything else, another table's route
+ * (the local table's) and a malformed message are ignored. Prefixes it
+ * changes go on the dirty list. */
+void sw_rib_msg(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice);
 
 /* The next dirty prefix, taken off the list (NULL: none). */
 struct sw_rib_pfx *sw_rib_dirty_pop(struct sw_rib *r);
 /* Put @p on the dirty list (again). */
 void sw_rib_dirty(struct sw_rib *r, struct sw_rib_pfx *p);
-/* Every prefix of table @table (0: every table) dirty. */
-void sw_rib_dirty_table(struct sw_rib *r, uint32_t table);
+/* Every prefix of slice @slice (0: every slice) dirty. */
+void sw_rib_dirty_slice(struct sw_rib *r, uint32_t slice);
 /* A prefix with no route that sxdp no longer holds (held 0) goes. */
 void sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p);
 
-/* The prefix @dst/@plen of @af in @table, NULL: none. */
-struct sw_rib_pfx *sw_rib_find(const struct sw_rib *r, uint32_t table, int af, const uint8_t *dst, uint8_t plen);
-/* Call @fn on every prefix (of @table, 0: all), in no order; @fn may not
+/* The prefix @dst/@plen of @af of slice @slice, NULL: none. */
+struct sw_rib_pfx *sw_rib_find(const struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen);
+/* Call @fn on every prefix (of @slice, 0: all), in no order; @fn may not
  * add or remove prefixes. */
-void sw_rib_each(const struct sw_rib *r, uint32_t table, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg);
+void sw_rib_each(const struct sw_rib *r, uint32_t slice, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg);
 
 /* What sxdp should hold for @p, into @out. */
 void sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib_res *out);
 
-/* A dump begins that says every route again (the socket lost changes:
- * ENOBUFS); after it, sw_rib_sweep takes back the routes it did not say. */
+/* A dump of a twin begins that says every route again (its socket lost
+ * changes: ENOBUFS; it was opened again); after it, sw_rib_sweep takes
+ * back slice @slice's routes and nexthop objects it did not say. */
 void sw_rib_mark(struct sw_rib *r);
-void sw_rib_sweep(struct sw_rib *r);
+void sw_rib_sweep(struct sw_rib *r, uint32_t slice);
+/* Slice @slice's twin is gone: its routes go (their prefixes dirty). */
+void sw_rib_forget(struct sw_rib *r, uint32_t slice);
 
 /* rtm_protocol @proto's name ("bgp", "ospf", "static", ...; "proto-N"
  * for one without: @buf). */

@@ -47,17 +47,17 @@ static struct {
 	struct cd_sync *sync;
 	struct ctl_async *sxdp;
 	const struct cd_tables *tables;		/* sxdp's, while connected */
-	struct event *tick, *flush, *rd;
-	struct mnl_socket *ctl, *ev;
+	struct event *tick, *flush;
 	struct sw_rib *rib;
 	/* the site's host port */
 	bool on;
 	char port[64], iface[IFNAMSIZ];
-	uint32_t base_table;
-	json_t *twins;				/* "ID" → {vrf, table, device, twin} */
+	json_t *twins;				/* "ID" → {netns, device, twin} */
+	uint8_t ok[SLICES_MAX];			/* twins the kernel holds as wanted */
 	char wants_sig[64];			/* a digest of the twins wanted last */
 	int twin_age;				/* ticks since the kernel was checked */
 	bool kernel_changed;
+	bool twin_wait;				/* a twin wanted is not there */
 	uint8_t imp[SLICES_MAX];		/* slices whose routes are imported */
 	uint32_t cnt[SLICES_MAX][ST_N];		/* prefixes by state, per slice */
 	json_t *owned_prev;			/* "TABLE|KEY" owned in importing VRFs at the last tick */
@@ -87,7 +87,7 @@ note(const char *fmt, ...)
 static int
 sid_of(const struct sw_rib_pfx *p)
 {
-	return (int)(p->table - R.base_table);
+	return (int)p->slice;
 }
 
 static void
@@ -324,34 +324,44 @@ flush_soon(void)
 
 /* --------------------------------------------------------- the kernel */
 
+/* A twin's namespace as read: its socket of changes. */
+struct twin {
+	struct mnl_socket *ev;
+	struct event *rd;
+	uint64_t ino;			/* its namespace's (a new one: read again) */
+	char ns[16];
+	bool resync;			/* its changes were lost: read it again */
+};
+
+static struct twin *tw[SLICES_MAX];
+
 static int
 rib_cb(const struct nlmsghdr *nlh, void *data)
 {
-	(void)data;
+	uint32_t sid = (uint32_t)(uintptr_t)data;
+
 	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK ||
 	    nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
 		R.kernel_changed = true;
 	else
-		sw_rib_msg(R.rib, nlh);
+		sw_rib_msg(R.rib, nlh, sid);
 	return MNL_CB_OK;
 }
 
-/* Dump @type of @af into the RIB on a socket of its own. */
+/* Dump @type of @af in slice @sid's twin into the RIB. */
 static int
-dump(uint16_t type, size_t hdrlen, uint8_t af)
+dump(int sid, uint16_t type, size_t hdrlen, uint8_t af)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *s = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *s = sw_twin_socket(tw[sid]->ns, 0, false, NULL);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	unsigned int seq = 1, portid;
 	struct rtgenmsg *g;
 	ssize_t len;
 	int rc = 0;
 
-	if (s == NULL || mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out;
-	}
+	if (s == NULL)
+		return -errno;
 	portid = mnl_socket_get_portid(s);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -363,7 +373,7 @@ dump(uint16_t type, size_t hdrlen, uint8_t af)
 		goto out;
 	}
 	while ((len = mnl_socket_recvfrom(s, buf, sizeof(buf))) > 0) {
-		rc = mnl_cb_run(buf, (size_t)len, seq, portid, rib_cb, NULL);
+		rc = mnl_cb_run(buf, (size_t)len, seq, portid, rib_cb, (void *)(uintptr_t)sid);
 		if (rc <= MNL_CB_STOP) {
 			rc = rc < 0 ? -errno : 0;
 			break;
@@ -372,95 +382,110 @@ dump(uint16_t type, size_t hdrlen, uint8_t af)
 	if (len < 0)
 		rc = -errno;
 out:
-	if (s != NULL)
-		mnl_socket_close(s);
+	mnl_socket_close(s);
 	return rc;
 }
 
-/* Every route and nexthop object said again; the routes not said go. */
+/* Every route and nexthop object of slice @sid's twin said again; its
+ * routes not said go. */
 static void
-redump(void)
+redump(int sid)
 {
 	int rc;
 
 	sw_rib_mark(R.rib);
 	/* nexthop objects before the routes that name them (a kernel without
 	 * them answers EINVAL: nothing to read) */
-	dump(RTM_GETNEXTHOP, sizeof(struct nhmsg), AF_UNSPEC);
-	if ((rc = dump(RTM_GETROUTE, sizeof(struct rtmsg), AF_INET)) < 0 ||
-	    (rc = dump(RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6)) < 0) {
-		note("reading the kernel's routes: %s", strerror(-rc));
-		R.resync = true;
+	dump(sid, RTM_GETNEXTHOP, sizeof(struct nhmsg), AF_UNSPEC);
+	if ((rc = dump(sid, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET)) < 0 ||
+	    (rc = dump(sid, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6)) < 0) {
+		note("reading slice %d's twin's routes: %s", sid, strerror(-rc));
+		tw[sid]->resync = true;
 		return;
 	}
-	sw_rib_sweep(R.rib);
+	sw_rib_sweep(R.rib, (uint32_t)sid);
+	tw[sid]->resync = false;
 	R.resyncs++;
-	R.resync = false;
 	flush_soon();
 }
 
 static void
 on_readable(evutil_socket_t fd, short what, void *arg)
 {
+	int sid = (int)(uintptr_t)arg, n = 0;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t len;
-	int n = 0;
+	ssize_t len = 0;
 
 	(void)fd;
 	(void)what;
-	(void)arg;
 	/* a bounded share of the loop: the rest at the next wake-up */
-	while (n++ < 256 && (len = mnl_socket_recvfrom(R.ev, buf, sizeof(buf))) > 0)
-		mnl_cb_run(buf, (size_t)len, 0, 0, rib_cb, NULL);
-	if (n <= 256 && len < 0 && errno == ENOBUFS) {
+	while (n++ < 256 && (len = mnl_socket_recvfrom(tw[sid]->ev, buf, sizeof(buf))) > 0)
+		mnl_cb_run(buf, (size_t)len, 0, 0, rib_cb, arg);
+	if (len < 0 && errno == ENOBUFS) {
 		/* changes lost: what the kernel holds is read again whole */
-		CD_LOG(WARN, "routing: kernel route changes lost (ENOBUFS): reading the tables again");
-		redump();
+		CD_LOG(WARN, "routing: slice %d's twin: route changes lost (ENOBUFS): reading its routes again", sid);
+		redump(sid);
 	}
 	flush_soon();
 }
 
-static int
-kernel_open(char *err, size_t len)
+/* Slice @sid's twin no longer read: what it taught goes. */
+static void
+twin_close(int sid)
+{
+	if (tw[sid] == NULL)
+		return;
+	if (tw[sid]->rd != NULL)
+		event_free(tw[sid]->rd);
+	if (tw[sid]->ev != NULL)
+		mnl_socket_close(tw[sid]->ev);
+	free(tw[sid]);
+	tw[sid] = NULL;
+	if (R.rib != NULL)
+		sw_rib_forget(R.rib, (uint32_t)sid);
+}
+
+/* Slice @sid's twin in namespace @ns read: subscribed first, then dumped
+ * (a change in between is seen twice, not lost). */
+static void
+twin_open(int sid, const char *ns)
 {
 	unsigned int grp = RTNLGRP_NEXTHOP;
 	int sz = RCVBUF;
+	struct twin *t;
 
-	R.rib = sw_rib_new(R.base_table, SLICES_MAX - 1);
-	R.ctl = mnl_socket_open(NETLINK_ROUTE);
-	R.ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (R.rib == NULL || R.ctl == NULL || R.ev == NULL || mnl_socket_bind(R.ctl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_bind(R.ev, RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-			    RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, len, "routing: rtnetlink: %s", strerror(errno));
-		return -errno;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return;
+	snprintf(t->ns, sizeof(t->ns), "%s", ns);
+	t->ev = sw_twin_socket(ns, RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+			       RTMGRP_IPV6_IFADDR, true, &t->ino);
+	if (t->ev == NULL) {
+		note("slice %d's twin %s: %s", sid, ns, strerror(errno));
+		free(t);
+		return;
 	}
 	/* nexthop objects' group is past the 32 a bind names */
-	mnl_socket_setsockopt(R.ev, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
-	if (setsockopt(mnl_socket_get_fd(R.ev), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(mnl_socket_get_fd(R.ev), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	if ((R.rd = event_new(R.base, mnl_socket_get_fd(R.ev), EV_READ | EV_PERSIST, on_readable, NULL)) == NULL ||
-	    event_add(R.rd, NULL) < 0) {
-		snprintf(err, len, "routing: no event");
-		return -ENOMEM;
+	mnl_socket_setsockopt(t->ev, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp));
+	if (setsockopt(mnl_socket_get_fd(t->ev), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(mnl_socket_get_fd(t->ev), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if ((t->rd = event_new(R.base, mnl_socket_get_fd(t->ev), EV_READ | EV_PERSIST, on_readable,
+			       (void *)(uintptr_t)sid)) == NULL || event_add(t->rd, NULL) < 0) {
+		if (t->rd != NULL)
+			event_free(t->rd);
+		mnl_socket_close(t->ev);
+		free(t);
+		return;
 	}
-	/* subscribed first, then read: a change in between is seen twice, not lost */
-	redump();
-	return 0;
+	tw[sid] = t;
+	redump(sid);
 }
 
 static void
 kernel_close(void)
 {
-	if (R.rd != NULL)
-		event_free(R.rd);
-	if (R.ctl != NULL)
-		mnl_socket_close(R.ctl);
-	if (R.ev != NULL)
-		mnl_socket_close(R.ev);
+	for (int s = 1; s < SLICES_MAX; s++)
+		twin_close(s);
 	sw_rib_free(R.rib);
-	R.rd = NULL;
-	R.ctl = R.ev = NULL;
 	R.rib = NULL;
 	R.busy = false;
 	R.n_fl = 0;
@@ -522,7 +547,8 @@ live(json_t *doc)
 			      strcmp(ph, "Withdrawn") != 0 && strcmp(ph, "Quarantined") != 0);
 }
 
-/* The twins the intents want, into @w (at most @max): how many. */
+/* The twins the intents want, into @w (at most @max): how many. @imp:
+ * the slices whose learned routes go into sxdp. */
 static size_t
 wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint8_t *imp)
 {
@@ -540,13 +566,13 @@ wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint
 		if (rt == NULL || !live(d) || sid <= 0 || sid >= SLICES_MAX || n >= max || mac == NULL ||
 		    sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
 			continue;
-		*x = (struct sw_twin_want){ .sid = (uint16_t)sid, .table = R.base_table + (uint32_t)sid };
+		*x = (struct sw_twin_want){ .sid = (uint16_t)sid };
 		for (int k = 0; k < 6; k++)
 			x->mac[k] = (uint8_t)m[k];
 		if (cd_str(rt, "vrf") != NULL)
-			snprintf(x->vrf, sizeof(x->vrf), "%s", cd_str(rt, "vrf"));
+			snprintf(x->ns, sizeof(x->ns), "%s", cd_str(rt, "vrf"));
 		else
-			snprintf(x->vrf, sizeof(x->vrf), "sx%d", (int)sid);
+			snprintf(x->ns, sizeof(x->ns), "sx%d", (int)sid);
 		want_addr(x, cd_str(json_object_get(spec, "svi"), "address"));
 		json_array_foreach(json_object_get(spec, "routed_ports"), i, r) {
 			size_t j;
@@ -564,21 +590,26 @@ static void
 twins_sync(struct sw_twin_want *w, size_t n)
 {
 	char err[200] = "";
-	json_t *tw = json_object();
+	json_t *st = json_object();
 
-	if (sw_twin_sync(R.ctl, R.iface, w, n, err, sizeof(err)) < 0)
+	if (sw_twin_sync(R.iface, w, n, err, sizeof(err)) < 0)
 		note("%s", err);
+	memset(R.ok, 0, sizeof(R.ok));
+	R.twin_wait = false;
 	for (size_t i = 0; i < n; i++) {
 		char k[16];
 
 		snprintf(k, sizeof(k), "%u", w[i].sid);
-		json_object_set_new(tw, k, json_pack("{s:s,s:I,s:s+,s:s}", "vrf", w[i].vrf, "table",
-			(json_int_t)w[i].table, "device", "sxt", k, "twin", w[i].err[0] ? w[i].err : "ok"));
-		if (w[i].err[0])
+		json_object_set_new(st, k, json_pack("{s:s,s:s+,s:s}", "netns", w[i].ns, "device", "sxt", k, "twin",
+						     w[i].err[0] ? w[i].err : "ok"));
+		if (w[i].err[0] && (R.twins == NULL ||
+				    !json_equal(json_object_get(R.twins, k), json_object_get(st, k))))
 			note("slice %u's twin: %s", w[i].sid, w[i].err);
+		R.ok[w[i].sid] = w[i].err[0] == '\0';
+		R.twin_wait = R.twin_wait || !R.ok[w[i].sid];
 	}
 	json_decref(R.twins);
-	R.twins = tw;
+	R.twins = st;
 	R.kernel_changed = false;
 	R.twin_age = 0;
 }
@@ -621,10 +652,11 @@ owners_check(void)
 				json_object_set_new(now, k, json_true());
 			if (pass == 1 && R.owned_prev == NULL)
 				break;
+			/* a canonical key: {"match": {...}} */
 			if (bar == NULL || (m = json_loads(bar + 1, 0, NULL)) == NULL)
 				continue;
-			vrf = cd_num(m, SW_F_VRF, -1);
-			dst = cd_str(m, SW_F_DST);
+			vrf = cd_num(json_object_get(m, "match"), SW_F_VRF, -1);
+			dst = cd_str(json_object_get(m, "match"), SW_F_DST);
 			if (vrf > 0 && vrf < SLICES_MAX && R.imp[vrf] && dst != NULL && strchr(dst, '/') != NULL &&
 			    strlen(dst) < sizeof(addr)) {
 				snprintf(addr, sizeof(addr), "%.*s", (int)(strchr(dst, '/') - dst), dst);
@@ -632,7 +664,7 @@ owners_check(void)
 				af = strchr(addr, ':') ? AF_INET6 : AF_INET;
 				memset(a, 0, sizeof(a));
 				if (inet_pton(af, addr, a) == 1 &&
-				    (p = sw_rib_find(R.rib, R.base_table + (uint32_t)vrf, af, a, (uint8_t)plen)) != NULL)
+				    (p = sw_rib_find(R.rib, (uint32_t)vrf, af, a, (uint8_t)plen)) != NULL)
 					sw_rib_dirty(R.rib, p);
 			}
 			json_decref(m);
@@ -647,10 +679,11 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	json_t *sites = cd_vis_docs(R.res, "site"), *site = json_object_get(sites, SW_SITE_NAME), *host, *slices;
 	static struct sw_twin_want w[SLICES_MAX];
+	static char ns[SLICES_MAX][16];
 	uint8_t imp[SLICES_MAX] = { 0 };
 	char err[200], sig[64];
 	uint64_t h = 1469598103934665603ULL;
-	size_t n;
+	size_t n = 0;
 
 	(void)fd;
 	(void)what;
@@ -659,55 +692,51 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (host == NULL || !live(site)) {
 		if (R.on) {
 			/* the site gave its host port up: twins and learned routes go */
-			if (R.ctl != NULL)
-				sw_twin_sync(R.ctl, R.iface, w, 0, err, sizeof(err));
-			memset(R.imp, 0, sizeof(R.imp));
-			if (R.rib != NULL)
-				sw_rib_dirty_table(R.rib, 0);
-			R.on = false;
+			sw_twin_sync(R.iface, w, 0, err, sizeof(err));
 			json_decref(R.twins);
 			R.twins = NULL;
+			R.on = false;
 		}
-		json_decref(sites);
-		on_flush(-1, 0, NULL);
-		return;
-	}
-	if (!R.on || R.base_table != (uint32_t)cd_num(host, "table_base", SW_TABLE_BASE)) {
-		kernel_close();
-		R.base_table = (uint32_t)cd_num(host, "table_base", SW_TABLE_BASE);
-		R.wants_sig[0] = '\0';
-		memset(R.imp, 0, sizeof(R.imp));
-		if (kernel_open(err, sizeof(err)) < 0) {
-			note("%s", err);
-			kernel_close();
-			json_decref(sites);
-			return;
-		}
+	} else {
 		R.on = true;
+		snprintf(R.port, sizeof(R.port), "%s", cd_str(host, "port") ?: "");
+		host_iface(host, R.iface, sizeof(R.iface));
+		slices = cd_vis_docs(R.res, "slices");
+		if (port_named(R.port) != NULL)
+			n = wants_of(slices, port_named(R.port), w, SLICES_MAX, imp);
+		json_decref(slices);
+		/* the twins when what is wanted or the kernel changed, else now and then */
+		for (size_t i = 0; i < n; i++)
+			for (size_t b = 0; b < sizeof(w[i]) - sizeof(w[i].err); b++)
+				h = (h ^ ((uint8_t *)&w[i])[b]) * 1099511628211ULL;
+		snprintf(sig, sizeof(sig), "%s|%zu|%016llx", R.iface, n, (unsigned long long)h);
+		/* a twin not there yet is looked for every tick */
+		if (port_named(R.port) != NULL && (strcmp(sig, R.wants_sig) != 0 || R.kernel_changed || R.twin_wait ||
+						   ++R.twin_age >= SW_ROUTING_TWIN_S)) {
+			twins_sync(w, n);
+			snprintf(R.wants_sig, sizeof(R.wants_sig), "%s", sig);
+		}
 	}
-	snprintf(R.port, sizeof(R.port), "%s", cd_str(host, "port") ?: "");
-	host_iface(host, R.iface, sizeof(R.iface));
-	slices = cd_vis_docs(R.res, "slices");
-	n = port_named(R.port) != NULL ? wants_of(slices, port_named(R.port), w, SLICES_MAX, imp) : 0;
-	json_decref(slices);
-	/* the twins when what is wanted or the kernel changed, else now and then */
+	memset(ns, 0, sizeof(ns));
 	for (size_t i = 0; i < n; i++)
-		for (size_t b = 0; b < sizeof(w[i]) - sizeof(w[i].err); b++)
-			h = (h ^ ((uint8_t *)&w[i])[b]) * 1099511628211ULL;
-	snprintf(sig, sizeof(sig), "%s|%zu|%016llx", R.iface, n, (unsigned long long)h);
-	if (port_named(R.port) != NULL &&
-	    (strcmp(sig, R.wants_sig) != 0 || R.kernel_changed || ++R.twin_age >= SW_ROUTING_TWIN_S)) {
-		twins_sync(w, n);
-		snprintf(R.wants_sig, sizeof(R.wants_sig), "%s", sig);
-	}
+		if (R.ok[w[i].sid])
+			memcpy(ns[w[i].sid], w[i].ns, sizeof(ns[0]));
+	/* each twin read from its namespace, again when it is a new one */
 	for (int s = 1; s < SLICES_MAX; s++) {
+		if (ns[s][0] == '\0') {
+			imp[s] = 0;
+			twin_close(s);
+		} else if (tw[s] == NULL || strcmp(tw[s]->ns, ns[s]) != 0 || tw[s]->ino != sw_twin_ns_ino(ns[s])) {
+			twin_close(s);
+			twin_open(s, ns[s]);
+		} else if (tw[s]->resync) {
+			redump(s);
+		}
 		if (imp[s] != R.imp[s]) {
 			R.imp[s] = imp[s];
-			sw_rib_dirty_table(R.rib, R.base_table + (uint32_t)s);
+			sw_rib_dirty_slice(R.rib, (uint32_t)s);
 		}
 	}
-	if (R.resync)
-		redump();
 	owners_check();
 	json_decref(sites);
 	on_flush(-1, 0, NULL);
@@ -753,7 +782,8 @@ routing_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	R.res = ctx->res;
 	R.sync = ctx->sync;
 	R.sxdp = ctx->sxdp;
-	if ((R.fl = calloc(SW_ROUTING_BATCH, sizeof(*R.fl))) == NULL) {
+	if ((R.fl = calloc(SW_ROUTING_BATCH, sizeof(*R.fl))) == NULL ||
+	    (R.rib = sw_rib_new(SLICES_MAX - 1)) == NULL) {
 		snprintf(err, len, "routing: out of memory");
 		return -ENOMEM;
 	}
@@ -808,9 +838,9 @@ sw_routing_slice(int sid)
 	snprintf(k, sizeof(k), "%d", sid);
 	if (!R.on || sid <= 0 || sid >= SLICES_MAX || (t = json_object_get(R.twins, k)) == NULL)
 		return NULL;
-	return json_pack("{s:O,s:O,s:O,s:O,s:b,s:o}", "vrf", json_object_get(t, "vrf"), "table",
-			 json_object_get(t, "table"), "device", json_object_get(t, "device"), "twin",
-			 json_object_get(t, "twin"), "import", R.imp[sid] != 0, "routes", counts(sid));
+	return json_pack("{s:O,s:O,s:O,s:b,s:o}", "netns", json_object_get(t, "netns"), "device",
+			 json_object_get(t, "device"), "twin", json_object_get(t, "twin"), "import", R.imp[sid] != 0,
+			 "routes", counts(sid));
 }
 
 static json_t *
@@ -829,8 +859,8 @@ routing_status(void)
 			sum[k] += R.cnt[s][k];
 	for (int k = ST_INSTALLED; k < ST_N; k++)
 		json_object_set_new(tot, st_name[k], json_integer((json_int_t)sum[k]));
-	return json_pack("{s:{s:s,s:s,s:I},s:O,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:s}", "host", "port",
-			 R.port, "iface", R.iface, "table_base", (json_int_t)R.base_table, "twins",
+	return json_pack("{s:{s:s,s:s},s:O,s:{s:I,s:I,s:I},s:o,s:I,s:I,s:I,s:I,s:I,s:s}", "host", "port",
+			 R.port, "iface", R.iface, "twins",
 			 R.twins ? R.twins : json_object(), "kernel", "prefixes", (json_int_t)st.prefixes, "routes",
 			 (json_int_t)st.routes, "malformed", (json_int_t)st.malformed, "prefixes", tot, "writes",
 			 (json_int_t)R.writes, "deletes", (json_int_t)R.deletes, "refusals", (json_int_t)R.refusals,
@@ -921,7 +951,7 @@ routes_find(struct cd_res *r, const char *id, json_t **doc, json_t **calls, char
 	sid = cd_num(json_object_get(d, "spec"), "id", 0);
 	rt = sw_routing_slice((int)sid);
 	if (R.rib != NULL && rt != NULL)
-		sw_rib_each(R.rib, R.base_table + (uint32_t)sid, row_of, &rs);
+		sw_rib_each(R.rib, (uint32_t)sid, row_of, &rs);
 	*doc = json_pack("{s:s,s:I,s:o,s:o,s:b}", "slice", id, "id", sid, "routing", rt ? rt : json_null(), "learned",
 			 rs.a, "truncated", rs.n > SW_ROUTING_ROWS_MAX);
 	json_decref(d);

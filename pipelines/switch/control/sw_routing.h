@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sw_routing: sxcd's service that keeps the slices' kernel twins and brings the routes learned in their VRFs into sxdp. */
+/* sw_routing: sxcd's service that keeps the slices' kernel twins and brings the routes learned in them into sxdp. */
 /*
  * A site with a `host` port and a slice with `routing` make the slice's
- * twin (sw_twin.h: the kernel VRF a routing suite such as FRR runs in)
- * and import what is installed in that VRF's table (sw_rib.h) into the
- * slice's VRF in sxdp (`routes`, `routes6`): netlink route import per VRF
- * table, read with libmnl, not FRR's FPM (any routing suite works, as
- * shipped; see the switch's README).
+ * twin (sw_twin.h: a network namespace a routing suite such as FRR runs
+ * in) and import what is installed in its main table (sw_rib.h) into the
+ * slice's VRF in sxdp (`routes`, `routes6`): netlink route import, a
+ * libmnl socket in each twin's namespace, not FRR's FPM (any routing
+ * suite works as shipped: FRR, bird, an operator's `ip route`; FRR's FPM
+ * would be the same messages over TCP, from FRR alone).
  *
  * Intents win: a prefix an intent owns in sxdp (the slice's own routes,
  * its connected subnets, an operator's pinned route) is not written; the
@@ -24,11 +25,10 @@
 #define SW_ROUTING_TICK_MS  1000	/* intents read, twins and owners checked */
 #define SW_ROUTING_TWIN_S   30		/* twins checked against the kernel at least this often */
 #define SW_ROUTING_ROWS_MAX 10000	/* learned routes one answer lists */
-#define SW_TABLE_BASE	    1000	/* a slice's kernel table: the site's host.table_base (this) + its id */
 
-/* The routing of slice @sid for the topology ({"vrf", "table", "twin":
- * "ok" or why not, "learned", "installed", "shadowed", "unresolved",
- * "refused"}; new), NULL: it has none. */
+/* The routing of slice @sid ({"netns", "device", "twin": "ok" or why
+ * not, "import", "routes": {"learned", "installed", "shadowed",
+ * "unresolved", "refused", "off"}}; new), NULL: it has none. */
 json_t *sw_routing_slice(int sid);
 
 #endif
