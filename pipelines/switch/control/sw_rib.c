@@ -161,13 +161,13 @@ grow(struct sw_rib *r)
 	r->n_bucket = nb;
 }
 
-static struct sw_rib_pfx *
-pfx_get(struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen)
+struct sw_rib_pfx *
+sw_rib_get(struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen)
 {
 	struct sw_rib_pfx *p = sw_rib_find(r, slice, af, dst, plen);
 	size_t h;
 
-	if (p != NULL || (p = calloc(1, sizeof(*p))) == NULL)
+	if (p != NULL || slice == 0 || slice > r->n || plen > alen(af) * 8 || (p = calloc(1, sizeof(*p))) == NULL)
 		return p;
 	p->slice = slice;
 	p->af = (uint8_t)af;
@@ -398,7 +398,7 @@ on_route(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 	} else if (m->rtm_type == RTN_UNICAST && (n = hops_of(af, &t, hop)) < 0) {
 		goto bad;
 	}
-	p = del ? sw_rib_find(r, slice, af, dst, m->rtm_dst_len) : pfx_get(r, slice, af, dst, m->rtm_dst_len);
+	p = del ? sw_rib_find(r, slice, af, dst, m->rtm_dst_len) : sw_rib_get(r, slice, af, dst, m->rtm_dst_len);
 	if (p == NULL)
 		return;
 	for (rt = p->rts; rt != NULL && rt->metric != metric; rt = rt->next)

@@ -100,6 +100,9 @@ void sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p);
 
 /* The prefix @dst/@plen of @af of slice @slice, NULL: none. */
 struct sw_rib_pfx *sw_rib_find(const struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen);
+/* The same, made (with no route) when there is none; NULL when out of
+ * memory or not a prefix of a slice learned. */
+struct sw_rib_pfx *sw_rib_get(struct sw_rib *r, uint32_t slice, int af, const uint8_t *dst, uint8_t plen);
 /* Call @fn on every prefix (of @slice, 0: all), in no order; @fn may not
  * add or remove prefixes. */
 void sw_rib_each(const struct sw_rib *r, uint32_t slice, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg);

@@ -64,11 +64,16 @@ static struct {
 	struct inflight *fl;
 	size_t n_fl;
 	bool busy, resync;
+	/* what sxdp holds in the importing slices' VRFs, read once it is
+	 * connected (or sxcd started): a learned route sxcd wrote before and
+	 * the kernel no longer has goes, whatever happened meanwhile */
+	bool adopt, adopting;
 	uint64_t writes, deletes, refusals, resyncs, errors;
 	char last_error[200];
 } R;
 
 static void flush_soon(void);
+static void adopt_start(void);
 
 static void
 note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -256,7 +261,7 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (R.busy || R.rib == NULL || R.tables == NULL || !cd_host_up(R.sxdp))
+	if (R.busy || R.adopting || R.rib == NULL || R.tables == NULL || !cd_host_up(R.sxdp))
 		return;
 	ups = json_array();
 	while (R.n_fl < SW_ROUTING_BATCH && (p = sw_rib_dirty_pop(R.rib)) != NULL) {
@@ -739,7 +744,91 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	owners_check();
 	json_decref(sites);
+	adopt_start();
 	on_flush(-1, 0, NULL);
+}
+
+/* ----------------------------------------------------------- adoption */
+
+static void adopt_read(const char *table, unsigned int offset);
+
+/* A page of sxdp's routes (or routes6): every entry of an importing
+ * slice's VRF no intent owns is a prefix sxdp holds, learned by a sxcd
+ * before this one or written by hand; the flush makes it what the twin
+ * says (modified, or deleted when the twin has no such route). */
+static void
+adopted(void *arg, json_t *result, json_t *error)
+{
+	const char *table = arg;
+	json_t *e, *m, *next;
+	size_t i;
+
+	if (error != NULL || result == NULL) {
+		R.adopting = false;
+		R.adopt = cd_host_lost(error);	/* the next connect reads again */
+		if (!cd_host_lost(error))
+			note("reading sxdp's %s: %s", table,
+			     json_string_value(json_object_get(error, "message")) ?: "failed");
+		flush_soon();
+		return;
+	}
+	json_array_foreach(json_object_get(result, "entries"), i, e) {
+		json_int_t vrf = cd_num(m = json_object_get(e, "match"), SW_F_VRF, -1);
+		const char *dst = cd_str(m, SW_F_DST), *slash;
+		char addr[INET6_ADDRSTRLEN + 1];
+		struct sw_rib_pfx *p;
+		uint8_t a[16] = { 0 };
+		json_t *u;
+		int af;
+
+		if (vrf <= 0 || vrf >= SLICES_MAX || !R.imp[vrf] || dst == NULL || (slash = strchr(dst, '/')) == NULL ||
+		    (size_t)(slash - dst) >= sizeof(addr))
+			continue;
+		snprintf(addr, sizeof(addr), "%.*s", (int)(slash - dst), dst);
+		af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(af, addr, a) != 1)
+			continue;
+		u = json_pack("{s:s,s:O}", "table", table, "match", m);
+		if (owner_of(u) == NULL &&
+		    (p = sw_rib_get(R.rib, (uint32_t)vrf, af, a, (uint8_t)atoi(slash + 1))) != NULL && p->held == 0) {
+			p->held = 1;	/* an entry not known to be ours: made ours */
+			sw_rib_dirty(R.rib, p);
+		}
+		json_decref(u);
+	}
+	next = json_object_get(result, "next_offset");
+	if (json_is_integer(next))
+		adopt_read(table, (unsigned int)json_integer_value(next));
+	else if (strcmp(table, SW_T_ROUTES) == 0)
+		adopt_read(SW_T_ROUTES6, 0);
+	else {
+		R.adopting = false;
+		flush_soon();
+	}
+}
+
+static void
+adopt_read(const char *table, unsigned int offset)
+{
+	if (cd_host_call(R.sxdp, "table.read", json_pack("{s:s,s:i,s:i}", "table", table, "offset", (int)offset,
+							 "limit", 1000), adopted, (void *)table) < 0) {
+		R.adopting = false;
+		R.adopt = true;
+	}
+}
+
+/* Once the twins are read and nothing is in flight: sxdp read. */
+static void
+adopt_start(void)
+{
+	if (!R.adopt || R.adopting || R.busy || R.tables == NULL || !cd_host_up(R.sxdp))
+		return;
+	for (int s = 1; s < SLICES_MAX; s++)
+		if (R.imp[s] && (tw[s] == NULL || tw[s]->resync))
+			return;
+	R.adopt = false;
+	R.adopting = true;
+	adopt_read(SW_T_ROUTES, 0);
 }
 
 /* --------------------------------------------------------------- sxdp */
@@ -761,6 +850,7 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	R.tables = t;
 	if (t == NULL)
 		return;
+	R.adopt = true;
 	/* a new sxdp holds none of it: every prefix written again */
 	if (boot_id != NULL && strcmp(boot, boot_id) != 0) {
 		if (R.rib != NULL && boot[0] != '\0')
