@@ -937,11 +937,12 @@ static json_t *
 routing_status(void)
 {
 	struct sw_rib_stats st = { 0 };
-	json_t *tot = json_object();
 	uint64_t sum[ST_N] = { 0 };
+	json_t *tot;
 
 	if (!R.on)
 		return NULL;
+	tot = json_object();
 	if (R.rib != NULL)
 		sw_rib_stats(R.rib, &st);
 	for (int s = 1; s < SLICES_MAX; s++)

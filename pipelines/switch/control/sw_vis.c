@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The switch's keys of the Visibility API: the site, its WAN links and the slices with their counters. */
+/* The switch's keys of the Visibility API: the site, its WAN links and the slices with their counters and routing. */
 #include <stdio.h>
 
 #include "cd_kind.h"
 #include "cd_vis.h"
 #include "sw_names.h"
+#include "sw_routing.h"
 
 #define SLICES_KIND "slices"
 #define SITE_KIND "site"
@@ -89,8 +90,12 @@ slices(const struct cd_vis_in *in, bool counters)
 		json_int_t sid = json_integer_value(json_object_get(spec, "id")), meter;
 
 		if (!counters) {
-			json_array_append_new(out, json_pack("{s:s,s:O,s:O}", "name", name, "status",
-							     json_object_get(d, "status"), "spec", spec));
+			row = json_pack("{s:s,s:O,s:O}", "name", name, "status", json_object_get(d, "status"), "spec",
+					spec);
+			/* its twin and what it learned (sxcd's routing service) */
+			if ((m = sw_routing_slice((int)sid)) != NULL)
+				json_object_set_new(row, "routing", m);
+			json_array_append_new(out, row);
 			continue;
 		}
 		snprintf(key, sizeof(key), "slices/%s", name);

@@ -2,9 +2,11 @@
  * time, in pkt/s and bit/s: in as the slice's interfaces counted it and
  * its meter charged it, out as its scheduler sent it), meter colours,
  * scheduler drops, guarantee conformance and the phase of its intent with
- * its error and pointer. From /api/v1/counters (slices, vdns) and
- * /api/v1/topology (their specs and status); the charts hold the slices
- * and VDNs of the last answer only. */
+ * its error and pointer; a slice's routing: its twin (the network
+ * namespace a routing suite runs in) and what it learned there, installed
+ * in sxdp or not. From /api/v1/counters (slices, vdns) and
+ * /api/v1/topology (their specs, status and routing); the charts hold the
+ * slices and VDNs of the last answer only. */
 "use strict";
 (function () {
   /* What a slice may miss of what it owes and still be within: its in
@@ -58,14 +60,28 @@
     });
   }
   var HEAD = ["name", "phase", "n:in", "n:in", "n:out", "n:out", "n:green", "n:yellow", "n:red", "n:sched drops", "guarantee", "n:guaranteed", "error"];
+  var RHEAD = ["slice", "namespace", "twin", "import", "n:learned", "n:installed", "n:shadowed", "n:unresolved", "n:refused"];
+  /* slices with routing: their twin and what it learned */
+  function routingRows(topo) {
+    return (Array.isArray(topo) ? topo : []).filter(function (x) {
+      return SX.isObj(x) && typeof x.name === "string" && SX.isObj(x.routing);
+    }).map(function (x) {
+      var k = "slices/" + x.name + "/routing", r = x.routing, n = SX.isObj(r.routes) ? r.routes : {};
+      function num(key) { return SX.td(k + "/" + key, count(n[key]), SX.fmt.pkts); }
+      return [x.name, SX.cell("span", k + "/netns", String(r.netns || "–"), null, ""),
+        SX.cell("span", k + "/twin", String(r.twin || "–"), null, r.twin === "ok" ? "" : "error"),
+        r.import ? "on" : "off", num("learned"), num("installed"), num("shadowed"), num("unresolved"), num("refused")];
+    });
+  }
   SX.register({
     id: "slices", title: "Slices", order: 20,
     init: function (sec) {
       var E = SX.el, ci = E("div"), co = E("div"), bi = E("div"), bo = E("div");
-      this.sl = E("div"); this.vd = E("div");
+      this.sl = E("div"); this.vd = E("div"); this.rt = E("div");
       sec.appendChild(E("div", { cls: "grid" }, [
         E("div", { cls: "card", style: "grid-column: 1 / -1" }, [E("h2", { text: "Slices" }), this.sl]),
         E("div", { cls: "card", style: "grid-column: 1 / -1" }, [E("h2", { text: "VDNs" }), this.vd]),
+        E("div", { cls: "card", style: "grid-column: 1 / -1" }, [E("h2", { text: "Routes learned" }), this.rt]),
         E("div", { cls: "card" }, [E("h3", { text: "Traffic in (pkt/s)" }), ci]),
         E("div", { cls: "card" }, [E("h3", { text: "Traffic out (pkt/s)" }), co]),
         E("div", { cls: "card" }, [E("h3", { text: "Traffic in (bit/s)" }), bi]),
@@ -88,6 +104,8 @@
       var vr = rows("vdns", Array.isArray(c.vdns) ? c.vdns : [], specs.vdns, t);
       SX.replace(this.sl, sr.length ? [SX.table(HEAD, sr.map(function (r) { return r.cells; }))] : [SX.el("p", { cls: "muted", text: "no slice" })]);
       SX.replace(this.vd, vr.length ? [SX.table(HEAD, vr.map(function (r) { return r.cells; }))] : [SX.el("p", { cls: "muted", text: "no VDN" })]);
+      var rr = routingRows(topo.slices);
+      SX.replace(this.rt, rr.length ? [SX.table(RHEAD, rr)] : [SX.el("p", { cls: "muted", text: "no slice with routing (a slice's routing and the site's host port)" })]);
       /* every slice and VDN of the answer (no rate yet: a gap), none other */
       var vin = new Map(), vout = new Map(), bin = new Map(), bout = new Map();
       sr.concat(vr).forEach(function (r) {
