@@ -235,7 +235,7 @@ sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p)
 {
 	struct sw_rib_pfx **pp = &r->bucket[hash_of(p->slice, p->af, p->dst, p->plen) & (r->n_bucket - 1)];
 
-	if (p->rts != NULL || p->held != 0 || p->dirty)
+	if (p->rts != NULL || p->held != 0 || p->dirty || p->owned)
 		return;
 	while (*pp != NULL && *pp != p)
 		pp = &(*pp)->chain;

@@ -63,6 +63,7 @@ struct sw_rib_pfx {
 	uint8_t af, plen;
 	uint8_t dirty;			/* on the dirty list */
 	uint8_t state;			/* sw_routing's (enum sw_rt_state) */
+	uint8_t owned;			/* sw_routing's: an intent holds this prefix in sxdp */
 	uint8_t dst[16];
 	uint64_t held;			/* sw_routing's: the signature of what sxdp holds of ours, 0: nothing */
 };

@@ -120,46 +120,52 @@ pfx_text(const struct sw_rib_pfx *p, char *out, size_t len)
 	snprintf(out, len, "%s/%u", a, p->plen);
 }
 
-/* The update (table.write's) that gives sxdp @res for @p, without its
- * type (new); NULL: nothing to hold. *@sig: its digest. */
+/* The digest of what sxdp should hold for @p (@res, at most @max next
+ * hops): 0 stands for nothing, 1 for "an entry not known to be ours". */
+static uint64_t
+sig_of(const struct sw_rib_res *res, int max)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int n = res->n < max ? res->n : max;
+
+	h = (h ^ (uint64_t)res->act) * 1099511628211ULL;
+	for (int i = 0; i < n; i++)
+		for (int b = 0; b < 16; b++)
+			h = (h ^ res->hop[i].gw[b]) * 1099511628211ULL;
+	return h <= 1 ? h + 2 : h;
+}
+
+/* The update (table.write's) of type @type that gives sxdp @res for @p
+ * (new). */
 static json_t *
-entry_of(const struct sw_rib_pfx *p, const struct sw_rib_res *res, uint64_t *sig)
+update_of(const struct sw_rib_pfx *p, const struct sw_rib_res *res, const char *type)
 {
 	bool v6 = p->af == AF_INET6;
 	int max = v6 ? ECMP6_MAX : ECMP4_MAX, n = res->n < max ? res->n : max;
 	char pfx[64], nh[INET6_ADDRSTRLEN], key[8];
-	const char *act = SW_A_DROP;
-	json_t *params = json_object(), *u;
-	char *dump;
+	json_t *params, *u;
 
 	pfx_text(p, pfx, sizeof(pfx));
-	if (res->act == SW_RIB_VIA || res->act == SW_RIB_ECMP) {
-		act = n == 1 ? SW_A_VIA : SW_A_ECMP;
-		if (n == 1) {
-			inet_ntop(p->af, res->hop[0].gw, nh, sizeof(nh));
-			json_object_set_new(params, SW_F_NH, json_string(nh));
-		} else {
-			json_object_set_new(params, SW_F_N, json_integer(n));
-			for (int i = 0; i < max; i++) {
-				snprintf(key, sizeof(key), SW_F_NH_FMT, i);
-				if (i < n)
-					inet_ntop(p->af, res->hop[i].gw, nh, sizeof(nh));
-				json_object_set_new(params, key, json_string(i < n ? nh : v6 ? "::" : "0.0.0.0"));
-			}
+	u = json_pack("{s:s,s:s,s:{s:i,s:s}}", "type", type, "table", v6 ? SW_T_ROUTES6 : SW_T_ROUTES, "match",
+		      SW_F_VRF, sid_of(p), SW_F_DST, pfx);
+	if (strcmp(type, "delete") == 0)
+		return u;
+	params = json_object();
+	if (res->act == SW_RIB_DROP) {
+		json_object_set_new(u, "action", json_string(SW_A_DROP));
+	} else if (n == 1) {
+		json_object_set_new(u, "action", json_string(SW_A_VIA));
+		json_object_set_new(params, SW_F_NH, json_string(inet_ntop(p->af, res->hop[0].gw, nh, sizeof(nh))));
+	} else {
+		json_object_set_new(u, "action", json_string(SW_A_ECMP));
+		json_object_set_new(params, SW_F_N, json_integer(n));
+		for (int i = 0; i < max; i++) {
+			snprintf(key, sizeof(key), SW_F_NH_FMT, i);
+			json_object_set_new(params, key, json_string(i < n ? inet_ntop(p->af, res->hop[i].gw, nh, sizeof(nh)) :
+							       v6 ? "::" : "0.0.0.0"));
 		}
 	}
-	u = json_pack("{s:s,s:{s:i,s:s},s:s,s:o}", "table", v6 ? SW_T_ROUTES6 : SW_T_ROUTES, "match", SW_F_VRF,
-		      sid_of(p), SW_F_DST, pfx, "action", act, "params", params);
-	/* the digest of what sxdp holds: 0 stands for nothing, 1 for "an
-	 * entry not known to be ours" */
-	*sig = 1469598103934665603ULL;
-	if ((dump = json_dumps(u, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
-		for (const char *c = dump; *c; c++)
-			*sig = (*sig ^ (uint8_t)*c) * 1099511628211ULL;
-		free(dump);
-	}
-	if (*sig <= 1)
-		*sig += 2;
+	json_object_set_new(u, "params", params);
 	return u;
 }
 
@@ -255,7 +261,7 @@ written(void *arg, json_t *result, json_t *error)
 static void
 on_flush(evutil_socket_t fd, short what, void *arg)
 {
-	json_t *ups, *u;
+	json_t *ups;
 	struct sw_rib_pfx *p;
 
 	(void)fd;
@@ -266,12 +272,12 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 	ups = json_array();
 	while (R.n_fl < SW_ROUTING_BATCH && (p = sw_rib_dirty_pop(R.rib)) != NULL) {
 		struct sw_rib_res res;
-		uint64_t sig = 0;
+		uint64_t sig;
 		int sid = sid_of(p);
-		const char *who;
+		const char *type;
 
 		sw_rib_resolve(R.rib, p, &res);
-		u = entry_of(p, &res, &sig);
+		sig = sig_of(&res, p->af == AF_INET6 ? ECMP6_MAX : ECMP4_MAX);
 		if (sid <= 0 || sid >= SLICES_MAX || !R.imp[sid]) {
 			sig = 0;
 			set_state(p, p->rts ? ST_OFF : ST_NONE);
@@ -279,28 +285,23 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 			sig = 0;
 			set_state(p, p->rts ? ST_UNRESOLVED : ST_NONE);
 		}
-		/* an intent's entry is the intent's: never written, never deleted */
-		if ((sig != 0 || p->held != 0) && (who = owner_of(u)) != NULL) {
+		/* an intent's entry is the intent's: never written, never
+		 * deleted (owners_check keeps the flag) */
+		if (p->owned) {
 			p->held = 0;
 			set_state(p, p->rts ? ST_SHADOWED : ST_NONE);
-			json_decref(u);
 			reap(p);
 			continue;
 		}
 		if (sig == p->held) {
 			if (sig != 0)
 				set_state(p, ST_INSTALLED);
-			json_decref(u);
 			reap(p);
 			continue;
 		}
+		type = sig == 0 ? "delete" : p->held ? "modify" : "insert";
 		R.fl[R.n_fl] = (struct inflight){ .p = p, .sig = sig, .op = sig == 0 ? 2 : p->held ? 1 : 0 };
-		json_object_set_new(u, "type", json_string(sig == 0 ? "delete" : p->held ? "modify" : "insert"));
-		if (sig == 0) {
-			json_object_del(u, "action");
-			json_object_del(u, "params");
-		}
-		json_array_append_new(ups, u);
+		json_array_append_new(ups, update_of(p, &res, type));
 		R.n_fl++;
 	}
 	if (R.n_fl == 0) {
@@ -669,8 +670,11 @@ owners_check(void)
 				af = strchr(addr, ':') ? AF_INET6 : AF_INET;
 				memset(a, 0, sizeof(a));
 				if (inet_pton(af, addr, a) == 1 &&
-				    (p = sw_rib_find(R.rib, (uint32_t)vrf, af, a, (uint8_t)plen)) != NULL)
+				    (p = pass == 0 ? sw_rib_get(R.rib, (uint32_t)vrf, af, a, (uint8_t)plen) :
+					sw_rib_find(R.rib, (uint32_t)vrf, af, a, (uint8_t)plen)) != NULL) {
+					p->owned = pass == 0;
 					sw_rib_dirty(R.rib, p);
+				}
 			}
 			json_decref(m);
 		}
@@ -740,6 +744,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if (imp[s] != R.imp[s]) {
 			R.imp[s] = imp[s];
 			sw_rib_dirty_slice(R.rib, (uint32_t)s);
+			/* its owned prefixes looked at again, all of them */
+			json_decref(R.owned_prev);
+			R.owned_prev = NULL;
 		}
 	}
 	owners_check();
