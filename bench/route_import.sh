@@ -135,7 +135,7 @@ phase() { # add|del|import target
   c0=$(cpu)
   t0=$(date +%s.%N)
   if [ "$1" = import ]; then
-    [ -z "${RIB_PERF:-}" ] || { perf record -g -o "$RIB_PERF" -p "$(pgrep -f "sxcd --socket $DIR/")" -- sleep 4 >/dev/null 2>&1 & }
+    [ -z "${RIB_PERF:-}" ] || { perf record -g -o "$RIB_PERF" -p "$(pgrep -f "sxcd --socket $DIR/")" -- sleep "${RIB_PERF_S:-4}" >/dev/null 2>&1 & }
     api apply -f "$DIR/on.json" >/dev/null
   else
     for i in $(seq 1 "$S"); do ip -n "$P-t$i" -batch "$DIR/$1$i" & pids+=($!); done

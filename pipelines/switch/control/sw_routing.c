@@ -684,13 +684,23 @@ owners_check(void)
 }
 
 static void
+dirty_changed(struct sw_rib_pfx *p, void *arg)
+{
+	const uint8_t *changed = arg;
+
+	if (changed[p->slice])
+		sw_rib_dirty(R.rib, p);
+}
+
+static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	json_t *sites = cd_vis_docs(R.res, "site"), *site = json_object_get(sites, SW_SITE_NAME), *host, *slices;
 	static struct sw_twin_want w[SLICES_MAX];
 	static char ns[SLICES_MAX][16];
-	uint8_t imp[SLICES_MAX] = { 0 };
+	uint8_t imp[SLICES_MAX] = { 0 }, changed[SLICES_MAX] = { 0 };
 	char err[200], sig[64];
+	int n_changed = 0;
 	uint64_t h = 1469598103934665603ULL;
 	size_t n = 0;
 
@@ -743,11 +753,16 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (imp[s] != R.imp[s]) {
 			R.imp[s] = imp[s];
-			sw_rib_dirty_slice(R.rib, (uint32_t)s);
-			/* its owned prefixes looked at again, all of them */
-			json_decref(R.owned_prev);
-			R.owned_prev = NULL;
+			changed[s] = 1;
+			n_changed++;
 		}
+	}
+	/* the prefixes of the slices whose import changed, in one walk; their
+	 * owned prefixes looked at again, all of them */
+	if (n_changed > 0) {
+		sw_rib_each(R.rib, 0, dirty_changed, changed);
+		json_decref(R.owned_prev);
+		R.owned_prev = NULL;
 	}
 	owners_check();
 	json_decref(sites);
