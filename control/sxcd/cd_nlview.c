@@ -11,9 +11,9 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "cd_nlattr.h"
 #include "cd_nlview.h"
 
-#define ATTR_MAX 64	/* above every RTA_, NDA_ and IFLA_ this reads */
 
 struct cd_nlview {
 	/* by interface index ("INDEX") */
@@ -27,21 +27,6 @@ static void
 key_of(char *out, size_t len, unsigned int index)
 {
 	snprintf(out, len, "%u", index);
-}
-
-struct attrs {
-	const struct nlattr *a[ATTR_MAX];
-};
-
-static int
-attr_cb(const struct nlattr *attr, void *data)
-{
-	struct attrs *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type < ATTR_MAX)
-		t->a[type] = attr;
-	return MNL_CB_OK;
 }
 
 /* @key's object in @o, made empty when it has none. */
@@ -90,7 +75,7 @@ static void
 on_link(struct cd_nlview *v, const struct nlmsghdr *nlh)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	char k[16];
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
@@ -103,7 +88,7 @@ on_link(struct cd_nlview *v, const struct nlmsghdr *nlh)
 		json_object_del(v->neigh, k);
 		return;
 	}
-	if (mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, &t) < 0 || t.a[IFLA_IFNAME] == NULL ||
+	if (mnl_attr_parse(nlh, sizeof(*ifi), cd_nlattr_cb, &t) < 0 || t.a[IFLA_IFNAME] == NULL ||
 	    mnl_attr_validate(t.a[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0)
 		return;
 	json_object_set_new(v->links, k, json_pack("{s:s,s:b}", "name", mnl_attr_get_str(t.a[IFLA_IFNAME]),
@@ -167,13 +152,13 @@ multipath(struct cd_nlview *v, int af, const struct nlattr *mp, uint32_t metric,
 	size_t n_seen = 0;
 
 	while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left) {
-		struct attrs t = { 0 };
+		struct cd_nlattrs t = { 0 };
 		bool dup = false;
 
 		for (size_t i = 0; i < n_seen; i++)
 			dup = dup || seen[i] == (unsigned int)nh->rtnh_ifindex;
 		if (!dup && nh->rtnh_ifindex > 0 &&
-		    mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), attr_cb, &t) >= 0)
+		    mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), cd_nlattr_cb, &t) >= 0)
 			hop(v, af, (unsigned int)nh->rtnh_ifindex, t.a[RTA_GATEWAY], metric, del);
 		if (!dup && n_seen < sizeof(seen) / sizeof(seen[0]))
 			seen[n_seen++] = (unsigned int)nh->rtnh_ifindex;
@@ -186,7 +171,7 @@ static void
 on_route(struct cd_nlview *v, const struct nlmsghdr *nlh)
 {
 	const struct rtmsg *rt = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	bool del = nlh->nlmsg_type == RTM_DELROUTE;
 	uint32_t table, metric;
 	int af;
@@ -196,7 +181,7 @@ on_route(struct cd_nlview *v, const struct nlmsghdr *nlh)
 	af = rt->rtm_family;
 	/* the main table's unicast default routes of either family */
 	if ((af != AF_INET && af != AF_INET6) || rt->rtm_dst_len != 0 || rt->rtm_type != RTN_UNICAST ||
-	    mnl_attr_parse(nlh, sizeof(*rt), attr_cb, &t) < 0)
+	    mnl_attr_parse(nlh, sizeof(*rt), cd_nlattr_cb, &t) < 0)
 		return;
 	table = t.a[RTA_TABLE] != NULL && mnl_attr_get_payload_len(t.a[RTA_TABLE]) == 4 ?
 		mnl_attr_get_u32(t.a[RTA_TABLE]) : rt->rtm_table;
@@ -219,7 +204,7 @@ static void
 on_neigh(struct cd_nlview *v, const struct nlmsghdr *nlh)
 {
 	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	char k[16], ip[INET6_ADDRSTRLEN], mac[18];
 	const uint8_t *m;
 	json_t *per;
@@ -230,7 +215,7 @@ on_neigh(struct cd_nlview *v, const struct nlmsghdr *nlh)
 		return;
 	af = nd->ndm_family;
 	usable = nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP);
-	if ((af != AF_INET && af != AF_INET6) || mnl_attr_parse(nlh, sizeof(*nd), attr_cb, &t) < 0 ||
+	if ((af != AF_INET && af != AF_INET6) || mnl_attr_parse(nlh, sizeof(*nd), cd_nlattr_cb, &t) < 0 ||
 	    t.a[NDA_DST] == NULL || mnl_attr_get_payload_len(t.a[NDA_DST]) != (af == AF_INET6 ? 16 : 4))
 		return;
 	key_of(k, sizeof(k), (unsigned int)nd->ndm_ifindex);

@@ -12,6 +12,7 @@
 #include "sw_intent.h"
 #include "sw_kind.h"
 #include "sw_names.h"
+#include "sw_routing.h"
 
 #define METER_ID_MAX	4095
 /* A VDN's meter id is its pipe's (1..31); slices' meters take ids above those. */
@@ -354,8 +355,9 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
 	}
 }
 
-/* A slice's twin (spec.routing): what reaches its addresses and sxdp
- * does not answer goes to the site's host port in VLAN = its id (hosts),
+/* A slice's twin (spec.routing, the network namespace "vrf"): what
+ * reaches its addresses and sxdp does not answer goes to the site's host
+ * port in VLAN = its id (hosts),
  * and what the kernel sends back there is the box's own (interfaces
  * `host`, a link of the slice's own bridge domain: no member of it, so
  * nothing floods there). The kernel's end is sxcd's routing service's
@@ -363,7 +365,7 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
 static void
 slice_twin(struct cd_kx *x, const char *name, json_t *rt, json_int_t sid, json_t *rec)
 {
-	json_t *host = json_object_get(sw_kind_site(x), "host"), *names = cd_kx_pub(x, "vrf-names");
+	json_t *host = json_object_get(sw_kind_site(x), "host"), *names = cd_kx_pub(x, "vrf-names"), *ups;
 	char vrf[32], what[128];
 	const char *other, *port = cd_str(host, "port");
 
@@ -373,13 +375,13 @@ slice_twin(struct cd_kx *x, const char *name, json_t *rt, json_int_t sid, json_t
 		snprintf(vrf, sizeof(vrf), "sx%" JSON_INTEGER_FORMAT, sid);
 	if (strspn(vrf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(vrf) ||
 	    strlen(vrf) > 15 || strcmp(vrf, ".") == 0 || strcmp(vrf, "..") == 0) {
-		cd_kx_fail(x, "Failed", "/spec/routing/vrf", "bad_value", "'%s' is no kernel interface name "
-			   "(1..15 of [A-Za-z0-9_.-])", vrf);
+		cd_kx_fail(x, "Failed", "/spec/routing/vrf", "bad_value", "'%s' is no network namespace name for "
+			   "a twin (1..15 of [A-Za-z0-9_.-])", vrf);
 		return;
 	}
 	if ((other = cd_str(names, vrf)) != NULL && strcmp(other, name) != 0) {
 		snprintf(what, sizeof(what), "slices/%s", other);
-		cd_kx_conflict(x, what, "/spec/routing/vrf", "the kernel VRF %s is slices/%s's", vrf, other);
+		cd_kx_conflict(x, what, "/spec/routing/vrf", "the twin namespace %s is slices/%s's", vrf, other);
 		return;
 	}
 	if (port == NULL) {
@@ -391,12 +393,11 @@ slice_twin(struct cd_kx *x, const char *name, json_t *rt, json_int_t sid, json_t
 		cd_kx_wait_for(x, "/spec/routing", what);
 		return;
 	}
-	json_t *ups = json_pack("[o,o]",
+	ups = json_pack("[o,o]",
 		cd_kx_upd(SW_T_INTERFACES, json_pack("{s:s,s:I}", SW_F_IN_PORT, port, SW_F_VLAN, sid), SW_A_HOST,
 			  json_pack("{s:I,s:I}", SW_F_SLICE, sid, SW_F_BD, sid)),
 		cd_kx_upd(SW_T_HOSTS, json_pack("{s:I,s:i}", SW_F_VRF, sid, SW_F_BD, 0), SW_A_TWIN,
 			  json_pack("{s:s,s:I}", SW_F_PORT, port, SW_F_VLAN, sid)));
-
 	if (cd_kx_apply(x, ups, "/spec/routing") == 0) {
 		json_object_set_new(names, vrf, json_string(name));
 		json_object_set_new(rec, "vrf", json_string(vrf));
@@ -473,8 +474,10 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 
 		cd_kx_run(x, &it, "/spec/svi");
 	}
-	if ((r = json_object_get(spec, "routing")) != NULL)
+	if ((r = json_object_get(spec, "routing")) != NULL) {
 		slice_twin(x, name, r, sid, rec);
+		sw_routing_poke();
+	}
 	json_array_foreach(json_object_get(spec, "routes"), i, r) {
 		const char *nh = cd_str(r, "via");
 		struct sw_route_arg ra = { .vrf = sid, .prefix = cd_str(r, "prefix"),
@@ -521,8 +524,10 @@ slice_forget(struct cd_kx *x, const char *name)
 	if (cd_str(ids, sk) != NULL && strcmp(cd_str(ids, sk), name) == 0)
 		json_object_del(ids, sk);
 	if ((vrf = cd_str(s, "vrf")) != NULL && cd_str(cd_kx_pub(x, "vrf-names"), vrf) != NULL &&
-	    strcmp(cd_str(cd_kx_pub(x, "vrf-names"), vrf), name) == 0)
+	    strcmp(cd_str(cd_kx_pub(x, "vrf-names"), vrf), name) == 0) {
 		json_object_del(cd_kx_pub(x, "vrf-names"), vrf);
+		sw_routing_poke();
+	}
 	json_object_del(sw_kind_slices(x), name);
 }
 

@@ -8,9 +8,9 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "cd_nlattr.h"
 #include "sw_rib.h"
 
-#define ATTR_MAX   32	/* above every RTA_ and NHA_ this reads */
 #define BUCKETS0   1024
 #define NHO_BUCKETS 256
 
@@ -34,21 +34,6 @@ struct sw_rib {
 	uint64_t malformed;
 	uint32_t gen;
 };
-
-struct attrs {
-	const struct nlattr *a[ATTR_MAX];
-};
-
-static int
-attr_cb(const struct nlattr *attr, void *data)
-{
-	struct attrs *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type < ATTR_MAX)
-		t->a[type] = attr;
-	return MNL_CB_OK;
-}
 
 static size_t
 alen(int af)
@@ -251,7 +236,7 @@ sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p)
 /* The hops of a message (@t's attributes) of a route of family @af into
  * @hop (at most SW_RIB_HOPS_MAX): how many, -1 when malformed. */
 static int
-one_hop(int af, const struct attrs *t, uint32_t oif, struct sw_rib_hop *h)
+one_hop(int af, const struct cd_nlattrs *t, uint32_t oif, struct sw_rib_hop *h)
 {
 	const struct nlattr *gw = t->a[RTA_GATEWAY], *via = t->a[RTA_VIA];
 
@@ -275,7 +260,7 @@ one_hop(int af, const struct attrs *t, uint32_t oif, struct sw_rib_hop *h)
 }
 
 static int
-hops_of(int af, const struct attrs *t, struct sw_rib_hop *hop)
+hops_of(int af, const struct cd_nlattrs *t, struct sw_rib_hop *hop)
 {
 	const struct rtnexthop *nh;
 	int left, n = 0;
@@ -286,10 +271,10 @@ hops_of(int af, const struct attrs *t, struct sw_rib_hop *hop)
 	nh = mnl_attr_get_payload(t->a[RTA_MULTIPATH]);
 	left = (int)mnl_attr_get_payload_len(t->a[RTA_MULTIPATH]);
 	while (left > 0) {
-		struct attrs h = { 0 };
+		struct cd_nlattrs h = { 0 };
 
 		if (left < (int)sizeof(*nh) || nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left ||
-		    mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), attr_cb, &h) < 0)
+		    mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), cd_nlattr_cb, &h) < 0)
 			return -1;
 		if (n < SW_RIB_HOPS_MAX && one_hop(af, &h, (uint32_t)nh->rtnh_ifindex, &hop[n++]) < 0)
 			return -1;
@@ -365,7 +350,7 @@ on_route(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 	bool del = nlh->nlmsg_type == RTM_DELROUTE;
 	struct sw_rib_rt *rt, **pp;
 	struct sw_rib_pfx *p;
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	uint8_t dst[16] = { 0 };
 	uint32_t table, metric, nhid = 0;
 	int af, n = 0;
@@ -375,7 +360,7 @@ on_route(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 	af = m->rtm_family;
 	if ((af != AF_INET && af != AF_INET6) || !learned(m))
 		return;
-	if (mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0 || m->rtm_dst_len > alen(af) * 8)
+	if (mnl_attr_parse(nlh, sizeof(*m), cd_nlattr_cb, &t) < 0 || m->rtm_dst_len > alen(af) * 8)
 		goto bad;
 	table = t.a[RTA_TABLE] != NULL && mnl_attr_get_payload_len(t.a[RTA_TABLE]) == 4 ?
 		mnl_attr_get_u32(t.a[RTA_TABLE]) : m->rtm_table;
@@ -523,10 +508,10 @@ on_nexthop(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice)
 {
 	const struct nhmsg *m = mnl_nlmsg_get_payload(nlh);
 	struct nho_mark mk = { .r = r, .slice = slice };
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	struct nho **pp, *o;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m) || mnl_attr_parse(nlh, sizeof(*m), attr_cb, &t) < 0 ||
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m) || mnl_attr_parse(nlh, sizeof(*m), cd_nlattr_cb, &t) < 0 ||
 	    t.a[NHA_ID] == NULL || mnl_attr_get_payload_len(t.a[NHA_ID]) != 4) {
 		r->malformed++;
 		return;

@@ -9,22 +9,26 @@
  * suite works as shipped: FRR, bird, an operator's `ip route`; FRR's FPM
  * would be the same messages over TCP, from FRR alone).
  *
- * Intents win: a prefix an intent owns in sxdp (the slice's own routes,
- * its connected subnets, an operator's pinned route) is not written; the
- * learned route is "shadowed" and comes back when the intent lets go of it.
- * Learned routes are written in batches of at most SW_ROUTING_BATCH with
- * one call in flight, so a full table (100k routes) never holds sxcd's
- * loop long, and a withdrawal goes out in the next batch.
+ * The twins (sw_twin.h) are made when the intents or the kernel change,
+ * and checked every SW_ROUTING_TWIN_S in any case; each twin's namespace
+ * is read by a socket of its own (subscribed, then dumped; read whole
+ * again when changes were lost or the namespace is a new one) into the RIB
+ * (sw_rib.h), which sw_rtsync.h makes what sxdp holds, intents' entries
+ * left alone.
  */
 #ifndef SW_ROUTING_H
 #define SW_ROUTING_H
 
 #include <jansson.h>
 
-#define SW_ROUTING_BATCH    2048	/* updates in one table.write */
 #define SW_ROUTING_TICK_MS  1000	/* intents read, twins and owners checked */
+#define SW_ROUTING_POKE_MS  50		/* after a compile that may concern them, sooner */
 #define SW_ROUTING_TWIN_S   30		/* twins checked against the kernel at least this often */
 #define SW_ROUTING_ROWS_MAX 10000	/* learned routes one answer lists */
+
+/* An intent that may change a twin or an import was compiled: look soon
+ * (SW_ROUTING_POKE_MS), not at the next tick. */
+void sw_routing_poke(void);
 
 /* The routing of slice @sid ({"netns", "device", "twin": "ok" or why
  * not, "import", "routes": {"learned", "installed", "shadowed",

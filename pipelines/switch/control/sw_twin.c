@@ -17,10 +17,10 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "cd_nlattr.h"
 #include "sw_twin.h"
 #include "sw_rib.h"
 
-#define ATTR_MAX  64	/* above every IFLA_ and IFA_ this reads */
 #define LINKS_MAX 16384	/* links a dump keeps */
 
 /* A link as the kernel's dump says. */
@@ -45,21 +45,6 @@ struct addrs {
 };
 
 static unsigned int seq_next;
-
-struct attrs {
-	const struct nlattr *a[ATTR_MAX];
-};
-
-static int
-attr_cb(const struct nlattr *attr, void *data)
-{
-	struct attrs *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type < ATTR_MAX)
-		t->a[type] = attr;
-	return MNL_CB_OK;
-}
 
 /* ---------------------------------------------------------- requests */
 
@@ -101,11 +86,11 @@ link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct links *ls = data;
-	struct attrs t = { 0 }, li = { 0 }, d = { 0 }, af = { 0 }, a6 = { 0 };
+	struct cd_nlattrs t = { 0 }, li = { 0 }, d = { 0 }, af = { 0 }, a6 = { 0 };
 	struct link *l;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || ls->n >= LINKS_MAX ||
-	    mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, &t) < 0 || t.a[IFLA_IFNAME] == NULL)
+	    mnl_attr_parse(nlh, sizeof(*ifi), cd_nlattr_cb, &t) < 0 || t.a[IFLA_IFNAME] == NULL)
 		return MNL_CB_OK;
 	l = &ls->l[ls->n++];
 	*l = (struct link){ .index = (uint32_t)ifi->ifi_index, .flags = ifi->ifi_flags, .addr_gen_mode = 0xff };
@@ -119,31 +104,38 @@ link_cb(const struct nlmsghdr *nlh, void *data)
 		l->parent = mnl_attr_get_u32(t.a[IFLA_LINK]);
 	if (t.a[IFLA_ADDRESS] != NULL && mnl_attr_get_payload_len(t.a[IFLA_ADDRESS]) == 6)
 		memcpy(l->mac, mnl_attr_get_payload(t.a[IFLA_ADDRESS]), 6);
-	if (t.a[IFLA_LINKINFO] != NULL && mnl_attr_parse_nested(t.a[IFLA_LINKINFO], attr_cb, &li) >= 0) {
+	if (t.a[IFLA_LINKINFO] != NULL && mnl_attr_parse_nested(t.a[IFLA_LINKINFO], cd_nlattr_cb, &li) >= 0) {
 		if (li.a[IFLA_INFO_KIND] != NULL)
 			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(li.a[IFLA_INFO_KIND]));
-		if (li.a[IFLA_INFO_DATA] != NULL && mnl_attr_parse_nested(li.a[IFLA_INFO_DATA], attr_cb, &d) >= 0) {
+		if (li.a[IFLA_INFO_DATA] != NULL && mnl_attr_parse_nested(li.a[IFLA_INFO_DATA], cd_nlattr_cb, &d) >= 0) {
 			if (strcmp(l->kind, "vlan") == 0 && d.a[IFLA_VLAN_ID] != NULL)
 				l->vlan = mnl_attr_get_u16(d.a[IFLA_VLAN_ID]);
 		}
 	}
-	if (t.a[IFLA_AF_SPEC] != NULL && mnl_attr_parse_nested(t.a[IFLA_AF_SPEC], attr_cb, &af) >= 0 &&
-	    af.a[AF_INET6] != NULL && mnl_attr_parse_nested(af.a[AF_INET6], attr_cb, &a6) >= 0 &&
+	if (t.a[IFLA_AF_SPEC] != NULL && mnl_attr_parse_nested(t.a[IFLA_AF_SPEC], cd_nlattr_cb, &af) >= 0 &&
+	    af.a[AF_INET6] != NULL && mnl_attr_parse_nested(af.a[AF_INET6], cd_nlattr_cb, &a6) >= 0 &&
 	    a6.a[IFLA_INET6_ADDR_GEN_MODE] != NULL)
 		l->addr_gen_mode = mnl_attr_get_u8(a6.a[IFLA_INET6_ADDR_GEN_MODE]);
 	return MNL_CB_OK;
 }
 
+/* Dump @type (its header @hdrlen long, of every family) to @cb. */
+static int
+dump_all(struct mnl_socket *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = req(buf, type, NLM_F_DUMP);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+
+	g->rtgen_family = AF_UNSPEC;
+	return talk(nl, nlh, cb, data);
+}
+
 static int
 links_dump(struct mnl_socket *nl, struct links *ls)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = req(buf, RTM_GETLINK, NLM_F_DUMP);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-	ifi->ifi_family = AF_UNSPEC;
 	ls->n = 0;
-	return talk(nl, nlh, link_cb, ls);
+	return dump_all(nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, ls);
 }
 
 static struct link *
@@ -256,13 +248,13 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addrs *as = data;
-	struct attrs t = { 0 };
+	struct cd_nlattrs t = { 0 };
 	const struct nlattr *a;
 	struct sw_twin_addr *x;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != as->index ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
-	    as->n >= (int)(sizeof(as->a) / sizeof(as->a[0])) || mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, &t) < 0)
+	    as->n >= (int)(sizeof(as->a) / sizeof(as->a[0])) || mnl_attr_parse(nlh, sizeof(*ifa), cd_nlattr_cb, &t) < 0)
 		return MNL_CB_OK;
 	a = t.a[IFA_LOCAL] != NULL ? t.a[IFA_LOCAL] : t.a[IFA_ADDRESS];
 	if (a == NULL || mnl_attr_get_payload_len(a) != (ifa->ifa_family == AF_INET6 ? 16u : 4u))
@@ -276,13 +268,8 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 static int
 addrs_dump(struct mnl_socket *nl, struct addrs *as)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = req(buf, RTM_GETADDR, NLM_F_DUMP);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-
-	ifa->ifa_family = AF_UNSPEC;
 	as->n = 0;
-	return talk(nl, nlh, addr_cb, as);
+	return dump_all(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, as);
 }
 
 static int
