@@ -12,7 +12,6 @@
 #include "sw_intent.h"
 #include "sw_kind.h"
 #include "sw_names.h"
-#include "sw_routing.h"
 
 #define METER_ID_MAX	4095
 /* A VDN's meter id is its pipe's (1..31); slices' meters take ids above those. */
@@ -361,7 +360,7 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
  * and what the kernel sends back there is the box's own (interfaces
  * `host`, a link of the slice's own bridge domain: no member of it, so
  * nothing floods there). The kernel's end is sxcd's routing service's
- * (sw_routing.h). */
+ * (sw_routing.h), which hears of the compile by its SW_AT_SLICE_END hook. */
 static void
 slice_twin(struct cd_kx *x, const char *name, json_t *rt, json_int_t sid, json_t *rec)
 {
@@ -474,10 +473,8 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 
 		cd_kx_run(x, &it, "/spec/svi");
 	}
-	if ((r = json_object_get(spec, "routing")) != NULL) {
+	if ((r = json_object_get(spec, "routing")) != NULL)
 		slice_twin(x, name, r, sid, rec);
-		sw_routing_poke();
-	}
 	json_array_foreach(json_object_get(spec, "routes"), i, r) {
 		const char *nh = cd_str(r, "via");
 		struct sw_route_arg ra = { .vrf = sid, .prefix = cd_str(r, "prefix"),
@@ -524,10 +521,8 @@ slice_forget(struct cd_kx *x, const char *name)
 	if (cd_str(ids, sk) != NULL && strcmp(cd_str(ids, sk), name) == 0)
 		json_object_del(ids, sk);
 	if ((vrf = cd_str(s, "vrf")) != NULL && cd_str(cd_kx_pub(x, "vrf-names"), vrf) != NULL &&
-	    strcmp(cd_str(cd_kx_pub(x, "vrf-names"), vrf), name) == 0) {
+	    strcmp(cd_str(cd_kx_pub(x, "vrf-names"), vrf), name) == 0)
 		json_object_del(cd_kx_pub(x, "vrf-names"), vrf);
-		sw_routing_poke();
-	}
 	json_object_del(sw_kind_slices(x), name);
 }
 

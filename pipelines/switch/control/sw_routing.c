@@ -435,14 +435,25 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	sw_rtsync_tick(read);
 }
 
-void
-sw_routing_poke(void)
+/* A slice with routing compiled (or compiled again): its twin and import
+ * looked at within SW_ROUTING_POKE_MS, not at the next tick. A slice whose
+ * routing went is the next tick's. */
+static void
+slice_compiled(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
 {
 	struct timeval tv = { 0, SW_ROUTING_POKE_MS * 1000 };
 
-	if (R.poke != NULL && !evtimer_pending(R.poke, NULL))
+	(void)x;
+	(void)name;
+	(void)item;
+	(void)i;
+	(void)rec;
+	if (json_object_get(spec, "routing") != NULL && R.poke != NULL && !evtimer_pending(R.poke, NULL))
 		evtimer_add(R.poke, &tv);
 }
+
+static struct sw_hook routing_hook = { .at = SW_AT_SLICE_END, .fn = slice_compiled };
+SW_HOOK_REGISTER(routing_hook)
 
 /* --------------------------------------------------------------- sxdp */
 

@@ -22,13 +22,9 @@
 #include <jansson.h>
 
 #define SW_ROUTING_TICK_MS  1000	/* intents read, twins and owners checked */
-#define SW_ROUTING_POKE_MS  50		/* after a compile that may concern them, sooner */
+#define SW_ROUTING_POKE_MS  50		/* after a slice with routing compiled, sooner */
 #define SW_ROUTING_TWIN_S   30		/* twins checked against the kernel at least this often */
 #define SW_ROUTING_ROWS_MAX 10000	/* learned routes one answer lists */
-
-/* An intent that may change a twin or an import was compiled: look soon
- * (SW_ROUTING_POKE_MS), not at the next tick. */
-void sw_routing_poke(void);
 
 /* The routing of slice @sid ({"netns", "device", "twin": "ok" or why
  * not, "import", "routes": {"learned", "installed", "shadowed",
