@@ -20,8 +20,9 @@
 # route (a drop intent) wins over the learned one (shadowed), and the
 # learned one comes back when the pin goes; ECMP from a static multipath
 # route in the twin; a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
-# (the time printed); sxcd killed with -9, a withdrawal while it is away:
-# the sxcd started again takes the stale route back, keeps the others.
+# (the time printed); sxdp paused past sxcd's keepalive: the twin and its
+# routes stand; sxcd killed with -9, a withdrawal while it is away: the
+# sxcd started again takes the stale route back, keeps the others.
 # Ends with "N passed, M failed"; 77 without netns/veth or FRR.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -133,6 +134,7 @@ start_box() {
 }
 EOF
   ip netns exec "$(nsn sa)" "$SXDP" --config "$DIR/sxdp.json" --socket "$DIR/a.sock" >"$DIR/sxdp.log" 2>&1 </dev/null &
+  DP_PID=$!
   PIDS+=($!)
   for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/a.sock" ] && break; sleep 0.1; done
   mkdir -p "$DIR/store"
@@ -377,6 +379,33 @@ else
 fi
 in_ns ha ping -c 1 -W 1 192.168.50.1 >/dev/null 2>&1 && notok "ha still reaches a withdrawn prefix" ||
   ok "ha no longer reaches the withdrawn 192.168.50.1"
+
+# ------------------------------------------------------------- sxdp away
+# sxdp stopped past sxcd's keepalive (it says unresponsive), then going on:
+# the twin and what it learned stand through it, nothing taken back and
+# written again
+routing_n() { # a counter of services.routing
+  api --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["routing"][sys.argv[1]])' "$1"
+}
+sxdp_state_is() {
+  [ "$(api --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["sxdp"]["state"])')" = "$1" ]
+}
+d0=$(routing_n deletes) w0=$(routing_n writes) ifx0=$(ip -n "$TWIN" -o link show sxt1 | cut -d: -f1)
+kill -STOP "$DP_PID"
+away=0; wait_for $START_BOUND sxdp_state_is unresponsive && away=1
+kill -CONT "$DP_PID"
+if [ "$away" = 1 ] && wait_for $START_BOUND sxdp_state_is connected && wait_for $START_BOUND twin_ok; then
+  sleep 3   # two ticks and the reconnect's adoption: a twin closed, or routes taken back, would show
+  if [ "$(routing_n deletes)" = "$d0" ] && [ "$(routing_n writes)" = "$w0" ] &&
+     [ "$(ip -n "$TWIN" -o link show sxt1 | cut -d: -f1)" = "$ifx0" ] && route_is 192.168.51.0/24 "via nh=10.1.0.2" &&
+     learned_is 192.168.51.0/24 state installed; then
+    ok "sxdp stopped past the keepalive (unresponsive), then on: the twin and its learned routes stand, none taken back or written again"
+  else
+    notok "after sxdp's pause: deletes $d0 -> $(routing_n deletes), writes $w0 -> $(routing_n writes), 192.168.51.0/24 $(route_of 192.168.51.0/24)"
+  fi
+else
+  notok "sxdp's pause: away $away, state $(api --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["sxdp"])')"
+fi
 
 # ------------------------------------------------------------- sxcd restart
 # killed with -9; while it is away ra withdraws 192.168.51.0/24 (the twin's

@@ -393,6 +393,12 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			R.twins = NULL;
 			R.on = false;
 		}
+	} else if (R.tables == NULL) {
+		/* sxdp away (its ports unknown): the twins and what they
+		 * learned stay as they are, still read, for when it is back */
+		json_decref(sites);
+		sw_rtsync_tick(false);
+		return;
 	} else {
 		R.on = true;
 		snprintf(R.port, sizeof(R.port), "%s", cd_str(host, "port") ?: "");
@@ -461,15 +467,16 @@ static void
 on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 {
 	static char boot[64];
-	bool restarted = false;
+	bool restarted = false, first = false;
 
 	(void)arg;
 	R.tables = t;
 	if (t != NULL && boot_id != NULL && strcmp(boot, boot_id) != 0) {
-		restarted = boot[0] != '\0';
+		first = boot[0] == '\0';
+		restarted = !first;
 		snprintf(boot, sizeof(boot), "%s", boot_id);
 	}
-	sw_rtsync_sxdp(t, restarted);
+	sw_rtsync_sxdp(t, restarted, first);
 }
 
 /* ------------------------------------------------------------ service */

@@ -39,9 +39,9 @@ static struct {
 	struct inflight *fl;
 	size_t n_fl;
 	bool busy;
-	/* what sxdp holds in the importing slices' VRFs, read once it is
-	 * connected (or sxcd started): a learned route sxcd wrote before and
-	 * the kernel no longer has goes, whatever happened meanwhile */
+	/* what the first sxdp this sxcd meets holds in the importing slices'
+	 * VRFs, read once: a learned route an sxcd before wrote and the
+	 * kernel no longer has goes, whatever happened meanwhile */
 	bool adopt, adopting;
 	uint64_t writes, deletes, refusals;
 } S;
@@ -481,15 +481,18 @@ forget_held(struct sw_rib_pfx *p, void *arg)
 }
 
 void
-sw_rtsync_sxdp(const struct cd_tables *t, bool restarted)
+sw_rtsync_sxdp(const struct cd_tables *t, bool restarted, bool first)
 {
 	S.tables = t;
 	if (t == NULL)
 		return;
-	/* a new sxdp holds none of it: every prefix written again */
+	/* a new sxdp holds none of it: every prefix written again; the
+	 * first one this sxcd meets may hold what an sxcd before it wrote
+	 * (read once); the same one again holds what sxcd knows it holds */
 	if (restarted)
 		sw_rib_each(S.env.rib, 0, forget_held, NULL);
-	S.adopt = true;
+	if (first)
+		S.adopt = true;
 	flush_soon();
 }
 

@@ -15,10 +15,12 @@
  * subnets, its routes, an operator's pinned route; the store's "owned")
  * is flagged on the RIB's prefix every tick and never written or deleted
  * here; the learned route is "shadowed" and comes back when the intent
- * lets go of it. Once sxdp is connected (or sxcd started) and the twins
- * are read, what sxdp holds in the importing slices' VRFs is read: a
- * learned route the twin no longer has (withdrawn while sxcd was away)
- * goes, one it has is made ours.
+ * lets go of it. Once sxcd has met its first sxdp and the twins are read,
+ * what sxdp holds in the importing slices' VRFs is read once: a learned
+ * route the twin no longer has (withdrawn while sxcd was away) goes, one
+ * it has is made ours. A reconnect to the same sxdp reads nothing (sxcd
+ * knows what it holds; a write whose answer was lost is modified again);
+ * a restarted sxdp holds nothing, so every prefix is written anew.
  */
 #ifndef SW_RTSYNC_H
 #define SW_RTSYNC_H
@@ -56,8 +58,9 @@ void sw_rtsync_stop(void);
 /* Write what is dirty soon (on the loop). */
 void sw_rtsync_kick(void);
 /* sxdp's tables known (@t; @restarted: an sxdp that holds nothing of
- * ours), or the connection lost (NULL). */
-void sw_rtsync_sxdp(const struct cd_tables *t, bool restarted);
+ * ours; @first: the first sxdp this sxcd meets, read once), or the
+ * connection lost (NULL). */
+void sw_rtsync_sxdp(const struct cd_tables *t, bool restarted, bool first);
 /* The slices whose learned routes go into sxdp now (@imp[1..3999]: 1). */
 void sw_rtsync_import(const uint8_t *imp);
 bool sw_rtsync_importing(int sid);
