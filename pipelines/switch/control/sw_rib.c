@@ -203,18 +203,6 @@ sw_rib_each(const struct sw_rib *r, uint32_t slice, void (*fn)(struct sw_rib_pfx
 		}
 }
 
-static void
-mark(struct sw_rib_pfx *p, void *arg)
-{
-	sw_rib_dirty(arg, p);
-}
-
-void
-sw_rib_dirty_slice(struct sw_rib *r, uint32_t slice)
-{
-	sw_rib_each(r, slice, mark, r);
-}
-
 void
 sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p)
 {

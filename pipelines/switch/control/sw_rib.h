@@ -94,8 +94,6 @@ void sw_rib_msg(struct sw_rib *r, const struct nlmsghdr *nlh, uint32_t slice);
 struct sw_rib_pfx *sw_rib_dirty_pop(struct sw_rib *r);
 /* Put @p on the dirty list (again). */
 void sw_rib_dirty(struct sw_rib *r, struct sw_rib_pfx *p);
-/* Every prefix of slice @slice (0: every slice) dirty. */
-void sw_rib_dirty_slice(struct sw_rib *r, uint32_t slice);
 /* A prefix with no route that sxdp no longer holds (held 0) goes. */
 void sw_rib_reap(struct sw_rib *r, struct sw_rib_pfx *p);
 
