@@ -39,6 +39,11 @@ json_t *sw_kind_wan(struct cd_kx *x, const char *name);
 json_t *sw_kind_slice(struct cd_kx *x, json_t *spec);
 /* The compiled slices (NAME → as above). */
 json_t *sw_kind_slices(struct cd_kx *x);
+/* The kernel interface of a spec's port (a WAN link's, the site's host
+ * port's: {"port", "iface"}): its "iface", else @port's (port.list's
+ * object, NULL: unknown) iface= devarg (AF_XDP, AF_PACKET, TAP), else the
+ * port's name. @out holds it when it is the devarg's. */
+const char *sw_kind_iface(json_t *w, json_t *port, char *out, size_t len);
 
 enum sw_hook_at {
 	SW_AT_WAN_ADDR,		/* a WAN link has its SVIs (@item: the link, @i its index) */

@@ -81,12 +81,10 @@ sw_kind_slice(struct cd_kx *x, json_t *spec)
 
 /* ------------------------------------------------------------- site */
 
-/* The kernel interface a WAN link is: its intent's iface, else the
- * AF_XDP port's (iface= in its devargs), else the port's name. */
-static const char *
-wan_iface(struct cd_kx *x, json_t *w, char *out, size_t len)
+const char *
+sw_kind_iface(json_t *w, json_t *port, char *out, size_t len)
 {
-	const char *dev = cd_str(cd_kx_port(x, cd_str(w, "port")), "devargs"), *at;
+	const char *dev = cd_str(port, "devargs"), *at;
 
 	if (cd_str(w, "iface") != NULL)
 		return cd_str(w, "iface");
@@ -95,6 +93,13 @@ wan_iface(struct cd_kx *x, json_t *w, char *out, size_t len)
 		return out;
 	}
 	return cd_str(w, "port");
+}
+
+/* The kernel interface a WAN link is (sw_kind_iface). */
+static const char *
+wan_iface(struct cd_kx *x, json_t *w, char *out, size_t len)
+{
+	return sw_kind_iface(w, cd_kx_port(x, cd_str(w, "port")), out, len);
 }
 
 /*

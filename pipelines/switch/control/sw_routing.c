@@ -262,21 +262,6 @@ port_named(const char *name)
 	return NULL;
 }
 
-/* The host port's kernel interface: its iface, else the AF_XDP or TAP
- * port's (iface= in its devargs), else the port's name. */
-static void
-host_iface(json_t *host, char *out, size_t len)
-{
-	const char *dev = json_string_value(json_object_get(port_named(cd_str(host, "port")), "devargs")), *at;
-
-	if (cd_str(host, "iface") != NULL)
-		snprintf(out, len, "%s", cd_str(host, "iface"));
-	else if (dev != NULL && (at = strstr(dev, "iface=")) != NULL)
-		snprintf(out, len, "%.*s", (int)strcspn(at + 6, ","), at + 6);
-	else
-		snprintf(out, len, "%s", cd_str(host, "port") ?: "");
-}
-
 static void
 want_addr(struct sw_twin_want *w, const char *pfx)
 {
@@ -376,7 +361,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	static struct sw_twin_want w[SLICES_MAX];
 	static char ns[SLICES_MAX][16];
 	uint8_t imp[SLICES_MAX] = { 0 };
-	char err[200], sig[64];
+	char err[200], sig[64], iface[IFNAMSIZ];
 	bool read = true;	/* every importing twin read whole */
 	uint64_t h = 1469598103934665603ULL;
 	size_t n = 0;
@@ -402,7 +387,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	} else {
 		R.on = true;
 		snprintf(R.port, sizeof(R.port), "%s", cd_str(host, "port") ?: "");
-		host_iface(host, R.iface, sizeof(R.iface));
+		snprintf(R.iface, sizeof(R.iface), "%s",
+			 sw_kind_iface(host, port_named(R.port), iface, sizeof(iface)) ?: "");
 		slices = cd_vis_docs(R.res, "slices");
 		if (port_named(R.port) != NULL)
 			n = wants_of(slices, port_named(R.port), w, SLICES_MAX, imp);
