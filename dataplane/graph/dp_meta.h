@@ -24,7 +24,8 @@
 #define DP_MF_HOST      (1u << 9)  /* sent by the box's own kernel (a VRF's twin, with DP_MF_OWN): the
 				    * box originates it, so no hop of the box counts against its
 				    * TTL (RFC 1812 5.3.1: a router decrements what it forwards) */
-/* bit 11: free */
+#define DP_MF_ROUTED    (1u << 11) /* routed by the box into a bridged way on (a neighbour behind an L2
+				    * tunnel): what is said about it there (too big) is a router's */
 #define DP_MF_TUN       (1u << 10) /* a UDP port's registered parser took the payload
 				    * (dp_parse_udp_register; md->dport names whose): tun_key is
 				    * valid and so are that feature's own per-packet fields */

@@ -28,8 +28,8 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import IP, IPv6, UDP, ICMP, Ether, Raw, Dot1Q, IPerror, UDPerror, defragment  # noqa: E402
-    from scapy.layers.inet6 import ICMPv6PacketTooBig  # noqa: E402
+    from scapy.all import IP, IPv6, UDP, ICMP, ARP, Ether, Raw, Dot1Q, IPerror, UDPerror, defragment  # noqa: E402
+    from scapy.layers.inet6 import ICMPv6PacketTooBig, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr  # noqa: E402
     from scapy.layers.vxlan import VXLAN  # noqa: E402
     from scapy.contrib.geneve import GENEVE, GeneveOptions  # noqa: E402
 except ImportError:
@@ -514,6 +514,110 @@ def test_geneve_as_tshark_dissects_it():
                    g["udp.dstport"].split(",")[0]),
                   ("0", "0", "0", 0x6558, VNI, "", "6081"), "tshark: the box's GENEVE header")
         expect_eq(g["eth.src"].split(",")[-1], MAC_A, "tshark: the inner frame dissected as Ethernet")
+        expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: nothing malformed")
+
+
+@R.test
+def test_neighbour_behind_tunnel():
+    """A slice's subnet stretched to site 2 (bd 10, its SVI here): a packet
+    routed from another bd (p2's) to a host of that subnet at site 2 is
+    held while the box asks, the ARP request (NDP solicitation) on p0 and,
+    one copy, into the tunnel; the answer through the tunnel makes a
+    tunnel neighbour (neigh "tunnel_learned", the nexthops of a route via
+    it "tunnel"), releases the held packet and the next ones go by the
+    fast path (from p3): routed (TTL - 1, from the SVI's MAC to the
+    host's) into the tunnel. An answer through the tunnel the box did not
+    ask for makes no entry. Too big for the path with DF: ICMP from the
+    router to its sender, not from the destination."""
+    rmac, rmac2 = "02:00:00:00:00:fe", "02:00:00:00:00:fd"
+    h2 = "02:00:00:00:00:02"
+    ports = dict(PORTS, p2={"role": "lan"}, p3={"role": "lan"})
+
+    def to_far(dst, n=0, ttl=20, size=0, v6=False):
+        l3 = IPv6(src="fd00:12::5", dst=dst, hlim=ttl) if v6 else IP(src="10.12.0.5", dst=dst, ttl=ttl, flags="DF")
+        return Ether(src=h2, dst=rmac2) / l3 / UDP(sport=1000 + n, dport=9) / Raw(b"to site 2 %d" % n +
+                                                                                  b"." * size)
+
+    def via_tunnel(f):
+        return outer(f)
+
+    held = [to_far("10.1.0.77", n) for n in range(2)]
+    held6 = [to_far("fd00:10::77", n, v6=True) for n in range(2)]
+    later = [to_far("10.1.0.77", 5), to_far("10.50.0.1", 6), to_far("fd00:10::77", 7, v6=True)]
+    big = to_far("10.1.0.77", 8, size=1000)
+    arp_reply = via_tunnel(Ether(src=MAC_R2, dst=rmac) / ARP(op=2, hwsrc=MAC_R2, psrc="10.1.0.77", hwdst=rmac,
+                                                            pdst="10.1.0.254"))
+    unasked = via_tunnel(Ether(src=MAC_R, dst=rmac) / ARP(op=2, hwsrc=MAC_R, psrc="10.1.0.88", hwdst=rmac,
+                                                         pdst="10.1.0.254"))
+    na = via_tunnel(Ether(src=MAC_R2, dst=rmac) / IPv6(src="fd00:10::77", dst="fd00:10::fe", hlim=255) /
+                    ICMPv6ND_NA(tgt="fd00:10::77", R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=MAC_R2))
+    svis = []
+    for bd, mac, net in ((10, rmac, "10.1.0"), (12, rmac2, "10.12.0")):
+        n6 = "fd00:%d::" % bd
+        svis += [U("svi", {"vrf": 1, "bd": bd}, "svi", {"mac": mac, "ip": net + ".254", "plen": 24}),
+                 U("svi6", {"vrf": 1, "bd": bd}, "svi6", {"mac": mac, "ip": n6 + "fe", "plen": 64}),
+                 U("fdb", {"bd": bd, "mac": mac}, "route"),
+                 U("routes", {"vrf": 1, "dst": net + ".254/32"}, "local"),
+                 U("routes", {"vrf": 1, "dst": net + ".0/24"}, "connected", {"bd": bd}),
+                 U("routes6", {"vrf": 1, "dst": n6 + "fe/128"}, "local"),
+                 U("routes6", {"vrf": 1, "dst": n6 + "/64"}, "connected", {"bd": bd})]
+    with Sxdp({"p0": [], "p1": [], "p2": held + held6, "p3": later + [big], "w0": [arp_reply, unasked, na]},
+              pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup() + svis + [
+            U("flood", {"bd": 10}, "flood", {"ports": 0b1, "t0": TUN}, type="modify"),
+            U("interfaces", {"in_port": "p2", "vlan": 0}, "attach", {"slice": 1, "bd": 12}),
+            U("bd_ports", {"bd": 12, "port": "p2"}, "member", {"vlan": 0}),
+            U("interfaces", {"in_port": "p3", "vlan": 0}, "attach", {"slice": 1, "bd": 12}),
+            U("bd_ports", {"bd": 12, "port": "p3"}, "member", {"vlan": 0}),
+            U("flood", {"bd": 12}, "flood", {"ports": 0b1100}),
+            U("routes", {"vrf": 1, "dst": "10.50.0.0/16"}, "via", {"nh": "10.1.0.77"}),
+        ])
+        st = dp.phase(["p2"], events={"switch.arp_request": 2, "switch.nd_solicit": 2})
+        expect_drops(st, {})
+        dp.phase(["w0"], events={"switch.neigh_learned": 1, "switch.nd_learned": 1})
+        nb = {e["match"]["ip"]: (e["action"], e["params"]) for e in dp.table_read("neigh")[0]
+              if e["match"]["vrf"] == 1}
+        expect_eq(nb, {"10.1.0.77": ("tunnel_learned", {"tunnel": TUN, "dmac": MAC_R2.upper(),
+                                                        "smac": rmac.upper()})},
+                  "neigh: the host behind the tunnel, the unasked one not")
+        nb6 = {e["match"]["ip"]: e["action"] for e in dp.table_read("neigh6")[0] if e["match"]["vrf"] == 1}
+        expect_eq(nb6, {"fd00:10::77": "tunnel_learned"}, "neigh6")
+        nh = [e for e in dp.table_read("nexthops")[0] if e["params"].get("ip") == "10.1.0.77"]
+        expect_eq([(e["action"], e["params"]["tunnel"]) for e in nh], [("tunnel", TUN)],
+                  "nexthops: the route via it goes into the tunnel")
+        dp.table_write([U("paths", {"id": PATH}, "static", {"src": VTEP, "dst": PEER, "vrf": UNDERLAY,
+                                                            "mtu": 1000, "gw": GW}, type="modify")])
+        dp.phase(["p3"])
+        st = dp.wait_consumed()
+        expect_drops(st, {"overlay.frag_needed": 1})
+        dp.stop()
+        out = dp.outputs()
+        got = [Ether(g) for g in out["w0"]]
+        arps = [g for g in got if ARP in g[VXLAN].payload]
+        nss = [g for g in got if ICMPv6ND_NS in g[VXLAN].payload]
+        expect_eq([(a[IP].dst, a[VXLAN].vni, a[VXLAN].payload[ARP].pdst, a[VXLAN].payload.src)
+                   for a in arps], [(PEER, VNI, "10.1.0.77", rmac)], "one ARP request into the tunnel")
+        expect_eq([n[VXLAN].payload[ICMPv6ND_NS].tgt for n in nss], ["fd00:10::77"],
+                  "one solicitation into the tunnel")
+        data = [bytes(g[VXLAN].payload) for g in got if g not in arps and g not in nss]
+
+        def routed(f):
+            w = f.copy()
+            w.src, w.dst = rmac, MAC_R2
+            if IP in w:
+                w[IP].ttl -= 1
+                del w[IP].chksum
+            else:
+                w[IPv6].hlim -= 1
+            return bytes(Ether(bytes(w)))
+        expect_eq(data, [routed(f) for f in held + held6 + later],
+                  "held, then fast-path packets: routed into the tunnel")
+        expect_eq(sum(1 for b in out["p0"] if ARP in Ether(b)), 1, "the ARP request on p0 too")
+        expect_eq(out["p2"], [], "nothing back to p2")
+        icmp = [Ether(b) for b in out["p3"]]
+        expect_eq([(e.src, e.dst, e[IP].src, e[IP].dst, e[ICMP].type, e[ICMP].code, e[ICMP].nexthopmtu)
+                   for e in icmp], [(rmac2, h2, "10.12.0.254", "10.12.0.5", 3, 4, 950)],
+                  "too big: from the router to its sender")
         expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: nothing malformed")
 
 

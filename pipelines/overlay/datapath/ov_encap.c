@@ -128,8 +128,8 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 
 /* m does not fit its path (mtu: the largest outer IPv4 packet it takes).
  * IPv4 with DF and IPv6 go to the slow path, which tells the sender; IPv4
- * without DF into a routed tunnel goes there to be fragmented; a bridged
- * frame is dropped. */
+ * without DF routed (an L3 VNI, a neighbour behind the tunnel) goes there
+ * to be fragmented; a bridged frame is dropped. */
 static inline uint16_t
 too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu,
 	uint32_t over)
@@ -140,7 +140,8 @@ too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint3
 		df = (rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->fragment_offset &
 		      rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0;
 	if (mtu < over + OV_INNER_MTU_MIN ||
-	    !(df || (md->flags & DP_MF_IPV6) || ((md->flags & DP_MF_IPV4) && ov_tunnel_l3(t))))
+	    !(df || (md->flags & DP_MF_IPV6) ||
+	      ((md->flags & DP_MF_IPV4) && (ov_tunnel_l3(t) || (md->flags & DP_MF_ROUTED)))))
 		return DP_NEXT_DROP(OV_DROP(too_big));
 	md->out_port = OV_TOO_BIG(path, mtu - over);
 	md->punt = OV_PUNT_TOO_BIG;
@@ -188,7 +189,7 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
 		ov_seal_burst(m, gn[g], gsa[g], sc, ctx->now, res);
 		for (unsigned int i = 0; i < gn[g]; i++) {
 			unsigned int j = sealq[at[i]];
-			bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
+			bool resolved = (hit >> j & 1) && pl_switch_nb_port(ne[j]->action);
 
 			next[idx[j]] = res[i] != 0 ? DP_NEXT_DROP(res[i]) :
 				out_via(m[i], dp_meta(m[i]), resolved ? (const struct sw_rewrite *)ne[j]->params :
@@ -400,7 +401,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		const struct ov_tunnel *t = (const struct ov_tunnel *)te[j]->params;
 		const struct sw_rewrite *rw = (const struct sw_rewrite *)ne[j]->params;
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
-		bool resolved = (hit >> j & 1) && ne[j]->action != SW_NB_UNRESOLVED;
+		bool resolved = (hit >> j & 1) && pl_switch_nb_port(ne[j]->action);
 		uint16_t *nx = &next[idx[j]];
 		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_PATH_ENCAP_LEN(p);
 		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)ids[j], ctx->worker) : NULL;
@@ -515,7 +516,8 @@ pl_overlay_too_big(struct rte_mbuf *m)
 		dp_slow_drop(m, OV_DROP(no_path));
 		return;
 	}
-	routed = ov_tunnel_l3((const struct ov_tunnel *)te->params);
+	/* an L3 VNI's, or routed by the switch to a neighbour behind an L2 one */
+	routed = ov_tunnel_l3((const struct ov_tunnel *)te->params) || (md->flags & DP_MF_ROUTED);
 	if (md->flags & DP_MF_IPV4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
 

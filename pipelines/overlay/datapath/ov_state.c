@@ -32,7 +32,7 @@ ov_state_underlay_rw(const struct ov_path *p)
 	const struct dp_entry *e;
 
 	e = dp_table_find(ov_state_nh_key(k, p) ? pl_sw.neigh6 : pl_sw.neigh, k);
-	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
+	return e != NULL && pl_switch_nb_port(e->action) ? (const struct sw_rewrite *)e->params : NULL;
 }
 
 int

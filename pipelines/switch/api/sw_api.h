@@ -55,9 +55,14 @@ enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL,
  * action is named after that feature; without one it is not declared. */
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL,
        SW_RT_UPPER };
-enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED };
-/* nexthops: an id is an IPv4 or an IPv6 next hop, by its action */
-enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6 };
+/* neigh, neigh6: a port's rewrite (static, learned), unresolved, or a
+ * neighbour behind an overlay tunnel (SW_NB_TUNNEL: learned only from the
+ * box's own ARP or NDP exchange through it, params sw_rw_tunnel). */
+enum { SW_NB_REWRITE, SW_NB_LEARNED, SW_NB_UNRESOLVED, SW_NB_TUNNEL };
+/* nexthops: an id is an IPv4 or an IPv6 next hop, by its action; the
+ * tunnel ones are a neighbour behind a tunnel */
+enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRESOLVED6, SW_NH_TUNNEL,
+       SW_NH_TUNNEL6 };
 
 #define SW_ECMP_MAX 4
 #define SW_NH_MAX (1u << 16)     /* next-hop ids 1..65535 (sw_nexthop.c) */
@@ -77,12 +82,30 @@ struct sw_via { uint32_t nh; };
 struct sw_ecmp { uint8_t n; uint8_t pad[3]; uint32_t nh[SW_ECMP_MAX]; };
 struct sw_connected { uint16_t bd; };
 struct sw_rewrite { uint16_t port, vlan; uint8_t dmac[6], smac[6]; };
+/* A neighbour behind an overlay tunnel: the routed frame, its MACs
+ * rewritten, goes untagged into the tunnel (an L2 VNI of its bridge
+ * domain), as a bridged frame to that MAC would. Its MACs lie where a
+ * rewrite's do, so the MAC rewrite and every derived entry (nexthops) are
+ * the same code for both. */
+struct sw_rw_tunnel { uint32_t tunnel; uint8_t dmac[6], smac[6]; };
+_Static_assert(offsetof(struct sw_rw_tunnel, dmac) == offsetof(struct sw_rewrite, dmac) &&
+	       offsetof(struct sw_rw_tunnel, smac) == offsetof(struct sw_rewrite, smac) &&
+	       sizeof(struct sw_rw_tunnel) == sizeof(struct sw_rewrite), "a tunnel neighbour's MACs are a rewrite's");
 /* A route to a peer site: the overlay tunnel (its entry has the far end's
  * router MAC). */
 struct sw_rt_tunnel { uint32_t tunnel; };
 struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
 struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
 struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };
+
+/* A neigh or neigh6 entry's action: a neighbour out of a port (what an
+ * underlay next hop must be: a tunnel's or a GTP-U peer's), not behind a
+ * tunnel nor unresolved. */
+static inline bool
+pl_switch_nb_port(uint16_t action)
+{
+	return action == SW_NB_REWRITE || action == SW_NB_LEARNED;
+}
 
 _Static_assert(SW_RT_IDS_OFF >= sizeof(struct sw_ecmp) &&
 	       SW_RT_IDS_OFF + SW_ECMP_MAX * sizeof(uint32_t) <= DP_PARAMS_BYTES,
@@ -112,15 +135,46 @@ extern unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
 struct sw_meta {
 	uint16_t bd;             /* bridge domain, from ingress */
 	uint16_t vid;            /* ingress VLAN (0 untagged) */
-	uint32_t nh;             /* routed IPv4: next hop (network order) */
-	uint8_t  punt;           /* why a stage punted (SW_PUNT_*) */
+	union {
+		struct {         /* a packet a stage punted */
+			uint32_t nh;     /* routed IPv4: next hop (network order) */
+			uint8_t  punt;   /* why (SW_PUNT_*) */
+		};
+		/* DP_MF_ROUTED into a tunnel (never a switch punt): the way
+		 * back as it was before the rewrite, for what the box says
+		 * about the packet (too big): its sender's MAC and the tunnel
+		 * it came through (dp_meta.tunnel names the one it goes into) */
+		struct {
+			uint8_t  mac[6];
+			uint16_t tunnel;
+		} back;
+	};
 };
+/* The mbuf's dynamic field space is shared (the UPF's fields, PMDs'). */
+_Static_assert(sizeof(struct sw_meta) == 12, "the switch's field stays 12 bytes");
 extern int pl_sw_meta_off;
 
 static inline struct sw_meta *
 sw_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, pl_sw_meta_off, struct sw_meta *);
+}
+
+/* The tunnel what the box says about m goes back into (DP_MF_DECAP m). */
+static inline uint32_t
+pl_switch_back_tunnel(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+
+	return (md->flags & DP_MF_ROUTED) ? sw_meta(m)->back.tunnel : md->tunnel;
+}
+
+/* The MAC what the box says about m goes to: its sender's. */
+static inline const uint8_t *
+pl_switch_back_mac(struct rte_mbuf *m)
+{
+	return (dp_meta(m)->flags & DP_MF_ROUTED) ? sw_meta(m)->back.mac :
+		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes;
 }
 
 /* sw_meta.bd of a packet decapsulated straight into a VRF: in no bridge

@@ -55,9 +55,10 @@
 #define SW_A_FLOOD	"flood"		/* flood */
 #define SW_A_FORWARD	"forward"	/* fdb */
 #define SW_A_LEARNED	"learned"
-#define SW_A_TUNNEL_LEARNED "tunnel_learned"	/* fdb */
+#define SW_A_TUNNEL_LEARNED "tunnel_learned"	/* fdb, neigh, neigh6 */
 #define SW_A_RESOLVED	"resolved"	/* nexthops */
 #define SW_A_RESOLVED6	"resolved6"
+#define SW_A_TUNNEL6	"tunnel6"	/* nexthops */
 #define SW_A_UNRESOLVED	"unresolved"	/* nexthops, neigh, neigh6 */
 #define SW_A_UNRESOLVED6 "unresolved6"
 #define SW_A_ROUTE	"route"

@@ -92,7 +92,8 @@ fdb_line(json_t *e)
 	fmt_put(" hits ", e, "hits", "\n");
 }
 
-/* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3". */
+/* "vrf 1 10.0.1.254 port p1 vlan 0 dmac .. smac .. static hits=3", or
+ * "... tunnel 7 dmac .. smac .. learned ..." behind an overlay tunnel. */
 static void
 neigh_line(json_t *e)
 {
@@ -107,6 +108,10 @@ neigh_line(json_t *e)
 		fmt_put("vlan ", p, "vlan", " ");
 		put_mac("dmac ", p, "dmac", " ");
 		put_mac("smac ", p, "smac", learned ? " learned" : " static");
+	} else if (strcmp(a, "tunnel_learned") == 0) {   /* at a peer site */
+		fmt_put("tunnel ", p, "tunnel", " ");
+		put_mac("dmac ", p, "dmac", " ");
+		put_mac("smac ", p, "smac", " learned");
 	} else {
 		fmt_put_other(e);	/* unresolved */
 	}

@@ -30,6 +30,7 @@
 #include "sw_hold.h"
 #include "sw_nd.h"
 #include "sw_slow.h"
+#include "sw_neigh.h"
 #include "sw_state.h"
 #include "sw_rewrite.h"
 #include "sw_host.h"
@@ -54,7 +55,7 @@ st(void)
 
 static void
 arp_ask(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src);
-static void route_out(struct rte_mbuf *m, const struct sw_rewrite *rw);
+static void route_out(struct rte_mbuf *m, const struct sw_rewrite *rw, bool tun);
 
 /* A held packet whose neighbour never answered an ARP request. */
 static void
@@ -142,7 +143,7 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 	arp.arp_data.arp_sip = svi->ip;
 	memset(&arp.arp_data.arp_tha, 0, 6);
 	arp.arp_data.arp_tip = ip;
-	sw_slow_bd_send(mp, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
+	sw_slow_bd_send(mp, slice, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
 			 SW_EVENT(arp_request));
 }
 
@@ -213,7 +214,7 @@ icmp_error_as(struct rte_mbuf *m, struct dp_meta *md, uint8_t type, uint8_t code
 	/* header + 8 bytes (RFC 792), within the datagram and the first segment */
 	quote = RTE_MIN((uint16_t)(rte_ipv4_hdr_len(oip) + 8), olen);
 	quote = RTE_MIN(quote, rte_be_to_cpu_16(oip->total_length));
-	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
+	r = dp_slow_frame(m->pool, pl_switch_back_mac(m), smac, sw_meta(m)->vid,
 		      RTE_ETHER_TYPE_IPV4, sizeof(*ip) + sizeof(*icmp) + quote, &p);
 	if (r == NULL)
 		return;
@@ -307,14 +308,21 @@ fail:
 }
 
 /* A routed packet the slow path sends on (held, resolved meanwhile, or
- * punted for its size): MTU check, rewrite, out. Counts it once. */
+ * punted for its size): MTU check, rewrite, out (tun: into the tunnel of
+ * the neighbour's sw_rw_tunnel). Counts it once. */
 static void
-route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
+route_out(struct rte_mbuf *m, const struct sw_rewrite *rw, bool tun)
 {
 	struct dp_meta *md = dp_meta(m);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, md->l3_off);
-	uint16_t mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
+	uint16_t mtu;
 	uint32_t ip_bytes = rte_pktmbuf_pkt_len(m) - md->l3_off;
+
+	if (tun) {
+		sw_slow_tunnel_out(m, (const struct sw_rw_tunnel *)rw);
+		return;
+	}
+	mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
 
 	if (mtu != 0 && rte_be_to_cpu_16(ip->total_length) > mtu) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(IP_DF)) {
@@ -345,35 +353,29 @@ route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
 		dp_slow_event(SW_EVENT(forwarded));
 }
 
-static void
-hold_release(uint16_t slice, uint32_t ip, const struct sw_rewrite *rw)
-{
-	sw_hold_release(slice, false, (const uint8_t *)&ip, rw);
-}
-
+/* The neighbour (slice, ip) resolves to (sw_neigh_rw), or NULL. */
 static const struct sw_rewrite *
-neigh_get(uint16_t slice, uint32_t ip)
+neigh_get(uint16_t slice, uint32_t ip, bool *tun)
 {
 	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
 
 	pl_switch_key_vrf_ip(k, slice, ip);
-	e = dp_table_find(pl_sw.neigh, k);
-	return (e != NULL && e->action != SW_NB_UNRESOLVED) ? (const struct sw_rewrite *)e->params : NULL;
+	return sw_neigh_rw(dp_table_find(pl_sw.neigh, k), tun);
 }
 
 static void
 resolve(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh);
+	bool tun;
+	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh, &tun);
 	const struct sw_svi *svi;
 	uint16_t bd;
 
 	/* resolved since the worker looked: send it (after anything held) */
 	if (rw != NULL) {
-		hold_release(md->slice, sw_meta(m)->nh, rw);
-		route_out(m, rw);
+		sw_hold_release(md->slice, false, (const uint8_t *)&sw_meta(m)->nh, rw, tun);
+		route_out(m, rw, tun);
 		return;
 	}
 	/* {subnet, -1} and {subnet, 0} of a connected subnet are no host to
@@ -391,38 +393,6 @@ resolve(struct rte_mbuf *m)
 		      (const uint8_t *)&rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								md->l3_off)->src_addr);
 }
-
-static void
-neigh_learn(uint16_t slice, uint32_t ip, uint16_t port, uint16_t vid, const uint8_t *mac,
-	    const struct sw_svi *svi)
-{
-	struct dp_update u;
-	struct sw_rewrite *rw = (struct sw_rewrite *)u.params;
-	const struct dp_entry *e;
-	int r;
-
-	memset(&u, 0, sizeof(u));
-	pl_switch_key_vrf_ip(u.key, slice, ip);
-	e = dp_table_find(pl_sw.neigh, u.key);
-	if (e != NULL && e->action == SW_NB_REWRITE)
-		return;   /* static neighbours are the operator's */
-	rw->port = port;
-	rw->vlan = vid;
-	memcpy(rw->dmac, mac, 6);
-	memcpy(rw->smac, svi->mac, 6);
-	/* Held packets first: queued for the workers before the entry exists, so
-	 * the flow's next packets (fast path) cannot overtake them by more than
-	 * the burst a worker is in when the write lands. */
-	hold_release(slice, ip, rw);
-	if (e == NULL || memcmp(e->params, rw, sizeof(*rw)) != 0) {
-		u.type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
-		u.table = pl_sw.neigh;
-		u.action = SW_NB_LEARNED;
-		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
-			dp_slow_event(SW_EVENT(neigh_learned));
-	}
-}
-
 
 static void
 handle_arp(struct rte_mbuf *m, struct dp_meta *md)
@@ -458,9 +428,14 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		sw_slow_limited(m, lim);
 		return;
 	}
-	/* a neighbour is a port's: one behind a tunnel is the fdb's */
-	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0 && !(md->flags & DP_MF_DECAP))
-		neigh_learn(md->slice, sip, md->in_port, sw_meta(m)->vid, a->arp_sha.addr_bytes, svi);
+	/* a neighbour behind a tunnel only from the box's own exchange */
+	if (in_subnet(svi, sip) && sip != svi->ip && sip != 0) {
+		uint32_t t = (md->flags & DP_MF_DECAP) ? pl_switch_back_tunnel(m) : 0;
+
+		if (t == 0 || sw_neigh_tunnel_ok(md->slice, false, (const uint8_t *)&sip))
+			sw_neigh_learn(false, md->slice, (const uint8_t *)&sip, md->in_port, sw_meta(m)->vid, t,
+					    a->arp_sha.addr_bytes, svi->mac);
+	}
 	if (!request) {
 		dp_slow_event(SW_EVENT(consumed));
 		rte_pktmbuf_free(m);
@@ -558,12 +533,13 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 static void
 handle_mtu(struct rte_mbuf *m, struct dp_meta *md)
 {
-	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh);
+	bool tun;
+	const struct sw_rewrite *rw = neigh_get(md->slice, sw_meta(m)->nh, &tun);
 
 	if (rw == NULL)
 		resolve(m);
 	else
-		route_out(m, rw);
+		route_out(m, rw, tun);
 }
 
 int

@@ -127,15 +127,19 @@ static struct dp_table_def routes_def = {
 };
 
 /* A neighbour's rewrite, static or learned (ARP, NDP); a miss is punted to
- * resolve it. IPv4 and IPv6 alike. */
+ * resolve it. IPv4 and IPv6 alike. One behind an overlay tunnel is learned
+ * only (the box's own ARP or NDP exchange through it): a tunnel's MACs
+ * are the remote site's to say. */
 #define NEIGH_ACTIONS									\
-	.n_actions = 3,									\
+	.n_actions = 4,									\
 	.actions = {									\
 		[SW_NB_REWRITE] = { SW_A_REWRITE, 4, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX }, \
 						    { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC } } }, \
 		[SW_NB_LEARNED] = { SW_A_LEARNED, 4, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX }, \
 						    { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC } } }, \
 		[SW_NB_UNRESOLVED] = { SW_A_UNRESOLVED, 0, {} },				\
+		[SW_NB_TUNNEL] = { SW_A_TUNNEL_LEARNED, 3, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX },	\
+						     { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC } } }, \
 	},										\
 	.default_action = SW_NB_UNRESOLVED
 
@@ -150,7 +154,7 @@ static const struct dp_table_def neigh_def = {
 static const struct dp_table_def nexthops_def = {
 	.name = SW_T_NEXTHOPS, .size = SW_NH_MAX, .n_fields = 1,
 	.fields = { { SW_F_ID, DP_T_U32, DP_MATCH_EXACT, SW_NH_MAX - 1 } },
-	.n_actions = 5,
+	.n_actions = 7,
 	.actions = {
 		[SW_NH_RESOLVED] = { SW_A_RESOLVED, 6, { { SW_F_PORT, DP_T_PORT }, { SW_F_VLAN, DP_T_U16, VID_MAX },
 						      { SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC },
@@ -161,6 +165,10 @@ static const struct dp_table_def nexthops_def = {
 							{ SW_F_DMAC, DP_T_MAC }, { SW_F_SMAC, DP_T_MAC },
 							{ SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV6 } } },
 		[SW_NH_UNRESOLVED6] = { SW_A_UNRESOLVED6, 2, { { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV6 } } },
+		[SW_NH_TUNNEL] = { SW_A_TUNNEL, 5, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX }, { SW_F_DMAC, DP_T_MAC },
+						  { SW_F_SMAC, DP_T_MAC }, { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV4 } } },
+		[SW_NH_TUNNEL6] = { SW_A_TUNNEL6, 5, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX }, { SW_F_DMAC, DP_T_MAC },
+						    { SW_F_SMAC, DP_T_MAC }, { SW_F_VRF, DP_T_U16 }, { SW_F_IP, DP_T_IPV6 } } },
 	},
 	/* a miss (never, but for a bug) resolves through neigh on the slow path */
 	.default_action = SW_NH_NONE,
@@ -282,6 +290,13 @@ sw_init(unsigned int workers)
 	    offsetof(struct sw_nh6_unresolved, ip) ||
 	    dp_table_param_off(pl_sw.routes6, SW_RT_ECMP, 2) != offsetof(struct sw_ecmp6, nh[1]) ||
 	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
+		return -EINVAL;
+	/* a tunnel neighbour is a rewrite's MACs, its next hop where a resolved one's is */
+	if (dp_table_param_off(pl_sw.neigh, SW_NB_TUNNEL, 1) != offsetof(struct sw_rw_tunnel, dmac) ||
+	    dp_table_param_off(pl_sw.neigh6, SW_NB_TUNNEL, 2) != offsetof(struct sw_rw_tunnel, smac) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_TUNNEL, 3) != offsetof(struct sw_nh_resolved, vrf) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_TUNNEL, 4) != offsetof(struct sw_nh_resolved, ip) ||
+	    dp_table_param_off(pl_sw.nexthops, SW_NH_TUNNEL6, 4) != offsetof(struct sw_nh6_resolved, ip))
 		return -EINVAL;
 	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter) ||
 	    dp_table_param_off(pl_sw.interfaces, SW_IF_ROUTED, 2) != offsetof(struct sw_attach, meter) ||

@@ -202,8 +202,9 @@ guard_check(const struct dp_update *u, unsigned int n, int *res)
 		if (x->table == pl_sw.bd_ports && x->action == 0)
 			res[i] = egress_ok(key_u16(x->key, 2), ((const struct sw_member *)x->params)->vlan,
 					   owner[key_u16(x->key, 0)]);
-		else if ((x->table == pl_sw.neigh || x->table == pl_sw.neigh6) &&
-			 x->action != SW_NB_UNRESOLVED)
+		/* (one behind a tunnel: encap sends a frame into its own
+		 * slice's tunnels only, overlay.wrong_slice) */
+		else if ((x->table == pl_sw.neigh || x->table == pl_sw.neigh6) && pl_switch_nb_port(x->action))
 			res[i] = egress_ok(((const struct sw_rewrite *)x->params)->port,
 					   ((const struct sw_rewrite *)x->params)->vlan,
 					   (uint32_t)key_u16(x->key, 0) + 1);

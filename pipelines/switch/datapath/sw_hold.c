@@ -79,14 +79,14 @@ sw_hold_asker(uint16_t slice, bool v6, const uint8_t *ip)
 }
 
 void
-sw_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw)
+sw_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw, bool tun)
 {
 	struct hold *h = hold_find(slice, v6, ip, false);
 
 	if (h == NULL)
 		return;
 	for (unsigned int i = 0; i < h->n; i++) {
-		fam[v6]->out(h->m[i], rw);
+		fam[v6]->out(h->m[i], rw, tun);
 	}
 	h->used = false;
 }

@@ -20,8 +20,9 @@
 struct sw_hold_family {
 	/* ask for ip on behalf of src (who pays for the request) */
 	void (*ask)(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src);
-	/* a held packet, its neighbour resolved to rw: consumes m */
-	void (*out)(struct rte_mbuf *m, const struct sw_rewrite *rw);
+	/* a held packet, its neighbour resolved to rw (tun: a tunnel
+	 * neighbour's sw_rw_tunnel): consumes m */
+	void (*out)(struct rte_mbuf *m, const struct sw_rewrite *rw, bool tun);
 	/* a held packet whose neighbour never answered: consumes m */
 	void (*expired)(struct rte_mbuf *m);
 };
@@ -32,8 +33,8 @@ void sw_hold_register(bool v6, const struct sw_hold_family *f);
 /* What is held for (slice, ip), waiting for it to resolve: the source of
  * its first packet (the address asking for it); NULL: nothing is. */
 const uint8_t *sw_hold_asker(uint16_t slice, bool v6, const uint8_t *ip);
-/* (slice, ip) resolved to rw: send what is held for it. */
-void sw_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw);
+/* (slice, ip) resolved to rw (tun: as out's): send what is held for it. */
+void sw_hold_release(uint16_t slice, bool v6, const uint8_t *ip, const struct sw_rewrite *rw, bool tun);
 /* Timers: ask again, or give up; main lcore, every loop. */
 void sw_hold_poll(uint64_t now_tsc);
 /* Free held packets (shutdown). */

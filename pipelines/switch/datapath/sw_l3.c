@@ -22,11 +22,11 @@
 #include "dp_stats.h"
 
 /* A routed packet with its neighbour's rewrite (NULL: unresolved, the
- * slow path resolves it): the egress MTU, the rewrite, out. ip is its
- * header, tlen its total length (host order), both read when its key was
- * made. */
+ * slow path resolves it; tun: behind a tunnel, rw its sw_rw_tunnel): the
+ * egress MTU, the rewrite, out. ip is its header, tlen its total length
+ * (host order), both read when its key was made. */
 static __rte_always_inline void
-out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, struct rte_ipv4_hdr *ip,
+out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, bool tun, struct rte_ipv4_hdr *ip,
 	     uint16_t tlen)
 {
 	struct dp_meta *md = dp_meta(m);
@@ -34,6 +34,10 @@ out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, stru
 	if (rw == NULL) {
 		sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
 		*nx = DP_NEXT_PUNT;
+		return;
+	}
+	if (unlikely(tun)) {   /* the path's MTU is encap's to check */
+		*nx = pl_switch_nb_tunnel(m, md, (const struct sw_rw_tunnel *)rw);
 		return;
 	}
 	/* Over the egress MTU: fragmentation or ICMP "fragmentation needed"
@@ -156,14 +160,20 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 		if (k2)
 			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
-			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED ?
-				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL, iph[j], tlen[j]);
+			out_resolved(pkts[idx[j]], &next[idx[j]],
+				     e[j]->action == SW_NH_RESOLVED || e[j]->action == SW_NH_TUNNEL ?
+				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL,
+				     e[j]->action == SW_NH_TUNNEL, iph[j], tlen[j]);
 		if (kn) {
 			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, nkp, kn, ne);
-			for (unsigned int j = 0; j < kn; j++)
+			for (unsigned int j = 0; j < kn; j++) {
+				bool found = hit & (1ULL << j);
+
 				out_resolved(pkts[nidx[j]], &next[nidx[j]],
-					     (hit & (1ULL << j)) && ne[j]->action != SW_NB_UNRESOLVED ?
-					     (const struct sw_rewrite *)ne[j]->params : NULL, nip[j], ntlen[j]);
+					     found && ne[j]->action != SW_NB_UNRESOLVED ?
+					     (const struct sw_rewrite *)ne[j]->params : NULL,
+					     found && ne[j]->action == SW_NB_TUNNEL, nip[j], ntlen[j]);
+			}
 		}
 	}
 }

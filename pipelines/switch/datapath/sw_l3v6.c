@@ -66,15 +66,20 @@ pl_switch_nd_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct 
 }
 
 /* A routed packet with its neighbour's rewrite (NULL: unresolved, the slow
- * path resolves it): the egress MTU, the rewrite, out. */
+ * path resolves it; tun: behind a tunnel, rw its sw_rw_tunnel): the egress
+ * MTU, the rewrite, out. */
 static inline void
-out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw)
+out_resolved(struct rte_mbuf *m, uint16_t *nx, const struct sw_rewrite *rw, bool tun)
 {
 	struct dp_meta *md = dp_meta(m);
 
 	if (rw == NULL) {
 		sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
 		*nx = DP_NEXT_PUNT;
+		return;
+	}
+	if (unlikely(tun)) {   /* the path's MTU is encap's to check */
+		*nx = pl_switch_nb_tunnel(m, md, (const struct sw_rw_tunnel *)rw);
 		return;
 	}
 	if (unlikely(sizeof(struct rte_ipv6_hdr) +
@@ -234,14 +239,20 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		if (k2)
 			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
-			out_resolved(pkts[idx[j]], &next[idx[j]], e[j]->action == SW_NH_RESOLVED6 ?
-				     &((const struct sw_nh6_resolved *)e[j]->params)->rw : NULL);
+			out_resolved(pkts[idx[j]], &next[idx[j]],
+				     e[j]->action == SW_NH_RESOLVED6 || e[j]->action == SW_NH_TUNNEL6 ?
+				     &((const struct sw_nh6_resolved *)e[j]->params)->rw : NULL,
+				     e[j]->action == SW_NH_TUNNEL6);
 		if (kn) {
 			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh6, nkp, kn, ne);
-			for (unsigned int j = 0; j < kn; j++)
+			for (unsigned int j = 0; j < kn; j++) {
+				bool found = hit & (1ULL << j);
+
 				out_resolved(pkts[nidx[j]], &next[nidx[j]],
-					     (hit & (1ULL << j)) && ne[j]->action != SW_NB_UNRESOLVED ?
-					     (const struct sw_rewrite *)ne[j]->params : NULL);
+					     found && ne[j]->action != SW_NB_UNRESOLVED ?
+					     (const struct sw_rewrite *)ne[j]->params : NULL,
+					     found && ne[j]->action == SW_NB_TUNNEL);
+			}
 		}
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "sw_nd.h"
 #include "sw_hold.h"
 #include "sw_slow.h"
+#include "sw_neigh.h"
 #include "sw_state.h"
 #include "sw_rewrite.h"
 #include "sw_host.h"
@@ -104,15 +105,14 @@ route6_get(uint16_t slice, const uint8_t *ip)
 	return dp_table_find(pl_sw.routes6, k);
 }
 
+/* The neighbour (slice, ip) resolves to (sw_neigh_rw), or NULL. */
 static const struct sw_rewrite *
-neigh6_get(uint16_t slice, const uint8_t *ip)
+neigh6_get(uint16_t slice, const uint8_t *ip, bool *tun)
 {
 	uint8_t k[DP_KEY_MAX] = {0};
-	const struct dp_entry *e;
 
 	pl_switch_key_vrf_ip6(k, slice, ip);
-	e = dp_table_find(pl_sw.neigh6, k);
-	return (e != NULL && e->action != SW_NB_UNRESOLVED) ? (const struct sw_rewrite *)e->params : NULL;
+	return sw_neigh_rw(dp_table_find(pl_sw.neigh6, k), tun);
 }
 
 static struct rte_ipv6_hdr *
@@ -238,7 +238,7 @@ icmp6_error_as(struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t param, b
 		return;
 	}
 	quote = RTE_MIN(quote, (uint32_t)ICMP6_QUOTE_MAX);
-	r = dp_slow_frame(m->pool, eth->src_addr.addr_bytes, smac, sw_meta(m)->vid,
+	r = dp_slow_frame(m->pool, pl_switch_back_mac(m), smac, sw_meta(m)->vid,
 			       RTE_ETHER_TYPE_IPV6, (uint16_t)(IP6_HLEN + sizeof(*icmp) + quote), &p);
 	if (r == NULL)
 		return;
@@ -274,11 +274,16 @@ pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed)
 }
 
 static void
-nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw)
+nd_route_out(struct rte_mbuf *m, const struct sw_rewrite *rw, bool tun)
 {
 	struct dp_meta *md = dp_meta(m);
-	uint16_t mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
+	uint16_t mtu;
 
+	if (tun) {
+		sw_slow_tunnel_out(m, (const struct sw_rw_tunnel *)rw);
+		return;
+	}
+	mtu = rw->port < DP_PORTS_MAX ? dp_ports[rw->port].mtu : 0;
 	if (mtu != 0 && IP6_HLEN + rte_be_to_cpu_16(ip6_of(m)->payload_len) > mtu) {
 		icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, mtu);
 		dp_slow_drop(m, SW_DROP(pkt_too_big));
@@ -371,40 +376,8 @@ nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint
 	ns[ND_MSG_LEN + 1] = 1;
 	memcpy(ns + ND_MSG_LEN + 2, svi->mac, 6);
 	icmp6_finish(pkt, svi->ip, group, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
-	sw_slow_bd_send(mp, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
+	sw_slow_bd_send(mp, slice, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
 			 SW_EVENT(nd_solicit));
-}
-
-/* (slice, ip) is at mac behind (port, vid): send what was held for it and
- * keep it in neigh6, unless the operator's static entry says otherwise. */
-static void
-nd_learn(uint16_t slice, const uint8_t *ip, uint16_t port, uint16_t vid, const uint8_t *mac,
-	 const struct sw_svi6 *svi)
-{
-	struct dp_update u;
-	struct sw_rewrite *rw = (struct sw_rewrite *)u.params;
-	const struct dp_entry *e;
-	int r;
-
-	memset(&u, 0, sizeof(u));
-	pl_switch_key_vrf_ip6(u.key, slice, ip);
-	e = dp_table_find(pl_sw.neigh6, u.key);
-	if (e != NULL && e->action == SW_NB_REWRITE)
-		return;
-	rw->port = port;
-	rw->vlan = vid;
-	memcpy(rw->dmac, mac, 6);
-	memcpy(rw->smac, svi->mac, 6);
-	/* held packets first, as pl_swctl's neigh_learn does: the flow's next
-	 * packets (fast path, once the entry exists) cannot overtake them */
-	sw_hold_release(slice, true, ip, rw);
-	if (e == NULL || memcmp(e->params, rw, sizeof(*rw)) != 0) {
-		u.type = e ? DP_UPD_MODIFY : DP_UPD_INSERT;
-		u.table = pl_sw.neigh6;
-		u.action = SW_NB_LEARNED;
-		if (dp_table_write(&u, 1, DP_ATOM_ROLLBACK, &r) == 0)
-			dp_slow_event(SW_EVENT(nd_learned));
-	}
 }
 
 /* May link-local who be learned from m (on svi's link)? Where the box
@@ -414,11 +387,12 @@ ll_neigh_ok(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_svi6 *
 {
 	const uint8_t *asker = sw_hold_asker(md->slice, true, who);
 	const struct sw_rewrite *known;
+	bool tun;
 
 	if (asker != NULL && memcmp(asker, svi->ip, 16) == 0)
 		return true;
-	known = neigh6_get(md->slice, who);
-	return known != NULL && known->port == md->in_port && known->vlan == sw_meta(m)->vid;
+	known = neigh6_get(md->slice, who, &tun);
+	return known != NULL && !tun && known->port == md->in_port && known->vlan == sw_meta(m)->vid;
 }
 
 /* An advertisement of target from the SVI6, out of the port the
@@ -550,13 +524,20 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	 * the same address would take the path's traffic over. */
 	{
 		const uint8_t *who = ns ? ip->src_addr : target;
-		bool ok = in_subnet6(svi, who) ?
-			  ns || neigh6_get(md->slice, who) != NULL || sw_hold_asker(md->slice, true, who) != NULL :
-			  pl_switch_ip6_ll(who) && ll_neigh_ok(m, md, svi, who);
+		uint32_t t = (md->flags & DP_MF_DECAP) ? pl_switch_back_tunnel(m) : 0;
+		bool tun, ok;
 
-		/* a neighbour is a port's: one behind a tunnel is the fdb's */
-		if (!unspec && lla != NULL && ok && memcmp(who, svi->ip, 16) != 0 && !(md->flags & DP_MF_DECAP))
-			nd_learn(md->slice, who, md->in_port, sw_meta(m)->vid, lla, svi);
+		/* through a tunnel only from the box's own exchange, and no
+		 * link-local one: its key has no BD */
+		if (t != 0)
+			ok = in_subnet6(svi, who) && sw_neigh_tunnel_ok(md->slice, true, who);
+		else if (in_subnet6(svi, who))
+			ok = ns || neigh6_get(md->slice, who, &tun) != NULL ||
+			     sw_hold_asker(md->slice, true, who) != NULL;
+		else
+			ok = pl_switch_ip6_ll(who) && ll_neigh_ok(m, md, svi, who);
+		if (!unspec && lla != NULL && ok && memcmp(who, svi->ip, 16) != 0)
+			sw_neigh_learn(true, md->slice, who, md->in_port, sw_meta(m)->vid, t, lla, svi->mac);
 	}
 	if (ns)
 		nd_advertise(m, svi, target, lla);
@@ -648,6 +629,7 @@ pl_switch_nd_route(struct rte_mbuf *m)
 	const struct dp_entry *e = route6_get(md->slice, ip->dst_addr);
 	const struct sw_rewrite *rw;
 	const uint8_t *nh;
+	bool tun;
 
 	if (e != NULL && e->action == SW_RT_VIA) {
 		nh = ((const struct sw_via6 *)e->params)->nh;
@@ -671,9 +653,9 @@ pl_switch_nd_route(struct rte_mbuf *m)
 		dp_slow_drop(m, SW_DROP(no_route));
 		return -1;
 	}
-	if ((rw = neigh6_get(md->slice, nh)) != NULL) {
-		sw_hold_release(md->slice, true, nh, rw);
-		nd_route_out(m, rw);
+	if ((rw = neigh6_get(md->slice, nh, &tun)) != NULL) {
+		sw_hold_release(md->slice, true, nh, rw, tun);
+		nd_route_out(m, rw, tun);
 		return 0;
 	}
 	pl_swctl_hold(m, md->slice, true, nh, ip->src_addr);

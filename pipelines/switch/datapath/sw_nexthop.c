@@ -53,16 +53,16 @@ struct nh_family {
 	uint8_t ip_len, max_nh;
 	uint16_t ids_off;
 	uint8_t id_bytes;
-	uint16_t resolved, unresolved;       /* nexthops actions */
+	uint16_t resolved, unresolved, tunnel;       /* nexthops actions */
 };
 
 static const struct nh_family fam4 = {
 	&pl_sw.routes, &pl_sw.neigh, 4, SW_ECMP_MAX, SW_RT_IDS_OFF, 4,
-	SW_NH_RESOLVED, SW_NH_UNRESOLVED,
+	SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_TUNNEL,
 };
 static const struct nh_family fam6 = {
 	&pl_sw.routes6, &pl_sw.neigh6, 16, SW_ECMP6_MAX, SW_RT6_IDS_OFF, 2,
-	SW_NH_RESOLVED6, SW_NH_UNRESOLVED6,
+	SW_NH_RESOLVED6, SW_NH_UNRESOLVED6, SW_NH_TUNNEL6,
 };
 
 static struct rte_hash *by_addr;        /* (vrf, ip) -> id */
@@ -257,6 +257,7 @@ nh_entry(const struct nh_family *f, uint16_t vrf, const uint8_t *ip,
 	unsigned int key_len = 2u + f->ip_len;
 	const struct dp_entry *e;
 	const uint8_t *params = NULL;
+	bool tunnel = false;
 
 	*(rte_be16_t *)key = rte_cpu_to_be_16(vrf);
 	memcpy(key + 2, ip, f->ip_len);
@@ -266,22 +267,27 @@ nh_entry(const struct nh_family *f, uint16_t vrf, const uint8_t *ip,
 		if (b->table != *f->neigh || b->type == DP_UPD_DEFAULT ||
 		    memcmp(b->key, key, key_len) != 0)
 			continue;
-		if (b->type != DP_UPD_DELETE && b->action != SW_NB_UNRESOLVED)
+		if (b->type != DP_UPD_DELETE && b->action != SW_NB_UNRESOLVED) {
 			params = b->params;
+			tunnel = b->action == SW_NB_TUNNEL;
+		}
 		goto found;
 	}
 	e = dp_table_find(*f->neigh, key);
-	if (e != NULL && e->action != SW_NB_UNRESOLVED)
+	if (e != NULL && e->action != SW_NB_UNRESOLVED) {
 		params = e->params;
+		tunnel = e->action == SW_NB_TUNNEL;
+	}
 found:
-	/* both families: the rewrite, then (vrf, ip); unresolved: (vrf, ip) */
+	/* both families: the rewrite (or a tunnel neighbour's, the same
+	 * size), then (vrf, ip); unresolved: (vrf, ip) */
 	memset(out->params, 0, sizeof(out->params));
-	out->action = params != NULL ? f->resolved : f->unresolved;
+	out->action = params == NULL ? f->unresolved : tunnel ? f->tunnel : f->resolved;
 	if (params != NULL)
 		memcpy(out->params, params, sizeof(struct sw_rewrite));
-	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? 4 : 0),
+	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? (tunnel ? 3 : 4) : 0),
 	       &vrf, sizeof(vrf));
-	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? 5 : 1),
+	memcpy(out->params + dp_table_param_off(pl_sw.nexthops, out->action, params ? (tunnel ? 4 : 5) : 1),
 	       ip, f->ip_len);
 }
 

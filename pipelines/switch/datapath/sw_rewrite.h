@@ -11,9 +11,40 @@
  * to the "tunnel" edge (the overlay's encap). The frame keeps its MACs
  * until encap (the tunnel's router MAC then), so a packet too big for the
  * path still names its sender. */
+/* m routed into a tunnel: the way back kept (sw_meta.back), marked. Tunnel
+ * ids fit 16 bits (SW_TUNNEL_MAX). */
+static __rte_always_inline void
+pl_switch_routed_away(struct rte_mbuf *m, struct dp_meta *md)
+{
+	struct sw_meta *s = sw_meta(m);
+
+	s->back.tunnel = (uint16_t)md->tunnel;
+	memcpy(s->back.mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes, 6);
+	md->flags |= DP_MF_ROUTED;
+}
+
 static __rte_always_inline uint16_t
 pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rt_tunnel *t)
 {
+	pl_switch_routed_away(m, md);
+	if (md->flags & DP_MF_IPV4)
+		pl_switch_ttl_dec(m, md);
+	else
+		pl_switch_hlim_dec(m, md);
+	md->tunnel = t->tunnel;
+	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
+}
+
+/* A routed packet to a neighbour behind a tunnel (neigh "tunnel_learned",
+ * nexthops "tunnel"): TTL or hop limit - 1, the neighbour's MACs, then the
+ * feature attached to the "tunnel" edge, as a bridged frame to that MAC
+ * goes (untagged: the VNI names the bridge domain). Marked routed, so a
+ * packet too big for the path is answered by the router, to its sender. */
+static __rte_always_inline uint16_t
+pl_switch_nb_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rw_tunnel *t)
+{
+	pl_switch_routed_away(m, md);
+	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), (const struct sw_rewrite *)t);
 	if (md->flags & DP_MF_IPV4)
 		pl_switch_ttl_dec(m, md);
 	else

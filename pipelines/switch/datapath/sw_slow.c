@@ -125,7 +125,7 @@ sw_slow_answerable(struct rte_mbuf *m)
 	const struct dp_meta *md = dp_meta(m);
 
 	return !(md->flags & DP_MF_DECAP) ||
-	       (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE);
+	       (tunnel_back != NULL && pl_switch_back_tunnel(m) != 0 && sw_meta(m)->bd != SW_BD_NONE);
 }
 
 int
@@ -136,9 +136,10 @@ sw_slow_answer(struct rte_mbuf *r, struct rte_mbuf *m)
 	if (!(md->flags & DP_MF_DECAP))
 		return dp_slowpath_send(r, md->in_port);
 	/* sw_slow_answerable said there is a way back; never the port */
-	if (tunnel_back != NULL && md->tunnel != 0 && sw_meta(m)->bd != SW_BD_NONE) {
+	if (tunnel_back != NULL && pl_switch_back_tunnel(m) != 0 && sw_meta(m)->bd != SW_BD_NONE) {
 		struct dp_meta about = *md;
 
+		about.tunnel = pl_switch_back_tunnel(m);
 		if (tunnel_back(r, &about) == 0)
 			return 0;
 		dp_slow_event(SW_EVENT(answer_no_path));
@@ -205,22 +206,24 @@ sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
 /* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
 
 void
-sw_slow_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
+sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t *dst, const uint8_t *src,
 		 uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev)
 {
 	uint8_t k[DP_KEY_MAX] = {0};
 	const struct dp_entry *e;
+	struct sw_flood fl;
+	struct rte_mbuf *m;
+	uint8_t *pl;
 	uint32_t mask;
 
 	pl_switch_key_bd(k, bd);
 	e = dp_table_find(pl_sw.flood, k);
 	if (e == NULL || e->action != 0)
 		return;
-	mask = ((const struct sw_flood *)e->params)->ports;
+	fl = *(const struct sw_flood *)e->params;
+	mask = fl.ports;
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
-		struct rte_mbuf *m;
-		uint8_t *pl;
 
 		mask &= mask - 1;
 		pl_switch_key_bd_port(k, bd, p);
@@ -235,6 +238,48 @@ sw_slow_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const u
 		if (dp_slowpath_send(m, p) == 0)
 			dp_slow_event(ev);
 	}
+	/* the peer sites' copies, untagged (the VNI names the bd); the
+	 * tunnel must be the slice's (tunnel_back checks) */
+	for (unsigned int i = 0; i < SW_FLOOD_TUNNELS && tunnel_back != NULL; i++) {
+		struct dp_meta about = { .slice = slice, .tunnel = fl.tunnels[i], .hash = fl.tunnels[i] };
+
+		if (fl.tunnels[i] == 0)
+			continue;
+		m = dp_slow_frame(mp, dst, src, 0, ethertype, len, &pl);
+		if (m == NULL)
+			return;
+		memcpy(pl, payload, len);
+		if (tunnel_back(m, &about) == 0)
+			dp_slow_event(ev);
+	}
+}
+
+void
+sw_slow_tunnel_out(struct rte_mbuf *m, const struct sw_rw_tunnel *t)
+{
+	struct dp_meta *md = dp_meta(m);
+	struct dp_meta about = *md;
+	bool made = md->flags & DP_MF_MADE;
+
+	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), (const struct sw_rewrite *)t);
+	if (md->flags & DP_MF_IPV4)
+		pl_switch_ttl_dec(m, md);
+	else
+		pl_switch_hlim_dec(m, md);
+	/* untagged, as the tunnel carries it (popping needs no room) */
+	pl_switch_vlan_set(m, md->flags & DP_MF_VLAN, 0);
+	about.tunnel = t->tunnel;
+	if (tunnel_back != NULL && tunnel_back(m, &about) == 0) {
+		if (!made)
+			dp_slow_event(SW_EVENT(forwarded));
+		return;
+	}
+	if (tunnel_back == NULL)
+		rte_pktmbuf_free(m);
+	/* m is gone (the tunnel's send frees what it cannot send): counted as
+	 * dp_slow_drop would */
+	dp_lcore_stats[rte_lcore_id()].drops[SW_DROP(tunnel_no_way)]++;
+	dp_lcore_stats[rte_lcore_id()].drop_pkts++;
 }
 
 void

@@ -62,10 +62,16 @@ bool sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst);
  * action 0 their entry), or NULL. */
 const void *sw_slow_svi(int table, uint16_t slice, uint16_t bd);
 /* One frame of payload out of every member port of bd, tagged as the port
- * is in it; each frame sent counts event ev. */
-void sw_slow_bd_send(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
-		     uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev);
-
+ * is in it, and into every tunnel it floods to (for a slice's ARP request
+ * or NDP solicitation: a neighbour may be at a peer site); each frame sent
+ * counts event ev. */
+void sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t *dst,
+		     const uint8_t *src, uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev);
+/* Routed m (held, or resolved meanwhile) to its neighbour behind a tunnel
+ * (t: a neigh entry's sw_rw_tunnel): rewritten as the fast path does, then
+ * into the tunnel. Consumes m, counted once (switch.forwarded, or the drop
+ * switch.tunnel_no_way: the tunnel or its path gone, down or too small). */
+void sw_slow_tunnel_out(struct rte_mbuf *m, const struct sw_rw_tunnel *t);
 /* An address as holds and buckets keep it: 16 bytes, IPv4 in the first 4. */
 static inline void
 sw_slow_addr_set(uint8_t *to, bool v6, const uint8_t *ip)

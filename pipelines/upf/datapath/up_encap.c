@@ -322,7 +322,7 @@ next_hops6(const struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, uns
 	if (nc) {
 		hit = dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.neigh6, kp, nc, e);
 		for (unsigned int i = 0; i < nc; i++)
-			if ((hit >> i & 1) && e[i]->action != SW_NB_UNRESOLVED) {
+			if ((hit >> i & 1) && pl_switch_nb_port(e[i]->action)) {
 				ne[conn[i]] = e[i];
 				nt[conn[i]] = pl_sw.neigh6;
 			}
@@ -466,9 +466,10 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		bool v6peer = mpe[i]->action == UP_PEER_GTPU6;
 
 		pe[j] = mpe[i];
-		rw[j] = mne[i] == NULL || mne[i]->action == SW_NB_UNRESOLVED ? NULL :
+		/* a nexthops entry is here only resolved6 (resolve6 took no other) */
+		rw[j] = mne[i] == NULL ? NULL :
 			mnt[i] == pl_sw.nexthops ? &((const struct sw_nh6_resolved *)mne[i]->params)->rw :
-			(const struct sw_rewrite *)mne[i]->params;
+			pl_switch_nb_port(mne[i]->action) ? (const struct sw_rewrite *)mne[i]->params : NULL;
 		if (stamp != 0 && (v6peer || rw[j] != NULL))
 			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .re = mre[i], .ne = mne[i],
 						  .rw = rw[j], .peer = ids[i], .ntab = mnt[i] };
@@ -543,7 +544,7 @@ next_hop(const struct up_peer *p)
 
 	pl_switch_key_vrf_ip(k, p->vrf, p->gw);
 	e = dp_table_find((unsigned int)pl_sw.neigh, k);
-	return e != NULL && e->action != SW_NB_UNRESOLVED ? (const struct sw_rewrite *)e->params : NULL;
+	return e != NULL && pl_switch_nb_port(e->action) ? (const struct sw_rewrite *)e->params : NULL;
 }
 
 /* Main lcore: outer frame m for peer p out through its next hop rw, or
