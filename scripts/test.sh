@@ -89,6 +89,9 @@ tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
 # routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
 # sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
 tier e2e-routing bash tests/e2e/routing.sh
+# routes between sites: FRR at two boxes peers across a slice's stretched subnet (next hops behind the
+# overlay tunnel, resolved by the box's own ARP and NDP), a LAN router's prefixes reach the other site
+tier e2e-routing-sites bash tests/e2e/routing_sites.sh
 # a fleet: 8 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents
 tier e2e-fleet env FLEET_SITES=8 FLEET_CHANGES=20 bash tests/e2e/fleet.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9

@@ -27,6 +27,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=routinglib.sh
+. "$here/routinglib.sh"
 
 SXCD=$BUILD/sxcd
 FRR=/usr/lib/frr
@@ -42,7 +44,6 @@ nsn() { printf '%s-%s' "$P" "$1"; }
 in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
 sx() { "$SXCTL" --socket "$DIR/a.sock" "$@"; }
 api() { ip netns exec "$(nsn sa)" "$SXCTL" --api "http://127.0.0.1:8191" --token-file "$DIR/token" "$@"; }
-vty() { local i=$1; shift; vtysh -N "$P$i" "$@" 2>/dev/null; }
 TWIN="${P}red"   # the slice's twin namespace (routing.vrf): the operator's, where FRR runs
 # bounds (seconds) of the waits for events
 START_BOUND=20 BGP_BOUND=60 ROUTE_BOUND=20 PING_BOUND=15
@@ -57,11 +58,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   pkill -9 -f "$DIR/" 2>/dev/null   # whatever of the box is left (a daemon started again, the relay)
-  for p in a r; do
-    for d in bgpd zebra; do
-      [ -f "/var/run/frr/$P$p/$d.pid" ] && kill "$(cat "/var/run/frr/$P$p/$d.pid")" 2>/dev/null
-    done
-  done
+  frr_stop a r
   if [ "$fail" -ne 0 ]; then
     for f in "$DIR"/sxcd.log "$DIR"/sxdp.log "$DIR"/frr-a/bgpd.log "$DIR"/frr-r/bgpd.log; do
       [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
@@ -69,7 +66,7 @@ cleanup() {
   fi
   for p in sa ra ha h6; do ip netns del "$(nsn "$p")" 2>/dev/null; done
   ip netns del "$TWIN" 2>/dev/null
-  rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/frr/${P}a" "/var/run/frr/${P}r"
+  rm -rf "/var/run/dpdk/$(nsn sa)"
   [ -n "${RT_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -147,14 +144,9 @@ else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sx*.log | tr '\n' ' ')"; finis
 # kernel without them (CONFIG_VLAN_8021Q off, as here) gets what it would
 # do from a user-space 802.1Q relay (vlanrelay.py) and a veth whose twin
 # end, sxt1 in the twin's namespace, sxcd takes as the twin.
-ip netns add "$P-vt" && ip -n "$P-vt" link add link lo name vt type vlan id 2 >/dev/null 2>&1 && KVLAN=1 || KVLAN=0
-ip netns del "$P-vt" 2>/dev/null
+kernel_vlans && KVLAN=1 || KVLAN=0
 if [ "$KVLAN" = 0 ]; then
-  ip -n "$(nsn sa)" link add sxr1 type veth peer name sxt1 netns "$TWIN" &&
-    ip -n "$(nsn sa)" link set sxr1 up && ip netns exec "$TWIN" ethtool -K sxt1 tx off >/dev/null 2>&1
-  in_ns sa ethtool -K sxr1 tx off >/dev/null 2>&1
-  ip netns exec "$(nsn sa)" "$PY" "$here/vlanrelay.py" sxh 1:sxr1 >>"$DIR/relay.log" 2>&1 &
-  PIDS+=($!)
+  twin_relay "$(nsn sa)" "$TWIN" 1 && PIDS+=("$RELAY_PID")
   skip "sxcd makes the twin's VLAN device" "this kernel has no VLAN devices (CONFIG_VLAN_8021Q): a veth sxcd adopts and a user-space 802.1Q relay stand in"
 fi
 
@@ -187,11 +179,6 @@ import json, sys
 t = json.load(sys.stdin).get("services", {}).get("routing", {}).get("twins", {}).get("1", {})
 print(t.get(sys.argv[1], "?"))' "$1"
 }
-wait_for() { # seconds command...
-  local end=$((SECONDS + $1)); shift
-  while [ $SECONDS -le "$end" ]; do "$@" && return 0; sleep 0.2; done
-  return 1
-}
 twin_ok() { [ "$(twin_field twin)" = ok ]; }
 if wait_for $START_BOUND twin_ok; then ok "the twin made (status services.routing.twins: ok)"
 else notok "twin: $(twin_field twin)"; finish; fi
@@ -209,18 +196,6 @@ else
 fi
 
 # ------------------------------------------------------------- FRR
-frr_start() { # instance netns bgpd.conf
-  local i=$1 ns=$2 conf=$3 d
-  mkdir -p "$DIR/frr-$i" "/var/run/frr/$P$i"
-  printf 'hostname %s\nlog file %s/frr-%s/zebra.log informational\n' "$i" "$DIR" "$i" >"$DIR/frr-$i/zebra.conf"
-  { printf 'hostname %s\nlog file %s/frr-%s/bgpd.log informational\n' "$i" "$DIR" "$i"; cat "$conf"; } >"$DIR/frr-$i/bgpd.conf"
-  # the daemons run as FRR's user: their files are its
-  chown -R frr:frr "$DIR/frr-$i" "/var/run/frr/$P$i"
-  for d in zebra bgpd; do
-    ip netns exec "$ns" "$FRR/$d" -d -N "$P$i" -P 0 -f "$DIR/frr-$i/$d.conf" \
-      -i "/var/run/frr/$P$i/$d.pid" >>"$DIR/frr-$i/start.log" 2>&1 || return 1
-  done
-}
 # each end prefers the other's global IPv6 next hop: sxdp's routes name
 # no link, and a twin's link-local is its own (sw_twin.h)
 cat >"$DIR/bgp-a.conf" <<'EOF'
@@ -281,15 +256,6 @@ if frr_start a "$TWIN" "$DIR/bgp-a.conf" && frr_start r "$(nsn ra)" "$DIR/bgp-r.
 else
   notok "FRR start: $(cat "$DIR"/frr-*/start.log 2>/dev/null | tail -5 | tr '\n' ' ')"; finish
 fi
-established() { # instance peer...
-  local i=$1 p; shift
-  for p in "$@"; do
-    vty "$i" -c "show bgp neighbors $p json" | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if any(v.get("bgpState") == "Established" for v in d.values()) else 1)' || return 1
-  done
-}
 drops() {
   sx --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v))'
 }

@@ -376,7 +376,7 @@ compile_tunnel_flood(struct cc *c, const struct intent *it)
 		return rc;
 	if (it->kind == INTENT_TUNNEL_DEL)
 		return sw_intent_flood_leave(c, a->id);
-	return a->flood < 0 ? 0 : sw_intent_flood_join(c, a->flood, a->slice, a->id);
+	return a->flood < 0 ? 0 : sw_intent_flood_join(c, a->flood, a->slice, a->id, a->flood_new);
 }
 
 /* the interfaces: whose the flood's bridge domain is */

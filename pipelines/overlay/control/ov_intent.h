@@ -99,7 +99,8 @@ INTENT_ARG(INTENT_PATH_DEL, struct ov_path_arg);
  * (INTENT_TTL_COPY, INTENT_DSCP_COPY), @csum: the outer UDP checksum,
  * @rmac (NULL: none), the peer site's underlay addresses
  * @peers[0..@n_peers-1], the bridge domain @flood that floods into it
- * too (-1: none). tunnel del: @id. */
+ * too (-1: none; @flood_new: its flood entry is made if it has none, for
+ * a domain this site is in by its SVI alone). tunnel del: @id. */
 struct ov_tunnel_arg {
 	json_int_t id;
 	const char *type;
@@ -109,6 +110,7 @@ struct ov_tunnel_arg {
 	const char *const *peers;
 	int n_peers;
 	json_int_t flood;
+	bool flood_new;
 };
 #define INTENT_TUNNEL_ADD (&ov_intent_kinds[OV_K_TUNNEL_ADD])
 #define INTENT_TUNNEL_DEL (&ov_intent_kinds[OV_K_TUNNEL_DEL])

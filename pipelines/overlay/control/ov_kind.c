@@ -351,8 +351,10 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 					     .path = pa.paths[0], .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY,
 					     .peers = peers,
 					     .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
-					     .flood = json_array_size(json_object_get(spec, "members")) ?
-						      sid : -1 };
+					     /* a site with members or an SVI in the domain */
+					     .flood = json_array_size(json_object_get(spec, "members")) ||
+						      json_object_get(spec, "svi") != NULL ? sid : -1,
+					     .flood_new = json_object_get(spec, "svi") != NULL };
 		it = INTENT_OF(INTENT_TUNNEL_ADD, &ta);
 		cd_kx_run(x, &it, "/spec/vni");
 		pa.tunnel = tid;

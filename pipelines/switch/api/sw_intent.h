@@ -121,12 +121,14 @@ extern const struct intent_view sw_intent_views[SW_VIEWS];
 
 /*
  * Tunnel @tunnel into the first free slot of @bd's flood entry, which
- * must exist (a bridge domain floods to its ports first) and be @slice's
- * (sxdp takes another slice's tunnel there, and then drops every copy:
- * refused here instead). Reads INTENT_IN_INTERFACES and INTENT_IN_FLOOD,
- * and rewrites the latter. 0, -EAGAIN or a refusal, as a compile hook.
+ * must exist (a bridge domain floods to its ports first) unless @create
+ * (one is made, flooding to the tunnel alone: a site whose part of the
+ * domain is its SVI, no member port), and be @slice's (sxdp takes another
+ * slice's tunnel there, and then drops every copy: refused here instead).
+ * Reads INTENT_IN_INTERFACES and INTENT_IN_FLOOD, and rewrites the latter.
+ * 0, -EAGAIN or a refusal, as a compile hook.
  */
-int sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel);
+int sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel, bool create);
 /* @tunnel out of every flood entry that names it (reads and rewrites
  * INTENT_IN_FLOOD). */
 int sw_intent_flood_leave(struct cc *c, json_int_t tunnel);

@@ -214,7 +214,7 @@ compile_slice(struct cc *c, const struct intent *it)
 /* ------------------------------------------ flooding into upper layers */
 
 int
-sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel)
+sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel, bool create)
 {
 	json_t *floods, *ifs, *e, *p;
 	char key[4];
@@ -227,10 +227,10 @@ sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t t
 		return -EAGAIN;
 	if ((rc = bd_owner_check(c, ifs, bd, slice)) < 0)
 		return rc;
-	if ((e = cc_find(floods, json_pack("{s:I}", SW_F_BD, bd), SW_A_FLOOD)) == NULL)
+	if ((e = cc_find(floods, json_pack("{s:I}", SW_F_BD, bd), SW_A_FLOOD)) == NULL && !create)
 		return cc_refuse(c, -ENOENT, "bd %" JSON_INTEGER_FORMAT " has no flood entry "
 				 "(attach a port to it first)", bd);
-	if (flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
+	if (e != NULL && flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
 		return 0;	/* it floods there already */
 	if ((p = flood_params(e)) != NULL && flood_slot(p, 0, key) < 0) {
 		json_decref(p);

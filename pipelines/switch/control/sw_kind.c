@@ -475,8 +475,17 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(s, "mac"),
 					  .addr = cd_str(s, "address") };
 		struct intent it = INTENT_OF(INTENT_SVI_ADD, &svi);
+		const char *a6 = cd_str(s, "address6");
 
 		cd_kx_run(x, &it, "/spec/svi");
+		/* dual-stack: the IPv6 SVI on the same BD with the same MAC */
+		if (a6 != NULL && (cc_af_of(a6) != AF_INET6 || cc_af_of(svi.addr) != AF_INET)) {
+			cd_kx_fail(x, "Failed", "/spec/svi/address6", "bad_value", "address6 '%s' is the IPv6 "
+				   "address beside an IPv4 address", a6);
+		} else if (a6 != NULL) {
+			svi.addr = a6;
+			cd_kx_run(x, &it, "/spec/svi/address6");
+		}
 	}
 	if ((r = json_object_get(spec, "routing")) != NULL)
 		slice_twin(x, name, r, sid, rec);

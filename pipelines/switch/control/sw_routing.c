@@ -314,6 +314,7 @@ wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint
 		else
 			snprintf(x->ns, sizeof(x->ns), "sx%d", (int)sid);
 		want_addr(x, cd_str(json_object_get(spec, "svi"), "address"));
+		want_addr(x, cd_str(json_object_get(spec, "svi"), "address6"));
 		json_array_foreach(json_object_get(spec, "routed_ports"), i, r) {
 			size_t j;
 

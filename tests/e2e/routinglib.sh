@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# What the routing e2e tests (routing.sh, routing_sites.sh) share, sourced
+# after common.sh: FRR instances in a namespace, BGP session state, waits.
+# Needs DIR (the test's directory), P (its instance prefix) and FRR.
+
+# vty INSTANCE vtysh-args...: that FRR instance's vtysh
+vty() { local i=$1; shift; vtysh -N "$P$i" "$@" 2>/dev/null; }
+
+# wait_for SECONDS command...: until the command succeeds, or the bound
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  while [ $SECONDS -le "$end" ]; do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+
+# frr_start INSTANCE NETNS BGPD_CONF: zebra and bgpd of that instance, as
+# FRR's user (its files are its), logging to $DIR/frr-INSTANCE
+frr_start() {
+  local i=$1 ns=$2 conf=$3 d
+  mkdir -p "$DIR/frr-$i" "/var/run/frr/$P$i"
+  printf 'hostname %s\nlog file %s/frr-%s/zebra.log informational\n' "$i" "$DIR" "$i" >"$DIR/frr-$i/zebra.conf"
+  { printf 'hostname %s\nlog file %s/frr-%s/bgpd.log informational\n' "$i" "$DIR" "$i"; cat "$conf"; } >"$DIR/frr-$i/bgpd.conf"
+  chown -R frr:frr "$DIR/frr-$i" "/var/run/frr/$P$i"
+  for d in zebra bgpd; do
+    ip netns exec "$ns" "$FRR/$d" -d -N "$P$i" -P 0 -f "$DIR/frr-$i/$d.conf" \
+      -i "/var/run/frr/$P$i/$d.pid" >>"$DIR/frr-$i/start.log" 2>&1 || return 1
+  done
+}
+
+# frr_stop INSTANCE...: what frr_start started, and its run directory
+frr_stop() {
+  local i d
+  for i in "$@"; do
+    for d in bgpd zebra; do
+      [ -f "/var/run/frr/$P$i/$d.pid" ] && kill "$(cat "/var/run/frr/$P$i/$d.pid")" 2>/dev/null
+    done
+    rm -rf "/var/run/frr/$P$i"
+  done
+}
+
+# established INSTANCE PEER...: every session of the instance to those
+# peers is Established
+established() {
+  local i=$1 p; shift
+  for p in "$@"; do
+    vty "$i" -c "show bgp neighbors $p json" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(v.get("bgpState") == "Established" for v in d.values()) else 1)' || return 1
+  done
+}
+
+# twin_relay NETNS TWIN_NETNS VLAN: a kernel without VLAN devices
+# (CONFIG_VLAN_8021Q off) gets the twin's link sxt<VLAN> as a veth whose
+# other end vlanrelay.py tags onto the host port's TAP (sxh) in NETNS;
+# sxcd adopts it. Sets RELAY_PID.
+twin_relay() {
+  local ns=$1 twin=$2 v=$3
+  ip -n "$ns" link add "sxr$v" type veth peer name "sxt$v" netns "$twin" &&
+    ip -n "$ns" link set "sxr$v" up || return 1
+  ip netns exec "$twin" ethtool -K "sxt$v" tx off >/dev/null 2>&1
+  ip netns exec "$ns" ethtool -K "sxr$v" tx off >/dev/null 2>&1
+  ip netns exec "$ns" "$PY" "$here/vlanrelay.py" sxh "$v:sxr$v" >>"$DIR/relay.log" 2>&1 &
+  RELAY_PID=$!
+}
+
+# kernel_vlans: does this kernel make VLAN devices?
+kernel_vlans() {
+  local t="$P-vt" r=1
+  ip netns add "$t" || return 1
+  ip -n "$t" link add link lo name vt type vlan id 2 >/dev/null 2>&1 && r=0
+  ip netns del "$t" 2>/dev/null
+  return $r
+}
