@@ -621,5 +621,42 @@ def test_neighbour_behind_tunnel():
         expect_eq(T.tshark_malformed(dp.out_path("w0"))[0], 0, "tshark: nothing malformed")
 
 
+@R.test
+def test_head_end_replication_to_130_sites():
+    """bd 10 floods to 130 peer sites: 8 tunnels in its flood entry, 122 in
+    flood_more (its count in the entry, "more"): a broadcast from p0 leaves
+    once in each of the 130 tunnels (130 outer destinations, the inner frame
+    byte for byte), none back into a tunnel for a broadcast out of one; a
+    count past the table's bound is refused by sxdp."""
+    n = 130
+    peers = ["198.18.%d.%d" % (i // 200, 1 + i % 200) for i in range(n)]
+    bcast = inner(MAC_A, "ff:ff:ff:ff:ff:ff", b"to 130 sites")
+    from_tun = outer(inner(MAC_R2, "ff:ff:ff:ff:ff:ff", b"broadcast from site 2"))
+    ups = [u for u in setup() if u["table"] != "flood"]
+    for i, peer in enumerate(peers):
+        ups += [U("paths", {"id": 100 + i}, "static", {"src": VTEP, "dst": peer, "vrf": UNDERLAY, "mtu": 0,
+                                                       "gw": GW}),
+                U("tunnels", {"id": 100 + i}, "vxlan", {"slice": 1, "vni": VNI, "path": 100 + i, "ttl": 64,
+                                                        "dscp": 0, "csum": 0})]
+    ups += [U("flood", {"bd": 10}, "flood", dict({"ports": 0b1, "more": n - 8},
+                                                 **{"t%d" % k: 100 + k for k in range(8)}))]
+    ups += [U("flood_more", {"bd": 10, "index": k}, "tunnel", {"tunnel": 108 + k}) for k in range(n - 8)]
+    with Sxdp({"p0": [bcast], "p1": [], "w0": [from_tun]}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(ups)
+        r = dp.rpc_raw("table.write", {"updates": [U("flood", {"bd": 10}, "flood", {"ports": 1, "more": 249},
+                                                     type="modify")]})
+        expect("error" in r, "more past 248 refused: %s" % r)
+        dp.phase(["p0"])
+        dp.phase(["w0"])
+        st = dp.wait_consumed()
+        expect_drops(st, {})
+        dp.stop()
+        out = dp.outputs()
+        got = [Ether(g) for g in out["w0"]]
+        expect_eq(sorted(g[IP].dst for g in got), sorted(peers), "one copy per peer site's tunnel")
+        expect_eq({bytes(g[VXLAN].payload) for g in got}, {bytes(bcast)}, "the inner frame, byte for byte")
+        expect_eq(out["p0"], [bytes(from_tun[VXLAN].payload)], "from a tunnel: the member port only")
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

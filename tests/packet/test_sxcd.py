@@ -271,7 +271,7 @@ def slice_(name, sid, port, vni, **extra):
     return {"kind": "slices", "metadata": {"name": name}, "spec": spec}
 
 
-SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vteps", "vnis", "peers",
+SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "flood_more", "svi", "fdb", "routes", "vteps", "vnis", "peers",
                  "tunnels", "endpoints", "paths", "policies", "classes", "meters", "meter_colors", "vdns",
                  "sched_ports", "sched_subports", "sched_pipes"]
 

@@ -207,6 +207,54 @@ def test_one_change_writes_its_own_entries():
         expect('"teid": 30583' in new[0] and new[0].startswith("sessions_downlink"), "moved: %s" % new)
 
 
+@R.test
+def test_slice_stretched_to_130_sites():
+    """A slice stretched to 130 peer sites (static paths): its bridge domain
+    floods into 130 tunnels, 8 in its flood entry and 122 in flood_more (the
+    entry's "more"); a peer withdrawn from the middle leaves the list dense
+    (121, no hole) and floods into the 129 others; the slice withdrawn takes
+    the whole list with it."""
+    n = 130
+    peers = [{"kind": "peers", "metadata": {"name": "p%03d" % i}, "spec": {
+        "id": 10 + i, "endpoints": [{"address": "198.18.%d.%d" % (i // 200, 1 + i % 200), "wan": "isp1"}],
+        "probe": {"how": "static"}}} for i in range(n)]
+    red = {"kind": "slices", "metadata": {"name": "red"}, "spec": {
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}],
+        "svi": {"address": "10.10.0.254/24", "mac": "02:00:0a:0a:00:fe"}}}
+
+    def flood_list():
+        fl = [json.loads(x) for x in snapshot(dp, ["flood"])["flood"]]
+        fl = [e for e in fl if e["match"]["bd"] == 1]
+        more = [json.loads(x) for x in snapshot(dp, ["flood_more"])["flood_more"]]
+        more = {e["match"]["index"]: e["params"]["tunnel"] for e in more if e["match"]["bd"] == 1}
+        if not fl:
+            return None, more
+        p = fl[0]["params"]
+        return [p["t%d" % k] for k in range(8) if p.get("t%d" % k)] + \
+            [more.get(k) for k in range(p.get("more", 0))], more
+
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE] + peers + [red]})
+        expect_eq(code, 200, "apply: %s" % str(res)[:300])
+        st = cd.wait_settled(timeout=120)
+        expect_eq(st["slices/red"]["phase"], "Ready", "red: %s" % st["slices/red"])
+        tl, more = flood_list()
+        expect_eq((len(tl), len(set(tl)), len(more)), (n, n, n - 8), "130 tunnels, 122 in flood_more")
+        tunnels = {json.loads(x)["match"]["id"] for x in snapshot(dp, ["tunnels"])["tunnels"]}
+        expect_eq(set(tl), tunnels, "every tunnel of the slice's, once")
+        code, res = cd.req("DELETE", "/api/v1/peers/p040?wait=1")
+        expect_eq(code, 200, "peer p040 withdrawn: %s" % res)
+        cd.wait_settled(timeout=60)
+        tl2, more2 = flood_list()
+        expect_eq((len(tl2), len(set(tl2)), sorted(more2), None in tl2),
+                  (n - 1, n - 1, list(range(n - 9)), False), "129 tunnels, the list dense")
+        expect(set(tl2) < set(tl), "the others kept")
+        code, res = cd.req("DELETE", "/api/v1/slices/red?wait=1")
+        expect_eq(code, 200, "red withdrawn: %s" % res)
+        cd.wait_settled(timeout=60)
+        expect_eq(flood_list(), (None, {}), "no flood entry, no list left")
+
+
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
         print("not ok - sxcd: %s missing (build first)" % sxcd_path())

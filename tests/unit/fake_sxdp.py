@@ -120,15 +120,21 @@ SW_ENTRIES = {
     ],
     "bd_ports": [],
     # bd 10 on the second page; its mask has p1 (bit 1) and p2 (bit 2).
-    # bd 1 floods into 8 overlay tunnels (all its slots), tunnel 21 at t3.
+    # bd 1 floods into 256 overlay tunnels (all its slots, tunnel 21 at t3,
+    # and a flood_more list of 248: full).
     "flood": [
         {"match": {"bd": 1}, "action": "flood",
          "params": {"ports": 1, "t0": 11, "t1": 12, "t2": 13, "t3": 21,
-                    "t4": 15, "t5": 16, "t6": 17, "t7": 18}, "hits": 0},
+                    "t4": 15, "t5": 16, "t6": 17, "t7": 18, "more": 248}, "hits": 0},
         {"match": {"bd": 20}, "action": "flood", "params": {"ports": 1},
          "hits": 0},
         {"match": {"bd": 10}, "action": "flood", "params": {"ports": 6},
          "hits": 9},
+    ],
+    # bd 1's list: its last entry (what takes a freed slot), the rest
+    # left out of the fake
+    "flood_more": [
+        {"match": {"bd": 1, "index": 247}, "action": "tunnel", "params": {"tunnel": 347}, "hits": 0},
     ],
     "svi": [
         {"match": {"vrf": 1, "bd": 10}, "action": "svi",

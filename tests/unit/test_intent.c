@@ -59,7 +59,10 @@ static const char *floods_text = "[{\"match\":{\"bd\":10},\"action\":\"flood\","
 				 "\"params\":{\"ports\":1,\"t0\":21,\"t2\":23}},"
 				 "{\"match\":{\"bd\":60},\"action\":\"flood\",\"params\":{\"ports\":2,"
 				 "\"t0\":11,\"t1\":12,\"t2\":13,\"t3\":21,\"t4\":15,\"t5\":16,\"t6\":17,\"t7\":18}},"
-				 "{\"match\":{\"bd\":80},\"action\":\"flood\",\"params\":{\"ports\":0,\"t0\":21}}]";
+				 "{\"match\":{\"bd\":80},\"action\":\"flood\",\"params\":{\"ports\":0,\"t0\":21}},"
+				 "{\"match\":{\"bd\":90},\"action\":\"flood\",\"params\":{\"ports\":2,"
+				 "\"t0\":31,\"t1\":32,\"t2\":33,\"t3\":34,\"t4\":35,\"t5\":36,\"t6\":37,\"t7\":38,"
+				 "\"more\":248}}]";
 static const char *svis_text = "[{\"match\":{\"vrf\":1,\"bd\":10},\"action\":\"svi\",\"params\":"
 			       "{\"mac\":\"02:5e:00:00:01:01\",\"ip\":\"10.0.1.1\",\"plen\":24}}]";
 /* bd 20's IPv6 SVI routes the MAC bd 10's IPv4 SVI does (upper case, as read) */
@@ -112,6 +115,7 @@ setup(void)
 	store[INTENT_IN_PEERS] = J(peers_text);
 	store[INTENT_IN_POLICIES] = J(policies_text);
 	store[INTENT_IN_CLASSES] = J(classes_text);
+	store[INTENT_IN_FLOOD_MORE] = J("[]");
 }
 
 static void
@@ -133,8 +137,9 @@ drive(const struct intent *it, unsigned int given, json_t **params, char *err, s
       char *asked, size_t alen)
 {
 	json_t *in[INTENT_IN_MAX] = { NULL };
-	static const char *const names[] = { "ports", "interfaces", "flood", "svi", "svi6", "tunnels",
-					      "peers", "policies", "classes" };
+	static const char *const names[INTENT_IN_MAX] = {
+		"ports", "interfaces", "flood", "svi", "svi6", "tunnels", "peers", "policies", "classes",
+		[INTENT_IN_FLOOD_MORE] = "flood_more" };
 	unsigned int need;
 	int rc, k, rounds = 0;
 
@@ -686,7 +691,7 @@ START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 					  .flood = 50 };
 	struct intent it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 
-	compiles(&it, "interfaces,flood",
+	compiles(&it, "interfaces,flood,flood_more",
 		 "{'atomicity':'dataplane-atomic','updates':["
 		 "{'type':'insert','table':'tunnels','match':{'id':24},'action':'vxlan',"
 		 "'params':{'slice':1,'vni':5000,'path':1,'ttl':64,'dscp':64,'csum':0}},"
@@ -698,7 +703,7 @@ START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 		 "'params':{'ports':1,'t0':21,'t1':24,'t2':23},"
 		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_INTERFACES) |
-			  INTENT_IN(INTENT_IN_FLOOD));
+			  INTENT_IN(INTENT_IN_FLOOD) | INTENT_IN(INTENT_IN_FLOOD_MORE));
 	/* GENEVE into an L3 VNI: rmac, checksum, copied TTL; no peer, no flood:
 	 * one update, nothing read */
 	a_tunnel = (struct ov_tunnel_arg){ .id = 25, .type = "geneve", .slice = 1,
@@ -714,7 +719,7 @@ START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 	a_tunnel = (struct ov_tunnel_arg){ .id = 23, .slice = 1, .vni = 5000, .ttl = 64,
 					   .flood = 50 };
 	it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
-	compiles(&it, "interfaces,flood",
+	compiles(&it, "interfaces,flood,flood_more",
 		 "{'updates':[{'type':'insert','table':'tunnels','match':{'id':23},'action':'vxlan',"
 		 "'params':{'slice':1,'vni':5000,'path':0,'ttl':64,'dscp':0,'csum':0}}]}");
 }
@@ -727,7 +732,20 @@ START_TEST(tunnel_add_refusals)
 					  .flood = 60 };
 	struct intent it = INTENT_OF(INTENT_TUNNEL_ADD, &a_tunnel);
 
-	refused(&it, 0, -ENOSPC, "bd 60 floods into 8 tunnels already (t0..t7)");
+	/* t0..t7 full (bd 60): the list, its count, in one batch */
+	compiles(&it, "interfaces,flood,flood_more",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'insert','table':'tunnels','match':{'id':24},'action':'vxlan',"
+		 "'params':{'slice':1,'vni':5000,'path':0,'ttl':64,'dscp':0,'csum':0}},"
+		 "{'type':'insert','table':'flood_more','match':{'bd':60,'index':0},'action':'tunnel',"
+		 "'params':{'tunnel':24}},"
+		 "{'type':'modify','table':'flood','match':{'bd':60},'action':'flood',"
+		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':21,'t4':15,'t5':16,'t6':17,'t7':18,"
+		 "'more':1},'expect':{'action':'flood','params':{'ports':2,'t0':11,'t1':12,'t2':13,"
+		 "'t3':21,'t4':15,'t5':16,'t6':17,'t7':18}}}]}");
+	/* and the list full too (bd 90): 256 peer sites */
+	a_tunnel.flood = 90;
+	refused(&it, 0, -ENOSPC, "bd 90 floods into 256 tunnels already (t0..t7 and 248 in flood_more)");
 	ck_assert_str_eq(intent_reason(-ENOSPC), "full");
 	a_tunnel.flood = 70;
 	refused(&it, 0, -ENOENT, "bd 70 has no flood entry (attach a port to it first)");
@@ -790,7 +808,7 @@ START_TEST(tunnel_del_removes_what_names_it)
 	struct ov_tunnel_arg a_tunnel = { .id = 21 };
 	struct intent it = INTENT_OF(INTENT_TUNNEL_DEL, &a_tunnel);
 
-	compiles(&it, "peers,policies,flood",
+	compiles(&it, "peers,policies,flood,flood_more",
 		 "{'atomicity':'dataplane-atomic','updates':["
 		 "{'type':'delete','table':'tunnels','match':{'id':21}},"
 		 "{'type':'delete','table':'peers','match':{'slice':1,'ip':'198.51.100.20'},"
@@ -812,11 +830,51 @@ START_TEST(tunnel_del_removes_what_names_it)
 		 "{'type':'delete','table':'flood','match':{'bd':80},"
 		 "'expect':{'action':'flood','params':{'ports':0,'t0':21}}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_PEERS) |
-			  INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD));
+			  INTENT_IN(INTENT_IN_POLICIES) | INTENT_IN(INTENT_IN_FLOOD) |
+			  INTENT_IN(INTENT_IN_FLOOD_MORE));
 	/* nothing names tunnel 9: the tunnel alone (sxdp says if it is not there) */
 	a_tunnel.id = 9;
-	compiles(&it, "peers,policies,flood",
+	compiles(&it, "peers,policies,flood,flood_more",
 		 "{'updates':[{'type':'delete','table':'tunnels','match':{'id':9}}]}");
+}
+END_TEST
+
+/* tunnel del out of a domain with a flood_more list: the list's last
+ * entry takes the place that frees (a slot t0..t7, or one of the list),
+ * so the list stays dense, its count one less, in one batch. */
+START_TEST(tunnel_del_keeps_the_flood_list_dense)
+{
+	struct ov_tunnel_arg a_tunnel = { .id = 32 };
+	struct intent it = INTENT_OF(INTENT_TUNNEL_DEL, &a_tunnel);
+	json_t *p = json_object_get(json_array_get(store[INTENT_IN_FLOOD], 5), "params");
+
+	json_object_set_new(p, "more", json_integer(2));
+	json_decref(store[INTENT_IN_FLOOD_MORE]);
+	store[INTENT_IN_FLOOD_MORE] = J("[{\"match\":{\"bd\":90,\"index\":0},\"action\":\"tunnel\","
+				      "\"params\":{\"tunnel\":41}},"
+				      "{\"match\":{\"bd\":90,\"index\":1},\"action\":\"tunnel\","
+				      "\"params\":{\"tunnel\":42}}]");
+	compiles(&it, "peers,policies,flood,flood_more",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'delete','table':'tunnels','match':{'id':32}},"
+		 "{'type':'delete','table':'flood_more','match':{'bd':90,'index':1},"
+		 "'expect':{'action':'tunnel','params':{'tunnel':42}}},"
+		 "{'type':'modify','table':'flood','match':{'bd':90},'action':'flood',"
+		 "'params':{'ports':2,'t0':31,'t1':42,'t2':33,'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,"
+		 "'more':1},'expect':{'action':'flood','params':{'ports':2,'t0':31,'t1':32,'t2':33,"
+		 "'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,'more':2}}}]}");
+	a_tunnel.id = 41;
+	compiles(&it, "peers,policies,flood,flood_more",
+		 "{'atomicity':'dataplane-atomic','updates':["
+		 "{'type':'delete','table':'tunnels','match':{'id':41}},"
+		 "{'type':'modify','table':'flood_more','match':{'bd':90,'index':0},'action':'tunnel',"
+		 "'params':{'tunnel':42},'expect':{'action':'tunnel','params':{'tunnel':41}}},"
+		 "{'type':'delete','table':'flood_more','match':{'bd':90,'index':1},"
+		 "'expect':{'action':'tunnel','params':{'tunnel':42}}},"
+		 "{'type':'modify','table':'flood','match':{'bd':90},'action':'flood',"
+		 "'params':{'ports':2,'t0':31,'t1':32,'t2':33,'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,"
+		 "'more':1},'expect':{'action':'flood','params':{'ports':2,'t0':31,'t1':32,'t2':33,"
+		 "'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,'more':2}}}]}");
 }
 END_TEST
 
@@ -1172,7 +1230,8 @@ START_TEST(overlay_views)
 	   "[{'match':{'tunnel':22,'class':0},'action':'failover',"
 	   "'params':{'p0':2,'p1':0,'p2':0,'p3':0}}]");
 	json_decref(pols);
-	eq(ov_intent_tunnel_rows(store[INTENT_IN_TUNNELS], store[INTENT_IN_PEERS], store[INTENT_IN_FLOOD]),
+	eq(ov_intent_tunnel_rows(store[INTENT_IN_TUNNELS], store[INTENT_IN_PEERS], store[INTENT_IN_FLOOD],
+				  store[INTENT_IN_FLOOD_MORE]),
 	   "[{'id':21,'type':'vxlan','slice':1,'vni':5000,'path':1,'ttl':64,'dscp':64,'csum':0,"
 	   "'peers':['198.51.100.20','198.51.100.21'],'flood':[50,60,80],'hits':4},"
 	   "{'id':22,'type':'geneve','slice':1,'vni':7000,'path':0,'ttl':0,'dscp':0,'csum':1,"
@@ -1204,6 +1263,7 @@ main(void)
 	tcase_add_test(tc, flood_ports_keep_the_tunnels);
 	tcase_add_test(tc, tunnel_add_takes_the_first_free_flood_slot);
 	tcase_add_test(tc, tunnel_add_refusals);
+	tcase_add_test(tc, tunnel_del_keeps_the_flood_list_dense);
 	tcase_add_test(tc, tunnel_add_peers_of_both_families);
 	tcase_add_test(tc, tunnel_del_removes_what_names_it);
 	tcase_add_test(tc, overlay_races);

@@ -1001,7 +1001,7 @@ before=$(wc -l <"$LOG")
 sx tunnel add 24 slice 1 vni 5000 path 1 dscp copy peer 198.51.100.30 198.51.100.31 flood 10
 expect_rc "tunnel add" 0
 expect_calls "tunnel add" "$before" \
-	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.write"
+	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.read:flood_more/0 table.write"
 TUN24='{"type":"insert","table":"tunnels","match":{"id":24},"action":"vxlan",
 	 "params":{"slice":1,"vni":5000,"path":1,"ttl":64,"dscp":64,"csum":0}},
 	{"type":"insert","table":"peers","match":{"slice":1,"ip":"198.51.100.30"},
@@ -1020,7 +1020,7 @@ before=$(wc -l <"$LOG")
 sx tunnel add 24 slice 1 vni 5000 path 1 dscp copy peer 198.51.100.30 198.51.100.31 flood 10
 expect_rc "tunnel add after a lost compare-and-set" 0
 expect_calls "tunnel add retried: the flood entry read again" "$before" \
-	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.write \
+	"table.read:interfaces/0 table.read:flood/0 table.read:flood/2 table.read:flood_more/0 table.write \
 table.read:flood/0 table.read:flood/2 table.write"
 expect_call "tunnel add retried: the other client's port kept" table.write \
 	"{\"atomicity\":\"dataplane-atomic\",\"updates\":[$TUN24,
@@ -1028,12 +1028,12 @@ expect_call "tunnel add retried: the other client's port kept" table.write \
 	 \"params\":{\"ports\":518,\"t0\":24},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":518}}}]}"
 sx raw fake.reset >/dev/null
 
-# refused before any write: bd 1 floods into 8 tunnels already; bd 30 has
+# refused before any write: bd 1 floods into 256 tunnels already; bd 30 has
 # no flood entry; bd 10 is slice 1's, not slice 2's
 before=$(wc -l <"$LOG")
 sx tunnel add 24 slice 1 vni 5000 path 1 flood 1
 expect_rc "tunnel add, flood entry full" 1
-expect_grep "tunnel add, flood entry full" "$ERR" "sxctl: bd 1 floods into 8 tunnels already (t0..t7)"
+expect_grep "tunnel add, flood entry full" "$ERR" "sxctl: bd 1 floods into 256 tunnels already (t0..t7 and 248 in flood_more)"
 sx --json tunnel add 24 slice 1 vni 5000 path 1 flood 1
 expect_json "tunnel add, flood entry full --json" 'd["error"]["data"]["reason"] == "full"'
 sx tunnel add 24 slice 1 vni 5000 path 1 flood 30
@@ -1053,7 +1053,7 @@ expect_grep "tunnel add, peer refused by sxdp" "$OUT" "2 of 2 updates failed, no
 # a port joining bd 1 keeps its tunnels
 sx slice attach p1 vlan 5 slice 1 bd 1
 expect_rc "slice attach keeps the flood's tunnels" 0
-T1='"t0":11,"t1":12,"t2":13,"t3":21,"t4":15,"t5":16,"t6":17,"t7":18'
+T1='"t0":11,"t1":12,"t2":13,"t3":21,"t4":15,"t5":16,"t6":17,"t7":18,"more":248'
 expect_call "slice attach keeps the flood's tunnels" table.write "{\"atomicity\":\"dataplane-atomic\",
 	\"updates\":[
 	{\"type\":\"insert\",\"table\":\"interfaces\",\"match\":{\"in_port\":\"p1\",\"vlan\":5},
@@ -1064,12 +1064,14 @@ expect_call "slice attach keeps the flood's tunnels" table.write "{\"atomicity\"
 	 \"params\":{\"ports\":3,$T1},\"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1,$T1}}}]}"
 
 # tunnel del: the tunnel, its two peers (one per page), its policies, its
-# slot t3 of bd 1, each expecting what was read
+# slot t3 of bd 1 (taken by the last of bd 1's flood_more list, which
+# goes), each expecting what was read
 before=$(wc -l <"$LOG")
 sx tunnel del 21
 expect_rc "tunnel del" 0
 expect_calls "tunnel del" "$before" "table.read:peers/0 table.read:peers/2 \
-table.read:policies/0 table.read:policies/2 table.read:flood/0 table.read:flood/2 table.write"
+table.read:policies/0 table.read:policies/2 table.read:flood/0 table.read:flood/2 table.read:flood_more/0 \
+table.write"
 expect_call "tunnel del" table.write "{\"atomicity\":\"dataplane-atomic\",\"updates\":[
 	{\"type\":\"delete\",\"table\":\"tunnels\",\"match\":{\"id\":21}},
 	{\"type\":\"delete\",\"table\":\"peers\",\"match\":{\"slice\":1,\"ip\":\"198.51.100.20\"},
@@ -1081,10 +1083,13 @@ expect_call "tunnel del" table.write "{\"atomicity\":\"dataplane-atomic\",\"upda
 	{\"type\":\"delete\",\"table\":\"policies\",\"match\":{\"tunnel\":21,\"class\":1},
 	 \"expect\":{\"action\":\"sla\",\"params\":{\"p0\":1,\"p1\":2,\"p2\":0,\"p3\":0,
 	 \"rtt_ms\":50,\"jitter_ms\":0,\"loss_pct\":1}}},
+	{\"type\":\"delete\",\"table\":\"flood_more\",\"match\":{\"bd\":1,\"index\":247},
+	 \"expect\":{\"action\":\"tunnel\",\"params\":{\"tunnel\":347}}},
 	{\"type\":\"modify\",\"table\":\"flood\",\"match\":{\"bd\":1},\"action\":\"flood\",
-	 \"params\":{\"ports\":1,\"t0\":11,\"t1\":12,\"t2\":13,\"t4\":15,\"t5\":16,\"t6\":17,\"t7\":18},
+	 \"params\":{\"ports\":1,\"t0\":11,\"t1\":12,\"t2\":13,\"t3\":347,\"t4\":15,\"t5\":16,\"t6\":17,
+	 \"t7\":18,\"more\":247},
 	 \"expect\":{\"action\":\"flood\",\"params\":{\"ports\":1,$T1}}}]}"
-expect_grep "tunnel del" "$OUT" "ok: 6 updates applied, generation 7"
+expect_grep "tunnel del" "$OUT" "ok: 7 updates applied, generation 7"
 # a peer entry deleted by another client meanwhile: read again, not named again
 sx raw fake.race '{"count":1,"how":"delete"}' >/dev/null
 before=$(wc -l <"$LOG")
@@ -1092,7 +1097,7 @@ sx tunnel del 21
 expect_rc "tunnel del after a concurrent delete" 0
 expect_calls "tunnel del after a concurrent delete: the peers read again" "$before" \
 	"table.read:peers/0 table.read:peers/2 table.read:policies/0 table.read:policies/2 \
-table.read:flood/0 table.read:flood/2 table.write table.read:peers/0 table.write"
+table.read:flood/0 table.read:flood/2 table.read:flood_more/0 table.write table.read:peers/0 table.write"
 if tail -n 1 "$LOG" | grep -q '198.51.100.20'; then
 	not_ok "tunnel del after a concurrent delete: the gone peer not deleted again"
 else ok "tunnel del after a concurrent delete: the gone peer not deleted again"; fi
@@ -1102,7 +1107,7 @@ before=$(wc -l <"$LOG")
 sx tunnel show
 expect_rc "tunnel show" 0
 expect_calls "tunnel show" "$before" "table.read:tunnels/0 table.read:tunnels/2 \
-table.read:peers/0 table.read:peers/2 table.read:flood/0 table.read:flood/2"
+table.read:peers/0 table.read:peers/2 table.read:flood/0 table.read:flood/2 table.read:flood_more/0"
 expect_out "tunnel show" "ID  TYPE    SLICE   VNI  PATH   TTL  DSCP  CSUM  RMAC               PEERS                        FLOOD  HITS
 21  vxlan       1  5000     1    64  copy  off   -                  198.51.100.20,198.51.100.21      1     4
 22  geneve      1  7000     0  copy     0  on    02:00:00:00:AA:01  198.51.100.22                    -     0

@@ -51,10 +51,11 @@ def flood(dp, bd):
 
 @R.test
 def test_tunnels_fill_and_leave_the_flood_slots():
-    """tunnel add ... flood takes bd 10's free slots in order, a ninth is
-    refused (nothing written), ports join and leave without touching the
-    tunnels, tunnel del frees its slot and deletes its peers and policies,
-    and the entry stays while it floods into a tunnel."""
+    """tunnel add ... flood takes bd 10's free slots in order, a ninth goes
+    to the domain's flood_more list (its count in the entry), ports join
+    and leave without touching the tunnels, tunnel del frees its slot (the
+    list's last entry takes it: the list stays dense) and deletes its peers
+    and policies, and the entry stays while it floods into a tunnel."""
     with Sxdp(PORTS, pipeline=PIPELINE, port_opts=ROLES) as dp:
         sxctl(dp, "slice", "attach", "p0", "slice", 1, "bd", 10)
         sxctl(dp, "tunnel", "add", 7, "slice", 1, "vni", 5000, "path", 1, "peer", PEER,
@@ -67,27 +68,24 @@ def test_tunnels_fill_and_leave_the_flood_slots():
             sxctl(dp, "tunnel", "add", t, "slice", 1, "vni", 5000, "path", 1, "flood", 10)
         full = {"ports": 1, **{"t%d" % k: 7 + k for k in range(8)}}
         expect_eq(flood(dp, 10), full, "8 tunnels")
-        out = sxctl(dp, "tunnel", "add", 15, "slice", 1, "vni", 5000, "path", 1, "flood", 10, rc=1)
-        expect("bd 10 floods into 8 tunnels already" in out, "the ninth refused: %s" % out)
-        expect_eq(entry(dp, "tunnels", {"id": 15}), None, "nothing of the ninth written")
+        sxctl(dp, "tunnel", "add", 15, "slice", 1, "vni", 5000, "path", 1, "flood", 10)
+        expect_eq(flood(dp, 10), dict(full, more=1), "the ninth: the entry counts its list")
+        expect_eq([(e["match"], e["params"]) for e in dp.table_read("flood_more")[0]],
+                  [({"bd": 10, "index": 0}, {"tunnel": 15})], "the ninth in flood_more")
         # another slice's tunnel would lose every copy there: refused
         sxctl(dp, "tunnel", "add", 16, "slice", 2, "vni", 6000, "path", 1, "flood", 10, rc=1)
 
         sxctl(dp, "slice", "attach", "p1", "slice", 1, "bd", 10)
-        expect_eq(flood(dp, 10), dict(full, ports=3), "a port joins, the tunnels stay")
+        expect_eq(flood(dp, 10), dict(full, ports=3, more=1), "a port joins, the tunnels stay")
         sxctl(dp, "policy", "set", 7, 0, "failover", 1, 2)
         sxctl(dp, "policy", "set", 7, 3, "sla", 2, "rtt", 40)
         sxctl(dp, "tunnel", "del", 7)
-        want = dict(full, ports=3)
-        del want["t0"]
-        expect_eq(flood(dp, 10), want, "tunnel 7's slot freed, the rest as they were")
+        expect_eq(flood(dp, 10), dict(full, ports=3, t0=15), "tunnel 7's slot taken by the list's last")
+        expect_eq(dp.table_read("flood_more")[0], [], "the list empty")
         expect_eq([e for e in dp.table_read("peers")[0] if e["params"]["tunnel"] == 7], [],
                   "tunnel 7's peers")
         expect_eq(dp.table_read("policies")[0], [], "tunnel 7's policies")
         expect_eq(entry(dp, "tunnels", {"id": 7}), None, "tunnel 7")
-        # the freed slot is the first free one again
-        sxctl(dp, "tunnel", "add", 15, "slice", 1, "vni", 5000, "path", 1, "flood", 10)
-        expect_eq(flood(dp, 10)["t0"], 15, "tunnel 15 in t0")
         sxctl(dp, "slice", "detach", "p0")
         sxctl(dp, "slice", "detach", "p1")
         expect_eq(flood(dp, 10)["ports"], 0, "no port left, the entry floods into its tunnels")

@@ -336,14 +336,14 @@ static int
 tunnel_show(struct sx_ctx *x)
 {
 	static const unsigned int from[] = { INTENT_IN_TUNNELS, INTENT_IN_PEERS,
-						  INTENT_IN_FLOOD };
-	json_t *in[3] = { NULL }, *rows, *doc;
+						  INTENT_IN_FLOOD, INTENT_IN_FLOOD_MORE };
+	json_t *in[4] = { NULL }, *rows, *doc;
 	int rc = EX_OK;
 
-	for (size_t k = 0; k < 3 && rc == EX_OK; k++)
+	for (size_t k = 0; k < 4 && rc == EX_OK; k++)
 		rc = table_read_all(x, intent_input_table(from[k]), &in[k]);
 	if (rc == EX_OK) {
-		if ((rows = ov_intent_tunnel_rows(in[0], in[1], in[2])) == NULL)
+		if ((rows = ov_intent_tunnel_rows(in[0], in[1], in[2], in[3])) == NULL)
 			sx_oom();
 		if (x->json) {
 			doc = json_pack("{s:o}", "tunnels", rows);
@@ -354,7 +354,7 @@ tunnel_show(struct sx_ctx *x)
 			json_decref(rows);
 		}
 	}
-	for (size_t k = 0; k < 3; k++)
+	for (size_t k = 0; k < 4; k++)
 		json_decref(in[k]);
 	return rc;
 }

@@ -385,7 +385,8 @@ tunnel_add_reads(const struct intent *it)
 {
 	const struct ov_tunnel_arg *a = it->arg;
 
-	return a->flood < 0 ? 0 : INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD);
+	return a->flood < 0 ? 0 : INTENT_IN(INTENT_IN_INTERFACES) | INTENT_IN(INTENT_IN_FLOOD) |
+				  INTENT_IN(INTENT_IN_FLOOD_MORE);
 }
 
 static unsigned int
@@ -393,7 +394,7 @@ tunnel_add_writes(const struct intent *it)
 {
 	const struct ov_tunnel_arg *a = it->arg;
 
-	return a->flood >= 0 ? INTENT_IN(INTENT_IN_FLOOD) : 0;
+	return a->flood >= 0 ? INTENT_IN(INTENT_IN_FLOOD) | INTENT_IN(INTENT_IN_FLOOD_MORE) : 0;
 }
 
 /* A tunnel is about its flood bridge domain's interfaces and flood
@@ -404,7 +405,7 @@ tunnel_add_about(const struct intent *it, unsigned int k, json_int_t *v)
 	const struct ov_tunnel_arg *a = it->arg;
 
 	*v = a->flood;
-	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD;
+	return k == INTENT_IN_INTERFACES || k == INTENT_IN_FLOOD || k == INTENT_IN_FLOOD_MORE;
 }
 
 /* A policy is about its tunnel's policies. */
@@ -431,7 +432,7 @@ const struct intent_kind ov_intent_kinds[OV_KINDS] = {
 			      .about = tunnel_add_about },
 	[OV_K_TUNNEL_DEL] = { INTENT_KIND(INTENT_TUNNEL_DEL, "tunnel del", compile_tunnel_flood),
 			      .writes = INTENT_IN(INTENT_IN_PEERS) | INTENT_IN(INTENT_IN_POLICIES) |
-					INTENT_IN(INTENT_IN_FLOOD) },
+					INTENT_IN(INTENT_IN_FLOOD) | INTENT_IN(INTENT_IN_FLOOD_MORE) },
 	[OV_K_POLICY_SET] = { INTENT_KIND(INTENT_POLICY_SET, "policy set", compile_policy),
 			      .writes = INTENT_IN(INTENT_IN_POLICIES), .about = policy_set_about },
 	[OV_K_POLICY_DEL] = { INTENT_KIND(INTENT_POLICY_DEL, "policy del", compile_policy) },
@@ -456,7 +457,7 @@ ov_intent_register(void)
 /* -------------------------------------------------------- tunnel show */
 
 json_t *
-ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods)
+ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods, json_t *mores)
 {
 	static const char *const keep[] = { OV_F_SLICE, OV_F_VNI, OV_F_PATH, OV_F_TTL, OV_F_DSCP,
 					    OV_F_CSUM, OV_F_RMAC };
@@ -489,7 +490,7 @@ ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods)
 		/* the bridge domains whose flood entry names the tunnel */
 		bds = json_array();
 		json_array_foreach(floods, j, p)
-			if (sw_intent_floods_into(p, id))
+			if (sw_intent_floods_into(p, id, mores))
 				json_array_append(bds, json_object_get(json_object_get(p, "match"), SW_F_BD));
 		if (bds == NULL || json_object_set_new(row, "flood", bds) < 0) {
 			json_decref(rows);

@@ -157,12 +157,12 @@ extern const struct intent_view ov_intent_view_policies;
 #define INTENT_V_POLICIES (&ov_intent_view_policies)
 
 /*
- * tunnel show: from the tunnels, peers and the switch's flood entries as
- * read (borrowed), one row per tunnel: {"id", "type" (vxlan|geneve),
+ * tunnel show: from the tunnels, peers and the switch's flood entries and
+ * flood_more lists as read (borrowed), one row per tunnel: {"id", "type" (vxlan|geneve),
  * "slice", "vni", "path", "ttl", "dscp", "csum", "rmac" (when set),
  * "peers" (the underlay addresses whose frames arrive through it), "flood"
  * (the bridge domains that flood into it), "hits"}. A new array.
  */
-json_t *ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods);
+json_t *ov_intent_tunnel_rows(json_t *tunnels, json_t *peers, json_t *floods, json_t *mores);
 
 #endif

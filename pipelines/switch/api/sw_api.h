@@ -28,7 +28,7 @@
 /* table ids, filled at init */
 struct pl_switch_tables {
 	int interfaces, bd_ports, flood, fdb, routes, neigh, svi, nexthops;
-	int routes6, neigh6, svi6, hosts;
+	int routes6, neigh6, svi6, hosts, flood_more;
 };
 extern struct pl_switch_tables pl_sw;
 
@@ -74,8 +74,14 @@ enum { SW_NH_RESOLVED, SW_NH_UNRESOLVED, SW_NH_NONE, SW_NH_RESOLVED6, SW_NH_UNRE
  * integers, addresses in network order). */
 struct sw_attach { uint16_t slice, bd; uint32_t meter; };   /* attach, routed; meter 0: none */
 struct sw_member { uint16_t vlan; };
-#define SW_FLOOD_TUNNELS 8   /* peer sites a bridge domain floods to, at most */
-struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; };
+/* A bridge domain floods to its member ports (a mask) and into its peer
+ * sites' tunnels: SW_FLOOD_TUNNELS in the entry itself, then `more` in
+ * flood_more at (bd, 0..more-1), a dense list its writer keeps in one
+ * batch with the count (a site of 128 peers and more). */
+#define SW_FLOOD_TUNNELS 8
+#define SW_FLOOD_MORE_MAX 248
+#define SW_FLOOD_MAX (SW_FLOOD_TUNNELS + SW_FLOOD_MORE_MAX)   /* peer sites, at most */
+struct sw_flood { uint32_t ports; uint32_t tunnels[SW_FLOOD_TUNNELS]; uint16_t more; };
 struct sw_fwd { uint16_t port; };
 struct sw_tun { uint32_t tunnel; };
 struct sw_via { uint32_t nh; };

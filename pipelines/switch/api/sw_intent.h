@@ -18,6 +18,7 @@
 
 #define INTENT_FLOOD_PORTS   32	/* bits in a flood entry's port mask */
 #define INTENT_FLOOD_TUNNELS 8	/* tunnels a flood entry names (t0..t7) */
+#define INTENT_FLOOD_MORE_MAX 248	/* then its flood_more list: 256 peer sites in all */
 
 /* IPv6 addresses, prefixes and next hops go to svi6, routes6 and neigh6.
  * The router MAC's fdb entry is shared by a BD's IPv4 and IPv6 SVIs, so
@@ -108,6 +109,7 @@ INTENT_ARG(INTENT_NEIGH_DEL, struct sw_neigh_arg);
 #define INTENT_IN_FLOOD	     2
 #define INTENT_IN_SVI	     3
 #define INTENT_IN_SVI6	     4
+#define INTENT_IN_FLOOD_MORE 11
 
 /* The switch's tables sxctl lists, by VRF or bridge domain. */
 enum sw_intent_view { SW_V_ROUTES, SW_V_FDB, SW_V_NEIGH, SW_V_ROUTES6, SW_V_NEIGH6, SW_VIEWS };
@@ -120,20 +122,23 @@ extern const struct intent_view sw_intent_views[SW_VIEWS];
 #define INTENT_V_NEIGH6	 (&sw_intent_views[SW_V_NEIGH6])
 
 /*
- * Tunnel @tunnel into the first free slot of @bd's flood entry, which
+ * Tunnel @tunnel into the first free slot of @bd's flood entry (t0..t7,
+ * then its flood_more list, INTENT_FLOOD_MORE_MAX more), which
  * must exist (a bridge domain floods to its ports first) unless @create
  * (one is made, flooding to the tunnel alone: a site whose part of the
  * domain is its SVI, no member port), and be @slice's (sxdp takes another
  * slice's tunnel there, and then drops every copy: refused here instead).
- * Reads INTENT_IN_INTERFACES and INTENT_IN_FLOOD, and rewrites the latter.
- * 0, -EAGAIN or a refusal, as a compile hook.
+ * Reads INTENT_IN_INTERFACES, INTENT_IN_FLOOD and INTENT_IN_FLOOD_MORE,
+ * and rewrites the latter two. 0, -EAGAIN or a refusal, as a compile hook.
  */
 int sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel, bool create);
 /* @tunnel out of every flood entry that names it (reads and rewrites
- * INTENT_IN_FLOOD). */
+ * INTENT_IN_FLOOD and INTENT_IN_FLOOD_MORE: a list's last entry takes the
+ * place of the one that goes). */
 int sw_intent_flood_leave(struct cc *c, json_int_t tunnel);
-/* Does flood entry @e (as read) flood into @tunnel? */
-bool sw_intent_floods_into(json_t *e, json_int_t tunnel);
+/* Does flood entry @e (as read) flood into @tunnel, itself or in its list
+ * among @mores (flood_more as read; NULL: the entry's own t0..t7 only)? */
+bool sw_intent_floods_into(json_t *e, json_int_t tunnel, json_t *mores);
 
 /* table.config params for the idle timeout of learned MACs (0: never age). */
 json_t *sw_intent_ageing(json_int_t seconds);

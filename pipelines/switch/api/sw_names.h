@@ -12,6 +12,7 @@
 #define SW_T_INTERFACES "interfaces"
 #define SW_T_BD_PORTS	"bd_ports"
 #define SW_T_FLOOD	"flood"
+#define SW_T_FLOOD_MORE	"flood_more"	/* a flood list past t0..t7 */
 #define SW_T_FDB	"fdb"
 #define SW_T_ROUTES	"routes"
 #define SW_T_NEXTHOPS	"nexthops"
@@ -42,6 +43,8 @@
 #define SW_F_NH_N(i) "nh" #i	/* ... as the datapath declares them: SW_F_NH_N(0) */
 #define SW_F_T_FMT   "t%d"	/* a flood entry's tunnels, t0..t7 */
 #define SW_F_T_N(i)  "t" #i
+#define SW_F_MORE    "more"	/* a flood entry's count of flood_more entries */
+#define SW_F_INDEX   "index"	/* a flood_more entry's place in its list */
 #define SW_F_DMAC    "dmac"
 #define SW_F_SMAC    "smac"
 #define SW_F_ID	     "id"

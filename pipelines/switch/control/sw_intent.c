@@ -213,17 +213,37 @@ compile_slice(struct cc *c, const struct intent *it)
 
 /* ------------------------------------------ flooding into upper layers */
 
+/* Entry @i of @bd's flood_more list, as read (NULL: none); borrowed. */
+static json_t *
+more_at(json_t *mores, json_int_t bd, json_int_t i)
+{
+	return cc_find(mores, json_pack("{s:I,s:I}", SW_F_BD, bd, SW_F_INDEX, i), SW_A_TUNNEL);
+}
+
+/* flood_more's (bd, i) made to hold @tunnel (0: removed), from @e as read. */
+static void
+more_set(struct cc *c, json_t *e, json_int_t bd, json_int_t i, json_int_t tunnel)
+{
+	json_t *u = cc_rmw(e, SW_T_FLOOD_MORE, json_pack("{s:I,s:I}", SW_F_BD, bd, SW_F_INDEX, i),
+			   tunnel ? SW_A_TUNNEL : NULL, tunnel ? json_pack("{s:I}", SW_F_TUNNEL, tunnel) : NULL);
+
+	if (u != NULL)
+		cc_add(c, u);
+}
+
 int
 sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel, bool create)
 {
-	json_t *floods, *ifs, *e, *p;
+	json_t *floods, *mores, *ifs, *e, *p;
+	json_int_t more;
 	char key[4];
 	int rc;
 
 	if ((rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)
 		return rc;
 	ifs = cc_input(c, INTENT_IN_INTERFACES);
-	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL || ifs == NULL)
+	mores = cc_input(c, INTENT_IN_FLOOD_MORE);
+	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL || ifs == NULL || mores == NULL)
 		return -EAGAIN;
 	if ((rc = bd_owner_check(c, ifs, bd, slice)) < 0)
 		return rc;
@@ -232,46 +252,93 @@ sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t t
 				 "(attach a port to it first)", bd);
 	if (e != NULL && flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
 		return 0;	/* it floods there already */
-	if ((p = flood_params(e)) != NULL && flood_slot(p, 0, key) < 0) {
-		json_decref(p);
-		return cc_refuse(c, -ENOSPC, "bd %" JSON_INTEGER_FORMAT " floods into %d tunnels "
-				 "already (t0..t%d)", bd, INTENT_FLOOD_TUNNELS,
-				 INTENT_FLOOD_TUNNELS - 1);
-	}
-	if (p != NULL)
+	more = cc_param_int(e, SW_F_MORE);
+	for (json_int_t i = 0; i < more; i++)
+		if (cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL) == tunnel)
+			return 0;
+	if ((p = flood_params(e)) == NULL)
+		return -ENOMEM;
+	if (flood_slot(p, 0, key) >= 0) {
 		json_object_set_new(p, key, json_integer(tunnel));
+	} else if (more < INTENT_FLOOD_MORE_MAX) {
+		/* the list grows at its end, with its count, in one batch */
+		more_set(c, more_at(mores, bd, more), bd, more, tunnel);
+		json_object_set_new(p, SW_F_MORE, json_integer(more + 1));
+	} else {
+		json_decref(p);
+		return cc_refuse(c, -ENOSPC, "bd %" JSON_INTEGER_FORMAT " floods into %d tunnels already "
+				 "(t0..t%d and %d in flood_more): a bridge domain reaches at most %d peer sites",
+				 bd, INTENT_FLOOD_TUNNELS + INTENT_FLOOD_MORE_MAX, INTENT_FLOOD_TUNNELS - 1,
+				 INTENT_FLOOD_MORE_MAX, INTENT_FLOOD_TUNNELS + INTENT_FLOOD_MORE_MAX);
+	}
 	cc_add(c, flood_write(e, bd, p));
 	return 0;
+}
+
+/* @tunnel out of @bd's flood entry @e (as read) and its list: the list's
+ * last entry takes its place, so the list stays dense. */
+static void
+flood_drop(struct cc *c, json_t *e, json_t *mores, json_int_t bd, json_int_t tunnel)
+{
+	json_t *p = flood_params(e);
+	json_int_t more = cc_param_int(e, SW_F_MORE), last = 0;
+	char key[4];
+
+	if (p == NULL)
+		return;
+	if (more > 0)
+		last = cc_param_int(more_at(mores, bd, more - 1), SW_F_TUNNEL);
+	if (flood_slot(p, tunnel, key) >= 0) {
+		if (more > 0)
+			json_object_set_new(p, key, json_integer(last));
+		else
+			json_object_del(p, key);
+	} else {
+		for (json_int_t i = 0; i < more - 1; i++)
+			if (cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL) == tunnel)
+				more_set(c, more_at(mores, bd, i), bd, i, last);
+	}
+	if (more > 0) {
+		more_set(c, more_at(mores, bd, more - 1), bd, more - 1, 0);
+		json_object_set_new(p, SW_F_MORE, json_integer(more - 1));
+	}
+	cc_add(c, flood_write(e, bd, p));
 }
 
 int
 sw_intent_flood_leave(struct cc *c, json_int_t tunnel)
 {
-	json_t *floods, *e, *p;
+	json_t *floods, *mores, *e;
 	json_int_t bd;
-	char key[4];
 	size_t i;
 
-	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL)
+	mores = cc_input(c, INTENT_IN_FLOOD_MORE);
+	if ((floods = cc_input(c, INTENT_IN_FLOOD)) == NULL || mores == NULL)
 		return -EAGAIN;
 	json_array_foreach(floods, i, e) {
-		if (!sw_intent_floods_into(e, tunnel))
+		if (!sw_intent_floods_into(e, tunnel, mores))
 			continue;
 		bd = json_integer_value(json_object_get(json_object_get(e, "match"), SW_F_BD));
-		p = flood_params(e);
-		while (p != NULL && flood_slot(p, tunnel, key) >= 0)
-			json_object_del(p, key);
-		cc_add(c, flood_write(e, bd, p));
+		flood_drop(c, e, mores, bd, tunnel);
 	}
 	return 0;
 }
 
 bool
-sw_intent_floods_into(json_t *e, json_int_t tunnel)
+sw_intent_floods_into(json_t *e, json_int_t tunnel, json_t *mores)
 {
+	json_int_t bd = json_integer_value(json_object_get(json_object_get(e, "match"), SW_F_BD));
+	json_int_t more = cc_param_int(e, SW_F_MORE);
 	char key[4];
 
-	return cc_is(e, SW_A_FLOOD) && flood_slot(json_object_get(e, "params"), tunnel, key) >= 0;
+	if (!cc_is(e, SW_A_FLOOD))
+		return false;
+	if (flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
+		return true;
+	for (json_int_t i = 0; i < more && mores != NULL; i++)
+		if (cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL) == tunnel)
+			return true;
+	return false;
 }
 
 /* -------------------------------------------------------------- SVIs */
@@ -558,9 +625,11 @@ sw_intent_register(void)
 	intent_input_register(INTENT_IN_FLOOD, SW_T_FLOOD);
 	intent_input_register(INTENT_IN_SVI, SW_T_SVI);
 	intent_input_register(INTENT_IN_SVI6, SW_T_SVI6);
+	intent_input_register(INTENT_IN_FLOOD_MORE, SW_T_FLOOD_MORE);
 	/* a bridge domain's entries, which is what an attach or an SVI is about */
 	intent_input_index(INTENT_IN_INTERFACES, "params", SW_F_BD);
 	intent_input_index(INTENT_IN_FLOOD, "match", SW_F_BD);
 	intent_input_index(INTENT_IN_SVI, "match", SW_F_BD);
 	intent_input_index(INTENT_IN_SVI6, "match", SW_F_BD);
+	intent_input_index(INTENT_IN_FLOOD_MORE, "match", SW_F_BD);
 }

@@ -76,13 +76,26 @@ static const struct dp_table_def flood_def = {
 	.name = SW_T_FLOOD, .size = 4096, .n_fields = 1,
 	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	/* tunnels: head-end replication to the domain's peer sites (0: none) */
-	.actions = { { SW_A_FLOOD, 1 + SW_FLOOD_TUNNELS, { { SW_F_PORTS, DP_T_U32 },
+	/* tunnels: head-end replication to the domain's peer sites (0: none),
+	 * the first SW_FLOOD_TUNNELS here, `more` in flood_more */
+	.actions = { { SW_A_FLOOD, 2 + SW_FLOOD_TUNNELS, { { SW_F_PORTS, DP_T_U32 },
 		{ SW_F_T_N(0), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(1), DP_T_U32, SW_TUNNEL_MAX, true },
 		{ SW_F_T_N(2), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(3), DP_T_U32, SW_TUNNEL_MAX, true },
 		{ SW_F_T_N(4), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(5), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T_N(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(7), DP_T_U32, SW_TUNNEL_MAX, true } } },
+		{ SW_F_T_N(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(7), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_MORE, DP_T_U16, SW_FLOOD_MORE_MAX, true } } },
 		{ SW_A_NONE, 0, {} } },
+	.default_action = 1,
+};
+
+/* A bridge domain's flood list past the entry's own tunnels: entry i of
+ * its `more` (dense, 0..more-1). */
+static const struct dp_table_def flood_more_def = {
+	.name = SW_T_FLOOD_MORE, .size = 16384, .n_fields = 2,
+	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX },
+		    { SW_F_INDEX, DP_T_U16, DP_MATCH_EXACT, SW_FLOOD_MORE_MAX - 1 } },
+	.n_actions = 2,
+	.actions = { { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } }, { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 
@@ -256,6 +269,7 @@ sw_init(unsigned int workers)
 		{ &svi_def, &pl_sw.svi, SW_KEY_BYTES }, { &nexthops_def, &pl_sw.nexthops, SW_KEY_BYTES },
 		{ &routes6_def, &pl_sw.routes6, SW_KEY6_BYTES }, { &neigh6_def, &pl_sw.neigh6, SW_KEY6_BYTES },
 		{ &svi6_def, &pl_sw.svi6, SW_KEY_BYTES }, { &hosts_def, &pl_sw.hosts, SW_KEY_BYTES },
+		{ &flood_more_def, &pl_sw.flood_more, SW_KEY_BYTES },
 	};
 
 	static const struct rte_mbuf_dynfield meta_desc = {
@@ -301,7 +315,8 @@ sw_init(unsigned int workers)
 	if (dp_table_param_off(pl_sw.interfaces, SW_IF_ATTACH, 2) != offsetof(struct sw_attach, meter) ||
 	    dp_table_param_off(pl_sw.interfaces, SW_IF_ROUTED, 2) != offsetof(struct sw_attach, meter) ||
 	    dp_table_param_off(pl_sw.interfaces, SW_IF_HOST, 2) != offsetof(struct sw_attach, meter) ||
-	    dp_table_param_off(pl_sw.hosts, SW_HOST_TWIN, 1) != offsetof(struct sw_host, vlan))
+	    dp_table_param_off(pl_sw.hosts, SW_HOST_TWIN, 1) != offsetof(struct sw_host, vlan) ||
+	    dp_table_param_off(pl_sw.flood, 0, 1 + SW_FLOOD_TUNNELS) != offsetof(struct sw_flood, more))
 		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
 	    (rc = pl_switch_nexthop_init()) < 0 ||

@@ -58,6 +58,31 @@ copy_to(struct dp_stage_ctx *ctx, struct rte_mbuf *m, uint16_t nx)
 	return c;
 }
 
+/* The tunnels of flood entry fl past its own: flood_more's (bd, 0..more-1)
+ * into tuns[nt..], looked up a burst at a time. The new count. */
+static unsigned int
+flood_more(struct dp_stage_ctx *ctx, uint16_t bd, const struct sw_flood *fl, uint32_t *tuns, unsigned int nt)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	unsigned int more = RTE_MIN(fl->more, SW_FLOOD_MORE_MAX);
+
+	for (unsigned int i = 0; i < more; i += DP_LOOKUP_BURST) {
+		unsigned int k = RTE_MIN(more - i, (unsigned int)DP_LOOKUP_BURST);
+
+		for (unsigned int j = 0; j < k; j++) {
+			pl_switch_key_bd_index(keys[j], bd, (uint16_t)(i + j));
+			kp[j] = keys[j];
+		}
+		dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood_more, kp, k, e);
+		for (unsigned int j = 0; j < k; j++)
+			if (e[j]->action == 0 && ((const struct sw_tun *)e[j]->params)->tunnel != 0)
+				tuns[nt++] = ((const struct sw_tun *)e[j]->params)->tunnel;
+	}
+	return nt;
+}
+
 /* Replicate m to every other member port of its bridge domain and, unless
  * it came out of a tunnel (split horizon), to the domain's peer sites'
  * tunnels (head-end replication). The copies go through ctx->extra; m
@@ -71,7 +96,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	const struct sw_flood *fl;
 	uint16_t bd = sw_meta(m)->bd, ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
 	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
-	uint32_t tuns[SW_FLOOD_TUNNELS];
+	uint32_t tuns[SW_FLOOD_MAX];
 	unsigned int n = 0, nt = 0, big = 0;
 	uint32_t mask;
 
@@ -80,10 +105,13 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	if (e[0]->action != 0)
 		return DP_NEXT_DROP(SW_DROP(no_flood));
 	fl = (const struct sw_flood *)e[0]->params;
-	if (md->tunnel == 0)
+	if (md->tunnel == 0) {
 		for (unsigned int t = 0; t < SW_FLOOD_TUNNELS; t++)
 			if (fl->tunnels[t] != 0)
 				tuns[nt++] = fl->tunnels[t];
+		if (unlikely(fl->more != 0))
+			nt = flood_more(ctx, bd, fl, tuns, nt);
+	}
 	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);

@@ -240,11 +240,20 @@ sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8
 	}
 	/* the peer sites' copies, untagged (the VNI names the bd); the
 	 * tunnel must be the slice's (tunnel_back checks) */
-	for (unsigned int i = 0; i < SW_FLOOD_TUNNELS && tunnel_back != NULL; i++) {
-		struct dp_meta about = { .slice = slice, .tunnel = fl.tunnels[i], .hash = fl.tunnels[i] };
+	for (unsigned int i = 0; i < SW_FLOOD_TUNNELS + RTE_MIN(fl.more, (unsigned int)SW_FLOOD_MORE_MAX) &&
+	     tunnel_back != NULL;
+	     i++) {
+		uint32_t t = i < SW_FLOOD_TUNNELS ? fl.tunnels[i] : 0;
+		struct dp_meta about;
 
-		if (fl.tunnels[i] == 0)
+		if (i >= SW_FLOOD_TUNNELS) {
+			pl_switch_key_bd_index(k, bd, (uint16_t)(i - SW_FLOOD_TUNNELS));
+			e = dp_table_find(pl_sw.flood_more, k);
+			t = e != NULL && e->action == 0 ? ((const struct sw_tun *)e->params)->tunnel : 0;
+		}
+		if (t == 0)
 			continue;
+		about = (struct dp_meta){ .slice = slice, .tunnel = t, .hash = t };
 		m = dp_slow_frame(mp, dst, src, 0, ethertype, len, &pl);
 		if (m == NULL)
 			return;

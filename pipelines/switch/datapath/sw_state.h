@@ -65,6 +65,13 @@ pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port)
 	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(port);
 }
 
+/* flood_more's (bd, index): the same layout as (bd, port) */
+static inline void
+pl_switch_key_bd_index(uint8_t *k, uint16_t bd, uint16_t i)
+{
+	pl_switch_key_bd_port(k, bd, i);
+}
+
 static inline void
 pl_switch_key_bd(uint8_t *k, uint16_t bd)
 {
