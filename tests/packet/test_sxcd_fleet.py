@@ -666,6 +666,30 @@ def test_two_boxes_with_sxdp_kill9_no_write():
         expect_eq(c, 201, "blue through a: %s" % b)
         until("blue Ready on both", lambda: f.a.req("GET", "fleet")[1]["intents"]
               .get("slices/blue") == {"site-a": "Ready", "site-b": "Ready"}, 6)
+        # one placed at site-a and site-c (no box here), and its policy: b compiles nothing
+        # of them (Ready, "elsewhere"), a holds them
+        c, b = f.a.req("PUT", "slices/red", {"spec": {"id": 9, "vni": 7002, "members": [{"port": "lan2"}],
+                                                        "svi": {"address": "10.9.0.254/24",
+                                                                "mac": "02:00:0a:09:00:fe"},
+                                                        "peers": ["site-a", "site-c"]}})
+        expect_eq(c, 201, "red through a: %s" % b)
+        c, b = f.a.req("PUT", "policies/red-web", {"spec": {"slice": "red", "class": 1,
+                                                              "match": {"dst": "10.99.0.0/16"},
+                                                              "path_policy": {"mode": "failover",
+                                                                              "wans": ["isp1"]}}})
+        expect_eq(c, 201, "red's policy through a: %s" % b)
+        until("red and its policy Ready on both", lambda: all(
+            f.a.req("GET", "fleet")[1]["intents"].get(w) == {"site-a": "Ready", "site-b": "Ready"}
+            for w in ("slices/red", "policies/red-web")), 6)
+        rb = (f.b.get("red") or {}).get("status", {})
+        pb = f.b.req("GET", "policies/red-web")[1].get("status", {})
+        expect_eq((rb.get("elsewhere"), rb.get("entries", 0), pb.get("elsewhere"), pb.get("entries", 0)),
+                  ("its peers list does not name this site (peers/site-b)", 0, "slices/red is not this site's",
+                   0), "b: red and its policy elsewhere, holding nothing")
+        ra = (f.a.get("red") or {}).get("status", {})
+        expect(ra.get("entries", 0) > 0 and "elsewhere" not in ra, "a holds red: %s" % ra)
+        expect(not any('"vni": 7002' in e for t in TABLES for e in snapshot(db)[t]), "nothing of red in b's sxdp")
+        expect(any('"vni": 7002' in e for t in TABLES for e in snapshot(da)[t]), "red's VNI in a's sxdp")
         good = snapshot(db)
         added = []
         for t in TABLES:

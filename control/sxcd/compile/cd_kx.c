@@ -367,6 +367,12 @@ cd_kx_failed(const struct cd_kx *x)
 	return x->failed;
 }
 
+void
+cd_kx_elsewhere(struct cd_kx *x, const char *why)
+{
+	json_object_set_new(x->res, "elsewhere", json_string(why));
+}
+
 json_t *
 cd_kx_result(struct cd_kx *x)
 {

@@ -106,6 +106,10 @@ void cd_kx_wait_for(struct cd_kx *x, const char *pointer, const char *what);
 void cd_kx_conflict(struct cd_kx *x, const char *holder, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 bool cd_kx_failed(const struct cd_kx *x);
+/* The intent is not this box's (a fleet's shared intent placed at other
+ * sites, or a child of one): the kind compiles nothing of it, and it is
+ * Ready holding nothing, its status saying @why in "elsewhere". */
+void cd_kx_elsewhere(struct cd_kx *x, const char *why);
 /* The intent's result ({"phase", ...}): a kind adds "degraded" to it. */
 json_t *cd_kx_result(struct cd_kx *x);
 

@@ -112,6 +112,8 @@ cd_outcome_store(struct cd_res *res, const struct cd_tables *t, json_t *results,
 
 		if (json_array_size(json_object_get(r, "waiting_for")) > 0)
 			json_object_set(o, "waiting_for", json_object_get(r, "waiting_for"));
+		if (json_object_get(r, "elsewhere") != NULL)   /* another site's: nothing here */
+			json_object_set(o, "elsewhere", json_object_get(r, "elsewhere"));
 		if ((e = json_object_get(errors, who)) != NULL) {
 			json_object_set_new(o, "phase", json_string("Error"));
 			json_object_update(o, e);

@@ -366,6 +366,33 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 	json_decref(list);
 }
 
+/* In a fleet (this box's own site is one of the mesh's peers), a slice
+ * whose peers list names sites spans those sites: on a box whose site it
+ * does not name it is not here, and that box compiles nothing of it (a
+ * box of a 100-site fleet compiles its own sites' slices, not all). Alone
+ * (no peer is this site), a list names the sites it stretches to. */
+static void
+slice_here(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
+{
+	json_t *list = json_object_get(spec, "peers"), *self = cd_kx_pub(x, "peers_self"), *v;
+	const char *me = NULL, *k;
+
+	(void)name;
+	(void)item;
+	if (list == NULL || json_object_size(self) == 0)
+		return;
+	json_array_foreach(list, i, v)
+		if (json_object_get(self, json_string_value(v)) != NULL)
+			return;
+	json_object_foreach(self, k, v)
+		me = k;
+	json_object_set_new(rec, "elsewhere", json_pack("s++", "its peers list does not name this site (peers/",
+							 me, ")"));
+}
+
+static struct sw_hook here_hook = { .at = SW_AT_SLICE_HERE, .fn = slice_here };
+SW_HOOK_REGISTER(here_hook)
+
 /* A slice with a VNI: its VNI and its tunnels ("tunnels" in what it publishes). */
 static void
 slice_stretch(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)

@@ -35,7 +35,8 @@ json_int_t sw_kind_underlay(struct cd_kx *x);
  * underlay's neighbours cannot tell apart: no gw6 then}), NULL: none. */
 json_t *sw_kind_wan(struct cd_kx *x, const char *name);
 /* The slice a spec names in "slice" as compiled ({"id", and what hooks
- * added}), else NULL and the intent is Pending on it. */
+ * added}), else NULL and the intent is Pending on it, or (a slice that is
+ * not this box's) elsewhere too. */
 json_t *sw_kind_slice(struct cd_kx *x, json_t *spec);
 /* The compiled slices (NAME → as above). */
 json_t *sw_kind_slices(struct cd_kx *x);
@@ -46,6 +47,9 @@ json_t *sw_kind_slices(struct cd_kx *x);
 const char *sw_kind_iface(json_t *w, json_t *port, char *out, size_t len);
 
 enum sw_hook_at {
+	SW_AT_SLICE_HERE,	/* is the slice this box's? a feature that places slices
+				 * at sites says why not in @rec's "elsewhere": the slice
+				 * then compiles nothing here, nor do its children */
 	SW_AT_WAN_ADDR,		/* a WAN link has its SVIs (@item: the link, @i its index) */
 	SW_AT_WAN_END,		/* ... and everything else of the switch's */
 	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes) */

@@ -75,6 +75,10 @@ sw_kind_slice(struct cd_kx *x, json_t *spec)
 	if (s == NULL) {
 		snprintf(what, sizeof(what), "slices/%s", cd_str(spec, "slice"));
 		cd_kx_wait_for(x, "/spec/slice", what);
+	} else if (cd_str(s, "elsewhere") != NULL) {
+		snprintf(what, sizeof(what), "slices/%s is not this site's", cd_str(spec, "slice"));
+		cd_kx_elsewhere(x, what);
+		return NULL;
 	}
 	return s;
 }
@@ -423,13 +427,21 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		cd_kx_wait_for(x, "/spec", "site");
 		return false;
 	}
+	/* a fleet's slice placed at other sites: nothing of it here (its
+	 * record tells its children so) */
+	rec = json_pack("{s:I}", "id", sid);
+	hooks_run(SW_AT_SLICE_HERE, x, name, spec, NULL, 0, rec);
+	if (cd_str(rec, "elsewhere") != NULL) {
+		cd_kx_elsewhere(x, cd_str(rec, "elsewhere"));
+		json_object_set_new(sw_kind_slices(x), name, rec);
+		return false;
+	}
 	snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, sid);
 	if ((other = cd_str(cd_kx_pub(x, "slice-ids"), key)) != NULL) {
 		snprintf(what, sizeof(what), "slices/%s", other);
 		cd_kx_conflict(x, what, "/spec/id", "slice id %" JSON_INTEGER_FORMAT " is slices/%s's", sid,
 			       other);
 	}
-	rec = json_pack("{s:I}", "id", sid);
 	if (rate != NULL && json_object_get(rate, "peak_bps") != NULL) {
 		json_int_t cir = cd_num(rate, "guaranteed_bps", 0), pir = cd_num(rate, "peak_bps", 0);
 
