@@ -304,5 +304,113 @@ def test_vdn_one_batch():
         expect_eq(len(dp.outputs()["p1"]), 15, "frames out: 10 green of the VDN, the 5 others")
 
 
+def slices_as_pipes(n, rate=100000, port="p1", first=1, step=0):
+    """n slices from first on, each a pipe of port's subport 0 (its
+    sched_subports entry's action pipe), at rate (+ step per slice)."""
+    return [U("sched_subports", {"port": port, "slice": first + i}, "pipe", {"rate_bps": rate + step * i})
+            for i in range(n)]
+
+
+def write_all(dp, ups, chunk=200):
+    for k in range(0, len(ups), chunk):
+        res = dp.table_write(ups[k:k + chunk])
+        expect_eq(res["committed"], True, "batch %d of %d" % (k // chunk + 1, (len(ups) + chunk - 1) // chunk))
+
+
+def refusal(dp, ups):
+    res = dp.table_write(ups, atomicity="rollback", check=False)
+    return [r.get("error", {}).get("data", {}).get("reason") for r in res["results"]]
+
+
+@R.test
+def test_sched_slices_as_pipes_get_their_rates():
+    """As sched_slices_get_their_rates, with both slices pipes of
+    subport 0 (sched_subports action pipe) of a one-subport scheduler,
+    beside best effort's pipe: each leaves at its own rate (within 5 %)."""
+    a = [frame(i, size=1000) for i in range(300)]
+    b = [Ether(src="02:00:00:00:00:1a", dst="02:00:00:00:00:1b") / IP(src="10.0.1.1", dst="10.0.1.2") /
+         UDP(sport=1000 + i, dport=2000) / Raw(b"\x00" * 958) for i in range(300)]
+    with Sxdp({"p0": a, "p2": b, "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": 8000000, "subports": 1,
+                                                                    "pipes": 64, "qsize": 256})] + [
+            U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
+            U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 10}),
+            U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"}),
+            U("interfaces", {"in_port": "p2", "vlan": 0}, "attach", {"slice": 2, "bd": 20}),
+            U("bd_ports", {"bd": 20, "port": "p1"}, "member", {"vlan": 20}),
+            U("fdb", {"bd": 20, "mac": "02:00:00:00:00:1b"}, "forward", {"port": "p1"}),
+            U("sched_subports", {"port": "p1", "slice": 1}, "pipe", {"rate_bps": 2000000}),
+            U("sched_subports", {"port": "p1", "slice": 2}, "pipe", {"rate_bps": 5000000})])
+        dp.run_traffic(timeout=30)
+        q = dp.rpc("qos.sched")[0]
+        dp.stop()
+        out = rdpcap(dp.out_path("p1"))
+        by = {v: [p for p in out if p[Dot1Q].vlan == v] for v in (10, 20)}
+        for v, want in ((10, 250000), (20, 625000)):
+            rate = shaped_rate(by[v])
+            print("#   VLAN %d: %d sent at %.3f Mbit/s (wire)" % (v, len(by[v]), rate * 8 / 1e6))
+            expect(abs(rate - want) / want < 0.05, "VLAN %d at %.0f B/s, want %d +- 5 %%" % (v, rate, want))
+        sent = {s["slice"]: sum(t["packets"] for t in s["tcs"]) for s in q["subports"] if s["slice"]}
+        expect_eq(sent, {1: len(by[10]), 2: len(by[20])}, "qos.sched: each slice's pipe, what it sent")
+
+
+@R.test
+def test_sched_thousands_of_pipes():
+    """One scheduler of 1 subport x 2048 pipes: 1,500 slices that are
+    pipes and 547 VDN pipes of one of them (2,047: every pipe but best
+    effort's) are all placed (qos.sched lists each); the 2,048th is refused
+    (no_pipe) and changes nothing; with one gone, it fits. A VDN's number
+    is one slice's (bad_subport)."""
+    with Sxdp({"p0": [], "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": 1000000000, "subports": 1,
+                                                                    "pipes": 2048, "qsize": 64,
+                                                                    "pipe_profiles": 4096})])
+        write_all(dp, slices_as_pipes(1500, rate=200000, step=100) +
+                  [U("sched_subports", {"port": "p1", "slice": 2000}, "pipe", {"rate_bps": 100000000})] +
+                  [U("sched_pipes", {"port": "p1", "slice": 2000, "pipe": 1 + i}, "pipe",
+                     {"rate_bps": 100000 + 100 * i}) for i in range(546)])
+        q = dp.rpc("qos.sched")[0]
+        expect_eq(len([s for s in q["subports"] if s["slice"] != 0]), 1501, "slices placed")
+        expect_eq(sorted(p["pipe"] for p in q["pipes"]), list(range(1, 547)), "VDN pipes placed")
+        before = {t: dp.table_read(t)[0] for t in ("sched_subports", "sched_pipes")}
+        expect_eq(refusal(dp, [U("sched_subports", {"port": "p1", "slice": 3000}, "pipe",
+                                 {"rate_bps": 100000})]), ["no_pipe"], "the 2,048th pipe")
+        expect_eq(refusal(dp, [U("sched_pipes", {"port": "p1", "slice": 2000, "pipe": 600}, "pipe",
+                                 {"rate_bps": 100000})]), ["no_pipe"], "a 2,048th as a VDN")
+        expect_eq(refusal(dp, [U("sched_pipes", {"port": "p1", "slice": 5, "pipe": 1}, "pipe",
+                                 {"rate_bps": 1000})]), ["bad_subport"], "VDN 1 is slice 2000's")
+        expect_eq({t: dp.table_read(t)[0] for t in before}, before, "tables after the refused writes")
+        dp.table_write([U("sched_subports", {"port": "p1", "slice": 1500}, type="delete")])
+        dp.table_write([U("sched_subports", {"port": "p1", "slice": 3000}, "pipe", {"rate_bps": 100000})])
+        q = dp.rpc("qos.sched")[0]
+        expect_eq(len([s for s in q["subports"] if s["slice"] != 0]), 1501, "one gone, one more placed")
+        expect("3000" in {str(s["slice"]) for s in q["subports"]}, "slice 3000 placed")
+        dp.stop()
+
+
+@R.test
+def test_sched_pipe_profiles_run_out():
+    """pipe_profiles 8: eight new distinct pipe rates fit, a ninth is
+    refused (no_profile) while one already in use still fits; a slice
+    that goes does not give its rate's profile back (rte_sched keeps it),
+    so a new rate stays refused, and making the scheduler again starts
+    over."""
+    sched = U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": 100000000, "subports": 1, "pipes": 64,
+                                                        "qsize": 64, "pipe_profiles": 8})
+    with Sxdp({"p0": [], "p1": []}, pipeline="switch") as dp:
+        dp.table_write([sched])
+        write_all(dp, slices_as_pipes(8, rate=1000000, step=1000))
+        expect_eq(refusal(dp, slices_as_pipes(1, rate=5000000, first=9)), ["no_profile"], "a ninth rate")
+        dp.table_write(slices_as_pipes(1, rate=1000000, first=9))   # slice 1's rate: its profile
+        dp.table_write([U("sched_subports", {"port": "p1", "slice": 2}, type="delete")])
+        expect_eq(refusal(dp, slices_as_pipes(1, rate=5000000, first=10)), ["no_profile"],
+                  "a new rate once a slice went")
+        dp.table_write([U("sched_subports", {"port": "p1", "slice": s}, type="delete")
+                        for s in (1, 3, 4, 5, 6, 7, 8, 9)] + [U("sched_ports", {"port": "p1"}, type="delete")])
+        dp.table_write([sched] + slices_as_pipes(1, rate=5000000, first=10))
+        expect_eq([s["slice"] for s in dp.rpc("qos.sched")[0]["subports"]], [0, 10], "a new scheduler")
+        dp.stop()
+
+
 if __name__ == "__main__":
     R.main()

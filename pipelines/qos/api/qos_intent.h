@@ -67,17 +67,21 @@ struct qos_vdn_arg {
 INTENT_ARG(INTENT_VDN_ADD, struct qos_vdn_arg);
 INTENT_ARG(INTENT_VDN_DEL, struct qos_vdn_arg);
 
-/* sched set: @port's egress scheduler at @rate, @subports (slices + 1),
- * @pipes per subport, queues of @qsize packets. */
+/* sched set: @port's egress scheduler at @rate, @subports (1 + the slices
+ * with a subport of their own), @pipes per subport (subport 0's: best
+ * effort and the slices that are pipes with their VDNs), queues of @qsize
+ * packets, @pipe_profiles distinct pipe rates per subport (0: sxdp's
+ * default). */
 struct qos_sched_arg {
 	const char *port;
-	json_int_t rate, subports, pipes, qsize;
+	json_int_t rate, subports, pipes, qsize, pipe_profiles;
 };
 #define INTENT_SCHED_SET (&qos_intent_kinds[QOS_K_SCHED_SET])
 INTENT_ARG(INTENT_SCHED_SET, struct qos_sched_arg);
 
 /* subport set: @slice's share of @port's scheduler, its subport @subport
- * (1..), @rate guaranteed, up to @ceil (0: the port's). */
+ * (1..; 0: a pipe of subport 0, where a thousand slices fit), @rate
+ * guaranteed, up to @ceil (0: none). */
 struct qos_subport_arg {
 	const char *port;
 	json_int_t slice, subport, rate, ceil;

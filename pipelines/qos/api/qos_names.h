@@ -43,6 +43,7 @@
 #define QOS_F_SUBPORTS "subports"
 #define QOS_F_SUBPORT  "subport"
 #define QOS_F_PIPES    "pipes"
+#define QOS_F_PIPE_PROFILES "pipe_profiles"	/* distinct pipe rates a subport keeps */
 #define QOS_F_QSIZE    "qsize"
 #define QOS_F_RED      "red"	/* a scheduler's RED on */
 #define QOS_F_TC       "tc"	/* dscp_tc's */
@@ -67,7 +68,7 @@
 #define QOS_A_VDN     "vdn"	/* vdns */
 #define QOS_A_SCHED   "sched"	/* sched_ports */
 #define QOS_A_SUBPORT "subport"	/* sched_subports */
-#define QOS_A_PIPE    "pipe"	/* sched_pipes */
+#define QOS_A_PIPE    "pipe"	/* sched_pipes; sched_subports: the slice as a pipe of subport 0 */
 #define QOS_A_TC      "tc"	/* dscp_tc */
 #define QOS_A_BEST_EFFORT "best_effort"
 #define QOS_A_PROFILE "profile"	/* meter_profiles */

@@ -11,6 +11,7 @@
 #define PIPE_MAX   4095
 #define SUBPORT_MAX 64		/* a scheduler's subports (qs_sched.c) */
 #define QSIZE_MAX  4096
+#define PIPE_PROFILES_MAX 16384	/* distinct pipe rates per subport (qs_sched.c) */
 #define CHARGE_MAX 3		/* l2, l2 + FCS, wire, IP */
 #define U16_MAX	   65535
 #define U32_MAX	   4294967295LL
@@ -220,16 +221,23 @@ static int
 compile_sched(struct cc *c, const struct intent *it)
 {
 	const struct qos_sched_arg *a = it->arg;
+	json_t *p;
 	int rc;
 
 	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
 	    (rc = cc_check_num(c, "subports", a->subports, 1, SUBPORT_MAX)) < 0 ||
 	    (rc = cc_check_num(c, "pipes", a->pipes, 1, PIPE_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "qsize", a->qsize, 1, QSIZE_MAX)) < 0)
+	    (rc = cc_check_num(c, "qsize", a->qsize, 1, QSIZE_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "pipe_profiles", a->pipe_profiles, PIPE_PROFILES_MAX)) < 0)
 		return rc;
-	cc_add(c, cc_upd("insert", QOS_T_SCHED_PORTS, json_pack("{s:s}", QOS_F_PORT, a->port), QOS_A_SCHED,
-			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, a->rate, QOS_F_SUBPORTS, a->subports,
-				   QOS_F_PIPES, a->pipes, QOS_F_QSIZE, a->qsize)));
+	p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, a->rate, QOS_F_SUBPORTS, a->subports, QOS_F_PIPES,
+		      a->pipes, QOS_F_QSIZE, a->qsize);
+	if (p != NULL && a->pipe_profiles != 0 &&
+	    json_object_set_new(p, QOS_F_PIPE_PROFILES, json_integer(a->pipe_profiles)) < 0) {
+		json_decref(p);
+		p = NULL;
+	}
+	cc_add(c, cc_upd("insert", QOS_T_SCHED_PORTS, json_pack("{s:s}", QOS_F_PORT, a->port), QOS_A_SCHED, p));
 	return 0;
 }
 
@@ -241,7 +249,7 @@ compile_subport(struct cc *c, const struct intent *it)
 	int rc;
 
 	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
-	    (rc = cc_check_num(c, "subport", a->subport, 1, SUBPORT_MAX - 1)) < 0 ||
+	    (rc = cc_check_id(c, "subport", a->subport, SUBPORT_MAX - 1)) < 0 ||
 	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "peak", a->ceil, INT64_MAX)) < 0)
 		return rc;
@@ -249,8 +257,13 @@ compile_subport(struct cc *c, const struct intent *it)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
 				 JSON_INTEGER_FORMAT, a->ceil, a->rate);
 	m = json_pack("{s:s,s:I}", QOS_F_PORT, a->port, QOS_F_SLICE, a->slice);
-	cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_SUBPORT, json_pack("{s:I,s:I,s:I}",
-			 QOS_F_SUBPORT, a->subport, QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
+	/* subport 0: the slice is a pipe of the scheduler's subport 0 */
+	if (a->subport == 0)
+		cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_PIPE, json_pack("{s:I,s:I}",
+				 QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
+	else
+		cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_SUBPORT, json_pack("{s:I,s:I,s:I}",
+				 QOS_F_SUBPORT, a->subport, QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
 	return 0;
 }
 

@@ -7,12 +7,32 @@
 #include "sw_kind.h"
 
 /* A WAN link's egress scheduler (site wan rate_bps), sized once so that a
- * slice or VDN coming or going never rebuilds it: subport 0 best effort,
- * 1..QS_SCHED_SUBPORTS-1 the slices with a rate, QS_SCHED_PIPES VDNs each. */
-#define QS_SCHED_SUBPORTS 32
-#define QS_SCHED_PIPES	  32
-#define QS_SCHED_QSIZE	  64
-#define CLASS_PRIO	  1	/* a VDN's class rule when it names none */
+ * slice or VDN coming or going never rebuilds it: one subport of
+ * QS_SCHED_PIPES pipes, pipe 0 best effort, the others the slices with a
+ * rate (each a pipe) and the VDNs (each a pipe), placed by sxdp;
+ * QS_SCHED_PIPE_PROFILES distinct pipe rates over its life (rte_sched
+ * frees none). About 18 MiB of queues (2048 pipes x 16 queues x 64 mbufs). */
+#define QS_SCHED_SUBPORTS      1
+#define QS_SCHED_PIPES	       2048
+#define QS_SCHED_PIPE_PROFILES 4096
+#define QS_SCHED_QSIZE	       64
+/* A VDN's id is its meter's and its class's: below the slices' meters
+ * (SLICE_METER_MIN, pipelines/switch/control/sw_kind.c). */
+#define QS_VDN_ID_MAX 1023
+#define CLASS_PRIO    1	/* a VDN's class rule when it names none */
+
+/* One of the QS_SCHED_PIPES - 1 pipes every WAN scheduler keeps for
+ * slices and VDNs with a rate (counted here: sxdp places them), for
+ * intent key; false, the intent Failed, when none is left. */
+static bool
+sched_pipe(struct cd_kx *x, const char *key, const char *ptr)
+{
+	if (cd_kx_alloc(x, "sched-pipe", key, 1, QS_SCHED_PIPES - 1) >= 0)
+		return true;
+	cd_kx_fail(x, "Failed", ptr, "capacity", "every WAN scheduler's %d pipes for slices and VDNs with a rate "
+		   "are taken (QS_SCHED_PIPES, pipelines/qos/control/qs_kind.c)", QS_SCHED_PIPES - 1);
+	return false;
+}
 
 /* A WAN link with a rate: its scheduler. */
 static void
@@ -28,7 +48,7 @@ wan_sched(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, 
 	snprintf(ptr, sizeof(ptr), "/spec/wan/%zu/rate_bps", i);
 	struct qos_sched_arg sa = { .port = cd_str(w, "port"), .rate = cd_num(w, "rate_bps", 0),
 				    .subports = QS_SCHED_SUBPORTS, .pipes = QS_SCHED_PIPES,
-				    .qsize = QS_SCHED_QSIZE };
+				    .qsize = QS_SCHED_QSIZE, .pipe_profiles = QS_SCHED_PIPE_PROFILES };
 	struct intent it = INTENT_OF(INTENT_SCHED_SET, &sa);
 
 	cd_kx_run(x, &it, ptr);
@@ -37,12 +57,13 @@ wan_sched(struct cd_kx *x, const char *name, json_t *spec, json_t *w, size_t i, 
 static struct sw_hook sched_hook = { .at = SW_AT_WAN_END, .fn = wan_sched };
 SW_HOOK_REGISTER(sched_hook)
 
-/* The slice's guaranteed share (and ceiling) of each WAN scheduler. */
+/* The slice's guaranteed share (and ceiling) of each WAN scheduler: a pipe
+ * of its subport 0. */
 static void
 compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
 {
-	json_int_t sub;
-	char key[200], ptr[64];
+	char key[200];
+	bool counted = false;
 	json_t *w;
 	size_t i;
 
@@ -55,14 +76,10 @@ compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
 
 		if (json_object_get(w, "rate_bps") == NULL)
 			continue;
-		if ((sub = cd_kx_alloc(x, "subport", key, 1, QS_SCHED_SUBPORTS - 1)) < 0) {
-			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "every WAN scheduler's %d slice "
-			     "shares are taken", QS_SCHED_SUBPORTS - 1);
+		if (!counted && !sched_pipe(x, key, "/spec/rate"))
 			return;
-		}
-		sa.subport = sub;
-		snprintf(ptr, sizeof(ptr), "/spec/rate");
-		cd_kx_run(x, &it, ptr);
+		counted = true;
+		cd_kx_run(x, &it, "/spec/rate");
 	}
 }
 
@@ -103,11 +120,14 @@ compile_vdn(struct cd_kx *x, const char *name, json_t *spec)
 		return false;
 	}
 	snprintf(key, sizeof(key), "vdns/%s", name);
-	if ((id = cd_kx_alloc(x, "meter", key, 1, QS_SCHED_PIPES - 1)) < 0) {
-		cd_kx_fail(x, "Failed", "/spec", "no_space", "every one of the %d VDNs is taken",
-		     QS_SCHED_PIPES - 1);
+	if ((id = cd_kx_alloc(x, "meter", key, 1, QS_VDN_ID_MAX)) < 0) {
+		cd_kx_fail(x, "Failed", "/spec", "capacity", "every one of the %d VDN ids is taken (a VDN's id "
+			   "is its meter's, below the slices' meters: QS_VDN_ID_MAX, "
+			   "pipelines/qos/control/qs_kind.c)", QS_VDN_ID_MAX);
 		return false;
 	}
+	if (!sched_pipe(x, key, "/spec"))
+		return false;
 	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
 		struct qos_vdn_arg va = { .id = id, .slice = cd_num(s, "id", 0), .port = cd_str(w, "port"),
 					  .rate = cd_num(spec, "guaranteed_bps", 0),

@@ -1,12 +1,14 @@
 /* Egress scheduling with rte_sched (qs_sched.h): the tables and their
  * admission checks, a scheduler's life (made when its sched_ports entry
- * is, flushed and freed when it goes), the egress hooks the core calls
- * (any worker enqueues, the owner applies commands, takes the hand-over
- * ring, dequeues), and qos.sched, the counters. */
+ * is, flushed and freed when it goes), how its tables place slices and
+ * VDNs in its subports and pipes, the egress hooks the core calls (any
+ * worker enqueues, the owner applies commands, takes the hand-over ring,
+ * dequeues), and qos.sched, the counters. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -34,9 +36,17 @@
 #define TC_BE RTE_SCHED_TRAFFIC_CLASS_BE
 #define SUBPORTS_MAX 64
 #define PIPES_MAX 4096
-#define PIPE_PROFILES 64           /* distinct pipe rates per subport */
-#define SUBPORT_PROFILES 128       /* distinct subport rates per port */
-#define PIPE_SLOTS 1024            /* configured pipes a port counts */
+#define PIPE_NUM_MAX 4095          /* a pipe's number (sched_pipes, vdns): a class id */
+#define SLICES (UINT16_MAX + 1)
+#define PIPE_PROFILES 64           /* distinct pipe rates per subport, unless sched_ports says */
+#define PIPE_PROFILES_MAX 16384
+#define SUBPORT_PROFILES 128       /* distinct rates of the slices with a subport, per port */
+/* Best effort's rate is what the guarantees leave, rounded down to a
+ * 1/1024 of the port: rte_sched never frees a profile, and a slice coming
+ * or going would otherwise cost one each time; so at most 1025 of
+ * subport 0's profiles are best effort's, and at most 0.1 % of the port
+ * stays unused when best effort is all that is left to send. */
+#define BE_STEPS 1024
 /* rte_sched hands each traffic class rate x period of credit per period
  * and forgets what is left: a period that holds 64 full frames loses at
  * most 1/64 of a rate to the rounding (10 ms held 2 frames at 2 Mbit/s:
@@ -49,11 +59,11 @@
 #define QUEUE_BYTES_MAX (256u << 20) /* a scheduler's queue arrays, at most */
 
 enum { SCHED, SCHED_NONE };
-enum { SUBPORT, SUBPORT_NONE };
+enum { SUBPORT, SHARED, SUBPORT_NONE };
 enum { PIPE, PIPE_NONE };
 enum { TC, TC_DEFAULT };
 
-struct sched_p { uint64_t rate_bps; uint16_t subports, pipes, qsize; uint8_t red; };
+struct sched_p { uint64_t rate_bps; uint16_t subports, pipes, qsize; uint8_t red; uint16_t pipe_profiles; };
 struct subport_p { uint64_t rate_bps, ceil_bps; uint16_t subport; };
 struct pipe_p { uint64_t rate_bps, ceil_bps; };
 struct tc_p { uint8_t tc, queue; };
@@ -63,22 +73,27 @@ static const struct dp_table_def sched_ports_def = {
 	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 } },
 	.n_actions = 2,
 	.actions = {
-		[SCHED] = { QOS_A_SCHED, 5, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_SUBPORTS, DP_T_U16, SUBPORTS_MAX },
+		[SCHED] = { QOS_A_SCHED, 6, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_SUBPORTS, DP_T_U16, SUBPORTS_MAX },
 					  { QOS_F_PIPES, DP_T_U16, PIPES_MAX }, { QOS_F_QSIZE, DP_T_U16, 4096 },
-					  { QOS_F_RED, DP_T_U8, 1, true } } },
+					  { QOS_F_RED, DP_T_U8, 1, true },
+					  { QOS_F_PIPE_PROFILES, DP_T_U16, PIPE_PROFILES_MAX, true } } },
 		[SCHED_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = SCHED_NONE, .next_table = QOS_T_SCHED_SUBPORTS,
 };
 
+/* A slice's share: a subport of its own (its VDNs pipes of it), or a pipe
+ * of subport 0 (its VDNs other pipes of subport 0): the one a thousand
+ * slices fit. */
 static const struct dp_table_def sched_subports_def = {
-	.name = QOS_T_SCHED_SUBPORTS, .size = DP_PORTS_MAX * SUBPORTS_MAX, .n_fields = 2,
+	.name = QOS_T_SCHED_SUBPORTS, .size = 16384, .n_fields = 2,
 	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
 		    { QOS_F_SLICE, DP_T_U16, DP_MATCH_EXACT } },
-	.n_actions = 2,
+	.n_actions = 3,
 	.actions = {
 		[SUBPORT] = { QOS_A_SUBPORT, 3, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_CEIL_BPS, DP_T_U64, 0, true },
 					      { QOS_F_SUBPORT, DP_T_U16, SUBPORTS_MAX - 1 } } },
+		[SHARED] = { QOS_A_PIPE, 2, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_CEIL_BPS, DP_T_U64, 0, true } } },
 		[SUBPORT_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = SUBPORT_NONE, .next_table = QOS_T_SCHED_PIPES,
@@ -87,7 +102,7 @@ static const struct dp_table_def sched_subports_def = {
 static const struct dp_table_def sched_pipes_def = {
 	.name = QOS_T_SCHED_PIPES, .size = 16384, .n_fields = 3,
 	.fields = { { QOS_F_PORT, DP_T_PORT, DP_MATCH_EXACT, DP_PORTS_MAX - 1 },
-		    { QOS_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { QOS_F_PIPE, DP_T_U16, DP_MATCH_EXACT, PIPES_MAX - 1 } },
+		    { QOS_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { QOS_F_PIPE, DP_T_U16, DP_MATCH_EXACT, PIPE_NUM_MAX } },
 	.n_actions = 2,
 	.actions = {
 		[PIPE] = { QOS_A_PIPE, 2, { { QOS_F_RATE_BPS, DP_T_U64 }, { QOS_F_CEIL_BPS, DP_T_U64, 0, true } } },
@@ -113,13 +128,29 @@ static int t_ports = -1, t_subports = -1, t_pipes = -1, t_dscp = -1;
 
 enum { CMD_SUBPORT, CMD_PIPE, CMD_HARVEST };
 struct cmd {
-	uint32_t op, subport, pipe, pad;
+	uint32_t op, subport, pipe, profile;
 	uint64_t rate;               /* bytes/s */
 	uint64_t seq;
+	uint32_t add;                /* a new profile (its id: profile) */
+	uint32_t pad;
 };
 
 struct ctr {
 	uint64_t pkts, bytes, drops;
+};
+
+/* Who a pipe serves: its slice and its number (0: the slice's default). */
+struct pos {
+	uint16_t slice, pipe;
+	uint8_t used;
+};
+
+/* What the control thread told rte_sched a subport's profiles are: ids in
+ * the order added, never freed (rte_sched has no way to). */
+struct profs {
+	uint64_t *rate;
+	uint32_t n, max;
+	uint32_t n_be, be_reserve;   /* added for best effort's rate; kept for it of max */
 };
 
 struct qs_port {
@@ -129,7 +160,8 @@ struct qs_port {
 	struct rte_ring *cmds;       /* control -> owner */
 	uint16_t port;
 	unsigned int owner;          /* worker index: the one that runs rte_sched */
-	uint32_t n_subports, n_pipes;
+	uint32_t n_subports, n_pipes, n_qp;  /* n_qp: pipes in all, subport * n_pipes + pipe */
+	uint32_t pipe_profiles;      /* per subport, best effort's besides */
 	uint64_t rate;               /* bytes/s */
 	uint64_t cmd_seq;            /* control's */
 	uint64_t cmd_done;           /* owner's, control waits on it */
@@ -149,34 +181,42 @@ struct qs_port {
 	 * rate: a byte budget refilled from the TSC, spent in debt */
 	int64_t wire_credit;
 	uint64_t wire_tsc, wire_cap;
-	/* set by the control thread: only when the slices' ceilings add up
-	 * above the rate can rte_sched's own buckets let out more than it
-	 * (a budget in series with buckets at the same rate loses a few %) */
+	/* set by the control thread: only when the ceilings add up above
+	 * the rate can rte_sched's own buckets let out more than it (a
+	 * budget in series with buckets at the same rate loses a few %) */
 	bool paced;
-	/* written by the control thread (one byte or word each), read by workers */
-	uint8_t sub_of_slice[UINT16_MAX + 1];   /* 0: the best-effort subport */
-	uint16_t *pipe_slot;                     /* [subport * n_pipes + pipe]: 1.. when configured */
-	uint16_t slot_slice[PIPE_SLOTS], slot_pipe[PIPE_SLOTS];
-	uint16_t sub_slice[SUBPORTS_MAX];        /* the slice a subport serves (0 for subport 0) */
-	/* owner's */
-	uint64_t sub_rate[SUBPORT_PROFILES];
-	uint32_t n_sub_prof;
-	uint64_t pipe_rate[SUBPORTS_MAX][PIPE_PROFILES];
-	uint32_t n_pipe_prof[SUBPORTS_MAX];
-	/* counters: the owner adds on a harvest, the control thread reads */
+	/* written by the control thread (one aligned word each), read by
+	 * workers: where a packet goes, subport << 16 | pipe */
+	uint32_t *slice_at;          /* [slice]: its default pipe; 0: best effort */
+	uint64_t *class_at;          /* [pipe number]: slice << 32 | where; 0: none */
+	/* control's */
+	struct pos *pos;             /* [qp] */
+	uint64_t *pipe_now;          /* [qp]: its rate as configured, bytes/s; 0: never */
+	uint16_t sub_slice[SUBPORTS_MAX];  /* the slice a subport serves (0: none; subport 0 is shared) */
+	uint64_t sub_now[SUBPORTS_MAX];
+	uint64_t be_now;
+	struct profs sub_prof;
+	struct profs *pipe_prof;     /* [subport] */
+	/* counters: the owner adds (harvests, its drops), the control thread reads */
 	struct ctr sub_ctr[SUBPORTS_MAX][TCS];
-	struct ctr pipe_ctr[PIPE_SLOTS];
+	struct ctr *ctr;             /* [qp * TCS + tc] */
 };
 
 static struct qs_port *ports[DP_PORTS_MAX];
 static uint8_t dscp_map[64];     /* tc << 2 | queue */
 static unsigned int n_workers, drop_full, drop_red, drop_flushed;
-static int bad_sched, no_sched, bad_subport, oversubscribed, sched_in_use;
+static int bad_sched, no_sched, bad_subport, oversubscribed, sched_in_use, no_pipe, no_profile;
 
 static uint64_t
 bytes_of(uint64_t bps)
 {
 	return bps / 8;
+}
+
+static uint32_t
+at_of(uint32_t sub, uint32_t pipe)
+{
+	return sub << 16 | pipe;
 }
 
 /* The enforcement period for a rate (bytes/s), ms: 10 at least, 1 s at most. */
@@ -186,26 +226,6 @@ tc_period(uint64_t rate)
 	uint64_t ms = ((uint64_t)TC_PERIOD_FRAMES * FRAME_WIRE_MAX * 1000 + rate - 1) / rate;
 
 	return RTE_MIN(RTE_MAX(ms, 10ull), 1000ull);
-}
-
-/* The owner's side of a profile: the id of rate's, added when new. */
-static int
-sub_profile(struct qs_port *q, uint64_t rate, uint32_t *id)
-{
-	struct rte_sched_subport_profile_params pp = { .tb_rate = rate, .tc_period = tc_period(rate) };
-
-	for (uint32_t i = 0; i < q->n_sub_prof; i++)
-		if (q->sub_rate[i] == rate) {
-			*id = i;
-			return 0;
-		}
-	pp.tb_size = RTE_MAX(rate / 100, (uint64_t)2 * 9600);
-	for (unsigned int t = 0; t < TCS; t++)
-		pp.tc_rate[t] = rate;
-	if (rte_sched_port_subport_profile_add(q->sp, &pp, id) < 0)
-		return -ENOSPC;
-	q->sub_rate[q->n_sub_prof++] = rate;
-	return 0;
 }
 
 static void
@@ -222,24 +242,35 @@ pipe_params(struct rte_sched_pipe_params *pp, uint64_t rate)
 		pp->wrr_weights[i] = 1;
 }
 
-static int
-pipe_profile(struct qs_port *q, uint32_t subport, uint64_t rate, uint32_t *id)
+static bool
+prof_has(const struct profs *p, uint64_t rate, uint32_t *id)
 {
-	struct rte_sched_pipe_params pp;
-
-	for (uint32_t i = 0; i < q->n_pipe_prof[subport]; i++)
-		if (q->pipe_rate[subport][i] == rate) {
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->rate[i] == rate) {
 			*id = i;
-			return 0;
+			return true;
 		}
-	pipe_params(&pp, rate);
-	if (rte_sched_subport_pipe_profile_add(q->sp, subport, &pp, id) < 0)
+	return false;
+}
+
+/* Control: the profile of rate, *add when rte_sched is to add it (the
+ * next id: they are added in order); -ENOSPC when none is left. */
+static int
+prof_get(struct profs *p, uint64_t rate, bool be, uint32_t *id, uint32_t *add)
+{
+	*add = 0;
+	if (prof_has(p, rate, id))
+		return 0;
+	if (p->n >= p->max || (!be && p->n - p->n_be >= p->max - p->be_reserve))
 		return -ENOSPC;
-	q->pipe_rate[subport][q->n_pipe_prof[subport]++] = rate;
+	*id = p->n;
+	*add = 1;
+	p->rate[p->n++] = rate;
+	p->n_be += be;
 	return 0;
 }
 
-/* Read and clear rte_sched's counters into ours. */
+/* Owner: read and clear rte_sched's counters into ours. */
 static void
 harvest(struct qs_port *q)
 {
@@ -255,21 +286,21 @@ harvest(struct qs_port *q)
 			q->sub_ctr[s][t].drops += st.n_pkts_tc_dropped[t];
 		}
 	}
-	for (uint32_t i = 0; i < (uint32_t)q->n_subports * q->n_pipes; i++) {
-		uint16_t slot = q->pipe_slot[i];
-
-		if (slot == 0)
+	for (uint32_t i = 0; i < q->n_qp; i++) {
+		if (!q->pos[i].used && i != 0)
 			continue;
 		for (uint32_t k = 0; k < RTE_SCHED_QUEUES_PER_PIPE; k++) {
 			struct rte_sched_queue_stats qs;
+			struct ctr *c = &q->ctr[i * TCS + RTE_MIN(k, (uint32_t)TC_BE)];
 			uint16_t qlen;
 
-			/* queue ids: subport, then pipe, then the pipe's 16 queues */
+			/* queue ids: subport, then pipe, then the pipe's 16
+			 * queues (12 strict priority, then best effort's 4) */
 			if (rte_sched_queue_read_stats(q->sp, i * RTE_SCHED_QUEUES_PER_PIPE + k, &qs, &qlen) < 0)
 				continue;
-			q->pipe_ctr[slot - 1].pkts += qs.n_pkts;
-			q->pipe_ctr[slot - 1].bytes += qs.n_bytes;
-			q->pipe_ctr[slot - 1].drops += qs.n_pkts_dropped;
+			c->pkts += qs.n_pkts;
+			c->bytes += qs.n_bytes;
+			c->drops += qs.n_pkts_dropped;
 		}
 	}
 }
@@ -281,15 +312,27 @@ apply_cmds(struct qs_port *q)
 	struct cmd c;
 
 	while (rte_ring_sc_dequeue_elem(q->cmds, &c, sizeof(c)) == 0) {
-		uint32_t id;
+		uint32_t id = c.profile;
+		int rc = 0;
 
 		if (c.op == CMD_SUBPORT) {
-			if (sub_profile(q, c.rate, &id) < 0 || rte_sched_subport_config(q->sp, c.subport, NULL, id) < 0)
+			struct rte_sched_subport_profile_params pp = { .tb_rate = c.rate, .tc_period = tc_period(c.rate),
+								       .tb_size = RTE_MAX(c.rate / 100, (uint64_t)2 * 9600) };
+
+			for (unsigned int t = 0; t < TCS; t++)
+				pp.tc_rate[t] = c.rate;
+			if (c.add)
+				rc = rte_sched_port_subport_profile_add(q->sp, &pp, &id);
+			if (rc < 0 || id != c.profile || rte_sched_subport_config(q->sp, c.subport, NULL, id) < 0)
 				DP_LOG(ERR, "qos: port %u subport %u: rate %lu B/s not applied", q->port, c.subport,
 				       (unsigned long)c.rate);
 		} else if (c.op == CMD_PIPE) {
-			if (pipe_profile(q, c.subport, c.rate, &id) < 0 ||
-			    rte_sched_pipe_config(q->sp, c.subport, c.pipe, (int32_t)id) < 0)
+			struct rte_sched_pipe_params pp;
+
+			pipe_params(&pp, c.rate);
+			if (c.add)
+				rc = rte_sched_subport_pipe_profile_add(q->sp, c.subport, &pp, &id);
+			if (rc < 0 || id != c.profile || rte_sched_pipe_config(q->sp, c.subport, c.pipe, (int32_t)id) < 0)
 				DP_LOG(ERR, "qos: port %u subport %u pipe %u: rate %lu B/s not applied", q->port,
 				       c.subport, c.pipe, (unsigned long)c.rate);
 		} else {
@@ -299,21 +342,19 @@ apply_cmds(struct qs_port *q)
 	}
 }
 
-/* Control thread: c applied by the owner (at once when nothing runs it). */
+/* Control thread: every command posted so far applied by the owner (at
+ * once when nothing runs it). */
 static int
-send_cmd(struct qs_port *q, struct cmd c)
+flush_cmds(struct qs_port *q)
 {
 	uint64_t until;
 
-	c.seq = ++q->cmd_seq;
-	if (rte_ring_sp_enqueue_elem(q->cmds, &c, sizeof(c)) < 0)
-		return -ENOSPC;
 	if (__atomic_load_n(&dp_egress_of[q->port], __ATOMIC_ACQUIRE) != &q->eg) {
 		apply_cmds(q);   /* not published: no worker owns it */
 		return 0;
 	}
 	until = rte_get_tsc_cycles() + rte_get_tsc_hz();
-	while (__atomic_load_n(&q->cmd_done, __ATOMIC_ACQUIRE) < c.seq) {
+	while (__atomic_load_n(&q->cmd_done, __ATOMIC_ACQUIRE) < q->cmd_seq) {
 		if (rte_get_tsc_cycles() > until) {
 			DP_LOG(ERR, "qos: port %u: the owner worker did not apply a change within 1 s", q->port);
 			return -ETIMEDOUT;
@@ -321,6 +362,60 @@ send_cmd(struct qs_port *q, struct cmd c)
 		rte_pause();
 	}
 	return 0;
+}
+
+/* Control thread: c queued for the owner; flush_cmds waits for it. */
+static int
+post_cmd(struct qs_port *q, struct cmd c)
+{
+	c.seq = ++q->cmd_seq;
+	while (rte_ring_sp_enqueue_elem(q->cmds, &c, sizeof(c)) < 0)
+		if (flush_cmds(q) < 0)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+static int
+send_cmd(struct qs_port *q, struct cmd c)
+{
+	int rc = post_cmd(q, c);
+
+	return rc < 0 ? rc : flush_cmds(q);
+}
+
+/* Control: subport sub's pipe at rate (bytes/s), its profile found or added. */
+static int
+set_pipe(struct qs_port *q, uint32_t sub, uint32_t pipe, uint64_t rate, bool be)
+{
+	uint32_t id, add;
+	uint32_t qp = sub * q->n_pipes + pipe;
+
+	if (q->pipe_now[qp] == rate)
+		return 0;
+	if (prof_get(&q->pipe_prof[sub], rate, be, &id, &add) < 0) {
+		DP_LOG(ERR, "qos: port %u subport %u: no pipe profile left for %lu B/s", q->port, sub,
+		       (unsigned long)rate);
+		return -ENOSPC;
+	}
+	q->pipe_now[qp] = rate;
+	return post_cmd(q, (struct cmd){ .op = CMD_PIPE, .subport = sub, .pipe = pipe, .profile = id,
+					 .add = add, .rate = rate });
+}
+
+static int
+set_subport(struct qs_port *q, uint32_t sub, uint64_t rate)
+{
+	uint32_t id, add;
+
+	if (q->sub_now[sub] == rate)
+		return 0;
+	if (prof_get(&q->sub_prof, rate, false, &id, &add) < 0) {
+		DP_LOG(ERR, "qos: port %u: no subport profile left for %lu B/s", q->port, (unsigned long)rate);
+		return -ENOSPC;
+	}
+	q->sub_now[sub] = rate;
+	return post_cmd(q, (struct cmd){ .op = CMD_SUBPORT, .subport = sub, .profile = id, .add = add,
+					 .rate = rate });
 }
 
 /* ------------------------------------------------------------ workers */
@@ -331,11 +426,9 @@ static void
 drop_early(struct dp_stage_ctx *ctx, struct qs_port *q, struct rte_mbuf *m, uint32_t qid, unsigned int reason)
 {
 	uint32_t sub = qid >> q->pipe_shift, tc = rte_mbuf_sched_traffic_class_get(m);
-	uint16_t slot = q->pipe_slot[qid >> 4];
 
 	q->sub_ctr[sub][tc].drops++;
-	if (slot != 0)
-		q->pipe_ctr[slot - 1].drops++;
+	q->ctr[(qid >> 4) * TCS + tc].drops++;
 	ctx->stats->drops[reason]++;
 	ctx->stats->drop_pkts++;
 	rte_pktmbuf_free(m);
@@ -385,12 +478,18 @@ qs_enqueue(struct dp_stage_ctx *ctx, struct dp_egress *e, struct rte_mbuf **pkts
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
-		uint32_t sub = q->sub_of_slice[md->slice], pipe = md->class_id;
+		/* the slice's default pipe, or its class's when the class is
+		 * one of that slice's pipes on this port */
+		uint32_t at = q->slice_at[md->slice];
 		uint8_t t = dscp_map[dp_flowkey_tos(m, md) >> 2];
 
-		if (pipe >= q->n_pipes || q->pipe_slot[sub * q->n_pipes + pipe] == 0)
-			pipe = 0;   /* the slice's default pipe */
-		rte_sched_port_pkt_write(q->sp, m, sub, pipe, t >> 2, t & 3,
+		if (md->class_id != 0 && md->class_id <= PIPE_NUM_MAX) {
+			uint64_t c = q->class_at[md->class_id];
+
+			if ((uint32_t)c != 0 && (uint16_t)(c >> 32) == md->slice)
+				at = (uint32_t)c;
+		}
+		rte_sched_port_pkt_write(q->sp, m, at >> 16, at & 0xffff, t >> 2, t & 3,
 					 (enum rte_color)((md->flags & QOS_MF_COLOR_MASK) >> QOS_MF_COLOR_SHIFT));
 	}
 	if (ctx->worker == q->owner) {
@@ -449,6 +548,22 @@ pow2(uint32_t v)
 	return v <= 1 ? 1 : rte_align32pow2(v);
 }
 
+/* A scheduler's memory past rte_sched's own structures, per queue: its
+ * mbuf slots, rte_sched's queue and stats, our length, counters and RED. */
+static uint64_t
+queue_bytes(const struct sched_p *p)
+{
+	return (uint64_t)pow2(p->subports) * pow2(p->pipes) * RTE_SCHED_QUEUES_PER_PIPE *
+	       (p->qsize * sizeof(void *) + 40 + sizeof(uint16_t) + TCS * sizeof(struct ctr) / 16 +
+		(p->red ? sizeof(struct rte_red) : 0));
+}
+
+static uint32_t
+pipe_profiles_of(const struct sched_p *p)
+{
+	return p->pipe_profiles != 0 ? p->pipe_profiles : PIPE_PROFILES;
+}
+
 /* WRED per traffic class and color on a queue of qsize (RFC 2309's RED
  * with the drop precedence of RFC 2597): green from 1/2 to the whole
  * queue, yellow from 1/4 to 1/2, red from 1/8 to 1/4; at most 1 drop in 10
@@ -487,19 +602,32 @@ port_release(struct qs_port *q)
 		rte_sched_port_free(q->sp);
 	rte_ring_free(q->handoff);
 	rte_ring_free(q->cmds);
-	rte_free(q->pipe_slot);
+	rte_free(q->slice_at);
+	rte_free(q->class_at);
+	rte_free(q->pos);
+	rte_free(q->pipe_now);
+	rte_free(q->ctr);
+	rte_free(q->sub_prof.rate);
+	if (q->pipe_prof != NULL)
+		for (uint32_t s = 0; s < q->n_subports; s++)
+			rte_free(q->pipe_prof[s].rate);
+	rte_free(q->pipe_prof);
 	rte_free(q->qlen);
 	rte_free(q->red);
 	rte_free(q);
 }
 
+/* Subport 0 holds best effort (its pipe 0) and the slices that are pipes
+ * with their VDNs; subports 1.. are the slices that have one of their own.
+ * Every subport has every pipe: rte_sched counts a queue id against the
+ * queues its subports enable, so a subport with fewer would hide the next
+ * ones' counters. */
 static struct qs_port *
 port_new(uint16_t port, const struct sched_p *p)
 {
 	struct rte_sched_subport_profile_params sprof = { 0 };
 	struct rte_sched_pipe_params pprof;
-	struct rte_sched_subport_params sub = { .n_pipe_profiles = 1, .n_max_pipe_profiles = PIPE_PROFILES,
-						.pipe_profiles = &pprof };
+	struct rte_sched_subport_params sub = { .n_pipe_profiles = 1, .pipe_profiles = &pprof };
 	struct rte_sched_port_params pp = {
 		.socket = (int)rte_socket_id(), .mtu = DP_PORT_MTU_MAX + DP_L2_OVERHEAD,
 		.frame_overhead = RTE_SCHED_FRAME_OVERHEAD_DEFAULT, .subport_profiles = &sprof,
@@ -514,6 +642,8 @@ port_new(uint16_t port, const struct sched_p *p)
 	q->rate = bytes_of(p->rate_bps);
 	q->n_subports = pow2(p->subports);
 	q->n_pipes = pow2(p->pipes);
+	q->n_qp = q->n_subports * q->n_pipes;
+	q->pipe_profiles = pipe_profiles_of(p);
 	q->owner = port % n_workers;
 	/* 10 ms of it, a TX ring's worth: a budget that could not wait for
 	 * rte_sched's own buckets would lose what they hold back (1 ms: the
@@ -521,11 +651,28 @@ port_new(uint16_t port, const struct sched_p *p)
 	q->wire_cap = RTE_MAX(q->rate / 100, (uint64_t)4 * FRAME_WIRE_MAX);
 	q->wire_credit = (int64_t)q->wire_cap;
 	q->wire_tsc = rte_get_tsc_cycles();
-	q->pipe_slot = rte_zmalloc("qos_sched_slots", sizeof(uint16_t) * q->n_subports * q->n_pipes, 0);
+	q->slice_at = rte_zmalloc("qos_sched_slices", sizeof(uint32_t) * SLICES, RTE_CACHE_LINE_SIZE);
+	q->class_at = rte_zmalloc("qos_sched_classes", sizeof(uint64_t) * (PIPE_NUM_MAX + 1), RTE_CACHE_LINE_SIZE);
+	q->pos = rte_zmalloc("qos_sched_pos", sizeof(struct pos) * q->n_qp, 0);
+	q->pipe_now = rte_zmalloc("qos_sched_rates", sizeof(uint64_t) * q->n_qp, 0);
+	q->ctr = rte_zmalloc("qos_sched_ctr", sizeof(struct ctr) * q->n_qp * TCS, RTE_CACHE_LINE_SIZE);
+	q->sub_prof = (struct profs){ .rate = rte_zmalloc("qos_sched_sprof", sizeof(uint64_t) * SUBPORT_PROFILES, 0),
+				      .max = SUBPORT_PROFILES };
+	q->pipe_prof = rte_zmalloc("qos_sched_pprofs", sizeof(struct profs) * q->n_subports, 0);
 	q->qsize = p->qsize;
 	q->pipe_shift = (uint32_t)rte_log2_u32(q->n_pipes) + 4;
-	q->qlen = rte_zmalloc("qos_sched_qlen", sizeof(uint16_t) * q->n_subports * q->n_pipes *
-			      RTE_SCHED_QUEUES_PER_PIPE, 0);
+	q->qlen = rte_zmalloc("qos_sched_qlen", sizeof(uint16_t) * q->n_qp * RTE_SCHED_QUEUES_PER_PIPE, 0);
+	if (q->slice_at == NULL || q->class_at == NULL || q->pos == NULL || q->pipe_now == NULL ||
+	    q->ctr == NULL || q->sub_prof.rate == NULL || q->pipe_prof == NULL || q->qlen == NULL)
+		goto fail;
+	for (uint32_t s = 0; s < q->n_subports; s++) {
+		struct profs *pf = &q->pipe_prof[s];
+
+		pf->be_reserve = s == 0 ? BE_STEPS + 1 : 0;
+		pf->max = q->pipe_profiles + pf->be_reserve;
+		if ((pf->rate = rte_zmalloc("qos_sched_pprof", sizeof(uint64_t) * pf->max, 0)) == NULL)
+			goto fail;
+	}
 	if (p->red && (q->red = red_new(q, p->qsize)) == NULL)
 		goto fail;
 	snprintf(name, sizeof(name), "qs_handoff_%u", port);
@@ -551,17 +698,21 @@ port_new(uint16_t port, const struct sched_p *p)
 	}
 	pipe_params(&pprof, q->rate);
 	sub.n_pipes_per_subport_enabled = q->n_pipes;
-	if (q->pipe_slot == NULL || q->qlen == NULL || q->handoff == NULL || q->cmds == NULL ||
-	    (q->sp = rte_sched_port_config(&pp)) == NULL)
+	if (q->handoff == NULL || q->cmds == NULL || (q->sp = rte_sched_port_config(&pp)) == NULL)
 		goto fail;
-	q->sub_rate[0] = q->rate;
-	q->n_sub_prof = 1;
+	q->sub_prof.rate[0] = q->rate;
+	q->sub_prof.n = 1;
 	for (uint32_t s = 0; s < q->n_subports; s++) {
+		sub.n_max_pipe_profiles = q->pipe_prof[s].max;
 		if (rte_sched_subport_config(q->sp, s, &sub, 0) < 0 || rte_sched_pipe_config(q->sp, s, 0, 0) < 0)
 			goto fail;
-		q->pipe_rate[s][0] = q->rate;
-		q->n_pipe_prof[s] = 1;
+		q->sub_now[s] = q->rate;
+		q->pipe_prof[s].rate[0] = q->rate;
+		q->pipe_prof[s].n = 1;
+		q->pipe_prof[s].n_be = s == 0;
+		q->pipe_now[s * q->n_pipes] = q->rate;
 	}
+	q->be_now = q->rate;
 	q->eg = (struct dp_egress){ .enqueue = qs_enqueue, .dequeue = qs_dequeue, .port = port,
 				    .owner = q->owner, .arg = q };
 	return q;
@@ -589,7 +740,7 @@ port_free(struct qs_port *q)
 	for (uint32_t s = 0; s < q->n_subports; s++) {
 		rte_sched_subport_config(q->sp, s, NULL, 0);
 		for (uint32_t p = 0; p < q->n_pipes; p++)
-			if (p == 0 || q->pipe_slot[s * q->n_pipes + p])
+			if (q->pipe_now[s * q->n_pipes + p] != 0)
 				rte_sched_pipe_config(q->sp, s, p, 0);
 	}
 	while (q->queued) {
@@ -635,12 +786,20 @@ key16(uint8_t *key, unsigned int n, const uint16_t *v)
 		*(rte_be16_t *)(key + 2 * i) = rte_cpu_to_be_16(v[i]);
 }
 
+static uint16_t
+none_of(int table)
+{
+	return table == t_subports ? SUBPORT_NONE : table == t_pipes ? PIPE_NONE : SCHED_NONE;
+}
+
+typedef void (*left_fn)(const uint8_t *key, uint16_t action, const uint8_t *params, void *arg);
+
 /* Every entry of table as batch[0..n) and then extra leave it, to fn. */
 struct left {
 	int table;
 	const struct dp_update *batch, *extra;
 	unsigned int n;
-	void (*fn)(const uint8_t *key, const uint8_t *params, void *arg);
+	left_fn fn;
 	void *arg;
 };
 
@@ -651,14 +810,15 @@ installed_left(const struct dp_entry_view *ev, void *arg)
 	uint8_t params[DP_PARAMS_BYTES];
 	uint16_t action;
 
-	if (dp_table_batch_view(l->table, ev->key, l->batch, l->n, l->extra, &action, params) && action == 0)
-		l->fn(ev->key, params, l->arg);
+	if (dp_table_batch_view(l->table, ev->key, l->batch, l->n, l->extra, &action, params) &&
+	    action != none_of(l->table))
+		l->fn(ev->key, action, params, l->arg);
 	return 0;
 }
 
 static void
-each_left(int table, const struct dp_update *batch, unsigned int n, const struct dp_update *extra,
-	  void (*fn)(const uint8_t *key, const uint8_t *params, void *arg), void *arg)
+each_left(int table, const struct dp_update *batch, unsigned int n, const struct dp_update *extra, left_fn fn,
+	  void *arg)
 {
 	struct left l = { table, batch, extra, n, fn, arg };
 
@@ -668,24 +828,24 @@ each_left(int table, const struct dp_update *batch, unsigned int n, const struct
 		const struct dp_update *u = j < n ? &batch[j] : extra, *last;
 
 		if (u == NULL || u->table != table || u->type == DP_UPD_DELETE || u->type == DP_UPD_DEFAULT ||
-		    u->action != 0 || dp_table_find((unsigned int)table, u->key) != NULL)
+		    u->action == none_of(table) || dp_table_find((unsigned int)table, u->key) != NULL)
 			continue;
 		last = extra != NULL && extra->table == table &&
 		       memcmp(extra->key, u->key, dp_table_key_len((unsigned int)table)) == 0 ?
 		       extra : dp_table_batch_last(table, u->key, batch, n);
 		if (last == u)
-			fn(u->key, u->params, arg);
+			fn(u->key, u->action, u->params, arg);
 	}
 }
 
 struct sum {
-	uint16_t port, slice, subport;
+	uint16_t port, slice, subport, pipe;
 	uint64_t total;
 	bool clash;
 };
 
 static void
-add_subport(const uint8_t *key, const uint8_t *params, void *arg)
+add_subport(const uint8_t *key, uint16_t action, const uint8_t *params, void *arg)
 {
 	struct sum *s = arg;
 	const struct subport_p *p = (const struct subport_p *)params;
@@ -693,12 +853,12 @@ add_subport(const uint8_t *key, const uint8_t *params, void *arg)
 	if (k16(key, 0) != s->port)
 		return;
 	s->total += p->rate_bps;
-	if (p->subport == s->subport && k16(key, 2) != s->slice)
+	if (action == SUBPORT && p->subport == s->subport && k16(key, 2) != s->slice)
 		s->clash = true;
 }
 
 static void
-add_pipe(const uint8_t *key, const uint8_t *params, void *arg)
+add_pipe(const uint8_t *key, uint16_t action __rte_unused, const uint8_t *params, void *arg)
 {
 	struct sum *s = arg;
 
@@ -706,8 +866,18 @@ add_pipe(const uint8_t *key, const uint8_t *params, void *arg)
 		s->total += ((const struct pipe_p *)params)->rate_bps;
 }
 
+/* A pipe number is one slice's on a port: it is the packet's class. */
 static void
-count_port(const uint8_t *key, const uint8_t *params __rte_unused, void *arg)
+same_pipe(const uint8_t *key, uint16_t action __rte_unused, const uint8_t *params __rte_unused, void *arg)
+{
+	struct sum *s = arg;
+
+	if (k16(key, 0) == s->port && k16(key, 4) == s->pipe && k16(key, 2) != s->slice)
+		s->clash = true;
+}
+
+static void
+count_port(const uint8_t *key, uint16_t action __rte_unused, const uint8_t *params __rte_unused, void *arg)
 {
 	struct sum *s = arg;
 
@@ -726,6 +896,218 @@ link_bps(uint16_t port)
 	return (uint64_t)l.link_speed * 1000000;
 }
 
+/* ------------------------------------------------------------ placement */
+
+/* What a port's tables ask of its scheduler (installed, or as a batch
+ * leaves them): each slice's share, each VDN's pipe. */
+enum { KIND_NONE, KIND_OWN, KIND_SHARED };
+#define WANTS_MAX 32768
+
+struct want {
+	uint16_t slice, pipe;
+	uint32_t idx;                /* sync: its pipe in subport 0 */
+	uint64_t cap;                /* bit/s */
+};
+
+struct plan {
+	uint16_t port;
+	uint8_t *kind;               /* [slice] */
+	uint16_t *sub;               /* [slice]: its own subport; sync: its pipe in subport 0 */
+	uint64_t *cap, *vsum;        /* [slice]: its ceiling (or rate), its VDNs' rates, bit/s */
+	uint16_t *slices;            /* those with a share */
+	uint32_t n_slices, nw;
+	struct want *w;
+	uint64_t guaranteed;         /* bit/s */
+	bool full;
+};
+
+static void
+plan_free(struct plan *p)
+{
+	free(p->kind);
+	free(p->sub);
+	free(p->cap);
+	free(p->vsum);
+	free(p->slices);
+	free(p->w);
+}
+
+static void
+fill_slice(const uint8_t *key, uint16_t action, const uint8_t *params, void *arg)
+{
+	struct plan *p = arg;
+	const struct subport_p *s = (const struct subport_p *)params;
+	uint16_t slice = k16(key, 2);
+
+	if (k16(key, 0) != p->port || p->kind[slice] != KIND_NONE)
+		return;
+	p->kind[slice] = action == SUBPORT ? KIND_OWN : KIND_SHARED;
+	p->sub[slice] = action == SUBPORT ? s->subport : 0;
+	p->cap[slice] = RTE_MAX(s->rate_bps, s->ceil_bps);
+	p->guaranteed += s->rate_bps;
+	p->slices[p->n_slices++] = slice;
+}
+
+static void
+fill_pipe(const uint8_t *key, uint16_t action __rte_unused, const uint8_t *params, void *arg)
+{
+	struct plan *p = arg;
+	const struct pipe_p *pp = (const struct pipe_p *)params;
+
+	if (k16(key, 0) != p->port)
+		return;
+	if (p->nw == WANTS_MAX) {
+		p->full = true;
+		return;
+	}
+	p->w[p->nw++] = (struct want){ .slice = k16(key, 2), .pipe = k16(key, 4),
+				       .cap = RTE_MAX(pp->rate_bps, pp->ceil_bps) };
+	p->vsum[k16(key, 2)] += pp->rate_bps;
+}
+
+static int
+plan_make(struct plan *p, uint16_t port, const struct dp_update *batch, unsigned int n)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = port;
+	p->kind = calloc(SLICES, sizeof(*p->kind));
+	p->sub = calloc(SLICES, sizeof(*p->sub));
+	p->cap = calloc(SLICES, sizeof(*p->cap));
+	p->vsum = calloc(SLICES, sizeof(*p->vsum));
+	p->slices = calloc(SLICES, sizeof(*p->slices));
+	p->w = calloc(WANTS_MAX, sizeof(*p->w));
+	if (p->kind == NULL || p->sub == NULL || p->cap == NULL || p->vsum == NULL || p->slices == NULL ||
+	    p->w == NULL) {
+		plan_free(p);
+		return -ENOMEM;
+	}
+	each_left(t_subports, batch, n, NULL, fill_slice, p);
+	each_left(t_pipes, batch, n, NULL, fill_pipe, p);
+	return 0;
+}
+
+/* A slice that is a pipe of subport 0: its default pipe's rate, what its
+ * VDNs leave of its ceiling (0: no default pipe, its other traffic is
+ * best effort's). The slice's guarantee is its default pipe's and its
+ * VDNs' together. */
+static uint64_t
+default_cap(const struct plan *p, uint16_t slice)
+{
+	return p->cap[slice] - RTE_MIN(p->vsum[slice], p->cap[slice]);
+}
+
+static bool
+shared_want(const struct plan *p, const struct want *w)
+{
+	return p->kind[w->slice] == KIND_SHARED;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of rates[0..k) (bytes/s, distinct or not) p has no profile for
+ * (p NULL: a new scheduler's, which has one, at the port's rate). */
+static uint32_t
+count_new(uint64_t *rates, uint32_t k, const struct profs *p, uint64_t port_rate)
+{
+	uint64_t *have, one = port_rate;
+	uint32_t m = p != NULL ? p->n : 1, n = 0;
+
+	if (k == 0)
+		return 0;
+	qsort(rates, k, sizeof(*rates), cmp_u64);
+	if ((have = malloc(sizeof(*have) * m)) == NULL)
+		return UINT32_MAX;
+	memcpy(have, p != NULL ? p->rate : &one, sizeof(*have) * m);
+	qsort(have, m, sizeof(*have), cmp_u64);
+	for (uint32_t i = 0; i < k; i++)
+		if ((i == 0 || rates[i] != rates[i - 1]) && bsearch(&rates[i], have, m, sizeof(*have), cmp_u64) == NULL)
+			n++;
+	free(have);
+	return n;
+}
+
+/* A port's scheduler as a batch leaves it: its pipes and the profiles
+ * their rates need must fit (rte_sched frees no profile: a rate it has
+ * had costs nothing, a new one costs one for the scheduler's life). */
+static int
+port_fits(uint16_t port, const struct dp_update *batch, unsigned int n)
+{
+	uint8_t key[DP_KEY_MAX], params[DP_PARAMS_BYTES];
+	struct sched_p sp;
+	struct qs_port *q = ports[port];
+	struct plan p;
+	uint64_t *rates, *subs;
+	uint32_t ns = 0, nsub = 0, pipes, free0;
+	uint16_t action;
+	int rc = 0;
+
+	key16(key, 1, &port);
+	if (!dp_table_batch_view(t_ports, key, batch, n, NULL, &action, params) || action != SCHED)
+		return 0;
+	memcpy(&sp, params, sizeof(sp));
+	for (unsigned int i = 0; i < n && q != NULL; i++)
+		if (batch[i].table == t_ports && k16(batch[i].key, 0) == port)
+			q = NULL;   /* made again: from scratch */
+	if (plan_make(&p, port, batch, n) < 0)
+		return -ENOMEM;
+	rates = malloc(sizeof(*rates) * (WANTS_MAX + SLICES));
+	subs = malloc(sizeof(*subs) * SUBPORTS_MAX);
+	if (rates == NULL || subs == NULL || p.full) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* subport 0: the slices that are pipes and their VDNs */
+	for (uint32_t i = 0; i < p.n_slices; i++) {
+		uint16_t s = p.slices[i];
+
+		if (p.kind[s] == KIND_SHARED && bytes_of(default_cap(&p, s)) != 0)
+			rates[ns++] = bytes_of(default_cap(&p, s));
+		else if (p.kind[s] == KIND_OWN && nsub < SUBPORTS_MAX)
+			subs[nsub++] = bytes_of(p.cap[s]);
+	}
+	for (uint32_t i = 0; i < p.nw; i++)
+		if (shared_want(&p, &p.w[i]))
+			rates[ns++] = bytes_of(p.w[i].cap);
+	pipes = pow2(sp.pipes) - 1;
+	if (ns > pipes) {
+		rc = no_pipe;
+		goto out;
+	}
+	free0 = q != NULL ? q->pipe_prof[0].max - q->pipe_prof[0].be_reserve -
+			    (q->pipe_prof[0].n - q->pipe_prof[0].n_be) : pipe_profiles_of(&sp);
+	if (count_new(rates, ns, q != NULL ? &q->pipe_prof[0] : NULL, bytes_of(sp.rate_bps)) > free0 ||
+	    count_new(subs, nsub, q != NULL ? &q->sub_prof : NULL, bytes_of(sp.rate_bps)) >
+	    SUBPORT_PROFILES - (q != NULL ? q->sub_prof.n : 1)) {
+		rc = no_profile;
+		goto out;
+	}
+	/* the subports of their own: their VDNs' rates, subport by subport */
+	for (uint32_t s = 1; s < pow2(sp.subports) && s < SUBPORTS_MAX; s++) {
+		const struct profs *pf = q != NULL && s < q->n_subports ? &q->pipe_prof[s] : NULL;
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < p.nw; i++)
+			if (p.kind[p.w[i].slice] == KIND_OWN && p.sub[p.w[i].slice] == s)
+				rates[k++] = bytes_of(p.w[i].cap);
+		if (k != 0 && count_new(rates, k, pf, bytes_of(sp.rate_bps)) >
+		    pipe_profiles_of(&sp) - (pf != NULL ? pf->n : 1)) {
+			rc = no_profile;
+			goto out;
+		}
+	}
+out:
+	free(rates);
+	free(subs);
+	plan_free(&p);
+	return rc;
+}
+
 static int
 check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int n)
 {
@@ -733,7 +1115,7 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 	uint16_t action, port = k16(u->key, 0);
 	struct sched_p sp;
 	struct sum s = { .port = port };
-	bool del = u->type == DP_UPD_DELETE || u->action != 0;
+	bool del = u->type == DP_UPD_DELETE || u->action == none_of(u->table);
 
 	if (u->type == DP_UPD_DEFAULT)
 		return 0;
@@ -748,12 +1130,9 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 			if (del)
 				return 0;
 		}
-		if (port >= dp_n_ports || p->rate_bps < 8000 || p->subports < 2 || p->pipes < 1 ||
+		if (port >= dp_n_ports || p->rate_bps < 8000 || p->subports < 1 || p->pipes < 1 ||
 		    p->qsize < 16 || (p->qsize & (p->qsize - 1)) != 0 ||
-		    (link_bps(port) != 0 && p->rate_bps > link_bps(port)) ||
-		    (uint64_t)pow2(p->subports) * pow2(p->pipes) * RTE_SCHED_QUEUES_PER_PIPE *
-		    (p->qsize * sizeof(void *) + sizeof(uint16_t) + (p->red ? sizeof(struct rte_red) : 0)) >
-		    QUEUE_BYTES_MAX)
+		    (link_bps(port) != 0 && p->rate_bps > link_bps(port)) || queue_bytes(p) > QUEUE_BYTES_MAX)
 			return bad_sched;
 		return 0;
 	}
@@ -764,24 +1143,28 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 	if (u->table == t_subports) {
 		const struct subport_p *p = (const struct subport_p *)u->params;
 
-		if (del) {
-			s.slice = k16(u->key, 2);
+		s.slice = k16(u->key, 2);
+		if (del || (dp_table_batch_view(t_subports, u->key, batch, n, NULL, &action, params) &&
+			    action != SUBPORT_NONE && action != u->action)) {
+			/* its VDNs' pipes are where its share is: they go first */
 			each_left(t_pipes, batch, n, u, add_pipe, &s);
-			return s.total ? sched_in_use : 0;
+			if (s.total)
+				return sched_in_use;
+			if (del)
+				return 0;
 		}
-		if (p->subport == 0 || p->subport >= sp.subports)
+		if (u->action == SUBPORT && (p->subport == 0 || p->subport >= sp.subports))
 			return bad_subport;
 		if (p->rate_bps == 0 || (p->ceil_bps != 0 && p->ceil_bps < p->rate_bps) ||
 		    RTE_MAX(p->rate_bps, p->ceil_bps) > sp.rate_bps)
 			return bad_sched;
-		s.slice = k16(u->key, 2);
-		s.subport = p->subport;
+		s.subport = u->action == SUBPORT ? p->subport : UINT16_MAX;
 		each_left(t_subports, batch, n, u, add_subport, &s);
 		if (s.clash)
 			return bad_subport;
 		return s.total > sp.rate_bps - sp.rate_bps * BEST_EFFORT_MIN_PCT / 100 ? oversubscribed : 0;
 	}
-	/* a pipe: within its slice's subport */
+	/* a pipe: within its slice's share */
 	{
 		const struct pipe_p *p = (const struct pipe_p *)u->params;
 		uint16_t ks[2] = { port, k16(u->key, 2) };
@@ -790,15 +1173,20 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 		if (del)
 			return 0;
 		key16(key, 2, ks);
-		if (!dp_table_batch_view(t_subports, key, batch, n, u, &action, params) || action != SUBPORT)
+		if (!dp_table_batch_view(t_subports, key, batch, n, u, &action, params) || action == SUBPORT_NONE)
 			return no_sched;
 		memcpy(&sub, params, sizeof(sub));
-		if (k16(u->key, 4) == 0 || k16(u->key, 4) >= sp.pipes)
+		s.slice = ks[1];
+		s.pipe = k16(u->key, 4);
+		/* in a subport of its own, a VDN's number is its pipe */
+		if (s.pipe == 0 || (action == SUBPORT && s.pipe >= sp.pipes))
+			return bad_subport;
+		each_left(t_pipes, batch, n, u, same_pipe, &s);
+		if (s.clash)
 			return bad_subport;
 		if (p->rate_bps == 0 || (p->ceil_bps != 0 && p->ceil_bps < p->rate_bps) ||
 		    RTE_MAX(p->rate_bps, p->ceil_bps) > RTE_MAX(sub.rate_bps, sub.ceil_bps))
 			return bad_sched;
-		s.slice = ks[1];
 		each_left(t_pipes, batch, n, u, add_pipe, &s);
 		return s.total > sub.rate_bps ? oversubscribed : 0;
 	}
@@ -807,36 +1195,170 @@ check_one(const struct dp_update *u, const struct dp_update *batch, unsigned int
 static void
 check(const struct dp_update *u, unsigned int n, int *res)
 {
+	bool seen[DP_PORTS_MAX] = { false };
+
 	for (unsigned int i = 0; i < n; i++)
 		if (res[i] == 0 && (u[i].table == t_ports || u[i].table == t_subports || u[i].table == t_pipes))
 			res[i] = check_one(&u[i], u, i);
+	/* then each port as the whole batch leaves it: what makes a pipe or
+	 * changes a rate is refused when the scheduler has no room for it */
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t port = k16(u[i].key, 0);
+		int rc;
+
+		if (res[i] != 0 || (u[i].table != t_subports && u[i].table != t_pipes) || port >= DP_PORTS_MAX ||
+		    seen[port])
+			continue;
+		seen[port] = true;
+		if ((rc = port_fits(port, u, n)) == 0)
+			continue;
+		for (unsigned int j = 0; j < n; j++)
+			if (res[j] == 0 && (u[j].table == t_subports || u[j].table == t_pipes) &&
+			    k16(u[j].key, 0) == port && u[j].type != DP_UPD_DELETE && u[j].type != DP_UPD_DEFAULT &&
+			    u[j].action != none_of(u[j].table))
+				res[j] = rc;
+	}
 }
 
 /* ------------------------------------------------------------ applying */
 
-static void
-add_ceil(const uint8_t *key, const uint8_t *params, void *arg)
+/* Control: a free pipe of subport 0 (1..), its counters cleared; 0: none. */
+static uint32_t
+pipe_take(struct qs_port *q, uint16_t slice, uint16_t pipe)
 {
-	struct sum *s = arg;
-	const struct subport_p *p = (const struct subport_p *)params;
-
-	if (k16(key, 0) == s->port)
-		s->total += p->ceil_bps ? p->ceil_bps : p->rate_bps;
+	for (uint32_t i = 1; i < q->n_pipes; i++)
+		if (!q->pos[i].used) {
+			q->pos[i] = (struct pos){ .slice = slice, .pipe = pipe, .used = 1 };
+			memset(&q->ctr[i * TCS], 0, sizeof(struct ctr) * TCS);
+			return i;
+		}
+	return 0;
 }
 
-/* The best-effort subport 0 gets what the slices do not reserve; the
- * wire budget paces the port when the ceilings add up above its rate. */
 static void
-best_effort_rate(struct qs_port *q)
+pipe_give(struct qs_port *q, uint32_t at)
 {
-	struct sum s = { .port = q->port }, c = { .port = q->port };
-	uint64_t be;
+	if (at >> 16 == 0 && (at & 0xffff) != 0)
+		q->pos[at & 0xffff].used = 0;
+}
 
-	each_left(t_subports, NULL, 0, NULL, add_subport, &s);
-	each_left(t_subports, NULL, 0, NULL, add_ceil, &c);
-	be = q->rate - bytes_of(s.total);
-	send_cmd(q, (struct cmd){ .op = CMD_SUBPORT, .subport = 0, .rate = be });
-	__atomic_store_n(&q->paced, bytes_of(c.total) + be > q->rate, __ATOMIC_RELEASE);
+/* Control: q's subports and pipes as its tables now say, after a batch
+ * (admitted whole: port_fits). What goes is unmapped first; a pipe keeps
+ * its place while it stays; new places are configured in rte_sched
+ * before packets are sent to them. A pipe given up keeps its rate until
+ * reused: what it still queues leaves at that rate. */
+static void
+sync_port(struct qs_port *q)
+{
+	static uint32_t want_of[PIPE_NUM_MAX + 1];   /* control thread's */
+	struct plan p;
+	uint64_t be, caps = 0, k;
+
+	if (plan_make(&p, q->port, NULL, 0) < 0) {
+		DP_LOG(ERR, "qos: port %u: no memory to place its slices", q->port);
+		return;
+	}
+	/* what goes, or moves */
+	for (uint32_t s = 0; s < SLICES; s++) {
+		uint32_t at = q->slice_at[s];
+		bool keep;
+
+		if (at == 0)
+			continue;
+		keep = p.kind[s] == KIND_OWN ? at == at_of(p.sub[s], 0) :
+		       p.kind[s] == KIND_SHARED && at >> 16 == 0 && bytes_of(default_cap(&p, (uint16_t)s)) != 0;
+		if (!keep) {
+			__atomic_store_n(&q->slice_at[s], 0, __ATOMIC_RELEASE);
+			pipe_give(q, at);
+		}
+	}
+	/* a pipe number is one slice's on a port: one want each */
+	memset(want_of, 0, sizeof(want_of));
+	for (uint32_t i = 0; i < p.nw; i++)
+		if (p.w[i].pipe <= PIPE_NUM_MAX)
+			want_of[p.w[i].pipe] = i + 1;
+	for (uint32_t c = 1; c <= PIPE_NUM_MAX; c++) {
+		uint64_t v = q->class_at[c];
+		const struct want *w = want_of[c] != 0 ? &p.w[want_of[c] - 1] : NULL;
+		bool keep;
+
+		if (v == 0)
+			continue;
+		keep = w != NULL && w->slice == (uint16_t)(v >> 32) &&
+		       (p.kind[w->slice] == KIND_OWN ? (uint32_t)v == at_of(p.sub[w->slice], c) :
+			p.kind[w->slice] == KIND_SHARED && (uint32_t)v >> 16 == 0);
+		if (!keep) {
+			__atomic_store_n(&q->class_at[c], 0, __ATOMIC_RELEASE);
+			pipe_give(q, (uint32_t)v);
+		}
+	}
+	for (uint32_t s = 1; s < q->n_subports && s < SUBPORTS_MAX; s++)
+		if (q->sub_slice[s] != 0 && (p.kind[q->sub_slice[s]] != KIND_OWN || p.sub[q->sub_slice[s]] != s))
+			q->sub_slice[s] = 0;
+	/* what stays or comes: rates and places */
+	for (uint32_t i = 0; i < p.n_slices; i++) {
+		uint16_t s = p.slices[i];
+
+		if (p.kind[s] == KIND_OWN) {
+			set_subport(q, p.sub[s], bytes_of(p.cap[s]));
+			q->sub_slice[p.sub[s]] = s;
+			q->pos[p.sub[s] * q->n_pipes] = (struct pos){ .slice = s, .used = 1 };
+			caps += bytes_of(p.cap[s]);
+		} else if (bytes_of(default_cap(&p, s)) != 0) {
+			uint32_t at = q->slice_at[s];
+			uint32_t idx = at != 0 ? at & 0xffff : pipe_take(q, s, 0);
+
+			p.sub[s] = (uint16_t)idx;
+			if (idx != 0)
+				set_pipe(q, 0, idx, bytes_of(default_cap(&p, s)), false);
+			caps += bytes_of(default_cap(&p, s));
+		}
+	}
+	for (uint32_t i = 0; i < p.nw; i++) {
+		struct want *w = &p.w[i];
+		uint64_t v = q->class_at[w->pipe];
+
+		if (p.kind[w->slice] == KIND_OWN) {
+			uint32_t qp = p.sub[w->slice] * q->n_pipes + w->pipe;
+
+			if (v == 0)
+				memset(&q->ctr[qp * TCS], 0, sizeof(struct ctr) * TCS);
+			set_pipe(q, p.sub[w->slice], w->pipe, bytes_of(w->cap), false);
+			q->pos[qp] = (struct pos){ .slice = w->slice, .pipe = w->pipe, .used = 1 };
+		} else if (p.kind[w->slice] == KIND_SHARED) {
+			w->idx = v != 0 ? (uint32_t)v & 0xffff : pipe_take(q, w->slice, w->pipe);
+			if (w->idx != 0)
+				set_pipe(q, 0, w->idx, bytes_of(w->cap), false);
+			caps += bytes_of(w->cap);
+		}
+	}
+	/* best effort: what the guarantees leave, on a grid (BE_STEPS) */
+	be = q->rate - RTE_MIN(bytes_of(p.guaranteed), q->rate);
+	k = be * BE_STEPS / q->rate;
+	be = RTE_MAX(q->rate * k / BE_STEPS, (uint64_t)1);
+	set_pipe(q, 0, 0, be, true);
+	q->be_now = be;
+	__atomic_store_n(&q->paced, caps + be > q->rate, __ATOMIC_RELEASE);
+	flush_cmds(q);
+	/* then where packets go */
+	for (uint32_t i = 0; i < p.n_slices; i++) {
+		uint16_t s = p.slices[i];
+		uint32_t at = p.kind[s] == KIND_OWN ? at_of(p.sub[s], 0) :
+			      bytes_of(default_cap(&p, s)) != 0 ? at_of(0, p.sub[s]) : 0;
+
+		if (q->slice_at[s] != at)
+			__atomic_store_n(&q->slice_at[s], at, __ATOMIC_RELEASE);
+	}
+	for (uint32_t i = 0; i < p.nw; i++) {
+		const struct want *w = &p.w[i];
+		uint32_t at = p.kind[w->slice] == KIND_OWN ? at_of(p.sub[w->slice], w->pipe) :
+			      p.kind[w->slice] == KIND_SHARED ? at_of(0, w->idx) : 0;
+		uint64_t v = at != 0 ? (uint64_t)w->slice << 32 | at : 0;
+
+		if (q->class_at[w->pipe] != v)
+			__atomic_store_n(&q->class_at[w->pipe], v, __ATOMIC_RELEASE);
+	}
+	plan_free(&p);
 }
 
 static void
@@ -849,64 +1371,6 @@ apply_port(const struct dp_update *u)
 		return;
 	if ((ports[port] = port_new(port, (const struct sched_p *)u->params)) != NULL)
 		dp_egress_set(port, &ports[port]->eg);
-}
-
-static void
-apply_subport(const struct dp_update *u)
-{
-	struct qs_port *q = ports[k16(u->key, 0)];
-	uint16_t slice = k16(u->key, 2);
-	const struct subport_p *p = (const struct subport_p *)u->params;
-	uint8_t old;
-
-	if (q == NULL)
-		return;
-	old = q->sub_of_slice[slice];
-	if (u->type == DP_UPD_DELETE || u->action != SUBPORT) {
-		q->sub_of_slice[slice] = 0;
-		q->sub_slice[old] = 0;
-	} else {
-		send_cmd(q, (struct cmd){ .op = CMD_SUBPORT, .subport = p->subport,
-					  .rate = bytes_of(p->ceil_bps ? p->ceil_bps : p->rate_bps) });
-		q->sub_slice[p->subport] = slice;
-		__atomic_store_n(&q->sub_of_slice[slice], (uint8_t)p->subport, __ATOMIC_RELEASE);
-	}
-	best_effort_rate(q);
-}
-
-static void
-apply_pipe(const struct dp_update *u)
-{
-	struct qs_port *q = ports[k16(u->key, 0)];
-	uint16_t slice = k16(u->key, 2), pipe = k16(u->key, 4);
-	const struct pipe_p *p = (const struct pipe_p *)u->params;
-	uint32_t sub, at;
-
-	if (q == NULL || (sub = q->sub_of_slice[slice]) == 0 || pipe >= q->n_pipes)
-		return;
-	at = sub * q->n_pipes + pipe;
-	if (u->type == DP_UPD_DELETE || u->action != PIPE) {
-		/* new packets go to the slice's default pipe; what is queued
-		 * in this one still leaves at its rate */
-		uint16_t slot = q->pipe_slot[at];
-
-		__atomic_store_n(&q->pipe_slot[at], 0, __ATOMIC_RELEASE);
-		if (slot != 0)
-			q->slot_slice[slot - 1] = q->slot_pipe[slot - 1] = 0;
-		return;
-	}
-	send_cmd(q, (struct cmd){ .op = CMD_PIPE, .subport = sub, .pipe = pipe,
-				  .rate = bytes_of(p->ceil_bps ? p->ceil_bps : p->rate_bps) });
-	if (q->pipe_slot[at] == 0) {
-		for (uint16_t s = 1; s <= PIPE_SLOTS; s++)
-			if (q->slot_pipe[s - 1] == 0 && q->slot_slice[s - 1] == 0) {
-				q->slot_slice[s - 1] = slice;
-				q->slot_pipe[s - 1] = pipe;
-				memset(&q->pipe_ctr[s - 1], 0, sizeof(q->pipe_ctr[s - 1]));
-				__atomic_store_n(&q->pipe_slot[at], s, __ATOMIC_RELEASE);
-				break;
-			}
-	}
 }
 
 static void
@@ -929,18 +1393,22 @@ watch_expand(struct dp_update *u __rte_unused, const struct dp_update *batch __r
 static void
 watch_done(const struct dp_update *d, unsigned int n, const int *res)
 {
+	bool touched[DP_PORTS_MAX] = { false };
+
 	for (unsigned int i = 0; i < n; i++) {
 		if (res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
 		if (d[i].table == t_ports)
 			apply_port(&d[i]);
-		else if (d[i].table == t_subports)
-			apply_subport(&d[i]);
-		else if (d[i].table == t_pipes)
-			apply_pipe(&d[i]);
 		else if (d[i].table == t_dscp)
 			apply_dscp(&d[i]);
+		if ((d[i].table == t_ports || d[i].table == t_subports || d[i].table == t_pipes) &&
+		    k16(d[i].key, 0) < DP_PORTS_MAX)
+			touched[k16(d[i].key, 0)] = true;
 	}
+	for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
+		if (touched[p] && ports[p] != NULL)
+			sync_port(ports[p]);
 }
 
 static struct dp_table_deriver watch = { .expand = watch_expand, .done = watch_done };
@@ -954,14 +1422,15 @@ static const struct dp_schema_field sched_row = {
 		{ .name = "port", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ },
 		RU("rate_bps", ""), RU("queued", "packets in its queues"),
 		{ .name = "subports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
-		  .desc = "per subport (0: best effort) and traffic class" },
-		{ .name = "pipes", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ, .desc = "per configured pipe" },
+		  .desc = "per slice (subport 0, slice 0: best effort; a slice that is a pipe of subport 0 "
+			  "with its VDNs') and traffic class" },
+		{ .name = "pipes", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ, .desc = "per VDN or class pipe" },
 		{ .name = NULL } },
 };
 static const struct dp_rpc_method sched_method = {
 	.name = "qos.sched",
-	.description = "Every egress scheduler: what each subport (slice) and traffic class, and each "
-		       "pipe (VDN or class), sent and dropped",
+	.description = "Every egress scheduler: what best effort and each slice (a subport, or pipes of "
+		       "subport 0), per traffic class, and each pipe (VDN or class), sent and dropped",
 	.params = dp_schema_none,
 	.result = &(const struct dp_schema_field){ .name = "ports", .type = DP_SCHEMA_ARRAY, .items = &sched_row },
 };
@@ -973,6 +1442,83 @@ ctr_json(const struct ctr *c)
 			 "drops", (json_int_t)c->drops);
 }
 
+static json_t *
+tcs_json(const struct ctr *c)
+{
+	json_t *tcs = json_array();
+
+	for (unsigned int t = 0; t < TCS; t++)
+		if (c[t].pkts || c[t].drops) {
+			json_t *o = ctr_json(&c[t]);
+
+			json_object_set_new(o, "tc", json_integer(t));
+			json_array_append_new(tcs, o);
+		}
+	return tcs;
+}
+
+static void
+ctr_add(struct ctr *to, const struct ctr *c, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		to[i].pkts += c[i].pkts;
+		to[i].bytes += c[i].bytes;
+		to[i].drops += c[i].drops;
+	}
+}
+
+static json_t *
+port_json(struct qs_port *q, unsigned int p)
+{
+	json_t *subs = json_array(), *pipes = json_array();
+	struct ctr *by = calloc((size_t)q->n_pipes * TCS, sizeof(*by)), sum[TCS];
+	uint16_t *row = calloc(q->n_pipes, sizeof(*row));   /* subport 0's pipe -> the pipe its slice's sums are in */
+
+	json_array_append_new(subs, json_pack("{s:i, s:i, s:o}", "subport", 0, "slice", 0, "tcs",
+					      tcs_json(&q->ctr[0])));
+	for (uint32_t s = 1; s < q->n_subports && s < SUBPORTS_MAX; s++)
+		if (q->sub_slice[s] != 0)
+			json_array_append_new(subs, json_pack("{s:I, s:I, s:o}", "subport", (json_int_t)s, "slice",
+							      (json_int_t)q->sub_slice[s], "tcs",
+							      tcs_json(q->sub_ctr[s])));
+	/* a slice that is pipes of subport 0: all of them summed, as a
+	 * subport of its own would count */
+	for (uint32_t i = 1; by != NULL && row != NULL && i < q->n_pipes; i++) {
+		uint32_t first = i;
+
+		if (!q->pos[i].used || row[i] != 0)
+			continue;
+		for (uint32_t j = i; j < q->n_pipes; j++)
+			if (q->pos[j].used && q->pos[j].slice == q->pos[i].slice) {
+				row[j] = (uint16_t)first;
+				ctr_add(&by[first * TCS], &q->ctr[j * TCS], TCS);
+			}
+		json_array_append_new(subs, json_pack("{s:i, s:I, s:o}", "subport", 0, "slice",
+						      (json_int_t)q->pos[i].slice, "tcs", tcs_json(&by[first * TCS])));
+	}
+	for (uint32_t c = 1; c <= PIPE_NUM_MAX; c++) {
+		uint64_t v = q->class_at[c];
+		uint32_t qp = ((uint32_t)v >> 16) * q->n_pipes + ((uint32_t)v & 0xffff);
+		struct ctr one = { 0 };
+		json_t *o;
+
+		if (v == 0)
+			continue;
+		memset(sum, 0, sizeof(sum));
+		ctr_add(sum, &q->ctr[qp * TCS], TCS);
+		for (unsigned int t = 0; t < TCS; t++)
+			ctr_add(&one, &sum[t], 1);
+		o = ctr_json(&one);
+		json_object_set_new(o, "slice", json_integer((json_int_t)(v >> 32)));
+		json_object_set_new(o, "pipe", json_integer(c));
+		json_array_append_new(pipes, o);
+	}
+	free(by);
+	free(row);
+	return json_pack("{s:s, s:I, s:I, s:o, s:o}", "port", dp_ports[p].cfg->name, "rate_bps",
+			 (json_int_t)(q->rate * 8), "queued", (json_int_t)q->queued, "subports", subs, "pipes", pipes);
+}
+
 static int
 m_sched(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
 	struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
@@ -981,41 +1527,11 @@ m_sched(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 
 	for (unsigned int p = 0; p < DP_PORTS_MAX; p++) {
 		struct qs_port *q = ports[p];
-		json_t *subs, *pipes;
 
 		if (q == NULL)
 			continue;
 		send_cmd(q, (struct cmd){ .op = CMD_HARVEST });
-		subs = json_array();
-		pipes = json_array();
-		for (uint32_t s = 0; s < q->n_subports; s++) {
-			json_t *tcs = json_array();
-
-			if (s != 0 && q->sub_slice[s] == 0)
-				continue;
-			for (unsigned int t = 0; t < TCS; t++)
-				if (q->sub_ctr[s][t].pkts || q->sub_ctr[s][t].drops) {
-					json_t *c = ctr_json(&q->sub_ctr[s][t]);
-
-					json_object_set_new(c, "tc", json_integer(t));
-					json_array_append_new(tcs, c);
-				}
-			json_array_append_new(subs, json_pack("{s:I, s:I, s:o}", "subport", (json_int_t)s, "slice",
-							      (json_int_t)q->sub_slice[s], "tcs", tcs));
-		}
-		for (uint32_t i = 0; i < PIPE_SLOTS; i++) {
-			json_t *c;
-
-			if (q->slot_pipe[i] == 0)
-				continue;
-			c = ctr_json(&q->pipe_ctr[i]);
-			json_object_set_new(c, "slice", json_integer(q->slot_slice[i]));
-			json_object_set_new(c, "pipe", json_integer(q->slot_pipe[i]));
-			json_array_append_new(pipes, c);
-		}
-		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:o, s:o}", "port", dp_ports[p].cfg->name,
-						   "rate_bps", (json_int_t)(q->rate * 8), "queued",
-						   (json_int_t)q->queued, "subports", subs, "pipes", pipes));
+		json_array_append_new(a, port_json(q, p));
 	}
 	*result = a;
 	return 0;
@@ -1041,23 +1557,39 @@ qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int 
 	if ((rc = dp_feature_tables("qos", tables, RTE_DIM(tables))) < 0)
 		return rc;
 	if (dp_table_param_off(t_ports, SCHED, 4) != offsetof(struct sched_p, red) ||
+	    dp_table_param_off(t_ports, SCHED, 5) != offsetof(struct sched_p, pipe_profiles) ||
 	    dp_table_param_off(t_subports, SUBPORT, 2) != offsetof(struct subport_p, subport) ||
+	    dp_table_param_off(t_subports, SHARED, 1) != offsetof(struct pipe_p, ceil_bps) ||
 	    dp_table_param_off(t_pipes, PIPE, 1) != offsetof(struct pipe_p, ceil_bps) ||
 	    dp_table_param_off(t_dscp, TC, 1) != offsetof(struct tc_p, queue))
 		return -EINVAL;
 	bad_sched = dp_tblrpc_reason_add("bad_sched", "a scheduler needs rate_bps >= 8000 and at most the "
-					 "port's link rate, subports >= 2, a power-of-2 qsize >= 16; "
-					 "a subport or pipe a rate, a ceiling at least it and at most its parent's");
-	no_sched = dp_tblrpc_reason_add("no_sched", "no scheduler on that port (sched_ports), or no subport "
+					 "port's link rate, subports >= 1, a power-of-2 qsize >= 16, queues "
+					 "of at most 256 MiB; a share or pipe a rate, a ceiling at least it "
+					 "and at most its parent's");
+	no_sched = dp_tblrpc_reason_add("no_sched", "no scheduler on that port (sched_ports), or no share "
 					"for that slice (sched_subports)");
-	bad_subport = dp_tblrpc_reason_add("bad_subport", "subport 1..subports-1 (0 is best effort), one per "
-					   "slice; pipe 1..pipes-1 (0 is the slice's default)");
+	bad_subport = dp_tblrpc_reason_add("bad_subport", "subport 1..subports-1 (0 is best effort's and the "
+					   "slices' that are pipes), one per slice; a VDN's pipe 1..4095, one "
+					   "slice's on a port, below pipes in a subport of its slice's own");
 	oversubscribed = dp_tblrpc_reason_add("oversubscribed", "the guarantees would add up above the port's "
 					      "rate (less 1 % kept for best effort), or a slice's pipes above "
 					      "the slice's rate");
-	sched_in_use = dp_tblrpc_reason_add("sched_in_use", "subports or pipes still use it: delete them first");
+	sched_in_use = dp_tblrpc_reason_add("sched_in_use", "subports or pipes still use it (a slice's VDN "
+					    "pipes, its share changing between a subport and a pipe): delete "
+					    "them first");
+	no_pipe = dp_tblrpc_reason_add("no_pipe", "the port's scheduler has no pipe left: its subport 0 "
+				       "holds pipes-1 slices that are pipes and their VDNs (sched_ports "
+				       "pipes, at most 4096)");
+	no_profile = dp_tblrpc_reason_add("no_profile", "the port's scheduler has no profile left for a new "
+					  "rate: a subport keeps pipe_profiles distinct pipe rates "
+					  "(sched_ports pipe_profiles, default 64, at most 16384; best effort's "
+					  "besides), a port 128 rates of slices with a subport of their own, "
+					  "for the scheduler's life (rte_sched frees none; a rate in use costs "
+					  "none): reuse a rate, or make the scheduler again");
 	if (bad_sched == -ENOSPC || no_sched == -ENOSPC || bad_subport == -ENOSPC || oversubscribed == -ENOSPC ||
-	    sched_in_use == -ENOSPC || (rc = dp_tblrpc_check_add(check)) < 0)
+	    sched_in_use == -ENOSPC || no_pipe == -ENOSPC || no_profile == -ENOSPC ||
+	    (rc = dp_tblrpc_check_add(check)) < 0)
 		return -ENOSPC;
 	watch.sources = 1ull << t_ports | 1ull << t_subports | 1ull << t_pipes | 1ull << t_dscp;
 	if ((rc = dp_table_deriver_add(&watch)) < 0)
