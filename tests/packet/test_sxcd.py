@@ -451,7 +451,7 @@ def test_rest_contract():
              {"spec": {"id": 2, "path_policy": {"mode": "fastest", "wans": ["isp1"]}}}, None, 400, "bad_value",
              "/spec/path_policy/mode"),
             ("too many", "PUT", "/api/v1/peers/p", {"spec": {"id": 3, "endpoints": [
-                {"address": "1.1.1.%d" % i, "wan": "isp1"} for i in range(5)]}}, None, 400, "too_many",
+                {"address": "1.1.1.%d" % i, "wan": "isp1"} for i in range(17)]}}, None, 400, "too_many",
              "/spec/endpoints"),
             ("kind in body disagrees", "PUT", "/api/v1/slices/red", {"kind": "peers", "spec": {"id": 2}}, None,
              400, "bad_value", "/kind"),
@@ -666,7 +666,7 @@ def test_slice_routed_ports():
         expect_eq([(e["match"], e["params"]["slice"]) for e in ifs], [({"in_port": "lan2", "vlan": 30}, 1)],
                   "the routed interface")
         bd = ifs[0]["params"]["bd"]
-        expect(4009 <= bd <= 4095, "a link's bridge domain above the WAN links': %d" % bd)
+        expect(4017 <= bd <= 4095, "a link's bridge domain above the WAN links': %d" % bd)
         expect_eq([e["params"] for e in t["bd_ports"] if e["match"]["bd"] == bd], [{"vlan": 30}], "its member")
         expect_eq([e["params"]["ports"] for e in t["flood"] if e["match"]["bd"] == bd], [1 << 1], "its flood")
         expect_eq([(e["params"]["mac"].lower(), e["params"]["ip"]) for e in t["svi"] if e["match"]["bd"] == bd],

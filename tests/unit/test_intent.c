@@ -924,26 +924,27 @@ START_TEST(policies)
 
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'modify','table':'policies','match':{'tunnel':21,'class':0},"
-		 "'action':'balance','params':{'p0':1,'p1':2,'p2':3,'p3':0,'w0':1,'w1':1,'w2':2,'w3':0},"
+		 "'action':'balance','params':{'p0':1,'p1':2,'p2':3,'p3':0,'p4':0,'p5':0,'p6':0,'p7':0,'w0':1,'w1':1,'w2':2,'w3':0,'w4':0,"
+		 "'w5':0,'w6':0,'w7':0},"
 		 "'expect':{'action':'failover','params':{'p0':1,'p1':2,'p2':0,'p3':0}}}]}");
 	a_policy = (struct ov_policy_arg){ .tunnel = 22, .cls = 5, .how = "sla", .n_paths = 2,
 					   .paths = { 2, 1 }, .rtt_ms = 80, .loss_pct = 2 };
 	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
-		 "'action':'sla','params':{'p0':2,'p1':1,'p2':0,'p3':0,'rtt_ms':80,'jitter_ms':0,"
+		 "'action':'sla','params':{'p0':2,'p1':1,'p2':0,'p3':0,'p4':0,'p5':0,'p6':0,'p7':0,'rtt_ms':80,'jitter_ms':0,"
 		 "'loss_pct':2}}]}");
 	a_policy = (struct ov_policy_arg){ .tunnel = 22, .cls = 5, .how = "failover",
 					   .n_paths = 4, .paths = { 4, 3, 2, 1 } };
 	it = INTENT_OF(INTENT_POLICY_SET, &a_policy);
 	compiles(&it, "policies",
 		 "{'updates':[{'type':'insert','table':'policies','match':{'tunnel':22,'class':5},"
-		 "'action':'failover','params':{'p0':4,'p1':3,'p2':2,'p3':1}}]}");
+		 "'action':'failover','params':{'p0':4,'p1':3,'p2':2,'p3':1,'p4':0,'p5':0,'p6':0,'p7':0}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_POLICIES));
-	a_policy.n_paths = 5;
-	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
+	a_policy.n_paths = INTENT_POLICY_PATHS + 1;
+	refused(&it, 0, -EINVAL, "a policy picks from 1..8 paths");
 	a_policy.n_paths = 0;
-	refused(&it, 0, -EINVAL, "a policy picks from 1..4 paths");
+	refused(&it, 0, -EINVAL, "a policy picks from 1..8 paths");
 	a_policy.n_paths = 1;
 	a_policy.paths[0] = 0;
 	refused(&it, 0, -EINVAL, "bad PATH 0 (1..65535)");

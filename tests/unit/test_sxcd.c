@@ -88,7 +88,8 @@ START_TEST(schema_pointers_and_reasons)
 	CK_ERRS("SliceSpec", "{\"id\": 1, \"routes\": [{\"prefix\": \"2001:db8::/64\", \"via\": \"fe80::1\"}]}", "");
 	CK_ERRS("SliceSpec", "{\"id\": 1, \"path_policy\": {\"mode\": \"x\", \"wans\": []}}",
 		"/spec/path_policy/mode bad_value; /spec/path_policy/wans too_few");
-	CK_ERRS("PeerSpec", "{\"id\": 1, \"endpoints\": [1, 2, 3, 4, 5]}", "/spec/endpoints too_many");
+	CK_ERRS("PeerSpec", "{\"id\": 1, \"endpoints\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]}",
+		"/spec/endpoints too_many");
 	CK_ERRS("VdnSpec", "{\"slice\": \".x\", \"guaranteed_bps\": 7999, \"match\": {\"sport\": [1]}}",
 		"/spec/slice bad_value; /spec/guaranteed_bps out_of_range; /spec/match/sport too_few");
 	/* IPv6: a WAN link's address6 and gateway6 (each its family), a peer's

@@ -300,8 +300,8 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"$TUN geneve geneve|unexpected 'geneve'" "$TUN flood 70000|bad BD 70000 (0..65535)" \
 	"tunnel add 0 slice 1 vni 5000 path 1|bad TUNNEL 0 (1..65535)" \
 	"tunnel del 24 now|unexpected 'now'" \
-	"policy set 21 0 failover|a policy picks from 1..4 paths" \
-	"policy set 21 0 failover 1 2 3 4 5|a policy picks from 1..4 paths" \
+	"policy set 21 0 failover|a policy picks from 1..8 paths" \
+	"policy set 21 0 failover 1 2 3 4 5 6 7 8 9|a policy picks from 1..8 paths" \
 	"policy set 21 0 balance 1:1 2|bad weight 0 (1..255)" \
 	"policy set 21 0 failover 1:2|weights are a balance policy's" \
 	"policy set 21 0 failover 1 rtt 10|rtt, jitter and loss limits are an sla policy's" \
@@ -1127,17 +1127,17 @@ expect_calls "policy set over a policy" "$before" \
 	"table.read:policies/0 table.read:policies/2 table.write"
 expect_call "policy set over a policy" table.write '{"updates":[{"type":"modify",
 	"table":"policies","match":{"tunnel":21,"class":0},"action":"balance",
-	"params":{"p0":1,"p1":2,"p2":3,"p3":0,"w0":1,"w1":1,"w2":2,"w3":0},
+	"params":{"p0":1,"p1":2,"p2":3,"p3":0,"p4":0,"p5":0,"p6":0,"p7":0,"w0":1,"w1":1,"w2":2,"w3":0,"w4":0,"w5":0,"w6":0,"w7":0},
 	"expect":{"action":"failover","params":{"p0":1,"p1":2,"p2":0,"p3":0}}}]}'
 sx policy set 22 5 sla 2 1 rtt 80 jitter 10 loss 2
 expect_rc "policy set sla" 0
 expect_call "policy set sla, a new policy" table.write '{"updates":[{"type":"insert",
 	"table":"policies","match":{"tunnel":22,"class":5},"action":"sla",
-	"params":{"p0":2,"p1":1,"p2":0,"p3":0,"rtt_ms":80,"jitter_ms":10,"loss_pct":2}}]}'
+	"params":{"p0":2,"p1":1,"p2":0,"p3":0,"p4":0,"p5":0,"p6":0,"p7":0,"rtt_ms":80,"jitter_ms":10,"loss_pct":2}}]}'
 sx policy set 22 5 failover 4 3 2 1 --atomicity dataplane-atomic
 expect_call "policy set failover" table.write '{"atomicity":"dataplane-atomic","updates":[
 	{"type":"insert","table":"policies","match":{"tunnel":22,"class":5},"action":"failover",
-	"params":{"p0":4,"p1":3,"p2":2,"p3":1}}]}'
+	"params":{"p0":4,"p1":3,"p2":2,"p3":1,"p4":0,"p5":0,"p6":0,"p7":0}}]}'
 sx raw fake.race '{"count":1}' >/dev/null
 before=$(wc -l <"$LOG")
 sx policy set 21 0 failover 2 1
@@ -1146,7 +1146,7 @@ if [ "$(writes_since "$before")" -eq 2 ]; then ok "policy set after a concurrent
 else not_ok "policy set after a concurrent change: written again" "$(writes_since "$before") writes"; fi
 expect_call "policy set after a concurrent change: expects what it read again" table.write \
 	'{"updates":[{"type":"modify","table":"policies","match":{"tunnel":21,"class":0},
-	"action":"failover","params":{"p0":2,"p1":1,"p2":0,"p3":0},"expect":{"action":"failover",
+	"action":"failover","params":{"p0":2,"p1":1,"p2":0,"p3":0,"p4":0,"p5":0,"p6":0,"p7":0},"expect":{"action":"failover",
 	"params":{"p0":1,"p1":2,"p2":0,"p3":0,"other_writer":1}}}]}'
 sx raw fake.reset >/dev/null
 

@@ -37,9 +37,9 @@
 #define OV_F_RMAC	 "rmac"
 #define OV_F_METER	 "meter"
 #define OV_F_CLASS	 "class"
-#define OV_F_P_		 "p"	/* a policy's paths p0..p3: OV_F_P_ "0" */
+#define OV_F_P_		 "p"	/* a policy's paths p0..p7: OV_F_P_ "0" */
 #define OV_F_P_FMT	 OV_F_P_ "%d"
-#define OV_F_W_		 "w"	/* a balance policy's weights w0..w3 */
+#define OV_F_W_		 "w"	/* a balance policy's weights w0..w7 */
 #define OV_F_W_FMT	 OV_F_W_ "%d"
 #define OV_F_RTT_MS	 "rtt_ms"
 #define OV_F_JITTER_MS	 "jitter_ms"

@@ -26,7 +26,8 @@
 #define INTENT_TTL_COPY		 0	/* a tunnel's outer TTL: the inner packet's */
 #define INTENT_DSCP_COPY	 64	/* a tunnel's outer DSCP: the inner packet's */
 
-#define INTENT_POLICY_PATHS 4	/* paths a policy picks from (p0..p3) */
+#define INTENT_POLICY_PATHS 8	/* paths a policy picks from (p0..p7) */
+#define INTENT_PEER_ENDPOINTS 16	/* a peer site's endpoints (PeerSpec maxItems: one per WAN link) */
 
 enum ov_intent_kind {
 	OV_K_VTEP_ADD,

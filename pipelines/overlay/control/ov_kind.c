@@ -309,7 +309,7 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 		json_incref(list);
 	}
 	json_array_foreach(list, i, v) {
-		const char *peers[INTENT_POLICY_PATHS];
+		const char *peers[INTENT_PEER_ENDPOINTS];
 		struct ov_policy_arg pa = { 0 };
 		struct ov_tunnel_arg ta;
 		struct intent it;
@@ -346,11 +346,14 @@ compile_stretch(struct cd_kx *x, const char *name, json_t *spec, json_int_t sid,
 			continue;
 		}
 		json_array_foreach(json_object_get(peer, "eps"), j, ep)
-			peers[j] = cd_str(ep, "addr");
+			if (j < INTENT_PEER_ENDPOINTS)   /* the schema's bound */
+				peers[j] = cd_str(ep, "addr");
 		ta = (struct ov_tunnel_arg){ .id = tid, .slice = sid, .vni = cd_num(spec, "vni", 0),
 					     .path = pa.paths[0], .ttl = INTENT_TTL, .dscp = INTENT_DSCP_COPY,
 					     .peers = peers,
-					     .n_peers = (int)json_array_size(json_object_get(peer, "eps")),
+					     .n_peers = json_array_size(json_object_get(peer, "eps")) <
+							INTENT_PEER_ENDPOINTS ? (int)json_array_size(json_object_get(peer, "eps")) :
+							INTENT_PEER_ENDPOINTS,
 					     /* a site with members or an SVI in the domain */
 					     .flood = json_array_size(json_object_get(spec, "members")) ||
 						      json_object_get(spec, "svi") != NULL ? sid : -1,

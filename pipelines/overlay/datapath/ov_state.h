@@ -42,7 +42,7 @@ enum { OV_CLASS, OV_CLASS_DEFAULT };
 enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 
 #define OV_PATH_MAX      4095    /* path ids 1..OV_PATH_MAX; 0: no path */
-#define OV_POLICY_PATHS  4       /* paths a policy chooses from */
+#define OV_POLICY_PATHS  8       /* paths a policy chooses from */
 #define OV_CLASS_MAX     255     /* class 0: what no classes entry matches */
 
 /* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port

@@ -171,22 +171,28 @@ static const struct dp_table_def classes_def = {
 };
 
 /* How a class of a tunnel picks its path (class 0: the tunnel's other
- * classes too, when they have no entry of their own). p0..p3 in order of
- * preference, 0 unused. failover: the first up; balance: by flow hash and
+ * classes too, when they have no entry of their own). p0..p7 in order of
+ * preference (p4..p7 optional: a writer of four paths names four), 0
+ * unused. failover: the first up; balance: by flow hash and
  * weight over the up ones, a flow staying on its path while it is up; sla:
  * the first up one within the limits (0: no limit), else the first up. */
 #define POLICY_PATHS \
 	{ OV_F_P_ "0", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "1", DP_T_U16, OV_PATH_MAX },		\
-	{ OV_F_P_ "2", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "3", DP_T_U16, OV_PATH_MAX }
+	{ OV_F_P_ "2", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "3", DP_T_U16, OV_PATH_MAX },		\
+	{ OV_F_P_ "4", DP_T_U16, OV_PATH_MAX, true }, { OV_F_P_ "5", DP_T_U16, OV_PATH_MAX, true },	\
+	{ OV_F_P_ "6", DP_T_U16, OV_PATH_MAX, true }, { OV_F_P_ "7", DP_T_U16, OV_PATH_MAX, true }
+_Static_assert(OV_POLICY_PATHS == 8, "POLICY_PATHS names p0..p7");
 static const struct dp_table_def policies_def = {
 	.name = OV_T_POLICIES, .size = 16384, .n_fields = 2,
 	.fields = { { OV_F_TUNNEL, DP_T_U16, DP_MATCH_EXACT }, { OV_F_CLASS, DP_T_U16, DP_MATCH_EXACT, OV_CLASS_MAX } },
 	.n_actions = 4,
 	.actions = {
-		[OV_POLICY_FAILOVER] = { OV_A_FAILOVER, 4, { POLICY_PATHS } },
-		[OV_POLICY_BALANCE] = { OV_A_BALANCE, 8, { POLICY_PATHS, { OV_F_W_ "0", DP_T_U8 }, { OV_F_W_ "1", DP_T_U8 },
-							   { OV_F_W_ "2", DP_T_U8 }, { OV_F_W_ "3", DP_T_U8 } } },
-		[OV_POLICY_SLA] = { OV_A_SLA, 7, { POLICY_PATHS, { OV_F_RTT_MS, DP_T_U16 },
+		[OV_POLICY_FAILOVER] = { OV_A_FAILOVER, OV_POLICY_PATHS, { POLICY_PATHS } },
+		[OV_POLICY_BALANCE] = { OV_A_BALANCE, 2 * OV_POLICY_PATHS, { POLICY_PATHS,
+			{ OV_F_W_ "0", DP_T_U8 }, { OV_F_W_ "1", DP_T_U8 }, { OV_F_W_ "2", DP_T_U8 }, { OV_F_W_ "3", DP_T_U8 },
+			{ OV_F_W_ "4", DP_T_U8, 0, true }, { OV_F_W_ "5", DP_T_U8, 0, true }, { OV_F_W_ "6", DP_T_U8, 0, true },
+			{ OV_F_W_ "7", DP_T_U8, 0, true } } },
+		[OV_POLICY_SLA] = { OV_A_SLA, OV_POLICY_PATHS + 3, { POLICY_PATHS, { OV_F_RTT_MS, DP_T_U16 },
 						   { OV_F_JITTER_MS, DP_T_U16 }, { OV_F_LOSS_PCT, DP_T_U8, 100 } } },
 		[OV_POLICY_NONE] = { OV_A_NONE, 0, {} },
 	},
@@ -335,8 +341,8 @@ ov_init(unsigned int workers)
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
-	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, 4) != offsetof(struct ov_policy, weight) ||
-	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, 6) != offsetof(struct ov_policy, sla.loss_pct) ||
+	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, OV_POLICY_PATHS) != offsetof(struct ov_policy, weight) ||
+	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, OV_POLICY_PATHS + 2) != offsetof(struct ov_policy, sla.loss_pct) ||
 	    dp_table_param_off(pl_ov.vnis, OV_VNI_L2, 1) != offsetof(struct ov_vni_l2, bd))
 		return -EINVAL;
 	dp_flowkey_offsets((unsigned int)pl_ov.classes, pl_ov_class_off);

@@ -21,7 +21,7 @@
  * SW_WAN_BD + i, the ones above links' of one port each, allocated in the
  * namespace "bd" (a slice's routed ports, UPF links). */
 #define SW_WAN_BD	4001
-#define SW_WAN_MAX	8	/* WAN links at most (SiteSpec.wan maxItems) */
+#define SW_WAN_MAX	16	/* WAN links at most (SiteSpec.wan maxItems) */
 #define SW_LINK_BD_MIN	(SW_WAN_BD + SW_WAN_MAX)
 #define SW_LINK_BD_MAX	4095
 

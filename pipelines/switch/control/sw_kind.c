@@ -14,7 +14,7 @@
 #include "sw_names.h"
 
 #define METER_ID_MAX	4095
-/* A VDN's meter id is its pipe's (1..31); slices' meters take ids above those. */
+/* A VDN's meter id is its own (1..1023, QS_VDN_ID_MAX); slices' meters take ids above those. */
 #define SLICE_METER_MIN 1024
 
 static struct sw_hook *hooks;
