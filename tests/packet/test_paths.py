@@ -34,7 +34,7 @@ PIPELINE = {"lan": "switch", "wan": "overlay"}
 MAC_A, MAC_R = "02:00:00:00:00:0a", "02:00:00:00:01:0a"
 WAN_MAC, GW_MAC, PEER_MAC = "02:00:00:00:ff:01", "02:00:00:00:ff:fe", "02:00:00:00:ff:02"
 VTEP, GW = "192.0.2.10", "192.0.2.1"
-PEERS = {1: "198.51.100.20", 2: "198.51.100.21", 3: "198.51.100.22"}
+PEERS = {i: "198.51.100.%d" % (19 + i) for i in range(1, 9)}
 UNDERLAY, VNI, TUN = 100, 5000, 7
 MAGIC = 0x53585042
 
@@ -321,6 +321,35 @@ def test_balance_moves_only_the_dead_paths_flows():
                 expect(a in (PEERS[2], PEERS[3]), "flow %d of dead path 1 moved to %s" % (i, a))
             else:
                 expect_eq(a, b, "flow %d of live path %s" % (i, b))
+
+
+@R.test
+def test_eight_paths_a_policy():
+    """A policy of 8 paths (p0..p7): balance by weights 1..8 over 8 static
+    paths spreads 240 flows over all 8, the heaviest most; failover with
+    paths 1..7 gone leaves by the eighth."""
+    flows = [frame(3000 + i) for i in range(240)]
+    ports = {"p0": flows, "p1": flows[:16], "w0": []}
+    with Sxdp(ports, pipeline=PIPELINE,
+              port_opts={n: {"role": "lan"} for n in ("p0", "p1")} | {"w0": {"role": "wan"}}) as dp:
+        dp.table_write(base(["p0", "p1"], {i: ("static", {}) for i in range(1, 9)}) + [
+            U("policies", {"tunnel": TUN, "class": 0}, "balance",
+              dict({"p%d" % k: k + 1 for k in range(8)}, **{"w%d" % k: k + 1 for k in range(8)}))])
+        got = dp.table_read("policies")[0][0]["params"]
+        expect_eq(got, dict({"p%d" % k: k + 1 for k in range(8)}, **{"w%d" % k: k + 1 for k in range(8)}),
+                  "read back: 8 paths, 8 weights")
+        dp.phase(["p0"])
+        dp.table_write([U("policies", {"tunnel": TUN, "class": 0}, "failover",
+                          {"p%d" % k: k + 1 for k in range(8)}, type="modify")] +
+                       [U("paths", {"id": p}, "none", type="modify") for p in range(1, 8)])
+        dp.phase(["p1"])
+        dp.stop()
+        out = [o for o in dp.outputs()["w0"] if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 4789]
+        expect_eq(len(out), 256, "frames encapsulated")
+        counts = {p: [outer_dst(o) for o in out[:240]].count(PEERS[p]) for p in range(1, 9)}
+        expect(all(counts[p] > 0 for p in counts) and counts[8] > counts[1],
+               "weights 1..8 over 240 flows reach all 8 paths: %s" % counts)
+        expect_eq({outer_dst(o) for o in out[240:]}, {PEERS[8]}, "failover: the eighth path")
 
 
 @R.test

@@ -678,8 +678,9 @@ def test_two_boxes_with_sxdp_kill9_no_write():
                                                               "path_policy": {"mode": "failover",
                                                                               "wans": ["isp1"]}}})
         expect_eq(c, 201, "red's policy through a: %s" % b)
-        until("red and its policy Ready on both", lambda: all(
-            f.a.req("GET", "fleet")[1]["intents"].get(w) == {"site-a": "Ready", "site-b": "Ready"}
+        # the fleet view: a's alone (b's report names only its own site's intents)
+        until("red and its policy Ready on a, not in b's report", lambda: all(
+            f.a.req("GET", "fleet")[1]["intents"].get(w) == {"site-a": "Ready"}
             for w in ("slices/red", "policies/red-web")), 6)
         rb = (f.b.get("red") or {}).get("status", {})
         pb = f.b.req("GET", "policies/red-web")[1].get("status", {})

@@ -255,6 +255,48 @@ def test_slice_stretched_to_130_sites():
         expect_eq(flood_list(), (None, {}), "no flood entry, no list left")
 
 
+@R.test
+def test_sixteen_wan_links_eight_paths():
+    """A site of 16 WAN links (VLANs of wan1 and wan2), a peer with an endpoint over each, a slice
+    balanced over 8 of them: every intent Ready; the underlay's 16 SVIs on bridge domains
+    4001..4016; the slice's tunnel policy balances over 8 paths (p0..p7) with their weights
+    (w0..w7). Past the limits, refused with a pointer: a 17th WAN link, a 9th path."""
+    n = 16
+    site = {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}], "wan": [
+        {"name": "isp%d" % i, "port": "wan%d" % (1 + i % 2), "vlan": 100 + i,
+         "address": "192.0.%d.1/24" % (10 + i), "gateway": "192.0.%d.254" % (10 + i)} for i in range(n)]}}
+    peer = {"kind": "peers", "metadata": {"name": "siteB"}, "spec": {
+        "id": 2, "endpoints": [{"address": "203.0.113.%d" % (1 + i), "wan": "isp%d" % i} for i in range(n)],
+        "probe": {"how": "static"}}}
+    red = {"kind": "slices", "metadata": {"name": "red"}, "spec": {
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}],
+        "path_policy": {"mode": "balance", "wans": ["isp%d" % i for i in range(8)],
+                        "weights": list(range(1, 9))}}}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [site, peer, red]})
+        expect_eq(code, 200, "apply: %s" % str(res)[:300])
+        st = cd.wait_settled(timeout=60)
+        expect(all(v["phase"] == "Ready" for v in st.values()), "all Ready: %s" % st)
+        svis = sorted(json.loads(x)["match"]["bd"] for x in snapshot(dp, ["svi"])["svi"])
+        expect_eq(svis, list(range(4001, 4001 + n)), "the underlay's SVIs: one per WAN link")
+        pols = [json.loads(x) for x in snapshot(dp, ["policies"])["policies"]]
+        expect_eq(len(pols), 1, "one policy, red's tunnel's: %s" % pols)
+        p = pols[0]["params"]
+        paths = [p.get("p%d" % k, 0) for k in range(8)]
+        expect_eq((pols[0]["action"], len(set(paths)), 0 in paths, [p.get("w%d" % k) for k in range(8)]),
+                  ("balance", 8, False, list(range(1, 9))), "8 paths with their weights: %s" % p)
+        more = dict(site, spec=dict(site["spec"], wan=site["spec"]["wan"] + [
+            {"name": "isp16", "port": "wan1", "vlan": 116, "address": "192.0.26.1/24"}]))
+        code, res = cd.req("PUT", "/api/v1/site", more)
+        expect_eq((code, res["error"]["errors"][0]["reason"], res["error"]["errors"][0]["pointer"]),
+                  (400, "too_many", "/spec/wan"), "a 17th WAN link refused")
+        nine = dict(red, spec=dict(red["spec"], path_policy={"mode": "failover",
+                                                             "wans": ["isp%d" % i for i in range(9)]}))
+        code, res = cd.req("PUT", "/api/v1/slices/red", nine)
+        expect_eq((code, res["error"]["errors"][0]["reason"], res["error"]["errors"][0]["pointer"]),
+                  (400, "too_many", "/spec/path_policy/wans"), "a 9th path refused")
+
+
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
         print("not ok - sxcd: %s missing (build first)" % sxcd_path())

@@ -63,7 +63,8 @@ struct cd_box {
 
 /* ------------------------------------------------------------ the report */
 
-/* "KIND/NAME" → {phase, generation, observedGeneration} of every live intent (new). */
+/* "KIND/NAME" → {phase, generation, observedGeneration} of every live intent
+ * of this site's (new). */
 static json_t *
 intents_now(struct cd_box *b)
 {
@@ -72,9 +73,16 @@ intents_now(struct cd_box *b)
 
 	json_object_foreach(gens, who, g) {
 		json_t *st = cd_rstatus_of(b->res, who);
-		json_t *o = json_pack("{s:s,s:O}", "phase",
-				      json_string_value(json_object_get(st, "phase")) ?: "Pending",
-				      "generation", g);
+		json_t *o;
+
+		/* placed at other sites (Ready, "elsewhere"): no box of theirs says
+		 * anything of it, so a report names this site's intents only (a
+		 * 100-site fleet's 1,000 slices are each a few boxes', not all) */
+		if (json_object_get(st, "elsewhere") != NULL &&
+		    json_equal(json_object_get(st, "observedGeneration"), g))
+			continue;
+		o = json_pack("{s:s,s:O}", "phase", json_string_value(json_object_get(st, "phase")) ?: "Pending",
+			      "generation", g);
 
 		if (json_object_get(st, "observedGeneration") != NULL)
 			json_object_set(o, "observedGeneration", json_object_get(st, "observedGeneration"));
