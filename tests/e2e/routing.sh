@@ -73,13 +73,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology
-veth() { # ns-a if-a ns-b if-b
-  ip -n "$(nsn "$1")" link add "$2" type veth peer name "$4" netns "$(nsn "$3")" || return 1
-  ip -n "$(nsn "$1")" link set "$2" up && ip -n "$(nsn "$3")" link set "$4" up
-  in_ns "$1" ethtool -K "$2" tx off >/dev/null 2>&1
-  in_ns "$3" ethtool -K "$4" tx off >/dev/null 2>&1
-  return 0
-}
 topo() {
   local n
   for n in sa ra ha h6; do

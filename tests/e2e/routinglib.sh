@@ -1,7 +1,19 @@
 # shellcheck shell=bash
 # What the routing e2e tests (routing.sh, routing_sites.sh) share, sourced
-# after common.sh: FRR instances in a namespace, BGP session state, waits.
-# Needs DIR (the test's directory), P (its instance prefix) and FRR.
+# after common.sh: veths between their namespaces, FRR instances in a
+# namespace, BGP session state, waits. Needs DIR (the test's directory), P
+# (its instance prefix), FRR, and the test's nsn/in_ns (its namespaces).
+
+# veth NS-A IF-A NS-B IF-B: a veth pair between two of the test's
+# namespaces, both ends up, no TX checksum offload (AF_PACKET sees what
+# the wire would)
+veth() {
+  ip -n "$(nsn "$1")" link add "$2" type veth peer name "$4" netns "$(nsn "$3")" || return 1
+  ip -n "$(nsn "$1")" link set "$2" up && ip -n "$(nsn "$3")" link set "$4" up
+  in_ns "$1" ethtool -K "$2" tx off >/dev/null 2>&1
+  in_ns "$3" ethtool -K "$4" tx off >/dev/null 2>&1
+  return 0
+}
 
 # vty INSTANCE vtysh-args...: that FRR instance's vtysh
 vty() { local i=$1; shift; vtysh -N "$P$i" "$@" 2>/dev/null; }

@@ -23,16 +23,23 @@ pl_switch_routed_away(struct rte_mbuf *m, struct dp_meta *md)
 	md->flags |= DP_MF_ROUTED;
 }
 
+/* The hop into tunnel @tunnel: TTL or hop limit - 1, then the "tunnel" edge. */
 static __rte_always_inline uint16_t
-pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rt_tunnel *t)
+pl_switch_hop_into(struct rte_mbuf *m, struct dp_meta *md, uint32_t tunnel)
 {
-	pl_switch_routed_away(m, md);
 	if (md->flags & DP_MF_IPV4)
 		pl_switch_ttl_dec(m, md);
 	else
 		pl_switch_hlim_dec(m, md);
-	md->tunnel = t->tunnel;
+	md->tunnel = tunnel;
 	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
+}
+
+static __rte_always_inline uint16_t
+pl_switch_route_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rt_tunnel *t)
+{
+	pl_switch_routed_away(m, md);
+	return pl_switch_hop_into(m, md, t->tunnel);
 }
 
 /* A routed packet to a neighbour behind a tunnel (neigh "tunnel_learned",
@@ -45,12 +52,7 @@ pl_switch_nb_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rw_t
 {
 	pl_switch_routed_away(m, md);
 	pl_switch_macs_set(rte_pktmbuf_mtod(m, struct rte_ether_hdr *), (const struct sw_rewrite *)t);
-	if (md->flags & DP_MF_IPV4)
-		pl_switch_ttl_dec(m, md);
-	else
-		pl_switch_hlim_dec(m, md);
-	md->tunnel = t->tunnel;
-	return DP_NEXT_EDGE(SW_L3_EDGE_ENCAP);
+	return pl_switch_hop_into(m, md, t->tunnel);
 }
 
 /* A route of the feature attached to the "route" edge (the UPF's
