@@ -7,6 +7,7 @@ wall-clock figures (those are bench/sxcd_scale.py's).
 """
 import http.client
 import json
+import signal
 import os
 import sys
 import threading
@@ -242,6 +243,13 @@ def test_slice_stretched_to_130_sites():
         expect_eq((len(tl), len(set(tl)), len(more)), (n, n, n - 8), "130 tunnels, 122 in flood_more")
         tunnels = {json.loads(x)["match"]["id"] for x in snapshot(dp, ["tunnels"])["tunnels"]}
         expect_eq(set(tl), tunnels, "every tunnel of the slice's, once")
+        # sxcd killed and started again with nothing changed: it writes nothing
+        before = snapshot(dp, ["flood", "flood_more", "tunnels"])
+        cd.stop(signal.SIGKILL)
+        cd.start()
+        cd.wait_settled(timeout=120)
+        expect_eq(cd.status()["sxdp"]["reconcile"]["writes"], 0, "no write after a restart")
+        expect_eq(snapshot(dp, ["flood", "flood_more", "tunnels"]), before, "the flood list as it was")
         code, res = cd.req("DELETE", "/api/v1/peers/p040?wait=1")
         expect_eq(code, 200, "peer p040 withdrawn: %s" % res)
         cd.wait_settled(timeout=60)
