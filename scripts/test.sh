@@ -92,8 +92,9 @@ tier e2e-routing bash tests/e2e/routing.sh
 # routes between sites: FRR at two boxes peers across a slice's stretched subnet (next hops behind the
 # overlay tunnel, resolved by the box's own ARP and NDP), a LAN router's prefixes reach the other site
 tier e2e-routing-sites bash tests/e2e/routing_sites.sh
-# a fleet: 8 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents
-tier e2e-fleet env FLEET_SITES=8 FLEET_CHANGES=20 bash tests/e2e/fleet.sh
+# a fleet: 12 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
+# 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ)
+tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 tier e2e-upf bash tests/e2e/upf.sh
 # the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover

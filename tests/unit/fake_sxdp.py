@@ -111,6 +111,7 @@ FLOW_ENTRIES = [
 # readable with the entries below. Their reads return at most SW_PAGE
 # entries a page whatever the limit, so clients must follow next_offset.
 SW_PAGE = 2
+FLOOD_MORE_PAGE = 256   # a whole list a page: its 248 entries in 124 pages would be all the log says
 SW_ENTRIES = {
     "interfaces": [
         {"match": {"in_port": "p1", "vlan": 100}, "action": "attach",
@@ -120,21 +121,24 @@ SW_ENTRIES = {
     ],
     "bd_ports": [],
     # bd 10 on the second page; its mask has p1 (bit 1) and p2 (bit 2).
-    # bd 1 floods into 256 overlay tunnels (all its slots, tunnel 21 at t3,
-    # and a flood_more list of 248: full).
+    # bd 1 floods into 8 overlay tunnels (all its slots), tunnel 21 at t3;
+    # bd 40 into 256 (its slots and a flood_more list of 248: full).
     "flood": [
         {"match": {"bd": 1}, "action": "flood",
          "params": {"ports": 1, "t0": 11, "t1": 12, "t2": 13, "t3": 21,
-                    "t4": 15, "t5": 16, "t6": 17, "t7": 18, "more": 248}, "hits": 0},
+                    "t4": 15, "t5": 16, "t6": 17, "t7": 18}, "hits": 0},
+        {"match": {"bd": 40}, "action": "flood",
+         "params": {"ports": 0, "t0": 31, "t1": 32, "t2": 33, "t3": 34,
+                    "t4": 35, "t5": 36, "t6": 37, "t7": 38, "more": 248}, "hits": 0},
         {"match": {"bd": 20}, "action": "flood", "params": {"ports": 1},
          "hits": 0},
         {"match": {"bd": 10}, "action": "flood", "params": {"ports": 6},
          "hits": 9},
     ],
-    # bd 1's list: its last entry (what takes a freed slot), the rest
-    # left out of the fake
+    # bd 40's list, read in one page (FLOOD_MORE_PAGE)
     "flood_more": [
-        {"match": {"bd": 1, "index": 247}, "action": "tunnel", "params": {"tunnel": 347}, "hits": 0},
+        {"match": {"bd": 40, "index": i}, "action": "tunnel", "params": {"tunnel": 100 + i}, "hits": 0}
+        for i in range(248)
     ],
     "svi": [
         {"match": {"vrf": 1, "bd": 10}, "action": "svi",
@@ -407,7 +411,7 @@ def table_read(params):
     entries = {"flow": FLOW_ENTRIES, "acl": ACL_ENTRIES}.get(name, [])
     lim = params.get("limit", 100)
     if name in SW_ENTRIES:
-        entries, lim = SW_ENTRIES[name], min(lim, SW_PAGE)
+        entries, lim = SW_ENTRIES[name], min(lim, FLOOD_MORE_PAGE if name == "flood_more" else SW_PAGE)
     off = params.get("offset", 0)
     page = entries[off:off + lim]
     nxt = off + lim if off + lim < len(entries) else None

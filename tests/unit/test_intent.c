@@ -681,8 +681,9 @@ START_TEST(flood_ports_keep_the_tunnels)
 }
 END_TEST
 
-/* tunnel add: the tunnel, a peers entry per peer, and with flood BD the
- * first free of BD's slots (the hole t1, not the end). */
+/* tunnel add: the tunnel, a peers entry per peer, and with flood BD its
+ * place among BD's tunnels in ascending order (t0..t7, then the list): the
+ * same placement whatever order they joined in (a hole closes). */
 START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 {
 	const char *peers[] = { "198.51.100.30", "198.51.100.31" };
@@ -700,7 +701,7 @@ START_TEST(tunnel_add_takes_the_first_free_flood_slot)
 		 "{'type':'insert','table':'peers','match':{'slice':1,'ip':'198.51.100.31'},"
 		 "'action':'peer','params':{'tunnel':24}},"
 		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
-		 "'params':{'ports':1,'t0':21,'t1':24,'t2':23},"
+		 "'params':{'ports':1,'t0':21,'t1':23,'t2':24},"
 		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}}]}");
 	ck_assert_uint_eq(intent_inputs(&it), INTENT_IN(INTENT_IN_INTERFACES) |
 			  INTENT_IN(INTENT_IN_FLOOD) | INTENT_IN(INTENT_IN_FLOOD_MORE));
@@ -740,10 +741,16 @@ START_TEST(tunnel_add_refusals)
 		 "{'type':'insert','table':'flood_more','match':{'bd':60,'index':0},'action':'tunnel',"
 		 "'params':{'tunnel':24}},"
 		 "{'type':'modify','table':'flood','match':{'bd':60},'action':'flood',"
-		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':21,'t4':15,'t5':16,'t6':17,'t7':18,"
+		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':15,'t4':16,'t5':17,'t6':18,'t7':21,"
 		 "'more':1},'expect':{'action':'flood','params':{'ports':2,'t0':11,'t1':12,'t2':13,"
 		 "'t3':21,'t4':15,'t5':16,'t6':17,'t7':18}}}]}");
 	/* and the list full too (bd 90): 256 peer sites */
+	json_decref(store[INTENT_IN_FLOOD_MORE]);
+	store[INTENT_IN_FLOOD_MORE] = json_array();
+	for (int i = 0; i < INTENT_FLOOD_MORE_MAX; i++)
+		json_array_append_new(store[INTENT_IN_FLOOD_MORE],
+				      json_pack("{s:{s:i,s:i},s:s,s:{s:i}}", "match", "bd", 90, "index", i,
+						"action", "tunnel", "params", "tunnel", 100 + i));
 	a_tunnel.flood = 90;
 	refused(&it, 0, -ENOSPC, "bd 90 floods into 256 tunnels already (t0..t7 and 248 in flood_more)");
 	ck_assert_str_eq(intent_reason(-ENOSPC), "full");
@@ -821,10 +828,10 @@ START_TEST(tunnel_del_removes_what_names_it)
 		 "'expect':{'action':'sla','params':{'p0':1,'p1':2,'p2':0,'p3':0,'rtt_ms':50,"
 		 "'jitter_ms':0,'loss_pct':1}}},"
 		 "{'type':'modify','table':'flood','match':{'bd':50},'action':'flood',"
-		 "'params':{'ports':1,'t2':23},"
+		 "'params':{'ports':1,'t0':23},"
 		 "'expect':{'action':'flood','params':{'ports':1,'t0':21,'t2':23}}},"
 		 "{'type':'modify','table':'flood','match':{'bd':60},'action':'flood',"
-		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t4':15,'t5':16,'t6':17,'t7':18},"
+		 "'params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':15,'t4':16,'t5':17,'t6':18},"
 		 "'expect':{'action':'flood','params':{'ports':2,'t0':11,'t1':12,'t2':13,'t3':21,"
 		 "'t4':15,'t5':16,'t6':17,'t7':18}}},"
 		 "{'type':'delete','table':'flood','match':{'bd':80},"
@@ -839,9 +846,9 @@ START_TEST(tunnel_del_removes_what_names_it)
 }
 END_TEST
 
-/* tunnel del out of a domain with a flood_more list: the list's last
- * entry takes the place that frees (a slot t0..t7, or one of the list),
- * so the list stays dense, its count one less, in one batch. */
+/* tunnel del out of a domain with a flood_more list: the tunnels after
+ * it move up a place (from the list into t7, along the list), so the
+ * list stays dense and in order, its count one less, in one batch. */
 START_TEST(tunnel_del_keeps_the_flood_list_dense)
 {
 	struct ov_tunnel_arg a_tunnel = { .id = 32 };
@@ -857,10 +864,12 @@ START_TEST(tunnel_del_keeps_the_flood_list_dense)
 	compiles(&it, "peers,policies,flood,flood_more",
 		 "{'atomicity':'dataplane-atomic','updates':["
 		 "{'type':'delete','table':'tunnels','match':{'id':32}},"
+		 "{'type':'modify','table':'flood_more','match':{'bd':90,'index':0},'action':'tunnel',"
+		 "'params':{'tunnel':42},'expect':{'action':'tunnel','params':{'tunnel':41}}},"
 		 "{'type':'delete','table':'flood_more','match':{'bd':90,'index':1},"
 		 "'expect':{'action':'tunnel','params':{'tunnel':42}}},"
 		 "{'type':'modify','table':'flood','match':{'bd':90},'action':'flood',"
-		 "'params':{'ports':2,'t0':31,'t1':42,'t2':33,'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,"
+		 "'params':{'ports':2,'t0':31,'t1':33,'t2':34,'t3':35,'t4':36,'t5':37,'t6':38,'t7':41,"
 		 "'more':1},'expect':{'action':'flood','params':{'ports':2,'t0':31,'t1':32,'t2':33,"
 		 "'t3':34,'t4':35,'t5':36,'t6':37,'t7':38,'more':2}}}]}");
 	a_tunnel.id = 41;

@@ -51,11 +51,11 @@ def flood(dp, bd):
 
 @R.test
 def test_tunnels_fill_and_leave_the_flood_slots():
-    """tunnel add ... flood takes bd 10's free slots in order, a ninth goes
-    to the domain's flood_more list (its count in the entry), ports join
-    and leave without touching the tunnels, tunnel del frees its slot (the
-    list's last entry takes it: the list stays dense) and deletes its peers
-    and policies, and the entry stays while it floods into a tunnel."""
+    """tunnel add ... flood places bd 10's tunnels in ascending order, a
+    ninth in the domain's flood_more list (its count in the entry), ports
+    join and leave without touching the tunnels, tunnel del moves the ones
+    after it up a place (the list stays dense) and deletes its peers and
+    policies, and the entry stays while it floods into a tunnel."""
     with Sxdp(PORTS, pipeline=PIPELINE, port_opts=ROLES) as dp:
         sxctl(dp, "slice", "attach", "p0", "slice", 1, "bd", 10)
         sxctl(dp, "tunnel", "add", 7, "slice", 1, "vni", 5000, "path", 1, "peer", PEER,
@@ -80,7 +80,8 @@ def test_tunnels_fill_and_leave_the_flood_slots():
         sxctl(dp, "policy", "set", 7, 0, "failover", 1, 2)
         sxctl(dp, "policy", "set", 7, 3, "sla", 2, "rtt", 40)
         sxctl(dp, "tunnel", "del", 7)
-        expect_eq(flood(dp, 10), dict(full, ports=3, t0=15), "tunnel 7's slot taken by the list's last")
+        expect_eq(flood(dp, 10), {"ports": 3, **{"t%d" % k: 8 + k for k in range(8)}},
+                  "tunnel 7 gone: the others move up a place, the list's one into t7")
         expect_eq(dp.table_read("flood_more")[0], [], "the list empty")
         expect_eq([e for e in dp.table_read("peers")[0] if e["params"]["tunnel"] == 7], [],
                   "tunnel 7's peers")

@@ -2,6 +2,7 @@
 /* The switch's intents compiled into table.write updates, registered with the intent library (see sw_intent.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -231,12 +232,86 @@ more_set(struct cc *c, json_t *e, json_int_t bd, json_int_t i, json_int_t tunnel
 		cc_add(c, u);
 }
 
+#define FLOOD_ALL (INTENT_FLOOD_TUNNELS + INTENT_FLOOD_MORE_MAX)
+
+/* The tunnels @bd's flood entry @e (as read) and its list flood into, in
+ * their places: t0..t7 (0 where a slot is free), then the list. */
+static size_t
+flood_tunnels(json_t *e, json_t *mores, json_int_t bd, json_int_t *out)
+{
+	json_int_t more = cc_param_int(e, SW_F_MORE);
+	char key[4];
+	size_t n = 0;
+
+	for (int k = 0; k < INTENT_FLOOD_TUNNELS; k++) {
+		snprintf(key, sizeof(key), SW_F_T_FMT, k);
+		out[n++] = cc_param_int(e, key);
+	}
+	for (json_int_t i = 0; i < more && i < INTENT_FLOOD_MORE_MAX; i++)
+		out[n++] = cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL);
+	return n;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	json_int_t x = *(const json_int_t *)a, y = *(const json_int_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * @bd's flood entry @e (as read, NULL: none) and its list made to name
+ * the @n tunnels of @t: in ascending order, t0..t7 first, the rest the
+ * list, the count in the entry. One placement whatever order the tunnels
+ * joined in, so an sxcd started again compiles what sxdp holds (a fleet's
+ * peers come up in any order); a tunnel that leaves moves those after it.
+ * The updates of what changes only, each expecting what was read.
+ */
+static void
+flood_place(struct cc *c, json_t *e, json_t *mores, json_int_t bd, json_int_t *t, size_t n)
+{
+	json_int_t was[FLOOD_ALL];
+	json_t *p = flood_params(e);
+	size_t had = flood_tunnels(e, mores, bd, was), top = had > n ? had : n;
+	char key[4];
+
+	if (p == NULL) {
+		c->nomem = true;
+		return;
+	}
+	qsort(t, n, sizeof(*t), id_cmp);
+	for (size_t i = INTENT_FLOOD_TUNNELS; i < top; i++) {
+		json_int_t now = i < n ? t[i] : 0, then = i < had ? was[i] : 0;
+		json_int_t at = (json_int_t)(i - INTENT_FLOOD_TUNNELS);
+
+		if (now != then)
+			more_set(c, more_at(mores, bd, at), bd, at, now);
+	}
+	for (int k = 0; k < INTENT_FLOOD_TUNNELS; k++) {
+		snprintf(key, sizeof(key), SW_F_T_FMT, k);
+		if ((size_t)k < n)
+			json_object_set_new(p, key, json_integer(t[k]));
+		else
+			json_object_del(p, key);
+	}
+	if (n > INTENT_FLOOD_TUNNELS)
+		json_object_set_new(p, SW_F_MORE, json_integer((json_int_t)(n - INTENT_FLOOD_TUNNELS)));
+	else
+		json_object_del(p, SW_F_MORE);
+	if (e != NULL && json_equal(p, json_object_get(e, "params"))) {
+		json_decref(p);
+		return;
+	}
+	cc_add(c, flood_write(e, bd, p));
+}
+
 int
 sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t tunnel, bool create)
 {
-	json_t *floods, *mores, *ifs, *e, *p;
-	json_int_t more;
-	char key[4];
+	json_t *floods, *mores, *ifs, *e;
+	json_int_t t[FLOOD_ALL + 1];
+	size_t n, k = 0;
 	int rc;
 
 	if ((rc = cc_check_id(c, "BD", bd, U16_MAX)) < 0)
@@ -250,59 +325,20 @@ sw_intent_flood_join(struct cc *c, json_int_t bd, json_int_t slice, json_int_t t
 	if ((e = cc_find(floods, json_pack("{s:I}", SW_F_BD, bd), SW_A_FLOOD)) == NULL && !create)
 		return cc_refuse(c, -ENOENT, "bd %" JSON_INTEGER_FORMAT " has no flood entry "
 				 "(attach a port to it first)", bd);
-	if (e != NULL && flood_slot(json_object_get(e, "params"), tunnel, key) >= 0)
-		return 0;	/* it floods there already */
-	more = cc_param_int(e, SW_F_MORE);
-	for (json_int_t i = 0; i < more; i++)
-		if (cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL) == tunnel)
-			return 0;
-	if ((p = flood_params(e)) == NULL)
-		return -ENOMEM;
-	if (flood_slot(p, 0, key) >= 0) {
-		json_object_set_new(p, key, json_integer(tunnel));
-	} else if (more < INTENT_FLOOD_MORE_MAX) {
-		/* the list grows at its end, with its count, in one batch */
-		more_set(c, more_at(mores, bd, more), bd, more, tunnel);
-		json_object_set_new(p, SW_F_MORE, json_integer(more + 1));
-	} else {
-		json_decref(p);
+	n = flood_tunnels(e, mores, bd, t);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == tunnel)
+			return 0;	/* it floods there already */
+		if (t[i] != 0)
+			t[k++] = t[i];
+	}
+	if (k >= FLOOD_ALL)
 		return cc_refuse(c, -ENOSPC, "bd %" JSON_INTEGER_FORMAT " floods into %d tunnels already "
 				 "(t0..t%d and %d in flood_more): a bridge domain reaches at most %d peer sites",
-				 bd, INTENT_FLOOD_TUNNELS + INTENT_FLOOD_MORE_MAX, INTENT_FLOOD_TUNNELS - 1,
-				 INTENT_FLOOD_MORE_MAX, INTENT_FLOOD_TUNNELS + INTENT_FLOOD_MORE_MAX);
-	}
-	cc_add(c, flood_write(e, bd, p));
+				 bd, FLOOD_ALL, INTENT_FLOOD_TUNNELS - 1, INTENT_FLOOD_MORE_MAX, FLOOD_ALL);
+	t[k++] = tunnel;
+	flood_place(c, e, mores, bd, t, k);
 	return 0;
-}
-
-/* @tunnel out of @bd's flood entry @e (as read) and its list: the list's
- * last entry takes its place, so the list stays dense. */
-static void
-flood_drop(struct cc *c, json_t *e, json_t *mores, json_int_t bd, json_int_t tunnel)
-{
-	json_t *p = flood_params(e);
-	json_int_t more = cc_param_int(e, SW_F_MORE), last = 0;
-	char key[4];
-
-	if (p == NULL)
-		return;
-	if (more > 0)
-		last = cc_param_int(more_at(mores, bd, more - 1), SW_F_TUNNEL);
-	if (flood_slot(p, tunnel, key) >= 0) {
-		if (more > 0)
-			json_object_set_new(p, key, json_integer(last));
-		else
-			json_object_del(p, key);
-	} else {
-		for (json_int_t i = 0; i < more - 1; i++)
-			if (cc_param_int(more_at(mores, bd, i), SW_F_TUNNEL) == tunnel)
-				more_set(c, more_at(mores, bd, i), bd, i, last);
-	}
-	if (more > 0) {
-		more_set(c, more_at(mores, bd, more - 1), bd, more - 1, 0);
-		json_object_set_new(p, SW_F_MORE, json_integer(more - 1));
-	}
-	cc_add(c, flood_write(e, bd, p));
 }
 
 int
@@ -318,8 +354,15 @@ sw_intent_flood_leave(struct cc *c, json_int_t tunnel)
 	json_array_foreach(floods, i, e) {
 		if (!sw_intent_floods_into(e, tunnel, mores))
 			continue;
+		json_int_t t[FLOOD_ALL];
+		size_t n, k = 0;
+
 		bd = json_integer_value(json_object_get(json_object_get(e, "match"), SW_F_BD));
-		flood_drop(c, e, mores, bd, tunnel);
+		n = flood_tunnels(e, mores, bd, t);
+		for (size_t j = 0; j < n; j++)
+			if (t[j] != 0 && t[j] != tunnel)
+				t[k++] = t[j];
+		flood_place(c, e, mores, bd, t, k);
 	}
 	return 0;
 }
