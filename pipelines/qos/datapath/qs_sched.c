@@ -3,7 +3,7 @@
  * is, flushed and freed when it goes), how its tables place slices and
  * VDNs in its subports and pipes, the egress hooks the core calls (any
  * worker enqueues, the owner applies commands, takes the hand-over ring,
- * dequeues), and qos.sched, the counters. */
+ * dequeues). Its state is qs_state.h's; qos.sched, the counters, qs_show.c. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +21,8 @@
 #include <rte_sched.h>
 
 #include "qs_sched.h"
+#include "qs_state.h"
+#include "qs_show.h"
 #include "qos_api.h"
 #include "qos_names.h"
 #include "dp_egress.h"
@@ -32,11 +34,8 @@
 #include "dp_table.h"
 #include "dp_tblrpc.h"
 
-#define TCS RTE_SCHED_TRAFFIC_CLASSES_PER_PIPE
 #define TC_BE RTE_SCHED_TRAFFIC_CLASS_BE
-#define SUBPORTS_MAX 64
 #define PIPES_MAX 4096
-#define PIPE_NUM_MAX 4095          /* a pipe's number (sched_pipes, vdns): a class id */
 #define SLICES (UINT16_MAX + 1)
 #define PIPE_PROFILES 64           /* distinct pipe rates per subport, unless sched_ports says */
 #define PIPE_PROFILES_MAX 16384
@@ -126,83 +125,7 @@ static int t_ports = -1, t_subports = -1, t_pipes = -1, t_dscp = -1;
 
 /* ------------------------------------------------------------ state */
 
-enum { CMD_SUBPORT, CMD_PIPE, CMD_HARVEST };
-struct cmd {
-	uint32_t op, subport, pipe, profile;
-	uint64_t rate;               /* bytes/s */
-	uint64_t seq;
-	uint32_t add;                /* a new profile (its id: profile) */
-	uint32_t pad;
-};
-
-struct ctr {
-	uint64_t pkts, bytes, drops;
-};
-
-/* Who a pipe serves: its slice and its number (0: the slice's default). */
-struct pos {
-	uint16_t slice, pipe;
-	uint8_t used;
-};
-
-/* What the control thread told rte_sched a subport's profiles are: ids in
- * the order added, never freed (rte_sched has no way to). */
-struct profs {
-	uint64_t *rate;
-	uint32_t n, max;
-	uint32_t n_be, be_reserve;   /* added for best effort's rate; kept for it of max */
-};
-
-struct qs_port {
-	struct dp_egress eg;
-	struct rte_sched_port *sp;
-	struct rte_ring *handoff;    /* other workers' packets (MP, owner SC) */
-	struct rte_ring *cmds;       /* control -> owner */
-	uint16_t port;
-	unsigned int owner;          /* worker index: the one that runs rte_sched */
-	uint32_t n_subports, n_pipes, n_qp;  /* n_qp: pipes in all, subport * n_pipes + pipe */
-	uint32_t pipe_profiles;      /* per subport, best effort's besides */
-	uint64_t rate;               /* bytes/s */
-	uint64_t cmd_seq;            /* control's */
-	uint64_t cmd_done;           /* owner's, control waits on it */
-	uint64_t queued;             /* owner's: enqueued, not dequeued yet */
-	/* owner's: each queue's length as far as what it let in and out; a
-	 * packet for a full queue is dropped here (tail drop), so rte_sched
-	 * never drops and these stay exact; with red, WRED on that length
-	 * (per traffic class and color: rte_red) decides first */
-	uint16_t *qlen;
-	struct rte_red *red;
-	struct rte_red_config red_cfg[TCS][RTE_COLORS];
-	uint16_t qsize;
-	uint32_t pipe_shift;         /* queue id >> this: the subport */
-	/* owner's: the wire. rte_sched takes the NIC's TX to pace the port
-	 * (its clock advances with what it releases); a virtual or faster
-	 * port would take everything, so the owner releases no faster than
-	 * rate: a byte budget refilled from the TSC, spent in debt */
-	int64_t wire_credit;
-	uint64_t wire_tsc, wire_cap;
-	/* set by the control thread: only when the ceilings add up above
-	 * the rate can rte_sched's own buckets let out more than it (a
-	 * budget in series with buckets at the same rate loses a few %) */
-	bool paced;
-	/* written by the control thread (one aligned word each), read by
-	 * workers: where a packet goes, subport << 16 | pipe */
-	uint32_t *slice_at;          /* [slice]: its default pipe; 0: best effort */
-	uint64_t *class_at;          /* [pipe number]: slice << 32 | where; 0: none */
-	/* control's */
-	struct pos *pos;             /* [qp] */
-	uint64_t *pipe_now;          /* [qp]: its rate as configured, bytes/s; 0: never */
-	uint16_t sub_slice[SUBPORTS_MAX];  /* the slice a subport serves (0: none; subport 0 is shared) */
-	uint64_t sub_now[SUBPORTS_MAX];
-	uint64_t be_now;
-	struct profs sub_prof;
-	struct profs *pipe_prof;     /* [subport] */
-	/* counters: the owner adds (harvests, its drops), the control thread reads */
-	struct ctr sub_ctr[SUBPORTS_MAX][TCS];
-	struct ctr *ctr;             /* [qp * TCS + tc] */
-};
-
-static struct qs_port *ports[DP_PORTS_MAX];
+struct qs_port *qs_ports[DP_PORTS_MAX];
 static uint8_t dscp_map[64];     /* tc << 2 | queue */
 static unsigned int n_workers, drop_full, drop_red, drop_flushed;
 static int bad_sched, no_sched, bad_subport, oversubscribed, sched_in_use, no_pipe, no_profile;
@@ -375,8 +298,8 @@ post_cmd(struct qs_port *q, struct cmd c)
 	return 0;
 }
 
-static int
-send_cmd(struct qs_port *q, struct cmd c)
+int
+qs_state_send(struct qs_port *q, struct cmd c)
 {
 	int rc = post_cmd(q, c);
 
@@ -761,12 +684,12 @@ port_free(struct qs_port *q)
 static void
 port_drop(uint16_t port)
 {
-	struct qs_port *q = ports[port];
+	struct qs_port *q = qs_ports[port];
 
 	if (q == NULL)
 		return;
 	dp_egress_set(port, NULL);
-	ports[port] = NULL;
+	qs_ports[port] = NULL;
 	port_free(q);
 }
 
@@ -1040,7 +963,7 @@ port_fits(uint16_t port, const struct dp_update *batch, unsigned int n)
 {
 	uint8_t key[DP_KEY_MAX], params[DP_PARAMS_BYTES];
 	struct sched_p sp;
-	struct qs_port *q = ports[port];
+	struct qs_port *q = qs_ports[port];
 	struct plan p;
 	uint64_t *rates, *subs;
 	uint32_t ns = 0, nsub = 0, pipes, free0;
@@ -1369,8 +1292,8 @@ apply_port(const struct dp_update *u)
 	port_drop(port);
 	if (u->type == DP_UPD_DELETE || u->action != SCHED)
 		return;
-	if ((ports[port] = port_new(port, (const struct sched_p *)u->params)) != NULL)
-		dp_egress_set(port, &ports[port]->eg);
+	if ((qs_ports[port] = port_new(port, (const struct sched_p *)u->params)) != NULL)
+		dp_egress_set(port, &qs_ports[port]->eg);
 }
 
 static void
@@ -1407,135 +1330,11 @@ watch_done(const struct dp_update *d, unsigned int n, const int *res)
 			touched[k16(d[i].key, 0)] = true;
 	}
 	for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
-		if (touched[p] && ports[p] != NULL)
-			sync_port(ports[p]);
+		if (touched[p] && qs_ports[p] != NULL)
+			sync_port(qs_ports[p]);
 }
 
 static struct dp_table_deriver watch = { .expand = watch_expand, .done = watch_done };
-
-/* ------------------------------------------------------------ qos.sched */
-
-#define RU(n, d) { .name = n, .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = d }
-static const struct dp_schema_field sched_row = {
-	.type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN, .desc = "one port's scheduler",
-	.fields = (const struct dp_schema_field[]){
-		{ .name = "port", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ },
-		RU("rate_bps", ""), RU("queued", "packets in its queues"),
-		{ .name = "subports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
-		  .desc = "per slice (subport 0, slice 0: best effort; a slice that is a pipe of subport 0 "
-			  "with its VDNs') and traffic class" },
-		{ .name = "pipes", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ, .desc = "per VDN or class pipe" },
-		{ .name = NULL } },
-};
-static const struct dp_rpc_method sched_method = {
-	.name = "qos.sched",
-	.description = "Every egress scheduler: what best effort and each slice (a subport, or pipes of "
-		       "subport 0), per traffic class, and each pipe (VDN or class), sent and dropped",
-	.params = dp_schema_none,
-	.result = &(const struct dp_schema_field){ .name = "ports", .type = DP_SCHEMA_ARRAY, .items = &sched_row },
-};
-
-static json_t *
-ctr_json(const struct ctr *c)
-{
-	return json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)c->pkts, "bytes", (json_int_t)c->bytes,
-			 "drops", (json_int_t)c->drops);
-}
-
-static json_t *
-tcs_json(const struct ctr *c)
-{
-	json_t *tcs = json_array();
-
-	for (unsigned int t = 0; t < TCS; t++)
-		if (c[t].pkts || c[t].drops) {
-			json_t *o = ctr_json(&c[t]);
-
-			json_object_set_new(o, "tc", json_integer(t));
-			json_array_append_new(tcs, o);
-		}
-	return tcs;
-}
-
-static void
-ctr_add(struct ctr *to, const struct ctr *c, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		to[i].pkts += c[i].pkts;
-		to[i].bytes += c[i].bytes;
-		to[i].drops += c[i].drops;
-	}
-}
-
-static json_t *
-port_json(struct qs_port *q, unsigned int p)
-{
-	json_t *subs = json_array(), *pipes = json_array();
-	struct ctr *by = calloc((size_t)q->n_pipes * TCS, sizeof(*by)), sum[TCS];
-	uint16_t *row = calloc(q->n_pipes, sizeof(*row));   /* subport 0's pipe -> the pipe its slice's sums are in */
-
-	json_array_append_new(subs, json_pack("{s:i, s:i, s:o}", "subport", 0, "slice", 0, "tcs",
-					      tcs_json(&q->ctr[0])));
-	for (uint32_t s = 1; s < q->n_subports && s < SUBPORTS_MAX; s++)
-		if (q->sub_slice[s] != 0)
-			json_array_append_new(subs, json_pack("{s:I, s:I, s:o}", "subport", (json_int_t)s, "slice",
-							      (json_int_t)q->sub_slice[s], "tcs",
-							      tcs_json(q->sub_ctr[s])));
-	/* a slice that is pipes of subport 0: all of them summed, as a
-	 * subport of its own would count */
-	for (uint32_t i = 1; by != NULL && row != NULL && i < q->n_pipes; i++) {
-		uint32_t first = i;
-
-		if (!q->pos[i].used || row[i] != 0)
-			continue;
-		for (uint32_t j = i; j < q->n_pipes; j++)
-			if (q->pos[j].used && q->pos[j].slice == q->pos[i].slice) {
-				row[j] = (uint16_t)first;
-				ctr_add(&by[first * TCS], &q->ctr[j * TCS], TCS);
-			}
-		json_array_append_new(subs, json_pack("{s:i, s:I, s:o}", "subport", 0, "slice",
-						      (json_int_t)q->pos[i].slice, "tcs", tcs_json(&by[first * TCS])));
-	}
-	for (uint32_t c = 1; c <= PIPE_NUM_MAX; c++) {
-		uint64_t v = q->class_at[c];
-		uint32_t qp = ((uint32_t)v >> 16) * q->n_pipes + ((uint32_t)v & 0xffff);
-		struct ctr one = { 0 };
-		json_t *o;
-
-		if (v == 0)
-			continue;
-		memset(sum, 0, sizeof(sum));
-		ctr_add(sum, &q->ctr[qp * TCS], TCS);
-		for (unsigned int t = 0; t < TCS; t++)
-			ctr_add(&one, &sum[t], 1);
-		o = ctr_json(&one);
-		json_object_set_new(o, "slice", json_integer((json_int_t)(v >> 32)));
-		json_object_set_new(o, "pipe", json_integer(c));
-		json_array_append_new(pipes, o);
-	}
-	free(by);
-	free(row);
-	return json_pack("{s:s, s:I, s:I, s:o, s:o}", "port", dp_ports[p].cfg->name, "rate_bps",
-			 (json_int_t)(q->rate * 8), "queued", (json_int_t)q->queued, "subports", subs, "pipes", pipes);
-}
-
-static int
-m_sched(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
-	struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
-{
-	json_t *a = json_array();
-
-	for (unsigned int p = 0; p < DP_PORTS_MAX; p++) {
-		struct qs_port *q = ports[p];
-
-		if (q == NULL)
-			continue;
-		send_cmd(q, (struct cmd){ .op = CMD_HARVEST });
-		json_array_append_new(a, port_json(q, p));
-	}
-	*result = a;
-	return 0;
-}
 
 /* ------------------------------------------------------------ wiring */
 
@@ -1594,7 +1393,7 @@ qs_sched_init(unsigned int workers, unsigned int drop_full_reason, unsigned int 
 	watch.sources = 1ull << t_ports | 1ull << t_subports | 1ull << t_pipes | 1ull << t_dscp;
 	if ((rc = dp_table_deriver_add(&watch)) < 0)
 		return rc;
-	return dp_rpc_register(&sched_method, m_sched, NULL, NULL);
+	return qs_show_init();
 }
 
 void
@@ -1602,9 +1401,9 @@ qs_sched_fini(void)
 {
 	/* workers have stopped: nobody owns a port any more */
 	for (unsigned int p = 0; p < DP_PORTS_MAX; p++)
-		if (ports[p] != NULL) {
+		if (qs_ports[p] != NULL) {
 			__atomic_store_n(&dp_egress_of[p], NULL, __ATOMIC_RELEASE);
-			port_free(ports[p]);
-			ports[p] = NULL;
+			port_free(qs_ports[p]);
+			qs_ports[p] = NULL;
 		}
 }
