@@ -30,13 +30,6 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=routinglib.sh
 . "$here/routinglib.sh"
 
-SXCD=$BUILD/sxcd
-FRR=/usr/lib/frr
-for t in zebra bgpd; do
-  [ -x "$FRR/$t" ] || { echo "SKIP: FRR's $t is not installed (apt-get install frr)"; exit 77; }
-done
-command -v vtysh >/dev/null || { echo "SKIP: vtysh is not installed (apt-get install frr)"; exit 77; }
-[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
 
 TAG=$$
 P="rt$TAG"

@@ -2,7 +2,16 @@
 # What the routing e2e tests (routing.sh, routing_sites.sh) share, sourced
 # after common.sh: veths between their namespaces, FRR instances in a
 # namespace, BGP session state, waits. Needs DIR (the test's directory), P
-# (its instance prefix), FRR, and the test's nsn/in_ns (its namespaces).
+# (its instance prefix) and the test's nsn/in_ns (its namespaces); sets
+# SXCD and FRR, and skips the test (77) without FRR.
+
+SXCD=$BUILD/sxcd
+FRR=/usr/lib/frr
+for t in zebra bgpd; do
+  [ -x "$FRR/$t" ] || { echo "SKIP: FRR's $t is not installed (apt-get install frr)"; exit 77; }
+done
+command -v vtysh >/dev/null || { echo "SKIP: vtysh is not installed (apt-get install frr)"; exit 77; }
+[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
 
 # veth NS-A IF-A NS-B IF-B: a veth pair between two of the test's
 # namespaces, both ends up, no TX checksum offload (AF_PACKET sees what
