@@ -73,6 +73,9 @@ tier e2e-overlay bash tests/e2e/overlay.sh
 # the same over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
 tier e2e-overlay6 bash tests/e2e/overlay6.sh
 tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
+# paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
+# Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
+tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh
 # two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
 tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
 # against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key

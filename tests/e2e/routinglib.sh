@@ -1,13 +1,13 @@
 # shellcheck shell=bash
-# What the routing e2e tests (routing.sh, routing_sites.sh) share, sourced
-# after common.sh: veths between their namespaces, FRR instances in a
+# What the e2e tests that run FRR (routing.sh, routing_sites.sh,
+# overlay_bfd.sh) share, sourced after common.sh: veths between their namespaces, FRR instances in a
 # namespace, BGP session state, waits. Needs DIR (the test's directory), P
 # (its instance prefix) and the test's nsn/in_ns (its namespaces); sets
 # SXCD and FRR, and skips the test (77) without FRR.
 
 SXCD=$BUILD/sxcd
 FRR=/usr/lib/frr
-for t in zebra bgpd; do
+for t in zebra bgpd bfdd; do
   [ -x "$FRR/$t" ] || { echo "SKIP: FRR's $t is not installed (apt-get install frr)"; exit 77; }
 done
 command -v vtysh >/dev/null || { echo "SKIP: vtysh is not installed (apt-get install frr)"; exit 77; }
@@ -34,15 +34,17 @@ wait_for() {
   return 1
 }
 
-# frr_start INSTANCE NETNS BGPD_CONF: zebra and bgpd of that instance, as
-# FRR's user (its files are its), logging to $DIR/frr-INSTANCE
+# frr_start INSTANCE NETNS CONF [DAEMON]: zebra and DAEMON (bgpd, or
+# bfdd) of that instance, DAEMON's configuration CONF, as FRR's user (its
+# files are its), logging to $DIR/frr-INSTANCE
 frr_start() {
-  local i=$1 ns=$2 conf=$3 d
+  local i=$1 ns=$2 conf=$3 daemon=${4:-bgpd} d
   mkdir -p "$DIR/frr-$i" "/var/run/frr/$P$i"
   printf 'hostname %s\nlog file %s/frr-%s/zebra.log informational\n' "$i" "$DIR" "$i" >"$DIR/frr-$i/zebra.conf"
-  { printf 'hostname %s\nlog file %s/frr-%s/bgpd.log informational\n' "$i" "$DIR" "$i"; cat "$conf"; } >"$DIR/frr-$i/bgpd.conf"
+  { printf 'hostname %s\nlog file %s/frr-%s/%s.log informational\n' "$i" "$DIR" "$i" "$daemon"; cat "$conf"; } \
+    >"$DIR/frr-$i/$daemon.conf"
   chown -R frr:frr "$DIR/frr-$i" "/var/run/frr/$P$i"
-  for d in zebra bgpd; do
+  for d in zebra "$daemon"; do
     ip netns exec "$ns" "$FRR/$d" -d -N "$P$i" -P 0 -f "$DIR/frr-$i/$d.conf" \
       -i "/var/run/frr/$P$i/$d.pid" >>"$DIR/frr-$i/start.log" 2>&1 || return 1
   done
@@ -52,7 +54,7 @@ frr_start() {
 frr_stop() {
   local i d
   for i in "$@"; do
-    for d in bgpd zebra; do
+    for d in bgpd bfdd zebra; do
       [ -f "/var/run/frr/$P$i/$d.pid" ] && kill "$(cat "/var/run/frr/$P$i/$d.pid")" 2>/dev/null
     done
     rm -rf "/var/run/frr/$P$i"

@@ -1082,7 +1082,7 @@ START_TEST(classes)
 END_TEST
 
 /* paths: static ones are not probed; probed ones get BFD's common timers
- * unless told otherwise. */
+ * unless told otherwise; a bfd one has no up_after. */
 START_TEST(paths)
 {
 	struct ov_path_arg a_path = { .id = 1, .src = "192.0.2.10",
@@ -1111,8 +1111,16 @@ START_TEST(paths)
 	a_path.up_after = 0;
 	a_path.probe = "static";
 	refused(&it, 0, -EINVAL, "a static path is not probed: no interval, down or up");
+	a_path.probe = "twamp";
+	refused(&it, 0, -EINVAL, "bad probe 'twamp' (static, sxdp, icmp or bfd)");
 	a_path.probe = "bfd";
-	refused(&it, 0, -EINVAL, "bad probe 'bfd' (static, sxdp or icmp)");
+	compiles(&it, "",
+		 "{'updates':[{'type':'insert','table':'paths','match':{'id':1},'action':'bfd',"
+		 "'params':{'src':'192.0.2.10','dst':'198.51.100.20','vrf':100,'mtu':1400,"
+		 "'gw':'192.0.2.1','interval_ms':100,'down_after':3}}]}");
+	a_path.up_after = 5;
+	refused(&it, 0, -EINVAL, "a bfd path is up when its session is");
+	a_path.up_after = 0;
 	a_path.probe = NULL;
 	a_path.interval_ms = 0;
 	a_path.gw = "192.0.2";

@@ -181,7 +181,7 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	"neigh del VRF IP" "neigh show [VRF]" \
 	"vtep add IP" "vtep del IP" "site add SITE endpoint IP" "site del IP" \
 	"vni add VNI slice S bd B" "vni add VNI slice S l3" "vni del VNI" \
-	"path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]" \
+	"path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]" \
 	"[interval MS] [down N] [up N]" "path del ID" "path show" \
 	"tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]" \
 	"[rmac MAC] [peer IP ...] [flood BD]" "tunnel del ID" "tunnel show" \
@@ -285,7 +285,8 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"vni add 05000 slice 1 l3|bad VNI '05000'" "vni del 5000 l3|unexpected 'l3'" \
 	"path add 1 $PATH_WHERE|path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'" \
 	"path add 1 $PATH_WHERE vrf 100 interval 20|a static path is not probed" \
-	"path add 1 $PATH_WHERE vrf 100 probe bfd|bad probe 'bfd' (static, sxdp or icmp)" \
+	"path add 1 $PATH_WHERE vrf 100 probe twamp|bad probe 'twamp' (static, sxdp, icmp or bfd)" \
+	"path add 1 $PATH_WHERE vrf 100 probe bfd up 2|a bfd path is up when its session is" \
 	"path add 0 $PATH_WHERE vrf 100|bad PATH 0 (1..65535)" \
 	"path add 1 $PATH_WHERE vrf 100 probe sxdp down 256|bad down 256 (1..255)" \
 	"path add 1 src 192.0.2.10 dst 198.51.100 gw 192.0.2.1 vrf 100|bad dst '198.51.100'" \

@@ -54,8 +54,9 @@ var SX = (function () {
     bps: function (v) { return si(v, "bit/s"); },
     pkts: function (v) { return num(v, 0) + " pkt"; },
     bytes: function (v) { return si(v, "B"); },
-    us: function (v) { return v >= 1000 ? num(v / 1000, 2) + " ms" : num(v, 0) + " µs"; },
-    pm: function (v) { return num(v / 10, 1) + " %"; },
+    /* null or undefined: not measured (a BFD path has no RTT) */
+    us: function (v) { return v === null || v === undefined ? "–" : v >= 1000 ? num(v / 1000, 2) + " ms" : num(v, 0) + " µs"; },
+    pm: function (v) { return v === null || v === undefined ? "–" : num(v / 10, 1) + " %"; },
     pct: function (v) { return num(v, 1) + " %"; },
     cyc: function (v) { return num(v, 1) + " cycles/pkt"; },
     count: function (v) { return num(v, 0); },

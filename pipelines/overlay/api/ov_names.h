@@ -56,6 +56,7 @@
 #define OV_A_STATIC   "static"	/* paths: the probe */
 #define OV_A_SXDP     "sxdp"
 #define OV_A_ICMP     "icmp"
+#define OV_A_BFD      "bfd"
 #define OV_A_CLASS    "class"	/* classes */
 #define OV_A_DEFAULT  "default"
 #define OV_A_FAILOVER "failover"	/* policies */

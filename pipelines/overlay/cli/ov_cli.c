@@ -118,9 +118,13 @@ paths_table(json_t *res)
 		fmt_tbl_row(&t, p, k1);
 		fmt_tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
 			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
-		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
-		fmt_tbl_add(&t, sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
-		fmt_tbl_add(&t, sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
+		/* a bfd path measures none of them */
+		fmt_tbl_add(&t, json_object_get(p, "rtt_us") == NULL ? sx_asprintf("-") :
+			sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
+		fmt_tbl_add(&t, json_object_get(p, "jitter_us") == NULL ? sx_asprintf("-") :
+			sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
+		fmt_tbl_add(&t, json_object_get(p, "loss_pm") == NULL ? sx_asprintf("-") :
+			sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
 		fmt_tbl_j(&t, p, "packets");
 		fmt_tbl_j(&t, p, "bytes");
 		fmt_tbl_j(&t, p, "probes_sent");
@@ -281,7 +285,7 @@ cmd_vni(struct sx_ctx *x, char **av, int ac)
 	return shortcut_run(x, &it);
 }
 
-/* path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]
+/* path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]
  * [interval MS] [down N] [up N] | path del ID | path show */
 static int
 cmd_path(struct sx_ctx *x, char **av, int ac)
@@ -497,7 +501,7 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "  vni add VNI slice S bd B    frames of VNI into slice S's bridge domain B (vnis)\n" \
 "  vni add VNI slice S l3      packets of VNI into slice S's VRF\n" \
 "  vni del VNI\n" \
-"  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp]\n" \
+"  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]\n" \
 "           [interval MS] [down N] [up N]\n" \
 "                              local VTEP src to far end dst via the underlay\n" \
 "                              next hop gw in VRF (paths), all three of one\n" \
@@ -507,7 +511,10 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              interval (" STR(INTENT_PROBE_INTERVAL_MS) ") ms, down after down (" \
 	STR(INTENT_PROBE_DOWN) ") probes\n" \
 "                              unanswered, up after up (" STR(INTENT_PROBE_UP) ") answers in a " \
-	"row\n" \
+	"row;\n" \
+"                              bfd is up while its BFD session with dst is\n" \
+"                              (RFC 5880/5881: any router's bfdd), interval its\n" \
+"                              tx and rx intervals, down its detect multiplier\n" \
 "  path del ID\n" \
 "  path show                   every path: state and since when, RTT, jitter and\n" \
 "                              loss of its probes, packets and bytes it carried\n" \

@@ -120,15 +120,18 @@ path_addrs(struct cc *c, const struct ov_path_arg *a)
 	return 0;
 }
 
-/* path add: static (always up), or probed by sxdp's echo or ICMP on the
- * timers given, BFD's common ones otherwise; IPv4 or IPv6 (path_addrs).
- * path del: by id. */
+/* path add: static (always up), probed by sxdp's echo or ICMP on the
+ * timers given, BFD's common ones otherwise, or up while a BFD session
+ * with the far end is (interval: its tx and rx intervals, down: its
+ * detection multiplier; no up: the session's handshake decides); IPv4 or
+ * IPv6 (path_addrs). path del: by id. */
 static int
 compile_path(struct cc *c, const struct intent *it)
 {
 	const struct ov_path_arg *a = it->arg;
 	const char *probe = a->probe != NULL ? a->probe : OV_A_STATIC;
-	bool probed = strcmp(probe, OV_A_SXDP) == 0 || strcmp(probe, OV_A_ICMP) == 0;
+	bool bfd = strcmp(probe, OV_A_BFD) == 0;
+	bool probed = strcmp(probe, OV_A_SXDP) == 0 || strcmp(probe, OV_A_ICMP) == 0 || bfd;
 	json_int_t iv = a->interval_ms ? a->interval_ms : INTENT_PROBE_INTERVAL_MS;
 	json_int_t down = a->down_after ? a->down_after : INTENT_PROBE_DOWN;
 	json_int_t up = a->up_after ? a->up_after : INTENT_PROBE_UP;
@@ -144,9 +147,12 @@ compile_path(struct cc *c, const struct intent *it)
 		return 0;
 	}
 	if (!probed && strcmp(probe, OV_A_STATIC) != 0)
-		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp or icmp)", probe);
+		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp, icmp or bfd)", probe);
 	else if (!probed && (a->interval_ms || a->down_after || a->up_after))
 		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
+	else if (bfd && a->up_after)
+		rc = cc_refuse(c, -EINVAL, "a bfd path is up when its session is (RFC 5880's three-way "
+			       "handshake): no up");
 	else if ((rc = path_addrs(c, a)) == 0 &&
 		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
 		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
@@ -159,8 +165,10 @@ compile_path(struct cc *c, const struct intent *it)
 	}
 	params = json_pack("{s:s,s:s,s:I,s:I,s:s}", OV_F_SRC, a->src, OV_F_DST, a->dst, OV_F_VRF,
 			   a->vrf, OV_F_MTU, a->mtu, OV_F_GW, a->gw);
-	if (probed && params != NULL && json_object_update_new(params, json_pack("{s:I,s:I,s:I}",
-	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down, OV_F_UP_AFTER, up)) < 0)
+	if (probed && params != NULL && json_object_update_new(params, json_pack("{s:I,s:I}",
+	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down)) < 0)
+		c->nomem = true;
+	if (probed && !bfd && params != NULL && json_object_set_new(params, OV_F_UP_AFTER, json_integer(up)) < 0)
 		c->nomem = true;
 	cc_add(c, cc_upd("insert", OV_T_PATHS, match, probe, params));
 	return 0;

@@ -80,7 +80,8 @@ INTENT_ARG(INTENT_VNI_DEL, struct ov_vni_arg);
 
 /* path add: path @id from @src (the local VTEP) to @dst through underlay
  * next hop @gw in @vrf, @mtu (0: the WAN port's), probed by @probe
- * ("static" (NULL), "sxdp", "icmp") on its timers (0: the defaults).
+ * ("static" (NULL), "sxdp", "icmp", "bfd") on its timers (0: the
+ * defaults; bfd: @down_after is its detection multiplier, no @up_after).
  * @src, @dst and @gw are of one family; an IPv6 @gw may be link-local.
  * path del: @id. */
 struct ov_path_arg {

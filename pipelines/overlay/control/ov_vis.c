@@ -368,12 +368,15 @@ paths(struct cd_vis_fams *f, const struct cd_vis_in *in)
 		who = who ? who : "";
 		cd_vis_sample(f, "sxdp_path_up", "gauge", "1 while a path's probes say it is up",
 			      strcmp(str(p, "state") ?: "", "up") == 0, "path", id, "peer", who, NULL);
-		cd_vis_sample(f, "sxdp_path_rtt_seconds", "gauge", "A path's mean RTT over its last probes",
-			      cd_vis_num(p, "rtt_us") / 1e6, "path", id, "peer", who, NULL);
-		cd_vis_sample(f, "sxdp_path_jitter_seconds", "gauge", "A path's mean RTT change",
-			      cd_vis_num(p, "jitter_us") / 1e6, "path", id, "peer", who, NULL);
-		cd_vis_sample(f, "sxdp_path_loss_ratio", "gauge", "Share of a path's last probes lost",
-			      cd_vis_num(p, "loss_pm") / 1000, "path", id, "peer", who, NULL);
+		/* a bfd path measures no RTT, jitter or loss: no sample rather than a 0 */
+		if (json_object_get(p, "rtt_us") != NULL) {
+			cd_vis_sample(f, "sxdp_path_rtt_seconds", "gauge", "A path's mean RTT over its last probes",
+				      cd_vis_num(p, "rtt_us") / 1e6, "path", id, "peer", who, NULL);
+			cd_vis_sample(f, "sxdp_path_jitter_seconds", "gauge", "A path's mean RTT change",
+				      cd_vis_num(p, "jitter_us") / 1e6, "path", id, "peer", who, NULL);
+			cd_vis_sample(f, "sxdp_path_loss_ratio", "gauge", "Share of a path's last probes lost",
+				      cd_vis_num(p, "loss_pm") / 1000, "path", id, "peer", who, NULL);
+		}
 		cd_vis_sample(f, "sxdp_path_packets_total", "counter", "Packets sent on a path",
 			      cd_vis_num(p, "packets"), "path", id, "peer", who, NULL);
 		cd_vis_sample(f, "sxdp_path_bytes_total", "counter", "Bytes sent on a path (outer frames)",

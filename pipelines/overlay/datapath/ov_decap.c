@@ -1,5 +1,5 @@
-/* Overlay stage "wan": the entry of WAN ports. Probes to a local VTEP are
- * the prober's (ov_probe.c). A UDP datagram to a local VTEP on the VXLAN
+/* Overlay stage "wan": the entry of WAN ports. Probes and BFD control
+ * packets to a local VTEP are the prober's (ov_probe.c). A UDP datagram to a local VTEP on the VXLAN
  * or GENEVE port is checked in this order, each failure
  * a named drop: the outer header checksum, the tunnel header, the VNI
  * (some slice's), the outer source (a peer of that slice). Only then is the
@@ -37,7 +37,7 @@ static const unsigned int tun_reason[] = {
 
 /* What a WAN packet may be for the overlay, if addressed to a local VTEP:
  * a tunnel datagram, a probe, or an ICMP echo reply (perhaps to our probe). */
-enum { K_VXLAN = OV_TUN_VXLAN, K_GENEVE = OV_TUN_GENEVE, K_PROBE, K_PING, K_NONE };
+enum { K_VXLAN = OV_TUN_VXLAN, K_GENEVE = OV_TUN_GENEVE, K_PROBE, K_PING, K_BFD, K_NONE };
 
 /* Fragments are none of them: reassembly is not the overlay's. The
  * underlay is IPv4 or IPv6, ICMP's echo reply or ICMPv6's (RFC 4443 4.2).
@@ -60,7 +60,9 @@ kind_of(struct rte_mbuf *m, const struct dp_meta *md)
 			return K_VXLAN;
 		if (md->dport == OV_GENEVE_PORT)
 			return K_GENEVE;
-		return md->dport == OV_PROBE_PORT ? K_PROBE : K_NONE;
+		if (md->dport == OV_PROBE_PORT)
+			return K_PROBE;
+		return md->dport == OV_BFD_PORT ? K_BFD : K_NONE;
 	}
 	if (md->l4_proto == ((md->flags & DP_MF_IPV4) ? IPPROTO_ICMP : IPPROTO_ICMPV6) &&
 	    *rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l4_off) ==
@@ -371,6 +373,10 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		}
 		if (ov_state_outer_bad(m, md)) {
 			*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
+			continue;
+		}
+		if (unlikely(kind[idx[j]] == K_BFD)) {
+			*nx = ov_probe_bfd_rx(m);
 			continue;
 		}
 		if (unlikely(kind[idx[j]] >= K_PROBE)) {

@@ -21,6 +21,9 @@ struct ov_path_live {
 	uint16_t loss_pm;        /* per mille */
 	uint32_t rtt_us, jitter_us;
 };
+/* A figure no probe measures (a BFD path's): above every SLA's limit, so
+ * that an sla policy never counts such a path within its SLA. */
+#define OV_PATH_UNMEASURED UINT32_MAX
 extern struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
 
 struct ov_path_ctr {

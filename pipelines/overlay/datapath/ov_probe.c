@@ -1,6 +1,7 @@
 /* Path probes: the worker's part (turn a peer's echo around, stamp and
- * punt an answer to ours) and the main lcore's (send one probe per path
- * per interval, judge the answers, publish each path's state). */
+ * punt an answer to ours, punt a BFD control packet) and the main lcore's
+ * (send one probe per path per interval, judge the answers, run the BFD
+ * sessions, publish each path's state). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "ov_probe.h"
+#include "ov_bfd.h"
 #include "ov_path.h"
 #include "ov_seal.h"
 #include "ov_sla.h"
@@ -148,12 +150,25 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	return DP_NEXT_TX;
 }
 
+uint16_t
+ov_probe_bfd_rx(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+
+	/* RFC 5881 5: a single-hop session takes only what no router forwarded */
+	if (md->ttl != OV_BFD_TTL)
+		return DP_NEXT_DROP(OV_DROP(bfd_ttl));
+	md->punt = OV_PUNT_BFD;
+	return DP_NEXT_PUNT;
+}
+
 /* ------------------------------------------------------------ main lcore */
 
 struct prober {
-	uint8_t kind;            /* OV_PATH_SXDP, OV_PATH_ICMP; 0 (static): not probed */
+	uint8_t kind;            /* OV_PATH_SXDP, OV_PATH_ICMP, OV_PATH_BFD; 0 (static): not probed */
 	struct ov_path cfg;
-	struct ov_sla sla;
+	struct ov_sla sla;       /* sxdp, icmp */
+	struct ov_bfd bfd;       /* bfd */
 	uint64_t settled;        /* answered + lost when last published */
 };
 
@@ -198,7 +213,14 @@ ov_probe_fini(void)
 const struct ov_sla *
 ov_probe_sla(uint16_t p)
 {
-	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind != 0 ? &pr[p].sla : NULL;
+	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind != 0 && pr[p].kind != OV_PATH_BFD ?
+	       &pr[p].sla : NULL;
+}
+
+const struct ov_bfd *
+ov_probe_bfd(uint16_t p)
+{
+	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind == OV_PATH_BFD ? &pr[p].bfd : NULL;
 }
 
 static void
@@ -217,6 +239,15 @@ publish(uint16_t id, const struct ov_sla *s)
 {
 	struct ov_path_live *l = &ov_path_live[id];
 
+	if (pr[id].kind == OV_PATH_BFD) {
+		/* BFD measures no RTT: never within a limit of an SLA */
+		__atomic_store_n(&l->rtt_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->jitter_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->loss_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->up, ov_bfd_up(&pr[id].bfd), __ATOMIC_RELAXED);
+		return;
+	}
+
 	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
@@ -225,26 +256,32 @@ publish(uint16_t id, const struct ov_sla *s)
 
 /* A path set up, changed or gone: probed ones start down and prove
  * themselves; a change of where it goes starts it afresh, a change of its
- * timers keeps what it knows. */
+ * timers keeps what it knows (a BFD session tells its far end of them). A
+ * BFD session's discriminator names its path in the low bits, so that a
+ * packet finds its session without a search, and is random above them
+ * (RFC 5880 6.8.1), so that a restarted box's is new. */
 static void
 path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 {
 	struct prober *p = &pr[id];
-	struct ov_sla_cfg sc;
+	struct ov_sla_cfg sc = { .interval_ns = (uint64_t)c->interval_ms * 1000000u,
+				 .down_after = c->down_after, .up_after = c->up_after };
+	struct ov_bfd_cfg bc = { .interval_us = (uint32_t)c->interval_ms * 1000u, .mult = c->down_after };
+	uint64_t now = ov_probe_ns(rte_rdtsc());
 
-	if (action != OV_PATH_SXDP && action != OV_PATH_ICMP) {
+	if (action != OV_PATH_SXDP && action != OV_PATH_ICMP && action != OV_PATH_BFD) {
 		if (p->kind)
 			unprobe(id);
 		memset(&ov_path_live[id], 0, sizeof(ov_path_live[id]));
 		__atomic_store_n(&ov_path_live[id].up, action == OV_PATH_STATIC, __ATOMIC_RELAXED);
 		return;
 	}
-	sc.interval_ns = (uint64_t)c->interval_ms * 1000000u;
-	sc.down_after = c->down_after;
-	sc.up_after = c->up_after;
 	if (p->kind == action && memcmp(p->cfg.src, c->src, 16) == 0 && memcmp(p->cfg.dst, c->dst, 16) == 0 &&
 	    p->cfg.vrf == c->vrf && memcmp(p->cfg.gw, c->gw, 16) == 0) {
-		ov_sla_reconfig(&p->sla, &sc, ov_probe_ns(rte_rdtsc()));
+		if (action == OV_PATH_BFD)
+			ov_bfd_reconfig(&p->bfd, &bc, now);
+		else
+			ov_sla_reconfig(&p->sla, &sc, now);
 		p->cfg = *c;
 		return;
 	}
@@ -253,7 +290,10 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	p->kind = (uint8_t)action;
 	p->cfg = *c;
 	p->settled = 0;
-	ov_sla_init(&p->sla, &sc, ov_probe_ns(rte_rdtsc()));
+	if (action == OV_PATH_BFD)
+		ov_bfd_init(&p->bfd, &bc, (uint32_t)(rte_rand() & ~(uint64_t)OV_PATH_MAX) | id, now);
+	else
+		ov_sla_init(&p->sla, &sc, now);
 	publish(id, &p->sla);
 }
 
@@ -285,11 +325,11 @@ ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 	}
 }
 
-/* The IP header of a probe of path p at l3 (len bytes of IP packet, l4
- * its L4 header's length), the metadata that the underlay send and the
+/* The IP header of a probe (or BFD control packet) of path p at l3 (len
+ * bytes of IP packet), the metadata that the underlay send and the
  * switch's hold queue read: IPv4, or IPv6 where the path is. */
 static void
-probe_ip(struct rte_mbuf *m, const struct prober *p, uint8_t *l3, uint16_t len, uint16_t l4)
+probe_ip(struct rte_mbuf *m, const struct prober *p, uint8_t *l3, uint16_t len, uint8_t ttl)
 {
 	struct dp_meta *md = dp_meta(m);
 	bool v6 = ov_path_v6(&p->cfg), icmp = p->kind == OV_PATH_ICMP;
@@ -298,17 +338,17 @@ probe_ip(struct rte_mbuf *m, const struct prober *p, uint8_t *l3, uint16_t len, 
 	memset(md, 0, sizeof(*md));
 	md->flags = (v6 ? DP_MF_IPV6 : DP_MF_IPV4) | DP_MF_L4;
 	md->l2_len = md->l3_off = RTE_ETHER_HDR_LEN;
-	md->l4_off = (uint16_t)(RTE_ETHER_HDR_LEN + len - l4 - sizeof(struct ov_probe_msg));
+	md->l4_off = RTE_ETHER_HDR_LEN + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
 	md->ethertype = v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
 	md->l4_proto = !icmp ? IPPROTO_UDP : v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-	md->ttl = 64;
+	md->ttl = ttl;
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)PROBE_TOS << 20);
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip6)));
 		ip6->proto = md->l4_proto;
-		ip6->hop_limits = 64;
+		ip6->hop_limits = ttl;
 		memcpy(ip6->src_addr, p->cfg.src, 16);
 		memcpy(ip6->dst_addr, p->cfg.dst, 16);
 		return;
@@ -321,12 +361,25 @@ probe_ip(struct rte_mbuf *m, const struct prober *p, uint8_t *l3, uint16_t len, 
 		ip->type_of_service = PROBE_TOS;
 		ip->total_length = rte_cpu_to_be_16(len);
 		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->time_to_live = 64;
+		ip->time_to_live = ttl;
 		ip->next_proto_id = md->l4_proto;
 		ip->src_addr = ov_ip4(p->cfg.src);
 		ip->dst_addr = ov_ip4(p->cfg.dst);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
+}
+
+/* Every probe and BFD packet the box sends, bounded whatever the paths
+ * and their state. */
+static bool
+tx_allowed(uint64_t tsc)
+{
+	if (tx_tat > tsc + tx_iv * OV_PROBE_MAX_PPS / 10) {
+		dp_slow_event(OV_EVENT(probe_limited));
+		return false;
+	}
+	tx_tat = RTE_MAX(tx_tat, tsc) + tx_iv;
+	return true;
 }
 
 static void
@@ -342,16 +395,12 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	struct rte_mbuf *m;
 	uint8_t *pl;
 
-	/* bounded whatever the paths and their state */
-	if (tx_tat > tsc + tx_iv * OV_PROBE_MAX_PPS / 10) {
-		dp_slow_event(OV_EVENT(probe_limited));
+	if (!tx_allowed(tsc))
 		return;
-	}
-	tx_tat = RTE_MAX(tx_tat, tsc) + tx_iv;
 	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, len, &pl);
 	if (m == NULL)
 		return;
-	probe_ip(m, p, pl, len, l4);
+	probe_ip(m, p, pl, len, 64);
 	msg = (struct ov_probe_msg *)(pl + l3 + l4);
 	memset(msg, 0, sizeof(*msg));
 	msg->magic = rte_cpu_to_be_32(OV_PROBE_MAGIC);
@@ -398,6 +447,138 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		dp_slow_event(OV_EVENT(probe_sent));
 }
 
+/* ---- BFD sessions */
+
+/* One control packet of path id's session, from its VTEP (UDP from the
+ * session's own port, RFC 5881 4) with TTL 255, in clear: a router's
+ * bfdd sees the underlay (over an encrypted path, the TTL check is what
+ * keeps a forger off). */
+static void
+bfd_send(uint16_t id, const struct prober *p, const struct ov_bfd_pkt *b, uint64_t tsc)
+{
+	static const uint8_t zero[6];
+	bool v6 = ov_path_v6(&p->cfg);
+	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint16_t len = (uint16_t)(l3 + sizeof(struct rte_udp_hdr) + sizeof(*b));
+	struct rte_udp_hdr *udp;
+	struct rte_mbuf *m;
+	uint8_t *pl;
+
+	if (!tx_allowed(tsc))
+		return;
+	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, len, &pl);
+	if (m == NULL)
+		return;
+	probe_ip(m, p, pl, len, OV_BFD_TTL);
+	udp = (struct rte_udp_hdr *)(pl + l3);
+	udp->src_port = rte_cpu_to_be_16(OV_BFD_SPORT_BASE + id);
+	udp->dst_port = rte_cpu_to_be_16(OV_BFD_PORT);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + sizeof(*b));
+	memcpy(udp + 1, b, sizeof(*b));
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)pl, udp) :
+			   rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)pl, udp);
+	if (ov_state_underlay_out(m, &p->cfg) == 0)
+		dp_slow_event(OV_EVENT(bfd_sent));
+}
+
+/* Path id's session changed state: a change of Up is the path's. */
+static void
+bfd_changed(uint16_t id, struct prober *p)
+{
+	const struct ov_bfd *b = &p->bfd;
+	bool up = ov_bfd_up(b);
+
+	if (up == ov_path_up(id))
+		return;
+	DP_LOG(NOTICE, "overlay: path %u %s (BFD %s, %s)", id, up ? "up" : "down", ov_bfd_state_name[b->state],
+	       ov_bfd_diag_name[b->diag]);
+	dp_slow_event(up ? OV_EVENT(path_up) : OV_EVENT(path_down));
+	publish(id, NULL);
+	ov_watch_path(id, up, up ? OV_WHY_BFD_UP : b->diag == OV_BFD_DIAG_TIME_EXPIRED ? OV_WHY_BFD_TIMEOUT :
+			       OV_WHY_BFD_NEIGHBOR_DOWN);
+}
+
+static void
+bfd_poll(uint16_t id, struct prober *p, uint64_t now, uint64_t now_tsc, uint64_t judge)
+{
+	struct ov_bfd_pkt b;
+
+	if (judge != 0 && ov_bfd_judge(&p->bfd, judge))
+		bfd_changed(id, p);
+	while (ov_bfd_due(&p->bfd, now, (uint32_t)rte_rand(), &b))
+		bfd_send(id, p, &b, now_tsc);
+}
+
+/* The session a packet is for: by Your Discriminator, whose low bits name
+ * the path; or, when it is 0 (the far end knows none of ours yet), by the
+ * path's ends. Either way from the path's far end to its VTEP. */
+static struct prober *
+bfd_session(uint32_t your, const uint8_t *dst, const uint8_t *src, uint16_t *id)
+{
+	struct prober *p;
+
+	if (your != 0) {
+		*id = (uint16_t)(your & OV_PATH_MAX);
+		p = &pr[*id];
+		return p->kind == OV_PATH_BFD && p->bfd.local_disc == your && memcmp(src, p->cfg.dst, 16) == 0 &&
+		       memcmp(dst, p->cfg.src, 16) == 0 ? p : NULL;
+	}
+	for (unsigned int i = 0; i < n_used; i++) {
+		p = &pr[used[i]];
+		if (p->kind == OV_PATH_BFD && memcmp(src, p->cfg.dst, 16) == 0 && memcmp(dst, p->cfg.src, 16) == 0) {
+			*id = used[i];
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* The UDP datagram's checksum holds (IPv4's may be none; IPv6's may not). */
+static bool
+udp_ok(struct rte_mbuf *m, const struct dp_meta *md, const struct rte_udp_hdr *udp)
+{
+	if (md->flags & DP_MF_IPV4)
+		return udp->dgram_cksum == 0 ||
+		       rte_ipv4_udptcp_cksum_mbuf_verify(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+										     md->l3_off), md->l4_off) == 0;
+	return rte_ipv6_udptcp_cksum_mbuf_verify(m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									     md->l3_off), md->l4_off) == 0;
+}
+
+void
+ov_probe_bfd_in(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	struct rte_udp_hdr ub;
+	const struct rte_udp_hdr *udp = rte_pktmbuf_read(m, md->l4_off, sizeof(ub), &ub);
+	uint8_t dst[16], src[16];
+	const struct ov_bfd_pkt *bp = NULL;
+	struct ov_bfd_pkt b;
+	struct prober *p;
+	uint32_t len;
+	uint16_t id;
+
+	len = udp == NULL ? 0 : rte_be_to_cpu_16(udp->dgram_len);
+	if (len >= sizeof(*udp) + OV_BFD_LEN && md->l4_off + len <= rte_pktmbuf_pkt_len(m) && udp_ok(m, md, udp))
+		bp = rte_pktmbuf_read(m, md->l4_off + sizeof(*udp), sizeof(b), &b);
+	if (bp == NULL || ov_bfd_check(bp, len - (uint32_t)sizeof(*udp)) != OV_BFD_OK) {
+		dp_slow_drop(m, OV_DROP(bfd_malformed));
+		return;
+	}
+	ov_state_outer_addrs(m, md, dst, src);
+	p = bfd_session(rte_be_to_cpu_32(bp->your_disc), dst, src, &id);
+	if (p == NULL) {
+		dp_slow_drop(m, OV_DROP(bfd_no_session));
+		return;
+	}
+	if (ov_bfd_recv(&p->bfd, bp, ov_probe_ns(rte_rdtsc())))
+		bfd_changed(id, p);
+	dp_slow_event(OV_EVENT(bfd_received));
+	dp_slow_event(OV_EVENT(consumed));
+	rte_pktmbuf_free(m);
+}
+
 void
 ov_probe_poll(uint64_t now_tsc)
 {
@@ -412,6 +593,10 @@ ov_probe_poll(uint64_t now_tsc)
 		struct prober *p = &pr[id];
 		uint32_t seq;
 
+		if (p->kind == OV_PATH_BFD) {
+			bfd_poll(id, p, now, now_tsc, seen != 0 ? judge : 0);
+			continue;
+		}
 		if (ov_sla_due(&p->sla, now, &seq))
 			probe_send(id, p, seq, now_tsc);
 		if (seen != 0 && ov_sla_judge(&p->sla, judge)) {

@@ -4,7 +4,9 @@
  * peer's worker turns around on the spot, to any other host an ICMP echo.
  * The answer is stamped by the worker that receives it and judged on the
  * main lcore (ov_sla.h), which publishes each path's state to the workers
- * (ov_path.h). */
+ * (ov_path.h). A bfd path instead runs a BFD session with its far end
+ * (ov_bfd.h): the workers punt the control packets to the main lcore, which
+ * sends this end's and publishes the session's Up as the path's. */
 #ifndef OV_PROBE_H
 #define OV_PROBE_H
 
@@ -12,6 +14,7 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
+#include "ov_bfd.h"
 #include "dp_feature.h"
 #include "dp_table.h"
 
@@ -39,6 +42,9 @@ struct ov_probe_msg {
  * answer to one of ours is stamped and punted; an ICMP echo reply that is
  * no probe of ours goes on to the underlay (*underlay set). */
 uint16_t ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay);
+/* A BFD control packet (UDP to OV_BFD_PORT) to a local VTEP: punted when
+ * it came from on the link (TTL 255), else a drop. */
+uint16_t ov_probe_bfd_rx(struct rte_mbuf *m);
 
 /* ---- main lcore ---- */
 int ov_probe_init(void);
@@ -47,11 +53,15 @@ void ov_probe_fini(void);
 void ov_probe_poll(uint64_t now_tsc);
 /* A punted answer (consumed). */
 void ov_probe_answer(struct rte_mbuf *m);
+/* A punted BFD control packet (consumed). */
+void ov_probe_bfd_in(struct rte_mbuf *m);
 /* The paths table changed (dp_table_deriver.done). */
 void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res);
 /* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */
 uint64_t ov_probe_ns(uint64_t tsc);
-/* The state of probed path p, NULL if p is not probed. */
+/* The state of probed path p, NULL if p is not probed (or by BFD). */
 const struct ov_sla *ov_probe_sla(uint16_t p);
+/* The BFD session of path p, NULL if p is no bfd path. */
+const struct ov_bfd *ov_probe_bfd(uint16_t p);
 
 #endif

@@ -1,6 +1,7 @@
 /* overlay.paths, the control method that shows every path: its entry, its
  * live state and counters (ov_path.h) and its probes' figures (ov_probe.h,
- * ov_sla.h). Above both, so the prober and the paths know nothing of it. */
+ * ov_sla.h) or its BFD session (ov_bfd.h). Above them all, so the prober
+ * and the paths know nothing of it. */
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include "ov_names.h"
 #include "ov_path.h"
 #include "ov_probe.h"
+#include "ov_bfd.h"
 #include "ov_sla.h"
 #include "ov_watch.h"
 #include "ov_sa.h"
@@ -25,15 +27,19 @@ static const struct dp_schema_field path_row = {
 	.fields = (const struct dp_schema_field[]){
 		RU("id", ""),
 		{ .name = "probe", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
-		  .desc = "static (not probed), sxdp (echo to a peer sxdp), icmp (ICMP echo)" },
+		  .desc = "static (not probed), sxdp (echo to a peer sxdp), icmp (ICMP echo), bfd (a BFD "
+			  "session, RFC 5880/5881)" },
 		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "local VTEP" },
 		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "remote endpoint" },
 		{ .name = "state", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "up or down" },
 		RU("since_ms", "since the state last changed (probed paths)"),
-		RU("rtt_us", "mean over the last probes"), RU("jitter_us", "mean RTT change"),
-		RU("loss_pm", "per mille of the last probes"),
+		{ .name = "rtt_us", .type = DP_SCHEMA_UINT,
+		  .desc = "mean over the last probes (none on a bfd path: BFD measures no RTT)" },
+		{ .name = "jitter_us", .type = DP_SCHEMA_UINT, .desc = "mean RTT change (not on a bfd path)" },
+		{ .name = "loss_pm", .type = DP_SCHEMA_UINT, .desc = "per mille of the last probes (not on a bfd path)" },
 		RU("packets", "sent on it"), RU("bytes", "sent on it, outer frames"),
-		RU("probes_sent", ""), RU("probes_answered", ""), RU("probes_lost", ""),
+		RU("probes_sent", "bfd: control packets sent"),
+		RU("probes_answered", "bfd: control packets taken in"), RU("probes_lost", ""),
 		RU("probes_late", "answered after counted lost"), RU("downs", ""), RU("ups", ""),
 		{ .name = "encryption", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
 		  .desc = "clear; none (required): dropped until it has an SA; or the outbound SA it uses: "
@@ -52,6 +58,7 @@ static const struct dp_rpc_method paths_method = {
 
 static const char *const kind_name[] = {
 	[OV_PATH_STATIC] = OV_A_STATIC, [OV_PATH_SXDP] = OV_A_SXDP, [OV_PATH_ICMP] = OV_A_ICMP,
+	[OV_PATH_BFD] = OV_A_BFD,
 };
 
 json_t *
@@ -87,6 +94,22 @@ sealed_as(uint16_t id)
 	return json_string(b);
 }
 
+/* A bfd path's session: RFC 5880 6.8.1's variables, and the timers in force. */
+static json_t *
+bfd_json(const struct ov_bfd *b)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
+			 "session", ov_bfd_state_name[b->state], "remote_session", ov_bfd_state_name[b->remote_state],
+			 "diag", ov_bfd_diag_name[b->diag],
+			 "remote_diag", b->remote_diag < OV_BFD_DIAG_N ? ov_bfd_diag_name[b->remote_diag] : "unknown",
+			 "local_discr", (json_int_t)b->local_disc, "remote_discr", (json_int_t)b->remote_disc,
+			 "tx_interval_us", (json_int_t)b->tx_us, "rx_interval_us", (json_int_t)b->detect_rx_us,
+			 "remote_min_rx_us", (json_int_t)b->remote_min_rx_us,
+			 "remote_tx_us", (json_int_t)b->remote_tx_us, "remote_mult", (json_int_t)b->remote_mult,
+			 "detect_time_us", (json_int_t)ov_bfd_detect_us(b), "poll", b->poll,
+			 "polls", (json_int_t)b->st.polls, "finals", (json_int_t)b->st.finals);
+}
+
 static json_t *
 path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 {
@@ -94,23 +117,39 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	const struct ov_path *c = (const struct ov_path *)ev->params;
 	const struct ov_path_live *l = &ov_path_live[id];
 	const struct ov_sla *s = ov_probe_sla(id);
-	const struct ov_sla_stats *st = s ? &s->st : &none;
-	uint64_t pkts = 0, bytes = 0;
+	const struct ov_bfd *b = ov_probe_bfd(id);
+	struct ov_sla_stats st = s ? s->st : none;
+	uint64_t pkts = 0, bytes = 0, since = s ? s->changed : b ? b->changed : now_ns;
+	json_t *o;
 
 	for (unsigned int w = 0; w < n_workers; w++) {
 		pkts += ov_path_ctr[w][id].pkts;
 		bytes += ov_path_ctr[w][id].bytes;
 	}
-	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-			 "id", (json_int_t)id, "probe", kind_name[ev->action],
-			 "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", l->up ? "up" : "down",
-			 "since_ms", (json_int_t)(s ? (now_ns - s->changed) / 1000000 : 0),
-			 "rtt_us", (json_int_t)l->rtt_us, "jitter_us", (json_int_t)l->jitter_us,
-			 "loss_pm", (json_int_t)l->loss_pm, "packets", (json_int_t)pkts,
-			 "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st->sent,
-			 "probes_answered", (json_int_t)st->answered, "probes_lost", (json_int_t)st->lost,
-			 "probes_late", (json_int_t)st->late, "downs", (json_int_t)st->downs,
-			 "ups", (json_int_t)st->ups, "encryption", sealed_as(id));
+	if (b != NULL) {
+		st.sent = b->st.tx;
+		st.answered = b->st.rx;
+		st.downs = b->st.downs;
+		st.ups = b->st.ups;
+	}
+	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		      "id", (json_int_t)id, "probe", kind_name[ev->action],
+		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", l->up ? "up" : "down",
+		      "since_ms", (json_int_t)((now_ns - since) / 1000000), "packets", (json_int_t)pkts,
+		      "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st.sent,
+		      "probes_answered", (json_int_t)st.answered, "probes_lost", (json_int_t)st.lost,
+		      "probes_late", (json_int_t)st.late, "downs", (json_int_t)st.downs,
+		      "ups", (json_int_t)st.ups, "encryption", sealed_as(id));
+	if (o == NULL)
+		return NULL;
+	if (b != NULL) {
+		json_object_set_new(o, "bfd", bfd_json(b));
+	} else {
+		json_object_set_new(o, "rtt_us", json_integer(l->rtt_us));
+		json_object_set_new(o, "jitter_us", json_integer(l->jitter_us));
+		json_object_set_new(o, "loss_pm", json_integer(l->loss_pm));
+	}
+	return o;
 }
 
 static int
@@ -164,15 +203,18 @@ ids(const uint16_t *p)
 static void
 event_json(const struct ov_watch_ev *e, void *arg)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "seq", (json_int_t)e->seq,
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:I}", "seq", (json_int_t)e->seq,
 			      "time_ms", (json_int_t)(e->wall_ns / 1000000u),
 			      "type", e->type == OV_WATCH_PATH ? "path" : "active",
-			      "why", ov_watch_why_name[e->why], "path", (json_int_t)e->path,
-			      "rtt_us", (json_int_t)e->rtt_us, "jitter_us", (json_int_t)e->jitter_us,
-			      "loss_pm", (json_int_t)e->loss_pm);
+			      "why", ov_watch_why_name[e->why], "path", (json_int_t)e->path);
 
 	if (o == NULL)
 		return;
+	if (e->rtt_us != OV_PATH_UNMEASURED) {   /* a BFD path has no such figures */
+		json_object_set_new(o, "rtt_us", json_integer(e->rtt_us));
+		json_object_set_new(o, "jitter_us", json_integer(e->jitter_us));
+		json_object_set_new(o, "loss_pm", json_integer(e->loss_pm));
+	}
 	if (e->type == OV_WATCH_PATH) {
 		json_object_set_new(o, "old", json_string(e->old_up ? "up" : "down"));
 		json_object_set_new(o, "new", json_string(e->new_up ? "up" : "down"));
@@ -195,7 +237,7 @@ static const struct dp_schema_field events_params[] = {
 static const struct dp_rpc_method events_method = {
 	.name = "overlay.events",
 	.description = "The last " RTE_STR(OV_WATCH_EVENTS) " path changes (up or down, and why: "
-		       "probe_timeout, probes_answered) and active-path changes of the policies (and why: "
+		       "probe_timeout, probes_answered, bfd_up, bfd_timeout, bfd_neighbor_down) and active-path changes of the policies (and why: "
 		       "path_down, path_up, sla_rtt, sla_jitter, sla_loss, sla_met, config), oldest first, "
 		       "with wall-clock time and the path's RTT, jitter and loss then",
 	.params = events_params,

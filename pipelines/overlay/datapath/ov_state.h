@@ -37,7 +37,7 @@ enum { OV_PEER, OV_PEER_NONE };
 enum { OV_TUNNEL_VXLAN, OV_TUNNEL_GENEVE, OV_TUNNEL_NONE };
 enum { OV_ENDPOINT, OV_ENDPOINT_NONE };
 /* a path's probing: none (always up), BFD-like echo to a peer sxdp, ICMP echo */
-enum { OV_PATH_STATIC, OV_PATH_SXDP, OV_PATH_ICMP, OV_PATH_NONE };
+enum { OV_PATH_STATIC, OV_PATH_SXDP, OV_PATH_ICMP, OV_PATH_BFD, OV_PATH_NONE };
 enum { OV_CLASS, OV_CLASS_DEFAULT };
 enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 
@@ -48,7 +48,7 @@ enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 /* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port
  * holds OV_TOO_BIG(path, mtu), the path picked and the largest inner IP
  * packet it carries. */
-enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE };
+enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE, OV_PUNT_BFD };
 #define OV_TOO_BIG(path, mtu) ((uint32_t)(path) << 16 | (mtu))
 #define OV_INNER_MTU_MIN 68      /* IPv4's minimum (RFC 791): below, a path carries nothing */
 #define OV_FRAGS_MAX 8           /* fragments of one routed packet, at most */
@@ -135,7 +135,9 @@ struct ov_path {
 	uint16_t vrf;              /* underlay VRF */
 	uint16_t mtu;              /* the underlay's on this path (0: the port's) */
 	uint8_t gw[16];            /* underlay next hop, resolved in vrf by the switch */
-	/* probed paths (sxdp, icmp) only */
+	/* probed paths (sxdp, icmp, bfd) only; bfd: interval_ms is its
+	 * DesiredMinTxInterval and RequiredMinRxInterval, down_after its
+	 * DetectMult, and up_after none (its session's handshake decides) */
 	uint16_t interval_ms;
 	uint8_t down_after, up_after;
 };

@@ -29,6 +29,9 @@ enum ov_watch_why {
 	OV_WHY_SLA_LOSS,
 	OV_WHY_SLA_MET,          /* a path preferred to the active one meets the SLA again */
 	OV_WHY_CONFIG,           /* the policy or a path was written */
+	OV_WHY_BFD_UP,           /* its BFD session came Up (RFC 5880's three-way handshake) */
+	OV_WHY_BFD_TIMEOUT,      /* its BFD session's Detection Time passed in silence */
+	OV_WHY_BFD_NEIGHBOR_DOWN, /* the far end's BFD said Down or AdminDown */
 	OV_WHY_N
 };
 extern const char *const ov_watch_why_name[OV_WHY_N];

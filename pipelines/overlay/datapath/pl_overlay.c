@@ -135,7 +135,9 @@ static const struct dp_table_def endpoints_def = {
  * through the underlay next hop gw. static paths are always up; sxdp and
  * icmp ones are probed every interval_ms (BFD-like echo to a peer sxdp,
  * ICMP echo to anything else), down after down_after probes unanswered,
- * up again after up_after answers in a row. mtu 0: the port's. src, dst
+ * up again after up_after answers in a row; a bfd one is up while its BFD
+ * session with the far end is (RFC 5880/5881: any router's bfdd),
+ * interval_ms its timers and down_after its detection multiplier. mtu 0: the port's. src, dst
  * and gw are of one family (IPv6: gw may be link-local); three IPv6
  * addresses make the entry wide. */
 #define PATH_WHERE \
@@ -143,14 +145,17 @@ static const struct dp_table_def endpoints_def = {
 	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }
 #define PATH_PROBED 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
 	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 } }
+#define PATH_BFD 7, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ OV_F_DOWN_AFTER, DP_T_U8 } }
 static const struct dp_table_def paths_def = {
 	.name = OV_T_PATHS, .size = OV_PATH_MAX + 1, .n_fields = 1,
 	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
-	.n_actions = 4,
+	.n_actions = 5,
 	.actions = {
 		[OV_PATH_STATIC] = { OV_A_STATIC, 5, { PATH_WHERE } },
 		[OV_PATH_SXDP] = { OV_A_SXDP, PATH_PROBED },
 		[OV_PATH_ICMP] = { OV_A_ICMP, PATH_PROBED },
+		[OV_PATH_BFD] = { OV_A_BFD, PATH_BFD },
 		[OV_PATH_NONE] = { OV_A_NONE, 0, {} },
 	},
 	.default_action = OV_PATH_NONE, .next_table = SW_T_NEIGH, .wide = true,
@@ -232,6 +237,9 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 			else if ((x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP) &&
 				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0))
 				res[i] = bad_path;
+			else if (x->action == OV_PATH_BFD &&
+				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0))
+				res[i] = bad_path;
 		} else if (x->table == pl_ov.endpoints && x->action == OV_ENDPOINT) {
 			if (!unicast(x->key))
 				res[i] = bad_end;
@@ -260,12 +268,12 @@ static struct dp_table_deriver paths_watch = {
  * says after each write. */
 static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
-	{ IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
+	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
 };
 /* an IPv6 VTEP: NDP and echo are ICMPv6 (encryption is IPv4's only) */
 static const struct dp_xdp_claim vtep6_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
-	{ IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 },
+	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 },
 };
 
 static void
@@ -340,6 +348,7 @@ ov_init(unsigned int workers)
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 7) != offsetof(struct ov_tunnel, meter) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_BFD, 6) != offsetof(struct ov_path, down_after) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, OV_POLICY_PATHS) != offsetof(struct ov_policy, weight) ||
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, OV_POLICY_PATHS + 2) != offsetof(struct ov_policy, sla.loss_pct) ||
@@ -347,7 +356,8 @@ ov_init(unsigned int workers)
 		return -EINVAL;
 	dp_flowkey_offsets((unsigned int)pl_ov.classes, pl_ov_class_off);
 	bad_path = dp_tblrpc_reason_add("bad_probe", "a probed path needs interval_ms >= "
-					RTE_STR(OV_PROBE_INTERVAL_MIN) ", down_after and up_after >= 1");
+					RTE_STR(OV_PROBE_INTERVAL_MIN) ", down_after >= 1 and (sxdp, icmp) "
+					"up_after >= 1");
 	bad_policy = dp_tblrpc_reason_add("no_path", "a policy needs a path to pick (with a weight, "
 					  "for balance)");
 	bad_end = dp_tblrpc_reason_add("bad_endpoint", "a path's ends and an endpoint are unicast host "
@@ -386,6 +396,9 @@ ov_slowpath(struct rte_mbuf *m)
 	switch (md->punt) {
 	case OV_PUNT_PROBE:
 		ov_probe_answer(m);
+		return -1;
+	case OV_PUNT_BFD:
+		ov_probe_bfd_in(m);
 		return -1;
 	case OV_PUNT_UNRESOLVED:
 		if ((p = ov_state_path(md->tunnel)) == NULL) {   /* deleted since the worker looked */
