@@ -132,6 +132,19 @@ ov_bfd_detect_us(const struct ov_bfd *b)
 	return b->detect_at == 0 ? 0 : detect_us(b);
 }
 
+/* The far end asks for packets faster than the one scheduled comes (its
+ * RequiredMinRxInterval came down, as a router's does once Up after a
+ * second's while not): the next one comes within the new interval, or
+ * the far end's detection runs out first. */
+static void
+tx_sooner(struct ov_bfd *b, uint64_t now)
+{
+	uint64_t iv = (uint64_t)max32(b->tx_us, b->remote_min_rx_us) * 1000u;
+
+	if (b->remote_min_rx_us != 0 && b->next_tx > now + iv)
+		b->next_tx = now + iv * 3 / 4;
+}
+
 bool
 ov_bfd_recv(struct ov_bfd *b, const struct ov_bfd_pkt *p, uint64_t now)
 {
@@ -167,6 +180,7 @@ ov_bfd_recv(struct ov_bfd *b, const struct ov_bfd_pkt *p, uint64_t now)
 	} else if (rs == OV_BFD_DOWN) {   /* Up */
 		set_state(b, OV_BFD_DOWN, OV_BFD_DIAG_NEIGHBOR_DOWN, now);
 	}
+	tx_sooner(b, now);
 	if (p->flags & OV_BFD_F_POLL)
 		b->final_due = true;
 	b->detect_at = now + detect_us(b) * 1000u;

@@ -24,6 +24,7 @@ struct end {
 	unsigned int nq;
 	uint64_t sent;
 	bool cut;                 /* what this end sends is lost */
+	bool slow_rx_until_up;    /* asks for 1 s until Up, as FRR's bfdd does */
 	unsigned int polls_seen, finals_seen;  /* in what it sent */
 };
 
@@ -71,6 +72,9 @@ sim_run(struct sim *x, uint64_t until)
 				}
 			}
 			ov_bfd_judge(&me->b, x->now);
+			if (me->slow_rx_until_up)
+				me->b.req_rx_us = me->b.detect_rx_us =
+					ov_bfd_up(&me->b) ? me->b.cfg.interval_us : OV_BFD_SLOW_US;
 			while (ov_bfd_due(&me->b, x->now, next_rnd(x), &p)) {
 				ck_assert(!((p.flags & OV_BFD_F_POLL) && (p.flags & OV_BFD_F_FINAL)));
 				me->sent++;
@@ -105,6 +109,23 @@ START_TEST(three_way_handshake)
 	ck_assert_uint_eq(ov_bfd_detect_us(&x.e[0].b), 150000);
 	ck_assert_uint_eq(x.e[0].b.st.ups, 1);
 	ck_assert_uint_eq(x.e[0].b.st.downs, 0);
+}
+END_TEST
+
+/* A far end that asks for one packet a second until Up (FRR's bfdd): the
+ * packet this end scheduled a second out must not outlast the far end's
+ * 150 ms detection once it asks for 50 ms. */
+START_TEST(far_end_speeds_up)
+{
+	struct sim x;
+
+	sim_init(&x, 50, 3);
+	x.e[1].slow_rx_until_up = true;
+	sim_run(&x, 10000 * MS);
+	ck_assert(ov_bfd_up(&x.e[0].b) && ov_bfd_up(&x.e[1].b));
+	ck_assert_uint_eq(x.e[0].b.st.downs, 0);
+	ck_assert_uint_eq(x.e[1].b.st.downs, 0);
+	ck_assert_uint_eq(x.e[1].b.st.ups, 1);
 }
 END_TEST
 
@@ -355,6 +376,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, three_way_handshake);
+	tcase_add_test(tc, far_end_speeds_up);
 	tcase_add_test(tc, rates);
 	tcase_add_test(tc, detection_time);
 	tcase_add_test(tc, poll_sequence);
