@@ -183,52 +183,8 @@ fi
 # A 500 packet/s UDP stream a -> b; b records arrival times.
 ov_stream_start 10.10.0.2
 sleep 1
-outages=()
-for run in $(seq 1 "$N_RUNS"); do
-  for _ in $(seq 20); do on_path 1 && break; done
-  if ! on_path 1; then
-    notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
-    continue
-  fi
-  p2_before=$(path_field 2 packets)
-  cut=$("$PY" -c 'import time; print(time.monotonic())')
-  ip -n "$(ns b)" link set w1 down
-  if ! wait_state 1 down 3; then
-    notok "failover $run: path 1 not declared down within 3 s"
-    ip -n "$(ns b)" link set w1 up
-    continue
-  fi
-  sleep 0.6
-  gap=$(gap_after "$cut")
-  p2_after=$(path_field 2 packets)
-  outages+=("$gap")
-  if [ "$gap" != nan ] && [ "$gap" -lt 1000 ] && [ "$((p2_after - p2_before))" -gt 100 ]; then
-    ok "failover $run: link 1 pulled, outage ${gap} ms (last packet on path 1 -> first on path 2), path 2 carried $((p2_after - p2_before)) packets"
-  else
-    notok "failover $run: outage ${gap} ms, path 2 carried $((p2_after - p2_before))"
-  fi
-  ip -n "$(ns b)" link set w1 up
-  p1_before=$(path_field 1 packets)
-  if wait_state 1 up 5; then
-    sleep 0.3
-    if [ "$(( $(path_field 1 packets) - p1_before ))" -gt 50 ]; then
-      ok "failover $run: link 1 back, path 1 up after 5 answers, the stream back on it"
-    else
-      notok "failover $run: path 1 up but the stream did not come back"
-    fi
-  else
-    notok "failover $run: path 1 not back up within 5 s"
-  fi
-done
-if [ "${#outages[@]}" -gt 0 ]; then
-  med=$(printf '%s\n' "${outages[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
-  echo "# failover outage (ICMP probes every 50 ms, down after 3): runs ${outages[*]} ms, median ${med} ms"
-fi
-lost=$(ctl --json stats | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)["drops"]
-print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.")))')
-echo "# overlay drops: ${lost:-none}"
+ov_failover "$N_RUNS" "ICMP probes every 50 ms, down after 3"
+echo "# overlay drops: $(ov_drops)"
 
 if nl_stop_sxdp; then ok "sxdp stopped cleanly"; else notok "sxdp stop"; fi
 finish

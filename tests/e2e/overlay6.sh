@@ -126,17 +126,6 @@ declare -A ROLE=([lan]=lan [wan1]=wan [wan2]=wan)
 sw_start "ov6$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay"
 
 # the overlay's drop counters that are not zero
-ov_drops() {
-  ctl --json stats | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)["drops"]
-print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.")) or "none")'
-}
-drop_count() { # REASON
-  ctl --json stats | "$PY" -c '
-import json, sys
-print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$1"
-}
 evidence() {
   echo "#   overlay drops: $(ov_drops)"
   ctl path show 2>&1 | sed 's/^/#   /'
@@ -301,60 +290,8 @@ fi
 # A 500 packet/s UDP stream a -> b (inner IPv4); b records arrival times.
 ov_stream_start 10.10.0.2
 sender=$OV_SENDER
-# after the cut: path 2 has carried 100 more packets and the stream arrives
-# again (a packet received after the cut whose gap is closed)
-stream_on_path2() { # P2_BEFORE CUT
-  local i
-  for i in $(seq 1 40); do
-    [ "$(( $(path_field 2 packets) - $1 ))" -gt 100 ] && [ "$(gap_after "$2")" != nan ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
-outages=()
-for run in $(seq 1 "$N_RUNS"); do
-  for _ in $(seq 20); do on_path 1 && break; done
-  if ! on_path 1; then
-    notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
-    evidence
-    continue
-  fi
-  p2_before=$(path_field 2 packets)
-  cut=$("$PY" -c 'import time; print(time.monotonic())')
-  ip -n "$(ns b)" link set w1 down
-  if ! wait_state 1 down $PATH_DOWN_S; then
-    notok "failover $run: path 1 not declared down within $PATH_DOWN_S s"
-    ip -n "$(ns b)" link set w1 up
-    continue
-  fi
-  stream_on_path2 "$p2_before" "$cut"
-  gap=$(gap_after "$cut")
-  p2_after=$(path_field 2 packets)
-  outages+=("$gap")
-  if [ "$gap" != nan ] && [ "$gap" -lt $FAILOVER_MAX_MS ] && [ "$((p2_after - p2_before))" -gt 100 ]; then
-    ok "failover $run over IPv6: link 1 pulled, outage ${gap} ms (< $FAILOVER_MAX_MS), path 2 carried $((p2_after - p2_before)) packets"
-  else
-    notok "failover $run over IPv6: outage ${gap} ms (bound $FAILOVER_MAX_MS), path 2 carried $((p2_after - p2_before))"
-    evidence
-  fi
-  ip -n "$(ns b)" link set w1 up
-  if wait_state 1 up $PATH_BACK_S; then
-    back=0
-    for _ in $(seq 20); do on_path 1 && { back=1; break; }; done
-    if [ "$back" = 1 ]; then
-      ok "failover $run: link 1 back, path 1 up after 5 answers, the stream back on it"
-    else
-      notok "failover $run: path 1 up but the stream did not come back"
-      evidence
-    fi
-  else
-    notok "failover $run: path 1 not back up within $PATH_BACK_S s"
-    evidence
-  fi
-done
-if [ "${#outages[@]}" -gt 0 ]; then
-  echo "# failover outage over IPv6 (ICMPv6 probes every 50 ms, down after 3): runs ${outages[*]} ms"
-fi
+OV_DOWN_S=$PATH_DOWN_S OV_BACK_S=$PATH_BACK_S OV_OUTAGE_MS=$FAILOVER_MAX_MS \
+  ov_failover "$N_RUNS" "over IPv6, ICMPv6 probes every 50 ms, down after 3"
 kill "$sender" 2>/dev/null
 wait "$sender" 2>/dev/null
 

@@ -164,25 +164,6 @@ evidence() {
   ctl path show 2>&1 | sed 's/^/#   /'
   vty b -c "show bfd peers brief" | sed 's/^/#   bfdd: /'
 }
-ov_drops() {
-  ctl --json stats | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)["drops"]
-print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.")) or "none")'
-}
-drop_count() { # REASON
-  ctl --json stats | "$PY" -c '
-import json, sys
-print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$1"
-}
-# the why of the last path event of path ID
-last_why() { # ID
-  ctl --json call overlay.events 2>/dev/null | "$PY" -c '
-import json, sys
-e = [x for x in json.load(sys.stdin)["events"] if x["type"] == "path" and x["path"] == int(sys.argv[1])]
-print(e[-1]["why"] if e else "none")' "$1"
-}
-
 # ------------------------------------------------------ 1. sessions Up
 if wait_state 1 up $UP_S && wait_state 2 up $UP_S && wait_state 3 up $UP_S; then
   ok "the three bfd paths up: sessions with bfdd Up, two over IPv4, one over IPv6 (box: $(bfd_field 1 session)/$(bfd_field 2 session)/$(bfd_field 3 session))"
@@ -241,49 +222,7 @@ ping_check "ping a -> b across the overlay (path 1 up by BFD)" a 10.10.0.2 5 -
 # ------------------------------------------------------------ 3. failover
 ov_stream_start 10.10.0.2
 sleep 1
-outages=()
-for run in $(seq 1 "$N_RUNS"); do
-  for _ in $(seq 20); do on_path 1 && break; done
-  if ! on_path 1; then
-    notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
-    continue
-  fi
-  p2_before=$(path_field 2 packets)
-  cut=$("$PY" -c 'import time; print(time.monotonic())')
-  ip -n "$(ns b)" link set w1 down
-  if ! wait_state 1 down 3; then
-    notok "failover $run: path 1 not declared down within 3 s"
-    ip -n "$(ns b)" link set w1 up
-    continue
-  fi
-  why=$(last_why 1)
-  sleep 0.6
-  gap=$(gap_after "$cut")
-  p2_after=$(path_field 2 packets)
-  outages+=("$gap")
-  if [ "$gap" != nan ] && [ "$gap" -lt 1000 ] && [ "$((p2_after - p2_before))" -gt 100 ] && [ "$why" = bfd_timeout ]; then
-    ok "failover $run: link 1 pulled, path 1 down ($why), outage ${gap} ms, path 2 carried $((p2_after - p2_before)) packets"
-  else
-    notok "failover $run: outage ${gap} ms, why $why, path 2 carried $((p2_after - p2_before))"
-  fi
-  ip -n "$(ns b)" link set w1 up
-  p1_before=$(path_field 1 packets)
-  if wait_state 1 up $UP_S; then
-    sleep 0.3
-    if [ "$(( $(path_field 1 packets) - p1_before ))" -gt 50 ] && [ "$(last_why 1)" = bfd_up ]; then
-      ok "failover $run: link 1 back, the session Up again (bfd_up), the stream back on path 1"
-    else
-      notok "failover $run: path 1 up ($(last_why 1)) but the stream did not come back"
-    fi
-  else
-    notok "failover $run: path 1 not back up within $UP_S s"
-    evidence
-  fi
-done
-if [ "${#outages[@]}" -gt 0 ]; then
-  med=$(printf '%s\n' "${outages[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
-  echo "# failover outage (BFD at 50 ms x 3 with FRR's bfdd): runs ${outages[*]} ms, median ${med} ms"
-fi
+OV_BACK_S=$UP_S OV_WHY_DOWN=bfd_timeout OV_WHY_UP=bfd_up ov_failover "$N_RUNS" "BFD at 50 ms x 3 with FRR's bfdd"
 
 # ------------------------------------------- 4. the far end says Down
 frr_conf "peer $VTEP2 local-address $FAR2" "shutdown"

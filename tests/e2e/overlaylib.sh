@@ -49,3 +49,94 @@ on_path() { # ID
   sleep 0.1
   [ "$(path_field "$1" state)" = up ] && [ "$(path_field "$1" packets)" -gt "$((p + 20))" ]
 }
+
+# The overlay's drops with a count, "none" without; one reason's count.
+ov_drops() {
+  ctl --json stats | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v and k.startswith("overlay.")) or "none")'
+}
+drop_count() { # REASON
+  ctl --json stats | "$PY" -c '
+import json, sys
+print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$1"
+}
+
+# Why path ID last went up or down (overlay.events), "none" before.
+last_why() { # ID
+  ctl --json call overlay.events 2>/dev/null | "$PY" -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["events"] if x["type"] == "path" and x["path"] == int(sys.argv[1])]
+print(e[-1]["why"] if e else "none")' "$1"
+}
+
+# ov_failover RUNS WHAT: RUNS times, link 1 (w1 in b) pulled under the
+# stream of ov_stream_start: path 1 down within OV_DOWN_S (3) s, the
+# outage the receiver sees under OV_OUTAGE_MS (1000) ms, path 2 carrying
+# the stream; link 1 back, path 1 up within OV_BACK_S (5) s and the stream
+# on it again. With OV_WHY_DOWN / OV_WHY_UP set, path 1's last event must
+# say so. Prints the outages and their median, WHAT saying how the paths
+# are watched; the script's evidence (when it has one) after a failure.
+ov_failover() { # RUNS WHAT
+  local run gap cut p2_before p2_after why back outages=() med
+  local down_s=${OV_DOWN_S:-3} back_s=${OV_BACK_S:-5} max_ms=${OV_OUTAGE_MS:-1000}
+  _ov_evidence() { if declare -F evidence >/dev/null; then evidence; fi; }
+  # after the cut: path 2 has carried 100 more packets and the stream
+  # arrives again (a packet received after the cut closes its gap)
+  _ov_on_path2() { # P2_BEFORE CUT
+    local i
+    for i in $(seq 1 40); do
+      [ "$(( $(path_field 2 packets) - $1 ))" -gt 100 ] && [ "$(gap_after "$2")" != nan ] && return 0
+      sleep 0.05
+    done
+    return 1
+  }
+  for run in $(seq 1 "$1"); do
+    for _ in $(seq 20); do on_path 1 && break; done
+    if ! on_path 1; then
+      notok "failover $run: the stream is not on path 1 before the cut: $(paths_json | head -c 600)"
+      _ov_evidence
+      continue
+    fi
+    p2_before=$(path_field 2 packets)
+    cut=$("$PY" -c 'import time; print(time.monotonic())')
+    ip -n "$(ns b)" link set w1 down
+    if ! wait_state 1 down "$down_s"; then
+      notok "failover $run: path 1 not declared down within $down_s s"
+      ip -n "$(ns b)" link set w1 up
+      continue
+    fi
+    why=$(last_why 1)
+    _ov_on_path2 "$p2_before" "$cut"
+    gap=$(gap_after "$cut")
+    p2_after=$(path_field 2 packets)
+    outages+=("$gap")
+    if [ "$gap" != nan ] && [ "$gap" -lt "$max_ms" ] && [ "$((p2_after - p2_before))" -gt 100 ] &&
+       [ "${OV_WHY_DOWN:-$why}" = "$why" ]; then
+      ok "failover $run: link 1 pulled, path 1 down ($why), outage ${gap} ms (< $max_ms), path 2 carried $((p2_after - p2_before)) packets"
+    else
+      notok "failover $run: outage ${gap} ms (bound $max_ms), path 1 down ($why), path 2 carried $((p2_after - p2_before))"
+      _ov_evidence
+    fi
+    ip -n "$(ns b)" link set w1 up
+    if wait_state 1 up "$back_s"; then
+      back=0
+      for _ in $(seq 20); do on_path 1 && { back=1; break; }; done
+      why=$(last_why 1)
+      if [ "$back" = 1 ] && [ "${OV_WHY_UP:-$why}" = "$why" ]; then
+        ok "failover $run: link 1 back, path 1 up ($why), the stream back on it"
+      else
+        notok "failover $run: path 1 up ($why) but the stream did not come back"
+        _ov_evidence
+      fi
+    else
+      notok "failover $run: path 1 not back up within $back_s s"
+      _ov_evidence
+    fi
+  done
+  if [ "${#outages[@]}" -gt 0 ]; then
+    med=$(printf '%s\n' "${outages[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
+    echo "# failover outage ($2): runs ${outages[*]} ms, median ${med} ms"
+  fi
+}

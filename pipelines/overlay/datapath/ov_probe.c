@@ -382,26 +382,43 @@ tx_allowed(uint64_t tsc)
 	return true;
 }
 
-static void
-probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
+/* A frame of path p with an IP header (ttl) and l4_len bytes after it,
+ * the first of which *l4 points to; NULL past the rate bound or out of
+ * mbufs. */
+static struct rte_mbuf *
+probe_frame(const struct prober *p, uint16_t l4_len, uint8_t ttl, uint64_t tsc, uint8_t **l4)
 {
+	static const uint8_t zero[6];
 	bool v6 = ov_path_v6(&p->cfg);
 	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
-	uint16_t l4 = p->kind == OV_PATH_ICMP ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr);
-	uint16_t len = (uint16_t)(l3 + l4 + sizeof(struct ov_probe_msg));
-	static const uint8_t zero[6];
-	const struct ov_sa *sa;
-	struct ov_probe_msg *msg;
 	struct rte_mbuf *m;
 	uint8_t *pl;
 
 	if (!tx_allowed(tsc))
-		return;
-	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, len, &pl);
+		return NULL;
+	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, l3 + l4_len, &pl);
+	if (m == NULL)
+		return NULL;
+	probe_ip(m, p, pl, l3 + l4_len, ttl);
+	*l4 = pl + l3;
+	return m;
+}
+
+static void
+probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
+{
+	bool v6 = ov_path_v6(&p->cfg);
+	uint16_t l4 = p->kind == OV_PATH_ICMP ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr);
+	const struct ov_sa *sa;
+	struct ov_probe_msg *msg;
+	struct rte_mbuf *m;
+	uint8_t *pl, *l4p;
+
+	m = probe_frame(p, l4 + sizeof(*msg), 64, tsc, &l4p);
 	if (m == NULL)
 		return;
-	probe_ip(m, p, pl, len, 64);
-	msg = (struct ov_probe_msg *)(pl + l3 + l4);
+	pl = l4p - (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
+	msg = (struct ov_probe_msg *)(l4p + l4);
 	memset(msg, 0, sizeof(*msg));
 	msg->magic = rte_cpu_to_be_32(OV_PROBE_MAGIC);
 	msg->version = OV_PROBE_VERSION;
@@ -410,7 +427,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	msg->seq = rte_cpu_to_be_32(seq);
 	msg->tx = tsc;
 	if (p->kind == OV_PATH_ICMP) {
-		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(pl + l3);
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)l4p;
 
 		/* ICMPv6's echo (RFC 4443 4.1) is ICMP's with other types and
 		 * a checksum over the pseudo-header too */
@@ -422,7 +439,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 		icmp->icmp_cksum = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)pl, icmp) :
 				   (uint16_t)~rte_raw_cksum(icmp, l4 + sizeof(*msg));
 	} else {
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(pl + l3);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)l4p;
 
 		udp->src_port = udp->dst_port = rte_cpu_to_be_16(OV_PROBE_PORT);
 		udp->dgram_len = rte_cpu_to_be_16(l4 + sizeof(*msg));
@@ -456,28 +473,24 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 static void
 bfd_send(uint16_t id, const struct prober *p, const struct ov_bfd_pkt *b, uint64_t tsc)
 {
-	static const uint8_t zero[6];
 	bool v6 = ov_path_v6(&p->cfg);
-	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
-	uint16_t len = (uint16_t)(l3 + sizeof(struct rte_udp_hdr) + sizeof(*b));
 	struct rte_udp_hdr *udp;
 	struct rte_mbuf *m;
-	uint8_t *pl;
+	uint8_t *l4;
 
-	if (!tx_allowed(tsc))
-		return;
-	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, len, &pl);
+	m = probe_frame(p, sizeof(*udp) + sizeof(*b), OV_BFD_TTL, tsc, &l4);
 	if (m == NULL)
 		return;
-	probe_ip(m, p, pl, len, OV_BFD_TTL);
-	udp = (struct rte_udp_hdr *)(pl + l3);
+	udp = (struct rte_udp_hdr *)l4;
 	udp->src_port = rte_cpu_to_be_16(OV_BFD_SPORT_BASE + id);
 	udp->dst_port = rte_cpu_to_be_16(OV_BFD_PORT);
 	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + sizeof(*b));
 	memcpy(udp + 1, b, sizeof(*b));
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)pl, udp) :
-			   rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)pl, udp);
+	udp->dgram_cksum = v6 ? rte_ipv6_udptcp_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									     RTE_ETHER_HDR_LEN), udp) :
+			   rte_ipv4_udptcp_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									 RTE_ETHER_HDR_LEN), udp);
 	if (ov_state_underlay_out(m, &p->cfg) == 0)
 		dp_slow_event(OV_EVENT(bfd_sent));
 }
