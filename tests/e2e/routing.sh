@@ -51,7 +51,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   pkill -9 -f "$DIR/" 2>/dev/null   # whatever of the box is left (a daemon started again, the relay)
-  frr_stop a r
+  frr_stop a r h
   if [ "$fail" -ne 0 ]; then
     for f in "$DIR"/sxcd.log "$DIR"/sxdp.log "$DIR"/frr-a/bgpd.log "$DIR"/frr-r/bgpd.log; do
       [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
@@ -290,6 +290,62 @@ if wait_for $PING_BOUND pings ha 192.168.50.1; then ok "ha reaches 192.168.50.1 
 else notok "ha -> 192.168.50.1: drops $(drops)"; fi
 if wait_for $PING_BOUND pings h6 2001:db8:50::1; then ok "h6 reaches 2001:db8:50::1 behind ra: the learned IPv6 route"
 else notok "h6 -> 2001:db8:50::1: drops $(drops)"; fi
+
+# ------------------------------------------------------------- OSPF
+# OSPFv2 beside BGP, area 0 on the routed port (with ra) and on the
+# slice's bridge domain (with ha, a router there too); each redistributes
+# a network of its loopback. Their hellos and floods (224.0.0.5/6) reach
+# the twin as a copy of what the link carries; the twin's go out bridged.
+ospf_conf() { # ROUTER_ID IFACE OWN_PREFIX NETWORK...: hello 1 s, dead 4 s (the Wait timer with it)
+  local rid=$1 ifc=$2 own=$3 n; shift 3
+  printf 'interface %s\n ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n' "$ifc"
+  [ "$own" = - ] || printf 'ip prefix-list OWN seq 5 permit %s\nroute-map OWN permit 10\n match ip address prefix-list OWN\nexit\n' "$own"
+  printf 'router ospf\n ospf router-id %s\n' "$rid"
+  for n in "$@"; do printf ' network %s area 0\n' "$n"; done
+  [ "$own" = - ] || printf ' redistribute connected route-map OWN\n'
+  printf 'exit\n'
+}
+ip -n "$(nsn ra)" addr add 10.88.0.1/24 dev lo
+ip -n "$(nsn ha)" addr add 10.89.0.1/24 dev lo
+ospf_conf 10.10.0.1 sxt1 - 10.1.0.0/24 10.10.0.0/24 >"$DIR/ospf-a.conf"
+ospf_conf 10.1.0.2 eth0 10.88.0.0/24 10.1.0.0/24 >"$DIR/ospf-r.conf"
+ospf_conf 10.10.0.11 eth0 10.89.0.0/24 10.10.0.0/24 >"$DIR/ospf-h.conf"
+if frr_add a "$TWIN" ospfd "$DIR/ospf-a.conf" && frr_add r "$(nsn ra)" ospfd "$DIR/ospf-r.conf" &&
+   frr_start h "$(nsn ha)" "$DIR/ospf-h.conf" ospfd; then
+  ok "FRR's ospfd in the twin, at ra and at ha (zebra and ospfd), area 0"
+else
+  notok "ospfd start: $(cat "$DIR"/frr-*/start.log 2>/dev/null | tail -5 | tr '\n' ' ')"
+fi
+full() { # the twin's OSPF neighbours, each Full
+  vty a -c "show ip ospf neighbor json" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin).get("neighbors", {})
+st = {k: v[0].get("nbrState", "") for k, v in d.items()}
+sys.exit(0 if all(any(s.startswith("Full") for s in [st.get(n, "")]) for n in sys.argv[1:]) else 1)' "$@"
+}
+if wait_for $BGP_BOUND full 10.1.0.2 10.10.0.11; then
+  ok "OSPF adjacencies Full with ra (the routed port) and ha (the bridge domain), through the exception path ($(sx --json stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["events"].get("switch.twin_mcast", 0))') of the twin's multicasts out bridged)"
+else
+  notok "OSPF neighbours: $(vty a -c 'show ip ospf neighbor' | tail -n +2 | tr -s ' \n' ' '); drops: $(drops)"
+fi
+if wait_for $ROUTE_BOUND route_is 10.88.0.0/24 "via nh=10.1.0.2" && wait_for $ROUTE_BOUND route_is 10.89.0.0/24 "via nh=10.10.0.11" &&
+   [ "$(learned 10.88.0.0/24 origin)/$(learned 10.89.0.0/24 origin)" = ospf/ospf ]; then
+  ok "OSPF's routes in sxdp's VRF 1, origin ospf: 10.88.0.0/24 via ra, 10.89.0.0/24 via ha"
+else
+  notok "OSPF routes: $(route_of 10.88.0.0/24) ($(learned 10.88.0.0/24 origin)) / $(route_of 10.89.0.0/24) ($(learned 10.89.0.0/24 origin)); the twin: $(ip -n "$TWIN" route show proto ospf | tr '\n' ';')"
+fi
+if wait_for $PING_BOUND in_ns ha ping -c 3 -i 0.2 -W 2 -I 10.89.0.1 10.88.0.1 >/dev/null 2>&1; then
+  ok "ha's 10.89.0.1 reaches ra's 10.88.0.1: both ways on routes OSPF taught the box"
+else
+  notok "10.89.0.1 -> 10.88.0.1: drops $(drops)"
+fi
+t0=$(date +%s%N)
+ip -n "$(nsn ra)" addr del 10.88.0.1/24 dev lo
+if wait_for $WITHDRAW_BOUND route_gone 10.88.0.0/24; then
+  ok "ra's 10.88.0.0/24 gone (its LSA flushed): out of sxdp after $(( ($(date +%s%N) - t0) / 1000000 )) ms; 10.89.0.0/24 stays: $(route_of 10.89.0.0/24)"
+else
+  notok "OSPF withdrawal: $(route_of 10.88.0.0/24)"
+fi
 
 # ------------------------------------------------------------- an operator's pin
 intents '[{"prefix": "192.168.51.0/24", "drop": true}]' >"$DIR/pinned.json"

@@ -7,7 +7,7 @@
 
 SXCD=$BUILD/sxcd
 FRR=/usr/lib/frr
-for t in zebra bgpd bfdd; do
+for t in zebra bgpd bfdd ospfd; do
   [ -x "$FRR/$t" ] || { echo "SKIP: FRR's $t is not installed (apt-get install frr)"; exit 77; }
 done
 command -v vtysh >/dev/null || { echo "SKIP: vtysh is not installed (apt-get install frr)"; exit 77; }
@@ -50,11 +50,22 @@ frr_start() {
   done
 }
 
-# frr_stop INSTANCE...: what frr_start started, and its run directory
+# frr_add INSTANCE NETNS DAEMON CONF: one more daemon (ospfd, ...) of an
+# instance frr_start started, its configuration CONF
+frr_add() {
+  local i=$1 ns=$2 d=$3 conf=$4
+  { printf 'hostname %s\nlog file %s/frr-%s/%s.log informational\n' "$i" "$DIR" "$i" "$d"; cat "$conf"; } \
+    >"$DIR/frr-$i/$d.conf"
+  chown frr:frr "$DIR/frr-$i/$d.conf"
+  ip netns exec "$ns" "$FRR/$d" -d -N "$P$i" -P 0 -f "$DIR/frr-$i/$d.conf" \
+    -i "/var/run/frr/$P$i/$d.pid" >>"$DIR/frr-$i/start.log" 2>&1
+}
+
+# frr_stop INSTANCE...: what frr_start and frr_add started, and its run directory
 frr_stop() {
   local i d
   for i in "$@"; do
-    for d in bgpd bfdd zebra; do
+    for d in bgpd bfdd ospfd zebra; do
       [ -f "/var/run/frr/$P$i/$d.pid" ] && kill "$(cat "/var/run/frr/$P$i/$d.pid")" 2>/dev/null
     done
     rm -rf "/var/run/frr/$P$i"

@@ -36,7 +36,7 @@ int
 sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 {
 	const struct sw_host *h = host_of(md->slice, sw_meta(m)->bd);
-	struct rte_ether_addr src;
+	struct rte_ether_addr src, dst;
 	struct rte_ether_hdr *eth;
 	uint16_t l2 = h != NULL && h->vlan != 0 ? RTE_ETHER_HDR_LEN + 4 : RTE_ETHER_HDR_LEN;
 	rte_be16_t et = rte_cpu_to_be_16((md->flags & DP_MF_IPV6) ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
@@ -60,14 +60,17 @@ sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 		return 0;
 	}
 	/* the frame as the twin takes it: to its MAC (the port's, which the
-	 * kernel side of the port wears), from the sender's, in its VLAN */
+	 * kernel side of the port wears) or the group's, from the sender's, in
+	 * its VLAN */
 	src = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
+	dst = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr;
 	if (rte_pktmbuf_adj(m, md->l3_off) == NULL ||
 	    (eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, l2)) == NULL) {
 		dp_slow_drop(m, SW_DROP(vlan_push));
 		return 0;
 	}
-	eth->dst_addr = dp_ports[h->port].mac;
+	/* a group's frame stays the group's: the twin's daemon joined it */
+	eth->dst_addr = rte_is_multicast_ether_addr(&dst) ? dst : dp_ports[h->port].mac;
 	eth->src_addr = src;
 	eth->ether_type = et;
 	if (h->vlan != 0) {
@@ -82,4 +85,85 @@ sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 		dp_slow_event(SW_EVENT(host_delivered));
 	dp_slow_event(SW_EVENT(forwarded));   /* sent on, as a held packet is */
 	return 0;
+}
+
+/* Where a twin's multicast goes: the bridge domains the twin's link (the
+ * port and VLAN it came on) is the hosts entry of, or, for the slice's
+ * entry (bd 0), every domain the slice routes that has no link of its own. */
+struct mcast_out {
+	struct rte_mbuf *m;
+	const struct dp_meta *md;
+	uint16_t port, vlan;
+	bool whole;              /* the link is the slice's (bd 0) */
+	unsigned int sent;
+};
+
+static void
+mcast_into(struct mcast_out *o, uint16_t bd)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(o->m, const struct rte_ether_hdr *);
+	const struct sw_svi *svi = sw_slow_svi(pl_sw.svi, o->md->slice, bd);
+
+	if (svi == NULL)
+		return;
+	sw_slow_bd_send(o->m->pool, o->md->slice, bd, eth->dst_addr.addr_bytes, svi->mac, RTE_ETHER_TYPE_IPV4,
+			rte_pktmbuf_mtod_offset(o->m, const uint8_t *, o->md->l3_off),
+			(uint16_t)(rte_pktmbuf_pkt_len(o->m) - o->md->l3_off), SW_EVENT(twin_mcast));
+	o->sent++;
+}
+
+static inline uint16_t
+key_u16(const uint8_t *k, unsigned int i)
+{
+	return rte_be_to_cpu_16(*(const rte_be16_t *)(k + 2 * i));
+}
+
+/* hosts entries of the slice that are this link: their domains */
+static int
+mcast_each_host(const struct dp_entry_view *ev, void *arg)
+{
+	struct mcast_out *o = arg;
+	const struct sw_host *h = (const struct sw_host *)ev->params;
+
+	if (ev->action != SW_HOST_TWIN || key_u16(ev->key, 0) != o->md->slice || h->port != o->port ||
+	    h->vlan != o->vlan)
+		return 0;
+	if (key_u16(ev->key, 1) == 0)
+		o->whole = true;
+	else
+		mcast_into(o, key_u16(ev->key, 1));
+	return 0;
+}
+
+/* the slice's routed domains without a twin link of their own */
+static int
+mcast_each_svi(const struct dp_entry_view *ev, void *arg)
+{
+	struct mcast_out *o = arg;
+	uint16_t bd = key_u16(ev->key, 1);
+
+	if (ev->action == 0 && key_u16(ev->key, 0) == o->md->slice &&
+	    sw_slow_svi(pl_sw.hosts, o->md->slice, bd) == NULL)
+		mcast_into(o, bd);
+	return 0;
+}
+
+void
+sw_host_mcast_out(struct rte_mbuf *m, struct dp_meta *md)
+{
+	struct mcast_out o = { .m = m, .md = md, .port = md->in_port, .vlan = sw_meta(m)->vid };
+
+	if (rte_pktmbuf_linearize(m) < 0) {
+		dp_slow_drop(m, SW_DROP(twin_mcast_lost));
+		return;
+	}
+	dp_table_each((unsigned int)pl_sw.hosts, mcast_each_host, &o);
+	if (o.whole)
+		dp_table_each((unsigned int)pl_sw.svi, mcast_each_svi, &o);
+	if (o.sent == 0) {
+		dp_slow_drop(m, SW_DROP(twin_mcast_lost));
+		return;
+	}
+	dp_slow_event(SW_EVENT(consumed));
+	rte_pktmbuf_free(m);
 }

@@ -3,7 +3,10 @@
  * anything a daemon of the box listens to) goes to the kernel twin of its
  * VRF, the hosts table's (port, VLAN): a routing suite (FRR) there speaks
  * for the box. The twin's frames come back on that port through an
- * interfaces entry "host", routed in the slice as the box's own. */
+ * interfaces entry "host", routed in the slice as the box's own. A routing
+ * protocol's link-local multicast (OSPF's hellos and floods:
+ * pl_switch_mcast_routing) is the exception: a copy of what a link
+ * carries goes to the twin, and what the twin sends goes out bridged. */
 #ifndef SW_HOST_H
 #define SW_HOST_H
 
@@ -18,5 +21,10 @@ void sw_host_init(void);
  * twin: 0 when taken (sent, or dropped under a named reason), -ENOENT when
  * the slice has none (m untouched: the caller drops it). */
 int sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md);
+/* A routing protocol's multicast m from the twin of md->slice (consumed):
+ * out bridged into the bridge domains the twin's link is the hosts entry
+ * of, or (the slice's link, bd 0) into every domain the slice routes
+ * without a link of its own, from the SVI's MAC there; never routed. */
+void sw_host_mcast_out(struct rte_mbuf *m, struct dp_meta *md);
 
 #endif

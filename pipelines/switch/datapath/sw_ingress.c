@@ -60,6 +60,12 @@ routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, co
 		sw_meta(m)->punt = SW_PUNT_ND;
 		return DP_NEXT_PUNT;
 	}
+	/* a routing protocol's hello: to the twin from the link, from the
+	 * twin to its links (the slow path knows them) */
+	if (pl_switch_mcast_routing(m, md->flags, md->l3_off)) {
+		sw_meta(m)->punt = (md->flags & DP_MF_HOST) ? SW_PUNT_TWIN_MCAST : SW_PUNT_MCAST;
+		return DP_NEXT_PUNT;
+	}
 	return DP_NEXT_DROP(SW_DROP(routed_group));
 }
 

@@ -170,6 +170,28 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	return DP_NEXT_TX;
 }
 
+/* Does the slice route bridge domain bd (an SVI there) with a kernel twin
+ * (a hosts entry of (slice, bd), else of the slice) to hand a routing
+ * protocol's multicast to? Lookups for those rare frames alone. */
+static bool
+twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
+{
+	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[1] = { key };
+	const struct dp_entry *e[1];
+
+	pl_switch_key_bd_port(key, slice, bd);   /* (vrf, bd): the same two u16 */
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.svi, kp, 1, e);
+	if (e[0]->action != 0)
+		return false;
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
+	if (e[0]->action == SW_HOST_TWIN)
+		return true;
+	pl_switch_key_bd_port(key, slice, 0);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
+	return e[0]->action == SW_HOST_TWIN;
+}
+
 /* Is ip one of the box's own addresses in this slice? */
 static inline int
 is_local(struct dp_stage_ctx *ctx, uint16_t slice, uint32_t ip)
@@ -215,6 +237,14 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				sw_meta(m)->punt = SW_PUNT_ND;
 				next[i] = DP_NEXT_PUNT;
 			} else {
+				/* the domain's router hears it too, bridged on all the same */
+				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)) &&
+				    twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
+					struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_PUNT);
+
+					if (c != NULL)
+						sw_meta(c)->punt = SW_PUNT_MCAST;
+				}
 				next[i] = flood(ctx, m, md);
 			}
 			continue;

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include "dp_addr.h"
+#include "dp_meta.h"
 #include "dp_feature.h"
 #include "dp_table.h"
 #include "sw_api.h"
@@ -39,7 +41,33 @@ enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_ROUTE };   /* switch.l3 and switch.l3v6 alik
 enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
        SW_PUNT_MTU /* routed, resolved, longer than the egress MTU */,
        SW_PUNT_ND /* IPv6: a neighbour solicitation multicast to one of the box's addresses */,
-       SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */ };
+       SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */,
+       SW_PUNT_MCAST /* a routing protocol's link-local multicast: a copy for the twin */,
+       SW_PUNT_TWIN_MCAST /* the same from the twin: out into its bridge domains */ };
+
+/* A routing protocol's IPv4 link-local multicast: RFC 5771's Local
+ * Network Control Block, the groups a routing suite speaks on (OSPF's
+ * 224.0.0.5 and .6, RIPv2's .9, EIGRP's .10, PIM's .13, VRRP's .18). The
+ * bridge domain's router, the slice's twin, takes a copy of what comes
+ * in, and what the twin sends goes out bridged, its TTL of 1 untouched
+ * (these never cross a router). */
+static inline bool
+pl_switch_mcast_routing(const struct rte_mbuf *m, uint32_t flags, uint16_t l3_off)
+{
+	const uint8_t *dst;
+
+	if ((flags & (DP_MF_IPV4 | DP_MF_FRAG)) != DP_MF_IPV4)
+		return false;
+	dst = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + 16);
+	if (dst[0] != 224 || dst[1] != 0 || dst[2] != 0)
+		return false;
+	switch (dst[3]) {
+	case 5: case 6: case 9: case 10: case 13: case 18:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The box's link-local address in a bridge domain: fe80::/64 with the
  * modified EUI-64 of its SVI MAC (RFC 4291 2.5.6, appendix A). */
