@@ -19,7 +19,11 @@
 # networks); `sxctl route learned red` lists them; an operator's pinned
 # route (a drop intent) wins over the learned one (shadowed), and the
 # learned one comes back when the pin goes; ECMP from a static multipath
-# route in the twin; a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
+# route in the twin; OSPF beside BGP (ospfd in the twin, at ra on the
+# routed port and at ha, a router on the bridge domain too: adjacencies
+# Full through the exception path's multicast, their prefixes in sxdp with
+# origin ospf, traffic between them, a flushed LSA gone from sxdp within
+# WITHDRAW_BOUND); a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
 # (the time printed); sxdp paused past sxcd's keepalive: the twin and its
 # routes stand; sxcd killed with -9, a withdrawal while it is away: the
 # sxcd started again takes the stale route back, keeps the others.

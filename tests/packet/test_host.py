@@ -13,7 +13,9 @@ The twin's frames come back through an `interfaces` entry `host`: a routed
 port whose packets are the box's own, routed with the TTL the kernel set
 (an eBGP session's TTL 1 leaves with TTL 1), never answered with an ICMP
 error. A VRF without a twin drops as before (switch.not_for_us); a twin on
-another slice's wire is refused (slice_conflict).
+another slice's wire is refused (slice_conflict). A routing protocol's
+link-local multicast (OSPF's 224.0.0.5) reaches the twin from the link,
+and the twin's goes out bridged, TTL untouched.
 """
 
 import os
@@ -26,6 +28,7 @@ from sxdptest import expect_drops, expect_eq, expect_events  # noqa: E402
 
 try:
     from scapy.all import ICMP, IP, TCP, UDP, Ether, IPv6, Raw  # noqa: E402
+    from scapy.contrib.ospf import OSPF_Hdr, OSPF_Hello  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
@@ -111,6 +114,32 @@ def test_twin_packets_leave_as_the_boxs_own():
         dp.expect_outputs({"p0": [frame(PMAC, HR, syn_ack), frame(PMAC, HR, syn_ack6)], "h": []})
         # what a LAN host sends the same way is a hop of the box's
         expect_eq(decremented(syn_ack).ttl, 0, "(a forwarded TTL 1 would have expired)")
+
+
+@R.test
+def test_routing_multicast_to_and_from_the_twin():
+    """An OSPF hello (224.0.0.5, TTL 1) on slice 1's routed port reaches its
+    twin as it came, to the group's MAC, in the twin's VLAN; mDNS's
+    224.0.0.251 is no routing protocol's (routed_group); slice 2 has no twin
+    and keeps dropping it (routed_group). The twin's hello leaves p0 bridged
+    from the SVI's MAC (the port's), TTL 1 untouched, and never reaches p1
+    (slice 2's)."""
+    gmac = "01:00:5e:00:00:05"
+    hello = IP(src=A4, dst="224.0.0.5", ttl=1) / OSPF_Hdr(src=A4) / OSPF_Hello(mask="255.255.255.0")
+    mdns = IP(src=A4, dst="224.0.0.251", ttl=255) / UDP(sport=5353, dport=5353) / Raw(b"q")
+    hello2 = IP(src="10.0.20.1", dst="224.0.0.5", ttl=1) / OSPF_Hdr(src="10.0.20.1") / OSPF_Hello(mask="255.255.255.0")
+    mine = IP(src=R4, dst="224.0.0.5", ttl=1) / OSPF_Hdr(src=R4) / OSPF_Hello(mask="255.255.255.0")
+    with new_switch({"p0": [frame(HR, gmac, hello), frame(HR, "01:00:5e:00:00:fb", mdns)],
+                     "p1": [frame(HR, gmac, hello2)], "h": [frame(HMAC, gmac, mine, KVID)]},
+                    port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp))
+        dp.run_traffic()
+        st = dp.wait_events({"switch.host_delivered": 1, "switch.twin_mcast": 1})
+        expect_drops(st, {"switch.routed_group": 2})
+        expect_events(st, {"switch.host_delivered": 1, "switch.forwarded": 1, "switch.twin_mcast": 1,
+                           "switch.consumed": 1}, only="switch.")
+        dp.stop()
+        dp.expect_outputs({"h": [frame(HR, gmac, hello, KVID)], "p0": [frame(PMAC, gmac, mine)], "p1": []})
 
 
 @R.test

@@ -60,11 +60,17 @@ routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, co
 		sw_meta(m)->punt = SW_PUNT_ND;
 		return DP_NEXT_PUNT;
 	}
-	/* a routing protocol's hello: to the twin from the link, from the
-	 * twin to its links (the slow path knows them) */
+	/* a routing protocol's hello: from the twin to its links (the slow
+	 * path knows them), from the link to the twin where there is one */
 	if (pl_switch_mcast_routing(m, md->flags, md->l3_off)) {
-		sw_meta(m)->punt = (md->flags & DP_MF_HOST) ? SW_PUNT_TWIN_MCAST : SW_PUNT_MCAST;
-		return DP_NEXT_PUNT;
+		if (md->flags & DP_MF_HOST) {
+			sw_meta(m)->punt = SW_PUNT_TWIN_MCAST;
+			return DP_NEXT_PUNT;
+		}
+		if (pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
+			sw_meta(m)->punt = SW_PUNT_MCAST;
+			return DP_NEXT_PUNT;
+		}
 	}
 	return DP_NEXT_DROP(SW_DROP(routed_group));
 }

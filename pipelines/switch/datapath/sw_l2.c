@@ -170,11 +170,8 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	return DP_NEXT_TX;
 }
 
-/* Does the slice route bridge domain bd (an SVI there) with a kernel twin
- * (a hosts entry of (slice, bd), else of the slice) to hand a routing
- * protocol's multicast to? Lookups for those rare frames alone. */
-static bool
-twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
+bool
+pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
 {
 	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[1] = { key };
@@ -239,7 +236,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			} else {
 				/* the domain's router hears it too, bridged on all the same */
 				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)) &&
-				    twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
+				    pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
 					struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_PUNT);
 
 					if (c != NULL)
