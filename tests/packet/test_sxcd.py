@@ -691,6 +691,42 @@ def test_slice_routed_ports():
 
 
 @R.test
+def test_slice_svi_per_site():
+    """svi.sites: at the site of an entry, the slice's SVI is that entry's
+    (its own address, IPv6 address and MAC) instead of the shared one, so
+    that the twins of two sites of a stretched subnet can peer; a site not
+    listed wears the shared SVI; a site listed twice fails the slice."""
+    tables = ["svi", "svi6", "fdb"]
+    here = SITE["spec"]["id"]
+
+    def svis(dp):
+        t = {k: dp.table_read(k)[0] for k in tables}
+        return ([(e["params"]["mac"].lower(), e["params"]["ip"]) for e in t["svi"] if e["match"]["vrf"] == 1],
+                [(e["params"]["mac"].lower(), e["params"]["ip"]) for e in t["svi6"] if e["match"]["vrf"] == 1])
+    shared = {"address": "10.10.0.254/24", "mac": "02:00:0a:0a:00:fe"}
+    mine = {"site": here, "address": "10.10.0.2/24", "address6": "2001:db8:10::2/64", "mac": "02:00:0a:0a:00:02"}
+    other = {"site": here + 1, "address": "10.10.0.3/24", "mac": "02:00:0a:0a:00:03"}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_(
+            "blue", 1, "lan1", 5000, svi=dict(shared, sites=[other, mine]))]})
+        expect_eq(code, 200, "apply: %s" % res)
+        expect_eq(cd.wait_settled().get("slices/blue", {}).get("phase"), "Ready", "blue Ready")
+        expect_eq(svis(dp), ([("02:00:0a:0a:00:02", "10.10.0.2")], [("02:00:0a:0a:00:02", "2001:db8:10::2")]),
+                  "this site's own SVI, both families, its own MAC")
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000,
+                                                                       svi=dict(shared, sites=[other])))
+        expect_eq((code, res["status"]["phase"]), (200, "Ready"), "another site's entry alone")
+        expect_eq(svis(dp), ([("02:00:0a:0a:00:fe", "10.10.0.254")], []), "the shared SVI here")
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000,
+                                                                       svi=dict(shared, sites=[other, other])))
+        expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
+                  ("Failed", "duplicate", "/spec/svi/sites/1/site"), "a site listed twice")
+        code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000,
+                                                                       svi=dict(shared, sites=[{"site": here}])))
+        expect_eq(code, 400, "an entry without its address and MAC: %s" % res)
+
+
+@R.test
 def test_reconcile_drift_and_foreign_entries():
     """An owned entry removed behind sxcd's back comes back; an entry sxcd does not own is never
     touched; a restart of sxcd writes nothing when sxdp is right."""

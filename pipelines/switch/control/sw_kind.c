@@ -413,6 +413,31 @@ slice_twin(struct cd_kx *x, const char *name, json_t *rt, json_int_t sid, json_t
 	json_decref(ups);
 }
 
+/* The SVI this box's site wears in a slice: svi's own (the same at every
+ * site: a distributed gateway), or the entry of svi.sites for this site
+ * (an address and MAC of its own: routers at two sites of a stretched
+ * subnet peer across it). A site listed twice is refused. */
+static json_t *
+svi_here(struct cd_kx *x, json_t *svi)
+{
+	json_int_t here = cd_num(sw_kind_site(x), "id", -1);
+	json_t *e, *own = svi;
+	size_t i, j;
+	char ptr[64];
+
+	json_array_foreach(json_object_get(svi, "sites"), i, e) {
+		for (j = 0; j < i; j++)
+			if (cd_num(json_array_get(json_object_get(svi, "sites"), j), "site", -2) == cd_num(e, "site", -3)) {
+				snprintf(ptr, sizeof(ptr), "/spec/svi/sites/%zu/site", i);
+				cd_kx_fail(x, "Failed", ptr, "duplicate", "site %" JSON_INTEGER_FORMAT " has two "
+					   "SVIs in this slice", cd_num(e, "site", 0));
+			}
+		if (cd_num(e, "site", -3) == here)
+			own = e;
+	}
+	return own;
+}
+
 static bool
 compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 {
@@ -484,10 +509,11 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
 		routed_port(x, name, spec, m, i, sid, meter);
 	if ((s = json_object_get(spec, "svi")) != NULL) {
-		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(s, "mac"),
-					  .addr = cd_str(s, "address") };
+		json_t *own = svi_here(x, s);
+		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(own, "mac"),
+					  .addr = cd_str(own, "address") };
 		struct intent it = INTENT_OF(INTENT_SVI_ADD, &svi);
-		const char *a6 = cd_str(s, "address6");
+		const char *a6 = cd_str(own, "address6");
 
 		cd_kx_run(x, &it, "/spec/svi");
 		/* dual-stack: the IPv6 SVI on the same BD with the same MAC */
