@@ -55,34 +55,9 @@ sw_stale_cleanup ove
 NL_DIR=$(mktemp -d /tmp/sxdp-e2e-overlay.XXXXXX)
 NL_SOCK="$NL_DIR/sxdp.sock"
 topo() {
-  ip netns add "$(ns a)" && ip netns add "$(ns b)" && ip netns add "$(ns c)" || return 1
-  ip link add "$(ns lan)" type veth peer name eth0 netns "$(ns a)" || return 1
-  ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
-  ip link add "$(ns wan2)" type veth peer name w2 netns "$(ns b)" || return 1
-  local h
-  for h in a b; do
-    ip -n "$(ns $h)" link set lo up
-    ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-      net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-  done
-  # site A's host: the overlay's MTU (1500 less VXLAN's 50); the box's SVI
-  # routes to site B's VRF
-  ip -n "$(ns a)" link set eth0 address $A_MAC mtu 1450 up
-  ip -n "$(ns a)" addr add 10.10.0.1/24 dev eth0
+  ov_two_sites && ip netns add "$(ns c)" || return 1
+  # the box's SVI routes site A's host to site B's VRF
   ip -n "$(ns a)" route add 10.30.0.0/24 via 10.10.0.254
-  in_ns a ethtool -K eth0 tx off >/dev/null 2>&1
-  # site B: two underlay links and the kernel's VXLAN to both VTEPs
-  ip -n "$(ns b)" addr add $FAR1/24 dev w1
-  ip -n "$(ns b)" addr add $FAR2/24 dev w2
-  ip -n "$(ns b)" link set w1 up
-  ip -n "$(ns b)" link set w2 up
-  in_ns b ethtool -K w1 tx off >/dev/null 2>&1
-  in_ns b ethtool -K w2 tx off >/dev/null 2>&1
-  ip -n "$(ns b)" link add vx0 address $B_MAC type vxlan id 5000 dstport 4789 || return 1
-  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP1 || return 1
-  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP2 || return 1
-  ip -n "$(ns b)" addr add 10.10.0.2/24 dev vx0
-  ip -n "$(ns b)" link set vx0 up
   # site B's routed side behind the L3 VNI, its own netns (this kernel has
   # no VRF device): the VXLAN device keeps its underlay in b; the box's
   # router MAC is its next hop

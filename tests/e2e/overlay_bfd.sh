@@ -65,33 +65,10 @@ trap 'exit 130' INT TERM
 # ------------------------------------------------------------- topology
 sw_stale_cleanup ovb
 topo() {
-  ip netns add "$(ns a)" && ip netns add "$(ns b)" || return 1
-  ip link add "$(ns lan)" type veth peer name eth0 netns "$(ns a)" || return 1
-  ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
-  ip link add "$(ns wan2)" type veth peer name w2 netns "$(ns b)" || return 1
-  local h
-  for h in a b; do
-    ip -n "$(ns $h)" link set lo up
-    ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-      net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-  done
-  ip -n "$(ns a)" link set eth0 address $A_MAC mtu 1450 up
-  ip -n "$(ns a)" addr add 10.10.0.1/24 dev eth0
-  in_ns a ethtool -K eth0 tx off >/dev/null 2>&1
-  ip -n "$(ns b)" addr add $FAR1/24 dev w1
-  ip -n "$(ns b)" addr add $FAR2/24 dev w2
+  ov_two_sites || return 1
   # IPv6 on w2 alone: path 3's far end
   in_ns b sysctl -qw net.ipv6.conf.w2.disable_ipv6=0 net.ipv6.conf.w2.accept_dad=0 >/dev/null
   ip -n "$(ns b)" addr add $FAR6/64 dev w2 nodad
-  ip -n "$(ns b)" link set w1 up
-  ip -n "$(ns b)" link set w2 up
-  in_ns b ethtool -K w1 tx off >/dev/null 2>&1
-  in_ns b ethtool -K w2 tx off >/dev/null 2>&1
-  ip -n "$(ns b)" link add vx0 address $B_MAC type vxlan id 5000 dstport 4789 || return 1
-  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP1 || return 1
-  in_ns b bridge fdb append 00:00:00:00:00:00 dev vx0 dst $VTEP2 || return 1
-  ip -n "$(ns b)" addr add 10.10.0.2/24 dev vx0
-  ip -n "$(ns b)" link set vx0 up
   sw_links_up lan wan1 wan2
 }
 if ! topo; then
@@ -110,7 +87,7 @@ bfd_peer() { # VTEP LOCAL TX_MS RX_MS
 if frr_start b "$(ns b)" "$NL_DIR/bfdd.conf" bfdd; then
   ok "FRR's zebra and bfdd in site B, a peer on each VTEP at 50 ms x 3"
 else
-  notok "FRR's bfdd did not start: $(cat "$DIR/frr-b/start.log" 2>/dev/null | tail -3)"
+  notok "FRR's bfdd did not start: $(tail -3 "$DIR/frr-b/start.log" 2>/dev/null)"
   finish
 fi
 # bfdd's view of its session with VTEP: FIELD of 'show bfd peers json'
@@ -173,20 +150,20 @@ else
   finish
 fi
 settled() { # the box's Poll answered: bfdd sees its 50 ms; its own view Up
-  [ "$(frr_peer $VTEP1 status)" = up ] && [ "$(frr_peer $VTEP2 status)" = up ] && [ "$(frr_peer $VTEP6 status)" = up ] &&
-    [ "$(frr_peer $VTEP1 remote-transmit-interval)" = 50 ] && [ "$(frr_peer $VTEP2 remote-receive-interval)" = 50 ] &&
+  [ "$(frr_peer "$VTEP1" status)" = up ] && [ "$(frr_peer "$VTEP2" status)" = up ] && [ "$(frr_peer "$VTEP6" status)" = up ] &&
+    [ "$(frr_peer "$VTEP1" remote-transmit-interval)" = 50 ] && [ "$(frr_peer "$VTEP2" remote-receive-interval)" = 50 ] &&
     [ "$(bfd_field 1 tx_interval_us)" = 50000 ] && [ "$(bfd_field 1 poll)" = False ]
 }
 if wait_for 5 settled; then
-  ok "bfdd's sessions Up, the box's 50 ms intervals in force after its Poll Sequence; detection $(bfd_field 1 detect_time_us) us, discriminators $(bfd_field 1 local_discr) <-> $(bfd_field 1 remote_discr) (bfdd: $(frr_peer $VTEP1 remote-id) <-> $(frr_peer $VTEP1 id))"
+  ok "bfdd's sessions Up, the box's 50 ms intervals in force after its Poll Sequence; detection $(bfd_field 1 detect_time_us) us, discriminators $(bfd_field 1 local_discr) <-> $(bfd_field 1 remote_discr) (bfdd: $(frr_peer "$VTEP1" remote-id) <-> $(frr_peer "$VTEP1" id))"
 else
-  notok "after Up: bfdd status $(frr_peer $VTEP1 status)/$(frr_peer $VTEP2 status), sees tx $(frr_peer $VTEP1 remote-transmit-interval) ms; box tx $(bfd_field 1 tx_interval_us) us poll $(bfd_field 1 poll)"
+  notok "after Up: bfdd status $(frr_peer "$VTEP1" status)/$(frr_peer "$VTEP2" status), sees tx $(frr_peer "$VTEP1" remote-transmit-interval) ms; box tx $(bfd_field 1 tx_interval_us) us poll $(bfd_field 1 poll)"
   evidence
 fi
-if [ "$(bfd_field 1 remote_discr)" = "$(frr_peer $VTEP1 id)" ] && [ "$(frr_peer $VTEP1 remote-id)" = "$(bfd_field 1 local_discr)" ]; then
+if [ "$(bfd_field 1 remote_discr)" = "$(frr_peer "$VTEP1" id)" ] && [ "$(frr_peer "$VTEP1" remote-id)" = "$(bfd_field 1 local_discr)" ]; then
   ok "discriminators agree on both ends"
 else
-  notok "discriminators: box $(bfd_field 1 local_discr)/$(bfd_field 1 remote_discr), bfdd $(frr_peer $VTEP1 id)/$(frr_peer $VTEP1 remote-id)"
+  notok "discriminators: box $(bfd_field 1 local_discr)/$(bfd_field 1 remote_discr), bfdd $(frr_peer "$VTEP1" id)/$(frr_peer "$VTEP1" remote-id)"
 fi
 
 # ------------------------------------------------------ 2. on the wire
@@ -254,10 +231,10 @@ cat >"$NL_DIR/slow.json" <<EOF
 EOF
 ups2=$(path_field 2 ups)
 sw_table_load "$NL_DIR/slow.json"
-if wait_for 5 eval '[ "$(frr_peer $VTEP2 remote-transmit-interval)" = 100 ] && [ "$(frr_peer $VTEP2 remote-receive-interval)" = 100 ] && [ "$(bfd_field 2 poll)" = False ] && [ "$(bfd_field 2 tx_interval_us)" = 100000 ]'; then
+if wait_for 5 eval '[ "$(frr_peer "$VTEP2" remote-transmit-interval)" = 100 ] && [ "$(frr_peer "$VTEP2" remote-receive-interval)" = 100 ] && [ "$(bfd_field 2 poll)" = False ] && [ "$(bfd_field 2 tx_interval_us)" = 100000 ]'; then
   ok "the box slowed path 2 to 100 ms (its Poll, bfdd's Final): bfdd sees 100 ms"
 else
-  notok "box at 100 ms: bfdd sees tx $(frr_peer $VTEP2 remote-transmit-interval) rx $(frr_peer $VTEP2 remote-receive-interval); box poll $(bfd_field 2 poll)"
+  notok "box at 100 ms: bfdd sees tx $(frr_peer "$VTEP2" remote-transmit-interval) rx $(frr_peer "$VTEP2" remote-receive-interval); box poll $(bfd_field 2 poll)"
 fi
 sleep 1
 if [ "$(path_field 1 state)/$(path_field 2 state)" = up/up ] && [ "$(path_field 1 ups)" = "$ups1" ] && [ "$(path_field 2 ups)" = "$ups2" ]; then

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # What the overlay e2e scripts share (sourced after common.sh and
-# switchlib.sh; they define ns): a numbered UDP stream from host a to host b
+# switchlib.sh; they define ns): site A's host and site B over two WAN
+# links (ov_two_sites); a numbered UDP stream from host a to host b
 # across the overlay, and what a failover check reads of it.
 
 # A 500 packet/s UDP stream a -> ADDR:9999; b records arrival times in
@@ -85,8 +86,7 @@ ov_failover() { # RUNS WHAT
   # after the cut: path 2 has carried 100 more packets and the stream
   # arrives again (a packet received after the cut closes its gap)
   _ov_on_path2() { # P2_BEFORE CUT
-    local i
-    for i in $(seq 1 40); do
+    for _ in $(seq 1 40); do
       [ "$(( $(path_field 2 packets) - $1 ))" -gt 100 ] && [ "$(gap_after "$2")" != nan ] && return 0
       sleep 0.05
     done
@@ -139,4 +139,37 @@ ov_failover() { # RUNS WHAT
     med=$(printf '%s\n' "${outages[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
     echo "# failover outage ($2): runs ${outages[*]} ms, median ${med} ms"
   fi
+}
+
+# ov_two_sites: netns a (site A's host, eth0 on the box's lan port,
+# 10.10.0.1/24 at the overlay's MTU: 1500 less VXLAN's 50) and b (site B:
+# w1 $FAR1 on wan1, w2 $FAR2 on wan2, the kernel's VXLAN 5000 vx0 with
+# $B_MAC and 10.10.0.2/24 to both VTEPs, $VTEP1 and $VTEP2), IPv4 only,
+# no TX checksum offload (AF_PACKET sees what the wire would). The links
+# to the box are left down: the script adds its own, then sw_links_up.
+ov_two_sites() {
+  local h
+  ip netns add "$(ns a)" && ip netns add "$(ns b)" || return 1
+  ip link add "$(ns lan)" type veth peer name eth0 netns "$(ns a)" || return 1
+  ip link add "$(ns wan1)" type veth peer name w1 netns "$(ns b)" || return 1
+  ip link add "$(ns wan2)" type veth peer name w2 netns "$(ns b)" || return 1
+  for h in a b; do
+    ip -n "$(ns $h)" link set lo up
+    ip netns exec "$(ns $h)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+      net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+  done
+  ip -n "$(ns a)" link set eth0 address "$A_MAC" mtu 1450 up
+  ip -n "$(ns a)" addr add 10.10.0.1/24 dev eth0
+  ip netns exec "$(ns a)" ethtool -K eth0 tx off >/dev/null 2>&1
+  ip -n "$(ns b)" addr add "$FAR1/24" dev w1
+  ip -n "$(ns b)" addr add "$FAR2/24" dev w2
+  for h in w1 w2; do
+    ip -n "$(ns b)" link set $h up
+    ip netns exec "$(ns b)" ethtool -K $h tx off >/dev/null 2>&1
+  done
+  ip -n "$(ns b)" link add vx0 address "$B_MAC" type vxlan id 5000 dstport 4789 || return 1
+  ip netns exec "$(ns b)" bridge fdb append 00:00:00:00:00:00 dev vx0 dst "$VTEP1" || return 1
+  ip netns exec "$(ns b)" bridge fdb append 00:00:00:00:00:00 dev vx0 dst "$VTEP2" || return 1
+  ip -n "$(ns b)" addr add 10.10.0.2/24 dev vx0
+  ip -n "$(ns b)" link set vx0 up
 }
