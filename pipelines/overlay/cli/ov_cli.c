@@ -101,6 +101,17 @@ tunnels_table(json_t *rows)
 }
 
 /* path show: one line per path; RTT and jitter in ms, loss in percent */
+/* A probe figure of path p, key over div with digits after the point and
+ * unit; "-" where the path measures none (a bfd path). */
+static void
+figure(struct fmt_tbl *t, json_t *p, const char *key, int digits, double div, const char *unit)
+{
+	json_t *v = json_object_get(p, key);
+
+	fmt_tbl_add(t, v == NULL ? sx_asprintf("-") :
+		       sx_asprintf("%.*f%s", digits, (double)json_integer_value(v) / div, unit));
+}
+
 static void
 paths_table(json_t *res)
 {
@@ -118,13 +129,9 @@ paths_table(json_t *res)
 		fmt_tbl_row(&t, p, k1);
 		fmt_tbl_add(&t, strcmp(json_string_value(json_object_get(p, "probe")) ?: "", "static") == 0 ?
 			sx_asprintf("-") : sx_asprintf("%.1fs", ms / 1000));
-		/* a bfd path measures none of them */
-		fmt_tbl_add(&t, json_object_get(p, "rtt_us") == NULL ? sx_asprintf("-") :
-			sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "rtt_us")) / 1000.0));
-		fmt_tbl_add(&t, json_object_get(p, "jitter_us") == NULL ? sx_asprintf("-") :
-			sx_asprintf("%.2fms", json_integer_value(json_object_get(p, "jitter_us")) / 1000.0));
-		fmt_tbl_add(&t, json_object_get(p, "loss_pm") == NULL ? sx_asprintf("-") :
-			sx_asprintf("%.1f%%", json_integer_value(json_object_get(p, "loss_pm")) / 10.0));
+		figure(&t, p, "rtt_us", 2, 1000.0, "ms");
+		figure(&t, p, "jitter_us", 2, 1000.0, "ms");
+		figure(&t, p, "loss_pm", 1, 10.0, "%");
 		fmt_tbl_j(&t, p, "packets");
 		fmt_tbl_j(&t, p, "bytes");
 		fmt_tbl_j(&t, p, "probes_sent");

@@ -382,25 +382,29 @@ tx_allowed(uint64_t tsc)
 	return true;
 }
 
-/* A frame of path p with an IP header (ttl) and l4_len bytes after it,
- * the first of which *l4 points to; NULL past the rate bound or out of
- * mbufs. */
+/* The IP header's length of path p's packets. */
+static inline uint16_t
+ip_len(const struct prober *p)
+{
+	return ov_path_v6(&p->cfg) ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+}
+
+/* A frame of path p with an IP header (ttl), which *l3 points to, and
+ * l4_len bytes after it; NULL past the rate bound or out of mbufs. */
 static struct rte_mbuf *
-probe_frame(const struct prober *p, uint16_t l4_len, uint8_t ttl, uint64_t tsc, uint8_t **l4)
+probe_frame(const struct prober *p, uint16_t l4_len, uint8_t ttl, uint64_t tsc, uint8_t **l3)
 {
 	static const uint8_t zero[6];
-	bool v6 = ov_path_v6(&p->cfg);
-	uint16_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint16_t len = (uint16_t)(ip_len(p) + l4_len);
 	struct rte_mbuf *m;
-	uint8_t *pl;
 
 	if (!tx_allowed(tsc))
 		return NULL;
-	m = dp_slow_frame(pool, zero, zero, 0, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, l3 + l4_len, &pl);
+	m = dp_slow_frame(pool, zero, zero, 0, ov_path_v6(&p->cfg) ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4,
+			  len, l3);
 	if (m == NULL)
 		return NULL;
-	probe_ip(m, p, pl, l3 + l4_len, ttl);
-	*l4 = pl + l3;
+	probe_ip(m, p, *l3, len, ttl);
 	return m;
 }
 
@@ -414,10 +418,10 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	struct rte_mbuf *m;
 	uint8_t *pl, *l4p;
 
-	m = probe_frame(p, l4 + sizeof(*msg), 64, tsc, &l4p);
+	m = probe_frame(p, l4 + sizeof(*msg), 64, tsc, &pl);
 	if (m == NULL)
 		return;
-	pl = l4p - (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
+	l4p = pl + ip_len(p);
 	msg = (struct ov_probe_msg *)(l4p + l4);
 	memset(msg, 0, sizeof(*msg));
 	msg->magic = rte_cpu_to_be_32(OV_PROBE_MAGIC);
@@ -473,24 +477,21 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 static void
 bfd_send(uint16_t id, const struct prober *p, const struct ov_bfd_pkt *b, uint64_t tsc)
 {
-	bool v6 = ov_path_v6(&p->cfg);
 	struct rte_udp_hdr *udp;
 	struct rte_mbuf *m;
-	uint8_t *l4;
+	uint8_t *l3;
 
-	m = probe_frame(p, sizeof(*udp) + sizeof(*b), OV_BFD_TTL, tsc, &l4);
+	m = probe_frame(p, sizeof(*udp) + sizeof(*b), OV_BFD_TTL, tsc, &l3);
 	if (m == NULL)
 		return;
-	udp = (struct rte_udp_hdr *)l4;
+	udp = (struct rte_udp_hdr *)(l3 + ip_len(p));
 	udp->src_port = rte_cpu_to_be_16(OV_BFD_SPORT_BASE + id);
 	udp->dst_port = rte_cpu_to_be_16(OV_BFD_PORT);
 	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + sizeof(*b));
 	memcpy(udp + 1, b, sizeof(*b));
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = v6 ? rte_ipv6_udptcp_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
-									     RTE_ETHER_HDR_LEN), udp) :
-			   rte_ipv4_udptcp_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									 RTE_ETHER_HDR_LEN), udp);
+	udp->dgram_cksum = ov_path_v6(&p->cfg) ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, udp) :
+			   rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, udp);
 	if (ov_state_underlay_out(m, &p->cfg) == 0)
 		dp_slow_event(OV_EVENT(bfd_sent));
 }
