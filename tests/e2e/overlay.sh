@@ -88,16 +88,14 @@ sw_start "ove$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 # ports: lan=0 wan1=1 wan2=2
 PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$RMAC" "$B_RMAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-from swtables import svi, two_wan_tunnel
+from swtables import lan_stretched, svi, two_wan_tunnel
 vtep1, vtep2, far1, far2, w1mac, w2mac, rmac, b_rmac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
 # slice 1: bd 10 on the LAN, stretched to site B (floods go into tunnel 7
 # too), routed by the SVI; its VRF routes 10.30/24 to site B's over tunnel 8
-add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
-add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
-add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+lan_stretched(add)
 svi(add, 1, 10, "10.10.0.254", rmac, "10.10.0.0/24")
 add("routes", {"vrf": 1, "dst": "10.30.0.0/24"}, "tunnel", {"tunnel": 8})
 add("vnis", {"vni": 7000}, "l3", {"slice": 1})

@@ -135,15 +135,13 @@ evidence() {
 # ports: lan=0 wan1=1 wan2=2
 PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-from swtables import two_wan_tunnel
+from swtables import lan_stretched, two_wan_tunnel
 vtep1, vtep2, far1, far2, w1mac, w2mac = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
 # slice 1: bd 10 on the LAN, stretched to site B (floods go into tunnel 7 too)
-add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
-add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
-add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+lan_stretched(add)
 # the underlay: slice 100, one bridge domain per WAN link, the VTEPs its
 # SVIs; slice 1's L2 tunnel 7 over two paths, failing over
 two_wan_tunnel(add, ((vtep1, w1mac, "2001:db8:1::/64"), (vtep2, w2mac, "2001:db8:2::/64")), (far1, far2))

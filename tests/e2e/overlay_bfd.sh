@@ -115,14 +115,12 @@ sw_start "ovb$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 PYTHONPATH="$here" "$PY" - "$VTEP1" "$VTEP2" "$FAR1" "$FAR2" "$W1_MAC" "$W2_MAC" "$VTEP6" "$FAR6" \
   >"$NL_DIR/tables.json" <<'PYEOF'
 import json, sys
-from swtables import two_wan_tunnel
+from swtables import lan_stretched, two_wan_tunnel
 vtep1, vtep2, far1, far2, w1mac, w2mac, vtep6, far6 = sys.argv[1:]
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
-add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
-add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
-add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+lan_stretched(add)
 two_wan_tunnel(add, ((vtep1, w1mac, "192.0.2.0/24"), (vtep2, w2mac, "198.51.100.0/24")), (far1, far2),
                probe="bfd")
 # wan2's domain dual-stack (one MAC: its fdb entry is the IPv4 SVI's), path 3 over IPv6

@@ -235,15 +235,13 @@ fi
 tables() {
   PYTHONPATH="$here" "$PY" - "$@" <<'PYEOF'
 import json, sys
-from swtables import link
+from swtables import lan_stretched, link
 vtep, far, wmac, site = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 u = []
 def add(table, match, action, params=None):
     u.append({"type": "insert", "table": table, "match": match, "action": action, "params": params or {}})
 # slice 1: bd 10 on the LAN port (bit 0), its floods into tunnel 7 too
-add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
-add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
-add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+lan_stretched(add)
 # the underlay: slice 100, the WAN port (bit 1) alone in bd 101, its SVI the VTEP
 link(add, "wan", 1, 100, 101, vtep, wmac, "192.0.2.0/24")
 add("vteps", {"ip": vtep}, "vtep")

@@ -31,6 +31,14 @@ def link(add, port, bit, vrf, bd, ip, mac, net):
     (svi6 if ":" in ip else svi)(add, vrf, bd, ip, mac, net)
 
 
+def lan_stretched(add):
+    """Slice 1's bd 10 on the LAN port (bit 0), untagged, its floods into
+    tunnel 7 too (the slice stretched to the peer site)."""
+    add("interfaces", {"in_port": "lan", "vlan": 0}, "attach", {"slice": 1, "bd": 10})
+    add("bd_ports", {"bd": 10, "port": "lan"}, "member", {"vlan": 0})
+    add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
+
+
 def two_wan_tunnel(add, wans, fars, probe="icmp"):
     """Slice 1's bd 10 stretched to site B over two WAN links, either
     family: wans is (vtep, mac, net) of wan1 and wan2 (port bits 1 and 2,
