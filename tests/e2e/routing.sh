@@ -186,12 +186,11 @@ else
 fi
 
 # ------------------------------------------------------------- FRR
-# each end prefers the other's global IPv6 next hop: sxdp's routes name
-# no link, and a twin's link-local is its own (sw_twin.h)
+# as shipped: each end routes via the other's link-local next hop (FRR's
+# choice for a directly connected peer), ra via the twin's (the box's on
+# lan1), the box via ra's, on whichever of slice red's two IPv6 links it
+# answers (fe80:ffff::IID in sxdp)
 cat >"$DIR/bgp-a.conf" <<'EOF'
-route-map PREFER_GLOBAL permit 10
- set ipv6 next-hop prefer-global
-exit
 router bgp 65001
  bgp router-id 10.10.0.1
  no bgp ebgp-requires-policy
@@ -210,14 +209,10 @@ router bgp 65001
  address-family ipv6 unicast
   redistribute connected
   neighbor 2001:db8:1::2 activate
-  neighbor 2001:db8:1::2 route-map PREFER_GLOBAL in
  exit-address-family
 exit
 EOF
 cat >"$DIR/bgp-r.conf" <<'EOF'
-route-map PREFER_GLOBAL permit 10
- set ipv6 next-hop prefer-global
-exit
 router bgp 65050
  bgp router-id 10.1.0.2
  no bgp ebgp-requires-policy
@@ -237,7 +232,6 @@ router bgp 65050
  address-family ipv6 unicast
   network 2001:db8:50::/64
   neighbor 2001:db8:1::1 activate
-  neighbor 2001:db8:1::1 route-map PREFER_GLOBAL in
  exit-address-family
 exit
 EOF
@@ -276,9 +270,14 @@ d = json.load(sys.stdin)
 print(next((str(r.get(sys.argv[2])) for r in d.get("learned", []) if r["prefix"] == sys.argv[1]), "-"))' "$1" "$2"
 }
 learned_is() { [ "$(learned "$1" "$2")" = "$3" ]; }
+# ra's link-local address on lan1, as sxdp's VRF names it on any link
+RA_LL=$(ip -n "$(nsn ra)" -6 -br addr show dev eth0 scope link | "$PY" -c '
+import ipaddress, sys
+a = ipaddress.IPv6Address(sys.stdin.read().split()[2].split("/")[0]).packed
+print(ipaddress.IPv6Address(a[:2] + b"\xff\xff" + a[4:]))')
 if wait_for $ROUTE_BOUND route_is 192.168.50.0/24 "via nh=10.1.0.2" &&
-   wait_for $ROUTE_BOUND route_is 2001:db8:50::/64 "via nh=2001:db8:1::2"; then
-  ok "learned routes in sxdp's VRF 1: 192.168.50.0/24 via 10.1.0.2, 2001:db8:50::/64 via 2001:db8:1::2"
+   wait_for $ROUTE_BOUND route_is 2001:db8:50::/64 "via nh=$RA_LL"; then
+  ok "learned routes in sxdp's VRF 1: 192.168.50.0/24 via 10.1.0.2, 2001:db8:50::/64 via ra's link-local address ($RA_LL: on any of red's two IPv6 links)"
 else
   notok "learned routes: $(route_of 192.168.50.0/24) / $(route_of 2001:db8:50::/64); the twin's kernel: $(ip -n "$TWIN" route show | tr '\n' ';') $(ip -n "$TWIN" -6 route show | tr '\n' ';') status: $(api --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["services"].get("routing"))[:800])')"
 fi
@@ -292,7 +291,7 @@ pings() { # ns dst
 }
 if wait_for $PING_BOUND pings ha 192.168.50.1; then ok "ha reaches 192.168.50.1 behind ra: the learned route"
 else notok "ha -> 192.168.50.1: drops $(drops)"; fi
-if wait_for $PING_BOUND pings h6 2001:db8:50::1; then ok "h6 reaches 2001:db8:50::1 behind ra: the learned IPv6 route"
+if wait_for $PING_BOUND pings h6 2001:db8:50::1; then ok "h6 reaches 2001:db8:50::1 behind ra: the learned IPv6 route via ra's link-local address, back via the twin's"
 else notok "h6 -> 2001:db8:50::1: drops $(drops)"; fi
 
 # ------------------------------------------------------------- OSPF
@@ -433,7 +432,7 @@ if wait_for $WITHDRAW_BOUND kernel_lacks 192.168.51.0/24 && route_is 192.168.51.
    start_sxcd && wait_for $START_BOUND twin_ok && wait_for $ROUTE_BOUND route_gone 192.168.51.0/24; then
   sleep 3   # two ticks and a resync: a duplicate or a lost route would show by now
   after=$(nroutes)
-  if [ "$after" = $((before - 1)) ] && route_is 2001:db8:50::/64 "via nh=2001:db8:1::2" && pings h6 2001:db8:50::1 &&
+  if [ "$after" = $((before - 1)) ] && route_is 2001:db8:50::/64 "via nh=$RA_LL" && pings h6 2001:db8:50::1 &&
      learned_is 2001:db8:50::/64 state installed; then
     ok "sxcd killed with -9, ra's withdrawal of 192.168.51.0/24 meanwhile: the sxcd started again took the stale route back ($before routes, then $after), the others stand and carry traffic"
   else

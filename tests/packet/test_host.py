@@ -15,7 +15,8 @@ port whose packets are the box's own, routed with the TTL the kernel set
 error. A VRF without a twin drops as before (switch.not_for_us); a twin on
 another slice's wire is refused (slice_conflict). A routing protocol's
 link-local multicast (OSPF's 224.0.0.5) reaches the twin from the link,
-and the twin's goes out bridged, TTL untouched.
+and the twin's goes out bridged, TTL untouched. The twin's link-local
+address is the box's on the twin's slice's links.
 """
 
 import os
@@ -35,7 +36,7 @@ except ImportError:
     sys.exit(77)
 
 from test_switch import SLICE, U, decremented, frame, ip_udp, neigh, new_switch  # noqa: E402
-from test_ipv6 import neigh6  # noqa: E402
+from test_ipv6 import echo, echo_reply, expect_outputs6, ll_of, na_reply, neigh6, ns  # noqa: E402
 from test_routed import A4, A6, HR, PMAC, R4, R6, RBD, routed_updates  # noqa: E402
 
 R = T.Runner()
@@ -140,6 +141,33 @@ def test_routing_multicast_to_and_from_the_twin():
                            "switch.consumed": 1}, only="switch.")
         dp.stop()
         dp.expect_outputs({"h": [frame(HR, gmac, hello, KVID)], "p0": [frame(PMAC, gmac, mine)], "p1": []})
+
+
+@R.test
+def test_twins_link_local_address_is_the_boxs():
+    """The twin wears fe80:: + EUI-64 of the host port's MAC, and its BGP
+    speaker names that address beside each global next hop (RFC 2545), so
+    a peer may route via it: a solicitation for it on the twin's slice's
+    link is answered with the link's MAC (the port's), what is sent to it
+    reaches the twin (a BGP session over link-local addresses), an echo to
+    it is the box's to answer; on slice 2 (no twin) it is nobody's
+    (ip6_ll_dst)."""
+    twin_ll, peer_ll = ll_of(HMAC), ll_of(HR)
+    sol = ns(HR, peer_ll, twin_ll)
+    bgp = IPv6(src=peer_ll, dst=twin_ll, hlim=255) / TCP(sport=40003, dport=179, flags="S", seq=4)
+    ping = echo(HR, PMAC, peer_ll, twin_ll)
+    other = IPv6(src="2001:db8:20::1", dst=twin_ll) / TCP(sport=40004, dport=179, flags="S")
+    with new_switch({"p0": [sol, frame(HR, PMAC, bgp), ping], "p1": [frame(HR, P1MAC, other)], "h": []},
+                    port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp) + [U("svi6", {"vrf": S2, "bd": S2BD}, "svi6",
+                                      {"mac": P1MAC, "ip": "2001:db8:20::fe", "plen": 64})])
+        dp.run_traffic()
+        st = dp.wait_events({"switch.host_delivered": 1, "switch.nd_advert": 1, "switch.icmp6_echo": 1})
+        expect_drops(st, {"switch.ip6_ll_dst": 1})
+        dp.stop()
+        expect_outputs6(dp, {"h": [to_twin(bgp)],
+                             "p0": [na_reply(PMAC, twin_ll, HR, peer_ll), echo_reply(ping, PMAC)]},
+                        unordered=["p0"])
 
 
 @R.test

@@ -6,7 +6,7 @@ svi6, next hops by id, the stage switch.l3v6 and the NDP/ICMPv6 slow path.
 
 Routed forwarding (hop limit - 1, MACs rewritten, tags pushed and popped),
 ECMP, neighbour solicitations answered and neighbours learned, resolution
-with the hold queue, ICMPv6 echo, time exceeded, unreachable (no route,
+with the hold queue, link-local next hops scoped to their BD, ICMPv6 echo, time exceeded, unreachable (no route,
 beyond scope, address unreachable), packet too big, two slices with
 identical addressing kept apart, and martian or malformed packets dropped
 under their named reasons. Every frame the box makes is compared byte for
@@ -456,6 +456,76 @@ def test_two_slices_identical_addressing():
             want["a%d" % v] = [na_reply(ROUTER1, SVI1, H1, A1), echo_reply(t[1], ROUTER1)]
             want["b%d" % v] = [frame(ROUTER2, H2, routed(Ether(bytes(t[2]))[IPv6]))]
         expect_outputs6(dp, want)
+
+
+def scoped(ll, bd):
+    """A link-local address as sxdp's routes and neigh6 name it: fe80:BD::IID."""
+    b = bytearray(inet_pton(socket.AF_INET6, ll))
+    b[2:4] = bd.to_bytes(2, "big")
+    return socket.inet_ntop(socket.AF_INET6, bytes(b))
+
+
+@R.test
+def test_link_local_next_hop():
+    """A route via a link-local next hop names its BD (fe80:BD::IID, as
+    sxcd writes what a routing suite learned): the box solicits the plain
+    address on that BD only, learns the advertisement under the scoped key
+    and sends the held packet there. A node of another BD with the same
+    link-local address is another neighbour (its own scoped key), never
+    the route's. fe80:ffff::IID is any of the VRF's links: asked on all,
+    learned where it answers first; another link's answer later is
+    switch.nd_ll_clash and changes nothing. A plain link-local next hop, or
+    one with bits the wire never sets, is refused (no BD: no link)."""
+    peer, peer10, other = "02:00:00:00:02:77", "02:00:00:00:01:77", "02:00:00:00:02:78"
+    ll, ll10 = ll_of(peer), ll_of(peer10)
+    hop, hop10 = scoped(ll, 20), scoped(ll10, 0xffff)
+    first = udp6(A1, FAR, 4300, payload=b"held, then via the link-local hop")
+    second = udp6(A1, "2001:db8:97::1", 4301, payload=b"held, then via the hop on any link")
+    later = udp6(B1, FAR, 4302, payload=b"fast path via the link-local hop")
+
+    def na(mac, who, svi, vlan=None):
+        return frame(mac, ROUTER2 if vlan else ROUTER1, IPv6(src=who, dst=svi, hlim=255) /
+                     ICMPv6ND_NA(R=1, S=1, O=1, tgt=who) / ICMPv6NDOptDstLLAddr(lladdr=mac), vlan)
+    p2_in = [na(H3, ll, SVI1),                  # bd 20's router's address, claimed in bd 10: nobody asked
+             na(peer10, ll10, SVI1)]            # the any-link hop answers in bd 10
+    p1_in = [na(peer, ll, SVI2, 20),            # bd 20's router answers
+             na(other, ll10, SVI2, 20)]         # the any-link hop's address, claimed in bd 20 too
+    with new_switch({"p0": [frame(H1, ROUTER1, first), frame(H1, ROUTER1, second)], "p2": p2_in, "p1": p1_in,
+                     "p3": [frame(H2, ROUTER2, later)]}) as dp:
+        dp.table_write(bd_updates(dp, 10, [("p0", 0), ("p2", 0)]) + bd_updates(dp, 20, [("p1", 20), ("p3", 0)]) +
+                       svi6_updates(SLICE, 10, ROUTER1, SVI1, NET1) + svi6_updates(SLICE, 20, ROUTER2, SVI2, NET2) +
+                       [U("routes6", {"vrf": SLICE, "dst": "2001:db8:99::/48"}, "via", {"nh": hop}),
+                        U("routes6", {"vrf": SLICE, "dst": "2001:db8:97::/48"}, "via", {"nh": hop10})])
+        for bad in (ll, "fe80:14:0:1::1", "fe80:1000::1"):
+            res = dp.table_write([U("routes6", {"vrf": SLICE, "dst": "2001:db8:98::/48"}, "via", {"nh": bad})],
+                                 check=False)
+            expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), "bad_value",
+                      "a route via %s" % bad)
+        expect_eq(nexthops6(dp), {hop: ("unresolved6", None, None, 0), hop10: ("unresolved6", None, None, 0)},
+                  "the scoped next hops, unresolved")
+        # bd 20's two ports for hop; all four for hop10
+        dp.phase(["p0"], events={"switch.nd_solicit": 6})
+        dp.phase(["p2"], events={"switch.nd_learned": 1})
+        dp.phase(["p1"], events={"switch.nd_learned": 2, "switch.nd_ll_clash": 1})
+        expect_eq(nexthops6(dp), {hop: ("resolved6", "p1", peer.upper(), 1),
+                                  hop10: ("resolved6", "p2", peer10.upper(), 1)}, "each resolved where it answered")
+        dp.phase(["p3"])
+        st = dp.wait_consumed()
+        expect_drops(st, {})
+        got = {e["match"]["ip"]: (e["action"], e["params"]["port"]) for e in dp.table_read("neigh6")[0]}
+        expect_eq(got, {hop: ("learned", "p1"), hop10: ("learned", "p2")},
+                  "the other links' nodes of the same addresses learned nothing")
+        dp.stop()
+        outs = dp.outputs()
+        sols = {port: [b for b in outs[port] if ICMPv6ND_NS in Ether(b)] for port in outs}
+        for port, vlan, router, svi, want in (("p1", 20, ROUTER2, SVI2, [ll, ll10]),
+                                             ("p3", None, ROUTER2, SVI2, [ll, ll10]),
+                                             ("p0", None, ROUTER1, SVI1, [ll10]), ("p2", None, ROUTER1, SVI1, [ll10])):
+            expect_eq(sorted(set(sols[port])), sorted(set(bytes(ns_from_box(router, svi, a, vlan)) for a in want)),
+                      "%s: it asks for %s itself" % (port, want))
+        expect_outputs6(dp, {"p1": sols["p1"] + [frame(ROUTER2, peer, routed(p), 20) for p in (first, later)],
+                             "p2": sols["p2"] + [frame(ROUTER1, peer10, routed(second))],
+                             "p0": sols["p0"], "p3": sols["p3"]}, unordered=True)
 
 
 @R.test

@@ -24,6 +24,7 @@
 #include "dp_addr.h"
 #include "dp_feature.h"
 #include "dp_table.h"
+#include "sw_names.h"
 
 /* table ids, filled at init */
 struct pl_switch_tables {
@@ -300,6 +301,40 @@ static inline int
 pl_switch_ip6_ll(const uint8_t *a)
 {
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* A link-local address as a link sends it: fe80::/64 (RFC 4291 2.5.6: the
+ * 54 bits after fe80 are zero). */
+static inline bool
+pl_switch_ll_plain(const uint8_t *a)
+{
+	static const uint8_t fe80[8] = { 0xfe, 0x80 };
+
+	return memcmp(a, fe80, 8) == 0;
+}
+
+/* A link-local next hop names its link (sw_names.h): a route's next hop
+ * and neigh6's key are fe80:BD::IID, the bridge domain (or SW_LL_ANY) in
+ * the second group, which is zero on the wire. The BD of such an address,
+ * 0 for any other (a plain link-local one is known by its address alone:
+ * an overlay path's gateway). */
+static inline uint16_t
+pl_switch_ll_scope(const uint8_t *a)
+{
+	uint16_t bd = (uint16_t)(a[2] << 8 | a[3]);
+
+	if (a[0] != 0xfe || a[1] != 0x80 || a[4] != 0 || a[5] != 0 || a[6] != 0 || a[7] != 0)
+		return 0;
+	return bd <= SW_LL_BD_MAX || bd == SW_LL_ANY ? bd : 0;
+}
+
+/* out = the link-local address ll (plain) scoped to bd, or plain again (bd 0). */
+static inline void
+pl_switch_ll_scoped(uint8_t *out, const uint8_t *ll, uint16_t bd)
+{
+	memmove(out, ll, 16);
+	out[2] = (uint8_t)(bd >> 8);
+	out[3] = (uint8_t)bd;
 }
 
 /* ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96

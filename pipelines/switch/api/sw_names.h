@@ -8,6 +8,12 @@
 #ifndef SW_NAMES_H
 #define SW_NAMES_H
 
+/* A link-local next hop names its link: fe80:BD::IID, the bridge domain
+ * (1..SW_LL_BD_MAX) in the second group, or SW_LL_ANY for any link of the
+ * VRF (where it answers first); sw_api.h's pl_switch_ll_scope. */
+#define SW_LL_BD_MAX 4095
+#define SW_LL_ANY    0xffff
+
 /* tables */
 #define SW_T_INTERFACES "interfaces"
 #define SW_T_BD_PORTS	"bd_ports"

@@ -303,12 +303,28 @@ lan_has(json_t *site, json_t *m)
 	return false;
 }
 
+/* The slice wears address @a (an SVI's, a routed port's) here, on bridge
+ * domain @bd: its record's "addresses" (what its twin wears) and, for an
+ * IPv6 one, "links6" (the links its link-local next hops may be on). */
+static void
+rec_address(json_t *rec, const char *a, json_int_t bd)
+{
+	const char *k[2] = { "addresses", "links6" };
+
+	for (int i = 0; i < 2; i++)
+		if (json_object_get(rec, k[i]) == NULL)
+			json_object_set_new(rec, k[i], json_array());
+	json_array_append_new(json_object_get(rec, "addresses"), json_string(a));
+	if (cc_af_of(a) == AF_INET6)
+		json_array_append_new(json_object_get(rec, "links6"), json_integer(bd));
+}
+
 /* A routed port of slice @name (id @sid): the site's LAN (port, VLAN)
  * straight into the slice's VRF, its own link a bridge domain of its own
  * whose SVIs (one per family) are its addresses, with the port's MAC: the
  * one sxdp checks a routed port's frames against. */
 static void
-routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i, json_int_t sid,
+routed_port(struct cd_kx *x, const char *name, json_t *rec, json_t *r, size_t i, json_int_t sid,
 	    json_int_t meter)
 {
 	json_t *site = sw_kind_site(x), *a, *p = cd_kx_port(x, cd_str(r, "port"));
@@ -317,7 +333,6 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
 	int fam = 0;
 	size_t j;
 
-	(void)spec;
 	snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu", i);
 	if (!lan_has(site, r)) {
 		snprintf(what, sizeof(what), "site LAN port %s vlan %" JSON_INTEGER_FORMAT, cd_str(r, "port"),
@@ -359,7 +374,8 @@ routed_port(struct cd_kx *x, const char *name, json_t *spec, json_t *r, size_t i
 
 		snprintf(ptr, sizeof(ptr), "/spec/routed_ports/%zu/addresses/%zu", i, j);
 		it = INTENT_OF(INTENT_SVI_ADD, &svi);
-		cd_kx_run(x, &it, ptr);
+		if (cd_kx_run(x, &it, ptr) == 0)
+			rec_address(rec, svi.addr, bd);
 	}
 }
 
@@ -507,7 +523,7 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 			json_array_append(got, m);
 	}
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
-		routed_port(x, name, spec, m, i, sid, meter);
+		routed_port(x, name, rec, m, i, sid, meter);
 	if ((s = json_object_get(spec, "svi")) != NULL) {
 		json_t *own = svi_here(x, s);
 		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(own, "mac"),
@@ -515,14 +531,16 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		struct intent it = INTENT_OF(INTENT_SVI_ADD, &svi);
 		const char *a6 = cd_str(own, "address6");
 
-		cd_kx_run(x, &it, "/spec/svi");
+		if (cd_kx_run(x, &it, "/spec/svi") == 0)
+			rec_address(rec, svi.addr, sid);
 		/* dual-stack: the IPv6 SVI on the same BD with the same MAC */
 		if (a6 != NULL && (cc_af_of(a6) != AF_INET6 || cc_af_of(svi.addr) != AF_INET)) {
 			cd_kx_fail(x, "Failed", "/spec/svi/address6", "bad_value", "address6 '%s' is the IPv6 "
 				   "address beside an IPv4 address", a6);
 		} else if (a6 != NULL) {
 			svi.addr = a6;
-			cd_kx_run(x, &it, "/spec/svi/address6");
+			if (cd_kx_run(x, &it, "/spec/svi/address6") == 0)
+				rec_address(rec, a6, sid);
 		}
 	}
 	if ((r = json_object_get(spec, "routing")) != NULL)

@@ -9,6 +9,7 @@
 #include <libmnl/libmnl.h>
 
 #include "cd_nlattr.h"
+#include "sw_names.h"
 #include "sw_rib.h"
 
 #define BUCKETS0   1024
@@ -33,6 +34,8 @@ struct sw_rib {
 	struct nho *nho[NHO_BUCKETS];
 	uint64_t malformed;
 	uint32_t gen;
+	uint16_t *ll_bd;	/* [slice]: sw_rib_ll_link's */
+	uint16_t *ll_n;
 };
 
 static size_t
@@ -68,8 +71,10 @@ sw_rib_new(uint32_t n)
 	r->n = n;
 	r->n_bucket = BUCKETS0;
 	r->dirty_tail = &r->dirty_head;
-	if ((r->bucket = calloc(r->n_bucket, sizeof(*r->bucket))) == NULL) {
-		free(r);
+	if ((r->bucket = calloc(r->n_bucket, sizeof(*r->bucket))) == NULL ||
+	    (r->ll_bd = calloc((size_t)n + 1, sizeof(*r->ll_bd))) == NULL ||
+	    (r->ll_n = calloc((size_t)n + 1, sizeof(*r->ll_n))) == NULL) {
+		sw_rib_free(r);
 		return NULL;
 	}
 	return r;
@@ -88,7 +93,7 @@ sw_rib_free(struct sw_rib *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t b = 0; b < r->n_bucket; b++) {
+	for (size_t b = 0; r->bucket != NULL && b < r->n_bucket; b++) {
 		for (struct sw_rib_pfx *p = r->bucket[b], *pn; p != NULL; p = pn) {
 			pn = p->chain;
 			for (struct sw_rib_rt *rt = p->rts, *rn; rt != NULL; rt = rn) {
@@ -106,6 +111,8 @@ sw_rib_free(struct sw_rib *r)
 		}
 	}
 	free(r->bucket);
+	free(r->ll_bd);
+	free(r->ll_n);
 	free(r);
 }
 
@@ -635,12 +642,37 @@ hop_cmp(const void *a, const void *b)
 	return memcmp(((const struct sw_rib_hop *)a)->gw, ((const struct sw_rib_hop *)b)->gw, 16);
 }
 
+/* A link-local gateway @h of slice @slice as sxdp's routes name it
+ * (sw_names.h): fe80:BD::IID on the slice's one IPv6 link here
+ * (sw_rib_ll_link), or fe80:SW_LL_ANY::IID when it has several, which
+ * sxdp asks on all (the twin is one device: its route does not say
+ * which). False, with @out->why, when the slice has none. */
+static bool
+ll_scope(const struct sw_rib *r, uint32_t slice, struct sw_rib_res *out, struct sw_rib_hop *h)
+{
+	static const uint8_t fe80[8] = { 0xfe, 0x80 };
+	uint16_t n = slice <= r->n ? r->ll_n[slice] : 0, bd = n == 1 ? r->ll_bd[slice] : SW_LL_ANY;
+
+	if (memcmp(h->gw, fe80, 8) != 0) {
+		out->why = "a link-local next hop outside fe80::/64";
+		return false;
+	}
+	if (n == 0) {
+		out->why = "a link-local next hop, and the slice routes IPv6 on no link of its own here";
+		return false;
+	}
+	h->gw[2] = (uint8_t)(bd >> 8);
+	h->gw[3] = (uint8_t)bd;
+	return true;
+}
+
 /* Add @h to @out's hops (once each gateway): false, with @out->why, when
  * sxdp cannot take it. */
 static bool
-add_hop(struct sw_rib_res *out, int af, const struct sw_rib_hop *h)
+add_hop(const struct sw_rib *r, uint32_t slice, struct sw_rib_res *out, int af, const struct sw_rib_hop *hop)
 {
 	static const uint8_t zero[16];
+	struct sw_rib_hop one = *hop, *h = &one;
 
 	if (h->af == 0 || memcmp(h->gw, zero, 16) == 0) {
 		out->why = "no gateway (a route through a device names no next hop sxdp can reach)";
@@ -650,11 +682,8 @@ add_hop(struct sw_rib_res *out, int af, const struct sw_rib_hop *h)
 		out->why = "a next hop of the other family (RFC 5549): sxdp's routes take their own family's";
 		return false;
 	}
-	if (af == AF_INET6 && h->gw[0] == 0xfe && (h->gw[1] & 0xc0) == 0x80) {
-		out->why = "a link-local next hop (sxdp's routes name no link: prefer the global one, "
-			   "e.g. FRR's 'set ipv6 next-hop prefer-global')";
+	if (af == AF_INET6 && h->gw[0] == 0xfe && (h->gw[1] & 0xc0) == 0x80 && !ll_scope(r, slice, out, h))
 		return false;
-	}
 	for (int i = 0; i < out->n; i++)
 		if (memcmp(out->hop[i].gw, h->gw, 16) == 0)
 			return true;
@@ -678,7 +707,7 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 	}
 	if (rt->nhid == 0) {
 		for (int i = 0; i < rt->n_hop; i++)
-			if (!add_hop(out, p->af, &rt->hop[i]))
+			if (!add_hop(r, p->slice, out, p->af, &rt->hop[i]))
 				goto none;
 	} else if ((o = nho_find(r, p->slice, rt->nhid)) == NULL) {
 		out->why = "its nexthop object is unknown";
@@ -687,7 +716,7 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 		out->act = SW_RIB_DROP;
 		return;
 	} else if (o->n_grp == 0) {
-		if (!add_hop(out, p->af, &o->hop))
+		if (!add_hop(r, p->slice, out, p->af, &o->hop))
 			goto none;
 	} else {
 		for (int i = 0; i < o->n_grp; i++) {
@@ -697,7 +726,7 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 				out->why = "a member of its nexthop group is unknown or a blackhole";
 				goto none;
 			}
-			if (!add_hop(out, p->af, &m->hop))
+			if (!add_hop(r, p->slice, out, p->af, &m->hop))
 				goto none;
 		}
 	}
@@ -712,6 +741,19 @@ sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib
 none:
 	out->act = SW_RIB_NONE;
 	out->n = 0;
+}
+
+void
+sw_rib_ll_link(struct sw_rib *r, uint32_t slice, uint16_t bd, uint16_t n_links)
+{
+	if (slice == 0 || slice > r->n || (r->ll_bd[slice] == bd && r->ll_n[slice] == n_links))
+		return;
+	r->ll_bd[slice] = bd;
+	r->ll_n[slice] = n_links;
+	for (size_t b = 0; b < r->n_bucket; b++)
+		for (struct sw_rib_pfx *p = r->bucket[b]; p != NULL; p = p->chain)
+			if (p->slice == slice && p->af == AF_INET6)
+				sw_rib_dirty(r, p);
 }
 
 /* ---------------------------------------------------------------- misc */

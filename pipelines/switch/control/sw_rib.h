@@ -106,6 +106,13 @@ struct sw_rib_pfx *sw_rib_get(struct sw_rib *r, uint32_t slice, int af, const ui
  * add or remove prefixes. */
 void sw_rib_each(const struct sw_rib *r, uint32_t slice, void (*fn)(struct sw_rib_pfx *p, void *arg), void *arg);
 
+/* Slice @slice routes IPv6 on @n_links links at this site, @bd the one
+ * when it is one: a link-local next hop of its routes is on @bd (sxdp's
+ * fe80:BD::IID), with several on whichever answers (fe80:SW_LL_ANY::IID:
+ * the twin is one device, its routes do not say which link), with none
+ * nowhere (the route says why). A change puts the slice's IPv6 prefixes
+ * on the dirty list. */
+void sw_rib_ll_link(struct sw_rib *r, uint32_t slice, uint16_t bd, uint16_t n_links);
 /* What sxdp should hold for @p, into @out. */
 void sw_rib_resolve(const struct sw_rib *r, const struct sw_rib_pfx *p, struct sw_rib_res *out);
 

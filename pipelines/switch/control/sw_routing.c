@@ -50,6 +50,7 @@ static struct {
 	bool twin_wait;				/* a twin wanted is not there */
 	uint64_t resyncs, errors;
 	char last_error[200];
+	json_t *here[SLICES_MAX];		/* a slice's record, as compiled last (sw_kind.c's rec) */
 } R;
 
 /* Trouble: counted, kept as the last error, logged at most once per
@@ -294,7 +295,7 @@ wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint
 {
 	const char *name;
 	size_t n = 0, i;
-	json_t *d, *a, *r;
+	json_t *d, *a;
 
 	json_object_foreach(slices, name, d) {
 		json_t *spec = json_object_get(d, "spec"), *rt = json_object_get(spec, "routing");
@@ -313,14 +314,9 @@ wants_of(json_t *slices, json_t *hport, struct sw_twin_want *w, size_t max, uint
 			snprintf(x->ns, sizeof(x->ns), "%s", cd_str(rt, "vrf"));
 		else
 			snprintf(x->ns, sizeof(x->ns), "sx%d", (int)sid);
-		want_addr(x, cd_str(json_object_get(spec, "svi"), "address"));
-		want_addr(x, cd_str(json_object_get(spec, "svi"), "address6"));
-		json_array_foreach(json_object_get(spec, "routed_ports"), i, r) {
-			size_t j;
-
-			json_array_foreach(json_object_get(r, "addresses"), j, a)
-				want_addr(x, json_string_value(a));
-		}
+		/* the addresses the compile gave the slice here (this site's SVI) */
+		json_array_foreach(json_object_get(R.here[sid], "addresses"), i, a)
+			want_addr(x, json_string_value(a));
 		imp[sid] = !json_is_false(json_object_get(rt, "import"));
 		n++;
 	}
@@ -406,6 +402,13 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			snprintf(R.wants_sig, sizeof(R.wants_sig), "%s", sig);
 		}
 	}
+	/* where each slice's link-local next hops are: its one IPv6 link here */
+	for (int s = 1; s < SLICES_MAX; s++) {
+		json_t *l6 = json_object_get(R.here[s], "links6");
+
+		sw_rib_ll_link(R.rib, (uint32_t)s, json_array_size(l6) == 1 ?
+			       (uint16_t)json_integer_value(json_array_get(l6, 0)) : 0, (uint16_t)json_array_size(l6));
+	}
 	memset(ns, 0, sizeof(ns));
 	for (size_t i = 0; i < n; i++)
 		if (R.ok[w[i].sid])
@@ -436,11 +439,16 @@ slice_compiled(struct cd_kx *x, const char *name, json_t *spec, json_t *item, si
 {
 	struct timeval tv = { 0, SW_ROUTING_POKE_MS * 1000 };
 
+	json_int_t sid = cd_num(spec, "id", 0);
+
 	(void)x;
 	(void)name;
 	(void)item;
 	(void)i;
-	(void)rec;
+	if (sid > 0 && sid < SLICES_MAX) {
+		json_decref(R.here[sid]);
+		R.here[sid] = json_incref(rec);
+	}
 	if (json_object_get(spec, "routing") != NULL && R.poke != NULL && !evtimer_pending(R.poke, NULL))
 		evtimer_add(R.poke, &tv);
 }
@@ -507,6 +515,10 @@ routing_stop(void)
 	kernel_close();
 	json_decref(R.twins);
 	R.twins = NULL;
+	for (int s = 0; s < SLICES_MAX; s++) {
+		json_decref(R.here[s]);
+		R.here[s] = NULL;
+	}
 }
 
 json_t *

@@ -32,6 +32,18 @@ host_of(uint16_t slice, uint16_t bd)
 	return h != NULL || bd == 0 ? h : sw_slow_svi(pl_sw.hosts, slice, 0);
 }
 
+bool
+sw_host_ll_is(uint16_t slice, uint16_t bd, const uint8_t *ip)
+{
+	const struct sw_host *h = host_of(slice, bd);
+	uint8_t ll[16];
+
+	if (h == NULL || h->port >= dp_n_ports)
+		return false;
+	pl_switch_ll_addr(ll, dp_ports[h->port].mac.addr_bytes);
+	return memcmp(ll, ip, 16) == 0;
+}
+
 int
 sw_host_deliver(struct rte_mbuf *m, struct dp_meta *md)
 {

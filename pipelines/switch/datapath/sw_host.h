@@ -10,6 +10,8 @@
 #ifndef SW_HOST_H
 #define SW_HOST_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_meta.h"
 
@@ -17,6 +19,11 @@
 #define SW_HOST_BURST   2048     /* ... and the burst above that rate */
 
 void sw_host_init(void);
+/* Is ip the twin's link-local address in (slice, bd): fe80:: + EUI-64 of
+ * its host port's MAC, which the twin's device wears (sw_twin.h)? The box
+ * answers for it there, so a peer may route via it (a BGP speaker's
+ * next hop beside the global one, RFC 2545). */
+bool sw_host_ll_is(uint16_t slice, uint16_t bd, const uint8_t *ip);
 /* Packet m, punted for the box in (md->slice, its BD), to the slice's kernel
  * twin: 0 when taken (sent, or dropped under a named reason), -ENOENT when
  * the slice has none (m untouched: the caller drops it). */

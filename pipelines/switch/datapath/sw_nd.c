@@ -326,17 +326,20 @@ svi6_at_each(const struct dp_entry_view *ev, void *arg)
 	return 1;
 }
 
-/* The BD ip (in slice) is solicited on: its connected route's; for a
+/* The BD ip (in slice) is solicited on: its connected route's; a scoped
+ * link-local one's own (a route's next hop, pl_switch_ll_scope; SW_LL_ANY:
+ * every BD of the slice with an SVI6, *bd SW_LL_ANY); for a plain
  * link-local ip, the BD of the box's address src asking for it (an
- * overlay path's VTEP asking for its gw), as no route names a link-local
- * address's link. That is a walk of the SVI6s, for a rare solicitation.
- * -ENOENT: nowhere to ask. */
+ * overlay path's VTEP asking for its gw). That is a walk of the SVI6s,
+ * for a rare solicitation. -ENOENT: nowhere to ask. */
 static int
 nd_solicit_bd(uint16_t slice, const uint8_t *ip, const uint8_t *src, uint16_t *bd)
 {
 	struct svi6_at at = { .slice = slice, .ip = src };
 	const struct dp_entry *e;
 
+	if ((*bd = pl_switch_ll_scope(ip)) != 0)
+		return 0;
 	if (pl_switch_ip6_ll(ip)) {
 		dp_table_each((unsigned int)pl_sw.svi6, svi6_at_each, &at);
 		*bd = at.bd;
@@ -349,25 +352,20 @@ nd_solicit_bd(uint16_t slice, const uint8_t *ip, const uint8_t *src, uint16_t *b
 	return 0;
 }
 
-/* A solicitation for ip (in slice) to its solicited-node group on every
- * member port of its BD (nd_solicit_bd), from the SVI6 there; src (the
- * packet that needs it) pays for it. */
+/* A solicitation for ip (in slice; a link-local one as its link knows it)
+ * to its solicited-node group on every member port of bd, from the SVI6
+ * there. */
 static void
-nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
+nd_solicit_on(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t *ip)
 {
 	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN] = {0};
 	uint8_t group[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	uint8_t dmac[6] = { 0x33, 0x33, 0xff };
-	const struct sw_svi6 *svi;
+	const struct sw_svi6 *svi = svi6_get(slice, bd);
 	uint8_t *ns = pkt + IP6_HLEN;
-	uint16_t bd;
 
-	if (nd_solicit_bd(slice, ip, src, &bd) < 0 || (svi = svi6_get(slice, bd)) == NULL)
+	if (svi == NULL)
 		return;
-	if (sw_slow_limit(slice, true, src, false) != SW_SLOW_LIM_OK) {
-		dp_slow_event(SW_EVENT(nd_solicit_limited));
-		return;
-	}
 	memcpy(group + 13, ip + 13, 3);   /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
 	memcpy(dmac + 3, ip + 13, 3);     /* 33:33 + its last 32 bits (RFC 2464 7) */
 	ns[0] = ND_NEIGHBOR_SOLICIT;
@@ -378,6 +376,49 @@ nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint
 	icmp6_finish(pkt, svi->ip, group, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
 	sw_slow_bd_send(mp, slice, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
 			 SW_EVENT(nd_solicit));
+}
+
+/* The slice's SVI6 BDs, each asked for a link-local address. */
+struct solicit_all {
+	struct rte_mempool *mp;
+	uint16_t slice;
+	const uint8_t *ll;
+};
+
+static int
+solicit_each(const struct dp_entry_view *ev, void *arg)
+{
+	const struct solicit_all *a = arg;
+
+	if (ev->action == 0 && rte_be_to_cpu_16(*(const rte_be16_t *)ev->key) == a->slice)
+		nd_solicit_on(a->mp, a->slice, rte_be_to_cpu_16(*(const rte_be16_t *)(ev->key + 2)), a->ll);
+	return 0;
+}
+
+/* A solicitation for ip (in slice) where nd_solicit_bd says; src (the
+ * packet that needs it) pays for it. */
+static void
+nd_solicit(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
+{
+	uint8_t target[16];
+	uint16_t bd;
+
+	if (nd_solicit_bd(slice, ip, src, &bd) < 0)
+		return;
+	if (sw_slow_limit(slice, true, src, false) != SW_SLOW_LIM_OK) {
+		dp_slow_event(SW_EVENT(nd_solicit_limited));
+		return;
+	}
+	memcpy(target, ip, 16);
+	if (pl_switch_ip6_ll(ip))
+		pl_switch_ll_scoped(target, ip, 0);   /* the address as its link knows it */
+	if (bd == SW_LL_ANY) {
+		struct solicit_all a = { .mp = mp, .slice = slice, .ll = target };
+
+		dp_table_each((unsigned int)pl_sw.svi6, solicit_each, &a);
+	} else {
+		nd_solicit_on(mp, slice, bd, target);
+	}
 }
 
 /* May link-local who be learned from m (on svi's link)? Where the box
@@ -393,6 +434,57 @@ ll_neigh_ok(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_svi6 *
 		return true;
 	known = neigh6_get(md->slice, who, &tun);
 	return known != NULL && !tun && known->port == md->in_port && known->vlan == sw_meta(m)->vid;
+}
+
+/* Learn who (a solicitation's sender or an advertisement's target, at
+ * lla) where the rules allow: the box asked for it, it is known, or (on
+ * the SVI6's subnet) it solicited the box (RFC 4861 7.2.3). A link-local
+ * neighbour is learned twice over, only where the box asked or it is
+ * known (a link's every host solicits from one: none of them a next hop
+ * until a route says so): scoped to this BD (a route's next hop,
+ * fe80:BD::IID, which no other link's node can claim), and plain (an
+ * overlay path's gateway) only from the link the box asked on, from this
+ * SVI6's address, or where it already is, as another link's node
+ * claiming the same address would take the path's traffic over. */
+static void
+nd_learn(struct rte_mbuf *m, const struct dp_meta *md, const struct sw_svi6 *svi, const uint8_t *who, bool ns,
+	 const uint8_t *lla)
+{
+	uint32_t t = (md->flags & DP_MF_DECAP) ? pl_switch_back_tunnel(m) : 0;
+	uint16_t vid = sw_meta(m)->vid;
+	const struct sw_rewrite *known;
+	uint8_t scoped[16];
+	bool tun;
+
+	if (memcmp(who, svi->ip, 16) == 0)
+		return;
+	/* through a tunnel only from the box's own exchange, and no
+	 * link-local one: the far end's links are not the box's */
+	if (t != 0) {
+		if (in_subnet6(svi, who) && sw_neigh_tunnel_ok(md->slice, true, who))
+			sw_neigh_learn(true, md->slice, who, md->in_port, vid, t, lla, svi->mac);
+		return;
+	}
+	if (in_subnet6(svi, who)) {
+		if (ns || neigh6_get(md->slice, who, &tun) != NULL || sw_hold_asker(md->slice, true, who) != NULL)
+			sw_neigh_learn(true, md->slice, who, md->in_port, vid, 0, lla, svi->mac);
+		return;
+	}
+	/* fe80:: with bits the wire never sets would pass for a scoped one */
+	if (!pl_switch_ll_plain(who))
+		return;
+	pl_switch_ll_scoped(scoped, who, sw_meta(m)->bd);
+	if (neigh6_get(md->slice, scoped, &tun) != NULL || sw_hold_asker(md->slice, true, scoped) != NULL)
+		sw_neigh_learn(true, md->slice, scoped, md->in_port, vid, 0, lla, svi->mac);
+	/* on any link of the slice: where it answered first (asked on all) */
+	pl_switch_ll_scoped(scoped, who, SW_LL_ANY);
+	known = neigh6_get(md->slice, scoped, &tun);
+	if (known != NULL && (tun || known->port != md->in_port || known->vlan != vid))
+		dp_slow_event(SW_EVENT(nd_ll_clash));
+	else if (known != NULL || sw_hold_asker(md->slice, true, scoped) != NULL)
+		sw_neigh_learn(true, md->slice, scoped, md->in_port, vid, 0, lla, svi->mac);
+	if (ll_neigh_ok(m, md, svi, who))
+		sw_neigh_learn(true, md->slice, who, md->in_port, vid, 0, lla, svi->mac);
 }
 
 /* An advertisement of target from the SVI6, out of the port the
@@ -497,7 +589,8 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	}
 	if (ns) {
 		pl_switch_ll_addr(ll, svi->mac);
-		if (memcmp(target, svi->ip, 16) != 0 && memcmp(target, ll, 16) != 0) {
+		if (memcmp(target, svi->ip, 16) != 0 && memcmp(target, ll, 16) != 0 &&
+		    !sw_host_ll_is(md->slice, sw_meta(m)->bd, target)) {
 			dp_slow_drop(m, SW_DROP(not_for_us));
 			return;
 		}
@@ -517,28 +610,9 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	}
 	/* Neighbours on the SVI6's subnet. An advertisement only answers a
 	 * solicitation or updates a known neighbour: one for an address nobody
-	 * asked about makes no entry (RFC 4861 7.2.5). A link-local neighbour
-	 * (an overlay path's gateway: no route goes via one) is learned only
-	 * from the link the box asked on, from this SVI6's address, or where
-	 * it already is: its key has no BD, and another link's node claiming
-	 * the same address would take the path's traffic over. */
-	{
-		const uint8_t *who = ns ? ip->src_addr : target;
-		uint32_t t = (md->flags & DP_MF_DECAP) ? pl_switch_back_tunnel(m) : 0;
-		bool tun, ok;
-
-		/* through a tunnel only from the box's own exchange, and no
-		 * link-local one: its key has no BD */
-		if (t != 0)
-			ok = in_subnet6(svi, who) && sw_neigh_tunnel_ok(md->slice, true, who);
-		else if (in_subnet6(svi, who))
-			ok = ns || neigh6_get(md->slice, who, &tun) != NULL ||
-			     sw_hold_asker(md->slice, true, who) != NULL;
-		else
-			ok = pl_switch_ip6_ll(who) && ll_neigh_ok(m, md, svi, who);
-		if (!unspec && lla != NULL && ok && memcmp(who, svi->ip, 16) != 0)
-			sw_neigh_learn(true, md->slice, who, md->in_port, sw_meta(m)->vid, t, lla, svi->mac);
-	}
+	 * asked about makes no entry (RFC 4861 7.2.5). */
+	if (!unspec && lla != NULL)
+		nd_learn(m, md, svi, ns ? ip->src_addr : target, ns, lla);
 	if (ns)
 		nd_advertise(m, svi, target, lla);
 	dp_slow_event(SW_EVENT(consumed));

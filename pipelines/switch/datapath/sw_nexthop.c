@@ -306,13 +306,15 @@ key_vrf(const uint8_t *k)
 	return rte_be_to_cpu_16(*(const rte_be16_t *)k);
 }
 
-/* An IPv6 next hop must be a unicast address a neighbour can have on a
- * connected subnet: not reserved, multicast or link-local (a link-local
- * one would need its interface, which a route does not name). */
+/* An IPv6 next hop must be a unicast address a neighbour can have: not
+ * reserved or multicast, and a link-local one names its bridge domain
+ * (pl_switch_ll_scope), as an address alone does not say which link. */
 static int
 nh6_ok(const uint8_t *ip)
 {
-	return !pl_switch_ip6_reserved(ip) && !pl_switch_ip6_mcast(ip) && !pl_switch_ip6_ll(ip);
+	if (pl_switch_ip6_ll(ip))
+		return pl_switch_ll_scope(ip) != 0;
+	return !pl_switch_ip6_reserved(ip) && !pl_switch_ip6_mcast(ip);
 }
 
 static int

@@ -205,6 +205,44 @@ START_TEST(not_learned)
 }
 END_TEST
 
+/* A link-local next hop (FRR's own choice for a directly connected BGP
+ * peer, OSPFv3's always) is on the slice's one IPv6 link: sxdp's
+ * fe80:BD::IID; with several, on any (fe80:ffff::IID); with none, the
+ * route says why. */
+START_TEST(link_local_hop_on_the_one_link)
+{
+	via(RTM_NEWROUTE, 0, "2001:db8:50::/64", 2, RTPROT_BGP, 20, "fe80::a8bb:ccff:fe00:2");
+	ck_assert_str_eq(held(2, "2001:db8:50::/64"),
+			 "none: a link-local next hop, and the slice routes IPv6 on no link of its own here");
+	drain();
+	sw_rib_ll_link(r, 2, 7, 1);
+	ck_assert_int_eq(drain(), 1);   /* its IPv6 prefix again, to be written */
+	ck_assert_str_eq(held(2, "2001:db8:50::/64"), "via fe80:7::a8bb:ccff:fe00:2");
+	sw_rib_ll_link(r, 2, 7, 1);
+	ck_assert_int_eq(drain(), 0);   /* no change, nothing again */
+	/* ECMP over a global and a link-local hop */
+	{
+		static const char *const gw[] = { "fe80::a8bb:ccff:fe00:2", "2001:db8:1::9" };
+		struct nlmsghdr *nlh = route(RTM_NEWROUTE, NLM_F_REPLACE, "2001:db8:50::/64", 2, RTN_UNICAST,
+					     RTPROT_BGP, 20);
+
+		put_multipath(nlh, gw, 2);
+		take(nlh);
+	}
+	ck_assert_str_eq(held(2, "2001:db8:50::/64"), "ecmp 2001:db8:1::9,fe80:7::a8bb:ccff:fe00:2");
+	/* two IPv6 links: which one is not said, sxdp asks on both */
+	sw_rib_ll_link(r, 2, 0, 2);
+	ck_assert_str_eq(held(2, "2001:db8:50::/64"), "ecmp 2001:db8:1::9,fe80:ffff::a8bb:ccff:fe00:2");
+	/* fe80::/10 beyond fe80::/64 is no address a link sends */
+	sw_rib_ll_link(r, 2, 7, 1);
+	via(RTM_NEWROUTE, 0, "2001:db8:51::/64", 2, RTPROT_BGP, 20, "fe80:1::2");
+	ck_assert_str_eq(held(2, "2001:db8:51::/64"), "none: a link-local next hop outside fe80::/64");
+	/* IPv4 stays as it was */
+	via(RTM_NEWROUTE, 0, "10.50.0.0/16", 2, RTPROT_BGP, 20, "10.1.0.2");
+	ck_assert_str_eq(held(2, "10.50.0.0/16"), "via 10.1.0.2");
+}
+END_TEST
+
 START_TEST(lowest_metric_wins)
 {
 	via(RTM_NEWROUTE, 0, "10.9.0.0/16", 3, RTPROT_OSPF, 110, "10.1.0.5");
@@ -371,6 +409,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bgp_route_in_a_twin_table);
 	tcase_add_test(tc, not_learned);
+	tcase_add_test(tc, link_local_hop_on_the_one_link);
 	tcase_add_test(tc, lowest_metric_wins);
 	tcase_add_test(tc, multipath_and_ipv6_hops);
 	tcase_add_test(tc, nexthop_objects);
