@@ -23,7 +23,8 @@
 # routed port and at ha, a router on the bridge domain too: adjacencies
 # Full through the exception path's multicast, their prefixes in sxdp with
 # origin ospf, traffic between them, a flushed LSA gone from sxdp within
-# WITHDRAW_BOUND); a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
+# WITHDRAW_BOUND); OSPFv3 with ra (ff02::5 both ways, the twin's exchanges to
+# ra's link-local address, its prefix in sxdp via that address); a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
 # (the time printed); sxdp paused past sxcd's keepalive: the twin and its
 # routes stand; sxcd killed with -9, a withdrawal while it is away: the
 # sxcd started again takes the stale route back, keeps the others.
@@ -348,6 +349,50 @@ if wait_for $WITHDRAW_BOUND route_gone 10.88.0.0/24; then
   ok "ra's 10.88.0.0/24 gone (its LSA flushed): out of sxdp after $(( ($(date +%s%N) - t0) / 1000000 )) ms; 10.89.0.0/24 stays: $(route_of 10.89.0.0/24)"
 else
   notok "OSPF withdrawal: $(route_of 10.88.0.0/24)"
+fi
+
+# ------------------------------------------------------------- OSPFv3
+# OSPFv3 between the twin and ra on lan1: hellos to ff02::5 both ways
+# through the exception path, the twin's exchanges to ra's link-local
+# address sent where ra answers, ra's prefix in sxdp via that address
+ip -n "$(nsn ra)" addr add 2001:db8:88::1/64 dev lo
+ospf6_conf() { # ROUTER_ID IFACE OWN_PREFIX: hello 1 s, dead 4 s
+  printf 'interface %s\n ipv6 ospf6 area 0.0.0.0\n ipv6 ospf6 hello-interval 1\n ipv6 ospf6 dead-interval 4\nexit\n' "$2"
+  [ "$3" = - ] || printf 'ipv6 prefix-list OWN6 seq 5 permit %s\nroute-map OWN6 permit 10\n match ipv6 address prefix-list OWN6\nexit\n' "$3"
+  printf 'router ospf6\n ospf6 router-id %s\n' "$1"
+  [ "$3" = - ] || printf ' redistribute connected route-map OWN6\n'
+  printf 'exit\n'
+}
+ospf6_conf 10.10.0.1 sxt1 - >"$DIR/ospf6-a.conf"
+ospf6_conf 10.1.0.2 eth0 2001:db8:88::/64 >"$DIR/ospf6-r.conf"
+if frr_add a "$TWIN" ospf6d "$DIR/ospf6-a.conf" && frr_add r "$(nsn ra)" ospf6d "$DIR/ospf6-r.conf"; then
+  ok "FRR's ospf6d in the twin and at ra, area 0"
+else
+  notok "ospf6d start: $(cat "$DIR"/frr-*/start.log 2>/dev/null | tail -5 | tr '\n' ' ')"
+fi
+full6() { # the twin's OSPFv3 neighbour ra is Full
+  vty a -c "show ipv6 ospf6 neighbor json" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin).get("neighbors", [])
+sys.exit(0 if any(n.get("neighborId") == "10.1.0.2" and n.get("state", "").startswith("Full") for n in d) else 1)'
+}
+if wait_for $BGP_BOUND full6; then
+  ok "OSPFv3 adjacency Full with ra: hellos to ff02::5 through the exception path, the exchanges to ra's link-local address"
+else
+  notok "OSPFv3 neighbours: $(vty a -c 'show ipv6 ospf6 neighbor' | tail -n +2 | tr -s ' \n' ' '); drops: $(drops)"
+fi
+if wait_for $ROUTE_BOUND route_is 2001:db8:88::/64 "via nh=$RA_LL" && [ "$(learned 2001:db8:88::/64 origin)" = ospf ] &&
+   wait_for $PING_BOUND pings h6 2001:db8:88::1; then
+  ok "OSPFv3's route in sxdp's VRF 1, origin ospf: 2001:db8:88::/64 via ra's link-local address; h6 reaches 2001:db8:88::1"
+else
+  notok "OSPFv3 route: $(route_of 2001:db8:88::/64) ($(learned 2001:db8:88::/64 origin)); the twin: $(ip -n "$TWIN" -6 route show proto ospf | tr '\n' ';'); drops $(drops)"
+fi
+t0=$(date +%s%N)
+ip -n "$(nsn ra)" addr del 2001:db8:88::1/64 dev lo
+if wait_for $WITHDRAW_BOUND route_gone 2001:db8:88::/64; then
+  ok "ra's 2001:db8:88::/64 gone (its LSA flushed): out of sxdp after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+  notok "OSPFv3 withdrawal: $(route_of 2001:db8:88::/64)"
 fi
 
 # ------------------------------------------------------------- an operator's pin

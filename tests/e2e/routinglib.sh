@@ -65,7 +65,7 @@ frr_add() {
 frr_stop() {
   local i d
   for i in "$@"; do
-    for d in bgpd bfdd ospfd zebra; do
+    for d in bgpd bfdd ospfd ospf6d zebra; do
       [ -f "/var/run/frr/$P$i/$d.pid" ] && kill "$(cat "/var/run/frr/$P$i/$d.pid")" 2>/dev/null
     done
     rm -rf "/var/run/frr/$P$i"

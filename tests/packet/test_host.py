@@ -15,8 +15,10 @@ port whose packets are the box's own, routed with the TTL the kernel set
 error. A VRF without a twin drops as before (switch.not_for_us); a twin on
 another slice's wire is refused (slice_conflict). A routing protocol's
 link-local multicast (OSPF's 224.0.0.5) reaches the twin from the link,
-and the twin's goes out bridged, TTL untouched. The twin's link-local
-address is the box's on the twin's slice's links.
+and the twin's goes out bridged, TTL untouched; OSPFv3's ff02::5 the
+same, and the twin's unicast to a neighbour's link-local address goes out
+where that neighbour answers. The twin's link-local address is the box's
+on the twin's slice's links.
 """
 
 import os
@@ -29,14 +31,15 @@ from sxdptest import expect_drops, expect_eq, expect_events  # noqa: E402
 
 try:
     from scapy.all import ICMP, IP, TCP, UDP, Ether, IPv6, Raw  # noqa: E402
-    from scapy.contrib.ospf import OSPF_Hdr, OSPF_Hello  # noqa: E402
+    from scapy.all import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr  # noqa: E402
+    from scapy.contrib.ospf import OSPF_Hdr, OSPF_Hello, OSPFv3_Hdr, OSPFv3_Hello  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
     sys.exit(77)
 
 from test_switch import SLICE, U, decremented, frame, ip_udp, neigh, new_switch  # noqa: E402
-from test_ipv6 import echo, echo_reply, expect_outputs6, ll_of, na_reply, neigh6, ns  # noqa: E402
+from test_ipv6 import echo, echo_reply, expect_outputs6, ll_of, na_reply, neigh6, ns, ns_from_box  # noqa: E402
 from test_routed import A4, A6, HR, PMAC, R4, R6, RBD, routed_updates  # noqa: E402
 
 R = T.Runner()
@@ -168,6 +171,38 @@ def test_twins_link_local_address_is_the_boxs():
         expect_outputs6(dp, {"h": [to_twin(bgp)],
                              "p0": [na_reply(PMAC, twin_ll, HR, peer_ll), echo_reply(ping, PMAC)]},
                         unordered=["p0"])
+
+
+@R.test
+def test_ospfv3_to_and_from_the_twin():
+    """OSPFv3: a hello to ff02::5 (hop limit 1) from a router's link-local
+    address reaches the twin as it came; the twin's hello leaves p0 bridged
+    from the port's MAC, hop limit untouched; ff02::fb (mDNS) is no routing
+    protocol's (routed_group). The twin's unicast to the router's
+    link-local address (a database exchange) is held while the box asks on
+    the slice's links (fe80:ffff::IID), then leaves where it answered, hop
+    limit untouched."""
+    twin_ll, peer_ll = ll_of(HMAC), ll_of(HR)
+    gmac = "33:33:00:00:00:05"
+    hello = IPv6(src=peer_ll, dst="ff02::5", hlim=1) / OSPFv3_Hdr(src="10.0.9.1") / OSPFv3_Hello()
+    mdns = IPv6(src=peer_ll, dst="ff02::fb", hlim=255) / UDP(sport=5353, dport=5353) / Raw(b"q")
+    mine = IPv6(src=twin_ll, dst="ff02::5", hlim=1) / OSPFv3_Hdr(src=R4) / OSPFv3_Hello()
+    dd = IPv6(src=twin_ll, dst=peer_ll, hlim=1) / OSPFv3_Hdr(type=2, src=R4) / Raw(bytes(12))
+    adv = frame(HR, PMAC, IPv6(src=peer_ll, dst=R6, hlim=255) / ICMPv6ND_NA(R=1, S=1, O=1, tgt=peer_ll) /
+                ICMPv6NDOptDstLLAddr(lladdr=HR))
+    with new_switch({"h": [frame(HMAC, gmac, mine, KVID), frame(HMAC, HMAC, dd, KVID)],
+                     "p0": [frame(HR, gmac, hello), frame(HR, "33:33:00:00:00:fb", mdns), adv], "p1": []},
+                    port_opts=PORTS_OPTS) as dp:
+        dp.table_write(setup(dp))
+        dp.phase(["h"], events={"switch.twin_mcast": 1, "switch.nd_solicit": 1})
+        st = dp.phase(["p0"], events={"switch.host_delivered": 1, "switch.nd_learned": 1})
+        expect_drops(st, {"switch.routed_group": 1})
+        dp.stop()
+        outs = dp.outputs()
+        sol = [o for o in outs["p0"] if ICMPv6ND_NS in Ether(o)]
+        expect_eq(sol[:1], [bytes(ns_from_box(PMAC, R6, peer_ll))], "asked for the router from p0's address")
+        expect_outputs6(dp, {"h": [frame(HR, gmac, hello, KVID)],
+                             "p0": [frame(PMAC, gmac, mine)] + sol + [frame(PMAC, HR, dd)]})
 
 
 @R.test

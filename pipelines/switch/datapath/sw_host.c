@@ -106,19 +106,31 @@ struct mcast_out {
 	struct rte_mbuf *m;
 	const struct dp_meta *md;
 	uint16_t port, vlan;
+	bool v6;
 	bool whole;              /* the link is the slice's (bd 0) */
 	unsigned int sent;
 };
 
+/* into bd from the box's MAC there (its SVI's of the packet's family) */
 static void
 mcast_into(struct mcast_out *o, uint16_t bd)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(o->m, const struct rte_ether_hdr *);
-	const struct sw_svi *svi = sw_slow_svi(pl_sw.svi, o->md->slice, bd);
+	const uint8_t *mac;
 
-	if (svi == NULL)
+	if (o->v6) {
+		const struct sw_svi6 *svi = sw_slow_svi(pl_sw.svi6, o->md->slice, bd);
+
+		mac = svi != NULL ? svi->mac : NULL;
+	} else {
+		const struct sw_svi *svi = sw_slow_svi(pl_sw.svi, o->md->slice, bd);
+
+		mac = svi != NULL ? svi->mac : NULL;
+	}
+	if (mac == NULL)
 		return;
-	sw_slow_bd_send(o->m->pool, o->md->slice, bd, eth->dst_addr.addr_bytes, svi->mac, RTE_ETHER_TYPE_IPV4,
+	sw_slow_bd_send(o->m->pool, o->md->slice, bd, eth->dst_addr.addr_bytes, mac,
+			o->v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4,
 			rte_pktmbuf_mtod_offset(o->m, const uint8_t *, o->md->l3_off),
 			(uint16_t)(rte_pktmbuf_pkt_len(o->m) - o->md->l3_off), SW_EVENT(twin_mcast));
 	o->sent++;
@@ -163,7 +175,8 @@ mcast_each_svi(const struct dp_entry_view *ev, void *arg)
 void
 sw_host_mcast_out(struct rte_mbuf *m, struct dp_meta *md)
 {
-	struct mcast_out o = { .m = m, .md = md, .port = md->in_port, .vlan = sw_meta(m)->vid };
+	struct mcast_out o = { .m = m, .md = md, .port = md->in_port, .vlan = sw_meta(m)->vid,
+			       .v6 = (md->flags & DP_MF_IPV6) != 0 };
 
 	if (rte_pktmbuf_linearize(m) < 0) {
 		dp_slow_drop(m, SW_DROP(twin_mcast_lost));
@@ -171,7 +184,7 @@ sw_host_mcast_out(struct rte_mbuf *m, struct dp_meta *md)
 	}
 	dp_table_each((unsigned int)pl_sw.hosts, mcast_each_host, &o);
 	if (o.whole)
-		dp_table_each((unsigned int)pl_sw.svi, mcast_each_svi, &o);
+		dp_table_each((unsigned int)(o.v6 ? pl_sw.svi6 : pl_sw.svi), mcast_each_svi, &o);
 	if (o.sent == 0) {
 		dp_slow_drop(m, SW_DROP(twin_mcast_lost));
 		return;

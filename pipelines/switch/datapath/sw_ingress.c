@@ -67,7 +67,7 @@ routed_next(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, co
 			sw_meta(m)->punt = SW_PUNT_TWIN_MCAST;
 			return DP_NEXT_PUNT;
 		}
-		if (pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
+		if (pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd, md->flags & DP_MF_IPV6)) {
 			sw_meta(m)->punt = SW_PUNT_MCAST;
 			return DP_NEXT_PUNT;
 		}

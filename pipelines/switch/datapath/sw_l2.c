@@ -171,14 +171,14 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 }
 
 bool
-pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
+pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd, bool v6)
 {
 	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
 	const uint8_t *kp[1] = { key };
 	const struct dp_entry *e[1];
 
 	pl_switch_key_bd_port(key, slice, bd);   /* (vrf, bd): the same two u16 */
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.svi, kp, 1, e);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, v6 ? pl_sw.svi6 : pl_sw.svi, kp, 1, e);
 	if (e[0]->action != 0)
 		return false;
 	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
@@ -236,7 +236,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			} else {
 				/* the domain's router hears it too, bridged on all the same */
 				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)) &&
-				    pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd)) {
+				    pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd, md->flags & DP_MF_IPV6)) {
 					struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_PUNT);
 
 					if (c != NULL)

@@ -12,10 +12,10 @@ uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, ui
  * flooded)? */
 int pl_switch_arp_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md);
 
-/* Does the slice route bridge domain bd (an SVI there) with a kernel twin
- * (a hosts entry of (slice, bd), else of the slice) to hand a routing
- * protocol's multicast to (pl_switch_mcast_routing)? Lookups for those
- * rare frames alone. */
-bool pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd);
+/* Does the slice route bridge domain bd (an SVI there, an SVI6 for v6)
+ * with a kernel twin (a hosts entry of (slice, bd), else of the slice) to
+ * hand a routing protocol's multicast to (pl_switch_mcast_routing)?
+ * Lookups for those rare frames alone. */
+bool pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd, bool v6);
 
 #endif

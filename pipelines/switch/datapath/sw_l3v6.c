@@ -215,10 +215,15 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			next[i] = DP_NEXT_DROP(SW_DROP(ip6_martian_dst));
 			continue;
 		}
-		/* link-local: the box's own in this BD, else nobody's to route to */
+		/* link-local: the box's own in this BD; from the twin, a
+		 * neighbour's on one of the slice's links (the slow path's to
+		 * find); else nobody's to route to */
 		if (unlikely(pl_switch_ip6_ll(ip->dst_addr))) {
 			if (is_box_addr(ctx, m, ip->dst_addr)) {
 				sw_meta(m)->punt = SW_PUNT_LOCAL;
+				next[i] = DP_NEXT_PUNT;
+			} else if (md->flags & DP_MF_HOST) {
+				sw_meta(m)->punt = SW_PUNT_UNRESOLVED;
 				next[i] = DP_NEXT_PUNT;
 			} else {
 				next[i] = DP_NEXT_DROP(SW_DROP(ip6_ll_dst));

@@ -703,9 +703,20 @@ pl_switch_nd_route(struct rte_mbuf *m)
 	const struct dp_entry *e = route6_get(md->slice, ip->dst_addr);
 	const struct sw_rewrite *rw;
 	const uint8_t *nh;
+	uint8_t any[16];
 	bool tun;
 
-	if (e != NULL && e->action == SW_RT_VIA) {
+	if ((md->flags & DP_MF_HOST) && pl_switch_ip6_ll(ip->dst_addr)) {
+		/* the twin to a neighbour's link-local address (OSPFv3's
+		 * exchanges): on whichever of the slice's links it answers, as
+		 * the twin's one link is all of them */
+		if (!pl_switch_ll_plain(ip->dst_addr)) {
+			dp_slow_drop(m, SW_DROP(ip6_ll_dst));
+			return -1;
+		}
+		pl_switch_ll_scoped(any, ip->dst_addr, SW_LL_ANY);
+		nh = any;
+	} else if (e != NULL && e->action == SW_RT_VIA) {
 		nh = ((const struct sw_via6 *)e->params)->nh;
 	} else if (e != NULL && e->action == SW_RT_ECMP) {
 		const struct sw_ecmp6 *g = (const struct sw_ecmp6 *)e->params;
@@ -763,6 +774,13 @@ pl_switch_nd_slowpath(struct rte_mbuf *m)
 	case SW_PUNT_UNRESOLVED:
 	case SW_PUNT_MTU:
 		pl_switch_nd_route(m);
+		break;
+	case SW_PUNT_MCAST:
+		if (sw_host_deliver(m, md) < 0)
+			dp_slow_drop(m, SW_DROP(not_for_us));
+		break;
+	case SW_PUNT_TWIN_MCAST:
+		sw_host_mcast_out(m, md);
 		break;
 	default:
 		dp_slow_drop(m, SW_DROP(not_for_us));

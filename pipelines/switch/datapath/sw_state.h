@@ -45,23 +45,35 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
        SW_PUNT_MCAST /* a routing protocol's link-local multicast: a copy for the twin */,
        SW_PUNT_TWIN_MCAST /* the same from the twin: out into its bridge domains */ };
 
-/* A routing protocol's IPv4 link-local multicast: RFC 5771's Local
- * Network Control Block, the groups a routing suite speaks on (OSPF's
- * 224.0.0.5 and .6, RIPv2's .9, EIGRP's .10, PIM's .13, VRRP's .18). The
+/* A routing protocol's link-local multicast: IPv4's from RFC 5771's
+ * Local Network Control Block, the groups a routing suite speaks on
+ * (OSPF's 224.0.0.5 and .6, RIPv2's .9, EIGRP's .10, PIM's .13, VRRP's
+ * .18), and IPv6's link-scope twins of them (RFC 4291 2.7.1: OSPFv3's
+ * ff02::5 and ::6, RIPng's ::9, EIGRP's ::a, PIM's ::d, VRRP's ::12). The
  * bridge domain's router, the slice's twin, takes a copy of what comes
- * in, and what the twin sends goes out bridged, its TTL of 1 untouched
- * (these never cross a router). */
+ * in, and what the twin sends goes out bridged, its TTL (hop limit) of 1
+ * untouched (these never cross a router). */
 static inline bool
 pl_switch_mcast_routing(const struct rte_mbuf *m, uint32_t flags, uint16_t l3_off)
 {
+	static const uint8_t ff02[15] = { 0xff, 0x02 };
 	const uint8_t *dst;
+	uint8_t last;
 
-	if ((flags & (DP_MF_IPV4 | DP_MF_FRAG)) != DP_MF_IPV4)
+	if ((flags & (DP_MF_IPV4 | DP_MF_FRAG)) == DP_MF_IPV4) {
+		dst = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + 16);
+		if (dst[0] != 224 || dst[1] != 0 || dst[2] != 0)
+			return false;
+		last = dst[3];
+	} else if ((flags & (DP_MF_IPV6 | DP_MF_FRAG)) == DP_MF_IPV6) {
+		dst = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + 24);
+		if (memcmp(dst, ff02, sizeof(ff02)) != 0)
+			return false;
+		last = dst[15];
+	} else {
 		return false;
-	dst = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off + 16);
-	if (dst[0] != 224 || dst[1] != 0 || dst[2] != 0)
-		return false;
-	switch (dst[3]) {
+	}
+	switch (last) {
 	case 5: case 6: case 9: case 10: case 13: case 18:
 		return true;
 	default:
