@@ -178,8 +178,10 @@ else
 fi
 
 # ------------------------------------------------------------- FRR
-# every end prefers the other's global IPv6 next hop: sxdp's routes name
-# no link, and a twin's link-local is its own
+# across the overlay the sites prefer each other's global IPv6 next hop:
+# a neighbour behind a tunnel is known by its global address only (a
+# link-local one would name a link of the far box); with ra, on the LAN,
+# each side routes via the other's link-local address as FRR ships
 cat >"$DIR/bgp-a.conf" <<'EOF'
 route-map PREFER_GLOBAL permit 10
  set ipv6 next-hop prefer-global
@@ -201,7 +203,6 @@ router bgp 65001
  address-family ipv6 unicast
   redistribute connected
   neighbor 2001:db8:1::2 activate
-  neighbor 2001:db8:1::2 route-map PREFER_GLOBAL in
   neighbor 2001:db8:10::2 activate
   neighbor 2001:db8:10::2 route-map PREFER_GLOBAL in
  exit-address-family
@@ -228,9 +229,6 @@ router bgp 65002
 exit
 EOF
 cat >"$DIR/bgp-r.conf" <<'EOF'
-route-map PREFER_GLOBAL permit 10
- set ipv6 next-hop prefer-global
-exit
 router bgp 65050
  bgp router-id 10.1.0.2
  no bgp ebgp-requires-policy
@@ -248,7 +246,6 @@ router bgp 65050
   network 2001:db8:50::/64
   network 2001:db8:52::/64
   neighbor 2001:db8:1::1 activate
-  neighbor 2001:db8:1::1 route-map PREFER_GLOBAL in
  exit-address-family
 exit
 EOF

@@ -20,10 +20,9 @@
  *     kernel apart);
  *   - the slice's addresses on it (its SVI's, its routed ports'), so the
  *     kernel's sessions are from the addresses the LAN sees, and the
- *     link-local fe80::EUI-64 of the MAC, which a BGP speaker needs beside
- *     a global IPv6 next hop (RFC 2545); no neighbour is ever sent to it
- *     (sxdp answers its own link-locals), so peers are to prefer the
- *     global next hop (FRR: set ipv6 next-hop prefer-global);
+ *     link-local fe80::EUI-64 of the MAC, which a BGP speaker names
+ *     beside a global IPv6 next hop (RFC 2545) and OSPFv3 speaks from:
+ *     sxdp answers for it on the slice's links as the box's own;
  *   - a default route of each family through it in the main table
  *     (metric SW_TWIN_METRIC, protocol SW_RIB_PROTO_SXCD): what the kernel
  *     has no route for, sxdp routes (a multihop session's next hops, an
