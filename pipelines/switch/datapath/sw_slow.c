@@ -4,7 +4,6 @@
 #include <rte_cycles.h>
 #include <rte_jhash.h>
 
-#include "sw_host.h"
 #include "sw_slow.h"
 #include "sw_state.h"
 #include "dp_table.h"
@@ -167,8 +166,7 @@ sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
 			svi = bd != SW_BD_NONE ? sw_slow_svi(pl_sw.svi6, slice, bd) : NULL;
 			if (svi != NULL)
 				pl_switch_ll_addr(ll, svi->mac);
-			return (svi == NULL || memcmp(ll, dst, 16) != 0) &&
-			       (bd == SW_BD_NONE || !sw_host_ll_is(slice, bd, dst));
+			return svi == NULL || memcmp(ll, dst, 16) != 0;
 		}
 		pl_switch_key_vrf_ip6(k, slice, dst);
 		e = dp_table_find(pl_sw.routes6, k);
