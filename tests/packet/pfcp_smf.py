@@ -43,10 +43,11 @@ VERSION_NOT_SUPPORTED = 11
 SESS_EST_REQ, SESS_EST_RSP = 50, 51
 # what each SMF's sessions look like: who picks the N3 F-TEID (CHOOSE with a CHOOSE ID,
 # CHOOSE alone, or the SMF), its Outer Header Removal, Network Instances, QER and URR
+# (ul_ue_ip: whether the uplink PDR's PDI names the UE's address; Open5GS's does not)
 SESSION_SHAPES = {
-    "free5gc": {"fteid": "choose_id", "ohr": 0, "ni": "internet", "qer": True, "urr": True},
-    "open5gs": {"fteid": "choose", "ohr": 6, "ni": None, "qer": True, "urr": False},
-    "oai": {"fteid": "smf", "ohr": 0, "ni": "internet", "qer": False, "urr": True},
+    "free5gc": {"fteid": "choose_id", "ohr": 0, "ni": "internet", "qer": True, "urr": True, "ul_ue_ip": True},
+    "open5gs": {"fteid": "choose", "ohr": 6, "ni": None, "qer": True, "urr": False, "ul_ue_ip": False},
+    "oai": {"fteid": "smf", "ohr": 0, "ni": "internet", "qer": False, "urr": True, "ul_ue_ip": True},
 }
 PROFILE_OHR = {k: v["ohr"] for k, v in SESSION_SHAPES.items()}
 SESS_MOD_REQ, SESS_DEL_REQ = 52, 54
@@ -228,7 +229,9 @@ class Smf:
         else:
             fteid = IE_FTEID(V4=1, CH=1)
         ni = [IE_NetworkInstance(instance=sh["ni"])] if sh["ni"] else []
-        ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni + [IE_UE_IP_Address(V4=1, ipv4=ue)]
+        ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni
+        if sh["ul_ue_ip"]:
+            ul_pdi.append(IE_UE_IP_Address(V4=1, ipv4=ue))
         dl_pdi = [IE_SourceInterface(interface=1)] + ni + [IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)]
         ul = [IE_PDR_Id(id=1), IE_Precedence(precedence=255), IE_PDI(IE_list=ul_pdi),
               IE_OuterHeaderRemoval(header=sh["ohr"]), IE_FAR_Id(id=1)]

@@ -587,6 +587,49 @@ def test_usage_and_dl_data_reports():
 
 
 @R.test
+def test_uplink_pdr_without_ue_address():
+    """An uplink PDR whose PDI names no UE IP Address (Open5GS's shape) matches any source
+    (TS 29.244 5.2.1): its session's G-PDUs, from the UE's address or another, all take its
+    FAR (counted by its URR). A session whose uplink PDR names the UE's address (free5GC's)
+    forwards the UE's and drops the other as spoofed."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+
+    def gpdu(teid, src):
+        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
+                IP(src=src, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"u" * 100))
+    g = [gpdu(0x7781, "10.45.0.21"), gpdu(0x7781, "10.99.0.1"), gpdu(0x7782, "10.45.0.22"),
+         gpdu(0x7782, "10.99.0.2")]
+    one = len(g[0][GTP_U_Header].payload)
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        smfs = {prof: S.Smf(("127.0.0.1", port), profile=prof) for prof in ("open5gs", "free5gc")}
+        try:
+            seids = {}
+            for (prof, smf), (ue, teid, cp) in zip(smfs.items(), (("10.45.0.21", 0x7781, 0xa1),
+                                                               ("10.45.0.22", 0x7782, 0xa2))):
+                expect_eq(cause_of(smf.associate()), 1, "%s associated" % prof)
+                r, sess = smf.open_session(cp_seid=cp, ue=ue, gnb="192.0.2.10", gnb_teid=0x40 + cp,
+                                           ul_addr="192.0.2.1", ul_teid=teid, vol_threshold=10 ** 9)
+                expect_eq(cause_of(r), 1, "%s: established" % prof)
+                seids[prof] = (sess["up_seid"], cp)
+            ul = {e["match"]["teid"]: e["params"] for e in tables(dp)["sessions_uplink"]}
+            expect_eq((ul[0x7781].get("any_src"), ul[0x7782].get("any_src", 0)), (1, 0),
+                      "any source for the PDR without a UE address only")
+            st = dp.phase(["n3"])
+            expect_eq(T.drops_of(st).get("upf.spoofed", 0), 1, "one spoofed: free5GC's session's stranger")
+            for prof, want in (("open5gs", 2 * one), ("free5gc", one)):
+                up, cp = seids[prof]
+                r = smfs[prof].modify(up, cp, query_urr=1)
+                expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], want, "%s: uplink bytes counted" % prof)
+                expect_eq(cause_of(smfs[prof].delete(up, cp)), 1, "%s: deleted" % prof)
+            expect_eq(tables(dp), base, "nothing left")
+        finally:
+            for smf in smfs.values():
+                smf.close()
+
+
+@R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report
     Request with a usage report (VOLTH) counting what crossed it."""

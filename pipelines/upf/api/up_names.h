@@ -33,6 +33,7 @@
 #define UP_F_OHR       "ohr"
 #define UP_F_AMBR      "ambr"
 #define UP_F_APPS      "apps"
+#define UP_F_ANY_SRC   "any_src"
 #define UP_F_SESSION   "session"
 #define UP_F_APP       "app"
 #define UP_F_REMOTE    "remote"

@@ -88,11 +88,14 @@ static const struct dp_table_def slices_def = {
  * IPv4 address (uplink anti-spoofing; 0: an IPv6-only session, whose
  * sources are its sessions_downlink6 prefix's), its slice, the outer header removal its
  * G-PDUs take (0: GTP-U/UDP/IPv4, 1: over IPv6, 6: either) and whether
- * it has per-app terminations in this direction (apps: 1). Every action
- * takes them all, so that they lie where the struct says. */
-#define SESSION_PARAMS 12, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
+ * it has per-app terminations in this direction (apps: 1), and, uplink,
+ * whether its sources go unchecked (any_src: 1, a PDR naming no UE
+ * address matches any). Every action takes them all, so that they lie
+ * where the struct says. */
+#define SESSION_PARAMS 13, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
 	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
-	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true } }
+	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true },				\
+	{ UP_F_ANY_SRC, DP_T_U8, 1, true } }
 #define UL_ACTIONS(...)									\
 	.n_actions = 4,									\
 	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
@@ -363,6 +366,7 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 6) != offsetof(struct up_session, ohr) ||
 	    dp_table_param_off(pl_up.sess_n9, UP_DL_BUFFER, 7) != offsetof(struct up_session, id) ||
 	    dp_table_param_off(pl_up.sess_dl, UP_DL_NOTIFY, 11) != offsetof(struct up_session, apps) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N6, 12) != offsetof(struct up_session, any_src) ||
 	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 3) != offsetof(struct up_term, urr) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||

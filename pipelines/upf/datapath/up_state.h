@@ -118,6 +118,7 @@ struct up_session {
 	uint32_t ue;             /* uplink: the UE's IPv4 address (anti-spoofing; 0: none) */
 	uint16_t slice;          /* uplink and N9 (the downlink table's key holds it) */
 	uint8_t apps;            /* 1: it has per-app terminations in this direction (classify) */
+	uint8_t any_src;         /* uplink, 1: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
 };
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
 struct up_iface { uint16_t slice, id; };   /* n6: the slice only */

@@ -1,7 +1,8 @@
 /* UPF stage "ul": the uplink of a session, its inner packet parsed. Checked
  * first: the source is the session's UE (anti-spoofing: its IPv4 address,
- * or an address of its IPv6 /64) and the destination none of the UPF's own
- * addresses. Then the uplink classifier:
+ * or an address of its IPv6 /64), unless its PDRs name no UE address
+ * (any_src: they match any source), and the destination none of the UPF's
+ * own addresses. Then the uplink classifier:
  * the packet's termination (the session entry's own, or its app's:
  * applications on the destination), the QERs, the URR; fwd_n6 breaks it
  * out into the session's slice's VRF (switch.l3 or l3v6 routes it to the
@@ -61,8 +62,8 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 	for (unsigned int j = 0; j < k6; j++) {
 		struct rte_mbuf *m = pkts[idx6[j]];
 
-		if (se[j]->action == UP_DL_NONE ||
-		    ((const struct up_session *)se[j]->params)->id != up_session(m)->id)
+		if (!up_session(m)->any_src && (se[j]->action == UP_DL_NONE ||
+		    ((const struct up_session *)se[j]->params)->id != up_session(m)->id))
 			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(spoofed));
 		else if (unlikely(own(de[j], dp_meta(m)->slice)))
 			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
@@ -99,7 +100,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 		/* an IPv6-only session (ue 0) has no IPv4 source */
-		if (ip->src_addr != up_session(m)->ue || ip->src_addr == 0) {
+		if ((ip->src_addr != up_session(m)->ue || ip->src_addr == 0) && !up_session(m)->any_src) {
 			next[i] = DP_NEXT_DROP(UP_DROP(spoofed));
 			continue;
 		}

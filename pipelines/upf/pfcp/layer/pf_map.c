@@ -540,12 +540,39 @@ ohr_of(const struct pf_pdr *p)
 	return p->has_ohr ? p->ohr : PF_OHR_GTPU_UDP_IP;
 }
 
+/* The uplink session entry's source check (params @pp), from the PDRs of
+ * @p's tunnel: a PDR naming no UE address matches any source (TS 29.244
+ * 5.2.1), so one of them makes the session's any_src; otherwise the
+ * sources are the UE's (its IPv4 address, the first a PDR names; IPv6:
+ * the session's /64). */
+static void
+ul_sources(const struct pf_session *s, const struct pf_pdr *p, json_t *pp)
+{
+	const uint8_t *v4 = NULL;
+	bool any = false;
+	char ue[64];
+
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *q = &s->pdr[i];
+
+		if (!same_ul_tunnel(q, p))
+			continue;
+		if (!q->has_ue_ip)
+			any = true;
+		else if (q->ue.has_v4 && v4 == NULL)
+			v4 = q->ue.v4;
+	}
+	json_object_set_new(pp, UP_F_UE, json_string(v4 != NULL ? ntop(AF_INET, v4, ue, sizeof(ue)) : "0.0.0.0"));
+	if (any)
+		json_object_set_new(pp, UP_F_ANY_SRC, json_integer(1));
+}
+
 int
 pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_map_ids *ids,
 	       json_t *out, struct pf_map_err *e)
 {
 	json_t *seen = json_object(), *done = json_object(), *se = json_object();
-	char key[64], ue[64];
+	char key[64];
 	int rc = 0;
 
 	for (int i = 0; i < s->n_pdr && rc == 0; i++) {
@@ -578,10 +605,7 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 			json_t *pp = json_object_get(se, "params");
 
 			json_object_set_new(pp, UP_F_OHR, json_integer(ohr_of(d)));
-			if (d->has_ue_ip && d->ue.has_v4)
-				json_object_set_new(pp, UP_F_UE, json_string(ntop(AF_INET, d->ue.v4, ue, sizeof(ue))));
-			else
-				json_object_set_new(pp, UP_F_UE, json_string("0.0.0.0"));
+			ul_sources(s, p, pp);
 			json_array_append_new(out, upd(UP_T_SESSIONS_UPLINK, json_pack("{s:i,s:I}", UP_F_IFACE,
 							(int)c->upf->n3.id, UP_F_TEID, (json_int_t)p->fteid.teid),
 						       json_string_value(json_object_get(se, "action")),
