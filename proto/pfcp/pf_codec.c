@@ -34,7 +34,7 @@ static int chk_failed_rule(const uint8_t *v, uint16_t len);
 static int chk_text(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
-#define IE_TYPES_MAX 160
+#define IE_TYPES_MAX 200
 
 static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_CREATE_PDR] = {"Create PDR", 0, ANY, G_WALK, NULL},
@@ -123,6 +123,8 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
+	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
+	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
 };
 
 static const struct pf_iedef *
@@ -157,9 +159,10 @@ struct pf_rule {
 
 static const struct pf_rule r_heartbeat[] = {{PF_IE_RECOVERY_TS, M, 1}, END};
 static const struct pf_rule r_assoc_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_RECOVERY_TS, M, 1},
-	{PF_IE_UP_FEATURES, O, 1}, {PF_IE_CP_FEATURES, O, 1}, END};
+	{PF_IE_UP_FEATURES, O, 1}, {PF_IE_CP_FEATURES, O, 1}, {PF_IE_SESS_RETENTION, O, 1}, END};
 static const struct pf_rule r_assoc_rsp[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},
-	{PF_IE_RECOVERY_TS, M, 1}, {PF_IE_UP_FEATURES, O, 1}, {PF_IE_CP_FEATURES, O, 1}, END};
+	{PF_IE_RECOVERY_TS, M, 1}, {PF_IE_UP_FEATURES, O, 1}, {PF_IE_CP_FEATURES, O, 1}, {PF_IE_ASRSP_FLAGS, O, 1},
+	END};
 static const struct pf_rule r_assoc_upd_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_UP_FEATURES, O, 1},
 	{PF_IE_CP_FEATURES, O, 1}, END};
 static const struct pf_rule r_assoc_upd_rsp[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},

@@ -20,6 +20,7 @@
 #define PF_HDR_SESS_LEN 16 /* with the SEID */
 #define PF_DEPTH_MAX 4     /* grouped IEs inside grouped IEs, at most */
 #define PF_IES_MAX 1024    /* IEs kept for one message, all levels */
+#define PF_ASRSP_PSREI 0x01 /* PFCPASRsp-Flags: PFCP sessions retained */
 #define PF_NTP_OFFSET 2208988800u /* its times (Recovery Time Stamp, usage reports) are NTP seconds: Unix's + this */
 
 /* message types (TS 29.244 7.3) */
@@ -133,6 +134,8 @@ enum {
 	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
 	PF_IE_SUGG_BUF_PKTS = 140,
+	PF_IE_SESS_RETENTION = 183,	/* PFCP Session Retention Information (grouped) */
+	PF_IE_ASRSP_FLAGS = 184,	/* PFCPASRsp-Flags */
 	PF_IE_VENDOR_MIN = 32768, /* from here on an enterprise ID follows the length */
 };
 

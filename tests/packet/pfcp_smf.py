@@ -21,7 +21,7 @@ from scapy.contrib.pfcp import (
     IE_DownlinkDataNotificationDelay, IE_UpdateBAR_SRR,
     PFCPSessionModificationRequest,
     PFCP, IE_ApplyAction, IE_Cause, IE_CPFunctionFeatures, IE_CreateFAR, IE_CreatePDR, IE_FAR_Id,
-    IE_FSEID, IE_NodeId, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
+    IE_FSEID, IE_NodeId, IE_NotImplemented, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
     IE_SourceInterface, PFCPAssociationReleaseRequest, PFCPAssociationSetupRequest,
     PFCPAssociationSetupResponse, PFCPAssociationUpdateRequest, PFCPHeartbeatRequest,
     PFCPHeartbeatResponse, PFCPSessionEstablishmentRequest)
@@ -55,6 +55,7 @@ SESS_REPORT_REQ, SESS_REPORT_RSP = 56, 57
 IE_CREATED_PDR, IE_FAILED_RULE = 8, 114
 # IE types
 IE_CAUSE, IE_OFFENDING, IE_UP_FEATURES, IE_NODE_ID, IE_RECOVERY, IE_FSEID_T = 19, 40, 43, 60, 96, 57
+IE_ASRSP_FLAGS = 184
 
 
 def ies(pkt):
@@ -93,6 +94,7 @@ class Smf:
         self.rts = rts if rts is not None else int(time.time()) + NTP_OFFSET
         self.fqdn = fqdn
         self.seq = 1000
+        self.hb_rts = None   # the Recovery Time Stamp our Heartbeat Responses carry (None: rts)
         self.seen = []   # the UPF's Session Report Requests answered while waiting for another answer
 
     def close(self):
@@ -170,14 +172,19 @@ class Smf:
         return PFCP(version=version, S=0, seq=seq) / layer
 
     # ---- node procedures
-    def setup_req(self, rts=None):
+    def setup_req(self, rts=None, retain=False):
+        """retain: with PFCP Session Retention Information (IE 183: a CP PFCP Entity IP
+        Address, IE 185, of ours), asking the UPF to keep the sessions (TS 29.244 6.2.6.2.2)."""
         l = [self.node_id(), IE_RecoveryTimeStamp(timestamp=self.rts if rts is None else rts)]
         if self.shape["cp_features"]:
             l.append(IE_CPFunctionFeatures())
+        if retain:
+            ent = struct.pack("!HHB", 185, 5, 0x02) + socket.inet_aton(self.addr[0])   # V4
+            l.append(IE_NotImplemented(ietype=183, data=ent))
         return PFCPAssociationSetupRequest(IE_list=l)
 
-    def associate(self, **kw):
-        return self.request(self.setup_req(), **kw)
+    def associate(self, retain=False, **kw):
+        return self.request(self.setup_req(retain=retain), **kw)
 
     def heartbeat(self, rts=None, **kw):
         return self.request(PFCPHeartbeatRequest(IE_list=[
@@ -308,10 +315,11 @@ class Smf:
     # ---- the UPF's requests
     def answer(self, p, src, cause=1, bar_delay=None):
         """Answer a Heartbeat, Association Setup or Session Report Request of the UPF's (a
-        Session Report Response with bar_delay: an Update BAR of BAR 1 with that delay)."""
+        Session Report Response with bar_delay: an Update BAR of BAR 1 with that delay); a
+        Heartbeat Response carries hb_rts when set (OAI's: its start time), else rts."""
         if p.message_type == HEARTBEAT_REQ:
             r = PFCP(version=1, S=0, seq=p.seq) / PFCPHeartbeatResponse(IE_list=[
-                IE_RecoveryTimeStamp(timestamp=self.rts)])
+                IE_RecoveryTimeStamp(timestamp=self.rts if self.hb_rts is None else self.hb_rts)])
         elif p.message_type == SESS_REPORT_REQ:
             l = [IE_Cause(cause=cause)]
             if bar_delay is not None:

@@ -275,22 +275,37 @@ def test_associations_bounded():
 
 @R.test
 def test_second_setup_same_and_new_recovery():
+    """TS 29.244 6.2.6.2.2, TS 23.007 19A: a setup again from the same Node ID takes its
+    sessions whatever its Recovery Time Stamp, unless it carries PFCP Session Retention
+    Information (then PSREI in the answer); a later stamp in its heartbeat is a restart, an
+    earlier one is discarded (counted, logged)."""
     with Sxcd() as cd:
         with cd.smf() as smf:
             smf.associate()
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "the same setup again: accepted")
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 0, "same Recovery Time Stamp: kept")
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "same Recovery Time Stamp: its sessions go all the same")
+            expect(S.ie(r, S.IE_ASRSP_FLAGS) is None, "no PSREI")
+            r = smf.associate(retain=True)
+            expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "set up again with PFCP Session Retention Information")
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "its sessions kept")
+            expect_eq(bytes(S.ie(r, S.IE_ASRSP_FLAGS))[-1:], b"\x01", "PSREI in the answer")
             smf.rts += 100
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "a setup with a new Recovery Time Stamp: accepted")
             st = cd.stats()
-            expect_eq(st["counters"]["smf_restarts"], 1, "the SMF restart seen")
+            expect_eq(st["counters"]["smf_restarts"], 2, "the SMF restart seen")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
-            expect("the SMF restarted, its sessions go" in cd.logtail(), "logged")
-            # and a heartbeat of the SMF's with yet another one
+            # logged once (the first); what a peer repeats within 10 s is counted into the next line
+            expect("set up again (Recovery Time Stamp %d, was %d): its sessions go" % (smf.rts - 100, smf.rts - 100)
+                   in cd.logtail(), "logged")
+            # a heartbeat of the SMF's with a later one, then an earlier one
             smf.heartbeat(rts=smf.rts + 1)
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 2, "a new Recovery Time Stamp in its heartbeat")
+            expect_eq(cd.stats()["counters"]["smf_restarts"], 3, "a later Recovery Time Stamp in its heartbeat")
+            smf.heartbeat(rts=smf.rts - 5)
+            st = cd.stats()["counters"]
+            expect_eq((st["smf_restarts"], st["earlier_stamps_discarded"]), (3, 1), "an earlier one discarded")
+            expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts + 1, "the stamp kept")
 
 
 @R.test
@@ -702,7 +717,7 @@ def test_smf_restart_after_sxcd_restart():
                 smf.wait_request(S.HEARTBEAT_REQ, timeout=0.5)
             expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
-            expect("Recovery Time Stamp changed (%d, was %d)" % (smf.rts, old) in cd.logtail(), "logged")
+            expect("Recovery Time Stamp is later (%d, was %d)" % (smf.rts, old) in cd.logtail(), "logged")
             expect_eq(json.load(open(cd.state_file()))["associations"][0]["recovery_ts"], smf.rts, "stored")
             cd.restart(signal.SIGKILL)
             smf.wait_request(S.HEARTBEAT_REQ, timeout=3)

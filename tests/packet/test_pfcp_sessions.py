@@ -40,15 +40,15 @@ def free_udp():
 
 
 @contextlib.contextmanager
-def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None):
+def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=()):
     """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test; its
-    config plus extra_cfg), sxcd with --pfcp on a free port, site and slice mec, upf intent
-    'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
+    config plus extra_cfg), sxcd with --pfcp on a free port (and cd_extra), site and slice
+    mec, upf intent 'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
     port = free_udp()
     with Sxdp({"n3": list(n3), "n9": [], "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, extra_cfg=extra_cfg) as dp, \
             Sxcd(dp.sock_path, extra=["--pfcp", "127.0.0.1:%d" % port,
-                                      "--pfcp-node-id", "127.0.0.1"]) as cd:
+                                      "--pfcp-node-id", "127.0.0.1"] + list(cd_extra)) as cd:
         cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
         mec = slice_("mec", 1, "lan1", 5000)
         del mec["spec"]["vni"]
@@ -627,6 +627,57 @@ def test_uplink_pdr_without_ue_address():
         finally:
             for smf in smfs.values():
                 smf.close()
+
+
+def keys_of(t):
+    """Every entry of the tables as (table, match, action): what is there, whatever its
+    counters' thresholds now."""
+    return sorted((k, json.dumps(e["match"], sort_keys=True), e["action"]) for k, v in t.items() for e in v)
+
+
+@R.test
+def test_recovery_stamps_and_setups_again():
+    """TS 23.007 19A, TS 29.244 6.2.6.2.2 with a session carrying traffic. OAI answers sxcd's
+    heartbeats with its start time, earlier than its setup's stamp: discarded, the session
+    stays and forwards (its G-PDUs counted). A Heartbeat Request with an earlier stamp: the
+    same. A setup again with PFCP Session Retention Information keeps it (PSREI); a setup
+    again with the same stamp takes it: the tables are as before any session."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7790, gtp_type=255) /
+         IP(src="10.45.0.30", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"r" * 200)]
+    with upf_pfcp(n3=g, cd_extra=["--pfcp-heartbeat-s", "1"]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0xb1, ue="10.45.0.30", gnb="192.0.2.10", gnb_teid=0x51,
+                                       ul_teid=0x7790)
+            expect_eq(cause_of(r), 1, "established")
+            with_session = tables(dp)
+            smf.hb_rts = smf.rts - 3600            # its start time, an hour before its setup's stamp
+            expect(smf.wait_request(S.HEARTBEAT_REQ, timeout=5) is not None, "sxcd's heartbeat answered")
+            expect(smf.wait_request(S.HEARTBEAT_REQ, timeout=5) is not None, "and the next")
+            smf.heartbeat(rts=smf.rts - 60)        # a late request of the SMF's
+            c = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["counters"]
+            expect_eq(c["smf_restarts"], 0, "no restart seen in earlier stamps")
+            expect(c.get("earlier_stamps_discarded", 0) >= 3, "earlier stamps discarded: %s" % c)
+            expect_eq(tables(dp), with_session, "the session stays")
+            dp.phase(["n3"])
+            r = smf.modify(sess["up_seid"], 0xb1, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], len(g[0][GTP_U_Header].payload),
+                      "its uplink forwarded and counted")
+            r = smf.associate(retain=True)
+            expect_eq((cause_of(r), bytes(S.ie(r, S.IE_ASRSP_FLAGS) or b"")[-1:]), (1, b"\x01"),
+                      "set up again asking to keep its sessions: PSREI")
+            expect_eq(keys_of(tables(dp)), keys_of(with_session), "kept")
+            r = smf.associate()
+            expect_eq(cause_of(r), 1, "set up again, the same stamp")
+            deadline = time.monotonic() + 5
+            while tables(dp) != base and time.monotonic() < deadline:
+                time.sleep(0.05)
+            expect_eq(tables(dp), base, "its session gone")
+            r = smf.modify(sess["up_seid"], 0xb1, query_urr=1)
+            expect_eq(cause_of(r), 65, "the old session is no more (Session context not found)")
 
 
 @R.test

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_report: PFCP sessions' counters read, usage and DL data reported, end markers sent (pf_report.h). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
@@ -31,13 +33,34 @@ pf_report_armed_right(struct pf_up *up, struct us *us)
 	return true;
 }
 
+/* What fails once per message (a report an SMF that stopped answering
+ * never takes, a call sxdp refuses) is said once per REPORT_LOG_S: an SMF
+ * gone quiet under load would otherwise write a line per report. */
+#define REPORT_LOG_S 10
+
+static void
+say_limited(struct cd_log_limit *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+say_limited(struct cd_log_limit *l, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cd_log_limited(l, REPORT_LOG_S, "pfcp", msg);
+}
+
 static void
 on_end_marker(void *arg, json_t *result, json_t *error)
 {
+	static struct cd_log_limit lim;
+
 	(void)arg;
 	(void)result;
 	if (error != NULL)
-		CD_LOG(WARN, "pfcp: an end marker was not sent: %s", json_string_value(json_object_get(error, "message")));
+		say_limited(&lim, "an end marker was not sent: %s", json_string_value(json_object_get(error, "message")));
 }
 
 /* The end markers @op's SNDEMs asked for, into the old tunnels, now that
@@ -75,8 +98,10 @@ on_usage(void *arg, json_t *result, json_t *error)
 	json_t *u;
 	size_t i;
 
+	static struct cd_log_limit lim;
+
 	if (error != NULL)
-		CD_LOG(WARN, "pfcp: upf.usage: %s (usage as last read)", json_string_value(json_object_get(error, "message")));
+		say_limited(&lim, "upf.usage: %s (usage as last read)", json_string_value(json_object_get(error, "message")));
 	json_array_foreach(json_object_get(result, "urrs"), i, u) {
 		uint32_t id = (uint32_t)json_integer_value(json_object_get(u, "urr"));
 
@@ -160,13 +185,14 @@ static void
 bar_updated(struct pf_up *up, struct us *us, const struct pf_msg *rsp, int g)
 {
 	int i = pf_find(rsp, g, PF_IE_BAR_ID, -1), k = pf_find(rsp, g, PF_IE_DL_DATA_NOTIF_DELAY, -1);
+	static struct cd_log_limit lim;
 	uint8_t id, delay;
 
 	if (i < 0 || k < 0 || pf_get_u8(&rsp->ies[i], &id) != 0 || pf_get_u8(&rsp->ies[k], &delay) != 0)
 		return;
 	if (!us->s->bar.present || us->s->bar.id != id) {
-		CD_LOG(INFO, "pfcp: session %s: an Update BAR of BAR %u, which it does not have: ignored",
-		       json_string_value(us->owner), id);
+		say_limited(&lim, "session %s: an Update BAR of BAR %u, which it does not have: ignored",
+			    json_string_value(us->owner), id);
 		return;
 	}
 	if (us->busy) {
@@ -192,9 +218,11 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
 		pf_get_cause(&rsp->ies[i], &cause);
 	if (rc < 0 || cause != PF_CAUSE_ACCEPTED) {
+		static struct cd_log_limit lim;
+
 		up->st.report_fails++;
-		CD_LOG(WARN, "pfcp: a Session Report Request %s (%d, cause %u)", rc < 0 ? "went unanswered" : "refused",
-		       rc, cause);
+		say_limited(&lim, "a Session Report Request %s (%d, cause %u %s)", rc < 0 ? "went unanswered" : "refused",
+			    rc, cause, pf_cause_name(cause));
 	} else if ((i = pf_find(rsp, -1, PF_IE_UPDATE_BAR_RSP, -1)) >= 0 && (us = pf_usess_find(up, sn->seid)) != NULL &&
 		   us->s != NULL) {
 		bar_updated(up, us, rsp, i);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_nassoc: the PFCP endpoint's associations: set up, kept, gone; heartbeats; the ones we set up (--pfcp-smf); kept in sxcd's store (pf_nassoc.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,16 +117,58 @@ pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tel
 	free(a);
 }
 
+/* Is Recovery Time Stamp @a later than @b? NTP seconds, which wrap in
+ * 2036 (RFC 5905's eras): compared as serial numbers (RFC 1982). */
+static bool
+rts_newer(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* A peer-made line (a setup, a stamp) at most once per RTS_LOG_S: a peer
+ * repeating it says nothing new. */
+#define RTS_LOG_S 10
+
+static void
+say_limited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+say_limited(const char *fmt, ...)
+{
+	static struct cd_log_limit lim;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cd_log_limited(&lim, RTS_LOG_S, "pfcp", msg);
+}
+
+/* @a's sessions go: its SMF restarted, or set up again without keeping
+ * them; the association stays. */
+static void
+sessions_go(struct pf_node *n, struct pf_assoc *a)
+{
+	n->c.smf_restarts++;
+	if (n->ops != NULL && n->ops->assoc_gone != NULL)
+		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
+	pf_ntxn_cancel(&n->x, a); /* its reports: to an SMF that forgot them */
+}
+
 /*
  * An association set up with @id (its Recovery Time Stamp @rts), from
- * @src: a new one, the same again (kept with its sessions), or one whose
- * SMF restarted (its sessions go, TS 29.244 6.2.6.2.2); stored before
- * anyone hears of it. NULL: no memory, or a new one the store did not
- * take (*@rc < 0; one that was there stays, *@rc says it is not stored).
+ * @src: a new one, or one there already. Set up again by the SMF's
+ * request (@req), its sessions go whatever the stamp (TS 29.244
+ * 6.2.6.2.2, TS 23.007 19A) unless the request asks to keep them (PFCP
+ * Session Retention Information: *@retained, answered with PSREI); by
+ * the answer to ours, they go when its stamp is newer (the SMF
+ * restarted). Stored before anyone hears of it. NULL: no memory, or a new
+ * one the store did not take (*@rc < 0; one that was there stays, *@rc
+ * says it is not stored).
  */
 struct pf_assoc *
 pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m, uint8_t sock,
-	    const struct pf_addr *src, int *rc)
+	    const struct pf_addr *src, int *rc, bool req, bool *retained)
 {
 	struct pf_assoc *a = pf_node_state_assoc(n, id);
 	bool fresh = a == NULL, restarted = false;
@@ -133,6 +176,7 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 	int i;
 
 	*rc = 0;
+	*retained = false;
 	if (a == NULL) {
 		if (n->n_assocs >= (int)n->cfg.max_assocs) { /* counted as refused, not logged: a flood's */
 			*rc = -ENOSPC;
@@ -150,14 +194,15 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 			n->assocs->prev = a;
 		n->assocs = a;
 		n->n_assocs++;
-	} else if (a->recovery != rts) {
+	} else if (req && m != NULL && pf_find(m, -1, PF_IE_SESS_RETENTION, -1) >= 0) {
+		*retained = true;
+		say_limited("%s set up again (Recovery Time Stamp %u, was %u) with PFCP Session Retention Information: "
+			    "its sessions kept", a->name, rts, a->recovery);
+	} else if (req || rts_newer(rts, a->recovery)) {
 		restarted = true;
-		n->c.smf_restarts++;
-		CD_LOG(WARN, "pfcp: %s set up again with a new Recovery Time Stamp (%u, was %u): the SMF restarted, its sessions go",
-		       a->name, rts, a->recovery);
-		if (n->ops != NULL && n->ops->assoc_gone != NULL)
-			n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
-		pf_ntxn_cancel(&n->x, a); /* its reports: to an SMF that forgot them */
+		say_limited("%s set up again (Recovery Time Stamp %u, was %u): its sessions go", a->name, rts,
+			    a->recovery);
+		sessions_go(n, a);
 	}
 	a->peer = *src;
 	a->local = n->rx_local;
@@ -192,20 +237,25 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 	return a;
 }
 
-/* The peer's Recovery Time Stamp seen in a heartbeat: a new one, the SMF
- * restarted (TS 29.244 6.2.2, 19A): its sessions go, the association stays. */
+/* The peer's Recovery Time Stamp seen in a heartbeat (TS 23.007 19A): a
+ * later one, the SMF restarted: its sessions go, the association stays;
+ * an earlier one is discarded (a late message, or an SMF that stamps its
+ * heartbeats otherwise than its setup), counted. */
 void
 pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
 {
 	if (rts == a->recovery)
 		return;
-	n->c.smf_restarts++;
-	CD_LOG(WARN, "pfcp: %s's Recovery Time Stamp changed (%u, was %u): the SMF restarted, its sessions go",
-	       a->name, rts, a->recovery);
+	if (!rts_newer(rts, a->recovery)) {
+		n->c.rts_older++;
+		say_limited("%s's Recovery Time Stamp %u is earlier than its %u: discarded (TS 23.007 19A)", a->name, rts,
+			    a->recovery);
+		return;
+	}
+	say_limited("%s's Recovery Time Stamp is later (%u, was %u): the SMF restarted, its sessions go", a->name, rts,
+		    a->recovery);
 	a->recovery = rts;
-	if (n->ops != NULL && n->ops->assoc_gone != NULL)
-		n->ops->assoc_gone(n->ops_arg, a, PF_GONE_SMF_RESTARTED);
-	pf_ntxn_cancel(&n->x, a);
+	sessions_go(n, a);
 	pf_nassoc_save(n, NULL);
 	if (n->ops != NULL && n->ops->assoc_up != NULL)
 		n->ops->assoc_up(n->ops_arg, a);
@@ -311,7 +361,9 @@ smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
 		int src;
 
 		s->backoff_ms = 0;
-		if ((a = pf_nassoc_setup(n, &id, rts, rsp, s->sock, &s->addr, &src)) != NULL) {
+		bool kept;
+
+		if ((a = pf_nassoc_setup(n, &id, rts, rsp, s->sock, &s->addr, &src, false, &kept)) != NULL) {
 			if (a->smf != NULL && a->smf != s)
 				a->smf->a = NULL;
 			a->smf = s;
@@ -349,7 +401,7 @@ on_smf_timer(evutil_socket_t fd, short what, void *arg)
 	if (s->a != NULL || s->pending != NULL)
 		return;
 	s->tries++;
-	if ((len = pf_nassoc_encode(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true)) > 0)
+	if ((len = pf_nassoc_encode(n, b, sizeof(b), PF_ASSOC_SETUP_REQ, 0, 0, true, true, 0)) > 0)
 		s->pending = pf_ntxn_request(&n->x, NULL, s->sock, &n->tp.socks[s->sock].addr, &s->addr, b,
 					     (size_t)len, smf_setup_done, s);
 	if (s->pending == NULL)
@@ -382,10 +434,11 @@ pf_nassoc_smf_add(struct pf_node *n, const struct pf_addr *addr, uint8_t sock)
 
 /* Association Setup/Update/Release Request or Response of ours: the
  * response with a Cause (and Offending IE when refused); UP Function
- * Features in a Setup's and an accepted Update's. */
+ * Features in a Setup's and an accepted Update's; PFCPASRsp-Flags
+ * @asrsp (0: none). */
 int
 pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending, bool rts,
-	     bool features)
+	     bool features, uint8_t asrsp)
 {
 	struct pf_enc e;
 	struct pf_hdr h = { .type = type };
@@ -403,6 +456,8 @@ pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8
 		pf_enc_u32(&e, PF_IE_RECOVERY_TS, n->recovery);
 	if (features && n->n_features > 0)
 		pf_enc_ie(&e, PF_IE_UP_FEATURES, n->features, (uint16_t)n->n_features);
+	if (asrsp != 0)
+		pf_enc_u8(&e, PF_IE_ASRSP_FLAGS, asrsp);
 	return pf_enc_end(&e);
 }
 

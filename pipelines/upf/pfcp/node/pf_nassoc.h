@@ -40,18 +40,22 @@ int pf_nassoc_renew(struct pf_node *n);
 /* --- set up, gone --- */
 
 /* An association set up with @id (its Recovery Time Stamp @rts, its
- * request or our setup's answer @m, NULL: none), from @src on @sock: a new
- * one, the same again (kept with its sessions), or one whose SMF
- * restarted (its sessions go); stored before anyone hears of it. NULL: no
- * room (*@rc -ENOSPC), no memory, or a new one the store did not take
- * (*@rc < 0; one that was there stays, *@rc says it is not stored). */
+ * request (@req) or our setup's answer @m, NULL: none), from @src on
+ * @sock: a new one, or one there already, whose sessions go when its SMF
+ * set it up again (unless it asked to keep them: *@retained) or its
+ * answer's stamp is later (the SMF restarted); stored before anyone hears
+ * of it. NULL: no room (*@rc -ENOSPC), no memory, or a new one the store
+ * did not take (*@rc < 0; one that was there stays, *@rc says it is not
+ * stored). */
 struct pf_assoc *pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts,
-				 const struct pf_msg *m, uint8_t sock, const struct pf_addr *src, int *rc);
+				 const struct pf_msg *m, uint8_t sock, const struct pf_addr *src, int *rc, bool req,
+				 bool *retained);
 /* @a and everything of it goes (@tell: its sessions told first, logged,
  * and one we set up is set up again later). */
 void pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell);
-/* The peer's Recovery Time Stamp @rts seen in a heartbeat: a new one is
- * an SMF that restarted (its sessions go, the association stays). */
+/* The peer's Recovery Time Stamp @rts seen in a heartbeat: a later one is
+ * an SMF that restarted (its sessions go, the association stays), an
+ * earlier one is discarded (TS 23.007 19A). */
 void pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts);
 /* @a's peer answers heartbeats (@r) or not: told once per change. */
 void pf_nassoc_reachable(struct pf_node *n, struct pf_assoc *a, bool r);
@@ -61,9 +65,10 @@ void pf_nassoc_reachable(struct pf_node *n, struct pf_assoc *a, bool r);
 /* Association Setup/Update/Release Request or Response of ours into @b:
  * a response with @cause (and @offending when refused), our Recovery Time
  * Stamp (@rts; -EIO while the store does not have it), our UP Function
- * Features (@features). Its length, or -errno. */
+ * Features (@features), PFCPASRsp-Flags @asrsp (0: none; PSREI: the
+ * sessions kept). Its length, or -errno. */
 int pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8_t cause, uint16_t offending,
-		     bool rts, bool features);
+		     bool rts, bool features, uint8_t asrsp);
 /* An SMF at @addr we set up an association with from socket @sock
  * (--pfcp-smf): its first Association Setup Request goes from the loop at
  * once, again with a backoff until one is accepted, and after it goes.

@@ -76,7 +76,7 @@ pf_ncount_json(const struct pf_ncount *n)
 						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
 						     pf_cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
 						     "count", (json_int_t)n->refusals[i].count));
-	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
@@ -87,7 +87,8 @@ pf_ncount_json(const struct pf_ncount *n)
 			 (json_int_t)n->hb_failures, "version_not_supported", (json_int_t)n->version_refused,
 			 "association_setups", (json_int_t)n->assoc_setups, "association_releases",
 			 (json_int_t)n->assoc_released, "smf_restarts", (json_int_t)n->smf_restarts,
-			 "unreachable_gone", (json_int_t)n->unreachable_gone, "associations_restored",
+			 "unreachable_gone", (json_int_t)n->unreachable_gone, "earlier_stamps_discarded",
+			 (json_int_t)n->rts_older, "associations_restored",
 			 (json_int_t)n->restored, "store_failures", (json_int_t)n->store_failures);
 }
 
@@ -136,7 +137,11 @@ pf_ncount_metrics(const struct pf_ncount *n, struct cd_vis_fams *f)
 	cd_vis_sample(f, "sxcd_pfcp_heartbeat_failures_total", "counter",
 		      "Heartbeat Requests of sxcd's unanswered after N1 retransmissions", (double)n->hb_failures, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_smf_restarts_total", "counter",
-		      "SMF restarts seen (a new Recovery Time Stamp)", (double)n->smf_restarts, NULL);
+		      "SMF restarts seen (a later Recovery Time Stamp, or a setup again): their sessions gone",
+		      (double)n->smf_restarts, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_earlier_stamps_total", "counter",
+		      "Recovery Time Stamps earlier than the association's, discarded (TS 23.007 19A)",
+		      (double)n->rts_older, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_association_setups_total", "counter",
 		      "PFCP associations set up (new, or again after an SMF restart)", (double)n->assoc_setups, NULL);
 }

@@ -23,6 +23,7 @@ struct pf_ncount {
 	uint64_t dropped_header, dropped_unknown, dropped_unexpected, dropped_unmatched, refused_source;
 	uint64_t from_cache, pending_ignored, retransmits, hb_failures, version_refused;
 	uint64_t assoc_setups, assoc_released, smf_restarts, unreachable_gone;
+	uint64_t rts_older;	/* earlier Recovery Time Stamps in heartbeats, discarded */
 	uint64_t restored, store_failures;
 };
 

@@ -51,12 +51,12 @@ pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t 
 
 static void
 answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_hdr *h, uint8_t cause,
-	     uint16_t offending)
+	     uint16_t offending, uint8_t asrsp)
 {
 	uint8_t b[PF_NODE_TX_MAX];
 	uint8_t rt = (uint8_t)(h->type + 1);
 	int len = pf_nassoc_encode(n, b, sizeof(b), rt, cause, offending, rt == PF_ASSOC_SETUP_RSP,
-			       cause == PF_CAUSE_ACCEPTED && rt != PF_ASSOC_RELEASE_RSP);
+			       cause == PF_CAUSE_ACCEPTED && rt != PF_ASSOC_RELEASE_RSP, asrsp);
 
 	if (cause != PF_CAUSE_ACCEPTED)
 		pf_ncount_refusal(&n->c, h->type, cause);
@@ -129,25 +129,26 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 	int i = pf_find(m, -1, PF_IE_NODE_ID, -1), rc;
 	uint8_t feat[8];
 	size_t n_feat;
+	bool kept;
 
 	if (i < 0 || pf_get_node_id(&m->ies[i], &id) != 0) {
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID);
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID, 0);
 		return;
 	}
 	a = pf_node_state_assoc(n, &id);
 	switch (m->hdr.type) {
 	case PF_ASSOC_SETUP_REQ:
 		if ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) < 0 || pf_get_u32(&m->ies[i], &rts) != 0) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS);
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS, 0);
 			return;
 		}
-		a = pf_nassoc_setup(n, &id, rts, m, sock, src, &rc);
+		a = pf_nassoc_setup(n, &id, rts, m, sock, src, &rc, true, &kept);
 		answer_assoc(n, sock, src, &m->hdr, rc == -ENOMEM || rc == -ENOSPC ? PF_CAUSE_NO_RESOURCES : rc < 0 ?
-			     PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0);
+			     PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0, kept && rc == 0 ? PF_ASRSP_PSREI : 0);
 		return;
 	case PF_ASSOC_UPDATE_REQ:
 		if (a == NULL) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0, 0);
 			return;
 		}
 		if ((i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
@@ -163,25 +164,25 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 				if (pf_nassoc_save(n, NULL) < 0) { /* not stored: not changed */
 					memcpy(a->cp_feat, was, sizeof(was));
 					a->n_cp_feat = n_was;
-					answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0);
+					answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0, 0);
 					return;
 				}
 			}
 		}
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0, 0);
 		return;
 	case PF_ASSOC_RELEASE_REQ:
 		if (a == NULL) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0, 0);
 			return;
 		}
 		/* gone from the store before it is answered; answered before its
 		 * sessions are deleted (the session layer's, later) */
 		if (pf_nassoc_save(n, a) < 0) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0);
+			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0, 0);
 			return;
 		}
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0);
+		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0, 0);
 		n->c.assoc_released++;
 		pf_nassoc_free(n, a, PF_GONE_RELEASED, true);
 		return;
@@ -242,7 +243,7 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 			pf_ntxn_answer(&n->x, sock, &n->rx_local, src, h->type, h->seq, rsp, (size_t)l);
 		break;
 	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
-		answer_assoc(n, sock, src, h, r.cause, r.ie_type);
+		answer_assoc(n, sock, src, h, r.cause, r.ie_type, 0);
 		break;
 	case PF_SESS_EST_REQ:
 		answer_sess(n, sock, src, h, raw_cp_seid(b, len), r.cause, r.ie_type);
