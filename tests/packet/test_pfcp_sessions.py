@@ -640,7 +640,8 @@ def test_recovery_stamps_and_setups_again():
     """TS 23.007 19A, TS 29.244 6.2.6.2.2 with a session carrying traffic. OAI answers sxcd's
     heartbeats with its start time, earlier than its setup's stamp: discarded, the session
     stays and forwards (its G-PDUs counted). A Heartbeat Request with an earlier stamp: the
-    same. A setup again with PFCP Session Retention Information keeps it (PSREI); a setup
+    same; OAI's requests, each stamped with the time it is sent (later and later): the same,
+    as a restarted SMF's stamp stays put and is taken when two requests say it. A setup again with PFCP Session Retention Information keeps it (PSREI); a setup
     again with the same stamp takes it: the tables are as before any session."""
     from scapy.all import Ether, IP, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
@@ -658,9 +659,12 @@ def test_recovery_stamps_and_setups_again():
             expect(smf.wait_request(S.HEARTBEAT_REQ, timeout=5) is not None, "sxcd's heartbeat answered")
             expect(smf.wait_request(S.HEARTBEAT_REQ, timeout=5) is not None, "and the next")
             smf.heartbeat(rts=smf.rts - 60)        # a late request of the SMF's
+            for k in range(3):                     # OAI's requests: each stamped with the time it is sent
+                smf.heartbeat(rts=smf.rts + 10 * (k + 1))
             c = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["counters"]
-            expect_eq(c["smf_restarts"], 0, "no restart seen in earlier stamps")
+            expect_eq(c["smf_restarts"], 0, "no restart seen in earlier stamps, nor in ever later ones")
             expect(c.get("earlier_stamps_discarded", 0) >= 3, "earlier stamps discarded: %s" % c)
+            expect_eq(c.get("later_stamps_unconfirmed"), 3, "later ones never said twice")
             expect_eq(tables(dp), with_session, "the session stays")
             dp.phase(["n3"])
             r = smf.modify(sess["up_seid"], 0xb1, query_urr=1)
@@ -678,6 +682,47 @@ def test_recovery_stamps_and_setups_again():
             expect_eq(tables(dp), base, "its session gone")
             r = smf.modify(sess["up_seid"], 0xb1, query_urr=1)
             expect_eq(cause_of(r), 65, "the old session is no more (Session context not found)")
+
+
+@R.test
+def test_sequence_numbers_again_after_an_smf_restart():
+    """free5GC and Open5GS number their requests from 1 again after a restart, from the same
+    address and port: the restarted SMF's establishment under the number of one the UPF
+    answered before (other bytes) is a new request (TS 29.244 6.4: a retransmission is the
+    request again), answered with its own session, whose traffic is forwarded; a true
+    retransmission is still answered from the cache, byte for byte."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x77a2, gtp_type=255) /
+         IP(src="10.45.0.42", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"n" * 300)]
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            addr = smf.addr
+            smf.associate(seq=1)
+            r, old = smf.open_session(cp_seid=0xc1, ue="10.45.0.41", gnb="192.0.2.10", gnb_teid=0x61,
+                                      ul_addr="192.0.2.1", ul_teid=0x77a1, seq=2)
+            expect_eq(cause_of(r), 1, "the first SMF's session")
+        with S.Smf(("127.0.0.1", port), profile="free5gc", bind=addr) as smf:   # restarted: from 1 again
+            smf.rts += 30
+            expect_eq(cause_of(smf.associate(seq=1)), 1, "set up again after its restart")
+            msg = smf.est_msg(0xc2, "10.45.0.42", seq=2, gnb="192.0.2.10", gnb_teid=0x62, ul_addr="192.0.2.1",
+                              ul_teid=0x77a2, vol_threshold=10 ** 9)
+            r = smf.request(msg)
+            expect_eq((cause_of(r), r.seid if r is not None else None), (1, 0xc2),
+                      "its establishment under number 2 is answered as its own")
+            new = S.ie(r, S.IE_FSEID_T).seid
+            expect(new != old["up_seid"], "a new session, not the old one's SEID")
+            again = smf.request(msg)
+            expect_eq(bytes(again), bytes(r), "its retransmission: the same answer")
+            t = tables(dp)
+            expect_eq(sorted(e["match"]["teid"] for e in t["sessions_uplink"]), [0x77a2], "only the new session")
+            dp.phase(["n3"])
+            r = smf.modify(new, 0xc2, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], len(g[0][GTP_U_Header].payload),
+                      "its uplink forwarded and counted")
+            c = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["counters"]
+            expect(c.get("sequence_reused", 0) >= 2, "numbers reused counted: %s" % c.get("sequence_reused"))
 
 
 @R.test

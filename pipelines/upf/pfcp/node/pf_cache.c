@@ -7,6 +7,16 @@
 
 #include "pf_cache.h"
 
+uint64_t
+pf_cache_digest(const uint8_t *b, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ len;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
 int
 pf_cache_init(struct pf_cache *c, size_t max, uint64_t ttl_ms)
 {

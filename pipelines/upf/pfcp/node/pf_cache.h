@@ -3,7 +3,10 @@
 /*
  * An entry is made when a request is taken up: pending (owner set) until it
  * is answered (pf_cache_fill), then kept for the TTL, oldest out past the
- * cap. Pending entries are never dropped here: their owner ends them.
+ * cap. Pending entries are never dropped here: their owner ends them. Each
+ * keeps a digest of its request's bytes: a retransmission is the request
+ * again byte for byte (TS 29.244 6.4), and a request that only shares its
+ * key (an SMF restarted, numbering from where it began) is a new one.
  */
 #ifndef PF_CACHE_H
 #define PF_CACHE_H
@@ -17,6 +20,7 @@ struct pf_centry {
 	struct pf_centry *hnext, *prev, *next;	/* the cache's */
 	struct pf_addr peer;
 	uint32_t seq;
+	uint64_t digest;	/* pf_cache_digest of the request */
 	uint8_t type;		/* the request's */
 	uint8_t sock;		/* the socket it came in on */
 	struct pf_addr local;	/* the address it came to (set by the caller): the answer's source */
@@ -33,6 +37,8 @@ struct pf_cache {
 	struct pf_centry *oldest, *newest;	/* oldest answered first; pending ones where they came */
 };
 
+/* A digest of a request's @len bytes at @b (FNV-1a, 64 bits). */
+uint64_t pf_cache_digest(const uint8_t *b, size_t len);
 /* 0 or -ENOMEM. */
 int pf_cache_init(struct pf_cache *c, size_t max, uint64_t ttl_ms);
 void pf_cache_fini(struct pf_cache *c);

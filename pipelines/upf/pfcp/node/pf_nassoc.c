@@ -208,6 +208,7 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 	a->local = n->rx_local;
 	a->sock = sock;
 	a->recovery = rts;
+	a->rts_heard = 0;
 	a->restored = false;
 	a->reachable = true;
 	a->since_ms = cd_clock_ms();
@@ -240,18 +241,33 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 /* The peer's Recovery Time Stamp seen in a heartbeat (TS 23.007 19A): a
  * later one, the SMF restarted: its sessions go, the association stays;
  * an earlier one is discarded (a late message, or an SMF that stamps its
- * heartbeats otherwise than its setup), counted. */
+ * answers otherwise than its setup: OAI's, its start time), counted. A
+ * later one in its Heartbeat Request (@req) counts once the next one says
+ * it again: OAI's SMF stamps each request with the time it sends it, and
+ * a restarted SMF's stamp stays put (it says so sooner when it sets up
+ * again, or answers our heartbeat). */
 void
-pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts)
+pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req)
 {
-	if (rts == a->recovery)
+	if (rts == a->recovery) {
+		a->rts_heard = 0;
 		return;
+	}
 	if (!rts_newer(rts, a->recovery)) {
 		n->c.rts_older++;
 		say_limited("%s's Recovery Time Stamp %u is earlier than its %u: discarded (TS 23.007 19A)", a->name, rts,
 			    a->recovery);
 		return;
 	}
+	if (req && a->rts_heard != rts) {
+		n->c.rts_unconfirmed++;
+		if (a->rts_heard == 0)
+			say_limited("%s's Heartbeat Request says a later Recovery Time Stamp (%u, was %u): a restart once "
+				    "its next one says it again", a->name, rts, a->recovery);
+		a->rts_heard = rts;
+		return;
+	}
+	a->rts_heard = 0;
 	say_limited("%s's Recovery Time Stamp is later (%u, was %u): the SMF restarted, its sessions go", a->name, rts,
 		    a->recovery);
 	a->recovery = rts;
@@ -294,7 +310,7 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 		a->last_hb_ms = cd_clock_ms();
 		pf_nassoc_reachable(n, a, true);
 		if ((i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 && pf_get_u32(&rsp->ies[i], &rts) == 0)
-			pf_nassoc_rts_seen(n, a, rts);
+			pf_nassoc_rts_seen(n, a, rts, false);
 		return;
 	}
 	a->hb_failures++;

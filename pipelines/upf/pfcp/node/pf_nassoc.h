@@ -53,10 +53,11 @@ struct pf_assoc *pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id,
 /* @a and everything of it goes (@tell: its sessions told first, logged,
  * and one we set up is set up again later). */
 void pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell);
-/* The peer's Recovery Time Stamp @rts seen in a heartbeat: a later one is
- * an SMF that restarted (its sessions go, the association stays), an
- * earlier one is discarded (TS 23.007 19A). */
-void pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts);
+/* The peer's Recovery Time Stamp @rts seen in a heartbeat, its request
+ * (@req) or its answer to ours: a later one is an SMF that restarted (its
+ * sessions go, the association stays; in a request, once the next says it
+ * again), an earlier one is discarded (TS 23.007 19A). */
+void pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req);
 /* @a's peer answers heartbeats (@r) or not: told once per change. */
 void pf_nassoc_reachable(struct pf_node *n, struct pf_assoc *a, bool r);
 

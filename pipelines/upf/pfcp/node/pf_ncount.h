@@ -24,6 +24,8 @@ struct pf_ncount {
 	uint64_t from_cache, pending_ignored, retransmits, hb_failures, version_refused;
 	uint64_t assoc_setups, assoc_released, smf_restarts, unreachable_gone;
 	uint64_t rts_older;	/* earlier Recovery Time Stamps in heartbeats, discarded */
+	uint64_t rts_unconfirmed; /* later ones in Heartbeat Requests, not (yet) said again */
+	uint64_t seq_reused;	/* requests under an earlier one's number with other bytes: new ones */
 	uint64_t restored, store_failures;
 };
 

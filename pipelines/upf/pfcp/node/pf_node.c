@@ -116,7 +116,7 @@ on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, con
 		if (pf_addr_same_host(&a->peer, src)) {
 			pf_nassoc_reachable(n, a, true);
 			if (rts_ok && (exact ? pf_addr_same(&a->peer, src) : hosts == 1))
-				pf_nassoc_rts_seen(n, a, rts);
+				pf_nassoc_rts_seen(n, a, rts, true);
 		}
 }
 
@@ -272,6 +272,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	struct pf_hdr h;
 	struct pf_result r;
 	struct pf_centry *ce;
+	uint64_t dg;
 
 	if (len >= 2)
 		n->c.in[b[1]]++;
@@ -296,7 +297,8 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		pf_ntxn_response(&n->x, b, len, &h, &n->msg);
 		return;
 	}
-	if (pf_ntxn_again(&n->x, src, h.seq, h.type))
+	dg = pf_cache_digest(b, len);
+	if (pf_ntxn_again(&n->x, src, h.seq, h.type, dg))
 		return;
 	r = pf_decode(b, len, &n->msg);
 	if (r.kind == PF_ERR_HEADER || r.kind == PF_ERR_UNKNOWN_MSG) {
@@ -307,7 +309,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		n->c.dropped_unexpected++; /* the UPF sends these, never receives them */
 		return;
 	}
-	if ((ce = pf_ntxn_open(&n->x, sock, src, &n->rx_local, h.seq, h.type)) == NULL)
+	if ((ce = pf_ntxn_open(&n->x, sock, src, &n->rx_local, h.seq, h.type, dg)) == NULL)
 		return; /* no memory: the peer will send it again */
 	if (r.kind != PF_OK) {
 		on_refused(n, sock, src, b, len, r, ce);

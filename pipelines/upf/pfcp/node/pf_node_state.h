@@ -47,6 +47,7 @@ struct pf_assoc {
 	struct pf_addr local;		/* where its requests came to: ours go from there */
 	uint8_t sock;
 	uint32_t recovery;
+	uint32_t rts_heard;		/* a later stamp its Heartbeat Request said once (0: none) */
 	uint8_t cp_feat[8];
 	size_t n_cp_feat;
 	bool reachable;

@@ -49,12 +49,21 @@ t1_add(struct pf_ntxn *x, struct event *ev)
 /* ------------------------------------------------------- a peer's requests */
 
 bool
-pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_t type)
+pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_t type, uint64_t digest)
 {
 	struct pf_centry *ce = pf_cache_find(&x->cache, src, seq, type);
 
 	if (ce == NULL)
 		return false;
+	if (ce->digest != digest) {
+		/* another request under the same number: the old one's answer
+		 * is not its; while that one is pending, its sender tries again */
+		x->c->seq_reused++;
+		if (ce->owner != NULL)
+			return true;
+		pf_cache_del(&x->cache, ce);
+		return false;
+	}
 	if (ce->owner != NULL) {
 		x->c->pending_ignored++;
 	} else if (ce->b != NULL) {
@@ -66,12 +75,14 @@ pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_
 
 struct pf_centry *
 pf_ntxn_open(struct pf_ntxn *x, uint8_t sock, const struct pf_addr *src, const struct pf_addr *local, uint32_t seq,
-	     uint8_t type)
+	     uint8_t type, uint64_t digest)
 {
 	struct pf_centry *ce = pf_cache_add(&x->cache, sock, src, seq, type, cd_clock_ms());
 
-	if (ce != NULL)
+	if (ce != NULL) {
 		ce->local = *local;
+		ce->digest = digest;
+	}
 	return ce;
 }
 

@@ -60,13 +60,16 @@ size_t pf_ntxn_cached(const struct pf_ntxn *x);
 
 /* --- a peer's requests --- */
 
-/* Request (@type, @seq) from @src seen before: answered again from the
- * cache, or ignored while its answer is pending: true. False: a new one. */
-bool pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_t type);
+/* Request (@type, @seq, its bytes' pf_cache_digest @digest) from @src
+ * seen before: answered again from the cache, or ignored while its answer
+ * is pending: true. False: a new one, also when the number is an earlier
+ * request's whose bytes differ (its answered entry goes; one pending is
+ * waited for: true). */
+bool pf_ntxn_again(struct pf_ntxn *x, const struct pf_addr *src, uint32_t seq, uint8_t type, uint64_t digest);
 /* A new request taken up (its entry in the cache, pending): NULL when out
  * of memory (the peer will send it again). */
 struct pf_centry *pf_ntxn_open(struct pf_ntxn *x, uint8_t sock, const struct pf_addr *src,
-			       const struct pf_addr *local, uint32_t seq, uint8_t type);
+			       const struct pf_addr *local, uint32_t seq, uint8_t type, uint64_t digest);
 /* Answer request (@rtype, @seq) from @to now: @b numbered, sent from
  * @local on @sock, kept for its retransmissions. */
 void pf_ntxn_answer(struct pf_ntxn *x, uint8_t sock, const struct pf_addr *local, const struct pf_addr *to,
