@@ -353,6 +353,10 @@ def main():
     ap.add_argument("--extra", type=int, default=10000)
     ap.add_argument("--window", type=int, default=256)
     ap.add_argument("--mods", type=int, default=5000)
+    ap.add_argument("--deletes", type=int, default=5000, help="Session Deletions (each with its URR's final "
+                    "report) with the rest resident")
+    ap.add_argument("--profile", default="oai", choices=sorted(P.PROFILES),
+                    help="the SMF whose sessions' shape is sent (the F-TEID always the SMF's)")
     ap.add_argument("--under-traffic", action="store_true", help="Modification latency under traffic")
     ap.add_argument("--others", type=int, help="--under-traffic: sessions without traffic (default: --sessions)")
     ap.add_argument("--rate", type=float, default=1000, help="--under-traffic: modifications a second")
@@ -365,7 +369,8 @@ def main():
     a.sessions = a.sessions or 100000
     n_total = a.sessions + a.extra
     big = 1 << (n_total * 2 - 1).bit_length()
-    sizes = {"sessions_uplink": big, "sessions_downlink": big, "sessions_n9_downlink": big, "sessions_downlink6": big}
+    sizes = {"sessions_uplink": big, "sessions_downlink": big, "sessions_n9_downlink": big, "sessions_downlink6": big,
+             "meters": min(4 * big, 1 << 20)}   # QER shapes: up to 4 meters a session (MBR, AMBR each way)
     pport = free_udp()
     upf = {"slice": "mec", "ue_pool": "10.64.0.0/10", "network_instances": ["internet"],
            "n3": {"port": "n3", "address": "192.0.2.1/24"}, "n9": {"port": "n9", "address": "198.51.100.1/24"}}
@@ -381,18 +386,18 @@ def main():
         code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": upf})
         if code != 201:
             raise SystemExit("upf: %s" % res)
-        smf = P.Smf(("127.0.0.1", pport), profile="oai")
+        smf = P.Smf(("127.0.0.1", pport), profile=a.profile)
         if P.ie(smf.associate(), P.IE_CAUSE).cause != 1:
             raise SystemExit("no association")
         # the template: markers where SEID, UE, TEIDs go
         est = smf.wrap(P.PFCPSessionEstablishmentRequest(IE_list=smf.est_ies(
             0x5EED5EED5EED, "10.127.254.253", gnb="192.0.2.10", gnb_teid=0x0BADF00D, ul_teid=0x0DEFACED,
-            vol_threshold=1 << 40)), 1, seid=0)
+            ul_addr="192.0.2.1", vol_threshold=1 << 40)), 1, seid=0)
         tpl = Template(est, {"cp": (0x5EED5EED5EED, 6), "gt": (0x0BADF00D, 4), "ut": (0x0DEFACED, 4)})
-        # the UE address is in two PDIs: patch both
+        # the UE address is in the PDIs (the uplink one's too, in most shapes): patch each
         ue_at = [i for i in range(len(tpl.b) - 3) if tpl.b[i:i + 4] == bytes([10, 127, 254, 253])]
-        if len(ue_at) != 2:
-            raise SystemExit("UE address not twice in the template")
+        if len(ue_at) not in (1, 2):
+            raise SystemExit("UE address not once or twice in the template")
         rss0 = rss_kib(cd.proc.pid)
         seq = 100
 
@@ -422,6 +427,13 @@ def main():
             mods.append(bytes(smf.wrap(P.PFCPSessionModificationRequest(IE_list=[upd]), seq, seid=sd)))
         lat3, ans3, t3 = run(smf, mods, a.window)
         bad3 = sum(1 for r in ans3.values() if cause_of(r) != 1)
+        # deletions with the rest resident: each answered with its URR's final usage report
+        dels = []
+        for sd in [fseid_of(r) for r in list(ans1.values())[:a.deletes]]:
+            seq += 1
+            dels.append(bytes(smf.wrap(P.PFCPSessionDeletionRequest(IE_list=[]), seq, seid=sd)))
+        lat4, ans4, t4 = run(smf, dels, a.window) if dels else ([], {}, 1)
+        bad4 = sum(1 for r in ans4.values() if cause_of(r) != 1)
         print("# PFCP benchmark: sxdp upf pipeline (net_pcap ports, no traffic), sxcd --pfcp on loopback, one SMF "
               "(Python, window %d), all on the same 2 CPUs (%s)" % (a.window, os.uname().machine))
         print("establish %d (to resident): %.0f/s; latency %s" % (a.sessions, len(lat1) / t1, lat(lat1)))
@@ -429,6 +441,9 @@ def main():
                                                                           lat(lat2)))
         print("modify %d (handover) with %d resident: %.0f/s; latency %s; refused %d" %
               (len(lat3), n_total, len(lat3) / t3, lat(lat3), bad3))
+        if lat4:
+            print("delete %d (each with a usage report) with %d resident: %.0f/s; latency %s; refused %d" %
+                  (len(lat4), n_total - len(lat4), len(lat4) / t4, lat(lat4), bad4))
         print("refused establishments: %d" % bad)
         print("sxcd RSS: %d KiB before, %d KiB with %d sessions: %.0f bytes per session" %
               (rss0, rss1, a.sessions, (rss1 - rss0) * 1024.0 / a.sessions))

@@ -108,6 +108,73 @@ def test_trtcm_policies_per_color():
 
 
 @R.test
+def test_meter_in_use_against_a_model():
+    """A meter's deletion is refused (meter_in_use) exactly while an entry names it, the
+    batch's own earlier updates counted, in 300 random batches (seeded): interfaces inserted,
+    moved to another meter, to none, deleted; meters deleted and made again; rollback
+    batches and continue ones (each update on its own). Every verdict is a Python model's,
+    and the tables agree with it after each batch."""
+    import random
+    rnd = random.Random(5150)
+    meter = {"cir": 1000000, "cbs": 1500, "eir": 0, "ebs": 0}
+    keys = [("p0", v) for v in range(1, 13)] + [("p1", v) for v in range(1, 13)]
+    with Sxdp({"p0": [], "p1": []}, pipeline="switch") as dp:
+        dp.table_write([U("meters", {"id": m}, "rfc4115", meter) for m in range(1, 7)])
+        meters, ifs = set(range(1, 7)), {}           # the model: meters there; interface -> its meter (0: none)
+        for b in range(300):
+            mode = rnd.choice(["rollback", "continue"])
+            ups, want, m_now, i_now = [], [], set(meters), dict(ifs)
+            for _ in range(rnd.randint(1, 6)):
+                r = rnd.random()
+                if r < 0.35:
+                    k = rnd.choice(keys)
+                    m = rnd.choice([0] + sorted(m_now))
+                    p = {"slice": 1, "bd": 10, "meter": m}
+                    typ = "modify" if k in i_now else "insert"
+                    ups.append(U("interfaces", {"in_port": k[0], "vlan": k[1]}, "attach", p, type=typ))
+                    want.append(None)
+                    i_now[k] = m
+                elif r < 0.5 and i_now:
+                    k = rnd.choice(sorted(i_now))
+                    ups.append(U("interfaces", {"in_port": k[0], "vlan": k[1]}, type="delete"))
+                    want.append(None)
+                    del i_now[k]
+                elif r < 0.85 and m_now:
+                    m = rnd.choice(sorted(m_now))
+                    ups.append(U("meters", {"id": m}, type="delete"))
+                    if m in i_now.values():
+                        want.append("meter_in_use")
+                    else:
+                        want.append(None)
+                        m_now.discard(m)
+                else:
+                    m = rnd.choice([x for x in range(1, 9) if x not in m_now] or [1])
+                    if m in m_now:
+                        continue
+                    ups.append(U("meters", {"id": m}, "rfc4115", meter))
+                    want.append(None)
+                    m_now.add(m)
+            if not ups:
+                continue
+            res = dp.table_write(ups, atomicity=mode, check=False)
+            got = [None if x.get("ok") else x.get("error", {}).get("data", {}).get("reason") for x in res["results"]]
+            refused = [w for w in want if w is not None]
+            if mode == "rollback" and refused:
+                expect_eq([g if w else (None if g == "not_applied" else g) for g, w in zip(got, want)], want,
+                          "batch %d (rollback): the refusals, the rest not applied" % b)
+                expect(not res.get("committed"), "batch %d: not committed" % b)
+            else:
+                expect_eq(got, want, "batch %d (%s): each update's verdict" % (b, mode))
+                # continue mode: a refused meter deletion changes nothing; the rest applied
+                meters, ifs = m_now, i_now
+            expect_eq(sorted(e["match"]["id"] for e in dp.table_read("meters")[0]), sorted(meters),
+                      "batch %d: meters" % b)
+            expect_eq({(e["match"]["in_port"], e["match"]["vlan"]): e["params"].get("meter", 0)
+                       for e in dp.table_read("interfaces")[0]}, ifs, "batch %d: interfaces" % b)
+        dp.stop()
+
+
+@R.test
 def test_writes_refused_change_nothing():
     """Bad profiles (CBS 0, a trTCM peak below its committed rate, an RFC
     4115 excess rate without an excess burst, a rate above the ports'),

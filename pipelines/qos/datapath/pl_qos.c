@@ -5,6 +5,7 @@
  * The arithmetic is qm_meter.c's. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -15,6 +16,7 @@
 #include "pl_qos.h"
 #include "qos_names.h"
 #include "qm_meter.h"
+#include "qs_namers.h"
 #include "qs_sched.h"
 #include "dp_flowkey.h"
 #include "dp_log.h"
@@ -152,26 +154,12 @@ static struct qos_ctr *ctrs[DP_WORKERS_MAX];
 static unsigned int n_workers;
 static uint32_t n_meters;
 
-/* Tables whose actions name meters (pl_qos_meter_ref). */
-#define REFS_MAX 48
-static struct {
-	int table;
-	uint16_t action;
-	unsigned int off;
-} refs[REFS_MAX];
-static unsigned int n_refs;
-
 static int bad_reason[QM_BAD_N], unknown_meter, meter_in_use;
 
 int
 pl_qos_meter_ref(int table, uint16_t action, unsigned int param_off)
 {
-	if (n_refs == REFS_MAX)
-		return -ENOSPC;
-	refs[n_refs].table = table;
-	refs[n_refs].action = action;
-	refs[n_refs++].off = param_off;
-	return 0;
+	return qs_namers_ref(table, action, param_off);
 }
 
 /* ------------------------------------------------------------ workers */
@@ -521,84 +509,47 @@ derive_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused,
 
 static struct dp_table_deriver deriver = { .expand = derive, .done = derive_done };
 
-/* Does update x (of a table that names meters, r) name meter id? */
-static bool
-update_names(const struct dp_update *x, unsigned int r, uint32_t id)
-{
-	uint32_t m;
-
-	if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || x->action != refs[r].action)
-		return false;
-	memcpy(&m, x->params + refs[r].off, 4);
-	return m == id;
-}
-
-/* Will an entry name meter id once batch[0..n) applies: an installed one
- * the batch leaves naming it, or one the batch writes? */
-struct naming {
-	uint32_t id;
-	unsigned int r;
-	const struct dp_update *batch;
-	unsigned int n;
-};
-
-static int
-names_id(const struct dp_entry_view *ev, void *arg)
-{
-	const struct naming *w = arg;
-	const struct dp_update *x;
-	uint32_t m;
-
-	memcpy(&m, ev->params + refs[w->r].off, 4);
-	if (ev->action != refs[w->r].action || m != w->id)
-		return 0;
-	x = dp_table_batch_last(refs[w->r].table, ev->key, w->batch, w->n);
-	return x == NULL || update_names(x, w->r, w->id);
-}
-
-static bool
-named(uint32_t id, const struct dp_update *batch, unsigned int n)
-{
-	for (unsigned int r = 0; r < n_refs; r++) {
-		struct naming w = { id, r, batch, n };
-
-		for (unsigned int j = 0; j < n; j++)
-			if (batch[j].table == refs[r].table && update_names(&batch[j], r, id) &&
-			    dp_table_batch_last(refs[r].table, batch[j].key, batch, n) == &batch[j])
-				return true;
-		if (dp_table_each((unsigned int)refs[r].table, names_id, &w))
-			return true;
-	}
-	return false;
-}
-
 /* Before a batch applies: what names a meter names one that exists (or
- * that the batch makes first); a meter an entry still names stays. */
+ * that the batch makes first); a meter an entry still names stays (the
+ * counts of qs_namers, moved as the batch's updates before it would). */
 static void
 check(const struct dp_update *u, unsigned int n, int *res)
 {
+	/* the updates taken so far: what a refused one would have done is
+	 * no other's premise (each applies on its own in continue mode) */
+	struct dp_update *ok = malloc(sizeof(*ok) * (n ? n : 1));
+	bool counted = ok != NULL && qs_namers_begin(n) == 0;
+	unsigned int n_ok = 0;
+
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dp_update *x = &u[i];
 		uint8_t params[DP_PARAMS_BYTES];
+		uint32_t ms[QS_NAMERS_PER_ENTRY];
 		uint16_t action;
+		unsigned int k;
 
 		if (res[i] != 0)
 			continue;
 		if (x->table == pl_qos.meters && (x->type == DP_UPD_DELETE || x->action == QOS_METER_NONE)) {
-			if (named(key_id(x->key), u, i))
+			/* counts it cannot follow (no memory): kept, as safe */
+			if (!counted || qs_namers_named(key_id(x->key)))
 				res[i] = meter_in_use;
 			continue;
 		}
-		for (unsigned int r = 0; r < n_refs; r++) {
-			uint32_t m;
-
-			if (x->table != refs[r].table || x->type == DP_UPD_DELETE || x->action != refs[r].action)
-				continue;
-			memcpy(&m, x->params + refs[r].off, 4);
-			if (m != 0 && !meter_exists(m, u, i, NULL, &action, params))
-				res[i] = unknown_meter;
+		if (x->type != DP_UPD_DELETE && x->type != DP_UPD_DEFAULT) {
+			k = qs_namers_of(x->table, x->action, x->params, ms);
+			for (unsigned int j = 0; j < k && res[i] == 0; j++)
+				if (!meter_exists(ms[j], counted ? ok : u, counted ? n_ok : i, NULL, &action, params))
+					res[i] = unknown_meter;
+		}
+		if (res[i] == 0 && counted) {
+			qs_namers_step(x);
+			ok[n_ok++] = *x;
 		}
 	}
+	if (counted)
+		qs_namers_end();
+	free(ok);
 }
 
 /* ------------------------------------------------------------ qos.meters */
@@ -724,7 +675,7 @@ qos_init(unsigned int workers)
 				pl_qos_drop_base + QOS_DROP_sched_flushed)) < 0)
 		return rc;
 	deriver.sources = 1ull << pl_qos.meters | 1ull << pl_qos.meter_colors;
-	if ((rc = dp_table_deriver_add(&deriver)) < 0)
+	if ((rc = dp_table_deriver_add(&deriver)) < 0 || (rc = qs_namers_init(QOS_METER_ID_CAP)) < 0)
 		return rc;
 	n_workers = workers;
 	if ((slots = rte_zmalloc("qos_meters", sizeof(*slots) * n_meters, RTE_CACHE_LINE_SIZE)) == NULL)
@@ -740,6 +691,7 @@ static void
 qos_fini(void)
 {
 	qs_sched_fini();
+	qs_namers_fini();
 	rte_free(slots);
 	slots = NULL;
 	for (unsigned int w = 0; w < n_workers; w++) {
