@@ -726,6 +726,38 @@ def test_sequence_numbers_again_after_an_smf_restart():
 
 
 @R.test
+def test_unanswered_reports_logged_at_a_bounded_rate():
+    """An SMF that stops answering: 40 sessions buffering their downlink each get a packet,
+    so 40 Session Report Requests go unanswered (T1 200 ms, N1 1). They are counted
+    (report_failures) and said in at most a line per 10 s, the count of those held back in
+    the next: the log does not grow a line per report."""
+    from scapy.all import Ether, IP, UDP, Raw
+    n = 40
+    dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst="10.45.1.%d" % (i + 1)) /
+          UDP(sport=7777, dport=4000) / Raw(b"to an idle UE") for i in range(n)]
+    with upf_pfcp(lan1=dl, cd_extra=["--pfcp-t1-ms", "200", "--pfcp-n1", "1"]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="open5gs") as smf:
+            smf.associate()
+            for i in range(n):
+                r, sess = smf.open_session(cp_seid=0xd00 + i, ue="10.45.1.%d" % (i + 1), gnb="192.0.2.10",
+                                           gnb_teid=0x700 + i, ul_addr="192.0.2.1", ul_teid=0x7700 + i)
+                expect_eq(cause_of(r), 1, "session %d" % i)
+                expect_eq(cause_of(smf.modify(sess["up_seid"], 0xd00 + i, far=2, buffer=True)), 1, "buffering %d" % i)
+            dp.phase(["lan1"])
+            deadline = time.monotonic() + 20
+            fails = 0
+            while time.monotonic() < deadline:
+                smf.drain()   # never answered
+                fails = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"].get("report_failures", 0)
+                if fails >= n:
+                    break
+                time.sleep(0.2)
+            expect(fails >= n, "%d reports unanswered (report_failures %d)" % (n, fails))
+            lines = [ln for ln in open(cd.log).read().splitlines() if "Session Report Request went unanswered" in ln]
+            expect(1 <= len(lines) <= 3, "%d log lines for %d unanswered reports: %s" % (len(lines), fails, lines))
+
+
+@R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report
     Request with a usage report (VOLTH) counting what crossed it."""
