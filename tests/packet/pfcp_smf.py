@@ -8,6 +8,7 @@ The session-level shapes (CHOOSE F-TEID or not, OHR 0 or 6, Network Instance nam
 triggers) will join the profiles with the session tests.
 
 Run with Debian's /usr/bin/python3 (scapy)."""
+import random
 import socket
 import struct
 import time
@@ -41,13 +42,38 @@ ASSOC_UPDATE_REQ, ASSOC_UPDATE_RSP = 7, 8
 ASSOC_RELEASE_REQ, ASSOC_RELEASE_RSP = 9, 10
 VERSION_NOT_SUPPORTED = 11
 SESS_EST_REQ, SESS_EST_RSP = 50, 51
-# what each SMF's sessions look like: who picks the N3 F-TEID (CHOOSE with a CHOOSE ID,
-# CHOOSE alone, or the SMF), its Outer Header Removal, Network Instances, QER and URR
-# (ul_ue_ip: whether the uplink PDR's PDI names the UE's address; Open5GS's does not)
+# What each SMF's sessions look like, from their sources (free5gc/smf
+# internal/pfcp/message/build.go, open5gs src/smf/n4-build.c, oai-cn5g-smf
+# smf_context.cpp / smf_procedure.cpp): who picks the N3 F-TEID (the SMF
+# always in free5GC's; CHOOSE with CHOOSE ID 5 and both V4 and V6 flags, 0x0F,
+# in Open5GS's; CHOOSE ID 42, 0x0D, in OAI's), its Outer Header Removal (6:
+# GTP-U/UDP/IP, Open5GS's), the Network Instance and its encoding (Open5GS
+# label-encodes it as DNS names are, "\x08internet"; free5GC and OAI send it
+# as plain text), whether the uplink PDR's PDI names the UE's address
+# (Open5GS's does not), QER and URR.
 SESSION_SHAPES = {
-    "free5gc": {"fteid": "choose_id", "ohr": 0, "ni": "internet", "qer": True, "urr": True, "ul_ue_ip": True},
-    "open5gs": {"fteid": "choose", "ohr": 6, "ni": None, "qer": True, "urr": False, "ul_ue_ip": False},
-    "oai": {"fteid": "smf", "ohr": 0, "ni": "internet", "qer": False, "urr": True, "ul_ue_ip": True},
+    "free5gc": {"fteid": "smf", "ohr": 0, "ni": "internet", "ni_enc": "plain", "qer": True, "urr": True,
+                "ul_ue_ip": True},
+    "open5gs": {"fteid": "choose_id", "chid": 5, "fteid_v6": True, "ohr": 6, "ni": "internet", "ni_enc": "label",
+                "qer": True, "urr": False, "ul_ue_ip": False},
+    "oai": {"fteid": "choose_id", "chid": 42, "ohr": 0, "ni": "internet", "ni_enc": "plain", "qer": False,
+            "urr": True, "ul_ue_ip": True},
+}
+
+
+def ni_ie(name, enc="label"):
+    """A Network Instance IE: label-encoded as scapy makes it ("\x08internet"), or plain text."""
+    if enc == "plain":
+        return IE_NotImplemented(ietype=22, data=name.encode())
+    return IE_NetworkInstance(instance=name)
+# How each numbers and stamps its node messages: sequence numbers from 1 again after a
+# restart (free5GC, Open5GS) or from a random start (OAI); OAI stamps each Heartbeat
+# Request with the time it sends it and answers heartbeats with its start time (earlier
+# than its Association Setup's stamp, the time that was sent).
+NODE_SHAPES = {
+    "free5gc": {"seq_start": 1, "hb_req_now": False, "hb_rsp_start": False},
+    "open5gs": {"seq_start": 1, "hb_req_now": False, "hb_rsp_start": False},
+    "oai": {"seq_start": None, "hb_req_now": True, "hb_rsp_start": True},
 }
 PROFILE_OHR = {k: v["ohr"] for k, v in SESSION_SHAPES.items()}
 SESS_MOD_REQ, SESS_DEL_REQ = 52, 54
@@ -93,8 +119,11 @@ class Smf:
         self.addr = self.sock.getsockname()[:2]
         self.rts = rts if rts is not None else int(time.time()) + NTP_OFFSET
         self.fqdn = fqdn
-        self.seq = 1000
-        self.hb_rts = None   # the Recovery Time Stamp our Heartbeat Responses carry (None: rts)
+        node = NODE_SHAPES[profile]
+        self.seq = (node["seq_start"] or random.randrange(1, 0xffffff)) - 1
+        # the Recovery Time Stamp our Heartbeat Responses carry (None: rts); OAI's: its start
+        # time, earlier than the send time its Association Setup Request said
+        self.hb_rts = self.rts - 3600 if node["hb_rsp_start"] else None
         self.seen = []   # the UPF's Session Report Requests answered while waiting for another answer
 
     def close(self):
@@ -187,8 +216,10 @@ class Smf:
         return self.request(self.setup_req(retain=retain), **kw)
 
     def heartbeat(self, rts=None, **kw):
-        return self.request(PFCPHeartbeatRequest(IE_list=[
-            IE_RecoveryTimeStamp(timestamp=self.rts if rts is None else rts)]), **kw)
+        """A Heartbeat Request with @rts, else the profile's stamp: rts, or (OAI) the time now."""
+        if rts is None:
+            rts = int(time.time()) + NTP_OFFSET if NODE_SHAPES[self.profile]["hb_req_now"] else self.rts
+        return self.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=rts)]), **kw)
 
     def update(self, **kw):
         l = [self.node_id()]
@@ -229,13 +260,13 @@ class Smf:
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
         sh = SESSION_SHAPES[self.profile]
-        if ul_addr is not None or sh["fteid"] == "smf":
+        if ul_addr is not None or ul_teid is not None or sh["fteid"] == "smf":   # given: the SMF's
             fteid = IE_FTEID(V4=1, TEID=ul_teid or 0x7000 + (cp_seid & 0xfff), ipv4=ul_addr or "192.0.2.1")
         elif sh["fteid"] == "choose_id":
-            fteid = IE_FTEID(V4=1, CH=1, CHID=1, choose_id=1)
+            fteid = IE_FTEID(V4=1, V6=1 if sh.get("fteid_v6") else 0, CH=1, CHID=1, choose_id=sh.get("chid", 1))
         else:
             fteid = IE_FTEID(V4=1, CH=1)
-        ni = [IE_NetworkInstance(instance=sh["ni"])] if sh["ni"] else []
+        ni = [ni_ie(sh["ni"], sh["ni_enc"])] if sh["ni"] else []
         ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni
         if sh["ul_ue_ip"]:
             ul_pdi.append(IE_UE_IP_Address(V4=1, ipv4=ue))

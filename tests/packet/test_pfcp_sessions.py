@@ -91,8 +91,11 @@ def test_establish_modify_delete_each_profile():
                 t = tables(dp)
                 ul = [e for e in t["sessions_uplink"] if e["match"]["teid"] == teid]
                 expect_eq(len(ul), 1, "%s: the uplink entry" % prof)
-                expect_eq((ul[0]["action"], ul[0]["params"]["ue"], ul[0]["params"].get("ohr", 0)),
-                          ("fwd_n6", ue, S.PROFILE_OHR[prof]), "%s: uplink to N6" % prof)
+                # an uplink PDR naming no UE address takes any source (Open5GS's)
+                want_ue = (ue, 0) if S.SESSION_SHAPES[prof]["ul_ue_ip"] else ("0.0.0.0", 1)
+                expect_eq((ul[0]["action"], (ul[0]["params"].get("ue", "0.0.0.0"), ul[0]["params"].get("any_src", 0)),
+                           ul[0]["params"].get("ohr", 0)),
+                          ("fwd_n6", want_ue, S.PROFILE_OHR[prof]), "%s: uplink to N6" % prof)
                 dl = by(t, "sessions_downlink", "ue")[ue]
                 expect_eq((dl["action"], dl["params"]["teid"], dl["params"]["id"]),
                           ("encap_n3", 0x100 + i, ul[0]["params"]["id"]), "%s: downlink to the gNB" % prof)
@@ -449,15 +452,17 @@ def check_answer(r, mtype, seq, cp_seid, what):
 
 @R.test
 def test_hundred_sessions():
-    """100 sessions from one SMF (free5GC's shape: CHOOSE with a CHOOSE ID, a QER, a URR):
+    """100 sessions from one SMF (Open5GS's shape: CHOOSE with CHOOSE ID 5 and both address
+    flags, the Network Instance label-encoded, a QER, and a URR):
     established, each a path switch with an end marker, buffering on then off, then deleted
     with its final usage report; every answer checked field by field, the tables at each step."""
     with upf_pfcp() as (dp, cd, port, base):
-        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+        with S.Smf(("127.0.0.1", port), profile="open5gs") as smf:
             smf.associate()
             seids, teids = [], set()
             for k in range(100):
-                m = smf.est_msg(0x10000 + k, "10.45.1.%d" % k, gnb="192.0.2.10", gnb_teid=0x2000 + k)
+                m = smf.est_msg(0x10000 + k, "10.45.1.%d" % k, gnb="192.0.2.10", gnb_teid=0x2000 + k,
+                                vol_threshold=10 ** 9)
                 r = smf.request(m)
                 check_answer(r, 51, m.seq, 0x10000 + k, "establishment %d" % k)
                 expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), "127.0.0.1", "its Node ID")
@@ -603,7 +608,9 @@ def test_uplink_pdr_without_ue_address():
          gpdu(0x7782, "10.99.0.2")]
     one = len(g[0][GTP_U_Header].payload)
     with upf_pfcp(n3=g) as (dp, cd, port, base):
-        smfs = {prof: S.Smf(("127.0.0.1", port), profile=prof) for prof in ("open5gs", "free5gc")}
+        # two SMFs, two Node IDs (one setting up again under another's would take its sessions)
+        smfs = {prof: S.Smf(("127.0.0.1", port), profile=prof, bind=(addr, 0))
+                for prof, addr in (("open5gs", "127.0.0.1"), ("free5gc", "127.0.0.2"))}
         try:
             seids = {}
             for (prof, smf), (ue, teid, cp) in zip(smfs.items(), (("10.45.0.21", 0x7781, 0xa1),
