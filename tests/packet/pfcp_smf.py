@@ -14,7 +14,7 @@ import struct
 import time
 
 from scapy.contrib.pfcp import (
-    IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters,
+    IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters, IE_GBR,
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
@@ -255,7 +255,7 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None):
+                bar_delay=None, mbr=(100000, 200000), gbr=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
@@ -278,8 +278,12 @@ class Smf:
         if sh["qer"]:
             ul.append(IE_QER_Id(id=1))
             dl.append(IE_QER_Id(id=1))
-            l.append(IE_CreateQER(IE_list=[IE_QER_Id(id=1), IE_GateStatus(ul=0, dl=0),
-                                           IE_MBR(ul=100000, dl=200000), IE_QFI(QFI=9)]))
+            q = [IE_QER_Id(id=1), IE_GateStatus(ul=0, dl=0)]
+            if mbr is not None:
+                q.append(IE_MBR(ul=mbr[0], dl=mbr[1]))
+            if gbr is not None:   # kbit/s (a GBR QoS flow's GFBR)
+                q.append(IE_GBR(ul=gbr[0], dl=gbr[1]))
+            l.append(IE_CreateQER(IE_list=q + [IE_QFI(QFI=9)]))
         if sh["urr"] or vol_threshold is not None:
             ul.append(IE_URR_Id(id=1))
             dl.append(IE_URR_Id(id=1))

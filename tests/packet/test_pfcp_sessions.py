@@ -153,6 +153,40 @@ def test_qer_meters_follow_the_meters_table():
 
 
 @R.test
+def test_gbr_is_the_meters_committed_rate():
+    """A GBR QoS flow's QER (GBR 40/80 Mbit/s, MBR 100/200 Mbit/s): its meters' committed
+    rates are the GBR, their peaks the MBR (what it is guaranteed green, the rest up to the
+    MBR yellow). A GBR above its MBR, or without one, is refused (Rule creation/modification
+    Failure, offending IE GBR, the QER named), nothing of it left; a QER without a GBR keeps
+    one rate. A packet of the GBR session passes its meter green."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x77c1, gtp_type=255) /
+         IP(src="10.45.2.1", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"g" * 400)]
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0xe1, ue="10.45.2.1", gnb="192.0.2.10", gnb_teid=0x81, ul_teid=0x77c1,
+                                       gbr=(40000, 80000), vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "a GBR flow established")
+            rates = sorted((e["params"]["cir"], e["params"]["pir"]) for e in dp.table_read("meters")[0]
+                           if e["match"]["id"] >= 8192)
+            expect_eq(rates, [(40000000, 100000000), (80000000, 200000000)], "committed = GBR, peak = MBR")
+            before = tables(dp)
+            for gbr, mbr, why in (((150000, 80000), (100000, 200000), "above its MBR"),
+                                  ((40000, 80000), None, "without an MBR")):
+                r, _ = smf.open_session(cp_seid=0xe2, ue="10.45.2.2", gnb="192.0.2.10", gnb_teid=0x82, gbr=gbr,
+                                        mbr=mbr)
+                expect_eq((cause_of(r), S.ie(r, S.IE_OFFENDING).type if S.ie(r, S.IE_OFFENDING) else None),
+                          (73, 27), "a GBR %s: refused" % why)
+                expect_eq(tables(dp), before, "nothing of it left (%s)" % why)
+            st = dp.phase(["n3"])
+            expect_eq(T.drops_of(st).get("qos.meter_red", 0), 0, "its packet within its rates")
+            expect_eq(cause_of(smf.delete(sess["up_seid"], 0xe1)), 1, "deleted")
+
+
+@R.test
 def test_sdf_only_uplink_keeps_the_ambr():
     """A session whose every uplink PDR has an SDF Filter (no default PDR: the session
     entry's own action is drop, its traffic the classifier's terminations) still carries

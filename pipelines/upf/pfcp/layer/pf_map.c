@@ -186,16 +186,28 @@ burst_of(uint64_t bps)
 }
 
 /* The meter of @q's MBR in one direction (0: none), its entry into @out
- * the first time the session names it. */
+ * the first time the session names it: a two-rate meter (RFC 2698) whose
+ * peak is the MBR, above it dropped, and whose committed rate is the GBR
+ * of a GBR QoS flow (else the MBR): what the flow is guaranteed is green,
+ * its excess up to the MBR yellow, which a congested scheduler drops
+ * first (qos's WRED per color). */
 static int
 meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *out, json_t *seen, uint32_t *id,
 	 struct pf_map_err *e)
 {
-	uint64_t kbps = ul ? q->mbr.ul : q->mbr.dl;
+	uint64_t kbps = ul ? q->mbr.ul : q->mbr.dl, gbr = q->has_gbr ? (ul ? q->gbr.ul : q->gbr.dl) : 0;
 	char k[32];
 	int rc;
 
 	*id = 0;
+	if (gbr != 0 && (!q->has_mbr || kbps == 0))
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_QER, q->id, PF_IE_GBR,
+			      "QER %u: a GBR %s without an MBR (a GBR QoS flow has both, TS 23.501 5.7.2.5)", q->id,
+			      ul ? "uplink" : "downlink");
+	if (gbr > kbps)
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_QER, q->id, PF_IE_GBR,
+			      "QER %u: its %s GBR (%llu kbps) is above its MBR (%llu kbps)", q->id,
+			      ul ? "uplink" : "downlink", (unsigned long long)gbr, (unsigned long long)kbps);
 	if (!q->has_mbr || kbps == 0)
 		return 0;
 	if ((rc = ids->meter(ids->arg, q->id, ul, kbps, id)) < 0)
@@ -203,10 +215,10 @@ meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *
 			      "QER %u: no meter left for its MBR", q->id);
 	snprintf(k, sizeof(k), "%u", *id);
 	if (json_object_get(seen, k) == NULL) {
-		uint64_t bps = kbps * 1000;
+		uint64_t bps = kbps * 1000, cir = gbr != 0 ? gbr * 1000 : bps;
 		json_t *m = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:I,s:I,s:I,s:I}}", "type", "insert", "table",
 				      QOS_T_METERS, "match", QOS_F_ID, *id, "action", QOS_A_TRTCM, "params", QOS_F_CIR,
-				      (json_int_t)bps, QOS_F_CBS, burst_of(bps), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
+				      (json_int_t)cir, QOS_F_CBS, burst_of(cir), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
 				      burst_of(bps));
 
 		json_object_set_new(m, "pdr", json_integer(0));
