@@ -123,6 +123,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
+	[PF_IE_MEAS_INFO] = {"Measurement Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
 	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
 };
@@ -218,11 +219,11 @@ static const struct pf_rule r_update_far[] = {{PF_IE_FAR_ID, M, 1}, {PF_IE_APPLY
 static const struct pf_rule r_create_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_METHOD, M, 1},
 	{PF_IE_REPORTING_TRIGGERS, M, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
-	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, END};
+	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, END};
 static const struct pf_rule r_update_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_METHOD, O, 1},
 	{PF_IE_REPORTING_TRIGGERS, O, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
-	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, END};
+	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, END};
 static const struct pf_rule r_create_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, M, 1},
 	{PF_IE_QER_CORR_ID, O, 1}, {PF_IE_MBR, O, 1}, {PF_IE_GBR, O, 1}, {PF_IE_QFI, O, 1}, END};
 static const struct pf_rule r_update_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, O, 1},
@@ -1246,10 +1247,10 @@ pf_enc_ohc(struct pf_enc *e, const struct pf_ohc *o)
 void
 pf_enc_volume(struct pf_enc *e, uint16_t type, const struct pf_volume *v)
 {
-	uint8_t b[25];
+	uint8_t b[49];
 	size_t l = 1;
 
-	b[0] = v->flags & 0x07;
+	b[0] = v->flags & (0x07 | PF_VOL_NOP);
 	if (v->flags & 0x01) {
 		wr64(b + l, v->total);
 		l += 8;
@@ -1260,6 +1261,19 @@ pf_enc_volume(struct pf_enc *e, uint16_t type, const struct pf_volume *v)
 	}
 	if (v->flags & 0x04) {
 		wr64(b + l, v->dl);
+		l += 8;
+	}
+	/* then the numbers of packets (TS 29.244 8.2.44) */
+	if (v->flags & 0x08) {
+		wr64(b + l, v->total_pkts);
+		l += 8;
+	}
+	if (v->flags & 0x10) {
+		wr64(b + l, v->ul_pkts);
+		l += 8;
+	}
+	if (v->flags & 0x20) {
+		wr64(b + l, v->dl_pkts);
 		l += 8;
 	}
 	pf_enc_ie(e, type, b, (uint16_t)l);

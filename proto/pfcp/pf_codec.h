@@ -124,6 +124,7 @@ enum {
 	PF_IE_OHR = 95,
 	PF_IE_RECOVERY_TS = 96,
 	PF_IE_ERROR_IND_REPORT = 99,
+	PF_IE_MEAS_INFO = 100,
 	PF_IE_NODE_REPORT_TYPE = 101,
 	PF_IE_UP_PATH_FAIL_REPORT = 102,
 	PF_IE_REMOTE_GTPU_PEER = 103,
@@ -267,9 +268,12 @@ struct pf_rate { /* MBR, GBR: kbps */
 	uint64_t ul, dl;
 };
 struct pf_volume { /* Volume Threshold, Quota, Measurement */
-	uint8_t flags; /* TOVOL, ULVOL, DLVOL (bits 0..2); measurement also TONOP.. */
+	uint8_t flags; /* TOVOL, ULVOL, DLVOL (bits 0..2); measurement also TONOP, ULNOP, DLNOP (3..5) */
 	uint64_t total, ul, dl;
+	uint64_t total_pkts, ul_pkts, dl_pkts; /* measurement: its TONOP, ULNOP, DLNOP */
 };
+#define PF_VOL_NOP 0x38	 /* TONOP | ULNOP | DLNOP */
+#define PF_MI_MNOP 0x10	 /* Measurement Information: measure the number of packets */
 
 int pf_get_u8(const struct pf_ie *ie, uint8_t *v);   /* any 1-octet IE's first octet */
 int pf_get_u16(const struct pf_ie *ie, uint16_t *v); /* PDR ID, 2 octets */

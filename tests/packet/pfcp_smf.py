@@ -15,6 +15,7 @@ import time
 
 from scapy.contrib.pfcp import (
     IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters, IE_GBR,
+    IE_MeasurementInformation,
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
@@ -255,7 +256,7 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None, mbr=(100000, 200000), gbr=None):
+                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
@@ -287,9 +288,11 @@ class Smf:
         if sh["urr"] or vol_threshold is not None:
             ul.append(IE_URR_Id(id=1))
             dl.append(IE_URR_Id(id=1))
-            l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1),
-                                           IE_ReportingTriggers(volume_threshold=1),
-                                           IE_VolumeThreshold(TOVOL=1, total=vol_threshold or 10000000)]))
+            urr = [IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(volume_threshold=1),
+                   IE_VolumeThreshold(TOVOL=1, total=vol_threshold or 10000000)]
+            if mnop:   # the number of packets measured too (TS 29.244 8.2.68)
+                urr.append(IE_MeasurementInformation(MNOP=1))
+            l.append(IE_CreateURR(IE_list=urr))
         fwd_dl = [IE_DestinationInterface(interface=0)]
         if gnb is not None:
             fwd_dl.append(self.ohc(gnb, gnb_teid))

@@ -798,6 +798,61 @@ def test_unanswered_reports_logged_at_a_bounded_rate():
             expect(1 <= len(lines) <= 3, "%d log lines for %d unanswered reports: %s" % (len(lines), fails, lines))
 
 
+def volume_nop(r, ietype):
+    """{urr id: (flags, total, ul, dl bytes, total, ul, dl packets)} of the usage reports' Volume
+    Measurements, read from their bytes (scapy knows no packet counts)."""
+    import struct as st_
+    out = {}
+    for c in S.ies(r):
+        if c.ietype != ietype:
+            continue
+        d = {x.ietype: x for x in c.IE_list}
+        v = bytes(d[66])[4:]
+        vals, at = [], 1
+        for bit in range(6):
+            if v[0] & (1 << bit):
+                vals.append(st_.unpack_from("!Q", v, at)[0])
+                at += 8
+            else:
+                vals.append(None)
+        out[d[81].id] = (v[0],) + tuple(vals)
+    return out
+
+
+@R.test
+def test_packets_counted_when_asked():
+    """MNOP: a URR whose Measurement Information asks for the number of packets reports them
+    beside the volumes (TONOP, ULNOP, DLNOP): three G-PDUs, three uplink packets, in a Query
+    URR's report and the Deletion Response's; a URR that does not ask reports volumes alone."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+
+    def gpdu(teid, n):
+        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
+                IP(src="10.45.3.%d" % (teid & 0xff), dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"p" * n))
+    g = [gpdu(0x7701, n) for n in (10, 100, 1000)] + [gpdu(0x7702, 50)]
+    ul = sum(len(x[GTP_U_Header].payload) for x in g[:3])
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, a = smf.open_session(cp_seid=0xf1, ue="10.45.3.1", gnb="192.0.2.10", gnb_teid=0x91, ul_teid=0x7701,
+                                    vol_threshold=10 ** 9, mnop=True)
+            expect_eq(cause_of(r), 1, "with MNOP")
+            r, b = smf.open_session(cp_seid=0xf2, ue="10.45.3.2", gnb="192.0.2.10", gnb_teid=0x92, ul_teid=0x7702,
+                                    vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "without")
+            dp.phase(["n3"])
+            got = volume_nop(smf.modify(a["up_seid"], 0xf1, query_urr=1), 78)
+            expect_eq(got.get(1), (0x3f, ul, ul, 0, 3, 3, 0), "volumes and packets: flags TOVOL..DLNOP")
+            got = volume_nop(smf.modify(b["up_seid"], 0xf2, query_urr=1), 78)
+            expect_eq(got.get(1), (0x07, len(g[3][GTP_U_Header].payload), len(g[3][GTP_U_Header].payload), 0,
+                                   None, None, None), "volumes alone when not asked")
+            got = volume_nop(smf.delete(a["up_seid"], 0xf1), 79)
+            expect_eq(got.get(1), (0x3f, ul, ul, 0, 3, 3, 0), "the final report: the same (a query resets nothing)")
+            expect_eq(cause_of(smf.delete(b["up_seid"], 0xf2)), 1, "deleted")
+
+
 @R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report

@@ -105,8 +105,10 @@ on_usage(void *arg, json_t *result, json_t *error)
 	json_array_foreach(json_object_get(result, "urrs"), i, u) {
 		uint32_t id = (uint32_t)json_integer_value(json_object_get(u, "urr"));
 
-		if (up->counters_ready && id >= up->counters.lo && id <= up->counters.hi)
+		if (up->counters_ready && id >= up->counters.lo && id <= up->counters.hi) {
 			up->ctr_bytes[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(u, "bytes"));
+			up->ctr_pkts[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(u, "packets"));
+		}
 	}
 	if (--rd->pending == 0)
 		reading_end(rd);

@@ -33,7 +33,8 @@ counters_size(struct pf_up *up)
 	if (up->counters_ready || room < 2)
 		return;
 	if (pf_ids_init(&up->counters, (uint32_t)(room / 2 + 1), (uint32_t)room) == 0 &&
-	    (up->ctr_bytes = calloc(room - room / 2, sizeof(*up->ctr_bytes))) != NULL)
+	    (up->ctr_bytes = calloc(room - room / 2, sizeof(*up->ctr_bytes))) != NULL &&
+	    (up->ctr_pkts = calloc(room - room / 2, sizeof(*up->ctr_pkts))) != NULL)
 		up->counters_ready = true;
 }
 
@@ -89,8 +90,10 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		for (size_t i = 0; i < up->cap; i++)
 			if (up->tab[i] != NULL)
 				pf_usage_restarted(&up->tab[i]->use, pf_ucomp_ctr_abs, up);
-		if (up->counters_ready)
+		if (up->counters_ready) {
 			memset(up->ctr_bytes, 0, sizeof(*up->ctr_bytes) * (up->counters.hi - up->counters.lo + 1));
+			memset(up->ctr_pkts, 0, sizeof(*up->ctr_pkts) * (up->counters.hi - up->counters.lo + 1));
+		}
 		up->ev_known = false;
 		if (sh != NULL) {
 			sh->kind = OP_RESTORE;

@@ -119,9 +119,11 @@ uint64_t
 pf_ucomp_ctr_abs(void *arg, uint32_t id)
 {
 	struct pf_up *up = arg;
+	uint32_t c = id & ~PF_CTR_PKTS;
 
-	return up->counters_ready && id >= up->counters.lo && id <= up->counters.hi ?
-	       up->ctr_bytes[id - up->counters.lo] : 0;
+	if (!up->counters_ready || c < up->counters.lo || c > up->counters.hi)
+		return 0;
+	return (id & PF_CTR_PKTS) ? up->ctr_pkts[c - up->counters.lo] : up->ctr_bytes[c - up->counters.lo];
 }
 
 uint32_t

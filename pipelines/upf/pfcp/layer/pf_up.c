@@ -630,11 +630,12 @@ static const struct pf_node_ops ops = {
  * FTUP (F-TEIDs allocated on CHOOSE, CHOOSE ID shared), BUCP (downlink
  * buffered in the UP), DDND (a BAR's DL Data Notification Delay holds the
  * DL Data Report, pf_report.c), EMPU (end markers into the old tunnel on
- * PFCPSMReq-Flags SNDEM); octet 5 first. */
+ * PFCPSMReq-Flags SNDEM), MNOP (packets counted in usage reports when a
+ * URR's Measurement Information asks, pf_usage.c); octet 5 first. */
 static const uint8_t features[] = {
 	0x01 | 0x02 | 0x10,	/* octet 5: BUCP (bit 1), DDND (bit 2), FTUP (bit 5) */
 	0x01,			/* octet 6: EMPU (bit 1: end markers sent on SNDEM) */
-	0x00,			/* octet 7 */
+	0x10,			/* octet 7: MNOP (bit 5) */
 };
 
 int

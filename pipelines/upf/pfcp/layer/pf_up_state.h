@@ -122,6 +122,7 @@ struct pf_up {
 	struct pf_ids sess_ids, meters, counters;
 	bool counters_ready;
 	uint64_t *ctr_bytes;		/* counters' bytes as last read, by id - counters.lo */
+	uint64_t *ctr_pkts;		/* ... and packets */
 	struct op *reading;		/* applied, their counters being read */
 	uint64_t ev_after;		/* sxdp's UPF events read up to */
 	bool ev_busy, ev_known;

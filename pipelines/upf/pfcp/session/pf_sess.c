@@ -645,6 +645,7 @@ parse_urr(struct bld *b, int g, bool upd)
 	uint16_t type = ie_at(b, g)->type;
 	struct pf_urr *u;
 	uint32_t id;
+	uint8_t mi;
 	int i;
 
 	if (u32_of(b, g, PF_IE_URR_ID, &id) != 0)
@@ -670,6 +671,8 @@ parse_urr(struct bld *b, int g, bool upd)
 	} else if (!upd) {
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_REPORTING_TRIGGERS, 0, 0);
 	}
+	if (u8_of(b, g, PF_IE_MEAS_INFO, &mi) == 0)
+		u->mnop = (mi & PF_MI_MNOP) != 0;
 	opt_u32(b, g, PF_IE_MEAS_PERIOD, &u->meas_period);
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);

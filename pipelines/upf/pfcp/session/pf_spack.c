@@ -322,7 +322,8 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		BIT(3, u->triggers) | BIT(4, u->time_thresh) | BIT(5, u->time_quota) | BIT(6, u->meas_period) |
 		BIT(7, u->quota_holding) |
 		BIT(8, u->vol_thresh.flags || u->vol_thresh.total || u->vol_thresh.ul || u->vol_thresh.dl) |
-		BIT(9, u->vol_quota.flags || u->vol_quota.total || u->vol_quota.ul || u->vol_quota.dl);
+		BIT(9, u->vol_quota.flags || u->vol_quota.total || u->vol_quota.ul || u->vol_quota.dl) |
+		BIT(10, u->mnop);
 
 	wvar(w, u->id);
 	wvar(w, m);
@@ -812,9 +813,10 @@ r_urr(struct rd *r, struct pf_urr *u)
 
 	memset(u, 0, sizeof(*u));
 	u->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0x3ff);
+	m = rvar(r, 0x7ff);
 	u->has_vol_thresh = is_bool(m, 0);
 	u->has_vol_quota = is_bool(m, 1);
+	u->mnop = is_bool(m, 10);
 	if (m & BIT(2, 1))
 		u->method = r8(r);
 	if (m & BIT(3, 1))

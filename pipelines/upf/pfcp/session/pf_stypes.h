@@ -155,6 +155,7 @@ struct pf_urr {
 	uint32_t triggers; /* PF_RT_* */
 	uint32_t time_thresh, time_quota, meas_period, quota_holding; /* s; 0: absent */
 	struct pf_volume vol_thresh, vol_quota;
+	bool mnop;         /* Measurement Information MNOP: packets counted too */
 };
 
 struct pf_bar {

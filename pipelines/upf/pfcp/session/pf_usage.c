@@ -27,21 +27,34 @@ meas_of(const struct pf_usage *u, uint32_t urr)
 	return NULL;
 }
 
-/* Bytes a URR measured since it started (uplink, downlink). */
+/* What a counter gained over @base: it never goes back, but sxdp's may
+ * restart from 0. */
+static uint64_t
+gained(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : now;
+}
+
+/* Bytes a URR measured since it started (uplink, downlink); with @p,
+ * packets too (p[0] uplink, p[1] downlink). */
 static void
-since_start(const struct pf_usage *u, const struct pf_meas *m, pf_ctr_abs *abs, void *aarg, uint64_t *ul, uint64_t *dl)
+since_start(const struct pf_usage *u, const struct pf_meas *m, pf_ctr_abs *abs, void *aarg, uint64_t *ul, uint64_t *dl,
+	    uint64_t *p)
 {
 	*ul = m->gone_ul;
 	*dl = m->gone_dl;
+	if (p != NULL) {
+		p[0] = m->gone_ul_p;
+		p[1] = m->gone_dl_p;
+	}
 	for (int i = 0; i < u->n_link; i++) {
 		const struct pf_ulink *l = &u->link[i];
-		uint64_t now;
 
 		if (l->urr != m->urr)
 			continue;
-		now = abs(aarg, l->ctr);
-		/* a counter never goes back, but sxdp's may restart from 0 */
-		*(l->ul ? ul : dl) += now >= l->base ? now - l->base : now;
+		*(l->ul ? ul : dl) += gained(abs(aarg, l->ctr), l->base);
+		if (p != NULL)
+			p[l->ul ? 0 : 1] += gained(abs(aarg, l->ctr | PF_CTR_PKTS), l->base_pkts);
 	}
 }
 
@@ -80,6 +93,7 @@ pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_o
 			*m = (struct pf_meas){ .urr = s->urr[i].id, .start_ntp = now_ntp, .start_ms = now_ms,
 					       .born_ms = now_ms };
 		}
+		m->mnop = s->urr[i].mnop;
 		m->next_ms = s->urr[i].meas_period ? (o && o->next_ms ? o->next_ms :
 						     now_ms + (uint64_t)s->urr[i].meas_period * 1000) : 0;
 	}
@@ -99,7 +113,8 @@ pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_o
 				if (u->link[j].pdr == p->id && u->link[j].urr == p->urr[k] && u->link[j].ctr == ctr)
 					o = &u->link[j];
 			*l = o ? *o : (struct pf_ulink){ .urr = p->urr[k], .ctr = ctr, .pdr = p->id, .ul = pdr_is_ul(p),
-							.base = abs(aarg, ctr) };
+							.base = abs(aarg, ctr),
+							.base_pkts = abs(aarg, ctr | PF_CTR_PKTS) };
 			l->ul = pdr_is_ul(p);
 			nl++;
 		}
@@ -117,9 +132,9 @@ pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_o
 		for (int i = 0; i < nm; i++) {
 			m = &meas[i];
 			if (m->urr == o->urr) {
-				uint64_t now = abs(aarg, o->ctr), d = now >= o->base ? now - o->base : now;
-
-				*(o->ul ? &m->gone_ul : &m->gone_dl) += d;
+				*(o->ul ? &m->gone_ul : &m->gone_dl) += gained(abs(aarg, o->ctr), o->base);
+				*(o->ul ? &m->gone_ul_p : &m->gone_dl_p) +=
+					gained(abs(aarg, o->ctr | PF_CTR_PKTS), o->base_pkts);
 			}
 		}
 	}
@@ -148,22 +163,32 @@ pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, ui
 		pf_ctr_abs *abs, void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *r)
 {
 	struct pf_meas *m = meas_of(u, urr);
-	uint64_t ul, dl;
+	uint64_t ul, dl, p[2];
 
 	(void)s;
 	if (m == NULL)
 		return -ENOENT;
-	since_start(u, m, abs, aarg, &ul, &dl);
+	since_start(u, m, abs, aarg, &ul, &dl, p);
 	ul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
 	dl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
+	p[0] = p[0] >= m->rep_ul_p ? p[0] - m->rep_ul_p : 0;
+	p[1] = p[1] >= m->rep_dl_p ? p[1] - m->rep_dl_p : 0;
 	*r = (struct pf_usage_report){ .urr_id = urr, .ur_seqn = m->seqn++, .trigger = trigger,
 				       .start = m->start_ntp, .end = now_ntp, .has_vol = 1, .has_dur = 1,
 				       .vol = { .flags = VOL_TOVOL | VOL_ULVOL | VOL_DLVOL, .total = ul + dl, .ul = ul,
 						.dl = dl },
 				       .duration = (uint32_t)((now_ms - m->start_ms) / 1000) };
+	if (m->mnop) {   /* TS 29.244 5.2.2.2: asked for by the URR's Measurement Information */
+		r->vol.flags |= PF_VOL_NOP;
+		r->vol.total_pkts = p[0] + p[1];
+		r->vol.ul_pkts = p[0];
+		r->vol.dl_pkts = p[1];
+	}
 	if (reset) {
 		m->rep_ul += ul;
 		m->rep_dl += dl;
+		m->rep_ul_p += p[0];
+		m->rep_dl_p += p[1];
 		m->start_ms = now_ms;
 		m->start_ntp = now_ntp;
 	}
@@ -212,7 +237,7 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 
 		if (r == NULL)
 			continue;
-		since_start(u, m, abs, aarg, &ul, &dl);
+		since_start(u, m, abs, aarg, &ul, &dl, NULL);
 		if (r->has_vol_quota && !m->exhausted && (r->triggers & PF_RT_VOLQU) && reached(&r->vol_quota, ul, dl)) {
 			why |= PF_URT_VOLQU;
 			stop = true;
@@ -259,7 +284,7 @@ pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pd
 		if (r == NULL || (m != NULL && m->exhausted))
 			continue;
 		if (m != NULL) {
-			since_start(u, m, abs, aarg, &ul, &dl);
+			since_start(u, m, abs, aarg, &ul, &dl, NULL);
 			rul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
 			rdl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
 		}
@@ -324,10 +349,13 @@ pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
 	for (int i = 0; i < u->n_link; i++) {
 		struct pf_ulink *l = &u->link[i];
 		struct pf_meas *m = meas_of(u, l->urr);
-		uint64_t now = abs(aarg, l->ctr);
+		uint64_t now = abs(aarg, l->ctr), now_p = abs(aarg, l->ctr | PF_CTR_PKTS);
 
 		if (m != NULL && now >= l->base)
 			*(l->ul ? &m->gone_ul : &m->gone_dl) += now - l->base;
+		if (m != NULL && now_p >= l->base_pkts)
+			*(l->ul ? &m->gone_ul_p : &m->gone_dl_p) += now_p - l->base_pkts;
 		l->base = 0;
+		l->base_pkts = 0;
 	}
 }

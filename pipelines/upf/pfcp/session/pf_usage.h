@@ -34,6 +34,7 @@ struct pf_ulink {
 	uint16_t pdr;
 	uint8_t ul;		/* an uplink PDR: its bytes are the URR's uplink volume */
 	uint64_t base;		/* the counter's bytes when the link began */
+	uint64_t base_pkts;	/* ... and packets */
 };
 
 /* A URR's measurement. */
@@ -44,7 +45,9 @@ struct pf_meas {
 	uint64_t born_ms;		/* when the URR came: its time quota counts from there */
 	uint64_t gone_ul, gone_dl;	/* bytes of links that went */
 	uint64_t rep_ul, rep_dl;	/* bytes already reported */
+	uint64_t gone_ul_p, gone_dl_p, rep_ul_p, rep_dl_p;	/* the same in packets */
 	bool exhausted;		/* its quota (volume or time) is used up: its PDRs forward nothing */
+	bool mnop;		/* its reports say packets too (Measurement Information MNOP) */
 };
 
 struct pf_usage {
@@ -53,8 +56,9 @@ struct pf_usage {
 	uint16_t n_link, n_meas;
 };
 
-/* A counter's absolute bytes now. */
+/* A counter's absolute bytes now; of ctr | PF_CTR_PKTS, its packets. */
 typedef uint64_t pf_ctr_abs(void *arg, uint32_t ctr);
+#define PF_CTR_PKTS 0x80000000u
 /* A PDR's counter (0: none). */
 typedef uint32_t pf_ctr_of(void *arg, uint16_t pdr);
 
