@@ -1438,7 +1438,8 @@ pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint32_t
 
 int
 pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq, uint8_t report_type,
-	const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs, int n_urs)
+	const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs, int n_urs,
+	const struct pf_fteid *eir)
 {
 	struct pf_enc e;
 	struct pf_hdr h;
@@ -1454,6 +1455,11 @@ pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq, u
 		pf_enc_group_end(&e);
 	}
 	enc_usage_reports(&e, PF_IE_USAGE_REPORT_RPT, urs, n_urs);
+	if (eir != NULL) {
+		pf_enc_group(&e, PF_IE_ERROR_IND_REPORT);
+		pf_enc_fteid(&e, eir);   /* the Remote F-TEID */
+		pf_enc_group_end(&e);
+	}
 	return pf_enc_end(&e);
 }
 

@@ -373,10 +373,11 @@ struct pf_sess_rsp {
 };
 int pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r);
 /* Session Report Request: report_type bits (DLDR 0x01, USAR 0x02, ERIR 0x04, UPIR 0x08);
- * a Downlink Data Report with these PDR IDs when n_dl_pdrs > 0. */
+ * a Downlink Data Report with these PDR IDs when n_dl_pdrs > 0; an Error
+ * Indication Report naming the Remote F-TEID @eir (NULL: none). */
 int pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq,
-	uint8_t report_type, const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs,
-	int n_urs);
+	uint8_t report_type, const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs, int n_urs,
+	const struct pf_fteid *eir);
 /* Node Report Response */
 int pf_enc_node_report_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node,
 	uint8_t cause);

@@ -853,6 +853,49 @@ def test_packets_counted_when_asked():
             expect_eq(cause_of(smf.delete(b["up_seid"], 0xf2)), 1, "deleted")
 
 
+def error_ind(gnb, teid, to="192.0.2.1"):
+    """A gNB's GTP-U Error Indication (TS 29.281 7.3.1): it has no tunnel @teid. Its bytes:
+    the header with a sequence number, TEID Data I, GTP-U Peer Address."""
+    import socket as so
+    import struct as st_
+    from scapy.all import Ether, IP, UDP, Raw
+    ies = bytes([16]) + st_.pack("!I", teid) + bytes([133]) + st_.pack("!H", 4) + so.inet_aton(gnb)
+    g = st_.pack("!BBHIHBB", 0x32, 26, len(ies) + 4, 0, 0, 0, 0) + ies
+    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src=gnb, dst=to) /
+            UDP(sport=2152, dport=2152) / Raw(g))
+
+
+@R.test
+def test_error_indication_reported():
+    """A gNB's Error Indication for one of the tunnels a session's downlink goes into: a
+    Session Report Request to that session's SMF with Report Type ERIR and an Error
+    Indication Report naming the Remote F-TEID (the gNB's address and TEID, TS 29.244 5.10);
+    a session on another TEID hears nothing; one for a tunnel no session uses reports
+    nothing."""
+    frames = [error_ind("192.0.2.10", 0xa1), error_ind("192.0.2.10", 0x999)]
+    with upf_pfcp(n3=frames) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, a = smf.open_session(cp_seid=0x1a1, ue="10.45.4.1", gnb="192.0.2.10", gnb_teid=0xa1, ul_teid=0x77d1)
+            expect_eq(cause_of(r), 1, "session on TEID 0xa1")
+            r, b = smf.open_session(cp_seid=0x1a2, ue="10.45.4.2", gnb="192.0.2.10", gnb_teid=0xa2, ul_teid=0x77d2)
+            expect_eq(cause_of(r), 1, "session on TEID 0xa2")
+            dp.phase(["n3"])
+            got = smf.wait_request(S.SESS_REPORT_REQ, timeout=5)
+            expect(got is not None, "a Session Report Request")
+            p = got[0]
+            expect_eq(p.seid, 0x1a1, "to the session whose downlink goes into that tunnel")
+            expect_eq(bytes(S.ie(p, 39))[4:5], b"\x04", "Report Type ERIR")
+            eir = S.ie(p, 99)
+            f = [x for x in eir.IE_list if x.ietype == 21] if eir is not None else []
+            expect_eq([(x.V4, x.TEID, x.ipv4) for x in f], [(1, 0xa1, "192.0.2.10")],
+                      "its Error Indication Report's Remote F-TEID")
+            expect(smf.wait_request(S.SESS_REPORT_REQ, timeout=1.0) is None,
+                   "one report: none for the tunnel no session uses")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq((st["error_indications"], st["error_indication_reports"]), (2, 1), "counted")
+
+
 @R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report

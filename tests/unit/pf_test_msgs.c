@@ -198,7 +198,7 @@ pf_test_msg(int i, uint8_t *b, size_t size)
 		return pf_enc_sess_rsp(b, size, PF_SESS_DEL_RSP, 0x1122334455667788ull, 12, NULL,
 			PF_CAUSE_ACCEPTED, 0, NULL, NULL, 0, urs, 1);
 	case 9:
-		return pf_enc_sess_report_req(b, size, 0x1122334455667788ull, 13, 0x03, dl, 2, urs, 2);
+		return pf_enc_sess_report_req(b, size, 0x1122334455667788ull, 13, 0x03, dl, 2, urs, 2, NULL);
 	case 10:
 		return pf_enc_node_report_rsp(b, size, 14, &upf_node, PF_CAUSE_ACCEPTED);
 	case 11:

@@ -2,6 +2,7 @@
 /* pf_report: PFCP sessions' counters read, usage and DL data reported, end markers sent (pf_report.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event2/event.h>
@@ -235,7 +236,7 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 /* A Session Report Request to @us's SMF. */
 static void
 report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
-       const struct pf_usage_report *urs, int n_urs)
+       const struct pf_usage_report *urs, int n_urs, const struct pf_fteid *eir)
 {
 	uint8_t buf[PF_UP_MSG_MAX];
 	struct sent *sn;
@@ -243,7 +244,7 @@ report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int 
 
 	if (us->assoc == NULL)
 		return;
-	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs);
+	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs, eir);
 	if (len < 0 || (sn = malloc(sizeof(*sn))) == NULL) {
 		up->st.report_fails++;
 		return;
@@ -277,7 +278,7 @@ reading_end(struct reading *rd)
 			continue;
 		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, pf_up_state_ntp(), urs, &again);
 		if (nu > 0)
-			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu);
+			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu, NULL);
 		if (again || !pf_report_armed_right(up, us))
 			pf_report_rearm(up, us);
 	}
@@ -352,7 +353,7 @@ static void
 ddn_send(struct pf_up *up, struct us *us, const uint16_t *pdrs, int n)
 {
 	up->st.ddn++;
-	report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0);
+	report(up, us, 0x01 /* DLDR */, pdrs, n, NULL, 0, NULL);
 }
 
 /* A buffering termination got its first downlink of an episode: the DL
@@ -422,6 +423,51 @@ ddn_due(struct pf_up *up)
 	}
 }
 
+/* A peer's Error Indication (TS 29.281 7.3.1: it has no tunnel @teid):
+ * an Error Indication Report (Session Report Request, ERIR) for each
+ * session whose FAR sends into that tunnel, naming it as the Remote
+ * F-TEID (TS 29.244 5.10); the SMF decides (releases the session, or
+ * moves it). A walk of the sessions, for a rare message: at most
+ * ERROR_IND_PER_READ distinct tunnels a read of sxdp's events, the rest
+ * counted. */
+#define ERROR_IND_PER_READ 16
+
+static void
+on_error_ind(struct pf_up *up, const char *peer, uint32_t teid)
+{
+	struct pf_fteid f = { .teid = teid };
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, peer, a) == 1) {
+		f.has_v4 = 1;
+		memcpy(f.v4, a, 4);
+	} else if (inet_pton(AF_INET6, peer, a) == 1) {
+		f.has_v6 = 1;
+		memcpy(f.v6, a, 16);
+	} else {
+		return;
+	}
+	up->st.error_inds++;
+	for (size_t i = 0; i < up->cap; i++) {
+		struct us *us = up->tab[i];
+		bool named = false;
+
+		if (us == NULL || us->s == NULL)
+			continue;
+		for (int k = 0; k < us->s->n_far && !named; k++) {
+			const struct pf_far *r = &us->s->far[k];
+
+			named = r->has_ohc && r->ohc.teid == teid &&
+				(f.has_v4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, f.v4, 4) == 0 :
+				 r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, f.v6, 16) == 0);
+		}
+		if (named) {
+			up->st.error_ind_reports++;
+			report(up, us, 0x04 /* ERIR */, NULL, 0, NULL, 0, &f);
+		}
+	}
+}
+
 static void
 on_events(void *arg, json_t *result, json_t *error)
 {
@@ -435,12 +481,31 @@ on_events(void *arg, json_t *result, json_t *error)
 	if (error != NULL)
 		return;
 	if (up->ev_known) {
+		json_t *tunnels = json_object();
+
 		up->st.events_lost += (uint64_t)json_integer_value(json_object_get(result, "lost"));
 		json_array_foreach(json_object_get(result, "events"), i, e) {
 			const char *type = json_string_value(json_object_get(e, "type"));
 			uint32_t sid = (uint32_t)json_integer_value(json_object_get(e, "session"));
 			struct us *us;
+			char k[80];
 
+			const char *peer = json_string_value(json_object_get(e, "peer"));
+
+			if (type != NULL && strcmp(type, "error_ind") == 0 && peer != NULL) {
+				uint32_t teid = (uint32_t)json_integer_value(json_object_get(e, "teid"));
+
+				snprintf(k, sizeof(k), "%s/%u", peer, teid);
+				if (json_object_get(tunnels, k) != NULL)
+					continue;
+				if (json_object_size(tunnels) >= ERROR_IND_PER_READ) {
+					up->st.error_inds_skipped++;
+					continue;
+				}
+				json_object_set_new(tunnels, k, json_true());
+				on_error_ind(up, peer, teid);
+				continue;
+			}
 			if (type == NULL || sid < UP_SESS_PFCP_MIN || (us = pf_usess_find(up, seid_of(up, sid))) == NULL ||
 			    us->s == NULL)
 				continue;
@@ -455,6 +520,7 @@ on_events(void *arg, json_t *result, json_t *error)
 				}
 			}
 		}
+		json_decref(tunnels);
 	}
 	/* the first read after sxdp came: what it held before is no session's of ours */
 	up->ev_known = true;
