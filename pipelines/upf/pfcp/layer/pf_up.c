@@ -765,13 +765,14 @@ pf_up_stats(void)
 			per_s[2] = (double)(up->st.del - r->del) / s;
 		}
 	}
-	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
+	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
 		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
 		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn,
 		      "dl_data_reports_delayed", (json_int_t)up->st.ddn_delayed, "dl_data_reports_cancelled",
 		      (json_int_t)up->st.ddn_cancelled, "error_indications", (json_int_t)up->st.error_inds,
-		      "error_indication_reports", (json_int_t)up->st.error_ind_reports, "batches",
+		      "error_indication_reports", (json_int_t)up->st.error_ind_reports, "error_indications_skipped",
+		      (json_int_t)up->st.error_inds_skipped, "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
