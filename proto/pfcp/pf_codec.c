@@ -126,6 +126,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_MEAS_INFO] = {"Measurement Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
 	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
+	[PF_IE_UP_PATH_RECOV_REPORT] = {"User Plane Path Recovery Report", 0, ANY, G_OPAQUE, NULL},
 };
 
 static const struct pf_iedef *
@@ -172,7 +173,7 @@ static const struct pf_rule r_assoc_rel_req[] = {{PF_IE_NODE_ID, M, 1}, END};
 static const struct pf_rule r_node_cause[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},
 	{PF_IE_OFFENDING_IE, O, 1}, END};
 static const struct pf_rule r_node_report_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_NODE_REPORT_TYPE, M, 1},
-	{PF_IE_UP_PATH_FAIL_REPORT, O, 1}, END};
+	{PF_IE_UP_PATH_FAIL_REPORT, O, 1}, {PF_IE_UP_PATH_RECOV_REPORT, O, 1}, END};
 static const struct pf_rule r_est_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_FSEID, M, 1},
 	{PF_IE_CREATE_PDR, M, 32}, {PF_IE_CREATE_FAR, M, 32}, {PF_IE_CREATE_URR, O, 32},
 	{PF_IE_CREATE_QER, O, 32}, {PF_IE_CREATE_BAR, O, 1}, {PF_IE_PDN_TYPE, O, 1}, END};
@@ -1460,6 +1461,28 @@ pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t seq, u
 		pf_enc_fteid(&e, eir);   /* the Remote F-TEID */
 		pf_enc_group_end(&e);
 	}
+	return pf_enc_end(&e);
+}
+
+int
+pf_enc_node_report_req(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node, bool recovered,
+	const uint8_t *addr, uint8_t len)
+{
+	struct pf_enc e;
+	struct pf_hdr h;
+	uint8_t peer[17];
+
+	if (len != 4 && len != 16)
+		return -EINVAL;
+	hdr_init(&h, PF_NODE_REPORT_REQ, 0, 0, seq);
+	pf_enc_begin(&e, buf, size, &h);
+	pf_enc_node_id(&e, node);
+	pf_enc_u8(&e, PF_IE_NODE_REPORT_TYPE, recovered ? PF_NRT_UPRR : PF_NRT_UPFR);
+	pf_enc_group(&e, recovered ? PF_IE_UP_PATH_RECOV_REPORT : PF_IE_UP_PATH_FAIL_REPORT);
+	peer[0] = len == 4 ? 0x02 : 0x01;   /* Remote GTP-U Peer: V4 (bit 2) or V6 (bit 1) */
+	memcpy(peer + 1, addr, len);
+	pf_enc_ie(&e, PF_IE_REMOTE_GTPU_PEER, peer, (uint16_t)(1 + len));
+	pf_enc_group_end(&e);
 	return pf_enc_end(&e);
 }
 

@@ -11,6 +11,7 @@
 #ifndef PF_CODEC_H
 #define PF_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,6 +138,7 @@ enum {
 	PF_IE_SUGG_BUF_PKTS = 140,
 	PF_IE_SESS_RETENTION = 183,	/* PFCP Session Retention Information (grouped) */
 	PF_IE_ASRSP_FLAGS = 184,	/* PFCPASRsp-Flags */
+	PF_IE_UP_PATH_RECOV_REPORT = 187, /* User Plane Path Recovery Report (grouped) */
 	PF_IE_VENDOR_MIN = 32768, /* from here on an enterprise ID follows the length */
 };
 
@@ -379,6 +381,14 @@ int pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t se
 	uint8_t report_type, const uint16_t *dl_pdrs, int n_dl_pdrs, const struct pf_usage_report *urs, int n_urs,
 	const struct pf_fteid *eir);
 /* Node Report Response */
+/* Node Report Request of a GTP-U path (TS 29.244 7.4.5.1): Node Report Type
+ * UPFR (@recovered false: a User Plane Path Failure Report) or UPRR (a User
+ * Plane Path Recovery Report), each naming the Remote GTP-U Peer at @addr
+ * (@len 4 or 16). */
+#define PF_NRT_UPFR 0x01
+#define PF_NRT_UPRR 0x02
+int pf_enc_node_report_req(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node, bool recovered,
+	const uint8_t *addr, uint8_t len);
 int pf_enc_node_report_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node,
 	uint8_t cause);
 

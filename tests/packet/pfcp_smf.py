@@ -26,7 +26,7 @@ from scapy.contrib.pfcp import (
     IE_FSEID, IE_NodeId, IE_NotImplemented, IE_PDI, IE_PDR_Id, IE_Precedence, IE_RecoveryTimeStamp,
     IE_SourceInterface, PFCPAssociationReleaseRequest, PFCPAssociationSetupRequest,
     PFCPAssociationSetupResponse, PFCPAssociationUpdateRequest, PFCPHeartbeatRequest,
-    PFCPHeartbeatResponse, PFCPSessionEstablishmentRequest)
+    PFCPHeartbeatResponse, PFCPNodeReportResponse, PFCPSessionEstablishmentRequest)
 
 NTP_OFFSET = 2208988800
 
@@ -43,6 +43,7 @@ ASSOC_UPDATE_REQ, ASSOC_UPDATE_RSP = 7, 8
 ASSOC_RELEASE_REQ, ASSOC_RELEASE_RSP = 9, 10
 VERSION_NOT_SUPPORTED = 11
 SESS_EST_REQ, SESS_EST_RSP = 50, 51
+NODE_REPORT_REQ, NODE_REPORT_RSP = 12, 13
 # What each SMF's sessions look like, from their sources (free5gc/smf
 # internal/pfcp/message/build.go, open5gs src/smf/n4-build.c, oai-cn5g-smf
 # smf_context.cpp / smf_procedure.cpp): who picks the N3 F-TEID (the SMF
@@ -186,10 +187,10 @@ class Smf:
             p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))
             if p is None:
                 return None
-            if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ, SESS_REPORT_REQ) and \
+            if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ, SESS_REPORT_REQ, NODE_REPORT_REQ) and \
                     not (want and p.message_type in want):
                 self.answer(p, src)
-                if p.message_type == SESS_REPORT_REQ:   # kept for wait_request
+                if p.message_type in (SESS_REPORT_REQ, NODE_REPORT_REQ):   # kept for wait_request
                     self.seen.append((p, src, time.monotonic()))
                 continue
             if seq is None or p.seq == seq:
@@ -363,6 +364,8 @@ class Smf:
             if bar_delay is not None:
                 l.append(IE_UpdateBAR_SRR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
             r = PFCP(version=1, S=1, seid=p.seid, seq=p.seq) / PFCPSessionReportResponse(IE_list=l)
+        elif p.message_type == NODE_REPORT_REQ:
+            r = PFCP(version=1, S=0, seq=p.seq) / PFCPNodeReportResponse(IE_list=[self.node_id(), IE_Cause(cause=cause)])
         elif p.message_type == ASSOC_SETUP_REQ:
             l = [self.node_id(), IE_Cause(cause=cause), IE_RecoveryTimeStamp(timestamp=self.rts)]
             if self.shape["cp_features"]:

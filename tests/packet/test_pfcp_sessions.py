@@ -896,6 +896,63 @@ def test_error_indication_reported():
             expect_eq((st["error_indications"], st["error_indication_reports"]), (2, 1), "counted")
 
 
+def echo_rsp(gnb, seq, to="192.0.2.1", recovery=0):
+    """A gNB's GTP-U Echo Response (TS 29.281 7.2.2): sequence number @seq, Recovery."""
+    import struct as st_
+    from scapy.all import Ether, IP, UDP, Raw
+    g = st_.pack("!BBHIHBB", 0x32, 2, 6, 0, seq, 0, 0) + bytes([14, recovery])
+    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src=gnb, dst=to) /
+            UDP(sport=2152, dport=2152) / Raw(g))
+
+
+@R.test
+def test_gtpu_path_supervision():
+    """TS 29.281 7.2, TS 23.527: the UPF's N3 link supervises its peers' paths (echo every
+    1 s, 2 misses): a gNB that does not answer has its path down after its misses, and each
+    SMF with a session into it gets a Node Report Request with a User Plane Path Failure
+    Report naming it (once, however many sessions); its Echo Response brings the path up
+    again: a Recovery Report. upf.paths says so; an SMF without a session there hears
+    nothing."""
+    spec = dict(UPF, n3=dict(UPF["n3"], echo_interval_s=1, echo_misses=2))
+    answers = [echo_rsp("192.0.2.10", k) for k in range(1, 40)]
+    with upf_pfcp(spec=spec, n3=answers) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf, \
+                S.Smf(("127.0.0.1", port), profile="oai", bind=("127.0.0.2", 0), fqdn="smf2.test.example") as other:
+            smf.associate()
+            other.associate()
+            for k in range(2):
+                r, _ = smf.open_session(cp_seid=0x2b0 + k, ue="10.45.5.%d" % (k + 1), gnb="192.0.2.10",
+                                        gnb_teid=0xb0 + k, ul_teid=0x77e0 + k)
+                expect_eq(cause_of(r), 1, "session %d into the gNB" % k)
+            r, _ = other.open_session(cp_seid=0x2c0, ue="10.45.5.9", gnb="192.0.2.11", gnb_teid=0xc0, ul_teid=0x77e9)
+            expect_eq(cause_of(r), 1, "the other SMF's, into another gNB")
+            got = smf.wait_request(S.NODE_REPORT_REQ, timeout=15)
+            expect(got is not None, "a Node Report Request once the path is down")
+            p = got[0]
+            expect_eq(bytes(S.ie(p, 101))[4:5], b"\x01", "Node Report Type UPFR")
+            fr = S.ie(p, 102)
+            peer = [bytes(x)[4:] for x in (fr.IE_list if fr is not None else []) if x.ietype == 103]
+            expect_eq(peer, [b"\x02" + bytes([192, 0, 2, 10])], "its Remote GTP-U Peer: the gNB (V4)")
+            paths = {x["peer"]: x for x in dp.rpc("upf.paths")["paths"]}
+            expect_eq(paths.get("192.0.2.10", {}).get("state"), "down", "upf.paths: down")
+            dp.phase(["n3"])   # the gNB answers
+            got = smf.wait_request(S.NODE_REPORT_REQ, timeout=10)
+            expect(got is not None and bytes(S.ie(got[0], 101))[4:5] == b"\x02", "a Recovery Report (UPRR)")
+            rr = S.ie(got[0], 187) if got is not None else None
+            expect(rr is not None, "its User Plane Path Recovery Report")
+            paths = {x["peer"]: x for x in dp.rpc("upf.paths")["paths"]}
+            expect_eq({k: paths["192.0.2.10"][k] for k in ("state", "recoveries")}, {"state": "up", "recoveries": 1},
+                      "upf.paths: up again")
+            expect(smf.wait_request(S.NODE_REPORT_REQ, timeout=0.5) is None, "one report each way")
+            # the other SMF hears of its own gNB's path alone (192.0.2.11 never answers)
+            got = other.wait_request(S.NODE_REPORT_REQ, timeout=10)
+            fr = S.ie(got[0], 102) if got is not None else None
+            expect_eq([bytes(x)[4:] for x in (fr.IE_list if fr is not None else []) if x.ietype == 103],
+                      [b"\x02" + bytes([192, 0, 2, 11])], "the other SMF: its own gNB's path, not ours")
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect(st["path_failures"] >= 2 and st["path_recoveries"] == 1, "counted: %s" % st)
+
+
 @R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report

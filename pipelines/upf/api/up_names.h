@@ -34,6 +34,8 @@
 #define UP_F_AMBR      "ambr"
 #define UP_F_APPS      "apps"
 #define UP_F_ANY_SRC   "any_src"
+#define UP_F_ECHO_S    "echo_s"
+#define UP_F_MISSES    "misses"
 #define UP_F_SESSION   "session"
 #define UP_F_APP       "app"
 #define UP_F_REMOTE    "remote"

@@ -62,6 +62,9 @@ upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 	return cd_kx_run(x, &it, ptr) < 0 ? 0 : id;
 }
 
+#define UPF_ECHO_S      60	/* GTP-U path supervision's interval by default (s) */
+#define UPF_ECHO_MISSES 3	/* ... and the requests unanswered that fail a path */
+
 /* The N3 or N9 link of a UPF: an SVI in the underlay on its port (the
  * peers' ARP or NDP answered, theirs resolved) and its GTP-U endpoint, over
  * IPv4 or IPv6 as its address is, its interface entry of action @act. Its
@@ -107,9 +110,12 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, con
 	cd_kx_run(x, &it, ptr);
 	v6 = cc_af_of(cd_str(l, "address")) == AF_INET6;
 	snprintf(key, sizeof(key), "%s/%d", cd_addr_part(cd_str(l, "address"), ip, sizeof(ip)), v6 ? 128 : 32);
+	/* its peers' paths supervised (up_path.h), every 60 s by default */
 	json_array_append_new(u, cd_kx_upd(v6 ? UP_T_INTERFACES6 : UP_T_INTERFACES,
 					   json_pack("{s:s}", UP_F_DST, key), act,
-					   json_pack("{s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id)));
+					   json_pack("{s:I,s:I,s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id, UP_F_ECHO_S,
+						     cd_num(l, "echo_interval_s", UPF_ECHO_S), UP_F_MISSES,
+						     cd_num(l, "echo_misses", UPF_ECHO_MISSES))));
 	return id;
 }
 

@@ -20,6 +20,7 @@
 #include "up_encap.h"
 #include "up_event.h"
 #include "up_own.h"
+#include "up_path.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
@@ -46,13 +47,17 @@
  * gNBs, N9 toward anchors; id: what sessions name; slice 0: any slice's
  * sessions, else only that slice's) and N6 addresses (a UE may not reach
  * them). Longest prefix, so a pool of endpoints is one entry. */
+/* An N3 or N9 endpoint's params: its slice and id, and its peers' path
+ * supervision (up_path.h: an Echo Request every echo_s, a path failed
+ * after misses unanswered; echo_s 0: none). */
+#define IFACE_PARAMS(a) { a, 4, { { UP_F_SLICE, DP_T_U16, SLICE_MAX }, { UP_F_ID, DP_T_U16, UP_IFACE_MAX },	\
+				  { UP_F_ECHO_S, DP_T_U16, UP_PATH_ECHO_S_MAX, true },		\
+				  { UP_F_MISSES, DP_T_U8, UP_PATH_MISSES_MAX, true } } }
 #define IFACE_ACTIONS								\
 	.n_actions = 4,								\
 	.actions = {								\
-		[UP_IF_N3] = { UP_A_N3, 2, { { UP_F_SLICE, DP_T_U16, SLICE_MAX },	\
-					  { UP_F_ID, DP_T_U16, UP_IFACE_MAX } } },	\
-		[UP_IF_N9] = { UP_A_N9, 2, { { UP_F_SLICE, DP_T_U16, SLICE_MAX },	\
-					  { UP_F_ID, DP_T_U16, UP_IFACE_MAX } } },	\
+		[UP_IF_N3] = IFACE_PARAMS(UP_A_N3),				\
+		[UP_IF_N9] = IFACE_PARAMS(UP_A_N9),				\
 		[UP_IF_N6] = { UP_A_N6, 1, { { UP_F_SLICE, DP_T_U16, SLICE_MAX } } },	\
 		[UP_IF_NONE] = { UP_A_NONE, 0, {} },				\
 	},									\
@@ -362,6 +367,8 @@ up_init(unsigned int workers)
 		return rc;
 	/* the params the stages overlay are where the engine lays them out */
 	if (dp_table_param_off(pl_up.ifaces, UP_IF_N3, 1) != offsetof(struct up_iface, id) ||
+	    dp_table_param_off(pl_up.ifaces, UP_IF_N9, 3) != offsetof(struct up_iface, misses) ||
+	    dp_table_param_off(pl_up.ifaces6, UP_IF_N3, 2) != offsetof(struct up_iface, echo_s) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 5) != offsetof(struct up_session, qfi) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 6) != offsetof(struct up_session, ohr) ||
 	    dp_table_param_off(pl_up.sess_n9, UP_DL_BUFFER, 7) != offsetof(struct up_session, id) ||
@@ -428,6 +435,7 @@ up_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&vlans_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
 	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
+	    (rc = up_path_init()) < 0 ||
 	    (rc = up_term_init(workers)) < 0 || (rc = up_own_rebuild()) < 0)
 		return rc;
 	return 0;
@@ -480,6 +488,8 @@ signalling(struct rte_mbuf *m)
 		ev.teid = ies.teid_data;
 		up_event_post(&ev);
 		dp_slow_event(UP_EVENT(error_ind_rx));
+	} else if (msg == GTPU_MSG_ECHO_RSP && gtp_parse(g, len, &gi) == 0 && gtp_parse_ies(g, len, &gi, &ies) == 0) {
+		up_path_echo_rsp(ev.peer, ev.peer_len, gi.has_seq ? gi.seq : 0, ies.has_recovery ? ies.recovery : -1);
 	} else if (msg == GTPU_MSG_END_MARKER) {
 		ev.type = UP_EV_END_MARKER;
 		up_event_post(&ev);
@@ -521,6 +531,7 @@ up_poll(uint64_t now_tsc)
 {
 	up_urr_poll(now_tsc);
 	up_buf_poll(now_tsc);
+	up_path_poll(now_tsc);
 }
 
 static void
@@ -529,6 +540,7 @@ up_fini(void)
 	up_gtpu_fini();
 	up_buf_fini();
 	up_encap_fini();
+	up_path_fini();
 	up_term_fini();
 	up_urr_fini();
 	up_own_fini();

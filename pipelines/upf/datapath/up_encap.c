@@ -700,20 +700,30 @@ static const struct dp_rpc_method marker_method = {
 int
 up_end_marker_send(uint32_t peer, uint32_t teid)
 {
+	uint8_t g[GTP_HDR_MAX];
+	int glen = gtp_build_end_marker(g, sizeof(g), teid), rc;
+
+	if (glen < 0)
+		return -ENOBUFS;
+	if ((rc = up_peer_send(peer, g, (uint16_t)glen)) == 0)
+		dp_slow_event(UP_EVENT(end_marker_sent));
+	return rc;
+}
+
+int
+up_peer_send(uint32_t peer, const uint8_t *g, uint16_t glen)
+{
 	const struct dp_entry *e = peer_of(peer);
 	struct rte_mempool *mp = rte_mempool_lookup(DP_MBUF_POOL_NAME);
 	bool v6 = e != NULL && e->action == UP_PEER_GTPU6;
 	uint16_t ip_hlen = v6 ? IP6_HLEN : IP_HLEN;
-	uint8_t g[GTP_HDR_MAX];
 	struct rte_mbuf *m;
 	struct dp_meta *md;
 	uint8_t *d;
-	int glen;
 
 	if (e == NULL)
 		return -ENOENT;
-	glen = gtp_build_end_marker(g, sizeof(g), teid);
-	if (mp == NULL || glen < 0 || (m = rte_pktmbuf_alloc(mp)) == NULL)
+	if (mp == NULL || (m = rte_pktmbuf_alloc(mp)) == NULL)
 		return -ENOBUFS;
 	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_HLEN + ip_hlen + UDP_HLEN + glen));
 	if (d == NULL) {
@@ -723,10 +733,9 @@ up_end_marker_send(uint32_t peer, uint32_t teid)
 	memset(d, 0, ETH_HLEN);
 	md = dp_meta(m);
 	memset(md, 0, sizeof(*md));   /* a packet of ours: no in_port, no slice */
-	/* the outer headers as encap() writes them, the marker the body */
+	/* the outer headers as encap() writes them, the message the body */
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	memcpy(d + ETH_HLEN + ip_hlen + UDP_HLEN, g, (size_t)glen);
-	dp_slow_event(UP_EVENT(end_marker_sent));
 	if (v6) {
 		const struct up_peer6 *p = (const struct up_peer6 *)e->params;
 

@@ -39,6 +39,10 @@ void up_encap_too_big(struct rte_mbuf *m);
  * its next hop): 0, -ENOENT (no such peer), -ENOBUFS (no buffer, or it
  * could not go: dropped and counted). */
 int up_end_marker_send(uint32_t peer, uint32_t teid);
+/* GTP-U message @g (@glen bytes, header and all) of ours to tunnel peer
+ * @peer, in the outer headers its entry says, routed as encap's packets
+ * are (main lcore). 0, -ENOENT (no such peer), -ENOBUFS. */
+int up_peer_send(uint32_t peer, const uint8_t *g, uint16_t glen);
 /* Main lcore: the workers' memos of peers, upf.end_marker. 0 or -errno. */
 int up_encap_init(unsigned int workers);
 void up_encap_fini(void);

@@ -22,7 +22,10 @@ up_event_post(struct up_event *ev)
 
 static const char *const type_name[] = {
 	[UP_EV_DDN] = "ddn", [UP_EV_USAGE] = "usage", [UP_EV_ERROR_IND] = "error_ind",
-	[UP_EV_END_MARKER] = "end_marker",
+	[UP_EV_END_MARKER] = "end_marker", [UP_EV_PATH] = "path",
+};
+static const char *const path_name[] = {
+	[UP_EV_PATH_DOWN] = "down", [UP_EV_PATH_UP] = "up", [UP_EV_PATH_RESTARTED] = "restarted",
 };
 
 static json_t *
@@ -45,6 +48,11 @@ event_json(const struct up_event *e)
 		inet_ntop(e->peer_len == 16 ? AF_INET6 : AF_INET, e->peer, a, sizeof(a));
 		return json_pack("{s:I, s:s, s:s, s:I}", "seq", (json_int_t)e->seq, "type", type_name[e->type],
 				 "peer", a, "teid", (json_int_t)e->teid);
+	case UP_EV_PATH:
+		inet_ntop(e->peer_len == 16 ? AF_INET6 : AF_INET, e->peer, a, sizeof(a));
+		return json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)e->seq, "type", type_name[e->type],
+				 "peer", a, "state", e->path < RTE_DIM(path_name) && path_name[e->path] ?
+				 path_name[e->path] : "?");
 	}
 	return NULL;
 }
@@ -60,7 +68,8 @@ static const struct dp_rpc_method events_method = {
 	.name = "upf.events",
 	.description = "UPF events in order: ddn (a buffering termination got downlink), usage (a "
 		       "URR reached its threshold), error_ind (a peer lost a tunnel), end_marker "
-		       "(received; one from the anchor on N9 is also passed on to the session's gNB); "
+		       "(received; one from the anchor on N9 is also passed on to the session's gNB), path "
+		       "(a GTP-U path to a peer down, up again, or the peer restarted: up_path.h); "
 		       "lost counts those the ring of " RTE_STR(RING) " overwrote",
 	.params = events_params,
 	.result = &(const struct dp_schema_field){

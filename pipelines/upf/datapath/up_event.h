@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-enum up_event_type { UP_EV_DDN, UP_EV_USAGE, UP_EV_ERROR_IND, UP_EV_END_MARKER };
+enum up_event_type { UP_EV_DDN, UP_EV_USAGE, UP_EV_ERROR_IND, UP_EV_END_MARKER, UP_EV_PATH };
 
 struct up_event {
 	uint64_t seq;
@@ -18,9 +18,11 @@ struct up_event {
 	uint32_t urr;
 	uint64_t packets, bytes;     /* usage */
 	uint32_t teid;               /* error indication: the TEID the peer lost */
-	uint8_t peer_len;            /* error indication: its sender (4 or 16) */
+	uint8_t peer_len;            /* error indication: its sender (4 or 16); path: its far end */
 	uint8_t peer[16];
+	uint8_t path;                /* path: UP_EV_PATH_* */
 };
+enum { UP_EV_PATH_DOWN = 1, UP_EV_PATH_UP, UP_EV_PATH_RESTARTED };
 
 /* Main lcore. */
 int up_event_init(void);

@@ -121,7 +121,7 @@ struct up_session {
 	uint8_t any_src;         /* uplink, 1: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
 };
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
-struct up_iface { uint16_t slice, id; };   /* n6: the slice only */
+struct up_iface { uint16_t slice, id, echo_s; uint8_t misses; };   /* n6: the slice only */
 struct up_app { uint16_t app; };
 struct up_slice { uint32_t meter; };
 struct up_peer {

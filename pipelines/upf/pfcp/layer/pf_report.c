@@ -468,6 +468,71 @@ on_error_ind(struct pf_up *up, const char *peer, uint32_t teid)
 	}
 }
 
+/* A GTP-U path's news (sxdp's path supervision, up_path.h): a Node Report
+ * Request to each SMF with a session sending into a tunnel at @peer (TS
+ * 29.244 7.4.5.1, TS 23.527 4.3): a User Plane Path Failure Report when it
+ * went down or the peer restarted (its tunnels are gone), a Recovery
+ * Report when it is up again. */
+static void
+on_node_report_answered(void *arg, int rc, const struct pf_msg *rsp)
+{
+	struct pf_up *up = arg;
+	static struct cd_log_limit lim;
+	uint8_t cause = 0;
+	int i;
+
+	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
+		pf_get_cause(&rsp->ies[i], &cause);
+	if (rc < 0 || cause != PF_CAUSE_ACCEPTED) {
+		up->st.node_report_fails++;
+		say_limited(&lim, "a Node Report Request %s (%d, cause %u %s)", rc < 0 ? "went unanswered" : "refused",
+			    rc, cause, pf_cause_name(cause));
+	}
+}
+
+#define PATH_SMFS_MAX 64
+
+static void
+on_path(struct pf_up *up, const char *peer, const char *state)
+{
+	struct pf_assoc *told[PATH_SMFS_MAX];
+	bool recovered = strcmp(state, "up") == 0;
+	uint8_t a[16], buf[128];
+	int n = 0, len;
+	uint8_t alen;
+
+	if (inet_pton(AF_INET, peer, a) == 1)
+		alen = 4;
+	else if (inet_pton(AF_INET6, peer, a) == 1)
+		alen = 16;
+	else
+		return;
+	*(recovered ? &up->st.path_recoveries : &up->st.path_failures) += 1;
+	for (size_t i = 0; i < up->cap && n < PATH_SMFS_MAX; i++) {
+		struct us *us = up->tab[i];
+		bool uses = false, known = false;
+
+		if (us == NULL || us->s == NULL || us->assoc == NULL)
+			continue;
+		for (int k = 0; k < us->s->n_far && !uses; k++) {
+			const struct pf_far *r = &us->s->far[k];
+
+			uses = r->has_ohc && (alen == 4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, a, 4) == 0 :
+					      r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, a, 16) == 0);
+		}
+		for (int k = 0; k < n && uses && !known; k++)
+			known = told[k] == us->assoc;
+		if (!uses || known)
+			continue;
+		told[n++] = us->assoc;
+		if ((len = pf_enc_node_report_req(buf, sizeof(buf), 0, pf_node_self(up->node), recovered, a, alen)) > 0 &&
+		    pf_node_request(up->node, us->assoc, buf, (size_t)len, on_node_report_answered, up) == 0)
+			up->st.node_reports++;
+		else
+			up->st.node_report_fails++;
+	}
+}
+
 static void
 on_events(void *arg, json_t *result, json_t *error)
 {
@@ -492,6 +557,11 @@ on_events(void *arg, json_t *result, json_t *error)
 
 			const char *peer = json_string_value(json_object_get(e, "peer"));
 
+			if (type != NULL && strcmp(type, "path") == 0 && peer != NULL &&
+			    json_string_value(json_object_get(e, "state")) != NULL) {
+				on_path(up, peer, json_string_value(json_object_get(e, "state")));
+				continue;
+			}
 			if (type != NULL && strcmp(type, "error_ind") == 0 && peer != NULL) {
 				uint32_t teid = (uint32_t)json_integer_value(json_object_get(e, "teid"));
 

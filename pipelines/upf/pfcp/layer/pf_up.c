@@ -717,6 +717,13 @@ pf_up_metrics(struct cd_vis_fams *f)
 		      "deletion", NULL);
 	cd_vis_sample(f, "sxcd_pfcp_session_reports_total", "counter",
 		      "Session Report Requests sent (usage, DL data)", (double)up->st.reports, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_path_failures_total", "counter",
+		      "GTP-U paths to peers in use found down (or the peer restarted): Node Reports to their SMFs",
+		      (double)up->st.path_failures, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_path_recoveries_total", "counter", "GTP-U paths up again",
+		      (double)up->st.path_recoveries, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_node_reports_total", "counter", "Node Report Requests sent",
+		      (double)up->st.node_reports, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_session_report_failures_total", "counter",
 		      "Session Report Requests unanswered or refused", (double)up->st.report_fails, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_total", "counter", "DL Data Reports sent",
@@ -765,14 +772,17 @@ pf_up_stats(void)
 			per_s[2] = (double)(up->st.del - r->del) / s;
 		}
 	}
-	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
+	o = json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "total", (json_int_t)up->n, "by_node", by,
 		      "established", (json_int_t)up->st.est, "modified", (json_int_t)up->st.mod, "deleted",
 		      (json_int_t)up->st.del, "reports", (json_int_t)up->st.reports, "report_failures",
 		      (json_int_t)up->st.report_fails, "dl_data_reports", (json_int_t)up->st.ddn,
 		      "dl_data_reports_delayed", (json_int_t)up->st.ddn_delayed, "dl_data_reports_cancelled",
 		      (json_int_t)up->st.ddn_cancelled, "error_indications", (json_int_t)up->st.error_inds,
 		      "error_indication_reports", (json_int_t)up->st.error_ind_reports, "error_indications_skipped",
-		      (json_int_t)up->st.error_inds_skipped, "batches",
+		      (json_int_t)up->st.error_inds_skipped, "path_failures", (json_int_t)up->st.path_failures,
+		      "path_recoveries", (json_int_t)up->st.path_recoveries, "node_reports",
+		      (json_int_t)up->st.node_reports, "node_report_failures", (json_int_t)up->st.node_report_fails,
+		      "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));

@@ -151,6 +151,7 @@ struct pf_up {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 		uint64_t ddn_delayed, ddn_cancelled;	/* DL Data Reports held for a BAR's delay; not sent */
 		uint64_t error_inds, error_ind_reports, error_inds_skipped;	/* peers' Error Indications */
+		uint64_t path_failures, path_recoveries, node_reports, node_report_fails;	/* GTP-U paths */
 	} st;
 	/* st's est, mod and del once a second over the last RATE_SAMPLES s:
 	 * the rates the Visibility API shows (a ring, oldest at rate_at) */
