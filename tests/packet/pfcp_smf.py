@@ -257,7 +257,7 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False):
+                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
@@ -286,11 +286,14 @@ class Smf:
             if gbr is not None:   # kbit/s (a GBR QoS flow's GFBR)
                 q.append(IE_GBR(ul=gbr[0], dl=gbr[1]))
             l.append(IE_CreateQER(IE_list=q + [IE_QFI(QFI=9)]))
-        if sh["urr"] or vol_threshold is not None:
+        if sh["urr"] or vol_threshold is not None or urr is not None:
             ul.append(IE_URR_Id(id=1))
             dl.append(IE_URR_Id(id=1))
-            urr = [IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(volume_threshold=1),
-                   IE_VolumeThreshold(TOVOL=1, total=vol_threshold or 10000000)]
+            # urr: the URR's IEs past its id (measurement method, triggers, ...), else a
+            # volume threshold's
+            urr = [IE_URR_Id(id=1)] + (list(urr) if urr is not None else [
+                IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(volume_threshold=1),
+                IE_VolumeThreshold(TOVOL=1, total=vol_threshold or 10000000)])
             if mnop:   # the number of packets measured too (TS 29.244 8.2.68)
                 urr.append(IE_MeasurementInformation(MNOP=1))
             l.append(IE_CreateURR(IE_list=urr))

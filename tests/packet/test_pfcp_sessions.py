@@ -954,6 +954,77 @@ def test_gtpu_path_supervision():
 
 
 @R.test
+def test_periodic_time_and_quota_reports():
+    """Time-based and quota URRs with traffic (TS 29.244 5.2.2): a Measurement Period of 1 s
+    (PERIO) reports every second what passed since the last (the G-PDUs once, then 0s); a
+    Time Threshold of 2 s (TIMTH) reports once it is past; a Volume Quota
+    (400 bytes, VOLQU) reports when used up and its PDRs forward no more (their entries drop); a
+    Time Quota of 2 s (TIMQU) the same once it is past. Each report to its own session's
+    SMF, its trigger the one due."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.contrib.pfcp import (IE_MeasurementMethod, IE_MeasurementPeriod, IE_ReportingTriggers,
+                                    IE_TimeQuota, IE_TimeThreshold, IE_VolumeQuota)
+
+    def gpdu(teid, ue, n):
+        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
+                IP(src=ue, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"q" * n))
+    kinds = {
+        "perio": [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(periodic_reporting=1), IE_MeasurementPeriod(period=1)],
+        "timth": [IE_MeasurementMethod(VOLUM=1, DURAT=1), IE_ReportingTriggers(time_threshold=1),
+                  IE_TimeThreshold(threshold=2)],
+        "volqu": [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(volume_quota=1), IE_VolumeQuota(TOVOL=1, total=400)],
+        "timqu": [IE_MeasurementMethod(VOLUM=1, DURAT=1), IE_ReportingTriggers(time_quota=1), IE_TimeQuota(quota=2)],
+    }
+    teid = {k: 0x7710 + i for i, k in enumerate(kinds)}
+    ue = {k: "10.45.6.%d" % (i + 1) for i, k in enumerate(kinds)}
+    first = [gpdu(teid[k], ue[k], 200) for k in kinds for _ in range(2)]        # 2 x 228 bytes each
+    one = len(first[0][GTP_U_Header].payload)
+    with upf_pfcp(n3=first, lan1=[]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            seid = {}
+            for i, k in enumerate(kinds):
+                r, sess = smf.open_session(cp_seid=0x300 + i, ue=ue[k], gnb="192.0.2.10", gnb_teid=0xd0 + i,
+                                           ul_teid=teid[k], urr=kinds[k])
+                expect_eq(cause_of(r), 1, "%s: established" % k)
+                seid[0x300 + i] = k
+            t0 = time.monotonic()
+            dp.phase(["n3"])
+            reports = {k: [] for k in kinds}
+            while time.monotonic() - t0 < 6 and not (len(reports["perio"]) >= 3 and reports["timth"] and
+                                                    reports["volqu"] and reports["timqu"]):
+                got = smf.wait_request(S.SESS_REPORT_REQ, timeout=1)
+                if got is None:
+                    continue
+                k = seid.get(got[0].seid)
+                u = usage_of(got[0], 80)
+                if k is not None and 1 in u:
+                    reports[k].append((time.monotonic() - t0, u[1]))
+            trig = {k: [bytes(x[1][0]) for x in v] for k, v in reports.items()}
+            expect(len(reports["perio"]) >= 3 and all(t[0] & 0x01 for t in trig["perio"]),
+                   "PERIO every second: %s" % reports["perio"])
+            expect_eq(sum(v[1][2] for v in reports["perio"]), 2 * one, "the periods together: its G-PDUs' bytes, once")
+            expect_eq(reports["perio"][-1][1][1], 0, "the last period: nothing since")
+            expect(len(reports["timth"]) >= 1 and trig["timth"][0][0] & 0x04 and reports["timth"][0][0] >= 1.5,
+                   "TIMTH once 2 s passed: %s" % reports["timth"])
+            expect(len(reports["volqu"]) == 1 and trig["volqu"][0][1] & 0x01, "VOLQU: %s" % reports["volqu"])
+            expect(len(reports["timqu"]) >= 1 and trig["timqu"][0][1] & 0x02 and reports["timqu"][0][0] >= 1.5,
+                   "TIMQU once 2 s passed: %s" % reports["timqu"])
+            # a quota used up stops its PDRs as a closed gate does: their entries drop
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                act = {e["match"]["teid"]: e["action"] for e in tables(dp)["sessions_uplink"]}
+                if act.get(teid["volqu"]) == "drop" and act.get(teid["timqu"]) == "drop":
+                    break
+                time.sleep(0.1)
+            expect_eq({k: act.get(teid[k]) for k in kinds},
+                      {"perio": "fwd_n6", "timth": "fwd_n6", "volqu": "drop", "timqu": "drop"},
+                      "the quotas' uplinks drop; the others forward")
+
+
+@R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report
     Request with a usage report (VOLTH) counting what crossed it."""
