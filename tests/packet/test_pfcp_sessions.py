@@ -911,8 +911,8 @@ def test_gtpu_path_supervision():
     1 s, 2 misses): a gNB that does not answer has its path down after its misses, and each
     SMF with a session into it gets a Node Report Request with a User Plane Path Failure
     Report naming it (once, however many sessions); its Echo Response brings the path up
-    again: a Recovery Report. upf.paths says so; an SMF without a session there hears
-    nothing."""
+    again: a Recovery Report. upf.paths, the counters (the page's) and /metrics say so; an
+    SMF with a session into another gNB hears of that one alone."""
     spec = dict(UPF, n3=dict(UPF["n3"], echo_interval_s=1, echo_misses=2))
     answers = [echo_rsp("192.0.2.10", k) for k in range(1, 40)]
     with upf_pfcp(spec=spec, n3=answers) as (dp, cd, port, base):
@@ -944,6 +944,13 @@ def test_gtpu_path_supervision():
             expect_eq({k: paths["192.0.2.10"][k] for k in ("state", "recoveries")}, {"state": "up", "recoveries": 1},
                       "upf.paths: up again")
             expect(smf.wait_request(S.NODE_REPORT_REQ, timeout=0.5) is None, "one report each way")
+            # seen: the Visibility API's counters (the page's) and /metrics, per far end
+            code, c = cd.req("GET", "/api/v1/counters")
+            vis = {x["peer"]: x["state"] for x in (c.get("upf") or {}).get("paths", [])}
+            expect_eq(vis.get("192.0.2.10"), "up", "counters: the path")
+            code, m = cd.req("GET", "/metrics")
+            expect('sxdp_upf_path_up{peer="192.0.2.10"} 1' in m and 'sxdp_upf_path_failures_total{peer="192.0.2.10"} 1' in m,
+                   "metrics: the path up, one failure: %s" % [ln for ln in m.splitlines() if "upf_path" in ln])
             # the other SMF hears of its own gNB's path alone (192.0.2.11 never answers)
             got = other.wait_request(S.NODE_REPORT_REQ, timeout=10)
             fr = S.ie(got[0], 102) if got is not None else None

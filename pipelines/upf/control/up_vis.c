@@ -5,7 +5,9 @@
 #include "cd_svc.h"
 #include "cd_vis.h"
 
-static const char *const upf_reads[] = { "upf.usage", "stats.get", NULL };
+static const char *const upf_reads[] = { "upf.usage", "stats.get", "upf.paths", NULL };
+
+#define PATHS_SHOWN 256	/* GTP-U paths in the counters and /metrics' labels, at most */
 
 static void
 add(json_t *o, const char *k, json_int_t n)
@@ -96,6 +98,17 @@ upf_counters(const struct cd_vis_in *in)
 #undef DR
 	json_decref(svc);
 	json_object_set_new(out, "events", ev);
+	/* GTP-U paths (sxdp's supervision): each far end's state, the first PATHS_SHOWN */
+	{
+		json_t *all = json_object_get(json_object_get(in->res, "upf.paths"), "paths"), *a = json_array();
+		size_t i;
+
+		json_array_foreach(all, i, v)
+			if (i < PATHS_SHOWN)
+				json_array_append(a, v);
+		json_object_set_new(out, "paths", a);
+		json_object_set_new(out, "paths_total", json_integer((json_int_t)json_array_size(all)));
+	}
 	return out;
 }
 
@@ -121,6 +134,29 @@ upf_samples(struct cd_vis_fams *f, const struct cd_vis_in *in)
 		      cd_vis_num(usage, "watched"), NULL);
 	cd_vis_sample(f, "sxdp_upf_buffered_packets", "gauge", "Downlink packets the UPF holds now (BUFF), all sessions",
 		      cd_vis_num(usage, "buffered"), NULL);
+	/* GTP-U paths: labels bounded (PATHS_SHOWN far ends, the total beside) */
+	{
+		json_t *all = json_object_get(json_object_get(in->res, "upf.paths"), "paths"), *p;
+		size_t i;
+
+		cd_vis_sample(f, "sxdp_upf_paths", "gauge", "GTP-U paths supervised (far ends of the tunnel peers in use)",
+			      (double)json_array_size(all), NULL);
+		json_array_foreach(all, i, p) {
+			const char *peer = json_string_value(json_object_get(p, "peer")), *st;
+
+			if (i >= PATHS_SHOWN || peer == NULL)
+				break;
+			st = json_string_value(json_object_get(p, "state"));
+			cd_vis_sample(f, "sxdp_upf_path_up", "gauge",
+				      "A GTP-U path's state: 1 up, 0 down, -1 not answered yet (TS 29.281 7.2)",
+				      st && strcmp(st, "up") == 0 ? 1 : st && strcmp(st, "down") == 0 ? 0 : -1,
+				      "peer", peer, NULL);
+			cd_vis_sample(f, "sxdp_upf_path_failures_total", "counter", "A GTP-U path's failures",
+				      cd_vis_num(p, "fails"), "peer", peer, NULL);
+			cd_vis_sample(f, "sxdp_upf_path_rtt_seconds", "gauge", "A GTP-U path's last Echo round trip",
+				      cd_vis_num(p, "rtt_us") / 1e6, "peer", peer, NULL);
+		}
+	}
 	/* sessions per slice and where they come from: labels bounded by the slices */
 	{
 		json_t *out = json_object(), *svc = cd_svc_status(), *row;

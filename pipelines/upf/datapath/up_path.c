@@ -166,9 +166,9 @@ echo_send(struct path *p, uint64_t now)
 	int len;
 
 	if (p->pending && ++p->misses >= p->misses_max && p->state != UP_PATH_DOWN) {
-		/* misses_max requests in a row unanswered: the path failed */
-		if (p->state == UP_PATH_UP)
-			p->fails++;
+		/* misses_max requests in a row unanswered: the path failed (one
+		 * that never answered too: its sessions' SMFs are told) */
+		p->fails++;
 		p->state = UP_PATH_DOWN;
 		p->since_tsc = now;
 		tell(p, UP_EV_PATH_DOWN);

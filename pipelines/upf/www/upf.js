@@ -132,7 +132,16 @@ SX.register({
       rr("usage reports raised", "reports/usage_raised", rp.usage_raised, "rep"),
       rr("PFCP reports sent", "reports/sent", rp.sent, "rep"),
       rr("PFCP DL Data Reports sent", "reports/dl_data_sent", rp.dl_data_sent, "rep"),
-      rr("PFCP reports failed", "reports/failed", rp.failed, "rep")])]);
+      rr("PFCP reports failed", "reports/failed", rp.failed, "rep")]),
+      /* GTP-U paths: sxdp's Echo supervision of each far end in use */
+      (u.paths || []).length ? SX.table(["GTP-U path (far end)", "state", "n:since", "n:RTT", "n:failures", "n:recoveries"],
+        u.paths.map(function (p) {
+          return [p.peer, SX.stateWord("upf/path/" + p.peer + "/state", p.state),
+                  td("upf/path/" + p.peer + "/since", p.since_s, function (x) { return SX.num(x, 0) + " s"; }),
+                  td("upf/path/" + p.peer + "/rtt", p.rtt_us, function (x) { return SX.num(x / 1000, 2) + " ms"; }),
+                  td("upf/path/" + p.peer + "/fails", p.fails, f.count),
+                  td("upf/path/" + p.peer + "/recoveries", p.recoveries, f.count)];
+        })) : E("p", { cls: "muted", text: "no GTP-U path supervised (a link's echo_interval_s, peers in use)" })]);
     var ev = SX.map(u.events), names = SX.keys(ev);
     SX.replace(this.ev, names.length ? [SX.table(["event", "n:rate", "n:total"], names.map(function (k) {
       return [k, td("upf/event/" + k + "/pps", SX.rate("upf/event/" + k, ev.get(k), t), f.pps), td("upf/event/" + k, ev.get(k), f.count)];
