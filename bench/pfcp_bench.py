@@ -105,10 +105,15 @@ def cause_of(b):
     return 0
 
 
+NODE_REPORTS = []   # (arrival time, its bytes): the UPF's Node Report Requests
+
+
 def upf_request(smf, r, src):
-    """A request of the UPF's (a heartbeat, a Session Report Request) is answered; True: it was one."""
-    if r[1] not in (P.HEARTBEAT_REQ, P.ASSOC_SETUP_REQ, P.SESS_REPORT_REQ):
+    """A request of the UPF's (a heartbeat, a Session or Node Report Request) is answered; True: it was one."""
+    if r[1] not in (P.HEARTBEAT_REQ, P.ASSOC_SETUP_REQ, P.SESS_REPORT_REQ, P.NODE_REPORT_REQ):
         return False
+    if r[1] == P.NODE_REPORT_REQ:
+        NODE_REPORTS.append((time.monotonic(), r))
     smf.answer(P.PFCP(r), src)
     return True
 
@@ -355,6 +360,9 @@ def main():
     ap.add_argument("--mods", type=int, default=5000)
     ap.add_argument("--deletes", type=int, default=5000, help="Session Deletions (each with its URR's final "
                     "report) with the rest resident")
+    ap.add_argument("--echo", type=int, default=0, help="the N3 link's GTP-U path supervision interval (s; "
+                    "3 misses): the time from the gNB's path supervised (its first session) to the Node Report "
+                    "of its failure, the gNB never answering")
     ap.add_argument("--profile", default="oai", choices=sorted(P.PROFILES),
                     help="the SMF whose sessions' shape is sent (the F-TEID always the SMF's)")
     ap.add_argument("--under-traffic", action="store_true", help="Modification latency under traffic")
@@ -374,6 +382,8 @@ def main():
     pport = free_udp()
     upf = {"slice": "mec", "ue_pool": "10.64.0.0/10", "network_instances": ["internet"],
            "n3": {"port": "n3", "address": "192.0.2.1/24"}, "n9": {"port": "n9", "address": "198.51.100.1/24"}}
+    if a.echo:
+        upf["n3"].update(echo_interval_s=a.echo, echo_misses=3)
     with S.Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
                 port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, mem_mb=4096,
                 extra_cfg={"table_sizes": sizes}) as dp, \
@@ -411,6 +421,7 @@ def main():
                     b[i:i + 4] = (UE0 + k + 1).to_bytes(4, "big")
                 out.append(bytes(b))
             return out
+        t_first = time.monotonic()   # the gNB's path is supervised from its first session on
         lat1, ans1, t1 = run(smf, ests(0, a.sessions), a.window)
         bad = sum(1 for r in ans1.values() if cause_of(r) != 1)
         rss1 = rss_kib(cd.proc.pid)
@@ -444,6 +455,20 @@ def main():
         if lat4:
             print("delete %d (each with a usage report) with %d resident: %.0f/s; latency %s; refused %d" %
                   (len(lat4), n_total - len(lat4), len(lat4) / t4, lat(lat4), bad4))
+        if a.echo:
+            smf.sock.settimeout(0.2)
+            deadline = t_first + a.echo * 6 + 10
+            while not NODE_REPORTS and time.monotonic() < deadline:
+                try:
+                    r, src = smf.sock.recvfrom(65535)
+                    upf_request(smf, r, src)
+                except socket.timeout:
+                    pass
+            print("N3 path failure (echo every %d s, 3 misses; the gNB never answers) with %d sessions into it: %s" %
+                  (a.echo, n_total - len(lat4),
+                   "a Node Report %.2f s after its path was first supervised (bound: %d s and a round of 1 s), "
+                   "%d report(s)" % (NODE_REPORTS[0][0] - t_first, 4 * a.echo, len(NODE_REPORTS))
+                   if NODE_REPORTS else "no Node Report"))
         print("refused establishments: %d" % bad)
         print("sxcd RSS: %d KiB before, %d KiB with %d sessions: %.0f bytes per session" %
               (rss0, rss1, a.sessions, (rss1 - rss0) * 1024.0 / a.sessions))
