@@ -1248,35 +1248,17 @@ pf_enc_ohc(struct pf_enc *e, const struct pf_ohc *o)
 void
 pf_enc_volume(struct pf_enc *e, uint16_t type, const struct pf_volume *v)
 {
+	/* TOVOL, ULVOL, DLVOL then TONOP, ULNOP, DLNOP: each flag's value in turn (TS 29.244 8.2.44) */
+	const uint64_t val[6] = { v->total, v->ul, v->dl, v->total_pkts, v->ul_pkts, v->dl_pkts };
 	uint8_t b[49];
 	size_t l = 1;
 
 	b[0] = v->flags & (0x07 | PF_VOL_NOP);
-	if (v->flags & 0x01) {
-		wr64(b + l, v->total);
-		l += 8;
-	}
-	if (v->flags & 0x02) {
-		wr64(b + l, v->ul);
-		l += 8;
-	}
-	if (v->flags & 0x04) {
-		wr64(b + l, v->dl);
-		l += 8;
-	}
-	/* then the numbers of packets (TS 29.244 8.2.44) */
-	if (v->flags & 0x08) {
-		wr64(b + l, v->total_pkts);
-		l += 8;
-	}
-	if (v->flags & 0x10) {
-		wr64(b + l, v->ul_pkts);
-		l += 8;
-	}
-	if (v->flags & 0x20) {
-		wr64(b + l, v->dl_pkts);
-		l += 8;
-	}
+	for (int i = 0; i < 6; i++)
+		if (b[0] & (1u << i)) {
+			wr64(b + l, val[i]);
+			l += 8;
+		}
 	pf_enc_ie(e, type, b, (uint16_t)l);
 }
 

@@ -39,6 +39,16 @@ def free_udp():
     return p
 
 
+def gpdu(teid, src, n=100, fill=b"u"):
+    """A gNB's G-PDU (192.0.2.10 to N3's 192.0.2.1, TEID @teid) carrying @src's UDP to the
+    local DN's 10.10.0.5, @n bytes of payload."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
+            IP(src=src, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(fill * n))
+
+
 @contextlib.contextmanager
 def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=()):
     """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test; its
@@ -631,13 +641,7 @@ def test_uplink_pdr_without_ue_address():
     (TS 29.244 5.2.1): its session's G-PDUs, from the UE's address or another, all take its
     FAR (counted by its URR). A session whose uplink PDR names the UE's address (free5GC's)
     forwards the UE's and drops the other as spoofed."""
-    from scapy.all import Ether, IP, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
-
-    def gpdu(teid, src):
-        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
-                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
-                IP(src=src, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"u" * 100))
     g = [gpdu(0x7781, "10.45.0.21"), gpdu(0x7781, "10.99.0.1"), gpdu(0x7782, "10.45.0.22"),
          gpdu(0x7782, "10.99.0.2")]
     one = len(g[0][GTP_U_Header].payload)
@@ -824,14 +828,8 @@ def test_packets_counted_when_asked():
     """MNOP: a URR whose Measurement Information asks for the number of packets reports them
     beside the volumes (TONOP, ULNOP, DLNOP): three G-PDUs, three uplink packets, in a Query
     URR's report and the Deletion Response's; a URR that does not ask reports volumes alone."""
-    from scapy.all import Ether, IP, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
-
-    def gpdu(teid, n):
-        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
-                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
-                IP(src="10.45.3.%d" % (teid & 0xff), dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"p" * n))
-    g = [gpdu(0x7701, n) for n in (10, 100, 1000)] + [gpdu(0x7702, 50)]
+    g = [gpdu(0x7701, "10.45.3.1", n, b"p") for n in (10, 100, 1000)] + [gpdu(0x7702, "10.45.3.2", 50, b"p")]
     ul = sum(len(x[GTP_U_Header].payload) for x in g[:3])
     with upf_pfcp(n3=g) as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="oai") as smf:
@@ -968,15 +966,9 @@ def test_periodic_time_and_quota_reports():
     (400 bytes, VOLQU) reports when used up and its PDRs forward no more (their entries drop); a
     Time Quota of 2 s (TIMQU) the same once it is past. Each report to its own session's
     SMF, its trigger the one due."""
-    from scapy.all import Ether, IP, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
     from scapy.contrib.pfcp import (IE_MeasurementMethod, IE_MeasurementPeriod, IE_ReportingTriggers,
                                     IE_TimeQuota, IE_TimeThreshold, IE_VolumeQuota)
-
-    def gpdu(teid, ue, n):
-        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
-                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
-                IP(src=ue, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"q" * n))
     kinds = {
         "perio": [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(periodic_reporting=1), IE_MeasurementPeriod(period=1)],
         "timth": [IE_MeasurementMethod(VOLUM=1, DURAT=1), IE_ReportingTriggers(time_threshold=1),
@@ -986,7 +978,7 @@ def test_periodic_time_and_quota_reports():
     }
     teid = {k: 0x7710 + i for i, k in enumerate(kinds)}
     ue = {k: "10.45.6.%d" % (i + 1) for i, k in enumerate(kinds)}
-    first = [gpdu(teid[k], ue[k], 200) for k in kinds for _ in range(2)]        # 2 x 228 bytes each
+    first = [gpdu(teid[k], ue[k], 200, b"q") for k in kinds for _ in range(2)]   # 2 x 228 bytes each
     one = len(first[0][GTP_U_Header].payload)
     with upf_pfcp(n3=first, lan1=[]) as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="oai") as smf:

@@ -547,7 +547,17 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
 
-	/* Always -1: this file sends what it sends itself, to count it. */
+	/* Always -1: this file sends what it sends itself, to count it. A
+	 * routing protocol's multicast is the twin's whatever its family. */
+	if (sw_meta(m)->punt == SW_PUNT_MCAST) {
+		if (sw_host_deliver(m, md) < 0)
+			dp_slow_drop(m, SW_DROP(not_for_us));
+		return -1;
+	}
+	if (sw_meta(m)->punt == SW_PUNT_TWIN_MCAST) {
+		sw_host_mcast_out(m, md);
+		return -1;
+	}
 	if (md->flags & DP_MF_IPV6) {
 		pl_switch_nd_slowpath(m);
 		return -1;
@@ -572,13 +582,6 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 		break;
 	case SW_PUNT_MTU:
 		handle_mtu(m, md);
-		break;
-	case SW_PUNT_MCAST:
-		if (sw_host_deliver(m, md) < 0)
-			dp_slow_drop(m, SW_DROP(not_for_us));
-		break;
-	case SW_PUNT_TWIN_MCAST:
-		sw_host_mcast_out(m, md);
 		break;
 	default:
 		dp_slow_drop(m, SW_DROP(not_for_us));

@@ -775,13 +775,6 @@ pl_switch_nd_slowpath(struct rte_mbuf *m)
 	case SW_PUNT_MTU:
 		pl_switch_nd_route(m);
 		break;
-	case SW_PUNT_MCAST:
-		if (sw_host_deliver(m, md) < 0)
-			dp_slow_drop(m, SW_DROP(not_for_us));
-		break;
-	case SW_PUNT_TWIN_MCAST:
-		sw_host_mcast_out(m, md);
-		break;
 	default:
 		dp_slow_drop(m, SW_DROP(not_for_us));
 	}
