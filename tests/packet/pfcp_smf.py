@@ -15,7 +15,7 @@ import time
 
 from scapy.contrib.pfcp import (
     IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters, IE_GBR,
-    IE_MeasurementInformation,
+    IE_MeasurementInformation, IE_SDF_Filter,
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
@@ -57,7 +57,7 @@ SESSION_SHAPES = {
     "free5gc": {"fteid": "smf", "ohr": 0, "ni": "internet", "ni_enc": "plain", "qer": True, "urr": True,
                 "ul_ue_ip": True},
     "open5gs": {"fteid": "choose_id", "chid": 5, "fteid_v6": True, "ohr": 6, "ni": "internet", "ni_enc": "label",
-                "qer": True, "urr": False, "ul_ue_ip": False},
+                "qer": True, "urr": False, "ul_ue_ip": False, "cp_pdrs": True},
     "oai": {"fteid": "choose_id", "chid": 42, "ohr": 0, "ni": "internet", "ni_enc": "plain", "qer": False,
             "urr": True, "ul_ue_ip": True},
 }
@@ -307,6 +307,21 @@ class Smf:
                                     IE_ForwardingParameters(IE_list=fwd_dl)])]
         if bar_delay is not None:
             l.append(IE_Create_BAR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
+        if sh.get("cp_pdrs"):
+            # Open5GS's pair for IPv6 Router Solicitation/Advertisement through the SMF
+            # (smf_sess_create_cp_up_data_forwarding): from the CP function (CHOOSE, V4|V6, no
+            # CHOOSE ID) to the downlink FAR, and the UE's RS (ICMPv6 to ff02::2) on the uplink
+            # tunnel (the same CHOOSE ID) to a FAR toward the SMF's GTP-U address
+            cp2up = IE_PDI(IE_list=[IE_SourceInterface(interface=3), IE_FTEID(V4=1, V6=1, CH=1)])
+            up2cp = IE_PDI(IE_list=[IE_SourceInterface(interface=0), fteid] + ni +
+                           [IE_SDF_Filter(FD=1, flow_description="permit out 58 from ff02::2/128 to assigned")])
+            l += [IE_CreatePDR(IE_list=[IE_PDR_Id(id=3), IE_Precedence(precedence=255), cp2up,
+                                        IE_OuterHeaderRemoval(header=6), IE_FAR_Id(id=2)]),
+                  IE_CreatePDR(IE_list=[IE_PDR_Id(id=4), IE_Precedence(precedence=255), up2cp,
+                                        IE_OuterHeaderRemoval(header=6), IE_FAR_Id(id=3)]),
+                  IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(FORW=1), IE_ForwardingParameters(
+                      IE_list=[IE_DestinationInterface(interface=3),
+                               IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=cp_seid & 0xffff, ipv4=self.addr[0])])])]
         return l
 
     def est_msg(self, cp_seid, ue, seq=None, **kw):

@@ -513,9 +513,14 @@ def test_hundred_sessions():
                 f = S.ie(r, S.IE_FSEID_T)
                 expect(f is not None and f.v4 == 1 and f.ipv4 == "127.0.0.1", "our F-SEID with our address")
                 created = [c for c in S.ies(r) if c.ietype == S.IE_CREATED_PDR]
-                expect_eq(len(created), 1, "one Created PDR (the uplink's chosen F-TEID)")
-                d = {x.ietype: x for x in created[0].IE_list}
+                # the uplink's chosen F-TEID (PDR 1), the same for the RS PDR of its CHOOSE ID (4),
+                # and one for the PDR from the CP function (3)
+                byid = {x.id: {y.ietype: y for y in c.IE_list} for c in created
+                        for x in c.IE_list if x.ietype == 56}
+                expect_eq(sorted(byid), [1, 3, 4], "Created PDRs: the three that CHOOSE")
+                d = byid[1]
                 expect_eq((d[56].id, d[21].V4, d[21].CH, d[21].ipv4), (1, 1, 0, "192.0.2.1"), "PDR 1, N3's address")
+                expect_eq(byid[4][21].TEID, d[21].TEID, "PDR 4 (CHOOSE ID 5 too): the same F-TEID")
                 expect(d[21].TEID not in teids, "a TEID of its own")
                 teids.add(d[21].TEID)
                 seids.append((f.seid, 0x10000 + k))
@@ -1021,6 +1026,30 @@ def test_periodic_time_and_quota_reports():
             expect_eq({k: act.get(teid[k]) for k in kinds},
                       {"perio": "fwd_n6", "timth": "fwd_n6", "volqu": "drop", "timqu": "drop"},
                       "the quotas' uplinks drop; the others forward")
+
+
+@R.test
+def test_open5gs_router_solicitation_pdrs():
+    """Open5GS adds to every session a PDR from the CP function and one sending the UE's IPv6
+    Router Solicitations (an SDF to ff02::2 on the uplink tunnel) to a FAR toward the SMF
+    (Destination Interface CP-function, a GTP-U tunnel to it). SMF-bound GTP-U is not carried:
+    on a UPF without an N9 link the session is established all the same (the SMF is no N9
+    peer), its uplink forwards, and no tunnel peer goes to the SMF."""
+    from scapy.contrib.gtp import GTP_U_Header
+    spec = {k: v for k, v in UPF.items() if k != "n9"}
+    g = gpdu(0x77f1, "10.45.7.1")
+    with upf_pfcp(spec=spec, n3=[g]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="open5gs") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0x3f1, ue="10.45.7.1", gnb="192.0.2.10", gnb_teid=0xf1,
+                                       ul_addr="192.0.2.1", ul_teid=0x77f1, vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "established: %s" % (r and r.summary()))
+            peers = [e["params"]["dst"] for e in tables(dp)["tunnel_peers"]]
+            expect("127.0.0.1" not in peers, "no tunnel to the SMF: %s" % peers)
+            dp.phase(["n3"])
+            r = smf.modify(sess["up_seid"], 0x3f1, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], len(g[GTP_U_Header].payload),
+                      "its uplink forwarded and counted")
 
 
 @R.test

@@ -378,6 +378,19 @@ is_rule(const struct pf_pdr *p)
 	return p->n_sdf > 0 || p->app != 0;
 }
 
+/* Does @p forward to the CP function (Destination Interface CP-function:
+ * Open5GS's IPv6 Router Solicitations, through the SMF)? SMF-bound
+ * GTP-U is not carried (pf_map.h): such a rule compiles to nothing, as
+ * a PDR from the CP function does, rather than a tunnel to the SMF taken
+ * for an N9 peer. */
+static bool
+cp_bound(const struct pf_session *s, const struct pf_pdr *p)
+{
+	const struct pf_far *f = pf_sess_far(s, p->far_id);
+
+	return f != NULL && f->has_fwd && f->dst_iface == PF_IF_CP;
+}
+
 /* The default PDR of the PDRs @match selects: the one that classifies
  * nothing (of those, the highest precedence: the lowest value). */
 static const struct pf_pdr *
@@ -478,7 +491,7 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 	int rc = 0;
 
 	for (int i = 0; i < s->n_pdr && rc == 0; i++)
-		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i])) {
+		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i]) && !cp_bound(s, &s->pdr[i])) {
 			rules = true;
 			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, &rule_ambr, e);
 		}

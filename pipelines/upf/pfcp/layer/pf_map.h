@@ -18,6 +18,8 @@
  *   Core or N6-LAN, UE IP (destination)   sessions_downlink (slice, IPv4), sessions_downlink6
  *                                          (slice, /64); with SDFs: terminations_downlink
  *   CP-function                           none (SMF-bound GTP-U is not carried: counted)
+ *   Access with SDFs, FAR to CP-function  none (the same: Open5GS's IPv6 Router Solicitations,
+ *                                          which the SMF would answer; the default PDR stays)
  *
  *   FAR FORW to Core/N6-LAN (no OHC): fwd_n6; with OHC: fwd_n9 (a tunnel peer on N9);
  *   FORW to Access with OHC: encap_n3 (a tunnel peer on N3); BUFF (with or without NOCP):
