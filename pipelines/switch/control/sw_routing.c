@@ -438,7 +438,6 @@ static void
 slice_compiled(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
 {
 	struct timeval tv = { 0, SW_ROUTING_POKE_MS * 1000 };
-
 	json_int_t sid = cd_num(spec, "id", 0);
 
 	(void)x;
