@@ -969,7 +969,8 @@ def test_periodic_time_and_quota_reports():
     (PERIO) reports every second what passed since the last (the G-PDUs once, then 0s); a
     Time Threshold of 2 s (TIMTH) reports once it is past; a Volume Quota
     (400 bytes, VOLQU) reports when used up and its PDRs forward no more (their entries drop); a
-    Time Quota of 2 s (TIMQU) the same once it is past. Each report to its own session's
+    Time Quota of 2 s (TIMQU) the same once it is past; the volume quota granted again (Update
+    URR) is measured from then, its uplink forwarding again. Each report to its own session's
     SMF, its trigger the one due."""
     from scapy.contrib.gtp import GTP_U_Header
     from scapy.contrib.pfcp import (IE_MeasurementMethod, IE_MeasurementPeriod, IE_ReportingTriggers,
@@ -988,12 +989,13 @@ def test_periodic_time_and_quota_reports():
     with upf_pfcp(n3=first, lan1=[]) as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="oai") as smf:
             smf.associate()
-            seid = {}
+            seid, smf_sessions = {}, []
             for i, k in enumerate(kinds):
                 r, sess = smf.open_session(cp_seid=0x300 + i, ue=ue[k], gnb="192.0.2.10", gnb_teid=0xd0 + i,
                                            ul_teid=teid[k], urr=kinds[k])
                 expect_eq(cause_of(r), 1, "%s: established" % k)
                 seid[0x300 + i] = k
+                smf_sessions.append((sess["up_seid"], 0x300 + i))
             t0 = time.monotonic()
             dp.phase(["n3"])
             reports = {k: [] for k in kinds}
@@ -1026,6 +1028,21 @@ def test_periodic_time_and_quota_reports():
             expect_eq({k: act.get(teid[k]) for k in kinds},
                       {"perio": "fwd_n6", "timth": "fwd_n6", "volqu": "drop", "timqu": "drop"},
                       "the quotas' uplinks drop; the others forward")
+            # the volume quota granted again (the same 400 bytes: Update URR): measured from now,
+            # its uplink forwards again
+            from scapy.contrib.pfcp import IE_UpdateURR, IE_URR_Id, PFCPSessionModificationRequest
+            sess_up = [x for x in smf_sessions if x[1] == 0x302][0][0]   # volqu's
+            seq = smf.next_seq()
+            r = smf.request(smf.wrap(PFCPSessionModificationRequest(IE_list=[IE_UpdateURR(IE_list=[
+                IE_URR_Id(id=1), IE_VolumeQuota(TOVOL=1, total=400)])]), seq, seid=sess_up), seq=seq)
+            expect_eq(cause_of(r), 1, "a new quota granted")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                act = {e["match"]["teid"]: e["action"] for e in tables(dp)["sessions_uplink"]}
+                if act.get(teid["volqu"]) == "fwd_n6":
+                    break
+                time.sleep(0.1)
+            expect_eq(act.get(teid["volqu"]), "fwd_n6", "forwarding again under the new quota")
 
 
 @R.test

@@ -683,6 +683,9 @@ parse_urr(struct bld *b, int g, bool upd)
 	i = child(b, g, PF_IE_VOL_QUOTA);
 	if (i >= 0 && pf_get_volume(ie_at(b, i), &u->vol_quota) == 0)
 		u->has_vol_quota = true;
+	/* a quota granted (again): its measurement starts anew (pf_usage) */
+	if (i >= 0 || child(b, g, PF_IE_TIME_QUOTA) >= 0)
+		u->quota_gen++;
 	return 0;
 }
 

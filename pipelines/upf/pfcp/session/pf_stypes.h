@@ -156,6 +156,8 @@ struct pf_urr {
 	uint32_t time_thresh, time_quota, meas_period, quota_holding; /* s; 0: absent */
 	struct pf_volume vol_thresh, vol_quota;
 	bool mnop;         /* Measurement Information MNOP: packets counted too */
+	uint32_t quota_gen; /* one more each Volume or Time Quota the SMF grants (not journalled: a
+			     * restart measures afresh) */
 };
 
 struct pf_bar {

@@ -89,10 +89,18 @@ pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_o
 
 		if (o != NULL) {
 			*m = *o;
+			if (m->quota_gen != s->urr[i].quota_gen) {
+				/* a quota granted again (TS 29.244 5.2.2.2): measured from
+				 * now, its PDRs forwarding again until it is used up */
+				since_start(u, o, abs, aarg, &m->quota_ul, &m->quota_dl, NULL);
+				m->born_ms = now_ms;
+				m->exhausted = false;
+			}
 		} else {
 			*m = (struct pf_meas){ .urr = s->urr[i].id, .start_ntp = now_ntp, .start_ms = now_ms,
 					       .born_ms = now_ms };
 		}
+		m->quota_gen = s->urr[i].quota_gen;
 		m->mnop = s->urr[i].mnop;
 		m->next_ms = s->urr[i].meas_period ? (o && o->next_ms ? o->next_ms :
 						     now_ms + (uint64_t)s->urr[i].meas_period * 1000) : 0;
@@ -195,6 +203,13 @@ pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, ui
 	return 0;
 }
 
+/* What a measure gained since @base (0 when it is below: sxdp's counters restarted). */
+static uint64_t
+since(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
 /* Is @v (since the last report, or since start for a quota) at or past
  * volume @t (its flags say which of total, UL, DL count)? */
 static bool
@@ -238,7 +253,8 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 		if (r == NULL)
 			continue;
 		since_start(u, m, abs, aarg, &ul, &dl, NULL);
-		if (r->has_vol_quota && !m->exhausted && (r->triggers & PF_RT_VOLQU) && reached(&r->vol_quota, ul, dl)) {
+		if (r->has_vol_quota && !m->exhausted && (r->triggers & PF_RT_VOLQU) &&
+		    reached(&r->vol_quota, since(ul, m->quota_ul), since(dl, m->quota_dl))) {
 			why |= PF_URT_VOLQU;
 			stop = true;
 		}
@@ -289,7 +305,7 @@ pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pd
 			rdl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
 		}
 		if (r->has_vol_quota && (r->triggers & PF_RT_VOLQU))
-			w = left(&r->vol_quota, ul, dl);
+			w = left(&r->vol_quota, m != NULL ? since(ul, m->quota_ul) : ul, m != NULL ? since(dl, m->quota_dl) : dl);
 		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH)) {
 			uint64_t t = left(&r->vol_thresh, rul, rdl);
 

@@ -42,7 +42,9 @@ struct pf_meas {
 	uint32_t urr, seqn;
 	uint32_t start_ntp;	/* when it (or its last report) started */
 	uint64_t start_ms, next_ms;	/* the next periodic report, 0: none */
-	uint64_t born_ms;		/* when the URR came: its time quota counts from there */
+	uint64_t born_ms;		/* when its quota was granted: its time quota counts from there */
+	uint32_t quota_gen;		/* the grant it measures (pf_urr's quota_gen) */
+	uint64_t quota_ul, quota_dl;	/* its bytes at the grant: its volume quota counts from there */
 	uint64_t gone_ul, gone_dl;	/* bytes of links that went */
 	uint64_t rep_ul, rep_dl;	/* bytes already reported */
 	uint64_t gone_ul_p, gone_dl_p, rep_ul_p, rep_dl_p;	/* the same in packets */
