@@ -4,6 +4,7 @@
 #define CD_LOG_H
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -33,6 +34,21 @@ cd_log_limited(struct cd_log_limit *l, unsigned int every_s, const char *who, co
 		CD_LOG(WARN, "%s: %s", who, msg);
 	l->logged = now;
 	l->quiet = 0;
+}
+
+/* cd_log_limited with the line made from @fmt (at most 255 characters). */
+static inline void cd_log_limitedf(struct cd_log_limit *l, unsigned int every_s, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline void
+cd_log_limitedf(struct cd_log_limit *l, unsigned int every_s, const char *who, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cd_log_limited(l, every_s, who, msg);
 }
 
 #endif

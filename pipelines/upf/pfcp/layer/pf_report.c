@@ -40,20 +40,6 @@ pf_report_armed_right(struct pf_up *up, struct us *us)
 #define REPORT_LOG_S 10
 
 static void
-say_limited(struct cd_log_limit *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-say_limited(struct cd_log_limit *l, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cd_log_limited(l, REPORT_LOG_S, "pfcp", msg);
-}
-
-static void
 on_end_marker(void *arg, json_t *result, json_t *error)
 {
 	static struct cd_log_limit lim;
@@ -61,7 +47,8 @@ on_end_marker(void *arg, json_t *result, json_t *error)
 	(void)arg;
 	(void)result;
 	if (error != NULL)
-		say_limited(&lim, "an end marker was not sent: %s", json_string_value(json_object_get(error, "message")));
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "an end marker was not sent: %s",
+				json_string_value(json_object_get(error, "message")));
 }
 
 /* The end markers @op's SNDEMs asked for, into the old tunnels, now that
@@ -102,7 +89,8 @@ on_usage(void *arg, json_t *result, json_t *error)
 	static struct cd_log_limit lim;
 
 	if (error != NULL)
-		say_limited(&lim, "upf.usage: %s (usage as last read)", json_string_value(json_object_get(error, "message")));
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "upf.usage: %s (usage as last read)",
+				json_string_value(json_object_get(error, "message")));
 	json_array_foreach(json_object_get(result, "urrs"), i, u) {
 		uint32_t id = (uint32_t)json_integer_value(json_object_get(u, "urr"));
 
@@ -194,7 +182,7 @@ bar_updated(struct pf_up *up, struct us *us, const struct pf_msg *rsp, int g)
 	if (i < 0 || k < 0 || pf_get_u8(&rsp->ies[i], &id) != 0 || pf_get_u8(&rsp->ies[k], &delay) != 0)
 		return;
 	if (!us->s->bar.present || us->s->bar.id != id) {
-		say_limited(&lim, "session %s: an Update BAR of BAR %u, which it does not have: ignored",
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "session %s: an Update BAR of BAR %u, which it does not have: ignored",
 			    json_string_value(us->owner), id);
 		return;
 	}
@@ -224,8 +212,8 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 		static struct cd_log_limit lim;
 
 		up->st.report_fails++;
-		say_limited(&lim, "a Session Report Request %s (%d, cause %u %s)", rc < 0 ? "went unanswered" : "refused",
-			    rc, cause, pf_cause_name(cause));
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "a Session Report Request %s (%d, cause %u %s)",
+				rc < 0 ? "went unanswered" : "refused", rc, cause, pf_cause_name(cause));
 	} else if ((i = pf_find(rsp, -1, PF_IE_UPDATE_BAR_RSP, -1)) >= 0 && (us = pf_usess_find(up, sn->seid)) != NULL &&
 		   us->s != NULL) {
 		bar_updated(up, us, rsp, i);
@@ -485,8 +473,8 @@ on_node_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 		pf_get_cause(&rsp->ies[i], &cause);
 	if (rc < 0 || cause != PF_CAUSE_ACCEPTED) {
 		up->st.node_report_fails++;
-		say_limited(&lim, "a Node Report Request %s (%d, cause %u %s)", rc < 0 ? "went unanswered" : "refused",
-			    rc, cause, pf_cause_name(cause));
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "a Node Report Request %s (%d, cause %u %s)",
+				rc < 0 ? "went unanswered" : "refused", rc, cause, pf_cause_name(cause));
 	}
 }
 

@@ -129,20 +129,8 @@ rts_newer(uint32_t a, uint32_t b)
  * repeating it says nothing new. */
 #define RTS_LOG_S 10
 
-static void
-say_limited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-say_limited(const char *fmt, ...)
-{
-	static struct cd_log_limit lim;
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cd_log_limited(&lim, RTS_LOG_S, "pfcp", msg);
-}
+static struct cd_log_limit say_lim;
+#define say_limited(...) cd_log_limitedf(&say_lim, RTS_LOG_S, "pfcp", __VA_ARGS__)
 
 /* @a's sessions go: its SMF restarted, or set up again without keeping
  * them; the association stays. */
