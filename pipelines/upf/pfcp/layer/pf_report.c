@@ -411,6 +411,29 @@ ddn_due(struct pf_up *up)
 	}
 }
 
+/* @peer (text) into @a: its length (4, 16), 0 when it is no address. */
+static uint8_t
+peer_addr(const char *peer, uint8_t *a)
+{
+	return inet_pton(AF_INET, peer, a) == 1 ? 4 : inet_pton(AF_INET6, peer, a) == 1 ? 16 : 0;
+}
+
+/* Does session @s send into a GTP-U tunnel at @a (@len 4 or 16), of TEID
+ * @teid when it is not NULL? */
+static bool
+sends_into(const struct pf_session *s, const uint8_t *a, uint8_t len, const uint32_t *teid)
+{
+	for (int k = 0; k < s->n_far; k++) {
+		const struct pf_far *r = &s->far[k];
+
+		if (r->has_ohc && (teid == NULL || r->ohc.teid == *teid) &&
+		    (len == 4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, a, 4) == 0 :
+		     r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, a, 16) == 0))
+			return true;
+	}
+	return false;
+}
+
 /* A peer's Error Indication (TS 29.281 7.3.1: it has no tunnel @teid):
  * an Error Indication Report (Session Report Request, ERIR) for each
  * session whose FAR sends into that tunnel, naming it as the Remote
@@ -424,43 +447,24 @@ static void
 on_error_ind(struct pf_up *up, const char *peer, uint32_t teid)
 {
 	struct pf_fteid f = { .teid = teid };
-	uint8_t a[16];
+	uint8_t a[16], len = peer_addr(peer, a);
 
-	if (inet_pton(AF_INET, peer, a) == 1) {
-		f.has_v4 = 1;
-		memcpy(f.v4, a, 4);
-	} else if (inet_pton(AF_INET6, peer, a) == 1) {
-		f.has_v6 = 1;
-		memcpy(f.v6, a, 16);
-	} else {
+	if (len == 0)
 		return;
-	}
+	f.has_v4 = len == 4;
+	f.has_v6 = len == 16;
+	memcpy(len == 4 ? f.v4 : f.v6, a, len);
 	up->st.error_inds++;
 	for (size_t i = 0; i < up->cap; i++) {
 		struct us *us = up->tab[i];
-		bool named = false;
 
-		if (us == NULL || us->s == NULL)
-			continue;
-		for (int k = 0; k < us->s->n_far && !named; k++) {
-			const struct pf_far *r = &us->s->far[k];
-
-			named = r->has_ohc && r->ohc.teid == teid &&
-				(f.has_v4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, f.v4, 4) == 0 :
-				 r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, f.v6, 16) == 0);
-		}
-		if (named) {
+		if (us != NULL && us->s != NULL && sends_into(us->s, a, len, &teid)) {
 			up->st.error_ind_reports++;
 			report(up, us, 0x04 /* ERIR */, NULL, 0, NULL, 0, &f);
 		}
 	}
 }
 
-/* A GTP-U path's news (sxdp's path supervision, up_path.h): a Node Report
- * Request to each SMF with a session sending into a tunnel at @peer (TS
- * 29.244 7.4.5.1, TS 23.527 4.3): a User Plane Path Failure Report when it
- * went down or the peer restarted (its tunnels are gone), a Recovery
- * Report when it is up again. */
 static void
 on_node_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 {
@@ -478,6 +482,11 @@ on_node_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 	}
 }
 
+/* A GTP-U path's news (sxdp's path supervision, up_path.h): a Node Report
+ * Request to each SMF with a session sending into a tunnel at @peer (TS
+ * 29.244 7.4.5.1, TS 23.527 4.3; at most PATH_SMFS_MAX of them): a User
+ * Plane Path Failure Report when it went down or the peer restarted (its
+ * tunnels are gone), a Recovery Report when it is up again. */
 #define PATH_SMFS_MAX 64
 
 static void
@@ -485,32 +494,21 @@ on_path(struct pf_up *up, const char *peer, const char *state)
 {
 	struct pf_assoc *told[PATH_SMFS_MAX];
 	bool recovered = strcmp(state, "up") == 0;
-	uint8_t a[16], buf[128];
+	uint8_t a[16], buf[128], alen = peer_addr(peer, a);
 	int n = 0, len;
-	uint8_t alen;
 
-	if (inet_pton(AF_INET, peer, a) == 1)
-		alen = 4;
-	else if (inet_pton(AF_INET6, peer, a) == 1)
-		alen = 16;
-	else
+	if (alen == 0)
 		return;
 	*(recovered ? &up->st.path_recoveries : &up->st.path_failures) += 1;
 	for (size_t i = 0; i < up->cap && n < PATH_SMFS_MAX; i++) {
 		struct us *us = up->tab[i];
-		bool uses = false, known = false;
+		bool known = false;
 
-		if (us == NULL || us->s == NULL || us->assoc == NULL)
+		if (us == NULL || us->s == NULL || us->assoc == NULL || !sends_into(us->s, a, alen, NULL))
 			continue;
-		for (int k = 0; k < us->s->n_far && !uses; k++) {
-			const struct pf_far *r = &us->s->far[k];
-
-			uses = r->has_ohc && (alen == 4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, a, 4) == 0 :
-					      r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, a, 16) == 0);
-		}
-		for (int k = 0; k < n && uses && !known; k++)
+		for (int k = 0; k < n && !known; k++)
 			known = told[k] == us->assoc;
-		if (!uses || known)
+		if (known)
 			continue;
 		told[n++] = us->assoc;
 		if ((len = pf_enc_node_report_req(buf, sizeof(buf), 0, pf_node_self(up->node), recovered, a, alen)) > 0 &&
