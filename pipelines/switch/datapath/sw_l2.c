@@ -179,14 +179,7 @@ pl_switch_twin_routes(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd, boo
 
 	pl_switch_key_bd_port(key, slice, bd);   /* (vrf, bd): the same two u16 */
 	dp_table_lookup(ctx->root, DP_WORKER_NONE, v6 ? pl_sw.svi6 : pl_sw.svi, kp, 1, e);
-	if (e[0]->action != 0)
-		return false;
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
-	if (e[0]->action == SW_HOST_TWIN)
-		return true;
-	pl_switch_key_bd_port(key, slice, 0);
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
-	return e[0]->action == SW_HOST_TWIN;
+	return e[0]->action == 0 && pl_switch_twin_of(ctx, slice, bd) != NULL;
 }
 
 /* Is ip one of the box's own addresses in this slice? */

@@ -35,24 +35,6 @@ svi6_of(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
 	return e[0]->action == 0 ? (const struct sw_svi6 *)e[0]->params : NULL;
 }
 
-/* The twin's link in (slice, bd): the BD's hosts entry, else the slice's
- * (bd 0); NULL: none. */
-static inline const struct sw_host *
-host_of(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
-{
-	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp[1] = { key };
-	const struct dp_entry *e[1];
-
-	for (int i = 0; i < 2; i++, bd = 0) {
-		pl_switch_key_bd_port(key, slice, bd);   /* (vrf, bd) */
-		dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
-		if (e[0]->action == SW_HOST_TWIN)
-			return (const struct sw_host *)e[0]->params;
-	}
-	return NULL;
-}
-
 /* Is ip one of the box's addresses in the frame's bridge domain (its SVI's,
  * the link-local one its MAC makes, or its twin's link-local one:
  * sw_host_ll_is)? */
@@ -68,7 +50,7 @@ is_box_addr(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const uint8_t *ip)
 	pl_switch_ll_addr(ll, svi->mac);
 	if (memcmp(ip, svi->ip, 16) == 0 || memcmp(ip, ll, 16) == 0)
 		return 1;
-	if (!pl_switch_ip6_ll(ip) || (h = host_of(ctx, dp_meta(m)->slice, sw_meta(m)->bd)) == NULL ||
+	if (!pl_switch_ip6_ll(ip) || (h = pl_switch_twin_of(ctx, dp_meta(m)->slice, sw_meta(m)->bd)) == NULL ||
 	    h->port >= dp_n_ports)
 		return 0;
 	pl_switch_ll_addr(ll, dp_ports[h->port].mac.addr_bytes);

@@ -105,6 +105,25 @@ pl_switch_key_bd_port(uint8_t *k, uint16_t bd, uint16_t port)
 	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(port);
 }
 
+/* A worker's view of the kernel twin's link of (slice, bd): its hosts
+ * entry, else the slice's (bd 0); NULL: none. Lookups for rare frames
+ * alone (routing multicast, link-local destinations). */
+static inline const struct sw_host *
+pl_switch_twin_of(struct dp_stage_ctx *ctx, uint16_t slice, uint16_t bd)
+{
+	uint8_t key[DP_KEY_MAX] __rte_aligned(16);
+	const uint8_t *kp[1] = { key };
+	const struct dp_entry *e[1];
+
+	for (int i = 0; i < 2; i++, bd = 0) {
+		pl_switch_key_bd_port(key, slice, bd);   /* (vrf, bd): the same two u16 */
+		dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.hosts, kp, 1, e);
+		if (e[0]->action == SW_HOST_TWIN)
+			return (const struct sw_host *)e[0]->params;
+	}
+	return NULL;
+}
+
 /* flood_more's (bd, index): the same layout as (bd, port) */
 static inline void
 pl_switch_key_bd_index(uint8_t *k, uint16_t bd, uint16_t i)
