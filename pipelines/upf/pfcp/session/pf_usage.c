@@ -35,6 +35,13 @@ gained(uint64_t now, uint64_t base)
 	return now >= base ? now - base : now;
 }
 
+/* What a measure gained since @base (0 when it is below: sxdp's counters restarted). */
+static uint64_t
+since(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : 0;
+}
+
 /* Bytes a URR measured since it started (uplink, downlink); with @p,
  * packets too (p[0] uplink, p[1] downlink). */
 static void
@@ -177,10 +184,10 @@ pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, ui
 	if (m == NULL)
 		return -ENOENT;
 	since_start(u, m, abs, aarg, &ul, &dl, p);
-	ul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
-	dl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
-	p[0] = p[0] >= m->rep_ul_p ? p[0] - m->rep_ul_p : 0;
-	p[1] = p[1] >= m->rep_dl_p ? p[1] - m->rep_dl_p : 0;
+	ul = since(ul, m->rep_ul);
+	dl = since(dl, m->rep_dl);
+	p[0] = since(p[0], m->rep_ul_p);
+	p[1] = since(p[1], m->rep_dl_p);
 	*r = (struct pf_usage_report){ .urr_id = urr, .ur_seqn = m->seqn++, .trigger = trigger,
 				       .start = m->start_ntp, .end = now_ntp, .has_vol = 1, .has_dur = 1,
 				       .vol = { .flags = VOL_TOVOL | VOL_ULVOL | VOL_DLVOL, .total = ul + dl, .ul = ul,
@@ -201,13 +208,6 @@ pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr, ui
 		m->start_ntp = now_ntp;
 	}
 	return 0;
-}
-
-/* What a measure gained since @base (0 when it is below: sxdp's counters restarted). */
-static uint64_t
-since(uint64_t now, uint64_t base)
-{
-	return now >= base ? now - base : 0;
 }
 
 /* Is @v (since the last report, or since start for a quota) at or past
@@ -263,7 +263,7 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 			stop = true;
 		}
 		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH) &&
-		    reached(&r->vol_thresh, ul - (ul >= m->rep_ul ? m->rep_ul : ul), dl - (dl >= m->rep_dl ? m->rep_dl : dl)))
+		    reached(&r->vol_thresh, since(ul, m->rep_ul), since(dl, m->rep_dl)))
 			why |= PF_URT_VOLTH;
 		if (r->time_thresh && (r->triggers & PF_RT_TIMTH) && now_ms - m->start_ms >= (uint64_t)r->time_thresh * 1000)
 			why |= PF_URT_TIMTH;
@@ -301,11 +301,11 @@ pf_usage_watch(const struct pf_usage *u, const struct pf_session *s, uint16_t pd
 			continue;
 		if (m != NULL) {
 			since_start(u, m, abs, aarg, &ul, &dl, NULL);
-			rul = ul >= m->rep_ul ? ul - m->rep_ul : 0;
-			rdl = dl >= m->rep_dl ? dl - m->rep_dl : 0;
+			rul = since(ul, m->rep_ul);
+			rdl = since(dl, m->rep_dl);
 		}
 		if (r->has_vol_quota && (r->triggers & PF_RT_VOLQU))
-			w = left(&r->vol_quota, m != NULL ? since(ul, m->quota_ul) : ul, m != NULL ? since(dl, m->quota_dl) : dl);
+			w = left(&r->vol_quota, since(ul, m != NULL ? m->quota_ul : 0), since(dl, m != NULL ? m->quota_dl : 0));
 		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH)) {
 			uint64_t t = left(&r->vol_thresh, rul, rdl);
 
