@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_report: PFCP sessions' counters read, usage and DL data reported, end markers sent (pf_report.h). */
-#include <stdarg.h>
 #include <stdio.h>
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <jansson.h>
 

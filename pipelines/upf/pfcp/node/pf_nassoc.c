@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pf_nassoc: the PFCP endpoint's associations: set up, kept, gone; heartbeats; the ones we set up (--pfcp-smf); kept in sxcd's store (pf_nassoc.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
