@@ -136,6 +136,16 @@ cc_pfx_ok(const char *s, int af, bool bare_ok, uint8_t *addr, unsigned int *plen
 }
 
 bool
+cc_pfx_has(const uint8_t *net, unsigned int plen, const uint8_t *a)
+{
+	unsigned int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(net, a, full) != 0)
+		return false;
+	return rest == 0 || ((net[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+bool
 cc_mac_ok(const char *s)
 {
 	uint8_t mac[6];

@@ -63,6 +63,8 @@ int cc_af_of(const char *s);
 /* Either family's address or prefix into @addr (16 bytes, network order). */
 bool cc_addr_ok(const char *s, int af, uint8_t *addr);
 bool cc_pfx_ok(const char *s, int af, bool bare_ok, uint8_t *addr, unsigned int *plen);
+/* Is address @a (network order) inside @net/@plen? */
+bool cc_pfx_has(const uint8_t *net, unsigned int plen, const uint8_t *a);
 /* A prefix (or a bare address: all its bits) of family @af as a ternary
  * match: {"value": the network, "mask"}; NULL when it is not one. */
 json_t *cc_prefix_match(const char *s, int af);

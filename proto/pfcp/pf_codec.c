@@ -123,6 +123,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
+	[PF_IE_UE_IP_POOL_ID] = {"UE IP address Pool Identity", 1, ANY, G_NONE, NULL},
 	[PF_IE_MEAS_INFO] = {"Measurement Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
 	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
@@ -205,7 +206,7 @@ static const struct pf_rule r_pdi[] = {{PF_IE_SRC_IFACE, M, 1}, {PF_IE_FTEID, O,
 	{PF_IE_QFI, O, 8}, END};
 static const struct pf_rule r_create_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_PRECEDENCE, M, 1},
 	{PF_IE_PDI, M, 1}, {PF_IE_OHR, O, 1}, {PF_IE_FAR_ID, O, 1}, {PF_IE_URR_ID, O, 8},
-	{PF_IE_QER_ID, O, 4}, END};
+	{PF_IE_QER_ID, O, 4}, {PF_IE_UE_IP_POOL_ID, O, 1}, END};
 static const struct pf_rule r_update_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_OHR, O, 1},
 	{PF_IE_PRECEDENCE, O, 1}, {PF_IE_PDI, O, 1}, {PF_IE_FAR_ID, O, 1}, {PF_IE_URR_ID, O, 8},
 	{PF_IE_QER_ID, O, 4}, END};
@@ -820,6 +821,28 @@ pf_get_string(const struct pf_ie *ie, char *out, size_t size)
 }
 
 int
+pf_get_pool_id(const struct pf_ie *ie, char *out, size_t size)
+{
+	const uint8_t *v = ie->v;
+	size_t n = ie->len;
+
+	/* Rel-16 on: a two-octet length first (8.2.128); before it the
+	 * identity alone, as some SMFs still send it */
+	if (n >= 2 && rd16(v) == n - 2) {
+		v += 2;
+		n -= 2;
+	}
+	if (n == 0 || n >= size)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 0x21 || v[i] > 0x7e)
+			return -EINVAL;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
 pf_get_node_id(const struct pf_ie *ie, struct pf_node_id *n)
 {
 	if (ie->len < 1 || chk_node_id(ie->v, ie->len) != 0)
@@ -885,6 +908,8 @@ pf_get_ue_ip(const struct pf_ie *ie, struct pf_ue_ip *u)
 	u->has_v4 = (ie->v[0] & 0x02) ? 1 : 0;
 	u->has_v6 = ie->v[0] & 0x01;
 	u->sd = (ie->v[0] & 0x04) ? 1 : 0;
+	u->ch4 = (ie->v[0] & 0x10) ? 1 : 0;
+	u->ch6 = (ie->v[0] & 0x20) ? 1 : 0;
 	p = rd_addrs(p, u->has_v4, u->has_v6, u->v4, u->v6);
 	if (ie->v[0] & 0x08)
 		u->v6d = *p++;
@@ -1217,7 +1242,7 @@ pf_enc_ue_ip(struct pf_enc *e, const struct pf_ue_ip *u)
 	size_t l = 1;
 
 	b[0] = (uint8_t)((u->has_v4 ? 0x02 : 0) | (u->has_v6 ? 0x01 : 0) | (u->sd ? 0x04 : 0) |
-		(u->v6d ? 0x08 : 0) | (u->has_v6_plen ? 0x40 : 0));
+		(u->v6d ? 0x08 : 0) | (u->ch4 ? 0x10 : 0) | (u->ch6 ? 0x20 : 0) | (u->has_v6_plen ? 0x40 : 0));
 	l = wr_addrs(b, l, u->has_v4, u->has_v6, u->v4, u->v6);
 	if (u->v6d)
 		b[l++] = u->v6d;
@@ -1391,6 +1416,8 @@ pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r)
 		pf_enc_u16(&e, PF_IE_PDR_ID, r->pdrs[i].pdr_id);
 		if (r->pdrs[i].has_fteid)
 			pf_enc_fteid(&e, &r->pdrs[i].fteid);
+		if (r->pdrs[i].has_ue)
+			pf_enc_ue_ip(&e, &r->pdrs[i].ue);
 		pf_enc_group_end(&e);
 	}
 	if (r->has_failed_rule) {

@@ -136,6 +136,7 @@ enum {
 	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
 	PF_IE_SUGG_BUF_PKTS = 140,
+	PF_IE_UE_IP_POOL_ID = 177,	/* UE IP address Pool Identity (in Create PDR) */
 	PF_IE_SESS_RETENTION = 183,	/* PFCP Session Retention Information (grouped) */
 	PF_IE_ASRSP_FLAGS = 184,	/* PFCPASRsp-Flags */
 	PF_IE_UP_PATH_RECOV_REPORT = 187, /* User Plane Path Recovery Report (grouped) */
@@ -159,6 +160,7 @@ enum {
 	PF_CAUSE_NO_RESOURCES = 75,
 	PF_CAUSE_NOT_SUPPORTED = 76,
 	PF_CAUSE_SYSTEM_FAILURE = 77,
+	PF_CAUSE_NO_DYN_ADDRESS = 79,	/* All dynamic addresses are occupied (Rel-16) */
 };
 
 /* Why a message was refused. PF_ERR_UNKNOWN_MSG: the caller answers Version not supported
@@ -245,6 +247,7 @@ struct pf_fteid {
 };
 struct pf_ue_ip {
 	uint8_t has_v4, has_v6, sd; /* sd: 1 destination */
+	uint8_t ch4, ch6;           /* CHV4/CHV6: the UP function chooses that family's address */
 	uint8_t v6d, has_v6_plen;
 	uint8_t v6_plen;
 	uint8_t v4[4], v6[16];
@@ -294,6 +297,8 @@ int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
 int pf_get_failed_rule(const struct pf_ie *ie, uint8_t *kind, uint32_t *id);
 /* Network Instance: DNN labels made dotted, or the octets as a string */
 int pf_get_string(const struct pf_ie *ie, char *out, size_t size);
+/* UE IP address Pool Identity: printable ASCII, with or without its length octets */
+int pf_get_pool_id(const struct pf_ie *ie, char *out, size_t size);
 
 /* The encoder: a builder over the caller's buffer. Any overflow is remembered and
  * pf_enc_end() returns -ENOSPC; nothing is ever written past size. */
@@ -340,8 +345,9 @@ struct pf_usage_report {
 };
 struct pf_created_pdr {
 	uint16_t pdr_id;
-	uint8_t has_fteid;
+	uint8_t has_fteid, has_ue;
 	struct pf_fteid fteid;
+	struct pf_ue_ip ue;	/* the UE address the UP function chose (UEIP) */
 };
 
 int pf_enc_heartbeat(uint8_t *buf, size_t size, uint8_t type, uint32_t seq, uint32_t recovery);

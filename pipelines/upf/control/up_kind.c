@@ -330,6 +330,66 @@ upf_sessions(struct cd_kx *x, const char *name, json_t *spec)
 	return false;
 }
 
+#define UP_POOLS_MAX 16	/* ueip_pools' maxItems */
+
+/* Its UEIP pools: each inside the routed pool of its family, at most
+ * 2^24 addresses (IPv4) or /64s (IPv6: a session's prefix), none over
+ * another, names unique, a Network Instance one of network_instances
+ * when those are given. false: refused (failed). */
+static bool
+upf_pools_ok(struct cd_kx *x, json_t *spec)
+{
+	json_t *pools = json_object_get(spec, "ueip_pools"), *p, *nis = json_object_get(spec, "network_instances"), *v;
+	uint8_t a[UP_POOLS_MAX][16], r[16];
+	unsigned int plen[UP_POOLS_MAX], rlen;
+	size_t i, j, k;
+	char ptr[64];
+
+	json_array_foreach(pools, i, p) {
+		const char *pfx = cd_str(p, "prefix"), *ni = cd_str(p, "network_instance"), *name = cd_str(p, "name");
+		int af = pfx != NULL ? cc_af_of(pfx) : AF_INET;
+		const char *routed = cd_str(spec, af == AF_INET6 ? "ue_pool6" : "ue_pool");
+		bool known = ni == NULL || json_array_size(nis) == 0;
+
+		snprintf(ptr, sizeof(ptr), "/spec/ueip_pools/%zu", i);
+		if (i >= UP_POOLS_MAX || !cc_pfx_ok(pfx, af, false, a[i], &plen[i])) {
+			cd_kx_fail(x, "Failed", ptr, "bad_value", "'%s' is not a prefix", pfx ? pfx : "");
+			return false;
+		}
+		if (routed == NULL || !cc_pfx_ok(routed, af, false, r, &rlen) || plen[i] < rlen ||
+		    !cc_pfx_has(r, rlen, a[i])) {
+			cd_kx_fail(x, "Failed", ptr, "bad_value", "%s is not inside %s (%s): the UPF would get none of its "
+				   "downlink", pfx, af == AF_INET6 ? "ue_pool6" : "ue_pool", routed ? routed : "none");
+			return false;
+		}
+		if (af == AF_INET ? plen[i] < 8 : plen[i] < 40 || plen[i] > 64) {
+			cd_kx_fail(x, "Failed", ptr, "bad_value", "%s: a pool is /%s", pfx,
+				   af == AF_INET ? "8 to /32" : "40 to /64 (a /64 a session)");
+			return false;
+		}
+		json_array_foreach(nis, k, v)
+			known |= ni != NULL && strcmp(json_string_value(v), ni) == 0;
+		if (!known) {
+			cd_kx_fail(x, "Failed", ptr, "bad_value", "network_instance %s is none of network_instances", ni);
+			return false;
+		}
+		for (j = 0; j < i; j++) {
+			json_t *q = json_array_get(pools, j);
+
+			if (cc_af_of(cd_str(q, "prefix")) == af &&
+			    cc_pfx_has(a[i], plen[i] < plen[j] ? plen[i] : plen[j], a[j])) {
+				cd_kx_fail(x, "Failed", ptr, "conflict", "%s overlaps pool %zu", pfx, j);
+				return false;
+			}
+			if (name != NULL && cd_str(q, "name") != NULL && strcmp(name, cd_str(q, "name")) == 0) {
+				cd_kx_fail(x, "Failed", ptr, "conflict", "pool name %s is pool %zu's", name, j);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 /* true when the UPF's sessions continue in the next slice of work */
 static bool
 compile_upf(struct cd_kx *x, const char *name, json_t *spec)
@@ -377,6 +437,12 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 		}
 		json_array_append_new(u, cd_kx_upd(SW_T_ROUTES6, json_pack("{s:I,s:s}", SW_F_VRF, sid, SW_F_DST,
 								 cd_str(spec, "ue_pool6")), UP_A_ROUTE, NULL));
+	}
+	if (!upf_pools_ok(x, spec)) {
+		json_decref(u);
+		json_decref(peer_ids);
+		json_decref(apps);
+		return false;
 	}
 	if (json_object_get(spec, "rate_bps") != NULL) {
 		snprintf(key, sizeof(key), "upf/%s", name);

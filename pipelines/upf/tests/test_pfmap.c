@@ -52,6 +52,16 @@ pf_upf_in_pool(const struct pf_upf *u, int af, const uint8_t *addr)
 	return af == AF_INET && u->has_pool4 && addr[0] == u->pool4[0];
 }
 
+const struct pf_upf *
+pf_upf_by_pool(const struct pf_upfs *s, const char *name)
+{
+	(void)s;
+	for (int i = 0; i < U.n_pool; i++)
+		if (strcmp(U.pool[i].name, name) == 0)
+			return &U;
+	return NULL;
+}
+
 uint16_t
 pf_upf_app(const struct pf_upf *u, const char *name)
 {
@@ -162,6 +172,110 @@ compile(uint32_t meter_base, uint32_t counter_base, json_t *out, struct alloc *a
 	pf_sess_free(s);
 }
 
+/* A UE address allocator: the pool it was asked for, and its answer */
+struct ue_alloc {
+	const struct pf_pool *pool;
+	int calls, rc;
+};
+
+static int
+a_ue(void *arg, const struct pf_pool *pool, uint8_t *addr)
+{
+	struct ue_alloc *a = arg;
+
+	a->pool = pool;
+	a->calls++;
+	memset(addr, 0, 16);
+	memcpy(addr, pool->prefix, 4);
+	addr[3] = 7;
+	return a->rc;
+}
+
+/* The sample establishment with every UE IPv4 address left to the UPF (CHV4) */
+static struct pf_session *
+sample_chv4(void)
+{
+	static struct pf_msg m;
+	uint8_t b[2048];
+	int n = pf_test_msg(PF_TEST_EST_REQ, b, sizeof(b));
+	struct pf_session *s;
+	struct pf_fail f;
+	int asking = 0;
+
+	ck_assert_int_eq(pf_decode(b, (size_t)n, &m).kind, PF_OK);
+	ck_assert_int_eq(pf_sess_establish(&m, &s, &f), 0);
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].has_ue_ip && s->pdr[i].ue.has_v4) {
+			s->pdr[i].ue.ch4 = 1;
+			s->pdr[i].ue.has_v4 = 0;
+			memset(s->pdr[i].ue.v4, 0, 4);
+			asking++;
+		}
+	ck_assert_int_gt(asking, 0);
+	return s;
+}
+
+static void
+pool_set(int i, const char *name, const char *ni, uint8_t a0, uint8_t a1)
+{
+	U.pool[i] = (struct pf_pool){ .af = AF_INET, .plen = 24, .prefix = { a0, a1, 0, 0 } };
+	strcpy(U.pool[i].name, name);
+	strcpy(U.pool[i].ni, ni);
+	U.n_pool = i + 1;
+}
+
+/* UEIP: one address a session, from the pool its PDRs name (by Pool
+ * Identity, else Network Instance, else one serving any), every asking
+ * PDR given it; kept across a Modification; a full pool is Cause 79. */
+START_TEST(ue_chosen)
+{
+	struct ue_alloc a = { 0 };
+	struct pf_session *s = sample_chv4(), *t;
+	struct pf_map_err e;
+
+	upf_init();
+	pool_set(0, "gold", "nowhere", 10, 45);
+	pool_set(1, "", "", 10, 46);
+	ck_assert_msg(pf_map_choose_ue(&U, s, NULL, a_ue, &a, &e) == 0, "%s", e.why);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_ptr_eq(a.pool, &U.pool[1]);   /* no PDR names "nowhere": the one serving any */
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].ue.ch4)
+			ck_assert(s->pdr[i].ue.has_v4 && memcmp(s->pdr[i].ue.v4, "\x0a\x2e\x00\x07", 4) == 0);
+	/* a Modification's rules asking again: the address the session holds */
+	t = sample_chv4();
+	ck_assert_int_eq(pf_map_choose_ue(&U, t, s, a_ue, &a, &e), 0);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert(memcmp(t->pdr[0].ue.ch4 ? t->pdr[0].ue.v4 : t->pdr[1].ue.v4, "\x0a\x2e\x00\x07", 4) == 0);
+	pf_sess_free(t);
+	/* named by its Pool Identity (a name the sample interned: its Network Instance's) */
+	t = sample_chv4();
+	for (int i = 0; i < t->n_pdr && t->pdr[0].pool == 0; i++)
+		t->pdr[0].pool = t->pdr[i].ni;
+	ck_assert_uint_ne(t->pdr[0].pool, 0);
+	strcpy(U.pool[0].name, pf_sess_name(t->pdr[0].pool));
+	ck_assert_int_eq(pf_map_choose_ue(&U, t, NULL, a_ue, &a, &e), 0);
+	ck_assert_ptr_eq(a.pool, &U.pool[0]);
+	strcpy(U.pool[0].name, "gold");   /* a name no pool has */
+	for (int i = 0; i < t->n_pdr; i++)
+		t->pdr[i].ue.has_v4 = 0;
+	ck_assert_int_eq(pf_map_choose_ue(&U, t, NULL, a_ue, &a, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_UE_IP_POOL_ID &&
+		  e.f.rule_kind == PF_RULE_PDR);
+	t->pdr[0].pool = 0;
+	/* the pool full */
+	a.rc = -ENOSPC;
+	ck_assert_int_eq(pf_map_choose_ue(&U, t, NULL, a_ue, &a, &e), -ENOSPC);
+	ck_assert(e.f.cause == PF_CAUSE_NO_DYN_ADDRESS && e.f.offending_ie == PF_IE_UE_IP);
+	/* no pool at all */
+	U.n_pool = 0;
+	ck_assert_int_eq(pf_map_choose_ue(&U, t, NULL, a_ue, &a, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_UE_IP);
+	pf_sess_free(t);
+	pf_sess_free(s);
+}
+END_TEST
+
 /* Every meter id the entries name: the meters inserted and the meters
  * and AMBRs the sessions' and terminations' params name. */
 static void
@@ -243,6 +357,7 @@ main(void)
 
 	tcase_add_test(t, meter_ids_whole);
 	tcase_add_test(t, deterministic);
+	tcase_add_test(t, ue_chosen);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

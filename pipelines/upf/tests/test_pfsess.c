@@ -717,14 +717,14 @@ START_TEST(check_pdr)
 	PDR(PF_IE_CREATE_PDR, .id = 4, .far = 1, .fd = {"permit out ip from any to assigned", "permit out ip from any to assigned frag"});
 	two_fars();
 	est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_SDF_FILTER, PF_RULE_PDR, 4);
-	/* the UP asked to allocate the UE address (CHV4) */
+	/* the UP asked to choose a UE IPv6 prefix longer than a /64 (CHV6, IPv6D) */
 	est_begin();
 	pf_enc_group(&E, PF_IE_CREATE_PDR);
 	pf_enc_u16(&E, PF_IE_PDR_ID, 6);
 	pf_enc_u32(&E, PF_IE_PRECEDENCE, 1);
 	pf_enc_group(&E, PF_IE_PDI);
 	pf_enc_u8(&E, PF_IE_SRC_IFACE, 1);
-	pf_enc_u8(&E, PF_IE_UE_IP, 0x10 | 0x04);
+	pf_enc_ie(&E, PF_IE_UE_IP, "\x2c\x08", 2);
 	pf_enc_group_end(&E);
 	pf_enc_u32(&E, PF_IE_FAR_ID, 1);
 	pf_enc_group_end(&E);
@@ -1062,7 +1062,7 @@ START_TEST(modify_rules)
 	URR(PF_IE_CREATE_URR, .id = 3, .method = PF_MM_VOLUM, .triggers = PF_RT_VOLQU);
 	s = mod_ok(s, &x);
 	ck_assert(s->n_pdr == 3 && s->n_far == 3 && s->n_qer == 2 && s->n_urr == 2);
-	ck_assert(x.n_new_fteid == 1 && x.new_fteid[0] == 3 && !x.cp_changed && x.n_rm_urr == 0);
+	ck_assert(x.n_new_choice == 1 && x.new_choice[0] == 3 && !x.cp_changed && x.n_rm_urr == 0);
 	p = pf_sess_pdr(s, 3);
 	ck_assert(p->n_qer == 2 && p->qer[0] == 3 && p->qer[1] == 1 && p->qfi_mask == 1u << 2);
 	ck_assert(p->sdf[0].flow.proto == 17 && p->sdf[0].flow.src.ports[0][0] == 5060);
@@ -1091,7 +1091,7 @@ START_TEST(modify_rules)
 	p = pf_sess_pdr(s, 1);
 	ck_assert(p->fteid.ch && p->fteid.teid == 0 && p->fteid.chid == 2 && p->n_sdf == 0);
 	ck_assert_str_eq(pf_sess_name(p->ni), "ims");
-	ck_assert(x.n_new_fteid == 1 && x.new_fteid[0] == 1);
+	ck_assert(x.n_new_choice == 1 && x.new_choice[0] == 1);
 	/* remove the flow: its PDR, FAR, QER, URR; the URR's final report asked */
 	begin(PF_SESS_MOD_REQ);
 	rm(PF_IE_REMOVE_PDR, PF_IE_PDR_ID, 3);

@@ -107,6 +107,7 @@ sess_rich(void)
 	struct pf_fteid ft = {.teid = 0xdeadbeef, .has_v6 = 1, .v6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 9}};
 	struct pf_ue_ip u4 = {.has_v4 = 1, .sd = 1, .v4 = {10, 45, 0, 2}};
 	struct pf_ue_ip u6 = {.has_v6 = 1, .sd = 1, .v6 = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 7}};
+	struct pf_ue_ip c4 = {.ch4 = 1, .sd = 1};
 	struct pf_ohc ohc = {.desc = PF_OHC_GTPU_UDP_IPV6, .teid = 0x1234, .v6 = {0x20, 0x01, [15] = 3}};
 	struct pf_volume q = {.flags = 7, .total = 5000000000ull, .ul = 1000, .dl = 4999999000ull};
 	uint8_t gbr[10] = {0, 0, 0, 0x01, 0x00, 0, 0, 0, 0x02, 0x00}, tlm[2] = {0xb8, 0xfc};
@@ -148,9 +149,11 @@ sess_rich(void)
 	pf_enc_u8(&e, PF_IE_SRC_IFACE, 1);
 	pf_enc_ie(&e, PF_IE_NET_INSTANCE, "ims", 3);
 	pf_enc_ue_ip(&e, &u6);
+	pf_enc_ue_ip(&e, &c4);   /* its IPv4 address left to the UP function (UEIP) */
 	pf_enc_group_end(&e);
 	pf_enc_u32(&e, PF_IE_FAR_ID, 0x20);
 	pf_enc_u32(&e, PF_IE_URR_ID, 9);
+	pf_enc_ie(&e, PF_IE_UE_IP_POOL_ID, "\x00\x05pool1", 7);
 	pf_enc_group_end(&e);
 	pf_enc_group(&e, PF_IE_CREATE_FAR);
 	pf_enc_u32(&e, PF_IE_FAR_ID, 0x10);
@@ -282,6 +285,9 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQ(ue.has_v4);
 		EQ(ue.has_v6);
 		EQ(ue.sd);
+		EQ(ue.ch4);
+		EQ(ue.ch6);
+		EQ(pool);
 		EQ(ue.v6d);
 		EQ(ue.has_v6_plen);
 		EQ(ue.v6_plen);
@@ -388,6 +394,16 @@ START_TEST(pack_round_trip)
 	struct pf_session *e = sess_est(), *m = sess_mod(e), *r = sess_rich();
 	uint8_t b[4096];
 	int ne = round_trip(e, b, sizeof(b)), nm = round_trip(m, b, sizeof(b)), nr = round_trip(r, b, sizeof(b));
+	struct pf_pdr *p = r->pdr;
+
+	while (p->id != 3)
+		p++;
+	/* the rich one's PDR asking for a UE address, and with the one chosen */
+	ck_assert(p->ue.ch4 && !p->ue.has_v4 && p->ue.has_v6 && strcmp(pf_sess_name(p->pool), "pool1") == 0);
+	round_trip(r, b, sizeof(b));
+	p->ue.has_v4 = 1;
+	memcpy(p->ue.v4, "\x0a\x2d\x00\x09", 4);
+	round_trip(r, b, sizeof(b));
 
 	printf("pf_sess_pack: the sample establishment %zu bytes in memory, %d packed; after the "
 	       "modification %zu, %d; the rich one %zu, %d\n",
@@ -406,7 +422,7 @@ START_TEST(pack_round_trip)
 	ck_assert_int_eq(pf_sess_unpack(b, (size_t)nr, &r), 0);
 	ck_assert_str_eq(pf_sess_name(r->pdr[1].app), "voice-app");
 	ck_assert_str_eq(pf_sess_name(r->far[0].ni), "ims");
-	ck_assert_uint_eq(pf_sess_names_used(), 2);
+	ck_assert_uint_eq(pf_sess_names_used(), 3)   /* voice-app, ims, pool1 */;
 	pf_sess_free(r);
 	ck_assert_uint_eq(pf_sess_names_used(), 0);
 	/* an empty session too */

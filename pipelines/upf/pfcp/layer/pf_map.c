@@ -88,6 +88,9 @@ pf_map_upf(const struct pf_upfs *all, const struct pf_session *s, struct pf_map_
 		if (p->has_fteid && p->fteid.ch && p->ni != 0)
 			u = pf_upf_by_ni(all, pf_sess_name(p->ni), &n9);
 	}
+	for (int i = 0; i < s->n_pdr && u == NULL; i++)
+		if (s->pdr[i].pool != 0)
+			u = pf_upf_by_pool(all, pf_sess_name(s->pdr[i].pool));
 	for (int i = 0; i < s->n_pdr && u == NULL; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
 
@@ -102,7 +105,8 @@ pf_map_upf(const struct pf_upfs *all, const struct pf_session *s, struct pf_map_
 		refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, s->n_pdr ? PF_RULE_PDR : PF_RULE_NONE,
 		       s->n_pdr ? s->pdr[0].id : 0, PF_IE_FTEID,
 		       all->n == 0 ? "no UPF is Ready (an upf intent with its n3 link)" :
-		       "no PDR names one UPF (an F-TEID address, a CHOOSE's Network Instance, a UE address in a pool)");
+		       "no PDR names one UPF (an F-TEID address, a CHOOSE's Network Instance, a UE address pool's name, a UE "
+		       "address in a pool)");
 	return u;
 }
 
@@ -145,6 +149,125 @@ pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of
 		memset(p->fteid.v4, 0, 4);
 		memset(p->fteid.v6, 0, 16);
 		memcpy(l->af == AF_INET ? p->fteid.v4 : p->fteid.v6, l->addr, l->af == AF_INET ? 4 : 16);
+	}
+	return 0;
+}
+
+static bool
+asks(const struct pf_pdr *p, int af)
+{
+	return af == AF_INET ? p->ue.ch4 : p->ue.ch6;
+}
+
+/* The address of family @af a PDR of @s already has for the session (chosen before) */
+static bool
+chosen_in(const struct pf_session *s, int af, uint8_t *addr)
+{
+	for (int i = 0; s != NULL && i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (asks(p, af) && (af == AF_INET ? p->ue.has_v4 : p->ue.has_v6)) {
+			memcpy(addr, af == AF_INET ? p->ue.v4 : p->ue.v6, af == AF_INET ? 4 : 16);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+serves(const struct pf_pool *q, int af, const char *ni)
+{
+	return q->af == af && (ni == NULL ? q->ni[0] == '\0' : strcmp(q->ni, ni) == 0);
+}
+
+/* UPF @u's pool for an address of family @af: the one named @name (a
+ * PDR's Pool Identity; NULL: none), else the first serving one of the
+ * @n Network Instances @nis, else the first serving any. NULL: none. */
+static const struct pf_pool *
+pool_of(const struct pf_upf *u, int af, const char *name, const char *const *nis, int n)
+{
+	if (name != NULL) {
+		for (int i = 0; i < u->n_pool; i++)
+			if (u->pool[i].af == af && strcmp(u->pool[i].name, name) == 0)
+				return &u->pool[i];
+		return NULL;
+	}
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < u->n_pool; i++)
+			if (serves(&u->pool[i], af, nis[k]))
+				return &u->pool[i];
+	for (int i = 0; i < u->n_pool; i++)
+		if (serves(&u->pool[i], af, NULL))
+			return &u->pool[i];
+	return NULL;
+}
+
+/* The pool a session's address of family @af comes from; NULL with @e */
+static const struct pf_pool *
+pool_for(const struct pf_upf *u, const struct pf_session *s, int af, const struct pf_pdr *asker, struct pf_map_err *e)
+{
+	const char *name = NULL, *nis[PF_SESS_PDR_MAX + PF_SESS_FAR_MAX];
+	const struct pf_pool *pool;
+	int n = 0;
+
+	for (int i = 0; i < s->n_pdr; i++) {
+		if (asks(&s->pdr[i], af) && s->pdr[i].pool != 0 && name == NULL)
+			name = pf_sess_name(s->pdr[i].pool);
+		if (s->pdr[i].ni != 0)
+			nis[n++] = pf_sess_name(s->pdr[i].ni);
+	}
+	for (int i = 0; i < s->n_far; i++)
+		if (s->far[i].ni != 0)
+			nis[n++] = pf_sess_name(s->far[i].ni);
+	if ((pool = pool_of(u, af, name, nis, n)) == NULL)
+		refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, asker->id, name ? PF_IE_UE_IP_POOL_ID : PF_IE_UE_IP,
+		       "PDR %u: UPF %s has no IPv%d UE address pool %s%s", asker->id, u->name, af == AF_INET ? 4 : 6,
+		       name ? "named " : "for the session's Network Instances", name ? name : "");
+	return pool;
+}
+
+int
+pf_map_choose_ue(const struct pf_upf *u, struct pf_session *s, const struct pf_session *cur, pf_map_ue *take,
+		 void *arg, struct pf_map_err *e)
+{
+	static const int afs[] = { AF_INET, AF_INET6 };
+
+	for (int f = 0; f < 2; f++) {
+		int af = afs[f], rc;
+		const struct pf_pdr *asker = NULL;
+		const struct pf_pool *pool;
+		uint8_t addr[16] = { 0 };
+
+		for (int i = 0; i < s->n_pdr && asker == NULL; i++)
+			if (asks(&s->pdr[i], af) && !(af == AF_INET ? s->pdr[i].ue.has_v4 : s->pdr[i].ue.has_v6))
+				asker = &s->pdr[i];
+		if (asker == NULL)
+			continue;
+		if (!chosen_in(s, af, addr) && !chosen_in(cur, af, addr)) {
+			if ((pool = pool_for(u, s, af, asker, e)) == NULL)
+				return -EINVAL;
+			if ((rc = take(arg, pool, addr)) < 0) {
+				char b[64];
+
+				return refuse(e, rc, rc == -ENOSPC ? PF_CAUSE_NO_DYN_ADDRESS : PF_CAUSE_NO_RESOURCES, PF_RULE_PDR,
+					      asker->id, PF_IE_UE_IP, "PDR %u: %s of UPF %s's pool %s/%u", asker->id,
+					      rc == -ENOSPC ? "no address left" : "out of memory choosing an address",
+					      u->name, ntop(af, pool->prefix, b, sizeof(b)), pool->plen);
+			}
+		}
+		for (int i = 0; i < s->n_pdr; i++) {
+			struct pf_ue_ip *ue = &s->pdr[i].ue;
+
+			if (!asks(&s->pdr[i], af))
+				continue;
+			if (af == AF_INET) {
+				ue->has_v4 = 1;
+				memcpy(ue->v4, addr, 4);
+			} else {
+				ue->has_v6 = 1;
+				memcpy(ue->v6, addr, 16);
+			}
+		}
 	}
 	return 0;
 }

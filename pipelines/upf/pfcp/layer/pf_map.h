@@ -92,6 +92,17 @@ typedef int pf_map_teid(void *arg, bool n9, uint32_t *teid);
 int pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of, void *arg,
 		  struct pf_map_err *e);
 
+/* The UE addresses a session's PDRs ask the UPF to choose (CHV4/CHV6),
+ * chosen: one of each family a session, the one a PDR of @s or of @cur
+ * (what the session holds: NULL, none) already has, else @take's from
+ * the pool a PDR's Pool Identity names, else the one serving a Network
+ * Instance of the session's PDRs and FARs, else one serving any. 0, or
+ * -EINVAL (no such pool: Cause 73), -ENOSPC (the pool is full: Cause
+ * 79, All dynamic addresses are occupied), -ENOMEM, with @e. */
+typedef int pf_map_ue(void *arg, const struct pf_pool *pool, uint8_t *addr);
+int pf_map_choose_ue(const struct pf_upf *u, struct pf_session *s, const struct pf_session *cur, pf_map_ue *take,
+		     void *arg, struct pf_map_err *e);
+
 /* The UPF a session's PDRs name (an F-TEID's address, a CHOOSE's Network
  * Instance, a UE address in a pool, or the only one): NULL with @e when
  * none does or they name two. */

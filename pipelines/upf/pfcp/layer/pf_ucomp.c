@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <jansson.h>
 
@@ -282,6 +283,8 @@ pf_ucomp_took_undo(struct pf_up *up, struct us *us, struct took *t)
 		pf_shared_peer_put(up->shared, t->shared[i]);
 	for (int i = 0; i < t->n_app; i++)
 		pf_shared_app_put(up->shared, t->apps[i]);
+	for (int i = 0; i < t->n_ue; i++)
+		pf_ueip_put(up->ueip, t->upf, t->ue[i].af, t->ue[i].addr);
 	if (t->made != NULL)
 		pf_shared_unmake(up->shared, t->made);
 	json_decref(t->made);
@@ -514,6 +517,63 @@ teid_of(void *arg, bool n9, uint32_t *teid)
 	return -ENOSPC;
 }
 
+/* Does an intent or a session hold @addr's downlink already? */
+static bool
+ue_held(void *arg, int af, const uint8_t *addr)
+{
+	struct cctx *c = arg;
+	char err[128], ue[INET6_ADDRSTRLEN], *key;
+	json_t *u = json_pack("{s:s,s:{s:I,s:s}}", "table", af == AF_INET ? UP_T_SESSIONS_DOWNLINK :
+			      UP_T_SESSIONS_DOWNLINK6, "match", UP_F_SLICE, (json_int_t)c->upf->slice, UP_F_UE,
+			      inet_ntop(af, addr, ue, sizeof(ue)));
+	bool held = true;   /* what cannot be asked is not handed out */
+
+	if (u != NULL && cd_tables_key(c->up->tables, u, &key, err, sizeof(err)) == 0) {
+		held = held_by_other(c->up, json_string_value(json_object_get(u, "table")), key, NULL) != NULL;
+		free(key);
+	}
+	json_decref(u);
+	return held;
+}
+
+/* A UE address of @pool, taken for the session @arg's compile chooses for */
+static int
+ue_of(void *arg, const struct pf_pool *pool, uint8_t *addr)
+{
+	struct cctx *c = arg;
+	struct took *t = c->took;
+	int rc;
+
+	if (t->n_ue == 2)
+		return -ENOSPC;
+	if ((rc = pf_ueip_take(c->up->ueip, c->upf->name, pool, ue_held, c, addr)) < 0)
+		return rc;
+	t->ue[t->n_ue].af = pool->af;
+	memcpy(t->ue[t->n_ue++].addr, addr, 16);
+	snprintf(t->upf, sizeof(t->upf), "%s", c->upf->name);
+	return 0;
+}
+
+void
+pf_ucomp_ue_hold(struct pf_up *up, const char *upf, const struct pf_upf *u, const struct pf_session *s, bool hold)
+{
+	for (int i = 0; s != NULL && i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		for (int f = 0; f < 2; f++) {
+			int af = f ? AF_INET6 : AF_INET;
+			const uint8_t *a = f ? p->ue.v6 : p->ue.v4;
+
+			if (!(f ? p->ue.ch6 && p->ue.has_v6 : p->ue.ch4 && p->ue.has_v4))
+				continue;
+			if (!hold)
+				pf_ueip_put(up->ueip, upf, af, a);
+			else if (u != NULL && pf_ueip_take_this(up->ueip, u, af, a) == -ENOMEM)
+				CD_LOG(ERR, "pfcp: out of memory holding the UE addresses of a session of UPF %s", upf);
+		}
+	}
+}
+
 void
 pf_ucomp_unclaim(struct pf_up *up, json_t *keys)
 {
@@ -597,7 +657,9 @@ pf_ucomp_op(struct pf_up *up, struct op *op)
 			goto out;
 		}
 		cc.upf = u;
-		if ((rc = pf_map_choose(u, op->next_s, teid_of, &cc, &e)) < 0)
+		cc.took = &op->took;
+		if ((rc = pf_map_choose(u, op->next_s, teid_of, &cc, &e)) < 0 ||
+		    (rc = pf_map_choose_ue(u, op->next_s, NULL, ue_of, &cc, &e)) < 0)
 			goto out;
 		if ((us->upf = pf_ucomp_snap_of(up, u)) == NULL) {
 			rc = -ENOMEM;
@@ -606,7 +668,9 @@ pf_ucomp_op(struct pf_up *up, struct op *op)
 	}
 	if (op->kind == OP_MOD) {
 		cc.upf = &us->upf->u;
-		if ((rc = pf_map_choose(&us->upf->u, op->next_s, teid_of, &cc, &e)) < 0)
+		cc.took = &op->took;
+		if ((rc = pf_map_choose(&us->upf->u, op->next_s, teid_of, &cc, &e)) < 0 ||
+		    (rc = pf_map_choose_ue(&us->upf->u, op->next_s, us->s, ue_of, &cc, &e)) < 0)
 			goto out;
 	}
 	/* what it holds now */

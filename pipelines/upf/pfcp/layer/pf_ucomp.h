@@ -26,6 +26,11 @@ void pf_ucomp_shared_of(struct pf_up *up, struct us *us, bool put);
 void pf_ucomp_took_undo(struct pf_up *up, struct us *us, struct took *t);
 int pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t);
 
+/* The UE addresses @s's PDRs left to the UPF (UEIP), in UPF @upf's
+ * pools: given back (@hold false), or held again (a session restored,
+ * or what a Modification made: @u, the UPF's pools). */
+void pf_ucomp_ue_hold(struct pf_up *up, const char *upf, const struct pf_upf *u, const struct pf_session *s, bool hold);
+
 /* "pfcp/NODE/SEID" (new). */
 json_t *pf_ucomp_owner_of(struct pf_assoc *a, uint64_t seid);
 /* @s compiled into @out (with keys); @took NULL: lookup of what is installed. */

@@ -30,21 +30,35 @@
 static void pump(struct pf_up *up);
 static void op_next_of_session(struct pf_up *up, struct us *us);
 
+/* The Created PDRs of @s's PDRs @ids (NULL: all): what the UP function chose for them */
 static void
 created_pdrs(const struct pf_session *s, const uint16_t *ids, int n, struct pf_created_pdr *out, int *n_out)
 {
 	*n_out = 0;
 	for (int i = 0; i < s->n_pdr; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
+		struct pf_created_pdr *c = &out[*n_out];
 		bool want = ids == NULL;
 
 		for (int k = 0; k < n && !want; k++)
 			want = ids[k] == p->id;
-		if (!want || !p->has_fteid || !p->fteid.ch)
+		if (!want || !((p->has_fteid && p->fteid.ch) || p->ue.ch4 || p->ue.ch6))
 			continue;
-		out[*n_out] = (struct pf_created_pdr){ .pdr_id = p->id, .has_fteid = 1, .fteid = p->fteid };
-		out[*n_out].fteid.ch = 0;
-		out[*n_out].fteid.has_chid = 0;
+		*c = (struct pf_created_pdr){ .pdr_id = p->id };
+		if (p->has_fteid && p->fteid.ch) {
+			c->has_fteid = 1;
+			c->fteid = p->fteid;
+			c->fteid.ch = 0;
+			c->fteid.has_chid = 0;
+		}
+		if (p->ue.ch4 || p->ue.ch6) {   /* what it chose, of the family it chose */
+			c->has_ue = 1;
+			c->ue.sd = p->ue.sd;
+			c->ue.has_v4 = p->ue.ch4;
+			c->ue.has_v6 = p->ue.ch6;
+			memcpy(c->ue.v4, p->ue.v4, 4);
+			memcpy(c->ue.v6, p->ue.v6, 16);
+		}
 		(*n_out)++;
 	}
 }
@@ -76,6 +90,9 @@ op_done(struct pf_up *up, struct op *op)
 				op->next_s->bar.dl_notif_delay = us->bar_upd_delay;
 			}
 			pf_usess_index_cp(up, us, false);   /* its CP F-SEID may change */
+			/* its UE addresses: what the old rules held and the new do not goes back */
+			pf_ucomp_ue_hold(up, us->upf->u.name, NULL, us->s, false);
+			pf_ucomp_ue_hold(up, us->upf->u.name, &us->upf->u, op->next_s, true);
 			pf_sess_free(us->s);
 			us->s = op->next_s;
 			op->next_s = NULL;
@@ -105,7 +122,7 @@ op_done(struct pf_up *up, struct op *op)
 			r.n_urs = 0;
 			up->st.est++;
 		} else if (op->kind == OP_MOD) {
-			created_pdrs(us->s, op->mod.new_fteid, op->mod.n_new_fteid, pdrs, &n);
+			created_pdrs(us->s, op->mod.new_choice, op->mod.n_new_choice, pdrs, &n);
 			up->st.mod++;
 		}
 		pf_report_end_markers(up, op);
@@ -631,11 +648,13 @@ static const struct pf_node_ops ops = {
  * buffered in the UP), DDND (a BAR's DL Data Notification Delay holds the
  * DL Data Report, pf_report.c), EMPU (end markers into the old tunnel on
  * PFCPSMReq-Flags SNDEM), MNOP (packets counted in usage reports when a
- * URR's Measurement Information asks, pf_usage.c); octet 5 first. */
+ * URR's Measurement Information asks, pf_usage.c), UEIP (UE addresses
+ * chosen on CHV4/CHV6 from the upf intents' ueip_pools, pf_ueip.c);
+ * octet 5 first. */
 static const uint8_t features[] = {
 	0x01 | 0x02 | 0x10,	/* octet 5: BUCP (bit 1), DDND (bit 2), FTUP (bit 5) */
 	0x01,			/* octet 6: EMPU (bit 1: end markers sent on SNDEM) */
-	0x10,			/* octet 7: MNOP (bit 5) */
+	0x04 | 0x10,		/* octet 7: UEIP (bit 3), MNOP (bit 5) */
 };
 
 int

@@ -16,7 +16,8 @@ pf_up_state_new(void)
 
 	if (up == NULL)
 		return NULL;
-	if ((up->shared = pf_shared_new()) == NULL || (up->claims = json_object()) == NULL ||
+	if ((up->shared = pf_shared_new()) == NULL || (up->ueip = pf_ueip_new()) == NULL ||
+	    (up->claims = json_object()) == NULL ||
 	    (up->scratch = malloc(sizeof(*up->scratch))) == NULL ||
 	    pf_ids_init(&up->sess_ids, UP_SESS_PFCP_MIN, UP_SESS_PFCP_MAX) < 0 ||
 	    /* a journal's meters may be any sxdp had; new ones up to its
@@ -27,6 +28,7 @@ pf_up_state_new(void)
 		pf_ids_fini(&up->sess_ids);
 		free(up->scratch);
 		json_decref(up->claims);
+		pf_ueip_free(up->ueip);
 		pf_shared_free(up->shared);
 		free(up);
 		return NULL;

@@ -17,6 +17,7 @@
 #include "pf_alloc.h"
 #include "pf_save.h"
 #include "pf_sess.h"
+#include "pf_ueip.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
 
@@ -72,8 +73,12 @@ enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
 struct took {
 	struct pf_rid cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
 	uint16_t shared[PF_SESS_FAR_MAX + PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
-	int n_cnt, n_met, n_peer, n_app;
+	int n_cnt, n_met, n_peer, n_app, n_ue;
 	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
+	struct {
+		uint8_t af, addr[16];
+	} ue[2];			/* UE addresses it chose (UEIP), in upf's pools */
+	char upf[PF_NAME_LEN];
 	json_t *made;			/* shared entries' inserts it made */
 };
 
@@ -119,6 +124,7 @@ struct pf_up {
 	struct pf_upfs upfs;
 	struct snap *snaps;
 	struct pf_shared *shared;
+	struct pf_ueip *ueip;		/* UE addresses sessions left to the UPF (UEIP) */
 	struct pf_ids sess_ids, meters, counters;
 	bool counters_ready;
 	uint64_t *ctr_bytes;		/* counters' bytes as last read, by id - counters.lo */

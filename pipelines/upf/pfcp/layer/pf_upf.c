@@ -61,6 +61,32 @@ pool_of(const char *s, int af, uint8_t *addr, uint8_t *len, bool *has)
 	*len = (uint8_t)plen;
 }
 
+/* Its UEIP pools: the intent's compile checked them (a prefix inside its
+ * ue_pool or ue_pool6, no two overlapping); what does not read is left out */
+static void
+pools_of(json_t *spec, struct pf_upf *u)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "ueip_pools"), i, p) {
+		struct pf_pool *o = &u->pool[u->n_pool];
+		const char *pfx = cd_str(p, "prefix");
+		unsigned int plen = 0;
+		int af = pfx != NULL && strchr(pfx, ':') != NULL ? AF_INET6 : AF_INET;
+
+		if (u->n_pool == PF_UPF_POOLS)
+			break;
+		if (pfx == NULL || !cc_pfx_ok(pfx, af, false, o->prefix, &plen))
+			continue;
+		o->af = (uint8_t)af;
+		o->plen = (uint8_t)plen;
+		copy_name(o->name, cd_str(p, "name"));
+		copy_name(o->ni, cd_str(p, "network_instance"));
+		u->n_pool++;
+	}
+}
+
 /* One Ready (or Degraded: installed) upf intent into @u; false when it
  * cannot carry sessions (no N3 endpoint yet, its slice unknown). */
 static bool
@@ -89,6 +115,7 @@ upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, 
 	json_array_foreach(json_object_get(spec, "network_instances"), i, v)
 		if (u->n_ni < PF_UPF_NI && json_is_string(v))
 			copy_name(u->ni[u->n_ni++], json_string_value(v));
+	pools_of(spec, u);
 	json_array_foreach(json_object_get(spec, "local_dns"), i, dn) {
 		if (u->n_app == PF_UPF_APPS)
 			break;
@@ -204,22 +231,27 @@ pf_upf_n6_ni(const struct pf_upf *u, const char *ni)
 	return false;
 }
 
-static bool
-in_prefix(const uint8_t *net, unsigned int plen, const uint8_t *a)
-{
-	unsigned int full = plen / 8, rest = plen % 8;
-
-	if (memcmp(net, a, full) != 0)
-		return false;
-	return rest == 0 || ((net[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 bool
 pf_upf_in_pool(const struct pf_upf *u, int af, const uint8_t *addr)
 {
 	if (af == AF_INET)
-		return u->has_pool4 && in_prefix(u->pool4, u->pool4_len, addr);
-	return u->has_pool6 && in_prefix(u->pool6, u->pool6_len, addr);
+		return u->has_pool4 && cc_pfx_has(u->pool4, u->pool4_len, addr);
+	return u->has_pool6 && cc_pfx_has(u->pool6, u->pool6_len, addr);
+}
+
+const struct pf_upf *
+pf_upf_by_pool(const struct pf_upfs *s, const char *name)
+{
+	const struct pf_upf *found = NULL;
+
+	for (int k = 0; k < s->n; k++)
+		for (int i = 0; i < s->u[k].n_pool; i++)
+			if (strcmp(s->u[k].pool[i].name, name) == 0 && name[0] != '\0') {
+				if (found != NULL && found != &s->u[k])
+					return NULL;
+				found = &s->u[k];
+			}
+	return found;
 }
 
 uint16_t

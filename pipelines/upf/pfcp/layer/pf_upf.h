@@ -21,6 +21,16 @@ struct cd_res;
 #define PF_UPF_NI    16
 #define PF_UPF_APPS  64
 #define PF_NAME_LEN  64
+#define PF_UPF_POOLS 16
+
+/* A pool the UPF chooses UE addresses from (UEIP): inside its routed
+ * ue_pool or ue_pool6; an IPv4 address or an IPv6 /64 a session. */
+struct pf_pool {
+	char name[PF_NAME_LEN];		/* its UE IP address Pool Identity ("": none) */
+	char ni[PF_NAME_LEN];		/* the Network Instance (DNN) it serves ("": any) */
+	uint8_t af, plen;
+	uint8_t prefix[16];
+};
 
 /* One link (N3 or N9) of a UPF. */
 struct pf_link {
@@ -48,6 +58,8 @@ struct pf_upf {
 		uint16_t id;
 	} app[PF_UPF_APPS];		/* its local DNs: an Application ID's app */
 	int n_app;
+	struct pf_pool pool[PF_UPF_POOLS];	/* where CHV4/CHV6 addresses come from */
+	int n_pool;
 };
 
 struct pf_upfs {
@@ -76,6 +88,9 @@ const struct pf_upf *pf_upf_by_ni(const struct pf_upfs *s, const char *ni, bool 
 bool pf_upf_n6_ni(const struct pf_upf *u, const char *ni);
 /* Is the UE address in one of @u's pools? */
 bool pf_upf_in_pool(const struct pf_upf *u, int af, const uint8_t *addr);
+/* The UPF with a UE address pool named @name (UE IP address Pool
+ * Identity): NULL: none, or more than one. */
+const struct pf_upf *pf_upf_by_pool(const struct pf_upfs *s, const char *name);
 /* The app id of @u's local DN @name, 0: none. */
 uint16_t pf_upf_app(const struct pf_upf *u, const char *name);
 

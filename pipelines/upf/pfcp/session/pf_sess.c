@@ -244,6 +244,20 @@ in_list(const uint32_t *l, int n, uint32_t id)
 
 /* a Network Instance (DNN labels or a plain string) or an Application ID (octets) as an
  * interned id in *id */
+/* @s (@n octets) interned into *@id for IE @type: 0, or the refusal */
+static int
+intern_str(struct bld *b, uint16_t type, const char *s, size_t n, uint16_t *id)
+{
+	if (n == 0)
+		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, type, 0, 0);
+	*id = pf_sess_intern(s, n);
+	if (*id == 0)
+		return fail(b, PF_CAUSE_NO_RESOURCES, type, 0, 0);
+	if (names[*id].refs == 0 && b->n_new < NEWNAMES_MAX)
+		b->newnames[b->n_new++] = *id; /* freed at the end unless a session took it */
+	return 0;
+}
+
 static int
 intern_ie(struct bld *b, int i, bool dnn, uint16_t *id)
 {
@@ -255,20 +269,17 @@ intern_ie(struct bld *b, int i, bool dnn, uint16_t *id)
 		if (pf_get_string(ie, s, sizeof(s)) != 0)
 			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
 		n = strlen(s);
+	} else if (ie->type == PF_IE_UE_IP_POOL_ID) {
+		if (pf_get_pool_id(ie, s, sizeof(s)) != 0)
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
+		n = strlen(s);
 	} else {
 		if (ie->len > PF_SESS_NAME_LEN || memchr(ie->v, 0, ie->len) != NULL)
 			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
 		n = ie->len;
 		memcpy(s, ie->v, n);
 	}
-	if (n == 0)
-		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
-	*id = pf_sess_intern(s, n);
-	if (*id == 0)
-		return fail(b, PF_CAUSE_NO_RESOURCES, ie->type, 0, 0);
-	if (names[*id].refs == 0 && b->n_new < NEWNAMES_MAX)
-		b->newnames[b->n_new++] = *id; /* freed at the end unless a session took it */
-	return 0;
+	return intern_str(b, ie->type, s, n, id);
 }
 
 /* the ID IEs of @type under @parent into the scratch list: *list and *n */
@@ -320,18 +331,33 @@ parse_ue_ip(struct bld *b, int i, struct pf_pdr *p)
 	const struct pf_ie *ie = ie_at(b, i);
 	struct pf_ue_ip u;
 
-	if (ie->v[0] & 0x30) /* CHV4/CHV6: the UP would allocate the UE address (UEIP) */
-		return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
 	if (pf_get_ue_ip(ie, &u) != 0)
 		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
+	/* CHV4/CHV6 (UEIP): the UP function chooses; an address beside the
+	 * flag is not the UE's. What it chooses is a /64 (TS 23.501
+	 * 5.8.2.2): a longer delegated prefix or another length is refused */
+	if (u.ch4) {
+		u.has_v4 = 0;
+		memset(u.v4, 0, 4);
+	}
+	if (u.ch6) {
+		if (u.v6d != 0 || (u.has_v6_plen && u.v6_plen != 64))
+			return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
+		u.has_v6 = 0;
+		u.has_v6_plen = 0;
+		memset(u.v6, 0, 16);
+	}
 	if (!p->has_ue_ip) {
 		p->ue = u;
 		p->has_ue_ip = true;
 		return 0;
 	}
 	/* a second IE: the other family (as some SMFs send IPv4 and IPv6 apart) */
-	if ((u.has_v4 && p->ue.has_v4) || (u.has_v6 && p->ue.has_v6) || u.sd != p->ue.sd)
+	if (((u.has_v4 || u.ch4) && (p->ue.has_v4 || p->ue.ch4)) ||
+	    ((u.has_v6 || u.ch6) && (p->ue.has_v6 || p->ue.ch6)) || u.sd != p->ue.sd)
 		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
+	p->ue.ch4 |= u.ch4;
+	p->ue.ch6 |= u.ch6;
 	if (u.has_v4) {
 		p->ue.has_v4 = 1;
 		memcpy(p->ue.v4, u.v4, 4);
@@ -413,8 +439,9 @@ parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
 	for (i = pf_find(b->m, pdi, PF_IE_QFI, -1); i >= 0; i = pf_find(b->m, pdi, PF_IE_QFI, i))
 		if (pf_get_u8(ie_at(b, i), &v) == 0)
 			p->qfi_mask |= 1ull << (v & 0x3f); /* bits 7-8 spare */
-	if (b->x != NULL && p->has_fteid && p->fteid.ch && b->x->n_new_fteid < PF_SESS_PDR_MAX)
-		b->x->new_fteid[b->x->n_new_fteid++] = p->id;
+	if (b->x != NULL && ((p->has_fteid && p->fteid.ch) || p->ue.ch4 || p->ue.ch6) &&
+	    b->x->n_new_choice < PF_SESS_PDR_MAX)
+		b->x->new_choice[b->x->n_new_choice++] = p->id;
 	return 0;
 }
 
@@ -469,6 +496,9 @@ parse_pdr(struct bld *b, int g, bool upd)
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_PDI, 0, 0);
 	i = child(b, g, PF_IE_OHR);
 	if (i >= 0 && (rc = parse_ohr(b, i, p)) != 0)
+		return rc;
+	i = child(b, g, PF_IE_UE_IP_POOL_ID);   /* Create PDR only: the codec drops it elsewhere */
+	if (i >= 0 && (rc = intern_ie(b, i, false, &p->pool)) != 0)
 		return rc;
 	/* a list that is there replaces the whole list (TS 29.244 7.5.4.2) */
 	if (child(b, g, PF_IE_URR_ID) >= 0 && id_list(b, g, PF_IE_URR_ID, &p->urr, &p->n_urr) != 0)
@@ -959,6 +989,7 @@ pf_sess_layout(struct bld *b)
 			ids += p->n_urr;
 		}
 		name_ref(p->ni);
+		name_ref(p->pool);
 		name_ref(p->app);
 	}
 	for (i = 0; i < b->n_far; i++)
@@ -1152,6 +1183,7 @@ pf_sess_free(struct pf_session *s)
 	for (i = 0; i < s->n_pdr; i++) {
 		name_unref(s->pdr[i].ni);
 		name_unref(s->pdr[i].app);
+		name_unref(s->pdr[i].pool);
 	}
 	for (i = 0; i < s->n_far; i++)
 		name_unref(s->far[i].ni);

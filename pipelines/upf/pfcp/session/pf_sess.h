@@ -74,8 +74,10 @@ unsigned pf_sess_names_used(void);
  *   Outer Header Removal not 0, 1 or 6            73 / Outer Header Removal / the PDR
  *   F-TEID with CH and a (non-zero) TEID/address, CHID without CH, or without CH and
  *     without an address                          69 / F-TEID
- *   UE IP Address with CHV4/CHV6 (UEIP not advertised)   73 / UE IP Address / the PDR
- *   UE IP Address twice for one family            69 / UE IP Address
+ *   UE IP Address with CHV6 asking a prefix other than a /64 (IPv6D, IP6PL not 64)
+ *                                                 73 / UE IP Address / the PDR
+ *   UE IP Address twice for one family (an address or CHV4/CHV6)  69 / UE IP Address
+ *   UE IP address Pool Identity not printable ASCII, empty or too long  69 / that IE
  *   SDF Filter whose Flow Description pf_flow_parse refuses  73 / SDF Filter / the PDR
  *   Network Instance / Application ID unusable (too long, a NUL)  69 / that IE
  *   Apply Action not FORW, DROP, BUFF, BUFF|NOCP or NOCP: other bits (DUPL, IPMA,

@@ -188,7 +188,8 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 	uint64_t m = BIT(0, p->has_ohr) | BIT(1, p->has_fteid) | BIT(2, p->has_ue_ip) | BIT(3, p->src_iface) |
 		BIT(4, p->ohr) | BIT(5, p->ni) | BIT(6, p->app) | BIT(7, p->precedence) | BIT(8, p->far_id) |
 		BIT(9, p->qfi_mask) | BIT(10, fteid_set(&p->fteid)) | BIT(11, ue_set(&p->ue)) |
-		BIT(12, p->n_sdf) | BIT(13, p->n_qer) | BIT(14, p->n_urr);
+		BIT(12, p->n_sdf) | BIT(13, p->n_qer) | BIT(14, p->n_urr) | BIT(15, p->ue.ch4) | BIT(16, p->ue.ch6) |
+		BIT(17, p->pool);
 	int i;
 
 	wvar(w, p->id);
@@ -226,6 +227,8 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 		for (i = 0; i < p->n_urr; i++)
 			wvar(w, p->urr[i]);
 	}
+	if (m & BIT(17, 1))
+		wname(w, p->pool);
 }
 
 static void
@@ -632,7 +635,7 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 
 	memset(p, 0, sizeof(*p));
 	p->id = (uint16_t)rvar(r, UINT16_MAX);
-	m = rvar(r, 0x7fff);
+	m = rvar(r, 0x3ffff);
 	p->has_ohr = is_bool(m, 0);
 	p->has_fteid = is_bool(m, 1);
 	p->has_ue_ip = is_bool(m, 2);
@@ -654,10 +657,12 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 		r_fteid(r, &p->fteid);
 	if (m & BIT(11, 1))
 		r_ue(r, &p->ue);
+	p->ue.ch4 = is_bool(m, 15);
+	p->ue.ch6 = is_bool(m, 16);
 	/* what establish leaves: a known interface and OHR, F-TEID and UE IP only with their flag */
 	if (p->src_iface > PF_SRC_IFACE_MAX || (p->has_ohr ? p->ohr != PF_OHR_GTPU_UDP_IPV4 &&
 		p->ohr != PF_OHR_GTPU_UDP_IPV6 && p->ohr != PF_OHR_GTPU_UDP_IP : p->ohr != 0) ||
-		(!p->has_fteid && (m & BIT(10, 1))) || (!p->has_ue_ip && (m & BIT(11, 1))))
+		(!p->has_fteid && (m & BIT(10, 1))) || (!p->has_ue_ip && (m & (BIT(11, 1) | BIT(15, 1) | BIT(16, 1)))))
 		r->bad = true;
 	if (m & BIT(12, 1)) {
 		p->n_sdf = r8(r);
@@ -692,6 +697,8 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 		for (i = 0; i < p->n_urr; i++)
 			p->urr[i] = (uint32_t)rvar(r, UINT32_MAX);
 	}
+	if (m & BIT(17, 1))
+		p->pool = rname(u);
 }
 
 static void

@@ -121,7 +121,10 @@ struct pf_pdr {
 	 * ch and teid 0 still needs one (a Modification copies chosen ones over, and one
 	 * whose PDI was replaced is back to teid 0). */
 	struct pf_fteid fteid;
-	struct pf_ue_ip ue; /* both families when the SMF sent two UE IP Address IEs */
+	struct pf_ue_ip ue; /* both families when the SMF sent two UE IP Address IEs; with
+	                     * ch4/ch6 the UP function chooses that family's address
+	                     * (UEIP), then written here beside the flag, as fteid's */
+	uint16_t pool;      /* UE IP address Pool Identity, interned; 0: none */
 	struct pf_sdf_rule *sdf; /* n_sdf of them */
 	uint32_t *qer;           /* n_qer QER IDs, each one of the session's */
 	uint32_t *urr;           /* n_urr URR IDs, each one of the session's */
@@ -194,7 +197,7 @@ struct pf_fail {
 struct pf_mod {
 	bool cp_changed; /* the SMF sent a new CP F-SEID (new->cp) */
 	bool drobu;      /* PFCPSMReq-Flags DROBU: drop what is buffered */
-	uint8_t n_rm_urr, n_query_urr, n_sndem, n_new_fteid;
+	uint8_t n_rm_urr, n_query_urr, n_sndem, n_new_choice;
 	/* URRs removed: their final Usage Reports go in the Modification Response */
 	uint32_t rm_urr[PF_SESS_URR_MAX];
 	/* URRs to report now (Query URR, or every URR of the session with QAURR) */
@@ -202,9 +205,9 @@ struct pf_mod {
 	/* FARs whose Update Forwarding Parameters carried SNDEM: an end marker into the
 	 * tunnel of the OLD session's FAR (cur), before the new one is installed */
 	uint32_t sndem_far[PF_SESS_FAR_MAX];
-	/* PDRs created or with their PDI replaced whose F-TEID has ch (to choose and answer
-	 * in Created PDR) */
-	uint16_t new_fteid[PF_SESS_PDR_MAX];
+	/* PDRs created or with their PDI replaced that ask the UP function to choose: an
+	 * F-TEID with ch, a UE address with CHV4/CHV6 (chosen, then answered in Created PDR) */
+	uint16_t new_choice[PF_SESS_PDR_MAX];
 };
 
 #endif
