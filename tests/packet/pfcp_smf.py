@@ -63,6 +63,20 @@ SESSION_SHAPES = {
 }
 
 
+def ue_ie(ue, sd=0):
+    """A UE IP Address IE: @ue's IPv4 address, or "choose4", "choose6", "choose46": CHV4/CHV6
+    (TS 29.244 8.2.62), the UPF chooses that family's (UEIP). scapy names octet 5's bits
+    8-4 spare: CHV4 is bit 5, CHV6 bit 6."""
+    if ue.startswith("choose"):
+        return IE_UE_IP_Address(spare=(2 if "4" in ue else 0) | (4 if "6" in ue else 0), SD=sd)
+    return IE_UE_IP_Address(V4=1, SD=sd, ipv4=ue)
+
+
+def pool_ie(name):
+    """UE IP address Pool Identity (IE 177, in Create PDR): its length, then the name (8.2.128)."""
+    return IE_NotImplemented(ietype=177, data=struct.pack("!H", len(name)) + name.encode())
+
+
 def ni_ie(name, enc="label"):
     """A Network Instance IE: label-encoded as scapy makes it ("\x08internet"), or plain text."""
     if enc == "plain":
@@ -257,7 +271,7 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None):
+                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
@@ -271,11 +285,14 @@ class Smf:
         ni = [ni_ie(sh["ni"], sh["ni_enc"])] if sh["ni"] else []
         ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni
         if sh["ul_ue_ip"]:
-            ul_pdi.append(IE_UE_IP_Address(V4=1, ipv4=ue))
-        dl_pdi = [IE_SourceInterface(interface=1)] + ni + [IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)]
+            ul_pdi.append(ue_ie(ue))
+        dl_pdi = [IE_SourceInterface(interface=1)] + ni + [ue_ie(ue, sd=1)]
         ul = [IE_PDR_Id(id=1), IE_Precedence(precedence=255), IE_PDI(IE_list=ul_pdi),
               IE_OuterHeaderRemoval(header=sh["ohr"]), IE_FAR_Id(id=1)]
         dl = [IE_PDR_Id(id=2), IE_Precedence(precedence=255), IE_PDI(IE_list=dl_pdi), IE_FAR_Id(id=2)]
+        if pool is not None:
+            ul.append(pool_ie(pool))
+            dl.append(pool_ie(pool))
         l = [self.node_id(), self.fseid(cp_seid)]
         if sh["qer"]:
             ul.append(IE_QER_Id(id=1))
@@ -329,9 +346,10 @@ class Smf:
         return self.wrap(PFCPSessionEstablishmentRequest(IE_list=self.est_ies(cp_seid, ue, **kw)), seq, seid=0)
 
     def open_session(self, cp_seid, ue, **kw):
-        """Establish: (the answer, {"up_seid", "ul_teid", "ul_addr"} as it says)."""
+        """Establish: (the answer, {"up_seid", "ul_teid", "ul_addr", "ue", "ue6"} as it says:
+        ue and ue6 the addresses its Created PDRs carry, when the UPF chose them)."""
         r = self.request(self.est_msg(cp_seid, ue, **kw))
-        sess = {"up_seid": 0, "ul_teid": None, "ul_addr": None}
+        sess = {"up_seid": 0, "ul_teid": None, "ul_addr": None, "ue": None, "ue6": None}
         f = ie(r, IE_FSEID_T) if r is not None else None
         if f is not None:
             sess["up_seid"] = f.seid
@@ -340,6 +358,9 @@ class Smf:
                 for x in c.IE_list:
                     if x.ietype == 21:
                         sess["ul_teid"], sess["ul_addr"] = x.TEID, x.ipv4
+                    if x.ietype == 93:
+                        sess["ue"] = x.ipv4 if x.V4 else sess["ue"]
+                        sess["ue6"] = x.ipv6 if x.V6 else sess["ue6"]
         if sess["ul_teid"] is None and SESSION_SHAPES[self.profile]["fteid"] == "smf":
             sess["ul_teid"], sess["ul_addr"] = kw.get("ul_teid") or 0x7000 + (cp_seid & 0xfff), \
                 kw.get("ul_addr") or "192.0.2.1"

@@ -145,11 +145,11 @@ def check_setup_rsp(r, seq, cd, what):
     expect_eq(bytes(f)[4:].hex() if f is not None else "", st["up_features"],
               "%s: UP Function Features as the session layer set them" % what)
     # exactly what is implemented (TS 29.244 8.2.25, scapy's names): FTUP, BUCP, DDND, EMPU,
-    # and in octet 7 (past scapy's fields) MNOP alone (bit 5)
+    # and in octet 7 (past scapy's fields) UEIP (bit 3) and MNOP (bit 5)
     want = {"BUCP": 1, "DDND": 1, "DLBD": 0, "TRST": 0, "FTUP": 1, "PFDM": 0, "HEEU": 0, "TREU": 0,
             "EMPU": 1, "PDIU": 0, "UDBC": 0, "QUOAC": 0, "TRACE": 0, "FRRT": 0, "PFDE": 0}
     expect_eq({k: getattr(f, k, None) for k in want}, want, "%s: UP Function Features, field by field" % what)
-    expect_eq(bytes(f.extra_data or b"").hex(), "10", "%s: octet 7: MNOP (bit 5) alone" % what)
+    expect_eq(bytes(f.extra_data or b"").hex(), "14", "%s: octet 7: UEIP (bit 3), MNOP (bit 5)" % what)
     expect(S.ie(r, S.IE_OFFENDING) is None, "%s: no Offending IE" % what)
 
 

@@ -679,6 +679,84 @@ def test_uplink_pdr_without_ue_address():
                 smf.close()
 
 
+@R.test
+def test_ue_addresses_chosen_by_the_upf():
+    """UEIP (TS 29.244 5.21): PDRs whose UE IP Address says CHV4 (and CHV6) get the UPF's
+    choice, one address (and /64) a session, from the pool serving the session's Network
+    Instance, or the one its UE IP address Pool Identity names, answered in Created PDR and
+    compiled as an SMF's own: the uplink from it forwards, from another it is spoofed. A full
+    pool is Cause 79 (All dynamic addresses are occupied); a deleted session's address is
+    chosen again; the addresses sessions hold survive a kill -9 of sxcd (its journal). A pool
+    outside the UPF's routed pool fails the intent. UEIP is advertised (octet 7, bit 3)."""
+    import signal
+    from scapy.contrib.gtp import GTP_U_Header
+    spec = dict(UPF, ue_pool6="2001:db8:45::/48",
+                ueip_pools=[{"prefix": "10.45.9.0/30", "network_instance": "internet"},
+                            {"prefix": "10.45.8.0/24", "name": "big"},
+                            {"prefix": "2001:db8:45:100::/56", "network_instance": "internet"}])
+    g = [gpdu(0x7791, "10.45.9.1"), gpdu(0x7791, "10.45.9.77"), gpdu(0x7793, "10.45.8.1")]
+    one = len(g[0][GTP_U_Header].payload)
+    with upf_pfcp(spec=spec, n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            r = smf.associate()
+            expect_eq(cause_of(r), 1, "associated")
+            feat = bytes(S.ie(r, 43))[4:] if S.ie(r, 43) is not None else b""
+            expect(len(feat) >= 3 and feat[2] & 0x04, "UEIP advertised: %s" % feat.hex())
+            r, a = smf.open_session(cp_seid=0xe1, ue="choose46", gnb="192.0.2.10", gnb_teid=0x51, ul_teid=0x7791,
+                                    vol_threshold=10 ** 9)
+            expect_eq((cause_of(r), a["ue"], a["ue6"]), (1, "10.45.9.1", "2001:db8:45:100::"),
+                      "the first session: the Network Instance's pools' first address and /64")
+            r, b = smf.open_session(cp_seid=0xe2, ue="choose4", gnb="192.0.2.10", gnb_teid=0x52, ul_teid=0x7792)
+            expect_eq((cause_of(r), b["ue"], b["ue6"]), (1, "10.45.9.2", None), "the second: the next address")
+            r, _ = smf.open_session(cp_seid=0xe3, ue="choose4", gnb="192.0.2.10", gnb_teid=0x53, ul_teid=0x7794)
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (79, 93),
+                      "the /30 is full: All dynamic addresses are occupied, offending UE IP Address")
+            r, c = smf.open_session(cp_seid=0xe4, ue="choose4", gnb="192.0.2.10", gnb_teid=0x54, ul_teid=0x7793,
+                                    pool="big")
+            expect_eq((cause_of(r), c["ue"]), (1, "10.45.8.1"), "named by its Pool Identity")
+            t = tables(dp)
+            dl, dl6 = by(t, "sessions_downlink", "ue"), by(t, "sessions_downlink6", "ue")
+            expect_eq((sorted(dl), sorted(dl6)), (["10.45.8.1", "10.45.9.1", "10.45.9.2"], ["2001:db8:45:100::"]),
+                      "compiled as the SMF's own addresses are")
+            expect_eq(dl["10.45.9.1"]["params"]["teid"], 0x51, "toward its gNB tunnel")
+            st = dp.phase(["n3"])
+            expect_eq(T.drops_of(st).get("upf.spoofed", 0), 1, "the chosen address's uplink forwards; another's is "
+                      "spoofed")
+            r = smf.modify(a["up_seid"], 0xe1, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], one, "its uplink bytes counted")
+            # a Modification leaves the session its address
+            r = smf.modify(a["up_seid"], 0xe1, far=2, gnb="192.0.2.10", gnb_teid=0x61)
+            expect_eq((cause_of(r), by(tables(dp), "sessions_downlink", "ue")["10.45.9.1"]["params"]["teid"]),
+                      (1, 0x61), "modified, the same address")
+            expect_eq(cause_of(smf.delete(b["up_seid"], 0xe2)), 1, "the second deleted")
+            r, d = smf.open_session(cp_seid=0xe5, ue="choose4", gnb="192.0.2.10", gnb_teid=0x55, ul_teid=0x7795)
+            expect_eq((cause_of(r), d["ue"]), (1, "10.45.9.2"), "its address chosen again")
+            # kill -9: the addresses held come back with the sessions
+            cd.stop(signal.SIGKILL)
+            cd.start()
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
+                if st["sessions"]["total"] == 3:
+                    break
+                time.sleep(0.2)
+            expect_eq(st["sessions"]["total"], 3, "the sessions restored")
+            r, _ = smf.open_session(cp_seid=0xe6, ue="choose4", gnb="192.0.2.10", gnb_teid=0x56, ul_teid=0x7796)
+            expect_eq(cause_of(r), 79, "after the restart the pool is still full")
+            expect_eq(cause_of(smf.delete(a["up_seid"], 0xe1)), 1, "the first deleted")
+            r, e = smf.open_session(cp_seid=0xe7, ue="choose46", gnb="192.0.2.10", gnb_teid=0x57, ul_teid=0x7797)
+            expect_eq((cause_of(r), e["ue"], e["ue6"]), (1, "10.45.9.1", "2001:db8:45:100::"),
+                      "its address and /64 again (the cursor of a pool starts over with sxcd)")
+            for up, cp in ((c["up_seid"], 0xe4), (d["up_seid"], 0xe5), (e["up_seid"], 0xe7)):
+                expect_eq(cause_of(smf.delete(up, cp)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+        # a pool the UPF gets no downlink of
+        bad = dict(spec, ueip_pools=[{"prefix": "10.46.0.0/24"}])
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": bad})
+        expect_eq(res["status"]["phase"], "Failed", "a pool outside ue_pool: %s" % res.get("status"))
+        expect("not inside ue_pool" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
+
+
 def keys_of(t):
     """Every entry of the tables as (table, match, action): what is there, whatever its
     counters' thresholds now."""
