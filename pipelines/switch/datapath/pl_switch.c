@@ -79,10 +79,10 @@ static const struct dp_table_def flood_def = {
 	/* tunnels: head-end replication to the domain's peer sites (0: none),
 	 * the first SW_FLOOD_TUNNELS here, `more` in flood_more */
 	.actions = { { SW_A_FLOOD, 2 + SW_FLOOD_TUNNELS, { { SW_F_PORTS, DP_T_U32 },
-		{ SW_F_T_N(0), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(1), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T_N(2), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(3), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T_N(4), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(5), DP_T_U32, SW_TUNNEL_MAX, true },
-		{ SW_F_T_N(6), DP_T_U32, SW_TUNNEL_MAX, true }, { SW_F_T_N(7), DP_T_U32, SW_TUNNEL_MAX, true },
+		{ SW_F_T_N(0), DP_T_U32, 0, true }, { SW_F_T_N(1), DP_T_U32, 0, true },
+		{ SW_F_T_N(2), DP_T_U32, 0, true }, { SW_F_T_N(3), DP_T_U32, 0, true },
+		{ SW_F_T_N(4), DP_T_U32, 0, true }, { SW_F_T_N(5), DP_T_U32, 0, true },
+		{ SW_F_T_N(6), DP_T_U32, 0, true }, { SW_F_T_N(7), DP_T_U32, 0, true },
 		{ SW_F_MORE, DP_T_U16, SW_FLOOD_MORE_MAX, true } } },
 		{ SW_A_NONE, 0, {} } },
 	.default_action = 1,
@@ -95,7 +95,7 @@ static const struct dp_table_def flood_more_def = {
 	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX },
 		    { SW_F_INDEX, DP_T_U16, DP_MATCH_EXACT, SW_FLOOD_MORE_MAX - 1 } },
 	.n_actions = 2,
-	.actions = { { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } }, { SW_A_NONE, 0, {} } },
+	.actions = { { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32 } } }, { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
 
@@ -108,9 +108,11 @@ static const struct dp_table_def fdb_def = {
 		[SW_FDB_LEARNED] = { SW_A_LEARNED, 1, { { SW_F_PORT, DP_T_PORT } } },
 		[SW_FDB_ROUTE] = { SW_A_ROUTE, 0, {} },
 		[SW_FDB_DROP] = { SW_A_DROP, 0, {} },
-		/* behind an overlay tunnel (the overlay feature's tunnels table) */
-		[SW_FDB_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },
-		[SW_FDB_TUNNEL_LEARNED] = { SW_A_TUNNEL_LEARNED, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },
+		/* behind an overlay tunnel (the overlay feature's tunnels table),
+		 * or an attached endpoint (SW_TUN_ATTACHED: a UPF's Ethernet PDU
+		 * session, sw_api.h) */
+		[SW_FDB_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32 } } },
+		[SW_FDB_TUNNEL_LEARNED] = { SW_A_TUNNEL_LEARNED, 1, { { SW_F_TUNNEL, DP_T_U32 } } },
 	},
 	/* a miss floods; "drop" as default turns unknown unicast flooding off */
 	.default_action = SW_FDB_ROUTE, .next_table = SW_T_ROUTES,
@@ -363,7 +365,8 @@ static const struct dp_feature pl_switch_feature = {
 		/* a routed port's packets skip l2 (sw_state.h: SW_IN_EDGE_*) */
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6",
 			DP_EDGE_OPEN_OF("switch.l3", "tunnel"), DP_EDGE_OPEN_OF("switch.l3", "route") } },
-		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel") } },
+		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel"),
+						     DP_EDGE_OPEN("session") } },
 		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
 		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
 	},

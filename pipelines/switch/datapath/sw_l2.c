@@ -83,10 +83,30 @@ flood_more(struct dp_stage_ctx *ctx, uint16_t bd, const struct sw_flood *fl, uin
 	return nt;
 }
 
-/* Replicate m to every other member port of its bridge domain and, unless
- * it came out of a tunnel (split horizon), to the domain's peer sites'
- * tunnels (head-end replication). The copies go through ctx->extra; m
- * itself takes the last port, or the last tunnel. */
+/* May a frame from @from (0: a port; a tunnel; an attached endpoint) go
+ * into tunnel or attached endpoint @to? Never back where it came from,
+ * and from a tunnel into no other tunnel (split horizon: the peer sites
+ * flood their own). */
+static inline bool
+may_enter(uint32_t from, uint32_t to)
+{
+	if (to == from)
+		return false;
+	return from == 0 || (from & SW_TUN_ATTACHED) || (to & SW_TUN_ATTACHED);
+}
+
+static inline uint16_t
+tunnel_edge(uint32_t to)
+{
+	return DP_NEXT_EDGE((to & SW_TUN_ATTACHED) ? SW_L2_EDGE_SESSION : SW_L2_EDGE_ENCAP);
+}
+
+/* Replicate m to every other member port of its bridge domain and to the
+ * domain's tunnels and attached groups it may enter (may_enter: head-end
+ * replication to the peer sites unless it came out of a tunnel). The
+ * copies go through ctx->extra; m itself takes the last port, or the last
+ * tunnel. A copy into an attached group says where the frame came from
+ * (sw_meta.from), so that its feature skips that endpoint. */
 static uint16_t
 flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
@@ -96,7 +116,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	const struct sw_flood *fl;
 	uint16_t bd = sw_meta(m)->bd, ports[DP_PORTS_MAX], vlans[DP_PORTS_MAX];
 	uint32_t len = rte_pktmbuf_pkt_len(m) - md->l2_len;   /* L3 size, as an MTU counts */
-	uint32_t tuns[SW_FLOOD_MAX];
+	uint32_t tuns[SW_FLOOD_MAX], from = md->tunnel;
 	unsigned int n = 0, nt = 0, big = 0;
 	uint32_t mask;
 
@@ -105,13 +125,14 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	if (e[0]->action != 0)
 		return DP_NEXT_DROP(SW_DROP(no_flood));
 	fl = (const struct sw_flood *)e[0]->params;
-	if (md->tunnel == 0) {
-		for (unsigned int t = 0; t < SW_FLOOD_TUNNELS; t++)
-			if (fl->tunnels[t] != 0)
-				tuns[nt++] = fl->tunnels[t];
-		if (unlikely(fl->more != 0))
-			nt = flood_more(ctx, bd, fl, tuns, nt);
-	}
+	for (unsigned int t = 0; t < SW_FLOOD_TUNNELS; t++)
+		if (fl->tunnels[t] != 0)
+			tuns[nt++] = fl->tunnels[t];
+	if (unlikely(fl->more != 0))
+		nt = flood_more(ctx, bd, fl, tuns, nt);
+	for (unsigned int t = nt; t-- > 0;)
+		if (!may_enter(from, tuns[t]))
+			tuns[t] = tuns[--nt];
 	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
@@ -146,11 +167,14 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 
 		if (i + 1 == nt && n == 0) {
 			md->tunnel = tuns[i];
-			return DP_NEXT_EDGE(SW_L2_EDGE_ENCAP);
+			sw_meta(m)->from = from;
+			return tunnel_edge(tuns[i]);
 		}
-		c = copy_to(ctx, m, DP_NEXT_EDGE(SW_L2_EDGE_ENCAP));
-		if (c != NULL)
+		c = copy_to(ctx, m, tunnel_edge(tuns[i]));
+		if (c != NULL) {
 			dp_meta(c)->tunnel = tuns[i];
+			sw_meta(c)->from = from;
+		}
 	}
 	for (unsigned int i = 0; i + 1 < n; i++) {
 		struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_TX);
@@ -274,15 +298,19 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			break;
 		}
 		case SW_FDB_TUNNEL:
-		case SW_FDB_TUNNEL_LEARNED:
-			/* split horizon: what came out of a tunnel goes into none */
-			if (unlikely(md->tunnel != 0)) {
-				*nx = DP_NEXT_DROP(SW_DROP(split_horizon));
+		case SW_FDB_TUNNEL_LEARNED: {
+			uint32_t to = ((const struct sw_tun *)e[j]->params)->tunnel;
+
+			if (unlikely(!may_enter(md->tunnel, to))) {
+				/* back into the endpoint it came from: a hairpin; between tunnels, split horizon */
+				*nx = DP_NEXT_DROP((to & SW_TUN_ATTACHED) ? SW_DROP(hairpin) : SW_DROP(split_horizon));
 				break;
 			}
-			md->tunnel = ((const struct sw_tun *)e[j]->params)->tunnel;
-			*nx = DP_NEXT_EDGE(SW_L2_EDGE_ENCAP);
+			sw_meta(m)->from = md->tunnel;
+			md->tunnel = to;
+			*nx = tunnel_edge(to);
 			break;
+		}
 		case SW_FDB_ROUTE:
 			if (md->flags & DP_MF_ARP) {
 				sw_meta(m)->punt = SW_PUNT_ARP;

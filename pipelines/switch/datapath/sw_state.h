@@ -32,9 +32,10 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
  * L3 stages straight for a routed port's packets, and switch.l3's own
  * open edges for those its fused path (sw_fast.c) routed there */
 enum { SW_IN_EDGE_L2, SW_IN_EDGE_L3, SW_IN_EDGE_L3V6, SW_IN_EDGE_L3_ENCAP, SW_IN_EDGE_L3_ROUTE };
-/* switch.l2's edges; ENCAP and the l3 stages' are open (sw_api.h): "tunnel"
- * and "route", which upper features attach to */
-enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP };
+/* switch.l2's edges; ENCAP, SESSION and the l3 stages' are open (sw_api.h):
+ * "tunnel", "session" (attached endpoints) and "route", which upper
+ * features attach to */
+enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP, SW_L2_EDGE_SESSION };
 enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_ROUTE };   /* switch.l3 and switch.l3v6 alike */
 
 /* why the switch punted a packet (dp_meta.punt) */

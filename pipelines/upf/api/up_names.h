@@ -17,6 +17,8 @@
 #define UP_T_TERMINATIONS_UPLINK "terminations_uplink"
 #define UP_T_TERMINATIONS_DOWNLINK "terminations_downlink"
 #define UP_T_TUNNEL_PEERS	 "tunnel_peers"
+#define UP_T_SESSIONS_ETH	 "sessions_eth"	/* an Ethernet PDU session's downlink, by session */
+#define UP_T_LAN_MEMBERS	 "lan_members"	/* a 5G LAN group's sessions, by (bd, slot) */
 
 /* fields: matches and params */
 #define UP_F_DST       "dst"	/* an interface's prefix; a peer's far end */
@@ -47,6 +49,8 @@
 #define UP_F_SPORT     "sport"
 #define UP_F_MTU       "mtu"
 #define UP_F_DSCP      "dscp"
+#define UP_F_BD	       "bd"
+#define UP_F_SLOT      "slot"
 
 /* actions */
 #define UP_A_N3	      "n3"	/* upf_interfaces, upf_interfaces6 */
@@ -55,6 +59,7 @@
 #define UP_A_SLICE    "slice"	/* upf_slices */
 #define UP_A_FWD_N6   "fwd_n6"	/* the uplink tables */
 #define UP_A_FWD_N9   "fwd_n9"
+#define UP_A_BRIDGE   "bridge"	/* an Ethernet PDU session's frames into its slice's bridge domain */
 #define UP_A_ENCAP_N3 "encap_n3"	/* the downlink tables */
 #define UP_A_BUFFER   "buffer"
 #define UP_A_NOTIFY   "notify"
@@ -63,6 +68,7 @@
 #define UP_A_GTPU     "gtpu"	/* tunnel_peers */
 #define UP_A_GTPU6    "gtpu6"
 #define UP_A_NONE     "none"
+#define UP_A_MEMBER   "member"	/* lan_members */
 /* The switch's routes and routes6 into the UPF (a UE pool): sxdp names that
  * action after the feature attached to switch.l3's "route" edge, the upf. */
 #define UP_A_ROUTE    "upf"

@@ -16,6 +16,7 @@
 #include "up_in.h"
 #include "up_ul.h"
 #include "up_dl.h"
+#include "up_eth.h"
 #include "up_buf.h"
 #include "up_encap.h"
 #include "up_event.h"
@@ -96,15 +97,17 @@ static const struct dp_table_def slices_def = {
  * it has per-app terminations in this direction (apps: 1), and, uplink,
  * whether its sources go unchecked (any_src: 1, a PDR naming no UE
  * address matches any). Every action takes them all, so that they lie
- * where the struct says. */
+ * where the struct says. An Ethernet PDU session's uplink is "bridge":
+ * into its slice's bridge domain. */
 #define SESSION_PARAMS 13, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
 	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
 	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true },				\
 	{ UP_F_ANY_SRC, DP_T_U8, 1, true } }
 #define UL_ACTIONS(...)									\
-	.n_actions = 4,									\
+	.n_actions = 5,									\
 	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
-		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_NONE] = { UP_A_NONE, 0, {} } },	\
+		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_BRIDGE] = { UP_A_BRIDGE, __VA_ARGS__ },	\
+		     [UP_UL_NONE] = { UP_A_NONE, 0, {} } },						\
 	.default_action = UP_UL_NONE
 #define DL_ACTIONS(...)									\
 	.n_actions = 5,									\
@@ -137,6 +140,27 @@ static const struct dp_table_def sess_dl6_def = {
 	.name = UP_T_SESSIONS_DOWNLINK6, .size = 16384, .n_fields = 2,
 	.fields = { { UP_F_SLICE, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX }, { UP_F_UE, DP_T_IPV6NET, DP_MATCH_EXACT } },
 	DL_ACTIONS(SESSION_PARAMS), .next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
+};
+
+/* An Ethernet PDU session's downlink (TS 23.501 5.6.10.2): the frames the
+ * switch sends to the session as an attached endpoint of its bridge
+ * domain (its fdb entries, learned from its uplink), by session id. */
+static const struct dp_table_def sess_eth_def = {
+	.name = UP_T_SESSIONS_ETH, .size = 16384, .n_fields = 1,
+	.fields = { { UP_F_SESSION, DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX } },
+	DL_ACTIONS(SESSION_PARAMS), .next_table = UP_T_TERMINATIONS_DOWNLINK, .no_entry_hits = true,
+};
+
+/* A 5G LAN group: the Ethernet PDU sessions of a bridge domain the switch
+ * floods to (its flood list's SW_TUN_GROUP | bd), in slots 0..63 the
+ * writer keeps (a slot without an entry is no member). */
+static const struct dp_table_def members_def = {
+	.name = UP_T_LAN_MEMBERS, .size = 16384, .n_fields = 2,
+	.fields = { { UP_F_BD, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },
+		    { UP_F_SLOT, DP_T_U8, DP_MATCH_EXACT, UP_LAN_SLOTS - 1 } },
+	.n_actions = 2,
+	.actions = { { UP_A_MEMBER, 1, { { UP_F_SESSION, DP_T_U32, UP_SESSION_MAX } } }, { UP_A_NONE, 0, {} } },
+	.default_action = 1, .next_table = UP_T_SESSIONS_ETH,
 };
 
 /* Applications of a slice: the remote end (the destination uplink, the
@@ -194,7 +218,7 @@ static const struct dp_table_def peers_def = {
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
 };
 
-static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app;   /* table.write result codes */
+static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app, bad_eth;   /* table.write result codes */
 
 static bool
 uplink_table(int table)
@@ -205,8 +229,7 @@ uplink_table(int table)
 static bool
 far_table(int table)
 {
-	return uplink_table(table) || table == pl_up.sess_n9 || table == pl_up.sess_dl || table == pl_up.sess_dl6 ||
-	       table == pl_up.term_dl;
+	return uplink_table(table) || up_dl_session_table(table) || table == pl_up.term_dl;
 }
 
 /* A FAR of action a: 0 or why not. Only a tunnel (fwd_n9, encap_n3) names
@@ -216,7 +239,7 @@ static int
 far_check(bool uplink, uint16_t a, const struct up_term *t)
 {
 	bool tunnel = a == (uplink ? UP_UL_FWD_N9 : UP_DL_ENCAP_N3);
-	bool fwd = tunnel || (uplink && a == UP_UL_FWD_N6);
+	bool fwd = tunnel || (uplink && (a == UP_UL_FWD_N6 || a == UP_UL_BRIDGE));
 
 	if (t->urr > up_urr_max)
 		return bad_urr;
@@ -249,10 +272,17 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 
 			if ((res[i] = far_check(uplink_table(x->table), x->action, (const struct up_term *)x->params)))
 				continue;
+			/* frames only from an uplink session entry (bridge): none of a
+			 * termination's, and none with apps to classify */
+			if (x->action == UP_UL_BRIDGE && uplink_table(x->table) &&
+			    (x->table != pl_up.sess_ul || ss->apps)) {
+				res[i] = bad_eth;
+				continue;
+			}
 			if (x->table == pl_up.term_ul || x->table == pl_up.term_dl) {
 				if (x->key[4] == 0 && x->key[5] == 0)
 					res[i] = bad_app;
-			} else if (x->table != pl_up.sess_dl && x->table != pl_up.sess_dl6) {
+			} else if (x->table != pl_up.sess_dl && x->table != pl_up.sess_dl6 && x->table != pl_up.sess_eth) {
 				if (ss->ohr != UP_OHR_GTPU_IPV4 && ss->ohr != UP_OHR_GTPU_IPV6 && ss->ohr != UP_OHR_GTPU_IP)
 					res[i] = bad_ohr;
 				else if (ss->slice == 0)
@@ -323,7 +353,7 @@ static struct dp_table_deriver vlans_watch = { .done = up_vlans_written };
 static uint32_t
 urr_room(void)
 {
-	const int t[] = { pl_up.sess_ul, pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6, pl_up.term_ul,
+	const int t[] = { pl_up.sess_ul, pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6, pl_up.sess_eth, pl_up.term_ul,
 			  pl_up.term_dl };
 	uint32_t n = 0;
 
@@ -341,7 +371,8 @@ up_init(unsigned int workers)
 		{ &sess_dl_def, &pl_up.sess_dl, 16 }, { &sess_dl6_def, &pl_up.sess_dl6, 16 },
 		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP6_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
-		{ &peers_def, &pl_up.peers, 16 },
+		{ &peers_def, &pl_up.peers, 16 }, { &sess_eth_def, &pl_up.sess_eth, 16 },
+		{ &members_def, &pl_up.members, 16 },
 	};
 	static const struct rte_mbuf_dynfield meta_desc = {
 		.name = "sx_upf_meta", .size = sizeof(struct up_meta), .align = __alignof__(struct up_meta),
@@ -395,11 +426,15 @@ up_init(unsigned int workers)
 				       "forwards has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
+	bad_eth = dp_tblrpc_reason_add("bad_eth", "bridge (an Ethernet PDU session's frames into its slice's "
+				       "bridge domain) is a sessions_uplink action, of a session without apps");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
-	    bad_session == -ENOSPC || bad_app == -ENOSPC || (rc = dp_tblrpc_check_add(up_check)) < 0)
+	    bad_session == -ENOSPC || bad_app == -ENOSPC || bad_eth == -ENOSPC ||
+	    (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
-			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl | 1ull << pl_up.sess_dl6;
+			      1ull << pl_up.sess_n9 | 1ull << pl_up.sess_dl | 1ull << pl_up.sess_dl6 |
+			      1ull << pl_up.sess_eth;
 	ifaces_watch.sources = 1ull << pl_up.ifaces | 1ull << pl_up.ifaces6;
 	vlans_watch.sources = 1ull << pl_sw.interfaces;
 	{
@@ -409,15 +444,17 @@ up_init(unsigned int workers)
 		const struct { int table; uint16_t action; unsigned int off; } refs[] = {
 			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, meter) },
 			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, meter) },
+			{ pl_up.sess_ul, UP_UL_BRIDGE, offsetof(struct up_session, meter) },
 			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
+			{ pl_up.sess_eth, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
 			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },
 			{ pl_up.slices, UP_SLICE, offsetof(struct up_slice, meter) },
 		};
-		const int dl[] = { pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6 };
+		const int dl[] = { pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6, pl_up.sess_eth };
 
 		for (uint16_t a = 0; a < UP_UL_NONE; a++)
 			if ((rc = pl_qos_meter_ref(pl_up.sess_ul, a, offsetof(struct up_session, ambr))) < 0)
@@ -554,17 +591,20 @@ static const struct dp_feature pl_upf_feature = {
 		       "into the session's N3 tunnel; QERs are qos meters, URRs per termination",
 	.needs = { "switch", "qos" },
 	.init = up_init,
-	.n_stages = 4,
+	.n_stages = 5,
 	.stages = {
 		{ "upf.in", pl_upf_in_burst, { "switch.ingress", "upf.ul", "upf.dl" } },
-		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6" } },
+		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6", "switch.l2" } },
 		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
+		{ "upf.eth", pl_upf_eth_burst, { "upf.dl" } },
 		{ "upf.dl", pl_upf_dl_burst, { "switch.l3v6" } },
 	},
-	/* a route of action "upf" (a UE pool) in a slice's VRF: our downlink */
+	/* a route of action "upf" (a UE pool) in a slice's VRF: our downlink;
+	 * the switch's attached endpoints: Ethernet PDU sessions' */
 	.attach = {
 		{ "switch.l3", "route", "upf.n6" },
 		{ "switch.l3v6", "route", "upf.n6" },
+		{ "switch.l2", "session", "upf.eth" },
 	},
 	.slowpath = up_slowpath,
 	.ctl_poll = up_poll,

@@ -325,19 +325,13 @@ verdict_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static bool
-session_table(int tb)
-{
-	return tb == pl_up.sess_dl || tb == pl_up.sess_dl6 || tb == pl_up.sess_n9;
-}
-
 int
 up_buf_expand(struct dp_update *u, const struct dp_update *batch __rte_unused, unsigned int at,
 	      struct dp_update *out __rte_unused)
 {
 	const struct dp_entry *e;
 
-	if (!session_table(u->table) || u->type == DP_UPD_DEFAULT)
+	if (!up_dl_session_table(u->table) || u->type == DP_UPD_DEFAULT)
 		return 0;
 	if (at >= was_cap) {
 		unsigned int cap = RTE_MAX(at + 1, 2 * was_cap);
@@ -389,7 +383,7 @@ up_buf_written(const struct dp_update *d, unsigned int n, const int *res)
 			v.e = dp_table_find((unsigned int)tb, d[i].key);
 			v.session = rte_be_to_cpu_32(*(const uint32_t *)d[i].key);
 			v.app = rte_be_to_cpu_16(*(const uint16_t *)(d[i].key + 4));
-		} else if (session_table(tb)) {
+		} else if (up_dl_session_table(tb)) {
 			/* was: the id the entry had before the batch; id: the one
 			 * this update gave it */
 			uint32_t was = was_id[i];

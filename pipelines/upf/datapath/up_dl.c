@@ -5,7 +5,8 @@
  * own, or its app's: applications on the source), then encap_n3 with the
  * QERs and the URR into the session's one N3 tunnel with a DL PDU Session
  * Container; buffer and notify go to the slow path (up_buf.h); drop is the
- * gate closed. */
+ * gate closed. From upf.eth, an Ethernet PDU session's frames (up_eth.h)
+ * take the same way. */
 #include <string.h>
 
 #include <rte_ip.h>
@@ -90,7 +91,8 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (!(dp_meta(pkts[i])->flags & (DP_MF_IPV4 | DP_MF_IPV6))) {
+		/* an Ethernet PDU session's frame (upf.eth) is a T-PDU as it is */
+		if (!(dp_meta(pkts[i])->flags & (DP_MF_IPV4 | DP_MF_IPV6)) && (*up_sess(pkts[i]))->table != pl_up.sess_eth) {
 			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
 			continue;
 		}

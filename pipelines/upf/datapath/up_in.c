@@ -407,15 +407,22 @@ message(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16
 
 /* A G-PDU whose session passed the checks: its outer headers off (the
  * outer Ethernet addresses kept, untagged) and cut at end (its T-PDU's IP
- * packet's), ready to be parsed as a frame. */
+ * packet's), ready to be parsed as a frame; an Ethernet PDU session's
+ * T-PDU is the frame. */
 static inline void
-strip(struct rte_mbuf *m, uint32_t end)
+strip(struct rte_mbuf *m, uint32_t end, bool eth)
 {
 	uint8_t mac[12];
 
-	memcpy(mac, rte_pktmbuf_mtod(m, const uint8_t *), 12);
 	if (rte_pktmbuf_pkt_len(m) > end)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	if (eth) {
+		rte_pktmbuf_adj(m, up_gtpu(m)->inner_off);
+		m->ol_flags &= ~(RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK |
+				 RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+		return;
+	}
+	memcpy(mac, rte_pktmbuf_mtod(m, const uint8_t *), 12);
 	rte_pktmbuf_adj(m, (uint16_t)(up_gtpu(m)->inner_off - ETH_HLEN));
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), mac, 12);
 	*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 12) =
@@ -433,8 +440,9 @@ strip(struct rte_mbuf *m, uint32_t end)
  * (RFC 1812 5.2.2: they go). */
 static inline unsigned int
 session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_entry *ie,
-	       const struct up_session *s, uint32_t *end)
+	       const struct dp_entry *se, uint32_t *end)
 {
+	const struct up_session *s = (const struct up_session *)se->params;
 	const struct up_iface *ifc = (const struct up_iface *)ie->params;
 	const struct up_gtpu *ug = up_gtpu(m);
 	bool v6 = (md->flags & DP_MF_IPV6) != 0;
@@ -448,10 +456,20 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 	if (ug->pdu_type != GTPU_PDU_TYPE_NONE &&
 	    ug->pdu_type != (ie->action == UP_IF_N3 ? GTPU_PDU_TYPE_UL : GTPU_PDU_TYPE_DL))
 		return UP_DROP(psc_direction);
+	/* the uplink gate closed for all it carries (no app has a termination
+	 * of its own): nothing to look at, frame or packet */
+	if (se->action == UP_UL_DROP && ie->action == UP_IF_N3 && !s->apps)
+		return UP_DROP(gate_closed);
 	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, up_gtpu_hdr_off(md));
 	gend = up_gtpu_hdr_off(md) + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
 	if (ug->inner_off >= gend)
 		return UP_DROP(empty_tpdu);
+	if (se->action == UP_UL_BRIDGE && ie->action == UP_IF_N3) {   /* an Ethernet PDU session: a frame */
+		if ((uint32_t)ug->inner_off + RTE_ETHER_HDR_LEN > gend)
+			return UP_DROP(eth_trunc);
+		*end = gend;
+		return 0;
+	}
 	in = rte_pktmbuf_mtod_offset(m, const uint8_t *, ug->inner_off);
 	if (!ug->inner)   /* the parser hook's: an IPv4 or IPv6 header whole */
 		return in[0] >> 4 == 4 || in[0] >> 4 == 6 ? UP_DROP(inner_trunc) : UP_DROP(not_ip);
@@ -591,12 +609,12 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			next[i] = error_ind(ctx, m, md);
 			continue;
 		}
-		if ((r = session_checks(m, md, ie[j], (const struct up_session *)se[j]->params, &end)) != 0) {
+		if ((r = session_checks(m, md, ie[j], se[j], &end)) != 0) {
 			next[i] = DP_NEXT_DROP(r);
 			continue;
 		}
 		qfi[ks] = up_gtpu(m)->qfi;
-		strip(m, end);
+		strip(m, end, se[j]->action == UP_UL_BRIDGE && ie[j]->action == UP_IF_N3);
 		in[ks] = m;
 		se[ks] = se[j];
 		ie[ks] = ie[j];
@@ -620,9 +638,15 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			continue;
 		}
 		md->slice = s->slice;
-		/* out of a tunnel, into the VRF: nothing the switch says
-		 * about it may leave raw on N3/N9 */
-		pl_switch_meta_decap(m, SW_BD_NONE);
+		/* out of a tunnel, into the VRF (or an Ethernet PDU session's
+		 * bridge domain, as its attached endpoint): nothing the switch
+		 * says about it may leave raw on N3/N9 */
+		if (!n9 && se[j]->action == UP_UL_BRIDGE) {
+			pl_switch_meta_decap(m, s->slice);
+			md->tunnel = SW_TUN_ATTACHED | s->id;
+		} else {
+			pl_switch_meta_decap(m, SW_BD_NONE);
+		}
 		*up_sess(m) = se[j];
 		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
 		um->app = 0;

@@ -20,6 +20,15 @@
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
  *   tunnel_peers          id -> gtpu {src, dst, gw, vrf, sport, mtu, dscp} (over IPv4)
  *                         | gtpu6 {src, dst, vrf, sport, mtu, dscp} (over IPv6): a gNB or an anchor UPF
+ *   sessions_eth          session -> encap_n3 | buffer | drop | notify: an Ethernet PDU
+ *                         session's downlink, the frames the switch sends to it
+ *   lan_members           (bd, slot) -> member {session}: a 5G LAN group's sessions,
+ *                         the frames the switch floods to the group
+ * An Ethernet PDU session (its uplink entry's action bridge, TS 23.501
+ * 5.6.10.2) carries frames: its uplink ones go into its slice's bridge
+ * domain as an attached endpoint of the switch (sw_api.h: SW_TUN_ATTACHED
+ * | session), learned there; what the switch sends to that endpoint, or
+ * floods to the domain's group (SW_TUN_GROUP | bd), comes back at upf.eth.
  * A session entry is the session (its id, UE, slice, AMBR, outer header
  * removal) with its default termination (the action and its FAR, QER and
  * URR): a session with no per-app rule costs one lookup per direction,
@@ -62,6 +71,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 
 struct pl_upf_tables {
 	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
+	int sess_eth, members;
 };
 extern struct pl_upf_tables pl_up;
 /* Main lcore: the downlink packets up_buf holds now, all sessions (upf.usage reads it). */
@@ -70,8 +80,10 @@ extern unsigned int up_buf_held_n;
 enum { UP_IF_N3, UP_IF_N9, UP_IF_N6, UP_IF_NONE };
 enum { UP_SLICE, UP_SLICE_NONE };
 enum { UP_APP, UP_APP_NONE };
-/* the actions of sessions_uplink and terminations_uplink alike */
-enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_NONE };
+/* the actions of sessions_uplink and terminations_uplink alike; bridge
+ * (sessions_uplink only): an Ethernet PDU session's frames into its
+ * slice's bridge domain (bd: the slice's id, as slices compile) */
+enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_BRIDGE, UP_UL_NONE };
 /* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
 enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
@@ -123,6 +135,8 @@ struct up_session {
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
 struct up_iface { uint16_t slice, id, echo_s; uint8_t misses; };   /* n6: the slice only */
 struct up_app { uint16_t app; };
+struct up_member { uint32_t session; };
+#define UP_LAN_SLOTS 64          /* a 5G LAN group's sessions in one bridge domain, at most */
 struct up_slice { uint32_t meter; };
 struct up_peer {
 	uint32_t src, dst;       /* our endpoint, theirs */
@@ -147,8 +161,9 @@ enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL,
 /* the stages' edges: upf.in's, upf.ul's (into the slice's VRF; IPv6 peers'
  * outer packets into the underlay's), upf.n6's, upf.dl's (IPv6 peers') */
 enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL };
-enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6 };
+enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6, UP_UL_EDGE_L2 };
 enum { UP_N6_EDGE_DL };
+enum { UP_ETH_EDGE_DL };
 enum { UP_DL_EDGE_L3V6 };
 
 /* What upf stages hand each other with a packet, in two rte_mbuf dynamic
@@ -198,7 +213,11 @@ up_ip_len(struct rte_mbuf *m)
 		return (uint16_t)(sizeof(struct rte_ipv6_hdr) +
 				  rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 									   md->l3_off)->payload_len));
-	return rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->total_length);
+	if (likely(md->flags & DP_MF_IPV4))
+		return rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								md->l3_off)->total_length);
+	/* an Ethernet PDU session's frame, from l3_off (upf.eth) to its end */
+	return (uint16_t)(rte_pktmbuf_pkt_len(m) - md->l3_off);
 }
 static inline uint8_t
 up_ip_tos(struct rte_mbuf *m)
@@ -208,7 +227,17 @@ up_ip_tos(struct rte_mbuf *m)
 	if (md->flags & DP_MF_IPV6)
 		return (uint8_t)(rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 									  md->l3_off)->vtc_flow) >> 20);
-	return rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+	if (likely(md->flags & DP_MF_IPV4))
+		return rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+	return 0;
+}
+
+/* Is table tb one whose entries are a session's downlink (buffered,
+ * counted, metered as such)? */
+static inline bool
+up_dl_session_table(int tb)
+{
+	return tb == pl_up.sess_dl || tb == pl_up.sess_dl6 || tb == pl_up.sess_n9 || tb == pl_up.sess_eth;
 }
 
 /* The key of sessions_uplink and sessions_n9_downlink: (endpoint, TEID). */
@@ -232,6 +261,23 @@ up_dl6_key(uint8_t *k, uint16_t slice, const uint8_t *ip)
 	memset(k, 0, 16);
 	*(rte_be16_t *)(k + pl_up_dl6_slice_off) = rte_cpu_to_be_16(slice);
 	memcpy(k + pl_up_dl6_ue_off, ip, 8);
+}
+
+/* The key of sessions_eth: the session id. */
+static inline void
+up_eth_key(uint8_t *k, uint32_t session)
+{
+	memset(k, 0, 16);
+	*(rte_be32_t *)k = rte_cpu_to_be_32(session);
+}
+
+/* The key of lan_members: (bridge domain, slot). */
+static inline void
+up_member_key(uint8_t *k, uint16_t bd, uint8_t slot)
+{
+	memset(k, 0, 16);
+	*(rte_be16_t *)k = rte_cpu_to_be_16(bd);
+	k[2] = slot;
 }
 
 /* The (session, app) key of a terminations table. */

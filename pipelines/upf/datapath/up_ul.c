@@ -7,7 +7,8 @@
  * applications on the destination), the QERs, the URR; fwd_n6 breaks it
  * out into the session's slice's VRF (switch.l3 or l3v6 routes it to the
  * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
- * PDU Session Container. */
+ * PDU Session Container. An Ethernet PDU session's frames (up_ul_eth)
+ * take their session's termination and go into its bridge domain. */
 #include <string.h>
 
 #include <rte_ip.h>
@@ -18,6 +19,7 @@
 #include "up_own.h"
 #include "up_term.h"
 #include "up_urr.h"
+#include "sw_api.h"
 #include "gtp.h"
 #include "dp_stats.h"
 #include "dp_table.h"
@@ -73,6 +75,50 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 	return k;
 }
 
+/* An Ethernet PDU session's uplink frames, j < k (their session entry's
+ * action bridge): from a unicast source MAC (learned in the bridge domain
+ * as the session's), the QERs, the URR (the frame, as TS 29.244 measures
+ * an Ethernet T-PDU), then switch.l2 as the session's attached endpoint
+ * in its slice's bridge domain. A closed gate is the entry's drop: such a
+ * session's frames never get here (upf.in). */
+static void
+ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k, uint16_t *next)
+{
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct sw_learn_ev last = { .bd = UINT16_MAX };
+	unsigned int k1 = 0;
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+		if (unlikely(!rte_is_valid_assigned_ether_addr(&eh->src_addr))) {
+			next[idx[j]] = DP_NEXT_DROP(UP_DROP(eth_src));
+			continue;
+		}
+		e[k1] = *up_sess(m);
+		idx[k1++] = idx[j];
+	}
+	up_ambr_prefetch(ctx, pkts, idx, k1);
+	k = up_qer(ctx, pkts, idx, k1, e, next);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct dp_meta *md = dp_meta(m);
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		struct sw_learn_ev ev = { .bd = sw_meta(m)->bd, .port = md->in_port, .tunnel = md->tunnel };
+
+		up_urr_count_len(ctx->worker, (const struct up_term *)e[j]->params, len);
+		ctx->stats->events[UP_EVENT(breakout)]++;
+		ctx->stats->events[UP_EVENT(bridged)]++;
+		ctx->stats->events[UP_EVENT(breakout_bytes)] += len;
+		/* the session's MAC in its bridge domain: what the switch sends
+		 * there comes back to upf.eth (the fdb's tunnel_learned) */
+		rte_ether_addr_copy(&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr, &ev.mac);
+		pl_switch_learn_post(ctx, &last, &ev);
+		next[idx[j]] = DP_NEXT_EDGE(UP_UL_EDGE_L2);
+	}
+}
+
 uint16_t
 pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -84,12 +130,18 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 
 	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
 	bool exact = os->n_prefix == 0;
+	uint16_t eth[DP_LOOKUP_BURST];
+	unsigned int ke = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
 
+		if (unlikely((*up_sess(m))->action == UP_UL_BRIDGE)) {
+			eth[ke++] = i;
+			continue;
+		}
 		if (md->flags & DP_MF_IPV6) {
 			idx6[k6++] = i;
 			continue;
@@ -129,6 +181,8 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	}
 	if (k6)
 		k = checks6(ctx, pkts, idx6, k6, idx, k, next);
+	if (unlikely(ke != 0))
+		ul_eth(ctx, pkts, eth, ke, next);
 	if (k == 0)
 		return 0;
 	up_ambr_prefetch(ctx, pkts, idx, k);

@@ -90,7 +90,8 @@ arm(uint32_t urr, uint64_t threshold, int table, const uint8_t *key, uint32_t se
 static bool
 forwards(const struct dp_entry *e, bool uplink)
 {
-	return uplink ? e->action == UP_UL_FWD_N6 || e->action == UP_UL_FWD_N9 : e->action == UP_DL_ENCAP_N3;
+	return uplink ? e->action == UP_UL_FWD_N6 || e->action == UP_UL_FWD_N9 || e->action == UP_UL_BRIDGE :
+			e->action == UP_DL_ENCAP_N3;
 }
 
 void
@@ -107,7 +108,7 @@ up_urr_written(const struct dp_update *d, unsigned int n, const int *res)
 		uint16_t app;
 
 		if (res[i] != 0 || (d[i].type != DP_UPD_INSERT && d[i].type != DP_UPD_MODIFY) ||
-		    (!term && tb != pl_up.sess_ul && tb != pl_up.sess_n9 && tb != pl_up.sess_dl && tb != pl_up.sess_dl6))
+		    (!term && tb != pl_up.sess_ul && !up_dl_session_table(tb)))
 			continue;
 		if ((e = dp_table_find((unsigned int)tb, d[i].key)) == NULL || !forwards(e, ul))
 			continue;
@@ -271,7 +272,7 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 		const struct { int table; bool uplink; int (*fn)(const struct dp_entry_view *, void *); } tabs[] = {
 			{ pl_up.sess_ul, true, add_session }, { pl_up.term_ul, true, add_term },
 			{ pl_up.sess_dl, false, add_session }, { pl_up.sess_dl6, false, add_session },
-			{ pl_up.sess_n9, false, add_session },
+			{ pl_up.sess_n9, false, add_session }, { pl_up.sess_eth, false, add_session },
 			{ pl_up.term_dl, false, add_term },
 		};
 

@@ -25,9 +25,10 @@ struct up_urr_ctr { uint64_t pkts, bytes; };
 extern struct up_urr_ctr *up_urr_ctr[DP_WORKERS_MAX + 1];
 extern uint32_t up_urr_max;
 
-/* m's IP packet (up_ip_len) in its termination's URR, if it names one. */
+/* A packet of len bytes (what TS 29.244 measures: its T-PDU) in its
+ * termination's URR, if it names one. */
 static inline void
-up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
+up_urr_count_len(unsigned int column, const struct up_term *t, uint32_t len)
 {
 	struct up_urr_ctr *c;
 
@@ -35,7 +36,14 @@ up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
 		return;
 	c = &up_urr_ctr[column][t->urr];
 	c->pkts++;
-	c->bytes += up_ip_len(m);
+	c->bytes += len;
+}
+
+/* The same for m, its T-PDU's IP packet (or frame: up_ip_len). */
+static inline void
+up_urr_count(unsigned int column, const struct up_term *t, struct rte_mbuf *m)
+{
+	up_urr_count_len(column, t, up_ip_len(m));
 }
 
 /* The line t's counter is in, on its way (before up_urr_count). */
