@@ -25,7 +25,7 @@ from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq, event
 
 try:
     from scapy.all import (IP, IPv6, UDP, TCP, ICMP, Ether, Raw, ICMPv6ND_NA, ICMPv6ND_NS,  # noqa: E402
-                           ICMPv6NDOptDstLLAddr)
+                           ICMPv6NDOptDstLLAddr, Dot1Q, ARP)
     from scapy.contrib.gtp import (GTP_U_Header, GTPPDUSessionContainer, GTPEchoRequest,  # noqa: E402
                                    GTPEchoResponse, GTPErrorIndication, IE_TEIDI, IE_GSNAddress,
                                    IE_Recovery)
@@ -305,6 +305,88 @@ def test_downlink_merge_from_dn_and_n9():
         rows = tshark_gtp(dp, "n3", ["gtp.teid", "gtp.ext_hdr.pdu_ses_con.qos_flow_id"])
         expect_eq([(int(r[0], 0), int(r[1], 0)) for r in rows], [(TEID_GNB, 9)] * 5, "tshark: TEID and QFI on N3")
 
+
+
+MAC_A, MAC_B, DN_MAC2 = "02:00:00:00:0e:0a", "02:00:00:00:0e:0b", "02:00:00:00:06:0b"
+TEID_EA, TEID_EB, TEID_GNB_EA, TEID_GNB_EB = 0x300, 0x301, 0x2005, 0x2006
+ETH_GROUP = 0xC0000000 | 1   # the switch's SW_TUN_ATTACHED | SW_TUN_GROUP | bd 1
+
+
+def setup_eth():
+    """Two Ethernet PDU sessions (5 and 6: uplink TEIDs 0x300, 0x301, action
+    bridge) in slice 1, whose bridge domain 1 has n6 and the sessions' 5G LAN
+    group (flood t0: SW_TUN_ATTACHED | SW_TUN_GROUP | 1; members in slots 0
+    and 3); their downlink (sessions_eth) to the gNB at TEIDs 0x2005, 0x2006."""
+    return [
+        U("interfaces", {"in_port": "n3b", "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": 100}),
+        U("bd_ports", {"bd": 1, "port": "n6"}, "member", {"vlan": 0}),
+        U("interfaces", {"in_port": "n6", "vlan": 7}, "attach", {"slice": SLICE, "bd": 1}),
+        U("flood", {"bd": 1}, "flood", {"ports": 1 << 2, "t0": ETH_GROUP}),
+        U("sessions_uplink", {"iface": 1, "teid": TEID_EA}, "bridge", session(sid=5, ue=None, urr=5)),
+        U("sessions_uplink", {"iface": 1, "teid": TEID_EB}, "bridge", session(sid=6, ue=None, urr=6)),
+        U("sessions_eth", {"session": 5}, "encap_n3", dict({"id": 5}, **dl_far(teid=TEID_GNB_EA, urr=7))),
+        U("sessions_eth", {"session": 6}, "encap_n3", dict({"id": 6}, **dl_far(teid=TEID_GNB_EB, urr=8))),
+        U("lan_members", {"bd": 1, "slot": 0}, "member", {"session": 5}),
+        U("lan_members", {"bd": 1, "slot": 3}, "member", {"session": 6}),
+    ]
+
+
+@R.test
+def test_ethernet_pdu_sessions_bridged():
+    """Ethernet PDU sessions (TS 23.501 5.6.10.2): a UE's frame comes out of
+    its G-PDU whole into its slice's bridge domain, where its source MAC is
+    learned as the session's; a LAN frame to that MAC leaves in the session's
+    tunnel as the whole frame (untagged), a broadcast in every session of
+    the domain's 5G LAN group but the one it came from, a UE's frame to
+    another UE's MAC in that UE's tunnel. URRs count frames. A T-PDU shorter
+    than an Ethernet header, a group source MAC, a bridge action in a
+    terminations table or beside apps are refused by name."""
+    arp_a = Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=MAC_A, psrc="10.1.0.1", pdst="10.1.0.9")
+    to_a = Ether(src=DN_MAC2, dst=MAC_A) / IP(src=DN_HOST, dst="10.1.0.1") / UDP(sport=1, dport=2) / Raw(b"dn")
+    bcast = Ether(src=DN_MAC2, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=DN_MAC2, psrc=DN_HOST, pdst="10.1.0.1")
+    tagged = Ether(src=DN_MAC2, dst=MAC_A) / Dot1Q(vlan=7) / IP(src=DN_HOST, dst="10.1.0.1") / UDP(sport=4000, dport=7777) / Raw(b"tag")
+    b_to_a = Ether(src=MAC_B, dst=MAC_A) / IP(src="10.1.0.2", dst="10.1.0.1") / UDP(sport=4000, dport=7777) / Raw(b"ue to ue")
+    b_to_dn = Ether(src=MAC_B, dst=DN_MAC2) / IP(src="10.1.0.2", dst=DN_HOST) / UDP(sport=4000, dport=7777) / Raw(b"to the lan")
+    bad_src = Ether(src="01:00:5e:00:00:01", dst=DN_MAC2) / Raw(b"x" * 50)
+    n3 = [gtpu(arp_a, TEID_EA)]
+    n3b = [gtpu(b_to_a, TEID_EB), gtpu(b_to_dn, TEID_EB), gtpu(Raw(b"short"), TEID_EB), gtpu(bad_src, TEID_EB)]
+    with Sxdp({"n3": n3, "n3b": n3b, "n6": [to_a, bcast, tagged], "n9": []}, pipeline=PIPELINE,
+              port_opts=dict(PORTS, n3b={"role": "n3"})) as dp:
+        dp.table_write(setup() + setup_eth())
+        for u, why in ((U("terminations_uplink", {"session": 5, "app": 1}, "bridge", {}), "bad_eth"),
+                       (U("sessions_uplink", {"iface": 1, "teid": 0x302}, "bridge", session(sid=7, ue=None, apps=1)),
+                        "bad_eth")):
+            r = dp.table_write([u], check=False)
+            expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, why),
+                      "%s %s refused" % (u["table"], u["action"]))
+        # the UE's broadcast: out on n6 as it is, and to the other session of the group
+        dp.phase(["n3"], events={"switch.learn": 1})
+        fdb = {e["match"]["mac"].lower(): e for e in dp.table_read("fdb")[0]}
+        expect(MAC_A in fdb, "the UE's MAC in the fdb: %s" % list(fdb))
+        expect_eq((fdb[MAC_A]["action"], fdb[MAC_A]["params"]["tunnel"]), ("tunnel_learned", 0x80000000 | 5),
+                  "the UE's MAC learned behind its session")
+        # the LAN's: unicast to the UE, a broadcast to both UEs, a tagged one untagged
+        dp.phase(["n6"], events={"switch.learn": 2})
+        # the other UE: to the first UE, to the LAN host; and what is refused
+        st = dp.phase(["n3b"], mempool=True)
+        expect_drops(st, {"upf.eth_trunc": 1, "upf.eth_src": 1})
+        ev = events_of(st)
+        expect_eq((ev.get("upf.bridged"), ev.get("upf.lan_copies"), ev.get("upf.to_n3")), (3, 3, 6),
+                  "bridged, group copies, to N3")
+        u = {x["urr"]: (x["packets"], x["bytes"]) for x in dp.rpc("upf.usage", {"urrs": [5, 6, 7, 8]})["urrs"]}
+        expect_eq(u[5], (1, len(arp_a)), "session 5's uplink URR: the frame")
+        expect_eq(u[6], (2, len(b_to_a) + len(b_to_dn)), "session 6's uplink URR")
+        untag = Ether(src=DN_MAC2, dst=MAC_A) / IP(src=DN_HOST, dst="10.1.0.1") / UDP(sport=4000, dport=7777) / Raw(b"tag")
+        expect_eq(u[7], (4, len(to_a) + len(bcast) + len(untag) + len(b_to_a)), "session 5's downlink URR")
+        expect_eq(u[8], (2, len(arp_a) + len(bcast)), "session 6's downlink URR")
+        dp.stop()
+
+        def w(f, teid):
+            return want_gtpu(f, teid, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0, tos=0)
+        dp.expect_outputs({"n6": [arp_a, b_to_dn],
+                           "n3": [w(arp_a, TEID_GNB_EB), w(to_a, TEID_GNB_EA), w(bcast, TEID_GNB_EA),
+                                  w(bcast, TEID_GNB_EB), w(untag, TEID_GNB_EA), w(b_to_a, TEID_GNB_EA)]},
+                          unordered=("n3",))
 
 
 @R.test
