@@ -124,6 +124,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
 	[PF_IE_UE_IP_POOL_ID] = {"UE IP address Pool Identity", 1, ANY, G_NONE, NULL},
+	[PF_IE_ETH_PDU_INFO] = {"Ethernet PDU Session Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_MEAS_INFO] = {"Measurement Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
 	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
@@ -203,7 +204,7 @@ static const struct pf_rule r_rpt_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING
 /* grouped IEs */
 static const struct pf_rule r_pdi[] = {{PF_IE_SRC_IFACE, M, 1}, {PF_IE_FTEID, O, 1},
 	{PF_IE_NET_INSTANCE, O, 1}, {PF_IE_UE_IP, O, 2}, {PF_IE_SDF_FILTER, O, 8}, {PF_IE_APP_ID, O, 1},
-	{PF_IE_QFI, O, 8}, END};
+	{PF_IE_QFI, O, 8}, {PF_IE_ETH_PDU_INFO, O, 1}, END};
 static const struct pf_rule r_create_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_PRECEDENCE, M, 1},
 	{PF_IE_PDI, M, 1}, {PF_IE_OHR, O, 1}, {PF_IE_FAR_ID, O, 1}, {PF_IE_URR_ID, O, 8},
 	{PF_IE_QER_ID, O, 4}, {PF_IE_UE_IP_POOL_ID, O, 1}, END};

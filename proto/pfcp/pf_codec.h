@@ -136,12 +136,16 @@ enum {
 	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
 	PF_IE_SUGG_BUF_PKTS = 140,
+	PF_IE_ETH_PDU_INFO = 142,	/* Ethernet PDU Session Information (ETHI) */
 	PF_IE_UE_IP_POOL_ID = 177,	/* UE IP address Pool Identity (in Create PDR) */
 	PF_IE_SESS_RETENTION = 183,	/* PFCP Session Retention Information (grouped) */
 	PF_IE_ASRSP_FLAGS = 184,	/* PFCPASRsp-Flags */
 	PF_IE_UP_PATH_RECOV_REPORT = 187, /* User Plane Path Recovery Report (grouped) */
 	PF_IE_VENDOR_MIN = 32768, /* from here on an enterprise ID follows the length */
 };
+
+/* PDN Type (TS 29.244 8.2.79) */
+enum { PF_PDN_IPV4 = 1, PF_PDN_IPV6 = 2, PF_PDN_IPV4V6 = 3, PF_PDN_NON_IP = 4, PF_PDN_ETHERNET = 5 };
 
 /* Cause values (TS 29.244 8.2.1) */
 enum {

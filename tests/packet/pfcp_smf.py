@@ -15,7 +15,7 @@ import time
 
 from scapy.contrib.pfcp import (
     IE_CreateQER, IE_CreateURR, IE_DestinationInterface, IE_FTEID, IE_ForwardingParameters, IE_GBR,
-    IE_MeasurementInformation, IE_SDF_Filter,
+    IE_MeasurementInformation, IE_SDF_Filter, IE_PDNType, IE_EthernetPDUSessionInformation,
     IE_GateStatus, IE_MBR, IE_MeasurementMethod, IE_NetworkInstance, IE_OuterHeaderCreation,
     IE_OuterHeaderRemoval, IE_QER_Id, IE_QFI, IE_ReportingTriggers, IE_UE_IP_Address, IE_UpdateFAR,
     IE_UpdateForwardingParameters, IE_URR_Id, IE_VolumeThreshold, PFCPSessionDeletionRequest,
@@ -271,7 +271,7 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None):
+                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None, eth=False):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
@@ -284,16 +284,19 @@ class Smf:
             fteid = IE_FTEID(V4=1, CH=1)
         ni = [ni_ie(sh["ni"], sh["ni_enc"])] if sh["ni"] else []
         ul_pdi = [IE_SourceInterface(interface=0), fteid] + ni
-        if sh["ul_ue_ip"]:
+        if sh["ul_ue_ip"] and not eth:
             ul_pdi.append(ue_ie(ue))
-        dl_pdi = [IE_SourceInterface(interface=1)] + ni + [ue_ie(ue, sd=1)]
+        # an Ethernet PDU session (eth): no UE address; its downlink PDR takes every
+        # frame of the session's (ETHI, TS 29.244 5.13.1), PDN Type Ethernet
+        dl_pdi = [IE_SourceInterface(interface=1)] + ni + [IE_EthernetPDUSessionInformation(ETHI=1) if eth else
+                                                            ue_ie(ue, sd=1)]
         ul = [IE_PDR_Id(id=1), IE_Precedence(precedence=255), IE_PDI(IE_list=ul_pdi),
               IE_OuterHeaderRemoval(header=sh["ohr"]), IE_FAR_Id(id=1)]
         dl = [IE_PDR_Id(id=2), IE_Precedence(precedence=255), IE_PDI(IE_list=dl_pdi), IE_FAR_Id(id=2)]
         if pool is not None:
             ul.append(pool_ie(pool))
             dl.append(pool_ie(pool))
-        l = [self.node_id(), self.fseid(cp_seid)]
+        l = [self.node_id(), self.fseid(cp_seid)] + ([IE_PDNType(pdn_type=5)] if eth else [])
         if sh["qer"]:
             ul.append(IE_QER_Id(id=1))
             dl.append(IE_QER_Id(id=1))
@@ -324,7 +327,7 @@ class Smf:
                                     IE_ForwardingParameters(IE_list=fwd_dl)])]
         if bar_delay is not None:
             l.append(IE_Create_BAR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
-        if sh.get("cp_pdrs"):
+        if sh.get("cp_pdrs") and not eth:
             # Open5GS's pair for IPv6 Router Solicitation/Advertisement through the SMF
             # (smf_sess_create_cp_up_data_forwarding): from the CP function (CHOOSE, V4|V6, no
             # CHOOSE ID) to the downlink FAR, and the UE's RS (ICMPv6 to ff02::2) on the uplink

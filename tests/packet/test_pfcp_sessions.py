@@ -757,6 +757,82 @@ def test_ue_addresses_chosen_by_the_upf():
         expect("not inside ue_pool" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
 
 
+MAC_A, MAC_B, LAN_MAC = "02:00:00:00:0e:0a", "02:00:00:00:0e:0b", "02:00:00:00:0a:05"
+
+
+def eth_gpdu(teid, frame):
+    """A gNB's G-PDU carrying an Ethernet PDU session's frame whole."""
+    from scapy.all import Ether, IP, UDP
+    from scapy.contrib.gtp import GTP_U_Header
+    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) / frame)
+
+
+@R.test
+def test_ethernet_pdu_sessions():
+    """Ethernet PDU sessions (5G LAN, TS 23.501 5.6.10.2, TS 29.244 5.13) as an SMF makes
+    them: PDN Type Ethernet, an uplink PDR by F-TEID, a downlink PDR with ETHI. On a UPF that
+    takes them (ethernet_sessions), its slice's bridge domain is their 5G LAN group: a UE's
+    frames are bridged there (its MAC learned as its session's), LAN frames to it leave in its
+    tunnel, broadcasts reach every other session of the group, and URRs count the frames. On a
+    UPF without ethernet_sessions one is refused (73, PDN Type)."""
+    from scapy.all import Ether, ARP, IP, UDP, Raw
+    spec = dict(UPF, ethernet_sessions=True)
+    arp_a = Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=MAC_A, psrc="10.10.0.31", pdst="10.10.0.5")
+    a_to_lan = Ether(src=MAC_A, dst=LAN_MAC) / IP(src="10.10.0.31", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / \
+        Raw(b"a")
+    n3 = [eth_gpdu(0x7801, arp_a), eth_gpdu(0x7801, a_to_lan)]
+    to_a = Ether(src=LAN_MAC, dst=MAC_A) / IP(src="10.10.0.5", dst="10.10.0.31") / UDP(sport=7777, dport=4000) / \
+        Raw(b"lan")
+    bcast = Ether(src=LAN_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=LAN_MAC, psrc="10.10.0.5", pdst="10.10.0.32")
+    with upf_pfcp(spec=spec, n3=n3, lan1=[to_a, bcast]) as (dp, cd, port, base):
+        flood = {e["match"]["bd"]: e["params"] for e in base["flood"]}
+        expect(0xC0000001 in flood.get(1, {}).values(), "the slice's bridge domain floods to its 5G LAN group: %s"
+               % flood)
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            expect_eq(cause_of(smf.associate()), 1, "associated")
+            r, a = smf.open_session(cp_seid=0xf1, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x61,
+                                    ul_teid=0x7801, vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "the first Ethernet session")
+            r, b = smf.open_session(cp_seid=0xf2, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x62,
+                                    ul_teid=0x7802, vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "the second")
+            t = tables(dp)
+            ul = {e["match"]["teid"]: e for e in t["sessions_uplink"]}
+            expect_eq((ul[0x7801]["action"], ul[0x7802]["action"]), ("bridge", "bridge"), "their uplink: bridged")
+            eth = {e["match"]["session"]: e for e in t["sessions_eth"]}
+            members = sorted(e["params"]["session"] for e in t["lan_members"])
+            expect_eq((len(eth), sorted(eth), members), (2, sorted(eth), sorted(eth)),
+                      "their downlink and the group's members")
+            # the UE's frames: its broadcast to the LAN and the other session, then to a LAN host
+            # not yet learned (flooded as the broadcast)
+            dp.phase(["n3"], events={"switch.learn": 1})
+            # the LAN: to the UE, and a broadcast to both sessions
+            st = dp.phase(["lan1"])
+            ev = T.events_of(st)
+            expect_eq((ev.get("upf.bridged"), ev.get("upf.lan_copies"), ev.get("upf.to_n3")), (2, 4, 5),
+                      "bridged, the group's copies, to N3: %s" % {k: v for k, v in ev.items() if k.startswith("upf.")})
+            expect_eq({k: v for k, v in T.drops_of(st).items() if not k.startswith("switch.hold")}, {},
+                      "nothing dropped (but what waits for the gNB's address, unanswered here)")
+            r = smf.modify(a["up_seid"], 0xf1, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None, None))[2:], (len(arp_a) + len(a_to_lan), len(to_a) + len(bcast)),
+                      "the first session's URR: frames up and down")
+            for up, cp in ((a["up_seid"], 0xf1), (b["up_seid"], 0xf2)):
+                expect_eq(cause_of(smf.delete(up, cp)), 1, "deleted")
+            expect_eq(tables(dp)["lan_members"], [], "the group empty")
+        # a UPF without them
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
+        expect_eq(res["status"]["phase"], "Ready", "ethernet_sessions off")
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            r, _ = smf.open_session(cp_seid=0xf4, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x64,
+                                    ul_teid=0x7804)
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (73, 113),
+                      "refused: Rule creation failure, offending PDN Type")
+            flood = {e["match"]["bd"]: e["params"] for e in tables(dp)["flood"]}
+            expect(0xC0000001 not in flood.get(1, {}).values(), "the group gone from the flood list: %s" % flood)
+
+
 def keys_of(t):
     """Every entry of the tables as (table, match, action): what is there, whatever its
     counters' thresholds now."""

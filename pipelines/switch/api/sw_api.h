@@ -51,19 +51,6 @@ enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL,
  * feature that attaches to the switch's open edge "tunnel" (switch.l2,
  * switch.l3, switch.l3v6); the packet goes there with dp_meta.tunnel set. */
 #define SW_TUNNEL_MAX 65535
-/* Attached endpoints: an id with SW_TUN_ATTACHED (fdb tunnel and
- * tunnel_learned, flood t0..t7 and flood_more) is no tunnel of the
- * "tunnel" feature but an endpoint of the feature attached to switch.l2's
- * open edge "session" (a UPF's Ethernet PDU session: its id in the low 24
- * bits); with SW_TUN_GROUP too, every such endpoint of the frame's bridge
- * domain (a 5G LAN group: that feature replicates, skipping the endpoint
- * the frame came from, sw_meta.from). A frame goes back into neither the
- * endpoint it came from (switch.hairpin) nor, from a tunnel, into another
- * tunnel (split horizon); between attached endpoints and tunnels it goes
- * both ways. */
-#define SW_TUN_ATTACHED (1u << 31)
-#define SW_TUN_GROUP    (1u << 30)
-#define SW_TUN_ID_MASK  ((1u << 24) - 1)
 /* SW_RT_UPPER: a route into the feature attached to the switch's open edge
  * "route" (switch.l3 and switch.l3v6), a hop like any route (TTL - 1). The
  * action is named after that feature; without one it is not declared. */

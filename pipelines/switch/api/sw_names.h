@@ -83,6 +83,20 @@
 #define SW_A_SVI6	"svi6"		/* svi6 */
 #define SW_A_NONE	"none"
 
+/* Attached endpoints (both planes name them): an id with SW_TUN_ATTACHED (fdb tunnel and
+ * tunnel_learned, flood t0..t7 and flood_more) is no tunnel of the
+ * "tunnel" feature but an endpoint of the feature attached to switch.l2's
+ * open edge "session" (a UPF's Ethernet PDU session: its id in the low 24
+ * bits); with SW_TUN_GROUP too, every such endpoint of the frame's bridge
+ * domain (a 5G LAN group: that feature replicates, skipping the endpoint
+ * the frame came from, sw_meta.from). A frame goes back into neither the
+ * endpoint it came from (switch.hairpin) nor, from a tunnel, into another
+ * tunnel (split horizon); between attached endpoints and tunnels it goes
+ * both ways. */
+#define SW_TUN_ATTACHED (1u << 31)
+#define SW_TUN_GROUP    (1u << 30)
+#define SW_TUN_ID_MASK  ((1u << 24) - 1)
+
 /* table.config's */
 #define SW_CFG_IDLE_TIMEOUT "idle_timeout_s"
 

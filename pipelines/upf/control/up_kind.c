@@ -13,6 +13,7 @@
 #include "intent_cc.h"
 #include "qos_intent.h"
 #include "qos_names.h"
+#include "up_intent.h"
 #include "sw_intent.h"
 #include "sw_kind.h"
 #include "sw_names.h"
@@ -443,6 +444,14 @@ compile_upf(struct cd_kx *x, const char *name, json_t *spec)
 		json_decref(peer_ids);
 		json_decref(apps);
 		return false;
+	}
+	if (json_is_true(json_object_get(spec, "ethernet_sessions"))) {
+		/* its slice's bridge domain (a slice's is its id) floods to the
+		 * Ethernet PDU sessions there too: the 5G LAN group */
+		struct up_lan_arg la = { .bd = sid, .slice = sid, .group = SW_TUN_ATTACHED | SW_TUN_GROUP | sid };
+		struct intent it = INTENT_OF(INTENT_UP_LAN_JOIN, &la);
+
+		cd_kx_run(x, &it, "/spec/ethernet_sessions");
 	}
 	if (json_object_get(spec, "rate_bps") != NULL) {
 		snprintf(key, sizeof(key), "upf/%s", name);

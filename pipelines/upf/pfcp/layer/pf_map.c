@@ -272,6 +272,51 @@ pf_map_choose_ue(const struct pf_upf *u, struct pf_session *s, const struct pf_s
 	return 0;
 }
 
+bool
+pf_map_is_eth(const struct pf_session *s)
+{
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].ethi)
+			return true;
+	return s->pdn_type == PF_PDN_ETHERNET;
+}
+
+static uint8_t
+lan_in(const struct pf_session *s)
+{
+	for (int i = 0; s != NULL && i < s->n_pdr; i++)
+		if (s->pdr[i].ethi && s->pdr[i].lan != 0)
+			return s->pdr[i].lan;
+	return 0;
+}
+
+int
+pf_map_choose_lan(const struct pf_upf *u, struct pf_session *s, const struct pf_session *cur, pf_map_slot *take,
+		  void *arg, struct pf_map_err *e)
+{
+	uint8_t lan = lan_in(s), slot;
+	int rc, asker = -1;
+
+	for (int i = 0; i < s->n_pdr && asker < 0; i++)
+		if (s->pdr[i].ethi && s->pdr[i].lan == 0)
+			asker = i;
+	if (asker < 0 || !u->ethernet)
+		return 0;   /* none to choose; a UPF without Ethernet sessions refuses it at compile */
+	if (lan == 0)
+		lan = lan_in(cur);
+	if (lan == 0) {
+		if ((rc = take(arg, &slot)) < 0)
+			return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, s->pdr[asker].id, PF_IE_ETH_PDU_INFO,
+				      "PDR %u: %s", s->pdr[asker].id, rc == -ENOSPC ? "UPF's 5G LAN group is full "
+				      "(its bridge domain's sessions, at most 64)" : "out of memory");
+		lan = (uint8_t)(slot + 1);
+	}
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].ethi)
+			s->pdr[i].lan = lan;
+	return 0;
+}
+
 /* ------------------------------------------------------------ entries */
 
 /* What one PDR compiles with: its FAR, QERs (AMBR, MBR), counter. */
@@ -551,6 +596,73 @@ same_ue(const struct pf_pdr *p, const struct pf_pdr *like)
 	return p->src_iface != PF_IF_ACCESS && p->src_iface != PF_IF_CP && !p->has_fteid && p->has_ue_ip;
 }
 
+static bool
+same_eth(const struct pf_pdr *p, const struct pf_pdr *like)
+{
+	(void)like;
+	return p->src_iface != PF_IF_ACCESS && p->src_iface != PF_IF_CP && !p->has_fteid && p->ethi;
+}
+
+/* What an Ethernet PDU session may be here: a UPF that takes them (its
+ * slice's bridge domain is their 5G LAN group's), PDRs that name no UE
+ * address, ETHI only on downlink from the data network. */
+static int
+eth_check(const struct pf_map_ctx *c, const struct pf_session *s, struct pf_map_err *e)
+{
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (!c->upf->ethernet)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id,
+				      s->pdn_type == PF_PDN_ETHERNET ? PF_IE_PDN_TYPE : PF_IE_ETH_PDU_INFO,
+				      "an Ethernet PDU session, and UPF %s takes none (its ethernet_sessions)",
+				      c->upf->name);
+		if (p->has_ue_ip)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_UE_IP,
+				      "PDR %u: a UE IP address in an Ethernet PDU session", p->id);
+		if (p->ethi && (p->src_iface == PF_IF_ACCESS || p->src_iface == PF_IF_CP || p->has_fteid))
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_ETH_PDU_INFO,
+				      "PDR %u: ETHI is the downlink's from the data network", p->id);
+		if (is_rule(p))
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id,
+				      p->app ? PF_IE_APP_ID : PF_IE_SDF_FILTER,
+				      "PDR %u: an Ethernet PDU session's frames are not classified by IP flows", p->id);
+	}
+	return 0;
+}
+
+/* An Ethernet PDU session's uplink entry: its frames into the slice's
+ * bridge domain (bridge), or the gate's drop; never to an anchor. */
+static int
+eth_uplink(const struct pf_session *s, const struct pf_pdr *d, json_t *se, struct pf_map_err *e)
+{
+	const char *act = json_string_value(json_object_get(se, "action"));
+
+	if (strcmp(act, UP_A_FWD_N9) == 0)
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, d->far_id, PF_IE_OHC,
+			      "FAR %u: an Ethernet PDU session's frames to an anchor are not carried", d->far_id);
+	(void)s;
+	if (strcmp(act, UP_A_FWD_N6) == 0)
+		json_object_set_new(se, "action", json_string(UP_A_BRIDGE));
+	return 0;
+}
+
+/* An Ethernet PDU session's downlink entry (@se's action and params) and
+ * its slot in the 5G LAN group of its slice's bridge domain. */
+static void
+eth_entries(const struct pf_map_ctx *c, const struct pf_pdr *p, json_t *se, json_t *out)
+{
+	uint16_t pdr = (uint16_t)json_integer_value(json_object_get(se, "pdr"));
+
+	json_array_append_new(out, upd(UP_T_SESSIONS_ETH, json_pack("{s:I}", UP_F_SESSION, (json_int_t)c->sess_id),
+				       json_string_value(json_object_get(se, "action")),
+				       json_incref(json_object_get(se, "params")), pdr));
+	if (p->lan != 0)
+		json_array_append_new(out, upd(UP_T_LAN_MEMBERS, json_pack("{s:I,s:i}", UP_F_BD, (json_int_t)c->slice,
+									    UP_F_SLOT, p->lan - 1), UP_A_MEMBER,
+					       json_pack("{s:I}", UP_F_SESSION, (json_int_t)c->sess_id), pdr));
+}
+
 /* The apps of rule PDR @p (its SDFs' remote sides, its Application ID),
  * each with its termination; *@ambr: the session's AMBR meter it names. */
 static int
@@ -720,9 +832,12 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 	       json_t *out, struct pf_map_err *e)
 {
 	json_t *seen = json_object(), *done = json_object(), *se = json_object();
+	bool eth = pf_map_is_eth(s);
 	char key[64];
 	int rc = 0;
 
+	if (eth && (rc = eth_check(c, s, e)) < 0)
+		goto out;
 	for (int i = 0; i < s->n_pdr && rc == 0; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
 
@@ -753,7 +868,10 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 			json_t *pp = json_object_get(se, "params");
 
 			json_object_set_new(pp, UP_F_OHR, json_integer(ohr_of(d)));
-			ul_sources(s, p, pp);
+			if (eth && (rc = eth_uplink(s, d, se, e)) < 0)
+				break;
+			if (!eth)
+				ul_sources(s, p, pp);
 			json_array_append_new(out, upd(UP_T_SESSIONS_UPLINK, json_pack("{s:i,s:I}", UP_F_IFACE,
 							(int)c->upf->n3.id, UP_F_TEID, (json_int_t)p->fteid.teid),
 						       json_string_value(json_object_get(se, "action")),
@@ -787,9 +905,19 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 						       (uint16_t)json_integer_value(json_object_get(se, "pdr"))));
 			continue;
 		}
+		if (p->ethi) {
+			if (json_object_get(done, "eth") != NULL)
+				continue;
+			json_object_set_new(done, "eth", json_true());
+			if ((rc = group(c, s, p, same_eth, false, ids, out, seen, se, e)) < 0)
+				break;
+			eth_entries(c, p, se, out);
+			continue;
+		}
 		if (!p->has_ue_ip) {
 			rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_UE_IP,
-				    "PDR %u: downlink from the data network needs the UE's address", p->id);
+				    "PDR %u: downlink from the data network needs the UE's address%s", p->id,
+				    eth ? " (or, an Ethernet PDU session's, its ETHI)" : "");
 			break;
 		}
 		if (json_object_get(done, "dl") != NULL)
@@ -800,6 +928,7 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 		if ((rc = ue_entries(c, s, p, se, out, e)) < 0)
 			break;
 	}
+out:
 	json_decref(seen);
 	json_decref(done);
 	json_decref(se);

@@ -103,6 +103,18 @@ typedef int pf_map_ue(void *arg, const struct pf_pool *pool, uint8_t *addr);
 int pf_map_choose_ue(const struct pf_upf *u, struct pf_session *s, const struct pf_session *cur, pf_map_ue *take,
 		     void *arg, struct pf_map_err *e);
 
+/* An Ethernet PDU session (PDN Type Ethernet, or a PDR with ETHI): its
+ * frames bridged in its UPF's slice's bridge domain (sessions_uplink
+ * bridge, sessions_eth, its 5G LAN group's lan_members). */
+bool pf_map_is_eth(const struct pf_session *s);
+/* An Ethernet PDU session's slot in its 5G LAN group, chosen: the one
+ * its ETHI PDRs or @cur's (what it holds: NULL, none) have, else
+ * @take's for UPF @u's bridge domain, into every ETHI PDR's lan. 0, or
+ * -ENOSPC (the group is full: Cause 75) / -ENOMEM with @e. */
+typedef int pf_map_slot(void *arg, uint8_t *slot);
+int pf_map_choose_lan(const struct pf_upf *u, struct pf_session *s, const struct pf_session *cur, pf_map_slot *take,
+		      void *arg, struct pf_map_err *e);
+
 /* The UPF a session's PDRs name (an F-TEID's address, a CHOOSE's Network
  * Instance, a UE address in a pool, or the only one): NULL with @e when
  * none does or they name two. */

@@ -183,7 +183,7 @@ restore_one(struct pf_up *up, struct us *us)
 		json_decref(now);
 		return;
 	}
-	pf_ucomp_ue_hold(up, u->name, u, us->s, true);
+	pf_ucomp_chosen_hold(up, u, us->s, true);
 	json_array_foreach(now, i, k)
 		if (!pf_ucomp_is_shared(k) && !pf_ucomp_is_meter(k))
 			pf_ucomp_claim_set(up, json_string_value(json_object_get(k, "table")),

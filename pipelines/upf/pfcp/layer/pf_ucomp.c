@@ -12,6 +12,7 @@
 #include "cd_log.h"
 #include "cd_tables.h"
 #include "pf_answer.h"
+#include "pf_lan.h"
 #include "pf_map.h"
 #include "pf_node.h"
 #include "pf_ucomp.h"
@@ -285,6 +286,8 @@ pf_ucomp_took_undo(struct pf_up *up, struct us *us, struct took *t)
 		pf_shared_app_put(up->shared, t->apps[i]);
 	for (int i = 0; i < t->n_ue; i++)
 		pf_ueip_put(up->ueip, t->upf, t->ue[i].af, t->ue[i].addr);
+	if (t->lan != 0)
+		pf_lan_put(up->lan, t->upf, t->lan_bd, (uint8_t)(t->lan - 1));
 	if (t->made != NULL)
 		pf_shared_unmake(up->shared, t->made);
 	json_decref(t->made);
@@ -554,9 +557,26 @@ ue_of(void *arg, const struct pf_pool *pool, uint8_t *addr)
 	return 0;
 }
 
-void
-pf_ucomp_ue_hold(struct pf_up *up, const char *upf, const struct pf_upf *u, const struct pf_session *s, bool hold)
+/* A 5G LAN slot of the UPF's slice's bridge domain, taken for the session @arg's compile chooses for */
+static int
+lan_of(void *arg, uint8_t *slot)
 {
+	struct cctx *c = arg;
+	int rc;
+
+	if ((rc = pf_lan_take(c->up->lan, c->upf->name, (uint16_t)c->upf->slice, slot)) < 0)
+		return rc;
+	c->took->lan = (uint8_t)(*slot + 1);
+	c->took->lan_bd = (uint16_t)c->upf->slice;
+	snprintf(c->took->upf, sizeof(c->took->upf), "%s", c->upf->name);
+	return 0;
+}
+
+void
+pf_ucomp_chosen_hold(struct pf_up *up, const struct pf_upf *u, const struct pf_session *s, bool hold)
+{
+	uint8_t lan = 0;
+
 	for (int i = 0; s != NULL && i < s->n_pdr; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
 
@@ -567,11 +587,19 @@ pf_ucomp_ue_hold(struct pf_up *up, const char *upf, const struct pf_upf *u, cons
 			if (!(f ? p->ue.ch6 && p->ue.has_v6 : p->ue.ch4 && p->ue.has_v4))
 				continue;
 			if (!hold)
-				pf_ueip_put(up->ueip, upf, af, a);
-			else if (u != NULL && pf_ueip_take_this(up->ueip, u, af, a) == -ENOMEM)
-				CD_LOG(ERR, "pfcp: out of memory holding the UE addresses of a session of UPF %s", upf);
+				pf_ueip_put(up->ueip, u->name, af, a);
+			else if (pf_ueip_take_this(up->ueip, u, af, a) == -ENOMEM)
+				CD_LOG(ERR, "pfcp: out of memory holding the UE addresses of a session of UPF %s", u->name);
 		}
+		if (p->ethi && p->lan != 0)
+			lan = p->lan;
 	}
+	if (lan == 0)
+		return;
+	if (!hold)
+		pf_lan_put(up->lan, u->name, (uint16_t)u->slice, (uint8_t)(lan - 1));
+	else if (pf_lan_take_this(up->lan, u->name, (uint16_t)u->slice, (uint8_t)(lan - 1)) == -ENOMEM)
+		CD_LOG(ERR, "pfcp: out of memory holding the 5G LAN slot of a session of UPF %s", u->name);
 }
 
 void
@@ -659,7 +687,8 @@ pf_ucomp_op(struct pf_up *up, struct op *op)
 		cc.upf = u;
 		cc.took = &op->took;
 		if ((rc = pf_map_choose(u, op->next_s, teid_of, &cc, &e)) < 0 ||
-		    (rc = pf_map_choose_ue(u, op->next_s, NULL, ue_of, &cc, &e)) < 0)
+		    (rc = pf_map_choose_ue(u, op->next_s, NULL, ue_of, &cc, &e)) < 0 ||
+		    (rc = pf_map_choose_lan(u, op->next_s, NULL, lan_of, &cc, &e)) < 0)
 			goto out;
 		if ((us->upf = pf_ucomp_snap_of(up, u)) == NULL) {
 			rc = -ENOMEM;
@@ -670,7 +699,8 @@ pf_ucomp_op(struct pf_up *up, struct op *op)
 		cc.upf = &us->upf->u;
 		cc.took = &op->took;
 		if ((rc = pf_map_choose(&us->upf->u, op->next_s, teid_of, &cc, &e)) < 0 ||
-		    (rc = pf_map_choose_ue(&us->upf->u, op->next_s, us->s, ue_of, &cc, &e)) < 0)
+		    (rc = pf_map_choose_ue(&us->upf->u, op->next_s, us->s, ue_of, &cc, &e)) < 0 ||
+		    (rc = pf_map_choose_lan(&us->upf->u, op->next_s, us->s, lan_of, &cc, &e)) < 0)
 			goto out;
 	}
 	/* what it holds now */

@@ -26,10 +26,10 @@ void pf_ucomp_shared_of(struct pf_up *up, struct us *us, bool put);
 void pf_ucomp_took_undo(struct pf_up *up, struct us *us, struct took *t);
 int pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t);
 
-/* The UE addresses @s's PDRs left to the UPF (UEIP), in UPF @upf's
- * pools: given back (@hold false), or held again (a session restored,
- * or what a Modification made: @u, the UPF's pools). */
-void pf_ucomp_ue_hold(struct pf_up *up, const char *upf, const struct pf_upf *u, const struct pf_session *s, bool hold);
+/* What UPF @u chose for session @s: the UE addresses its PDRs left to
+ * it (UEIP), its 5G LAN group slot; given back (@hold false), or held
+ * again (a session restored, or what a Modification made). */
+void pf_ucomp_chosen_hold(struct pf_up *up, const struct pf_upf *u, const struct pf_session *s, bool hold);
 
 /* "pfcp/NODE/SEID" (new). */
 json_t *pf_ucomp_owner_of(struct pf_assoc *a, uint64_t seid);

@@ -91,8 +91,8 @@ op_done(struct pf_up *up, struct op *op)
 			}
 			pf_usess_index_cp(up, us, false);   /* its CP F-SEID may change */
 			/* its UE addresses: what the old rules held and the new do not goes back */
-			pf_ucomp_ue_hold(up, us->upf->u.name, NULL, us->s, false);
-			pf_ucomp_ue_hold(up, us->upf->u.name, &us->upf->u, op->next_s, true);
+			pf_ucomp_chosen_hold(up, &us->upf->u, us->s, false);
+			pf_ucomp_chosen_hold(up, &us->upf->u, op->next_s, true);
 			pf_sess_free(us->s);
 			us->s = op->next_s;
 			op->next_s = NULL;

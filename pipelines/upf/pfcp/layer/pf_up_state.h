@@ -17,6 +17,7 @@
 #include "pf_alloc.h"
 #include "pf_save.h"
 #include "pf_sess.h"
+#include "pf_lan.h"
 #include "pf_ueip.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
@@ -78,6 +79,8 @@ struct took {
 	struct {
 		uint8_t af, addr[16];
 	} ue[2];			/* UE addresses it chose (UEIP), in upf's pools */
+	uint8_t lan;			/* the 5G LAN slot + 1 it chose, in upf's lan_bd */
+	uint16_t lan_bd;
 	char upf[PF_NAME_LEN];
 	json_t *made;			/* shared entries' inserts it made */
 };
@@ -125,6 +128,7 @@ struct pf_up {
 	struct snap *snaps;
 	struct pf_shared *shared;
 	struct pf_ueip *ueip;		/* UE addresses sessions left to the UPF (UEIP) */
+	struct pf_lan *lan;		/* the 5G LAN groups' slots Ethernet PDU sessions hold */
 	struct pf_ids sess_ids, meters, counters;
 	bool counters_ready;
 	uint64_t *ctr_bytes;		/* counters' bytes as last read, by id - counters.lo */

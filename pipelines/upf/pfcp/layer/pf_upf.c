@@ -116,6 +116,7 @@ upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, 
 		if (u->n_ni < PF_UPF_NI && json_is_string(v))
 			copy_name(u->ni[u->n_ni++], json_string_value(v));
 	pools_of(spec, u);
+	u->ethernet = json_is_true(json_object_get(spec, "ethernet_sessions"));
 	json_array_foreach(json_object_get(spec, "local_dns"), i, dn) {
 		if (u->n_app == PF_UPF_APPS)
 			break;

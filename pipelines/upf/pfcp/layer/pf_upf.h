@@ -60,6 +60,8 @@ struct pf_upf {
 	int n_app;
 	struct pf_pool pool[PF_UPF_POOLS];	/* where CHV4/CHV6 addresses come from */
 	int n_pool;
+	bool ethernet;			/* it takes Ethernet PDU sessions: its slice's bridge
+					 * domain is their 5G LAN group's */
 };
 
 struct pf_upfs {

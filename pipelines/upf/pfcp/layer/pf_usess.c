@@ -253,7 +253,7 @@ pf_usess_free(struct pf_up *up, struct us *us)
 	pf_ucomp_shared_of(up, us, true);
 	pf_ids_put(&up->sess_ids, us->sess_id);
 	if (us->upf != NULL)
-		pf_ucomp_ue_hold(up, us->upf->u.name, NULL, us->s, false);
+		pf_ucomp_chosen_hold(up, &us->upf->u, us->s, false);
 	pf_ucomp_snap_put(up, us->upf);
 	pf_sess_free(us->s);
 	pf_usage_free(&us->use);

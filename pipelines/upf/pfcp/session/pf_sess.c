@@ -406,6 +406,7 @@ parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
 	memset(&p->ue, 0, sizeof(p->ue));
 	p->ni = p->app = 0;
 	p->qfi_mask = 0;
+	p->ethi = false;
 	p->n_sdf = 0;
 	p->sdf = NULL;
 	if (u8_of(b, pdi, PF_IE_SRC_IFACE, &v) != 0)
@@ -439,6 +440,7 @@ parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
 	for (i = pf_find(b->m, pdi, PF_IE_QFI, -1); i >= 0; i = pf_find(b->m, pdi, PF_IE_QFI, i))
 		if (pf_get_u8(ie_at(b, i), &v) == 0)
 			p->qfi_mask |= 1ull << (v & 0x3f); /* bits 7-8 spare */
+	p->ethi = u8_of(b, pdi, PF_IE_ETH_PDU_INFO, &v) == 0 && (v & 0x01);
 	if (b->x != NULL && ((p->has_fteid && p->fteid.ch) || p->ue.ch4 || p->ue.ch6) &&
 	    b->x->n_new_choice < PF_SESS_PDR_MAX)
 		b->x->new_choice[b->x->n_new_choice++] = p->id;

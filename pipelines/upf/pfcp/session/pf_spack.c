@@ -189,7 +189,7 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 		BIT(4, p->ohr) | BIT(5, p->ni) | BIT(6, p->app) | BIT(7, p->precedence) | BIT(8, p->far_id) |
 		BIT(9, p->qfi_mask) | BIT(10, fteid_set(&p->fteid)) | BIT(11, ue_set(&p->ue)) |
 		BIT(12, p->n_sdf) | BIT(13, p->n_qer) | BIT(14, p->n_urr) | BIT(15, p->ue.ch4) | BIT(16, p->ue.ch6) |
-		BIT(17, p->pool);
+		BIT(17, p->pool) | BIT(18, p->ethi) | BIT(19, p->lan);
 	int i;
 
 	wvar(w, p->id);
@@ -229,6 +229,8 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 	}
 	if (m & BIT(17, 1))
 		wname(w, p->pool);
+	if (m & BIT(19, 1))
+		w8(w, p->lan);
 }
 
 static void
@@ -635,7 +637,7 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 
 	memset(p, 0, sizeof(*p));
 	p->id = (uint16_t)rvar(r, UINT16_MAX);
-	m = rvar(r, 0x3ffff);
+	m = rvar(r, 0xfffff);
 	p->has_ohr = is_bool(m, 0);
 	p->has_fteid = is_bool(m, 1);
 	p->has_ue_ip = is_bool(m, 2);
@@ -659,6 +661,7 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 		r_ue(r, &p->ue);
 	p->ue.ch4 = is_bool(m, 15);
 	p->ue.ch6 = is_bool(m, 16);
+	p->ethi = is_bool(m, 18);
 	/* what establish leaves: a known interface and OHR, F-TEID and UE IP only with their flag */
 	if (p->src_iface > PF_SRC_IFACE_MAX || (p->has_ohr ? p->ohr != PF_OHR_GTPU_UDP_IPV4 &&
 		p->ohr != PF_OHR_GTPU_UDP_IPV6 && p->ohr != PF_OHR_GTPU_UDP_IP : p->ohr != 0) ||
@@ -699,6 +702,10 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 	}
 	if (m & BIT(17, 1))
 		p->pool = rname(u);
+	if (m & BIT(19, 1))
+		p->lan = r8(r);
+	if ((m & BIT(19, 1)) && (p->lan == 0 || p->lan > PF_LAN_SLOTS || !p->ethi))
+		r->bad = true;
 }
 
 static void

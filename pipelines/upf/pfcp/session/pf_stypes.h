@@ -20,6 +20,8 @@
 #define PF_SESS_SDF_MAX 8
 #define PF_SESS_PDR_QER_MAX 4
 #define PF_SESS_PDR_URR_MAX 8
+/* A 5G LAN group's sessions a bridge domain, at most (sxdp's lan_members slots) */
+#define PF_LAN_SLOTS 64
 /* Interned names (Network Instance, Application ID): at most this many distinct ones
  * alive at once (id 1..PF_SESS_NAMES_MAX-1), each at most PF_SESS_NAME_LEN octets. A new
  * one past the table: Cause 75, Offending IE the Network Instance / Application ID. */
@@ -125,6 +127,10 @@ struct pf_pdr {
 	                     * ch4/ch6 the UP function chooses that family's address
 	                     * (UEIP), then written here beside the flag, as fteid's */
 	uint16_t pool;      /* UE IP address Pool Identity, interned; 0: none */
+	bool ethi;          /* Ethernet PDU Session Information ETHI: all of an Ethernet PDU
+	                     * session's downlink frames (TS 29.244 5.13.1) */
+	uint8_t lan;        /* an ETHI PDR's slot in its 5G LAN group + 1, the UPF's choice
+	                     * (0: none yet), kept as a chosen F-TEID is */
 	struct pf_sdf_rule *sdf; /* n_sdf of them */
 	uint32_t *qer;           /* n_qer QER IDs, each one of the session's */
 	uint32_t *urr;           /* n_urr URR IDs, each one of the session's */
