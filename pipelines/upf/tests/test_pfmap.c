@@ -276,6 +276,93 @@ START_TEST(ue_chosen)
 }
 END_TEST
 
+static int
+a_slot(void *arg, uint8_t *slot)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	*slot = 6;
+	return 0;
+}
+
+/* The sample establishment made an Ethernet PDU session's: PDN Type
+ * Ethernet, no UE address, the downlink PDR's ETHI. */
+static struct pf_session *
+sample_eth(void)
+{
+	struct pf_session *s = sample_chv4();
+
+	s->pdn_type = PF_PDN_ETHERNET;
+	for (int i = 0; i < s->n_pdr; i++) {
+		memset(&s->pdr[i].ue, 0, sizeof(s->pdr[i].ue));
+		s->pdr[i].has_ue_ip = false;
+		s->pdr[i].ethi = s->pdr[i].src_iface == PF_IF_CORE && !s->pdr[i].has_fteid;
+		s->pdr[i].n_sdf = 0;   /* frames are not classified by IP flows */
+		s->pdr[i].app = 0;
+	}
+	return s;
+}
+
+static const char *
+action_in(json_t *out, const char *table)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(out, i, u)
+		if (strcmp(json_string_value(json_object_get(u, "table")), table) == 0)
+			return json_string_value(json_object_get(u, "action"));
+	return NULL;
+}
+
+/* An Ethernet PDU session: its uplink bridged, its downlink by session,
+ * its 5G LAN slot chosen once (kept from what it holds) and compiled; on
+ * a UPF without ethernet_sessions, or with a UE address, refused. */
+START_TEST(ethernet_session)
+{
+	struct alloc a;
+	struct pf_map_err e;
+	struct pf_session *s = sample_eth(), *t;
+	struct pf_map_ctx c = { .sess_id = UP_SESS_PFCP_MIN + 9, .slice = 5, .underlay = 1, .upf = &U };
+	struct pf_map_ids ids = { .arg = &a, .peer = a_peer, .meter = a_meter, .counter = a_counter,
+				  .app = a_app, .watch = a_watch, .stopped = a_stopped };
+	json_t *out = json_array();
+	int calls = 0;
+
+	upf_init();
+	U.ethernet = true;
+	a = (struct alloc){ .meter_base = 100, .counter_base = 200 };
+	ck_assert(pf_map_is_eth(s));
+	ck_assert_int_eq(pf_map_choose(&U, s, a_teid, NULL, &e), 0);
+	ck_assert_int_eq(pf_map_choose_lan(&U, s, NULL, a_slot, &calls, &e), 0);
+	ck_assert_int_eq(calls, 1);
+	for (int i = 0; i < s->n_pdr; i++)
+		ck_assert_uint_eq(s->pdr[i].lan, s->pdr[i].ethi ? 7 : 0);
+	t = sample_eth();
+	ck_assert_int_eq(pf_map_choose_lan(&U, t, s, a_slot, &calls, &e), 0);
+	ck_assert_int_eq(calls, 1);   /* the slot it holds */
+	pf_sess_free(t);
+	ck_assert_msg(pf_map_session(&c, s, &ids, out, &e) == 0, "compile: %s", e.why);
+	ck_assert_str_eq(action_in(out, UP_T_SESSIONS_UPLINK), UP_A_BRIDGE);
+	ck_assert_ptr_nonnull(action_in(out, UP_T_SESSIONS_ETH));
+	ck_assert_str_eq(action_in(out, UP_T_LAN_MEMBERS), UP_A_MEMBER);
+	ck_assert_ptr_null(action_in(out, UP_T_SESSIONS_DOWNLINK));
+	json_array_clear(out);
+	U.ethernet = false;
+	ck_assert_int_eq(pf_map_session(&c, s, &ids, out, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_PDN_TYPE);
+	U.ethernet = true;
+	s->pdr[0].has_ue_ip = true;
+	s->pdr[0].ue.has_v4 = 1;
+	json_array_clear(out);
+	ck_assert_int_eq(pf_map_session(&c, s, &ids, out, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_UE_IP);
+	json_decref(out);
+	pf_sess_free(s);
+}
+END_TEST
+
 /* Every meter id the entries name: the meters inserted and the meters
  * and AMBRs the sessions' and terminations' params name. */
 static void
@@ -358,6 +445,7 @@ main(void)
 	tcase_add_test(t, meter_ids_whole);
 	tcase_add_test(t, deterministic);
 	tcase_add_test(t, ue_chosen);
+	tcase_add_test(t, ethernet_session);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
