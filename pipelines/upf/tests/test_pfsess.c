@@ -1061,6 +1061,22 @@ urr_with(uint16_t type, const uint8_t *v, uint16_t n)
 	pf_enc_group_end(&E);
 }
 
+/* PDR 1 to FAR 1, FORW to Core with one IE more (@type, @v of @n octets) in its Forwarding
+ * Parameters. */
+static void
+far_with(uint16_t type, const uint8_t *v, uint16_t n)
+{
+	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1);
+	pf_enc_group(&E, PF_IE_CREATE_FAR);
+	pf_enc_u32(&E, PF_IE_FAR_ID, 1);
+	pf_enc_u8(&E, PF_IE_APPLY_ACTION, PF_AA_FORW >> 8);
+	pf_enc_group(&E, PF_IE_FWD_PARAMS);
+	pf_enc_u8(&E, PF_IE_DST_IFACE, PF_IF_CORE);
+	pf_enc_ie(&E, type, v, n);
+	pf_enc_group_end(&E);
+	pf_enc_group_end(&E);
+}
+
 /* IEs that are taken only when they are acted on: each part that is not refused with the
  * rule it is in, and what is done accepted */
 START_TEST(check_unacted)
@@ -1138,29 +1154,13 @@ START_TEST(check_unacted)
 	pf_sess_free(s);
 	/* Forwarding Policy: none is configured (70); a TLM mask other than the whole DSCP */
 	est_begin();
-	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1);
-	pf_enc_group(&E, PF_IE_CREATE_FAR);
-	pf_enc_u32(&E, PF_IE_FAR_ID, 1);
-	pf_enc_u8(&E, PF_IE_APPLY_ACTION, PF_AA_FORW >> 8);
-	pf_enc_group(&E, PF_IE_FWD_PARAMS);
-	pf_enc_u8(&E, PF_IE_DST_IFACE, PF_IF_CORE);
-	name(PF_IE_FWD_POLICY, "\x03" "abc");
-	pf_enc_group_end(&E);
-	pf_enc_group_end(&E);
+	far_with(PF_IE_FWD_POLICY, (const uint8_t *)"\x03" "abc", 4);
 	est_fails(PF_CAUSE_INVALID_FWD_POLICY, PF_IE_FWD_POLICY, PF_RULE_NONE, 0);
 	for (i = 0; i < 3; i++) {
 		static const uint8_t masks[] = {0xff, 0xe0, 0x03};
 
 		est_begin();
-		PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1);
-		pf_enc_group(&E, PF_IE_CREATE_FAR);
-		pf_enc_u32(&E, PF_IE_FAR_ID, 1);
-		pf_enc_u8(&E, PF_IE_APPLY_ACTION, PF_AA_FORW >> 8);
-		pf_enc_group(&E, PF_IE_FWD_PARAMS);
-		pf_enc_u8(&E, PF_IE_DST_IFACE, PF_IF_CORE);
-		pf_enc_ie(&E, PF_IE_TLM, (const uint8_t[]){0xb8, masks[i]}, 2);
-		pf_enc_group_end(&E);
-		pf_enc_group_end(&E);
+		far_with(PF_IE_TLM, (const uint8_t[]){0xb8, masks[i]}, 2);
 		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_TLM, PF_RULE_FAR, 1);
 	}
 	/* DROBU: refused, the session as it was (nothing made) */
