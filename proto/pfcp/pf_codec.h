@@ -327,6 +327,7 @@ struct pf_volume { /* Volume Threshold, Quota, Measurement */
 #define PF_VOL_NOP 0x38	 /* TONOP | ULNOP | DLNOP */
 #define PF_MI_MNOP 0x10	 /* Measurement Information: measure the number of packets */
 #define PF_MI_ISTM 0x08	 /* ... start the time measurement at once */
+#define PF_MI_MBQE 0x01	 /* ... measure before QoS enforcement */
 
 int pf_get_u8(const struct pf_ie *ie, uint8_t *v);   /* any 1-octet IE's first octet */
 int pf_get_u16(const struct pf_ie *ie, uint16_t *v); /* PDR ID, 2 octets */

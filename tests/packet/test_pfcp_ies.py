@@ -20,7 +20,8 @@ from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_Mea
                                 IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
                                 IE_PFCPSMReqFlags, IE_Precedence, IE_QERCorrelationId, IE_QFI,
                                 IE_QuotaHoldingTime, IE_ReportingTriggers, IE_SDF_Filter, IE_URR_Id,
-                                IE_UpdateFAR, IE_UpdateForwardingParameters, IE_UpdateURR,
+                                IE_UpdateFAR, IE_UpdateForwardingParameters, IE_UpdateURR, IE_CreateURR,
+                                IE_MeasurementPeriod, IE_VolumeThreshold,
                                 IE_DestinationInterface, IE_ApplyAction, PFCPSessionEstablishmentRequest,
                                 PFCPSessionModificationRequest)
 
@@ -89,9 +90,7 @@ EST_REFUSALS = [
      (73, 37, (3, 1))),
     ("Quota Holding Time (no QUHTI report)",
      lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_QuotaHoldingTime(time_value=30)), (73, 71, (3, 1))),
-    ("Measurement Information MBQE (measured after the QERs here)",
-     lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_MeasurementInformation(MBQE=1)), (73, 100, (3, 1))),
-    ("Measurement Information INAM",
+    ("Measurement Information INAM (measuring paused)",
      lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_MeasurementInformation(INAM=1, MNOP=1)),
      (73, 100, (3, 1))),
     ("Measurement Method EVENT",
@@ -155,7 +154,8 @@ def test_establishment_refusals():
 @R.test
 def test_what_is_taken_is_done():
     """free5GC's shape with what the UPF takes and acts on: a TLM of the whole DSCP (the
-    tunnel to the gNB carries DSCP 46), Measurement Information MNOP|ISTM, a dedicated flow's
+    tunnel to the gNB carries DSCP 46), Measurement Information MNOP|ISTM and free5GC's MBQE
+    URR (measured after the QERs, as every URR), a dedicated flow's
     PDR with its QFI and SDF on the default's tunnel (its own termination), an SDF whose UE
     side holds the UE's address, and the hints PDN Type and QER Correlation ID."""
     with upf_pfcp() as (dp, cd, port, base):
@@ -164,6 +164,14 @@ def test_what_is_taken_is_done():
             l = smf.est_ies(0x701, "10.45.7.1", gnb="192.0.2.10", gnb_teid=0x71)
             child(rule(l, CREATE_FAR, 2), FWD).IE_list.append(raw_ie(30, b"\xb8\xfc"))
             rule(l, CREATE_URR, 1).IE_list.append(IE_MeasurementInformation(MNOP=1, ISTM=1))
+            # free5GC's pair (datapath.go addUrrToPath): its URR before QoS enforcement (MBQE)
+            # beside the one after, each PERIO|VOLTH, both on both PDRs
+            rule(l, CREATE_PDR, 1).IE_list.append(IE_URR_Id(id=2))
+            rule(l, CREATE_PDR, 2).IE_list.append(IE_URR_Id(id=2))
+            l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=2), IE_MeasurementMethod(VOLUM=1),
+                                           IE_ReportingTriggers(periodic_reporting=1, volume_threshold=1),
+                                           IE_MeasurementPeriod(period=10), IE_VolumeThreshold(TOVOL=1, total=1000),
+                                           IE_MeasurementInformation(MNOP=1, MBQE=1)]))
             qfi_twin(l, 5, sdf("permit out 17 from 10.10.0.0/24 to 10.45.0.0/16"))
             rule(l, CREATE_QER, 1).IE_list.append(IE_QERCorrelationId(id=7))
             l.append(IE_PDNType(pdn_type=1))

@@ -1084,7 +1084,7 @@ START_TEST(check_unacted)
 	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_START, PF_RT_STOPT, PF_RT_DROTH, PF_RT_LIUSA,
 		PF_RT_ENVCL, PF_RT_MACAR, PF_RT_EVETH, PF_RT_EVEQU, PF_RT_IPMJL, PF_RT_QUVTI, PF_RT_REEMR,
 		PF_RT_UPINT, PF_RT_VOLTH | 0x000004};
-	static const uint8_t bad_mi[] = {0x01, 0x02, 0x04, 0x20, 0x40, 0x80, PF_MI_MNOP | 0x01};
+	static const uint8_t bad_mi[] = {0x02, 0x04, 0x20, 0x40, 0x80, PF_MI_MNOP | 0x02};
 	static const char *const bad_fd[] = {"permit out ip from 10.1.0.0/16 to assigned 4000",
 		"permit out 17 from any to 10.99.0.1", "permit out 17 from any 53 to 2001:db9::/32"};
 	struct pf_session *s;
@@ -1105,7 +1105,7 @@ START_TEST(check_unacted)
 		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_INFO, PF_RULE_URR, 4);
 	}
 	est_begin();
-	urr_with(PF_IE_MEAS_INFO, (const uint8_t[]){PF_MI_MNOP | PF_MI_ISTM}, 1);
+	urr_with(PF_IE_MEAS_INFO, (const uint8_t[]){PF_MI_MNOP | PF_MI_ISTM | PF_MI_MBQE}, 1);
 	ck_assert_int_eq(pf_sess_establish(end(), &s, &f), 0);
 	ck_assert(pf_sess_urr(s, 4)->mnop);
 	pf_sess_free(s);

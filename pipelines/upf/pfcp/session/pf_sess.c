@@ -692,9 +692,11 @@ parse_urr(struct bld *b, int g, bool upd)
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_REPORTING_TRIGGERS, 0, 0);
 	}
 	if (u8_of(b, g, PF_IE_MEAS_INFO, &mi) == 0) {
-		/* ISTM is what is done anyway (time is measured from the URR's start); MBQE, INAM,
-		 * RADI and the rest would measure otherwise */
-		if (mi & ~(PF_MI_MNOP | PF_MI_ISTM))
+		/* ISTM is what is done anyway (time is measured from the URR's start); MBQE is
+		 * measured as after the QERs (sxdp's counters are): free5GC asks it of one of the
+		 * two URRs of every session, the other after them, and the two differ only by what
+		 * a gate or MBR dropped; INAM, RADI and the rest would measure otherwise */
+		if (mi & ~(PF_MI_MNOP | PF_MI_ISTM | PF_MI_MBQE))
 			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_INFO, PF_RULE_URR, id);
 		u->mnop = (mi & PF_MI_MNOP) != 0;
 	}

@@ -95,7 +95,8 @@ unsigned pf_sess_names_used(void);
  *   Measurement Method EVENT                      73 / Measurement Method / the URR
  *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU (PF_RT_DONE)
  *                                                 73 / Reporting Triggers / the URR
- *   Measurement Information past MNOP and ISTM   73 / Measurement Information / the URR
+ *   Measurement Information past MNOP, ISTM and MBQE (measured after the QERs)
+ *                                                 73 / Measurement Information / the URR
  *   Quota Holding Time not 0 (no QUHTI report)    73 / Quota Holding Time / the URR
  *   PFCPSMReq-Flags DROBU (buffered packets leave only as their FARs say)
  *                                                 76 / PFCPSMReq-Flags
