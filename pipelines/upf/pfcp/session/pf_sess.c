@@ -364,7 +364,7 @@ parse_sdf(struct bld *b, int i, struct pf_pdr *p, struct pf_sdf_rule *r)
 	r->spi = s.spi;
 	r->flow_label = s.flow_label;
 	r->filter_id = s.filter_id;
-	if (s.flags & 0x01) {
+	if (s.flags & PF_SDF_FD) {
 		if (pf_flow_parse(s.fd, sizeof(s.fd), &r->flow) != 0)
 			return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
 		/* the UE's ports are not classified (the remote side's are): refused; its
@@ -704,7 +704,7 @@ parse_urr(struct bld *b, int g, bool upd)
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);
 	opt_u32(b, g, PF_IE_QUOTA_HOLDING_TIME, &u->quota_holding);
-	if (u->quota_holding != 0) /* no QUHTI report is made: the quota would be held for ever */
+	if (u->quota_holding != 0) /* nothing watches a quota for idleness: no QUHTI report */
 		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_QUOTA_HOLDING_TIME, PF_RULE_URR, id);
 	i = child(b, g, PF_IE_VOL_THRESH);
 	if (i >= 0 && pf_get_volume(ie_at(b, i), &u->vol_thresh) == 0)
@@ -1200,12 +1200,12 @@ pf_sess_modify(const struct pf_session *cur, const struct pf_msg *m, struct pf_s
 		else if (!in_list(x->query_urr, x->n_query_urr, id))
 			x->query_urr[x->n_query_urr++] = id;
 	}
-	/* what is buffered leaves as the FARs say (sent when one forwards again): dropping it
-	 * instead is not done */
-	if (rc == 0 && u8_of(b, -1, PF_IE_SMREQ_FLAGS, &flags) == 0 && (flags & PF_SMREQ_DROBU))
-		rc = fail(b, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, 0, 0);
 	if (rc == 0 && u8_of(b, -1, PF_IE_SMREQ_FLAGS, &flags) == 0) {
-		if (flags & PF_SMREQ_QAURR)
+		/* what is buffered leaves as the FARs say (sent when one forwards again):
+		 * dropping it instead is not done */
+		if (flags & PF_SMREQ_DROBU)
+			rc = fail(b, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, 0, 0);
+		else if (flags & PF_SMREQ_QAURR)
 			for (i = 0; i < b->n_urr; i++)
 				if (!in_list(x->query_urr, x->n_query_urr, b->urr[i].id))
 					x->query_urr[x->n_query_urr++] = b->urr[i].id;
