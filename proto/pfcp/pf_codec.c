@@ -144,7 +144,7 @@ pf_ie_name(uint16_t type)
 {
 	const struct pf_iedef *d = iedef(type);
 
-	return d ? d->name : "?";
+	return d ? d->name : pf_unsup_name(type);
 }
 
 /* ---- rules: which IEs a message or grouped IE holds ---- */
@@ -595,9 +595,10 @@ res(enum pf_err_kind k, uint8_t cause, uint16_t ie)
 	return r;
 }
 
-/* Decodes the IEs in [b, b+len) against rules at this depth, appending to m->ies. */
+/* Decodes the IEs in [b, b+len) against rules at this depth (of grouped IE @group, 0: the
+ * message's level), appending to m->ies. */
 static struct pf_result
-walk(struct pf_msg *m, const uint8_t *b, size_t len, int depth, const struct pf_rule *rules)
+walk(struct pf_msg *m, const uint8_t *b, size_t len, int depth, uint16_t group, const struct pf_rule *rules)
 {
 	uint8_t count[RULES_MAX] = {0};
 	size_t off = 0;
@@ -627,8 +628,11 @@ walk(struct pf_msg *m, const uint8_t *b, size_t len, int depth, const struct pf_
 			if (rules[i].type == type)
 				ri = i;
 		d = iedef(type);
-		if (ri < 0 || d == NULL) /* unknown or not expected here: optional, skipped */
+		if (ri < 0 || d == NULL) { /* unknown or not expected here: optional, skipped */
+			if (pf_unsup(m->hdr.type, group, type)) /* unless skipping it would change what is done */
+				return res(PF_ERR_IE, PF_CAUSE_NOT_SUPPORTED, type);
 			continue;
+		}
 		if (count[ri] >= rules[ri].max)
 			return res(PF_ERR_IE, PF_CAUSE_MANDATORY_INCORRECT, type);
 		count[ri]++;
@@ -651,7 +655,7 @@ walk(struct pf_msg *m, const uint8_t *b, size_t len, int depth, const struct pf_
 
 			if (depth + 1 >= PF_DEPTH_MAX || g == NULL)
 				return res(PF_ERR_IE, PF_CAUSE_MANDATORY_INCORRECT, type);
-			r = walk(m, v, l, depth + 1, g->rules);
+			r = walk(m, v, l, depth + 1, type, g->rules);
 			if (r.kind != PF_OK)
 				return r;
 			ie->n_desc = (uint16_t)(m->n_ies - at);
@@ -680,7 +684,7 @@ pf_decode(const uint8_t *b, size_t len, struct pf_msg *m)
 	if (sess != m->hdr.has_seid) /* a session message without SEID, or a node one with */
 		return res(PF_ERR_HEADER, PF_CAUSE_MANDATORY_INCORRECT, 0);
 	hl = m->hdr.has_seid ? PF_HDR_SESS_LEN : PF_HDR_NODE_LEN;
-	return walk(m, b + hl, len - hl, 0, rs->rules);
+	return walk(m, b + hl, len - hl, 0, 0, rs->rules);
 }
 
 const uint8_t *

@@ -147,6 +147,55 @@ enum {
 /* PDN Type (TS 29.244 8.2.79) */
 enum { PF_PDN_IPV4 = 1, PF_PDN_IPV6 = 2, PF_PDN_IPV4V6 = 3, PF_PDN_NON_IP = 4, PF_PDN_ETHERNET = 5 };
 
+/* The known IEs the UPF does not do, where they would change what a session forwards or
+ * reports (pf_unsup.c's table): a request holding one is refused (Cause 76, Service not
+ * supported, Offending IE that IE) rather than decoded with it skipped, as an IE the codec
+ * does not know is (TS 29.244 7.2.3.3). The decode asks of every IE its rules do not
+ * expect. Their types (TS 29.244 8.1.2): */
+enum {
+	PF_IE_DUPL_PARAMS = 5,
+	PF_IE_MONITORING_TIME = 33,
+	PF_IE_SUB_VOL_THRESH = 34,
+	PF_IE_SUB_TIME_THRESH = 35,
+	PF_IE_INACT_DETECT_TIME = 36,
+	PF_IE_REDIRECT_INFO = 38,
+	PF_IE_DROPPED_DL_THRESH = 72,
+	PF_IE_LINKED_URR_ID = 82,
+	PF_IE_PACKET_RATE = 94,
+	PF_IE_DL_FLOW_MARKING = 97,
+	PF_IE_HEADER_ENRICHMENT = 98,
+	PF_IE_UPD_DUPL_PARAMS = 105,
+	PF_IE_ACTIVATE_PREDEF = 106,
+	PF_IE_DEACTIVATE_PREDEF = 107,
+	PF_IE_TIME_QUOTA_MECH = 115,
+	PF_IE_UP_INACT_TIMER = 117,
+	PF_IE_AGGREGATED_URRS = 118,
+	PF_IE_SUB_VOL_QUOTA = 121,
+	PF_IE_SUB_TIME_QUOTA = 122,
+	PF_IE_CREATE_TRAFFIC_EP = 127,
+	PF_IE_UPDATE_TRAFFIC_EP = 129,
+	PF_IE_REMOVE_TRAFFIC_EP = 130,
+	PF_IE_TRAFFIC_EP_ID = 131,
+	PF_IE_ETH_PACKET_FILTER = 132,
+	PF_IE_ADD_MONITORING_TIME = 147,
+	PF_IE_FRAMED_ROUTE = 153,
+	PF_IE_FRAMED_ROUTING = 154,
+	PF_IE_FRAMED_IPV6_ROUTE = 155,
+	PF_IE_ACTIVATION_TIME = 163,
+	PF_IE_DEACTIVATION_TIME = 164,
+	PF_IE_CREATE_MAR = 165,
+	PF_IE_QUOTA_VALIDITY_TIME = 181,
+	PF_IE_NUMBER_OF_REPORTS = 182,
+};
+
+/* Is IE @type refused in grouped IE @group (0: at the message level of message @msg)? */
+bool pf_unsup(uint8_t msg, uint16_t group, uint16_t type);
+/* its name for logs, "?" when it is none of the above */
+const char *pf_unsup_name(uint16_t type);
+/* the @i-th refused IE and where (@group 0: the message level of a Session Establishment
+ * or Modification Request): 0, or -ENOENT past the last (for listing them) */
+int pf_unsup_at(unsigned i, uint16_t *group, uint16_t *type);
+
 /* Cause values (TS 29.244 8.2.1) */
 enum {
 	PF_CAUSE_ACCEPTED = 1,
@@ -283,6 +332,8 @@ struct pf_volume { /* Volume Threshold, Quota, Measurement */
 };
 #define PF_VOL_NOP 0x38	 /* TONOP | ULNOP | DLNOP */
 #define PF_MI_MNOP 0x10	 /* Measurement Information: measure the number of packets */
+#define PF_MI_ISTM 0x08	 /* ... start the time measurement at once */
+#define PF_MI_MBQE 0x01	 /* ... measure before QoS enforcement */
 
 int pf_get_u8(const struct pf_ie *ie, uint8_t *v);   /* any 1-octet IE's first octet */
 int pf_get_u16(const struct pf_ie *ie, uint16_t *v); /* PDR ID, 2 octets */

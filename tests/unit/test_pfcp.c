@@ -1,7 +1,8 @@
 /* Unit tests of the PFCP codec (proto/pfcp/pf_codec): round trips of every
  * message the UPF writes, every proper prefix refused, grouped lengths off by one, the
- * nesting bound, vendor and unknown IEs skipped, each cause the decoder reports, and a
- * sequence number put into a message already built. */
+ * nesting bound, vendor and unknown IEs skipped, known IEs the UPF does not do refused
+ * where pf_unsup lists them, each cause the decoder reports, and a sequence number put into
+ * a message already built. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -234,6 +235,80 @@ START_TEST(causes)
 }
 END_TEST
 
+/* A request holding IE @type inside @group (0: at its message level), the groups around
+ * it opened as a message has them; the rest left out, as the refusal comes first. */
+static int
+with_ie(uint8_t *b, size_t size, uint8_t type, uint16_t group, uint16_t ie)
+{
+	struct pf_hdr h = {.type = type, .has_seid = 1};
+	static const uint8_t v[4];
+	struct pf_enc e;
+
+	pf_enc_begin(&e, b, size, &h);
+	if (group == PF_IE_PDI)
+		pf_enc_group(&e, PF_IE_CREATE_PDR);
+	else if (group == PF_IE_FWD_PARAMS)
+		pf_enc_group(&e, PF_IE_CREATE_FAR);
+	else if (group == PF_IE_UPD_FWD_PARAMS)
+		pf_enc_group(&e, PF_IE_UPDATE_FAR);
+	if (group != 0)
+		pf_enc_group(&e, group);
+	pf_enc_ie(&e, ie, v, sizeof(v));
+	while (e.depth > 0)
+		pf_enc_group_end(&e);
+	return pf_enc_end(&e);
+}
+
+START_TEST(known_unsupported_refused)
+{
+	static const uint16_t updates[] = {PF_IE_UPDATE_PDR, PF_IE_UPDATE_FAR, PF_IE_UPD_FWD_PARAMS,
+		PF_IE_UPDATE_URR, PF_IE_UPDATE_QER};
+	uint16_t group, ie;
+	uint8_t b[256];
+	unsigned i, k, n = 0;
+
+	for (i = 0; pf_unsup_at(i, &group, &ie) == 0; i++) {
+		bool upd = false;
+		struct pf_result r;
+		int len;
+
+		for (k = 0; k < sizeof(updates) / sizeof(updates[0]); k++)
+			upd |= group == updates[k];
+		for (k = 0; k < 2; k++) {
+			uint8_t t = k == 0 ? PF_SESS_MOD_REQ : PF_SESS_EST_REQ;
+
+			if (k == 1 && upd)
+				continue;
+			len = with_ie(b, sizeof(b), t, group, ie);
+			ck_assert_int_gt(len, 0);
+			r = dec(b, (size_t)len);
+			ck_assert_msg(r.kind == PF_ERR_IE && r.cause == PF_CAUSE_NOT_SUPPORTED && r.ie_type == ie,
+				"%s in %u (%s): kind %d cause %d ie %d", pf_ie_name(ie), group, pf_msg_name(t), r.kind,
+				r.cause, r.ie_type);
+			n++;
+		}
+		ck_assert_str_ne(pf_ie_name(ie), "?");
+	}
+	ck_assert_uint_ge(n, 40);
+	/* elsewhere the same types are what they were: FAR ID where a PDR names its FAR, and
+	 * an IE the UPF refuses in a URR skipped in a Session Report Response */
+	{
+		struct pf_hdr h = {.type = PF_SESS_REPORT_RSP, .has_seid = 1};
+		struct pf_enc e;
+		static const uint8_t v[4];
+		int len;
+
+		pf_enc_begin(&e, b, sizeof(b), &h);
+		pf_enc_u8(&e, PF_IE_CAUSE, PF_CAUSE_ACCEPTED);
+		pf_enc_ie(&e, PF_IE_UP_INACT_TIMER, v, sizeof(v));
+		len = pf_enc_end(&e);
+		ck_assert_int_eq(dec(b, (size_t)len).kind, PF_OK);
+		ck_assert_int_eq(msg.n_ies, 1);
+	}
+	ck_assert_int_eq(pf_unsup(PF_SESS_EST_REQ, PF_IE_CREATE_PDR, PF_IE_FAR_ID), false);
+}
+END_TEST
+
 /* grouped IEs nested far deeper than any rule allows: no recursion past the bound */
 START_TEST(depth_bound)
 {
@@ -316,6 +391,7 @@ pfcp_suite(void)
 	tcase_add_test(tc, grouped_len_off_by_one);
 	tcase_add_test(tc, vendor_and_unknown_skipped);
 	tcase_add_test(tc, causes);
+	tcase_add_test(tc, known_unsupported_refused);
 	tcase_add_test(tc, depth_bound);
 	tcase_add_test(tc, put_seq);
 	suite_add_tcase(s, tc);

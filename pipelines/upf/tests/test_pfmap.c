@@ -434,6 +434,75 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/* Two default PDRs of one tunnel told apart by their QFIs alone: QFIs are not matched, so
+ * the one that would take every packet is refused (73, its QFI); with one QFI, or one
+ * tunnel each, it compiles. */
+START_TEST(qfi_only_refused)
+{
+	struct pf_pdr pdr[2] = {
+		{ .id = 1, .src_iface = PF_IF_ACCESS, .has_fteid = true, .precedence = 10, .far_id = 1,
+		  .qfi_mask = 1ull << 5, .fteid = { .teid = 0x10, .has_v4 = 1, .v4 = { 192, 0, 2, 1 } } },
+		{ .id = 2, .src_iface = PF_IF_ACCESS, .has_fteid = true, .precedence = 20, .far_id = 1,
+		  .qfi_mask = 1ull << 6, .fteid = { .teid = 0x10, .has_v4 = 1, .v4 = { 192, 0, 2, 1 } } },
+	};
+	struct pf_far far = { .id = 1, .apply = PF_AA_FORW, .has_fwd = true, .dst_iface = PF_IF_CORE };
+	struct pf_session s = { .n_pdr = 2, .n_far = 1, .pdr = pdr, .far = &far };
+	struct pf_map_ctx c = { .sess_id = UP_SESS_PFCP_MIN + 1, .slice = 5, .underlay = 1, .upf = &U };
+	struct alloc a = { 0 };
+	struct pf_map_ids ids = { .arg = &a, .peer = a_peer, .meter = a_meter, .counter = a_counter,
+				  .app = a_app, .watch = a_watch, .stopped = a_stopped };
+	struct pf_map_err e;
+	json_t *out = json_array();
+
+	upf_init();
+	ck_assert_int_eq(pf_map_session(&c, &s, &ids, out, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_QFI &&
+		  e.f.rule_kind == PF_RULE_PDR && e.f.rule_id == 1);
+	/* the one of the higher precedence without a QFI takes all, as it says */
+	pdr[0].qfi_mask = 0;
+	json_array_clear(out);
+	ck_assert_msg(pf_map_session(&c, &s, &ids, out, &e) == 0, "%s", e.why);
+	/* each on a tunnel of its own */
+	pdr[0].qfi_mask = 1ull << 5;
+	pdr[1].fteid.teid = 0x11;
+	json_array_clear(out);
+	ck_assert_msg(pf_map_session(&c, &s, &ids, out, &e) == 0, "%s", e.why);
+	json_decref(out);
+}
+END_TEST
+
+static int
+a_teid_next(void *arg, bool n9, uint32_t *teid)
+{
+	static uint32_t next = 0x100;
+
+	(void)arg, (void)n9;
+	*teid = next++;
+	return 0;
+}
+
+/* A PDR from the CP function never shares a CHOOSE ID's F-TEID with the uplink: what the
+ * SMF sent into it would be taken for the UE's. Two uplink PDRs do. */
+START_TEST(cp_choose_own_teid)
+{
+	struct pf_pdr pdr[3] = {
+		{ .id = 1, .src_iface = PF_IF_ACCESS, .has_fteid = true, .far_id = 1,
+		  .fteid = { .ch = 1, .has_chid = 1, .chid = 5, .has_v4 = 1 } },
+		{ .id = 2, .src_iface = PF_IF_CP, .has_fteid = true, .far_id = 1,
+		  .fteid = { .ch = 1, .has_chid = 1, .chid = 5, .has_v4 = 1 } },
+		{ .id = 3, .src_iface = PF_IF_ACCESS, .has_fteid = true, .far_id = 1,
+		  .fteid = { .ch = 1, .has_chid = 1, .chid = 5, .has_v4 = 1 } },
+	};
+	struct pf_session s = { .n_pdr = 3, .pdr = pdr };
+	struct pf_map_err e;
+
+	upf_init();
+	ck_assert_int_eq(pf_map_choose(&U, &s, a_teid_next, NULL, &e), 0);
+	ck_assert_uint_ne(pdr[0].fteid.teid, pdr[1].fteid.teid);
+	ck_assert_uint_eq(pdr[0].fteid.teid, pdr[2].fteid.teid);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -446,6 +515,8 @@ main(void)
 	tcase_add_test(t, deterministic);
 	tcase_add_test(t, ue_chosen);
 	tcase_add_test(t, ethernet_session);
+	tcase_add_test(t, qfi_only_refused);
+	tcase_add_test(t, cp_choose_own_teid);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -1046,6 +1046,142 @@ START_TEST(modify_checks)
 }
 END_TEST
 
+/* A URR of the typical session's shape with one IE more (@type, @v of @n octets). */
+static void
+urr_with(uint16_t type, const uint8_t *v, uint16_t n)
+{
+	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1, .urr = {4});
+	two_fars();
+	pf_enc_group(&E, PF_IE_CREATE_URR);
+	pf_enc_u32(&E, PF_IE_URR_ID, 4);
+	pf_enc_u8(&E, PF_IE_MEAS_METHOD, PF_MM_VOLUM | PF_MM_DURAT);
+	if (type != PF_IE_REPORTING_TRIGGERS)
+		pf_enc_ie(&E, PF_IE_REPORTING_TRIGGERS, (const uint8_t[]){0x03, 0x03}, 2);
+	pf_enc_ie(&E, type, v, n);
+	pf_enc_group_end(&E);
+}
+
+/* PDR 1 to FAR 1, FORW to Core with one IE more (@type, @v of @n octets) in its Forwarding
+ * Parameters. */
+static void
+far_with(uint16_t type, const uint8_t *v, uint16_t n)
+{
+	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1);
+	pf_enc_group(&E, PF_IE_CREATE_FAR);
+	pf_enc_u32(&E, PF_IE_FAR_ID, 1);
+	pf_enc_u8(&E, PF_IE_APPLY_ACTION, PF_AA_FORW >> 8);
+	pf_enc_group(&E, PF_IE_FWD_PARAMS);
+	pf_enc_u8(&E, PF_IE_DST_IFACE, PF_IF_CORE);
+	pf_enc_ie(&E, type, v, n);
+	pf_enc_group_end(&E);
+	pf_enc_group_end(&E);
+}
+
+/* IEs that are taken only when they are acted on: each part that is not refused with the
+ * rule it is in, and what is done accepted */
+START_TEST(check_unacted)
+{
+	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_START, PF_RT_STOPT, PF_RT_DROTH, PF_RT_LIUSA,
+		PF_RT_ENVCL, PF_RT_MACAR, PF_RT_EVETH, PF_RT_EVEQU, PF_RT_IPMJL, PF_RT_QUVTI, PF_RT_REEMR,
+		PF_RT_UPINT, PF_RT_VOLTH | 0x000004};
+	static const uint8_t bad_mi[] = {0x02, 0x04, 0x20, 0x40, 0x80, PF_MI_MNOP | 0x02};
+	static const char *const bad_fd[] = {"permit out ip from 10.1.0.0/16 to assigned 4000",
+		"permit out 17 from any to 10.99.0.1", "permit out 17 from any 53 to 2001:db9::/32"};
+	struct pf_session *s;
+	struct pf_mod x;
+	struct pf_fail f;
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad_rt) / sizeof(bad_rt[0]); i++) {
+		uint8_t t[3] = {(uint8_t)(bad_rt[i] >> 16), (uint8_t)(bad_rt[i] >> 8), (uint8_t)bad_rt[i]};
+
+		est_begin();
+		urr_with(PF_IE_REPORTING_TRIGGERS, t, 3);
+		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_REPORTING_TRIGGERS, PF_RULE_URR, 4);
+	}
+	for (i = 0; i < sizeof(bad_mi); i++) {
+		est_begin();
+		urr_with(PF_IE_MEAS_INFO, &bad_mi[i], 1);
+		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_INFO, PF_RULE_URR, 4);
+	}
+	est_begin();
+	urr_with(PF_IE_MEAS_INFO, (const uint8_t[]){PF_MI_MNOP | PF_MI_ISTM | PF_MI_MBQE}, 1);
+	ck_assert_int_eq(pf_sess_establish(end(), &s, &f), 0);
+	ck_assert(pf_sess_urr(s, 4)->mnop);
+	pf_sess_free(s);
+	est_begin();
+	urr_with(PF_IE_QUOTA_HOLDING_TIME, (const uint8_t[]){0, 0, 0, 30}, 4);
+	est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_QUOTA_HOLDING_TIME, PF_RULE_URR, 4);
+	est_begin();
+	URR(PF_IE_CREATE_URR, .id = 4, .method = PF_MM_EVENT | PF_MM_VOLUM, .triggers = PF_RT_PERIO, .period = 5);
+	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 1, .urr = {4});
+	two_fars();
+	est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_METHOD, PF_RULE_URR, 4);
+	/* an SDF Filter with ToS, SPI or Flow Label; a UE side with ports, or an address that
+	 * holds none of the session's UE addresses */
+	for (i = 0; i < 3; i++) {
+		static const uint8_t flags[] = {PF_SDF_TTC, PF_SDF_SPI, PF_SDF_FL};
+		static const uint8_t len[] = {2, 4, 3};
+		uint8_t v[64] = {(uint8_t)(PF_SDF_FD | flags[i]), 0, 0, 34};
+
+		memcpy(v + 4, "permit out ip from any to assigned", 34);
+		est_begin();
+		pf_enc_group(&E, PF_IE_CREATE_PDR);
+		pf_enc_u16(&E, PF_IE_PDR_ID, 1);
+		pf_enc_u32(&E, PF_IE_PRECEDENCE, 9);
+		pf_enc_group(&E, PF_IE_PDI);
+		pf_enc_u8(&E, PF_IE_SRC_IFACE, PF_IF_CORE);
+		pf_enc_ie(&E, PF_IE_SDF_FILTER, v, (uint16_t)(4 + 34 + len[i]));
+		pf_enc_group_end(&E);
+		pf_enc_u32(&E, PF_IE_FAR_ID, 1);
+		pf_enc_group_end(&E);
+		two_fars();
+		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_SDF_FILTER, PF_RULE_PDR, 1);
+	}
+	for (i = 0; i < sizeof(bad_fd) / sizeof(bad_fd[0]); i++) {
+		est_begin();
+		PDR(PF_IE_CREATE_PDR, .id = 1, .src = PF_IF_CORE, .ue = 1, .far = 1);
+		PDR(PF_IE_CREATE_PDR, .id = 3, .src = PF_IF_CORE, .ue = 2, .far = 1, .fd = {bad_fd[i]});
+		two_fars();
+		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_SDF_FILTER, PF_RULE_PDR, 3);
+	}
+	/* a UE side that holds the UE's address is what "assigned" is */
+	est_begin();
+	PDR(PF_IE_CREATE_PDR, .id = 3, .src = PF_IF_CORE, .ue = 2, .far = 1,
+		.fd = {"permit out 17 from any 53 to 10.60.0.0/24", "permit out 6 from 2001:db8::1 to 2001:db8::/64"});
+	two_fars();
+	ck_assert_int_eq(pf_sess_establish(end(), &s, &f), 0);
+	pf_sess_free(s);
+	/* Forwarding Policy: none is configured (70); a TLM mask other than the whole DSCP */
+	est_begin();
+	far_with(PF_IE_FWD_POLICY, (const uint8_t *)"\x03" "abc", 4);
+	est_fails(PF_CAUSE_INVALID_FWD_POLICY, PF_IE_FWD_POLICY, PF_RULE_NONE, 0);
+	for (i = 0; i < 3; i++) {
+		static const uint8_t masks[] = {0xff, 0xe0, 0x03};
+
+		est_begin();
+		far_with(PF_IE_TLM, (const uint8_t[]){0xb8, masks[i]}, 2);
+		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_TLM, PF_RULE_FAR, 1);
+	}
+	/* DROBU: refused, the session as it was (nothing made) */
+	s = typical(false);
+	begin(PF_SESS_MOD_REQ);
+	pf_enc_u8(&E, PF_IE_SMREQ_FLAGS, PF_SMREQ_DROBU | PF_SMREQ_QAURR);
+	mod_fails(s, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, PF_RULE_NONE, 0);
+	/* and in an Update URR as in a Create URR */
+	begin(PF_SESS_MOD_REQ);
+	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_START);
+	mod_fails(s, PF_CAUSE_RULE_FAILURE, PF_IE_REPORTING_TRIGGERS, PF_RULE_URR, 1);
+	begin(PF_SESS_MOD_REQ);
+	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_VOLQU | PF_RT_TIMTH);
+	s = mod_ok(s, &x);
+	ck_assert_uint_eq(pf_sess_urr(s, 1)->triggers, PF_RT_VOLQU | PF_RT_TIMTH);
+	pf_sess_free(s);
+	ck_assert_uint_eq(pf_sess_names_used(), 0);
+}
+END_TEST
+
+
 START_TEST(modify_rules)
 {
 	struct pf_session *s = typical(false);
@@ -1120,9 +1256,9 @@ START_TEST(modify_rules)
 	ck_assert(x.cp_changed && s->cp.seid == 0x3344 && x.n_query_urr == 1 && x.query_urr[0] == 1);
 	begin(PF_SESS_MOD_REQ);
 	URR(PF_IE_CREATE_URR, .id = 8, .method = PF_MM_DURAT, .time_thresh = 30);
-	pf_enc_u8(&E, PF_IE_SMREQ_FLAGS, PF_SMREQ_QAURR | PF_SMREQ_DROBU);
+	pf_enc_u8(&E, PF_IE_SMREQ_FLAGS, PF_SMREQ_QAURR);
 	s = mod_ok(s, &x);
-	ck_assert(!x.cp_changed && x.drobu && x.n_query_urr == 2);
+	ck_assert(!x.cp_changed && x.n_query_urr == 2);
 	ck_assert_int_eq(pf_sess_urr(s, 8)->time_thresh, 30);
 	pf_sess_free(s);
 	ck_assert_uint_eq(pf_sess_names_used(), 0);
@@ -1304,6 +1440,7 @@ suite(void)
 	tcase_add_test(t, memory);
 	tcase_add_test(t, names_full);
 	tcase_add_test(t, failed_rule_ie);
+	tcase_add_test(t, check_unacted);
 	suite_add_tcase(s, t);
 	return s;
 }

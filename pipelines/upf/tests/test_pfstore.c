@@ -75,22 +75,22 @@ sess_mod(const struct pf_session *cur)
 }
 
 static void
-sdf_ie(struct pf_enc *e, const char *fd, uint32_t spi)
+sdf_ie(struct pf_enc *e, const char *fd, uint32_t fid)
 {
 	uint8_t b[300];
 	size_t n = strlen(fd), l = 4;
 
-	b[0] = spi ? 0x05 : 0x01;
+	b[0] = fid ? 0x11 : 0x01; /* FD, with BID its SDF Filter ID */
 	b[1] = 0;
 	b[2] = 0;
 	b[3] = (uint8_t)n;
 	memcpy(b + 4, fd, n);
 	l += n;
-	if (spi) {
-		b[l++] = (uint8_t)(spi >> 24);
-		b[l++] = (uint8_t)(spi >> 16);
-		b[l++] = (uint8_t)(spi >> 8);
-		b[l++] = (uint8_t)spi;
+	if (fid) {
+		b[l++] = (uint8_t)(fid >> 24);
+		b[l++] = (uint8_t)(fid >> 16);
+		b[l++] = (uint8_t)(fid >> 8);
+		b[l++] = (uint8_t)fid;
 	}
 	pf_enc_ie(e, PF_IE_SDF_FILTER, b, (uint16_t)l);
 }
@@ -130,7 +130,7 @@ sess_rich(void)
 	pf_enc_ie(&e, PF_IE_NET_INSTANCE, "ims", 3);
 	pf_enc_ue_ip(&e, &u4);
 	pf_enc_ue_ip(&e, &u6);
-	sdf_ie(&e, "permit out 17 from 2001:db8:1::/48 5060,5061,6000-6100 to assigned 1-65535", 0);
+	sdf_ie(&e, "permit out 17 from 2001:db8:1::/48 5060,5061,6000-6100 to assigned", 0);
 	sdf_ie(&e, "permit out 6 from 198.51.100.7 443 to 10.45.0.2", 0x1111);
 	pf_enc_ie(&e, PF_IE_APP_ID, "voice-app", 9);
 	pf_enc_u8(&e, PF_IE_QFI, 1);
@@ -190,7 +190,6 @@ sess_rich(void)
 	pf_enc_ie(&e, PF_IE_REPORTING_TRIGGERS, rt, sizeof(rt));
 	pf_enc_volume(&e, PF_IE_VOL_QUOTA, &q);
 	pf_enc_u32(&e, PF_IE_TIME_QUOTA, 3600);
-	pf_enc_u32(&e, PF_IE_QUOTA_HOLDING_TIME, 30);
 	pf_enc_group_end(&e);
 	pf_enc_group(&e, PF_IE_CREATE_BAR);
 	pf_enc_u8(&e, PF_IE_BAR_ID, 2);

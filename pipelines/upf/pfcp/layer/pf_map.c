@@ -132,12 +132,15 @@ pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of
 				      "PDR %u: CHOOSE an %s F-TEID, and UPF %s's %s link is %s", p->id,
 				      p->fteid.has_v4 ? "IPv4" : "IPv6", u->name, n9 ? "n9" : "n3",
 				      l->af == AF_INET ? "IPv4" : "IPv6");
-		/* the same CHOOSE ID: the same F-TEID (TS 29.244 5.2.3.1) */
+		/* the same CHOOSE ID: the same F-TEID (TS 29.244 5.2.3.1); but never a CP
+		 * function's and a tunnel's one: what the SMF sent into it would be taken for the
+		 * UE's uplink */
 		for (int j = 0; j < i && p->fteid.has_chid; j++) {
 			const struct pf_pdr *q = &s->pdr[j];
 
 			if (q->has_fteid && q->fteid.ch && q->fteid.has_chid && q->fteid.chid == p->fteid.chid &&
-			    q->fteid.teid != 0 && (q->src_iface == PF_IF_CORE) == n9)
+			    q->fteid.teid != 0 && (q->src_iface == PF_IF_CORE) == n9 &&
+			    (q->src_iface == PF_IF_CP) == (p->src_iface == PF_IF_CP))
 				teid = q->fteid.teid;
 		}
 		if (teid == 0 && (rc = teid_of(arg, n9, &teid)) < 0)
@@ -559,6 +562,48 @@ cp_bound(const struct pf_session *s, const struct pf_pdr *p)
 	return f != NULL && f->has_fwd && f->dst_iface == PF_IF_CP;
 }
 
+/* Do @p and @q classify the same, but for their QFIs? */
+static bool
+same_but_qfi(const struct pf_pdr *p, const struct pf_pdr *q)
+{
+	if (is_rule(p) != is_rule(q))
+		return false;
+	if (!is_rule(p))
+		return true;
+	if (p->app != q->app || p->n_sdf != q->n_sdf)
+		return false;
+	for (int k = 0; k < p->n_sdf; k++)
+		if (p->sdf[k].has_fd != q->sdf[k].has_fd || memcmp(&p->sdf[k].flow, &q->sdf[k].flow, sizeof(p->sdf[k].flow)))
+			return false;
+	return true;
+}
+
+/* sxdp's session and termination entries do not match the QFI: a PDR naming QFIs compiles
+ * as one naming none, which is what it means only when no other PDR of its group (@match)
+ * would take the packets of the other QFIs. One of a lower precedence classifying the same
+ * but for the QFI would: refused, the PDR whose QFIs would be ignored. */
+static int
+qfi_ignored(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
+	    const struct pf_pdr *like, struct pf_map_err *e)
+{
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+
+		if (p->qfi_mask == 0 || !match(p, like) || cp_bound(s, p))
+			continue;
+		for (int j = 0; j < s->n_pdr; j++) {
+			const struct pf_pdr *q = &s->pdr[j];
+
+			if (j != i && match(q, like) && !cp_bound(s, q) && q->qfi_mask != p->qfi_mask &&
+			    p->precedence <= q->precedence && same_but_qfi(p, q))
+				return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_QFI,
+					      "PDR %u: only its QFI tells it from PDR %u, and QFIs are not matched",
+					      p->id, q->id);
+		}
+	}
+	return 0;
+}
+
 /* The default PDR of the PDRs @match selects: the one that classifies
  * nothing (of those, the highest precedence: the lowest value). */
 static const struct pf_pdr *
@@ -723,7 +768,7 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 	struct term t = { .action = UP_A_DROP };
 	uint32_t ambr = 0, rule_ambr = 0;
 	bool rules = false;
-	int rc = 0;
+	int rc = qfi_ignored(s, match, like, e);
 
 	for (int i = 0; i < s->n_pdr && rc == 0; i++)
 		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i]) && !cp_bound(s, &s->pdr[i])) {

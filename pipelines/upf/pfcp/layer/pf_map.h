@@ -17,7 +17,9 @@
  *   Core, F-TEID on N9                    sessions_n9_downlink (N9 id, TEID)
  *   Core or N6-LAN, UE IP (destination)   sessions_downlink (slice, IPv4), sessions_downlink6
  *                                          (slice, /64); with SDFs: terminations_downlink
- *   CP-function                           none (SMF-bound GTP-U is not carried: counted)
+ *   CP-function                           none (SMF-bound GTP-U is not carried: counted
+ *                                          upf.unknown_teid); a CHOOSE gets a TEID of its
+ *                                          own, never a tunnel PDR's of the same CHOOSE ID
  *   Access with SDFs, FAR to CP-function  none (the same: Open5GS's IPv6 Router Solicitations,
  *                                          which the SMF would answer; the default PDR stays)
  *
@@ -27,6 +29,8 @@
  *   QERs: one every PDR of a direction names is the session's AMBR (ambr), another one
  *   with an MBR the PDR's own (meter); a QER's QFI is the tunnel's (UL 64: the received).
  *   URRs: each PDR naming any has a counter of its own (urr); a URR's usage is its PDRs'.
+ *   A PDI's QFIs are not matched: a PDR told from another of its tunnel or UE group
+ *   only by them is refused (73, QFI, the PDR that would take the other QFIs' packets).
  */
 #ifndef PF_MAP_H
 #define PF_MAP_H

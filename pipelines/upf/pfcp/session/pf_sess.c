@@ -380,14 +380,22 @@ parse_sdf(struct bld *b, int i, struct pf_pdr *p, struct pf_sdf_rule *r)
 
 	if (pf_get_sdf(ie, &s) != 0)
 		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
+	/* ToS/Traffic Class, SPI and Flow Label are not matched here: a filter asking them is
+	 * refused, not taken for the wider one its Flow Description alone is */
+	if (s.flags & (PF_SDF_TTC | PF_SDF_SPI | PF_SDF_FL))
+		return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
 	memset(r, 0, sizeof(*r));
 	r->flags = s.flags;
 	r->tos = s.tos;
 	r->spi = s.spi;
 	r->flow_label = s.flow_label;
 	r->filter_id = s.filter_id;
-	if (s.flags & 0x01) {
+	if (s.flags & PF_SDF_FD) {
 		if (pf_flow_parse(s.fd, sizeof(s.fd), &r->flow) != 0)
+			return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
+		/* the UE's ports are not classified (the remote side's are): refused; its
+		 * address is checked against the session's once all PDRs are read (ue_sides) */
+		if (pf_flow_ue(&r->flow)->n_ports != 0)
 			return fail(b, PF_CAUSE_RULE_FAILURE, ie->type, PF_RULE_PDR, p->id);
 		r->has_fd = true;
 	}
@@ -569,8 +577,15 @@ parse_fwd(struct bld *b, int g, struct pf_far *r)
 	i = child(b, g, PF_IE_OHC);
 	if (i >= 0 && (rc = parse_ohc(b, i, r)) != 0)
 		return rc;
+	/* no forwarding policy is configured here: any identifier is unknown (TS 29.244 8.2.1) */
+	if (child(b, g, PF_IE_FWD_POLICY) >= 0)
+		return fail(b, PF_CAUSE_INVALID_FWD_POLICY, PF_IE_FWD_POLICY, 0, 0);
 	i = child(b, g, PF_IE_TLM);
 	if (i >= 0) {
+		/* the tunnel's outer DSCP is set whole (its peer's); the ECN bits are sxdp's: a mask
+		 * of part of the DSCP, or of ECN bits, asks for what is not written */
+		if (ie_at(b, i)->v[1] != PF_TLM_DSCP_MASK)
+			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_TLM, PF_RULE_FAR, r->id);
 		r->tos = ie_at(b, i)->v[0];
 		r->tos_mask = ie_at(b, i)->v[1];
 		r->has_tlm = true;
@@ -695,20 +710,34 @@ parse_urr(struct bld *b, int g, bool upd)
 	if (u8_of(b, g, PF_IE_MEAS_METHOD, &u->method) != 0 && !upd)
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_MEAS_METHOD, 0, 0);
 	u->method &= PF_MM_DURAT | PF_MM_VOLUM | PF_MM_EVENT;
+	if (u->method & PF_MM_EVENT) /* no event is detected here */
+		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_METHOD, PF_RULE_URR, id);
 	i = child(b, g, PF_IE_REPORTING_TRIGGERS);
 	if (i >= 0) {
 		const struct pf_ie *ie = ie_at(b, i);
 
 		u->triggers = (uint32_t)ie->v[0] << 16 | (uint32_t)ie->v[1] << 8 | (ie->len >= 3 ? ie->v[2] : 0);
+		/* a report asked for that would never come */
+		if (u->triggers & ~PF_RT_DONE)
+			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_REPORTING_TRIGGERS, PF_RULE_URR, id);
 	} else if (!upd) {
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_REPORTING_TRIGGERS, 0, 0);
 	}
-	if (u8_of(b, g, PF_IE_MEAS_INFO, &mi) == 0)
+	if (u8_of(b, g, PF_IE_MEAS_INFO, &mi) == 0) {
+		/* ISTM is what is done anyway (time is measured from the URR's start); MBQE is
+		 * measured as after the QERs (sxdp's counters are): free5GC asks it of one of the
+		 * two URRs of every session, the other after them, and the two differ only by what
+		 * a gate or MBR dropped; INAM, RADI and the rest would measure otherwise */
+		if (mi & ~(PF_MI_MNOP | PF_MI_ISTM | PF_MI_MBQE))
+			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_MEAS_INFO, PF_RULE_URR, id);
 		u->mnop = (mi & PF_MI_MNOP) != 0;
+	}
 	opt_u32(b, g, PF_IE_MEAS_PERIOD, &u->meas_period);
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);
 	opt_u32(b, g, PF_IE_QUOTA_HOLDING_TIME, &u->quota_holding);
+	if (u->quota_holding != 0) /* nothing watches a quota for idleness: no QUHTI report */
+		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_QUOTA_HOLDING_TIME, PF_RULE_URR, id);
 	i = child(b, g, PF_IE_VOL_THRESH);
 	if (i >= 0 && pf_get_volume(ie_at(b, i), &u->vol_thresh) == 0)
 		u->has_vol_thresh = true;
@@ -893,6 +922,46 @@ check_refs(struct bld *b)
 	return 0;
 }
 
+/* Is @a (@n octets) inside the prefix @e names? */
+static bool
+in_prefix(const struct pf_flow_end *e, const uint8_t *a, unsigned n)
+{
+	unsigned bits = e->plen < n * 8 ? e->plen : n * 8, k;
+
+	for (k = 0; k < bits / 8; k++)
+		if (a[k] != e->addr[k])
+			return false;
+	return bits % 8 == 0 || ((a[k] ^ e->addr[k]) & (uint8_t)(0xff << (8 - bits % 8))) == 0;
+}
+
+/* An SDF Filter's UE side is not matched (the remote side is, and the packet's UE side is
+ * the session's UE address): one written as an address is taken when it holds a UE
+ * address of the session, so that it matches what that side would; else it is refused. */
+static int
+ue_sides(struct bld *b)
+{
+	for (int i = 0; i < b->n_pdr; i++)
+		for (int k = 0; k < b->pdr[i].n_sdf; k++) {
+			const struct pf_sdf_rule *r = &b->pdr[i].sdf[k];
+			const struct pf_flow_end *e = pf_flow_ue(&r->flow);
+			bool held = false;
+
+			if (!r->has_fd || e->any || e->assigned)
+				continue;
+			for (int j = 0; j < b->n_pdr && !held; j++) {
+				const struct pf_ue_ip *u = &b->pdr[j].ue;
+
+				if (!b->pdr[j].has_ue_ip)
+					continue;
+				held = r->flow.af == AF_INET ? u->has_v4 && in_prefix(e, u->v4, 4) :
+					u->has_v6 && in_prefix(e, u->v6, 16);
+			}
+			if (!held)
+				return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_SDF_FILTER, PF_RULE_PDR, b->pdr[i].id);
+		}
+	return 0;
+}
+
 /* ---- layout ---- */
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
@@ -1066,6 +1135,8 @@ finish(struct bld *b, int rc, struct pf_session **out)
 {
 	if (rc == 0)
 		rc = check_refs(b);
+	if (rc == 0)
+		rc = ue_sides(b);
 	if (rc == 0) {
 		*out = pf_sess_layout(b);
 		if (*out == NULL)
@@ -1163,8 +1234,11 @@ pf_sess_modify(const struct pf_session *cur, const struct pf_msg *m, struct pf_s
 			x->query_urr[x->n_query_urr++] = id;
 	}
 	if (rc == 0 && u8_of(b, -1, PF_IE_SMREQ_FLAGS, &flags) == 0) {
-		x->drobu = (flags & PF_SMREQ_DROBU) != 0;
-		if (flags & PF_SMREQ_QAURR)
+		/* what is buffered leaves as the FARs say (sent when one forwards again):
+		 * dropping it instead is not done */
+		if (flags & PF_SMREQ_DROBU)
+			rc = fail(b, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, 0, 0);
+		else if (flags & PF_SMREQ_QAURR)
 			for (i = 0; i < b->n_urr; i++)
 				if (!in_list(x->query_urr, x->n_query_urr, b->urr[i].id))
 					x->query_urr[x->n_query_urr++] = b->urr[i].id;

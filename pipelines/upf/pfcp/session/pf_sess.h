@@ -79,19 +79,34 @@ unsigned pf_sess_names_used(void);
  *   UE IP Address twice for one family (an address or CHV4/CHV6)  69 / UE IP Address
  *   UE IP address Pool Identity not printable ASCII, empty or too long  69 / that IE
  *   SDF Filter whose Flow Description pf_flow_parse refuses  73 / SDF Filter / the PDR
+ *   SDF Filter with ToS/Traffic Class, SPI or Flow Label (not matched), a UE side with
+ *     ports, or a UE side address holding none of the session's UE addresses (the UE
+ *     side is not matched)                        73 / SDF Filter / the PDR
  *   Network Instance / Application ID unusable (too long, a NUL)  69 / that IE
  *   Apply Action not FORW, DROP, BUFF, BUFF|NOCP or NOCP: other bits (DUPL, IPMA,
  *     IPMD, DFRT, EDRT, BDPN, DDPN, FSSM, MBSU: features not advertised), none, or two
  *     of FORW/DROP/BUFF                           73 / Apply Action / the FAR
  *   FORW without Forwarding Parameters            67 / Forwarding Parameters
+ *   Forwarding Policy (none is configured)        70 / Forwarding Policy
+ *   Transport Level Marking whose mask is not the whole DSCP (0xfc)  73 / TLM / the FAR
  *   FORW without Destination Interface            66 / Destination Interface
  *   Outer Header Creation not GTP-U/UDP/IPv4 or /IPv6 (incl. both)  73 / OHC / the FAR
  *   FAR naming a BAR the session does not have (after the message)  73 / BAR ID / the FAR
  *   Create BAR with a BAR there, Update/Remove BAR of another id   73 / that IE / the BAR
  *   Gate Status other than open/closed per direction   69 / Gate Status
+ *   Measurement Method EVENT                      73 / Measurement Method / the URR
+ *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU (PF_RT_DONE)
+ *                                                 73 / Reporting Triggers / the URR
+ *   Measurement Information past MNOP, ISTM and MBQE (measured after the QERs)
+ *                                                 73 / Measurement Information / the URR
+ *   Quota Holding Time not 0 (no QUHTI report)    73 / Quota Holding Time / the URR
+ *   PFCPSMReq-Flags DROBU (buffered packets leave only as their FARs say)
+ *                                                 76 / PFCPSMReq-Flags
  *   more rules than the bounds above              75 / the Create IE
  *   out of memory                                 75 / -
  *   not the message type the function takes       64 / -
+ * (Known IEs whose skipping would change forwarding are refused by the codec first: 76,
+ * pf_codec.h's pf_unsup.)
  */
 
 #endif

@@ -81,11 +81,23 @@ enum { PF_OHR_GTPU_UDP_IPV4 = 0, PF_OHR_GTPU_UDP_IPV6 = 1, PF_OHR_GTPU_UDP_IP = 
 #define PF_RT_QUVTI 0x008000
 #define PF_RT_REEMR 0x000001
 #define PF_RT_UPINT 0x000002
+/* the ones reported on (pf_usage); a URR asking any other is refused */
+#define PF_RT_DONE (PF_RT_PERIO | PF_RT_VOLTH | PF_RT_TIMTH | PF_RT_VOLQU | PF_RT_TIMQU)
 
 /* Measurement Method */
 #define PF_MM_DURAT 0x01
 #define PF_MM_VOLUM 0x02
 #define PF_MM_EVENT 0x04
+
+/* SDF Filter flags (octet 5) */
+#define PF_SDF_FD 0x01
+#define PF_SDF_TTC 0x02
+#define PF_SDF_SPI 0x04
+#define PF_SDF_FL 0x08
+#define PF_SDF_BID 0x10
+
+/* Transport Level Marking's mask: the DSCP bits, all of them (the only one taken) */
+#define PF_TLM_DSCP_MASK 0xfc
 
 /* PFCPSMReq-Flags */
 #define PF_SMREQ_DROBU 0x01
@@ -202,7 +214,6 @@ struct pf_fail {
 /* What a Modification asks of the caller besides installing the new session. */
 struct pf_mod {
 	bool cp_changed; /* the SMF sent a new CP F-SEID (new->cp) */
-	bool drobu;      /* PFCPSMReq-Flags DROBU: drop what is buffered */
 	uint8_t n_rm_urr, n_query_urr, n_sndem, n_new_choice;
 	/* URRs removed: their final Usage Reports go in the Modification Response */
 	uint32_t rm_urr[PF_SESS_URR_MAX];

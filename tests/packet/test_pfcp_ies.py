@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""PFCP IEs never accepted and ignored (issue 51): each IE the UPF takes does what TS 29.244
+says, or the request is refused with its Cause, Offending IE and (with 73) Failed Rule ID,
+and nothing is written; a refused Modification leaves the session forwarding as before.
+What is taken and acted on is checked in the tables (a TLM's DSCP on the tunnel, a dedicated
+flow's QFI with its SDF, a CP-function PDR's own F-TEID).
+
+Same harness as test_pfcp_sessions.py (a test SMF over `sxcd --pfcp`, sxdp's UPF tables).
+Run with Debian's /usr/bin/python3 (scapy)."""
+import copy
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sxdptest as T  # noqa: E402
+from sxdptest import expect, expect_eq  # noqa: E402
+import pfcp_smf as S  # noqa: E402
+from test_pfcp_sessions import upf_pfcp, tables, cause_of, gpdu, usage_of  # noqa: E402
+from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_MeasurementInformation,  # noqa: E402
+                                IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
+                                IE_PFCPSMReqFlags, IE_Precedence, IE_QERCorrelationId, IE_QFI,
+                                IE_QuotaHoldingTime, IE_ReportingTriggers, IE_SDF_Filter, IE_URR_Id,
+                                IE_UpdateFAR, IE_UpdateForwardingParameters, IE_UpdateURR, IE_CreateURR,
+                                IE_MeasurementPeriod, IE_VolumeThreshold,
+                                IE_DestinationInterface, IE_ApplyAction, PFCPSessionEstablishmentRequest,
+                                PFCPSessionModificationRequest)
+
+R = T.Runner()
+
+CREATE_PDR, CREATE_FAR, FWD, CREATE_URR, CREATE_QER, PDI = 1, 3, 4, 6, 7, 2
+ID_OF = {CREATE_PDR: 56, CREATE_FAR: 108, CREATE_URR: 81, CREATE_QER: 109}
+RULE = {0: "pdr_id", 1: "far_id", 2: "qer_id", 3: "urr_id", 4: "bar_id"}
+
+
+def raw_ie(t, data):
+    return IE_NotImplemented(ietype=t, data=data)
+
+
+def answer(r):
+    """(Cause, Offending IE type, (Failed Rule type, id)) of a response; None where absent."""
+    off, fr = S.ie(r, S.IE_OFFENDING), S.ie(r, S.IE_FAILED_RULE)
+    return (cause_of(r), off.type if off is not None else None,
+            (fr.type, getattr(fr, RULE[fr.type])) if fr is not None else None)
+
+
+def rule(l, t, rid):
+    """The grouped IE of type @t in @l whose id is @rid."""
+    for g in l:
+        if g.ietype == t and any(x.ietype == ID_OF[t] and x.id == rid for x in g.IE_list):
+            return g
+    raise AssertionError("no IE %d with id %d" % (t, rid))
+
+
+def child(g, t):
+    return next(x for x in g.IE_list if x.ietype == t)
+
+
+def replace(g, t, new):
+    g.IE_list = [new if x.ietype == t else x for x in g.IE_list]
+
+
+def qfi_twin(l, qfi, sdf=None):
+    """PDR 5: PDR 1 again (its PDI, its FAR) at precedence 100 with QFI @qfi (and @sdf)."""
+    p = copy.deepcopy(rule(l, CREATE_PDR, 1))
+    replace(p, 56, IE_PDR_Id(id=5))
+    replace(p, 29, IE_Precedence(precedence=100))
+    child(p, PDI).IE_list += [IE_QFI(QFI=qfi)] + ([sdf] if sdf is not None else [])
+    l.append(p)
+
+
+def sdf(fd, **kw):
+    return IE_SDF_Filter(FD=1, flow_description_length=len(fd), flow_description=fd, **kw)
+
+
+def est(smf, ies):
+    seq = smf.next_seq()
+    return smf.request(smf.wrap(PFCPSessionEstablishmentRequest(IE_list=ies), seq, seid=0), seq=seq, timeout=3.0)
+
+
+def mod(smf, up_seid, ies):
+    seq = smf.next_seq()
+    return smf.request(smf.wrap(PFCPSessionModificationRequest(IE_list=ies), seq, seid=up_seid), seq=seq)
+
+
+# each: what it adds to an OAI-shaped establishment (UL PDR 1 to FAR 1, DL PDR 2 to FAR 2,
+# URR 1), and the answer: (Cause, Offending IE, Failed Rule)
+EST_REFUSALS = [
+    ("a Reporting Trigger never fired (START)",
+     lambda l: replace(rule(l, CREATE_URR, 1), 37, IE_ReportingTriggers(volume_threshold=1, start_of_traffic=1)),
+     (73, 37, (3, 1))),
+    ("Quota Holding Time (no QUHTI report)",
+     lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_QuotaHoldingTime(time_value=30)), (73, 71, (3, 1))),
+    ("Measurement Information INAM (measuring paused)",
+     lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_MeasurementInformation(INAM=1, MNOP=1)),
+     (73, 100, (3, 1))),
+    ("Measurement Method EVENT",
+     lambda l: replace(rule(l, CREATE_URR, 1), 62, IE_MeasurementMethod(VOLUM=1, EVENT=1)), (73, 62, (3, 1))),
+    ("FAR ID for Quota Action", lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_FAR_Id(id=2)),
+     (76, 108, None)),
+    ("Quota Validity Time", lambda l: rule(l, CREATE_URR, 1).IE_list.append(raw_ie(181, b"\0\0\0\x1e")),
+     (76, 181, None)),
+    ("Forwarding Policy (none configured)",
+     lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(
+         IE_ForwardingPolicy(policy_identifier_length=3, policy_identifier=b"web")), (70, 41, None)),
+    ("Redirect Information",
+     lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(raw_ie(38, b"\x02\x00\x0bexample.com")),
+     (76, 38, None)),
+    ("Header Enrichment",
+     lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(raw_ie(98, b"\x00\x01X\x00\x01Y")),
+     (76, 98, None)),
+    ("a TLM mask of more than the DSCP",
+     lambda l: child(rule(l, CREATE_FAR, 2), FWD).IE_list.append(raw_ie(30, b"\xb8\xff")), (73, 30, (1, 2))),
+    ("Duplicating Parameters",
+     lambda l: rule(l, CREATE_FAR, 2).IE_list.append(raw_ie(5, bytes(IE_DestinationInterface(interface=4)))),
+     (76, 5, None)),
+    ("Activate Predefined Rules", lambda l: rule(l, CREATE_PDR, 1).IE_list.append(raw_ie(106, b"web")),
+     (76, 106, None)),
+    ("User Plane Inactivity Timer", lambda l: l.append(raw_ie(117, b"\0\0\0\x3c")), (76, 117, None)),
+    ("an SDF Filter with an SPI",
+     lambda l: child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(
+         sdf("permit out ip from any to assigned", SPI=1, security_parameter_index=7)), (73, 23, (0, 1))),
+    ("an SDF Filter with the UE's ports",
+     lambda l: child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(
+         sdf("permit out 17 from 10.10.0.0/24 to assigned 5000")), (73, 23, (0, 1))),
+    ("an SDF Filter whose UE side is another address",
+     lambda l: child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(
+         sdf("permit out 17 from 10.10.0.0/24 to 10.46.0.1")), (73, 23, (0, 1))),
+    ("two PDRs of one tunnel told apart by their QFI alone", lambda l: qfi_twin(l, 5), (73, 124, (0, 5))),
+]
+
+
+@R.test
+def test_establishment_refusals():
+    """Each IE the UPF would not act on, in an otherwise good establishment: refused with its
+    Cause, Offending IE and (73) Failed Rule ID, nothing written; the same establishment
+    without it is accepted."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            for k, (what, mutate, want) in enumerate(EST_REFUSALS):
+                l = smf.est_ies(0x600 + k, "10.45.6.%d" % k, gnb="192.0.2.10", gnb_teid=0x60 + k)
+                mutate(l)
+                r = est(smf, l)
+                expect(r is not None, "%s: answered" % what)
+                expect_eq(answer(r), want, "%s: cause, offending IE, failed rule" % what)
+                expect(S.ie(r, S.IE_FSEID_T) is None, "%s: no F-SEID (no session)" % what)
+                expect_eq(tables(dp), base, "%s: nothing written" % what)
+            r, sess = smf.open_session(cp_seid=0x6ff, ue="10.45.6.99", gnb="192.0.2.10", gnb_teid=0x6f)
+            expect_eq(cause_of(r), 1, "the same without them: established")
+            expect_eq(cause_of(smf.delete(sess["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_what_is_taken_is_done():
+    """free5GC's shape with what the UPF takes and acts on: a TLM of the whole DSCP (the
+    tunnel to the gNB carries DSCP 46), Measurement Information MNOP|ISTM and free5GC's MBQE
+    URR (measured after the QERs, as every URR), a dedicated flow's
+    PDR with its QFI and SDF on the default's tunnel (its own termination), an SDF whose UE
+    side holds the UE's address, and the hints PDN Type and QER Correlation ID."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            l = smf.est_ies(0x701, "10.45.7.1", gnb="192.0.2.10", gnb_teid=0x71)
+            child(rule(l, CREATE_FAR, 2), FWD).IE_list.append(raw_ie(30, b"\xb8\xfc"))
+            rule(l, CREATE_URR, 1).IE_list.append(IE_MeasurementInformation(MNOP=1, ISTM=1))
+            # free5GC's pair (datapath.go addUrrToPath): its URR before QoS enforcement (MBQE)
+            # beside the one after, each PERIO|VOLTH, both on both PDRs
+            rule(l, CREATE_PDR, 1).IE_list.append(IE_URR_Id(id=2))
+            rule(l, CREATE_PDR, 2).IE_list.append(IE_URR_Id(id=2))
+            l.append(IE_CreateURR(IE_list=[IE_URR_Id(id=2), IE_MeasurementMethod(VOLUM=1),
+                                           IE_ReportingTriggers(periodic_reporting=1, volume_threshold=1),
+                                           IE_MeasurementPeriod(period=10), IE_VolumeThreshold(TOVOL=1, total=1000),
+                                           IE_MeasurementInformation(MNOP=1, MBQE=1)]))
+            qfi_twin(l, 5, sdf("permit out 17 from 10.10.0.0/24 to 10.45.0.0/16"))
+            rule(l, CREATE_QER, 1).IE_list.append(IE_QERCorrelationId(id=7))
+            l.append(IE_PDNType(pdn_type=1))
+            r = est(smf, l)
+            expect_eq(answer(r), (1, None, None), "established")
+            t = tables(dp)
+            peers = [e for e in t["tunnel_peers"] if e not in base["tunnel_peers"]]
+            expect_eq([e["params"].get("dscp") for e in peers], [0xb8 >> 2], "the gNB tunnel's DSCP: the TLM's")
+            new = [e for e in t["terminations_uplink"] if e not in base["terminations_uplink"]]
+            expect_eq(len(new), 1, "the dedicated flow's termination: %s" % new)
+            up_seid = S.ie(r, S.IE_FSEID_T).seid
+            expect_eq(cause_of(smf.delete(up_seid)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_cp_function_pdr_teid_of_its_own():
+    """Open5GS's PDR from the CP function, CHOOSE with the uplink's CHOOSE ID: its F-TEID
+    is its own (what the SMF sends into it is not the UE's uplink); the uplink's is shared
+    with the other uplink PDR of that CHOOSE ID."""
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="open5gs") as smf:
+            smf.associate()
+            l = smf.est_ies(0x801, "10.45.8.1", gnb="192.0.2.10", gnb_teid=0x81)
+            pdi = child(rule(l, CREATE_PDR, 3), PDI)
+            pdi.IE_list = [x if x.ietype != 21 else IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5)
+                           for x in pdi.IE_list]
+            r = est(smf, l)
+            expect_eq(answer(r), (1, None, None), "established")
+            teid = {}
+            for c in S.ies(r):
+                if c.ietype == S.IE_CREATED_PDR:
+                    d = {x.ietype: x for x in c.IE_list}
+                    teid[d[56].id] = d[21].TEID
+            expect_eq(sorted(teid), [1, 3, 4], "Created PDRs")
+            expect(teid[3] != teid[1], "the CP function's F-TEID is not the uplink's: %s" % teid)
+            expect_eq(teid[4], teid[1], "the RS PDR shares the uplink's (CHOOSE ID 5)")
+            ul = [e["match"]["teid"] for e in tables(dp)["sessions_uplink"] if e not in base["sessions_uplink"]]
+            expect_eq(ul, [teid[1]], "only the uplink's tunnel terminates")
+            expect_eq(cause_of(smf.delete(S.ie(r, S.IE_FSEID_T).seid)), 1, "deleted")
+
+
+@R.test
+def test_refused_modifications_change_nothing():
+    """A session forwarding; Modifications each holding one thing the UPF would not do (next
+    to a change it would: the downlink to another gNB TEID) are refused with their Cause,
+    Offending IE and Failed Rule ID, the tables as they were; then its uplink still forwards
+    and counts, and its downlink is still the first TEID."""
+    from scapy.contrib.gtp import GTP_U_Header
+    g = gpdu(0x7a01, "10.45.10.1")
+    with upf_pfcp(n3=[g]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0xa01, ue="10.45.10.1", gnb="192.0.2.10", gnb_teid=0xa1,
+                                       ul_addr="192.0.2.1", ul_teid=0x7a01, vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "established")
+            up = sess["up_seid"]
+            before = tables(dp)
+            retarget = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=2), IE_ApplyAction(FORW=1), IE_UpdateForwardingParameters(
+                IE_list=[IE_DestinationInterface(interface=0), smf.ohc("192.0.2.10", 0xa2)])])
+            bad_fwd = copy.deepcopy(retarget)
+            child(bad_fwd, 11).IE_list.append(raw_ie(38, b"\x02\x00\x0bexample.com"))
+            bad_tlm = copy.deepcopy(retarget)
+            child(bad_tlm, 11).IE_list.append(raw_ie(30, b"\xb8\xe0"))
+            l = smf.est_ies(0xa01, "10.45.10.1", ul_addr="192.0.2.1", ul_teid=0x7a01)
+            qfi_twin(l, 5)
+            cases = [
+                ("DROBU", [retarget, IE_PFCPSMReqFlags(DROBU=1)], (76, 49, None)),
+                ("an Update URR asking STOPT", [retarget, IE_UpdateURR(IE_list=[
+                    IE_URR_Id(id=1), IE_ReportingTriggers(stop_of_traffic=1)])], (73, 37, (3, 1))),
+                ("an Update URR with a Quota Holding Time", [retarget, IE_UpdateURR(IE_list=[
+                    IE_URR_Id(id=1), IE_QuotaHoldingTime(time_value=5)])], (73, 71, (3, 1))),
+                ("Redirect Information", [bad_fwd], (76, 38, None)),
+                ("a TLM mask of part of the DSCP", [bad_tlm], (73, 30, (1, 2))),
+                ("User Plane Inactivity Timer", [retarget, raw_ie(117, b"\0\0\0\x3c")], (76, 117, None)),
+                ("a PDR told from PDR 1 by its QFI alone", [retarget, rule(l, CREATE_PDR, 5)], (73, 124, (0, 5))),
+            ]
+            for what, ies, want in cases:
+                r = mod(smf, up, ies)
+                expect_eq(answer(r), want, "%s: cause, offending IE, failed rule" % what)
+                expect_eq(tables(dp), before, "%s: nothing changed" % what)
+            dp.phase(["n3"])
+            r = smf.modify(up, 0xa01, query_urr=1)
+            expect_eq(usage_of(r, 78).get(1, (None, None, None))[2], len(g[GTP_U_Header].payload),
+                      "its uplink still forwarded and counted")
+            r = mod(smf, up, [retarget])
+            expect_eq(cause_of(r), 1, "the change alone is taken")
+            dl = [e for e in tables(dp)["sessions_downlink"] if e["match"]["ue"] == "10.45.10.1"]
+            expect_eq([e["params"]["teid"] for e in dl], [0xa2], "the downlink to the new TEID")
+            expect_eq(cause_of(smf.delete(up)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+if __name__ == "__main__":
+    R.main()   # Sxcd refuses to start without the build's sxcd
