@@ -350,6 +350,9 @@ int pf_get_rate(const struct pf_ie *ie, struct pf_rate *r);
 int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
 /* Failed Rule ID: the rule type (0 PDR, 1 FAR, 2 QER, 3 URR, 4 BAR) and its id */
 int pf_get_failed_rule(const struct pf_ie *ie, uint8_t *kind, uint32_t *id);
+/* The octets of a Failed Rule ID's rule id for rule type @kind (bits 1-5): 2 for a PDR,
+ * 1 for a BAR, 4 for the others, 0 for none of them. */
+unsigned pf_failed_rule_len(uint8_t kind);
 /* Network Instance: DNN labels made dotted, or the octets as a string */
 int pf_get_string(const struct pf_ie *ie, char *out, size_t size);
 /* UE IP address Pool Identity: printable ASCII, with or without its length octets */

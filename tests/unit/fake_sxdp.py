@@ -280,6 +280,10 @@ SW_ENTRIES.update({
         {"match": {"slice": 2, "ue": "2001:db8:45:1::/64"}, "action": "buffer",
          "params": dict(SESS, id=8, slice=2), "hits": 0},
     ],
+    "sessions_eth": [
+        {"match": {"session": 9}, "action": "encap_n3",
+         "params": dict(SESS, id=9, peer=1, teid=2048, qfi=9, slice=1), "hits": 0},
+    ],
 })
 
 

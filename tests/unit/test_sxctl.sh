@@ -1199,12 +1199,14 @@ else not_ok "class del, no such rule: nothing written"; fi
 before=$(wc -l <"$LOG")
 sx upf sessions; expect_rc "upf sessions" 0
 expect_calls "upf sessions" "$before" "table.read:sessions_uplink/0 \
-table.read:sessions_n9_downlink/0 table.read:sessions_downlink/0 table.read:sessions_downlink6/0"
-expect_grep "upf sessions" "$OUT" "DIR  KEY"
-for l in "ul   iface=1 teid=256                     7  fwd_n6        1  10.45.0.2     0     0    -     3      4   70     0" \
-	"ul   iface=2 teid=512                     8  fwd_n9        2  -             2  4096    -     -      -    -     0" \
-	"dl   slice=1 ue=10.45.0.2                 7  encap_n3      1  10.45.0.2     1  1024    9     -      -    -     1" \
-	"dl6  slice=2 ue=2001:db8:45:1::/64        8  buffer        2  -             0     0    -     -      -    -     0"; do
+table.read:sessions_n9_downlink/0 table.read:sessions_downlink/0 table.read:sessions_downlink6/0 \
+table.read:sessions_eth/0"
+expect_grep "upf sessions" "$OUT" "DIR     KEY"
+for l in "ul      iface=1 teid=256                     7  fwd_n6        1  10.45.0.2     0     0    -     3      4   70     0" \
+	"ul      iface=2 teid=512                     8  fwd_n9        2  -             2  4096    -     -      -    -     0" \
+	"dl      slice=1 ue=10.45.0.2                 7  encap_n3      1  10.45.0.2     1  1024    9     -      -    -     1" \
+	"dl6     slice=2 ue=2001:db8:45:1::/64        8  buffer        2  -             0     0    -     -      -    -     0" \
+	"dl-eth  session=9                            9  encap_n3      1  -             1  2048    9     -      -    -     0"; do
 	expect_grep "upf sessions: a line per entry" "$OUT" "$l"
 done
 before=$(wc -l <"$LOG")
@@ -1213,7 +1215,7 @@ expect_calls "upf sessions ul" "$before" "table.read:sessions_uplink/0"
 if grep -q "^dl" "$OUT"; then not_ok "upf sessions ul: no downlink"; else ok "upf sessions ul: no downlink"; fi
 sx upf sessions dl; expect_rc "upf sessions dl" 0
 if grep -q "^ul" "$OUT"; then not_ok "upf sessions dl: no uplink"; else ok "upf sessions dl: no uplink"; fi
-expect_grep "upf sessions dl" "$OUT" "dl6  slice=2"
+expect_grep "upf sessions dl" "$OUT" "dl6     slice=2"
 sx upf sessions --json ul; expect_rc "upf sessions --json" 0
 expect_json "upf sessions --json" 'd["sessions_uplink"][1]["params"]["teid"] == 4096 and list(d) == ["sessions_uplink"]'
 sx upf sessions up; expect_rc "upf sessions up" 2
