@@ -82,12 +82,13 @@ def ni_ie(name, enc="label"):
     if enc == "plain":
         return IE_NotImplemented(ietype=22, data=name.encode())
     return IE_NetworkInstance(instance=name)
-# How each numbers and stamps its node messages: sequence numbers from 1 again after a
+# How each numbers and stamps its node messages (free5GC answers a UPF's Association
+# Setup Request under sequence number 1, whatever the request's: assoc_rsp_seq): sequence numbers from 1 again after a
 # restart (free5GC, Open5GS) or from a random start (OAI); OAI stamps each Heartbeat
 # Request with the time it sends it and answers heartbeats with its start time (earlier
 # than its Association Setup's stamp, the time that was sent).
 NODE_SHAPES = {
-    "free5gc": {"seq_start": 1, "hb_req_now": False, "hb_rsp_start": False},
+    "free5gc": {"seq_start": 1, "hb_req_now": False, "hb_rsp_start": False, "assoc_rsp_seq": 1},
     "open5gs": {"seq_start": 1, "hb_req_now": False, "hb_rsp_start": False},
     "oai": {"seq_start": None, "hb_req_now": True, "hb_rsp_start": True},
 }
@@ -412,7 +413,8 @@ class Smf:
             l = [self.node_id(), IE_Cause(cause=cause), IE_RecoveryTimeStamp(timestamp=self.rts)]
             if self.shape["cp_features"]:
                 l.append(IE_CPFunctionFeatures())
-            r = PFCP(version=1, S=0, seq=p.seq) / PFCPAssociationSetupResponse(IE_list=l)
+            r = PFCP(version=1, S=0, seq=NODE_SHAPES[self.profile].get("assoc_rsp_seq", p.seq)) / \
+                PFCPAssociationSetupResponse(IE_list=l)
         else:
             return
         self.send(r, src)

@@ -198,6 +198,35 @@ def test_upf_initiated_setup_retried_until_accepted():
 
 
 @R.test
+def test_upf_initiated_setup_answered_as_free5gc_numbers_it():
+    """free5GC answers a UPF's Association Setup Request under sequence number 1 whatever the
+    request's (its SendPfcpAssociationSetupResponse): taken as the answer, from the address
+    the request went to, when one request alone can be meant, and counted; the same answer
+    from another address answers nothing."""
+    with S.Smf(("127.0.0.1", 1), profile="free5gc") as smf:
+        with Sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "500", "--pfcp-n1", "3"]) as cd:
+            got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5, answer=False)
+            expect(got is not None, "sxcd sent an Association Setup Request: %s" % cd.logtail())
+            p, src, _ = got
+            expect(p.seq != 1, "numbered other than 1 (%d): what free5GC answers under is another" % p.seq)
+            # the right answer's bytes from another socket first: no association
+            with S.Smf(("127.0.0.1", src[1]), profile="free5gc", bind=("127.0.0.2", 0)) as other:
+                other.answer(p, src)
+                time.sleep(0.3)
+                expect_eq(cd.stats()["associations"], [], "an answer from elsewhere answers nothing")
+            smf.answer(p, src)
+            deadline = time.monotonic() + 3
+            while not cd.stats()["associations"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            a = cd.stats()["associations"]
+            expect(len(a) == 1 and a[0]["initiated"] == "upf" and a[0]["address"] == "%s:%d" % smf.addr,
+                   "associated with the SMF the request went to: %s" % a)
+            c = cd.stats()["counters"]
+            expect_eq((c["sequence_mismatched_answers"], c["dropped"]["unmatched_response"] >= 1), (1, True),
+                      "counted: %s" % {k: v for k, v in c.items() if k != "in" and k != "out"})
+
+
+@R.test
 def test_heartbeat_and_recovery_kept_across_restarts():
     store = tempfile.mkdtemp(prefix="sxcd-pfcp-")
     try:

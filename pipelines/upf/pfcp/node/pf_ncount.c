@@ -76,7 +76,8 @@ pf_ncount_json(const struct pf_ncount *n)
 						     type_label(n->refusals[i].type, t, sizeof(t)), "cause",
 						     pf_cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
 						     "count", (json_int_t)n->refusals[i].count));
-	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+			 "s:I}",
 			 "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
@@ -89,7 +90,8 @@ pf_ncount_json(const struct pf_ncount *n)
 			 (json_int_t)n->assoc_released, "smf_restarts", (json_int_t)n->smf_restarts,
 			 "unreachable_gone", (json_int_t)n->unreachable_gone, "earlier_stamps_discarded",
 			 (json_int_t)n->rts_older, "later_stamps_unconfirmed", (json_int_t)n->rts_unconfirmed,
-			 "sequence_reused", (json_int_t)n->seq_reused, "associations_restored",
+			 "sequence_reused", (json_int_t)n->seq_reused, "sequence_mismatched_answers",
+			 (json_int_t)n->seq_mismatched, "associations_restored",
 			 (json_int_t)n->restored, "store_failures", (json_int_t)n->store_failures);
 }
 

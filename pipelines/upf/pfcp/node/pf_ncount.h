@@ -26,6 +26,7 @@ struct pf_ncount {
 	uint64_t rts_older;	/* earlier Recovery Time Stamps in heartbeats, discarded */
 	uint64_t rts_unconfirmed; /* later ones in Heartbeat Requests, not (yet) said again */
 	uint64_t seq_reused;	/* requests under an earlier one's number with other bytes: new ones */
+	uint64_t seq_mismatched; /* association answers under another number than our request's (free5GC's 1) */
 	uint64_t restored, store_failures;
 };
 

@@ -294,7 +294,7 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 		return;
 	}
 	if (!is_request(h.type)) {
-		pf_ntxn_response(&n->x, b, len, &h, &n->msg);
+		pf_ntxn_response(&n->x, src, b, len, &h, &n->msg);
 		return;
 	}
 	dg = pf_cache_digest(b, len);

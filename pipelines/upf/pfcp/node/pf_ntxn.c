@@ -286,16 +286,41 @@ pf_ntxn_cancel(struct pf_ntxn *x, struct pf_assoc *a)
 	cancel(x, a, false);
 }
 
+/* The one request of ours to @from that an Association Setup or Release
+ * Response answers whatever its number: free5GC's SMF answers both with
+ * sequence number 1 (its SendPfcpAssociationSetupResponse), not the
+ * request's; NULL when none, or more than one, could be meant. */
+static struct pf_oreq *
+assoc_answered(struct pf_ntxn *x, const struct pf_addr *from, uint8_t type)
+{
+	struct pf_oreq *o, *found = NULL;
+
+	if (type != PF_ASSOC_SETUP_RSP && type != PF_ASSOC_RELEASE_RSP)
+		return NULL;
+	for (o = x->oreqs; o != NULL; o = o->next)
+		if (o->type + 1 == type && pf_addr_same(&o->dst, from)) {
+			if (found != NULL)
+				return NULL;
+			found = o;
+		}
+	if (found != NULL)
+		x->c->seq_mismatched++;
+	return found;
+}
+
 void
-pf_ntxn_response(struct pf_ntxn *x, const uint8_t *b, size_t len, const struct pf_hdr *h, struct pf_msg *scratch)
+pf_ntxn_response(struct pf_ntxn *x, const struct pf_addr *from, const uint8_t *b, size_t len,
+		 const struct pf_hdr *h, struct pf_msg *scratch)
 {
 	struct pf_oreq *o;
 	struct pf_result r;
 
+	/* an answer comes from where its request went (TS 29.244 6.4) */
 	for (o = x->oreqs; o != NULL; o = o->next)
-		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED))
+		if (o->seq == h->seq && (h->type == o->type + 1 || h->type == PF_VERSION_NOT_SUPPORTED) &&
+		    pf_addr_same(&o->dst, from))
 			break;
-	if (o == NULL) {
+	if (o == NULL && (o = assoc_answered(x, from, h->type)) == NULL) {
 		x->c->dropped_unmatched++;
 		return;
 	}

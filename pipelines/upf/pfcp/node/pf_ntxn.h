@@ -107,9 +107,12 @@ struct pf_oreq *pf_ntxn_request(struct pf_ntxn *x, struct pf_assoc *a, uint8_t s
 void pf_ntxn_forget(struct pf_oreq *o);
 /* Our requests for @a end: their callers hear it (-ECANCELED). */
 void pf_ntxn_cancel(struct pf_ntxn *x, struct pf_assoc *a);
-/* A response (@h its decoded header): to the request of ours it answers,
- * decoded into @scratch; counted and dropped when it answers none. */
-void pf_ntxn_response(struct pf_ntxn *x, const uint8_t *b, size_t len, const struct pf_hdr *h,
-		      struct pf_msg *scratch);
+/* A response from @from (@h its decoded header): to the request of ours
+ * it answers (its number, from where it went; an Association Setup or
+ * Release Response from there whatever its number, when one request
+ * alone can be meant: free5GC numbers those 1), decoded into @scratch;
+ * counted and dropped when it answers none. */
+void pf_ntxn_response(struct pf_ntxn *x, const struct pf_addr *from, const uint8_t *b, size_t len,
+		      const struct pf_hdr *h, struct pf_msg *scratch);
 
 #endif
