@@ -7,7 +7,7 @@
  * applications on the destination), the QERs, the URR; fwd_n6 breaks it
  * out into the session's slice's VRF (switch.l3 or l3v6 routes it to the
  * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
- * PDU Session Container. An Ethernet PDU session's frames (up_ul_eth)
+ * PDU Session Container. An Ethernet PDU session's frames (ul_eth)
  * take their session's termination and go into its bridge domain. */
 #include <string.h>
 
