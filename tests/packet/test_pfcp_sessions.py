@@ -711,6 +711,10 @@ def test_ue_addresses_chosen_by_the_upf():
             r, _ = smf.open_session(cp_seid=0xe3, ue="choose4", gnb="192.0.2.10", gnb_teid=0x53, ul_teid=0x7794)
             expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (79, 93),
                       "the /30 is full: All dynamic addresses are occupied, offending UE IP Address")
+            pools = {p["prefix"]: (p["used"], p["size"]) for p in
+                     cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]["ueip_pools"]}
+            expect_eq(pools, {"10.45.9.0/30": (2, 2), "10.45.8.0/24": (0, 254), "2001:db8:45:100::/56": (1, 256)},
+                      "the pools' use in the status")
             r, c = smf.open_session(cp_seid=0xe4, ue="choose4", gnb="192.0.2.10", gnb_teid=0x54, ul_teid=0x7793,
                                     pool="big")
             expect_eq((cause_of(r), c["ue"]), (1, "10.45.8.1"), "named by its Pool Identity")

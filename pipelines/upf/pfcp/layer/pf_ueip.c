@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "intent_cc.h"
@@ -173,11 +174,31 @@ pf_ueip_put(struct pf_ueip *p, const char *upf, int af, const uint8_t *addr)
 		}
 }
 
-uint64_t
-pf_ueip_used(const struct pf_ueip *p, const char *upf, const struct pf_pool *pool)
+static uint64_t
+used_of(const struct pf_ueip *p, const char *upf, const struct pf_pool *pool)
 {
 	for (const struct slot *s = p->slots; s != NULL; s = s->next)
 		if (same_pool(s, upf, pool->af, pool->plen, pool->prefix))
 			return s->ids.used;
 	return 0;
+}
+
+json_t *
+pf_ueip_status(const struct pf_ueip *p, const struct pf_upfs *all)
+{
+	json_t *a = json_array();
+
+	for (int k = 0; a != NULL && k < all->n; k++)
+		for (int i = 0; i < all->u[k].n_pool; i++) {
+			const struct pf_pool *q = &all->u[k].pool[i];
+			unsigned int hb = host_bits(q->af, q->plen);
+			char b[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 4];
+
+			snprintf(pfx, sizeof(pfx), "%s/%u", inet_ntop(q->af, q->prefix, b, sizeof(b)), q->plen);
+			json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "upf", all->u[k].name, "prefix", pfx,
+							   "network_instance", q->ni, "name", q->name, "size",
+							   (json_int_t)((1ull << hb) - (q->af == AF_INET && hb >= 2 ? 2 : 0)),
+							   "used", (json_int_t)used_of(p, all->u[k].name, q)));
+		}
+	return a;
 }

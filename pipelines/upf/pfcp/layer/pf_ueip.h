@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "pf_upf.h"
 
@@ -39,7 +40,9 @@ int pf_ueip_take(struct pf_ueip *p, const char *upf, const struct pf_pool *pool,
 int pf_ueip_take_this(struct pf_ueip *p, const struct pf_upf *u, int af, const uint8_t *addr);
 /* @addr given back (nothing when no pool of UPF @upf holds it). */
 void pf_ueip_put(struct pf_ueip *p, const char *upf, int af, const uint8_t *addr);
-/* How many addresses of UPF @upf's @pool are held. */
-uint64_t pf_ueip_used(const struct pf_ueip *p, const char *upf, const struct pf_pool *pool);
+/* Every pool of @all's UPFs with how many of its addresses (IPv6: /64s)
+ * sessions hold, for the status: [{"upf", "prefix", "network_instance",
+ * "name", "size", "used"}] (new; NULL: no memory). */
+json_t *pf_ueip_status(const struct pf_ueip *p, const struct pf_upfs *all);
 
 #endif

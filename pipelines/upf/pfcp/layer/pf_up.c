@@ -804,6 +804,7 @@ pf_up_stats(void)
 		      "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
+	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
 	json_object_set_new(o, "deleted_per_s", json_real(per_s[2]));
