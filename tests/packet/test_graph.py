@@ -106,8 +106,8 @@ def test_describe_shows_the_graph():
                   ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6", "drop", "drop"],
                   "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel and route)")
         # neither the overlay nor the upf is in use here: their edges lead to drop
-        expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop"],
-                  "l2 edges: IPv4 and IPv6 routing, tunnels absent")
+        expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop", "drop"],
+                  "l2 edges: IPv4 and IPv6 routing, tunnels and attached endpoints (sessions) absent")
         expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop", "drop", "drop"],
                   "l3 edges: tunnels and the UPF absent")
         expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop", "drop", "drop"],
