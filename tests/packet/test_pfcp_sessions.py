@@ -693,7 +693,8 @@ def test_ue_addresses_chosen_by_the_upf():
     spec = dict(UPF, ue_pool6="2001:db8:45::/48",
                 ueip_pools=[{"prefix": "10.45.9.0/30", "network_instance": "internet"},
                             {"prefix": "10.45.8.0/24", "name": "big"},
-                            {"prefix": "2001:db8:45:100::/56", "network_instance": "internet"}])
+                            {"prefix": "2001:db8:45:100::/56", "network_instance": "internet"},
+                            {"prefix": "2001:db8:45:200::/56", "name": "big"}])
     g = [gpdu(0x7791, "10.45.9.1"), gpdu(0x7791, "10.45.9.77"), gpdu(0x7793, "10.45.8.1")]
     one = len(g[0][GTP_U_Header].payload)
     with upf_pfcp(spec=spec, n3=g) as (dp, cd, port, base):
@@ -713,14 +714,17 @@ def test_ue_addresses_chosen_by_the_upf():
                       "the /30 is full: All dynamic addresses are occupied, offending UE IP Address")
             pools = {p["prefix"]: (p["used"], p["size"]) for p in
                      cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]["ueip_pools"]}
-            expect_eq(pools, {"10.45.9.0/30": (2, 2), "10.45.8.0/24": (0, 254), "2001:db8:45:100::/56": (1, 256)},
+            expect_eq(pools, {"10.45.9.0/30": (2, 2), "10.45.8.0/24": (0, 254), "2001:db8:45:100::/56": (1, 256),
+                              "2001:db8:45:200::/56": (0, 256)},
                       "the pools' use in the status")
-            r, c = smf.open_session(cp_seid=0xe4, ue="choose4", gnb="192.0.2.10", gnb_teid=0x54, ul_teid=0x7793,
+            r, c = smf.open_session(cp_seid=0xe4, ue="choose46", gnb="192.0.2.10", gnb_teid=0x54, ul_teid=0x7793,
                                     pool="big")
-            expect_eq((cause_of(r), c["ue"]), (1, "10.45.8.1"), "named by its Pool Identity")
+            expect_eq((cause_of(r), c["ue"], c["ue6"]), (1, "10.45.8.1", "2001:db8:45:200::"),
+                      "named by its Pool Identity: its IPv4 and its IPv6 pool")
             t = tables(dp)
             dl, dl6 = by(t, "sessions_downlink", "ue"), by(t, "sessions_downlink6", "ue")
-            expect_eq((sorted(dl), sorted(dl6)), (["10.45.8.1", "10.45.9.1", "10.45.9.2"], ["2001:db8:45:100::"]),
+            expect_eq((sorted(dl), sorted(dl6)), (["10.45.8.1", "10.45.9.1", "10.45.9.2"],
+                                                  ["2001:db8:45:100::", "2001:db8:45:200::"]),
                       "compiled as the SMF's own addresses are")
             expect_eq(dl["10.45.9.1"]["params"]["teid"], 0x51, "toward its gNB tunnel")
             st = dp.phase(["n3"])
@@ -759,6 +763,11 @@ def test_ue_addresses_chosen_by_the_upf():
         code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": bad})
         expect_eq(res["status"]["phase"], "Failed", "a pool outside ue_pool: %s" % res.get("status"))
         expect("not inside ue_pool" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
+        # one name on two pools of a family: which would a PDR naming it mean
+        bad = dict(spec, ueip_pools=[{"prefix": "10.45.8.0/24", "name": "big"}, {"prefix": "10.45.9.0/24", "name": "big"}])
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": bad})
+        expect_eq(res.get("status", {}).get("phase"), "Failed", "a name on two IPv4 pools: %s %s" % (code, res))
+        expect("pool name big is pool 0's" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
 
 
 MAC_A, MAC_B, LAN_MAC = "02:00:00:00:0e:0a", "02:00:00:00:0e:0b", "02:00:00:00:0a:05"

@@ -335,7 +335,7 @@ upf_sessions(struct cd_kx *x, const char *name, json_t *spec)
 
 /* Its UEIP pools: each inside the routed pool of its family, at most
  * 2^24 addresses (IPv4) or /64s (IPv6: a session's prefix), none over
- * another, names unique, a Network Instance one of network_instances
+ * another, a name on one pool of each family at most, a Network Instance one of network_instances
  * when those are given. false: refused (failed). */
 static bool
 upf_pools_ok(struct cd_kx *x, json_t *spec)
@@ -379,11 +379,14 @@ upf_pools_ok(struct cd_kx *x, json_t *spec)
 
 			if (cc_af_of(cd_str(q, "prefix")) == af &&
 			    cc_pfx_has(a[i], plen[i] < plen[j] ? plen[i] : plen[j], a[j])) {
-				cd_kx_fail(x, "Failed", ptr, "conflict", "%s overlaps pool %zu", pfx, j);
+				cd_kx_fail(x, "Failed", ptr, "bad_value", "%s overlaps pool %zu", pfx, j);
 				return false;
 			}
-			if (name != NULL && cd_str(q, "name") != NULL && strcmp(name, cd_str(q, "name")) == 0) {
-				cd_kx_fail(x, "Failed", ptr, "conflict", "pool name %s is pool %zu's", name, j);
+			/* a Pool Identity names one pool of each family at most (a
+			 * CHV4 and CHV6 PDR naming it gets both) */
+			if (name != NULL && cd_str(q, "name") != NULL && strcmp(name, cd_str(q, "name")) == 0 &&
+			    cc_af_of(cd_str(q, "prefix")) == af) {
+				cd_kx_fail(x, "Failed", ptr, "bad_value", "pool name %s is pool %zu's", name, j);
 				return false;
 			}
 		}
