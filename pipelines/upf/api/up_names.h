@@ -14,6 +14,7 @@
 #define UP_T_SESSIONS_DOWNLINK6	 "sessions_downlink6"
 #define UP_T_APPLICATIONS	 "applications"
 #define UP_T_APPLICATIONS6	 "applications6"
+#define UP_T_ETH_APPLICATIONS	 "eth_applications"	/* Ethernet PDU sessions' apps: MACs, Ethertype, tags */
 #define UP_T_TERMINATIONS_UPLINK "terminations_uplink"
 #define UP_T_TERMINATIONS_DOWNLINK "terminations_downlink"
 #define UP_T_TUNNEL_PEERS	 "tunnel_peers"
@@ -36,11 +37,16 @@
 #define UP_F_AMBR      "ambr"
 #define UP_F_APPS      "apps"
 #define UP_F_ANY_SRC   "any_src"
+#define UP_F_ETH       "eth"	/* a session entry's: an Ethernet PDU session (its T-PDUs are frames) */
 #define UP_F_ECHO_S    "echo_s"
 #define UP_F_MISSES    "misses"
 #define UP_F_SESSION   "session"
 #define UP_F_APP       "app"
 #define UP_F_REMOTE    "remote"
+#define UP_F_LOCAL     "local"	/* eth_applications: the UE side's MAC */
+#define UP_F_ETHERTYPE "ethertype"
+#define UP_F_CTAG      "ctag"	/* eth_applications: UP_TAG_PRESENT | TCI of a C-TAG, 0: none */
+#define UP_F_STAG      "stag"	/* the same of an S-TAG */
 #define UP_F_PORT      "port"
 #define UP_F_PROTO     "proto"
 #define UP_F_SRC       "src"
@@ -51,6 +57,11 @@
 #define UP_F_DSCP      "dscp"
 #define UP_F_BD	       "bd"
 #define UP_F_SLOT      "slot"
+
+/* An eth_applications tag field's value: a tag there (its TCI in the low
+ * 16 bits: PCP, DEI, VID), so that a mask can ask for "none" (0/1 << 16),
+ * "any" (0/0) or a VID (UP_TAG_PRESENT | vid / UP_TAG_PRESENT | 0xfff). */
+#define UP_TAG_PRESENT 0x10000u
 
 /* actions */
 #define UP_A_N3	      "n3"	/* upf_interfaces, upf_interfaces6 */
