@@ -222,12 +222,33 @@ param_value(unsigned int tid, unsigned int a, unsigned int p, const struct dp_tb
 	    struct dp_update *u, const char *pp, struct dp_rpc_err *err)
 {
 	const struct dp_param_def *pd = &dp_table_def(tid)->actions[a].params[p];
+	uint8_t *at = u->params + dp_table_param_off(tid, a, p);
 	uint8_t be[16];
 
 	if (dp_tblval_parse(v, pd->type, pd->max, be, pp, err) < 0)
 		return -1;
-	param_order(pd->type, u->params + dp_table_param_off(tid, a, p), be);
+	if (pd->bit) {   /* a flag: its bit of the byte it shares */
+		uint8_t m = (uint8_t)(1u << (pd->bit - 1));
+
+		*at = be[0] ? (uint8_t)(*at | m) : (uint8_t)(*at & ~m);
+		return 0;
+	}
+	param_order(pd->type, at, be);
 	return 0;
+}
+
+/* Param p of action a from an entry's params into be (network order, a
+ * flag as a u8 0 or 1): the way back of param_value. */
+static void
+param_get(unsigned int tid, unsigned int a, unsigned int p, const uint8_t *params, uint8_t *be)
+{
+	const struct dp_param_def *pd = &dp_table_def(tid)->actions[a].params[p];
+	const uint8_t *at = params + dp_table_param_off(tid, a, p);
+
+	if (pd->bit)
+		be[0] = (uint8_t)(*at >> (pd->bit - 1) & 1);
+	else
+		param_order(pd->type, be, at);
 }
 
 /* The action called name with params (an object, or NULL when absent) of
@@ -294,7 +315,7 @@ params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
 	for (unsigned int p = 0; p < ad->n_params; p++) {
 		uint8_t be[16];
 
-		param_order(ad->params[p].type, be, params + dp_table_param_off(tid, action, p));
+		param_get(tid, action, p, params, be);
 		if (ad->params[p].opt && is_zero(be, dp_type_size(ad->params[p].type)))
 			continue;
 		json_object_set_new(o, ad->params[p].name, dp_tblval_encode(ad->params[p].type, be));

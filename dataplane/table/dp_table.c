@@ -317,8 +317,20 @@ dp_table_create(const struct dp_table_def *def)
 		unsigned int po = 0;
 
 		for (unsigned int p = 0; p < def->actions[a].n_params; p++) {
-			enum dp_type ty = def->actions[a].params[p].type;
+			const struct dp_param_def *pd = &def->actions[a].params[p];
+			enum dp_type ty = pd->type;
 
+			/* a flag: bit 1 takes a byte, the next bits share it */
+			if (pd->bit != 0 &&
+			    (pd->bit > 8 || ty != DP_T_U8 || pd->max != 1 ||
+			     (pd->bit > 1 && (p == 0 || def->actions[a].params[p - 1].bit != pd->bit - 1)))) {
+				rc = -EINVAL;
+				goto fail;
+			}
+			if (pd->bit > 1) {
+				t->param_off[a][p] = t->param_off[a][p - 1];
+				continue;
+			}
 			po = RTE_ALIGN_CEIL(po, type_align(ty));
 			t->param_off[a][p] = po;
 			po += dp_type_size(ty);

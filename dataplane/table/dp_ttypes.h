@@ -67,12 +67,18 @@ struct dp_field_def {
 };
 
 /* opt: a write may leave it out (then 0), and a read leaves it out when 0:
- * for lists of ids where 0 is "none" (a flood list's tunnels). */
+ * for lists of ids where 0 is "none" (a flood list's tunnels).
+ * bit (1..8): a flag (a u8 whose max is 1, written and read as 0 or 1)
+ * kept in bit bit-1 of a byte it shares with the flags declared next to
+ * it, not in a byte of its own: bit 1 starts the byte, bit n+1 follows
+ * bit n. An entry's params are DP_PARAMS_BYTES: a UPF session's flags
+ * take one byte of them, not one each. */
 struct dp_param_def {
 	const char *name;
 	enum dp_type type;
 	uint32_t max;
 	bool opt;
+	uint8_t bit;
 };
 
 struct dp_action_def {
