@@ -339,8 +339,9 @@ def test_ethernet_pdu_sessions_bridged():
     tunnel as the whole frame (untagged), a broadcast in every session of
     the domain's 5G LAN group but the one it came from, a UE's frame to
     another UE's MAC in that UE's tunnel. URRs count frames. A T-PDU shorter
-    than an Ethernet header, a group source MAC, a bridge action in a
-    terminations table or beside apps are refused by name."""
+    than an Ethernet header and a group source MAC are dropped by name; an
+    Ethernet session (eth) routed or sent on over N9, or where frames never
+    come (sessions_downlink, N9), is refused."""
     arp_a = Ether(src=MAC_A, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=MAC_A, psrc="10.1.0.1", pdst="10.1.0.9")
     to_a = Ether(src=DN_MAC2, dst=MAC_A) / IP(src=DN_HOST, dst="10.1.0.1") / UDP(sport=1, dport=2) / Raw(b"dn")
     bcast = Ether(src=DN_MAC2, dst="ff:ff:ff:ff:ff:ff") / ARP(hwsrc=DN_MAC2, psrc=DN_HOST, pdst="10.1.0.1")
@@ -353,8 +354,13 @@ def test_ethernet_pdu_sessions_bridged():
     with Sxdp({"n3": n3, "n3b": n3b, "n6": [to_a, bcast, tagged], "n9": []}, pipeline=PIPELINE,
               port_opts=dict(PORTS, n3b={"role": "n3"})) as dp:
         dp.table_write(setup() + setup_eth())
-        for u, why in ((U("terminations_uplink", {"session": 5, "app": 1}, "bridge", {}), "bad_eth"),
-                       (U("sessions_uplink", {"iface": 1, "teid": 0x302}, "bridge", session(sid=7, ue=None, apps=1)),
+        for u, why in ((U("sessions_uplink", {"iface": 1, "teid": 0x302}, "fwd_n6", session(sid=7, ue=None, eth=1)),
+                        "bad_eth"),
+                       (U("sessions_uplink", {"iface": 1, "teid": 0x302}, "fwd_n9",
+                          session(sid=7, ue=None, eth=1, peer=PEER_ANCHOR, teid=5)), "bad_eth"),
+                       (U("sessions_downlink", {"slice": SLICE, "ue": "10.45.9.9"}, "drop", {"id": 7, "eth": 1}),
+                        "bad_eth"),
+                       (U("sessions_n9_downlink", {"iface": 2, "teid": 0x7009}, "drop", session(sid=7, ue=None, eth=1)),
                         "bad_eth")):
             r = dp.table_write([u], check=False)
             expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, why),
@@ -387,6 +393,127 @@ def test_ethernet_pdu_sessions_bridged():
                            "n3": [w(arp_a, TEID_GNB_EB), w(to_a, TEID_GNB_EA), w(bcast, TEID_GNB_EA),
                                   w(bcast, TEID_GNB_EB), w(untag, TEID_GNB_EA), w(b_to_a, TEID_GNB_EA)]},
                           unordered=("n3",))
+
+
+MAC_C, MAC_D = "02:00:00:00:0e:0c", "02:00:00:00:0e:0d"
+MAC_X, MAC_Y, MAC_Z = "02:00:00:00:06:0b", "02:00:00:00:06:0c", "02:00:00:00:06:0d"
+TEID_EC, TEID_GNB_EC, TEID_GNB_EC2 = 0x310, 0x2007, 0x2008
+TAG = 0x10000   # up_names.h UP_TAG_PRESENT
+
+
+def eth_app(app, prio, **match):
+    return dict(U("eth_applications", dict({"slice": SLICE}, **match), "app", {"app": app}), priority=prio)
+
+
+def mac_is(mac):
+    return {"value": mac, "mask": "ff:ff:ff:ff:ff:ff"}
+
+
+def vid_is(vid):
+    return {"value": TAG | vid, "mask": TAG | 0xfff}
+
+
+@R.test
+def test_ethernet_apps_classified():
+    """An Ethernet PDU session (eth) whose own uplink termination is drop
+    opens apps by Ethernet Packet Filter (eth_applications: the remote MAC,
+    the destination uplink and the source downlink; the local MAC; the
+    Ethertype after the tags; the C-TAG and S-TAG, UP_TAG_PRESENT | TCI):
+    its frames of an app bridged take the app's termination and URR, the
+    rest are the gate closed; the highest priority wins; a MAC differing in
+    its last byte is another; a single 0x8100 tag is a C-TAG, a 0x88a8 one an
+    S-TAG. Downlink, the frames the switch sends it are classified by their
+    source MAC after upf.eth untagged them: an app's drop, the session's
+    own encap_n3 for the rest, an app's encap_n3 into another tunnel."""
+    from scapy.all import Dot1AD
+
+    def ip(src, dst, vlans=(), stag=None, payload=b"eth app"):
+        f = Ether(src=src, dst=dst)
+        if stag is not None:
+            f = f / Dot1AD(vlan=stag)
+        for v in vlans:
+            f = f / Dot1Q(vlan=v)
+        return f / IP(src="10.1.0.3", dst="10.1.0.9") / UDP(sport=4000, dport=7777) / Raw(payload)
+
+    def arp(src, dst, vlans=(), stag=None):
+        f = Ether(src=src, dst=dst)
+        if stag is not None:
+            f = f / Dot1AD(vlan=stag)
+        for v in vlans:
+            f = f / Dot1Q(vlan=v)
+        return f / ARP(hwsrc=src, psrc="10.1.0.3", pdst="10.1.0.9")
+
+    # uplink from session 9 (MAC_C): what each app takes, by URR; the rest the gate closed
+    to_x = ip(MAC_C, MAC_X)                           # app 1: remote X, local C, IPv4
+    tag100 = ip(MAC_C, MAC_X, vlans=(100,))           # apps 1 and 2: 2 (priority 20) by its C-TAG
+    arp100 = arp(MAC_C, MAC_X, vlans=(100,))          # app 2 (its Ethertype ARP: not app 1)
+    qinq = ip(MAC_C, MAC_X, vlans=(100,), stag=300)   # apps 1, 2 and 4: 4 (priority 30) by its S-TAG
+    stag_only = arp(MAC_C, MAC_X, stag=300)           # app 4
+    closed = [arp(MAC_C, MAC_X),                      # app 1 is IPv4
+              ip(MAC_C, MAC_Y),                       # Y is X but its last byte
+              arp(MAC_C, MAC_X, vlans=(200,)),        # another VID
+              ip(MAC_D, MAC_X),                       # another local MAC
+              ip(MAC_C, MAC_X, stag=301)]             # an S-TAG of another VID: app 1 asks none
+    # a tag cut short: the parser's (upf.in parses the T-PDU as a frame)
+    cut = Ether(src=MAC_C, dst=MAC_X, type=0x88a8) / Raw(b"\x00\x64")
+    ul = [to_x, tag100, arp100, qinq, stag_only] + closed + [cut]
+    # downlink to MAC_C from n6 (its VLAN 7 is the bridge domain's: upf.eth takes it off)
+    from_x, from_x7 = ip(MAC_X, MAC_C, payload=b"from x"), ip(MAC_X, MAC_C, vlans=(7,), payload=b"x, 7")
+    from_z = ip(MAC_Z, MAC_C, payload=b"from z")
+    from_x100 = ip(MAC_X, MAC_C, vlans=(7, 100), payload=b"x, 7, 100")
+    dl = [from_x, from_z, from_x7, from_x100]
+    eth_setup = [
+        U("bd_ports", {"bd": 1, "port": "n6"}, "member", {"vlan": 0}),
+        U("interfaces", {"in_port": "n6", "vlan": 7}, "attach", {"slice": SLICE, "bd": 1}),
+        U("fdb", {"bd": 1, "mac": MAC_X}, "forward", {"port": "n6"}),
+        U("sessions_uplink", {"iface": 1, "teid": TEID_EC}, "drop", session(sid=9, ue=None, apps=1, eth=1)),
+        U("sessions_eth", {"session": 9}, "encap_n3",
+          dict({"id": 9, "apps": 1, "eth": 1}, **dl_far(teid=TEID_GNB_EC, urr=14))),
+        eth_app(1, 10, remote=mac_is(MAC_X), local=mac_is(MAC_C), ethertype={"value": 0x0800, "mask": 0xffff},
+                stag={"value": 0, "mask": TAG}),
+        eth_app(2, 20, ctag=vid_is(100)),
+        eth_app(3, 10, remote=mac_is(MAC_Z)),
+        eth_app(4, 30, stag=vid_is(300)),
+        U("terminations_uplink", {"session": 9, "app": 1}, "bridge", {"urr": 11}),
+        U("terminations_uplink", {"session": 9, "app": 2}, "bridge", {"urr": 12}),
+        U("terminations_uplink", {"session": 9, "app": 4}, "bridge", {"urr": 13}),
+        U("terminations_downlink", {"session": 9, "app": 3}, "drop"),
+        U("terminations_downlink", {"session": 9, "app": 2}, "encap_n3", dl_far(teid=TEID_GNB_EC2, urr=15)),
+    ]
+    with Sxdp({"n3": [gtpu(f, TEID_EC) for f in ul], "n6": dl, "n9": []}, pipeline=PIPELINE,
+              port_opts=PORTS) as dp:
+        dp.table_write(setup() + eth_setup)
+        got = dp.table_read("sessions_uplink")[0]
+        got = [e["params"] for e in got if e["match"]["teid"] == TEID_EC]
+        expect_eq(got, [{"id": 9, "slice": SLICE, "apps": 1, "eth": 1}], "the session's flags read back")
+        bad = [(eth_app(5, 1, ctag={"value": 0x20000 | 5, "mask": 0x3ffff}), "bad_tag"),
+               (eth_app(5, 1, stag={"value": 100, "mask": TAG | 0xfff}), "bad_tag")]
+        for u, why in bad:
+            r = dp.table_write([u], check=False)
+            expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, why),
+                      "eth_applications %s refused" % u["match"])
+        st = dp.phase(["n3"], events={"switch.learn": 1})
+        expect_drops(st, {"upf.gate_closed": len(closed), "parse.vlan_trunc": 1})
+        ev = events_of(st)
+        expect_eq(ev.get("upf.bridged"), 5, "frames bridged")
+        st = dp.phase(["n6"], mempool=True)
+        expect_drops(st, {"upf.gate_closed": len(closed) + 1, "parse.vlan_trunc": 1})
+        ev = events_of(st)
+        expect_eq(ev.get("upf.to_n3"), 3, "frames to N3")
+        u = {x["urr"]: (x["packets"], x["bytes"]) for x in dp.rpc("upf.usage", {"urrs": [11, 12, 13, 14, 15]})["urrs"]}
+        untag7 = ip(MAC_X, MAC_C, payload=b"x, 7")
+        tagged100 = ip(MAC_X, MAC_C, vlans=(100,), payload=b"x, 7, 100")
+        expect_eq(u, {11: (1, len(to_x)), 12: (2, len(tag100) + len(arp100)), 13: (2, len(qinq) + len(stag_only)),
+                      14: (2, len(from_x) + len(untag7)), 15: (1, len(tagged100))}, "the apps' URRs")
+        dp.stop()
+
+        def w(f, teid):
+            return want_gtpu(f, teid, N3_IP, GNB, N3_MAC, GNB_MAC, 9, 0, tos=0)
+        # the switch takes a frame's outer tag for its VLAN in the bridge
+        # domain: n6 is an untagged member (classification saw them all)
+        dp.expect_outputs({"n6": [to_x, ip(MAC_C, MAC_X), arp(MAC_C, MAC_X), ip(MAC_C, MAC_X, vlans=(100,)),
+                                  arp(MAC_C, MAC_X)],
+                           "n3": [w(from_x, TEID_GNB_EC), w(untag7, TEID_GNB_EC), w(tagged100, TEID_GNB_EC2)]})
 
 
 @R.test

@@ -96,13 +96,17 @@ static const struct dp_table_def slices_def = {
  * G-PDUs take (0: GTP-U/UDP/IPv4, 1: over IPv6, 6: either) and whether
  * it has per-app terminations in this direction (apps: 1), and, uplink,
  * whether its sources go unchecked (any_src: 1, a PDR naming no UE
- * address matches any). Every action takes them all, so that they lie
- * where the struct says. An Ethernet PDU session's uplink is "bridge":
- * into its slice's bridge domain. */
-#define SESSION_PARAMS 13, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
+ * address matches any), and whether it is an Ethernet PDU session (eth:
+ * 1, its T-PDUs are frames; sessions_uplink and sessions_eth). Every
+ * action takes them all, so that they lie where the struct says; the
+ * three flags share its last byte (bits 1, 2, 3: UP_SF_*), as the 40
+ * bytes of an entry's params hold no more. An Ethernet PDU session's
+ * uplink is "bridge" (into its slice's bridge domain) or "drop" (a gate
+ * closed but for its apps'). */
+#define SESSION_PARAMS 14, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
 	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
-	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true },				\
-	{ UP_F_ANY_SRC, DP_T_U8, 1, true } }
+	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true, 1 },				\
+	{ UP_F_ANY_SRC, DP_T_U8, 1, true, 2 }, { UP_F_ETH, DP_T_U8, 1, true, 3 } }
 #define UL_ACTIONS(...)									\
 	.n_actions = 5,									\
 	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
@@ -184,6 +188,27 @@ static const struct dp_table_def members_def = {
 static const struct dp_table_def apps_def = { APP_TABLE("applications", DP_T_IPV4) };
 static const struct dp_table_def apps6_def = { APP_TABLE("applications6", DP_T_IPV6) };
 
+/* Applications of an Ethernet PDU session's frames (its Ethernet Packet
+ * Filters, TS 23.501 5.7.6.3, TS 29.244): the remote end's MAC (the destination uplink,
+ * the source downlink), the local one's (the UE side's), the Ethertype
+ * after the tags, the C-TAG and the S-TAG (UP_TAG_PRESENT | TCI, 0: none;
+ * a mask asks "none", "any" or a VID). Their app ids are the sessions'
+ * terminations as applications' are. */
+static const struct dp_table_def eth_apps_def = {
+	.name = UP_T_ETH_APPLICATIONS, .size = 4096, .n_fields = UP_EAPP_FIELDS,
+	.fields = {
+		[UP_EAPP_SLICE] = { UP_F_SLICE, DP_T_U16, DP_MATCH_EXACT, SLICE_MAX },
+		[UP_EAPP_REMOTE] = { UP_F_REMOTE, DP_T_MAC, DP_MATCH_TERNARY },
+		[UP_EAPP_LOCAL] = { UP_F_LOCAL, DP_T_MAC, DP_MATCH_TERNARY },
+		[UP_EAPP_ETHERTYPE] = { UP_F_ETHERTYPE, DP_T_U16, DP_MATCH_TERNARY },
+		[UP_EAPP_CTAG] = { UP_F_CTAG, DP_T_U32, DP_MATCH_TERNARY, UP_TAG_PRESENT | 0xffff },
+		[UP_EAPP_STAG] = { UP_F_STAG, DP_T_U32, DP_MATCH_TERNARY, UP_TAG_PRESENT | 0xffff },
+	},
+	.n_actions = 2,
+	.actions = { [UP_APP] = { UP_A_APP, 1, { { UP_F_APP, DP_T_U16 } } }, [UP_APP_NONE] = { UP_A_NONE, 0, {} } },
+	.default_action = UP_APP_NONE, .next_table = UP_T_TERMINATIONS_UPLINK,
+};
+
 /* What a session does with an app's packets (app 1..; app 0 is the
  * session entry's own termination). */
 #define TERM_KEY .n_fields = 2,								\
@@ -218,7 +243,7 @@ static const struct dp_table_def peers_def = {
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
 };
 
-static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app, bad_eth;   /* table.write result codes */
+static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app, bad_eth, bad_tag;   /* table.write result codes */
 
 static bool
 uplink_table(int table)
@@ -258,6 +283,35 @@ unicast6(const uint8_t *a)
 	return !pl_switch_ip6_reserved(a) && !pl_switch_ip6_mcast(a) && !pl_switch_ip6_ll(a);
 }
 
+/* An Ethernet PDU session's entry of action a in table tb: 0 or why not.
+ * Frames come from N3 (sessions_uplink) and from the switch (sessions_eth),
+ * never as IP packets (sessions_downlink(6), N9); uplink they are bridged
+ * or dropped, not routed (fwd_n6) nor sent on over N9. */
+static int
+eth_check(int tb, uint16_t a)
+{
+	if (tb == pl_up.sess_eth)
+		return 0;
+	if (tb != pl_up.sess_ul || a == UP_UL_FWD_N6 || a == UP_UL_FWD_N9)
+		return bad_eth;
+	return 0;
+}
+
+/* An eth_applications tag field (key and mask at off) that a frame's can
+ * match: a value of UP_TAG_PRESENT and a TCI, no more, and no TCI asked of
+ * a frame without the tag. (A mask above them is harmless: a scalar is
+ * all ones.) */
+static bool
+tag_ok(const struct dp_update *x, unsigned int off)
+{
+	uint32_t m = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(x->mask + off));
+	uint32_t v = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(x->key + off)) & m;
+
+	if (v & ~(UP_TAG_PRESENT | 0xffffu))
+		return false;
+	return !(m & UP_TAG_PRESENT) || (v & UP_TAG_PRESENT) || (v & 0xffffu) == 0;
+}
+
 /* What the declarations cannot say of one entry. */
 static void
 up_check(const struct dp_update *u, unsigned int n, int *res)
@@ -267,19 +321,23 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 
 		if (x->type == DP_UPD_DELETE || x->type == DP_UPD_DEFAULT || res[i] != 0)
 			continue;
+		if (x->table == pl_up.eth_apps) {
+			if (!tag_ok(x, pl_up_eapp_off[UP_EAPP_CTAG]) || !tag_ok(x, pl_up_eapp_off[UP_EAPP_STAG]))
+				res[i] = bad_tag;
+			continue;
+		}
 		if (far_table(x->table)) {
 			const struct up_session *ss = (const struct up_session *)x->params;
+			bool term = x->table == pl_up.term_ul || x->table == pl_up.term_dl;
 
 			if ((res[i] = far_check(uplink_table(x->table), x->action, (const struct up_term *)x->params)))
 				continue;
-			/* frames only from an uplink session entry (bridge): none of a
-			 * termination's, and none with apps to classify */
-			if (x->action == UP_UL_BRIDGE && uplink_table(x->table) &&
-			    (x->table != pl_up.sess_ul || ss->apps)) {
-				res[i] = bad_eth;
+			/* frames: an Ethernet PDU session's (bridge implies it) or an
+			 * app's of one (terminations_uplink: the session's own entry
+			 * says what it is) */
+			if (!term && (ss->flags & UP_SF_ETH) && (res[i] = eth_check(x->table, x->action)))
 				continue;
-			}
-			if (x->table == pl_up.term_ul || x->table == pl_up.term_dl) {
+			if (term) {
 				if (x->key[4] == 0 && x->key[5] == 0)
 					res[i] = bad_app;
 			} else if (x->table != pl_up.sess_dl && x->table != pl_up.sess_dl6 && x->table != pl_up.sess_eth) {
@@ -372,7 +430,7 @@ up_init(unsigned int workers)
 		{ &apps_def, &pl_up.apps, UP_APP_ROOM }, { &apps6_def, &pl_up.apps6, UP_APP6_ROOM },
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 }, { &sess_eth_def, &pl_up.sess_eth, 16 },
-		{ &members_def, &pl_up.members, 16 },
+		{ &members_def, &pl_up.members, 16 }, { &eth_apps_def, &pl_up.eth_apps, UP_EAPP_ROOM },
 	};
 	static const struct rte_mbuf_dynfield meta_desc = {
 		.name = "sx_upf_meta", .size = sizeof(struct up_meta), .align = __alignof__(struct up_meta),
@@ -403,8 +461,9 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 5) != offsetof(struct up_session, qfi) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 6) != offsetof(struct up_session, ohr) ||
 	    dp_table_param_off(pl_up.sess_n9, UP_DL_BUFFER, 7) != offsetof(struct up_session, id) ||
-	    dp_table_param_off(pl_up.sess_dl, UP_DL_NOTIFY, 11) != offsetof(struct up_session, apps) ||
-	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N6, 12) != offsetof(struct up_session, any_src) ||
+	    dp_table_param_off(pl_up.sess_dl, UP_DL_NOTIFY, 11) != offsetof(struct up_session, flags) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N6, 12) != offsetof(struct up_session, flags) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_BRIDGE, 13) != offsetof(struct up_session, flags) ||
 	    dp_table_param_off(pl_up.term_ul, UP_UL_FWD_N6, 3) != offsetof(struct up_term, urr) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||
@@ -415,6 +474,8 @@ up_init(unsigned int workers)
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
 		pl_up_app6_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps6, f);
 	}
+	for (unsigned int f = 0; f < UP_EAPP_FIELDS; f++)
+		pl_up_eapp_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.eth_apps, f);
 	pl_up_dl6_slice_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 0);
 	pl_up_dl6_ue_off = (uint8_t)dp_table_field_off((unsigned int)pl_up.sess_dl6, 1);
 	bad_ohr = dp_tblrpc_reason_add("bad_ohr", "outer header removal must be 0 (GTP-U/UDP/IPv4), "
@@ -426,10 +487,13 @@ up_init(unsigned int workers)
 				       "forwards has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
-	bad_eth = dp_tblrpc_reason_add("bad_eth", "bridge (an Ethernet PDU session's frames into its slice's "
-				       "bridge domain) is a sessions_uplink action, of a session without apps");
+	bad_eth = dp_tblrpc_reason_add("bad_eth", "an Ethernet PDU session (eth: 1) is a sessions_uplink entry "
+				       "whose frames are bridged or dropped (not fwd_n6, fwd_n9), or a sessions_eth "
+				       "one; its frames are never of N9 or sessions_downlink(6)");
+	bad_tag = dp_tblrpc_reason_add("bad_tag", "an eth_applications ctag or stag is UP_TAG_PRESENT (0x10000) "
+				       "| TCI, or 0 for no tag: no bit above, and no TCI asked of no tag");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
-	    bad_session == -ENOSPC || bad_app == -ENOSPC || bad_eth == -ENOSPC ||
+	    bad_session == -ENOSPC || bad_app == -ENOSPC || bad_eth == -ENOSPC || bad_tag == -ENOSPC ||
 	    (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |

@@ -458,13 +458,13 @@ session_checks(struct rte_mbuf *m, const struct dp_meta *md, const struct dp_ent
 		return UP_DROP(psc_direction);
 	/* the uplink gate closed for all it carries (no app has a termination
 	 * of its own): nothing to look at, frame or packet */
-	if (se->action == UP_UL_DROP && ie->action == UP_IF_N3 && !s->apps)
+	if (se->action == UP_UL_DROP && ie->action == UP_IF_N3 && !(s->flags & UP_SF_APPS))
 		return UP_DROP(gate_closed);
 	g = rte_pktmbuf_mtod_offset(m, const uint8_t *, up_gtpu_hdr_off(md));
 	gend = up_gtpu_hdr_off(md) + GTPU_HDR_LEN + (uint32_t)(g[2] << 8 | g[3]);
 	if (ug->inner_off >= gend)
 		return UP_DROP(empty_tpdu);
-	if (se->action == UP_UL_BRIDGE && ie->action == UP_IF_N3) {   /* an Ethernet PDU session: a frame */
+	if (ie->action == UP_IF_N3 && up_session_eth(se)) {   /* an Ethernet PDU session: a frame */
 		if ((uint32_t)ug->inner_off + RTE_ETHER_HDR_LEN > gend)
 			return UP_DROP(eth_trunc);
 		*end = gend;
@@ -614,7 +614,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 			continue;
 		}
 		qfi[ks] = up_gtpu(m)->qfi;
-		strip(m, end, se[j]->action == UP_UL_BRIDGE && ie[j]->action == UP_IF_N3);
+		strip(m, end, ie[j]->action == UP_IF_N3 && up_session_eth(se[j]));
 		in[ks] = m;
 		se[ks] = se[j];
 		ie[ks] = ie[j];
@@ -641,7 +641,7 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		/* out of a tunnel, into the VRF (or an Ethernet PDU session's
 		 * bridge domain, as its attached endpoint): nothing the switch
 		 * says about it may leave raw on N3/N9 */
-		if (!n9 && se[j]->action == UP_UL_BRIDGE) {
+		if (!n9 && up_session_eth(se[j])) {
 			pl_switch_meta_decap(m, s->slice);
 			md->tunnel = SW_TUN_ATTACHED | s->id;
 		} else {

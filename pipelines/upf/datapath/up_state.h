@@ -16,7 +16,9 @@
  *                         session's prefix, its downlink and what its uplink's
  *                         sources are checked against
  *   applications(6)       (slice, remote IPv4 (IPv6) prefix, L4 port range, protocol, QFI) -> app id
- *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop
+ *   eth_applications      (slice, remote MAC, local MAC, Ethertype, C-TAG, S-TAG) -> app id:
+ *                         an Ethernet PDU session's frames
+ *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop | bridge
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
  *   tunnel_peers          id -> gtpu {src, dst, gw, vrf, sport, mtu, dscp} (over IPv4)
  *                         | gtpu6 {src, dst, vrf, sport, mtu, dscp} (over IPv6): a gNB or an anchor UPF
@@ -24,8 +26,8 @@
  *                         session's downlink, the frames the switch sends to it
  *   lan_members           (bd, slot) -> member {session}: a 5G LAN group's sessions,
  *                         the frames the switch floods to the group
- * An Ethernet PDU session (its uplink entry's action bridge, TS 23.501
- * 5.6.10.2) carries frames: its uplink ones go into its slice's bridge
+ * An Ethernet PDU session (its entries' eth flag, or its uplink entry's
+ * action bridge, TS 23.501 5.6.10.2) carries frames: its uplink ones go into its slice's bridge
  * domain as an attached endpoint of the switch (sw_api.h: SW_TUN_ATTACHED
  * | session), learned there; what the switch sends to that endpoint, or
  * floods to the domain's group (SW_TUN_GROUP | bd), comes back at upf.eth.
@@ -71,7 +73,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 
 struct pl_upf_tables {
 	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
-	int sess_eth, members;
+	int sess_eth, members, eth_apps;
 };
 extern struct pl_upf_tables pl_up;
 /* Main lcore: the downlink packets up_buf holds now, all sessions (upf.usage reads it). */
@@ -81,8 +83,8 @@ enum { UP_IF_N3, UP_IF_N9, UP_IF_N6, UP_IF_NONE };
 enum { UP_SLICE, UP_SLICE_NONE };
 enum { UP_APP, UP_APP_NONE };
 /* the actions of sessions_uplink and terminations_uplink alike; bridge
- * (sessions_uplink only): an Ethernet PDU session's frames into its
- * slice's bridge domain (bd: the slice's id, as slices compile) */
+ * (an Ethernet PDU session's, or its app's): its frames into its slice's
+ * bridge domain (bd: the slice's id, as slices compile) */
 enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_BRIDGE, UP_UL_NONE };
 /* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
@@ -103,6 +105,12 @@ enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
 enum { UP_APP_SLICE, UP_APP_REMOTE, UP_APP_PORT, UP_APP_PROTO, UP_APP_QFI, UP_APP_FIELDS };
 #define UP_APP_ROOM 32    /* the key bytes applications reads */
 #define UP_APP6_ROOM 48   /* and applications6 */
+/* eth_applications key fields, in order: remote is the destination MAC
+ * uplink, the source downlink; local the other (the UE side's); ethertype
+ * the one after the tags; ctag and stag UP_TAG_PRESENT | TCI, or 0 */
+enum { UP_EAPP_SLICE, UP_EAPP_REMOTE, UP_EAPP_LOCAL, UP_EAPP_ETHERTYPE, UP_EAPP_CTAG, UP_EAPP_STAG,
+       UP_EAPP_FIELDS };
+#define UP_EAPP_ROOM 32   /* the key bytes eth_applications reads */
 
 /* Action params (dp_entry.params: natural alignment, addresses in network
  * order; checked against the engine's layout at init). A termination's
@@ -129,9 +137,13 @@ struct up_session {
 	uint32_t ambr;           /* qos meter: the session's AMBR in this direction (0: none) */
 	uint32_t ue;             /* uplink: the UE's IPv4 address (anti-spoofing; 0: none) */
 	uint16_t slice;          /* uplink and N9 (the downlink table's key holds it) */
-	uint8_t apps;            /* 1: it has per-app terminations in this direction (classify) */
-	uint8_t any_src;         /* uplink, 1: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
+	/* the params apps, any_src and eth, a bit each of one byte (flags,
+	 * dp_ttypes.h): the entry's 40 bytes hold no byte more */
+	uint8_t flags;
 };
+#define UP_SF_APPS    0x01       /* it has per-app terminations in this direction (classify) */
+#define UP_SF_ANY_SRC 0x02       /* uplink: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
+#define UP_SF_ETH     0x04       /* an Ethernet PDU session: its T-PDUs are frames */
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
 struct up_iface { uint16_t slice, id, echo_s; uint8_t misses; };   /* n6: the slice only */
 struct up_app { uint16_t app; };
@@ -232,6 +244,18 @@ up_ip_tos(struct rte_mbuf *m)
 	return 0;
 }
 
+/* Is se (a session entry) an Ethernet PDU session's, its T-PDUs frames?
+ * Its eth flag says so, or its table (sessions_eth: what the switch sent
+ * it), or its uplink termination (bridge: frames into the bridge domain).
+ * The actions of the uplink and downlink tables share numbers: the table
+ * tells them apart. */
+static inline bool
+up_session_eth(const struct dp_entry *se)
+{
+	return (((const struct up_session *)se->params)->flags & UP_SF_ETH) || se->table == pl_up.sess_eth ||
+	       (se->table == pl_up.sess_ul && se->action == UP_UL_BRIDGE);
+}
+
 /* Is table tb one whose entries are a session's downlink (buffered,
  * counted, metered as such)? */
 static inline bool
@@ -249,9 +273,9 @@ up_session_key(uint8_t *k, uint16_t iface, uint32_t teid)
 	*(rte_be32_t *)(k + 2) = rte_cpu_to_be_32(teid);
 }
 
-/* Where the engine laid out the applications(6) keys' fields, and
- * sessions_downlink6's. */
-extern uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS];
+/* Where the engine laid out the applications(6) and eth_applications keys'
+ * fields, and sessions_downlink6's. */
+extern uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS], pl_up_eapp_off[UP_EAPP_FIELDS];
 extern uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
 
 /* The sessions_downlink6 key of (slice, an address of the UE's /64). */

@@ -2,29 +2,32 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 
 #include "up_term.h"
+#include "up_names.h"
 #include "qos_api.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_memo.h"
 
-uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS];
+uint8_t pl_up_app_off[UP_APP_FIELDS], pl_up_app6_off[UP_APP_FIELDS], pl_up_eapp_off[UP_EAPP_FIELDS];
 
-/* Each worker's memos of applications and applications6 (dp_memo.h):
- * a session's packets repeat their key, and the ACL walks its trie a byte
- * at a time for each. */
+/* Each worker's memos of applications, applications6 and eth_applications
+ * (dp_memo.h): a session's packets repeat their key, and the ACL walks its
+ * trie a byte at a time for each. */
 #define APP_MEMO_SLOTS 2048
 #define APP_MEMO_MIN_HIT_PCT 40
-static struct dp_memo *app_memo, *app6_memo;
+static struct dp_memo *app_memo, *app6_memo, *eapp_memo;
 
 int
 up_term_init(unsigned int workers)
 {
 	app_memo = dp_memo_create((unsigned int)pl_up.apps, APP_MEMO_SLOTS, APP_MEMO_MIN_HIT_PCT, workers);
 	app6_memo = dp_memo_create((unsigned int)pl_up.apps6, APP_MEMO_SLOTS, APP_MEMO_MIN_HIT_PCT, workers);
-	return app_memo != NULL && app6_memo != NULL ? 0 : -ENOMEM;
+	eapp_memo = dp_memo_create((unsigned int)pl_up.eth_apps, APP_MEMO_SLOTS, APP_MEMO_MIN_HIT_PCT, workers);
+	return app_memo != NULL && app6_memo != NULL && eapp_memo != NULL ? 0 : -ENOMEM;
 }
 
 void
@@ -32,7 +35,8 @@ up_term_fini(void)
 {
 	dp_memo_free(app_memo);
 	dp_memo_free(app6_memo);
-	app_memo = app6_memo = NULL;
+	dp_memo_free(eapp_memo);
+	app_memo = app6_memo = eapp_memo = NULL;
 }
 
 /* The app of pkts[idx[j]], j < k (inner IP at l3_off, all of one version
@@ -73,6 +77,64 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }
 
+/* The 16 bits at f + off of a frame len long, or -1 past its end. */
+static inline int
+frame_u16(const uint8_t *f, uint32_t len, uint32_t off)
+{
+	return off + 2 <= len ? f[off] << 8 | f[off + 1] : -1;
+}
+
+/* The app of pkts[idx[j]], j < k: Ethernet PDU sessions' frames (the
+ * frame at the data's start, slice in dp_meta). The remote MAC is the
+ * destination uplink, the source downlink; the local one the other. The
+ * tags are read from the frame as the session sends or gets it (upf.eth
+ * untagged it of its bridge domain's VLAN; dp_meta says what the switch
+ * saw): an S-TAG (TPID 0x88a8, or 0x9100) first, then a C-TAG (0x8100),
+ * each only where its TCI and the type after it are in the first segment
+ * (else the frame is taken as untagged there, its type the TPID); the
+ * Ethertype is the one after them. */
+static void
+up_classify_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+		bool uplink, uint16_t *app)
+{
+	uint8_t keys[DP_LOOKUP_BURST][UP_EAPP_ROOM] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	const uint8_t *off = pl_up_eapp_off;
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m), at = 2 * RTE_ETHER_ADDR_LEN, ctag = 0, stag = 0;
+		int type = frame_u16(f, len, at);
+		uint8_t *key = keys[j];
+
+		memset(key, 0, UP_EAPP_ROOM);
+		*(rte_be16_t *)(key + off[UP_EAPP_SLICE]) = rte_cpu_to_be_16(dp_meta(m)->slice);
+		if (likely(len >= 2 * RTE_ETHER_ADDR_LEN)) {   /* upf.in and the switch: a header whole */
+			memcpy(key + off[UP_EAPP_REMOTE], f + (uplink ? 0 : RTE_ETHER_ADDR_LEN), RTE_ETHER_ADDR_LEN);
+			memcpy(key + off[UP_EAPP_LOCAL], f + (uplink ? RTE_ETHER_ADDR_LEN : 0), RTE_ETHER_ADDR_LEN);
+		}
+		if ((type == RTE_ETHER_TYPE_QINQ || type == RTE_ETHER_TYPE_QINQ1) && at + 6 <= len) {
+			stag = UP_TAG_PRESENT | (uint32_t)frame_u16(f, len, at + 2);
+			at += 4;
+			type = frame_u16(f, len, at);
+		}
+		if (type == RTE_ETHER_TYPE_VLAN && at + 6 <= len) {
+			ctag = UP_TAG_PRESENT | (uint32_t)frame_u16(f, len, at + 2);
+			at += 4;
+			type = frame_u16(f, len, at);
+		}
+		*(rte_be16_t *)(key + off[UP_EAPP_ETHERTYPE]) = rte_cpu_to_be_16(type < 0 ? 0 : (uint16_t)type);
+		*(rte_be32_t *)(key + off[UP_EAPP_CTAG]) = rte_cpu_to_be_32(ctag);
+		*(rte_be32_t *)(key + off[UP_EAPP_STAG]) = rte_cpu_to_be_32(stag);
+		kp[j] = key;
+	}
+	dp_memo_lookup(eapp_memo, ctx->root, ctx->worker, kp, k, e);
+	for (unsigned int j = 0; j < k; j++)
+		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
+}
+
 void
 up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
 		unsigned int k, const struct dp_entry **te)
@@ -80,28 +142,35 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t cidx[DP_LOOKUP_BURST], c6[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
-	unsigned int where[DP_LOOKUP_BURST], w6[DP_LOOKUP_BURST], nc = 0, n6 = 0, nk = 0;
+	uint16_t cidx[DP_LOOKUP_BURST], c6[DP_LOOKUP_BURST], ce[DP_LOOKUP_BURST], app[DP_LOOKUP_BURST];
+	unsigned int where[DP_LOOKUP_BURST], w6[DP_LOOKUP_BURST], we[DP_LOOKUP_BURST], nc = 0, n6 = 0, ne = 0;
+	unsigned int nk = 0;
 	uint64_t hit;
 
 	/* the session's own termination, unless one of its apps has another;
-	 * those to classify by IP version (applications, applications6) */
+	 * those to classify: an Ethernet PDU session's frames (whatever they
+	 * carry: upf.in parsed them), else by IP version (applications,
+	 * applications6); a packet of neither keeps its own */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
+		uint32_t fl = dp_meta(m)->flags;
 
 		te[j] = *up_sess(m);
 		up_meta(m)->app = 0;
-		if (!up_session(m)->apps)
+		if (!(up_session(m)->flags & UP_SF_APPS))
 			continue;
-		if (dp_meta(m)->flags & DP_MF_IPV6) {
+		if (unlikely(up_session_eth(te[j]))) {
+			ce[ne] = idx[j];
+			we[ne++] = j;
+		} else if (fl & DP_MF_IPV6) {
 			c6[n6] = idx[j];
 			w6[n6++] = j;
-		} else {
+		} else if (fl & DP_MF_IPV4) {
 			cidx[nc] = idx[j];
 			where[nc++] = j;
 		}
 	}
-	if (nc + n6 == 0)
+	if (nc + n6 + ne == 0)
 		return;
 	if (nc)
 		up_classify(ctx, pkts, cidx, nc, uplink, false, app);
@@ -110,6 +179,12 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 		memcpy(cidx + nc, c6, n6 * sizeof(c6[0]));
 		memcpy(where + nc, w6, n6 * sizeof(w6[0]));
 		nc += n6;
+	}
+	if (ne) {   /* and the frames last */
+		up_classify_eth(ctx, pkts, ce, ne, uplink, app + nc);
+		memcpy(cidx + nc, ce, ne * sizeof(ce[0]));
+		memcpy(where + nc, we, ne * sizeof(we[0]));
+		nc += ne;
 	}
 	for (unsigned int c = 0; c < nc; c++) {
 		if (app[c] == 0)

@@ -1,7 +1,8 @@
-/* What upf.ul and upf.dl do alike, on workers: the application of a packet
- * (applications), its session's termination for it (terminations_uplink or
- * _downlink, else the session entry's own), the QERs in order (the
- * termination's meter, the session's AMBR, the slice's meter). */
+/* What upf.ul and upf.dl do alike, on workers: the application of a
+ * packet or frame (applications(6), eth_applications), its session's
+ * termination for it (terminations_uplink or _downlink, else the session
+ * entry's own), the QERs in order (the termination's meter, the session's
+ * AMBR, the slice's meter). */
 #ifndef UP_TERM_H
 #define UP_TERM_H
 
@@ -20,7 +21,8 @@ void up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const ui
 
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
  * unless the session has per-app ones (apps) and one is its app's
- * (applications, then terminations_uplink or _downlink). up_meta.app
+ * (applications or applications6, eth_applications for an Ethernet PDU
+ * session's frames; then terminations_uplink or _downlink). up_meta.app
  * becomes the app whose termination it is (0: the session's). */
 void up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
 		     unsigned int k, const struct dp_entry **te);

@@ -64,7 +64,7 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 	for (unsigned int j = 0; j < k6; j++) {
 		struct rte_mbuf *m = pkts[idx6[j]];
 
-		if (!up_session(m)->any_src && (se[j]->action == UP_DL_NONE ||
+		if (!(up_session(m)->flags & UP_SF_ANY_SRC) && (se[j]->action == UP_DL_NONE ||
 		    ((const struct up_session *)se[j]->params)->id != up_session(m)->id))
 			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(spoofed));
 		else if (unlikely(own(de[j], dp_meta(m)->slice)))
@@ -76,11 +76,13 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 }
 
 /* An Ethernet PDU session's uplink frames, j < k (their session entry's
- * action bridge): from a unicast source MAC (learned in the bridge domain
- * as the session's), the QERs, the URR (the frame, as TS 29.244 measures
- * an Ethernet T-PDU), then switch.l2 as the session's attached endpoint
- * in its slice's bridge domain. A closed gate is the entry's drop: such a
- * session's frames never get here (upf.in). */
+ * eth flag, or action bridge): from a unicast source MAC (learned in the
+ * bridge domain as the session's), their termination (the session's own,
+ * or its app's: eth_applications), the QERs, the URR (the frame, as TS
+ * 29.244 measures an Ethernet T-PDU), then switch.l2 as the session's
+ * attached endpoint in its slice's bridge domain. A termination other
+ * than bridge is a closed gate (a session's own drop without apps never
+ * gets here: upf.in). */
 static void
 ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k, uint16_t *next)
 {
@@ -96,11 +98,20 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 			next[idx[j]] = DP_NEXT_DROP(UP_DROP(eth_src));
 			continue;
 		}
-		e[k1] = *up_sess(m);
 		idx[k1++] = idx[j];
 	}
 	up_ambr_prefetch(ctx, pkts, idx, k1);
-	k = up_qer(ctx, pkts, idx, k1, e, next);
+	up_terminations(ctx, true, pkts, idx, k1, e);
+	k = 0;
+	for (unsigned int j = 0; j < k1; j++) {
+		if (e[j]->action != UP_UL_BRIDGE) {
+			next[idx[j]] = DP_NEXT_DROP(UP_DROP(gate_closed));
+			continue;
+		}
+		e[k] = e[j];
+		idx[k++] = idx[j];
+	}
+	k = up_qer(ctx, pkts, idx, k, e, next);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
@@ -138,7 +149,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		const struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
 
-		if (unlikely((*up_sess(m))->action == UP_UL_BRIDGE)) {
+		if (unlikely(up_session_eth(*up_sess(m)))) {
 			eth[ke++] = i;
 			continue;
 		}
@@ -152,7 +163,8 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 		/* an IPv6-only session (ue 0) has no IPv4 source */
-		if ((ip->src_addr != up_session(m)->ue || ip->src_addr == 0) && !up_session(m)->any_src) {
+		if ((ip->src_addr != up_session(m)->ue || ip->src_addr == 0) &&
+		    !(up_session(m)->flags & UP_SF_ANY_SRC)) {
 			next[i] = DP_NEXT_DROP(UP_DROP(spoofed));
 			continue;
 		}
