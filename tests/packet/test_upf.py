@@ -14,6 +14,7 @@ scapy builds and tshark's GTP dissector reads without a malformed frame.
     /usr/bin/python3 tests/packet/test_upf.py [NAME-SUBSTRING ...]
 """
 
+import functools
 import os
 import random
 import sys
@@ -398,19 +399,22 @@ def test_ethernet_pdu_sessions_bridged():
 MAC_C, MAC_D = "02:00:00:00:0e:0c", "02:00:00:00:0e:0d"
 MAC_X, MAC_Y, MAC_Z = "02:00:00:00:06:0b", "02:00:00:00:06:0c", "02:00:00:00:06:0d"
 TEID_EC, TEID_GNB_EC, TEID_GNB_EC2 = 0x310, 0x2007, 0x2008
-TAG = 0x10000   # up_names.h UP_TAG_PRESENT
+TAG, ONES = 0x10000, "ff:ff:ff:ff:ff:ff"   # up_names.h UP_TAG_PRESENT; a MAC's whole mask
 
 
 def eth_app(app, prio, **match):
     return dict(U("eth_applications", dict({"slice": SLICE}, **match), "app", {"app": app}), priority=prio)
 
 
-def mac_is(mac):
-    return {"value": mac, "mask": "ff:ff:ff:ff:ff:ff"}
-
-
-def vid_is(vid):
-    return {"value": TAG | vid, "mask": TAG | 0xfff}
+def eth_frame(src, dst, vlans=(), stag=None, payload=b"eth app", arp=False):
+    """A UE's or the LAN's frame, an S-TAG then C-TAGs: an IPv4 datagram, or an ARP request."""
+    from scapy.all import Dot1AD
+    f = Ether(src=src, dst=dst)
+    for v in ([Dot1AD(vlan=stag)] if stag is not None else []) + [Dot1Q(vlan=v) for v in vlans]:
+        f = f / v
+    if arp:
+        return f / ARP(hwsrc=src, psrc="10.1.0.3", pdst="10.1.0.9")
+    return f / IP(src="10.1.0.3", dst="10.1.0.9") / UDP(sport=4000, dport=7777) / Raw(payload)
 
 
 @R.test
@@ -425,23 +429,7 @@ def test_ethernet_apps_classified():
     S-TAG. Downlink, the frames the switch sends it are classified by their
     source MAC after upf.eth untagged them: an app's drop, the session's
     own encap_n3 for the rest, an app's encap_n3 into another tunnel."""
-    from scapy.all import Dot1AD
-
-    def ip(src, dst, vlans=(), stag=None, payload=b"eth app"):
-        f = Ether(src=src, dst=dst)
-        if stag is not None:
-            f = f / Dot1AD(vlan=stag)
-        for v in vlans:
-            f = f / Dot1Q(vlan=v)
-        return f / IP(src="10.1.0.3", dst="10.1.0.9") / UDP(sport=4000, dport=7777) / Raw(payload)
-
-    def arp(src, dst, vlans=(), stag=None):
-        f = Ether(src=src, dst=dst)
-        if stag is not None:
-            f = f / Dot1AD(vlan=stag)
-        for v in vlans:
-            f = f / Dot1Q(vlan=v)
-        return f / ARP(hwsrc=src, psrc="10.1.0.3", pdst="10.1.0.9")
+    ip, arp = eth_frame, functools.partial(eth_frame, arp=True)
 
     # uplink from session 9 (MAC_C): what each app takes, by URR; the rest the gate closed
     to_x = ip(MAC_C, MAC_X)                           # app 1: remote X, local C, IPv4
@@ -469,11 +457,11 @@ def test_ethernet_apps_classified():
         U("sessions_uplink", {"iface": 1, "teid": TEID_EC}, "drop", session(sid=9, ue=None, apps=1, eth=1)),
         U("sessions_eth", {"session": 9}, "encap_n3",
           dict({"id": 9, "apps": 1, "eth": 1}, **dl_far(teid=TEID_GNB_EC, urr=14))),
-        eth_app(1, 10, remote=mac_is(MAC_X), local=mac_is(MAC_C), ethertype={"value": 0x0800, "mask": 0xffff},
-                stag={"value": 0, "mask": TAG}),
-        eth_app(2, 20, ctag=vid_is(100)),
-        eth_app(3, 10, remote=mac_is(MAC_Z)),
-        eth_app(4, 30, stag=vid_is(300)),
+        eth_app(1, 10, remote={"value": MAC_X, "mask": ONES}, local={"value": MAC_C, "mask": ONES},
+                ethertype={"value": 0x0800, "mask": 0xffff}, stag={"value": 0, "mask": TAG}),
+        eth_app(2, 20, ctag={"value": TAG | 100, "mask": TAG | 0xfff}),
+        eth_app(3, 10, remote={"value": MAC_Z, "mask": ONES}),
+        eth_app(4, 30, stag={"value": TAG | 300, "mask": TAG | 0xfff}),
         U("terminations_uplink", {"session": 9, "app": 1}, "bridge", {"urr": 11}),
         U("terminations_uplink", {"session": 9, "app": 2}, "bridge", {"urr": 12}),
         U("terminations_uplink", {"session": 9, "app": 4}, "bridge", {"urr": 13}),
@@ -483,8 +471,7 @@ def test_ethernet_apps_classified():
     with Sxdp({"n3": [gtpu(f, TEID_EC) for f in ul], "n6": dl, "n9": []}, pipeline=PIPELINE,
               port_opts=PORTS) as dp:
         dp.table_write(setup() + eth_setup)
-        got = dp.table_read("sessions_uplink")[0]
-        got = [e["params"] for e in got if e["match"]["teid"] == TEID_EC]
+        got = [e["params"] for e in dp.table_read("sessions_uplink")[0] if e["match"]["teid"] == TEID_EC]
         expect_eq(got, [{"id": 9, "slice": SLICE, "apps": 1, "eth": 1}], "the session's flags read back")
         bad = [(eth_app(5, 1, ctag={"value": 0x20000 | 5, "mask": 0x3ffff}), "bad_tag"),
                (eth_app(5, 1, stag={"value": 100, "mask": TAG | 0xfff}), "bad_tag")]
