@@ -32,6 +32,7 @@ static int chk_volume(const uint8_t *v, uint16_t len);
 static int chk_dl_svc(const uint8_t *v, uint16_t len);
 static int chk_failed_rule(const uint8_t *v, uint16_t len);
 static int chk_text(const uint8_t *v, uint16_t len);
+static int chk_mac(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
 #define IE_TYPES_MAX 200
@@ -125,6 +126,13 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
 	[PF_IE_UE_IP_POOL_ID] = {"UE IP address Pool Identity", 1, ANY, G_NONE, NULL},
 	[PF_IE_ETH_PDU_INFO] = {"Ethernet PDU Session Information", 1, ANY, G_NONE, NULL},
+	[PF_IE_ETH_PACKET_FILTER] = {"Ethernet Packet Filter", 0, ANY, G_WALK, NULL},
+	[PF_IE_MAC_ADDRESS] = {"MAC address", 1, ANY, G_NONE, chk_mac},
+	[PF_IE_C_TAG] = {"C-TAG", 3, ANY, G_NONE, NULL},
+	[PF_IE_S_TAG] = {"S-TAG", 3, ANY, G_NONE, NULL},
+	[PF_IE_ETHERTYPE] = {"Ethertype", 2, ANY, G_NONE, NULL},
+	[PF_IE_ETH_FILTER_ID] = {"Ethernet Filter ID", 4, ANY, G_NONE, NULL},
+	[PF_IE_ETH_FILTER_PROPS] = {"Ethernet Filter Properties", 1, ANY, G_NONE, NULL},
 	[PF_IE_MEAS_INFO] = {"Measurement Information", 1, ANY, G_NONE, NULL},
 	[PF_IE_SESS_RETENTION] = {"PFCP Session Retention Information", 0, ANY, G_OPAQUE, NULL},
 	[PF_IE_ASRSP_FLAGS] = {"PFCPASRsp-Flags", 1, ANY, G_NONE, NULL},
@@ -204,7 +212,11 @@ static const struct pf_rule r_rpt_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING
 /* grouped IEs */
 static const struct pf_rule r_pdi[] = {{PF_IE_SRC_IFACE, M, 1}, {PF_IE_FTEID, O, 1},
 	{PF_IE_NET_INSTANCE, O, 1}, {PF_IE_UE_IP, O, 2}, {PF_IE_SDF_FILTER, O, 8}, {PF_IE_APP_ID, O, 1},
-	{PF_IE_QFI, O, 8}, {PF_IE_ETH_PDU_INFO, O, 1}, END};
+	{PF_IE_QFI, O, 8}, {PF_IE_ETH_PDU_INFO, O, 1}, {PF_IE_ETH_PACKET_FILTER, O, 8}, END};
+/* TS 29.244 7.5.2.2-3; an SDF Filter in it (IP flows inside the frames) is refused
+ * (pf_unsup.c) */
+static const struct pf_rule r_eth_filter[] = {{PF_IE_ETH_FILTER_ID, O, 1}, {PF_IE_ETH_FILTER_PROPS, O, 1},
+	{PF_IE_MAC_ADDRESS, O, 16}, {PF_IE_ETHERTYPE, O, 1}, {PF_IE_C_TAG, O, 1}, {PF_IE_S_TAG, O, 1}, END};
 static const struct pf_rule r_create_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_PRECEDENCE, M, 1},
 	{PF_IE_PDI, M, 1}, {PF_IE_OHR, O, 1}, {PF_IE_FAR_ID, O, 1}, {PF_IE_URR_ID, O, 8},
 	{PF_IE_QER_ID, O, 4}, {PF_IE_UE_IP_POOL_ID, O, 1}, END};
@@ -279,6 +291,7 @@ static const struct pf_ruleset msg_rules[] = {
 static const struct pf_ruleset group_rules[] = {
 	{PF_IE_CREATE_PDR, NULL, r_create_pdr},
 	{PF_IE_PDI, NULL, r_pdi},
+	{PF_IE_ETH_PACKET_FILTER, NULL, r_eth_filter},
 	{PF_IE_CREATE_FAR, NULL, r_create_far},
 	{PF_IE_FWD_PARAMS, NULL, r_fwd},
 	{PF_IE_CREATE_URR, NULL, r_create_urr},
@@ -930,6 +943,47 @@ pf_get_sdf(const struct pf_ie *ie, struct pf_sdf *s)
 	if (ie->len < 2)
 		return -EINVAL;
 	return sdf_parse(ie->v, ie->len, s) == 0 ? 0 : -EINVAL;
+}
+
+/* a MAC address IE is as long as the addresses its flags say (more: later versions') */
+static int
+chk_mac(const uint8_t *v, uint16_t len)
+{
+	unsigned int n = 0;
+
+	for (int b = 0; b < 4; b++)
+		n += (v[0] >> b & 1) * 6u;
+	return len >= 1 + n ? 0 : -EINVAL;
+}
+
+int
+pf_get_mac(const struct pf_ie *ie, struct pf_mac *m)
+{
+	const uint8_t *p = ie->v + 1;
+	uint8_t *to[4] = { m->src, m->dst, m->usrc, m->udst };
+
+	if (ie->len < 1 || chk_mac(ie->v, ie->len) != 0)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->flags = ie->v[0] & 0x0f;
+	for (int b = 0; b < 4; b++)
+		if (m->flags >> b & 1) {
+			memcpy(to[b], p, 6);
+			p += 6;
+		}
+	return 0;
+}
+
+int
+pf_get_vlan_tag(const struct pf_ie *ie, struct pf_vlan_tag *t)
+{
+	if (ie->len < 3)
+		return -EINVAL;
+	t->flags = ie->v[0] & 0x07;
+	t->pcp = ie->v[1] & 0x07;
+	t->dei = ie->v[1] >> 3 & 1;
+	t->vid = (uint16_t)((ie->v[1] >> 4) << 8 | ie->v[2]);
+	return 0;
 }
 
 int

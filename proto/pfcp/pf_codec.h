@@ -135,6 +135,13 @@ enum {
 	PF_IE_PDN_TYPE = 113,
 	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
+	PF_IE_ETH_PACKET_FILTER = 132,	/* grouped: an Ethernet PDU session's filter */
+	PF_IE_MAC_ADDRESS = 133,
+	PF_IE_C_TAG = 134,
+	PF_IE_S_TAG = 135,
+	PF_IE_ETHERTYPE = 136,
+	PF_IE_ETH_FILTER_ID = 138,
+	PF_IE_ETH_FILTER_PROPS = 139,
 	PF_IE_SUGG_BUF_PKTS = 140,
 	PF_IE_ETH_PDU_INFO = 142,	/* Ethernet PDU Session Information (ETHI) */
 	PF_IE_UE_IP_POOL_ID = 177,	/* UE IP address Pool Identity (in Create PDR) */
@@ -176,7 +183,6 @@ enum {
 	PF_IE_UPDATE_TRAFFIC_EP = 129,
 	PF_IE_REMOVE_TRAFFIC_EP = 130,
 	PF_IE_TRAFFIC_EP_ID = 131,
-	PF_IE_ETH_PACKET_FILTER = 132,
 	PF_IE_ADD_MONITORING_TIME = 147,
 	PF_IE_FRAMED_ROUTE = 153,
 	PF_IE_FRAMED_ROUTING = 154,
@@ -311,6 +317,23 @@ struct pf_sdf {
 	uint16_t tos;
 	uint32_t spi, flow_label, filter_id;
 };
+/* MAC address (TS 29.244 8.2.93): the addresses its flags say, in this order */
+#define PF_MAC_SOUR 0x01
+#define PF_MAC_DEST 0x02
+#define PF_MAC_USOU 0x04 /* upper source: src..usrc a range */
+#define PF_MAC_UDES 0x08
+struct pf_mac {
+	uint8_t flags;
+	uint8_t src[6], dst[6], usrc[6], udst[6];
+};
+/* C-TAG and S-TAG (8.2.94, 8.2.95): the fields its flags say are there */
+#define PF_TAG_PCP 0x01
+#define PF_TAG_DEI 0x02
+#define PF_TAG_VID 0x04
+struct pf_vlan_tag {
+	uint8_t flags, pcp, dei;
+	uint16_t vid;
+};
 struct pf_ohc {
 	uint16_t desc;
 	uint32_t teid;
@@ -346,6 +369,8 @@ int pf_get_ue_ip(const struct pf_ie *ie, struct pf_ue_ip *u);
 int pf_get_sdf(const struct pf_ie *ie, struct pf_sdf *s);
 int pf_get_ohc(const struct pf_ie *ie, struct pf_ohc *o);
 int pf_get_ohr(const struct pf_ie *ie, struct pf_ohr *o);
+int pf_get_mac(const struct pf_ie *ie, struct pf_mac *m);
+int pf_get_vlan_tag(const struct pf_ie *ie, struct pf_vlan_tag *t);
 int pf_get_rate(const struct pf_ie *ie, struct pf_rate *r);
 int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
 /* Failed Rule ID: the rule type (0 PDR, 1 FAR, 2 QER, 3 URR, 4 BAR) and its id */

@@ -27,7 +27,7 @@ static const struct refused {
 	{PF_IE_UPDATE_PDR, PF_IE_ACTIVATION_TIME, "Activation Time"},
 	{PF_IE_UPDATE_PDR, PF_IE_DEACTIVATION_TIME, "Deactivation Time"},
 	{PF_IE_PDI, PF_IE_TRAFFIC_EP_ID, "Traffic Endpoint ID"},
-	{PF_IE_PDI, PF_IE_ETH_PACKET_FILTER, "Ethernet Packet Filter"},
+	{PF_IE_ETH_PACKET_FILTER, PF_IE_SDF_FILTER, "SDF Filter (IP flows inside an Ethernet Packet Filter's frames)"},
 	{PF_IE_PDI, PF_IE_FRAMED_ROUTE, "Framed-Route"},
 	{PF_IE_PDI, PF_IE_FRAMED_ROUTING, "Framed-Routing"},
 	{PF_IE_PDI, PF_IE_FRAMED_IPV6_ROUTE, "Framed-IPv6-Route"},

@@ -272,10 +272,12 @@ class Smf:
         return IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=gnb)
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
-                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None, eth=False):
+                bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None, eth=False,
+                more=()):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
-        with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units)."""
+        with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units);
+        more: IEs appended (other PDRs, FARs, URRs of the test's)."""
         sh = SESSION_SHAPES[self.profile]
         if ul_addr is not None or ul_teid is not None or sh["fteid"] == "smf":   # given: the SMF's
             fteid = IE_FTEID(V4=1, TEID=ul_teid or 0x7000 + (cp_seid & 0xfff), ipv4=ul_addr or "192.0.2.1")
@@ -343,7 +345,7 @@ class Smf:
                   IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(FORW=1), IE_ForwardingParameters(
                       IE_list=[IE_DestinationInterface(interface=3),
                                IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=cp_seid & 0xffff, ipv4=self.addr[0])])])]
-        return l
+        return l + list(more)
 
     def est_msg(self, cp_seid, ue, seq=None, **kw):
         seq = self.next_seq() if seq is None else seq

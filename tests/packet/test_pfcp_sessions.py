@@ -853,6 +853,120 @@ def test_ethernet_pdu_sessions():
             expect(0xC0000001 not in flood.get(1, {}).values(), "the group gone from the flood list: %s" % flood)
 
 
+def eth_filter_pdr(pdr, src_iface, prec, filt, far, teid=None, urr=None):
+    """A Create PDR of an Ethernet PDU session classified by an Ethernet Packet Filter
+    (filt: its IEs): uplink on the session's F-TEID, or downlink with ETHI."""
+    from scapy.contrib.pfcp import IE_EthernetPacketFilter
+    pdi = [S.IE_SourceInterface(interface=src_iface)]
+    pdi += [S.IE_FTEID(V4=1, TEID=teid, ipv4="192.0.2.1")] if teid is not None else \
+        [S.IE_EthernetPDUSessionInformation(ETHI=1)]
+    ies = [S.IE_PDR_Id(id=pdr), S.IE_Precedence(precedence=prec), S.IE_PDI(IE_list=pdi + [
+        IE_EthernetPacketFilter(IE_list=filt)]), S.IE_FAR_Id(id=far)]
+    if teid is not None:
+        ies.append(S.IE_OuterHeaderRemoval(header=0))
+    if urr is not None:
+        ies.append(S.IE_URR_Id(id=urr))
+    return S.IE_CreatePDR(IE_list=ies)
+
+
+@R.test
+def test_ethernet_packet_filters():
+    """Ethernet Packet Filters (TS 29.244 7.5.2.2-3, TS 23.501 5.7.6.3) classify an Ethernet
+    PDU session's frames in sxdp (eth_applications: the UE side's MAC, the other side's,
+    Ethertype, C-TAG, S-TAG): uplink frames to a blocked MAC take their PDR's drop, frames of
+    C-VID 100 their PDR's own URR, downlink frames from one LAN host their PDR's drop, every
+    other frame the session's default PDRs. The entries go with the session. A filter on an IP
+    session is refused (73), one with an SDF Filter inside (76), MAC ranges past what one
+    filter may become (75)."""
+    from scapy.all import Ether, Dot1Q, IP, UDP, Raw
+    from scapy.contrib.pfcp import IE_MACAddress, IE_C_TAG, IE_Ethertype
+    spec = dict(UPF, ethernet_sessions=True)
+    blocked, lan2 = "02:00:00:00:0a:99", "02:00:00:00:0a:06"
+
+    def ip(fill):
+        return IP(src="10.10.0.31", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(fill * 60)
+    up = [Ether(src=MAC_A, dst=LAN_MAC) / ip(b"1"),                    # the default PDR
+          Ether(src=MAC_A, dst=blocked) / ip(b"2"),                    # PDR 3: dropped
+          Ether(src=MAC_A, dst=LAN_MAC) / Dot1Q(vlan=100) / ip(b"3"),  # PDR 4: its URR 2
+          Ether(src=MAC_A, dst=LAN_MAC) / Dot1Q(vlan=200) / ip(b"4")]  # the default PDR
+    down = [Ether(src=LAN_MAC, dst=MAC_A) / ip(b"5"),                  # the default PDR
+            Ether(src=lan2, dst=MAC_A) / ip(b"6")]                     # PDR 5: dropped
+    more = [eth_filter_pdr(3, 0, 10, [IE_MACAddress(DEST=1, destination_mac=blocked)], far=3, teid=0x7811),
+            eth_filter_pdr(4, 0, 20, [IE_C_TAG(VID=1, cvid_value_hi=0, cvid_value_low=100)], far=1, teid=0x7811,
+                           urr=2),
+            eth_filter_pdr(5, 1, 10, [IE_MACAddress(SOUR=1, source_mac=lan2), IE_Ethertype(type=0x0800)], far=3),
+            S.IE_CreateFAR(IE_list=[S.IE_FAR_Id(id=3), S.IE_ApplyAction(DROP=1)]),
+            S.IE_CreateURR(IE_list=[S.IE_URR_Id(id=2), S.IE_MeasurementMethod(VOLUM=1),
+                                    S.IE_ReportingTriggers(volume_threshold=1),
+                                    S.IE_VolumeThreshold(TOVOL=1, total=10 ** 9)])]
+    with upf_pfcp(spec=spec, n3=[eth_gpdu(0x7811, f) for f in up], lan1=down) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            expect_eq(cause_of(smf.associate()), 1, "associated")
+            r, a = smf.open_session(cp_seid=0xf11, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x71,
+                                    ul_teid=0x7811, vol_threshold=10 ** 9, more=more)
+            expect_eq(cause_of(r), 1, "a session with Ethernet Packet Filters: %s" % (r and r.summary()))
+            r, b = smf.open_session(cp_seid=0xf12, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x72,
+                                    ul_teid=0x7812, vol_threshold=10 ** 9)
+            expect_eq(cause_of(r), 1, "another of the 5G LAN group, without")
+            t = tables(dp)
+            apps = {json.dumps(e["match"], sort_keys=True).lower(): e["params"]["app"] for e in t["eth_applications"]}
+            want = [{"remote": {"value": blocked, "mask": "ff:ff:ff:ff:ff:ff"}},
+                    {"ctag": {"value": 0x10064, "mask": 0x10fff}},
+                    {"remote": {"value": lan2, "mask": "ff:ff:ff:ff:ff:ff"},
+                     "ethertype": {"value": 0x0800, "mask": 0xffff}}]
+            got = [{k: v for k, v in json.loads(m).items() if k != "slice"} for m in apps]
+            expect(all(w in got for w in want) and len(got) == 3, "eth_applications: the three filters: %s" % got)
+            ul = {e["match"]["teid"]: e for e in t["sessions_uplink"]}
+            expect_eq((ul[0x7811]["action"], ul[0x7811]["params"].get("apps"), ul[0x7811]["params"].get("eth"),
+                       ul[0x7812]["params"].get("apps", 0)), ("bridge", 1, 1, 0),
+                      "the filtered session's uplink classifies, the other's does not")
+            terms = sorted((e["action"], "urr" in e["params"]) for e in t["terminations_uplink"])
+            expect_eq(terms, [("bridge", True), ("drop", False)], "its uplink apps' terminations")
+            expect_eq([e["action"] for e in t["terminations_downlink"]], ["drop"], "its downlink app's")
+            # the UE's frames: to LAN_MAC not yet learned, they flood (the LAN, the other session)
+            st = dp.phase(["n3"], events={"switch.learn": 1})
+            ev, dr = T.events_of(st), T.drops_of(st)
+            expect_eq((ev.get("upf.bridged"), dr.get("upf.gate_closed")), (3, 1),
+                      "uplink: three bridged, the one to the blocked MAC dropped: %s %s" % (ev, dr))
+            st2 = dp.phase(["lan1"])
+            ev2, dr2 = T.events_of(st2), T.drops_of(st2)
+            expect_eq((ev2.get("upf.to_n3", 0) - ev.get("upf.to_n3", 0),
+                       dr2.get("upf.gate_closed", 0) - dr.get("upf.gate_closed", 0)), (1, 1),
+                      "downlink: the LAN host's frame to the UE, the other host's dropped: %s %s" % (ev2, dr2))
+            r = smf.delete(a["up_seid"], 0xf11)
+            use = usage_of(r, 79)
+            expect_eq((use.get(1, (0,) * 4)[2:], use.get(2, (0,) * 4)[2:]),
+                      ((len(up[0]) + len(up[3]), len(down[0])), (len(up[2]), 0)),
+                      "the URRs: the default PDRs' frames in URR 1, C-VID 100's in URR 2")
+            expect_eq(tables(dp)["eth_applications"], [], "its apps gone with it")
+            expect_eq(cause_of(smf.delete(b["up_seid"], 0xf12)), 1, "the other deleted")
+            # refusals: a filter on an IP session; an SDF Filter inside one; ranges too wide
+            ip_more = [eth_filter_pdr(3, 0, 10, [IE_MACAddress(DEST=1, destination_mac=blocked)], far=1,
+                                      teid=0x7813)]
+            r, _ = smf.open_session(cp_seid=0xf13, ue="10.45.0.13", gnb="192.0.2.10", gnb_teid=0x73,
+                                    ul_teid=0x7813, more=ip_more)
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (73, 132),
+                      "an IP session's Ethernet Packet Filter: refused, naming it")
+            sdf_more = [eth_filter_pdr(3, 0, 10, [IE_MACAddress(DEST=1, destination_mac=blocked),
+                                                  SDF(FD=1, flow_description="permit out ip from any to assigned")],
+                                       far=1, teid=0x7814)]
+            r, _ = smf.open_session(cp_seid=0xf14, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x74,
+                                    ul_teid=0x7814, more=sdf_more)
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (76, 23),
+                      "an SDF Filter inside one: not supported, naming it")
+            wide = [eth_filter_pdr(3, 0, 10, [IE_MACAddress(SOUR=1, USOU=1, source_mac="00:00:00:00:00:01",
+                                                            upper_source_mac="ff:ff:ff:ff:ff:fe")], far=1,
+                                   teid=0x7815)]
+            r, _ = smf.open_session(cp_seid=0xf15, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0x75,
+                                    ul_teid=0x7815, more=wide)
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (75, 132),
+                      "a MAC range past the filter's bound: no resources, naming it")
+            now = tables(dp)
+            expect_eq([k for k in ("sessions_uplink", "sessions_downlink", "sessions_eth", "lan_members",
+                                   "eth_applications", "terminations_uplink", "terminations_downlink")
+                       if now[k] != base[k]], [], "the refusals changed nothing")
+
+
 def keys_of(t):
     """Every entry of the tables as (table, match, action): what is there, whatever its
     counters' thresholds now."""

@@ -352,7 +352,7 @@ class Api:
 UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink",
               "sessions_downlink6", "sessions_n9_downlink",
               "applications", "applications6", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
-              "interfaces", "meters", "sessions_eth", "lan_members", "flood"]
+              "interfaces", "meters", "sessions_eth", "lan_members", "flood", "eth_applications"]
 
 UPF = {"slice": "mec", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"], "rate_bps": 1000000000,
        "n3": {"port": "n3", "address": "192.0.2.1/24"}, "n9": {"port": "n9", "address": "198.51.100.1/24"},

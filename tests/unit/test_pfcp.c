@@ -247,7 +247,10 @@ with_ie(uint8_t *b, size_t size, uint8_t type, uint16_t group, uint16_t ie)
 	pf_enc_begin(&e, b, size, &h);
 	if (group == PF_IE_PDI)
 		pf_enc_group(&e, PF_IE_CREATE_PDR);
-	else if (group == PF_IE_FWD_PARAMS)
+	else if (group == PF_IE_ETH_PACKET_FILTER) {
+		pf_enc_group(&e, PF_IE_CREATE_PDR);
+		pf_enc_group(&e, PF_IE_PDI);
+	} else if (group == PF_IE_FWD_PARAMS)
 		pf_enc_group(&e, PF_IE_CREATE_FAR);
 	else if (group == PF_IE_UPD_FWD_PARAMS)
 		pf_enc_group(&e, PF_IE_UPDATE_FAR);

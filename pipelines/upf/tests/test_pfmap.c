@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "pf_codec.h"
+#include "pf_ethapp.h"
 #include "pf_map.h"
 #include "pf_sess.h"
 #include "pf_test_msgs.h"
@@ -111,6 +112,14 @@ a_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t pr
 {
 	(void)arg, (void)af, (void)r, (void)proto, (void)prio;
 	*id = 9;
+	return 0;
+}
+
+static int
+a_eth_app(void *arg, const struct pf_eth_filter *f, bool ul, uint16_t prio, uint16_t *id)
+{
+	(void)arg, (void)f, (void)ul, (void)prio;
+	*id = 11;
 	return 0;
 }
 
@@ -304,6 +313,23 @@ sample_eth(void)
 	return s;
 }
 
+/* Ethernet Packet Filter: frames from the LAN host 02:00:00:00:0a:05 */
+static struct pf_eth_filter filter = { .n_mac = 1, .mac = { { .flags = PF_MAC_SOUR,
+								 .src = { 2, 0, 0, 0, 0x0a, 5 } } } };
+
+/* the first update of @table's params (@match: its match instead) */
+static json_t *
+params_in(json_t *out, const char *table, bool match)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(out, i, u)
+		if (strcmp(json_string_value(json_object_get(u, "table")), table) == 0)
+			return json_object_get(u, match ? "match" : "params");
+	return NULL;
+}
+
 static const char *
 action_in(json_t *out, const char *table)
 {
@@ -326,7 +352,7 @@ START_TEST(ethernet_session)
 	struct pf_session *s = sample_eth(), *t;
 	struct pf_map_ctx c = { .sess_id = UP_SESS_PFCP_MIN + 9, .slice = 5, .underlay = 1, .upf = &U };
 	struct pf_map_ids ids = { .arg = &a, .peer = a_peer, .meter = a_meter, .counter = a_counter,
-				  .app = a_app, .watch = a_watch, .stopped = a_stopped };
+				  .app = a_app, .eth_app = a_eth_app, .watch = a_watch, .stopped = a_stopped };
 	json_t *out = json_array();
 	int calls = 0;
 
@@ -348,6 +374,22 @@ START_TEST(ethernet_session)
 	ck_assert_ptr_nonnull(action_in(out, UP_T_SESSIONS_ETH));
 	ck_assert_str_eq(action_in(out, UP_T_LAN_MEMBERS), UP_A_MEMBER);
 	ck_assert_ptr_null(action_in(out, UP_T_SESSIONS_DOWNLINK));
+	ck_assert_ptr_null(action_in(out, UP_T_TERMINATIONS_DOWNLINK));
+	json_array_clear(out);
+	/* an Ethernet Packet Filter on its ETHI PDR: an app of its own (a
+	 * termination), the session entry classifies, frames whatever its action */
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].ethi) {
+			s->pdr[i].n_ethf = 1;
+			s->pdr[i].ethf = &filter;
+		}
+	ck_assert_msg(pf_map_session(&c, s, &ids, out, &e) == 0, "compile: %s", e.why);
+	ck_assert_ptr_nonnull(action_in(out, UP_T_TERMINATIONS_DOWNLINK));
+	ck_assert_int_eq(json_integer_value(json_object_get(params_in(out, UP_T_TERMINATIONS_DOWNLINK, true),
+							    UP_F_APP)), 11);
+	ck_assert_int_eq(json_integer_value(json_object_get(params_in(out, UP_T_SESSIONS_ETH, false), UP_F_APPS)), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(params_in(out, UP_T_SESSIONS_ETH, false), UP_F_ETH)), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(params_in(out, UP_T_SESSIONS_UPLINK, false), UP_F_ETH)), 1);
 	json_array_clear(out);
 	U.ethernet = false;
 	ck_assert_int_eq(pf_map_session(&c, s, &ids, out, &e), -EINVAL);
@@ -360,6 +402,106 @@ START_TEST(ethernet_session)
 	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_UE_IP);
 	json_decref(out);
 	pf_sess_free(s);
+}
+END_TEST
+
+/* An Ethernet Packet Filter on an IP PDU session's PDR: refused, naming it. */
+START_TEST(ethernet_filter_in_ip_session)
+{
+	struct alloc a = { .meter_base = 100, .counter_base = 200 };
+	struct pf_map_err e;
+	struct pf_session *s = sample_chv4();
+	struct pf_map_ctx c = { .sess_id = UP_SESS_PFCP_MIN + 9, .slice = 5, .underlay = 1, .upf = &U };
+	struct pf_map_ids ids = { .arg = &a, .peer = a_peer, .meter = a_meter, .counter = a_counter,
+				  .app = a_app, .eth_app = a_eth_app, .watch = a_watch, .stopped = a_stopped };
+	json_t *out = json_array();
+
+	upf_init();
+	ck_assert_int_eq(pf_map_choose(&U, s, a_teid, NULL, &e), 0);
+	s->pdr[0].n_ethf = 1;
+	s->pdr[0].ethf = &filter;
+	ck_assert_int_eq(pf_map_session(&c, s, &ids, out, &e), -EINVAL);
+	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_ETH_PACKET_FILTER);
+	ck_assert_uint_eq(e.f.rule_id, s->pdr[0].id);
+	json_decref(out);
+	pf_sess_free(s);
+}
+END_TEST
+
+/* A MAC range's ternary prefixes cover it exactly, and none overlaps
+ * another: every value near and inside small ranges, and the edges. */
+START_TEST(ethapp_prefixes)
+{
+	uint64_t v[48], m[48], all = (UINT64_C(1) << 48) - 1;
+	int n;
+
+	ck_assert_int_eq(pf_ethapp_prefixes(0, all, v, m, 48), 1);
+	ck_assert_uint_eq(m[0], 0);
+	ck_assert_int_eq(pf_ethapp_prefixes(7, 7, v, m, 48), 1);
+	ck_assert_uint_eq(m[0], all);
+	ck_assert_int_eq(pf_ethapp_prefixes(0x020000000000, 0x0200000000ff, v, m, 48), 1);
+	ck_assert_uint_eq(m[0], all & ~UINT64_C(0xff));
+	ck_assert_int_eq(pf_ethapp_prefixes(1, all - 1, v, m, 48), -E2BIG);
+	ck_assert_int_eq(pf_ethapp_prefixes(5, 4, v, m, 48), -EINVAL);
+	for (uint64_t lo = 0; lo < 40; lo++)
+		for (uint64_t hi = lo; hi < 70; hi += 3) {
+			ck_assert_int_gt(n = pf_ethapp_prefixes(lo, hi, v, m, 48), 0);
+			for (uint64_t x = 0; x < 80; x++) {
+				int hits = 0;
+
+				for (int k = 0; k < n; k++)
+					hits += (x & m[k]) == v[k];
+				ck_assert_int_eq(hits, x >= lo && x <= hi);
+			}
+		}
+}
+END_TEST
+
+static const char *
+field_value(json_t *match, const char *f)
+{
+	return json_string_value(json_object_get(json_object_get(match, f), "value"));
+}
+
+/* A filter's matches: the UE side is local (the source uplink, the
+ * destination downlink), BIDE adds the swapped one, tags carry their
+ * presence bit, a range too wide for the table is refused. */
+START_TEST(ethapp_matches)
+{
+	struct pf_eth_filter f = { .n_mac = 1, .props = PF_ETHF_BIDE, .has_ctag = true, .has_type = true,
+				   .ethertype = 0x0800, .ctag = { .flags = PF_TAG_VID, .vid = 100 },
+				   .mac = { { .flags = PF_MAC_SOUR | PF_MAC_DEST, .src = { 2, 0, 0, 0, 0, 0xa },
+					      .dst = { 2, 0, 0, 0, 0, 0xb } } } };
+	json_t *a, *m;
+	int rc;
+
+	ck_assert_ptr_nonnull(a = pf_ethapp_matches(5, &f, true, &rc));
+	ck_assert_int_eq(json_array_size(a), 2);
+	m = json_array_get(a, 0);
+	ck_assert_str_eq(field_value(m, UP_F_LOCAL), "02:00:00:00:00:0a");
+	ck_assert_str_eq(field_value(m, UP_F_REMOTE), "02:00:00:00:00:0b");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, UP_F_CTAG), "value")),
+			 UP_TAG_PRESENT | 100);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, UP_F_CTAG), "mask")),
+			 UP_TAG_PRESENT | 0xfff);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, UP_F_ETHERTYPE), "value")), 0x0800);
+	ck_assert_int_eq(json_integer_value(json_object_get(m, UP_F_SLICE)), 5);
+	m = json_array_get(a, 1);
+	ck_assert_str_eq(field_value(m, UP_F_LOCAL), "02:00:00:00:00:0b");
+	json_decref(a);
+	f.props = 0;
+	f.mac[0].flags = PF_MAC_SOUR;
+	ck_assert_ptr_nonnull(a = pf_ethapp_matches(5, &f, false, &rc));
+	ck_assert_int_eq(json_array_size(a), 1);
+	m = json_array_get(a, 0);
+	ck_assert_str_eq(field_value(m, UP_F_REMOTE), "02:00:00:00:00:0a");
+	ck_assert_ptr_null(json_object_get(m, UP_F_LOCAL));
+	json_decref(a);
+	memset(f.mac[0].usrc, 0xff, 6);
+	f.mac[0].usrc[5] = 0xfe;
+	f.mac[0].flags |= PF_MAC_USOU;
+	ck_assert_ptr_null(pf_ethapp_matches(5, &f, false, &rc));
+	ck_assert_int_eq(rc, -E2BIG);
 }
 END_TEST
 
@@ -515,6 +657,9 @@ main(void)
 	tcase_add_test(t, deterministic);
 	tcase_add_test(t, ue_chosen);
 	tcase_add_test(t, ethernet_session);
+	tcase_add_test(t, ethernet_filter_in_ip_session);
+	tcase_add_test(t, ethapp_prefixes);
+	tcase_add_test(t, ethapp_matches);
 	tcase_add_test(t, qfi_only_refused);
 	tcase_add_test(t, cp_choose_own_teid);
 	suite_add_tcase(s, t);

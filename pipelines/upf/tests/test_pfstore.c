@@ -150,6 +150,17 @@ sess_rich(void)
 	pf_enc_ie(&e, PF_IE_NET_INSTANCE, "ims", 3);
 	pf_enc_ue_ip(&e, &u6);
 	pf_enc_ue_ip(&e, &c4);   /* its IPv4 address left to the UP function (UEIP) */
+	/* an Ethernet Packet Filter with every field (the session layer, not the
+	 * model, says an IP session has none) */
+	pf_enc_group(&e, PF_IE_ETH_PACKET_FILTER);
+	pf_enc_u32(&e, PF_IE_ETH_FILTER_ID, 77);
+	pf_enc_u8(&e, PF_IE_ETH_FILTER_PROPS, 1);
+	pf_enc_ie(&e, PF_IE_MAC_ADDRESS, "\x05\x02\0\0\0\0\x01\x02\0\0\0\0\xff", 13);
+	pf_enc_ie(&e, PF_IE_MAC_ADDRESS, "\x02\x02\0\0\0\0\x09", 7);
+	pf_enc_ie(&e, PF_IE_ETHERTYPE, "\x88\xb5", 2);
+	pf_enc_ie(&e, PF_IE_C_TAG, "\x05\x23\x21", 3);
+	pf_enc_ie(&e, PF_IE_S_TAG, "\x04\x00\x0a", 3);
+	pf_enc_group_end(&e);
 	pf_enc_group_end(&e);
 	pf_enc_u32(&e, PF_IE_FAR_ID, 0x20);
 	pf_enc_u32(&e, PF_IE_URR_ID, 9);
@@ -273,6 +284,9 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQ(n_sdf);
 		EQ(n_qer);
 		EQ(n_urr);
+		EQ(n_ethf);
+		if (a->n_ethf)
+			ck_assert(memcmp(a->ethf, b->ethf, a->n_ethf * sizeof(*a->ethf)) == 0);
 		ck_assert_str_eq(pf_sess_name(a->ni), pf_sess_name(b->ni));
 		ck_assert_str_eq(pf_sess_name(a->app), pf_sess_name(b->app));
 		EQ(ni);
@@ -399,6 +413,14 @@ START_TEST(pack_round_trip)
 		p++;
 	/* the rich one's PDR asking for a UE address, and with the one chosen */
 	ck_assert(p->ue.ch4 && !p->ue.has_v4 && p->ue.has_v6 && strcmp(pf_sess_name(p->pool), "pool1") == 0);
+	/* its Ethernet Packet Filter as sent: a source range, a destination, tags */
+	ck_assert_int_eq(p->n_ethf, 1);
+	ck_assert(p->ethf[0].id == 77 && p->ethf[0].props == PF_ETHF_BIDE && p->ethf[0].n_mac == 2 &&
+		  p->ethf[0].mac[0].flags == (PF_MAC_SOUR | PF_MAC_USOU) && p->ethf[0].mac[0].usrc[5] == 0xff &&
+		  p->ethf[0].mac[1].flags == PF_MAC_DEST && p->ethf[0].mac[1].dst[5] == 9);
+	ck_assert(p->ethf[0].has_type && p->ethf[0].ethertype == 0x88b5 && p->ethf[0].has_ctag &&
+		  p->ethf[0].ctag.flags == (PF_TAG_PCP | PF_TAG_VID) && p->ethf[0].ctag.pcp == 3 &&
+		  p->ethf[0].ctag.vid == 0x221 && p->ethf[0].has_stag && p->ethf[0].stag.vid == 10);
 	round_trip(r, b, sizeof(b));
 	p->ue.has_v4 = 1;
 	memcpy(p->ue.v4, "\x0a\x2d\x00\x09", 4);

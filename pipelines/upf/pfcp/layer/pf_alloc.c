@@ -438,6 +438,65 @@ pf_shared_app_find(struct pf_shared *s, uint32_t slice, int af, const struct pf_
 	return find(&s->app, k, id);
 }
 
+struct app_of {
+	const char *table;
+	json_t *matches;
+	uint16_t prio;
+};
+
+static json_t *
+app_of_entries(void *arg, uint16_t id)
+{
+	struct app_of *m = arg;
+	json_t *a = json_array(), *match;
+	size_t i;
+
+	json_array_foreach(m->matches, i, match)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:O,s:i,s:s,s:{s:i}}", "type", "insert", "table", m->table,
+						   "match", match, "priority", m->prio, "action", UP_A_APP, "params",
+						   UP_F_APP, id));
+	return a;
+}
+
+/* the table, the priority and the matches as one canonical text (a new string) */
+static char *
+app_of_key(const char *table, json_t *matches, uint16_t prio)
+{
+	char *d = json_dumps(matches, JSON_COMPACT | JSON_SORT_KEYS), *k = NULL;
+
+	if (d != NULL && asprintf(&k, "%s|%u|%s", table, prio, d) < 0)
+		k = NULL;
+	free(d);
+	return k;
+}
+
+int
+pf_shared_app_of(struct pf_shared *s, const char *table, json_t *matches, uint16_t prio, json_t *ups, uint16_t *id)
+{
+	struct app_of m = { table, matches, prio };
+	char *k = app_of_key(table, matches, prio);
+	int rc;
+
+	if (k == NULL)
+		return -ENOMEM;
+	rc = take(&s->app, k, app_of_entries, &m, ups, id);
+	free(k);
+	return rc;
+}
+
+int
+pf_shared_app_of_find(struct pf_shared *s, const char *table, json_t *matches, uint16_t prio, uint16_t *id)
+{
+	char *k = app_of_key(table, matches, prio);
+	int rc;
+
+	if (k == NULL)
+		return -ENOMEM;
+	rc = find(&s->app, k, id);
+	free(k);
+	return rc;
+}
+
 void
 pf_shared_app_put(struct pf_shared *s, uint16_t id)
 {
@@ -455,7 +514,8 @@ slot_of_update(struct pf_shared *s, json_t *u, struct kind **k, uint16_t *id)
 	if (strcmp(t, UP_T_TUNNEL_PEERS) == 0) {
 		*k = &s->peer;
 		*id = (uint16_t)json_integer_value(json_object_get(json_object_get(u, "match"), UP_F_ID));
-	} else if (strcmp(t, UP_T_APPLICATIONS) == 0 || strcmp(t, UP_T_APPLICATIONS6) == 0) {
+	} else if (strcmp(t, UP_T_APPLICATIONS) == 0 || strcmp(t, UP_T_APPLICATIONS6) == 0 ||
+		   strcmp(t, UP_T_ETH_APPLICATIONS) == 0) {
 		*k = &s->app;
 		*id = (uint16_t)json_integer_value(json_object_get(json_object_get(u, "params"), UP_F_APP));
 	} else {

@@ -66,6 +66,13 @@ int pf_shared_app(struct pf_shared *s, uint32_t slice, int af, const struct pf_f
 		  uint16_t prio, json_t *ups, uint16_t *id);
 int pf_shared_app_find(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r,
 		       uint8_t proto, uint16_t prio, uint16_t *id);
+/* The app whose entries in @table are @matches (an array of "match"
+ * objects, as its writer made them: one key for the same ones), at
+ * priority @prio: its id (taken, counted), its entries into @ups the
+ * first time. 0, or -ENOSPC / -ENOMEM. */
+int pf_shared_app_of(struct pf_shared *s, const char *table, json_t *matches, uint16_t prio, json_t *ups,
+		     uint16_t *id);
+int pf_shared_app_of_find(struct pf_shared *s, const char *table, json_t *matches, uint16_t prio, uint16_t *id);
 void pf_shared_app_put(struct pf_shared *s, uint16_t id);
 void pf_shared_app_get(struct pf_shared *s, uint16_t id);
 

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "pf_ethapp.h"
 #include "pf_map.h"
 #include "qos_names.h"
 #include "up_names.h"
@@ -546,7 +547,7 @@ session_params(const struct pf_map_ctx *c, const struct term *t, uint32_t ambr, 
 static bool
 is_rule(const struct pf_pdr *p)
 {
-	return p->n_sdf > 0 || p->app != 0;
+	return p->n_sdf > 0 || p->app != 0 || p->n_ethf > 0;
 }
 
 /* Does @p forward to the CP function (Destination Interface CP-function:
@@ -570,7 +571,8 @@ same_but_qfi(const struct pf_pdr *p, const struct pf_pdr *q)
 		return false;
 	if (!is_rule(p))
 		return true;
-	if (p->app != q->app || p->n_sdf != q->n_sdf)
+	if (p->app != q->app || p->n_sdf != q->n_sdf || p->n_ethf != q->n_ethf ||
+	    (p->n_ethf && memcmp(p->ethf, q->ethf, p->n_ethf * sizeof(*p->ethf)) != 0))
 		return false;
 	for (int k = 0; k < p->n_sdf; k++)
 		if (p->sdf[k].has_fd != q->sdf[k].has_fd || memcmp(&p->sdf[k].flow, &q->sdf[k].flow, sizeof(p->sdf[k].flow)))
@@ -668,28 +670,62 @@ eth_check(const struct pf_map_ctx *c, const struct pf_session *s, struct pf_map_
 		if (p->ethi && (p->src_iface == PF_IF_ACCESS || p->src_iface == PF_IF_CP || p->has_fteid))
 			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_ETH_PDU_INFO,
 				      "PDR %u: ETHI is the downlink's from the data network", p->id);
-		if (is_rule(p))
+		if (p->n_sdf > 0 || p->app != 0)
 			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id,
 				      p->app ? PF_IE_APP_ID : PF_IE_SDF_FILTER,
-				      "PDR %u: an Ethernet PDU session's frames are not classified by IP flows", p->id);
+				      "PDR %u: an Ethernet PDU session's frames are classified by Ethernet Packet "
+				      "Filters, not IP flows", p->id);
 	}
+	return 0;
+}
+
+/* An IP PDU session's packets have no frame to filter. */
+static int
+ip_check(const struct pf_session *s, struct pf_map_err *e)
+{
+	for (int i = 0; i < s->n_pdr; i++)
+		if (s->pdr[i].n_ethf > 0)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, s->pdr[i].id,
+				      PF_IE_ETH_PACKET_FILTER, "PDR %u: an Ethernet Packet Filter in an IP PDU session",
+				      s->pdr[i].id);
+	return 0;
+}
+
+/* app[n] kept unless it is one of app[0..n-1] (two filters of one PDR
+ * may be one app): how many then. */
+static int
+add_app(const uint16_t *app, int n)
+{
+	for (int j = 0; j < n; j++)
+		if (app[j] == app[n])
+			return n;
+	return n + 1;
+}
+
+/* An Ethernet PDU session's uplink termination @t: its frames into the
+ * bridge domain, or dropped; never to an anchor. */
+static int
+eth_term(const struct pf_pdr *p, struct term *t, struct pf_map_err *e)
+{
+	if (strcmp(t->action, UP_A_FWD_N9) == 0)
+		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, p->far_id, PF_IE_OHC,
+			      "FAR %u: an Ethernet PDU session's frames to an anchor are not carried", p->far_id);
+	if (strcmp(t->action, UP_A_FWD_N6) == 0)
+		t->action = UP_A_BRIDGE;
 	return 0;
 }
 
 /* An Ethernet PDU session's uplink entry: its frames into the slice's
  * bridge domain (bridge), or the gate's drop; never to an anchor. */
 static int
-eth_uplink(const struct pf_session *s, const struct pf_pdr *d, json_t *se, struct pf_map_err *e)
+eth_uplink(const struct pf_pdr *d, json_t *se, struct pf_map_err *e)
 {
-	const char *act = json_string_value(json_object_get(se, "action"));
+	struct term t = { .action = json_string_value(json_object_get(se, "action")) };
+	int rc = eth_term(d, &t, e);
 
-	if (strcmp(act, UP_A_FWD_N9) == 0)
-		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, d->far_id, PF_IE_OHC,
-			      "FAR %u: an Ethernet PDU session's frames to an anchor are not carried", d->far_id);
-	(void)s;
-	if (strcmp(act, UP_A_FWD_N6) == 0)
-		json_object_set_new(se, "action", json_string(UP_A_BRIDGE));
-	return 0;
+	if (rc == 0)
+		json_object_set_new(se, "action", json_string(t.action));
+	return rc;
 }
 
 /* An Ethernet PDU session's downlink entry (@se's action and params) and
@@ -708,7 +744,8 @@ eth_entries(const struct pf_map_ctx *c, const struct pf_pdr *p, json_t *se, json
 					       json_pack("{s:I}", UP_F_SESSION, (json_int_t)c->sess_id), pdr));
 }
 
-/* The apps of rule PDR @p (its SDFs' remote sides, its Application ID),
+/* The apps of rule PDR @p (its SDFs' remote sides, its Ethernet Packet
+ * Filters, its Application ID),
  * each with its termination; *@ambr: the session's AMBR meter it names. */
 static int
 rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
@@ -726,6 +763,23 @@ rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 			    c->upf->name);
 		goto out;
 	}
+	if (pf_map_is_eth(s) && ul && (rc = eth_term(p, &t, e)) < 0)
+		goto out;
+	_Static_assert(PF_SESS_ETHF_MAX <= PF_SESS_SDF_MAX, "app[] holds a PDR's filters");
+	for (int k = 0; k < p->n_ethf; k++) {
+		if ((rc = ids->eth_app(ids->arg, &p->ethf[k], ul, prio, &app[n])) == -E2BIG) {
+			rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_ETH_PACKET_FILTER,
+				    "PDR %u: its Ethernet Packet Filter's MAC ranges are past %d classifier entries",
+				    p->id, PF_ETHAPP_MATCHES_MAX);
+			goto out;
+		}
+		if (rc < 0) {
+			rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_ETH_PACKET_FILTER,
+				    "PDR %u: no application id left for its Ethernet Packet Filter", p->id);
+			goto out;
+		}
+		n = add_app(app, n);
+	}
 	for (int k = 0; k < p->n_sdf && n <= PF_SESS_SDF_MAX; k++) {
 		const struct pf_sdf_rule *r = &p->sdf[k];
 
@@ -740,13 +794,7 @@ rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 				    "PDR %u: no application id left for its SDF Filter", p->id);
 			goto out;
 		}
-		/* two filters of one PDR may be one app */
-		for (int j = 0; j < n; j++)
-			if (app[j] == app[n]) {
-				n--;
-				break;
-			}
-		n++;
+		n = add_app(app, n);
 	}
 	for (int k = 0; k < n; k++)
 		json_array_append_new(out, upd(ul ? UP_T_TERMINATIONS_UPLINK : UP_T_TERMINATIONS_DOWNLINK,
@@ -788,6 +836,8 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 		ambr = rule_ambr;
 	json_object_set_new(sess_entries, "action", json_string(t.action));
 	json_object_set_new(sess_entries, "params", session_params(c, &t, ambr, rules));
+	if (pf_map_is_eth(s))   /* its T-PDUs are frames, whatever its own action */
+		json_object_set_new(json_object_get(sess_entries, "params"), UP_F_ETH, json_integer(1));
 	json_object_set_new(sess_entries, "pdr", json_integer(d ? d->id : like->id));
 	json_decref(t.params);
 	return 0;
@@ -881,7 +931,7 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 	char key[64];
 	int rc = 0;
 
-	if (eth && (rc = eth_check(c, s, e)) < 0)
+	if ((rc = eth ? eth_check(c, s, e) : ip_check(s, e)) < 0)
 		goto out;
 	for (int i = 0; i < s->n_pdr && rc == 0; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
@@ -913,7 +963,7 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 			json_t *pp = json_object_get(se, "params");
 
 			json_object_set_new(pp, UP_F_OHR, json_integer(ohr_of(d)));
-			if (eth && (rc = eth_uplink(s, d, se, e)) < 0)
+			if (eth && (rc = eth_uplink(d, se, e)) < 0)
 				break;
 			if (!eth)
 				ul_sources(s, p, pp);

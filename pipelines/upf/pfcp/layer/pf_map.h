@@ -66,6 +66,9 @@ struct pf_map_ids {
 	 * priority (larger wins) */
 	int (*app)(void *arg, int af, const struct pf_flow_end *remote, uint8_t proto, uint16_t prio,
 		   uint16_t *app);
+	/* the app of Ethernet Packet Filter @f of a PDR of direction @ul
+	 * (pf_ethapp.h): -E2BIG, its ranges past what one filter may be */
+	int (*eth_app)(void *arg, const struct pf_eth_filter *f, bool ul, uint16_t prio, uint16_t *app);
 	/* the volume sxdp is to watch on PDR @pdr's termination (0: none),
 	 * and whether it is stopped (a URR of it used its quota: it drops) */
 	uint64_t (*watch)(void *arg, uint16_t pdr);

@@ -12,6 +12,7 @@
 #include "cd_log.h"
 #include "cd_tables.h"
 #include "pf_answer.h"
+#include "pf_ethapp.h"
 #include "pf_lan.h"
 #include "pf_map.h"
 #include "pf_node.h"
@@ -251,6 +252,23 @@ id_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t p
 	return 0;
 }
 
+static int
+id_eth_app(void *arg, const struct pf_eth_filter *f, bool ul, uint16_t prio, uint16_t *id)
+{
+	struct cctx *c = arg;
+	json_t *m;
+	int rc;
+
+	if ((m = pf_ethapp_matches(c->upf->slice, f, ul, &rc)) == NULL)
+		return rc;
+	if (c->took == NULL)
+		rc = pf_shared_app_of_find(c->up->shared, UP_T_ETH_APPLICATIONS, m, prio, id);
+	else if ((rc = pf_shared_app_of(c->up->shared, UP_T_ETH_APPLICATIONS, m, prio, c->ups, id)) == 0)
+		c->took->apps[c->took->n_app++] = *id;
+	json_decref(m);
+	return rc;
+}
+
 /* @us's shared entries let go (@put) or taken again (a batch that let
  * them go failed): let go when the request is compiled, so that the
  * entries nobody names any more go in its own batch. */
@@ -327,8 +345,8 @@ pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t)
 	us->shared = sh;
 	us->n_cnt = (uint8_t)t->n_cnt;
 	us->n_met = (uint8_t)t->n_met;
-	us->n_shared = (uint8_t)(t->n_peer + t->n_app);
-	us->n_shared_app = (uint8_t)t->n_app;
+	us->n_shared = (uint16_t)(t->n_peer + t->n_app);
+	us->n_shared_app = (uint16_t)t->n_app;
 	us->shared_put = false;
 	if (t->made != NULL)
 		pf_shared_made(up->shared, t->made);
@@ -373,7 +391,8 @@ pf_ucomp_compile_one(struct pf_up *up, struct us *us, const struct pf_upf *u, co
 {
 	struct cctx c = { .up = up, .us = us, .upf = u, .took = took, .s = s, .ups = json_array() };
 	struct pf_map_ids ids = { .arg = &c, .peer = id_peer, .meter = id_meter,
-				  .counter = id_counter, .app = id_app, .watch = id_watch, .stopped = id_stopped };
+				  .counter = id_counter, .app = id_app, .eth_app = id_eth_app, .watch = id_watch,
+				  .stopped = id_stopped };
 	struct pf_map_ctx mc = { .sess_id = sess_id, .slice = u->slice, .underlay = u->underlay, .upf = u };
 	json_t *own = json_array();
 	int rc;
@@ -423,7 +442,7 @@ pf_ucomp_is_shared(json_t *u)
 	const char *t = json_string_value(json_object_get(u, "table"));
 
 	return strcmp(t, UP_T_TUNNEL_PEERS) == 0 || strcmp(t, UP_T_APPLICATIONS) == 0 ||
-	       strcmp(t, UP_T_APPLICATIONS6) == 0;
+	       strcmp(t, UP_T_APPLICATIONS6) == 0 || strcmp(t, UP_T_ETH_APPLICATIONS) == 0;
 }
 
 static json_t *

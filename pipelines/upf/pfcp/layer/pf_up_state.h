@@ -57,7 +57,8 @@ struct us {
 	struct snap *upf;
 	struct pf_rid *cnt, *met;
 	uint16_t *shared;		/* peer and app ids it holds */
-	uint8_t n_cnt, n_met, n_shared, n_shared_app;	/* peers first, then apps */
+	uint8_t n_cnt, n_met;
+	uint16_t n_shared, n_shared_app;	/* peers first, then apps (64 PDRs' 9 apps each: past a u8) */
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
 	bool shared_put;		/* its shared entries let go by the request under way */
@@ -75,6 +76,8 @@ struct took {
 	struct pf_rid cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
 	uint16_t shared[PF_SESS_FAR_MAX + PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
 	int n_cnt, n_met, n_peer, n_app, n_ue;
+	/* a PDR's apps: its SDF Filters' or Ethernet Packet Filters' (one
+	 * session is of one kind), and its Application ID's */
 	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
 	struct {
 		uint8_t af, addr[16];

@@ -61,6 +61,68 @@ ids(const uint32_t *a, unsigned int n)
 }
 
 static json_t *
+mac(const uint8_t *a)
+{
+	char b[18];
+
+	snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+	return json_string(b);
+}
+
+static json_t *
+tag(const struct pf_vlan_tag *t)
+{
+	json_t *o = json_object();
+
+	if (t->flags & PF_TAG_PCP)
+		json_object_set_new(o, "pcp", json_integer(t->pcp));
+	if (t->flags & PF_TAG_DEI)
+		json_object_set_new(o, "dei", json_integer(t->dei));
+	if (t->flags & PF_TAG_VID)
+		json_object_set_new(o, "vid", json_integer(t->vid));
+	return o;
+}
+
+/* a PDR's Ethernet Packet Filters as the SMF sent them */
+static json_t *
+eth_filters(const struct pf_pdr *p)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < p->n_ethf; i++) {
+		const struct pf_eth_filter *f = &p->ethf[i];
+		json_t *o = json_object(), *macs = json_array();
+
+		if (f->id)
+			json_object_set_new(o, "filter_id", json_integer(f->id));
+		json_object_set_new(o, "bidirectional", json_boolean(f->props & PF_ETHF_BIDE));
+		if (f->has_type)
+			json_object_set_new(o, "ethertype", json_integer(f->ethertype));
+		if (f->has_ctag)
+			json_object_set_new(o, "c_tag", tag(&f->ctag));
+		if (f->has_stag)
+			json_object_set_new(o, "s_tag", tag(&f->stag));
+		for (unsigned int k = 0; k < f->n_mac; k++) {
+			const struct pf_mac *m = &f->mac[k];
+			json_t *x = json_object();
+
+			if (m->flags & PF_MAC_SOUR)
+				json_object_set_new(x, "source", mac(m->src));
+			if (m->flags & PF_MAC_USOU)
+				json_object_set_new(x, "source_upper", mac(m->usrc));
+			if (m->flags & PF_MAC_DEST)
+				json_object_set_new(x, "destination", mac(m->dst));
+			if (m->flags & PF_MAC_UDES)
+				json_object_set_new(x, "destination_upper", mac(m->udst));
+			json_array_append_new(macs, x);
+		}
+		json_object_set_new(o, "macs", macs);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
 pdr_json(const struct us *us, const struct pf_pdr *p)
 {
 	static const char *const ohr[] = { "gtpu_udp_ipv4", "gtpu_udp_ipv6", NULL, NULL, NULL, NULL, "gtpu_udp_ip" };
@@ -104,6 +166,8 @@ pdr_json(const struct us *us, const struct pf_pdr *p)
 		json_array_append_new(sdf, f);
 	}
 	json_object_set_new(o, "sdf_filters", sdf);
+	if (p->n_ethf > 0)
+		json_object_set_new(o, "ethernet_filters", eth_filters(p));
 	for (unsigned int i = 0; i < 64; i++)
 		if (p->qfi_mask & (1ull << i))
 			json_array_append_new(q, json_integer(i));

@@ -402,6 +402,56 @@ parse_sdf(struct bld *b, int i, struct pf_pdr *p, struct pf_sdf_rule *r)
 	return 0;
 }
 
+/* An Ethernet Packet Filter: a MAC range whose upper end is below its lower one, or a
+ * VID past 4094 (TS 29.244 8.2.94: 4095 is reserved), is an incorrect IE */
+static int
+parse_ethf(struct bld *b, int g, struct pf_pdr *p, struct pf_eth_filter *f)
+{
+	uint16_t types[2] = { PF_IE_C_TAG, PF_IE_S_TAG };
+	struct pf_vlan_tag *tags[2] = { &f->ctag, &f->stag };
+	bool *has[2] = { &f->has_ctag, &f->has_stag };
+	uint32_t u32;
+	uint16_t u16;
+	uint8_t v;
+	int i;
+
+	(void)p;
+	memset(f, 0, sizeof(*f));
+	i = child(b, g, PF_IE_ETH_FILTER_ID);
+	if (i >= 0 && pf_get_u32(ie_at(b, i), &u32) == 0)
+		f->id = u32;
+	if (u8_of(b, g, PF_IE_ETH_FILTER_PROPS, &v) == 0)
+		f->props = v & PF_ETHF_BIDE;
+	for (i = pf_find(b->m, g, PF_IE_MAC_ADDRESS, -1); i >= 0; i = pf_find(b->m, g, PF_IE_MAC_ADDRESS, i)) {
+		struct pf_mac *m = &f->mac[f->n_mac];
+
+		if (f->n_mac >= PF_ETHF_MAC_MAX)
+			return fail(b, PF_CAUSE_NO_RESOURCES, PF_IE_MAC_ADDRESS, 0, 0);
+		if (pf_get_mac(ie_at(b, i), m) != 0 ||
+		    ((m->flags & PF_MAC_USOU) && (!(m->flags & PF_MAC_SOUR) || memcmp(m->usrc, m->src, 6) < 0)) ||
+		    ((m->flags & PF_MAC_UDES) && (!(m->flags & PF_MAC_DEST) || memcmp(m->udst, m->dst, 6) < 0)))
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_MAC_ADDRESS, 0, 0);
+		f->n_mac++;
+	}
+	i = child(b, g, PF_IE_ETHERTYPE);
+	if (i >= 0) {
+		if (pf_get_u16(ie_at(b, i), &u16) != 0)
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_ETHERTYPE, 0, 0);
+		f->has_type = true;
+		f->ethertype = u16;
+	}
+	for (int t = 0; t < 2; t++) {
+		i = child(b, g, types[t]);
+		if (i < 0)
+			continue;
+		if (pf_get_vlan_tag(ie_at(b, i), tags[t]) != 0 ||
+		    ((tags[t]->flags & PF_TAG_VID) && tags[t]->vid == 0xfff))
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, types[t], 0, 0);
+		*has[t] = true;
+	}
+	return 0;
+}
+
 /* a PDI replaces all the PDR's match fields */
 static int
 parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
@@ -415,8 +465,9 @@ parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
 	p->ni = p->app = 0;
 	p->qfi_mask = 0;
 	p->ethi = false;
-	p->n_sdf = 0;
+	p->n_sdf = p->n_ethf = 0;
 	p->sdf = NULL;
+	p->ethf = NULL;
 	if (u8_of(b, pdi, PF_IE_SRC_IFACE, &v) != 0)
 		return fail(b, PF_CAUSE_MANDATORY_MISSING, PF_IE_SRC_IFACE, 0, 0);
 	p->src_iface = v & 0x0f;
@@ -442,6 +493,18 @@ parse_pdi(struct bld *b, int pdi, struct pf_pdr *p)
 	}
 	if (p->n_sdf == 0)
 		p->sdf = NULL;
+	p->ethf = b->ethfs + b->n_ethfs;
+	for (i = pf_find(b->m, pdi, PF_IE_ETH_PACKET_FILTER, -1); i >= 0;
+	     i = pf_find(b->m, pdi, PF_IE_ETH_PACKET_FILTER, i)) {
+		if (p->n_ethf >= PF_SESS_ETHF_MAX || b->n_ethfs >= b->max_ethfs)
+			return fail(b, PF_CAUSE_NO_RESOURCES, PF_IE_ETH_PACKET_FILTER, 0, 0);
+		if ((rc = parse_ethf(b, i, p, &b->ethfs[b->n_ethfs])) != 0)
+			return rc;
+		b->n_ethfs++;
+		p->n_ethf++;
+	}
+	if (p->n_ethf == 0)
+		p->ethf = NULL;
 	i = child(b, pdi, PF_IE_APP_ID);
 	if (i >= 0 && (rc = intern_ie(b, i, false, &p->app)) != 0)
 		return rc;
@@ -987,9 +1050,10 @@ CMP_ID(cmp_urr, pf_urr)
 struct pf_session *
 pf_sess_layout(struct bld *b)
 {
-	size_t sz = ALIGN8(sizeof(struct pf_session)), o_pdr, o_far, o_qer, o_urr, o_sdf, o_ids;
-	int i, n_sdf = 0, n_ids = 0;
+	size_t sz = ALIGN8(sizeof(struct pf_session)), o_pdr, o_far, o_qer, o_urr, o_sdf, o_ethf, o_ids;
+	int i, n_sdf = 0, n_ethf = 0, n_ids = 0;
 	struct pf_sdf_rule *sdf;
+	struct pf_eth_filter *ethf;
 	struct pf_session *s;
 	uint32_t *ids;
 	char *base;
@@ -1000,6 +1064,7 @@ pf_sess_layout(struct bld *b)
 	qsort(b->urr, (size_t)b->n_urr, sizeof(b->urr[0]), cmp_urr);
 	for (i = 0; i < b->n_pdr; i++) {
 		n_sdf += b->pdr[i].n_sdf;
+		n_ethf += b->pdr[i].n_ethf;
 		n_ids += b->pdr[i].n_qer + b->pdr[i].n_urr;
 	}
 	o_pdr = sz;
@@ -1012,6 +1077,8 @@ pf_sess_layout(struct bld *b)
 	sz = ALIGN8(sz + (size_t)b->n_far * sizeof(struct pf_far));
 	o_sdf = sz;
 	sz = ALIGN8(sz + (size_t)n_sdf * sizeof(struct pf_sdf_rule));
+	o_ethf = sz;
+	sz = ALIGN8(sz + (size_t)n_ethf * sizeof(struct pf_eth_filter));
 	o_ids = sz;
 	sz += (size_t)n_ids * sizeof(uint32_t);
 	base = malloc(sz);
@@ -1039,6 +1106,7 @@ pf_sess_layout(struct bld *b)
 	if (b->n_far)
 		memcpy(s->far, b->far, (size_t)b->n_far * sizeof(struct pf_far));
 	sdf = (struct pf_sdf_rule *)(base + o_sdf);
+	ethf = (struct pf_eth_filter *)(base + o_ethf);
 	ids = (uint32_t *)(base + o_ids);
 	for (i = 0; i < b->n_pdr; i++) {
 		struct pf_pdr *p = &s->pdr[i];
@@ -1048,6 +1116,11 @@ pf_sess_layout(struct bld *b)
 			memcpy(sdf, b->pdr[i].sdf, p->n_sdf * sizeof(*sdf));
 			p->sdf = sdf;
 			sdf += p->n_sdf;
+		}
+		if (p->n_ethf) {
+			memcpy(ethf, b->pdr[i].ethf, p->n_ethf * sizeof(*ethf));
+			p->ethf = ethf;
+			ethf += p->n_ethf;
 		}
 		if (p->n_qer) {
 			memcpy(ids, b->pdr[i].qer, p->n_qer * sizeof(*ids));
@@ -1073,12 +1146,14 @@ pf_sess_layout(struct bld *b)
 static struct bld *
 bld_new(const struct pf_msg *m, struct pf_fail *f, struct pf_mod *x)
 {
-	int i, n_sdf = 0, n_ids = 0;
+	int i, n_sdf = 0, n_ethf = 0, n_ids = 0;
 	struct bld *b;
 
 	for (i = 0; i < m->n_ies; i++)
 		if (m->ies[i].type == PF_IE_SDF_FILTER)
 			n_sdf++;
+		else if (m->ies[i].type == PF_IE_ETH_PACKET_FILTER)
+			n_ethf++;
 		else if (m->ies[i].type == PF_IE_URR_ID || m->ies[i].type == PF_IE_QER_ID)
 			n_ids++;
 	b = malloc(sizeof(*b));
@@ -1086,8 +1161,9 @@ bld_new(const struct pf_msg *m, struct pf_fail *f, struct pf_mod *x)
 		return NULL;
 	b->n_pdr = b->n_far = b->n_qer = b->n_urr = 0;
 	b->n_rm_far = b->n_rm_qer = b->n_rm_urr = 0;
-	b->n_sdfs = b->n_ids = b->n_new = 0;
+	b->n_sdfs = b->n_ethfs = b->n_ids = b->n_new = 0;
 	b->max_sdfs = n_sdf;
+	b->max_ethfs = n_ethf;
 	b->max_ids = n_ids;
 	b->m = m;
 	b->f = f;
@@ -1097,9 +1173,11 @@ bld_new(const struct pf_msg *m, struct pf_fail *f, struct pf_mod *x)
 	memset(&b->cp, 0, sizeof(b->cp));
 	memset(&b->bar, 0, sizeof(b->bar));
 	b->sdfs = malloc((size_t)(n_sdf ? n_sdf : 1) * sizeof(*b->sdfs));
+	b->ethfs = n_ethf ? malloc((size_t)n_ethf * sizeof(*b->ethfs)) : NULL;
 	b->ids = malloc((size_t)(n_ids ? n_ids : 1) * sizeof(*b->ids));
-	if (b->sdfs == NULL || b->ids == NULL) {
+	if (b->sdfs == NULL || b->ids == NULL || (n_ethf && b->ethfs == NULL)) {
 		free(b->sdfs);
+		free(b->ethfs);
 		free(b->ids);
 		free(b);
 		return NULL;
@@ -1115,6 +1193,7 @@ bld_free(struct bld *b)
 	for (i = 0; i < b->n_new; i++)
 		pf_sess_name_gc(b->newnames[i]); /* the ones no session took */
 	free(b->sdfs);
+	free(b->ethfs);
 	free(b->ids);
 	free(b);
 }

@@ -26,10 +26,11 @@ struct bld {
 	/* what this message removed, to name it when a PDR still points there */
 	int n_rm_far, n_rm_qer, n_rm_urr;
 	uint32_t rm_far[PF_SESS_FAR_MAX], rm_qer[PF_SESS_QER_MAX], rm_urr[PF_SESS_URR_MAX];
-	/* scratch for the message's SDF filters and ID lists (sized by counting) */
+	/* scratch for the message's SDF and Ethernet filters and ID lists (sized by counting) */
 	struct pf_sdf_rule *sdfs;
+	struct pf_eth_filter *ethfs;
 	uint32_t *ids;
-	int n_sdfs, n_ids, max_sdfs, max_ids;
+	int n_sdfs, n_ids, max_sdfs, max_ids, n_ethfs, max_ethfs;
 	int n_new;
 	uint16_t newnames[NEWNAMES_MAX];
 };

@@ -168,6 +168,44 @@ w_sdf(struct wr *w, const struct pf_sdf_rule *r)
 	}
 }
 
+static void
+w_tag(struct wr *w, const struct pf_vlan_tag *t)
+{
+	w8(w, t->flags);
+	w8(w, (uint8_t)(t->pcp | t->dei << 3));
+	wvar(w, t->vid);
+}
+
+/* an Ethernet Packet Filter: its fields, then each MAC address IE's flags and addresses */
+static void
+w_ethf(struct wr *w, const struct pf_eth_filter *f)
+{
+	const uint8_t *mac[4];
+
+	w8(w, (uint8_t)(BIT(0, f->id) | BIT(1, f->props) | BIT(2, f->has_type) | BIT(3, f->has_ctag) |
+			BIT(4, f->has_stag)));
+	if (f->id)
+		wvar(w, f->id);
+	if (f->props)
+		w8(w, f->props);
+	if (f->has_type)
+		wvar(w, f->ethertype);
+	if (f->has_ctag)
+		w_tag(w, &f->ctag);
+	if (f->has_stag)
+		w_tag(w, &f->stag);
+	w8(w, f->n_mac);
+	for (int i = 0; i < f->n_mac; i++) {
+		const struct pf_mac *m = &f->mac[i];
+
+		mac[0] = m->src, mac[1] = m->dst, mac[2] = m->usrc, mac[3] = m->udst;
+		w8(w, m->flags);
+		for (int b = 0; b < 4; b++)
+			if (m->flags >> b & 1)
+				wraw(w, mac[b], 6);
+	}
+}
+
 static bool
 fteid_set(const struct pf_fteid *f)
 {
@@ -189,7 +227,7 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 		BIT(4, p->ohr) | BIT(5, p->ni) | BIT(6, p->app) | BIT(7, p->precedence) | BIT(8, p->far_id) |
 		BIT(9, p->qfi_mask) | BIT(10, fteid_set(&p->fteid)) | BIT(11, ue_set(&p->ue)) |
 		BIT(12, p->n_sdf) | BIT(13, p->n_qer) | BIT(14, p->n_urr) | BIT(15, p->ue.ch4) | BIT(16, p->ue.ch6) |
-		BIT(17, p->pool) | BIT(18, p->ethi) | BIT(19, p->lan);
+		BIT(17, p->pool) | BIT(18, p->ethi) | BIT(19, p->lan) | BIT(20, p->n_ethf);
 	int i;
 
 	wvar(w, p->id);
@@ -231,6 +269,11 @@ w_pdr(struct wr *w, const struct pf_pdr *p)
 		wname(w, p->pool);
 	if (m & BIT(19, 1))
 		w8(w, p->lan);
+	if (m & BIT(20, 1)) {
+		w8(w, p->n_ethf);
+		for (i = 0; i < p->n_ethf; i++)
+			w_ethf(w, &p->ethf[i]);
+	}
 }
 
 static void
@@ -628,6 +671,63 @@ r_sdf(struct rd *r, struct pf_sdf_rule *s)
 }
 
 static void
+r_tag(struct rd *r, struct pf_vlan_tag *t)
+{
+	uint8_t v;
+
+	t->flags = r8(r);
+	v = r8(r);
+	t->pcp = v & 0x07;
+	t->dei = v >> 3 & 1;
+	t->vid = (uint16_t)rvar(r, 0xffe);
+	if ((t->flags & ~0x07) || (v & ~0x0f))
+		r->bad = true;
+}
+
+/* as w_ethf wrote it, and as parse_ethf leaves it */
+static void
+r_ethf(struct rd *r, struct pf_eth_filter *f)
+{
+	uint8_t m = r8(r), *mac[4];
+
+	memset(f, 0, sizeof(*f));
+	if (m & ~0x1f)
+		r->bad = true;
+	if (m & 0x01)
+		f->id = (uint32_t)rvar(r, UINT32_MAX);
+	if (m & 0x02)
+		f->props = r8(r);
+	f->has_type = m >> 2 & 1;
+	f->has_ctag = m >> 3 & 1;
+	f->has_stag = m >> 4 & 1;
+	if (f->has_type)
+		f->ethertype = (uint16_t)rvar(r, UINT16_MAX);
+	if (f->has_ctag)
+		r_tag(r, &f->ctag);
+	if (f->has_stag)
+		r_tag(r, &f->stag);
+	f->n_mac = r8(r);
+	if (f->props & ~PF_ETHF_BIDE || f->n_mac > PF_ETHF_MAC_MAX) {
+		r->bad = true;
+		return;
+	}
+	for (int i = 0; i < f->n_mac && !r->bad; i++) {
+		struct pf_mac *a = &f->mac[i];
+
+		mac[0] = a->src, mac[1] = a->dst, mac[2] = a->usrc, mac[3] = a->udst;
+		a->flags = r8(r);
+		if (a->flags & ~0x0f)
+			r->bad = true;
+		for (int b = 0; b < 4; b++)
+			if (a->flags >> b & 1)
+				rraw(r, mac[b], 6);
+		if (((a->flags & PF_MAC_USOU) && (!(a->flags & PF_MAC_SOUR) || memcmp(a->usrc, a->src, 6) < 0)) ||
+		    ((a->flags & PF_MAC_UDES) && (!(a->flags & PF_MAC_DEST) || memcmp(a->udst, a->dst, 6) < 0)))
+			r->bad = true;
+	}
+}
+
+static void
 r_pdr(struct unp *u, struct pf_pdr *p)
 {
 	struct rd *r = &u->r;
@@ -637,7 +737,7 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 
 	memset(p, 0, sizeof(*p));
 	p->id = (uint16_t)rvar(r, UINT16_MAX);
-	m = rvar(r, 0xfffff);
+	m = rvar(r, 0x1fffff);
 	p->has_ohr = is_bool(m, 0);
 	p->has_fteid = is_bool(m, 1);
 	p->has_ue_ip = is_bool(m, 2);
@@ -706,6 +806,17 @@ r_pdr(struct unp *u, struct pf_pdr *p)
 		p->lan = r8(r);
 	if ((m & BIT(19, 1)) && (p->lan == 0 || p->lan > PF_LAN_SLOTS || !p->ethi))
 		r->bad = true;
+	if (m & BIT(20, 1)) {
+		p->n_ethf = r8(r);
+		if (p->n_ethf == 0 || p->n_ethf > PF_SESS_ETHF_MAX || b->n_ethfs + p->n_ethf > b->max_ethfs) {
+			r->bad = true;
+			return;
+		}
+		p->ethf = b->ethfs + b->n_ethfs;
+		b->n_ethfs += p->n_ethf;
+		for (i = 0; i < p->n_ethf && !r->bad; i++)
+			r_ethf(r, &p->ethf[i]);
+	}
 }
 
 static void
@@ -876,6 +987,7 @@ int
 pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 {
 	static struct pf_sdf_rule sdfs[PF_SESS_PDR_MAX * PF_SESS_SDF_MAX];
+	static struct pf_eth_filter ethfs[PF_SESS_PDR_MAX * PF_SESS_ETHF_MAX];
 	static uint32_t ids[PF_SESS_PDR_MAX * (PF_SESS_PDR_QER_MAX + PF_SESS_PDR_URR_MAX)];
 	static struct bld bb;
 	static struct unp u;
@@ -895,9 +1007,11 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 	memset(b, 0, offsetof(struct bld, pdr));
 	b->n_rm_far = b->n_rm_qer = b->n_rm_urr = 0;
 	b->sdfs = sdfs;
+	b->ethfs = ethfs;
 	b->ids = ids;
-	b->n_sdfs = b->n_ids = b->n_new = 0;
+	b->n_sdfs = b->n_ethfs = b->n_ids = b->n_new = 0;
 	b->max_sdfs = (int)(sizeof(sdfs) / sizeof(sdfs[0]));
+	b->max_ethfs = (int)(sizeof(ethfs) / sizeof(ethfs[0]));
 	b->max_ids = (int)(sizeof(ids) / sizeof(ids[0]));
 	u.b = b;
 	u.nomem = false;

@@ -20,6 +20,10 @@
 #define PF_SESS_SDF_MAX 8
 #define PF_SESS_PDR_QER_MAX 4
 #define PF_SESS_PDR_URR_MAX 8
+/* Ethernet Packet Filters per PDR (the codec: 8 at most) and MAC address IEs per filter
+ * (TS 29.244: up to 16) */
+#define PF_SESS_ETHF_MAX 8
+#define PF_ETHF_MAC_MAX 16
 /* A 5G LAN group's sessions a bridge domain, at most (sxdp's lan_members slots) */
 #define PF_LAN_SLOTS 64
 /* Interned names (Network Instance, Application ID): at most this many distinct ones
@@ -117,6 +121,20 @@ struct pf_sdf_rule {
 	uint32_t spi, flow_label, filter_id;
 };
 
+/* An Ethernet Packet Filter (TS 29.244 7.5.2.2-3, TS 23.501 5.7.6.3): the frame's fields
+ * as the filter names them. Each MAC address IE is one alternative (source and/or
+ * destination, each a range with its upper one); none: any MACs. */
+#define PF_ETHF_BIDE 0x01 /* Ethernet Filter Properties: bidirectional */
+struct pf_eth_filter {
+	uint32_t id;             /* Ethernet Filter ID (0: none) */
+	uint8_t props;           /* PF_ETHF_BIDE */
+	uint8_t n_mac;
+	bool has_type, has_ctag, has_stag;
+	uint16_t ethertype;
+	struct pf_vlan_tag ctag, stag;
+	struct pf_mac mac[PF_ETHF_MAC_MAX];
+};
+
 struct pf_pdr {
 	uint16_t id;
 	uint8_t src_iface; /* PF_IF_* */
@@ -144,6 +162,8 @@ struct pf_pdr {
 	uint8_t lan;        /* an ETHI PDR's slot in its 5G LAN group + 1, the UPF's choice
 	                     * (0: none yet), kept as a chosen F-TEID is */
 	struct pf_sdf_rule *sdf; /* n_sdf of them */
+	uint8_t n_ethf;
+	struct pf_eth_filter *ethf; /* n_ethf Ethernet Packet Filters */
 	uint32_t *qer;           /* n_qer QER IDs, each one of the session's */
 	uint32_t *urr;           /* n_urr URR IDs, each one of the session's */
 };
