@@ -24,7 +24,14 @@ Then:
   3. a large change applying (a dry run of every slice changed, then a new
      upf intent of --sessions sessions, PUT ?wait=1) while a bystander
      process GETs /api/v1/status back to back: its p50/p99/max;
-  4. sxcd's own loop lag (/status sxdp.loop_lag.max_seconds) over all of it.
+  4. PFCP (--pfcp-sessions > 0): a test SMF establishes that many sessions on
+     the first upf intent's N3 address, then sends Session Modifications (a
+     handover) at --pfcp-rate a second for --pfcp-seconds, alone and again
+     while a new upf intent of --sessions sessions applies: their latency;
+  5. sxcd's own loop lag: its ticks' histogram (p50, p99, max) in each phase,
+     and the longest hold over all of it (/status sxdp.loop_lag);
+  6. sxcd's RSS after the slices and at each step of the upf intents: the
+     bytes a slice and a session cost.
 sxdp runs on net_pcap ports with its tables sized for this; the clients are
 Python processes on the same 2 CPUs as both daemons.
 """
@@ -34,11 +41,15 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "packet"))
 import test_sxcd as S  # noqa: E402
+sys.path.insert(0, HERE)
+import pfcp_bench as PB  # noqa: E402
+import pfcp_smf as P  # noqa: E402
 
 
 def pct(xs, p):
@@ -95,6 +106,45 @@ def bystander(url, token, stop, q):
     q.put(("lat", lat))
 
 
+def lag_of(c):
+    """sxcd's loop-lag histogram now: (ticks, {bound: ticks at most that late})."""
+    code, st = c.req("GET", "/api/v1/status")
+    ll = st["sxdp"]["loop_lag"]
+    return ll["count"], {b: n for b, n in ll["buckets"]}
+
+
+def lag_between(a, b):
+    """The ticks of one phase (between two lag_of): p50, p99 and max as the histogram's
+    bounds (a tick's lag is at most its bucket's bound; past the last: 'over')."""
+    n = b[0] - a[0]
+    if n <= 0:
+        return "no ticks"
+    bounds = sorted(b[1])
+    le = [(x, b[1][x] - a[1].get(x, 0)) for x in bounds]
+
+    def q(p):
+        for x, k in le:
+            if k >= p * n:
+                return "<= %g ms" % (x * 1e3)
+        return "> %g ms" % (bounds[-1] * 1e3)
+    over50 = n - dict(le)[0.05]
+    return "p50 %s, p99 %s, max %s (%d ticks, %d over 50 ms)" % (q(0.5), q(0.99), q(1.0), n, over50)
+
+
+def pfcp_meanwhile(smf, reqs, rate, out):
+    """The SMF's modifications at `rate`: their latencies into `out`."""
+    try:
+        lat_m, _, _ = PB.paced(smf, reqs, rate)
+        out.extend(lat_m)
+    except SystemExit as e:
+        print("sxcd_scale: PFCP meanwhile: %s" % e)
+
+
+def rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(f.read().split("VmRSS:")[1].split()[0]) / 1024.0
+
+
 def settle(c, want, timeout):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
@@ -111,6 +161,9 @@ def main():
     ap.add_argument("--upfs", type=int, default=50)
     ap.add_argument("--sessions", type=int, default=2000)
     ap.add_argument("--changes", type=int, default=100)
+    ap.add_argument("--pfcp-sessions", type=int, default=1000)
+    ap.add_argument("--pfcp-rate", type=float, default=1000)
+    ap.add_argument("--pfcp-seconds", type=float, default=10)
     a = ap.parse_args()
     if a.upfs > a.slices:
         raise SystemExit("every upf intent needs a slice of its own")
@@ -118,9 +171,14 @@ def main():
     sizes = {"svi": 8192, "vnis": 8192, "peers": 16384, "tunnels": 16384, "policies": 16384,
              "sessions_uplink": n_sess + 2 * a.sessions + 16384,
              "sessions_downlink": n_sess + 2 * a.sessions + 16384}
+    pport = PB.free_udp()
     with S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=4096,
-                extra_cfg={"table_sizes": sizes}) as dp, S.Sxcd(dp.sock_path, resync_ms=10000) as cd:
+                extra_cfg={"table_sizes": sizes}) as dp, \
+            S.Sxcd(dp.sock_path, resync_ms=10000, extra=["--pfcp", "127.0.0.1:%d" % pport,
+                                                         "--pfcp-node-id", "127.0.0.1"]) as cd:
         c = Client(cd.url, cd.token)
+        rss0 = rss_mb(cd.proc.pid)
+        l0 = lag_of(c)
         t0 = time.monotonic()
         items = [S.SITE, S.PEER] + [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": slice_spec(i)}
                                     for i in range(a.slices)]
@@ -128,11 +186,25 @@ def main():
         assert code == 200, res
         took, _ = settle(c, 2 + a.slices, 600)
         print("sxcd_scale: %d slices (and the site, a peer) applied and Ready in %.1f s" % (a.slices, time.monotonic() - t0))
+        rss1, l1 = rss_mb(cd.proc.pid), lag_of(c)
+        print("sxcd_scale: loop lag while the slices applied: %s" % lag_between(l0, l1))
+        print("sxcd_scale: sxcd RSS %.0f MB before, %.0f MB with %d slices: %.1f KB a slice" % (
+            rss0, rss1, a.slices, (rss1 - rss0) * 1024 / max(1, a.slices)))
         t0 = time.monotonic()
-        for u in range(a.upfs):
-            code, res = c.req("PUT", "/api/v1/upf/u%02d" % u, {"spec": upf_spec(u, a.sessions)})
-            assert code in (200, 201), res
-        took, st = settle(c, 2 + a.slices + a.upfs, 1800)
+        steps = sorted({max(1, a.upfs // 4), max(1, a.upfs // 2), a.upfs})
+        done, rss_prev = 0, rss1
+        for step in steps:
+            for u in range(done, step):
+                code, res = c.req("PUT", "/api/v1/upf/u%02d" % u, {"spec": upf_spec(u, a.sessions)})
+                assert code in (200, 201), res
+            took, st = settle(c, 2 + a.slices + step, 1800)
+            r = rss_mb(cd.proc.pid)
+            print("sxcd_scale: sxcd RSS %.0f MB with %d sessions (%d upf intents): %.0f bytes a session over the "
+                  "previous step" % (r, step * a.sessions, step, (r - rss_prev) * 1048576 / max(1, (step - done) *
+                                                                                         a.sessions)))
+            done, rss_prev = step, r
+        l2 = lag_of(c)
+        print("sxcd_scale: loop lag while the upf intents applied: %s" % lag_between(l1, l2))
         entries = dp.rpc("table.read", {"table": "sessions_uplink", "limit": 1})
         print("sxcd_scale: %d upf intents, %d sessions in all, Ready in %.1f s (sessions_uplink: %s entries)" % (
             a.upfs, n_sess, time.monotonic() - t0, entries.get("total", "?")))
@@ -165,6 +237,51 @@ def main():
         print("sxcd_scale: one session of a %d-session upf intent changed (%d resident), PUT ?wait=1 to Ready: %s"
               % (a.sessions, n_sess, ms(lat)))
 
+        l3 = lag_of(c)
+        print("sxcd_scale: loop lag during the single changes: %s" % lag_between(l2, l3))
+
+        # PFCP sessions on upf intent u00 (its N3 address names it), UEs past its own
+        smf, mods = None, []
+        if a.pfcp_sessions > 0:
+            smf = P.Smf(("127.0.0.1", pport), profile="oai")
+            if P.ie(smf.associate(), P.IE_CAUSE).cause != 1:
+                raise SystemExit("no PFCP association")
+            est = smf.wrap(P.PFCPSessionEstablishmentRequest(IE_list=smf.est_ies(
+                0x5EED5EED5EED, "10.64.254.253", gnb="192.168.0.10", gnb_teid=0x0BADF00D, ul_teid=0x0DEFACED,
+                ul_addr="192.168.0.1", vol_threshold=1 << 40)), 1, seid=0)
+            tpl = PB.Template(est, {"cp": (0x5EED5EED5EED, 6), "gt": (0x0BADF00D, 4), "ut": (0x0DEFACED, 4)})
+            ue_at = [i for i in range(len(tpl.b) - 3) if tpl.b[i:i + 4] == bytes([10, 64, 254, 253])]
+            reqs = []
+            for k in range(a.pfcp_sessions):
+                b = bytearray(tpl.make(100 + k, cp=0x10000 + k, gt=0x4100000 + k, ut=0x4200000 + k))
+                for i in ue_at:
+                    b[i:i + 4] = (0x0A406400 + k).to_bytes(4, "big")   # 10.64.100.0 on
+                reqs.append(bytes(b))
+            lat_e, ans, t_e = PB.run(smf, reqs, 64)
+            seids = [PB.fseid_of(r) for r in ans.values() if PB.cause_of(r) == 1]
+            print("sxcd_scale: PFCP: %d of %d sessions established on u00 (%.0f/s)" % (len(seids), a.pfcp_sessions,
+                                                                                     len(lat_e) / t_e))
+            seq = [10 ** 6]
+
+            def handovers(n):
+                out = []
+                for k in range(n):
+                    seq[0] += 1
+                    upd = P.IE_UpdateFAR(IE_list=[P.IE_FAR_Id(id=2), P.IE_ApplyAction(FORW=1),
+                                                  P.IE_UpdateForwardingParameters(IE_list=[
+                                                      P.IE_DestinationInterface(interface=0),
+                                                      smf.ohc("192.168.0.10", 0x4300000 + seq[0] % 65536)])])
+                    out.append(bytes(smf.wrap(P.PFCPSessionModificationRequest(IE_list=[upd]), seq[0],
+                                              seid=seids[k % len(seids)])))
+                return out
+            mods = handovers(int(a.pfcp_rate * a.pfcp_seconds))
+            la = lag_of(c)
+            lat_m, _, t_m = PB.paced(smf, mods, a.pfcp_rate)
+            print("sxcd_scale: PFCP: %d Session Modifications at %.0f/s (%.0f/s done), nothing else changing: "
+                  "latency %s; loop lag: %s" % (len(lat_m), a.pfcp_rate, len(lat_m) / t_m, ms(lat_m),
+                                                lag_between(la, lag_of(c))))
+            mods = handovers(int(a.pfcp_rate * a.pfcp_seconds))
+
         # 3. large changes under a bystander
         stop = multiprocessing.Event()
         q = multiprocessing.Queue()
@@ -183,9 +300,19 @@ def main():
         code, res = c.req("PUT", "/api/v1/upf/u%02d?dry_run=1" % u, {"spec": upf_spec(u, a.sessions)})
         dry_upf = time.monotonic() - t
         assert code == 200, res
+        pf_out = []
+        if smf is not None:   # PFCP modifications meanwhile, from a thread (the PUT below waits on I/O)
+            pf = threading.Thread(target=pfcp_meanwhile, args=(smf, mods, a.pfcp_rate, pf_out))
+            pf.start()
+            time.sleep(0.5)
         t = time.monotonic()
         code, res = c.req("PUT", "/api/v1/upf/u%02d?wait=1" % u, {"spec": upf_spec(u, a.sessions)})
         big = time.monotonic() - t
+        if smf is not None:
+            pf.join()
+            lat_m = pf_out
+            print("sxcd_scale: PFCP: %d Session Modifications at %.0f/s while the new upf intent of %d sessions "
+                  "applied: latency %s" % (len(lat_m), a.pfcp_rate, a.sessions, ms(lat_m) if lat_m else "none"))
         assert code == 201 and res["status"]["phase"] == "Ready", (code, res)
         time.sleep(1)
         stop.set()
@@ -202,6 +329,7 @@ def main():
                                                                          dry_upf, big))
         print("sxcd_scale: a bystander's GET /api/v1/status meanwhile: %s%s" % (
             ms(lat), ", errors %s" % errors if errors else ""))
+        print("sxcd_scale: loop lag during the large changes: %s" % lag_between(l3, lag_of(c)))
         code, st = c.req("GET", "/api/v1/status")
         print("sxcd_scale: loop lag max over the whole run: %.1f ms, of which sxcd running %.1f ms (timer ticks %d, %d over 50 ms)" % (
             st["sxdp"]["loop_lag"]["max_seconds"] * 1e3, st["sxdp"]["loop_lag"]["max_running_seconds"] * 1e3,
