@@ -229,8 +229,17 @@ class Smf:
             l.append(IE_NotImplemented(ietype=183, data=ent))
         return PFCPAssociationSetupRequest(IE_list=l)
 
-    def associate(self, retain=False, **kw):
-        return self.request(self.setup_req(retain=retain), **kw)
+    def associate(self, retain=False, tries=3, **kw):
+        """An Association Setup Request, sent again with the same sequence number when
+        unanswered (as an SMF's T1/N1 do: the UPF answers a retransmission from its cache),
+        so that a busy machine's late answer is not taken for none."""
+        seq = self.next_seq()
+        msg = self.wrap(self.setup_req(retain=retain), seq)
+        for _ in range(tries):
+            r = self.request(msg, **kw)
+            if r is not None:
+                return r
+        return None
 
     def heartbeat(self, rts=None, **kw):
         """A Heartbeat Request with @rts, else the profile's stamp: rts, or (OAI) the time now."""

@@ -812,7 +812,8 @@ def test_corrupt_stored_associations():
                       ("not JSON", None)):
         with Sxcd() as cd:
             with cd.smf() as smf:
-                smf.associate()
+                r = smf.associate()
+                expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "%s: associated first" % name)
                 rts = cd.stats()["recovery_ts"]
                 cd.stop()
                 good = json.load(open(cd.state_file()))
