@@ -10,6 +10,7 @@
 #include "cd_auth.h"
 #include "cd_collide.h"
 #include "cd_http_intents.h"
+#include "cd_mem.h"
 #include "cd_kind.h"
 #include "cd_res.h"
 #include "cd_route.h"
@@ -643,10 +644,11 @@ cd_http_intents_status(struct cd_route *r)
 {
 	const struct cd_route_env *e = r->env;
 
-	cd_route_reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o}", "sxdp",
+	cd_route_reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o,s:o}", "sxdp",
 					      cd_sync_info(e->sync), "intents", cd_rstatus_phases(e->res),
 					      "store", "quarantined", cd_rstatus_quarantine(e->res),
 					      "set_aside", cd_res_set_aside(e->res),
 					      "fleet", cd_res_remote_info(e->res),
-					      "services", cd_svc_status(), "auth", cd_auth_stats(e->auth)));
+					      "services", cd_svc_status(), "auth", cd_auth_stats(e->auth),
+					      "memory", cd_mem_info()));
 }

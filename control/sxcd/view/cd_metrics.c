@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cd_metrics.h"
+#include "cd_mem.h"
 #include "cd_rstatus.h"
 #include "cd_svc.h"
 #include "cd_view.h"
@@ -165,6 +166,19 @@ fleet(struct cd_vis_fams *f, json_t *st)
 }
 
 static void
+heap(struct cd_vis_fams *f)
+{
+	json_t *m = cd_mem_info();
+
+	cd_vis_sample(f, "sxcd_heap_allocated_bytes", "gauge", "sxcd's live heap (its allocator's count)",
+		      cd_vis_num(m, "allocated_bytes"), NULL);
+	cd_vis_sample(f, "sxcd_heap_resident_bytes", "gauge",
+		      "What sxcd's allocator maps in RAM (the live heap, and freed pages kept to reuse)",
+		      cd_vis_num(m, "resident_bytes"), NULL);
+	json_decref(m);
+}
+
+static void
 intents(struct cd_vis_fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 {
 	static const char *const phases[] = { "Pending", "Programming", "Ready", "Degraded",
@@ -190,6 +204,7 @@ intents(struct cd_vis_fams *f, struct cd_res *r, struct cd_sync *s, bool up)
 	cd_vis_sample(f, "sxcd_reconcile_last_run_seconds", "gauge", "How long the last reconcile run took",
 	       cd_vis_num(rec, "last_run_ms") / 1000, NULL);
 	loop_lag(f, json_object_get(info, "loop_lag"));
+	heap(f);
 	fleet(f, cd_res_remote_info(r));
 	json_decref(ph);
 	json_decref(info);
