@@ -145,6 +145,11 @@ def rss_mb(pid):
         return int(f.read().split("VmRSS:")[1].split()[0]) / 1024.0
 
 
+def heap_mb(c):
+    """sxcd's live heap (its allocator's count), MB."""
+    return c.req("GET", "/api/v1/status")[1]["memory"]["allocated_bytes"] / 1048576.0
+
+
 def settle(c, want, timeout):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
@@ -177,7 +182,7 @@ def main():
             S.Sxcd(dp.sock_path, resync_ms=10000, extra=["--pfcp", "127.0.0.1:%d" % pport,
                                                          "--pfcp-node-id", "127.0.0.1"]) as cd:
         c = Client(cd.url, cd.token)
-        rss0 = rss_mb(cd.proc.pid)
+        rss0, heap0 = rss_mb(cd.proc.pid), heap_mb(c)
         l0 = lag_of(c)
         t0 = time.monotonic()
         items = [S.SITE, S.PEER] + [{"kind": "slices", "metadata": {"name": "s%04d" % i}, "spec": slice_spec(i)}
@@ -186,23 +191,27 @@ def main():
         assert code == 200, res
         took, _ = settle(c, 2 + a.slices, 600)
         print("sxcd_scale: %d slices (and the site, a peer) applied and Ready in %.1f s" % (a.slices, time.monotonic() - t0))
-        rss1, l1 = rss_mb(cd.proc.pid), lag_of(c)
+        rss1, heap1, l1 = rss_mb(cd.proc.pid), heap_mb(c), lag_of(c)
         print("sxcd_scale: loop lag while the slices applied: %s" % lag_between(l0, l1))
-        print("sxcd_scale: sxcd RSS %.0f MB before, %.0f MB with %d slices: %.1f KB a slice" % (
-            rss0, rss1, a.slices, (rss1 - rss0) * 1024 / max(1, a.slices)))
+        print("sxcd_scale: sxcd RSS %.0f MB before, %.0f MB with %d slices (live heap %.0f, %.0f MB): %.1f KB a "
+              "slice (live heap %.1f KB)" % (rss0, rss1, a.slices, heap0, heap1,
+                                             (rss1 - rss0) * 1024 / max(1, a.slices),
+                                             (heap1 - heap0) * 1024 / max(1, a.slices)))
         t0 = time.monotonic()
         steps = sorted({max(1, a.upfs // 4), max(1, a.upfs // 2), a.upfs})
-        done, rss_prev = 0, rss1
+        done, rss_prev, heap_prev = 0, rss1, heap1
         for step in steps:
             for u in range(done, step):
                 code, res = c.req("PUT", "/api/v1/upf/u%02d" % u, {"spec": upf_spec(u, a.sessions)})
                 assert code in (200, 201), res
             took, st = settle(c, 2 + a.slices + step, 1800)
-            r = rss_mb(cd.proc.pid)
-            print("sxcd_scale: sxcd RSS %.0f MB with %d sessions (%d upf intents): %.0f bytes a session over the "
-                  "previous step" % (r, step * a.sessions, step, (r - rss_prev) * 1048576 / max(1, (step - done) *
-                                                                                         a.sessions)))
-            done, rss_prev = step, r
+            r, h = rss_mb(cd.proc.pid), heap_mb(c)
+            n = max(1, (step - done) * a.sessions)
+            print("sxcd_scale: sxcd RSS %.0f MB (live heap %.0f MB) with %d sessions (%d upf intents): %.0f bytes "
+                  "a session over the previous step (live heap %.0f)" % (r, h, step * a.sessions, step,
+                                                                         (r - rss_prev) * 1048576 / n,
+                                                                         (h - heap_prev) * 1048576 / n))
+            done, rss_prev, heap_prev = step, r, h
         l2 = lag_of(c)
         print("sxcd_scale: loop lag while the upf intents applied: %s" % lag_between(l1, l2))
         entries = dp.rpc("table.read", {"table": "sessions_uplink", "limit": 1})
