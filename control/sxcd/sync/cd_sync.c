@@ -72,8 +72,10 @@ struct cd_sync {
 	struct cd_health health;	/* the features' checks after the writes */
 	uint64_t connected_at;
 
-	/* what the last runs did */
-	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
+	/* what the last runs did; writes: what sxdp applied (cd_write), at
+	 * this run's start and in the last run */
+	uint64_t runs_ok, runs_failed, last_ms, ready_after_connect_ms;
+	uint64_t writes_at_start, last_writes;
 	bool ready_once;
 };
 
@@ -153,6 +155,7 @@ run_end(struct cd_sync *s, bool wrote)
 	bool failed = cd_outcome_store(s->res, s->link.tables, s->results, s->mine, s->gens, s->errors);
 
 	s->last_ms = took;
+	s->last_writes = s->pass.w.writes - s->writes_at_start;
 	if (failed) {
 		s->runs_failed++;
 		s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_MIN_MS;
@@ -171,8 +174,8 @@ run_end(struct cd_sync *s, bool wrote)
 		}
 	}
 	if (wrote)
-		CD_LOG(INFO, "run %lu: %zu writes in %lu ms", (unsigned long)s->epoch,
-		       json_array_size(s->pass.diff), (unsigned long)took);
+		CD_LOG(INFO, "run %lu: %lu writes in %lu ms", (unsigned long)s->epoch,
+		       (unsigned long)s->last_writes, (unsigned long)took);
 	run_clear(s);
 	cd_wait_fire(&s->waiters, s->epoch);
 	arm(s, failed ? s->retry_ms : s->resync_ms);
@@ -360,6 +363,7 @@ run_start(struct cd_sync *s)
 	s->running = true;
 	s->epoch++;
 	s->t0 = cd_clock_ms();
+	s->writes_at_start = s->pass.w.writes;
 	json_decref(s->specs);
 	s->specs = cd_res_specs(s->res, NULL, 0);
 	s->gens = cd_res_generations(s->res);
@@ -597,13 +601,14 @@ cd_sync_info(struct cd_sync *s)
 	/* unresponsive: connected, but sxdp stopped answering (ctl_async.h) */
 	const char *state = ctl_async_stalled(s->link.ctl) ? "unresponsive" : s->link.tables != NULL ?
 			    "connected" : ctl_async_up(s->link.ctl) ? "connecting" : "disconnected";
-	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->link.tables != NULL, "state", state, "stalls",
 			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version",
 			 s->link.version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
-			 "writes", (json_int_t)s->pass.w.writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "writes", (json_int_t)s->pass.w.writes, "last_run_writes",
+			 (json_int_t)s->last_writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));
