@@ -76,6 +76,21 @@ def fill(path):
             os.close(fd)
 
 
+def fill_but(path, blocks):
+    """Fill the filesystem of `path` but for `blocks` of its blocks (a tmpfs: pages, one a
+    small file)."""
+    fill(path)
+    os.unlink(os.path.join(path, "filler2"))
+    f = os.path.join(path, "filler")
+    os.truncate(f, max(0, os.path.getsize(f) - blocks * os.statvfs(path).f_bsize))
+
+
+def unfill(path):
+    for name in ("filler", "filler2"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(path, name))
+
+
 # ----------------------------------------------------------------- collisions
 
 @R.test
@@ -419,6 +434,110 @@ def test_never_ready_while_state_read_only():
         w.check(final)
 
 
+N_SLICES = 38
+# Free blocks (a tmpfs's pages: one a small file) left when the store fills: room for the
+# apply's documents (38, and its journal), not for the run's records (a shard of what sxcd
+# owns and of its ids for each slice, their temp files beside them)
+ROOM_FOR_THE_INTENTS = N_SLICES + 22
+# ... and, for applies one slice at a time, room for a dozen slices and their records, then
+# a slice whose records do not fit, then none
+ROOM_FOR_SOME = 100
+
+
+def many_slices():
+    """name -> slice id, and the slices (no member ports: any number of them at once)."""
+    names = {"s%02d" % i: 10 + i for i in range(N_SLICES)}
+    return names, {n: slice_(n, sid, "lan1", 6000 + sid, members=[]) for n, sid in names.items()}
+
+
+@R.test
+def test_ready_means_in_sxdp_when_the_store_fills_during_an_apply():
+    """The store's file system has room for an apply's 38 slices but not for what the run
+    that writes them must record first (what sxcd owns, its ids): the apply is acknowledged,
+    nothing is written to sxdp and every slice is Error (reason store), never Ready, observed
+    strictly, also after a run with nothing new to compile (the same apply again); once there
+    is room the retry, with nothing else to start a run, makes every slice Ready with its
+    entries in sxdp within a bound."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        d = tempfile.mkdtemp(prefix="sxcd-fills-")
+        try:
+            with mounted(d, "size=2m"):
+                cd = Sxcd(dp.sock_path, store=os.path.join(d, "store"), resync_ms=500)
+                cd.log = d + ".log"
+                with cd:
+                    code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER]})
+                    expect_eq(code, 200, "site and peer: %s" % (res,))
+                    settled_all(cd)
+                    before = snapshot(dp)
+                    names, items = many_slices()
+                    w = Watch(cd, dp, names)
+                    fill_but(d, ROOM_FOR_THE_INTENTS)
+                    code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": list(items.values())})
+                    expect_eq(code, 200, "the apply is stored: %s" % (res,))
+                    held_back(w, list(names), before, "no room for what sxcd owns")
+                    expect("cannot store what sxcd owns" in cd.logtail(), "logged")
+                    # a run with nothing new to compile (the same apply again) still full:
+                    # it carries the writes the refused run did not make, and is refused too
+                    code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": list(items.values())})
+                    expect_eq((code, {c["action"] for c in res.get("changes", [])}), (200, {"unchanged"}),
+                              "the same apply again: %s" % (res,))
+                    held_back(w, list(names), before, "after a run with nothing new")
+                    unfill(d)
+                    w.until_ready(list(names), READY_BOUND_S, "room again")
+                    settled_all(cd)
+                    snap = snapshot(dp)
+                    w.check({n: sorted(owned_by_snap(snap, sid)) for n, sid in names.items()})
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
+def test_ready_means_in_sxdp_when_the_store_fills_during_a_series():
+    """Slices applied one at a time while the store's file system fills: the first are
+    Ready, then runs cannot record what sxcd owns (those slices stored, Error), then the
+    store refuses the slices themselves (507). Observed after every apply and while it
+    stays full: a slice that reads Ready has every entry in sxdp; once there is room, every
+    slice acknowledged is Ready with its entries within a bound."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp:
+        d = tempfile.mkdtemp(prefix="sxcd-fills-")
+        try:
+            with mounted(d, "size=2m"):
+                cd = Sxcd(dp.sock_path, store=os.path.join(d, "store"), resync_ms=500)
+                cd.log = d + ".log"
+                with cd:
+                    code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER]})
+                    expect_eq(code, 200, "site and peer: %s" % (res,))
+                    settled_all(cd)
+                    names, items = many_slices()
+                    w = Watch(cd, dp, names)
+                    fill_but(d, ROOM_FOR_SOME)
+                    acked, refused, not_ready = [], [], set()
+                    for n, it in items.items():
+                        code, res = cd.req("POST", "/api/v1/apply", {"items": [it]})
+                        expect(code in (200, 507), "%s: stored or refused for want of room: %d %s" % (n, code, res))
+                        (acked if code == 200 else refused).append(n)
+                        st, _, _ = w.look()
+                        not_ready |= {x for x, (ph, why) in st.items() if (ph, why) == ("Error", "store")}
+                    held = time.monotonic() + OBSERVE_S
+                    while time.monotonic() < held:
+                        st, _, _ = w.look()
+                        not_ready |= {x for x, (ph, why) in st.items() if (ph, why) == ("Error", "store")}
+                        time.sleep(0.05)
+                    expect(len(acked) > 0 and (refused or not_ready),
+                           "the store filled during the series: %d stored, %d refused, Error: %s" % (
+                               len(acked), len(refused), sorted(not_ready)))
+                    unfill(d)
+                    w.until_ready(acked, READY_BOUND_S, "room again")
+                    settled_all(cd)
+                    snap = snapshot(dp)
+                    w.slices = {n: names[n] for n in acked}
+                    w.check({n: sorted(owned_by_snap(snap, names[n])) for n in acked})
+                    print("#   %d stored (%d of them Error for a while), %d refused" % (
+                        len(acked), len(not_ready), len(refused)))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 @R.test
 def test_corrupt_intent_quarantined():
     """A stored intent whose file no longer parses: quarantined (listed, in /status and the
@@ -605,6 +724,102 @@ def test_withdraw_after_entry_deleted_behind_back():
         expect_eq(res["status"]["phase"], "Withdrawn", "answered Withdrawn: %s" % res)
         left, _ = snap_diff(snapshot(dp), base)
         expect_eq(left, [], "none of blue's entries left")
+
+
+def by_match(snap):
+    """(table, match) -> entry, over a snapshot."""
+    out = {}
+    for t, ents in snap.items():
+        for e in ents:
+            d = json.loads(e)
+            out[(t, json.dumps(d["match"], sort_keys=True))] = d
+    return out
+
+
+def changes_between(before, after):
+    """What changed in sxdp between two snapshots: (table, match) -> (entry before or None,
+    entry after or None)."""
+    a, b = by_match(before), by_match(after)
+    return {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
+
+
+def expect_announced(diff, before, after, what):
+    """The writes a dry run announced (`diff`) are exactly what changed in sxdp from `before`
+    to `after`: each entry announced changed as announced, and nothing else changed."""
+    done = changes_between(before, after)
+    said = {(u["table"], json.dumps(u["match"], sort_keys=True)): u for u in diff}
+    expect_eq(len(said), len(diff), "%s: each entry announced once" % what)
+    expect_eq(sorted(said), sorted(done), "%s: the entries written are those announced" % what)
+    for k, u in sorted(said.items()):
+        was, now = done[k]
+        expect_eq(u["type"], "insert" if was is None else "delete" if now is None else "modify",
+                  "%s: %s as announced (%s -> %s)" % (what, k, was, now))
+        if now is not None:
+            expect_eq((now["action"], now.get("params", {})), (u["action"], u.get("params", {})),
+                      "%s: %s holds what was announced" % (what, k))
+
+
+@R.test
+def test_dry_run_announces_what_the_apply_writes_under_drift():
+    """sxdp's tables changed behind sxcd's back (an entry of a slice it keeps deleted, one of a
+    slice it prunes deleted, someone else's entry where the apply puts one, and one in the
+    pruned slice's VRF nobody owns): a dry run of an apply with prune announces exactly the
+    writes the apply then makes (the deleted one written again, no delete of what is gone,
+    the other's entry modified, the unowned one untouched), and sxcd counts that many writes.
+    Without a dry run, a withdrawal whose delete finds its entry gone counts only the writes
+    sxdp applied."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path, resync_ms=600000) as cd:
+        blue, red = slice_("blue", 1, "lan1", 5000), slice_("red", 2, "lan2", 5001)
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, blue, red]})
+        expect_eq(code, 200, "apply: %s" % (res,))
+        ph = settled_all(cd)
+        expect(all(v["phase"] == "Ready" for v in ph.values()), "Ready: %s" % ph)
+        vrf1_40, vrf2_40 = {"vrf": 1, "dst": "10.40.0.0/16"}, {"vrf": 2, "dst": "10.40.0.0/16"}
+        vrf1_41, vrf2_98 = {"vrf": 1, "dst": "10.41.0.0/16"}, {"vrf": 2, "dst": "10.98.0.0/16"}
+        dp.table_write([Sxdp.update("routes", vrf1_40, type="delete"),
+                        Sxdp.update("routes", vrf2_40, type="delete"),
+                        Sxdp.update("routes", vrf1_41, "drop"),
+                        Sxdp.update("routes", vrf2_98, "drop")])
+        blue2 = slice_("blue", 1, "lan1", 5000, routes=[{"prefix": "10.40.0.0/16", "via": "10.10.0.1"},
+                                                         {"prefix": "10.41.0.0/16", "via": "10.10.0.1"}])
+        body = {"items": [SITE, PEER, blue2], "prune": ["slices"]}
+        before = snapshot(dp)
+        w0 = cd.status()["sxdp"]["reconcile"]["writes"]
+        code, dry = cd.req("POST", "/api/v1/apply?dry_run=1", body)
+        expect_eq(code, 200, "dry run: %s" % (dry,))
+        expect_eq(snapshot(dp), before, "a dry run writes nothing")
+        said = {(u["type"], u["table"], json.dumps(u["match"], sort_keys=True)): u for u in dry["diff"]}
+        for key, why in ((("insert", "routes", json.dumps(vrf1_40, sort_keys=True)), "blue's, deleted: again"),
+                         (("modify", "routes", json.dumps(vrf1_41, sort_keys=True)), "another's where blue's goes")):
+            expect(key in said and said[key].get("owner") == "slices/blue", "%s: %s" % (why, dry["diff"]))
+        touched = {(u["table"], json.dumps(u["match"], sort_keys=True)) for u in dry["diff"]}
+        for m, why in ((vrf2_40, "red's, already gone: no delete"), (vrf2_98, "nobody's: untouched")):
+            expect(("routes", json.dumps(m, sort_keys=True)) not in touched, "%s: %s" % (why, dry["diff"]))
+        expect(("delete", "interfaces", json.dumps({"in_port": "lan2", "vlan": 0}, sort_keys=True)) in said,
+               "red's entries deleted: %s" % dry["diff"])
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", body)
+        expect_eq(code, 200, "apply: %s" % (res,))
+        after = snapshot(dp)
+        expect_announced(dry["diff"], before, after, "the apply after its dry run")
+        expect_eq(cd.status()["sxdp"]["reconcile"]["writes"] - w0, len(dry["diff"]),
+                  "sxcd counts the writes the dry run announced")
+        ph = settled_all(cd)
+        expect_eq(ph["slices/blue"]["phase"], "Ready", "blue Ready")
+        expect("slices/red" not in ph, "red withdrawn: %s" % ph)
+        # a withdrawal that finds an entry gone, no dry run before it: the delete sxdp
+        # refuses (not_found) is no write
+        code, res = cd.req("PUT", "/api/v1/slices/red?wait=1", red)
+        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "red again: %s" % (res,))
+        dp.table_write([Sxdp.update("routes", vrf2_40, type="delete")])
+        before = snapshot(dp)
+        w0 = cd.status()["sxdp"]["reconcile"]["writes"]
+        code, res = cd.req("DELETE", "/api/v1/slices/red?wait=1")
+        expect_eq((code, res["status"]["phase"]), (200, "Withdrawn"), "red withdrawn: %s" % (res,))
+        gone = changes_between(before, snapshot(dp))
+        expect(len(gone) > 3 and all(now is None for _was, now in gone.values()), "red's entries deleted: %s" % gone)
+        expect(("routes", json.dumps(vrf2_98, sort_keys=True)) not in gone, "nobody's entry kept")
+        expect_eq(cd.status()["sxdp"]["reconcile"]["writes"] - w0, len(gone),
+                  "the writes counted are the entries deleted")
 
 
 @R.test

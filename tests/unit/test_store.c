@@ -1,5 +1,6 @@
 /* sxcd's intent store (control/sxcd/store/store.c): round trips, refused names,
- * leftovers of an interrupted put swept at open, and the crash test: a
+ * leftovers of an interrupted put swept at open, an apply whose renames
+ * could not all be made finished before any other write, and the crash test: a
  * child puts documents as fast as it can and reports each acknowledged one
  * on a pipe; it is killed with SIGKILL at a random moment; every
  * acknowledged document must then load whole, and nothing may load torn. */
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +108,73 @@ START_TEST(leftovers)
 }
 END_TEST
 
+static int
+int_at(struct store *s, const char *name, const char *field)
+{
+	json_t *d = store_get(s, "state", name);
+	int v = d != NULL ? (int)json_integer_value(json_object_get(d, field)) : -1;
+
+	json_decref(d);
+	return v;
+}
+
+/* An apply whose journal is in place but one of whose renames fails (a
+ * file system with no room for a new name; here a directory in the way)
+ * is done all the same (the journal makes it, at the latest at the next
+ * open), so no other write may go before it or replace its journal: they
+ * are refused until it can be finished, then it is, and nothing of it is
+ * lost across a reopen. */
+START_TEST(journal_pending_goes_first)
+{
+	struct store *s;
+	json_t *a1 = json_pack("{s:i}", "a", 1), *a2 = json_pack("{s:i}", "a", 2);
+	json_t *b2 = json_pack("{s:i}", "b", 2), *c2 = json_pack("{s:i}", "c", 2);
+	json_t *d1 = json_pack("{s:i}", "d", 1);
+	struct store_op ops[] = { { "state", "own.1", a2 }, { "state", "own.2", b2 }, { "state", "own.3", c2 } };
+	struct store_op more[] = { { "state", "own.4", d1 } };
+	char p[128], q[160];
+	FILE *f;
+
+	fresh();
+	ck_assert_int_eq(store_open(dir, &s), 0);
+	ck_assert_int_eq(store_put(s, "state", "own.1", a1), 0);
+	snprintf(p, sizeof(p), "%s/state/own.2.json", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	snprintf(q, sizeof(q), "%s/in-the-way", p);
+	ck_assert_ptr_nonnull(f = fopen(q, "w"));
+	fclose(f);
+	/* own.1 renamed, own.2 cannot be, own.3 not reached: stored all the same */
+	ck_assert_int_eq(store_apply(s, ops, 3), 0);
+	ck_assert_int_eq(int_at(s, "own.1", "a"), 2);
+	/* nothing else first: neither an apply (which would replace the
+	 * journal: own.2 and own.3 lost at the next open), nor a put or a
+	 * delete */
+	ck_assert_int_eq(store_apply(s, more, 1), -EISDIR);
+	ck_assert_int_eq(store_put(s, "slices", "x", d1), -EISDIR);
+	ck_assert_int_eq(store_del(s, "state", "own.1"), -EISDIR);
+	ck_assert_int_eq(int_at(s, "own.4", "d"), -1);
+	ck_assert_ptr_null(store_get(s, "slices", "x"));
+	/* out of the way: the next write finishes it first */
+	ck_assert_int_eq(unlink(q), 0);
+	ck_assert_int_eq(rmdir(p), 0);
+	ck_assert_int_eq(store_apply(s, more, 1), 0);
+	store_close(s);
+	ck_assert_int_eq(store_open(dir, &s), 0);
+	ck_assert_int_eq(int_at(s, "own.1", "a"), 2);
+	ck_assert_int_eq(int_at(s, "own.2", "b"), 2);
+	ck_assert_int_eq(int_at(s, "own.3", "c"), 2);
+	ck_assert_int_eq(int_at(s, "own.4", "d"), 1);
+	snprintf(p, sizeof(p), "%s/.journal.json", dir);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	store_close(s);
+	json_decref(a1);
+	json_decref(a2);
+	json_decref(b2);
+	json_decref(c2);
+	json_decref(d1);
+}
+END_TEST
+
 START_TEST(kill_9_loses_nothing_acknowledged)
 {
 	for (int round = 0; round < 5; round++) {
@@ -183,6 +252,7 @@ main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, names_refused);
 	tcase_add_test(tc, leftovers);
+	tcase_add_test(tc, journal_pending_goes_first);
 	tcase_add_test(tc, kill_9_loses_nothing_acknowledged);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);

@@ -180,7 +180,7 @@ dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_chan
 		json_array_append_new(d->who, json_string(who));
 	}
 	specs = cd_res_specs(e->res, ch, n);
-	rc = cd_sync_dry_run(e->sync, specs, 0, dry_answer, d);
+	rc = cd_sync_dry_run(e->sync, specs, 0, true, dry_answer, d);
 	json_decref(specs);
 	if (rc < 0) {
 		dry_answer(d, rc, NULL, NULL);
@@ -385,7 +385,7 @@ checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct 
 		return;
 	}
 	specs = cd_res_specs(e->res, ch, n);
-	rc = cd_sync_dry_run(e->sync, specs, CHECK_WAIT_MS, on_checked, c);
+	rc = cd_sync_dry_run(e->sync, specs, CHECK_WAIT_MS, false, on_checked, c);
 	json_decref(specs);
 	if (rc < 0) {
 		commit_go(c);

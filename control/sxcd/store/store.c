@@ -17,11 +17,17 @@
 
 struct store {
 	char *dir;
+	/* a store_apply's journal is in place but not all its renames were
+	 * made (one failed: a file system out of room for a new name): the
+	 * change stands (store_open would finish it), and no other write may
+	 * go first, or replace the journal, until it is finished */
+	bool pending;
 };
 
 #define TMP_SUFFIX ".tmp"
 
 static int journal_replay(struct store *s);
+static int pending_finish(struct store *s);
 
 static int
 name_ok(const char *s, size_t max)
@@ -193,7 +199,7 @@ store_put(struct store *s, const char *kind, const char *name, json_t *doc)
 	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
 	int rc;
 
-	if ((rc = write_tmp(s, kind, name, doc, true, kdir, file, tmp)) < 0)
+	if ((rc = pending_finish(s)) < 0 || (rc = write_tmp(s, kind, name, doc, true, kdir, file, tmp)) < 0)
 		return rc;
 	if (rename(tmp, file) < 0) {
 		rc = -errno;
@@ -262,6 +268,21 @@ journal_replay(struct store *s)
 	return rc < 0 ? rc : sync_dir(s->dir);
 }
 
+/* Before any other write: a journal left in place finished (its renames
+ * made, then it is gone), or that write refused with why not. */
+static int
+pending_finish(struct store *s)
+{
+	int rc;
+
+	if (!s->pending)
+		return 0;
+	if ((rc = journal_replay(s)) < 0)
+		return rc;
+	s->pending = false;
+	return 0;
+}
+
 /* A store_apply in steps (store_apply_start): the temp files (A), then
  * the journal (B), then the renames (C), then the journal gone (D). */
 struct store_job {
@@ -302,10 +323,13 @@ store_job_free(struct store_job *j)
 int
 store_apply_start(struct store *s, const struct store_op *ops, size_t n, struct store_job **out)
 {
-	struct store_job *j = calloc(1, sizeof(*j));
+	struct store_job *j;
+	int rc;
 
 	*out = NULL;
-	if (j == NULL || (j->ops = calloc(n + 1, sizeof(*j->ops))) == NULL) {
+	if ((rc = pending_finish(s)) < 0)
+		return rc;
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->ops = calloc(n + 1, sizeof(*j->ops))) == NULL) {
 		free(j);
 		return -ENOMEM;
 	}
@@ -426,8 +450,10 @@ store_apply_step(struct store_job *j, unsigned int budget_us)
 		if (paths(j->s, o->kind, o->name, kdir, file) == 0 &&
 		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, o->name) < (int)sizeof(tmp)) {
 			if (o->doc != NULL ? rename(tmp, file) < 0 && errno != ENOENT :
-			    unlink(file) < 0 && errno != ENOENT)
+			    unlink(file) < 0 && errno != ENOENT) {
 				j->phase = 3;	/* left to the journal's replay */
+				j->s->pending = true;
+			}
 			json_object_set_new(j->dirs, kdir, json_true());
 		}
 		if (j->next < j->n && now_us() >= end)
@@ -443,6 +469,8 @@ store_apply_step(struct store_job *j, unsigned int budget_us)
 		if (rc == 0 && snprintf(jp, sizeof(jp), "%s/" JOURNAL, j->s->dir) < (int)sizeof(jp) &&
 		    unlink(jp) == 0)
 			sync_dir(j->s->dir);
+		else
+			j->s->pending = true;	/* the journal stays: made again before the next write */
 	}
 	j->phase = 4;
 	return 0;
@@ -467,7 +495,7 @@ store_del(struct store *s, const char *kind, const char *name)
 	char kdir[PATH_MAX], file[PATH_MAX];
 	int rc;
 
-	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+	if ((rc = paths(s, kind, name, kdir, file)) < 0 || (rc = pending_finish(s)) < 0)
 		return rc;
 	if (unlink(file) < 0)
 		return -errno;

@@ -197,6 +197,20 @@ cd_diff_kept(struct cd_res *res, json_t *want)
 	return out;
 }
 
+json_t *
+cd_diff_deletable(struct cd_res *res, json_t *want, json_t **kept)
+{
+	json_t *owned = cd_res_state(res, "owned"), *mine, *rows, *v;
+	const char *t, *k;
+
+	*kept = cd_diff_kept(res, want);
+	mine = json_object_size(*kept) ? json_deep_copy(owned) : json_incref(owned);
+	json_object_foreach(*kept, t, rows)
+		json_object_foreach(rows, k, v)
+			json_object_del(json_object_get(mine, t), k);
+	return mine;
+}
+
 void
 cd_diff_snapshot(json_t *keys, json_t *seq, json_t *owner, json_t **wseq, json_t **wowner)
 {

@@ -80,6 +80,9 @@ void cd_diff_plan_clear(struct cd_diff_plan *p);
  * read (a quarantined intent's; any unknown owner's while one is): kept in
  * sxdp until an operator decides. TABLE → KEY → seq (new). */
 json_t *cd_diff_kept(struct cd_res *res, json_t *want);
+/* What a diff against @want may delete: what sxcd owns, less what it keeps
+ * (cd_diff_kept, into *@kept). TABLE → KEY → seq (new). */
+json_t *cd_diff_deletable(struct cd_res *res, json_t *want, json_t **kept);
 
 /* The seq and owner (@seq, @owner: the compile's) of @keys as compiled
  * now, kept for what the run owns after it: a dry run may compile

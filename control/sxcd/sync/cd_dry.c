@@ -8,12 +8,23 @@
 #include "cd_gc.h"
 #include "cd_log.h"
 
+/* Where the one under way is: */
+enum {
+	CD_DRY_NOW = 1,		/* compiling the intents as they are */
+	CD_DRY_THEN,		/* compiling them as the dry run would have them */
+	CD_DRY_READING,		/* a preview: sxdp's tables being read */
+	CD_DRY_READ,		/* ... read (or not: d->rc) */
+	CD_DRY_COMPARING,	/* its sets compared in slices */
+	CD_DRY_BACK,		/* compiling back to the intents as they are */
+};
+
 /* A dry run waiting or under way. */
 struct cd_dry_one {
 	struct cd_dry_one *next;
 	struct cd_dry *d;
 	struct event *expiry;	/* a check not started by then goes unchecked */
 	json_t *specs;
+	bool read;		/* a preview: its writes against sxdp's tables */
 	cd_dry_done *fn;	/* NULL: its request went away */
 	void *arg;
 };
@@ -57,9 +68,18 @@ cd_dry_end(struct cd_dry *d, int rc)
 
 	d->head = o->next;
 	d->on = false;
+	d->phase = 0;
+	d->rc = 0;
 	cd_diff_cmp_clear(&d->cmp);
 	if (o->fn != NULL)
 		o->fn(o->arg, rc, d->diff, d->results);
+	/* what it read is what sxdp holds: the reconciler's next run writes
+	 * against it what this one announced */
+	if (rc == 0 && d->have != NULL)
+		d->adopt(d->arg, d->have);
+	cd_gc_free(d->have);
+	json_decref(d->mine);
+	d->have = d->mine = NULL;
 	cd_gc_free(d->diff);
 	cd_gc_free(d->results);
 	d->diff = d->results = NULL;
@@ -91,6 +111,11 @@ collect(struct cd_dry *d, struct cd_compiler *cc)
 	/* a later update replaces the results it compiles: a copy of the
 	 * object holds these */
 	d->results = json_copy(c->results);
+	if (d->have != NULL) {   /* a preview: against sxdp's tables (cmp), as a run writes */
+		d->diff = cd_tables_diff_keys(c->want, d->have, c->seq, d->mine, c->owner, d->cmp.marked);
+		cd_diff_cmp_clear(&d->cmp);
+		goto out;
+	}
 	if (keys == NULL) {   /* it compiled everything: the keys that differ (cmp) */
 		d->diff = cd_tables_diff_keys(c->want, pre_set, c->seq, pre_seq, c->owner, d->cmp.marked);
 		cd_diff_cmp_clear(&d->cmp);
@@ -132,21 +157,56 @@ differs(void *ctx, const char *table, const char *key, json_t *e)
 	return cd_diff_entry_differs(json_object_get(json_object_get(d->cmp.b, table), key), e);
 }
 
+/* A preview's set against sxdp's tables: an entry sxdp lacks, or holds
+ * otherwise (a run's test, cd_pass). */
+static bool
+differs_sxdp(void *ctx, const char *table, const char *key, json_t *e)
+{
+	struct cd_dry *d = ctx;
+
+	return cd_diff_entry_differs(json_object_get(json_object_get(d->have, table), key), e);
+}
+
+/* The dry run's writes known: back to the intents as they are. */
+static void
+go_back(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t, json_t *specs,
+	json_t *kernel)
+{
+	d->phase = CD_DRY_BACK;
+	cd_compiler_begin(cc, t, specs, kernel, false);
+	d->more(d->arg);
+}
+
 void
 cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t, json_t *specs,
 	     json_t *kernel)
 {
 	int rc;
 
-	if (d->cmp.marked != NULL) {   /* a whole compile's sets compared */
+	switch (d->phase) {
+	case CD_DRY_READING:	/* (cd_dry_read_done goes on) */
+		return;
+	case CD_DRY_READ:
+		if (d->rc < 0) {
+			go_back(d, cc, t, specs, kernel);
+			return;
+		}
+		/* the wanted entries sxdp lacks or holds otherwise, then what
+		 * sxcd owns that nobody wants (deleted if sxdp has it) */
+		d->phase = CD_DRY_COMPARING;
+		cd_diff_cmp_start(&d->cmp, cd_compiler_set(cc)->want, d->mine, differs_sxdp, d);
+		d->more(d->arg);
+		return;
+	case CD_DRY_COMPARING:
 		if (!cd_diff_cmp_slice(&d->cmp)) {
 			d->more(d->arg);
 			return;
 		}
 		collect(d, cc);
-		cd_compiler_begin(cc, t, specs, kernel, false);
-		d->more(d->arg);
+		go_back(d, cc, t, specs, kernel);
 		return;
+	default:
+		break;
 	}
 	if ((rc = cd_compiler_step(cc, d->slice_us)) == -EAGAIN) {
 		d->more(d->arg);
@@ -156,30 +216,52 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 		cd_dry_end(d, rc);
 		return;
 	}
-	switch (d->phase++) {
-	case 1:
+	switch (d->phase) {
+	case CD_DRY_NOW:
+		d->phase = CD_DRY_THEN;
 		cd_compiler_begin(cc, t, d->head->specs, kernel, true);
 		break;
-	case 2:
+	case CD_DRY_THEN:
+		if (d->head->read) {   /* what sxdp holds now, then compared */
+			d->phase = CD_DRY_READING;
+			d->read(d->arg, cd_compiler_set(cc)->want);
+			return;
+		}
 		if (cd_compiler_touched(cc) == NULL) {   /* it compiled everything */
 			json_t *pre_set, *pre_seq;
 
 			cd_compiler_pre(cc, &pre_set, &pre_seq);
+			d->phase = CD_DRY_COMPARING;
 			cd_diff_cmp_start(&d->cmp, cd_compiler_set(cc)->want, pre_set, differs, d);
 			break;
 		}
 		collect(d, cc);
-		cd_compiler_begin(cc, t, specs, kernel, false);
-		break;
+		go_back(d, cc, t, specs, kernel);
+		return;
 	default:
 		/* the way back leaves nothing of the dry run behind; when it
 		 * cannot, the next run stores the writes' new numbers */
 		if (cd_compiler_undone(cc) < 0)
 			CD_LOG(WARN, "dry run: the intents compiled back to other writes than before it; "
 			       "the next run stores their new order");
-		cd_dry_end(d, 0);
+		cd_dry_end(d, d->rc);
 		return;
 	}
+	d->more(d->arg);
+}
+
+void
+cd_dry_read_done(struct cd_dry *d, json_t *have, json_t *mine, int rc)
+{
+	if (!d->on || d->phase != CD_DRY_READING) {   /* ended meanwhile (sxdp lost) */
+		cd_gc_free(have);
+		json_decref(mine);
+		return;
+	}
+	d->have = have;
+	d->mine = mine;
+	d->rc = rc;
+	d->phase = CD_DRY_READ;
 	d->more(d->arg);
 }
 
@@ -188,20 +270,28 @@ cd_dry_begin(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 	     json_t *kernel)
 {
 	d->on = true;
-	d->phase = 1;
+	d->phase = CD_DRY_NOW;
+	d->rc = 0;
 	cd_compiler_begin(cc, t, specs, kernel, false);
 	d->more(d->arg);
 }
 
+bool
+cd_dry_head_reads(const struct cd_dry *d)
+{
+	return d->head != NULL && d->head->read;
+}
+
 int
-cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, cd_dry_done *fn, void *arg)
+cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, bool read, cd_dry_done *fn,
+	   void *arg)
 {
 	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000 };
 	struct cd_dry_one *o, **pp;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return -ENOMEM;
-	*o = (struct cd_dry_one){ .d = d, .specs = json_incref(specs), .fn = fn, .arg = arg };
+	*o = (struct cd_dry_one){ .d = d, .specs = json_incref(specs), .read = read, .fn = fn, .arg = arg };
 	if (wait_ms > 0 && ((o->expiry = evtimer_new(d->base, on_expiry, o)) == NULL ||
 			    evtimer_add(o->expiry, &tv) < 0)) {
 		one_free(o);
@@ -232,9 +322,10 @@ cd_dry_cancel(struct cd_dry *d, void *arg)
 
 void
 cd_dry_init(struct cd_dry *d, struct event_base *base, unsigned int slice_us, cd_dry_fn *more,
-	    cd_dry_fn *next, void *arg)
+	    cd_dry_fn *next, cd_dry_read *read, cd_dry_adopt *adopt, void *arg)
 {
-	*d = (struct cd_dry){ .base = base, .slice_us = slice_us, .more = more, .next = next, .arg = arg };
+	*d = (struct cd_dry){ .base = base, .slice_us = slice_us, .more = more, .next = next,
+			      .read = read, .adopt = adopt, .arg = arg };
 }
 
 void
@@ -243,7 +334,9 @@ cd_dry_free(struct cd_dry *d)
 	cd_diff_cmp_clear(&d->cmp);
 	json_decref(d->diff);
 	json_decref(d->results);
-	d->diff = d->results = NULL;
+	json_decref(d->have);
+	json_decref(d->mine);
+	d->diff = d->results = d->have = d->mine = NULL;
 	while (d->head != NULL) {
 		struct cd_dry_one *o = d->head;
 

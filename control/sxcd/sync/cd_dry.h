@@ -5,13 +5,23 @@
  * compiles, when the reconciler (cd_sync) lets it, on the intents it
  * keeps compiled, in three updates of the compiler: the intents as they
  * are (usually nothing to do), as the dry run would have them (ids kept),
- * and back, each in slices between the loop's other work (and the diff
- * of a whole compile too). What it would write is the keys the second
- * update changed, from what they held to what they hold; the way back
+ * and back, each in slices between the loop's other work. The way back
  * leaves nothing of the dry run behind (cd_trip). One waiting past its
- * deadline is answered -EBUSY. It neither reads nor writes sxdp; it calls
- * nothing of the reconciler's but the two it is handed (another slice,
- * and one ended).
+ * deadline is answered -EBUSY.
+ *
+ * What a preview (@read) would write is what a run writes: the
+ * difference between what it compiles to and what sxdp holds now, drift
+ * included (an entry of sxcd's deleted behind its back is written again,
+ * one already gone is not deleted, one someone else put where an intent
+ * wants one is modified), with what sxcd owns and nobody wants deleted.
+ * After the second update it asks the reconciler to read sxdp's tables
+ * (@read), compares in slices, and once answered hands the read back
+ * (@adopt): the reconciler's view of sxdp from then on, its next run a
+ * whole diff against it, so the apply that follows writes what was
+ * announced. A collision check needs no writes (its diff is the keys the
+ * second update changed, from what they held to what they hold) and reads
+ * nothing. This module calls nothing of the reconciler's but what it is
+ * handed.
  */
 #ifndef CD_DRY_H
 #define CD_DRY_H
@@ -28,28 +38,41 @@ struct cd_dry_one;
 /* (The same type as cd_sync_dry_done.) */
 typedef void cd_dry_done(void *arg, int rc, json_t *diff, json_t *results);
 typedef void cd_dry_fn(void *arg);
+/* Read sxdp's tables that @want (the dry run's set, borrowed until
+ * cd_dry_read_done) or sxcd's owned entries are in, then cd_dry_read_done. */
+typedef void cd_dry_read(void *arg, json_t *want);
+/* A preview's read of sxdp (borrowed), once answered. */
+typedef void cd_dry_adopt(void *arg, json_t *have);
 
 struct cd_dry {
 	struct event_base *base;
 	unsigned int slice_us;		/* what a slice of compile may take */
 	cd_dry_fn *more;		/* another slice, after the loop served the others */
 	cd_dry_fn *next;		/* one ended: start what waits */
+	cd_dry_read *read;
+	cd_dry_adopt *adopt;
 	void *arg;
 	struct cd_dry_one *head;	/* waiting, the first under way when on */
 	bool on;
-	int phase;			/* 1 now, 2 then, 3 back to now */
+	int phase;			/* CD_DRY_*: where the one under way is */
+	int rc;				/* how it ends (a read that failed) */
 	json_t *diff, *results;		/* the one under way's answer */
-	struct cd_diff_cmp cmp;		/* the one under way's, when it compiled everything */
+	struct cd_diff_cmp cmp;		/* its sets compared (a preview, a whole compile) */
+	json_t *have, *mine;		/* a preview's: sxdp's tables read, what a run may delete */
 };
 
 void cd_dry_init(struct cd_dry *d, struct event_base *base, unsigned int slice_us, cd_dry_fn *more,
-		 cd_dry_fn *next, void *arg);
+		 cd_dry_fn *next, cd_dry_read *read, cd_dry_adopt *adopt, void *arg);
 /* Every dry run dropped, unanswered. */
 void cd_dry_free(struct cd_dry *d);
 
 /* Queue a dry run to @specs (borrowed: held), answered @fn(@arg, ...);
- * @wait_ms > 0: -EBUSY if it has not started by then. 0 or -ENOMEM. */
-int cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, cd_dry_done *fn, void *arg);
+ * @wait_ms > 0: -EBUSY if it has not started by then; @read: a preview,
+ * its writes against sxdp's tables. 0 or -ENOMEM. */
+int cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, bool read, cd_dry_done *fn,
+	       void *arg);
+/* Does the first one waiting read sxdp (then it starts only between runs)? */
+bool cd_dry_head_reads(const struct cd_dry *d);
 /* @arg's request went away: its dry runs are not answered. */
 void cd_dry_cancel(struct cd_dry *d, void *arg);
 
@@ -60,6 +83,10 @@ void cd_dry_begin(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tabl
 /* Another slice of the one under way (the same @cc, @t, @specs, @kernel). */
 void cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t, json_t *specs,
 		  json_t *kernel);
+/* The read it asked for (@read): sxdp's tables @have and the owned
+ * entries a run may delete @mine (TABLE → KEY → seq; both taken), or
+ * @rc < 0 (the read failed: it goes back and ends with @rc). */
+void cd_dry_read_done(struct cd_dry *d, json_t *have, json_t *mine, int rc);
 /* The first one (under way or not) ends: answered @rc (unless its
  * request went), then what waits is started (@next). */
 void cd_dry_end(struct cd_dry *d, int rc);

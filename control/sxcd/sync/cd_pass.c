@@ -76,16 +76,11 @@ on_written(void *arg, int rc)
 static void
 write_diff(struct cd_pass *p)
 {
-	json_t *owned = cd_res_state(p->res, "owned"), *mine, *rows, *v;
-	const char *t, *k;
+	json_t *mine;
 	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
-	p->kept = cd_diff_kept(p->res, p->c->want);
-	mine = json_object_size(p->kept) ? json_deep_copy(owned) : json_incref(owned);
-	json_object_foreach(p->kept, t, rows)
-		json_object_foreach(rows, k, v)
-			json_object_del(json_object_get(mine, t), k);
+	mine = cd_diff_deletable(p->res, p->c->want, &p->kept);
 	p->diff = cd_tables_diff_keys(p->c->want, p->have, p->c->seq, mine, p->c->owner, p->keys);
 	json_decref(mine);
 	if (!p->whole)   /* what this run owns after it, as compiled now */

@@ -51,6 +51,9 @@ struct cd_sync {
 	struct event *work;		/* the next slice */
 	json_t *specs;			/* what it compiles */
 	struct cd_dry dry;		/* dry runs, compiling on it between runs */
+	struct cd_read dry_rd;		/* a preview's read of sxdp, between runs */
+	json_t *dry_have;		/* what it read */
+	uint64_t dry_reads;		/* (its answers are told from an earlier one's) */
 	json_t *quar;			/* the quarantined intents the last run kept entries of */
 	struct cd_own own;		/* owned, owners and ids as the store keeps them */
 	/* the diff and writes of a run (a whole diff in slices and chunks),
@@ -72,8 +75,10 @@ struct cd_sync {
 	struct cd_health health;	/* the features' checks after the writes */
 	uint64_t connected_at;
 
-	/* what the last runs did */
-	uint64_t runs_ok, runs_failed, writes, last_ms, ready_after_connect_ms;
+	/* what the last runs did; writes: what sxdp applied (cd_write), at
+	 * this run's start and in the last run */
+	uint64_t runs_ok, runs_failed, last_ms, ready_after_connect_ms;
+	uint64_t writes_at_start, last_writes;
 	bool ready_once;
 };
 
@@ -153,6 +158,7 @@ run_end(struct cd_sync *s, bool wrote)
 	bool failed = cd_outcome_store(s->res, s->link.tables, s->results, s->mine, s->gens, s->errors);
 
 	s->last_ms = took;
+	s->last_writes = s->pass.w.writes - s->writes_at_start;
 	if (failed) {
 		s->runs_failed++;
 		s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_MIN_MS;
@@ -171,8 +177,8 @@ run_end(struct cd_sync *s, bool wrote)
 		}
 	}
 	if (wrote)
-		CD_LOG(INFO, "run %lu: %zu writes in %lu ms", (unsigned long)s->epoch,
-		       json_array_size(s->pass.diff), (unsigned long)took);
+		CD_LOG(INFO, "run %lu: %lu writes in %lu ms", (unsigned long)s->epoch,
+		       (unsigned long)s->last_writes, (unsigned long)took);
 	run_clear(s);
 	cd_wait_fire(&s->waiters, s->epoch);
 	arm(s, failed ? s->retry_ms : s->resync_ms);
@@ -360,6 +366,7 @@ run_start(struct cd_sync *s)
 	s->running = true;
 	s->epoch++;
 	s->t0 = cd_clock_ms();
+	s->writes_at_start = s->pass.w.writes;
 	json_decref(s->specs);
 	s->specs = cd_res_specs(s->res, NULL, 0);
 	s->gens = cd_res_generations(s->res);
@@ -396,9 +403,10 @@ next_work(struct cd_sync *s)
 {
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
-	 * dry run's first update then changes nothing) */
+	 * dry run's first update then changes nothing); not a preview: what
+	 * it reads of sxdp must not be half a run's writes */
 	if (s->running && !s->dry.on && s->dry.head != NULL && s->c.want != NULL && !s->pass.comparing &&
-	    s->pass.plan.wk == NULL && !s->pass.whole && !s->dirty) {
+	    s->pass.plan.wk == NULL && !s->pass.whole && !s->dirty && !cd_dry_head_reads(&s->dry)) {
 		dry_start(s);
 		return;
 	}
@@ -439,6 +447,61 @@ on_dry_next(void *arg)
 	next_work(arg);
 }
 
+static void
+on_dry_read_done(void *arg)
+{
+	struct cd_sync *s = arg;
+	json_t *kept, *mine;
+
+	/* what a run may delete: what sxcd owns, but not what it keeps for
+	 * quarantined intents (cd_pass) */
+	mine = cd_diff_deletable(s->res, cd_compiler_set(s->cc)->want, &kept);
+	json_decref(kept);
+	cd_dry_read_done(&s->dry, s->dry_have, mine, 0);
+	s->dry_have = NULL;
+}
+
+static void
+on_dry_read_lost(void *arg)
+{
+	struct cd_sync *s = arg;
+
+	cd_read_clear(&s->dry_rd);
+	cd_gc_free(s->dry_have);
+	s->dry_have = NULL;
+	cd_dry_read_done(&s->dry, NULL, NULL, -ENOTCONN);
+}
+
+/* A preview compiled: sxdp's tables it or sxcd's owned entries are in,
+ * read whole (no run is under way: runs wait for a dry run). */
+static void
+on_dry_read(void *arg, json_t *want)
+{
+	struct cd_sync *s = arg;
+
+	cd_gc_free(s->dry_have);
+	s->dry_have = json_object();
+	cd_read_start(&s->dry_rd, s->link.ctl, s->link.tables, s->dry_have, want, cd_res_state(s->res, "owned"),
+		      ++s->dry_reads, on_dry_read_done, on_dry_read_lost, s);
+}
+
+/* A preview answered: what it read is sxdp's tables as they are (no
+ * write since), and the next run diffs everything against them, so that
+ * the apply previewed writes what the preview said, drift included. */
+static void
+on_dry_adopt(void *arg, json_t *have)
+{
+	struct cd_sync *s = arg;
+	json_t *rows;
+	const char *t;
+
+	if (s->cache == NULL)	/* the next run reads everything anyway */
+		return;
+	json_object_foreach(have, t, rows)
+		json_object_set(s->cache, t, rows);
+	s->pass.rediff = true;
+}
+
 /* The first dry run waiting starts on the intents the reconciler keeps
  * compiled. */
 static void
@@ -458,13 +521,14 @@ dry_start(struct cd_sync *s)
 }
 
 int
-cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn, void *arg)
+cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, bool preview, cd_sync_dry_done *fn,
+		void *arg)
 {
 	int rc;
 
 	if (s->link.tables == NULL)
 		return -ENOTCONN;
-	if ((rc = cd_dry_add(&s->dry, specs, wait_ms, fn, arg)) < 0)
+	if ((rc = cd_dry_add(&s->dry, specs, wait_ms, preview, fn, arg)) < 0)
 		return rc;
 	next_work(s);
 	return 0;
@@ -500,6 +564,9 @@ on_lost(void *arg)
 	struct cd_sync *s = arg;
 
 	run_abort(s);
+	cd_read_clear(&s->dry_rd);
+	cd_gc_free(s->dry_have);
+	s->dry_have = NULL;
 	/* what was compiled was compiled for that sxdp's tables */
 	evtimer_del(s->work);
 	cd_dry_end_all(&s->dry, -ENOTCONN);
@@ -522,7 +589,7 @@ cd_sync_new(struct event_base *base, const char *socket, struct cd_res *res, uns
 	s->res = res;
 	s->resync_ms = resync_ms;
 	s->waiters.base = base;
-	cd_dry_init(&s->dry, base, SLICE_US, on_dry_more, on_dry_next, s);
+	cd_dry_init(&s->dry, base, SLICE_US, on_dry_more, on_dry_next, on_dry_read, on_dry_adopt, s);
 	s->timer = evtimer_new(base, on_timer, s);
 	s->work = evtimer_new(base, on_work, s);
 	cd_own_init(&s->own, res);
@@ -545,6 +612,8 @@ cd_sync_free(struct cd_sync *s)
 		return;
 	cd_wait_clear(&s->waiters);
 	run_clear(s);
+	cd_read_clear(&s->dry_rd);
+	json_decref(s->dry_have);
 	cd_dry_free(&s->dry);
 	if (s->work != NULL)
 		event_free(s->work);
@@ -597,13 +666,14 @@ cd_sync_info(struct cd_sync *s)
 	/* unresponsive: connected, but sxdp stopped answering (ctl_async.h) */
 	const char *state = ctl_async_stalled(s->link.ctl) ? "unresponsive" : s->link.tables != NULL ?
 			    "connected" : ctl_async_up(s->link.ctl) ? "connecting" : "disconnected";
-	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+	json_t *out = json_pack("{s:b,s:s,s:I,s:s,s:s,s:{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 			 "connected", s->link.tables != NULL, "state", state, "stalls",
 			 (json_int_t)ctl_async_timeouts(s->link.ctl), "boot_id", s->link.boot_id, "version",
 			 s->link.version,
 			 "reconcile", "runs", (json_int_t)s->epoch, "running", s->running,
 			 "runs_ok", (json_int_t)s->runs_ok, "runs_failed", (json_int_t)s->runs_failed,
-			 "writes", (json_int_t)s->pass.w.writes, "last_run_ms", (json_int_t)s->last_ms,
+			 "writes", (json_int_t)s->pass.w.writes, "last_run_writes",
+			 (json_int_t)s->last_writes, "last_run_ms", (json_int_t)s->last_ms,
 			 "converged_after_connect_ms",
 			 (json_int_t)(s->ready_once ? s->ready_after_connect_ms : 0),
 			 "retry_ms", (json_int_t)s->retry_ms, "loop_lag", cd_lag_info(s->lag));

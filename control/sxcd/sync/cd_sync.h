@@ -68,19 +68,22 @@ int cd_sync_wait(struct cd_sync *s, uint64_t epoch, unsigned int timeout_ms, cd_
 void cd_sync_unwait(struct cd_sync *s, void *arg);
 
 /*
- * Dry run: the table writes (an array, each with its "owner") that going
- * from the current intents to @specs (borrowed) would make, and the
- * compile's results of the intents it compiled: given to @fn(@arg, 0,
- * diff, results) (borrowed) once done; compiled in slices between the
- * loop's other work, after the run under way. -ENOTCONN while sxdp's
- * tables are unknown (then @fn is not called), or later given to @fn.
+ * Dry run: the compile's results of the intents going from the current
+ * intents to @specs (borrowed) compiled, and the table writes (an array,
+ * each with its "owner"): given to @fn(@arg, 0, diff, results) (borrowed)
+ * once done; compiled in slices between the loop's other work, after the
+ * run under way. A @preview's writes are what the run that applies @specs
+ * writes: against sxdp's tables as read now, drift included (cd_dry.h);
+ * the next run then diffs everything against that read. Otherwise (a
+ * write's collision check: its results say who fails) they are what the
+ * compile changed. -ENOTCONN while sxdp's tables are unknown (then @fn is
+ * not called), or later given to @fn.
  */
 typedef void cd_sync_dry_done(void *arg, int rc, json_t *diff, json_t *results);
 /* @wait_ms > 0: if it has not started by then (a run stuck on sxdp with
  * changes queued behind it), @fn gets -EBUSY. */
-int cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, cd_sync_dry_done *fn,
-		    void *arg);
-/* (A write's collision check is a dry run: its results say who fails.) */
+int cd_sync_dry_run(struct cd_sync *s, json_t *specs, unsigned int wait_ms, bool preview,
+		    cd_sync_dry_done *fn, void *arg);
 /* @arg's request went away: its dry run is not answered. */
 void cd_sync_dry_cancel(struct cd_sync *s, void *arg);
 

@@ -129,6 +129,8 @@ on_group_written(void *arg, json_t *result, json_t *error)
 								"message", json_object_get(error, "message")));
 	else if (json_integer_value(json_object_get(result, "failed")) > 0)
 		note_refusals(w, ups, result, strcmp(owner, "") ? owner : NULL);
+	else
+		w->writes += json_array_size(ups);	/* dataplane-atomic: all of them or none */
 	w->group++;
 	write_group(w);
 }
@@ -237,7 +239,6 @@ on_written(void *arg, json_t *result, json_t *error)
 		finish(w, -ENOTCONN);
 		return;
 	}
-	w->writes += json_array_size(w->sent);
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) > 0 &&
 	    drop_vanished(w, w->sent, result)) {
 		if (json_array_size(w->sent) == 0) {
@@ -253,6 +254,9 @@ on_written(void *arg, json_t *result, json_t *error)
 	if (error == NULL && json_integer_value(json_object_get(result, "failed")) == 0) {
 		json_t *sent = json_object(), *prev;
 
+		/* what sxdp applied, not what was sent: a batch sent again
+		 * without deletes of what was gone counts once, without them */
+		w->writes += json_array_size(w->sent);
 		json_array_foreach(w->sent, i, u) {
 			if (cd_tables_apply(w->tables, w->cache, u, NULL, &prev, NULL, 0) < 0)
 				w->reread = true;	/* cannot happen: read it all again next time */

@@ -43,7 +43,7 @@ struct cd_write {
 	json_t *groups;		/* owner → updates: the batches after a refusal */
 	size_t group;		/* the one in flight */
 	unsigned int rewrites;	/* batches sent again without deletes of what was gone */
-	uint64_t writes;	/* updates sent, ever */
+	uint64_t writes;	/* updates sxdp applied, ever (a delete of what was gone is none) */
 };
 
 /* Write @diff (borrowed, as are @tables, @cache and @errors, until @done
