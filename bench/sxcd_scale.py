@@ -174,8 +174,10 @@ def main():
         raise SystemExit("every upf intent needs a slice of its own")
     n_sess = a.upfs * a.sessions
     sizes = {"svi": 8192, "vnis": 8192, "peers": 16384, "tunnels": 16384, "policies": 16384,
-             "sessions_uplink": n_sess + 2 * a.sessions + 16384,
-             "sessions_downlink": n_sess + 2 * a.sessions + 16384}
+             # a session takes two URR ids, from the intents' half of the room the
+             # session and termination tables give (up_kind.c upf_urr_max)
+             "sessions_uplink": 2 * (n_sess + 2 * a.sessions) + 16384,
+             "sessions_downlink": 2 * (n_sess + 2 * a.sessions) + 16384}
     pport = PB.free_udp()
     with S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=4096,
                 extra_cfg={"table_sizes": sizes}) as dp, \
