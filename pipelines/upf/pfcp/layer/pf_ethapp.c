@@ -19,14 +19,23 @@ mac_u64(const uint8_t *a)
 	return v;
 }
 
-static json_t *
-mac_str(uint64_t v)
+json_t *
+pf_ethapp_mac(const uint8_t *a)
 {
 	char b[18];
 
-	snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(v >> 40 & 0xff), (unsigned)(v >> 32 & 0xff),
-		 (unsigned)(v >> 24 & 0xff), (unsigned)(v >> 16 & 0xff), (unsigned)(v >> 8 & 0xff), (unsigned)(v & 0xff));
+	snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
 	return json_string(b);
+}
+
+static json_t *
+mac_str(uint64_t v)
+{
+	uint8_t a[6];
+
+	for (int i = 5; i >= 0; i--, v >>= 8)
+		a[i] = (uint8_t)v;
+	return pf_ethapp_mac(a);
 }
 
 int

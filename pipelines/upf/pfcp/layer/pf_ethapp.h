@@ -26,6 +26,9 @@
  * -ENOMEM. */
 json_t *pf_ethapp_matches(uint32_t slice, const struct pf_eth_filter *f, bool ul, int *rc);
 
+/* MAC address @a as the tables write one, "xx:xx:xx:xx:xx:xx" (new). */
+json_t *pf_ethapp_mac(const uint8_t *a);
+
 /* The ternary prefixes (value, mask) that cover exactly lo..hi (48-bit
  * values), at most @max into @val/@mask: how many, or -E2BIG. */
 int pf_ethapp_prefixes(uint64_t lo, uint64_t hi, uint64_t *val, uint64_t *mask, int max);

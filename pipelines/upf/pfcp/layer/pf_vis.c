@@ -10,6 +10,7 @@
 
 #include "cd_kind.h"
 #include "cd_vis.h"
+#include "pf_ethapp.h"
 #include "pf_node.h"
 #include "pf_ucomp.h"
 #include "pf_usess.h"
@@ -61,15 +62,6 @@ ids(const uint32_t *a, unsigned int n)
 }
 
 static json_t *
-mac(const uint8_t *a)
-{
-	char b[18];
-
-	snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
-	return json_string(b);
-}
-
-static json_t *
 tag(const struct pf_vlan_tag *t)
 {
 	json_t *o = json_object();
@@ -107,13 +99,13 @@ eth_filters(const struct pf_pdr *p)
 			json_t *x = json_object();
 
 			if (m->flags & PF_MAC_SOUR)
-				json_object_set_new(x, "source", mac(m->src));
+				json_object_set_new(x, "source", pf_ethapp_mac(m->src));
 			if (m->flags & PF_MAC_USOU)
-				json_object_set_new(x, "source_upper", mac(m->usrc));
+				json_object_set_new(x, "source_upper", pf_ethapp_mac(m->usrc));
 			if (m->flags & PF_MAC_DEST)
-				json_object_set_new(x, "destination", mac(m->dst));
+				json_object_set_new(x, "destination", pf_ethapp_mac(m->dst));
 			if (m->flags & PF_MAC_UDES)
-				json_object_set_new(x, "destination_upper", mac(m->udst));
+				json_object_set_new(x, "destination_upper", pf_ethapp_mac(m->udst));
 			json_array_append_new(macs, x);
 		}
 		json_object_set_new(o, "macs", macs);
