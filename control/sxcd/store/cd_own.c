@@ -62,10 +62,15 @@ cd_own_set(struct cd_own *own, const char *table, const char *key, const char *w
 	unsigned int i = shard_of(table, key, json_string_value(who)), j = shard_of(table, key, was);
 	json_t *d = shard(own, i), *o = sub(sub(d, "owned"), table), *w = sub(sub(d, "owners"), table);
 
+	/* stored again only if it held the key: a new key's old place (by
+	 * key, as nobody owned it) is any of the shards, so marking it always
+	 * stored all of them at every new intent */
 	if (j != i) {
-		json_object_del(json_object_get(json_object_get(shard(own, j), "owned"), table), key);
-		json_object_del(json_object_get(json_object_get(shard(own, j), "owners"), table), key);
-		own->shard_dirty[j] = true;
+		int a = json_object_del(json_object_get(json_object_get(shard(own, j), "owned"), table), key);
+		int b = json_object_del(json_object_get(json_object_get(shard(own, j), "owners"), table), key);
+
+		if (a == 0 || b == 0)
+			own->shard_dirty[j] = true;
 	}
 	if (seq != NULL)
 		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
