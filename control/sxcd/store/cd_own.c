@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What sxcd owns and the ids it allocated, in the store's shards (see cd_own.h). */
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -134,17 +136,69 @@ shards_load(struct cd_own *own)
 	}
 }
 
-/* The shards changed since they were last stored, stored; once all are,
- * the whole documents of an older sxcd are emptied. 0 or -errno. */
-int
-cd_own_save(struct cd_own *own)
-{
-	char names[CD_OWN_SHARDS][16];
-	const char *what[CD_OWN_SHARDS];
-	json_t *docs[CD_OWN_SHARDS];
-	size_t n = 0;
-	int rc;
+static json_t *ids_doc(struct cd_own *own, unsigned int i);
 
+/* A save under way: what it took (marked clean when it began; dirty
+ * again if it fails) and whom to tell. */
+struct own_save {
+	struct cd_own *own;
+	bool shards[CD_OWN_SHARDS], ids[CD_OWN_IDS_SHARDS], ids_legacy;
+	json_t *ids_whole;
+	cd_res_done *fn;
+	void *arg;
+};
+
+static void
+saved(void *arg, int rc)
+{
+	struct own_save *sv = arg;
+	struct cd_own *own = sv->own;
+
+	if (sv->ids_legacy && rc == 0) {
+		cd_res_state_put(own->res, "ids", sv->ids_whole);	/* memory keeps them whole */
+		own->ids_legacy = false;
+	}
+	if (rc < 0) {   /* stored by the next save */
+		for (unsigned int i = 0; i < CD_OWN_SHARDS; i++)
+			own->shard_dirty[i] |= sv->shards[i];
+		for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++)
+			own->ids_dirty[i] |= sv->ids[i];
+	}
+	if (rc == 0 && own->legacy) {   /* once, after an upgrade: the whole documents emptied */
+		json_t *e = json_object();
+
+		rc = cd_res_save(own->res, "owned", e);
+		json_decref(e);
+		e = json_object();
+		if (rc == 0)
+			rc = cd_res_save(own->res, "owners", e);
+		json_decref(e);
+		if (rc == 0) {
+			own->legacy = false;
+			/* memory keeps the union: the empty documents replaced it */
+			shards_load(own);
+		}
+	}
+	json_decref(sv->ids_whole);
+	if (sv->fn != NULL)
+		sv->fn(sv->arg, rc);
+	free(sv);
+}
+
+void
+cd_own_save_async(struct cd_own *own, cd_res_done *fn, void *arg)
+{
+	char names[CD_OWN_SHARDS + CD_OWN_IDS_SHARDS + 1][16];
+	const char *what[CD_OWN_SHARDS + CD_OWN_IDS_SHARDS + 1];
+	json_t *docs[CD_OWN_SHARDS + CD_OWN_IDS_SHARDS + 1], *empty = NULL;
+	struct own_save *sv = calloc(1, sizeof(*sv));
+	size_t n = 0;
+
+	if (sv == NULL) {
+		fn(arg, -ENOMEM);
+		return;
+	}
+	*sv = (struct own_save){ .own = own, .fn = fn, .arg = arg, .ids_legacy = own->ids_legacy };
 	/* together: one sync for the lot */
 	for (unsigned int i = 0; i < CD_OWN_SHARDS; i++) {
 		if (!own->shard_dirty[i])
@@ -153,26 +207,28 @@ cd_own_save(struct cd_own *own)
 		what[n] = names[n];
 		docs[n++] = shard(own, i);
 	}
-	if ((rc = cd_res_save_all(own->res, what, docs, n)) < 0)
-		return rc;
-	memset(own->shard_dirty, 0, sizeof(own->shard_dirty));
-	if (own->legacy) {
-		json_t *e = json_object();
-
-		rc = cd_res_save(own->res, "owned", e);
-		json_decref(e);
-		if (rc < 0)
-			return rc;
-		e = json_object();
-		rc = cd_res_save(own->res, "owners", e);
-		json_decref(e);
-		if (rc < 0)
-			return rc;
-		own->legacy = false;
-		/* memory keeps the union: the empty documents replaced it */
-		shards_load(own);
+	for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++) {
+		if (!own->ids_dirty[i])
+			continue;
+		snprintf(names[n], sizeof(names[n]), "ids.%u", i);
+		what[n] = names[n];
+		docs[n++] = ids_doc(own, i);
 	}
-	return 0;
+	if (own->ids_legacy) {   /* every id is in the shards: the whole document emptied */
+		sv->ids_whole = json_incref(cd_res_state(own->res, "ids"));
+		what[n] = "ids";
+		docs[n++] = empty = json_object();
+	}
+	memcpy(sv->shards, own->shard_dirty, sizeof(sv->shards));
+	memcpy(sv->ids, own->ids_dirty, sizeof(sv->ids));
+	memset(own->shard_dirty, 0, sizeof(own->shard_dirty));
+	memset(own->ids_dirty, 0, sizeof(own->ids_dirty));
+	if (n == 0 && !own->legacy) {
+		saved(sv, 0);
+		return;
+	}
+	cd_res_save_all_async(own->res, what, docs, n, saved, sv);
+	json_decref(empty);
 }
 
 /*
@@ -220,23 +276,19 @@ ids_load(struct cd_own *own)
 				json_object_set(sub(ids, ns), key, v);
 }
 
-/* What the compile allocated and freed since the last store, stored. */
-int
-cd_own_ids_save(struct cd_own *own, json_t *ids, json_t *touched)
+/* What the compile allocated and freed, into the shards (stored by the
+ * next cd_own_save_async). */
+void
+cd_own_ids_put(struct cd_own *own, json_t *ids, json_t *touched)
 {
 	json_t *m, *v, *e;
-	char names[CD_OWN_IDS_SHARDS + 1][16];
-	const char *what[CD_OWN_IDS_SHARDS + 1], *ns, *key;
-	json_t *docs[CD_OWN_IDS_SHARDS + 1];
-	bool *dirty = own->ids_dirty;
-	size_t n = 0;
-	int rc;
+	const char *ns, *key;
 
 	cd_res_state_put(own->res, "ids", ids);
-	if (own->ids_legacy) {   /* every one into the shards, the whole document emptied */
+	if (own->ids_legacy) {   /* every one into the shards */
 		for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++) {
 			json_object_clear(ids_doc(own, i));
-			dirty[i] = true;
+			own->ids_dirty[i] = true;
 		}
 		json_decref(touched);
 		touched = json_incref(ids);
@@ -249,30 +301,10 @@ cd_own_ids_save(struct cd_own *own, json_t *ids, json_t *touched)
 				json_object_set(sub(ids_doc(own, i), ns), key, e);
 			else
 				json_object_del(json_object_get(ids_doc(own, i), ns), key);
-			dirty[i] = true;
+			own->ids_dirty[i] = true;
 		}
 	}
 	json_decref(touched);
-	for (unsigned int i = 0; i < CD_OWN_IDS_SHARDS; i++) {
-		if (!dirty[i])
-			continue;
-		snprintf(names[n], sizeof(names[n]), "ids.%u", i);
-		what[n] = names[n];
-		docs[n++] = ids_doc(own, i);
-	}
-	if (own->ids_legacy) {
-		what[n] = "ids";
-		docs[n++] = json_object();
-	}
-	rc = n > 0 ? cd_res_save_all(own->res, what, docs, n) : 0;
-	if (rc == 0)
-		memset(own->ids_dirty, 0, sizeof(own->ids_dirty));
-	if (own->ids_legacy) {
-		json_decref(docs[n - 1]);
-		cd_res_state_put(own->res, "ids", ids);	/* memory keeps them whole */
-		own->ids_legacy = rc < 0;
-	}
-	return rc;
 }
 
 void
@@ -288,9 +320,10 @@ cd_own_init(struct cd_own *own, struct cd_res *res)
  * What sxcd owns in sxdp (the store's "owned": TABLE → KEY → seq): before
  * a write (@after false) what it is about to write is added, after it
  * (true) it is what the intents want. Only the keys this run's compile
- * changed are looked at (all after a whole one). 0, or the store's -errno.
+ * changed are looked at (all after a whole one). In memory: stored by
+ * cd_own_save_async.
  */
-int
+void
 cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, json_t *kept, bool after)
 {
 	json_t *owned = cd_res_state(own->res, "owned"), *owners = cd_res_state(own->res, "owners");
@@ -338,7 +371,4 @@ cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, js
 			json_decref(was);
 		}
 	}
-	/* changed in place: a shard not stored stays dirty, stored by the
-	 * next run before anything is written */
-	return cd_own_save(own);
 }

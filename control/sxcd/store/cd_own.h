@@ -35,19 +35,20 @@ void cd_own_init(struct cd_own *own, struct cd_res *res);
  * now owned with @seq by @who (NULL: not), in its shard (in memory). */
 void cd_own_set(struct cd_own *own, const char *table, const char *key, const char *was, json_t *seq,
 		json_t *who);
-/* The shards changed since they were last stored, stored with one sync.
- * 0 or -errno (they stay to store). */
-int cd_own_save(struct cd_own *own);
+/* The shards changed since they were last stored (what sxcd owns and the
+ * ids), stored with one sync in slices of the loop (cd_res_save_all_async):
+ * @fn(@arg, 0 or -errno) once done (failed: they stay to store). */
+void cd_own_save_async(struct cd_own *own, cd_res_done *fn, void *arg);
 /* What sxcd owns ("owned", "owners"), for @keys ({"TABLE": {"KEY": x}}),
  * made what a run compiled (@wseq: TABLE → KEY → seq, @wowner: TABLE →
- * KEY → owner): before its write (@after false) what it is about to
- * write is added, after it (true) what is no longer wanted goes too,
- * except what is @kept (TABLE → KEY) for quarantined intents. Stored
- * (cd_own_save): 0 or -errno. */
-int cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, json_t *kept, bool after);
+ * KEY → owner), in memory (stored by cd_own_save_async): before its
+ * write (@after false) what it is about to write is added, after it
+ * (true) what is no longer wanted goes too, except what is @kept (TABLE →
+ * KEY) for quarantined intents. */
+void cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, json_t *kept, bool after);
 /* The ids (@ids, borrowed: "ids" in memory from now on) of which @touched
- * ({"NS": {"KEY": true}}, taken) were allocated or freed, stored. 0 or
- * -errno. */
-int cd_own_ids_save(struct cd_own *own, json_t *ids, json_t *touched);
+ * ({"NS": {"KEY": true}}, taken) were allocated or freed, into their
+ * shards in memory (stored by cd_own_save_async). */
+void cd_own_ids_put(struct cd_own *own, json_t *ids, json_t *touched);
 
 #endif

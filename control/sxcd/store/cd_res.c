@@ -30,6 +30,7 @@ struct cd_res_job {
 	struct event *ev;
 	struct cd_change *ch;
 	size_t n;
+	json_t *state;		/* a save of state documents: NAME → doc, in memory once stored */
 	cd_res_done *fn;
 	void *arg;
 };
@@ -476,8 +477,17 @@ job_end(struct cd_res *r, int rc)
 	r->job = NULL;
 	store_job_free(j->sj);
 	event_free(j->ev);
-	if (rc == 0)
+	if (rc == 0 && j->state != NULL) {
+		const char *what;
+		json_t *doc;
+
+		json_object_foreach(j->state, what, doc)
+			if (json_object_get(r->state, what) != doc)
+				json_object_set(r->state, what, doc);
+	} else if (rc == 0) {
 		commit_all_mem(r, j->ch, j->n);
+	}
+	json_decref(j->state);
 	j->fn(j->arg, rc);
 	free(j);
 }
@@ -711,6 +721,16 @@ cd_res_save(struct cd_res *r, const char *what, json_t *doc)
 	return rc;
 }
 
+static struct store_op *
+state_ops(const char **what, json_t **docs, size_t n)
+{
+	struct store_op *ops = calloc(n + 1, sizeof(*ops));
+
+	for (size_t i = 0; ops != NULL && i < n; i++)
+		ops[i] = (struct store_op){ .kind = STATE_KIND, .name = what[i], .doc = docs[i] };
+	return ops;
+}
+
 int
 cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
 {
@@ -718,14 +738,44 @@ cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
 	int rc;
 
 	cd_res_flush(r);
-	if ((ops = calloc(n + 1, sizeof(*ops))) == NULL)
+	if ((ops = state_ops(what, docs, n)) == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		ops[i] = (struct store_op){ .kind = STATE_KIND, .name = what[i], .doc = docs[i] };
 	rc = n > 0 ? store_apply(r->st, ops, n) : 0;
 	free(ops);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (json_object_get(r->state, what[i]) != docs[i])
 			json_object_set(r->state, what[i], docs[i]);
 	return rc;
+}
+
+void
+cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t n, cd_res_done *fn, void *arg)
+{
+	struct cd_res_job *j;
+	struct store_op *ops;
+	int rc;
+
+	cd_res_flush(r);
+	if (n == 0 || r->base == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
+		fn(arg, cd_res_save_all(r, what, docs, n));
+		return;
+	}
+	j->state = json_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_set(j->state, what[i], docs[i]);
+	if ((ops = state_ops(what, docs, n)) == NULL || (rc = store_apply_start(r->st, ops, n, &j->sj)) < 0 ||
+	    (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL) {
+		rc = ops == NULL || j->sj != NULL ? -ENOMEM : rc;
+		free(ops);
+		store_job_free(j->sj);
+		json_decref(j->state);
+		free(j);
+		fn(arg, rc);
+		return;
+	}
+	free(ops);
+	j->fn = fn;
+	j->arg = arg;
+	r->job = j;
+	evtimer_add(j->ev, &no_wait);
 }

@@ -132,5 +132,12 @@ int cd_res_save(struct cd_res *r, const char *what, json_t *doc);
 void cd_res_state_put(struct cd_res *r, const char *what, json_t *doc);
 /* Several at once (@what[i] is @docs[i]), all or none: one sync for all. */
 int cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n);
+/* The same, stored in slices of the loop as cd_res_commit_all_async does:
+ * @fn(@arg, rc) once stored and in memory (0) or not (-errno, memory as it
+ * was), at once without a loop. The documents are the caller's, taken as
+ * they are when each is written (a change meanwhile may or may not be in
+ * it: the caller stores it again). */
+void cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t n, cd_res_done *fn,
+			   void *arg);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A run's write pass (see cd_pass.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cd_gc.h"
@@ -32,11 +34,49 @@ not_written(struct cd_pass *p, size_t from, const char *reason, const char *mess
 	cd_diff_merge(p->redo, p->keys);
 }
 
-/* What sxcd owns, for the keys this run's compile changed (cd_own_update). */
-static int
-owned_update(struct cd_pass *p, bool after)
+/* A store of what is owned under way, for its pass (NULL: the pass was
+ * cleared meanwhile, and the store's end is nobody's). */
+struct pass_save {
+	struct cd_pass *p;
+};
+
+/* What is owned is stored: the pass goes on at its next slice (never
+ * from inside the store's call: it may end a job another caller flushed). */
+static void
+on_saved(void *arg, int rc)
 {
-	return cd_own_update(p->own, p->keys, p->wseq, p->wowner, p->kept, after);
+	struct pass_save *sv = arg;
+	struct cd_pass *p = sv->p;
+
+	free(sv);
+	if (p == NULL)
+		return;
+	p->save = NULL;
+	p->saved = true;
+	p->save_rc = rc;
+	p->more(p->arg);
+}
+
+/* What sxcd owns, for the keys this run's compile changed (cd_own_update),
+ * stored in slices of the loop (cd_own_save_async); the pass goes on
+ * from @then once it is. */
+static void
+owned_update(struct cd_pass *p, bool after, int then)
+{
+	struct pass_save *sv = calloc(1, sizeof(*sv));
+
+	cd_own_update(p->own, p->keys, p->wseq, p->wowner, p->kept, after);
+	p->saving = then;
+	p->saved = false;
+	if (sv == NULL) {
+		p->saved = true;
+		p->save_rc = -ENOMEM;
+		p->more(p->arg);
+		return;
+	}
+	sv->p = p;
+	p->save = sv;
+	cd_own_save_async(p->own, on_saved, sv);
 }
 
 /* The writes are over (cd_write): all applied (what sxcd owns stored, the
@@ -66,9 +106,7 @@ on_written(void *arg, int rc)
 		chunk_done(p, true);
 		return;
 	}
-	if (owned_update(p, true) < 0)
-		CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-	chunk_done(p, true);
+	owned_update(p, true, PASS_SAVE_WROTE);
 }
 
 /* The writes: the difference for what the compile changed, written in
@@ -77,7 +115,6 @@ static void
 write_diff(struct cd_pass *p)
 {
 	json_t *mine;
-	int rc;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
 	mine = cd_diff_deletable(p->res, p->c->want, &p->kept);
@@ -85,15 +122,27 @@ write_diff(struct cd_pass *p)
 	json_decref(mine);
 	if (!p->whole)   /* what this run owns after it, as compiled now */
 		cd_diff_snapshot(p->keys, p->c->seq, p->c->owner, &p->wseq, &p->wowner);
-	if (json_array_size(p->diff) == 0) {
-		if (owned_update(p, true) < 0)
-			CD_LOG(WARN, "cannot store what sxcd owns in sxdp");
-		chunk_done(p, false);
-		return;
-	}
 	/* what is about to be written is owned (and by whom) before it is
 	 * written: a crash mid-write leaves nothing unaccounted */
-	if ((rc = owned_update(p, false)) < 0) {
+	owned_update(p, json_array_size(p->diff) == 0, json_array_size(p->diff) == 0 ? PASS_SAVE_CHUNK :
+		     PASS_SAVE_WRITE);
+}
+
+/* What is owned is stored (@rc): on with the pass where it waited. */
+static void
+on_with(struct cd_pass *p, int rc)
+{
+	int was = p->saving;
+
+	p->saving = PASS_SAVE_NONE;
+	p->saved = false;
+	if (was == PASS_SAVE_CHUNK || was == PASS_SAVE_WROTE) {
+		if (rc < 0)
+			CD_LOG(WARN, "cannot store what sxcd owns in sxdp (%s)", strerror(-rc));
+		chunk_done(p, was == PASS_SAVE_WROTE);
+		return;
+	}
+	if (rc < 0) {
 		/* nothing is written, and no intent whose entries these are is
 		 * said Ready: Error, retried */
 		char msg[160];
@@ -175,9 +224,20 @@ cd_pass_start(struct cd_pass *p, struct ctl_async *ctl, struct cd_tables *tables
 	write_diff(p);
 }
 
+bool
+cd_pass_busy(const struct cd_pass *p)
+{
+	return p->chunking || p->comparing || p->saving != PASS_SAVE_NONE;
+}
+
 void
 cd_pass_slice(struct cd_pass *p)
 {
+	if (p->saving != PASS_SAVE_NONE) {
+		if (p->saved)	/* else the store's job still runs: its end asks for more */
+			on_with(p, p->save_rc);
+		return;
+	}
 	if (p->chunking) {
 		p->chunking = false;
 		chunk_next(p);
@@ -239,6 +299,11 @@ cd_pass_clear(struct cd_pass *p)
 	p->keys = NULL;
 	cd_diff_plan_clear(&p->plan);
 	p->chunking = p->chunk_wrote = false;
+	p->saving = PASS_SAVE_NONE;
+	p->saved = false;
+	if (p->save != NULL)
+		p->save->p = NULL;
+	p->save = NULL;
 	cd_gc_free(p->diff);
 	cd_write_clear(&p->w);
 	json_decref(p->kept);

@@ -26,6 +26,7 @@
 #include "cd_write.h"
 
 struct ctl_async;
+struct pass_save;
 
 typedef void cd_pass_fn(void *arg);
 typedef void cd_pass_end(void *arg, bool wrote);
@@ -57,6 +58,11 @@ struct cd_pass {
 	json_t *wseq, *wowner;		/* the seq and owner of this run's keys when diffed */
 	json_t *kept;			/* owned entries of quarantined intents: never deleted */
 	json_t *diff;			/* the writes, with owners */
+	/* what is owned being stored (cd_own_save_async), then: */
+	enum { PASS_SAVE_NONE, PASS_SAVE_WRITE, PASS_SAVE_CHUNK, PASS_SAVE_WROTE } saving;
+	bool saved;			/* stored (save_rc): on with it at the next slice */
+	int save_rc;
+	struct pass_save *save;		/* the store's, under way */
 	struct cd_write w;		/* writing them */
 	/* What runs could not write (the store refused to record it, sxdp
 	 * refused, a call could not be sent): the keys they had taken from
@@ -77,6 +83,9 @@ void cd_pass_init(struct cd_pass *p, struct cd_res *res, struct cd_own *own, cd_
  * diff is a whole one (then it is). */
 void cd_pass_take(struct cd_pass *p, json_t *keys);
 /* Diff and write (borrowed until the pass ends or is cleared). */
+/* Another slice of the pass is due (comparing, chunking or a store done):
+ * cd_pass_slice. */
+bool cd_pass_busy(const struct cd_pass *p);
 void cd_pass_start(struct cd_pass *p, struct ctl_async *ctl, struct cd_tables *tables, json_t *cache,
 		   const struct cd_compiled *c, json_t *have, json_t *errors);
 /* Another slice (when comparing or chunking). */

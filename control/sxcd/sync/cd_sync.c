@@ -307,8 +307,8 @@ compiled(struct cd_sync *s)
 	/* intents whose new generation this run writes are Programming
 	 * until it ends: those this run compiled */
 	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
-	if (cd_own_ids_save(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc)) < 0)
-		CD_LOG(WARN, "cannot store the ids sxcd allocated");
+	/* stored with what is owned, before anything is written */
+	cd_own_ids_put(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc));
 	cd_read_start(&s->rd, s->link.ctl, s->link.tables, s->have, s->c.want, cd_res_state(s->res, "owned"),
 		      s->epoch, on_read_done, on_read_lost, s);
 }
@@ -334,13 +334,20 @@ work(struct cd_sync *s)
 	uint64_t t0;
 	int rc;
 
+	if (s->dry.on && s->running && s->pass.saved) {
+		/* the run's store ended while a dry run compiles: the run goes
+		 * on, and so does the dry run (both asked for this one slice) */
+		cd_pass_slice(&s->pass);
+		more_work(s);
+		return;
+	}
 	if (s->dry.on) {
 		cd_dry_slice(&s->dry, s->cc, s->link.tables, s->specs, s->kernel);
 		return;
 	}
 	if (!s->running)
 		return;
-	if (s->pass.chunking || s->pass.comparing) {
+	if (cd_pass_busy(&s->pass)) {
 		cd_pass_slice(&s->pass);
 		return;
 	}
