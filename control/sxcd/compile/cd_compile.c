@@ -71,6 +71,8 @@ one_begin(struct cd_kx *x, int k, const char *name)
 
 	json_array_clear(x->id.used_now);
 	snprintf(x->who, sizeof(x->who), "%s/%s", kd->name, name);
+	json_decref(x->who_js);
+	x->who_js = json_string(x->who);
 	x->res = json_pack("{s:s,s:[]}", "phase", "Ready", "waiting_for");
 	x->failed = false;
 	x->pending = false;
@@ -193,6 +195,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	x = &cc->x;
 	cd_kx_privs_clear(x);
 	cd_kx_privs_free(x);
+	json_decref(x->who_js);
 	json_decref(x->set);
 	json_decref(x->owner);
 	json_decref(x->seq);

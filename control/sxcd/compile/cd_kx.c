@@ -266,7 +266,8 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 			touch(x, table, key, prev, json_object_get(json_object_get(x->seq, table), key));
 
 			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
-			now = del ? NULL : json_string(own ? json_string_value(own) : x->who);
+			/* shared, not copied: 200k entries own one string each otherwise */
+			now = del ? NULL : json_incref(own ? own : x->who_js);
 			count_owner(x, own, now);
 			map_set(x->owner, table, key, now, &po);
 			/* every write a number of its own, a delete too: the

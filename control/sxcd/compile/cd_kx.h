@@ -52,6 +52,7 @@ struct cd_kx {
 	json_t *touched;	/* TABLE → KEY → true: what this update wrote or took back */
 	/* the intent being compiled */
 	char who[160];
+	json_t *who_js;		/* who, as the one string every entry it owns shares */
 	json_t *res;
 	bool failed, pending;
 	/* why it failed, when it collided: the holder ("KIND/NAME"), or

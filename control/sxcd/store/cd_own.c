@@ -74,12 +74,14 @@ cd_own_set(struct cd_own *own, const char *table, const char *key, const char *w
 		if (a == 0 || b == 0)
 			own->shard_dirty[j] = true;
 	}
+	/* the values shared with "owned" and "owners" (and the compiler's):
+	 * nothing changes a number or a string in place */
 	if (seq != NULL)
-		json_object_set_new(o, key, json_integer(json_integer_value(seq)));
+		json_object_set(o, key, seq);
 	else
 		json_object_del(o, key);
 	if (who != NULL)
-		json_object_set_new(w, key, json_string(json_string_value(who)));
+		json_object_set(w, key, who);
 	else
 		json_object_del(w, key);
 	own->shard_dirty[i] = true;
@@ -350,7 +352,7 @@ cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, js
 			bool ch = false;
 
 			if (sq != NULL && (cur == NULL || !json_equal(cur, sq))) {
-				json_object_set_new(o, key, json_integer(json_integer_value(sq)));
+				json_object_set(o, key, sq);	/* shared, as below */
 				ch = true;
 			} else if (sq == NULL && cur != NULL && after &&
 				   json_object_get(json_object_get(kept, table), key) == NULL) {
@@ -358,7 +360,7 @@ cd_own_update(struct cd_own *own, json_t *keys, json_t *wseq, json_t *wowner, js
 				ch = true;
 			}
 			if (w != NULL && !json_equal(w, json_object_get(ow, key))) {
-				json_object_set_new(ow, key, json_string(json_string_value(w)));
+				json_object_set(ow, key, w);
 				ch = true;
 			} else if (w == NULL && after && json_object_get(ow, key) != NULL &&
 				   json_object_get(json_object_get(kept, table), key) == NULL) {

@@ -225,12 +225,11 @@ cd_diff_snapshot(json_t *keys, json_t *seq, json_t *owner, json_t **wseq, json_t
 		json_object_set_new(*wseq, t, json_object());
 		json_object_set_new(*wowner, t, json_object());
 		json_object_foreach(rows, k, x) {
+			/* shared: no one changes a number or a string in place */
 			if (json_object_get(q, k) != NULL)
-				json_object_set_new(json_object_get(*wseq, t), k,
-						    json_integer(json_integer_value(json_object_get(q, k))));
+				json_object_set(json_object_get(*wseq, t), k, json_object_get(q, k));
 			if (json_object_get(w, k) != NULL)
-				json_object_set_new(json_object_get(*wowner, t), k,
-						    json_string(json_string_value(json_object_get(w, k))));
+				json_object_set(json_object_get(*wowner, t), k, json_object_get(w, k));
 		}
 	}
 }

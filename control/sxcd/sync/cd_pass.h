@@ -3,13 +3,15 @@
 /*
  * After a run's compile and reads, the reconciler (cd_sync) hands the
  * pass what the compile wants (its set, seqs and owners), what sxdp has
- * (the cache) and the run's errors. For the keys the compile changed the
- * difference is written at once; a whole diff (after a whole read or
- * compile) is first compared in slices (cd_diff_cmp), and when many keys
- * differ it is written a chunk of KEYS_CHUNK keys at a time in the order
- * writes go (cd_diff_plan), each chunk diffed, owned and written as a run
- * of its own. What sxcd owns is stored before a chunk is written (a crash
- * mid-write leaves nothing unaccounted) and after it (cd_own). What could
+ * (the cache) and the run's errors. The keys the compile changed are
+ * diffed and written; a whole diff (after a whole read or compile) first
+ * compares every key in slices (cd_diff_cmp). When many keys are to go
+ * (a whole diff's, a new UPF's thousands) they are written a chunk of
+ * KEYS_CHUNK keys at a time in the order writes go (cd_diff_plan), each
+ * chunk diffed, owned and written as a run of its own in a slice of the
+ * loop. What sxcd owns is stored before a chunk is written (a crash
+ * mid-write leaves nothing unaccounted) and after it (cd_own), in slices
+ * of the loop too; the pass waits for the store at its next slice. What could
  * not be written is in the errors, and its keys go with the next run
  * (redo), or the next diff is a whole one (rediff). It calls nothing of
  * the reconciler's but the ends it is handed.
