@@ -148,9 +148,10 @@ def run(smf, reqs, window):
     return lat_s, ans, time.monotonic() - t0
 
 
-def paced(smf, reqs, rate, window=4096):
+def paced(smf, reqs, rate, window=4096, lat_by=None):
     """Send reqs at `rate` a second (fewer in flight than `window`); (latencies, answers
-    by seq, seconds from the first sent to the last answered)."""
+    by seq, seconds from the first sent to the last answered). lat_by (a dict): each
+    answer's latency by its seq too (when reqs mix kinds of request)."""
     sock, upf = smf.sock, smf.upf
     sent, lat_s, ans = {}, [], {}
     nxt, t0 = 0, time.monotonic()
@@ -177,6 +178,8 @@ def paced(smf, reqs, rate, window=4096):
             last = time.monotonic()
             lat_s.append(last - sent.pop(seq))
             ans[seq] = r
+            if lat_by is not None:
+                lat_by[seq] = lat_s[-1]
     return lat_s, ans, last - t0
 
 

@@ -140,6 +140,40 @@ def pfcp_meanwhile(smf, reqs, rate, out):
         print("sxcd_scale: PFCP meanwhile: %s" % e)
 
 
+def pfcp_establishments(smf, n):
+    """n Session Establishment Requests for upf intent u00 (its N3 address and gNB), made
+    once by scapy and patched: UEs from 10.64.100.0 on (past the intent's own), sequence
+    numbers from 100."""
+    est = smf.wrap(P.PFCPSessionEstablishmentRequest(IE_list=smf.est_ies(
+        0x5EED5EED5EED, "10.64.254.253", gnb="192.168.0.10", gnb_teid=0x0BADF00D, ul_teid=0x0DEFACED,
+        ul_addr="192.168.0.1", vol_threshold=1 << 40)), 1, seid=0)
+    tpl = PB.Template(est, {"cp": (0x5EED5EED5EED, 6), "gt": (0x0BADF00D, 4), "ut": (0x0DEFACED, 4)})
+    ue_at = [i for i in range(len(tpl.b) - 3) if tpl.b[i:i + 4] == bytes([10, 64, 254, 253])]
+    reqs = []
+    for k in range(n):
+        b = bytearray(tpl.make(100 + k, cp=0x10000 + k, gt=0x4100000 + k, ut=0x4200000 + k))
+        for i in ue_at:
+            b[i:i + 4] = (0x0A406400 + k).to_bytes(4, "big")   # 10.64.100.0 on
+        reqs.append(bytes(b))
+    return reqs
+
+
+def handovers(smf, seids, n, seq):
+    """n Session Modification Requests round the sessions `seids` (the UPF's SEIDs): each
+    moves the downlink to a new gNB TEID (a handover). seq: [the last sequence number used],
+    advanced by n."""
+    out = []
+    for k in range(n):
+        seq[0] += 1
+        upd = P.IE_UpdateFAR(IE_list=[P.IE_FAR_Id(id=2), P.IE_ApplyAction(FORW=1),
+                                      P.IE_UpdateForwardingParameters(IE_list=[
+                                          P.IE_DestinationInterface(interface=0),
+                                          smf.ohc("192.168.0.10", 0x4300000 + seq[0] % 65536)])])
+        out.append(bytes(smf.wrap(P.PFCPSessionModificationRequest(IE_list=[upd]), seq[0],
+                                  seid=seids[k % len(seids)])))
+    return out
+
+
 def rss_mb(pid):
     with open("/proc/%d/status" % pid) as f:
         return int(f.read().split("VmRSS:")[1].split()[0]) / 1024.0
@@ -257,41 +291,18 @@ def main():
             smf = P.Smf(("127.0.0.1", pport), profile="oai")
             if P.ie(smf.associate(), P.IE_CAUSE).cause != 1:
                 raise SystemExit("no PFCP association")
-            est = smf.wrap(P.PFCPSessionEstablishmentRequest(IE_list=smf.est_ies(
-                0x5EED5EED5EED, "10.64.254.253", gnb="192.168.0.10", gnb_teid=0x0BADF00D, ul_teid=0x0DEFACED,
-                ul_addr="192.168.0.1", vol_threshold=1 << 40)), 1, seid=0)
-            tpl = PB.Template(est, {"cp": (0x5EED5EED5EED, 6), "gt": (0x0BADF00D, 4), "ut": (0x0DEFACED, 4)})
-            ue_at = [i for i in range(len(tpl.b) - 3) if tpl.b[i:i + 4] == bytes([10, 64, 254, 253])]
-            reqs = []
-            for k in range(a.pfcp_sessions):
-                b = bytearray(tpl.make(100 + k, cp=0x10000 + k, gt=0x4100000 + k, ut=0x4200000 + k))
-                for i in ue_at:
-                    b[i:i + 4] = (0x0A406400 + k).to_bytes(4, "big")   # 10.64.100.0 on
-                reqs.append(bytes(b))
-            lat_e, ans, t_e = PB.run(smf, reqs, 64)
+            lat_e, ans, t_e = PB.run(smf, pfcp_establishments(smf, a.pfcp_sessions), 64)
             seids = [PB.fseid_of(r) for r in ans.values() if PB.cause_of(r) == 1]
             print("sxcd_scale: PFCP: %d of %d sessions established on u00 (%.0f/s)" % (len(seids), a.pfcp_sessions,
                                                                                      len(lat_e) / t_e))
             seq = [10 ** 6]
-
-            def handovers(n):
-                out = []
-                for k in range(n):
-                    seq[0] += 1
-                    upd = P.IE_UpdateFAR(IE_list=[P.IE_FAR_Id(id=2), P.IE_ApplyAction(FORW=1),
-                                                  P.IE_UpdateForwardingParameters(IE_list=[
-                                                      P.IE_DestinationInterface(interface=0),
-                                                      smf.ohc("192.168.0.10", 0x4300000 + seq[0] % 65536)])])
-                    out.append(bytes(smf.wrap(P.PFCPSessionModificationRequest(IE_list=[upd]), seq[0],
-                                              seid=seids[k % len(seids)])))
-                return out
-            mods = handovers(int(a.pfcp_rate * a.pfcp_seconds))
+            mods = handovers(smf, seids, int(a.pfcp_rate * a.pfcp_seconds), seq)
             la = lag_of(c)
             lat_m, _, t_m = PB.paced(smf, mods, a.pfcp_rate)
             print("sxcd_scale: PFCP: %d Session Modifications at %.0f/s (%.0f/s done), nothing else changing: "
                   "latency %s; loop lag: %s" % (len(lat_m), a.pfcp_rate, len(lat_m) / t_m, ms(lat_m),
                                                 lag_between(la, lag_of(c))))
-            mods = handovers(int(a.pfcp_rate * a.pfcp_seconds))
+            mods = handovers(smf, seids, int(a.pfcp_rate * a.pfcp_seconds), seq)
 
         # 3. large changes under a bystander
         stop = multiprocessing.Event()

@@ -89,6 +89,9 @@ tier e2e-qos bash tests/e2e/qos.sh
 tier e2e-sxcd bash tests/e2e/sxcd.sh
 # the same intents over an IPv6 WAN link (address6, a link-local gateway6 sxdp solicits) to the kernel's VXLAN over IPv6
 tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
+# sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
+# heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
+tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
 # routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
 # sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
 tier e2e-routing bash tests/e2e/routing.sh
