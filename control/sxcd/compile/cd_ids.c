@@ -166,10 +166,13 @@ cd_ids_alloc(struct cd_ids *d, struct cd_trip *tr, const char *ns, const char *k
 		if (hint != NULL)
 			*hint = id + 1;
 	}
-	json_object_set_new(m, key, json_integer(id));
+	/* one number, shared by the allocations, the used and the store's
+	 * shards: not a copy of each at every compile */
+	if (json_integer_value(json_object_get(m, key)) != id)
+		json_object_set_new(m, key, json_integer(id));
 	if (json_object_get(u, key) == NULL)
 		json_array_append_new(d->used_now, json_pack("[s,s]", ns, key));
-	json_object_set_new(u, key, json_integer(id));
+	json_object_set(u, key, json_object_get(m, key));
 	return id;
 }
 

@@ -86,6 +86,29 @@ owned_update(struct cd_pass *p, bool after, int then)
 	cd_lag_leave(T0, "T: save_start");
 }
 
+/* The cache keeps the compile's own entries for what was written, not
+ * the copies cd_write made of the updates: one tree an entry, not two
+ * (a 100k-session UPF's 200k). Only where they are equal: a dry run may
+ * be compiling on the set meanwhile. */
+static void
+cache_shares(struct cd_pass *p)
+{
+	json_t *u, *e, *c;
+	size_t i;
+
+	json_array_foreach(p->diff, i, u) {
+		const char *t = json_string_value(json_object_get(u, "table"));
+		const char *k = json_string_value(json_object_get(u, "key"));
+
+		if (t == NULL || k == NULL || json_object_get(u, "action") == NULL)
+			continue;
+		e = json_object_get(json_object_get(p->c->want, t), k);
+		c = json_object_get(json_object_get(p->cache, t), k);
+		if (e != NULL && c != NULL && e != c && json_equal(e, c))
+			json_object_set(json_object_get(p->cache, t), k, e);
+	}
+}
+
 /* The writes are over (cd_write): all applied (what sxcd owns stored, the
  * chunk done), refused (written owner by owner: the run over), or the
  * connection lost. */
@@ -113,6 +136,7 @@ on_written(void *arg, int rc)
 		chunk_done(p, true);
 		return;
 	}
+	cache_shares(p);
 	owned_update(p, true, PASS_SAVE_WROTE);
 }
 
