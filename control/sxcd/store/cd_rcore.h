@@ -17,6 +17,8 @@ struct cd_schema;
 struct event_base;
 struct store;
 
+struct cd_syncer;
+
 struct cd_res {
 	struct store *st;
 	struct cd_schema *sc;
@@ -31,6 +33,7 @@ struct cd_res {
 	json_t *aside;	  /* [{"document", "file", "message"}]: state documents set aside */
 	struct event_base *base;	/* the loop a large change is stored in slices on */
 	struct cd_res_job *job;		/* the one under way */
+	struct cd_syncer *syncer;	/* its syncs' thread (NULL: on the loop) */
 	json_int_t serial;	/* the last creation serial handed out */
 	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
 	 * as changes commit: never changed in place once handed out, a

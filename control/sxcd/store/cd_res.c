@@ -15,6 +15,7 @@
 #include "cd_rcore.h"
 #include "cd_res.h"
 #include "cd_specs.h"
+#include "cd_syncer.h"
 
 _Static_assert(STORE_NAME_MAX == CD_NAME_MAX, "the store's name rule is the one features see");
 
@@ -28,6 +29,7 @@ static const struct timeval no_wait = { 0, 0 };
 struct cd_res_job {
 	struct store_job *sj;
 	struct event *ev;
+	bool syncing;		/* its temp files written, its syncs on the syncer's thread */
 	struct cd_change *ch;
 	size_t n;
 	json_t *state;		/* a save of state documents: NAME → doc, in memory once stored */
@@ -179,10 +181,13 @@ cd_res_free(struct cd_res *r)
 	json_decref(r->specs);
 	json_decref(r->rinfo);
 	if (r->job != NULL) {	/* its store work finished; nobody left to tell */
+		if (r->job->syncing)
+			cd_syncer_wait(r->syncer);
 		store_job_free(r->job->sj);
 		event_free(r->job->ev);
 		free(r->job);
 	}
+	cd_syncer_free(r->syncer);
 	free(r);
 }
 
@@ -493,18 +498,32 @@ job_end(struct cd_res *r, int rc)
 }
 
 static void
+on_synced(void *arg, int rc)
+{
+	job_end(arg, rc);
+}
+
+static void
 job_slice(evutil_socket_t fd, short what, void *arg)
 {
 	struct cd_res *r = arg;
 	uint64_t t0 = cd_lag_enter();
-	int rc = store_apply_step(r->job->sj, CD_RES_SLICE_US);
+	struct cd_res_job *j = r->job;
+	int rc;
 
 	(void)fd;
 	(void)what;
+	/* the temp files here, in slices; the syncs on the syncer's thread
+	 * (without one, here too) */
+	rc = r->syncer != NULL ? store_apply_write(j->sj, CD_RES_SLICE_US) : store_apply_step(j->sj, CD_RES_SLICE_US);
 	if (rc == -EAGAIN)
-		evtimer_add(r->job->ev, &no_wait);	/* a timer: an active event would run again before the loop's other work */
-	else
+		evtimer_add(j->ev, &no_wait);	/* a timer: an active event would run again before the loop's other work */
+	else if (rc < 0 || r->syncer == NULL)
 		job_end(r, rc);
+	else if (cd_syncer_start(r->syncer, j->sj, on_synced, r) == 0)
+		j->syncing = true;
+	else
+		job_end(r, store_apply_step(j->sj, 0));
 	cd_lag_leave(t0, "store: apply");
 }
 
@@ -557,6 +576,7 @@ cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int
 	struct cd_change ch = { .kind = kind };
 	json_t *cur = json_object_get(cd_rcore_docs(r->docs, kind), name), *nd;
 
+	cd_res_flush(r);	/* the store is the job's until it is over */
 	*cached = 0;
 	snprintf(ch.name, sizeof(ch.name), "%s", name);
 	if (doc == NULL) {
@@ -626,13 +646,15 @@ void
 cd_res_flush(struct cd_res *r)
 {
 	if (r->job != NULL)
-		job_end(r, store_apply_step(r->job->sj, 0));
+		job_end(r, r->job->syncing ? cd_syncer_wait(r->syncer) : store_apply_step(r->job->sj, 0));
 }
 
 void
 cd_res_set_base(struct cd_res *r, struct event_base *base)
 {
 	r->base = base;
+	if (r->syncer == NULL && base != NULL && (r->syncer = cd_syncer_new(base)) == NULL)
+		CD_LOG(WARN, "no thread for the store's syncs: they hold the loop");
 }
 
 bool

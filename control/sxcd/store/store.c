@@ -409,16 +409,14 @@ job_journal(struct store_job *j)
 	return rc;
 }
 
-int
-store_apply_step(struct store_job *j, unsigned int budget_us)
+/* A: the temp files, until @end; -EAGAIN: more to write. */
+static int
+write_temps(struct store_job *j, uint64_t end)
 {
 	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
-	uint64_t end = budget_us ? now_us() + budget_us : UINT64_MAX;
-	const char *d;
-	json_t *v;
 	int rc;
 
-	while (j->phase == 0 && j->next < j->n) {   /* A */
+	while (j->phase == 0 && j->next < j->n) {
 		struct store_op *o = &j->ops[j->next];
 
 		if (o->doc != NULL) {
@@ -436,6 +434,26 @@ store_apply_step(struct store_job *j, unsigned int budget_us)
 		if (++j->next < j->n && now_us() >= end)
 			return -EAGAIN;
 	}
+	return 0;
+}
+
+int
+store_apply_write(struct store_job *j, unsigned int budget_us)
+{
+	return j->phase == 0 ? write_temps(j, now_us() + budget_us) : 0;
+}
+
+int
+store_apply_step(struct store_job *j, unsigned int budget_us)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	uint64_t end = budget_us ? now_us() + budget_us : UINT64_MAX;
+	const char *d;
+	json_t *v;
+	int rc;
+
+	if ((rc = write_temps(j, end)) != 0)
+		return rc;
 	if (j->phase == 0) {   /* B: from here the change is made, now or by the next store_open */
 		if ((rc = job_journal(j)) < 0)
 			return job_undo(j, rc);

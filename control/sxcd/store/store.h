@@ -59,6 +59,12 @@ int store_apply(struct store *s, const struct store_op *ops, size_t n);
 struct store_job;
 int store_apply_start(struct store *s, const struct store_op *ops, size_t n, struct store_job **out);
 int store_apply_step(struct store_job *j, unsigned int budget_us);
+/* Only the temp files, for about @budget_us: 0 once all are written (what
+ * is left, store_apply_step's, is the syncs, the journal and the renames:
+ * blocking calls touching no JSON but the job's own, which a thread may
+ * make while its caller waits, using neither the job nor the store),
+ * -EAGAIN (more), or -errno (nothing changed; the job is over). */
+int store_apply_write(struct store_job *j, unsigned int budget_us);
 void store_job_free(struct store_job *j);
 /* KIND/NAME removed, durably (NAME up to STORE_FILE_NAME_MAX). 0,
  * -ENOENT, -EINVAL or -errno. */
