@@ -15,6 +15,7 @@ enum {
 	CD_DRY_READING,		/* a preview: sxdp's tables being read */
 	CD_DRY_READ,		/* ... read (or not: d->rc) */
 	CD_DRY_COMPARING,	/* its sets compared in slices */
+	CD_DRY_KNOWN,		/* its writes known: back at the next slice */
 	CD_DRY_BACK,		/* compiling back to the intents as they are */
 };
 
@@ -203,6 +204,10 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 			return;
 		}
 		collect(d, cc);
+		d->phase = CD_DRY_KNOWN;
+		d->more(d->arg);
+		return;
+	case CD_DRY_KNOWN:
 		go_back(d, cc, t, specs, kernel);
 		return;
 	default:
@@ -236,8 +241,8 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 			break;
 		}
 		collect(d, cc);
-		go_back(d, cc, t, specs, kernel);
-		return;
+		d->phase = CD_DRY_KNOWN;
+		break;
 	default:
 		/* the way back leaves nothing of the dry run behind; when it
 		 * cannot, the next run stores the writes' new numbers */
