@@ -81,16 +81,23 @@ def upf_spec(u, n, teid0=0):
 
 
 class Client:
+    IDLE_S = 20   # sxcd closes a connection idle 30 s (evhttp_set_timeout): a new one past this
+
     def __init__(self, url, token, timeout=120):
         host, port = url.split("//")[1].split(":")
         self.c = http.client.HTTPConnection(host, int(port), timeout=timeout)
         self.token = token
+        self.used = time.monotonic()
 
     def req(self, method, path, body=None):
+        if time.monotonic() - self.used > self.IDLE_S:
+            self.c.close()
+        self.used = time.monotonic()
         self.c.request(method, path, body=json.dumps(body) if body is not None else None,
                        headers={"Content-Type": "application/json", "Authorization": "Bearer " + self.token})
         r = self.c.getresponse()
         data = r.read()
+        self.used = time.monotonic()
         return r.status, json.loads(data) if data else None
 
 

@@ -268,7 +268,7 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 	 * second lock */
 	evhttp_set_max_body_size(h->http, CD_ROUTE_BODY_MAX);
 	evhttp_set_max_headers_size(h->http, CD_WIRE_HEAD_MAX + 1024);
-	evhttp_set_timeout(h->http, 30);
+	evhttp_set_timeout(h->http, CD_ROUTE_IDLE_S);
 	/* every method evhttp knows reaches on_request: 405 with Allow */
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |

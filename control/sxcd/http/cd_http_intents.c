@@ -39,7 +39,7 @@ pending_answer(void *arg, bool done)
 	json_t *body = p->body;
 	const char *why;
 
-	evhttp_connection_set_closecb(evhttp_request_get_connection(p->req), NULL, NULL);
+	cd_route_release(p->req);
 	/* the wait ran out with sxdp away: the change is stored (and applied once
 	 * sxdp answers again), but what was asked for did not happen */
 	if (!done && (why = cd_route_sxdp_absent(p->env->sync)) != NULL) {
@@ -90,7 +90,7 @@ answer_after(const struct cd_route_env *e, struct evhttp_request *req, uint64_t 
 		pending_answer(p, false);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), pending_gone, p);
+	cd_route_hold(req, pending_gone, p);
 }
 
 /* ------------------------------------------------------------ intents */
@@ -138,7 +138,7 @@ dry_answer(void *arg, int rc, json_t *diff, json_t *results)
 	struct dry_req *d = arg;
 	json_t *body = dry_body(d, rc, diff, results);
 
-	evhttp_connection_set_closecb(evhttp_request_get_connection(d->req), NULL, NULL);
+	cd_route_release(d->req);
 	if (body != NULL)
 		cd_route_reply(d->req, 200, body);
 	else
@@ -186,7 +186,7 @@ dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_chan
 		dry_answer(d, rc, NULL, NULL);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), dry_gone, d);
+	cd_route_hold(req, dry_gone, d);
 }
 
 /* A change checked against the intents' collisions (cd_collide on
@@ -230,7 +230,7 @@ applied(void *arg, int rc)
 	uint64_t epoch;
 
 	if (c->req != NULL)
-		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+		cd_route_release(c->req);
 	if (rc < 0) {
 		if (c->req != NULL)
 			cd_route_store_err(c->req, rc);
@@ -268,7 +268,7 @@ stored_one(void *arg, int rc)
 		commit_free(c);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	cd_route_release(c->req);
 	if (rc < 0) {
 		cd_route_store_err(c->req, rc);
 		commit_free(c);
@@ -289,13 +289,13 @@ commit_go(struct commit *c)
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */
-		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_route_hold(c->req, commit_orphan, c);
 		cd_res_commit_all_async(e->res, ch, c->n, applied, c);
 		return;
 	}
 	if (cd_res_is_remote(e->res) && strcmp(ch->action, "unchanged") != 0) {
 		/* a fleet's store answers later */
-		evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), commit_orphan, c);
+		cd_route_hold(c->req, commit_orphan, c);
 		cd_res_commit_all_async(e->res, ch, 1, stored_one, c);
 		return;
 	}
@@ -338,7 +338,7 @@ on_checked(void *arg, int rc, json_t *diff, json_t *results)
 	json_t *errs = json_array();
 
 	(void)diff;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
+	cd_route_release(c->req);
 	/* unknowable while sxdp is away: then the older intent wins when both compile */
 	if (rc == 0 && cd_collide(c->env->res, results, c->ch, c->n, errs) == 409) {
 		cd_route_errs(c->req, 409, errs);
@@ -391,7 +391,7 @@ checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct 
 		commit_go(c);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), commit_gone, c);
+	cd_route_hold(req, commit_gone, c);
 }
 
 static void

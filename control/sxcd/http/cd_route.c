@@ -245,6 +245,24 @@ cd_route_sxdp_absent(struct cd_sync *sync)
 	return ctl_async_stalled(c) ? "unresponsive" : ctl_async_up(c) ? NULL : "not connected";
 }
 
+void
+cd_route_hold(struct evhttp_request *req, void (*gone)(struct evhttp_connection *, void *), void *arg)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+
+	evhttp_connection_set_closecb(c, gone, arg);
+	evhttp_connection_set_timeout(c, CD_ROUTE_LATER_S);
+}
+
+void
+cd_route_release(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+
+	evhttp_connection_set_closecb(c, NULL, NULL);
+	evhttp_connection_set_timeout(c, CD_ROUTE_IDLE_S);
+}
+
 static void
 later_gone(struct evhttp_connection *c, void *arg)
 {
@@ -265,7 +283,7 @@ cd_route_later_new(const struct cd_route *r)
 	}
 	l->env = r->env;
 	l->req = r->req;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), later_gone, l);
+	cd_route_hold(r->req, later_gone, l);
 	return l;
 }
 
@@ -276,6 +294,6 @@ cd_route_later_end(struct cd_route_later *l)
 
 	free(l);
 	if (req != NULL)
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		cd_route_release(req);
 	return req;
 }

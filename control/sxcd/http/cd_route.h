@@ -38,6 +38,12 @@ struct cd_www;
 
 #define CD_ROUTE_API "/api/v1"
 #define CD_ROUTE_BODY_MAX (4u << 20)	/* a body (413) */
+/* A connection silent this long is closed (a client that sends half a
+ * request, or idles between them); one whose answer comes later
+ * (cd_route_later: a dry run of a whole site at scale takes a minute) may
+ * wait up to CD_ROUTE_LATER_S for it, the client closing it when it will. */
+#define CD_ROUTE_IDLE_S 30
+#define CD_ROUTE_LATER_S 900
 
 /* The daemon's parts the routes answer from (borrowed, cd_http's). */
 struct cd_route_env {
@@ -103,6 +109,14 @@ int cd_route_query(struct evhttp_request *req, struct cd_route_query *q, json_t 
 json_t *cd_route_body(struct evhttp_request *req);
 
 /* ------------------------------------------------------------ later */
+
+/* @req is answered later: @gone(@arg) if its client closes first (a
+ * request answered into nothing), and the connection's idle timer is
+ * CD_ROUTE_LATER_S meanwhile (evhttp's runs while the answer is made);
+ * cd_route_release once answered or given up (both for every request a
+ * handler keeps). */
+void cd_route_hold(struct evhttp_request *req, void (*gone)(struct evhttp_connection *, void *), void *arg);
+void cd_route_release(struct evhttp_request *req);
 
 /* A request answered later (sxdp's counters, a fleet's store): @req
  * NULL once its client left. */
