@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cd_gc.h"
-#include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_outcome.h"
 #include "cd_pass.h"
@@ -69,9 +68,7 @@ owned_update(struct cd_pass *p, bool after, int then)
 {
 	struct pass_save *sv = calloc(1, sizeof(*sv));
 
-	uint64_t T0 = cd_lag_enter();
 	cd_own_update(p->own, p->keys, p->wseq, p->wowner, p->kept, after);
-	cd_lag_leave(T0, "T: own_update"); T0 = cd_lag_enter();
 	p->saving = then;
 	p->saved = false;
 	if (sv == NULL) {
@@ -83,7 +80,6 @@ owned_update(struct cd_pass *p, bool after, int then)
 	sv->p = p;
 	p->save = sv;
 	cd_own_save_async(p->own, on_saved, sv);
-	cd_lag_leave(T0, "T: save_start");
 }
 
 /* The cache keeps the compile's own entries for what was written, not
@@ -148,15 +144,11 @@ write_diff(struct cd_pass *p)
 	json_t *mine;
 
 	/* what sxcd owns but keeps for quarantined intents is never deleted */
-	uint64_t T0 = cd_lag_enter();
 	mine = cd_diff_deletable(p->res, p->c->want, &p->kept);
-	cd_lag_leave(T0, "T: deletable"); T0 = cd_lag_enter();
 	p->diff = cd_tables_diff_keys(p->c->want, p->have, p->c->seq, mine, p->c->owner, p->keys);
-	cd_lag_leave(T0, "T: diff_keys"); T0 = cd_lag_enter();
 	json_decref(mine);
 	if (!p->whole)   /* what this run owns after it, as compiled now */
 		cd_diff_snapshot(p->keys, p->c->seq, p->c->owner, &p->wseq, &p->wowner);
-	cd_lag_leave(T0, "T: snapshot"); T0 = cd_lag_enter();
 	/* what is about to be written is owned (and by whom) before it is
 	 * written: a crash mid-write leaves nothing unaccounted */
 	owned_update(p, json_array_size(p->diff) == 0, json_array_size(p->diff) == 0 ? PASS_SAVE_CHUNK :

@@ -297,25 +297,20 @@ more_work(struct cd_sync *s)
 static void
 compiled(struct cd_sync *s)
 {
-	uint64_t T0 = cd_lag_enter();
 	s->c = *cd_compiler_set(s->cc);
 	json_incref(s->c.want);
 	json_incref(s->c.owner);
 	json_incref(s->c.seq);
 	s->results = json_copy(s->c.results);
 	s->mine = json_copy(cd_compiler_compiled(s->cc));
-	cd_lag_leave(T0, "T: copies"); T0 = cd_lag_enter();
 	cd_pass_take(&s->pass, cd_compiler_take(s->cc));
-	cd_lag_leave(T0, "T: take"); T0 = cd_lag_enter();
 	/* intents whose new generation this run writes are Programming
 	 * until it ends: those this run compiled */
 	cd_outcome_programming(s->res, cd_compiler_compiled(s->cc), s->results, s->gens);
 	/* stored with what is owned, before anything is written */
 	cd_own_ids_put(&s->own, cd_compiler_ids(s->cc), cd_compiler_ids_take(s->cc));
-	cd_lag_leave(T0, "T: outcome+ids"); T0 = cd_lag_enter();
 	cd_read_start(&s->rd, s->link.ctl, s->link.tables, s->have, s->c.want, cd_res_state(s->res, "owned"),
 		      s->epoch, on_read_done, on_read_lost, s);
-	cd_lag_leave(T0, "T: read_start");
 }
 
 static void work(struct cd_sync *s);
