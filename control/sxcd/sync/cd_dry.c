@@ -15,6 +15,7 @@ enum {
 	CD_DRY_READING,		/* a preview: sxdp's tables being read */
 	CD_DRY_READ,		/* ... read (or not: d->rc) */
 	CD_DRY_COMPARING,	/* its sets compared in slices */
+	CD_DRY_SIFTING,		/* the keys it touched sifted in slices for those it writes */
 	CD_DRY_KNOWN,		/* its writes known: back at the next slice */
 	CD_DRY_BACK,		/* compiling back to the intents as they are */
 };
@@ -105,7 +106,7 @@ collect(struct cd_dry *d, struct cd_compiler *cc)
 {
 	const struct cd_compiled *c = cd_compiler_set(cc);
 	json_t *keys = cd_compiler_touched(cc), *then = json_object(), *tseq = json_object();
-	json_t *now = json_object(), *nseq = json_object(), *rows, *v, *pre_set, *pre_seq;
+	json_t *now = json_object(), *nseq = json_object(), *rows, *m, *v, *pre_set, *pre_seq;
 	const char *table, *key;
 
 	cd_compiler_pre(cc, &pre_set, &pre_seq);
@@ -122,14 +123,17 @@ collect(struct cd_dry *d, struct cd_compiler *cc)
 		cd_diff_cmp_clear(&d->cmp);
 		goto out;
 	}
-	json_object_foreach(keys, table, rows) {
+	/* the keys it touched that it writes (sifted: the rest changed back) */
+	json_object_foreach(d->cmp.marked, table, rows) {
 		json_t *w = json_object_get(c->want, table), *q = json_object_get(c->seq, table);
+		json_t *tk = json_object_get(keys, table);
 
 		json_object_set_new(then, table, json_object());
 		json_object_set_new(tseq, table, json_object());
 		json_object_set_new(now, table, json_object());
 		json_object_set_new(nseq, table, json_object());
-		json_object_foreach(rows, key, v) {
+		json_object_foreach(rows, key, m) {
+			v = json_object_get(tk, key);
 			if (json_object_get(w, key) != NULL) {
 				json_object_set(json_object_get(then, table), key, json_object_get(w, key));
 				json_object_set(json_object_get(tseq, table), key, json_object_get(q, key));
@@ -140,12 +144,30 @@ collect(struct cd_dry *d, struct cd_compiler *cc)
 			}
 		}
 	}
+	cd_diff_cmp_clear(&d->cmp);
 	d->diff = cd_tables_diff(then, now, tseq, nseq, c->owner);
 out:
 	json_decref(then);
 	json_decref(tseq);
 	json_decref(now);
 	json_decref(nseq);
+}
+
+/* A key the dry run touched (@v: [what it held before, its seq]) that it
+ * writes: it compiled to another entry, or to none where one was (the
+ * diff collect makes of it has it; a key compiled back to what it was has
+ * nothing to write, and a site's dry run touches every key of every UPF
+ * under its slices). */
+static bool
+touched_writes(void *ctx, const char *table, const char *key, json_t *v)
+{
+	struct cd_dry *d = ctx;
+	json_t *w = json_object_get(json_object_get(d->sift_want, table), key);
+	json_t *before = json_array_get(v, 0);
+
+	if (json_is_null(before))
+		before = NULL;
+	return w != NULL ? cd_diff_entry_differs(before, w) : before != NULL;
 }
 
 /* A dry run's whole compile against the set before it: an entry it
@@ -207,6 +229,15 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 		d->phase = CD_DRY_KNOWN;
 		d->more(d->arg);
 		return;
+	case CD_DRY_SIFTING:
+		if (!cd_diff_cmp_slice(&d->cmp)) {
+			d->more(d->arg);
+			return;
+		}
+		collect(d, cc);
+		d->phase = CD_DRY_KNOWN;
+		d->more(d->arg);
+		return;
 	case CD_DRY_KNOWN:
 		go_back(d, cc, t, specs, kernel);
 		return;
@@ -240,8 +271,14 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 			cd_diff_cmp_start(&d->cmp, cd_compiler_set(cc)->want, pre_set, differs, d);
 			break;
 		}
-		collect(d, cc);
-		d->phase = CD_DRY_KNOWN;
+		{   /* the keys it touched, sifted in slices */
+			json_t *none = json_object();
+
+			d->phase = CD_DRY_SIFTING;
+			d->sift_want = cd_compiler_set(cc)->want;
+			cd_diff_cmp_start(&d->cmp, cd_compiler_touched(cc), none, touched_writes, d);
+			json_decref(none);
+		}
 		break;
 	default:
 		/* the way back leaves nothing of the dry run behind; when it

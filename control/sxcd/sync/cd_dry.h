@@ -57,7 +57,8 @@ struct cd_dry {
 	int phase;			/* CD_DRY_*: where the one under way is */
 	int rc;				/* how it ends (a read that failed) */
 	json_t *diff, *results;		/* the one under way's answer */
-	struct cd_diff_cmp cmp;		/* its sets compared (a preview, a whole compile) */
+	struct cd_diff_cmp cmp;		/* its sets compared (a preview, a whole compile), or the keys it touched sifted */
+	json_t *sift_want;		/* (borrowed) what the keys it touched compiled to, while sifted */
 	json_t *have, *mine;		/* a preview's: sxdp's tables read, what a run may delete */
 };
 
