@@ -504,8 +504,14 @@ on_dry_adopt(void *arg, json_t *have)
 
 	if (s->cache == NULL)	/* the next run reads everything anyway */
 		return;
-	json_object_foreach(have, t, rows)
+	json_object_foreach(have, t, rows) {
+		/* the rows it replaces freed in slices (cd_gc): a UPF's 200k
+		 * entries held the loop 0.85 s */
+		json_t *old = json_incref(json_object_get(s->cache, t));
+
 		json_object_set(s->cache, t, rows);
+		cd_gc_free(old);
+	}
 	s->pass.rediff = true;
 }
 
