@@ -221,15 +221,7 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 		d->more(d->arg);
 		return;
 	case CD_DRY_COMPARING:
-		if (!cd_diff_cmp_slice(&d->cmp)) {
-			d->more(d->arg);
-			return;
-		}
-		collect(d, cc);
-		d->phase = CD_DRY_KNOWN;
-		d->more(d->arg);
-		return;
-	case CD_DRY_SIFTING:
+	case CD_DRY_SIFTING:	/* both end in collect: a comparison's keys, or the sifted */
 		if (!cd_diff_cmp_slice(&d->cmp)) {
 			d->more(d->arg);
 			return;
