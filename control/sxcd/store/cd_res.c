@@ -785,11 +785,14 @@ cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t
 	j->state = json_object();
 	for (size_t i = 0; i < n; i++)
 		json_object_set(j->state, what[i], docs[i]);
-	if ((ops = state_ops(what, docs, n)) == NULL || (rc = store_apply_start(r->st, ops, n, &j->sj)) < 0 ||
-	    (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL) {
-		rc = ops == NULL || j->sj != NULL ? -ENOMEM : rc;
+	/* the event first: a job started is finished by store_job_free, and
+	 * would be stored while its caller is told it was not */
+	if ((ops = state_ops(what, docs, n)) == NULL || (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL ||
+	    (rc = store_apply_start(r->st, ops, n, &j->sj)) < 0) {
+		rc = ops == NULL || j->ev == NULL ? -ENOMEM : rc;
 		free(ops);
-		store_job_free(j->sj);
+		if (j->ev != NULL)
+			event_free(j->ev);
 		json_decref(j->state);
 		free(j);
 		fn(arg, rc);
