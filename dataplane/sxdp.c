@@ -32,6 +32,7 @@
 #include "dp_telemetry.h"
 #include "dp_worker.h"
 #include "dp_feature.h"
+#include "dp_fastcheck.h"
 #include "dp_graph.h"
 #include "dp_parse.h"
 #include "dp_xdp.h"
@@ -413,6 +414,7 @@ main(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < cfg.n_table_sizes; i++)
 		dp_table_size_set(cfg.table_sizes[i].name, cfg.table_sizes[i].size);
+	dp_fast_check_init();
 	if (dp_feature_setup(&cfg, cfg.n_workers, err, sizeof(err)) < 0) {
 		DP_LOG(ERR, "pipeline %s: %s", cfg.pipeline, err);
 		goto out;

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 #include "dp_meta.h"
 #include "dp_drop.h"
+#include "dp_ttypes.h"
 
 struct dp_lcore_stats;
 struct dp_tables_root;
@@ -52,6 +53,12 @@ struct dp_stage_ctx {
 	struct dp_lcore_stats *stats;      /* this lcore's counters */
 	const struct dp_tables_root *root; /* table snapshot for this walk */
 	uint64_t now;                      /* TSC at the start of this walk */
+	/* A shadow walk: a fast path's check running the general path on
+	 * copies (SXDP_FAST_CHECK, the autovalidator). It must leave nothing
+	 * behind that the real walk would not: no counts (tables: see
+	 * dp_ctx_count; URRs, meters), no tokens taken (meters, answer
+	 * bounds), nothing learned. Its stats are a scratch copy. */
+	bool shadow;
 	/* Copies a stage made (flooding), each with its verdict (a next value,
 	 * DP_NEXT_TX with dp_meta.out_port set, or an edge): they go on through
 	 * the graph like the burst's packets. */
@@ -59,6 +66,13 @@ struct dp_stage_ctx {
 	struct rte_mbuf *extra[DP_EXTRA_MAX];
 	uint16_t extra_next[DP_EXTRA_MAX];
 };
+
+/* The column a stage counts its table hits in: none on a shadow walk. */
+static inline unsigned int
+dp_ctx_count(const struct dp_stage_ctx *ctx)
+{
+	return unlikely(ctx->shadow) ? DP_WORKER_NONE : ctx->worker;
+}
 
 /* A burst in (n <= DP_BURST), next[i] out for every packet. Returns how
  * many got DP_NEXT_CONTINUE (n lets the graph move the burst whole). */

@@ -38,6 +38,10 @@ except ImportError:
 R = T.Runner()
 U = Sxdp.update
 
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
+
 PORTS = {"n3": {"role": "n3"}, "n6": {"role": "n6"}, "n9": {"role": "n9"}}
 PIPELINE = {"n3": "upf", "n9": "upf", "n6": "switch"}
 
@@ -229,7 +233,9 @@ def tshark_gtp(dp, port, fields, prefs=()):
 def test_uplink_ulcl_breakout_and_n9():
     """Uplink to the DN's prefix is decapsulated and routed to the DN host
     (TTL - 1); to anything else it goes on to the anchor at TEID 0x9000 with
-    a UL container carrying the QFI it came with."""
+    a UL container carrying the QFI it came with. The burst is of the
+    fused path's shape: upf.in does upf.ul's work (checked against the
+    general path: SXDP_FAST_CHECK), so no packet visits the upf.ul node."""
     to_dn = [ue_pkt(DN_HOST, b"dn %d" % i) for i in range(3)]
     to_net = [ue_pkt(INTERNET, b"net %d" % i) for i in range(2)]
     ins = [gtpu(p, TEID_UL, qfi=5) for p in to_dn] + [gtpu(p, TEID_UL, qfi=5) for p in to_net]
@@ -239,6 +245,9 @@ def test_uplink_ulcl_breakout_and_n9():
         expect_drops(st, {})
         ev = events_of(st)
         expect_eq((ev.get("upf.ul"), ev.get("upf.breakout"), ev.get("upf.to_n9")), (5, 3, 2), "ul/breakout/n9 events")
+        g = {n["node"]: n for n in dp.rpc("graph.stats")["nodes"]}
+        expect_eq((g["upf.in"]["packets"], g["upf.ul"]["packets"]), (5, 0),
+                  "the fused path: upf.in did upf.ul's work")
         dp.stop()
         dp.expect_outputs({
             "n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(p) for p in to_dn],

@@ -25,6 +25,10 @@ struct av_stage {
 	const char *(*impl_name)(unsigned int impl);
 	bool (*usable)(unsigned int impl);   /* built and this CPU has it */
 	int (*force)(unsigned int impl);     /* the stage's test hook: run impl from now on */
+	/* Optional: impl has a bug planted on purpose, which the check must
+	 * catch (a difference found passes, none fails): the proof that the
+	 * stage's inputs reach what its fast path decides. */
+	bool (*planted)(unsigned int impl);
 	/* What the stages ahead leave in m before this one (a feature's
 	 * stage: the parser's metadata, with m->port as the rx port); false:
 	 * they drop it, so the stage never sees it (not run). NULL: the
@@ -38,6 +42,8 @@ struct av_stage {
 	 * Each input of the shape gets MUTATIONS of these, in a run on one
 	 * port, beside the plain ones. */
 	uint32_t (*mutate_shaped)(uint8_t *b, uint32_t len, uint32_t cap);
+	/* Optional: that many times MUTATIONS of each (few inputs of its shape) */
+	unsigned int shaped_times;
 	/* Optional, after the check: the stage's own verdict (0, or -1 and a
 	 * message: its fast path never ran, a counter differed). */
 	int (*report)(void);
@@ -49,6 +55,12 @@ uint64_t av_rnd(void);
 /* EAL (no hugepages, no PCI, one lcore), started once for the stages
  * whose setup needs it (tables, mbuf fields): 0 or -1. */
 int av_eal(void);
+
+/* The tables' engine (one worker) and each named feature set up as sxdp
+ * does (its init), once in the process however many stages ask: 0 or -1
+ * (said why). Then a stage writes its tables, clearing first any a stage
+ * before it may have written. */
+int av_features(const char *const *names, unsigned int n);
 
 /* From a constructor (AV_STAGE below), before main(). */
 void av_register(const struct av_stage *s);

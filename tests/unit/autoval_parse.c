@@ -2,9 +2,19 @@
  * (general, scalar, avx2, avx512) against the general one, with the upf's
  * GTP-U port parser registered as its init does (the parser's registered
  * ports write their fields in the metadata line too, and are compared). */
+#include <rte_common.h>
+
 #include "autoval.h"
 #include "dp_parse.h"
-#include "up_gtpu.h"
+
+/* the upf set up as sxdp does: its init registers the port parser */
+static int
+setup(void)
+{
+	static const char *const features[] = { "qos", "switch", "upf" };
+
+	return av_features(features, RTE_DIM(features));
+}
 
 static const char *
 impl_name(unsigned int impl)
@@ -27,7 +37,7 @@ force(unsigned int impl)
 static const struct av_stage av_parse = {
 	.name = "parse",
 	.corpus = "parse",
-	.setup = up_gtpu_init,
+	.setup = setup,
 	.n_impls = DP_PARSE_IMPLS,
 	.impl_name = impl_name,
 	.usable = usable,

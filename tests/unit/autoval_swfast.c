@@ -22,6 +22,7 @@
 #include <rte_log.h>
 
 #include "autoval.h"
+#include "dp_log.h"
 #include "dp_feature.h"
 #include "dp_parse.h"
 #include "dp_port.h"
@@ -31,9 +32,6 @@
 #include "sw_fast.h"
 #include "sw_ingress.h"
 #include "sw_l3.h"
-
-/* sxdp.c's (its main is not linked): the core's log type */
-int dp_logtype;
 
 /* the routed ports' MAC: what tests/unit/autoval_frames.pcap's frames go to */
 static const struct rte_ether_addr rmac = { { 0x02, 0, 0, 0, 0, 0x02 } };
@@ -122,7 +120,6 @@ write_all(struct dp_update *u, unsigned int n)
 static int
 setup(void)
 {
-	const struct dp_feature *qos, *sw;
 	const struct sw_via via2 = { ip4("192.168.0.2") }, via3 = { ip4("192.168.0.3") },
 			    via5 = { ip4("192.168.0.5") }, via9 = { ip4("192.168.0.9") },
 			    v2nh = { ip4("172.16.0.2") };
@@ -135,9 +132,10 @@ setup(void)
 	unsigned int n = 0;
 	int rc;
 
-	if (av_eal() != 0 || dp_tables_init(1, 0) < 0)
+	static const char *const features[] = { "qos", "switch" };
+
+	if (av_features(features, RTE_DIM(features)) != 0)
 		return -1;
-	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_WARNING);
 	/* what rx leaves: the parser's general path (its implementations
 	 * agree: the parse stage says so) */
 	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
@@ -151,14 +149,8 @@ setup(void)
 		dp_ports[p].mtu = p == 3 ? 576 : 1500;
 		dp_ports[p].admin_up = true;
 	}
-	if ((qos = dp_feature_find("qos")) == NULL || (sw = dp_feature_find("switch")) == NULL) {
-		fprintf(stderr, "autoval: switch.routed: qos or switch not registered\n");
-		return -1;
-	}
-	if ((rc = qos->init(1)) < 0 || (rc = sw->init(1)) < 0) {
-		fprintf(stderr, "autoval: switch.routed: feature init: %s\n", strerror(-rc));
-		return -1;
-	}
+	/* a stage before this one may have written interfaces */
+	dp_table_clear((unsigned int)pl_sw.interfaces, NULL);
 	/* interfaces of the frames' VLANs (none, 10, 4094, QinQ's outer 100)
 	 * on the 4 ports: mostly routed (VRFs 1 and 2, and 3 without routes),
 	 * some attached (a bridge domain: the general path alone, learning),
@@ -218,19 +210,26 @@ setup(void)
 static const char *
 impl_name(unsigned int impl)
 {
-	return impl == 0 ? "general" : "fused";
+	return impl == 0 ? "general" : impl == 1 ? "fused" : "fused with a planted bug (group sources taken)";
 }
 
 static bool
 usable(unsigned int impl)
 {
-	return impl < 2;
+	return impl < 3;
+}
+
+static bool
+planted(unsigned int impl)
+{
+	return impl == 2;
 }
 
 static int
 force(unsigned int impl)
 {
 	impl_cur = impl;
+	pl_switch_fast_planted = impl == 2;
 	return 0;
 }
 
@@ -247,29 +246,6 @@ prepare(struct rte_mbuf *m)
 	dp_meta(m)->in_port = m->port;
 	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | ck[m->pkt_len % 7];
 	return dp_parse_burst(NULL, &m, 1, &nx) == 1;
-}
-
-/* switch.ingress's general path, then switch.l3 on what it sends there;
- * L3's edges as ingress's (sw_fast.c's check maps them so) */
-static void
-general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	struct rte_mbuf *l3[DP_LOOKUP_BURST];
-	uint16_t lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
-	unsigned int nl = 0;
-
-	pl_switch_ingress_general(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++)
-		if (next[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
-			li[nl] = i;
-			l3[nl++] = pkts[i];
-		}
-	if (nl)
-		pl_switch_l3_burst(ctx, l3, (uint16_t)nl, lnext);
-	for (unsigned int j = 0; j < nl; j++)
-		next[li[j]] = lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP) :
-			      lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE) :
-			      lnext[j];
 }
 
 /* the tables a burst counts hits in: what the two paths must count alike */
@@ -299,17 +275,17 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	counts(before);
 	dp_tables_reader_online(0);
 	ctx->root = dp_tables_root();
-	if (impl_cur == 1 && pl_switch_fast_routed(ctx, pkts, n, next)) {
+	if (impl_cur != 0 && pl_switch_fast_routed(ctx, pkts, n, next)) {
 		fused_bursts++;
 		fused_pkts += n;
 		for (uint16_t i = 0; i < n; i++)
 			verdicts[next[i] == DP_NEXT_TX ? 0 : next[i] == DP_NEXT_PUNT ? 1 : DP_NEXT_IS_DROP(next[i]) ? 2 : 3]++;
 	} else {
-		if (impl_cur == 1) {
+		if (impl_cur != 0) {
 			general_bursts++;
 			general_pkts += n;
 		}
-		general(ctx, pkts, n, next);
+		pl_switch_routed_general(ctx, pkts, n, next);
 	}
 	dp_tables_reader_offline(0);
 	counts(after);
@@ -319,7 +295,7 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 
 		if (impl_cur == 0) {
 			ref_delta[i] = d;
-		} else if ((d.hits != ref_delta[i].hits || d.misses != ref_delta[i].misses) && !failed) {
+		} else if (impl_cur == 1 && (d.hits != ref_delta[i].hits || d.misses != ref_delta[i].misses) && !failed) {
 			fprintf(stderr, "autoval: switch.routed: a burst of %u counted %llu hits, %llu misses "
 				"in %s by the fused path, %llu, %llu by the general one\n", n,
 				(unsigned long long)d.hits, (unsigned long long)d.misses, tname[i],
@@ -492,9 +468,10 @@ static const struct av_stage av_swfast = {
 	.name = "switch.routed",
 	.corpus = "parse",
 	.setup = setup,
-	.n_impls = 2,
+	.n_impls = 3,
 	.impl_name = impl_name,
 	.usable = usable,
+	.planted = planted,
 	.force = force,
 	.prepare = prepare,
 	.run = run,

@@ -25,14 +25,22 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_log.h>
+
+#include "dp_table.h"
 
 #include "autoval.h"
+#include "dp_log.h"
 #include "dp_meta.h"
 
 #define AV_STAGES_MAX 16
 #define AV_FRAME_MAX 2048      /* longer inputs are cut here: the parsers read headers only */
 #define AV_ROOM 128            /* headroom and tailroom of a roomy buffer */
 #define AV_BURST 32
+
+/* sxdp.c's (its main is not linked): the core's log type, which the
+ * stages that run features set */
+int dp_logtype;
 
 static const struct av_stage *stages[AV_STAGES_MAX];
 static unsigned int n_stages;
@@ -51,6 +59,7 @@ struct input {
 	uint8_t *b;
 	uint32_t len;
 	uint16_t port;          /* the rx port: in_port */
+	bool shaped;            /* a shaped mutation (its headers seldom cut by a segment's end) */
 	char origin[160];
 };
 
@@ -78,6 +87,7 @@ add_input(const uint8_t *b, uint32_t len, const char *origin, int port)
 	memcpy(in->b, b, len);
 	in->len = len;
 	in->port = (uint16_t)(port >= 0 ? port : (int)((n_inputs - 1) % 4));
+	in->shaped = port >= 0;
 	snprintf(in->origin, sizeof(in->origin), "%s", origin);
 }
 
@@ -263,6 +273,46 @@ av_eal(void)
 	return 0;
 }
 
+int
+av_features(const char *const *names, unsigned int n)
+{
+	static const char *done[AV_STAGES_MAX];
+	static unsigned int n_done;
+	static bool tables_up;
+
+	if (av_eal() != 0)
+		return -1;
+	if (!tables_up) {
+		if (dp_tables_init(1, 0) < 0) {
+			fprintf(stderr, "autoval: the tables' engine: no memory\n");
+			return -1;
+		}
+		dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_WARNING);
+		tables_up = true;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_feature *f;
+		bool up = false;
+		int rc;
+
+		for (unsigned int d = 0; d < n_done && !up; d++)
+			up = strcmp(done[d], names[i]) == 0;
+		if (up)
+			continue;
+		if ((f = dp_feature_find(names[i])) == NULL) {
+			fprintf(stderr, "autoval: feature %s not registered (not linked?)\n", names[i]);
+			return -1;
+		}
+		if (f->init && (rc = f->init(1)) < 0) {
+			fprintf(stderr, "autoval: feature %s: set-up failed: %s\n", names[i], strerror(-rc));
+			return -1;
+		}
+		if (n_done < AV_STAGES_MAX)
+			done[n_done++] = names[i];
+	}
+	return 0;
+}
+
 /* One test mbuf: the struct, its private area, then its own buffer. */
 struct tmbuf {
 	union {
@@ -270,6 +320,10 @@ struct tmbuf {
 		uint8_t raw[sizeof(struct rte_mbuf) + DP_META_PRIV_SIZE];
 	} u __attribute__((aligned(RTE_CACHE_LINE_SIZE)));
 	uint8_t *buf;
+	/* the rest of a frame cut by its first segment's end: a real second
+	 * segment (a stage that sums over the chain walks to it) */
+	struct rte_mbuf seg2 __attribute__((aligned(RTE_CACHE_LINE_SIZE)));
+	uint8_t *buf2;
 };
 
 /* How input k is presented (all implementations alike). */
@@ -279,11 +333,14 @@ struct layout {
 };
 
 static struct layout
-layout_of(size_t k, uint32_t len)
+layout_of(size_t k, const struct input *in)
 {
+	uint32_t len = in->len;
 	struct layout l = { .seg = len, .pkt = len, .roomy = (k & 1) == 0, .rss = k % 3 == 1 };
 
-	if (k % 5 == 2 && len > 0)      /* headers cut by a segment's end */
+	/* headers cut by a segment's end: seldom in a shaped run, whose
+	 * bursts a fast path takes only whole */
+	if (k % (in->shaped ? 97 : 5) == 2 && len > 0)
 		l.seg = (uint32_t)((k * 2654435761u) % len);
 	return l;
 }
@@ -310,6 +367,22 @@ tm_build(struct tmbuf *t, const struct input *in, const struct layout *l, size_t
 	m->data_len = (uint16_t)l->seg;
 	m->pkt_len = l->pkt;
 	m->nb_segs = l->seg < l->pkt ? 2 : 1;
+	t->buf2 = NULL;
+	if (l->seg < l->pkt) {
+		uint32_t rest = l->pkt - l->seg;
+
+		t->buf2 = malloc(rest);
+		if (t->buf2 == NULL)
+			abort();
+		memcpy(t->buf2, in->b + l->seg, rest);
+		memset(&t->seg2, 0, sizeof(t->seg2));
+		t->seg2.buf_addr = t->buf2;
+		t->seg2.buf_len = (uint16_t)rest;
+		t->seg2.data_len = (uint16_t)rest;
+		t->seg2.pkt_len = rest;
+		t->seg2.nb_segs = 1;
+		m->next = &t->seg2;
+	}
 	m->priv_size = DP_META_PRIV_SIZE;
 	m->port = in->port;
 	if (l->rss) {
@@ -398,7 +471,7 @@ run_burst(const struct av_stage *st, size_t first, uint16_t n, struct snap *out)
 	uint16_t next[AV_BURST], rnext[AV_BURST], idx[AV_BURST], k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct layout l = layout_of(first + i, inputs[first + i].len);
+		struct layout l = layout_of(first + i, &inputs[first + i]);
 
 		tm_build(&t[i], &inputs[first + i], &l, first + i);
 		next[i] = 0xfffd;   /* dropped ahead: not run */
@@ -415,6 +488,7 @@ run_burst(const struct av_stage *st, size_t first, uint16_t n, struct snap *out)
 	for (uint16_t i = 0; i < n; i++) {
 		take(&out[i], &t[i], next[i]);
 		free(t[i].buf);
+		free(t[i].buf2);
 	}
 }
 
@@ -426,6 +500,7 @@ check_stage(const struct av_stage *st)
 	static struct snap ref[AV_BURST], got[AV_BURST];
 	unsigned int used = 0;
 	size_t checked = 0;
+	bool plant, caught;
 
 	for (unsigned int impl = 1; impl < st->n_impls; impl++) {
 		size_t first = 0;
@@ -437,7 +512,9 @@ check_stage(const struct av_stage *st)
 			continue;
 		}
 		used++;
-		while (first < n_inputs) {
+		plant = st->planted != NULL && st->planted(impl);
+		caught = false;
+		while (first < n_inputs && !caught) {
 			uint16_t n = (uint16_t)RTE_MIN((size_t)burst_sizes[b++ % RTE_DIM(burst_sizes)],
 						       n_inputs - first);
 
@@ -448,12 +525,19 @@ check_stage(const struct av_stage *st)
 			run_burst(st, first, n, got);
 			for (uint16_t i = 0; i < n; i++) {
 				const struct input *in = &inputs[first + i];
-				struct layout l = layout_of(first + i, in->len);
+				struct layout l = layout_of(first + i, in);
 				const char *what;
 				size_t at;
 
 				if ((what = differ(&ref[i], &got[i], &at)) == NULL)
 					continue;
+				if (plant) {
+					printf("ok - autoval: %s: the planted bug of %s caught: %s differs at packet "
+					       "%zu of %zu (%s)\n", st->name, st->impl_name(impl), what, first + i,
+					       n_inputs, in->origin);
+					caught = true;
+					break;
+				}
 				fprintf(stderr, "autoval: %s: %s differs from %s in %s, byte %zu\n"
 					"  packet: %s (packet %u of a burst of %u; %u bytes, first segment %u, "
 					"%s buffer, %s, port %u)\n", st->name, st->impl_name(impl), st->impl_name(0),
@@ -468,9 +552,17 @@ check_stage(const struct av_stage *st)
 					what[0] == 'm' ? at : SIZE_MAX);
 				return -1;
 			}
-			checked += n;
+			if (!plant)
+				checked += n;
 			first += n;
 		}
+		if (plant && !caught) {
+			fprintf(stderr, "autoval: %s: the planted bug of %s was not caught: its inputs never reach "
+				"what the fast path decides\n", st->name, st->impl_name(impl));
+			return -1;
+		}
+		if (plant)
+			used--;
 	}
 	printf("autoval: %s: %u fast implementation(s) agree with %s on %zu packets\n", st->name, used,
 	       st->impl_name(0), checked);
@@ -514,7 +606,7 @@ main(int argc, char **argv)
 		}
 		base = n_inputs;
 		mutate(base, per);
-		shaped = st->mutate_shaped ? mutate_shaped(st, base, per) : 0;
+		shaped = st->mutate_shaped ? mutate_shaped(st, base, per * (st->shaped_times ? st->shaped_times : 1)) : 0;
 		printf("autoval: %s: %zu packets (%zu frames and corpus files, %u mutations each, seed %#" PRIx64
 		       "; %zu shaped mutations)\n", st->name, n_inputs, base, per, seed, shaped);
 		if (check_stage(st) != 0 || (st->report && st->report() != 0))

@@ -164,6 +164,42 @@ pl_qos_meter_ref(int table, uint16_t action, unsigned int param_off)
 
 /* ------------------------------------------------------------ workers */
 
+/* A shadow walk's meters (dp_feature.h): what its packets take is taken
+ * from copies of the buckets, made at the walk's first use of each meter,
+ * so that later packets of the walk see what the earlier ones took, as in
+ * the real walk, and the real buckets are left alone. A walk is known by
+ * its timestamp (the check's shadow walk and the real one share it). */
+#define SHADOW_METERS 256
+static struct shadow_meters {
+	uint64_t walk;
+	unsigned int n;
+	uint32_t id[SHADOW_METERS];
+	struct qos_slot copy[SHADOW_METERS];
+} *shadow[DP_WORKERS_MAX];
+
+static struct qm_state *
+shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
+{
+	struct shadow_meters *sm = shadow[ctx->worker];
+	unsigned int i;
+
+	if (sm->walk != ctx->now || sm->n == 0) {
+		sm->walk = ctx->now;
+		sm->n = 0;
+	}
+	for (i = 0; i < sm->n && sm->id[i] != id; i++)
+		;
+	if (i == sm->n) {
+		if (i == SHADOW_METERS)   /* more meters than a walk's packets have: reuse the last */
+			i--;
+		else
+			sm->n++;
+		sm->id[i] = id;
+		sm->copy[i].st = slots[id].st;
+	}
+	return &sm->copy[i].st;
+}
+
 static inline uint32_t
 charged(const struct rte_mbuf *m, const struct dp_meta *md, uint8_t charge)
 {
@@ -250,7 +286,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 	/* with many meters (a session's AMBR each) their state and counters
 	 * are cold: fetched while the profiles are looked up */
 	pl_qos_meter_prefetch(ctx->worker, gid, ng);
-	dp_table_lookup_ids(ctx->root, ctx->worker, pl_qos.profiles, gid, ng, pe);
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_qos.profiles, gid, ng, pe);
 	if (extra) {
 		const struct dp_entry *he[DP_LOOKUP_BURST];
 		uint32_t hc[DP_LOOKUP_BURST];
@@ -261,7 +297,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 				he[nh] = pe[g];
 				hc[nh++] = more[g];
 			}
-		dp_table_count_hits(ctx->worker, (unsigned int)pl_qos.profiles, he, hc, nh);
+		dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_qos.profiles, he, hc, nh);
 	}
 	no = 0;
 	for (unsigned int g = 0; g < ng; no += gsize[g++]) {
@@ -288,7 +324,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 			col[x] = (uint8_t)((md->flags & QOS_MF_COLOR_MASK) >> QOS_MF_COLOR_SHIFT);
 		}
 		q = (struct qm_profile){ { p->u[0], p->u[1] }, { p->d[0], p->d[1] }, p->mode, p->aware };
-		qm_color(&slots[id].st, &q, ctx->now, len, col, n);
+		qm_color(likely(!ctx->shadow) ? &slots[id].st : shadow_state(ctx, id), &q, ctx->now, len, col, n);
 		for (unsigned int x = 0; x < n; x++) {
 			struct dp_meta *md = dp_meta(m[x]);
 			unsigned int c = col[x], act = p->acts >> (8 * c) & 0xff;
@@ -309,7 +345,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 				remark(m[x], md, (uint8_t)(p->dscps >> (8 * c)), (uint8_t)(p->pcps >> (8 * c)));
 			}
 		}
-		for (unsigned int c = 0; c < 3; c++) {
+		for (unsigned int c = 0; c < 3 && likely(!ctx->shadow); c++) {
 			ctr[id].pkts[c] += pk[c];
 			ctr[id].bytes[c] += by[c];
 		}
@@ -340,7 +376,7 @@ pl_qos_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t
 		dp_flowkey(keys[j], vdn_off, pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = keys[j];
 	}
-	dp_table_lookup(ctx->root, ctx->worker, pl_qos.vdns, kp, k, e);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_qos.vdns, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		const struct qos_vdn *v = (const struct qos_vdn *)e[j]->params;
 
@@ -682,7 +718,8 @@ qos_init(unsigned int workers)
 		return -ENOMEM;
 	for (unsigned int w = 0; w < workers; w++)
 		if ((ctrs[w] = rte_zmalloc("qos_ctr", sizeof(struct qos_ctr) * n_meters,
-					   RTE_CACHE_LINE_SIZE)) == NULL)
+					   RTE_CACHE_LINE_SIZE)) == NULL ||
+		    (shadow[w] = rte_zmalloc("qos_shadow", sizeof(*shadow[w]), RTE_CACHE_LINE_SIZE)) == NULL)
 			return -ENOMEM;
 	return dp_rpc_register(&meters_method, m_meters, NULL, NULL);
 }
@@ -696,7 +733,9 @@ qos_fini(void)
 	slots = NULL;
 	for (unsigned int w = 0; w < n_workers; w++) {
 		rte_free(ctrs[w]);
+		rte_free(shadow[w]);
 		ctrs[w] = NULL;
+		shadow[w] = NULL;
 	}
 }
 

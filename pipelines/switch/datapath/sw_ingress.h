@@ -6,9 +6,12 @@
 #include "dp_feature.h"
 uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				 uint16_t *next);
-/* The same without the routed port's fused path (sw_fast.c): what it is
- * checked against. */
+/* The same without the routed port's fused path (sw_fast.c). */
 uint16_t pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				   uint16_t *next);
+/* What the fused path stands for: switch.ingress's general path, then
+ * switch.l3 on what it sends there, L3's edges as ingress's (the fused
+ * path's run-time check, dp_fastcheck.h, and the autovalidator run it). */
+uint16_t pl_switch_routed_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 #endif

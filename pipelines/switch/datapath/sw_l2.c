@@ -75,7 +75,7 @@ flood_more(struct dp_stage_ctx *ctx, uint16_t bd, const struct sw_flood *fl, uin
 			pl_switch_key_bd_index(keys[j], bd, (uint16_t)(i + j));
 			kp[j] = keys[j];
 		}
-		dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood_more, kp, k, e);
+		dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.flood_more, kp, k, e);
 		for (unsigned int j = 0; j < k; j++)
 			if (e[j]->action == 0 && ((const struct sw_tun *)e[j]->params)->tunnel != 0)
 				tuns[nt++] = ((const struct sw_tun *)e[j]->params)->tunnel;
@@ -121,7 +121,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	uint32_t mask;
 
 	pl_switch_key_bd(key, bd);
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.flood, kp, 1, e);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.flood, kp, 1, e);
 	if (e[0]->action != 0)
 		return DP_NEXT_DROP(SW_DROP(no_flood));
 	fl = (const struct sw_flood *)e[0]->params;
@@ -337,7 +337,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	}
 	if (k == 0)
 		return cont;
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.bd_ports, kp, k, e);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.bd_ports, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);

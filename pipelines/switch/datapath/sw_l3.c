@@ -158,14 +158,14 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 			}
 		}
 		if (k2)
-			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
+			dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]],
 				     e[j]->action == SW_NH_RESOLVED || e[j]->action == SW_NH_TUNNEL ?
 				     &((const struct sw_nh_resolved *)e[j]->params)->rw : NULL,
 				     e[j]->action == SW_NH_TUNNEL, iph[j], tlen[j]);
 		if (kn) {
-			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, nkp, kn, ne);
+			hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.neigh, nkp, kn, ne);
 			for (unsigned int j = 0; j < kn; j++) {
 				bool found = hit & (1ULL << j);
 
@@ -187,7 +187,7 @@ l3_lookup(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 	if (likely(one_vrf)) {
 		rte_be16_t part = rte_cpu_to_be_16(dp_meta(pkts[idx[0]])->slice);
 
-		dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+		dp_table_lookup_lpm4(ctx->root, dp_ctx_count(ctx), pl_sw.routes, (const uint8_t *)&part, dst, k, e);
 	} else {
 		uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 		const uint8_t *kp[DP_LOOKUP_BURST];
@@ -196,7 +196,7 @@ l3_lookup(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx,
 			pl_switch_key_vrf_ip(keys[j], dp_meta(pkts[idx[j]])->slice, rte_cpu_to_be_32(dst[j]));
 			kp[j] = keys[j];
 		}
-		dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes, kp, k, e);
+		dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.routes, kp, k, e);
 	}
 }
 
@@ -208,7 +208,7 @@ pl_switch_l3_route_vrf(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	rte_be16_t part = rte_cpu_to_be_16(in->slice);
 
-	dp_table_lookup_lpm4(ctx->root, ctx->worker, pl_sw.routes, (const uint8_t *)&part, dst, k, e);
+	dp_table_lookup_lpm4(ctx->root, dp_ctx_count(ctx), pl_sw.routes, (const uint8_t *)&part, dst, k, e);
 	l3_route_entries(ctx, pkts, idx, k, e, iph, tlen, next, in);
 }
 

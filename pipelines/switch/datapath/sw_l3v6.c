@@ -218,7 +218,7 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	}
 	if (k == 0)
 		return 0;
-	dp_table_lookup(ctx->root, ctx->worker, pl_sw.routes6, kp, k, e);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.routes6, kp, k, e);
 	{
 		/* next hops by id (via, ecmp) into nexthops; hosts on a connected
 		 * subnet by address into neigh6 */
@@ -250,14 +250,14 @@ pl_switch_l3v6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 			}
 		}
 		if (k2)
-			dp_table_lookup_ids(ctx->root, ctx->worker, pl_sw.nexthops, ids, k2, e);
+			dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_sw.nexthops, ids, k2, e);
 		for (unsigned int j = 0; j < k2; j++)
 			out_resolved(pkts[idx[j]], &next[idx[j]],
 				     e[j]->action == SW_NH_RESOLVED6 || e[j]->action == SW_NH_TUNNEL6 ?
 				     &((const struct sw_nh6_resolved *)e[j]->params)->rw : NULL,
 				     e[j]->action == SW_NH_TUNNEL6);
 		if (kn) {
-			hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh6, nkp, kn, ne);
+			hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.neigh6, nkp, kn, ne);
 			for (unsigned int j = 0; j < kn; j++) {
 				bool found = hit & (1ULL << j);
 

@@ -54,6 +54,8 @@ pl_switch_learn_post(struct dp_stage_ctx *ctx, struct sw_learn_ev *last, const s
 	    rte_is_same_ether_addr(&ev->mac, &last->mac))
 		return;
 	*last = *ev;
+	if (unlikely(ctx->shadow))   /* a check's copy: the real walk learns it */
+		return;
 	if (rte_ring_sp_enqueue_elem(learn_rings[ctx->worker], last, sizeof(*last)) != 0)
 		ctx->stats->events[SW_EVENT(learn_lost)]++;
 }

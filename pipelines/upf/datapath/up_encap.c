@@ -255,11 +255,11 @@ next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned i
 		which[j] = (uint8_t)u;
 	}
 	if (j == k) {
-		hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, nu, ue);
+		hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.neigh, kp, nu, ue);
 		if (hit == (1ull << nu) - 1) {
 			for (u = 0; u < nu; u++)
 				cnt[u]--;   /* the lookup counted one */
-			dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.neigh, ue, cnt, nu);
+			dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_sw.neigh, ue, cnt, nu);
 			for (j = 0; j < k; j++)
 				ne[j] = ue[which[j]];
 			return k == 64 ? UINT64_MAX : (1ull << k) - 1;
@@ -271,7 +271,7 @@ next_hops(struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, unsigned i
 		pl_switch_key_vrf_ip(keys[j], p->vrf, p->gw);
 		kp[j] = keys[j];
 	}
-	return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+	return dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.neigh, kp, k, ne);
 }
 
 /* The next hops of IPv6 peers pe[j], as switch.l3v6 would route their
@@ -365,7 +365,7 @@ pmemo_stamp(const struct dp_tables_root *root)
 static inline void
 count_one(const struct dp_stage_ctx *ctx, int tb, const struct dp_entry *e, uint32_t n)
 {
-	dp_table_count_hits(ctx->worker, (unsigned int)tb, &e, &n, 1);
+	dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)tb, &e, &n, 1);
 }
 
 /* What the memo stood for in this burst, counted as the lookups. */
@@ -379,7 +379,7 @@ pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned i
 		e[u] = used[u]->pe;
 		cnt[u] = used[u]->n;
 	}
-	dp_table_count_hits(ctx->worker, (unsigned int)pl_up.peers, e, cnt, nu);
+	dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_up.peers, e, cnt, nu);
 	for (unsigned int u = 0; u < nu; u++) {
 		struct pmemo_slot *s = used[u];
 
@@ -428,7 +428,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		pmemo_count(ctx, used, nu);
 	if (nm == 0)
 		return;
-	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.peers, ids, nm, mpe);
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.peers, ids, nm, mpe);
 	for (unsigned int i = 0; i < nm; i++) {
 		mre[i] = mne[i] = NULL;
 		mnt[i] = -1;

@@ -30,6 +30,8 @@
 #include "up_in.h"
 #include "up_own.h"
 #include "up_urr.h"
+#include "up_ul.h"
+#include "dp_fastcheck.h"
 #include "gtp.h"
 #include "up_gtpu.h"
 #include "sw_api.h"
@@ -53,6 +55,11 @@ enum { SIG_ANSWER, SIG_PUNT, SIG_KINDS };
 static struct sig_bucket {
 	uint64_t last;
 	uint32_t tokens;
+	/* a shadow walk's copy (dp_feature.h), made at its first use: what
+	 * its packets take is taken from it, as the real walk takes it */
+	uint64_t walk;
+	uint64_t s_last;
+	uint32_t s_tokens;
 } __rte_cache_aligned bucket[SIG_KINDS][DP_WORKERS_MAX];
 static uint64_t tsc_per_token;
 
@@ -73,15 +80,26 @@ static inline bool
 sig_allowed(struct dp_stage_ctx *ctx, unsigned int kind)
 {
 	struct sig_bucket *b = &bucket[kind][ctx->worker];
-	uint64_t add = (ctx->now - b->last) / tsc_per_token;
+	uint64_t *last = &b->last, add;
+	uint32_t *tokens = &b->tokens;
 
-	if (add) {
-		b->tokens = (uint32_t)RTE_MIN((uint64_t)SIG_BURST, b->tokens + add);
-		b->last += add * tsc_per_token;
+	if (unlikely(ctx->shadow)) {
+		if (b->walk != ctx->now) {
+			b->walk = ctx->now;
+			b->s_last = b->last;
+			b->s_tokens = b->tokens;
+		}
+		last = &b->s_last;
+		tokens = &b->s_tokens;
 	}
-	if (b->tokens == 0)
+	add = (ctx->now - *last) / tsc_per_token;
+	if (add) {
+		*tokens = (uint32_t)RTE_MIN((uint64_t)SIG_BURST, *tokens + add);
+		*last += add * tsc_per_token;
+	}
+	if (*tokens == 0)
 		return false;
-	b->tokens--;
+	(*tokens)--;
 	return true;
 }
 
@@ -106,7 +124,7 @@ reflects(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
 		memcpy(k, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
 	else
 		memcpy(k, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(v6 ? pl_up.ifaces6 : pl_up.ifaces), &kp, 1, &e);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), (unsigned int)(v6 ? pl_up.ifaces6 : pl_up.ifaces), &kp, 1, &e);
 	return e->action != UP_IF_NONE;
 }
 
@@ -519,21 +537,92 @@ lookup_ifaces(struct dp_stage_ctx *ctx, int table, struct rte_mbuf **pkts, const
 		kp[j] = keys[j];
 	}
 	/* a burst's G-PDUs are mostly to one address: one lookup a run */
-	dp_table_lookup_runs(ctx->root, ctx->worker, (unsigned int)table, kp, k, ie);
+	dp_table_lookup_runs(ctx->root, dp_ctx_count(ctx), (unsigned int)table, kp, k, ie);
 }
 
-uint16_t
-pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+/* The G-PDUs pkts[idx[j]], j < k, to our endpoints ie[j], their sessions
+ * looked up (se[j]): a TEID of none answered, the session's checks, the
+ * T-PDU cut out and the inner packets parsed as one burst, their fields
+ * set for upf.ul (N3) or upf.dl (N9). The uplink's indices in ul[] (each
+ * next[] UP_IN_EDGE_UL), their count returned. ie[] and se[] are reused. */
+static unsigned int
+sessions(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, const struct dp_entry **ie,
+	 const struct dp_entry **se, unsigned int k, uint16_t *next, uint16_t *ul)
 {
-	uint16_t i4[DP_LOOKUP_BURST], i6[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], sidx[DP_LOOKUP_BURST];
+	uint16_t sidx[DP_LOOKUP_BURST], nx[DP_LOOKUP_BURST], qfi[DP_LOOKUP_BURST];
+	struct rte_mbuf *in[DP_LOOKUP_BURST];
+	uint32_t end = 0;
+	unsigned int ks = 0, nu = 0;
+
+	for (unsigned int j = 0; j < k; j++) {
+		uint16_t i = idx[j];
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		unsigned int r;
+
+		if (se[j]->action == (ie[j]->action == UP_IF_N3 ? UP_UL_NONE : UP_DL_NONE)) {
+			next[i] = error_ind(ctx, m, md);
+			continue;
+		}
+		if ((r = session_checks(m, md, ie[j], se[j], &end)) != 0) {
+			next[i] = DP_NEXT_DROP(r);
+			continue;
+		}
+		qfi[ks] = up_gtpu(m)->qfi;
+		strip(m, end, ie[j]->action == UP_IF_N3 && up_session_eth(se[j]));
+		in[ks] = m;
+		se[ks] = se[j];
+		ie[ks] = ie[j];
+		sidx[ks++] = i;
+	}
+	if (ks == 0)
+		return 0;
+	/* the inner packets parsed as any frame: a malformed one is a parse
+	 * drop like any other */
+	dp_parse_burst(ctx, in, (uint16_t)ks, nx);
+	for (unsigned int j = 0; j < ks; j++) {
+		struct rte_mbuf *m = in[j];
+		struct dp_meta *md = dp_meta(m);
+		struct up_meta *um = up_meta(m);
+		const struct up_session *s = (const struct up_session *)se[j]->params;
+		bool n9 = ie[j]->action == UP_IF_N9;
+
+		if (nx[j] != DP_NEXT_CONTINUE) {
+			next[sidx[j]] = nx[j];
+			continue;
+		}
+		md->slice = s->slice;
+		/* out of a tunnel, into the VRF (or an Ethernet PDU session's
+		 * bridge domain, as its attached endpoint): nothing the switch
+		 * says about it may leave raw on N3/N9 */
+		if (!n9 && up_session_eth(se[j])) {
+			pl_switch_meta_decap(m, s->slice);
+			md->tunnel = SW_TUN_ATTACHED | s->id;
+		} else {
+			pl_switch_meta_decap(m, SW_BD_NONE);
+		}
+		*up_sess(m) = se[j];
+		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
+		um->app = 0;
+		um->qfi = (uint8_t)qfi[j];
+		ctx->stats->events[n9 ? UP_EVENT(dl_n9) : UP_EVENT(ul)]++;
+		next[sidx[j]] = DP_NEXT_EDGE(n9 ? UP_IN_EDGE_DL : UP_IN_EDGE_UL);
+		if (!n9)
+			ul[nu++] = sidx[j];
+	}
+	return nu;
+}
+
+/* upf.in's general path: any burst. */
+static uint16_t
+in_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint16_t i4[DP_LOOKUP_BURST], i6[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], ul[DP_LOOKUP_BURST];
 	const struct dp_entry *e4[DP_LOOKUP_BURST], *e6[DP_LOOKUP_BURST], *ie[DP_LOOKUP_BURST];
 	const struct dp_entry *se[DP_LOOKUP_BURST];
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
-	struct rte_mbuf *in[DP_LOOKUP_BURST];
-	uint16_t nx[DP_LOOKUP_BURST], qfi[DP_LOOKUP_BURST];
-	uint32_t end = 0;
-	unsigned int n4 = 0, n6 = 0, k = 0, ks = 0;
+	unsigned int n4 = 0, n6 = 0, k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_meta *md = dp_meta(pkts[i]);
@@ -592,67 +681,109 @@ pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 				k9[n9++] = kp[j];
 		}
 		if (n3)
-			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_ul, k3, n3, s3);
+			dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_up.sess_ul, k3, n3, s3);
 		if (n9)
-			dp_table_lookup(ctx->root, ctx->worker, pl_up.sess_n9, k9, n9, s9);
+			dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_up.sess_n9, k9, n9, s9);
 		n3 = n9 = 0;
 		for (unsigned int j = 0; j < k; j++)
 			se[j] = ie[j]->action == UP_IF_N3 ? s3[n3++] : s9[n9++];
 	}
-	for (unsigned int j = 0; j < k; j++) {
-		uint16_t i = idx[j];
-		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *md = dp_meta(m);
-		unsigned int r;
-
-		if (se[j]->action == (ie[j]->action == UP_IF_N3 ? UP_UL_NONE : UP_DL_NONE)) {
-			next[i] = error_ind(ctx, m, md);
-			continue;
-		}
-		if ((r = session_checks(m, md, ie[j], se[j], &end)) != 0) {
-			next[i] = DP_NEXT_DROP(r);
-			continue;
-		}
-		qfi[ks] = up_gtpu(m)->qfi;
-		strip(m, end, ie[j]->action == UP_IF_N3 && up_session_eth(se[j]));
-		in[ks] = m;
-		se[ks] = se[j];
-		ie[ks] = ie[j];
-		sidx[ks++] = i;
-	}
-	if (ks == 0)
-		return 0;
-	/* the inner packets parsed as any frame: a malformed one is a parse
-	 * drop like any other */
-	dp_parse_burst(ctx, in, (uint16_t)ks, nx);
-	for (unsigned int j = 0; j < ks; j++) {
-		struct rte_mbuf *m = in[j];
-		struct dp_meta *md = dp_meta(m);
-		struct up_meta *um = up_meta(m);
-		const struct up_session *s = (const struct up_session *)se[j]->params;
-		bool n9 = ie[j]->action == UP_IF_N9;
-
-
-		if (nx[j] != DP_NEXT_CONTINUE) {
-			next[sidx[j]] = nx[j];
-			continue;
-		}
-		md->slice = s->slice;
-		/* out of a tunnel, into the VRF (or an Ethernet PDU session's
-		 * bridge domain, as its attached endpoint): nothing the switch
-		 * says about it may leave raw on N3/N9 */
-		if (!n9 && up_session_eth(se[j])) {
-			pl_switch_meta_decap(m, s->slice);
-			md->tunnel = SW_TUN_ATTACHED | s->id;
-		} else {
-			pl_switch_meta_decap(m, SW_BD_NONE);
-		}
-		*up_sess(m) = se[j];
-		up_urr_prefetch(ctx->worker, (const struct up_term *)s);   /* as upf.n6 does */
-		um->app = 0;
-		um->qfi = (uint8_t)qfi[j];
-		ctx->stats->events[n9 ? UP_EVENT(dl_n9) : UP_EVENT(ul)]++;
-		next[sidx[j]] = DP_NEXT_EDGE(n9 ? UP_IN_EDGE_DL : UP_IN_EDGE_UL);
-	}
+	sessions(ctx, pkts, idx, ie, se, k, next, ul);
 	return 0;
+}
+
+/* ------------------------------------------------------------ the fused path */
+
+/* A burst of G-PDUs over IPv4, all to one N3 endpoint of ours, each one
+ * upf.in's checks before its session pass (its arrival, not a fragment,
+ * the outer checksum, a unicast source, a GTP-U header the parser read,
+ * no extension header to refuse): the endpoint looked up once (its hits
+ * counted for all), the sessions as the general path does, and the
+ * uplink on through upf.ul's work here (up_ul_run), out of upf.in's own
+ * edges to the switch: one node, one walk of the burst. Any other burst:
+ * nothing done, nothing counted, false (the general path takes it). The
+ * checks are the general path's functions, so the only thing of its own
+ * is the decision. */
+bool pl_upf_in_fused_planted;
+
+bool
+pl_upf_in_fused(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	const struct dp_entry *ie[DP_LOOKUP_BURST], *se[DP_LOOKUP_BURST], *e;
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16), k0[32] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST], *k0p = k0;
+	uint16_t idx[DP_LOOKUP_BURST], ul[DP_LOOKUP_BURST];
+	const struct dp_meta *md0 = dp_meta(pkts[0]);
+	uint32_t dst0, id, cnt = n;
+	unsigned int nu;
+
+	if (!(md0->flags & DP_MF_IPV4) || !up_is_gtpu(md0))
+		return false;
+	iface_key(k0, pkts[0], md0);
+	memcpy(&dst0, k0, 4);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)pl_up.ifaces, &k0p, 1, &e);
+	if (e->action != UP_IF_N3)
+		return false;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_meta *md = dp_meta(m);
+		const struct up_gtpu *ug = up_gtpu(m);
+		uint32_t dst;
+
+		/* (the parser read a GTP-U header: the outer ones are whole) */
+		if ((md->flags & (DP_MF_IPV4 | DP_MF_FRAG)) != DP_MF_IPV4 || !up_is_gtpu(md))
+			return false;
+		memcpy(&dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off) +
+			     offsetof(struct rte_ipv4_hdr, dst_addr), 4);
+		if (dst != dst0 || ug->msg != GTPU_MSG_GPDU || ug->xunk != 0)
+			return false;
+		if (arrival(md, UP_IF_N3) != 0 || outer_cksum_bad(m, md) ||
+		    (outer_src_martian(m, md) && likely(!pl_upf_in_fused_planted)))
+			return false;
+	}
+	dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_up.ifaces, &e, &cnt, 1);
+	id = ((const struct up_iface *)e->params)->id;
+	for (uint16_t i = 0; i < n; i++) {
+		up_session_key(keys[i], id, dp_meta(pkts[i])->tun_key);
+		kp[i] = keys[i];
+		ie[i] = e;
+		idx[i] = i;
+	}
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_up.sess_ul, kp, n, se);
+	nu = sessions(ctx, pkts, idx, ie, se, n, next, ul);
+	if (nu)
+		up_ul_run(ctx, pkts, ul, nu, next, UP_IN_EDGE_L3);
+	return true;
+}
+
+/* What the fused path stands for: upf.in's general path, then upf.ul's
+ * stage on what it sends there, upf.ul's edges as upf.in's (UP_IN_EDGE_L3
+ * on): the run-time check's reference, and the autovalidator's. */
+uint16_t
+pl_upf_in_ul_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	struct rte_mbuf *u[DP_LOOKUP_BURST];
+	uint16_t un[DP_LOOKUP_BURST], ui[DP_LOOKUP_BURST];
+	unsigned int nu = 0;
+
+	in_general(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++)
+		if (next[i] == DP_NEXT_EDGE(UP_IN_EDGE_UL)) {
+			ui[nu] = i;
+			u[nu++] = pkts[i];
+		}
+	if (nu)
+		pl_upf_ul_burst(ctx, u, (uint16_t)nu, un);
+	for (unsigned int j = 0; j < nu; j++)
+		next[ui[j]] = un[j] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(un[j]) ?
+			      (uint16_t)(un[j] + UP_IN_EDGE_L3) : un[j];
+	return 0;
+}
+
+uint16_t
+pl_upf_in_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	if (dp_fast_run("upf.in", ctx, pkts, n, next, pl_upf_in_fused, pl_upf_in_ul_general))
+		return 0;
+	return in_general(ctx, pkts, n, next);
 }

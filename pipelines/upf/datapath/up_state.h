@@ -172,8 +172,12 @@ enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL,
 
 /* the stages' edges: upf.in's, upf.ul's (into the slice's VRF; IPv6 peers'
  * outer packets into the underlay's), upf.n6's, upf.dl's (IPv6 peers') */
-enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL };
+/* upf.in's L3, L3V6 and L2 are upf.ul's, in its order (its fused path
+ * ends where upf.ul does: up_ul_run's edge0) */
+enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL, UP_IN_EDGE_L3, UP_IN_EDGE_L3V6, UP_IN_EDGE_L2 };
 enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6, UP_UL_EDGE_L2 };
+_Static_assert(UP_IN_EDGE_L3V6 - UP_IN_EDGE_L3 == UP_UL_EDGE_L3V6 && UP_IN_EDGE_L2 - UP_IN_EDGE_L3 == UP_UL_EDGE_L2,
+	       "upf.in's switch edges are upf.ul's, in order");
 enum { UP_N6_EDGE_DL };
 enum { UP_ETH_EDGE_DL };
 enum { UP_DL_EDGE_L3V6 };

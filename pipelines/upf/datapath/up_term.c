@@ -72,7 +72,7 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 		key[off[UP_APP_QFI]] = up_meta(m)->qfi;
 		kp[j] = key;
 	}
-	dp_memo_lookup(v6 ? app6_memo : app_memo, ctx->root, ctx->worker, kp, k, e);
+	dp_memo_lookup(v6 ? app6_memo : app_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
 	for (unsigned int j = 0; j < k; j++)
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }
@@ -130,7 +130,7 @@ up_classify_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t
 		*(rte_be32_t *)(key + off[UP_EAPP_STAG]) = rte_cpu_to_be_32(stag);
 		kp[j] = key;
 	}
-	dp_memo_lookup(eapp_memo, ctx->root, ctx->worker, kp, k, e);
+	dp_memo_lookup(eapp_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
 	for (unsigned int j = 0; j < k; j++)
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }
@@ -196,7 +196,7 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 	}
 	if (nk == 0)
 		return;
-	hit = dp_table_lookup(ctx->root, ctx->worker, (unsigned int)(uplink ? pl_up.term_ul : pl_up.term_dl),
+	hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), (unsigned int)(uplink ? pl_up.term_ul : pl_up.term_dl),
 			      kp, nk, e);
 	for (unsigned int c = 0; c < nk; c++)
 		if (hit >> c & 1) {
@@ -258,7 +258,7 @@ up_qer(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 		next[idx[j]] = DP_NEXT_CONTINUE;
 		slice_meter[j] = dp_meta(pkts[idx[j]])->slice;
 	}
-	dp_table_lookup_ids(ctx->root, ctx->worker, (unsigned int)pl_up.slices, slice_meter, k, se);
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.slices, slice_meter, k, se);
 	for (unsigned int j = 0; j < k; j++)
 		slice_meter[j] = se[j]->action == UP_SLICE ? ((const struct up_slice *)se[j]->params)->meter : 0;
 	/* the termination's MBR, then the session's AMBR, then the slice: what

@@ -60,7 +60,7 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 	}
 	/* a check, not downlink traffic: the table's counters are its own */
 	dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)pl_up.sess_dl6, skp, k6, se);
-	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces6, dkp, k6, de);
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.ifaces6, dkp, k6, de);
 	for (unsigned int j = 0; j < k6; j++) {
 		struct rte_mbuf *m = pkts[idx6[j]];
 
@@ -84,7 +84,8 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
  * than bridge is a closed gate (a session's own drop without apps never
  * gets here: upf.in). */
 static void
-ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k, uint16_t *next)
+ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned int k, uint16_t *next,
+       uint16_t edge0)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
@@ -118,7 +119,8 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 		struct sw_learn_ev ev = { .bd = sw_meta(m)->bd, .port = md->in_port, .tunnel = md->tunnel };
 
-		up_urr_count_len(ctx->worker, (const struct up_term *)e[j]->params, len);
+		if (likely(!ctx->shadow))
+			up_urr_count_len(ctx->worker, (const struct up_term *)e[j]->params, len);
 		ctx->stats->events[UP_EVENT(breakout)]++;
 		ctx->stats->events[UP_EVENT(bridged)]++;
 		ctx->stats->events[UP_EVENT(breakout_bytes)] += len;
@@ -126,12 +128,13 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 		 * there comes back to upf.eth (the fdb's tunnel_learned) */
 		rte_ether_addr_copy(&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr, &ev.mac);
 		pl_switch_learn_post(ctx, &last, &ev);
-		next[idx[j]] = DP_NEXT_EDGE(UP_UL_EDGE_L2);
+		next[idx[j]] = DP_NEXT_EDGE(edge0 + UP_UL_EDGE_L2);
 	}
 }
 
-uint16_t
-pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+void
+up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel, unsigned int ns,
+	  uint16_t *next, uint16_t edge0)
 {
 	uint8_t keys[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -144,7 +147,8 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	uint16_t eth[DP_LOOKUP_BURST];
 	unsigned int ke = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (unsigned int s = 0; s < ns; s++) {
+		const uint16_t i = sel[s];
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);
 		const struct rte_ipv4_hdr *ip;
@@ -181,7 +185,7 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		idx[k++] = i;
 	}
 	if (k != 0 && !exact) {   /* an own prefix: the table decides */
-		dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.ifaces, kp, k, e);
+		dp_table_lookup(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.ifaces, kp, k, e);
 		for (unsigned int j = 0; j < k; j++) {
 			if (unlikely(own(e[j], dp_meta(pkts[idx[j]])->slice))) {
 				next[idx[j]] = DP_NEXT_DROP(UP_DROP(ue_to_upf));
@@ -194,9 +198,9 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	if (k6)
 		k = checks6(ctx, pkts, idx6, k6, idx, k, next);
 	if (unlikely(ke != 0))
-		ul_eth(ctx, pkts, eth, ke, next);
+		ul_eth(ctx, pkts, eth, ke, next, edge0);
 	if (k == 0)
-		return 0;
+		return;
 	up_ambr_prefetch(ctx, pkts, idx, k);
 	up_terminations(ctx, true, pkts, idx, k, e);
 	k1 = 0;
@@ -222,11 +226,13 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 
 		uint16_t len = up_ip_len(m);
 
-		up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, m);
+		if (likely(!ctx->shadow))
+			up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, m);
 		if (e[j]->action == UP_UL_FWD_N6) {
 			ctx->stats->events[UP_EVENT(breakout)]++;
 			ctx->stats->events[UP_EVENT(breakout_bytes)] += len;
-			next[idx[j]] = DP_NEXT_EDGE(dp_meta(m)->flags & DP_MF_IPV6 ? UP_UL_EDGE_L3V6 : UP_UL_EDGE_L3);
+			next[idx[j]] = DP_NEXT_EDGE(edge0 + (dp_meta(m)->flags & DP_MF_IPV6 ? UP_UL_EDGE_L3V6 :
+											   UP_UL_EDGE_L3));
 			continue;
 		}
 		ctx->stats->events[UP_EVENT(to_n9)]++;
@@ -235,6 +241,16 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		n9[k9++] = idx[j];
 	}
 	if (k9)
-		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, UP_UL_EDGE_L3V6, next);
+		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, (uint16_t)(edge0 + UP_UL_EDGE_L3V6), next);
+}
+
+uint16_t
+pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint16_t all[DP_LOOKUP_BURST];
+
+	for (uint16_t i = 0; i < n; i++)
+		all[i] = i;
+	up_ul_run(ctx, pkts, all, n, next, 0);
 	return 0;
 }

@@ -1,0 +1,83 @@
+/* A fast path checked against its general path at run time (dp_fastcheck.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "dp_fastcheck.h"
+#include "dp_log.h"
+#include "dp_stats.h"
+
+bool dp_fast_check;
+
+void
+dp_fast_check_init(void)
+{
+	const char *v = getenv("SXDP_FAST_CHECK");
+
+	dp_fast_check = v != NULL && strcmp(v, "0") != 0;
+	if (dp_fast_check)
+		DP_LOG(INFO, "SXDP_FAST_CHECK: every fast path is checked against its general path");
+}
+
+/* Where m (after fast) and its copy c (after the general path) differ:
+ * NULL when they do not. */
+static const char *
+differs(const struct rte_mbuf *m, uint16_t nx, const struct rte_mbuf *c, uint16_t cnx)
+{
+	if (nx != cnx)
+		return "next";
+	if (memcmp(rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m),
+		   rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)c), DP_META_PRIV_SIZE) != 0)
+		return "private area (dp_meta, features' fields)";
+	if (memcmp(m->dynfield1, c->dynfield1, sizeof(m->dynfield1)) != 0)
+		return "dynamic fields";
+	if (m->ol_flags != c->ol_flags)
+		return "offload flags";
+	if (rte_pktmbuf_pkt_len(m) != rte_pktmbuf_pkt_len(c) || rte_pktmbuf_data_len(m) != rte_pktmbuf_data_len(c))
+		return "length";
+	if (memcmp(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_mtod(c, const void *), rte_pktmbuf_data_len(m)) != 0)
+		return "data";
+	return NULL;
+}
+
+bool
+dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t *next, dp_fast_fn fast, dp_stage_fn general)
+{
+	static struct dp_lcore_stats scratch[RTE_MAX_LCORE];   /* the shadow walk's counts, thrown away */
+	struct dp_stage_ctx shadow, *sh = &shadow;
+	struct rte_mbuf *c[DP_LOOKUP_BURST];
+	uint16_t cnext[DP_LOOKUP_BURST];
+	bool took;
+
+	if (n > DP_LOOKUP_BURST)
+		return fast(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++) {
+		c[i] = rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
+		if (c[i] == NULL) {   /* no room to check: unchecked */
+			rte_pktmbuf_free_bulk(c, i);
+			return fast(ctx, pkts, n, next);
+		}
+		memcpy(rte_mbuf_to_priv(c[i]), rte_mbuf_to_priv(pkts[i]), DP_META_PRIV_SIZE);
+	}
+	*sh = *ctx;
+	sh->shadow = true;
+	sh->n_extra = 0;
+	sh->stats = &scratch[ctx->lcore < RTE_MAX_LCORE ? ctx->lcore : 0];
+	general(sh, c, n, cnext);
+	took = fast(ctx, pkts, n, next);
+	for (uint16_t i = 0; took && i < n; i++) {
+		const char *d = differs(pkts[i], next[i], c[i], cnext[i]);
+
+		if (d != NULL) {
+			DP_LOG(ERR, "%s: the fast path and the general path differ in %s of packet %u of %u "
+			       "(next %u against %u)", what, d, i, n, next[i], cnext[i]);
+			abort();
+		}
+	}
+	for (uint16_t i = 0; i < sh->n_extra; i++)
+		rte_pktmbuf_free(sh->extra[i]);
+	rte_pktmbuf_free_bulk(c, n);
+	return took;
+}
