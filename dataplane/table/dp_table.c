@@ -875,8 +875,8 @@ reclaim_touched(const struct txn *x)
 
 #define APPLY_AHEAD 8
 
-int
-dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
+static int
+write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
 {
 	struct txn x = { .mode = mode };
 	struct dp_tables_root *old_root = NULL;
@@ -1049,6 +1049,24 @@ out_nomem:
 			if (results[i] == 0)
 				results[i] = -ENOMEM;
 	return rc;
+}
+
+/* A batch, its writes_seq odd while it is applied (dp_tables_write_seq). */
+int
+dp_table_write_batch(const struct dp_update *u, unsigned int n, enum dp_atomicity mode, int *results)
+{
+	int rc;
+
+	__atomic_store_n(&dp_tg.writes_seq, dp_tg.writes_seq + 1, __ATOMIC_RELEASE);
+	rc = write_batch(u, n, mode, results);
+	__atomic_store_n(&dp_tg.writes_seq, dp_tg.writes_seq + 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+uint64_t
+dp_tables_write_seq(void)
+{
+	return __atomic_load_n(&dp_tg.writes_seq, __ATOMIC_ACQUIRE);
 }
 
 /* The update that deletes an installed record (table.clear, ageing). */

@@ -110,5 +110,9 @@ uint32_t dp_table_idle_timeout(unsigned int id);
 struct dp_table_counts dp_table_counts(unsigned int id);
 
 const struct dp_tables_root *dp_tables_root(void);
+/* A count that is odd while a batch is being applied and moves with each:
+ * read even and equal before and after some work, no table changed in
+ * between (a fast path's run-time check trusts a difference only then). */
+uint64_t dp_tables_write_seq(void);
 
 #endif

@@ -152,6 +152,7 @@ struct dp_tables_state {
 	struct rte_rcu_qsbr *rcu;
 	struct dp_tables_root *root;
 	uint64_t generation;
+	uint64_t writes_seq;     /* odd while a batch is applied (dp_tables_write_seq) */
 	unsigned int seq;        /* unique DPDK object names */
 };
 
