@@ -42,6 +42,28 @@ up_term_fini(void)
 /* The app of pkts[idx[j]], j < k (inner IP at l3_off, all of one version
  * v6, slice in dp_meta): the remote end is the destination uplink, the
  * source downlink. */
+/* m's applications(6) key (room: what the table reads of one, a constant
+ * where it is inlined, so the clearing is a few stores, not a string op) */
+static inline void
+app_key(uint8_t *key, size_t room, const uint8_t *off, struct rte_mbuf *m, bool uplink, bool v6)
+{
+	const struct dp_meta *md = dp_meta(m);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	memset(key, 0, room);
+	*(rte_be16_t *)(key + off[UP_APP_SLICE]) = rte_cpu_to_be_16(md->slice);
+	if (v6)
+		memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv6_hdr, dst_addr) :
+						       offsetof(struct rte_ipv6_hdr, src_addr)), 16);
+	else
+		memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv4_hdr, dst_addr) :
+						       offsetof(struct rte_ipv4_hdr, src_addr)), 4);
+	if ((md->flags & DP_MF_L4) && (md->l4_proto == IPPROTO_TCP || md->l4_proto == IPPROTO_UDP))
+		*(rte_be16_t *)(key + off[UP_APP_PORT]) = rte_cpu_to_be_16(uplink ? md->dport : md->sport);
+	key[off[UP_APP_PROTO]] = md->l4_proto;
+	key[off[UP_APP_QFI]] = up_meta(m)->qfi;
+}
+
 static void
 up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	    bool uplink, bool v6, uint16_t *app)
@@ -49,28 +71,13 @@ up_classify(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *id
 	uint8_t keys[DP_LOOKUP_BURST][UP_APP6_ROOM] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	const uint8_t *off = v6 ? pl_up_app6_off : pl_up_app_off;
-	const size_t room = v6 ? UP_APP6_ROOM : UP_APP_ROOM;   /* what the table reads of a key */
 
 	for (unsigned int j = 0; j < k; j++) {
-		struct rte_mbuf *m = pkts[idx[j]];
-		const struct dp_meta *md = dp_meta(m);
-		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
-		uint8_t *key = keys[j];
-
-		memset(key, 0, room);
-		*(rte_be16_t *)(key + off[UP_APP_SLICE]) = rte_cpu_to_be_16(md->slice);
 		if (v6)
-			memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv6_hdr, dst_addr) :
-							       offsetof(struct rte_ipv6_hdr, src_addr)), 16);
+			app_key(keys[j], UP_APP6_ROOM, pl_up_app6_off, pkts[idx[j]], uplink, true);
 		else
-			memcpy(key + off[UP_APP_REMOTE], l3 + (uplink ? offsetof(struct rte_ipv4_hdr, dst_addr) :
-							       offsetof(struct rte_ipv4_hdr, src_addr)), 4);
-		if ((md->flags & DP_MF_L4) && (md->l4_proto == IPPROTO_TCP || md->l4_proto == IPPROTO_UDP))
-			*(rte_be16_t *)(key + off[UP_APP_PORT]) = rte_cpu_to_be_16(uplink ? md->dport : md->sport);
-		key[off[UP_APP_PROTO]] = md->l4_proto;
-		key[off[UP_APP_QFI]] = up_meta(m)->qfi;
-		kp[j] = key;
+			app_key(keys[j], UP_APP_ROOM, pl_up_app_off, pkts[idx[j]], uplink, false);
+		kp[j] = keys[j];
 	}
 	dp_memo_lookup(v6 ? app6_memo : app_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
 	for (unsigned int j = 0; j < k; j++)
