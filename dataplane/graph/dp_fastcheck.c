@@ -47,6 +47,8 @@ dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pk
 		uint16_t *next, dp_fast_fn fast, dp_stage_fn general)
 {
 	static struct dp_lcore_stats scratch[RTE_MAX_LCORE];   /* the shadow walk's counts, thrown away */
+	static uint32_t walks[RTE_MAX_LCORE];                  /* each lcore's shadow walks, numbered */
+	const unsigned int lc = ctx->lcore < RTE_MAX_LCORE ? ctx->lcore : 0;
 	struct dp_stage_ctx shadow, *sh = &shadow;
 	struct rte_mbuf *c[DP_LOOKUP_BURST];
 	uint16_t cnext[DP_LOOKUP_BURST];
@@ -69,9 +71,9 @@ dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pk
 			memcpy(c[i]->buf_addr, pkts[i]->buf_addr, pkts[i]->data_off);
 	}
 	*sh = *ctx;
-	sh->shadow = true;
+	sh->shadow = ++walks[lc] != 0 ? walks[lc] : ++walks[lc];
 	sh->n_extra = 0;
-	sh->stats = &scratch[ctx->lcore < RTE_MAX_LCORE ? ctx->lcore : 0];
+	sh->stats = &scratch[lc];
 	seq = dp_tables_write_seq();
 	general(sh, c, n, cnext);
 	took = fast(ctx, pkts, n, next);

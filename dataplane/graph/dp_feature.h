@@ -53,12 +53,14 @@ struct dp_stage_ctx {
 	struct dp_lcore_stats *stats;      /* this lcore's counters */
 	const struct dp_tables_root *root; /* table snapshot for this walk */
 	uint64_t now;                      /* TSC at the start of this walk */
-	/* A shadow walk: a fast path's check running the general path on
-	 * copies (SXDP_FAST_CHECK, the autovalidator). It must leave nothing
-	 * behind that the real walk would not: no counts (tables: see
-	 * dp_ctx_count; URRs, meters), no tokens taken (meters, answer
-	 * bounds), nothing learned. Its stats are a scratch copy. */
-	bool shadow;
+	/* Nonzero: a shadow walk, and its number (each its own): a fast
+	 * path's check running the general path on copies (SXDP_FAST_CHECK,
+	 * the autovalidator). It must leave nothing behind that the real walk
+	 * would not: no counts (tables: see dp_ctx_count; URRs, meters), no
+	 * tokens taken (meters, answer bounds: what its packets take comes
+	 * from copies it makes at its first use of each), nothing learned.
+	 * Its stats are a scratch copy. */
+	uint32_t shadow;
 	/* Copies a stage made (flooding), each with its verdict (a next value,
 	 * DP_NEXT_TX with dp_meta.out_port set, or an edge): they go on through
 	 * the graph like the burst's packets. */

@@ -272,7 +272,7 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	ctx->stats = &stats;
 	ctx->n_extra = 0;
 	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = impl_cur == 0;
+	ctx->shadow = impl_cur == 0 ? (uint32_t)bursts : 0;
 	dp_tables_reader_online(0);
 	ctx->root = dp_tables_root();
 	if (impl_cur != 0 && pl_upf_in_fused(ctx, pkts, n, next)) {
@@ -520,7 +520,7 @@ dl_run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	ctx->stats = &stats;
 	ctx->n_extra = 0;
 	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = dl_impl == 0;
+	ctx->shadow = dl_impl == 0 ? (uint32_t)bursts : 0;
 	dp_tables_reader_online(0);
 	ctx->root = dp_tables_root();
 	if (dl_impl != 0 && pl_upf_n6_fused(ctx, pkts, n, next)) {

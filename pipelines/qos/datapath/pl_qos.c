@@ -167,11 +167,10 @@ pl_qos_meter_ref(int table, uint16_t action, unsigned int param_off)
 /* A shadow walk's meters (dp_feature.h): what its packets take is taken
  * from copies of the buckets, made at the walk's first use of each meter,
  * so that later packets of the walk see what the earlier ones took, as in
- * the real walk, and the real buckets are left alone. A walk is known by
- * its timestamp (the check's shadow walk and the real one share it). */
+ * the real walk, and the real buckets are left alone. */
 #define SHADOW_METERS 256
 static struct shadow_meters {
-	uint64_t walk;
+	uint32_t walk;           /* the shadow walk the copies are of */
 	unsigned int n;
 	uint32_t id[SHADOW_METERS];
 	struct qos_slot copy[SHADOW_METERS];
@@ -183,8 +182,8 @@ shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
 	struct shadow_meters *sm = shadow[ctx->worker];
 	unsigned int i;
 
-	if (sm->walk != ctx->now || sm->n == 0) {
-		sm->walk = ctx->now;
+	if (sm->walk != ctx->shadow) {
+		sm->walk = ctx->shadow;
 		sm->n = 0;
 	}
 	for (i = 0; i < sm->n && sm->id[i] != id; i++)

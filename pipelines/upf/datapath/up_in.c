@@ -57,9 +57,9 @@ static struct sig_bucket {
 	uint32_t tokens;
 	/* a shadow walk's copy (dp_feature.h), made at its first use: what
 	 * its packets take is taken from it, as the real walk takes it */
-	uint64_t walk;
-	uint64_t s_last;
+	uint32_t walk;           /* the shadow walk the copy is of */
 	uint32_t s_tokens;
+	uint64_t s_last;
 } __rte_cache_aligned bucket[SIG_KINDS][DP_WORKERS_MAX];
 static uint64_t tsc_per_token;
 
@@ -84,8 +84,8 @@ sig_allowed(struct dp_stage_ctx *ctx, unsigned int kind)
 	uint32_t *tokens = &b->tokens;
 
 	if (unlikely(ctx->shadow)) {
-		if (b->walk != ctx->now) {
-			b->walk = ctx->now;
+		if (b->walk != ctx->shadow) {
+			b->walk = ctx->shadow;
 			b->s_last = b->last;
 			b->s_tokens = b->tokens;
 		}
