@@ -36,7 +36,6 @@
 #include "dp_table.h"
 #include "dp_tblrpc.h"
 #include "up_in.h"
-#include "up_dl.h"
 #include "sw_state.h"
 
 static struct dp_cfg_port cfg[4];
@@ -125,37 +124,6 @@ static const char *const updates[] = {
 	"\"params\":{\"id\":7,\"slice\":1,\"urr\":12}}",
 	"{\"type\":\"insert\",\"table\":\"sessions_downlink6\",\"match\":{\"slice\":1,\"ue\":\"2001:db8:45::\"},"
 	"\"action\":\"encap_n3\",\"params\":{\"id\":7,\"peer\":1000,\"teid\":99,\"qfi\":9,\"urr\":13}}",
-	/* the downlink (upf.n6+dl): a gNB over IPv4 on port 0, one over IPv6
-	 * with no route (the switch's l3v6 edge), the DN's app by source */
-	"{\"type\":\"insert\",\"table\":\"tunnel_peers\",\"match\":{\"id\":1},\"action\":\"gtpu\","
-	"\"params\":{\"src\":\"192.0.2.20\",\"dst\":\"192.0.2.10\",\"gw\":\"192.0.2.10\",\"vrf\":100,\"sport\":2152,"
-	"\"mtu\":600,\"dscp\":64}}",
-	"{\"type\":\"insert\",\"table\":\"neigh\",\"match\":{\"vrf\":100,\"ip\":\"192.0.2.10\"},\"action\":\"rewrite\","
-	"\"params\":{\"port\":0,\"vlan\":0,\"dmac\":\"02:00:00:00:0a:0a\",\"smac\":\"02:00:00:00:00:02\"}}",
-	"{\"type\":\"insert\",\"table\":\"tunnel_peers\",\"match\":{\"id\":2},\"action\":\"gtpu\","
-	"\"params\":{\"src\":\"192.0.2.20\",\"dst\":\"192.0.2.11\",\"gw\":\"192.0.2.11\",\"vrf\":100,\"sport\":0,"
-	"\"mtu\":0,\"dscp\":46}}",
-	"{\"type\":\"insert\",\"table\":\"tunnel_peers\",\"match\":{\"id\":3},\"action\":\"gtpu6\","
-	"\"params\":{\"src\":\"2001:db8:5::20\",\"dst\":\"2001:db8:7::10\",\"vrf\":100,\"sport\":2152,"
-	"\"mtu\":0,\"dscp\":64}}",
-	"{\"type\":\"insert\",\"table\":\"applications\",\"match\":{\"slice\":1,\"remote\":{\"value\":\"10.0.0.0\","
-	"\"mask\":\"255.255.255.0\"}},\"action\":\"app\",\"params\":{\"app\":3},\"priority\":10}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.1\"},"
-	"\"action\":\"encap_n3\",\"params\":{\"id\":11,\"peer\":1,\"teid\":111,\"qfi\":9,\"urr\":21,\"apps\":1}}",
-	"{\"type\":\"insert\",\"table\":\"terminations_downlink\",\"match\":{\"session\":11,\"app\":3},"
-	"\"action\":\"encap_n3\",\"params\":{\"peer\":2,\"teid\":112,\"qfi\":5,\"urr\":22,\"meter\":1}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.2\"},"
-	"\"action\":\"buffer\",\"params\":{\"id\":12}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.3\"},"
-	"\"action\":\"drop\",\"params\":{\"id\":13}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.4\"},"
-	"\"action\":\"encap_n3\",\"params\":{\"id\":14,\"peer\":3,\"teid\":114,\"qfi\":1,\"urr\":23}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.5\"},"
-	"\"action\":\"notify\",\"params\":{\"id\":15}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink\",\"match\":{\"slice\":1,\"ue\":\"10.0.1.6\"},"
-	"\"action\":\"encap_n3\",\"params\":{\"id\":16,\"peer\":9,\"teid\":116,\"qfi\":1,\"urr\":24}}",
-	"{\"type\":\"insert\",\"table\":\"sessions_downlink6\",\"match\":{\"slice\":1,\"ue\":\"2001:db8:1::\"},"
-	"\"action\":\"encap_n3\",\"params\":{\"id\":17,\"peer\":1,\"teid\":117,\"qfi\":9,\"urr\":25}}",
 };
 
 static int
@@ -203,7 +171,7 @@ setup(void)
 	}
 	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
 		return -1;
-	if (done <= 0)   /* both stages' tables are written at once */
+	if (done <= 0)   /* once */
 		return done;
 	if (av_features(features, RTE_DIM(features)) != 0 || dp_rpc_builtin_register() != 0 ||
 	    dp_tblrpc_register() != 0)
@@ -472,157 +440,3 @@ static const struct av_stage av_upfast = {
 	.report = report,
 };
 AV_STAGE(av_upfast)
-
-/* ------------------------------------------------------------ the downlink: upf.n6+dl */
-
-static unsigned int dl_impl;
-static unsigned long long dl_fused_bursts, dl_fused_pkts, dl_verdicts[4];
-
-static const char *
-dl_impl_name(unsigned int impl)
-{
-	return impl == 0 ? "general" : impl == 1 ? "fused" : "fused with a planted bug (its edge to l3v6 one off)";
-}
-
-static int
-dl_force(unsigned int impl)
-{
-	dl_impl = impl;
-	pl_upf_n6_fused_planted = impl == 2;
-	return 0;
-}
-
-/* What the switch leaves before upf.n6: the parser's fields, the slice
- * of the VRF whose route "upf" it took (1). */
-static bool
-dl_prepare(struct rte_mbuf *m)
-{
-	uint16_t nx = 0xffff;
-
-	dp_meta(m)->in_port = m->port;
-	m->ol_flags &= ~RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (dp_parse_burst(NULL, &m, 1, &nx) != 1)
-		return false;
-	dp_meta(m)->slice = 1;
-	return true;
-}
-
-static uint16_t
-dl_run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	struct dp_stage_ctx *ctx = &sctx;
-
-	RTE_SET_USED(unused);
-	if (dl_impl == 0)
-		bursts++;
-	ctx->worker = 0;
-	ctx->lcore = 0;
-	ctx->stats = &stats;
-	ctx->n_extra = 0;
-	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = dl_impl == 0 ? (uint32_t)bursts : 0;
-	dp_tables_reader_online(0);
-	ctx->root = dp_tables_root();
-	if (dl_impl != 0 && pl_upf_n6_fused(ctx, pkts, n, next)) {
-		dl_fused_bursts++;
-		dl_fused_pkts += n;
-		for (uint16_t i = 0; i < n; i++)
-			dl_verdicts[DP_NEXT_IS_DROP(next[i]) ? 2 : next[i] == DP_NEXT_TX ? 1 : next[i] == DP_NEXT_PUNT ? 3 : 0]++;
-	} else {
-		pl_upf_n6_dl_general(ctx, pkts, n, next);
-	}
-	dp_tables_reader_offline(0);
-	return 0;
-}
-
-/* Where an IPv4 frame has its header (at most two tags), or 0. */
-static uint32_t
-ip4_of(const uint8_t *b, uint32_t len)
-{
-	uint32_t off = 12;
-
-	for (int tags = 0; tags < 2 && len >= off + 6 && (b[off] == 0x81 || b[off] == 0x88) &&
-	     (b[off + 1] == 0x00 || b[off + 1] == 0xa8); tags++)
-		off += 4;
-	if (len < off + 2 + 20 || b[off] != 0x08 || b[off + 1] != 0x00 || (b[off + 2] & 0xf0) != 0x40)
-		return 0;
-	return off + 2;
-}
-
-static const char *const ues[] = { "10.0.1.1", "10.0.1.1", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4",
-				   "10.0.1.5", "10.0.1.6", "10.0.1.7" };
-static const char *const dn_srcs[] = { "10.0.0.1", "10.0.0.1", "10.0.0.77", "8.8.8.8" };
-
-/* An IPv4 packet from the DN keeps that shape: its destination one of the
- * sessions' UEs (every downlink action, none), its source in the DN's app
- * or not, its DSCP and DF, sometimes long (past a peer's MTU). */
-static uint32_t
-dl_mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
-{
-	uint32_t l3 = ip4_of(b, len), a;
-	uint64_t r = av_rnd();
-	unsigned int edits = 1 + (unsigned int)(r % 3);
-
-	if (l3 == 0 || (b[l3] & 0x0f) != 5)
-		return 0;
-	if ((r >> 8) % 8 == 0 && len + 700 <= cap) {   /* long: past peer 1's MTU of 600 */
-		memset(b + len, 0x5a, 700);
-		len += 700;
-		*(rte_be16_t *)(b + l3 + 2) = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(*(rte_be16_t *)(b + l3 + 2)) + 700));
-	}
-	for (unsigned int e = 0; e < edits; e++) {
-		r = av_rnd();
-		switch ((r >> 8) % 6) {
-		case 0:
-		case 1:
-			a = ip4(ues[(r >> 16) % RTE_DIM(ues)]);
-			memcpy(b + l3 + 16, &a, 4);
-			break;
-		case 2:
-			a = ip4(dn_srcs[(r >> 16) % RTE_DIM(dn_srcs)]);
-			memcpy(b + l3 + 12, &a, 4);
-			break;
-		case 3:   /* DSCP and ECN */
-			b[l3 + 1] = (uint8_t)(r >> 16);
-			break;
-		case 4:   /* DF or not */
-			*(rte_be16_t *)(b + l3 + 6) = rte_cpu_to_be_16((r >> 16) & 1 ? 0x4000 : 0);
-			break;
-		default:
-			b[l3 + 8] = (const uint8_t[]){ 1, 2, 64 }[(r >> 16) % 3];
-			break;
-		}
-	}
-	cksum(b + l3);
-	return len;
-}
-
-static int
-dl_report(void)
-{
-	printf("autoval: upf.n6+dl: fused path took %llu bursts (%llu packets): %llu to the switch, %llu out, "
-	       "%llu dropped, %llu punted\n", dl_fused_bursts, dl_fused_pkts, dl_verdicts[0], dl_verdicts[1],
-	       dl_verdicts[2], dl_verdicts[3]);
-	if (dl_verdicts[0] == 0 || dl_verdicts[1] == 0 || dl_verdicts[2] == 0 || dl_verdicts[3] == 0) {
-		fprintf(stderr, "autoval: upf.n6+dl: the fused path's packets did not end every way (out, to "
-			"the switch, dropped, punted): not everything was checked\n");
-		return -1;
-	}
-	return 0;
-}
-
-static const struct av_stage av_upfast_dl = {
-	.name = "upf.n6+dl",
-	.corpus = "parse",
-	.setup = setup,
-	.n_impls = 3,
-	.impl_name = dl_impl_name,
-	.usable = usable,
-	.planted = planted,
-	.force = dl_force,
-	.prepare = dl_prepare,
-	.run = dl_run,
-	.mutate_shaped = dl_mutate_shaped,
-	.report = dl_report,
-};
-AV_STAGE(av_upfast_dl)

@@ -660,7 +660,7 @@ static const struct dp_feature pl_upf_feature = {
 		{ "upf.in", pl_upf_in_burst, { "switch.ingress", "upf.ul", "upf.dl",
 			"switch.l3", "switch.l3v6", "switch.l2" } },
 		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6", "switch.l2" } },
-		{ "upf.n6", pl_upf_n6_burst, { "upf.dl", "switch.l3v6" } },
+		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
 		{ "upf.eth", pl_upf_eth_burst, { "upf.dl" } },
 		{ "upf.dl", pl_upf_dl_burst, { "switch.l3v6" } },
 	},

@@ -19,7 +19,6 @@
 #include "gtp.h"
 #include "dp_stats.h"
 #include "dp_table.h"
-#include "dp_fastcheck.h"
 
 uint8_t pl_up_dl6_slice_off, pl_up_dl6_ue_off;
 
@@ -52,9 +51,8 @@ n6_sessions(struct dp_stage_ctx *ctx, int tb, struct rte_mbuf **pkts, const uint
 	}
 }
 
-/* upf.n6's general path: the sessions found, on to upf.dl. */
-static uint16_t
-n6_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+uint16_t
+pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16), keys6[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST], *kp6[DP_LOOKUP_BURST];
@@ -84,18 +82,15 @@ n6_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_
 	return 0;
 }
 
-void
-up_dl_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel, unsigned int ns, uint16_t *next,
-	  uint16_t edge0)
+uint16_t
+pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
 	unsigned int k = 0, k1 = 0;
 	uint64_t bytes = 0;
 
-	for (unsigned int s = 0; s < ns; s++) {
-		const uint16_t i = sel[s];
-
+	for (uint16_t i = 0; i < n; i++) {
 		/* an Ethernet PDU session's frame (upf.eth) is a T-PDU as it is */
 		if (!(dp_meta(pkts[i])->flags & (DP_MF_IPV4 | DP_MF_IPV6)) && (*up_sess(pkts[i]))->table != pl_up.sess_eth) {
 			next[i] = DP_NEXT_DROP(UP_DROP(not_ip));
@@ -104,7 +99,7 @@ up_dl_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		idx[k++] = i;
 	}
 	if (k == 0)
-		return;
+		return 0;
 	up_ambr_prefetch(ctx, pkts, idx, k);
 	up_terminations(ctx, false, pkts, idx, k, e);
 	for (unsigned int j = 0; j < k; j++) {
@@ -143,70 +138,6 @@ up_dl_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	ctx->stats->events[UP_EVENT(to_n3)] += k;
 	ctx->stats->events[UP_EVENT(to_n3_bytes)] += bytes;
 	if (k)
-		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, (uint16_t)(edge0 + UP_DL_EDGE_L3V6), next);
-}
-
-uint16_t
-pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	uint16_t all[DP_LOOKUP_BURST];
-
-	for (uint16_t i = 0; i < n; i++)
-		all[i] = i;
-	up_dl_run(ctx, pkts, all, n, next, 0);
+		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, UP_DL_EDGE_L3V6, next);
 	return 0;
-}
-
-/* ------------------------------------------------------------ the fused path */
-
-/* upf.n6 then upf.dl in one node and one walk of the burst: the sessions
- * found, then upf.dl's work on those (up_dl_run), out of upf.n6's own
- * edge to the switch (UP_N6_EDGE_L3V6, where upf.dl's L3V6 is). Every
- * burst upf.n6 gets is of its shape (what the switch routed to a UE
- * pool): it takes them all. */
-bool pl_upf_n6_fused_planted;
-
-bool
-pl_upf_n6_fused(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	uint16_t sel[DP_LOOKUP_BURST];
-	unsigned int ns = 0;
-
-	n6_general(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++)
-		if (next[i] == DP_NEXT_EDGE(UP_N6_EDGE_DL))
-			sel[ns++] = i;
-	if (ns)
-		up_dl_run(ctx, pkts, sel, ns, next,
-			  UP_N6_EDGE_L3V6 - UP_DL_EDGE_L3V6 - (unlikely(pl_upf_n6_fused_planted) ? 1 : 0));
-	return true;
-}
-
-uint16_t
-pl_upf_n6_dl_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	struct rte_mbuf *d[DP_LOOKUP_BURST];
-	uint16_t dn[DP_LOOKUP_BURST], di[DP_LOOKUP_BURST];
-	unsigned int nd = 0;
-
-	n6_general(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++)
-		if (next[i] == DP_NEXT_EDGE(UP_N6_EDGE_DL)) {
-			di[nd] = i;
-			d[nd++] = pkts[i];
-		}
-	if (nd)
-		pl_upf_dl_burst(ctx, d, (uint16_t)nd, dn);
-	for (unsigned int j = 0; j < nd; j++)
-		next[di[j]] = dn[j] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(dn[j]) ?
-			      (uint16_t)(dn[j] + UP_N6_EDGE_L3V6 - UP_DL_EDGE_L3V6) : dn[j];
-	return 0;
-}
-
-uint16_t
-pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	if (dp_fast_run("upf.n6", ctx, pkts, n, next, pl_upf_n6_fused, pl_upf_n6_dl_general))
-		return 0;
-	return n6_general(ctx, pkts, n, next);
 }

@@ -178,8 +178,7 @@ enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL, UP_IN_EDGE_L3, UP_IN_EDG
 enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6, UP_UL_EDGE_L2 };
 _Static_assert(UP_IN_EDGE_L3V6 - UP_IN_EDGE_L3 == UP_UL_EDGE_L3V6 && UP_IN_EDGE_L2 - UP_IN_EDGE_L3 == UP_UL_EDGE_L2,
 	       "upf.in's switch edges are upf.ul's, in order");
-/* upf.n6's L3V6 is upf.dl's (its fused path ends where upf.dl does) */
-enum { UP_N6_EDGE_DL, UP_N6_EDGE_L3V6 };
+enum { UP_N6_EDGE_DL };
 enum { UP_ETH_EDGE_DL };
 enum { UP_DL_EDGE_L3V6 };
 
