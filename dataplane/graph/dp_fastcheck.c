@@ -21,6 +21,30 @@ dp_fast_check_init(void)
 		DP_LOG(INFO, "SXDP_FAST_CHECK: every fast path is checked against its general path");
 }
 
+void
+dp_stage_then(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, dp_stage_fn first,
+	      uint16_t via, dp_stage_fn second, const uint8_t *map, unsigned int n_map)
+{
+	struct rte_mbuf *s[DP_LOOKUP_BURST];
+	uint16_t sn[DP_LOOKUP_BURST], si[DP_LOOKUP_BURST];
+	unsigned int ns = 0;
+
+	first(ctx, pkts, n, next);
+	for (uint16_t i = 0; i < n; i++)
+		if (next[i] == DP_NEXT_EDGE(via)) {
+			si[ns] = i;
+			s[ns++] = pkts[i];
+		}
+	if (ns)
+		second(ctx, s, (uint16_t)ns, sn);
+	for (unsigned int j = 0; j < ns; j++) {
+		unsigned int k = (unsigned int)(sn[j] - DP_NEXT_CONTINUE);
+
+		next[si[j]] = sn[j] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(sn[j]) && k < n_map ?
+			      DP_NEXT_EDGE(map[k]) : sn[j];
+	}
+}
+
 /* Where m (after fast) and its copy c (after the general path) differ:
  * NULL when they do not. */
 static const char *

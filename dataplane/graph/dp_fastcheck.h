@@ -27,6 +27,13 @@ void dp_fast_check_init(void);
 bool dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		     uint16_t *next, dp_fast_fn fast, dp_stage_fn general);
 
+/* The general path a fused one stands for (its check's reference): first
+ * on the burst, then second on what first sends to its edge via (in burst
+ * order), second's edge k becoming first's edge map[k] (k < n_map; its
+ * drops, punts and TX as they are). */
+void dp_stage_then(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, dp_stage_fn first,
+		   uint16_t via, dp_stage_fn second, const uint8_t *map, unsigned int n_map);
+
 /* fast, checked or not as dp_fast_check says: what a stage calls. */
 static inline bool
 dp_fast_run(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next,

@@ -62,6 +62,12 @@ int av_eal(void);
  * before it may have written. */
 int av_features(const char *const *names, unsigned int n);
 
+/* What rx leaves before a stage: in_port (m->port), the device's IP
+ * checksum verdict (some devices give one: by the length, bad, good, none
+ * or unknown), then the parser with the ports the features registered
+ * (its drops never reach a stage: false). A stage's prepare. */
+bool av_prepare_rx(struct rte_mbuf *m);
+
 /* From a constructor (AV_STAGE below), before main(). */
 void av_register(const struct av_stage *s);
 

@@ -233,21 +233,6 @@ force(unsigned int impl)
 	return 0;
 }
 
-/* What rx leaves: in_port, the device's IP checksum verdict (some
- * devices give one: by the length, bad, good, none or unknown), then the
- * parser (its drops never reach the switch). */
-static bool
-prepare(struct rte_mbuf *m)
-{
-	static const uint64_t ck[7] = { [3] = RTE_MBUF_F_RX_IP_CKSUM_BAD, [5] = RTE_MBUF_F_RX_IP_CKSUM_GOOD,
-					[6] = RTE_MBUF_F_RX_IP_CKSUM_NONE };
-	uint16_t nx = 0xffff;
-
-	dp_meta(m)->in_port = m->port;
-	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | ck[m->pkt_len % 7];
-	return dp_parse_burst(NULL, &m, 1, &nx) == 1;
-}
-
 /* the tables a burst counts hits in: what the two paths must count alike */
 #define N_COUNTED 4
 static struct dp_table_counts ref_delta[N_COUNTED];
@@ -473,7 +458,7 @@ static const struct av_stage av_swfast = {
 	.usable = usable,
 	.planted = planted,
 	.force = force,
-	.prepare = prepare,
+	.prepare = av_prepare_rx,
 	.run = run,
 	.mutate_shaped = mutate_shaped,
 	.report = report,

@@ -27,6 +27,7 @@
 #include <rte_eal.h>
 #include <rte_log.h>
 
+#include "dp_parse.h"
 #include "dp_table.h"
 
 #include "autoval.h"
@@ -311,6 +312,18 @@ av_features(const char *const *names, unsigned int n)
 			done[n_done++] = names[i];
 	}
 	return 0;
+}
+
+bool
+av_prepare_rx(struct rte_mbuf *m)
+{
+	static const uint64_t ck[7] = { [3] = RTE_MBUF_F_RX_IP_CKSUM_BAD, [5] = RTE_MBUF_F_RX_IP_CKSUM_GOOD,
+					[6] = RTE_MBUF_F_RX_IP_CKSUM_NONE };
+	uint16_t nx = 0xffff;
+
+	dp_meta(m)->in_port = m->port;
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | ck[m->pkt_len % 7];
+	return dp_parse_burst(NULL, &m, 1, &nx) == 1;
 }
 
 /* One test mbuf: the struct, its private area, then its own buffer. */

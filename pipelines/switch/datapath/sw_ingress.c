@@ -199,23 +199,12 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 uint16_t
 pl_switch_routed_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct rte_mbuf *l3[DP_LOOKUP_BURST];
-	uint16_t lnext[DP_LOOKUP_BURST], li[DP_LOOKUP_BURST];
-	unsigned int nl = 0;
+	static const uint8_t l3_edges[] = {   /* L3's edges as ingress's */
+		[SW_L3_EDGE_ENCAP] = SW_IN_EDGE_L3_ENCAP, [SW_L3_EDGE_ROUTE] = SW_IN_EDGE_L3_ROUTE,
+	};
 
-	pl_switch_ingress_general(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++)
-		if (next[i] == DP_NEXT_EDGE(SW_IN_EDGE_L3)) {
-			li[nl] = i;
-			l3[nl++] = pkts[i];
-		}
-	if (nl)
-		pl_switch_l3_burst(ctx, l3, (uint16_t)nl, lnext);
-	/* L3's edges as ingress's SW_IN_EDGE_L3_* */
-	for (unsigned int j = 0; j < nl; j++)
-		next[li[j]] = lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP) :
-			      lnext[j] == DP_NEXT_EDGE(SW_L3_EDGE_ROUTE) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE) :
-			      lnext[j];
+	dp_stage_then(ctx, pkts, n, next, pl_switch_ingress_general, SW_IN_EDGE_L3, pl_switch_l3_burst, l3_edges,
+		      RTE_DIM(l3_edges));
 	return 0;
 }
 

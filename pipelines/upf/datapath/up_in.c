@@ -762,21 +762,11 @@ pl_upf_in_fused(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 uint16_t
 pl_upf_in_ul_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct rte_mbuf *u[DP_LOOKUP_BURST];
-	uint16_t un[DP_LOOKUP_BURST], ui[DP_LOOKUP_BURST];
-	unsigned int nu = 0;
+	static const uint8_t ul_edges[] = {   /* upf.ul's edges as upf.in's */
+		[UP_UL_EDGE_L3] = UP_IN_EDGE_L3, [UP_UL_EDGE_L3V6] = UP_IN_EDGE_L3V6, [UP_UL_EDGE_L2] = UP_IN_EDGE_L2,
+	};
 
-	in_general(ctx, pkts, n, next);
-	for (uint16_t i = 0; i < n; i++)
-		if (next[i] == DP_NEXT_EDGE(UP_IN_EDGE_UL)) {
-			ui[nu] = i;
-			u[nu++] = pkts[i];
-		}
-	if (nu)
-		pl_upf_ul_burst(ctx, u, (uint16_t)nu, un);
-	for (unsigned int j = 0; j < nu; j++)
-		next[ui[j]] = un[j] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(un[j]) ?
-			      (uint16_t)(un[j] + UP_IN_EDGE_L3) : un[j];
+	dp_stage_then(ctx, pkts, n, next, in_general, UP_IN_EDGE_UL, pl_upf_ul_burst, ul_edges, RTE_DIM(ul_edges));
 	return 0;
 }
 
