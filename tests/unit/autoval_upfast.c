@@ -4,7 +4,7 @@
  * (pl_upf_in_fused, the general path when it declines, as
  * pl_upf_in_burst does). The real qos, switch and upf features are set up
  * as sxdp would (their init), their tables written through table.write
- * as sxcd writes them: N3 ports in two VLANs and an N9 port, N3, N9 and
+ * as sxcd writes them: N3 ports in VLANs and an N9 port, N3, N9 and
  * N6 endpoints, sessions of every uplink action (to N6 with and without
  * apps, any source, a closed gate, to an anchor over N9, another slice's,
  * an IPv6 outer header removal, an IPv4v6 one), the apps' own
@@ -154,7 +154,6 @@ static int
 setup(void)
 {
 	static const char *const features[] = { "qos", "switch", "upf" };
-	static int done = 1;
 
 	/* N3 on ports 0..2 (0 and 1 untagged, VLAN 10 and 4094; 2 untagged
 	 * and VLAN 10), N9 on 3; the frames' MAC is every port's */
@@ -169,17 +168,13 @@ setup(void)
 		dp_ports[p].mtu = 1500;
 		dp_ports[p].admin_up = true;
 	}
-	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
+	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0 || av_features(features, RTE_DIM(features)) != 0 ||
+	    dp_rpc_builtin_register() != 0 || dp_tblrpc_register() != 0)
 		return -1;
-	if (done <= 0)   /* once */
-		return done;
-	if (av_features(features, RTE_DIM(features)) != 0 || dp_rpc_builtin_register() != 0 ||
-	    dp_tblrpc_register() != 0)
-		return done = -1;
 	/* a stage before this one may have written interfaces */
 	dp_table_clear((unsigned int)pl_sw.interfaces, NULL);
 	now0 = rte_rdtsc();
-	return done = write_tables();
+	return write_tables();
 }
 
 /* ------------------------------------------------------------ the stage */

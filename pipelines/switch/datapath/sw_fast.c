@@ -7,7 +7,6 @@
  * switch fields, qos classification, L3's own checks and routing, which
  * are sw_l3.c's very functions), so the only thing of its own is that
  * decision. */
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -16,7 +15,6 @@
 #include "sw_state.h"
 #include "sw_fast.h"
 #include "sw_l3.h"
-#include "dp_log.h"
 #include "qos_api.h"
 #include "dp_table.h"
 #include "dp_port.h"
