@@ -254,10 +254,10 @@ def test_update_release_and_no_association():
     with Sxcd() as cd:
         with cd.smf("open5gs") as smf:
             for name, fn in (("update", smf.update), ("release", smf.release)):
-                r = fn()
+                r = fn(timeout=10)   # a busy machine's sxcd may take its time starting (a full run lost one at 2 s)
                 expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "%s without an association: cause 72" % name)
                 expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), cd.stats()["node_id"], "%s: our Node ID" % name)
-            r = smf.establish(cp_seid=0xabc)
+            r = smf.establish(cp_seid=0xabc, timeout=10)
             expect_eq((r.message_type, r.seid, S.ie(r, S.IE_CAUSE).cause), (S.SESS_EST_RSP, 0xabc, 72),
                       "establishment without an association: 72, the CP SEID in the header")
             smf.associate()
