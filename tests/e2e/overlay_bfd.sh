@@ -101,14 +101,6 @@ bfd_field() { # ID FIELD: the box's session of path ID
 import json, sys
 print(next((p.get("bfd", {}).get(sys.argv[2], "?") for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
 }
-wait_bfd_remote() { # ID STATE SECONDS: the box's view of the far end's session comes to STATE
-  local i
-  for i in $(seq 1 $(($3 * 20))); do
-    [ "$(bfd_field "$1" remote_session)" = "$2" ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
 frr_conf() { # vtysh lines under "bfd"
   local a=(-c "configure terminal" -c "bfd") l
   for l in "$@"; do a+=(-c "$l"); done
@@ -211,7 +203,7 @@ OV_BACK_S=$UP_S OV_WHY_DOWN=bfd_timeout OV_WHY_UP=bfd_up ov_failover "$N_RUNS" "
 frr_conf "peer $VTEP2 local-address $FAR2" "shutdown"
 # (the far end's state as its packets say it: a packet sent just before
 # the shutdown may still be the last one read when the path goes down)
-if wait_state 2 down 3 && [ "$(last_why 2)" = bfd_neighbor_down ] && wait_bfd_remote 2 admin_down 3; then
+if wait_state 2 down 3 && [ "$(last_why 2)" = bfd_neighbor_down ] && wait_eq 3 admin_down bfd_field 2 remote_session; then
   ok "bfdd's shutdown of its peer: path 2 down at once (bfd_neighbor_down, the far end AdminDown)"
 else
   notok "bfdd shutdown: path 2 $(path_field 2 state), why $(last_why 2), remote $(bfd_field 2 remote_session)"

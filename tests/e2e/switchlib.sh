@@ -103,13 +103,17 @@ path_field() { # ID FIELD
 import json, sys
 print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["id"] == int(sys.argv[1])), "?"))' "$1" "$2"
 }
-wait_state() { # ID STATE SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 20))); do
-    [ "$(path_field "$1" state)" = "$2" ] && return 0
+wait_eq() { # SECONDS WANT COMMAND...: COMMAND's output comes to WANT within SECONDS (asked every 50 ms)
+  local i s=$1 want=$2
+  shift 2
+  for i in $(seq 1 $((s * 20))); do
+    [ "$("$@")" = "$want" ] && return 0
     sleep 0.05
   done
   return 1
+}
+wait_state() { # ID STATE SECONDS
+  wait_eq "$3" "$2" path_field "$1" state
 }
 # port stats delta: stats_delta BEFORE AFTER PORT KEY
 port_delta() {

@@ -23,12 +23,12 @@ struct av_stage {
 	int (*setup)(void);              /* once, before any run: hooks, tables (0 or -errno) */
 	unsigned int n_impls;            /* impl 0 is the general path, the reference */
 	const char *(*impl_name)(unsigned int impl);
-	bool (*usable)(unsigned int impl);   /* built and this CPU has it */
+	bool (*usable)(unsigned int impl);   /* built and this CPU has it (NULL: every one) */
 	int (*force)(unsigned int impl);     /* the stage's test hook: run impl from now on */
-	/* Optional: impl has a bug planted on purpose, which the check must
-	 * catch (a difference found passes, none fails): the proof that the
-	 * stage's inputs reach what its fast path decides. */
-	bool (*planted)(unsigned int impl);
+	/* Optional: the impl with a bug planted on purpose (0: none), which
+	 * the check must catch (a difference found passes, none fails): the
+	 * proof that the stage's inputs reach what its fast path decides. */
+	unsigned int planted;
 	/* What the stages ahead leave in m before this one (a feature's
 	 * stage: the parser's metadata, with m->port as the rx port); false:
 	 * they drop it, so the stage never sees it (not run). NULL: the

@@ -213,18 +213,6 @@ impl_name(unsigned int impl)
 	return impl == 0 ? "general" : impl == 1 ? "fused" : "fused with a planted bug (group sources taken)";
 }
 
-static bool
-usable(unsigned int impl)
-{
-	return impl < 3;
-}
-
-static bool
-planted(unsigned int impl)
-{
-	return impl == 2;
-}
-
 static int
 force(unsigned int impl)
 {
@@ -455,8 +443,7 @@ static const struct av_stage av_swfast = {
 	.setup = setup,
 	.n_impls = 3,
 	.impl_name = impl_name,
-	.usable = usable,
-	.planted = planted,
+	.planted = 2,
 	.force = force,
 	.prepare = av_prepare_rx,
 	.run = run,

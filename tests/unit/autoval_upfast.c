@@ -185,18 +185,6 @@ impl_name(unsigned int impl)
 	return impl == 0 ? "general" : impl == 1 ? "fused" : "fused with a planted bug (martian sources taken)";
 }
 
-static bool
-usable(unsigned int impl)
-{
-	return impl < 3;
-}
-
-static bool
-planted(unsigned int impl)
-{
-	return impl == 2;
-}
-
 static int
 force(unsigned int impl)
 {
@@ -410,8 +398,7 @@ static const struct av_stage av_upfast = {
 	.setup = setup,
 	.n_impls = 3,
 	.impl_name = impl_name,
-	.usable = usable,
-	.planted = planted,
+	.planted = 2,
 	.force = force,
 	.prepare = av_prepare_rx,
 	.run = run,
