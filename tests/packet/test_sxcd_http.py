@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
@@ -96,10 +97,15 @@ class Sxcd(S.Sxcd):
             s.close()
 
 
+_unread = weakref.WeakKeyDictionary()   # socket -> bytes received past the answer read last
+
+
 def read_answer(s, timeout=5, detect_close=True):
     """One HTTP answer off socket @s: (status, {lowercase name: [values]}, body, closed); closed
-    is looked for (half a second) only with @detect_close."""
-    buf = b""
+    is looked for (half a second) only with @detect_close. Pipelined answers can arrive in one
+    segment: what follows this answer is kept for the next call on @s, and the close is looked
+    for with a peek, so no byte of a later answer is lost."""
+    buf = _unread.pop(s, b"")
     deadline = time.monotonic() + timeout
     s.settimeout(timeout)
     while b"\r\n\r\n" not in buf:
@@ -124,11 +130,13 @@ def read_answer(s, timeout=5, detect_close=True):
             break
         rest += d
     body, extra = rest[:n], rest[n:]
+    if extra:
+        _unread[s] = extra
     closed = False
     if extra == b"" and detect_close:
         s.settimeout(0.5)
         try:
-            closed = s.recv(1) == b""
+            closed = s.recv(1, socket.MSG_PEEK) == b""
         except (ConnectionResetError, BrokenPipeError):
             closed = True
         except socket.timeout:
