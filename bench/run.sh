@@ -601,8 +601,13 @@ if d["drop_packets"] > 64:
     problems.append("%d drops in the window: %s" % (d["drop_packets"], res["drops"]))
 if d["punt_packets"] > 0:
     problems.append("%d packets punted to the slow path in the window" % d["punt_packets"])
-# the sink sent what the source received: nothing lost on the way
-if abs(p1_tx - p0_rx) > slack or abs(p0_rx - pk) > slack:
+# the sink sent what the source received: nothing lost on the way. The port
+# counters are the PMD's, read by the main lcore a moment apart from the
+# worker's; on a shared 2-CPU box that moment stretched to 5 ms (86,080
+# packets at 15.5 Mpps, 0.11 %), so these get 1 %: a real loss is also
+# in the drops, punts and p1's tx_dropped checked above and below.
+port_slack = max(64, pk // 100)
+if abs(p1_tx - p0_rx) > port_slack or abs(p0_rx - pk) > port_slack:
     problems.append("port counters: p0 rx %d, p1 tx %d, worker rx %d: output != input" % (p0_rx, p1_tx, pk))
 if p1_txdrop > 0:
     problems.append("p1 tx_dropped %d in the window" % p1_txdrop)
