@@ -1,6 +1,7 @@
 /* A worker's memo of one table's lookups (dp_memo.h). A slot is a cache
- * line (two for keys over 40 bytes): stamp, entry, this burst's uses, the
- * whole key. A burst hashes its keys and starts every slot's load, answers
+ * line (two for keys over 39 bytes): stamp, entry, this burst's uses, the
+ * care mask's sequence, the whole masked key. A burst masks and hashes its
+ * keys and starts every slot's load, answers
  * what the slots know, counts those as the lookups they stand for, then
  * looks the rest up in one call and remembers them. Counting before the
  * fill matters: a miss may take the slot a hit of the same burst used.
@@ -10,6 +11,7 @@
  * while it keeps failing, up to BACKOFF_MAX), then tries again. Off, a
  * burst costs one branch more than the lookup. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -29,8 +31,9 @@ struct slot {
 	uint64_t stamp;                  /* 1 + the table's version; 0: empty */
 	const struct dp_entry *e;
 	uint32_t n;                      /* this burst's uses, not yet counted */
-	uint32_t hit;                    /* 1: e is a match, 0: the default */
-	uint8_t key[];                   /* key_len bytes */
+	uint32_t seq;                    /* the care mask's sequence it was keyed with */
+	uint8_t hit;                     /* 1: e is a match, 0: the default */
+	uint8_t key[];                   /* key_len bytes, masked with the care mask */
 };
 
 struct memo_worker {
@@ -62,7 +65,7 @@ dp_memo_create(unsigned int table, unsigned int slots, unsigned int min_hit_pct,
 		return NULL;
 	m->table = table;
 	m->key_len = key_len;
-	m->slot_size = RTE_ALIGN_CEIL(sizeof(struct slot) + key_len, RTE_CACHE_LINE_SIZE);
+	m->slot_size = RTE_ALIGN_CEIL(offsetof(struct slot, key) + key_len, RTE_CACHE_LINE_SIZE);
 	m->mask = slots - 1;
 	m->min_hit_pct = min_hit_pct;
 	m->workers = workers;
@@ -107,6 +110,23 @@ key_hash(const uint8_t *k, unsigned int len)
 	for (; i < len; i++)
 		h = rte_hash_crc_1byte(k[i], h);
 	return h ^ h >> 16;
+}
+
+/* k masked with care into p (len bytes): the key as the table's rules see it. */
+static inline void
+key_mask(uint8_t *p, const uint8_t *k, const uint8_t *care, unsigned int len)
+{
+	uint64_t x, c;
+	unsigned int i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, k + i, 8);
+		memcpy(&c, care + i, 8);
+		x &= c;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < len; i++)
+		p[i] = k[i] & care[i];
 }
 
 static inline bool
@@ -155,8 +175,9 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	struct memo_worker *w;
 	struct slot *s[DP_LOOKUP_BURST], *used[DP_LOOKUP_BURST];
 	const struct dp_entry *he[DP_LOOKUP_BURST], *me[DP_LOOKUP_BURST];
-	const uint8_t *mk[DP_LOOKUP_BURST];
-	uint32_t hc[DP_LOOKUP_BURST];
+	const uint8_t *mk[DP_LOOKUP_BURST], *pk[DP_LOOKUP_BURST], *care;
+	uint8_t masked[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
+	uint32_t hc[DP_LOOKUP_BURST], seq = 0;
 	uint8_t mi[DP_LOOKUP_BURST];
 	unsigned int nu = 0, nm = 0, nh = 0, len;
 	uint64_t stamp, hit = 0, missed = 0, mhit;
@@ -176,14 +197,26 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	if (unlikely(stamp == 0) || dp_table_entries(m->table) == 0)
 		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	len = m->key_len;
+	/* the slots are keyed by what the rules look at: a site's many
+	 * flows of few classes share few slots */
+	care = dp_table_care(root, m->table, &seq);
 	for (unsigned int i = 0; i < n; i++) {
-		s[i] = (struct slot *)(w->slots + (size_t)(key_hash(keys[i], len) & m->mask) * m->slot_size);
+		if (care != NULL) {
+			key_mask(masked[i], keys[i], care, len);
+			pk[i] = masked[i];
+		} else {
+			pk[i] = keys[i];
+		}
+		s[i] = (struct slot *)(w->slots + (size_t)(key_hash(pk[i], len) & m->mask) * m->slot_size);
 		rte_prefetch0(s[i]);
 	}
+	/* a mask read while it changed is no key: no memo this burst */
+	if (care != NULL && !dp_table_care_held(root, m->table, seq))
+		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	for (unsigned int i = 0; i < n; i++) {
 		struct slot *x = s[i];
 
-		if (x->stamp == stamp && key_eq(x->key, keys[i], len)) {
+		if (x->stamp == stamp && x->seq == seq && key_eq(x->key, pk[i], len)) {
 			out[i] = x->e;
 			hit |= (uint64_t)x->hit << i;
 			if (x->n++ == 0)
@@ -217,15 +250,22 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 		return hit;
 	mhit = dp_table_lookup(root, worker, m->table, mk, nm, me);
 	for (unsigned int j = 0; j < nm; j++) {
-		struct slot *x = s[mi[j]];
-
 		out[mi[j]] = me[j];
 		hit |= (mhit >> j & 1) << mi[j];
+	}
+	/* remembered only if the mask held over the lookups: a write grows
+	 * it before publishing rules that look at more */
+	if (care != NULL && !dp_table_care_held(root, m->table, seq))
+		return hit;
+	for (unsigned int j = 0; j < nm; j++) {
+		struct slot *x = s[mi[j]];
+
 		x->stamp = stamp;
+		x->seq = seq;
 		x->e = me[j];
 		x->n = 0;
-		x->hit = (uint32_t)(mhit >> j & 1);
-		memcpy(x->key, mk[j], len);
+		x->hit = (uint8_t)(mhit >> j & 1);
+		memcpy(x->key, pk[mi[j]], len);
 	}
 	return hit;
 }

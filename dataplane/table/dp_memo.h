@@ -1,10 +1,12 @@
 /* A worker's memo of one table's lookups (dp_memo.c): a bounded,
  * direct-mapped cache of key -> entry (SMC-like) in front of a classifier
  * that costs more than a probe (rte_acl: the overlay's classes, the UPF's
- * applications). Each slot keeps the whole key, so a hit is the entry the
- * lookup would give, never a colliding key's; slots are stamped with the
- * table's version (dp_table_version), so a write takes effect on the next
- * burst. Hits count as the lookups they stand for (per entry and per
+ * applications). A slot is keyed by the key masked with the bits some
+ * rule looks at (dp_table_care: a site's thousands of flows fall in a few
+ * classes, and so into a few slots) and keeps that whole, so a hit is the
+ * entry the lookup would give, never a colliding key's; slots are stamped
+ * with the table's version (dp_table_version), so a write takes effect on
+ * the next burst. Hits count as the lookups they stand for (per entry and per
  * table, misses too). It bypasses itself while its hit rate is too low to
  * pay (many flows: it would thrash) and while the table is empty, and
  * tries again with a growing backoff. No allocation, no lock on workers. */

@@ -12,6 +12,7 @@
 #include <rte_byteorder.h>
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_seqlock.h>
 
 #include "dp_em.h"
 #include "dp_lpm4.h"
@@ -76,6 +77,10 @@ struct lpm_backend {
 
 struct acl_backend {
 	struct rte_acl_ctx *ctx; /* NULL until the first rule */
+	/* The key bits some rule of ctx looks at (dp_table_care): written
+	 * on the control side, read by memos as a seqlock's data. */
+	rte_seqlock_t care_lock;
+	uint8_t care[DP_KEY_MAX];
 };
 
 /* The worker lookup of one table shape (dp_tbackend.c): be is the live

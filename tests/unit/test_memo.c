@@ -2,10 +2,13 @@
  * the same answers as the lookups over many flows, a tiny memo too (every
  * key collides: never another key's entry); a write seen by the next
  * lookup; hits per entry and per table, and misses, as the lookups count
- * them; the adaptive bypass off with many flows and back on with few.
+ * them; the adaptive bypass off with many flows and back on with few;
+ * slots keyed by the bits the rules look at, and never crossed while the
+ * control side swaps rule sets that look at other bits (a torture).
  * `test_memo bench` prints cycles per key, memo against lookup, for some
  * rule and flow counts (run by hand). The test thread plays worker 0. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +352,149 @@ START_TEST(adaptive_bypass)
 }
 END_TEST
 
+/* Rules that look at the protocol and the destination's /24 only (every
+ * port): thousands of flows with random sources and ports fall into a few
+ * slots, each answer the lookup's. A rule on ports makes the ports count
+ * again: still the lookup's answers. */
+START_TEST(care_mask_shares_slots)
+{
+	static struct flow f[20000];
+	struct dp_memo *m = dp_memo_create(t_acl, 1024, 40, 1);
+	struct dp_memo_stats s0, s1;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
+	for (unsigned int i = 0; i < 32; i++)
+		ck_assert_int_eq(write1(rule(DP_UPD_INSERT, 10 + i, i % 2 ? 6 : 17, 0x0a000000u | i << 8, 0xffffff00u,
+					     0, 65535, (uint16_t)(i + 1))), 0);
+	flows(f, RTE_DIM(f));
+	run(m, f, RTE_DIM(f), 200000, false);
+	dp_memo_stats(m, &s0);
+	ck_assert_uint_eq(s0.bypassed, 0);
+	ck_assert_uint_gt(s0.hits, s0.probes * 9 / 10);
+	ck_assert_int_eq(write1(rule(DP_UPD_INSERT, 100, 17, 0, 0, 1000, 1999, 40)), 0);
+	run(m, f, RTE_DIM(f), 100000, false);
+	dp_memo_stats(m, &s1);
+	ck_assert_uint_lt(s1.hits - s0.hits, (s1.probes + s1.bypassed - s0.probes) / 2);
+	dp_memo_free(m);
+}
+END_TEST
+
+/* The torture: a worker thread looks up through the memo while the
+ * control side swaps, in one batch each, between two rule sets that look
+ * at different bits (A: protocol and destination /24; B: destination
+ * port ranges; both modes of write). Every answer must be one the old or
+ * the new set gives that flow: never one of a key masked the other
+ * set's way, nor a slot filled across the swap. */
+#define TORTURE_FLOWS 4096
+static struct flow tf[TORTURE_FLOWS];
+static int ans[2][TORTURE_FLOWS];
+static volatile bool torture_stop;
+static unsigned long torture_bursts, torture_bad;
+
+static struct dp_update
+set_rule(unsigned int set, unsigned int i, enum dp_update_type type)
+{
+	return set == 0 ? rule(type, 10 + i, i % 2 ? 6 : 17, 0x0a000000u | i << 8, 0xffffff00u, 0, 65535,
+			       (uint16_t)(i + 1)) :
+			  rule(type, 10 + i, 0, 0, 0, (uint16_t)(i * 1000), (uint16_t)(i * 1000 + 999),
+			       (uint16_t)(100 + i));
+}
+
+static int
+port_of(const struct dp_entry *e)
+{
+	return e->action == A_OUT ? *(const uint16_t *)e->params : -1;
+}
+
+static void *
+torture_reader(void *arg)
+{
+	struct dp_memo *m = arg;
+	uint8_t keys[DP_LOOKUP_BURST][DP_KEY_MAX];
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	unsigned int which[DP_LOOKUP_BURST];
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+
+	while (!torture_stop) {
+		for (unsigned int i = 0; i < DP_LOOKUP_BURST; i++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			which[i] = (unsigned int)(r >> 20) % TORTURE_FLOWS;
+			key_of(keys[i], &tf[which[i]]);
+			kp[i] = keys[i];
+		}
+		dp_tables_reader_online(0);
+		dp_memo_lookup(m, dp_tables_root(), 0, kp, DP_LOOKUP_BURST, e);
+		for (unsigned int i = 0; i < DP_LOOKUP_BURST; i++) {
+			int p = port_of(e[i]);
+
+			if (p != ans[0][which[i]] && p != ans[1][which[i]])
+				torture_bad++;
+		}
+		dp_tables_reader_offline(0);
+		torture_bursts++;
+	}
+	return NULL;
+}
+
+static int
+swap_sets(unsigned int to, enum dp_atomicity mode)
+{
+	static struct dp_update u[128];
+	static int r[128];
+
+	for (unsigned int i = 0; i < 64; i++) {
+		u[i] = set_rule(!to, i, DP_UPD_DELETE);
+		u[64 + i] = set_rule(to, i, DP_UPD_INSERT);
+	}
+	return dp_table_write(u, 128, mode, r);
+}
+
+START_TEST(care_mask_torture)
+{
+	struct dp_memo *m = dp_memo_create(t_acl, 256, 0, 1);
+	const struct dp_entry *e[1];
+	uint8_t key[DP_KEY_MAX];
+	const uint8_t *kp[1] = { key };
+	pthread_t th;
+
+	ck_assert_ptr_nonnull(m);
+	flows(tf, TORTURE_FLOWS);
+	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
+	for (unsigned int i = 0; i < 64; i++)
+		ck_assert_int_eq(write1(set_rule(1, i, DP_UPD_INSERT)), 0);
+	for (unsigned int set = 1; set <= 2; set++) {
+		if (set == 2)
+			ck_assert_int_eq(swap_sets(0, DP_ATOM_ROLLBACK), 0);
+		for (unsigned int f = 0; f < TORTURE_FLOWS; f++) {
+			key_of(key, &tf[f]);
+			dp_table_lookup(dp_tables_root(), DP_WORKER_NONE, t_acl, kp, 1, e);
+			ans[set % 2][f] = port_of(e[0]);
+		}
+	}
+	/* the sets disagree on most flows: a crossed answer would show */
+	{
+		unsigned int differ = 0;
+
+		for (unsigned int f = 0; f < TORTURE_FLOWS; f++)
+			differ += ans[0][f] != ans[1][f];
+		ck_assert_uint_gt(differ, TORTURE_FLOWS / 2);
+	}
+	torture_stop = false;
+	ck_assert_int_eq(pthread_create(&th, NULL, torture_reader, m), 0);
+	for (unsigned int k = 0; k < 400; k++)
+		ck_assert_int_eq(swap_sets(k % 2 ? 0 : 1, k % 4 < 2 ? DP_ATOM_ROLLBACK : DP_ATOM_DATAPLANE), 0);
+	torture_stop = true;
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_uint_gt(torture_bursts, 400);
+	ck_assert_uint_eq(torture_bad, 0);
+	dp_memo_free(m);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -360,6 +506,8 @@ suite(void)
 	tcase_add_test(tc, counts_as_lookups);
 	tcase_add_test(tc, write_takes_effect);
 	tcase_add_test(tc, adaptive_bypass);
+	tcase_add_test(tc, care_mask_shares_slots);
+	tcase_add_test(tc, care_mask_torture);
 	suite_add_tcase(s, tc);
 	return s;
 }
