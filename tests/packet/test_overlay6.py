@@ -35,6 +35,10 @@ except ImportError:
     sys.exit(77)
 
 R = T.Runner()
+
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 U = Sxdp.update
 
 PORTS = {"p0": {"role": "lan"}, "w0": {"role": "wan"}}

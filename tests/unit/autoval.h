@@ -62,6 +62,10 @@ int av_eal(void);
  * before it may have written. */
 int av_features(const char *const *names, unsigned int n);
 
+/* sxdp's control methods (table.write ...) registered, once in the
+ * process: a stage writes its tables through dp_rpc_handle. 0 or -1. */
+int av_table_rpc(void);
+
 /* What rx leaves before a stage: in_port (m->port), the device's IP
  * checksum verdict (some devices give one: by the length, bad, good, none
  * or unknown), then the parser with the ports the features registered

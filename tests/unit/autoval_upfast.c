@@ -169,7 +169,7 @@ setup(void)
 		dp_ports[p].admin_up = true;
 	}
 	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0 || av_features(features, RTE_DIM(features)) != 0 ||
-	    dp_rpc_builtin_register() != 0 || dp_tblrpc_register() != 0)
+	    av_table_rpc() != 0)
 		return -1;
 	/* a stage before this one may have written interfaces */
 	dp_table_clear((unsigned int)pl_sw.interfaces, NULL);

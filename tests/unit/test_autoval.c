@@ -31,6 +31,8 @@
 #include "dp_table.h"
 
 #include "autoval.h"
+#include "dp_rpc.h"
+#include "dp_tblrpc.h"
 #include "dp_log.h"
 #include "dp_meta.h"
 
@@ -311,6 +313,17 @@ av_features(const char *const *names, unsigned int n)
 		if (n_done < AV_STAGES_MAX)
 			done[n_done++] = names[i];
 	}
+	return 0;
+}
+
+int
+av_table_rpc(void)
+{
+	static bool up;
+
+	if (!up && (dp_rpc_builtin_register() != 0 || dp_tblrpc_register() != 0))
+		return -1;
+	up = true;
 	return 0;
 }
 

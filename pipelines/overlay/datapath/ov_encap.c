@@ -32,6 +32,8 @@
 #include "dp_memo.h"
 #include "dp_flowkey.h"
 #include "dp_slow.h"
+#include "dp_fastcheck.h"
+#include "ov_encfast.h"
 
 /* encap's IPv6 half: the outer headers of m (h: what both families share)
  * over IPv6 path p. The UDP checksum is computed (IPv6 has no zero one),
@@ -69,9 +71,9 @@ encap6(struct rte_mbuf *m, struct dp_meta *md, const struct ov_encap_hdr *h, con
 /* Outer headers and metadata of m, encapsulated for path p, then sealed
  * with sa (NULL: clear; counted in sc, the lcore's row of
  * ov_sa_ctr). 0, or a drop reason. */
-static inline unsigned int
-encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
-      const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc)
+unsigned int
+ov_encap_outer(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
+	       const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc)
 {
 	struct ov_encap_hdr h;
 	uint8_t tos = 0, ttl = 64;
@@ -105,9 +107,15 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
 		return OV_DROP(no_headroom);
 	h.src = ov_ip4(p->src);
 	h.dst = ov_ip4(p->dst);
-	h.udp_csum = t->csum != 0;
+	/* the UDP checksum over the whole chain, not the first segment's
+	 * buffer (ov_tun_write's is for a contiguous datagram) */
+	h.udp_csum = false;
 	ov_tun_write(d + OV_ETH_HLEN, &h, inner_len);
 	*(rte_be16_t *)(d + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	if (t->csum != 0)
+		((struct rte_udp_hdr *)(d + OV_ETH_HLEN + OV_IP_HLEN))->dgram_cksum =
+			rte_ipv4_udptcp_cksum_mbuf(m, (const struct rte_ipv4_hdr *)(d + OV_ETH_HLEN),
+						   OV_ETH_HLEN + OV_IP_HLEN);
 	/* the packet is now its outer frame, for the rewrite and the slow path */
 	md->flags = DP_MF_IPV4 | DP_MF_L4;
 	md->l2_len = md->l3_off = OV_ETH_HLEN;
@@ -130,9 +138,9 @@ encap(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_
  * IPv4 with DF and IPv6 go to the slow path, which tells the sender; IPv4
  * without DF routed (an L3 VNI, a neighbour behind the tunnel) goes there
  * to be fragmented; a bridged frame is dropped. */
-static inline uint16_t
-too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu,
-	uint32_t over)
+uint16_t
+ov_encap_too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path, uint32_t mtu,
+		 uint32_t over)
 {
 	bool df = false;
 
@@ -150,8 +158,8 @@ too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint3
 
 /* m (its outer frame) on its way through the underlay next hop rw (NULL:
  * not resolved: held by the slow path until it resolves): its verdict. */
-static inline uint16_t
-out_via(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, struct ov_path_ctr *ctr)
+uint16_t
+ov_encap_out(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, struct ov_path_ctr *ctr)
 {
 	if (rw == NULL) {
 		md->punt = OV_PUNT_UNRESOLVED;
@@ -161,8 +169,10 @@ out_via(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, str
 		return DP_NEXT_DROP(OV_DROP(no_headroom));
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), rw->dmac, 6);
 	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), rw->smac, 6);
-	ctr[md->tunnel].pkts++;
-	ctr[md->tunnel].bytes += rte_pktmbuf_pkt_len(m);
+	if (likely(ctr != NULL)) {
+		ctr[md->tunnel].pkts++;
+		ctr[md->tunnel].bytes += rte_pktmbuf_pkt_len(m);
+	}
 	md->out_port = rw->port;
 	return DP_NEXT_TX;
 }
@@ -192,7 +202,7 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
 			bool resolved = (hit >> j & 1) && pl_switch_nb_port(ne[j]->action);
 
 			next[idx[j]] = res[i] != 0 ? DP_NEXT_DROP(res[i]) :
-				out_via(m[i], dp_meta(m[i]), resolved ? (const struct sw_rewrite *)ne[j]->params :
+				ov_encap_out(m[i], dp_meta(m[i]), resolved ? (const struct sw_rewrite *)ne[j]->params :
 				NULL, ctr);
 		}
 	}
@@ -202,28 +212,43 @@ seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, c
  * repeat, and rte_acl walks its trie a byte at a time for each of them. */
 #define CLASS_MEMO_SLOTS 2048
 #define CLASS_MEMO_MIN_HIT_PCT 40
-static struct dp_memo *class_memo;
+struct dp_memo *ov_encap_class_memo;
 
 int
 ov_encap_init(unsigned int workers)
 {
-	class_memo = dp_memo_create((unsigned int)pl_ov.classes, CLASS_MEMO_SLOTS, CLASS_MEMO_MIN_HIT_PCT, workers);
-	return class_memo != NULL ? 0 : -ENOMEM;
+	ov_encap_class_memo = dp_memo_create((unsigned int)pl_ov.classes, CLASS_MEMO_SLOTS, CLASS_MEMO_MIN_HIT_PCT, workers);
+	return ov_encap_class_memo != NULL ? 0 : -ENOMEM;
 }
 
 void
 ov_encap_fini(void)
 {
-	dp_memo_free(class_memo);
-	class_memo = NULL;
+	dp_memo_free(ov_encap_class_memo);
+	ov_encap_class_memo = NULL;
 }
 
-static inline void
-policy_key(uint8_t *k, uint32_t tunnel, uint16_t class)
+void
+ov_encap_policy_key(uint8_t *k, uint32_t tunnel, uint16_t class)
 {
 	memset(k, 0, SW_KEY_BYTES);
 	*(rte_be16_t *)k = rte_cpu_to_be_16((uint16_t)tunnel);
 	*(rte_be16_t *)(k + 2) = rte_cpu_to_be_16(class);
+}
+
+uint16_t
+ov_encap_pick(struct dp_stage_ctx *ctx, const struct dp_entry *pe, const struct ov_tunnel *t, uint32_t hash,
+	      struct ov_pins *pins, uint16_t tick)
+{
+	bool unmet = false;
+	uint16_t pid;
+
+	if (pe->action == OV_POLICY_NONE)
+		return ov_path_up(t->path) ? t->path : 0;
+	pid = ov_path_pick_pinned(pe->action, (const struct ov_policy *)pe->params, hash, &unmet, pins, tick);
+	if (unlikely(unmet))
+		ctx->stats->events[OV_EVENT(sla_unmet)]++;
+	return pid;
 }
 
 /* Each packet's path (pid[j], 0: none up): its class's policy of its
@@ -246,38 +271,27 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 		dp_flowkey(ckeys[j], pl_ov_class_off, pkts[idx[j]], dp_meta(pkts[idx[j]]));
 		kp[j] = ckeys[j];
 	}
-	dp_memo_lookup(class_memo, ctx->root, ctx->worker, kp, k, e);
+	dp_memo_lookup(ov_encap_class_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		cls[j] = e[j]->action == OV_CLASS ? ((const struct ov_class *)e[j]->params)->class : 0;
-		policy_key(keys[j], dp_meta(pkts[idx[j]])->tunnel, cls[j]);
+		ov_encap_policy_key(keys[j], dp_meta(pkts[idx[j]])->tunnel, cls[j]);
 		kp[j] = keys[j];
 	}
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.policies, kp, k, pe);
+	hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_ov.policies, kp, k, pe);
 	for (unsigned int j = 0; j < k; j++)
 		if (!(hit >> j & 1) && cls[j] != 0) {
-			policy_key(keys[na], dp_meta(pkts[idx[j]])->tunnel, 0);
+			ov_encap_policy_key(keys[na], dp_meta(pkts[idx[j]])->tunnel, 0);
 			kp[na] = keys[na];
 			again[na++] = j;
 		}
 	if (na) {
-		hit = dp_table_lookup(ctx->root, ctx->worker, pl_ov.policies, kp, na, e);
+		hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_ov.policies, kp, na, e);
 		for (unsigned int a = 0; a < na; a++)
 			pe[again[a]] = e[a];
 	}
-	for (unsigned int j = 0; j < k; j++) {
-		bool unmet = false;
-
-		if (pe[j]->action == OV_POLICY_NONE) {
-			uint16_t own = ((const struct ov_tunnel *)te[j]->params)->path;
-
-			pid[j] = ov_path_up(own) ? own : 0;
-			continue;
-		}
-		pid[j] = ov_path_pick_pinned(pe[j]->action, (const struct ov_policy *)pe[j]->params,
-					     dp_meta(pkts[idx[j]])->hash, &unmet, pins, tick);
-		if (unlikely(unmet))
-			ctx->stats->events[OV_EVENT(sla_unmet)]++;
-	}
+	for (unsigned int j = 0; j < k; j++)
+		pid[j] = ov_encap_pick(ctx, pe[j], (const struct ov_tunnel *)te[j]->params, dp_meta(pkts[idx[j]])->hash,
+				       pins, tick);
 }
 
 /* The underlay next hops whose keys are keys[0..k) (neigh's, or neigh6's
@@ -294,7 +308,7 @@ next_hops(struct dp_stage_ctx *ctx, uint8_t (*keys)[SW_KEY6_BYTES], uint64_t v6,
 	if (likely(v6 == 0)) {
 		for (unsigned int j = 0; j < k; j++)
 			kp[j] = keys[j];
-		return dp_table_lookup(ctx->root, ctx->worker, pl_sw.neigh, kp, k, ne);
+		return dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.neigh, kp, k, ne);
 	}
 	for (unsigned int fam = 0; fam < 2; fam++) {
 		unsigned int n = 0;
@@ -306,7 +320,7 @@ next_hops(struct dp_stage_ctx *ctx, uint8_t (*keys)[SW_KEY6_BYTES], uint64_t v6,
 			}
 		if (n == 0)
 			continue;
-		h = dp_table_lookup(ctx->root, ctx->worker, fam ? pl_sw.neigh6 : pl_sw.neigh, kp, n, e);
+		h = dp_table_lookup(ctx->root, dp_ctx_count(ctx), fam ? pl_sw.neigh6 : pl_sw.neigh, kp, n, e);
 		for (unsigned int i = 0; i < n; i++) {
 			ne[at[i]] = e[i];
 			hit |= (h >> i & 1) << at[i];
@@ -316,11 +330,12 @@ next_hops(struct dp_stage_ctx *ctx, uint8_t (*keys)[SW_KEY6_BYTES], uint64_t v6,
 }
 
 uint16_t
-pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
 	const struct dp_entry *te[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
-	struct ov_path_ctr *ctr = ov_path_ctr[ctx->worker];
+	/* a shadow walk (dp_feature.h) counts no path's packets */
+	struct ov_path_ctr *ctr = unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker];
 	uint32_t ids[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
 	const struct ov_sa *sas[DP_LOOKUP_BURST];
@@ -333,7 +348,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		return 0;
 	for (uint16_t i = 0; i < n; i++)
 		ids[i] = dp_meta(pkts[i])->tunnel;
-	dp_table_lookup_ids(ctx->root, ctx->worker, pl_ov.tunnels, ids, n, te);
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_ov.tunnels, ids, n, te);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct ov_tunnel *t = (const struct ov_tunnel *)te[i]->params;
 
@@ -377,7 +392,7 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 		}
 	}
 	pick_paths(ctx, pkts, idx, k, te, ids);
-	dp_table_lookup_ids(ctx->root, ctx->worker, pl_ov.paths, ids, k, pe);
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_ov.paths, ids, k, pe);
 	for (unsigned int j = 0; j < k; j++) {
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
 
@@ -417,14 +432,14 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 
 			if (unlikely(dlen + ov_sa_overhead(sa, dlen) > mtu)) {
 				/* the sender is told what always fits: the most sealing adds */
-				*nx = too_big(m, md, t, ids[j], mtu, over + sa->overhead);
+				*nx = ov_encap_too_big(m, md, t, ids[j], mtu, over + sa->overhead);
 				continue;
 			}
 		} else if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu)) {
-			*nx = too_big(m, md, t, ids[j], mtu, over);
+			*nx = ov_encap_too_big(m, md, t, ids[j], mtu, over);
 			continue;
 		}
-		if ((r = encap(m, md, t, te[j]->action, p, NULL, NULL)) != 0) {
+		if ((r = ov_encap_outer(m, md, t, te[j]->action, p, NULL, NULL)) != 0) {
 			*nx = DP_NEXT_DROP(r);
 			continue;
 		}
@@ -436,11 +451,22 @@ pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 			sealq[nsealed++] = (uint8_t)j;
 			continue;
 		}
-		*nx = out_via(m, md, resolved ? rw : NULL, ctr);
+		*nx = ov_encap_out(m, md, resolved ? rw : NULL, ctr);
 	}
 	if (unlikely(nsealed != 0))
 		seal_and_out(ctx, pkts, next, idx, ne, hit, sas, sealq, nsealed, ctr);
 	return 0;
+}
+
+uint16_t
+pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	/* a clear overlay's usual burst: one pass (checked against the
+	 * general path when SXDP_FAST_CHECK is set) */
+	if (likely(!ov_sa_any) &&
+	    dp_fast_run("overlay.encap", ctx, pkts, n, next, pl_overlay_encap_fast, pl_overlay_encap_general))
+		return 0;
+	return pl_overlay_encap_general(ctx, pkts, n, next);
 }
 
 /* The fragments of routed m (IPv4, no DF) that fit mtu, each encapsulated
@@ -490,8 +516,8 @@ fragment_out(struct rte_mbuf *m, const struct dp_entry *te, const struct ov_path
 		}
 		memcpy(d, eth, OV_ETH_HLEN);
 		*md = fm;
-		if ((r = encap(f[i], md, (const struct ov_tunnel *)te->params, te->action, p, ov_sa_out((uint16_t)path),
-			       ov_sa_ctr_main())) != 0) {
+		if ((r = ov_encap_outer(f[i], md, (const struct ov_tunnel *)te->params, te->action, p,
+					ov_sa_out((uint16_t)path), ov_sa_ctr_main())) != 0) {
 			dp_slow_drop(f[i], r);
 			continue;
 		}
@@ -559,7 +585,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	/* an L3 tunnel is no bridge domain's: the switch never asks for one */
 	if (t->slice != about->slice || ov_tunnel_l3(t))
 		goto fail;
-	policy_key(k, about->tunnel, 0);
+	ov_encap_policy_key(k, about->tunnel, 0);
 	pe = dp_table_find(pl_ov.policies, k);
 	if (pe != NULL && pe->action != OV_POLICY_NONE) {
 		const struct ov_policy *pol = (const struct ov_policy *)pe->params;
@@ -581,7 +607,7 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 	md->l2_len = md->l3_off = OV_ETH_HLEN;
 	md->hash = hash;
 	md->slice = about->slice;
-	if (encap(r, md, t, te->action, p, sa, ov_sa_ctr_main()) != 0)
+	if (ov_encap_outer(r, md, t, te->action, p, sa, ov_sa_ctr_main()) != 0)
 		goto fail;
 	md->flags |= DP_MF_OWN | DP_MF_MADE;
 	md->tunnel = path;

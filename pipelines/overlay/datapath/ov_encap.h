@@ -9,8 +9,42 @@
 /* The workers' memos of the classes lookup (after the tables exist). 0 or -ENOMEM. */
 int ov_encap_init(unsigned int workers);
 void ov_encap_fini(void);
+/* The stage: its fast path (ov_encfast.c) where the burst is of its
+ * shape, else the general path, the fast path's reference. */
 uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				uint16_t *next);
+uint16_t pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+				  uint16_t *next);
+
+/* ---- what the general path and the fast one share ---- */
+struct dp_memo;
+struct ov_tunnel;
+struct ov_path;
+struct ov_path_ctr;
+struct ov_pins;
+struct ov_sa;
+struct ov_sa_ctr;
+struct sw_rewrite;
+struct dp_entry;
+struct dp_meta;
+extern struct dp_memo *ov_encap_class_memo;
+/* The policies key of (tunnel, class). */
+void ov_encap_policy_key(uint8_t *k, uint32_t tunnel, uint16_t class);
+/* A packet's path (0: none up) by its policy entry pe (OV_POLICY_NONE:
+ * its tunnel t's own path), its flow hash and the worker's pins (tick:
+ * now in pin ticks); an SLA class outside its limits is counted. */
+uint16_t ov_encap_pick(struct dp_stage_ctx *ctx, const struct dp_entry *pe, const struct ov_tunnel *t, uint32_t hash,
+		       struct ov_pins *pins, uint16_t tick);
+/* m's outer headers and metadata for path p, sealed with sa (NULL:
+ * clear, sc unused): 0, or a drop reason. */
+unsigned int ov_encap_outer(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
+			    const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc);
+/* The verdict of m, too big for path by over bytes within mtu. */
+uint16_t ov_encap_too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path,
+			  uint32_t mtu, uint32_t over);
+/* The verdict of m (its outer frame) through the underlay next hop rw
+ * (NULL: unresolved, punted), counted in ctr (NULL: not counted). */
+uint16_t ov_encap_out(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw, struct ov_path_ctr *ctr);
 /* Main lcore: m, punted OV_PUNT_TOO_BIG by the encap stage, answered or
  * fragmented. Takes m. */
 void pl_overlay_too_big(struct rte_mbuf *m);

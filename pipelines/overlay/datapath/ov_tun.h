@@ -67,7 +67,9 @@ struct ov_encap_hdr {
 	uint32_t src, dst;
 	uint8_t ttl, tos;
 	uint16_t sport;          /* host order */
-	bool udp_csum;           /* else 0, as RFC 7348 and RFC 8926 allow over IPv4 */
+	bool udp_csum;           /* else 0, as RFC 7348 and RFC 8926 allow over IPv4; over
+				  * the inner_len bytes after the headers: a contiguous
+				  * datagram's (a chained mbuf's is its caller's) */
 };
 
 #define OV_VXLAN_F_I  0x08      /* VXLAN's I flag: the VNI is valid */

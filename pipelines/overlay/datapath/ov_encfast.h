@@ -1,0 +1,20 @@
+/* overlay.encap's fast path (ov_encfast.c): the general path's work in one
+ * pass over a burst of the usual shape, checked against it (dp_fastcheck.h). */
+#ifndef OV_ENCFAST_H
+#define OV_ENCFAST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_feature.h"
+
+/* The burst, taken whole (true) when every frame goes into a tunnel of
+ * its slice without a meter; else nothing done (false). Never called
+ * while any path is encrypted (ov_sa_any). */
+bool pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
+/* The autovalidator's test hook: a bug planted on purpose (frames too big
+ * for their path go out all the same), which its check must catch. */
+extern bool pl_overlay_encap_fast_planted;
+
+#endif
