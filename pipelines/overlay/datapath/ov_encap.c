@@ -32,8 +32,6 @@
 #include "dp_memo.h"
 #include "dp_flowkey.h"
 #include "dp_slow.h"
-#include "dp_fastcheck.h"
-#include "ov_encfast.h"
 
 /* encap's IPv6 half: the outer headers of m (h: what both families share)
  * over IPv6 path p. The UDP checksum is computed (IPv6 has no zero one),
@@ -456,17 +454,6 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 	if (unlikely(nsealed != 0))
 		seal_and_out(ctx, pkts, next, idx, ne, hit, sas, sealq, nsealed, ctr);
 	return 0;
-}
-
-uint16_t
-pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
-{
-	/* a clear overlay's usual burst: one pass (checked against the
-	 * general path when SXDP_FAST_CHECK is set) */
-	if (likely(!ov_sa_any) &&
-	    dp_fast_run("overlay.encap", ctx, pkts, n, next, pl_overlay_encap_fast, pl_overlay_encap_general))
-		return 0;
-	return pl_overlay_encap_general(ctx, pkts, n, next);
 }
 
 /* The fragments of routed m (IPv4, no DF) that fit mtu, each encapsulated

@@ -9,10 +9,8 @@
 /* The workers' memos of the classes lookup (after the tables exist). 0 or -ENOMEM. */
 int ov_encap_init(unsigned int workers);
 void ov_encap_fini(void);
-/* The stage: its fast path (ov_encfast.c) where the burst is of its
- * shape, else the general path, the fast path's reference. */
-uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-				uint16_t *next);
+/* The stage's general path: every burst's reference, and what takes a
+ * burst the fast path (ov_encfast.h) declines. */
 uint16_t pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				  uint16_t *next);
 

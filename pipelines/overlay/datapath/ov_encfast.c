@@ -20,6 +20,7 @@
 #include "ov_path.h"
 #include "ov_sa.h"
 #include "sw_api.h"
+#include "dp_fastcheck.h"
 #include "dp_flowkey.h"
 #include "dp_memo.h"
 #include "dp_port.h"
@@ -225,4 +226,13 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	for (unsigned int u = 0; u < nu[1]; u++)
 		flush(w, used[1][u], false);
 	return true;
+}
+
+uint16_t
+pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	if (likely(!ov_sa_any) &&
+	    dp_fast_run("overlay.encap", ctx, pkts, n, next, pl_overlay_encap_fast, pl_overlay_encap_general))
+		return 0;
+	return pl_overlay_encap_general(ctx, pkts, n, next);
 }

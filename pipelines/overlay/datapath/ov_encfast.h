@@ -8,6 +8,11 @@
 
 #include "dp_feature.h"
 
+/* The stage overlay.encap: the fast path where the burst is of its
+ * shape (checked against the general path when SXDP_FAST_CHECK is set),
+ * else the general path. */
+uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
+
 /* The burst, taken whole (true) when every frame goes into a tunnel of
  * its slice without a meter; else nothing done (false). Never called
  * while any path is encrypted (ov_sa_any). */

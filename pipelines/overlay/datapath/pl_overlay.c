@@ -23,6 +23,7 @@
 #include "ov_state.h"
 #include "ov_decap.h"
 #include "ov_encap.h"
+#include "ov_encfast.h"
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sa.h"
