@@ -51,6 +51,12 @@ struct fc_cache {
 } __rte_cache_aligned;
 static struct fc_cache fc[DP_WORKERS_MAX];
 
+void
+ov_encfast_init(void)
+{
+	memset(fc, 0, sizeof(fc));
+}
+
 static inline struct fc_slot *
 fc_at(struct fc_slot *c, uint32_t key)
 {

@@ -8,6 +8,10 @@
 
 #include "dp_feature.h"
 
+/* The workers' caches emptied (the feature's init: a stamp of tables
+ * made anew may repeat an old one's). */
+void ov_encfast_init(void);
+
 /* The stage overlay.encap: the fast path where the burst is of its
  * shape (checked against the general path when SXDP_FAST_CHECK is set),
  * else the general path. */

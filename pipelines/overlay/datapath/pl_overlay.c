@@ -381,6 +381,7 @@ ov_init(unsigned int workers)
 	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
 	    (rc = ov_sarpc_init(workers)) < 0 || (rc = ov_wgrpc_init()) < 0)
 		return rc;
+	ov_encfast_init();
 	pl_overlay_tunnel_back_init();
 	return 0;
 }
