@@ -27,6 +27,7 @@
 #include "dp_parse.h"
 #include "dp_stats.h"
 #include "dp_table.h"
+#include "dp_fastcheck.h"
 
 static const unsigned int tun_reason[] = {
 	[OV_TUN_TRUNC] = OV_DROP_truncated, [OV_TUN_VXLAN_FLAGS] = OV_DROP_vxlan_flags,
@@ -94,7 +95,7 @@ lmemo_at(struct lmemo_slot *lm, uint64_t key)
 /* A learn event for the inner source when the fdb does not already have it
  * behind this tunnel (static entries are never moved). */
 static void
-learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k)
+learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k, bool memo_on)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -104,7 +105,7 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	uint32_t cnt[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
 	/* read before the lookups: what they fill is no newer than this */
-	uint64_t stamp = dp_table_memo_stamp(ctx->root, dp_table_version(pl_sw.fdb));
+	uint64_t stamp = memo_on ? dp_table_memo_stamp(ctx->root, dp_table_version(pl_sw.fdb)) : 0;
 	unsigned int nm = 0, nu = 0;
 	uint64_t hit;
 
@@ -132,10 +133,10 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 		used[u]->n = 0;
 	}
 	if (nu)
-		dp_table_count_hits(ctx->worker, (unsigned int)pl_sw.fdb, e, cnt, nu);
+		dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_sw.fdb, e, cnt, nu);
 	if (nm == 0)
 		return;
-	hit = dp_table_lookup(ctx->root, ctx->worker, pl_sw.fdb, kp, nm, e);
+	hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.fdb, kp, nm, e);
 	for (unsigned int j = 0; j < nm; j++) {
 		struct dp_meta *md = dp_meta(pkts[miss[j]]);
 		struct sw_learn_ev ev;
@@ -233,6 +234,7 @@ struct decap_in {
 	uint32_t hlen[DP_LOOKUP_BURST], vni[DP_LOOKUP_BURST];
 	const struct dp_entry *ve[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	unsigned int n;
+	bool memo_on;                    /* the memos read and filled */
 };
 
 static inline void
@@ -312,7 +314,7 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 		l2[nl2++] = in->idx[j];
 	}
 	if (nl2)
-		learn(ctx, pkts, l2, nl2);
+		learn(ctx, pkts, l2, nl2, in->memo_on);
 }
 
 /* The tunnel header of m, a datagram of kind type: OV_TUN_OK with *vni and
@@ -357,7 +359,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 		kp[j] = keys[j];
 	}
 	/* vteps, VNIs and peers repeat along a burst: one lookup a run */
-	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.vteps, kp, k, e);
+	hit = dp_table_lookup_runs(ctx->root, dp_ctx_count(ctx), pl_ov.vteps, kp, k, e);
 	/* 2: for a local VTEP: the outer checksum, the tunnel header; the VNI */
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -406,7 +408,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	k2 = 0;
 	if (k == 0)
 		return cont;
-	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.vnis, kp, k, e);
+	hit = dp_table_lookup_runs(ctx->root, dp_ctx_count(ctx), pl_ov.vnis, kp, k, e);
 	/* 3: the VNI's slice, then whether the outer source is its peer */
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t slice;
@@ -431,7 +433,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 	k = k2;
 	if (k == 0)
 		return cont;
-	hit = dp_table_lookup_runs(ctx->root, ctx->worker, pl_ov.peers, kp, k, e);
+	hit = dp_table_lookup_runs(ctx->root, dp_ctx_count(ctx), pl_ov.peers, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct memo_slot *s;
 
@@ -468,7 +470,7 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
 			e[u] = used[u]->e[t];
 			cnt[u] = used[u]->n[t];
 		}
-		dp_table_count_hits(ctx->worker, (unsigned int)*tables[t], e, cnt, nu);
+		dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)*tables[t], e, cnt, nu);
 	}
 	for (unsigned int u = 0; u < nu; u++)
 		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
@@ -536,14 +538,18 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			(*cont)++;
 }
 
-uint16_t
-pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+bool pl_overlay_wan_memo_planted;
+
+/* The stage, with its memos (memo_on) or every datagram through the
+ * checks in order and every source through the fdb (the memos' reference). */
+static uint16_t
+wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, bool memo_on)
 {
 	struct memo_slot *mm = memo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a memo filled now is stamped no newer
 	 * than what the lookups saw */
-	uint64_t stamp = dp_table_memo_stamp(ctx->root, dp_table_version(pl_ov.vteps) +
-					     dp_table_version(pl_ov.vnis) + dp_table_version(pl_ov.peers));
+	uint64_t stamp = memo_on ? dp_table_memo_stamp(ctx->root, dp_table_version(pl_ov.vteps) +
+						       dp_table_version(pl_ov.vnis) + dp_table_version(pl_ov.peers)) : 0;
 	struct decap_in in;
 	uint16_t idx[DP_LOOKUP_BURST];
 	uint8_t kind[DP_LOOKUP_BURST];
@@ -556,6 +562,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);
 
 	in.n = 0;
+	in.memo_on = memo_on;
 	/* ESP and WireGuard are opened first: what they carried is checked
 	 * as any tunnel datagram is */
 	if (unlikely(esp))
@@ -599,7 +606,7 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		if ((s->n[0] | s->n[1]) == 0)
 			used[nu++] = s;
 		s->n[0]++;
-		if (ov_state_outer_bad(m, md)) {
+		if (ov_state_outer_bad(m, md) && !pl_overlay_wan_memo_planted) {
 			next[i] = DP_NEXT_DROP(OV_DROP(outer_cksum));
 			continue;
 		}
@@ -614,4 +621,44 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	if (in.n)
 		decap(ctx, pkts, next, &in);
 	return cont;
+}
+
+uint16_t
+pl_overlay_wan_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	return wan_burst(ctx, pkts, n, next, false);
+}
+
+/* The memos' path takes a burst with nothing but tunnel datagrams and
+ * underlay packets in clear: probes, BFD and sealed packets change state
+ * as they pass, so a check's second walk would see them twice. */
+bool
+pl_overlay_wan_memo(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	if (ov_sa_any)
+		return false;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t k = kind_of(pkts[i], dp_meta(pkts[i]));
+
+		if (k != K_VXLAN && k != K_GENEVE && k != K_NONE)
+			return false;
+	}
+	wan_burst(ctx, pkts, n, next, true);
+	return true;
+}
+
+uint16_t
+pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	uint16_t cont = 0;
+
+	/* checked against the memos' reference when SXDP_FAST_CHECK is set */
+	if (unlikely(dp_fast_check)) {
+		if (!dp_fast_run("overlay.wan", ctx, pkts, n, next, pl_overlay_wan_memo, pl_overlay_wan_general))
+			return wan_burst(ctx, pkts, n, next, true);
+		for (uint16_t i = 0; i < n; i++)
+			cont += next[i] == DP_NEXT_CONTINUE;
+		return cont;
+	}
+	return wan_burst(ctx, pkts, n, next, true);
 }
