@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_feature.h"
+#include "dp_table.h"
 
 struct av_stage {
 	const char *name;
@@ -65,6 +66,28 @@ int av_features(const char *const *names, unsigned int n);
 /* sxdp's control methods (table.write ...) registered, once in the
  * process: a stage writes its tables through dp_rpc_handle. 0 or -1. */
 int av_table_rpc(void);
+
+/* One table.write of the n updates (JSON objects as sxcd sends them),
+ * rollback: 0, or -1 and why (stage: who asked). */
+int av_table_write(const char *stage, const char *const *updates, size_t n);
+
+/* sxdp's packet pool (the overlay's prober takes its packets from it),
+ * made once: 0 or -1. */
+int av_mbuf_pool(void);
+
+/* Each burst's table counts, the general path's (impl 0: the reference)
+ * against a fast one's (impl 1), for the tables named. */
+#define AV_COUNTED_MAX 8
+struct av_counts {
+	const char *stage;
+	unsigned int n;
+	int table[AV_COUNTED_MAX];
+	const char *name[AV_COUNTED_MAX];
+	struct dp_table_counts before[AV_COUNTED_MAX], ref[AV_COUNTED_MAX];
+	bool failed;                     /* a burst differed (said once) */
+};
+void av_counts_before(struct av_counts *c);
+void av_counts_after(struct av_counts *c, unsigned int impl, uint16_t burst);
 
 /* What rx leaves before a stage: in_port (m->port), the device's IP
  * checksum verdict (some devices give one: by the length, bad, good, none

@@ -47,10 +47,12 @@ static struct dp_stage_ctx sctx;
 static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
 static uint64_t now0, bursts;
-static int failed;
 static unsigned long long fast_bursts, fast_pkts, general_bursts, general_pkts;
 /* what the fast path's packets came to: out, punted, dropped */
 static unsigned long long verdicts[3];
+
+/* the tables a burst counts in: what the two paths must count alike */
+static struct av_counts cnt = { .stage = "overlay.encap", .n = 6, .name = { "tunnels", "classes", "policies", "paths", "neigh", "neigh6" } };
 
 /* ------------------------------------------------------------ set-up */
 
@@ -105,30 +107,6 @@ static const char *const updates[] = {
 };
 
 static int
-write_tables(void)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *req = malloc(cap), *out = NULL;
-	int rc;
-
-	if (req == NULL)
-		return -ENOMEM;
-	len += (size_t)snprintf(req, cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"table.write\",\"params\":"
-				"{\"atomicity\":\"rollback\",\"updates\":[");
-	for (size_t i = 0; i < RTE_DIM(updates); i++)
-		len += (size_t)snprintf(req + len, cap - len, "%s%s", i ? "," : "", updates[i]);
-	len += (size_t)snprintf(req + len, cap - len, "]}}");
-	rc = dp_rpc_handle(req, len, &out);
-	if (rc != 0 || out == NULL || strstr(out, "\"error\"") != NULL || strstr(out, "\"committed\":true") == NULL) {
-		fprintf(stderr, "autoval: overlay.encap: table.write: %s\n", out ? out : "no answer");
-		rc = -EINVAL;
-	}
-	free(out);
-	free(req);
-	return rc;
-}
-
-static int
 setup(void)
 {
 	static const char *const features[] = { "qos", "switch", "overlay" };
@@ -145,21 +123,20 @@ setup(void)
 		dp_ports[p].mtu = 1500;
 		dp_ports[p].admin_up = true;
 	}
-	/* the overlay's prober takes its packets from sxdp's pool */
-	if (av_eal() != 0)
-		return -1;
-	if (rte_mempool_lookup(DP_MBUF_POOL_NAME) == NULL &&
-	    rte_pktmbuf_pool_create(DP_MBUF_POOL_NAME, 511, 0, DP_META_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
-				    SOCKET_ID_ANY) == NULL)
-		return -1;
-	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0 || av_features(features, RTE_DIM(features)) != 0 ||
-	    av_table_rpc() != 0)
+	if (av_mbuf_pool() != 0 || dp_parse_impl_set(DP_PARSE_GENERAL) != 0 ||
+	    av_features(features, RTE_DIM(features)) != 0)
 		return -1;
 	/* a stage before this one may have written some */
 	dp_table_clear((unsigned int)pl_sw.neigh, NULL);
 	dp_table_clear((unsigned int)pl_sw.neigh6, NULL);
 	now0 = rte_rdtsc();
-	return write_tables();
+	cnt.table[0] = pl_ov.tunnels;
+	cnt.table[1] = pl_ov.classes;
+	cnt.table[2] = pl_ov.policies;
+	cnt.table[3] = pl_ov.paths;
+	cnt.table[4] = pl_sw.neigh;
+	cnt.table[5] = pl_sw.neigh6;
+	return av_table_write("overlay.encap", updates, RTE_DIM(updates));
 }
 
 /* ------------------------------------------------------------ the stage */
@@ -195,26 +172,10 @@ prepare(struct rte_mbuf *m)
 	return true;
 }
 
-/* the tables a burst counts in: what the two paths must count alike */
-#define N_COUNTED 6
-static struct dp_table_counts ref_delta[N_COUNTED];
-
-static void
-counts(struct dp_table_counts *c)
-{
-	const int t[N_COUNTED] = { pl_ov.tunnels, pl_ov.classes, pl_ov.policies, pl_ov.paths, pl_sw.neigh,
-				   pl_sw.neigh6 };
-
-	for (unsigned int i = 0; i < N_COUNTED; i++)
-		c[i] = dp_table_counts((unsigned int)t[i]);
-}
-
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	static const char *const tname[N_COUNTED] = { "tunnels", "classes", "policies", "paths", "neigh", "neigh6" };
 	struct dp_stage_ctx *ctx = &sctx;
-	struct dp_table_counts before[N_COUNTED], after[N_COUNTED];
 
 	RTE_SET_USED(unused);
 	/* the framework runs the general path on a burst, then a fast one:
@@ -227,7 +188,7 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 	ctx->n_extra = 0;
 	ctx->now = now0 + bursts * 20000;
 	ctx->shadow = 0;
-	counts(before);
+	av_counts_before(&cnt);
 	dp_tables_reader_online(0);
 	ctx->root = dp_tables_root();
 	if (impl_cur != 0 && pl_overlay_encap_fast(ctx, pkts, n, next)) {
@@ -243,20 +204,7 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 		pl_overlay_encap_general(ctx, pkts, n, next);
 	}
 	dp_tables_reader_offline(0);
-	counts(after);
-	for (unsigned int i = 0; i < N_COUNTED; i++) {
-		struct dp_table_counts d = { after[i].hits - before[i].hits, after[i].misses - before[i].misses };
-
-		if (impl_cur == 0) {
-			ref_delta[i] = d;
-		} else if (impl_cur == 1 && (d.hits != ref_delta[i].hits || d.misses != ref_delta[i].misses) && !failed) {
-			fprintf(stderr, "autoval: overlay.encap: a burst of %u counted %llu hits, %llu misses "
-				"in %s by the fast path, %llu, %llu by the general one\n", n,
-				(unsigned long long)d.hits, (unsigned long long)d.misses, tname[i],
-				(unsigned long long)ref_delta[i].hits, (unsigned long long)ref_delta[i].misses);
-			failed = 1;
-		}
-	}
+	av_counts_after(&cnt, impl_cur, n);
 	return 0;
 }
 
@@ -342,7 +290,7 @@ report(void)
 	printf("autoval: overlay.encap: fast path took %llu bursts (%llu packets), the general path %llu "
 	       "(%llu packets); the fast path's packets: %llu out, %llu punted, %llu dropped\n", fast_bursts, fast_pkts,
 	       general_bursts, general_pkts, verdicts[0], verdicts[1], verdicts[2]);
-	if (failed)
+	if (cnt.failed)
 		return -1;
 	if (fast_bursts == 0 || verdicts[0] == 0 || verdicts[1] == 0 || verdicts[2] == 0) {
 		fprintf(stderr, "autoval: overlay.encap: the fast path never ran, or never sent, punted and dropped: "

@@ -36,11 +36,13 @@
 /* the routed ports' MAC: what tests/unit/autoval_frames.pcap's frames go to */
 static const struct rte_ether_addr rmac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
+/* the tables a burst counts hits in: what the two paths must count alike */
+static struct av_counts cnt = { .stage = "switch.routed", .n = 4, .name = { "interfaces", "routes", "nexthops", "neigh" } };
+
 static struct dp_stage_ctx sctx;
 static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
 static unsigned long long fused_bursts, fused_pkts, general_bursts, general_pkts;
-static int failed;
 /* what the fused path's packets came to: out, punted, dropped, another edge */
 static unsigned long long verdicts[4];
 
@@ -136,6 +138,10 @@ setup(void)
 
 	if (av_features(features, RTE_DIM(features)) != 0)
 		return -1;
+	cnt.table[0] = pl_sw.interfaces;
+	cnt.table[1] = pl_sw.routes;
+	cnt.table[2] = pl_sw.nexthops;
+	cnt.table[3] = pl_sw.neigh;
 	/* what rx leaves: the parser's general path (its implementations
 	 * agree: the parse stage says so) */
 	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
@@ -221,31 +227,16 @@ force(unsigned int impl)
 	return 0;
 }
 
-/* the tables a burst counts hits in: what the two paths must count alike */
-#define N_COUNTED 4
-static struct dp_table_counts ref_delta[N_COUNTED];
-
-static void
-counts(struct dp_table_counts *c)
-{
-	const int t[N_COUNTED] = { pl_sw.interfaces, pl_sw.routes, pl_sw.nexthops, pl_sw.neigh };
-
-	for (unsigned int i = 0; i < N_COUNTED; i++)
-		c[i] = dp_table_counts((unsigned int)t[i]);
-}
-
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	static const char *const tname[N_COUNTED] = { "interfaces", "routes", "nexthops", "neigh" };
 	struct dp_stage_ctx *ctx = &sctx;
-	struct dp_table_counts before[N_COUNTED], after[N_COUNTED];
 
 	RTE_SET_USED(unused);
 	ctx->worker = 0;
 	ctx->stats = &stats;
 	ctx->n_extra = 0;
-	counts(before);
+	av_counts_before(&cnt);
 	dp_tables_reader_online(0);
 	ctx->root = dp_tables_root();
 	if (impl_cur != 0 && pl_switch_fast_routed(ctx, pkts, n, next)) {
@@ -261,21 +252,7 @@ run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *n
 		pl_switch_routed_general(ctx, pkts, n, next);
 	}
 	dp_tables_reader_offline(0);
-	counts(after);
-	/* the framework runs the general path on a burst, then the fast one */
-	for (unsigned int i = 0; i < N_COUNTED; i++) {
-		struct dp_table_counts d = { after[i].hits - before[i].hits, after[i].misses - before[i].misses };
-
-		if (impl_cur == 0) {
-			ref_delta[i] = d;
-		} else if (impl_cur == 1 && (d.hits != ref_delta[i].hits || d.misses != ref_delta[i].misses) && !failed) {
-			fprintf(stderr, "autoval: switch.routed: a burst of %u counted %llu hits, %llu misses "
-				"in %s by the fused path, %llu, %llu by the general one\n", n,
-				(unsigned long long)d.hits, (unsigned long long)d.misses, tname[i],
-				(unsigned long long)ref_delta[i].hits, (unsigned long long)ref_delta[i].misses);
-			failed = 1;
-		}
-	}
+	av_counts_after(&cnt, impl_cur, n);
 	for (uint16_t i = 0; i < ctx->n_extra; i++)   /* none: l2 floods, not these */
 		rte_pktmbuf_free(ctx->extra[i]);
 	return 0;
@@ -434,7 +411,7 @@ report(void)
 		fprintf(stderr, "autoval: switch.routed: the fused path never ran: nothing was checked\n");
 		return -1;
 	}
-	return failed ? -1 : 0;
+	return cnt.failed ? -1 : 0;
 }
 
 static const struct av_stage av_swfast = {

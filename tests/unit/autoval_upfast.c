@@ -127,30 +127,6 @@ static const char *const updates[] = {
 };
 
 static int
-write_tables(void)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *req = malloc(cap), *out = NULL;
-	int rc;
-
-	if (req == NULL)
-		return -ENOMEM;
-	len += (size_t)snprintf(req, cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"table.write\",\"params\":"
-				"{\"atomicity\":\"rollback\",\"updates\":[");
-	for (size_t i = 0; i < RTE_DIM(updates); i++)
-		len += (size_t)snprintf(req + len, cap - len, "%s%s", i ? "," : "", updates[i]);
-	len += (size_t)snprintf(req + len, cap - len, "]}}");
-	rc = dp_rpc_handle(req, len, &out);
-	if (rc != 0 || out == NULL || strstr(out, "\"error\"") != NULL || strstr(out, "\"committed\":true") == NULL) {
-		fprintf(stderr, "autoval: upf.in+ul: table.write: %s\n", out ? out : "no answer");
-		rc = -EINVAL;
-	}
-	free(out);
-	free(req);
-	return rc;
-}
-
-static int
 setup(void)
 {
 	static const char *const features[] = { "qos", "switch", "upf" };
@@ -174,7 +150,7 @@ setup(void)
 	/* a stage before this one may have written interfaces */
 	dp_table_clear((unsigned int)pl_sw.interfaces, NULL);
 	now0 = rte_rdtsc();
-	return write_tables();
+	return av_table_write("upf.in+ul", updates, RTE_DIM(updates));
 }
 
 /* ------------------------------------------------------------ the stage */

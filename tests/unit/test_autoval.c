@@ -26,6 +26,7 @@
 
 #include <rte_eal.h>
 #include <rte_log.h>
+#include <rte_mbuf.h>
 
 #include "dp_parse.h"
 #include "dp_table.h"
@@ -314,6 +315,72 @@ av_features(const char *const *names, unsigned int n)
 			done[n_done++] = names[i];
 	}
 	return 0;
+}
+
+int
+av_table_write(const char *stage, const char *const *updates, size_t n)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *req = malloc(cap), *out = NULL;
+	int rc;
+
+	if (req == NULL || av_table_rpc() != 0) {
+		free(req);
+		return -1;
+	}
+	len += (size_t)snprintf(req, cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"table.write\",\"params\":"
+				"{\"atomicity\":\"rollback\",\"updates\":[");
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(req + len, cap - len, "%s%s", i ? "," : "", updates[i]);
+	if (len < cap)
+		len += (size_t)snprintf(req + len, cap - len, "]}}");
+	rc = len < cap ? dp_rpc_handle(req, len, &out) : -1;
+	if (rc != 0 || out == NULL || strstr(out, "\"error\"") != NULL || strstr(out, "\"committed\":true") == NULL) {
+		fprintf(stderr, "autoval: %s: table.write: %s\n", stage, out ? out : "no answer");
+		rc = -1;
+	}
+	free(out);
+	free(req);
+	return rc;
+}
+
+int
+av_mbuf_pool(void)
+{
+	if (av_eal() != 0)
+		return -1;
+	if (rte_mempool_lookup(DP_MBUF_POOL_NAME) == NULL &&
+	    rte_pktmbuf_pool_create(DP_MBUF_POOL_NAME, 511, 0, DP_META_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
+				    SOCKET_ID_ANY) == NULL) {
+		fprintf(stderr, "autoval: no packet pool\n");
+		return -1;
+	}
+	return 0;
+}
+
+void
+av_counts_before(struct av_counts *c)
+{
+	for (unsigned int i = 0; i < c->n; i++)
+		c->before[i] = dp_table_counts((unsigned int)c->table[i]);
+}
+
+void
+av_counts_after(struct av_counts *c, unsigned int impl, uint16_t burst)
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		struct dp_table_counts a = dp_table_counts((unsigned int)c->table[i]);
+		struct dp_table_counts d = { a.hits - c->before[i].hits, a.misses - c->before[i].misses };
+
+		if (impl == 0) {
+			c->ref[i] = d;
+		} else if (impl == 1 && (d.hits != c->ref[i].hits || d.misses != c->ref[i].misses) && !c->failed) {
+			fprintf(stderr, "autoval: %s: a burst of %u counted %" PRIu64 " hits, %" PRIu64 " misses in %s "
+				"by the fast path, %" PRIu64 ", %" PRIu64 " by the general one\n", c->stage, burst, d.hits,
+				d.misses, c->name[i], c->ref[i].hits, c->ref[i].misses);
+			c->failed = true;
+		}
+	}
 }
 
 int

@@ -629,11 +629,12 @@ pl_overlay_wan_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 	return wan_burst(ctx, pkts, n, next, false);
 }
 
-/* The memos' path takes a burst with nothing but tunnel datagrams and
- * underlay packets in clear: probes, BFD and sealed packets change state
- * as they pass, so a check's second walk would see them twice. */
-bool
-pl_overlay_wan_memo(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+/* A burst with nothing but tunnel datagrams and underlay packets in
+ * clear: probes, BFD and sealed packets change state as they pass (a
+ * replay window, a session), so a check's shadow walk must never see
+ * them, nor a burst the memos' path would then decline. */
+static bool
+memo_shape(struct rte_mbuf **pkts, uint16_t n)
 {
 	if (ov_sa_any)
 		return false;
@@ -643,6 +644,14 @@ pl_overlay_wan_memo(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n
 		if (k != K_VXLAN && k != K_GENEVE && k != K_NONE)
 			return false;
 	}
+	return true;
+}
+
+bool
+pl_overlay_wan_memo(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	if (!memo_shape(pkts, n))
+		return false;
 	wan_burst(ctx, pkts, n, next, true);
 	return true;
 }
@@ -653,9 +662,8 @@ pl_overlay_wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	uint16_t cont = 0;
 
 	/* checked against the memos' reference when SXDP_FAST_CHECK is set */
-	if (unlikely(dp_fast_check)) {
-		if (!dp_fast_run("overlay.wan", ctx, pkts, n, next, pl_overlay_wan_memo, pl_overlay_wan_general))
-			return wan_burst(ctx, pkts, n, next, true);
+	if (unlikely(dp_fast_check) && memo_shape(pkts, n) &&
+	    dp_fast_run("overlay.wan", ctx, pkts, n, next, pl_overlay_wan_memo, pl_overlay_wan_general)) {
 		for (uint16_t i = 0; i < n; i++)
 			cont += next[i] == DP_NEXT_CONTINUE;
 		return cont;
