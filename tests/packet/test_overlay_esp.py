@@ -395,7 +395,11 @@ def test_peer_behind_a_nat():
         expect_eq(eps, {"in": {"address": NAT_PUB, "port": 40000}, "out": {"address": NAT_PUB, "port": 40000}},
                   "the endpoint is where the verified one came from")
         dp.phase(["p0"])
+        tx0 = next(p["hw"]["opackets"] for p in dp.rpc("port.stats")["ports"] if p["name"] == "w0")
         dp.rpc("overlay.sa.keepalive", {"path": O.PATH})
+        # the keepalive leaves from the main lcore's queue: stopped only once it has
+        dp.wait_stats(lambda st: next(p["hw"]["opackets"] for p in dp.rpc("port.stats")["ports"]
+                                      if p["name"] == "w0") > tx0, "the keepalive sent on w0")
         dp.stop()
         out = dp.outputs()
         expect_eq(out["p0"], [bytes(f_in)], "opened and bridged")
