@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
 from test_sxcd import Sxcd, Api, expect_err  # noqa: E402
-from test_flowexp import collector, collect, eth, flows, interleave, ip_bytes, per_flow, wire  # noqa: E402
+from test_flowexp import (RECORDS_WITHIN_S, collector, collect, eth, flows, interleave, ip_bytes,  # noqa: E402
+                         per_flow, wire)
 from fx_ipfix import Decoder  # noqa: E402
 
 try:
@@ -94,7 +95,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                 dp1.release()
                 dp1.wait_consumed()
                 dec = Decoder()
-                collect(s, dec, time.monotonic() + 8, want=total)
+                collect(s, dec, time.monotonic() + RECORDS_WITHIN_S, want=total)
                 expect_exact(dec, fl, "first sxdp")
                 # sxcd's /metrics: the exporter's events
                 code, text = cd.req("GET", "/metrics")
@@ -138,7 +139,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                     dp2.release()
                     dp2.wait_consumed()
                     dec = Decoder()
-                    collect(s, dec, time.monotonic() + 8, want=sum(len(p) for _, p in fl2))
+                    collect(s, dec, time.monotonic() + RECORDS_WITHIN_S, want=sum(len(p) for _, p in fl2))
                     expect_exact(dec, fl2, "after the sxdp restart")
                     expect((11, 256) in dec.templates, "templates from the new sxdp: %s" % dec.templates)
     finally:
@@ -195,7 +196,7 @@ def test_bad_documents_refused_and_withdraw_flushes():
         expect_eq(per_flow(dec), {}, "records before the withdrawal (idle 600 s)")
         code, res = cd.req("DELETE", "/api/v1/flow_export?wait=1")
         expect_eq(code, 200, "withdraw: %s" % res)
-        collect(s, dec, time.monotonic() + 8, want=len(pkts))
+        collect(s, dec, time.monotonic() + RECORDS_WITHIN_S, want=len(pkts))
         g = per_flow(dec).get(("10.9.0.1", "10.9.0.2", 17, 7, 9))
         expect(g is not None and g[0] == len(pkts) and {x[3] for x in g[2]} == {4},
                "withdrawn: the cached flow sent whole, forced end: %s" % (g,))
