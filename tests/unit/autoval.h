@@ -50,6 +50,9 @@ struct av_stage {
 	int (*report)(void);
 };
 
+/* An IPv4 address's network-order value (a literal: aborts on a typo). */
+uint32_t av_ip4(const char *s);
+
 /* The test's random numbers (fixed seed unless given): for mutate_shaped. */
 uint64_t av_rnd(void);
 
@@ -88,6 +91,28 @@ struct av_counts {
 };
 void av_counts_before(struct av_counts *c);
 void av_counts_after(struct av_counts *c, unsigned int impl, uint16_t burst);
+
+/* A burst's context for implementation impl: worker 0 with its stats,
+ * the tables' root read online; the general path (impl 0) at a new
+ * burst's time and the fast ones at the same, the general path a shadow
+ * walk (dp_feature.h) where shadow says. av_ctx_end after the burst. */
+struct dp_stage_ctx *av_ctx_begin(unsigned int impl, bool shadow);
+void av_ctx_end(struct dp_stage_ctx *ctx);
+
+/* Where a stage's fast path took bursts and its packets went, for its
+ * report: a check whose fast path never ran, or never gave one of the
+ * verdicts in need, checked nothing. */
+enum { AV_OUT, AV_PUNTED, AV_DROPPED, AV_EDGE, AV_VERDICTS };
+struct av_tally {
+	const char *stage;
+	unsigned int need;               /* 1u << AV_OUT | ... */
+	unsigned long long fast_bursts, fast_pkts, general_bursts, general_pkts, v[AV_VERDICTS];
+};
+/* A burst of impl (not 0) that the fast path took (fast) or declined. */
+void av_tally_burst(struct av_tally *t, unsigned int impl, bool fast, uint16_t n, const uint16_t *next);
+/* Prints the tally: 0, or -1 (said why: nothing checked, or counts
+ * differed). */
+int av_tally_report(const struct av_tally *t, const struct av_counts *c);
 
 /* What rx leaves before a stage: in_port (m->port), the device's IP
  * checksum verdict (some devices give one: by the length, bad, good, none

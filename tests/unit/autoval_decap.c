@@ -38,13 +38,8 @@
 #include "sw_state.h"
 
 static struct dp_cfg_port cfg[4];
-static struct dp_stage_ctx sctx;
-static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
-static uint64_t now0, bursts;
-static unsigned long long memo_bursts, memo_pkts, general_bursts, general_pkts;
-/* what the memos' path's packets came to: decapsulated, underlay, dropped */
-static unsigned long long verdicts[3];
+static struct av_tally tally = { .stage = "overlay.wan", .need = 1u << AV_EDGE | 1u << AV_DROPPED };
 
 /* the tables a burst counts in: what the two paths must count alike */
 static struct av_counts cnt = { .stage = "overlay.wan", .n = 4, .name = { "vteps", "vnis", "peers", "fdb" } };
@@ -87,7 +82,6 @@ setup(void)
 	if (av_mbuf_pool() != 0 || dp_parse_impl_set(DP_PARSE_GENERAL) != 0 ||
 	    av_features(features, RTE_DIM(features)) != 0)
 		return -1;
-	now0 = rte_rdtsc();
 	cnt.table[0] = pl_ov.vteps;
 	cnt.table[1] = pl_ov.vnis;
 	cnt.table[2] = pl_ov.peers;
@@ -115,50 +109,22 @@ force(unsigned int impl)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx = &sctx;
+	struct dp_stage_ctx *ctx;
+	bool fast;
 
 	RTE_SET_USED(unused);
-	if (impl_cur == 0)
-		bursts++;
-	ctx->worker = 0;
-	ctx->lcore = 0;
-	ctx->stats = &stats;
-	ctx->n_extra = 0;
-	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = 0;
 	av_counts_before(&cnt);
-	dp_tables_reader_online(0);
-	ctx->root = dp_tables_root();
-	if (impl_cur != 0 && pl_overlay_wan_memo(ctx, pkts, n, next)) {
-		memo_bursts++;
-		memo_pkts += n;
-		for (uint16_t i = 0; i < n; i++)
-			verdicts[DP_NEXT_IS_DROP(next[i]) ? 2 : next[i] == DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY) ? 1 : 0]++;
-	} else {
-		if (impl_cur != 0) {
-			general_bursts++;
-			general_pkts += n;
-		}
+	ctx = av_ctx_begin(impl_cur, false);
+	fast = impl_cur != 0 && pl_overlay_wan_memo(ctx, pkts, n, next);
+	if (!fast)
 		pl_overlay_wan_general(ctx, pkts, n, next);
-	}
-	dp_tables_reader_offline(0);
+	av_ctx_end(ctx);
 	av_counts_after(&cnt, impl_cur, n);
-	for (uint16_t i = 0; i < ctx->n_extra; i++)
-		rte_pktmbuf_free(ctx->extra[i]);
+	av_tally_burst(&tally, impl_cur, fast, n, next);
 	return 0;
 }
 
 /* ------------------------------------------------------------ inputs */
-
-static uint32_t
-ip4(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a.s_addr;
-}
 
 static const char *const vteps[] = { "198.18.0.10", "198.18.0.10", "198.18.1.10", "198.18.0.11" };
 static const char *const srcs[] = { "198.19.2.1", "198.19.2.1", "198.19.2.2", "198.19.3.1", "198.19.9.9" };
@@ -193,9 +159,9 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
 	r = av_rnd();
-	a = ip4(srcs[r % 64 == 0 ? (r >> 6) % RTE_DIM(srcs) : (r >> 6) % 3]);
+	a = av_ip4(srcs[r % 64 == 0 ? (r >> 6) % RTE_DIM(srcs) : (r >> 6) % 3]);
 	memcpy(ip + 12, &a, 4);
-	a = ip4(vteps[r % 32 == 1 ? (r >> 10) % RTE_DIM(vteps) : (r >> 10) % 3]);
+	a = av_ip4(vteps[r % 32 == 1 ? (r >> 10) % RTE_DIM(vteps) : (r >> 10) % 3]);
 	memcpy(ip + 16, &a, 4);
 	ip[10] = ip[11] = 0;
 	*(uint16_t *)(ip + 10) = (uint16_t)~rte_raw_cksum(ip, 20);
@@ -221,17 +187,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 static int
 report(void)
 {
-	printf("autoval: overlay.wan: the memos' path took %llu bursts (%llu packets), the general path %llu "
-	       "(%llu packets); the memos' packets: %llu in, %llu underlay, %llu dropped\n", memo_bursts, memo_pkts,
-	       general_bursts, general_pkts, verdicts[0], verdicts[1], verdicts[2]);
-	if (cnt.failed)
-		return -1;
-	if (memo_bursts == 0 || verdicts[0] == 0 || verdicts[1] == 0 || verdicts[2] == 0) {
-		fprintf(stderr, "autoval: overlay.wan: the memos' path never ran, or never took in, passed on and "
-			"dropped: nothing was checked\n");
-		return -1;
-	}
-	return 0;
+	return av_tally_report(&tally, &cnt);
 }
 
 static const struct av_stage av_decap = {

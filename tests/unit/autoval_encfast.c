@@ -43,13 +43,8 @@
 #include "sw_state.h"
 
 static struct dp_cfg_port cfg[2];
-static struct dp_stage_ctx sctx;
-static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
-static uint64_t now0, bursts;
-static unsigned long long fast_bursts, fast_pkts, general_bursts, general_pkts;
-/* what the fast path's packets came to: out, punted, dropped */
-static unsigned long long verdicts[3];
+static struct av_tally tally = { .stage = "overlay.encap", .need = 1u << AV_OUT | 1u << AV_PUNTED | 1u << AV_DROPPED };
 
 /* the tables a burst counts in: what the two paths must count alike */
 static struct av_counts cnt = { .stage = "overlay.encap", .n = 6, .name = { "tunnels", "classes", "policies", "paths", "neigh", "neigh6" } };
@@ -129,7 +124,6 @@ setup(void)
 	/* a stage before this one may have written some */
 	dp_table_clear((unsigned int)pl_sw.neigh, NULL);
 	dp_table_clear((unsigned int)pl_sw.neigh6, NULL);
-	now0 = rte_rdtsc();
 	cnt.table[0] = pl_ov.tunnels;
 	cnt.table[1] = pl_ov.classes;
 	cnt.table[2] = pl_ov.policies;
@@ -175,50 +169,22 @@ prepare(struct rte_mbuf *m)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx = &sctx;
+	struct dp_stage_ctx *ctx;
+	bool fast;
 
 	RTE_SET_USED(unused);
-	/* the framework runs the general path on a burst, then a fast one:
-	 * both at the burst's time */
-	if (impl_cur == 0)
-		bursts++;
-	ctx->worker = 0;
-	ctx->lcore = 0;
-	ctx->stats = &stats;
-	ctx->n_extra = 0;
-	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = 0;
 	av_counts_before(&cnt);
-	dp_tables_reader_online(0);
-	ctx->root = dp_tables_root();
-	if (impl_cur != 0 && pl_overlay_encap_fast(ctx, pkts, n, next)) {
-		fast_bursts++;
-		fast_pkts += n;
-		for (uint16_t i = 0; i < n; i++)
-			verdicts[next[i] == DP_NEXT_TX ? 0 : next[i] == DP_NEXT_PUNT ? 1 : 2]++;
-	} else {
-		if (impl_cur != 0) {
-			general_bursts++;
-			general_pkts += n;
-		}
+	ctx = av_ctx_begin(impl_cur, false);
+	fast = impl_cur != 0 && pl_overlay_encap_fast(ctx, pkts, n, next);
+	if (!fast)
 		pl_overlay_encap_general(ctx, pkts, n, next);
-	}
-	dp_tables_reader_offline(0);
+	av_ctx_end(ctx);
 	av_counts_after(&cnt, impl_cur, n);
+	av_tally_burst(&tally, impl_cur, fast, n, next);
 	return 0;
 }
 
 /* ------------------------------------------------------------ inputs */
-
-static uint32_t
-ip4(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a.s_addr;
-}
 
 static const char *const dsts[] = { "10.0.200.9", "10.7.200.1", "10.0.201.9", "192.0.2.1", "10.0.200.0" };
 static const uint8_t dscps[] = { 0, 46, 46, 8, 34, 10 };
@@ -256,7 +222,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 			b[l3 + 9] = (const uint8_t[]){ IPPROTO_UDP, IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP }[(r >> 16) % 4];
 			break;
 		case 4:
-			a = ip4(dsts[(r >> 16) % RTE_DIM(dsts)]);
+			a = av_ip4(dsts[(r >> 16) % RTE_DIM(dsts)]);
 			memcpy(b + l3 + 16, &a, 4);
 			break;
 		case 5:
@@ -287,17 +253,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 static int
 report(void)
 {
-	printf("autoval: overlay.encap: fast path took %llu bursts (%llu packets), the general path %llu "
-	       "(%llu packets); the fast path's packets: %llu out, %llu punted, %llu dropped\n", fast_bursts, fast_pkts,
-	       general_bursts, general_pkts, verdicts[0], verdicts[1], verdicts[2]);
-	if (cnt.failed)
-		return -1;
-	if (fast_bursts == 0 || verdicts[0] == 0 || verdicts[1] == 0 || verdicts[2] == 0) {
-		fprintf(stderr, "autoval: overlay.encap: the fast path never ran, or never sent, punted and dropped: "
-			"nothing was checked\n");
-		return -1;
-	}
-	return 0;
+	return av_tally_report(&tally, &cnt);
 }
 
 static const struct av_stage av_encfast = {

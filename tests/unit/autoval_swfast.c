@@ -39,24 +39,10 @@ static const struct rte_ether_addr rmac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 /* the tables a burst counts hits in: what the two paths must count alike */
 static struct av_counts cnt = { .stage = "switch.routed", .n = 4, .name = { "interfaces", "routes", "nexthops", "neigh" } };
 
-static struct dp_stage_ctx sctx;
-static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
-static unsigned long long fused_bursts, fused_pkts, general_bursts, general_pkts;
-/* what the fused path's packets came to: out, punted, dropped, another edge */
-static unsigned long long verdicts[4];
+static struct av_tally tally = { .stage = "switch.routed", .need = 0 };
 
 /* ------------------------------------------------------------ set-up */
-
-static uint32_t
-ip4(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a.s_addr;
-}
 
 static struct dp_update
 upd(int table, uint16_t action, const void *params, size_t plen)
@@ -87,7 +73,7 @@ route(uint16_t vrf, const char *dst, uint8_t plen, uint16_t action, const void *
 {
 	struct dp_update u = upd(pl_sw.routes, action, params, len);
 
-	pl_switch_key_vrf_ip(u.key, vrf, ip4(dst));
+	pl_switch_key_vrf_ip(u.key, vrf, av_ip4(dst));
 	u.plen = plen;
 	return u;
 }
@@ -100,7 +86,7 @@ neigh(uint16_t vrf, const char *ip, uint16_t port, uint16_t vlan, uint8_t dlast)
 
 	memcpy(rw.smac, &dp_ports[port].mac, 6);
 	memcpy(u.params, &rw, sizeof(rw));
-	pl_switch_key_vrf_ip(u.key, vrf, ip4(ip));
+	pl_switch_key_vrf_ip(u.key, vrf, av_ip4(ip));
 	return u;
 }
 
@@ -122,14 +108,14 @@ write_all(struct dp_update *u, unsigned int n)
 static int
 setup(void)
 {
-	const struct sw_via via2 = { ip4("192.168.0.2") }, via3 = { ip4("192.168.0.3") },
-			    via5 = { ip4("192.168.0.5") }, via9 = { ip4("192.168.0.9") },
-			    v2nh = { ip4("172.16.0.2") };
-	const struct sw_ecmp ecmp = { .n = 2, .nh = { ip4("192.168.0.2"), ip4("192.168.0.4") } };
-	const struct sw_ecmp ecmp3 = { .n = 3, .nh = { ip4("192.168.0.2"), ip4("192.168.0.3"), ip4("192.168.0.5") } };
+	const struct sw_via via2 = { av_ip4("192.168.0.2") }, via3 = { av_ip4("192.168.0.3") },
+			    via5 = { av_ip4("192.168.0.5") }, via9 = { av_ip4("192.168.0.9") },
+			    v2nh = { av_ip4("172.16.0.2") };
+	const struct sw_ecmp ecmp = { .n = 2, .nh = { av_ip4("192.168.0.2"), av_ip4("192.168.0.4") } };
+	const struct sw_ecmp ecmp3 = { .n = 3, .nh = { av_ip4("192.168.0.2"), av_ip4("192.168.0.3"), av_ip4("192.168.0.5") } };
 	const struct sw_connected conn = { .bd = 100 };
 	const struct sw_rt_tunnel tun = { .tunnel = 7 };
-	struct sw_svi svi = { .ip = ip4("192.168.0.1"), .plen = 24 };
+	struct sw_svi svi = { .ip = av_ip4("192.168.0.1"), .plen = 24 };
 	struct dp_update u[64];
 	unsigned int n = 0;
 	int rc;
@@ -230,31 +216,18 @@ force(unsigned int impl)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx = &sctx;
+	struct dp_stage_ctx *ctx;
+	bool fast;
 
 	RTE_SET_USED(unused);
-	ctx->worker = 0;
-	ctx->stats = &stats;
-	ctx->n_extra = 0;
 	av_counts_before(&cnt);
-	dp_tables_reader_online(0);
-	ctx->root = dp_tables_root();
-	if (impl_cur != 0 && pl_switch_fast_routed(ctx, pkts, n, next)) {
-		fused_bursts++;
-		fused_pkts += n;
-		for (uint16_t i = 0; i < n; i++)
-			verdicts[next[i] == DP_NEXT_TX ? 0 : next[i] == DP_NEXT_PUNT ? 1 : DP_NEXT_IS_DROP(next[i]) ? 2 : 3]++;
-	} else {
-		if (impl_cur != 0) {
-			general_bursts++;
-			general_pkts += n;
-		}
+	ctx = av_ctx_begin(impl_cur, false);
+	fast = impl_cur != 0 && pl_switch_fast_routed(ctx, pkts, n, next);
+	if (!fast)
 		pl_switch_routed_general(ctx, pkts, n, next);
-	}
-	dp_tables_reader_offline(0);
+	av_ctx_end(ctx);
 	av_counts_after(&cnt, impl_cur, n);
-	for (uint16_t i = 0; i < ctx->n_extra; i++)   /* none: l2 floods, not these */
-		rte_pktmbuf_free(ctx->extra[i]);
+	av_tally_burst(&tally, impl_cur, fast, n, next);
 	return 0;
 }
 
@@ -365,11 +338,11 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 				break;
 			case 1:
 			case 2:
-				a = ip4(dsts[(r >> 16) % RTE_DIM(dsts)]);
+				a = av_ip4(dsts[(r >> 16) % RTE_DIM(dsts)]);
 				memcpy(ip + 16, &a, 4);
 				break;
 			case 3:
-				a = ip4(srcs[(r >> 16) % RTE_DIM(srcs)]);
+				a = av_ip4(srcs[(r >> 16) % RTE_DIM(srcs)]);
 				memcpy(ip + 12, &a, 4);
 				break;
 			case 4:
@@ -403,15 +376,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 static int
 report(void)
 {
-	printf("autoval: switch.routed: fused path took %llu bursts (%llu packets), the general path %llu "
-	       "(%llu packets); the fused path's packets: %llu out, %llu punted, %llu dropped, %llu to an "
-	       "edge\n", fused_bursts, fused_pkts, general_bursts, general_pkts, verdicts[0], verdicts[1],
-	       verdicts[2], verdicts[3]);
-	if (fused_bursts == 0) {
-		fprintf(stderr, "autoval: switch.routed: the fused path never ran: nothing was checked\n");
-		return -1;
-	}
-	return cnt.failed ? -1 : 0;
+	return av_tally_report(&tally, &cnt);
 }
 
 static const struct av_stage av_swfast = {

@@ -39,13 +39,8 @@
 #include "sw_state.h"
 
 static struct dp_cfg_port cfg[4];
-static struct dp_stage_ctx sctx;
-static struct dp_lcore_stats stats;
 static unsigned int impl_cur;
-static uint64_t now0, bursts;
-static unsigned long long fused_bursts, fused_pkts, general_bursts, general_pkts;
-/* what the fused path's packets came to: to the switch, out (answers), dropped, punted */
-static unsigned long long verdicts[4];
+static struct av_tally tally = { .stage = "upf.in+ul", .need = 1u << AV_EDGE | 1u << AV_DROPPED };
 
 /* ------------------------------------------------------------ set-up */
 
@@ -149,7 +144,6 @@ setup(void)
 		return -1;
 	/* a stage before this one may have written interfaces */
 	dp_table_clear((unsigned int)pl_sw.interfaces, NULL);
-	now0 = rte_rdtsc();
 	return av_table_write("upf.in+ul", updates, RTE_DIM(updates));
 }
 
@@ -172,50 +166,22 @@ force(unsigned int impl)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx = &sctx;
+	struct dp_stage_ctx *ctx;
+	bool fast;
 
 	RTE_SET_USED(unused);
-	/* the framework runs the general path on a burst, then a fast one:
-	 * both at the burst's time, the general one changing nothing */
-	if (impl_cur == 0)
-		bursts++;
-	ctx->worker = 0;
-	ctx->lcore = 0;
-	ctx->stats = &stats;
-	ctx->n_extra = 0;
-	ctx->now = now0 + bursts * 20000;
-	ctx->shadow = impl_cur == 0 ? (uint32_t)bursts : 0;
-	dp_tables_reader_online(0);
-	ctx->root = dp_tables_root();
-	if (impl_cur != 0 && pl_upf_in_fused(ctx, pkts, n, next)) {
-		fused_bursts++;
-		fused_pkts += n;
-		for (uint16_t i = 0; i < n; i++)
-			verdicts[DP_NEXT_IS_DROP(next[i]) ? 2 : next[i] == DP_NEXT_TX ? 1 : next[i] == DP_NEXT_PUNT ? 3 : 0]++;
-	} else {
-		if (impl_cur != 0) {
-			general_bursts++;
-			general_pkts += n;
-		}
+	/* the general path runs as a shadow walk, so that both see the same
+	 * meter buckets and answer tokens */
+	ctx = av_ctx_begin(impl_cur, true);
+	fast = impl_cur != 0 && pl_upf_in_fused(ctx, pkts, n, next);
+	if (!fast)
 		pl_upf_in_ul_general(ctx, pkts, n, next);
-	}
-	dp_tables_reader_offline(0);
-	for (uint16_t i = 0; i < ctx->n_extra; i++)
-		rte_pktmbuf_free(ctx->extra[i]);
+	av_ctx_end(ctx);
+	av_tally_burst(&tally, impl_cur, fast, n, next);
 	return 0;
 }
 
 /* ------------------------------------------------------------ inputs */
-
-static uint32_t
-ip4(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		abort();
-	return a.s_addr;
-}
 
 static void
 cksum(uint8_t *ip)
@@ -239,7 +205,7 @@ gpdu_of(const uint8_t *b, uint32_t len, uint32_t *l3, uint32_t *g, uint32_t *in)
 	if (len < off + 2 + 20 || b[off] != 0x08 || b[off + 1] != 0x00 || b[off + 2] != 0x45)
 		return false;
 	*l3 = off + 2;
-	if (b[*l3 + 9] != IPPROTO_UDP || memcmp(b + *l3 + 16, &(uint32_t){ ip4("192.0.2.20") }, 4) != 0)
+	if (b[*l3 + 9] != IPPROTO_UDP || memcmp(b + *l3 + 16, &(uint32_t){ av_ip4("192.0.2.20") }, 4) != 0)
 		return false;
 	*g = *l3 + 20 + 8;
 	if (len < *g + 8 || b[*g - 6] != 0x08 || b[*g - 5] != 0x68 || (b[*g] & 0xe0) != 0x20 || b[*g + 1] != 255)
@@ -302,16 +268,16 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 		case 3:
 		case 4:
 		case 5:
-			a = ip4(inner_dsts[(r >> 16) % RTE_DIM(inner_dsts)]);
+			a = av_ip4(inner_dsts[(r >> 16) % RTE_DIM(inner_dsts)]);
 			memcpy(b + in + 16, &a, 4);
 			break;
 		case 6:
 		case 7:
-			a = ip4(inner_srcs[(r >> 16) % RTE_DIM(inner_srcs)]);
+			a = av_ip4(inner_srcs[(r >> 16) % RTE_DIM(inner_srcs)]);
 			memcpy(b + in + 12, &a, 4);
 			break;
 		case 8:   /* rarely a martian outer source */
-			a = ip4(outer_srcs[(r >> 16) % ((r >> 24) % 8 == 0 ? RTE_DIM(outer_srcs) : 4)]);
+			a = av_ip4(outer_srcs[(r >> 16) % ((r >> 24) % 8 == 0 ? RTE_DIM(outer_srcs) : 4)]);
 			memcpy(b + l3 + 12, &a, 4);
 			break;
 		case 9:   /* the inner protocol and ports */
@@ -356,16 +322,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 static int
 report(void)
 {
-	printf("autoval: upf.in+ul: fused path took %llu bursts (%llu packets), the general path %llu "
-	       "(%llu packets); the fused path's packets: %llu to the switch, %llu out (answers, N9), %llu dropped, "
-	       "%llu punted\n", fused_bursts, fused_pkts, general_bursts, general_pkts, verdicts[0], verdicts[1],
-	       verdicts[2], verdicts[3]);
-	if (fused_bursts == 0 || verdicts[0] == 0 || verdicts[2] == 0) {
-		fprintf(stderr, "autoval: upf.in+ul: the fused path never ran, or never sent one on and "
-			"dropped another: nothing was checked\n");
-		return -1;
-	}
-	return 0;
+	return av_tally_report(&tally, NULL);
 }
 
 static const struct av_stage av_upfast = {

@@ -17,6 +17,7 @@
  * whose fast path takes bursts of one shape also gets MUTATIONS of each
  * input of that shape that keep it (av_stage.mutate_shaped), in a run on
  * one port, so that whole bursts are of it. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +37,7 @@
 #include "dp_tblrpc.h"
 #include "dp_log.h"
 #include "dp_meta.h"
+#include "dp_stats.h"
 
 #define AV_STAGES_MAX 16
 #define AV_FRAME_MAX 2048      /* longer inputs are cut here: the parsers read headers only */
@@ -381,6 +383,83 @@ av_counts_after(struct av_counts *c, unsigned int impl, uint16_t burst)
 			c->failed = true;
 		}
 	}
+}
+
+uint32_t
+av_ip4(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+struct dp_stage_ctx *
+av_ctx_begin(unsigned int impl, bool shadow)
+{
+	static struct dp_stage_ctx ctx;
+	static struct dp_lcore_stats stats;
+	static uint64_t now0, bursts;
+
+	if (now0 == 0)
+		now0 = rte_rdtsc();
+	if (impl == 0)
+		bursts++;
+	ctx.worker = 0;
+	ctx.lcore = 0;
+	ctx.stats = &stats;
+	ctx.n_extra = 0;
+	ctx.now = now0 + bursts * 20000;
+	ctx.shadow = impl == 0 && shadow ? (uint32_t)bursts : 0;
+	dp_tables_reader_online(0);
+	ctx.root = dp_tables_root();
+	return &ctx;
+}
+
+void
+av_ctx_end(struct dp_stage_ctx *ctx)
+{
+	dp_tables_reader_offline(0);
+	for (uint16_t i = 0; i < ctx->n_extra; i++)
+		rte_pktmbuf_free(ctx->extra[i]);
+	ctx->n_extra = 0;
+}
+
+void
+av_tally_burst(struct av_tally *t, unsigned int impl, bool fast, uint16_t n, const uint16_t *next)
+{
+	if (impl == 0)
+		return;
+	if (!fast) {
+		t->general_bursts++;
+		t->general_pkts += n;
+		return;
+	}
+	t->fast_bursts++;
+	t->fast_pkts += n;
+	for (uint16_t i = 0; i < n; i++)
+		t->v[next[i] == DP_NEXT_TX ? AV_OUT : next[i] == DP_NEXT_PUNT ? AV_PUNTED :
+		     DP_NEXT_IS_DROP(next[i]) ? AV_DROPPED : AV_EDGE]++;
+}
+
+int
+av_tally_report(const struct av_tally *t, const struct av_counts *c)
+{
+	bool short_of = false;
+
+	printf("autoval: %s: the fast path took %llu bursts (%llu packets), the general path %llu (%llu packets); "
+	       "the fast path's packets: %llu out, %llu punted, %llu dropped, %llu to an edge\n", t->stage,
+	       t->fast_bursts, t->fast_pkts, t->general_bursts, t->general_pkts, t->v[AV_OUT], t->v[AV_PUNTED],
+	       t->v[AV_DROPPED], t->v[AV_EDGE]);
+	for (unsigned int k = 0; k < AV_VERDICTS; k++)
+		short_of |= (t->need >> k & 1) && t->v[k] == 0;
+	if (t->fast_bursts == 0 || short_of) {
+		fprintf(stderr, "autoval: %s: the fast path never ran, or never gave every verdict it must: "
+			"nothing was checked\n", t->stage);
+		return -1;
+	}
+	return c != NULL && c->failed ? -1 : 0;
 }
 
 int
