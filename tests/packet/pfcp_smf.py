@@ -124,6 +124,8 @@ def node_id_str(i):
 class Smf:
     """One SMF: a UDP socket bound to `bind`, sending to the UPF at `upf` ((host, port))."""
 
+    T1 = 2.0   # seconds before an unanswered request is sent again (where asked to: retransmit)
+
     def __init__(self, upf, profile="free5gc", bind=None, rts=None, fqdn="smf.test.example"):
         if profile not in PROFILES:
             raise ValueError("profile: one of %s" % ", ".join(PROFILES))
@@ -184,7 +186,7 @@ class Smf:
         while self.recv(0.05)[0] is not None:
             pass
 
-    def request(self, msg, seq=None, timeout=2.0, want=None):
+    def request(self, msg, seq=None, timeout=2.0, want=None, retransmit=False):
         """Send PFCP message `msg` (a scapy message layer, or bytes sent as they are) with
         sequence number `seq`; the answer with that sequence number (other datagrams, such as
         the UPF's own heartbeats, are answered and skipped), or None."""
@@ -198,10 +200,17 @@ class Smf:
             b = bytes(self.wrap(msg, seq))
         self.send(b)
         deadline = time.monotonic() + timeout
+        # with retransmit, as a real SMF does: the request again every T1 while unanswered
+        # (TS 29.244 6.4; the UPF answers a retransmission from its cache), within the timeout
+        resend = time.monotonic() + (self.T1 if retransmit else timeout)
         while time.monotonic() < deadline:
-            p, raw, src = self.recv(max(0.01, deadline - time.monotonic()))
+            p, raw, src = self.recv(max(0.01, min(deadline, resend) - time.monotonic()))
             if p is None:
-                return None
+                if time.monotonic() >= deadline:
+                    return None
+                self.send(b)
+                resend = time.monotonic() + self.T1
+                continue
             if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ, SESS_REPORT_REQ, NODE_REPORT_REQ) and \
                     not (want and p.message_type in want):
                 self.answer(p, src)

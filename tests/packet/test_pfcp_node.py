@@ -235,7 +235,10 @@ def test_heartbeat_and_recovery_kept_across_restarts():
             with Sxcd(store=store) as cd:
                 with cd.smf() as smf:
                     seq = smf.next_seq()
-                    r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq)
+                    # the first request after each (re)start: a busy machine's sxcd may take
+                    # its time (a full run lost one at 2 s)
+                    r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq,
+                                    timeout=10, retransmit=True)
                     expect(r is not None, "heartbeat answered")
                     expect_eq((r.message_type, r.seq, r.S), (S.HEARTBEAT_RSP, seq, 0), "heartbeat response header")
                     got = S.ie(r, S.IE_RECOVERY).timestamp
