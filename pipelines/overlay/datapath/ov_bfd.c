@@ -243,9 +243,14 @@ ov_bfd_judge(struct ov_bfd *b, uint64_t now)
 	if (b->detect_at == 0 || now < b->detect_at)
 		return false;
 	b->detect_at = 0;
-	/* 6.8.1: a session timed out forgets the far end's discriminator */
+	/* 6.8.1: a session timed out forgets the far end's discriminator;
+	 * the far end's state is the last one it sent (bfd.RemoteSessionState),
+	 * Down once it went quiet, but an AdminDown it said stays: a far end
+	 * taken down by its operator may stop sending (6.8.16), and that is
+	 * what the operator here must see, not a failure */
 	b->remote_disc = 0;
-	b->remote_state = OV_BFD_DOWN;
+	if (b->remote_state != OV_BFD_ADMIN_DOWN)
+		b->remote_state = OV_BFD_DOWN;
 	down = b->state == OV_BFD_INIT || b->state == OV_BFD_UP;
 	if (down)
 		set_state(b, OV_BFD_DOWN, OV_BFD_DIAG_TIME_EXPIRED, now);

@@ -256,6 +256,11 @@ START_TEST(far_end_says)
 	ck_assert_int_eq(b.diag, OV_BFD_DIAG_NEIGHBOR_DOWN);
 	ck_assert(!ov_bfd_recv(&b, &p, now += MS));
 	ck_assert_int_eq(b.state, OV_BFD_DOWN);
+	/* then quiet past the Detection Time: its discriminator forgotten,
+	 * its AdminDown kept (what it last said, and why the path is down) */
+	ov_bfd_judge(&b, now += 1000 * MS);
+	ck_assert_uint_eq(b.remote_disc, 0);
+	ck_assert_int_eq(b.remote_state, OV_BFD_ADMIN_DOWN);
 	/* a Poll is answered by a Final at once, without the Poll bit */
 	p = pkt(OV_BFD_DOWN, OV_BFD_F_POLL, 9, 7, 50000, 50000);
 	ov_bfd_recv(&b, &p, now += MS);
@@ -284,6 +289,11 @@ START_TEST(far_end_says)
 	ov_bfd_reconfig(&b, &c, now);
 	ck_assert(ov_bfd_due(&b, now, 0, &out));
 	ck_assert(out.flags & OV_BFD_F_POLL);
+	/* an Up far end gone quiet: Down, and so is what it is taken to be */
+	p = pkt(OV_BFD_UP, 0, 9, 7, 50000, 50000);
+	ov_bfd_recv(&b, &p, now += MS);
+	ck_assert(ov_bfd_judge(&b, now += 1000 * MS));
+	ck_assert_int_eq(b.remote_state, OV_BFD_DOWN);
 }
 END_TEST
 
