@@ -47,7 +47,6 @@ struct memo_worker {
 
 struct dp_memo {
 	unsigned int table, key_len, slot_size, mask, min_hit_pct, workers;
-	bool count;                      /* its lookups count (dp_memo_no_count) */
 	struct memo_worker w[];
 };
 
@@ -70,7 +69,6 @@ dp_memo_create(unsigned int table, unsigned int slots, unsigned int min_hit_pct,
 	m->mask = slots - 1;
 	m->min_hit_pct = min_hit_pct;
 	m->workers = workers;
-	m->count = true;
 	for (unsigned int w = 0; w < workers; w++) {
 		m->w[w].backoff = BACKOFF_MIN;
 		if ((m->w[w].slots = rte_zmalloc("dp_memo_slots", (size_t)slots * m->slot_size,
@@ -80,12 +78,6 @@ dp_memo_create(unsigned int table, unsigned int slots, unsigned int min_hit_pct,
 		}
 	}
 	return m;
-}
-
-void
-dp_memo_no_count(struct dp_memo *m)
-{
-	m->count = false;
 }
 
 void
@@ -191,19 +183,19 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	uint64_t stamp, hit = 0, missed = 0, mhit;
 
 	if (worker >= m->workers || n == 0)
-		return dp_table_lookup(root, m->count ? worker : DP_WORKER_NONE, m->table, keys, n, out);
+		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	w = &m->w[worker];
 	if (w->off != 0) {
 		w->off--;
 		w->bypassed += n;
-		return dp_table_lookup(root, m->count ? worker : DP_WORKER_NONE, m->table, keys, n, out);
+		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	}
 	/* read before the lookups: what they fill is no newer than this (0:
 	 * a dataplane-atomic write swapped the root since this walk read it);
 	 * an empty table's lookup costs less than a probe */
 	stamp = dp_table_memo_stamp(root, dp_table_version(m->table));
 	if (unlikely(stamp == 0) || dp_table_entries(m->table) == 0)
-		return dp_table_lookup(root, m->count ? worker : DP_WORKER_NONE, m->table, keys, n, out);
+		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	len = m->key_len;
 	/* the slots are keyed by what the rules look at: a site's many
 	 * flows of few classes share few slots */
@@ -220,7 +212,7 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	}
 	/* a mask read while it changed is no key: no memo this burst */
 	if (care != NULL && !dp_table_care_held(root, m->table, seq))
-		return dp_table_lookup(root, m->count ? worker : DP_WORKER_NONE, m->table, keys, n, out);
+		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	for (unsigned int i = 0; i < n; i++) {
 		struct slot *x = s[i];
 
@@ -244,9 +236,9 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 		}
 		used[u]->n = 0;
 	}
-	if (nh && m->count)
+	if (nh)
 		dp_table_count_hits(worker, m->table, he, hc, nh);
-	if (missed && m->count)
+	if (missed)
 		dp_table_count_misses(worker, m->table, missed);
 	w->probes += n;
 	w->hits += n - nm;
@@ -256,7 +248,7 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 		judge(m, w);
 	if (nm == 0)
 		return hit;
-	mhit = dp_table_lookup(root, m->count ? worker : DP_WORKER_NONE, m->table, mk, nm, me);
+	mhit = dp_table_lookup(root, worker, m->table, mk, nm, me);
 	for (unsigned int j = 0; j < nm; j++) {
 		out[mi[j]] = me[j];
 		hit |= (mhit >> j & 1) << mi[j];

@@ -33,9 +33,6 @@ struct dp_memo_stats {
 struct dp_memo *dp_memo_create(unsigned int table, unsigned int slots, unsigned int min_hit_pct,
 			       unsigned int workers);
 void dp_memo_free(struct dp_memo *m);
-/* A memo of lookups that count nothing (a destination's: an fdb hit
- * means "seen as a source"): its hits and misses neither. */
-void dp_memo_no_count(struct dp_memo *m);
 
 /* dp_table_lookup(root, worker, table, keys, n, out) through the memo:
  * the same out[] and hit mask, counted the same. A worker outside the

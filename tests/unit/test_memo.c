@@ -352,35 +352,6 @@ START_TEST(adaptive_bypass)
 }
 END_TEST
 
-/* A memo of lookups that count nothing (dp_memo_no_count): the lookups'
- * answers, and neither the entries' hits nor the table's counts move. */
-START_TEST(no_count)
-{
-	static struct flow f[200];
-	struct dp_memo *m = dp_memo_create(t_acl, 1024, 0, 1);
-	struct dp_table_counts c0, c1;
-	struct dp_memo_stats st;
-	uint64_t h0[64], h1[64];
-
-	ck_assert_ptr_nonnull(m);
-	dp_memo_no_count(m);
-	ck_assert_int_eq(rules(40), 0);
-	flows(f, RTE_DIM(f));
-	entry_hits(h0, 64);
-	c0 = dp_table_counts(t_acl);
-	run(m, f, RTE_DIM(f), 20000, false);
-	entry_hits(h1, 64);
-	c1 = dp_table_counts(t_acl);
-	ck_assert_uint_eq(c1.hits, c0.hits);
-	ck_assert_uint_eq(c1.misses, c0.misses);
-	for (unsigned int p = 0; p < 64; p++)
-		ck_assert_uint_eq(h1[p], h0[p]);
-	dp_memo_stats(m, &st);
-	ck_assert_uint_gt(st.hits, 15000);
-	dp_memo_free(m);
-}
-END_TEST
-
 /* Rules that look at the protocol and the destination's /24 only (every
  * port): thousands of flows with random sources and ports fall into a few
  * slots, each answer the lookup's. A rule on ports makes the ports count
@@ -535,7 +506,6 @@ suite(void)
 	tcase_add_test(tc, counts_as_lookups);
 	tcase_add_test(tc, write_takes_effect);
 	tcase_add_test(tc, adaptive_bypass);
-	tcase_add_test(tc, no_count);
 	tcase_add_test(tc, care_mask_shares_slots);
 	tcase_add_test(tc, care_mask_torture);
 	suite_add_tcase(s, tc);

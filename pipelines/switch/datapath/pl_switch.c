@@ -321,7 +321,7 @@ sw_init(unsigned int workers)
 	    dp_table_param_off(pl_sw.flood, 0, 1 + SW_FLOOD_TUNNELS) != offsetof(struct sw_flood, more))
 		return -EINVAL;
 	if ((rc = pl_switch_learn_init(workers)) < 0 || (rc = pl_switch_guard_init()) < 0 ||
-	    (rc = pl_switch_nexthop_init()) < 0 || (rc = sw_ingress_init(workers)) < 0 || (rc = sw_l2_init(workers)) < 0 ||
+	    (rc = pl_switch_nexthop_init()) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ATTACH, offsetof(struct sw_attach, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_ROUTED, offsetof(struct sw_attach, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_sw.interfaces, SW_IF_HOST, offsetof(struct sw_attach, meter))) < 0)
@@ -346,8 +346,6 @@ static void
 sw_fini(void)
 {
 	sw_hold_fini();
-	sw_l2_fini();
-	sw_ingress_fini();
 	pl_switch_nexthop_fini();
 	pl_switch_learn_fini();
 }

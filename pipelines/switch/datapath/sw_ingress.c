@@ -25,30 +25,8 @@
 #include "dp_fastcheck.h"
 #include "qos_api.h"
 #include "dp_table.h"
-#include "dp_memo.h"
 #include "dp_port.h"
 #include "dp_stats.h"
-
-/* Each worker's memo of the sources' fdb lookups (dp_memo.h): a bridge
- * domain's stations are few and send again and again; a domain of very
- * many turns it off. */
-#define SRC_MEMO_SLOTS 1024
-#define SRC_MEMO_MIN_HIT_PCT 50
-static struct dp_memo *src_memo;
-
-int
-sw_ingress_init(unsigned int workers)
-{
-	src_memo = dp_memo_create((unsigned int)pl_sw.fdb, SRC_MEMO_SLOTS, SRC_MEMO_MIN_HIT_PCT, workers);
-	return src_memo != NULL ? 0 : -ENOMEM;
-}
-
-void
-sw_ingress_fini(void)
-{
-	dp_memo_free(src_memo);
-	src_memo = NULL;
-}
 
 static inline uint16_t
 in_vid(const struct dp_meta *md)
@@ -201,7 +179,7 @@ pl_switch_ingress_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint
 	if (nl == 0)
 		return cont;
 	/* Learning: the source lookup counts hits, which is what ageing watches. */
-	hit = dp_memo_lookup(src_memo, ctx->root, dp_ctx_count(ctx), kp, nl, e);
+	hit = dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.fdb, kp, nl, e);
 	for (unsigned int j = 0; j < nl; j++) {
 		struct dp_meta *md = dp_meta(pkts[lidx[j]]);
 		struct sw_learn_ev ev;

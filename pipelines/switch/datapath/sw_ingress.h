@@ -4,9 +4,6 @@
 
 #include <stdint.h>
 #include "dp_feature.h"
-/* The workers' memo of source lookups (after the tables exist): 0 or -ENOMEM. */
-int sw_ingress_init(unsigned int workers);
-void sw_ingress_fini(void);
 uint16_t pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				 uint16_t *next);
 /* The same without the routed port's fused path (sw_fast.c). */

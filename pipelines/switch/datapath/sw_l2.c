@@ -16,33 +16,8 @@
 #include "sw_l3v6.h"
 #include "sw_rewrite.h"
 #include "dp_table.h"
-#include "dp_memo.h"
 #include "dp_port.h"
 #include "dp_stats.h"
-
-/* Each worker's memo of the destinations' fdb lookups, which count
- * nothing (an fdb hit means "seen as a source"): a domain's busy
- * destinations are few; a domain of very many turns it off. */
-#define DST_MEMO_SLOTS 1024
-#define DST_MEMO_MIN_HIT_PCT 50
-static struct dp_memo *dst_memo;
-
-int
-sw_l2_init(unsigned int workers)
-{
-	dst_memo = dp_memo_create((unsigned int)pl_sw.fdb, DST_MEMO_SLOTS, DST_MEMO_MIN_HIT_PCT, workers);
-	if (dst_memo == NULL)
-		return -ENOMEM;
-	dp_memo_no_count(dst_memo);
-	return 0;
-}
-
-void
-sw_l2_fini(void)
-{
-	dp_memo_free(dst_memo);
-	dst_memo = NULL;
-}
 
 static inline int
 is_arp_request(struct rte_mbuf *m, const struct dp_meta *md, uint32_t *tip)
@@ -295,7 +270,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	if (k == 0)
 		return 0;
 	/* destination lookups do not count: hits mean "seen as a source" */
-	hit = dp_memo_lookup(dst_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
+	hit = dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.fdb, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);

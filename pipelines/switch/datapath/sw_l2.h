@@ -5,9 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "dp_feature.h"
-/* The workers' memo of destination lookups (after the tables exist): 0 or -ENOMEM. */
-int sw_l2_init(unsigned int workers);
-void sw_l2_fini(void);
 uint16_t pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* For a frame to a group MAC (l2, a routed port in ingress): is it an ARP
