@@ -66,17 +66,20 @@ class Sxcd:
                "--token-file", self.token_file] + self.extra
         with open(self.token_file, "w") as f:
             f.write(self.token + "\n")
+        seen = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        # ready once it says so: its REST port takes connections before N4 is bound, and a
+        # request sent in between is lost (an SMF would retransmit it)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
-            try:
-                socket.create_connection(("127.0.0.1", self.http), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.03)
-        raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+            with open(self.log, "rb") as f:
+                f.seek(seen)
+                if b"INFO: ready: " in f.read():
+                    return self
+            time.sleep(0.03)
+        raise T.TestFailure("sxcd did not get ready: %s" % self.logtail())
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is not None and self.proc.poll() is None:
