@@ -131,17 +131,24 @@ class Sxcd:
         cmd += self.auth_args()
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
+        seen = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        # ready once its REST port takes connections and it says so: REST listens before
+        # the features' services (N4) start, and a PFCP request sent in between is lost
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
             try:
                 self.in_ns(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close())
-                return self
+                with open(self.log, "rb") as f:
+                    f.seek(seen)
+                    if b"INFO: ready: " in f.read():
+                        return self
             except OSError:
-                time.sleep(0.05)
-        raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
+                pass
+            time.sleep(0.05)
+        raise T.TestFailure("sxcd did not get ready: %s" % self.logtail())
 
     def auth_args(self):
         """--token-file with the token written to it, or --insecure-no-auth."""
