@@ -1048,6 +1048,8 @@ SCENARIOS = {
                      "computed)" % (60 + VX_OUTER + 20)),
     "vxlan6_decap": (gen_vxlan6_decap, "vxlan_decap over an IPv6 underlay (%d B in, the UDP checksum "
                      "verified)" % (60 + VX_OUTER + 20)),
+    "l3_routed_meter": (with_meter(gen_l3_routed, "p0"), "64 B, {flows} flows routed over %d /24 routes via %d "
+                        "next hops, in through a routed port metered by an RFC 4115 meter" % (N_ROUTES, N_NEXTHOPS)),
     "l3_meter": (with_meter(gen_l3, "p0"), "64 B, {flows} flows routed over %d /24 routes via %d next hops, "
                  "an RFC 4115 meter on the ingress interface" % (N_ROUTES, N_NEXTHOPS)),
     "vxlan_encap_meter": (with_meter(gen_vxlan_encap, "p0"), "64 B inner, {flows} flows to %d remote MACs behind "

@@ -34,9 +34,10 @@
 #   sched    pipeline switch: 8 slices (VLANs) x 64 pipes (63 VDN classes
 #            each, vdns) of an rte_sched on p1 (10 Gbit/s, 1.2 Gbit/s per
 #            slice): classification, enqueue and dequeue on the one worker
-#   l3_meter, vxlan_encap_meter  l3 and vxlan_encap with an RFC 4115 meter
-#            on the ingress interface (10 Gbit/s, red passed): the cost of
-#            metering over the scenario without it
+#   l3_meter, l3_routed_meter, vxlan_encap_meter  l3, l3_routed and
+#            vxlan_encap with an RFC 4115 meter on the ingress interface
+#            (10 Gbit/s, red passed): the cost of metering over the
+#            scenario without it
 #   upf_ul   pipeline n3 upf + n6 switch: G-PDUs of 65536 sessions from 4 gNBs
 #            (UL container) -> decap, session, app, fwd_n6, slice meter, URR,
 #            routed to the DN gateway -> sink
@@ -187,6 +188,8 @@ scenario_setup() {
         DESC="64 B inner (110 B out), $FLOWS flows to 64 remote MACs behind 2 tunnels (static fdb), 4 classes entries, balance/failover policies over 2 static paths per tunnel, VXLAN encap, static underlay neighbour" ;;
     l3_meter) scenario_setup l3; CHECK_TABLES=$CHECK_TABLES,meter_profiles OVS=0
         DESC="$DESC, an RFC 4115 meter on the ingress interface (10 Gbit/s, red passed: all colored and counted)" ;;
+    l3_routed_meter) scenario_setup l3_routed; CHECK_TABLES=$CHECK_TABLES,meter_profiles
+        DESC="$DESC, an RFC 4115 meter on the routed port's interface (10 Gbit/s, red passed: all colored and counted)" ;;
     vxlan_encap_meter) scenario_setup vxlan_encap; CHECK_TABLES=$CHECK_TABLES,meter_profiles
         DESC="$DESC, an RFC 4115 meter on the slice's ingress interface (10 Gbit/s, red passed)" ;;
     sched) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,bd_ports,vdns~; OVS=0
@@ -246,7 +249,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""

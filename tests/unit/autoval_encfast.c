@@ -4,8 +4,10 @@
  * as pl_overlay_encap_burst does). The real qos, switch and overlay
  * features are set up as sxdp would (their init), their tables written
  * through table.write as sxcd writes them: VXLAN and GENEVE tunnels, an
- * L3 one (a router MAC), one of another slice and a metered one (which
- * the fast path leaves to the general path), one that does not exist;
+ * L3 one (a router MAC), one of another slice, two metered ones (one
+ * meter passes all, the other drops all: its buckets are shallower than
+ * any frame, so neither path's answer hangs on the buckets the other
+ * left), one that does not exist;
  * classes by ports and DSCP, by a destination mask and by DSCP alone;
  * balance, failover and missing policies (a class that falls back to
  * class 0, a tunnel with none: its own path); static paths over IPv4 and
@@ -47,7 +49,8 @@ static unsigned int impl_cur;
 static struct av_tally tally = { .stage = "overlay.encap", .need = 1u << AV_OUT | 1u << AV_PUNTED | 1u << AV_DROPPED };
 
 /* the tables a burst counts in: what the two paths must count alike */
-static struct av_counts cnt = { .stage = "overlay.encap", .n = 6, .name = { "tunnels", "classes", "policies", "paths", "neigh", "neigh6" } };
+static struct av_counts cnt = { .stage = "overlay.encap", .n = 7,
+				 .name = { "tunnels", "classes", "policies", "paths", "neigh", "neigh6", "meter_profiles" } };
 
 /* ------------------------------------------------------------ set-up */
 
@@ -64,10 +67,13 @@ static struct av_counts cnt = { .stage = "overlay.encap", .n = 6, .name = { "tun
 
 /* The tables as sxcd writes them: one table.write of these updates. */
 static const char *const updates[] = {
-	/* a meter that never runs out: the general path meters a burst once
-	 * for the reference, once more where the fast path declines */
+	/* a meter that never runs out (both paths meter each burst), and
+	 * one that never has a frame's worth (red, dropped) */
 	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":7},\"action\":\"rfc4115\","
 	"\"params\":{\"cir\":100000000000,\"cbs\":4000000000,\"eir\":100000000000,\"ebs\":4000000000}}",
+	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":8},\"action\":\"rfc4115\","
+	"\"params\":{\"cir\":8000,\"cbs\":1,\"eir\":0,\"ebs\":0}}",
+	"{\"type\":\"insert\",\"table\":\"meter_colors\",\"match\":{\"meter\":8,\"color\":2},\"action\":\"drop\"}",
 	"{\"type\":\"insert\",\"table\":\"neigh\",\"match\":{\"vrf\":100,\"ip\":\"198.18.0.1\"},\"action\":\"rewrite\","
 	"\"params\":{\"port\":\"p1\",\"vlan\":0,\"dmac\":\"02:00:00:00:ff:fe\",\"smac\":\"02:00:00:00:ff:01\"}}",
 	"{\"type\":\"insert\",\"table\":\"neigh6\",\"match\":{\"vrf\":100,\"ip\":\"2001:db8:18::1\"},"
@@ -86,6 +92,7 @@ static const char *const updates[] = {
 	TUNNEL(5, "vxlan", 1, 4, 64, 10, 0, ",\"rmac\":\"02:00:00:00:05:fe\""),
 	TUNNEL(6, "vxlan", 2, 1, 64, 64, 0, ""),
 	TUNNEL(7, "vxlan", 1, 2, 64, 64, 0, ",\"meter\":7"),
+	TUNNEL(8, "geneve", 1, 1, 64, 64, 0, ",\"meter\":8"),
 	"{\"type\":\"insert\",\"table\":\"classes\",\"match\":{\"slice\":1,\"proto\":{\"value\":17,\"mask\":255},"
 	"\"dport\":{\"min\":16384,\"max\":32767},\"dscp\":{\"value\":46,\"mask\":63}},\"action\":\"class\","
 	"\"params\":{\"class\":1},\"priority\":40}",
@@ -130,6 +137,7 @@ setup(void)
 	cnt.table[3] = pl_ov.paths;
 	cnt.table[4] = pl_sw.neigh;
 	cnt.table[5] = pl_sw.neigh6;
+	cnt.table[6] = dp_table_by_name("meter_profiles");
 	return av_table_write("overlay.encap", updates, RTE_DIM(updates));
 }
 
@@ -151,7 +159,7 @@ force(unsigned int impl)
 
 /* The frame's tunnel, as the switch's fdb would have it: by its
  * destination MAC's last byte; mostly the fast path's four. */
-static const uint32_t tunnels[] = { 2, 2, 2, 3, 3, 4, 5, 5, 2, 3, 6, 7, 99 };
+static const uint32_t tunnels[] = { 2, 2, 2, 3, 3, 4, 5, 5, 2, 3, 6, 7, 8, 99 };
 
 static bool
 prepare(struct rte_mbuf *m)
@@ -213,7 +221,7 @@ mutate_shaped(uint8_t *b, uint32_t len, uint32_t cap)
 		switch ((r >> 8) % 8) {
 		case 0:
 		case 1:   /* the tunnel: mostly the fast path's */
-			b[5] = (uint8_t)((r >> 16) % 16 == 0 ? (r >> 20) : (const uint8_t[]){ 0, 3, 5, 6 }[(r >> 20) % 4]);
+			b[5] = (uint8_t)((r >> 16) % 16 == 0 ? (r >> 20) : (const uint8_t[]){ 0, 3, 5, 6, 11, 12 }[(r >> 20) % 6]);
 			break;
 		case 2:
 			b[l3 + 1] = (uint8_t)(dscps[(r >> 16) % RTE_DIM(dscps)] << 2 | ((r >> 24) & 3));

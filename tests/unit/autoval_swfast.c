@@ -7,9 +7,12 @@
  * real qos and switch features are set up as sxdp would (their init), on
  * four ports with tables written here: routed ports into three VRFs with
  * routes of every action, resolved, unresolved and VLAN next hops, a small
- * MTU, attached and unknown interfaces; no qos classes. Beside the
- * packets, each burst's table hit counts must agree, and the fused path
- * must have taken bursts (a check that never runs is no check). */
+ * MTU, attached and unknown interfaces; no qos classes; meters on some
+ * routed interfaces, one that passes all and one that drops all (its
+ * buckets shallower than any frame: the two paths' answers do not hang on
+ * the buckets the other left). Beside the packets, each burst's table hit
+ * counts must agree, and the fused path must have taken bursts (a check
+ * that never runs is no check). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,8 @@
 static const struct rte_ether_addr rmac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
 /* the tables a burst counts hits in: what the two paths must count alike */
-static struct av_counts cnt = { .stage = "switch.routed", .n = 4, .name = { "interfaces", "routes", "nexthops", "neigh" } };
+static struct av_counts cnt = { .stage = "switch.routed", .n = 5,
+				 .name = { "interfaces", "routes", "nexthops", "neigh", "meter_profiles" } };
 
 static unsigned int impl_cur;
 static struct av_tally tally = { .stage = "switch.routed", .need = 0 };
@@ -59,9 +63,9 @@ upd(int table, uint16_t action, const void *params, size_t plen)
 }
 
 static struct dp_update
-iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t slice, uint16_t bd)
+iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t slice, uint16_t bd, uint32_t meter)
 {
-	const struct sw_attach a = { .slice = slice, .bd = bd };
+	const struct sw_attach a = { .slice = slice, .bd = bd, .meter = meter };
 	struct dp_update u = upd(pl_sw.interfaces, action, &a, action == SW_IF_DROP ? 0 : sizeof(a));
 
 	sw_key_store(u.key, (uint64_t)rte_cpu_to_be_16(port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
@@ -105,6 +109,16 @@ write_all(struct dp_update *u, unsigned int n)
 	return 0;
 }
 
+/* The interfaces' meters (ids other stages leave alone): 11 never runs
+ * out, 12 never has a frame's worth (red, dropped). */
+static const char *const meters[] = {
+	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":11},\"action\":\"rfc4115\","
+	"\"params\":{\"cir\":100000000000,\"cbs\":4000000000,\"eir\":100000000000,\"ebs\":4000000000}}",
+	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":12},\"action\":\"rfc4115\","
+	"\"params\":{\"cir\":8000,\"cbs\":1,\"eir\":0,\"ebs\":0}}",
+	"{\"type\":\"insert\",\"table\":\"meter_colors\",\"match\":{\"meter\":12,\"color\":2},\"action\":\"drop\"}",
+};
+
 static int
 setup(void)
 {
@@ -128,6 +142,9 @@ setup(void)
 	cnt.table[1] = pl_sw.routes;
 	cnt.table[2] = pl_sw.nexthops;
 	cnt.table[3] = pl_sw.neigh;
+	cnt.table[4] = dp_table_by_name("meter_profiles");
+	if (av_table_write("switch.routed", meters, RTE_DIM(meters)) != 0)
+		return -1;
 	/* what rx leaves: the parser's general path (its implementations
 	 * agree: the parse stage says so) */
 	if (dp_parse_impl_set(DP_PARSE_GENERAL) != 0)
@@ -147,21 +164,23 @@ setup(void)
 	 * on the 4 ports: mostly routed (VRFs 1 and 2, and 3 without routes),
 	 * some attached (a bridge domain: the general path alone, learning),
 	 * dropped, and none */
-	u[n++] = iface(0, 0, SW_IF_ROUTED, 1, 100);
-	u[n++] = iface(0, 10, SW_IF_ROUTED, 1, 110);
-	u[n++] = iface(0, 100, SW_IF_ROUTED, 1, 140);
-	u[n++] = iface(0, 4094, SW_IF_ATTACH, 1, 5);
-	u[n++] = iface(1, 0, SW_IF_ROUTED, 2, 200);
-	u[n++] = iface(1, 10, SW_IF_ROUTED, 2, 210);
-	u[n++] = iface(1, 100, SW_IF_ROUTED, 1, 120);
-	u[n++] = iface(1, 4094, SW_IF_ROUTED, 2, 220);
-	u[n++] = iface(2, 0, SW_IF_ATTACH, 1, 5);
-	u[n++] = iface(2, 10, SW_IF_ROUTED, 1, 130);
-	u[n++] = iface(2, 100, SW_IF_ROUTED, 3, 310);
-	u[n++] = iface(2, 4094, SW_IF_ROUTED, 1, 150);
-	u[n++] = iface(3, 0, SW_IF_ROUTED, 3, 300);
-	u[n++] = iface(3, 10, SW_IF_DROP, 0, 0);
-	u[n++] = iface(3, 4094, SW_IF_ROUTED, 1, 160);
+	u[n++] = iface(0, 0, SW_IF_ROUTED, 1, 100, 0);
+	u[n++] = iface(0, 10, SW_IF_ROUTED, 1, 110, 11);
+	u[n++] = iface(0, 100, SW_IF_ROUTED, 1, 140, 0);
+	u[n++] = iface(0, 4094, SW_IF_ATTACH, 1, 5, 0);
+	u[n++] = iface(1, 0, SW_IF_ROUTED, 2, 200, 11);
+	u[n++] = iface(1, 10, SW_IF_ROUTED, 2, 210, 0);
+	u[n++] = iface(1, 100, SW_IF_ROUTED, 1, 120, 0);
+	u[n++] = iface(1, 4094, SW_IF_ROUTED, 2, 220, 0);
+	u[n++] = iface(2, 0, SW_IF_ATTACH, 1, 5, 0);
+	u[n++] = iface(2, 10, SW_IF_ROUTED, 1, 130, 0);
+	u[n++] = iface(2, 100, SW_IF_ROUTED, 3, 310, 0);
+	u[n++] = iface(2, 4094, SW_IF_ROUTED, 1, 150, 12);
+	u[n++] = iface(3, 0, SW_IF_ROUTED, 3, 300, 0);
+	u[n++] = iface(3, 10, SW_IF_DROP, 0, 0, 0);
+	u[n++] = iface(3, 4094, SW_IF_ROUTED, 1, 160, 0);
+	/* (0, 10) and (1, 0) metered by 11, which passes everything, (2,
+	 * 4094) by 12, which drops everything */
 	/* the routed port's addresses (ARP for them, connected) */
 	memcpy(svi.mac, &rmac, 6);
 	u[n] = upd(pl_sw.svi, 0, &svi, sizeof(svi));

@@ -8,8 +8,9 @@
  * direct-mapped caches, good while the versions of the tables they hold
  * are their stamp (dp_table_memo_stamp), as the memos are. What a cache
  * stood for is counted as the general path's lookups count (per entry,
- * hits and misses), per slot and burst. The outer headers, the MTU checks
- * and the verdicts are the general path's own functions. */
+ * hits and misses), per slot and burst. The tunnels' meters, the outer
+ * headers, the MTU checks and the verdicts are the general path's own
+ * functions. */
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -20,6 +21,7 @@
 #include "ov_path.h"
 #include "ov_sa.h"
 #include "sw_api.h"
+#include "qos_api.h"
 #include "dp_fastcheck.h"
 #include "dp_flowkey.h"
 #include "dp_memo.h"
@@ -158,9 +160,10 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	uint8_t ckeys[DP_LOOKUP_BURST][DP_FK_ROOM] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *te[DP_LOOKUP_BURST], *ce[DP_LOOKUP_BURST];
-	uint32_t ids[DP_LOOKUP_BURST], ones[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST], ones[DP_LOOKUP_BURST], mid[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST], midx[DP_LOOKUP_BURST];
 	struct fc_slot *used[2][DP_LOOKUP_BURST * 2];
-	unsigned int nu[2] = { 0, 0 };
+	unsigned int nu[2] = { 0, 0 }, k = 0, nm = 0;
 	struct ov_path_ctr *ctr = unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker];
 	struct ov_pins *pins = ov_path_pins[ctx->worker];
 	struct fc_cache *c = &fc[ctx->worker];
@@ -173,29 +176,40 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 
 	if (unlikely(n == 0 || n > DP_LOOKUP_BURST || stamp == 0 || ctx->worker >= DP_WORKERS_MAX))
 		return false;
-	/* the shape: a tunnel of the frame's slice, no meter on it */
+	/* the shape: a tunnel of the frame's slice */
 	for (uint16_t i = 0; i < n; i++)
 		ids[i] = dp_meta(pkts[i])->tunnel;
 	dp_table_lookup_ids(ctx->root, DP_WORKER_NONE, pl_ov.tunnels, ids, n, te);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct ov_tunnel *t = (const struct ov_tunnel *)te[i]->params;
 
-		if (te[i]->action == OV_TUNNEL_NONE || t->slice != dp_meta(pkts[i])->slice || t->meter != 0)
+		if (te[i]->action == OV_TUNNEL_NONE || t->slice != dp_meta(pkts[i])->slice)
 			return false;
 		ones[i] = 1;
+		next[i] = DP_NEXT_CONTINUE;
+		if (t->meter != 0) {
+			midx[nm] = i;
+			mid[nm++] = t->meter;
+		}
 	}
-	/* taken: from here on, counted as the general path counts */
+	/* taken: from here on, counted as the general path counts; the
+	 * tunnels' meters first, before any work on what they drop */
 	dp_table_count_hits(w, (unsigned int)pl_ov.tunnels, te, ones, n);
-	for (uint16_t i = 0; i < n; i++) {
-		dp_flowkey(ckeys[i], pl_ov_class_off, pkts[i], dp_meta(pkts[i]));
-		kp[i] = ckeys[i];
-	}
-	dp_memo_lookup(ov_encap_class_memo, ctx->root, w, kp, n, ce);
-	for (uint16_t i = 0; i < n; i++) {
+	if (nm)
+		pl_qos_meter(ctx, pkts, midx, nm, mid, next);
+	for (uint16_t i = 0; i < n; i++)
+		if (likely(next[i] == DP_NEXT_CONTINUE)) {
+			dp_flowkey(ckeys[k], pl_ov_class_off, pkts[i], dp_meta(pkts[i]));
+			kp[k] = ckeys[k];
+			idx[k++] = i;
+		}
+	dp_memo_lookup(ov_encap_class_memo, ctx->root, w, kp, k, ce);
+	for (unsigned int j = 0; j < k; j++) {
+		uint16_t i = idx[j];
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
 		const struct ov_tunnel *t = (const struct ov_tunnel *)te[i]->params;
-		uint16_t class = ce[i]->action == OV_CLASS ? ((const struct ov_class *)ce[i]->params)->class : 0;
+		uint16_t class = ce[j]->action == OV_CLASS ? ((const struct ov_class *)ce[j]->params)->class : 0;
 		struct fc_slot *s = slot(ctx, w, c->pol, true, ids[i] << 8 | class, stamp, (uint16_t)ids[i], class,
 					 used[0], &nu[0]);
 		uint32_t pid = ov_encap_pick(ctx, s->two ? s->e2 : s->e, t, md->hash, pins, tick), mtu, over;

@@ -18,7 +18,7 @@ void ov_encfast_init(void);
 uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* The burst, taken whole (true) when every frame goes into a tunnel of
- * its slice without a meter; else nothing done (false). Never called
+ * its slice (metered or not); else nothing done (false). Never called
  * while any path is encrypted (ov_sa_any). */
 bool pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 

@@ -1,12 +1,12 @@
 /* Fused path of a routed port: its frames skip learning and the fdb, so
- * for the common burst (one interface, IPv4 to the port's own MAC) what
- * switch.ingress then switch.l3 do is one pass here, with no node hop and
- * no second walk over the burst's metadata. It decides first, reading
- * only, whether the burst is of that shape; then it does what the general
- * path does in the same order (the interface's counts, the slice and
- * switch fields, qos classification, L3's own checks and routing, which
- * are sw_l3.c's very functions), so the only thing of its own is that
- * decision. */
+ * for the common burst (one interface, metered or not, IPv4 to the port's
+ * own MAC) what switch.ingress then switch.l3 do is one pass here, with no
+ * node hop and no second walk over the burst's metadata. It decides
+ * first, reading only, whether the burst is of that shape; then it does
+ * what the general path does in the same order (the interface's counts,
+ * the slice and switch fields, qos classification, the interface's meter,
+ * L3's own checks and routing, which are sw_l3.c's very functions), so
+ * the only thing of its own is that decision. */
 #include <string.h>
 
 #include <rte_ether.h>
@@ -51,7 +51,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
 	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
 	a = (const struct sw_attach *)e->params;
-	if (e->action != SW_IF_ROUTED || a->meter != 0)
+	if (e->action != SW_IF_ROUTED)
 		return false;
 	in.slice = a->slice;
 	in.bd = a->bd;
@@ -90,7 +90,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	/* 2: what switch.ingress does: n lookups of one entry, the slice and
 	 * switch fields, qos's classes */
 	dp_table_count_hits(dp_ctx_count(ctx), pl_sw.interfaces, &e, &cnt, 1);
-	if (likely(!pl_qos_classes_any() && l3drop == 0)) {
+	if (likely(!pl_qos_classes_any() && l3drop == 0 && a->meter == 0)) {
 		/* 3: what switch.l3 does with them, ingress's fields set on
 		 * the way (nothing reads them before) */
 		pl_switch_l3_route_vrf(ctx, pkts, idx, n, dst, iph, tlen, next, &in);
@@ -104,7 +104,22 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			next[i] = DP_NEXT_CONTINUE;
 		}
 		pl_qos_classify(ctx, pkts, idx, n, next);
-		/* what a class meter passed and L3's checks did: routed */
+		/* the interface's meter (the slice's) on what the class
+		 * meters passed, L3's checks after it, as the general path */
+		if (a->meter != 0) {
+			uint32_t mid[DP_LOOKUP_BURST];
+			uint16_t midx[DP_LOOKUP_BURST];
+			unsigned int nm = 0;
+
+			for (uint16_t i = 0; i < n; i++)
+				if (next[i] == DP_NEXT_CONTINUE) {
+					midx[nm] = i;
+					mid[nm++] = a->meter;
+				}
+			if (nm)
+				pl_qos_meter(ctx, pkts, midx, nm, mid, next);
+		}
+		/* what the meters passed and L3's checks did: routed */
 		for (uint16_t i = 0; i < n; i++) {
 			if (next[i] != DP_NEXT_CONTINUE)
 				continue;
