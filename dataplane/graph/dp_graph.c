@@ -189,6 +189,31 @@ handoff_room(const struct dp_worker *w, uint16_t want)
 	return want;
 }
 
+/* What a handed-in packet's stages read first, written by the worker that
+ * read it, so in that worker's cache: every line's load started for the
+ * whole burst before the first is used (the mbuf's fields, the metadata,
+ * then the headers, whose address needs the first line), so the transfers
+ * overlap rather than come one at a time in the first stage's loop. */
+static inline void
+handin_prefetch(void **objs, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_mbuf *m = objs[i];
+
+		rte_prefetch0(m);
+		rte_prefetch0(RTE_PTR_ADD(m, RTE_CACHE_LINE_SIZE));
+		rte_prefetch0(rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m));
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_mbuf *m = objs[i];
+		const char *d = rte_pktmbuf_mtod(m, const char *);
+
+		rte_prefetch0(d);
+		if (rte_pktmbuf_data_len(m) > RTE_CACHE_LINE_SIZE)
+			rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+	}
+}
+
 /* Software RSS: what other workers read for this one, parsed already, to
  * the entry stage of its port's role. */
 static uint16_t
@@ -203,6 +228,7 @@ handin_poll(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, str
 		if (w->handin[s] == NULL ||
 		    (n = (uint16_t)rte_ring_sc_dequeue_burst(w->handin[s], objs, DP_BURST, NULL)) == 0)
 			continue;
+		handin_prefetch(objs, n);
 		for (uint16_t i = 1; i <= n; i++) {
 			uint16_t edge = port_edge[dp_meta(objs[start])->in_port];
 
