@@ -150,16 +150,10 @@ def test_routed_port_forwards_without_fdb():
                           unordered=["p1"])
 
 
-@R.test
-def test_routed_port_fused_path_checked():
-    """A burst of IPv4 to the routed port's MAC takes the fused path
-    (switch.ingress and switch.l3 in one pass, sw_fast.c), whatever L3
-    then makes of each packet: here with SXDP_FAST_CHECK, so every such
-    burst also goes through the general path on copies and any difference
-    (next, dp_meta, the switch's field, the frame) aborts sxdp. Routed,
-    bad header checksum, martian and group addresses, TTL 1, no route, the
-    port's own address, IP options: each ends as the general path ends
-    it."""
+def fused_checked(meter):
+    """The burst of test_routed_port_fused_path_checked, the routed port's
+    interface metered by meter (an RFC 4115 one with room for a frame or
+    two: the rest red and dropped) or not (None)."""
     good = [ip_udp(A4, "192.168.%d.1" % i, 1000 + i, 2000, ttl=40, payload=b"fused %d" % i) for i in range(6)]
     odd = [IP(src=A4, dst="192.168.1.9", ttl=9, chksum=0x1234) / Raw(b"bad checksum"),
            ip_udp("127.0.0.1", "192.168.1.9", payload=b"martian source"),
@@ -174,17 +168,27 @@ def test_routed_port_fused_path_checked():
     os.environ["SXDP_FAST_CHECK"] = "1"
     try:
         with new_switch({"p0": p0_in, "p1": [], "p2": []}, port_opts=PORTS_OPTS) as dp:
-            dp.table_write(setup(dp) + [
+            ups = setup(dp)
+            if meter:
+                for u in ups:
+                    if u["table"] == "interfaces" and u["match"] == {"in_port": "p0", "vlan": 0}:
+                        u["params"]["meter"] = meter["id"]
+                ups = [U("meters", {"id": meter["id"]}, "rfc4115", meter["rates"])] + ups
+            dp.table_write(ups + [
                 neigh(SLICE, "10.0.2.1", "p1", 20, H2, ROUTER2),
                 neigh(SLICE, A4, "p0", 0, HR, PMAC),
                 U("routes", {"vrf": SLICE, "dst": "192.168.0.0/16"}, "via", {"nh": "10.0.2.1"})])
             dp.run_traffic()
             st = dp.wait_consumed(mempool=False)
             drops = T.drops_of(st)
-            for reason in ("switch.ip_cksum", "switch.martian_src", "switch.mcast_dst", "switch.martian_dst"):
-                expect_eq(drops.get(reason), 1, reason)
-            nhs = {e["params"]["ip"]: e["hits"] for e in dp.table_read("nexthops")[0]}
-            expect_eq(nhs.get("10.0.2.1"), len(good) + 1, "next hop's hits (the good ones, the one with options)")
+            if meter:
+                red = drops.get("qos.meter_red", 0)
+                expect(0 < red < len(p0_in), "the meter dropped some, not all: %d of %d" % (red, len(p0_in)))
+            else:
+                for reason in ("switch.ip_cksum", "switch.martian_src", "switch.mcast_dst", "switch.martian_dst"):
+                    expect_eq(drops.get(reason), 1, reason)
+                nhs = {e["params"]["ip"]: e["hits"] for e in dp.table_read("nexthops")[0]}
+                expect_eq(nhs.get("10.0.2.1"), len(good) + 1, "next hop's hits (the good ones, the one with options)")
             ifs = hits(dp, "interfaces")
             expect_eq(ifs.get((("in_port", "p0"), ("vlan", 0))), len(p0_in), "interfaces hits")
             expect(dp.proc.poll() is None, "sxdp still runs: the fused and the general path agreed")
@@ -194,6 +198,29 @@ def test_routed_port_fused_path_checked():
             del os.environ["SXDP_FAST_CHECK"]
         else:
             os.environ["SXDP_FAST_CHECK"] = old
+
+
+@R.test
+def test_routed_port_fused_path_checked():
+    """A burst of IPv4 to the routed port's MAC takes the fused path
+    (switch.ingress and switch.l3 in one pass, sw_fast.c), whatever L3
+    then makes of each packet: here with SXDP_FAST_CHECK, so every such
+    burst also goes through the general path on copies and any difference
+    (next, dp_meta, the switch's field, the frame) aborts sxdp. Routed,
+    bad header checksum, martian and group addresses, TTL 1, no route, the
+    port's own address, IP options: each ends as the general path ends
+    it."""
+    fused_checked(None)
+
+
+@R.test
+def test_routed_port_fused_path_checked_metered():
+    """The same burst with the routed port's interface metered (the
+    slice's meter, which the fused path runs after the class meters as
+    switch.ingress does): the general path's shadow walk meters copies of
+    the buckets, so both see the same colors, and what the meter drops it
+    drops on either path."""
+    fused_checked({"id": 5, "rates": {"cir": 8000, "cbs": 300, "eir": 0, "ebs": 0}})
 
 
 @R.test
