@@ -234,6 +234,17 @@ http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *
 	explicit_bzero(fields, strlen(fields));
 	free(fields);
 	free(b);
+	if (rc == -ETIMEDOUT) {
+		/* which call, after how long, and what the user can do */
+		fprintf(stderr, "sxctl: %s %s on sxcd at %s: %s after %.1f s (--timeout %d)%s: 'sxctl --api %s "
+			"status' shows whether it answers, and --timeout MS waits longer (0: no limit)\n",
+			method, path, api.url_text, stage == HTTP_STAGE_ANSWER ? "no answer" :
+			stage == HTTP_STAGE_TLS ? "no TLS handshake" : "no connection", x->timeout_ms / 1000.0,
+			x->timeout_ms, stage == HTTP_STAGE_ANSWER && write ?
+			" (sxcd may still be applying it: a big intent takes a while on a busy box)" :
+			stage == HTTP_STAGE_ANSWER ? "" : " (nothing was sent)", api.url_text);
+		return EX_CONN;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "sxctl: %s sxcd at %s: %s%s\n", stage == HTTP_STAGE_ANSWER ?
 			"no answer from" : stage == HTTP_STAGE_TLS ? "TLS with" : "cannot reach",

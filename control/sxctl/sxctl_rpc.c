@@ -73,6 +73,15 @@ rpc_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result)
 		}
 	}
 	rc = ctl_call(x->cli, method, params, result, &err);
+	if (rc == -ETIMEDOUT) {
+		/* which call, after how long, and what the user can do: a busy
+		 * box (a big batch, a loaded CPU) answers late, not never */
+		fprintf(stderr, "sxctl: %s on %s: no answer after %.1f s (--timeout %d): sxdp may still "
+			"be working on it (a large batch, a busy CPU); 'sxctl status' shows whether it "
+			"answers, and --timeout MS waits longer (0: no limit)\n",
+			method, x->path, x->timeout_ms / 1000.0, x->timeout_ms);
+		return EX_CONN;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "sxctl: %s on %s failed: %s\n", method, x->path,
 			strerror(-rc));

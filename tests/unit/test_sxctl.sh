@@ -1245,6 +1245,32 @@ sx upf frob; expect_rc "upf frob" 2
 sx help upf; expect_rc "help upf" 0
 expect_grep "help upf" "$OUT" "upf sessions [ul|dl]"
 
+# --- sxcd that takes the connection and never answers: the timeout says
+# which call, after how long, and what to do (exit 3)
+"$PY" - "$TMP/mute.port" <<'EOF' &
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+s.settimeout(30)
+try:
+    while True:
+        held.append(s.accept()[0])   # read nothing, answer nothing
+except OSError:
+    pass
+EOF
+MUTE=$!
+for _ in $(seq 1 100); do [ -s "$TMP/mute.port" ] && break; sleep 0.1; done
+"$SXCTL" --api "http://127.0.0.1:$(cat "$TMP/mute.port")" --timeout 400 status >"$OUT" 2>"$ERR"; RC=$?
+expect_rc "sxcd never answers" 3
+expect_grep "sxcd never answers: the call" "$ERR" "sxctl: GET /api/v1/status on sxcd at"
+expect_grep "sxcd never answers: how long" "$ERR" "no answer after 0.4 s (--timeout 400)"
+expect_grep "sxcd never answers: what to do" "$ERR" "--timeout MS waits longer"
+kill "$MUTE" 2>/dev/null; wait "$MUTE" 2>/dev/null
+
 # --- apply -f: a file that cannot be read or is not JSON (exit 2, one line) --
 # (port 1: nothing listens; the file is judged before sxcd is asked)
 ap() { "$SXCTL" --api http://127.0.0.1:1 apply -f "$@" >"$OUT" 2>"$ERR"; RC=$?; }
@@ -1282,7 +1308,9 @@ expect_rc "chunked response after stale id and notification" 0
 expect_json "chunked response" 'd == {"chunked": "y" * 100000}'
 sx --timeout 300 raw test.slow
 expect_rc "timeout" 3
-expect_grep "timeout" "$ERR" "timed out"
+expect_grep "timeout names the call and how long" "$ERR" "no answer after 0.3 s (--timeout 300)"
+expect_grep "timeout names the call" "$ERR" "sxctl: test.slow on "
+expect_grep "timeout says what to do" "$ERR" "--timeout MS waits longer"
 sx raw test.garbage
 expect_rc "garbage response" 3
 sx raw test.close
