@@ -294,6 +294,32 @@ START_TEST(tables_ip_ternary)
 }
 END_TEST
 
+/* One port written as a scalar (sxcd's compilers) and read back from sxdp
+ * as a range of one value is one entry: the same key, or every run would
+ * insert it again and be refused (exists). Any range still reads as one. */
+START_TEST(tables_range_of_one)
+{
+	json_t *want = set_of("[{\"type\": \"insert\", \"table\": \"vdns\", \"match\": {\"slice\": 1, "
+			      "\"proto\": {\"value\": 17, \"mask\": 255}, \"dport\": 5004}, \"priority\": 1, "
+			      "\"action\": \"vdn\", \"params\": {\"pipe\": 1, \"meter\": 1}}]");
+	json_t *have = json_object(), *read = J("[{\"match\": {\"slice\": 1, \"proto\": {\"value\": 17, "
+						  "\"mask\": 255}, \"dport\": {\"min\": 5004, \"max\": 5004}, "
+						  "\"sport\": {\"min\": 0, \"max\": 65535}}, \"priority\": 1, "
+						  "\"action\": \"vdn\", \"params\": {\"pipe\": 1, \"meter\": 1}}, "
+						  "{\"match\": {\"slice\": 1, \"dport\": {\"min\": 5004, \"max\": 5005}}, "
+						  "\"priority\": 2, \"action\": \"vdn\", \"params\": {\"pipe\": 1, \"meter\": 1}}]");
+
+	ck_assert_int_eq(cd_tables_add_read(tabs, have, "vdns", read), 0);
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(have, "vdns"), json_object_iter_key(
+		json_object_iter(json_object_get(want, "vdns")))));
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(have, "vdns"),
+					      "{\"match\":{\"dport\":{\"max\":5005,\"min\":5004},\"slice\":1},\"priority\":2}"));
+	json_decref(read);
+	json_decref(have);
+	json_decref(want);
+}
+END_TEST
+
 START_TEST(tables_refusals)
 {
 	json_t *set = set_of("[{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, "
@@ -990,6 +1016,7 @@ suite(void)
 	tcase_add_test(tc, tables_ternary_one_key);
 	tcase_add_test(tc, tables_ip_ternary);
 	tcase_add_test(tc, tables_refusals);
+	tcase_add_test(tc, tables_range_of_one);
 	tcase_add_test(tc, tables_diff_order);
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);

@@ -241,7 +241,10 @@ canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json
 }
 
 /* A range {min, max} (a scalar: just it); json_null() for the full
- * range of @bits (left out). */
+ * range of @bits (left out). A range of one value is that value: sxcd's
+ * compilers write a single port as a scalar, and sxdp reads it back as a
+ * range (a different key would have the entry inserted again, refused as
+ * existing, run after run). */
 static json_t *
 canon_range(const struct cd_tables *t, const char *type, json_int_t bits, json_t *v)
 {
@@ -261,6 +264,10 @@ canon_range(const struct cd_tables *t, const char *type, json_int_t bits, json_t
 		json_decref(lo);
 		json_decref(hi);
 		return json_null();
+	}
+	if (json_integer_value(lo) == json_integer_value(hi)) {
+		json_decref(hi);
+		return lo;
 	}
 	return json_pack("{s:o,s:o}", "min", lo, "max", hi);
 }
