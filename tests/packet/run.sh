@@ -30,8 +30,12 @@ fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 tp=0 tf=0 ts=0 files_failed=0 skipped=0 ran=0
-for t in "$here"/test_*.py; do
-  [ -e "$t" ] || continue
+# bash tests/packet/run.sh [test_X.py ...]: those files only (default: all)
+files=()
+for a in "$@"; do files+=("$here/$(basename "$a")"); done
+[ ${#files[@]} -gt 0 ] || files=("$here"/test_*.py)
+for t in "${files[@]}"; do
+  [ -e "$t" ] || { echo "not ok - $(basename "$t"): no such packet test file"; files_failed=$((files_failed + 1)); continue; }
   name=$(basename "$t")
   echo "# $name"
   t0=$SECONDS
