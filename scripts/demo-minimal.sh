@@ -4,7 +4,7 @@
 # topology, starts sxdp, programs it with sxctl, pings across it, shows the
 # counters and tables, stops sxdp cleanly and removes everything it made.
 #
-#   bash scripts/demo.sh          (as root, from anywhere)
+#   bash scripts/demo.sh --minimal   (or this file; as root, from anywhere)
 #
 # BUILD=dir picks the meson build directory (default build/).
 set -uo pipefail

@@ -11,7 +11,7 @@
 # before (issue 54), again beside one CPU-bound process per CPU, as a CI box
 # shared with other jobs is. --stress (or TEST_STRESS=1) runs every tier so.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 STRESS=${TEST_STRESS:-0}
@@ -26,8 +26,8 @@ done
 # the tests' own priority, for as long as stress_on .. stress_off.
 HOGS=()
 stress_on() {
-  local i
-  for i in $(seq 1 "$(nproc)"); do
+  local _
+  for _ in $(seq 1 "$(nproc)"); do
     bash -c 'while :; do :; done' &
     HOGS+=($!)
   done
@@ -139,6 +139,9 @@ tier e2e-upf bash tests/e2e/upf.sh
 tier e2e-pfcp bash tests/e2e/pfcp.sh
 # AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
 tier e2e-xdp bash tests/e2e/xdp_shared.sh
+# the README's demo: two sites over two encrypted WAN links, slices at their guarantees, a link cut
+# (it exits non-zero unless every step did what it printed)
+tier demo bash scripts/demo.sh
 # the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
 tier package bash tests/e2e/package.sh
 
