@@ -157,6 +157,7 @@ if [ "$STRESS" != 1 ]; then
   tier e2e-xdp-stressed bash tests/e2e/xdp_shared.sh
   tier e2e-fleet-stressed env FLEET_SITES=4 FLEET_CHANGES=3 bash tests/e2e/fleet.sh
   tier packet-flowexp-stressed bash tests/packet/run.sh test_flowexp.py
+  tier demo-stressed bash scripts/demo.sh
   stress_off
 fi
 
