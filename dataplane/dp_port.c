@@ -335,10 +335,21 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		}
 		dp_n_ports = i + 1;
 		if ((rc = port_setup(p, mp, n_workers)) < 0) {
-			DP_LOG(ERR, "port %s (%s): setup failed: %s%s", p->cfg->name, p->cfg->devargs,
+			/* a driver that fills its rings from the pool at set-up
+			 * (AF_XDP's umem) fails with a bare EINVAL when the
+			 * ports before it took what the pool had */
+			unsigned int avail = rte_mempool_avail_count(mp);
+			bool short_pool = avail < 2u * p->cfg->rxd * RTE_MAX(p->cfg->rx_queues, 1u);
+
+			DP_LOG(ERR, "port %s (%s): setup failed: %s%s%s", p->cfg->name, p->cfg->devargs,
 			       strerror(-rc), strstr(p->cfg->devargs, "infinite_rx=1") == NULL ? "" :
 			       " (infinite_rx replays only frames that fit one mbuf: give the port an "
-			       "\"mtu\" of at least its largest frame's IP length)");
+			       "\"mtu\" of at least its largest frame's IP length)",
+			       short_pool ? " (the mbuf pool had few left for its queues: raise the "
+			       "config's \"mbufs\")" : "");
+			if (short_pool)
+				DP_LOG(ERR, "port %s: %u of %u mbufs were free for %u queue(s) of %u descriptors",
+				       p->cfg->name, avail, mp->size, RTE_MAX(p->cfg->rx_queues, 1u), p->cfg->rxd);
 			return rc;
 		}
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);

@@ -220,9 +220,10 @@ start_sxcd() { # site
   local s=$1 port; port=$([ "$s" = a ] && echo $API_A || echo $API_B)
   mkdir -p "$STATE/store-$s"
   # site A's also speaks PFCP (N4) to SMFs, on loopback here
+  local n4=()
+  [ "$s" = a ] && n4=(--pfcp "127.0.0.1:$PFCP_A" --pfcp-node-id 127.0.0.1)
   "$SXCD" --socket "$STATE/$s.sock" --store "$STATE/store-$s" --listen "127.0.0.1:$port" \
-    --token-file "$STATE/token" --resync-ms 1000 --no-netlink \
-    $([ "$s" = a ] && echo "--pfcp 127.0.0.1:$PFCP_A --pfcp-node-id 127.0.0.1") >>"$STATE/sxcd-$s.log" 2>&1 </dev/null &
+    --token-file "$STATE/token" --resync-ms 1000 --no-netlink "${n4[@]}" >>"$STATE/sxcd-$s.log" 2>&1 </dev/null &
   echo $! >>"$STATE/pids"
   # ready when its log says so (REST answers before its services are bound)
   for _ in $(seq 1 $((START_BOUND * 10))); do
@@ -378,7 +379,7 @@ print(n("uplink", "terminations_uplink"), n("uplink", "sessions_uplink"), n("dow
 read -r U_BO0 U_N90 _ _ <<<"$(usage)"
 in_ns ue ping -q -c 20 -i 0.05 -W 2 10.200.0.5 >/dev/null 2>&1
 in_ns ue ping -q -c 20 -i 0.05 -W 2 203.0.113.7 >/dev/null 2>&1
-read -r U_BO U_N9 U_DL6 U_DL9 <<<"$(usage)"
+read -r U_BO U_N9 _ _ <<<"$(usage)"
 check "its usage (the URRs sxdp counts): 20 pings each way counted, +$((U_BO - U_BO0)) broken out, +$((U_N9 - U_N90)) to the anchor" \
   test "$((U_BO - U_BO0))" -eq 20 -a "$((U_N9 - U_N90))" -eq 20
 
