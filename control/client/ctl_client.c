@@ -34,7 +34,12 @@ struct ctl_client {
 	size_t scanned;	/* leading bytes of buf known to hold no '\n' */
 	size_t cap;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	/* while an answer is awaited: called every CTL_TICK_MS (a terminal's progress) */
+	void (*tick)(void *arg, int64_t waited_ms);
+	void *tick_arg;
 };
+
+#define CTL_TICK_MS 250
 
 const char *
 ctl_default_path(void)
@@ -236,6 +241,26 @@ grow(struct ctl_client *c, size_t need)
  * without the '\n' goes to *linelen. Bytes after it stay buffered: the
  * server may have sent the next message in the same segment.
  */
+/* wait_fd for the answer, telling c->tick how long it has waited every
+ * CTL_TICK_MS on the way (the call's deadline unchanged). */
+static int
+wait_answer(struct ctl_client *c, int64_t deadline)
+{
+	int64_t t0 = now_ms();
+	int rc;
+
+	if (c->tick == NULL)
+		return wait_fd(c->fd, POLLIN, deadline);
+	for (;;) {
+		int64_t slice = now_ms() + CTL_TICK_MS;
+
+		rc = wait_fd(c->fd, POLLIN, deadline >= 0 && deadline < slice ? deadline : slice);
+		if (rc != -ETIMEDOUT || (deadline >= 0 && now_ms() >= deadline))
+			return rc;
+		c->tick(c->tick_arg, now_ms() - t0);
+	}
+}
+
 static int
 read_line(struct ctl_client *c, int64_t deadline, size_t *linelen)
 {
@@ -273,7 +298,7 @@ read_line(struct ctl_client *c, int64_t deadline, size_t *linelen)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		rc = wait_fd(c->fd, POLLIN, deadline);
+		rc = wait_answer(c, deadline);
 		if (rc < 0)
 			return rc;
 	}
@@ -442,4 +467,11 @@ ctl_call(struct ctl_client *c, const char *method, json_t *params,
 	}
 	json_decref(resp);
 	return rc;
+}
+
+void
+ctl_on_wait(struct ctl_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg)
+{
+	c->tick = tick;
+	c->tick_arg = arg;
 }

@@ -8,6 +8,7 @@
 #define CTL_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,10 @@ int ctl_call(struct ctl_client *c, const char *method, json_t *params,
 
 /* Close the socket and free the client; NULL is a no-op. */
 void ctl_close(struct ctl_client *c);
+
+/* While a ctl_call() waits for its answer, @tick(@arg, ms waited so far)
+ * every quarter second (a terminal's progress); NULL: none. */
+void ctl_on_wait(struct ctl_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg);
 
 #ifdef __cplusplus
 }

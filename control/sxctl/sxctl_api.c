@@ -229,8 +229,17 @@ http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *
 			     "Content-Type: application/json\r\n" : "",
 			     api.token[0] ? "Authorization: Bearer " : "", api.token,
 			     api.token[0] ? "\r\n" : "");
-	rc = http_request(api.client, method, path, fields, write ? b ? b : "" : NULL,
-			  b ? strlen(b) : 0, code, &resp, &rlen, &stage, err, sizeof(err));
+	{
+		char what[256];
+		struct sx_progress pr = { .what = what, .timeout_ms = x->timeout_ms };
+
+		snprintf(what, sizeof(what), "sxcd (%s %s)", method, path);
+		http_client_on_wait(api.client, sx_progress_tick, &pr);
+		rc = http_request(api.client, method, path, fields, write ? b ? b : "" : NULL,
+				  b ? strlen(b) : 0, code, &resp, &rlen, &stage, err, sizeof(err));
+		http_client_on_wait(api.client, NULL, NULL);
+		sx_progress_end(&pr);
+	}
 	explicit_bzero(fields, strlen(fields));
 	free(fields);
 	free(b);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sxctl_base.h"
 
@@ -14,6 +15,29 @@ sx_oom(void)
 {
 	fputs("sxctl: out of memory\n", stderr);
 	exit(EX_FAIL);
+}
+
+void
+sx_progress_tick(void *arg, int64_t waited_ms)
+{
+	struct sx_progress *p = arg;
+
+	if (waited_ms < 1000 || !isatty(STDERR_FILENO))
+		return;
+	if (p->timeout_ms > 0)
+		fprintf(stderr, "\rsxctl: waiting for %s: %.1f s of --timeout %.1f s ", p->what, waited_ms / 1000.0,
+			p->timeout_ms / 1000.0);
+	else
+		fprintf(stderr, "\rsxctl: waiting for %s: %.1f s ", p->what, waited_ms / 1000.0);
+	p->shown = true;
+}
+
+void
+sx_progress_end(struct sx_progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
 }
 
 char *

@@ -53,6 +53,17 @@ struct sx_ctx {
 	struct ctl_client *cli;
 };
 
+/* A terminal's progress while a call waits for its answer: from a second
+ * on, one line on stderr (when it is a terminal) rewritten as the wait
+ * goes (what, how long so far, the --timeout); sx_progress_end clears it. */
+struct sx_progress {
+	const char *what;
+	int timeout_ms;
+	bool shown;
+};
+void sx_progress_tick(void *arg, int64_t waited_ms);
+void sx_progress_end(struct sx_progress *p);
+
 /* A one-shot CLI has nothing to fall back to: out of memory exits. */
 void sx_oom(void) __attribute__((noreturn));
 char *sx_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,12 @@ struct http_client {
 	/* one exchange's */
 	int fd;
 	SSL *ssl;
+	/* while an answer is awaited: called every TICK_MS (a terminal's progress) */
+	void (*tick)(void *arg, int64_t waited_ms);
+	void *tick_arg;
 };
+
+#define TICK_MS 250
 
 /* ------------------------------------------------------------ the URL */
 
@@ -239,6 +245,44 @@ wait_fd(int fd, short ev, int ms)
 	return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : -errno;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* wait_fd for the answer, telling c->tick how long it has waited every
+ * TICK_MS on the way (the wait bounded by c->ms all the same). */
+static int
+wait_answer(struct http_client *c, short ev)
+{
+	int64_t t0 = mono_ms(), end = c->ms > 0 ? t0 + c->ms : -1;
+	int rc;
+
+	if (c->tick == NULL)
+		return wait_fd(c->fd, ev, c->ms);
+	for (;;) {
+		int64_t now = mono_ms();
+		int slice = end >= 0 && end - now < TICK_MS ? (int)(end - now) : TICK_MS;
+
+		if (slice <= 0)
+			return -ETIMEDOUT;
+		if ((rc = wait_fd(c->fd, ev, slice)) != -ETIMEDOUT)
+			return rc;
+		c->tick(c->tick_arg, mono_ms() - t0);
+	}
+}
+
+void
+http_client_on_wait(struct http_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg)
+{
+	c->tick = tick;
+	c->tick_arg = arg;
+}
+
 static int
 tcp_connect(struct http_client *c, char *err, size_t len)
 {
@@ -289,7 +333,7 @@ tls_wait(struct http_client *c, int r)
 
 	switch (SSL_get_error(c->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		return wait_fd(c->fd, POLLIN, c->ms);
+		return wait_answer(c, POLLIN);
 	case SSL_ERROR_WANT_WRITE:
 		return wait_fd(c->fd, POLLOUT, c->ms);
 	case SSL_ERROR_ZERO_RETURN:
@@ -394,7 +438,7 @@ conn_recv(struct http_client *c, char *buf, size_t n)
 				return rc;
 			continue;
 		}
-		if ((rc = wait_fd(c->fd, POLLIN, c->ms)) < 0)
+		if ((rc = wait_answer(c, POLLIN)) < 0)
 			return rc;
 		if ((k = recv(c->fd, buf, n, 0)) >= 0)
 			return k;

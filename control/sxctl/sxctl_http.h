@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTTP_DEFAULT_PORT "8181"	/* sxcd's, for a URL without one */
 #define HTTP_ANSWER_MAX   (64u << 20)
@@ -63,5 +64,9 @@ enum http_stage {
 int http_request(struct http_client *c, const char *method, const char *path, const char *fields,
 		 const char *body, size_t blen, int *status, char **out, size_t *olen,
 		 enum http_stage *stage, char *err, size_t len);
+
+/* While a request waits for its answer, @tick(@arg, ms waited so far)
+ * every quarter second (a terminal's progress); NULL: none. */
+void http_client_on_wait(struct http_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg);
 
 #endif /* SXCTL_HTTP_H */

@@ -72,7 +72,14 @@ rpc_call(struct sx_ctx *x, const char *method, json_t *params, json_t **result)
 			return EX_CONN;
 		}
 	}
-	rc = ctl_call(x->cli, method, params, result, &err);
+	{
+		struct sx_progress pr = { .what = method, .timeout_ms = x->timeout_ms };
+
+		ctl_on_wait(x->cli, sx_progress_tick, &pr);
+		rc = ctl_call(x->cli, method, params, result, &err);
+		ctl_on_wait(x->cli, NULL, NULL);
+		sx_progress_end(&pr);
+	}
 	if (rc == -ETIMEDOUT) {
 		/* which call, after how long, and what the user can do: a busy
 		 * box (a big batch, a loaded CPU) answers late, not never */
