@@ -338,13 +338,15 @@ in_ns ha ping -i 0.02 -c 500 -W 2 10.10.0.2 >"$DIR/rekey-now.txt" 2>&1 &
 spid=$!
 sleep 2
 intents a 1 >"$DIR/a1.json" && intents b 1 >"$DIR/b1.json"
-api b apply -f "$DIR/b1.json" >/dev/null 2>&1 && api a apply -f "$DIR/a1.json" >/dev/null 2>&1
+# each apply said what it did (kept: a failure below shows it)
+api b apply -f "$DIR/b1.json" >"$DIR/apply-b1.txt" 2>&1; rb=$?
+api a apply -f "$DIR/a1.json" >"$DIR/apply-a1.txt" 2>&1; ra=$?
 wait "$spid"
 lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/rekey-now.txt")
 if [ "$(now_of a)" -ge 1 ] && [ "$(now_of b)" -ge 1 ] && [ "${lost:-1}" -eq 0 ]; then
   ok "a rekey now (encryption.generation 1 at both sites) under a 500-ping stream: $(grep 'packets transmitted' "$DIR/rekey-now.txt")"
 else
-  notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt")"
+  notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt"); apply B (exit $rb): $(tr '\n' ' ' <"$DIR/apply-b1.txt" | head -c 300); apply A (exit $ra): $(tr '\n' ' ' <"$DIR/apply-a1.txt" | head -c 300)"
 fi
 
 # ------------------------------------------------------------- refusals, keepalives
