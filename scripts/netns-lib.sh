@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared netns + veth + AF_XDP topology for scripts/demo.sh and tests/e2e/smoke.sh.
+# Shared netns + veth + AF_XDP topology for scripts/demo-minimal.sh and tests/e2e/smoke.sh.
 # Source it; it defines functions only (nl_*) and the variables below.
 #
 #   netns NL_H1 (10.0.0.1/24, eth0) ── veth ── sx0 ┐

@@ -49,8 +49,8 @@ ctl_default_path(void)
 	return (p != NULL && p[0] != '\0') ? p : CTL_DEFAULT_PATH;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+ctl_now_ms(void)
 {
 	struct timespec ts;
 
@@ -62,7 +62,7 @@ now_ms(void)
 static int64_t
 deadline_of(int timeout_ms)
 {
-	return timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+	return timeout_ms > 0 ? ctl_now_ms() + timeout_ms : -1;
 }
 
 static int
@@ -72,7 +72,7 @@ remaining_ms(int64_t deadline)
 
 	if (deadline < 0)
 		return -1;
-	left = deadline - now_ms();
+	left = deadline - ctl_now_ms();
 	if (left <= 0)
 		return 0;
 	return left > INT32_MAX ? INT32_MAX : (int)left;
@@ -246,18 +246,18 @@ grow(struct ctl_client *c, size_t need)
 static int
 wait_answer(struct ctl_client *c, int64_t deadline)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = ctl_now_ms();
 	int rc;
 
 	if (c->tick == NULL)
 		return wait_fd(c->fd, POLLIN, deadline);
 	for (;;) {
-		int64_t slice = now_ms() + CTL_TICK_MS;
+		int64_t slice = ctl_now_ms() + CTL_TICK_MS;
 
 		rc = wait_fd(c->fd, POLLIN, deadline >= 0 && deadline < slice ? deadline : slice);
-		if (rc != -ETIMEDOUT || (deadline >= 0 && now_ms() >= deadline))
+		if (rc != -ETIMEDOUT || (deadline >= 0 && ctl_now_ms() >= deadline))
 			return rc;
-		c->tick(c->tick_arg, now_ms() - t0);
+		c->tick(c->tick_arg, ctl_now_ms() - t0);
 	}
 }
 
@@ -438,7 +438,7 @@ ctl_call(struct ctl_client *c, const char *method, json_t *params,
 		/* A server that refused us (full) may have said why and closed
 		 * before our request went out: read what it left, without waiting. */
 		if ((rc != -EPIPE && rc != -ECONNRESET) ||
-		    wait_response(c, id, now_ms(), &resp) < 0)
+		    wait_response(c, id, ctl_now_ms(), &resp) < 0)
 			return rc;
 		rc = 0;
 	} else {

@@ -52,6 +52,9 @@ int ctl_call(struct ctl_client *c, const char *method, json_t *params,
 /* Close the socket and free the client; NULL is a no-op. */
 void ctl_close(struct ctl_client *c);
 
+/* CLOCK_MONOTONIC in milliseconds: the deadlines' clock. */
+int64_t ctl_now_ms(void);
+
 /* While a ctl_call() waits for its answer, @tick(@arg, ms waited so far)
  * every quarter second (a terminal's progress); NULL: none. */
 void ctl_on_wait(struct ctl_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg);

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "sxctl_base.h"
+#include "ctl_client.h"
 #include "sxctl_http.h"
 
 /* TLS 1.2's suites: forward-secret AEAD only, as sxcd offers them (1.3's are all such) */
@@ -245,34 +245,25 @@ wait_fd(int fd, short ev, int ms)
 	return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : -errno;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* wait_fd for the answer, telling c->tick how long it has waited every
  * TICK_MS on the way (the wait bounded by c->ms all the same). */
 static int
 wait_answer(struct http_client *c, short ev)
 {
-	int64_t t0 = mono_ms(), end = c->ms > 0 ? t0 + c->ms : -1;
+	int64_t t0 = ctl_now_ms(), end = c->ms > 0 ? t0 + c->ms : -1;
 	int rc;
 
 	if (c->tick == NULL)
 		return wait_fd(c->fd, ev, c->ms);
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = ctl_now_ms();
 		int slice = end >= 0 && end - now < TICK_MS ? (int)(end - now) : TICK_MS;
 
 		if (slice <= 0)
 			return -ETIMEDOUT;
 		if ((rc = wait_fd(c->fd, ev, slice)) != -ETIMEDOUT)
 			return rc;
-		c->tick(c->tick_arg, mono_ms() - t0);
+		c->tick(c->tick_arg, ctl_now_ms() - t0);
 	}
 }
 
