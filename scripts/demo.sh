@@ -88,6 +88,7 @@ give_up() {
   for f in "$STATE"/sxdp-?.log "$STATE"/sxcd-?.log; do
     [ -f "$f" ] && { echo "# $f:"; grep -vE '^(libbpf|libxdp):|ctl: client' "$f" | tail -6 | sed 's/^/#   /'; }
   done
+  [ "$KEEP" = 1 ] && echo "demo: left as it is for a look (--keep); bash scripts/demo.sh --stop removes it"
   exit 1
 }
 
@@ -97,7 +98,10 @@ if [ ! -f "$BUILD/build.ninja" ]; then meson setup "$BUILD" >/dev/null || exit 1
 ninja -C "$BUILD" >/dev/null || { echo "build failed (ninja -C $BUILD)"; exit 1; }
 SXDP=$BUILD/sxdp SXCD=$BUILD/sxcd SXCTL=$BUILD/sxctl
 PY=/usr/bin/python3
-for t in iperf3 nft; do command -v "$t" >/dev/null || { echo "$t is missing (scripts/deps.sh installs it)"; exit 1; }; done
+command -v iperf3 >/dev/null || { echo "iperf3 is missing (scripts/deps.sh installs it)"; exit 1; }
+"$PY" -c 'import scapy.contrib.pfcp' 2>/dev/null ||
+  { echo "$PY has no scapy (the SMF stand-in's PFCP; scripts/deps.sh installs python3-scapy)"; exit 1; }
+[ -c /dev/net/tun ] || { echo "no /dev/net/tun: the simulated gNB puts the UE on a TUN"; exit 1; }
 say "built: $SXDP, $SXCD, $SXCTL"
 
 # a run --keep left, or one interrupted: gone first
