@@ -1269,10 +1269,8 @@ expect_rc "sxcd never answers" 3
 expect_grep "sxcd never answers: the call" "$ERR" "sxctl: GET /api/v1/status on sxcd at"
 expect_grep "sxcd never answers: how long" "$ERR" "no answer after 0.4 s (--timeout 400)"
 expect_grep "sxcd never answers: what to do" "$ERR" "--timeout MS waits longer"
-if command -v script >/dev/null; then
-	script -qec "'$SXCTL' --api http://127.0.0.1:$(cat "$TMP/mute.port") --timeout 1700 status" /dev/null >"$OUT" 2>&1
-	expect_grep "sxcd's progress on a terminal" "$OUT" "sxctl: waiting for sxcd (GET /api/v1/status): 1."
-fi
+script -qec "'$SXCTL' --api http://127.0.0.1:$(cat "$TMP/mute.port") --timeout 1700 status" /dev/null >"$OUT" 2>&1
+expect_grep "sxcd's progress on a terminal" "$OUT" "sxctl: waiting for sxcd (GET /api/v1/status): 1."
 kill "$MUTE" 2>/dev/null; wait "$MUTE" 2>/dev/null
 
 # --- apply -f: a file that cannot be read or is not JSON (exit 2, one line) --
@@ -1315,16 +1313,13 @@ expect_rc "timeout" 3
 expect_grep "timeout names the call and how long" "$ERR" "no answer after 0.3 s (--timeout 300)"
 expect_grep "timeout names the call" "$ERR" "sxctl: test.slow on "
 expect_grep "timeout says what to do" "$ERR" "--timeout MS waits longer"
-# on a terminal (script(1)'s pty) a call waiting past a second says so,
-# rewriting one line; not on a pipe (above: nothing but the error)
-if command -v script >/dev/null; then
-	script -qec "'$SXCTL' --socket '$SOCK' --timeout 1700 raw test.slow" /dev/null >"$OUT" 2>&1
-	expect_grep "progress on a terminal" "$OUT" "sxctl: waiting for test.slow: 1."
-	expect_grep "progress names the bound" "$OUT" "of --timeout 1.7 s"
-	expect_grep "then the timeout" "$OUT" "no answer after 1.7 s"
-else
-	ok "progress on a terminal # SKIP no script(1) for a pty"
-fi
+# on a terminal (script(1)'s pty: util-linux, Essential in Debian) a call
+# waiting past a second says so, rewriting one line; not on a pipe (above:
+# nothing but the error)
+script -qec "'$SXCTL' --socket '$SOCK' --timeout 1700 raw test.slow" /dev/null >"$OUT" 2>&1
+expect_grep "progress on a terminal" "$OUT" "sxctl: waiting for test.slow: 1."
+expect_grep "progress names the bound" "$OUT" "of --timeout 1.7 s"
+expect_grep "then the timeout" "$OUT" "no answer after 1.7 s"
 if grep -q "waiting for" "$ERR"; then not_ok "no progress on a pipe"; else ok "no progress on a pipe"; fi
 sx raw test.garbage
 expect_rc "garbage response" 3
