@@ -34,7 +34,7 @@ struct ctl_client {
 	size_t scanned;	/* leading bytes of buf known to hold no '\n' */
 	size_t cap;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	/* while an answer is awaited: called every CTL_TICK_MS (a terminal's progress) */
+	/* while an answer is awaited (ctl_on_wait) */
 	void (*tick)(void *arg, int64_t waited_ms);
 	void *tick_arg;
 };
@@ -100,6 +100,24 @@ wait_fd(int fd, short events, int64_t deadline)
 			return -ETIMEDOUT;
 		if (errno != EINTR)
 			return -errno;
+	}
+}
+
+int
+ctl_wait_ticking(int fd, short events, int64_t deadline, void (*tick)(void *arg, int64_t waited_ms), void *arg)
+{
+	int64_t t0 = ctl_now_ms();
+	int rc;
+
+	if (tick == NULL)
+		return wait_fd(fd, events, deadline);
+	for (;;) {
+		int64_t slice = ctl_now_ms() + CTL_TICK_MS;
+
+		rc = wait_fd(fd, events, deadline >= 0 && deadline < slice ? deadline : slice);
+		if (rc != -ETIMEDOUT || (deadline >= 0 && ctl_now_ms() >= deadline))
+			return rc;
+		tick(arg, ctl_now_ms() - t0);
 	}
 }
 
@@ -241,26 +259,6 @@ grow(struct ctl_client *c, size_t need)
  * without the '\n' goes to *linelen. Bytes after it stay buffered: the
  * server may have sent the next message in the same segment.
  */
-/* wait_fd for the answer, telling c->tick how long it has waited every
- * CTL_TICK_MS on the way (the call's deadline unchanged). */
-static int
-wait_answer(struct ctl_client *c, int64_t deadline)
-{
-	int64_t t0 = ctl_now_ms();
-	int rc;
-
-	if (c->tick == NULL)
-		return wait_fd(c->fd, POLLIN, deadline);
-	for (;;) {
-		int64_t slice = ctl_now_ms() + CTL_TICK_MS;
-
-		rc = wait_fd(c->fd, POLLIN, deadline >= 0 && deadline < slice ? deadline : slice);
-		if (rc != -ETIMEDOUT || (deadline >= 0 && ctl_now_ms() >= deadline))
-			return rc;
-		c->tick(c->tick_arg, ctl_now_ms() - t0);
-	}
-}
-
 static int
 read_line(struct ctl_client *c, int64_t deadline, size_t *linelen)
 {
@@ -298,7 +296,7 @@ read_line(struct ctl_client *c, int64_t deadline, size_t *linelen)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		rc = wait_answer(c, deadline);
+		rc = ctl_wait_ticking(c->fd, POLLIN, deadline, c->tick, c->tick_arg);
 		if (rc < 0)
 			return rc;
 	}

@@ -55,6 +55,12 @@ void ctl_close(struct ctl_client *c);
 /* CLOCK_MONOTONIC in milliseconds: the deadlines' clock. */
 int64_t ctl_now_ms(void);
 
+/* Until @fd is ready for @events or @deadline (ctl_now_ms(); -1: none)
+ * passes (-ETIMEDOUT), @tick(@arg, ms waited so far) every quarter second
+ * on the way when not NULL. 0 or -errno. */
+int ctl_wait_ticking(int fd, short events, int64_t deadline, void (*tick)(void *arg, int64_t waited_ms),
+		     void *arg);
+
 /* While a ctl_call() waits for its answer, @tick(@arg, ms waited so far)
  * every quarter second (a terminal's progress); NULL: none. */
 void ctl_on_wait(struct ctl_client *c, void (*tick)(void *arg, int64_t waited_ms), void *arg);

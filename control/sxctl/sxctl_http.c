@@ -34,12 +34,10 @@ struct http_client {
 	/* one exchange's */
 	int fd;
 	SSL *ssl;
-	/* while an answer is awaited: called every TICK_MS (a terminal's progress) */
+	/* while an answer is awaited (http_client_on_wait) */
 	void (*tick)(void *arg, int64_t waited_ms);
 	void *tick_arg;
 };
-
-#define TICK_MS 250
 
 /* ------------------------------------------------------------ the URL */
 
@@ -245,26 +243,12 @@ wait_fd(int fd, short ev, int ms)
 	return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : -errno;
 }
 
-/* wait_fd for the answer, telling c->tick how long it has waited every
- * TICK_MS on the way (the wait bounded by c->ms all the same). */
+/* wait_fd for the answer, the client's tick told how long it has waited
+ * on the way (the wait bounded by c->ms all the same). */
 static int
 wait_answer(struct http_client *c, short ev)
 {
-	int64_t t0 = ctl_now_ms(), end = c->ms > 0 ? t0 + c->ms : -1;
-	int rc;
-
-	if (c->tick == NULL)
-		return wait_fd(c->fd, ev, c->ms);
-	for (;;) {
-		int64_t now = ctl_now_ms();
-		int slice = end >= 0 && end - now < TICK_MS ? (int)(end - now) : TICK_MS;
-
-		if (slice <= 0)
-			return -ETIMEDOUT;
-		if ((rc = wait_fd(c->fd, ev, slice)) != -ETIMEDOUT)
-			return rc;
-		c->tick(c->tick_arg, ctl_now_ms() - t0);
-	}
+	return ctl_wait_ticking(c->fd, ev, c->ms > 0 ? ctl_now_ms() + c->ms : -1, c->tick, c->tick_arg);
 }
 
 void
