@@ -74,6 +74,20 @@ int av_table_rpc(void);
  * rollback: 0, or -1 and why (stage: who asked). */
 int av_table_write(const char *stage, const char *const *updates, size_t n);
 
+/* Meters whose verdict hangs on no bucket state (two paths run one after
+ * the other on the same buckets must answer alike): meter id passes every
+ * frame (buckets no burst empties); meter id drops every frame (buckets
+ * shallower than any frame: red, and red dropped). Updates for
+ * av_table_write, one and two of them. */
+#define AV_METER_PASS_ALL(id)									\
+	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":" #id "},\"action\":\"rfc4115\","	\
+	"\"params\":{\"cir\":100000000000,\"cbs\":4000000000,\"eir\":100000000000,\"ebs\":4000000000}}"
+#define AV_METER_DROP_ALL(id)									\
+	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":" #id "},\"action\":\"rfc4115\","	\
+	"\"params\":{\"cir\":8000,\"cbs\":1,\"eir\":0,\"ebs\":0}}",					\
+	"{\"type\":\"insert\",\"table\":\"meter_colors\",\"match\":{\"meter\":" #id ",\"color\":2},"	\
+	"\"action\":\"drop\"}"
+
 /* sxdp's packet pool (the overlay's prober takes its packets from it),
  * made once: 0 or -1. */
 int av_mbuf_pool(void);

@@ -69,11 +69,8 @@ static struct av_counts cnt = { .stage = "overlay.encap", .n = 7,
 static const char *const updates[] = {
 	/* a meter that never runs out (both paths meter each burst), and
 	 * one that never has a frame's worth (red, dropped) */
-	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":7},\"action\":\"rfc4115\","
-	"\"params\":{\"cir\":100000000000,\"cbs\":4000000000,\"eir\":100000000000,\"ebs\":4000000000}}",
-	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":8},\"action\":\"rfc4115\","
-	"\"params\":{\"cir\":8000,\"cbs\":1,\"eir\":0,\"ebs\":0}}",
-	"{\"type\":\"insert\",\"table\":\"meter_colors\",\"match\":{\"meter\":8,\"color\":2},\"action\":\"drop\"}",
+	AV_METER_PASS_ALL(7),
+	AV_METER_DROP_ALL(8),
 	"{\"type\":\"insert\",\"table\":\"neigh\",\"match\":{\"vrf\":100,\"ip\":\"198.18.0.1\"},\"action\":\"rewrite\","
 	"\"params\":{\"port\":\"p1\",\"vlan\":0,\"dmac\":\"02:00:00:00:ff:fe\",\"smac\":\"02:00:00:00:ff:01\"}}",
 	"{\"type\":\"insert\",\"table\":\"neigh6\",\"match\":{\"vrf\":100,\"ip\":\"2001:db8:18::1\"},"

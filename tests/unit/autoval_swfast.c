@@ -111,13 +111,7 @@ write_all(struct dp_update *u, unsigned int n)
 
 /* The interfaces' meters (ids other stages leave alone): 11 never runs
  * out, 12 never has a frame's worth (red, dropped). */
-static const char *const meters[] = {
-	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":11},\"action\":\"rfc4115\","
-	"\"params\":{\"cir\":100000000000,\"cbs\":4000000000,\"eir\":100000000000,\"ebs\":4000000000}}",
-	"{\"type\":\"insert\",\"table\":\"meters\",\"match\":{\"id\":12},\"action\":\"rfc4115\","
-	"\"params\":{\"cir\":8000,\"cbs\":1,\"eir\":0,\"ebs\":0}}",
-	"{\"type\":\"insert\",\"table\":\"meter_colors\",\"match\":{\"meter\":12,\"color\":2},\"action\":\"drop\"}",
-};
+static const char *const meters[] = { AV_METER_PASS_ALL(11), AV_METER_DROP_ALL(12) };
 
 static int
 setup(void)
