@@ -74,6 +74,25 @@ report(struct dp_stage_ctx *ctx, struct fx_worker *w, struct fx_set *s, unsigned
 	w->n_used--;
 }
 
+/* Take up a new config the first time the worker meets it, in its egress
+ * or its walk, whichever runs first: the walk runs after the burst, so
+ * a burst that arrived with the config would otherwise go uncounted. */
+static inline uint32_t
+adopt(struct fx_worker *w)
+{
+	uint32_t gen = __atomic_load_n(&fx_wcfg.gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(w->gen != gen)) {   /* what the cache holds is the old config's */
+		w->gen = gen;
+		w->flushing = w->n_used ? FX_SETS : 0;
+		w->sweep = 0;
+		w->countdown = 1;
+		if (w->flushing == 0)    /* nothing to flush: the packets from here count */
+			__atomic_store_n(&w->flushed, gen, __ATOMIC_RELEASE);
+	}
+	return gen;
+}
+
 static void
 observe(struct dp_stage_ctx *ctx, struct fx_worker *w, struct rte_mbuf *m)
 {
@@ -143,9 +162,12 @@ static void
 fx_egress(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fx_worker *w = &fw[ctx->worker];
-	uint32_t every = fx_wcfg.sampling, c = w->countdown, i;
+	uint32_t every, c, i;
 
-	if (unlikely(every == 0 || w->flushing || w->gen != __atomic_load_n(&fx_wcfg.gen, __ATOMIC_ACQUIRE)))
+	adopt(w);
+	every = fx_wcfg.sampling;
+	c = w->countdown;
+	if (unlikely(every == 0 || w->flushing))
 		return;   /* off, or the walk flushes for a new config first */
 	/* the c-th packet from here is the next sample: a burst without one
 	 * costs a subtraction, not a count per packet */
@@ -187,16 +209,8 @@ static void
 fx_walk(struct dp_stage_ctx *ctx)
 {
 	struct fx_worker *w = &fw[ctx->worker];
-	uint32_t gen = __atomic_load_n(&fx_wcfg.gen, __ATOMIC_ACQUIRE);
+	uint32_t gen = adopt(w);
 
-	if (unlikely(w->gen != gen)) {   /* a new config: what the cache holds is the old one's */
-		w->gen = gen;
-		w->flushing = w->n_used ? FX_SETS : 0;
-		w->sweep = 0;
-		w->countdown = 1;
-		if (w->flushing == 0)    /* the first packets after export is turned on count */
-			__atomic_store_n(&w->flushed, gen, __ATOMIC_RELEASE);
-	}
 	if (!w->flushing && (fx_wcfg.sampling == 0 || ctx->now < w->next_sweep))
 		return;
 	/* a step only when the ring has room for all it may report: a timeout
