@@ -27,22 +27,42 @@ if [ ! -x "$BUILD/sxdp" ]; then
   exit 1
 fi
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# PACKET_JOBS=N: files run N at a time (default 3: most of a file's time is
+# sxdp starting and the test waiting on it, not CPU); each file's output is
+# printed whole when it ends. The long files start first.
+JOBS=${PACKET_JOBS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 tp=0 tf=0 ts=0 files_failed=0 skipped=0 ran=0
 # bash tests/packet/run.sh [test_X.py ...]: those files only (default: all)
 files=()
 for a in "$@"; do files+=("$here/$(basename "$a")"); done
-[ ${#files[@]} -gt 0 ] || files=("$here"/test_*.py)
-for t in "${files[@]}"; do
-  [ -e "$t" ] || { echo "not ok - $(basename "$t"): no such packet test file"; files_failed=$((files_failed + 1)); continue; }
-  name=$(basename "$t")
+if [ ${#files[@]} -eq 0 ]; then
+  for f in test_page_soak test_pfcp_sessions test_visibility test_upf test_sxcd_http test_switch; do
+    [ -e "$here/$f.py" ] && files+=("$here/$f.py")
+  done
+  for t in "$here"/test_*.py; do
+    case " ${files[*]} " in *" $t "*) ;; *) files+=("$t") ;; esac
+  done
+fi
+
+# run_one N FILE: the file's output in $tmp/N.out, its exit code and seconds in $tmp/N.rc
+run_one() {
+  local t0=$SECONDS rc
+  "$PY" "$2" >"$tmp/$1.out" 2>&1
+  rc=$?
+  echo "$rc $((SECONDS - t0))" >"$tmp/$1.rc"
+}
+
+# report N FILE: print the file's output and add up its counts
+report() {
+  local name rc secs line p f s why
+  name=$(basename "$2")
+  read -r rc secs <"$tmp/$1.rc"
   echo "# $name"
-  t0=$SECONDS
-  "$PY" "$t" | tee "$out"
-  rc=${PIPESTATUS[0]}
+  cat "$tmp/$1.out"
   # Each file ends with its own "N passed, M failed[, K skipped]"; add them up.
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -1)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$tmp/$1.out" | tail -1)
   p=0 f=0 s=0
   if [ -n "$line" ]; then
     read -r p _ f _ s _ <<<"${line//,/}"
@@ -54,7 +74,7 @@ for t in "${files[@]}"; do
         # the file's reason, as a TAP skip scripts/test.sh lists
         # (or every check skipped, each listed with its own reason)
         if [ "$s" -eq 0 ]; then
-          why=$(sed -n 's/^SKIP: //p' "$out" | head -1)
+          why=$(sed -n 's/^SKIP: //p' "$tmp/$1.out" | head -1)
           echo "ok - $name # SKIP ${why:-exit 77 without a reason}"
           s=1
         fi ;;
@@ -63,8 +83,38 @@ for t in "${files[@]}"; do
        [ "$f" -gt 0 ] || f=1
        echo "# $name FAILED (exit $rc)" ;;
   esac
-  echo "# $name: $((SECONDS - t0)) s"
+  echo "# $name: $secs s"
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+}
+
+# reap: report every running file that has ended (its .rc written last)
+declare -A running=()   # index into files -> 1 while it runs
+reap() {
+  local i
+  for i in "${!running[@]}"; do
+    if [ -e "$tmp/$i.rc" ]; then
+      report "$i" "${files[$i]}"
+      unset "running[$i]"
+    fi
+  done
+}
+for i in "${!files[@]}"; do
+  t=${files[$i]}
+  if [ ! -e "$t" ]; then
+    echo "not ok - $(basename "$t"): no such packet test file"
+    files_failed=$((files_failed + 1))
+    continue
+  fi
+  while [ ${#running[@]} -ge "$JOBS" ]; do
+    wait -n
+    reap
+  done
+  run_one "$i" "$t" &
+  running[$i]=1
+done
+while [ ${#running[@]} -gt 0 ]; do
+  wait -n
+  reap
 done
 if [ "$ran" -eq 0 ] && [ "$skipped" -gt 0 ]; then
   echo "SKIP: every packet test file skipped"

@@ -707,7 +707,11 @@ class Sxdp:
                "socket": self.sock_path,
                "mbufs": self.mbufs,
                "pipeline": self.pipeline,
-               "ports": ports}
+               "ports": ports,
+               # idle workers sleep (up to 0.5 ms): the packet tier runs files
+               # side by side (run.sh), each sxdp's worker on CPU 1, and a
+               # test that waits on one must not be starved by another's poll
+               "idle_sleep_max_us": 500}
         cfg.update(self.extra_cfg)
         with open(self.cfg_path, "w") as f:
             json.dump(cfg, f, indent=1)

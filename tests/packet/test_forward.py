@@ -144,7 +144,7 @@ def test_idle_worker_sleeps_and_wakes_on_traffic():
     sleeps again once idle; with 0 (the default) it polls all along."""
     frames = [udp("10.0.0.1", "10.0.1.1", 31000, 33000, payload=b"%05d" % i) for i in range(3000)]
     for max_us, busy in ((1000, False), (0, True)):
-        with Sxdp({"p0": frames, "p1": []}, extra_cfg={"idle_sleep_max_us": max_us} if max_us else None) as dp:
+        with Sxdp({"p0": frames, "p1": []}, extra_cfg={"idle_sleep_max_us": max_us}) as dp:
             dp.table_write([Sxdp.update("port", {"in_port": "p0"}, "output", {"port": "p1"})])
             T.time.sleep(0.5)
             # Two readings. Another process on this machine can only take
