@@ -25,7 +25,8 @@ on_exit() {
   fi
   ip link del "$QIF" 2>/dev/null
   nl_cleanup
-  [ -z "${HP_RESTORE:-}" ] || echo "$HP_RESTORE" >"$hp" 2>/dev/null
+  # what this added, given back as a count: another tier may reserve its own meanwhile
+  [ -z "${HP_ADDED:-}" ] || echo $(($(cat "$hp") - HP_ADDED)) >"$hp" 2>/dev/null
 }
 trap on_exit EXIT
 trap 'exit 130' INT TERM
@@ -59,13 +60,13 @@ if ! nl_setup; then
   finish
 fi
 # 128 free 2 MB pages (256 MB): reserved here when there are fewer, given
-# back at exit (HP_RESTORE)
+# back at exit (HP_ADDED)
 huge=0 huge_why=""
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 free_hp() { awk '/HugePages_Free/ {f = $2} /HugePages_Rsvd/ {r = $2} END {print f - r}' /proc/meminfo; }
 if [ "$(free_hp)" -lt 128 ] && [ -w "$hp" ]; then
-  HP_RESTORE=$(cat "$hp")
-  echo $((HP_RESTORE + 128 - $(free_hp))) >"$hp" 2>/dev/null
+  HP_ADDED=$((128 - $(free_hp)))
+  echo $(($(cat "$hp") + HP_ADDED)) >"$hp" 2>/dev/null
 fi
 mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null

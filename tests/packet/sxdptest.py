@@ -1084,9 +1084,12 @@ class Hugepages:
         if short > 0:
             try:
                 with open(self.NR) as f:
-                    self.restore = int(f.read())
+                    now = int(f.read())
                 with open(self.NR, "w") as f:
-                    f.write(str(self.restore + short))
+                    f.write(str(now + short))
+                # given back as a count, not a value to restore: another
+                # tier may reserve and give back its own meanwhile
+                self.restore = short
             except OSError as e:
                 self.restore = None
                 raise SkipTest("%d free 2 MB hugepages, %d needed, and %s cannot be raised: %s"
@@ -1099,8 +1102,10 @@ class Hugepages:
 
     def __exit__(self, *exc):
         if self.restore is not None:
+            with open(self.NR) as f:
+                now = int(f.read())
             with open(self.NR, "w") as f:
-                f.write(str(self.restore))
+                f.write(str(max(0, now - self.restore)))
             self.restore = None
         return False
 
