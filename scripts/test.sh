@@ -7,9 +7,9 @@
 #
 #   bash scripts/test.sh [--stress]
 #
-# A quiet run ends with a stressed pass: the e2e tiers a busy machine broke
-# before (issue 54), again beside one CPU-bound process per CPU, as a CI box
-# shared with other jobs is. --stress (or TEST_STRESS=1) runs every tier so.
+# The tiers a busy machine broke before (issue 54) run last, beside one
+# CPU-bound process per CPU, as a CI box shared with other jobs is (tiers
+# *-stressed). --stress (or TEST_STRESS=1) runs every tier so.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -50,31 +50,12 @@ pass=0 fail=0 skip=0 nchk=0
 skips=()   # "tier: what: why" for every skipped tier and every check skipped inside one
 times=()
 tierlog=$(mktemp)
-trap 'stress_off; [ -z "${BG_PID:-}" ] || kill "$BG_PID" 2>/dev/null; rm -f "$tierlog" "${BG_LOG:-}"' EXIT
+trap 'stress_off; rm -f "$tierlog"' EXIT
 tier() { # name, command...
   local name=$1 t0=$SECONDS; shift
   echo "=== tier: $name"
   "$@" 2>&1 | tee "$tierlog"
   account "$name" "${PIPESTATUS[0]}" "$t0" "$tierlog"
-}
-# A tier in the background (bg_tier name command...), its output kept until
-# join_tier prints it and counts it: the packet tier's pcap tests wait on
-# events, not on time, and share the machine with the e2e tiers.
-BG_NAME="" BG_PID="" BG_T0=0 BG_LOG=$(mktemp)
-bg_tier() {
-  BG_NAME=$1 BG_T0=$SECONDS; shift
-  echo "=== tier: $BG_NAME (in the background; its output when it ends)"
-  "$@" >"$BG_LOG" 2>&1 &
-  BG_PID=$!
-}
-join_tier() {
-  local rc
-  [ -n "$BG_PID" ] || return 0
-  wait "$BG_PID"; rc=$?
-  echo "=== tier: $BG_NAME (ended; its output)"
-  cat "$BG_LOG"
-  account "$BG_NAME" "$rc" "$BG_T0" "$BG_LOG"
-  BG_PID=""
 }
 account() { # name, exit code, start (SECONDS), its output
   local name=$1 rc=$2 t0=$3 log=$4 line n=0
@@ -116,9 +97,7 @@ PY
 
 [ "$STRESS" = 1 ] && stress_on
 tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
-# the packet tier runs beside the e2e tiers (half the time of one after the
-# other on two CPUs); sxcd-scale, which bounds sxcd's loop holds, after it
-bg_tier packet bash tests/packet/run.sh
+tier packet bash tests/packet/run.sh
 tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
@@ -126,10 +105,8 @@ tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_
 tier e2e-switch bash tests/e2e/switch.sh
 tier e2e-switch6 bash tests/e2e/switch6.sh
 tier e2e-ops bash tests/e2e/ops.sh
-tier e2e-overlay bash tests/e2e/overlay.sh
 # the same over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
 tier e2e-overlay6 bash tests/e2e/overlay6.sh
-tier e2e-overlay-sla bash tests/e2e/overlay_sla.sh
 # paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
 # Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
 tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh
@@ -141,9 +118,6 @@ tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
 # encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
 tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
 tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
-# the noisy neighbour: two slices' guarantees on one WAN link (rte_sched)
-tier e2e-qos bash tests/e2e/qos.sh
-tier e2e-sxcd bash tests/e2e/sxcd.sh
 # the same intents over an IPv6 WAN link (address6, a link-local gateway6 sxdp solicits) to the kernel's VXLAN over IPv6
 tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
 # routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
@@ -159,33 +133,31 @@ tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
 tier e2e-upf bash tests/e2e/upf.sh
 # the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
 tier e2e-pfcp bash tests/e2e/pfcp.sh
-# AF_XDP shared-NIC mode: the overlay and the box's own traffic on one interface
-tier e2e-xdp bash tests/e2e/xdp_shared.sh
-join_tier
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
-# the README's demo: two sites over two encrypted WAN links, slices at their guarantees, a link cut
-# (it exits non-zero unless every step did what it printed)
-tier demo bash scripts/demo.sh
 # the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
 tier package bash tests/e2e/package.sh
 
-# The stressed pass (a quiet run's): the tiers a busy machine broke, beside
-# one CPU-bound process per CPU. The fleet with 4 sites: the in-slice
-# pings it lost are the dataplane's under load, not the fleet's size.
-if [ "$STRESS" != 1 ]; then
-  stress_on
-  tier e2e-overlay-stressed bash tests/e2e/overlay.sh
-  tier e2e-overlay-sla-stressed bash tests/e2e/overlay_sla.sh
-  tier e2e-qos-stressed bash tests/e2e/qos.sh
-  tier e2e-sxcd-stressed bash tests/e2e/sxcd.sh
-  tier e2e-xdp-stressed bash tests/e2e/xdp_shared.sh
-  tier e2e-fleet-stressed env FLEET_SITES=4 FLEET_CHANGES=3 bash tests/e2e/fleet.sh
-  tier packet-flowexp-stressed bash tests/packet/run.sh test_flowexp.py
-  tier demo-stressed bash scripts/demo.sh
-  stress_off
-fi
+# The tiers a busy machine broke (issue 54) run once, beside one CPU-bound
+# process per CPU (tiers *-stressed), after the others: the overlay and its
+# SLA classes, the noisy neighbour (two slices' guarantees on one WAN link,
+# rte_sched), sxcd's intents, AF_XDP shared-NIC mode (the overlay and the
+# box's own traffic on one interface), a 4-site fleet (the in-slice pings
+# it lost were the dataplane's under load, not the fleet's size), the flow
+# export's packet test, and the README's demo (two sites over two encrypted
+# WAN links, slices at their guarantees, a link cut; it exits non-zero
+# unless every step did what it printed).
+[ "$STRESS" = 1 ] || stress_on
+tier e2e-overlay-stressed bash tests/e2e/overlay.sh
+tier e2e-overlay-sla-stressed bash tests/e2e/overlay_sla.sh
+tier e2e-qos-stressed bash tests/e2e/qos.sh
+tier e2e-sxcd-stressed bash tests/e2e/sxcd.sh
+tier e2e-xdp-stressed bash tests/e2e/xdp_shared.sh
+tier e2e-fleet-stressed env FLEET_SITES=4 FLEET_CHANGES=3 bash tests/e2e/fleet.sh
+tier packet-flowexp-stressed bash tests/packet/run.sh test_flowexp.py
+tier demo-stressed bash scripts/demo.sh
+stress_off
 
 echo "=== times: ${times[*]}"
 if [ ${#skips[@]} -gt 0 ]; then
