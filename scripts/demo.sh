@@ -88,6 +88,11 @@ give_up() {
   for f in "$STATE"/sxdp-?.log "$STATE"/sxcd-?.log; do
     [ -f "$f" ] && { echo "# $f:"; grep -vE '^(libbpf|libxdp):|ctl: client' "$f" | tail -6 | sed 's/^/#   /'; }
   done
+  # what each sxcd was doing (its reconciler, what it waits for), if it answers
+  for s in a b; do
+    [ -S "$STATE/$s.sock" ] && declare -F api >/dev/null || continue
+    echo "# sxcd $s status:"; api "$s" --timeout 3000 --json status 2>&1 | head -c 3000 | sed 's/^/#   /'; echo
+  done
   [ "$KEEP" = 1 ] && echo "demo: left as it is for a look (--keep); bash scripts/demo.sh --stop removes it"
   exit 1
 }
@@ -289,7 +294,12 @@ check "the policy steers red's bulk TCP (port 5201) onto isp2: path 2 +$((p2b - 
   test $((p2b - p2a)) -ge 1000 -a $((p1b - p1a)) -lt $(((p2b - p2a) / 10))
 # the noisy neighbour: red floods UDP at 3x its peak while blue runs TCP,
 # both over isp1 (40 Mbit/s): blue keeps its guarantee, red gets no more
-# than its peak (its ingress meter) and its share
+# than its peak (its ingress meter) and its share. Blue alone first: on a
+# machine whose CPUs are taken by others, what TCP gets alone is the
+# control (the guarantee is the link's to keep, the CPU is not)
+in_ns bb iperf3 -s -1 -p 5204 -D --logfile "$STATE/iperf-alone.log" >/dev/null 2>&1
+sleep 0.5
+in_ns ba iperf3 -c 10.2.0.2 -p 5204 -t 3 -J >"$STATE/blue-alone.json" 2>/dev/null
 in_ns rb iperf3 -s -1 -p 5203 -D --logfile "$STATE/iperf-flood.log" >/dev/null 2>&1
 in_ns bb iperf3 -s -1 -p 5202 -D --logfile "$STATE/iperf-blue.log" >/dev/null 2>&1
 sleep 0.5
@@ -298,7 +308,7 @@ r_pid=$!
 sleep 1
 in_ns ba iperf3 -c 10.2.0.2 -p 5202 -t 5 -J >"$STATE/blue.json" 2>/dev/null
 wait "$r_pid"
-read -r BLUE_MBIT RED_MBIT RED_SENT <<<"$("$PY" - "$STATE/blue.json" "$STATE/red.json" <<'EOF'
+read -r BLUE_MBIT RED_MBIT RED_SENT BLUE_ALONE <<<"$("$PY" - "$STATE/blue.json" "$STATE/red.json" "$STATE/blue-alone.json" <<'EOF'
 import json, sys
 def end(path):   # iperf3 may print a warning line before its JSON
     try:
@@ -306,19 +316,21 @@ def end(path):   # iperf3 may print a warning line before its JSON
         return json.loads(t[t.index("{"):])["end"]
     except (OSError, ValueError, KeyError):
         return None
-tcp, udp = end(sys.argv[1]), end(sys.argv[2])
+tcp, udp, alone = end(sys.argv[1]), end(sys.argv[2]), end(sys.argv[3])
 blue = tcp["sum_received"]["bits_per_second"] / 1e6 if tcp else 0
 s = udp["sum"] if udp else {"bytes": 0, "seconds": 1}
 red = s["bytes"] * (1 - s.get("lost_percent", 0) / 100) * 8 / s["seconds"] / 1e6
-print("%.1f %.1f %.1f" % (blue, red, s["bytes"] * 8 / s["seconds"] / 1e6))
+print("%.1f %.1f %.1f %.1f" % (blue, red, s["bytes"] * 8 / s["seconds"] / 1e6,
+                               alone["sum_received"]["bits_per_second"] / 1e6 if alone else 0))
 EOF
 )"
 # goodput: blue's TCP payload is 1308 of the 1416 bytes ESP sends (its
-# IPv4, UDP, VXLAN and ESP headers), 80 % of that share counts as kept
-BLUE_WANT=$("$PY" -c 'print(round(20 * 1308 / 1416 * 0.8, 1))')
+# IPv4, UDP, VXLAN and ESP headers), 80 % of that share counts as kept;
+# where blue alone got less (CPUs busy), 85 % of what it got alone
+BLUE_WANT=$("$PY" -c "print(round(min(20 * 1308 / 1416 * 0.8, $BLUE_ALONE * 0.85), 1))")
 RED_MAX=$("$PY" -c 'print(round(20 * 1.1, 1))')
-check "blue keeps its guarantee while red floods: TCP $BLUE_MBIT Mbit/s (guaranteed 20; at least $BLUE_WANT)" \
-  "$PY" -c "import sys; sys.exit(0 if $BLUE_MBIT >= $BLUE_WANT else 1)"
+check "blue keeps its guarantee while red floods: TCP $BLUE_MBIT Mbit/s (guaranteed 20; alone $BLUE_ALONE; at least $BLUE_WANT)" \
+  "$PY" -c "import sys; sys.exit(0 if $BLUE_MBIT >= $BLUE_WANT > 0 else 1)"
 check "red held to its peak: $RED_MBIT Mbit/s received of $RED_SENT offered (peak 20; at most $RED_MAX)" \
   "$PY" -c "import sys; sys.exit(0 if 0 < $RED_MBIT <= $RED_MAX and $RED_SENT > 40 else 1)"
 

@@ -46,19 +46,23 @@ if [ ${#files[@]} -eq 0 ]; then
   done
 fi
 
-# run_one N FILE: the file's output in $tmp/N.out, its exit code and seconds in $tmp/N.rc
+# run_one N FILE: the file's output in $tmp/N.out; its exit code, seconds
+# and CPU seconds (its processes', user + system: what lanes share) in $tmp/N.rc
 run_one() {
-  local t0=$SECONDS rc
+  local t0=$SECONDS rc cpu
   "$PY" "$2" >"$tmp/$1.out" 2>&1
   rc=$?
-  echo "$rc $((SECONDS - t0))" >"$tmp/$1.rc"
+  times >"$tmp/$1.times"   # not in $(...): a subshell's children are not this one's
+  cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
+        "$tmp/$1.times")
+  echo "$rc $((SECONDS - t0)) $cpu" >"$tmp/$1.rc"
 }
 
 # report N FILE: print the file's output and add up its counts
 report() {
-  local name rc secs line p f s why
+  local name rc secs cpu line p f s why
   name=$(basename "$2")
-  read -r rc secs <"$tmp/$1.rc"
+  read -r rc secs cpu <"$tmp/$1.rc"
   echo "# $name"
   cat "$tmp/$1.out"
   # Each file ends with its own "N passed, M failed[, K skipped]"; add them up.
@@ -83,7 +87,7 @@ report() {
        [ "$f" -gt 0 ] || f=1
        echo "# $name FAILED (exit $rc)" ;;
   esac
-  echo "# $name: $secs s"
+  echo "# $name: $secs s ($cpu CPU-s)"
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 }
 
