@@ -55,7 +55,8 @@ run_one() {
   times >"$tmp/$1.times"   # not in $(...): a subshell's children are not this one's
   cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
         "$tmp/$1.times")
-  echo "$rc $((SECONDS - t0)) $cpu" >"$tmp/$1.rc"
+  echo "$rc $((SECONDS - t0)) $cpu" >"$tmp/$1.rc.new"
+  mv "$tmp/$1.rc.new" "$tmp/$1.rc"   # whole when reap sees it
 }
 
 # report N FILE: print the file's output and add up its counts
