@@ -52,25 +52,21 @@ times=()
 tierlog=$(mktemp)
 trap 'stress_off; rm -f "$tierlog"' EXIT
 tier() { # name, command...
-  local name=$1 t0=$SECONDS; shift
+  local name=$1 rc t0=$SECONDS line n=0; shift
   echo "=== tier: $name"
-  "$@" 2>&1 | tee "$tierlog"
-  account "$name" "${PIPESTATUS[0]}" "$t0" "$tierlog"
-}
-account() { # name, exit code, start (SECONDS), its output
-  local name=$1 rc=$2 t0=$3 log=$4 line n=0
+  "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
   # checks the tier skipped (TAP: "ok - what # SKIP why"; "# skipped: why", the
   # package tier's; meson's skipped tests)
   while IFS= read -r line; do
     skips+=("$name: $line"); n=$((n + 1)) nchk=$((nchk + 1))
-  done < <(sed -n -e 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' -e 's/^# skipped: \(.*\)$/\1/p' "$log"
+  done < <(sed -n -e 's/^ok - \(.*\) # SKIP \(.*\)$/\1: \2/p' -e 's/^# skipped: \(.*\)$/\1/p' "$tierlog"
            [ "$name" != unit ] || meson_skips)
   times+=("$name $((SECONDS - t0))s")
   case $rc in
     0) pass=$((pass + 1))
        echo "=== tier $name: ok ($((SECONDS - t0)) s$([ "$n" -eq 0 ] || echo ", $n check(s) skipped"))" ;;
     77) skip=$((skip + 1))
-        line=$(sed -n 's/^SKIP: //p' "$log" | tail -1)
+        line=$(sed -n 's/^SKIP: //p' "$tierlog" | tail -1)
         [ "$n" -gt 0 ] || skips+=("$name: the whole tier: ${line:-exit 77 without a reason}")
         echo "=== tier $name: SKIPPED (${line:-$n check(s) skipped})" ;;
     *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc, $((SECONDS - t0)) s)" ;;
