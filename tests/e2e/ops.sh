@@ -26,7 +26,10 @@ on_exit() {
   ip link del "$QIF" 2>/dev/null
   nl_cleanup
   # what this added, given back as a count: another tier may reserve its own meanwhile
-  [ -z "${HP_ADDED:-}" ] || echo $(($(cat "$hp") - HP_ADDED)) >"$hp" 2>/dev/null
+  if [ -n "${HP_ADDED:-}" ]; then
+    local n=$(($(cat "$hp") - HP_ADDED))
+    echo $((n > 0 ? n : 0)) >"$hp" 2>/dev/null
+  fi
 }
 trap on_exit EXIT
 trap 'exit 130' INT TERM
