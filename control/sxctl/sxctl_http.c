@@ -230,17 +230,12 @@ http_client_new(const struct http_url *u, const struct http_tls_files *f, int ti
 
 /* ------------------------------------------------------------ the connection */
 
-/* Wait for @fd to be ready for @ev within @ms (<= 0: forever). */
+/* Wait for @fd to be ready for @ev within @ms (<= 0: forever): the
+ * socket client's wait, without a tick. */
 static int
 wait_fd(int fd, short ev, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = ev };
-	int rc;
-
-	do
-		rc = poll(&p, 1, ms > 0 ? ms : -1);
-	while (rc < 0 && errno == EINTR);
-	return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : -errno;
+	return ctl_wait_ticking(fd, ev, ms > 0 ? ctl_now_ms() + ms : -1, NULL, NULL);
 }
 
 /* wait_fd for the answer, the client's tick told how long it has waited

@@ -1062,7 +1062,7 @@ class Hugepages:
 
     def __init__(self, n):
         self.n = n
-        self.restore = None
+        self.added = None
 
     @staticmethod
     def free():
@@ -1089,9 +1089,9 @@ class Hugepages:
                     f.write(str(now + short))
                 # given back as a count, not a value to restore: another
                 # tier may reserve and give back its own meanwhile
-                self.restore = short
+                self.added = short
             except OSError as e:
-                self.restore = None
+                self.added = None
                 raise SkipTest("%d free 2 MB hugepages, %d needed, and %s cannot be raised: %s"
                                % (self.free(), self.n, self.NR, e))
         if self.free() < self.n:
@@ -1101,12 +1101,12 @@ class Hugepages:
         return self
 
     def __exit__(self, *exc):
-        if self.restore is not None:
+        if self.added is not None:
             with open(self.NR) as f:
                 now = int(f.read())
             with open(self.NR, "w") as f:
-                f.write(str(max(0, now - self.restore)))
-            self.restore = None
+                f.write(str(max(0, now - self.added)))
+            self.added = None
         return False
 
 
