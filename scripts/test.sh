@@ -50,7 +50,8 @@ pass=0 fail=0 skip=0 nchk=0
 skips=()   # "tier: what: why" for every skipped tier and every check skipped inside one
 times=()
 tierlog=$(mktemp)
-trap 'stress_off; rm -f "$tierlog"' EXIT
+failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
+trap 'stress_off; rm -f "$tierlog" "$failed"' EXIT
 tier() { # name, command...
   local name=$1 rc t0=$SECONDS line n=0; shift
   echo "=== tier: $name"
@@ -69,7 +70,11 @@ tier() { # name, command...
         line=$(sed -n 's/^SKIP: //p' "$tierlog" | tail -1)
         [ "$n" -gt 0 ] || skips+=("$name: the whole tier: ${line:-exit 77 without a reason}")
         echo "=== tier $name: SKIPPED (${line:-$n check(s) skipped})" ;;
-    *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc, $((SECONDS - t0)) s)" ;;
+    *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc, $((SECONDS - t0)) s)"
+       { echo "--- $name (exit $rc): its failing lines, then its last lines"
+         grep -E -m 20 '^not ok|FAIL|[Ee]rror:|[Tt]imed out|no answer' "$tierlog"
+         echo "  ..."
+         tail -n 15 "$tierlog"; } >> "$failed" ;;
   esac
 }
 # meson's skipped tests (exit 77) with the last line they printed, and the
@@ -156,6 +161,10 @@ tier demo-stressed bash scripts/demo.sh
 stress_off
 
 echo "=== times: ${times[*]}"
+if [ -s "$failed" ]; then
+  echo "=== failed tiers:"
+  sed 's/^/  /' "$failed"
+fi
 if [ ${#skips[@]} -gt 0 ]; then
   echo "=== skipped (never counted as passed):"
   printf '  %s\n' "${skips[@]}"
