@@ -16,8 +16,17 @@ TCP_SECONDS=${TCP_SECONDS:-3}
 . "$root/scripts/netns-lib.sh"
 
 pass=0 fail=0 skipped=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+# each check's line says how long since the last one (what to cut when the
+# tier grows slow: these tiers are mostly waits)
+_t_last=${EPOCHREALTIME//[.,]/}
+_took() {
+  local now=${EPOCHREALTIME//[.,]/} d
+  d=$(((now - _t_last) / 100000))
+  echo "#   +$((d / 10)).$((d % 10)) s"
+  _t_last=$now
+}
+ok() { pass=$((pass + 1)); echo "ok - $*"; _took; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; _took; }
 # A check this machine cannot run: TAP's "# SKIP reason", which
 # scripts/test.sh lists in its summary (never a silent pass).
 skip() { # check reason

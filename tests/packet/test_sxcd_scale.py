@@ -115,6 +115,48 @@ def test_big_dry_run_does_not_hold_the_loop():
 
 
 @R.test
+def test_check_beside_a_chunked_run_does_not_stall_it():
+    """A collision check may compile beside a run that waits on sxdp, and a run of more keys
+    than one chunk writes them in slices of the same work timer: a check that took a slice the
+    run asked for left the run unfinished for good (its intents Programming, every ?wait
+    unanswered). A big UPF change (1,600 sessions: ~3,200 keys, chunked), then 1.5 s of small
+    slice changes from 4 clients (their checks asked for while the run compiles, reads sxdp and
+    writes), 4 times: every run ends, the UPF is Ready with its last generation's entries."""
+    n = 1600
+    sizes = {"sessions_uplink": n + 4096, "sessions_downlink": n + 4096}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024, extra_cfg={"table_sizes": sizes}) as dp, \
+            Sxcd(dp.sock_path, resync_ms=60000) as cd:
+        mec = {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 3999}}
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, mec]})
+        expect_eq(code, 200, "site, peer, slice")
+        cd.wait_settled()
+        for k in range(4):
+            code, res = call(cd, "PUT", "/api/v1/upf/edge", {"spec": big_upf(n, teid0=k * n)})
+            expect(code in (200, 201), "upf change %d: %s" % (k, code))
+            # small changes from 4 clients while that run compiles, reads and writes: one
+            # of their checks is asked for while the run reads sxdp's tables
+            codes, end = [], time.monotonic() + 1.5
+
+            def small(c):
+                j = 0
+                while time.monotonic() < end:
+                    sp = slice_spec(100 + 4 * c + j % 4)
+                    sp["routes"][0]["prefix"] = "172.17.%d.0/24" % ((k * 37 + j) % 250)
+                    codes.append(call(cd, "PUT", "/api/v1/slices/s%d-%d" % (c, j % 4), {"spec": sp})[0])
+                    j += 1
+            ts = [threading.Thread(target=small, args=(c,)) for c in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(120)
+            expect(codes and set(codes) <= {200, 201}, "round %d: the small changes: %s" % (k, sorted(set(codes))))
+            st = cd.wait_settled(timeout=90)
+            expect_eq(st["upf/edge"]["phase"], "Ready", "round %d: the UPF Ready: %s" % (k, st["upf/edge"]))
+        teids = sorted(e["params"]["teid"] for e in dp.table_read("sessions_downlink")[0] if "teid" in e["params"])
+        expect_eq(teids, list(range(0x10000 + 3 * n, 0x10000 + 4 * n)), "the last generation's downlink TEIDs, all")
+
+
+@R.test
 def test_upf_links_take_no_slice_bridge_domain():
     """Slices hold the bridge domains of their ids, up to 3999; a UPF's N3 and N9 links take
     theirs where no slice's is: with slices 3900..3903 (where UPF links used to go) and the

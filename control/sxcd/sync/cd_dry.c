@@ -27,6 +27,8 @@ struct cd_dry_one {
 	struct event *expiry;	/* a check not started by then goes unchecked */
 	json_t *specs;
 	bool read;		/* a preview: its writes against sxdp's tables */
+	unsigned int wait_ms;	/* its start bound (0: none) */
+	unsigned int overdue;	/* bounds it has been under way past */
 	cd_dry_done *fn;	/* NULL: its request went away */
 	void *arg;
 };
@@ -51,8 +53,18 @@ on_expiry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->on && d->head == o)
-		return;	/* under way: it ends soon */
+	if (d->on && d->head == o) {
+		/* under way: it ends in slices of the loop, and says so each
+		 * @wait_ms it has not (a check that never ends holds its change's
+		 * answer, and every dry run behind it) */
+		struct timeval tv = { .tv_sec = o->wait_ms / 1000, .tv_usec = (o->wait_ms % 1000) * 1000 };
+
+		o->overdue++;
+		CD_LOG(WARN, "dry run still under way %u ms past its start bound (phase %d, %s)",
+		       o->overdue * o->wait_ms, d->phase, o->read ? "a preview" : "a collision check");
+		evtimer_add(o->expiry, &tv);
+		return;
+	}
 	for (pp = &d->head; *pp != NULL && *pp != o; pp = &(*pp)->next)
 		;
 	if (*pp == NULL)
@@ -325,7 +337,8 @@ cd_dry_add(struct cd_dry *d, json_t *specs, unsigned int wait_ms, bool read, cd_
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return -ENOMEM;
-	*o = (struct cd_dry_one){ .d = d, .specs = json_incref(specs), .read = read, .fn = fn, .arg = arg };
+	*o = (struct cd_dry_one){ .d = d, .specs = json_incref(specs), .read = read, .wait_ms = wait_ms,
+				   .fn = fn, .arg = arg };
 	if (wait_ms > 0 && ((o->expiry = evtimer_new(d->base, on_expiry, o)) == NULL ||
 			    evtimer_add(o->expiry, &tv) < 0)) {
 		one_free(o);

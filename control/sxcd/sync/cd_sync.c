@@ -448,10 +448,17 @@ on_dry_more(void *arg)
 	more_work(arg);
 }
 
+/* A dry run ended. One that compiled beside a run took the work timer's
+ * slices: a slice the run's pass asked for meanwhile (its chunks, its
+ * whole diff) was the dry run's, so it is asked for again. */
 static void
 on_dry_next(void *arg)
 {
-	next_work(arg);
+	struct cd_sync *s = arg;
+
+	if (s->running && cd_pass_busy(&s->pass))
+		more_work(s);
+	next_work(s);
 }
 
 static void
