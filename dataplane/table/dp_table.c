@@ -160,8 +160,12 @@ entry_new(struct dp_table *t, uint32_t idx, uint16_t action, const uint8_t *para
 
 	if (t->n_ent_free == 0)
 		return NULL;
-	e = dp_tent(t, t->ent_free);
-	t->ent_free = e->idx;
+	if (t->ent_free != IDX_NONE) {
+		e = dp_tent(t, t->ent_free);
+		t->ent_free = e->idx;
+	} else {
+		e = dp_tent(t, t->ent_fresh++);
+	}
 	t->n_ent_free--;
 	memset(e, 0, sizeof(*e) << t->ent_wide);
 	if (key != NULL && (t->em || t->dense))   /* readable in the entry */
@@ -369,13 +373,13 @@ dp_table_create(const struct dp_table_def *def)
 	if (t->slot == NULL || (t->match_len && t->match == NULL) ||
 	    (!def->no_entry_hits && t->age == NULL))
 		goto fail;
-	t->ent = rte_zmalloc_socket("dp_entries", ((size_t)t->ent_cap * sizeof(*t->ent)) << t->ent_wide,
-				    RTE_CACHE_LINE_SIZE, dp_tg.socket);
+	/* not zeroed: entry_new writes each as it hands it out */
+	t->ent = rte_malloc_socket("dp_entries", ((size_t)t->ent_cap * sizeof(*t->ent)) << t->ent_wide,
+				   RTE_CACHE_LINE_SIZE, dp_tg.socket);
 	if (t->ent == NULL)
 		goto fail;
-	for (uint32_t i = 0; i < t->ent_cap; i++)
-		dp_tent(t, i)->idx = i + 1 < t->ent_cap ? i + 1 : IDX_NONE;
-	t->ent_free = 0;
+	t->ent_free = IDX_NONE;
+	t->ent_fresh = 0;
 	t->n_ent_free = t->ent_cap;
 	/* one slot more than entries: where workers count misses, so their
 	 * count loop needs no branch (never read) */
@@ -385,10 +389,10 @@ dp_table_create(const struct dp_table_def *def)
 		if (t->hits[w] == NULL)
 			goto fail;
 	}
-	/* Hand out low slots first so reads page in insertion-ish order. */
-	for (uint32_t i = 0; i < def->size; i++)
-		t->slot[i].ent = i + 1 < def->size ? i + 1 : IDX_NONE;
-	t->free_idx = 0;
+	/* low slots first (slot_fresh counts up), so reads page in
+	 * insertion-ish order */
+	t->free_idx = IDX_NONE;
+	t->slot_fresh = 0;
 	t->n_free = def->size;
 
 	snprintf(name, sizeof(name), "ctl%u_%u", t->id, dp_tg.seq++);

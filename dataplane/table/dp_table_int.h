@@ -133,7 +133,10 @@ struct dp_table {
 	struct dp_entry *ent;
 	uint8_t ent_wide;                   /* log2 of an entry's lines: wide tables 1 */
 	uint8_t params_len;                 /* DP_PARAMS_BYTES, wide: DP_PARAMS_WIDE */
-	uint32_t ent_free;                  /* the first free entry, IDX_NONE: none */
+	uint32_t ent_free;                  /* the first freed entry, IDX_NONE: none */
+	uint32_t ent_fresh;                 /* entries from here on never used: handed out
+					     * after the freed ones, so that a table's memory
+					     * is touched as it fills, not when it is made */
 	uint32_t n_ent_free, ent_cap;
 
 	struct ctl_slot *slot;              /* control side, by idx */
@@ -143,7 +146,8 @@ struct dp_table {
 	struct ctl_age *age;                /* by idx; NULL: no hits counted */
 	struct rte_hash *ctl_index;         /* canonical match -> idx (not em) */
 	struct dp_em *ctl_em;               /* em: key -> entry ref, whose idx */
-	uint32_t free_idx;                  /* the first free slot, IDX_NONE: none */
+	uint32_t free_idx;                  /* the first freed slot, IDX_NONE: none */
+	uint32_t slot_fresh;                /* slots from here on never used (as ent_fresh) */
 	uint32_t n_free;
 	uint32_t n_entries;
 	struct dp_entry *deflt;

@@ -16,8 +16,12 @@ dp_trec_take(struct dp_table *t)
 
 	if (t->n_free == 0)
 		return IDX_NONE;
-	idx = t->free_idx;
-	t->free_idx = t->slot[idx].ent;
+	if (t->free_idx != IDX_NONE) {
+		idx = t->free_idx;
+		t->free_idx = t->slot[idx].ent;
+	} else {
+		idx = t->slot_fresh++;
+	}
 	t->n_free--;
 	if (t->age != NULL)
 		t->age[idx].carried = 0;
