@@ -59,7 +59,11 @@ teardown() {
       kill -9 "$p" 2>/dev/null
     done <"$STATE/pids"
   fi
-  for p in $NSES; do ip netns del "$(nsn "$p")" 2>/dev/null; done
+  # what still runs in a namespace (a deleted netns does not stop it)
+  for p in $NSES; do
+    ip netns pids "$(nsn "$p")" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del "$(nsn "$p")" 2>/dev/null
+  done
   rm -rf "/var/run/dpdk/$P-a" "/var/run/dpdk/$P-b" "$STATE"
 }
 if [ "${1:-}" = --stop ]; then

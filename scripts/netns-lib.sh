@@ -102,9 +102,23 @@ nl_setup() {
   nl_host "$NL_H1" "$NL_IP1" "$NL_IF0" && nl_host "$NL_H2" "$NL_IP2" "$NL_IF1"
 }
 
+# Delete network namespaces, after killing what still runs in them: a
+# deleted netns does not stop its processes, and one a test left (a flood,
+# a capture) would run on beside the next tier. Non-zero if one could not
+# be deleted.
+nl_ns_del() { # ns...
+  local n pids rc=0
+  for n; do
+    pids=$(ip netns pids "$n" 2>/dev/null)
+    # shellcheck disable=SC2086  # one pid a word
+    [ -z "$pids" ] || kill -9 $pids 2>/dev/null
+    ip netns del "$n" 2>/dev/null || rc=1
+  done
+  return $rc
+}
+
 nl_teardown_ns() {
-  ip netns del "$NL_H1" 2>/dev/null
-  ip netns del "$NL_H2" 2>/dev/null
+  nl_ns_del "$NL_H1" "$NL_H2"
   ip link del "$NL_IF0" 2>/dev/null
   ip link del "$NL_IF1" 2>/dev/null
   return 0

@@ -47,7 +47,7 @@ for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^flt[0-9]+-')
          $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^flt[0-9]+-'); do
   pid=${n#flt}; pid=${pid%%-*}
   kill -0 "$pid" 2>/dev/null && continue
-  ip netns del "$n" 2>/dev/null || ip link del "$n" 2>/dev/null
+  nl_ns_del "$n" || ip link del "$n" 2>/dev/null
 done
 
 DIR=$(mktemp -d /tmp/sxdp-e2e-fleet.XXXXXX)
@@ -61,7 +61,7 @@ cleanup() {
     done
   fi
   for i in $(seq 1 "$N"); do
-    for p in s r g; do ip netns del "$(nsn "$p$i")" 2>/dev/null; done
+    for p in s r g; do nl_ns_del "$(nsn "$p$i")"; done
     rm -rf "/var/run/dpdk/$(nsn "s$i")"
   done
   ip link del "$(nsn mg)" 2>/dev/null

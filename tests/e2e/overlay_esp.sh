@@ -111,7 +111,7 @@ teardown() {
     fi
     stop_site "$s" >/dev/null 2>&1
   done
-  for p in "${NSES[@]}"; do ip netns del "$(ns "$p")" 2>/dev/null; done
+  for p in "${NSES[@]}"; do nl_ns_del "$(ns "$p")"; done
   if [ -n "${DIR:-}" ] && [ -z "${OESP_KEEP:-}" ]; then rm -rf "$DIR"; fi
 }
 trap teardown EXIT

@@ -69,7 +69,7 @@ cleanup() {
       [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
     done
   fi
-  for p in sa sb ha hb u n; do ip netns del "$(nsn "$p")" 2>/dev/null; done
+  for p in sa sb ha hb u n; do nl_ns_del "$(nsn "$p")"; done
   rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
   [ -n "${OSEC_KEEP:-}" ] || rm -rf "$DIR"
 }

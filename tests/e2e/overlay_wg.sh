@@ -67,7 +67,7 @@ cleanup() {
       [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -20 | sed 's/^/#   /'; }
     done
   fi
-  for p in s h w; do ip netns del "$(nsn "$p")" 2>/dev/null; done
+  for p in s h w; do nl_ns_del "$(nsn "$p")"; done
   rm -rf "/var/run/dpdk/$(nsn s)"
   [ -n "${OWG_KEEP:-}" ] || rm -rf "$DIR"
 }
@@ -405,7 +405,7 @@ c0=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.lo
 ip netns exec "$(nsn w)" dumpcap -q -i eth0 -f "udp" -w "$DIR/load.pcapng" >"$DIR/dumpcap3.err" 2>&1 &
 cap=$!
 PIDS+=("$cap")
-in_ns w "$PY" "$DIR/flood.py" "$BOX_PUB" "$FLOOD_PPS" 40 &
+ip netns exec "$(nsn w)" "$PY" "$DIR/flood.py" "$BOX_PUB" "$FLOOD_PPS" 40 &   # its pid, not a shell's
 flood=$!
 PIDS+=("$flood")
 sleep 2   # the flood's first second: no event marks sxcd's load

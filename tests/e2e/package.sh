@@ -69,7 +69,7 @@ trap 'exit 130' INT TERM
 
 # dpkg waits for no one: retry while another dpkg or apt holds its lock
 dpkg_do() {
-  local i out
+  local out
   for _ in $(seq 1 60); do
     out=$(dpkg "$@" 2>&1) && { echo "$out"; return 0; }
     case $out in *lock*) sleep 2 ;; *) echo "$out"; return 1 ;; esac

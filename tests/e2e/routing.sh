@@ -62,8 +62,8 @@ cleanup() {
       [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
     done
   fi
-  for p in sa ra ha h6; do ip netns del "$(nsn "$p")" 2>/dev/null; done
-  ip netns del "$TWIN" 2>/dev/null
+  for p in sa ra ha h6; do nl_ns_del "$(nsn "$p")"; done
+  nl_ns_del "$TWIN"
   rm -rf "/var/run/dpdk/$(nsn sa)"
   [ -n "${RT_KEEP:-}" ] || rm -rf "$DIR"
 }

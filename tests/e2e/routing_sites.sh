@@ -59,9 +59,9 @@ cleanup() {
       [ -f "$p" ] && { echo "# $p:"; grep -v "ctl: client" "$p" | tail -12 | sed 's/^/#   /'; }
     done
   fi
-  for p in sa sb ra hb; do ip netns del "$(nsn "$p")" 2>/dev/null; done
-  ip netns del "$(twin a)" 2>/dev/null
-  ip netns del "$(twin b)" 2>/dev/null
+  for p in sa sb ra hb; do nl_ns_del "$(nsn "$p")"; done
+  nl_ns_del "$(twin a)"
+  nl_ns_del "$(twin b)"
   rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
   [ -n "${RT_KEEP:-}" ] || rm -rf "$DIR"
 }
@@ -126,10 +126,7 @@ else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sx*.log | tr '\n' ' ')"; finis
 
 # the twins' links: VLAN devices sxcd makes, or (no VLAN devices here) a
 # veth sxcd adopts and a user-space 802.1Q relay
-if kernel_vlans; then
-  KVLAN=1
-else
-  KVLAN=0
+if ! kernel_vlans; then
   twin_relay "$(nsn sa)" "$(twin a)" 1 && PIDS+=("$RELAY_PID")
   twin_relay "$(nsn sb)" "$(twin b)" 1 && PIDS+=("$RELAY_PID")
 fi

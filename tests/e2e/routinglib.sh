@@ -103,6 +103,6 @@ kernel_vlans() {
   local t="$P-vt" r=1
   ip netns add "$t" || return 1
   ip -n "$t" link add link lo name vt type vlan id 2 >/dev/null 2>&1 && r=0
-  ip netns del "$t" 2>/dev/null
+  nl_ns_del "$t"
   return $r
 }

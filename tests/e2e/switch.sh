@@ -55,7 +55,7 @@ BGPIDS=()
 teardown_hosts() {
   local h
   for h in "${HOSTS[@]}"; do
-    ip netns del "$(ns "$h")" 2>/dev/null
+    nl_ns_del "$(ns "$h")"
     ip link del "$(ns "$h")" 2>/dev/null
   done
   return 0

@@ -54,7 +54,7 @@ on_exit() {
   fi
   nl_stop_sxdp >/dev/null 2>&1
   for h in "${HOSTS[@]}"; do
-    ip netns del "$(ns "$h")" 2>/dev/null
+    nl_ns_del "$(ns "$h")"
     ip link del "$(ns "$h")" 2>/dev/null
   done
   if [ -n "$NL_DIR" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi

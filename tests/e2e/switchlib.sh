@@ -41,7 +41,7 @@ sw_stale_cleanup() { # prefix
            $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "$re"); do
     pid=${n#"$p"}; pid=${pid%%-*}
     kill -0 "$pid" 2>/dev/null && continue
-    ip netns del "$n" 2>/dev/null || ip link del "$n" 2>/dev/null
+    nl_ns_del "$n" || ip link del "$n" 2>/dev/null
   done
 }
 
@@ -244,7 +244,7 @@ sw_teardown() {
     tail -30 "$NL_LOG" | sed 's/^/#   /'
   fi
   nl_stop_sxdp >/dev/null 2>&1
-  for p in "${NSES[@]}"; do ip netns del "$(ns "$p")" 2>/dev/null; done
+  for p in "${NSES[@]}"; do nl_ns_del "$(ns "$p")"; done
   for p in "${LINKS[@]}"; do ip link del "$(ns "$p")" 2>/dev/null; done
   if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
 }
