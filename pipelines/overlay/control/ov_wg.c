@@ -435,13 +435,16 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 	memcpy(w->last_tai, tai, sizeof(tai));
 	w->ep = src;
 	w->ep_port = sport;
-	send_msg(w, resp, sizeof(resp), src, sport);
-	/* in at once; out once the initiator has used it */
+	/* in at once, before the response is sent: sxdp takes its calls in
+	 * order, and the initiator sends on the session as soon as the
+	 * response reaches it (a ping sent then was lost when the response
+	 * went first); out once the initiator has used it */
 	sess_kill(&w->next);
 	n = (struct sess){ .live = true, .local = k.local, .remote = k.remote, .born = now };
 	memcpy(n.send, k.send, OV_NOISE_KEY);
 	n.in_id = sa_add(w, false, k.local, k.recv);
 	sodium_memzero(&k, sizeof(k));
+	send_msg(w, resp, sizeof(resp), src, sport);
 	w->next = n;
 	sodium_memzero(&n, sizeof(n));
 	w->handshakes++;
