@@ -323,6 +323,18 @@ else
 fi
 
 # ------------------------------------------------------------- rekeys
+# a stream's lost pings (ping FILE COUNT): their icmp_seq, and what both
+# boxes dropped by reason (which rekey, which end, why)
+lost_what() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import re, sys
+got = {int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())}
+print("lost icmp_seq %s" % sorted(set(range(1, int(sys.argv[2]) + 1)) - got)[:20], end="")
+PYEOF
+  for s in a b; do
+    echo -n "; $s drops: $(sx "$s" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print({k: v for k, v in json.load(sys.stdin)["drops"].items() if v})')"
+  done
+}
 r0=$(rekeys_of a)
 in_ns ha ping -i 0.02 -c $((STREAM_S * 50)) -W 2 10.10.0.2 >"$DIR/rekey.txt" 2>&1
 r1=$(rekeys_of a)
@@ -330,7 +342,7 @@ lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/rekey.txt")
 if [ "$((r1 - r0))" -ge 2 ] && [ "${lost:-1}" -eq 0 ]; then
   ok "$((r1 - r0)) rekeys at A under a $((STREAM_S * 50))-ping stream (50/s): $(grep 'packets transmitted' "$DIR/rekey.txt")"
 else
-  notok "rekeys under a stream: $((r1 - r0)) rekeys, $(grep 'packets transmitted' "$DIR/rekey.txt")"
+  notok "rekeys under a stream: $((r1 - r0)) rekeys, $(grep 'packets transmitted' "$DIR/rekey.txt"); $(lost_what "$DIR/rekey.txt" $((STREAM_S * 50)))"
 fi
 # an operator's rekey now: both sites' intents given generation 1 mid-stream
 now_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["rekeys_now"])' "$SVC"; }
@@ -346,7 +358,7 @@ lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/rekey-now.txt")
 if [ "$(now_of a)" -ge 1 ] && [ "$(now_of b)" -ge 1 ] && [ "${lost:-1}" -eq 0 ]; then
   ok "a rekey now (encryption.generation 1 at both sites) under a 500-ping stream: $(grep 'packets transmitted' "$DIR/rekey-now.txt")"
 else
-  notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt"); apply B (exit $rb): $(tr '\n' ' ' <"$DIR/apply-b1.txt" | head -c 300); apply A (exit $ra): $(tr '\n' ' ' <"$DIR/apply-a1.txt" | head -c 300)"
+  notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt"); $(lost_what "$DIR/rekey-now.txt" 500); apply B (exit $rb): $(tr '\n' ' ' <"$DIR/apply-b1.txt" | head -c 300); apply A (exit $ra): $(tr '\n' ' ' <"$DIR/apply-a1.txt" | head -c 300)"
 fi
 
 # ------------------------------------------------------------- refusals, keepalives
