@@ -51,36 +51,11 @@ skips=()   # "tier: what: why" for every skipped tier and every check skipped in
 times=()
 tierlog=$(mktemp)
 failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
-trap 'stress_off; rm -rf "$tierlog" "$failed" "$bgdir"' EXIT
+trap 'stress_off; rm -f "$tierlog" "$failed"' EXIT
 tier() { # name, command...
-  local name=$1 rc t0=$SECONDS; shift
+  local name=$1 rc t0=$SECONDS line n=0; shift
   echo "=== tier: $name"
   "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
-  tier_end "$name" "$rc" "$t0"
-}
-# A tier started now at the lowest CPU priority, beside the tiers that
-# follow until tier_join: a CPU-bound tier with no timed check (unit)
-# takes the CPU the packet tier's waits leave, and the timed checks beside
-# it keep theirs (a nice-19 process yields to every other). Not under
-# --stress: the hogs would leave it nothing.
-declare -A BG_PID BG_T0
-bgdir=$(mktemp -d)
-tier_bg() { # name, command...
-  local name=$1; shift
-  BG_T0[$name]=$SECONDS
-  nice -n 19 "$@" >"$bgdir/$name.log" 2>&1 &
-  BG_PID[$name]=$!
-}
-tier_join() { # name
-  local name=$1 rc
-  wait "${BG_PID[$name]}"; rc=$?
-  echo "=== tier: $name (ran at nice 19 beside the tiers since it started)"
-  cp "$bgdir/$name.log" "$tierlog"
-  cat "$tierlog"
-  tier_end "$name" "$rc" "${BG_T0[$name]}"
-}
-tier_end() { # name rc t0: its output in $tierlog
-  local name=$1 rc=$2 t0=$3 line n=0
   # checks the tier skipped (TAP: "ok - what # SKIP why"; "# skipped: why", the
   # package tier's; meson's skipped tests)
   while IFS= read -r line; do
@@ -121,20 +96,9 @@ for ln in open(sys.argv[1]):
 PY
 }
 
-# the unit tier and the package's build beside the packet tier (its files
-# wait more than they compute: ~950 CPU-s in ~660 s on 2 CPUs)
-UNIT=(meson test -C "$BUILD" --print-errorlogs --no-rebuild)
-mkdir -p "$bgdir/deb"
-if [ "$STRESS" = 1 ]; then
-  stress_on
-  tier unit "${UNIT[@]}"
-else
-  tier_bg unit "${UNIT[@]}" --timeout-multiplier 3
-  nice -n 19 bash -c 'bash scripts/build-deb.sh "$1/out" >"$1/path" 2>"$1/build.log"; echo $? >"$1/rc"' _ "$bgdir/deb" &
-  debpid=$!
-fi
+[ "$STRESS" = 1 ] && stress_on
+tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
 tier packet bash tests/packet/run.sh
-[ "$STRESS" = 1 ] || tier_join unit
 tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
@@ -174,8 +138,7 @@ tier e2e-pfcp bash tests/e2e/pfcp.sh
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
 # the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
-[ -z "${debpid:-}" ] || wait "$debpid"
-tier package env PACKAGE_PREBUILT="$([ -s "$bgdir/deb/rc" ] && echo "$bgdir/deb")" bash tests/e2e/package.sh
+tier package bash tests/e2e/package.sh
 
 # The tiers a busy machine broke (issue 54) run once, beside one CPU-bound
 # process per CPU (tiers *-stressed), after the others: the overlay and its

@@ -99,17 +99,7 @@ if pgrep -x sxdp >/dev/null && [ -S "$SOCK" ]; then
 fi
 
 # ------------------------------------------------------------ build
-# PACKAGE_PREBUILT=DIR: scripts/test.sh built it already (DIR/rc, its exit
-# code; DIR/path, the .deb; DIR/build.log)
-if [ -n "${PACKAGE_PREBUILT:-}" ]; then
-  cp "$PACKAGE_PREBUILT/build.log" "$W/build.log"
-  DEB=$(tail -1 "$PACKAGE_PREBUILT/path")
-  built=$(cat "$PACKAGE_PREBUILT/rc")
-else
-  DEB=$(bash "$root/scripts/build-deb.sh" "$W/out" 2>"$W/build.log")
-  built=$?
-fi
-if [ "$built" != 0 ]; then
+if ! DEB=$(bash "$root/scripts/build-deb.sh" "$W/out" 2>"$W/build.log"); then
   notok "scripts/build-deb.sh builds the package (lintian: no error)"
   sed 's/^/#   /' "$W/build.log" | tail -30
   finish
