@@ -5,6 +5,7 @@ between which other clients are served, and their answers still come; an
 intent change writes only its own entries. Orders are asserted, not
 wall-clock figures (those are bench/sxcd_scale.py's).
 """
+import contextlib
 import http.client
 import json
 import signal
@@ -28,6 +29,20 @@ def big_upf(n, teid0=0):
             "sessions": [{"id": k + 1, "ue": "10.45.%d.%d" % ((k + 1) // 250, (k + 1) % 250 + 1),
                           "uplink": {"teid": k + 1}, "downlink": {"peer": "gnb", "teid": 0x10000 + k + teid0}}
                          for k in range(n)]}
+
+
+@contextlib.contextmanager
+def upf_box(n, resync_ms, sizes=None):
+    """An sxdp whose session tables hold n sessions more than their 4,096 (and sizes), an
+    sxcd on it, the site, the peer and the UPF's slice mec applied and settled: (dp, cd)."""
+    sizes = dict({"sessions_uplink": n + 4096, "sessions_downlink": n + 4096}, **(sizes or {}))
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024, extra_cfg={"table_sizes": sizes}) as dp, \
+            Sxcd(dp.sock_path, resync_ms=resync_ms) as cd:
+        mec = {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 3999}}
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, mec]})
+        expect_eq(code, 200, "site, peer, slice")
+        cd.wait_settled()
+        yield dp, cd
 
 
 def call(cd, method, path, body=None, timeout=120):
@@ -63,13 +78,7 @@ def test_big_dry_run_does_not_hold_the_loop():
     it compiles (the old loop answered nothing until it was done), with every session's
     entries in its diff; so is an apply of 1,500 slices. sxcd's loop lag is in /status."""
     n = 12000
-    sizes = {"sessions_uplink": n + 4096, "sessions_downlink": n + 4096, "svi": 4096}
-    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024, extra_cfg={"table_sizes": sizes}) as dp, \
-            Sxcd(dp.sock_path, resync_ms=10000) as cd:
-        mec = {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 3999}}
-        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, mec]})
-        expect_eq(code, 200, "site, peer, slice")
-        cd.wait_settled()
+    with upf_box(n, 10000, {"svi": 4096}) as (dp, cd):
         order, answers = [], {}
 
         def dry():
@@ -123,13 +132,7 @@ def test_check_beside_a_chunked_run_does_not_stall_it():
     slice changes from 4 clients (their checks asked for while the run compiles, reads sxdp and
     writes), 4 times: every run ends, the UPF is Ready with its last generation's entries."""
     n = 1600
-    sizes = {"sessions_uplink": n + 4096, "sessions_downlink": n + 4096}
-    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, mem_mb=1024, extra_cfg={"table_sizes": sizes}) as dp, \
-            Sxcd(dp.sock_path, resync_ms=60000) as cd:
-        mec = {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 3999}}
-        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, mec]})
-        expect_eq(code, 200, "site, peer, slice")
-        cd.wait_settled()
+    with upf_box(n, 60000) as (dp, cd):
         for k in range(4):
             code, res = call(cd, "PUT", "/api/v1/upf/edge", {"spec": big_upf(n, teid0=k * n)})
             expect(code in (200, 201), "upf change %d: %s" % (k, code))
