@@ -265,12 +265,17 @@ fi
 # link 1 and link 2 (n's out) captured while pings carrying a random
 # pattern go over path 1, then path 2 (link 1 detached from the bridge)
 PAT=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+CAPS=()   # ip netns exec execs: each pid is dumpcap's own
 capture() { # netns iface file
-  in_ns "$1" dumpcap -q -i "$2" -w "$3" >/dev/null 2>&1 &
-  echo $!
+  ip netns exec "$(nsn "$1")" dumpcap -q -i "$2" -w "$3" >"$3.err" 2>&1 &
+  CAPS+=($!)
+  PIDS+=($!)
 }
-c1=$(capture u a1 "$DIR/l1.pcapng") c2=$(capture n out "$DIR/l2.pcapng")
-sleep 1
+capture u a1 "$DIR/l1.pcapng"
+capture n out "$DIR/l2.pcapng"
+for f in l1 l2; do
+  for _ in $(seq 1 $((START_BOUND * 10))); do grep -q "Capturing on" "$DIR/$f.pcapng.err" 2>/dev/null && break; sleep 0.1; done
+done
 in_ns ha ping -c 10 -i 0.05 -p "$PAT" -q 10.10.0.2 >/dev/null 2>&1
 # ------------------------------------------------------------- failover
 # a 50/s stream while link 1 is cut, then healed
@@ -293,7 +298,8 @@ if [ -n "$lost" ] && [ "$lost" -le $FAILOVER_LOSS_MAX ]; then
   ok "failover under a 50/s stream: $(grep 'packets transmitted' "$DIR/failover.txt"); $lost lost while path 1 went down (at most $FAILOVER_LOSS_MAX), none after"
 else notok "failover stream: $(grep 'packets transmitted' "$DIR/failover.txt")"; fi
 sleep 1
-kill "$c1" "$c2" 2>/dev/null; wait "$c1" "$c2" 2>/dev/null
+# the files whole: dumpcap ends them at SIGTERM
+kill "${CAPS[@]}" 2>/dev/null; wait "${CAPS[@]}" 2>/dev/null
 wire() { # file: "udp-ports proto-summary pattern-frames"
   tshark -r "$1" -T fields -e frame.protocols -e udp.srcport -e udp.dstport -e ip.src 2>/dev/null |
     sort | uniq -c | sort -rn | head -8 | tr '\t\n' ' ,'

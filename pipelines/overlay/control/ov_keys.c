@@ -634,7 +634,10 @@ listed(void *arg, json_t *result, json_t *error)
 			json_t *m = json_object_get(k.marks, name);
 			json_int_t id = json_integer_value(json_object_get(h, "id")), hwm;
 
-			if (strncmp(name, "out|", 4) != 0 || m == NULL || id < 1 || id > ESP_SA_MAX || by_id[id] == NULL)
+			/* a row of the id, not of the SA: the list was asked for
+			 * before what was deleted and made since */
+			if (strncmp(name, "out|", 4) != 0 || m == NULL || id < 1 || id > ESP_SA_MAX || by_id[id] == NULL ||
+			    json_integer_value(json_object_get(by_id[id], "spi")) != json_integer_value(json_object_get(h, "spi")))
 				continue;
 			hwm = json_integer_value(json_object_get(h, "seq0")) +
 			      json_integer_value(json_object_get(by_id[id], "packets"));

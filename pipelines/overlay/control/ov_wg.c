@@ -22,7 +22,8 @@
  * persistent keepalive: a NAT's mapping stays open). Make-before-break: a new
  * session's inbound SA is in sxdp before its peer can use it; the old
  * session's inbound SA stays until the next one replaces it or it
- * expires.
+ * expires, and the one before it RETIRE_GRACE more (crossed handshakes
+ * leave each side on the other's previous session until the next one).
  *
  * Secrets (the static key, handshakes under way, the send key a
  * responder holds until confirmed) live in memory that is locked and out
@@ -71,6 +72,12 @@
 #define COOKIE_LIFE	120000
 /* the responder renews what its initiator did not by then */
 #define RESPONDER_REKEY	(REKEY_AFTER + 3 * REKEY_TIMEOUT)
+/* how long a session two newer ones replaced still takes what comes in:
+ * after crossed handshakes (both sides initiated at once) each side's
+ * current session is the other's previous one, and the peer sends on it
+ * until our next handshake's first message reaches it (a tick and a
+ * round trip to sxdp later) */
+#define RETIRE_GRACE	3000
 
 /* One session: its SAs in sxdp. */
 struct sess {
@@ -105,6 +112,8 @@ struct wgp {
 	uint64_t cookie_at;
 	uint8_t last_tai[OV_NOISE_TAI64N];
 	struct sess cur, prev, next;
+	struct sess old;		/* inbound only, until old_at + RETIRE_GRACE */
+	uint64_t old_at;
 	uint64_t handshakes, last_handshake;
 };
 
@@ -276,11 +285,13 @@ sess_kill(struct sess *s)
 }
 
 /* @n is the path's session now; the one before stays for what is on its
- * way (its inbound SA), the one before that goes. */
+ * way (its inbound SA), the one before that a moment more (RETIRE_GRACE). */
 static void
-rotate(struct wgp *w, struct sess *n)
+rotate(struct wgp *w, struct sess *n, uint64_t now)
 {
-	sess_kill(&w->prev);
+	sess_kill(&w->old);
+	w->old = w->prev;
+	w->old_at = now;
 	w->prev = w->cur;
 	sa_del(&w->prev.out_id);	/* the newest outbound SA of a path is the one sxdp uses */
 	w->cur = *n;
@@ -313,7 +324,8 @@ index_new(void)
 			const struct wgp *w = &g.p[i];
 
 			used = w->used && ((w->hs_live && w->hs.local == x) || (w->cur.live && w->cur.local == x) ||
-					   (w->prev.live && w->prev.local == x) || (w->next.live && w->next.local == x));
+					   (w->prev.live && w->prev.local == x) || (w->next.live && w->next.local == x) ||
+					   (w->old.live && w->old.local == x));
 		}
 		if (!used)
 			return x;
@@ -482,7 +494,7 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint
 	n.in_id = sa_add(w, false, k.local, k.recv);
 	n.out_id = sa_add(w, true, k.remote, k.send);
 	sodium_memzero(&k, sizeof(k));
-	rotate(w, &n);
+	rotate(w, &n, now);
 	/* what confirms the session to its responder */
 	if (w->cur.out_id != 0)
 		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
@@ -584,6 +596,7 @@ wgp_drop(struct wgp *w)
 	sess_kill(&w->cur);
 	sess_kill(&w->prev);
 	sess_kill(&w->next);
+	sess_kill(&w->old);
 	sodium_memzero(w, sizeof(*w));
 }
 
@@ -667,10 +680,12 @@ paths_read(void)
 static void
 timers(struct wgp *w, uint64_t now)
 {
-	struct sess *ss[3] = { &w->cur, &w->prev, &w->next };
+	struct sess *ss[4] = { &w->cur, &w->prev, &w->next, &w->old };
 	bool want;
 
-	for (int i = 0; i < 3; i++)
+	if (w->old.live && now - w->old_at >= RETIRE_GRACE)
+		sess_kill(&w->old);
+	for (int i = 0; i < 4; i++)
 		if (ss[i]->live && now - ss[i]->born >= REJECT_AFTER) {
 			sess_kill(ss[i]);
 			g.expired++;
@@ -701,6 +716,21 @@ timers(struct wgp *w, uint64_t now)
 	}
 }
 
+/* The SA @id of a list sxdp made, if it is still the one of ours of index
+ * @spi on @path: the list was asked for before what we did since (an id
+ * freed then is another path's session now, and its figures, its
+ * endpoint not ours). NULL: none. */
+static json_t *
+listed_sa(json_t *const *by_id, uint16_t id, uint32_t spi, uint16_t path)
+{
+	json_t *sa = id != 0 ? by_id[id] : NULL;
+
+	if (sa == NULL || json_integer_value(json_object_get(sa, "spi")) != (json_int_t)spi ||
+	    json_integer_value(json_object_get(sa, "path")) != (json_int_t)path)
+		return NULL;
+	return sa;
+}
+
 /* overlay.sa.list: what the sessions counted (a responder's new one
  * confirmed by its first packet in), where the peers roamed to. */
 static void
@@ -728,7 +758,8 @@ listed(void *arg, json_t *result, json_t *error)
 		if (!w->used)
 			continue;
 		for (int s = 0; s < 2; s++) {
-			json_t *in = ss[s]->in_id ? by_id[ss[s]->in_id] : NULL, *out = ss[s]->out_id ? by_id[ss[s]->out_id] : NULL;
+			json_t *in = listed_sa(by_id, ss[s]->in_id, ss[s]->local, w->path);
+			json_t *out = listed_sa(by_id, ss[s]->out_id, ss[s]->remote, w->path);
 			uint64_t rx = (uint64_t)json_integer_value(json_object_get(in, "packets"));
 			uint64_t tx = (uint64_t)json_integer_value(json_object_get(out, "packets"));
 			json_t *ep = json_object_get(in, "endpoint");
@@ -758,7 +789,7 @@ listed(void *arg, json_t *result, json_t *error)
 			n.out_id = sa_add(w, true, n.remote, n.send);
 			sodium_memzero(n.send, sizeof(n.send));
 			n.tx_at = now;
-			rotate(w, &n);
+			rotate(w, &n, now);
 		}
 	}
 }
@@ -824,6 +855,7 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 			/* sxdp's SAs are gone or are deleted above: only our side is forgotten */
 			memset(&g.p[i].cur, 0, sizeof(g.p[i].cur));
 			memset(&g.p[i].prev, 0, sizeof(g.p[i].prev));
+			memset(&g.p[i].old, 0, sizeof(g.p[i].old));
 			g.p[i].required = false;	/* told again */
 			sodium_memzero(&g.p[i].next, sizeof(g.p[i].next));
 			g.p[i].hs_live = false;
