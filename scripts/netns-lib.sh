@@ -38,7 +38,7 @@ NL_AFXDP_WHY=""
 # then get one queue pair per worker (net_af_xdp on veth has one queue only)
 NL_WORKERS=${NL_WORKERS:-1}
 # NL_IDLE_SLEEP=US: sxdp's config.idle_sleep_max_us (idle workers sleep; 0: they poll)
-NL_IDLE_SLEEP=${NL_IDLE_SLEEP:-0}
+NL_IDLE_SLEEP=${NL_IDLE_SLEEP:-${SXDP_IDLE_SLEEP_US:-0}}
 
 nl_say() { printf '%s\n' "$*"; }
 

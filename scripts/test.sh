@@ -9,7 +9,9 @@
 #
 # The tiers a busy machine broke before (issue 54) run last, beside one
 # CPU-bound process per CPU, as a CI box shared with other jobs is (tiers
-# *-stressed). --stress (or TEST_STRESS=1) runs every tier so.
+# *-stressed). --stress (or TEST_STRESS=1) runs every tier so. Most e2e
+# tiers run two at a time (TEST_LANES=N: N at a time; 1: one by one, as
+# they do under --stress).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -51,11 +53,19 @@ skips=()   # "tier: what: why" for every skipped tier and every check skipped in
 times=()
 tierlog=$(mktemp)
 failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
-trap 'stress_off; rm -f "$tierlog" "$failed"' EXIT
+declare -A LANE_NAME=() LANE_T0=()   # the tiers running beside others: pid -> name, start
+lanedir=$(mktemp -d)
+trap 'stress_off; lane_kill; rm -rf "$tierlog" "$failed" "$lanedir"' EXIT
 tier() { # name, command...
-  local name=$1 rc t0=$SECONDS line n=0; shift
+  local name=$1 t0=$SECONDS; shift
   echo "=== tier: $name"
-  "$@" 2>&1 | tee "$tierlog"; rc=${PIPESTATUS[0]}
+  "$@" 2>&1 | tee "$tierlog"
+  tier_count "$name" "${PIPESTATUS[0]}" "$t0"
+}
+# a tier's outcome, from what it printed ($tierlog): passed, skipped (and
+# the checks it skipped), or failed (its failing lines kept for the end)
+tier_count() { # name rc t0
+  local name=$1 rc=$2 t0=$3 line n=0
   # checks the tier skipped (TAP: "ok - what # SKIP why"; "# skipped: why", the
   # package tier's; meson's skipped tests)
   while IFS= read -r line; do
@@ -77,6 +87,34 @@ tier() { # name, command...
          tail -n 15 "$tierlog"; } >> "$failed" ;;
   esac
 }
+
+# Tiers that mostly wait (pings, failovers, rekeys: a few CPU-s a minute)
+# run LANES at a time (lane_tier ... lanes_end): each names its netns,
+# interfaces, EAL prefix, ports and files after itself and its pid, so
+# none sees another's; their sxdp workers sleep when idle (the tests'
+# SXDP_IDLE_SLEEP_US; a polling one holds a CPU of the two the whole
+# tier). Each one's output is printed whole when it ends.
+LANES=${TEST_LANES:-$([ "$STRESS" = 1 ] && echo 1 || echo 2)}
+lane_tier() { # name, command...
+  local name=$1
+  shift
+  [ "$LANES" -gt 1 ] || { tier "$name" "$@"; return; }
+  while [ ${#LANE_NAME[@]} -ge "$LANES" ]; do lane_reap; done
+  SXDP_IDLE_SLEEP_US=500 "$@" >"$lanedir/$name.log" 2>&1 </dev/null &
+  LANE_NAME[$!]=$name LANE_T0[$!]=$SECONDS
+}
+lane_reap() {
+  local pid rc name
+  wait -n -p pid "${!LANE_NAME[@]}"; rc=$?
+  name=${LANE_NAME[$pid]}
+  echo "=== tier: $name (run beside others: its whole output)"
+  cat "$lanedir/$name.log"
+  cp "$lanedir/$name.log" "$tierlog"
+  tier_count "$name" "$rc" "${LANE_T0[$pid]}"
+  unset "LANE_NAME[$pid]" "LANE_T0[$pid]"
+}
+lanes_end() { while [ ${#LANE_NAME[@]} -gt 0 ]; do lane_reap; done; }
+lane_kill() { local p; for p in "${!LANE_NAME[@]}"; do kill "$p" 2>/dev/null; done; wait; }
 # meson's skipped tests (exit 77) with the last line they printed, and the
 # checks its passing tests skipped ("ok - what # SKIP why"): "name: why"
 meson_skips() {
@@ -103,37 +141,40 @@ tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
   bash tests/e2e/smoke.sh
-tier e2e-switch bash tests/e2e/switch.sh
-tier e2e-switch6 bash tests/e2e/switch6.sh
-tier e2e-ops bash tests/e2e/ops.sh
-# the same over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
-tier e2e-overlay6 bash tests/e2e/overlay6.sh
-# paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
-# Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
-tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh
-# two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
-tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
-# against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
-tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
-# box to box, keyed by the two sxcd alone, two WAN links, one through a NAT: paths measured inside the
-# encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
-tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
-tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
-# the same intents over an IPv6 WAN link (address6, a link-local gateway6 sxdp solicits) to the kernel's VXLAN over IPv6
-tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
-# routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
-# sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
-tier e2e-routing bash tests/e2e/routing.sh
-# routes between sites: FRR at two boxes peers across a slice's stretched subnet (next hops behind the
-# overlay tunnel, resolved by the box's own ARP and NDP), a LAN router's prefixes reach the other site
-tier e2e-routing-sites bash tests/e2e/routing_sites.sh
+# the rest two at a time, the longest first
 # a fleet: 12 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
 # 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ)
-tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
+lane_tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
+# routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
+# sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
+lane_tier e2e-routing bash tests/e2e/routing.sh
+# box to box, keyed by the two sxcd alone, two WAN links, one through a NAT: paths measured inside the
+# encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
+lane_tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
+lane_tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
+# against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
+lane_tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
+lane_tier e2e-switch bash tests/e2e/switch.sh
+# paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
+# Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
+lane_tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh
+# the same UE as e2e-upf's through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
+lane_tier e2e-pfcp bash tests/e2e/pfcp.sh
+# two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
+lane_tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
-tier e2e-upf bash tests/e2e/upf.sh
-# the same UE through a session a test SMF made over PFCP (sxcd --pfcp): UL CL, buffering, handover
-tier e2e-pfcp bash tests/e2e/pfcp.sh
+lane_tier e2e-upf bash tests/e2e/upf.sh
+# the same intents as e2e-sxcd-stressed's over an IPv6 WAN link (address6, a link-local gateway6 sxdp
+# solicits) to the kernel's VXLAN over IPv6
+lane_tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
+# over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
+lane_tier e2e-overlay6 bash tests/e2e/overlay6.sh
+lane_tier e2e-switch6 bash tests/e2e/switch6.sh
+# routes between sites: FRR at two boxes peers across a slice's stretched subnet (next hops behind the
+# overlay tunnel, resolved by the box's own ARP and NDP), a LAN router's prefixes reach the other site
+lane_tier e2e-routing-sites bash tests/e2e/routing_sites.sh
+lane_tier e2e-ops bash tests/e2e/ops.sh
+lanes_end
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py

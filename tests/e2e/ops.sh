@@ -86,6 +86,7 @@ eal='"--no-huge", "-m", "512"'
 cat >"$NL_DIR/sxdp.json" <<EOF
 {"eal": [$eal, "--no-pci", "--file-prefix", "$NL_PREFIX"],
  "lcores": {"main": 0, "workers": [1]}, "socket": "$NL_SOCK", "mbufs": 8192, "pipeline": "forward",
+ "idle_sleep_max_us": ${SXDP_IDLE_SLEEP_US:-0},
  "ports": [{"name": "p0", "devargs": "net_af_xdp0,iface=$NL_IF0,start_queue=0,queue_count=1", "rxd": 512},
            {"name": "p1", "devargs": "net_af_xdp1,iface=$NL_IF1,start_queue=0,queue_count=1"}]}
 EOF

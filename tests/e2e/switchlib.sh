@@ -24,6 +24,7 @@ sw_write_config() { # driver [pipeline JSON]
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$NL_SOCK",
   "mbufs": 32767,
+  "idle_sleep_max_us": ${SXDP_IDLE_SLEEP_US:-0},
   "pipeline": $pipeline,
   "ports": [
 $ports
