@@ -7,9 +7,9 @@
 #
 #   bash scripts/test.sh [--stress]
 #
-# The tiers a busy machine broke before (issue 54) run last, beside one
-# CPU-bound process per CPU, as a CI box shared with other jobs is (tiers
-# *-stressed). --stress (or TEST_STRESS=1) runs every tier so. Most e2e
+# The tiers a busy machine broke before (issue 54) run last, beside the
+# package's build (a compile job per CPU) and then one CPU-bound process
+# per CPU, as a CI box shared with other jobs is (tiers *-stressed). --stress (or TEST_STRESS=1) runs every tier so. Most e2e
 # tiers run two at a time (TEST_LANES=N: N at a time; 1: one by one, as
 # they do under --stress).
 set -uo pipefail
@@ -41,6 +41,31 @@ stress_off() {
   wait "${HOGS[@]}" 2>/dev/null
   HOGS=()
 }
+# The stressed pass's load is work of this run: the package's build
+# (scripts/build-deb.sh, a compile job per CPU: another build beside the
+# tests, as on the box the report came from), then the unit tier (meson
+# test, a test per CPU), then one CPU-bound loop per CPU until the pass
+# ends. Their results are the package tier's (PACKAGE_PREBUILT) and the
+# unit tier's, counted when the pass is over.
+LOAD=""   # the chain: its process group
+loaddir=$(mktemp -d)
+load_on() {
+  setsid bash -c 'JOBS=$(nproc) bash scripts/build-deb.sh "$1/out" >"$1/deb" 2>"$1/build.log"; echo $? >"$1/rc"
+                  t0=$SECONDS; meson test -C "$2" --print-errorlogs --no-rebuild >"$1/unit.log" 2>&1
+                  echo "$? $((SECONDS - t0))" >"$1/unit.rc"
+                  for _ in $(seq 1 "$(nproc)"); do while :; do :; done & done; wait' _ "$loaddir" "$BUILD" </dev/null &
+  LOAD=$!
+  echo "=== stress: the package's build ($(nproc) compile jobs), the unit tier, then one CPU-bound process per CPU, beside the tests"
+}
+load_off() { # [seconds]: wait that long at most for the build and the unit tier to end, then stop the loops
+  local _
+  [ -n "$LOAD" ] || return 0
+  for _ in $(seq 1 "$((${1:-0} * 10))"); do [ -s "$loaddir/unit.rc" ] && break; sleep 0.1; done
+  kill -- "-$LOAD" 2>/dev/null
+  wait "$LOAD" 2>/dev/null
+  LOAD=""
+}
+LOAD_BOUND=1800   # the build and the unit tier on a slow box
 
 bash scripts/deps.sh || exit 1
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -55,7 +80,7 @@ tierlog=$(mktemp)
 failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
 declare -A LANE_NAME=() LANE_T0=()   # the tiers running beside others: pid -> name, start
 lanedir=$(mktemp -d)
-trap 'stress_off; lane_kill; rm -rf "$tierlog" "$failed" "$lanedir"' EXIT
+trap 'stress_off; load_off; lane_kill; rm -rf "$tierlog" "$failed" "$lanedir" "$loaddir"' EXIT
 tier() { # name, command...
   local name=$1 t0=$SECONDS; shift
   echo "=== tier: $name"
@@ -135,7 +160,7 @@ PY
 }
 
 [ "$STRESS" = 1 ] && stress_on
-tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
+[ "$STRESS" = 0 ] || tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
 tier packet bash tests/packet/run.sh
 tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
@@ -178,11 +203,10 @@ lanes_end
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
-# the Debian package: built (lintian-clean), dpkg -i, its units run as they would, used, purged
-tier package bash tests/e2e/package.sh
 
-# The tiers a busy machine broke (issue 54) run once, beside one CPU-bound
-# process per CPU (tiers *-stressed), after the others: the overlay and its
+# The tiers a busy machine broke (issue 54) run once, beside the package's
+# build and then one CPU-bound process per CPU (tiers *-stressed), after
+# the others: the overlay and its
 # SLA classes, the noisy neighbour (two slices' guarantees on one WAN link,
 # rte_sched), sxcd's intents, AF_XDP shared-NIC mode (the overlay and the
 # box's own traffic on one interface), a 4-site fleet (the in-slice pings
@@ -190,7 +214,7 @@ tier package bash tests/e2e/package.sh
 # export's packet test, and the README's demo (two sites over two encrypted
 # WAN links, slices at their guarantees, a link cut; it exits non-zero
 # unless every step did what it printed).
-[ "$STRESS" = 1 ] || stress_on
+[ "$STRESS" = 1 ] || load_on
 tier e2e-overlay-stressed bash tests/e2e/overlay.sh
 tier e2e-overlay-sla-stressed bash tests/e2e/overlay_sla.sh
 tier e2e-qos-stressed bash tests/e2e/qos.sh
@@ -199,7 +223,23 @@ tier e2e-xdp-stressed bash tests/e2e/xdp_shared.sh
 tier e2e-fleet-stressed env FLEET_SITES=4 FLEET_CHANGES=3 bash tests/e2e/fleet.sh
 tier packet-flowexp-stressed bash tests/packet/run.sh test_flowexp.py
 tier demo-stressed bash scripts/demo.sh
+load_off "$LOAD_BOUND"
 stress_off
+if [ "$STRESS" = 0 ]; then
+  # the unit tier (check) and the fuzz corpora's replay, run above as the load
+  read -r rc t < "$loaddir/unit.rc" 2>/dev/null || { rc=124 t=0; echo "the unit tier did not end in $LOAD_BOUND s" >>"$loaddir/unit.log"; }
+  echo "=== tier: unit (run beside the stressed tiers: its whole output)"
+  cat "$loaddir/unit.log"
+  cp "$loaddir/unit.log" "$tierlog"
+  tier_count unit "$rc" "$((SECONDS - t))"
+fi
+# the Debian package: built (lintian-clean; above, beside the stressed tiers, unless all are), dpkg -i,
+# its units run as they would, used, purged
+if [ "$STRESS" = 1 ]; then
+  tier package bash tests/e2e/package.sh
+else
+  tier package env PACKAGE_PREBUILT="$loaddir" bash tests/e2e/package.sh
+fi
 
 echo "=== times: ${times[*]}"
 if [ -s "$failed" ]; then
