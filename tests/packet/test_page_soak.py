@@ -265,11 +265,15 @@ def test_a_held_answer_shows_no_phantom_spike():
                 finally:
                     os.kill(cd.proc.pid, signal.SIGCONT)
                 time.sleep(3.5)
-            time.sleep(0.5)
+            # the polls judged are those so far; sxdp's counters read on past the last one's
+            # sample (what the page read after it is bounded by a read of sxdp's after it)
+            seen = seen_now()
+            last = max((ms for _, _, ms, _ in seen if ms is not None), default=0)
+            until("sxdp's counters read past the last poll's sample (%.0f ms)" % last,
+                  lambda: series and series[-1][0] >= last + PAGE_READ_MS)
         finally:
             stop.set()
             th.join(5)
-        seen = seen_now()
         pairs = pairs_of(seen)
         expect(len(pairs) >= 6 and sum(1 for _, b in pairs if b[3]) >= 2, "rates through two holds: %s" % seen)
         off = []
