@@ -171,9 +171,6 @@ tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_
 # a fleet: 12 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
 # 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ)
 lane_tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
-# routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
-# sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
-lane_tier e2e-routing bash tests/e2e/routing.sh
 # box to box, keyed by the two sxcd alone, two WAN links, one through a NAT: paths measured inside the
 # encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
 lane_tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
@@ -201,6 +198,11 @@ lane_tier e2e-switch6 bash tests/e2e/switch6.sh
 lane_tier e2e-routing-sites bash tests/e2e/routing_sites.sh
 lane_tier e2e-ops bash tests/e2e/ops.sh
 lanes_end
+# routes learned: FRR in a slice's twin speaks BGP (IPv4, IPv6) through the exception path; its routes reach
+# sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted.
+# Alone: it pauses sxdp until sxcd calls it unresponsive, and beside another tier that took past OSPF's 4 s
+# dead interval (the adjacencies dropped, their routes taken back and written again)
+tier e2e-routing bash tests/e2e/routing.sh
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py

@@ -7,7 +7,9 @@
 # $NL_DIR/sxdp.json: pipeline $2 (default "switch") on one port per host,
 # driver $1 (af_xdp | af_packet), NL_SOCK and NL_PREFIX as set; a port's
 # role is ROLE[host] when the caller declares that array, else lan; with
-# AF_XDP, XDP_OPTS[host] (more JSON members: "shared") when declared.
+# AF_XDP, XDP_OPTS[host] (more JSON members: "shared") when declared. The
+# worker polls (0, as shipped) or sleeps when idle up to SXDP_IDLE_SLEEP_US
+# (scripts/test.sh sets it where tiers run side by side).
 sw_write_config() { # driver [pipeline JSON]
   local drv=$1 pipeline=${2:-'"switch"'} i=0 h ports="" role opts
   for h in "${HOSTS[@]}"; do
