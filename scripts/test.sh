@@ -11,8 +11,9 @@
 # CPU-bound load, as a CI box shared with other jobs is (tiers *-stressed):
 # the package's build (a compile job per CPU), the unit tier, then one
 # CPU-bound process per CPU. --stress (or TEST_STRESS=1) runs every tier
-# beside one CPU-bound process per CPU. Most e2e tiers run two at a time
-# (TEST_LANES=N: N at a time; 1: one by one, as under --stress).
+# beside one CPU-bound process per CPU. TEST_LANES=2 runs most e2e tiers
+# two at a time (~200 s less; not the default: beside another tier two of
+# them have failed timing checks, e2e-overlay-esp's path flapping once).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -120,7 +121,7 @@ tier_count() { # name rc t0
 # none sees another's; their sxdp workers sleep when idle (the tests'
 # SXDP_IDLE_SLEEP_US; a polling one holds a CPU of the two the whole
 # tier). Each one's output is printed whole when it ends.
-LANES=${TEST_LANES:-$([ "$STRESS" = 1 ] && echo 1 || echo 2)}
+LANES=${TEST_LANES:-1}
 lane_tier() { # name, command...
   local name=$1
   shift
@@ -167,7 +168,7 @@ tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
   bash tests/e2e/smoke.sh
-# the rest two at a time, the longest first
+# the rest LANES at a time, the longest first
 # a fleet: 12 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
 # 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ)
 lane_tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
