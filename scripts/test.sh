@@ -29,10 +29,11 @@ done
 # One CPU-bound process per CPU (a shell loop: no allocation, no I/O), at
 # the tests' own priority, for as long as stress_on .. stress_off.
 HOGS=()
+HOG='while :; do :; done'
 stress_on() {
   local _
   for _ in $(seq 1 "$(nproc)"); do
-    bash -c 'while :; do :; done' &
+    bash -c "$HOG" &
     HOGS+=($!)
   done
   echo "=== stress: ${#HOGS[@]} CPU-bound process(es) beside the tests (one per CPU)"
@@ -55,7 +56,7 @@ load_on() {
   setsid bash -c 'JOBS=$(nproc) bash scripts/build-deb.sh "$1/out" >"$1/deb" 2>"$1/build.log"; echo $? >"$1/rc"
                   t0=$SECONDS; meson test -C "$2" --print-errorlogs --no-rebuild >"$1/unit.log" 2>&1
                   echo "$? $((SECONDS - t0))" >"$1/unit.rc"
-                  for _ in $(seq 1 "$(nproc)"); do while :; do :; done & done; wait' _ "$loaddir" "$BUILD" </dev/null &
+                  for _ in $(seq 1 "$(nproc)"); do bash -c "$3" & done; wait' _ "$loaddir" "$BUILD" "$HOG" </dev/null &
   LOAD=$!
   echo "=== stress: the package's build ($(nproc) compile jobs), the unit tier, then one CPU-bound process per CPU, beside the tests"
 }
@@ -88,6 +89,13 @@ tier() { # name, command...
   echo "=== tier: $name"
   "$@" 2>&1 | tee "$tierlog"
   tier_count "$name" "${PIPESTATUS[0]}" "$t0"
+}
+# a tier run in the background: its whole output (LOG), then its outcome
+tier_report() { # name rc t0 log why
+  echo "=== tier: $1 ($5: its whole output)"
+  cat "$4"
+  cp "$4" "$tierlog"
+  tier_count "$1" "$2" "$3"
 }
 # a tier's outcome, from what it printed ($tierlog): passed, skipped (and
 # the checks it skipped), or failed (its failing lines kept for the end)
@@ -134,10 +142,7 @@ lane_reap() {
   local pid rc name
   wait -n -p pid "${!LANE_NAME[@]}"; rc=$?
   name=${LANE_NAME[$pid]}
-  echo "=== tier: $name (run beside others: its whole output)"
-  cat "$lanedir/$name.log"
-  cp "$lanedir/$name.log" "$tierlog"
-  tier_count "$name" "$rc" "${LANE_T0[$pid]}"
+  tier_report "$name" "$rc" "${LANE_T0[$pid]}" "$lanedir/$name.log" "run beside others"
   unset "LANE_NAME[$pid]" "LANE_T0[$pid]"
 }
 lanes_end() { while [ ${#LANE_NAME[@]} -gt 0 ]; do lane_reap; done; }
@@ -234,10 +239,7 @@ if [ "$STRESS" = 0 ]; then
   rc=124 t=0
   if [ -s "$loaddir/unit.rc" ]; then read -r rc t <"$loaddir/unit.rc"
   else echo "the unit tier did not end in $LOAD_BOUND s" >>"$loaddir/unit.log"; fi
-  echo "=== tier: unit (run beside the stressed tiers: its whole output)"
-  cat "$loaddir/unit.log"
-  cp "$loaddir/unit.log" "$tierlog"
-  tier_count unit "$rc" "$((SECONDS - t))"
+  tier_report unit "$rc" "$((SECONDS - t))" "$loaddir/unit.log" "run beside the stressed tiers"
 fi
 # the Debian package: built (lintian-clean; above, beside the stressed tiers, unless all are), dpkg -i,
 # its units run as they would, used, purged
