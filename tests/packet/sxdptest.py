@@ -628,7 +628,7 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None, extra_cfg=None, discard_tx=False, huge=False):
+                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -648,9 +648,15 @@ class Sxdp:
         self.extra_cfg = dict(extra_cfg or {})
         # long replays: what goes out is not kept (no outputs to compare)
         self.discard_tx = discard_tx
-        # on hugepages (DPDK's secondary processes, dpdk-pdump/dumpcap, need
-        # them; the caller reserves them: Hugepages)
-        self.huge = huge
+        # on hugepages: huge=True (DPDK's secondary processes, dpdk-pdump and
+        # dumpcap, need them; the caller reserves them: Hugepages), or from
+        # the pool run.sh reserved for the tier (SXDP_TEST_HUGE=1): pages
+        # taken as needed, at most mem_mb, their files unlinked (a crash
+        # leaves none taken). On 4 KB pages a start-up's page faults (the
+        # mempool, the tables) cost ~1 CPU-s on a VM: x4 what it does on 2 MB
+        # pages. huge=False: 4 KB pages (--no-huge) whatever the pool.
+        self.huge = huge is True
+        self.huge_pool = huge is None and os.environ.get("SXDP_TEST_HUGE") == "1"
         self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
@@ -723,8 +729,10 @@ class Sxdp:
         # extra workers share CPU 1 with the first: a 2-CPU box runs them all
         workers = [1] + [{"lcore": 1 + w, "cpu": 1 if (os.cpu_count() or 1) > 1 else 0}
                          for w in range(1, self.workers)]
-        cfg = {"eal": ([] if self.huge else ["--no-huge"]) + ["-m", str(self.mem_mb), "--no-pci",
-                                                              "--file-prefix", self.prefix] + self.extra_eal,
+        mem = ["-m", str(self.mem_mb)] if self.huge else \
+            ["--socket-limit", str(self.mem_mb), "--huge-unlink"] if self.huge_pool else \
+            ["--no-huge", "-m", str(self.mem_mb)]
+        cfg = {"eal": mem + ["--no-pci", "--file-prefix", self.prefix] + self.extra_eal,
                "lcores": {"main": 0, "workers": workers},
                "socket": self.sock_path,
                "mbufs": self.mbufs,
