@@ -300,9 +300,14 @@ else notok "h6 -> 2001:db8:50::1: drops $(drops)"; fi
 # slice's bridge domain (with ha, a router there too); each redistributes
 # a network of its loopback. Their hellos and floods (224.0.0.5/6) reach
 # the twin as a copy of what the link carries; the twin's go out bridged.
-ospf_conf() { # ROUTER_ID IFACE OWN_PREFIX NETWORK...: hello 1 s, dead 4 s (the Wait timer with it)
+# Hello 1 s, dead OSPF_DEAD s (the Wait timer as long): the adjacencies must
+# outlast sxdp's pause below (sxcd calls it unresponsive after its keepalive's
+# 3 s or a call's 5 s deadline, then a status poll: ~6 s on a busy box; 4 s
+# did not, once, beside another tier)
+OSPF_DEAD=10
+ospf_conf() { # ROUTER_ID IFACE OWN_PREFIX NETWORK...
   local rid=$1 ifc=$2 own=$3 n; shift 3
-  printf 'interface %s\n ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n' "$ifc"
+  printf 'interface %s\n ip ospf hello-interval 1\n ip ospf dead-interval %s\nexit\n' "$ifc" "$OSPF_DEAD"
   [ "$own" = - ] || printf 'ip prefix-list OWN seq 5 permit %s\nroute-map OWN permit 10\n match ip address prefix-list OWN\nexit\n' "$own"
   printf 'router ospf\n ospf router-id %s\n' "$rid"
   for n in "$@"; do printf ' network %s area 0\n' "$n"; done
@@ -356,8 +361,8 @@ fi
 # through the exception path, the twin's exchanges to ra's link-local
 # address sent where ra answers, ra's prefix in sxdp via that address
 ip -n "$(nsn ra)" addr add 2001:db8:88::1/64 dev lo
-ospf6_conf() { # ROUTER_ID IFACE OWN_PREFIX: hello 1 s, dead 4 s
-  printf 'interface %s\n ipv6 ospf6 area 0.0.0.0\n ipv6 ospf6 hello-interval 1\n ipv6 ospf6 dead-interval 4\nexit\n' "$2"
+ospf6_conf() { # ROUTER_ID IFACE OWN_PREFIX: hello 1 s, dead OSPF_DEAD s
+  printf 'interface %s\n ipv6 ospf6 area 0.0.0.0\n ipv6 ospf6 hello-interval 1\n ipv6 ospf6 dead-interval %s\nexit\n' "$2" "$OSPF_DEAD"
   [ "$3" = - ] || printf 'ipv6 prefix-list OWN6 seq 5 permit %s\nroute-map OWN6 permit 10\n match ipv6 address prefix-list OWN6\nexit\n' "$3"
   printf 'router ospf6\n ospf6 router-id %s\n' "$1"
   [ "$3" = - ] || printf ' redistribute connected route-map OWN6\n'
@@ -448,8 +453,10 @@ sxdp_state_is() {
 }
 d0=$(routing_n deletes) w0=$(routing_n writes) ifx0=$(ip -n "$TWIN" -o link show sxt1 | cut -d: -f1)
 kill -STOP "$DP_PID"
+t0=$(date +%s%N)
 away=0; wait_for $START_BOUND sxdp_state_is unresponsive && away=1
 kill -CONT "$DP_PID"
+echo "# sxdp paused $(( ($(date +%s%N) - t0) / 1000000 )) ms (OSPF's dead interval: $OSPF_DEAD s)"
 if [ "$away" = 1 ] && wait_for $START_BOUND sxdp_state_is connected && wait_for $START_BOUND twin_ok; then
   sleep 3   # two ticks and the reconnect's adoption: a twin closed, or routes taken back, would show
   if [ "$(routing_n deletes)" = "$d0" ] && [ "$(routing_n writes)" = "$w0" ] &&
