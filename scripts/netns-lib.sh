@@ -41,6 +41,13 @@ NL_WORKERS=${NL_WORKERS:-1}
 NL_IDLE_SLEEP=${NL_IDLE_SLEEP:-${SXDP_IDLE_SLEEP_US:-0}}
 
 nl_say() { printf '%s\n' "$*"; }
+# sxdp's memory as EAL arguments (items of a JSON list): MB on 4 KB pages,
+# or at most MB of the 2 MB hugepages a test run reserved (SXDP_TEST_HUGE=1,
+# tests/hugepool.sh), taken as needed, their files unlinked
+nl_eal_mem() { # MB
+  if [ "${SXDP_TEST_HUGE:-0}" = 1 ]; then printf '"--socket-limit", "%s", "--huge-unlink"' "$1"
+  else printf '"--no-huge", "-m", "%s"' "$1"; fi
+}
 
 # Can this machine do the topology? Prints a reason and returns 1 if not.
 nl_check() {
@@ -139,7 +146,7 @@ nl_config() {
   esac
   cat >"$NL_DIR/sxdp.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", "$NL_PREFIX"],
+  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "$NL_PREFIX"],
   "lcores": {"main": 0, "workers": $workers},
   "socket": "$NL_SOCK",
   "mbufs": 16384,

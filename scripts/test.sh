@@ -11,8 +11,8 @@
 # CPU-bound load, as a CI box shared with other jobs is (tiers *-stressed):
 # the package's build (a compile job per CPU), the unit tier, then one
 # CPU-bound process per CPU. --stress (or TEST_STRESS=1) runs every tier
-# beside one CPU-bound process per CPU, one by one. Otherwise the packet
-# tier runs beside the e2e tiers (one at a time; TEST_LANES=2: two).
+# beside one CPU-bound process per CPU. TEST_LANES=2 runs most e2e tiers
+# two at a time (opt-in: see lane_tier).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -49,8 +49,10 @@ stress_off() {
 # test, a test per CPU), then one CPU-bound loop per CPU until the pass
 # ends. Their results are the package tier's (PACKAGE_PREBUILT) and the
 # unit tier's, counted when the pass is over. The build starts with the
-# first tiers at nice 19 (it takes what they leave idle) and goes on at
-# the tests' priority once the stressed pass begins (deb_start, load_on).
+# first tiers at nice 19 (it takes the CPU time they leave idle, ~30 % of
+# the packet tier's and ~50 % of the e2e tiers') and goes on at the
+# tests' priority if the stressed pass begins before its end (deb_start,
+# load_on).
 DEB="" LOAD=""   # the build, the chain: their process groups
 loaddir=$(mktemp -d)
 deb_start() {
@@ -80,6 +82,11 @@ if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" >/dev/null || exit 1
 fi
 ninja -C "$BUILD" || exit 1
+# the tests' sxdp on 2 MB hugepages (tests/hugepool.sh): the packet tier's
+# files take ~490 pages at most, a 12-site fleet ~700
+# shellcheck source=../tests/hugepool.sh
+. tests/hugepool.sh
+hp_pool "${TEST_HUGE_PAGES:-2048}"
 
 pass=0 fail=0 skip=0 nchk=0
 skips=()   # "tier: what: why" for every skipped tier and every check skipped inside one
@@ -88,7 +95,7 @@ tierlog=$(mktemp)
 failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
 declare -A LANE_NAME=() LANE_T0=()   # the tiers running beside others: pid -> name, start
 lanedir=$(mktemp -d)
-trap 'stress_off; load_off; lane_kill; rm -rf "$tierlog" "$failed" "$lanedir" "$loaddir"' EXIT
+trap 'stress_off; load_off; lane_kill; hp_release; rm -rf "$tierlog" "$failed" "$lanedir" "$loaddir"' EXIT
 tier() { # name, command...
   local name=$1 t0=$SECONDS; shift
   echo "=== tier: $name"
@@ -128,36 +135,25 @@ tier_count() { # name rc t0
   esac
 }
 
-# The packet tier runs beside the e2e tiers (beside_tier ... lanes_end),
-# and they LANES at a time (lane_tier; TEST_LANES, default 1): alone each
-# uses about half of a 2-CPU box (the packet tier's files wait on sxdp,
-# sxcd and the browser; the e2e tiers on pings, failovers, rekeys). Each
+# Tiers that mostly wait (pings, failovers, rekeys: a few CPU-s a minute)
+# can run LANES at a time (TEST_LANES=2; lane_tier ... lanes_end): each
 # names its netns, interfaces, EAL prefix, ports and files after itself
-# and its pid, so none sees another's. A tier run beside another has its
-# sxdp workers sleep when idle (the tests' SXDP_IDLE_SLEEP_US; a polling
-# one holds a CPU of the two the whole tier), and its output is printed
-# whole when it ends. Under --stress every tier runs one by one.
+# and its pid, so none sees another's; their sxdp workers sleep when idle
+# (the tests' SXDP_IDLE_SLEEP_US; a polling one holds a CPU of the two the
+# whole tier). Each one's output is printed whole when it ends. Not the
+# default: 15 tiers took ~420 s instead of 624, but two failed timing
+# checks beside another (e2e-overlay-esp's path flapping once). Beside
+# the packet tier a tier stretched ~5x (a 12-site fleet 99 -> 570 s, the
+# packet tier's files ~3x): on this 2-vCPU VM the wakeups and context
+# switches of both cost more than they overlap.
 LANES=${TEST_LANES:-1}
-BESIDE=""   # the tier in the background beside the lanes: its pid
-beside_tier() { # name, command...
-  local name=$1
-  shift
-  [ "$STRESS" = 0 ] || { tier "$name" "$@"; return; }
-  "$@" >"$lanedir/$name.log" 2>&1 </dev/null &
-  LANE_NAME[$!]=$name LANE_T0[$!]=$SECONDS BESIDE=$!
-}
 lane_tier() { # name, command...
   local name=$1
   shift
-  while lanes_full; do lane_reap; done
-  [ "$LANES" -gt 1 ] || [ -n "$BESIDE" ] || { tier "$name" "$@"; return; }
+  [ "$LANES" -gt 1 ] || { tier "$name" "$@"; return; }
+  while [ ${#LANE_NAME[@]} -ge "$LANES" ]; do lane_reap; done
   SXDP_IDLE_SLEEP_US=500 "$@" >"$lanedir/$name.log" 2>&1 </dev/null &
   LANE_NAME[$!]=$name LANE_T0[$!]=$SECONDS
-}
-lanes_full() { # LANES e2e tiers running (the one beside them not counted)
-  local n=${#LANE_NAME[@]}
-  [ -z "$BESIDE" ] || n=$((n - 1))
-  [ "$n" -ge "$LANES" ]
 }
 lane_reap() {
   local pid rc name
@@ -165,7 +161,6 @@ lane_reap() {
   name=${LANE_NAME[$pid]}
   tier_report "$name" "$rc" "${LANE_T0[$pid]}" "$lanedir/$name.log" "run beside others"
   unset "LANE_NAME[$pid]" "LANE_T0[$pid]"
-  [ "$pid" != "$BESIDE" ] || BESIDE=""
 }
 lanes_end() { while [ ${#LANE_NAME[@]} -gt 0 ]; do lane_reap; done; }
 lane_kill() { local p; for p in "${!LANE_NAME[@]}"; do kill "$p" 2>/dev/null; done; wait; }
@@ -191,11 +186,12 @@ PY
 [ "$STRESS" = 1 ] && stress_on
 [ "$STRESS" = 0 ] || tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
 [ "$STRESS" = 1 ] || deb_start
-beside_tier packet bash tests/packet/run.sh
-lane_tier e2e bash tests/e2e/smoke.sh
+tier packet bash tests/packet/run.sh
+tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
-lane_tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
+tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
   bash tests/e2e/smoke.sh
+# the rest LANES at a time, the longest first
 # a fleet: 12 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
 # 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ)
 lane_tier e2e-fleet env FLEET_SITES=12 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
@@ -230,8 +226,7 @@ lane_tier e2e-ops bash tests/e2e/ops.sh
 lane_tier e2e-routing bash tests/e2e/routing.sh
 lanes_end
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
-# heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies.
-# Alone: its bound is sxcd's own, not a shared box's
+# heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
 
 # The tiers a busy machine broke (issue 54) run once, beside the load

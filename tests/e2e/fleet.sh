@@ -140,7 +140,7 @@ start_site() { # i
   local i=$1 sock="$DIR/s$1.sock" n
   cat >"$DIR/sxdp-s$i.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn "s$i")"],
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn "s$i")"],
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$sock",
   "mbufs": 8191,

@@ -169,7 +169,7 @@ write_config() { # a|b driver
   [ "$s" = a ] && w=1 || w='{"lcore": 1, "cpu": 0}'
   cat >"$DIR/$s.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", "${PREFIX[$s]}"],
+  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "${PREFIX[$s]}"],
   "lcores": {"main": 0, "workers": [$w]},
   "socket": "$DIR/$s.sock",
   "mbufs": 16383,

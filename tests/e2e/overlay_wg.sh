@@ -131,7 +131,7 @@ ok "the peer: wireguard-go on wg0 in w, VXLAN 5000 routed through it (not fwmark
 # ------------------------------------------------------------- sxdp, sxcd
 cat >"$DIR/sxdp.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn s)"],
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn s)"],
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$DIR/s.sock",
   "mbufs": 8191,

@@ -111,7 +111,7 @@ start_box() {
   done
   cat >"$DIR/sxdp.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn sa)"],
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn sa)"],
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$DIR/a.sock",
   "mbufs": 8191,

@@ -101,7 +101,7 @@ start_site() { # a|b  ports...
   done
   cat >"$DIR/sxdp-$s.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "$(nsn "s$s")"],
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn "s$s")"],
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$DIR/$s.sock",
   "mbufs": 8191,

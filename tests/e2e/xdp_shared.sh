@@ -93,7 +93,7 @@ chmod +x "$NL_DIR/sxdp-in-box"
 NL_PREFIX="xds$TAG"
 cat >"$NL_DIR/sxdp.json" <<EOF
 {
-  "eal": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix", "$NL_PREFIX"],
+  "eal": [$(nl_eal_mem 1024), "--no-pci", "--file-prefix", "$NL_PREFIX"],
   "lcores": {"main": 0, "workers": [1]},
   "socket": "$NL_SOCK",
   "mbufs": 32767,

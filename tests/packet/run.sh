@@ -27,35 +27,12 @@ if [ ! -x "$BUILD/sxdp" ]; then
   exit 1
 fi
 
-# sxdp on 2 MB hugepages (sxdptest.py: SXDP_TEST_HUGE): a pool of
-# PACKET_HUGE_PAGES added to the kernel's for the tier, given back after
-# (as a count: another tier may take and give back its own meanwhile).
-# Without it (no hugetlbfs, the kernel refuses) sxdp runs on 4 KB pages.
-HP_NR=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-HP_WANT=${PACKET_HUGE_PAGES:-1024}   # ~490 taken at most (3 files at a time)
-hp_added=0
-hp_free() { awk '/^HugePages_Free/ { f = $2 } /^HugePages_Rsvd/ { r = $2 } END { print f - r }' /proc/meminfo; }
-hp_reserve() {
-  local now
-  { mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages; }; } 2>/dev/null ||
-    { echo "# sxdp on 4 KB pages: no hugetlbfs on /dev/hugepages"; return 1; }
-  now=$(cat "$HP_NR" 2>/dev/null) || { echo "# sxdp on 4 KB pages: no $HP_NR"; return 1; }
-  if [ "$(hp_free)" -lt "$HP_WANT" ] && echo "$((now + HP_WANT - $(hp_free)))" >"$HP_NR" 2>/dev/null; then
-    hp_added=$(($(cat "$HP_NR") - now))
-  fi
-  if [ "$(hp_free)" -lt "$HP_WANT" ]; then
-    echo "# sxdp on 4 KB pages: the kernel gave $(hp_free) free 2 MB hugepages of the $HP_WANT asked for"
-    hp_release
-    return 1
-  fi
-  echo "# sxdp on 2 MB hugepages: $HP_WANT free ($hp_added added for the tier)"
-}
-hp_release() {
-  [ "$hp_added" -gt 0 ] || return 0
-  echo "$(($(cat "$HP_NR") - hp_added))" >"$HP_NR"
-  hp_added=0
-}
-if hp_reserve; then export SXDP_TEST_HUGE=1; else export SXDP_TEST_HUGE=0; fi
+# sxdp on 2 MB hugepages: the run's pool (scripts/test.sh), else the
+# tier's own (~490 pages taken at most, 3 files at a time)
+# shellcheck source=../hugepool.sh
+. "$here/../hugepool.sh"
+if [ "${SXDP_TEST_HUGE:-}" = 1 ]; then echo "# sxdp on 2 MB hugepages: the run's pool"
+else hp_pool "${PACKET_HUGE_PAGES:-1024}"; fi
 
 # PACKET_JOBS=N: files run N at a time (default 3: on 2 CPUs the tier's
 # files use ~950 CPU-s of ~2,000 s of their wall time, most of it waiting
