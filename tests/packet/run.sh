@@ -35,9 +35,9 @@ if [ "${SXDP_TEST_HUGE:-}" = 1 ]; then echo "# sxdp on 2 MB hugepages: the run's
 else hp_pool "${PACKET_HUGE_PAGES:-1024}"; fi
 
 # PACKET_JOBS=N: files run N at a time (default 3: on 2 CPUs the tier's
-# files use ~950 CPU-s of ~2,000 s of their wall time, most of it waiting
-# on sxdp, sxcd and the browser; 4 took as long, and starved rte_sched's
-# rate checks); each file's output is printed whole when it ends. The long
+# files use ~670 CPU-s of ~1,450 s of their wall time, most of it waiting
+# on sxdp, sxcd and the browser; 4 took as long, 775 s against 780 on 4 KB
+# pages, and starved rte_sched's rate checks and the page soak's heap); each file's output is printed whole when it ends. The long
 # files start first.
 JOBS=${PACKET_JOBS:-3}
 tmp=$(mktemp -d)
