@@ -37,8 +37,9 @@ else hp_pool "${PACKET_HUGE_PAGES:-1024}"; fi
 # PACKET_JOBS=N: files run N at a time (default 3: on 2 CPUs the tier's
 # files use ~670 CPU-s of ~1,450 s of their wall time, most of it waiting
 # on sxdp, sxcd and the browser; 4 took as long, 775 s against 780 on 4 KB
-# pages, and starved rte_sched's rate checks and the page soak's heap); each file's output is printed whole when it ends. The long
-# files start first.
+# pages, and starved rte_sched's rate checks and the page soak's heap);
+# each file's output is printed whole when it ends. The long files start
+# first.
 JOBS=${PACKET_JOBS:-3}
 tmp=$(mktemp -d)
 trap 'hp_release; rm -rf "$tmp"' EXIT

@@ -650,7 +650,7 @@ class Sxdp:
         self.discard_tx = discard_tx
         # on hugepages: huge=True (DPDK's secondary processes, dpdk-pdump and
         # dumpcap, need them; the caller reserves them: Hugepages), or from
-        # the pool run.sh reserved for the tier (SXDP_TEST_HUGE=1): pages
+        # the pool of the run or the tier (SXDP_TEST_HUGE=1, hugepool.sh): pages
         # taken as needed, at most mem_mb, their files unlinked (a crash
         # leaves none taken). On 4 KB pages a start-up's page faults (the
         # mempool, the tables) cost ~1 CPU-s on a VM: x4 what it does on 2 MB
