@@ -302,8 +302,8 @@ else notok "h6 -> 2001:db8:50::1: drops $(drops)"; fi
 # the twin as a copy of what the link carries; the twin's go out bridged.
 # Hello 1 s, dead OSPF_DEAD s (the Wait timer as long): the adjacencies must
 # outlast sxdp's pause below (sxcd calls it unresponsive after its keepalive's
-# 3 s or a call's 5 s deadline, then a status poll: ~6 s on a busy box; 4 s
-# did not, once, beside another tier)
+# 3 s or a call's 5 s deadline, then a status poll: 5.5 s measured alone, so
+# the 4 s this had could drop them even then)
 OSPF_DEAD=10
 ospf_conf() { # ROUTER_ID IFACE OWN_PREFIX NETWORK...
   local rid=$1 ifc=$2 own=$3 n; shift 3
