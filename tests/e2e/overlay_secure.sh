@@ -50,11 +50,11 @@ sx() { local s=$1; shift; "$SXCTL" --socket "$DIR/$s.sock" "$@"; }
 api() { local s=$1; shift; ip netns exec "$(nsn "s$s")" "$SXCTL" --api "http://127.0.0.1:8190" --token-file "$DIR/token" "$@"; }
 # bounds (seconds) of the waits for events
 START_BOUND=20 UP_BOUND=40 PING_BOUND=15 MOVE_BOUND=15
-REKEY_S=${OSEC_REKEY_S:-5}   # sxcd's rekey period here (an hour and two minutes as shipped)
+REKEY_S=${OSEC_REKEY_S:-3}   # sxcd's rekey period here (an hour and two minutes as shipped)
 # OSEC_REKEYS=N: the benchmark bench/rekey_esp.sh runs instead of the checks
 # after the pings: N renewals under a 100 packet/s ping stream, its loss and
 # RTT percentiles printed
-STREAM_S=${OSEC_STREAM_S:-14}   # the ping stream through the rekeys: two or more
+STREAM_S=${OSEC_STREAM_S:-9}   # the ping stream through the rekeys: two or more (three periods)
 FAILOVER_LOSS_MAX=100 # pings of the 50/s stream lost while path 1 goes down: 10 probes of 100 ms to notice (50), doubled
 HOST_MTU=1360        # the overlay's 1450 less ESP-in-UDP's at most 65 or WireGuard's 47, rounded down
 PIDS=()

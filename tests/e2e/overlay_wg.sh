@@ -48,11 +48,11 @@ API_PORT=8187
 api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
 # bounds (seconds) of the waits for events
 START_BOUND=20 HS_BOUND=30 PING_BOUND=15 CAPTURE_BOUND=15
-REKEY_S=${OWG_REKEY_S:-4}   # sxcd renews its sessions this often (WireGuard's 120 s is too long for a test)
+REKEY_S=${OWG_REKEY_S:-3}   # sxcd renews its sessions this often (WireGuard's 120 s is too long for a test)
 # OWG_REKEYS=N: the benchmark bench/rekey_wg.sh runs instead of the checks
 # after the wire's: N renewals under a 100 packet/s ping stream, its loss
 # and RTT percentiles printed
-STREAM_S=12         # the ping stream through the rekeys
+STREAM_S=9          # the ping stream through the rekeys (three periods: two or more renewals)
 PIDS=()
 WGPID=""
 

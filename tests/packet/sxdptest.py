@@ -9,7 +9,8 @@ programmed), writes table entries, releases the ports, waits until every
 input packet has been read and accounted for (tx + drop), reads the
 counters, stops sxdp with SIGTERM (exit code 0 required) and compares each
 output pcap packet by packet with the expected scapy packets. Every output
-pcap must have zero malformed packets according to tshark, and the mempool
+pcap must have zero malformed packets according to tshark (read once for
+the whole file, when its tests are over: see TsharkSpool), and the mempool
 must be back to the in-use count read right after start.
 
     with Sxdp({"p0": [pkt, ...], "p1": []}) as dp:
@@ -153,6 +154,49 @@ def tshark_malformed_any(paths):
         if r.returncode != 0:
             raise TestFailure("mergecap failed (%d): %s" % (r.returncode, r.stderr.strip()))
         return tshark_malformed(joined)[0] > 0
+
+
+class TsharkSpool:
+    """The outputs expect_outputs compared, kept until the file's tests are
+    over and then read by one tshark (mergecap joins them): its start,
+    ~0.7 CPU-s, was most of what the packet tier's checks cost, once per
+    sxdp. A file with a malformed packet fails the test that made it, by
+    name (each kept file is read alone only then)."""
+
+    def __init__(self):
+        self.dir = None
+        self.kept = []       # (test, port, path)
+        self.test = "?"      # the test running (Runner.main)
+
+    def keep(self, port, path):
+        if os.path.getsize(path) <= PCAP_HEADER:
+            return
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="sxdp-tshark-spool-")
+        dst = os.path.join(self.dir, "%d.pcap" % len(self.kept))
+        shutil.copyfile(path, dst)
+        self.kept.append((self.test, port, dst))
+
+    def check(self):
+        """[(test, message)] for every kept file with a malformed packet."""
+        if not self.kept:
+            return []
+        try:
+            if not tshark_malformed_any([path for _, _, path in self.kept]):
+                return []
+            bad = []
+            for test, port, path in self.kept:
+                n, lines = tshark_malformed(path)
+                if n:
+                    bad.append((test, "%s: tshark found %d malformed packets:\n    %s"
+                                % (port, n, "\n    ".join(lines[:5]))))
+            return bad
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir, self.kept = None, []
+
+
+SPOOL = TsharkSpool()
 
 
 def _describe(b):
@@ -1029,7 +1073,8 @@ class Sxdp:
 
     def expect_outputs(self, expected, unordered=()):
         """Compare every port's output with expected[name] (list of packets,
-        missing name = no packets), then tshark: zero malformed. Ports named
+        missing name = no packets); the files are kept for tshark, which must
+        find zero malformed when the file's tests are over (SPOOL). Ports named
         in unordered (or every port, unordered=True) are compared as sorted
         lists: the same frames byte for byte, in any order (for outputs that
         mix packets of different bursts or stages, whose order the dataplane
@@ -1041,14 +1086,9 @@ class Sxdp:
             if unordered is True or name in unordered:
                 got, want = sorted(got), sorted(want)
             errs += compare_packets(name, got, want)
-        # every port's files through one tshark; which port, only when it finds one
-        if tshark_malformed_any([path for name, _ in self.ports for path in self.out_qpaths[name]]):
-            for name, _ in self.ports:
-                for path in self.out_qpaths[name]:
-                    n, lines = tshark_malformed(path)
-                    if n:
-                        errs.append("%s: tshark found %d malformed packets:\n    %s"
-                                    % (name, n, "\n    ".join(lines[:5])))
+        for name, _ in self.ports:
+            for path in self.out_qpaths[name]:
+                SPOOL.keep(name, path)
         if errs:
             raise TestFailure("output mismatch:\n  " + "\n  ".join(errs))
         return outs
@@ -1227,6 +1267,7 @@ class Runner:
         sel = [t for t in self.tests if not argv or any(a in t.__name__ for a in argv)]
         for fn in sel:
             name = fn.__name__[5:] if fn.__name__.startswith("test_") else fn.__name__
+            SPOOL.test = name
             t0 = time.monotonic()
             try:
                 fn()
@@ -1247,6 +1288,16 @@ class Runner:
                 print("ok - %s" % name)
                 print("#   %.1f s" % (time.monotonic() - t0))
             sys.stdout.flush()
+        # the outputs the tests compared, through one tshark
+        try:
+            bad = SPOOL.check()
+        except Exception as e:  # tshark itself failed: every output unread
+            bad = [("*", "%s: %s" % (type(e).__name__, e))]
+        for test, msg in bad:
+            self.failed += 1
+            print("not ok - %s: its outputs through tshark" % test)
+            for ln in msg.splitlines():
+                print("#   %s" % ln)
         print("%d passed, %d failed%s" % (self.passed, self.failed,
                                           ", %d skipped" % self.skipped if self.skipped else ""))
         if self.failed:
