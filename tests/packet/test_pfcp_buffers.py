@@ -8,6 +8,7 @@ and the mempool gets every mbuf back.
 Same harness as test_pfcp_sessions.py. Run with Debian's /usr/bin/python3 (scapy)."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
@@ -21,6 +22,7 @@ R = T.Runner()
 SESSIONS, HELD = 70, 4096     # up_buf.h: UP_BUF_TOTAL; 58 or 59 a session, under UP_BUF_SESSION
 GONE = ("upf.session_gone", "upf.buffer_gone", "upf.buffer_expired")
 SETTLE_S = 30                 # generous: the main lcore drops them as the deletions' batches apply
+BUF_AGE_S = 10                # up_buf.h: UP_BUF_AGE_MS, past which a held packet expires
 
 
 def ue(i):
@@ -45,17 +47,26 @@ def test_deleted_buffering_sessions_leave_no_packet_uncounted():
                 expect_eq(cause_of(smf.modify(s_["up_seid"], 0xb00 + i, far=2, buffer=True)), 1,
                           "session %d buffers" % i)
                 sess.append((s_["up_seid"], 0xb00 + i))
-            st = dp.phase(["lan1"], events={"upf.buffered": HELD})
+            # every packet held, or (the main lcore starved on a busy box, the
+            # 4,096 punts one burst into a ring of 4,095) counted at the punt ring
+            t0 = time.monotonic()
+            dp.phase(["lan1"])
+            st = dp.wait_stats(lambda s: T.events_of(s).get("upf.buffered", 0) +
+                               T.drops_of(s).get("core.punt_full", 0) >= HELD, "every packet held or counted", 20)
             ev, dr = T.events_of(st), T.drops_of(st)
-            expect_eq((ev.get("upf.buffered"), sum(v for k, v in dr.items() if k.startswith("upf."))), (HELD, 0),
-                      "all %d held, none dropped yet: %s" % (HELD, dr))
+            held = ev.get("upf.buffered", 0)
+            expect_eq((held + dr.get("core.punt_full", 0), sum(v for k, v in dr.items() if k.startswith("upf."))),
+                      (HELD, 0), "all %d held or counted at the punt ring, none dropped yet: %s" % (HELD, dr))
             for up, cp in sess:
                 expect_eq(cause_of(smf.delete(up, cp)), 1, "deleted")
-            st = dp.wait_stats(lambda s: sum(T.drops_of(s).get(k, 0) for k in GONE) >= HELD,
+            st = dp.wait_stats(lambda s: sum(T.drops_of(s).get(k, 0) for k in GONE) >= held,
                                "the held packets' drops", SETTLE_S)
             dr = T.drops_of(st)
-            expect_eq({k: dr.get(k, 0) for k in GONE if dr.get(k)}, {"upf.session_gone": HELD},
-                      "each held packet dropped once, its session gone")
+            gone = {k: dr.get(k, 0) for k in GONE if dr.get(k)}
+            if time.monotonic() - t0 < BUF_AGE_S:   # none held long enough to expire
+                expect_eq(gone, {"upf.session_gone": held}, "each held packet dropped once, its session gone")
+            else:
+                expect_eq(sum(gone.values()), held, "each held packet dropped once: %s" % gone)
             expect_eq(T.events_of(st).get("upf.to_n3", 0), 0, "none sent")
             expect_eq(tables(dp), base, "nothing left of the sessions")
             dp.wait_mempool()   # every mbuf back: none left held
