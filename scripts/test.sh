@@ -9,9 +9,9 @@
 #
 # The tiers a busy machine broke before (issue 54) run last, beside a
 # CPU-bound load, as a CI box shared with other jobs is (tiers *-stressed):
-# the package's build and the unit tier, then one CPU-bound process per
-# CPU. --stress (or TEST_STRESS=1) runs every tier beside one CPU-bound
-# process per CPU.
+# the package's build (a compile job per CPU), then one CPU-bound process
+# per CPU. The unit tier runs beside the e2e tiers (unit_on). --stress (or
+# TEST_STRESS=1) runs every tier beside one CPU-bound process per CPU.
 # TEST_LANES=2 runs most e2e tiers two at a time (opt-in: see lane_tier).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -43,37 +43,52 @@ stress_off() {
   wait "${HOGS[@]}" 2>/dev/null
   HOGS=()
 }
-# The stressed pass's load is work of this run, one CPU-bound process per
-# CPU throughout: the package's build (scripts/build-deb.sh, a compile job
-# per CPU but one: another build beside the tests, as on the box the report
-# came from) and, beside it, the unit tier (meson test, one test at a
-# time); as each ends, busy loops take its CPUs until the pass ends. Their
-# results are the package tier's (PACKAGE_PREBUILT) and the unit tier's,
-# counted when the pass is over. (Measured on this 2-vCPU VM: the two one
-# after the other ran ~105 s past the pass; the build at nice 19 beside the
-# packet tier took ~110 s from it; the unit tier at nice 19 beside the e2e
-# tiers, ~70 s from them.)
-LOAD=""   # its process group
+# The stressed pass's load is work of this run: the package's build
+# (scripts/build-deb.sh, a compile job per CPU: another build beside the
+# tests, as on the box the report came from), then one CPU-bound loop per
+# CPU until the pass ends. The build is the package tier's
+# (PACKAGE_PREBUILT). (Started at nice 19 with the packet tier instead, it
+# took ~110 s from it on this 2-vCPU VM: what it saved at the pass's end.)
+LOAD=""   # the chain: its process group
 loaddir=$(mktemp -d)
 load_on() {
-  local jobs=$(($(nproc) > 1 ? $(nproc) - 1 : 1))
-  setsid bash -c '{ JOBS=$4 bash scripts/build-deb.sh "$1/out" >"$1/deb" 2>"$1/build.log"; echo $? >"$1/rc"
-                    for _ in $(seq 1 "$4"); do bash -c "$3" & done; wait; } &
-                  { t0=$SECONDS; meson test -C "$2" --num-processes 1 --print-errorlogs --no-rebuild >"$1/unit.log" 2>&1
-                    echo "$? $((SECONDS - t0))" >"$1/unit.rc"; bash -c "$3"; } &
-                  wait' _ "$loaddir" "$BUILD" "$HOG" "$jobs" </dev/null &
+  setsid bash -c 'JOBS=$(nproc) bash scripts/build-deb.sh "$1/out" >"$1/deb" 2>"$1/build.log"; echo $? >"$1/rc"
+                  for _ in $(seq 1 "$(nproc)"); do bash -c "$2" & done; wait' _ "$loaddir" "$HOG" </dev/null &
   LOAD=$!
-  echo "=== stress: the package's build ($jobs compile job(s)) and the unit tier (a test at a time), then one CPU-bound process per CPU, beside the tests"
+  echo "=== stress: the package's build ($(nproc) compile jobs), then one CPU-bound process per CPU, beside the tests"
 }
-load_off() { # [seconds]: wait that long at most for the build and the unit tier to end, then stop the loops
+load_off() { # [seconds]: wait that long at most for the build to end, then stop the loops
   local _
   [ -n "$LOAD" ] || return 0
-  for _ in $(seq 1 "$((${1:-0} * 10))"); do [ -s "$loaddir/rc" ] && [ -s "$loaddir/unit.rc" ] && break; sleep 0.1; done
+  for _ in $(seq 1 "$((${1:-0} * 10))"); do [ -s "$loaddir/rc" ] && break; sleep 0.1; done
   kill -- "-$LOAD" 2>/dev/null
   wait "$LOAD" 2>/dev/null
   LOAD=""
 }
-LOAD_BOUND=1800   # the build and the unit tier on a slow box
+LOAD_BOUND=1800   # the build on a slow box
+# The unit tier (check, the fuzz corpora's replay) runs beside the e2e
+# tiers, which mostly wait (pings, failovers, rekeys), at nice 19 and one
+# test at a time: the CPU they leave. (In the stressed pass, after the
+# package's build, it ran ~105 s past the pass's end.)
+UNIT=""
+unit_on() {
+  setsid nice -n 19 bash -c 't0=$SECONDS; meson test -C "$2" --num-processes 1 --print-errorlogs --no-rebuild >"$1/unit.log" 2>&1
+                             echo "$? $((SECONDS - t0))" >"$1/unit.rc"' _ "$loaddir" "$BUILD" </dev/null &
+  UNIT=$!
+  echo "=== the unit tier, beside the e2e tiers (nice 19, a test at a time)"
+}
+unit_off() { # seconds: wait that long at most for it to end, then report it
+  local _ rc=124 t=0
+  [ -n "$UNIT" ] || return 0
+  for _ in $(seq 1 "$(($1 * 10))"); do [ -s "$loaddir/unit.rc" ] && break; sleep 0.1; done
+  kill -- "-$UNIT" 2>/dev/null
+  wait "$UNIT" 2>/dev/null
+  UNIT=""
+  if [ -s "$loaddir/unit.rc" ]; then read -r rc t <"$loaddir/unit.rc"
+  else echo "the unit tier did not end in $1 s" >>"$loaddir/unit.log"; fi
+  tier_report unit "$rc" "$((SECONDS - t))" "$loaddir/unit.log" "run beside the e2e tiers"
+}
+UNIT_BOUND=1200   # its wait after the e2e tiers on a slow box
 
 bash scripts/deps.sh || exit 1
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -93,7 +108,7 @@ tierlog=$(mktemp)
 failed=$(mktemp)  # each failed tier's failing lines, printed again at the end (a CI log's tail is what is read)
 declare -A LANE_NAME=() LANE_T0=()   # the tiers running beside others: pid -> name, start
 lanedir=$(mktemp -d)
-trap 'stress_off; load_off; lane_kill; hp_release; rm -rf "$tierlog" "$failed" "$lanedir" "$loaddir"' EXIT
+trap 'stress_off; load_off; unit_off 0 >/dev/null; lane_kill; hp_release; rm -rf "$tierlog" "$failed" "$lanedir" "$loaddir"' EXIT
 tier() { # name, command...
   local name=$1 t0=$SECONDS; shift
   echo "=== tier: $name"
@@ -134,23 +149,25 @@ tier_count() { # name rc t0
 }
 
 # Tiers that mostly wait (pings, failovers, rekeys: a few CPU-s a minute)
-# can run LANES at a time (TEST_LANES=2; lane_tier ... lanes_end): each
-# names its netns, interfaces, EAL prefix, ports and files after itself
-# and its pid, so none sees another's; their sxdp workers sleep when idle
-# (the tests' SXDP_IDLE_SLEEP_US; a polling one holds a CPU of the two the
-# whole tier). Each one's output is printed whole when it ends. Not the
-# default: 15 tiers took ~420 s instead of 624, but two failed timing
-# checks beside another (e2e-overlay-esp's path flapping once). Beside
-# the packet tier a tier stretched ~5x (a 12-site fleet 99 -> 570 s, the
-# packet tier's files ~3x): on this 2-vCPU VM the wakeups and context
-# switches of both cost more than they overlap.
+# run with their sxdp workers sleeping when idle (SXDP_IDLE_SLEEP_US, 500
+# us unless given; the tiers that fix their own keep it): a polling worker
+# holds a CPU of the two the whole tier, which the unit tier beside them
+# then waits for. They can run LANES at a time (TEST_LANES=2; lane_tier ...
+# lanes_end): each names its netns, interfaces, EAL prefix, ports and files
+# after itself and its pid, so none sees another's. Each one's output is
+# printed whole when it ends. Not the default: 15 tiers took ~420 s
+# instead of 624, but two failed timing checks beside another
+# (e2e-overlay-esp's path flapping once). Beside the packet tier a tier
+# stretched ~5x (a 12-site fleet 99 -> 570 s, the packet tier's files
+# ~3x): on this 2-vCPU VM the wakeups and context switches of both cost
+# more than they overlap.
 LANES=${TEST_LANES:-1}
 lane_tier() { # name, command...
   local name=$1
   shift
-  [ "$LANES" -gt 1 ] || { tier "$name" "$@"; return; }
+  [ "$LANES" -gt 1 ] || { tier "$name" env SXDP_IDLE_SLEEP_US="${SXDP_IDLE_SLEEP_US:-500}" "$@"; return; }
   while [ ${#LANE_NAME[@]} -ge "$LANES" ]; do lane_reap; done
-  SXDP_IDLE_SLEEP_US=500 "$@" >"$lanedir/$name.log" 2>&1 </dev/null &
+  SXDP_IDLE_SLEEP_US="${SXDP_IDLE_SLEEP_US:-500}" "$@" >"$lanedir/$name.log" 2>&1 </dev/null &
   LANE_NAME[$!]=$name LANE_T0[$!]=$SECONDS
 }
 lane_reap() {
@@ -184,6 +201,7 @@ PY
 [ "$STRESS" = 1 ] && stress_on
 [ "$STRESS" = 0 ] || tier unit meson test -C "$BUILD" --print-errorlogs --no-rebuild
 tier packet bash tests/packet/run.sh
+[ "$STRESS" = 1 ] || unit_on
 tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
@@ -222,13 +240,14 @@ lane_tier e2e-ops bash tests/e2e/ops.sh
 # sxdp's VRF through sxcd (netlink import), ECMP, withdrawals, an intent's pinned route winning, sxcd restarted
 lane_tier e2e-routing bash tests/e2e/routing.sh
 lanes_end
+unit_off "$UNIT_BOUND"
 # sxcd at scale (1,000 slices, 10k UPF sessions; sxdp on net_pcap): no loop hold past 2.5 s while a PFCP SMF
 # heartbeats and modifies sessions, /status is polled back to back and a 2,000-session upf intent applies
 tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
 
 # The tiers a busy machine broke (issue 54) run once, beside the load
-# (load_on: the package's build and the unit tier, then one CPU-bound
-# process per CPU; tiers *-stressed), after the others: the overlay and its SLA
+# (load_on: the package's build, then one CPU-bound process per CPU;
+# tiers *-stressed), after the others: the overlay and its SLA
 # classes, the noisy neighbour (two slices' guarantees on one WAN link,
 # rte_sched), sxcd's intents, AF_XDP shared-NIC mode (the overlay and the
 # box's own traffic on one interface), a 4-site fleet (the in-slice pings
@@ -247,13 +266,6 @@ tier packet-flowexp-stressed bash tests/packet/run.sh test_flowexp.py
 tier demo-stressed bash scripts/demo.sh
 load_off "$LOAD_BOUND"
 stress_off
-if [ "$STRESS" = 0 ]; then
-  # the unit tier (check) and the fuzz corpora's replay, run above as the load
-  rc=124 t=0
-  if [ -s "$loaddir/unit.rc" ]; then read -r rc t <"$loaddir/unit.rc"
-  else echo "the unit tier did not end in $LOAD_BOUND s" >>"$loaddir/unit.log"; fi
-  tier_report unit "$rc" "$((SECONDS - t))" "$loaddir/unit.log" "run beside the stressed tiers"
-fi
 # the Debian package: built (lintian-clean; above, beside the stressed tiers, unless all are), dpkg -i,
 # its units run as they would, used, purged
 if [ "$STRESS" = 1 ]; then
