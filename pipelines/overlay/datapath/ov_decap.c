@@ -172,7 +172,8 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
  * through the checks in order, so every refusal keeps its name and
  * nothing refused is remembered. Direct-mapped: a collision costs only
  * the lookups. */
-#define MEMO_SLOTS 1024
+#define MEMO_BITS 10
+#define MEMO_SLOTS (1u << MEMO_BITS)
 struct memo_slot {
 	uint8_t dst[16], src[16];        /* "ip": IPv4 mapped */
 	uint32_t vni;
@@ -207,23 +208,47 @@ ov_decap_fini(void)
 	}
 }
 
-/* The slot of (dst, src, vni): the addresses' last 8 bytes vary (an
- * IPv4 address, an IPv6 host's interface id). */
+/* An "ip" address in 64 bits, every one of its bits in play (the
+ * multiplication carries the upper half's into the lower's top). */
+static inline uint64_t
+addr_fold(const uint8_t *a)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return lo ^ hi * 0xff51afd7ed558ccdull;
+}
+
+/* The slot of (dst, src, vni): the top bits of the products, the only
+ * ones every bit of a factor reaches. Two peers that differ in their
+ * last octet (IPv4) or only in their prefix (IPv6) must not share a slot:
+ * a direct-mapped memo would then miss on every other datagram. */
 static inline struct memo_slot *
 memo_at(struct memo_slot *mm, const uint8_t *dst, const uint8_t *src, uint32_t vni)
 {
-	uint64_t d, s, h;
+	uint64_t h = addr_fold(src) * 0x9e3779b97f4a7c15ull ^ addr_fold(dst) * 0xc2b2ae3d27d4eb4full ^
+		     vni * 0x165667b19e3779f9ull;
 
-	memcpy(&d, dst + 8, 8);
-	memcpy(&s, src + 8, 8);
-	h = (s * 0x9e3779b97f4a7c15ull) ^ (d * 0xc2b2ae3d27d4eb4full) ^ (vni * 0x165667b19e3779f9ull);
-	return &mm[(h >> 40 ^ h >> 20) & (MEMO_SLOTS - 1)];
+	return &mm[h >> (64 - MEMO_BITS)];
+}
+
+static inline bool
+addr_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 static inline bool
 memo_is(const struct memo_slot *s, uint64_t stamp, const uint8_t *dst, const uint8_t *src, uint32_t vni)
 {
-	return s->stamp == stamp && s->vni == vni && memcmp(s->dst, dst, 16) == 0 && memcmp(s->src, src, 16) == 0;
+	return s->stamp == stamp && s->vni == vni && addr_eq(s->dst, dst) && addr_eq(s->src, src);
 }
 
 /* A datagram the checks let in (its peers entry pe, its vnis entry ve):

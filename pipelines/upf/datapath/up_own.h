@@ -28,10 +28,13 @@ struct up_own {
 
 extern struct up_own *up_own_set;
 
+/* The product's top bits, the only ones every bit of addr reaches: the
+ * addresses of one subnet differ in their last octet, the top byte of a
+ * network-order word read on a little-endian CPU. */
 static inline uint32_t
 up_own_hash(uint32_t addr, uint32_t mask)
 {
-	return (uint32_t)((addr * 0x9e3779b1u) >> 7) & mask;
+	return (uint32_t)(((uint64_t)(addr * 0x9e3779b1u) * (mask + 1)) >> 32);
 }
 
 /* Is addr (network order) an own address for a UE of slice? Workers. */

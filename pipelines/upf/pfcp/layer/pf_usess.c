@@ -43,10 +43,12 @@ key_cp(const struct us *u)
 #define BY_SEID(up) ((struct index){ &(up)->tab, &(up)->cap, &(up)->n, key_up })
 #define BY_CP(up)   ((struct index){ &(up)->ctab, &(up)->ccap, &(up)->cn, key_cp })
 
+/* The product's top 32 bits scaled to the table: every bit of a key
+ * reaches them (an SMF's SEIDs may differ only in their upper bits). */
 static size_t
 slot_of(const struct index *x, uint64_t key)
 {
-	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (*x->cap - 1);
+	return (size_t)(((key * 0x9e3779b97f4a7c15ull) >> 32) * *x->cap >> 32);
 }
 
 static struct us *
