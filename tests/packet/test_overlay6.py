@@ -151,6 +151,41 @@ def test_decap6_into_slice_and_checks():
         expect_eq(dp.outputs()["p0"], [bytes(good[VXLAN].payload)], "p0 got the inner frame")
 
 
+# Peers a worker's memo of checked triples must tell apart: IPv4 ones that
+# differ in one octet (the last, its top bit, the third, the first), IPv6
+# ones that differ only in their prefix or in one bit of the interface id.
+MEMO_PEERS4 = ("198.51.100.20", "198.51.100.21", "198.51.100.148", "198.51.101.20", "198.51.228.20",
+               "199.51.100.20")
+MEMO_PEERS6 = ("2001:db8:2::20", "2001:db8:3::20", "2001:db9:2::20", "2001:db8:2:0:8000::20", "2001:db8:2::21")
+MEMO_ROUNDS = 30
+
+
+@R.test
+def test_decap_memo_tells_a_sites_peers_apart():
+    """Datagrams from eleven peers of one slice, one after another round
+    and round, over IPv4 and IPv6: after the first burst (DP_BURST, 64),
+    when no triple was known yet, every one is a memo hit
+    (overlay.memo_missed counts the others). Peers that shared a slot would
+    miss on every other datagram and take the three lookups each time."""
+    frame = inner(MAC_R, MAC_A, b"memo")
+    sent = []
+    for _ in range(MEMO_ROUNDS):
+        sent += [Ether(src=PEER_MAC, dst=WAN_MAC) / IP(src=p, dst=VTEP4) / UDP(sport=50000, dport=4789) /
+                 VXLAN(vni=VNI, flags=0x08) / frame for p in MEMO_PEERS4]
+        sent += [outer6(frame, src=p) for p in MEMO_PEERS6]
+    peers = [U("peers", {"slice": 1, "ip": p}, "peer", {"tunnel": TUN})
+             for p in MEMO_PEERS4 + MEMO_PEERS6 if p != PEER]
+    with Sxdp({"p0": [], "w0": sent}, pipeline=PIPELINE, port_opts=PORTS) as dp:
+        dp.table_write(setup() + [U("vteps", {"ip": VTEP4}, "vtep")] + peers)
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        expect_eq(st["events"].get("overlay.decap"), len(sent), "every datagram decapsulated")
+        missed = st["events"].get("overlay.memo_missed", 0)
+        expect(missed <= 64, "memo misses past the first burst: %d of %d datagrams" % (missed, len(sent)))
+        dp.stop()
+        expect_eq(len(dp.outputs()["p0"]), len(sent), "p0 got every inner frame")
+
+
 @R.test
 def test_next_hop_solicited_then_held_frame_sent():
     """With the path's next hop (on the VTEP's connected subnet) not yet

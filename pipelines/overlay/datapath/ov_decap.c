@@ -623,6 +623,8 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 		 * but the checksum and the header, which are the packet's */
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
 		    !memo_is(s = memo_at(mm, dst, src, vni), stamp, dst, src, vni)) {
+			if (memo_on && kind[i] < K_PROBE)
+				ctx->stats->events[OV_EVENT(memo_missed)]++;
 			idx[k++] = i;
 			continue;
 		}
