@@ -164,6 +164,33 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 	}
 }
 
+/* An "ip" address (IPv4 mapped) as the two words its 16 bytes are in
+ * memory, made in registers from the outer header: what the memo hashes
+ * and compares. Written byte by byte and read back as words (dp_addr_map4),
+ * each datagram paid two store-forwarding stalls. */
+struct ip128 {
+	uint64_t hi, lo;
+};
+
+static inline void
+outer_words(const struct rte_mbuf *m, const struct dp_meta *md, struct ip128 *dst, struct ip128 *src)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	if (likely(md->flags & DP_MF_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+
+		/* ::ffff:a.b.c.d's last 8 bytes, 00 00 ff ff a b c d, little-endian (ov_tun.h) */
+		dst->hi = 0;
+		dst->lo = (uint64_t)ip->dst_addr << 32 | 0xffff0000u;
+		src->hi = 0;
+		src->lo = (uint64_t)ip->src_addr << 32 | 0xffff0000u;
+		return;
+	}
+	memcpy(dst, l3 + offsetof(struct rte_ipv6_hdr, dst_addr), 16);
+	memcpy(src, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+}
+
 /* A worker's memo of what the ordered checks found for a datagram from one
  * peer endpoint to one local VTEP with one VNI: its vteps, vnis and peers
  * entries, good while the versions of those three tables sum to its stamp
@@ -175,7 +202,7 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 #define MEMO_BITS 10
 #define MEMO_SLOTS (1u << MEMO_BITS)
 struct memo_slot {
-	uint8_t dst[16], src[16];        /* "ip": IPv4 mapped */
+	struct ip128 dst, src;
 	uint32_t vni;
 	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
 	const struct dp_entry *e[3];     /* vteps, vnis, peers */
@@ -211,13 +238,9 @@ ov_decap_fini(void)
 /* An "ip" address in 64 bits, every one of its bits in play (the
  * multiplication carries the upper half's into the lower's top). */
 static inline uint64_t
-addr_fold(const uint8_t *a)
+addr_fold(const struct ip128 *a)
 {
-	uint64_t hi, lo;
-
-	memcpy(&hi, a, 8);
-	memcpy(&lo, a + 8, 8);
-	return lo ^ hi * 0xff51afd7ed558ccdull;
+	return a->lo ^ a->hi * 0xff51afd7ed558ccdull;
 }
 
 /* The slot of (dst, src, vni): the top bits of the products, the only
@@ -225,7 +248,7 @@ addr_fold(const uint8_t *a)
  * last octet (IPv4) or only in their prefix (IPv6) must not share a slot:
  * a direct-mapped memo would then miss on every other datagram. */
 static inline struct memo_slot *
-memo_at(struct memo_slot *mm, const uint8_t *dst, const uint8_t *src, uint32_t vni)
+memo_at(struct memo_slot *mm, const struct ip128 *dst, const struct ip128 *src, uint32_t vni)
 {
 	uint64_t h = addr_fold(src) * 0x9e3779b97f4a7c15ull ^ addr_fold(dst) * 0xc2b2ae3d27d4eb4full ^
 		     vni * 0x165667b19e3779f9ull;
@@ -234,21 +257,10 @@ memo_at(struct memo_slot *mm, const uint8_t *dst, const uint8_t *src, uint32_t v
 }
 
 static inline bool
-addr_eq(const uint8_t *a, const uint8_t *b)
+memo_is(const struct memo_slot *s, uint64_t stamp, const struct ip128 *dst, const struct ip128 *src, uint32_t vni)
 {
-	uint64_t a0, a1, b0, b1;
-
-	memcpy(&a0, a, 8);
-	memcpy(&a1, a + 8, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&b1, b + 8, 8);
-	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
-static inline bool
-memo_is(const struct memo_slot *s, uint64_t stamp, const uint8_t *dst, const uint8_t *src, uint32_t vni)
-{
-	return s->stamp == stamp && s->vni == vni && addr_eq(s->dst, dst) && addr_eq(s->src, src);
+	return s->stamp == stamp && s->vni == vni &&
+	       ((s->dst.hi ^ dst->hi) | (s->dst.lo ^ dst->lo) | (s->src.hi ^ src->hi) | (s->src.lo ^ src->lo)) == 0;
 }
 
 /* A datagram the checks let in (its peers entry pe, its vnis entry ve):
@@ -368,7 +380,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
        uint64_t sealed, uint16_t *idx, unsigned int k, uint64_t stamp, struct decap_in *in)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
-	uint8_t dst[DP_LOOKUP_BURST][16], src[DP_LOOKUP_BURST][16];
+	struct ip128 dst[DP_LOOKUP_BURST], src[DP_LOOKUP_BURST];
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST], *vt[DP_LOOKUP_BURST], *ve[DP_LOOKUP_BURST];
 	uint32_t hlen[DP_LOOKUP_BURST], vnis[DP_LOOKUP_BURST];
@@ -379,8 +391,8 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 
 	/* 1: the outer destination */
 	for (unsigned int j = 0; j < k; j++) {
-		ov_state_outer_addrs(pkts[idx[j]], dp_meta(pkts[idx[j]]), dst[j], src[j]);
-		memcpy(keys[j], dst[j], 16);
+		outer_words(pkts[idx[j]], dp_meta(pkts[idx[j]]), &dst[j], &src[j]);
+		memcpy(keys[j], &dst[j], 16);
 		kp[j] = keys[j];
 	}
 	/* vteps, VNIs and peers repeat along a burst: one lookup a run */
@@ -446,7 +458,7 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 						    ((const struct ov_vni_l3 *)e[j]->params)->slice;
 		memset(keys[k2], 0, SW_KEY6_BYTES);
 		*(rte_be16_t *)keys[k2] = rte_cpu_to_be_16(slice);
-		memcpy(keys[k2] + 2, src[at[j]], 16);
+		memcpy(keys[k2] + 2, &src[at[j]], 16);
 		kp[k2] = keys[k2];
 		ve[k2] = e[j];
 		vt[k2] = vt[j];
@@ -467,9 +479,9 @@ checks(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const u
 			continue;
 		}
 		if (stamp != 0) {
-			s = memo_at(memo[ctx->worker], dst[at[j]], src[at[j]], vnis[j]);
-			memcpy(s->dst, dst[at[j]], 16);
-			memcpy(s->src, src[at[j]], 16);
+			s = memo_at(memo[ctx->worker], &dst[at[j]], &src[at[j]], vnis[j]);
+			s->dst = dst[at[j]];
+			s->src = src[at[j]];
 			s->vni = vnis[j];
 			s->e[0] = vt[j];
 			s->e[1] = ve[j];
@@ -595,7 +607,7 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
-		uint8_t dst[16], src[16];
+		struct ip128 dst, src;
 		struct memo_slot *s;
 		uint32_t vni, hlen;
 		bool sealed = sealed_m >> i & 1;
@@ -611,18 +623,18 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 			cont++;
 			continue;
 		}
-		ov_state_outer_addrs(m, md, dst, src);
+		outer_words(m, md, &dst, &src);
 		/* a peer whose tunnels are encrypted sends nothing in clear,
 		 * its probes neither (a forged answer would keep a dead path up) */
-		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && dp_addr_mapped(src) &&
-		    ov_sa_clear_refused(ov_ip4(src))) {
+		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && (md->flags & DP_MF_IPV4) &&
+		    ov_sa_clear_refused((uint32_t)(src.lo >> 32))) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}
 		/* a datagram from a peer the memo knows: its checks passed
 		 * but the checksum and the header, which are the packet's */
 		if (kind[i] >= K_PROBE || tun_header(m, md, kind[i], &vni, &hlen) != OV_TUN_OK || stamp == 0 ||
-		    !memo_is(s = memo_at(mm, dst, src, vni), stamp, dst, src, vni)) {
+		    !memo_is(s = memo_at(mm, &dst, &src, vni), stamp, &dst, &src, vni)) {
 			if (memo_on && kind[i] < K_PROBE)
 				ctx->stats->events[OV_EVENT(memo_missed)]++;
 			idx[k++] = i;

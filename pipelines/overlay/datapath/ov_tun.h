@@ -1,6 +1,6 @@
 /* Overlay tunnel headers: VXLAN (RFC 7348) and GENEVE (RFC 8926) read on
  * decap, and the outer IPv4/UDP/tunnel headers written on encap (inline:
- * every encapsulated packet takes it). Plain buffers, no EAL: unit-tested
+ * every packet of a tunnel takes one or the other). Plain buffers, no EAL: unit-tested
  * and fuzzed on crafted and truncated input. */
 #ifndef OV_TUN_H
 #define OV_TUN_H
@@ -29,6 +29,8 @@
 #define OV_IP_HLEN      20
 #define OV_UDP_HLEN     8
 #define OV_IP6_HLEN     40
+#define OV_VXLAN_F_I  0x08      /* VXLAN's I flag: the VNI is valid */
+#define OV_ETH_P_TEB  0x6558    /* GENEVE's protocol: Transparent Ethernet Bridging */
 /* What encap puts before the inner frame: Ethernet, IPv4 or IPv6, UDP, tunnel. */
 #define OV_ENCAP_LEN    (OV_ETH_HLEN + OV_IP_HLEN + OV_UDP_HLEN + OV_TUN_HLEN)
 #define OV_ENCAP_LEN6   (OV_ETH_HLEN + OV_IP6_HLEN + OV_UDP_HLEN + OV_TUN_HLEN)
@@ -47,11 +49,67 @@ enum ov_tun_err {
 	OV_TUN_INNER_VLAN,       /* the inner frame is VLAN-tagged (802.1Q, 802.1ad, 0x9100) */
 };
 
-/* The tunnel header at p, len bytes of UDP payload. On OV_TUN_OK *vni is
- * the VNI and *hlen the bytes before the inner Ethernet frame (at least an
- * Ethernet header of which follows within len). */
-enum ov_tun_err ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len,
-			    uint32_t *vni, uint32_t *hlen);
+#define OV_GENEVE_VER(b)    ((b) >> 6)
+#define OV_GENEVE_OPTLEN(b) (((b) & 0x3f) * 4u)
+#define OV_GENEVE_F_O       0x80
+#define OV_GENEVE_F_C       0x40
+
+static inline uint32_t
+ov_tun_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+/* The tunnel header at p, len bytes of UDP payload, checked in the order
+ * the RFCs give (inline: every decapsulated datagram takes it). On
+ * OV_TUN_OK *vni is the VNI and *hlen the bytes before the inner Ethernet
+ * frame (at least an Ethernet header of which follows within len). */
+static inline enum ov_tun_err
+ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni, uint32_t *hlen)
+{
+	uint32_t h = OV_TUN_HLEN;
+
+	if (len < OV_TUN_HLEN)
+		return OV_TUN_TRUNC;
+	if (type == OV_TUN_VXLAN) {
+		/* the reserved bits are ignored on receipt (RFC 7348 5) */
+		if (!(p[0] & OV_VXLAN_F_I))
+			return OV_TUN_VXLAN_FLAGS;
+	} else {
+		if (OV_GENEVE_VER(p[0]) != 0)
+			return OV_TUN_GENEVE_VERSION;
+		h += OV_GENEVE_OPTLEN(p[0]);
+		if (len < h)
+			return OV_TUN_TRUNC;
+		/* RFC 8926 3.4: a control message is not forwarded; with a
+		 * critical option the endpoint does not understand (it
+		 * understands none) the packet is dropped; non-critical
+		 * options are skipped */
+		if (p[1] & OV_GENEVE_F_O)
+			return OV_TUN_GENEVE_OAM;
+		if (p[1] & OV_GENEVE_F_C)
+			return OV_TUN_GENEVE_CRITICAL;
+		if (((uint32_t)p[2] << 8 | p[3]) != OV_ETH_P_TEB)
+			return OV_TUN_GENEVE_PROTO;
+	}
+	if (len < h + OV_ETH_HLEN)
+		return OV_TUN_TRUNC;
+	/* The VNI alone names the segment: a tagged inner frame is discarded
+	 * (RFC 7348 6.1). GENEVE alike: a tag kept would pick the VLAN the
+	 * frame leaves a member port in (or, double-tagged, hop into one). */
+	{
+		uint16_t et = (uint16_t)(p[h + 12] << 8 | p[h + 13]);
+
+		if (et == 0x8100 || et == 0x88a8 || et == 0x9100)
+			return OV_TUN_INNER_VLAN;
+	}
+	*vni = ov_tun_rd32(p + 4) >> 8;
+	*hlen = h;
+	return OV_TUN_OK;
+}
 
 /* The UDP port a type listens on. */
 static inline uint16_t
@@ -71,9 +129,6 @@ struct ov_encap_hdr {
 				  * the inner_len bytes after the headers: a contiguous
 				  * datagram's (a chained mbuf's is its caller's) */
 };
-
-#define OV_VXLAN_F_I  0x08      /* VXLAN's I flag: the VNI is valid */
-#define OV_ETH_P_TEB  0x6558    /* GENEVE's protocol: Transparent Ethernet Bridging */
 
 /* Write IPv4 + UDP + tunnel header at p (OV_ENCAP_LEN - OV_ETH_HLEN bytes),
  * the inner frame of inner_len bytes right after them. The UDP checksum,
