@@ -48,6 +48,9 @@ struct av_stage {
 	/* Optional, after the check: the stage's own verdict (0, or -1 and a
 	 * message: its fast path never ran, a counter differed). */
 	int (*report)(void);
+	/* Optional, last: what setup made that the stages after this one
+	 * would see and tables do not hold (an SA) undone (0 or -1). */
+	int (*teardown)(void);
 };
 
 /* An IPv4 address's network-order value (a literal: aborts on a typo). */

@@ -12,7 +12,10 @@
  * balance, failover and missing policies (a class that falls back to
  * class 0, a tunnel with none: its own path); static paths over IPv4 and
  * IPv6, one with a small MTU, one whose next hop is unresolved, a probed
- * one that is down. What a frame is for the switch ahead decides is set
+ * one that is down; an outbound ESP SA on path 2 (tunnel 7's, and
+ * tunnel 2's class 0 balance): its frames leave either walk to be sealed
+ * (OV_NEXT_SEAL, the stage seals after the walk), compared unsealed, and
+ * too big for the path once sealed by the SA's overhead. What a frame is for the switch ahead decides is set
  * by prepare from the frame itself: its tunnel from its destination MAC.
  * Beside the packets, each burst's table counts must agree, and the fast
  * path must have taken bursts and sent, punted and dropped in them.
@@ -46,7 +49,8 @@
 
 static struct dp_cfg_port cfg[2];
 static unsigned int impl_cur;
-static struct av_tally tally = { .stage = "overlay.encap", .need = 1u << AV_OUT | 1u << AV_PUNTED | 1u << AV_DROPPED };
+static struct av_tally tally = { .stage = "overlay.encap",
+				  .need = 1u << AV_OUT | 1u << AV_PUNTED | 1u << AV_DROPPED | 1u << AV_EDGE };
 
 /* the tables a burst counts in: what the two paths must count alike */
 static struct av_counts cnt = { .stage = "overlay.encap", .n = 7,
@@ -105,6 +109,37 @@ static const char *const updates[] = {
 	POLICY(5, 1, "failover", "\"p0\":6,\"p1\":0,\"p2\":0,\"p3\":0"),
 };
 
+/* One control call (JSON-RPC request req) that must succeed. */
+static int
+call(const char *req)
+{
+	char *out = NULL;
+	int rc = dp_rpc_handle(req, strlen(req), &out);
+
+	if (rc != 0 || out == NULL || strstr(out, "\"error\"") != NULL) {
+		fprintf(stderr, "autoval: overlay.encap: %s: %s\n", req, out ? out : "no answer");
+		rc = -1;
+	}
+	free(out);
+	return rc;
+}
+
+/* Path 2 encrypted: an outbound ESP SA (AES-GCM-128) as sxcd adds it. */
+static int
+sa_add(void)
+{
+	return call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.add\",\"params\":{\"id\":1,\"dir\":\"out\","
+		    "\"spi\":20481,\"cipher\":\"aes-gcm-128\",\"key\":\"000102030405060708090a0b0c0d0e0fa0a1a2a3\","
+		    "\"src\":\"198.18.0.10\",\"dst\":\"198.19.2.2\",\"path\":2,\"seq\":1,\"esn\":true}}");
+}
+
+/* The SA gone: with one, the decap's memos stand aside (ov_sa_any). */
+static int
+teardown(void)
+{
+	return call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.del\",\"params\":{\"id\":1}}");
+}
+
 static int
 setup(void)
 {
@@ -135,7 +170,9 @@ setup(void)
 	cnt.table[4] = pl_sw.neigh;
 	cnt.table[5] = pl_sw.neigh6;
 	cnt.table[6] = dp_table_by_name("meter_profiles");
-	return av_table_write("overlay.encap", updates, RTE_DIM(updates));
+	if (av_table_write("overlay.encap", updates, RTE_DIM(updates)) != 0)
+		return -1;
+	return sa_add();
 }
 
 /* ------------------------------------------------------------ the stage */
@@ -274,5 +311,6 @@ static const struct av_stage av_encfast = {
 	.mutate_shaped = mutate_shaped,
 	.shaped_times = 8,
 	.report = report,
+	.teardown = teardown,
 };
 AV_STAGE(av_encfast)

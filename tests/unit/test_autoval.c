@@ -783,6 +783,8 @@ main(int argc, char **argv)
 		       "; %zu shaped mutations)\n", st->name, n_inputs, base, per, seed, shaped);
 		if (check_stage(st) != 0 || (st->report && st->report() != 0))
 			rc = 1;
+		if (st->teardown && st->teardown() != 0)
+			rc = 1;
 		for (size_t i = 0; i < n_inputs; i++)
 			free(inputs[i].b);
 	}

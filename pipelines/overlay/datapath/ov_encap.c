@@ -175,33 +175,38 @@ ov_encap_out(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rewrite *rw
 	return DP_NEXT_TX;
 }
 
-/* The n frames sealq[] names (positions in idx, ne, hit) sealed with their
- * paths' SAs (sas[]), each SA's in one call (ov_sa_group), then on their way. */
-static void
-seal_and_out(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, const uint16_t *idx,
-	     const struct dp_entry *const *ne, uint64_t hit, const struct ov_sa **sas, const uint8_t *sealq,
-	     unsigned int n, struct ov_path_ctr *ctr)
+struct ov_seal_pend ov_encap_pend[DP_WORKERS_MAX][DP_LOOKUP_BURST];
+
+void
+ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
+	const struct ov_seal_pend *pend = ov_encap_pend[ctx->worker];
+	struct ov_path_ctr *ctr = ov_path_ctr[ctx->worker];
 	struct ov_sa_ctr *sc = ov_sa_ctr[ctx->worker];
-	const struct ov_sa *gsa[DP_LOOKUP_BURST];
-	uint8_t gn[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST];
+	const struct ov_sa *sas[DP_LOOKUP_BURST], *gsa[DP_LOOKUP_BURST];
+	uint8_t gn[DP_LOOKUP_BURST], start[DP_LOOKUP_BURST], sealq[DP_LOOKUP_BURST];
 	uint8_t order[DP_LOOKUP_BURST];	/* the frames, their groups' one after another */
 	struct rte_mbuf *m[DP_LOOKUP_BURST];
-	unsigned int res[DP_LOOKUP_BURST], ng = ov_sa_group(sas, n, gsa, start, gn, order);
+	unsigned int res[DP_LOOKUP_BURST], ns = 0, ng;
 
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(next[i] == OV_NEXT_SEAL)) {
+			sas[ns] = pend[i].sa;
+			sealq[ns++] = (uint8_t)i;
+		}
+	if (likely(ns == 0))
+		return;
+	ng = ov_sa_group(sas, ns, gsa, start, gn, order);
 	for (unsigned int g = 0; g < ng; g++) {
 		const uint8_t *at = &order[start[g]];
 
-		for (unsigned int i = 0; i < gn[g]; i++)
-			m[i] = pkts[idx[sealq[at[i]]]];
+		for (unsigned int x = 0; x < gn[g]; x++)
+			m[x] = pkts[sealq[at[x]]];
 		ov_seal_burst(m, gn[g], gsa[g], sc, ctx->now, res);
-		for (unsigned int i = 0; i < gn[g]; i++) {
-			unsigned int j = sealq[at[i]];
-			bool resolved = (hit >> j & 1) && pl_switch_nb_port(ne[j]->action);
+		for (unsigned int x = 0; x < gn[g]; x++) {
+			unsigned int i = sealq[at[x]];
 
-			next[idx[j]] = res[i] != 0 ? DP_NEXT_DROP(res[i]) :
-				ov_encap_out(m[i], dp_meta(m[i]), resolved ? (const struct sw_rewrite *)ne[j]->params :
-				NULL, ctr);
+			next[i] = res[x] != 0 ? DP_NEXT_DROP(res[x]) : ov_encap_out(m[x], dp_meta(m[x]), pend[i].rw, ctr);
 		}
 	}
 }
@@ -336,9 +341,8 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 	struct ov_path_ctr *ctr = unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker];
 	uint32_t ids[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
-	const struct ov_sa *sas[DP_LOOKUP_BURST];
-	uint8_t sealq[DP_LOOKUP_BURST];
-	unsigned int k = 0, k2 = 0, nsealed = 0;
+	struct ov_seal_pend *pend = ov_encap_pend[ctx->worker];
+	unsigned int k = 0, k2 = 0;
 	uint64_t hit, v6 = 0;
 	bool esp;
 
@@ -444,15 +448,13 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 		/* from here the path is what the packet goes by (the slow path too) */
 		md->tunnel = ids[j];
 		if (unlikely(sa != NULL)) {
-			/* sealed below, a burst of its SA at a time */
-			sas[nsealed] = sa;
-			sealq[nsealed++] = (uint8_t)j;
+			/* sealed after the walk (ov_encap_seal_pending) */
+			pend[idx[j]] = (struct ov_seal_pend){ sa, resolved ? rw : NULL };
+			*nx = OV_NEXT_SEAL;
 			continue;
 		}
 		*nx = ov_encap_out(m, md, resolved ? rw : NULL, ctr);
 	}
-	if (unlikely(nsealed != 0))
-		seal_and_out(ctx, pkts, next, idx, ne, hit, sas, sealq, nsealed, ctr);
 	return 0;
 }
 

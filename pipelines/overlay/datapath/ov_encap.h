@@ -5,14 +5,34 @@
 
 #include <stdint.h>
 #include "dp_feature.h"
+#include "dp_table.h"
 
 /* The workers' memos of the classes lookup (after the tables exist). 0 or -ENOMEM. */
 int ov_encap_init(unsigned int workers);
 void ov_encap_fini(void);
 /* The stage's general path: every burst's reference, and what takes a
- * burst the fast path (ov_encfast.h) declines. */
+ * burst the fast path (ov_encfast.h) declines. Frames whose path is
+ * encrypted are left to be sealed (OV_NEXT_SEAL). */
 uint16_t pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				  uint16_t *next);
+
+/* A walk of the stage (general or fast) seals nothing: a frame whose path
+ * is encrypted leaves it encapsulated, its next OV_NEXT_SEAL, its SA and
+ * underlay next hop in ov_encap_pend (by its place in the burst), and the
+ * stage seals it after the walk (ov_encap_seal_pending). So a checked
+ * walk's shadow (dp_fastcheck.h), which runs on copies, never takes an
+ * SA's sequence numbers or counters: the two walks are compared before
+ * the one seal. overlay.encap has no edges: OV_NEXT_SEAL is no verdict
+ * the graph ever sees. */
+#define OV_NEXT_SEAL DP_NEXT_EDGE(DP_STAGE_EDGES_MAX - 1)
+struct ov_seal_pend {
+	const struct ov_sa *sa;
+	const struct sw_rewrite *rw;     /* NULL: unresolved */
+};
+extern struct ov_seal_pend ov_encap_pend[DP_WORKERS_MAX][DP_LOOKUP_BURST];
+/* The frames of the burst a walk left OV_NEXT_SEAL sealed, each SA's in
+ * one call, and on their way (their verdicts in next). Workers. */
+void ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* ---- what the general path and the fast one share ---- */
 struct dp_memo;

@@ -10,7 +10,8 @@
  * stood for is counted as the general path's lookups count (per entry,
  * hits and misses), per slot and burst. The tunnels' meters, the outer
  * headers, the MTU checks and the verdicts are the general path's own
- * functions. */
+ * functions; a frame whose path is encrypted is left to be sealed after
+ * the walk, as the general path leaves it (ov_encap.h: OV_NEXT_SEAL). */
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -166,6 +167,8 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	unsigned int nu[2] = { 0, 0 }, k = 0, nm = 0;
 	struct ov_path_ctr *ctr = unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker];
 	struct ov_pins *pins = ov_path_pins[ctx->worker];
+	struct ov_seal_pend *pend = ov_encap_pend[ctx->worker];
+	bool esp = ov_sa_any;	/* once a burst, as the general path reads it */
 	struct fc_cache *c = &fc[ctx->worker];
 	uint16_t tick = (uint16_t)(ctx->now >> OV_PIN_TICK_SHIFT);
 	unsigned int w = dp_ctx_count(ctx);
@@ -212,7 +215,8 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		uint16_t class = ce[j]->action == OV_CLASS ? ((const struct ov_class *)ce[j]->params)->class : 0;
 		struct fc_slot *s = slot(ctx, w, c->pol, true, ids[i] << 8 | class, stamp, (uint16_t)ids[i], class,
 					 used[0], &nu[0]);
-		uint32_t pid = ov_encap_pick(ctx, s->two ? s->e2 : s->e, t, md->hash, pins, tick), mtu, over;
+		uint32_t pid = ov_encap_pick(ctx, s->two ? s->e2 : s->e, t, md->hash, pins, tick), mtu, over, dlen;
+		const struct ov_sa *sa;
 		const struct ov_path *p;
 		const struct sw_rewrite *rw;
 		unsigned int r;
@@ -229,8 +233,12 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		over = OV_PATH_ENCAP_LEN(p);
 		if (rw != NULL && dp_ports[rw->port].mtu < mtu)
 			mtu = dp_ports[rw->port].mtu;
-		if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu) && !pl_overlay_encap_fast_planted) {
-			next[i] = ov_encap_too_big(m, md, t, pid, mtu, over);
+		sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)pid, ctx->worker) : NULL;
+		dlen = rte_pktmbuf_pkt_len(m) - md->l2_len + over;
+		/* the sealed datagram's length where the path is encrypted;
+		 * the sender is told what always fits: the most sealing adds */
+		if (unlikely(dlen + (sa != NULL ? ov_sa_overhead(sa, dlen) : 0) > mtu) && !pl_overlay_encap_fast_planted) {
+			next[i] = ov_encap_too_big(m, md, t, pid, mtu, over + (sa != NULL ? sa->overhead : 0));
 			continue;
 		}
 		if ((r = ov_encap_outer(m, md, t, te[i]->action, p, NULL, NULL)) != 0) {
@@ -238,6 +246,11 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			continue;
 		}
 		md->tunnel = pid;
+		if (unlikely(sa != NULL)) {
+			pend[i] = (struct ov_seal_pend){ sa, rw };
+			next[i] = OV_NEXT_SEAL;
+			continue;
+		}
 		next[i] = ov_encap_out(m, md, rw, ctr);
 	}
 	/* what the caches stood for */
@@ -251,8 +264,9 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 uint16_t
 pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	if (likely(!ov_sa_any) &&
-	    dp_fast_run("overlay.encap", ctx, pkts, n, next, pl_overlay_encap_fast, pl_overlay_encap_general))
-		return 0;
-	return pl_overlay_encap_general(ctx, pkts, n, next);
+	if (!dp_fast_run("overlay.encap", ctx, pkts, n, next, pl_overlay_encap_fast, pl_overlay_encap_general))
+		pl_overlay_encap_general(ctx, pkts, n, next);
+	/* the walks, checked or not, sealed nothing */
+	ov_encap_seal_pending(ctx, pkts, n, next);
+	return 0;
 }

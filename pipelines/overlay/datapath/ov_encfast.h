@@ -18,8 +18,8 @@ void ov_encfast_init(void);
 uint16_t pl_overlay_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* The burst, taken whole (true) when every frame goes into a tunnel of
- * its slice (metered or not); else nothing done (false). Never called
- * while any path is encrypted (ov_sa_any). */
+ * its slice (metered or not, its path encrypted or not: those left to be
+ * sealed, OV_NEXT_SEAL); else nothing done (false). */
 bool pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* The autovalidator's test hook: a bug planted on purpose (frames too big
