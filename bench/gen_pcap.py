@@ -836,7 +836,7 @@ def up_dn(i):
     return "10.200.%d.%d" % ((i >> 8) & 0x7f, i & 0xff)
 
 
-def up_common(n, uplink, ulcl, v6=False, ue6=False):
+def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False):
     """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
     DN behind a gateway, the UE pool routed into the UPF) and one session
     per UE, uplink (by TEID) or downlink (by UE), each termination with its
@@ -847,7 +847,9 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
     gNBs are peers over IPv6, on the N3 SVI6's connected /64 (static
     neighbours): the outer packet is routed by switch.l3v6. ue6: the
     sessions are IPv6 ones (sessions_downlink6 by their /64, the pool's
-    route in routes6, the DN's side an SVI6)."""
+    route in routes6, the DN's side an SVI6). ambr: each session its own
+    AMBR (an RFC 4115 meter at 1 Gbit/s, meter id 1 + its id): as many
+    meters as sessions, as an SMF's QERs make them."""
     n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
     ups = METER_UPDATES + [upd("upf_slices", {"slice": 1}, "slice", {"meter": 1})] + [
         upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
@@ -905,6 +907,10 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False):
             # the session's own termination (to the anchor with ulcl, else
             # out to the DN too), the DN's app broken out by its own
             sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 1 if v6 else 0, "urr": 2 * sid, "apps": 1}
+            if ambr:
+                ups.append(upd("meters", {"id": 1 + sid}, "rfc4115",
+                               {"cir": 10 ** 9, "cbs": 1 << 20, "eir": 10 ** 9, "ebs": 1 << 20}))
+                sess["ambr"] = 1 + sid
             if ulcl:
                 sess.update(peer=1000, teid=3 * UP_TEID_BASE + i, qfi=64)
             ups += [upd("sessions_uplink", {"iface": 3 if v6 else 1, "teid": UP_TEID_BASE + i},
@@ -985,7 +991,7 @@ def up_ue_port(i):
     return p + 1 if p == 2152 else p
 
 
-def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=False, one_gnb=False):
+def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=False, one_gnb=False, ambr=False):
     """G-PDUs of n_flows sessions from 4 gNBs to the N3 endpoint, without a
     PDU Session Container (OVS 3.1's GTP-U pop does not skip extension
     headers: it leaves the container in front of the inner packet, so the
@@ -1012,7 +1018,8 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=Fa
         frames.append(gtpu_gpdu(inner, gnb, UP_N3_6 if v6 else UP_N3, UP_TEID_BASE + i,
                                 2152 if one_gnb else 49152 + (i & 0x3fff), UP_GNB_MAC, UP_N3_MAC,
                                 1 if ulcl else None, UP_QFI))
-    return frames, up_common(n_flows, True, ulcl, v6, ue6), None if ulcl or ue6 or v6 or one_gnb else up_ovs("decap")
+    return frames, up_common(n_flows, True, ulcl, v6, ue6, ambr), \
+        None if ulcl or ue6 or v6 or one_gnb or ambr else up_ovs("decap")
 
 
 def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
@@ -1059,6 +1066,8 @@ SCENARIOS = {
               "p1's rte_sched (10 Gbit/s, 1.2 Gbit/s per slice)" % (SCHED_SLICES, SCHED_PIPES)),
     "upf_ul": (gen_upf_ul, "G-PDUs %d B (64 B inner, no container) of {flows} sessions from 4 gNBs: decap, "
                "session, app, termination fwd_n6, slice meter, URR, routed into the DN" % (60 + 36)),
+    "upf_ul_ambr": (lambda **kw: gen_upf_ul(ambr=True, **kw), "G-PDUs %d B (64 B inner, no container) of "
+                    "{flows} sessions from 4 gNBs, each with its own AMBR meter: as upf_ul" % (60 + 36)),
     "upf_ul_1gnb": (lambda **kw: gen_upf_ul(one_gnb=True, **kw), "G-PDUs %d B (64 B inner, no container) of "
                     "{flows} sessions all from one gNB (one outer 5-tuple): as upf_ul" % (60 + 36)),
     "upf_ul_ulcl": (lambda **kw: gen_upf_ul(ulcl=True, **kw), "G-PDUs %d B of {flows} sessions: half to the local "

@@ -41,6 +41,9 @@
 #   upf_ul   pipeline n3 upf + n6 switch: G-PDUs of 65536 sessions from 4 gNBs
 #            (UL container) -> decap, session, app, fwd_n6, slice meter, URR,
 #            routed to the DN gateway -> sink
+#   upf_ul_ambr  upf_ul with each session's own AMBR: 65,536 meters (QERs
+#            as an SMF makes them), each packet through its session's,
+#            then the slice's
 #   upf_ul_1gnb  upf_ul with every G-PDU from one gNB (one outer 5-tuple:
 #            a NIC's RSS on it gives one queue everything; for --workers)
 #   upf_ul_ulcl  the same, half the packets to the internet: the session's
@@ -228,6 +231,10 @@ scenario_setup() {
           OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,upf_slices,meter_profiles
           DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
+    upf_ul_ambr) scenario_setup upf_ul; OVS=0
+        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536, "meters": 65600}'
+        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,terminations_uplink,upf_slices
+        DESC="G-PDUs 96 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, each session's own AMBR (65,536 RFC 4115 meters), the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
     upf_ul_1gnb) scenario_setup upf_ul; OVS=0
         DESC="${DESC/from 4 gNBs/all from one gNB (one outer 5-tuple)}" ;;
     upf_ul6) scenario_setup upf_ul; OVS=0
@@ -249,7 +256,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""

@@ -108,6 +108,43 @@ def test_trtcm_policies_per_color():
 
 
 @R.test
+def test_interleaved_meters_each_their_own_bucket():
+    """One burst's frames interleaved over seven meters (seven VLANs of p0,
+    each attached with its own srTCM of CBS k x 100 bytes and no EBS, the
+    order shuffled, seeded; a bridge domain each): each meter passes exactly its first k frames
+    in burst order, in green, and drops the rest red, as if it had been
+    alone: a burst is grouped by meter (pl_qos_meter), its packets in their
+    order within a group."""
+    import random
+    rnd = random.Random(4115)
+    vlans = list(range(1, 8))
+    order = [v for v in vlans for _ in range(8)]
+    rnd.shuffle(order)
+    frames = [frame(i, vlan=v) for i, v in enumerate(order)]
+    ups = []
+    for v in vlans:
+        ups += [U("meters", {"id": v}, "srtcm", {"cir": SLOW, "cbs": 100 * v, "ebs": 0}),
+                U("interfaces", {"in_port": "p0", "vlan": v}, "attach", {"slice": 1, "bd": 10 + v, "meter": v}),
+                U("bd_ports", {"bd": 10 + v, "port": "p1"}, "member", {"vlan": v}),
+                U("fdb", {"bd": 10 + v, "mac": MAC_B}, "forward", {"port": "p1"})]
+    with Sxdp({"p0": frames, "p1": []}, pipeline="switch") as dp:
+        dp.table_write(ups)
+        st = dp.run_traffic()
+        expect_drops(st, {"qos.meter_red": sum(8 - min(v, 8) for v in vlans)})
+        m = meters(dp)
+        dp.stop()
+        expect_eq({v: (m[v]["green"]["packets"], m[v]["red"]["packets"]) for v in vlans},
+                  {v: (min(v, 8), 8 - min(v, 8)) for v in vlans}, "per meter: green, red")
+        want, seen = [], {}
+        for f, v in zip(frames, order):
+            seen[v] = seen.get(v, 0) + 1
+            if seen[v] <= v:
+                want.append(Ether(bytes(f))[UDP].sport)
+        expect_eq([Ether(b)[UDP].sport for b in dp.outputs()["p1"]], want,
+                  "out: each meter's first frames, in burst order")
+
+
+@R.test
 def test_meter_in_use_against_a_model():
     """A meter's deletion is refused (meter_in_use) exactly while an entry names it, the
     batch's own earlier updates counted, in 300 random batches (seeded): interfaces inserted,
