@@ -1314,6 +1314,23 @@ dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_ent
 }
 
 void
+dp_table_count_hits_idx(unsigned int worker, unsigned int table, const uint32_t *idx, const uint32_t *cnt,
+			unsigned int n)
+{
+	const struct dp_table *t = dp_tg.t[table];
+	uint64_t sum = 0;
+
+	if (worker >= dp_tg.n_workers)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		if (t->hits[worker] != NULL && idx[i] <= t->def.size)   /* hits: size + 1 */
+			t->hits[worker][idx[i]] += cnt[i];
+		sum += cnt[i];
+	}
+	dp_tg.t[table]->wcnt[worker].hits += sum;
+}
+
+void
 dp_table_count_misses(unsigned int worker, unsigned int table, uint64_t n)
 {
 	if (worker < dp_tg.n_workers)

@@ -64,6 +64,11 @@ const uint8_t *dp_table_care(const struct dp_tables_root *root, unsigned int tab
 bool dp_table_care_held(const struct dp_tables_root *root, unsigned int table, uint32_t seq);
 void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
 			 const uint32_t *cnt, unsigned int n);
+/* The same by the entries' control slots (dp_entry.idx), where a caller
+ * keeps a copy of what an entry holds rather than the entry (a meter's
+ * line, pl_qos.c): no entry's line read. Workers. */
+void dp_table_count_hits_idx(unsigned int worker, unsigned int table, const uint32_t *idx, const uint32_t *cnt,
+			     unsigned int n);
 /* n misses of table (lookups that took its default), where a memo stood
  * for them. */
 void dp_table_count_misses(unsigned int worker, unsigned int table, uint64_t n);

@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_seqcount.h>
 
 #include "pl_qos.h"
 #include "qos_names.h"
@@ -141,11 +142,26 @@ static const struct dp_table_def vdns_def = {
 	.default_action = QOS_VDN_NONE,
 };
 
-/* Bucket states, one line each; per-worker per-color counters: by meter
- * id, n_meters of each (the meters table's size), sized at init. */
+/* A meter's line, by meter id (n_meters of them, the meters table's size,
+ * sized at init): its bucket state, shared by the workers (CAS), and for
+ * them a copy of its profile as meter_profiles has it. With thousands of
+ * meters (sessions' AMBRs) a packet's meter is cold: the table's lookup
+ * cost two more lines (the id's place, the entry) beside the state's, the
+ * copy none. The main lcore writes the copy after each batch (derive_done)
+ * under sc; a worker that finds it being written, changed meanwhile or not
+ * valid looks the table up. A profile that remarks is not copied (its
+ * values stay in the entry). */
 struct qos_slot {
 	struct qm_state st;
+	rte_seqcount_t sc;
+	uint32_t pidx;               /* the profile entry's slot: its hits */
+	uint64_t u[2];
+	uint32_t d[2];
+	uint32_t acts;
+	uint8_t mode, aware, charge, valid;
 } __rte_cache_aligned;
+_Static_assert(sizeof(struct qos_slot) == RTE_CACHE_LINE_SIZE, "a meter is one line");
+/* Per-worker per-color counters, by meter id. */
 struct qos_ctr {
 	uint64_t pkts[3], bytes[3];
 };
@@ -252,6 +268,31 @@ pl_qos_meter_prefetch(unsigned int worker, const uint32_t *meter, unsigned int k
 		}
 }
 
+/* Workers: the profile of meter s from its line into p (its entry's slot
+ * in *pidx): false where the line has none to give (see qos_slot). */
+static inline bool
+line_profile(const struct qos_slot *s, struct qos_profile *p, uint32_t *pidx)
+{
+	uint32_t sn;
+	bool valid;
+
+	do {
+		sn = rte_seqcount_read_begin(&s->sc);
+		valid = s->valid;
+		p->u[0] = s->u[0];
+		p->u[1] = s->u[1];
+		p->d[0] = s->d[0];
+		p->d[1] = s->d[1];
+		p->acts = s->acts;
+		p->mode = s->mode;
+		p->aware = s->aware;
+		p->charge = s->charge;
+		*pidx = s->pidx;
+	} while (rte_seqcount_read_retry(&s->sc, sn));
+	p->dscps = p->pcps = 0;      /* a profile that remarks is never copied */
+	return valid;
+}
+
 /* The k packets by meter[j]: the meters in the order first seen (gid[g],
  * gsize[g] packets each) and the packets group after group (order[], in
  * burst order within one); the number of groups. A burst mostly has one
@@ -307,38 +348,54 @@ unsigned int
 pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
 	     const uint32_t *meter, uint16_t *next)
 {
-	const struct dp_entry *pe[DP_LOOKUP_BURST];
+	const struct dp_entry *le[DP_LOOKUP_BURST];
+	const struct qos_profile *pp[DP_LOOKUP_BURST];
+	struct qos_profile lp[DP_LOOKUP_BURST];
 	struct qos_ctr *ctr = ctrs[ctx->worker];
 	uint16_t order[DP_LOOKUP_BURST], gsize[DP_LOOKUP_BURST];
-	uint32_t gid[DP_LOOKUP_BURST] = { 0 }, more[DP_LOOKUP_BURST];   /* zeroed: GCC cannot see ng >= 1 */
-	unsigned int ng, no = 0, dropped = 0, extra = 0;
+	uint32_t gid[DP_LOOKUP_BURST] = { 0 };   /* zeroed: GCC cannot see ng >= 1 */
+	uint32_t lid[DP_LOOKUP_BURST], lg[DP_LOOKUP_BURST], pidx[DP_LOOKUP_BURST], pcnt[DP_LOOKUP_BURST];
+	const struct dp_entry *he[DP_LOOKUP_BURST];
+	uint32_t hc[DP_LOOKUP_BURST];
+	unsigned int ng, no = 0, dropped = 0, nl = 0, np = 0, nh = 0;
+	const unsigned int w = dp_ctx_count(ctx);
 
-	/* the packets by meter: one profile lookup and one read of the shared
-	 * state per meter, hits counted for all */
+	/* the packets by meter: one profile and one read of the shared state
+	 * per meter, every packet counted a hit of its profile */
 	ng = group(meter, k, gid, gsize, order);
-	for (unsigned int g = 0; g < ng; g++) {
-		more[g] = gsize[g] - 1u;
-		extra += more[g];
-	}
-	/* with many meters (a session's AMBR each) their state and counters
-	 * are cold: fetched while the profiles are looked up */
+	/* with many meters (a session's AMBR each) their lines and counters
+	 * are cold: fetched while the grouping's other work goes on */
 	pl_qos_meter_prefetch(ctx->worker, gid, ng);
-	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_qos.profiles, gid, ng, pe);
-	if (extra) {
-		const struct dp_entry *he[DP_LOOKUP_BURST];
-		uint32_t hc[DP_LOOKUP_BURST];
-		unsigned int nh = 0;
-
-		for (unsigned int g = 0; g < ng; g++)
-			if (more[g] && pe[g]->action == PROFILE) {
-				he[nh] = pe[g];
-				hc[nh++] = more[g];
+	for (unsigned int g = 0; g < ng; g++) {
+		if (likely(gid[g] < n_meters) && line_profile(&slots[gid[g]], &lp[g], &pidx[np])) {
+			pp[g] = &lp[g];
+			pcnt[np++] = gsize[g];
+			continue;
+		}
+		pp[g] = NULL;
+		lid[nl] = gid[g];
+		lg[nl++] = g;
+	}
+	if (np)
+		dp_table_count_hits_idx(w, (unsigned int)pl_qos.profiles, pidx, pcnt, np);
+	if (nl) {
+		/* the lookup counts one hit a meter, the rest of its packets here */
+		dp_table_lookup_ids(ctx->root, w, pl_qos.profiles, lid, nl, le);
+		for (unsigned int x = 0; x < nl; x++) {
+			if (le[x]->action != PROFILE)
+				continue;
+			pp[lg[x]] = (const struct qos_profile *)le[x]->params;
+			if (gsize[lg[x]] > 1) {
+				he[nh] = le[x];
+				hc[nh++] = gsize[lg[x]] - 1u;
 			}
-		dp_table_count_hits(dp_ctx_count(ctx), (unsigned int)pl_qos.profiles, he, hc, nh);
+		}
+		if (nh)
+			dp_table_count_hits(w, (unsigned int)pl_qos.profiles, he, hc, nh);
 	}
 	no = 0;
 	for (unsigned int g = 0; g < ng; no += gsize[g++]) {
-		const struct qos_profile *p = (const struct qos_profile *)pe[g]->params;
+		const struct qos_profile *p = pp[g];
 		struct rte_mbuf *m[DP_LOOKUP_BURST];
 		uint32_t len[DP_LOOKUP_BURST], id = gid[g], n = gsize[g];
 		/* green is what is left: sums kept in registers for the rest */
@@ -349,7 +406,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 		/* deleted meanwhile, or never there: unmetered (a profile's
 		 * id is below n_meters: its table is bounded so; checked all
 		 * the same, the arrays are indexed by it) */
-		if (pe[g]->action != PROFILE || unlikely(id >= n_meters))
+		if (p == NULL || unlikely(id >= n_meters))
 			continue;
 		for (unsigned int x = 0; x < n; x++) {
 			const struct dp_meta *md;
@@ -574,10 +631,38 @@ derive(struct dp_update *u, const struct dp_update *batch, unsigned int n, struc
 	return 1;
 }
 
+/* After a batch: the lines' copies of the profiles it wrote (qos_slot). */
 static void
-derive_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused,
-	    const int *res __rte_unused)
+derive_done(const struct dp_update *d, unsigned int n, const int *res)
 {
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dp_entry *e;
+		const struct qos_profile *p;
+		struct qos_slot *s;
+		uint32_t id;
+
+		if (d[i].table != (uint16_t)pl_qos.profiles || res[i] != 0 || d[i].type == DP_UPD_DEFAULT ||
+		    (id = key_id(d[i].key)) >= n_meters)
+			continue;
+		s = &slots[id];
+		e = d[i].type == DP_UPD_DELETE ? NULL : dp_table_find((unsigned int)pl_qos.profiles, d[i].key);
+		p = e != NULL && e->action == PROFILE ? (const struct qos_profile *)e->params : NULL;
+		rte_seqcount_write_begin(&s->sc);
+		s->valid = p != NULL && ((p->acts >> 0 & 0xff) != QOS_REMARK && (p->acts >> 8 & 0xff) != QOS_REMARK &&
+					 (p->acts >> 16 & 0xff) != QOS_REMARK);
+		if (s->valid) {
+			s->pidx = e->idx;
+			s->u[0] = p->u[0];
+			s->u[1] = p->u[1];
+			s->d[0] = p->d[0];
+			s->d[1] = p->d[1];
+			s->acts = p->acts;
+			s->mode = p->mode;
+			s->aware = p->aware;
+			s->charge = p->charge;
+		}
+		rte_seqcount_write_end(&s->sc);
+	}
 }
 
 static struct dp_table_deriver deriver = { .expand = derive, .done = derive_done };
