@@ -145,6 +145,47 @@ def test_interleaved_meters_each_their_own_bucket():
 
 
 @R.test
+def test_meter_changes_apply_at_once():
+    """A meter's policy and rates changed between bursts apply to the next
+    one (workers keep a copy of its profile in the meter's line: each write
+    must reach it). srTCM at 8 bit/s (a byte a second: the bucket stays
+    empty for the test's life), CBS 500, no EBS, red dropped: 5 of 10
+    frames pass; red then passed: all 10 pass; red then remarked to DSCP
+    10: all 10 leave remarked; then 10 Gbit/s with a CBS of 2,000 bytes and
+    red dropped again: the bucket is full at once, all 10 pass green,
+    unchanged; the meter then deleted (its interface on no meter first):
+    all 10 pass unmetered."""
+    phases = ["p0", "p2", "p3", "p4", "p5"]
+    frames = {p: [frame(100 * n + i) for i in range(10)] for n, p in enumerate(phases)}
+    srtcm = {"cir": 8, "cbs": 500, "ebs": 0}
+    ups = [U("meters", {"id": 1}, "srtcm", srtcm),
+           U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0}),
+           U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"})]
+    ups += [U("interfaces", {"in_port": p, "vlan": 0}, "attach", {"slice": 1, "bd": 10, "meter": 1}) for p in phases]
+    with Sxdp(dict(frames, p1=[]), pipeline="switch") as dp:
+        dp.table_write(ups)
+        expect_drops(dp.phase(["p0"]), {"qos.meter_red": 5})
+        dp.table_write([U("meter_colors", {"meter": 1, "color": 2}, "pass")])
+        expect_drops(dp.phase(["p2"]), {"qos.meter_red": 5})
+        dp.table_write([U("meter_colors", {"meter": 1, "color": 2}, "remark", {"dscp": 10, "pcp": 8},
+                          type="modify")])
+        expect_drops(dp.phase(["p3"]), {"qos.meter_red": 5})
+        dp.table_write([U("meters", {"id": 1}, "srtcm", {"cir": 10 ** 10, "cbs": 2000, "ebs": 0}, type="modify"),
+                        U("meter_colors", {"meter": 1, "color": 2}, type="delete")])
+        expect_drops(dp.phase(["p4"]), {"qos.meter_red": 5})
+        dp.table_write([U("interfaces", {"in_port": p, "vlan": 0}, "attach", {"slice": 1, "bd": 10}, type="modify")
+                        for p in phases] + [U("meters", {"id": 1}, type="delete")])
+        expect_drops(dp.phase(["p5"]), {"qos.meter_red": 5})
+        dp.stop()
+        got = dp.outputs()["p1"]
+        want = [1000 + i for i in range(5)] + [1000 + 100 * n + i for n in range(1, 5) for i in range(10)]
+        expect_eq([Ether(b)[UDP].sport for b in got], want, "out: 5 green, 10 red passed, 10 red remarked, "
+                  "10 green, 10 unmetered")
+        expect_eq([Ether(b)[IP].tos >> 2 for b in got], [46] * 15 + [10] * 10 + [46] * 20,
+                  "DSCP: red remarked to 10 in the third burst only")
+
+
+@R.test
 def test_meter_in_use_against_a_model():
     """A meter's deletion is refused (meter_in_use) exactly while an entry names it, the
     batch's own earlier updates counted, in 300 random batches (seeded): interfaces inserted,
