@@ -269,28 +269,26 @@ pl_qos_meter_prefetch(unsigned int worker, const uint32_t *meter, unsigned int k
 }
 
 /* Workers: the profile of meter s from its line into p (its entry's slot
- * in *pidx): false where the line has none to give (see qos_slot). */
+ * in *pidx): false where the line has none to give (see qos_slot), or the
+ * main lcore was writing it: one try, never a wait on the main lcore (it
+ * may be preempted mid-write); the table has the profile all the same. */
 static inline bool
 line_profile(const struct qos_slot *s, struct qos_profile *p, uint32_t *pidx)
 {
-	uint32_t sn;
-	bool valid;
+	uint32_t sn = rte_seqcount_read_begin(&s->sc);
+	bool valid = s->valid;
 
-	do {
-		sn = rte_seqcount_read_begin(&s->sc);
-		valid = s->valid;
-		p->u[0] = s->u[0];
-		p->u[1] = s->u[1];
-		p->d[0] = s->d[0];
-		p->d[1] = s->d[1];
-		p->acts = s->acts;
-		p->mode = s->mode;
-		p->aware = s->aware;
-		p->charge = s->charge;
-		*pidx = s->pidx;
-	} while (rte_seqcount_read_retry(&s->sc, sn));
+	p->u[0] = s->u[0];
+	p->u[1] = s->u[1];
+	p->d[0] = s->d[0];
+	p->d[1] = s->d[1];
+	p->acts = s->acts;
+	p->mode = s->mode;
+	p->aware = s->aware;
+	p->charge = s->charge;
 	p->dscps = p->pcps = 0;      /* a profile that remarks is never copied */
-	return valid;
+	*pidx = s->pidx;
+	return !rte_seqcount_read_retry(&s->sc, sn) && valid;
 }
 
 /* The k packets by meter[j]: the meters in the order first seen (gid[g],
