@@ -148,17 +148,13 @@ static const struct dp_table_def vdns_def = {
  * meters (sessions' AMBRs) a packet's meter is cold: the table's lookup
  * cost two more lines (the id's place, the entry) beside the state's, the
  * copy none. The main lcore writes the copy after each batch (derive_done)
- * under sc; a worker that finds it being written, changed meanwhile or not
- * valid looks the table up. A profile that remarks is not copied (its
- * values stay in the entry). */
+ * under sc; a worker that finds it being written, changed meanwhile or
+ * absent looks the table up. */
 struct qos_slot {
 	struct qm_state st;
 	rte_seqcount_t sc;
-	uint32_t pidx;               /* the profile entry's slot: its hits */
-	uint64_t u[2];
-	uint32_t d[2];
-	uint32_t acts;
-	uint8_t mode, aware, charge, valid;
+	uint32_t pidx;               /* the profile entry's slot (its hits); DP_ENTRY_NO_SLOT: no copy */
+	struct qos_profile prof;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct qos_slot) == RTE_CACHE_LINE_SIZE, "a meter is one line");
 /* Per-worker per-color counters, by meter id. */
@@ -276,19 +272,10 @@ static inline bool
 line_profile(const struct qos_slot *s, struct qos_profile *p, uint32_t *pidx)
 {
 	uint32_t sn = rte_seqcount_read_begin(&s->sc);
-	bool valid = s->valid;
 
-	p->u[0] = s->u[0];
-	p->u[1] = s->u[1];
-	p->d[0] = s->d[0];
-	p->d[1] = s->d[1];
-	p->acts = s->acts;
-	p->mode = s->mode;
-	p->aware = s->aware;
-	p->charge = s->charge;
-	p->dscps = p->pcps = 0;      /* a profile that remarks is never copied */
+	*p = s->prof;
 	*pidx = s->pidx;
-	return !rte_seqcount_read_retry(&s->sc, sn) && valid;
+	return !rte_seqcount_read_retry(&s->sc, sn) && *pidx != DP_ENTRY_NO_SLOT;
 }
 
 /* The k packets by meter[j]: the meters in the order first seen (gid[g],
@@ -646,19 +633,9 @@ derive_done(const struct dp_update *d, unsigned int n, const int *res)
 		e = d[i].type == DP_UPD_DELETE ? NULL : dp_table_find((unsigned int)pl_qos.profiles, d[i].key);
 		p = e != NULL && e->action == PROFILE ? (const struct qos_profile *)e->params : NULL;
 		rte_seqcount_write_begin(&s->sc);
-		s->valid = p != NULL && ((p->acts >> 0 & 0xff) != QOS_REMARK && (p->acts >> 8 & 0xff) != QOS_REMARK &&
-					 (p->acts >> 16 & 0xff) != QOS_REMARK);
-		if (s->valid) {
-			s->pidx = e->idx;
-			s->u[0] = p->u[0];
-			s->u[1] = p->u[1];
-			s->d[0] = p->d[0];
-			s->d[1] = p->d[1];
-			s->acts = p->acts;
-			s->mode = p->mode;
-			s->aware = p->aware;
-			s->charge = p->charge;
-		}
+		s->pidx = p != NULL ? e->idx : DP_ENTRY_NO_SLOT;
+		if (p != NULL)
+			s->prof = *p;
 		rte_seqcount_write_end(&s->sc);
 	}
 }
@@ -836,6 +813,8 @@ qos_init(unsigned int workers)
 	n_workers = workers;
 	if ((slots = rte_zmalloc("qos_meters", sizeof(*slots) * n_meters, RTE_CACHE_LINE_SIZE)) == NULL)
 		return -ENOMEM;
+	for (uint32_t id = 0; id < n_meters; id++)
+		slots[id].pidx = DP_ENTRY_NO_SLOT;   /* no profile copied yet */
 	for (unsigned int w = 0; w < workers; w++)
 		if ((ctrs[w] = rte_zmalloc("qos_ctr", sizeof(struct qos_ctr) * n_meters,
 					   RTE_CACHE_LINE_SIZE)) == NULL ||
