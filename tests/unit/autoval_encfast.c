@@ -15,8 +15,9 @@
  * one that is down; an outbound ESP SA on path 2 (tunnel 7's, and
  * tunnel 2's class 0 balance): its frames leave either walk to be sealed
  * (OV_NEXT_SEAL, the stage seals after the walk), compared unsealed, and
- * too big for the path once sealed by the SA's overhead. What a frame is for the switch ahead decides is set
- * by prepare from the frame itself: its tunnel from its destination MAC.
+ * too big for the path once sealed by the SA's overhead. What a frame is
+ * for the switch ahead decides is set by prepare from the frame itself:
+ * its tunnel from its destination MAC.
  * Beside the packets, each burst's table counts must agree, and the fast
  * path must have taken bursts and sent, punted and dropped in them.
  * Implementation 2 is the fast path with a bug planted on purpose
@@ -109,15 +110,16 @@ static const char *const updates[] = {
 	POLICY(5, 1, "failover", "\"p0\":6,\"p1\":0,\"p2\":0,\"p3\":0"),
 };
 
-/* One control call (JSON-RPC request req) that must succeed. */
+/* One control call (JSON-RPC request req, method what) that must succeed;
+ * the request is not printed (an SA's carries its key). */
 static int
-call(const char *req)
+call(const char *what, const char *req)
 {
 	char *out = NULL;
 	int rc = dp_rpc_handle(req, strlen(req), &out);
 
 	if (rc != 0 || out == NULL || strstr(out, "\"error\"") != NULL) {
-		fprintf(stderr, "autoval: overlay.encap: %s: %s\n", req, out ? out : "no answer");
+		fprintf(stderr, "autoval: overlay.encap: %s: %s\n", what, out ? out : "no answer");
 		rc = -1;
 	}
 	free(out);
@@ -128,7 +130,7 @@ call(const char *req)
 static int
 sa_add(void)
 {
-	return call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.add\",\"params\":{\"id\":1,\"dir\":\"out\","
+	return call("overlay.sa.add", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.add\",\"params\":{\"id\":1,\"dir\":\"out\","
 		    "\"spi\":20481,\"cipher\":\"aes-gcm-128\",\"key\":\"000102030405060708090a0b0c0d0e0fa0a1a2a3\","
 		    "\"src\":\"198.18.0.10\",\"dst\":\"198.19.2.2\",\"path\":2,\"seq\":1,\"esn\":true}}");
 }
@@ -137,7 +139,7 @@ sa_add(void)
 static int
 teardown(void)
 {
-	return call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.del\",\"params\":{\"id\":1}}");
+	return call("overlay.sa.del", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"overlay.sa.del\",\"params\":{\"id\":1}}");
 }
 
 static int
