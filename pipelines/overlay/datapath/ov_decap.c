@@ -166,8 +166,8 @@ learn(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, uns
 
 /* An "ip" address (IPv4 mapped) as the two words its 16 bytes are in
  * memory, made in registers from the outer header: what the memo hashes
- * and compares. Written byte by byte and read back as words (dp_addr_map4),
- * each datagram paid two store-forwarding stalls. */
+ * and compares. (dp_addr_map4's byte stores, read back as words, would
+ * stall store forwarding twice a datagram.) */
 struct ip128 {
 	uint64_t hi, lo;
 };
