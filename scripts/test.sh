@@ -57,10 +57,15 @@ load_on() {
   LOAD=$!
   echo "=== stress: the package's build ($(nproc) compile jobs), then one CPU-bound process per CPU, beside the tests"
 }
-load_off() { # [seconds]: wait that long at most for the build to end, then stop the loops
+# wait_file FILE SECONDS: until FILE has something in it, SECONDS at most
+wait_file() {
   local _
+  for _ in $(seq 1 "$(($2 * 10))"); do [ -s "$1" ] && return 0; sleep 0.1; done
+  return 1
+}
+load_off() { # [seconds]: wait that long at most for the build to end, then stop the loops
   [ -n "$LOAD" ] || return 0
-  for _ in $(seq 1 "$((${1:-0} * 10))"); do [ -s "$loaddir/rc" ] && break; sleep 0.1; done
+  wait_file "$loaddir/rc" "${1:-0}"
   kill -- "-$LOAD" 2>/dev/null
   wait "$LOAD" 2>/dev/null
   LOAD=""
@@ -78,9 +83,9 @@ unit_on() {
   echo "=== the unit tier, beside the e2e tiers (nice 19, a test at a time)"
 }
 unit_off() { # seconds: wait that long at most for it to end, then report it
-  local _ rc=124 t=0
+  local rc=124 t=0
   [ -n "$UNIT" ] || return 0
-  for _ in $(seq 1 "$(($1 * 10))"); do [ -s "$loaddir/unit.rc" ] && break; sleep 0.1; done
+  wait_file "$loaddir/unit.rc" "$1"
   kill -- "-$UNIT" 2>/dev/null
   wait "$UNIT" 2>/dev/null
   UNIT=""

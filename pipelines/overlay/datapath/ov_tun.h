@@ -54,15 +54,6 @@ enum ov_tun_err {
 #define OV_GENEVE_F_O       0x80
 #define OV_GENEVE_F_C       0x40
 
-static inline uint32_t
-ov_tun_rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
-}
-
 /* The tunnel header at p, len bytes of UDP payload, checked in the order
  * the RFCs give (inline: every decapsulated datagram takes it). On
  * OV_TUN_OK *vni is the VNI and *hlen the bytes before the inner Ethernet
@@ -106,7 +97,7 @@ ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni
 		if (et == 0x8100 || et == 0x88a8 || et == 0x9100)
 			return OV_TUN_INNER_VLAN;
 	}
-	*vni = ov_tun_rd32(p + 4) >> 8;
+	*vni = dp_rd32(p + 4) >> 8;
 	*hlen = h;
 	return OV_TUN_OK;
 }
