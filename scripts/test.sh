@@ -147,7 +147,12 @@ tier_count() { # name rc t0
         echo "=== tier $name: SKIPPED (${line:-$n check(s) skipped})" ;;
     *) fail=$((fail + 1)); echo "=== tier $name: FAILED (exit $rc, $((SECONDS - t0)) s)"
        { echo "--- $name (exit $rc): its failing lines, then its last lines"
-         grep -E -m 20 '^not ok|FAIL|[Ee]rror:|[Tt]imed out|no answer' "$tierlog"
+         # a "not ok" with the "#   " lines under it (why it failed), then other telling lines
+         awk 'n >= 40 { exit }
+              /^not ok/ { print; n++; why = 6; next }
+              why && /^#   / { print; n++; why--; next }
+              { why = 0 }
+              /FAIL|[Ee]rror:|[Tt]imed out|no answer/ { print substr($0, 1, 400); n++ }' "$tierlog"
          echo "  ..."
          tail -n 15 "$tierlog"; } >> "$failed" ;;
   esac
