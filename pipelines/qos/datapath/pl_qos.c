@@ -122,7 +122,10 @@ static const struct dp_table_def profiles_def = {
 			{ QOS_F_DSCPS, DP_T_U32 }, { QOS_F_PCPS, DP_T_U32 } } },
 		[PROFILE_NONE] = { QOS_A_NONE, 0, {} },
 	},
-	.default_action = PROFILE_NONE, .derived = true,
+	/* a profile is its meter's (one entry a meter, derived), and the
+	 * meter counts every packet it colors (qos.meters): an entry's own
+	 * hits said it again, a cold line a packet with a session's AMBR each */
+	.default_action = PROFILE_NONE, .derived = true, .no_entry_hits = true,
 };
 
 /* A slice's VDNs and classes: the first match (priority) names its pipe
