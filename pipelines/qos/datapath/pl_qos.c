@@ -156,7 +156,7 @@ static const struct dp_table_def vdns_def = {
 struct qos_slot {
 	struct qm_state st;
 	rte_seqcount_t sc;
-	uint32_t pidx;               /* the profile entry's slot (its hits); DP_ENTRY_NO_SLOT: no copy */
+	uint32_t pidx;               /* the profile entry's slot (the table counts by it); DP_ENTRY_NO_SLOT: no copy */
 	struct qos_profile prof;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct qos_slot) == RTE_CACHE_LINE_SIZE, "a meter is one line");
