@@ -186,6 +186,15 @@ class Sxcd:
         if self.nst:
             self.nst.close()
         if et is not None:
+            # its warnings and errors first (what it refused or closed, and why: they may be
+            # far from the tail), then the tail
+            try:
+                with open(self.log, errors="replace") as f:
+                    warn = [ln.rstrip() for ln in f if ": WARN" in ln or ": ERR" in ln]
+            except OSError:
+                warn = []
+            for ln in warn[-20:]:
+                print("#   sxcd said: %s" % ln)
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
         shutil.rmtree(self.store, ignore_errors=True)
         return False

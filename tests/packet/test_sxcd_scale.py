@@ -145,14 +145,18 @@ def test_check_beside_a_chunked_run_does_not_stall_it():
                 while time.monotonic() < end:
                     sp = slice_spec(100 + 4 * c + j % 4)
                     sp["routes"][0]["prefix"] = "172.17.%d.0/24" % ((k * 37 + j) % 250)
-                    codes.append(call(cd, "PUT", "/api/v1/slices/s%d-%d" % (c, j % 4), {"spec": sp})[0])
+                    try:
+                        codes.append(call(cd, "PUT", "/api/v1/slices/s%d-%d" % (c, j % 4), {"spec": sp})[0])
+                    except OSError as e:   # an answer never given (RemoteDisconnected...): said, not lost
+                        codes.append("%s: %s" % (type(e).__name__, e))
+                        return
                     j += 1
             ts = [threading.Thread(target=small, args=(c,)) for c in range(4)]
             for t in ts:
                 t.start()
             for t in ts:
                 t.join(120)
-            expect(codes and set(codes) <= {200, 201}, "round %d: the small changes: %s" % (k, sorted(set(codes))))
+            expect(codes and set(codes) <= {200, 201}, "round %d: the small changes: %s" % (k, sorted(set(map(str, codes)))))
             st = cd.wait_settled(timeout=90)
             expect_eq(st["upf/edge"]["phase"], "Ready", "round %d: the UPF Ready: %s" % (k, st["upf/edge"]))
         teids = sorted(e["params"]["teid"] for e in dp.table_read("sessions_downlink")[0] if "teid" in e["params"])
