@@ -10,6 +10,7 @@ Raw sockets throughout: what is sent is exactly what is written here.
 """
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -542,6 +543,52 @@ def test_fd_exhaustion():
         took = time.monotonic() - t0
         s.close()
         expect(closed and took < 12, "a trickling head is closed at the deadline: %.1f s" % took)
+
+
+@R.test
+def test_held_requests_are_not_evicted_as_idle():
+    """At a 64-fd limit, requests being served (PUTs ?wait=1, held until sxdp has them: none is
+    here) and then more idle connections than the bound: the idle ones are closed for new
+    clients, the held ones never are (their clients would get no answer at all; four held PUTs
+    once were, at the bound, as the oldest connections "reading a head")."""
+    with Sxcd(NOSOCK, nofile=64) as cd:
+        held = []
+        for i in range(4):
+            s = cd.connect()
+            body = json.dumps({"spec": {"id": 10 + i}}).encode()
+            s.sendall(b"PUT /api/v1/slices/held%d?wait=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (i, len(body), body))
+            held.append(s)
+        # each is being served: its intent stored, its answer waiting on sxdp
+        deadline = time.monotonic() + 10
+        while not all(cd.req("GET", "/api/v1/slices/held%d" % i)[0] == 200 for i in range(4)):
+            expect(time.monotonic() < deadline, "the four PUTs stored")
+            time.sleep(0.1)
+        idle = []
+        for _ in range(100):
+            try:
+                idle.append(socket.create_connection(("127.0.0.1", cd.port), timeout=2))
+            except OSError:
+                pass
+        # new clients make room (evictions), then the held ones are looked at
+        for _ in range(3):
+            expect_eq(cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0], 200,
+                      "a new client served at the bound")
+        evicted = int(re.search(r"^sxcd_http_evicted_total (\d+)", cd.req("GET", "/metrics")[1], re.M).group(1))
+        expect(evicted > 0, "idle connections closed at the bound: %d" % evicted)
+        gone = []
+        for i, s in enumerate(held):
+            s.settimeout(0.5)
+            try:
+                got = s.recv(100)
+                gone.append("held%d: %s" % (i, got or "closed unanswered"))
+            except socket.timeout:
+                pass
+            except OSError as e:
+                gone.append("held%d: %s" % (i, e))
+        for s in held + idle:
+            s.close()
+        expect(not gone, "held requests kept through %d evictions: %s" % (evicted, gone))
 
 
 # ------------------------------------------------------------------ item 15

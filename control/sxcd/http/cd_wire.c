@@ -40,6 +40,7 @@ struct conn {
 	enum st st;
 	int eol;			/* CR/LF seen at the end of @head: 0..4 */
 	bool overload;			/* accepted past the bound: refused at once */
+	bool busy;			/* a request passed on, its answer not yet written: not idle */
 	bool closing;
 	bool flushing;			/* writing from on_kick/on_writable */
 	bool expect;			/* the head asked for 100-continue */
@@ -139,14 +140,16 @@ touch(struct conn *c)
 }
 
 /* Close the oldest connection that is reading a head or idle (never one
- * receiving a body). 0, or -EBUSY: none. */
+ * receiving a body, nor one whose request is being served: its client
+ * would get no answer, as four held PUTs once did when sxcd ran out of
+ * fds). 0, or -EBUSY: none. */
 static int
 evict_one(struct cd_wire *w, const char *why)
 {
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &w->conns, link)
-		if (!c->closing && c->st == ST_HEAD)
+		if (!c->closing && c->st == ST_HEAD && !c->busy)
 			break;
 	if (c == NULL)
 		return -EBUSY;
@@ -362,6 +365,7 @@ head_step(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 		if (c->st == ST_HEAD) {
 			unreserve(c);
 			evtimer_del(c->deadline);
+			c->busy = true;
 			touch(c);
 		}
 	}
@@ -377,6 +381,7 @@ body_done(struct conn *c)
 	unreserve(c);
 	evtimer_del(c->deadline);
 	c->st = ST_HEAD;
+	c->busy = true;
 	touch(c);
 }
 
@@ -516,6 +521,17 @@ filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
  * loop of its own (on_kick, on_writable), never inside evhttp's adding to
  * its buffer: evhttp's "written" callback may free the connection.
  */
+
+/* An answer written whole: the connection idle from now. */
+static void
+answered(struct conn *c)
+{
+	if (c->busy) {
+		c->busy = false;
+		touch(c);
+	}
+}
+
 static enum bufferevent_filter_result
 filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	   enum bufferevent_flush_mode mode, void *arg)
@@ -540,13 +556,18 @@ filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 			return BEV_ERROR;
 		}
 		c->out_wait = tls_push(c) > 0;
-		return c->out_wait ? BEV_NEED_MORE : BEV_OK;
+		if (c->out_wait)
+			return BEV_NEED_MORE;
+		answered(c);
+		return BEV_OK;
 	}
 	while (evbuffer_get_length(src) > 0)
 		if (evbuffer_write(src, fd) <= 0)
 			break;
-	if (evbuffer_get_length(src) == 0)
+	if (evbuffer_get_length(src) == 0) {
+		answered(c);
 		return BEV_OK;
+	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 		evbuffer_drain(src, evbuffer_get_length(src));
 		drop(c);
