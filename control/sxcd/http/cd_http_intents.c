@@ -180,13 +180,13 @@ dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_chan
 		json_array_append_new(d->who, json_string(who));
 	}
 	specs = cd_res_specs(e->res, ch, n);
+	/* held first: the dry run may end, and dry_answer free d, before
+	 * cd_sync_dry_run returns (its compiler out of memory) */
+	cd_route_hold(req, dry_gone, d);
 	rc = cd_sync_dry_run(e->sync, specs, 0, true, dry_answer, d);
 	json_decref(specs);
-	if (rc < 0) {
+	if (rc < 0)
 		dry_answer(d, rc, NULL, NULL);
-		return;
-	}
-	cd_route_hold(req, dry_gone, d);
 }
 
 /* A change checked against the intents' collisions (cd_collide on
@@ -385,13 +385,15 @@ checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct 
 		return;
 	}
 	specs = cd_res_specs(e->res, ch, n);
+	/* held first: the check may end, and on_checked answer and free c,
+	 * before cd_sync_dry_run returns (its compiler out of memory) */
+	cd_route_hold(req, commit_gone, c);
 	rc = cd_sync_dry_run(e->sync, specs, CHECK_WAIT_MS, false, on_checked, c);
 	json_decref(specs);
 	if (rc < 0) {
+		cd_route_release(req);
 		commit_go(c);
-		return;
 	}
-	cd_route_hold(req, commit_gone, c);
 }
 
 static void
