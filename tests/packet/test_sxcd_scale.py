@@ -156,7 +156,8 @@ def test_check_beside_a_chunked_run_does_not_stall_it():
                 t.start()
             for t in ts:
                 t.join(120)
-            expect(codes and set(codes) <= {200, 201}, "round %d: the small changes: %s" % (k, sorted(set(map(str, codes)))))
+            expect(codes and set(codes) <= {200, 201},
+                   "round %d: the small changes: %s" % (k, sorted(set(map(str, codes)))))
             st = cd.wait_settled(timeout=90)
             expect_eq(st["upf/edge"]["phase"], "Ready", "round %d: the UPF Ready: %s" % (k, st["upf/edge"]))
         teids = sorted(e["params"]["teid"] for e in dp.table_read("sessions_downlink")[0] if "teid" in e["params"])
