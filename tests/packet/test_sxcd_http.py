@@ -555,15 +555,11 @@ def test_held_requests_are_not_evicted_as_idle():
         held = []
         for i in range(4):
             s = cd.connect()
-            body = json.dumps({"spec": {"id": 10 + i}}).encode()
-            s.sendall(b"PUT /api/v1/slices/held%d?wait=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: %d\r\n\r\n%s" % (i, len(body), body))
+            s.sendall(put("held%d?wait=1" % i, json.dumps({"spec": {"id": 10 + i}}).encode()))
             held.append(s)
         # each is being served: its intent stored, its answer waiting on sxdp
-        deadline = time.monotonic() + 10
-        while not all(cd.req("GET", "/api/v1/slices/held%d" % i)[0] == 200 for i in range(4)):
-            expect(time.monotonic() < deadline, "the four PUTs stored")
-            time.sleep(0.1)
+        wait_for(lambda: all(cd.req("GET", "/api/v1/slices/held%d" % i)[0] == 200 for i in range(4)), 10,
+                 "the four PUTs stored")
         idle = []
         for _ in range(100):
             try:
