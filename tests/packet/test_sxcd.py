@@ -123,6 +123,7 @@ class Sxcd:
         self.netns = netns
         self.nst = NetnsThread(netns) if netns else None
         self.proc = None
+        self.died = None   # the exit status of an sxcd that ended unasked
         self.log = os.path.join(self.store + ".log")
 
     def start(self):
@@ -131,6 +132,7 @@ class Sxcd:
         cmd += self.auth_args()
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
+        self.died = None
         seen = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         # ready once its REST port takes connections and it says so: REST listens before
@@ -169,6 +171,8 @@ class Sxcd:
             return ""
 
     def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is not None and self.died is None:
+            self.died = self.proc.returncode   # it ended before it was asked to
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -182,21 +186,32 @@ class Sxcd:
         return self.start()
 
     def __exit__(self, et, ev, tb):
+        proc = self.proc
         self.stop()
+        if proc is not None and self.died is None and proc.returncode != 0:
+            self.died = proc.returncode   # asked to stop, it did not end cleanly
         if self.nst:
             self.nst.close()
-        if et is not None:
+        if self.died is not None:
+            # a crash reads as connections closed unanswered: say what it was
+            print("#   sxcd ended badly: %s" % (
+                "signal %d" % -self.died if self.died < 0 else "exit %d" % self.died))
+        if et is not None or self.died is not None:
             # its warnings and errors first (what it refused or closed, and why: they may be
             # far from the tail), then the tail
             try:
                 with open(self.log, errors="replace") as f:
-                    warn = [ln.rstrip() for ln in f if ": WARN" in ln or ": ERR" in ln]
+                    warn = [ln.rstrip() for ln in f if any(m in ln for m in (
+                        ": WARN", ": ERR", "Sanitizer", "runtime error", "    #"))]
             except OSError:
                 warn = []
-            for ln in warn[-20:]:
+            for ln in warn[-30:]:
                 print("#   sxcd said: %s" % ln)
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
         shutil.rmtree(self.store, ignore_errors=True)
+        if et is None and self.died is not None:
+            raise T.TestFailure("sxcd ended badly (%d): on its own while the test ran, or "
+                                "not cleanly when asked to stop" % self.died)
         return False
 
     def req(self, *a, **kw):

@@ -669,9 +669,11 @@ conn_free(void *arg)
 {
 	struct conn *c = arg;
 
-	unreserve(c);
-	c->w->n_conns--;
-	TAILQ_REMOVE(&c->w->conns, c, link);
+	if (c->w != NULL) {	/* NULL: the wire went first (cd_wire_free) */
+		unreserve(c);
+		c->w->n_conns--;
+		TAILQ_REMOVE(&c->w->conns, c, link);
+	}
 	event_free(c->deadline);
 	event_free(c->kick);
 	if (c->writable != NULL)
@@ -790,12 +792,20 @@ cd_wire_new(struct event_base *base, struct evhttp *http, struct evhttp_bound_so
 	return w;
 }
 
-/* After evhttp_free (which frees every connection). */
+/* After evhttp_free, which lets every connection go; libevent frees them
+ * later (its finalizers, at the latest in event_base_free), so they are
+ * let go of here. */
 void
 cd_wire_free(struct cd_wire *w)
 {
+	struct conn *c;
+
 	if (w == NULL)
 		return;
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
+		TAILQ_REMOVE(&w->conns, c, link);
+		c->w = NULL;
+	}
 	if (the_wire == w)
 		the_wire = NULL;
 	if (w->pause != NULL)
