@@ -19,6 +19,7 @@
 
 #include "cd_auth.h"
 #include "cd_box.h"
+#include "cd_crash.h"
 #include "cd_gc.h"
 #include "cd_host.h"
 #include "cd_http.h"
@@ -482,6 +483,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if ((rc = cd_crash_init()) < 0)
+		CD_LOG(WARN, "no crash report: %s", strerror(-rc));
 	raise_nofile();
 	if ((rc = cd_schema_load(schema_path(schema_file), &schema, err, sizeof(err))) < 0 ||
 	    (rc = cd_kinds_described(cd_schema_doc(schema), err, sizeof(err))) < 0) {

@@ -49,6 +49,20 @@ def sxcd_path():
     return os.path.join(T.build_dir(), "sxcd")
 
 
+def crash_frames(lines):
+    """sxcd's crash report's frames in its own binary ("sxcd(+0x1a2b)") named by addr2line:
+    function and file:line, innermost first; [] when there is none or no addr2line."""
+    offs = [m.group(1) for ln in lines for m in [re.search(r"/sxcd\(\+(0x[0-9a-f]+)\)", ln)] if m]
+    if not offs:
+        return []
+    try:
+        out = subprocess.run(["addr2line", "-f", "-i", "-p", "-e", sxcd_path()] + offs,
+                             capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [ln.strip() for ln in out.splitlines() if ln.strip()]
+
+
 def sxctl_path():
     return os.path.join(T.build_dir(), "sxctl")
 
@@ -207,6 +221,8 @@ class Sxcd:
                 warn = []
             for ln in warn[-30:]:
                 print("#   sxcd said: %s" % ln)
+            for ln in crash_frames(warn):
+                print("#   sxcd crashed in: %s" % ln)
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
         shutil.rmtree(self.store, ignore_errors=True)
         if et is None and self.died is not None:

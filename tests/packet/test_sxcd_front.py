@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -519,6 +520,33 @@ def test_token_file_refused_at_start():
                 time.sleep(0.1)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
+def test_a_crash_says_where():
+    """A fatal signal (here sent, as a wild pointer would raise it) ends sxcd as the signal
+    does, after its log says which and where it was: the frames, which addr2line names; the
+    tests' harness reports an sxcd that ended on its own as a failure with them."""
+    cd = Front()
+    cd.start()
+    try:
+        cd.proc.send_signal(signal.SIGSEGV)
+        cd.proc.wait(30)
+        expect_eq(cd.proc.returncode, -signal.SIGSEGV, "ended by the signal, as it would have been")
+        with open(cd.log) as f:
+            lines = f.read().splitlines()
+        expect(any("ERR: fatal signal 11 (SIGSEGV)" in ln for ln in lines), "the signal said: %s" % lines[-3:])
+        frames = S.crash_frames(lines)
+        expect(any(f.startswith("main at ") and "sxcd.c:" in f for f in frames),
+               "the frames named, main among them: %s" % frames)
+        try:
+            cd.__exit__(None, None, None)
+            expect(False, "the harness let a crashed sxcd pass")
+        except T.TestFailure as e:
+            expect("ended badly (-11)" in str(e), "the harness says so: %s" % e)
+    finally:
+        cd.stop()
+        shutil.rmtree(cd.store, ignore_errors=True)
 
 
 if __name__ == "__main__":
