@@ -164,6 +164,7 @@ class Sxcd:
             except OSError:
                 pass
             time.sleep(0.05)
+        self.stop()   # not left behind: __exit__ is not called when __enter__ raised
         raise T.TestFailure("sxcd did not get ready: %s" % self.logtail())
 
     def auth_args(self):
@@ -192,8 +193,13 @@ class Sxcd:
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                # stuck: SIGABRT first, for its crash report's stack (where it is stuck)
+                self.proc.send_signal(signal.SIGABRT)
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
         self.proc = None
 
     def __enter__(self):

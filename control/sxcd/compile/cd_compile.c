@@ -214,6 +214,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(x->touched);
 	json_decref(x->res);
 	json_decref(cc->kernel_seen);
+	json_decref(x->kernel);
 	json_decref(cc->pending);
 	json_decref(cc->pre_set);
 	json_decref(cc->pre_seq);
@@ -244,6 +245,10 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	else if (!keep_ids && cd_trip_armed(x->trip))
 		cd_trip_return(x->trip, intents, t, kernel, &x->id.touched);
 	x->t = t;
+	/* held, not borrowed: a netlink change replaces sxcd's view (and
+	 * frees the old one) between the slices of an update under way */
+	json_incref(kernel);
+	json_decref(x->kernel);
 	x->kernel = kernel;
 	cc->intents = intents;
 	cc->keep_ids = keep_ids;

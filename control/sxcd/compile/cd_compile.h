@@ -72,7 +72,8 @@ struct cd_compiler;
 struct cd_compiler *cd_compiler_new(json_t *ids);
 void cd_compiler_free(struct cd_compiler *cc);
 /* Start bringing the set to @intents (borrowed until the update ends)
- * against @t and @kernel (borrowed likewise); @keep_ids: a dry run's
+ * against @t (likewise) and @kernel (held until the next update begins);
+ * @keep_ids: a dry run's
  * update, undone by the next: ids freed by it stay allocated, and when
  * the next update brings the set back to the intents (and @t, @kernel)
  * of before it, it leaves the compiler as it was, the numbering of its

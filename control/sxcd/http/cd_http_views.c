@@ -135,6 +135,9 @@ wire_metrics(const struct cd_route_env *e, struct evbuffer *b)
 		  "Slow or idle connections closed for new ones at the bound", "evicted" },
 		{ "sxcd_http_accept_errors_total", "counter", "accept() failures (out of fds, memory)",
 		  "accept_errors" },
+		{ "sxcd_http_deadlines_late_total", "counter",
+		  "Head or body deadlines that fired late (sxcd's loop held): the connection's time again",
+		  "deadlines_late" },
 	}, auth[] = {
 		{ "sxcd_http_sessions", "gauge", "The page's sessions open", "sessions" },
 		{ "sxcd_http_logins_total", "counter", "Sessions opened with the token", "logins" },

@@ -68,6 +68,7 @@ struct cd_wire;
 #define CD_WIRE_HEAD_MS	   10000  /* a head, from its first byte (or the accept) */
 #define CD_WIRE_BODY_MS	   60000  /* a body, from its head */
 #define CD_WIRE_LOG_MS	   10000  /* one line per kind of trouble per this */
+#define CD_WIRE_LATE_MS	   1000   /* a deadline this late: sxcd's loop was held, not the client slow */
 
 struct cd_wire_conf {
 	struct cd_auth *auth;	/* the credentials */

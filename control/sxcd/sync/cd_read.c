@@ -101,3 +101,9 @@ cd_read_clear(struct cd_read *r)
 {
 	r->active = false;
 }
+
+bool
+cd_read_busy(const struct cd_read *r)
+{
+	return r->active && r->n > 0;
+}

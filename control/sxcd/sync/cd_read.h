@@ -42,5 +42,7 @@ void cd_read_start(struct cd_read *r, struct ctl_async *ctl, const struct cd_tab
 		   void *arg);
 /* The reads under way are void (sxdp's answers ignored). */
 void cd_read_clear(struct cd_read *r);
+/* Reads are under way: their end is still to come. */
+bool cd_read_busy(const struct cd_read *r);
 
 #endif

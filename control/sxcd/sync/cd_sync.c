@@ -410,10 +410,13 @@ next_work(struct cd_sync *s)
 {
 	/* a dry run may compile while a run waits on sxdp, when the run's
 	 * compile is done, is not a whole one and no change came since (the
-	 * dry run's first update then changes nothing); not a preview: what
-	 * it reads of sxdp must not be half a run's writes */
+	 * dry run's first update then changes nothing), and its diff is made
+	 * (the dry run compiles on the very set the run diffs: a read's end
+	 * mid-dry-run would diff, and write, the dry run's intents); not a
+	 * preview: what it reads of sxdp must not be half a run's writes */
 	if (s->running && !s->dry.on && s->dry.head != NULL && s->c.want != NULL && !s->pass.comparing &&
-	    s->pass.plan.wk == NULL && !s->pass.whole && !s->dirty && !cd_dry_head_reads(&s->dry)) {
+	    s->pass.plan.wk == NULL && !s->pass.whole && !s->dirty && !cd_read_busy(&s->rd) &&
+	    !cd_dry_head_reads(&s->dry)) {
 		dry_start(s);
 		return;
 	}
