@@ -2,7 +2,7 @@
 /* cd_syncer: a store job's blocking end (syncs, journal, renames) made on a thread while the loop serves. */
 /*
  * A store job writes its temp files in slices of the loop
- * (store_apply_write); what is left is syncfs, fsync and rename calls
+ * (store_apply_write); what is left is fsync and rename calls
  * that the file system may hold for a tenth of a second or more on a busy
  * box. They are made here on a thread of their own (one job at a time),
  * and the loop is told when they are over; meanwhile the loop uses

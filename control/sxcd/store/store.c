@@ -366,9 +366,38 @@ job_undo(struct store_job *j, int rc)
 	return rc;
 }
 
-/* B: the temp files durable (one sync of the file system, not an fsync
- * a file: thousands at an apply of a site's every slice), then the
- * journal naming them written, fsynced and renamed into place. */
+/* The temp files written durable: an fsync each, not one syncfs. A
+ * syncfs writes back every process's dirty data on the file system: beside
+ * another build's writes it took 40 s, and a PUT that waits for the job
+ * held the loop that long; an fsync each costs what this job wrote (320
+ * files: 0.1 s on this VM's ext4). */
+static int
+sync_temps(struct store_job *j)
+{
+	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
+	int fd, rc;
+
+	for (size_t i = 0; i < j->written; i++) {
+		if (j->ops[i].doc == NULL)
+			continue;
+		if ((rc = paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file)) < 0)
+			return rc;
+		if (snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, j->ops[i].name) >= (int)sizeof(tmp))
+			return -ENAMETOOLONG;
+		rc = 0;
+		fd = open(tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* B: the temp files durable, then the journal naming them written,
+ * fsynced and renamed into place. */
 static int
 job_journal(struct store_job *j)
 {
@@ -379,15 +408,8 @@ job_journal(struct store_job *j)
 	if (snprintf(j_, sizeof(j_), "%s/" JOURNAL, j->s->dir) >= (int)sizeof(j_) ||
 	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, j->s->dir) >= (int)sizeof(jt))
 		return -ENAMETOOLONG;
-	if (j->written > 0) {
-		fd = open(j->s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || syncfs(fd) < 0)
-			rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		if (rc < 0)
-			return rc;
-	}
+	if ((rc = sync_temps(j)) < 0)
+		return rc;
 	jdoc = json_pack("{s:O}", "ops", j->list);
 	errno = 0;
 	if (jdoc == NULL || json_dump_file(jdoc, jt, JSON_COMPACT) < 0)

@@ -41,8 +41,8 @@ struct store_op {
 };
 /*
  * Every one of @ops, durably, or none: each document is written to its
- * temp file, the file system synced once (syncfs: not an fsync a file),
- * then one journal (DIR/.journal.json: the renames
+ * temp file, each fsynced (not a syncfs: that waits for every process's
+ * writes to the file system), then one journal (DIR/.journal.json: the renames
  * and unlinks to make) is written, fsynced and renamed into place, then
  * they are made and the journal removed. A crash before the journal is in
  * place leaves the old documents (the temp files are swept); after it,
