@@ -35,6 +35,7 @@ struct ctl_async {
 	bool stalled;		/* connected, but a call outlived its deadline */
 	json_int_t probe_id;	/* the keepalive in flight (0: none) */
 	uint64_t probe_deadline, last_heard;
+	uint64_t ticked;	/* the last tick (cd_clock_ms) */
 	unsigned int deadline_ms;
 	uint64_t timeouts;
 	int backoff_ms;
@@ -141,11 +142,24 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = cd_clock_ms();
 	struct pending *p;
 	char why[128];
+	bool late = now - c->ticked >= CTL_ASYNC_TICK_MS + CTL_ASYNC_LATE_MS;
 
 	(void)fd;
 	(void)what;
+	c->ticked = now;
 	if (c->bev == NULL || (!c->up && !c->stalled))
 		return;
+	/* a tick this late: the loop was held (a long step of the program's
+	 * own), what sxdp said meanwhile is unread in the socket and what was
+	 * asked may not even be sent: sxdp's silence is counted from now (a
+	 * 40 s hold once declared a well sxdp unresponsive and voided the run
+	 * under way) */
+	if (late) {
+		c->last_heard = now;
+		if (c->probe_id != 0)
+			c->probe_deadline = now + CTL_ASYNC_PROBE_MS;
+		return;
+	}
 	/* silent for the deadline with a call waiting: a long answer that is
 	 * still arriving, or a busy sxdp answering others, is not a stall */
 	for (p = c->calls; p != NULL; p = p->next)
@@ -288,6 +302,7 @@ ctl_async_new(struct event_base *base, const char *path, ctl_async_state *state,
 		return NULL;
 	}
 	evtimer_add(c->tick, &tv);
+	c->ticked = cd_clock_ms();
 	c->deadline_ms = CTL_ASYNC_DEADLINE_MS;
 	c->base = base;
 	c->state = state;

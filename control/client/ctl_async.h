@@ -40,6 +40,7 @@ ctl_async_lost(json_t *error)
 #define CTL_ASYNC_KEEPALIVE_MS	 1000	/* idle this long: probe */
 #define CTL_ASYNC_PROBE_MS	 2000	/* a probe's answer, at most */
 #define CTL_ASYNC_TICK_MS	 250
+#define CTL_ASYNC_LATE_MS	 1000	/* a tick this late: the loop was held, not sxdp silent */
 #define CTL_ASYNC_SLICE_MS	 5	/* answers handled in one go, at most this long */
 
 /* A call's end: @result (borrowed) or @error (borrowed: code, message, data). */

@@ -221,13 +221,14 @@ class Sxcd:
             # far from the tail), then the tail
             try:
                 with open(self.log, errors="replace") as f:
-                    warn = [ln.rstrip() for ln in f if any(m in ln for m in (
-                        ": WARN", ": ERR", "Sanitizer", "runtime error", "    #"))]
+                    lines = [ln.rstrip() for ln in f]
             except OSError:
-                warn = []
+                lines = []
+            warn = [ln for ln in lines if any(m in ln for m in (
+                ": WARN", ": ERR", "Sanitizer", "runtime error", "    #"))]
             for ln in warn[-30:]:
                 print("#   sxcd said: %s" % ln)
-            for ln in crash_frames(warn):
+            for ln in crash_frames(lines):
                 print("#   sxcd crashed in: %s" % ln)
             print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
         shutil.rmtree(self.store, ignore_errors=True)

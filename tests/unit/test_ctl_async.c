@@ -2,9 +2,11 @@
  * of the test's own on the same event loop: answers reach their calls by
  * id even out of order; a dropped connection ends the calls in flight
  * with CTL_ASYNC_LOST and says it is down; the client comes back up by
- * itself (backoff); a call while down is refused. */
+ * itself (backoff); a call while down is refused; a loop held past a
+ * call's deadline is not sxdp's silence. */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +167,109 @@ START_TEST(calls_drop_and_reconnect)
 }
 END_TEST
 
+#define ANSWER_US 600000	/* the thread's answer, after the client's next turn */
+#define TICKS_US  400000	/* the client's tick overdue by then (250 ms) */
+
+/* A server on a thread of its own: it answers every call ANSWER_US after
+ * it came, while the client's loop may be held. */
+static void *
+echo_thread(void *arg)
+{
+	int lfd = (int)(intptr_t)arg, fd = accept(lfd, NULL, NULL);
+	char buf[4096];
+	size_t have = 0;
+	ssize_t n;
+
+	while (fd >= 0 && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *nl;
+
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			json_t *req = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
+
+			usleep(ANSWER_US);
+			char out[256];
+			int len = snprintf(out, sizeof(out), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%s}\n",
+					   (long long)json_integer_value(json_object_get(req, "id")),
+					   json_is_object(json_object_get(req, "params")) ? "{\"n\":7}" : "{}");
+
+			json_decref(req);
+			if (write(fd, out, (size_t)len) != len)
+				break;
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void
+hold_loop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sleep(CTL_ASYNC_DEADLINE_MS / 1000 + 2);   /* a long step of the program's own */
+}
+
+/* Past the client's tick, then the hold: the next turn of the loop has
+ * both expired, the hold first, so the tick runs right after the hold,
+ * before the loop reads the answer that came meanwhile. */
+static void
+before_hold(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval now = { 0, 0 };
+
+	(void)fd;
+	(void)what;
+	evtimer_add(arg, &now);
+	usleep(TICKS_US);
+}
+
+/* The loop held past the call's deadline while sxdp answered at once: the
+ * answer, unread in the socket, is taken, and sxdp is not said down (a
+ * 40 s hold of sxcd's once voided a run this way). */
+START_TEST(a_held_loop_is_no_silence)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval now = { 0, 0 };
+	struct ctl_async *c;
+	struct event *hold, *before;
+	pthread_t thr;
+	int lfd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ctl-async-held.%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(pthread_create(&thr, NULL, echo_thread, (void *)(intptr_t)lfd), 0);
+	base = event_base_new();
+	ups = downs = answered = lost = 0;
+	c = ctl_async_new(base, sa.sun_path, state, NULL);
+	run_until(&ups, 1);
+	ck_assert_int_eq(ctl_async_call(c, "echo", json_pack("{s:i}", "n", 7), done, (void *)7), 0);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);	/* the call sent */
+	hold = evtimer_new(base, hold_loop, NULL);
+	before = evtimer_new(base, before_hold, hold);
+	evtimer_add(before, &now);
+	run_until(&answered, 1);
+	ck_assert_int_eq(downs, 0);
+	ck_assert_int_eq(lost, 0);
+	ck_assert(ctl_async_up(c));
+	event_free(hold);
+	event_free(before);
+	ctl_async_free(c);
+	event_base_free(base);	/* the socket closed with it: the thread's read ends */
+	pthread_join(thr, NULL);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -175,6 +280,7 @@ main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, calls_drop_and_reconnect);
+	tcase_add_test(tc, a_held_loop_is_no_silence);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
