@@ -656,7 +656,7 @@ static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	uint64_t late = cd_clock_ms() - c->due;
+	uint64_t now = cd_clock_ms();
 
 	(void)fd;
 	(void)what;
@@ -664,7 +664,9 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	 * client's bytes may be waiting in the socket since, read in this
 	 * same turn of the loop. Its time again: the client was not slow,
 	 * sxcd was (four clients' PUTs were once closed unread this way). */
-	if (late >= CD_WIRE_LATE_MS && c->st != ST_REFUSED) {
+	/* (libevent times the timer from its loop's cached clock: it may
+	 * fire a little before @due, never a trickle's reprieve) */
+	if (now > c->due && now - c->due >= CD_WIRE_LATE_MS && c->st != ST_REFUSED) {
 		c->w->spared++;
 		arm(c, c->st == ST_HEAD ? CD_WIRE_HEAD_MS : CD_WIRE_BODY_MS);
 		return;
