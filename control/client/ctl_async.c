@@ -386,6 +386,9 @@ ctl_async_free(struct ctl_async *c)
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	c->bev = NULL;
+	/* down first: a call's end may make another call (the PFCP layer's
+	 * next batch), which must be refused, not written to no socket */
+	c->up = c->stalled = false;
 	fail_all(c, "client closed");
 	event_free(c->retry);
 	event_free(c->tick);

@@ -3,7 +3,8 @@
  * id even out of order; a dropped connection ends the calls in flight
  * with CTL_ASYNC_LOST and says it is down; the client comes back up by
  * itself (backoff); a call while down is refused; a loop held past a
- * call's deadline is not sxdp's silence. */
+ * call's deadline is not sxdp's silence; a call made as the client is
+ * freed is refused. */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -270,6 +271,50 @@ START_TEST(a_held_loop_is_no_silence)
 }
 END_TEST
 
+static struct ctl_async *again_c;
+static int again_rc = 1;
+
+/* A call's end that makes the next call (as the PFCP layer's batches do). */
+static void
+call_again(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	(void)result;
+	ck_assert_ptr_nonnull(error);
+	again_rc = ctl_async_call(again_c, "echo", json_pack("{s:i}", "n", 9), done, (void *)9);
+}
+
+/* The client freed with a call in flight whose end calls again: that call
+ * is refused (-ENOTCONN), not written to the socket just freed (sxcd
+ * crashed at a stop this way). */
+START_TEST(a_call_at_the_end_is_refused)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct evconnlistener *l;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ctl-async-end.%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	base = event_base_new();
+	ups = 0;
+	l = evconnlistener_new_bind(base, srv_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sa,
+				    sizeof(sa));
+	ck_assert_ptr_nonnull(l);
+	again_c = ctl_async_new(base, sa.sun_path, state, NULL);
+	run_until(&ups, 1);
+	ck_assert_int_eq(ctl_async_call(again_c, "slow", json_pack("{s:i}", "n", 8), call_again, NULL), 0);
+	ctl_async_free(again_c);
+	ck_assert_int_eq(again_rc, -ENOTCONN);
+	free(held);
+	held = NULL;
+	if (conn != NULL)
+		bufferevent_free(conn);
+	conn = NULL;
+	evconnlistener_free(l);
+	event_base_free(base);
+	unlink(sa.sun_path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -281,6 +326,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, calls_drop_and_reconnect);
 	tcase_add_test(tc, a_held_loop_is_no_silence);
+	tcase_add_test(tc, a_call_at_the_end_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
