@@ -49,11 +49,11 @@ store_name_ok(const char *s)
 	return name_ok(s, STORE_NAME_MAX);
 }
 
-/* fsync of a directory: what makes a rename or an unlink in it durable. */
+/* fsync of what is at @path (@flags: open's, O_DIRECTORY or 0). */
 static int
-sync_dir(const char *path)
+fsync_path(const char *path, int flags)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags), rc = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -61,6 +61,13 @@ sync_dir(const char *path)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+/* fsync of a directory: what makes a rename or an unlink in it durable. */
+static int
+sync_dir(const char *path)
+{
+	return fsync_path(path, O_DIRECTORY);
 }
 
 static int
@@ -146,6 +153,19 @@ paths(const struct store *s, const char *kind, const char *name, char *kdir, cha
 	return 0;
 }
 
+/* paths(), and KIND/.NAME.json.tmp, a document's temp file, into @tmp. */
+static int
+temp_paths(const struct store *s, const char *kind, const char *name, char *kdir, char *file, char *tmp)
+{
+	int rc;
+
+	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+		return rc;
+	if (snprintf(tmp, PATH_MAX, "%s/.%s.json" TMP_SUFFIX, kdir, name) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* @doc written to KIND/.NAME.json.tmp, and fsynced if @sync; its path in
  * @tmp and the document's in @file. */
 static int
@@ -158,10 +178,8 @@ write_tmp(struct store *s, const char *kind, const char *name, json_t *doc, bool
 
 	if (!store_name_ok(name))
 		return -EINVAL;
-	if ((rc = paths(s, kind, name, kdir, file)) < 0)
+	if ((rc = temp_paths(s, kind, name, kdir, file, tmp)) < 0)
 		return rc;
-	if (snprintf(tmp, PATH_MAX, "%s/.%s.json" TMP_SUFFIX, kdir, name) >= PATH_MAX)
-		return -ENAMETOOLONG;
 	if ((rc = mkdir_synced(kdir, s->dir)) < 0)
 		return rc;
 	if ((text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1))) == NULL)
@@ -229,8 +247,7 @@ journal_run(struct store *s, json_t *ops)
 		const char *kind = json_string_value(json_object_get(op, "kind"));
 		const char *name = json_string_value(json_object_get(op, "name"));
 
-		if (paths(s, kind, name, kdir, file) < 0 ||
-		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, name) >= (int)sizeof(tmp))
+		if (temp_paths(s, kind, name, kdir, file, tmp) < 0)
 			continue;
 		if (json_is_true(json_object_get(op, "put"))) {
 			if (rename(tmp, file) < 0 && errno != ENOENT && rc == 0)
@@ -359,8 +376,7 @@ job_undo(struct store_job *j, int rc)
 	if (snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, j->s->dir) < (int)sizeof(jt))
 		unlink(jt);
 	for (size_t i = 0; i < j->written; i++)
-		if (j->ops[i].doc != NULL && paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file) == 0 &&
-		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, j->ops[i].name) < (int)sizeof(tmp))
+		if (j->ops[i].doc != NULL && temp_paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file, tmp) == 0)
 			unlink(tmp);
 	j->phase = 4;
 	return rc;
@@ -375,24 +391,13 @@ static int
 sync_temps(struct store_job *j)
 {
 	char kdir[PATH_MAX], file[PATH_MAX], tmp[PATH_MAX];
-	int fd, rc;
+	int rc;
 
-	for (size_t i = 0; i < j->written; i++) {
-		if (j->ops[i].doc == NULL)
-			continue;
-		if ((rc = paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file)) < 0)
+	for (size_t i = 0; i < j->written; i++)
+		if (j->ops[i].doc != NULL &&
+		    ((rc = temp_paths(j->s, j->ops[i].kind, j->ops[i].name, kdir, file, tmp)) < 0 ||
+		     (rc = fsync_path(tmp, 0)) < 0))
 			return rc;
-		if (snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, j->ops[i].name) >= (int)sizeof(tmp))
-			return -ENAMETOOLONG;
-		rc = 0;
-		fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		if (rc < 0)
-			return rc;
-	}
 	return 0;
 }
 
@@ -403,7 +408,7 @@ job_journal(struct store_job *j)
 {
 	char j_[PATH_MAX], jt[PATH_MAX];
 	json_t *jdoc;
-	int fd, rc = 0;
+	int rc = 0;
 
 	if (snprintf(j_, sizeof(j_), "%s/" JOURNAL, j->s->dir) >= (int)sizeof(j_) ||
 	    snprintf(jt, sizeof(jt), "%s/" JOURNAL TMP_SUFFIX, j->s->dir) >= (int)sizeof(jt))
@@ -415,13 +420,8 @@ job_journal(struct store_job *j)
 	if (jdoc == NULL || json_dump_file(jdoc, jt, JSON_COMPACT) < 0)
 		rc = errno ? -errno : -EIO;
 	json_decref(jdoc);
-	if (rc == 0) {
-		fd = open(jt, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			rc = -errno;
-		if (fd >= 0)
-			close(fd);
-	}
+	if (rc == 0)
+		rc = fsync_path(jt, 0);
 	if (rc == 0 && rename(jt, j_) < 0)
 		rc = -errno;
 	if (rc == 0)
@@ -487,8 +487,7 @@ store_apply_step(struct store_job *j, unsigned int budget_us)
 	while (j->phase == 2 && j->next < j->n) {   /* C */
 		struct store_op *o = &j->ops[j->next++];
 
-		if (paths(j->s, o->kind, o->name, kdir, file) == 0 &&
-		    snprintf(tmp, sizeof(tmp), "%s/.%s.json" TMP_SUFFIX, kdir, o->name) < (int)sizeof(tmp)) {
+		if (temp_paths(j->s, o->kind, o->name, kdir, file, tmp) == 0) {
 			if (o->doc != NULL ? rename(tmp, file) < 0 && errno != ENOENT :
 			    unlink(file) < 0 && errno != ENOENT) {
 				j->phase = 3;	/* left to the journal's replay */
