@@ -127,18 +127,42 @@ run_until(int *v, int want)
 	ck_assert_int_ge(*v, want);
 }
 
+/* A new loop (base) with the test's server on it at @sa (/tmp/ctl-async-@what.PID.sock). */
+static struct evconnlistener *
+serve(struct sockaddr_un *sa, const char *what)
+{
+	struct evconnlistener *l;
+
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/tmp/ctl-async-%s.%d.sock", what, (int)getpid());
+	unlink(sa->sun_path);
+	base = event_base_new();
+	l = evconnlistener_new_bind(base, srv_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)sa,
+				    sizeof(*sa));
+	ck_assert_ptr_nonnull(l);
+	return l;
+}
+
+/* The server, its connection and the loop gone. */
+static void
+unserve(struct evconnlistener *l, struct sockaddr_un *sa)
+{
+	free(held);
+	held = NULL;
+	if (conn != NULL)
+		bufferevent_free(conn);
+	conn = NULL;
+	evconnlistener_free(l);
+	event_base_free(base);
+	unlink(sa->sun_path);
+}
+
 START_TEST(calls_drop_and_reconnect)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct evconnlistener *l;
+	struct sockaddr_un sa;
+	struct evconnlistener *l = serve(&sa, "test");
 	struct ctl_async *c;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ctl-async-test.%d.sock", (int)getpid());
-	unlink(sa.sun_path);
-	base = event_base_new();
-	l = evconnlistener_new_bind(base, srv_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sa,
-				    sizeof(sa));
-	ck_assert_ptr_nonnull(l);
 	c = ctl_async_new(base, sa.sun_path, state, NULL);
 	run_until(&ups, 1);
 	/* the slow call is answered after the next: each answer finds its call */
@@ -160,11 +184,7 @@ START_TEST(calls_drop_and_reconnect)
 	ck_assert_int_eq(ctl_async_call(c, "echo", json_pack("{s:i}", "n", 5), done, (void *)5), 0);
 	run_until(&answered, 3);
 	ctl_async_free(c);
-	if (conn != NULL)
-		bufferevent_free(conn);
-	evconnlistener_free(l);
-	event_base_free(base);
-	unlink(sa.sun_path);
+	unserve(l, &sa);
 }
 END_TEST
 
@@ -289,29 +309,16 @@ call_again(void *arg, json_t *result, json_t *error)
  * crashed at a stop this way). */
 START_TEST(a_call_at_the_end_is_refused)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct evconnlistener *l;
+	struct sockaddr_un sa;
+	struct evconnlistener *l = serve(&sa, "end");
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ctl-async-end.%d.sock", (int)getpid());
-	unlink(sa.sun_path);
-	base = event_base_new();
 	ups = 0;
-	l = evconnlistener_new_bind(base, srv_accept, NULL, LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sa,
-				    sizeof(sa));
-	ck_assert_ptr_nonnull(l);
 	again_c = ctl_async_new(base, sa.sun_path, state, NULL);
 	run_until(&ups, 1);
 	ck_assert_int_eq(ctl_async_call(again_c, "slow", json_pack("{s:i}", "n", 8), call_again, NULL), 0);
 	ctl_async_free(again_c);
 	ck_assert_int_eq(again_rc, -ENOTCONN);
-	free(held);
-	held = NULL;
-	if (conn != NULL)
-		bufferevent_free(conn);
-	conn = NULL;
-	evconnlistener_free(l);
-	event_base_free(base);
-	unlink(sa.sun_path);
+	unserve(l, &sa);
 }
 END_TEST
 
