@@ -29,6 +29,7 @@ except SystemExit:
     raise
 
 R = T.Runner()
+BIND_S = 30            # a generous bound for nfcapd to start listening
 
 
 def free_port():
@@ -37,6 +38,20 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def listening(cap, port):
+    """Whether nfcapd came to listen on 127.0.0.1:port (False: it ended first)."""
+    want = "0100007F:%04X" % port
+    deadline = time.monotonic() + BIND_S
+    while cap.poll() is None:
+        with open("/proc/net/udp") as f:
+            if any(line.split()[1] == want for line in list(f)[1:]):
+                return True
+        if time.monotonic() > deadline:
+            raise T.TestFailure("nfcapd not listening on port %d after %d s" % (port, BIND_S))
+        time.sleep(0.05)
+    return False
 
 
 def nfdump_flows(d):
@@ -65,8 +80,8 @@ def test_nfcapd_totals_equal_what_was_sent():
     cap = subprocess.Popen(["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", d, "-t", "3600"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        time.sleep(0.5)
-        if cap.poll() is not None:
+        # the templates go out as export starts: nfcapd must be listening by then
+        if not listening(cap, port):
             print("SKIP: nfcapd cannot run: %s" % cap.stdout.read().decode(errors="replace")[:300])
             sys.exit(77)
         with Sxdp({"p0": F.interleave(fl), "p1": []}) as dp:
