@@ -1388,12 +1388,14 @@ def test_volume_threshold_report():
 
 @R.test
 def test_dl_data_notification_delay():
-    """DDND: two sessions whose BAR has a DL Data Notification Delay of 10 (500 ms), their
+    """DDND: two sessions whose BAR has a DL Data Notification Delay of 100 (5 s), their
     downlink buffering with NOCP, a packet to each UE. A's DL Data Report comes once, after
-    the delay (none in the first 400 ms); B's downlink forwards again at ~200 ms (the UE came
-    back): no report for B at all, and what B held leaves to the gNB. The SMF's Session Report
-    Response carries an Update BAR (taken; the session goes on). Counted in the status."""
+    the delay; B's downlink forwards again at ~200 ms (the UE came back): no report for B at
+    all, and what B held leaves to the gNB. The SMF's Session Report Response carries an
+    Update BAR (taken; the session goes on). Counted in the status. (The delay is long so
+    that a busy machine's stall cannot stretch B's ~200 ms past it.)"""
     from scapy.all import Ether, IP, UDP, Raw
+    delay_s = 5.0
     dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst=ue) /
           UDP(sport=7777, dport=4000) / Raw(b"to the idle UE") for ue in ("10.45.0.31", "10.45.0.32")]
     with upf_pfcp(lan1=dl) as (dp, cd, port, base):
@@ -1402,7 +1404,7 @@ def test_dl_data_notification_delay():
             sess = {}
             for name, ue, cp, teid in (("A", "10.45.0.31", 0xa31, 0x7a31), ("B", "10.45.0.32", 0xa32, 0x7a32)):
                 r, s_ = smf.open_session(cp_seid=cp, ue=ue, gnb="192.0.2.10", gnb_teid=0x31, ul_teid=teid,
-                                         bar_delay=10)
+                                         bar_delay=int(delay_s / 0.05))
                 expect_eq(cause_of(r), 1, "%s established with its BAR" % name)
                 expect_eq(cause_of(smf.modify(s_["up_seid"], cp, far=2, buffer=True)), 1, "%s buffers" % name)
                 sess[name] = (s_["up_seid"], cp)
@@ -1413,16 +1415,14 @@ def test_dl_data_notification_delay():
             time.sleep(max(0.0, t0 + 0.2 - time.monotonic()))
             r = smf.modify(sess["B"][0], sess["B"][1], far=2, gnb="192.0.2.10", gnb_teid=0x932)
             expect_eq(cause_of(r), 1, "B forwards again at ~200 ms")
-            expect(time.monotonic() - t0 < 0.4, "B's Modification answered within the delay (%.3f s)" %
-                   (time.monotonic() - t0))
+            took = time.monotonic() - t0
+            expect(took < delay_s - 1.0, "B's Modification answered well within the delay (%.3f s)" % took)
             # what B held leaves towards the gNB (held there for its MAC: none answers ARP here)
             dp.wait_events({"upf.to_n3": ev0.get("upf.to_n3", 0) + 1}, 5)
-            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=max(0.0, t0 + 0.4 - time.monotonic()))
-            expect(rep is None, "no DL Data Report in the first 400 ms")
-            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=3.0, bar_delay=2)
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=delay_s + 10.0, bar_delay=2)
             expect(rep is not None, "A's DL Data Report, after its delay")
             p, _, at = rep
-            expect(at - t0 >= 0.45, "sent after the delay: %.3f s after the packet came" % (at - t0))
+            expect(at - t0 >= delay_s - 0.05, "sent after the delay: %.3f s after the packet came" % (at - t0))
             expect_eq((p.seid, S.ie(p, 39).DLDR), (sess["A"][1], 1), "to A's CP SEID, DLDR")
             ddr = S.ie(p, 83)
             expect(ddr is not None and [x.id for x in ddr.IE_list if x.ietype == 56] == [2],
