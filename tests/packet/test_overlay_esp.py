@@ -555,7 +555,7 @@ def test_probes_inside_esp():
         st = dp.run_traffic()
         expect_drops(st, {"overlay.esp_required": 1})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "the sealed request turned around")
-        T.time.sleep(0.3)   # a few of path 2's probes: every 50 ms
+        dp.wait_stats(lambda s: s["events"].get("overlay.probe_sent", 0) >= 3, "a few of path 2's probes (every 50 ms)")
         dp.stop()
         got = [Ether(g) for g in dp.outputs()["w0"]]
         expect(all(g[IP].proto == 50 for g in got), "everything on w0 is ESP: %s" % [g.summary() for g in got])

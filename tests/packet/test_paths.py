@@ -21,13 +21,14 @@ import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
-    from scapy.all import ICMP, IP, UDP, Ether, Raw  # noqa: E402
+    from scapy.all import ICMP, IP, UDP, Ether, Raw, rdpcap  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
     sys.exit(77)
 
 R = T.Runner()
+SETTLE_S = 20          # generous: what sxdp's main lcore does on a timer, seen, on a busy machine
 
 # every test here with the fast paths checked against the general path
 # (dp_fastcheck.h): a difference in any burst aborts sxdp
@@ -108,15 +109,21 @@ def test_probe_turned_around_for_known_endpoints_only():
 @R.test
 def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
     """sxdp path 1 (50 ms) and icmp path 2 (100 ms): probes leave w0 from
-    the VTEP to each far end on their cadence; nothing answers, so both stay
-    down and the tunnel's frames drop as overlay.no_path."""
+    the VTEP to each far end on their cadence (the median gap between two on
+    the wire, from the capture's timestamps: a stall of the machine is no
+    gap of the cadence; never more than the cadence allows in all); nothing
+    answers, so both stay down and the tunnel's frames drop as
+    overlay.no_path."""
     frames = [frame(1000 + i) for i in range(4)]
     with Sxdp({"p0": frames, "w0": []}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
         dp.table_write(base(["p0"], {1: ("sxdp", PROBED),
                                      2: ("icmp", dict(PROBED, interval_ms=100))}, tunnel_path=1))
         t0 = time.monotonic()
-        time.sleep(1.0)
+        deadline = t0 + SETTLE_S
+        while not (lambda ps: ps[1]["probes_sent"] >= 10 and ps[2]["probes_sent"] >= 6)(paths_of(dp)):
+            expect(time.monotonic() < deadline, "probes sent: %s" % paths_of(dp))
+            time.sleep(0.05)
         st = dp.phase(["p0"])
         expect_drops(st, {"overlay.no_path": 4})
         ps = paths_of(dp)
@@ -124,7 +131,7 @@ def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
         for pid, iv in ((1, 0.05), (2, 0.1)):
             p = ps[pid]
             expect_eq(p["state"], "down", "path %d state" % pid)
-            expect(elapsed / iv * 0.5 <= p["probes_sent"] <= elapsed / iv * 1.5 + 1,
+            expect(p["probes_sent"] <= elapsed / iv * 1.5 + 1,
                    "path %d sent %d probes in %.2f s at one per %.2f s" % (pid, p["probes_sent"], elapsed, iv))
             expect(p["probes_lost"] >= p["probes_sent"] - 4, "path %d: unanswered probes count lost" % pid)
             expect_eq(p["probes_answered"], 0, "path %d answers" % pid)
@@ -133,8 +140,10 @@ def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
         dp.stop()
         out = dp.outputs()["w0"]
         T.SPOOL.keep("w0", dp.out_path("w0"))   # tshark: no malformed probe
-        seqs = {1: [], 2: []}
-        for raw in out:
+        seqs, times = {1: [], 2: []}, {1: [], 2: []}
+        stamps = [float(x.time) for x in rdpcap(dp.out_path("w0"))]
+        expect_eq(len(stamps), len(out), "the capture's frames, stamped")
+        for raw, when in zip(out, stamps):
             e = Ether(raw)
             ip = e[IP]
             expect_eq((e.src, e.dst, ip.src, ip.tos, ip.flags.DF), (WAN_MAC, GW_MAC, VTEP, 0xc0, True),
@@ -148,9 +157,13 @@ def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
             magic, ver, kind, path, seq, _ = struct.unpack(">IBBHII", body[:16])
             expect_eq((magic, ver, kind), (MAGIC, 1, 1), "probe message")
             seqs[path].append(seq)
-        for pid in (1, 2):
+            times[path].append(when)
+        for pid, iv in ((1, 0.05), (2, 0.1)):
             expect(len(seqs[pid]) >= 3, "path %d probes on the wire: %d" % (pid, len(seqs[pid])))
             expect_eq(seqs[pid], list(range(len(seqs[pid]))), "path %d sequence numbers" % pid)
+            gaps = sorted(b - a for a, b in zip(times[pid], times[pid][1:]))
+            expect(0.5 * iv <= gaps[len(gaps) // 2] <= 1.5 * iv, "path %d: a probe every %.3f s (median gap), "
+                   "its cadence %.2f s" % (pid, gaps[len(gaps) // 2], iv))
 
 
 @R.test
@@ -166,9 +179,7 @@ def test_probe_waits_for_the_underlay_next_hop():
             U("svi", {"vrf": UNDERLAY, "bd": 101}, "svi", {"mac": WAN_MAC, "ip": VTEP, "plen": 24}),
             U("routes", {"vrf": UNDERLAY, "dst": "192.0.2.0/24"}, "connected", {"bd": 101})]
         dp.table_write(ups)
-        time.sleep(0.5)
-        st = dp.stats()
-        expect(st["events"].get("overlay.held", 0) >= 1, "probes held: %s" % st["events"])
+        dp.wait_stats(lambda s: s["events"].get("overlay.held", 0) >= 1, "probes held", timeout=SETTLE_S)
         dp.stop()
         arps = [Ether(o) for o in dp.outputs()["w0"] if Ether(o).type == 0x0806]
         expect(len(arps) >= 1, "ARP requests for the next hop on w0")

@@ -292,6 +292,21 @@ def rts_of(r):
     return i.timestamp if i is not None else None
 
 
+def judged(cd, timeout=20):
+    """Until a (re)started sxcd's PFCP layer has judged its journal against the sxdp it
+    reached (the Recovery Time Stamp is final then; requests no longer wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = cd.status()
+        s = st["services"]["pfcp"]["sessions"]
+        if st["sxdp"]["connected"] and s["sxdp_boot_id"] == st["sxdp"]["boot_id"] and not s["restoring"]:
+            return
+        if time.monotonic() > deadline:
+            raise T.TestFailure("sxcd's PFCP layer did not judge its sessions against sxdp: %s %s" %
+                                (st["sxdp"], {k: s.get(k) for k in ("sxdp_boot_id", "restoring", "total")}))
+        time.sleep(0.05)
+
+
 @R.test
 def test_restarts():
     """kill -9 of sxcd while sxdp forwards: the sessions and the association come back from
@@ -314,7 +329,7 @@ def test_restarts():
             # sxcd killed and started again on its store
             cd.stop(signal.SIGKILL)
             cd.start()
-            time.sleep(1.0)
+            judged(cd)
             expect_eq(rts_of(smf.heartbeat()), rts0, "sxcd restarted: the same Recovery Time Stamp")
             expect_eq(tables(dp), held, "sxdp's tables untouched")
             st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
@@ -344,7 +359,7 @@ def test_restarts():
             dp.stop()
             dp.start()
             cd.start()
-            time.sleep(1.5)
+            judged(cd)
             rts1 = rts_of(smf.heartbeat())
             expect(rts1 is not None and rts1 != rts0, "both restarted: a new Recovery Time Stamp (%s, was %s)" %
                    (rts1, rts0))
@@ -389,7 +404,7 @@ def test_kill9_mid_burst():
             acked = {cp: S.ie(p, S.IE_FSEID_T).seid for cp, p in answered.items() if cause_of(p) == 1}
             expect(0 < len(acked) < n, "killed mid-burst: %d of %d answered" % (len(acked), n))
             cd.start()
-            time.sleep(1.5)
+            judged(cd)
             for cp, up_seid in acked.items():
                 r = smf.modify(up_seid, cp, far=2, gnb="192.0.2.10", gnb_teid=0x7000 + (cp & 0xfff))
                 expect_eq(cause_of(r), 1, "an answered session is there after the restart (CP SEID %#x)" % cp)
@@ -1290,7 +1305,7 @@ def test_periodic_time_and_quota_reports():
             t0 = time.monotonic()
             dp.phase(["n3"])
             reports = {k: [] for k in kinds}
-            while time.monotonic() - t0 < 6 and not (len(reports["perio"]) >= 3 and reports["timth"] and
+            while time.monotonic() - t0 < 30 and not (len(reports["perio"]) >= 3 and reports["timth"] and
                                                     reports["volqu"] and reports["timqu"]):
                 got = smf.wait_request(S.SESS_REPORT_REQ, timeout=1)
                 if got is None:

@@ -18,6 +18,7 @@ import functools
 import os
 import random
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -823,11 +824,13 @@ def test_unknown_teid_error_indication_bounded():
     flood = [gtpu(ue_pkt(INTERNET), 0xbeef0000 + i) for i in range(200)]
     with Sxdp({"n3": [one] + flood, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup())
+        t0 = time.monotonic()
         st = dp.run_traffic()
+        took = time.monotonic() - t0   # the bound refills while the flood is read: as long as it took at most
         sent = events_of(st).get("upf.error_ind_sent", 0)
         dropped = T.drops_of(st).get("upf.unknown_teid", 0)
         expect_eq(sent + dropped, 201, "every unknown-TEID G-PDU answered or dropped")
-        expect(32 <= sent < 100, "answers within the bound: %d" % sent)
+        expect(32 <= sent <= 32 + 1000 * took + 1, "answers within the bound: %d in %.2f s" % (sent, took))
         dp.stop()
         out = dp.outputs()["n3"]
         expect_eq(len(out), sent, "error indications on n3")

@@ -804,6 +804,11 @@ pf_up_stats(void)
 		      "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
+	/* the sxdp whose restart the sessions were judged against (none yet:
+	 * the Recovery Time Stamp may still change), and whether requests wait
+	 * for the journal's sessions to be checked against it */
+	json_object_set_new(o, "sxdp_boot_id", up->boot_id[0] != '\0' ? json_string(up->boot_id) : json_null());
+	json_object_set_new(o, "restoring", json_boolean(up->restoring));
 	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
